@@ -1,0 +1,229 @@
+/**
+ * Lifts nerd's global options (docker/nerdctl's `-n`, `--address`, `--debug`...) out of argv before
+ * oclif sees it: oclif takes argv[0] as the command id, so `nerd -n k8s.io ps` must reach it as `ps`.
+ *
+ * Rules:
+ * - Before the first command word, long and short forms are lifted (`-n`, `-a`, `-H`: `-n x`,
+ *   `-n=x`, `-nx`). Unknown options there are left in place for oclif to report.
+ * - After it, only long forms are lifted: `-a`, `-n`, `-H` are commands' own flags there
+ *   (`ps -a`, `logs -n 5`, `history -H`).
+ * - For run/create/exec (and `compose run|exec`) nothing is lifted from the first positional on:
+ *   in `nerd run --rm img ls --debug`, `--debug` is the container's. Finding that positional needs
+ *   the commands' value flags (`-p 80:80` is not the image), hence the tables below.
+ * - Nothing is lifted after `--`.
+ */
+import {NerdError, EXIT_NERD_FAILED} from '../errors.ts'
+import {flagExtent, type ValueFlags} from './run-args.ts'
+import {SETTING_SPECS, InvalidSettingValue, parseBoolean, type GlobalFlags, type SettingName} from './settings.ts'
+
+/** Long global flags (without dashes) and the setting each one sets; aliases included. */
+const LONG_GLOBALS: ReadonlyMap<string, SettingName> = new Map<string, SettingName>([
+  ...Object.entries(SETTING_SPECS).map(([name, spec]) => [spec.flag, name as SettingName] as const),
+  ['host', 'address'],
+  ['storage-driver', 'snapshotter'],
+])
+
+/** Short global flags, accepted only before the first command word. */
+const SHORT_GLOBALS: ReadonlyMap<string, SettingName> = new Map<string, SettingName>([
+  ['a', 'address'],
+  ['H', 'address'],
+  ['n', 'namespace'],
+])
+
+/** Management commands: the word after them (and after their own flags) is the subcommand. */
+const TOPICS = new Set([
+  'apparmor', 'builder', 'checkpoint', 'compose', 'container', 'image', 'manifest', 'namespace', 'network',
+  'ns', 'plugins', 'system', 'volume',
+])
+
+/** Value flags a topic itself takes before its subcommand (`nerd compose -f x.yml up`). */
+const TOPIC_VALUE_FLAGS: Readonly<Record<string, ValueFlags>> = {
+  compose: new Set([
+    'f', 'p', 'ansi', 'env-file', 'file', 'ipfs-address', 'parallel', 'profile', 'progress', 'project-directory',
+    'project-name',
+  ]),
+}
+
+const RUN_VALUE_FLAGS: ValueFlags = new Set([
+  'a', 'c', 'e', 'h', 'l', 'm', 'p', 'u', 'v', 'w',
+  'add-host', 'annotation', 'attach', 'blkio-weight', 'blkio-weight-device', 'cap-add', 'cap-drop', 'cgroup-conf',
+  'cgroup-parent', 'cgroupns', 'cidfile', 'cosign-certificate-identity', 'cosign-certificate-identity-regexp',
+  'cosign-certificate-oidc-issuer', 'cosign-certificate-oidc-issuer-regexp', 'cosign-key', 'cpu-count',
+  'cpu-percent', 'cpu-period', 'cpu-quota', 'cpu-rt-period', 'cpu-rt-runtime', 'cpu-shares', 'cpus', 'cpuset-cpus',
+  'cpuset-mems', 'detach-keys', 'device', 'device-cgroup-rule', 'device-read-bps', 'device-read-iops',
+  'device-write-bps', 'device-write-iops', 'dns', 'dns-opt', 'dns-option', 'dns-search', 'domainname', 'entrypoint',
+  'env', 'env-file', 'expose', 'gpus', 'group-add', 'health-cmd', 'health-interval', 'health-retries',
+  'health-start-interval', 'health-start-period', 'health-timeout', 'hostname', 'init-binary', 'io-maxbandwidth',
+  'io-maxiops', 'ip', 'ip6', 'ipc', 'ipfs-address', 'isolation', 'kernel-memory', 'label', 'label-file', 'link',
+  'link-local-ip', 'log-driver', 'log-opt', 'mac-address', 'memory', 'memory-reservation', 'memory-swap',
+  'memory-swappiness', 'mount', 'name', 'net', 'net-alias', 'network', 'network-alias', 'oom-score-adj', 'pid',
+  'pidfile', 'pids-limit', 'platform', 'publish', 'pull', 'rdt-class', 'restart', 'runtime', 'security-opt',
+  'shm-size', 'stop-signal', 'stop-timeout', 'storage-opt', 'sysctl', 'systemd', 'tmpfs', 'ulimit', 'umask', 'user',
+  'userns', 'userns-remap', 'uts', 'verify', 'volume', 'volume-driver', 'volumes-from', 'workdir',
+])
+
+const EXEC_VALUE_FLAGS: ValueFlags = new Set(['e', 'u', 'w', 'detach-keys', 'env', 'env-file', 'user', 'workdir'])
+
+/**
+ * The value-taking flags (names without dashes, one character for short flags) of each command
+ * whose flags end at its first positional, keyed by its command words. Only flags known to take a
+ * value belong here: a boolean listed by mistake would make the image look like its value and let
+ * globals be lifted out of the container's command. These must agree with the commands' own
+ * definitions (a test of each command can compare them with flagSetsOf(Command.flags)).
+ */
+export const CONTAINER_COMMAND_VALUE_FLAGS: Readonly<Record<string, ValueFlags>> = {
+  'run': RUN_VALUE_FLAGS,
+  'create': RUN_VALUE_FLAGS,
+  'exec': EXEC_VALUE_FLAGS,
+  'container run': RUN_VALUE_FLAGS,
+  'container create': RUN_VALUE_FLAGS,
+  'container exec': EXEC_VALUE_FLAGS,
+  'compose run': new Set([
+    'e', 'l', 'p', 'u', 'v', 'w', 'cap-add', 'cap-drop', 'entrypoint', 'env', 'env-from-file', 'label', 'name',
+    'publish', 'pull', 'user', 'volume', 'workdir',
+  ]),
+  'compose exec': new Set(['e', 'u', 'w', 'env', 'index', 'user', 'workdir']),
+}
+
+export interface SplitGlobalArgs {
+  globals: GlobalFlags
+  /** argv without the global options, for oclif. */
+  rest: string[]
+  /** The command words found: ['ps'], ['namespace', 'ls'], ['container', 'run']; [] when none. */
+  command: string[]
+}
+
+/**
+ * Removes the global options from argv (see the rules above). Throws a NerdError (exit 125, like
+ * docker's flag errors) for a global option without its value or with an invalid one.
+ */
+export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
+  const globals: GlobalFlags = {}
+  const rest: string[] = []
+  const command: string[] = []
+  let index = 0
+
+  // Before the first command word: long and short global forms; anything else stays.
+  while (index < argv.length && isOption(argv[index])) {
+    const lifted = liftGlobal(argv, index, globals, true)
+    if (lifted === 0) rest.push(argv[index])
+    index += lifted || 1
+  }
+  if (index >= argv.length || argv[index] === '--') return {globals, rest: [...rest, ...argv.slice(index)], command}
+
+  command.push(argv[index])
+  rest.push(argv[index])
+  index++
+
+  if (TOPICS.has(command[0])) {
+    const topicValueFlags = TOPIC_VALUE_FLAGS[command[0]] ?? new Set()
+    while (index < argv.length && argv[index] !== '--') {
+      const lifted = liftGlobal(argv, index, globals, false)
+      if (lifted > 0) {
+        index += lifted
+        continue
+      }
+      const extent = flagExtent(argv, index, topicValueFlags)
+      if (!extent) {
+        command.push(argv[index])
+        rest.push(argv[index])
+        index++
+        break
+      }
+      rest.push(...argv.slice(index, index + extent.length))
+      index += extent.length
+    }
+  }
+
+  const stopAtPositional = CONTAINER_COMMAND_VALUE_FLAGS[command.join(' ')]
+  while (index < argv.length && argv[index] !== '--') {
+    const lifted = liftGlobal(argv, index, globals, false)
+    if (lifted > 0) {
+      index += lifted
+      continue
+    }
+    if (!stopAtPositional) {
+      rest.push(argv[index])
+      index++
+      continue
+    }
+    const extent = flagExtent(argv, index, stopAtPositional)
+    if (!extent) break
+    rest.push(...argv.slice(index, index + extent.length))
+    index += extent.length
+  }
+  rest.push(...argv.slice(index))
+  return {globals, rest, command}
+}
+
+function isOption(token: string): boolean {
+  return token.startsWith('-') && token !== '-' && token !== '--'
+}
+
+/**
+ * If argv[index] is a global option, records it in `globals` and returns how many tokens it used
+ * (1 or 2); returns 0 otherwise.
+ */
+function liftGlobal(argv: readonly string[], index: number, globals: GlobalFlags, allowShort: boolean): number {
+  const token = argv[index]
+  let name: SettingName | undefined
+  let typed: string
+  let inlineValue: string | undefined
+  if (token.startsWith('--')) {
+    const equals = token.indexOf('=')
+    typed = equals < 0 ? token : token.slice(0, equals)
+    name = LONG_GLOBALS.get(typed.slice(2))
+    if (equals >= 0) inlineValue = token.slice(equals + 1)
+  } else {
+    if (!allowShort || token.length < 2) return 0
+    typed = token.slice(0, 2)
+    name = SHORT_GLOBALS.get(token[1])
+    // pflag reads `-nk8s.io` and `-n=k8s.io` as -n with a value.
+    if (token.length > 2) inlineValue = token[2] === '=' ? token.slice(3) : token.slice(2)
+  }
+  if (!name) return 0
+
+  const spec = SETTING_SPECS[name]
+  if (spec.kind === 'boolean') {
+    setGlobal(globals, name, inlineValue === undefined ? true : parseFlagValue(typed, inlineValue, parseBoolean))
+    return 1
+  }
+  let used = 1
+  let text = inlineValue
+  if (text === undefined) {
+    if (index + 1 >= argv.length) throw missingValue(typed)
+    text = argv[index + 1]
+    used = 2
+  }
+  if (spec.kind === 'string-list') {
+    // pflag's string slices take comma-separated values and accumulate over repeats.
+    const items = text.split(',').filter((item) => item !== '')
+    const checked = items.map((item) => parseFlagValue(typed, item, spec.normalize ?? String))
+    setGlobal(globals, name, [...((globals[name] as string[] | undefined) ?? []), ...checked])
+  } else {
+    setGlobal(globals, name, parseFlagValue(typed, text, spec.normalize ?? String))
+  }
+  return used
+}
+
+function setGlobal(globals: GlobalFlags, name: SettingName, value: unknown): void {
+  Object.assign(globals, {[name]: value})
+}
+
+function parseFlagValue<T>(typed: string, text: string, parse: (text: string) => T): T {
+  try {
+    return parse(text)
+  } catch (error) {
+    if (!(error instanceof InvalidSettingValue)) throw error
+    throw new NerdError(`invalid argument ${JSON.stringify(text)} for "${typed}" flag: ${error.message}`, {
+      exitCode: EXIT_NERD_FAILED,
+    })
+  }
+}
+
+function missingValue(typed: string): NerdError {
+  const message = typed.startsWith('--')
+    ? `flag needs an argument: ${typed}`
+    : `flag needs an argument: '${typed[1]}' in ${typed}`
+  return new NerdError(message, {exitCode: EXIT_NERD_FAILED})
+}

@@ -1,0 +1,33 @@
+export {splitGlobalArgs, CONTAINER_COMMAND_VALUE_FLAGS, type SplitGlobalArgs} from './argv.ts'
+export {
+  splitRunArgs,
+  normalizeBooleanFlags,
+  flagSetsOf,
+  flagExtent,
+  containerCommandArgv,
+  type SplitRunArgs,
+  type ValueFlags,
+  type FlagExtent,
+  type FlagDefinitionShape,
+  type FlagSets,
+} from './run-args.ts'
+export {
+  loadConfig,
+  describeConfig,
+  defaultCniPath,
+  defaultCgroupManager,
+  DEFAULT_CONFIG_FILE,
+  CNI_PATH_CANDIDATES,
+  type NerdConfig,
+  type ConfigName,
+  type SettingSource,
+  type LoadConfigOptions,
+  type ConfigValueDescription,
+} from './config.ts'
+export {
+  CGROUP_MANAGERS,
+  type CgroupManager,
+  type GlobalFlags,
+  type Settings,
+  type SettingName,
+} from './settings.ts'

@@ -1,0 +1,143 @@
+/**
+ * Argument splitting for the commands whose flags end at the first positional (`run`, `create`,
+ * `exec`): everything from the image (or container) on belongs to the container's command, as with
+ * docker. oclif alone would parse `nerd run img ls -la` as nerd's `-l -a`.
+ */
+import {NerdError, EXIT_NERD_FAILED} from '../errors.ts'
+import {parseBoolean, InvalidSettingValue} from './settings.ts'
+
+/**
+ * Names of the flags that take a value, without dashes: one character for a short flag (`p`), more
+ * for a long one (`publish`).
+ */
+export type ValueFlags = ReadonlySet<string>
+
+/** Where a flag token (and its value) ends, for the token at `index`. */
+export interface FlagExtent {
+  /** Tokens the flag occupies: 1, or 2 when its value is the next token. */
+  length: 1 | 2
+  /** The flag wants its value from the next token but argv ends here. */
+  missingValue?: string
+}
+
+/**
+ * Reads the flag at argv[index] the way pflag (docker's parser) does: `--name value`, `--name=value`,
+ * `-p value`, `-p8080:80`, `-p=8080:80`, and combined short flags (`-dit`, `-itp 80:80`) where the
+ * first value-taking character takes the rest of the token or the next token. Returns undefined
+ * when argv[index] is not a flag (a positional, `-` or `--`).
+ */
+export function flagExtent(argv: readonly string[], index: number, valueFlags: ValueFlags): FlagExtent | undefined {
+  const token = argv[index]
+  if (token === '--' || token === '-' || !token.startsWith('-')) return undefined
+  const needsNext = token.startsWith('--') ? longFlagNeedsNext(token, valueFlags) : shortFlagsNeedNext(token, valueFlags)
+  if (!needsNext) return {length: 1}
+  if (index + 1 >= argv.length) return {length: 1, missingValue: token}
+  return {length: 2}
+}
+
+function longFlagNeedsNext(token: string, valueFlags: ValueFlags): boolean {
+  return !token.includes('=') && valueFlags.has(token.slice(2))
+}
+
+function shortFlagsNeedNext(token: string, valueFlags: ValueFlags): boolean {
+  for (let position = 1; position < token.length; position++) {
+    // `-d=false`: what follows `=` is the value of the flag before it.
+    if (token[position] === '=') return false
+    if (valueFlags.has(token[position])) return position === token.length - 1
+  }
+  return false
+}
+
+export interface SplitRunArgs {
+  /** nerd's own flags, as typed (oclif understands glued and combined short flags). */
+  flags: string[]
+  /** The image (or container) and everything after it, untouched. */
+  positional: string[]
+}
+
+/**
+ * Splits the argv that follows `run`/`create`/`exec` (global options already lifted out) at the
+ * first positional. A `--` before it ends the flags and is dropped; after it, `--` is the
+ * container's. A value flag at the end of argv is a usage error (exit 125, as docker).
+ */
+export function splitRunArgs(argv: readonly string[], valueFlags: ValueFlags): SplitRunArgs {
+  const flags: string[] = []
+  let index = 0
+  while (index < argv.length) {
+    if (argv[index] === '--') return {flags, positional: argv.slice(index + 1)}
+    const extent = flagExtent(argv, index, valueFlags)
+    if (!extent) break
+    if (extent.missingValue) throw missingValueError(extent.missingValue, valueFlags)
+    flags.push(...argv.slice(index, index + extent.length))
+    index += extent.length
+  }
+  return {flags, positional: argv.slice(index)}
+}
+
+function missingValueError(token: string, valueFlags: ValueFlags): NerdError {
+  if (token.startsWith('--')) return new NerdError(`flag needs an argument: ${token}`, {exitCode: EXIT_NERD_FAILED})
+  const char = [...token.slice(1)].find((c) => valueFlags.has(c)) ?? token.slice(1)
+  return new NerdError(`flag needs an argument: '${char}' in -${char}`, {exitCode: EXIT_NERD_FAILED})
+}
+
+/**
+ * Rewrites docker's `--flag=true|false` for boolean flags (named in `booleans`, long names without
+ * dashes) into what oclif parses: `--rm=true` becomes `--rm`, `--rm=false` becomes `--no-rm`.
+ * So every boolean flag a user may turn off this way must be declared with `allowNo: true`
+ * (oclif then lets the last of `--rm`/`--no-rm` win, as docker does). Other tokens are kept,
+ * including short forms (`-d=false` is left to oclif). A value that is not a boolean is a usage
+ * error (exit 125).
+ */
+export function normalizeBooleanFlags(flags: readonly string[], booleans: ReadonlySet<string>): string[] {
+  return flags.map((token) => {
+    const match = /^--([^=]+)=(.*)$/s.exec(token)
+    if (!match || !booleans.has(match[1])) return token
+    const [, name, text] = match
+    try {
+      return parseBoolean(text) ? `--${name}` : `--no-${name}`
+    } catch (error) {
+      if (!(error instanceof InvalidSettingValue)) throw error
+      throw new NerdError(`invalid argument ${JSON.stringify(text)} for "--${name}" flag: ${error.message}`, {
+        exitCode: EXIT_NERD_FAILED,
+      })
+    }
+  })
+}
+
+/** The parts of an oclif flag definition that argv splitting needs (structural: no oclif import). */
+export interface FlagDefinitionShape {
+  type: 'boolean' | 'option'
+  char?: string
+}
+
+export interface FlagSets {
+  valueFlags: ValueFlags
+  booleanFlags: ReadonlySet<string>
+}
+
+/** Derives splitRunArgs's and normalizeBooleanFlags's inputs from a command's flag definitions. */
+export function flagSetsOf(definitions: Readonly<Record<string, FlagDefinitionShape>>): FlagSets {
+  const valueFlags = new Set<string>()
+  const booleanFlags = new Set<string>()
+  for (const [name, definition] of Object.entries(definitions)) {
+    if (definition.type === 'option') {
+      valueFlags.add(name)
+      if (definition.char) valueFlags.add(definition.char)
+    } else {
+      booleanFlags.add(name)
+    }
+  }
+  return {valueFlags, booleanFlags}
+}
+
+/**
+ * The argv to hand oclif for a run/create/exec command: nerd's flags (booleans normalized), then
+ * `--`, then the image and the container's command, so that oclif reads nothing after the image
+ * as nerd's. (oclif moves a second `--` found among the positionals; a command that must pass `--`
+ * to the container should take its positionals from splitRunArgs.)
+ */
+export function containerCommandArgv(argv: readonly string[], definitions: Readonly<Record<string, FlagDefinitionShape>>): string[] {
+  const {valueFlags, booleanFlags} = flagSetsOf(definitions)
+  const {flags, positional} = splitRunArgs(argv, valueFlags)
+  return [...normalizeBooleanFlags(flags, booleanFlags), '--', ...positional]
+}

@@ -1,0 +1,116 @@
+/**
+ * The settings nerd takes from global flags, the environment and nerd.toml, and the rules their
+ * values obey whatever their source. Keys and meanings follow nerdctl.toml.
+ */
+
+export const CGROUP_MANAGERS = ['cgroupfs', 'systemd', 'none'] as const
+export type CgroupManager = (typeof CGROUP_MANAGERS)[number]
+
+export interface Settings {
+  debug: boolean
+  debugFull: boolean
+  /** Path of containerd's socket (a `unix://` prefix is removed on input). */
+  address: string
+  namespace: string
+  snapshotter: string
+  /** Directory of the CNI plugin binaries. */
+  cniPath: string
+  /** Directory of the CNI network configuration files. */
+  cniNetconfPath: string
+  /** nerd's own state (names, volumes, logs...), not containerd's. */
+  dataRoot: string
+  cgroupManager: CgroupManager
+  /** Skip TLS verification and allow plain HTTP towards registries. */
+  insecureRegistry: boolean
+  /** Directories holding `<host:port>/hosts.toml` or docker-style certificates. */
+  hostsDir: string[]
+  experimental: boolean
+}
+
+export type SettingName = keyof Settings
+
+/** The global options given on the command line; each one present overrides every other source. */
+export type GlobalFlags = Partial<Settings>
+
+type SettingKind = 'boolean' | 'string' | 'string-list'
+
+interface SettingSpec {
+  /** Key in nerd.toml. */
+  readonly key: string
+  /** Long name of the global flag, without dashes. */
+  readonly flag: string
+  readonly kind: SettingKind
+  /** Checks a string value and returns its canonical form; throws InvalidSettingValue. */
+  readonly normalize?: (text: string) => string
+}
+
+export const SETTING_SPECS: {readonly [Name in SettingName]: SettingSpec} = {
+  debug: {key: 'debug', flag: 'debug', kind: 'boolean'},
+  debugFull: {key: 'debug_full', flag: 'debug-full', kind: 'boolean'},
+  address: {key: 'address', flag: 'address', kind: 'string', normalize: normalizeAddress},
+  namespace: {key: 'namespace', flag: 'namespace', kind: 'string', normalize: checkNamespace},
+  snapshotter: {key: 'snapshotter', flag: 'snapshotter', kind: 'string', normalize: checkNotEmpty},
+  cniPath: {key: 'cni_path', flag: 'cni-path', kind: 'string', normalize: checkNotEmpty},
+  cniNetconfPath: {key: 'cni_netconfpath', flag: 'cni-netconfpath', kind: 'string', normalize: checkNotEmpty},
+  dataRoot: {key: 'data_root', flag: 'data-root', kind: 'string', normalize: checkNotEmpty},
+  cgroupManager: {key: 'cgroup_manager', flag: 'cgroup-manager', kind: 'string', normalize: checkCgroupManager},
+  insecureRegistry: {key: 'insecure_registry', flag: 'insecure-registry', kind: 'boolean'},
+  hostsDir: {key: 'hosts_dir', flag: 'hosts-dir', kind: 'string-list', normalize: checkNotEmpty},
+  experimental: {key: 'experimental', flag: 'experimental', kind: 'boolean'},
+}
+
+export const SETTING_NAMES = Object.keys(SETTING_SPECS) as SettingName[]
+
+/** A value that breaks a setting's rule; callers add where the value came from. */
+export class InvalidSettingValue extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'InvalidSettingValue'
+  }
+}
+
+/** Go's strconv.ParseBool, which docker and nerdctl use for `--flag=value` and environment values. */
+export function parseBoolean(text: string): boolean {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(text)) return true
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(text)) return false
+  throw new InvalidSettingValue(`${JSON.stringify(text)} is not a boolean (true or false)`)
+}
+
+/** containerd's socket: a path, or `unix://` and a path; other schemes (tcp://, fd://) do not reach containerd. */
+export function normalizeAddress(text: string): string {
+  let path = text
+  if (path.startsWith('unix://')) path = path.slice('unix://'.length)
+  else if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(path)) {
+    throw new InvalidSettingValue(`unsupported address ${JSON.stringify(text)}: only unix:// sockets are supported`)
+  }
+  if (path === '') throw new InvalidSettingValue('the socket path is empty')
+  return path
+}
+
+/** containerd's identifier rule (namespaces are also directory names in nerd's data root). */
+const NAMESPACE_PATTERN = /^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/
+const NAMESPACE_MAX_LENGTH = 76
+
+export function checkNamespace(text: string): string {
+  if (!NAMESPACE_PATTERN.test(text) || text.length > NAMESPACE_MAX_LENGTH) {
+    throw new InvalidSettingValue(
+      `invalid namespace ${JSON.stringify(text)}: use letters and digits separated by single ".", "_" or "-", at most ${NAMESPACE_MAX_LENGTH} characters`,
+    )
+  }
+  return text
+}
+
+export function checkCgroupManager(text: string): CgroupManager {
+  const manager = CGROUP_MANAGERS.find((name) => name === text)
+  if (!manager) {
+    throw new InvalidSettingValue(
+      `invalid cgroup manager ${JSON.stringify(text)}: must be one of ${CGROUP_MANAGERS.map((name) => `"${name}"`).join(', ')}`,
+    )
+  }
+  return manager
+}
+
+function checkNotEmpty(text: string): string {
+  if (text === '') throw new InvalidSettingValue('the value is empty')
+  return text
+}

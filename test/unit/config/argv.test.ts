@@ -1,0 +1,222 @@
+import {describe, it} from 'node:test'
+import assert from 'node:assert/strict'
+import {splitGlobalArgs, type GlobalFlags} from '../../../src/config/index.ts'
+import {NerdError} from '../../../src/errors.ts'
+
+interface Case {
+  argv: string[]
+  globals: GlobalFlags
+  rest: string[]
+  command: string[]
+}
+
+const cases: Record<string, Case> = {
+  'nothing': {argv: [], globals: {}, rest: [], command: []},
+  'short namespace before the command': {argv: ['-n', 'k8s.io', 'ps'], globals: {namespace: 'k8s.io'}, rest: ['ps'], command: ['ps']},
+  'short namespace glued': {argv: ['-nk8s.io', 'ps'], globals: {namespace: 'k8s.io'}, rest: ['ps'], command: ['ps']},
+  'short namespace with =': {argv: ['-n=k8s.io', 'ps'], globals: {namespace: 'k8s.io'}, rest: ['ps'], command: ['ps']},
+  'long namespace': {argv: ['--namespace', 'k8s.io', 'ps'], globals: {namespace: 'k8s.io'}, rest: ['ps'], command: ['ps']},
+  'long namespace with =': {argv: ['--namespace=k8s.io', 'ps'], globals: {namespace: 'k8s.io'}, rest: ['ps'], command: ['ps']},
+  '-H strips unix://': {argv: ['-H', 'unix:///x.sock', 'info'], globals: {address: '/x.sock'}, rest: ['info'], command: ['info']},
+  '--host=unix://': {argv: ['--host=unix:///x.sock', 'info'], globals: {address: '/x.sock'}, rest: ['info'], command: ['info']},
+  '-a path': {argv: ['-a', '/x.sock', 'images'], globals: {address: '/x.sock'}, rest: ['images'], command: ['images']},
+  '--address path': {argv: ['--address', '/x.sock', 'images'], globals: {address: '/x.sock'}, rest: ['images'], command: ['images']},
+  'long form after the command': {
+    argv: ['ps', '--namespace', 'k8s.io', '-a'],
+    globals: {namespace: 'k8s.io'},
+    rest: ['ps', '-a'],
+    command: ['ps'],
+  },
+  'ps -n is ps\'s own flag': {argv: ['ps', '-n', '5'], globals: {}, rest: ['ps', '-n', '5'], command: ['ps']},
+  'ps -a is ps\'s own flag': {argv: ['ps', '-a'], globals: {}, rest: ['ps', '-a'], command: ['ps']},
+  'logs -n, then a long global': {
+    argv: ['logs', '-n', '5', 'c1', '--debug'],
+    globals: {debug: true},
+    rest: ['logs', '-n', '5', 'c1'],
+    command: ['logs'],
+  },
+  'start -a is start\'s': {argv: ['start', '-a', 'c1'], globals: {}, rest: ['start', '-a', 'c1'], command: ['start']},
+  'history -H is history\'s': {argv: ['history', '-H', 'img'], globals: {}, rest: ['history', '-H', 'img'], command: ['history']},
+  'run: -n after the image belongs to the container': {
+    argv: ['run', '--rm', 'img', 'ls', '-n', '5'],
+    globals: {},
+    rest: ['run', '--rm', 'img', 'ls', '-n', '5'],
+    command: ['run'],
+  },
+  'run: long globals before the image are lifted, not after': {
+    argv: ['run', '--rm', '--namespace', 'x', 'img', 'ls', '--debug'],
+    globals: {namespace: 'x'},
+    rest: ['run', '--rm', 'img', 'ls', '--debug'],
+    command: ['run'],
+  },
+  'run: flag values are not the image': {
+    argv: ['run', '-p', '8080:80', '-e', 'A=B', '--name', 'x', '--debug', 'img', 'ls', '-la'],
+    globals: {debug: true},
+    rest: ['run', '-p', '8080:80', '-e', 'A=B', '--name', 'x', 'img', 'ls', '-la'],
+    command: ['run'],
+  },
+  'run: nothing lifted after the image': {
+    argv: ['run', '-p', '8080:80', 'img', '--debug'],
+    globals: {},
+    rest: ['run', '-p', '8080:80', 'img', '--debug'],
+    command: ['run'],
+  },
+  'run: combined booleans are one token': {
+    argv: ['run', '-dit', 'img', '--namespace', 'x'],
+    globals: {},
+    rest: ['run', '-dit', 'img', '--namespace', 'x'],
+    command: ['run'],
+  },
+  'run: combined flags ending with a value flag take the next token': {
+    argv: ['run', '-itp', '80:80', '--debug', 'img'],
+    globals: {debug: true},
+    rest: ['run', '-itp', '80:80', 'img'],
+    command: ['run'],
+  },
+  'run: glued short value': {
+    argv: ['run', '-p8080:80', '--debug', 'img'],
+    globals: {debug: true},
+    rest: ['run', '-p8080:80', 'img'],
+    command: ['run'],
+  },
+  'run: --rm=false is one token': {
+    argv: ['run', '--rm=false', '--debug', 'img'],
+    globals: {debug: true},
+    rest: ['run', '--rm=false', 'img'],
+    command: ['run'],
+  },
+  'create: a value flag takes the next token even when it looks like a global': {
+    argv: ['create', '--name', '--debug', 'img'],
+    globals: {},
+    rest: ['create', '--name', '--debug', 'img'],
+    command: ['create'],
+  },
+  'container run: --snapshotter is global before the image only': {
+    argv: ['--debug', 'container', 'run', '--snapshotter', 'stargz', 'img', '--snapshotter', 'x'],
+    globals: {debug: true, snapshotter: 'stargz'},
+    rest: ['container', 'run', 'img', '--snapshotter', 'x'],
+    command: ['container', 'run'],
+  },
+  'exec: nothing lifted after the container': {
+    argv: ['exec', '-it', 'c1', 'sh', '--debug'],
+    globals: {},
+    rest: ['exec', '-it', 'c1', 'sh', '--debug'],
+    command: ['exec'],
+  },
+  'exec: value flags before the container': {
+    argv: ['exec', '-u', 'root', '--debug', 'c1', 'sh'],
+    globals: {debug: true},
+    rest: ['exec', '-u', 'root', 'c1', 'sh'],
+    command: ['exec'],
+  },
+  'nothing lifted after --': {argv: ['ps', '--', '--debug'], globals: {}, rest: ['ps', '--', '--debug'], command: ['ps']},
+  'run: nothing lifted after --': {
+    argv: ['run', '--', 'img', '--debug'],
+    globals: {},
+    rest: ['run', '--', 'img', '--debug'],
+    command: ['run'],
+  },
+  '-- before any command': {argv: ['--debug', '--', 'ps'], globals: {debug: true}, rest: ['--', 'ps'], command: []},
+  'topic and subcommand': {
+    argv: ['namespace', 'ls', '--debug'],
+    globals: {debug: true},
+    rest: ['namespace', 'ls'],
+    command: ['namespace', 'ls'],
+  },
+  'global between topic and subcommand': {
+    argv: ['image', '--namespace=k8s.io', 'ls', '-a'],
+    globals: {namespace: 'k8s.io'},
+    rest: ['image', 'ls', '-a'],
+    command: ['image', 'ls'],
+  },
+  'compose run: compose flags, then nothing after the service': {
+    argv: ['compose', '-f', 'x.yml', '--namespace', 'n', 'run', '--rm', '-e', 'A=1', 'svc', 'ls', '--debug'],
+    globals: {namespace: 'n'},
+    rest: ['compose', '-f', 'x.yml', 'run', '--rm', '-e', 'A=1', 'svc', 'ls', '--debug'],
+    command: ['compose', 'run'],
+  },
+  'compose up: long globals anywhere': {
+    argv: ['compose', '-f', 'x.yml', 'up', '-d', '--debug'],
+    globals: {debug: true},
+    rest: ['compose', '-f', 'x.yml', 'up', '-d'],
+    command: ['compose', 'up'],
+  },
+  'boolean =false': {argv: ['--debug=false', 'ps'], globals: {debug: false}, rest: ['ps'], command: ['ps']},
+  'boolean =1': {argv: ['--debug-full=1', 'ps'], globals: {debugFull: true}, rest: ['ps'], command: ['ps']},
+  'a boolean does not take the next token': {
+    argv: ['--debug', 'false'],
+    globals: {debug: true},
+    rest: ['false'],
+    command: ['false'],
+  },
+  'hosts-dir repeats and splits on commas': {
+    argv: ['--hosts-dir', '/a', '--hosts-dir=/b,/c', 'pull', 'x'],
+    globals: {hostsDir: ['/a', '/b', '/c']},
+    rest: ['pull', 'x'],
+    command: ['pull'],
+  },
+  'empty hosts-dir means none': {argv: ['--hosts-dir=', 'pull', 'x'], globals: {hostsDir: []}, rest: ['pull', 'x'], command: ['pull']},
+  'every other global': {
+    argv: [
+      '--cgroup-manager', 'systemd', '--data-root', '/d', '--cni-path', '/c', '--cni-netconfpath', '/n',
+      '--insecure-registry', '--experimental=false', '--storage-driver', 'native', 'info',
+    ],
+    globals: {
+      cgroupManager: 'systemd',
+      dataRoot: '/d',
+      cniPath: '/c',
+      cniNetconfPath: '/n',
+      insecureRegistry: true,
+      experimental: false,
+      snapshotter: 'native',
+    },
+    rest: ['info'],
+    command: ['info'],
+  },
+  '-v alone stays': {argv: ['-v'], globals: {}, rest: ['-v'], command: []},
+  'unknown leading options stay in place': {
+    argv: ['-x', '-n', 'foo', '--help', 'ps'],
+    globals: {namespace: 'foo'},
+    rest: ['-x', '--help', 'ps'],
+    command: ['ps'],
+  },
+  'globals only': {argv: ['--debug'], globals: {debug: true}, rest: [], command: []},
+  'the last of a repeated global wins': {
+    argv: ['-n', 'a', 'ps', '--namespace=b'],
+    globals: {namespace: 'b'},
+    rest: ['ps'],
+    command: ['ps'],
+  },
+}
+
+describe('splitGlobalArgs', () => {
+  for (const [name, {argv, globals, rest, command}] of Object.entries(cases)) {
+    it(name, () => {
+      assert.deepEqual(splitGlobalArgs(argv), {globals, rest, command})
+    })
+  }
+
+  it('does not modify its input', () => {
+    const argv = ['-n', 'x', 'ps', '--debug']
+    splitGlobalArgs(argv)
+    assert.deepEqual(argv, ['-n', 'x', 'ps', '--debug'])
+  })
+
+  const errors: Record<string, [string[], RegExp]> = {
+    'short option without its value': [['-n'], /^flag needs an argument: 'n' in -n$/],
+    'long option without its value': [['ps', '--namespace'], /^flag needs an argument: --namespace$/],
+    'bad cgroup manager': [['--cgroup-manager', 'foo', 'ps'], /^invalid argument "foo" for "--cgroup-manager" flag: invalid cgroup manager "foo": must be one of "cgroupfs", "systemd", "none"$/],
+    'bad boolean': [['--debug=maybe', 'ps'], /^invalid argument "maybe" for "--debug" flag: "maybe" is not a boolean/],
+    'tcp address': [['-H', 'tcp://1.2.3.4:2375', 'ps'], /^invalid argument "tcp:\/\/1.2.3.4:2375" for "-H" flag: unsupported address/],
+    'empty address': [['--address', '', 'ps'], /^invalid argument "" for "--address" flag: the socket path is empty$/],
+    'bad namespace': [['--namespace=a/b', 'ps'], /^invalid argument "a\/b" for "--namespace" flag: invalid namespace "a\/b"/],
+  }
+  for (const [name, [argv, message]] of Object.entries(errors)) {
+    it(`rejects ${name} with a usage error (exit 125)`, () => {
+      assert.throws(
+        () => splitGlobalArgs(argv),
+        (error: unknown) => error instanceof NerdError && message.test(error.message) && error.exitCode === 125,
+      )
+    })
+  }
+})

@@ -1,0 +1,153 @@
+import {describe, it} from 'node:test'
+import assert from 'node:assert/strict'
+import {Args, Flags, Parser} from '@oclif/core'
+import {
+  containerCommandArgv,
+  flagSetsOf,
+  normalizeBooleanFlags,
+  splitRunArgs,
+  CONTAINER_COMMAND_VALUE_FLAGS,
+} from '../../../src/config/index.ts'
+import {NerdError} from '../../../src/errors.ts'
+
+const valueFlags = new Set(['p', 'e', 'a', 'u', 'publish', 'env', 'name', 'attach', 'user'])
+
+describe('splitRunArgs', () => {
+  const cases: Record<string, [string[], string[], string[]]> = {
+    'values are not the image': [
+      ['-p', '8080:80', '-e', 'A=B', '--name', 'x', 'img', 'ls', '-la'],
+      ['-p', '8080:80', '-e', 'A=B', '--name', 'x'],
+      ['img', 'ls', '-la'],
+    ],
+    'flags of the container command stay with it': [['--rm', 'img', 'ls', '-n', '5'], ['--rm'], ['img', 'ls', '-n', '5']],
+    'combined booleans': [['-dit', 'img', 'sh'], ['-dit'], ['img', 'sh']],
+    'glued short value': [['-p8080:80', 'img'], ['-p8080:80'], ['img']],
+    'short value with =': [['-e=A=B', 'img'], ['-e=A=B'], ['img']],
+    'combined flags ending with a value flag': [['-itp', '80:80', 'img'], ['-itp', '80:80'], ['img']],
+    'combined flags with a glued value': [['-itp80:80', 'img'], ['-itp80:80'], ['img']],
+    'long value with =': [['--name=x', 'img'], ['--name=x'], ['img']],
+    'boolean with =false': [['--rm=false', 'img'], ['--rm=false'], ['img']],
+    'short boolean with =false (its value contains a value-flag letter)': [['-d=false', 'img'], ['-d=false'], ['img']],
+    'a value may start with a dash': [['--name', '--rm', 'img'], ['--name', '--rm'], ['img']],
+    '-- ends the flags and is dropped': [['--rm', '--', 'img', '--rm'], ['--rm'], ['img', '--rm']],
+    '-- after the image is the container\'s': [['img', '--', 'x'], [], ['img', '--', 'x']],
+    'a lone dash is a positional': [['-i', '-', 'x'], ['-i'], ['-', 'x']],
+    'no positional': [['--rm', '-d'], ['--rm', '-d'], []],
+    'empty': [[], [], []],
+  }
+  for (const [name, [argv, flags, positional]] of Object.entries(cases)) {
+    it(name, () => {
+      assert.deepEqual(splitRunArgs(argv, valueFlags), {flags, positional})
+    })
+  }
+
+  const missing: Record<string, [string[], string]> = {
+    'long': [['--name'], 'flag needs an argument: --name'],
+    'short': [['--rm', '-p'], "flag needs an argument: 'p' in -p"],
+    'combined': [['-dp'], "flag needs an argument: 'p' in -p"],
+  }
+  for (const [name, [argv, message]] of Object.entries(missing)) {
+    it(`a ${name} value flag at the end is a usage error (exit 125)`, () => {
+      assert.throws(
+        () => splitRunArgs(argv, valueFlags),
+        (error: unknown) => error instanceof NerdError && error.message === message && error.exitCode === 125,
+      )
+    })
+  }
+})
+
+describe('normalizeBooleanFlags', () => {
+  const booleans = new Set(['rm', 'sig-proxy', 'detach'])
+
+  it('rewrites =true and =false of boolean flags only', () => {
+    assert.deepEqual(
+      normalizeBooleanFlags(
+        ['--rm=true', '--rm=false', '--sig-proxy=false', '-d', '--name=x', '--detach=1', '--other=false', '-d=false', '--rm'],
+        booleans,
+      ),
+      ['--rm', '--no-rm', '--no-sig-proxy', '-d', '--name=x', '--detach', '--other=false', '-d=false', '--rm'],
+    )
+  })
+
+  it('rejects a value that is not a boolean (exit 125)', () => {
+    assert.throws(
+      () => normalizeBooleanFlags(['--rm=maybe'], booleans),
+      (error: unknown) =>
+        error instanceof NerdError &&
+        error.exitCode === 125 &&
+        error.message === 'invalid argument "maybe" for "--rm" flag: "maybe" is not a boolean (true or false)',
+    )
+  })
+})
+
+describe('flagSetsOf', () => {
+  it('splits definitions into value flags (with their chars) and booleans', () => {
+    const {valueFlags: values, booleanFlags} = flagSetsOf({
+      rm: {type: 'boolean'},
+      detach: {type: 'boolean', char: 'd'},
+      publish: {type: 'option', char: 'p'},
+      name: {type: 'option'},
+    })
+    assert.deepEqual([...values].sort(), ['name', 'p', 'publish'])
+    assert.deepEqual([...booleanFlags].sort(), ['detach', 'rm'])
+  })
+})
+
+describe('containerCommandArgv handed to oclif', () => {
+  // A run-like command declared the way nerd's commands are expected to: booleans with allowNo,
+  // repeatable flags non-greedy.
+  const flags = {
+    rm: Flags.boolean({allowNo: true}),
+    detach: Flags.boolean({char: 'd', allowNo: true}),
+    interactive: Flags.boolean({char: 'i', allowNo: true}),
+    tty: Flags.boolean({char: 't', allowNo: true}),
+    'sig-proxy': Flags.boolean({allowNo: true, default: true}),
+    publish: Flags.string({char: 'p', multiple: true, multipleNonGreedy: true}),
+    env: Flags.string({char: 'e', multiple: true, multipleNonGreedy: true}),
+    name: Flags.string(),
+  }
+  const parse = async (argv: string[]) => {
+    const result = await Parser.parse(containerCommandArgv(argv, flags), {
+      flags,
+      args: {image: Args.string({required: true})},
+      strict: false,
+    })
+    return {flags: result.flags, argv: result.argv}
+  }
+
+  it('leaves the container command alone and reads docker-style booleans', async () => {
+    const parsed = await parse([
+      '-p', '8080:80', '-eA=B', '--rm=false', '--sig-proxy=false', '-it', '--name', 'web', 'img', 'ls', '-la', '--rm',
+    ])
+    assert.deepEqual(parsed.argv, ['img', 'ls', '-la', '--rm'])
+    assert.deepEqual(parsed.flags.publish, ['8080:80'])
+    assert.deepEqual(parsed.flags.env, ['A=B'])
+    assert.equal(parsed.flags.rm, false)
+    assert.equal(parsed.flags['sig-proxy'], false)
+    assert.equal(parsed.flags.interactive, true)
+    assert.equal(parsed.flags.tty, true)
+    assert.equal(parsed.flags.name, 'web')
+  })
+
+  it('lets the last of --rm / --rm=false win, as docker does', async () => {
+    assert.equal((await parse(['--rm', '--rm=false', 'img'])).flags.rm, false)
+    assert.equal((await parse(['--rm=false', '--rm=true', 'img'])).flags.rm, true)
+  })
+
+  it('passes a dash-leading value through', async () => {
+    const parsed = await parse(['-e', '-x', 'img'])
+    assert.deepEqual(parsed.flags.env, ['-x'])
+    assert.deepEqual(parsed.argv, ['img'])
+  })
+})
+
+describe('CONTAINER_COMMAND_VALUE_FLAGS', () => {
+  it('lists no boolean flag of docker run/exec as taking a value', () => {
+    // A boolean listed here would make splitGlobalArgs take the image for its value.
+    const dockerBooleans = ['d', 'i', 't', 'P', 'q', 'rm', 'detach', 'interactive', 'tty', 'privileged', 'init', 'read-only',
+      'publish-all', 'quiet', 'sig-proxy', 'no-healthcheck', 'oom-kill-disable', 'rootfs', 'help', 'snapshotter']
+    for (const [command, values] of Object.entries(CONTAINER_COMMAND_VALUE_FLAGS)) {
+      for (const name of dockerBooleans) assert.ok(!values.has(name), `${command}: ${name}`)
+    }
+  })
+})
