@@ -3,11 +3,9 @@ export {
   splitRunArgs,
   normalizeBooleanFlags,
   flagSetsOf,
-  flagExtent,
   containerCommandArgv,
   type SplitRunArgs,
   type ValueFlags,
-  type FlagExtent,
   type FlagDefinitionShape,
   type FlagSets,
 } from './run-args.ts'
