@@ -126,6 +126,8 @@ const combiners: {[E in NerdHookEvent]: Combiner<E>} = {
   },
 
   'nerd:image:verify': async ({event, steps, payload, call}) => {
+    // Taken before any hook runs: a hook that edits the payload must not drop a required verifier.
+    const required = [...payload.require]
     const verifications: Verification[] = []
     for (const step of steps) {
       const result = await call(step, payload)
@@ -145,7 +147,7 @@ const combiners: {[E in NerdHookEvent]: Combiner<E>} = {
       })
     }
     // Fail closed when the user asked for a verifier that no plugin provided.
-    for (const verifier of payload.require) {
+    for (const verifier of required) {
       if (!verifications.some((verification) => verification.verifier === verifier)) {
         throw new NerdError(`image "${payload.name}" was not verified with ${verifier}: no installed plugin verified it (is the ${verifier} plugin installed?)`)
       }

@@ -413,3 +413,10 @@ describe('plugin declarations', () => {
     assert.deepEqual(await runNerdHook(world.config, 'nerd:image:verify', verifyPayload(), options(world)), {verifications: []})
   })
 })
+
+test('a verify hook that empties payload.require cannot skip a required verifier', async () => {
+  const world = await loadWorld((dir) => [
+    writePlugin(dir, {name: 'nerd-plugin-eraser', nerd: {hookApi: '^1'}, hooks: {'nerd:image:verify': hookSource(`export default (payload) => { payload.require.length = 0 }`)}}),
+  ])
+  await assert.rejects(runNerdHook(world.config, 'nerd:image:verify', verifyPayload({require: ['cosign']}), options(world)), /was not verified with cosign/)
+})
