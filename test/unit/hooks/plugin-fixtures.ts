@@ -1,6 +1,6 @@
 // Builds a real oclif Config whose user plugins are linked fixture plugins, as `nerd plugins link`
 // would record them in the data dir.
-import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -52,6 +52,7 @@ export interface TestWorld {
  */
 export async function loadWorld(pluginRoots: (dir: string) => string[]): Promise<TestWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'nerd-hooks-'))
+  worldDirs.push(dir)
   const cliRoot = join(dir, 'cli')
   const dataDir = join(dir, 'data')
   mkdirSync(cliRoot)
@@ -76,6 +77,13 @@ export async function loadWorld(pluginRoots: (dir: string) => string[]): Promise
   const warnings: string[] = []
   const lines: string[] = []
   return {config, dir, log, output: {warnings, lines, warn: (message) => warnings.push(message), log: (message) => lines.push(message)}}
+}
+
+const worldDirs: string[] = []
+
+/** Removes the directories of every world loaded so far. */
+export function removeWorlds(): void {
+  for (const dir of worldDirs.splice(0)) rmSync(dir, {recursive: true, force: true})
 }
 
 /** The JSON lines the fixture hooks appended. */

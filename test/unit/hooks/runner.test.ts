@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {afterEach, describe, test} from 'node:test'
+import {after, afterEach, describe, test} from 'node:test'
 import {NerdError} from '../../../src/errors.ts'
 import {HookError} from '../../../src/hooks/errors.ts'
 import {HOOK_API_VERSION} from '../../../src/hooks/version.ts'
@@ -12,12 +12,13 @@ import type {
   ImageVerifyPayload,
   NetworkSetupPayload,
 } from '../../../src/hooks/types.ts'
-import {badApiFixture, clearFixtureEnv, hookFixture, loadWorld, readLog, writePlugin} from './plugin-fixtures.ts'
+import {badApiFixture, clearFixtureEnv, hookFixture, loadWorld, readLog, removeWorlds, writePlugin} from './plugin-fixtures.ts'
 import type {TestWorld} from './plugin-fixtures.ts'
 
 const FIXTURE = 'nerd-plugin-hookfixture'
 
 afterEach(clearFixtureEnv)
+after(removeWorlds)
 
 /** A hook module: `note(entry)` appends to the log the fixture hooks write to. */
 function hookSource(body: string): string {
