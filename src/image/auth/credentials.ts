@@ -1,0 +1,98 @@
+/**
+ * Registry credentials where docker keeps them: a credential helper when config.json names one for
+ * the registry, else base64 `auth` entries in config.json itself.
+ */
+import type {CredentialsProvider, RegistryCredentials} from '../registry/authorizer.ts'
+import {IDENTITY_TOKEN_USERNAME, helperErase, helperGet, helperStore} from './credential-helper.ts'
+import {credentialHelperFor, dockerConfigDir, findAuthEntry, readDockerConfig, serverKey, writeDockerConfig} from './docker-config.ts'
+import type {DockerAuthEntry} from './docker-config.ts'
+
+export interface CredentialStoreOptions {
+  /** Directory of config.json (default `$DOCKER_CONFIG` or `~/.docker`). */
+  configDir?: string
+}
+
+function fromAuthEntry(entry: DockerAuthEntry): RegistryCredentials | undefined {
+  const credentials: RegistryCredentials = {}
+  if (typeof entry.auth === 'string' && entry.auth !== '') {
+    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    if (colon === -1) return undefined
+    credentials.username = decoded.slice(0, colon)
+    credentials.password = decoded.slice(colon + 1)
+  } else if (typeof entry.username === 'string' && typeof entry.password === 'string') {
+    credentials.username = entry.username
+    credentials.password = entry.password
+  }
+  if (typeof entry.identitytoken === 'string' && entry.identitytoken !== '') {
+    credentials.identityToken = entry.identitytoken
+    // With an identity token the password is not used (docker stores none).
+    if (credentials.password === '') delete credentials.password
+  }
+  return credentials.username === undefined && credentials.identityToken === undefined ? undefined : credentials
+}
+
+/** The stored credentials for a registry (`docker.io`, `host:5000`, `https://host/v1/`), if any. */
+export async function getCredentials(server: string | undefined, options: CredentialStoreOptions = {}): Promise<RegistryCredentials | undefined> {
+  const config = await readDockerConfig(options.configDir ?? dockerConfigDir())
+  const key = serverKey(server)
+  const helper = credentialHelperFor(config, key)
+  if (helper !== undefined) {
+    const stored = await helperGet(helper, key)
+    if (stored === undefined) return undefined
+    return stored.username === IDENTITY_TOKEN_USERNAME ? {identityToken: stored.secret} : {username: stored.username, password: stored.secret}
+  }
+  const found = findAuthEntry(config, key)
+  return found === undefined ? undefined : fromAuthEntry(found[1])
+}
+
+/**
+ * Stores credentials for a registry, in its credential helper or in config.json. With a helper,
+ * config.json gets an empty entry for the registry, as docker writes, so the login stays listed.
+ */
+export async function storeCredentials(server: string | undefined, credentials: RegistryCredentials, options: CredentialStoreOptions = {}): Promise<string> {
+  const configDir = options.configDir ?? dockerConfigDir()
+  const config = await readDockerConfig(configDir)
+  const key = serverKey(server)
+  const helper = credentialHelperFor(config, key)
+  const username = credentials.username ?? ''
+  const auths = {...(config.auths ?? {})}
+  if (helper !== undefined) {
+    const secret = credentials.identityToken ?? credentials.password ?? ''
+    await helperStore(helper, key, {username: credentials.identityToken === undefined ? username : IDENTITY_TOKEN_USERNAME, secret})
+    auths[key] = {}
+  } else {
+    const entry: DockerAuthEntry = {}
+    if (credentials.identityToken === undefined) {
+      entry.auth = Buffer.from(`${username}:${credentials.password ?? ''}`).toString('base64')
+    } else {
+      entry.auth = Buffer.from(`${username}:`).toString('base64')
+      entry.identitytoken = credentials.identityToken
+    }
+    auths[key] = entry
+  }
+  await writeDockerConfig({...config, auths}, configDir)
+  return key
+}
+
+/** Removes a registry's credentials; returns the key and whether there was anything to remove. */
+export async function eraseCredentials(server: string | undefined, options: CredentialStoreOptions = {}): Promise<{key: string; removed: boolean}> {
+  const configDir = options.configDir ?? dockerConfigDir()
+  const config = await readDockerConfig(configDir)
+  const key = serverKey(server)
+  const helper = credentialHelperFor(config, key)
+  let removed = helper === undefined ? false : await helperErase(helper, key)
+  const found = findAuthEntry(config, key)
+  if (found !== undefined) {
+    const auths = {...config.auths}
+    delete auths[found[0]]
+    await writeDockerConfig({...config, auths}, configDir)
+    removed = true
+  }
+  return {key, removed}
+}
+
+/** Credentials for the registry client, read from docker's configuration for each host on first use. */
+export function dockerCredentials(options: CredentialStoreOptions = {}): CredentialsProvider {
+  return (host) => getCredentials(host, options)
+}

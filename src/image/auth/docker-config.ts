@@ -1,0 +1,129 @@
+/**
+ * docker's client configuration file, `$DOCKER_CONFIG/config.json` (default `~/.docker/config.json`):
+ * the `auths`, `credsStore` and `credHelpers` keys, and docker's naming of registries in them.
+ */
+import {randomBytes} from 'node:crypto'
+import {chmod, mkdir, readFile, realpath, rename, rm, writeFile} from 'node:fs/promises'
+import {homedir} from 'node:os'
+import {basename, dirname, join} from 'node:path'
+import {NerdError} from '../../errors.ts'
+
+/** The key Docker Hub's credentials are stored under, whatever the user typed. */
+export const DOCKER_HUB_SERVER_KEY = 'https://index.docker.io/v1/'
+const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'])
+
+export interface DockerAuthEntry {
+  /** base64 of `user:password`. */
+  auth?: string
+  username?: string
+  password?: string
+  identitytoken?: string
+  registrytoken?: string
+  email?: string
+}
+
+/** The parts nerd reads; every other key of the file is kept as it is when nerd writes. */
+export interface DockerConfig {
+  auths?: Record<string, DockerAuthEntry>
+  credsStore?: string
+  credHelpers?: Record<string, string>
+  [key: string]: unknown
+}
+
+export function dockerConfigDir(environment: NodeJS.ProcessEnv = process.env): string {
+  const configured = environment.DOCKER_CONFIG
+  return configured !== undefined && configured !== '' ? configured : join(homedir(), '.docker')
+}
+
+export function dockerConfigPath(configDir = dockerConfigDir()): string {
+  return join(configDir, 'config.json')
+}
+
+/** `https://host:5000/v2/` → `host:5000`: docker's ConvertToHostname. */
+export function hostnameOf(server: string): string {
+  let text = server.trim()
+  if (text.startsWith('http://')) text = text.slice('http://'.length)
+  else if (text.startsWith('https://')) text = text.slice('https://'.length)
+  return text.split('/')[0]
+}
+
+/** The key a registry's credentials live under: Docker Hub's legacy URL, else `host[:port]`. */
+export function serverKey(server: string | undefined): string {
+  if (server === undefined || server.trim() === '' || server.trim() === DOCKER_HUB_SERVER_KEY) return DOCKER_HUB_SERVER_KEY
+  const hostname = hostnameOf(server)
+  return DOCKER_HUB_NAMES.has(hostname) ? DOCKER_HUB_SERVER_KEY : hostname
+}
+
+/** The registry domain to talk to for a server key (`docker.io` for Docker Hub's key). */
+export function registryDomainOf(key: string): string {
+  return key === DOCKER_HUB_SERVER_KEY ? 'docker.io' : hostnameOf(key)
+}
+
+/** Reads the configuration; a missing file is an empty configuration. */
+export async function readDockerConfig(configDir = dockerConfigDir()): Promise<DockerConfig> {
+  const path = dockerConfigPath(configDir)
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw new NerdError(`cannot read ${path}: ${(error as Error).message}`, {cause: error})
+  }
+  if (text.trim() === '') return {}
+  let document: unknown
+  try {
+    document = JSON.parse(text)
+  } catch (error) {
+    throw new NerdError(`${path}: invalid JSON: ${(error as Error).message}`, {cause: error})
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new NerdError(`${path}: the configuration must be a JSON object`)
+  }
+  return document as DockerConfig
+}
+
+/**
+ * Writes the configuration readable by its owner only (0600), atomically: a temporary file beside it
+ * is renamed over it, so a crash never leaves half a file. A symbolic link is followed, not replaced.
+ */
+export async function writeDockerConfig(config: DockerConfig, configDir = dockerConfigDir()): Promise<void> {
+  let path = dockerConfigPath(configDir)
+  try {
+    path = await realpath(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    await mkdir(dirname(path), {recursive: true, mode: 0o700})
+  }
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    await writeFile(temporary, `${JSON.stringify(config, null, '\t')}\n`, {mode: 0o600, flag: 'wx'})
+    // The umask may have narrowed the mode but never widens it; make it exact.
+    await chmod(temporary, 0o600)
+    await rename(temporary, path)
+  } catch (error) {
+    await rm(temporary, {force: true})
+    throw new NerdError(`cannot write ${path}: ${(error as Error).message}`, {cause: error})
+  }
+}
+
+/** The auths entry for a key: the exact key, else the first whose hostname matches (as docker looks up). */
+export function findAuthEntry(config: DockerConfig, key: string): [storedKey: string, entry: DockerAuthEntry] | undefined {
+  const auths = config.auths ?? {}
+  if (Object.hasOwn(auths, key)) return [key, auths[key]]
+  const hostname = key === DOCKER_HUB_SERVER_KEY ? undefined : hostnameOf(key)
+  for (const [storedKey, entry] of Object.entries(auths)) {
+    if (serverKey(storedKey) === key || (hostname !== undefined && hostnameOf(storedKey) === hostname)) return [storedKey, entry]
+  }
+  return undefined
+}
+
+/** The credential helper for a key: `credHelpers` (by key or hostname), else `credsStore`. */
+export function credentialHelperFor(config: DockerConfig, key: string): string | undefined {
+  const helpers = config.credHelpers ?? {}
+  const names = key === DOCKER_HUB_SERVER_KEY ? [key, ...DOCKER_HUB_NAMES] : [key, hostnameOf(key)]
+  for (const name of names) {
+    const helper = helpers[name]
+    if (typeof helper === 'string' && helper !== '') return helper
+  }
+  return typeof config.credsStore === 'string' && config.credsStore !== '' ? config.credsStore : undefined
+}

@@ -1,0 +1,17 @@
+export {login, logout} from './login.ts'
+export type {LoginOptions, LoginResult} from './login.ts'
+export {dockerCredentials, eraseCredentials, getCredentials, storeCredentials} from './credentials.ts'
+export type {CredentialStoreOptions} from './credentials.ts'
+export {
+  DOCKER_HUB_SERVER_KEY,
+  credentialHelperFor,
+  dockerConfigDir,
+  dockerConfigPath,
+  readDockerConfig,
+  registryDomainOf,
+  serverKey,
+  writeDockerConfig,
+} from './docker-config.ts'
+export type {DockerAuthEntry, DockerConfig} from './docker-config.ts'
+export {helperErase, helperGet, helperStore} from './credential-helper.ts'
+export type {HelperCredentials} from './credential-helper.ts'

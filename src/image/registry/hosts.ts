@@ -1,0 +1,238 @@
+/**
+ * Which URLs serve a registry domain, and with what TLS: containerd's `<hosts-dir>/<host:port>/hosts.toml`
+ * (mirrors in file order, then the server) or docker's `<certs-dir>/<host>/{*.crt,*.cert,*.key}`.
+ */
+import {readdir, readFile, stat} from 'node:fs/promises'
+import {isAbsolute, join} from 'node:path'
+import {NerdError} from '../../errors.ts'
+import {DEFAULT_DOMAIN, registryHost} from '../reference.ts'
+
+export const DEFAULT_HOSTS_DIRS: readonly string[] = ['/etc/containerd/certs.d', '/etc/docker/certs.d']
+
+export const HOST_CAPABILITIES = ['pull', 'resolve', 'push'] as const
+export type HostCapability = (typeof HOST_CAPABILITIES)[number]
+
+export interface TlsFiles {
+  /** PEM files of extra certificate authorities, trusted on top of the system's. */
+  caFiles: string[]
+  /** Client certificate and key files; a missing key means the certificate file holds both. */
+  clientPairs: Array<[certificate: string, key: string | undefined]>
+  /** Set in hosts.toml (`skip_verify`); undefined leaves verification on. */
+  skipVerify?: boolean
+}
+
+/** One `[host."…"]` table or the file's top level (the server), as written in hosts.toml. */
+export interface HostEntry {
+  /** API root (`https://mirror/v2`); undefined for a server the file does not name. */
+  url?: URL
+  capabilities: HostCapability[]
+  tls: TlsFiles
+  headers: Record<string, string[]>
+}
+
+export interface RegistryEndpoint {
+  /** API root without a trailing slash: `https://registry-1.docker.io/v2` (the client switches it to http:// on fallback). */
+  root: string
+  /** `host:port` of `root`. */
+  host: string
+  capabilities: ReadonlySet<HostCapability>
+  tls: TlsFiles
+  headers: Record<string, string[]>
+  /** For a mirror (a host other than the domain's server): the domain, sent as `?ns=` as containerd does. */
+  namespace?: string
+  /** Tried over plain HTTP when the HTTPS connection fails (insecure registries); cleared once tried. */
+  httpFallback: boolean
+}
+
+export interface EndpointOptions {
+  hostsDirs?: readonly string[]
+  /** Skip TLS verification and allow plain HTTP, for every host (nerdctl's --insecure-registry). */
+  insecure?: boolean
+}
+
+function configError(file: string, message: string): NerdError {
+  return new NerdError(`${file}: ${message}`)
+}
+
+function absolute(path: string, base: string): string {
+  return isAbsolute(path) ? path : join(base, path)
+}
+
+function stringList(value: unknown, what: string, file: string): string[] {
+  if (typeof value === 'string') return [value]
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value
+  throw configError(file, `invalid value for "${what}": expected a string or a list of strings`)
+}
+
+function parseHostEntry(server: string | undefined, table: Record<string, unknown>, hostDir: string, file: string): HostEntry {
+  let url: URL | undefined
+  if (server !== undefined && server !== '') {
+    try {
+      url = new URL(/^https?:\/\//.test(server) ? server : `https://${server}`)
+    } catch {
+      throw configError(file, `invalid host URL "${server}"`)
+    }
+    const overridePath = table.override_path === true
+    const path = url.pathname.replace(/\/+$/, '')
+    url.pathname = overridePath || path.endsWith('/v2') ? path : `${path}/v2`
+    url.search = ''
+    url.hash = ''
+  }
+
+  let capabilities: HostCapability[] = [...HOST_CAPABILITIES]
+  if (table.capabilities !== undefined) {
+    const names = stringList(table.capabilities, 'capabilities', file).map((name) => name.toLowerCase())
+    const unknown = names.find((name) => !(HOST_CAPABILITIES as readonly string[]).includes(name))
+    if (unknown !== undefined) throw configError(file, `unknown capability "${unknown}"`)
+    if (names.length > 0) capabilities = names as HostCapability[]
+  }
+
+  const tls: TlsFiles = {caFiles: [], clientPairs: []}
+  if (table.ca !== undefined) tls.caFiles = stringList(table.ca, 'ca', file).map((path) => absolute(path, hostDir))
+  if (table.client !== undefined) {
+    const client = table.client
+    const entries = typeof client === 'string' ? [client] : Array.isArray(client) ? client : undefined
+    if (entries === undefined) throw configError(file, 'invalid value for "client"')
+    for (const entry of entries) {
+      if (typeof entry === 'string') {
+        tls.clientPairs.push([absolute(entry, hostDir), undefined])
+      } else if (Array.isArray(entry) && entry.length === 2 && entry.every((item) => typeof item === 'string')) {
+        tls.clientPairs.push([absolute(entry[0], hostDir), entry[1] === '' ? undefined : absolute(entry[1], hostDir)])
+      } else {
+        throw configError(file, 'invalid value for "client": expected [certificate, key] pairs')
+      }
+    }
+  }
+  if (table.skip_verify !== undefined) {
+    if (typeof table.skip_verify !== 'boolean') throw configError(file, '"skip_verify" must be true or false')
+    tls.skipVerify = table.skip_verify
+  }
+
+  const headers: Record<string, string[]> = {}
+  if (table.header !== undefined) {
+    if (typeof table.header !== 'object' || table.header === null || Array.isArray(table.header)) {
+      throw configError(file, '"header" must be a table')
+    }
+    for (const [name, value] of Object.entries(table.header)) headers[name] = stringList(value, `header.${name}`, file)
+  }
+  return {url, capabilities, tls, headers}
+}
+
+/**
+ * Parses a hosts.toml: the `[host."…"]` entries in the order the file lists them, then the server
+ * (top-level `server` and settings). Relative certificate paths are taken from `hostDir`.
+ */
+export async function parseHostsToml(text: string, hostDir: string): Promise<HostEntry[]> {
+  const file = join(hostDir, 'hosts.toml')
+  const {parse} = await import('smol-toml')
+  let document: Record<string, unknown>
+  try {
+    document = parse(text) as Record<string, unknown>
+  } catch (error) {
+    throw configError(file, `invalid TOML: ${(error as Error).message.split('\n')[0]}`)
+  }
+  const entries: HostEntry[] = []
+  const hosts = document.host
+  if (hosts !== undefined) {
+    if (typeof hosts !== 'object' || hosts === null || Array.isArray(hosts)) throw configError(file, '"host" must be a table')
+    // smol-toml keeps tables in the order of the file, which is the order mirrors are tried in.
+    for (const [server, table] of Object.entries(hosts)) {
+      if (typeof table !== 'object' || table === null || Array.isArray(table)) {
+        throw configError(file, `host "${server}" must be a table`)
+      }
+      entries.push(parseHostEntry(server, table as Record<string, unknown>, hostDir, file))
+    }
+  }
+  const server = document.server
+  if (server !== undefined && typeof server !== 'string') throw configError(file, '"server" must be a string')
+  entries.push(parseHostEntry(server, document, hostDir, file))
+  return entries
+}
+
+/** Docker's certificate layout: `*.crt` are authorities, `x.cert` with `x.key` a client pair. */
+export async function loadCertificateDirectory(hostDir: string): Promise<TlsFiles> {
+  const names = (await readdir(hostDir, {withFileTypes: true})).filter((entry) => !entry.isDirectory()).map((entry) => entry.name)
+  const tls: TlsFiles = {caFiles: [], clientPairs: []}
+  for (const name of names.sort()) {
+    if (name.endsWith('.crt')) tls.caFiles.push(join(hostDir, name))
+    if (name.endsWith('.cert')) {
+      const key = `${name.slice(0, -'.cert'.length)}.key`
+      tls.clientPairs.push([join(hostDir, name), names.includes(key) ? join(hostDir, key) : undefined])
+    }
+  }
+  return tls
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** The configuration directory of a domain: `host:port`, then containerd's `host_port_` spelling, then `_default`. */
+export async function findHostDirectory(domain: string, hostsDirs: readonly string[]): Promise<string | undefined> {
+  const names = [domain]
+  const colon = domain.lastIndexOf(':')
+  if (colon > 0 && !domain.endsWith(']')) names.push(`${domain.slice(0, colon)}_${domain.slice(colon + 1)}_`)
+  for (const name of [...names, '_default']) {
+    for (const root of hostsDirs) {
+      const candidate = join(root, name)
+      if (await isDirectory(candidate)) return candidate
+    }
+  }
+  return undefined
+}
+
+/** `localhost`, 127.0.0.0/8 and `::1`, with or without a port: registries reached over plain HTTP by default. */
+export function isLoopbackHost(host: string): boolean {
+  let hostname = host
+  if (hostname.startsWith('[')) hostname = hostname.slice(1, hostname.indexOf(']'))
+  else if (hostname.includes(':') && hostname.indexOf(':') === hostname.lastIndexOf(':')) hostname = hostname.slice(0, hostname.indexOf(':'))
+  return hostname === 'localhost' || hostname === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+}
+
+async function hostEntries(domain: string, hostsDirs: readonly string[]): Promise<HostEntry[]> {
+  const hostDir = await findHostDirectory(domain, hostsDirs)
+  if (hostDir === undefined) return [{capabilities: [...HOST_CAPABILITIES], tls: {caFiles: [], clientPairs: []}, headers: {}}]
+  let text = ''
+  try {
+    text = await readFile(join(hostDir, 'hosts.toml'), 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  if (text.trim() !== '') return parseHostsToml(text, hostDir)
+  return [{capabilities: [...HOST_CAPABILITIES], tls: await loadCertificateDirectory(hostDir), headers: {}}]
+}
+
+/**
+ * The endpoints to try for a registry domain, in order. A server hosts.toml does not name is
+ * `https://<domain>` (Docker Hub: registry-1.docker.io), or plain HTTP for loopback hosts that have
+ * no certificates configured.
+ */
+export async function configureEndpoints(domain: string, options: EndpointOptions = {}): Promise<RegistryEndpoint[]> {
+  const entries = await hostEntries(domain, options.hostsDirs ?? DEFAULT_HOSTS_DIRS)
+  const server = registryHost({domain})
+  return entries.map((entry, index) => {
+    const isServer = index === entries.length - 1
+    let url = entry.url
+    if (url === undefined) {
+      const hasCertificates = entry.tls.caFiles.length > 0 || entry.tls.clientPairs.length > 0
+      const scheme = domain !== DEFAULT_DOMAIN && isLoopbackHost(domain) && !hasCertificates ? 'http' : 'https'
+      url = new URL(`${scheme}://${server}/v2`)
+    }
+    const https = url.protocol === 'https:'
+    const tls = options.insecure && https ? {...entry.tls, skipVerify: true} : entry.tls
+    const endpoint: RegistryEndpoint = {
+      root: url.href.replace(/\/+$/, ''),
+      host: url.host,
+      capabilities: new Set(entry.capabilities),
+      tls,
+      headers: entry.headers,
+      httpFallback: (options.insecure ?? false) && https,
+    }
+    if (!isServer && url.host !== server) endpoint.namespace = domain
+    return endpoint
+  })
+}
