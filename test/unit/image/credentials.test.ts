@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict'
+import {chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, afterEach, before, beforeEach, describe, it} from 'node:test'
+import {
+  DOCKER_HUB_SERVER_KEY,
+  dockerConfigDir,
+  eraseCredentials,
+  getCredentials,
+  helperGet,
+  readDockerConfig,
+  serverKey,
+  storeCredentials,
+} from '../../../src/image/auth/index.ts'
+
+let configDir: string
+
+async function configJson(): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8'))
+}
+
+beforeEach(async () => {
+  configDir = await mkdtemp(join(tmpdir(), 'nerd-docker-config-'))
+})
+afterEach(async () => {
+  await rm(configDir, {recursive: true, force: true})
+})
+
+describe('docker config location and keys', () => {
+  it('takes DOCKER_CONFIG, else ~/.docker', () => {
+    assert.equal(dockerConfigDir({DOCKER_CONFIG: '/x/y'}), '/x/y')
+    assert.match(dockerConfigDir({}), /\/\.docker$/)
+  })
+
+  it('names Docker Hub by its legacy URL and other registries by host[:port]', () => {
+    for (const server of [undefined, '', 'docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/', 'https://registry-1.docker.io/v2/']) {
+      assert.equal(serverKey(server), DOCKER_HUB_SERVER_KEY, String(server))
+    }
+    assert.equal(serverKey('https://host:5000/v2/'), 'host:5000')
+    assert.equal(serverKey('http://127.0.0.1:5000'), '127.0.0.1:5000')
+    assert.equal(serverKey('localhost:5000'), 'localhost:5000')
+  })
+
+  it('reads a missing file as empty and reports broken JSON with the path', async () => {
+    assert.deepEqual(await readDockerConfig(configDir), {})
+    await writeFile(join(configDir, 'config.json'), '{"auths": ')
+    await assert.rejects(readDockerConfig(configDir), {message: new RegExp(`^${join(configDir, 'config.json')}: invalid JSON`)})
+  })
+})
+
+describe('credentials in config.json', () => {
+  it('stores base64 user:password with mode 0600, keeping the other keys, without leftovers', async () => {
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({psFormat: 'table {{.ID}}', auths: {'other:1': {auth: 'eDp5'}}}), {mode: 0o644})
+    await chmod(join(configDir, 'config.json'), 0o644)
+    const key = await storeCredentials('https://Host:5000/v2/', {username: 'alice', password: 'p:ss'}, {configDir})
+    assert.equal(key, 'Host:5000')
+    const written = await configJson()
+    assert.equal(written.psFormat, 'table {{.ID}}')
+    assert.deepEqual(written.auths, {'other:1': {auth: 'eDp5'}, 'Host:5000': {auth: Buffer.from('alice:p:ss').toString('base64')}})
+    assert.equal((await stat(join(configDir, 'config.json'))).mode & 0o777, 0o600)
+    assert.deepEqual(await readdir(configDir), ['config.json'])
+    assert.deepEqual(await getCredentials('Host:5000', {configDir}), {username: 'alice', password: 'p:ss'})
+  })
+
+  it('creates the directory and file when missing', async () => {
+    const nested = join(configDir, 'new', 'dir')
+    await storeCredentials('docker.io', {username: 'bob', password: 'pw'}, {configDir: nested})
+    assert.equal((await stat(join(nested, 'config.json'))).mode & 0o777, 0o600)
+    assert.deepEqual(await getCredentials('registry-1.docker.io', {configDir: nested}), {username: 'bob', password: 'pw'})
+  })
+
+  it('finds entries stored under a URL by their hostname, as docker does', async () => {
+    const auth = Buffer.from('carol:secret').toString('base64')
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({auths: {'https://reg.example:5000/v1/': {auth}, 'https://index.docker.io/v1/': {auth}}}))
+    assert.deepEqual(await getCredentials('reg.example:5000', {configDir}), {username: 'carol', password: 'secret'})
+    assert.deepEqual(await getCredentials('docker.io', {configDir}), {username: 'carol', password: 'secret'})
+    assert.equal(await getCredentials('unknown.example', {configDir}), undefined)
+  })
+
+  it('keeps identity tokens instead of passwords', async () => {
+    await storeCredentials('reg.example', {username: 'dave', identityToken: 'refresh-123'}, {configDir})
+    assert.deepEqual((await configJson()).auths, {'reg.example': {auth: Buffer.from('dave:').toString('base64'), identitytoken: 'refresh-123'}})
+    assert.deepEqual(await getCredentials('reg.example', {configDir}), {username: 'dave', identityToken: 'refresh-123'})
+  })
+
+  it('erases an entry and says when there was none', async () => {
+    await storeCredentials('reg.example', {username: 'erin', password: 'pw'}, {configDir})
+    assert.deepEqual(await eraseCredentials('https://reg.example', {configDir}), {key: 'reg.example', removed: true})
+    assert.deepEqual((await configJson()).auths, {})
+    assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {key: 'reg.example', removed: false})
+  })
+
+  it('writes through a symbolic link instead of replacing it', async () => {
+    const target = join(configDir, 'real.json')
+    await writeFile(target, '{}')
+    await symlink(target, join(configDir, 'config.json'))
+    await storeCredentials('reg.example', {username: 'f', password: 'g'}, {configDir})
+    assert.ok((await lstat(join(configDir, 'config.json'))).isSymbolicLink())
+    assert.ok(JSON.parse(await readFile(target, 'utf8')).auths['reg.example'])
+  })
+})
+
+describe('credential helpers', () => {
+  let helperDir: string
+  let storeDir: string
+  let savedPath: string | undefined
+  const helperLog = (): Promise<string> => readFile(join(storeDir, 'log'), 'utf8').catch(() => '')
+
+  before(async () => {
+    helperDir = await mkdtemp(join(tmpdir(), 'nerd-helper-bin-'))
+    storeDir = await mkdtemp(join(tmpdir(), 'nerd-helper-store-'))
+    // A helper speaking docker's protocol: one file per server, every call logged with its stdin.
+    const script = `#!/bin/sh
+store="${storeDir}"
+input=$(cat)
+printf '%s %s\\n' "$1" "$input" >> "$store/log"
+case "$1" in
+  get|erase) server="$input" ;;
+  store) server=$(printf '%s' "$input" | sed -n 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/p') ;;
+  *) echo "unknown action" >&2; exit 2 ;;
+esac
+file="$store/$(printf '%s' "$server" | sha256sum | cut -c1-16)"
+case "$1" in
+  get) if [ -f "$file" ]; then cat "$file"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+  store) printf '%s' "$input" > "$file" ;;
+  erase) if [ -f "$file" ]; then rm "$file"; else echo "credentials not found in native keychain"; exit 1; fi ;;
+esac
+`
+    await writeFile(join(helperDir, 'docker-credential-fake'), script, {mode: 0o755})
+    await writeFile(join(helperDir, 'docker-credential-broken'), '#!/bin/sh\necho "keychain locked" >&2\nexit 3\n', {mode: 0o755})
+    savedPath = process.env.PATH
+    process.env.PATH = `${helperDir}:${process.env.PATH}`
+  })
+  after(async () => {
+    process.env.PATH = savedPath
+    await rm(helperDir, {recursive: true, force: true})
+    await rm(storeDir, {recursive: true, force: true})
+  })
+  beforeEach(async () => {
+    await rm(storeDir, {recursive: true, force: true})
+    await mkdir(storeDir)
+  })
+
+  it('stores through credsStore with the JSON protocol and leaves an empty auths entry', async () => {
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({credsStore: 'fake'}))
+    await storeCredentials('docker.io', {username: 'alice', password: 'pw'}, {configDir})
+    assert.equal(await helperLog(), `store {"ServerURL":"${DOCKER_HUB_SERVER_KEY}","Username":"alice","Secret":"pw"}\n`)
+    assert.deepEqual(await configJson(), {credsStore: 'fake', auths: {[DOCKER_HUB_SERVER_KEY]: {}}})
+    assert.deepEqual(await getCredentials('docker.io', {configDir}), {username: 'alice', password: 'pw'})
+    assert.match(await helperLog(), new RegExp(`\nget ${DOCKER_HUB_SERVER_KEY.replaceAll('/', '\\/').replaceAll('.', '\\.')}\n$`))
+  })
+
+  it('prefers credHelpers for its host over credsStore', async () => {
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({credsStore: 'missing', credHelpers: {'reg.example:5000': 'fake'}}))
+    await storeCredentials('reg.example:5000', {username: 'u', password: 'p'}, {configDir})
+    assert.deepEqual(await getCredentials('https://reg.example:5000/', {configDir}), {username: 'u', password: 'p'})
+    await assert.rejects(getCredentials('other.example', {configDir}), {
+      message: 'error getting credentials: docker-credential-missing: executable file not found in $PATH',
+    })
+  })
+
+  it('passes identity tokens as the <token> user', async () => {
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({credsStore: 'fake'}))
+    await storeCredentials('reg.example', {username: 'x', identityToken: 'refresh'}, {configDir})
+    assert.match(await helperLog(), /"Username":"<token>","Secret":"refresh"/)
+    assert.deepEqual(await getCredentials('reg.example', {configDir}), {identityToken: 'refresh'})
+  })
+
+  it('reads nothing when the helper holds nothing, and erases through it', async () => {
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({credsStore: 'fake'}))
+    assert.equal(await getCredentials('reg.example', {configDir}), undefined)
+    await storeCredentials('reg.example', {username: 'u', password: 'p'}, {configDir})
+    assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {key: 'reg.example', removed: true})
+    assert.match(await helperLog(), /\nerase reg\.example\n$/)
+    assert.equal(await getCredentials('reg.example', {configDir}), undefined)
+    assert.deepEqual((await configJson()).auths, {})
+  })
+
+  it('reports a failing helper with its own words', async () => {
+    await assert.rejects(helperGet('broken', 'reg.example'), {message: 'error getting credentials - docker-credential-broken: keychain locked'})
+  })
+})
