@@ -44,7 +44,10 @@ interface IssuedToken {
 
 /** Tokens without `expires_in` live 60 seconds (the token specification's default). */
 const DEFAULT_TOKEN_LIFETIME_SECONDS = 60
-/** Renew a little before expiry so a token does not run out in flight; the local clock is used, not `issued_at`, to be immune to skew. */
+/**
+ * Renew a little before expiry (5 s, or half of a shorter lifetime) so a token does not run out in
+ * flight; the local clock counts, not `issued_at`, so clock skew does not matter.
+ */
 const EXPIRY_MARGIN_MS = 5_000
 
 export function pullScope(path: string): string {
@@ -229,7 +232,7 @@ export class Authorizer {
     const lifetime = typeof document.expires_in === 'number' && document.expires_in > 0 ? document.expires_in : DEFAULT_TOKEN_LIFETIME_SECONDS
     return {
       header: `Bearer ${token}`,
-      expiresAt: requestedAt + lifetime * 1000 - EXPIRY_MARGIN_MS,
+      expiresAt: requestedAt + lifetime * 1000 - Math.min(EXPIRY_MARGIN_MS, (lifetime * 1000) / 2),
       refreshToken: typeof document.refresh_token === 'string' && document.refresh_token !== '' ? document.refresh_token : undefined,
     }
   }

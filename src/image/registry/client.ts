@@ -228,8 +228,9 @@ export class RegistryClient {
   }
 
   async #request(endpoint: RegistryEndpoint, spec: RequestSpec): Promise<Response> {
+    let response: Response
     try {
-      return await this.#authorizedSend(endpoint, spec)
+      response = await this.#authorizedSend(endpoint, spec)
     } catch (error) {
       if (!(error instanceof RegistryError) || error.kind !== 'unreachable' || !endpoint.httpFallback) throw error
       // An insecure registry that did not complete a TLS connection: try plain HTTP, once for this client.
@@ -243,6 +244,13 @@ export class RegistryClient {
         throw fallbackError instanceof RegistryError && fallbackError.kind === 'unreachable' ? error : fallbackError
       }
     }
+    if (!endpoint.httpsUpgrade) return response
+    endpoint.httpsUpgrade = false
+    // Go's TLS servers answer plain HTTP with this 400: the loopback registry wants HTTPS after all.
+    if (response.status !== 400 || !(await response.clone().text()).includes('HTTP request to an HTTPS server')) return response
+    await response.body?.cancel()
+    endpoint.root = `https://${endpoint.root.slice('http://'.length)}`
+    return this.#authorizedSend(endpoint, spec)
   }
 
   async #authorizedSend(endpoint: RegistryEndpoint, spec: RequestSpec): Promise<Response> {

@@ -42,6 +42,11 @@ export interface RegistryEndpoint {
   namespace?: string
   /** Tried over plain HTTP when the HTTPS connection fails (insecure registries); cleared once tried. */
   httpFallback: boolean
+  /**
+   * A loopback registry spoken to over plain HTTP by default: switched to HTTPS when the server
+   * answers that it only speaks HTTPS; cleared once decided.
+   */
+  httpsUpgrade: boolean
 }
 
 export interface EndpointOptions {
@@ -217,20 +222,21 @@ export async function configureEndpoints(domain: string, options: EndpointOption
   return entries.map((entry, index) => {
     const isServer = index === entries.length - 1
     let url = entry.url
+    let httpsUpgrade = false
     if (url === undefined) {
       const hasCertificates = entry.tls.caFiles.length > 0 || entry.tls.clientPairs.length > 0
-      const scheme = domain !== DEFAULT_DOMAIN && isLoopbackHost(domain) && !hasCertificates ? 'http' : 'https'
-      url = new URL(`${scheme}://${server}/v2`)
+      httpsUpgrade = domain !== DEFAULT_DOMAIN && isLoopbackHost(domain) && !hasCertificates
+      url = new URL(`${httpsUpgrade ? 'http' : 'https'}://${server}/v2`)
     }
     const https = url.protocol === 'https:'
-    const tls = options.insecure && https ? {...entry.tls, skipVerify: true} : entry.tls
     const endpoint: RegistryEndpoint = {
       root: url.href.replace(/\/+$/, ''),
       host: url.host,
       capabilities: new Set(entry.capabilities),
-      tls,
+      tls: options.insecure ? {...entry.tls, skipVerify: true} : entry.tls,
       headers: entry.headers,
       httpFallback: (options.insecure ?? false) && https,
+      httpsUpgrade,
     }
     if (!isServer && url.host !== server) endpoint.namespace = domain
     return endpoint

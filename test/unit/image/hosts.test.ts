@@ -119,14 +119,17 @@ describe('configureEndpoints', () => {
     const [loopback] = await configureEndpoints('127.0.0.1:5000', {hostsDirs: []})
     assert.equal(loopback.root, 'http://127.0.0.1:5000/v2')
     assert.equal(loopback.httpFallback, false)
+    assert.equal(loopback.httpsUpgrade, true)
     const [remote] = await configureEndpoints('quay.io', {hostsDirs: []})
     assert.equal(remote.root, 'https://quay.io/v2')
+    assert.equal(remote.httpsUpgrade, false)
     assert.deepEqual(remote.tls, {caFiles: [], clientPairs: []})
   })
 
   it('uses HTTPS for a loopback registry that has certificates configured', async () => {
     const [endpoint] = await configureEndpoints('127.0.0.1:6000', {hostsDirs: [root, second]})
     assert.equal(endpoint.root, 'https://127.0.0.1:6000/v2')
+    assert.equal(endpoint.httpsUpgrade, false)
     assert.deepEqual(endpoint.tls.caFiles, [join(second, '127.0.0.1:6000', 'ca.crt')])
   })
 

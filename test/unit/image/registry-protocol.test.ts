@@ -180,6 +180,28 @@ describe('bearer tokens', () => {
     assert.deepEqual(tokenAuthorizations, [`Basic ${Buffer.from('u:p').toString('base64')}`, `Basic ${Buffer.from('u:p').toString('base64')}`])
   })
 
+  it('fetches a new token once the cached one expires', async () => {
+    let issued = 0
+    const tokens = await serve((_request, response) => {
+      issued++
+      response.end(JSON.stringify({token: `t${issued}`, expires_in: 1}))
+    })
+    const registry = await serve((request, response) => {
+      if (request.headers.authorization !== `Bearer t${issued}`) {
+        response.writeHead(401, {'www-authenticate': `Bearer realm="http://${tokens}/token",service="s"`}).end()
+        return
+      }
+      response.end(BLOB)
+    })
+    const reference = parseReference(`${registry}/app`)
+    await readAll(await client.fetchBlob(reference, BLOB_DESCRIPTOR))
+    await readAll(await client.fetchBlob(reference, BLOB_DESCRIPTOR))
+    assert.equal(issued, 1)
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    await readAll(await client.fetchBlob(reference, BLOB_DESCRIPTOR))
+    assert.equal(issued, 2)
+  })
+
   it('reports refused credentials as unauthorized with the token service\'s words', async () => {
     const tokens = await serve((_request, response) => {
       response.writeHead(401, {'content-type': 'application/json'}).end(JSON.stringify({details: 'incorrect username or password'}))

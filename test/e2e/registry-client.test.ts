@@ -1,0 +1,423 @@
+/**
+ * The registry client against real docker-registry processes started on loopback ports: plain,
+ * htpasswd (Basic), TLS with a self-signed certificate, and token authentication backed by a token
+ * service this test runs. skopeo checks that what nerd pushed is what others read.
+ */
+import assert from 'node:assert/strict'
+import {execFile, spawn} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
+import {createHash, createSign, randomBytes} from 'node:crypto'
+import {mkdir, mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises'
+import {createServer} from 'node:http'
+import type {Server} from 'node:http'
+import {connect, createServer as createNetServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {gzipSync} from 'node:zlib'
+import {after, before, describe, it} from 'node:test'
+import {dockerCredentials, getCredentials, login, logout} from '../../src/image/auth/index.ts'
+import {parseReference, withDigest} from '../../src/image/reference.ts'
+import type {Reference} from '../../src/image/reference.ts'
+import {
+  MEDIA_TYPE_OCI_CONFIG,
+  MEDIA_TYPE_OCI_LAYER_GZIP,
+  MEDIA_TYPE_OCI_MANIFEST,
+  RegistryClient,
+  RegistryError,
+} from '../../src/image/registry/index.ts'
+import type {Descriptor} from '../../src/image/registry/index.ts'
+
+const run = promisify(execFile)
+
+const USER = 'nerd-user'
+const PASSWORD = 'correct horse battery staple'
+
+let workDir: string
+const registries: ChildProcess[] = []
+let tokenServer: Server | undefined
+
+async function freePort(): Promise<number> {
+  const server = createNetServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  assert.ok(address !== null && typeof address === 'object')
+  await new Promise((resolve) => server.close(resolve))
+  return address.port
+}
+
+/** Starts docker-registry on a free loopback port, with an `auth:` section and TLS if asked; resolves once it listens. */
+async function startRegistry(name: string, options: {auth?: string; tls?: boolean} = {}): Promise<string> {
+  const port = await freePort()
+  const dir = join(workDir, name)
+  await mkdir(dir, {recursive: true})
+  const config = [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${join(dir, 'data')}`,
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    ...(options.tls ? ['  tls:', `    certificate: ${join(workDir, 'cert.pem')}`, `    key: ${join(workDir, 'key.pem')}`] : []),
+    ...(options.auth === undefined ? [] : ['auth:', options.auth]),
+  ].join('\n')
+  await writeFile(join(dir, 'config.yml'), `${config}\n`)
+  const child = spawn('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], {stdio: ['ignore', 'ignore', 'pipe']})
+  registries.push(child)
+  let output = ''
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const listening = (): Promise<boolean> =>
+    new Promise((resolve) => {
+      const connection = connect(port, '127.0.0.1')
+      connection.on('connect', () => {
+        connection.destroy()
+        resolve(true)
+      })
+      connection.on('error', () => resolve(false))
+    })
+  for (let attempt = 0; attempt < 100 && child.exitCode === null; attempt++) {
+    if (await listening()) return `127.0.0.1:${port}`
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`docker-registry ${name} did not start: ${output}`)
+}
+
+/** A tar archive holding one regular file, built by hand (ustar headers). */
+function tarWithFile(name: string, content: Buffer): Buffer {
+  const header = Buffer.alloc(512)
+  header.write(name, 0, 100)
+  header.write('0000644\0', 100)
+  header.write('0000000\0', 108)
+  header.write('0000000\0', 116)
+  header.write(`${content.length.toString(8).padStart(11, '0')}\0`, 124)
+  header.write(`${Math.floor(Date.UTC(2024, 0, 1) / 1000).toString(8).padStart(11, '0')}\0`, 136)
+  header.write('        ', 148)
+  header.write('0', 156)
+  header.write('ustar\0', 257)
+  header.write('00', 263)
+  let checksum = 0
+  for (const byte of header) checksum += byte
+  header.write(`${checksum.toString(8).padStart(6, '0')}\0 `, 148)
+  const padding = Buffer.alloc((512 - (content.length % 512)) % 512)
+  return Buffer.concat([header, content, padding, Buffer.alloc(1024)])
+}
+
+function sha256(content: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(content).digest('hex')}`
+}
+
+interface TestImage {
+  config: Buffer
+  configDescriptor: Descriptor
+  layer: Buffer
+  layerDescriptor: Descriptor
+  manifest: Buffer
+  manifestDigest: string
+}
+
+function buildImage(text: string): TestImage {
+  const tar = tarWithFile('hello.txt', Buffer.from(text))
+  const layer = gzipSync(tar)
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: {Cmd: ['/hello']},
+      rootfs: {type: 'layers', diff_ids: [sha256(tar)]},
+      history: [{created_by: 'nerd e2e test'}],
+    }),
+  )
+  const configDescriptor = {mediaType: MEDIA_TYPE_OCI_CONFIG, digest: sha256(config), size: config.length}
+  const layerDescriptor = {mediaType: MEDIA_TYPE_OCI_LAYER_GZIP, digest: sha256(layer), size: layer.length}
+  const manifest = Buffer.from(
+    JSON.stringify({schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_MANIFEST, config: configDescriptor, layers: [layerDescriptor]}),
+  )
+  return {config, configDescriptor, layer, layerDescriptor, manifest, manifestDigest: sha256(manifest)}
+}
+
+async function pushImage(client: RegistryClient, reference: Reference, image: TestImage): Promise<Descriptor> {
+  assert.equal(await client.pushBlob(reference, image.configDescriptor, image.config), 'uploaded')
+  assert.equal(await client.pushBlob(reference, image.layerDescriptor, image.layer), 'uploaded')
+  return client.pushManifest(reference, {mediaType: MEDIA_TYPE_OCI_MANIFEST, bytes: image.manifest})
+}
+
+async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of stream) chunks.push(chunk)
+  return Buffer.concat(chunks)
+}
+
+before(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'nerd-registry-e2e-'))
+  await run('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-keyout', join(workDir, 'key.pem'), '-out', join(workDir, 'cert.pem'),
+  ])
+})
+
+after(async () => {
+  for (const child of registries) child.kill('SIGTERM')
+  await Promise.all(registries.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)))
+  tokenServer?.close()
+  await rm(workDir, {recursive: true, force: true})
+})
+
+describe('registry client against docker-registry', () => {
+  let host: string
+  const client = new RegistryClient({hostsDirs: []})
+  const image = buildImage('hello from nerd\n')
+
+  before(async () => {
+    host = await startRegistry('plain')
+  })
+
+  it('pushes an image, resolves it and fetches it back', async () => {
+    const reference = parseReference(`${host}/e2e/app:v1`)
+    const pushed = await pushImage(client, reference, image)
+    assert.deepEqual(pushed, {mediaType: MEDIA_TYPE_OCI_MANIFEST, digest: image.manifestDigest, size: image.manifest.length})
+
+    const resolved = await client.resolve(reference)
+    assert.deepEqual(resolved, pushed)
+    const manifest = await client.fetchManifest(reference, resolved)
+    assert.ok(Buffer.from(manifest.bytes).equals(image.manifest))
+    assert.ok((await readAll(await client.fetchBlob(reference, image.configDescriptor))).equals(image.config))
+    assert.ok((await readAll(await client.fetchBlob(reference, image.layerDescriptor))).equals(image.layer))
+    assert.deepEqual(await client.listTags(reference), ['v1'])
+    assert.equal(await client.pushBlob(reference, image.layerDescriptor, image.layer), 'exists')
+  })
+
+  it('agrees with skopeo on the digest of what it pushed', async () => {
+    const {stdout} = await run('skopeo', ['inspect', '--tls-verify=false', `docker://${host}/e2e/app:v1`])
+    const inspected = JSON.parse(stdout) as {Digest: string; Layers: string[]; Architecture: string}
+    assert.equal(inspected.Digest, image.manifestDigest)
+    assert.deepEqual(inspected.Layers, [image.layerDescriptor.digest])
+    assert.equal(inspected.Architecture, 'amd64')
+  })
+
+  it('uploads in chunks and resumes a blob fetch from an offset', async () => {
+    const reference = parseReference(`${host}/e2e/big:v1`)
+    const blob = randomBytes(3 * 1024 * 1024 + 12345)
+    const descriptor = {mediaType: 'application/octet-stream', digest: sha256(blob), size: blob.length}
+    async function* slices(): AsyncIterable<Uint8Array> {
+      for (let offset = 0; offset < blob.length; offset += 100_000) yield blob.subarray(offset, offset + 100_000)
+    }
+    assert.equal(await client.pushBlob(reference, descriptor, slices, {chunkSize: 1024 * 1024}), 'uploaded')
+
+    const offset = 1_500_000
+    const hash = createHash('sha256').update(blob.subarray(0, offset))
+    const tail = await readAll(await client.fetchBlob(reference, descriptor, {offset, hash}))
+    assert.ok(tail.equals(blob.subarray(offset)))
+    assert.ok((await readAll(await client.fetchBlob(reference, descriptor))).equals(blob))
+  })
+
+  it('refuses to push a blob whose content does not match its descriptor', async () => {
+    const reference = parseReference(`${host}/e2e/bad:v1`)
+    const content = Buffer.from('not what the descriptor says')
+    const descriptor = {mediaType: 'application/octet-stream', digest: sha256(Buffer.from('other')), size: content.length}
+    await assert.rejects(client.pushBlob(reference, descriptor, content), (error: unknown) => {
+      assert.ok(error instanceof RegistryError)
+      assert.match(error.message, new RegExp(`^failed to push blob ${descriptor.digest} to ${host}/e2e/bad: digest invalid`))
+      return true
+    })
+  })
+
+  it('mounts a blob from another repository instead of uploading it', async () => {
+    const reference = parseReference(`${host}/e2e/copy:v1`)
+    assert.equal(await client.pushBlob(reference, image.layerDescriptor, image.layer, {mountFrom: ['e2e/app']}), 'mounted')
+    assert.equal(await client.pushBlob(reference, image.configDescriptor, image.config, {mountFrom: ['e2e/nosuch']}), 'uploaded')
+    assert.ok((await readAll(await client.fetchBlob(reference, image.layerDescriptor))).equals(image.layer))
+  })
+
+  it('pushes a manifest by digest and resolves a pinned reference', async () => {
+    const reference = parseReference(`${host}/e2e/app`, {defaultTag: false})
+    const descriptor = await client.pushManifest(reference, {mediaType: MEDIA_TYPE_OCI_MANIFEST, bytes: image.manifest})
+    assert.equal(descriptor.digest, image.manifestDigest)
+    assert.deepEqual(await client.resolve(withDigest(reference, image.manifestDigest)), descriptor)
+    assert.deepEqual(await client.listTags(reference), ['v1'])
+  })
+
+  it('words unknown tags and repositories as docker does', async () => {
+    await assert.rejects(client.resolve(parseReference(`${host}/e2e/app:nosuch`)), (error: unknown) => {
+      assert.ok(error instanceof RegistryError)
+      assert.equal(error.kind, 'not-found')
+      assert.equal(error.message, `manifest for ${host}/e2e/app:nosuch not found: manifest unknown: manifest unknown`)
+      return true
+    })
+    await assert.rejects(client.resolve(parseReference(`${host}/e2e/nosuch`)), {kind: 'not-found'})
+    await assert.rejects(client.listTags(parseReference(`${host}/e2e/nosuch`)), {
+      message: `repository ${host}/e2e/nosuch not found: name unknown: repository name not known to registry`,
+    })
+  })
+})
+
+describe('htpasswd registry (Basic authentication) and login', () => {
+  let host: string
+  let configDir: string
+
+  before(async () => {
+    const {stdout} = await run('htpasswd', ['-Bbn', USER, PASSWORD])
+    await writeFile(join(workDir, 'htpasswd'), stdout)
+    host = await startRegistry('basic', {auth: `  htpasswd:\n    realm: nerd-test\n    path: ${join(workDir, 'htpasswd')}`})
+    configDir = join(workDir, 'docker-config-basic')
+  })
+
+  it('refuses anonymous access', async () => {
+    const anonymous = new RegistryClient({hostsDirs: []})
+    await assert.rejects(anonymous.resolve(parseReference(`${host}/private/app`)), (error: unknown) => {
+      assert.ok(error instanceof RegistryError)
+      assert.equal(error.kind, 'unauthorized')
+      assert.match(error.message, /^pull access denied for 127\.0\.0\.1:\d+\/private\/app, repository does not exist or may require 'docker login': unauthorized: authentication required$/)
+      return true
+    })
+  })
+
+  it('login refuses a wrong password and stores nothing', async () => {
+    await assert.rejects(login(host, {username: USER, password: 'wrong'}, {configDir, hostsDirs: []}), {
+      kind: 'unauthorized',
+      message: 'unauthorized: authentication required',
+    })
+    assert.equal(await getCredentials(host, {configDir}), undefined)
+  })
+
+  it('login stores accepted credentials, which then push and pull; logout forgets them', async () => {
+    assert.deepEqual(await login(host, {username: USER, password: PASSWORD}, {configDir, hostsDirs: []}), {serverKey: host, identityToken: false})
+    assert.equal((await stat(join(configDir, 'config.json'))).mode & 0o777, 0o600)
+    const stored = JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8'))
+    assert.equal(stored.auths[host].auth, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'))
+
+    const client = new RegistryClient({hostsDirs: [], credentials: dockerCredentials({configDir})})
+    const reference = parseReference(`${host}/private/app:v1`)
+    const image = buildImage('private\n')
+    const pushed = await pushImage(client, reference, image)
+    assert.deepEqual(await client.resolve(reference), pushed)
+
+    assert.deepEqual(await logout(host, {configDir}), {serverKey: host, removed: true})
+    assert.deepEqual(await logout(host, {configDir}), {serverKey: host, removed: false})
+    const forgotten = new RegistryClient({hostsDirs: [], credentials: dockerCredentials({configDir})})
+    await assert.rejects(forgotten.resolve(reference), {kind: 'unauthorized'})
+  })
+})
+
+describe('TLS registry with a self-signed certificate', () => {
+  let host: string
+  let hostsDir: string
+
+  before(async () => {
+    host = await startRegistry('tls', {tls: true})
+    hostsDir = join(workDir, 'certs.d')
+    await mkdir(join(hostsDir, host), {recursive: true})
+    await writeFile(join(hostsDir, host, 'ca.crt'), await readFile(join(workDir, 'cert.pem')))
+  })
+
+  it('finds out a loopback registry speaks HTTPS, and fails verification when nothing vouches for its certificate', async () => {
+    const client = new RegistryClient({hostsDirs: []})
+    await assert.rejects(client.listTags(parseReference(`${host}/tls/app`)), (error: unknown) => {
+      assert.ok(error instanceof RegistryError)
+      assert.equal(error.kind, 'unreachable')
+      assert.match(error.message, new RegExp(`^registry ${host}: TLS certificate verification failed: self-signed certificate`))
+      return true
+    })
+  })
+
+  it('trusts the CA from the hosts directory (docker\'s ca.crt layout)', async () => {
+    const client = new RegistryClient({hostsDirs: [hostsDir]})
+    const reference = parseReference(`${host}/tls/app:v1`)
+    const image = buildImage('over TLS\n')
+    const pushed = await pushImage(client, reference, image)
+    assert.deepEqual(await client.resolve(reference), pushed)
+  })
+
+  it('skips verification for an insecure registry', async () => {
+    const client = new RegistryClient({hostsDirs: [], insecure: true})
+    assert.deepEqual(await client.listTags(parseReference(`${host}/tls/app`)), ['v1'])
+  })
+
+  it('skips verification when hosts.toml says skip_verify', async () => {
+    const explicit = join(workDir, 'skip.d')
+    await mkdir(join(explicit, host), {recursive: true})
+    await writeFile(join(explicit, host, 'hosts.toml'), `server = "https://${host}"\nskip_verify = true\n`)
+    const client = new RegistryClient({hostsDirs: [explicit]})
+    assert.deepEqual(await client.listTags(parseReference(`${host}/tls/app`)), ['v1'])
+  })
+})
+
+describe('token-authenticated registry (Bearer)', () => {
+  let host: string
+  let realm: string
+  const grants: string[][] = []
+
+  /** A token service in the shape of docker's: Basic credentials in, a signed JWT with the granted access out. */
+  async function startTokenService(service: string, issuer: string): Promise<string> {
+    const key = await readFile(join(workDir, 'key.pem'), 'utf8')
+    const certificate = (await readFile(join(workDir, 'cert.pem'), 'utf8')).replace(/-----[^-]+-----|\s/g, '')
+    const base64url = (value: object | Buffer): string =>
+      (Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(value))).toString('base64url')
+    tokenServer = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://token')
+      const authorization = request.headers.authorization
+      const authenticated = authorization === `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`
+      if (authorization !== undefined && !authenticated) {
+        response.writeHead(401, {'content-type': 'application/json'}).end(JSON.stringify({details: 'incorrect username or password'}))
+        return
+      }
+      const access = url.searchParams.getAll('scope').map((scope) => {
+        const [type, name, actions] = scope.split(':')
+        const allowed = actions.split(',').filter((action) => action === 'pull' || authenticated)
+        return {type, name, actions: allowed}
+      })
+      grants.push(access.map((entry) => `${entry.name}:${entry.actions.join(',')}`))
+      const now = Math.floor(Date.now() / 1000)
+      const header = base64url({typ: 'JWT', alg: 'RS256', x5c: [certificate]})
+      const claims = base64url({iss: issuer, sub: authenticated ? USER : '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access})
+      const signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(key)
+      response.setHeader('content-type', 'application/json')
+      response.end(JSON.stringify({token: `${header}.${claims}.${base64url(signature)}`, expires_in: 300}))
+    })
+    await new Promise<void>((resolve) => tokenServer?.listen(0, '127.0.0.1', resolve))
+    const address = tokenServer.address()
+    assert.ok(address !== null && typeof address === 'object')
+    return `http://127.0.0.1:${address.port}/token`
+  }
+
+  before(async () => {
+    realm = await startTokenService('nerd-e2e', 'nerd-e2e-issuer')
+    host = await startRegistry('token', {
+      auth: ['  token:', `    realm: ${realm}`, '    service: nerd-e2e', '    issuer: nerd-e2e-issuer', `    rootcertbundle: ${join(workDir, 'cert.pem')}`].join('\n'),
+    })
+  })
+
+  it('pushes with a pull,push token after login and mounts with the source repository\'s pull scope', async () => {
+    const configDir = join(workDir, 'docker-config-token')
+    assert.deepEqual(await login(host, {username: USER, password: PASSWORD}, {configDir, hostsDirs: []}), {serverKey: host, identityToken: false})
+    const client = new RegistryClient({hostsDirs: [], credentials: dockerCredentials({configDir})})
+    const reference = parseReference(`${host}/team/app:v1`)
+    const image = buildImage('token protected\n')
+    const pushed = await pushImage(client, reference, image)
+    assert.deepEqual(await client.resolve(reference), pushed)
+    assert.deepEqual(grants.at(-1), ['team/app:pull'])
+
+    const copy = parseReference(`${host}/team/copy:v1`)
+    assert.equal(await client.pushBlob(copy, image.layerDescriptor, image.layer, {mountFrom: ['team/app']}), 'mounted')
+    assert.ok(grants.some((granted) => granted.join(' ') === 'team/copy:pull,push team/app:pull'))
+  })
+
+  it('pulls anonymously but cannot push without credentials', async () => {
+    const anonymous = new RegistryClient({hostsDirs: []})
+    const reference = parseReference(`${host}/team/app:v1`)
+    assert.equal((await anonymous.resolve(reference)).mediaType, MEDIA_TYPE_OCI_MANIFEST)
+    const image = buildImage('anonymous\n')
+    await assert.rejects(anonymous.pushBlob(parseReference(`${host}/team/other:v1`), image.configDescriptor, image.config), {
+      kind: 'unauthorized',
+      message: `failed to push blob ${image.configDescriptor.digest} to ${host}/team/other: unauthorized: authentication required`,
+    })
+  })
+
+  it('login with a wrong password reports the token service\'s refusal', async () => {
+    await assert.rejects(login(host, {username: USER, password: 'nope'}, {configDir: join(workDir, 'unused'), hostsDirs: []}), {
+      message: 'unauthorized: incorrect username or password',
+    })
+  })
+})
