@@ -46,8 +46,11 @@ async function freePort(): Promise<number> {
   return address.port
 }
 
-/** Starts docker-registry on a free loopback port, with an `auth:` section and TLS if asked; resolves once it listens. */
-async function startRegistry(name: string, options: {auth?: string; tls?: boolean} = {}): Promise<string> {
+/**
+ * Starts docker-registry on a free loopback port, with an `auth:` section, TLS and client certificate
+ * authorities if asked; resolves once it listens.
+ */
+async function startRegistry(name: string, options: {auth?: string; tls?: boolean; clientCas?: string} = {}): Promise<string> {
   const port = await freePort()
   const dir = join(workDir, name)
   await mkdir(dir, {recursive: true})
@@ -61,6 +64,7 @@ async function startRegistry(name: string, options: {auth?: string; tls?: boolea
     'http:',
     `  addr: 127.0.0.1:${port}`,
     ...(options.tls ? ['  tls:', `    certificate: ${join(workDir, 'cert.pem')}`, `    key: ${join(workDir, 'key.pem')}`] : []),
+    ...(options.clientCas === undefined ? [] : ['    clientcas:', `      - ${options.clientCas}`]),
     ...(options.auth === undefined ? [] : ['auth:', options.auth]),
   ].join('\n')
   await writeFile(join(dir, 'config.yml'), `${config}\n`)
@@ -155,6 +159,10 @@ before(async () => {
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
     '-addext', 'subjectAltName=IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:TRUE',
     '-keyout', join(workDir, 'key.pem'), '-out', join(workDir, 'cert.pem'),
+  ])
+  await run('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=nerd-client',
+    '-keyout', join(workDir, 'client.key'), '-out', join(workDir, 'client.cert'),
   ])
 })
 
@@ -341,6 +349,26 @@ describe('TLS registry with a self-signed certificate', () => {
     await writeFile(join(explicit, host, 'hosts.toml'), `server = "https://${host}"\nskip_verify = true\n`)
     const client = new RegistryClient({hostsDirs: [explicit]})
     assert.deepEqual(await client.listTags(parseReference(`${host}/tls/app`)), ['v1'])
+  })
+})
+
+describe('TLS registry requiring client certificates', () => {
+  it('presents the client certificate pair from the hosts directory', async () => {
+    const host = await startRegistry('mtls', {tls: true, clientCas: join(workDir, 'client.cert')})
+    const withCertificate = join(workDir, 'mtls.d')
+    await mkdir(join(withCertificate, host), {recursive: true})
+    await writeFile(join(withCertificate, host, 'ca.crt'), await readFile(join(workDir, 'cert.pem')))
+    await writeFile(join(withCertificate, host, 'client.cert'), await readFile(join(workDir, 'client.cert')))
+    await writeFile(join(withCertificate, host, 'client.key'), await readFile(join(workDir, 'client.key')))
+    const client = new RegistryClient({hostsDirs: [withCertificate]})
+    const reference = parseReference(`${host}/mtls/app:v1`)
+    const pushed = await pushImage(client, reference, buildImage('mutual TLS\n'))
+    assert.deepEqual(await client.resolve(reference), pushed)
+
+    const withoutCertificate = join(workDir, 'no-client.d')
+    await mkdir(join(withoutCertificate, host), {recursive: true})
+    await writeFile(join(withoutCertificate, host, 'ca.crt'), await readFile(join(workDir, 'cert.pem')))
+    await assert.rejects(new RegistryClient({hostsDirs: [withoutCertificate]}).resolve(reference), {kind: 'unreachable'})
   })
 })
 

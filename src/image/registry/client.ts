@@ -69,6 +69,7 @@ interface RequestSpec {
   body?: () => RequestBody
   scopes: readonly string[]
   signal?: AbortSignal
+  /** Ask the token service for a refresh token as well (login). */
   offline?: boolean
 }
 
@@ -404,13 +405,12 @@ export class RegistryClient {
       return Readable.from([])
     }
 
-    let endpoint: RegistryEndpoint | undefined
-    const first = await this.#acrossEndpoints(reference.domain, 'pull', async (candidate) => {
-      const opened = await this.#openBlob(candidate, reference, descriptor, offset, options.signal)
-      endpoint = candidate
-      return opened
-    })
-    const source = endpoint as RegistryEndpoint
+    const first = await this.#acrossEndpoints(reference.domain, 'pull', async (endpoint) => ({
+      ...(await this.#openBlob(endpoint, reference, descriptor, offset, options.signal)),
+      endpoint,
+    }))
+    // Resumed requests go where the first one succeeded.
+    const source = first.endpoint
 
     const stream = async function* (client: RegistryClient): AsyncGenerator<Uint8Array> {
       let position = offset
