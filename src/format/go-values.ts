@@ -1,0 +1,115 @@
+/**
+ * How nerd's template and printing code sees JavaScript values as the Go values docker's templates
+ * work on: `undefined` is Go's invalid value (a missing map key), `null` is nil, arrays are slices,
+ * plain objects are `map[string]interface{}` whose function-valued properties act as methods, a Date
+ * is a `time.Time`.
+ */
+export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float' | 'string' | 'slice' | 'map' | 'time' | 'func'
+
+export function goKind(value: unknown): GoKind {
+  switch (typeof value) {
+    case 'undefined':
+      return 'invalid'
+    case 'boolean':
+      return 'bool'
+    case 'number':
+      return Number.isSafeInteger(value) ? 'int' : 'float'
+    case 'bigint':
+      return 'int'
+    case 'string':
+      return 'string'
+    case 'function':
+      return 'func'
+    case 'object':
+      if (value === null) return 'nil'
+      if (Array.isArray(value)) return 'slice'
+      if (value instanceof Date) return 'time'
+      return 'map'
+    default:
+      return 'invalid'
+  }
+}
+
+/** A map's keys as Go sees them (methods and undefined values are not entries), in Go's sorted order. */
+export function mapKeys(map: object): string[] {
+  const record = map as Record<string, unknown>
+  return Object.keys(record)
+    .filter((key) => record[key] !== undefined && typeof record[key] !== 'function')
+    .sort(compareStrings)
+}
+
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** The Go type name docker users see in template error messages. */
+export function goTypeName(value: unknown): string {
+  switch (goKind(value)) {
+    case 'invalid':
+    case 'nil':
+      return '<nil>'
+    case 'bool':
+      return 'bool'
+    case 'int':
+      return typeof value === 'bigint' ? 'int64' : 'int'
+    case 'float':
+      return 'float64'
+    case 'string':
+      return 'string'
+    case 'slice':
+      return (value as unknown[]).length > 0 && (value as unknown[]).every((element) => typeof element === 'string') ? '[]string' : '[]interface {}'
+    case 'map': {
+      const record = value as Record<string, unknown>
+      const keys = mapKeys(record)
+      return keys.length > 0 && keys.every((key) => typeof record[key] === 'string') ? 'map[string]string' : 'map[string]interface {}'
+    }
+    case 'time':
+      return 'time.Time'
+    case 'func':
+      return 'func'
+  }
+}
+
+/** Go's template truth: false, 0, nil, an empty string, slice or map are false. */
+export function isTrue(value: unknown): boolean {
+  switch (goKind(value)) {
+    case 'invalid':
+    case 'nil':
+      return false
+    case 'bool':
+      return value as boolean
+    case 'int':
+    case 'float':
+      return Number(value) !== 0
+    case 'string':
+      return (value as string).length > 0
+    case 'slice':
+      return (value as unknown[]).length > 0
+    case 'map':
+      return mapKeys(value as object).length > 0
+    case 'time':
+    case 'func':
+      return true
+  }
+}
+
+/** Length in bytes of the UTF-8 encoding, as Go's len() counts a string. */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8')
+}
+
+/** Go's time.Time String() for a Date, in UTC: `2024-01-02 15:04:05.123 +0000 UTC`. */
+export function goTimeString(date: Date): string {
+  if (Number.isNaN(date.getTime())) return '0001-01-01 00:00:00 +0000 UTC'
+  const iso = date.toISOString()
+  const fraction = iso.slice(20, 23).replace(/0+$/, '')
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction ? `.${fraction}` : ''} +0000 UTC`
+}
+
+/** Go's time.Time MarshalJSON text (RFC 3339 with trimmed fractional seconds). */
+export function goTimeRFC3339(date: Date): string {
+  if (Number.isNaN(date.getTime())) return '0001-01-01T00:00:00Z'
+  const iso = date.toISOString()
+  const fraction = iso.slice(20, 23).replace(/0+$/, '')
+  return `${iso.slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`
+}

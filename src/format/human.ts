@@ -1,0 +1,129 @@
+import {formatFloat} from './go-fmt.ts'
+
+/**
+ * Sizes and durations the way docker prints and parses them (github.com/docker/go-units).
+ */
+
+const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB']
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB']
+
+function scaled(size: number, base: number, units: readonly string[]): {value: number; unit: string} {
+  let value = size
+  let index = 0
+  while (value >= base && index < units.length - 1) {
+    value /= base
+    index++
+  }
+  return {value, unit: units[index]}
+}
+
+/**
+ * Decimal size with `precision` significant digits, as `docker ps -s` and `docker images` print
+ * it: `0B`, `512B`, `1.23kB`, `45.6MB`, `1GB` (and, like docker, `1e+03kB` just below 1MB).
+ */
+export function humanSize(bytes: number, precision = 3): string {
+  const {value, unit} = scaled(bytes, 1000, DECIMAL_UNITS)
+  return `${formatFloat(value, 'g', precision)}${unit}`
+}
+
+/** Binary size with 4 significant digits, as docker prints memory: `1.5MiB`, `15.55GiB`. */
+export function bytesSize(bytes: number): string {
+  const {value, unit} = scaled(bytes, 1024, BINARY_UNITS)
+  return `${formatFloat(value, 'g', 4)}${unit}`
+}
+
+/** go-units HumanDuration: `Less than a second`, `About a minute`, `3 hours`, `2 weeks`. */
+export function humanDuration(milliseconds: number): string {
+  const seconds = Math.trunc(milliseconds / 1000)
+  if (seconds < 1) return 'Less than a second'
+  if (seconds === 1) return '1 second'
+  if (seconds < 60) return `${seconds} seconds`
+  const minutes = Math.trunc(milliseconds / 60_000)
+  if (minutes === 1) return 'About a minute'
+  if (minutes < 60) return `${minutes} minutes`
+  const exactHours = milliseconds / 3_600_000
+  const hours = Math.trunc(exactHours + 0.5)
+  if (hours === 1) return 'About an hour'
+  if (hours < 48) return `${hours} hours`
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`
+  return `${Math.trunc(Math.trunc(exactHours) / 24 / 365)} years`
+}
+
+/** `3 days ago`, as docker's CREATED and `.RunningFor` columns print a past time. */
+export function timeAgo(date: Date, now: Date = new Date()): string {
+  return `${humanDuration(now.getTime() - date.getTime())} ago`
+}
+
+export type ContainerStatusName = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead'
+
+export interface ContainerState {
+  status: ContainerStatusName
+  startedAt?: Date
+  finishedAt?: Date
+  exitCode?: number
+  health?: 'starting' | 'healthy' | 'unhealthy'
+}
+
+/**
+ * The STATUS column of `docker ps`: `Up 5 seconds`, `Up 2 hours (healthy)`,
+ * `Up About a minute (Paused)`, `Exited (0) 2 hours ago`, `Created`.
+ */
+export function containerStatus(state: ContainerState, now: Date = new Date()): string {
+  const since = (date: Date | undefined) => humanDuration(date ? now.getTime() - date.getTime() : 0)
+  switch (state.status) {
+    case 'paused':
+      return `Up ${since(state.startedAt)} (Paused)`
+    case 'restarting':
+      return `Restarting (${state.exitCode ?? 0}) ${since(state.finishedAt)} ago`
+    case 'running':
+      if (state.health) return `Up ${since(state.startedAt)} (${state.health === 'starting' ? 'health: starting' : state.health})`
+      return `Up ${since(state.startedAt)}`
+    case 'removing':
+      return 'Removal In Progress'
+    case 'dead':
+      return 'Dead'
+  }
+  if (!state.startedAt) return 'Created'
+  if (!state.finishedAt) return ''
+  return `Exited (${state.exitCode ?? 0}) ${since(state.finishedAt)} ago`
+}
+
+const BINARY_MULTIPLIERS: Record<string, number> = {k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5}
+
+/**
+ * go-units RAMInBytes, what docker uses for `--memory`, `--shm-size` and the like: a number with
+ * an optional binary unit, case-insensitive, `b`/`ib` optional (`512m`, `1g`, `100MB` = 100 MiB,
+ * `1.5GiB`, `2048`). Throws with go-units' messages.
+ */
+export function parseBytes(text: string): number {
+  let number: string
+  let suffix: string
+  const space = text.indexOf(' ')
+  if (space >= 0) {
+    number = text.slice(0, space)
+    suffix = text.slice(space + 1)
+  } else {
+    const split = Math.max(...[...'0123456789.'].map((char) => text.lastIndexOf(char)))
+    if (split < 0) throw new Error(`invalid size: '${text}'`)
+    number = text.slice(0, split + 1)
+    suffix = text.slice(split + 1)
+  }
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(number)) throw new Error(`strconv.ParseFloat: parsing "${number}": invalid syntax`)
+  let size = Number(number)
+  if (size < 0) throw new Error(`invalid size: '${text}'`)
+  if (suffix === '') return Math.trunc(size)
+  const unit = suffix.toLowerCase()
+  const badSuffix = new Error(`invalid suffix: '${unit}'`)
+  if (suffix.length > 3) throw new Error(`invalid suffix: '${suffix}'`)
+  if (unit[0] === 'b') {
+    if (unit.length > 1) throw badSuffix
+    return Math.trunc(size)
+  }
+  const multiplier = BINARY_MULTIPLIERS[unit[0]]
+  if (multiplier === undefined) throw badSuffix
+  if ((unit.length === 2 && unit[1] !== 'b') || (unit.length === 3 && unit.slice(1) !== 'ib')) throw badSuffix
+  size *= multiplier
+  return Math.trunc(size)
+}

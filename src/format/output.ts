@@ -1,0 +1,107 @@
+import {NerdError} from '../errors.ts'
+import {goJSON} from './go-json.ts'
+import {alignColumns, DOCKER_TABLE} from './tabwriter.ts'
+import {HEADER_FUNCTIONS} from './template-funcs.ts'
+import {Template, TemplateError} from './template.ts'
+
+/**
+ * docker's `--format` for listing commands and its `inspect` output.
+ */
+
+export interface RenderOptions {
+  /** The user's `--format`: empty or `table` for the default table, `table <template>`, `json`, or a template. */
+  format?: string
+  /** The default table as a docker `table ...` template, e.g. `table {{.ID}}\t{{.Image}}`. */
+  defaultTable: string
+  /** Column headers by field name, as docker prints them (`ID` → `CONTAINER ID`). */
+  headers: Readonly<Record<string, string>>
+}
+
+/** A field name as a column header when the command gives none: `RunningFor` → `RUNNING FOR`. */
+export function headerName(field: string): string {
+  return field
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
+    .toUpperCase()
+}
+
+/** docker's SubHeaderContext.Label: `{{.Label "com.example.role"}}` heads its column `role`. */
+function labelHeader(name: string): string {
+  return (name.split('.').at(-1) as string).replace(/[-_]/g, ' ')
+}
+
+function parse(text: string, exitCode = 1): Template {
+  try {
+    return new Template(text)
+  } catch (error) {
+    throw templateFailure(error, exitCode)
+  }
+}
+
+function templateFailure(error: unknown, exitCode = 1): unknown {
+  return error instanceof TemplateError ? new NerdError(`template parsing error: ${error.message}`, {exitCode, cause: error}) : error
+}
+
+/**
+ * Renders items for a listing command as docker does: a table (header line from the template run
+ * over the column names, columns aligned like docker's tabwriter), one JSON object per line for
+ * `json`, or the template once per item, each followed by a newline. `\t` and `\n` typed literally
+ * in the format become a tab and a newline. Template errors are NerdErrors with docker's
+ * `template parsing error:` prefix.
+ */
+export function renderItems(items: readonly object[], options: RenderOptions): string {
+  let format = options.format ?? ''
+  if (format === '' || format === 'table') format = options.defaultTable
+  const isTable = format.startsWith('table')
+  if (isTable) format = format.slice('table'.length)
+  else if (format === 'json') format = '{{json .}}'
+  format = format.replace(/^ +| +$/g, '').replaceAll('\\t', '\t').replaceAll('\\n', '\n')
+
+  const template = parse(format)
+  let body = ''
+  try {
+    for (const item of items) body += `${template.execute(item)}\n`
+  } catch (error) {
+    throw templateFailure(error)
+  }
+  if (!isTable) return body
+  return alignColumns(`${tableHeader(template, options.headers)}\n${body}`, DOCKER_TABLE)
+}
+
+/** The header line: the template run over the column names; like docker, a failure keeps what was written. */
+function tableHeader(template: Template, headers: Readonly<Record<string, string>>): string {
+  const names: Record<string, unknown> = {}
+  for (const field of template.fieldNames()) names[field] = headerName(field)
+  names.Label = labelHeader
+  Object.assign(names, headers)
+  try {
+    return template.execute(names, HEADER_FUNCTIONS)
+  } catch (error) {
+    if (error instanceof TemplateError) return error.partialOutput
+    throw error
+  }
+}
+
+/**
+ * docker's inspect output: a JSON array indented by 4 spaces (`[]` when empty), a compact array
+ * for `--format json`, or the template applied to each item, one line each. A template that does
+ * not parse fails with exit code 64, as docker's does.
+ */
+export function formatInspect(items: readonly unknown[], format?: string): string {
+  if (!format) return `${goJSON(items, {indent: '    '})}\n`
+  if (format === 'json') return `${goJSON(items)}\n`
+  const template = parse(format, 64)
+  let text = ''
+  try {
+    for (const item of items) text += `${template.execute(item)}\n`
+  } catch (error) {
+    throw templateFailure(error)
+  }
+  return text === '' ? '\n' : text
+}
+
+/** An ID as docker tables show it: the digest algorithm dropped, 12 hex characters; whole with --no-trunc. */
+export function truncateId(id: string, noTrunc = false): string {
+  if (noTrunc) return id
+  return id.slice(id.indexOf(':') + 1).slice(0, 12)
+}

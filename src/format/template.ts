@@ -1,0 +1,83 @@
+import {executeTemplate} from './template-exec.ts'
+import {BUILTIN_FUNCTIONS, DOCKER_FUNCTIONS, type FunctionMap} from './template-funcs.ts'
+import {parseTemplate, TemplateError, type ArgNode, type Node, type ParsedTemplate} from './template-parse.ts'
+
+/**
+ * Go text/template, as docker users write `--format` templates: parse once, run per item, with Go's
+ * builtin functions and docker's (json, join, split, lower, upper, title, pad, truncate). Errors
+ * are TemplateError with Go's wording, e.g. `template: :1: function "foo" not defined`.
+ */
+export {TemplateError}
+export type {FunctionMap, ParamKind, TemplateFunction} from './template-funcs.ts'
+
+const FUNCTIONS: FunctionMap = {...BUILTIN_FUNCTIONS, ...DOCKER_FUNCTIONS}
+const FUNCTION_NAMES: ReadonlySet<string> = new Set(Object.keys(FUNCTIONS))
+
+export class Template {
+  readonly text: string
+  private readonly parsed: ParsedTemplate
+
+  /** Parses `text`; throws TemplateError on a syntax error or an unknown function. */
+  constructor(text: string) {
+    this.text = text
+    this.parsed = parseTemplate(text, FUNCTION_NAMES)
+  }
+
+  /**
+   * Runs the template over `data`. `overrides` replace functions of the same name, as docker swaps
+   * in its header functions to print a table header. Throws TemplateError (with `partialOutput`).
+   */
+  execute(data: unknown, overrides?: FunctionMap): string {
+    return executeTemplate(this.parsed, this.text, overrides ? {...FUNCTIONS, ...overrides} : FUNCTIONS, data)
+  }
+
+  /** The fields the template reads from its data (`ID` for `{{.ID}}` or `{{$.ID}}`), in order of appearance. */
+  fieldNames(): string[] {
+    const names = new Set<string>()
+    const visitArg = (arg: ArgNode): void => {
+      switch (arg.kind) {
+        case 'field':
+          names.add(arg.ident[0])
+          break
+        case 'variable':
+          if (arg.ident[0] === '$' && arg.ident.length > 1) names.add(arg.ident[1])
+          break
+        case 'chain':
+          visitArg(arg.node)
+          break
+        case 'pipe':
+          for (const command of arg.cmds) command.args.forEach(visitArg)
+          break
+      }
+    }
+    const visit = (node: Node): void => {
+      switch (node.kind) {
+        case 'list':
+          node.nodes.forEach(visit)
+          break
+        case 'action':
+          visitArg(node.pipe)
+          break
+        case 'if':
+        case 'range':
+        case 'with':
+          visitArg(node.pipe)
+          visit(node.list)
+          if (node.elseList) visit(node.elseList)
+          break
+        case 'template':
+          if (node.pipe) visitArg(node.pipe)
+          break
+      }
+    }
+    visit(this.parsed.root)
+    for (const [name, list] of this.parsed.defined) if (name !== '') visit(list)
+    return [...names]
+  }
+}
+
+/** Compiles a template once; the returned function runs it over one data item. */
+export function compileTemplate(text: string): (data: unknown) => string {
+  const template = new Template(text)
+  return (data) => template.execute(data)
+}
