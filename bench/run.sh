@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Start-up benchmark: times nerd's quick commands against `ctr version` on the same containerd with
+# hyperfine, with NODE_EXTRA_CA_CERTS unset and set, and writes the medians into README.md.
+# Run by hand on an idle machine: `npm run bench` (needs a running containerd; see README).
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+node_bin="$(bash "$repo/scripts/ensure-node.sh" | tail -n 1)"
+command -v hyperfine >/dev/null || bash "$repo/scripts/install-deps.sh" --bench
+address="${CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+nerd="$node_bin $repo/bin/run.js --address $address"
+# One warm run fills the V8 compile cache, as on any machine after the first command.
+$nerd version >/dev/null
+
+for ca in unset set; do
+  if [ "$ca" = set ]; then export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt; else unset NODE_EXTRA_CA_CERTS; fi
+  hyperfine --style none --warmup 3 --runs "${RUNS:-30}" --export-json "$out/$ca.json" \
+    -n 'nerd --version' "$node_bin $repo/bin/run.js --version" \
+    -n 'nerd version' "$nerd version" \
+    -n 'nerd info' "$nerd info" \
+    -n 'nerd namespace ls' "$nerd namespace ls" \
+    -n 'ctr version' "ctr --address $address version" >/dev/null
+done
+# Peak RSS (GNU time's %M, in KB): the highest of 5 runs of each command.
+peak_rss() { local peak=0 kb; for _ in 1 2 3 4 5; do /usr/bin/time -f %M -o "$out/rss" "$@" >/dev/null 2>&1; kb=$(tail -n 1 "$out/rss"); [ "$kb" -gt "$peak" ] && peak=$kb; done; echo "$peak"; }
+{
+  echo "{"
+  echo "\"nerd --version\": $(peak_rss $node_bin $repo/bin/run.js --version),"
+  echo "\"nerd version\": $(peak_rss $nerd version),"
+  echo "\"nerd info\": $(peak_rss $nerd info),"
+  echo "\"nerd namespace ls\": $(peak_rss $nerd namespace ls),"
+  echo "\"ctr version\": $(peak_rss ctr --address $address version)"
+  echo "}"
+} > "$out/rss.json"
+"$node_bin" "$repo/bench/report.mjs" "$repo/README.md" startup "$out/unset.json" "$out/set.json" "$out/rss.json"

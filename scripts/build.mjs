@@ -1,0 +1,54 @@
+// Builds nerd: compiles the core and every workspace plugin, generates the per-service protobuf
+// descriptors and the oclif manifests. `--check-manifests` (implied by CI=true) leaves the committed
+// manifests alone so the test suite can tell when one is stale.
+import {execFileSync} from 'node:child_process'
+import {existsSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {writeCommandReference} from './command-reference.mjs'
+import {writeManifest} from './manifest.mjs'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const writeManifests = !process.argv.includes('--check-manifests') && !process.env.CI
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+
+function step(label, fn) {
+  const started = Date.now()
+  fn()
+  process.stderr.write(`build: ${label} (${Date.now() - started} ms)\n`)
+}
+
+const pluginDirs = existsSync(join(root, 'plugins'))
+  ? readdirSync(join(root, 'plugins')).map((name) => join(root, 'plugins', name)).filter((dir) => existsSync(join(dir, 'package.json')))
+  : []
+
+step('compile core', () => {
+  rmSync(join(root, 'dist'), {recursive: true, force: true})
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], {stdio: 'inherit'})
+})
+step('protobuf descriptors', () => {
+  execFileSync(process.execPath, [join(root, 'scripts', 'gen-descriptors.mjs'), join(root, 'dist', 'proto')], {stdio: 'inherit'})
+})
+step('build info', () => {
+  let commit = 'unknown'
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
+  } catch {
+    // Not a git checkout (a packed tarball): the commit stays unknown.
+  }
+  writeFileSync(join(root, 'dist', 'build-info.json'), `${JSON.stringify({commit})}\n`)
+})
+for (const dir of pluginDirs) {
+  if (!existsSync(join(dir, 'tsconfig.json'))) continue
+  step(`compile ${dir.slice(root.length)}`, () => {
+    rmSync(join(dir, 'dist'), {recursive: true, force: true})
+    execFileSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], {stdio: 'inherit'})
+  })
+}
+if (writeManifests) {
+  for (const dir of [root, ...pluginDirs]) {
+    await writeManifest(dir)
+  }
+  writeCommandReference(root)
+  process.stderr.write(`build: manifests and README command reference written for ${1 + pluginDirs.length} package(s)\n`)
+}

@@ -1,0 +1,73 @@
+import {fileURLToPath} from 'node:url'
+import {splitGlobalArgs} from './config/index.ts'
+import {setGlobalFlags} from './context.ts'
+import {NerdError} from './errors.ts'
+import {versionBanner} from './version-banner.ts'
+
+const packageRoot = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * Runs nerd with the process's argv (without node and script). Global options are lifted out first
+ * because oclif takes argv[0] as the command id (`nerd -n k8s.io ps`).
+ */
+export async function main(argv: string[]): Promise<void> {
+  let debug = false
+  let commandWords: string[] = []
+  try {
+    const {globals, rest} = splitGlobalArgs(argv)
+    debug = Boolean(globals.debug || globals.debugFull)
+    commandWords = rest.filter((word) => !word.startsWith('-'))
+    setGlobalFlags(globals)
+    if (rest.length === 1 && (rest[0] === '--version' || rest[0] === '-v')) {
+      process.stdout.write(versionBanner())
+      return
+    }
+    const {run, flush} = await import('@oclif/core')
+    await run(rest, packageRoot)
+    await flush()
+  } catch (error) {
+    process.exitCode = reportError(error, debug, commandWords)
+  }
+}
+
+interface OclifLikeError extends Error {
+  oclif?: {exit?: number}
+  code?: string
+  flags?: string[]
+  parse?: {input?: {context?: {id?: string}}}
+}
+
+/** Prints one line (plus a usage hint for usage errors) and returns the exit code, as docker does. */
+function reportError(error: unknown, debug: boolean, commandWords: string[]): number {
+  const err = (error instanceof Error ? error : new Error(String(error))) as OclifLikeError
+  if (err.code === 'EEXIT') return err.oclif?.exit ?? 0
+  if (debug && err.stack) process.stderr.write(`${err.stack}\n`)
+
+  const kind = err.constructor?.name
+  const commandHelp = (id: string) => `See 'nerd ${id} --help'.`
+  if (err instanceof NerdError) {
+    process.stderr.write(`Error: ${err.message}\n`)
+    if (err.usageOf) process.stderr.write(`${commandHelp(err.usageOf)}\n`)
+    return err.exitCode
+  }
+  const notFound = /^command (\S+) not found$/.exec(err.message)
+  if (notFound) {
+    process.stderr.write(`unknown command: nerd ${notFound[1].replaceAll(':', ' ')}\nRun 'nerd --help' for more information\n`)
+    return 1
+  }
+  const commandId = err.parse?.input?.context?.id?.replaceAll(':', ' ') ?? commandWords[0] ?? 'nerd'
+  if (kind === 'NonExistentFlagsError') {
+    process.stderr.write(`unknown flag: ${err.flags?.join(', ')}\n${commandHelp(commandId)}\n`)
+    return 125
+  }
+  if (kind?.endsWith('ArgsError') || kind?.includes('Flag')) {
+    process.stderr.write(`Error: ${firstLine(err.message)}\n${commandHelp(commandId)}\n`)
+    return 1
+  }
+  process.stderr.write(`Error: ${firstLine(err.message)}\n`)
+  return typeof err.oclif?.exit === 'number' ? err.oclif.exit : 1
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0].trim()
+}

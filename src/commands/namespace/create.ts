@@ -1,0 +1,17 @@
+import {Args, Flags} from '@oclif/core'
+import {NerdCommand} from '../../command.ts'
+import {parseLabels} from '../../labels.ts'
+import {createNamespace} from '../../system/namespaces.ts'
+
+export default class NamespaceCreate extends NerdCommand {
+  static summary = 'Create a containerd namespace'
+  static args = {name: Args.string({required: true, description: 'Name of the namespace'})}
+  static flags = {
+    label: Flags.string({char: 'l', multiple: true, multipleNonGreedy: true, description: 'Set a label on the namespace (key=value)'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(NamespaceCreate)
+    await createNamespace(await this.containerd(), args.name, parseLabels(flags.label))
+  }
+}

@@ -1,0 +1,18 @@
+import {Args, Flags} from '@oclif/core'
+import {NerdCommand} from '../../command.ts'
+import {inspectNamespace} from '../../system/namespaces.ts'
+
+export default class NamespaceInspect extends NerdCommand {
+  static summary = 'Display detailed information on one or more namespaces'
+  static strict = false
+  static args = {name: Args.string({required: true, description: 'Name of the namespace'})}
+  static flags = {
+    format: Flags.string({char: 'f', description: 'Format the output using a Go template'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(NamespaceInspect)
+    const client = await this.containerd()
+    await this.printInspect(argv as string[], (name) => inspectNamespace(client, name), flags.format, 'namespace')
+  }
+}

@@ -1,0 +1,33 @@
+import {Flags} from '@oclif/core'
+import {NerdCommand} from '../../command.ts'
+import {listNamespaces} from '../../system/namespaces.ts'
+
+export default class NamespaceLs extends NerdCommand {
+  static summary = 'List containerd namespaces'
+  static aliases = ['namespace:list']
+  static flags = {
+    quiet: Flags.boolean({char: 'q', description: 'Only display namespace names'}),
+    format: Flags.string({char: 'f', description: "Format the output using a Go template, 'table', or 'json'"}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(NamespaceLs)
+    const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
+    const namespaces = await listNamespaces(client, config.dataRoot)
+    this.print(
+      await this.renderList(namespaces, {
+        format: flags.quiet ? '{{.Name}}' : flags.format,
+        defaultTable: 'table {{.Name}}\t{{.Containers}}\t{{.Images}}\t{{.Volumes}}\t{{.Labels}}',
+        headers: {Name: 'NAME', Containers: 'CONTAINERS', Images: 'IMAGES', Volumes: 'VOLUMES', Labels: 'LABELS'},
+        fields: (namespace) => ({...namespace, Labels: labelList(namespace.Labels)}),
+      }),
+    )
+  }
+}
+
+/** docker prints labels in tables as `k=v,k2=v2`. */
+function labelList(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',')
+}

@@ -1,0 +1,20 @@
+import {Args} from '@oclif/core'
+import {NerdCommand} from '../../command.ts'
+import {removeNamespace} from '../../system/namespaces.ts'
+
+export default class NamespaceRm extends NerdCommand {
+  static summary = 'Remove one or more containerd namespaces'
+  static aliases = ['namespace:remove']
+  static strict = false
+  static args = {name: Args.string({required: true, description: 'Name of the namespace'})}
+
+  async run(): Promise<void> {
+    const {argv} = await this.parse(NamespaceRm)
+    const client = await this.containerd()
+    // Like docker's rm commands: go on with the others, report each failure, exit 1 if any failed.
+    await this.forEachName(argv as string[], async (name) => {
+      await removeNamespace(client, name)
+      this.print(name)
+    })
+  }
+}

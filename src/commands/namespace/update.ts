@@ -1,0 +1,17 @@
+import {Args, Flags} from '@oclif/core'
+import {NerdCommand} from '../../command.ts'
+import {parseLabels} from '../../labels.ts'
+import {updateNamespaceLabels} from '../../system/namespaces.ts'
+
+export default class NamespaceUpdate extends NerdCommand {
+  static summary = "Update a containerd namespace's labels"
+  static args = {name: Args.string({required: true, description: 'Name of the namespace'})}
+  static flags = {
+    label: Flags.string({char: 'l', multiple: true, multipleNonGreedy: true, description: 'Set a label (key=value); an empty value removes it'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(NamespaceUpdate)
+    await updateNamespaceLabels(await this.containerd(), args.name, parseLabels(flags.label))
+  }
+}

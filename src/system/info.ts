@@ -1,0 +1,148 @@
+import {readFileSync, statfsSync} from 'node:fs'
+import os from 'node:os'
+import type {ContainerdClient} from '../containerd/index.ts'
+import type {NerdConfig} from '../config/index.ts'
+import {bytesSize} from '../format/index.ts'
+
+/** Shaped like `docker info --format '{{json .}}'` where docker has the field; nerd's own fields added. */
+export interface SystemInfo {
+  ID: string
+  Name: string
+  Namespace: string
+  ServerVersion: string
+  Containers: number
+  ContainersRunning: number
+  ContainersPaused: number
+  ContainersStopped: number
+  Images: number
+  Driver: string
+  Snapshotters: string[]
+  LoggingDriver: string
+  CgroupDriver: string
+  CgroupVersion: string
+  Runtimes: string[]
+  DefaultRuntime: string
+  KernelVersion: string
+  OperatingSystem: string
+  OSType: string
+  Architecture: string
+  NCPU: number
+  MemTotal: number
+  DataRoot: string
+  ContainerdAddress: string
+  Debug: boolean
+  Plugins: {Log: string[]; Storage: string[]; Nerd: string[]}
+}
+
+const CGROUP2_SUPER_MAGIC = 0x63677270
+
+function cgroupVersion(): string {
+  try {
+    return statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC ? '2' : '1'
+  } catch {
+    return ''
+  }
+}
+
+function operatingSystem(): string {
+  try {
+    const release = readFileSync('/etc/os-release', 'utf8')
+    const pretty = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(release)
+    if (pretty) return pretty[1]
+  } catch {
+    // No os-release: fall back to the kernel's name.
+  }
+  return os.type()
+}
+
+/** Maps containerd's runtime plugins to the runtime names users pass to `--runtime`. */
+function runtimeNames(plugins: {type: string; id: string}[]): string[] {
+  const names: string[] = []
+  if (plugins.some((plugin) => plugin.type === 'io.containerd.runtime.v2' && plugin.id === 'task')) names.push('io.containerd.runc.v2')
+  if (plugins.some((plugin) => plugin.type === 'io.containerd.runtime.v1' && plugin.id === 'linux')) names.push('io.containerd.runtime.v1.linux')
+  return names
+}
+
+const TASK_STATUS_RUNNING = 'RUNNING'
+const TASK_STATUS_PAUSED = 'PAUSED'
+
+export async function systemInfo(client: ContainerdClient, config: NerdConfig, nerdPlugins: string[]): Promise<SystemInfo> {
+  const [version, server, plugins, containers, tasks, images] = await Promise.all([
+    client.version.version(),
+    client.introspection.server(),
+    client.introspection.plugins(),
+    client.containers.list(),
+    client.tasks.list(),
+    client.images.list(),
+  ])
+  const usable = plugins.filter((plugin) => !plugin.initErr)
+  const snapshotters = usable.filter((plugin) => plugin.type === 'io.containerd.snapshotter.v1').map((plugin) => plugin.id).sort()
+  const running = tasks.filter((task) => task.status === TASK_STATUS_RUNNING).length
+  const paused = tasks.filter((task) => task.status === TASK_STATUS_PAUSED).length
+  return {
+    ID: server.uuid,
+    Name: os.hostname(),
+    Namespace: config.namespace,
+    ServerVersion: version.version,
+    Containers: containers.length,
+    ContainersRunning: running,
+    ContainersPaused: paused,
+    ContainersStopped: containers.length - running - paused,
+    Images: images.length,
+    Driver: config.snapshotter,
+    Snapshotters: snapshotters,
+    LoggingDriver: 'json-file',
+    CgroupDriver: config.cgroupManager,
+    CgroupVersion: cgroupVersion(),
+    Runtimes: runtimeNames(usable),
+    DefaultRuntime: 'io.containerd.runc.v2',
+    KernelVersion: os.release(),
+    OperatingSystem: operatingSystem(),
+    OSType: process.platform,
+    Architecture: os.machine(),
+    NCPU: os.availableParallelism(),
+    MemTotal: os.totalmem(),
+    DataRoot: config.dataRoot,
+    ContainerdAddress: config.address,
+    Debug: config.debug,
+    Plugins: {Log: ['json-file', 'none'], Storage: snapshotters, Nerd: nerdPlugins},
+  }
+}
+
+export function renderSystemInfo(info: SystemInfo): string {
+  const lines = [
+    'Client:',
+    ` Namespace: ${info.Namespace}`,
+    ` Debug Mode: ${info.Debug}`,
+    ' Plugins:',
+    ...(info.Plugins.Nerd.length > 0 ? info.Plugins.Nerd.map((name) => `  ${name}`) : ['  (none)']),
+    '',
+    'Server:',
+    ` Containers: ${info.Containers}`,
+    `  Running: ${info.ContainersRunning}`,
+    `  Paused: ${info.ContainersPaused}`,
+    `  Stopped: ${info.ContainersStopped}`,
+    ` Images: ${info.Images}`,
+    ` Server Version: ${info.ServerVersion}`,
+    ` Storage Driver: ${info.Driver}`,
+    ` Logging Driver: ${info.LoggingDriver}`,
+    ` Cgroup Driver: ${info.CgroupDriver}`,
+    ` Cgroup Version: ${info.CgroupVersion}`,
+    ' Plugins:',
+    `  Log: ${info.Plugins.Log.join(' ')}`,
+    `  Storage: ${info.Plugins.Storage.join(' ')}`,
+    ` Runtimes: ${info.Runtimes.join(' ')}`,
+    ` Default Runtime: ${info.DefaultRuntime}`,
+    ` Kernel Version: ${info.KernelVersion}`,
+    ` Operating System: ${info.OperatingSystem}`,
+    ` OSType: ${info.OSType}`,
+    ` Architecture: ${info.Architecture}`,
+    ` CPUs: ${info.NCPU}`,
+    ` Total Memory: ${bytesSize(info.MemTotal)}`,
+    ` Name: ${info.Name}`,
+    ` ID: ${info.ID}`,
+    ` Nerd Data Root: ${info.DataRoot}`,
+    ` Containerd Address: ${info.ContainerdAddress}`,
+  ]
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,72 @@
+import {readdir} from 'node:fs/promises'
+import {join} from 'node:path'
+import type {ContainerdClient} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
+
+/** One row of `nerd namespace ls`, shaped for `--format` like nerdctl's. */
+export interface NamespaceSummary {
+  Name: string
+  Containers: number
+  Images: number
+  Volumes: number
+  Labels: Record<string, string>
+}
+
+async function countEntries(dir: string): Promise<number> {
+  try {
+    return (await readdir(dir)).length
+  } catch {
+    return 0
+  }
+}
+
+/** Where nerd keeps a namespace's volumes under its data root. */
+export function volumesDir(dataRoot: string, namespace: string): string {
+  return join(dataRoot, namespace, 'volumes')
+}
+
+export async function listNamespaces(client: ContainerdClient, dataRoot: string): Promise<NamespaceSummary[]> {
+  const namespaces = await client.namespaces.list()
+  return Promise.all(
+    namespaces.map(async (namespace) => {
+      const scoped = client.withNamespace(namespace.name)
+      const [containers, images, volumes] = await Promise.all([
+        scoped.containers.list(),
+        scoped.images.list(),
+        countEntries(volumesDir(dataRoot, namespace.name)),
+      ])
+      return {Name: namespace.name, Containers: containers.length, Images: images.length, Volumes: volumes, Labels: namespace.labels}
+    }),
+  )
+}
+
+export async function createNamespace(client: ContainerdClient, name: string, labels: Record<string, string>): Promise<void> {
+  await client.namespaces.create({name, labels})
+}
+
+/** Sets the given labels (an empty value removes a label, as `ctr namespaces label` does). */
+export async function updateNamespaceLabels(client: ContainerdClient, name: string, labels: Record<string, string>): Promise<void> {
+  if (!(await findNamespace(client, name))) throw new NerdError(`No such namespace: ${name}`)
+  const paths = Object.keys(labels).map((key) => `labels.${key}`)
+  if (paths.length === 0) throw new NerdError('nothing to update: pass at least one --label', {usageOf: 'namespace update'})
+  await client.namespaces.update({name, labels}, paths)
+}
+
+export interface NamespaceDetails {
+  Name: string
+  Labels: Record<string, string>
+}
+
+/** containerd's Namespaces.Get answers for any name, existing or not: only the list tells. */
+async function findNamespace(client: ContainerdClient, name: string) {
+  return (await client.namespaces.list()).find((namespace) => namespace.name === name)
+}
+
+export async function inspectNamespace(client: ContainerdClient, name: string): Promise<NamespaceDetails | undefined> {
+  const namespace = await findNamespace(client, name)
+  return namespace && {Name: namespace.name, Labels: namespace.labels}
+}
+
+export async function removeNamespace(client: ContainerdClient, name: string): Promise<void> {
+  await client.namespaces.delete(name)
+}

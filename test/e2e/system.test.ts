@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {ctr, nerd, uniqueNamespace} from '../helpers/e2e.ts'
+
+const namespace = uniqueNamespace(import.meta.url)
+
+describe('nerd version', () => {
+  it('prints client and server sections', async () => {
+    const result = await nerd(['version'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, /^Client:\n Version:\s+\d+\.\d+\.\d+/)
+    assert.match(result.stdout, /\nServer:\n containerd:\n  Version:\s+\S+/)
+  })
+
+  it('answers --format with containerd\'s version, the same ctr reports', async () => {
+    const result = await nerd(['version', '--format', '{{.Server.Version}}'])
+    assert.equal(result.code, 0, result.stderr)
+    const ctrVersion = await ctr(['version'])
+    const serverVersion = /Server:\n\s+Version:\s+(\S+)/.exec(ctrVersion.stdout)?.[1]
+    assert.equal(result.stdout.trim(), serverVersion)
+  })
+
+  it('--version is answered without containerd', async () => {
+    const result = await nerd(['--version'], {address: '/nonexistent.sock'})
+    assert.equal(result.code, 0)
+    assert.match(result.stdout, /^nerd version \d+\.\d+\.\d+\n$/)
+  })
+
+  it('prints the client section then one error line when containerd is unreachable', async () => {
+    const result = await nerd(['version'], {address: '/nonexistent.sock'})
+    assert.equal(result.code, 1)
+    assert.match(result.stdout, /^Client:/)
+    assert.equal(result.stderr.trim().split('\n').length, 1)
+    assert.match(result.stderr, /\/nonexistent\.sock/)
+  })
+})
+
+describe('nerd info', () => {
+  it('--format {{json .}} is valid JSON holding the server version', async () => {
+    const result = await nerd(['info', '--format', '{{json .}}'], {namespace})
+    assert.equal(result.code, 0, result.stderr)
+    const info = JSON.parse(result.stdout)
+    const version = await nerd(['version', '--format', '{{.Server.Version}}'])
+    assert.equal(info.ServerVersion, version.stdout.trim())
+    assert.equal(info.Namespace, namespace)
+    assert.ok(info.Snapshotters.includes('overlayfs'))
+    assert.ok(info.Runtimes.includes('io.containerd.runc.v2'))
+  })
+
+  it('prints docker-like sections', async () => {
+    const result = await nerd(['info'], {namespace})
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, /\nServer:\n Containers: \d+\n/)
+    assert.match(result.stdout, / Storage Driver: overlayfs\n/)
+    assert.match(result.stdout, / Cgroup Driver: (cgroupfs|systemd)\n/)
+  })
+
+  it('reports a missing socket in one line naming the address, exit 1', async () => {
+    const result = await nerd(['--address', '/nonexistent.sock', 'info'], {address: null})
+    assert.equal(result.code, 1)
+    const lines = result.stderr.trim().split('\n')
+    assert.equal(lines.length, 1, result.stderr)
+    assert.match(lines[0], /\/nonexistent\.sock/)
+    assert.match(lines[0], /containerd/)
+    assert.doesNotMatch(result.stderr, /\n\s+at /)
+  })
+
+  it('takes the address from CONTAINERD_ADDRESS and -H unix:// forms', async () => {
+    const fromEnv = await nerd(['info'], {address: null, env: {CONTAINERD_ADDRESS: '/nonexistent-env.sock'}})
+    assert.equal(fromEnv.code, 1)
+    assert.match(fromEnv.stderr, /nonexistent-env\.sock/)
+    const fromHost = await nerd(['-H', 'unix:///nonexistent-h.sock', 'info'], {address: null})
+    assert.equal(fromHost.code, 1)
+    assert.match(fromHost.stderr, /nonexistent-h\.sock/)
+  })
+})
+
+describe('nerd namespace', () => {
+  const made = `${namespace}-made`
+
+  it('create is seen by ctr, ctr create is seen by nerd', async () => {
+    const created = await nerd(['namespace', 'create', '--label', 'team=a', made])
+    assert.equal(created.code, 0, created.stderr)
+    const ctrList = await ctr(['namespaces', 'ls', '-q'])
+    assert.ok(ctrList.stdout.split('\n').includes(made), ctrList.stdout)
+
+    const byCtr = `${namespace}-byctr`
+    assert.equal((await ctr(['namespaces', 'create', byCtr, 'owner=ctr'])).code, 0)
+    const nerdList = await nerd(['namespace', 'ls', '-q'])
+    assert.ok(nerdList.stdout.split('\n').includes(byCtr), nerdList.stdout)
+    const listed = await nerd(['namespace', 'ls', '--format', '{{.Name}} {{.Labels}}'])
+    assert.match(listed.stdout, new RegExp(`^${byCtr} owner=ctr$`, "m"))
+    assert.equal((await nerd(['namespace', 'rm', byCtr])).code, 0)
+    assert.ok(!(await ctr(['namespaces', 'ls', '-q'])).stdout.split('\n').includes(byCtr))
+  })
+
+  it('ls prints a table with counts', async () => {
+    const result = await nerd(['namespace', 'ls'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, /^NAME\s+CONTAINERS\s+IMAGES\s+VOLUMES\s+LABELS\n/)
+    assert.match(result.stdout, new RegExp(`\\n${made}\\s+0\\s+0\\s+0\\s+team=a\\n`))
+  })
+
+  it('inspect prints a JSON array; update sets labels', async () => {
+    const updated = await nerd(['namespace', 'update', '--label', 'env=test', made])
+    assert.equal(updated.code, 0, updated.stderr)
+    const inspected = await nerd(['namespace', 'inspect', made])
+    assert.equal(inspected.code, 0, inspected.stderr)
+    assert.deepEqual(JSON.parse(inspected.stdout), [{Name: made, Labels: {team: 'a', env: 'test'}}])
+    const missing = await nerd(['namespace', 'inspect', `${namespace}-nosuch`])
+    assert.equal(missing.code, 1)
+    assert.equal(missing.stdout.trim(), '[]')
+    assert.match(missing.stderr, /No such namespace/)
+  })
+
+  it('rm of a non-empty namespace fails with containerd\'s reason', async () => {
+    const busy = `${namespace}-busy`
+    assert.equal((await nerd(['namespace', 'create', busy])).code, 0)
+    assert.equal((await ctr(['-n', busy, 'snapshots', 'prepare', 'held', ''])).code, 0)
+    const removed = await nerd(['namespace', 'rm', busy])
+    assert.equal(removed.code, 1)
+    assert.match(removed.stderr, /must be empty/)
+    assert.equal(removed.stderr.trim().split('\n').length, 1)
+    assert.equal((await ctr(['-n', busy, 'snapshots', 'rm', 'held'])).code, 0)
+    assert.equal((await nerd(['namespace', 'rm', busy])).code, 0)
+  })
+
+  it('global -n before the command selects the namespace', async () => {
+    const result = await nerd(['-n', made, 'info', '--format', '{{.Namespace}}'], {namespace: null})
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout.trim(), made)
+    assert.equal((await nerd(['namespace', 'rm', made])).code, 0)
+  })
+})
