@@ -13,7 +13,7 @@ export function goKind(value: unknown): GoKind {
     case 'boolean':
       return 'bool'
     case 'number':
-      return Number.isSafeInteger(value) ? 'int' : 'float'
+      return Number.isSafeInteger(value) && !Object.is(value, -0) ? 'int' : 'float'
     case 'bigint':
       return 'int'
     case 'string':

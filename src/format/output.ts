@@ -68,10 +68,14 @@ export function renderItems(items: readonly object[], options: RenderOptions): s
   return alignColumns(`${tableHeader(template, options.headers)}\n${body}`, DOCKER_TABLE)
 }
 
-/** The header line: the template run over the column names; like docker, a failure keeps what was written. */
+/**
+ * The header line: the template run over the column names, a name made from the field for a column
+ * the command has none for; fields only tested by if/with/range stay missing (false), as in docker.
+ * Like docker, a template failure keeps what was written.
+ */
 function tableHeader(template: Template, headers: Readonly<Record<string, string>>): string {
   const names: Record<string, unknown> = {}
-  for (const field of template.fieldNames()) names[field] = headerName(field)
+  for (const field of template.columnFields()) names[field] = headerName(field)
   names.Label = labelHeader
   Object.assign(names, headers)
   try {

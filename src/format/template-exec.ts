@@ -12,6 +12,7 @@ import {
   type FieldNode,
   type IdentifierNode,
   type Node,
+  type NumberNode,
   type ParsedTemplate,
   type PipeNode,
   type TemplateNode,
@@ -261,10 +262,17 @@ class Execution {
       case 'nil':
         this.errorf('nil is not a command')
       case 'number':
-        return first.value
+        return this.idealConstant(first)
       case 'string':
         return first.text
     }
+  }
+
+  /** An untyped number literal, which must fit Go's int unless it is written as a float. */
+  private idealConstant(node: NumberNode): number | bigint {
+    this.at(node)
+    if (!node.isInt && !node.looksFloat) this.errorf(`${node.text} overflows int`)
+    return node.value
   }
 
   private evalFieldNode(dot: unknown, field: FieldNode, args: ArgNode[] | undefined, final: Final): unknown {
@@ -339,6 +347,7 @@ class Execution {
     }
     const values: unknown[] = operands.map((operand, index) => this.evalArg(dot, fn.params[index] ?? (fn.variadic as ParamKind), operand))
     if (final !== MISSING) values.push(this.validateType(final, fn.params[values.length] ?? (fn.variadic as ParamKind)))
+    if (fn.namesCallee) values.unshift(operands[0] ? nodeString(operands[0]) : '')
     try {
       return (fn.call as (...args: unknown[]) => unknown)(...values)
     } catch (error) {
@@ -370,7 +379,7 @@ class Execution {
     }
     switch (kind) {
       case 'int':
-        if (node.kind === 'number' && node.isInt) return node.value
+        if (node.kind === 'number' && node.isInt) return Number(node.value)
         this.errorf(`expected integer; found ${nodeString(node)}`)
       case 'string':
         if (node.kind === 'string') return node.text
@@ -378,7 +387,7 @@ class Execution {
       case 'stringList':
         this.errorf(`can't handle ${nodeString(node)} for arg of type []string`)
       default:
-        return node.kind === 'bool' ? node.value : node.kind === 'number' ? node.value : node.text
+        return node.kind === 'bool' ? node.value : node.kind === 'number' ? this.idealConstant(node) : node.text
     }
   }
 

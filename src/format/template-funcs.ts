@@ -18,6 +18,8 @@ export interface TemplateFunction {
   params: ParamKind[]
   /** The kind of further arguments, for variadic functions. */
   variadic?: ParamKind
+  /** Receives the source text of its first argument before the arguments, for messages (Go's call). */
+  namesCallee?: boolean
   call: (...args: never[]) => unknown
 }
 
@@ -117,14 +119,14 @@ function index(item: unknown, ...indexes: unknown[]): unknown {
       case 'slice': {
         const elements = current as unknown[]
         const position = indexArgument(key, elements.length)
-        if (position === elements.length) throw new Error(`index out of range: ${position}`)
+        if (position === elements.length) throw new Error('reflect: slice index out of range')
         current = elements[position] ?? null
         break
       }
       case 'string': {
         const bytes = Buffer.from(current as string, 'utf8')
         const position = indexArgument(key, bytes.length)
-        if (position === bytes.length) throw new Error(`index out of range: ${position}`)
+        if (position === bytes.length) throw new Error('reflect: string index out of range')
         current = bytes[position]
         break
       }
@@ -175,10 +177,10 @@ function length(item: unknown): number {
   }
 }
 
-function call(fn: unknown, ...args: unknown[]): unknown {
+function call(name: string, fn: unknown, ...args: unknown[]): unknown {
   if (!isValid(fn)) throw new Error('call of nil')
-  if (typeof fn !== 'function') throw new Error(`non-function of type ${goTypeName(fn)}`)
-  if (args.length !== fn.length) throw new Error(`wrong number of args: got ${args.length} want ${fn.length}`)
+  if (typeof fn !== 'function') throw new Error(`non-function ${name} of type ${goTypeName(fn)}`)
+  if (args.length !== fn.length) throw new Error(`wrong number of args for ${name}: got ${args.length} want ${fn.length}`)
   return fn(...args)
 }
 
@@ -259,7 +261,7 @@ export const BUILTIN_FUNCTIONS: FunctionMap = {
   len: {params: ['value'], call: length},
   index: {params: ['value'], variadic: 'value', call: index},
   slice: {params: ['value'], variadic: 'value', call: slice},
-  call: {params: ['value'], variadic: 'value', call},
+  call: {params: ['value'], variadic: 'value', namesCallee: true, call},
   print: {params: [], variadic: 'any', call: (...args: unknown[]) => sprint(args)},
   printf: {params: ['string'], variadic: 'any', call: (format: string, ...args: unknown[]) => sprintf(format, args)},
   println: {params: [], variadic: 'any', call: (...args: unknown[]) => sprintln(args)},

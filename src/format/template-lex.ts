@@ -262,7 +262,7 @@ class Lexer {
         return true
       case ')':
         this.parenDepth--
-        if (this.parenDepth < 0) return this.error(`unexpected right paren ${describeRune(char)}`)
+        if (this.parenDepth < 0) return this.error('unexpected right paren')
         this.emit('rightParen')
         return true
     }

@@ -92,7 +92,8 @@ export interface NumberNode {
   kind: 'number'
   pos: number
   text: string
-  value: number
+  /** A bigint when a whole number is beyond JavaScript's exact range. */
+  value: number | bigint
   /** The literal is a whole number that fits an int64 (`1e3` is one too). */
   isInt: boolean
   /** The literal is written as a float (`1.0`, `1e3`), so it evaluates to float64 when untyped. */
@@ -228,31 +229,33 @@ function unquoteString(token: string): string | undefined {
   return bytes && Buffer.from(bytes).toString('utf8')
 }
 
-/** strconv.UnquoteChar over a whole '...' literal: the rune it denotes (\x and octal escapes give the value itself). */
-function unquoteRune(token: string): number | undefined {
-  const literal = token.slice(1, -1)
-  if (literal[0] !== '\\') {
-    const code = literal.codePointAt(0)
-    return code !== undefined && String.fromCodePoint(code) === literal && literal !== "'" && literal !== '\n' ? code : undefined
+/** strconv.UnquoteChar of the first character or escape of `text`: its rune and what follows. */
+function unquoteChar(text: string, quote: string): {code: number; tail: string} | undefined {
+  if (text === '' || text[0] === quote) return undefined
+  if (text[0] !== '\\') {
+    const code = text.codePointAt(0) as number
+    return {code, tail: text.slice(String.fromCodePoint(code).length)}
   }
-  const escape = literal[1]
+  const escape = text[1]
   if (escape === undefined) return undefined
-  if (literal.length === 2 && (escape in SIMPLE_ESCAPES || escape === "'")) return escape === "'" ? 39 : SIMPLE_ESCAPES[escape]
-  const digits = literal.slice(2)
-  const patterns: Record<string, RegExp> = {x: /^[0-9a-fA-F]{2}$/, u: /^[0-9a-fA-F]{4}$/, U: /^[0-9a-fA-F]{8}$/}
-  if (escape in patterns) {
-    if (!patterns[escape].test(digits)) return undefined
+  if (escape in SIMPLE_ESCAPES) return {code: SIMPLE_ESCAPES[escape], tail: text.slice(2)}
+  if (escape === quote) return {code: quote.charCodeAt(0), tail: text.slice(2)}
+  const length = ({x: 2, u: 4, U: 8} as Record<string, number>)[escape]
+  if (length !== undefined) {
+    const digits = text.slice(2, 2 + length)
+    if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(digits)) return undefined
     const code = parseInt(digits, 16)
-    return code > 0x10ffff || (escape !== 'x' && code >= 0xd800 && code <= 0xdfff) ? undefined : code
+    if (escape !== 'x' && (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))) return undefined
+    return {code, tail: text.slice(2 + length)}
   }
-  if (/^[0-7]{3}$/.test(literal.slice(1))) {
-    const code = parseInt(literal.slice(1), 8)
-    return code > 255 ? undefined : code
-  }
-  return undefined
+  const octal = text.slice(1, 4)
+  if (!/^[0-7]{3}$/.test(octal) || parseInt(octal, 8) > 255) return undefined
+  return {code: parseInt(octal, 8), tail: text.slice(4)}
 }
 
 const INT64_MAX = 2n ** 63n - 1n
+const INT64_MIN = -(2n ** 63n)
+const UINT64_MAX = 2n ** 64n - 1n
 
 function parseGoInteger(text: string): bigint | undefined {
   const match = /^([+-]?)(0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|0(?:_?[0-7])*|[1-9](?:_?[0-9])*)$/.exec(text)
@@ -660,17 +663,22 @@ class Parser {
   private number(item: Item): NumberNode {
     const text = item.val
     if (item.type === 'charConstant') {
-      const code = unquoteRune(text)
-      if (code === undefined) this.errorf('invalid syntax')
-      return {kind: 'number', pos: item.pos, text, value: code, isInt: true, looksFloat: false}
+      const char = unquoteChar(text.slice(1), "'")
+      if (char === undefined) this.errorf('invalid syntax')
+      if (char.tail !== "'") this.errorf(`malformed character constant: ${text}`)
+      return {kind: 'number', pos: item.pos, text, value: char.code, isInt: true, looksFloat: false}
     }
     const integer = parseGoInteger(text)
     if (integer !== undefined) {
-      if (integer > INT64_MAX || integer < -INT64_MAX - 1n) this.errorf(`integer overflow: ${text}`)
-      return {kind: 'number', pos: item.pos, text, value: Number(integer), isInt: true, looksFloat: false}
+      if (integer > UINT64_MAX || integer < INT64_MIN) this.errorf(`integer overflow: ${goQuote(text)}`)
+      // Beyond int64 only a uint64 holds it; Go accepts the literal but cannot use it as an int.
+      const value = Number.isSafeInteger(Number(integer)) ? Number(integer) : integer
+      return {kind: 'number', pos: item.pos, text, value, isInt: integer <= INT64_MAX, looksFloat: false}
     }
     const float = parseGoFloat(text)
-    if (float === undefined) this.errorf(`illegal number syntax: ${goQuote(text)}`)
+    if (float === undefined || !Number.isFinite(float)) this.errorf(`illegal number syntax: ${goQuote(text)}`)
+    // Go reads a whole number it could not take as an integer (`09`) as an overflow.
+    if (!/[.eEpP]/.test(text)) this.errorf(`integer overflow: ${goQuote(text)}`)
     return {kind: 'number', pos: item.pos, text, value: float, isInt: Number.isSafeInteger(float), looksFloat: true}
   }
 }

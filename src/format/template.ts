@@ -31,8 +31,11 @@ export class Template {
     return executeTemplate(this.parsed, this.text, overrides ? {...FUNCTIONS, ...overrides} : FUNCTIONS, data)
   }
 
-  /** The fields the template reads from its data (`ID` for `{{.ID}}` or `{{$.ID}}`), in order of appearance. */
-  fieldNames(): string[] {
+  /**
+   * The fields the template reads from its data (`ID` for `{{.ID}}` or `{{$.ID}}`) outside the
+   * conditions of if, with and range, in order of appearance: the ones a table header names.
+   */
+  columnFields(): string[] {
     const names = new Set<string>()
     const visitArg = (arg: ArgNode): void => {
       switch (arg.kind) {
@@ -61,7 +64,6 @@ export class Template {
         case 'if':
         case 'range':
         case 'with':
-          visitArg(node.pipe)
           visit(node.list)
           if (node.elseList) visit(node.elseList)
           break

@@ -1,0 +1,58 @@
+import {describe, it} from 'node:test'
+import assert from 'node:assert/strict'
+import {goJSON} from '../../../src/format/index.ts'
+
+describe('goJSON', () => {
+  it('writes compact JSON with keys in object order', () => {
+    assert.equal(goJSON({b: 1, a: [true, null, 'x'], c: {}}), '{"b":1,"a":[true,null,"x"],"c":{}}')
+    assert.equal(goJSON([]), '[]')
+    assert.equal(goJSON(undefined), 'null')
+  })
+
+  it('leaves out undefined and function-valued properties, and writes undefined elements as null', () => {
+    assert.equal(goJSON({a: undefined, f: () => 1, b: [undefined]}), '{"b":[null]}')
+  })
+
+  it('escapes like encoding/json: HTML characters unless told not to, U+2028/U+2029 always', () => {
+    assert.equal(goJSON('<a href="x">&</a>'), '"\\u003ca href=\\"x\\"\\u003e\\u0026\\u003c/a\\u003e"')
+    assert.equal(goJSON('<&>', {escapeHTML: false}), '"<&>"')
+    assert.equal(goJSON('\u2028\u2029', {escapeHTML: false}), '"\\u2028\\u2029"')
+    assert.equal(goJSON('\b\f\n\r\t\x01\x1f\x7f'), '"\\b\\f\\n\\r\\t\\u0001\\u001f\x7f"')
+    assert.equal(goJSON('é日🚀'), '"é日🚀"')
+    assert.equal(goJSON('\ud800x'), '"\\ufffdx"')
+  })
+
+  it('writes numbers as Go does and refuses NaN and infinities', () => {
+    assert.equal(goJSON([1, 1.5, 1e21, 1e-7, 0.000001, 123456789012, -0, 10n ** 20n]), '[1,1.5,1e+21,1e-7,0.000001,123456789012,-0,100000000000000000000]')
+    assert.throws(() => goJSON(NaN), /json: unsupported value: NaN/)
+    assert.throws(() => goJSON({a: [Infinity]}), /json: unsupported value: \+Inf/)
+  })
+
+  it('writes dates as RFC 3339 like time.Time', () => {
+    assert.equal(goJSON(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 600))), '"2024-01-02T03:04:05.6Z"')
+    assert.equal(goJSON(new Date(Date.UTC(2024, 0, 2))), '"2024-01-02T00:00:00Z"')
+  })
+
+  it('indents like json.MarshalIndent', () => {
+    assert.equal(
+      goJSON([{Id: 'x', Args: [], Config: {Labels: {a: '1'}, Env: ['A=1', 'B=2']}}], {indent: '    '}),
+      [
+        '[',
+        '    {',
+        '        "Id": "x",',
+        '        "Args": [],',
+        '        "Config": {',
+        '            "Labels": {',
+        '                "a": "1"',
+        '            },',
+        '            "Env": [',
+        '                "A=1",',
+        '                "B=2"',
+        '            ]',
+        '        }',
+        '    }',
+        ']',
+      ].join('\n'),
+    )
+  })
+})

@@ -1,0 +1,201 @@
+// Expected output is what docker 28 prints for the same formats (checked with `docker context ls`,
+// which goes through the same formatter, on a docker without a daemon).
+import {describe, it} from 'node:test'
+import assert from 'node:assert/strict'
+import {NerdError} from '../../../src/errors.ts'
+import {formatInspect, headerName, renderItems, truncateId, type RenderOptions} from '../../../src/format/index.ts'
+
+const containers = [
+  {
+    ID: 'c1a2b3c4d5e6',
+    Image: 'nginx:latest',
+    Command: '"/docker-entrypoint.…"',
+    RunningFor: '2 hours ago',
+    Status: 'Up 2 hours',
+    Ports: '0.0.0.0:8080->80/tcp',
+    Names: 'web',
+    Labels: {'com.docker.compose.project': 'shop'},
+    Label: (name: string) => (name === 'com.docker.compose.project' ? 'shop' : ''),
+  },
+  {
+    ID: 'ffeeddccbbaa',
+    Image: 'alpine',
+    Command: '"sh"',
+    RunningFor: '3 days ago',
+    Status: 'Exited (0) 3 days ago',
+    Ports: '',
+    Names: 'x<y>',
+    Labels: {},
+    Label: (_name: string) => '',
+  },
+]
+
+const ps: RenderOptions = {
+  defaultTable: 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}',
+  headers: {ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', RunningFor: 'CREATED', Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', Labels: 'LABELS'},
+}
+
+function lines(...rows: string[]): string {
+  return rows.map((row) => `${row}\n`).join('')
+}
+
+function templateError(action: () => unknown): NerdError {
+  try {
+    action()
+  } catch (error) {
+    assert.ok(error instanceof NerdError, `expected a NerdError, got ${error}`)
+    return error
+  }
+  assert.fail('expected an error')
+}
+
+describe('renderItems', () => {
+  const defaultTable = lines(
+    'CONTAINER ID   IMAGE          COMMAND                  CREATED       STATUS                  PORTS                  NAMES',
+    'c1a2b3c4d5e6   nginx:latest   "/docker-entrypoint.…"   2 hours ago   Up 2 hours              0.0.0.0:8080->80/tcp   web',
+    'ffeeddccbbaa   alpine         "sh"                     3 days ago    Exited (0) 3 days ago                          x<y>',
+  )
+
+  it('prints the default table without a format, with an empty one and with "table"', () => {
+    assert.equal(renderItems(containers, ps), defaultTable)
+    assert.equal(renderItems(containers, {...ps, format: ''}), defaultTable)
+    assert.equal(renderItems(containers, {...ps, format: 'table'}), defaultTable)
+  })
+
+  it('prints only the header for no items', () => {
+    assert.equal(renderItems([], ps), lines('CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES'))
+  })
+
+  it('prints a table from "table <template>", with \\t typed literally', () => {
+    assert.equal(renderItems(containers, {...ps, format: 'table {{.ID}}\\t{{.Names}}'}), lines('CONTAINER ID   NAMES', 'c1a2b3c4d5e6   web', 'ffeeddccbbaa   x<y>'))
+    assert.equal(renderItems(containers, {...ps, format: 'table{{.Names}}'}), lines('NAMES', 'web', 'x<y>'))
+  })
+
+  it('heads unknown fields with their name in capitals and label columns with the last part of the key', () => {
+    const format = 'table {{.Names}}\\t{{.Label "com.docker.compose.project"}}\\t{{.CreatedAt}}\\t{{.LocalVolumes}}'
+    assert.equal(
+      renderItems(containers.slice(0, 1), {...ps, format}),
+      lines('NAMES     project   CREATED AT   LOCAL VOLUMES', 'web       shop      <no value>   <no value>'),
+    )
+  })
+
+  it('keeps header names as they are through docker functions, except pad', () => {
+    const format = 'table {{.Names | upper}}\\t{{json .Image}}\\t{{truncate .Status 3}}\\t{{pad .Ports 1 1}}|'
+    assert.equal(
+      renderItems(containers.slice(0, 1), {...ps, format}),
+      lines('NAMES     IMAGE            STATUS     PORTS |', 'WEB       "nginx:latest"   Up         0.0.0.0:8080->80/tcp |'),
+    )
+  })
+
+  it('leaves header conditions on unknown fields false, as docker does', () => {
+    const format = 'table {{.Names}}{{if .Current}} *{{end}}\\t{{.Image}}'
+    const items = [{Names: 'a', Image: 'i', Current: true}]
+    assert.equal(renderItems(items, {...ps, format}), lines('NAMES     IMAGE', 'a *       i'))
+  })
+
+  it('keeps the header written before a header error, as docker does', () => {
+    const format = 'table {{.ID}}\\t{{index .Labels "com.docker.compose.project"}}'
+    assert.equal(renderItems(containers, {...ps, format}), lines('CONTAINER ID   ', 'c1a2b3c4d5e6   shop', 'ffeeddccbbaa   '))
+  })
+
+  it('prints one JSON object per line for "json", without HTML escaping and without methods', () => {
+    const items = [{ID: 'a', Names: 'x<y>', Size: 1.5, Label: () => ''}, {ID: 'b', Names: '', Size: 0}]
+    assert.equal(renderItems(items, {...ps, format: 'json'}), lines('{"ID":"a","Names":"x<y>","Size":1.5}', '{"ID":"b","Names":"","Size":0}'))
+    assert.equal(renderItems(items, {...ps, format: '{{json .}}'}), lines('{"ID":"a","Names":"x<y>","Size":1.5}', '{"ID":"b","Names":"","Size":0}'))
+  })
+
+  it('runs any other template once per item, tabs left as they are', () => {
+    assert.equal(renderItems(containers, {...ps, format: '{{.ID}}: {{.Names}}'}), lines('c1a2b3c4d5e6: web', 'ffeeddccbbaa: x<y>'))
+    assert.equal(renderItems(containers, {...ps, format: '{{.ID}}\\t{{.Names}}'}), lines('c1a2b3c4d5e6\tweb', 'ffeeddccbbaa\tx<y>'))
+    assert.equal(renderItems(containers, {...ps, format: '{{.Names}}\\n--'}), lines('web', '--', 'x<y>', '--'))
+    assert.equal(renderItems(containers, {...ps, format: '  {{.Names}}  '}), lines('web', 'x<y>'))
+    assert.equal(renderItems([], {...ps, format: '{{.Names}}'}), '')
+  })
+
+  it("reports template errors with docker's prefix, exit code 1", () => {
+    const parse = templateError(() => renderItems(containers, {...ps, format: '{{.Names'}))
+    assert.equal(parse.message, 'template parsing error: template: :1: unclosed action')
+    assert.equal(parse.exitCode, 1)
+    const execution = templateError(() => renderItems(containers, {...ps, format: 'table {{.Names.X}}'}))
+    assert.equal(execution.message, `template parsing error: template: :1:8: executing "" at <.Names.X>: can't evaluate field X in type string`)
+  })
+})
+
+describe('formatInspect', () => {
+  const objects = [{Id: 'abc', Config: {Labels: {note: '<b>&'}, Env: []}, State: {Running: true, Pid: 42}}]
+
+  it('prints a JSON array indented by 4 spaces, HTML characters escaped, even for one object', () => {
+    assert.equal(
+      formatInspect(objects),
+      lines(
+        '[',
+        '    {',
+        '        "Id": "abc",',
+        '        "Config": {',
+        '            "Labels": {',
+        '                "note": "\\u003cb\\u003e\\u0026"',
+        '            },',
+        '            "Env": []',
+        '        },',
+        '        "State": {',
+        '            "Running": true,',
+        '            "Pid": 42',
+        '        }',
+        '    }',
+        ']',
+      ),
+    )
+  })
+
+  it('prints [] for nothing found', () => {
+    assert.equal(formatInspect([]), '[]\n')
+    assert.equal(formatInspect([], 'json'), '[]\n')
+  })
+
+  it('prints a compact array for "json"', () => {
+    assert.equal(formatInspect(objects, 'json'), '[{"Id":"abc","Config":{"Labels":{"note":"\\u003cb\\u003e\\u0026"},"Env":[]},"State":{"Running":true,"Pid":42}}]\n')
+  })
+
+  it('applies a template to each object, one line each, without expanding \\t', () => {
+    const two = [...objects, {Id: 'def', State: {Running: false, Pid: 0}}]
+    assert.equal(formatInspect(two, '{{.Id}} {{.State.Pid}}'), lines('abc 42', 'def 0'))
+    assert.equal(formatInspect(two, '{{json .State}}'), lines('{"Running":true,"Pid":42}', '{"Running":false,"Pid":0}'))
+    assert.equal(formatInspect(objects, '{{.Id}}\\t'), lines('abc\\t'))
+    assert.equal(formatInspect([], '{{.Id}}'), '\n')
+  })
+
+  it('fails with exit code 64 on a template that does not parse, 1 on one that fails', () => {
+    const parse = templateError(() => formatInspect(objects, '{{.Id'))
+    assert.equal(parse.message, 'template parsing error: template: :1: unclosed action')
+    assert.equal(parse.exitCode, 64)
+    const execution = templateError(() => formatInspect(objects, '{{.Id.X}}'))
+    assert.equal(execution.exitCode, 1)
+    assert.match(execution.message, /^template parsing error: template: :1:5: executing "" at <\.Id\.X>/)
+  })
+})
+
+describe('truncateId', () => {
+  it('cuts IDs to 12 hex characters without the digest algorithm', () => {
+    const hex = '0123456789abcdef'.repeat(4)
+    assert.equal(truncateId(`sha256:${hex}`), '0123456789ab')
+    assert.equal(truncateId(hex), '0123456789ab')
+    assert.equal(truncateId('abc'), 'abc')
+  })
+
+  it('keeps the whole ID with --no-trunc', () => {
+    const hex = '0123456789abcdef'.repeat(4)
+    assert.equal(truncateId(`sha256:${hex}`, true), `sha256:${hex}`)
+    assert.equal(truncateId(hex, true), hex)
+  })
+})
+
+describe('headerName', () => {
+  it('splits field names into upper-case words', () => {
+    assert.equal(headerName('ID'), 'ID')
+    assert.equal(headerName('Names'), 'NAMES')
+    assert.equal(headerName('RunningFor'), 'RUNNING FOR')
+    assert.equal(headerName('CreatedAt'), 'CREATED AT')
+    assert.equal(headerName('IPAddress'), 'IP ADDRESS')
+    assert.equal(headerName('LocalVolumes'), 'LOCAL VOLUMES')
+  })
+})
