@@ -27,6 +27,7 @@ import {
 
 /** Stands for "no value piped in", distinct from every data value. */
 const MISSING: unique symbol = Symbol('missing')
+/** The value piped into a command from the previous one, or MISSING. */
 type Final = unknown
 
 const BREAK = Symbol('break')
@@ -57,9 +58,9 @@ class Execution {
     this.vars = [{name: '$', value: data}]
   }
 
-  run(data: unknown): string {
+  run(): string {
     try {
-      this.walk(data, this.template.root)
+      this.walk(this.vars[0].value, this.template.root)
     } catch (error) {
       if (error instanceof TemplateError) error.partialOutput = this.output
       throw error
@@ -423,5 +424,5 @@ function methodOf(receiver: object, fn: Function): TemplateFunction {
 
 /** Runs a parsed template over `data`; throws TemplateError carrying the output written before the error. */
 export function executeTemplate(template: ParsedTemplate, text: string, functions: FunctionMap, data: unknown): string {
-  return new Execution(template, text, functions, data).run(data)
+  return new Execution(template, text, functions, data).run()
 }
