@@ -1,0 +1,180 @@
+/**
+ * What every e2e test uses to drive the built nerd and ctr against the test containerd that
+ * test/run.sh starts (NERD_TEST_ADDRESS), each test file in its own containerd namespace and nerd
+ * data root, so files can run in parallel against one daemon.
+ */
+import {spawn} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {constants} from 'node:os'
+import {basename, relative, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import type {BuiltArchive} from './oci-image.ts'
+import {requiredEnv, testImageArchive} from './test-images.ts'
+
+export interface RunResult {
+  /** The exit code; 128 + the signal number when the process was killed. */
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export interface RunOptions {
+  /** Written to the process's stdin, which is then closed (stdin is empty otherwise). */
+  input?: string | Buffer
+  /** Added to the environment; a variable set to undefined is removed. */
+  env?: Record<string, string | undefined>
+  /** The containerd namespace: this file's (`uniqueNamespace`) unless given; null passes none. */
+  namespace?: string | null
+  /** The containerd socket: $NERD_TEST_ADDRESS unless given; null passes none. */
+  address?: string | null
+  /** Killed with SIGKILL after this long (default 60 s). */
+  timeoutMs?: number
+  cwd?: string
+}
+
+export interface NerdOptions extends RunOptions {
+  /** nerd's --data-root: this file's directory under $NERD_TEST_ROOT unless given; null passes none. */
+  dataRoot?: string | null
+}
+
+const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url))
+export const nerdEntry = resolve(repositoryRoot, 'bin/run.js')
+
+/** Read lazily so that importing this module (e.g. from a unit test) needs no harness. */
+export const testEnvironment = {
+  get address(): string {
+    return requiredEnv('NERD_TEST_ADDRESS')
+  },
+  /** `127.0.0.1:<port>` of the test docker-registry (plain HTTP). */
+  get registry(): string {
+    return requiredEnv('NERD_TEST_REGISTRY')
+  },
+  get root(): string {
+    return requiredEnv('NERD_TEST_ROOT')
+  },
+  get images(): string {
+    return requiredEnv('NERD_TEST_IMAGES')
+  },
+}
+
+const runTag = /^[a-z0-9]{1,8}$/.test(process.env.NERD_TEST_RUN_ID ?? '')
+  ? process.env.NERD_TEST_RUN_ID as string
+  : Date.now().toString(36).slice(-6)
+const namespaces = new Map<string, string>()
+
+/**
+ * The namespace of a test file (pass `import.meta.url`): `nt<run>-<file>`, e.g. `ntk3x9-system`
+ * for test/e2e/system.test.ts, the same on every call. The run tag keeps runs apart on a shared
+ * containerd, and lets the harness find (and remove) every namespace a run made, including
+ * `${namespace}-suffix` ones tests derive from it.
+ */
+export function uniqueNamespace(fileName: string): string {
+  const path = fileName.startsWith('file:') ? fileURLToPath(fileName) : resolve(fileName)
+  let namespace = namespaces.get(path)
+  if (namespace === undefined) {
+    const e2eRelative = relative(resolve(repositoryRoot, 'test/e2e'), path)
+    const name = (e2eRelative.startsWith('..') ? basename(path) : e2eRelative).replace(/\.test\.[cm]?[jt]s$|\.[cm]?[jt]s$/, '')
+    const slug = name.toLowerCase().replaceAll(/[^a-z0-9]+/g, '-').replaceAll(/^-+|-+$/g, '').slice(0, 48).replace(/-+$/, '')
+    namespace = `nt${runTag}-${slug || createHash('sha256').update(path).digest('hex').slice(0, 8)}`
+    if ([...namespaces.values()].includes(namespace)) namespace += `-${createHash('sha256').update(path).digest('hex').slice(0, 6)}`
+    namespaces.set(path, namespace)
+  }
+  return namespace
+}
+
+/** The namespace of the test file running in this process. */
+export function fileNamespace(): string {
+  return uniqueNamespace(process.argv[1])
+}
+
+/** This file's nerd data root. */
+export function fileDataRoot(): string {
+  return resolve(testEnvironment.root, 'data', fileNamespace())
+}
+
+/** Runs the built nerd (bin/run.js) with this node, against the test containerd. */
+export function nerd(args: string[], options: NerdOptions = {}): Promise<RunResult> {
+  const globals: string[] = []
+  const address = options.address === undefined ? testEnvironment.address : options.address
+  if (address !== null) globals.push('--address', address)
+  const namespace = options.namespace === undefined ? fileNamespace() : options.namespace
+  if (namespace !== null) globals.push('--namespace', namespace)
+  const dataRoot = options.dataRoot === undefined ? fileDataRoot() : options.dataRoot
+  if (dataRoot !== null) globals.push('--data-root', dataRoot)
+  // An empty nerd.toml, so that a developer's /etc/nerd/nerd.toml does not leak into the tests.
+  const env = {NERD_TOML: emptyNerdToml(), ...options.env}
+  return runProcess(process.execPath, [nerdEntry, ...globals, ...args], {...options, env})
+}
+
+/** Runs ctr against the test containerd, in this file's namespace unless told otherwise. */
+export function ctr(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const address = options.address === undefined ? testEnvironment.address : options.address
+  const namespace = options.namespace === undefined ? fileNamespace() : options.namespace
+  // Through the environment, so that a `-n` in args still wins.
+  const env = {CONTAINERD_NAMESPACE: namespace ?? undefined, ...options.env}
+  return runProcess('ctr', [...(address === null ? [] : ['--address', address]), ...args], {...options, env})
+}
+
+/**
+ * Imports one of the standard test images (test-images.ts) into a namespace (this file's by
+ * default) and unpacks it. The image is then named `docker.io/<name>`, e.g.
+ * `docker.io/nerd-test/busybox:latest`.
+ */
+export async function loadTestImage(name: string, namespace: string = fileNamespace()): Promise<void> {
+  const result = await ctr(['images', 'import', testImageArchive(name)], {namespace})
+  if (result.code !== 0) throw new Error(`ctr images import ${name} into ${namespace} failed (${result.code}): ${result.stderr}`)
+}
+
+/** What the builder wrote for a standard test image: archive path and every digest. */
+export function testImage(name: string): BuiltArchive {
+  const built = JSON.parse(readFileSync(resolve(testEnvironment.images, 'images.json'), 'utf8')) as Record<string, BuiltArchive>
+  const image = built[name]
+  if (!image) throw new Error(`no test image ${name}; built: ${Object.keys(built).join(', ')}`)
+  return image
+}
+
+/** Variables of the test process that would change how a child behaves. */
+const SCRUBBED = ['CONTAINERD_ADDRESS', 'CONTAINERD_NAMESPACE', 'CONTAINERD_SNAPSHOTTER', 'NERD_TOML', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS']
+
+function runProcess(command: string, args: string[], options: RunOptions): Promise<RunResult> {
+  const env: Record<string, string | undefined> = {...process.env}
+  for (const name of SCRUBBED) delete env[name]
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name]
+    else env[name] = value
+  }
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']})
+    const stdout: Buffer[] = []
+    const stderr: Buffer[] = []
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolvePromise({
+        code: code ?? 128 + (signal ? constants.signals[signal] : 0),
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      })
+    })
+    // A child that exits without reading its input closes the pipe: that is not the test's failure.
+    child.stdin.on('error', () => {})
+    child.stdin.end(options.input)
+  })
+}
+
+function emptyNerdToml(): string {
+  const path = resolve(testEnvironment.root, 'nerd.toml')
+  try {
+    writeFileSync(path, '', {flag: 'wx'})
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+  return path
+}
