@@ -1,0 +1,143 @@
+import {constants} from 'node:fs'
+import {access, stat} from 'node:fs/promises'
+import {parseAddress, type SocketAddress} from './address.ts'
+import {ContentService} from './content.ts'
+import {ConnectionError, REASON_NOT_SOCKET, reasonForErrno} from './errors.ts'
+import {EventsService} from './events.ts'
+import {Rpc} from './rpc.ts'
+import {
+  ContainersService,
+  DiffService,
+  ImagesService,
+  IntrospectionService,
+  LeasesService,
+  NamespacesService,
+  SnapshotsService,
+  TasksService,
+  VersionService,
+} from './services.ts'
+import {type CallScope, Transport} from './transport.ts'
+import type {WithLeaseOptions} from './types.ts'
+
+export interface ConnectOptions {
+  /** Socket path or `unix:///path`. */
+  address: string
+  /** Sent as `containerd-namespace` on every call. */
+  namespace: string
+  /** Deadline of unary calls (Wait, Apply and streams have none). Default 30 s. */
+  defaultTimeoutMs?: number
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000
+const DEFAULT_LEASE_EXPIRY_MS = 24 * 60 * 60 * 1000
+export const GC_EXPIRE_LABEL = 'containerd.io/gc.expire'
+
+/**
+ * A connection to containerd seen from one namespace (and possibly one lease). Views made with
+ * withNamespace or inside withLease share the connection; close() ends it for all of them.
+ */
+export class ContainerdClient {
+  /** `unix:///path` as dialled. */
+  readonly address: string
+  readonly namespace: string
+  /** The lease every call of this view carries, if any. */
+  readonly lease: string | undefined
+
+  readonly version: VersionService
+  readonly namespaces: NamespacesService
+  readonly containers: ContainersService
+  readonly content: ContentService
+  readonly images: ImagesService
+  readonly snapshots: SnapshotsService
+  readonly tasks: TasksService
+  readonly diff: DiffService
+  readonly leases: LeasesService
+  readonly events: EventsService
+  readonly introspection: IntrospectionService
+
+  readonly #transport: Transport
+  readonly #scope: CallScope
+
+  /** Use connect(); this is how views share one transport. */
+  constructor(transport: Transport, scope: CallScope) {
+    this.#transport = transport
+    this.#scope = scope
+    this.address = transport.address.target
+    this.namespace = scope.namespace
+    this.lease = scope.lease
+    this.version = new VersionService(new Rpc(transport, 'version', scope))
+    this.namespaces = new NamespacesService(new Rpc(transport, 'namespaces', scope))
+    this.containers = new ContainersService(new Rpc(transport, 'containers', scope))
+    this.content = new ContentService(new Rpc(transport, 'content', scope))
+    this.images = new ImagesService(new Rpc(transport, 'images', scope))
+    this.snapshots = new SnapshotsService(new Rpc(transport, 'snapshots', scope))
+    this.tasks = new TasksService(new Rpc(transport, 'tasks', scope))
+    this.diff = new DiffService(new Rpc(transport, 'diff', scope))
+    this.leases = new LeasesService(new Rpc(transport, 'leases', scope))
+    this.events = new EventsService(new Rpc(transport, 'events', scope))
+    this.introspection = new IntrospectionService(new Rpc(transport, 'introspection', scope))
+  }
+
+  /** The same connection, calls made in another namespace. */
+  withNamespace(namespace: string): ContainerdClient {
+    return new ContainerdClient(this.#transport, {...this.#scope, namespace})
+  }
+
+  /**
+   * Runs `fn` with a view whose calls carry a new lease, so blobs, ingests and snapshots it creates
+   * survive garbage collection until they are referenced (by an image, a container, a label). The
+   * lease is deleted afterwards, whether `fn` succeeded or not.
+   */
+  async withLease<T>(fn: (leased: ContainerdClient) => Promise<T>, options: WithLeaseOptions = {}): Promise<T> {
+    const expires = new Date(Date.now() + (options.expireMs ?? DEFAULT_LEASE_EXPIRY_MS))
+    const lease = await this.leases.create({id: newLeaseId(), labels: {...options.labels, [GC_EXPIRE_LABEL]: rfc3339Seconds(expires)}})
+    try {
+      return await fn(new ContainerdClient(this.#transport, {...this.#scope, lease: lease.id}))
+    } finally {
+      // A lease that cannot be deleted (connection lost) still expires, so this failure is not the caller's.
+      await this.leases.delete(lease.id).catch(() => undefined)
+    }
+  }
+
+  /** Ends the connection (of every view) so the process can exit. */
+  close(): void {
+    this.#transport.close()
+  }
+}
+
+/**
+ * Unique enough and a valid containerd identifier (letters, digits, single separators). Not from
+ * node:crypto, which would add milliseconds to every command's start-up for no security gain.
+ */
+function newLeaseId(): string {
+  return `nerd-${Date.now()}-${Math.random().toString(16).slice(2, 10)}`
+}
+
+/** containerd parses gc.expire as RFC 3339; the Go client writes whole seconds in UTC. */
+export function rfc3339Seconds(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`
+}
+
+/**
+ * Checks the socket before dialling, so a missing or unusable socket is reported at once in one line
+ * rather than as a gRPC failure after the first call.
+ */
+async function checkSocket(address: SocketAddress): Promise<void> {
+  try {
+    if (!(await stat(address.path)).isSocket()) throw new ConnectionError(address.target, REASON_NOT_SOCKET)
+    await access(address.path, constants.R_OK | constants.W_OK)
+  } catch (error) {
+    if (error instanceof ConnectionError) throw error
+    const {code, message} = error as NodeJS.ErrnoException
+    throw new ConnectionError(address.target, reasonForErrno(code, message), {cause: error})
+  }
+}
+
+/** Opens a client; fails fast with a ConnectionError when the socket is missing or unusable. */
+export async function connect(options: ConnectOptions): Promise<ContainerdClient> {
+  const address = parseAddress(options.address)
+  await checkSocket(address)
+  const transport = new Transport(address)
+  transport.warmUp()
+  return new ContainerdClient(transport, {namespace: options.namespace, lease: undefined, defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS})
+}

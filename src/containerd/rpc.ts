@@ -1,0 +1,37 @@
+import type {BidiCall, CallScope, ServiceFile, Transport} from './transport.ts'
+import type {CallOptions} from './types.ts'
+
+/** One service's calls, made in one client view's namespace and lease. */
+export class Rpc {
+  readonly #transport: Transport
+  readonly #file: ServiceFile
+  readonly #scope: CallScope
+
+  constructor(transport: Transport, file: ServiceFile, scope: CallScope) {
+    this.#transport = transport
+    this.#file = file
+    this.#scope = scope
+  }
+
+  unary<Response>(method: string, request: object, options?: CallOptions): Promise<Response> {
+    return this.#transport.unary<Response>(this.#file, method, request, this.#scope, options)
+  }
+
+  stream<Response>(method: string, request: object, options?: CallOptions): AsyncGenerator<Response, void, undefined> {
+    return this.#transport.serverStream<Response>(this.#file, method, request, this.#scope, options)
+  }
+
+  bidi<Request extends object, Response>(method: string, options?: CallOptions): BidiCall<Request, Response> {
+    return this.#transport.bidiStream<Request, Response>(this.#file, method, this.#scope, options)
+  }
+}
+
+/** A google.protobuf.FieldMask, or nothing when no paths are given (the service then replaces every mutable field). */
+export function updateMask(paths: string[] | undefined): {updateMask?: {paths: string[]}} {
+  return paths ? {updateMask: {paths}} : {}
+}
+
+/** No deadline unless the caller sets one: for calls whose duration depends on data size or on a process (Wait, Apply). */
+export function unbounded(options: CallOptions = {}): CallOptions {
+  return {signal: options.signal, timeoutMs: options.timeoutMs ?? Infinity}
+}

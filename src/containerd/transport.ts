@@ -1,0 +1,252 @@
+import {createRequire} from 'node:module'
+import type {Client, ClientDuplexStream, ClientReadableStream, Metadata} from '@grpc/grpc-js'
+import type {SocketAddress} from './address.ts'
+import {CONVERSION, descriptorRoot, type DescriptorFile} from './descriptors.ts'
+import {fromGrpcError} from './errors.ts'
+import type {CallOptions} from './types.ts'
+
+// grpc-js costs tens of milliseconds to load: required when the first client is made, not on import.
+const require = createRequire(import.meta.url)
+type Grpc = typeof import('@grpc/grpc-js')
+let grpcModule: Grpc | undefined
+function grpc(): Grpc {
+  grpcModule ??= require('@grpc/grpc-js') as Grpc
+  return grpcModule
+}
+
+/** containerd's Go client and daemon both use 16 MiB; grpc-js would refuse answers above 4 MiB. */
+const MAX_MESSAGE_BYTES = 16 << 20
+
+export type ServiceFile = Exclude<DescriptorFile, 'payloads'>
+
+/** Full protobuf name of the service each descriptor file holds. */
+export const SERVICE_NAMES: Record<ServiceFile, string> = {
+  version: 'containerd.services.version.v1.Version',
+  namespaces: 'containerd.services.namespaces.v1.Namespaces',
+  containers: 'containerd.services.containers.v1.Containers',
+  content: 'containerd.services.content.v1.Content',
+  images: 'containerd.services.images.v1.Images',
+  snapshots: 'containerd.services.snapshots.v1.Snapshots',
+  tasks: 'containerd.services.tasks.v1.Tasks',
+  diff: 'containerd.services.diff.v1.Diff',
+  leases: 'containerd.services.leases.v1.Leases',
+  events: 'containerd.services.events.v1.Events',
+  introspection: 'containerd.services.introspection.v1.Introspection',
+}
+
+interface MethodCodec {
+  /** `/containerd.services.tasks.v1.Tasks/Wait`, what goes on the wire. */
+  path: string
+  /** `Tasks/Wait`, for error messages. */
+  label: string
+  serialize(value: object): Buffer
+  deserialize(bytes: Buffer): unknown
+}
+
+const codecs = new Map<string, MethodCodec>()
+
+function methodCodec(file: ServiceFile, method: string): MethodCodec {
+  const serviceName = SERVICE_NAMES[file]
+  const path = `/${serviceName}/${method}`
+  let codec = codecs.get(path)
+  if (codec) return codec
+  const definition = descriptorRoot(file).lookupService(serviceName).methods[method]
+  if (!definition) throw new Error(`${serviceName} has no method ${method}`)
+  definition.resolve()
+  const requestType = definition.resolvedRequestType
+  const responseType = definition.resolvedResponseType
+  if (!requestType || !responseType) throw new Error(`${path}: unresolved message types`)
+  codec = {
+    path,
+    label: `${serviceName.slice(serviceName.lastIndexOf('.') + 1)}/${method}`,
+    serialize: (value) => requestType.encode(requestType.fromObject(value)).finish() as Buffer,
+    deserialize: (bytes) => responseType.toObject(responseType.decode(bytes), CONVERSION),
+  }
+  codecs.set(path, codec)
+  return codec
+}
+
+/** Who a call is made for: containerd scopes everything by these two headers. */
+export interface CallScope {
+  namespace: string
+  lease: string | undefined
+  /** Deadline for unary calls unless a call says otherwise. */
+  defaultTimeoutMs: number
+}
+
+/** Client-streamed, server-streamed calls: one message at a time in each direction. */
+export interface BidiCall<Request, Response> {
+  /** Queues a request; the protocols used here answer each one, so awaiting the answer paces the sender. */
+  send(message: Request): void
+  /** The next response; undefined once the server has closed the stream. */
+  receive(): Promise<Response | undefined>
+  /** Half-closes: tells the server no more requests follow. */
+  end(): void
+  cancel(): void
+}
+
+type Readable<T> = ClientReadableStream<T> | ClientDuplexStream<unknown, T>
+
+// Messages are taken off the gRPC stream as they come, so an error or the end of the stream is never
+// missed while nobody iterates; above this many unread messages the stream is paused (flow control
+// then holds the server back).
+const HIGH_WATER_MARK = 16
+
+class ResponseQueue<T> {
+  readonly #stream: Readable<T>
+  readonly #messages: T[] = []
+  #failure: Error | undefined
+  #ended = false
+  #wake: (() => void) | undefined
+
+  constructor(stream: Readable<T>, mapError: (error: unknown) => Error) {
+    this.#stream = stream
+    stream.on('data', (message: T) => {
+      this.#messages.push(message)
+      if (this.#messages.length >= HIGH_WATER_MARK) stream.pause()
+      this.#notify()
+    })
+    stream.on('error', (error: unknown) => {
+      this.#failure ??= mapError(error)
+      this.#notify()
+    })
+    stream.on('end', () => {
+      this.#ended = true
+      this.#notify()
+    })
+  }
+
+  #notify(): void {
+    const wake = this.#wake
+    this.#wake = undefined
+    wake?.()
+  }
+
+  async next(): Promise<T | undefined> {
+    for (;;) {
+      const message = this.#messages.shift()
+      if (message !== undefined) {
+        if (this.#stream.isPaused() && this.#messages.length < HIGH_WATER_MARK / 2) this.#stream.resume()
+        return message
+      }
+      if (this.#stream.readableLength > 0) this.#stream.resume()
+      else if (this.#failure) throw this.#failure
+      else if (this.#ended) return undefined
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve
+      })
+    }
+  }
+}
+
+export class Transport {
+  readonly address: SocketAddress
+  readonly #client: Client
+
+  constructor(address: SocketAddress) {
+    this.address = address
+    const {Client, credentials} = grpc()
+    this.#client = new Client(address.target, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    })
+  }
+
+  /** Starts connecting now, so the handshake overlaps whatever the caller does before its first call. */
+  warmUp(): void {
+    this.#client.getChannel().getConnectivityState(true)
+  }
+
+  close(): void {
+    this.#client.close()
+  }
+
+  #metadata(scope: CallScope): Metadata {
+    const metadata = new (grpc().Metadata)()
+    metadata.set('containerd-namespace', scope.namespace)
+    if (scope.lease) metadata.set('containerd-lease', scope.lease)
+    return metadata
+  }
+
+  #deadline(timeoutMs: number | undefined): {deadline?: number} {
+    return timeoutMs === undefined || timeoutMs === Infinity ? {} : {deadline: Date.now() + timeoutMs}
+  }
+
+  #mapError(codec: MethodCodec, signal: AbortSignal | undefined): (error: unknown) => Error {
+    return (error) => (signal?.aborted ? (signal.reason as Error) : fromGrpcError(error, codec.label, this.address.target))
+  }
+
+  unary<Response>(file: ServiceFile, method: string, request: object, scope: CallScope, options: CallOptions = {}): Promise<Response> {
+    const codec = methodCodec(file, method)
+    const {signal} = options
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    const mapError = this.#mapError(codec, signal)
+    return new Promise<Response>((resolve, reject) => {
+      const cancel = () => call.cancel()
+      const call = this.#client.makeUnaryRequest(
+        codec.path,
+        codec.serialize,
+        codec.deserialize,
+        request,
+        this.#metadata(scope),
+        this.#deadline(options.timeoutMs ?? scope.defaultTimeoutMs),
+        (error, response) => {
+          signal?.removeEventListener('abort', cancel)
+          if (error) reject(mapError(error))
+          else resolve(response as Response)
+        },
+      )
+      signal?.addEventListener('abort', cancel, {once: true})
+    })
+  }
+
+  /**
+   * Starts a server-streaming call at once (so nothing published after this returns is missed) and
+   * yields its messages. Leaving the loop early cancels the call.
+   */
+  serverStream<Response>(file: ServiceFile, method: string, request: object, scope: CallScope, options: CallOptions = {}): AsyncGenerator<Response, void, undefined> {
+    const codec = methodCodec(file, method)
+    const {signal} = options
+    const call = this.#client.makeServerStreamRequest(codec.path, codec.serialize, codec.deserialize, request, this.#metadata(scope), this.#deadline(options.timeoutMs))
+    const queue = new ResponseQueue<Response>(call as ClientReadableStream<Response>, this.#mapError(codec, signal))
+    const cancel = () => call.cancel()
+    signal?.addEventListener('abort', cancel, {once: true})
+    return (async function* () {
+      try {
+        for (;;) {
+          const message = await queue.next()
+          if (message === undefined) return
+          yield message
+        }
+      } finally {
+        signal?.removeEventListener('abort', cancel)
+        call.cancel()
+      }
+    })()
+  }
+
+  bidiStream<Request extends object, Response>(file: ServiceFile, method: string, scope: CallScope, options: CallOptions = {}): BidiCall<Request, Response> {
+    const codec = methodCodec(file, method)
+    const {signal} = options
+    const call = this.#client.makeBidiStreamRequest(codec.path, codec.serialize, codec.deserialize, this.#metadata(scope), this.#deadline(options.timeoutMs))
+    const mapError = this.#mapError(codec, signal)
+    const queue = new ResponseQueue<Response>(call as ClientDuplexStream<unknown, Response>, mapError)
+    const cancel = () => call.cancel()
+    signal?.addEventListener('abort', cancel, {once: true})
+    return {
+      send: (message) => {
+        call.write(message)
+      },
+      receive: async () => {
+        const message = await queue.next()
+        if (message === undefined) signal?.removeEventListener('abort', cancel)
+        return message
+      },
+      end: () => call.end(),
+      cancel: () => {
+        signal?.removeEventListener('abort', cancel)
+        call.cancel()
+      },
+    }
+  }
+}
