@@ -139,6 +139,15 @@ class ResponseQueue<T> {
   }
 }
 
+/** Cancels `call` when `signal` aborts (at once if it already has); returns how to stop listening. */
+function cancelOnAbort(signal: AbortSignal | undefined, call: {cancel(): void}): () => void {
+  if (!signal) return () => undefined
+  const cancel = () => call.cancel()
+  if (signal.aborted) cancel()
+  else signal.addEventListener('abort', cancel, {once: true})
+  return () => signal.removeEventListener('abort', cancel)
+}
+
 export class Transport {
   readonly address: SocketAddress
   readonly #client: Client
@@ -178,11 +187,10 @@ export class Transport {
 
   unary<Response>(file: ServiceFile, method: string, request: object, scope: CallScope, options: CallOptions = {}): Promise<Response> {
     const codec = methodCodec(file, method)
-    const {signal} = options
-    if (signal?.aborted) return Promise.reject(signal.reason)
-    const mapError = this.#mapError(codec, signal)
+    const mapError = this.#mapError(codec, options.signal)
     return new Promise<Response>((resolve, reject) => {
-      const cancel = () => call.cancel()
+      // grpc-js may report some failures before makeUnaryRequest returns.
+      let detach = (): void => undefined
       const call = this.#client.makeUnaryRequest(
         codec.path,
         codec.serialize,
@@ -191,12 +199,12 @@ export class Transport {
         this.#metadata(scope),
         this.#deadline(options.timeoutMs ?? scope.defaultTimeoutMs),
         (error, response) => {
-          signal?.removeEventListener('abort', cancel)
+          detach()
           if (error) reject(mapError(error))
           else resolve(response as Response)
         },
       )
-      signal?.addEventListener('abort', cancel, {once: true})
+      detach = cancelOnAbort(options.signal, call)
     })
   }
 
@@ -209,8 +217,7 @@ export class Transport {
     const {signal} = options
     const call = this.#client.makeServerStreamRequest(codec.path, codec.serialize, codec.deserialize, request, this.#metadata(scope), this.#deadline(options.timeoutMs))
     const queue = new ResponseQueue<Response>(call as ClientReadableStream<Response>, this.#mapError(codec, signal))
-    const cancel = () => call.cancel()
-    signal?.addEventListener('abort', cancel, {once: true})
+    const detach = cancelOnAbort(signal, call)
     return (async function* () {
       try {
         for (;;) {
@@ -219,7 +226,7 @@ export class Transport {
           yield message
         }
       } finally {
-        signal?.removeEventListener('abort', cancel)
+        detach()
         call.cancel()
       }
     })()
@@ -231,20 +238,19 @@ export class Transport {
     const call = this.#client.makeBidiStreamRequest(codec.path, codec.serialize, codec.deserialize, this.#metadata(scope), this.#deadline(options.timeoutMs))
     const mapError = this.#mapError(codec, signal)
     const queue = new ResponseQueue<Response>(call as ClientDuplexStream<unknown, Response>, mapError)
-    const cancel = () => call.cancel()
-    signal?.addEventListener('abort', cancel, {once: true})
+    const detach = cancelOnAbort(signal, call)
     return {
       send: (message) => {
         call.write(message)
       },
       receive: async () => {
         const message = await queue.next()
-        if (message === undefined) signal?.removeEventListener('abort', cancel)
+        if (message === undefined) detach()
         return message
       },
       end: () => call.end(),
       cancel: () => {
-        signal?.removeEventListener('abort', cancel)
+        detach()
         call.cancel()
       },
     }

@@ -5,7 +5,7 @@
 
 /** A 64-bit integer as a decimal string. */
 export type Int64 = string
-export type Int64Input = string | number | bigint
+export type Int64Input = string | number
 
 export type Labels = Record<string, string>
 

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import {linkSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {connect, ConnectionError, rfc3339Seconds} from '../../../src/containerd/index.ts'
+
+describe('rfc3339Seconds', () => {
+  it('writes whole seconds in UTC, as containerd.io/gc.expire expects', () => {
+    assert.equal(rfc3339Seconds(new Date('2026-11-23T10:20:30.999Z')), '2026-11-23T10:20:30Z')
+  })
+})
+
+describe('connect', () => {
+  let dir: string
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'nerd-connect-'))
+  })
+
+  after(() => {
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  async function failure(address: string): Promise<ConnectionError> {
+    const started = Date.now()
+    let caught: unknown
+    try {
+      const client = await connect({address, namespace: 'default'})
+      try {
+        await client.version.version()
+      } finally {
+        client.close()
+      }
+    } catch (error) {
+      caught = error
+    }
+    assert.ok(caught instanceof ConnectionError, `expected a ConnectionError, got ${String(caught)}`)
+    assert.ok(Date.now() - started < 2000, 'reported without waiting for timeouts')
+    assert.equal(caught.message.split('\n').length, 1)
+    return caught
+  }
+
+  it('reports a missing socket before dialling', async () => {
+    const error = await failure(`unix://${dir}/missing.sock`)
+    assert.equal(error.reason, 'no such socket')
+    assert.equal(error.address, `unix://${dir}/missing.sock`)
+  })
+
+  it('reports a path that is not a socket', async () => {
+    const file = join(dir, 'plain')
+    writeFileSync(file, '')
+    assert.equal((await failure(file)).reason, 'not a socket')
+  })
+
+  it('reports a socket nobody listens on as refused', async () => {
+    // A second name for a listening socket outlives the server: connecting to it is refused.
+    const live = join(dir, 'live.sock')
+    const stale = join(dir, 'stale.sock')
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(live, resolve))
+    linkSync(live, stale)
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    const error = await failure(stale)
+    assert.equal(error.reason, 'connection refused')
+    assert.match(error.message, /Is containerd running\?/)
+  })
+})
