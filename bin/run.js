@@ -10,6 +10,6 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const {versionBanner} = await import('../dist/version-banner.js')
   process.stdout.write(versionBanner())
 } else {
-  const {main} = await import('../dist/cli.js')
+  const {main} = await import('../dist/nerd.js')
   await main(argv)
 }

@@ -1,4 +1,5 @@
-// Builds nerd: compiles the core and every workspace plugin, generates the per-service protobuf
+// Builds nerd: compiles the core and every workspace plugin, bundles the core into dist/nerd.js
+// (what bin/run.js runs and oclif loads commands from), generates the per-service protobuf
 // descriptors and the oclif manifests. `--check-manifests` (implied by CI=true) leaves the committed
 // manifests alone so the test suite can tell when one is stale.
 import {execFileSync} from 'node:child_process'
@@ -7,6 +8,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {writeCommandReference} from './command-reference.mjs'
 import {writeManifest} from './manifest.mjs'
+import esbuild from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const writeManifests = !process.argv.includes('--check-manifests') && !process.env.CI
@@ -25,6 +27,23 @@ const pluginDirs = existsSync(join(root, 'plugins'))
 step('compile core', () => {
   rmSync(join(root, 'dist'), {recursive: true, force: true})
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], {stdio: 'inherit'})
+})
+step('bundle', () => {
+  // One file for the core, its commands and oclif: far fewer modules to resolve and compile at
+  // start-up. Same depth as the per-file modules (dist/), so package-relative paths still hold.
+  esbuild.buildSync({
+    entryPoints: [join(root, 'dist', 'nerd.js')],
+    outfile: join(root, 'dist', 'nerd.js'),
+    allowOverwrite: true,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    logLevel: 'warning',
+    // oclif can load TypeScript plugins through these; nerd never needs them at run time.
+    external: ['typescript', 'ts-node', 'tsx'],
+    banner: {js: "import {createRequire as __nerdCreateRequire} from 'node:module'; const require = __nerdCreateRequire(import.meta.url);"},
+  })
 })
 step('protobuf descriptors', () => {
   execFileSync(process.execPath, [join(root, 'scripts', 'gen-descriptors.mjs'), join(root, 'dist', 'proto')], {stdio: 'inherit'})

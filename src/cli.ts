@@ -1,10 +1,8 @@
-import {fileURLToPath} from 'node:url'
 import {splitGlobalArgs} from './config/index.ts'
 import {setGlobalFlags} from './context.ts'
+import {packageRoot} from './paths.ts'
 import {NerdError} from './errors.ts'
 import {versionBanner} from './version-banner.ts'
-
-const packageRoot = fileURLToPath(new URL('..', import.meta.url))
 
 /**
  * Runs nerd with the process's argv (without node and script). Global options are lifted out first

@@ -1,8 +1,8 @@
 import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 import type {INamespace, Root, Type} from 'protobufjs'
+import {codeDir, packageRoot} from '../paths.ts'
 
 // Loaded on first use with require, not imported: a command that never talks to containerd (or only
 // needs isNotFound) must not pay for protobufjs.
@@ -38,14 +38,14 @@ export function protobuf(): ProtobufLight {
 }
 
 /**
- * Where the descriptors live: $NERD_PROTO_DIR when set, else dist/proto next to the compiled client.
+ * Where the descriptors live: $NERD_PROTO_DIR when set, else dist/proto (beside the bundle and the compiled modules).
  * Running the TypeScript sources directly (tests, development) there is no dist/proto beside them,
  * so the descriptors are generated in memory from proto/ — the only time the .proto parser loads.
  */
 function readDescriptor(file: DescriptorFile): INamespace {
   const overridden = process.env.NERD_PROTO_DIR
   if (!overridden && import.meta.url.endsWith('.ts')) return generateFromSources()[file]
-  const path = overridden ? join(overridden, `${file}.json`) : fileURLToPath(new URL(`../proto/${file}.json`, import.meta.url))
+  const path = join(overridden ?? join(codeDir, 'proto'), `${file}.json`)
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as INamespace
   } catch (error) {
@@ -55,8 +55,8 @@ function readDescriptor(file: DescriptorFile): INamespace {
 
 function generateFromSources(): Record<DescriptorFile, INamespace> {
   if (!generatedFromSources) {
-    const generator = require(fileURLToPath(new URL('../../scripts/gen-descriptors.mjs', import.meta.url))) as DescriptorGenerator
-    generatedFromSources = generator.generateDescriptors(fileURLToPath(new URL('../../proto/', import.meta.url)))
+    const generator = require(join(packageRoot, 'scripts', 'gen-descriptors.mjs')) as DescriptorGenerator
+    generatedFromSources = generator.generateDescriptors(join(packageRoot, 'proto'))
   }
   return generatedFromSources
 }

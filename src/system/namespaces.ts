@@ -46,7 +46,7 @@ export async function createNamespace(client: ContainerdClient, name: string, la
 
 /** Sets the given labels (an empty value removes a label, as `ctr namespaces label` does). */
 export async function updateNamespaceLabels(client: ContainerdClient, name: string, labels: Record<string, string>): Promise<void> {
-  if (!(await findNamespace(client, name))) throw new NerdError(`No such namespace: ${name}`)
+  await client.namespaces.get(name)
   const paths = Object.keys(labels).map((key) => `labels.${key}`)
   if (paths.length === 0) throw new NerdError('nothing to update: pass at least one --label', {usageOf: 'namespace update'})
   await client.namespaces.update({name, labels}, paths)
@@ -57,14 +57,9 @@ export interface NamespaceDetails {
   Labels: Record<string, string>
 }
 
-/** containerd's Namespaces.Get answers for any name, existing or not: only the list tells. */
-async function findNamespace(client: ContainerdClient, name: string) {
-  return (await client.namespaces.list()).find((namespace) => namespace.name === name)
-}
-
-export async function inspectNamespace(client: ContainerdClient, name: string): Promise<NamespaceDetails | undefined> {
-  const namespace = await findNamespace(client, name)
-  return namespace && {Name: namespace.name, Labels: namespace.labels}
+export async function inspectNamespace(client: ContainerdClient, name: string): Promise<NamespaceDetails> {
+  const namespace = await client.namespaces.get(name)
+  return {Name: namespace.name, Labels: namespace.labels}
 }
 
 export async function removeNamespace(client: ContainerdClient, name: string): Promise<void> {

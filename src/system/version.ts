@@ -1,7 +1,9 @@
 import {execFile} from 'node:child_process'
 import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {promisify} from 'node:util'
 import type {ContainerdClient} from '../containerd/index.ts'
+import {codeDir, packageRoot} from '../paths.ts'
 
 export interface ComponentVersion {
   Name: string
@@ -31,10 +33,10 @@ interface BuildInfo {
 }
 
 function buildInfo(): BuildInfo {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version: string}
+  const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {version: string}
   let commit = 'unknown'
   try {
-    commit = (JSON.parse(readFileSync(new URL('../build-info.json', import.meta.url), 'utf8')) as {commit: string}).commit
+    commit = (JSON.parse(readFileSync(join(codeDir, 'build-info.json'), 'utf8')) as {commit: string}).commit
   } catch {
     // Running from sources without a build: the commit is unknown.
   }
