@@ -4,6 +4,7 @@ import {parseAddress, type SocketAddress} from './address.ts'
 import {ContentService} from './content.ts'
 import {ConnectionError, REASON_NOT_SOCKET, reasonForErrno} from './errors.ts'
 import {EventsService} from './events.ts'
+import {preloadProtobuf} from './descriptors.ts'
 import {Rpc} from './rpc.ts'
 import {
   ContainersService,
@@ -16,7 +17,7 @@ import {
   TasksService,
   VersionService,
 } from './services.ts'
-import {type CallScope, Transport} from './transport.ts'
+import {type CallScope, preloadGrpc, Transport} from './transport.ts'
 import type {WithLeaseOptions} from './types.ts'
 
 export interface ConnectOptions {
@@ -136,7 +137,7 @@ async function checkSocket(address: SocketAddress): Promise<void> {
 /** Opens a client; fails fast with a ConnectionError when the socket is missing or unusable. */
 export async function connect(options: ConnectOptions): Promise<ContainerdClient> {
   const address = parseAddress(options.address)
-  await checkSocket(address)
+  await Promise.all([checkSocket(address), preloadGrpc(), preloadProtobuf()])
   const transport = new Transport(address)
   transport.warmUp()
   return new ContainerdClient(transport, {namespace: options.namespace, lease: undefined, defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS})

@@ -32,6 +32,11 @@ let protobufLight: ProtobufLight | undefined
 let generatedFromSources: Record<DescriptorFile, INamespace> | undefined
 const roots = new Map<DescriptorFile, Root>()
 
+/** Loads protobufjs/light ahead of the first call, through a dynamic import the bundle inlines. */
+export async function preloadProtobuf(): Promise<void> {
+  protobufLight ??= (await import('protobufjs/light.js')).default as ProtobufLight
+}
+
 export function protobuf(): ProtobufLight {
   protobufLight ??= require('protobufjs/light.js') as ProtobufLight
   return protobufLight

@@ -5,13 +5,19 @@ import {CONVERSION, descriptorRoot, type DescriptorFile} from './descriptors.ts'
 import {fromGrpcError} from './errors.ts'
 import type {CallOptions} from './types.ts'
 
-// grpc-js costs tens of milliseconds to load: required when the first client is made, not on import.
+// grpc-js costs tens of milliseconds to load: loaded when the first client is made, not on import.
+// connect() preloads it with a dynamic import, which the shipped bundle inlines (no module
+// resolution at run time); the require is the fallback for callers that skip connect().
 const require = createRequire(import.meta.url)
 type Grpc = typeof import('@grpc/grpc-js')
 let grpcModule: Grpc | undefined
 function grpc(): Grpc {
   grpcModule ??= require('@grpc/grpc-js') as Grpc
   return grpcModule
+}
+
+export async function preloadGrpc(): Promise<void> {
+  grpcModule ??= (await import('@grpc/grpc-js')).default as Grpc
 }
 
 /** containerd's Go client and daemon both use 16 MiB; grpc-js would refuse answers above 4 MiB. */
