@@ -4,13 +4,11 @@
  * service this test runs. skopeo checks that what nerd pushed is what others read.
  */
 import assert from 'node:assert/strict'
-import {execFile, spawn} from 'node:child_process'
-import type {ChildProcess} from 'node:child_process'
+import {execFile} from 'node:child_process'
 import {createHash, createSign, randomBytes} from 'node:crypto'
 import {mkdir, mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:http'
 import type {Server} from 'node:http'
-import {connect, createServer as createNetServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -27,6 +25,8 @@ import {
   RegistryError,
 } from '../../src/image/registry/index.ts'
 import type {Descriptor} from '../../src/image/registry/index.ts'
+import {startRegistry as startDockerRegistry} from '../helpers/registry.ts'
+import type {RunningRegistry} from '../helpers/registry.ts'
 
 const run = promisify(execFile)
 
@@ -34,58 +34,18 @@ const USER = 'nerd-user'
 const PASSWORD = 'correct horse battery staple'
 
 let workDir: string
-const registries: ChildProcess[] = []
+const registries: RunningRegistry[] = []
 let tokenServer: Server | undefined
 
-async function freePort(): Promise<number> {
-  const server = createNetServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  assert.ok(address !== null && typeof address === 'object')
-  await new Promise((resolve) => server.close(resolve))
-  return address.port
-}
-
-/**
- * Starts docker-registry on a free loopback port, with an `auth:` section, TLS and client certificate
- * authorities if asked; resolves once it listens.
- */
+/** Starts docker-registry in `<workDir>/<name>`, with TLS (the test's self-signed certificate) if asked. */
 async function startRegistry(name: string, options: {auth?: string; tls?: boolean; clientCas?: string} = {}): Promise<string> {
-  const port = await freePort()
-  const dir = join(workDir, name)
-  await mkdir(dir, {recursive: true})
-  const config = [
-    'version: 0.1',
-    'log:',
-    '  level: error',
-    'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${join(dir, 'data')}`,
-    'http:',
-    `  addr: 127.0.0.1:${port}`,
-    ...(options.tls ? ['  tls:', `    certificate: ${join(workDir, 'cert.pem')}`, `    key: ${join(workDir, 'key.pem')}`] : []),
-    ...(options.clientCas === undefined ? [] : ['    clientcas:', `      - ${options.clientCas}`]),
-    ...(options.auth === undefined ? [] : ['auth:', options.auth]),
-  ].join('\n')
-  await writeFile(join(dir, 'config.yml'), `${config}\n`)
-  const child = spawn('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], {stdio: ['ignore', 'ignore', 'pipe']})
-  registries.push(child)
-  let output = ''
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const listening = (): Promise<boolean> =>
-    new Promise((resolve) => {
-      const connection = connect(port, '127.0.0.1')
-      connection.on('connect', () => {
-        connection.destroy()
-        resolve(true)
-      })
-      connection.on('error', () => resolve(false))
-    })
-  for (let attempt = 0; attempt < 100 && child.exitCode === null; attempt++) {
-    if (await listening()) return `127.0.0.1:${port}`
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  throw new Error(`docker-registry ${name} did not start: ${output}`)
+  const registry = await startDockerRegistry({
+    dir: join(workDir, name),
+    auth: options.auth,
+    tls: options.tls ? {certificate: join(workDir, 'cert.pem'), key: join(workDir, 'key.pem'), clientCas: options.clientCas} : undefined,
+  })
+  registries.push(registry)
+  return registry.host
 }
 
 /** A tar archive holding one regular file, built by hand (ustar headers). */
@@ -167,8 +127,7 @@ before(async () => {
 })
 
 after(async () => {
-  for (const child of registries) child.kill('SIGTERM')
-  await Promise.all(registries.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)))
+  await Promise.all(registries.map((registry) => registry.stop()))
   tokenServer?.close()
   await rm(workDir, {recursive: true, force: true})
 })

@@ -1,0 +1,151 @@
+/**
+ * Progress of pulls and pushes: the events pull, push and unpack emit per blob, and a renderer that
+ * shows them on a terminal as docker does, one line per layer redrawn in place.
+ */
+import {humanSize} from '../format/human.ts'
+
+export type ProgressStatus =
+  | 'resolving'
+  | 'resolved'
+  | 'waiting'
+  | 'downloading'
+  | 'verifying'
+  | 'downloaded'
+  | 'unpacking'
+  | 'done'
+  | 'already exists'
+  | 'preparing'
+  | 'pushing'
+  | 'pushed'
+  | 'mounted'
+  /** Push: the repository has the blob already. */
+  | 'already pushed'
+
+export type ProgressKind = 'image' | 'index' | 'manifest' | 'config' | 'layer'
+
+export interface ProgressEvent {
+  /** The line this event updates: the image name for `image`, else the blob's short digest (12 hex). */
+  id: string
+  kind: ProgressKind
+  status: ProgressStatus
+  digest?: string
+  /** Bytes of the blob in the content store (pull) or at the registry (push) so far. */
+  current?: number
+  total?: number
+  /** For `mounted`: the repository the blob was mounted from. */
+  from?: string
+}
+
+export type ProgressListener = (event: ProgressEvent) => void
+
+const BAR_WIDTH = 50
+const REDRAW_INTERVAL_MS = 100
+
+function bar(current: number, total: number): string {
+  const filled = total > 0 ? Math.min(BAR_WIDTH, Math.floor((current / total) * BAR_WIDTH)) : 0
+  return `[${'='.repeat(filled)}>${' '.repeat(BAR_WIDTH - filled)}]`
+}
+
+/** docker's wording for each status: `Downloading [====>    ]  1.2MB/3.4MB`, `Pull complete`. */
+export function describeProgress(event: ProgressEvent): string {
+  const amounts = (): string => {
+    if (event.total === undefined) return ''
+    const current = event.current ?? 0
+    return ` ${bar(current, event.total)} ${humanSize(current)}/${humanSize(event.total)}`
+  }
+  switch (event.status) {
+    case 'resolving':
+      return 'Resolving'
+    case 'resolved':
+      return 'Resolved'
+    case 'waiting':
+      return 'Waiting'
+    case 'downloading':
+      return `Downloading${amounts()}`
+    case 'verifying':
+      return 'Verifying Checksum'
+    case 'downloaded':
+      return 'Download complete'
+    case 'unpacking':
+      return 'Extracting'
+    case 'done':
+      return event.kind === 'layer' || event.kind === 'image' ? 'Pull complete' : 'Done'
+    case 'already exists':
+      return 'Already exists'
+    case 'preparing':
+      return 'Preparing'
+    case 'pushing':
+      return `Pushing${amounts()}`
+    case 'pushed':
+      return 'Pushed'
+    case 'mounted':
+      return event.from ? `Mounted from ${event.from}` : 'Mounted'
+    case 'already pushed':
+      return 'Layer already exists'
+  }
+}
+
+export interface ProgressRenderer {
+  readonly listener: ProgressListener
+  /** Draws the final state and stops redrawing. */
+  close(): void
+}
+
+/** The parts of a terminal stream the renderer uses. */
+export interface ProgressOutput {
+  isTTY?: boolean
+  columns?: number
+  write(text: string): unknown
+}
+
+export interface ProgressRendererOptions {
+  /** Kinds shown; docker shows layers (default: image and layer lines). */
+  kinds?: readonly ProgressKind[]
+}
+
+/**
+ * A renderer for `output`: on a terminal one line per blob, redrawn in place with ANSI cursor
+ * movements at most every 100 ms; elsewhere (a pipe, a file) nothing at all, since the command
+ * prints the final reference itself.
+ */
+export function createProgressRenderer(output: ProgressOutput, options: ProgressRendererOptions = {}): ProgressRenderer {
+  if (!output.isTTY) return {listener: () => undefined, close: () => undefined}
+  const kinds = new Set(options.kinds ?? ['image', 'layer'])
+  const lines = new Map<string, string>()
+  let drawn = 0
+  let timer: NodeJS.Timeout | undefined
+  let closed = false
+
+  const draw = (): void => {
+    timer = undefined
+    const width = output.columns && output.columns > 1 ? output.columns - 1 : Number.POSITIVE_INFINITY
+    let text = drawn > 0 ? `\x1b[${drawn}A` : ''
+    for (const line of lines.values()) text += `\x1b[2K\r${line.length > width ? line.slice(0, width) : line}\n`
+    drawn = lines.size
+    output.write(text)
+  }
+
+  const listener: ProgressListener = (event) => {
+    if (closed || !kinds.has(event.kind)) return
+    const line = `${event.id}: ${describeProgress(event)}`
+    if (lines.get(event.id) === line) return
+    lines.set(event.id, line)
+    // Byte counts change constantly: batch those; a new status shows at once.
+    if (event.status === 'downloading' || event.status === 'pushing') {
+      timer ??= setTimeout(draw, REDRAW_INTERVAL_MS)
+    } else {
+      if (timer) clearTimeout(timer)
+      draw()
+    }
+  }
+
+  return {
+    listener,
+    close() {
+      if (closed) return
+      if (timer) clearTimeout(timer)
+      draw()
+      closed = true
+    },
+  }
+}

@@ -1,0 +1,552 @@
+/**
+ * Client-side image pull into containerd's content store, the way containerd's Go client does it on
+ * 1.6: everything under a lease; the root (index or manifest) first, labelled for the garbage
+ * collector with its children, then manifests, configs and layers (layers in parallel, resumable);
+ * `distribution.source` labels for later cross-repository pushes; then unpacking, which follows the
+ * downloads layer by layer; the image record last, so a failed pull leaves none.
+ */
+import {createHash} from 'node:crypto'
+import type {ContainerdClient, Labels} from '../containerd/index.ts'
+import {ContainerdError, GC_EXPIRE_LABEL, isFailedPrecondition, isNotFound, rfc3339Seconds} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
+import type {ImageResolvePayload, ImageVerifyPayload, RegistryAccess, ResolvedSource} from '../hooks/types.ts'
+import {dockerCredentials} from './auth/index.ts'
+import {
+  childGcLabels,
+  distributionSourceLabel,
+  ingestRef,
+  isAttestation,
+  parseConfig,
+  parseIndex,
+  parseManifest,
+  shortDigest,
+} from './manifest.ts'
+import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifest.ts'
+import {formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
+import type {Platform} from './platform.ts'
+import type {ProgressKind, ProgressListener} from './progress.ts'
+import {familiarName, normalizedName, parseReference} from './reference.ts'
+import type {Reference} from './reference.ts'
+import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
+import type {CredentialsProvider} from './registry/index.ts'
+import {addBlobLabels, blobLabels, putImage, readBlob} from './store.ts'
+import {defaultSnapshotter, unpackLayers, unpackPlan} from './unpack.ts'
+import type {UnpackHook, UnpackResult} from './unpack.ts'
+
+export const DEFAULT_MAX_CONCURRENT_DOWNLOADS = 3
+/** Lease label naming the pull whose partial downloads the lease keeps (a hash of the image name). */
+export const LABEL_PARTIAL_PULL = 'nerd/partial-pull'
+const PARTIAL_DOWNLOAD_LIFETIME_MS = 24 * 60 * 60 * 1000
+/** Content.Write messages of this size (the Go client's): registries deliver far smaller pieces. */
+const WRITE_CHUNK_BYTES = 1 << 20
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
+
+/** The `nerd:image:resolve` payload without the command's flags. */
+export type ResolveHookPayload = Omit<ImageResolvePayload, 'flags'>
+/** The `nerd:image:verify` payload without the command's flags and required verifiers. */
+export type VerifyHookPayload = Omit<ImageVerifyPayload, 'flags' | 'require'>
+
+/** Bridges to the plugin hooks; the command runs the hook runner in them. */
+export interface PullHooks {
+  /** May redirect the pull to another reference (or name the image differently). */
+  resolve?: (payload: ResolveHookPayload) => Promise<ResolvedSource | undefined>
+  /** Called once per pulled manifest after all content is fetched; a rejection fails the pull. */
+  verify?: (payload: VerifyHookPayload) => Promise<void>
+  unpack?: UnpackHook
+}
+
+export interface PullOptions {
+  /** `--platform` values; default the host's. Each picks its best manifest of an index. */
+  platforms?: readonly string[]
+  allPlatforms?: boolean
+  /** Default: unpack when exactly one platform is pulled. */
+  unpack?: boolean
+  /** Default: the namespace's default snapshotter, else overlayfs. */
+  snapshotter?: string
+  insecure?: boolean
+  hostsDirs?: readonly string[]
+  /** Default: docker's credential store. */
+  credentials?: CredentialsProvider
+  maxConcurrentDownloads?: number
+  /** Labels of the image record. */
+  labels?: Labels
+  onProgress?: ProgressListener
+  hooks?: PullHooks
+  signal?: AbortSignal
+  userAgent?: string
+}
+
+export interface PullResult {
+  /** The image record's name, normalised (`docker.io/library/busybox:latest`). */
+  name: string
+  /** The root descriptor the name points at. */
+  target: Descriptor
+  /** The platforms of the manifests pulled. */
+  platforms: Platform[]
+  /** Set when the image was unpacked. */
+  unpacked?: UnpackResult
+}
+
+interface PullSource {
+  reference: Reference
+  name: string
+  dispose?: () => Promise<void>
+}
+
+async function resolveSource(reference: string, options: PullOptions): Promise<PullSource> {
+  const scheme = SCHEME.exec(reference)?.[1]?.toLowerCase()
+  const resolved = await options.hooks?.resolve?.({reference, scheme, platforms: options.platforms ?? []})
+  if (resolved === undefined) {
+    if (scheme !== undefined) throw new NerdError(`cannot pull ${reference}: no plugin handles ${scheme}:// references`)
+    const parsed = parseReference(reference)
+    return {reference: parsed, name: normalizedName(parsed)}
+  }
+  const dispose = resolved.dispose?.bind(resolved)
+  if (resolved.kind !== 'registry') {
+    await dispose?.()
+    throw new NerdError(`cannot pull ${reference}: a plugin resolved it to ${resolved.kind === 'archive' ? 'an archive' : 'an OCI layout'}, which is imported rather than pulled`)
+  }
+  const parsed = parseReference(resolved.reference)
+  const name = resolved.name ?? normalizedName(scheme === undefined ? parseReference(reference) : parsed)
+  return {reference: parsed, name, dispose}
+}
+
+/**
+ * Pulls an image from its registry into the client's namespace and, unless told otherwise, unpacks
+ * it. Blobs the namespace has are not fetched again; an interrupted pull continues where it stopped.
+ */
+export async function pullImage(client: ContainerdClient, reference: string, options: PullOptions = {}): Promise<PullResult> {
+  const source = await resolveSource(reference, options)
+  try {
+    const registry = new RegistryClient({
+      hostsDirs: options.hostsDirs,
+      insecure: options.insecure,
+      credentials: options.credentials ?? dockerCredentials(),
+      ...(options.userAgent ? {userAgent: options.userAgent} : {}),
+    })
+    const progress = options.onProgress ?? (() => undefined)
+    progress({id: source.name, kind: 'image', status: 'resolving'})
+    const root = await registry.resolve(source.reference, {signal: options.signal})
+    progress({id: source.name, kind: 'image', status: 'resolved', digest: root.digest})
+    const result = await client.withLease((leased) => new PullSession(leased, client, registry, source, options).run(root))
+    progress({id: source.name, kind: 'image', status: 'done', digest: root.digest})
+    return result
+  } finally {
+    await source.dispose?.()
+  }
+}
+
+/** Runs tasks with at most `limit` at a time, in the order they asked. */
+class Limiter {
+  readonly #limit: number
+  #active = 0
+  readonly #waiting: Array<() => void> = []
+
+  constructor(limit: number) {
+    this.#limit = Math.max(1, Math.floor(limit))
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.#limit) await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    else this.#active++
+    try {
+      return await task()
+    } finally {
+      const next = this.#waiting.shift()
+      if (next) next()
+      else this.#active--
+    }
+  }
+}
+
+/**
+ * Gathers the small pieces a registry sends into `size`-byte chunks, one Content.Write message each.
+ * The chunks share one buffer, overwritten when the next is asked for: Content.Write has serialised
+ * a chunk into its message by then, and a download of 100 MB no longer allocates another 100 MB.
+ */
+async function* rechunkInto(source: AsyncIterable<Uint8Array>, size: number): AsyncIterable<Uint8Array> {
+  const buffer = Buffer.allocUnsafe(size)
+  let length = 0
+  for await (const piece of source) {
+    let offset = 0
+    while (offset < piece.length) {
+      const taken = Math.min(size - length, piece.length - offset)
+      buffer.set(piece.subarray(offset, offset + taken), length)
+      length += taken
+      offset += taken
+      if (length === size) {
+        yield buffer
+        length = 0
+      }
+    }
+  }
+  if (length > 0) yield buffer.subarray(0, length)
+}
+
+async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of stream) chunks.push(chunk)
+  return Buffer.concat(chunks)
+}
+
+/** Marks a promise as handled (its rejection is awaited later) so Node does not report it meanwhile. */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined)
+  return promise
+}
+
+function platformOfConfig(config: ImageConfig): Platform {
+  return normalizePlatform({os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})})
+}
+
+/** `unexpected commit digest sha256:x, expected sha256:y: failed precondition` → sha256:x. */
+function committedDigest(error: ContainerdError): string | undefined {
+  return /unexpected commit digest (\S+?),/.exec(error.message)?.[1]
+}
+
+function kindOf(descriptor: Descriptor): ProgressKind {
+  const ref = ingestRef(descriptor)
+  return ref.startsWith('layer-') ? 'layer' : ref.startsWith('config-') ? 'config' : ref.startsWith('index-') ? 'index' : 'manifest'
+}
+
+interface PulledManifest {
+  descriptor: Descriptor
+  platform: Platform
+  manifest: ImageManifest
+  configDescriptor: Descriptor
+  config: ImageConfig
+  layers: Array<Promise<void>>
+}
+
+/** One pull inside its lease. */
+class PullSession {
+  readonly #client: ContainerdClient
+  /** The same connection without the lease: partial downloads are moved to a lease of their own. */
+  readonly #unleased: ContainerdClient
+  readonly #registry: RegistryClient
+  readonly #reference: Reference
+  readonly #name: string
+  readonly #options: PullOptions
+  readonly #abort = new AbortController()
+  readonly #signal: AbortSignal
+  readonly #limiter: Limiter
+  readonly #progress: ProgressListener
+  /** Every blob fetch started, by digest: a blob shared by platforms is fetched once. */
+  readonly #blobs = new Map<string, Promise<void>>()
+  /** Ingests written to and not (yet) committed. */
+  readonly #ingests = new Set<string>()
+  /** Layers that will be unpacked: their progress ends with unpacking, not with the download. */
+  readonly #unpackedLayers = new Set<string>()
+
+  constructor(client: ContainerdClient, unleased: ContainerdClient, registry: RegistryClient, source: PullSource, options: PullOptions) {
+    this.#client = client
+    this.#unleased = unleased
+    this.#registry = registry
+    this.#reference = source.reference
+    this.#name = source.name
+    this.#options = options
+    this.#signal = options.signal ? AbortSignal.any([options.signal, this.#abort.signal]) : this.#abort.signal
+    this.#limiter = new Limiter(options.maxConcurrentDownloads ?? DEFAULT_MAX_CONCURRENT_DOWNLOADS)
+    this.#progress = options.onProgress ?? (() => undefined)
+  }
+
+  async run(root: Descriptor): Promise<PullResult> {
+    let unpacking: Promise<UnpackResult> | undefined
+    try {
+      const result = await this.#pull(root, (started) => (unpacking = handled(started)))
+      await this.#forgetPartialDownloads()
+      return result
+    } catch (error) {
+      this.#abort.abort(error)
+      await Promise.allSettled([...this.#blobs.values(), unpacking])
+      await this.#keepPartialDownloads()
+      throw error
+    }
+  }
+
+  async #pull(root: Descriptor, onUnpackStarted: (unpacking: Promise<UnpackResult>) => void): Promise<PullResult> {
+    const options = this.#options
+    const rootDocument = await this.#document(root)
+    let index: ImageIndex | undefined
+    let selected: Descriptor[]
+    if (isIndexMediaType(root.mediaType)) {
+      index = rootDocument as ImageIndex
+      selected = this.#select(index)
+    } else if (isManifestMediaType(root.mediaType)) {
+      selected = [root]
+    } else {
+      throw new NerdError(`cannot pull ${familiarName(this.#reference)}: unsupported media type ${root.mediaType}`)
+    }
+    const unpack = options.unpack ?? (!options.allPlatforms && selected.length === 1)
+    if (unpack && selected.length !== 1) {
+      throw new NerdError(`cannot unpack ${selected.length} platforms of ${familiarName(this.#reference)}: pull one platform to unpack it`)
+    }
+    const pulled = await Promise.all(
+      selected.map((descriptor) => this.#manifest(descriptor, descriptor === root ? (rootDocument as ImageManifest) : undefined, unpack)),
+    )
+
+    // Without hooks that must see the content first, unpacking follows the downloads layer by layer.
+    const hooks = options.hooks ?? {}
+    const snapshotter = unpack ? (options.snapshotter ?? (await defaultSnapshotter(this.#client))) : ''
+    const pipelined = unpack && hooks.verify === undefined && hooks.unpack === undefined
+    let unpacking: Promise<UnpackResult> | undefined
+    if (pipelined) {
+      const [image] = pulled
+      unpacking = handled(unpackLayers(this.#client, {...this.#unpackInput(image), snapshotter, layerReady: (i) => image.layers[i], signal: this.#signal}))
+      onUnpackStarted(unpacking)
+    }
+    await Promise.all([...this.#blobs.values(), unpacking])
+
+    if (hooks.verify) {
+      for (const image of pulled) await hooks.verify(this.#verifyPayload(root, index, image))
+    }
+    let unpacked: UnpackResult | undefined
+    if (unpacking) {
+      unpacked = await unpacking
+    } else if (unpack) {
+      const [image] = pulled
+      const plan = await unpackPlan(this.#client, hooks.unpack, {...image, manifestDescriptor: image.descriptor, name: this.#name, snapshotter})
+      unpacking = unpackLayers(this.#client, {...this.#unpackInput(image), snapshotter: plan.snapshotter ?? snapshotter, plan, signal: this.#signal})
+      onUnpackStarted(unpacking)
+      unpacked = await unpacking
+    }
+    await putImage(this.#client, {name: this.#name, target: root, labels: options.labels})
+    const result: PullResult = {name: this.#name, target: root, platforms: pulled.map((image) => image.platform)}
+    if (unpacked) result.unpacked = unpacked
+    return result
+  }
+
+  #unpackInput(image: PulledManifest) {
+    return {
+      name: this.#name,
+      manifestDescriptor: image.descriptor,
+      manifest: image.manifest,
+      configDescriptor: image.configDescriptor,
+      config: image.config,
+      onProgress: this.#progress,
+    }
+  }
+
+  /** The manifests of an index to pull: all, or for each requested platform the best one. */
+  #select(index: ImageIndex): Descriptor[] {
+    const manifests = index.manifests.filter((child) => isManifestMediaType(child.mediaType))
+    if (this.#options.allPlatforms) return manifests
+    const images = manifests.filter((child) => !isAttestation(child))
+    const requested = this.#options.platforms?.length ? this.#options.platforms.map(parsePlatform) : [hostPlatform()]
+    const chosen = new Map<string, Descriptor>()
+    for (const platform of requested) {
+      const [best] = rankByPlatform(images, (child) => child.platform, onlyPlatform(platform))
+      if (best === undefined) {
+        const available = images.map((child) => (child.platform ? formatPlatform(child.platform) : 'unknown')).join(', ')
+        throw new NerdError(`no match for platform ${formatPlatform(platform)} in ${familiarName(this.#reference)} (it has ${available || 'no images'})`)
+      }
+      chosen.set(best.digest, best)
+    }
+    return [...chosen.values()]
+  }
+
+  /** Fetches a manifest (unless given) and its config, and starts fetching its layers. */
+  async #manifest(descriptor: Descriptor, fetched: ImageManifest | undefined, unpack: boolean): Promise<PulledManifest> {
+    const manifest = fetched ?? ((await this.#document(descriptor)) as ImageManifest)
+    if (unpack) for (const layer of manifest.layers) this.#unpackedLayers.add(layer.digest)
+    const layers = manifest.layers.map((layer) => this.#blob(layer))
+    const config = parseConfig(await this.#configBytes(manifest.config), `config ${manifest.config.digest}`)
+    const platform = descriptor.platform ? normalizePlatform(descriptor.platform) : platformOfConfig(config)
+    return {descriptor, platform, manifest, configDescriptor: manifest.config, config, layers}
+  }
+
+  #distributionLabel(existing: Labels): Labels {
+    const label = distributionSourceLabel(existing, this.#reference.domain, this.#reference.path)
+    return label === undefined ? {} : {[label[0]]: label[1]}
+  }
+
+  /** An index or manifest: from the content store when there, else from the registry; written with its GC labels. */
+  async #document(descriptor: Descriptor): Promise<ImageIndex | ImageManifest> {
+    const kind = kindOf(descriptor)
+    const id = shortDigest(descriptor.digest)
+    const existing = await blobLabels(this.#client, descriptor.digest)
+    const bytes = existing !== undefined
+      ? await readBlob(this.#client, descriptor.digest)
+      : (await this.#registry.fetchManifest(this.#reference, descriptor, {signal: this.#signal})).bytes
+    const what = `${kind} ${descriptor.digest}`
+    const document = isIndexMediaType(descriptor.mediaType) ? parseIndex(bytes, what) : parseManifest(bytes, what)
+    const labels = {...childGcLabels(descriptor.mediaType, document), ...this.#distributionLabel(existing ?? {})}
+    if (existing !== undefined) {
+      await addBlobLabels(this.#client, descriptor.digest, labels, existing)
+      this.#progress({id, kind, digest: descriptor.digest, status: 'already exists'})
+    } else {
+      await this.#write(descriptor, Buffer.from(bytes), labels)
+      this.#progress({id, kind, digest: descriptor.digest, status: 'done'})
+    }
+    return document
+  }
+
+  /** A config's bytes (small: read whole), fetched and written unless the namespace has it. */
+  async #configBytes(descriptor: Descriptor): Promise<Buffer> {
+    const id = shortDigest(descriptor.digest)
+    const existing = await blobLabels(this.#client, descriptor.digest)
+    if (existing !== undefined) {
+      await addBlobLabels(this.#client, descriptor.digest, this.#distributionLabel(existing), existing)
+      this.#progress({id, kind: 'config', digest: descriptor.digest, status: 'already exists'})
+      return readBlob(this.#client, descriptor.digest)
+    }
+    const bytes = await collect(await this.#registry.fetchBlob(this.#reference, descriptor, {signal: this.#signal}))
+    await this.#write(descriptor, bytes, this.#distributionLabel({}))
+    this.#progress({id, kind: 'config', digest: descriptor.digest, status: 'done'})
+    return bytes
+  }
+
+  /** Starts fetching a layer (once per digest); resolves when it is committed. */
+  #blob(descriptor: Descriptor): Promise<void> {
+    let fetching = this.#blobs.get(descriptor.digest)
+    if (!fetching) {
+      fetching = handled(this.#fetchLayer(descriptor))
+      this.#blobs.set(descriptor.digest, fetching)
+    }
+    return fetching
+  }
+
+  async #fetchLayer(descriptor: Descriptor): Promise<void> {
+    const id = shortDigest(descriptor.digest)
+    const kind = kindOf(descriptor)
+    const event = {id, kind, digest: descriptor.digest}
+    const existing = await blobLabels(this.#client, descriptor.digest)
+    if (existing !== undefined) {
+      await addBlobLabels(this.#client, descriptor.digest, this.#distributionLabel(existing), existing)
+      this.#progress({...event, status: 'already exists'})
+      return
+    }
+    this.#progress({...event, status: 'waiting'})
+    await this.#limiter.run(async () => {
+      this.#signal.throwIfAborted()
+      const download = (offset: number): AsyncIterable<Uint8Array> => this.#download(descriptor, offset, kind)
+      await this.#write(descriptor, download, this.#distributionLabel({}))
+    })
+    this.#progress({...event, status: this.#unpackedLayers.has(descriptor.digest) ? 'downloaded' : 'done'})
+  }
+
+  /** The blob's bytes from `offset` on, from the registry, in Content.Write-sized chunks, reporting progress. */
+  async *#download(descriptor: Descriptor, offset: number, kind: ProgressKind): AsyncIterable<Uint8Array> {
+    const event = {id: shortDigest(descriptor.digest), kind, digest: descriptor.digest, total: descriptor.size}
+    let current = offset
+    this.#progress({...event, status: 'downloading', current})
+    const stream = await this.#registry.fetchBlob(this.#reference, descriptor, {offset, signal: this.#signal})
+    for await (const chunk of rechunkInto(stream, WRITE_CHUNK_BYTES)) {
+      current += chunk.length
+      this.#progress({...event, status: 'downloading', current})
+      yield chunk
+    }
+    this.#progress({...event, status: 'verifying', current})
+  }
+
+  /**
+   * Writes and commits a blob (containerd checks its size and digest). A commit that fails its
+   * digest after resuming an earlier pull's partial data is retried once from the start.
+   */
+  async #write(descriptor: Descriptor, data: Buffer | ((offset: number) => AsyncIterable<Uint8Array>), labels: Labels): Promise<void> {
+    const ref = ingestRef(descriptor)
+    const kind = kindOf(descriptor)
+    let resumed = false
+    const source = typeof data === 'function'
+      ? (offset: number) => {
+          resumed = offset > 0
+          return data(offset)
+        }
+      : data
+    for (let attempt = 1; ; attempt++) {
+      this.#ingests.add(ref)
+      try {
+        const result = await this.#client.content.write(ref, source, {expected: descriptor.digest, total: descriptor.size, labels, signal: this.#signal})
+        this.#ingests.delete(ref)
+        // Committed by another pull meanwhile: the labels given with the commit were not applied.
+        if (result.existed) await addBlobLabels(this.#client, descriptor.digest, labels, await blobLabels(this.#client, descriptor.digest))
+        return
+      } catch (error) {
+        if (error instanceof RegistryError && error.kind === 'invalid') {
+          // The bytes written so far cannot be trusted: never resume from them.
+          this.#ingests.delete(ref)
+          await this.#client.content.abort(ref).catch(() => undefined)
+          throw new NerdError(`failed to verify ${kind} ${descriptor.digest}: ${error.message.replace(`blob ${descriptor.digest}: `, '')}`, {cause: error})
+        }
+        if (error instanceof ContainerdError && isFailedPrecondition(error)) {
+          // containerd refused the commit and dropped the ingest.
+          this.#ingests.delete(ref)
+          if (resumed && attempt === 1) continue
+          const got = committedDigest(error)
+          throw new NerdError(`failed to verify ${kind} ${descriptor.digest}: ${got ? `digest mismatch: got ${got}` : error.message}`, {cause: error})
+        }
+        throw error
+      }
+    }
+  }
+
+  #verifyPayload(root: Descriptor, index: ImageIndex | undefined, image: PulledManifest): VerifyHookPayload {
+    return {
+      name: this.#name,
+      descriptor: root,
+      index,
+      manifest: image.manifest,
+      config: image.config,
+      readBlob: (digest) => readBlob(this.#client, digest),
+      registry: registryAccess(this.#registry, this.#reference),
+    }
+  }
+
+  /** Lease label value for this image: a hash, so it needs no quoting in lease filters. */
+  #partialPullKey(): string {
+    return createHash('sha256').update(this.#name).digest('hex').slice(0, 32)
+  }
+
+  /**
+   * The pull's lease goes when it ends, and with it the partial downloads it holds: move them to a
+   * lease of their own that expires in a day, so pulling again continues them.
+   */
+  async #keepPartialDownloads(): Promise<void> {
+    const partial: string[] = []
+    for (const ref of this.#ingests) {
+      try {
+        if (Number((await this.#client.content.status(ref)).offset) > 0) partial.push(ref)
+      } catch (error) {
+        if (!isNotFound(error)) return
+      }
+    }
+    if (partial.length === 0) return
+    try {
+      const expires = rfc3339Seconds(new Date(Date.now() + PARTIAL_DOWNLOAD_LIFETIME_MS))
+      const id = `nerd-partial-${Date.now()}-${Math.random().toString(16).slice(2, 10)}`
+      await this.#unleased.leases.create({id, labels: {[GC_EXPIRE_LABEL]: expires, [LABEL_PARTIAL_PULL]: this.#partialPullKey()}})
+      for (const ref of partial) await this.#unleased.leases.addResource(id, {id: ref, type: 'ingests'})
+    } catch {
+      // Keeping them is a courtesy: the pull's own error is what the user needs to see.
+    }
+  }
+
+  /** After a successful pull the partial downloads of earlier attempts are done with. */
+  async #forgetPartialDownloads(): Promise<void> {
+    const leases = await this.#unleased.leases.list([`labels."${LABEL_PARTIAL_PULL}"==${this.#partialPullKey()}`])
+    for (const lease of leases) await this.#unleased.leases.delete(lease.id).catch(() => undefined)
+  }
+}
+
+/** Read access to the source repository for verify hooks (signatures live next to the image). */
+function registryAccess(registry: RegistryClient, reference: Reference): RegistryAccess {
+  return {
+    repository: `${reference.domain}/${reference.path}`,
+    async fetchManifest(target) {
+      const pointed: Reference = target.includes(':')
+        ? {domain: reference.domain, path: reference.path, digest: target}
+        : {domain: reference.domain, path: reference.path, tag: target}
+      try {
+        const descriptor = await registry.resolve(pointed)
+        const fetched = await registry.fetchManifest(pointed, descriptor)
+        return {descriptor: fetched.descriptor, bytes: fetched.bytes}
+      } catch (error) {
+        if (error instanceof RegistryError && error.kind === 'not-found') return undefined
+        throw error
+      }
+    },
+    async fetchBlob(descriptor) {
+      return collect(await registry.fetchBlob(reference, descriptor))
+    },
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Pushing an image from containerd's content store to a registry: blobs first (skipped when the
+ * repository has them, mounted from another repository of the same registry when the blob's
+ * `distribution.source` label names one, else streamed from the content store), then the
+ * manifests by digest, then the root under the tag.
+ */
+import type {ContainerdClient} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
+import {dockerCredentials} from './auth/index.ts'
+import {distributionSourceKey, isConfigMediaType, distributionSourceLabel, distributionSources, isNonDistributable, parseIndex, parseManifest, shortDigest} from './manifest.ts'
+import type {Descriptor, ImageIndex} from './manifest.ts'
+import {formatPlatform, hostPlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
+import type {Platform} from './platform.ts'
+import type {ProgressKind, ProgressListener} from './progress.ts'
+import {familiarName, normalizedName, parseReference} from './reference.ts'
+import type {Reference} from './reference.ts'
+import {RegistryClient, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
+import type {CredentialsProvider} from './registry/index.ts'
+import {addBlobLabels, blobLabels, getImage, readBlob} from './store.ts'
+
+export const DEFAULT_MAX_CONCURRENT_UPLOADS = 3
+
+export interface PushOptions {
+  /** Push only these platforms of a multi-platform image: one gives its manifest alone, several a reduced index. */
+  platforms?: readonly string[]
+  /** Push every platform; all their content must be present. */
+  allPlatforms?: boolean
+  insecure?: boolean
+  hostsDirs?: readonly string[]
+  /** Default: docker's credential store. */
+  credentials?: CredentialsProvider
+  maxConcurrentUploads?: number
+  onProgress?: ProgressListener
+  signal?: AbortSignal
+  userAgent?: string
+}
+
+export interface PushResult {
+  /** The reference pushed to, normalised. */
+  name: string
+  /** What the tag now points at in the registry. */
+  descriptor: Descriptor
+}
+
+/** What goes to the registry: the root (as stored, or a reduced index) and the manifests under it. */
+interface PushPlan {
+  root: {descriptor: Descriptor; bytes: Uint8Array}
+  manifests: Array<{descriptor: Descriptor; bytes: Uint8Array}>
+}
+
+/**
+ * Pushes a local image to the registry its name points at. Without platform options an index goes
+ * whole when every manifest of it is present, else the host platform's manifest alone.
+ */
+export async function pushImage(client: ContainerdClient, reference: string, options: PushOptions = {}): Promise<PushResult> {
+  const target = parseReference(reference)
+  const name = normalizedName(target)
+  const image = await getImage(client, name)
+  if (!image) throw new NerdError(`An image does not exist locally with the tag: ${familiarName(target)}`)
+  const plan = await planPush(client, image.target, options, familiarName(target))
+
+  const registry = new RegistryClient({
+    hostsDirs: options.hostsDirs,
+    insecure: options.insecure,
+    credentials: options.credentials ?? dockerCredentials(),
+    ...(options.userAgent ? {userAgent: options.userAgent} : {}),
+  })
+  const progress = options.onProgress ?? (() => undefined)
+  const blobs = new Map<string, Descriptor>()
+  for (const {descriptor, bytes} of plan.manifests) {
+    const manifest = parseManifest(bytes, `manifest ${descriptor.digest}`)
+    for (const blob of [manifest.config, ...manifest.layers]) {
+      if (!isNonDistributable(blob.mediaType) && !blobs.has(blob.digest)) blobs.set(blob.digest, blob)
+    }
+  }
+  for (const blob of blobs.values()) progress({id: shortDigest(blob.digest), kind: blobKind(blob), digest: blob.digest, status: 'preparing'})
+
+  const abort = new AbortController()
+  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal
+  const queue = [...blobs.values()]
+  const worker = async (): Promise<void> => {
+    for (let blob = queue.shift(); blob !== undefined; blob = queue.shift()) await pushBlob(client, registry, target, blob, progress, signal)
+  }
+  const workers = Array.from({length: Math.min(queue.length, Math.max(1, options.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS))}, worker)
+  try {
+    await Promise.all(workers)
+  } catch (error) {
+    abort.abort(error)
+    await Promise.allSettled(workers)
+    throw error
+  }
+
+  for (const manifest of plan.manifests) {
+    if (manifest.descriptor.digest === plan.root.descriptor.digest) continue
+    await registry.pushManifest(target, {mediaType: manifest.descriptor.mediaType, bytes: manifest.bytes}, {target: manifest.descriptor.digest, signal})
+  }
+  const pushed = await registry.pushManifest(target, {mediaType: plan.root.descriptor.mediaType, bytes: plan.root.bytes}, {signal})
+  return {name, descriptor: pushed}
+}
+
+function blobKind(descriptor: Descriptor): ProgressKind {
+  return isConfigMediaType(descriptor.mediaType) ? 'config' : 'layer'
+}
+
+async function pushBlob(
+  client: ContainerdClient,
+  registry: RegistryClient,
+  target: Reference,
+  blob: Descriptor,
+  progress: ProgressListener,
+  signal: AbortSignal,
+): Promise<void> {
+  const event = {id: shortDigest(blob.digest), kind: blobKind(blob), digest: blob.digest}
+  const labels = await blobLabels(client, blob.digest)
+  if (labels === undefined) throw new NerdError(`cannot push ${blob.digest}: it is not in the content store (pull the image again)`)
+  const mountFrom = distributionSources(labels[distributionSourceKey(target.domain)]).filter((repository) => repository !== target.path)
+  let sent = 0
+  const stream = async function* (): AsyncIterable<Uint8Array> {
+    sent = 0
+    progress({...event, status: 'pushing', current: 0, total: blob.size})
+    for await (const chunk of client.content.read(blob.digest, {signal})) {
+      sent += chunk.length
+      progress({...event, status: 'pushing', current: sent, total: blob.size})
+      yield chunk
+    }
+  }
+  const outcome = await registry.pushBlob(target, blob, stream, {mountFrom, signal})
+  if (outcome === 'exists') progress({...event, status: 'already pushed'})
+  else if (outcome === 'mounted') progress({...event, status: 'mounted', from: mountFrom.join(', ')})
+  else progress({...event, status: 'pushed'})
+  // The blob is now in the target repository too: a later push elsewhere on that registry can mount it.
+  const label = distributionSourceLabel(labels, target.domain, target.path)
+  if (label) await addBlobLabels(client, blob.digest, {[label[0]]: label[1]}, labels)
+}
+
+async function planPush(client: ContainerdClient, root: Descriptor, options: PushOptions, what: string): Promise<PushPlan> {
+  const rootBytes = await readBlob(client, root.digest)
+  if (isManifestMediaType(root.mediaType)) return {root: {descriptor: root, bytes: rootBytes}, manifests: [{descriptor: root, bytes: rootBytes}]}
+  if (!isIndexMediaType(root.mediaType)) throw new NerdError(`cannot push ${what}: unsupported media type ${root.mediaType}`)
+
+  const index = parseIndex(rootBytes, `index ${root.digest}`)
+  const present = new Map<string, Uint8Array>()
+  for (const child of index.manifests) {
+    if (isManifestMediaType(child.mediaType) && (await blobLabels(client, child.digest)) !== undefined) present.set(child.digest, await readBlob(client, child.digest))
+  }
+  const withBytes = (descriptor: Descriptor) => ({descriptor, bytes: present.get(descriptor.digest) as Uint8Array})
+  const complete = index.manifests.every((child) => present.has(child.digest))
+
+  if (options.allPlatforms || (!options.platforms?.length && complete)) {
+    if (!complete) {
+      const missing = index.manifests.filter((child) => !present.has(child.digest)).map(describeChild)
+      throw new NerdError(`cannot push all platforms of ${what}: the content of ${missing.join(', ')} is missing (pull it with --all-platforms)`)
+    }
+    return {root: {descriptor: root, bytes: rootBytes}, manifests: index.manifests.map(withBytes)}
+  }
+
+  const requested: Platform[] = options.platforms?.length ? options.platforms.map(parsePlatform) : [hostPlatform()]
+  const available = index.manifests.filter((child) => present.has(child.digest))
+  const chosen = new Map<string, Descriptor>()
+  for (const platform of requested) {
+    const [best] = rankByPlatform(available, (child) => child.platform, onlyPlatform(platform))
+    if (!best) throw new NerdError(`cannot push ${what}: no manifest for platform ${formatPlatform(platform)} is present locally`)
+    chosen.set(best.digest, best)
+  }
+  const manifests = [...chosen.values()].map(withBytes)
+  if (manifests.length === 1) return {root: manifests[0], manifests}
+  const reduced: ImageIndex = {...index, manifests: [...chosen.values()]}
+  const bytes = Buffer.from(JSON.stringify(reduced))
+  return {root: {descriptor: {mediaType: root.mediaType, digest: digestOf(bytes), size: bytes.length}, bytes}, manifests}
+}
+
+function describeChild(child: Descriptor): string {
+  return child.platform ? formatPlatform(child.platform) : child.digest
+}

@@ -1,0 +1,285 @@
+/**
+ * Images and their blobs in containerd: the content store (blobs by digest, with labels) and the
+ * image store (names pointing at a root descriptor), plus walking an image from its root to the
+ * manifest and config of a platform.
+ */
+import type {ContainerdClient, Descriptor as ContainerdDescriptor, DescriptorInput, Image, Labels} from '../containerd/index.ts'
+import {isAlreadyExists, isNotFound, toDate} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
+import {
+  chainIds,
+  childrenOf,
+  ingestRef,
+  parseConfig,
+  parseIndex,
+  parseManifest,
+} from './manifest.ts'
+import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifest.ts'
+import {defaultPlatformMatcher, formatPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
+import type {Platform, PlatformMatcher} from './platform.ts'
+import {isIndexMediaType, isManifestMediaType} from './registry/media-types.ts'
+
+export {chainIds} from './manifest.ts'
+
+/** An image record: a name and the root descriptor (index or manifest) it points at. */
+export interface ImageRecord {
+  name: string
+  target: Descriptor
+  labels: Labels
+  createdAt?: Date
+  updatedAt?: Date
+}
+
+/** Blob content for writeBlob: the bytes, a stream, or a function streaming from an offset (resumable). */
+export type BlobData = Uint8Array | AsyncIterable<Uint8Array> | ((offset: number) => AsyncIterable<Uint8Array>)
+
+export interface WriteBlobOptions {
+  /** Set on the blob when it is committed, or added to an existing blob's labels. */
+  labels?: Labels
+  /** Ingest name; containerd's convention (`layer-<digest>`, …) by default. */
+  ref?: string
+  signal?: AbortSignal
+}
+
+export interface WriteBlobResult {
+  /** The blob was already in this namespace: nothing was written (its labels were updated). */
+  existed: boolean
+}
+
+/** The image platform's documents, found from an image's root. */
+export interface ResolvedImageConfig {
+  manifestDescriptor: Descriptor
+  manifest: ImageManifest
+  configDescriptor: Descriptor
+  config: ImageConfig
+  /** The index the manifest was chosen from, when the root is one. */
+  index?: ImageIndex
+}
+
+export function toDescriptor(descriptor: ContainerdDescriptor): Descriptor {
+  const result: Descriptor = {mediaType: descriptor.mediaType, digest: descriptor.digest, size: Number(descriptor.size)}
+  if (descriptor.annotations && Object.keys(descriptor.annotations).length > 0) result.annotations = {...descriptor.annotations}
+  return result
+}
+
+export function toDescriptorInput(descriptor: Descriptor): DescriptorInput {
+  return {mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size, annotations: descriptor.annotations ?? {}}
+}
+
+function toRecord(image: Image): ImageRecord {
+  if (!image.target) throw new NerdError(`image ${image.name} has no target`)
+  const record: ImageRecord = {name: image.name, target: toDescriptor(image.target), labels: image.labels}
+  const createdAt = toDate(image.createdAt)
+  const updatedAt = toDate(image.updatedAt)
+  if (createdAt) record.createdAt = createdAt
+  if (updatedAt) record.updatedAt = updatedAt
+  return record
+}
+
+/** A blob's bytes, whole. For manifests, indexes and configs; stream layers with client.content.read. */
+export async function readBlob(client: ContainerdClient, digest: string): Promise<Buffer> {
+  try {
+    return await client.content.readAll(digest)
+  } catch (error) {
+    if (isNotFound(error)) throw new NerdError(`content ${digest} not found in namespace ${client.namespace}`, {cause: error})
+    throw error
+  }
+}
+
+/** A JSON blob (manifest, index, config), parsed; its size must be the descriptor's. */
+export async function readJson<T>(client: ContainerdClient, descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<T> {
+  const bytes = await readBlob(client, descriptor.digest)
+  if (bytes.length !== descriptor.size) throw new NerdError(`content ${descriptor.digest} has ${bytes.length} bytes, its descriptor says ${descriptor.size}`)
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T
+  } catch (error) {
+    throw new NerdError(`content ${descriptor.digest} is not valid JSON: ${(error as Error).message}`)
+  }
+}
+
+/** Whether the blob is committed in this namespace; its labels if so. */
+export async function blobLabels(client: ContainerdClient, digest: string): Promise<Labels | undefined> {
+  try {
+    return (await client.content.info(digest)).labels
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    throw error
+  }
+}
+
+/** Sets the labels of `wanted` that differ on a blob, one field-mask path per label, leaving the others. */
+export async function addBlobLabels(client: ContainerdClient, digest: string, wanted: Labels, existing?: Labels): Promise<void> {
+  const changed = Object.entries(wanted).filter(([key, value]) => existing?.[key] !== value)
+  if (changed.length === 0) return
+  await client.content.update({digest, labels: Object.fromEntries(changed)}, changed.map(([key]) => `labels.${key}`))
+}
+
+function resumable(data: BlobData): Uint8Array | ((offset: number) => AsyncIterable<Uint8Array>) {
+  if (data instanceof Uint8Array || typeof data === 'function') return data
+  // A stream cannot be rewound: an ingest already holding its start is continued by skipping.
+  return (offset) => skipBytes(data, offset)
+}
+
+async function* skipBytes(source: AsyncIterable<Uint8Array>, count: number): AsyncIterable<Uint8Array> {
+  let skip = count
+  for await (const chunk of source) {
+    if (skip >= chunk.length) {
+      skip -= chunk.length
+      continue
+    }
+    yield skip > 0 ? chunk.subarray(skip) : chunk
+    skip = 0
+  }
+}
+
+/**
+ * Writes a blob into the content store and commits it with `labels` (containerd verifies its size
+ * and digest). A blob the namespace already has is not written again; its labels are updated.
+ */
+export async function writeBlob(client: ContainerdClient, descriptor: Descriptor, data: BlobData, options: WriteBlobOptions = {}): Promise<WriteBlobResult> {
+  const labels = options.labels ?? {}
+  const existing = await blobLabels(client, descriptor.digest)
+  if (existing !== undefined) {
+    await addBlobLabels(client, descriptor.digest, labels, existing)
+    return {existed: true}
+  }
+  const result = await client.content.write(options.ref ?? ingestRef(descriptor), resumable(data), {
+    expected: descriptor.digest,
+    total: descriptor.size,
+    labels,
+    signal: options.signal,
+  })
+  if (result.existed) await addBlobLabels(client, descriptor.digest, labels, await blobLabels(client, descriptor.digest))
+  return {existed: result.existed}
+}
+
+/** The image record of `name` (normalised, `docker.io/library/busybox:latest`); undefined when there is none. */
+export async function getImage(client: ContainerdClient, name: string): Promise<ImageRecord | undefined> {
+  try {
+    return toRecord(await client.images.get(name))
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    throw error
+  }
+}
+
+/** Image records, all or those matching containerd filters (`name==…`, `labels.<k>`, `target.digest==…`; several are ORed). */
+export async function listImages(client: ContainerdClient, filters: string[] = []): Promise<ImageRecord[]> {
+  return (await client.images.list(filters)).filter((image) => image.target !== null).map(toRecord)
+}
+
+/** Creates the image record, or points an existing one at `target` with `labels` (replacing both). */
+export async function putImage(client: ContainerdClient, image: {name: string; target: Descriptor; labels?: Labels}): Promise<ImageRecord> {
+  const input = {name: image.name, target: toDescriptorInput(image.target), labels: image.labels ?? {}}
+  try {
+    return toRecord(await client.images.create(input))
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error
+    return toRecord(await client.images.update(input))
+  }
+}
+
+/**
+ * Deletes an image record; its blobs and snapshots go with the garbage collection that follows
+ * (awaited with `sync`). Returns false when there was no such image.
+ */
+export async function deleteImage(client: ContainerdClient, name: string, options: {sync?: boolean} = {}): Promise<boolean> {
+  try {
+    await client.images.delete(name, {sync: options.sync ?? false})
+    return true
+  } catch (error) {
+    if (isNotFound(error)) return false
+    throw error
+  }
+}
+
+function matcherFor(platform: Platform | PlatformMatcher | string | undefined): PlatformMatcher {
+  if (platform === undefined) return defaultPlatformMatcher()
+  if (typeof platform === 'string') return onlyPlatform(parsePlatform(platform))
+  if ('match' in platform) return platform
+  return onlyPlatform(platform)
+}
+
+function describePlatform(platform: Platform | PlatformMatcher | string | undefined): string {
+  if (platform === undefined) return 'the host platform'
+  if (typeof platform === 'string') return formatPlatform(parsePlatform(platform))
+  if ('match' in platform) return 'the requested platform'
+  return formatPlatform(normalizePlatform(platform))
+}
+
+async function imageTarget(client: ContainerdClient, image: ImageRecord | Descriptor | string): Promise<{target: Descriptor; name: string}> {
+  if (typeof image !== 'string') return 'target' in image ? {target: image.target, name: image.name} : {target: image, name: image.digest}
+  const record = await getImage(client, image)
+  if (!record) throw new NerdError(`No such image: ${image}`)
+  return {target: record.target, name: record.name}
+}
+
+/**
+ * The manifest and config an image (record, name or root descriptor) uses on `platform` (default:
+ * the host's). Of an index's matching manifests the best one whose content is present wins.
+ */
+export async function resolveImageConfig(
+  client: ContainerdClient,
+  image: ImageRecord | Descriptor | string,
+  platform?: Platform | PlatformMatcher | string,
+): Promise<ResolvedImageConfig> {
+  const {target, name} = await imageTarget(client, image)
+  let manifestDescriptor = target
+  let index: ImageIndex | undefined
+  if (isIndexMediaType(target.mediaType)) {
+    index = parseIndex(await readBlob(client, target.digest), `index ${target.digest}`)
+    const candidates = rankByPlatform(
+      index.manifests.filter((child) => isManifestMediaType(child.mediaType)),
+      (child) => child.platform,
+      matcherFor(platform),
+    )
+    let found: Descriptor | undefined
+    for (const candidate of candidates) {
+      if ((await blobLabels(client, candidate.digest)) !== undefined) {
+        found = candidate
+        break
+      }
+    }
+    if (!found) {
+      throw new NerdError(`image ${name}: no manifest for ${describePlatform(platform)}${candidates.length > 0 ? ' was pulled' : ' in its index'}`)
+    }
+    manifestDescriptor = found
+  } else if (!isManifestMediaType(target.mediaType)) {
+    throw new NerdError(`image ${name}: unsupported media type ${target.mediaType}`)
+  }
+  const manifest = parseManifest(await readBlob(client, manifestDescriptor.digest), `manifest ${manifestDescriptor.digest}`)
+  const config = parseConfig(await readBlob(client, manifest.config.digest), `config ${manifest.config.digest}`)
+  const resolved: ResolvedImageConfig = {manifestDescriptor, manifest, configDescriptor: manifest.config, config}
+  if (index) resolved.index = index
+  return resolved
+}
+
+/**
+ * Bytes the image takes for `platform` (default the host's; `'all'` for every platform pulled): the
+ * root, the matching manifests present, their configs and layers, as containerd's image Size counts them.
+ */
+export async function imageSize(client: ContainerdClient, image: ImageRecord | Descriptor | string, platform?: Platform | PlatformMatcher | string | 'all'): Promise<number> {
+  const {target} = await imageTarget(client, image)
+  const matcher = platform === 'all' ? undefined : matcherFor(platform)
+  let total = 0
+  const walk = async (descriptor: Descriptor): Promise<void> => {
+    total += descriptor.size
+    if (isIndexMediaType(descriptor.mediaType)) {
+      const children = parseIndex(await readBlob(client, descriptor.digest)).manifests
+      for (const child of children) {
+        if (matcher && child.platform && !matcher.match(child.platform)) continue
+        if ((await blobLabels(client, child.digest)) === undefined) continue
+        await walk(child)
+      }
+    } else if (isManifestMediaType(descriptor.mediaType)) {
+      for (const child of childrenOf(descriptor.mediaType, parseManifest(await readBlob(client, descriptor.digest)))) total += child.size
+    }
+  }
+  await walk(target)
+  return total
+}
+
+/** The snapshot name (top chainID) of an image config's layers. */
+export function topChainId(config: ImageConfig): string | undefined {
+  return chainIds(config.rootfs.diff_ids).at(-1)
+}

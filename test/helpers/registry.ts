@@ -1,0 +1,91 @@
+/**
+ * docker-registry processes for end-to-end tests: each on a free loopback port, with its storage in
+ * a directory of the test's, optionally with an `auth:` section, TLS and client certificate checks.
+ */
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {mkdir, writeFile} from 'node:fs/promises'
+import {connect, createServer} from 'node:net'
+import {join} from 'node:path'
+
+export const DOCKER_REGISTRY = '/usr/bin/docker-registry'
+
+export interface RegistryOptions {
+  /** Holds config.yml and the storage (`data/`). */
+  dir: string
+  /** The YAML of the `auth:` section, indented by two spaces. */
+  auth?: string
+  tls?: {certificate: string; key: string; clientCas?: string}
+}
+
+export interface RunningRegistry {
+  /** `127.0.0.1:<port>`. */
+  host: string
+  port: number
+  /** The storage root: blobs are under `docker/registry/v2/blobs/sha256/<2 hex>/<hex>/data`. */
+  dataDir: string
+  stop(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  assert.ok(address !== null && typeof address === 'object')
+  await new Promise((resolve) => server.close(resolve))
+  return address.port
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const connection = connect(port, '127.0.0.1')
+    connection.on('connect', () => {
+      connection.destroy()
+      resolve(true)
+    })
+    connection.on('error', () => resolve(false))
+  })
+}
+
+/** The file a registry stores a blob in (to read or tamper with it). */
+export function registryBlobPath(registry: RunningRegistry, digest: string): string {
+  const hex = digest.slice(digest.indexOf(':') + 1)
+  return join(registry.dataDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data')
+}
+
+/** Starts docker-registry and resolves once it accepts connections. */
+export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
+  const port = await freePort()
+  await mkdir(options.dir, {recursive: true})
+  const dataDir = join(options.dir, 'data')
+  const {tls} = options
+  const config = [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${dataDir}`,
+    'http:',
+    `  addr: 127.0.0.1:${port}`,
+    ...(tls ? ['  tls:', `    certificate: ${tls.certificate}`, `    key: ${tls.key}`] : []),
+    ...(tls?.clientCas === undefined ? [] : ['    clientcas:', `      - ${tls.clientCas}`]),
+    ...(options.auth === undefined ? [] : ['auth:', options.auth]),
+  ].join('\n')
+  await writeFile(join(options.dir, 'config.yml'), `${config}\n`)
+  const child = spawn(DOCKER_REGISTRY, ['serve', join(options.dir, 'config.yml')], {stdio: ['ignore', 'ignore', 'pipe']})
+  let output = ''
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    await exited
+  }
+  for (let attempt = 0; attempt < 100 && child.exitCode === null; attempt++) {
+    if (await listening(port)) return {host: `127.0.0.1:${port}`, port, dataDir, stop}
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  await stop()
+  throw new Error(`docker-registry in ${options.dir} did not start: ${output}`)
+}
