@@ -20,11 +20,11 @@
 # (logs, images) after the run.
 #
 # Where the directory goes: containerd's overlayfs snapshotter mounts overlays whose upper and work
-# directories live under its root, and the containers' executables run from them. That fails when
-# the directory is itself on overlayfs (a container's root filesystem, as in many CI runners) or
-# on a noexec mount. So each candidate — NERD_TEST_TMPDIR, $TMPDIR or /tmp, /var/tmp, /run,
-# /dev/shm — is probed by mounting a small overlay there and running a program from it; the first
-# that works is used.
+# directories live under its root, and containers run programs from them. An overlay cannot have
+# its upper directory on overlayfs, which is what / (and often /tmp) is when the tests themselves
+# run in a container, as on many CI runners. So each candidate — NERD_TEST_TMPDIR, $TMPDIR or
+# /tmp, /var/tmp, /run, /dev/shm — is probed by mounting a small overlay there and running a program
+# from it; the first that works is used.
 
 harness_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 harness_external_address=""
@@ -99,8 +99,10 @@ harness_start_containerd() {
   local dir="$NERD_TEST_ROOT/containerd"
   mkdir -p "$dir"
   harness_write_containerd_config "$dir"
-  # A session of its own: a Ctrl-C meant for the tests must not stop it before its tasks are cleaned up.
-  setsid containerd --config "$dir/config.toml" >"$dir/containerd.log" 2>&1 </dev/null &
+  # A session of its own: a Ctrl-C meant for the tests must not stop it before its tasks are cleaned
+  # up. Under tini as a subreaper, which forwards signals to containerd and reaps the exited shims
+  # (they daemonize, and would otherwise be left to an init that may not reap them).
+  setsid tini -s -- containerd --config "$dir/config.toml" >"$dir/containerd.log" 2>&1 </dev/null &
   harness_containerd_pid=$!
   harness_started_containerd=1
   NERD_TEST_ADDRESS="$dir/containerd.sock"
@@ -319,6 +321,9 @@ harness_stop() {
       done
     fi
   fi
+  # runc's state directories, one per namespace, are shared with the machine's containerd and
+  # outlive the tasks: this run's are removed once empty.
+  [ -n "${NERD_TEST_RUN_ID:-}" ] && rmdir "/run/containerd/runc/nt$NERD_TEST_RUN_ID-"* 2>/dev/null
   [ -n "${NERD_TEST_ROOT:-}" ] && [ -d "$NERD_TEST_ROOT" ] || return 0
   if ! harness_unmount_all; then
     harness_log "mounts remain under $NERD_TEST_ROOT; leaving it in place"
