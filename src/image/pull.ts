@@ -29,7 +29,7 @@ import {familiarName, normalizedName, parseReference} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
 import type {CredentialsProvider} from './registry/index.ts'
-import {addBlobLabels, blobLabels, putImage, readBlob} from './store.ts'
+import {addBlobLabels, blobLabels, heldBlobLabels, putImage, readBlob} from './store.ts'
 import {defaultSnapshotter, unpackLayers, unpackPlan} from './unpack.ts'
 import type {UnpackHook, UnpackResult} from './unpack.ts'
 
@@ -364,7 +364,7 @@ class PullSession {
   async #document(descriptor: Descriptor): Promise<ImageIndex | ImageManifest> {
     const kind = kindOf(descriptor)
     const id = shortDigest(descriptor.digest)
-    const existing = await blobLabels(this.#client, descriptor.digest)
+    const existing = await heldBlobLabels(this.#client, descriptor.digest)
     const bytes = existing !== undefined
       ? await readBlob(this.#client, descriptor.digest)
       : (await this.#registry.fetchManifest(this.#reference, descriptor, {signal: this.#signal})).bytes
@@ -384,7 +384,7 @@ class PullSession {
   /** A config's bytes (small: read whole), fetched and written unless the namespace has it. */
   async #configBytes(descriptor: Descriptor): Promise<Buffer> {
     const id = shortDigest(descriptor.digest)
-    const existing = await blobLabels(this.#client, descriptor.digest)
+    const existing = await heldBlobLabels(this.#client, descriptor.digest)
     if (existing !== undefined) {
       await addBlobLabels(this.#client, descriptor.digest, this.#distributionLabel(existing), existing)
       this.#progress({id, kind: 'config', digest: descriptor.digest, status: 'already exists'})
@@ -410,7 +410,7 @@ class PullSession {
     const id = shortDigest(descriptor.digest)
     const kind = kindOf(descriptor)
     const event = {id, kind, digest: descriptor.digest}
-    const existing = await blobLabels(this.#client, descriptor.digest)
+    const existing = await heldBlobLabels(this.#client, descriptor.digest)
     if (existing !== undefined) {
       await addBlobLabels(this.#client, descriptor.digest, this.#distributionLabel(existing), existing)
       this.#progress({...event, status: 'already exists'})

@@ -107,6 +107,16 @@ export async function blobLabels(client: ContainerdClient, digest: string): Prom
   }
 }
 
+/**
+ * Like blobLabels, for work under a lease that goes on to rely on the blob: the blob is added to the
+ * lease first. A blob nothing references any more (left by a failed pull) is still listed until the
+ * garbage collector runs; held by the lease it cannot vanish halfway through this work.
+ */
+export async function heldBlobLabels(client: ContainerdClient, digest: string): Promise<Labels | undefined> {
+  if (client.lease !== undefined) await client.leases.addResource(client.lease, {id: digest, type: 'content'})
+  return blobLabels(client, digest)
+}
+
 /** Sets the labels of `wanted` that differ on a blob, one field-mask path per label, leaving the others. */
 export async function addBlobLabels(client: ContainerdClient, digest: string, wanted: Labels, existing?: Labels): Promise<void> {
   const changed = Object.entries(wanted).filter(([key, value]) => existing?.[key] !== value)
@@ -138,7 +148,7 @@ async function* skipBytes(source: AsyncIterable<Uint8Array>, count: number): Asy
  */
 export async function writeBlob(client: ContainerdClient, descriptor: Descriptor, data: BlobData, options: WriteBlobOptions = {}): Promise<WriteBlobResult> {
   const labels = options.labels ?? {}
-  const existing = await blobLabels(client, descriptor.digest)
+  const existing = await heldBlobLabels(client, descriptor.digest)
   if (existing !== undefined) {
     await addBlobLabels(client, descriptor.digest, labels, existing)
     return {existed: true}

@@ -84,7 +84,13 @@ function extractKey(chainId: string): string {
   return `extract-${process.hrtime.bigint() % 1_000_000_000n}-${randomBytes(3).toString('base64url')} ${chainId}`
 }
 
+/**
+ * Whether a snapshot exists. Under a lease it is added to the lease first, as containerd's Prepare
+ * does for an existing target: a chain left unreferenced by a failed unpack could otherwise be
+ * collected after this unpack decided to build on it.
+ */
 async function snapshotExists(client: ContainerdClient, snapshotter: string, key: string): Promise<boolean> {
+  if (client.lease !== undefined) await client.leases.addResource(client.lease, {id: key, type: `snapshots/${snapshotter}`})
   try {
     await client.snapshots.stat(snapshotter, key)
     return true
