@@ -214,8 +214,16 @@ interface PulledManifest {
   platform: Platform
   manifest: ImageManifest
   configDescriptor: Descriptor
-  config: ImageConfig
+  /** Undefined for attestation manifests, whose config is no image config. */
+  config: ImageConfig | undefined
   layers: Array<Promise<void>>
+}
+
+/** A pulled image manifest (not an attestation). */
+type PulledImage = PulledManifest & {config: ImageConfig}
+
+function isImage(pulled: PulledManifest): pulled is PulledImage {
+  return pulled.config !== undefined
 }
 
 /** One pull inside its lease. */
@@ -233,6 +241,8 @@ class PullSession {
   readonly #progress: ProgressListener
   /** Every blob fetch started, by digest: a blob shared by platforms is fetched once. */
   readonly #blobs = new Map<string, Promise<void>>()
+  /** Everything started that may still talk to containerd: a failed pull waits for it before its lease goes. */
+  readonly #pending: Array<Promise<unknown>> = []
   /** Ingests written to and not (yet) committed. */
   readonly #ingests = new Set<string>()
   /** Layers that will be unpacked: their progress ends with unpacking, not with the download. */
@@ -251,20 +261,25 @@ class PullSession {
   }
 
   async run(root: Descriptor): Promise<PullResult> {
-    let unpacking: Promise<UnpackResult> | undefined
     try {
-      const result = await this.#pull(root, (started) => (unpacking = handled(started)))
+      const result = await this.#pull(root)
       await this.#forgetPartialDownloads()
       return result
     } catch (error) {
       this.#abort.abort(error)
-      await Promise.allSettled([...this.#blobs.values(), unpacking])
+      await Promise.allSettled(this.#pending)
       await this.#keepPartialDownloads()
       throw error
     }
   }
 
-  async #pull(root: Descriptor, onUnpackStarted: (unpacking: Promise<UnpackResult>) => void): Promise<PullResult> {
+  /** Registers work that runs alongside the pull (its failure is seen where it is awaited). */
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#pending.push(promise)
+    return handled(promise)
+  }
+
+  async #pull(root: Descriptor): Promise<PullResult> {
     const options = this.#options
     const rootDocument = await this.#document(root)
     let index: ImageIndex | undefined
@@ -277,46 +292,44 @@ class PullSession {
     } else {
       throw new NerdError(`cannot pull ${familiarName(this.#reference)}: unsupported media type ${root.mediaType}`)
     }
-    const unpack = options.unpack ?? (!options.allPlatforms && selected.length === 1)
-    if (unpack && selected.length !== 1) {
-      throw new NerdError(`cannot unpack ${selected.length} platforms of ${familiarName(this.#reference)}: pull one platform to unpack it`)
+    const single = selected.length === 1 && !isAttestation(selected[0])
+    const unpack = options.unpack ?? (!options.allPlatforms && single)
+    if (unpack && !single) {
+      throw new NerdError(`cannot unpack ${selected.length} manifests of ${familiarName(this.#reference)}: pull one platform to unpack it`)
     }
     const pulled = await Promise.all(
-      selected.map((descriptor) => this.#manifest(descriptor, descriptor === root ? (rootDocument as ImageManifest) : undefined, unpack)),
+      selected.map((descriptor) =>
+        this.#track(this.#manifest(descriptor, descriptor === root ? (rootDocument as ImageManifest) : undefined, unpack)),
+      ),
     )
+    const images = pulled.filter(isImage)
 
     // Without hooks that must see the content first, unpacking follows the downloads layer by layer.
     const hooks = options.hooks ?? {}
     const snapshotter = unpack ? (options.snapshotter ?? (await defaultSnapshotter(this.#client))) : ''
-    const pipelined = unpack && hooks.verify === undefined && hooks.unpack === undefined
     let unpacking: Promise<UnpackResult> | undefined
-    if (pipelined) {
-      const [image] = pulled
-      unpacking = handled(unpackLayers(this.#client, {...this.#unpackInput(image), snapshotter, layerReady: (i) => image.layers[i], signal: this.#signal}))
-      onUnpackStarted(unpacking)
+    if (unpack && hooks.verify === undefined && hooks.unpack === undefined) {
+      const [image] = images
+      unpacking = this.#track(unpackLayers(this.#client, {...this.#unpackInput(image), snapshotter, layerReady: (i) => image.layers[i]}))
     }
     await Promise.all([...this.#blobs.values(), unpacking])
 
     if (hooks.verify) {
-      for (const image of pulled) await hooks.verify(this.#verifyPayload(root, index, image))
+      for (const image of images) await hooks.verify(this.#verifyPayload(root, index, image))
     }
-    let unpacked: UnpackResult | undefined
-    if (unpacking) {
-      unpacked = await unpacking
-    } else if (unpack) {
-      const [image] = pulled
+    if (unpack && unpacking === undefined) {
+      const [image] = images
       const plan = await unpackPlan(this.#client, hooks.unpack, {...image, manifestDescriptor: image.descriptor, name: this.#name, snapshotter})
-      unpacking = unpackLayers(this.#client, {...this.#unpackInput(image), snapshotter: plan.snapshotter ?? snapshotter, plan, signal: this.#signal})
-      onUnpackStarted(unpacking)
-      unpacked = await unpacking
+      unpacking = this.#track(unpackLayers(this.#client, {...this.#unpackInput(image), snapshotter: plan.snapshotter ?? snapshotter, plan}))
     }
+    const unpacked = await unpacking
     await putImage(this.#client, {name: this.#name, target: root, labels: options.labels})
-    const result: PullResult = {name: this.#name, target: root, platforms: pulled.map((image) => image.platform)}
+    const result: PullResult = {name: this.#name, target: root, platforms: images.map((image) => image.platform)}
     if (unpacked) result.unpacked = unpacked
     return result
   }
 
-  #unpackInput(image: PulledManifest) {
+  #unpackInput(image: PulledImage) {
     return {
       name: this.#name,
       manifestDescriptor: image.descriptor,
@@ -324,6 +337,7 @@ class PullSession {
       configDescriptor: image.configDescriptor,
       config: image.config,
       onProgress: this.#progress,
+      signal: this.#signal,
     }
   }
 
@@ -345,14 +359,21 @@ class PullSession {
     return [...chosen.values()]
   }
 
-  /** Fetches a manifest (unless given) and its config, and starts fetching its layers. */
+  /**
+   * Fetches a manifest (unless given) and its config, and starts fetching its layers. The blobs of
+   * an attestation manifest are fetched like layers: its config is no image config.
+   */
   async #manifest(descriptor: Descriptor, fetched: ImageManifest | undefined, unpack: boolean): Promise<PulledManifest> {
     const manifest = fetched ?? ((await this.#document(descriptor)) as ImageManifest)
     if (unpack) for (const layer of manifest.layers) this.#unpackedLayers.add(layer.digest)
     const layers = manifest.layers.map((layer) => this.#blob(layer))
+    const pulled = {descriptor, manifest, configDescriptor: manifest.config, layers}
+    if (isAttestation(descriptor)) {
+      await this.#blob(manifest.config)
+      return {...pulled, platform: normalizePlatform(descriptor.platform ?? {os: 'unknown', architecture: 'unknown'}), config: undefined}
+    }
     const config = parseConfig(await this.#configBytes(manifest.config), `config ${manifest.config.digest}`)
-    const platform = descriptor.platform ? normalizePlatform(descriptor.platform) : platformOfConfig(config)
-    return {descriptor, platform, manifest, configDescriptor: manifest.config, config, layers}
+    return {...pulled, platform: descriptor.platform ? normalizePlatform(descriptor.platform) : platformOfConfig(config), config}
   }
 
   #distributionLabel(existing: Labels): Labels {
@@ -396,7 +417,7 @@ class PullSession {
     return bytes
   }
 
-  /** Starts fetching a layer (once per digest); resolves when it is committed. */
+  /** Starts fetching a layer or other large blob (once per digest); resolves when it is committed. */
   #blob(descriptor: Descriptor): Promise<void> {
     let fetching = this.#blobs.get(descriptor.digest)
     if (!fetching) {
@@ -480,7 +501,7 @@ class PullSession {
     }
   }
 
-  #verifyPayload(root: Descriptor, index: ImageIndex | undefined, image: PulledManifest): VerifyHookPayload {
+  #verifyPayload(root: Descriptor, index: ImageIndex | undefined, image: PulledImage): VerifyHookPayload {
     return {
       name: this.#name,
       descriptor: root,

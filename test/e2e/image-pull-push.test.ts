@@ -493,6 +493,32 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     assert.equal(snapshot.labels['containerd.io/snapshot.ref'], manifest.chainIds[0])
   })
 
+  it('pulls every platform with allPlatforms, and what a resolve hook redirects a reference to', async () => {
+    const built = images.multi
+    const all = await pullImage(hooksClient, `${registry.host}/e2e/multi:v1`, {...hermetic, allPlatforms: true})
+    assert.deepEqual(all.platforms.map(formatPlatform).sort(), ['linux/amd64', 'linux/arm64'])
+    assert.equal(all.unpacked, undefined)
+    for (const manifest of built.manifests) assert.ok(await exists(manifest.config.digest, hooksClient))
+    await assert.rejects(pullImage(hooksClient, `${registry.host}/e2e/multi:v1`, {...hermetic, allPlatforms: true, unpack: true}), {
+      message: `cannot unpack 2 manifests of ${registry.host}/e2e/multi:v1: pull one platform to unpack it`,
+    })
+
+    const disposed: string[] = []
+    const redirected = await pullImage(hooksClient, 'nerdtest://hooks', {
+      ...hermetic,
+      hooks: {
+        resolve: async (payload) => {
+          assert.deepEqual(payload, {reference: 'nerdtest://hooks', scheme: 'nerdtest', platforms: []})
+          return {kind: 'registry', reference: `${registry.host}/e2e/hooks:v1`, name: 'nerdtest/hooks', dispose: async () => void disposed.push('hooks')}
+        },
+      },
+    })
+    assert.equal(redirected.name, 'nerdtest/hooks')
+    assert.equal((await getImage(hooksClient, 'nerdtest/hooks'))?.target.digest, images.hooks.target.digest)
+    assert.deepEqual(disposed, ['hooks'])
+    await assert.rejects(pullImage(hooksClient, 'nerdtest://other', hermetic), {message: 'cannot pull nerdtest://other: no plugin handles nerdtest:// references'})
+  })
+
   it('unpacks an image pulled with unpack: false on demand', async () => {
     const name = `${registry.host}/e2e/layers:v1`
     const [manifest] = images.layers.manifests
