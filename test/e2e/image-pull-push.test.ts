@@ -23,7 +23,7 @@ import type {PullOptions, VerifyHookPayload} from '../../src/image/pull.ts'
 import {formatPlatform, hostPlatform} from '../../src/image/platform.ts'
 import type {ProgressEvent} from '../../src/image/progress.ts'
 import {pushImage} from '../../src/image/push.ts'
-import {blobLabels, getImage, imageSize, listImages, putImage, readBlob, resolveImageConfig} from '../../src/image/store.ts'
+import {blobLabels, deleteImage, getImage, imageSize, listImages, putImage, readBlob, readJson, resolveImageConfig, writeBlob} from '../../src/image/store.ts'
 import {unpackImage} from '../../src/image/unpack.ts'
 import type {UnpackHookPayload} from '../../src/image/unpack.ts'
 import {ctr, uniqueNamespace} from '../helpers/e2e.ts'
@@ -517,6 +517,51 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     assert.equal((await getImage(hooksClient, 'nerdtest/hooks'))?.target.digest, images.hooks.target.digest)
     assert.deepEqual(disposed, ['hooks'])
     await assert.rejects(pullImage(hooksClient, 'nerdtest://other', hermetic), {message: 'cannot pull nerdtest://other: no plugin handles nerdtest:// references'})
+  })
+
+  it('writes blobs (continuing a broken stream), records images and deletes them with their content', async () => {
+    const payload = randomBytes(3 * MiB)
+    const blob = {mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${createHash('sha256').update(payload).digest('hex')}`, size: payload.length}
+    const config = Buffer.from(JSON.stringify({architecture: 'amd64', os: 'linux', rootfs: {type: 'layers', diff_ids: [blob.digest]}}))
+    const configDescriptor = {mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${createHash('sha256').update(config).digest('hex')}`, size: config.length}
+    const manifest = Buffer.from(JSON.stringify({schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: configDescriptor, layers: [blob]}))
+    const target = {mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${createHash('sha256').update(manifest).digest('hex')}`, size: manifest.length}
+    const name = 'e2e.local/store/image:v1'
+
+    await hooksClient.withLease(async (leased) => {
+      const broken = async function* () {
+        yield payload.subarray(0, 2 * MiB)
+        throw new Error('connection lost')
+      }
+      await assert.rejects(writeBlob(leased, blob, broken()), /connection lost/)
+      assert.equal(Number((await leased.content.status(`layer-${blob.digest}`)).offset), 2 * MiB)
+      // The bytes containerd already has are skipped, not sent again: garbage there would not matter.
+      const garbledStart = async function* () {
+        for (let start = 0; start < payload.length; start += 512 * 1024) {
+          yield start < 2 * MiB ? Buffer.alloc(512 * 1024) : payload.subarray(start, start + 512 * 1024)
+        }
+      }
+      assert.deepEqual(await writeBlob(leased, blob, garbledStart(), {labels: {'nerd.test/layer': 'yes'}}), {existed: false})
+      assert.ok(Buffer.from(await readBlob(leased, blob.digest)).equals(payload))
+      assert.equal((await blobLabels(leased, blob.digest))?.['nerd.test/layer'], 'yes')
+      assert.deepEqual(await writeBlob(leased, blob, payload, {labels: {'nerd.test/again': 'yes'}}), {existed: true})
+      assert.equal((await blobLabels(leased, blob.digest))?.['nerd.test/again'], 'yes')
+
+      await writeBlob(leased, configDescriptor, config)
+      await writeBlob(leased, target, manifest, {labels: {'containerd.io/gc.ref.content.config': configDescriptor.digest, 'containerd.io/gc.ref.content.l.0': blob.digest}})
+      assert.deepEqual(await readJson(leased, configDescriptor), JSON.parse(config.toString()))
+      const record = await putImage(leased, {name, target, labels: {'nerd.test/image': 'first'}})
+      assert.equal(record.labels['nerd.test/image'], 'first')
+      const updated = await putImage(leased, {name, target, labels: {'nerd.test/image': 'second'}})
+      assert.deepEqual(updated.labels, {'nerd.test/image': 'second'})
+    })
+    assert.deepEqual((await listImages(hooksClient, [`name==${name}`])).map((image) => image.target.digest), [target.digest])
+    assert.ok(await exists(blob.digest, hooksClient), 'the image keeps its blobs once the lease is gone')
+
+    assert.equal(await deleteImage(hooksClient, name, {sync: true}), true)
+    assert.equal(await exists(target.digest, hooksClient), false)
+    assert.equal(await exists(blob.digest, hooksClient), false)
+    assert.equal(await deleteImage(hooksClient, name), false)
   })
 
   it('unpacks an image pulled with unpack: false on demand', async () => {
