@@ -17,10 +17,8 @@ import type {Descriptor} from './registry/media-types.ts'
 export type {ImageConfig, ImageIndex, ImageManifest} from '../hooks/types.ts'
 export type {Descriptor} from './registry/media-types.ts'
 
+/** An uncompressed docker layer (the registry module names the gzip one). */
 export const MEDIA_TYPE_DOCKER_LAYER = 'application/vnd.docker.image.rootfs.diff.tar'
-export const MEDIA_TYPE_DOCKER_FOREIGN_LAYER_GZIP = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip'
-export const MEDIA_TYPE_OCI_LAYER_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd'
-export const MEDIA_TYPE_IN_TOTO = 'application/vnd.in-toto+json'
 
 const OCI_LAYER_PREFIX = 'application/vnd.oci.image.layer.'
 const DOCKER_LAYER_PREFIX = 'application/vnd.docker.image.rootfs.'
