@@ -50,7 +50,10 @@ export type VerifyHookPayload = Omit<ImageVerifyPayload, 'flags' | 'require'>
 export interface PullHooks {
   /** May redirect the pull to another reference (or name the image differently). */
   resolve?: (payload: ResolveHookPayload) => Promise<ResolvedSource | undefined>
-  /** Called once per pulled manifest after all content is fetched; a rejection fails the pull. */
+  /**
+   * Called once per pulled image manifest (attestations aside) once all content is fetched, before
+   * anything is unpacked; a rejection fails the pull and no image record is made.
+   */
   verify?: (payload: VerifyHookPayload) => Promise<void>
   unpack?: UnpackHook
 }
@@ -59,7 +62,7 @@ export interface PullOptions {
   /** `--platform` values; default the host's. Each picks its best manifest of an index. */
   platforms?: readonly string[]
   allPlatforms?: boolean
-  /** Default: unpack when exactly one platform is pulled. */
+  /** Default: unpack when one platform is pulled (not with allPlatforms); true with several fails. */
   unpack?: boolean
   /** Default: the namespace's default snapshotter, else overlayfs. */
   snapshotter?: string
