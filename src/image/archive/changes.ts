@@ -1,0 +1,244 @@
+/**
+ * `--change` instructions (`import`, and `commit` later): Dockerfile instructions that set an image
+ * config's defaults — CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR —
+ * with the Dockerfile's rules: JSON (exec) or shell form for CMD, ENTRYPOINT and VOLUME;
+ * `key=value` pairs (or the legacy `key value`) for ENV and LABEL; quotes and backslashes; `$VAR`,
+ * `${VAR}`, `${VAR:-default}` and `${VAR:+alternative}` from the environment set so far, in every
+ * instruction but CMD and ENTRYPOINT.
+ */
+import {constants} from 'node:os'
+import {posix} from 'node:path'
+import {NerdError} from '../../errors.ts'
+import type {ImageRuntimeConfig} from '../../hooks/types.ts'
+
+const INSTRUCTIONS = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'])
+const SHELL = ['/bin/sh', '-c']
+
+function changeError(change: string, why: string): NerdError {
+  return new NerdError(`invalid change "${change}": ${why}`)
+}
+
+/**
+ * Splits on unquoted whitespace, keeping quotes and backslashes in the words (expansion removes
+ * them), as the Dockerfile parser does for `key=value` lists.
+ */
+export function splitWords(text: string): string[] {
+  const words: string[] = []
+  let word = ''
+  let inWord = false
+  let quote: string | undefined
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]
+    if (quote === undefined && /\s/.test(char)) {
+      if (inWord) words.push(word)
+      word = ''
+      inWord = false
+      continue
+    }
+    inWord = true
+    word += char
+    if (char === '\\' && quote !== "'" && index + 1 < text.length) {
+      word += text[++index]
+    } else if (quote === undefined && (char === '"' || char === "'")) {
+      quote = char
+    } else if (char === quote) {
+      quote = undefined
+    }
+  }
+  if (quote !== undefined) throw new NerdError(`unterminated quote in ${JSON.stringify(text)}`)
+  if (inWord) words.push(word)
+  return words
+}
+
+/** Environment lookups for expansion: the config's Env, later entries winning. */
+function envMap(env: readonly string[] | undefined): Map<string, string> {
+  const map = new Map<string, string>()
+  for (const entry of env ?? []) {
+    const equals = entry.indexOf('=')
+    if (equals > 0) map.set(entry.slice(0, equals), entry.slice(equals + 1))
+  }
+  return map
+}
+
+/** One word with its quotes removed, backslash escapes undone and variables expanded. */
+export function expandWord(word: string, env: ReadonlyMap<string, string>): string {
+  let result = ''
+  let quote: string | undefined
+  for (let index = 0; index < word.length; index++) {
+    const char = word[index]
+    if (quote === "'") {
+      if (char === "'") quote = undefined
+      else result += char
+    } else if (char === '\\' && index + 1 < word.length) {
+      const next = word[index + 1]
+      // Inside double quotes a backslash escapes only what would otherwise be special.
+      if (quote === '"' && !['"', '\\', '$'].includes(next)) result += char
+      result += next
+      index++
+    } else if (char === '"') {
+      quote = quote === '"' ? undefined : '"'
+    } else if (char === "'" && quote === undefined) {
+      quote = "'"
+    } else if (char === '$') {
+      const expanded = expandVariable(word, index, env)
+      result += expanded.value
+      index = expanded.end - 1
+    } else {
+      result += char
+    }
+  }
+  return result
+}
+
+function expandVariable(word: string, start: number, env: ReadonlyMap<string, string>): {value: string; end: number} {
+  const plain = /^[A-Za-z_][A-Za-z0-9_]*/.exec(word.slice(start + 1))
+  if (plain) return {value: env.get(plain[0]) ?? '', end: start + 1 + plain[0].length}
+  if (word[start + 1] !== '{') return {value: '$', end: start + 1}
+  const close = word.indexOf('}', start + 2)
+  if (close === -1) throw new NerdError(`missing '}' in ${JSON.stringify(word)}`)
+  const body = word.slice(start + 2, close)
+  const modifier = /^([A-Za-z_][A-Za-z0-9_]*)(?::([-+])(.*))?$/s.exec(body)
+  if (!modifier) throw new NerdError(`bad substitution \${${body}}`)
+  const [, name, operator, operand = ''] = modifier
+  const value = env.get(name)
+  const set = value !== undefined && value !== ''
+  if (operator === '-') return {value: set ? value : expandWord(operand, env), end: close + 1}
+  if (operator === '+') return {value: set ? expandWord(operand, env) : '', end: close + 1}
+  return {value: value ?? '', end: close + 1}
+}
+
+/** `["a", "b"]` → its strings; undefined when the text is not a JSON list of strings (shell form). */
+function jsonForm(text: string): string[] | undefined {
+  if (!text.startsWith('[')) return undefined
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (Array.isArray(parsed) && parsed.every((item) => typeof item === 'string')) return parsed
+  } catch {
+    // Not JSON: the shell form, as in a Dockerfile.
+  }
+  return undefined
+}
+
+/** `a=1 b="x y"` → pairs; `key some value` (no `=` in the first word) → one pair, the legacy form. */
+function keyValuePairs(change: string, instruction: string, text: string, env: ReadonlyMap<string, string>): Array<[string, string]> {
+  const words = splitWords(text)
+  if (words.length === 0) throw changeError(change, `${instruction} requires at least one argument`)
+  if (!words[0].includes('=')) {
+    const separator = /\s+/.exec(text)
+    if (!separator) throw changeError(change, `${instruction} must have two arguments`)
+    const key = text.slice(0, separator.index)
+    return [[expandWord(key, env), expandWord(text.slice(separator.index + separator[0].length).trim(), env)]]
+  }
+  return words.map((word) => {
+    const equals = word.indexOf('=')
+    if (equals === -1) throw changeError(change, `syntax error - can't find = in "${word}". Must be of the form: name=value`)
+    const key = expandWord(word.slice(0, equals), env)
+    if (key === '') throw changeError(change, `${instruction} names can not be blank`)
+    return [key, expandWord(word.slice(equals + 1), env)]
+  })
+}
+
+/** EXPOSE's `80`, `53/udp`, `8000-8002/tcp` → `80/tcp`, … */
+function exposedPorts(change: string, spec: string): string[] {
+  const match = /^(\d+)(?:-(\d+))?(?:\/([a-zA-Z]+))?$/.exec(spec)
+  if (!match) throw changeError(change, `invalid port ${JSON.stringify(spec)}`)
+  const first = Number(match[1])
+  const last = match[2] === undefined ? first : Number(match[2])
+  const protocol = (match[3] ?? 'tcp').toLowerCase()
+  if (!['tcp', 'udp', 'sctp'].includes(protocol)) throw changeError(change, `invalid protocol ${JSON.stringify(match[3])}`)
+  if (first < 1 || last > 65535 || last < first) throw changeError(change, `invalid port range ${JSON.stringify(spec)}`)
+  const ports: string[] = []
+  for (let port = first; port <= last; port++) ports.push(`${port}/${protocol}`)
+  return ports
+}
+
+function checkSignal(change: string, signal: string): void {
+  if (/^\d+$/.test(signal) && Number(signal) > 0 && Number(signal) <= 64) return
+  const name = signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`
+  if (!(name in constants.signals) && !/^SIGRTM(IN|AX)([+-]\d+)?$/.test(name)) throw changeError(change, `invalid signal: ${signal}`)
+}
+
+function setEnv(env: readonly string[] | undefined, key: string, value: string): string[] {
+  const result = (env ?? []).filter((entry) => entry.slice(0, entry.indexOf('=') === -1 ? entry.length : entry.indexOf('=')) !== key)
+  result.push(`${key}=${value}`)
+  return result
+}
+
+/**
+ * Applies `--change` instructions, in order, to an image's runtime config and returns the new one
+ * (the input is not modified). ENTRYPOINT clears the CMD the config had unless a CMD change came
+ * before it, as in a Dockerfile.
+ */
+export function applyChanges(base: ImageRuntimeConfig, changes: readonly string[]): ImageRuntimeConfig {
+  const config: ImageRuntimeConfig = structuredClone(base)
+  let cmdSet = false
+  for (const change of changes) {
+    const trimmed = change.trim()
+    const match = /^(\S+)(?:\s+([\s\S]*))?$/.exec(trimmed)
+    if (!match) throw new NerdError('invalid change "": it is empty')
+    const instruction = match[1].toUpperCase()
+    const rest = (match[2] ?? '').trim()
+    if (!INSTRUCTIONS.has(instruction)) throw new NerdError(`${match[1]} is not a valid change command`)
+    const env = envMap(config.Env)
+    const words = (): string[] => splitWords(rest).map((word) => expandWord(word, env))
+    // WORKDIR, USER and STOPSIGNAL take the rest of the line as one value, spaces included.
+    const whole = (): string => {
+      const value = expandWord(rest, env)
+      if (value === '') throw changeError(change, `${instruction} requires exactly one argument`)
+      return value
+    }
+    switch (instruction) {
+      case 'CMD':
+      case 'ENTRYPOINT': {
+        const command = jsonForm(rest) ?? (rest === '' ? [] : [...SHELL, rest])
+        if (instruction === 'CMD') {
+          config.Cmd = command
+          cmdSet = true
+        } else {
+          config.Entrypoint = command
+          if (!cmdSet) delete config.Cmd
+        }
+        break
+      }
+      case 'ENV':
+        for (const [key, value] of keyValuePairs(change, instruction, rest, env)) {
+          config.Env = setEnv(config.Env, key, value)
+          env.set(key, value)
+        }
+        break
+      case 'LABEL':
+        config.Labels = {...config.Labels}
+        for (const [key, value] of keyValuePairs(change, instruction, rest, env)) config.Labels[key] = value
+        break
+      case 'EXPOSE': {
+        const specs = words()
+        if (specs.length === 0) throw changeError(change, 'EXPOSE requires at least one argument')
+        config.ExposedPorts = {...config.ExposedPorts}
+        for (const spec of specs) for (const port of exposedPorts(change, spec)) config.ExposedPorts[port] = {}
+        break
+      }
+      case 'VOLUME': {
+        const volumes = jsonForm(rest)?.map((volume) => expandWord(volume, env)) ?? words()
+        if (volumes.length === 0 || volumes.some((volume) => volume.trim() === '')) throw changeError(change, 'VOLUME specified can not be an empty string')
+        config.Volumes = {...config.Volumes}
+        for (const volume of volumes) config.Volumes[volume] = {}
+        break
+      }
+      case 'WORKDIR': {
+        const directory = whole()
+        config.WorkingDir = posix.normalize(directory.startsWith('/') ? directory : posix.join('/', config.WorkingDir ?? '/', directory))
+        break
+      }
+      case 'USER':
+        config.User = whole()
+        break
+      case 'STOPSIGNAL': {
+        const signal = whole()
+        checkSignal(change, signal)
+        config.StopSignal = signal
+        break
+      }
+    }
+  }
+  return config
+}

@@ -1,0 +1,162 @@
+/**
+ * Compression of archives and layers, told by their first bytes (as docker and containerd do): gzip
+ * and zstd are decompressed while streaming; bzip2 and xz are recognised only to say so.
+ */
+import {createHash} from 'node:crypto'
+import {once} from 'node:events'
+import type {Transform} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import {createGunzip, createZstdDecompress} from 'node:zlib'
+import {NerdError} from '../../errors.ts'
+import {TruncatedArchiveError} from './tar-reader.ts'
+
+export type Compression = 'none' | 'gzip' | 'zstd' | 'bzip2' | 'xz'
+
+const MAGIC: ReadonlyArray<[Compression, readonly number[]]> = [
+  ['gzip', [0x1f, 0x8b, 0x08]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+]
+/** Bytes that are enough to recognise every format above. */
+export const MAGIC_BYTES = 6
+
+/** The compression whose magic number `head` starts with; `none` for anything else (a tar). */
+export function detectCompression(head: Uint8Array): Compression {
+  for (const [compression, magic] of MAGIC) {
+    if (head.length >= magic.length && magic.every((byte, index) => head[index] === byte)) return compression
+  }
+  return 'none'
+}
+
+function decompressor(compression: 'gzip' | 'zstd'): Transform {
+  return compression === 'gzip' ? createGunzip() : createZstdDecompress()
+}
+
+function unsupported(compression: Compression, what: string): NerdError {
+  return new NerdError(`${what} is ${compression}-compressed, which nerd does not read: decompress it first, or use gzip or zstd`)
+}
+
+/** What a failing decompressor means to the user: a cut-off stream is the common case. */
+function decompressionError(error: unknown, compression: Compression, what: string): Error {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'Z_BUF_ERROR' || /unexpected end/i.test((error as Error).message)) return new TruncatedArchiveError()
+  if (typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ZSTD_') || code.startsWith('ERR_ZSTD'))) {
+    return new NerdError(`${what}: invalid ${compression} data: ${(error as Error).message}`, {cause: error})
+  }
+  return error instanceof Error ? error : new Error(String(error))
+}
+
+/**
+ * Splits the first bytes off a stream to look at them; `rest` then yields the whole stream from
+ * its first byte.
+ */
+export async function peek(input: AsyncIterable<Uint8Array>, bytes: number): Promise<{head: Buffer; rest: AsyncIterable<Buffer>}> {
+  const iterator = input[Symbol.asyncIterator]()
+  const parts: Buffer[] = []
+  let length = 0
+  let done = false
+  while (length < bytes) {
+    const next = await iterator.next()
+    if (next.done) {
+      done = true
+      break
+    }
+    parts.push(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.length))
+    length += next.value.length
+  }
+  const head = Buffer.concat(parts, length)
+  async function* rest(): AsyncGenerator<Buffer, void, undefined> {
+    try {
+      if (head.length > 0) yield head
+      if (done) return
+      for (;;) {
+        const next = await iterator.next()
+        if (next.done) return
+        yield Buffer.from(next.value.buffer, next.value.byteOffset, next.value.length)
+      }
+    } finally {
+      // Stopped early (a failure downstream): let the input release what it holds (a file descriptor).
+      if (!done) await iterator.return?.()
+    }
+  }
+  return {head: head.subarray(0, bytes), rest: rest()}
+}
+
+/**
+ * The stream uncompressed: gzip and zstd are undone on the fly, anything else passes as is.
+ * `what` names the stream in errors (`the archive`).
+ */
+export async function* decompress(input: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Buffer, void, undefined> {
+  const {head, rest} = await peek(input, MAGIC_BYTES)
+  const compression = detectCompression(head)
+  if (compression === 'none') {
+    yield* rest
+    return
+  }
+  if (compression !== 'gzip' && compression !== 'zstd') throw unsupported(compression, what)
+  const transform = decompressor(compression)
+  const feeding = pipeline(rest, transform)
+  feeding.catch(() => undefined)
+  try {
+    for await (const chunk of transform) yield chunk as Buffer
+    await feeding
+  } catch (error) {
+    throw decompressionError(error, compression, what)
+  } finally {
+    transform.destroy()
+  }
+}
+
+/**
+ * Digests the uncompressed form of a stream fed to it piece by piece (a layer's diffID while the
+ * compressed layer is stored as is).
+ */
+export class UncompressedDigest {
+  readonly compression: Compression
+  readonly #hash = createHash('sha256')
+  readonly #transform: Transform | undefined
+  #error: Error | undefined
+
+  constructor(compression: Compression, what: string) {
+    this.compression = compression
+    if (compression === 'none') return
+    if (compression !== 'gzip' && compression !== 'zstd') throw unsupported(compression, what)
+    const transform = decompressor(compression)
+    transform.on('data', (chunk: Buffer) => this.#hash.update(chunk))
+    transform.on('error', (error) => (this.#error ??= decompressionError(error, compression, what)))
+    this.#transform = transform
+  }
+
+  async update(chunk: Uint8Array): Promise<void> {
+    if (!this.#transform) {
+      this.#hash.update(chunk)
+      return
+    }
+    if (this.#error) throw this.#error
+    if (!this.#transform.write(chunk)) await this.#wait(this.#transform, 'drain')
+  }
+
+  /** `sha256:…` of everything fed, uncompressed. */
+  async digest(): Promise<string> {
+    if (this.#transform) {
+      if (this.#error) throw this.#error
+      this.#transform.end()
+      await this.#wait(this.#transform, 'end')
+    }
+    return `sha256:${this.#hash.digest('hex')}`
+  }
+
+  async #wait(transform: Transform, event: string): Promise<void> {
+    try {
+      await once(transform, event)
+    } catch (error) {
+      throw this.#error ?? error
+    }
+  }
+
+  /** Stops decompressing (after a failure elsewhere). */
+  dispose(): void {
+    this.#transform?.destroy()
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * `import`: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image. The tarball
+ * is stored as the layer as it is — compressed or not — while its diffID (the digest of the tar
+ * itself) is computed on the way; the config takes `--change` instructions and a history entry
+ * with the message. Sources: a file, `-` or a stream (stdin), an http(s) URL.
+ */
+import {createHash, randomBytes} from 'node:crypto'
+import {createReadStream, createWriteStream} from 'node:fs'
+import {mkdtemp, open, rm, stat} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import {fileURLToPath} from 'node:url'
+import type {ContainerdClient} from '../../containerd/index.ts'
+import {NerdError} from '../../errors.ts'
+import type {ImageConfig, ImageRuntimeConfig} from '../../hooks/types.ts'
+import {childGcLabels} from '../manifest.ts'
+import type {Descriptor, ImageManifest} from '../manifest.ts'
+import {hostPlatform, parsePlatform} from '../platform.ts'
+import {parseReference} from '../reference.ts'
+import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../registry/media-types.ts'
+import {writeBlob} from '../store.ts'
+import {unpackImage} from '../unpack.ts'
+import {applyChanges} from './changes.ts'
+import {MAGIC_BYTES, UncompressedDigest, detectCompression} from './compression.ts'
+import type {Compression} from './compression.ts'
+import {normalizeImageName} from './names.ts'
+import {nameImage} from './records.ts'
+import type {LoadedImage} from './records.ts'
+
+/** A file path, `-` (stdin), an http(s) URL (as text or URL), or a stream of the tarball. */
+export type ImportSource = string | URL | AsyncIterable<Uint8Array>
+
+export interface ImportOptions {
+  /** The image's name; without one the image is dangling. */
+  reference?: string
+  /** Dockerfile instructions applied to the config (`CMD ["sh"]`, `ENV A=1`, …). */
+  changes?: readonly string[]
+  /** `os/arch[/variant]` written in the config; default the host's. */
+  platform?: string
+  /** The history entry's comment; default `Imported from <source>`. */
+  message?: string
+  /** Default: the namespace's default snapshotter, else overlayfs. */
+  snapshotter?: string
+  /**
+   * Where a tarball of unknown size (stdin, a stream, a download) is spooled first: containerd's
+   * content writer needs the size up front. Default: the system's temporary directory.
+   */
+  tempDir?: string
+  signal?: AbortSignal
+}
+
+export type ImportedImage = LoadedImage & {configDigest: string}
+
+const MEDIA_TYPE_OCI_LAYER_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd'
+
+/** The layer's media type: the tarball is stored with the compression it came with. */
+function layerMediaType(compression: Compression, description: string): string {
+  if (compression === 'none') return MEDIA_TYPE_OCI_LAYER
+  if (compression === 'gzip') return MEDIA_TYPE_OCI_LAYER_GZIP
+  if (compression === 'zstd') return MEDIA_TYPE_OCI_LAYER_ZSTD
+  throw new NerdError(`cannot import ${description}: it is ${compression}-compressed; decompress it first, or use gzip or zstd`)
+}
+
+/** The tarball as a file of known size; `dispose` removes it when it is a spooled copy. */
+interface LocalTarball {
+  path: string
+  size: number
+  /** How the history entry names the source: the path, the URL, or `-`. */
+  description: string
+  dispose(): Promise<void>
+}
+
+function isUrl(source: string): boolean {
+  return /^https?:\/\//i.test(source)
+}
+
+async function spool(stream: AsyncIterable<Uint8Array>, description: string, options: ImportOptions): Promise<LocalTarball> {
+  const directory = await mkdtemp(join(options.tempDir ?? tmpdir(), 'nerd-import-'))
+  const dispose = (): Promise<void> => rm(directory, {recursive: true, force: true})
+  try {
+    const path = join(directory, 'rootfs')
+    await pipeline(stream, createWriteStream(path), {signal: options.signal})
+    return {path, size: (await stat(path)).size, description, dispose}
+  } catch (error) {
+    await dispose()
+    throw error
+  }
+}
+
+async function download(url: URL, options: ImportOptions): Promise<LocalTarball> {
+  let response: Response
+  try {
+    response = await fetch(url, {signal: options.signal})
+  } catch (error) {
+    throw new NerdError(`cannot fetch ${url.href}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`, {cause: error})
+  }
+  if (!response.ok || response.body === null) throw new NerdError(`cannot fetch ${url.href}: HTTP ${response.status} ${response.statusText}`.trimEnd())
+  return spool(Readable.fromWeb(response.body), url.href, options)
+}
+
+async function localTarball(source: ImportSource, options: ImportOptions): Promise<LocalTarball> {
+  if (source instanceof URL) {
+    if (source.protocol === 'file:') return localTarball(fileURLToPath(source), options)
+    if (source.protocol === 'http:' || source.protocol === 'https:') return download(source, options)
+    throw new NerdError(`cannot import from ${source.href}: only files, - (stdin) and http(s) URLs are supported`)
+  }
+  if (typeof source !== 'string') return spool(source, '-', options)
+  if (source === '-') return spool(process.stdin, '-', options)
+  if (isUrl(source)) return download(new URL(source), options)
+  let size: number
+  try {
+    const info = await stat(source)
+    if (!info.isFile()) throw new NerdError(`cannot import ${source}: not a regular file`)
+    size = info.size
+  } catch (error) {
+    if (error instanceof NerdError) throw error
+    throw new NerdError(`open ${source}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`, {cause: error})
+  }
+  return {path: source, size, description: source, dispose: async () => undefined}
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const file = await open(path)
+  try {
+    const head = Buffer.alloc(MAGIC_BYTES)
+    const {bytesRead} = await file.read(head, 0, MAGIC_BYTES, 0)
+    return head.subarray(0, bytesRead)
+  } finally {
+    await file.close()
+  }
+}
+
+/** Streams the tarball into the content store as the layer; its digest and diffID are computed on the way. */
+async function storeLayer(client: ContainerdClient, tarball: LocalTarball, signal: AbortSignal | undefined): Promise<{layer: Descriptor; diffId: string}> {
+  if (tarball.size === 0) throw new NerdError(`cannot import ${tarball.description}: it is empty`)
+  const compression = detectCompression(await readHead(tarball.path))
+  const mediaType = layerMediaType(compression, tarball.description)
+  const uncompressed = new UncompressedDigest(compression, `the tarball ${tarball.description}`)
+  const stored = createHash('sha256')
+  async function* hashed(): AsyncGenerator<Buffer, void, undefined> {
+    for await (const chunk of createReadStream(tarball.path, {highWaterMark: 1 << 20, signal})) {
+      stored.update(chunk as Buffer)
+      await uncompressed.update(chunk as Buffer)
+      yield chunk as Buffer
+    }
+  }
+  const ref = `nerd-import-${Date.now()}-${randomBytes(4).toString('hex')}`
+  try {
+    // The digest is not known before the bytes pass: containerd commits what arrived (no `expected`).
+    await client.content.write(ref, () => hashed(), {expected: '', total: tarball.size, signal})
+    return {layer: {mediaType, digest: `sha256:${stored.digest('hex')}`, size: tarball.size}, diffId: await uncompressed.digest()}
+  } catch (error) {
+    await client.content.abort(ref).catch(() => undefined)
+    throw error
+  } finally {
+    uncompressed.dispose()
+  }
+}
+
+/** The config of an imported image: the platform, the changes, the one layer and its history. */
+export function importedConfig(input: {platform: string | undefined; changes: readonly string[]; diffId: string; comment: string; created: Date}): ImageConfig {
+  const platform = input.platform === undefined ? hostPlatform() : parsePlatform(input.platform)
+  const created = input.created.toISOString()
+  const runtime: ImageRuntimeConfig = applyChanges({}, input.changes)
+  return {
+    created,
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? {variant: platform.variant} : {}),
+    config: runtime,
+    rootfs: {type: 'layers', diff_ids: [input.diffId]},
+    history: [{created, comment: input.comment}],
+  }
+}
+
+function jsonBlob(value: unknown, mediaType: string): {bytes: Buffer; descriptor: Descriptor} {
+  const bytes = Buffer.from(JSON.stringify(value))
+  return {bytes, descriptor: {mediaType, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length}}
+}
+
+/**
+ * Imports a root filesystem tarball as a one-layer image, unpacks it and names it (or records it
+ * as dangling). Everything happens under a lease: a failure leaves no image.
+ */
+export async function importRootfs(client: ContainerdClient, source: ImportSource, options: ImportOptions = {}): Promise<ImportedImage> {
+  // Everything that can be refused without reading the tarball is refused first.
+  const changes = options.changes ?? []
+  applyChanges({}, changes)
+  if (options.platform !== undefined) parsePlatform(options.platform)
+  const name = options.reference === undefined ? undefined : normalizeImageName(options.reference, 'import')
+  if (options.reference !== undefined && parseReference(options.reference).digest !== undefined) {
+    throw new NerdError(`cannot import as ${options.reference}: a digest cannot name an imported image`)
+  }
+  const tarball = await localTarball(source, options)
+  try {
+    return await client.withLease(async (leased) => {
+      const {layer, diffId} = await storeLayer(leased, tarball, options.signal)
+      const config = jsonBlob(
+        importedConfig({platform: options.platform, changes, diffId, comment: options.message || `Imported from ${tarball.description}`, created: new Date()}),
+        MEDIA_TYPE_OCI_CONFIG,
+      )
+      await writeBlob(leased, config.descriptor, config.bytes)
+      const manifestDocument: ImageManifest = {schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_MANIFEST, config: config.descriptor, layers: [layer]}
+      const manifest = jsonBlob(manifestDocument, MEDIA_TYPE_OCI_MANIFEST)
+      await writeBlob(leased, manifest.descriptor, manifest.bytes, {labels: childGcLabels(MEDIA_TYPE_OCI_MANIFEST, manifestDocument)})
+      await unpackImage(leased, {name: options.reference ?? manifest.descriptor.digest, target: manifest.descriptor, snapshotter: options.snapshotter, signal: options.signal})
+      const [recorded] = await nameImage(leased, {names: name === undefined ? [] : [name], target: manifest.descriptor}, config.descriptor.digest)
+      return {...recorded, configDigest: config.descriptor.digest}
+    })
+  } finally {
+    await tarball.dispose()
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * `load`: images from a docker or OCI archive (plain, gzip or zstd) into containerd. The archive is
+ * read once, as a stream: every file goes into the content store as it passes (containerd checks
+ * the digest a `blobs/sha256/<hex>` name promises; other files are hashed on the way). Then the
+ * images it describes are checked for the platforms wanted, labelled for the garbage collector,
+ * unpacked, and only then named — all under one lease, so an archive that fails half-way (cut
+ * short, a blob missing) leaves no image and nothing the garbage collector keeps.
+ */
+import {createHash, randomBytes} from 'node:crypto'
+import {posix} from 'node:path'
+import type {ContainerdClient} from '../../containerd/index.ts'
+import {isFailedPrecondition} from '../../containerd/index.ts'
+import {NerdError} from '../../errors.ts'
+import {childGcLabels, isAttestation, parseConfig, parseIndex, parseManifest} from '../manifest.ts'
+import type {Descriptor, ImageManifest} from '../manifest.ts'
+import {defaultPlatformMatcher, formatPlatform, onlyPlatform, parsePlatform, rankByPlatform} from '../platform.ts'
+import type {PlatformMatcher} from '../platform.ts'
+import {isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
+import {addBlobLabels, blobLabels, readBlob, writeBlob} from '../store.ts'
+import {unpackImage} from '../unpack.ts'
+import {MAGIC_BYTES, decompress, detectCompression} from './compression.ts'
+import {DOCKER_MANIFEST_FILE, DOCKER_REPOSITORIES_FILE, dockerLayerMediaType, parseDockerManifest, synthesizeManifest} from './docker-archive.ts'
+import {OCI_INDEX_FILE, OCI_LAYOUT_FILE, checkLayoutVersion, cleanArchivePath, digestOfBlobPath} from './layout.ts'
+import {ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, familiarImageName, nameFromAnnotations, normalizeImageName} from './names.ts'
+import {nameImage} from './records.ts'
+import type {ImageToName, LoadedImage} from './records.ts'
+import {readTar} from './tar-reader.ts'
+import type {TarEntry} from './tar-reader.ts'
+
+/** Files read into memory rather than the content store: the archive's table of contents. */
+const METADATA_FILES = new Set([OCI_LAYOUT_FILE, OCI_INDEX_FILE, DOCKER_MANIFEST_FILE, DOCKER_REPOSITORIES_FILE])
+const MAX_METADATA_BYTES = 32 << 20
+/** Symbolic links followed before a layer path is declared unresolvable (a loop). */
+const MAX_LINK_HOPS = 16
+
+export interface LoadOptions {
+  /** Of a multi-platform image, load (and unpack) this platform; default the host's. */
+  platform?: string
+  /** Load every platform of multi-platform images (the host's, when there, is unpacked). */
+  allPlatforms?: boolean
+  /** Default: the namespace's default snapshotter, else overlayfs. */
+  snapshotter?: string
+  /** Called as each image record is written. */
+  onImage?: (image: LoadedImage) => void
+  signal?: AbortSignal
+}
+
+
+interface StoredFile {
+  digest: string
+  size: number
+}
+
+/** What reading the archive left: files in the content store by path, and its table of contents. */
+class ArchiveContents {
+  readonly files = new Map<string, StoredFile>()
+  readonly links = new Map<string, string>()
+  readonly metadata = new Map<string, Buffer>()
+  entries = 0
+
+  /** The file at `path`, following the links docker writes for repeated layers. */
+  file(path: string): StoredFile | undefined {
+    let current = cleanArchivePath(path)
+    for (let hop = 0; current !== undefined && hop <= MAX_LINK_HOPS; hop++) {
+      const file = this.files.get(current)
+      if (file) return file
+      current = this.links.get(current)
+    }
+    return undefined
+  }
+}
+
+/** An image the archive describes: its root and the names it should get (none: dangling). */
+type ArchivedImage = ImageToName
+
+/** A manifest chosen for loading, with the platform its index gave it. */
+interface SelectedManifest {
+  descriptor: Descriptor
+  manifest: ImageManifest
+}
+
+interface PlatformSelection {
+  /** Undefined: every platform. */
+  matcher: PlatformMatcher | undefined
+  /** `linux/amd64`, for messages. */
+  description: string
+}
+
+/**
+ * Loads the images of a docker or OCI archive; returns the names of the image records written, in
+ * archive order. The input is read once, front to back.
+ */
+export async function loadImages(client: ContainerdClient, input: AsyncIterable<Uint8Array>, options: LoadOptions = {}): Promise<string[]> {
+  const selection = platformSelection(options)
+  return client.withLease(async (leased) => {
+    const contents = await readArchive(leased, input, options.signal)
+    const images = contents.metadata.has(OCI_INDEX_FILE) ? ociImages(contents) : await dockerImages(leased, contents)
+    if (images.length === 0) throw new NerdError('the archive holds no images')
+    const unpackMatcher = options.platform === undefined ? defaultPlatformMatcher() : onlyPlatform(parsePlatform(options.platform))
+    const configs = new Map<string, string | undefined>()
+    for (const image of images) {
+      const selected = await prepareImage(leased, image, selection)
+      // A plain manifest is unpacked whatever its platform; of an index, the platform asked for.
+      const toUnpack = isManifestMediaType(image.target.mediaType) ? selected[0] : rankByPlatform(selected, (chosen) => chosen.descriptor.platform, unpackMatcher)[0]
+      if (toUnpack !== undefined) {
+        options.signal?.throwIfAborted()
+        await unpackImage(leased, {name: displayName(image), target: toUnpack.descriptor, snapshotter: options.snapshotter, signal: options.signal})
+      }
+      configs.set(image.target.digest, toUnpack?.manifest.config.digest)
+    }
+    const loaded: string[] = []
+    for (const image of images) {
+      for (const event of await nameImage(leased, image, configs.get(image.target.digest))) {
+        loaded.push(event.name)
+        options.onImage?.(event)
+      }
+    }
+    return loaded
+  })
+}
+
+function platformSelection(options: LoadOptions): PlatformSelection {
+  if (options.allPlatforms) return {matcher: undefined, description: 'every platform'}
+  if (options.platform !== undefined) {
+    const platform = parsePlatform(options.platform)
+    return {matcher: onlyPlatform(platform), description: formatPlatform(platform)}
+  }
+  return {matcher: defaultPlatformMatcher(), description: 'the host platform'}
+}
+
+function displayName(image: ArchivedImage): string {
+  return image.names.length > 0 ? familiarImageName(image.names[0]) : image.target.digest
+}
+
+function isRegularFile(entry: TarEntry): boolean {
+  return entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile'
+}
+
+async function readArchive(client: ContainerdClient, input: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): Promise<ArchiveContents> {
+  const contents = new ArchiveContents()
+  // Ingest refs of this load alone: no waiting on another writer's lock, nothing to resume.
+  const refPrefix = `nerd-load-${Date.now()}-${randomBytes(4).toString('hex')}`
+  let written = 0
+  for await (const entry of readTar(decompress(input, 'the archive'))) {
+    signal?.throwIfAborted()
+    contents.entries++
+    const path = cleanArchivePath(entry.path)
+    if (path === undefined) continue
+    if (entry.type === 'SymbolicLink' && entry.linkpath) {
+      const target = cleanArchivePath(entry.linkpath.startsWith('/') ? entry.linkpath : posix.join(posix.dirname(path), entry.linkpath))
+      if (target !== undefined) contents.links.set(path, target)
+    } else if (entry.type === 'Link' && entry.linkpath) {
+      const target = cleanArchivePath(entry.linkpath)
+      if (target !== undefined) contents.links.set(path, target)
+    } else if (isRegularFile(entry)) {
+      if (METADATA_FILES.has(path)) contents.metadata.set(path, await readSmallFile(entry, path))
+      else contents.files.set(path, await storeFile(client, entry, path, `${refPrefix}-${written++}`, signal))
+    }
+  }
+  if (contents.entries === 0) throw new NerdError('unrecognized image format: the archive is empty')
+  return contents
+}
+
+async function readSmallFile(entry: TarEntry, path: string): Promise<Buffer> {
+  if (entry.size > MAX_METADATA_BYTES) throw new NerdError(`${path} in the archive is too large (${entry.size} bytes)`)
+  const chunks: Buffer[] = []
+  for await (const chunk of entry.body) chunks.push(chunk)
+  return Buffer.concat(chunks)
+}
+
+/**
+ * Streams an archive member into the content store. A `blobs/sha256/<hex>` member is committed
+ * under that digest (containerd verifies it; one the namespace has is not sent again); any other
+ * member's digest is computed on the way.
+ */
+async function storeFile(client: ContainerdClient, entry: TarEntry, path: string, ref: string, signal: AbortSignal | undefined): Promise<StoredFile> {
+  const expected = digestOfBlobPath(path)
+  const hash = expected === undefined ? createHash('sha256') : undefined
+  async function* hashed(): AsyncGenerator<Buffer, void, undefined> {
+    for await (const chunk of entry.body) {
+      hash?.update(chunk)
+      yield chunk
+    }
+  }
+  try {
+    // An empty `expected` leaves the digest to containerd: it commits whatever arrived.
+    await client.content.write(ref, () => hashed(), {expected: expected ?? '', total: entry.size, signal})
+  } catch (error) {
+    await client.content.abort(ref).catch(() => undefined)
+    if (isFailedPrecondition(error)) throw new NerdError(`${path} in the archive does not match its digest: ${(error as Error).message}`, {cause: error})
+    throw error
+  }
+  return {digest: expected ?? `sha256:${hash?.digest('hex')}`, size: entry.size}
+}
+
+/** The images of an OCI layout: one per index.json entry, named by its annotations. */
+function ociImages(contents: ArchiveContents): ArchivedImage[] {
+  const layout = contents.metadata.get(OCI_LAYOUT_FILE)
+  if (layout !== undefined) checkLayoutVersion(layout)
+  const index = parseIndex(contents.metadata.get(OCI_INDEX_FILE) as Buffer, `${OCI_INDEX_FILE} of the archive`)
+  const byDigest = new Map<string, ArchivedImage>()
+  for (const entry of index.manifests) {
+    const name = nameFromAnnotations(entry.annotations, `${OCI_INDEX_FILE} of the archive`)
+    let image = byDigest.get(entry.digest)
+    if (!image) {
+      image = {names: [], target: recordTarget(entry)}
+      byDigest.set(entry.digest, image)
+    }
+    if (name !== undefined && !image.names.includes(name)) image.names.push(name)
+  }
+  return [...byDigest.values()]
+}
+
+/** An index.json entry as an image record's target: the naming annotations stay in index.json. */
+function recordTarget(entry: Descriptor): Descriptor {
+  const target: Descriptor = {mediaType: entry.mediaType, digest: entry.digest, size: entry.size}
+  const annotations = Object.entries(entry.annotations ?? {}).filter(([key]) => key !== ANNOTATION_IMAGE_NAME && key !== ANNOTATION_REF_NAME)
+  if (annotations.length > 0) target.annotations = Object.fromEntries(annotations)
+  if (entry.platform) target.platform = entry.platform
+  return target
+}
+
+/**
+ * The images of a docker archive: for each manifest.json entry a docker schema 2 manifest is
+ * written, pointing at the config and layer files as they were stored (layers keep their
+ * compression), and labelled so the garbage collector follows it.
+ */
+async function dockerImages(client: ContainerdClient, contents: ArchiveContents): Promise<ArchivedImage[]> {
+  const manifestFile = contents.metadata.get(DOCKER_MANIFEST_FILE)
+  if (manifestFile === undefined) throw new NerdError(`unrecognized image format: the archive has neither ${OCI_INDEX_FILE} (OCI) nor ${DOCKER_MANIFEST_FILE} (docker)`)
+  const images: ArchivedImage[] = []
+  for (const entry of parseDockerManifest(manifestFile)) {
+    const names = (entry.RepoTags ?? []).map((tag) => normalizeImageName(tag, DOCKER_MANIFEST_FILE))
+    const what = names.length > 0 ? familiarImageName(names[0]) : `image ${entry.Config}`
+    const config = contents.file(entry.Config)
+    if (!config) throw new NerdError(`${what}: its config ${entry.Config} is missing from the archive`)
+    const diffIds = parseConfig(await readBlob(client, config.digest), `config ${entry.Config} of the archive`).rootfs.diff_ids
+    if (diffIds.length !== entry.Layers.length) {
+      throw new NerdError(`${what}: ${DOCKER_MANIFEST_FILE} lists ${entry.Layers.length} layers, its config ${diffIds.length}`)
+    }
+    const layers: Descriptor[] = []
+    for (const path of entry.Layers) {
+      const layer = contents.file(path)
+      if (!layer) throw new NerdError(`${what}: its layer ${path} is missing from the archive`)
+      const head = layer.size === 0 ? Buffer.alloc(0) : await client.content.readAll(layer.digest, {size: Math.min(MAGIC_BYTES, layer.size)})
+      layers.push({mediaType: dockerLayerMediaType(detectCompression(head), path), digest: layer.digest, size: layer.size})
+    }
+    const {manifest, bytes, descriptor} = synthesizeManifest(config, layers)
+    await writeBlob(client, descriptor, bytes, {labels: childGcLabels(descriptor.mediaType, manifest)})
+    images.push({names, target: descriptor})
+  }
+  return images
+}
+
+async function requirePresent(client: ContainerdClient, descriptor: Descriptor, what: string): Promise<void> {
+  if ((await blobLabels(client, descriptor.digest)) === undefined) {
+    throw new NerdError(`${what}: blob ${descriptor.digest} (${descriptor.mediaType}) is missing from the archive`)
+  }
+}
+
+/**
+ * Walks an image from its root to the manifests of the platforms selected, checking that every
+ * blob they need arrived, and labels each index and manifest with its children for the garbage
+ * collector. Returns the manifests chosen.
+ */
+async function prepareImage(client: ContainerdClient, image: ArchivedImage, selection: PlatformSelection): Promise<SelectedManifest[]> {
+  const what = displayName(image)
+  const selected: SelectedManifest[] = []
+  const visit = async (descriptor: Descriptor): Promise<void> => {
+    await requirePresent(client, descriptor, what)
+    const bytes = await readBlob(client, descriptor.digest)
+    if (isIndexMediaType(descriptor.mediaType)) {
+      const index = parseIndex(bytes, `index ${descriptor.digest} of ${what}`)
+      await addBlobLabels(client, descriptor.digest, childGcLabels(descriptor.mediaType, index))
+      for (const child of await chooseChildren(client, index.manifests, selection, what)) await visit(child)
+    } else if (isManifestMediaType(descriptor.mediaType)) {
+      const manifest = parseManifest(bytes, `manifest ${descriptor.digest} of ${what}`)
+      for (const child of [manifest.config, ...manifest.layers]) await requirePresent(client, child, what)
+      await addBlobLabels(client, descriptor.digest, childGcLabels(descriptor.mediaType, manifest))
+      selected.push({descriptor, manifest})
+    } else {
+      throw new NerdError(`${what}: unsupported media type ${descriptor.mediaType}`)
+    }
+  }
+  await visit(image.target)
+  return selected
+}
+
+/** The children of an index to load: all of them, or the best present one for the platform. */
+async function chooseChildren(client: ContainerdClient, children: readonly Descriptor[], selection: PlatformSelection, what: string): Promise<Descriptor[]> {
+  const images = children.filter((child) => isManifestMediaType(child.mediaType) || isIndexMediaType(child.mediaType))
+  if (selection.matcher === undefined) return images
+  for (const candidate of rankByPlatform(images.filter((child) => !isAttestation(child)), (child) => child.platform, selection.matcher)) {
+    if ((await blobLabels(client, candidate.digest)) !== undefined) return [candidate]
+  }
+  const available = []
+  for (const child of images) {
+    if (!isAttestation(child) && (await blobLabels(client, child.digest)) !== undefined) available.push(child.platform ? formatPlatform(child.platform) : 'unknown')
+  }
+  throw new NerdError(
+    `${what}: the archive has no image for ${selection.description} (it has ${available.length > 0 ? available.join(', ') : 'none'}); choose one with --platform, or load all with --all-platforms`,
+  )
+}

@@ -1,0 +1,61 @@
+/**
+ * How archived images are named. An OCI layout names an entry of its index.json by annotations;
+ * docker's manifest.json by RepoTags. An image that arrives without any name (docker's `<none>`)
+ * still needs an image record to exist in containerd, whose records are keyed by name: nerd names
+ * it `nerd-dangling@<digest of its root>`, the convention docker's containerd image store uses with
+ * `moby-dangling@`. Listing commands show such a record as `<none>:<none>`; tagging the image later
+ * gives it a real name.
+ */
+import {NerdError} from '../../errors.ts'
+import {familiarName, normalizedName, parseReference} from '../reference.ts'
+
+/** Annotation containerd's exporter and importer use for the full image name. */
+export const ANNOTATION_IMAGE_NAME = 'io.containerd.image.name'
+/** The OCI annotation naming an index.json entry; nerd, containerd and docker write the tag there. */
+export const ANNOTATION_REF_NAME = 'org.opencontainers.image.ref.name'
+
+const DANGLING_PREFIX = 'nerd-dangling@'
+
+/** The record name of an image that has no name. */
+export function danglingImageName(digest: string): string {
+  return `${DANGLING_PREFIX}${digest}`
+}
+
+export function isDanglingImageName(name: string): boolean {
+  return name.startsWith(DANGLING_PREFIX)
+}
+
+/** `busybox:latest` → `docker.io/library/busybox:latest`; the error says where the name came from. */
+export function normalizeImageName(name: string, source: string): string {
+  try {
+    return normalizedName(parseReference(name))
+  } catch (error) {
+    throw new NerdError(`${source}: invalid image name "${name}": ${(error as Error).message}`, {cause: error})
+  }
+}
+
+/** `docker.io/library/busybox:latest` → `busybox:latest`, as docker shows names. */
+export function familiarImageName(name: string): string {
+  return familiarName(parseReference(name))
+}
+
+/**
+ * The name of an index.json entry: `io.containerd.image.name`; else a ref.name that is a whole
+ * reference (`busybox:latest`, `docker.io/x/y:1`). A ref.name that is only a tag (`latest`, as
+ * containerd and docker write beside the full name) names nothing on its own.
+ */
+export function nameFromAnnotations(annotations: Readonly<Record<string, string>> | undefined, source: string): string | undefined {
+  const full = annotations?.[ANNOTATION_IMAGE_NAME]
+  if (full) return normalizeImageName(full, source)
+  const reference = annotations?.[ANNOTATION_REF_NAME]
+  if (reference && /[:/]/.test(reference)) return normalizeImageName(reference, source)
+  return undefined
+}
+
+/** The annotations nerd writes on an index.json entry of `name` (normalised, with a tag). */
+export function annotationsForName(name: string): Record<string, string> {
+  const reference = parseReference(name)
+  const annotations: Record<string, string> = {[ANNOTATION_IMAGE_NAME]: name}
+  if (reference.tag !== undefined) annotations[ANNOTATION_REF_NAME] = reference.tag
+  return annotations
+}

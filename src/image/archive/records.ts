@@ -1,0 +1,63 @@
+/**
+ * Image records for images that arrive with names or without (load, import): a record per name,
+ * or a dangling record; a name that moves leaves its previous image dangling, as docker does.
+ */
+import type {ContainerdClient} from '../../containerd/index.ts'
+import type {Descriptor} from '../manifest.ts'
+import {deleteImage, getImage, listImages, putImage} from '../store.ts'
+import {danglingImageName, familiarImageName} from './names.ts'
+
+/** An image to record: its root and its names, normalised (none: dangling). */
+export interface ImageToName {
+  names: string[]
+  target: Descriptor
+}
+
+/** One image record written. */
+export interface LoadedImage {
+  /** The record's name: normalised (`docker.io/library/busybox:latest`), or the dangling name. */
+  name: string
+  /** `busybox:latest`; undefined for an image that came without a name. */
+  familiarName?: string
+  /** The root descriptor the record points at (an index or a manifest). */
+  target: Descriptor
+  /** The image ID docker shows: the config digest of the platform unpacked. */
+  configDigest?: string
+  /** The name pointed at another image before: that image's root digest (kept as a dangling image). */
+  replaced?: string
+}
+
+/**
+ * Writes the image's records: one per name, or a dangling one when it has no name and no record
+ * points at it yet. A name taken by another image moves; that image stays as a dangling one, as
+ * docker keeps it, unless another name still holds it.
+ */
+export async function nameImage(client: ContainerdClient, image: ImageToName, configDigest: string | undefined): Promise<LoadedImage[]> {
+  const {target} = image
+  const base = {target, ...(configDigest === undefined ? {} : {configDigest})}
+  if (image.names.length === 0) {
+    const [existing] = await listImages(client, [`target.digest==${target.digest}`])
+    const name = existing?.name ?? danglingImageName(target.digest)
+    if (!existing) await putImage(client, {name, target})
+    return [{name, ...base}]
+  }
+  const events: LoadedImage[] = []
+  for (const name of image.names) {
+    const replaced = await keepReplacedImage(client, name, target)
+    await putImage(client, {name, target})
+    events.push({name, familiarName: familiarImageName(name), ...base, ...(replaced === undefined ? {} : {replaced})})
+  }
+  await deleteImage(client, danglingImageName(target.digest))
+  return events
+}
+
+/** Before `name` moves to `target`: its current image, when no other name holds it, becomes dangling. */
+async function keepReplacedImage(client: ContainerdClient, name: string, target: Descriptor): Promise<string | undefined> {
+  const current = await getImage(client, name)
+  if (!current || current.target.digest === target.digest) return undefined
+  const holders = await listImages(client, [`target.digest==${current.target.digest}`])
+  if (!holders.some((holder) => holder.name !== name)) {
+    await putImage(client, {name: danglingImageName(current.target.digest), target: current.target, labels: current.labels})
+  }
+  return current.target.digest
+}

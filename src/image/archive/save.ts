@@ -1,0 +1,261 @@
+/**
+ * `save`: images into one tar stream that both kinds of readers take — an OCI image layout
+ * (`oci-layout`, `index.json` naming each image, `blobs/sha256/<hex>`) and, over the same blobs,
+ * docker's `manifest.json` and `repositories` (the shape docker 25 writes). Blobs stream from the
+ * content store into the archive chunk by chunk; nothing is written before every blob has been
+ * found, so a missing layer fails the save before the output holds half an archive.
+ */
+import type {Writable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import type {ContainerdClient} from '../../containerd/index.ts'
+import {isNotFound} from '../../containerd/index.ts'
+import {NerdError} from '../../errors.ts'
+import {isAttestation, parseIndex, parseManifest} from '../manifest.ts'
+import type {Descriptor, ImageManifest} from '../manifest.ts'
+import {defaultPlatformMatcher, formatPlatform, onlyPlatform, parsePlatform, rankByPlatform} from '../platform.ts'
+import type {PlatformMatcher} from '../platform.ts'
+import {parseReference, repository} from '../reference.ts'
+import {MEDIA_TYPE_OCI_INDEX, isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
+import {getImage, listImages, readBlob, resolveImageConfig} from '../store.ts'
+import type {ImageRecord} from '../store.ts'
+import {DOCKER_MANIFEST_FILE, DOCKER_REPOSITORIES_FILE, dockerManifestEntry, repositoriesFile} from './docker-archive.ts'
+import type {DockerManifestEntry} from './docker-archive.ts'
+import {OCI_INDEX_FILE, OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION, blobPath} from './layout.ts'
+import {annotationsForName, familiarImageName, isDanglingImageName} from './names.ts'
+import {tarEnd, tarFile, tarHeader, tarPadding} from './tar-writer.ts'
+
+export interface SaveOptions {
+  /** Of multi-platform images, save this platform; default the host's. */
+  platform?: string
+  /** Save every platform of multi-platform images (all must be in the content store). */
+  allPlatforms?: boolean
+  signal?: AbortSignal
+}
+
+/** An image to save: its root, and the names it is saved under (none: saved by ID). */
+interface SavedImage {
+  target: Descriptor
+  names: string[]
+}
+
+const HEX_ID = /^(?:sha256:)?([a-f0-9]{1,64})$/
+
+/**
+ * Finds the images `references` name, as docker's save does: `name:tag` or `name@digest` one
+ * image; a bare repository (`busybox`) every tag of it; an image ID (config digest, or a unique
+ * prefix of its hex) that image, without names.
+ */
+export async function findImagesToSave(client: ContainerdClient, references: readonly string[]): Promise<SavedImage[]> {
+  const byTarget = new Map<string, SavedImage>()
+  const add = (target: Descriptor, name: string | undefined): void => {
+    let image = byTarget.get(target.digest)
+    if (!image) {
+      image = {target, names: []}
+      byTarget.set(target.digest, image)
+    }
+    if (name !== undefined && !isDanglingImageName(name) && !image.names.includes(name)) image.names.push(name)
+  }
+  let records: ImageRecord[] | undefined
+  const allRecords = async (): Promise<ImageRecord[]> => (records ??= await listImages(client))
+  for (const text of references) {
+    let reference
+    try {
+      reference = parseReference(text, {defaultTag: false})
+    } catch (error) {
+      if (!HEX_ID.test(text)) throw error
+    }
+    if (reference && (reference.tag !== undefined || reference.digest !== undefined)) {
+      const name = `${repository(reference)}${reference.tag === undefined ? '' : `:${reference.tag}`}${reference.digest === undefined ? '' : `@${reference.digest}`}`
+      const record = await getImage(client, name)
+      if (!record) throw new NerdError(`No such image: ${text}`)
+      add(record.target, record.name)
+      continue
+    }
+    if (reference) {
+      const prefix = repository(reference)
+      const tagged = (await allRecords()).filter((record) => record.name.startsWith(`${prefix}:`) || record.name.startsWith(`${prefix}@`))
+      if (tagged.length > 0) {
+        for (const record of tagged) add(record.target, record.name)
+        continue
+      }
+    }
+    const byId = HEX_ID.test(text) ? await findById(client, await allRecords(), text) : undefined
+    if (!byId) throw new NerdError(`No such image: ${text}`)
+    add(byId.target, undefined)
+  }
+  return [...byTarget.values()]
+}
+
+/** The image whose ID (config digest for the host platform) is or starts with `text`. */
+async function findById(client: ContainerdClient, records: readonly ImageRecord[], text: string): Promise<ImageRecord | undefined> {
+  const hex = (HEX_ID.exec(text) as RegExpExecArray)[1]
+  const matches = new Map<string, ImageRecord>()
+  for (const record of records) {
+    let configDigest: string
+    try {
+      configDigest = (await resolveImageConfig(client, record)).configDescriptor.digest
+    } catch {
+      continue
+    }
+    if (configDigest.slice(configDigest.indexOf(':') + 1).startsWith(hex)) matches.set(configDigest, record)
+  }
+  if (matches.size > 1) throw new NerdError(`image ID ${text} is ambiguous: it matches ${[...matches.keys()].join(', ')}`)
+  return [...matches.values()][0]
+}
+
+interface PlatformChoice {
+  /** Undefined: every platform. */
+  matcher: PlatformMatcher | undefined
+  description: string
+  /** Picks the manifest manifest.json describes. */
+  preferred: PlatformMatcher
+}
+
+function platformChoice(options: SaveOptions): PlatformChoice {
+  const preferred = options.platform === undefined ? defaultPlatformMatcher() : onlyPlatform(parsePlatform(options.platform))
+  if (options.allPlatforms) return {matcher: undefined, description: 'every platform', preferred}
+  if (options.platform !== undefined) return {matcher: preferred, description: formatPlatform(parsePlatform(options.platform)), preferred}
+  return {matcher: preferred, description: 'the host platform', preferred}
+}
+
+/** The blobs one image contributes, root first, and the manifest docker's manifest.json gets. */
+interface ImageBlobs {
+  blobs: Descriptor[]
+  dockerManifest: ImageManifest | undefined
+}
+
+async function isPresent(client: ContainerdClient, digest: string): Promise<boolean> {
+  try {
+    await client.content.info(digest)
+    return true
+  } catch (error) {
+    if (isNotFound(error)) return false
+    throw error
+  }
+}
+
+/**
+ * Walks an image for the platforms chosen: the root, every index and manifest on the way, their
+ * configs and layers. An index is saved whole even when only some of its manifests are (as
+ * containerd's exporter does), so the image keeps its digest through save and load.
+ */
+async function collectBlobs(client: ContainerdClient, image: SavedImage, choice: PlatformChoice): Promise<ImageBlobs> {
+  const what = image.names.length > 0 ? familiarImageName(image.names[0]) : image.target.digest
+  const blobs: Descriptor[] = []
+  const manifests: Array<{manifest: ImageManifest; platform: Descriptor['platform']}> = []
+  const visit = async (descriptor: Descriptor): Promise<void> => {
+    blobs.push(descriptor)
+    if (isIndexMediaType(descriptor.mediaType)) {
+      const index = parseIndex(await readBlob(client, descriptor.digest), `index ${descriptor.digest} of ${what}`)
+      const children = index.manifests.filter((child) => isManifestMediaType(child.mediaType) || isIndexMediaType(child.mediaType))
+      if (choice.matcher === undefined) {
+        for (const child of children) {
+          if (!(await isPresent(client, child.digest))) {
+            throw new NerdError(`${what}: its ${child.platform ? formatPlatform(child.platform) : child.digest} manifest is not in the content store (pull the image with --all-platforms)`)
+          }
+          await visit(child)
+        }
+        return
+      }
+      for (const candidate of rankByPlatform(children.filter((child) => !isAttestation(child)), (child) => child.platform, choice.matcher)) {
+        if (await isPresent(client, candidate.digest)) return visit(candidate)
+      }
+      throw new NerdError(`${what}: no image for ${choice.description} is in the content store`)
+    }
+    if (!isManifestMediaType(descriptor.mediaType)) throw new NerdError(`${what}: unsupported media type ${descriptor.mediaType}`)
+    const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest} of ${what}`)
+    blobs.push(manifest.config, ...manifest.layers)
+    manifests.push({manifest, platform: descriptor.platform})
+  }
+  await visit(image.target)
+  const [preferred] = rankByPlatform(manifests, (entry) => entry.platform, choice.preferred)
+  return {blobs, dockerManifest: (preferred ?? manifests[0])?.manifest}
+}
+
+/** What the archive holds, computed before its first byte is written. */
+export interface ArchivePlan {
+  blobs: Descriptor[]
+  index: {schemaVersion: 2; mediaType: string; manifests: Descriptor[]}
+  dockerManifest: DockerManifestEntry[]
+  repositories: Record<string, Record<string, string>>
+}
+
+/** The archive's table of contents for `images` and the blobs they contribute. */
+export function archivePlan(images: ReadonlyArray<SavedImage & ImageBlobs>): ArchivePlan {
+  const blobs = new Map<string, Descriptor>()
+  const manifests: Descriptor[] = []
+  const dockerManifest: DockerManifestEntry[] = []
+  const repositories: Array<{familiarTags: string[]; topLayer: string | undefined}> = []
+  for (const image of images) {
+    for (const blob of image.blobs) if (!blobs.has(blob.digest)) blobs.set(blob.digest, blob)
+    const root = {mediaType: image.target.mediaType, digest: image.target.digest, size: image.target.size}
+    if (image.names.length === 0) manifests.push(root)
+    for (const name of image.names) manifests.push({...root, annotations: annotationsForName(name)})
+    if (image.dockerManifest) {
+      // docker's RepoTags name tags only: a name pinned by digest is left out.
+      const familiarTags = image.names.filter((name) => parseReference(name).tag !== undefined && parseReference(name).digest === undefined).map(familiarImageName)
+      dockerManifest.push(dockerManifestEntry(image.dockerManifest.config, image.dockerManifest.layers, familiarTags))
+      repositories.push({familiarTags, topLayer: image.dockerManifest.layers.at(-1)?.digest})
+    }
+  }
+  return {
+    blobs: [...blobs.values()],
+    index: {schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests},
+    dockerManifest,
+    repositories: repositoriesFile(repositories),
+  }
+}
+
+/** Checks that every blob is in the content store with the size its descriptor says. */
+async function checkBlobs(client: ContainerdClient, blobs: readonly Descriptor[]): Promise<void> {
+  for (const blob of blobs) {
+    let size: number
+    try {
+      size = Number((await client.content.info(blob.digest)).size)
+    } catch (error) {
+      if (isNotFound(error)) throw new NerdError(`blob ${blob.digest} (${blob.mediaType}) is not in the content store`, {cause: error})
+      throw error
+    }
+    if (size !== blob.size) throw new NerdError(`blob ${blob.digest} has ${size} bytes in the content store, its descriptor says ${blob.size}`)
+  }
+}
+
+async function* archiveChunks(client: ContainerdClient, plan: ArchivePlan, signal: AbortSignal | undefined): AsyncGenerator<Buffer, void, undefined> {
+  const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value))
+  yield* tarFile(OCI_LAYOUT_FILE, json({imageLayoutVersion: OCI_LAYOUT_VERSION}))
+  yield* tarFile(OCI_INDEX_FILE, json(plan.index))
+  yield* tarFile(DOCKER_MANIFEST_FILE, json(plan.dockerManifest))
+  yield* tarFile(DOCKER_REPOSITORIES_FILE, json(plan.repositories))
+  const directories = new Set<string>()
+  for (const blob of plan.blobs) {
+    const path = blobPath(blob.digest)
+    for (const directory of ['blobs/', `${path.slice(0, path.lastIndexOf('/'))}/`]) {
+      if (directories.has(directory)) continue
+      directories.add(directory)
+      yield tarHeader(directory, 0)
+    }
+    yield tarHeader(path, blob.size)
+    let written = 0
+    for await (const chunk of client.content.read(blob.digest, {signal})) {
+      written += chunk.length
+      yield chunk
+    }
+    if (written !== blob.size) throw new NerdError(`blob ${blob.digest}: read ${written} bytes from the content store, expected ${blob.size}`)
+    yield tarPadding(blob.size)
+  }
+  yield tarEnd()
+}
+
+/**
+ * Writes the images `references` name to `output` as one archive, and ends `output`. Of
+ * multi-platform images the host's platform is saved unless told otherwise.
+ */
+export async function saveImages(client: ContainerdClient, references: readonly string[], output: Writable, options: SaveOptions = {}): Promise<void> {
+  if (references.length === 0) throw new NerdError('save: name at least one image')
+  const choice = platformChoice(options)
+  const images = []
+  for (const image of await findImagesToSave(client, references)) images.push({...image, ...(await collectBlobs(client, image, choice))})
+  const plan = archivePlan(images)
+  await checkBlobs(client, plan.blobs)
+  await pipeline(archiveChunks(client, plan, options.signal), output, {signal: options.signal})
+}

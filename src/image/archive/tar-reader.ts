@@ -1,0 +1,190 @@
+/**
+ * A pull-based tar reader: entries come one at a time as the consumer asks for them, each body
+ * streamed straight from the input, so a multi-gigabyte layer passes through with bounded memory
+ * and the consumer's pace (a Content.Write round trip per chunk) throttles reading the input.
+ * Header blocks are decoded by the `tar` package (ustar, base-256 sizes, PAX and GNU long names).
+ */
+import {Header, Pax} from 'tar'
+import type {HeaderData} from 'tar'
+import {NerdError} from '../../errors.ts'
+
+const BLOCK = 512
+/** Body pieces are gathered up to this size: one Content.Write message each. */
+export const DEFAULT_CHUNK_BYTES = 1 << 20
+
+export type TarEntryType = Header['type']
+
+export interface TarEntry {
+  /** The path as the archive names it (PAX and GNU long names applied). */
+  path: string
+  type: TarEntryType
+  size: number
+  /** Target of a symbolic or hard link. */
+  linkpath?: string
+  /**
+   * The entry's bytes in pieces of up to the reader's chunk size. Read it before asking for the
+   * next entry (what is left unread is skipped then); it can be read once.
+   */
+  body: AsyncIterable<Buffer>
+}
+
+/** The archive ended inside a header or a body. */
+export class TruncatedArchiveError extends NerdError {
+  constructor() {
+    super('unexpected EOF: the archive is truncated')
+    this.name = 'TruncatedArchiveError'
+  }
+}
+
+/** Buffers the input just enough to hand out exact byte counts. */
+class ByteSource {
+  readonly #iterator: AsyncIterator<Uint8Array>
+  readonly #pending: Buffer[] = []
+  #pendingBytes = 0
+  #ended = false
+
+  constructor(source: AsyncIterable<Uint8Array>) {
+    this.#iterator = source[Symbol.asyncIterator]()
+  }
+
+  /** Pulls input until `bytes` are buffered or the input ends; whether they are. */
+  async #fill(bytes: number): Promise<boolean> {
+    while (this.#pendingBytes < bytes && !this.#ended) {
+      const next = await this.#iterator.next()
+      if (next.done) {
+        this.#ended = true
+        break
+      }
+      if (next.value.length === 0) continue
+      const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.length)
+      this.#pending.push(chunk)
+      this.#pendingBytes += chunk.length
+    }
+    return this.#pendingBytes >= bytes
+  }
+
+  /** Takes up to `bytes` of what is buffered, as one buffer. */
+  #take(bytes: number): Buffer {
+    const wanted = Math.min(bytes, this.#pendingBytes)
+    const first = this.#pending[0]
+    let taken: Buffer
+    if (first.length >= wanted) {
+      taken = first.subarray(0, wanted)
+      if (first.length === wanted) this.#pending.shift()
+      else this.#pending[0] = first.subarray(wanted)
+    } else {
+      const parts: Buffer[] = []
+      let collected = 0
+      while (collected < wanted) {
+        const head = this.#pending[0]
+        const part = head.length <= wanted - collected ? (this.#pending.shift() as Buffer) : head.subarray(0, wanted - collected)
+        if (part !== head) this.#pending[0] = head.subarray(part.length)
+        parts.push(part)
+        collected += part.length
+      }
+      taken = Buffer.concat(parts, wanted)
+    }
+    this.#pendingBytes -= wanted
+    return taken
+  }
+
+  /** Exactly `bytes`; undefined when the input ended before the first of them; truncated in between. */
+  async exactly(bytes: number): Promise<Buffer | undefined> {
+    if (bytes === 0) return Buffer.alloc(0)
+    if (!(await this.#fill(bytes))) {
+      if (this.#pendingBytes === 0) return undefined
+      throw new TruncatedArchiveError()
+    }
+    return this.#take(bytes)
+  }
+
+  /** `bytes` in pieces of up to `chunkBytes`; the input must hold them all. */
+  async *stream(bytes: number, chunkBytes: number): AsyncGenerator<Buffer, void, undefined> {
+    let remaining = bytes
+    while (remaining > 0) {
+      const want = Math.min(remaining, chunkBytes)
+      if (!(await this.#fill(want))) throw new TruncatedArchiveError()
+      const piece = this.#take(want)
+      remaining -= piece.length
+      yield piece
+    }
+  }
+
+  /** Lets the input go (its file descriptor, its decompressor) when reading stops early. */
+  async close(): Promise<void> {
+    await this.#iterator.return?.()
+  }
+
+  async skip(bytes: number): Promise<void> {
+    let remaining = bytes
+    while (remaining > 0) {
+      if (!(await this.#fill(Math.min(remaining, DEFAULT_CHUNK_BYTES)))) throw new TruncatedArchiveError()
+      remaining -= this.#take(Math.min(remaining, DEFAULT_CHUNK_BYTES)).length
+    }
+  }
+}
+
+function padding(size: number): number {
+  return (BLOCK - (size % BLOCK)) % BLOCK
+}
+
+function isZeroBlock(block: Buffer): boolean {
+  for (const byte of block) if (byte !== 0) return false
+  return true
+}
+
+function invalidHeader(first: boolean): NerdError {
+  return new NerdError(first ? 'unrecognized image format: the input is not a tar archive' : 'invalid tar header: the archive is corrupt')
+}
+
+/**
+ * The entries of a tar stream. Ends at the end-of-archive blocks, or when the input ends exactly
+ * between two entries (as Go's archive/tar does); an input ending anywhere else is truncated.
+ */
+export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunkBytes?: number} = {}): AsyncGenerator<TarEntry, void, undefined> {
+  const source = new ByteSource(input)
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES
+  let extended: HeaderData | undefined
+  let global: HeaderData | undefined
+  let first = true
+  try {
+    for (;;) {
+      const block = await source.exactly(BLOCK)
+      if (block === undefined) return
+      // End of archive. Its second zero block is not awaited: nothing after the first one matters.
+      if (isZeroBlock(block)) return
+      const header = new Header(block, 0, extended, global)
+      if (!header.cksumValid) throw invalidHeader(first)
+      first = false
+      const size = header.size ?? 0
+      const type = header.type
+      if (type === 'ExtendedHeader' || type === 'GlobalExtendedHeader' || type === 'NextFileHasLongPath' || type === 'NextFileHasLongLinkpath') {
+        const meta = (await source.exactly(size + padding(size))) ?? Buffer.alloc(0)
+        if (meta.length < size) throw new TruncatedArchiveError()
+        const text = meta.subarray(0, size).toString('utf8')
+        if (type === 'ExtendedHeader') extended = Pax.parse(text, extended, false)
+        else if (type === 'GlobalExtendedHeader') global = Pax.parse(text, global, true)
+        else extended = {...extended, [type === 'NextFileHasLongPath' ? 'path' : 'linkpath']: text.replace(/\0.*/s, '')}
+        continue
+      }
+      extended = undefined
+      // Only regular files carry data that consumers read; other types' sizes are skipped.
+      const hasBody = type === 'File' || type === 'OldFile' || type === 'ContiguousFile'
+      let consumed = 0
+      const body = async function* (): AsyncGenerator<Buffer, void, undefined> {
+        for await (const piece of source.stream(size, chunkBytes)) {
+          consumed += piece.length
+          yield piece
+        }
+      }
+      const entry: TarEntry = {path: header.path ?? '', type, size: hasBody ? size : 0, body: hasBody ? body() : emptyBody()}
+      if (header.linkpath) entry.linkpath = header.linkpath
+      yield entry
+      await source.skip(size - consumed + padding(size))
+    }
+  } finally {
+    await source.close()
+  }
+}
+
+async function* emptyBody(): AsyncGenerator<Buffer, void, undefined> {}

@@ -1,0 +1,47 @@
+/**
+ * Writing a tar stream piece by piece: a header, then the body from wherever it streams, then the
+ * padding to the next block. Headers are encoded by the `tar` package (a PAX header precedes one
+ * whose path does not fit ustar); entries have root ownership and a fixed time, so the same images
+ * always give the same archive bytes.
+ */
+import {Header, Pax} from 'tar'
+
+const BLOCK = 512
+/** The archive's file times: the epoch, so an archive depends on its content only. */
+const ARCHIVE_TIME = new Date(0)
+
+/** The header block(s) of a regular file of `size` bytes, or of a directory (path ending in `/`). */
+export function tarHeader(path: string, size: number): Buffer {
+  const directory = path.endsWith('/')
+  const fields = {
+    path,
+    type: directory ? ('Directory' as const) : ('File' as const),
+    mode: directory ? 0o755 : 0o644,
+    uid: 0,
+    gid: 0,
+    size: directory ? 0 : size,
+    mtime: ARCHIVE_TIME,
+    uname: '',
+    gname: '',
+  }
+  const header = new Header(fields)
+  const needsPax = header.encode()
+  const block = header.block as Buffer
+  if (!needsPax) return block
+  return Buffer.concat([new Pax({path, size: fields.size}).encode(), block])
+}
+
+/** Zeros completing a body of `size` bytes to whole blocks. */
+export function tarPadding(size: number): Buffer {
+  return Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK)
+}
+
+/** The end-of-archive marker: two zero blocks. */
+export function tarEnd(): Buffer {
+  return Buffer.alloc(2 * BLOCK)
+}
+
+/** One whole entry whose body is in memory. */
+export function tarFile(path: string, content: Buffer): Buffer[] {
+  return [tarHeader(path, content.length), content, tarPadding(content.length)]
+}
