@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
-import type {INamespace, Root, Type} from 'protobufjs'
+import type {INamespace, Namespace, Root, Service, Type} from 'protobufjs'
 import {codeDir, packageRoot} from '../paths.ts'
 
 // Loaded on first use with require, not imported: a command that never talks to containerd (or only
@@ -64,6 +64,22 @@ function generateFromSources(): Record<DescriptorFile, INamespace> {
     generatedFromSources = generator.generateDescriptors(join(packageRoot, 'proto'))
   }
   return generatedFromSources
+}
+
+/** The one service a service descriptor file holds (scripts/gen-descriptors.mjs names it). */
+export function descriptorService(file: Exclude<DescriptorFile, 'payloads'>): Service {
+  const {Namespace: NamespaceClass, Service: ServiceClass} = protobuf()
+  const find = (namespace: Namespace): Service | undefined => {
+    for (const nested of namespace.nestedArray) {
+      if (nested instanceof ServiceClass) return nested
+      const inner = nested instanceof NamespaceClass ? find(nested) : undefined
+      if (inner) return inner
+    }
+    return undefined
+  }
+  const service = find(descriptorRoot(file))
+  if (!service) throw new Error(`nerd's protobuf descriptor ${file}.json holds no service; 'npm run build' regenerates it`)
+  return service
 }
 
 export function descriptorRoot(file: DescriptorFile): Root {

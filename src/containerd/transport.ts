@@ -1,7 +1,7 @@
 import {createRequire} from 'node:module'
 import type {Client, ClientDuplexStream, ClientReadableStream, Metadata} from '@grpc/grpc-js'
 import type {SocketAddress} from './address.ts'
-import {CONVERSION, descriptorRoot, type DescriptorFile} from './descriptors.ts'
+import {CONVERSION, descriptorService, type DescriptorFile} from './descriptors.ts'
 import {fromGrpcError} from './errors.ts'
 import type {CallOptions} from './types.ts'
 
@@ -25,21 +25,6 @@ const MAX_MESSAGE_BYTES = 16 << 20
 
 export type ServiceFile = Exclude<DescriptorFile, 'payloads'>
 
-/** Full protobuf name of the service each descriptor file holds. */
-export const SERVICE_NAMES: Record<ServiceFile, string> = {
-  version: 'containerd.services.version.v1.Version',
-  namespaces: 'containerd.services.namespaces.v1.Namespaces',
-  containers: 'containerd.services.containers.v1.Containers',
-  content: 'containerd.services.content.v1.Content',
-  images: 'containerd.services.images.v1.Images',
-  snapshots: 'containerd.services.snapshots.v1.Snapshots',
-  tasks: 'containerd.services.tasks.v1.Tasks',
-  diff: 'containerd.services.diff.v1.Diff',
-  leases: 'containerd.services.leases.v1.Leases',
-  events: 'containerd.services.events.v1.Events',
-  introspection: 'containerd.services.introspection.v1.Introspection',
-}
-
 interface MethodCodec {
   /** `/containerd.services.tasks.v1.Tasks/Wait`, what goes on the wire. */
   path: string
@@ -52,11 +37,13 @@ interface MethodCodec {
 const codecs = new Map<string, MethodCodec>()
 
 function methodCodec(file: ServiceFile, method: string): MethodCodec {
-  const serviceName = SERVICE_NAMES[file]
-  const path = `/${serviceName}/${method}`
-  let codec = codecs.get(path)
+  const cacheKey = `${file}/${method}`
+  let codec = codecs.get(cacheKey)
   if (codec) return codec
-  const definition = descriptorRoot(file).lookupService(serviceName).methods[method]
+  const service = descriptorService(file)
+  const serviceName = service.fullName.slice(1)
+  const path = `/${serviceName}/${method}`
+  const definition = service.methods[method]
   if (!definition) throw new Error(`${serviceName} has no method ${method}`)
   definition.resolve()
   const requestType = definition.resolvedRequestType
@@ -68,7 +55,7 @@ function methodCodec(file: ServiceFile, method: string): MethodCodec {
     serialize: (value) => requestType.encode(requestType.fromObject(value)).finish() as Buffer,
     deserialize: (bytes) => responseType.toObject(responseType.decode(bytes), CONVERSION),
   }
-  codecs.set(path, codec)
+  codecs.set(cacheKey, codec)
   return codec
 }
 

@@ -21,22 +21,8 @@ export const MANIFEST_ACCEPT = [
   '*/*',
 ].join(', ')
 
-export interface Platform {
-  architecture: string
-  os: string
-  variant?: string
-  'os.version'?: string
-  'os.features'?: string[]
-}
-
-export interface Descriptor {
-  mediaType: string
-  digest: string
-  size: number
-  urls?: string[]
-  annotations?: Record<string, string>
-  platform?: Platform
-}
+// The OCI descriptor and platform shapes are the ones plugins see through the hook API.
+export type {Descriptor, Platform} from '../../hooks/types.ts'
 
 export function isIndexMediaType(mediaType: string): boolean {
   return mediaType === MEDIA_TYPE_OCI_INDEX || mediaType === MEDIA_TYPE_DOCKER_MANIFEST_LIST
