@@ -1,0 +1,364 @@
+/**
+ * `buildSpec`: the OCI runtime spec of a `nerd run`/`create` container. It starts from what containerd's
+ * `oci.GenerateSpec` produces, applies the docker deltas nerdctl also applies (no default rlimits, new
+ * privileges allowed, cgroupfs mounted, no /run tmpfs, /etc files from the state directory), merges the
+ * image config with docker's precedence, and applies the flags. Pure: whatever it needs from the host
+ * comes in as facts or callbacks.
+ */
+import {posix} from 'node:path'
+import type {Hook, Mount, Namespace, Spec} from './oci.ts'
+import type {BuiltSpec, IpcMode, JoinedContainer, NamespaceMode, OciHookCommand, RunOptions, SpecInput} from './types.ts'
+import {KNOWN_CAPABILITIES, containerCapabilities} from './capabilities.ts'
+import {specError} from './errors.ts'
+import {isIpcSysctl} from './flags.ts'
+import {
+  DEFAULT_SHM_SIZE,
+  INIT_PATH,
+  assembleMounts,
+  defaultMounts,
+  etcFileMounts,
+  initMount,
+  shmBindMount,
+  userMounts,
+} from './mounts.ts'
+import {resourceLimits} from './resources.ts'
+import {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'
+import {normalizeSignal} from './signals.ts'
+import {resolveUser} from './user.ts'
+
+/** containerd 1.6's runtime-spec version, which runc 1.1 reads. */
+const OCI_VERSION = '1.0.2-dev'
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+/** The AppArmor profile nerd loads for its containers (loading it is the caller's business). */
+export const DEFAULT_APPARMOR_PROFILE = 'nerd-default'
+/** The prefix of systemd scope names: `nerd-<id>.scope`. */
+const SYSTEMD_SCOPE_PREFIX = 'nerd'
+
+const MASKED_PATHS = [
+  '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
+  '/proc/sched_debug', '/sys/firmware', '/proc/scsi',
+  // docker and containerd 2 also hide the RAPL power readings, a side channel on secrets (Platypus)
+  '/sys/devices/virtual/powercap',
+]
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']
+
+/** containerd's `WithDefaultUnixDevices`: null, random, full, tty, zero, urandom, console, pts, ptmx. */
+const DEFAULT_DEVICE_RULES: [major: number, minor?: number][] = [[1, 3], [1, 8], [1, 7], [5, 0], [1, 5], [1, 9], [5, 1], [136], [5, 2]]
+
+const PRIVATE: NamespaceMode = {kind: 'private'}
+
+export function buildSpec(input: SpecInput): BuiltSpec {
+  const {options, host, image} = input
+  const warnings: string[] = []
+  const privileged = options.privileged ?? false
+  const security = options.security ?? {}
+  const network = options.network ?? PRIVATE
+  const pid = options.pid ?? PRIVATE
+  const ipc = options.ipc ?? PRIVATE
+  const uts = options.uts ?? 'private'
+
+  const joined = new Map<string, JoinedContainer>()
+  const join = (container: string) => {
+    let found = joined.get(container)
+    if (!found) {
+      if (!input.joinContainer) throw new Error('buildSpec needs the joinContainer callback for this container')
+      found = input.joinContainer(container)
+      joined.set(container, found)
+    }
+    return found
+  }
+  const namespacePath = (mode: NamespaceMode, file: string) =>
+    mode.kind === 'container' ? `/proc/${join(mode.container).pid}/ns/${file}` : undefined
+
+  // Namespaces, in containerd's order.
+  const namespaces: Namespace[] = []
+  const addNamespace = (type: Namespace['type'], mode: {kind: string}, path?: string) => {
+    if (mode.kind === 'host') return
+    namespaces.push(path === undefined ? {type} : {type, path})
+  }
+  addNamespace('pid', pid, namespacePath(pid, 'pid'))
+  addNamespace('ipc', ipc, ipc.kind === 'container' ? namespacePath(ipc, 'ipc') : undefined)
+  addNamespace('uts', {kind: uts})
+  addNamespace('mount', PRIVATE)
+  addNamespace('network', network, namespacePath(network, 'net'))
+  if ((options.cgroupns ?? (host.cgroupVersion === 2 ? 'private' : 'host')) === 'private') addNamespace('cgroup', PRIVATE)
+
+  const hostname = containerHostname(input, network, uts, join)
+  const capabilities = containerCapabilities(
+    {add: options.capAdd, drop: options.capDrop, privileged},
+    host.capabilities ?? KNOWN_CAPABILITIES,
+  )
+  const user = resolveUser(options.user ?? image.User ?? '', {passwd: input.passwd, group: input.group}, options.groupAdd)
+  const cwd = workingDirectory(options.workdir ?? image.WorkingDir)
+  const withInit = (options.init ?? false) && pid.kind === 'private'
+  const args = processArgs(input)
+  if (withInit && !host.initPath) throw specError('--init needs an init binary on the host (tini), and none was found')
+
+  const spec: Spec = {
+    ociVersion: OCI_VERSION,
+    process: {
+      terminal: options.tty ?? false,
+      user: {uid: user.uid, gid: user.gid, additionalGids: user.additionalGids},
+      args: withInit ? [INIT_PATH, '--', ...args] : args,
+      env: environment(input, hostname, user.home),
+      cwd,
+      capabilities: {bounding: capabilities, effective: [...capabilities], permitted: [...capabilities]},
+      noNewPrivileges: security.noNewPrivileges ?? false,
+      oomScoreAdj: oomScoreAdj(options),
+    },
+    root: options.readOnly ? {path: 'rootfs', readonly: true} : {path: 'rootfs'},
+    mounts: [],
+    linux: {
+      resources: {devices: []},
+      cgroupsPath: cgroupsPath(input),
+      namespaces,
+    },
+  }
+  if (uts === 'private' && hostname !== undefined) spec.hostname = hostname
+  if (options.domainname) {
+    if (uts === 'host') throw specError('conflicting options: domainname and the UTS mode')
+    spec.domainname = options.domainname
+  }
+  if (options.ulimits?.length) {
+    spec.process.rlimits = options.ulimits.map((limit) => ({type: `RLIMIT_${limit.name.toUpperCase()}`, hard: limit.hard, soft: limit.soft}))
+  }
+
+  const apparmor = apparmorProfile(input, warnings)
+  if (apparmor) spec.process.apparmorProfile = apparmor
+
+  if (!privileged && security.seccomp?.kind !== 'unconfined') {
+    const profile =
+      security.seccomp?.kind === 'file'
+        ? parseSeccompProfile(readProfile(input, security.seccomp.path), security.seccomp.path)
+        : defaultSeccompProfile()
+    spec.linux.seccomp = seccompForSpec(profile, {arch: host.arch, capabilities, kernelVersion: host.kernelVersion})
+  }
+  if (!privileged && !security.unconfinedSystemPaths) {
+    spec.linux.maskedPaths = [...MASKED_PATHS]
+    spec.linux.readonlyPaths = [...READONLY_PATHS]
+  }
+
+  // Mounts.
+  const own: Mount[] = [...etcFileMounts(input.etcFiles)]
+  let shmSize: number | undefined = options.shmSize || DEFAULT_SHM_SIZE
+  if (ipc.kind === 'none') {
+    shmSize = undefined
+  } else if (ipc.kind === 'host') {
+    own.push(shmBindMount('/dev/shm'))
+  } else if (ipc.kind === 'container' && join(ipc.container).shmPath) {
+    own.push(shmBindMount(join(ipc.container).shmPath as string))
+  } else if (ipc.kind === 'shareable' && input.shmPath) {
+    own.push(shmBindMount(input.shmPath))
+  }
+  if (withInit) own.push(initMount(host.initPath as string))
+  const mounts = userMounts(image, options, {volumePaths: input.volumePaths ?? {}, pathExists: input.pathExists})
+  const defaults = defaultMounts({
+    shmSize,
+    readOnly: options.readOnly ?? false,
+    writableSysfs: privileged,
+    writableCgroups: privileged || (security.writableCgroups ?? false),
+  })
+  spec.mounts = assembleMounts(defaults, own, mounts.mounts)
+  if (mounts.rootfsPropagation) spec.linux.rootfsPropagation = mounts.rootfsPropagation
+
+  Object.assign(spec.linux.resources, resourceLimits(options, host, warnings))
+  applyDevices(spec, input)
+
+  const sysctl = sysctls(options, network, ipc)
+  if (Object.keys(sysctl).length > 0) spec.linux.sysctl = sysctl
+
+  if (input.ociHook) spec.hooks = {createRuntime: [hook(input.ociHook, 'createRuntime')], poststop: [hook(input.ociHook, 'postStop')]}
+  const annotations = specAnnotations(input)
+  if (annotations) spec.annotations = annotations
+
+  const built: BuiltSpec = {
+    spec,
+    stopSignal: normalizeSignal(options.stopSignal || image.StopSignal || 'SIGTERM'),
+    createDirectories: mounts.createDirectories,
+    warnings,
+  }
+  if (options.stopTimeout !== undefined) built.stopTimeout = options.stopTimeout
+  if (options.runtime !== undefined) built.runtime = options.runtime
+  if (options.platform !== undefined) built.platform = options.platform
+  return built
+}
+
+/**
+ * docker's rules: `--entrypoint` replaces the image's entrypoint and drops its Cmd (`''` leaves no
+ * entrypoint); arguments after the image replace Cmd.
+ */
+function processArgs({image, options}: SpecInput): string[] {
+  const entrypoint = options.entrypoint === undefined ? (image.Entrypoint ?? []) : options.entrypoint === '' ? [] : [options.entrypoint]
+  const cmd = options.command?.length ? options.command : options.entrypoint === undefined ? (image.Cmd ?? []) : []
+  const args = [...entrypoint, ...cmd]
+  if (args.length === 0) throw specError('No command specified')
+  return args
+}
+
+function workingDirectory(workdir: string | undefined): string {
+  if (!workdir) return '/'
+  if (!posix.isAbsolute(workdir)) throw specError(`the working directory '${workdir}' is invalid, it needs to be an absolute path`)
+  return posix.normalize(workdir)
+}
+
+function containerHostname(
+  {id, options, host}: SpecInput,
+  network: NamespaceMode,
+  uts: 'host' | 'private',
+  join: (container: string) => JoinedContainer,
+): string | undefined {
+  if (options.hostname) {
+    if (uts === 'host') throw specError('conflicting options: hostname and the UTS mode')
+    if (network.kind === 'container') throw specError('conflicting options: hostname and the network mode')
+    return options.hostname
+  }
+  if (network.kind === 'container') return join(network.container).hostname
+  if (uts === 'host' || network.kind === 'host') return host.hostname
+  return id.slice(0, 12)
+}
+
+/** The key of a `NAME=value` entry. */
+const envKey = (entry: string) => {
+  const separator = entry.indexOf('=')
+  return separator === -1 ? entry : entry.slice(0, separator)
+}
+
+/**
+ * The process environment in docker's order: PATH, HOSTNAME, TERM for a terminal, then the container's
+ * variables (`--env-file` then `-e`, then the image's that they do not set), each replacing an earlier
+ * one of the same name in place; HOME from passwd last when nothing set it. A `NAME` without a value
+ * takes nerd's own variable, or removes NAME when nerd has none.
+ */
+function environment(input: SpecInput, hostname: string | undefined, home: string): string[] {
+  const {image, options} = input
+  const userEnv = [...(options.envFile ?? []), ...(options.env ?? [])].map((entry) => {
+    if (entry.includes('=')) return entry
+    const value = input.environment?.[entry]
+    return value === undefined ? entry : `${entry}=${value}`
+  })
+  const userKeys = new Set(userEnv.map(envKey))
+  const containerEnv = [...userEnv, ...(image.Env ?? []).filter((entry) => !userKeys.has(envKey(entry)))]
+
+  const env = [DEFAULT_PATH]
+  if (hostname !== undefined) env.push(`HOSTNAME=${hostname}`)
+  if (options.tty) env.push('TERM=xterm')
+  const index = new Map(env.map((entry, position) => [envKey(entry), position]))
+  const removed = new Set<number>()
+  for (const entry of containerEnv) {
+    const key = envKey(entry)
+    const position = index.get(key)
+    if (!entry.includes('=')) {
+      if (position !== undefined) removed.add(position)
+    } else if (position !== undefined) {
+      env[position] = entry
+      removed.delete(position)
+    } else {
+      index.set(key, env.length)
+      env.push(entry)
+    }
+  }
+  const result = env.filter((_entry, position) => !removed.has(position))
+  if (!result.some((entry) => envKey(entry) === 'HOME')) result.push(`HOME=${home}`)
+  return result
+}
+
+function oomScoreAdj(options: RunOptions): number {
+  const score = options.oomScoreAdj ?? 0
+  if (score < -1000 || score > 1000) throw specError(`Invalid value ${score}, range for oom score adj is [-1000, 1000]`)
+  return score
+}
+
+function cgroupsPath({id, namespace, options, host}: SpecInput): string {
+  if (host.cgroupManager === 'systemd') {
+    const slice = options.cgroupParent || 'system.slice'
+    if (!slice.endsWith('.slice')) throw specError('cgroup-parent for systemd cgroup should be a valid slice named as "xxx.slice"')
+    return `${slice}:${SYSTEMD_SCOPE_PREFIX}:${id}`
+  }
+  return posix.join(options.cgroupParent || `/${namespace}`, id)
+}
+
+function apparmorProfile({options, host}: SpecInput, warnings: string[]): string | undefined {
+  const requested = options.security?.apparmor
+  if (!host.apparmor) {
+    if (requested && requested !== 'unconfined') warnings.push(`AppArmor is not enabled on this host: ignoring profile ${requested}`)
+    return undefined
+  }
+  if (requested) return requested
+  return options.privileged ? undefined : DEFAULT_APPARMOR_PROFILE
+}
+
+function readProfile(input: SpecInput, path: string): string {
+  if (!input.readFile) throw new Error('buildSpec needs the readFile callback for a seccomp profile file')
+  try {
+    return input.readFile(path)
+  } catch (error) {
+    throw specError(`opening seccomp profile (${path}) failed: ${(error as Error).message}`)
+  }
+}
+
+/**
+ * `--device` nodes and their cgroup rules; a privileged container gets the host's devices and may use
+ * any device.
+ */
+function applyDevices(spec: Spec, input: SpecInput): void {
+  const {options, host} = input
+  const devices = spec.linux.resources.devices
+  if (options.privileged) {
+    devices.push({allow: true, access: 'rwm'})
+  } else {
+    devices.push({allow: false, access: 'rwm'})
+    for (const [major, minor] of DEFAULT_DEVICE_RULES) {
+      devices.push(minor === undefined ? {allow: true, type: 'c', major, access: 'rwm'} : {allow: true, type: 'c', major, minor, access: 'rwm'})
+    }
+  }
+  const nodes = options.privileged
+    ? (host.devices ?? []).map(({path, type, major, minor, fileMode, uid, gid}) => ({path, type, major, minor, fileMode: fileMode & 0o7777, uid, gid}))
+    : []
+  for (const mapping of options.devices ?? []) {
+    // A privileged container already has the host's node at the same path.
+    if (options.privileged && mapping.hostPath === mapping.containerPath) continue
+    if (!input.statDevice) throw new Error('buildSpec needs the statDevice callback for --device')
+    const node = input.statDevice(mapping.hostPath)
+    if (node === 'missing' || node === 'not-a-device') {
+      const reason = node === 'missing' ? 'no such file or directory' : 'not a device node'
+      throw specError(`error gathering device information while adding custom device ${JSON.stringify(mapping.hostPath)}: ${reason}`)
+    }
+    const {type, major, minor, fileMode, uid, gid} = node
+    nodes.push({path: mapping.containerPath, type, major, minor, fileMode: fileMode & 0o7777, uid, gid})
+    if (!options.privileged) devices.push({allow: true, type, major, minor, access: mapping.permissions})
+  }
+  if (nodes.length > 0) spec.linux.devices = nodes
+}
+
+/**
+ * docker's default sysctls for a container with its own network namespace (ping and ports below 1024
+ * without capabilities), then `--sysctl`, refusing those that would change the host's namespaces.
+ */
+function sysctls(options: RunOptions, network: NamespaceMode, ipc: IpcMode): Record<string, string> {
+  const sysctl: Record<string, string> = {}
+  if (network.kind === 'private') {
+    sysctl['net.ipv4.ip_unprivileged_port_start'] = '0'
+    sysctl['net.ipv4.ping_group_range'] = '0 2147483647'
+  }
+  for (const [key, value] of Object.entries(options.sysctls ?? {})) {
+    if (key.startsWith('net.') && network.kind === 'host') throw specError(`sysctl ${JSON.stringify(key)} not allowed in host network namespace`)
+    if (isIpcSysctl(key) && ipc.kind === 'host') throw specError(`sysctl ${JSON.stringify(key)} is not allowed in the hosts ipc namespace`)
+    sysctl[key] = value
+  }
+  return sysctl
+}
+
+function hook(command: OciHookCommand, event: string): Hook {
+  const entry: Hook = {path: command.path, args: [...command.args, event], env: [...command.env]}
+  if (command.timeout !== undefined) entry.timeout = command.timeout
+  return entry
+}
+
+function specAnnotations({options, annotations}: SpecInput): Record<string, string> | undefined {
+  const merged: Record<string, string> = {...options.annotations}
+  for (const [key, value] of Object.entries(annotations ?? {})) {
+    if (options.annotations && key in options.annotations) throw specError(`annotation ${JSON.stringify(key)} is reserved for nerd`)
+    merged[key] = value
+  }
+  return Object.keys(merged).length > 0 ? merged : undefined
+}

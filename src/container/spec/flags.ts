@@ -1,0 +1,554 @@
+/**
+ * Parsers for the `run`/`create` flag values that shape the spec, with docker's formats and messages:
+ * `--ulimit`, `--device`, `--tmpfs`, `--mount`, `-v`, `--security-opt`, `--sysctl`, `--pid`, `--ipc`,
+ * `--uts`, `--network`, `--cgroupns` and `--env-file` contents.
+ */
+import {posix} from 'node:path'
+import type {Uint64} from './oci.ts'
+import type {
+  BindMount,
+  DeviceMapping,
+  IpcMode,
+  NamespaceMode,
+  Propagation,
+  SecurityOptions,
+  TmpfsMount,
+  Ulimit,
+  UserMount,
+  VolumeMount,
+} from './types.ts'
+import {specError} from './errors.ts'
+import {formatTmpfsSize, parseBytes} from './units.ts'
+
+const ULIMIT_NAMES = new Set([
+  'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime',
+  'sigpending', 'stack',
+])
+const UNLIMITED = 2n ** 64n - 1n
+
+/** `nofile=1024:2048`, `nproc=512`, `memlock=-1` (unlimited). */
+export function parseUlimit(value: string): Ulimit {
+  const separator = value.indexOf('=')
+  if (separator === -1) throw specError(`invalid ulimit argument: ${value}`)
+  const name = value.slice(0, separator)
+  if (!ULIMIT_NAMES.has(name)) throw specError(`invalid ulimit type: ${name}`)
+  const limits = value.slice(separator + 1)
+  const parts = limits.split(':')
+  if (parts.length > 2) {
+    throw specError(`too many limit value arguments - ${limits}, can only have up to two, \`soft[:hard]\``)
+  }
+  const soft = parseInt64(parts[0])
+  const hard = parts.length === 2 ? parseInt64(parts[1]) : soft
+  if (hard !== -1n && soft > hard) throw specError(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`)
+  return {name, soft: rlimitValue(soft), hard: rlimitValue(hard)}
+}
+
+function parseInt64(text: string): bigint {
+  if (!/^[+-]?\d+$/.test(text)) throw specError(`strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`)
+  const value = BigInt(text)
+  if (value > 2n ** 63n - 1n || value < -(2n ** 63n)) {
+    throw specError(`strconv.ParseInt: parsing ${JSON.stringify(text)}: value out of range`)
+  }
+  return value
+}
+
+/** The kernel's unsigned view of a docker ulimit: negative numbers wrap, -1 being unlimited. */
+function rlimitValue(value: bigint): Uint64 {
+  const unsigned = value < 0n ? UNLIMITED + 1n + value : value
+  return unsigned <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(unsigned) : unsigned
+}
+
+function isDevicePermissions(mode: string): boolean {
+  return mode !== '' && mode.length <= 3 && [...mode].every((char, index) => 'rwm'.includes(char) && mode.indexOf(char) === index)
+}
+
+/** `/dev/fuse`, `/dev/sda:/dev/xvda`, `/dev/sda:rw`, `/dev/sda:/dev/xvda:rwm`. */
+export function parseDevice(value: string): DeviceMapping {
+  const parts = value.split(':')
+  if (parts.length > 3 || parts[0] === '') throw specError(`bad format for path: ${value}`)
+  const hostPath = parts[0]
+  let containerPath = hostPath
+  let permissions = 'rwm'
+  if (parts.length === 2) {
+    if (isDevicePermissions(parts[1])) permissions = parts[1]
+    else containerPath = parts[1]
+  } else if (parts.length === 3) {
+    containerPath = parts[1]
+    permissions = parts[2]
+    if (!isDevicePermissions(permissions)) throw specError(`bad mode specified: ${permissions}`)
+  }
+  if (!posix.isAbsolute(containerPath)) throw specError(`${containerPath} is not an absolute path`)
+  return {hostPath, containerPath: posix.normalize(containerPath), permissions}
+}
+
+function checkTarget(target: string): string {
+  if (!posix.isAbsolute(target)) throw new Error(`invalid mount path: '${target}' mount path must be absolute`)
+  const clean = posix.normalize(target)
+  if (clean === '/') throw new Error("invalid specification: destination can't be '/'")
+  return clean.length > 1 && clean.endsWith('/') ? clean.slice(0, -1) : clean
+}
+
+/** Mount data a tmpfs accepts besides mount flags. */
+const TMPFS_DATA = new Set(['size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_blocks', 'mpol'])
+
+/**
+ * Mount flags, grouped so that the later of two options in a group wins (`exec` after the default
+ * `noexec`): the same grouping as the kernel flag each pair sets or clears.
+ */
+const MOUNT_FLAG_GROUPS: string[][] = [
+  ['ro', 'rw'], ['suid', 'nosuid'], ['dev', 'nodev'], ['exec', 'noexec'], ['sync', 'async'], ['dirsync'], ['remount'],
+  ['mand', 'nomand'], ['atime', 'noatime'], ['diratime', 'nodiratime'], ['bind', 'rbind'], ['relatime', 'norelatime'],
+  ['strictatime', 'nostrictatime'], ['unbindable', 'runbindable', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'],
+  ['tmpcopyup'],
+]
+const FLAG_GROUP = new Map(MOUNT_FLAG_GROUPS.flatMap((group, index) => group.map((flag) => [flag, index] as const)))
+
+/**
+ * Merges tmpfs options the way docker does: for each flag group and each data key the last occurrence
+ * wins and keeps its place; `defaults` is dropped. Unknown options are an error.
+ */
+export function mergeTmpfsOptions(options: readonly string[]): string[] {
+  const seenFlags = new Set<number>()
+  const seenData = new Set<string>()
+  const merged: string[] = []
+  for (let index = options.length - 1; index >= 0; index--) {
+    const option = options[index]
+    if (option === 'defaults') continue
+    const group = FLAG_GROUP.get(option)
+    if (group !== undefined) {
+      if (!seenFlags.has(group)) merged.unshift(option)
+      seenFlags.add(group)
+      continue
+    }
+    const separator = option.indexOf('=')
+    const key = separator === -1 ? option : option.slice(0, separator)
+    if (separator === -1 || !TMPFS_DATA.has(key)) throw specError(`invalid tmpfs option ${JSON.stringify([option])}`)
+    if (!seenData.has(key)) merged.unshift(option)
+    seenData.add(key)
+  }
+  return merged
+}
+
+/** `--tmpfs /run`, `--tmpfs /run:rw,size=64m,exec`. */
+export function parseTmpfs(value: string): TmpfsMount {
+  const separator = value.indexOf(':')
+  const target = separator === -1 ? value : value.slice(0, separator)
+  const data = separator === -1 ? '' : value.slice(separator + 1)
+  let clean: string
+  try {
+    clean = checkTarget(target)
+  } catch (error) {
+    throw specError(`invalid mount config for type "tmpfs": ${(error as Error).message}`)
+  }
+  const options = data === '' ? [] : data.split(',')
+  mergeTmpfsOptions(options)
+  return {type: 'tmpfs', target: clean, options}
+}
+
+const PROPAGATIONS = new Set<string>(['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'])
+const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
+
+function checkVolumeName(name: string): void {
+  if (!VOLUME_NAME.test(name)) {
+    throw specError(
+      `${JSON.stringify(name)} includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. ` +
+        'If you intended to pass a host directory, use absolute path',
+    )
+  }
+}
+
+/** Go's strconv.ParseBool. */
+function parseGoBool(value: string): boolean | undefined {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false
+  return undefined
+}
+
+/** Splits one CSV record (Go's encoding/csv): commas separate fields, double quotes protect them. */
+function csvFields(value: string): string[] {
+  const fields: string[] = []
+  let field = ''
+  let quoted = false
+  for (let index = 0; index < value.length; index++) {
+    const char = value[index]
+    if (quoted) {
+      if (char === '"' && value[index + 1] === '"') {
+        field += '"'
+        index++
+      } else if (char === '"') {
+        quoted = false
+      } else {
+        field += char
+      }
+    } else if (char === '"' && field === '') {
+      quoted = true
+    } else if (char === ',') {
+      fields.push(field)
+      field = ''
+    } else {
+      field += char
+    }
+  }
+  if (quoted) throw specError(`parse error on line 1, column ${value.length + 1}: extraneous or missing " in quoted-field`)
+  fields.push(field)
+  return fields
+}
+
+function resolveSource(source: string, cwd: string): string {
+  return source === '.' || source.startsWith('./') || source.startsWith('../') ? posix.resolve(cwd, source) : source
+}
+
+/**
+ * `--mount type=bind,source=/a,target=/b,readonly`, `type=volume,src=data,dst=/data`, `type=tmpfs,dst=/t,tmpfs-size=64m`.
+ * A source starting with `.` is relative to `cwd`.
+ */
+export function parseMount(value: string, cwd: string): UserMount {
+  let type = 'volume'
+  let source = ''
+  let target = ''
+  let readonly = false
+  let propagation: string | undefined
+  let nonRecursive: boolean | undefined
+  let noCopy: boolean | undefined
+  let volumeLabels: Record<string, string> | undefined
+  let volumeDriver: string | undefined
+  let volumeOptions: Record<string, string> | undefined
+  let tmpfsSize: number | undefined
+  let tmpfsMode: number | undefined
+  const boolValue = (key: string, text: string) => {
+    const parsed = parseGoBool(text)
+    if (parsed === undefined) throw specError(`invalid value for ${key}: ${text}`)
+    return parsed
+  }
+  const setEntry = (map: Record<string, string>, text: string) => {
+    const separator = text.indexOf('=')
+    const key = separator === -1 ? text : text.slice(0, separator)
+    if (key !== '') map[key] = separator === -1 ? '' : text.slice(separator + 1)
+    return map
+  }
+
+  for (const field of csvFields(value)) {
+    const separator = field.indexOf('=')
+    if (separator === -1) {
+      if (field === 'readonly' || field === 'ro') readonly = true
+      else if (field === 'volume-nocopy') noCopy = true
+      else if (field === 'bind-nonrecursive') nonRecursive = true
+      else throw specError(`invalid field '${field}' must be a key=value pair`)
+      continue
+    }
+    const key = field.slice(0, separator)
+    const text = field.slice(separator + 1)
+    switch (key) {
+      case 'type':
+        type = text.toLowerCase()
+        break
+      case 'source':
+      case 'src':
+        source = resolveSource(text, cwd)
+        break
+      case 'target':
+      case 'dst':
+      case 'destination':
+        target = text
+        break
+      case 'readonly':
+      case 'ro':
+        readonly = boolValue(key, text)
+        break
+      case 'consistency':
+        break
+      case 'bind-propagation':
+        propagation = text.toLowerCase()
+        break
+      case 'bind-nonrecursive':
+        nonRecursive = boolValue(key, text)
+        break
+      case 'volume-nocopy':
+        noCopy = boolValue(key, text)
+        break
+      case 'volume-label':
+        volumeLabels = setEntry(volumeLabels ?? {}, text)
+        break
+      case 'volume-driver':
+        volumeDriver = text
+        break
+      case 'volume-opt':
+        volumeOptions = setEntry(volumeOptions ?? {}, text)
+        break
+      case 'tmpfs-size':
+        try {
+          tmpfsSize = parseBytes(text)
+        } catch {
+          throw specError(`invalid value for ${key}: ${text}`)
+        }
+        break
+      case 'tmpfs-mode':
+        if (!/^[0-7]+$/.test(text) || parseInt(text, 8) > 0xffffffff) throw specError(`invalid value for ${key}: ${text}`)
+        tmpfsMode = parseInt(text, 8)
+        break
+      default:
+        throw specError(`unexpected key '${key}' in '${field}'`)
+    }
+  }
+
+  if (type === '') throw specError('type is required')
+  if (target === '') throw specError('target is required')
+  const hasVolumeOptions = noCopy !== undefined || volumeLabels || volumeDriver !== undefined || volumeOptions
+  if (hasVolumeOptions && type !== 'volume') throw specError(`cannot mix 'volume-*' options with mount type '${type}'`)
+  if ((propagation !== undefined || nonRecursive !== undefined) && type !== 'bind') {
+    throw specError(`cannot mix 'bind-*' options with mount type '${type}'`)
+  }
+  if ((tmpfsSize !== undefined || tmpfsMode !== undefined) && type !== 'tmpfs') {
+    throw specError(`cannot mix 'tmpfs-*' options with mount type '${type}'`)
+  }
+
+  const invalid = (message: string) => specError(`invalid mount config for type ${JSON.stringify(type)}: ${message}`)
+  let cleanTarget: string
+  try {
+    cleanTarget = checkTarget(target)
+  } catch (error) {
+    throw invalid((error as Error).message)
+  }
+  switch (type) {
+    case 'bind': {
+      if (source === '') throw invalid('field Source must not be empty')
+      if (propagation !== undefined && !PROPAGATIONS.has(propagation)) throw invalid(`invalid propagation mode: ${propagation}`)
+      if (!posix.isAbsolute(source)) throw invalid(`invalid mount path: '${source}' mount path must be absolute`)
+      const bind: BindMount = {type: 'bind', source: posix.normalize(source), target: cleanTarget, readonly, createSource: false}
+      if (propagation !== undefined) bind.propagation = propagation as Propagation
+      if (nonRecursive) bind.nonRecursive = true
+      return bind
+    }
+    case 'volume': {
+      if (source === '' && readonly) throw invalid('must not set ReadOnly mode when using anonymous volumes')
+      if (volumeDriver !== undefined && volumeDriver !== 'local') throw invalid(`volume driver ${volumeDriver} is not supported`)
+      if (source !== '') checkVolumeName(source)
+      const volume: VolumeMount = {type: 'volume', target: cleanTarget, readonly, noCopy: noCopy ?? false}
+      if (source !== '') volume.name = source
+      if (volumeLabels) volume.labels = volumeLabels
+      if (volumeOptions) volume.driverOptions = volumeOptions
+      return volume
+    }
+    case 'tmpfs': {
+      if (source !== '') throw invalid('field Source must not be specified')
+      const options: string[] = []
+      if (readonly) options.push('ro')
+      if (tmpfsMode !== undefined && tmpfsMode !== 0) options.push(`mode=${tmpfsMode.toString(8)}`)
+      if (tmpfsSize !== undefined && tmpfsSize !== 0) options.push(`size=${formatTmpfsSize(tmpfsSize)}`)
+      return {type: 'tmpfs', target: cleanTarget, options}
+    }
+    default:
+      throw invalid('mount type unknown')
+  }
+}
+
+const RW_MODES = new Set(['rw', 'ro'])
+const LABEL_MODES = new Set(['z', 'Z'])
+const COPY_MODES = new Set(['nocopy'])
+const CONSISTENCY_MODES = new Set(['consistent', 'cached', 'delegated'])
+
+/** Whether `ro,rshared` is a valid `-v` mode: known words, at most one of each kind. */
+function isVolumeMode(mode: string): boolean {
+  if (mode === '') return true
+  const counts = [0, 0, 0, 0, 0]
+  for (const word of mode.split(',')) {
+    const kind = [RW_MODES, LABEL_MODES, PROPAGATIONS, COPY_MODES, CONSISTENCY_MODES].findIndex((set) => set.has(word))
+    if (kind === -1) return false
+    counts[kind]++
+  }
+  return counts.every((count) => count <= 1)
+}
+
+/**
+ * `-v /host:/ctr:ro`, `-v name:/ctr`, `-v /ctr` (anonymous volume), `-v ./dir:/ctr` (relative to cwd).
+ * Sources that are absolute paths are binds, others are volume names.
+ */
+export function parseVolumeSpec(value: string, cwd: string): BindMount | VolumeMount {
+  const invalidSpec = () => specError(`invalid volume specification: '${value}'`)
+  const parts = value.split(':')
+  if (parts[0] === '' || parts.length > 3) throw invalidSpec()
+  let source = ''
+  let target: string
+  let mode = ''
+  if (parts.length === 1) {
+    target = parts[0]
+  } else if (parts.length === 2) {
+    // `/foo:rw` would be a volume with a mode but no name.
+    if (isVolumeMode(parts[1])) throw invalidSpec()
+    source = parts[0]
+    target = parts[1]
+  } else {
+    source = parts[0]
+    target = parts[1]
+    mode = parts[2]
+  }
+  if (!isVolumeMode(mode)) throw specError(`invalid mode: ${mode}`)
+  source = resolveSource(source, cwd)
+  const type = posix.isAbsolute(source) ? 'bind' : 'volume'
+  const words = mode === '' ? [] : mode.split(',')
+  const readonly = words.includes('ro')
+  const invalid = (message: string) =>
+    specError(`invalid volume specification: '${value}': invalid mount config for type ${JSON.stringify(type)}: ${message}`)
+  let cleanTarget: string
+  try {
+    cleanTarget = checkTarget(target)
+  } catch (error) {
+    throw invalid((error as Error).message)
+  }
+  if (type === 'bind') {
+    const bind: BindMount = {type: 'bind', source: posix.normalize(source), target: cleanTarget, readonly, createSource: true}
+    const propagation = words.find((word) => PROPAGATIONS.has(word))
+    if (propagation) bind.propagation = propagation as Propagation
+    return bind
+  }
+  if (source !== '') checkVolumeName(source)
+  const volume: VolumeMount = {type: 'volume', target: cleanTarget, readonly, noCopy: words.includes('nocopy')}
+  if (source !== '') volume.name = source
+  return volume
+}
+
+const LABEL_KEYS = new Set(['user', 'role', 'type', 'level', 'filetype'])
+
+/**
+ * `--security-opt` values: `seccomp=unconfined|<profile file>`, `apparmor=<profile>|unconfined`,
+ * `no-new-privileges[=bool]`, `systempaths=unconfined`, `writable-cgroups[=bool]`, `label=…`. The
+ * legacy `key:value` form is accepted. nerd has no SELinux support: `label` options are checked like
+ * docker does and otherwise ignored, as docker ignores them on a host without SELinux.
+ */
+export function parseSecurityOpts(values: readonly string[]): SecurityOptions {
+  const security: SecurityOptions = {}
+  for (const raw of values) {
+    const option = raw === 'no-new-privileges' ? 'no-new-privileges=true' : raw === 'writable-cgroups' ? 'writable-cgroups=true' : raw
+    const separator = option.includes('=') ? option.indexOf('=') : option.indexOf(':')
+    if (separator === -1) throw specError(`Invalid --security-opt: ${JSON.stringify(raw)}`)
+    const key = option.slice(0, separator)
+    const value = option.slice(separator + 1)
+    switch (key) {
+      case 'seccomp':
+        security.seccomp =
+          value === 'unconfined' ? {kind: 'unconfined'} : value === 'builtin' || value === '' ? {kind: 'default'} : {kind: 'file', path: value}
+        break
+      case 'apparmor':
+        security.apparmor = value
+        break
+      case 'no-new-privileges':
+      case 'writable-cgroups': {
+        const enabled = parseGoBool(value)
+        if (enabled === undefined) throw specError(`invalid --security-opt 2: ${JSON.stringify(raw)}`)
+        if (key === 'no-new-privileges') security.noNewPrivileges = enabled
+        else security.writableCgroups = enabled
+        break
+      }
+      case 'systempaths':
+        if (value !== 'unconfined') throw specError(`invalid --security-opt 2: ${JSON.stringify(raw)}`)
+        security.unconfinedSystemPaths = true
+        break
+      case 'label': {
+        const labelKey = value.split(':')[0]
+        const valid = value === 'disable' || value === 'nested' || (LABEL_KEYS.has(labelKey) && value.includes(':'))
+        if (!valid) {
+          throw specError(
+            `bad label option ${JSON.stringify(value)}, valid options 'disable' or \n'user, role, level, type, filetype' followed by ':' and a value`,
+          )
+        }
+        break
+      }
+      default:
+        throw specError(`invalid --security-opt 1: ${JSON.stringify(raw)}`)
+    }
+  }
+  return security
+}
+
+const NAMESPACED_SYSCTLS = new Set([
+  'kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni',
+  'kernel.shm_rmid_forced',
+])
+
+/** `--sysctl net.ipv4.ip_forward=1`: only sysctls a container's own namespaces scope (IPC and network). */
+export function parseSysctl(value: string): [key: string, value: string] {
+  const separator = value.indexOf('=')
+  const key = separator === -1 ? '' : value.slice(0, separator)
+  const allowed = NAMESPACED_SYSCTLS.has(key) || key.startsWith('net.') || key.startsWith('fs.mqueue.')
+  if (!allowed) throw specError(`sysctl '${value}' is not allowed`)
+  return [key, value.slice(separator + 1)]
+}
+
+/** Whether a sysctl belongs to the IPC namespace (the others `parseSysctl` accepts are network ones). */
+export function isIpcSysctl(key: string): boolean {
+  return NAMESPACED_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')
+}
+
+function containerMode(value: string): NamespaceMode | undefined {
+  if (!value.startsWith('container:') || value.length === 'container:'.length) return undefined
+  return {kind: 'container', container: value.slice('container:'.length)}
+}
+
+/** `--pid`: empty (private), `host`, `container:<name|id>`. */
+export function parsePidMode(value: string): NamespaceMode {
+  if (value === '') return {kind: 'private'}
+  if (value === 'host') return {kind: 'host'}
+  const mode = containerMode(value)
+  if (!mode) throw specError('--pid: invalid PID mode')
+  return mode
+}
+
+/** `--ipc`: empty or `private`, `shareable`, `none`, `host`, `container:<name|id>`. */
+export function parseIpcMode(value: string): IpcMode {
+  if (value === '' || value === 'private') return {kind: 'private'}
+  if (value === 'host' || value === 'shareable' || value === 'none') return {kind: value}
+  const mode = containerMode(value)
+  if (!mode) throw specError('--ipc: invalid IPC mode')
+  return mode
+}
+
+/** `--uts`: empty (private) or `host`. */
+export function parseUtsMode(value: string): 'host' | 'private' {
+  if (value === '') return 'private'
+  if (value === 'host') return 'host'
+  throw specError('--uts: invalid UTS mode')
+}
+
+/** `--cgroupns`: `host` or `private`; empty means the default for the host's cgroup version. */
+export function parseCgroupnsMode(value: string): 'host' | 'private' | undefined {
+  if (value === '') return undefined
+  if (value === 'host' || value === 'private') return value
+  throw specError('--cgroupns: invalid CGROUP mode')
+}
+
+/**
+ * The network namespace a `--network` value implies: `host`, `container:<name|id>`, or a new one for
+ * `none`, `bridge` and named networks.
+ */
+export function networkNamespace(value: string): NamespaceMode {
+  if (value === 'host') return {kind: 'host'}
+  if (value.startsWith('container:')) {
+    const mode = containerMode(value)
+    if (!mode) throw specError('invalid container format container:<name|id>')
+    return mode
+  }
+  return {kind: 'private'}
+}
+
+/**
+ * The entries of an `--env-file` (docker's format): `NAME=value` kept verbatim (quotes included),
+ * `NAME` alone to copy nerd's variable, blank lines and `#` comments skipped, leading whitespace trimmed.
+ */
+export function parseEnvFile(text: string): string[] {
+  const entries: string[] = []
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
+  for (const rawLine of lines) {
+    const line = rawLine.replace(/^\s+/, '')
+    if (line === '' || line.startsWith('#')) continue
+    const separator = line.indexOf('=')
+    const name = separator === -1 ? line : line.slice(0, separator)
+    if (/[ \t]/.test(name)) throw specError(`poorly formatted environment: variable '${name}' contains whitespaces`)
+    if (name === '') throw specError(`poorly formatted environment: no variable name on line '${line}'`)
+    if (separator === -1) {
+      entries.push(name)
+      continue
+    }
+    entries.push(`${name}=${line.slice(separator + 1)}`)
+  }
+  return entries
+}

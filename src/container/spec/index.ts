@@ -1,0 +1,31 @@
+/** The OCI runtime spec of `nerd run`/`create` containers, and the flag parsers that feed it. */
+export {buildSpec, DEFAULT_APPARMOR_PROFILE} from './build.ts'
+export {capabilitiesFromMask, containerCapabilities, normalizeCapability, DEFAULT_CAPABILITIES, KNOWN_CAPABILITIES} from './capabilities.ts'
+export {
+  isIpcSysctl,
+  mergeTmpfsOptions,
+  networkNamespace,
+  parseCgroupnsMode,
+  parseDevice,
+  parseEnvFile,
+  parseIpcMode,
+  parseMount,
+  parsePidMode,
+  parseSecurityOpts,
+  parseSysctl,
+  parseTmpfs,
+  parseUlimit,
+  parseUtsMode,
+  parseVolumeSpec,
+} from './flags.ts'
+export {DEFAULT_SHM_SIZE, INIT_PATH, volumesToResolve} from './mounts.ts'
+export {goArch} from './host.ts'
+export {serializeSpec} from './oci.ts'
+export type * from './oci.ts'
+export {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'
+export type {SeccompCondition, SeccompHost, SeccompProfile, SeccompRule} from './seccomp.ts'
+export {normalizeSignal, signalNumber} from './signals.ts'
+export type * from './types.ts'
+export {formatTmpfsSize, parseBytes, parseCpus, parseSwapBytes} from './units.ts'
+export {parseGroup, parsePasswd, resolveUser} from './user.ts'
+export type {GroupEntry, PasswdEntry, ResolvedUser} from './user.ts'

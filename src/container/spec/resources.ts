@@ -1,0 +1,111 @@
+/**
+ * Cgroup limits from the resource flags, with docker's checks and messages, and what a cgroup v2 host
+ * cannot do (swappiness, disabling the OOM killer) dropped with docker's warnings.
+ */
+import type {Resources} from './oci.ts'
+import type {HostFacts, RunOptions} from './types.ts'
+import {specError} from './errors.ts'
+
+const MIN_MEMORY = 6 * 2 ** 20
+/** The CFS period `--cpus` uses: 100ms. */
+const CFS_PERIOD = 100_000
+const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/
+
+type Limits = Omit<Resources, 'devices'>
+
+export function resourceLimits(options: RunOptions, host: HostFacts, warnings: string[]): Limits {
+  const limits: Limits = {}
+  const memory = memoryLimits(options, host, warnings)
+  if (Object.keys(memory).length > 0) limits.memory = memory
+  const cpu = cpuLimits(options, host)
+  if (Object.keys(cpu).length > 0) limits.cpu = cpu
+  if (options.pidsLimit !== undefined && options.pidsLimit > 0) limits.pids = {limit: options.pidsLimit}
+  if (options.blkioWeight !== undefined && options.blkioWeight !== 0) {
+    if (options.blkioWeight < 10 || options.blkioWeight > 1000) throw specError('Range of blkio weight is from 10 to 1000')
+    limits.blockIO = {weight: options.blkioWeight}
+  }
+  return limits
+}
+
+function memoryLimits(options: RunOptions, host: HostFacts, warnings: string[]): NonNullable<Resources['memory']> {
+  const memory = options.memory ?? 0
+  const reservation = options.memoryReservation ?? 0
+  // docker: swap defaults to as much again as the memory limit
+  let swap = options.memorySwap ?? (memory > 0 ? memory * 2 : 0)
+  if (memory !== 0 && memory < MIN_MEMORY) throw specError('Minimum memory limit allowed is 6MB')
+  if (memory === 0 && swap > 0) throw specError('You should always set the Memory limit when using Memoryswap limit, see usage')
+  if (memory > 0 && swap > 0 && swap < memory) throw specError('Minimum memoryswap limit should be larger than memory limit, see usage')
+  if (reservation > 0 && memory > 0 && memory < reservation) {
+    throw specError('Minimum memory limit can not be less than memory reservation limit, see usage')
+  }
+  if (reservation !== 0 && reservation < MIN_MEMORY) throw specError('Minimum memory reservation allowed is 6MB')
+  const swappiness = options.memorySwappiness
+  if (swappiness !== undefined && swappiness !== -1 && (swappiness < 0 || swappiness > 100)) {
+    throw specError(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`)
+  }
+  if (memory > 0 && swap > 0 && host.swapLimit === false) {
+    warnings.push('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.')
+    swap = 0
+  }
+
+  const limits: NonNullable<Resources['memory']> = {}
+  if (memory > 0) limits.limit = memory
+  if (reservation > 0) limits.reservation = reservation
+  if (swap !== 0) limits.swap = swap
+  if (swappiness !== undefined && swappiness !== -1) {
+    if (host.cgroupVersion === 2) {
+      warnings.push('Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.')
+    } else {
+      limits.swappiness = swappiness
+    }
+  }
+  if (options.oomKillDisable) {
+    if (host.cgroupVersion === 2) {
+      warnings.push('Your kernel does not support OomKillDisable. OomKillDisable discarded.')
+    } else {
+      if (memory === 0) {
+        warnings.push(
+          'OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.',
+        )
+      }
+      limits.disableOOMKiller = true
+    }
+  }
+  return limits
+}
+
+function cpuLimits(options: RunOptions, host: HostFacts): NonNullable<Resources['cpu']> {
+  const nanoCpus = options.nanoCpus ?? 0
+  const period = options.cpuPeriod ?? 0
+  const quota = options.cpuQuota ?? 0
+  if (nanoCpus > 0 && period > 0) throw specError('Conflicting options: Nano CPUs and CPU Period cannot both be set')
+  if (nanoCpus > 0 && quota > 0) throw specError('Conflicting options: Nano CPUs and CPU Quota cannot both be set')
+  if (nanoCpus < 0 || (host.cpuCount !== undefined && nanoCpus > host.cpuCount * 1e9)) {
+    const count = host.cpuCount ?? 0
+    throw specError(`Range of CPUs is from 0.01 to ${count}.00, as there are only ${count} CPUs available`)
+  }
+  if (period !== 0 && (period < 1000 || period > 1_000_000)) {
+    throw specError('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)')
+  }
+  if (quota > 0 && quota < 1000) throw specError('CPU cfs quota can not be less than 1ms (i.e. 1000)')
+  if (options.cpuShares !== undefined && options.cpuShares < 0) throw specError('shares: invalid argument')
+  if (options.cpusetCpus !== undefined && options.cpusetCpus !== '' && !CPU_LIST.test(options.cpusetCpus)) {
+    throw specError(`Invalid value ${options.cpusetCpus} for cpuset cpus`)
+  }
+  if (options.cpusetMems !== undefined && options.cpusetMems !== '' && !CPU_LIST.test(options.cpusetMems)) {
+    throw specError(`Invalid value ${options.cpusetMems} for cpuset mems`)
+  }
+
+  const limits: NonNullable<Resources['cpu']> = {}
+  if (options.cpuShares) limits.shares = options.cpuShares
+  if (nanoCpus > 0) {
+    limits.quota = Math.trunc((nanoCpus * CFS_PERIOD) / 1e9)
+    limits.period = CFS_PERIOD
+  } else {
+    if (quota !== 0) limits.quota = quota
+    if (period !== 0) limits.period = period
+  }
+  if (options.cpusetCpus) limits.cpus = options.cpusetCpus
+  if (options.cpusetMems) limits.mems = options.cpusetMems
+  return limits
+}

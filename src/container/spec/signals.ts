@@ -1,0 +1,37 @@
+/** Linux signal names and numbers, as docker's `--stop-signal` and `STOPSIGNAL` accept them. */
+import {specError} from './errors.ts'
+
+const SIGNALS: Record<string, number> = {
+  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, IOT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12,
+  PIPE: 13, ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22,
+  URG: 23, XCPU: 24, XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, POLL: 29, PWR: 30, SYS: 31,
+}
+const RTMIN = 34
+const RTMAX = 64
+
+/** The number of `SIGTERM`, `term`, `TERM`, `15`, `SIGRTMIN+3`, `RTMAX-1`; anything else is an error. */
+export function signalNumber(signal: string): number {
+  if (/^\d+$/.test(signal)) {
+    const number = Number(signal)
+    if (number === 0 || number > RTMAX) throw specError(`Invalid signal: ${signal}`)
+    return number
+  }
+  const name = signal.toUpperCase().replace(/^SIG/, '')
+  const number = SIGNALS[name] ?? realtimeSignal(name)
+  if (number === undefined) throw specError(`Invalid signal: ${signal}`)
+  return number
+}
+
+function realtimeSignal(name: string): number | undefined {
+  const match = /^RT(MIN|MAX)(?:([+-])(\d+))?$/.exec(name)
+  if (!match) return undefined
+  const offset = match[2] ? Number(match[3]) * (match[2] === '+' ? 1 : -1) : 0
+  const number = (match[1] === 'MIN' ? RTMIN : RTMAX) + offset
+  return number >= RTMIN && number <= RTMAX ? number : undefined
+}
+
+/** A valid signal as docker records it: names upper-cased with their `SIG` prefix, numbers as given. */
+export function normalizeSignal(signal: string): string {
+  signalNumber(signal)
+  return /^\d+$/.test(signal) ? signal : `SIG${signal.toUpperCase().replace(/^SIG/, '')}`
+}
