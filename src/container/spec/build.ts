@@ -115,10 +115,6 @@ export function buildSpec(input: SpecInput): BuiltSpec {
     },
   }
   if (uts === 'private' && hostname !== undefined) spec.hostname = hostname
-  if (options.domainname) {
-    if (uts === 'host') throw specError('conflicting options: domainname and the UTS mode')
-    spec.domainname = options.domainname
-  }
   if (options.ulimits?.length) {
     spec.process.rlimits = options.ulimits.map((limit) => ({type: `RLIMIT_${limit.name.toUpperCase()}`, hard: limit.hard, soft: limit.soft}))
   }
@@ -165,6 +161,11 @@ export function buildSpec(input: SpecInput): BuiltSpec {
   applyDevices(spec, input)
 
   const sysctl = sysctls(options, network, ipc)
+  if (options.domainname) {
+    if (uts === 'host') throw specError('conflicting options: domainname and the UTS mode')
+    // runc 1.1 ignores the spec's `domainname`; this sysctl is setdomainname(2) in the UTS namespace.
+    sysctl['kernel.domainname'] = options.domainname
+  }
   if (Object.keys(sysctl).length > 0) spec.linux.sysctl = sysctl
 
   if (input.ociHook) spec.hooks = {createRuntime: [hook(input.ociHook, 'createRuntime')], poststop: [hook(input.ociHook, 'postStop')]}

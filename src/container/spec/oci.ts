@@ -11,7 +11,6 @@ export interface Spec {
   process: Process
   root: {path: string; readonly?: boolean}
   hostname?: string
-  domainname?: string
   mounts: Mount[]
   hooks?: Hooks
   annotations?: Record<string, string>
