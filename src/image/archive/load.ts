@@ -24,12 +24,16 @@ import {OCI_INDEX_FILE, OCI_LAYOUT_FILE, checkLayoutVersion, cleanArchivePath, d
 import {ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, familiarImageName, nameFromAnnotations, normalizeImageName} from './names.ts'
 import {nameImage} from './records.ts'
 import type {ImageToName, LoadedImage} from './records.ts'
+import {ByteBudget, ChunkChannel} from './read-ahead.ts'
 import {readTar} from './tar-reader.ts'
 import type {TarEntry} from './tar-reader.ts'
 
 /** Files read into memory rather than the content store: the archive's table of contents. */
 const METADATA_FILES = new Set([OCI_LAYOUT_FILE, OCI_INDEX_FILE, DOCKER_MANIFEST_FILE, DOCKER_REPOSITORIES_FILE])
 const MAX_METADATA_BYTES = 32 << 20
+/** Memory for reading ahead of the content writes, and how many of them run at once. */
+const READ_AHEAD_BYTES = 32 << 20
+const CONCURRENT_WRITES = 3
 /** Symbolic links followed before a layer path is declared unresolvable (a loop). */
 const MAX_LINK_HOPS = 16
 
@@ -136,26 +140,76 @@ function isRegularFile(entry: TarEntry): boolean {
   return entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile'
 }
 
+/**
+ * Reads the archive once, front to back: its table of contents into memory, every other file into
+ * the content store, several at a time (see read-ahead.ts). A failure anywhere stops every write
+ * and drops their ingests.
+ */
 async function readArchive(client: ContainerdClient, input: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): Promise<ArchiveContents> {
   const contents = new ArchiveContents()
   // Ingest refs of this load alone: no waiting on another writer's lock, nothing to resume.
   const refPrefix = `nerd-load-${Date.now()}-${randomBytes(4).toString('hex')}`
+  const budget = new ByteBudget(READ_AHEAD_BYTES)
+  const writes = new Set<Promise<void>>()
+  const channels = new Set<ChunkChannel>()
   let written = 0
-  for await (const entry of readTar(decompress(input, 'the archive'))) {
-    signal?.throwIfAborted()
-    contents.entries++
-    const path = cleanArchivePath(entry.path)
-    if (path === undefined) continue
-    if (entry.type === 'SymbolicLink' && entry.linkpath) {
-      const target = cleanArchivePath(entry.linkpath.startsWith('/') ? entry.linkpath : posix.join(posix.dirname(path), entry.linkpath))
-      if (target !== undefined) contents.links.set(path, target)
-    } else if (entry.type === 'Link' && entry.linkpath) {
-      const target = cleanArchivePath(entry.linkpath)
-      if (target !== undefined) contents.links.set(path, target)
-    } else if (isRegularFile(entry)) {
-      if (METADATA_FILES.has(path)) contents.metadata.set(path, await readSmallFile(entry, path))
-      else contents.files.set(path, await storeFile(client, entry, path, `${refPrefix}-${written++}`, signal))
+  let failure: Error | undefined
+  // A write never rejects: its failure is kept here and stops the reading at the next chunk.
+  const startWrite = (path: string, size: number): ChunkChannel => {
+    const channel = new ChunkChannel(budget)
+    channels.add(channel)
+    const write = storeFile(client, channel, {path, size, ref: `${refPrefix}-${written++}`, signal})
+      .then(
+        (file) => {
+          contents.files.set(path, file)
+        },
+        (error: unknown) => {
+          failure ??= error as Error
+          budget.fail(failure)
+        },
+      )
+      .finally(() => {
+        channel.close()
+        channels.delete(channel)
+        writes.delete(write)
+      })
+    writes.add(write)
+    return channel
+  }
+  try {
+    for await (const entry of readTar(decompress(input, 'the archive'))) {
+      signal?.throwIfAborted()
+      contents.entries++
+      const path = cleanArchivePath(entry.path)
+      if (path === undefined) continue
+      if (entry.type === 'SymbolicLink' && entry.linkpath) {
+        const target = cleanArchivePath(entry.linkpath.startsWith('/') ? entry.linkpath : posix.join(posix.dirname(path), entry.linkpath))
+        if (target !== undefined) contents.links.set(path, target)
+      } else if (entry.type === 'Link' && entry.linkpath) {
+        const target = cleanArchivePath(entry.linkpath)
+        if (target !== undefined) contents.links.set(path, target)
+      } else if (isRegularFile(entry)) {
+        if (METADATA_FILES.has(path)) {
+          contents.metadata.set(path, await readSmallFile(entry, path))
+          continue
+        }
+        while (writes.size >= CONCURRENT_WRITES) await Promise.race(writes)
+        if (failure) throw failure
+        const channel = startWrite(path, entry.size)
+        for await (const chunk of entry.body) {
+          await budget.acquire(chunk.length)
+          channel.push(chunk)
+        }
+        channel.end()
+      }
     }
+    await Promise.all(writes)
+    if (failure) throw failure
+  } catch (error) {
+    budget.fail(error as Error)
+    for (const channel of channels) channel.fail(error as Error)
+    await Promise.all(writes)
+    throw error
   }
   if (contents.entries === 0) throw new NerdError('unrecognized image format: the archive is empty')
   return contents
@@ -173,24 +227,28 @@ async function readSmallFile(entry: TarEntry, path: string): Promise<Buffer> {
  * under that digest (containerd verifies it; one the namespace has is not sent again); any other
  * member's digest is computed on the way.
  */
-async function storeFile(client: ContainerdClient, entry: TarEntry, path: string, ref: string, signal: AbortSignal | undefined): Promise<StoredFile> {
-  const expected = digestOfBlobPath(path)
+async function storeFile(
+  client: ContainerdClient,
+  bytes: AsyncIterable<Buffer>,
+  file: {path: string; size: number; ref: string; signal: AbortSignal | undefined},
+): Promise<StoredFile> {
+  const expected = digestOfBlobPath(file.path)
   const hash = expected === undefined ? createHash('sha256') : undefined
   async function* hashed(): AsyncGenerator<Buffer, void, undefined> {
-    for await (const chunk of entry.body) {
+    for await (const chunk of bytes) {
       hash?.update(chunk)
       yield chunk
     }
   }
   try {
     // An empty `expected` leaves the digest to containerd: it commits whatever arrived.
-    await client.content.write(ref, () => hashed(), {expected: expected ?? '', total: entry.size, signal})
+    await client.content.write(file.ref, () => hashed(), {expected: expected ?? '', total: file.size, signal: file.signal})
   } catch (error) {
-    await client.content.abort(ref).catch(() => undefined)
-    if (isFailedPrecondition(error)) throw new NerdError(`${path} in the archive does not match its digest: ${(error as Error).message}`, {cause: error})
+    await client.content.abort(file.ref).catch(() => undefined)
+    if (isFailedPrecondition(error)) throw new NerdError(`${file.path} in the archive does not match its digest: ${(error as Error).message}`, {cause: error})
     throw error
   }
-  return {digest: expected ?? `sha256:${hash?.digest('hex')}`, size: entry.size}
+  return {digest: expected ?? `sha256:${hash?.digest('hex')}`, size: file.size}
 }
 
 /** The images of an OCI layout: one per index.json entry, named by its annotations. */
