@@ -201,10 +201,8 @@ export function applyChanges(base: ImageRuntimeConfig, changes: readonly string[
         break
       }
       case 'ENV':
-        for (const [key, value] of keyValuePairs(change, instruction, rest, env)) {
-          config.Env = setEnv(config.Env, key, value)
-          env.set(key, value)
-        }
+        // Every value is expanded with the environment from before the instruction, as docker does.
+        for (const [key, value] of keyValuePairs(change, instruction, rest, env)) config.Env = setEnv(config.Env, key, value)
         break
       case 'LABEL':
         config.Labels = {...config.Labels}

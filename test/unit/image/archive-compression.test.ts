@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict'
+import {createHash} from 'node:crypto'
+import {describe, it} from 'node:test'
+import {gzipSync, zstdCompressSync} from 'node:zlib'
+import {NerdError} from '../../../src/errors.ts'
+import {UncompressedDigest, decompress, detectCompression, peek} from '../../../src/image/archive/compression.ts'
+import {TruncatedArchiveError} from '../../../src/image/archive/tar-reader.ts'
+
+const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+
+async function* pieces(bytes: Buffer, pieceSize: number): AsyncGenerator<Buffer> {
+  for (let start = 0; start < bytes.length; start += pieceSize) yield bytes.subarray(start, start + pieceSize)
+}
+
+async function drain(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk))
+  return Buffer.concat(chunks)
+}
+
+const payload = Buffer.from('ustar-ish payload '.repeat(5000))
+
+describe('detectCompression', () => {
+  it('tells the formats apart by their magic numbers', () => {
+    assert.equal(detectCompression(gzipSync(payload)), 'gzip')
+    assert.equal(detectCompression(zstdCompressSync(payload)), 'zstd')
+    assert.equal(detectCompression(Buffer.from('BZh91AY&SY')), 'bzip2')
+    assert.equal(detectCompression(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00])), 'xz')
+    assert.equal(detectCompression(payload), 'none')
+    assert.equal(detectCompression(Buffer.alloc(0)), 'none')
+    // A prefix of a magic number is not that format.
+    assert.equal(detectCompression(Buffer.from([0x1f])), 'none')
+    assert.equal(detectCompression(Buffer.from([0x28, 0xb5, 0x2f])), 'none')
+  })
+})
+
+describe('peek', () => {
+  it('returns the first bytes and the whole stream, however it is cut', async () => {
+    for (const pieceSize of [1, 3, 100]) {
+      const {head, rest} = await peek(pieces(payload.subarray(0, 50), pieceSize), 6)
+      assert.deepEqual(head, payload.subarray(0, 6))
+      assert.deepEqual(await drain(rest), payload.subarray(0, 50))
+    }
+    const short = await peek(pieces(Buffer.from('ab'), 1), 6)
+    assert.deepEqual(short.head, Buffer.from('ab'))
+    assert.deepEqual(await drain(short.rest), Buffer.from('ab'))
+  })
+})
+
+describe('decompress', () => {
+  it('undoes gzip and zstd and passes anything else through', async () => {
+    assert.deepEqual(await drain(decompress(pieces(gzipSync(payload), 777), 'the archive')), payload)
+    assert.deepEqual(await drain(decompress(pieces(zstdCompressSync(payload), 777), 'the archive')), payload)
+    assert.deepEqual(await drain(decompress(pieces(payload, 777), 'the archive')), payload)
+    assert.deepEqual(await drain(decompress(pieces(Buffer.alloc(0), 1), 'the archive')), Buffer.alloc(0))
+  })
+
+  it('reports a cut-off gzip stream as unexpected EOF', async () => {
+    const compressed = gzipSync(payload)
+    await assert.rejects(drain(decompress(pieces(compressed.subarray(0, compressed.length - 20), 100), 'the archive')), TruncatedArchiveError)
+  })
+
+  it('refuses bzip2 and xz with a message naming the stream', async () => {
+    await assert.rejects(drain(decompress(pieces(Buffer.from('BZh91AY&SY....'), 4), 'the archive')), (error: unknown) =>
+      error instanceof NerdError && /^the archive is bzip2-compressed, which nerd does not read/.test(error.message))
+  })
+
+  it('reports corrupt gzip data as such', async () => {
+    const corrupt = gzipSync(payload)
+    corrupt.fill(0x55, 20, 60)
+    await assert.rejects(drain(decompress(pieces(corrupt, 1000), 'the archive')), /the archive: invalid gzip data/)
+  })
+})
+
+describe('UncompressedDigest', () => {
+  for (const [name, encode] of [['none', (bytes: Buffer) => bytes], ['gzip', gzipSync], ['zstd', zstdCompressSync]] as const) {
+    it(`digests the uncompressed bytes of a ${name} stream fed piece by piece`, async () => {
+      const encoded = encode(payload)
+      const digest = new UncompressedDigest(detectCompression(encoded), 'the layer')
+      for await (const piece of pieces(encoded, 1000)) await digest.update(piece)
+      assert.equal(await digest.digest(), sha256(payload))
+    })
+  }
+
+  it('fails on a cut-off gzip stream', async () => {
+    const encoded = gzipSync(payload)
+    const digest = new UncompressedDigest('gzip', 'the layer')
+    await digest.update(encoded.subarray(0, encoded.length - 30))
+    await assert.rejects(digest.digest(), TruncatedArchiveError)
+  })
+})
