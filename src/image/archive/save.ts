@@ -135,6 +135,21 @@ async function isPresent(client: ContainerdClient, digest: string): Promise<bool
 }
 
 /**
+ * Whether a manifest and everything it points at are in the content store (an index's other
+ * platforms usually are not: pull fetches one). An index counts as present; its children are
+ * checked when it is walked.
+ */
+async function isComplete(client: ContainerdClient, descriptor: Descriptor): Promise<boolean> {
+  if (!(await isPresent(client, descriptor.digest))) return false
+  if (!isManifestMediaType(descriptor.mediaType)) return true
+  const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest}`)
+  for (const child of [manifest.config, ...manifest.layers]) {
+    if (!(await isPresent(client, child.digest))) return false
+  }
+  return true
+}
+
+/**
  * Walks an image for the platforms chosen: the root, every index and manifest on the way, their
  * configs and layers. An index is saved whole even when only some of its manifests are (as
  * containerd's exporter does), so the image keeps its digest through save and load.
@@ -150,15 +165,15 @@ async function collectBlobs(client: ContainerdClient, image: SavedImage, choice:
       const children = index.manifests.filter((child) => isManifestMediaType(child.mediaType) || isIndexMediaType(child.mediaType))
       if (choice.matcher === undefined) {
         for (const child of children) {
-          if (!(await isPresent(client, child.digest))) {
-            throw new NerdError(`${what}: its ${child.platform ? formatPlatform(child.platform) : child.digest} manifest is not in the content store (pull the image with --all-platforms)`)
+          if (!(await isComplete(client, child))) {
+            throw new NerdError(`${what}: its ${child.platform ? formatPlatform(child.platform) : child.digest} image is not in the content store in full (pull the image with --all-platforms)`)
           }
           await visit(child)
         }
         return
       }
       for (const candidate of rankByPlatform(children.filter((child) => !isAttestation(child)), (child) => child.platform, choice.matcher)) {
-        if (await isPresent(client, candidate.digest)) return visit(candidate)
+        if (await isComplete(client, candidate)) return visit(candidate)
       }
       throw new NerdError(`${what}: no image for ${choice.description} is in the content store`)
     }

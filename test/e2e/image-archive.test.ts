@@ -1,0 +1,303 @@
+/**
+ * save, load and import against the test containerd ($NERD_TEST_ADDRESS). Archives are built
+ * offline from busybox-static; what nerd loads or imports, ctr runs; what nerd saves, skopeo reads
+ * as a docker archive and as an OCI archive, and nerd loads back with the same image IDs; what
+ * skopeo writes as a docker archive, nerd loads.
+ */
+import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {createReadStream, createWriteStream} from 'node:fs'
+import {mkdtemp, readFile, rm, stat, truncate, writeFile} from 'node:fs/promises'
+import {createServer} from 'node:http'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {pipeline} from 'node:stream/promises'
+import {promisify} from 'node:util'
+import {createGunzip, createGzip} from 'node:zlib'
+import {after, before, describe, it} from 'node:test'
+import {connect} from '../../src/containerd/index.ts'
+import type {ContainerdClient} from '../../src/containerd/index.ts'
+import {NerdError} from '../../src/errors.ts'
+import {importRootfs, loadImages, saveImages} from '../../src/image/archive/index.ts'
+import type {LoadedImage} from '../../src/image/archive/index.ts'
+import {blobLabels, deleteImage, getImage, listImages, readBlob, resolveImageConfig} from '../../src/image/store.ts'
+import {ctr, uniqueNamespace} from '../helpers/e2e.ts'
+import {buildImageArchive, busyboxRootfs, file} from '../helpers/oci-image.ts'
+import type {BuiltArchive, LayerSpec} from '../helpers/oci-image.ts'
+
+const run = promisify(execFile)
+const address = process.env.NERD_TEST_ADDRESS
+const namespace = uniqueNamespace(import.meta.url)
+const freshNamespace = `${namespace}-fresh`
+
+let workDir: string
+let client: ContainerdClient
+let fresh: ContainerdClient
+let busybox: BuiltArchive
+let second: BuiltArchive
+let multiarch: BuiltArchive
+let containerCount = 0
+
+/** Removes everything a namespace holds (images, ingests, leases), then the namespace. */
+async function removeNamespace(on: ContainerdClient): Promise<void> {
+  for (const image of await listImages(on)) await on.images.delete(image.name, {sync: false})
+  for (const status of await on.content.listStatuses()) await on.content.abort(status.ref).catch(() => undefined)
+  for (const lease of await on.leases.list()) await on.leases.delete(lease.id, {sync: false})
+  // One synchronous deletion runs the garbage collection that takes blobs and snapshots away.
+  const trigger = await on.leases.create({id: `cleanup-${Date.now()}`})
+  await on.leases.delete(trigger.id, {sync: true})
+  await on.namespaces.delete(on.namespace).catch((error: Error) => console.error(`namespace ${on.namespace} not removed: ${error.message}`))
+}
+
+/** `ctr run --rm` of `image` in `on`'s namespace; returns what the container printed. */
+async function runImage(image: string, args: string[] = [], on: string = namespace): Promise<string> {
+  const result = await ctr(['run', '--rm', image, `archive-${process.pid}-${++containerCount}`, ...args], {namespace: on})
+  assert.equal(result.code, 0, `ctr run ${image} failed: ${result.stderr}`)
+  return result.stdout
+}
+
+async function load(path: string, on: ContainerdClient = client, options: Parameters<typeof loadImages>[2] = {}): Promise<{names: string[]; events: LoadedImage[]}> {
+  const events: LoadedImage[] = []
+  const names = await loadImages(on, createReadStream(path), {...options, onImage: (event) => events.push(event)})
+  return {names, events}
+}
+
+async function save(references: string[], path: string, options: Parameters<typeof saveImages>[3] = {}): Promise<void> {
+  await saveImages(client, references, createWriteStream(path), options)
+}
+
+async function tarList(path: string): Promise<string[]> {
+  return (await run('tar', ['-tf', path])).stdout.trim().split('\n')
+}
+
+async function tarRead(path: string, member: string): Promise<string> {
+  return (await run('tar', ['-xOf', path, member], {maxBuffer: 64 << 20})).stdout
+}
+
+async function gzipFile(from: string, to: string): Promise<void> {
+  await pipeline(createReadStream(from), createGzip(), createWriteStream(to))
+}
+
+const busyboxLayer = async (): Promise<LayerSpec> => ({entries: await busyboxRootfs(), createdBy: 'busybox'})
+
+describe('image archives: save, load, import', {skip: address ? false : 'NERD_TEST_ADDRESS is not set'}, () => {
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'nerd-archive-e2e-'))
+    client = await connect({address: address as string, namespace})
+    fresh = client.withNamespace(freshNamespace)
+    const base = await busyboxLayer()
+    busybox = await buildImageArchive({name: 'nerd-e2e/busybox:v1', images: [{layers: [base], config: {Cmd: ['sh']}}]}, join(workDir, 'busybox.tar'))
+    second = await buildImageArchive({
+      name: 'nerd-e2e/second:v1',
+      images: [{layers: [base, {entries: [file('etc/second', 'second image\n')]}], config: {Cmd: ['/bin/busybox', 'cat', '/etc/second']}}],
+    }, join(workDir, 'second.tar'))
+    multiarch = await buildImageArchive({
+      name: 'nerd-e2e/multiarch:v1',
+      images: [
+        {platform: {architecture: 'amd64'}, layers: [base, {entries: [file('etc/arch', 'amd64\n')]}]},
+        {platform: {architecture: 'arm64', variant: 'v8'}, layers: [base, {entries: [file('etc/arch', 'arm64\n')]}]},
+      ],
+    }, join(workDir, 'multiarch.tar'))
+  })
+
+  after(async () => {
+    if (client) {
+      await removeNamespace(fresh)
+      await removeNamespace(client)
+      client.close()
+    }
+    if (workDir) await rm(workDir, {recursive: true, force: true})
+  })
+
+  it('loads an OCI archive that ctr then runs, labelled for the garbage collector and unpacked', async () => {
+    const {names, events} = await load(busybox.file)
+    assert.deepEqual(names, ['docker.io/nerd-e2e/busybox:v1'])
+    const [manifest] = busybox.manifests
+    assert.deepEqual(events, [{
+      name: 'docker.io/nerd-e2e/busybox:v1',
+      familiarName: 'nerd-e2e/busybox:v1',
+      target: {mediaType: busybox.target.mediaType, digest: busybox.target.digest, size: busybox.target.size},
+      configDigest: manifest.config.digest,
+    }])
+    assert.equal((await getImage(client, 'docker.io/nerd-e2e/busybox:v1'))?.target.digest, busybox.target.digest)
+    const manifestLabels = await blobLabels(client, manifest.descriptor.digest)
+    assert.equal(manifestLabels?.['containerd.io/gc.ref.content.config'], manifest.config.digest)
+    assert.equal(manifestLabels?.['containerd.io/gc.ref.content.l.0'], manifest.layers[0].digest)
+    assert.equal((await blobLabels(client, manifest.config.digest))?.['containerd.io/gc.ref.snapshot.overlayfs'], manifest.chainIds.at(-1))
+    assert.equal(await runImage('docker.io/nerd-e2e/busybox:v1', ['/bin/busybox', 'echo', 'hi']), 'hi\n')
+    // Nothing of the load is left half-done: no ingest, no lease.
+    assert.deepEqual(await client.content.listStatuses(), [])
+    assert.deepEqual(await client.leases.list(), [])
+  })
+
+  it('loads the same archive gzip-compressed', async () => {
+    const gzipped = join(workDir, 'busybox.tar.gz')
+    await gzipFile(busybox.file, gzipped)
+    const {names} = await load(gzipped, fresh)
+    assert.deepEqual(names, ['docker.io/nerd-e2e/busybox:v1'])
+    assert.equal((await getImage(fresh, 'docker.io/nerd-e2e/busybox:v1'))?.target.digest, busybox.target.digest)
+    assert.equal(await runImage('docker.io/nerd-e2e/busybox:v1', ['/bin/busybox', 'echo', 'gzipped'], freshNamespace), 'gzipped\n')
+    await deleteImage(fresh, 'docker.io/nerd-e2e/busybox:v1', {sync: true})
+  })
+
+  it('saves two images into one archive that loads back with the same IDs and names', async () => {
+    await load(second.file)
+    const ids = async (): Promise<string[]> => Promise.all(['docker.io/nerd-e2e/busybox:v1', 'docker.io/nerd-e2e/second:v1'].map(
+      async (name) => (await resolveImageConfig(client, name)).configDescriptor.digest,
+    ))
+    const before = await ids()
+    assert.deepEqual(before, [busybox.manifests[0].config.digest, second.manifests[0].config.digest])
+    const archive = join(workDir, 'two.tar')
+    await save(['nerd-e2e/busybox:v1', 'nerd-e2e/second'], archive)
+
+    const members = await tarList(archive)
+    for (const member of ['oci-layout', 'index.json', 'manifest.json', 'repositories']) assert.ok(members.includes(member), member)
+    const blobs = new Set([...busybox.manifests, ...second.manifests].flatMap((manifest) => [manifest.descriptor, manifest.config, ...manifest.layers].map((blob) => blob.digest)))
+    assert.deepEqual(members.filter((member) => member.startsWith('blobs/sha256/') && member.length > 13).sort(), [...blobs].map((digest) => `blobs/sha256/${digest.slice(7)}`).sort())
+    const index = JSON.parse(await tarRead(archive, 'index.json')) as {manifests: Array<{digest: string; annotations: Record<string, string>}>}
+    assert.deepEqual(index.manifests.map((entry) => [entry.digest, entry.annotations]), [
+      [busybox.target.digest, {'io.containerd.image.name': 'docker.io/nerd-e2e/busybox:v1', 'org.opencontainers.image.ref.name': 'v1'}],
+      [second.target.digest, {'io.containerd.image.name': 'docker.io/nerd-e2e/second:v1', 'org.opencontainers.image.ref.name': 'v1'}],
+    ])
+    const dockerManifest = JSON.parse(await tarRead(archive, 'manifest.json')) as Array<{Config: string; RepoTags: string[]; Layers: string[]}>
+    assert.deepEqual(dockerManifest.map((entry) => entry.RepoTags), [['nerd-e2e/busybox:v1'], ['nerd-e2e/second:v1']])
+    assert.deepEqual(dockerManifest[1].Layers, second.manifests[0].layers.map((layer) => `blobs/sha256/${layer.digest.slice(7)}`))
+
+    for (const name of ['docker.io/nerd-e2e/busybox:v1', 'docker.io/nerd-e2e/second:v1']) assert.ok(await deleteImage(client, name, {sync: true}))
+    assert.equal(await blobLabels(client, second.manifests[0].layers[1].digest), undefined, 'the deleted images\' blobs are gone')
+    const {names} = await load(archive)
+    assert.deepEqual(names, ['docker.io/nerd-e2e/busybox:v1', 'docker.io/nerd-e2e/second:v1'])
+    assert.deepEqual(await ids(), before)
+    assert.equal(await runImage('docker.io/nerd-e2e/second:v1'), 'second image\n')
+  })
+
+  it('writes archives skopeo reads as docker-archive, oci-archive, and copies into an OCI layout', async () => {
+    const archive = join(workDir, 'busybox-saved.tar')
+    await save(['nerd-e2e/busybox:v1'], archive)
+    const [manifest] = busybox.manifests
+    const fromOci = JSON.parse((await run('skopeo', ['inspect', `oci-archive:${archive}`])).stdout) as {Digest: string; Architecture: string}
+    assert.equal(fromOci.Digest, busybox.target.digest)
+    const fromDocker = JSON.parse((await run('skopeo', ['inspect', '--config', `docker-archive:${archive}`])).stdout) as {rootfs: {diff_ids: string[]}; config: {Cmd: string[]}}
+    assert.deepEqual(fromDocker.rootfs.diff_ids, manifest.diffIds)
+    assert.deepEqual(fromDocker.config.Cmd, ['sh'])
+
+    const layout = join(workDir, 'oci-layout')
+    await run('skopeo', ['copy', `docker-archive:${archive}`, `oci:${layout}:busybox`])
+    const copied = JSON.parse((await run('skopeo', ['inspect', '--config', `oci:${layout}:busybox`])).stdout) as {rootfs: {diff_ids: string[]}}
+    assert.deepEqual(copied.rootfs.diff_ids, manifest.diffIds)
+  })
+
+  it('loads the docker archive skopeo writes (v1.2 layout, layer symlinks, uncompressed layers)', async () => {
+    const layout = join(workDir, 'oci-layout-for-docker')
+    const archive = join(workDir, 'skopeo-docker.tar')
+    await run('skopeo', ['copy', `oci-archive:${second.file}`, `oci:${layout}:second`])
+    await run('skopeo', ['copy', `oci:${layout}:second`, `docker-archive:${archive}:nerd-e2e/from-skopeo:v2`])
+    assert.ok((await tarList(archive)).some((member) => member.endsWith('/layer.tar')), 'skopeo wrote the legacy layer paths')
+    const {names, events} = await load(archive)
+    assert.deepEqual(names, ['docker.io/nerd-e2e/from-skopeo:v2'])
+    assert.equal(events[0].target.mediaType, 'application/vnd.docker.distribution.manifest.v2+json')
+    const resolved = await resolveImageConfig(client, 'docker.io/nerd-e2e/from-skopeo:v2')
+    assert.deepEqual(resolved.config.rootfs.diff_ids, second.manifests[0].diffIds)
+    assert.deepEqual(resolved.manifest.layers.map((layer) => layer.mediaType), ['application/vnd.docker.image.rootfs.diff.tar', 'application/vnd.docker.image.rootfs.diff.tar'])
+    assert.equal(await runImage('docker.io/nerd-e2e/from-skopeo:v2'), 'second image\n')
+  })
+
+  it('fails on a truncated archive in one line, leaving no image, ingest or lease behind', async () => {
+    const whole = await readFile(second.file)
+    const cut = join(workDir, 'truncated.tar')
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length * 0.6)))
+    const gzipped = join(workDir, 'truncated.tar.gz')
+    await gzipFile(second.file, gzipped)
+    await truncate(gzipped, Math.floor((await stat(gzipped)).size * 0.6))
+    for (const path of [cut, gzipped]) {
+      await assert.rejects(load(path, fresh), (error: unknown) => {
+        assert.ok(error instanceof NerdError, String(error))
+        assert.equal(error.message, 'unexpected EOF: the archive is truncated')
+        return true
+      })
+      assert.deepEqual(await listImages(fresh), [], path)
+      assert.deepEqual(await fresh.content.listStatuses(), [], path)
+      assert.deepEqual(await fresh.leases.list(), [], path)
+    }
+  })
+
+  it('loads one platform of a multi-platform archive, and says which platforms it has', async () => {
+    const {names} = await load(multiarch.file)
+    assert.deepEqual(names, ['docker.io/nerd-e2e/multiarch:v1'])
+    assert.equal(await runImage('docker.io/nerd-e2e/multiarch:v1', ['/bin/busybox', 'cat', '/etc/arch']), 'amd64\n')
+    await assert.rejects(load(multiarch.file, fresh, {platform: 'linux/s390x'}), /^NerdError: nerd-e2e\/multiarch:v1: the archive has no image for linux\/s390x \(it has linux\/amd64, linux\/arm64\/v8\); choose one with --platform, or load all with --all-platforms$/)
+    // Saved again, only the loaded platform's blobs go into the archive, under the image's own index.
+    const archive = join(workDir, 'multiarch-saved.tar')
+    await save(['nerd-e2e/multiarch:v1'], archive)
+    const members = await tarList(archive)
+    assert.ok(members.includes(`blobs/sha256/${multiarch.target.digest.slice(7)}`))
+    const [amd64, arm64] = multiarch.manifests
+    assert.ok(members.includes(`blobs/sha256/${amd64.layers[1].digest.slice(7)}`))
+    assert.ok(!members.includes(`blobs/sha256/${arm64.layers[1].digest.slice(7)}`))
+    await assert.rejects(save(['nerd-e2e/multiarch:v1'], join(workDir, 'all.tar'), {allPlatforms: true}), /^NerdError: nerd-e2e\/multiarch:v1: its linux\/arm64\/v8 image is not in the content store in full/)
+    await assert.rejects(save(['nerd-e2e/multiarch:v1'], join(workDir, 'arm.tar'), {platform: 'linux/arm64'}), /^NerdError: nerd-e2e\/multiarch:v1: no image for linux\/arm64 is in the content store$/)
+  })
+
+  it('keeps the image a name pointed at before as a dangling image', async () => {
+    const retagged = join(workDir, 'retagged.tar')
+    const index = JSON.parse(await tarRead(busybox.file, 'index.json')) as {manifests: Array<{annotations: Record<string, string>}>}
+    index.manifests[0].annotations['io.containerd.image.name'] = 'docker.io/nerd-e2e/second:v1'
+    const staging = await mkdtemp(join(workDir, 'retag-'))
+    await run('tar', ['-xf', busybox.file, '-C', staging])
+    await writeFile(join(staging, 'index.json'), JSON.stringify(index))
+    await run('tar', ['-cf', retagged, '-C', staging, '.'])
+    const {events} = await load(retagged)
+    assert.equal(events[0].name, 'docker.io/nerd-e2e/second:v1')
+    assert.equal(events[0].replaced, second.target.digest)
+    assert.equal((await getImage(client, `nerd-dangling@${second.target.digest}`))?.target.digest, second.target.digest)
+  })
+
+  it('refuses to save an image that does not exist', async () => {
+    await assert.rejects(save(['nerd-e2e/nothing:here'], join(workDir, 'none.tar')), /^NerdError: No such image: nerd-e2e\/nothing:here$/)
+  })
+
+  it('imports a root filesystem tarball with --change instructions, from a file, a stream and a loopback URL', async () => {
+    const [manifest] = busybox.manifests
+    const rootfsGz = join(workDir, 'rootfs.tar.gz')
+    await writeFile(rootfsGz, (await run('tar', ['-xOf', busybox.file, `blobs/sha256/${manifest.layers[0].digest.slice(7)}`], {encoding: 'buffer', maxBuffer: 64 << 20})).stdout)
+    const rootfs = join(workDir, 'rootfs.tar')
+    await pipeline(createReadStream(rootfsGz), createGunzip(), createWriteStream(rootfs))
+
+    const imported = await importRootfs(client, rootfsGz, {reference: 'nerd-e2e/imported:v1', changes: ['CMD ["/bin/busybox","echo","imported"]', 'ENV GREETING=hello']})
+    assert.equal(imported.name, 'docker.io/nerd-e2e/imported:v1')
+    const config = (await resolveImageConfig(client, imported.name)).config
+    assert.deepEqual(config.rootfs.diff_ids, manifest.diffIds)
+    assert.deepEqual(config.config?.Cmd, ['/bin/busybox', 'echo', 'imported'])
+    assert.deepEqual(config.config?.Env, ['GREETING=hello'])
+    assert.equal(config.history?.[0].comment, `Imported from ${rootfsGz}`)
+    assert.equal(await runImage('docker.io/nerd-e2e/imported:v1'), 'imported\n')
+
+    const fromStream = await importRootfs(client, createReadStream(rootfs), {reference: 'nerd-e2e/imported:plain', message: 'plain tar', changes: ['ENTRYPOINT ["/bin/busybox", "echo"]', 'CMD ["from", "stdin"]']})
+    const plain = await resolveImageConfig(client, fromStream.name)
+    assert.equal(plain.manifest.layers[0].mediaType, 'application/vnd.oci.image.layer.v1.tar')
+    assert.equal(plain.manifest.layers[0].digest, manifest.diffIds[0], 'an uncompressed layer is its own diffID')
+    assert.equal(plain.config.history?.[0].comment, 'plain tar')
+    assert.equal(await runImage('docker.io/nerd-e2e/imported:plain'), 'from stdin\n')
+
+    const server = createServer((request, response) => {
+      if (request.url !== '/rootfs.tar.gz') {
+        response.writeHead(404).end()
+        return
+      }
+      response.writeHead(200, {'content-type': 'application/gzip'})
+      createReadStream(rootfsGz).pipe(response)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as {port: number}).port}`
+      const fromUrl = await importRootfs(client, `${url}/rootfs.tar.gz`, {changes: ['CMD ["/bin/busybox","echo","from url"]']})
+      assert.match(fromUrl.name, /^nerd-dangling@sha256:[a-f0-9]{64}$/)
+      assert.equal(fromUrl.familiarName, undefined)
+      assert.equal((await readBlob(client, fromUrl.configDigest)).includes(`Imported from ${url}/rootfs.tar.gz`), true)
+      assert.equal(await runImage(fromUrl.name), 'from url\n')
+      await assert.rejects(importRootfs(client, `${url}/missing`, {}), /cannot fetch http:\/\/127\.0\.0\.1:\d+\/missing: HTTP 404 Not Found/)
+    } finally {
+      server.close()
+    }
+  })
+})
