@@ -10,7 +10,7 @@ import type {Hook, Mount, Namespace, Spec} from './oci.ts'
 import type {BuiltSpec, IpcMode, JoinedContainer, NamespaceMode, OciHookCommand, RunOptions, SpecInput} from './types.ts'
 import {KNOWN_CAPABILITIES, containerCapabilities} from './capabilities.ts'
 import {specError} from './errors.ts'
-import {isIpcSysctl} from './flags.ts'
+import {cleanPath, isIpcSysctl} from './flags.ts'
 import {
   DEFAULT_SHM_SIZE,
   INIT_PATH,
@@ -107,6 +107,7 @@ export function buildSpec(input: SpecInput): BuiltSpec {
       oomScoreAdj: oomScoreAdj(options),
     },
     root: options.readOnly ? {path: 'rootfs', readonly: true} : {path: 'rootfs'},
+    ...(uts === 'private' && hostname !== undefined ? {hostname} : {}),
     mounts: [],
     linux: {
       resources: {devices: []},
@@ -114,7 +115,6 @@ export function buildSpec(input: SpecInput): BuiltSpec {
       namespaces,
     },
   }
-  if (uts === 'private' && hostname !== undefined) spec.hostname = hostname
   if (options.ulimits?.length) {
     spec.process.rlimits = options.ulimits.map((limit) => ({type: `RLIMIT_${limit.name.toUpperCase()}`, hard: limit.hard, soft: limit.soft}))
   }
@@ -199,7 +199,7 @@ function processArgs({image, options}: SpecInput): string[] {
 function workingDirectory(workdir: string | undefined): string {
   if (!workdir) return '/'
   if (!posix.isAbsolute(workdir)) throw specError(`the working directory '${workdir}' is invalid, it needs to be an absolute path`)
-  return posix.normalize(workdir)
+  return cleanPath(workdir)
 }
 
 function containerHostname(

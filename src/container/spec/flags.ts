@@ -78,14 +78,20 @@ export function parseDevice(value: string): DeviceMapping {
     if (!isDevicePermissions(permissions)) throw specError(`bad mode specified: ${permissions}`)
   }
   if (!posix.isAbsolute(containerPath)) throw specError(`${containerPath} is not an absolute path`)
-  return {hostPath, containerPath: posix.normalize(containerPath), permissions}
+  return {hostPath, containerPath: cleanPath(containerPath), permissions}
+}
+
+/** Go's path.Clean for the paths nerd handles: normalised, without a trailing slash. */
+export function cleanPath(path: string): string {
+  const clean = posix.normalize(path)
+  return clean.length > 1 && clean.endsWith('/') ? clean.slice(0, -1) : clean
 }
 
 function checkTarget(target: string): string {
   if (!posix.isAbsolute(target)) throw new Error(`invalid mount path: '${target}' mount path must be absolute`)
-  const clean = posix.normalize(target)
+  const clean = cleanPath(target)
   if (clean === '/') throw new Error("invalid specification: destination can't be '/'")
-  return clean.length > 1 && clean.endsWith('/') ? clean.slice(0, -1) : clean
+  return clean
 }
 
 /** Mount data a tmpfs accepts besides mount flags. */
@@ -194,8 +200,9 @@ function csvFields(value: string): string[] {
   return fields
 }
 
-function resolveSource(source: string, cwd: string): string {
-  return source === '.' || source.startsWith('./') || source.startsWith('../') ? posix.resolve(cwd, source) : source
+/** `--mount` sources `.` and `./x` are relative to the working directory (docker's CLI). */
+function resolveMountSource(source: string, cwd: string): string {
+  return source === '.' || source.startsWith('./') ? posix.resolve(cwd, source) : source
 }
 
 /**
@@ -244,7 +251,7 @@ export function parseMount(value: string, cwd: string): UserMount {
         break
       case 'source':
       case 'src':
-        source = resolveSource(text, cwd)
+        source = resolveMountSource(text, cwd)
         break
       case 'target':
       case 'dst':
@@ -314,7 +321,7 @@ export function parseMount(value: string, cwd: string): UserMount {
       if (source === '') throw invalid('field Source must not be empty')
       if (propagation !== undefined && !PROPAGATIONS.has(propagation)) throw invalid(`invalid propagation mode: ${propagation}`)
       if (!posix.isAbsolute(source)) throw invalid(`invalid mount path: '${source}' mount path must be absolute`)
-      const bind: BindMount = {type: 'bind', source: posix.normalize(source), target: cleanTarget, readonly, createSource: false}
+      const bind: BindMount = {type: 'bind', source: cleanPath(source), target: cleanTarget, readonly, createSource: false}
       if (propagation !== undefined) bind.propagation = propagation as Propagation
       if (nonRecursive) bind.nonRecursive = true
       return bind
@@ -383,7 +390,8 @@ export function parseVolumeSpec(value: string, cwd: string): BindMount | VolumeM
     mode = parts[2]
   }
   if (!isVolumeMode(mode)) throw specError(`invalid mode: ${mode}`)
-  source = resolveSource(source, cwd)
+  // docker's CLI takes every `-v` source starting with a dot (`./x`, `../x`, `.x`) as a path relative to cwd
+  if (source.startsWith('.')) source = posix.resolve(cwd, source)
   const type = posix.isAbsolute(source) ? 'bind' : 'volume'
   const words = mode === '' ? [] : mode.split(',')
   const readonly = words.includes('ro')
@@ -396,7 +404,7 @@ export function parseVolumeSpec(value: string, cwd: string): BindMount | VolumeM
     throw invalid((error as Error).message)
   }
   if (type === 'bind') {
-    const bind: BindMount = {type: 'bind', source: posix.normalize(source), target: cleanTarget, readonly, createSource: true}
+    const bind: BindMount = {type: 'bind', source: cleanPath(source), target: cleanTarget, readonly, createSource: true}
     const propagation = words.find((word) => PROPAGATIONS.has(word))
     if (propagation) bind.propagation = propagation as Propagation
     return bind

@@ -3,11 +3,10 @@
  * sized and per IPC mode), then the state directory's /etc files, the init binary and the user's binds,
  * volumes and tmpfs mounts, parents before children.
  */
-import {posix} from 'node:path'
 import type {Mount} from './oci.ts'
 import type {EtcFiles, ImageConfig, RunOptions, UserMount, VolumeMount} from './types.ts'
 import {specError} from './errors.ts'
-import {mergeTmpfsOptions} from './flags.ts'
+import {cleanPath, mergeTmpfsOptions} from './flags.ts'
 
 /** Where docker mounts its init, and so where nerd mounts the host's tini. */
 export const INIT_PATH = '/sbin/docker-init'
@@ -74,7 +73,7 @@ export function volumesToResolve(image: ImageConfig, options: RunOptions): Volum
   const volumes = mounts.filter((mount): mount is VolumeMount => mount.type === 'volume')
   const targets = new Set(mounts.map((mount) => mount.target))
   for (const target of Object.keys(image.Volumes ?? {})) {
-    const clean = posix.normalize(target)
+    const clean = cleanPath(target)
     if (!targets.has(clean)) volumes.push({type: 'volume', target: clean, readonly: false, noCopy: false})
   }
   return volumes
@@ -161,7 +160,7 @@ export function initMount(source: string): Mount {
   return {destination: INIT_PATH, type: 'bind', source, options: ['bind', 'ro']}
 }
 
-const depth = (mount: Mount) => posix.normalize(mount.destination).split('/').filter(Boolean).length
+const depth = (mount: Mount) => cleanPath(mount.destination).split('/').filter(Boolean).length
 
 /**
  * Default mounts, minus those a user mount replaces (everything under /dev when /dev itself is), then

@@ -1,0 +1,358 @@
+import {describe, it} from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  capabilitiesFromMask,
+  containerCapabilities,
+  DEFAULT_CAPABILITIES,
+  goArch,
+  mergeTmpfsOptions,
+  networkNamespace,
+  normalizeCapability,
+  normalizeSignal,
+  parseBytes,
+  parseCgroupnsMode,
+  parseCpus,
+  parseDevice,
+  parseEnvFile,
+  parseIpcMode,
+  parseMount,
+  parsePidMode,
+  parseSecurityOpts,
+  parseSwapBytes,
+  parseSysctl,
+  parseTmpfs,
+  parseUlimit,
+  parseUtsMode,
+  parseVolumeSpec,
+  serializeSpec,
+  signalNumber,
+} from '../../../src/container/spec/index.ts'
+import type {Spec} from '../../../src/container/spec/index.ts'
+import {NerdError} from '../../../src/errors.ts'
+
+/** Asserts a user error with docker's exit code 125 and exactly this message. */
+function rejects(run: () => unknown, message: string): void {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(error instanceof NerdError, `not a NerdError: ${String(error)}`)
+    assert.equal(error.message, message)
+    assert.equal(error.exitCode, 125)
+    return true
+  })
+}
+
+describe('sizes and CPUs', () => {
+  it('parses binary sizes', () => {
+    const cases: [string, number][] = [
+      ['100000', 100000],
+      ['512m', 512 * 2 ** 20],
+      ['1g', 2 ** 30],
+      ['1G', 2 ** 30],
+      ['1GiB', 2 ** 30],
+      ['64MB', 64 * 2 ** 20],
+      ['1.5k', 1536],
+      ['10 KiB', 10240],
+      ['7b', 7],
+    ]
+    for (const [text, bytes] of cases) assert.equal(parseBytes(text), bytes, text)
+    for (const text of ['', 'm', '-1', '1x', '1kbb', '1 2']) rejects(() => parseBytes(text), `invalid size: '${text}'`)
+    assert.equal(parseSwapBytes('-1'), -1)
+    assert.equal(parseSwapBytes('1g'), 2 ** 30)
+  })
+
+  it('parses --cpus as billionths', () => {
+    assert.equal(parseCpus('1.5'), 1_500_000_000)
+    assert.equal(parseCpus('2'), 2_000_000_000)
+    assert.equal(parseCpus('.25'), 250_000_000)
+    assert.equal(parseCpus('3/2'), 1_500_000_000)
+    rejects(() => parseCpus('0.0000000001'), 'value is too precise')
+    rejects(() => parseCpus('one'), 'failed to parse one as a rational number')
+    rejects(() => parseCpus('1/0'), 'failed to parse 1/0 as a rational number')
+  })
+})
+
+describe('--ulimit', () => {
+  it('parses soft and hard limits; -1 is unlimited', () => {
+    assert.deepEqual(parseUlimit('nofile=1024:2048'), {name: 'nofile', soft: 1024, hard: 2048})
+    assert.deepEqual(parseUlimit('nproc=512'), {name: 'nproc', soft: 512, hard: 512})
+    assert.deepEqual(parseUlimit('memlock=-1'), {name: 'memlock', soft: 2n ** 64n - 1n, hard: 2n ** 64n - 1n})
+    assert.deepEqual(parseUlimit('core=0:-1'), {name: 'core', soft: 0, hard: 2n ** 64n - 1n})
+  })
+
+  it('refuses what docker refuses', () => {
+    rejects(() => parseUlimit('nofile'), 'invalid ulimit argument: nofile')
+    rejects(() => parseUlimit('files=1'), 'invalid ulimit type: files')
+    rejects(() => parseUlimit('nofile=1:2:3'), 'too many limit value arguments - 1:2:3, can only have up to two, `soft[:hard]`')
+    rejects(() => parseUlimit('nofile=2048:1024'), 'ulimit soft limit must be less than or equal to hard limit: 2048 > 1024')
+    rejects(() => parseUlimit('nofile=x'), 'strconv.ParseInt: parsing "x": invalid syntax')
+  })
+
+  it('serialises unlimited as an exact uint64', () => {
+    const {soft, hard} = parseUlimit('memlock=-1')
+    const spec = {process: {rlimits: [{type: 'RLIMIT_MEMLOCK', soft, hard}]}} as unknown as Spec
+    assert.equal(serializeSpec(spec), '{"process":{"rlimits":[{"type":"RLIMIT_MEMLOCK","soft":18446744073709551615,"hard":18446744073709551615}]}}')
+  })
+})
+
+describe('--device', () => {
+  it('parses host path, container path and permissions', () => {
+    assert.deepEqual(parseDevice('/dev/fuse'), {hostPath: '/dev/fuse', containerPath: '/dev/fuse', permissions: 'rwm'})
+    assert.deepEqual(parseDevice('/dev/fuse:/dev/fuse:rwm'), {hostPath: '/dev/fuse', containerPath: '/dev/fuse', permissions: 'rwm'})
+    assert.deepEqual(parseDevice('/dev/sda:/dev/xvda'), {hostPath: '/dev/sda', containerPath: '/dev/xvda', permissions: 'rwm'})
+    assert.deepEqual(parseDevice('/dev/sda:r'), {hostPath: '/dev/sda', containerPath: '/dev/sda', permissions: 'r'})
+  })
+
+  it('refuses bad formats, modes and relative container paths', () => {
+    rejects(() => parseDevice('/a:/b:rw:x'), 'bad format for path: /a:/b:rw:x')
+    rejects(() => parseDevice(':/b'), 'bad format for path: :/b')
+    rejects(() => parseDevice('/dev/sda:/dev/xvda:rwx'), 'bad mode specified: rwx')
+    rejects(() => parseDevice('/dev/sda:/dev/xvda:rr'), 'bad mode specified: rr')
+    rejects(() => parseDevice('/dev/sda:xvda'), 'xvda is not an absolute path')
+  })
+})
+
+describe('tmpfs', () => {
+  it('--tmpfs keeps the options it was given', () => {
+    assert.deepEqual(parseTmpfs('/run'), {type: 'tmpfs', target: '/run', options: []})
+    assert.deepEqual(parseTmpfs('/run:rw,size=64m,exec'), {type: 'tmpfs', target: '/run', options: ['rw', 'size=64m', 'exec']})
+    rejects(() => parseTmpfs('run'), 'invalid mount config for type "tmpfs": invalid mount path: \'run\' mount path must be absolute')
+    rejects(() => parseTmpfs('/:size=1m'), 'invalid mount config for type "tmpfs": invalid specification: destination can\'t be \'/\'')
+    rejects(() => parseTmpfs('/run:bogus'), 'invalid tmpfs option ["bogus"]')
+  })
+
+  it('later options win within a flag group or data key, in place', () => {
+    assert.deepEqual(mergeTmpfsOptions(['noexec', 'nosuid', 'nodev', 'rprivate', 'exec', 'size=1m']), [
+      'nosuid',
+      'nodev',
+      'rprivate',
+      'exec',
+      'size=1m',
+    ])
+    assert.deepEqual(mergeTmpfsOptions(['size=1m', 'defaults', 'size=2m', 'shared']), ['size=2m', 'shared'])
+    assert.deepEqual(mergeTmpfsOptions(['rprivate', 'rshared']), ['rshared'])
+  })
+})
+
+describe('--mount', () => {
+  it('binds', () => {
+    assert.deepEqual(parseMount('type=bind,source=/a,target=/b,readonly', '/cwd'), {
+      type: 'bind',
+      source: '/a',
+      target: '/b',
+      readonly: true,
+      createSource: false,
+    })
+    assert.deepEqual(parseMount('type=bind,src=./data,dst=/b/,bind-propagation=rshared,bind-nonrecursive', '/cwd'), {
+      type: 'bind',
+      source: '/cwd/data',
+      target: '/b',
+      readonly: false,
+      createSource: false,
+      propagation: 'rshared',
+      nonRecursive: true,
+    })
+    assert.deepEqual(parseMount('type=bind,source=/a,target=/b,ro=false', '/'), {type: 'bind', source: '/a', target: '/b', readonly: false, createSource: false})
+  })
+
+  it('quoted fields may hold commas', () => {
+    const mount = parseMount('type=bind,"source=/a,b",target=/b', '/')
+    assert.equal(mount.type === 'bind' && mount.source, '/a,b')
+  })
+
+  it('volumes and tmpfs', () => {
+    assert.deepEqual(parseMount('source=data,target=/data,volume-nocopy', '/'), {
+      type: 'volume',
+      name: 'data',
+      target: '/data',
+      readonly: false,
+      noCopy: true,
+    })
+    assert.deepEqual(parseMount('type=volume,target=/anon', '/'), {type: 'volume', target: '/anon', readonly: false, noCopy: false})
+    assert.deepEqual(parseMount('type=tmpfs,target=/t,tmpfs-size=64m,tmpfs-mode=1770,readonly', '/'), {
+      type: 'tmpfs',
+      target: '/t',
+      options: ['ro', 'mode=1770', 'size=64m'],
+    })
+    assert.deepEqual(parseMount('type=tmpfs,target=/t,tmpfs-size=1000', '/'), {type: 'tmpfs', target: '/t', options: ['size=1000']})
+  })
+
+  it('refuses with docker\'s messages', () => {
+    rejects(() => parseMount('type=bind,source=/a', '/'), 'target is required')
+    rejects(() => parseMount('type=bind,target=/b', '/'), 'invalid mount config for type "bind": field Source must not be empty')
+    rejects(() => parseMount('type=bind,source=a,target=/b', '/'), 'invalid mount config for type "bind": invalid mount path: \'a\' mount path must be absolute')
+    rejects(() => parseMount('type=bind,source=/a,target=/', '/'), 'invalid mount config for type "bind": invalid specification: destination can\'t be \'/\'')
+    rejects(() => parseMount('type=bind,source=/a,target=/b,bind-propagation=up', '/'), 'invalid mount config for type "bind": invalid propagation mode: up')
+    rejects(() => parseMount('type=bind,source=/a,target=/b,color=red', '/'), "unexpected key 'color' in 'color=red'")
+    rejects(() => parseMount('type=bind,source=/a,target=/b,shiny', '/'), "invalid field 'shiny' must be a key=value pair")
+    rejects(() => parseMount('type=bind,source=/a,target=/b,ro=maybe', '/'), 'invalid value for ro: maybe')
+    rejects(() => parseMount('type=bind,source=/a,target=/b,volume-nocopy', '/'), "cannot mix 'volume-*' options with mount type 'bind'")
+    rejects(() => parseMount('type=volume,target=/b,bind-propagation=shared', '/'), "cannot mix 'bind-*' options with mount type 'volume'")
+    rejects(() => parseMount('type=bind,source=/a,target=/b,tmpfs-size=1m', '/'), "cannot mix 'tmpfs-*' options with mount type 'bind'")
+    rejects(() => parseMount('type=tmpfs,source=x,target=/b', '/'), 'invalid mount config for type "tmpfs": field Source must not be specified')
+    rejects(() => parseMount('type=tmpfs,target=/b,tmpfs-mode=9', '/'), 'invalid value for tmpfs-mode: 9')
+    rejects(() => parseMount('type=volume,target=/b,readonly', '/'), 'invalid mount config for type "volume": must not set ReadOnly mode when using anonymous volumes')
+    rejects(() => parseMount('type=image,source=x,target=/b', '/'), 'invalid mount config for type "image": mount type unknown')
+  })
+})
+
+describe('-v', () => {
+  it('binds absolute and ./ paths, with modes', () => {
+    assert.deepEqual(parseVolumeSpec('/host:/ctr:ro', '/cwd'), {type: 'bind', source: '/host', target: '/ctr', readonly: true, createSource: true})
+    assert.deepEqual(parseVolumeSpec('./d:/ctr:rshared,z', '/cwd'), {
+      type: 'bind',
+      source: '/cwd/d',
+      target: '/ctr',
+      readonly: false,
+      createSource: true,
+      propagation: 'rshared',
+    })
+    assert.deepEqual(parseVolumeSpec('../up:/ctr', '/cwd/sub'), {type: 'bind', source: '/cwd/up', target: '/ctr', readonly: false, createSource: true})
+    assert.deepEqual(parseVolumeSpec('/host/../x/:/ctr', '/'), {type: 'bind', source: '/x', target: '/ctr', readonly: false, createSource: true})
+  })
+
+  it('names volumes, anonymous with one path', () => {
+    assert.deepEqual(parseVolumeSpec('data:/data:ro,nocopy', '/'), {type: 'volume', name: 'data', target: '/data', readonly: true, noCopy: true})
+    assert.deepEqual(parseVolumeSpec('/data', '/'), {type: 'volume', target: '/data', readonly: false, noCopy: false})
+  })
+
+  it('refuses invalid specs', () => {
+    rejects(() => parseVolumeSpec('/a:/b:ro:x', '/'), "invalid volume specification: '/a:/b:ro:x'")
+    rejects(() => parseVolumeSpec(':/b', '/'), "invalid volume specification: ':/b'")
+    rejects(() => parseVolumeSpec('/foo:rw', '/'), "invalid volume specification: '/foo:rw'")
+    rejects(() => parseVolumeSpec('/a:/b:ro,rw', '/'), 'invalid mode: ro,rw')
+    rejects(() => parseVolumeSpec('/a:/b:fast', '/'), 'invalid mode: fast')
+    rejects(() => parseVolumeSpec('/a:/', '/'), "invalid volume specification: '/a:/': invalid mount config for type \"bind\": invalid specification: destination can't be '/'")
+    rejects(
+      () => parseVolumeSpec('foo', '/'),
+      "invalid volume specification: 'foo': invalid mount config for type \"volume\": invalid mount path: 'foo' mount path must be absolute",
+    )
+    rejects(
+      () => parseVolumeSpec('a b:/x', '/'),
+      '"a b" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path',
+    )
+  })
+})
+
+describe('--security-opt', () => {
+  it('parses each option, in either syntax', () => {
+    assert.deepEqual(parseSecurityOpts(['seccomp=unconfined']), {seccomp: {kind: 'unconfined'}})
+    assert.deepEqual(parseSecurityOpts(['seccomp=/etc/p.json']), {seccomp: {kind: 'file', path: '/etc/p.json'}})
+    assert.deepEqual(parseSecurityOpts(['seccomp:builtin']), {seccomp: {kind: 'default'}})
+    assert.deepEqual(parseSecurityOpts(['no-new-privileges']), {noNewPrivileges: true})
+    assert.deepEqual(parseSecurityOpts(['no-new-privileges=false']), {noNewPrivileges: false})
+    assert.deepEqual(parseSecurityOpts(['no-new-privileges:true']), {noNewPrivileges: true})
+    assert.deepEqual(parseSecurityOpts(['apparmor=unconfined', 'systempaths=unconfined', 'writable-cgroups']), {
+      apparmor: 'unconfined',
+      unconfinedSystemPaths: true,
+      writableCgroups: true,
+    })
+  })
+
+  it('accepts well-formed label options and ignores them (no SELinux)', () => {
+    assert.deepEqual(parseSecurityOpts(['label=disable', 'label=type:svirt_t', 'label=level:s0:c1,c2']), {})
+    rejects(() => parseSecurityOpts(['label=foo']), "bad label option \"foo\", valid options 'disable' or \n'user, role, level, type, filetype' followed by ':' and a value")
+  })
+
+  it('refuses unknown options and bad values', () => {
+    rejects(() => parseSecurityOpts(['apparmor']), 'Invalid --security-opt: "apparmor"')
+    rejects(() => parseSecurityOpts(['shiny=yes']), 'invalid --security-opt 1: "shiny=yes"')
+    rejects(() => parseSecurityOpts(['no-new-privileges=maybe']), 'invalid --security-opt 2: "no-new-privileges=maybe"')
+    rejects(() => parseSecurityOpts(['systempaths=confined']), 'invalid --security-opt 2: "systempaths=confined"')
+  })
+})
+
+describe('namespace modes and sysctls', () => {
+  it('parses --pid, --ipc, --uts, --cgroupns, --network', () => {
+    assert.deepEqual(parsePidMode('host'), {kind: 'host'})
+    assert.deepEqual(parsePidMode('container:web'), {kind: 'container', container: 'web'})
+    rejects(() => parsePidMode('container:'), '--pid: invalid PID mode')
+    rejects(() => parsePidMode('shared'), '--pid: invalid PID mode')
+    assert.deepEqual(parseIpcMode('shareable'), {kind: 'shareable'})
+    assert.deepEqual(parseIpcMode(''), {kind: 'private'})
+    assert.deepEqual(parseIpcMode('container:db'), {kind: 'container', container: 'db'})
+    rejects(() => parseIpcMode('public'), '--ipc: invalid IPC mode')
+    assert.equal(parseUtsMode('host'), 'host')
+    rejects(() => parseUtsMode('container:x'), '--uts: invalid UTS mode')
+    assert.equal(parseCgroupnsMode(''), undefined)
+    rejects(() => parseCgroupnsMode('shared'), '--cgroupns: invalid CGROUP mode')
+    assert.deepEqual(networkNamespace('bridge'), {kind: 'private'})
+    assert.deepEqual(networkNamespace('none'), {kind: 'private'})
+    assert.deepEqual(networkNamespace('host'), {kind: 'host'})
+    assert.deepEqual(networkNamespace('container:web'), {kind: 'container', container: 'web'})
+    rejects(() => networkNamespace('container:'), 'invalid container format container:<name|id>')
+  })
+
+  it('accepts only namespaced sysctls', () => {
+    assert.deepEqual(parseSysctl('net.ipv4.ip_forward=1'), ['net.ipv4.ip_forward', '1'])
+    assert.deepEqual(parseSysctl('kernel.shmmax=1000=2'), ['kernel.shmmax', '1000=2'])
+    assert.deepEqual(parseSysctl('fs.mqueue.msg_max=64'), ['fs.mqueue.msg_max', '64'])
+    rejects(() => parseSysctl('kernel.hostname=x'), "sysctl 'kernel.hostname=x' is not allowed")
+    rejects(() => parseSysctl('vm.swappiness=1'), "sysctl 'vm.swappiness=1' is not allowed")
+    rejects(() => parseSysctl('net.ipv4.ip_forward'), "sysctl 'net.ipv4.ip_forward' is not allowed")
+  })
+})
+
+describe('--env-file', () => {
+  it('keeps values verbatim, trims leading space, skips comments and blanks', () => {
+    const text = '\uFEFF# comment\n\nA=1\n  B="quoted" \nC=\nPASS\r\nD=x=y\n'
+    assert.deepEqual(parseEnvFile(text), ['A=1', 'B="quoted" ', 'C=', 'PASS', 'D=x=y'])
+  })
+
+  it('refuses names with whitespace or no name', () => {
+    rejects(() => parseEnvFile('MY VAR=1'), "poorly formatted environment: variable 'MY VAR' contains whitespaces")
+    rejects(() => parseEnvFile('PASS '), "poorly formatted environment: variable 'PASS ' contains whitespaces")
+    rejects(() => parseEnvFile('=1'), "poorly formatted environment: no variable name on line '=1'")
+  })
+})
+
+describe('capabilities', () => {
+  it('normalises names', () => {
+    assert.equal(normalizeCapability('net_admin'), 'CAP_NET_ADMIN')
+    assert.equal(normalizeCapability('Cap_Sys_Admin'), 'CAP_SYS_ADMIN')
+    assert.equal(normalizeCapability('all'), 'ALL')
+    rejects(() => normalizeCapability('flying'), 'unknown capability: "CAP_FLYING"')
+  })
+
+  it('decodes the host mask', () => {
+    assert.deepEqual(capabilitiesFromMask('00000000a80425fb'), [...DEFAULT_CAPABILITIES].sort((a, b) => bit(a) - bit(b)))
+    const host = capabilitiesFromMask('000001fffeffffff')
+    assert.equal(host.length, 40)
+    assert.equal(host.includes('CAP_SYS_RESOURCE'), false)
+    assert.equal(host.at(-1), 'CAP_CHECKPOINT_RESTORE')
+  })
+
+  const all = capabilitiesFromMask('000001ffffffffff')
+  const bit = (name: string) => all.indexOf(name)
+
+  it('adds and drops like docker', () => {
+    assert.deepEqual(containerCapabilities({}, all), DEFAULT_CAPABILITIES)
+    assert.deepEqual(containerCapabilities({add: ['NET_ADMIN'], drop: ['chown', 'CAP_KILL']}, all), [
+      ...DEFAULT_CAPABILITIES.filter((name) => name !== 'CAP_CHOWN' && name !== 'CAP_KILL'),
+      'CAP_NET_ADMIN',
+    ])
+    assert.deepEqual(containerCapabilities({drop: ['ALL'], add: ['chown', 'chown']}, all), ['CAP_CHOWN'])
+    assert.deepEqual(containerCapabilities({add: ['all'], drop: ['sys_admin']}, all), all.filter((name) => name !== 'CAP_SYS_ADMIN'))
+    assert.deepEqual(containerCapabilities({privileged: true, drop: ['ALL']}, ['CAP_CHOWN']), ['CAP_CHOWN'])
+    rejects(() => containerCapabilities({add: ['CAP_NOPE']}, all), 'unknown capability: "CAP_NOPE"')
+  })
+})
+
+describe('signals and architectures', () => {
+  it('names and numbers stop signals like docker', () => {
+    assert.equal(signalNumber('SIGTERM'), 15)
+    assert.equal(signalNumber('kill'), 9)
+    assert.equal(signalNumber('9'), 9)
+    assert.equal(signalNumber('SIGRTMIN+3'), 37)
+    assert.equal(signalNumber('RTMAX-1'), 63)
+    assert.equal(normalizeSignal('quit'), 'SIGQUIT')
+    assert.equal(normalizeSignal('15'), '15')
+    rejects(() => signalNumber('SIGNOPE'), 'Invalid signal: SIGNOPE')
+    rejects(() => signalNumber('0'), 'Invalid signal: 0')
+    rejects(() => signalNumber('RTMIN+40'), 'Invalid signal: RTMIN+40')
+  })
+
+  it('maps Node architectures to Go names', () => {
+    assert.equal(goArch('x64'), 'amd64')
+    assert.equal(goArch('arm64'), 'arm64')
+    assert.equal(goArch('ia32'), '386')
+  })
+})

@@ -1,0 +1,176 @@
+import {describe, it} from 'node:test'
+import assert from 'node:assert/strict'
+import {DEFAULT_CAPABILITIES, defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from '../../../src/container/spec/index.ts'
+import type {Seccomp, SeccompHost} from '../../../src/container/spec/index.ts'
+import {NerdError} from '../../../src/errors.ts'
+
+/**
+ * What the filter does with a call, the way libseccomp resolves it for these profiles: a rule without
+ * argument conditions decides; otherwise a rule whose conditions all hold; otherwise the default.
+ */
+function actionFor(seccomp: Seccomp, name: string, args: number[] = []): {action: string; errno?: number} {
+  const rules = seccomp.syscalls.filter((rule) => rule.names.includes(name))
+  const holds = (rule: (typeof rules)[number]) =>
+    (rule.args ?? []).every(({index, value, valueTwo, op}) => {
+      const arg = BigInt(args[index] ?? 0)
+      const wanted = BigInt(value)
+      switch (op) {
+        case 'SCMP_CMP_EQ':
+          return arg === wanted
+        case 'SCMP_CMP_NE':
+          return arg !== wanted
+        case 'SCMP_CMP_MASKED_EQ':
+          return (arg & wanted) === BigInt(valueTwo ?? 0)
+        default:
+          throw new Error(`operator ${op} not modelled`)
+      }
+    })
+  const rule = rules.find((candidate) => !candidate.args?.length) ?? rules.find(holds)
+  if (rule) return {action: rule.action, errno: rule.errnoRet}
+  return {action: seccomp.defaultAction, errno: seccomp.defaultErrnoRet}
+}
+
+const allowed = (seccomp: Seccomp, name: string, args?: number[]) => actionFor(seccomp, name, args).action === 'SCMP_ACT_ALLOW'
+
+const amd64: SeccompHost = {arch: 'amd64', capabilities: DEFAULT_CAPABILITIES, kernelVersion: '6.1.0-18-amd64'}
+const CLONE_NEWUSER = 0x10000000
+const CLONE_THREAD_FLAGS = 0x3d0f00
+
+describe('default seccomp profile', () => {
+  const seccomp = seccompForSpec(defaultSeccompProfile(), amd64)
+
+  it('denies with EPERM by default and covers the x86 ABIs on amd64', () => {
+    assert.equal(seccomp.defaultAction, 'SCMP_ACT_ERRNO')
+    assert.equal(seccomp.defaultErrnoRet, 1)
+    assert.deepEqual(seccomp.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'])
+  })
+
+  it('covers arm on arm64, and nothing it does not know', () => {
+    const arm64 = seccompForSpec(defaultSeccompProfile(), {...amd64, arch: 'arm64'})
+    assert.deepEqual(arm64.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'])
+    assert.equal(allowed(arm64, 'cacheflush'), true)
+    assert.equal(allowed(arm64, 'arch_prctl'), false)
+    assert.deepEqual(seccompForSpec(defaultSeccompProfile(), {...amd64, arch: 'ppc64le'}).architectures, [])
+  })
+
+  it('allows everyday calls', () => {
+    for (const name of ['read', 'write', 'openat', 'execve', 'futex', 'epoll_wait', 'arch_prctl', 'rseq', 'getrandom']) {
+      assert.equal(allowed(seccomp, name), true, name)
+    }
+  })
+
+  it('denies administration calls without capabilities', () => {
+    for (const name of ['mount', 'umount2', 'keyctl', 'add_key', 'unshare', 'setns', 'reboot', 'init_module', 'bpf', 'kexec_load']) {
+      assert.equal(allowed(seccomp, name), false, name)
+    }
+  })
+
+  it('allows clone for threads and processes but not for new namespaces', () => {
+    assert.equal(allowed(seccomp, 'clone', [CLONE_THREAD_FLAGS]), true)
+    assert.equal(allowed(seccomp, 'clone', [CLONE_NEWUSER | CLONE_THREAD_FLAGS]), false)
+  })
+
+  it('makes clone3 look unimplemented, so that libc falls back to clone', () => {
+    assert.deepEqual(actionFor(seccomp, 'clone3'), {action: 'SCMP_ACT_ERRNO', errno: 38})
+  })
+
+  it('allows socket for every family but vsock', () => {
+    assert.equal(allowed(seccomp, 'socket', [2]), true)
+    assert.equal(allowed(seccomp, 'socket', [40]), false)
+  })
+
+  it('allows the personalities programs query or set, and no others', () => {
+    assert.equal(allowed(seccomp, 'personality', [0xffffffff]), true)
+    assert.equal(allowed(seccomp, 'personality', [0x0008]), true)
+    assert.equal(allowed(seccomp, 'personality', [0x0040000]), false)
+  })
+
+  it('allows ptrace only on kernels from 4.8, or with CAP_SYS_PTRACE', () => {
+    assert.equal(allowed(seccomp, 'ptrace'), true)
+    const old = seccompForSpec(defaultSeccompProfile(), {...amd64, kernelVersion: '4.4.0-210-generic'})
+    assert.equal(allowed(old, 'ptrace'), false)
+    const unknown = seccompForSpec(defaultSeccompProfile(), {...amd64, kernelVersion: undefined})
+    assert.equal(allowed(unknown, 'ptrace'), false)
+    assert.equal(allowed(unknown, 'process_vm_readv'), false)
+    const traced = seccompForSpec(defaultSeccompProfile(), {...amd64, kernelVersion: undefined, capabilities: [...DEFAULT_CAPABILITIES, 'CAP_SYS_PTRACE']})
+    assert.equal(allowed(traced, 'ptrace'), true)
+    assert.equal(allowed(traced, 'kcmp'), true)
+  })
+
+  it('CAP_SYS_ADMIN allows mount, namespaces and clone3', () => {
+    const admin = seccompForSpec(defaultSeccompProfile(), {...amd64, capabilities: [...DEFAULT_CAPABILITIES, 'CAP_SYS_ADMIN']})
+    for (const name of ['mount', 'umount2', 'unshare', 'setns', 'sethostname', 'clone3']) assert.equal(allowed(admin, name), true, name)
+    assert.equal(allowed(admin, 'clone', [CLONE_NEWUSER]), true)
+    assert.equal(admin.syscalls.some((rule) => rule.names.includes('clone3') && rule.action !== 'SCMP_ACT_ALLOW'), false)
+    assert.equal(allowed(admin, 'keyctl'), false)
+  })
+
+  it('maps other capabilities to their calls', () => {
+    const cases: [string, string][] = [
+      ['CAP_SYS_TIME', 'settimeofday'],
+      ['CAP_SYS_MODULE', 'finit_module'],
+      ['CAP_SYS_BOOT', 'reboot'],
+      ['CAP_DAC_READ_SEARCH', 'open_by_handle_at'],
+      ['CAP_SYS_NICE', 'mbind'],
+      ['CAP_BPF', 'bpf'],
+    ]
+    for (const [capability, name] of cases) {
+      const granted = seccompForSpec(defaultSeccompProfile(), {...amd64, capabilities: [...DEFAULT_CAPABILITIES, capability]})
+      assert.equal(allowed(seccomp, name), false, `${name} without ${capability}`)
+      assert.equal(allowed(granted, name), true, `${name} with ${capability}`)
+    }
+  })
+
+  it('CAP_SYS_CHROOT, in the default set, allows chroot; dropping it does not', () => {
+    assert.equal(allowed(seccomp, 'chroot'), true)
+    const dropped = seccompForSpec(defaultSeccompProfile(), {...amd64, capabilities: DEFAULT_CAPABILITIES.filter((name) => name !== 'CAP_SYS_CHROOT')})
+    assert.equal(allowed(dropped, 'chroot'), false)
+  })
+
+  it('clone on s390x checks the second argument', () => {
+    const s390x = seccompForSpec(defaultSeccompProfile(), {...amd64, arch: 's390x'})
+    const clones = s390x.syscalls.filter((rule) => rule.names.includes('clone'))
+    assert.deepEqual(clones.map((rule) => rule.args?.[0].index), [1])
+    assert.deepEqual(s390x.architectures, ['SCMP_ARCH_S390X', 'SCMP_ARCH_S390'])
+  })
+
+  it('is JSON runc reads: names, actions and argument operators only', () => {
+    for (const rule of seccomp.syscalls) {
+      assert.ok(rule.names.length > 0)
+      assert.match(rule.action, /^SCMP_ACT_/)
+      assert.deepEqual(Object.keys(rule).filter((key) => !['names', 'action', 'errnoRet', 'args'].includes(key)), [])
+    }
+  })
+})
+
+describe('custom seccomp profiles', () => {
+  it('keeps architectures and rules, filtering conditions', () => {
+    const profile = parseSeccompProfile(
+      JSON.stringify({
+        defaultAction: 'SCMP_ACT_ALLOW',
+        architectures: ['SCMP_ARCH_X86_64'],
+        syscalls: [
+          {name: 'mkdir', action: 'SCMP_ACT_ERRNO', errnoRet: 13},
+          {names: ['chmod'], action: 'SCMP_ACT_ERRNO', includes: {caps: ['CAP_SYS_ADMIN']}},
+        ],
+      }),
+      '/p.json',
+    )
+    assert.deepEqual(seccompForSpec(profile, amd64), {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: [{names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13}],
+    })
+  })
+
+  it('refuses both architectures and archMap, both name and names, and broken JSON', () => {
+    const both = {defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], archMap: [{architecture: 'SCMP_ARCH_X86_64', subArchitectures: null}]}
+    assert.throws(() => seccompForSpec(both, amd64), {
+      message: "both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'",
+    })
+    const names = {defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{name: 'a', names: ['b'], action: 'SCMP_ACT_ALLOW'}]}
+    assert.throws(() => seccompForSpec(names, amd64), {message: "use either 'name' or 'names'"})
+    assert.throws(() => parseSeccompProfile('{', '/p.json'), (error: unknown) => error instanceof NerdError && error.exitCode === 125)
+    assert.throws(() => parseSeccompProfile('{}', '/p.json'), {message: 'decoding seccomp profile failed (/p.json): defaultAction is missing'})
+  })
+})
