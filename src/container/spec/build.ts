@@ -21,6 +21,7 @@ import {
   shmBindMount,
   userMounts,
 } from './mounts.ts'
+import type {UserMounts} from './mounts.ts'
 import {resourceLimits} from './resources.ts'
 import {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'
 import {normalizeSignal} from './signals.ts'
@@ -58,7 +59,7 @@ export function buildSpec(input: SpecInput): BuiltSpec {
   const uts = options.uts ?? 'private'
 
   const joined = new Map<string, JoinedContainer>()
-  const join = (container: string) => {
+  const join: Join = (container) => {
     let found = joined.get(container)
     if (!found) {
       if (!input.joinContainer) throw new Error('buildSpec needs the joinContainer callback for this container')
@@ -67,22 +68,6 @@ export function buildSpec(input: SpecInput): BuiltSpec {
     }
     return found
   }
-  const namespacePath = (mode: NamespaceMode, file: string) =>
-    mode.kind === 'container' ? `/proc/${join(mode.container).pid}/ns/${file}` : undefined
-
-  // Namespaces, in containerd's order.
-  const namespaces: Namespace[] = []
-  const addNamespace = (type: Namespace['type'], mode: {kind: string}, path?: string) => {
-    if (mode.kind === 'host') return
-    namespaces.push(path === undefined ? {type} : {type, path})
-  }
-  addNamespace('pid', pid, namespacePath(pid, 'pid'))
-  addNamespace('ipc', ipc, ipc.kind === 'container' ? namespacePath(ipc, 'ipc') : undefined)
-  addNamespace('uts', {kind: uts})
-  addNamespace('mount', PRIVATE)
-  addNamespace('network', network, namespacePath(network, 'net'))
-  if ((options.cgroupns ?? (host.cgroupVersion === 2 ? 'private' : 'host')) === 'private') addNamespace('cgroup', PRIVATE)
-
   const hostname = containerHostname(input, network, uts, join)
   const capabilities = containerCapabilities(
     {add: options.capAdd, drop: options.capDrop, privileged},
@@ -112,7 +97,7 @@ export function buildSpec(input: SpecInput): BuiltSpec {
     linux: {
       resources: {devices: []},
       cgroupsPath: cgroupsPath(input),
-      namespaces,
+      namespaces: containerNamespaces(input, join),
     },
   }
   if (options.ulimits?.length) {
@@ -134,27 +119,8 @@ export function buildSpec(input: SpecInput): BuiltSpec {
     spec.linux.readonlyPaths = [...READONLY_PATHS]
   }
 
-  // Mounts.
-  const own: Mount[] = [...etcFileMounts(input.etcFiles)]
-  let shmSize: number | undefined = options.shmSize || DEFAULT_SHM_SIZE
-  if (ipc.kind === 'none') {
-    shmSize = undefined
-  } else if (ipc.kind === 'host') {
-    own.push(shmBindMount('/dev/shm'))
-  } else if (ipc.kind === 'container' && join(ipc.container).shmPath) {
-    own.push(shmBindMount(join(ipc.container).shmPath as string))
-  } else if (ipc.kind === 'shareable' && input.shmPath) {
-    own.push(shmBindMount(input.shmPath))
-  }
-  if (withInit) own.push(initMount(host.initPath as string))
-  const mounts = userMounts(image, options, {volumePaths: input.volumePaths ?? {}, pathExists: input.pathExists})
-  const defaults = defaultMounts({
-    shmSize,
-    readOnly: options.readOnly ?? false,
-    writableSysfs: privileged,
-    writableCgroups: privileged || (security.writableCgroups ?? false),
-  })
-  spec.mounts = assembleMounts(defaults, own, mounts.mounts)
+  const mounts = containerMounts(input, join, withInit)
+  spec.mounts = mounts.mounts
   if (mounts.rootfsPropagation) spec.linux.rootfsPropagation = mounts.rootfsPropagation
 
   Object.assign(spec.linux.resources, resourceLimits(options, host, warnings))
@@ -184,6 +150,50 @@ export function buildSpec(input: SpecInput): BuiltSpec {
   return built
 }
 
+type Join = (container: string) => JoinedContainer
+
+/** Namespaces in containerd's order: new ones, none for the host's, a path for another container's. */
+function containerNamespaces({options, host}: SpecInput, join: Join): Namespace[] {
+  const namespaces: Namespace[] = []
+  const add = (type: Namespace['type'], mode: NamespaceMode | IpcMode | {kind: 'private' | 'host'}, file: string = type) => {
+    if (mode.kind === 'host') return
+    namespaces.push(mode.kind === 'container' ? {type, path: `/proc/${join(mode.container).pid}/ns/${file}`} : {type})
+  }
+  add('pid', options.pid ?? PRIVATE)
+  add('ipc', options.ipc ?? PRIVATE)
+  add('uts', {kind: options.uts ?? 'private'})
+  add('mount', PRIVATE)
+  add('network', options.network ?? PRIVATE, 'net')
+  add('cgroup', {kind: options.cgroupns ?? (host.cgroupVersion === 2 ? 'private' : 'host')})
+  return namespaces
+}
+
+/** Default mounts, the /etc files, /dev/shm per IPC mode, the init binary and the user's mounts. */
+function containerMounts(input: SpecInput, join: Join, withInit: boolean): UserMounts {
+  const {options, host} = input
+  const ipc = options.ipc ?? PRIVATE
+  const own: Mount[] = etcFileMounts(input.etcFiles)
+  const shmSource =
+    ipc.kind === 'host'
+      ? '/dev/shm'
+      : ipc.kind === 'container'
+        ? join(ipc.container).shmPath
+        : ipc.kind === 'shareable'
+          ? input.shmPath
+          : undefined
+  if (shmSource) own.push(shmBindMount(shmSource))
+  if (withInit && host.initPath) own.push(initMount(host.initPath))
+  const user = userMounts(input.image, options, {volumePaths: input.volumePaths ?? {}, pathExists: input.pathExists})
+  const privileged = options.privileged ?? false
+  const defaults = defaultMounts({
+    shmSize: ipc.kind === 'none' ? undefined : options.shmSize || DEFAULT_SHM_SIZE,
+    readOnly: options.readOnly ?? false,
+    writableSysfs: privileged,
+    writableCgroups: privileged || (options.security?.writableCgroups ?? false),
+  })
+  return {...user, mounts: assembleMounts(defaults, own, user.mounts)}
+}
+
 /**
  * docker's rules: `--entrypoint` replaces the image's entrypoint and drops its Cmd (`''` leaves no
  * entrypoint); arguments after the image replace Cmd.
@@ -206,7 +216,7 @@ function containerHostname(
   {id, options, host}: SpecInput,
   network: NamespaceMode,
   uts: 'host' | 'private',
-  join: (container: string) => JoinedContainer,
+  join: Join,
 ): string | undefined {
   if (options.hostname) {
     if (uts === 'host') throw specError('conflicting options: hostname and the UTS mode')
