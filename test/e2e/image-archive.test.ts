@@ -13,7 +13,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {promisify} from 'node:util'
-import {createGunzip, createGzip} from 'node:zlib'
+import {createGunzip, createGzip, gzipSync} from 'node:zlib'
 import {after, before, describe, it} from 'node:test'
 import {connect} from '../../src/containerd/index.ts'
 import type {ContainerdClient} from '../../src/containerd/index.ts'
@@ -278,6 +278,11 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     assert.equal(plain.manifest.layers[0].digest, manifest.diffIds[0], 'an uncompressed layer is its own diffID')
     assert.equal(plain.config.history?.[0].comment, 'plain tar')
     assert.equal(await runImage('docker.io/nerd-e2e/imported:plain'), 'from stdin\n')
+
+    const notATar = join(workDir, 'not-a-tar.gz')
+    await writeFile(notATar, gzipSync(Buffer.from('just text, no tar headers\n'.repeat(100))))
+    await assert.rejects(importRootfs(client, notATar, {reference: 'nerd-e2e/not-a-tar:v1'}), /^NerdError: cannot import .*not-a-tar\.gz: it is not a tar archive$/)
+    assert.equal(await getImage(client, 'docker.io/nerd-e2e/not-a-tar:v1'), undefined)
 
     const server = createServer((request, response) => {
       if (request.url !== '/rootfs.tar.gz') {

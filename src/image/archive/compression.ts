@@ -20,6 +20,8 @@ const MAGIC: ReadonlyArray<[Compression, readonly number[]]> = [
 ]
 /** Bytes that are enough to recognise every format above. */
 export const MAGIC_BYTES = 6
+/** Uncompressed bytes UncompressedDigest keeps: one tar block. */
+const HEAD_BYTES = 512
 
 /** The compression whose magic number `head` starts with; `none` for anything else (a tar). */
 export function detectCompression(head: Uint8Array): Compression {
@@ -109,41 +111,45 @@ export async function* decompress(input: AsyncIterable<Uint8Array>, what: string
 }
 
 /**
- * Digests the uncompressed form of a stream fed to it piece by piece (a layer's diffID while the
- * compressed layer is stored as is).
+ * Digests the uncompressed form of a gzip or zstd stream fed to it piece by piece (a layer's
+ * diffID while the compressed layer is stored as is).
  */
 export class UncompressedDigest {
-  readonly compression: Compression
   readonly #hash = createHash('sha256')
-  readonly #transform: Transform | undefined
+  readonly #transform: Transform
+  readonly #head: Buffer[] = []
+  #headBytes = 0
   #error: Error | undefined
 
   constructor(compression: Compression, what: string) {
-    this.compression = compression
-    if (compression === 'none') return
     if (compression !== 'gzip' && compression !== 'zstd') throw unsupported(compression, what)
     const transform = decompressor(compression)
-    transform.on('data', (chunk: Buffer) => this.#hash.update(chunk))
+    transform.on('data', (chunk: Buffer) => {
+      this.#hash.update(chunk)
+      if (this.#headBytes < HEAD_BYTES) {
+        this.#head.push(chunk.subarray(0, HEAD_BYTES - this.#headBytes))
+        this.#headBytes += Math.min(chunk.length, HEAD_BYTES - this.#headBytes)
+      }
+    })
     transform.on('error', (error) => (this.#error ??= decompressionError(error, compression, what)))
     this.#transform = transform
   }
 
+  /** The first bytes of the uncompressed stream (up to one tar block), to check what it is. */
+  get head(): Buffer {
+    return Buffer.concat(this.#head)
+  }
+
   async update(chunk: Uint8Array): Promise<void> {
-    if (!this.#transform) {
-      this.#hash.update(chunk)
-      return
-    }
     if (this.#error) throw this.#error
     if (!this.#transform.write(chunk)) await this.#wait(this.#transform, 'drain')
   }
 
   /** `sha256:…` of everything fed, uncompressed. */
   async digest(): Promise<string> {
-    if (this.#transform) {
-      if (this.#error) throw this.#error
-      this.#transform.end()
-      await this.#wait(this.#transform, 'end')
-    }
+    if (this.#error) throw this.#error
+    this.#transform.end()
+    await this.#wait(this.#transform, 'end')
     return `sha256:${this.#hash.digest('hex')}`
   }
 
@@ -157,6 +163,6 @@ export class UncompressedDigest {
 
   /** Stops decompressing (after a failure elsewhere). */
   dispose(): void {
-    this.#transform?.destroy()
+    this.#transform.destroy()
   }
 }

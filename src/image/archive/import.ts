@@ -23,10 +23,11 @@ import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, 
 import {writeBlob} from '../store.ts'
 import {unpackImage} from '../unpack.ts'
 import {applyChanges} from './changes.ts'
-import {MAGIC_BYTES, UncompressedDigest, detectCompression} from './compression.ts'
+import {UncompressedDigest, detectCompression} from './compression.ts'
 import type {Compression} from './compression.ts'
 import {normalizeImageName} from './names.ts'
 import {nameImage} from './records.ts'
+import {startsLikeTar} from './tar-reader.ts'
 import type {LoadedImage} from './records.ts'
 
 /** A file path, `-` (stdin), an http(s) URL (as text or URL), or a stream of the tarball. */
@@ -54,6 +55,7 @@ export interface ImportOptions {
 export type ImportedImage = LoadedImage & {configDigest: string}
 
 const MEDIA_TYPE_OCI_LAYER_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd'
+const TAR_BLOCK = 512
 
 /** The layer's media type: the tarball is stored with the compression it came with. */
 function layerMediaType(compression: Compression, description: string): string {
@@ -109,40 +111,48 @@ async function localTarball(source: ImportSource, options: ImportOptions): Promi
   if (typeof source !== 'string') return spool(source, '-', options)
   if (source === '-') return spool(process.stdin, '-', options)
   if (isUrl(source)) return download(new URL(source), options)
-  let size: number
+  let info
   try {
-    const info = await stat(source)
-    if (!info.isFile()) throw new NerdError(`cannot import ${source}: not a regular file`)
-    size = info.size
+    info = await stat(source)
   } catch (error) {
-    if (error instanceof NerdError) throw error
     throw new NerdError(`open ${source}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`, {cause: error})
   }
-  return {path: source, size, description: source, dispose: async () => undefined}
+  if (info.isDirectory()) throw new NerdError(`cannot import ${source}: it is a directory`)
+  // A pipe (`<(…)`, a FIFO) has no size until read: it is spooled like stdin.
+  if (!info.isFile()) return spool(createReadStream(source), source, options)
+  return {path: source, size: info.size, description: source, dispose: async () => undefined}
 }
 
+/** The first tar block of a file (enough for its compression's magic number too). */
 async function readHead(path: string): Promise<Buffer> {
   const file = await open(path)
   try {
-    const head = Buffer.alloc(MAGIC_BYTES)
-    const {bytesRead} = await file.read(head, 0, MAGIC_BYTES, 0)
+    const head = Buffer.alloc(TAR_BLOCK)
+    const {bytesRead} = await file.read(head, 0, TAR_BLOCK, 0)
     return head.subarray(0, bytesRead)
   } finally {
     await file.close()
   }
 }
 
+function notATar(tarball: LocalTarball): NerdError {
+  return new NerdError(`cannot import ${tarball.description}: it is not a tar archive`)
+}
+
 /** Streams the tarball into the content store as the layer; its digest and diffID are computed on the way. */
 async function storeLayer(client: ContainerdClient, tarball: LocalTarball, signal: AbortSignal | undefined): Promise<{layer: Descriptor; diffId: string}> {
   if (tarball.size === 0) throw new NerdError(`cannot import ${tarball.description}: it is empty`)
-  const compression = detectCompression(await readHead(tarball.path))
+  const head = await readHead(tarball.path)
+  const compression = detectCompression(head)
+  if (compression === 'none' && !startsLikeTar(head)) throw notATar(tarball)
   const mediaType = layerMediaType(compression, tarball.description)
-  const uncompressed = new UncompressedDigest(compression, `the tarball ${tarball.description}`)
+  // A plain tar is its own uncompressed form: its digest is the diffID.
+  const uncompressed = compression === 'none' ? undefined : new UncompressedDigest(compression, `the tarball ${tarball.description}`)
   const stored = createHash('sha256')
   async function* hashed(): AsyncGenerator<Buffer, void, undefined> {
     for await (const chunk of createReadStream(tarball.path, {highWaterMark: 1 << 20, signal})) {
       stored.update(chunk as Buffer)
-      await uncompressed.update(chunk as Buffer)
+      await uncompressed?.update(chunk as Buffer)
       yield chunk as Buffer
     }
   }
@@ -150,12 +160,15 @@ async function storeLayer(client: ContainerdClient, tarball: LocalTarball, signa
   try {
     // The digest is not known before the bytes pass: containerd commits what arrived (no `expected`).
     await client.content.write(ref, () => hashed(), {expected: '', total: tarball.size, signal})
-    return {layer: {mediaType, digest: `sha256:${stored.digest('hex')}`, size: tarball.size}, diffId: await uncompressed.digest()}
+    const digest = `sha256:${stored.digest('hex')}`
+    const diffId = uncompressed ? await uncompressed.digest() : digest
+    if (uncompressed && !startsLikeTar(uncompressed.head)) throw notATar(tarball)
+    return {layer: {mediaType, digest, size: tarball.size}, diffId}
   } catch (error) {
     await client.content.abort(ref).catch(() => undefined)
     throw error
   } finally {
-    uncompressed.dispose()
+    uncompressed?.dispose()
   }
 }
 

@@ -133,6 +133,13 @@ function isZeroBlock(block: Buffer): boolean {
   return true
 }
 
+/** Whether `head`, the first bytes of a stream, starts like a tar archive (a valid header or the end marker). */
+export function startsLikeTar(head: Buffer): boolean {
+  if (head.length < BLOCK) return false
+  const block = head.subarray(0, BLOCK)
+  return isZeroBlock(block) || new Header(block).cksumValid
+}
+
 function invalidHeader(first: boolean): NerdError {
   return new NerdError(first ? 'unrecognized image format: the input is not a tar archive' : 'invalid tar header: the archive is corrupt')
 }

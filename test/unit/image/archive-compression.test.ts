@@ -73,14 +73,19 @@ describe('decompress', () => {
 })
 
 describe('UncompressedDigest', () => {
-  for (const [name, encode] of [['none', (bytes: Buffer) => bytes], ['gzip', gzipSync], ['zstd', zstdCompressSync]] as const) {
+  for (const [name, encode] of [['gzip', gzipSync], ['zstd', zstdCompressSync]] as const) {
     it(`digests the uncompressed bytes of a ${name} stream fed piece by piece`, async () => {
       const encoded = encode(payload)
       const digest = new UncompressedDigest(detectCompression(encoded), 'the layer')
       for await (const piece of pieces(encoded, 1000)) await digest.update(piece)
       assert.equal(await digest.digest(), sha256(payload))
+      assert.deepEqual(digest.head, payload.subarray(0, 512))
     })
   }
+
+  it('refuses what it cannot decompress', () => {
+    assert.throws(() => new UncompressedDigest('xz', 'the layer'), /^NerdError: the layer is xz-compressed, which nerd does not read/)
+  })
 
   it('fails on a cut-off gzip stream', async () => {
     const encoded = gzipSync(payload)

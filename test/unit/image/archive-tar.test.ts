@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {Header} from 'tar'
 import {NerdError} from '../../../src/errors.ts'
-import {TruncatedArchiveError, readTar} from '../../../src/image/archive/tar-reader.ts'
+import {TruncatedArchiveError, readTar, startsLikeTar} from '../../../src/image/archive/tar-reader.ts'
 import type {TarEntry} from '../../../src/image/archive/tar-reader.ts'
 import {tarEnd, tarFile, tarHeader, tarPadding} from '../../../src/image/archive/tar-writer.ts'
 
@@ -154,6 +154,15 @@ describe('readTar', () => {
     const corrupt = archive([['a', '1'], ['b', '2']])
     corrupt[1024 + 10] ^= 0xff
     await assert.rejects(readAll(corrupt), /invalid tar header: the archive is corrupt/)
+  })
+})
+
+describe('startsLikeTar', () => {
+  it('accepts a valid first header or the end marker, nothing else', () => {
+    assert.ok(startsLikeTar(archive([['a', '1']])))
+    assert.ok(startsLikeTar(tarEnd()))
+    assert.ok(!startsLikeTar(Buffer.alloc(512, 'root:x:0:0:root:/root:/bin/sh\n')))
+    assert.ok(!startsLikeTar(archive([['a', '1']]).subarray(0, 511)))
   })
 })
 
