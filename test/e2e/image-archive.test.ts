@@ -252,6 +252,24 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     assert.equal((await getImage(client, `nerd-dangling@${second.target.digest}`))?.target.digest, second.target.digest)
   })
 
+  it('saves an image by ID without its names; loaded, it is a dangling image, recorded once', async () => {
+    const archive = join(workDir, 'by-id.tar')
+    const id = busybox.manifests[0].config.digest
+    await save([id.slice(7, 19)], archive)
+    const index = JSON.parse(await tarRead(archive, 'index.json')) as {manifests: Array<{digest: string; annotations?: Record<string, string>}>}
+    assert.deepEqual(index.manifests, [{mediaType: busybox.target.mediaType, digest: busybox.target.digest, size: busybox.target.size}])
+    assert.deepEqual(JSON.parse(await tarRead(archive, 'manifest.json'))[0].RepoTags, null)
+    for (let round = 0; round < 2; round++) {
+      const {names, events} = await load(archive, fresh)
+      assert.deepEqual(names, [`nerd-dangling@${busybox.target.digest}`])
+      assert.equal(events[0].familiarName, undefined)
+      assert.equal(events[0].configDigest, id)
+    }
+    assert.deepEqual((await listImages(fresh)).map((image) => image.name), [`nerd-dangling@${busybox.target.digest}`])
+    assert.equal(await runImage(`nerd-dangling@${busybox.target.digest}`, ['/bin/busybox', 'echo', 'dangling'], freshNamespace), 'dangling\n')
+    await deleteImage(fresh, `nerd-dangling@${busybox.target.digest}`, {sync: true})
+  })
+
   it('refuses to save an image that does not exist', async () => {
     await assert.rejects(save(['nerd-e2e/nothing:here'], join(workDir, 'none.tar')), /^NerdError: No such image: nerd-e2e\/nothing:here$/)
   })

@@ -49,7 +49,6 @@ export interface LoadOptions {
   signal?: AbortSignal
 }
 
-
 interface StoredFile {
   digest: string
   size: number
@@ -73,9 +72,6 @@ class ArchiveContents {
     return undefined
   }
 }
-
-/** An image the archive describes: its root and the names it should get (none: dangling). */
-type ArchivedImage = ImageToName
 
 /** A manifest chosen for loading, with the platform its index gave it. */
 interface SelectedManifest {
@@ -132,7 +128,7 @@ function platformSelection(options: LoadOptions): PlatformSelection {
   return {matcher: defaultPlatformMatcher(), description: 'the host platform'}
 }
 
-function displayName(image: ArchivedImage): string {
+function displayName(image: ImageToName): string {
   return image.names.length > 0 ? familiarImageName(image.names[0]) : image.target.digest
 }
 
@@ -252,11 +248,11 @@ async function storeFile(
 }
 
 /** The images of an OCI layout: one per index.json entry, named by its annotations. */
-function ociImages(contents: ArchiveContents): ArchivedImage[] {
+function ociImages(contents: ArchiveContents): ImageToName[] {
   const layout = contents.metadata.get(OCI_LAYOUT_FILE)
   if (layout !== undefined) checkLayoutVersion(layout)
   const index = parseIndex(contents.metadata.get(OCI_INDEX_FILE) as Buffer, `${OCI_INDEX_FILE} of the archive`)
-  const byDigest = new Map<string, ArchivedImage>()
+  const byDigest = new Map<string, ImageToName>()
   for (const entry of index.manifests) {
     const name = nameFromAnnotations(entry.annotations, `${OCI_INDEX_FILE} of the archive`)
     let image = byDigest.get(entry.digest)
@@ -283,10 +279,10 @@ function recordTarget(entry: Descriptor): Descriptor {
  * written, pointing at the config and layer files as they were stored (layers keep their
  * compression), and labelled so the garbage collector follows it.
  */
-async function dockerImages(client: ContainerdClient, contents: ArchiveContents): Promise<ArchivedImage[]> {
+async function dockerImages(client: ContainerdClient, contents: ArchiveContents): Promise<ImageToName[]> {
   const manifestFile = contents.metadata.get(DOCKER_MANIFEST_FILE)
   if (manifestFile === undefined) throw new NerdError(`unrecognized image format: the archive has neither ${OCI_INDEX_FILE} (OCI) nor ${DOCKER_MANIFEST_FILE} (docker)`)
-  const images: ArchivedImage[] = []
+  const images: ImageToName[] = []
   for (const entry of parseDockerManifest(manifestFile)) {
     const names = (entry.RepoTags ?? []).map((tag) => normalizeImageName(tag, DOCKER_MANIFEST_FILE))
     const what = names.length > 0 ? familiarImageName(names[0]) : `image ${entry.Config}`
@@ -321,7 +317,7 @@ async function requirePresent(client: ContainerdClient, descriptor: Descriptor, 
  * blob they need arrived, and labels each index and manifest with its children for the garbage
  * collector. Returns the manifests chosen.
  */
-async function prepareImage(client: ContainerdClient, image: ArchivedImage, selection: PlatformSelection): Promise<SelectedManifest[]> {
+async function prepareImage(client: ContainerdClient, image: ImageToName, selection: PlatformSelection): Promise<SelectedManifest[]> {
   const what = displayName(image)
   const selected: SelectedManifest[] = []
   const visit = async (descriptor: Descriptor): Promise<void> => {
