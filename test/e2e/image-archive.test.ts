@@ -256,6 +256,9 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     const archive = join(workDir, 'by-id.tar')
     const id = busybox.manifests[0].config.digest
     await save([id.slice(7, 19)], archive)
+    const full = join(workDir, 'by-full-id.tar')
+    await save([id], full)
+    assert.deepEqual(await readFile(full), await readFile(archive))
     const index = JSON.parse(await tarRead(archive, 'index.json')) as {manifests: Array<{digest: string; annotations?: Record<string, string>}>}
     assert.deepEqual(index.manifests, [{mediaType: busybox.target.mediaType, digest: busybox.target.digest, size: busybox.target.size}])
     assert.deepEqual(JSON.parse(await tarRead(archive, 'manifest.json'))[0].RepoTags, null)

@@ -6,4 +6,4 @@ export {importRootfs, type ImportedImage, type ImportOptions, type ImportSource}
 export {loadImages, type LoadOptions} from './load.ts'
 export {danglingImageName, isDanglingImageName} from './names.ts'
 export type {LoadedImage} from './records.ts'
-export {findImagesToSave, saveImages, type SaveOptions} from './save.ts'
+export {findImagesToSave, saveImages, type SavedImage, type SaveOptions} from './save.ts'

@@ -14,7 +14,7 @@ import {isAttestation, parseIndex, parseManifest} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {defaultPlatformMatcher, formatPlatform, onlyPlatform, parsePlatform, rankByPlatform} from '../platform.ts'
 import type {PlatformMatcher} from '../platform.ts'
-import {parseReference, repository} from '../reference.ts'
+import {normalizedName, parseReference, repository} from '../reference.ts'
 import {MEDIA_TYPE_OCI_INDEX, isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
 import {getImage, listImages, readBlob, resolveImageConfig} from '../store.ts'
 import type {ImageRecord} from '../store.ts'
@@ -33,7 +33,7 @@ export interface SaveOptions {
 }
 
 /** An image to save: its root, and the names it is saved under (none: saved by ID). */
-interface SavedImage {
+export interface SavedImage {
   target: Descriptor
   names: string[]
 }
@@ -58,15 +58,17 @@ export async function findImagesToSave(client: ContainerdClient, references: rea
   let records: ImageRecord[] | undefined
   const allRecords = async (): Promise<ImageRecord[]> => (records ??= await listImages(client))
   for (const text of references) {
+    // `sha256:…` would parse as a repository named sha256 with a tag: it is an ID.
     let reference
-    try {
-      reference = parseReference(text, {defaultTag: false})
-    } catch (error) {
-      if (!HEX_ID.test(text)) throw error
+    if (!text.startsWith('sha256:')) {
+      try {
+        reference = parseReference(text, {defaultTag: false})
+      } catch (error) {
+        if (!HEX_ID.test(text)) throw error
+      }
     }
     if (reference && (reference.tag !== undefined || reference.digest !== undefined)) {
-      const name = `${repository(reference)}${reference.tag === undefined ? '' : `:${reference.tag}`}${reference.digest === undefined ? '' : `@${reference.digest}`}`
-      const record = await getImage(client, name)
+      const record = await getImage(client, normalizedName(reference))
       if (!record) throw new NerdError(`No such image: ${text}`)
       add(record.target, record.name)
       continue
