@@ -1,0 +1,30 @@
+import {Args, Flags} from '@oclif/core'
+import {NerdCommand} from '../../command.ts'
+import {inspectDocument} from '../../image/inspect.ts'
+import {findImages, summarizeImages} from '../../image/list.ts'
+
+export default class ImageInspect extends NerdCommand {
+  static summary = 'Display detailed information on one or more images'
+  static strict = false
+  static args = {
+    image: Args.string({required: true, description: 'Image name or ID'}),
+  }
+  static flags = {
+    format: Flags.string({char: 'f', description: 'Format the output using the given Go template'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(ImageInspect)
+    const summaries = await summarizeImages(await this.containerd())
+    await this.printInspect(
+      argv as string[],
+      async (name) => {
+        const [image] = findImages(summaries, name)
+        if (!image) return undefined
+        return inspectDocument(image, summaries.filter((summary) => summary.id === image.id))
+      },
+      flags.format,
+      'image',
+    )
+  }
+}

@@ -1,0 +1,37 @@
+import {Flags} from '@oclif/core'
+import {createInterface} from 'node:readline/promises'
+import {NerdCommand} from '../../command.ts'
+import {humanSize} from '../../format/index.ts'
+import {pruneImages} from '../../image/remove.ts'
+
+export default class ImagePrune extends NerdCommand {
+  static summary = 'Remove unused images'
+  static flags = {
+    all: Flags.boolean({char: 'a', description: 'Remove all unused images, not just dangling ones'}),
+    force: Flags.boolean({char: 'f', description: 'Do not prompt for confirmation'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ImagePrune)
+    if (!flags.force && !(await this.confirm(flags.all))) return
+    const {lines, reclaimedBytes} = await pruneImages(await this.containerd(), {all: flags.all})
+    if (lines.length > 0) this.print(['Deleted Images:', ...lines, ''].join('\n'))
+    this.print(`Total reclaimed space: ${humanSize(reclaimedBytes)}`)
+  }
+
+  private async confirm(all: boolean): Promise<boolean> {
+    const warning = all
+      ? 'WARNING! This will remove all images without at least one container associated to them.'
+      : 'WARNING! This will remove all dangling images.'
+    const prompt = createInterface({input: process.stdin, output: process.stdout})
+    try {
+      const answer = await prompt.question(`${warning}\nAre you sure you want to continue? [y/N] `)
+      return /^y(es)?$/i.test(answer.trim())
+    } catch {
+      // stdin closed without an answer: docker takes that as no.
+      return false
+    } finally {
+      prompt.close()
+    }
+  }
+}

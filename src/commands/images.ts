@@ -1,0 +1,36 @@
+import {Args, Flags} from '@oclif/core'
+import {NerdCommand} from '../command.ts'
+import {filterImages, imageRow, parseImageFilters, summarizeImages} from '../image/list.ts'
+
+export default class Images extends NerdCommand {
+  static summary = 'List images'
+  static aliases = ['image:ls', 'image:list']
+  static examples = ['<%= config.bin %> images', "<%= config.bin %> images --format '{{.Repository}}:{{.Tag}}'", '<%= config.bin %> images -f dangling=true -q']
+  static args = {
+    repository: Args.string({description: 'Only images of this repository (and tag)'}),
+  }
+  static flags = {
+    all: Flags.boolean({char: 'a', description: 'Show all images (intermediate images are not kept, so the same list)'}),
+    quiet: Flags.boolean({char: 'q', description: 'Only show image IDs'}),
+    digests: Flags.boolean({description: 'Show digests'}),
+    'no-trunc': Flags.boolean({description: "Don't truncate output"}),
+    format: Flags.string({description: "Format the output using a Go template, 'table', or 'json'"}),
+    filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions (reference=, dangling=, before=, since=, label=)'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Images)
+    const filters = parseImageFilters(flags.filter ?? [])
+    if (args.repository !== undefined) filters.push({key: 'reference', value: args.repository})
+    const images = filterImages(await summarizeImages(await this.containerd()), filters)
+    const digest = flags.digests ? '\t{{.Digest}}' : ''
+    this.print(
+      await this.renderList(images, {
+        format: flags.quiet ? '{{.ID}}' : flags.format,
+        defaultTable: `table {{.Repository}}\t{{.Tag}}${digest}\t{{.ID}}\t{{.CreatedSince}}\t{{.Platform}}\t{{.Size}}`,
+        headers: {Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Platform: 'PLATFORM', Size: 'SIZE'},
+        fields: (image) => imageRow(image, {noTrunc: flags['no-trunc']}),
+      }),
+    )
+  }
+}

@@ -1,0 +1,31 @@
+import {Args, Flags} from '@oclif/core'
+import {NerdCommand} from '../command.ts'
+import {importRootfs} from '../image/archive/index.ts'
+
+export default class Import extends NerdCommand {
+  static summary = 'Import the contents from a tarball to create a filesystem image'
+  static aliases = ['image:import']
+  static examples = ['<%= config.bin %> import rootfs.tar myimage:1', "cat rootfs.tar | <%= config.bin %> import -c 'CMD [\"sh\"]' - myimage"]
+  static args = {
+    file: Args.string({required: true, description: 'File, http(s) URL, or - for STDIN'}),
+    reference: Args.string({description: 'REPOSITORY[:TAG]'}),
+  }
+  static flags = {
+    change: Flags.string({char: 'c', multiple: true, description: 'Apply a Dockerfile instruction to the created image'}),
+    message: Flags.string({char: 'm', description: 'Set a commit message for the imported image'}),
+    platform: Flags.string({description: 'Set the platform of the imported image'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Import)
+    const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
+    const imported = await importRootfs(client, args.file === '-' ? process.stdin : args.file, {
+      ...(args.reference === undefined ? {} : {reference: args.reference}),
+      changes: flags.change ?? [],
+      ...(flags.message === undefined ? {} : {message: flags.message}),
+      ...(flags.platform === undefined ? {} : {platform: flags.platform}),
+      snapshotter: config.snapshotter,
+    })
+    this.print(imported.configDigest)
+  }
+}

@@ -1,0 +1,71 @@
+import {Args, Flags} from '@oclif/core'
+import {NerdCommand} from '../command.ts'
+import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from '../hooks/index.ts'
+import type {NerdHookEvent} from '../hooks/index.ts'
+import {createProgressRenderer} from '../image/progress.ts'
+import {DEFAULT_MAX_CONCURRENT_DOWNLOADS, pullImage} from '../image/pull.ts'
+import type {PullHooks} from '../image/pull.ts'
+
+export default class Pull extends NerdCommand {
+  static summary = 'Download an image from a registry'
+  static aliases = ['image:pull']
+  static examples = ['<%= config.bin %> pull busybox', '<%= config.bin %> pull --platform linux/arm64 alpine:3.20']
+  static args = {
+    image: Args.string({required: true, description: 'NAME[:TAG|@DIGEST]'}),
+  }
+  static flags = {
+    platform: Flags.string({multiple: true, description: 'Pull content for a specific platform (repeatable)'}),
+    'all-platforms': Flags.boolean({char: 'a', description: 'Pull content for all platforms'}),
+    quiet: Flags.boolean({char: 'q', description: 'Suppress verbose output'}),
+    unpack: Flags.string({options: ['auto', 'true', 'false'], default: 'auto', description: 'Unpack the image for running'}),
+    'max-concurrent-downloads': Flags.integer({min: 1, default: DEFAULT_MAX_CONCURRENT_DOWNLOADS, description: 'Layers downloaded at once'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Pull)
+    const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
+    const progress = createProgressRenderer(flags.quiet ? {write: () => true} : process.stdout)
+    const controller = new AbortController()
+    const abort = (): void => controller.abort(new Error('pull interrupted'))
+    process.once('SIGINT', abort)
+    try {
+      const result = await pullImage(client, args.image, {
+        platforms: flags.platform,
+        allPlatforms: flags['all-platforms'],
+        ...(flags.unpack === 'auto' ? {} : {unpack: flags.unpack === 'true'}),
+        snapshotter: config.snapshotter,
+        insecure: config.insecureRegistry,
+        hostsDirs: config.hostsDir,
+        maxConcurrentDownloads: flags['max-concurrent-downloads'],
+        onProgress: progress.listener,
+        hooks: this.pluginHooks(flags, {namespace: config.namespace, address: config.address}),
+        signal: controller.signal,
+        userAgent: `nerd/${this.config.version}`,
+      })
+      progress.close()
+      this.print(result.name)
+    } finally {
+      progress.close()
+      process.off('SIGINT', abort)
+    }
+  }
+
+  /** Bridges only the events some plugin subscribes to, so a plain pull does no hook work. */
+  private pluginHooks(flags: Record<string, unknown>, target: {namespace: string; address: string}): PullHooks {
+    const plugins = this.config.getPluginsList()
+    const subscribed = (event: NerdHookEvent): boolean => plugins.some((plugin) => (plugin.hooks?.[event]?.length ?? 0) > 0)
+    const hooks: PullHooks = {}
+    if (subscribed(HOOK_IMAGE_RESOLVE)) {
+      hooks.resolve = async (payload) => (await runNerdHook(this.config, HOOK_IMAGE_RESOLVE, {...payload, flags}, target))?.source
+    }
+    if (subscribed(HOOK_IMAGE_VERIFY)) {
+      hooks.verify = async (payload) => {
+        await runNerdHook(this.config, HOOK_IMAGE_VERIFY, {...payload, require: [], flags}, target)
+      }
+    }
+    if (subscribed(HOOK_IMAGE_UNPACK)) {
+      hooks.unpack = (payload) => runNerdHook(this.config, HOOK_IMAGE_UNPACK, {...payload, flags}, target)
+    }
+    return hooks
+  }
+}

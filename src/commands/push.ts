@@ -1,0 +1,39 @@
+import {Args, Flags} from '@oclif/core'
+import {NerdCommand} from '../command.ts'
+import {createProgressRenderer} from '../image/progress.ts'
+import {pushImage} from '../image/push.ts'
+import {familiarName, parseReference} from '../image/reference.ts'
+
+export default class Push extends NerdCommand {
+  static summary = 'Upload an image to a registry'
+  static aliases = ['image:push']
+  static args = {
+    image: Args.string({required: true, description: 'NAME[:TAG]'}),
+  }
+  static flags = {
+    platform: Flags.string({multiple: true, description: 'Push content for a specific platform (repeatable)'}),
+    'all-platforms': Flags.boolean({char: 'a', description: 'Push content for all platforms'}),
+    quiet: Flags.boolean({char: 'q', description: 'Suppress verbose output'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Push)
+    const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
+    const progress = createProgressRenderer(flags.quiet ? {write: () => true} : process.stdout)
+    try {
+      const result = await pushImage(client, args.image, {
+        platforms: flags.platform,
+        allPlatforms: flags['all-platforms'],
+        insecure: config.insecureRegistry,
+        hostsDirs: config.hostsDir,
+        onProgress: progress.listener,
+        userAgent: `nerd/${this.config.version}`,
+      })
+      progress.close()
+      const tag = parseReference(args.image).tag ?? 'latest'
+      this.print(flags.quiet ? familiarName(parseReference(args.image)) : `${tag}: digest: ${result.descriptor.digest} size: ${result.descriptor.size}`)
+    } finally {
+      progress.close()
+    }
+  }
+}

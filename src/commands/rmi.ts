@@ -1,0 +1,23 @@
+import {Args, Flags} from '@oclif/core'
+import {NerdCommand} from '../command.ts'
+import {removeImage} from '../image/remove.ts'
+
+export default class Rmi extends NerdCommand {
+  static summary = 'Remove one or more images'
+  static aliases = ['image:rm', 'image:remove']
+  static strict = false
+  static args = {
+    image: Args.string({required: true, description: 'Image name or ID'}),
+  }
+  static flags = {
+    force: Flags.boolean({char: 'f', description: 'Force removal of the image'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Rmi)
+    const client = await this.containerd()
+    await this.forEachName(argv as string[], async (name) => {
+      this.print((await removeImage(client, name, {force: flags.force})).join('\n'))
+    })
+  }
+}

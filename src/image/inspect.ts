@@ -1,0 +1,138 @@
+/**
+ * docker's `image inspect` document and `history` rows, from an image's summary (list.ts): every
+ * record sharing the image ID contributes its tags and repository digests.
+ */
+import {humanSize, timeAgo, truncateId} from '../format/index.ts'
+import type {ImageConfig} from './manifest.ts'
+import {NONE} from './list.ts'
+import type {ImageSummary} from './list.ts'
+
+/** The fields of docker's `image inspect` that an image in containerd has. */
+export interface DockerImageInspect {
+  Id: string
+  RepoTags: string[]
+  RepoDigests: string[]
+  Parent: string
+  Comment: string
+  Created: string
+  DockerVersion: string
+  Author: string
+  Config: Record<string, unknown>
+  Architecture: string
+  Variant?: string
+  Os: string
+  Size: number
+  RootFS: {Type: string; Layers: string[]}
+  Metadata: {LastTagTime: string}
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z'
+
+/** docker's Config block: the image's runtime config with docker's defaults for what it leaves out. */
+function dockerConfig(config: ImageConfig | undefined): Record<string, unknown> {
+  const runtime = config?.config ?? {}
+  return {
+    Hostname: '',
+    Domainname: '',
+    User: runtime.User ?? '',
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    ...(runtime.ExposedPorts ? {ExposedPorts: runtime.ExposedPorts} : {}),
+    Tty: false,
+    OpenStdin: false,
+    StdinOnce: false,
+    Env: runtime.Env ?? null,
+    Cmd: runtime.Cmd ?? null,
+    Image: '',
+    Volumes: runtime.Volumes ?? null,
+    WorkingDir: runtime.WorkingDir ?? '',
+    Entrypoint: runtime.Entrypoint ?? null,
+    OnBuild: null,
+    Labels: runtime.Labels ?? null,
+    ...(runtime.StopSignal ? {StopSignal: runtime.StopSignal} : {}),
+  }
+}
+
+/** The familiar `repository:tag` and `repository@digest` names of the records in `group` (one image ID). */
+function repoNames(group: readonly ImageSummary[]): {tags: string[]; digests: string[]} {
+  const tags = new Set<string>()
+  const digests = new Set<string>()
+  for (const summary of group) {
+    if (summary.repository === NONE) continue
+    if (summary.tag !== NONE) tags.add(`${summary.repository}:${summary.tag}`)
+    digests.add(`${summary.repository}@${summary.digest}`)
+  }
+  return {tags: [...tags], digests: [...digests]}
+}
+
+/** docker's inspect document of `image`, named by every record of `group` (the records with its ID). */
+export function inspectDocument(image: ImageSummary, group: readonly ImageSummary[]): DockerImageInspect {
+  const {tags, digests} = repoNames(group)
+  const config = image.config
+  const lastTagTime = group.map((summary) => summary.record.updatedAt ?? summary.record.createdAt).filter((time) => time !== undefined).sort((a, b) => b.getTime() - a.getTime())[0]
+  return {
+    Id: image.id,
+    RepoTags: tags,
+    RepoDigests: digests,
+    Parent: '',
+    Comment: config?.history?.at(-1)?.comment ?? '',
+    Created: config?.created ?? ZERO_TIME,
+    DockerVersion: '',
+    Author: config?.author ?? '',
+    Config: dockerConfig(config),
+    Architecture: config?.architecture ?? '',
+    ...(config?.variant ? {Variant: config.variant} : {}),
+    Os: config?.os ?? '',
+    Size: image.size,
+    RootFS: {Type: config?.rootfs.type ?? 'layers', Layers: config?.rootfs.diff_ids ?? []},
+    Metadata: {LastTagTime: lastTagTime?.toISOString() ?? ZERO_TIME},
+  }
+}
+
+/** One line of `docker history`, as templates see it. */
+export interface HistoryRow {
+  ID: string
+  CreatedAt: string
+  CreatedSince: string
+  CreatedBy: string
+  Size: string
+  Comment: string
+}
+
+export interface HistoryOptions {
+  /** `-H`: sizes and dates for humans (default), else bytes and RFC 3339. */
+  human: boolean
+  noTrunc: boolean
+  now?: Date
+}
+
+const CREATED_BY_WIDTH = 45
+const MISSING = '<missing>'
+
+/**
+ * The image's history, newest first, as docker prints it: the image ID on the newest line and
+ * `<missing>` on the others; each entry that made a layer gets that layer's size, in order.
+ */
+export function historyRows(id: string, config: ImageConfig, layerSizes: readonly number[], options: HistoryOptions): HistoryRow[] {
+  const history = config.history ?? []
+  let layer = 0
+  const rows = history.map((entry): HistoryRow => {
+    const size = entry.empty_layer ? 0 : (layerSizes[layer++] ?? 0)
+    const created = entry.created ? new Date(entry.created) : undefined
+    let createdBy = (entry.created_by ?? '').replaceAll('\t', ' ')
+    if (!options.noTrunc && [...createdBy].length > CREATED_BY_WIDTH) createdBy = `${[...createdBy].slice(0, CREATED_BY_WIDTH - 1).join('')}…`
+    const rfc3339 = created ? created.toISOString().replace(/\.\d+Z$/, 'Z') : ''
+    return {
+      ID: MISSING,
+      CreatedAt: rfc3339,
+      CreatedSince: created === undefined ? 'N/A' : options.human ? timeAgo(created, options.now) : rfc3339,
+      CreatedBy: createdBy,
+      Size: options.human ? humanSize(size) : String(size),
+      Comment: entry.comment ?? '',
+    }
+  })
+  rows.reverse()
+  if (rows.length > 0) rows[0].ID = truncateId(id, options.noTrunc)
+  return rows
+}

@@ -1,0 +1,215 @@
+/**
+ * Images as docker's image commands show them: one summary per image record (repository, tag, ID
+ * = config digest of the host's platform, creation time, platform, size), docker's `--filter`
+ * keys, and finding the records a user's word names (a reference, or an image ID or its prefix).
+ */
+import type {ContainerdClient} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
+import {humanSize, timeAgo, truncateId} from '../format/index.ts'
+import {isDanglingImageName} from './archive/names.ts'
+import type {ImageConfig} from './manifest.ts'
+import {formatPlatform, normalizePlatform} from './platform.ts'
+import {familiarRepository, normalizedName, parseReference} from './reference.ts'
+import {imageSize, listImages, resolveImageConfig} from './store.ts'
+import type {ImageRecord} from './store.ts'
+
+export const NONE = '<none>'
+
+/** An image record with what docker's listing shows of it. */
+export interface ImageSummary {
+  record: ImageRecord
+  /** Familiar repository (`busybox`, `127.0.0.1:5000/x`), `<none>` for a dangling image. */
+  repository: string
+  /** The tag, `<none>` when the name has none. */
+  tag: string
+  /** The root descriptor's digest (what a registry knows the image by). */
+  digest: string
+  /** The config digest of the host's platform; the root digest when no platform's config is present. */
+  id: string
+  created?: Date
+  /** `linux/amd64`; empty when no config is present. */
+  platform: string
+  size: number
+  config?: ImageConfig
+}
+
+/** `busybox:1` → [`busybox`, `1`]; a dangling record → [`<none>`, `<none>`]. */
+export function repositoryAndTag(name: string): [repository: string, tag: string] {
+  if (isDanglingImageName(name)) return [NONE, NONE]
+  try {
+    const reference = parseReference(name, {defaultTag: false})
+    return [familiarRepository(reference), reference.tag ?? NONE]
+  } catch {
+    // A record another client named outside docker's grammar is still listed, as it is.
+    return [name, NONE]
+  }
+}
+
+/** The summary of one record; content missing for the host's platform leaves the ID as the root digest. */
+export async function summarizeImage(client: ContainerdClient, record: ImageRecord): Promise<ImageSummary> {
+  const [repository, tag] = repositoryAndTag(record.name)
+  const summary: ImageSummary = {record, repository, tag, digest: record.target.digest, id: record.target.digest, platform: '', size: 0}
+  try {
+    const resolved = await resolveImageConfig(client, record)
+    summary.config = resolved.config
+    summary.id = resolved.configDescriptor.digest
+    summary.platform = formatPlatform(normalizePlatform({os: resolved.config.os, architecture: resolved.config.architecture, ...(resolved.config.variant ? {variant: resolved.config.variant} : {})}))
+    if (resolved.config.created) summary.created = new Date(resolved.config.created)
+    summary.size = await imageSize(client, record)
+  } catch (error) {
+    if (!(error instanceof NerdError)) throw error
+  }
+  return summary
+}
+
+/** Every image of the namespace, newest first (docker's order). */
+export async function summarizeImages(client: ContainerdClient): Promise<ImageSummary[]> {
+  const summaries = await Promise.all((await listImages(client)).map((record) => summarizeImage(client, record)))
+  return summaries.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0) || a.record.name.localeCompare(b.record.name))
+}
+
+const IMAGE_ID = /^(?:sha256:)?([a-f0-9]{1,64})$/
+
+/**
+ * The images a user's word names: a reference (`busybox`, `busybox:1`, `x@sha256:…`) names its
+ * record; otherwise an image ID or a unique prefix of its hex names every record with that ID.
+ * Empty when nothing matches; an ambiguous prefix is an error.
+ */
+export function findImages(summaries: readonly ImageSummary[], text: string): ImageSummary[] {
+  let name: string | undefined
+  try {
+    name = normalizedName(parseReference(text))
+  } catch (error) {
+    if (!IMAGE_ID.test(text)) throw error
+  }
+  if (name !== undefined) {
+    const byName = summaries.filter((summary) => summary.record.name === name)
+    if (byName.length > 0 || !IMAGE_ID.test(text)) return byName
+  }
+  const hex = IMAGE_ID.exec(text)?.[1] ?? ''
+  const full = text.startsWith('sha256:') || hex.length === 64
+  const matching = summaries.filter((summary) => (full ? summary.id === `sha256:${hex}` : summary.id.startsWith(`sha256:${hex}`)))
+  const ids = new Set(matching.map((summary) => summary.id))
+  if (ids.size > 1) throw new NerdError(`multiple IDs found with provided prefix: ${text}`)
+  return matching
+}
+
+export interface ImageFilter {
+  key: 'reference' | 'dangling' | 'before' | 'since' | 'label'
+  value: string
+}
+
+const FILTER_KEYS: readonly string[] = ['reference', 'dangling', 'before', 'since', 'label']
+
+/** Parses `--filter key=value` values; docker's message for an unknown key. */
+export function parseImageFilters(texts: readonly string[]): ImageFilter[] {
+  return texts.map((text) => {
+    const equals = text.indexOf('=')
+    if (equals <= 0) throw new NerdError(`bad format of filter (expected name=value)`)
+    const key = text.slice(0, equals).trim().toLowerCase()
+    const value = text.slice(equals + 1)
+    if (!FILTER_KEYS.includes(key)) throw new NerdError(`invalid filter '${key}'`)
+    if (key === 'dangling' && !['true', 'false', '1', '0'].includes(value.toLowerCase())) {
+      throw new NerdError(`invalid filter 'dangling=${value}'`)
+    }
+    return {key: key as ImageFilter['key'], value}
+  })
+}
+
+/** Go's path.Match for the `*`, `?` and `[...]` patterns of reference filters (`*` stops at `/`). */
+export function globMatches(pattern: string, text: string): boolean {
+  let source = '^'
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index]
+    if (char === '*') source += '[^/]*'
+    else if (char === '?') source += '[^/]'
+    else if (char === '[') {
+      const end = pattern.indexOf(']', index + 1)
+      if (end === -1) return false
+      let set = pattern.slice(index + 1, end)
+      if (set.startsWith('^')) set = `!${set.slice(1)}`
+      source += `[${set.startsWith('!') ? `^${set.slice(1)}` : set}]`
+      index = end
+    } else source += char.replace(/[.+^${}()|\\]/g, '\\$&')
+  }
+  return new RegExp(`${source}$`).test(text)
+}
+
+/** docker's reference filter: the pattern against the familiar repository, or against `repository:tag`. */
+function matchesReference(summary: ImageSummary, pattern: string): boolean {
+  if (summary.repository === NONE) return false
+  if (globMatches(pattern, summary.repository)) return true
+  return summary.tag !== NONE && globMatches(pattern, `${summary.repository}:${summary.tag}`)
+}
+
+function matchesLabel(summary: ImageSummary, wanted: string): boolean {
+  const labels = summary.config?.config?.Labels ?? {}
+  const equals = wanted.indexOf('=')
+  if (equals === -1) return wanted in labels
+  return labels[wanted.slice(0, equals)] === wanted.slice(equals + 1)
+}
+
+/**
+ * Keeps the summaries all filter keys accept, as docker does: any of the reference patterns, every
+ * label; before/since name an image whose creation time bounds the list.
+ */
+export function filterImages(summaries: readonly ImageSummary[], filters: readonly ImageFilter[]): ImageSummary[] {
+  const anchorTime = (text: string): number => {
+    const [anchor] = findImages(summaries, text)
+    if (!anchor) throw new NerdError(`No such image: ${text}`)
+    return anchor.created?.getTime() ?? 0
+  }
+  const references = filters.filter((filter) => filter.key === 'reference').map((filter) => filter.value)
+  const labels = filters.filter((filter) => filter.key === 'label').map((filter) => filter.value)
+  const dangling = filters.filter((filter) => filter.key === 'dangling').map((filter) => ['true', '1'].includes(filter.value.toLowerCase()))
+  const before = filters.filter((filter) => filter.key === 'before').map((filter) => anchorTime(filter.value))
+  const since = filters.filter((filter) => filter.key === 'since').map((filter) => anchorTime(filter.value))
+  return summaries.filter((summary) => {
+    const created = summary.created?.getTime() ?? 0
+    if (references.length > 0 && !references.some((pattern) => matchesReference(summary, pattern))) return false
+    if (!labels.every((label) => matchesLabel(summary, label))) return false
+    if (dangling.length > 0 && !dangling.includes(summary.repository === NONE)) return false
+    if (!before.every((time) => created < time)) return false
+    if (!since.every((time) => created > time)) return false
+    return true
+  })
+}
+
+/** One line of `images`, as templates see it (docker's field names). */
+export interface ImageRow {
+  Repository: string
+  Tag: string
+  Digest: string
+  ID: string
+  CreatedSince: string
+  CreatedAt: string
+  Platform: string
+  Size: string
+  Containers: string
+  SharedSize: string
+  UniqueSize: string
+  VirtualSize: string
+}
+
+/** Go's `2006-01-02 15:04:05 -0700 MST` in UTC, as docker prints `.CreatedAt`. */
+function goTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`
+}
+
+export function imageRow(summary: ImageSummary, options: {noTrunc: boolean; now?: Date}): ImageRow {
+  const size = humanSize(summary.size)
+  return {
+    Repository: summary.repository,
+    Tag: summary.tag,
+    Digest: summary.digest,
+    ID: truncateId(summary.id, options.noTrunc),
+    CreatedSince: summary.created ? timeAgo(summary.created, options.now) : 'N/A',
+    CreatedAt: summary.created ? goTime(summary.created) : '',
+    Platform: summary.platform,
+    Size: size,
+    Containers: 'N/A',
+    SharedSize: 'N/A',
+    UniqueSize: 'N/A',
+    VirtualSize: size,
+  }
+}

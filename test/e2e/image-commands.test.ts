@@ -1,0 +1,153 @@
+/**
+ * nerd's image commands end to end: an image skopeo pushed to the test registry is pulled, listed,
+ * inspected, tagged, run by ctr, pushed back (skopeo sees the same digest), saved and loaded.
+ */
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {ctr, fileNamespace, nerd, testEnvironment, testImage} from '../helpers/e2e.ts'
+import type {RunResult} from '../helpers/e2e.ts'
+
+function skopeo(args: string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('skopeo', args, {stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? 1, stdout, stderr}))
+  })
+}
+
+async function nerdOk(args: string[]): Promise<string> {
+  const result = await nerd(args)
+  assert.equal(result.code, 0, `nerd ${args.join(' ')}: ${result.stderr}`)
+  return result.stdout
+}
+
+const busybox = testImage('nerd-test/busybox:latest')
+const manifest = busybox.manifests[0]
+const registry = testEnvironment.registry
+const repository = `${registry}/${fileNamespace()}/busybox`
+const pulled = `${repository}:1`
+let workDir: string
+
+describe('image commands', () => {
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'nerd-image-commands-'))
+    const copied = await skopeo(['copy', '--quiet', '--dest-tls-verify=false', `oci-archive:${busybox.file}`, `docker://${pulled}`])
+    assert.equal(copied.code, 0, copied.stderr)
+  })
+
+  after(async () => {
+    await rm(workDir, {recursive: true, force: true})
+  })
+
+  it('pull prints the normalized reference as its last line', async () => {
+    const stdout = await nerdOk(['pull', pulled])
+    assert.equal(stdout.trim().split('\n').at(-1), pulled)
+  })
+
+  it('images lists it in docker columns, -q and --format', async () => {
+    const table = (await nerdOk(['images'])).trimEnd().split('\n')
+    assert.match(table[0], /^REPOSITORY\s{3,}TAG\s{3,}IMAGE ID\s{3,}CREATED\s{3,}PLATFORM\s{3,}SIZE$/)
+    const row = table.find((line) => line.startsWith(`${repository} `))
+    assert.ok(row, table.join('\n'))
+    const shortId = manifest.config.digest.slice('sha256:'.length, 'sha256:'.length + 12)
+    assert.match(row, new RegExp(`^${repository.replaceAll('.', '\\.')}\\s+1\\s+${shortId}\\s+.+ ago\\s+${manifest.platform.os}/${manifest.platform.architecture}\\S*\\s+\\d[\\d.]*[kM]?B$`))
+
+    assert.equal((await nerdOk(['images', '-q'])).trim(), shortId)
+    assert.equal((await nerdOk(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
+    assert.equal((await nerdOk(['images', '--no-trunc', '--format', '{{.ID}} {{.Digest}}'])).trim(), `${manifest.config.digest} ${busybox.target.digest}`)
+    assert.equal((await nerdOk(['images', '-f', 'reference=*/*/nosuch'])).trim().split('\n').length, 1)
+  })
+
+  it('image inspect prints docker\'s JSON; a missing image gives [] and one error line', async () => {
+    const [document] = JSON.parse(await nerdOk(['image', 'inspect', pulled]))
+    assert.equal(document.Id, manifest.config.digest)
+    assert.deepEqual(document.RepoTags, [pulled])
+    assert.deepEqual(document.RepoDigests, [`${repository}@${busybox.target.digest}`])
+    assert.equal(document.Architecture, manifest.platform.architecture)
+    assert.equal(document.Os, 'linux')
+    assert.equal(document.RootFS.Type, 'layers')
+    assert.deepEqual(document.RootFS.Layers, manifest.diffIds)
+    assert.ok(document.Size > 0)
+    assert.equal((await nerdOk(['image', 'inspect', '-f', '{{.Id}}', pulled])).trim(), manifest.config.digest)
+
+    const missing = await nerd(['image', 'inspect', 'nosuch:1'])
+    assert.equal(missing.code, 1)
+    assert.equal(missing.stdout.trim(), '[]')
+    assert.equal(missing.stderr, 'Error: No such image: nosuch:1\n')
+  })
+
+  it('ctr runs the pulled image', async () => {
+    const run = await ctr(['run', '--rm', pulled, `image-commands-${process.pid}`, 'cat', '/www/index.html'])
+    assert.equal(run.code, 0, run.stderr)
+    assert.match(run.stdout, /nerd test page/)
+  })
+
+  it('history lists the config\'s history, newest first with the image ID', async () => {
+    const lines = (await nerdOk(['history', pulled])).trimEnd().split('\n')
+    assert.match(lines[0], /^IMAGE\s{3,}CREATED\s{3,}CREATED BY\s{3,}SIZE\s{3,}COMMENT$/)
+    assert.ok(lines.length >= 2)
+    assert.ok(lines[1].startsWith(manifest.config.digest.slice(7, 19)), lines[1])
+    const quiet = (await nerdOk(['history', '-q', pulled])).trim().split('\n')
+    assert.equal(quiet.length, lines.length - 1)
+    assert.ok(quiet.slice(1).every((id) => id === '<missing>'))
+  })
+
+  it('tag adds a name; rmi of one name keeps the other', async () => {
+    await nerdOk(['tag', pulled, 'e2e-tagged:2'])
+    assert.deepEqual((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim().split('\n').sort(), ['e2e-tagged:2', pulled].sort())
+    assert.equal((await nerdOk(['rmi', 'e2e-tagged:2'])).trim(), 'Untagged: e2e-tagged:2')
+    assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
+  })
+
+  it('push sends the image to another repository with the same digest', async () => {
+    const target = `${registry}/${fileNamespace()}/pushed:1`
+    await nerdOk(['tag', pulled, target])
+    const pushed = await nerdOk(['push', target])
+    assert.match(pushed, new RegExp(`1: digest: ${busybox.target.digest} size: \\d+`))
+    const inspected = await skopeo(['inspect', '--tls-verify=false', `docker://${target}`])
+    assert.equal(inspected.code, 0, inspected.stderr)
+    assert.equal(JSON.parse(inspected.stdout).Digest, busybox.target.digest)
+    await nerdOk(['rmi', target])
+  })
+
+  it('save then load gives back the same image ID', async () => {
+    const archive = join(workDir, 'busybox.tar')
+    await nerdOk(['save', '-o', archive, pulled])
+    assert.match((await nerdOk(['rmi', pulled])).trim(), /^Untagged: .*\nDeleted: sha256:/)
+    assert.equal((await nerdOk(['images', '-q'])).trim(), '')
+    assert.equal((await nerdOk(['load', '-i', archive])).trim(), `Loaded image: ${pulled}`)
+    assert.equal((await nerdOk(['images', '-q', '--no-trunc'])).trim(), manifest.config.digest)
+  })
+
+  it('pull of an unknown image fails with one line, exit 1', async () => {
+    const result = await nerd(['pull', `${repository}:nosuch`])
+    assert.equal(result.code, 1)
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr)
+    assert.match(result.stderr, /^Error: .*nosuch/)
+  })
+
+  it('pull of an invalid reference says invalid reference format, exit 1', async () => {
+    const uppercase = await nerd(['pull', 'Busybox'])
+    assert.equal(uppercase.code, 1)
+    assert.equal(uppercase.stderr, 'Error: invalid reference format: repository name must be lowercase\n')
+    const malformed = await nerd(['pull', 'busybox::1'])
+    assert.equal(malformed.code, 1)
+    assert.equal(malformed.stderr, 'Error: invalid reference format\n')
+  })
+
+  it('rmi of a missing image fails; image prune -f removes nothing named', async () => {
+    const missing = await nerd(['rmi', 'nosuch:1'])
+    assert.equal(missing.code, 1)
+    assert.equal(missing.stderr, 'Error: No such image: nosuch:1\n')
+    assert.match(await nerdOk(['image', 'prune', '-f']), /Total reclaimed space: /)
+    assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
+  })
+})
