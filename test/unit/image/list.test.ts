@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {historyRows, inspectDocument} from '../../../src/image/inspect.ts'
+import {filterImages, findImages, globMatches, imageRow, parseImageFilters, repositoryAndTag} from '../../../src/image/list.ts'
+import type {ImageSummary} from '../../../src/image/list.ts'
+import type {ImageConfig} from '../../../src/image/manifest.ts'
+
+const hex = (char: string): string => `sha256:${char.repeat(64)}`
+
+function summary(name: string, id: string, created: string, labels: Record<string, string> = {}): ImageSummary {
+  const [repository, tag] = repositoryAndTag(name)
+  const config: ImageConfig = {architecture: 'amd64', os: 'linux', created, config: {Labels: labels}, rootfs: {type: 'layers', diff_ids: [hex('d')]}}
+  return {
+    record: {name, target: {mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: hex('f'), size: 1}, labels: {}},
+    repository,
+    tag,
+    digest: hex('f'),
+    id,
+    created: new Date(created),
+    platform: 'linux/amd64',
+    size: 2_345_678,
+    config,
+  }
+}
+
+const busybox = summary('docker.io/library/busybox:latest', hex('a'), '2024-01-02T00:00:00Z', {tier: 'base'})
+const app = summary('docker.io/me/app:1', hex('b'), '2024-01-03T00:00:00Z', {tier: 'app'})
+const local = summary('127.0.0.1:5000/x/y:2', hex('a'), '2024-01-02T00:00:00Z')
+const dangling = summary(`nerd-dangling@${hex('c')}`, hex('c'), '2024-01-01T00:00:00Z')
+const all = [app, busybox, local, dangling]
+
+describe('repositoryAndTag', () => {
+  it('gives docker\'s familiar repository and the tag', () => {
+    assert.deepEqual(repositoryAndTag('docker.io/library/busybox:latest'), ['busybox', 'latest'])
+    assert.deepEqual(repositoryAndTag('docker.io/nerd-test/busybox:1'), ['nerd-test/busybox', '1'])
+    assert.deepEqual(repositoryAndTag('127.0.0.1:5000/x:2'), ['127.0.0.1:5000/x', '2'])
+    assert.deepEqual(repositoryAndTag(`docker.io/library/busybox@${hex('e')}`), ['busybox', '<none>'])
+    assert.deepEqual(repositoryAndTag(`nerd-dangling@${hex('e')}`), ['<none>', '<none>'])
+  })
+})
+
+describe('findImages', () => {
+  it('finds by reference, by full ID, by ID prefix', () => {
+    assert.deepEqual(findImages(all, 'busybox'), [busybox])
+    assert.deepEqual(findImages(all, 'me/app:1'), [app])
+    assert.deepEqual(findImages(all, hex('a')), [busybox, local])
+    assert.deepEqual(findImages(all, 'aaaa'), [busybox, local])
+    assert.deepEqual(findImages(all, 'nosuch'), [])
+  })
+
+  it('rejects an ambiguous prefix and an invalid reference', () => {
+    const twins = [summary('docker.io/library/p:1', `sha256:ab${'0'.repeat(62)}`, '2024-01-01T00:00:00Z'), summary('docker.io/library/q:1', `sha256:ab${'1'.repeat(62)}`, '2024-01-01T00:00:00Z')]
+    assert.throws(() => findImages(twins, 'ab'), /multiple IDs found with provided prefix: ab/)
+    assert.throws(() => findImages(all, 'Busybox'), /invalid reference format: repository name must be lowercase/)
+  })
+})
+
+describe('image filters', () => {
+  it('parses docker\'s keys and refuses others', () => {
+    assert.deepEqual(parseImageFilters(['dangling=true', 'reference=bu*']), [{key: 'dangling', value: 'true'}, {key: 'reference', value: 'bu*'}])
+    assert.throws(() => parseImageFilters(['colour=red']), /invalid filter 'colour'/)
+    assert.throws(() => parseImageFilters(['dangling=maybe']), /invalid filter 'dangling=maybe'/)
+    assert.throws(() => parseImageFilters(['dangling']), /bad format of filter/)
+  })
+
+  it('matches globs like Go\'s path.Match', () => {
+    assert.ok(globMatches('bu*', 'busybox'))
+    assert.ok(!globMatches('*', 'me/app'))
+    assert.ok(globMatches('*/*', 'me/app'))
+    assert.ok(globMatches('b?sybox', 'busybox'))
+    assert.ok(globMatches('[a-c]usybox', 'busybox'))
+    assert.ok(!globMatches('[!b]usybox', 'busybox'))
+    assert.ok(!globMatches('busy', 'busybox'))
+  })
+
+  it('filters by reference, dangling, label, before and since', () => {
+    const names = (filters: string[]): string[] => filterImages(all, parseImageFilters(filters)).map((image) => image.record.name)
+    assert.deepEqual(names(['reference=busybox']), [busybox.record.name])
+    assert.deepEqual(names(['reference=*/*:1']), [app.record.name])
+    assert.deepEqual(names(['reference=busybox', 'reference=me/*']), [app.record.name, busybox.record.name])
+    assert.deepEqual(names(['dangling=true']), [dangling.record.name])
+    assert.deepEqual(names(['dangling=false']), [app.record.name, busybox.record.name, local.record.name])
+    assert.deepEqual(names(['label=tier']), [app.record.name, busybox.record.name])
+    assert.deepEqual(names(['label=tier=app']), [app.record.name])
+    assert.deepEqual(names(['before=me/app:1']), [busybox.record.name, local.record.name, dangling.record.name])
+    assert.deepEqual(names(['since=busybox']), [app.record.name])
+    assert.throws(() => names(['since=nosuch']), /No such image: nosuch/)
+  })
+})
+
+describe('imageRow', () => {
+  it('shows docker\'s fields', () => {
+    const row = imageRow(busybox, {noTrunc: false, now: new Date('2024-01-02T03:00:00Z')})
+    assert.equal(row.ID, 'aaaaaaaaaaaa')
+    assert.equal(row.CreatedSince, '3 hours ago')
+    assert.equal(row.CreatedAt, '2024-01-02 00:00:00 +0000 UTC')
+    assert.equal(row.Size, '2.35MB')
+    assert.equal(imageRow(busybox, {noTrunc: true}).ID, hex('a'))
+  })
+})
+
+describe('inspectDocument', () => {
+  it('gathers the tags and digests of every record with the ID', () => {
+    const document = inspectDocument(busybox, [busybox, local])
+    assert.equal(document.Id, hex('a'))
+    assert.deepEqual(document.RepoTags, ['busybox:latest', '127.0.0.1:5000/x/y:2'])
+    assert.deepEqual(document.RepoDigests, [`busybox@${hex('f')}`, `127.0.0.1:5000/x/y@${hex('f')}`])
+    assert.deepEqual(document.RootFS, {Type: 'layers', Layers: [hex('d')]})
+    assert.deepEqual(document.Config.Labels, {tier: 'base'})
+    assert.equal(document.Config.Cmd, null)
+  })
+})
+
+describe('historyRows', () => {
+  const config: ImageConfig = {
+    architecture: 'amd64',
+    os: 'linux',
+    rootfs: {type: 'layers', diff_ids: [hex('1'), hex('2')]},
+    history: [
+      {created: '2024-01-01T00:00:00Z', created_by: '/bin/sh -c #(nop) ADD file:0123456789abcdef0123456789abcdef in /'},
+      {created: '2024-01-01T00:00:01Z', created_by: '/bin/sh -c #(nop)  CMD ["sh"]', empty_layer: true},
+      {created: '2024-01-01T00:00:02Z', created_by: 'COPY x /x', comment: 'buildkit'},
+    ],
+  }
+
+  it('lists newest first, sizes the layers in order, cuts CREATED BY to 45 characters', () => {
+    const rows = historyRows(hex('a'), config, [1500, 2_000_000], {human: true, noTrunc: false, now: new Date('2024-01-01T02:00:00Z')})
+    assert.deepEqual(rows.map((row) => [row.ID, row.Size, row.Comment]), [
+      ['aaaaaaaaaaaa', '2MB', 'buildkit'],
+      ['<missing>', '0B', ''],
+      ['<missing>', '1.5kB', ''],
+    ])
+    assert.equal(rows[2].CreatedBy, '/bin/sh -c #(nop) ADD file:0123456789abcdef0…')
+    assert.equal(rows[2].CreatedSince, '2 hours ago')
+  })
+
+  it('-H=false gives bytes and RFC 3339; --no-trunc the whole command and ID', () => {
+    const [newest, , oldest] = historyRows(hex('a'), config, [1500, 2_000_000], {human: false, noTrunc: true})
+    assert.equal(newest.ID, hex('a'))
+    assert.equal(newest.Size, '2000000')
+    assert.equal(newest.CreatedSince, '2024-01-01T00:00:02Z')
+    assert.equal(oldest.CreatedBy, config.history?.[0].created_by)
+  })
+})
