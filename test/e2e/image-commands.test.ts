@@ -118,6 +118,20 @@ describe('image commands', () => {
     await nerdOk(['rmi', target])
   })
 
+  it('rmi refuses an image a container was created from', async () => {
+    const container = `image-commands-user-${process.pid}`
+    const created = await ctr(['containers', 'create', pulled, container])
+    assert.equal(created.code, 0, created.stderr)
+    try {
+      const refused = await nerd(['rmi', pulled])
+      assert.equal(refused.code, 1)
+      assert.match(refused.stderr, new RegExp(`^Error: conflict: unable to remove repository reference "${pulled}" \\(must force\\) - container ${container.slice(0, 12)} is using its referenced image ${manifest.config.digest.slice(7, 19)}\n$`))
+      assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
+    } finally {
+      await ctr(['containers', 'rm', container])
+    }
+  })
+
   it('save then load gives back the same image ID', async () => {
     const archive = join(workDir, 'busybox.tar')
     await nerdOk(['save', '-o', archive, pulled])

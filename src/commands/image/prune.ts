@@ -24,12 +24,11 @@ export default class ImagePrune extends NerdCommand {
       ? 'WARNING! This will remove all images without at least one container associated to them.'
       : 'WARNING! This will remove all dangling images.'
     const prompt = createInterface({input: process.stdin, output: process.stdout})
+    // stdin that ends without an answer is a no, as with docker.
+    const closed = new Promise<string>((resolve) => prompt.once('close', () => resolve('')))
     try {
-      const answer = await prompt.question(`${warning}\nAre you sure you want to continue? [y/N] `)
+      const answer = await Promise.race([prompt.question(`${warning}\nAre you sure you want to continue? [y/N] `), closed])
       return /^y(es)?$/i.test(answer.trim())
-    } catch {
-      // stdin closed without an answer: docker takes that as no.
-      return false
     } finally {
       prompt.close()
     }
