@@ -6,14 +6,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
-node_bin="$(bash scripts/ensure-node.sh | tail -n 1)"
-export PATH="$(dirname "$node_bin"):$PATH"
-
-bash scripts/install-deps.sh
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-npm run --silent build
+# shellcheck source=scripts/prepare.sh
+source scripts/prepare.sh
 
 # Start containerd when nothing answers on the default socket.
 socket="${CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}"

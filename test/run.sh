@@ -24,15 +24,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
-node_bin="$(bash scripts/ensure-node.sh | tail -n 1)"
-export PATH="$(dirname "$node_bin"):$PATH"
-bash scripts/install-deps.sh
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
-if [ -z "${NERD_SKIP_BUILD:-}" ]; then
-  npm run --silent build
-fi
+# shellcheck source=scripts/prepare.sh
+source scripts/prepare.sh
 
 files=()
 node_options=()
