@@ -21,6 +21,13 @@ export interface ListOptions<Item> {
 export abstract class NerdCommand extends Command {
   private client?: Promise<ContainerdClient>
 
+  /** docker accepts `--rm=false` and `-q=true`; oclif's booleans take no value, so rewrite them first. */
+  async init(): Promise<void> {
+    await super.init()
+    const {normalizeCommandBooleans} = await import('./config/index.ts')
+    this.argv = normalizeCommandBooleans(this.argv, this.ctor.flags ?? {})
+  }
+
   protected nerdConfig(): Promise<NerdConfig> {
     return getConfig()
   }

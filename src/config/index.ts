@@ -2,6 +2,7 @@ export {splitGlobalArgs, CONTAINER_COMMAND_VALUE_FLAGS, type SplitGlobalArgs} fr
 export {
   splitRunArgs,
   normalizeBooleanFlags,
+  normalizeCommandBooleans,
   flagSetsOf,
   containerCommandArgv,
   type SplitRunArgs,

@@ -81,30 +81,41 @@ function missingValueError(token: string, valueFlags: ValueFlags): NerdError {
 }
 
 /**
- * Rewrites docker's `--flag=true|false` for boolean flags (named in `booleans`, long names without
- * dashes) into what oclif parses: `--rm=true` becomes `--rm`, `--rm=false` becomes `--no-rm`.
- * So every boolean flag a user may turn off this way must be declared with `allowNo: true`
- * (oclif then lets the last of `--rm`/`--no-rm` win, as docker does). Other tokens are kept,
- * including short forms (`-d=false` is left to oclif). A value that is not a boolean is a usage
- * error (exit 125).
+ * Rewrites docker's `--flag=true|false` and `-f=true|false` for boolean flags (named in `booleans`,
+ * long names without dashes; `chars` maps a short flag to its long name) into what oclif parses:
+ * `=true` becomes `--flag`; `=false` becomes `--no-flag` for flags declared with `allowNo` (named in
+ * `negatable`; oclif then lets the last of `--rm`/`--no-rm` win, as docker does) and is dropped for
+ * the others, whose default is off. Tokens after `--` are kept as they are. A value that is not a
+ * boolean is a usage error (exit 125).
  */
-export function normalizeBooleanFlags(flags: readonly string[], booleans: ReadonlySet<string>): string[] {
-  return flags.map((token) => {
-    const match = /^--([^=]+)=(.*)$/s.exec(token)
-    if (!match || !booleans.has(match[1])) return token
-    const [, name, text] = match
+export function normalizeBooleanFlags(
+  flags: readonly string[],
+  booleans: ReadonlySet<string>,
+  options: {chars?: ReadonlyMap<string, string>; negatable?: ReadonlySet<string>} = {},
+): string[] {
+  const end = flags.indexOf('--')
+  const head = end === -1 ? flags : flags.slice(0, end)
+  const rewritten = head.flatMap((token) => {
+    const long = /^--([^=]+)=(.*)$/s.exec(token)
+    const short = /^-([^-])=(.*)$/s.exec(token)
+    const name = long ? long[1] : short ? options.chars?.get(short[1]) : undefined
+    if (name === undefined || !booleans.has(name)) return [token]
+    const text = (long ?? short)![2]
+    let value: boolean
     try {
-      return parseBoolean(text) ? `--${name}` : `--no-${name}`
+      value = parseBoolean(text)
     } catch (error) {
       if (!(error instanceof InvalidSettingValue)) throw error
-      throw new NerdError(`invalid argument ${JSON.stringify(text)} for "--${name}" flag: ${error.message}`, {
+      throw new NerdError(`invalid argument ${JSON.stringify(text)} for "${long ? `--${name}` : `-${short![1]}, --${name}`}" flag: ${error.message}`, {
         exitCode: EXIT_NERD_FAILED,
       })
     }
+    if (value) return [`--${name}`]
+    return !options.negatable || options.negatable.has(name) ? [`--no-${name}`] : []
   })
+  return end === -1 ? rewritten : [...rewritten, ...flags.slice(end)]
 }
 
-/** The parts of an oclif flag definition that argv splitting needs (structural: no oclif import). */
 export interface FlagDefinitionShape {
   type: 'boolean' | 'option'
   char?: string
@@ -140,4 +151,18 @@ export function containerCommandArgv(argv: readonly string[], definitions: Reado
   const {valueFlags, booleanFlags} = flagSetsOf(definitions)
   const {flags, positional} = splitRunArgs(argv, valueFlags)
   return [...normalizeBooleanFlags(flags, booleanFlags), '--', ...positional]
+}
+
+/** normalizeBooleanFlags for any command, from its oclif-shaped flag definitions. */
+export function normalizeCommandBooleans(argv: readonly string[], definitions: Readonly<Record<string, FlagDefinitionShape & {allowNo?: boolean}>>): string[] {
+  const booleans = new Set<string>()
+  const negatable = new Set<string>()
+  const chars = new Map<string, string>()
+  for (const [name, definition] of Object.entries(definitions)) {
+    if (definition.type !== 'boolean') continue
+    booleans.add(name)
+    if (definition.allowNo) negatable.add(name)
+    if (definition.char) chars.set(definition.char, name)
+  }
+  return normalizeBooleanFlags(argv, booleans, {chars, negatable})
 }

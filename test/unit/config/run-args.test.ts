@@ -5,6 +5,7 @@ import {
   containerCommandArgv,
   flagSetsOf,
   normalizeBooleanFlags,
+  normalizeCommandBooleans,
   splitRunArgs,
   CONTAINER_COMMAND_VALUE_FLAGS,
 } from '../../../src/config/index.ts'
@@ -67,6 +68,21 @@ describe('normalizeBooleanFlags', () => {
       ),
       ['--rm', '--no-rm', '--no-sig-proxy', '-d', '--name=x', '--detach', '--other=false', '-d=false', '--rm'],
     )
+  })
+
+  it('rewrites short forms through chars, drops =false of flags without --no-, keeps what follows --', () => {
+    assert.deepEqual(
+      normalizeBooleanFlags(['-d=true', '-H=false', '--detach=false', '--rm=false', '--', '--rm=false'], booleans, {
+        chars: new Map([['d', 'detach'], ['H', 'human']]),
+        negatable: new Set(['rm']),
+      }),
+      ['--detach', '-H=false', '--no-rm', '--', '--rm=false'],
+    )
+  })
+
+  it('normalizeCommandBooleans reads booleans, chars and allowNo from flag definitions', () => {
+    const definitions = {human: {type: 'boolean' as const, char: 'H'}, quiet: {type: 'boolean' as const, char: 'q', allowNo: true}, format: {type: 'option' as const}}
+    assert.deepEqual(normalizeCommandBooleans(['-H=false', '-q=false', '--format=x', '--human=1'], definitions), ['--no-quiet', '--format=x', '--human'])
   })
 
   it('rejects a value that is not a boolean (exit 125)', () => {
