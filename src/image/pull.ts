@@ -10,7 +10,6 @@ import type {ContainerdClient, Labels} from '../containerd/index.ts'
 import {ContainerdError, GC_EXPIRE_LABEL, isFailedPrecondition, isNotFound, rfc3339Seconds} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import type {ImageResolvePayload, ImageVerifyPayload, RegistryAccess, ResolvedSource} from '../hooks/types.ts'
-import {dockerCredentials} from './auth/index.ts'
 import {
   childGcLabels,
   distributionSourceLabel,
@@ -27,6 +26,7 @@ import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, normalizedName, parseReference} from './reference.ts'
 import type {Reference} from './reference.ts'
+import {registryClientFor} from './registry-access.ts'
 import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
 import type {CredentialsProvider} from './registry/index.ts'
 import {addBlobLabels, blobLabels, heldBlobLabels, putImage, readBlob} from './store.ts'
@@ -121,12 +121,7 @@ async function resolveSource(reference: string, options: PullOptions): Promise<P
 export async function pullImage(client: ContainerdClient, reference: string, options: PullOptions = {}): Promise<PullResult> {
   const source = await resolveSource(reference, options)
   try {
-    const registry = new RegistryClient({
-      hostsDirs: options.hostsDirs,
-      insecure: options.insecure,
-      credentials: options.credentials ?? dockerCredentials(),
-      ...(options.userAgent ? {userAgent: options.userAgent} : {}),
-    })
+    const registry = registryClientFor(options)
     const progress = options.onProgress ?? (() => undefined)
     progress({id: source.name, kind: 'image', status: 'resolving'})
     const root = await registry.resolve(source.reference, {signal: options.signal})

@@ -6,7 +6,6 @@
  */
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
-import {dockerCredentials} from './auth/index.ts'
 import {distributionSourceKey, isConfigMediaType, distributionSourceLabel, distributionSources, isNonDistributable, parseIndex, parseManifest, shortDigest} from './manifest.ts'
 import type {Descriptor, ImageIndex} from './manifest.ts'
 import {formatPlatform, hostPlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
@@ -14,6 +13,7 @@ import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, normalizedName, parseReference} from './reference.ts'
 import type {Reference} from './reference.ts'
+import {registryClientFor} from './registry-access.ts'
 import {RegistryClient, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
 import type {CredentialsProvider} from './registry/index.ts'
 import {addBlobLabels, blobLabels, getImage, readBlob} from './store.ts'
@@ -59,12 +59,7 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   if (!image) throw new NerdError(`An image does not exist locally with the tag: ${familiarName(target)}`)
   const plan = await planPush(client, image.target, options, familiarName(target))
 
-  const registry = new RegistryClient({
-    hostsDirs: options.hostsDirs,
-    insecure: options.insecure,
-    credentials: options.credentials ?? dockerCredentials(),
-    ...(options.userAgent ? {userAgent: options.userAgent} : {}),
-  })
+  const registry = registryClientFor(options)
   const progress = options.onProgress ?? (() => undefined)
   const blobs = new Map<string, Descriptor>()
   for (const {descriptor, bytes} of plan.manifests) {
