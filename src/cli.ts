@@ -20,7 +20,8 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(versionBanner())
       return
     }
-    const {run, flush} = await import('@oclif/core')
+    // oclif's subpath modules, not its index: the index evaluates every part of oclif at start-up.
+    const [{run}, {flush}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
     await run(rest, packageRoot)
     await flush()
   } catch (error) {

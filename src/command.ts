@@ -1,4 +1,4 @@
-import {Command} from '@oclif/core'
+import {Command} from '@oclif/core/command'
 import type {ContainerdClient} from './containerd/index.ts'
 import type {NerdConfig} from './config/index.ts'
 import {getConfig} from './context.ts'

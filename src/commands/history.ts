@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'
 import {historyRows} from '../image/inspect.ts'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
 import {renderSystemInfo, systemInfo} from '../system/info.ts'
 

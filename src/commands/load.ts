@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {createReadStream} from 'node:fs'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
 import {createProgressRenderer} from '../image/progress.ts'
 import {pushImage} from '../image/push.ts'

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {createWriteStream} from 'node:fs'
 import {finished} from 'node:stream/promises'
 import {NerdCommand} from '../command.ts'

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'
 import {findImages, summarizeImages} from '../image/list.ts'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {createInterface} from 'node:readline/promises'
 import {NerdCommand} from '../../command.ts'
 import {humanSize} from '../../format/index.ts'

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 import {NerdCommand} from '../../command.ts'
 import {removeNamespace} from '../../system/namespaces.ts'
 
