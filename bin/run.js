@@ -6,9 +6,9 @@ import {enableCompileCache} from 'node:module'
 enableCompileCache?.()
 
 const argv = process.argv.slice(2)
-if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
-  const {versionBanner} = await import('../dist/version-banner.js')
-  process.stdout.write(versionBanner())
+const banner = await import('../dist/version-banner.js')
+if (banner.isVersionRequest(argv)) {
+  process.stdout.write(banner.versionBanner())
 } else {
   const {main} = await import('../dist/nerd.js')
   await main(argv)

@@ -2,7 +2,7 @@ import {splitGlobalArgs} from './config/index.ts'
 import {setGlobalFlags} from './context.ts'
 import {packageRoot} from './paths.ts'
 import {NerdError} from './errors.ts'
-import {versionBanner} from './version-banner.ts'
+import {isVersionRequest, versionBanner} from './version-banner.ts'
 
 /**
  * Runs nerd with the process's argv (without node and script). Global options are lifted out first
@@ -16,7 +16,7 @@ export async function main(argv: string[]): Promise<void> {
     debug = Boolean(globals.debug || globals.debugFull)
     commandWords = rest.filter((word) => !word.startsWith('-'))
     setGlobalFlags(globals)
-    if (rest.length === 1 && (rest[0] === '--version' || rest[0] === '-v')) {
+    if (isVersionRequest(rest)) {
       process.stdout.write(versionBanner())
       return
     }

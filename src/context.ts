@@ -12,10 +12,6 @@ export function setGlobalFlags(flags: GlobalFlags): void {
   resolved = undefined
 }
 
-export function getGlobalFlags(): GlobalFlags {
-  return globalFlags
-}
-
 /** The effective configuration: flag > environment > nerd.toml > default. Loaded once. */
 export function getConfig(): Promise<NerdConfig> {
   resolved ??= import('./config/index.ts').then(({loadConfig}) => loadConfig({globals: globalFlags, env: process.env}))

@@ -82,10 +82,14 @@ export function defaultCniPath(exists: (path: string) => boolean = existsSync): 
   return CNI_PATH_CANDIDATES.find((path) => exists(path)) ?? CNI_PATH_CANDIDATES[0]
 }
 
+/** Whether the host mounts the unified cgroup v2 hierarchy at /sys/fs/cgroup. */
+export function isCgroupV2(exists: (path: string) => boolean = existsSync): boolean {
+  return exists('/sys/fs/cgroup/cgroup.controllers')
+}
+
 /** systemd on a cgroup v2 host booted with systemd, cgroupfs otherwise (nerdctl's rule for rootful). */
 export function defaultCgroupManager(exists: (path: string) => boolean = existsSync): CgroupManager {
-  const cgroupV2 = exists('/sys/fs/cgroup/cgroup.controllers')
-  return cgroupV2 && exists('/run/systemd/system') ? 'systemd' : 'cgroupfs'
+  return isCgroupV2(exists) && exists('/run/systemd/system') ? 'systemd' : 'cgroupfs'
 }
 
 /**

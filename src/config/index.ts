@@ -15,6 +15,7 @@ export {
   describeConfig,
   defaultCniPath,
   defaultCgroupManager,
+  isCgroupV2,
   DEFAULT_CONFIG_FILE,
   CNI_PATH_CANDIDATES,
   type NerdConfig,

@@ -87,6 +87,11 @@ function architectureOfNode(nodeArch: string): Platform {
   }
 }
 
+/** Go's (and OCI's) name for a Node `process.arch`: `x64` → `amd64`, `ia32` → `386`. */
+export function goArchitecture(nodeArch: string): string {
+  return architectureOfNode(nodeArch).architecture
+}
+
 let host: Platform | undefined
 
 /** The platform of this machine, normalised (`linux/amd64`, `linux/arm64` with no variant). */

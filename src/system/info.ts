@@ -1,7 +1,7 @@
-import {readFileSync, statfsSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import os from 'node:os'
 import type {ContainerdClient} from '../containerd/index.ts'
-import type {NerdConfig} from '../config/index.ts'
+import {isCgroupV2, type NerdConfig} from '../config/index.ts'
 import {bytesSize} from '../format/index.ts'
 
 /** Shaped like `docker info --format '{{json .}}'` where docker has the field; nerd's own fields added. */
@@ -32,16 +32,6 @@ export interface SystemInfo {
   ContainerdAddress: string
   Debug: boolean
   Plugins: {Log: string[]; Storage: string[]; Nerd: string[]}
-}
-
-const CGROUP2_SUPER_MAGIC = 0x63677270
-
-function cgroupVersion(): string {
-  try {
-    return statfsSync('/sys/fs/cgroup').type === CGROUP2_SUPER_MAGIC ? '2' : '1'
-  } catch {
-    return ''
-  }
 }
 
 function operatingSystem(): string {
@@ -93,7 +83,7 @@ export async function systemInfo(client: ContainerdClient, config: NerdConfig, n
     Snapshotters: snapshotters,
     LoggingDriver: 'json-file',
     CgroupDriver: config.cgroupManager,
-    CgroupVersion: cgroupVersion(),
+    CgroupVersion: isCgroupV2() ? '2' : '1',
     Runtimes: runtimeNames(usable),
     DefaultRuntime: 'io.containerd.runc.v2',
     KernelVersion: os.release(),

@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import type {ContainerdClient} from '../containerd/index.ts'
+import {goArchitecture} from '../image/platform.ts'
 import {codeDir, packageRoot} from '../paths.ts'
 
 export interface ComponentVersion {
@@ -43,11 +44,9 @@ function buildInfo(): BuildInfo {
   return {version: pkg.version, commit}
 }
 
-const goArch: Record<string, string> = {x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x'}
-
 export function clientVersion(): VersionInfo['Client'] {
   const {version, commit} = buildInfo()
-  return {Version: version, GitCommit: commit, NodeVersion: process.version, Os: process.platform, Arch: goArch[process.arch] ?? process.arch}
+  return {Version: version, GitCommit: commit, NodeVersion: process.version, Os: process.platform, Arch: goArchitecture(process.arch)}
 }
 
 /** `runc --version` prints `runc version 1.1.5+ds1`, then `commit: ...`, then spec/go lines. */
