@@ -26,9 +26,8 @@ import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, normalizedName, parseReference} from './reference.ts'
 import type {Reference} from './reference.ts'
-import {registryClientFor} from './registry-access.ts'
+import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
-import type {CredentialsProvider} from './registry/index.ts'
 import {addBlobLabels, blobLabels, heldBlobLabels, putImage, readBlob} from './store.ts'
 import {defaultSnapshotter, unpackLayers, unpackPlan} from './unpack.ts'
 import type {UnpackHook, UnpackResult} from './unpack.ts'
@@ -58,7 +57,7 @@ export interface PullHooks {
   unpack?: UnpackHook
 }
 
-export interface PullOptions {
+export interface PullOptions extends RegistryAccessOptions {
   /** `--platform` values; default the host's. Each picks its best manifest of an index. */
   platforms?: readonly string[]
   allPlatforms?: boolean
@@ -66,17 +65,12 @@ export interface PullOptions {
   unpack?: boolean
   /** Default: the namespace's default snapshotter, else overlayfs. */
   snapshotter?: string
-  insecure?: boolean
-  hostsDirs?: readonly string[]
-  /** Default: docker's credential store. */
-  credentials?: CredentialsProvider
   maxConcurrentDownloads?: number
   /** Labels of the image record. */
   labels?: Labels
   onProgress?: ProgressListener
   hooks?: PullHooks
   signal?: AbortSignal
-  userAgent?: string
 }
 
 export interface PullResult {

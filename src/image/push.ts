@@ -13,26 +13,20 @@ import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, normalizedName, parseReference} from './reference.ts'
 import type {Reference} from './reference.ts'
-import {registryClientFor} from './registry-access.ts'
+import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
-import type {CredentialsProvider} from './registry/index.ts'
 import {addBlobLabels, blobLabels, getImage, readBlob} from './store.ts'
 
 export const DEFAULT_MAX_CONCURRENT_UPLOADS = 3
 
-export interface PushOptions {
+export interface PushOptions extends RegistryAccessOptions {
   /** Push only these platforms of a multi-platform image: one gives its manifest alone, several a reduced index. */
   platforms?: readonly string[]
   /** Push every platform; all their content must be present. */
   allPlatforms?: boolean
-  insecure?: boolean
-  hostsDirs?: readonly string[]
-  /** Default: docker's credential store. */
-  credentials?: CredentialsProvider
   maxConcurrentUploads?: number
   onProgress?: ProgressListener
   signal?: AbortSignal
-  userAgent?: string
 }
 
 export interface PushResult {
