@@ -1,0 +1,62 @@
+/**
+ * The /etc/hosts, /etc/resolv.conf and /etc/hostname a container sees: files in its state directory,
+ * bound over the image's, written as docker writes them.
+ */
+import {readFile} from 'node:fs/promises'
+import {writeFileAtomic} from '../files.ts'
+import type {ContainerPaths} from './store.ts'
+
+export interface EtcFileFacts {
+  hostname: string
+  /** 'host' copies the host's files; 'private' writes the container's own. */
+  network: 'host' | 'private'
+  hostHostname: string
+  /** The container's addresses on its networks (the networking issue fills them). */
+  addresses?: string[]
+  /** Extra `ip name…` lines (`--add-host`, other containers' names). */
+  extraHosts?: string[]
+}
+
+const LOCAL_HOSTS = [
+  '127.0.0.1\tlocalhost',
+  '::1\tlocalhost ip6-localhost ip6-loopback',
+  'fe00::0\tip6-localnet',
+  'ff00::0\tip6-mcastprefix',
+  'ff02::1\tip6-allnodes',
+  'ff02::2\tip6-allrouters',
+]
+
+export function hostsFile(facts: EtcFileFacts): string {
+  const lines = [...LOCAL_HOSTS, ...(facts.extraHosts ?? [])]
+  for (const address of facts.addresses ?? []) lines.push(`${address}\t${facts.hostname}`)
+  return `${lines.join('\n')}\n`
+}
+
+/**
+ * docker's rule for a container with its own network namespace: the host's resolv.conf without
+ * loopback nameservers (they would point into the container), falling back to public resolvers
+ * when nothing is left.
+ */
+export function containerResolvConf(hostResolvConf: string): string {
+  const lines = hostResolvConf.split('\n').filter((line) => !/^\s*nameserver\s+(127\.|::1\b|0\.0\.0\.0)/.test(line))
+  const kept = lines.join('\n').trim()
+  const hasNameserver = /^\s*nameserver\s/m.test(kept)
+  const fallback = hasNameserver ? '' : `${kept ? '\n' : ''}nameserver 8.8.8.8\nnameserver 8.8.4.4`
+  return `${kept}${fallback}\n`
+}
+
+async function readHostFile(path: string): Promise<string> {
+  return readFile(path, 'utf8').catch(() => '')
+}
+
+export async function writeEtcFiles(paths: ContainerPaths, facts: EtcFileFacts): Promise<void> {
+  const hostResolv = await readHostFile('/etc/resolv.conf')
+  if (facts.network === 'host') {
+    await writeFileAtomic(paths.hosts, (await readHostFile('/etc/hosts')) || hostsFile({...facts, hostname: facts.hostHostname}))
+    await writeFileAtomic(paths.resolvConf, hostResolv)
+  } else {
+    await writeFileAtomic(paths.hosts, hostsFile(facts))
+    await writeFileAtomic(paths.resolvConf, containerResolvConf(hostResolv))
+  }
+  await writeFileAtomic(paths.hostname, `${facts.hostname}\n`)
+}

@@ -1,0 +1,87 @@
+/** What the spec builder needs to know about this host, read from /proc, /sys and /dev. */
+import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {availableParallelism, hostname, release} from 'node:os'
+import {join} from 'node:path'
+import {isCgroupV2} from '../config/index.ts'
+import type {CgroupManager} from '../config/index.ts'
+import {goArchitecture} from '../image/platform.ts'
+import {capabilitiesFromMask} from './spec/index.ts'
+import type {DeviceLookup, DeviceNode, HostDevice, HostFacts} from './spec/index.ts'
+
+/** A statically linked tini (Debian's tini package): containers cannot use a host binary's libraries. */
+const INIT_CANDIDATES = ['/usr/bin/tini-static', '/usr/sbin/tini-static', '/usr/local/bin/tini-static', '/usr/bin/docker-init']
+
+export function hostFacts(options: {cgroupManager: CgroupManager; privileged: boolean}): HostFacts {
+  const facts: HostFacts = {
+    cgroupVersion: isCgroupV2() ? 2 : 1,
+    // `none` (no cgroup of nerd's own) still needs a path for the runtime; cgroupfs is the neutral one.
+    cgroupManager: options.cgroupManager === 'systemd' ? 'systemd' : 'cgroupfs',
+    capabilities: boundingCapabilities(),
+    apparmor: readText('/sys/module/apparmor/parameters/enabled')?.trim() === 'Y' && apparmorProfileLoaded(),
+    arch: goArchitecture(process.arch),
+    kernelVersion: release(),
+    hostname: hostname(),
+    cpuCount: availableParallelism(),
+    swapLimit: isCgroupV2() || existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
+  }
+  const init = INIT_CANDIDATES.find((path) => existsSync(path))
+  if (init) facts.initPath = init
+  if (options.privileged) facts.devices = hostDevices('/dev')
+  return facts
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+function boundingCapabilities(): readonly string[] | undefined {
+  const mask = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readText('/proc/self/status') ?? '')?.[1]
+  return mask ? capabilitiesFromMask(mask) : undefined
+}
+
+/** nerd asks for its own profile only once it is loaded; until then the runtime's default applies. */
+function apparmorProfileLoaded(): boolean {
+  return (readText('/sys/kernel/security/apparmor/profiles') ?? '').split('\n').some((line) => line.startsWith('nerd-default '))
+}
+
+export function statDevice(path: string): DeviceLookup {
+  let stats
+  try {
+    stats = statSync(path)
+  } catch {
+    return 'missing'
+  }
+  const type = stats.isCharacterDevice() ? 'c' : stats.isBlockDevice() ? 'b' : stats.isFIFO() ? 'p' : undefined
+  if (!type) return 'not-a-device'
+  const node: DeviceNode = {type, major: Number((BigInt(stats.rdev) >> 8n) & 0xfffn), minor: (stats.rdev & 0xff) | ((stats.rdev >> 12) & 0xfff00), fileMode: stats.mode, uid: stats.uid, gid: stats.gid}
+  return node
+}
+
+/** Device nodes a privileged container gets: all of /dev except the pseudo-terminals and shm it mounts itself. */
+function hostDevices(root: string): HostDevice[] {
+  const devices: HostDevice[] = []
+  const walk = (dir: string): void => {
+    let entries
+    try {
+      entries = readdirSync(dir, {withFileTypes: true})
+    } catch {
+      return
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) {
+        if (!['pts', 'shm', 'fd', 'mqueue'].includes(entry.name)) walk(path)
+        continue
+      }
+      if (path === '/dev/console' || path === '/dev/ptmx') continue
+      const node = statDevice(path)
+      if (typeof node === 'object' && node.type !== 'p') devices.push({...node, path})
+    }
+  }
+  walk(root)
+  return devices
+}

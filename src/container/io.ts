@@ -1,0 +1,75 @@
+/**
+ * A process's stdio as FIFOs between nerd and containerd's shim, for attached runs, `start -a` and
+ * exec. The client makes the FIFOs and opens its ends before Tasks.Create/Exec (which blocks until
+ * the shim has opened the other ends); the directory is removed once the process is deleted.
+ */
+import {execFile} from 'node:child_process'
+import {constants, openSync} from 'node:fs'
+import {mkdir, mkdtemp, rm} from 'node:fs/promises'
+import {Socket} from 'node:net'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+
+export interface FifoSet {
+  dir: string
+  stdin: string
+  stdout: string
+  stderr: string
+}
+
+export interface OpenedFifos {
+  paths: FifoSet
+  /** Writable end of stdin, when the process has one. */
+  stdin?: Socket
+  stdout: Socket
+  /** Absent with a terminal: the pty merges both streams into stdout. */
+  stderr?: Socket
+  /** Closes every end still open and removes the FIFOs. */
+  dispose(): Promise<void>
+}
+
+/** Creates the FIFOs under `<base>/<random>` and opens nerd's ends. */
+export async function openFifos(base: string, processId: string, options: {stdin: boolean; terminal: boolean}): Promise<OpenedFifos> {
+  await mkdir(base, {recursive: true, mode: 0o700})
+  const dir = await mkdtemp(join(base, 'io-'))
+  const paths: FifoSet = {
+    dir,
+    stdin: options.stdin ? join(dir, `${processId}-stdin`) : '',
+    stdout: join(dir, `${processId}-stdout`),
+    stderr: options.terminal ? '' : join(dir, `${processId}-stderr`),
+  }
+  const wanted = [paths.stdin, paths.stdout, paths.stderr].filter((path) => path !== '')
+  await promisify(execFile)('mkfifo', ['-m', '0600', ...wanted])
+  const sockets: Socket[] = []
+  const reader = (path: string): Socket => {
+    // libuv treats a FIFO as a pipe: data events, then a clean end when the shim closes its end.
+    const socket = new Socket({fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false})
+    sockets.push(socket)
+    return socket
+  }
+  const opened: OpenedFifos = {
+    paths,
+    stdout: reader(paths.stdout),
+    async dispose() {
+      for (const socket of sockets) socket.destroy()
+      await rm(dir, {recursive: true, force: true})
+    },
+  }
+  if (paths.stderr) opened.stderr = reader(paths.stderr)
+  if (paths.stdin) {
+    // Opened read-write: a write-only non-blocking open fails while the shim has not opened it yet.
+    const socket = new Socket({fd: openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true})
+    sockets.push(socket)
+    opened.stdin = socket
+  }
+  return opened
+}
+
+/** Resolves once the stream has ended or closed (the shim closed its end). */
+export function ended(stream: Socket | undefined): Promise<void> {
+  if (!stream || stream.destroyed || stream.readableEnded) return Promise.resolve()
+  return new Promise((resolve) => {
+    stream.once('end', resolve)
+    stream.once('close', resolve)
+  })
+}

@@ -1,0 +1,297 @@
+/**
+ * The container lifecycle on containerd: start (a new task each time), stop, kill, pause, remove,
+ * and the views `ps`/`inspect` are made of. nerd's state.json records what containerd forgets once a
+ * task is deleted (exit code, times, restarts); containerd's task is the truth while it exists.
+ */
+import type {ContainerdClient, ExitStatus, Process, Timestamp} from '../containerd/index.ts'
+import {isNotFound} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
+import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView} from './model.ts'
+import {NAME_LABEL} from './model.ts'
+import {signalNumber} from './spec/index.ts'
+import {containerPaths, readRecord, readState, removeContainerFiles, resolveContainerId, updateState} from './store.ts'
+import type {ContainerPaths} from './store.ts'
+
+/** containerd 1.6's restart monitor labels (containerd-client.md §10). */
+export const RESTART_STATUS_LABEL = 'containerd.io/restart.status'
+export const RESTART_LOGURI_LABEL = 'containerd.io/restart.loguri'
+
+export interface ContainerScope {
+  client: ContainerdClient
+  dataRoot: string
+}
+
+export interface LoadedContainer {
+  record: ContainerRecord
+  paths: ContainerPaths
+  labels: Record<string, string>
+}
+
+/** The task's stdio: FIFO paths (attached), a log URI for both output streams (detached), or none. */
+export type TaskIo = {kind: 'fifo'; stdin: string; stdout: string; stderr: string; terminal: boolean} | {kind: 'log'; uri: string} | {kind: 'null'}
+
+export interface StartedTask {
+  pid: number
+  /** Resolves when the process exits. */
+  exit: Promise<ExitStatus>
+}
+
+function namespaceOf(scope: ContainerScope): string {
+  return scope.client.namespace
+}
+
+/** Finds a container by `NAME|ID|ID-prefix`; No such container when nerd or containerd lacks it. */
+export async function loadContainer(scope: ContainerScope, reference: string): Promise<LoadedContainer> {
+  const id = await resolveContainerId(scope.dataRoot, namespaceOf(scope), reference)
+  const paths = containerPaths(scope.dataRoot, namespaceOf(scope), id)
+  const record = await readRecord(paths)
+  if (!record) throw new NerdError(`No such container: ${reference}`)
+  let labels: Record<string, string>
+  try {
+    labels = (await scope.client.containers.get(id)).labels
+  } catch (error) {
+    if (isNotFound(error)) throw new NerdError(`No such container: ${reference} (containerd has no record of ${id.slice(0, 12)})`)
+    throw error
+  }
+  return {record, paths, labels}
+}
+
+async function getTask(scope: ContainerScope, id: string): Promise<Process | undefined> {
+  try {
+    return await scope.client.tasks.get(id)
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    throw error
+  }
+}
+
+function timestampToIso(timestamp: Timestamp | null | undefined): string {
+  if (!timestamp) return ''
+  const millis = Number(timestamp.seconds) * 1000
+  const iso = new Date(millis).toISOString()
+  return `${iso.slice(0, 19)}.${String(timestamp.nanos).padStart(9, '0')}Z`
+}
+
+/** Combines nerd's record and state with containerd's task (if any) into what users see. */
+export function viewOf(record: ContainerRecord, state: ContainerState, labels: Record<string, string>, task: Process | undefined): ContainerView {
+  let status: ContainerStatus
+  let pid = 0
+  let exitCode = state.ExitCode
+  const viewState = {...state}
+  switch (task?.status) {
+    case 'RUNNING':
+      status = 'running'
+      pid = task.pid
+      break
+    case 'PAUSED':
+    case 'PAUSING':
+      status = 'paused'
+      pid = task.pid
+      break
+    case 'CREATED':
+      status = 'created'
+      break
+    case 'STOPPED':
+      exitCode = task.exitStatus
+      viewState.ExitCode = task.exitStatus
+      viewState.FinishedAt = timestampToIso(task.exitedAt) || state.FinishedAt
+      status = labels[RESTART_STATUS_LABEL] === 'running' && !state.ExplicitlyStopped ? 'restarting' : 'exited'
+      break
+    default:
+      status = state.StartedAt === '' ? 'created' : 'exited'
+  }
+  return {record, state: viewState, labels, status, pid, exitCode}
+}
+
+export async function containerView(scope: ContainerScope, container: LoadedContainer): Promise<ContainerView> {
+  const [state, task] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id)])
+  return viewOf(container.record, state, container.labels, task)
+}
+
+/** Every nerd container of the namespace: one List of containers, one of tasks, and the state files. */
+export async function listContainerViews(scope: ContainerScope): Promise<ContainerView[]> {
+  const [containers, tasks] = await Promise.all([scope.client.containers.list([`labels."${NAME_LABEL}"`]), scope.client.tasks.list()])
+  const taskById = new Map(tasks.map((task) => [task.containerId || task.id, task]))
+  const views = await Promise.all(
+    containers.map(async (container) => {
+      const paths = containerPaths(scope.dataRoot, namespaceOf(scope), container.id)
+      const [record, state] = await Promise.all([readRecord(paths), readState(paths)])
+      return record ? viewOf(record, state, container.labels, taskById.get(container.id)) : undefined
+    }),
+  )
+  return views.filter((view) => view !== undefined)
+}
+
+/**
+ * Deletes a stopped task and records how it ended. Called before a new start and by stop/rm; the
+ * task's poststop hooks run here.
+ */
+export async function deleteTask(scope: ContainerScope, container: LoadedContainer): Promise<ExitStatus | undefined> {
+  let deleted
+  try {
+    deleted = await scope.client.tasks.delete(container.record.Id)
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    throw error
+  }
+  await updateState(container.paths, () => ({ExitCode: deleted.exitStatus, FinishedAt: timestampToIso(deleted.exitedAt) || new Date().toISOString()}))
+  return deleted
+}
+
+/** Whether the container's policy is one containerd's restart monitor carries out (1.6: only "always"). */
+export function monitorRestarts(record: ContainerRecord): boolean {
+  return record.HostConfig.RestartPolicy.Name === 'always' || record.HostConfig.RestartPolicy.Name === 'unless-stopped'
+}
+
+/**
+ * Starts a new task for the container (after deleting the last one) with the given stdio, and hands
+ * a restarting policy to containerd's monitor once the process runs.
+ */
+export async function startTask(scope: ContainerScope, container: LoadedContainer, io: TaskIo, logUri: string | undefined): Promise<StartedTask> {
+  const {client} = scope
+  const id = container.record.Id
+  const existing = await getTask(scope, id)
+  if (existing && existing.status !== 'STOPPED') {
+    if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
+    throw new NerdError(`container ${container.record.Name} is already running`)
+  }
+  if (existing) await deleteTask(scope, container)
+  await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: ''}))
+  const rootfs = await client.snapshots.mounts(container.record.Snapshotter, id)
+  const stdio =
+    io.kind === 'fifo'
+      ? {stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, terminal: io.terminal}
+      : io.kind === 'log'
+        ? {stdout: io.uri, stderr: io.uri}
+        : {}
+  let created
+  try {
+    created = await client.tasks.create({containerId: id, rootfs, ...stdio})
+  } catch (error) {
+    await updateState(container.paths, () => ({Error: (error as Error).message}))
+    throw error
+  }
+  const exit = client.tasks.wait(id)
+  // A process that exits before Start returns still resolves Wait; keep an early rejection from going unhandled.
+  exit.catch(() => undefined)
+  try {
+    await client.tasks.start(id)
+  } catch (error) {
+    await client.tasks.delete(id).catch(() => undefined)
+    await updateState(container.paths, () => ({Error: (error as Error).message}))
+    throw error
+  }
+  await updateState(container.paths, () => ({StartedAt: new Date().toISOString(), FinishedAt: ''}))
+  if (monitorRestarts(container.record) && logUri !== undefined) {
+    await client.containers.update({id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: logUri}}, [
+      `labels.${RESTART_STATUS_LABEL}`,
+      `labels.${RESTART_LOGURI_LABEL}`,
+    ])
+  }
+  return {pid: created.pid, exit}
+}
+
+/** Tells containerd's restart monitor to leave the container down, and records the user's intent. */
+async function markStopped(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  await updateState(container.paths, () => ({ExplicitlyStopped: true}))
+  if (container.labels[RESTART_STATUS_LABEL] === 'running') {
+    await scope.client.containers.update({id: container.record.Id, labels: {[RESTART_STATUS_LABEL]: 'stopped'}}, [`labels.${RESTART_STATUS_LABEL}`])
+  }
+}
+
+/**
+ * docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (negative waits forever);
+ * the task is deleted and its exit recorded. A container that is not running is left as it is.
+ */
+export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string} = {}): Promise<void> {
+  await markStopped(scope, container)
+  const id = container.record.Id
+  const task = await getTask(scope, id)
+  if (!task) return
+  if (task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'PAUSING' || task.status === 'CREATED') {
+    const exit = scope.client.tasks.wait(id)
+    exit.catch(() => undefined)
+    if (task.status !== 'RUNNING' && task.status !== 'CREATED') await scope.client.tasks.resume(id).catch(() => undefined)
+    await killTask(scope, id, signalNumber(options.signal ?? container.record.StopSignal), false)
+    const timeout = options.timeoutSeconds ?? container.record.StopTimeout
+    if (timeout >= 0) {
+      let timer: NodeJS.Timeout | undefined
+      const exited = await Promise.race([exit.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeout * 1000)))])
+      clearTimeout(timer)
+      if (!exited) await killTask(scope, id, signalNumber('SIGKILL'), true)
+    }
+    await exit
+  }
+  await deleteTask(scope, container)
+}
+
+async function killTask(scope: ContainerScope, id: string, signal: number, all: boolean): Promise<void> {
+  try {
+    await scope.client.tasks.kill(id, signal, {all})
+  } catch (error) {
+    // the process exited meanwhile
+    if (!isNotFound(error)) throw error
+  }
+}
+
+/** docker's kill: the signal to a running container, which then stays down whatever its policy. */
+export async function killContainer(scope: ContainerScope, container: LoadedContainer, signal: string): Promise<void> {
+  const task = await getTask(scope, container.record.Id)
+  if (!task || task.status === 'STOPPED' || task.status === 'CREATED') throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${container.record.Id} is not running`)
+  const number = signalNumber(signal)
+  if (number === 9 || number === 15 || signal.toUpperCase().endsWith('KILL') || signal.toUpperCase().endsWith('TERM')) await markStopped(scope, container)
+  await killTask(scope, container.record.Id, number, false)
+}
+
+export async function pauseContainer(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  const task = await getTask(scope, container.record.Id)
+  if (!task || task.status !== 'RUNNING') {
+    throw new NerdError(task?.status === 'PAUSED' ? `Container ${container.record.Id} is already paused` : `Container ${container.record.Id} is not running`)
+  }
+  await scope.client.tasks.pause(container.record.Id)
+}
+
+export async function unpauseContainer(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  const task = await getTask(scope, container.record.Id)
+  if (!task || task.status !== 'PAUSED') throw new NerdError(`Container ${container.record.Id} is not paused`)
+  await scope.client.tasks.resume(container.record.Id)
+}
+
+/**
+ * docker's rm: refuses a running container unless forced (then kills it), deletes the task, the
+ * rootfs snapshot, containerd's record and nerd's files (logs included).
+ */
+export async function removeContainer(scope: ContainerScope, container: LoadedContainer, options: {force?: boolean} = {}): Promise<void> {
+  const id = container.record.Id
+  const task = await getTask(scope, id)
+  if (task && task.status !== 'STOPPED') {
+    if (!options.force) {
+      const state = task.status === 'PAUSED' ? 'paused' : 'running'
+      throw new NerdError(`You cannot remove a ${state} container ${id}. Stop the container before attempting removal or force remove`)
+    }
+    await markStopped(scope, container)
+    const exit = scope.client.tasks.wait(id)
+    exit.catch(() => undefined)
+    if (task.status === 'PAUSED' || task.status === 'PAUSING') {
+      await killTask(scope, id, signalNumber('SIGKILL'), true)
+      await scope.client.tasks.resume(id).catch(() => undefined)
+    } else {
+      await killTask(scope, id, signalNumber('SIGKILL'), true)
+    }
+    await exit
+  }
+  if (task) await scope.client.tasks.delete(id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
+  await scope.client.snapshots.remove(container.record.Snapshotter, id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
+  await scope.client.containers.delete(id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
+  await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, container.record.Name)
+}
+
+/** Waits for the container's current task to exit; returns its code (at once for a stopped container). */
+export async function waitContainer(scope: ContainerScope, container: LoadedContainer): Promise<number> {
+  try {
+    return (await scope.client.tasks.wait(container.record.Id)).exitStatus
+  } catch (error) {
+    if (!isNotFound(error)) throw error
+    return (await readState(container.paths)).ExitCode
+  }
+}

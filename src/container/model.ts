@@ -1,0 +1,165 @@
+/**
+ * What nerd records about a container beside containerd's container record.
+ *
+ * Each container has a state directory `<data root>/containers/<namespace>/<id>/` holding:
+ * - `config.json` (ContainerRecord): written once at create (rename updates the name), atomically;
+ * - `state.json` (ContainerState): what changes while it lives (start and exit times, restart count),
+ *   updated under the container's lock;
+ * - `<id>-json.log` (+ `.1`, `.2` … when rotated): the json-file log;
+ * - `hosts`, `resolv.conf`, `hostname`: bound over the image's files.
+ * Names are reserved in `<data root>/names/<namespace>/<name>` (a file holding the id, created with
+ * O_EXCL so concurrent creates of one name have exactly one winner).
+ */
+
+/** docker's `Config` in inspect: what the container was created with, image defaults merged. */
+export interface DockerConfig {
+  Hostname: string
+  Domainname: string
+  User: string
+  AttachStdin: boolean
+  AttachStdout: boolean
+  AttachStderr: boolean
+  Tty: boolean
+  OpenStdin: boolean
+  StdinOnce: boolean
+  Env: string[]
+  Cmd: string[] | null
+  Image: string
+  Volumes: Record<string, object> | null
+  WorkingDir: string
+  Entrypoint: string[] | null
+  Labels: Record<string, string>
+  StopSignal?: string
+  StopTimeout?: number
+  ExposedPorts?: Record<string, object>
+}
+
+export interface RestartPolicy {
+  /** '' (docker's spelling of no), 'no', 'always', 'on-failure', 'unless-stopped'. */
+  Name: string
+  MaximumRetryCount: number
+}
+
+export interface LogConfig {
+  /** 'json-file' or 'none'. */
+  Type: string
+  /** docker's --log-opt keys: max-size (e.g. '10m'), max-file (e.g. '3'). */
+  Config: Record<string, string>
+}
+
+/** docker's `HostConfig` in inspect (the parts nerd supports). */
+export interface DockerHostConfig {
+  Binds: string[] | null
+  NetworkMode: string
+  PortBindings: Record<string, {HostIp: string; HostPort: string}[]>
+  RestartPolicy: RestartPolicy
+  AutoRemove: boolean
+  LogConfig: LogConfig
+  Privileged: boolean
+  ReadonlyRootfs: boolean
+  CapAdd: string[] | null
+  CapDrop: string[] | null
+  Dns: string[]
+  DnsOptions: string[]
+  DnsSearch: string[]
+  ExtraHosts: string[] | null
+  GroupAdd: string[] | null
+  IpcMode: string
+  PidMode: string
+  UTSMode: string
+  CgroupnsMode: string
+  SecurityOpt: string[] | null
+  Tmpfs: Record<string, string> | null
+  ShmSize: number
+  Runtime: string
+  Init: boolean | null
+  Sysctls: Record<string, string> | null
+  Ulimits: {Name: string; Soft: number; Hard: number}[] | null
+  Devices: {PathOnHost: string; PathInContainer: string; CgroupPermissions: string}[] | null
+  Memory: number
+  MemorySwap: number
+  MemoryReservation: number
+  NanoCpus: number
+  CpuShares: number
+  CpuPeriod: number
+  CpuQuota: number
+  CpusetCpus: string
+  CpusetMems: string
+  PidsLimit: number | null
+  OomKillDisable: boolean
+  CgroupParent: string
+  Annotations: Record<string, string> | null
+}
+
+/** docker's `Mounts` entry in inspect. */
+export interface MountPoint {
+  Type: 'bind' | 'volume' | 'tmpfs'
+  Name?: string
+  Source: string
+  Destination: string
+  Driver?: string
+  Mode: string
+  RW: boolean
+  Propagation: string
+}
+
+/** `config.json`: fixed at create, except Name (rename). */
+export interface ContainerRecord {
+  Id: string
+  /** Without docker's leading slash. */
+  Name: string
+  Namespace: string
+  /** RFC 3339 with nanoseconds, as docker prints it. */
+  Created: string
+  /** The process docker shows as Path and Args (the user's command, not the init wrapping it). */
+  Path: string
+  Args: string[]
+  /** The image reference as normalized (`docker.io/library/busybox:latest`). */
+  ImageRef: string
+  /** The image ID (`sha256:<config digest>`). */
+  Image: string
+  Platform: string
+  Snapshotter: string
+  Config: DockerConfig
+  HostConfig: DockerHostConfig
+  Mounts: MountPoint[]
+  /** The signal and grace period `stop` uses. */
+  StopSignal: string
+  StopTimeout: number
+  /** The json-file log, absent with `--log-driver none`. */
+  LogPath: string
+  /** Anonymous volumes `rm -v` removes (volumes issue). */
+  AnonymousVolumes: string[]
+}
+
+/** `state.json`: what changes over the container's life. Times are RFC 3339, '' when never. */
+export interface ContainerState {
+  StartedAt: string
+  FinishedAt: string
+  ExitCode: number
+  Error: string
+  OOMKilled: boolean
+  RestartCount: number
+  /** Set by an explicit stop/kill so policies (and unless-stopped) leave it down. */
+  ExplicitlyStopped: boolean
+}
+
+/** docker's State.Status values. */
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead'
+
+/** A container as the commands see it: nerd's files plus what containerd says about its task. */
+export interface ContainerView {
+  record: ContainerRecord
+  state: ContainerState
+  /** containerd's container labels (user labels and image labels). */
+  labels: Record<string, string>
+  status: ContainerStatus
+  /** Host pid of the init process while it runs, else 0. */
+  pid: number
+  /** Exit code of the last run (from the stopped task when there is one, else state.json). */
+  exitCode: number
+}
+
+export const NAME_LABEL = 'nerd/name'
+/** containerd's label for the signal `stop` sends, which ctr also reads. */
+export const STOP_SIGNAL_LABEL = 'io.containerd.image.config.stop-signal'

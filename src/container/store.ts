@@ -1,0 +1,187 @@
+/**
+ * nerd's container store under the data root (layout in model.ts): state directories, the name
+ * registry and the lookup of a user's `NAME|ID` argument.
+ *
+ * A name is owned by the file `names/<namespace>/<name>` created with O_EXCL, so of many concurrent
+ * creates exactly one wins without a lock. A name whose owner's state directory is gone (a create
+ * that crashed half-way, a state directory removed by hand) is stale: it is taken over under the
+ * namespace's lock, and the new owner again has to win the O_EXCL create.
+ */
+import {mkdir, readdir, readFile, rm, unlink, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {NerdError} from '../errors.ts'
+import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
+import type {ContainerRecord, ContainerState} from './model.ts'
+
+export interface ContainerPaths {
+  dir: string
+  record: string
+  state: string
+  log: string
+  hosts: string
+  resolvConf: string
+  hostname: string
+}
+
+export function containersDir(dataRoot: string, namespace: string): string {
+  return join(dataRoot, 'containers', namespace)
+}
+
+function namesDir(dataRoot: string, namespace: string): string {
+  return join(dataRoot, 'names', namespace)
+}
+
+export function containerPaths(dataRoot: string, namespace: string, id: string): ContainerPaths {
+  const dir = join(containersDir(dataRoot, namespace), id)
+  return {
+    dir,
+    record: join(dir, 'config.json'),
+    state: join(dir, 'state.json'),
+    log: join(dir, `${id}-json.log`),
+    hosts: join(dir, 'hosts'),
+    resolvConf: join(dir, 'resolv.conf'),
+    hostname: join(dir, 'hostname'),
+  }
+}
+
+export const INITIAL_STATE: ContainerState = {
+  StartedAt: '',
+  FinishedAt: '',
+  ExitCode: 0,
+  Error: '',
+  OOMKilled: false,
+  RestartCount: 0,
+  ExplicitlyStopped: false,
+}
+
+export class NameConflictError extends NerdError {
+  constructor(name: string, owner: string) {
+    super(
+      `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
+    )
+  }
+}
+
+export class NoSuchContainerError extends NerdError {
+  constructor(reference: string) {
+    super(`No such container: ${reference}`)
+  }
+}
+
+/** Creates the state directory of a new container; its existence marks the id as taken. */
+export async function createContainerDir(paths: ContainerPaths): Promise<void> {
+  await mkdir(paths.dir, {recursive: true, mode: 0o711})
+}
+
+/** Makes `id` the owner of `name`, or throws NameConflictError naming the current owner. */
+export async function reserveName(dataRoot: string, namespace: string, name: string, id: string): Promise<void> {
+  const dir = namesDir(dataRoot, namespace)
+  const file = join(dir, name)
+  await mkdir(dir, {recursive: true})
+  if (await createExclusive(file, id)) return
+  await withFileLock(dir, async () => {
+    const owner = await readOwner(file)
+    if (owner !== undefined && (await ownerExists(dataRoot, namespace, owner))) throw new NameConflictError(name, owner)
+    // Stale: only lock holders remove a name, and the file still names the stale owner.
+    if (owner !== undefined) await unlink(file).catch(ignoreMissing)
+    if (!(await createExclusive(file, id))) throw new NameConflictError(name, (await readOwner(file)) ?? 'unknown')
+  })
+}
+
+/** Gives up `name` if `id` owns it. */
+export async function releaseName(dataRoot: string, namespace: string, name: string, id: string): Promise<void> {
+  const file = join(namesDir(dataRoot, namespace), name)
+  if ((await readOwner(file)) === id) await unlink(file).catch(ignoreMissing)
+}
+
+/** The id owning `name`, if a live container does. */
+export async function idOfName(dataRoot: string, namespace: string, name: string): Promise<string | undefined> {
+  const owner = await readOwner(join(namesDir(dataRoot, namespace), name))
+  return owner !== undefined && (await ownerExists(dataRoot, namespace, owner)) ? owner : undefined
+}
+
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  try {
+    await writeFile(file, content, {flag: 'wx'})
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  }
+}
+
+async function readOwner(file: string): Promise<string | undefined> {
+  try {
+    return (await readFile(file, 'utf8')).trim() || undefined
+  } catch (error) {
+    ignoreMissing(error)
+    return undefined
+  }
+}
+
+async function ownerExists(dataRoot: string, namespace: string, id: string): Promise<boolean> {
+  try {
+    await readdir(containerPaths(dataRoot, namespace, id).dir)
+    return true
+  } catch (error) {
+    ignoreMissing(error)
+    return false
+  }
+}
+
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+}
+
+/** The ids of every container nerd has a state directory for in `namespace`. */
+export async function listContainerIds(dataRoot: string, namespace: string): Promise<string[]> {
+  try {
+    return (await readdir(containersDir(dataRoot, namespace))).filter((entry) => /^[0-9a-f]{64}$/.test(entry))
+  } catch (error) {
+    ignoreMissing(error)
+    return []
+  }
+}
+
+/**
+ * docker's lookup of a `NAME|ID` argument: a full id, then a name, then a unique id prefix.
+ * An ambiguous prefix is an error, as in docker.
+ */
+export async function resolveContainerId(dataRoot: string, namespace: string, reference: string): Promise<string> {
+  const ids = await listContainerIds(dataRoot, namespace)
+  if (ids.includes(reference)) return reference
+  const named = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(reference) ? await idOfName(dataRoot, namespace, reference) : undefined
+  if (named) return named
+  const matches = /^[0-9a-f]+$/.test(reference) ? ids.filter((id) => id.startsWith(reference)) : []
+  if (matches.length === 1) return matches[0]!
+  if (matches.length > 1) throw new NerdError(`multiple IDs found with provided prefix: ${reference}`)
+  throw new NoSuchContainerError(reference)
+}
+
+export async function readRecord(paths: ContainerPaths): Promise<ContainerRecord | undefined> {
+  return readJsonIfExists<ContainerRecord>(paths.record)
+}
+
+export async function writeRecord(paths: ContainerPaths, record: ContainerRecord): Promise<void> {
+  await writeJsonAtomic(paths.record, record)
+}
+
+export async function readState(paths: ContainerPaths): Promise<ContainerState> {
+  return {...INITIAL_STATE, ...(await readJsonIfExists<Partial<ContainerState>>(paths.state))}
+}
+
+/** Read-modify-write of state.json under the container's lock. */
+export async function updateState(paths: ContainerPaths, change: (state: ContainerState) => Partial<ContainerState>): Promise<ContainerState> {
+  return withFileLock(paths.state, async () => {
+    const current = await readState(paths)
+    const next = {...current, ...change(current)}
+    await writeJsonAtomic(paths.state, next)
+    return next
+  })
+}
+
+/** Removes the state directory (logs included) and the name. */
+export async function removeContainerFiles(dataRoot: string, namespace: string, id: string, name: string | undefined): Promise<void> {
+  if (name) await releaseName(dataRoot, namespace, name, id)
+  await rm(containerPaths(dataRoot, namespace, id).dir, {recursive: true, force: true})
+}

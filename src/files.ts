@@ -1,0 +1,55 @@
+/**
+ * The data root's file primitives: atomic writes and locks. nerd's state (names, containers, volumes,
+ * networks) is shared by concurrent nerd processes and by the processes containerd starts for nerd,
+ * so a file is either the old or the new version, and a read-modify-write holds a lock.
+ */
+import {randomBytes} from 'node:crypto'
+import {chmod, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
+
+/** Writes `data` to `path` through a temporary file renamed over it: readers never see half a file. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  try {
+    await writeFile(temporary, data, {mode, flag: 'wx'})
+    // The umask may have narrowed the mode but never widens it; make it exact.
+    await chmod(temporary, mode)
+    await rename(temporary, path)
+  } catch (error) {
+    await rm(temporary, {force: true})
+    throw error
+  }
+}
+
+export async function writeJsonAtomic(path: string, value: unknown, mode = 0o644): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, mode)
+}
+
+/** The parsed file, or undefined when it does not exist. */
+export async function readJsonIfExists<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+/**
+ * Runs `fn` holding an exclusive lock on `path` (which need not exist; the lock is `<path>.lock`).
+ * Waits for other holders; a lock left by a crashed process is taken over after it goes stale.
+ */
+export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const {lock} = await import('proper-lockfile')
+  await mkdir(dirname(path), {recursive: true})
+  const release = await lock(path, {
+    realpath: false,
+    stale: 10_000,
+    retries: {retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 50, randomize: true},
+  })
+  try {
+    return await fn()
+  } finally {
+    await release().catch(() => undefined)
+  }
+}
