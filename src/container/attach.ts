@@ -1,0 +1,177 @@
+/**
+ * Running a container's process attached to nerd's terminal or pipes (foreground `run`, `start -a`,
+ * `exec`): stdio through FIFOs, docker's detach keys, raw mode and window size for a TTY, signals
+ * forwarded, and docker's exit codes when the process cannot start.
+ */
+import type {Socket} from 'node:net'
+import {NerdError} from '../errors.ts'
+import {ended} from './io.ts'
+import type {OpenedFifos} from './io.ts'
+
+export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q'
+
+/** Signals a foreground nerd forwards to the container (docker's sig-proxy; SIGKILL/SIGSTOP cannot be caught). */
+const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP']
+
+/** docker's `--detach-keys` syntax: comma-separated `ctrl-<x>` or single characters. */
+export function parseDetachKeys(text: string): number[] {
+  if (text === '') return []
+  return text.split(',').map((key) => {
+    const ctrl = /^ctrl-(.)$/i.exec(key)
+    if (ctrl) {
+      const char = ctrl[1]!.toLowerCase()
+      if (char >= 'a' && char <= 'z') return char.charCodeAt(0) - 96
+      const special = '@[\\]^_'.indexOf(char)
+      if (special >= 0) return special === 0 ? 0 : 26 + special
+    } else if (key.length === 1) return key.charCodeAt(0)
+    throw new NerdError(`Invalid detach keys (${text}) provided`)
+  })
+}
+
+/**
+ * Passes input through until the whole detach sequence is typed. Bytes of a partial sequence are
+ * held back and released if the sequence breaks, as docker does.
+ */
+export class DetachKeyScanner {
+  readonly #keys: number[]
+  #matched = 0
+
+  constructor(keys: number[]) {
+    this.#keys = keys
+  }
+
+  /** The bytes to forward, and whether the sequence completed (then the rest of the chunk is dropped). */
+  scan(chunk: Uint8Array): {forward: Uint8Array; detach: boolean} {
+    if (this.#keys.length === 0) return {forward: chunk, detach: false}
+    const out: number[] = []
+    for (const byte of chunk) {
+      if (byte === this.#keys[this.#matched]) {
+        this.#matched++
+        if (this.#matched === this.#keys.length) return {forward: Uint8Array.from(out), detach: true}
+        continue
+      }
+      if (this.#matched > 0) out.push(...this.#keys.slice(0, this.#matched))
+      this.#matched = 0
+      if (byte === this.#keys[0]) this.#matched = 1
+      else out.push(byte)
+    }
+    return {forward: Uint8Array.from(out), detach: false}
+  }
+}
+
+/** docker's exit codes for a process that could not be started. */
+export function startFailureExitCode(message: string): number {
+  if (/executable file not found|no such file or directory/i.test(message)) return 127
+  if (/permission denied|exec format error|is a directory|not a directory/i.test(message)) return 126
+  return 125
+}
+
+/** The runtime's long message down to what went wrong (`exec: "x": executable file not found in $PATH`). */
+export function startFailureMessage(message: string): string {
+  const exec = /exec: ("[^"]*": )?.*?(?=: unknown$|$)/.exec(message)
+  return exec ? `failed to create shim task: ${exec[0].trim()}` : message.replace(/^\d+ [A-Z_]+: /, '')
+}
+
+export interface AttachTerminal {
+  stdin: NodeJS.ReadStream
+  stdout: NodeJS.WriteStream
+  stderr: NodeJS.WriteStream
+}
+
+export interface AttachSession {
+  fifos: OpenedFifos
+  terminal: AttachTerminal
+  /** Forward nerd's stdin (`-i`). */
+  stdin: boolean
+  tty: boolean
+  sigProxy: boolean
+  detachKeys: number[]
+  /** Also gets the output, e.g. the json-file log. */
+  tee?: (stream: 'stdout' | 'stderr', chunk: Uint8Array) => void
+  resize: (width: number, height: number) => Promise<void>
+  signal: (signal: NodeJS.Signals) => Promise<void>
+  closeStdin: () => Promise<void>
+}
+
+export interface AttachedRun {
+  /** Resolves 'detached' when the user typed the detach keys, else once output has drained after exit. */
+  done(exit: Promise<unknown>): Promise<'exited' | 'detached'>
+  /** Restores the terminal and stops forwarding. */
+  close(): void
+}
+
+/** Wires the FIFOs to nerd's stdio; call once the task exists (output flows from Tasks.Start on). */
+export function attachStdio(session: AttachSession): AttachedRun {
+  const {fifos, terminal} = session
+  let detach: () => void = () => undefined
+  const detached = new Promise<'detached'>((resolve) => {
+    detach = () => resolve('detached')
+  })
+  const pipeOut = (source: Socket | undefined, target: NodeJS.WriteStream, stream: 'stdout' | 'stderr'): void => {
+    source?.on('data', (chunk: Buffer) => {
+      target.write(chunk)
+      session.tee?.(stream, chunk)
+    })
+  }
+  pipeOut(fifos.stdout, terminal.stdout, 'stdout')
+  pipeOut(fifos.stderr, terminal.stderr, 'stderr')
+
+  const cleanups: (() => void)[] = []
+  const rawMode = session.tty && session.stdin && terminal.stdin.isTTY
+  if (rawMode) {
+    terminal.stdin.setRawMode(true)
+    cleanups.push(() => terminal.stdin.setRawMode(false))
+  }
+  if (session.tty && terminal.stdout.isTTY) {
+    const resize = (): void => {
+      session.resize(terminal.stdout.columns, terminal.stdout.rows).catch(() => undefined)
+    }
+    resize()
+    terminal.stdout.on('resize', resize)
+    cleanups.push(() => terminal.stdout.off('resize', resize))
+  }
+  if (session.stdin && fifos.stdin) {
+    const scanner = new DetachKeyScanner(session.tty ? session.detachKeys : [])
+    const input = fifos.stdin
+    const onData = (chunk: Buffer): void => {
+      const {forward, detach: typed} = scanner.scan(chunk)
+      if (forward.length > 0) input.write(forward)
+      if (typed) detach()
+    }
+    const onEnd = (): void => {
+      input.end(() => {
+        session.closeStdin().catch(() => undefined)
+      })
+    }
+    terminal.stdin.on('data', onData)
+    terminal.stdin.once('end', onEnd)
+    terminal.stdin.resume()
+    cleanups.push(() => {
+      terminal.stdin.off('data', onData)
+      terminal.stdin.off('end', onEnd)
+      terminal.stdin.pause()
+    })
+  }
+  if (session.sigProxy && !session.tty) {
+    for (const name of PROXIED_SIGNALS.filter((signal) => signal !== 'SIGWINCH')) {
+      const forward = (): void => {
+        session.signal(name).catch(() => undefined)
+      }
+      process.on(name, forward)
+      cleanups.push(() => process.off(name, forward))
+    }
+  }
+  return {
+    async done(exit) {
+      const exited = exit.then(async () => {
+        // Output still in the FIFOs arrives after the exit; the shim closes them when it is drained.
+        await Promise.race([Promise.all([ended(fifos.stdout), ended(fifos.stderr)]), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
+        return 'exited' as const
+      })
+      return Promise.race([exited, detached])
+    },
+    close() {
+      for (const cleanup of cleanups.splice(0)) cleanup()
+    },
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * docker's exec: a new process in a running container, its spec derived from the container's own
+ * (environment, user, capabilities), attached through FIFOs or detached with no stdio.
+ */
+import {randomBytes} from 'node:crypto'
+import {constants} from 'node:os'
+import {join} from 'node:path'
+import {packJson, unpackJson} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
+import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
+import type {AttachTerminal} from './attach.ts'
+import {openFifos} from './io.ts'
+import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import {readRootfsFiles} from './rootfs-files.ts'
+import {KNOWN_CAPABILITIES, resolveUser} from './spec/index.ts'
+import type {Spec} from './spec/index.ts'
+
+const PROCESS_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process'
+
+export interface ExecOptions {
+  command: string[]
+  interactive: boolean
+  tty: boolean
+  detach: boolean
+  /** `NAME=value` entries (from -e and --env-file, `NAME` already resolved), added to the container's. */
+  env: string[]
+  workdir?: string
+  user?: string
+  privileged: boolean
+  detachKeys: number[]
+}
+
+type Process = NonNullable<Spec['process']>
+
+/** The exec'd process: the container's process spec with the command, env, cwd, user and terminal replaced. */
+export async function execProcessSpec(scope: ContainerScope, container: LoadedContainer, options: ExecOptions): Promise<Process> {
+  const spec = unpackJson<Spec>((await scope.client.containers.get(container.record.Id)).spec)
+  const base = spec?.process
+  if (!base) throw new NerdError(`container ${container.record.Name} has no process spec`)
+  const env = [...(base.env ?? [])]
+  for (const entry of options.env) {
+    const key = entry.split('=', 1)[0]
+    const index = env.findIndex((existing) => existing.split('=', 1)[0] === key)
+    if (index >= 0) env[index] = entry
+    else env.push(entry)
+  }
+  const process: Process = {...base, args: options.command, env, terminal: options.tty, cwd: options.workdir || base.cwd}
+  if (options.user) {
+    const rootfs = await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)
+    const files = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
+    const user = resolveUser(options.user, {passwd: files['/etc/passwd'], group: files['/etc/group']})
+    process.user = {uid: user.uid, gid: user.gid, additionalGids: user.additionalGids}
+  }
+  if (options.privileged) {
+    const all = [...KNOWN_CAPABILITIES]
+    process.capabilities = {bounding: all, effective: all, permitted: all}
+  }
+  return process
+}
+
+/** Runs the exec; resolves with its exit code ('detached' when detached by keys, 0 with `-d`). */
+export async function execInContainer(
+  scope: ContainerScope,
+  container: LoadedContainer,
+  options: ExecOptions,
+  terminal: AttachTerminal,
+): Promise<number | 'detached'> {
+  const id = container.record.Id
+  const task = await scope.client.tasks.get(id).catch(() => undefined)
+  if (!task || task.status !== 'RUNNING') {
+    throw new NerdError(task?.status === 'PAUSED' ? `container ${id} is paused, unpause the container before exec` : `container ${id} is not running`)
+  }
+  const execId = `exec-${randomBytes(8).toString('hex')}`
+  const spec = packJson(PROCESS_TYPE_URL, await execProcessSpec(scope, container, options))
+  const failure = (error: unknown): NerdError => {
+    const message = (error as Error).message
+    return new NerdError(startFailureMessage(message), {exitCode: startFailureExitCode(message), cause: error})
+  }
+  if (options.detach) {
+    await scope.client.tasks.exec({containerId: id, execId, spec, terminal: options.tty})
+    await scope.client.tasks.start(id, execId).catch(async (error: unknown) => {
+      await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
+      throw failure(error)
+    })
+    return 0
+  }
+  const fifos = await openFifos(join(scope.dataRoot, 'fifo'), execId, {stdin: options.interactive, terminal: options.tty})
+  let session
+  try {
+    await scope.client.tasks.exec({
+      containerId: id,
+      execId,
+      spec,
+      terminal: options.tty,
+      stdin: fifos.paths.stdin,
+      stdout: fifos.paths.stdout,
+      stderr: fifos.paths.stderr,
+    })
+    const exit = scope.client.tasks.wait(id, {execId})
+    exit.catch(() => undefined)
+    try {
+      await scope.client.tasks.start(id, execId)
+    } catch (error) {
+      await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
+      throw failure(error)
+    }
+    session = attachStdio({
+      fifos,
+      terminal,
+      stdin: options.interactive,
+      tty: options.tty,
+      sigProxy: !options.tty,
+      detachKeys: options.detachKeys,
+      resize: (width, height) => scope.client.tasks.resizePty({containerId: id, execId, width, height}),
+      signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal], {execId}),
+      closeStdin: () => scope.client.tasks.closeIO({containerId: id, execId, stdin: true}),
+    })
+    const outcome = await session.done(exit)
+    if (outcome === 'detached') return 'detached'
+    const code = (await exit).exitStatus
+    await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
+    return code
+  } finally {
+    session?.close()
+    await fifos.dispose()
+  }
+}

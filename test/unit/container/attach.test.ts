@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {DetachKeyScanner, parseDetachKeys, startFailureExitCode, startFailureMessage} from '../../../src/container/attach.ts'
+
+describe('detach keys', () => {
+  it('parses docker syntax', () => {
+    assert.deepEqual(parseDetachKeys('ctrl-p,ctrl-q'), [16, 17])
+    assert.deepEqual(parseDetachKeys('ctrl-@,ctrl-[,ctrl-_,a'), [0, 27, 31, 97])
+    assert.deepEqual(parseDetachKeys(''), [])
+    assert.throws(() => parseDetachKeys('ctrl-pp'), /Invalid detach keys \(ctrl-pp\) provided/)
+  })
+
+  it('forwards input until the whole sequence is typed', () => {
+    const scanner = new DetachKeyScanner([16, 17])
+    assert.deepEqual(scanner.scan(Buffer.from('ab')), {forward: Uint8Array.from([97, 98]), detach: false})
+    assert.deepEqual(scanner.scan(Uint8Array.from([99, 16])), {forward: Uint8Array.from([99]), detach: false})
+    assert.deepEqual(scanner.scan(Uint8Array.from([17, 100])), {forward: Uint8Array.from([]), detach: true})
+  })
+
+  it('releases a broken partial sequence', () => {
+    const scanner = new DetachKeyScanner([16, 17])
+    assert.deepEqual(scanner.scan(Uint8Array.from([16, 120])), {forward: Uint8Array.from([16, 120]), detach: false})
+    assert.deepEqual(scanner.scan(Uint8Array.from([16, 16, 17])), {forward: Uint8Array.from([16]), detach: true})
+  })
+})
+
+describe('start failures', () => {
+  const notFound =
+    'OCI runtime create failed: runc create failed: unable to start container process: exec: "nosuchcmd": executable file not found in $PATH: unknown'
+  it('maps to docker exit codes', () => {
+    assert.equal(startFailureExitCode(notFound), 127)
+    assert.equal(startFailureExitCode('unable to start container process: exec: "/etc/passwd": permission denied: unknown'), 126)
+    assert.equal(startFailureExitCode('cgroup: cannot set memory limit'), 125)
+  })
+
+  it('keeps the reason', () => {
+    assert.equal(startFailureMessage(notFound), 'failed to create shim task: exec: "nosuchcmd": executable file not found in $PATH')
+  })
+})
