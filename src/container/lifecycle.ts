@@ -9,7 +9,17 @@ import {NerdError} from '../errors.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView} from './model.ts'
 import {NAME_LABEL} from './model.ts'
 import {signalNumber} from './spec/index.ts'
-import {containerPaths, readRecord, readState, removeContainerFiles, resolveContainerId, updateState} from './store.ts'
+import {
+  containerPaths,
+  readRecord,
+  readState,
+  releaseName,
+  removeContainerFiles,
+  reserveName,
+  resolveContainerId,
+  updateState,
+  writeRecord,
+} from './store.ts'
 import type {ContainerPaths} from './store.ts'
 
 /** containerd 1.6's restart monitor labels (containerd-client.md §10). */
@@ -156,7 +166,7 @@ export async function startTask(scope: ContainerScope, container: LoadedContaine
     throw new NerdError(`container ${container.record.Name} is already running`)
   }
   if (existing) await deleteTask(scope, container)
-  await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: ''}))
+  await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: '', StartRequested: io.kind === 'log'}))
   const rootfs = await client.snapshots.mounts(container.record.Snapshotter, id)
   const stdio =
     io.kind === 'fifo'
@@ -294,4 +304,23 @@ export async function waitContainer(scope: ContainerScope, container: LoadedCont
     if (!isNotFound(error)) throw error
     return (await readState(container.paths)).ExitCode
   }
+}
+
+/** docker's rename: the new name is reserved first, so a conflict leaves the old one in place. */
+export async function renameContainer(scope: ContainerScope, container: LoadedContainer, newName: string): Promise<void> {
+  const {validateName} = await import('./names.ts')
+  validateName(newName)
+  const old = container.record.Name
+  if (newName === old) throw new NerdError(`Renaming a container with the same name as its current name`)
+  const namespace = namespaceOf(scope)
+  await reserveName(scope.dataRoot, namespace, newName, container.record.Id)
+  try {
+    await writeRecord(container.paths, {...container.record, Name: newName})
+    await scope.client.containers.update({id: container.record.Id, labels: {[NAME_LABEL]: newName}}, [`labels.${NAME_LABEL}`])
+  } catch (error) {
+    await writeRecord(container.paths, container.record).catch(() => undefined)
+    await releaseName(scope.dataRoot, namespace, newName, container.record.Id)
+    throw error
+  }
+  await releaseName(scope.dataRoot, namespace, old, container.record.Id)
 }

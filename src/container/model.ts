@@ -130,6 +130,8 @@ export interface ContainerRecord {
   LogPath: string
   /** Anonymous volumes `rm -v` removes (volumes issue). */
   AnonymousVolumes: string[]
+  /** The containerd socket the container was created on: processes containerd starts for nerd reach it there. */
+  Address?: string
 }
 
 /** `state.json`: what changes over the container's life. Times are RFC 3339, '' when never. */
@@ -142,6 +144,11 @@ export interface ContainerState {
   RestartCount: number
   /** Set by an explicit stop/kill so policies (and unless-stopped) leave it down. */
   ExplicitlyStopped: boolean
+  /**
+   * Set by nerd just before it creates a task, cleared by the task's logger when it starts: a logger
+   * that finds it unset was started by containerd's restart monitor, which counts as a restart.
+   */
+  StartRequested?: boolean
 }
 
 /** docker's State.Status values. */
