@@ -1,0 +1,459 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {renderItems} from '../../../src/format/index.ts'
+import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig} from '../../../src/container/model.ts'
+import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, statusText, ZERO_TIME} from '../../../src/container/view.ts'
+
+const IMAGE_ID = `sha256:${'9'.repeat(64)}`
+
+function hostConfig(overrides: Partial<DockerHostConfig> = {}): DockerHostConfig {
+  return {
+    Binds: null,
+    NetworkMode: 'default',
+    PortBindings: {},
+    RestartPolicy: {Name: 'no', MaximumRetryCount: 0},
+    AutoRemove: false,
+    LogConfig: {Type: 'json-file', Config: {}},
+    Privileged: false,
+    ReadonlyRootfs: false,
+    CapAdd: null,
+    CapDrop: null,
+    Dns: [],
+    DnsOptions: [],
+    DnsSearch: [],
+    ExtraHosts: null,
+    GroupAdd: null,
+    IpcMode: 'private',
+    PidMode: '',
+    UTSMode: '',
+    CgroupnsMode: 'private',
+    SecurityOpt: null,
+    Tmpfs: null,
+    ShmSize: 67108864,
+    Runtime: 'runc',
+    Init: null,
+    Sysctls: null,
+    Ulimits: null,
+    Devices: null,
+    Memory: 0,
+    MemorySwap: 0,
+    MemoryReservation: 0,
+    NanoCpus: 0,
+    CpuShares: 0,
+    CpuPeriod: 0,
+    CpuQuota: 0,
+    CpusetCpus: '',
+    CpusetMems: '',
+    PidsLimit: null,
+    OomKillDisable: false,
+    CgroupParent: '',
+    Annotations: null,
+    ...overrides,
+  }
+}
+
+interface ViewSpec {
+  id?: string
+  name?: string
+  created?: string
+  status?: ContainerStatus
+  state?: Partial<ContainerState>
+  exitCode?: number
+  pid?: number
+  image?: string
+  imageRef?: string
+  imageId?: string
+  labels?: Record<string, string>
+  record?: Partial<ContainerRecord>
+  hostConfig?: Partial<DockerHostConfig>
+}
+
+/** A container view; the ID repeats one hex digit unless given. */
+function makeView(spec: ViewSpec = {}): ContainerView {
+  const id = spec.id ?? 'a'.repeat(64)
+  const labels = spec.labels ?? {}
+  const record: ContainerRecord = {
+    Id: id,
+    Name: spec.name ?? 'web',
+    Namespace: 'default',
+    Created: spec.created ?? '2026-11-23T02:00:00.123456789Z',
+    Path: 'sleep',
+    Args: ['infinity'],
+    ImageRef: spec.imageRef ?? 'docker.io/library/busybox:latest',
+    Image: spec.imageId ?? IMAGE_ID,
+    Platform: 'linux/amd64',
+    Snapshotter: 'overlayfs',
+    Config: {
+      Hostname: id.slice(0, 12),
+      Domainname: '',
+      User: '',
+      AttachStdin: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      OpenStdin: false,
+      StdinOnce: false,
+      Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      Cmd: ['sleep', 'infinity'],
+      Image: spec.image ?? 'busybox',
+      Volumes: null,
+      WorkingDir: '',
+      Entrypoint: null,
+      Labels: labels,
+    },
+    HostConfig: hostConfig(spec.hostConfig),
+    Mounts: [],
+    StopSignal: 'SIGTERM',
+    StopTimeout: 10,
+    LogPath: `/var/lib/nerd/containers/default/${id}/${id}-json.log`,
+    AnonymousVolumes: [],
+    ...spec.record,
+  }
+  const state: ContainerState = {
+    StartedAt: '',
+    FinishedAt: '',
+    ExitCode: 0,
+    Error: '',
+    OOMKilled: false,
+    RestartCount: 0,
+    ExplicitlyStopped: false,
+    ...spec.state,
+  }
+  return {record, state, labels: {...labels, 'nerd/name': record.Name}, status: spec.status ?? 'created', pid: spec.pid ?? 0, exitCode: spec.exitCode ?? state.ExitCode}
+}
+
+const CREATED = new Date('2026-11-23T02:00:00.123456789Z')
+const later = (milliseconds: number): Date => new Date(CREATED.getTime() + milliseconds)
+const ago = (milliseconds: number, now: Date): string => new Date(now.getTime() - milliseconds).toISOString()
+const SECOND = 1000
+const MINUTE = 60 * SECOND
+const NOW = later(10 * MINUTE)
+
+describe('statusText', () => {
+  it('reads like docker\'s STATUS column', () => {
+    assert.equal(statusText(makeView({status: 'created'}), NOW), 'Created')
+    assert.equal(statusText(makeView({status: 'running', state: {StartedAt: ago(5 * SECOND, NOW)}}), NOW), 'Up 5 seconds')
+    assert.equal(statusText(makeView({status: 'running', state: {StartedAt: ago(90 * SECOND, NOW)}}), NOW), 'Up About a minute')
+    assert.equal(statusText(makeView({status: 'paused', state: {StartedAt: ago(2 * MINUTE, NOW)}}), NOW), 'Up 2 minutes (Paused)')
+    assert.equal(statusText(makeView({status: 'exited', exitCode: 3, state: {StartedAt: ago(9 * MINUTE, NOW), FinishedAt: ago(4 * MINUTE, NOW), ExitCode: 3}}), NOW), 'Exited (3) 4 minutes ago')
+    assert.equal(statusText(makeView({status: 'restarting', exitCode: 1, state: {StartedAt: ago(9 * MINUTE, NOW), FinishedAt: ago(2 * SECOND, NOW)}}), NOW), 'Restarting (1) 2 seconds ago')
+    assert.equal(statusText(makeView({status: 'removing'}), NOW), 'Removal In Progress')
+    assert.equal(statusText(makeView({status: 'dead'}), NOW), 'Dead')
+  })
+
+  it('takes the exit code from the view, which may come from the stopped task', () => {
+    const view = makeView({status: 'exited', exitCode: 137, state: {StartedAt: ago(MINUTE * 3, NOW), FinishedAt: ago(3 * 3600 * SECOND, NOW), ExitCode: 0}})
+    assert.equal(statusText(view, NOW), 'Exited (137) 3 hours ago')
+  })
+})
+
+describe('isRunning', () => {
+  it('is docker\'s State.Running: also paused and restarting containers', () => {
+    const running = (['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const).filter((status) => isRunning(makeView({status})))
+    assert.deepEqual(running, ['running', 'paused', 'restarting'])
+  })
+})
+
+describe('commandLine', () => {
+  it('joins Path and Args, quoting arguments with spaces', () => {
+    assert.equal(commandLine({Path: 'sh', Args: ['-c', 'echo hi']}), "sh -c 'echo hi'")
+    assert.equal(commandLine({Path: '/bin/true', Args: []}), '/bin/true')
+    assert.equal(commandLine({Path: 'ls', Args: ['-la', '/']}), 'ls -la /')
+  })
+})
+
+describe('networkNames', () => {
+  it('follows the network mode', () => {
+    const names = (NetworkMode: string) => networkNames({HostConfig: hostConfig({NetworkMode})})
+    assert.deepEqual(names('default'), ['bridge'])
+    assert.deepEqual(names('bridge'), ['bridge'])
+    assert.deepEqual(names('host'), ['host'])
+    assert.deepEqual(names('none'), ['none'])
+    assert.deepEqual(names('mynet'), ['mynet'])
+    assert.deepEqual(names(`container:${'b'.repeat(64)}`), [])
+  })
+})
+
+describe('psRow', () => {
+  const running = makeView({
+    status: 'running',
+    state: {StartedAt: ago(5 * SECOND, NOW)},
+    record: {Path: 'sh', Args: ['-c', 'while true; do sleep 1; done']},
+    labels: {tier: 'web', 'com.example.role': 'front', app: 'shop'},
+  })
+
+  it('gives docker\'s fields, truncated as docker truncates them', () => {
+    const row = psRow(running, {now: NOW})
+    const {Label, ...fields} = row
+    assert.deepEqual(fields, {
+      Command: `"sh -c 'while true; …"`,
+      CreatedAt: '2026-11-23 02:00:00 +0000 UTC',
+      ID: 'aaaaaaaaaaaa',
+      Image: 'busybox',
+      Labels: 'app=shop,com.example.role=front,tier=web',
+      LocalVolumes: '0',
+      Mounts: '',
+      Names: 'web',
+      Networks: 'bridge',
+      Platform: 'linux/amd64',
+      Ports: '',
+      RunningFor: '10 minutes ago',
+      Size: '0B',
+      State: 'running',
+      Status: 'Up 5 seconds',
+    })
+    assert.equal(Label('com.example.role'), 'front')
+    assert.equal(Label('nosuch'), '')
+  })
+
+  it('keeps everything whole with --no-trunc', () => {
+    const row = psRow(running, {now: NOW, noTrunc: true})
+    assert.equal(row.ID, 'a'.repeat(64))
+    assert.equal(row.Command, `"sh -c 'while true; do sleep 1; done'"`)
+  })
+
+  it('quotes the command like Go\'s strconv.Quote', () => {
+    const view = makeView({record: {Path: 'echo', Args: ['say "hi"', 'tab\there']}})
+    assert.equal(psRow(view, {noTrunc: true, now: NOW}).Command, String.raw`"echo 'say \"hi\"' tab\there"`)
+    assert.equal(psRow(makeView({record: {Path: 'true', Args: []}}), {now: NOW}).Command, '"true"')
+  })
+
+  it('shows the image as typed, familiar and without digest unless --no-trunc', () => {
+    const digest = `sha256:${'d'.repeat(64)}`
+    const image = (typed: string, options: {noTrunc?: boolean} = {}) => psRow(makeView({image: typed}), {...options, now: NOW}).Image
+    assert.equal(image('busybox'), 'busybox')
+    assert.equal(image('docker.io/library/busybox:1.36'), 'busybox:1.36')
+    assert.equal(image('docker.io/library/busybox:1.36', {noTrunc: true}), 'docker.io/library/busybox:1.36')
+    assert.equal(image(`busybox@${digest}`), 'busybox')
+    assert.equal(image(`busybox:1@${digest}`), 'busybox:1')
+    assert.equal(image(`busybox@${digest}`, {noTrunc: true}), `busybox@${digest}`)
+    assert.equal(image('127.0.0.1:5000/team/app:2'), '127.0.0.1:5000/team/app:2')
+    assert.equal(image(IMAGE_ID), '999999999999')
+    assert.equal(image('9'.repeat(64)), '999999999999')
+    assert.equal(image('999999'), '999999')
+    assert.equal(image(''), '<no image>')
+  })
+
+  it('shows the image ID once the reference names another image', () => {
+    const view = makeView({image: 'busybox:1'})
+    assert.equal(psRow(view, {now: NOW, imageIdOf: () => IMAGE_ID}).Image, 'busybox:1')
+    assert.equal(psRow(view, {now: NOW, imageIdOf: () => `sha256:${'1'.repeat(64)}`}).Image, '999999999999')
+    assert.equal(psRow(view, {now: NOW, imageIdOf: () => undefined}).Image, '999999999999')
+    assert.equal(psRow(view, {now: NOW, noTrunc: true, imageIdOf: () => undefined}).Image, IMAGE_ID)
+  })
+
+  it('lists mounts by volume name or source, cut to 15 columns', () => {
+    const view = makeView({
+      record: {
+        Mounts: [
+          {Type: 'volume', Name: 'data', Source: '/var/lib/nerd/volumes/data/_data', Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: ''},
+          {Type: 'bind', Source: '/home/someone/project', Destination: '/src', Mode: '', RW: false, Propagation: 'rprivate'},
+        ],
+      },
+    })
+    const row = psRow(view, {now: NOW})
+    assert.equal(row.Mounts, 'data,/home/someone/…')
+    assert.equal(row.LocalVolumes, '1')
+    assert.equal(psRow(view, {now: NOW, noTrunc: true}).Mounts, 'data,/home/someone/project')
+  })
+
+  it('prints sizes like docker ps -s', () => {
+    assert.equal(psRow(running, {now: NOW, size: {rw: 1234, rootFs: 4_567_890}}).Size, '1.23kB (virtual 4.57MB)')
+    assert.equal(psRow(running, {now: NOW, size: {rw: 0, rootFs: 0}}).Size, '0B')
+    assert.equal(psRow(running, {now: NOW, size: {rw: 2_000_000, rootFs: 0}}).Size, '2MB')
+  })
+
+  it('names the networks its mode implies', () => {
+    assert.equal(psRow(makeView({hostConfig: {NetworkMode: 'host'}}), {now: NOW}).Networks, 'host')
+    assert.equal(psRow(makeView({hostConfig: {NetworkMode: 'container:x'}}), {now: NOW}).Networks, '')
+  })
+})
+
+describe('ps output', () => {
+  const views = [
+    makeView({
+      id: 'b'.repeat(64),
+      name: 'api',
+      status: 'running',
+      state: {StartedAt: ago(2 * MINUTE, NOW)},
+      record: {Path: 'nginx', Args: ['-g', 'daemon off;']},
+      image: 'nginx:1.27',
+      labels: {'com.example.role': 'proxy'},
+    }),
+    makeView({id: 'c'.repeat(64), name: 'job', status: 'exited', exitCode: 0, state: {StartedAt: ago(9 * MINUTE, NOW), FinishedAt: ago(3 * MINUTE, NOW)}}),
+  ]
+  const render = (format: string | undefined, options: {quiet?: boolean; size?: boolean} = {}, rowOptions = {}) =>
+    renderItems(
+      views.map((view) => psRow(view, {now: NOW, ...rowOptions})),
+      {format: psFormat(format, options), defaultTable: psFormat(undefined, options), headers: PS_HEADERS},
+    )
+
+  it('prints docker\'s default table', () => {
+    assert.equal(
+      render(undefined),
+      [
+        'CONTAINER ID   IMAGE        COMMAND                  CREATED          STATUS                     PORTS     NAMES',
+        'bbbbbbbbbbbb   nginx:1.27   "nginx -g \'daemon of…"   10 minutes ago   Up 2 minutes                         api',
+        'cccccccccccc   busybox      "sleep infinity"         10 minutes ago   Exited (0) 3 minutes ago             job',
+        '',
+      ].join('\n'),
+    )
+  })
+
+  it('adds SIZE with -s', () => {
+    const lines = render('table', {size: true}, {size: {rw: 12, rootFs: 4_400_000}}).split('\n')
+    assert.match(lines[0], /PORTS +NAMES +SIZE$/)
+    assert.match(lines[1], /api +12B \(virtual 4\.4MB\)$/)
+  })
+
+  it('prints only IDs with -q, whatever the format', () => {
+    assert.equal(render(undefined, {quiet: true}), 'bbbbbbbbbbbb\ncccccccccccc\n')
+    assert.equal(render('{{.Names}}', {quiet: true}), 'bbbbbbbbbbbb\ncccccccccccc\n')
+    assert.equal(render('json', {quiet: true}), 'bbbbbbbbbbbb\ncccccccccccc\n')
+  })
+
+  it('runs custom templates, with Label and docker\'s header for it (the key\'s last part)', () => {
+    assert.equal(render('{{.Names}} {{.State}} {{.Label "com.example.role"}}'), 'api running proxy\njob exited \n')
+    assert.equal(render('table {{.Names}}\t{{.Label "com.example.role"}}\t{{.RunningFor}}'), 'NAMES     role      CREATED\napi       proxy     10 minutes ago\njob                 10 minutes ago\n')
+  })
+
+  it('prints one JSON object a line with docker\'s keys in docker\'s order', () => {
+    const [first] = render('json').split('\n')
+    assert.equal(
+      first,
+      '{"Command":"\\"nginx -g \'daemon of…\\"","CreatedAt":"2026-11-23 02:00:00 +0000 UTC","ID":"bbbbbbbbbbbb","Image":"nginx:1.27",' +
+        '"Labels":"com.example.role=proxy","LocalVolumes":"0","Mounts":"","Names":"api","Networks":"bridge","Platform":"linux/amd64",' +
+        '"Ports":"","RunningFor":"10 minutes ago","Size":"0B","State":"running","Status":"Up 2 minutes"}',
+    )
+  })
+
+  it('prints docker\'s raw format', () => {
+    assert.equal(
+      render('raw').split('\n\n')[1],
+      [
+        'container_id: cccccccccccc',
+        'image: busybox',
+        'command: "sleep infinity"',
+        'created_at: 2026-11-23 02:00:00 +0000 UTC',
+        'state: exited',
+        'status: Exited (0) 3 minutes ago',
+        'names: job',
+        'labels:',
+        'ports:',
+      ].join('\n'),
+    )
+    assert.equal(render('raw', {quiet: true}), 'container_id: bbbbbbbbbbbb\ncontainer_id: cccccccccccc\n')
+  })
+})
+
+describe('inspectContainer', () => {
+  const dataRoot = '/var/lib/nerd'
+  const id = 'e'.repeat(64)
+  const dir = `${dataRoot}/containers/default/${id}`
+
+  it('has docker\'s members in docker\'s order', () => {
+    const document = inspectContainer(makeView({id}), {dataRoot})
+    assert.deepEqual(Object.keys(document), [
+      'Id', 'Created', 'Path', 'Args', 'State', 'Image', 'ResolvConfPath', 'HostnamePath', 'HostsPath', 'LogPath', 'Name', 'RestartCount',
+      'Driver', 'Platform', 'MountLabel', 'ProcessLabel', 'AppArmorProfile', 'ExecIDs', 'HostConfig', 'GraphDriver', 'Mounts', 'Config',
+      'NetworkSettings',
+    ])
+    assert.deepEqual(Object.keys(document.State), ['Status', 'Running', 'Paused', 'Restarting', 'OOMKilled', 'Dead', 'Pid', 'ExitCode', 'Error', 'StartedAt', 'FinishedAt'])
+  })
+
+  it('describes a created container', () => {
+    const document = inspectContainer(makeView({id, name: 'web'}), {dataRoot})
+    assert.equal(document.Id, id)
+    assert.equal(document.Created, '2026-11-23T02:00:00.123456789Z')
+    assert.equal(document.Path, 'sleep')
+    assert.deepEqual(document.Args, ['infinity'])
+    assert.deepEqual(document.State, {
+      Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: '',
+      StartedAt: ZERO_TIME, FinishedAt: '0001-01-01T00:00:00Z',
+    })
+    assert.equal(document.Image, IMAGE_ID)
+    assert.equal(document.ResolvConfPath, `${dir}/resolv.conf`)
+    assert.equal(document.HostnamePath, `${dir}/hostname`)
+    assert.equal(document.HostsPath, `${dir}/hosts`)
+    assert.equal(document.LogPath, `${dir}/${id}-json.log`)
+    assert.equal(document.Name, '/web')
+    assert.equal(document.Driver, 'overlayfs')
+    assert.equal(document.Platform, 'linux')
+    assert.equal(document.AppArmorProfile, '')
+    assert.equal(document.ExecIDs, null)
+    assert.deepEqual(document.GraphDriver, {Data: null, Name: 'overlayfs'})
+    assert.deepEqual(document.NetworkSettings, emptyNetworkSettings())
+  })
+
+  it('reports the state of running, paused, restarting and exited containers', () => {
+    const started = '2026-11-23T02:00:01.500000000Z'
+    const running = inspectContainer(makeView({id, status: 'running', pid: 4242, state: {StartedAt: started, RestartCount: 2}}), {dataRoot})
+    assert.equal(running.State.Running, true)
+    assert.equal(running.State.Pid, 4242)
+    assert.equal(running.State.StartedAt, '2026-11-23T02:00:01.5Z')
+    assert.equal(running.RestartCount, 2)
+    const paused = inspectContainer(makeView({id, status: 'paused', pid: 4242}), {dataRoot}).State
+    assert.deepEqual([paused.Status, paused.Running, paused.Paused, paused.Restarting], ['paused', true, true, false])
+    const restarting = inspectContainer(makeView({id, status: 'restarting', exitCode: 1}), {dataRoot}).State
+    assert.deepEqual([restarting.Running, restarting.Restarting, restarting.ExitCode], [true, true, 1])
+    const exited = inspectContainer(
+      makeView({id, status: 'exited', exitCode: 137, state: {StartedAt: started, FinishedAt: '2026-11-23T02:05:00.000000000Z', OOMKilled: true, Error: 'boom'}}),
+      {dataRoot},
+    ).State
+    assert.deepEqual([exited.Running, exited.ExitCode, exited.OOMKilled, exited.Error, exited.FinishedAt], [false, 137, true, 'boom', '2026-11-23T02:05:00Z'])
+    assert.equal(inspectContainer(makeView({id, status: 'dead'}), {dataRoot}).State.Dead, true)
+  })
+
+  it('lays out HostConfig as docker does', () => {
+    const {HostConfig} = inspectContainer(makeView({id, hostConfig: {Init: false, Tmpfs: {'/run': 'rw'}}}), {dataRoot})
+    const keys = Object.keys(HostConfig)
+    assert.deepEqual(keys.slice(0, 12), ['Binds', 'ContainerIDFile', 'LogConfig', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove', 'VolumeDriver', 'VolumesFrom', 'ConsoleSize', 'CapAdd', 'CapDrop'])
+    assert.deepEqual(keys.slice(-6), ['Ulimits', 'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth', 'Init'])
+    assert.equal(HostConfig.Init, false)
+    assert.deepEqual(HostConfig.Tmpfs, {'/run': 'rw'})
+    assert.equal(HostConfig.Runtime, 'runc')
+    assert.equal(HostConfig.ShmSize, 67108864)
+    assert.equal(HostConfig.Links, null)
+    assert.ok(!('Annotations' in HostConfig) && !('Sysctls' in HostConfig))
+    const bare = inspectContainer(makeView({id}), {dataRoot}).HostConfig
+    assert.ok(!('Init' in bare) && !('Tmpfs' in bare))
+  })
+
+  it('lays out Config and Mounts as docker does', () => {
+    const view = makeView({
+      id,
+      labels: {a: '1'},
+      record: {Mounts: [{Propagation: 'rprivate', RW: true, Mode: '', Destination: '/src', Source: '/home/me', Type: 'bind'}]},
+    })
+    const document = inspectContainer(view, {dataRoot})
+    assert.deepEqual(Object.keys(document.Config), [
+      'Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Image',
+      'Volumes', 'WorkingDir', 'Entrypoint', 'OnBuild', 'Labels',
+    ])
+    assert.equal(document.Config.OnBuild, null)
+    assert.deepEqual(document.Config.Labels, {a: '1'})
+    assert.deepEqual(document.Mounts, [{Type: 'bind', Source: '/home/me', Destination: '/src', Mode: '', RW: true, Propagation: 'rprivate'}])
+    assert.deepEqual(Object.keys(document.Mounts[0]), ['Type', 'Source', 'Destination', 'Mode', 'RW', 'Propagation'])
+    const withPorts = inspectContainer(makeView({id, record: {Config: {...view.record.Config, ExposedPorts: {'80/tcp': {}}, StopSignal: 'SIGQUIT', StopTimeout: 3}}}), {dataRoot})
+    assert.deepEqual(Object.keys(withPorts.Config).filter((key) => ['AttachStderr', 'ExposedPorts', 'Tty', 'Labels', 'StopSignal', 'StopTimeout'].includes(key)), ['AttachStderr', 'ExposedPorts', 'Tty', 'Labels', 'StopSignal', 'StopTimeout'])
+  })
+
+  it('takes exec IDs, AppArmor profile, sizes and network settings from the caller', () => {
+    const network = {...emptyNetworkSettings(), IPAddress: '10.4.0.2', Networks: {bridge: {}}}
+    const document = inspectContainer(makeView({id}), {dataRoot, execIds: ['exec-1'], appArmorProfile: 'nerd-default', size: {rw: 10, rootFs: 20}, networkSettings: network})
+    assert.deepEqual(document.ExecIDs, ['exec-1'])
+    assert.equal(document.AppArmorProfile, 'nerd-default')
+    assert.equal(document.NetworkSettings.IPAddress, '10.4.0.2')
+    const keys = Object.keys(document)
+    assert.deepEqual(keys.slice(keys.indexOf('GraphDriver')), ['GraphDriver', 'SizeRw', 'SizeRootFs', 'Mounts', 'Config', 'NetworkSettings'])
+    assert.deepEqual([document.SizeRw, document.SizeRootFs], [10, 20])
+  })
+
+  it('trims trailing zeros of times like Go\'s RFC3339Nano', () => {
+    const view = makeView({id, created: '2026-11-23T02:00:00.120000000Z', state: {StartedAt: '2026-11-23T02:00:00.000000000Z', FinishedAt: '2026-11-23T02:00:07.000001Z'}})
+    const document = inspectContainer(view, {dataRoot})
+    assert.equal(document.Created, '2026-11-23T02:00:00.12Z')
+    assert.equal(document.State.StartedAt, '2026-11-23T02:00:00Z')
+    assert.equal(document.State.FinishedAt, '2026-11-23T02:00:07.000001Z')
+  })
+})
