@@ -1,0 +1,228 @@
+/**
+ * Which containers `ps` lists, as docker's daemon decides it: `--filter key=value` (values of one
+ * key widen the match, except labels which must all match; different keys narrow it), the
+ * newest-first order, and `-a`, `-n`/`-l`.
+ *
+ * Use them in that order: `selectContainers(filterContainers(every container, filters, …), {all, last, filters})`,
+ * since before/since name any container, stopped ones too.
+ */
+import {NerdError} from '../errors.ts'
+import type {ContainerView} from './model.ts'
+import {NoSuchContainerError} from './store.ts'
+import {isRunning, networkNames} from './view.ts'
+
+const FILTER_KEYS = ['ancestor', 'before', 'exited', 'health', 'id', 'is-task', 'isolation', 'label', 'name', 'network', 'since', 'status', 'volume'] as const
+
+export type PsFilterKey = (typeof FILTER_KEYS)[number]
+
+export interface PsFilter {
+  key: PsFilterKey
+  value: string
+}
+
+const STATES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']
+const HEALTHS = ['none', 'starting', 'healthy', 'unhealthy']
+const INT64_MAX = 2n ** 63n - 1n
+
+/** Go's strconv.Atoi, with its error text. */
+function parseGoInt(text: string): number {
+  if (!/^[+-]?\d+$/.test(text)) throw new Error(`strconv.Atoi: parsing "${text}": invalid syntax`)
+  const value = BigInt(text)
+  if (value > INT64_MAX || value < -INT64_MAX - 1n) throw new Error(`strconv.Atoi: parsing "${text}": value out of range`)
+  return Number(value)
+}
+
+function valuesOf(filters: readonly PsFilter[], key: PsFilterKey): string[] {
+  return filters.filter((filter) => filter.key === key).map((filter) => filter.value)
+}
+
+/** docker's is-task: true or false, as 1/0 or true/false; both or neither is an error. */
+function isTaskWanted(values: readonly string[]): boolean {
+  const wantsFalse = values.includes('0') || values.includes('false')
+  const wantsTrue = values.includes('1') || values.includes('true')
+  if (wantsFalse === wantsTrue) throw new NerdError(`invalid filter 'is-task=[${values.join(' ')}]'`)
+  return wantsTrue
+}
+
+/**
+ * Parses `--filter` values (`key=value`, the key case-insensitive, both trimmed, repeats dropped)
+ * and checks them with docker's messages: an unknown key, an exit code that is not a number, a
+ * status or health docker does not know.
+ */
+export function parsePsFilters(texts: readonly string[]): PsFilter[] {
+  const filters: PsFilter[] = []
+  for (const text of texts) {
+    if (text === '') continue
+    const equals = text.indexOf('=')
+    if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
+    const key = text.slice(0, equals).trim().toLowerCase()
+    const value = text.slice(equals + 1).trim()
+    if (!(FILTER_KEYS as readonly string[]).includes(key)) throw new NerdError(`invalid filter '${key}'`)
+    if (!filters.some((filter) => filter.key === key && filter.value === value)) filters.push({key: key as PsFilterKey, value})
+  }
+  for (const value of valuesOf(filters, 'exited')) {
+    try {
+      parseGoInt(value)
+    } catch (error) {
+      throw new NerdError(`invalid filter 'exited=${value}': ${(error as Error).message}`)
+    }
+  }
+  for (const value of valuesOf(filters, 'status')) {
+    if (!STATES.includes(value)) throw new NerdError(`invalid filter 'status=${value}': invalid value for state (${value}): must be one of ${STATES.join(', ')}`)
+  }
+  const isTask = valuesOf(filters, 'is-task')
+  if (isTask.length > 0) isTaskWanted(isTask)
+  for (const value of valuesOf(filters, 'health')) {
+    if (!HEALTHS.includes(value)) throw new NerdError(`invalid filter 'health=${value}': invalid value for health (${value}): must be one of ${HEALTHS.join(', ')}`)
+  }
+  return filters
+}
+
+/** The creation time in nanoseconds, for docker's newest-first order. */
+function createdNanos(view: ContainerView): bigint {
+  const created = view.record.Created
+  const fraction = /\.(\d+)/.exec(created)?.[1] ?? ''
+  const seconds = Math.floor(Date.parse(created) / 1000)
+  return BigInt(seconds) * 1_000_000_000n + BigInt(fraction.slice(0, 9).padEnd(9, '0'))
+}
+
+/** Newest first, as docker lists containers. */
+export function newestFirst(views: readonly ContainerView[]): ContainerView[] {
+  const keyed = views.map((view) => ({view, created: createdNanos(view)}))
+  keyed.sort((a, b) => (a.created === b.created ? (a.view.record.Id < b.view.record.Id ? -1 : 1) : a.created > b.created ? -1 : 1))
+  return keyed.map(({view}) => view)
+}
+
+/**
+ * The container a before/since value names: its full ID, its name, or (beyond docker, which takes
+ * only those two) a unique ID prefix.
+ */
+function anchorOf(views: readonly ContainerView[], text: string): ContainerView {
+  const name = text.startsWith('/') ? text.slice(1) : text
+  const found =
+    views.find((view) => view.record.Id === text) ??
+    views.find((view) => view.record.Name === name) ??
+    uniqueByPrefix(views, text)
+  if (!found) throw new NoSuchContainerError(text)
+  return found
+}
+
+function uniqueByPrefix(views: readonly ContainerView[], prefix: string): ContainerView | undefined {
+  if (prefix === '') return undefined
+  const matches = views.filter((view) => view.record.Id.startsWith(prefix))
+  return matches.length === 1 ? matches[0] : undefined
+}
+
+/** A Go regexp as JavaScript runs it: a leading `(?i)`-style flag group becomes flags; undefined when it does not compile. */
+function goRegExp(pattern: string): RegExp | undefined {
+  const flagGroup = /^\(\?([ims]+)\)/.exec(pattern)
+  try {
+    return flagGroup ? new RegExp(pattern.slice(flagGroup[0].length), [...new Set(flagGroup[1])].join('')) : new RegExp(pattern)
+  } catch {
+    return undefined
+  }
+}
+
+/** docker's filters.Match: a text matches when it equals a value or a value's regular expression is found in it. */
+function textMatcher(patterns: readonly string[]): (text: string) => boolean {
+  const expressions = patterns.map(goRegExp).filter((expression) => expression !== undefined)
+  return (text) => patterns.includes(text) || expressions.some((expression) => expression.test(text))
+}
+
+/** docker's label match: every `key` must be set and every `key=value` must hold. */
+function matchesLabels(wanted: readonly string[], labels: Record<string, string>): boolean {
+  return wanted.every((label) => {
+    const equals = label.indexOf('=')
+    const key = equals === -1 ? label : label.slice(0, equals)
+    return Object.hasOwn(labels, key) && (equals === -1 || labels[key] === label.slice(equals + 1))
+  })
+}
+
+function mountsAny(view: ContainerView, values: readonly string[]): boolean {
+  return view.record.Mounts.some((mount) => values.includes(mount.Destination) || values.includes(mount.Name || mount.Source))
+}
+
+export interface FilterContext {
+  /**
+   * The image IDs (`sha256:…`) an ancestor value names, as docker resolves an image: a reference
+   * (`busybox` being `busybox:latest`), an image ID or a unique prefix of one; empty when it names none.
+   */
+  resolve: (image: string) => readonly string[]
+}
+
+/** The images an ancestor names; like docker, a lookup that fails (an invalid reference, an ambiguous ID) names none. */
+function imagesOf(context: FilterContext, ancestor: string): readonly string[] {
+  try {
+    return context.resolve(ancestor)
+  } catch (error) {
+    if (error instanceof NerdError) return []
+    throw error
+  }
+}
+
+/**
+ * The containers every filter accepts, newest first. before/since keep the containers created
+ * before/after the one they name (No such container otherwise); an ancestor that names no image is
+ * skipped, as docker skips it, and when none names one nothing matches.
+ */
+export function filterContainers(views: readonly ContainerView[], filters: readonly PsFilter[], context: FilterContext): ContainerView[] {
+  const sorted = newestFirst(views)
+  const values = (key: PsFilterKey) => valuesOf(filters, key)
+
+  let first = 0
+  let end = sorted.length
+  const before = values('before').at(-1)
+  if (before !== undefined) first = sorted.indexOf(anchorOf(sorted, before)) + 1
+  const since = values('since').at(-1)
+  if (since !== undefined) end = sorted.indexOf(anchorOf(sorted, since))
+  // docker walks the list once: a since container already passed while skipping to the before one no longer stops it.
+  if (end < first) end = sorted.length
+
+  // nerd has no health checks, so every container's health is docker's `none`; nor swarm, so none is a task.
+  const health = values('health')
+  if (health.length > 0 && !health.includes('none')) return []
+  const isTask = values('is-task')
+  if (isTask.length > 0 && isTaskWanted(isTask)) return []
+
+  const ids = values('id')
+  const idMatches = new Set(ids.map((prefix) => uniqueByPrefix(sorted, prefix)?.record.Id))
+  const names = values('name')
+  const nameMatches = textMatcher(names)
+  const labels = values('label')
+  const exited = values('exited').map(parseGoInt)
+  const statuses = values('status')
+  const volumes = values('volume')
+  const networks = values('network')
+  const ancestors = values('ancestor')
+  const ancestorIds = new Set(ancestors.flatMap((ancestor) => imagesOf(context, ancestor)))
+
+  return sorted.slice(first, end).filter((view) => {
+    const {record} = view
+    if (ids.length > 0 && !idMatches.has(record.Id)) return false
+    if (names.length > 0 && !nameMatches(`/${record.Name}`) && !nameMatches(record.Name)) return false
+    if (!matchesLabels(labels, record.Config.Labels ?? {})) return false
+    if (exited.length > 0 && (isRunning(view) || view.state.StartedAt === '' || !exited.includes(view.exitCode))) return false
+    if (statuses.length > 0 && !statuses.includes(view.status)) return false
+    if (volumes.length > 0 && !mountsAny(view, volumes)) return false
+    if (ancestors.length > 0 && !ancestorIds.has(record.Image)) return false
+    if (networks.length > 0 && !networkNames(record).some((name) => networks.includes(name))) return false
+    return true
+  })
+}
+
+export interface SelectOptions {
+  /** `-a`: stopped containers too. */
+  all?: boolean
+  /** `-n N` (`-l` is 1): the N newest, stopped ones included; 0 or less for no limit. */
+  last?: number
+  /** The filters in use: a status filter shows stopped containers too, as in docker. */
+  filters?: readonly PsFilter[]
+}
+
+/** What `ps` shows of the (filtered) containers: newest first, running ones unless -a, -n or a status filter. */
+export function selectContainers(views: readonly ContainerView[], options: SelectOptions = {}): ContainerView[] {
+  const last = options.last ?? 0
+  const all = options.all === true || last > 0 || (options.filters ?? []).some((filter) => filter.key === 'status')
+  const shown = newestFirst(views).filter((view) => all || isRunning(view))
+  return last > 0 ? shown.slice(0, last) : shown
+}
