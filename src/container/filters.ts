@@ -216,13 +216,13 @@ export interface SelectOptions {
   /** `-n N` (`-l` is 1): the N newest, stopped ones included; 0 or less for no limit. */
   last?: number
   /** The filters in use: a status filter shows stopped containers too, as in docker. */
-  filters?: readonly PsFilter[]
+  filters: readonly PsFilter[]
 }
 
 /** What `ps` shows of the (filtered) containers: newest first, running ones unless -a, -n or a status filter. */
-export function selectContainers(views: readonly ContainerView[], options: SelectOptions = {}): ContainerView[] {
+export function selectContainers(views: readonly ContainerView[], options: SelectOptions): ContainerView[] {
   const last = options.last ?? 0
-  const all = options.all === true || last > 0 || (options.filters ?? []).some((filter) => filter.key === 'status')
+  const all = options.all === true || last > 0 || options.filters.some((filter) => filter.key === 'status')
   const shown = newestFirst(views).filter((view) => all || isRunning(view))
   return last > 0 ? shown.slice(0, last) : shown
 }

@@ -223,15 +223,15 @@ describe('filterContainers', () => {
 
 describe('selectContainers', () => {
   it('shows running containers (paused and restarting ones too) unless -a', () => {
-    assert.deepEqual(names(selectContainers(every)), ['loop', 'web-canary', 'web'])
-    assert.deepEqual(names(selectContainers(every, {all: true})), ['loop', 'crashed', 'job', 'web-canary', 'web', 'old'])
+    assert.deepEqual(names(selectContainers(every, {filters: []})), ['loop', 'web-canary', 'web'])
+    assert.deepEqual(names(selectContainers(every, {all: true, filters: []})), ['loop', 'crashed', 'job', 'web-canary', 'web', 'old'])
   })
 
   it('shows the last N created with -n, stopped ones included', () => {
-    assert.deepEqual(names(selectContainers(every, {last: 2})), ['loop', 'crashed'])
-    assert.deepEqual(names(selectContainers(every, {last: 1})), ['loop'])
-    assert.deepEqual(names(selectContainers(every, {last: 0})), ['loop', 'web-canary', 'web'])
-    assert.deepEqual(names(selectContainers(every, {last: -1})), ['loop', 'web-canary', 'web'])
+    assert.deepEqual(names(selectContainers(every, {last: 2, filters: []})), ['loop', 'crashed'])
+    assert.deepEqual(names(selectContainers(every, {last: 1, filters: []})), ['loop'])
+    assert.deepEqual(names(selectContainers(every, {last: 0, filters: []})), ['loop', 'web-canary', 'web'])
+    assert.deepEqual(names(selectContainers(every, {last: -1, filters: []})), ['loop', 'web-canary', 'web'])
   })
 
   it('shows stopped containers when a status filter is used', () => {
