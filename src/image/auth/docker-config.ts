@@ -2,11 +2,11 @@
  * docker's client configuration file, `$DOCKER_CONFIG/config.json` (default `~/.docker/config.json`):
  * the `auths`, `credsStore` and `credHelpers` keys, and docker's naming of registries in them.
  */
-import {randomBytes} from 'node:crypto'
-import {chmod, mkdir, readFile, realpath, rename, rm, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, realpath} from 'node:fs/promises'
 import {homedir} from 'node:os'
-import {basename, dirname, join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {NerdError} from '../../errors.ts'
+import {writeFileAtomic} from '../../files.ts'
 
 /** The key Docker Hub's credentials are stored under, whatever the user typed. */
 export const DOCKER_HUB_SERVER_KEY = 'https://index.docker.io/v1/'
@@ -94,14 +94,9 @@ export async function writeDockerConfig(config: DockerConfig, configDir = docker
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
     await mkdir(dirname(path), {recursive: true, mode: 0o700})
   }
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   try {
-    await writeFile(temporary, `${JSON.stringify(config, null, '\t')}\n`, {mode: 0o600, flag: 'wx'})
-    // The umask may have narrowed the mode but never widens it; make it exact.
-    await chmod(temporary, 0o600)
-    await rename(temporary, path)
+    await writeFileAtomic(path, `${JSON.stringify(config, null, '\t')}\n`, 0o600)
   } catch (error) {
-    await rm(temporary, {force: true})
     throw new NerdError(`cannot write ${path}: ${(error as Error).message}`, {cause: error})
   }
 }
