@@ -45,6 +45,22 @@ step('bundle', () => {
     banner: {js: "import {createRequire as __nerdCreateRequire} from 'node:module'; const require = __nerdCreateRequire(import.meta.url);"},
   })
 })
+step('bundle helper entry points', () => {
+  // What containerd starts for nerd: the logging driver (one per running container, so its memory
+  // counts), the OCI hook (on every container start) and the exit handler. Each is one small file
+  // without the CLI.
+  esbuild.buildSync({
+    entryPoints: ['logger', 'oci-hook', 'task-exit'].map((name) => join(root, 'dist', `${name}.js`)),
+    outdir: join(root, 'dist'),
+    allowOverwrite: true,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    logLevel: 'warning',
+    banner: {js: "import {createRequire as __nerdCreateRequire} from 'node:module'; const require = __nerdCreateRequire(import.meta.url);"},
+  })
+})
 step('protobuf descriptors', () => {
   execFileSync(process.execPath, [join(root, 'scripts', 'gen-descriptors.mjs'), join(root, 'dist', 'proto')], {stdio: 'inherit'})
 })

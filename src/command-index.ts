@@ -4,20 +4,38 @@ import ImagePrune from './commands/image/prune.ts'
 import Images from './commands/images.ts'
 import Import from './commands/import.ts'
 import Info from './commands/info.ts'
+import Inspect from './commands/inspect.ts'
 import Load from './commands/load.ts'
 import Login from './commands/login.ts'
 import Logout from './commands/logout.ts'
+import Logs from './commands/logs.ts'
 import NamespaceCreate from './commands/namespace/create.ts'
 import NamespaceInspect from './commands/namespace/inspect.ts'
 import NamespaceLs from './commands/namespace/ls.ts'
 import NamespaceRm from './commands/namespace/rm.ts'
 import NamespaceUpdate from './commands/namespace/update.ts'
+import Ps from './commands/ps.ts'
 import Pull from './commands/pull.ts'
 import Push from './commands/push.ts'
 import Rmi from './commands/rmi.ts'
 import Save from './commands/save.ts'
 import Tag from './commands/tag.ts'
 import Version from './commands/version.ts'
+import ContainerInspect from './commands/container/inspect.ts'
+import ContainerPrune from './commands/container/prune.ts'
+import Create from './commands/create.ts'
+import Exec from './commands/exec.ts'
+import Kill from './commands/kill.ts'
+import Pause from './commands/pause.ts'
+import Rename from './commands/rename.ts'
+import Restart from './commands/restart.ts'
+import Rm from './commands/rm.ts'
+import Run from './commands/run.ts'
+import Start from './commands/start.ts'
+import Stop from './commands/stop.ts'
+import Top from './commands/top.ts'
+import Unpause from './commands/unpause.ts'
+import Wait from './commands/wait.ts'
 
 /**
  * Every core command by oclif id: oclif's "explicit" discovery strategy, so the shipped bundle can
@@ -25,24 +43,42 @@ import Version from './commands/version.ts'
  * test/unit/build/commands.test.ts checks that each file under src/commands is listed here.
  */
 export const COMMANDS = {
+  'container:inspect': ContainerInspect,
+  'container:prune': ContainerPrune,
+  create: Create,
+  exec: Exec,
   history: History,
   'image:inspect': ImageInspect,
   'image:prune': ImagePrune,
   images: Images,
   import: Import,
   info: Info,
+  inspect: Inspect,
+  kill: Kill,
   load: Load,
   login: Login,
   logout: Logout,
+  logs: Logs,
   'namespace:create': NamespaceCreate,
   'namespace:inspect': NamespaceInspect,
   'namespace:ls': NamespaceLs,
   'namespace:rm': NamespaceRm,
   'namespace:update': NamespaceUpdate,
+  pause: Pause,
+  ps: Ps,
   pull: Pull,
   push: Push,
+  rename: Rename,
+  restart: Restart,
+  rm: Rm,
   rmi: Rmi,
+  run: Run,
   save: Save,
+  start: Start,
+  stop: Stop,
   tag: Tag,
+  top: Top,
+  unpause: Unpause,
   version: Version,
+  wait: Wait,
 }

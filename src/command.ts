@@ -1,7 +1,11 @@
 import {Command} from '@oclif/core/command'
 import type {ContainerdClient} from './containerd/index.ts'
 import type {NerdConfig} from './config/index.ts'
+import type {ContainerScope, LoadedContainer} from './container/lifecycle.ts'
 import {getConfig} from './context.ts'
+import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from './hooks/index.ts'
+import type {NerdHookEvent} from './hooks/index.ts'
+import type {PullHooks} from './image/pull.ts'
 
 export interface ListOptions<Item> {
   /** The user's --format: undefined or 'table' for the default table, 'json', or a Go template. */
@@ -38,6 +42,54 @@ export abstract class NerdCommand extends Command {
       connect({address: config.address, namespace: config.namespace}),
     )
     return this.client
+  }
+
+  /** The containerd connection and data root that container commands work in. */
+  protected async containerScope(): Promise<ContainerScope> {
+    const [client, config] = await Promise.all([this.containerd(), getConfig()])
+    return {client, dataRoot: config.dataRoot}
+  }
+
+  /** Runs `action` on each container named, docker-style: one error line per failure, exit 1 if any failed. */
+  protected async forEachContainer(references: string[], action: (scope: ContainerScope, container: LoadedContainer, reference: string) => Promise<void>): Promise<void> {
+    const scope = await this.containerScope()
+    const {loadContainer} = await import('./container/lifecycle.ts')
+    await this.forEachName(references, async (reference) => action(scope, await loadContainer(scope, reference), reference))
+  }
+
+  /** Whether any plugin subscribes to `event`: commands bridge only those, so plain runs do no hook work. */
+  protected subscribed(event: NerdHookEvent): boolean {
+    return this.config.getPluginsList().some((plugin) => (plugin.hooks?.[event]?.length ?? 0) > 0)
+  }
+
+  /** The pull hooks (resolve, verify, unpack) that some plugin subscribes to. */
+  protected pullHooks(flags: Record<string, unknown>, target: {namespace: string; address: string}): PullHooks {
+    const hooks: PullHooks = {}
+    if (this.subscribed(HOOK_IMAGE_RESOLVE)) {
+      hooks.resolve = async (payload) => (await runNerdHook(this.config, HOOK_IMAGE_RESOLVE, {...payload, flags}, target))?.source
+    }
+    if (this.subscribed(HOOK_IMAGE_VERIFY)) {
+      hooks.verify = async (payload) => {
+        await runNerdHook(this.config, HOOK_IMAGE_VERIFY, {...payload, require: [], flags}, target)
+      }
+    }
+    if (this.subscribed(HOOK_IMAGE_UNPACK)) {
+      hooks.unpack = (payload) => runNerdHook(this.config, HOOK_IMAGE_UNPACK, {...payload, flags}, target)
+    }
+    return hooks
+  }
+
+  /** docker's prune prompt: `warning`, then `Are you sure you want to continue? [y/N]`; no answer is a no. */
+  protected async confirm(warning: string): Promise<boolean> {
+    const {createInterface} = await import('node:readline/promises')
+    const prompt = createInterface({input: process.stdin, output: process.stdout})
+    const closed = new Promise<string>((resolve) => prompt.once('close', () => resolve('')))
+    try {
+      const answer = await Promise.race([prompt.question(`${warning}\nAre you sure you want to continue? [y/N] `), closed])
+      return /^y(es)?$/i.test(answer.trim())
+    } finally {
+      prompt.close()
+    }
   }
 
   protected print(text: string): void {

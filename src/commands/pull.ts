@@ -1,11 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from '../hooks/index.ts'
-import type {NerdHookEvent} from '../hooks/index.ts'
 import {createProgressRenderer} from '../image/progress.ts'
 import {DEFAULT_MAX_CONCURRENT_DOWNLOADS, pullImage} from '../image/pull.ts'
-import type {PullHooks} from '../image/pull.ts'
 
 export default class Pull extends NerdCommand {
   static summary = 'Download an image from a registry'
@@ -39,7 +36,7 @@ export default class Pull extends NerdCommand {
         hostsDirs: config.hostsDir,
         maxConcurrentDownloads: flags['max-concurrent-downloads'],
         onProgress: progress.listener,
-        hooks: this.pluginHooks(flags, {namespace: config.namespace, address: config.address}),
+        hooks: this.pullHooks(flags, {namespace: config.namespace, address: config.address}),
         signal: controller.signal,
         userAgent: `nerd/${this.config.version}`,
       })
@@ -49,24 +46,5 @@ export default class Pull extends NerdCommand {
       progress.close()
       process.off('SIGINT', abort)
     }
-  }
-
-  /** Bridges only the events some plugin subscribes to, so a plain pull does no hook work. */
-  private pluginHooks(flags: Record<string, unknown>, target: {namespace: string; address: string}): PullHooks {
-    const plugins = this.config.getPluginsList()
-    const subscribed = (event: NerdHookEvent): boolean => plugins.some((plugin) => (plugin.hooks?.[event]?.length ?? 0) > 0)
-    const hooks: PullHooks = {}
-    if (subscribed(HOOK_IMAGE_RESOLVE)) {
-      hooks.resolve = async (payload) => (await runNerdHook(this.config, HOOK_IMAGE_RESOLVE, {...payload, flags}, target))?.source
-    }
-    if (subscribed(HOOK_IMAGE_VERIFY)) {
-      hooks.verify = async (payload) => {
-        await runNerdHook(this.config, HOOK_IMAGE_VERIFY, {...payload, require: [], flags}, target)
-      }
-    }
-    if (subscribed(HOOK_IMAGE_UNPACK)) {
-      hooks.unpack = (payload) => runNerdHook(this.config, HOOK_IMAGE_UNPACK, {...payload, flags}, target)
-    }
-    return hooks
   }
 }

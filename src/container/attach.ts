@@ -66,10 +66,9 @@ export function startFailureExitCode(message: string): number {
   return 125
 }
 
-/** The runtime's long message down to what went wrong (`exec: "x": executable file not found in $PATH`). */
+/** The runtime's message as docker prints it, without gRPC's status prefix. */
 export function startFailureMessage(message: string): string {
-  const exec = /exec: ("[^"]*": )?.*?(?=: unknown$|$)/.exec(message)
-  return exec ? `failed to create shim task: ${exec[0].trim()}` : message.replace(/^\d+ [A-Z_]+: /, '')
+  return message.replace(/^\d+ [A-Z_]+: /, '')
 }
 
 export interface AttachTerminal {

@@ -11,6 +11,7 @@ import {NAME_LABEL} from './model.ts'
 import {signalNumber} from './spec/index.ts'
 import {
   containerPaths,
+  NoSuchContainerError,
   readRecord,
   readState,
   releaseName,
@@ -42,8 +43,8 @@ export type TaskIo = {kind: 'fifo'; stdin: string; stdout: string; stderr: strin
 
 export interface StartedTask {
   pid: number
-  /** Resolves when the process exits. */
-  exit: Promise<ExitStatus>
+  /** Resolves when the process exits; attached starts only (a pending Wait would keep nerd from exiting). */
+  exit?: Promise<ExitStatus>
 }
 
 function namespaceOf(scope: ContainerScope): string {
@@ -55,12 +56,12 @@ export async function loadContainer(scope: ContainerScope, reference: string): P
   const id = await resolveContainerId(scope.dataRoot, namespaceOf(scope), reference)
   const paths = containerPaths(scope.dataRoot, namespaceOf(scope), id)
   const record = await readRecord(paths)
-  if (!record) throw new NerdError(`No such container: ${reference}`)
+  if (!record) throw new NoSuchContainerError(reference)
   let labels: Record<string, string>
   try {
     labels = (await scope.client.containers.get(id)).labels
   } catch (error) {
-    if (isNotFound(error)) throw new NerdError(`No such container: ${reference} (containerd has no record of ${id.slice(0, 12)})`)
+    if (isNotFound(error)) throw new NoSuchContainerError(reference)
     throw error
   }
   return {record, paths, labels}
@@ -181,9 +182,9 @@ export async function startTask(scope: ContainerScope, container: LoadedContaine
     await updateState(container.paths, () => ({Error: (error as Error).message}))
     throw error
   }
-  const exit = client.tasks.wait(id)
-  // A process that exits before Start returns still resolves Wait; keep an early rejection from going unhandled.
-  exit.catch(() => undefined)
+  // Waiting from before Start catches even a process that exits at once; a detached start does not wait.
+  const exit = io.kind === 'fifo' ? client.tasks.wait(id) : undefined
+  exit?.catch(() => undefined)
   try {
     await client.tasks.start(id)
   } catch (error) {

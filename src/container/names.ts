@@ -6,7 +6,9 @@ import {randomBytes, randomInt} from 'node:crypto'
 import {NerdError} from '../errors.ts'
 
 const NAME_CHARS = '[a-zA-Z0-9][a-zA-Z0-9_.-]'
-const NAME_PATTERN = new RegExp(`^${NAME_CHARS}+$`)
+// docker's pattern (`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$`) needs two characters; nerd also takes a
+// one-character name (`--name w`), which cannot clash with anything docker accepts.
+const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 const FULL_ID = /^[0-9a-f]{64}$/
 
 /**

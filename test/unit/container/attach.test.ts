@@ -33,7 +33,7 @@ describe('start failures', () => {
     assert.equal(startFailureExitCode('cgroup: cannot set memory limit'), 125)
   })
 
-  it('keeps the reason', () => {
-    assert.equal(startFailureMessage(notFound), 'failed to create shim task: exec: "nosuchcmd": executable file not found in $PATH')
+  it('keeps the runtime reason without the gRPC status', () => {
+    assert.equal(startFailureMessage(`2 UNKNOWN: ${notFound}`), notFound)
   })
 })

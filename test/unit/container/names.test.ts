@@ -22,8 +22,12 @@ describe('validateName', () => {
     assert.equal(validateName('0abc'), '0abc')
   })
 
+  it('takes a one-character name, which docker refuses', () => {
+    assert.equal(validateName('w'), 'w')
+  })
+
   it('refuses other names with docker\'s message', () => {
-    for (const name of ['a', '', '/', '_x', '.x', '-x', 'a b', 'a/b', 'wé', 'x:y', '//x']) {
+    for (const name of ['', '/', '_x', '.x', '-x', 'a b', 'a/b', 'wé', 'x:y', '//x']) {
       assert.throws(() => validateName(name), (error: unknown) => {
         assert.ok(error instanceof NerdError)
         assert.equal(error.message, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`)

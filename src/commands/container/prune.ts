@@ -1,0 +1,20 @@
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../../command.ts'
+
+export default class ContainerPrune extends NerdCommand {
+  static summary = 'Remove all stopped containers'
+  static flags = {
+    force: Flags.boolean({char: 'f', description: 'Do not prompt for confirmation'}),
+    filter: Flags.string({multiple: true, description: "Provide filter values (e.g. 'until=<timestamp>', 'label=<key>=<value>')"}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ContainerPrune)
+    if (!flags.force && !(await this.confirm('WARNING! This will remove all stopped containers.'))) return
+    const {pruneContainers} = await import('../../container/prune.ts')
+    const {humanSize} = await import('../../format/index.ts')
+    const {removed, reclaimed} = await pruneContainers(await this.containerScope(), flags.filter ?? [])
+    if (removed.length > 0) this.print(`Deleted Containers:\n${removed.join('\n')}\n`)
+    this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)
+  }
+}

@@ -1,0 +1,22 @@
+import * as Args from '@oclif/core/args'
+import {CREATE_FLAGS} from '../container-flags.ts'
+import {ContainerCreateCommand} from '../container-command.ts'
+
+export default class Create extends ContainerCreateCommand {
+  static summary = 'Create a new container'
+  static aliases = ['container:create']
+  static examples = ['<%= config.bin %> create --name web -p 8080:80 nginx']
+  static args = {
+    image: Args.string({required: true, description: 'IMAGE'}),
+    command: Args.string({description: '[COMMAND] [ARG...]'}),
+  }
+  static flags = CREATE_FLAGS
+  // oclif's parse copies only a class's own statics: inherited ones would not count.
+  static strict = false
+
+  async run(): Promise<void> {
+    const {flags, argv} = await this.parse(Create)
+    const {created} = await this.createFromFlags(flags, argv as string[])
+    this.print(created.record.Id)
+  }
+}

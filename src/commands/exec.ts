@@ -1,0 +1,64 @@
+import {readFileSync} from 'node:fs'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../command.ts'
+import {containerCommandArgv} from '../config/index.ts'
+import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
+
+export default class Exec extends NerdCommand {
+  static summary = 'Execute a command in a running container'
+  static aliases = ['container:exec']
+  static strict = false
+  static examples = ['<%= config.bin %> exec web ls /', '<%= config.bin %> exec -it web sh']
+  static args = {
+    container: Args.string({required: true, description: 'CONTAINER'}),
+    command: Args.string({required: true, description: 'COMMAND [ARG...]'}),
+  }
+  static flags = {
+    interactive: Flags.boolean({char: 'i', description: 'Keep STDIN open even if not attached'}),
+    tty: Flags.boolean({char: 't', description: 'Allocate a pseudo-TTY'}),
+    detach: Flags.boolean({char: 'd', description: 'Detached mode: run command in the background'}),
+    env: Flags.string({char: 'e', multiple: true, description: 'Set environment variables'}),
+    'env-file': Flags.string({multiple: true, description: 'Read in a file of environment variables'}),
+    workdir: Flags.string({char: 'w', description: 'Working directory inside the container'}),
+    user: Flags.string({char: 'u', description: 'Username or UID (format: <name|uid>[:<group|gid>])'}),
+    privileged: Flags.boolean({description: 'Give extended privileges to the command'}),
+    'detach-keys': Flags.string({description: 'Override the key sequence for detaching a container'}),
+  }
+
+  async init(): Promise<void> {
+    await super.init()
+    this.argv = containerCommandArgv(this.argv, Exec.flags)
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Exec)
+    const [reference, ...command] = argv as string[]
+    const {parseEnvFile} = await import('../container/spec/index.ts')
+    const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
+    const {execInContainer} = await import('../container/exec.ts')
+    const {loadContainer} = await import('../container/lifecycle.ts')
+    let env: string[]
+    let detachKeys: number[]
+    try {
+      const fromFiles = (flags['env-file'] ?? []).flatMap((file) => parseEnvFile(readFileSync(file, 'utf8')))
+      env = [...fromFiles, ...(flags.env ?? [])].flatMap((entry) => {
+        if (entry.includes('=')) return [entry]
+        const value = process.env[entry]
+        return value === undefined ? [] : [`${entry}=${value}`]
+      })
+      detachKeys = parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS)
+    } catch (error) {
+      throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED})
+    }
+    const scope = await this.containerScope()
+    const container = await loadContainer(scope, reference!).catch((error: Error) => Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED})))
+    const outcome = await execInContainer(
+      scope,
+      container,
+      {command, interactive: flags.interactive, tty: flags.tty, detach: flags.detach, env, workdir: flags.workdir, user: flags.user, privileged: flags.privileged, detachKeys},
+      process,
+    )
+    if (outcome !== 'detached' && outcome !== 0) this.exit(outcome)
+  }
+}

@@ -1,0 +1,55 @@
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../command.ts'
+
+export default class Ps extends NerdCommand {
+  static summary = 'List containers'
+  static aliases = ['container:ls', 'container:list']
+  static examples = ['<%= config.bin %> ps -a', "<%= config.bin %> ps --filter status=exited --format '{{.Names}}'"]
+  static flags = {
+    all: Flags.boolean({char: 'a', description: 'Show all containers (default shows just running)'}),
+    quiet: Flags.boolean({char: 'q', description: 'Only display container IDs'}),
+    last: Flags.integer({char: 'n', default: -1, description: 'Show n last created containers (includes all states)'}),
+    latest: Flags.boolean({char: 'l', description: 'Show the latest created container (includes all states)'}),
+    size: Flags.boolean({char: 's', description: 'Display total file sizes'}),
+    'no-trunc': Flags.boolean({description: "Don't truncate output"}),
+    format: Flags.string({description: "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template"}),
+    filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions provided'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Ps)
+    const {listContainerViews} = await import('../container/lifecycle.ts')
+    const {filterContainers, parsePsFilters, selectContainers} = await import('../container/filters.ts')
+    const {psFormat, psRow, PS_HEADERS} = await import('../container/view.ts')
+    const filters = parsePsFilters(flags.filter ?? [])
+    const scope = await this.containerScope()
+    const resolve = await this.ancestorResolver(filters)
+    const views = selectContainers(filterContainers(await listContainerViews(scope), filters, {resolve}), {
+      all: flags.all,
+      last: flags.latest ? 1 : flags.last,
+      filters,
+    })
+    const now = new Date()
+    const sizes = new Map<string, {rw: number; rootFs: number}>()
+    if (flags.size) {
+      const {containerSize} = await import('../container/inspect.ts')
+      for (const view of views) sizes.set(view.record.Id, await containerSize(scope, view.record.Snapshotter, view.record.Id).catch(() => ({rw: 0, rootFs: 0})))
+    }
+    this.print(
+      await this.renderList(views, {
+        format: psFormat(flags.format, {quiet: flags.quiet, size: flags.size}),
+        defaultTable: psFormat(undefined, {size: flags.size}),
+        headers: PS_HEADERS,
+        fields: (view) => psRow(view, {noTrunc: flags['no-trunc'], now, size: sizes.get(view.record.Id)}),
+      }),
+    )
+  }
+
+  /** Image IDs an `ancestor=` value names; the image list is read only when such a filter is given. */
+  private async ancestorResolver(filters: {key: string}[]): Promise<(image: string) => string[]> {
+    if (!filters.some((filter) => filter.key === 'ancestor')) return () => []
+    const {findImages, summarizeImages} = await import('../image/list.ts')
+    const summaries = await summarizeImages(await this.containerd())
+    return (image) => findImages(summaries, image).map((summary) => summary.id)
+  }
+}

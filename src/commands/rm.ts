@@ -1,0 +1,23 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../command.ts'
+
+export default class Rm extends NerdCommand {
+  static summary = 'Remove one or more containers'
+  static aliases = ['container:rm', 'container:remove']
+  static strict = false
+  static args = {container: Args.string({required: true, description: 'CONTAINER...'})}
+  static flags = {
+    force: Flags.boolean({char: 'f', description: 'Force the removal of a running container (uses SIGKILL)'}),
+    volumes: Flags.boolean({char: 'v', description: 'Remove anonymous volumes associated with the container'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Rm)
+    const {removeContainer} = await import('../container/lifecycle.ts')
+    await this.forEachContainer(argv as string[], async (scope, container, reference) => {
+      await removeContainer(scope, container, {force: flags.force})
+      this.print(reference)
+    })
+  }
+}

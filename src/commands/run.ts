@@ -1,0 +1,67 @@
+import * as Args from '@oclif/core/args'
+import {RUN_FLAGS} from '../container-flags.ts'
+import {ContainerCreateCommand} from '../container-command.ts'
+
+export default class Run extends ContainerCreateCommand {
+  static summary = 'Create and run a new container from an image'
+  static aliases = ['container:run']
+  static examples = [
+    '<%= config.bin %> run --rm busybox echo hello',
+    '<%= config.bin %> run -d --name web -p 8080:80 nginx',
+    '<%= config.bin %> run -it --rm alpine sh',
+  ]
+  static args = {
+    image: Args.string({required: true, description: 'IMAGE'}),
+    command: Args.string({description: '[COMMAND] [ARG...]'}),
+  }
+  static flags = RUN_FLAGS
+  // oclif's parse copies only a class's own statics: inherited ones would not count.
+  static strict = false
+
+  async run(): Promise<void> {
+    const {flags, argv} = await this.parse(Run)
+    const {scope, request, created} = await this.createFromFlags(flags, argv as string[])
+    const {loadContainer, removeContainer} = await import('../container/lifecycle.ts')
+    const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
+    const container = await loadContainer(scope, created.record.Id)
+    const removeAfterwards = async (): Promise<void> => {
+      if (request.autoRemove) await removeContainer(scope, await loadContainer(scope, created.record.Id), {force: true})
+    }
+    if (flags.detach) {
+      try {
+        const pid = await startDetached(scope, container, defaultStartContext())
+        await this.afterStart(created, pid, container.labels)
+      } catch (error) {
+        await removeAfterwards().catch(() => undefined)
+        throw error
+      }
+      this.print(created.record.Id)
+      return
+    }
+    const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
+    let outcome: number | 'detached'
+    try {
+      outcome = await startAttached(scope, container, defaultStartContext(), {
+        terminal: process,
+        stdin: request.interactive,
+        tty: request.tty,
+        sigProxy: flags['sig-proxy'] && !request.tty,
+        detachKeys: parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS),
+        onStarted: (pid) => this.afterStart(created, pid, container.labels),
+      })
+    } catch (error) {
+      await removeAfterwards().catch(() => undefined)
+      throw error
+    }
+    if (outcome === 'detached') return
+    // A policy that restarts the process takes over from here, in the background like docker's daemon.
+    const {policyRestarts, restartByPolicy} = await import('../container/task-exit.ts')
+    const {readState} = await import('../container/store.ts')
+    if (policyRestarts(container.record, await readState(container.paths), outcome)) {
+      await restartByPolicy(scope, container)
+    } else {
+      await removeAfterwards()
+    }
+    if (outcome !== 0) this.exit(outcome)
+  }
+}

@@ -1,0 +1,42 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../command.ts'
+import {NerdError} from '../errors.ts'
+
+export default class Start extends NerdCommand {
+  static summary = 'Start one or more stopped containers'
+  static aliases = ['container:start']
+  static strict = false
+  static args = {container: Args.string({required: true, description: 'CONTAINER...'})}
+  static flags = {
+    attach: Flags.boolean({char: 'a', description: 'Attach STDOUT/STDERR and forward signals'}),
+    interactive: Flags.boolean({char: 'i', description: "Attach container's STDIN"}),
+    'detach-keys': Flags.string({description: 'Override the key sequence for detaching a container (default "ctrl-p,ctrl-q")'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Start)
+    const references = argv as string[]
+    const {startAttached, startDetached, defaultStartContext} = await import('../container/run.ts')
+    const context = defaultStartContext()
+    if (!flags.attach && !flags.interactive) {
+      await this.forEachContainer(references, async (scope, container, reference) => {
+        await startDetached(scope, container, context)
+        this.print(reference)
+      })
+      return
+    }
+    if (references.length > 1) throw new NerdError('you cannot start and attach multiple containers at once')
+    const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
+    await this.forEachContainer(references, async (scope, container) => {
+      const outcome = await startAttached(scope, container, context, {
+        terminal: process,
+        stdin: flags.interactive && container.record.Config.OpenStdin,
+        tty: container.record.Config.Tty,
+        sigProxy: true,
+        detachKeys: parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS),
+      })
+      if (outcome !== 'detached' && outcome !== 0) this.exit(outcome)
+    })
+  }
+}

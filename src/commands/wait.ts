@@ -1,0 +1,17 @@
+import * as Args from '@oclif/core/args'
+import {NerdCommand} from '../command.ts'
+
+export default class Wait extends NerdCommand {
+  static summary = 'Block until one or more containers stop, then print their exit codes'
+  static aliases = ['container:wait']
+  static strict = false
+  static args = {container: Args.string({required: true, description: 'CONTAINER...'})}
+
+  async run(): Promise<void> {
+    const {argv} = await this.parse(Wait)
+    const {waitContainer} = await import('../container/lifecycle.ts')
+    await this.forEachContainer(argv as string[], async (scope, container) => {
+      this.print(String(await waitContainer(scope, container)))
+    })
+  }
+}

@@ -1,0 +1,94 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {writeFile} from 'node:fs/promises'
+import {NerdCommand} from './command.ts'
+import {containerCommandArgv} from './config/index.ts'
+import type {CreatedContainer} from './container/create.ts'
+import type {ContainerScope} from './container/lifecycle.ts'
+import type {CreateRequest} from './container/create-options.ts'
+import {EXIT_NERD_FAILED, NerdError} from './errors.ts'
+import {HOOK_CONTAINER_CREATE, HOOK_CONTAINER_START, runNerdHook} from './hooks/index.ts'
+import type {RuntimeSpec} from './hooks/index.ts'
+import type {Spec} from './container/spec/index.ts'
+
+/**
+ * What `run` and `create` share: docker's argv (nothing after the image is nerd's), the create
+ * request from the flags, the container made with the create hooks, and exit code 125 for anything
+ * that fails before the container's process starts.
+ */
+export abstract class ContainerCreateCommand extends NerdCommand {
+
+  async init(): Promise<void> {
+    await super.init()
+    this.argv = containerCommandArgv(this.argv, this.ctor.flags ?? {})
+  }
+
+  /** Fails with exit code 125, docker's code for a failure of the tool itself. */
+  protected nerdFailure(error: unknown): never {
+    if (error instanceof NerdError && error.exitCode !== 1) throw error
+    throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED, cause: error})
+  }
+
+  protected async createFromFlags(flags: Record<string, unknown>, positional: string[]): Promise<{scope: ContainerScope; request: CreateRequest; created: CreatedContainer}> {
+    try {
+      const [image, ...command] = positional
+      if (image === undefined) throw new NerdError(`"${this.id?.replace(':', ' ')}" requires at least 1 argument.`)
+      const {createRequestFromFlags, dockerConfigFor} = await import('./container/create-options.ts')
+      const request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readFileSync(path, 'utf8'), command, image})
+      if (request.cidfile && existsSync(request.cidfile)) {
+        throw new NerdError(`Container ID file found, make sure the other container isn't running or delete ${request.cidfile}`)
+      }
+      const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
+      const {createContainer} = await import('./container/create.ts')
+      const {pullImage} = await import('./image/pull.ts')
+      const {createProgressRenderer} = await import('./image/progress.ts')
+      const target = {namespace: config.namespace, address: config.address}
+      const created = await createContainer(scope.client, request, {
+        dataRoot: scope.dataRoot,
+        snapshotter: config.snapshotter,
+        cgroupManager: config.cgroupManager,
+        environment: process.env,
+        ociHook: {
+          path: process.execPath,
+          args: [process.execPath, (await import('./container/run.ts')).ociHookScript()],
+          env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+        },
+        dockerConfig: (imageConfig) => dockerConfigFor(request, imageConfig),
+        pull: async (reference) => {
+          process.stderr.write(`Unable to find image '${image}' locally\n`)
+          const progress = createProgressRenderer(process.stderr)
+          try {
+            await pullImage(scope.client, reference, {
+              platforms: request.options.platform ? [request.options.platform] : undefined,
+              snapshotter: config.snapshotter,
+              insecure: config.insecureRegistry,
+              hostsDirs: config.hostsDir,
+              onProgress: progress.listener,
+              hooks: this.pullHooks(flags, target),
+              userAgent: `nerd/${this.config.version}`,
+            })
+          } finally {
+            progress.close()
+          }
+        },
+        beforeCreate: this.subscribed(HOOK_CONTAINER_CREATE)
+          ? async (payload) => {
+              const outcome = await runNerdHook(this.config, HOOK_CONTAINER_CREATE, {...payload, spec: payload.spec as unknown as RuntimeSpec, flags}, target)
+              return {spec: outcome.spec as unknown as Spec, labels: outcome.labels}
+            }
+          : undefined,
+      })
+      for (const warning of created.warnings) process.stderr.write(`WARNING: ${warning}\n`)
+      if (request.cidfile) await writeFile(request.cidfile, created.record.Id, {flag: 'wx'})
+      return {scope, request, created}
+    } catch (error) {
+      this.nerdFailure(error)
+    }
+  }
+
+  /** Tells the plugins subscribed to `nerd:container:start` that the container runs. */
+  protected async afterStart(created: CreatedContainer, pid: number, labels: Record<string, string>): Promise<void> {
+    if (!this.subscribed(HOOK_CONTAINER_START)) return
+    const config = await this.nerdConfig()
+    await runNerdHook(this.config, HOOK_CONTAINER_START, {id: created.record.Id, name: created.record.Name, pid, labels}, {namespace: config.namespace, address: config.address})
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Creating a container: the image (pulled when the policy says so), a name and a state directory,
+ * the OCI spec, the rootfs snapshot and containerd's container record. Whatever fails half-way is
+ * undone, so a failed create leaves no name, snapshot or record behind.
+ */
+import {existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {hostname as hostHostname} from 'node:os'
+import type {CgroupManager} from '../config/index.ts'
+import type {ContainerdClient} from '../containerd/index.ts'
+import {isAlreadyExists, isNotFound, packAny, packJson} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
+import {formatPlatform, hostPlatform, parsePlatform} from '../image/platform.ts'
+import type {Platform} from '../image/platform.ts'
+import {parseReference, normalizedName} from '../image/reference.ts'
+import {getImage, resolveImageConfig, topChainId} from '../image/store.ts'
+import type {ResolvedImageConfig} from '../image/store.ts'
+import {findImages, summarizeImages} from '../image/list.ts'
+import {unpackImage} from '../image/unpack.ts'
+import {writeJsonAtomic} from '../files.ts'
+import {hostFacts, statDevice} from './host-facts.ts'
+import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
+import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
+import {generatedNames, newContainerId, validateName} from './names.ts'
+import {buildSpec, serializeSpec} from './spec/index.ts'
+import type {ImageConfig, OciHookCommand, RunOptions, Spec} from './spec/index.ts'
+import {containerPaths, createContainerDir, INITIAL_STATE, NameConflictError, releaseName, reserveName, removeContainerFiles, writeRecord} from './store.ts'
+import type {ContainerPaths} from './store.ts'
+import {writeEtcFiles} from './etc-files.ts'
+import {readRootfsFiles} from './rootfs-files.ts'
+import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE, ANNOTATION_NETWORK} from './annotations.ts'
+
+export const RUNC_RUNTIME = 'io.containerd.runc.v2'
+export const RUNC_OPTIONS_TYPE = 'containerd.runc.v1.Options'
+const SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec'
+
+/** What creating a container takes: the parsed `run`/`create` flags (see create-options.ts). */
+export interface ContainerCreateRequest {
+  image: string
+  name?: string
+  options: RunOptions
+  interactive: boolean
+  tty: boolean
+  autoRemove: boolean
+  restart: RestartPolicy
+  logConfig: LogConfig
+  pull: 'always' | 'missing' | 'never'
+  labels: Record<string, string>
+}
+
+export interface CreateContext {
+  dataRoot: string
+  snapshotter: string
+  cgroupManager: CgroupManager
+  /** Pulls a missing image (the caller shows progress and runs the pull hooks). */
+  pull: (reference: string) => Promise<void>
+  /** The createRuntime/poststop hook command. */
+  ociHook?: OciHookCommand
+  /** Runs the `nerd:container:create` hooks: plugins may change the spec and labels before the record is made. */
+  beforeCreate?: (payload: BeforeCreatePayload) => Promise<{spec: Spec; labels: Record<string, string>}>
+  /** docker's Config/HostConfig for inspect (see create-options.ts). */
+  dockerConfig: (imageConfig: ImageConfig) => {Config: DockerConfig; HostConfig: DockerHostConfig}
+  environment: Record<string, string | undefined>
+}
+
+export interface BeforeCreatePayload {
+  id: string
+  name: string
+  image: {name: string; descriptor: ResolvedImageConfig['manifestDescriptor']; config: ResolvedImageConfig['config']}
+  spec: Spec
+  labels: Record<string, string>
+  snapshotter: string
+}
+
+export interface CreatedContainer {
+  record: ContainerRecord
+  paths: ContainerPaths
+  warnings: string[]
+}
+
+interface LocalImage {
+  name: string
+  resolved: ResolvedImageConfig
+  platform: string
+}
+
+/** The local image a `run`/`create` argument names (a reference or an image ID), pulling it as the policy says. */
+async function localImage(client: ContainerdClient, text: string, request: ContainerCreateRequest, context: CreateContext): Promise<LocalImage> {
+  const platform = request.options.platform ? parsePlatform(request.options.platform) : hostPlatform()
+  let name: string | undefined
+  try {
+    name = normalizedName(parseReference(text))
+  } catch (error) {
+    if (!/^(sha256:)?[0-9a-f]{1,64}$/.test(text)) throw error
+  }
+  if (name === undefined || (/^[0-9a-f]{12,64}$/.test(text) && !(await getImage(client, name)))) {
+    const found = findImages(await summarizeImages(client), text)
+    if (found.length > 0) name = found[0]!.record.name
+  }
+  if (name === undefined) throw new NerdError(`No such image: ${text}`)
+  const present = request.pull !== 'always' && (await getImage(client, name)) !== undefined
+  if (!present) {
+    if (request.pull === 'never') throw new NerdError(`No such image: ${text}`)
+    await context.pull(name)
+  }
+  return {name, resolved: await resolveImageConfig(client, name, platform), platform: formatPlatform(platform as Platform)}
+}
+
+export async function createContainer(client: ContainerdClient, request: ContainerCreateRequest, context: CreateContext): Promise<CreatedContainer> {
+  const id = newContainerId()
+  const wantedName = request.name === undefined ? undefined : validateName(request.name)
+  const image = await localImage(client, request.image, request, context)
+  const chainId = topChainId(image.resolved.config)
+  if (!chainId) throw new NerdError(`image ${image.name} has no layers`)
+  try {
+    await client.snapshots.stat(context.snapshotter, chainId)
+  } catch (error) {
+    if (!isNotFound(error)) throw error
+    await unpackImage(client, {name: image.name, platform: request.options.platform, snapshotter: context.snapshotter})
+  }
+
+  const namespace = client.namespace
+  const paths = containerPaths(context.dataRoot, namespace, id)
+  await createContainerDir(paths)
+  const undo: (() => Promise<unknown>)[] = [() => removeContainerFiles(context.dataRoot, namespace, id, undefined)]
+  try {
+    const name = await claimName(context.dataRoot, namespace, id, wantedName)
+    undo.push(() => releaseName(context.dataRoot, namespace, name, id))
+    return await client.withLease(async (leased) => {
+      const rootfs = await leased.snapshots.prepare({snapshotter: context.snapshotter, key: id, parent: chainId, labels: {}})
+      undo.push(() => client.snapshots.remove(context.snapshotter, id))
+      const imageFiles = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
+      const imageConfig = image.resolved.config.config ?? {}
+      const options: RunOptions = {...request.options, tty: request.tty}
+      const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
+      const network = options.network ?? {kind: 'private'}
+      const built = buildSpec({
+        id,
+        namespace,
+        image: imageConfig,
+        options,
+        passwd: imageFiles['/etc/passwd'],
+        group: imageFiles['/etc/group'],
+        host: facts,
+        etcFiles: {hosts: paths.hosts, resolvConf: paths.resolvConf, hostname: paths.hostname},
+        ociHook: context.ociHook,
+        annotations: {
+          [ANNOTATION_DATA_ROOT]: context.dataRoot,
+          [ANNOTATION_NAMESPACE]: namespace,
+          [ANNOTATION_NETWORK]: network.kind === 'host' ? 'host' : network.kind === 'container' ? `container:${network.container}` : 'none',
+        },
+        environment: context.environment,
+        pathExists: existsSync,
+        statDevice,
+        readFile: (path) => readFileSync(path, 'utf8'),
+      })
+      for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
+      const {Config, HostConfig} = context.dockerConfig(imageConfig)
+      const process = built.spec.process
+      const userArgs = process?.args ?? []
+      const userProcess = options.init ? userArgs.slice(userArgs.indexOf('--') + 1) : userArgs
+      const record: ContainerRecord = {
+        Id: id,
+        Name: name,
+        Namespace: namespace,
+        Created: new Date().toISOString(),
+        Path: userProcess[0] ?? '',
+        Args: userProcess.slice(1),
+        ImageRef: image.name,
+        Image: image.resolved.configDescriptor.digest,
+        Platform: image.platform,
+        Snapshotter: context.snapshotter,
+        Config,
+        HostConfig,
+        Mounts: mountPoints(built.spec),
+        StopSignal: built.stopSignal,
+        StopTimeout: built.stopTimeout ?? 10,
+        LogPath: request.logConfig.Type === 'none' ? '' : paths.log,
+        AnonymousVolumes: [],
+        Address: client.address,
+      }
+      const proposed = {
+        spec: built.spec,
+        labels: {...imageConfig.Labels, ...request.labels, [NAME_LABEL]: name, [STOP_SIGNAL_LABEL]: built.stopSignal},
+      }
+      const {spec, labels} = context.beforeCreate
+        ? await context.beforeCreate({
+            id,
+            name,
+            image: {name: image.name, descriptor: image.resolved.manifestDescriptor, config: image.resolved.config},
+            ...proposed,
+            snapshotter: context.snapshotter,
+          })
+        : proposed
+      await writeEtcFiles(paths, {hostname: spec.hostname ?? id.slice(0, 12), network: network.kind === 'host' ? 'host' : 'private', hostHostname: hostHostname()})
+      await writeRecord(paths, record)
+      await writeJsonAtomic(paths.state, INITIAL_STATE)
+      const runtimeOptions = context.cgroupManager === 'systemd' ? {systemdCgroup: true} : {}
+      try {
+        await leased.containers.create({
+          id,
+          labels,
+          image: image.name,
+          runtime: {name: built.runtime ?? RUNC_RUNTIME, options: packAny(RUNC_OPTIONS_TYPE, runtimeOptions)},
+          spec: packJson(SPEC_TYPE_URL, JSON.parse(serializeSpec(spec))),
+          snapshotter: context.snapshotter,
+          snapshotKey: id,
+        })
+      } catch (error) {
+        if (isAlreadyExists(error)) throw new NerdError(`container ${id} already exists in containerd`)
+        throw error
+      }
+      return {record, paths, warnings: built.warnings}
+    })
+  } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => undefined)
+    throw error
+  }
+}
+
+/** The name asked for, or the first free generated one (docker's sequence, ending with the short ID). */
+async function claimName(dataRoot: string, namespace: string, id: string, wanted: string | undefined): Promise<string> {
+  if (wanted !== undefined) {
+    await reserveName(dataRoot, namespace, wanted, id)
+    return wanted
+  }
+  let conflict: unknown
+  for (const name of generatedNames(id)) {
+    try {
+      await reserveName(dataRoot, namespace, name, id)
+      return name
+    } catch (error) {
+      if (!(error instanceof NameConflictError)) throw error
+      conflict = error
+    }
+  }
+  throw conflict
+}
+
+/** docker's Mounts list: the user's binds and tmpfs mounts (nerd's own /etc files are not listed). */
+function mountPoints(spec: Spec): MountPoint[] {
+  const own = new Set(['/etc/hosts', '/etc/resolv.conf', '/etc/hostname', '/sbin/docker-init'])
+  const points: MountPoint[] = []
+  for (const mount of spec.mounts ?? []) {
+    if (own.has(mount.destination) || !mount.source || !mount.source.startsWith('/')) continue
+    if (mount.type !== 'bind') continue
+    const options = mount.options ?? []
+    points.push({
+      Type: 'bind',
+      Source: mount.source,
+      Destination: mount.destination,
+      Mode: options.includes('ro') ? 'ro' : '',
+      RW: !options.includes('ro'),
+      Propagation: options.find((option) => /^r?(private|shared|slave)$/.test(option)) ?? 'rprivate',
+    })
+  }
+  return points
+}

@@ -1,0 +1,40 @@
+/** `inspect` of a container: nerd's records and containerd's task in docker's shape. */
+import {containerView, loadContainer} from './lifecycle.ts'
+import type {ContainerScope} from './lifecycle.ts'
+import {NoSuchContainerError} from './store.ts'
+import {inspectContainer} from './view.ts'
+import type {ContainerInspect} from './view.ts'
+
+/** The container's inspect document, undefined when no container has that name or ID. */
+export async function inspectContainers(scope: ContainerScope, reference: string, options: {size?: boolean} = {}): Promise<ContainerInspect | undefined> {
+  let container
+  try {
+    container = await loadContainer(scope, reference)
+  } catch (error) {
+    if (error instanceof NoSuchContainerError) return undefined
+    throw error
+  }
+  const view = await containerView(scope, container)
+  const execIds = view.status === 'running' ? await runningExecIds(scope, container.record.Id) : []
+  const size = options.size ? await containerSize(scope, container.record.Snapshotter, container.record.Id) : undefined
+  return inspectContainer(view, {dataRoot: scope.dataRoot, execIds, ...(size ? {size} : {})})
+}
+
+async function runningExecIds(scope: ContainerScope, id: string): Promise<string[]> {
+  const {unpackAny} = await import('../containerd/index.ts')
+  const processes = await scope.client.tasks.listPids(id).catch(() => [])
+  return processes.flatMap((process) => unpackAny<{execId: string}>(process.info)?.execId ?? [])
+}
+
+/** Bytes of the writable layer and of the whole root filesystem (the image's layers plus it). */
+export async function containerSize(scope: ContainerScope, snapshotter: string, id: string): Promise<{rw: number; rootFs: number}> {
+  const {client} = scope
+  const rw = Number((await client.snapshots.usage(snapshotter, id)).size)
+  let rootFs = rw
+  let parent = (await client.snapshots.stat(snapshotter, id)).parent
+  while (parent) {
+    rootFs += Number((await client.snapshots.usage(snapshotter, parent)).size)
+    parent = (await client.snapshots.stat(snapshotter, parent)).parent
+  }
+  return {rw, rootFs}
+}

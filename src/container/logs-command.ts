@@ -1,0 +1,59 @@
+/** `nerd logs`: a container's json-file log, and following it for as long as the container may write. */
+import {NerdError} from '../errors.ts'
+import {containerView} from './lifecycle.ts'
+import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import {parseLogOptions, parseLogTime, readLogs} from './logs/index.ts'
+import {readRecord} from './store.ts'
+import {policyRestarts} from './task-exit.ts'
+
+export interface LogsOptions {
+  follow: boolean
+  tail?: number
+  since?: string
+  until?: string
+  timestamps: boolean
+}
+
+/** How long a container must stay down before `logs -f` gives up on it (a restart comes back sooner). */
+const SETTLE_MS = 1500
+
+export async function followLogs(scope: ContainerScope, container: LoadedContainer, options: LogsOptions, output: {stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream}): Promise<void> {
+  const {record} = container
+  if (record.HostConfig.LogConfig.Type === 'none' || !record.LogPath) {
+    throw new NerdError(`configured logging driver does not support reading`)
+  }
+  const now = new Date()
+  let downSince: number | undefined
+  const shouldStop = async (): Promise<boolean> => {
+    if (!(await readRecord(container.paths))) return true
+    const view = await containerView(scope, container)
+    const up = view.status === 'running' || view.status === 'paused' || view.status === 'restarting' || view.status === 'created'
+    if (up || policyRestarts(record, view.state, view.exitCode)) {
+      downSince = undefined
+      return false
+    }
+    downSince ??= Date.now()
+    return Date.now() - downSince >= SETTLE_MS
+  }
+  const controller = new AbortController()
+  const stop = (): void => controller.abort()
+  process.once('SIGINT', stop)
+  try {
+    await readLogs(
+      record.LogPath,
+      {
+        follow: options.follow,
+        tail: options.tail,
+        since: options.since ? parseLogTime(options.since, now) : undefined,
+        until: options.until ? parseLogTime(options.until, now) : undefined,
+        timestamps: options.timestamps,
+        maxFile: parseLogOptions(record.HostConfig.LogConfig.Config).maxFile,
+        shouldStop,
+        signal: controller.signal,
+      },
+      {stdout: (chunk) => output.stdout.write(chunk), stderr: (chunk) => output.stderr.write(chunk)},
+    )
+  } finally {
+    process.off('SIGINT', stop)
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The logging driver containerd's shim runs for a detached container (`binary://` log URI): fd 3
+ * and 4 carry the container's stdout and stderr, fd 5 tells the shim the logger is ready. It
+ * writes the json-file log and, when the output ends (the process exited), starts the exit handler
+ * that applies the restart policy or `--rm`. It lives as long as the container, so it loads little.
+ */
+import {spawn} from 'node:child_process'
+import {closeSync, createReadStream} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {containerPaths, readRecord, updateState} from '../store.ts'
+import {openJsonFileLog, parseLogOptions} from './json-file.ts'
+import type {LogStream} from './json-file.ts'
+
+/** `binary://<node>?<logger script>=<data root>`: the shim runs `<node> <logger script> <data root>`. */
+export function loggerUri(nodePath: string, loggerScript: string, dataRoot: string): string {
+  const path = nodePath.split('/').map(encodeURIComponent).join('/')
+  return `binary://${path}?${encodeURIComponent(loggerScript)}=${encodeURIComponent(dataRoot)}`
+}
+
+export interface LoggerEnvironment {
+  dataRoot: string
+  namespace: string
+  id: string
+  /** Where the exit handler (dist/task-exit.js) is; beside the logger. */
+  loggerScript: string
+}
+
+export async function runLogger(environment: LoggerEnvironment): Promise<void> {
+  const paths = containerPaths(environment.dataRoot, environment.namespace, environment.id)
+  const record = await readRecord(paths)
+  if (!record) throw new Error(`no container ${environment.id} under ${environment.dataRoot}`)
+  // A start nerd asked for clears the mark; a task nobody asked for is containerd's restart monitor at work.
+  await updateState(paths, (state) => (state.StartRequested ? {StartRequested: false} : {RestartCount: state.RestartCount + 1, StartedAt: new Date().toISOString(), FinishedAt: ''}))
+  const log = record.LogPath ? await openJsonFileLog(record.LogPath, parseLogOptions(record.HostConfig.LogConfig.Config)) : undefined
+  closeSync(5)
+  const copy = (fd: number, stream: LogStream): Promise<void> =>
+    new Promise((resolve) => {
+      const input = createReadStream('', {fd, highWaterMark: 64 * 1024})
+      input.on('data', (chunk) => log?.write(stream, chunk as Buffer))
+      input.on('error', () => resolve())
+      input.on('close', () => resolve())
+    })
+  await Promise.all([copy(3, 'stdout'), copy(4, 'stderr')])
+  await log?.close()
+  const policy = record.HostConfig.RestartPolicy.Name
+  if (record.HostConfig.AutoRemove || (policy !== '' && policy !== 'no')) {
+    // Its own session: the shim kills the logger when the task is deleted, which the handler does.
+    spawn(process.execPath, [join(dirname(environment.loggerScript), 'task-exit.js'), environment.dataRoot, environment.namespace, environment.id], {
+      detached: true,
+      stdio: 'ignore',
+    }).unref()
+  }
+}

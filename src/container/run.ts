@@ -1,0 +1,115 @@
+/**
+ * Starting a created container, detached (output to the shim-run logger) or attached (FIFOs to
+ * nerd's stdio, copied into the same json-file log), as `run`, `start` and `restart` do.
+ */
+import {constants} from 'node:os'
+import {join} from 'node:path'
+import {NerdError} from '../errors.ts'
+import {codeDir} from '../paths.ts'
+import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
+import type {AttachTerminal} from './attach.ts'
+import {openFifos} from './io.ts'
+import {deleteTask, startTask} from './lifecycle.ts'
+import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import {loggerUri, openJsonFileLog, parseLogOptions} from './logs/index.ts'
+
+export interface StartContext {
+  /** The node binary and dist/logger.js the shim runs as the logging driver. */
+  nodePath: string
+  loggerScript: string
+}
+
+/** This nerd's node and logger: the shim starts them with no PATH, so both are absolute. */
+export function defaultStartContext(): StartContext {
+  return {nodePath: process.execPath, loggerScript: join(codeDir, 'logger.js')}
+}
+
+/** The OCI hook entry point (src/oci-hook.ts, bundled beside the CLI). */
+export function ociHookScript(): string {
+  return join(codeDir, 'oci-hook.js')
+}
+
+/**
+ * The `binary://` URI of the container's logger; undefined with `--log-driver none` unless the
+ * container needs the logger to see its exit (a restart policy, `--rm`).
+ */
+export function containerLogUri(scope: ContainerScope, container: LoadedContainer, context: StartContext): string | undefined {
+  const {HostConfig, LogPath} = container.record
+  const watched = HostConfig.AutoRemove || !['', 'no'].includes(HostConfig.RestartPolicy.Name)
+  return LogPath === '' && !watched ? undefined : loggerUri(context.nodePath, context.loggerScript, scope.dataRoot)
+}
+
+/** A start failure as docker reports it: the runtime's reason, exit 126/127 for a command that cannot run, else 125. */
+function startError(error: unknown): NerdError {
+  const message = (error as Error).message
+  return new NerdError(startFailureMessage(message), {exitCode: startFailureExitCode(message), cause: error})
+}
+
+/** Starts the container in the background; returns its pid. */
+export async function startDetached(scope: ContainerScope, container: LoadedContainer, context: StartContext): Promise<number> {
+  const uri = containerLogUri(scope, container, context)
+  try {
+    return (await startTask(scope, container, uri ? {kind: 'log', uri} : {kind: 'null'}, uri)).pid
+  } catch (error) {
+    throw startError(error)
+  }
+}
+
+export interface AttachedStartOptions {
+  terminal: AttachTerminal
+  stdin: boolean
+  tty: boolean
+  sigProxy: boolean
+  detachKeys: number[]
+  /** Called once the process runs, before its output is awaited. */
+  onStarted?: (pid: number) => Promise<void>
+}
+
+/**
+ * Starts the container attached: its output on nerd's stdout/stderr (and in its log), nerd's stdin
+ * forwarded with `-i`. Resolves with the exit code once the process has ended and its task is
+ * deleted, or 'detached' when the user typed the detach keys.
+ */
+export async function startAttached(
+  scope: ContainerScope,
+  container: LoadedContainer,
+  context: StartContext,
+  options: AttachedStartOptions,
+): Promise<number | 'detached'> {
+  const id = container.record.Id
+  const fifos = await openFifos(join(scope.dataRoot, 'fifo'), id, {stdin: options.stdin, terminal: options.tty})
+  const log = container.record.LogPath
+    ? await openJsonFileLog(container.record.LogPath, parseLogOptions(container.record.HostConfig.LogConfig.Config))
+    : undefined
+  let session
+  try {
+    const started = await startTask(
+      scope,
+      container,
+      {kind: 'fifo', stdin: fifos.paths.stdin, stdout: fifos.paths.stdout, stderr: fifos.paths.stderr, terminal: options.tty},
+      containerLogUri(scope, container, context),
+    ).catch((error: unknown) => Promise.reject(startError(error)))
+    session = attachStdio({
+      fifos,
+      terminal: options.terminal,
+      stdin: options.stdin,
+      tty: options.tty,
+      sigProxy: options.sigProxy,
+      detachKeys: options.detachKeys,
+      tee: log ? (stream, chunk) => log.write(stream, chunk) : undefined,
+      resize: (width, height) => scope.client.tasks.resizePty({containerId: id, width, height}),
+      signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal]),
+      closeStdin: () => scope.client.tasks.closeIO({containerId: id, stdin: true}),
+    })
+    await options.onStarted?.(started.pid)
+    const exit = started.exit!
+    const outcome = await session.done(exit)
+    if (outcome === 'detached') return 'detached'
+    const deleted = await deleteTask(scope, container)
+    return deleted?.exitStatus ?? (await exit).exitStatus
+  } finally {
+    session?.close()
+    await log?.close()
+    await fifos.dispose()
+  }
+}

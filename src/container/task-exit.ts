@@ -1,0 +1,63 @@
+/**
+ * What happens when a detached container's process exits: docker's restart policies and `--rm`.
+ * The container's logger (which the shim runs for as long as the task's output flows) starts this
+ * in its own process when the output ends, since deleting the task ends the logger itself.
+ *
+ * containerd 1.6's restart monitor also restarts `always`/`unless-stopped` containers, within its
+ * 10 s interval and after a containerd restart; this handler restarts at once and also carries out
+ * `on-failure[:N]`, which 1.6 does not know.
+ */
+import {connect} from '../containerd/index.ts'
+import type {ContainerRecord, ContainerState} from './model.ts'
+import {loadContainer, removeContainer} from './lifecycle.ts'
+import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import {defaultStartContext, startDetached} from './run.ts'
+import {containerPaths, readRecord, readState, updateState} from './store.ts'
+
+/** Whether the policy restarts a process that exited with `exitCode` (docker's rules). */
+export function policyRestarts(record: ContainerRecord, state: ContainerState, exitCode: number): boolean {
+  if (state.ExplicitlyStopped) return false
+  const policy = record.HostConfig.RestartPolicy
+  switch (policy.Name) {
+    case 'always':
+    case 'unless-stopped':
+      return true
+    case 'on-failure':
+      return exitCode !== 0 && (policy.MaximumRetryCount <= 0 || state.RestartCount < policy.MaximumRetryCount)
+    default:
+      return false
+  }
+}
+
+/** docker's back-off between restarts: 100 ms doubling per restart, at most a minute. */
+export function restartDelayMs(restartCount: number): number {
+  return Math.min(100 * 2 ** Math.min(restartCount, 10), 60_000)
+}
+
+/** A restart the policy asked for: a new task in the background, counted in RestartCount. */
+export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  await startDetached(scope, container, defaultStartContext())
+  await updateState(container.paths, (current) => ({RestartCount: current.RestartCount + 1}))
+}
+
+export async function handleTaskExit(dataRoot: string, namespace: string, id: string): Promise<void> {
+  const paths = containerPaths(dataRoot, namespace, id)
+  const record = await readRecord(paths)
+  if (!record?.Address) return
+  const client = await connect({address: record.Address, namespace})
+  try {
+    const scope = {client, dataRoot}
+    const exit = await client.tasks.wait(id)
+    const state = await readState(paths)
+    if (policyRestarts(record, state, exit.exitStatus)) {
+      await new Promise((resolve) => setTimeout(resolve, restartDelayMs(state.RestartCount)))
+      // The user may have stopped or removed it meanwhile.
+      if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
+      await restartByPolicy(scope, await loadContainer(scope, id))
+    } else if (record.HostConfig.AutoRemove) {
+      await removeContainer(scope, await loadContainer(scope, id), {force: true})
+    }
+  } finally {
+    client.close()
+  }
+}

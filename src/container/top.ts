@@ -1,0 +1,42 @@
+/** docker's top: the host's `ps` output, limited to the container's processes. */
+import {execFile} from 'node:child_process'
+import {promisify} from 'node:util'
+import {NerdError} from '../errors.ts'
+import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+
+export interface TopResult {
+  titles: string[]
+  processes: string[][]
+}
+
+/** Parses `ps` output into docker's Titles/Processes, keeping the rows whose PID is one of `pids`. */
+export function parsePsOutput(output: string, pids: ReadonlySet<number>): TopResult {
+  const lines = output.split('\n').filter((line) => line.trim() !== '')
+  const header = lines.shift()
+  if (!header) throw new NerdError('ps printed nothing')
+  const titles = header.trim().split(/\s+/)
+  const pidColumn = titles.indexOf('PID')
+  if (pidColumn < 0) throw new NerdError(`Couldn't find PID field in ps output`)
+  const processes: string[][] = []
+  for (const line of lines) {
+    const fields = line.trim().split(/\s+/)
+    // The last column (the command) may contain spaces: everything after the other columns.
+    const row = [...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')]
+    if (pids.has(Number(row[pidColumn]))) processes.push(row)
+  }
+  return {titles, processes}
+}
+
+export async function containerTop(scope: ContainerScope, container: LoadedContainer, psArgs: string[]): Promise<TopResult> {
+  const task = await scope.client.tasks.get(container.record.Id).catch(() => undefined)
+  if (!task || task.status !== 'RUNNING') throw new NerdError(`container ${container.record.Id} is not running`)
+  const pids = new Set((await scope.client.tasks.listPids(container.record.Id)).map((process) => process.pid))
+  const args = psArgs.length > 0 ? psArgs : ['-ef']
+  let stdout: string
+  try {
+    stdout = (await promisify(execFile)('ps', args, {maxBuffer: 64 * 1024 * 1024})).stdout
+  } catch (error) {
+    throw new NerdError(`ps ${args.join(' ')} failed: ${(error as Error).message.split('\n')[0]}`)
+  }
+  return parsePsOutput(stdout, pids)
+}

@@ -1,0 +1,19 @@
+/**
+ * `node dist/logger.js <data root>`, run by containerd's shim as a container's logging driver with
+ * CONTAINER_ID and CONTAINER_NAMESPACE in its environment (see src/container/logs/logger.ts).
+ */
+import {fileURLToPath} from 'node:url'
+import {runLogger} from './container/logs/logger.ts'
+
+const dataRoot = process.argv[2]
+const id = process.env.CONTAINER_ID
+const namespace = process.env.CONTAINER_NAMESPACE
+if (!dataRoot || !id || !namespace) {
+  process.stderr.write('nerd logger: run by containerd as binary://<node>?<logger.js>=<data root>\n')
+  process.exitCode = 2
+} else {
+  runLogger({dataRoot, namespace, id, loggerScript: fileURLToPath(import.meta.url)}).catch((error: unknown) => {
+    process.stderr.write(`nerd logger ${id}: ${(error as Error).message}\n`)
+    process.exitCode = 1
+  })
+}

@@ -1,0 +1,185 @@
+/**
+ * run/create and the container lifecycle end to end against the test containerd: exit codes,
+ * streams, stdin, detached containers through stop/start/inspect/rm, names under concurrency, and
+ * the run flags checked from inside the container.
+ */
+import assert from 'node:assert/strict'
+import {existsSync, readdirSync} from 'node:fs'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {ctr, fileDataRoot, loadTestImage, nerd} from '../helpers/e2e.ts'
+
+const IMG = 'docker.io/nerd-test/busybox:latest'
+let workDir: string
+
+async function nerdOk(args: string[], options: Parameters<typeof nerd>[1] = {}): Promise<string> {
+  const result = await nerd(args, options)
+  assert.equal(result.code, 0, `nerd ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
+  return result.stdout
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+async function inspect(name: string): Promise<Record<string, any>> {
+  const [document] = JSON.parse(await nerdOk(['inspect', name])) as Record<string, any>[]
+  return document!
+}
+
+describe('run and the container lifecycle', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+    workDir = await mkdtemp(join(tmpdir(), 'nerd-run-'))
+  })
+
+  after(async () => {
+    await rm(workDir, {recursive: true, force: true})
+  })
+
+  it('run prints both streams and exits with the container code', async () => {
+    const result = await nerd(['run', '--rm', IMG, 'sh', '-c', 'echo out; echo err >&2; exit 3'])
+    assert.equal(result.code, 3, result.stderr)
+    assert.equal(result.stdout, 'out\n')
+    assert.equal(result.stderr, 'err\n')
+  })
+
+  it('a missing command exits 127 and a non-executable one 126', async () => {
+    const missing = await nerd(['run', '--rm', IMG, 'nosuchcmd'])
+    assert.equal(missing.code, 127, missing.stderr)
+    assert.match(missing.stderr, /nosuchcmd/)
+    const notExecutable = await nerd(['run', '--rm', '--entrypoint', '/etc/passwd', IMG])
+    assert.equal(notExecutable.code, 126, notExecutable.stderr)
+  })
+
+  it('a failure before the process starts exits 125 with one line', async () => {
+    const result = await nerd(['run', '--rm', 'docker.io/nerd-test/nosuchimage:latest', 'true'], {env: {}})
+    assert.equal(result.code, 125)
+    assert.equal(result.stderr.trim().split('\n').at(-1)?.startsWith('Error: '), true, result.stderr)
+  })
+
+  it('-i forwards stdin and closes it at EOF', async () => {
+    const result = await nerd(['run', '-i', '--rm', IMG, 'cat'], {input: 'hi\n'})
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, 'hi\n')
+  })
+
+  it('--rm leaves nothing behind in containerd or the data root', async () => {
+    await nerdOk(['run', '--rm', '--name', 'gone', IMG, 'true'])
+    const containers = await ctr(['containers', 'ls', '-q'])
+    assert.equal(containers.stdout.trim(), '')
+    const snapshots = await ctr(['snapshots', 'ls'])
+    assert.doesNotMatch(snapshots.stdout, /Active/)
+    assert.equal((await nerd(['inspect', 'gone'])).code, 1)
+  })
+
+  it('a detached container goes through ps, exec, stop, start, inspect and rm -f like docker', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'w', IMG, 'sh', '-c', 'while true; do date; sleep 1; done'])).trim()
+    assert.match(id, /^[0-9a-f]{64}$/)
+    const ps = (await nerdOk(['ps'])).trimEnd().split('\n')
+    assert.match(ps[0]!, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/)
+    const row = ps.find((line) => line.startsWith(id.slice(0, 12)))
+    assert.ok(row, ps.join('\n'))
+    assert.match(row, /Up .* w$/)
+    assert.equal((await nerdOk(['ps', '-q', '--no-trunc'])).trim(), id)
+
+    let state = await inspect('w')
+    assert.equal(state.Id, id)
+    assert.equal(state.Name, '/w')
+    assert.equal(state.State.Status, 'running')
+    assert.equal(state.State.Running, true)
+    assert.ok(state.State.Pid > 0)
+    assert.equal(state.RestartCount, 0)
+    assert.deepEqual(state.Config.Cmd, ['sh', '-c', 'while true; do date; sleep 1; done'])
+
+    await nerdOk(['stop', '-t', '1', 'w'])
+    state = await inspect('w')
+    assert.equal(state.State.Status, 'exited')
+    // sh as pid 1 ignores SIGTERM, so the grace period ends in SIGKILL, as with docker.
+    assert.equal(state.State.ExitCode, 137)
+    assert.doesNotMatch(await nerdOk(['ps']), / w\n/)
+    assert.match(await nerdOk(['ps', '-a']), /Exited \(137\) .* w\n/)
+
+    assert.equal((await nerdOk(['start', 'w'])).trim(), 'w')
+    state = await inspect(id.slice(0, 8))
+    assert.equal(state.State.Status, 'running')
+
+    const removed = await nerd(['rm', 'w'])
+    assert.equal(removed.code, 1)
+    assert.match(removed.stderr, /You cannot remove a running container/)
+    await nerdOk(['rm', '-f', 'w'])
+    assert.equal((await ctr(['containers', 'ls', '-q'])).stdout.trim(), '')
+    assert.equal((await ctr(['tasks', 'ls', '-q'])).stdout.trim(), '')
+    const containersDir = join(fileDataRoot(), 'containers')
+    const left = existsSync(containersDir) ? readdirSync(containersDir, {recursive: true}).map(String) : []
+    assert.deepEqual(left.filter((entry) => entry.includes(id)), [])
+  })
+
+  it('names are unique: of 20 concurrent runs with one name exactly one wins', async () => {
+    const results = await Promise.all(Array.from({length: 20}, () => nerd(['run', '-d', '--name', 'same', IMG, 'sleep', '60'])))
+    const won = results.filter((result) => result.code === 0)
+    assert.equal(won.length, 1, results.map((result) => result.stderr).join(''))
+    for (const lost of results.filter((result) => result.code !== 0)) {
+      assert.equal(lost.code, 125)
+      assert.match(lost.stderr, /^Error: Conflict\. The container name "\/same" is already in use by container "[0-9a-f]{64}"/)
+    }
+    assert.equal((await ctr(['containers', 'ls', '-q'])).stdout.trim().split('\n').length, 1)
+    await nerdOk(['rm', '-f', 'same'])
+  })
+
+  it('rename, pause, unpause, kill and wait', async () => {
+    await nerdOk(['run', '-d', '--name', 'r1', IMG, 'sleep', '60'])
+    await nerdOk(['rename', 'r1', 'r2'])
+    assert.equal((await nerd(['inspect', 'r1'])).code, 1)
+    await nerdOk(['pause', 'r2'])
+    assert.equal((await inspect('r2')).State.Status, 'paused')
+    await nerdOk(['unpause', 'r2'])
+    assert.equal((await inspect('r2')).State.Status, 'running')
+    const waiting = nerd(['wait', 'r2'])
+    await nerdOk(['kill', 'r2'])
+    const waited = await waiting
+    assert.equal(waited.stdout.trim(), '137')
+    await nerdOk(['rm', 'r2'])
+  })
+
+  it('applies -u, -w, -e, --env-file, --read-only, --tmpfs, --cap-drop, --memory and --pids-limit', async () => {
+    const envFile = join(workDir, 'env')
+    await writeFile(envFile, 'FROM_FILE=yes\n# comment\n')
+    const script = [
+      'id -u; id -g; pwd; echo $GREETING $FROM_FILE',
+      'touch /rootfile 2>/dev/null && echo writable || echo read-only',
+      'touch /scratch/x && echo tmpfs-ok',
+      'grep CapEff /proc/self/status',
+      'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max',
+      'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max',
+    ].join('; ')
+    const out = await nerdOk([
+      'run', '--rm', '-u', 'app', '-w', '/tmp', '-e', 'GREETING=hello', '--env-file', envFile, '--read-only', '--tmpfs', '/scratch',
+      '--cap-drop', 'ALL', '--memory', '64m', '--pids-limit', '42', IMG, 'sh', '-c', script,
+    ])
+    const lines = out.trim().split('\n')
+    assert.deepEqual(lines.slice(0, 6), ['1000', '1000', '/tmp', 'hello yes', 'read-only', 'tmpfs-ok'])
+    assert.match(lines[6]!, /^CapEff:\s+0+$/)
+    assert.equal(lines[7], String(64 * 1024 * 1024))
+    assert.equal(lines[8], '42')
+  })
+
+  it('create then start -a runs the created container attached', async () => {
+    const id = (await nerdOk(['create', '--name', 'c1', IMG, 'sh', '-c', 'echo created-and-started; exit 5'])).trim()
+    assert.match(id, /^[0-9a-f]{64}$/)
+    assert.equal((await inspect('c1')).State.Status, 'created')
+    const started = await nerd(['start', '-a', 'c1'])
+    assert.equal(started.stdout, 'created-and-started\n')
+    assert.equal(started.code, 5)
+    assert.equal((await inspect('c1')).State.ExitCode, 5)
+    await nerdOk(['rm', 'c1'])
+  })
+})

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import type {ContainerRecord, ContainerState} from '../../../src/container/model.ts'
+import {INITIAL_STATE} from '../../../src/container/store.ts'
+import {policyRestarts, restartDelayMs} from '../../../src/container/task-exit.ts'
+import {parsePsOutput} from '../../../src/container/top.ts'
+
+function recordWith(Name: string, MaximumRetryCount = 0): ContainerRecord {
+  return {HostConfig: {RestartPolicy: {Name, MaximumRetryCount}}} as unknown as ContainerRecord
+}
+const state = (change: Partial<ContainerState> = {}): ContainerState => ({...INITIAL_STATE, ...change})
+
+describe('restart policies', () => {
+  it('follow docker: always and unless-stopped restart, on-failure only after a failure and within its count', () => {
+    assert.equal(policyRestarts(recordWith('always'), state(), 0), true)
+    assert.equal(policyRestarts(recordWith('unless-stopped'), state(), 0), true)
+    assert.equal(policyRestarts(recordWith('no'), state(), 1), false)
+    assert.equal(policyRestarts(recordWith(''), state(), 1), false)
+    assert.equal(policyRestarts(recordWith('on-failure'), state(), 0), false)
+    assert.equal(policyRestarts(recordWith('on-failure'), state({RestartCount: 50}), 1), true)
+    assert.equal(policyRestarts(recordWith('on-failure', 2), state({RestartCount: 1}), 1), true)
+    assert.equal(policyRestarts(recordWith('on-failure', 2), state({RestartCount: 2}), 1), false)
+  })
+
+  it('never undo an explicit stop', () => {
+    assert.equal(policyRestarts(recordWith('always'), state({ExplicitlyStopped: true}), 137), false)
+  })
+
+  it('back off by doubling up to a minute', () => {
+    assert.deepEqual([0, 1, 2, 3].map(restartDelayMs), [100, 200, 400, 800])
+    assert.equal(restartDelayMs(30), 60_000)
+  })
+})
+
+describe('top', () => {
+  it('keeps the container rows of ps output and the command with its spaces', () => {
+    const output = ['UID PID PPID C STIME TTY TIME CMD', 'root 1 0 0 10:00 ? 00:00:01 /sbin/init', 'root 4242 4200 0 10:01 ? 00:00:00 sleep 600', ''].join('\n')
+    assert.deepEqual(parsePsOutput(output, new Set([4242])), {
+      titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'],
+      processes: [['root', '4242', '4200', '0', '10:01', '?', '00:00:00', 'sleep 600']],
+    })
+    assert.throws(() => parsePsOutput('USER COMMAND\nroot x\n', new Set()), /Couldn't find PID field in ps output/)
+  })
+})
