@@ -47,6 +47,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
         snapshotter: config.snapshotter,
         cgroupManager: config.cgroupManager,
         environment: process.env,
+        ...(process.stdout.isTTY ? {consoleSize: {width: process.stdout.columns, height: process.stdout.rows}} : {}),
         ociHook: {
           path: process.execPath,
           args: [process.execPath, (await import('./container/run.ts')).ociHookScript()],

@@ -56,7 +56,18 @@ export default class Exec extends NerdCommand {
     const outcome = await execInContainer(
       scope,
       container,
-      {command, interactive: flags.interactive, tty: flags.tty, detach: flags.detach, env, workdir: flags.workdir, user: flags.user, privileged: flags.privileged, detachKeys},
+      {
+        command,
+        interactive: flags.interactive,
+        tty: flags.tty,
+        detach: flags.detach,
+        env,
+        workdir: flags.workdir,
+        user: flags.user,
+        privileged: flags.privileged,
+        detachKeys,
+        ...(process.stdout.isTTY ? {consoleSize: {width: process.stdout.columns, height: process.stdout.rows}} : {}),
+      },
       process,
     )
     if (outcome !== 'detached' && outcome !== 0) this.exit(outcome)

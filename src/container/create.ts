@@ -60,6 +60,8 @@ export interface CreateContext {
   /** docker's Config/HostConfig for inspect (see create-options.ts). */
   dockerConfig: (imageConfig: ImageConfig) => {Config: DockerConfig; HostConfig: DockerHostConfig}
   environment: Record<string, string | undefined>
+  /** With a TTY: the terminal's size, given to the pty before the process starts. */
+  consoleSize?: {width: number; height: number}
 }
 
 export interface BeforeCreatePayload {
@@ -154,6 +156,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
         readFile: (path) => readFileSync(path, 'utf8'),
       })
       for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
+      if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize
       const {Config, HostConfig} = context.dockerConfig(imageConfig)
       const process = built.spec.process
       const userArgs = process?.args ?? []

@@ -28,6 +28,8 @@ export interface ExecOptions {
   user?: string
   privileged: boolean
   detachKeys: number[]
+  /** The terminal's size, which the runtime gives the pty before the process starts (it may read it at once). */
+  consoleSize?: {width: number; height: number}
 }
 
 type Process = NonNullable<Spec['process']>
@@ -45,6 +47,7 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
     else env.push(entry)
   }
   const process: Process = {...base, args: options.command, env, terminal: options.tty, cwd: options.workdir || base.cwd}
+  if (options.tty && options.consoleSize) process.consoleSize = options.consoleSize
   if (options.user) {
     const rootfs = await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)
     const files = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
@@ -86,6 +89,7 @@ export async function execInContainer(
   }
   const fifos = await openFifos(join(scope.dataRoot, 'fifo'), execId, {stdin: options.interactive, terminal: options.tty})
   let session
+  const detaching = new AbortController()
   try {
     await scope.client.tasks.exec({
       containerId: id,
@@ -96,7 +100,7 @@ export async function execInContainer(
       stdout: fifos.paths.stdout,
       stderr: fifos.paths.stderr,
     })
-    const exit = scope.client.tasks.wait(id, {execId})
+    const exit = scope.client.tasks.wait(id, {execId, signal: detaching.signal})
     exit.catch(() => undefined)
     try {
       await scope.client.tasks.start(id, execId)
@@ -121,6 +125,7 @@ export async function execInContainer(
     await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
     return code
   } finally {
+    detaching.abort()
     session?.close()
     await fifos.dispose()
   }

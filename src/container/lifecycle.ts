@@ -158,7 +158,14 @@ export function monitorRestarts(record: ContainerRecord): boolean {
  * Starts a new task for the container (after deleting the last one) with the given stdio, and hands
  * a restarting policy to containerd's monitor once the process runs.
  */
-export async function startTask(scope: ContainerScope, container: LoadedContainer, io: TaskIo, logUri: string | undefined): Promise<StartedTask> {
+export async function startTask(
+  scope: ContainerScope,
+  container: LoadedContainer,
+  io: TaskIo,
+  logUri: string | undefined,
+  /** Ends the wait for the exit (detaching): a pending call keeps nerd from exiting. */
+  waitSignal?: AbortSignal,
+): Promise<StartedTask> {
   const {client} = scope
   const id = container.record.Id
   const existing = await getTask(scope, id)
@@ -183,7 +190,7 @@ export async function startTask(scope: ContainerScope, container: LoadedContaine
     throw error
   }
   // Waiting from before Start catches even a process that exits at once; a detached start does not wait.
-  const exit = io.kind === 'fifo' ? client.tasks.wait(id) : undefined
+  const exit = io.kind === 'fifo' ? client.tasks.wait(id, {signal: waitSignal}) : undefined
   exit?.catch(() => undefined)
   try {
     await client.tasks.start(id)

@@ -82,12 +82,14 @@ export async function startAttached(
     ? await openJsonFileLog(container.record.LogPath, parseLogOptions(container.record.HostConfig.LogConfig.Config))
     : undefined
   let session
+  const detaching = new AbortController()
   try {
     const started = await startTask(
       scope,
       container,
       {kind: 'fifo', stdin: fifos.paths.stdin, stdout: fifos.paths.stdout, stderr: fifos.paths.stderr, terminal: options.tty},
       containerLogUri(scope, container, context),
+      detaching.signal,
     ).catch((error: unknown) => Promise.reject(startError(error)))
     session = attachStdio({
       fifos,
@@ -108,6 +110,7 @@ export async function startAttached(
     const deleted = await deleteTask(scope, container)
     return deleted?.exitStatus ?? (await exit).exitStatus
   } finally {
+    detaching.abort()
     session?.close()
     await log?.close()
     await fifos.dispose()

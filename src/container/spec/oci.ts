@@ -19,6 +19,8 @@ export interface Spec {
 
 export interface Process {
   terminal?: boolean
+  /** The pty's size before the process starts (runtime-spec `consoleSize`). */
+  consoleSize?: {height: number; width: number}
   user: User
   args: string[]
   env: string[]

@@ -1,0 +1,81 @@
+/**
+ * Interactive terminals end to end: `run -it` and `exec -it` driven through a real pseudo-terminal
+ * (tmux), window size, detach keys, and exec's exit codes.
+ */
+import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {after, before, describe, it} from 'node:test'
+import {promisify} from 'node:util'
+import {fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, testEnvironment} from '../helpers/e2e.ts'
+
+const IMG = 'docker.io/nerd-test/busybox:latest'
+const run = promisify(execFile)
+const session = `nerd-tty-${process.pid}`
+
+async function tmux(...args: string[]): Promise<string> {
+  return (await run('tmux', args)).stdout
+}
+
+async function screenShows(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const screen = await tmux('capture-pane', '-p', '-t', session).catch(() => '')
+    if (pattern.test(screen)) return screen
+    if (Date.now() > deadline) throw new Error(`the terminal never showed ${pattern}:\n${screen}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+function nerdCommandLine(args: string[]): string {
+  const globals = ['--address', testEnvironment.address, '--namespace', fileNamespace(), '--data-root', fileDataRoot()]
+  return [process.execPath, nerdEntry, ...globals, ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ')
+}
+
+async function inspectState(name: string): Promise<string> {
+  const result = await nerd(['inspect', '--format', '{{.State.Status}}', name])
+  return result.stdout.trim()
+}
+
+describe('terminals', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+  })
+
+  after(async () => {
+    await tmux('kill-session', '-t', session).catch(() => undefined)
+    await nerd(['rm', '-f', 'tty1', 'exec1'])
+  })
+
+  it('run -it sees the window size, and ctrl-p ctrl-q detaches leaving the container running', async () => {
+    // `; sleep 600` keeps the pane (and its output) after nerd exits.
+    await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', `${nerdCommandLine(['run', '-it', '--name', 'tty1', IMG, 'sh'])}; echo NERD-EXITED-$?; sleep 600`)
+    await screenShows(/^\/ # ?$/m)
+    await tmux('send-keys', '-t', session, 'stty size', 'Enter')
+    await screenShows(/^40 100\s*$/m)
+    await tmux('send-keys', '-t', session, 'C-p', 'C-q')
+    await screenShows(/NERD-EXITED-0/)
+    assert.equal(await inspectState('tty1'), 'running')
+  })
+
+  it('exec runs in the running container and propagates its exit code', async () => {
+    await nerd(['run', '-d', '--name', 'exec1', IMG, 'sleep', '600'])
+    const listed = await nerd(['exec', 'exec1', 'ls', '/'])
+    assert.equal(listed.code, 0, listed.stderr)
+    assert.match(listed.stdout, /^bin$/m)
+    const failed = await nerd(['exec', 'exec1', 'sh', '-c', 'exit 7'])
+    assert.equal(failed.code, 7)
+    const missing = await nerd(['exec', 'exec1', 'nosuchbin'])
+    assert.equal(missing.code, 127, missing.stderr)
+    const asApp = await nerd(['exec', '-u', 'app', '-w', '/tmp', '-e', 'X=1', 'exec1', 'sh', '-c', 'id -u; pwd; echo $X'])
+    assert.equal(asApp.stdout, '1000\n/tmp\n1\n')
+    const piped = await nerd(['exec', '-i', 'exec1', 'cat'], {input: 'through stdin\n'})
+    assert.equal(piped.stdout, 'through stdin\n')
+  })
+
+  it('exec -it gets a terminal of the right size', async () => {
+    await tmux('respawn-pane', '-k', '-t', session, `${nerdCommandLine(['exec', '-it', 'exec1', 'sh', '-c', 'stty size; tty; exit 4'])}; echo EXEC-EXITED-$?; sleep 600`)
+    const screen = await screenShows(/EXEC-EXITED-4/)
+    assert.match(screen, /^40 100\s*$/m)
+    assert.match(screen, /^\/dev\/pts\/\d+\s*$/m)
+  })
+})
