@@ -3,7 +3,8 @@
  * (entry point src/oci-hook.ts, kept free of the CLI so it starts fast). It gets the OCI state on
  * stdin; the spec's annotations say where nerd's state is. createRuntime refreshes the /etc files
  * bound into the container (they are bind mounts already: written in place, never replaced, so the
- * container sees the new content); the networking issue adds CNI setup and teardown here.
+ * container sees the new content) and records the init pid for the logger; the networking issue
+ * adds CNI setup and teardown here.
  */
 import {readFile, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
@@ -28,6 +29,8 @@ export async function runOciHook(name: OciHookName, state: OciState): Promise<vo
   if (!dataRoot || !namespace) throw new Error(`container ${state.id} has no ${ANNOTATION_DATA_ROOT} and ${ANNOTATION_NAMESPACE} annotations`)
   if (name !== 'createRuntime') return
   const paths = containerPaths(dataRoot, namespace, state.id)
+  // The logger watches this process to tell when the container exits (the shim keeps the output pipes open).
+  if (state.pid) await writeFile(paths.initPid, String(state.pid))
   const network = annotations[ANNOTATION_NETWORK] ?? 'none'
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
   if (network === 'host') {

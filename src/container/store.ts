@@ -21,6 +21,8 @@ export interface ContainerPaths {
   hosts: string
   resolvConf: string
   hostname: string
+  /** The host pid of the current task's init process, written by the createRuntime hook. */
+  initPid: string
 }
 
 export function containersDir(dataRoot: string, namespace: string): string {
@@ -41,6 +43,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     hosts: join(dir, 'hosts'),
     resolvConf: join(dir, 'resolv.conf'),
     hostname: join(dir, 'hostname'),
+    initPid: join(dir, 'init.pid'),
   }
 }
 

@@ -36,8 +36,8 @@ export function restartDelayMs(restartCount: number): number {
 
 /** A restart the policy asked for: a new task in the background, counted in RestartCount. */
 export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer): Promise<void> {
-  await startDetached(scope, container, defaultStartContext())
   await updateState(container.paths, (current) => ({RestartCount: current.RestartCount + 1}))
+  await startDetached(scope, container, defaultStartContext())
 }
 
 export async function handleTaskExit(dataRoot: string, namespace: string, id: string): Promise<void> {

@@ -1,11 +1,11 @@
 /**
  * The logging driver containerd's shim runs for a detached container (`binary://` log URI): fd 3
  * and 4 carry the container's stdout and stderr, fd 5 tells the shim the logger is ready. It
- * writes the json-file log and, when the output ends (the process exited), starts the exit handler
+ * writes the json-file log and, when the container's init process exits, starts the exit handler
  * that applies the restart policy or `--rm`. It lives as long as the container, so it loads little.
  */
 import {spawn} from 'node:child_process'
-import {closeSync, createReadStream} from 'node:fs'
+import {closeSync, createReadStream, readFileSync, statSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {containerPaths, readRecord, updateState} from '../store.ts'
 import {openJsonFileLog, parseLogOptions} from './json-file.ts'
@@ -26,6 +26,7 @@ export interface LoggerEnvironment {
 }
 
 export async function runLogger(environment: LoggerEnvironment): Promise<void> {
+  const started = Date.now()
   const paths = containerPaths(environment.dataRoot, environment.namespace, environment.id)
   const record = await readRecord(paths)
   if (!record) throw new Error(`no container ${environment.id} under ${environment.dataRoot}`)
@@ -40,14 +41,42 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
       input.on('error', () => resolve())
       input.on('close', () => resolve())
     })
-  await Promise.all([copy(3, 'stdout'), copy(4, 'stderr')])
-  await log?.close()
+  const copied = Promise.all([copy(3, 'stdout'), copy(4, 'stderr')])
   const policy = record.HostConfig.RestartPolicy.Name
   if (record.HostConfig.AutoRemove || (policy !== '' && policy !== 'no')) {
-    // Its own session: the shim kills the logger when the task is deleted, which the handler does.
-    spawn(process.execPath, [join(dirname(environment.loggerScript), 'task-exit.js'), environment.dataRoot, environment.namespace, environment.id], {
-      detached: true,
-      stdio: 'ignore',
-    }).unref()
+    // The shim keeps the output pipes open until the task is deleted, so the exit shows as the init process going away.
+    const exited = await Promise.race([processExit(paths.initPid, started).then(() => true), copied.then(() => false)])
+    if (exited) {
+      // Its own session: deleting the task (which the handler may do) makes the shim kill the logger.
+      spawn(process.execPath, [join(dirname(environment.loggerScript), 'task-exit.js'), environment.dataRoot, environment.namespace, environment.id], {
+        detached: true,
+        stdio: 'ignore',
+      }).unref()
+    }
+  }
+  await copied
+  await log?.close()
+}
+
+const POLL_MS = 250
+
+/** Resolves when the init process this task's hook recorded (after `since`) is gone or a zombie. */
+async function processExit(pidFile: string, since: number): Promise<void> {
+  let pid: number | undefined
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    if (pid === undefined) {
+      try {
+        if (statSync(pidFile).mtimeMs >= since) pid = Number(readFileSync(pidFile, 'utf8'))
+      } catch {
+        // not written yet
+      }
+      continue
+    }
+    try {
+      if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) return
+    } catch {
+      return
+    }
   }
 }

@@ -1,0 +1,136 @@
+/**
+ * Logs and restart policies end to end: the shim-run json-file logger, `logs` with -f/--tail/-t/
+ * --since, rotation, `--restart` (a killed process comes back, RestartCount counts it, on-failure
+ * stops at its limit), and `run -d --rm`.
+ */
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {before, describe, it} from 'node:test'
+import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, testEnvironment} from '../helpers/e2e.ts'
+
+const IMG = 'docker.io/nerd-test/busybox:latest'
+
+async function nerdOk(args: string[]): Promise<string> {
+  const result = await nerd(args)
+  assert.equal(result.code, 0, `nerd ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
+  return result.stdout
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}
+
+async function inspect(name: string): Promise<Record<string, any>> {
+  return (JSON.parse(await nerdOk(['inspect', name])) as Record<string, any>[])[0]!
+}
+
+describe('logs and restart policies', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+  })
+
+  it('logs shows a detached container output in docker json-file format, with --tail, -t and -f', async () => {
+    await nerdOk(['run', '-d', '--name', 'talker', IMG, 'sh', '-c', 'i=0; while true; do i=$((i+1)); echo line $i; echo err $i >&2; sleep 0.2; done'])
+    await until('three lines', async () => ((await nerd(['logs', 'talker'])).stdout.split('\n').length > 4 ? true : undefined))
+    const record = await inspect('talker')
+    const entries = readFileSync(record.LogPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as {log: string; stream: string; time: string})
+    const first = entries.find((entry) => entry.stream === 'stdout')!
+    assert.deepEqual(entries.find((entry) => entry.stream === 'stderr')?.log, 'err 1\n')
+    assert.equal(first.log, 'line 1\n')
+    assert.equal(first.stream, 'stdout')
+    assert.match(first.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/)
+
+    const logs = await nerd(['logs', 'talker'])
+    assert.match(logs.stdout, /^line 1\nline 2\n/)
+    assert.match(logs.stderr, /^err 1\nerr 2\n/)
+    const tail = await nerd(['logs', '--tail', '2', 'talker'])
+    assert.equal(tail.stdout.split('\n').length + tail.stderr.split('\n').length - 2, 2)
+    const stamped = await nerd(['logs', '-t', '--tail', '1', 'talker'])
+    assert.match(stamped.stdout + stamped.stderr, /^\d{4}-\d\d-\d\dT[\d:.]+Z (line|err) \d+\n$/)
+    assert.equal((await nerdOk(['logs', '--since', '2099-01-01T00:00:00Z', 'talker'])), '')
+
+    // -f keeps printing new lines until stopped.
+    const globals = ['--address', testEnvironment.address, '--namespace', fileNamespace(), '--data-root', fileDataRoot()]
+    const follower = spawn(process.execPath, [nerdEntry, ...globals, 'logs', '-f', '--tail', '0', 'talker'], {stdio: ['ignore', 'pipe', 'ignore']})
+    let followed = ''
+    follower.stdout.on('data', (chunk: Buffer) => (followed += chunk.toString()))
+    await until('followed lines', async () => (followed.split('\n').length > 3 ? true : undefined))
+    follower.kill()
+    assert.match(followed, /^line \d+\nline \d+\n/)
+    await nerdOk(['rm', '-f', 'talker'])
+  })
+
+  it('logs -f ends when the container is removed', async () => {
+    await nerdOk(['run', '-d', '--name', 'brief', IMG, 'sh', '-c', 'echo hello; sleep 600'])
+    const following = nerd(['logs', '-f', 'brief'])
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await nerdOk(['rm', '-f', 'brief'])
+    const result = await following
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, 'hello\n')
+  })
+
+  it('rotates the log at max-size keeping max-file files', async () => {
+    await nerdOk(['run', '-d', '--name', 'rotating', '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', IMG, 'sh', '-c', 'for i in $(seq 1 400); do echo line-$i; done; sleep 600'])
+    const record = await inspect('rotating')
+    await until('the last line', async () => ((await nerd(['logs', '--tail', '1', 'rotating'])).stdout === 'line-400\n' ? true : undefined))
+    assert.ok(readFileSync(`${record.LogPath}.1`, 'utf8').length > 0)
+    const all = (await nerdOk(['logs', 'rotating'])).trim().split('\n')
+    assert.ok(all.length < 400, `only what max-file keeps: ${all.length} lines`)
+    assert.equal(all.at(-1), 'line-400')
+    await nerdOk(['rm', '-f', 'rotating'])
+  })
+
+  it('--restart=always brings back a process killed with SIGKILL and counts it', async () => {
+    await nerdOk(['run', '-d', '--name', 'phoenix', '--restart=always', IMG, 'sleep', '600'])
+    const before = await inspect('phoenix')
+    process.kill(before.State.Pid, 'SIGKILL')
+    const after = await until('a new process', async () => {
+      const state = await inspect('phoenix')
+      return state.State.Status === 'running' && state.State.Pid > 0 && state.State.Pid !== before.State.Pid ? state : undefined
+    })
+    assert.equal(after.RestartCount, 1)
+    assert.equal(after.HostConfig.RestartPolicy.Name, 'always')
+    // An explicit stop is not undone by the policy.
+    await nerdOk(['stop', '-t', '0', 'phoenix'])
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    assert.equal((await inspect('phoenix')).State.Status, 'exited')
+    await nerdOk(['rm', 'phoenix'])
+  })
+
+  it('--restart=on-failure:2 restarts a failing process twice, then leaves it exited', async () => {
+    await nerdOk(['run', '-d', '--name', 'flaky', '--restart=on-failure:2', IMG, 'sh', '-c', 'echo attempt; exit 3'])
+    const state = await until('the retries to end', async () => {
+      const current = await inspect('flaky')
+      return current.RestartCount === 2 && current.State.Status === 'exited' ? current : undefined
+    })
+    assert.equal(state.State.ExitCode, 3)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    assert.equal((await inspect('flaky')).RestartCount, 2)
+    assert.equal((await nerdOk(['logs', 'flaky'])), 'attempt\nattempt\nattempt\n')
+    await nerdOk(['rm', 'flaky'])
+  })
+
+  it('run -d --rm removes the container once it exits', async () => {
+    const id = (await nerdOk(['run', '-d', '--rm', IMG, 'sh', '-c', 'sleep 1'])).trim()
+    assert.match(id, /^[0-9a-f]{64}$/)
+    await until('the container to go', async () => ((await nerd(['inspect', id])).code === 1 ? true : undefined))
+    assert.doesNotMatch((await ctr(['containers', 'ls', '-q'])).stdout, new RegExp(id))
+  })
+
+  it('refuses --rm with a restart policy, and unknown log drivers, with exit code 125', async () => {
+    const conflicting = await nerd(['run', '--rm', '--restart=always', IMG, 'true'])
+    assert.equal(conflicting.code, 125)
+    assert.equal(conflicting.stderr, 'Error: Conflicting options: --restart and --rm\n')
+    const driver = await nerd(['run', '--log-driver', 'syslog', IMG, 'true'])
+    assert.equal(driver.code, 125)
+    assert.match(driver.stderr, /unknown log driver "syslog"/)
+  })
+})
