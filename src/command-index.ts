@@ -21,6 +21,7 @@ import Rmi from './commands/rmi.ts'
 import Save from './commands/save.ts'
 import Tag from './commands/tag.ts'
 import Version from './commands/version.ts'
+import Attach from './commands/attach.ts'
 import ContainerInspect from './commands/container/inspect.ts'
 import ContainerPrune from './commands/container/prune.ts'
 import Create from './commands/create.ts'
@@ -43,6 +44,7 @@ import Wait from './commands/wait.ts'
  * test/unit/build/commands.test.ts checks that each file under src/commands is listed here.
  */
 export const COMMANDS = {
+  attach: Attach,
   'container:inspect': ContainerInspect,
   'container:prune': ContainerPrune,
   create: Create,

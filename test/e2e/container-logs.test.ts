@@ -118,6 +118,19 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'flaky'])
   })
 
+  it('attach streams a background container\'s output from now on and exits with its code', async () => {
+    await nerdOk(['run', '-d', '--name', 'attached', IMG, 'sh', '-c', 'echo before; sleep 2; echo after; echo late-err >&2; exit 7'])
+    await until('the first line', async () => ((await nerd(['logs', 'attached'])).stdout === 'before\n' ? true : undefined))
+    const attached = await nerd(['attach', 'attached'])
+    assert.equal(attached.code, 7, attached.stderr)
+    assert.equal(attached.stdout, 'after\n')
+    assert.equal(attached.stderr, 'late-err\n')
+    const stopped = await nerd(['attach', 'attached'])
+    assert.equal(stopped.code, 1)
+    assert.equal(stopped.stderr, 'Error: You cannot attach to a stopped container, start it first\n')
+    await nerdOk(['rm', 'attached'])
+  })
+
   it('run -d --rm removes the container once it exits', async () => {
     const id = (await nerdOk(['run', '-d', '--rm', IMG, 'sh', '-c', 'sleep 1'])).trim()
     assert.match(id, /^[0-9a-f]{64}$/)

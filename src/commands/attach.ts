@@ -1,0 +1,25 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../command.ts'
+
+export default class Attach extends NerdCommand {
+  static summary = "Attach local standard output and error streams to a running container"
+  static aliases = ['container:attach']
+  static args = {container: Args.string({required: true, description: 'CONTAINER'})}
+  static flags = {
+    'no-stdin': Flags.boolean({description: 'Do not attach STDIN (containers started in the background have none)'}),
+    'sig-proxy': Flags.boolean({default: true, allowNo: true, description: 'Proxy all received signals to the process'}),
+    'detach-keys': Flags.string({description: 'Override the key sequence for detaching a container'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Attach)
+    const {attachRunning} = await import('../container/attach-running.ts')
+    const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
+    const detachKeys = parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS)
+    await this.forEachContainer([args.container], async (scope, container) => {
+      const outcome = await attachRunning(scope, container, {sigProxy: flags['sig-proxy'], detachKeys}, process)
+      if (outcome !== 'detached' && outcome !== 0) this.exit(outcome)
+    })
+  }
+}
