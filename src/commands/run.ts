@@ -23,7 +23,7 @@ export default class Run extends ContainerCreateCommand {
     const {scope, request, created} = await this.createFromFlags(flags, argv as string[])
     const {loadContainer, removeContainer} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
-    const container = await loadContainer(scope, created.record.Id)
+    const container = {record: created.record, paths: created.paths, labels: created.labels}
     const removeAfterwards = async (): Promise<void> => {
       if (request.autoRemove) await removeContainer(scope, await loadContainer(scope, created.record.Id), {force: true})
     }

@@ -76,6 +76,8 @@ export interface BeforeCreatePayload {
 export interface CreatedContainer {
   record: ContainerRecord
   paths: ContainerPaths
+  /** containerd's labels of the new container. */
+  labels: Record<string, string>
   warnings: string[]
 }
 
@@ -144,7 +146,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
         group: imageFiles['/etc/group'],
         host: facts,
         etcFiles: {hosts: paths.hosts, resolvConf: paths.resolvConf, hostname: paths.hostname},
-        ociHook: context.ociHook,
+        ociHook: ociHookFor(request, network, context.ociHook),
         annotations: {
           [ANNOTATION_DATA_ROOT]: context.dataRoot,
           [ANNOTATION_NAMESPACE]: namespace,
@@ -212,12 +214,24 @@ export async function createContainer(client: ContainerdClient, request: Contain
         if (isAlreadyExists(error)) throw new NerdError(`container ${id} already exists in containerd`)
         throw error
       }
-      return {record, paths, warnings: built.warnings}
+      return {record, paths, labels, warnings: built.warnings}
     })
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => undefined)
     throw error
   }
+}
+
+/**
+ * The OCI hook runs only where it has work, since every run pays for it: refreshing the host's
+ * /etc files for a host-network container, and recording the init pid of tasks that containerd's
+ * restart monitor starts (nerd records it itself for the tasks it starts). No current network needs
+ * a postStop teardown; CNI networks will.
+ */
+function ociHookFor(request: ContainerCreateRequest, network: RunOptions['network'], command: OciHookCommand | undefined): OciHookCommand | undefined {
+  if (!command) return undefined
+  const restarts = request.restart.Name !== 'no' && request.restart.Name !== ''
+  return network?.kind === 'host' || restarts ? {...command, points: ['createRuntime']} : undefined
 }
 
 /** The name asked for, or the first free generated one (docker's sequence, ending with the short ID). */

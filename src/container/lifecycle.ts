@@ -3,6 +3,7 @@
  * and the views `ps`/`inspect` are made of. nerd's state.json records what containerd forgets once a
  * task is deleted (exit code, times, restarts); containerd's task is the truth while it exists.
  */
+import {writeFile} from 'node:fs/promises'
 import type {ContainerdClient, ExitStatus, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
@@ -190,6 +191,8 @@ export async function startTask(
     throw error
   }
   // Waiting from before Start catches even a process that exits at once; a detached start does not wait.
+  // The logger tells the exit by this process going away (the OCI hook records it for tasks nerd does not start).
+  await writeFile(container.paths.initPid, String(created.pid))
   const exit = io.kind === 'fifo' ? client.tasks.wait(id, {signal: waitSignal}) : undefined
   exit?.catch(() => undefined)
   try {

@@ -134,7 +134,12 @@ export function buildSpec(input: SpecInput): BuiltSpec {
   }
   if (Object.keys(sysctl).length > 0) spec.linux.sysctl = sysctl
 
-  if (input.ociHook) spec.hooks = {createRuntime: [hook(input.ociHook, 'createRuntime')], poststop: [hook(input.ociHook, 'postStop')]}
+  if (input.ociHook) {
+    const points = input.ociHook.points ?? ['createRuntime', 'postStop']
+    spec.hooks = {}
+    if (points.includes('createRuntime')) spec.hooks.createRuntime = [hook(input.ociHook, 'createRuntime')]
+    if (points.includes('postStop')) spec.hooks.poststop = [hook(input.ociHook, 'postStop')]
+  }
   const annotations = specAnnotations(input)
   if (annotations) spec.annotations = annotations
 

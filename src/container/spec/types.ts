@@ -204,6 +204,8 @@ export interface OciHookCommand {
   /** The complete environment: hooks inherit nothing. */
   env: string[]
   timeout?: number
+  /** When it runs; default both. A container whose network needs no teardown skips postStop. */
+  points?: ('createRuntime' | 'postStop')[]
 }
 
 /** A container another one joins namespaces of. */

@@ -569,6 +569,7 @@ describe('init, hooks and annotations', () => {
       createRuntime: [{path: '/usr/bin/node', args: ['node', '/opt/nerd/hook.js', 'createRuntime'], env: ['PATH=/usr/bin:/bin'], timeout: 30}],
       poststop: [{path: '/usr/bin/node', args: ['node', '/opt/nerd/hook.js', 'postStop'], env: ['PATH=/usr/bin:/bin'], timeout: 30}],
     })
+    assert.deepEqual(Object.keys(spec({}, {ociHook: {...ociHook, points: ['createRuntime']}}).hooks ?? {}), ['createRuntime'])
   })
 
   it('--annotation joins nerd’s annotations, which it may not replace', () => {
