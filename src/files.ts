@@ -3,13 +3,16 @@
  * networks) is shared by concurrent nerd processes and by the processes containerd starts for nerd,
  * so a file is either the old or the new version, and a read-modify-write holds a lock.
  */
-import {randomBytes} from 'node:crypto'
 import {chmod, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 
+let temporaries = 0
+
 /** Writes `data` to `path` through a temporary file renamed over it: readers never see half a file. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  // Unique per process and call (and created exclusively); not from node:crypto, whose start-up
+  // would cost the long-lived logger megabytes.
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${++temporaries}.tmp`)
   try {
     await writeFile(temporary, data, {mode, flag: 'wx'})
     // The umask may have narrowed the mode but never widens it; make it exact.

@@ -175,7 +175,8 @@ export async function startTask(
     throw new NerdError(`container ${container.record.Name} is already running`)
   }
   if (existing) await deleteTask(scope, container)
-  await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: '', StartRequested: io.kind === 'log'}))
+  await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: ''}))
+  if (io.kind === 'log') await writeFile(container.paths.startMark, '')
   const rootfs = await client.snapshots.mounts(container.record.Snapshotter, id)
   const stdio =
     io.kind === 'fifo'

@@ -144,11 +144,6 @@ export interface ContainerState {
   RestartCount: number
   /** Set by an explicit stop/kill so policies (and unless-stopped) leave it down. */
   ExplicitlyStopped: boolean
-  /**
-   * Set by nerd just before it creates a task, cleared by the task's logger when it starts: a logger
-   * that finds it unset was started by containerd's restart monitor, which counts as a restart.
-   */
-  StartRequested?: boolean
 }
 
 /** docker's State.Status values. */

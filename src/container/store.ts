@@ -23,6 +23,11 @@ export interface ContainerPaths {
   hostname: string
   /** The host pid of the current task's init process, written by the createRuntime hook. */
   initPid: string
+  /**
+   * Made by nerd just before it creates a task with a logger, removed by that logger: a logger that
+   * finds none was started by containerd's restart monitor, which counts as a restart.
+   */
+  startMark: string
 }
 
 export function containersDir(dataRoot: string, namespace: string): string {
@@ -44,6 +49,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     resolvConf: join(dir, 'resolv.conf'),
     hostname: join(dir, 'hostname'),
     initPid: join(dir, 'init.pid'),
+    startMark: join(dir, 'start-requested'),
   }
 }
 

@@ -5,7 +5,7 @@
  * that applies the restart policy or `--rm`. It lives as long as the container, so it loads little.
  */
 import {spawn} from 'node:child_process'
-import {closeSync, createReadStream, readFileSync, statSync} from 'node:fs'
+import {closeSync, createReadStream, readFileSync, statSync, unlinkSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {containerPaths, readRecord, updateState} from '../store.ts'
 import {openJsonFileLog, parseLogOptions} from './json-file.ts'
@@ -30,8 +30,14 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   const paths = containerPaths(environment.dataRoot, environment.namespace, environment.id)
   const record = await readRecord(paths)
   if (!record) throw new Error(`no container ${environment.id} under ${environment.dataRoot}`)
-  // A start nerd asked for clears the mark; a task nobody asked for is containerd's restart monitor at work.
-  await updateState(paths, (state) => (state.StartRequested ? {StartRequested: false} : {RestartCount: state.RestartCount + 1, StartedAt: new Date().toISOString(), FinishedAt: ''}))
+  // nerd marks the starts it makes; a task nobody marked is containerd's restart monitor at work.
+  // (Only then is the state locked: the lock's module costs the long-lived logger memory.)
+  try {
+    unlinkSync(paths.startMark)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    await updateState(paths, (state) => ({RestartCount: state.RestartCount + 1, StartedAt: new Date().toISOString(), FinishedAt: ''}))
+  }
   const log = record.LogPath ? await openJsonFileLog(record.LogPath, parseLogOptions(record.HostConfig.LogConfig.Config)) : undefined
   closeSync(5)
   const copy = (fd: number, stream: LogStream): Promise<void> =>
