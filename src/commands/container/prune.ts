@@ -14,7 +14,8 @@ export default class ContainerPrune extends NerdCommand {
     const {pruneContainers} = await import('../../container/prune.ts')
     const {humanSize} = await import('../../format/index.ts')
     const {removed, reclaimed} = await pruneContainers(await this.containerScope(), flags.filter ?? [])
-    if (removed.length > 0) this.print(`Deleted Containers:\n${removed.join('\n')}\n`)
+    // docker ends the list with a blank line
+    if (removed.length > 0) this.print(`Deleted Containers:\n${removed.join('\n')}\n\n`)
     this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)
   }
 }

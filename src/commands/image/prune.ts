@@ -17,7 +17,8 @@ export default class ImagePrune extends NerdCommand {
       : 'WARNING! This will remove all dangling images.'
     if (!flags.force && !(await this.confirm(warning))) return
     const {lines, reclaimedBytes} = await pruneImages(await this.containerd(), {all: flags.all})
-    if (lines.length > 0) this.print(['Deleted Images:', ...lines, ''].join('\n'))
+    // docker ends the list with a blank line
+    if (lines.length > 0) this.print(['Deleted Images:', ...lines, '', ''].join('\n'))
     this.print(`Total reclaimed space: ${humanSize(reclaimedBytes)}`)
   }
 }
