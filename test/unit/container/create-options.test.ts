@@ -3,8 +3,11 @@ import {describe, it} from 'node:test'
 import {createRequestFromFlags, dockerConfigFor, parseRestartPolicy} from '../../../src/container/create-options.ts'
 import type {CreateFlagValues} from '../../../src/container/create-options.ts'
 
+function missing(path: string): never {
+  throw Object.assign(new Error(`ENOENT: ${path}`), {code: 'ENOENT'})
+}
 const files: Record<string, string> = {'/labels': 'a=1\n# comment\nb\n', '/env': 'FROM_FILE=1\n'}
-const context = {environment: {HOME: '/root'}, readFile: (path: string) => files[path] ?? assert.fail(`no ${path}`), command: ['sh', '-c', 'x'], image: 'busybox', cwd: '/work'}
+const context = {environment: {HOME: '/root'}, readFile: (path: string) => files[path] ?? missing(path), command: ['sh', '-c', 'x'], image: 'busybox', cwd: '/work'}
 const request = (values: CreateFlagValues) => createRequestFromFlags(values, context)
 
 describe('create options', () => {
