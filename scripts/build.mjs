@@ -28,38 +28,34 @@ step('compile core', () => {
   rmSync(join(root, 'dist'), {recursive: true, force: true})
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], {stdio: 'inherit'})
 })
-step('bundle', () => {
-  // One file for the core, its commands and oclif: far fewer modules to resolve and compile at
-  // start-up. Same depth as the per-file modules (dist/), so package-relative paths still hold.
+/** esbuild, the way every bundle of nerd's is made: ESM for Node, `require` available to CommonJS code. */
+function bundle(options) {
   esbuild.buildSync({
-    entryPoints: [join(root, 'dist', 'nerd.js')],
-    outfile: join(root, 'dist', 'nerd.js'),
     allowOverwrite: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node22',
     logLevel: 'warning',
+    banner: {js: "import {createRequire as __nerdCreateRequire} from 'node:module'; const require = __nerdCreateRequire(import.meta.url);"},
+    ...options,
+  })
+}
+step('bundle', () => {
+  // One file for the core, its commands and oclif: far fewer modules to resolve and compile at
+  // start-up. Same depth as the per-file modules (dist/), so package-relative paths still hold.
+  bundle({
+    entryPoints: [join(root, 'dist', 'nerd.js')],
+    outfile: join(root, 'dist', 'nerd.js'),
     // oclif can load TypeScript plugins through these; nerd never needs them at run time.
     external: ['typescript', 'ts-node', 'tsx'],
-    banner: {js: "import {createRequire as __nerdCreateRequire} from 'node:module'; const require = __nerdCreateRequire(import.meta.url);"},
   })
 })
 step('bundle helper entry points', () => {
   // What containerd starts for nerd: the logging driver (one per running container, so its memory
   // counts), the OCI hook (on every container start) and the exit handler. Each is one small file
   // without the CLI.
-  esbuild.buildSync({
-    entryPoints: ['logger', 'oci-hook', 'task-exit'].map((name) => join(root, 'dist', `${name}.js`)),
-    outdir: join(root, 'dist'),
-    allowOverwrite: true,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    logLevel: 'warning',
-    banner: {js: "import {createRequire as __nerdCreateRequire} from 'node:module'; const require = __nerdCreateRequire(import.meta.url);"},
-  })
+  bundle({entryPoints: ['logger', 'oci-hook', 'task-exit'].map((name) => join(root, 'dist', `${name}.js`)), outdir: join(root, 'dist')})
 })
 step('protobuf descriptors', () => {
   execFileSync(process.execPath, [join(root, 'scripts', 'gen-descriptors.mjs'), join(root, 'dist', 'proto')], {stdio: 'inherit'})

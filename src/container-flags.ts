@@ -89,3 +89,9 @@ export const RUN_FLAGS = {
   'sig-proxy': Flags.boolean({default: true, allowNo: true, description: 'Proxy received signals to the process'}),
   'detach-keys': Flags.string({description: 'Override the key sequence for detaching a container'}),
 }
+
+/** `stop` and `restart`: how the container is asked to stop. */
+export const STOP_FLAGS = {
+  time: Flags.integer({char: 't', description: 'Seconds to wait before killing the container (default: its stop timeout, 10)'}),
+  signal: Flags.string({char: 's', description: 'Signal to send to the container (default: its stop signal)'}),
+}

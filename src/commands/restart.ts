@@ -1,16 +1,13 @@
 import * as Args from '@oclif/core/args'
-import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {STOP_FLAGS} from '../container-flags.ts'
 
 export default class Restart extends NerdCommand {
   static summary = 'Restart one or more containers'
   static aliases = ['container:restart']
   static strict = false
   static args = {container: Args.string({required: true, description: 'CONTAINER...'})}
-  static flags = {
-    time: Flags.integer({char: 't', description: 'Seconds to wait before killing the container (default: its stop timeout, 10)'}),
-    signal: Flags.string({char: 's', description: 'Signal to send to the container (default: its stop signal)'}),
-  }
+  static flags = STOP_FLAGS
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Restart)

@@ -1,16 +1,13 @@
 import * as Args from '@oclif/core/args'
-import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {STOP_FLAGS} from '../container-flags.ts'
 
 export default class Stop extends NerdCommand {
   static summary = 'Stop one or more running containers'
   static aliases = ['container:stop']
   static strict = false
   static args = {container: Args.string({required: true, description: 'CONTAINER...'})}
-  static flags = {
-    time: Flags.integer({char: 't', description: 'Seconds to wait before killing the container (default: its stop timeout, 10)'}),
-    signal: Flags.string({char: 's', description: 'Signal to send to the container (default: its stop signal)'}),
-  }
+  static flags = STOP_FLAGS
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Stop)

@@ -7,29 +7,10 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {before, describe, it} from 'node:test'
+import {inspectContainer as inspect, nerdOk, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
-
-async function nerdOk(args: string[]): Promise<string> {
-  const result = await nerd(args)
-  assert.equal(result.code, 0, `nerd ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
-  return result.stdout
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-}
-
-async function inspect(name: string): Promise<Record<string, any>> {
-  return (JSON.parse(await nerdOk(['inspect', name])) as Record<string, any>[])[0]!
-}
 
 describe('logs and restart policies', () => {
   before(async () => {

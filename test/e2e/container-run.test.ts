@@ -9,31 +9,11 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
+import {inspectContainer as inspect, nerdOk} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, loadTestImage, nerd} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 let workDir: string
-
-async function nerdOk(args: string[], options: Parameters<typeof nerd>[1] = {}): Promise<string> {
-  const result = await nerd(args, options)
-  assert.equal(result.code, 0, `nerd ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
-  return result.stdout
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
-
-async function inspect(name: string): Promise<Record<string, any>> {
-  const [document] = JSON.parse(await nerdOk(['inspect', name])) as Record<string, any>[]
-  return document!
-}
 
 describe('run and the container lifecycle', () => {
   before(async () => {

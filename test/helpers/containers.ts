@@ -1,0 +1,29 @@
+/** What container e2e tests share: a nerd call that must succeed, polling, and inspect. */
+import assert from 'node:assert/strict'
+import {nerd} from './e2e.ts'
+import type {NerdOptions} from './e2e.ts'
+
+/** Runs nerd, fails the test unless it exits 0, and returns its stdout. */
+export async function nerdOk(args: string[], options: NerdOptions = {}): Promise<string> {
+  const result = await nerd(args, options)
+  assert.equal(result.code, 0, `nerd ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
+  return result.stdout
+}
+
+/** Polls `probe` until it answers something other than undefined. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}
+
+/** `nerd inspect NAME`'s one document. */
+export async function inspectContainer(name: string): Promise<Record<string, any>> {
+  const [document] = JSON.parse(await nerdOk(['inspect', name])) as Record<string, any>[]
+  assert.ok(document, `inspect ${name} printed no document`)
+  return document
+}
