@@ -35,3 +35,10 @@ else
 fi
 
 $nerd_cmd version
+
+# A first container, from a busybox image built offline from Debian's busybox-static.
+images="$(mktemp -d)"
+trap 'rm -rf "$images"' EXIT
+"$node_bin" "$repo/test/helpers/build-test-images.ts" "$images" >/dev/null
+$nerd_cmd load -i "$images/nerd-test_busybox_latest.tar"
+$nerd_cmd run --rm nerd-test/busybox echo 'hello from a nerd container'
