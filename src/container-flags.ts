@@ -1,93 +1,112 @@
 /**
- * The flags of `run` and `create` (docker's names, short forms and help), shared by both commands.
- * Repeatable flags are `multiple`; src/container/create-options.ts turns the parsed values into a
- * create request.
+ * Flags container commands share. Those of `run` and `create` have docker's names, short forms and
+ * help; their values stay strings (numbers too), so that src/container/create-options.ts checks
+ * them with docker's messages rather than oclif's, and turns them into a create request. Repeatable
+ * flags are `multiple` and non-greedy: `-e A=1 -e B=2` accumulates, `-e A=1 img` leaves the image.
  */
 import * as Flags from '@oclif/core/flags'
 
-type FlagChar = Parameters<typeof Flags.string>[0] extends infer O ? (O extends {char?: infer C} ? C : never) : never
+type FlagChar = NonNullable<Parameters<typeof Flags.string>[0]>['char']
 
-const list = (description: string, char?: FlagChar) => Flags.string({description, multiple: true, ...(char ? {char} : {})})
+const text = (description: string, extra: {char?: FlagChar; hidden?: boolean; default?: string} = {}) =>
+  Flags.string({description, ...extra})
+const list = (description: string, extra: {char?: FlagChar; hidden?: boolean} = {}) =>
+  Flags.string({description, multiple: true, multipleNonGreedy: true, ...extra})
+const flag = (description: string, char?: FlagChar) => Flags.boolean({description, ...(char ? {char} : {})})
 
 export const CREATE_FLAGS = {
-  attach: list('Attach to STDIN, STDOUT or STDERR', 'a'),
-  interactive: Flags.boolean({char: 'i', description: 'Keep STDIN open even if not attached'}),
-  tty: Flags.boolean({char: 't', description: 'Allocate a pseudo-TTY'}),
-  name: Flags.string({description: 'Assign a name to the container'}),
-  env: list('Set environment variables', 'e'),
+  // General
+  attach: list('Attach to STDIN, STDOUT or STDERR', {char: 'a'}),
+  interactive: flag('Keep STDIN open even if not attached', 'i'),
+  tty: flag('Allocate a pseudo-TTY', 't'),
+  name: text('Assign a name to the container'),
+  rm: flag('Automatically remove the container and its associated anonymous volumes when it exits'),
+  env: list('Set environment variables', {char: 'e'}),
   'env-file': list('Read in a file of environment variables'),
-  entrypoint: Flags.string({description: 'Overwrite the default ENTRYPOINT of the image'}),
-  workdir: Flags.string({char: 'w', description: 'Working directory inside the container'}),
-  user: Flags.string({char: 'u', description: 'Username or UID (format: <name|uid>[:<group|gid>])'}),
+  entrypoint: text('Overwrite the default ENTRYPOINT of the image'),
+  workdir: text('Working directory inside the container', {char: 'w'}),
+  user: text('Username or UID (format: <name|uid>[:<group|gid>])', {char: 'u'}),
   'group-add': list('Add additional groups to join'),
-  hostname: Flags.string({char: 'h', description: 'Container host name'}),
-  domainname: Flags.string({description: 'Container NIS domain name'}),
-  privileged: Flags.boolean({description: 'Give extended privileges to this container'}),
+  hostname: text('Container host name', {char: 'h'}),
+  domainname: text('Container NIS domain name'),
+  label: list('Set meta data on a container', {char: 'l'}),
+  'label-file': list('Read in a line delimited file of labels'),
+  annotation: list('Add an annotation to the container (passed through to the OCI runtime)'),
+  'read-only': flag("Mount the container's root filesystem as read only"),
+  restart: text('Restart policy to apply when a container exits', {default: 'no'}),
+  'stop-signal': text('Signal to stop the container'),
+  'stop-timeout': text('Timeout (in seconds) to stop a container'),
+  sysctl: list('Sysctl options'),
+  ulimit: list('Ulimit options'),
+  device: list('Add a host device to the container'),
+  init: flag('Run an init inside the container that forwards signals and reaps processes'),
+  cidfile: text('Write the container ID to the file'),
+  platform: text('Set platform if server is multi-platform capable'),
+  pull: text('Pull image before creating ("always", "missing", "never")', {default: 'missing'}),
+  quiet: flag('Suppress the pull output', 'q'),
+  runtime: text('Runtime to use for this container'),
+
+  // Security
+  privileged: flag('Give extended privileges to this container'),
   'cap-add': list('Add Linux capabilities'),
   'cap-drop': list('Drop Linux capabilities'),
   'security-opt': list('Security Options'),
-  'read-only': Flags.boolean({description: "Mount the container's root filesystem as read only"}),
-  tmpfs: list('Mount a tmpfs directory'),
-  'shm-size': Flags.string({description: 'Size of /dev/shm'}),
-  ulimit: list('Ulimit options'),
-  sysctl: list('Sysctl options'),
-  device: list('Add a host device to the container'),
-  memory: Flags.string({char: 'm', description: 'Memory limit'}),
-  'memory-swap': Flags.string({description: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap"}),
-  'memory-reservation': Flags.string({description: 'Memory soft limit'}),
-  'memory-swappiness': Flags.integer({min: -1, max: 100, description: 'Tune container memory swappiness (0 to 100)'}),
-  'oom-kill-disable': Flags.boolean({description: 'Disable OOM Killer'}),
-  'oom-score-adj': Flags.integer({min: -1000, max: 1000, description: "Tune host's OOM preferences (-1000 to 1000)"}),
-  cpus: Flags.string({description: 'Number of CPUs'}),
-  'cpu-shares': Flags.integer({char: 'c', description: 'CPU shares (relative weight)'}),
-  'cpuset-cpus': Flags.string({description: 'CPUs in which to allow execution (0-3, 0,1)'}),
-  'cpuset-mems': Flags.string({description: 'MEMs in which to allow execution (0-3, 0,1)'}),
-  'cpu-quota': Flags.integer({description: 'Limit CPU CFS (Completely Fair Scheduler) quota'}),
-  'cpu-period': Flags.integer({description: 'Limit CPU CFS (Completely Fair Scheduler) period'}),
-  'pids-limit': Flags.integer({description: 'Tune container pids limit (set -1 for unlimited)'}),
-  'blkio-weight': Flags.integer({min: 0, max: 1000, description: 'Block IO (relative weight), between 10 and 1000, or 0 to disable'}),
-  'cgroup-parent': Flags.string({description: 'Optional parent cgroup for the container'}),
-  cgroupns: Flags.string({description: 'Cgroup namespace to use (host|private)'}),
-  pid: Flags.string({description: 'PID namespace to use'}),
-  ipc: Flags.string({description: 'IPC mode to use'}),
-  uts: Flags.string({description: 'UTS namespace to use'}),
-  init: Flags.boolean({description: 'Run an init inside the container that forwards signals and reaps processes'}),
-  label: list('Set meta data on a container', 'l'),
-  'label-file': list('Read in a line delimited file of labels'),
-  annotation: list('Add an annotation to the container (passed through to the OCI runtime)'),
-  runtime: Flags.string({description: 'Runtime to use for this container'}),
-  platform: Flags.string({description: 'Set platform if server is multi-platform capable'}),
-  pull: Flags.string({options: ['always', 'missing', 'never'], default: 'missing', description: 'Pull image before running'}),
-  volume: list('Bind mount a volume', 'v'),
+  cgroupns: text('Cgroup namespace to use (host|private)'),
+
+  // Storage and logging
+  volume: list('Bind mount a volume', {char: 'v'}),
   mount: list('Attach a filesystem mount to the container'),
-  'stop-signal': Flags.string({description: 'Signal to stop the container'}),
-  'stop-timeout': Flags.integer({description: 'Timeout (in seconds) to stop a container'}),
-  cidfile: Flags.string({description: 'Write the container ID to the file'}),
-  restart: Flags.string({default: 'no', description: 'Restart policy to apply when a container exits (no, always, on-failure[:max-retries], unless-stopped)'}),
-  'log-driver': Flags.string({default: 'json-file', description: 'Logging driver for the container (json-file, none)'}),
+  tmpfs: list('Mount a tmpfs directory'),
+  'log-driver': text('Logging driver for the container'),
   'log-opt': list('Log driver options'),
+
+  // Resources
+  memory: text('Memory limit', {char: 'm'}),
+  'memory-swap': text("Swap limit equal to memory plus swap: '-1' to enable unlimited swap"),
+  'memory-reservation': text('Memory soft limit'),
+  'memory-swappiness': text('Tune container memory swappiness (0 to 100)', {default: '-1'}),
+  'oom-kill-disable': flag('Disable OOM Killer'),
+  'oom-score-adj': text("Tune host's OOM preferences (-1000 to 1000)"),
+  cpus: text('Number of CPUs'),
+  'cpu-shares': text('CPU shares (relative weight)', {char: 'c'}),
+  'cpu-period': text('Limit CPU CFS (Completely Fair Scheduler) period'),
+  'cpu-quota': text('Limit CPU CFS (Completely Fair Scheduler) quota'),
+  'cpuset-cpus': text('CPUs in which to allow execution (0-3, 0,1)'),
+  'cpuset-mems': text('MEMs in which to allow execution (0-3, 0,1)'),
+  'pids-limit': text('Tune container pids limit (set -1 for unlimited)'),
+  'blkio-weight': text('Block IO (relative weight), between 10 and 1000, or 0 to disable'),
+  'shm-size': text('Size of /dev/shm'),
+  'cgroup-parent': text('Optional parent cgroup for the container'),
+
+  // Namespaces
+  pid: text('PID namespace to use'),
+  ipc: text('IPC mode to use'),
+  uts: text('UTS namespace to use'),
+
+  // Network
   network: list('Connect a container to a network'),
-  net: list('Connect a container to a network (alias of --network)'),
-  publish: list("Publish a container's port(s) to the host", 'p'),
-  'publish-all': Flags.boolean({char: 'P', description: 'Publish all exposed ports to random ports'}),
+  net: list('Connect a container to a network', {hidden: true}),
+  publish: list("Publish a container's port(s) to the host", {char: 'p'}),
+  'publish-all': flag('Publish all exposed ports to random ports', 'P'),
   expose: list('Expose a port or a range of ports'),
-  ip: Flags.string({description: 'IPv4 address (e.g., 172.30.100.104)'}),
-  ip6: Flags.string({description: 'IPv6 address (e.g., 2001:db8::33)'}),
-  'mac-address': Flags.string({description: 'Container MAC address (e.g., 92:d0:c6:0a:29:33)'}),
+  ip: text('IPv4 address (e.g., 172.30.100.104)'),
+  ip6: text('IPv6 address (e.g., 2001:db8::33)'),
+  'mac-address': text('Container MAC address (e.g., 92:d0:c6:0a:29:33)'),
   dns: list('Set custom DNS servers'),
   'dns-search': list('Set custom DNS search domains'),
   'dns-option': list('Set DNS options'),
-  'dns-opt': list('Set DNS options (alias of --dns-option)'),
+  'dns-opt': list('Set DNS options', {hidden: true}),
   'add-host': list('Add a custom host-to-IP mapping (host:ip)'),
   'network-alias': list('Add network-scoped alias for the container'),
 }
 
+/** `run` adds what only matters to a container started in the foreground (or not). */
 export const RUN_FLAGS = {
   ...CREATE_FLAGS,
-  detach: Flags.boolean({char: 'd', description: 'Run container in background and print container ID'}),
-  rm: Flags.boolean({description: 'Automatically remove the container when it exits'}),
+  detach: flag('Run container in background and print container ID', 'd'),
   'sig-proxy': Flags.boolean({default: true, allowNo: true, description: 'Proxy received signals to the process'}),
-  'detach-keys': Flags.string({description: 'Override the key sequence for detaching a container'}),
+  'detach-keys': text('Override the key sequence for detaching a container'),
+  pull: text('Pull image before running ("always", "missing", "never")', {default: 'missing'}),
 }
 
 /** `stop` and `restart`: how the container is asked to stop. */

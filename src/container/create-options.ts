@@ -1,12 +1,22 @@
 /**
- * `run`/`create` flags, as oclif parsed them, turned into a create request: the spec builder's
- * RunOptions plus what nerd itself does with a container (name, stdio, policies, logging), with
- * docker's validation messages. Also docker's inspect Config/HostConfig for the request.
+ * The `run`/`create` flags, as oclif parsed them (strings, see src/container-flags.ts), turned into a
+ * create request: the spec builder's RunOptions plus what nerd itself does with a container (name,
+ * stdio, policies, logging, networking). Checks follow docker's CLI, in its order and with its
+ * messages: a value a flag's type refuses reads `invalid argument "x" for "--flag" flag: …` as
+ * pflag writes it. Also docker's inspect Config/HostConfig for a request, as docker's daemon
+ * records them.
  */
-import {NerdError} from '../errors.ts'
+import {isIP} from 'node:net'
+import {posix} from 'node:path'
+import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
+import {parseLogOptions} from './logs/index.ts'
 import type {DockerConfig, DockerHostConfig, LogConfig, RestartPolicy} from './model.ts'
+import {cleanPath} from './spec/flags.ts'
 import {
+  DEFAULT_SHM_SIZE,
   networkNamespace,
+  normalizeSignal,
+  parseBytes,
   parseCgroupnsMode,
   parseCpus,
   parseDevice,
@@ -21,11 +31,8 @@ import {
   parseUlimit,
   parseUtsMode,
   parseVolumeSpec,
-  normalizeSignal,
 } from './spec/index.ts'
-import {parseBytes} from './spec/units.ts'
-import type {ImageConfig, RunOptions, UserMount} from './spec/index.ts'
-import {parseLogOptions} from './logs/index.ts'
+import type {HostFacts, ImageConfig, IpcMode, RunOptions, Ulimit, Uint64, UserMount} from './spec/index.ts'
 
 /** The parsed flags of CREATE_FLAGS/RUN_FLAGS (src/container-flags.ts). */
 export interface CreateFlagValues {
@@ -43,50 +50,51 @@ export interface CreateFlagValues {
   'group-add'?: string[]
   hostname?: string
   domainname?: string
+  label?: string[]
+  'label-file'?: string[]
+  annotation?: string[]
+  'read-only'?: boolean
+  restart?: string
+  'stop-signal'?: string
+  'stop-timeout'?: string
+  sysctl?: string[]
+  ulimit?: string[]
+  device?: string[]
+  init?: boolean
+  cidfile?: string
+  platform?: string
+  pull?: string
+  quiet?: boolean
+  runtime?: string
   privileged?: boolean
   'cap-add'?: string[]
   'cap-drop'?: string[]
   'security-opt'?: string[]
-  'read-only'?: boolean
+  cgroupns?: string
+  volume?: string[]
+  mount?: string[]
   tmpfs?: string[]
-  'shm-size'?: string
-  ulimit?: string[]
-  sysctl?: string[]
-  device?: string[]
+  'log-driver'?: string
+  'log-opt'?: string[]
   memory?: string
   'memory-swap'?: string
   'memory-reservation'?: string
-  'memory-swappiness'?: number
+  'memory-swappiness'?: string
   'oom-kill-disable'?: boolean
-  'oom-score-adj'?: number
+  'oom-score-adj'?: string
   cpus?: string
-  'cpu-shares'?: number
+  'cpu-shares'?: string
+  'cpu-period'?: string
+  'cpu-quota'?: string
   'cpuset-cpus'?: string
   'cpuset-mems'?: string
-  'cpu-quota'?: number
-  'cpu-period'?: number
-  'pids-limit'?: number
-  'blkio-weight'?: number
+  'pids-limit'?: string
+  'blkio-weight'?: string
+  'shm-size'?: string
   'cgroup-parent'?: string
-  cgroupns?: string
   pid?: string
   ipc?: string
   uts?: string
-  init?: boolean
-  label?: string[]
-  'label-file'?: string[]
-  annotation?: string[]
-  runtime?: string
-  platform?: string
-  pull?: string
-  volume?: string[]
-  mount?: string[]
-  'stop-signal'?: string
-  'stop-timeout'?: number
-  cidfile?: string
-  restart?: string
-  'log-driver'?: string
-  'log-opt'?: string[]
   network?: string[]
   net?: string[]
   publish?: string[]
@@ -104,330 +112,660 @@ export interface CreateFlagValues {
 }
 
 export interface CreateContext {
+  /** nerd's environment: `-e NAME` and a bare `NAME` line of an --env-file take their value from it. */
   environment: Record<string, string | undefined>
+  /** Reads --env-file, --label-file and seccomp profile files; throws Node's errors. */
   readFile: (path: string) => string
   /** The arguments after the image. */
   command: string[]
+  /** The image as typed. */
   image: string
-  /** Relative bind sources resolve against it. */
+  /** Where `-v ./dir:/x` and `--mount src=./dir` start from; the process's working directory by default. */
   cwd?: string
 }
 
-/** What the networking issue needs of `run`'s flags, kept as typed. */
+export type AttachStream = 'stdin' | 'stdout' | 'stderr'
+export type PullPolicy = 'always' | 'missing' | 'never'
+
+/** What the networking flags asked for; the networking code reads the values it owns from here. */
 export interface NetworkRequest {
-  /** `--network`/`--net` values; `['bridge']` when none is given. */
+  /** docker's NetworkMode: the network of the first --network, `bridge` by default. */
+  mode: string
+  /** Every --network/--net value as typed (docker's `name=x,alias=y` form included); empty when none. */
   networks: string[]
+  /** -p values as typed. */
   publish: string[]
   publishAll: boolean
+  /** --expose values as typed. */
   expose: string[]
   ip?: string
   ip6?: string
   macAddress?: string
   dns: string[]
+  /** Without a trailing dot; `.` for the empty domain. */
   dnsSearch: string[]
   dnsOptions: string[]
-  addHosts: string[]
+  /** --add-host entries as docker records them: `host:ip`. */
+  extraHosts: string[]
   aliases: string[]
 }
 
+/** What docker's inspect shows of the storage and security flags: the user's text rather than its meaning. */
+export interface TypedStorageAndSecurity {
+  /** `-v` values with a source (binds and named volumes); relative sources made absolute. */
+  binds: string[]
+  /** `-v` values without a source: anonymous volumes, by target as typed. */
+  anonymousVolumes: string[]
+  /** --tmpfs values: target → options as typed. */
+  tmpfs: Record<string, string>
+  /** --security-opt values, a seccomp profile file replaced by its compacted JSON, `systempaths=unconfined` left out. */
+  securityOpt: string[]
+}
+
 export interface CreateRequest {
+  /** The image as typed. */
   image: string
   name?: string
   options: RunOptions
+  /** -i: stdin kept open. */
   interactive: boolean
   tty: boolean
-  attach: ('stdin' | 'stdout' | 'stderr')[]
+  /** The streams a foreground run attaches: -a's (stdout and stderr by default), stdin with -i; none with -d. */
+  attach: AttachStream[]
   detach: boolean
   autoRemove: boolean
   restart: RestartPolicy
   logConfig: LogConfig
-  pull: 'always' | 'missing' | 'never'
+  pull: PullPolicy
+  /** -q: no pull progress. */
+  quietPull: boolean
   cidfile?: string
+  /** --label-file entries, then -l ones; later ones win. */
   labels: Record<string, string>
   network: NetworkRequest
+  typed: TypedStorageAndSecurity
 }
 
-const fail = (message: string): never => {
-  throw new NerdError(message)
+/** A user error before anything is created: exit 125, as docker's CLI. */
+function usageError(message: string): NerdError {
+  return new NerdError(message, {exitCode: EXIT_NERD_FAILED})
 }
 
-/** docker's `--restart` values: no, always, unless-stopped, on-failure[:max-retries]. */
+function fail(message: string): never {
+  throw usageError(message)
+}
+
+/** Go's `%q` for the strings flags carry. */
+const quote = (text: string) => JSON.stringify(text)
+
+/** pflag's error for a value the flag's type or validator refuses; `flag` as pflag names it (`-e, --env`). */
+function invalidArgument(value: string, flag: string, reason: string): NerdError {
+  return usageError(`invalid argument ${quote(value)} for "${flag}" flag: ${reason}`)
+}
+
+/** Parses a flag's value, reporting the parser's refusal the way pflag does. */
+function flagValue<T>(value: string, flag: string, parse: (value: string) => T): T {
+  try {
+    return parse(value)
+  } catch (error) {
+    throw invalidArgument(value, flag, (error as Error).message)
+  }
+}
+
+/** Go's strconv.ParseInt/ParseUint with base 0 (`10`, `0x1f`, `0o17`, `017`, `0b101`), as pflag's integer flags. */
+function goInteger(text: string, options: {unsigned?: boolean; bits?: number} = {}): number {
+  const unsigned = options.unsigned ?? false
+  const bits = options.bits ?? 64
+  const name = unsigned ? 'ParseUint' : 'ParseInt'
+  const match = /^([+-]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|0([0-7]*)|([1-9]\d*))$/.exec(text)
+  if (!match || (unsigned && match[1] !== '')) throw new Error(`strconv.${name}: parsing ${quote(text)}: invalid syntax`)
+  const [, sign, hex, octal, binary, legacyOctal, decimal] = match
+  const magnitude =
+    hex !== undefined ? BigInt(`0x${hex}`)
+    : octal !== undefined ? BigInt(`0o${octal}`)
+    : binary !== undefined ? BigInt(`0b${binary}`)
+    : legacyOctal !== undefined ? BigInt(`0o${legacyOctal || '0'}`)
+    : BigInt(decimal!)
+  const value = sign === '-' ? -magnitude : magnitude
+  const [min, max] = unsigned ? [0n, 2n ** BigInt(bits) - 1n] : [-(2n ** BigInt(bits - 1)), 2n ** BigInt(bits - 1) - 1n]
+  if (value < min || value > max) throw new Error(`strconv.${name}: parsing ${quote(text)}: value out of range`)
+  return Number(value)
+}
+
+const integerFlag = (value: string | undefined, flag: string, options?: {unsigned?: boolean; bits?: number}) =>
+  value === undefined ? undefined : flagValue(value, flag, (text) => goInteger(text, options))
+
+const bytesFlag = (value: string | undefined, flag: string) => (value === undefined ? undefined : flagValue(value, flag, parseBytes))
+
+/** The error Go's os package reports for a file it cannot read. */
+function fileError(path: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return `open ${path}: no such file or directory`
+  if (code === 'EACCES') return `open ${path}: permission denied`
+  if (code === 'EISDIR') return `read ${path}: is a directory`
+  return `open ${path}: ${(error as Error).message}`
+}
+
+/** docker's restart policies: `no`, `always`, `unless-stopped`, `on-failure[:max-retries]`. */
 export function parseRestartPolicy(value: string): RestartPolicy {
-  const [name, count, ...rest] = value.split(':')
-  if (rest.length > 0) fail(`invalid restart policy format: ${value}`)
+  if (value === '') return {Name: 'no', MaximumRetryCount: 0}
+  const separator = value.indexOf(':')
+  const name = separator === -1 ? value : value.slice(0, separator)
+  const count = separator === -1 ? '' : value.slice(separator + 1)
+  if (separator !== -1 && name === '') fail('invalid restart policy format: no policy provided before colon')
+  if (count !== '' && !/^[+-]?\d+$/.test(count)) fail('invalid restart policy format: maximum retry count must be an integer')
+  const retries = count === '' ? 0 : Number(count)
   switch (name) {
-    case '':
     case 'no':
     case 'always':
     case 'unless-stopped':
-      if (count !== undefined) fail(`maximum retry count cannot be used with restart policy '${name}'`)
-      return {Name: name === '' ? 'no' : name!, MaximumRetryCount: 0}
-    case 'on-failure': {
-      if (count === undefined) return {Name: name, MaximumRetryCount: 0}
-      if (!/^\d+$/.test(count)) fail(`invalid restart policy format: maximum retry count must be an integer`)
-      return {Name: name, MaximumRetryCount: Number(count)}
-    }
+      if (retries !== 0) fail(`maximum retry count cannot be used with restart policy '${name}'`)
+      break
+    case 'on-failure':
+      if (retries < 0) fail('maximum retry count cannot be negative')
+      break
     default:
-      return fail(`invalid restart policy format: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`)
+      fail(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`)
   }
+  return {Name: name, MaximumRetryCount: retries}
 }
 
-/** `KEY=value` lines of --label-file and -l values (a bare `KEY` is an empty label), later ones win. */
-function parseLabels(values: readonly string[], files: readonly string[], readFile: (path: string) => string): Record<string, string> {
-  const labels: Record<string, string> = {}
-  const entries = [...files.flatMap((file) => readLines(file, readFile)), ...values]
-  for (const entry of entries) {
-    const separator = entry.indexOf('=')
-    const key = separator < 0 ? entry : entry.slice(0, separator)
-    if (key === '') fail(`invalid label '${entry}': empty name`)
-    labels[key] = separator < 0 ? '' : entry.slice(separator + 1)
+/** `-a` streams, lower-cased as docker takes them. */
+function attachStream(value: string): AttachStream {
+  const stream = value.toLowerCase()
+  if (stream !== 'stdin' && stream !== 'stdout' && stream !== 'stderr') {
+    throw invalidArgument(value, '-a, --attach', 'valid streams are STDIN, STDOUT and STDERR')
   }
-  return labels
+  return stream
 }
 
-function readLines(file: string, readFile: (path: string) => string): string[] {
+/** `-e NAME=value` as typed; `-e NAME` takes nerd's NAME, and stays a bare NAME (which unsets it) when nerd has none. */
+function environmentEntry(value: string, environment: CreateContext['environment']): string {
+  const separator = value.indexOf('=')
+  const name = separator === -1 ? value : value.slice(0, separator)
+  if (name === '') throw invalidArgument(value, '-e, --env', `invalid environment variable: ${value}`)
+  if (separator !== -1) return value
+  const found = environment[name]
+  return found === undefined ? value : `${name}=${found}`
+}
+
+/**
+ * The `KEY=value` entries of docker's key/value files (--env-file, --label-file): a bare `KEY` takes
+ * `lookup`'s value, and is left out when there is none.
+ */
+function keyValueFile(path: string, flag: string, context: CreateContext, lookup: (name: string) => string | undefined): string[] {
   let text: string
   try {
-    text = readFile(file)
+    text = context.readFile(path)
   } catch (error) {
-    return fail(`open ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`)
+    return fail(`${flag}: ${fileError(path, error)}`)
   }
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
+  let entries: string[]
+  try {
+    entries = parseEnvFile(text)
+  } catch (error) {
+    return fail(`${flag}: ${(error as Error).message}`)
+  }
+  return entries.flatMap((entry) => {
+    if (entry.includes('=')) return [entry]
+    const value = lookup(entry)
+    return value === undefined ? [] : [`${entry}=${value}`]
+  })
 }
 
-function keyValues(values: readonly string[], what: string): Record<string, string> {
-  const result: Record<string, string> = {}
+/** docker's ValidateLabel: a key, not blank and without whitespace. */
+function checkLabel(value: string): string {
+  const key = value.split('=', 1)[0]!.replace(/^[ \t]+/, '')
+  if (key === '') throw invalidArgument(value, '-l, --label', `invalid label '${value}': empty name`)
+  if (/[ \t]/.test(key)) throw invalidArgument(value, '-l, --label', `label '${key}' contains whitespaces`)
+  return value
+}
+
+/**
+ * `KEY=value` entries as a map, later ones winning; a bare `KEY` has an empty value (docker's
+ * ConvertKVStringsToMap; --tmpfs splits `target:options` the same way).
+ */
+function keyValueMap(entries: readonly string[], delimiter = '='): Record<string, string> {
+  const map: Record<string, string> = {}
+  for (const entry of entries) {
+    const separator = entry.indexOf(delimiter)
+    map[separator === -1 ? entry : entry.slice(0, separator)] = separator === -1 ? '' : entry.slice(separator + 1)
+  }
+  return map
+}
+
+/** `--ulimit` values, the last of each name winning, sorted by name as docker keeps them. */
+function ulimits(values: readonly string[]): Ulimit[] {
+  const byName = new Map<string, Ulimit>()
   for (const value of values) {
-    const separator = value.indexOf('=')
-    if (separator <= 0) fail(`invalid ${what} '${value}': expected key=value`)
-    result[value.slice(0, separator)] = value.slice(separator + 1)
+    const limit = flagValue(value, '--ulimit', parseUlimit)
+    byName.set(limit.name, limit)
+  }
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+/** Removes the whitespace of a JSON document outside its strings (Go's json.Compact), after checking it parses. */
+function compactJson(text: string): string {
+  JSON.parse(text)
+  let result = ''
+  let inString = false
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]!
+    if (inString) {
+      result += char
+      if (char === '\\') result += text[++index] ?? ''
+      else if (char === '"') inString = false
+    } else if (char === '"') {
+      inString = true
+      result += char
+    } else if (!' \t\n\r'.includes(char)) {
+      result += char
+    }
   }
   return result
 }
 
-function bytesFlag(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  try {
-    return parseBytes(value)
-  } catch {
-    return fail(`invalid argument "${value}" for "--${flag}" flag: invalid size: '${value}'`)
-  }
+/** --security-opt values as docker's CLI sends them (see TypedStorageAndSecurity.securityOpt). */
+function typedSecurityOptions(values: readonly string[], context: CreateContext): string[] {
+  return values.flatMap((option) => {
+    if (option === 'systempaths=unconfined') return []
+    let separator = option.indexOf('=')
+    if (separator === -1 && option !== 'no-new-privileges') separator = option.indexOf(':')
+    const key = separator === -1 ? option : option.slice(0, separator)
+    const value = separator === -1 ? '' : option.slice(separator + 1)
+    if (value === '' && key !== 'no-new-privileges') fail(`Invalid --security-opt: ${quote(option)}`)
+    if (key !== 'seccomp' || value === 'builtin' || value === 'unconfined') return [option]
+    let profile: string
+    try {
+      profile = context.readFile(value)
+    } catch (error) {
+      return fail(`opening seccomp profile (${value}) failed: ${fileError(value, error)}`)
+    }
+    try {
+      return [`seccomp=${compactJson(profile)}`]
+    } catch (error) {
+      return fail(`compacting json for seccomp profile (${value}) failed: ${(error as Error).message}`)
+    }
+  })
 }
 
+/** The `-v` value docker records in Binds: a source starting with a dot made absolute. */
+function bindText(value: string, cwd: string): string {
+  const separator = value.indexOf(':')
+  const source = value.slice(0, separator)
+  return source.startsWith('.') ? `${posix.resolve(cwd, source)}${value.slice(separator)}` : value
+}
+
+/** Go's net.ParseMAC forms: 6, 8 or 20 bytes as `xx:xx…`, `xx-xx…` or `xxxx.xxxx…`. */
+function isMacAddress(text: string): boolean {
+  const byteCounts = [6, 8, 20]
+  const separated = /^[0-9a-fA-F]{2}(?:([:-])[0-9a-fA-F]{2})+$/.exec(text)
+  if (separated) return byteCounts.includes((text.length + 1) / 3) && text.split(separated[1]!).length === (text.length + 1) / 3
+  return /^[0-9a-fA-F]{4}(?:\.[0-9a-fA-F]{4})+$/.test(text) && byteCounts.includes(((text.length + 1) / 5) * 2)
+}
+
+/** The network a --network value names: the value, or `name=` of docker's `name=x,alias=y` form (lower-cased, as docker reads it). */
+function networkTarget(value: string): string {
+  if (!/\w+=\w+(,\w+=\w+)*/.test(value)) return value
+  for (const field of value.split(',')) {
+    const separator = field.indexOf('=')
+    if (separator === -1 || separator === 0) fail(`invalid field ${field}`)
+    if (field.slice(0, separator).trim().toLowerCase() === 'name') return field.slice(separator + 1).trim().toLowerCase()
+  }
+  return fail('network name/id is not specified')
+}
+
+/** Networks docker creates itself and containers sharing another's stack: no user-defined network. */
+function isUserDefinedNetwork(target: string): boolean {
+  return !['default', 'bridge', 'host', 'none'].includes(target) && !target.startsWith('container:')
+}
+
+// docker's pattern, `(:?` (an optional colon) and all; its first group is the domain without a trailing dot.
+const DOMAIN = /^(:?(?::?[a-zA-Z0-9]|(?::?[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))(?::?\.(?::?[a-zA-Z0-9]|(?::?[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])))*)\.?\s*$/
+
+/** docker's ValidateDNSSearch: `.` or a domain, returned without its trailing dot. */
+function dnsSearchDomain(value: string): string {
+  const trimmed = value.replace(/^ +| +$/g, '')
+  if (trimmed === '.') return trimmed
+  const match = /[a-zA-Z]/.test(trimmed) ? DOMAIN.exec(trimmed) : null
+  if (!match || match[1]!.length >= 255) throw invalidArgument(value, '--dns-search', `${trimmed} is not a valid domain`)
+  return match[1]!
+}
+
+/** docker's ValidateExtraHost: `host:ip`, `host=ip`, `host:[v6]`, `host:host-gateway`, recorded as `host:ip`. */
+function extraHost(value: string): string {
+  let separator = value.indexOf('=')
+  if (separator === -1) separator = value.indexOf(':')
+  const host = separator === -1 ? '' : value.slice(0, separator)
+  let address = value.slice(separator + 1)
+  if (host === '' || host.includes(':')) throw invalidArgument(value, '--add-host', `bad format for add-host: ${quote(value)}`)
+  if (address !== 'host-gateway') {
+    if (address.length > 2 && address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1)
+    if (isIP(address.trim()) === 0) throw invalidArgument(value, '--add-host', `invalid IP address in add-host: ${quote(address)}`)
+  }
+  return `${host}:${address}`
+}
+
+function networkRequest(values: CreateFlagValues): NetworkRequest {
+  const macAddress = values['mac-address']
+  if (macAddress && !isMacAddress(macAddress.trim())) fail(`${macAddress} is not a valid mac address`)
+  const address = (flag: string, value: string | undefined) => {
+    if (value && isIP(value.trim()) === 0) throw invalidArgument(value, flag, `failed to parse IP: ${quote(value)}`)
+    return value ? value.trim() : undefined
+  }
+  const ip = address('--ip', values.ip)
+  const ip6 = address('--ip6', values.ip6)
+  const dns = (values.dns ?? []).map((server) => {
+    if (isIP(server.trim()) === 0) throw invalidArgument(server, '--dns', `IP address is not correctly formatted: ${server}`)
+    return server.trim()
+  })
+  const dnsSearch = (values['dns-search'] ?? []).map(dnsSearchDomain)
+  const extraHosts = (values['add-host'] ?? []).map(extraHost)
+  const networks = [...(values.network ?? []), ...(values.net ?? [])]
+  const targets = networks.map(networkTarget)
+  const aliases = values['network-alias'] ?? []
+  for (const [index, target] of targets.entries()) {
+    if (target.trim() === '') fail('no name set for network')
+    if (targets.indexOf(target) !== index) fail(`network ${quote(target)} is specified multiple times`)
+  }
+  if (aliases.length > 0 && !isUserDefinedNetwork(targets[0] ?? 'default')) {
+    fail('network-scoped aliases are only supported for user-defined networks')
+  }
+  if (targets.some(isUserDefinedNetwork) && !targets.every(isUserDefinedNetwork)) {
+    fail('conflicting options: cannot attach both user-defined and non-user-defined network-modes')
+  }
+  const request: NetworkRequest = {
+    mode: targets[0] === undefined || targets[0] === 'default' ? 'bridge' : targets[0],
+    networks,
+    publish: values.publish ?? [],
+    publishAll: values['publish-all'] ?? false,
+    expose: values.expose ?? [],
+    dns,
+    dnsSearch,
+    dnsOptions: [...(values['dns-option'] ?? []), ...(values['dns-opt'] ?? [])],
+    extraHosts,
+    aliases,
+  }
+  if (ip !== undefined) request.ip = ip
+  if (ip6 !== undefined) request.ip6 = ip6
+  if (macAddress) request.macAddress = macAddress
+  return request
+}
+
+function logConfig(values: CreateFlagValues): LogConfig {
+  const options = values['log-opt'] ?? []
+  const driver = values['log-driver'] || 'json-file'
+  if (driver === 'none' && options.length > 0) fail('invalid logging opts for driver none')
+  if (driver !== 'json-file' && driver !== 'none') fail(`unknown log driver "${driver}": nerd supports json-file and none`)
+  const config = keyValueMap(options)
+  if (driver === 'json-file') parseLogOptions(config)
+  return {Type: driver, Config: config}
+}
+
+function pullPolicy(value: string | undefined): PullPolicy {
+  if (value === undefined || value === '') return 'missing'
+  if (value === 'always' || value === 'missing' || value === 'never') return value
+  return fail(`invalid pull option: '${value}': must be one of "always", "missing" or "never"`)
+}
+
+/** The create request for parsed `run`/`create` flags; throws docker's message for the first value it refuses. */
 export function createRequestFromFlags(values: CreateFlagValues, context: CreateContext): CreateRequest {
   const cwd = context.cwd ?? process.cwd()
-  const attach = (values.attach ?? []).map((stream) => {
-    const lower = stream.toLowerCase()
-    if (lower !== 'stdin' && lower !== 'stdout' && lower !== 'stderr') fail(`invalid argument "${stream}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`)
-    return lower as 'stdin' | 'stdout' | 'stderr'
-  })
-  if (values.detach && attach.length > 0) fail('Conflicting options: -a and -d')
+  const attachFlags = (values.attach ?? []).map(attachStream)
+  const env = (values.env ?? []).map((value) => environmentEntry(value, context.environment))
+  const labelValues = (values.label ?? []).map(checkLabel)
+  const memory = bytesFlag(values.memory, '-m, --memory')
+  const memoryReservation = bytesFlag(values['memory-reservation'], '--memory-reservation')
+  const memorySwap = values['memory-swap'] === undefined ? undefined : flagValue(values['memory-swap'], '--memory-swap', parseSwapBytes)
+  const shmSize = bytesFlag(values['shm-size'], '--shm-size')
+  const nanoCpus = values.cpus === undefined ? undefined : flagValue(values.cpus, '--cpus', parseCpus)
+  const swappiness = integerFlag(values['memory-swappiness'], '--memory-swappiness') ?? -1
+  const sysctls = Object.fromEntries((values.sysctl ?? []).map((value) => flagValue(value, '--sysctl', parseSysctl)))
+  const limits = ulimits(values.ulimit ?? [])
+  const mountFlags = (values.mount ?? []).map((value) => flagValue(value, '--mount', (text) => parseMount(text, cwd)))
+  const annotations = keyValueMap(values.annotation ?? [])
+
+  // What docker's CLI checks once every flag has its value, in its order.
+  if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) fail(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`)
+  const volumes = (values.volume ?? []).map((value) => parseVolumeSpec(value, cwd))
+  const binds: string[] = []
+  const anonymousVolumes: string[] = []
+  for (const [index, volume] of volumes.entries()) {
+    const value = values.volume![index]!
+    if (volume.type === 'volume' && volume.name === undefined) anonymousVolumes.push(value)
+    else binds.push(volume.type === 'bind' ? bindText(value, cwd) : value)
+  }
+  const devices = (values.device ?? []).map(parseDevice)
+  const envFile = (values['env-file'] ?? []).flatMap((path) => keyValueFile(path, '--env-file', context, (name) => context.environment[name]))
+  const labelFile = (values['label-file'] ?? []).flatMap((path) => keyValueFile(path, '--label-file', context, () => undefined))
+  const pid = values.pid === undefined ? undefined : parsePidMode(values.pid)
+  const uts = values.uts === undefined ? undefined : parseUtsMode(values.uts)
+  const cgroupns = values.cgroupns === undefined ? undefined : parseCgroupnsMode(values.cgroupns)
   const restart = parseRestartPolicy(values.restart ?? 'no')
+  const log = logConfig(values)
+  const securityOpt = typedSecurityOptions(values['security-opt'] ?? [], context)
   if (values.rm && restart.Name !== 'no') fail('Conflicting options: --restart and --rm')
-  const driver = values['log-driver'] ?? 'json-file'
-  if (driver !== 'json-file' && driver !== 'none') fail(`unknown log driver "${driver}": nerd supports json-file and none`)
-  const logOptions = keyValues(values['log-opt'] ?? [], 'log option')
-  if (driver === 'none' && Object.keys(logOptions).length > 0) fail(`the none log driver takes no options`)
-  if (driver === 'json-file') parseLogOptions(logOptions)
-  const pull = values.pull ?? 'missing'
-  if (pull !== 'always' && pull !== 'missing' && pull !== 'never') return fail(`invalid pull policy "${pull}": use always, missing or never`)
-  if (values['stop-signal'] !== undefined) normalizeSignal(values['stop-signal'])
+  const network = networkRequest(values)
+  if (values.detach && attachFlags.length > 0) fail('Conflicting options: -a and -d')
+  const pull = pullPolicy(values.pull)
+  const ipc = values.ipc === undefined ? undefined : parseIpcMode(values.ipc)
+  if (values['stop-signal']) normalizeSignal(values['stop-signal'])
+  if (Object.hasOwn(annotations, '')) fail('invalid Annotations: the empty string is not permitted as an annotation key')
 
-  const envFile = (values['env-file'] ?? []).flatMap((file) => {
-    let text: string
-    try {
-      text = context.readFile(file)
-    } catch {
-      return fail(`open ${file}: no such file or directory`)
-    }
-    return parseEnvFile(text)
-  })
-  const mounts: UserMount[] = [
-    ...(values.volume ?? []).map((value) => parseVolumeSpec(value, cwd)),
-    ...(values.mount ?? []).map((value) => parseMount(value, cwd)),
-    ...(values.tmpfs ?? []).map(parseTmpfs),
-  ]
-  const networks = [...(values.network ?? []), ...(values.net ?? [])]
-  const primaryNetwork = networks[0] ?? 'bridge'
-
-  const options: RunOptions = {command: context.command, tty: values.tty ?? false}
+  const options: RunOptions = {command: context.command, network: networkNamespace(network.mode)}
   const set = <K extends keyof RunOptions>(key: K, value: RunOptions[K] | undefined): void => {
     if (value !== undefined) options[key] = value
   }
   set('entrypoint', values.entrypoint)
-  if (values.env?.length) options.env = values.env
+  if (env.length > 0) options.env = env
   if (envFile.length > 0) options.envFile = envFile
   set('workdir', values.workdir)
   set('user', values.user)
   if (values['group-add']?.length) options.groupAdd = values['group-add']
+  set('tty', values.tty)
   set('hostname', values.hostname)
   set('domainname', values.domainname)
-  if (values.privileged) options.privileged = true
+  set('privileged', values.privileged)
   if (values['cap-add']?.length) options.capAdd = values['cap-add']
   if (values['cap-drop']?.length) options.capDrop = values['cap-drop']
   if (values['security-opt']?.length) options.security = parseSecurityOpts(values['security-opt'])
-  if (values['read-only']) options.readOnly = true
+  set('readOnly', values['read-only'])
+  const mounts: UserMount[] = [...volumes, ...mountFlags, ...(values.tmpfs ?? []).map(parseTmpfs)]
   if (mounts.length > 0) options.mounts = mounts
-  set('shmSize', bytesFlag(values['shm-size'], 'shm-size'))
-  if (values.ulimit?.length) options.ulimits = values.ulimit.map(parseUlimit)
-  if (values.sysctl?.length) options.sysctls = Object.fromEntries(values.sysctl.map(parseSysctl))
-  if (values.device?.length) options.devices = values.device.map(parseDevice)
-  set('memory', bytesFlag(values.memory, 'memory'))
-  if (values['memory-swap'] !== undefined) options.memorySwap = parseSwapBytes(values['memory-swap'])
-  set('memoryReservation', bytesFlag(values['memory-reservation'], 'memory-reservation'))
-  set('memorySwappiness', values['memory-swappiness'])
-  if (values['oom-kill-disable']) options.oomKillDisable = true
-  set('oomScoreAdj', values['oom-score-adj'])
-  if (values.cpus !== undefined) options.nanoCpus = parseCpus(values.cpus)
-  set('cpuShares', values['cpu-shares'])
+  set('shmSize', shmSize)
+  if (limits.length > 0) options.ulimits = limits
+  if (Object.keys(sysctls).length > 0) options.sysctls = sysctls
+  if (devices.length > 0) options.devices = devices
+  set('memory', memory)
+  set('memorySwap', memorySwap)
+  set('memoryReservation', memoryReservation)
+  if (swappiness !== -1) options.memorySwappiness = swappiness
+  set('oomKillDisable', values['oom-kill-disable'])
+  set('oomScoreAdj', integerFlag(values['oom-score-adj'], '--oom-score-adj'))
+  set('nanoCpus', nanoCpus)
+  set('cpuShares', integerFlag(values['cpu-shares'], '-c, --cpu-shares'))
   set('cpusetCpus', values['cpuset-cpus'])
   set('cpusetMems', values['cpuset-mems'])
-  set('cpuQuota', values['cpu-quota'])
-  set('cpuPeriod', values['cpu-period'])
-  set('pidsLimit', values['pids-limit'])
-  set('blkioWeight', values['blkio-weight'])
+  set('cpuQuota', integerFlag(values['cpu-quota'], '--cpu-quota'))
+  set('cpuPeriod', integerFlag(values['cpu-period'], '--cpu-period'))
+  set('pidsLimit', integerFlag(values['pids-limit'], '--pids-limit'))
+  set('blkioWeight', integerFlag(values['blkio-weight'], '--blkio-weight', {unsigned: true, bits: 16}))
   set('cgroupParent', values['cgroup-parent'])
-  if (values.cgroupns !== undefined) set('cgroupns', parseCgroupnsMode(values.cgroupns))
-  if (values.pid !== undefined) options.pid = parsePidMode(values.pid)
-  if (values.ipc !== undefined) options.ipc = parseIpcMode(values.ipc)
-  if (values.uts !== undefined) options.uts = parseUtsMode(values.uts)
-  options.network = networkNamespace(primaryNetwork)
-  if (values.init) options.init = true
-  if (values.annotation?.length) options.annotations = keyValues(values.annotation, 'annotation')
-  set('stopSignal', values['stop-signal'])
-  set('stopTimeout', values['stop-timeout'])
-  set('runtime', values.runtime)
-  set('platform', values.platform)
+  set('cgroupns', cgroupns)
+  set('pid', pid)
+  set('ipc', ipc)
+  set('uts', uts)
+  set('init', values.init)
+  if (Object.keys(annotations).length > 0) options.annotations = annotations
+  set('stopSignal', values['stop-signal'] || undefined)
+  set('stopTimeout', integerFlag(values['stop-timeout'], '--stop-timeout'))
+  set('runtime', values.runtime || undefined)
+  set('platform', values.platform || undefined)
 
+  const interactive = values.interactive ?? false
+  const detach = values.detach ?? false
+  const streams = new Set<AttachStream>(attachFlags.length > 0 ? attachFlags : ['stdout', 'stderr'])
+  if (interactive) streams.add('stdin')
   const request: CreateRequest = {
     image: context.image,
     options,
-    interactive: values.interactive ?? false,
+    interactive,
     tty: values.tty ?? false,
-    attach,
-    detach: values.detach ?? false,
+    attach: detach ? [] : (['stdin', 'stdout', 'stderr'] as const).filter((stream) => streams.has(stream)),
+    detach,
     autoRemove: values.rm ?? false,
     restart,
-    logConfig: {Type: driver, Config: logOptions},
+    logConfig: log,
     pull,
-    labels: parseLabels(values.label ?? [], values['label-file'] ?? [], context.readFile),
-    network: {
-      networks: networks.length > 0 ? networks : ['bridge'],
-      publish: values.publish ?? [],
-      publishAll: values['publish-all'] ?? false,
-      expose: values.expose ?? [],
-      dns: values.dns ?? [],
-      dnsSearch: values['dns-search'] ?? [],
-      dnsOptions: [...(values['dns-option'] ?? []), ...(values['dns-opt'] ?? [])],
-      addHosts: values['add-host'] ?? [],
-      aliases: values['network-alias'] ?? [],
-      ...(values.ip ? {ip: values.ip} : {}),
-      ...(values.ip6 ? {ip6: values.ip6} : {}),
-      ...(values['mac-address'] ? {macAddress: values['mac-address']} : {}),
-    },
+    quietPull: values.quiet ?? false,
+    labels: keyValueMap([...labelFile, ...labelValues]),
+    network,
+    typed: {binds, anonymousVolumes, tmpfs: keyValueMap(values.tmpfs ?? [], ':'), securityOpt},
   }
   if (values.name !== undefined) request.name = values.name
-  if (values.cidfile !== undefined) request.cidfile = values.cidfile
+  if (values.cidfile) request.cidfile = values.cidfile
   return request
 }
 
-function namespaceModeText(mode: {kind: string; container?: string} | undefined, fallback = ''): string {
-  if (!mode || mode.kind === 'private') return fallback
-  return mode.kind === 'container' ? `container:${mode.container}` : mode.kind
+/** What docker's daemon adds to a container's config, which the client cannot know. */
+export interface DaemonFacts extends Pick<HostFacts, 'cgroupVersion' | 'hostname' | 'swapLimit'> {
+  /** The container's ID: docker's default hostname is its first 12 characters. */
+  id: string
 }
 
-/** Env with the user's entries replacing the image's of the same name, in docker's order. */
-function mergedEnv(image: readonly string[], user: readonly string[]): string[] {
-  const result = [...image]
-  for (const entry of user) {
-    const key = entry.split('=', 1)[0]
-    const index = result.findIndex((existing) => existing.split('=', 1)[0] === key)
-    if (index >= 0) result[index] = entry
-    else result.push(entry)
+/**
+ * HostConfig members docker shows that model.ts's DockerHostConfig does not declare; the inspect
+ * view keeps docker's order for them.
+ */
+export interface CreatedHostConfig extends DockerHostConfig {
+  ContainerIDFile: string
+  OomScoreAdj: number
+  PublishAllPorts: boolean
+  BlkioWeight: number
+  MemorySwappiness: number | null
+}
+
+/** A map with its keys in Go's order: encoding/json writes map keys sorted. */
+function sortedMap<T>(map: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}
+
+const envKey = (entry: string) => entry.split('=', 1)[0]!
+
+/** docker's signed view of a ulimit: unlimited (2^64-1) is -1. */
+const signedLimit = (value: Uint64) => (typeof value === 'bigint' ? Number(BigInt.asIntN(64, value)) : value)
+
+/**
+ * docker's inspect `Config` and `HostConfig` for a request and the image it runs: the image's
+ * config merged in as docker's daemon merges it (user env first, then the image's variables it does
+ * not set; the image's Cmd only without a user command or entrypoint; labels and volumes added to the
+ * user's), then the daemon's defaults. Without `facts` the defaults that depend on the container or
+ * the host (Hostname, CgroupnsMode) stay as the request has them.
+ */
+export function dockerConfigFor(request: CreateRequest, image: ImageConfig, facts?: DaemonFacts): {Config: DockerConfig; HostConfig: CreatedHostConfig} {
+  const {options, network, typed} = request
+  const userEnv = [...(options.envFile ?? []), ...(options.env ?? [])]
+  const userKeys = new Set(userEnv.map(envKey))
+  let entrypoint: string[] | null = options.entrypoint === undefined ? null : [options.entrypoint]
+  let cmd: string[] | null = options.command?.length ? [...options.command] : null
+  if (entrypoint === null) {
+    cmd ??= image.Cmd ?? null
+    entrypoint = image.Entrypoint ?? null
   }
-  return result
-}
+  // `--entrypoint ''` clears the image's entrypoint and, having been given, its Cmd too.
+  if (entrypoint?.length === 1 && entrypoint[0] === '') entrypoint = null
+  const volumes = {...Object.fromEntries(typed.anonymousVolumes.map((target) => [target, {}])), ...image.Volumes}
+  const hostNetwork = network.mode === 'host'
 
-/** docker's inspect `Config` and `HostConfig` for a request and the image it runs. */
-export function dockerConfigFor(request: CreateRequest, image: ImageConfig, environment: Record<string, string | undefined> = {}): {Config: DockerConfig; HostConfig: DockerHostConfig} {
-  const {options} = request
-  const userEnv = [...(options.envFile ?? []), ...(options.env ?? [])].flatMap((entry) => {
-    if (entry.includes('=')) return [entry]
-    const value = environment[entry]
-    return value === undefined ? [] : [`${entry}=${value}`]
-  })
-  const entrypoint = options.entrypoint === undefined ? (image.Entrypoint ?? null) : options.entrypoint === '' ? null : [options.entrypoint]
-  const cmd = options.command && options.command.length > 0 ? options.command : options.entrypoint === undefined ? (image.Cmd ?? null) : null
   const Config: DockerConfig = {
-    Hostname: options.hostname ?? '',
+    Hostname: options.hostname || (facts ? (hostNetwork ? (facts.hostname ?? '') : facts.id.slice(0, 12)) : ''),
     Domainname: options.domainname ?? '',
-    User: options.user ?? image.User ?? '',
-    AttachStdin: request.interactive && !request.detach,
-    AttachStdout: !request.detach,
-    AttachStderr: !request.detach,
+    User: options.user || image.User || '',
+    AttachStdin: request.attach.includes('stdin'),
+    AttachStdout: request.attach.includes('stdout'),
+    AttachStderr: request.attach.includes('stderr'),
     Tty: request.tty,
     OpenStdin: request.interactive,
-    StdinOnce: request.interactive && !request.detach,
-    Env: mergedEnv(image.Env ?? [], userEnv),
+    StdinOnce: request.interactive && request.attach.includes('stdin'),
+    Env: [...userEnv, ...(image.Env ?? []).filter((entry) => !userKeys.has(envKey(entry)))],
     Cmd: cmd,
     Image: request.image,
-    Volumes: image.Volumes ?? null,
-    WorkingDir: options.workdir ?? image.WorkingDir ?? '',
+    Volumes: Object.keys(volumes).length > 0 ? sortedMap(volumes) : null,
+    WorkingDir: options.workdir ? (posix.isAbsolute(options.workdir) ? cleanPath(options.workdir) : options.workdir) : (image.WorkingDir ?? ''),
     Entrypoint: entrypoint,
-    Labels: {...image.Labels, ...request.labels},
+    Labels: sortedMap({...image.Labels, ...request.labels}),
   }
-  const stopSignal = options.stopSignal ?? image.StopSignal
+  const stopSignal = options.stopSignal || image.StopSignal
   if (stopSignal) Config.StopSignal = stopSignal
   if (options.stopTimeout !== undefined) Config.StopTimeout = options.stopTimeout
-  if (image.ExposedPorts && Object.keys(image.ExposedPorts).length > 0) Config.ExposedPorts = image.ExposedPorts
-  const binds = (options.mounts ?? []).flatMap((mount) =>
-    mount.type === 'bind' ? [`${mount.source}:${mount.target}${mount.readonly ? ':ro' : ''}`] : mount.type === 'volume' && mount.name ? [`${mount.name}:${mount.target}${mount.readonly ? ':ro' : ''}`] : [],
-  )
-  const tmpfs = Object.fromEntries((options.mounts ?? []).flatMap((mount) => (mount.type === 'tmpfs' ? [[mount.target, mount.options.join(',')]] : [])))
-  const HostConfig: DockerHostConfig = {
-    Binds: binds.length > 0 ? binds : null,
-    NetworkMode: request.network.networks[0] === 'bridge' ? 'bridge' : request.network.networks[0]!,
+  if (image.ExposedPorts && Object.keys(image.ExposedPorts).length > 0) Config.ExposedPorts = sortedMap(image.ExposedPorts)
+
+  const privileged = options.privileged ?? false
+  const ipcMode = namespaceText(options.ipc, 'private')
+  const pidMode = namespaceText(options.pid, '')
+  // docker disables SELinux labelling where the container shares the host's namespaces, unless told otherwise.
+  const securityOpt = [...typed.securityOpt]
+  const labelled = securityOpt.some((option) => option.split('=', 1)[0] === 'label')
+  if (!labelled && (privileged || ipcMode === 'host' || pidMode === 'host')) securityOpt.push('label=disable')
+  const memory = options.memory ?? 0
+  const cgroupV2 = facts?.cgroupVersion === 2
+  let memorySwap = options.memorySwap ?? 0
+  if (memory > 0 && memorySwap !== -1 && facts?.swapLimit === false) memorySwap = -1
+  else if (memory > 0 && memorySwap === 0) memorySwap = memory * 2
+  const cgroupnsMode = options.cgroupns ?? (facts ? (facts.cgroupVersion === 2 ? 'private' : 'host') : '')
+
+  const HostConfig: CreatedHostConfig = {
+    Binds: typed.binds.length > 0 ? typed.binds : null,
+    ContainerIDFile: request.cidfile ?? '',
+    NetworkMode: network.mode,
     PortBindings: {},
     RestartPolicy: request.restart,
     AutoRemove: request.autoRemove,
-    LogConfig: request.logConfig,
-    Privileged: options.privileged ?? false,
+    LogConfig: {Type: request.logConfig.Type, Config: sortedMap(request.logConfig.Config)},
+    Privileged: privileged,
+    PublishAllPorts: network.publishAll,
     ReadonlyRootfs: options.readOnly ?? false,
     CapAdd: options.capAdd ?? null,
     CapDrop: options.capDrop ?? null,
-    Dns: request.network.dns,
-    DnsOptions: request.network.dnsOptions,
-    DnsSearch: request.network.dnsSearch,
-    ExtraHosts: request.network.addHosts.length > 0 ? request.network.addHosts : null,
+    Dns: network.dns,
+    DnsOptions: network.dnsOptions,
+    DnsSearch: network.dnsSearch,
+    ExtraHosts: network.extraHosts.length > 0 ? network.extraHosts : null,
     GroupAdd: options.groupAdd ?? null,
-    IpcMode: namespaceModeText(options.ipc, 'private'),
-    PidMode: namespaceModeText(options.pid),
+    IpcMode: ipcMode,
+    OomScoreAdj: options.oomScoreAdj ?? 0,
+    PidMode: pidMode,
     UTSMode: options.uts === 'host' ? 'host' : '',
-    CgroupnsMode: options.cgroupns ?? '',
-    SecurityOpt: null,
-    Tmpfs: Object.keys(tmpfs).length > 0 ? tmpfs : null,
-    ShmSize: options.shmSize ?? 64 * 1024 * 1024,
+    CgroupnsMode: cgroupnsMode,
+    SecurityOpt: securityOpt.length > 0 ? securityOpt : null,
+    Tmpfs: Object.keys(typed.tmpfs).length > 0 ? sortedMap(typed.tmpfs) : null,
+    ShmSize: options.shmSize || DEFAULT_SHM_SIZE,
     Runtime: options.runtime ?? 'io.containerd.runc.v2',
     Init: options.init ? true : null,
-    Sysctls: options.sysctls ?? null,
-    Ulimits: options.ulimits?.map((ulimit) => ({Name: ulimit.name, Soft: Number(ulimit.soft), Hard: Number(ulimit.hard)})) ?? null,
-    Devices: options.devices?.map((device) => ({PathOnHost: device.hostPath, PathInContainer: device.containerPath, CgroupPermissions: device.permissions})) ?? null,
-    Memory: options.memory ?? 0,
-    MemorySwap: options.memorySwap ?? 0,
+    Sysctls: options.sysctls ? sortedMap(options.sysctls) : null,
+    Ulimits: (options.ulimits ?? []).map((limit) => ({Name: limit.name, Soft: signedLimit(limit.soft), Hard: signedLimit(limit.hard)})),
+    Devices: (options.devices ?? []).map((device) => ({PathOnHost: device.hostPath, PathInContainer: device.containerPath, CgroupPermissions: device.permissions})),
+    Memory: memory,
+    MemorySwap: memorySwap,
     MemoryReservation: options.memoryReservation ?? 0,
+    MemorySwappiness: options.memorySwappiness === undefined || cgroupV2 ? null : options.memorySwappiness,
     NanoCpus: options.nanoCpus ?? 0,
     CpuShares: options.cpuShares ?? 0,
     CpuPeriod: options.cpuPeriod ?? 0,
     CpuQuota: options.cpuQuota ?? 0,
     CpusetCpus: options.cpusetCpus ?? '',
     CpusetMems: options.cpusetMems ?? '',
-    PidsLimit: options.pidsLimit ?? null,
-    OomKillDisable: options.oomKillDisable ?? false,
+    PidsLimit: options.pidsLimit !== undefined && options.pidsLimit > 0 ? options.pidsLimit : null,
+    BlkioWeight: options.blkioWeight ?? 0,
+    OomKillDisable: (options.oomKillDisable ?? false) && !cgroupV2,
     CgroupParent: options.cgroupParent ?? '',
-    Annotations: options.annotations ?? null,
+    Annotations: options.annotations ? sortedMap(options.annotations) : null,
   }
   return {Config, HostConfig}
+}
+
+/** `--pid`/`--ipc` as docker records them: `host`, `container:<x>`, the IPC mode's name; `privateText` for a namespace of its own. */
+function namespaceText(mode: IpcMode | undefined, privateText: string): string {
+  if (mode === undefined || mode.kind === 'private') return privateText
+  return mode.kind === 'container' ? `container:${mode.container}` : mode.kind
 }

@@ -1,73 +1,474 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
+import {Args, Parser} from '@oclif/core'
+import {CONTAINER_COMMAND_VALUE_FLAGS, containerCommandArgv, flagSetsOf, normalizeCommandBooleans} from '../../../src/config/index.ts'
+import {CREATE_FLAGS, RUN_FLAGS} from '../../../src/container-flags.ts'
 import {createRequestFromFlags, dockerConfigFor, parseRestartPolicy} from '../../../src/container/create-options.ts'
-import type {CreateFlagValues} from '../../../src/container/create-options.ts'
+import type {CreateContext, CreateFlagValues} from '../../../src/container/create-options.ts'
+import {NerdError} from '../../../src/errors.ts'
 
-function missing(path: string): never {
-  throw Object.assign(new Error(`ENOENT: ${path}`), {code: 'ENOENT'})
+function unreadable(path: string, code: string): never {
+  throw Object.assign(new Error(`${code}: ${path}`), {code})
 }
-const files: Record<string, string> = {'/labels': 'a=1\n# comment\nb\n', '/env': 'FROM_FILE=1\n'}
-const context = {environment: {HOME: '/root'}, readFile: (path: string) => files[path] ?? missing(path), command: ['sh', '-c', 'x'], image: 'busybox', cwd: '/work'}
-const request = (values: CreateFlagValues) => createRequestFromFlags(values, context)
+const files: Record<string, string> = {
+  '/labels': 'a=1\n# comment\n  b\nc= spaced \n',
+  '/env': 'FROM_FILE="quoted"\nHOME\nUNSET_HERE\n',
+  '/bad-env': 'A B=1\n',
+  '/seccomp.json': '{\n  "defaultAction": "SCMP_ACT_ALLOW",\n  "names": ["a b", "c\\"d"]\n}\n',
+}
+const context: CreateContext = {
+  environment: {HOME: '/root', TOKEN: 's3cret'},
+  readFile: (path) => files[path] ?? unreadable(path, path.startsWith('/etc') ? 'EACCES' : 'ENOENT'),
+  command: ['sh', '-c', 'x'],
+  image: 'busybox',
+  cwd: '/work',
+}
+const request = (values: CreateFlagValues, change: Partial<CreateContext> = {}) => createRequestFromFlags(values, {...context, ...change})
+const refuses = (values: CreateFlagValues, message: string) =>
+  assert.throws(() => request(values), (error: unknown) => {
+    assert.ok(error instanceof NerdError)
+    assert.equal(error.message, message)
+    assert.equal(error.exitCode, 125)
+    return true
+  })
+const facts = {id: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', hostname: 'host1', cgroupVersion: 2 as const}
 
-describe('create options', () => {
-  it('parses restart policies as docker does', () => {
+describe('restart policies', () => {
+  it('reads no, always, unless-stopped and on-failure[:count]', () => {
     assert.deepEqual(parseRestartPolicy('no'), {Name: 'no', MaximumRetryCount: 0})
-    assert.deepEqual(parseRestartPolicy('on-failure:5'), {Name: 'on-failure', MaximumRetryCount: 5})
+    assert.deepEqual(parseRestartPolicy(''), {Name: 'no', MaximumRetryCount: 0})
+    assert.deepEqual(parseRestartPolicy('always'), {Name: 'always', MaximumRetryCount: 0})
     assert.deepEqual(parseRestartPolicy('unless-stopped'), {Name: 'unless-stopped', MaximumRetryCount: 0})
-    assert.throws(() => parseRestartPolicy('always:3'), /maximum retry count cannot be used with restart policy 'always'/)
-    assert.throws(() => parseRestartPolicy('sometimes'), /invalid restart policy format: unknown policy 'sometimes'/)
-    assert.throws(() => parseRestartPolicy('on-failure:x'), /maximum retry count must be an integer/)
+    assert.deepEqual(parseRestartPolicy('on-failure'), {Name: 'on-failure', MaximumRetryCount: 0})
+    assert.deepEqual(parseRestartPolicy('on-failure:5'), {Name: 'on-failure', MaximumRetryCount: 5})
   })
 
-  it('refuses conflicting and unknown options with docker messages', () => {
-    assert.throws(() => request({rm: true, restart: 'always'}), {message: 'Conflicting options: --restart and --rm'})
-    assert.throws(() => request({detach: true, attach: ['stdout']}), /Conflicting options: -a and -d/)
-    assert.throws(() => request({'log-driver': 'syslog'}), /unknown log driver "syslog"/)
-    assert.throws(() => request({'log-opt': ['max-size=1m', 'colour=red']}), /unknown log opt 'colour' for json-file log driver/)
-    assert.throws(() => request({pull: 'sometimes'}), /invalid pull policy "sometimes"/)
-    assert.throws(() => request({memory: 'lots'}), /invalid argument "lots" for "--memory" flag/)
-    assert.throws(() => request({'label-file': ['/missing']}), /open \/missing: no such file or directory/)
-  })
-
-  it('maps flags to the spec options and nerd settings', () => {
-    const made = request({
-      name: 'web', tty: true, interactive: true, env: ['A=1'], 'env-file': ['/env'], memory: '64m', 'pids-limit': 42, cpus: '1.5',
-      label: ['c=3'], 'label-file': ['/labels'], restart: 'on-failure:2', 'log-opt': ['max-size=10k', 'max-file=3'], network: ['host'],
-      tmpfs: ['/scratch'], volume: ['/data:/data:ro'], 'read-only': true, user: 'app', workdir: '/tmp',
+  it('refuses the others with docker messages', () => {
+    assert.throws(() => parseRestartPolicy('always:3'), {message: "maximum retry count cannot be used with restart policy 'always'"})
+    assert.throws(() => parseRestartPolicy('no:1'), {message: "maximum retry count cannot be used with restart policy 'no'"})
+    assert.throws(() => parseRestartPolicy('on-failure:-1'), {message: 'maximum retry count cannot be negative'})
+    assert.throws(() => parseRestartPolicy('on-failure:x'), {message: 'invalid restart policy format: maximum retry count must be an integer'})
+    assert.throws(() => parseRestartPolicy('on-failure:1:2'), {message: 'invalid restart policy format: maximum retry count must be an integer'})
+    assert.throws(() => parseRestartPolicy(':3'), {message: 'invalid restart policy format: no policy provided before colon'})
+    assert.throws(() => parseRestartPolicy('sometimes'), {
+      message: "invalid restart policy: unknown policy 'sometimes'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'",
     })
-    assert.equal(made.name, 'web')
-    assert.equal(made.tty, true)
-    assert.deepEqual(made.labels, {a: '1', b: '', c: '3'})
-    assert.deepEqual(made.restart, {Name: 'on-failure', MaximumRetryCount: 2})
-    assert.deepEqual(made.logConfig, {Type: 'json-file', Config: {'max-size': '10k', 'max-file': '3'}})
-    assert.equal(made.options.memory, 64 * 1024 * 1024)
-    assert.equal(made.options.pidsLimit, 42)
-    assert.equal(made.options.nanoCpus, 1.5e9)
-    assert.deepEqual(made.options.env, ['A=1'])
-    assert.deepEqual(made.options.envFile, ['FROM_FILE=1'])
-    assert.deepEqual(made.options.network, {kind: 'host'})
-    assert.deepEqual(made.options.command, ['sh', '-c', 'x'])
-    assert.equal(made.options.readOnly, true)
-    assert.deepEqual(made.options.mounts?.map((mount) => [mount.type, mount.target]), [['bind', '/data'], ['tmpfs', '/scratch']])
-    assert.deepEqual(made.network.networks, ['host'])
+  })
+})
+
+describe('createRequestFromFlags: refusals', () => {
+  it('reports values a flag refuses the way pflag does', () => {
+    refuses({memory: 'lots'}, `invalid argument "lots" for "-m, --memory" flag: invalid size: 'lots'`)
+    refuses({'shm-size': '-1'}, `invalid argument "-1" for "--shm-size" flag: invalid size: '-1'`)
+    refuses({'memory-swap': 'x'}, `invalid argument "x" for "--memory-swap" flag: invalid size: 'x'`)
+    refuses({cpus: 'two'}, 'invalid argument "two" for "--cpus" flag: failed to parse two as a rational number')
+    refuses({'cpu-shares': '1.5'}, 'invalid argument "1.5" for "-c, --cpu-shares" flag: strconv.ParseInt: parsing "1.5": invalid syntax')
+    refuses({'pids-limit': '9223372036854775808'}, 'invalid argument "9223372036854775808" for "--pids-limit" flag: strconv.ParseInt: parsing "9223372036854775808": value out of range')
+    refuses({'blkio-weight': '-1'}, 'invalid argument "-1" for "--blkio-weight" flag: strconv.ParseUint: parsing "-1": invalid syntax')
+    refuses({'blkio-weight': '70000'}, 'invalid argument "70000" for "--blkio-weight" flag: strconv.ParseUint: parsing "70000": value out of range')
+    refuses({attach: ['stdall']}, 'invalid argument "stdall" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR')
+    refuses({env: ['=x']}, 'invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x')
+    refuses({label: ['=x']}, `invalid argument "=x" for "-l, --label" flag: invalid label '=x': empty name`)
+    refuses({label: ['a b=1']}, `invalid argument "a b=1" for "-l, --label" flag: label 'a b' contains whitespaces`)
+    refuses({ulimit: ['nofile']}, 'invalid argument "nofile" for "--ulimit" flag: invalid ulimit argument: nofile')
+    refuses({sysctl: ['kernel.hostname=x']}, `invalid argument "kernel.hostname=x" for "--sysctl" flag: sysctl 'kernel.hostname=x' is not allowed`)
+    refuses({mount: ['type=bind,target=/x']}, 'invalid argument "type=bind,target=/x" for "--mount" flag: invalid mount config for type "bind": field Source must not be empty')
+    refuses({ip: '10.0.0.300'}, 'invalid argument "10.0.0.300" for "--ip" flag: failed to parse IP: "10.0.0.300"')
+    refuses({dns: ['dns.example']}, 'invalid argument "dns.example" for "--dns" flag: IP address is not correctly formatted: dns.example')
+    refuses({'dns-search': ['-bad-']}, 'invalid argument "-bad-" for "--dns-search" flag: -bad- is not a valid domain')
+    refuses({'add-host': ['db']}, 'invalid argument "db" for "--add-host" flag: bad format for add-host: "db"')
+    refuses({'add-host': ['db:not-an-ip']}, 'invalid argument "db:not-an-ip" for "--add-host" flag: invalid IP address in add-host: "not-an-ip"')
   })
 
-  it('gives docker inspect Config and HostConfig, image defaults merged', () => {
-    const made = request({env: ['PATH=/custom', 'B=2'], label: ['user=1'], 'stop-signal': 'SIGINT', rm: true, memory: '32m'})
-    const {Config, HostConfig} = dockerConfigFor(made, {Env: ['PATH=/bin', 'A=1'], Cmd: ['sh'], Entrypoint: ['/entry'], Labels: {image: 'x'}, WorkingDir: '/w', User: 'app'})
-    assert.deepEqual(Config.Env, ['PATH=/custom', 'A=1', 'B=2'])
-    assert.deepEqual(Config.Cmd, ['sh', '-c', 'x'])
-    assert.deepEqual(Config.Entrypoint, ['/entry'])
-    assert.deepEqual(Config.Labels, {image: 'x', user: '1'})
-    assert.equal(Config.WorkingDir, '/w')
-    assert.equal(Config.User, 'app')
-    assert.equal(Config.StopSignal, 'SIGINT')
-    assert.equal(Config.Image, 'busybox')
-    assert.equal(HostConfig.AutoRemove, true)
-    assert.equal(HostConfig.Memory, 32 * 1024 * 1024)
-    assert.equal(HostConfig.NetworkMode, 'bridge')
-    const entry = dockerConfigFor(createRequestFromFlags({entrypoint: '/bin/echo'}, {...context, command: []}), {Cmd: ['sh'], Entrypoint: ['/entry']})
-    assert.deepEqual([entry.Config.Entrypoint, entry.Config.Cmd], [['/bin/echo'], null])
+  it('refuses conflicting options', () => {
+    refuses({rm: true, restart: 'always'}, 'Conflicting options: --restart and --rm')
+    refuses({rm: true, restart: 'on-failure:3'}, 'Conflicting options: --restart and --rm')
+    refuses({detach: true, attach: ['stdout']}, 'Conflicting options: -a and -d')
+    refuses({'log-driver': 'none', 'log-opt': ['max-size=1m']}, 'invalid logging opts for driver none')
+    refuses({'network-alias': ['db']}, 'network-scoped aliases are only supported for user-defined networks')
+    refuses({network: ['host'], 'network-alias': ['db']}, 'network-scoped aliases are only supported for user-defined networks')
+    refuses({network: ['backend', 'none']}, 'conflicting options: cannot attach both user-defined and non-user-defined network-modes')
+    refuses({network: ['backend'], net: ['backend']}, 'network "backend" is specified multiple times')
+    refuses({network: ['alias=x']}, 'network name/id is not specified')
+  })
+
+  it('refuses values docker does not know', () => {
+    refuses({'log-driver': 'syslog'}, 'unknown log driver "syslog": nerd supports json-file and none')
+    assert.throws(() => request({'log-opt': ['max-size=1m', 'colour=red']}), {message: "unknown log opt 'colour' for json-file log driver"})
+    refuses({pull: 'sometimes'}, `invalid pull option: 'sometimes': must be one of "always", "missing" or "never"`)
+    refuses({restart: 'sometimes'}, "invalid restart policy: unknown policy 'sometimes'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'")
+    refuses({'memory-swappiness': '101'}, 'invalid value: 101. Valid memory swappiness range is 0-100')
+    refuses({'mac-address': '92:d0:c6:0a:29'}, '92:d0:c6:0a:29 is not a valid mac address')
+    refuses({'stop-signal': 'SIGNOPE'}, 'Invalid signal: SIGNOPE')
+    refuses({annotation: ['=x']}, 'invalid Annotations: the empty string is not permitted as an annotation key')
+    refuses({'security-opt': ['seccomp']}, 'Invalid --security-opt: "seccomp"')
+    refuses({volume: ['/a:rw']}, "invalid volume specification: '/a:rw'")
+    refuses({device: ['/dev/fuse:fuse']}, 'fuse is not an absolute path')
+  })
+
+  it('reports files it cannot read as docker does', () => {
+    refuses({'label-file': ['/missing']}, '--label-file: open /missing: no such file or directory')
+    refuses({'env-file': ['/etc/secret']}, '--env-file: open /etc/secret: permission denied')
+    refuses({'env-file': ['/bad-env']}, "--env-file: poorly formatted environment: variable 'A B' contains whitespaces")
+    refuses({'security-opt': ['seccomp=/missing.json']}, 'opening seccomp profile (/missing.json) failed: open /missing.json: no such file or directory')
+    assert.throws(() => request({'security-opt': ['seccomp=/labels']}), {message: /^compacting json for seccomp profile \(\/labels\) failed: /})
+  })
+})
+
+describe('createRequestFromFlags: values', () => {
+  it('gives docker defaults when no flag is set', () => {
+    const made = request({})
+    assert.equal(made.image, 'busybox')
+    assert.equal(made.name, undefined)
+    assert.deepEqual(made.options, {command: ['sh', '-c', 'x'], network: {kind: 'private'}})
+    assert.deepEqual(made.attach, ['stdout', 'stderr'])
+    assert.deepEqual([made.interactive, made.tty, made.detach, made.autoRemove, made.quietPull], [false, false, false, false, false])
+    assert.deepEqual(made.restart, {Name: 'no', MaximumRetryCount: 0})
+    assert.deepEqual(made.logConfig, {Type: 'json-file', Config: {}})
+    assert.equal(made.pull, 'missing')
+    assert.deepEqual(made.labels, {})
+    assert.equal(made.network.mode, 'bridge')
+    assert.deepEqual(made.typed, {binds: [], anonymousVolumes: [], tmpfs: {}, securityOpt: []})
+  })
+
+  it('attaches stdout and stderr, -a streams instead, stdin with -i, nothing with -d', () => {
+    assert.deepEqual(request({interactive: true}).attach, ['stdin', 'stdout', 'stderr'])
+    assert.deepEqual(request({attach: ['STDERR']}).attach, ['stderr'])
+    assert.deepEqual(request({attach: ['stdout'], interactive: true}).attach, ['stdin', 'stdout'])
+    assert.deepEqual(request({detach: true, interactive: true, tty: true}).attach, [])
+  })
+
+  it('takes -e NAME and bare --env-file lines from nerd\'s environment', () => {
+    const made = request({env: ['A=1', 'TOKEN', 'NOT_SET', 'EMPTY='], 'env-file': ['/env']})
+    assert.deepEqual(made.options.env, ['A=1', 'TOKEN=s3cret', 'NOT_SET', 'EMPTY='])
+    // quotes are part of the value; a bare line without a value in nerd's environment is left out
+    assert.deepEqual(made.options.envFile, ['FROM_FILE="quoted"', 'HOME=/root'])
+  })
+
+  it('merges --label-file and -l, later ones winning, leaving out bare keys of files', () => {
+    assert.deepEqual(request({'label-file': ['/labels'], label: ['c=3', 'd']}).labels, {a: '1', c: '3', d: ''})
+    assert.deepEqual(request({'label-file': ['/labels']}).labels, {a: '1', c: ' spaced '})
+  })
+
+  it('parses resource values with docker units and Go integers', () => {
+    const made = request({
+      memory: '64m', 'memory-swap': '-1', 'memory-reservation': '1.5g', 'shm-size': '128MiB', cpus: '3/2', 'cpu-shares': '0x200',
+      'cpu-period': '100000', 'cpu-quota': '050', 'pids-limit': '-1', 'blkio-weight': '300', 'oom-score-adj': '-500',
+      'memory-swappiness': '10', 'stop-timeout': '30', 'cpuset-cpus': '0-1', 'cpuset-mems': '0',
+    })
+    const {options} = made
+    assert.deepEqual(
+      [options.memory, options.memorySwap, options.memoryReservation, options.shmSize, options.nanoCpus, options.cpuShares],
+      [64 * 2 ** 20, -1, 1.5 * 2 ** 30, 128 * 2 ** 20, 1.5e9, 512],
+    )
+    assert.deepEqual(
+      [options.cpuPeriod, options.cpuQuota, options.pidsLimit, options.blkioWeight, options.oomScoreAdj, options.memorySwappiness, options.stopTimeout],
+      [100000, 40, -1, 300, -500, 10, 30],
+    )
+    assert.deepEqual([options.cpusetCpus, options.cpusetMems], ['0-1', '0'])
+    assert.equal(request({'memory-swappiness': '-1'}).options.memorySwappiness, undefined)
+  })
+
+  it('collects mounts, ulimits, sysctls, devices, annotations and security options', () => {
+    const made = request({
+      volume: ['/data:/data:ro', 'cache:/cache', '/anon', './src:/src'],
+      mount: ['type=tmpfs,target=/run/x,tmpfs-size=1m'],
+      tmpfs: ['/scratch:size=64m,exec'],
+      ulimit: ['nproc=512', 'nofile=1024:2048', 'nproc=256', 'memlock=-1'],
+      sysctl: ['net.ipv4.ip_forward=1', 'kernel.shmmax=1024', 'net.ipv4.ip_forward=0'],
+      device: ['/dev/fuse', '/dev/sda:/dev/xvda:r'],
+      annotation: ['org.example/a=1', 'flag'],
+      'security-opt': ['no-new-privileges', 'seccomp=/seccomp.json', 'systempaths=unconfined'],
+      'cap-add': ['NET_ADMIN'], 'cap-drop': ['all'], 'group-add': ['audio'],
+      privileged: true, 'read-only': true, init: true, user: 'app', workdir: '/tmp', hostname: 'web', domainname: 'example.org',
+      entrypoint: '/bin/sh', runtime: 'io.containerd.runsc.v1', platform: 'linux/arm64', 'cgroup-parent': '/custom',
+      pid: 'host', ipc: 'shareable', uts: 'host', cgroupns: 'private',
+    })
+    const {options} = made
+    assert.deepEqual(options.mounts?.map((mount) => [mount.type, mount.target]), [
+      ['bind', '/data'], ['volume', '/cache'], ['volume', '/anon'], ['bind', '/src'], ['tmpfs', '/run/x'], ['tmpfs', '/scratch'],
+    ])
+    assert.deepEqual(options.ulimits, [
+      {name: 'memlock', soft: 2n ** 64n - 1n, hard: 2n ** 64n - 1n},
+      {name: 'nofile', soft: 1024, hard: 2048},
+      {name: 'nproc', soft: 256, hard: 256},
+    ])
+    assert.deepEqual(options.sysctls, {'net.ipv4.ip_forward': '0', 'kernel.shmmax': '1024'})
+    assert.deepEqual(options.devices, [
+      {hostPath: '/dev/fuse', containerPath: '/dev/fuse', permissions: 'rwm'},
+      {hostPath: '/dev/sda', containerPath: '/dev/xvda', permissions: 'r'},
+    ])
+    assert.deepEqual(options.annotations, {'org.example/a': '1', flag: ''})
+    assert.deepEqual(options.security, {noNewPrivileges: true, seccomp: {kind: 'file', path: '/seccomp.json'}, unconfinedSystemPaths: true})
+    assert.deepEqual([options.capAdd, options.capDrop, options.groupAdd], [['NET_ADMIN'], ['all'], ['audio']])
+    assert.deepEqual(
+      [options.privileged, options.readOnly, options.init, options.user, options.workdir, options.hostname, options.domainname, options.entrypoint],
+      [true, true, true, 'app', '/tmp', 'web', 'example.org', '/bin/sh'],
+    )
+    assert.deepEqual([options.runtime, options.platform, options.cgroupParent], ['io.containerd.runsc.v1', 'linux/arm64', '/custom'])
+    assert.deepEqual([options.pid, options.ipc, options.uts, options.cgroupns], [{kind: 'host'}, {kind: 'shareable'}, 'host', 'private'])
+    assert.deepEqual(made.typed, {
+      binds: ['/data:/data:ro', 'cache:/cache', '/work/src:/src'],
+      anonymousVolumes: ['/anon'],
+      tmpfs: {'/scratch': 'size=64m,exec'},
+      securityOpt: ['no-new-privileges', 'seccomp={"defaultAction":"SCMP_ACT_ALLOW","names":["a b","c\\"d"]}'],
+    })
+  })
+
+  it('keeps nerd\'s settings: name, policies, logging, pull, cidfile', () => {
+    const made = request({
+      name: 'web', rm: true, restart: 'no', 'log-driver': 'json-file', 'log-opt': ['max-size=10k', 'max-file=3'], pull: 'never', quiet: true,
+      cidfile: '/tmp/cid',
+    })
+    assert.deepEqual(
+      [made.name, made.autoRemove, made.restart, made.logConfig, made.pull, made.quietPull, made.cidfile],
+      ['web', true, {Name: 'no', MaximumRetryCount: 0}, {Type: 'json-file', Config: {'max-size': '10k', 'max-file': '3'}}, 'never', true, '/tmp/cid'],
+    )
+    assert.deepEqual(request({'log-driver': 'none'}).logConfig, {Type: 'none', Config: {}})
+  })
+
+  it('keeps the networking values for the networking code', () => {
+    const made = request({
+      network: ['backend'], net: ['Name=Frontend,alias=web'], publish: ['8080:80', '127.0.0.1::53/udp'], 'publish-all': true,
+      expose: ['3000-3001'], ip: ' 172.30.0.10', ip6: '2001:db8::33', 'mac-address': '92:d0:c6:0a:29:33', dns: ['1.1.1.1', '::1'],
+      'dns-search': ['example.org.', '.'], 'dns-option': ['ndots:2'], 'dns-opt': ['timeout:1'],
+      'add-host': ['db:10.0.0.2', 'gw=host-gateway', 'v6:[::1]'], 'network-alias': ['api'],
+    })
+    assert.deepEqual(made.network, {
+      mode: 'backend',
+      networks: ['backend', 'Name=Frontend,alias=web'],
+      publish: ['8080:80', '127.0.0.1::53/udp'],
+      publishAll: true,
+      expose: ['3000-3001'],
+      ip: '172.30.0.10',
+      ip6: '2001:db8::33',
+      macAddress: '92:d0:c6:0a:29:33',
+      dns: ['1.1.1.1', '::1'],
+      dnsSearch: ['example.org', '.'],
+      dnsOptions: ['ndots:2', 'timeout:1'],
+      extraHosts: ['db:10.0.0.2', 'gw:host-gateway', 'v6:::1'],
+      aliases: ['api'],
+    })
+    assert.deepEqual(made.options.network, {kind: 'private'})
+  })
+
+  it('takes the network namespace from the first network', () => {
+    const mode = (network: string[]) => {
+      const made = request({network})
+      return [made.network.mode, made.options.network]
+    }
+    assert.deepEqual(mode(['host']), ['host', {kind: 'host'}])
+    assert.deepEqual(mode(['none']), ['none', {kind: 'private'}])
+    assert.deepEqual(mode(['default']), ['bridge', {kind: 'private'}])
+    assert.deepEqual(mode(['container:db']), ['container:db', {kind: 'container', container: 'db'}])
+    assert.deepEqual(mode(['name=Back,alias=x']), ['back', {kind: 'private'}])
+  })
+})
+
+describe('dockerConfigFor', () => {
+  const image = {
+    Env: ['PATH=/bin', 'A=1'], Cmd: ['sh'], Entrypoint: ['/entry'], Labels: {image: 'x', shared: 'image'}, WorkingDir: '/w', User: 'app',
+    Volumes: {'/var/lib/data': {}}, StopSignal: 'SIGQUIT', ExposedPorts: {'80/tcp': {}},
+  }
+
+  it('merges the image config as docker\'s daemon does', () => {
+    const made = request({env: ['PATH=/custom', 'B=2', 'NOT_SET'], label: ['user=1', 'shared=user'], volume: ['/anon', '/h:/bound']})
+    const {Config} = dockerConfigFor(made, image, facts)
+    assert.deepEqual(Config, {
+      Hostname: '0123456789ab',
+      Domainname: '',
+      User: 'app',
+      AttachStdin: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      OpenStdin: false,
+      StdinOnce: false,
+      Env: ['PATH=/custom', 'B=2', 'NOT_SET', 'A=1'],
+      Cmd: ['sh', '-c', 'x'],
+      Image: 'busybox',
+      Volumes: {'/anon': {}, '/var/lib/data': {}},
+      WorkingDir: '/w',
+      Entrypoint: ['/entry'],
+      Labels: {image: 'x', shared: 'user', user: '1'},
+      StopSignal: 'SIGQUIT',
+      ExposedPorts: {'80/tcp': {}},
+    })
+  })
+
+  it('lets the user\'s values win', () => {
+    const made = request({user: 'root', workdir: '/srv//app/', hostname: 'web', domainname: 'example.org', 'stop-signal': 'kill', 'stop-timeout': '3', interactive: true, tty: true})
+    const {Config} = dockerConfigFor(made, image, facts)
+    assert.deepEqual(
+      [Config.User, Config.WorkingDir, Config.Hostname, Config.Domainname, Config.StopSignal, Config.StopTimeout],
+      ['root', '/srv/app', 'web', 'example.org', 'kill', 3],
+    )
+    assert.deepEqual([Config.AttachStdin, Config.OpenStdin, Config.StdinOnce, Config.Tty], [true, true, true, true])
+    const detached = dockerConfigFor(request({detach: true, interactive: true}), image, facts).Config
+    assert.deepEqual([detached.AttachStdin, detached.AttachStdout, detached.AttachStderr, detached.OpenStdin, detached.StdinOnce], [false, false, false, true, false])
+  })
+
+  it('follows docker\'s entrypoint and command precedence', () => {
+    const run = (values: CreateFlagValues, command: string[]) => {
+      const {Config} = dockerConfigFor(request(values, {command}), image, facts)
+      return [Config.Entrypoint, Config.Cmd]
+    }
+    assert.deepEqual(run({}, []), [['/entry'], ['sh']])
+    assert.deepEqual(run({}, ['ls']), [['/entry'], ['ls']])
+    assert.deepEqual(run({entrypoint: '/bin/echo'}, []), [['/bin/echo'], null])
+    assert.deepEqual(run({entrypoint: '/bin/echo'}, ['hi']), [['/bin/echo'], ['hi']])
+    assert.deepEqual(run({entrypoint: ''}, []), [null, null])
+    assert.deepEqual(run({entrypoint: ''}, ['ls']), [null, ['ls']])
+    assert.deepEqual(dockerConfigFor(request({}, {command: []}), {}, facts).Config.Cmd, null)
+  })
+
+  it('names a host-network container after the host, and leaves the daemon\'s defaults out without facts', () => {
+    assert.equal(dockerConfigFor(request({network: ['host']}), image, facts).Config.Hostname, 'host1')
+    assert.equal(dockerConfigFor(request({network: ['container:db']}), image, facts).Config.Hostname, '0123456789ab')
+    const {Config, HostConfig} = dockerConfigFor(request({}), image)
+    assert.deepEqual([Config.Hostname, HostConfig.CgroupnsMode], ['', ''])
+  })
+
+  it('gives docker\'s HostConfig for a plain run', () => {
+    const {HostConfig} = dockerConfigFor(request({}), image, facts)
+    assert.deepEqual(HostConfig, {
+      Binds: null,
+      ContainerIDFile: '',
+      NetworkMode: 'bridge',
+      PortBindings: {},
+      RestartPolicy: {Name: 'no', MaximumRetryCount: 0},
+      AutoRemove: false,
+      LogConfig: {Type: 'json-file', Config: {}},
+      Privileged: false,
+      PublishAllPorts: false,
+      ReadonlyRootfs: false,
+      CapAdd: null,
+      CapDrop: null,
+      Dns: [],
+      DnsOptions: [],
+      DnsSearch: [],
+      ExtraHosts: null,
+      GroupAdd: null,
+      IpcMode: 'private',
+      OomScoreAdj: 0,
+      PidMode: '',
+      UTSMode: '',
+      CgroupnsMode: 'private',
+      SecurityOpt: null,
+      Tmpfs: null,
+      ShmSize: 64 * 2 ** 20,
+      Runtime: 'io.containerd.runc.v2',
+      Init: null,
+      Sysctls: null,
+      Ulimits: [],
+      Devices: [],
+      Memory: 0,
+      MemorySwap: 0,
+      MemoryReservation: 0,
+      MemorySwappiness: null,
+      NanoCpus: 0,
+      CpuShares: 0,
+      CpuPeriod: 0,
+      CpuQuota: 0,
+      CpusetCpus: '',
+      CpusetMems: '',
+      PidsLimit: null,
+      BlkioWeight: 0,
+      OomKillDisable: false,
+      CgroupParent: '',
+      Annotations: null,
+    })
+  })
+
+  it('records the flags as docker does', () => {
+    const made = request({
+      volume: ['/h:/bound:ro', 'data:/data', '/anon', './rel:/rel'], tmpfs: ['/run:rw,size=64m', '/tmp'], 'security-opt': ['apparmor=unconfined'],
+      privileged: true, ulimit: ['nofile=1024:2048', 'core=-1'], device: ['/dev/fuse'], sysctl: ['net.core.somaxconn=1024'],
+      annotation: ['b=2', 'a=1'], 'log-opt': ['max-size=1m', 'max-file=2'], 'pids-limit': '100', cidfile: '/tmp/cid', 'publish-all': true,
+      'oom-score-adj': '200', 'blkio-weight': '500', init: true, rm: true, 'add-host': ['db=10.0.0.2'], dns: ['9.9.9.9'], network: ['none'],
+      pid: 'container:db', ipc: 'host', uts: 'host', cgroupns: 'host', 'shm-size': '1g', 'cpu-shares': '512', cpus: '0.5',
+    })
+    const {HostConfig} = dockerConfigFor(made, image, {...facts, cgroupVersion: 1})
+    assert.deepEqual(HostConfig.Binds, ['/h:/bound:ro', 'data:/data', '/work/rel:/rel'])
+    assert.deepEqual(HostConfig.Tmpfs, {'/run': 'rw,size=64m', '/tmp': ''})
+    assert.deepEqual(HostConfig.SecurityOpt, ['apparmor=unconfined', 'label=disable'])
+    assert.deepEqual(HostConfig.Ulimits, [{Name: 'core', Soft: -1, Hard: -1}, {Name: 'nofile', Soft: 1024, Hard: 2048}])
+    assert.deepEqual(HostConfig.Devices, [{PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm'}])
+    assert.deepEqual(HostConfig.Sysctls, {'net.core.somaxconn': '1024'})
+    assert.deepEqual(Object.keys(HostConfig.Annotations ?? {}), ['a', 'b'])
+    assert.deepEqual(HostConfig.LogConfig, {Type: 'json-file', Config: {'max-file': '2', 'max-size': '1m'}})
+    assert.deepEqual(
+      [HostConfig.PidsLimit, HostConfig.ContainerIDFile, HostConfig.PublishAllPorts, HostConfig.OomScoreAdj, HostConfig.BlkioWeight, HostConfig.Init],
+      [100, '/tmp/cid', true, 200, 500, true],
+    )
+    assert.deepEqual([HostConfig.AutoRemove, HostConfig.ExtraHosts, HostConfig.Dns, HostConfig.NetworkMode], [true, ['db:10.0.0.2'], ['9.9.9.9'], 'none'])
+    assert.deepEqual([HostConfig.PidMode, HostConfig.IpcMode, HostConfig.UTSMode, HostConfig.CgroupnsMode], ['container:db', 'host', 'host', 'host'])
+    assert.deepEqual([HostConfig.ShmSize, HostConfig.CpuShares, HostConfig.NanoCpus, HostConfig.Privileged], [2 ** 30, 512, 5e8, true])
+  })
+
+  it('lets an explicit label option keep SELinux labelling', () => {
+    const {HostConfig} = dockerConfigFor(request({privileged: true, 'security-opt': ['label=disable']}), image, facts)
+    assert.deepEqual(HostConfig.SecurityOpt, ['label=disable'])
+    assert.deepEqual(dockerConfigFor(request({pid: 'host'}), image, facts).HostConfig.SecurityOpt, ['label=disable'])
+  })
+
+  it('applies the daemon\'s memory rules and what the host cannot do', () => {
+    const memory = (values: CreateFlagValues, host = {}) => {
+      const {HostConfig} = dockerConfigFor(request(values), image, {...facts, ...host})
+      return [HostConfig.Memory, HostConfig.MemorySwap, HostConfig.MemorySwappiness, HostConfig.OomKillDisable]
+    }
+    assert.deepEqual(memory({memory: '32m'}), [32 * 2 ** 20, 64 * 2 ** 20, null, false])
+    assert.deepEqual(memory({memory: '32m', 'memory-swap': '48m'}), [32 * 2 ** 20, 48 * 2 ** 20, null, false])
+    assert.deepEqual(memory({memory: '32m', 'memory-swap': '-1'}), [32 * 2 ** 20, -1, null, false])
+    assert.deepEqual(memory({memory: '32m'}, {swapLimit: false}), [32 * 2 ** 20, -1, null, false])
+    assert.deepEqual(memory({'memory-swappiness': '10', 'oom-kill-disable': true}), [0, 0, null, false])
+    assert.deepEqual(memory({'memory-swappiness': '10', 'oom-kill-disable': true}, {cgroupVersion: 1}), [0, 0, 10, true])
+    assert.equal(dockerConfigFor(request({'pids-limit': '0'}), image, facts).HostConfig.PidsLimit, null)
+  })
+})
+
+describe('CREATE_FLAGS and RUN_FLAGS', () => {
+  it('have docker\'s short forms', () => {
+    const chars = Object.fromEntries(Object.entries(RUN_FLAGS).flatMap(([name, definition]) => (definition.char ? [[definition.char, name]] : [])))
+    assert.deepEqual(chars, {
+      a: 'attach', i: 'interactive', t: 'tty', e: 'env', w: 'workdir', u: 'user', h: 'hostname', l: 'label', q: 'quiet', v: 'volume', m: 'memory',
+      c: 'cpu-shares', p: 'publish', P: 'publish-all', d: 'detach',
+    })
+  })
+
+  it('differ by what only run has', () => {
+    assert.deepEqual(Object.keys(RUN_FLAGS).filter((name) => !(name in CREATE_FLAGS)), ['detach', 'sig-proxy', 'detach-keys'])
+    assert.equal(RUN_FLAGS['sig-proxy'].allowNo, true)
+    assert.equal(RUN_FLAGS['sig-proxy'].default, true)
+  })
+
+  it('agree with the value flags the global option splitter knows', () => {
+    const {valueFlags, booleanFlags} = flagSetsOf(RUN_FLAGS)
+    for (const command of ['run', 'create', 'container run', 'container create']) {
+      const known = CONTAINER_COMMAND_VALUE_FLAGS[command]!
+      for (const name of valueFlags) assert.ok(known.has(name), `${command} misses ${name}`)
+      for (const name of booleanFlags) assert.ok(!known.has(name), `${command} takes ${name} for a value flag`)
+    }
+  })
+
+  it('parse docker argv into the values createRequestFromFlags reads', async () => {
+    const argv = [
+      '-dit', '--rm=false', '-eA=1', '-e', 'B=2', '--pids-limit', '-1', '-c', '512', '-p8080:80', '--sig-proxy=false', '-v', '/a:/a',
+      '--net', 'host', '--dns-opt', 'ndots:1', 'busybox', 'ls', '-la',
+    ]
+    const parsed = await Parser.parse(containerCommandArgv(normalizeCommandBooleans(argv, RUN_FLAGS), RUN_FLAGS), {
+      flags: RUN_FLAGS,
+      args: {image: Args.string({required: true})},
+      strict: false,
+    })
+    assert.deepEqual(parsed.argv, ['busybox', 'ls', '-la'])
+    const values: CreateFlagValues = parsed.flags
+    const made = createRequestFromFlags(values, {...context, command: ['ls', '-la']})
+    assert.deepEqual([made.detach, made.interactive, made.tty, made.autoRemove], [true, true, true, false])
+    assert.deepEqual(made.options.env, ['A=1', 'B=2'])
+    assert.deepEqual([made.options.pidsLimit, made.options.cpuShares], [-1, 512])
+    assert.deepEqual([made.network.publish, made.network.mode, made.network.dnsOptions], [['8080:80'], 'host', ['ndots:1']])
+    assert.deepEqual([made.restart, made.pull, made.options.memorySwappiness], [{Name: 'no', MaximumRetryCount: 0}, 'missing', undefined])
+    assert.equal(parsed.flags['sig-proxy'], false)
   })
 })
