@@ -511,6 +511,7 @@ function pullPolicy(value: string | undefined): PullPolicy {
 /** The create request for parsed `run`/`create` flags; throws docker's message for the first value it refuses. */
 export function createRequestFromFlags(values: CreateFlagValues, context: CreateContext): CreateRequest {
   const cwd = context.cwd ?? process.cwd()
+  // Values their flag's type or validator checks as pflag reads them.
   const attachFlags = (values.attach ?? []).map(attachStream)
   const env = (values.env ?? []).map((value) => environmentEntry(value, context.environment))
   const labelValues = (values.label ?? []).map(checkLabel)
@@ -520,6 +521,13 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const shmSize = bytesFlag(values['shm-size'], '--shm-size')
   const nanoCpus = values.cpus === undefined ? undefined : flagValue(values.cpus, '--cpus', parseCpus)
   const swappiness = integerFlag(values['memory-swappiness'], '--memory-swappiness') ?? -1
+  const oomScoreAdj = integerFlag(values['oom-score-adj'], '--oom-score-adj')
+  const cpuShares = integerFlag(values['cpu-shares'], '-c, --cpu-shares')
+  const cpuQuota = integerFlag(values['cpu-quota'], '--cpu-quota')
+  const cpuPeriod = integerFlag(values['cpu-period'], '--cpu-period')
+  const pidsLimit = integerFlag(values['pids-limit'], '--pids-limit')
+  const blkioWeight = integerFlag(values['blkio-weight'], '--blkio-weight', {unsigned: true, bits: 16})
+  const stopTimeout = integerFlag(values['stop-timeout'], '--stop-timeout')
   const sysctls = Object.fromEntries((values.sysctl ?? []).map((value) => flagValue(value, '--sysctl', parseSysctl)))
   const limits = ulimits(values.ulimit ?? [])
   const mountFlags = (values.mount ?? []).map((value) => flagValue(value, '--mount', (text) => parseMount(text, cwd)))
@@ -581,15 +589,15 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   set('memoryReservation', memoryReservation)
   if (swappiness !== -1) options.memorySwappiness = swappiness
   set('oomKillDisable', values['oom-kill-disable'])
-  set('oomScoreAdj', integerFlag(values['oom-score-adj'], '--oom-score-adj'))
+  set('oomScoreAdj', oomScoreAdj)
   set('nanoCpus', nanoCpus)
-  set('cpuShares', integerFlag(values['cpu-shares'], '-c, --cpu-shares'))
+  set('cpuShares', cpuShares)
   set('cpusetCpus', values['cpuset-cpus'])
   set('cpusetMems', values['cpuset-mems'])
-  set('cpuQuota', integerFlag(values['cpu-quota'], '--cpu-quota'))
-  set('cpuPeriod', integerFlag(values['cpu-period'], '--cpu-period'))
-  set('pidsLimit', integerFlag(values['pids-limit'], '--pids-limit'))
-  set('blkioWeight', integerFlag(values['blkio-weight'], '--blkio-weight', {unsigned: true, bits: 16}))
+  set('cpuQuota', cpuQuota)
+  set('cpuPeriod', cpuPeriod)
+  set('pidsLimit', pidsLimit)
+  set('blkioWeight', blkioWeight)
   set('cgroupParent', values['cgroup-parent'])
   set('cgroupns', cgroupns)
   set('pid', pid)
@@ -598,7 +606,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   set('init', values.init)
   if (Object.keys(annotations).length > 0) options.annotations = annotations
   set('stopSignal', values['stop-signal'] || undefined)
-  set('stopTimeout', integerFlag(values['stop-timeout'], '--stop-timeout'))
+  set('stopTimeout', stopTimeout)
   set('runtime', values.runtime || undefined)
   set('platform', values.platform || undefined)
 
