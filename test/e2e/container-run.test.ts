@@ -193,7 +193,8 @@ describe('run and the container lifecycle', () => {
     assert.deepEqual(state.Args, ['5'])
     assert.equal(state.State.Status, 'created')
     assert.equal(state.State.StartedAt, '0001-01-01T00:00:00Z')
-    assert.deepEqual(state.Config.Env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'A=1'])
+    // docker's daemon order: the user's variables, then the image's it did not override
+    assert.deepEqual(state.Config.Env, ['A=1', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'])
     assert.deepEqual(state.Config.Labels, {x: 'y'})
     assert.equal(state.Config.Image, IMG)
     assert.equal(state.HostConfig.Memory, 32 * 1024 * 1024)
