@@ -28,8 +28,18 @@ export abstract class NerdCommand extends Command {
   /** docker accepts `--rm=false` and `-q=true`; oclif's booleans take no value, so rewrite them first. */
   async init(): Promise<void> {
     await super.init()
-    const {normalizeCommandBooleans} = await import('./config/index.ts')
-    this.argv = normalizeCommandBooleans(this.argv, this.ctor.flags ?? {})
+    const config = await import('./config/index.ts')
+    this.argv = this.commandTakesContainerArgs()
+      ? config.containerCommandArgv(this.argv, this.ctor.flags ?? {})
+      : config.normalizeCommandBooleans(this.argv, this.ctor.flags ?? {})
+  }
+
+  /**
+   * Commands whose flags end at the first positional (run, create, exec): the rest is the
+   * container's command, which nerd must leave as typed.
+   */
+  protected commandTakesContainerArgs(): boolean {
+    return false
   }
 
   protected nerdConfig(): Promise<NerdConfig> {

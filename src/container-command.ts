@@ -1,7 +1,6 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import {NerdCommand} from './command.ts'
-import {containerCommandArgv} from './config/index.ts'
 import type {CreatedContainer} from './container/create.ts'
 import type {ContainerScope} from './container/lifecycle.ts'
 import type {CreateRequest} from './container/create-options.ts'
@@ -17,9 +16,8 @@ import type {Spec} from './container/spec/index.ts'
  */
 export abstract class ContainerCreateCommand extends NerdCommand {
 
-  async init(): Promise<void> {
-    await super.init()
-    this.argv = containerCommandArgv(this.argv, this.ctor.flags ?? {})
+  protected commandTakesContainerArgs(): boolean {
+    return true
   }
 
   /** Fails with exit code 125, docker's code for a failure of the tool itself. */
@@ -33,7 +31,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
       const [image, ...command] = positional
       if (image === undefined) throw new NerdError(`"${this.id?.replace(':', ' ')}" requires at least 1 argument.`)
       const {createRequestFromFlags, dockerConfigFor} = await import('./container/create-options.ts')
-      const request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readFileSync(path, 'utf8'), command, image})
+      const request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readFileSync(path, 'utf8'), command, image, cwd: process.cwd()})
       if (request.cidfile && existsSync(request.cidfile)) {
         throw new NerdError(`Container ID file found, make sure the other container isn't running or delete ${request.cidfile}`)
       }
@@ -53,10 +51,11 @@ export abstract class ContainerCreateCommand extends NerdCommand {
           args: [process.execPath, (await import('./container/run.ts')).ociHookScript()],
           env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
         },
-        dockerConfig: (imageConfig) => dockerConfigFor(request, imageConfig),
+        dockerConfig: (imageConfig, facts) => dockerConfigFor(request, imageConfig, facts),
         pull: async (reference) => {
-          process.stderr.write(`Unable to find image '${image}' locally\n`)
-          const progress = createProgressRenderer(process.stderr)
+          const output = request.quietPull ? {write: () => true} : process.stderr
+          output.write(`Unable to find image '${image}' locally\n`)
+          const progress = createProgressRenderer(output)
           try {
             await pullImage(scope.client, reference, {
               platforms: request.options.platform ? [request.options.platform] : undefined,

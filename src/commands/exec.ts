@@ -2,7 +2,6 @@ import {readFileSync} from 'node:fs'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {containerCommandArgv} from '../config/index.ts'
 import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
 
 export default class Exec extends NerdCommand {
@@ -26,9 +25,8 @@ export default class Exec extends NerdCommand {
     'detach-keys': Flags.string({description: 'Override the key sequence for detaching a container'}),
   }
 
-  async init(): Promise<void> {
-    await super.init()
-    this.argv = containerCommandArgv(this.argv, Exec.flags)
+  protected commandTakesContainerArgs(): boolean {
+    return true
   }
 
   async run(): Promise<void> {

@@ -641,17 +641,6 @@ export interface DaemonFacts extends Pick<HostFacts, 'cgroupVersion' | 'hostname
   id: string
 }
 
-/**
- * HostConfig members docker shows that model.ts's DockerHostConfig does not declare; the inspect
- * view keeps docker's order for them.
- */
-export interface CreatedHostConfig extends DockerHostConfig {
-  ContainerIDFile: string
-  OomScoreAdj: number
-  PublishAllPorts: boolean
-  BlkioWeight: number
-  MemorySwappiness: number | null
-}
 
 /** A map with its keys in Go's order: encoding/json writes map keys sorted. */
 function sortedMap<T>(map: Readonly<Record<string, T>>): Record<string, T> {
@@ -670,7 +659,7 @@ const signedLimit = (value: Uint64) => (typeof value === 'bigint' ? Number(BigIn
  * user's), then the daemon's defaults. Without `facts` the defaults that depend on the container or
  * the host (Hostname, CgroupnsMode) stay as the request has them.
  */
-export function dockerConfigFor(request: CreateRequest, image: ImageConfig, facts?: DaemonFacts): {Config: DockerConfig; HostConfig: CreatedHostConfig} {
+export function dockerConfigFor(request: CreateRequest, image: ImageConfig, facts?: DaemonFacts): {Config: DockerConfig; HostConfig: DockerHostConfig} {
   const {options, network, typed} = request
   const userEnv = [...(options.envFile ?? []), ...(options.env ?? [])]
   const userKeys = new Set(userEnv.map(envKey))
@@ -722,7 +711,7 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
   else if (memory > 0 && memorySwap === 0) memorySwap = memory * 2
   const cgroupnsMode = options.cgroupns ?? (facts ? (facts.cgroupVersion === 2 ? 'private' : 'host') : '')
 
-  const HostConfig: CreatedHostConfig = {
+  const HostConfig: DockerHostConfig = {
     Binds: typed.binds.length > 0 ? typed.binds : null,
     ContainerIDFile: request.cidfile ?? '',
     NetworkMode: network.mode,

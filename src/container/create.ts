@@ -23,6 +23,7 @@ import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
 import {buildSpec, serializeSpec} from './spec/index.ts'
 import type {ImageConfig, OciHookCommand, RunOptions, Spec} from './spec/index.ts'
+import type {DaemonFacts} from './create-options.ts'
 import {containerPaths, createContainerDir, INITIAL_STATE, NameConflictError, releaseName, reserveName, removeContainerFiles, writeRecord} from './store.ts'
 import type {ContainerPaths} from './store.ts'
 import {writeEtcFiles} from './etc-files.ts'
@@ -58,7 +59,7 @@ export interface CreateContext {
   /** Runs the `nerd:container:create` hooks: plugins may change the spec and labels before the record is made. */
   beforeCreate?: (payload: BeforeCreatePayload) => Promise<{spec: Spec; labels: Record<string, string>}>
   /** docker's Config/HostConfig for inspect (see create-options.ts). */
-  dockerConfig: (imageConfig: ImageConfig) => {Config: DockerConfig; HostConfig: DockerHostConfig}
+  dockerConfig: (imageConfig: ImageConfig, facts: DaemonFacts) => {Config: DockerConfig; HostConfig: DockerHostConfig}
   environment: Record<string, string | undefined>
   /** With a TTY: the terminal's size, given to the pty before the process starts. */
   consoleSize?: {width: number; height: number}
@@ -159,7 +160,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
       })
       for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
       if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize
-      const {Config, HostConfig} = context.dockerConfig(imageConfig)
+      const {Config, HostConfig} = context.dockerConfig(imageConfig, {id, cgroupVersion: facts.cgroupVersion, hostname: facts.hostname, swapLimit: facts.swapLimit})
       const process = built.spec.process
       const userArgs = process?.args ?? []
       const userProcess = options.init ? userArgs.slice(userArgs.indexOf('--') + 1) : userArgs

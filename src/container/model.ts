@@ -89,6 +89,11 @@ export interface DockerHostConfig {
   OomKillDisable: boolean
   CgroupParent: string
   Annotations: Record<string, string> | null
+  ContainerIDFile: string
+  OomScoreAdj: number
+  PublishAllPorts: boolean
+  BlkioWeight: number
+  MemorySwappiness: number | null
 }
 
 /** docker's `Mounts` entry in inspect. */

@@ -1,107 +1,205 @@
 /**
- * docker's json-file log: one JSON object per line, `{"log":"<line>\n","stream":"stdout","time":"<RFC 3339 nanoseconds>"}`,
- * rotated at max-size into `<file>.1` … `<file>.<max-file - 1>`.
+ * docker's json-file log: one JSON object per line,
+ * `{"log":"<line>\n","stream":"stdout","time":"<RFC 3339 with nanoseconds, UTC>"}`, rotated when the
+ * next entry would pass max-size: `<file>` becomes `<file>.1`, `.1` becomes `.2` … up to
+ * `<file>.<max-file - 1>`; with max-file 1 the file starts over empty.
+ *
+ * Written with synchronous calls straight from the bytes received: the logger that runs beside every
+ * container stays off libuv's thread pool and allocates next to nothing per line.
  */
-import {closeSync, openSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
+import {closeSync, ftruncateSync, fstatSync, openSync, renameSync, writeSync} from 'node:fs'
 import {NerdError} from '../../errors.ts'
+import {maxEscapedLength, writeEscaped} from './json-string.ts'
 
 export interface JsonFileOptions {
-  /** Bytes; unset means no rotation. */
+  /** Bytes; unset means the file is never rotated. */
   maxSize?: number
-  /** Files kept including the live one (docker's default 1). */
+  /** Files kept including the live one (docker's default 1: no rotated copies). */
   maxFile?: number
 }
 
 export type LogStream = 'stdout' | 'stderr'
 
-/** docker splits lines longer than this and writes the pieces without a newline. */
-const MAX_PARTIAL_LINE = 16 * 1024
+/** docker logs a line longer than this in pieces of this size, the newline only on the last. */
+export const MAX_LINE_PIECE = 16 * 1024
 
-/** docker's sizes: `10`, `10k`, `10m`, `1g` (1024-based, as docker's units.RAMInBytes). */
-function parseLogSize(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(value.trim())
-  if (!match) throw new NerdError(`invalid max-size '${value}'`)
-  const power = ' kmgt'.indexOf(match[2]!.toLowerCase() || ' ')
-  return Math.floor(Number(match[1]) * 1024 ** power)
+/** The json-file options docker knows besides the two nerd supports. */
+const UNSUPPORTED_OPTIONS = new Set(['compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'])
+
+const DECIMAL_UNITS: Record<string, number> = {'': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15}
+
+/** docker's max-size (go-units FromHumanSize): `1024`, `10k`, `10m`, `1.5g`, `10MB`; decimal units. */
+export function parseLogSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?) ?([kmgtp]?)i?b?$/i.exec(value)
+  if (!match) throw new NerdError(`invalid size: '${value}'`)
+  return Math.floor(Number(match[1]) * DECIMAL_UNITS[match[2]!.toLowerCase()]!)
 }
 
-/** `--log-opt` values of the json-file driver. */
+/** The json-file driver's `--log-opt` values, checked as docker checks them. */
 export function parseLogOptions(config: Record<string, string>): JsonFileOptions {
   const options: JsonFileOptions = {}
   for (const [key, value] of Object.entries(config)) {
-    if (key === 'max-size') options.maxSize = parseLogSize(value)
-    else if (key === 'max-file') {
-      if (!/^\d+$/.test(value) || Number(value) < 1) throw new NerdError(`max-file must be a number greater than 0, got '${value}'`)
+    if (key === 'max-size') {
+      options.maxSize = parseLogSize(value)
+      if (options.maxSize <= 0) throw new NerdError('max-size must be a positive number')
+    } else if (key === 'max-file') {
+      if (!/^[+-]?\d+$/.test(value)) throw new NerdError(`invalid max-file '${value}': not a number`)
       options.maxFile = Number(value)
-    } else throw new NerdError(`unknown log opt '${key}' for json-file log driver`)
+      if (options.maxFile < 1) throw new NerdError('max-file cannot be less than 1')
+    } else if (UNSUPPORTED_OPTIONS.has(key)) {
+      throw new NerdError(`log opt '${key}' of the json-file log driver is not supported by nerd`)
+    } else {
+      throw new NerdError(`unknown log opt '${key}' for json-file log driver`)
+    }
   }
-  if (options.maxFile !== undefined && options.maxFile > 1 && options.maxSize === undefined) throw new NerdError(`max-file cannot be set without max-size`)
   return options
 }
 
-/** RFC 3339 with nine fractional digits in UTC, as Go's time.RFC3339Nano pads it in docker's logs. */
-export function logTimestamp(now: bigint = process.hrtime.bigint(), epochOffset: bigint = EPOCH_OFFSET): string {
-  const nanos = now + epochOffset
-  const seconds = nanos / 1_000_000_000n
-  const fraction = (nanos % 1_000_000_000n).toString().padStart(9, '0')
+/** Wall-clock nanoseconds minus the monotonic clock; resynchronised when the wall clock moves. */
+let epochOffset = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint()
+
+/** Now in nanoseconds since the epoch: the wall clock, with the monotonic clock's resolution. */
+export function nowNanoseconds(): bigint {
+  const now = process.hrtime.bigint() + epochOffset
+  const wall = BigInt(Date.now()) * 1_000_000n
+  if (now - wall > 1_000_000n || wall - now > 1_000_000n) {
+    epochOffset = wall - process.hrtime.bigint()
+    return wall
+  }
+  return now
+}
+
+/** RFC 3339 in UTC with exactly nine fractional digits, as docker writes `time` and prints `-t`. */
+export function logTimestamp(nanoseconds: bigint = nowNanoseconds()): string {
+  const seconds = nanoseconds / 1_000_000_000n
+  const fraction = (nanoseconds % 1_000_000_000n).toString().padStart(9, '0')
   return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction}Z`
 }
 
-/** Wall clock minus the monotonic clock, once: entries get nanosecond times that never go backwards. */
-const EPOCH_OFFSET = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint()
-
 export interface JsonFileLog {
+  /** Logs the complete lines of `chunk`; the rest waits for its newline (or 16 KiB, or close). */
   write(stream: LogStream, chunk: Uint8Array): void
+  /** Logs what is left of an unfinished line, as is, and closes the file. */
   close(): Promise<void>
 }
 
-export async function openJsonFileLog(path: string, options: JsonFileOptions = {}): Promise<JsonFileLog> {
-  let fd = openSync(path, 'a', 0o640)
-  let size = statSync(path).size
-  const pending: Record<LogStream, Buffer> = {stdout: Buffer.alloc(0), stderr: Buffer.alloc(0)}
-  const maxFile = options.maxFile ?? 1
+const ENTRY_START = Buffer.from('{"log":"')
+const STREAM_FIELD: Record<LogStream, Buffer> = {stdout: Buffer.from('","stream":"stdout","time":"'), stderr: Buffer.from('","stream":"stderr","time":"')}
+const ENTRY_END = Buffer.from('"}\n')
+/** Everything of an entry except the escaped text. */
+const ENTRY_FRAME = ENTRY_START.length + STREAM_FIELD.stdout.length + '2006-01-02T15:04:05.000000000Z'.length + ENTRY_END.length
+/** Entries are gathered here and written with one call per chunk received. */
+const OUTPUT_SIZE = 128 * 1024
 
+/** An unfinished line of one stream: at most MAX_LINE_PIECE bytes, since a full piece is logged at once. */
+interface PendingLine {
+  bytes: Buffer
+  length: number
+}
+
+export async function openJsonFileLog(path: string, options: JsonFileOptions = {}): Promise<JsonFileLog> {
+  const maxFile = options.maxFile ?? 1
+  let fd = openSync(path, 'a', 0o640)
+  let size = fstatSync(fd).size
+  const output = Buffer.allocUnsafe(Math.max(OUTPUT_SIZE, ENTRY_FRAME + maxEscapedLength(MAX_LINE_PIECE)))
+  let outputLength = 0
+  const pending: Record<LogStream, PendingLine> = {
+    stdout: {bytes: Buffer.allocUnsafe(MAX_LINE_PIECE), length: 0},
+    stderr: {bytes: Buffer.allocUnsafe(MAX_LINE_PIECE), length: 0},
+  }
+  let time = Buffer.alloc(0)
+
+  const writeAll = (bytes: Buffer, length: number): void => {
+    for (let written = 0; written < length; ) written += writeSync(fd, bytes, written, length - written)
+    size += length
+  }
+  /** Writes the gathered entries; on a failed write (a full disk) they are dropped, as docker drops them. */
+  const flush = (): void => {
+    const length = outputLength
+    outputLength = 0
+    if (length > 0) writeAll(output, length)
+  }
   const rotate = (): void => {
-    closeSync(fd)
-    if (maxFile <= 1) rmSync(path, {force: true})
-    else {
+    if (maxFile <= 1) {
+      ftruncateSync(fd, 0)
+    } else {
+      closeSync(fd)
       for (let index = maxFile - 1; index >= 1; index--) {
-        const from = index === 1 ? path : `${path}.${index - 1}`
         try {
-          renameSync(from, `${path}.${index}`)
+          renameSync(index === 1 ? path : `${path}.${index - 1}`, `${path}.${index}`)
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
         }
       }
+      fd = openSync(path, 'a', 0o640)
     }
-    fd = openSync(path, 'a', 0o640)
     size = 0
   }
-  const entry = (stream: LogStream, text: Buffer): void => {
-    const line = Buffer.from(`${JSON.stringify({log: text.toString('utf8'), stream, time: logTimestamp()})}\n`)
-    if (options.maxSize !== undefined && size > 0 && size + line.length > options.maxSize) rotate()
-    writeSync(fd, line)
-    size += line.length
+  /** Adds the entry for `source[start, end)` to the output, rotating first when it would pass max-size. */
+  const entry = (stream: LogStream, source: Buffer, start: number, end: number): void => {
+    if (output.length - outputLength < ENTRY_FRAME + maxEscapedLength(end - start)) flush()
+    const entryStart = outputLength
+    let offset = entryStart + ENTRY_START.copy(output, entryStart)
+    offset = writeEscaped(source, start, end, output, offset)
+    offset += STREAM_FIELD[stream].copy(output, offset)
+    offset += time.copy(output, offset)
+    offset += ENTRY_END.copy(output, offset)
+    outputLength = offset
+    const entryLength = offset - entryStart
+    const logged = size + entryStart
+    if (options.maxSize !== undefined && logged > 0 && logged + entryLength > options.maxSize) {
+      if (entryStart > 0) writeAll(output, entryStart)
+      rotate()
+      output.copy(output, 0, entryStart, offset)
+      outputLength = entryLength
+    }
   }
+  /** Logs `source[start, end)`, which ends a line (or a piece of one), after what is pending. */
+  const line = (stream: LogStream, source: Buffer, start: number, end: number): void => {
+    const unfinished = pending[stream]
+    if (unfinished.length === 0) return entry(stream, source, start, end)
+    // One contiguous piece, so that a UTF-8 sequence cut between two chunks is whole again.
+    unfinished.length += source.copy(unfinished.bytes, unfinished.length, start, end)
+    entry(stream, unfinished.bytes, 0, unfinished.length)
+    unfinished.length = 0
+  }
+
   return {
     write(stream, chunk) {
-      let buffer = Buffer.concat([pending[stream], chunk])
-      for (let newline = buffer.indexOf(10); newline >= 0; newline = buffer.indexOf(10)) {
-        entry(stream, buffer.subarray(0, newline + 1))
-        buffer = buffer.subarray(newline + 1)
+      const source = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      const unfinished = pending[stream]
+      time = Buffer.from(logTimestamp(), 'latin1')
+      let start = 0
+      while (start < source.length) {
+        const newline = source.indexOf(10, start)
+        const textEnd = newline < 0 ? source.length : newline
+        const room = MAX_LINE_PIECE - unfinished.length
+        if (textEnd - start >= room) {
+          // docker's 16 KiB buffer filled up without a newline: that much is logged as a piece of its own.
+          line(stream, source, start, start + room)
+          start += room
+        } else if (newline < 0) {
+          unfinished.length += source.copy(unfinished.bytes, unfinished.length, start)
+          start = source.length
+        } else {
+          line(stream, source, start, newline + 1)
+          start = newline + 1
+        }
       }
-      while (buffer.length >= MAX_PARTIAL_LINE) {
-        entry(stream, buffer.subarray(0, MAX_PARTIAL_LINE))
-        buffer = buffer.subarray(MAX_PARTIAL_LINE)
-      }
-      pending[stream] = Buffer.from(buffer)
+      flush()
     },
     async close() {
+      time = Buffer.from(logTimestamp(), 'latin1')
       for (const stream of ['stdout', 'stderr'] as const) {
-        if (pending[stream].length > 0) entry(stream, pending[stream])
-        pending[stream] = Buffer.alloc(0)
+        const unfinished = pending[stream]
+        if (unfinished.length > 0) entry(stream, unfinished.bytes, 0, unfinished.length)
+        unfinished.length = 0
       }
-      closeSync(fd)
+      try {
+        flush()
+      } finally {
+        closeSync(fd)
+      }
     },
   }
 }
