@@ -28,6 +28,8 @@ export abstract class ContainerCreateCommand extends NerdCommand {
 
   protected async createFromFlags(flags: Record<string, unknown>, positional: string[]): Promise<{scope: ContainerScope; request: CreateRequest; created: CreatedContainer}> {
     try {
+      // The connection settles while the flags are read.
+      void this.containerd().catch(() => undefined)
       const [image, ...command] = positional
       if (image === undefined) throw new NerdError(`"${this.id?.replace(':', ' ')}" requires at least 1 argument.`)
       const {createRequestFromFlags, dockerConfigFor} = await import('./container/create-options.ts')

@@ -1,6 +1,7 @@
 /**
- * `node dist/logger.js <data root>`, run by containerd's shim as a container's logging driver with
- * CONTAINER_ID and CONTAINER_NAMESPACE in its environment (see src/container/logs/logger.ts).
+ * `node dist/logger.js <data root>`: a container's logging driver, run by containerd's shim with
+ * CONTAINER_ID and CONTAINER_NAMESPACE in its environment and the container's output on fds 3 and 4
+ * (see src/container/logs/logger.ts). Bundled on its own: it must not load the CLI.
  */
 import {fileURLToPath} from 'node:url'
 import {runLogger} from './container/logs/logger.ts'

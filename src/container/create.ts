@@ -197,9 +197,11 @@ export async function createContainer(client: ContainerdClient, request: Contain
             snapshotter: context.snapshotter,
           })
         : proposed
-      await writeEtcFiles(paths, {hostname: spec.hostname ?? id.slice(0, 12), network: network.kind === 'host' ? 'host' : 'private', hostHostname: hostHostname()})
-      await writeRecord(paths, record)
-      await writeJsonAtomic(paths.state, INITIAL_STATE)
+      await Promise.all([
+        writeEtcFiles(paths, {hostname: spec.hostname ?? id.slice(0, 12), network: network.kind === 'host' ? 'host' : 'private', hostHostname: hostHostname()}),
+        writeRecord(paths, record),
+        writeJsonAtomic(paths.state, INITIAL_STATE),
+      ])
       const runtimeOptions = context.cgroupManager === 'systemd' ? {systemdCgroup: true} : {}
       try {
         await leased.containers.create({

@@ -50,13 +50,10 @@ async function readHostFile(path: string): Promise<string> {
 }
 
 export async function writeEtcFiles(paths: ContainerPaths, facts: EtcFileFacts): Promise<void> {
-  const hostResolv = await readHostFile('/etc/resolv.conf')
-  if (facts.network === 'host') {
-    await writeFileAtomic(paths.hosts, (await readHostFile('/etc/hosts')) || hostsFile({...facts, hostname: facts.hostHostname}))
-    await writeFileAtomic(paths.resolvConf, hostResolv)
-  } else {
-    await writeFileAtomic(paths.hosts, hostsFile(facts))
-    await writeFileAtomic(paths.resolvConf, containerResolvConf(hostResolv))
-  }
-  await writeFileAtomic(paths.hostname, `${facts.hostname}\n`)
+  const [hostResolv, hostHosts] = await Promise.all([readHostFile('/etc/resolv.conf'), facts.network === 'host' ? readHostFile('/etc/hosts') : ''])
+  await Promise.all([
+    writeFileAtomic(paths.hosts, facts.network === 'host' ? hostHosts || hostsFile({...facts, hostname: facts.hostHostname}) : hostsFile(facts)),
+    writeFileAtomic(paths.resolvConf, facts.network === 'host' ? hostResolv : containerResolvConf(hostResolv)),
+    writeFileAtomic(paths.hostname, `${facts.hostname}\n`),
+  ])
 }

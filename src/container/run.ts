@@ -78,7 +78,8 @@ export async function startAttached(
 ): Promise<number | 'detached'> {
   const id = container.record.Id
   const fifos = await openFifos(join(scope.dataRoot, 'fifo'), id, {stdin: options.stdin, terminal: options.tty})
-  const log = container.record.LogPath
+  // A container removed at exit takes its log along: no need to write one.
+  const log = container.record.LogPath && !container.record.HostConfig.AutoRemove
     ? await openJsonFileLog(container.record.LogPath, parseLogOptions(container.record.HostConfig.LogConfig.Config))
     : undefined
   let session

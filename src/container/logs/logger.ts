@@ -1,17 +1,27 @@
 /**
- * The logging driver containerd's shim runs for a detached container (`binary://` log URI): fd 3
- * and 4 carry the container's stdout and stderr, fd 5 tells the shim the logger is ready. It
- * writes the json-file log and, when the container's init process exits, starts the exit handler
- * that applies the restart policy or `--rm`. It lives as long as the container, so it loads little.
+ * The logging driver containerd's shim runs for a detached container (`binary://` log URI, see
+ * loggerUri): fd 3 and 4 carry the container's stdout and stderr, fd 5 tells the shim the logger is
+ * ready (Tasks.Create waits for it to close). It writes the json-file log until both outputs end,
+ * which is when the task is deleted, and, for a restart policy or `--rm`, starts the exit handler
+ * (dist/task-exit.js) once the container's init process is gone.
+ *
+ * One runs per running container and its memory counts against it: it reads with non-blocking
+ * pipes and writes synchronously (no libuv thread pool), and loads nothing but this directory, the
+ * store and node's fs and net.
  */
-import {spawn} from 'node:child_process'
-import {closeSync, createReadStream, readFileSync, statSync, unlinkSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, statSync} from 'node:fs'
+import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
-import {containerPaths, readRecord, updateState} from '../store.ts'
+import type {ContainerRecord} from '../model.ts'
+import {containerPaths, updateState} from '../store.ts'
 import {openJsonFileLog, parseLogOptions} from './json-file.ts'
-import type {LogStream} from './json-file.ts'
+import type {JsonFileLog, LogStream} from './json-file.ts'
 
-/** `binary://<node>?<logger script>=<data root>`: the shim runs `<node> <logger script> <data root>`. */
+/**
+ * `binary://<node>?<logger script>=<data root>`: the shim runs `<node> <logger script> <data root>`
+ * (each query key and value become arguments). containerd parses it as a URL, so both parts are
+ * percent-encoded: a space, `+`, `?`, `&`, `;` or `%` in a path would otherwise change it.
+ */
 export function loggerUri(nodePath: string, loggerScript: string, dataRoot: string): string {
   const path = nodePath.split('/').map(encodeURIComponent).join('/')
   return `binary://${path}?${encodeURIComponent(loggerScript)}=${encodeURIComponent(dataRoot)}`
@@ -19,58 +29,101 @@ export function loggerUri(nodePath: string, loggerScript: string, dataRoot: stri
 
 export interface LoggerEnvironment {
   dataRoot: string
+  /** CONTAINER_NAMESPACE and CONTAINER_ID, which the shim puts in the logger's environment. */
   namespace: string
   id: string
-  /** Where the exit handler (dist/task-exit.js) is; beside the logger. */
+  /** The running logger script; the exit handler (task-exit.js) is beside it. */
   loggerScript: string
 }
+
+/** What the shim passes: the read ends of the container's stdout and stderr pipes, and the write end of the ready pipe. */
+const STDOUT_FD = 3
+const STDERR_FD = 4
+const READY_FD = 5
+
+const READ_SIZE = 64 * 1024
+
+/** How long the logger keeps draining after the shim's SIGTERM, which follows its closing the pipes. */
+const DRAIN_AFTER_TERM_MS = 5000
 
 export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   const started = Date.now()
   const paths = containerPaths(environment.dataRoot, environment.namespace, environment.id)
-  const record = await readRecord(paths)
-  if (!record) throw new Error(`no container ${environment.id} under ${environment.dataRoot}`)
-  // nerd marks the starts it makes; a task nobody marked is containerd's restart monitor at work.
-  // (Only then is the state locked: the lock's module costs the long-lived logger memory.)
+  let record: ContainerRecord | undefined
+  let log: JsonFileLog | undefined
+  let failure: unknown
   try {
-    unlinkSync(paths.startMark)
+    record = JSON.parse(readFileSync(paths.record, 'utf8')) as ContainerRecord
+    // A start nerd asked for clears the mark; a task nobody asked for is containerd's restart monitor at work.
+    await updateState(paths, (state) => (state.StartRequested ? {StartRequested: false} : {RestartCount: state.RestartCount + 1, StartedAt: new Date().toISOString(), FinishedAt: ''}))
+    const {Type, Config} = record.HostConfig.LogConfig
+    if (Type !== 'none' && record.LogPath) log = await openJsonFileLog(record.LogPath, parseLogOptions(Config))
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    await updateState(paths, (state) => ({RestartCount: state.RestartCount + 1, StartedAt: new Date().toISOString(), FinishedAt: ''}))
+    // Still drain the output: a container whose output pipe has no reader blocks or dies of SIGPIPE.
+    failure = error
   }
-  const log = record.LogPath ? await openJsonFileLog(record.LogPath, parseLogOptions(record.HostConfig.LogConfig.Config)) : undefined
-  closeSync(5)
+  closeSync(READY_FD)
+
+  const inputs: Socket[] = []
   const copy = (fd: number, stream: LogStream): Promise<void> =>
     new Promise((resolve) => {
-      const input = createReadStream('', {fd, highWaterMark: 64 * 1024})
-      input.on('data', (chunk) => log?.write(stream, chunk as Buffer))
+      let input: Socket
+      try {
+        // One buffer reused for every read: a fresh one per read is memory that only a GC returns,
+        // and the logger allocates so little that GCs are rare.
+        const buffer = Buffer.allocUnsafe(READ_SIZE)
+        const callback = (length: number): void => {
+          try {
+            log?.write(stream, buffer.subarray(0, length))
+          } catch (error) {
+            failure ??= error
+          }
+        }
+        input = new Socket({fd, readable: true, writable: false, onread: {buffer, callback}})
+      } catch {
+        return resolve()
+      }
+      inputs.push(input)
       input.on('error', () => resolve())
       input.on('close', () => resolve())
     })
-  const copied = Promise.all([copy(3, 'stdout'), copy(4, 'stderr')])
-  const policy = record.HostConfig.RestartPolicy.Name
-  if (record.HostConfig.AutoRemove || (policy !== '' && policy !== 'no')) {
-    // The shim keeps the output pipes open until the task is deleted, so the exit shows as the init process going away.
-    const exited = await Promise.race([processExit(paths.initPid, started).then(() => true), copied.then(() => false)])
-    if (exited) {
-      // Its own session: deleting the task (which the handler may do) makes the shim kill the logger.
-      spawn(process.execPath, [join(dirname(environment.loggerScript), 'task-exit.js'), environment.dataRoot, environment.namespace, environment.id], {
-        detached: true,
-        stdio: 'ignore',
-      }).unref()
-    }
+  const copied = Promise.all([copy(STDOUT_FD, 'stdout'), copy(STDERR_FD, 'stderr')]).then(() => undefined)
+  const terminated = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()))
+  const ended = Promise.race([copied, terminated.then(() => new Promise<void>((resolve) => setTimeout(resolve, DRAIN_AFTER_TERM_MS).unref()))])
+
+  if (record && exitMatters(record)) {
+    const watching = new AbortController()
+    const exited = await Promise.race([initProcessExit(paths.initPid, started, watching.signal), ended.then(() => false)])
+    watching.abort()
+    if (exited) await startExitHandler(environment)
   }
-  await copied
-  await log?.close()
+  await ended
+  for (const input of inputs) input.destroy()
+  try {
+    await log?.close()
+  } catch (error) {
+    failure ??= error
+  }
+  if (failure) throw failure
 }
 
-const POLL_MS = 250
+/** A restart policy or `--rm` acts on the container's exit. */
+function exitMatters(record: ContainerRecord): boolean {
+  const policy = record.HostConfig.RestartPolicy.Name
+  return record.HostConfig.AutoRemove || (policy !== '' && policy !== 'no')
+}
 
-/** Resolves when the init process this task's hook recorded (after `since`) is gone or a zombie. */
-async function processExit(pidFile: string, since: number): Promise<void> {
+const EXIT_POLL_MS = 250
+
+/**
+ * Resolves true when the init process this task's hook recorded (after `since`) is gone or a
+ * zombie: the shim keeps the output pipes open until the task is deleted, so the end of the output
+ * does not tell. False when the watch is aborted.
+ */
+async function initProcessExit(pidFile: string, since: number, signal: AbortSignal): Promise<boolean> {
   let pid: number | undefined
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+  while (!signal.aborted) {
+    await new Promise((resolve) => setTimeout(resolve, EXIT_POLL_MS))
     if (pid === undefined) {
       try {
         if (statSync(pidFile).mtimeMs >= since) pid = Number(readFileSync(pidFile, 'utf8'))
@@ -80,9 +133,26 @@ async function processExit(pidFile: string, since: number): Promise<void> {
       continue
     }
     try {
-      if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) return
+      if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) return true
     } catch {
-      return
+      return true
     }
+  }
+  return false
+}
+
+/** Starts task-exit.js in its own session: the handler may delete the task, which makes the shim kill the logger. */
+async function startExitHandler(environment: LoggerEnvironment): Promise<void> {
+  const {spawn} = await import('node:child_process')
+  // fds 3 and 4 (the pipes) are inherited by any child unless replaced: /dev/null takes their place.
+  const devNull = openSync('/dev/null', 'r+')
+  try {
+    const script = join(dirname(environment.loggerScript), 'task-exit.js')
+    spawn(process.execPath, [script, environment.dataRoot, environment.namespace, environment.id], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore', devNull, devNull],
+    }).unref()
+  } finally {
+    closeSync(devNull)
   }
 }
