@@ -9,11 +9,12 @@
  * pipes and writes synchronously (no libuv thread pool), and loads nothing but this directory, the
  * store and node's fs and net.
  */
-import {closeSync, openSync, readFileSync, statSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, statSync, unlinkSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
 import type {ContainerRecord} from '../model.ts'
 import {containerPaths, updateState} from '../store.ts'
+import type {ContainerPaths} from '../store.ts'
 import {openJsonFileLog, parseLogOptions} from './json-file.ts'
 import type {JsonFileLog, LogStream} from './json-file.ts'
 
@@ -54,8 +55,7 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   let failure: unknown
   try {
     record = JSON.parse(readFileSync(paths.record, 'utf8')) as ContainerRecord
-    // A start nerd asked for clears the mark; a task nobody asked for is containerd's restart monitor at work.
-    await updateState(paths, (state) => (state.StartRequested ? {StartRequested: false} : {RestartCount: state.RestartCount + 1, StartedAt: new Date().toISOString(), FinishedAt: ''}))
+    await countUnrequestedStart(paths)
     const {Type, Config} = record.HostConfig.LogConfig
     if (Type !== 'none' && record.LogPath) log = await openJsonFileLog(record.LogPath, parseLogOptions(Config))
   } catch (error) {
@@ -72,12 +72,13 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
         // One buffer reused for every read: a fresh one per read is memory that only a GC returns,
         // and the logger allocates so little that GCs are rare.
         const buffer = Buffer.allocUnsafe(READ_SIZE)
-        const callback = (length: number): void => {
+        const callback = (length: number): boolean => {
           try {
             log?.write(stream, buffer.subarray(0, length))
           } catch (error) {
             failure ??= error
           }
+          return true
         }
         input = new Socket({fd, readable: true, writable: false, onread: {buffer, callback}})
       } catch {
@@ -105,6 +106,19 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
     failure ??= error
   }
   if (failure) throw failure
+}
+
+/**
+ * nerd marks the starts it makes; a task nobody marked is containerd's restart monitor at work, and
+ * counts as a restart. Only then is the state locked: the lock's module costs the logger memory.
+ */
+async function countUnrequestedStart(paths: ContainerPaths): Promise<void> {
+  try {
+    unlinkSync(paths.startMark)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    await updateState(paths, (state) => ({RestartCount: state.RestartCount + 1, StartedAt: new Date().toISOString(), FinishedAt: ''}))
+  }
 }
 
 /** A restart policy or `--rm` acts on the container's exit. */
