@@ -17,8 +17,9 @@ describe('json-file logs', () => {
   })
 
   it('parses docker log options', () => {
-    assert.deepEqual(parseLogOptions({'max-size': '10k', 'max-file': '3'}), {maxSize: 10240, maxFile: 3})
-    assert.deepEqual(parseLogOptions({'max-size': '1m'}), {maxSize: 1024 * 1024})
+    // docker reads json-file sizes in decimal units (go-units FromHumanSize)
+    assert.deepEqual(parseLogOptions({'max-size': '10k', 'max-file': '3'}), {maxSize: 10000, maxFile: 3})
+    assert.deepEqual(parseLogOptions({'max-size': '1m'}), {maxSize: 1000 * 1000})
     assert.throws(() => parseLogOptions({mode: 'x'}), /unknown log opt 'mode' for json-file log driver/)
     assert.throws(() => parseLogOptions({'max-file': '0'}), /max-file must be a number greater than 0/)
   })
@@ -84,6 +85,6 @@ describe('json-file logs', () => {
 
   it('builds the binary:// URI the shim runs the logger with, and nanosecond timestamps', () => {
     assert.equal(loggerUri('/usr/bin/node', '/opt/nerd/dist/logger.js', '/var/lib/nerd'), 'binary:///usr/bin/node?%2Fopt%2Fnerd%2Fdist%2Flogger.js=%2Fvar%2Flib%2Fnerd')
-    assert.equal(logTimestamp(1_500_000_000n, 1_700_000_000_000_000_000n), '2023-11-14T22:13:21.500000000Z')
+    assert.equal(logTimestamp(1_700_000_001_500_000_000n), '2023-11-14T22:13:21.500000000Z')
   })
 })
