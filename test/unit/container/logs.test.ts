@@ -21,7 +21,7 @@ describe('json-file logs', () => {
     assert.deepEqual(parseLogOptions({'max-size': '10k', 'max-file': '3'}), {maxSize: 10000, maxFile: 3})
     assert.deepEqual(parseLogOptions({'max-size': '1m'}), {maxSize: 1000 * 1000})
     assert.throws(() => parseLogOptions({mode: 'x'}), /unknown log opt 'mode' for json-file log driver/)
-    assert.throws(() => parseLogOptions({'max-file': '0'}), /max-file must be a number greater than 0/)
+    assert.throws(() => parseLogOptions({'max-file': '0'}), /max-file cannot be less than 1/)
   })
 
   it('writes one entry per line, holding partial lines until their newline', async () => {
