@@ -2,7 +2,9 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
 import {createProgressRenderer} from '../image/progress.ts'
+import {HOOK_IMAGE_PUSH, HOOK_IMAGE_PUSHED, runNerdHook} from '../hooks/index.ts'
 import {pushImage} from '../image/push.ts'
+import type {PushHooks} from '../image/push.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
 
 export default class Push extends NerdCommand {
@@ -29,6 +31,7 @@ export default class Push extends NerdCommand {
         hostsDirs: config.hostsDir,
         onProgress: progress.listener,
         userAgent: `nerd/${this.config.version}`,
+        hooks: this.pushHooks(flags, {namespace: config.namespace, address: config.address}),
       })
       progress.close()
       const tag = parseReference(args.image).tag ?? 'latest'
@@ -36,5 +39,17 @@ export default class Push extends NerdCommand {
     } finally {
       progress.close()
     }
+  }
+
+  /** Bridges the push events only when a plugin subscribes to them. */
+  private pushHooks(flags: Record<string, unknown>, target: {namespace: string; address: string}): PushHooks {
+    const hooks: PushHooks = {}
+    if (this.subscribed(HOOK_IMAGE_PUSH)) {
+      hooks.push = async (payload) => (await runNerdHook(this.config, HOOK_IMAGE_PUSH, {...payload, annotations: {}, flags}, target)).annotations
+    }
+    if (this.subscribed(HOOK_IMAGE_PUSHED)) {
+      hooks.pushed = (payload) => runNerdHook(this.config, HOOK_IMAGE_PUSHED, {...payload, flags}, target)
+    }
+    return hooks
   }
 }

@@ -197,6 +197,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
             snapshotter: context.snapshotter,
           })
         : proposed
+      // docker shows a container's labels in Config.Labels: with what plugins added, without nerd's own.
+      record.Config.Labels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== NAME_LABEL && key !== STOP_SIGNAL_LABEL))
       await Promise.all([
         writeEtcFiles(paths, {hostname: spec.hostname ?? id.slice(0, 12), network: network.kind === 'host' ? 'host' : 'private', hostHostname: hostHostname()}),
         writeRecord(paths, record),

@@ -4,6 +4,7 @@
  * `distribution.source` label names one, else streamed from the content store), then the
  * manifests by digest, then the root under the tag.
  */
+import {createHash} from 'node:crypto'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {distributionSourceKey, isConfigMediaType, distributionSourceLabel, distributionSources, isNonDistributable, parseIndex, parseManifest, shortDigest} from './manifest.ts'
@@ -27,6 +28,15 @@ export interface PushOptions extends RegistryAccessOptions {
   maxConcurrentUploads?: number
   onProgress?: ProgressListener
   signal?: AbortSignal
+  hooks?: PushHooks
+}
+
+/** The push hooks of the plugins (the command runs `nerd:image:push` and `nerd:image:pushed`). */
+export interface PushHooks {
+  /** Before anything is uploaded: may refuse (throws) or return annotations for the pushed root. */
+  push?: (payload: {name: string; descriptor: Descriptor; platforms: readonly string[]}) => Promise<Record<string, string>>
+  /** Once the registry has the root: e.g. sign its digest. */
+  pushed?: (payload: {name: string; descriptor: Descriptor}) => Promise<void>
 }
 
 export interface PushResult {
@@ -52,6 +62,8 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   const image = await getImage(client, name)
   if (!image) throw new NerdError(`An image does not exist locally with the tag: ${familiarName(target)}`)
   const plan = await planPush(client, image.target, options, familiarName(target))
+  const annotations = (await options.hooks?.push?.({name, descriptor: plan.root.descriptor, platforms: options.platforms ?? []})) ?? {}
+  if (Object.keys(annotations).length > 0) plan.root = annotatedRoot(plan.root, annotations)
 
   const registry = registryClientFor(options)
   const progress = options.onProgress ?? (() => undefined)
@@ -84,7 +96,16 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
     await registry.pushManifest(target, {mediaType: manifest.descriptor.mediaType, bytes: manifest.bytes}, {target: manifest.descriptor.digest, signal})
   }
   const pushed = await registry.pushManifest(target, {mediaType: plan.root.descriptor.mediaType, bytes: plan.root.bytes}, {signal})
+  await options.hooks?.pushed?.({name, descriptor: pushed})
   return {name, descriptor: pushed}
+}
+
+/** The root document with the plugins' annotations merged in: new bytes, so a new digest. */
+function annotatedRoot(root: PushPlan['root'], annotations: Record<string, string>): PushPlan['root'] {
+  const document = JSON.parse(Buffer.from(root.bytes).toString('utf8')) as {annotations?: Record<string, string>}
+  document.annotations = {...document.annotations, ...annotations}
+  const bytes = Buffer.from(JSON.stringify(document))
+  return {descriptor: {mediaType: root.descriptor.mediaType, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length}, bytes}
 }
 
 function blobKind(descriptor: Descriptor): ProgressKind {

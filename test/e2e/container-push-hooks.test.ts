@@ -1,0 +1,88 @@
+/**
+ * The run and push hooks fired for real: the fixture plugin (test/fixtures/hook-plugin), linked
+ * into a private plugin directory, changes a container's spec and labels before create, hears
+ * about its start, annotates a pushed manifest, hears about the push, and can refuse one.
+ */
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {fileURLToPath} from 'node:url'
+import {inspectContainer, nerdOk} from '../helpers/containers.ts'
+import {fileNamespace, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
+
+const IMG = 'docker.io/nerd-test/busybox:latest'
+const fixture = resolve(fileURLToPath(new URL('../fixtures/hook-plugin', import.meta.url)))
+let home: string
+let log: string
+let env: Record<string, string>
+
+interface Recorded {
+  event: string
+  payload: Record<string, any>
+}
+
+async function recorded(event: string): Promise<Recorded[]> {
+  const lines = (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean)
+  return lines.map((line) => JSON.parse(line) as Recorded).filter((entry) => entry.event === event)
+}
+
+function skopeoRaw(reference: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reference}`], {stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => (code === 0 ? resolvePromise(stdout) : reject(new Error(`skopeo exited ${code}`))))
+  })
+}
+
+describe('run and push hooks of a plugin', () => {
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'nerd-hooks-'))
+    log = join(home, 'hooks.log')
+    // oclif keeps user plugins under $XDG_DATA_HOME/nerd: this file's own.
+    env = {XDG_DATA_HOME: join(home, 'data'), HOOK_FIXTURE_LOG: log}
+    await loadTestImage('nerd-test/busybox:latest')
+    await nerdOk(['plugins', 'link', fixture], {env})
+  })
+
+  after(async () => {
+    await rm(home, {recursive: true, force: true})
+  })
+
+  it('a create hook changes the spec and the labels, and the start hook hears the pid', async () => {
+    assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo $HOOKFIXTURE'], {env}), '1\n')
+    await nerdOk(['run', '-d', '--name', 'hooked', IMG, 'sleep', '60'], {env})
+    const state = await inspectContainer('hooked')
+    assert.equal(state.Config.Labels['example.hookfixture/seen'], 'true')
+    const starts = await recorded('nerd:container:start')
+    const start = starts.find((entry) => entry.payload.name === 'hooked')
+    assert.ok(start, JSON.stringify(starts))
+    assert.equal(start.payload.pid, state.State.Pid)
+    const creates = await recorded('nerd:container:create')
+    assert.ok(creates.some((entry) => entry.payload.name === 'hooked' && entry.payload.image.name === IMG))
+    await nerdOk(['rm', '-f', 'hooked'], {env})
+    // Without the plugin the spec is the core's.
+    assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo "[$HOOKFIXTURE]"']), '[]\n')
+  })
+
+  it('push hooks annotate the pushed manifest, hear its digest, and can refuse a push', async () => {
+    const target = `${testEnvironment.registry}/${fileNamespace()}/hooked:1`
+    await nerdOk(['tag', IMG, target], {env})
+    const pushed = await nerdOk(['push', target], {env: {...env, HOOK_FIXTURE_ANNOTATE: 'org.example.signed=yes'}})
+    const manifest = JSON.parse(await skopeoRaw(target)) as {annotations?: Record<string, string>}
+    assert.equal(manifest.annotations?.['org.example.signed'], 'yes')
+    const [after] = await recorded('nerd:image:pushed')
+    assert.ok(after)
+    assert.match(pushed, new RegExp(`digest: ${after.payload.descriptor.digest} `))
+    const [beforePush] = await recorded('nerd:image:push')
+    assert.equal(beforePush?.payload.name, `${target}`)
+
+    const refused = await nerd(['push', target], {env: {...env, HOOK_FIXTURE_VETO: 'not signed'}})
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /refused to push ".*hooked:1": not signed/)
+  })
+})
