@@ -1,4 +1,5 @@
 import History from './commands/history.ts'
+import ImageConvert from './commands/image/convert.ts'
 import ImageInspect from './commands/image/inspect.ts'
 import ImagePrune from './commands/image/prune.ts'
 import Images from './commands/images.ts'
@@ -50,6 +51,7 @@ export const COMMANDS = {
   create: Create,
   exec: Exec,
   history: History,
+  'image:convert': ImageConvert,
   'image:inspect': ImageInspect,
   'image:prune': ImagePrune,
   images: Images,

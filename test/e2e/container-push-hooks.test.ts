@@ -85,4 +85,20 @@ describe('run and push hooks of a plugin', () => {
     assert.equal(refused.code, 1)
     assert.match(refused.stderr, /refused to push ".*hooked:1": not signed/)
   })
+
+  it('image convert runs the format a plugin registers and names its result', async () => {
+    const digest = (await nerdOk(['image', 'convert', '--fixturecopy', '--fixturecopy-note', 'hello', IMG, 'converted:1'], {env})).trim()
+    assert.match(digest, /^sha256:[0-9a-f]{64}$/)
+    const [call] = await recorded('fixturecopy')
+    assert.deepEqual(call?.payload.options, {note: 'hello'})
+    assert.equal(call?.payload.target, 'docker.io/library/converted:1')
+    assert.match(await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}} {{.Digest}}'], {env}), new RegExp(`^converted:1 ${digest}$`, 'm'))
+    const none = await nerd(['image', 'convert', IMG, 'other:1'], {env})
+    assert.equal(none.code, 1)
+    assert.equal(none.stderr, 'Error: choose a conversion format: --fixturecopy\n')
+    // Without the plugin the format's flag does not exist (docker's code for a flag error is 125).
+    const unavailable = await nerd(['image', 'convert', '--fixturecopy', IMG, 'other:1'])
+    assert.equal(unavailable.code, 125)
+    assert.match(unavailable.stderr, /unknown flag: --fixturecopy/)
+  })
 })
