@@ -1,17 +1,31 @@
-/** Reading a json-file log as `nerd logs` does: rotated files first, tail, time window, follow. */
-import {open, readFile, stat} from 'node:fs/promises'
+/**
+ * Reading a json-file log as `docker logs` does: the rotated files oldest first, then the live one;
+ * `--tail` counted over all of them (before the time filters, as docker counts); `--since` and
+ * `--until` on the entries' times; `-t` and `--details` prefixes; and `-f`, which follows the live
+ * file through rotations and re-creations until the caller says to stop.
+ *
+ * Files are read in blocks, never whole, and the tail is found reading backwards from the end, so a
+ * large log costs neither memory nor time for the part not shown.
+ */
+import {watch} from 'node:fs'
+import {open, stat} from 'node:fs/promises'
+import type {FileHandle} from 'node:fs/promises'
+import {basename, dirname} from 'node:path'
 import {NerdError} from '../../errors.ts'
 
 export interface ReadLogOptions {
   follow?: boolean
-  /** Last N entries; undefined means all. */
+  /** The last N entries; undefined or negative means all. */
   tail?: number
   since?: Date
   until?: Date
+  /** Prefix each line with its time, as `-t`. */
   timestamps?: boolean
-  /** Rotated files to read besides the live one (max-file - 1). */
+  /** Prefix each line with its attributes (docker's `attrs`), as `--details`. */
+  details?: boolean
+  /** Files kept, the live one included (max-file): which rotated files to read. Unset: as many as there are. */
   maxFile?: number
-  /** Polled while following: true ends the follow (container removed, or exited for good). */
+  /** Asked while following and no new entry came: true ends the follow (container removed, or exited for good). */
   shouldStop?: () => Promise<boolean>
   signal?: AbortSignal
 }
@@ -25,130 +39,333 @@ interface Entry {
   log: string
   stream: string
   time: string
+  attrs?: Record<string, string>
 }
 
-function parseEntries(text: string): Entry[] {
-  const entries: Entry[] = []
-  for (const line of text.split('\n')) {
-    if (line === '') continue
+const BLOCK_SIZE = 64 * 1024
+/** How often a follow looks at the file when no change notice came. */
+const POLL_MS = 250
+
+/** Nanoseconds since the epoch of an RFC 3339 time with up to nine fractional digits. */
+function timeNanoseconds(time: string): bigint {
+  const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(.*)$/.exec(time)
+  if (!match) return BigInt(Date.parse(time)) * 1_000_000n
+  return BigInt(Date.parse(`${match[1]}${match[3]}`)) * 1_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'))
+}
+
+/** docker's `-t` format: the entry's time with exactly nine fractional digits. */
+function fixedTimestamp(time: string): string {
+  return time.replace(/(T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?/, (_, clock: string, fraction = '') => `${clock}.${fraction.padEnd(9, '0')}`)
+}
+
+/** Go's url.QueryEscape, which docker applies to `--details` keys and values. */
+function queryEscape(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/%20/g, '+')
+    .replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`)
+}
+
+function detailsPrefix(attrs: Record<string, string> | undefined): string {
+  const pairs = Object.entries(attrs ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return `${pairs.map(([key, value]) => `${queryEscape(key)}=${queryEscape(value)}`).join(',')} `
+}
+
+/** Turns entries into the sink's writes, filtered and prefixed, one write per entry. */
+class Printer {
+  private readonly options: ReadLogOptions
+  private readonly sink: LogSink
+  private readonly since?: bigint
+  private readonly until?: bigint
+  /** An entry after --until was seen: nothing later is shown. */
+  passedUntil = false
+
+  constructor(options: ReadLogOptions, sink: LogSink) {
+    this.options = options
+    this.sink = sink
+    if (options.since) this.since = BigInt(options.since.getTime()) * 1_000_000n
+    if (options.until) this.until = BigInt(options.until.getTime()) * 1_000_000n
+  }
+
+  line(bytes: Buffer): void {
+    let entry: Entry
     try {
-      entries.push(JSON.parse(line) as Entry)
+      entry = JSON.parse(bytes.toString('utf8')) as Entry
     } catch {
-      // a line cut by a concurrent write or rotation: skip it as docker does
-    }
-  }
-  return entries
-}
-
-/** Compares RFC 3339 times with nanoseconds against a Date (millisecond precision is enough for filters). */
-function entryTime(entry: Entry): number {
-  return Date.parse(entry.time)
-}
-
-async function readIfExists(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ''
-    throw error
-  }
-}
-
-const POLL_MS = 200
-
-export async function readLogs(path: string, options: ReadLogOptions, sink: LogSink): Promise<void> {
-  const emit = (entry: Entry): void => {
-    const time = entryTime(entry)
-    if (options.since && time < options.since.getTime()) return
-    if (options.until && time > options.until.getTime()) return
-    const text = options.timestamps ? `${entry.time} ${entry.log}` : entry.log
-    if (entry.stream === 'stderr') sink.stderr(text)
-    else sink.stdout(text)
-  }
-  const rotated: string[] = []
-  for (let index = (options.maxFile ?? 1) - 1; index >= 1; index--) rotated.push(`${path}.${index}`)
-  let backlog: Entry[] = []
-  for (const file of rotated) backlog.push(...parseEntries(await readIfExists(file)))
-  const live = await readIfExists(path)
-  backlog.push(...parseEntries(live.slice(0, live.lastIndexOf('\n') + 1)))
-  if (options.until) backlog = backlog.filter((entry) => entryTime(entry) <= options.until!.getTime())
-  if (options.since) backlog = backlog.filter((entry) => entryTime(entry) >= options.since!.getTime())
-  if (options.tail !== undefined) backlog = options.tail <= 0 ? [] : backlog.slice(-options.tail)
-  for (const entry of backlog) emit(entry)
-  if (!options.follow) return
-
-  // Follow from the end of what was read; a smaller file means it was rotated or recreated (restart).
-  let offset = Buffer.byteLength(live.slice(0, live.lastIndexOf('\n') + 1))
-  let identity = await fileIdentity(path)
-  for (;;) {
-    if (options.signal?.aborted) return
-    const current = await fileIdentity(path)
-    if (current && (current.ino !== identity?.ino || current.size < offset)) {
-      if (identity && current.ino !== identity.ino) {
-        // Finish the file that was rotated away, then start on the new one.
-        const previous = rotated.length > 0 ? `${path}.1` : undefined
-        if (previous) offset = await drain(previous, offset, emit)
-      }
-      offset = 0
-      identity = current
-    }
-    const before = offset
-    if (current) offset = await drain(path, offset, emit)
-    if (offset === before && (await options.shouldStop?.())) {
-      if (current) await drain(path, offset, emit)
+      // A line damaged by a crash or a disk that filled up: docker skips it too.
       return
     }
-    if (offset === before) await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    if (typeof entry.log !== 'string' || typeof entry.time !== 'string') return
+    if (this.since !== undefined || this.until !== undefined) {
+      const time = timeNanoseconds(entry.time)
+      if (this.since !== undefined && time < this.since) return
+      if (this.until !== undefined && time > this.until) {
+        this.passedUntil = true
+        return
+      }
+    }
+    let text = entry.log
+    if (this.options.details) text = detailsPrefix(entry.attrs) + text
+    if (this.options.timestamps) text = `${fixedTimestamp(entry.time)} ${text}`
+    if (entry.stream === 'stderr') this.sink.stderr(text)
+    else this.sink.stdout(text)
   }
 }
 
-async function fileIdentity(path: string): Promise<{ino: number; size: number} | undefined> {
-  try {
-    const stats = await stat(path)
-    return {ino: stats.ino, size: stats.size}
-  } catch {
-    return undefined
+/** Feeds the complete lines of `handle` from `offset` to `end` (or its end) to `printer`; returns the offset after the last. */
+async function readLines(handle: FileHandle, offset: number, printer: Printer, end?: number): Promise<number> {
+  const buffer = Buffer.allocUnsafe(BLOCK_SIZE)
+  let carried: Buffer | undefined
+  for (;;) {
+    const want = end === undefined ? BLOCK_SIZE : Math.min(BLOCK_SIZE, end - offset - (carried?.length ?? 0))
+    if (want <= 0) break
+    const {bytesRead} = await handle.read(buffer, 0, want, offset + (carried?.length ?? 0))
+    if (bytesRead === 0) break
+    const block = carried ? Buffer.concat([carried, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead)
+    let start = 0
+    for (let newline = block.indexOf(10); newline >= 0; newline = block.indexOf(10, start)) {
+      printer.line(block.subarray(start, newline))
+      start = newline + 1
+    }
+    offset += start
+    // A line longer than a block is carried into the next read; a copy, since the buffer is reused.
+    carried = start < block.length ? Buffer.from(block.subarray(start)) : undefined
+    if (printer.passedUntil) break
   }
+  return offset
 }
 
-/** Emits the complete entries after `offset`; returns the offset after the last complete line. */
-async function drain(path: string, offset: number, emit: (entry: Entry) => void): Promise<number> {
-  let handle
-  try {
-    handle = await open(path, 'r')
-  } catch {
-    return offset
+/** The offset after the last newline of `handle` at or before `size`. */
+async function completeEnd(handle: FileHandle, size: number): Promise<number> {
+  const buffer = Buffer.allocUnsafe(BLOCK_SIZE)
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - BLOCK_SIZE)
+    const {bytesRead} = await handle.read(buffer, 0, end - start, start)
+    const newline = buffer.subarray(0, bytesRead).lastIndexOf(10)
+    if (newline >= 0) return start + newline + 1
+    end = start
   }
-  try {
-    const {size} = await handle.stat()
-    if (size <= offset) return offset
-    const buffer = Buffer.alloc(size - offset)
-    await handle.read(buffer, 0, buffer.length, offset)
-    const end = buffer.lastIndexOf(10)
-    if (end < 0) return offset
-    for (const entry of parseEntries(buffer.subarray(0, end + 1).toString('utf8'))) emit(entry)
-    return offset + end + 1
-  } finally {
-    await handle.close()
-  }
+  return 0
 }
 
 /**
- * docker's `--since`/`--until` values: RFC 3339 dates (with or without time and zone), Unix
- * timestamps with optional fraction, or a duration before now (`10m`, `1h30m`, `2s`).
+ * Where the last `count` lines of `[0, end)` start (end just after a newline), or how many lines
+ * short the file is when it holds fewer.
+ */
+async function tailStart(handle: FileHandle, end: number, count: number): Promise<{offset: number} | {missing: number}> {
+  const buffer = Buffer.allocUnsafe(BLOCK_SIZE)
+  // The newline ending the last line is not a boundary to count.
+  let seen = -1
+  for (let blockEnd = end; blockEnd > 0; ) {
+    const start = Math.max(0, blockEnd - BLOCK_SIZE)
+    const {bytesRead} = await handle.read(buffer, 0, blockEnd - start, start)
+    for (let index = buffer.subarray(0, bytesRead).lastIndexOf(10); index >= 0; index = index > 0 ? buffer.lastIndexOf(10, index - 1) : -1) {
+      if (++seen === count) return {offset: start + index + 1}
+    }
+    blockEnd = start
+  }
+  return end === 0 ? {missing: count} : {missing: count - seen - 1}
+}
+
+interface LogFile {
+  handle: FileHandle
+  ino: number
+  /** Where the complete lines end now. */
+  end: number
+}
+
+async function openLogFile(path: string): Promise<LogFile | undefined> {
+  let handle: FileHandle
+  try {
+    handle = await open(path, 'r')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  const {ino, size} = await handle.stat()
+  return {handle, ino, end: await completeEnd(handle, size)}
+}
+
+async function rotatedPaths(path: string, maxFile: number | undefined): Promise<string[]> {
+  const paths: string[] = []
+  for (let index = 1; maxFile === undefined || index < maxFile; index++) {
+    const rotated = `${path}.${index}`
+    try {
+      await stat(rotated)
+    } catch {
+      if (maxFile === undefined) break
+      continue
+    }
+    paths.unshift(rotated)
+  }
+  return paths
+}
+
+/** Wakes a follow when something in the log's directory changes, or after `ms` at the latest. */
+function changeNotices(path: string, signal: AbortSignal | undefined): {wait(ms: number): Promise<void>; close(): void} {
+  let wake: (() => void) | undefined
+  let watcher: ReturnType<typeof watch> | undefined
+  try {
+    const name = basename(path)
+    watcher = watch(dirname(path), {persistent: false}, (_, changed) => {
+      if (changed === null || changed.startsWith(name)) wake?.()
+    })
+    watcher.on('error', () => watcher?.close())
+  } catch {
+    // No directory yet or no inotify: polling alone.
+  }
+  return {
+    wait: (ms) =>
+      new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', done)
+          wake = undefined
+          resolve()
+        }
+        const timer = setTimeout(done, ms)
+        signal?.addEventListener('abort', done)
+        wake = done
+      }),
+    close: () => watcher?.close(),
+  }
+}
+
+export async function readLogs(path: string, options: ReadLogOptions, sink: LogSink): Promise<void> {
+  const printer = new Printer(options, sink)
+  // The live file is opened first: a rotation while the rotated files are read then shows as a new
+  // live file to follow, and a rotated file that is the one already open is not read twice.
+  const reading: {live?: LogFile} = {live: await openLogFile(path)}
+  try {
+    await readBacklog(path, reading.live, options, printer)
+    if (!options.follow || printer.passedUntil || (options.until && options.until.getTime() < Date.now())) return
+    await follow(path, reading, options, printer)
+  } finally {
+    await reading.live?.handle.close()
+  }
+}
+
+/** What is in the files now: the rotated ones, then the live one up to its last complete line (where `live.end` is left). */
+async function readBacklog(path: string, live: LogFile | undefined, options: ReadLogOptions, printer: Printer): Promise<void> {
+  const files: LogFile[] = []
+  try {
+    for (const rotated of await rotatedPaths(path, options.maxFile)) {
+      const file = await openLogFile(rotated)
+      if (file && file.ino !== live?.ino) files.push(file)
+      else await file?.handle.close()
+    }
+    if (live) files.push(live)
+
+    let first = 0
+    let offset = 0
+    if (options.tail !== undefined && options.tail >= 0) {
+      first = files.length
+      let count = options.tail
+      for (let index = files.length - 1; index >= 0 && count > 0; index--) {
+        const start = await tailStart(files[index]!.handle, files[index]!.end, count)
+        first = index
+        if ('offset' in start) {
+          offset = start.offset
+          break
+        }
+        count = start.missing
+      }
+    }
+    for (let index = first; index < files.length && !printer.passedUntil; index++) {
+      const file = files[index]!
+      file.end = await readLines(file.handle, index === first ? offset : 0, printer, file.end)
+    }
+  } finally {
+    for (const file of files) if (file !== live) await file.handle.close()
+  }
+}
+
+/** Reads what is appended to the live file, and to the files that replace it, until told to stop. */
+async function follow(path: string, reading: {live?: LogFile}, options: ReadLogOptions, printer: Printer): Promise<void> {
+  const notices = changeNotices(path, options.signal)
+  let lastAsked = 0
+  try {
+    while (!options.signal?.aborted && !printer.passedUntil) {
+      const live = reading.live
+      let progressed = false
+      if (live) {
+        const end = await readLines(live.handle, live.end, printer)
+        progressed = end !== live.end
+        live.end = end
+      }
+      let current
+      try {
+        current = await stat(path)
+      } catch {
+        current = undefined
+      }
+      if (current && current.ino !== live?.ino) {
+        // Rotated or recreated (a new task after a restart): the old file was complete before the
+        // new one appeared, and was read to its end above.
+        reading.live = undefined
+        await live?.handle.close()
+        reading.live = await openLogFile(path)
+        if (reading.live) reading.live.end = 0
+        continue
+      }
+      if (live && current && current.size < live.end) {
+        // Truncated: with max-file 1 the file starts over.
+        live.end = 0
+        continue
+      }
+      if (progressed) continue
+      if (options.until && options.until.getTime() < Date.now()) return
+      if (Date.now() - lastAsked >= POLL_MS) {
+        lastAsked = Date.now()
+        if (await options.shouldStop?.()) {
+          if (live) await readLines(live.handle, live.end, printer)
+          return
+        }
+      }
+      await notices.wait(POLL_MS)
+    }
+  } finally {
+    notices.close()
+  }
+}
+
+const DURATION_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000}
+
+/** Go's time.ParseDuration, in milliseconds; undefined when `value` is not a duration. */
+function parseDuration(value: string): number | undefined {
+  const match = /^([+-]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(value)
+  if (!match) return value === '0' ? 0 : undefined
+  let total = 0
+  for (const [, amount, unit] of match[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(amount) * DURATION_UNITS[unit!]!
+  return match[1] === '-' ? -total : total
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+}
+
+/** docker's RFC 3339 forms: a date, optionally a time to the hour, minute, second or nanosecond, optionally a zone; no zone means local time. */
+function parseDate(value: string): Date | undefined {
+  const match = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d)(?::(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?)?)?(Z|[+-]\d\d:\d\d)?$/.exec(value)
+  if (!match) return undefined
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number]
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined
+  const millisecond = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3))
+  const zone = match[8]
+  if (zone === undefined) return new Date(year, month - 1, day, hour, minute, second, millisecond)
+  const offset = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)))
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millisecond) - offset * 60_000)
+}
+
+/**
+ * docker's `--since`/`--until` values: a duration before `now` (`10m`, `1h30m`, `2.5s`), an RFC
+ * 3339 date or time (local time without a zone), or Unix seconds with an optional fraction.
  */
 export function parseLogTime(value: string, now: Date = new Date()): Date {
-  const duration = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?$/.exec(value)
-  if (duration && value !== '') {
-    const [, hours, minutes, seconds, millis] = duration
-    const total = Number(hours ?? 0) * 3_600_000 + Number(minutes ?? 0) * 60_000 + Number(seconds ?? 0) * 1000 + Number(millis ?? 0)
-    return new Date(now.getTime() - total)
-  }
-  if (/^\d+(\.\d+)?$/.test(value)) return new Date(Math.round(Number(value) * 1000))
-  if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
-    const withZone = /T.*(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : value.includes('T') ? `${value}Z` : `${value}T00:00:00Z`
-    const parsed = Date.parse(withZone)
-    if (!Number.isNaN(parsed)) return new Date(parsed)
-  }
-  throw new NerdError(`invalid value for "since"/"until": failed to parse value as time or duration: "${value}"`)
+  const duration = value === '0' ? undefined : parseDuration(value)
+  if (duration !== undefined) return new Date(now.getTime() - duration)
+  const date = parseDate(value)
+  if (date) return date
+  const seconds = /^(\d+)(?:\.(\d+))?$/.exec(value)
+  if (seconds) return new Date(Number(seconds[1]) * 1000 + Number(`0.${seconds[2] ?? '0'}`) * 1000)
+  throw new NerdError(`failed to parse value as time or duration: "${value}"`)
 }

@@ -1,0 +1,172 @@
+/** The json-file writer: docker's entries, line splitting, the 16 KiB pieces, escaping, timestamps and rotation. */
+import assert from 'node:assert/strict'
+import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, describe, it} from 'node:test'
+import {logTimestamp, MAX_LINE_PIECE, openJsonFileLog} from '../../../src/container/logs/json-file.ts'
+import type {LogStream} from '../../../src/container/logs/json-file.ts'
+
+interface Entry {
+  log: string
+  stream: string
+  time: string
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'nerd-logs-writer-'))
+after(() => rmSync(dir, {recursive: true, force: true}))
+let files = 0
+
+function entriesOf(path: string): Entry[] {
+  const text = readFileSync(path, 'utf8')
+  assert.ok(text === '' || text.endsWith('\n'), 'every entry ends with a newline')
+  return text === '' ? [] : text.slice(0, -1).split('\n').map((line) => JSON.parse(line) as Entry)
+}
+
+/** Writes the chunks to a new log, closes it and returns its entries as [stream, log] pairs. */
+async function logged(chunks: [LogStream, string | Buffer][]): Promise<[string, string][]> {
+  const path = join(dir, `log-${++files}.log`)
+  const log = await openJsonFileLog(path)
+  for (const [stream, chunk] of chunks) log.write(stream, typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+  await log.close()
+  return entriesOf(path).map((entry) => [entry.stream, entry.log])
+}
+
+describe('json-file writer', () => {
+  it('writes one entry per line of a chunk, keeping the newline', async () => {
+    assert.deepEqual(await logged([['stdout', 'a\nb\n\nc\n']]), [
+      ['stdout', 'a\n'],
+      ['stdout', 'b\n'],
+      ['stdout', '\n'],
+      ['stdout', 'c\n'],
+    ])
+  })
+
+  it('holds an unfinished line per stream until its newline, and logs the rest as is at close', async () => {
+    assert.deepEqual(
+      await logged([
+        ['stdout', 'out-'],
+        ['stderr', 'err-'],
+        ['stdout', 'one\nout-'],
+        ['stderr', 'one\n'],
+        ['stdout', 'two'],
+      ]),
+      [
+        ['stdout', 'out-one\n'],
+        ['stderr', 'err-one\n'],
+        ['stdout', 'out-two'],
+      ],
+    )
+  })
+
+  it('accepts a Uint8Array that is not a Buffer', async () => {
+    const bytes = new Uint8Array([0, 0, 0x68, 0x69, 0x0a]).subarray(2)
+    assert.deepEqual(await logged([['stdout', bytes as Buffer]]), [['stdout', 'hi\n']])
+  })
+
+  it('logs a line of 16 KiB or more in 16 KiB pieces without newline, as docker does', async () => {
+    assert.equal(MAX_LINE_PIECE, 16384)
+    const exact = await logged([['stdout', `${'a'.repeat(16384)}\n`]])
+    assert.deepEqual(exact, [
+      ['stdout', 'a'.repeat(16384)],
+      ['stdout', '\n'],
+    ])
+    const under = await logged([['stdout', `${'b'.repeat(16383)}\n`]])
+    assert.deepEqual(under, [['stdout', `${'b'.repeat(16383)}\n`]])
+    const long = await logged([['stderr', `${'c'.repeat(40000)}\nnext\n`]])
+    assert.deepEqual(long, [
+      ['stderr', 'c'.repeat(16384)],
+      ['stderr', 'c'.repeat(16384)],
+      ['stderr', `${'c'.repeat(40000 - 2 * 16384)}\n`],
+      ['stderr', 'next\n'],
+    ])
+    // Across chunks: the piece is logged once 16 KiB have gathered, the remainder waits for its newline.
+    const gathered = await logged([
+      ['stdout', 'd'.repeat(10000)],
+      ['stdout', 'd'.repeat(10000)],
+      ['stdout', 'd\n'],
+    ])
+    assert.deepEqual(gathered, [
+      ['stdout', 'd'.repeat(16384)],
+      ['stdout', `${'d'.repeat(20001 - 16384)}\n`],
+    ])
+  })
+
+  it('escapes as docker does and keeps UTF-8 cut between chunks whole', async () => {
+    const path = join(dir, 'escape.log')
+    const log = await openJsonFileLog(path)
+    const snowman = Buffer.from('☃')
+    log.write('stdout', Buffer.concat([Buffer.from('a "q" \\ <b>&\t\x01 '), snowman.subarray(0, 1)]))
+    log.write('stdout', Buffer.concat([snowman.subarray(1), Buffer.from(' \u2028\n')]))
+    log.write('stderr', Buffer.from([0x62, 0xff, 0xc3, 0x28, 0x0a]))
+    await log.close()
+    const raw = readFileSync(path, 'utf8')
+    assert.ok(raw.startsWith('{"log":"a \\"q\\" \\\\ \\u003cb\\u003e\\u0026\\t\\u0001 ☃ \\u2028\\n","stream":"stdout","time":"'), raw)
+    assert.deepEqual(
+      entriesOf(path).map((entry) => entry.log),
+      ['a "q" \\ <b>&\t\x01 ☃ \u2028\n', 'b\ufffd\ufffd(\n'],
+    )
+  })
+
+  it('stamps entries with RFC 3339 nanosecond UTC times that follow the wall clock and never go back', async () => {
+    const path = join(dir, 'times.log')
+    const log = await openJsonFileLog(path)
+    const before = Date.now()
+    for (let index = 0; index < 50; index++) log.write('stdout', Buffer.from(`${index}\n`))
+    await log.close()
+    const after = Date.now()
+    const times = entriesOf(path).map((entry) => entry.time)
+    for (const time of times) {
+      assert.match(time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/)
+      const millis = Date.parse(time)
+      assert.ok(millis >= before - 1 && millis <= after + 1, `${time} within the write`)
+    }
+    assert.deepEqual([...times].sort(), times)
+    assert.equal(logTimestamp(1_700_000_001_000_000_042n), '2023-11-14T22:13:21.000000042Z')
+  })
+
+  it('rotates before an entry would pass max-size, keeping max-file - 1 rotated files', async () => {
+    const path = join(dir, 'rotate.log')
+    const log = await openJsonFileLog(path, {maxSize: 300, maxFile: 3})
+    const lines = Array.from({length: 60}, (_, index) => `line ${index}\n`)
+    // Several lines per chunk, so that a rotation falls inside a chunk.
+    for (let index = 0; index < lines.length; index += 3) log.write('stdout', Buffer.from(lines.slice(index, index + 3).join('')))
+    await log.close()
+    assert.ok(!existsSync(`${path}.3`))
+    for (const file of [path, `${path}.1`, `${path}.2`]) assert.ok(statSync(file).size <= 300, `${file} within max-size`)
+    const kept = [`${path}.2`, `${path}.1`, path].flatMap((file) => entriesOf(file).map((entry) => entry.log))
+    assert.ok(kept.length >= 6 && kept.length < lines.length)
+    assert.deepEqual(kept, lines.slice(lines.length - kept.length), 'the newest lines, in order, none lost between the kept files')
+  })
+
+  it('with max-file 1 starts the same file over', async () => {
+    const path = join(dir, 'single.log')
+    const log = await openJsonFileLog(path, {maxSize: 200})
+    const inode = statSync(path).ino
+    for (let index = 0; index < 30; index++) log.write('stdout', Buffer.from(`line ${index}\n`))
+    await log.close()
+    assert.ok(!existsSync(`${path}.1`))
+    assert.equal(statSync(path).ino, inode)
+    assert.ok(statSync(path).size <= 200)
+    assert.equal(entriesOf(path).at(-1)?.log, 'line 29\n')
+  })
+
+  it('appends to an existing log and counts what it holds toward max-size', async () => {
+    const path = join(dir, 'existing.log')
+    const old = `${JSON.stringify({log: 'old\n', stream: 'stdout', time: '2020-01-01T00:00:00.000000000Z'})}\n`
+    writeFileSync(path, old.repeat(3))
+    const log = await openJsonFileLog(path, {maxSize: old.length * 3 + 10, maxFile: 2})
+    log.write('stdout', Buffer.from('new\n'))
+    await log.close()
+    assert.deepEqual(entriesOf(`${path}.1`).map((entry) => entry.log), ['old\n', 'old\n', 'old\n'])
+    assert.deepEqual(entriesOf(path).map((entry) => entry.log), ['new\n'])
+  })
+
+  it('creates the file at open, readable by its group only', async () => {
+    const path = join(dir, 'mode.log')
+    const log = await openJsonFileLog(path)
+    assert.equal(statSync(path).size, 0)
+    assert.equal(statSync(path).mode & 0o777 & ~0o022, 0o640 & ~0o022)
+    await log.close()
+  })
+})
