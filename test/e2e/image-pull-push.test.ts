@@ -7,12 +7,11 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
-import {mkdtemp, open, rm} from 'node:fs/promises'
+import {mkdtemp, open, rm, writeFile} from 'node:fs/promises'
 import {createServer, connect as connectTcp} from 'node:net'
 import type {Server, Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {pathToFileURL} from 'node:url'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {connect, isNotFound} from '../../src/containerd/index.ts'
@@ -26,7 +25,7 @@ import {pushImage} from '../../src/image/push.ts'
 import {blobLabels, deleteImage, getImage, imageSize, listImages, putImage, readBlob, readJson, resolveImageConfig, writeBlob} from '../../src/image/store.ts'
 import {unpackImage} from '../../src/image/unpack.ts'
 import type {UnpackHookPayload} from '../../src/image/unpack.ts'
-import {ctr, uniqueNamespace} from '../helpers/e2e.ts'
+import {ctr, nerdEntry, uniqueNamespace} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, dir, file, payloadLayer, whiteout} from '../helpers/oci-image.ts'
 import type {ArchiveSpec, BuiltArchive, LayerSpec} from '../helpers/oci-image.ts'
 import {registryBlobPath, startRegistry} from '../helpers/registry.ts'
@@ -332,22 +331,17 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     assert.deepEqual(await client.leases.list([`labels."${LABEL_PARTIAL_PULL}"`]), [], 'the partial downloads\' lease is gone')
   })
 
-  it('continues the download of a pull whose process was killed', async () => {
+  it('continues the download of a `nerd pull` that was killed with SIGKILL', async () => {
     const name = `${proxyHost}/e2e/big2:v1`
     const layers = images.big2.manifests[0].layers
     const total = layers.reduce((sum, layer) => sum + layer.size, 0)
     proxy.bytes = 0
     proxy.limit = 5 * MiB
-    const script = [
-      `import {connect} from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/containerd/index.ts')).href)}`,
-      `import {pullImage} from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/image/pull.ts')).href)}`,
-      'const client = await connect({address: process.env.PULL_ADDRESS, namespace: process.env.PULL_NAMESPACE})',
-      'await pullImage(client, process.env.PULL_REFERENCE, {hostsDirs: [], credentials: async () => undefined})',
-    ].join('\n')
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: {...process.env, PULL_ADDRESS: address, PULL_NAMESPACE: namespace, PULL_REFERENCE: name},
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    // The built CLI, as a user runs it; no credentials or hosts.toml of the machine's.
+    const pullEnv = {...process.env, DOCKER_CONFIG: workDir, NERD_TOML: join(workDir, 'empty.toml')}
+    await writeFile(pullEnv.NERD_TOML, '')
+    const pullArgs = [nerdEntry, '--address', address!, '--namespace', namespace, '--hosts-dir', workDir, 'pull', '-q', name]
+    const child = spawn(process.execPath, pullArgs, {env: pullEnv, stdio: ['ignore', 'ignore', 'pipe']})
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -370,8 +364,15 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
       .reduce((sum, status) => sum + Number(status.offset), 0)
 
     proxy.bytes = 0
-    const result = await pullImage(client, name, hermetic)
-    assert.equal(result.target.digest, images.big2.target.digest)
+    const again = await new Promise<{code: number | null; stdout: string}>((resolve) => {
+      const second = spawn(process.execPath, pullArgs, {env: pullEnv, stdio: ['ignore', 'pipe', 'inherit']})
+      let stdout = ''
+      second.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+      second.once('close', (code) => resolve({code, stdout}))
+    })
+    assert.equal(again.code, 0)
+    assert.equal(again.stdout.trim(), name)
+    assert.equal((await getImage(client, name))?.target.digest, images.big2.target.digest)
     assert.ok(proxy.bytes < total - kept + 256 * 1024, `${proxy.bytes} bytes fetched for ${total} bytes of layers, ${kept} of them kept`)
     for (const layer of layers) assert.ok(await exists(layer.digest))
   })
