@@ -23,7 +23,8 @@ export default class Images extends NerdCommand {
     const {args, flags} = await this.parse(Images)
     const filters = parseImageFilters(flags.filter ?? [])
     if (args.repository !== undefined) filters.push({key: 'reference', value: args.repository})
-    const images = filterImages(await summarizeImages(await this.containerd()), filters)
+    const config = await this.nerdConfig()
+    const images = filterImages(await summarizeImages(await this.containerd(), {unpackedIn: config.snapshotter}), filters)
     const digest = flags.digests ? '\t{{.Digest}}' : ''
     this.print(
       await this.renderList(images, {

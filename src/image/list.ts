@@ -4,13 +4,14 @@
  * keys, and finding the records a user's word names (a reference, or an image ID or its prefix).
  */
 import type {ContainerdClient} from '../containerd/index.ts'
+import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {humanSize, timeAgo, truncateId} from '../format/index.ts'
 import {isDanglingImageName} from './archive/names.ts'
 import type {ImageConfig} from './manifest.ts'
 import {formatPlatform, normalizePlatform} from './platform.ts'
 import {familiarRepository, normalizedName, parseReference} from './reference.ts'
-import {imageSize, listImages, resolveImageConfig} from './store.ts'
+import {chainIds, imageSize, listImages, resolveImageConfig} from './store.ts'
 import type {ImageRecord} from './store.ts'
 
 export const NONE = '<none>'
@@ -45,8 +46,30 @@ export function repositoryAndTag(name: string): [repository: string, tag: string
   }
 }
 
+export interface SummarizeOptions {
+  /**
+   * Report the size docker reports, the unpacked layers' disk usage in this snapshotter, where the
+   * image is unpacked there (else the content's compressed size). Costs a walk of the layers' files.
+   */
+  unpackedIn?: string
+}
+
+/** Disk usage of an image's unpacked layers, or undefined when a layer is not unpacked in `snapshotter`. */
+async function unpackedSize(client: ContainerdClient, config: ImageConfig, snapshotter: string): Promise<number | undefined> {
+  let total = 0
+  for (const chainId of chainIds(config.rootfs.diff_ids)) {
+    try {
+      total += Number((await client.snapshots.usage(snapshotter, chainId)).size)
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  }
+  return total
+}
+
 /** The summary of one record; content missing for the host's platform leaves the ID as the root digest. */
-export async function summarizeImage(client: ContainerdClient, record: ImageRecord): Promise<ImageSummary> {
+export async function summarizeImage(client: ContainerdClient, record: ImageRecord, options: SummarizeOptions = {}): Promise<ImageSummary> {
   const [repository, tag] = repositoryAndTag(record.name)
   const summary: ImageSummary = {record, repository, tag, digest: record.target.digest, id: record.target.digest, platform: '', size: 0}
   try {
@@ -55,7 +78,7 @@ export async function summarizeImage(client: ContainerdClient, record: ImageReco
     summary.id = resolved.configDescriptor.digest
     summary.platform = formatPlatform(normalizePlatform({os: resolved.config.os, architecture: resolved.config.architecture, ...(resolved.config.variant ? {variant: resolved.config.variant} : {})}))
     if (resolved.config.created) summary.created = new Date(resolved.config.created)
-    summary.size = await imageSize(client, record)
+    summary.size = (options.unpackedIn ? await unpackedSize(client, resolved.config, options.unpackedIn) : undefined) ?? (await imageSize(client, record))
   } catch (error) {
     if (!(error instanceof NerdError)) throw error
   }
@@ -63,8 +86,8 @@ export async function summarizeImage(client: ContainerdClient, record: ImageReco
 }
 
 /** Every image of the namespace, newest first (docker's order). */
-export async function summarizeImages(client: ContainerdClient): Promise<ImageSummary[]> {
-  const summaries = await Promise.all((await listImages(client)).map((record) => summarizeImage(client, record)))
+export async function summarizeImages(client: ContainerdClient, options: SummarizeOptions = {}): Promise<ImageSummary[]> {
+  const summaries = await Promise.all((await listImages(client)).map((record) => summarizeImage(client, record, options)))
   return summaries.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0) || a.record.name.localeCompare(b.record.name))
 }
 

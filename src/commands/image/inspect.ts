@@ -16,7 +16,7 @@ export default class ImageInspect extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(ImageInspect)
-    const summaries = await summarizeImages(await this.containerd())
+    const summaries = await summarizeImages(await this.containerd(), {unpackedIn: (await this.nerdConfig()).snapshotter})
     await this.printInspect(
       argv as string[],
       async (name) => {
