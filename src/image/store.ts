@@ -21,6 +21,21 @@ import {isIndexMediaType, isManifestMediaType} from './registry/media-types.ts'
 
 export {chainIds} from './manifest.ts'
 
+const DANGLING_PREFIX = 'nerd-dangling@'
+
+/**
+ * The record name of an image that has no name (docker's `<none>`): containerd keys image records
+ * by name, so nerd names it `nerd-dangling@<digest of its root>`, the convention docker's containerd
+ * image store uses with `moby-dangling@`. Listings show it as `<none>:<none>`; a tag names it later.
+ */
+export function danglingImageName(digest: string): string {
+  return `${DANGLING_PREFIX}${digest}`
+}
+
+export function isDanglingImageName(name: string): boolean {
+  return name.startsWith(DANGLING_PREFIX)
+}
+
 /** An image record: a name and the root descriptor (index or manifest) it points at. */
 export interface ImageRecord {
   name: string

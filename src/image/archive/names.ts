@@ -1,10 +1,7 @@
 /**
  * How archived images are named. An OCI layout names an entry of its index.json by annotations;
  * docker's manifest.json by RepoTags. An image that arrives without any name (docker's `<none>`)
- * still needs an image record to exist in containerd, whose records are keyed by name: nerd names
- * it `nerd-dangling@<digest of its root>`, the convention docker's containerd image store uses with
- * `moby-dangling@`. Listing commands show such a record as `<none>:<none>`; tagging the image later
- * gives it a real name.
+ * still needs an image record to exist in containerd (see danglingImageName in ../store.ts).
  */
 import {NerdError} from '../../errors.ts'
 import {familiarName, normalizedName, parseReference} from '../reference.ts'
@@ -13,17 +10,6 @@ import {familiarName, normalizedName, parseReference} from '../reference.ts'
 export const ANNOTATION_IMAGE_NAME = 'io.containerd.image.name'
 /** The OCI annotation naming an index.json entry; nerd, containerd and docker write the tag there. */
 export const ANNOTATION_REF_NAME = 'org.opencontainers.image.ref.name'
-
-const DANGLING_PREFIX = 'nerd-dangling@'
-
-/** The record name of an image that has no name. */
-export function danglingImageName(digest: string): string {
-  return `${DANGLING_PREFIX}${digest}`
-}
-
-export function isDanglingImageName(name: string): boolean {
-  return name.startsWith(DANGLING_PREFIX)
-}
 
 /** `busybox:latest` → `docker.io/library/busybox:latest`; the error says where the name came from. */
 export function normalizeImageName(name: string, source: string): string {

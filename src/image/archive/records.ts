@@ -4,8 +4,8 @@
  */
 import type {ContainerdClient} from '../../containerd/index.ts'
 import type {Descriptor} from '../manifest.ts'
-import {deleteImage, getImage, listImages, putImage} from '../store.ts'
-import {danglingImageName, familiarImageName} from './names.ts'
+import {danglingImageName, deleteImage, getImage, listImages, putImage} from '../store.ts'
+import {familiarImageName} from './names.ts'
 
 /** An image to record: its root and its names, normalised (none: dangling). */
 export interface ImageToName {

@@ -16,12 +16,12 @@ import {defaultPlatformMatcher, formatPlatform, onlyPlatform, parsePlatform, ran
 import type {PlatformMatcher} from '../platform.ts'
 import {normalizedName, parseReference, repository} from '../reference.ts'
 import {MEDIA_TYPE_OCI_INDEX, isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
-import {getImage, listImages, readBlob, resolveImageConfig} from '../store.ts'
+import {getImage, isDanglingImageName, listImages, readBlob, resolveImageConfig} from '../store.ts'
 import type {ImageRecord} from '../store.ts'
 import {DOCKER_MANIFEST_FILE, DOCKER_REPOSITORIES_FILE, dockerManifestEntry, repositoriesFile} from './docker-archive.ts'
 import type {DockerManifestEntry} from './docker-archive.ts'
 import {OCI_INDEX_FILE, OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION, blobPath} from './layout.ts'
-import {annotationsForName, familiarImageName, isDanglingImageName} from './names.ts'
+import {annotationsForName, familiarImageName} from './names.ts'
 import {tarEnd, tarFile, tarHeader, tarPadding} from './tar-writer.ts'
 
 export interface SaveOptions {

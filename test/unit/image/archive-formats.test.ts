@@ -11,12 +11,11 @@ import {
 import {blobPath, checkLayoutVersion, cleanArchivePath, digestOfBlobPath} from '../../../src/image/archive/layout.ts'
 import {
   annotationsForName,
-  danglingImageName,
   familiarImageName,
-  isDanglingImageName,
   nameFromAnnotations,
 } from '../../../src/image/archive/names.ts'
 import {archivePlan} from '../../../src/image/archive/save.ts'
+import {danglingImageName, isDanglingImageName} from '../../../src/image/store.ts'
 import {childGcLabels, parseManifest} from '../../../src/image/manifest.ts'
 
 const digest = (character: string): string => `sha256:${character.repeat(64)}`
