@@ -9,6 +9,7 @@ import {packJson, unpackJson} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
+import {handOverOutput} from './detached-output.ts'
 import {openFifos} from './io.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
@@ -120,7 +121,11 @@ export async function execInContainer(
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, execId, stdin: true}),
     })
     const outcome = await session.done(exit)
-    if (outcome === 'detached') return 'detached'
+    if (outcome === 'detached') {
+      // docker keeps no log of an exec: its further output is read and dropped, so it never blocks.
+      await handOverOutput({stdout: fifos.paths.stdout, stderr: fifos.paths.stderr, recordFile: ''})
+      return 'detached'
+    }
     const code = (await exit).exitStatus
     await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
     return code

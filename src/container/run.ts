@@ -8,6 +8,7 @@ import {NerdError} from '../errors.ts'
 import {codeDir} from '../paths.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
+import {handOverOutput} from './detached-output.ts'
 import {openFifos} from './io.ts'
 import {deleteTask, startTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -107,7 +108,11 @@ export async function startAttached(
     await options.onStarted?.(started.pid)
     const exit = started.exit!
     const outcome = await session.done(exit)
-    if (outcome === 'detached') return 'detached'
+    if (outcome === 'detached') {
+      // The process goes on writing: something must keep reading its output into the log.
+      await handOverOutput({stdout: fifos.paths.stdout, stderr: fifos.paths.stderr, recordFile: container.paths.record})
+      return 'detached'
+    }
     const deleted = await deleteTask(scope, container)
     return deleted?.exitStatus ?? (await exit).exitStatus
   } finally {

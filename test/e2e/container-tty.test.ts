@@ -57,6 +57,22 @@ describe('terminals', () => {
     assert.equal(await inspectState('tty1'), 'running')
   })
 
+  it('after a detach the output goes on into the log, so the container never blocks on it', async () => {
+    const script = 'sleep 2; i=0; while [ $i -lt 3000 ]; do echo line $i; i=$((i+1)); done; echo finished; sleep 600'
+    await tmux('respawn-pane', '-k', '-t', session, `${nerdCommandLine(['run', '-it', '--name', 'tty2', IMG, 'sh', '-c', script])}; echo DETACHED-$?; sleep 600`)
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    await tmux('send-keys', '-t', session, 'C-p', 'C-q')
+    await screenShows(/DETACHED-0/)
+    const deadline = Date.now() + 20_000
+    let logs = ''
+    while (!logs.includes('finished') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      logs = (await nerd(['logs', '--tail', '2', 'tty2'])).stdout
+    }
+    assert.match(logs, /line 2999\r?\nfinished/)
+    await nerd(['rm', '-f', 'tty2'])
+  })
+
   it('exec runs in the running container and propagates its exit code', async () => {
     await nerd(['run', '-d', '--name', 'exec1', IMG, 'sleep', '600'])
     const listed = await nerd(['exec', 'exec1', 'ls', '/'])

@@ -1,0 +1,65 @@
+/**
+ * After `run -it` (or `start -ai`, `exec -it`) detaches, the process keeps writing to its output
+ * FIFO: with no reader the shim's copy fails and the process soon blocks on a full pipe. So before
+ * nerd lets go, a small process of its own (dist/fifo-drain.js) opens the FIFOs and carries the
+ * output on into the container's log until the process ends, as docker's daemon keeps reading.
+ */
+import {spawn} from 'node:child_process'
+import {constants, openSync} from 'node:fs'
+import {Socket} from 'node:net'
+import {join} from 'node:path'
+import {codeDir} from '../paths.ts'
+import {openJsonFileLog, parseLogOptions} from './logs/index.ts'
+import type {LogStream} from './logs/index.ts'
+import type {ContainerRecord} from './model.ts'
+
+export interface DrainRequest {
+  stdout: string
+  stderr: string
+  /** The container's record file, for the log path and options; empty to discard the output. */
+  recordFile: string
+}
+
+/** Starts the drain and resolves once it holds the FIFOs open (the caller may then close its ends). */
+export function handOverOutput(request: DrainRequest): Promise<void> {
+  const child = spawn(process.execPath, [join(codeDir, 'fifo-drain.js'), request.recordFile, request.stdout, request.stderr], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+  return new Promise((resolve) => {
+    const done = (): void => {
+      child.stdout.destroy()
+      child.unref()
+      resolve()
+    }
+    child.stdout.once('data', done)
+    child.once('exit', done)
+    child.once('error', done)
+  })
+}
+
+/** The drain process: reads the FIFOs into the log until the shim closes them, then exits. */
+export async function drainOutput(request: DrainRequest): Promise<void> {
+  const {readFileSync} = await import('node:fs')
+  const record = request.recordFile ? (JSON.parse(readFileSync(request.recordFile, 'utf8')) as ContainerRecord) : undefined
+  const log = record?.LogPath ? await openJsonFileLog(record.LogPath, parseLogOptions(record.HostConfig.LogConfig.Config)) : undefined
+  const copy = (path: string, stream: LogStream): Promise<void> =>
+    new Promise((resolve) => {
+      if (!path) return resolve()
+      // Read-only, so that the end comes when the shim closes its end (the process has exited).
+      const input = new Socket({fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false})
+      input.on('data', (chunk: Buffer) => log?.write(stream, chunk))
+      input.on('error', () => resolve())
+      input.on('close', () => resolve())
+    })
+  const copied = Promise.all([copy(request.stdout, 'stdout'), copy(request.stderr, 'stderr')])
+  process.stdout.write('ready\n')
+  await copied
+  await log?.close()
+  // The process has exited: its restart policy or --rm is applied as for a detached container.
+  const policy = record?.HostConfig.RestartPolicy.Name ?? ''
+  if (record && (record.HostConfig.AutoRemove || (policy !== '' && policy !== 'no'))) {
+    const dataRoot = join(request.recordFile, '..', '..', '..', '..')
+    spawn(process.execPath, [join(codeDir, 'task-exit.js'), dataRoot, record.Namespace, record.Id], {detached: true, stdio: 'ignore'}).unref()
+  }
+}
