@@ -2,12 +2,12 @@
  * docker's json-file log: one JSON object per line,
  * `{"log":"<line>\n","stream":"stdout","time":"<RFC 3339 with nanoseconds, UTC>"}`, rotated when the
  * next entry would pass max-size: `<file>` becomes `<file>.1`, `.1` becomes `.2` … up to
- * `<file>.<max-file - 1>`; with max-file 1 the file starts over empty.
+ * `<file>.<max-file - 1>`; with max-file 1 a new, empty file replaces it.
  *
  * Written with synchronous calls straight from the bytes received: the logger that runs beside every
  * container stays off libuv's thread pool and allocates next to nothing per line.
  */
-import {closeSync, ftruncateSync, fstatSync, openSync, renameSync, writeSync} from 'node:fs'
+import {closeSync, fstatSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {NerdError} from '../../errors.ts'
 import {maxEscapedLength, writeEscaped} from './json-string.ts'
 
@@ -119,20 +119,21 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
     outputLength = 0
     if (length > 0) writeAll(output, length)
   }
+  /**
+   * docker truncates the file when it keeps no rotated copy; a new file instead lets a follower
+   * tell that it started over, which a truncated file followed by a longer write would hide.
+   */
   const rotate = (): void => {
-    if (maxFile <= 1) {
-      ftruncateSync(fd, 0)
-    } else {
-      closeSync(fd)
-      for (let index = maxFile - 1; index >= 1; index--) {
-        try {
-          renameSync(index === 1 ? path : `${path}.${index - 1}`, `${path}.${index}`)
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-        }
+    closeSync(fd)
+    if (maxFile <= 1) rmSync(path, {force: true})
+    for (let index = maxFile - 1; index >= 1; index--) {
+      try {
+        renameSync(index === 1 ? path : `${path}.${index - 1}`, `${path}.${index}`)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
       }
-      fd = openSync(path, 'a', 0o640)
     }
+    fd = openSync(path, 'a', 0o640)
     size = 0
   }
   /** Adds the entry for `source[start, end)` to the output, rotating first when it would pass max-size. */

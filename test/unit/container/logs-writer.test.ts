@@ -1,6 +1,6 @@
 /** The json-file writer: docker's entries, line splitting, the 16 KiB pieces, escaping, timestamps and rotation. */
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
@@ -139,14 +139,17 @@ describe('json-file writer', () => {
     assert.deepEqual(kept, lines.slice(lines.length - kept.length), 'the newest lines, in order, none lost between the kept files')
   })
 
-  it('with max-file 1 starts the same file over', async () => {
+  it('with max-file 1 replaces the file with a new one, which a follower can tell by its inode', async () => {
     const path = join(dir, 'single.log')
     const log = await openJsonFileLog(path, {maxSize: 200})
     const inode = statSync(path).ino
+    // Held open as a follower holds it: its inode cannot be reused for the new file.
+    const follower = openSync(path, 'r')
     for (let index = 0; index < 30; index++) log.write('stdout', Buffer.from(`line ${index}\n`))
     await log.close()
+    closeSync(follower)
     assert.ok(!existsSync(`${path}.1`))
-    assert.equal(statSync(path).ino, inode)
+    assert.notEqual(statSync(path).ino, inode)
     assert.ok(statSync(path).size <= 200)
     assert.equal(entriesOf(path).at(-1)?.log, 'line 29\n')
   })

@@ -1,0 +1,237 @@
+/** Reading json-file logs as `docker logs` does: rotated files, --tail, --since/--until, -t, --details, -f. */
+import assert from 'node:assert/strict'
+import {appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, describe, it} from 'node:test'
+import {openJsonFileLog} from '../../../src/container/logs/json-file.ts'
+import {readLogs} from '../../../src/container/logs/read.ts'
+import type {ReadLogOptions} from '../../../src/container/logs/read.ts'
+
+const root = mkdtempSync(join(tmpdir(), 'nerd-logs-reader-'))
+after(() => rmSync(root, {recursive: true, force: true}))
+let dirs = 0
+
+function newDir(): string {
+  const dir = join(root, String(++dirs))
+  mkdirSync(dir)
+  return dir
+}
+
+interface Written {
+  log: string
+  stream?: string
+  time?: string
+  attrs?: Record<string, string>
+}
+
+/** A json-file line; times default to one second apart from 2026-01-01T00:00:00Z by `second`. */
+function entry({log, stream = 'stdout', time, attrs}: Written, second = 0): string {
+  const stamp = time ?? `2026-01-01T00:00:${String(second).padStart(2, '0')}.000000000Z`
+  return `${JSON.stringify({log, stream, ...(attrs ? {attrs} : {}), time: stamp})}\n`
+}
+
+/** Files x.log.2, x.log.1 and x.log holding lines 0-3, 4-7 and 8-11, a second apart. */
+function rotatedLog(): string {
+  const path = join(newDir(), 'x-json.log')
+  const lines = (from: number) => [0, 1, 2, 3].map((offset) => entry({log: `line ${from + offset}\n`}, from + offset)).join('')
+  writeFileSync(`${path}.2`, lines(0))
+  writeFileSync(`${path}.1`, lines(4))
+  writeFileSync(path, lines(8))
+  return path
+}
+
+interface Output {
+  stdout: string[]
+  stderr: string[]
+  /** Both streams in the order written. */
+  all: string[]
+}
+
+async function read(path: string, options: ReadLogOptions = {}): Promise<Output> {
+  const output: Output = {stdout: [], stderr: [], all: []}
+  await readLogs(path, options, {
+    stdout: (chunk) => (output.stdout.push(chunk), output.all.push(chunk)),
+    stderr: (chunk) => (output.stderr.push(chunk), output.all.push(chunk)),
+  })
+  return output
+}
+
+const lines = (from: number, to: number): string[] => Array.from({length: to - from + 1}, (_, index) => `line ${from + index}\n`)
+
+async function until(what: string, probe: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+describe('reading json-file logs', () => {
+  it('reads the rotated files oldest first, then the live one', async () => {
+    const path = rotatedLog()
+    assert.deepEqual((await read(path, {maxFile: 3})).all, lines(0, 11))
+    // Without max-file, every rotated file there is; with a smaller one, only those it keeps.
+    assert.deepEqual((await read(path)).all, lines(0, 11))
+    assert.deepEqual((await read(path, {maxFile: 2})).all, lines(4, 11))
+    assert.deepEqual((await read(path, {maxFile: 1})).all, lines(8, 11))
+  })
+
+  it('counts --tail across the files', async () => {
+    const path = rotatedLog()
+    assert.deepEqual((await read(path, {tail: 2})).all, lines(10, 11))
+    assert.deepEqual((await read(path, {tail: 4})).all, lines(8, 11))
+    assert.deepEqual((await read(path, {tail: 6})).all, lines(6, 11))
+    assert.deepEqual((await read(path, {tail: 9})).all, lines(3, 11))
+    assert.deepEqual((await read(path, {tail: 100})).all, lines(0, 11))
+    assert.deepEqual((await read(path, {tail: 0})).all, [])
+    assert.deepEqual((await read(path, {tail: -1})).all, lines(0, 11))
+  })
+
+  it('filters on the entry times with nanosecond precision, after --tail as docker does', async () => {
+    const path = rotatedLog()
+    const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second))
+    assert.deepEqual((await read(path, {since: at(5), until: at(7)})).all, lines(5, 7))
+    assert.deepEqual((await read(path, {since: at(10)})).all, lines(10, 11))
+    assert.deepEqual((await read(path, {tail: 4, since: at(2)})).all, lines(8, 11))
+    assert.deepEqual((await read(path, {tail: 4, until: at(9)})).all, lines(8, 9))
+    const precise = join(newDir(), 'p.log')
+    writeFileSync(precise, entry({log: 'early\n', time: '2026-01-01T00:00:00.000999999Z'}) + entry({log: 'late\n', time: '2026-01-01T00:00:00.001000001Z'}))
+    const millisecond = new Date(Date.UTC(2026, 0, 1, 0, 0, 0, 1))
+    assert.deepEqual((await read(precise, {since: millisecond})).all, ['late\n'])
+    assert.deepEqual((await read(precise, {until: millisecond})).all, ['early\n'])
+  })
+
+  it('sends each entry to its stream and prefixes -t times with nine digits and --details attributes', async () => {
+    const path = join(newDir(), 'streams.log')
+    writeFileSync(
+      path,
+      entry({log: 'out\n', time: '2026-11-23T02:00:00.123456789Z'}) +
+        entry({log: 'err\n', stream: 'stderr', time: '2026-11-23T02:00:01.5Z'}) +
+        entry({log: 'tagged\n', time: '2026-11-23T02:00:02Z', attrs: {b: 'x y', a: '1&2'}}),
+    )
+    const plain = await read(path)
+    assert.deepEqual(plain.stdout, ['out\n', 'tagged\n'])
+    assert.deepEqual(plain.stderr, ['err\n'])
+    assert.deepEqual((await read(path, {timestamps: true})).all, [
+      '2026-11-23T02:00:00.123456789Z out\n',
+      '2026-11-23T02:00:01.500000000Z err\n',
+      '2026-11-23T02:00:02.000000000Z tagged\n',
+    ])
+    assert.deepEqual((await read(path, {details: true, timestamps: true})).all, [
+      '2026-11-23T02:00:00.123456789Z  out\n',
+      '2026-11-23T02:00:01.500000000Z  err\n',
+      '2026-11-23T02:00:02.000000000Z a=1%262,b=x+y tagged\n',
+    ])
+  })
+
+  it('skips damaged lines, leaves an entry still being written, and reads lines longer than its blocks', async () => {
+    const path = join(newDir(), 'odd.log')
+    const long = `${'z'.repeat(200_000)}\n`
+    writeFileSync(path, `${entry({log: 'one\n'})}{"log":"cut\n${entry({log: long})}${entry({log: 'two\n'})}{"log":"unfinished`)
+    assert.deepEqual((await read(path)).all, ['one\n', long, 'two\n'])
+    assert.deepEqual((await read(path, {tail: 1})).all, ['two\n'])
+  })
+
+  it('reads nothing from a log that does not exist', async () => {
+    assert.deepEqual((await read(join(newDir(), 'none.log'), {tail: 3})).all, [])
+  })
+
+  it('follows appended entries, a rotation and a recreated file, and ends when told to stop', async () => {
+    const path = join(newDir(), 'follow-json.log')
+    let log = await openJsonFileLog(path, {maxSize: 400, maxFile: 2})
+    log.write('stdout', Buffer.from('before\n'))
+    let stop = false
+    const seen: string[] = []
+    const following = readLogs(path, {follow: true, tail: 1, maxFile: 2, shouldStop: async () => stop}, {stdout: (text) => seen.push(text), stderr: (text) => seen.push(`E:${text}`)})
+    const expected = ['before\n']
+    try {
+      await until('the backlog', () => seen.length === 1)
+      // Each write lands on its own poll or notice; 400 bytes hold 4 entries, so the file rotates on the way.
+      for (let index = 0; index < 12; index++) {
+        log.write(index % 3 === 0 ? 'stderr' : 'stdout', Buffer.from(`follow ${index}\n`))
+        expected.push(`${index % 3 === 0 ? 'E:' : ''}follow ${index}\n`)
+        await until(`follow ${index}`, () => seen.length === expected.length)
+      }
+      await log.close()
+      // A new task after `rm` and re-create: the file is replaced.
+      unlinkSync(path)
+      renameSync(`${path}.1`, join(root, `discarded-${dirs}`))
+      log = await openJsonFileLog(path)
+      log.write('stdout', Buffer.from('restarted\n'))
+      expected.push('restarted\n')
+      await until('the recreated file', () => seen.length === expected.length)
+    } finally {
+      stop = true
+      await following
+      await log.close()
+    }
+    assert.deepEqual(seen, expected)
+  })
+
+  it('follows a log that appears only later, and one started over by max-file 1 or truncated by hand', async () => {
+    const path = join(newDir(), 'late-json.log')
+    const seen: string[] = []
+    const controller = new AbortController()
+    const following = readLogs(path, {follow: true, signal: controller.signal}, {stdout: (text) => seen.push(text), stderr: () => undefined})
+    const log = await openJsonFileLog(path, {maxSize: 160})
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      log.write('stdout', Buffer.from('first\n'))
+      await until('the new file', () => seen.length === 1)
+      log.write('stdout', Buffer.from('second\n'))
+      await until('second', () => seen.length === 2)
+      // Does not fit beside the other two: a new file starts with it, longer than what was read.
+      log.write('stdout', Buffer.from(`third ${'x'.repeat(100)}\n`))
+      await until('the new file', () => seen.length === 3)
+      await log.close()
+      // `truncate -s 0` of a docker user who wants the space back.
+      writeFileSync(path, '')
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      appendFileSync(path, entry({log: 'fourth\n'}))
+      await until('the truncated file', () => seen.length === 4)
+    } finally {
+      controller.abort()
+      await following
+    }
+    assert.deepEqual(seen, ['first\n', 'second\n', `third ${'x'.repeat(100)}\n`, 'fourth\n'])
+  })
+
+  it('stops following at --until, and does not follow an --until in the past', async () => {
+    const path = join(newDir(), 'until.log')
+    writeFileSync(path, entry({log: 'old\n'}))
+    const started = Date.now()
+    const past = await read(path, {follow: true, until: new Date(Date.UTC(2026, 0, 1, 0, 0, 30)), shouldStop: async () => false})
+    assert.deepEqual(past.all, ['old\n'])
+    const soon = new Date(Date.now() + 600)
+    const seen: string[] = []
+    const following = readLogs(path, {follow: true, until: soon, shouldStop: async () => false}, {stdout: (text) => seen.push(text), stderr: () => undefined})
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    appendFileSync(path, entry({log: 'now\n', time: new Date().toISOString()}))
+    await following
+    assert.ok(Date.now() - started < 3000, 'ended once --until passed')
+    assert.deepEqual(seen, ['old\n', 'now\n'])
+  })
+
+  it('asks shouldStop only while nothing new comes, and reads what arrived before stopping', async () => {
+    const path = join(newDir(), 'stop.log')
+    writeFileSync(path, '')
+    let asked = 0
+    const seen: string[] = []
+    const following = readLogs(
+      path,
+      {
+        follow: true,
+        shouldStop: async () => {
+          asked++
+          if (asked === 2) appendFileSync(path, entry({log: 'last words\n'}))
+          return asked >= 2
+        },
+      },
+      {stdout: (text) => seen.push(text), stderr: () => undefined},
+    )
+    await following
+    assert.equal(asked, 2)
+    assert.deepEqual(seen, ['last words\n'])
+  })
+})
