@@ -1,0 +1,101 @@
+/** docker's json-file --log-opt values, --since/--until values, and the binary:// URI of the logger. */
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {parseLogOptions, parseLogSize} from '../../../src/container/logs/json-file.ts'
+import {loggerUri} from '../../../src/container/logs/logger.ts'
+import {parseLogTime} from '../../../src/container/logs/read.ts'
+
+describe('json-file log options', () => {
+  it('reads max-size in decimal units as docker (go-units FromHumanSize)', () => {
+    assert.equal(parseLogSize('1024'), 1024)
+    assert.equal(parseLogSize('10k'), 10_000)
+    assert.equal(parseLogSize('10K'), 10_000)
+    assert.equal(parseLogSize('10kb'), 10_000)
+    assert.equal(parseLogSize('10m'), 10_000_000)
+    assert.equal(parseLogSize('10MiB'), 10_000_000)
+    assert.equal(parseLogSize('1.5m'), 1_500_000)
+    assert.equal(parseLogSize('1g'), 1_000_000_000)
+    assert.equal(parseLogSize('2 m'), 2_000_000)
+    for (const invalid of ['', 'm', '-1m', '10q', '1..5m', '10 mb x']) assert.throws(() => parseLogSize(invalid), {message: `invalid size: '${invalid}'`})
+  })
+
+  it('takes max-size and max-file and refuses the rest with docker-like messages', () => {
+    assert.deepEqual(parseLogOptions({}), {})
+    assert.deepEqual(parseLogOptions({'max-size': '10m', 'max-file': '3'}), {maxSize: 10_000_000, maxFile: 3})
+    // docker accepts max-file alone (it only matters once max-size rotates).
+    assert.deepEqual(parseLogOptions({'max-file': '2'}), {maxFile: 2})
+    assert.throws(() => parseLogOptions({'max-size': '0'}), {message: 'max-size must be a positive number'})
+    assert.throws(() => parseLogOptions({'max-file': '0'}), {message: 'max-file cannot be less than 1'})
+    assert.throws(() => parseLogOptions({'max-file': 'two'}), {message: "invalid max-file 'two': not a number"})
+    assert.throws(() => parseLogOptions({mode: 'non-blocking'}), {message: "unknown log opt 'mode' for json-file log driver"})
+    assert.throws(() => parseLogOptions({labels: 'a'}), {message: "log opt 'labels' of the json-file log driver is not supported by nerd"})
+  })
+})
+
+describe('--since and --until values', () => {
+  const now = new Date('2026-11-23T12:00:00.000Z')
+  const iso = (value: string): string => parseLogTime(value, now).toISOString()
+
+  it('reads Go durations as that long before now', () => {
+    assert.equal(iso('10m'), '2026-11-23T11:50:00.000Z')
+    assert.equal(iso('1h30m'), '2026-11-23T10:30:00.000Z')
+    assert.equal(iso('1.5h'), '2026-11-23T10:30:00.000Z')
+    assert.equal(iso('2s'), '2026-11-23T11:59:58.000Z')
+    assert.equal(iso('250ms'), '2026-11-23T11:59:59.750Z')
+    assert.equal(iso('1m0.5s'), '2026-11-23T11:58:59.500Z')
+    assert.equal(iso('-5m'), '2026-11-23T12:05:00.000Z')
+  })
+
+  it('reads Unix timestamps with an optional fraction; 0 is the epoch', () => {
+    assert.equal(iso('1700000000'), '2023-11-14T22:13:20.000Z')
+    assert.equal(iso('1700000000.25'), '2023-11-14T22:13:20.250Z')
+    assert.equal(iso('1700000000.123456789'), '2023-11-14T22:13:20.123Z')
+    assert.equal(iso('0'), '1970-01-01T00:00:00.000Z')
+  })
+
+  it('reads RFC 3339 dates and times, with a zone or in local time as docker does', () => {
+    assert.equal(iso('2026-01-02T03:04:05Z'), '2026-01-02T03:04:05.000Z')
+    assert.equal(iso('2026-01-02T03:04:05.123456789Z'), '2026-01-02T03:04:05.123Z')
+    assert.equal(iso('2026-01-02T03:04:05+02:00'), '2026-01-02T01:04:05.000Z')
+    assert.equal(iso('2026-01-02T03:04:05-07:30'), '2026-01-02T10:34:05.000Z')
+    assert.equal(iso('2026-01-02T03:04Z'), '2026-01-02T03:04:00.000Z')
+    assert.equal(iso('2026-01-02Z'), '2026-01-02T00:00:00.000Z')
+    const zone = process.env.TZ
+    try {
+      process.env.TZ = 'Asia/Kolkata'
+      assert.equal(iso('2026-01-02'), '2026-01-01T18:30:00.000Z')
+      assert.equal(iso('2026-01-02T03'), '2026-01-01T21:30:00.000Z')
+      assert.equal(iso('2026-01-02T03:04:05.5'), '2026-01-01T21:34:05.500Z')
+    } finally {
+      if (zone === undefined) delete process.env.TZ
+      else process.env.TZ = zone
+    }
+  })
+
+  it('refuses anything else with docker message', () => {
+    for (const invalid of ['yesterday', '10', '2026-13-01', '2026-02-30', '2026-01-02T24:00:00Z', '2026-01-02 03:04:05', '1h-5m', '']) {
+      if (invalid === '10') {
+        // A bare number is a Unix timestamp, not a duration without unit.
+        assert.equal(iso(invalid), '1970-01-01T00:00:10.000Z')
+        continue
+      }
+      assert.throws(() => parseLogTime(invalid, now), {message: `failed to parse value as time or duration: "${invalid}"`})
+    }
+  })
+})
+
+describe('the logger URI', () => {
+  it('is binary://<node>?<logger script>=<data root>, percent-encoded so containerd reads back the same paths', () => {
+    assert.equal(loggerUri('/usr/bin/node', '/opt/nerd/dist/logger.js', '/var/lib/nerd'), 'binary:///usr/bin/node?%2Fopt%2Fnerd%2Fdist%2Flogger.js=%2Fvar%2Flib%2Fnerd')
+    const node = '/home/me/my node+v24/bin/node'
+    const script = '/srv/a&b;c?d=e%f/dist/logger.js'
+    const dataRoot = '/tmp/nerd data+#1'
+    const uri = loggerUri(node, script, dataRoot)
+    assert.doesNotMatch(uri.slice('binary://'.length), /[ +&;#]|\?.*\?/)
+    // containerd parses it with Go's url.Parse: the path unescaped, the query as form values ('+' is a space).
+    const parsed = new URL(uri)
+    assert.equal(parsed.protocol, 'binary:')
+    assert.equal(decodeURIComponent(parsed.pathname), node)
+    assert.deepEqual([...parsed.searchParams], [[script, dataRoot]])
+  })
+})
