@@ -54,8 +54,8 @@ for pid in $(pgrep -f "logger.js $data_root"); do
 done
 [ "$loggers" -gt 0 ] || { echo "no logger processes found" >&2; exit 1; }
 
-"$node_bin" - "$repo/README.md" "$out/run.json" "$peak" "$((private_kb / loggers))" <<'EOF'
-const [readme, runFile, peakKb, perContainerKb] = process.argv.slice(2)
+"$node_bin" - "$out/run.json" "$peak" "$((private_kb / loggers))" <<'EOF' | "$node_bin" "$repo/bench/readme-table.mjs" "$repo/README.md" containers
+const [runFile, peakKb, perContainerKb] = process.argv.slice(2)
 const fs = await import('node:fs')
 const os = await import('node:os')
 const results = JSON.parse(fs.readFileSync(runFile, 'utf8')).results
@@ -70,12 +70,5 @@ const table = [
   '',
   `nerd's peak RSS for \`run --rm\`: ${(peakKb / 1024).toFixed(0)} MiB. Private memory nerd adds per running detached container (its logger, Private_Clean + Private_Dirty, mean of 5): ${(perContainerKb / 1024).toFixed(1)} MiB.`,
 ].join('\n')
-const text = fs.readFileSync(readme, 'utf8')
-const start = '<!-- bench:containers:start -->'
-const end = '<!-- bench:containers:end -->'
-const from = text.indexOf(start)
-const to = text.indexOf(end)
-if (from === -1 || to === -1) throw new Error(`${readme} has no ${start} ... ${end} markers`)
-fs.writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`)
 process.stdout.write(`${table}\n`)
 EOF

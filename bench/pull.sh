@@ -38,8 +38,8 @@ hyperfine --style none --warmup 1 --runs "${RUNS:-10}" --export-json "$NERD_TEST
   -n 'ctr images pull' --prepare "$empty" "$ctr -n $ctr_ns images pull --plain-http $image" >/dev/null
 for namespace in "$nerd_ns" "$ctr_ns"; do harness_empty_namespace "$namespace" --all >/dev/null 2>&1 || true; done
 
-"$node_bin" - "$repo/README.md" "$NERD_TEST_ROOT/pull.json" <<'EOF'
-const [readme, file] = process.argv.slice(2)
+"$node_bin" - "$NERD_TEST_ROOT/pull.json" <<'EOF' | "$node_bin" "$repo/bench/readme-table.mjs" "$repo/README.md" pull
+const [file] = process.argv.slice(2)
 const fs = await import('node:fs')
 const os = await import('node:os')
 const results = JSON.parse(fs.readFileSync(file, 'utf8')).results
@@ -51,12 +51,5 @@ const table = [
   '|---|---|---|',
   ...results.map((result) => `| \`${result.command}\` | ${(result.median * 1000).toFixed(0)} ms | ${(result.median / ctr).toFixed(2)}x |`),
 ].join('\n')
-const text = fs.readFileSync(readme, 'utf8')
-const start = '<!-- bench:pull:start -->'
-const end = '<!-- bench:pull:end -->'
-const from = text.indexOf(start)
-const to = text.indexOf(end)
-if (from === -1 || to === -1) throw new Error(`${readme} has no ${start} ... ${end} markers`)
-fs.writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`)
 process.stdout.write(`${table}\n`)
 EOF

@@ -1,10 +1,9 @@
-// Turns hyperfine JSON exports into a markdown table and writes it into README.md between
-// `<!-- bench:<name>:start -->` and `<!-- bench:<name>:end -->`.
-// Usage: node bench/report.mjs README.md <name> <without-ca.json> <with-ca.json> <peak-rss-kb.json>
-import {readFileSync, writeFileSync} from 'node:fs'
+// Turns the start-up benchmark's hyperfine JSON exports into a markdown table (for readme-table.mjs).
+// Usage: node bench/report.mjs <without-ca.json> <with-ca.json> <peak-rss-kb.json>
+import {readFileSync} from 'node:fs'
 import os from 'node:os'
 
-const [readme, name, withoutCa, withCa, rssFile] = process.argv.slice(2)
+const [withoutCa, withCa, rssFile] = process.argv.slice(2)
 const load = (file) => Object.fromEntries(JSON.parse(readFileSync(file, 'utf8')).results.map((r) => [r.command, r]))
 const unset = load(withoutCa)
 const set = load(withCa)
@@ -21,11 +20,4 @@ const table = [
   ...rows,
 ].join('\n')
 
-const text = readFileSync(readme, 'utf8')
-const start = `<!-- bench:${name}:start -->`
-const end = `<!-- bench:${name}:end -->`
-const from = text.indexOf(start)
-const to = text.indexOf(end)
-if (from === -1 || to === -1) throw new Error(`${readme} has no ${start} ... ${end} markers`)
-writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}\n${text.slice(to)}`)
 process.stdout.write(`${table}\n`)

@@ -34,4 +34,4 @@ peak_rss() { local peak=0 kb; for _ in 1 2 3 4 5; do /usr/bin/time -f %M -o "$ou
   echo "\"ctr version\": $(peak_rss ctr --address $address version)"
   echo "}"
 } > "$out/rss.json"
-"$node_bin" "$repo/bench/report.mjs" "$repo/README.md" startup "$out/unset.json" "$out/set.json" "$out/rss.json"
+"$node_bin" "$repo/bench/report.mjs" "$out/unset.json" "$out/set.json" "$out/rss.json" | "$node_bin" "$repo/bench/readme-table.mjs" "$repo/README.md" startup
