@@ -84,6 +84,16 @@ describe('run and push hooks of a plugin', () => {
     const refused = await nerd(['push', target], {env: {...env, HOOK_FIXTURE_VETO: 'not signed'}})
     assert.equal(refused.code, 1)
     assert.match(refused.stderr, /refused to push ".*hooked:1": not signed/)
+
+    // run pulls an image it does not have, as docker does.
+    await nerdOk(['rmi', target])
+    const ran = await nerd(['run', '--rm', target, 'echo', 'pulled and ran'])
+    assert.equal(ran.code, 0, ran.stderr)
+    assert.equal(ran.stdout, 'pulled and ran\n')
+    assert.match(ran.stderr, new RegExp(`^Unable to find image '${target}' locally`))
+    const never = await nerd(['run', '--rm', '--pull', 'never', `${testEnvironment.registry}/${fileNamespace()}/absent:1`, 'true'])
+    assert.equal(never.code, 125)
+    assert.match(never.stderr, /No such image/)
   })
 
   it('image convert runs the format a plugin registers and names its result', async () => {
