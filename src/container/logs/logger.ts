@@ -49,6 +49,7 @@ const DRAIN_AFTER_TERM_MS = 5000
 
 export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   const started = Date.now()
+  const terminated = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()))
   const paths = containerPaths(environment.dataRoot, environment.namespace, environment.id)
   let record: ContainerRecord | undefined
   let log: JsonFileLog | undefined
@@ -89,7 +90,6 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
       input.on('close', () => resolve())
     })
   const copied = Promise.all([copy(STDOUT_FD, 'stdout'), copy(STDERR_FD, 'stderr')]).then(() => undefined)
-  const terminated = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()))
   const ended = Promise.race([copied, terminated.then(() => new Promise<void>((resolve) => setTimeout(resolve, DRAIN_AFTER_TERM_MS).unref()))])
 
   if (record && exitMatters(record)) {
@@ -137,7 +137,16 @@ const EXIT_POLL_MS = 250
 async function initProcessExit(pidFile: string, since: number, signal: AbortSignal): Promise<boolean> {
   let pid: number | undefined
   while (!signal.aborted) {
-    await new Promise((resolve) => setTimeout(resolve, EXIT_POLL_MS))
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer)
+        signal.removeEventListener('abort', wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, EXIT_POLL_MS)
+      signal.addEventListener('abort', wake)
+    })
+    if (signal.aborted) break
     if (pid === undefined) {
       try {
         if (statSync(pidFile).mtimeMs >= since) pid = Number(readFileSync(pidFile, 'utf8'))

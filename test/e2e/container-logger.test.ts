@@ -1,0 +1,256 @@
+/**
+ * The built logger (dist/logger.js) started as containerd's shim starts it: `node logger.js <data
+ * root>`, only CONTAINER_ID and CONTAINER_NAMESPACE in the environment, the container's stdout and
+ * stderr on fds 3 and 4, the ready pipe on fd 5. No containerd needed: the test plays the shim.
+ */
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import type {Readable, Writable} from 'node:stream'
+import {fileURLToPath} from 'node:url'
+import {after, describe, it} from 'node:test'
+
+const loggerScript = fileURLToPath(new URL('../../dist/logger.js', import.meta.url))
+const NAMESPACE = 'logger-test'
+/** What each running container's logger may cost (Private_Dirty + Private_Clean). */
+const MEMORY_BUDGET_KIB = 12 * 1024
+
+const root = mkdtempSync(join(tmpdir(), 'nerd-logger-'))
+const started: ChildProcess[] = []
+after(() => {
+  // A test that failed half-way leaves its loggers waiting for EOF.
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  rmSync(root, {recursive: true, force: true})
+})
+let containers = 0
+
+interface Container {
+  id: string
+  dataRoot: string
+  dir: string
+  logPath: string
+}
+
+function container(options: {logConfig?: {Type: string; Config: Record<string, string>}; startMark?: boolean; autoRemove?: boolean; record?: boolean} = {}): Container {
+  const id = `${String(++containers).padStart(2, '0')}${'c'.repeat(62)}`
+  const dataRoot = join(root, `data-${containers}`)
+  const dir = join(dataRoot, 'containers', NAMESPACE, id)
+  mkdirSync(dir, {recursive: true})
+  const logConfig = options.logConfig ?? {Type: 'json-file', Config: {}}
+  const logPath = logConfig.Type === 'none' ? '' : join(dir, `${id}-json.log`)
+  if (options.record !== false) {
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({Id: id, Name: `logger-${containers}`, Namespace: NAMESPACE, LogPath: logPath, HostConfig: {LogConfig: logConfig, RestartPolicy: {Name: 'no', MaximumRetryCount: 0}, AutoRemove: options.autoRemove ?? false}}),
+    )
+  }
+  if (options.startMark !== false) writeFileSync(join(dir, 'start-requested'), '')
+  return {id, dataRoot, dir, logPath}
+}
+
+interface Logger {
+  process: ChildProcess
+  stdout: Writable
+  stderr: Writable
+  /** Resolves when the logger closed fd 5, with the ms since it was started. */
+  ready: Promise<number>
+  exit: Promise<{code: number | null; signal: NodeJS.Signals | null}>
+  /** What the logger wrote on its own stderr (the shim gives it /dev/null; the test listens). */
+  diagnostics: () => string
+}
+
+function startLogger(target: Container): Logger {
+  const startedAt = Date.now()
+  const child = spawn(process.execPath, [loggerScript, target.dataRoot], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    env: {CONTAINER_ID: target.id, CONTAINER_NAMESPACE: NAMESPACE},
+    cwd: target.dir,
+  })
+  started.push(child)
+  let diagnostics = ''
+  child.stderr!.on('data', (chunk: Buffer) => (diagnostics += chunk.toString()))
+  const readyPipe = (child.stdio as unknown as Readable[])[5]!
+  readyPipe.resume()
+  const ready = new Promise<number>((resolve) => readyPipe.once('close', () => resolve(Date.now() - startedAt)))
+  const exit = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})))
+  const stdout = child.stdio[3] as Writable
+  const stderr = child.stdio[4] as Writable
+  // A logger that died makes writes fail; the assertions on its exit tell why.
+  stdout.on('error', () => undefined)
+  stderr.on('error', () => undefined)
+  return {process: child, stdout, stderr, ready, exit, diagnostics: () => diagnostics}
+}
+
+function write(stream: Writable, data: string | Buffer): Promise<void> {
+  return new Promise((resolve, reject) => stream.write(data, (error) => (error ? reject(error) : resolve())))
+}
+
+async function endOutput(logger: Logger): Promise<void> {
+  logger.stdout.end()
+  logger.stderr.end()
+}
+
+interface Entry {
+  log: string
+  stream: string
+  time: string
+}
+
+function entries(path: string): Entry[] {
+  if (!existsSync(path)) return []
+  const text = readFileSync(path, 'utf8')
+  return text === '' ? [] : text.trimEnd().split('\n').map((line) => JSON.parse(line) as Entry)
+}
+
+async function until(what: string, probe: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+function privateMemoryKiB(pid: number): {dirty: number; clean: number} {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(rollup)![1])
+  return {dirty: field('Private_Dirty'), clean: field('Private_Clean')}
+}
+
+describe('the shim-run logger (dist/logger.js)', () => {
+  it('closes the ready pipe once the log is open, logs both streams in json-file entries, and exits 0 at EOF', async () => {
+    const target = container()
+    const logger = startLogger(target)
+    const readyAfter = await logger.ready
+    assert.ok(existsSync(target.logPath), 'the log exists when the shim is told to go on')
+    assert.ok(readyAfter < 5000, `ready after ${readyAfter} ms`)
+    assert.ok(!existsSync(join(target.dir, 'start-requested')), 'the start mark is taken')
+    assert.ok(!existsSync(join(target.dir, 'state.json')), 'a start nerd made is no restart')
+
+    // Two pipes have no order between them: each write waits for the one before to be logged.
+    await write(logger.stdout, 'hello\nwor')
+    await until('hello', () => entries(target.logPath).length === 1)
+    await write(logger.stderr, 'oops\n')
+    await until('oops', () => entries(target.logPath).length === 2)
+    await write(logger.stdout, 'ld\n')
+    await until('world', () => entries(target.logPath).length === 3)
+    await write(logger.stdout, 'no newline at the end')
+    const started = Date.now()
+    await endOutput(logger)
+    const exit = await logger.exit
+    assert.deepEqual(exit, {code: 0, signal: null}, logger.diagnostics())
+    assert.ok(Date.now() - started < 2000, 'exits at once when the output ends')
+    const logged = entries(target.logPath)
+    assert.deepEqual(
+      logged.map((entry) => [entry.stream, entry.log]),
+      [
+        ['stdout', 'hello\n'],
+        ['stderr', 'oops\n'],
+        ['stdout', 'world\n'],
+        ['stdout', 'no newline at the end'],
+      ],
+    )
+    for (const entry of logged) {
+      assert.match(entry.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/)
+      assert.ok(Math.abs(Date.parse(entry.time) - Date.now()) < 60_000)
+    }
+    assert.deepEqual(Object.keys(JSON.parse(readFileSync(target.logPath, 'utf8').split('\n')[0]!) as object), ['log', 'stream', 'time'])
+  })
+
+  it('rotates with the container\'s max-size and max-file', async () => {
+    const target = container({logConfig: {Type: 'json-file', Config: {'max-size': '1k', 'max-file': '3'}}})
+    const logger = startLogger(target)
+    await logger.ready
+    const lines = Array.from({length: 100}, (_, index) => `line ${index}\n`)
+    await write(logger.stdout, lines.join(''))
+    await endOutput(logger)
+    assert.equal((await logger.exit).code, 0, logger.diagnostics())
+    assert.ok(!existsSync(`${target.logPath}.3`))
+    const kept = [`${target.logPath}.2`, `${target.logPath}.1`, target.logPath].flatMap((file) => entries(file).map((entry) => entry.log))
+    assert.ok(kept.length > 10 && kept.length < 100, `${kept.length} lines kept`)
+    assert.deepEqual(kept, lines.slice(100 - kept.length))
+  })
+
+  it('drains and discards the output with --log-driver none', async () => {
+    const target = container({logConfig: {Type: 'none', Config: {}}})
+    const logger = startLogger(target)
+    await logger.ready
+    // More than a pipe holds: a logger that stopped reading would block the container.
+    await write(logger.stdout, Buffer.alloc(4 * 1024 * 1024, 'x'))
+    await write(logger.stderr, 'gone\n')
+    await endOutput(logger)
+    assert.equal((await logger.exit).code, 0, logger.diagnostics())
+    assert.deepEqual(readdirSync(target.dir), ['config.json'])
+  })
+
+  it('counts a start nerd did not mark as a restart (containerd\'s restart monitor)', async () => {
+    const target = container({startMark: false})
+    const logger = startLogger(target)
+    await logger.ready
+    const state = JSON.parse(readFileSync(join(target.dir, 'state.json'), 'utf8')) as {RestartCount: number; StartedAt: string}
+    assert.equal(state.RestartCount, 1)
+    assert.ok(Math.abs(Date.parse(state.StartedAt) - Date.now()) < 60_000)
+    await endOutput(logger)
+    assert.equal((await logger.exit).code, 0, logger.diagnostics())
+  })
+
+  it('still drains the output and exits 1 when the container has no record', async () => {
+    const target = container({record: false})
+    const logger = startLogger(target)
+    await logger.ready
+    await write(logger.stdout, Buffer.alloc(1024 * 1024, 'y'))
+    await endOutput(logger)
+    assert.deepEqual(await logger.exit, {code: 1, signal: null})
+    assert.match(logger.diagnostics(), new RegExp(`^nerd logger ${target.id}: .*config\\.json`))
+  })
+
+  it('with --rm or a restart policy, still ends when the output ends', async () => {
+    const target = container({autoRemove: true})
+    const logger = startLogger(target)
+    await logger.ready
+    await write(logger.stdout, 'bye\n')
+    const started = Date.now()
+    await endOutput(logger)
+    assert.equal((await logger.exit).code, 0, logger.diagnostics())
+    assert.ok(Date.now() - started < 2000, `exited ${Date.now() - started} ms after EOF`)
+    assert.deepEqual(entries(target.logPath).map((entry) => entry.log), ['bye\n'])
+  })
+
+  it('finishes the output after the shim\'s SIGTERM, which follows its closing the pipes', async () => {
+    const target = container()
+    const logger = startLogger(target)
+    await logger.ready
+    await write(logger.stdout, 'last\nwords')
+    logger.stdout.end()
+    logger.stderr.end()
+    logger.process.kill('SIGTERM')
+    assert.deepEqual(await logger.exit, {code: 0, signal: null}, logger.diagnostics())
+    assert.deepEqual(entries(target.logPath).map((entry) => entry.log), ['last\n', 'words'])
+  })
+
+  it(`stays within ${MEMORY_BUDGET_KIB / 1024} MiB of private memory per running container`, async (t) => {
+    // Several at once, as on a host with several containers: what one touches alone of node's
+    // binary is then shared, as it is in practice.
+    const targets = [container({logConfig: {Type: 'json-file', Config: {'max-size': '1m', 'max-file': '2'}}}), container(), container()]
+    const loggers = targets.map(startLogger)
+    await Promise.all(loggers.map((logger) => logger.ready))
+    // A chatty container: bursts of lines on both streams, then a long idle run.
+    const line = `${new Date().toISOString()} INFO request handled in 3 ms path=/api/items/42 status=200\n`
+    for (let round = 0; round < 30; round++) {
+      await Promise.all(loggers.map((logger) => Promise.all([write(logger.stdout, line.repeat(200)), write(logger.stderr, 'warning: slow\n')])))
+      await new Promise((resolve) => setTimeout(resolve, 30))
+    }
+    await Promise.all(loggers.map((logger) => write(logger.stdout, Buffer.concat([Buffer.alloc(8 * 1024 * 1024, 'z'), Buffer.from('end\n')]))))
+    await until('the output logged', () => targets.every((target) => entries(target.logPath).at(-1)?.log === 'end\n'), 30_000)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const measured = loggers.map((logger) => privateMemoryKiB(logger.process.pid!))
+    for (const [index, memory] of measured.entries()) {
+      t.diagnostic(`logger ${index + 1}: Private_Dirty ${memory.dirty} KiB + Private_Clean ${memory.clean} KiB = ${((memory.dirty + memory.clean) / 1024).toFixed(1)} MiB`)
+    }
+    await Promise.all(loggers.map(endOutput))
+    for (const logger of loggers) assert.equal((await logger.exit).code, 0, logger.diagnostics())
+    for (const memory of measured) assert.ok(memory.dirty + memory.clean <= MEMORY_BUDGET_KIB, `${memory.dirty + memory.clean} KiB over the budget`)
+  })
+})
