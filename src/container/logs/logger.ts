@@ -54,15 +54,16 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   let record: ContainerRecord | undefined
   let log: JsonFileLog | undefined
   let failure: unknown
+  // Whatever fails, the output is still drained: a container whose output pipe has no reader
+  // blocks or dies of SIGPIPE.
   try {
     record = JSON.parse(readFileSync(paths.record, 'utf8')) as ContainerRecord
-    await countUnrequestedStart(paths)
     const {Type, Config} = record.HostConfig.LogConfig
     if (Type !== 'none' && record.LogPath) log = await openJsonFileLog(record.LogPath, parseLogOptions(Config))
   } catch (error) {
-    // Still drain the output: a container whose output pipe has no reader blocks or dies of SIGPIPE.
     failure = error
   }
+  if (record) await countUnrequestedStart(paths).catch((error: unknown) => (failure ??= error))
   closeSync(READY_FD)
 
   const inputs: Socket[] = []
