@@ -23,7 +23,7 @@ export default class Logs extends NerdCommand {
     const tail = flags.tail === 'all' ? undefined : Number(flags.tail)
     if (tail !== undefined && !Number.isInteger(tail)) throw new NerdError(`invalid value for "tail": ${flags.tail}`)
     await this.forEachContainer([args.container], (scope, container) =>
-      followLogs(scope, container, {follow: flags.follow, tail, since: flags.since, until: flags.until, timestamps: flags.timestamps}, process),
+      followLogs(scope, container, {follow: flags.follow, tail, since: flags.since, until: flags.until, timestamps: flags.timestamps, details: flags.details}, process),
     )
   }
 }

@@ -12,6 +12,16 @@ export interface LogsOptions {
   since?: string
   until?: string
   timestamps: boolean
+  details: boolean
+}
+
+/** docker names the flag whose value it could not read. */
+function timeFlag(flag: string, value: string, now: Date): Date {
+  try {
+    return parseLogTime(value, now)
+  } catch (error) {
+    throw new NerdError(`invalid value for "${flag}": ${(error as Error).message}`)
+  }
 }
 
 /** How long a container must stay down before `logs -f` gives up on it (a restart comes back sooner). */
@@ -44,9 +54,10 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
       {
         follow: options.follow,
         tail: options.tail,
-        since: options.since ? parseLogTime(options.since, now) : undefined,
-        until: options.until ? parseLogTime(options.until, now) : undefined,
+        since: options.since ? timeFlag('since', options.since, now) : undefined,
+        until: options.until ? timeFlag('until', options.until, now) : undefined,
         timestamps: options.timestamps,
+        details: options.details,
         maxFile: parseLogOptions(record.HostConfig.LogConfig.Config).maxFile,
         shouldStop,
         signal: controller.signal,
