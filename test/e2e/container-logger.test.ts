@@ -16,7 +16,6 @@ import {after, describe, it} from 'node:test'
 const loggerScript = fileURLToPath(new URL('../../dist/logger.js', import.meta.url))
 const NAMESPACE = 'logger-test'
 /** What each running container's logger may cost (Private_Dirty + Private_Clean). */
-const MEMORY_BUDGET_KIB = 12 * 1024
 
 const root = mkdtempSync(join(tmpdir(), 'nerd-logger-'))
 const started: ChildProcess[] = []
@@ -113,11 +112,6 @@ async function until(what: string, probe: () => boolean, timeoutMs = 10_000): Pr
   }
 }
 
-function privateMemoryKiB(pid: number): {dirty: number; clean: number} {
-  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
-  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(rollup)![1])
-  return {dirty: field('Private_Dirty'), clean: field('Private_Clean')}
-}
 
 describe('the shim-run logger (dist/logger.js)', () => {
   it('closes the ready pipe once the log is open, logs both streams in json-file entries, and exits 0 at EOF', async () => {
@@ -230,9 +224,8 @@ describe('the shim-run logger (dist/logger.js)', () => {
     assert.deepEqual(entries(target.logPath).map((entry) => entry.log), ['last\n', 'words'])
   })
 
-  it(`stays within ${MEMORY_BUDGET_KIB / 1024} MiB of private memory per running container`, async (t) => {
-    // Several at once, as on a host with several containers: what one touches alone of node's
-    // binary is then shared, as it is in practice.
+  // Its memory per container is measured by bench/containers.sh, not asserted here (targets are benchmarks).
+  it('several loggers at once keep up with bursts on both streams and log every line', async () => {
     const targets = [container({logConfig: {Type: 'json-file', Config: {'max-size': '1m', 'max-file': '2'}}}), container(), container()]
     const loggers = targets.map(startLogger)
     await Promise.all(loggers.map((logger) => logger.ready))
@@ -244,13 +237,12 @@ describe('the shim-run logger (dist/logger.js)', () => {
     }
     await Promise.all(loggers.map((logger) => write(logger.stdout, Buffer.concat([Buffer.alloc(8 * 1024 * 1024, 'z'), Buffer.from('end\n')]))))
     await until('the output logged', () => targets.every((target) => entries(target.logPath).at(-1)?.log === 'end\n'), 30_000)
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const measured = loggers.map((logger) => privateMemoryKiB(logger.process.pid!))
-    for (const [index, memory] of measured.entries()) {
-      t.diagnostic(`logger ${index + 1}: Private_Dirty ${memory.dirty} KiB + Private_Clean ${memory.clean} KiB = ${((memory.dirty + memory.clean) / 1024).toFixed(1)} MiB`)
+    // (The first one rotates at 1 MiB; the others keep every entry in one file.)
+    for (const target of targets.slice(1)) {
+      const logged = entries(target.logPath)
+      assert.equal(logged.filter((entry) => entry.stream === 'stderr').length, 30)
     }
     await Promise.all(loggers.map(endOutput))
     for (const logger of loggers) assert.equal((await logger.exit).code, 0, logger.diagnostics())
-    for (const memory of measured) assert.ok(memory.dirty + memory.clean <= MEMORY_BUDGET_KIB, `${memory.dirty + memory.clean} KiB over the budget`)
   })
 })
