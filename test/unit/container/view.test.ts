@@ -3,6 +3,7 @@ import {describe, it} from 'node:test'
 import {renderItems} from '../../../src/format/index.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig} from '../../../src/container/model.ts'
 import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, statusText, ZERO_TIME} from '../../../src/container/view.ts'
+import {INITIAL_STATE} from '../../../src/container/store.ts'
 
 const IMAGE_ID = `sha256:${'9'.repeat(64)}`
 
@@ -109,16 +110,7 @@ function makeView(spec: ViewSpec = {}): ContainerView {
     AnonymousVolumes: [],
     ...spec.record,
   }
-  const state: ContainerState = {
-    StartedAt: '',
-    FinishedAt: '',
-    ExitCode: 0,
-    Error: '',
-    OOMKilled: false,
-    RestartCount: 0,
-    ExplicitlyStopped: false,
-    ...spec.state,
-  }
+  const state: ContainerState = {...INITIAL_STATE, ...spec.state}
   return {record, state, labels: {...labels, 'nerd/name': record.Name}, status: spec.status ?? 'created', pid: spec.pid ?? 0, exitCode: spec.exitCode ?? state.ExitCode}
 }
 
