@@ -51,9 +51,13 @@ async function removeNamespace(on: ContainerdClient): Promise<void> {
 
 /** `ctr run --rm` of `image` in `on`'s namespace; returns what the container printed. */
 async function runImage(image: string, args: string[] = [], on: string = namespace): Promise<string> {
-  const result = await ctr(['run', '--rm', image, `archive-${process.pid}-${++containerCount}`, ...args], {namespace: on})
-  assert.equal(result.code, 0, `ctr run ${image} failed: ${result.stderr}`)
-  return result.stdout
+  // ctr run can exit before it has copied a short-lived process's output (seen on a loaded machine):
+  // an empty answer from a successful run is asked again.
+  for (let attempt = 1; ; attempt++) {
+    const result = await ctr(['run', '--rm', image, `archive-${process.pid}-${++containerCount}`, ...args], {namespace: on})
+    assert.equal(result.code, 0, `ctr run ${image} failed: ${result.stderr}`)
+    if (result.stdout !== '' || attempt === 3) return result.stdout
+  }
 }
 
 async function load(path: string, on: ContainerdClient = client, options: Parameters<typeof loadImages>[2] = {}): Promise<{names: string[]; events: LoadedImage[]}> {
