@@ -36,6 +36,14 @@ import Run from './commands/run.ts'
 import Start from './commands/start.ts'
 import Stop from './commands/stop.ts'
 import Top from './commands/top.ts'
+import NetworkConnect from './commands/network/connect.ts'
+import NetworkCreate from './commands/network/create.ts'
+import NetworkDisconnect from './commands/network/disconnect.ts'
+import NetworkInspect from './commands/network/inspect.ts'
+import NetworkLs from './commands/network/ls.ts'
+import NetworkPrune from './commands/network/prune.ts'
+import NetworkRm from './commands/network/rm.ts'
+import Port from './commands/port.ts'
 import Unpause from './commands/unpause.ts'
 import Wait from './commands/wait.ts'
 
@@ -68,7 +76,15 @@ export const COMMANDS = {
   'namespace:ls': NamespaceLs,
   'namespace:rm': NamespaceRm,
   'namespace:update': NamespaceUpdate,
+  'network:connect': NetworkConnect,
+  'network:create': NetworkCreate,
+  'network:disconnect': NetworkDisconnect,
+  'network:inspect': NetworkInspect,
+  'network:ls': NetworkLs,
+  'network:prune': NetworkPrune,
+  'network:rm': NetworkRm,
   pause: Pause,
+  port: Port,
   ps: Ps,
   pull: Pull,
   push: Push,

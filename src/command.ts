@@ -32,6 +32,9 @@ export abstract class NerdCommand extends Command {
     this.argv = this.commandTakesContainerArgs()
       ? config.containerCommandArgv(this.argv, this.ctor.flags ?? {})
       : config.normalizeCommandBooleans(this.argv, this.ctor.flags ?? {})
+    // A repeatable flag takes one value per occurrence, as docker's do (`--label a=b NAME`);
+    // oclif's would take every following word.
+    for (const flag of Object.values(this.ctor.flags ?? {})) if (flag.type === 'option' && flag.multiple) flag.multipleNonGreedy = true
   }
 
   /**
@@ -40,6 +43,14 @@ export abstract class NerdCommand extends Command {
    */
   protected commandTakesContainerArgs(): boolean {
     return false
+  }
+
+  /**
+   * The positional arguments of such a command, as typed. oclif's parsed argv is sorted by where each
+   * value first occurs in the whole argv, so `run -e X img echo -e 1` would come back reordered.
+   */
+  protected containerArgs(): string[] {
+    return this.argv.slice(this.argv.indexOf('--') + 1)
   }
 
   protected nerdConfig(): Promise<NerdConfig> {

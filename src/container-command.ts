@@ -46,6 +46,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
         dataRoot: scope.dataRoot,
         snapshotter: config.snapshotter,
         cgroupManager: config.cgroupManager,
+        cni: {cniPath: config.cniPath, netconfPath: config.cniNetconfPath},
         environment: process.env,
         ...(process.stdout.isTTY ? {consoleSize: {width: process.stdout.columns, height: process.stdout.rows}} : {}),
         ociHook: {

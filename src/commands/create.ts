@@ -15,8 +15,8 @@ export default class Create extends ContainerCreateCommand {
   static strict = false
 
   async run(): Promise<void> {
-    const {flags, argv} = await this.parse(Create)
-    const {created} = await this.createFromFlags(flags, argv as string[])
+    const {flags} = await this.parse(Create)
+    const {created} = await this.createFromFlags(flags, this.containerArgs())
     this.print(created.record.Id)
   }
 }

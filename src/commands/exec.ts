@@ -30,8 +30,8 @@ export default class Exec extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {argv, flags} = await this.parse(Exec)
-    const [reference, ...command] = argv as string[]
+    const {flags} = await this.parse(Exec)
+    const [reference, ...command] = this.containerArgs()
     const {parseEnvFile} = await import('../container/spec/index.ts')
     const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
     const {execInContainer} = await import('../container/exec.ts')

@@ -19,8 +19,8 @@ export default class Run extends ContainerCreateCommand {
   static strict = false
 
   async run(): Promise<void> {
-    const {flags, argv} = await this.parse(Run)
-    const {scope, request, created} = await this.createFromFlags(flags, argv as string[])
+    const {flags} = await this.parse(Run)
+    const {scope, request, created} = await this.createFromFlags(flags, this.containerArgs())
     const {loadContainer, removeContainer} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
     const container = {record: created.record, paths: created.paths, labels: created.labels}

@@ -9,6 +9,7 @@
 import {isIP} from 'node:net'
 import {posix} from 'node:path'
 import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
+import {parseExpose, parsePublish, portBindings} from '../network/ports.ts'
 import {parseLogOptions} from './logs/index.ts'
 import type {DockerConfig, DockerHostConfig, LogConfig, RestartPolicy} from './model.ts'
 import {cleanPath} from './spec/flags.ts'
@@ -474,6 +475,9 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   if (targets.some(isUserDefinedNetwork) && !targets.every(isUserDefinedNetwork)) {
     fail('conflicting options: cannot attach both user-defined and non-user-defined network-modes')
   }
+  // Checked now, so that a bad one fails before anything is created.
+  for (const spec of values.publish ?? []) parsePublish(spec)
+  for (const spec of values.expose ?? []) parseExpose(spec)
   const request: NetworkRequest = {
     mode: targets[0] === undefined || targets[0] === 'default' ? 'bridge' : targets[0],
     networks,
@@ -695,7 +699,12 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
   const stopSignal = options.stopSignal || image.StopSignal
   if (stopSignal) Config.StopSignal = stopSignal
   if (options.stopTimeout !== undefined) Config.StopTimeout = options.stopTimeout
-  if (image.ExposedPorts && Object.keys(image.ExposedPorts).length > 0) Config.ExposedPorts = sortedMap(image.ExposedPorts)
+  const bindings = portBindings(network.publish, false, [])
+  const exposed = {
+    ...image.ExposedPorts,
+    ...Object.fromEntries([...network.expose.flatMap(parseExpose), ...Object.keys(bindings)].map((port) => [port, {}])),
+  }
+  if (Object.keys(exposed).length > 0) Config.ExposedPorts = sortedMap(exposed)
 
   const privileged = options.privileged ?? false
   const ipcMode = namespaceText(options.ipc, 'private')
@@ -715,7 +724,7 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
     Binds: typed.binds.length > 0 ? typed.binds : null,
     ContainerIDFile: request.cidfile ?? '',
     NetworkMode: network.mode,
-    PortBindings: {},
+    PortBindings: bindings,
     RestartPolicy: request.restart,
     AutoRemove: request.autoRemove,
     LogConfig: {Type: request.logConfig.Type, Config: sortedMap(request.logConfig.Config)},

@@ -23,10 +23,13 @@ import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
 import {buildSpec, serializeSpec} from './spec/index.ts'
 import type {ImageConfig, OciHookCommand, RunOptions, Spec} from './spec/index.ts'
-import type {DaemonFacts} from './create-options.ts'
+import type {DaemonFacts, NetworkRequest} from './create-options.ts'
+import {planNetworks, usesCni} from '../network/plan.ts'
 import {containerPaths, createContainerDir, INITIAL_STATE, NameConflictError, releaseName, reserveName, removeContainerFiles, writeRecord} from './store.ts'
 import type {ContainerPaths} from './store.ts'
 import {writeEtcFiles} from './etc-files.ts'
+import {extraHostLines} from '../network/hosts.ts'
+import type {PortMap} from '../network/ports.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE, ANNOTATION_NETWORK} from './annotations.ts'
 
@@ -46,6 +49,8 @@ export interface ContainerCreateRequest {
   logConfig: LogConfig
   pull: 'always' | 'missing' | 'never'
   labels: Record<string, string>
+  /** The networking flags; without them the container has no network but its loopback. */
+  network?: NetworkRequest
 }
 
 export interface CreateContext {
@@ -63,6 +68,8 @@ export interface CreateContext {
   environment: Record<string, string | undefined>
   /** With a TTY: the terminal's size, given to the pty before the process starts. */
   consoleSize?: {width: number; height: number}
+  /** `--cni-path` and `--cni-netconfpath`. */
+  cni: {cniPath: string; netconfPath: string}
 }
 
 export interface BeforeCreatePayload {
@@ -138,6 +145,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
       const options: RunOptions = {...request.options, tty: request.tty}
       const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
       const network = options.network ?? {kind: 'private'}
+      const cni = request.network !== undefined && usesCni(request.network.mode)
       const built = buildSpec({
         id,
         namespace,
@@ -147,11 +155,11 @@ export async function createContainer(client: ContainerdClient, request: Contain
         group: imageFiles['/etc/group'],
         host: facts,
         etcFiles: {hosts: paths.hosts, resolvConf: paths.resolvConf, hostname: paths.hostname},
-        ociHook: ociHookFor(request, network, context.ociHook),
+        ociHook: ociHookFor(request, network, cni, context.ociHook),
         annotations: {
           [ANNOTATION_DATA_ROOT]: context.dataRoot,
           [ANNOTATION_NAMESPACE]: namespace,
-          [ANNOTATION_NETWORK]: network.kind === 'host' ? 'host' : network.kind === 'container' ? `container:${network.container}` : 'none',
+          [ANNOTATION_NETWORK]: network.kind === 'host' ? 'host' : network.kind === 'container' ? `container:${network.container}` : 'private',
         },
         environment: context.environment,
         pathExists: existsSync,
@@ -199,8 +207,22 @@ export async function createContainer(client: ContainerdClient, request: Contain
         : proposed
       // docker shows a container's labels in Config.Labels: with what plugins added, without nerd's own.
       record.Config.Labels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== NAME_LABEL && key !== STOP_SIGNAL_LABEL))
+      const hostname = spec.hostname ?? id.slice(0, 12)
+      if (cni) {
+        const plan = await planNetworks({...context.cni, dataRoot: context.dataRoot}, {name, hostname, domainname: Config.Domainname}, {
+          ...request.network!,
+          portBindings: publishedPorts(HostConfig, Config),
+        })
+        await writeJsonAtomic(paths.networkPlan, plan)
+      }
       await Promise.all([
-        writeEtcFiles(paths, {hostname: spec.hostname ?? id.slice(0, 12), network: network.kind === 'host' ? 'host' : 'private', hostHostname: hostHostname()}),
+        writeEtcFiles(paths, {
+          hostname,
+          network: network.kind === 'host' ? 'host' : 'private',
+          hostHostname: hostHostname(),
+          extraHosts: extraHostLines(request.network?.extraHosts ?? [], undefined),
+          dns: request.network,
+        }),
         writeRecord(paths, record),
         writeJsonAtomic(paths.state, INITIAL_STATE),
       ])
@@ -228,15 +250,23 @@ export async function createContainer(client: ContainerdClient, request: Contain
 }
 
 /**
- * The OCI hook runs only where it has work, since every run pays for it: refreshing the host's
- * /etc files for a host-network container, and recording the init pid of tasks that containerd's
- * restart monitor starts (nerd records it itself for the tasks it starts). No current network needs
- * a postStop teardown; CNI networks will.
+ * The OCI hook runs only where it has work, since every run pays for it: attaching CNI networks at
+ * task creation and detaching them at its deletion, refreshing the host's /etc files for a
+ * host-network container, and recording the init pid of tasks that containerd's restart monitor
+ * starts (nerd records it itself for the tasks it starts).
  */
-function ociHookFor(request: ContainerCreateRequest, network: RunOptions['network'], command: OciHookCommand | undefined): OciHookCommand | undefined {
+function ociHookFor(request: ContainerCreateRequest, network: RunOptions['network'], cni: boolean, command: OciHookCommand | undefined): OciHookCommand | undefined {
   if (!command) return undefined
+  if (cni) return {...command, points: ['createRuntime', 'postStop']}
   const restarts = request.restart.Name !== 'no' && request.restart.Name !== ''
   return network?.kind === 'host' || restarts ? {...command, points: ['createRuntime']} : undefined
+}
+
+/** The bindings the network setup publishes: `-p`'s, and with `-P` a free port for every other exposed port. */
+function publishedPorts(hostConfig: DockerHostConfig, config: DockerConfig): PortMap {
+  const bindings: PortMap = structuredClone(hostConfig.PortBindings)
+  if (hostConfig.PublishAllPorts) for (const port of Object.keys(config.ExposedPorts ?? {})) bindings[port] ??= [{HostIp: '', HostPort: ''}]
+  return bindings
 }
 
 /** The name asked for, or the first free generated one (docker's sequence, ending with the short ID). */

@@ -15,6 +15,15 @@ export interface EtcFileFacts {
   addresses?: string[]
   /** Extra `ip name…` lines (`--add-host`, other containers' names). */
   extraHosts?: string[]
+  /** `--dns`, `--dns-search`, `--dns-option`: each replaces what the host's resolv.conf has. */
+  dns?: ResolvOverrides
+}
+
+export interface ResolvOverrides {
+  dns: string[]
+  /** `.` alone means no search domains. */
+  dnsSearch: string[]
+  dnsOptions: string[]
 }
 
 const LOCAL_HOSTS = [
@@ -37,8 +46,18 @@ export function hostsFile(facts: EtcFileFacts): string {
  * loopback nameservers (they would point into the container), falling back to public resolvers
  * when nothing is left.
  */
-export function containerResolvConf(hostResolvConf: string): string {
-  const lines = hostResolvConf.split('\n').filter((line) => !/^\s*nameserver\s+(127\.|::1\b|0\.0\.0\.0)/.test(line))
+export function containerResolvConf(hostResolvConf: string, overrides?: ResolvOverrides): string {
+  const drop = [
+    /^\s*nameserver\s+(127\.|::1\b|0\.0\.0\.0)/,
+    ...(overrides?.dns.length ? [/^\s*nameserver\s/] : []),
+    ...(overrides?.dnsSearch.length ? [/^\s*(search|domain)\s/] : []),
+    ...(overrides?.dnsOptions.length ? [/^\s*options\s/] : []),
+  ]
+  const lines = hostResolvConf.split('\n').filter((line) => !drop.some((pattern) => pattern.test(line)))
+  if (overrides?.dns.length) lines.push(...overrides.dns.map((server) => `nameserver ${server}`))
+  const search = overrides?.dnsSearch.filter((domain) => domain !== '.') ?? []
+  if (search.length > 0) lines.push(`search ${search.join(' ')}`)
+  if (overrides?.dnsOptions.length) lines.push(`options ${overrides.dnsOptions.join(' ')}`)
   const kept = lines.join('\n').trim()
   const hasNameserver = /^\s*nameserver\s/m.test(kept)
   const fallback = hasNameserver ? '' : `${kept ? '\n' : ''}nameserver 8.8.8.8\nnameserver 8.8.4.4`
@@ -53,7 +72,7 @@ export async function writeEtcFiles(paths: ContainerPaths, facts: EtcFileFacts):
   const [hostResolv, hostHosts] = await Promise.all([readHostFile('/etc/resolv.conf'), facts.network === 'host' ? readHostFile('/etc/hosts') : ''])
   await Promise.all([
     writeFileAtomic(paths.hosts, facts.network === 'host' ? hostHosts || hostsFile({...facts, hostname: facts.hostHostname}) : hostsFile(facts)),
-    writeFileAtomic(paths.resolvConf, facts.network === 'host' ? hostResolv : containerResolvConf(hostResolv)),
+    writeFileAtomic(paths.resolvConf, facts.network === 'host' ? hostResolv : containerResolvConf(hostResolv, facts.dns)),
     writeFileAtomic(paths.hostname, `${facts.hostname}\n`),
   ])
 }

@@ -1,9 +1,13 @@
 /** `inspect` of a container: nerd's records and containerd's task in docker's shape. */
+import {readJsonIfExists} from '../files.ts'
+import type {NetworkPlan, NetworkState} from '../network/attach.ts'
+import {networkSettingsOf} from '../network/plan.ts'
 import {containerView, loadContainer} from './lifecycle.ts'
-import type {ContainerScope} from './lifecycle.ts'
+import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import type {ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
-import {inspectContainer} from './view.ts'
-import type {ContainerInspect} from './view.ts'
+import {emptyNetworkSettings, inspectContainer} from './view.ts'
+import type {ContainerInspect, NetworkSettings} from './view.ts'
 
 /** The container's inspect document, undefined when no container has that name or ID. */
 export async function inspectContainers(scope: ContainerScope, reference: string, options: {size?: boolean} = {}): Promise<ContainerInspect | undefined> {
@@ -17,7 +21,17 @@ export async function inspectContainers(scope: ContainerScope, reference: string
   const view = await containerView(scope, container)
   const execIds = view.status === 'running' ? await runningExecIds(scope, container.record.Id) : []
   const size = options.size ? await containerSize(scope, container.record.Snapshotter, container.record.Id) : undefined
-  return inspectContainer(view, {dataRoot: scope.dataRoot, execIds, ...(size ? {size} : {})})
+  return inspectContainer(view, {dataRoot: scope.dataRoot, execIds, ...(size ? {size} : {}), networkSettings: await networkSettings(view, container)})
+}
+
+/** docker's NetworkSettings: the attached networks' addresses and the published ports. */
+async function networkSettings(view: ContainerView, container: LoadedContainer): Promise<NetworkSettings> {
+  const settings = emptyNetworkSettings()
+  const [plan, state] = await Promise.all([readJsonIfExists<NetworkPlan>(container.paths.networkPlan), readJsonIfExists<NetworkState>(container.paths.networkState)])
+  const running = view.status === 'running' || view.status === 'paused'
+  const exposed = Object.keys(container.record.Config.ExposedPorts ?? {})
+  const network = networkSettingsOf(plan, running ? state : undefined, running ? exposed : [], view.pid ? `/proc/${view.pid}/ns/net` : '')
+  return {...settings, ...network.primary, Ports: network.Ports, Networks: network.Networks, SandboxKey: network.SandboxKey}
 }
 
 async function runningExecIds(scope: ContainerScope, id: string): Promise<string[]> {

@@ -3,14 +3,18 @@
  * and the views `ps`/`inspect` are made of. nerd's state.json records what containerd forgets once a
  * task is deleted (exit code, times, restarts); containerd's task is the truth while it exists.
  */
+import {existsSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import type {ContainerdClient, ExitStatus, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
+import {readJsonIfExists} from '../files.ts'
+import type {PortMap} from '../network/ports.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView} from './model.ts'
 import {NAME_LABEL} from './model.ts'
 import {signalNumber} from './spec/index.ts'
 import {
+  attachTarget,
   containerPaths,
   NoSuchContainerError,
   readRecord,
@@ -116,8 +120,18 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
 }
 
 export async function containerView(scope: ContainerScope, container: LoadedContainer): Promise<ContainerView> {
-  const [state, task] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id)])
-  return viewOf(container.record, state, container.labels, task)
+  const [state, task, ports] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), publishedPorts(container.paths)])
+  return withPorts(viewOf(container.record, state, container.labels, task), ports)
+}
+
+/** The ports the network setup published, from the network state (absent without networks). */
+async function publishedPorts(paths: ContainerPaths): Promise<PortMap | undefined> {
+  return (await readJsonIfExists<{ports: PortMap}>(paths.networkState))?.ports
+}
+
+function withPorts(view: ContainerView, ports: PortMap | undefined): ContainerView {
+  if (ports && Object.keys(ports).length > 0) view.ports = ports
+  return view
 }
 
 /** Every nerd container of the namespace: one List of containers, one of tasks, and the state files. */
@@ -127,8 +141,8 @@ export async function listContainerViews(scope: ContainerScope): Promise<Contain
   const views = await Promise.all(
     containers.map(async (container) => {
       const paths = containerPaths(scope.dataRoot, namespaceOf(scope), container.id)
-      const [record, state] = await Promise.all([readRecord(paths), readState(paths)])
-      return record ? viewOf(record, state, container.labels, taskById.get(container.id)) : undefined
+      const [record, state, ports] = await Promise.all([readRecord(paths), readState(paths), publishedPorts(paths)])
+      return record ? withPorts(viewOf(record, state, container.labels, taskById.get(container.id)), ports) : undefined
     }),
   )
   return views.filter((view) => view !== undefined)
@@ -303,6 +317,11 @@ export async function removeContainer(scope: ContainerScope, container: LoadedCo
     await exit
   }
   if (task) await scope.client.tasks.delete(id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
+  // What a poststop hook that never ran (containerd down, the hook killed) left attached.
+  if (existsSync(container.paths.networkPlan)) {
+    const {detachNetworks} = await import('../network/attach.ts')
+    await detachNetworks(attachTarget(namespaceOf(scope), id, container.paths), '')
+  }
   await scope.client.snapshots.remove(container.record.Snapshotter, id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
   await scope.client.containers.delete(id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
   await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, container.record.Name)

@@ -165,7 +165,11 @@ export interface ContainerView {
   pid: number
   /** Exit code of the last run (from the stopped task when there is one, else state.json). */
   exitCode: number
+  /** The published ports in effect (host ports chosen), while the container's networks are attached. */
+  ports?: PortMap
 }
+
+import type {PortMap} from '../network/ports.ts'
 
 export const NAME_LABEL = 'nerd/name'
 /** containerd's label for the signal `stop` sends, which ctr also reads. */

@@ -2,6 +2,7 @@
  * Starting a created container, detached (output to the shim-run logger) or attached (FIFOs to
  * nerd's stdio, copied into the same json-file log), as `run`, `start` and `restart` do.
  */
+import {existsSync} from 'node:fs'
 import {constants} from 'node:os'
 import {join} from 'node:path'
 import {NerdError} from '../errors.ts'
@@ -32,11 +33,11 @@ export function ociHookScript(): string {
 
 /**
  * The `binary://` URI of the container's logger; undefined with `--log-driver none` unless the
- * container needs the logger to see its exit (a restart policy, `--rm`).
+ * container needs the logger to see its exit (a restart policy, `--rm`, networks to detach).
  */
 export function containerLogUri(scope: ContainerScope, container: LoadedContainer, context: StartContext): string | undefined {
   const {HostConfig, LogPath} = container.record
-  const watched = HostConfig.AutoRemove || !['', 'no'].includes(HostConfig.RestartPolicy.Name)
+  const watched = HostConfig.AutoRemove || !['', 'no'].includes(HostConfig.RestartPolicy.Name) || existsSync(container.paths.networkPlan)
   return LogPath === '' && !watched ? undefined : loggerUri(context.nodePath, context.loggerScript, scope.dataRoot)
 }
 

@@ -12,6 +12,7 @@ import {join} from 'node:path'
 import {NerdError} from '../errors.ts'
 import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
+import type {AttachTarget} from '../network/attach.ts'
 
 export interface ContainerPaths {
   dir: string
@@ -28,6 +29,9 @@ export interface ContainerPaths {
    * finds none was started by containerd's restart monitor, which counts as a restart.
    */
   startMark: string
+  /** Which networks the container joins (network/attach.ts), and what is attached now. */
+  networkPlan: string
+  networkState: string
 }
 
 export function containersDir(dataRoot: string, namespace: string): string {
@@ -50,7 +54,14 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     hostname: join(dir, 'hostname'),
     initPid: join(dir, 'init.pid'),
     startMark: join(dir, 'start-requested'),
+    networkPlan: join(dir, 'network-plan.json'),
+    networkState: join(dir, 'network.json'),
   }
+}
+
+/** The container as network/attach.ts sees it. */
+export function attachTarget(namespace: string, id: string, paths: ContainerPaths): AttachTarget {
+  return {namespace, id, files: {plan: paths.networkPlan, state: paths.networkState, hosts: paths.hosts}}
 }
 
 export const INITIAL_STATE: ContainerState = {

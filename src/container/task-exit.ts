@@ -9,7 +9,8 @@
  */
 import {connect} from '../containerd/index.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
-import {loadContainer, removeContainer} from './lifecycle.ts'
+import {existsSync} from 'node:fs'
+import {deleteTask, loadContainer, removeContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
@@ -56,6 +57,9 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
       await restartByPolicy(scope, await loadContainer(scope, id))
     } else if (record.HostConfig.AutoRemove) {
       await removeContainer(scope, await loadContainer(scope, id), {force: true})
+    } else if (existsSync(paths.networkPlan)) {
+      // docker frees a stopped container's addresses and ports: deleting the task runs the poststop hook that detaches them.
+      await deleteTask(scope, await loadContainer(scope, id))
     }
   } finally {
     client.close()

@@ -3,6 +3,7 @@
  * (docker's ContainerContext), the default `ps` table, and the `inspect` document (docker's
  * ContainerJSON, keys in docker's order so scripts diffing the two see the same text).
  */
+import {formatPortsColumn} from '../network/ports.ts'
 import {containerStatus, ellipsis, goQuote, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import {goTimeString} from '../format/go-values.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
@@ -120,7 +121,7 @@ export function psRow(view: ContainerView, options: PsRowOptions = {}): PsRow {
     Names: record.Name,
     Networks: networkNames(record).join(','),
     Platform: record.Platform,
-    Ports: '',
+    Ports: view.status === 'running' || view.status === 'paused' ? formatPortsColumn(view.ports ?? {}, Object.keys(record.Config.ExposedPorts ?? {})) : '',
     RunningFor: timeAgo(created, options.now),
     Size: size.rootFs > 0 ? `${humanSize(size.rw)} (virtual ${humanSize(size.rootFs)})` : humanSize(size.rw),
     State: view.status,

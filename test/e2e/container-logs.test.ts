@@ -8,7 +8,7 @@ import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {before, describe, it} from 'node:test'
 import {inspectContainer as inspect, nerdOk, until} from '../helpers/containers.ts'
-import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, testEnvironment} from '../helpers/e2e.ts'
+import {ctr, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 
@@ -38,7 +38,7 @@ describe('logs and restart policies', () => {
     assert.equal((await nerdOk(['logs', '--since', '2099-01-01T00:00:00Z', 'talker'])), '')
 
     // -f keeps printing new lines until stopped.
-    const globals = ['--address', testEnvironment.address, '--namespace', fileNamespace(), '--data-root', fileDataRoot()]
+    const globals = nerdGlobals()
     const follower = spawn(process.execPath, [nerdEntry, ...globals, 'logs', '-f', '--tail', '0', 'talker'], {stdio: ['ignore', 'pipe', 'ignore']})
     let followed = ''
     follower.stdout.on('data', (chunk: Buffer) => (followed += chunk.toString()))

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
-import {fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, testEnvironment} from '../helpers/e2e.ts'
+import {loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const run = promisify(execFile)
@@ -27,7 +27,7 @@ async function screenShows(pattern: RegExp, timeoutMs = 15_000): Promise<string>
 }
 
 function nerdCommandLine(args: string[]): string {
-  const globals = ['--address', testEnvironment.address, '--namespace', fileNamespace(), '--data-root', fileDataRoot()]
+  const globals = nerdGlobals()
   return [process.execPath, nerdEntry, ...globals, ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ')
 }
 

@@ -9,7 +9,11 @@
 #                 is never touched.
 #   registry/     a docker-registry on a free 127.0.0.1 port (plain HTTP), its storage and log
 #   images/       the test images (test/helpers/build-test-images.ts) and images.json
-#   data/         nerd data roots, one per test file (test/helpers/e2e.ts)
+#   data/         nerd data roots, one per test file (test/helpers/e2e.ts), and shared/, where
+#                 the default network's IPAM leases live
+#   net.d/        the CNI configuration directory every test's nerd uses (--cni-netconfpath); on
+#                 exit the bridges and masquerade rules of its networks are removed (nerd0 only
+#                 when this run made it)
 #   env           the variables below, as `export` lines
 # and exports NERD_TEST_ADDRESS (socket), NERD_TEST_REGISTRY (host:port), NERD_TEST_ROOT,
 # NERD_TEST_IMAGES and NERD_TEST_RUN_ID (prefix of the namespaces tests make: nt<id>-...).
@@ -32,6 +36,7 @@ harness_started_containerd=""
 harness_containerd_pid=""
 harness_registry_pid=""
 harness_images_pid=""
+harness_nerd0_existed=""
 # Set by harness_start only: harness_stop removes the namespaces of this run id.
 NERD_TEST_RUN_ID=""
 
@@ -210,6 +215,10 @@ harness_start() {
     return 1
   fi
 
+  # The default network is made once, before the tests, so that its leases are in one place for all of them.
+  [ -e /sys/class/net/nerd0 ] && harness_nerd0_existed=1
+  node "$harness_repo/bin/run.js" --data-root "$NERD_TEST_ROOT/data/shared" --cni-netconfpath "$NERD_TEST_ROOT/net.d" network inspect bridge >/dev/null || return 1
+
   export NERD_TEST_ADDRESS NERD_TEST_REGISTRY NERD_TEST_ROOT NERD_TEST_IMAGES NERD_TEST_RUN_ID
   local name
   for name in NERD_TEST_ADDRESS NERD_TEST_REGISTRY NERD_TEST_ROOT NERD_TEST_IMAGES NERD_TEST_RUN_ID; do
@@ -305,6 +314,24 @@ harness_unmount_all() {
   ! awk -v root="$NERD_TEST_ROOT/" 'index($5, root) == 1 {found = 1} END {exit !found}' /proc/self/mountinfo
 }
 
+# What the networks of this run left on the host: bridges and masquerade rules.
+harness_remove_networks() {
+  local conflist id bridge rule
+  for conflist in "$NERD_TEST_ROOT"/net.d/nerd-*.conflist; do
+    [ -f "$conflist" ] || continue
+    id="$(grep -o '"id": "[0-9a-f]\{64\}"' "$conflist" | head -n 1 | cut -d'"' -f4)"
+    bridge="$(grep -o '"bridge": "[^"]*"' "$conflist" | head -n 1 | cut -d'"' -f4)"
+    if [ -n "$id" ]; then
+      iptables -w -t nat -S POSTROUTING 2>/dev/null | grep -F "nerd network ${id:0:12}" | sed 's/^-A /-D /' | while read -r rule; do
+        eval "iptables -w -t nat $rule" || true
+      done
+    fi
+    if [ -n "$bridge" ] && { [ "$bridge" != nerd0 ] || [ -z "$harness_nerd0_existed" ]; }; then
+      ip link delete "$bridge" 2>/dev/null || true
+    fi
+  done
+}
+
 harness_stop() {
   if [ -n "$harness_images_pid" ]; then
     kill -TERM "$harness_images_pid" 2>/dev/null || true
@@ -325,6 +352,7 @@ harness_stop() {
   # outlive the tasks: this run's are removed once empty.
   [ -n "${NERD_TEST_RUN_ID:-}" ] && rmdir "/run/containerd/runc/nt$NERD_TEST_RUN_ID-"* 2>/dev/null
   [ -n "${NERD_TEST_ROOT:-}" ] && [ -d "$NERD_TEST_ROOT" ] || return 0
+  harness_remove_networks
   if ! harness_unmount_all; then
     harness_log "mounts remain under $NERD_TEST_ROOT; leaving it in place"
   elif [ -n "${NERD_TEST_KEEP:-}" ]; then

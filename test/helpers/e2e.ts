@@ -36,6 +36,8 @@ export interface RunOptions {
 export interface NerdOptions extends RunOptions {
   /** nerd's --data-root: this file's directory under $NERD_TEST_ROOT unless given; null passes none. */
   dataRoot?: string | null
+  /** nerd's --cni-netconfpath: the run's (testEnvironment.netconf) unless given; null passes none. */
+  netconf?: string | null
 }
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -55,6 +57,10 @@ export const testEnvironment = {
   },
   get images(): string {
     return requiredEnv('NERD_TEST_IMAGES')
+  },
+  /** The CNI configuration directory of the run (harness.sh). */
+  get netconf(): string {
+    return resolve(requiredEnv('NERD_TEST_ROOT'), 'net.d')
   },
 }
 
@@ -93,6 +99,11 @@ export function fileDataRoot(): string {
   return resolve(testEnvironment.root, 'data', fileNamespace())
 }
 
+/** The global options `nerd()` passes by default, for tests that start nerd themselves. */
+export function nerdGlobals(): string[] {
+  return ['--address', testEnvironment.address, '--namespace', fileNamespace(), '--data-root', fileDataRoot(), '--cni-netconfpath', testEnvironment.netconf]
+}
+
 /** Runs the built nerd (bin/run.js) with this node, against the test containerd. */
 export function nerd(args: string[], options: NerdOptions = {}): Promise<RunResult> {
   const globals: string[] = []
@@ -102,6 +113,7 @@ export function nerd(args: string[], options: NerdOptions = {}): Promise<RunResu
   if (namespace !== null) globals.push('--namespace', namespace)
   const dataRoot = options.dataRoot === undefined ? fileDataRoot() : options.dataRoot
   if (dataRoot !== null) globals.push('--data-root', dataRoot)
+  if (options.netconf !== null) globals.push('--cni-netconfpath', options.netconf ?? testEnvironment.netconf)
   // An empty nerd.toml, so that a developer's /etc/nerd/nerd.toml does not leak into the tests.
   const env = {NERD_TOML: emptyNerdToml(), ...options.env}
   return runProcess(process.execPath, [nerdEntry, ...globals, ...args], {...options, env})

@@ -9,7 +9,7 @@
  * pipes and writes synchronously (no libuv thread pool), and loads nothing but this directory, the
  * store and node's fs and net.
  */
-import {closeSync, openSync, readFileSync, statSync, unlinkSync} from 'node:fs'
+import {closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
 import type {ContainerRecord} from '../model.ts'
@@ -93,7 +93,7 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   const copied = Promise.all([copy(STDOUT_FD, 'stdout'), copy(STDERR_FD, 'stderr')]).then(() => undefined)
   const ended = Promise.race([copied, terminated.then(() => new Promise<void>((resolve) => setTimeout(resolve, DRAIN_AFTER_TERM_MS).unref()))])
 
-  if (record && exitMatters(record)) {
+  if (record && exitMatters(record, paths)) {
     const watching = new AbortController()
     const exited = await Promise.race([initProcessExit(paths.initPid, started, watching.signal), ended.then(() => false)])
     watching.abort()
@@ -122,10 +122,10 @@ async function countUnrequestedStart(paths: ContainerPaths): Promise<void> {
   }
 }
 
-/** A restart policy or `--rm` acts on the container's exit. */
-function exitMatters(record: ContainerRecord): boolean {
+/** A restart policy or `--rm` acts on the container's exit, and networks are detached at it. */
+function exitMatters(record: ContainerRecord, paths: ContainerPaths): boolean {
   const policy = record.HostConfig.RestartPolicy.Name
-  return record.HostConfig.AutoRemove || (policy !== '' && policy !== 'no')
+  return record.HostConfig.AutoRemove || (policy !== '' && policy !== 'no') || existsSync(paths.networkPlan)
 }
 
 const EXIT_POLL_MS = 250

@@ -1,0 +1,43 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../../command.ts'
+
+export default class NetworkCreate extends NerdCommand {
+  static summary = 'Create a network'
+  static args = {network: Args.string({required: true, description: 'NETWORK'})}
+  static flags = {
+    driver: Flags.string({char: 'd', description: 'Driver to manage the Network (bridge, macvlan, ipvlan)', default: 'bridge'}),
+    subnet: Flags.string({multiple: true, description: 'Subnet in CIDR format that represents a network segment'}),
+    gateway: Flags.string({multiple: true, description: 'IPv4 or IPv6 Gateway for the master subnet'}),
+    'ip-range': Flags.string({multiple: true, description: 'Allocate container ip from a sub-range'}),
+    ipv6: Flags.boolean({description: 'Enable IPv6 networking'}),
+    internal: Flags.boolean({description: 'Restrict external access to the network'}),
+    label: Flags.string({multiple: true, description: 'Set metadata on a network'}),
+    opt: Flags.string({char: 'o', multiple: true, description: 'Set driver specific options (com.docker.network.bridge.name, mtu, parent, mode)'}),
+    'ipam-driver': Flags.string({description: 'IP Address Management Driver (default only)', default: 'default'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(NetworkCreate)
+    const {NerdError} = await import('../../errors.ts')
+    if (flags['ipam-driver'] !== 'default' && flags['ipam-driver'] !== 'host-local') throw new NerdError(`IPAM driver ${flags['ipam-driver']} is not supported: nerd uses host-local`)
+    const {parseLabels} = await import('../../labels.ts')
+    const {createNetwork} = await import('../../network/store.ts')
+    const config = await this.nerdConfig()
+    const network = await createNetwork(
+      {netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot},
+      {
+        name: args.network,
+        driver: flags.driver,
+        subnets: flags.subnet ?? [],
+        gateways: flags.gateway ?? [],
+        ipRanges: flags['ip-range'] ?? [],
+        ipv6: flags.ipv6 ?? false,
+        internal: flags.internal ?? false,
+        labels: parseLabels(flags.label),
+        options: parseLabels(flags.opt),
+      },
+    )
+    this.print(network.nerd.id)
+  }
+}

@@ -1,0 +1,20 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../../command.ts'
+
+export default class NetworkDisconnect extends NerdCommand {
+  static summary = 'Disconnect a container from a network'
+  static args = {
+    network: Args.string({required: true, description: 'NETWORK'}),
+    container: Args.string({required: true, description: 'CONTAINER'}),
+  }
+  static flags = {
+    force: Flags.boolean({char: 'f', description: 'Force the container to disconnect from a network'}),
+  }
+
+  async run(): Promise<void> {
+    const {args} = await this.parse(NetworkDisconnect)
+    const {disconnectNetwork} = await import('../../network/connect.ts')
+    await this.forEachContainer([args.container], (scope, container) => disconnectNetwork(scope, container, args.network))
+  }
+}

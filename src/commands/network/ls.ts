@@ -1,0 +1,39 @@
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../../command.ts'
+
+export default class NetworkLs extends NerdCommand {
+  static summary = 'List networks'
+  static aliases = ['network:list']
+  static flags = {
+    quiet: Flags.boolean({char: 'q', description: 'Only display network IDs'}),
+    format: Flags.string({description: "Format the output using a Go template, 'table', or 'json'"}),
+    filter: Flags.string({char: 'f', multiple: true, description: 'Provide filter values (e.g. "driver=bridge")'}),
+    'no-trunc': Flags.boolean({description: "Don't truncate the output"}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(NetworkLs)
+    const {allNetworkEntries, filterNetworks, parseNetworkFilters} = await import('../../network/list.ts')
+    const config = await this.nerdConfig()
+    const filters = parseNetworkFilters(flags.filter ?? [])
+    const entries = await filterNetworks(await allNetworkEntries({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}), filters)
+    const id = (full: string) => (flags['no-trunc'] ? full : full.slice(0, 12))
+    this.print(
+      await this.renderList(entries, {
+        format: flags.quiet ? '{{.ID}}' : flags.format,
+        defaultTable: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}',
+        headers: {ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT'},
+        fields: (entry) => ({
+          CreatedAt: entry.created,
+          Driver: entry.driver,
+          ID: entry.builtin && !entry.network ? '' : id(entry.id),
+          IPv6: String(entry.ipv6),
+          Internal: String(entry.internal),
+          Labels: Object.entries(entry.labels).map(([key, value]) => `${key}=${value}`).join(','),
+          Name: entry.name,
+          Scope: 'local',
+        }),
+      }),
+    )
+  }
+}

@@ -1,0 +1,21 @@
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../../command.ts'
+
+export default class NetworkPrune extends NerdCommand {
+  static summary = 'Remove all unused networks'
+  static flags = {
+    force: Flags.boolean({char: 'f', description: 'Do not prompt for confirmation'}),
+    filter: Flags.string({multiple: true, description: "Provide filter values (e.g. 'label=<key>=<value>')"}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(NetworkPrune)
+    const {pruneNetworks} = await import('../../network/list.ts')
+    const config = await this.nerdConfig()
+    const location = {netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}
+    const filters = flags.filter ?? []
+    if (!flags.force && !(await this.confirm('WARNING! This will remove all custom networks not used by at least one container.'))) return
+    const removed = await pruneNetworks(location, filters)
+    if (removed.length > 0) this.print(`Deleted Networks:\n${removed.join('\n')}\n`)
+  }
+}

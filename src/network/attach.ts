@@ -1,0 +1,373 @@
+/**
+ * Attaching a container to its CNI networks and detaching it: what the OCI hooks run at every task
+ * start (createRuntime) and delete (poststop), and what `network connect`/`disconnect` run on a
+ * running container. The container's plan (written at create, changed by connect/disconnect) says
+ * which networks; its state records what CNI ADD returned, for DEL, inspect and `port`.
+ */
+import {createServer} from 'node:net'
+import {createSocket} from 'node:dgram'
+import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
+import type {CniConfList, CniResult} from '../hooks/types.ts'
+import {cniAdd, cniDel} from './cni.ts'
+import {bridgeExists, ensureMasquerade} from './host.ts'
+import {parseSubnet} from './ip.ts'
+import {DEFAULT_NETWORK} from './model.ts'
+import type {NetworkConfList} from './model.ts'
+import {splitPort} from './ports.ts'
+import type {PortMap, PortMapping} from './ports.ts'
+import {findNetwork, listNetworks, memberKey, readMembers, updateMembers, withNetworkLock} from './store.ts'
+import type {NetworkMember} from './store.ts'
+import {writeContainerHosts} from './hosts.ts'
+
+export interface PlannedAttachment {
+  /** The network's name. */
+  network: string
+  aliases: string[]
+  ip?: string
+  ip6?: string
+  mac?: string
+}
+
+/** What the container asks of networking; network-plan.json in its state directory. */
+export interface NetworkPlan {
+  netconfPath: string
+  cniPath: string
+  name: string
+  hostname: string
+  domainname: string
+  /** In interface order: eth0, eth1, … */
+  networks: PlannedAttachment[]
+  portBindings: PortMap
+  /** `--add-host` as `host:ip`; `host-gateway` is the first network's gateway. */
+  extraHosts: string[]
+}
+
+export interface AttachmentState {
+  networkId: string
+  /** The plugins ADD ran (after the plugins' setup hooks), which DEL must run again. */
+  conflist: CniConfList
+  ifName: string
+  result: CniResult
+  capabilityArgs: Record<string, unknown>
+  /** Addresses with prefix length, as CNI returned them. */
+  addresses: string[]
+  gateways: string[]
+  mac: string
+  aliases: string[]
+}
+
+/** network.json in the container's state directory: what is attached now. */
+export interface NetworkState {
+  attachments: Record<string, AttachmentState>
+  /** The bindings in effect, host ports chosen. */
+  ports: PortMap
+}
+
+export interface ContainerNetworkFiles {
+  plan: string
+  state: string
+  hosts: string
+}
+
+export interface AttachTarget {
+  namespace: string
+  id: string
+  files: ContainerNetworkFiles
+}
+
+/** What the network hooks of plugins get to see and change (hooks/types.ts), when any plugin subscribes. */
+export interface NetworkHooks {
+  setup?: (network: NetworkConfList, attachment: {netns: string; ifName: string; capabilityArgs: Record<string, unknown>}) => Promise<{conflist: CniConfList; capabilityArgs: Record<string, unknown>}>
+  ready?: (network: NetworkConfList, attachment: {netns: string; ifName: string}, result: CniResult) => Promise<void>
+  teardown?: (network: NetworkConfList, attachment: {netns: string; ifName: string}, phase: 'before' | 'after') => Promise<void>
+}
+
+const EMPTY_STATE: NetworkState = {attachments: {}, ports: {}}
+
+export async function readNetworkPlan(files: ContainerNetworkFiles): Promise<NetworkPlan | undefined> {
+  return readJsonIfExists<NetworkPlan>(files.plan)
+}
+
+export async function readNetworkState(files: ContainerNetworkFiles): Promise<NetworkState> {
+  return (await readJsonIfExists<NetworkState>(files.state)) ?? structuredClone(EMPTY_STATE)
+}
+
+function cniContainerId(target: AttachTarget): string {
+  return `${target.namespace}-${target.id}`
+}
+
+/** The lowest eth<N> not in use. */
+function nextIfName(state: NetworkState): string {
+  const used = new Set(Object.values(state.attachments).map((attachment) => attachment.ifName))
+  let index = 0
+  while (used.has(`eth${index}`)) index++
+  return `eth${index}`
+}
+
+/** host-local's `ips` capability: the requested address with its subnet's prefix length. */
+function requestedIps(network: NetworkConfList, planned: PlannedAttachment): string[] {
+  const wanted = [planned.ip, planned.ip6].filter((address) => address !== undefined)
+  return wanted.map((address) => {
+    const range = network.nerd.ranges.find((candidate) => {
+      const subnet = parseSubnet(candidate.subnet)!
+      return subnet.family === (address.includes(':') ? 6 : 4)
+    })
+    return range ? `${address}/${range.subnet.split('/')[1]}` : address
+  })
+}
+
+/** A free port of the host: the kernel's pick (`range` undefined) or the first of the range that binds. */
+async function freeHostPort(hostIp: string, protocol: string, range?: [number, number]): Promise<number> {
+  const tryPort = (port: number): Promise<number | undefined> =>
+    new Promise((resolve) => {
+      if (protocol === 'udp') {
+        const socket = createSocket(hostIp.includes(':') ? 'udp6' : 'udp4')
+        socket.once('error', () => resolve(undefined))
+        socket.bind(port, hostIp || undefined, () => {
+          const bound = socket.address().port
+          socket.close(() => resolve(bound))
+        })
+        return
+      }
+      const server = createServer()
+      server.once('error', () => resolve(undefined))
+      server.listen({port, host: hostIp || undefined, exclusive: true}, () => {
+        const address = server.address()
+        const bound = typeof address === 'object' && address ? address.port : undefined
+        server.close(() => resolve(bound))
+      })
+    })
+  if (!range) {
+    const port = await tryPort(0)
+    if (port === undefined) throw new Error(`no free host port for ${hostIp || '0.0.0.0'}/${protocol}`)
+    return port
+  }
+  for (let port = range[0]; port <= range[1]; port++) {
+    const bound = await tryPort(port)
+    if (bound !== undefined) return bound
+  }
+  throw new Error(`no free host port in ${range[0]}-${range[1]} for ${hostIp || '0.0.0.0'}/${protocol}`)
+}
+
+interface PortRegistry {
+  /** `hostIp:hostPort/proto` → the member key holding it. */
+  [binding: string]: string
+}
+
+function registryKey(hostIp: string, hostPort: number, protocol: string): string {
+  return `${hostIp || '0.0.0.0'}:${hostPort}/${protocol}`
+}
+
+/** Host ports taken by other containers on the same host IP, or on all IPs. */
+function portTaken(registry: PortRegistry, owner: string, hostIp: string, hostPort: number, protocol: string): string | undefined {
+  for (const candidate of hostIp === '' ? Object.keys(registry).filter((key) => key.endsWith(`:${hostPort}/${protocol}`)) : [registryKey(hostIp, hostPort, protocol), registryKey('', hostPort, protocol)]) {
+    if (registry[candidate] !== undefined && registry[candidate] !== owner) return candidate
+  }
+  return undefined
+}
+
+/** Chooses the host ports of the plan's bindings, and records them as this container's. */
+async function claimPorts(registryFile: string, owner: string, bindings: PortMap): Promise<{ports: PortMap; mappings: PortMapping[]}> {
+  const registry = (await readJsonIfExists<PortRegistry>(registryFile)) ?? {}
+  const ports: PortMap = {}
+  const mappings: PortMapping[] = []
+  for (const [key, wanted] of Object.entries(bindings)) {
+    const {port: containerPort, protocol} = splitPort(key)
+    for (const binding of wanted) {
+      let hostPort: number
+      if (binding.HostPort === '') hostPort = await freeHostPort(binding.HostIp, protocol)
+      else if (binding.HostPort.includes('-')) {
+        const [start, end] = binding.HostPort.split('-').map(Number) as [number, number]
+        hostPort = await freeHostPort(binding.HostIp, protocol, [start, end])
+      } else hostPort = Number(binding.HostPort)
+      const taken = portTaken(registry, owner, binding.HostIp, hostPort, protocol)
+      if (taken) throw new Error(`Bind for ${binding.HostIp || '0.0.0.0'}:${hostPort} failed: port is already allocated`)
+      registry[registryKey(binding.HostIp, hostPort, protocol)] = owner
+      ;(ports[key] ??= []).push({HostIp: binding.HostIp || '0.0.0.0', HostPort: String(hostPort)})
+      mappings.push({hostPort, containerPort, protocol, ...(binding.HostIp ? {hostIP: binding.HostIp} : {})})
+    }
+  }
+  await writeJsonAtomic(registryFile, registry)
+  return {ports, mappings}
+}
+
+async function releasePorts(registryFile: string, owner: string): Promise<void> {
+  const registry = await readJsonIfExists<PortRegistry>(registryFile)
+  if (!registry) return
+  const kept = Object.fromEntries(Object.entries(registry).filter(([, holder]) => holder !== owner))
+  if (Object.keys(kept).length !== Object.keys(registry).length) await writeJsonAtomic(registryFile, kept)
+}
+
+function portRegistryFile(netconfPath: string): string {
+  return `${netconfPath}/.nerd-ports.json`
+}
+
+function addressesOf(result: CniResult): {addresses: string[]; gateways: string[]; mac: string} {
+  const ips = result.ips ?? []
+  const containerInterface = ips[0]?.interface
+  const mac = containerInterface === undefined ? '' : (result.interfaces?.[containerInterface]?.mac ?? '')
+  return {addresses: ips.map((ip) => ip.address), gateways: ips.map((ip) => ip.gateway ?? '').filter((gateway) => gateway !== ''), mac}
+}
+
+function memberOf(target: AttachTarget, plan: NetworkPlan, attachment: AttachmentState): NetworkMember {
+  return {
+    namespace: target.namespace,
+    id: target.id,
+    name: plan.name,
+    hostname: plan.hostname,
+    aliases: attachment.aliases,
+    addresses: attachment.addresses.map((address) => address.split('/')[0]!),
+    mac: attachment.mac,
+    hostsFile: target.files.hosts,
+    planFile: target.files.plan,
+    stateFile: target.files.state,
+  }
+}
+
+/**
+ * The list without the plugins that only serve a capability nobody asked for (portmap without
+ * published ports, tuning without a MAC address): each plugin run is a process and, for portmap,
+ * several iptables calls, at ADD and again at DEL.
+ */
+function neededPlugins(list: CniConfList, capabilityArgs: Record<string, unknown>): CniConfList {
+  const plugins = list.plugins.filter((plugin) => {
+    const capabilities = Object.keys((plugin.capabilities ?? {}) as Record<string, boolean>)
+    const capabilityOnly = capabilities.length > 0 && Object.keys(plugin).every((key) => key === 'type' || key === 'capabilities')
+    return !capabilityOnly || capabilities.some((capability) => capability in capabilityArgs)
+  })
+  return {...list, plugins}
+}
+
+async function attachOne(
+  target: AttachTarget,
+  plan: NetworkPlan,
+  state: NetworkState,
+  network: NetworkConfList,
+  planned: PlannedAttachment,
+  netns: string,
+  portMappings: PortMapping[] | undefined,
+  hooks: NetworkHooks,
+): Promise<void> {
+  const ifName = nextIfName(state)
+  let capabilityArgs: Record<string, unknown> = {}
+  if (portMappings && portMappings.length > 0) capabilityArgs.portMappings = portMappings
+  const ips = requestedIps(network, planned)
+  if (ips.length > 0) capabilityArgs.ips = ips
+  if (planned.mac) capabilityArgs.mac = planned.mac
+  let conflist: CniConfList = network
+  if (hooks.setup) ({conflist, capabilityArgs} = await hooks.setup(network, {netns, ifName, capabilityArgs}))
+  conflist = neededPlugins(conflist, capabilityArgs)
+  const newBridge = network.nerd.driver === 'bridge' && !bridgeExists(network)
+  const result = await cniAdd(conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs})
+  // The rule goes with the bridge: a bridge missing means a fresh boot or a new network, and so a missing rule.
+  if (newBridge) await ensureMasquerade(network)
+  const attachment: AttachmentState = {networkId: network.nerd.id, conflist, ifName, result, capabilityArgs, ...addressesOf(result), aliases: planned.aliases}
+  state.attachments[network.name] = attachment
+  await updateMembers(network, (members) => {
+    members[memberKey(target.namespace, target.id)] = memberOf(target, plan, attachment)
+  })
+  await hooks.ready?.(network, {netns, ifName}, result)
+}
+
+async function detachOne(target: AttachTarget, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], name: string, netns: string, hooks: NetworkHooks): Promise<unknown> {
+  const attachment = state.attachments[name]!
+  const network = networks.find((candidate) => candidate.nerd.id === attachment.networkId)
+  let failure: unknown
+  if (network) {
+    await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'before')
+    try {
+      await cniDel(attachment.conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs: attachment.capabilityArgs}, attachment.result)
+    } catch (error) {
+      failure = error
+    }
+    await updateMembers(network, (members) => {
+      delete members[memberKey(target.namespace, target.id)]
+    })
+    await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'after')
+  }
+  delete state.attachments[name]
+  return failure
+}
+
+/** Rewrites /etc/hosts of the container and of every container sharing one of the networks with it. */
+async function refreshHosts(plan: NetworkPlan, networks: NetworkConfList[], touched: string[], self: AttachTarget, selfState: NetworkState): Promise<void> {
+  const peers = new Map<string, NetworkMember>()
+  for (const name of touched) {
+    const network = networks.find((candidate) => candidate.name === name)
+    if (!network || name === DEFAULT_NETWORK) continue
+    for (const [key, member] of Object.entries(await readMembers(network))) {
+      if (member.namespace === self.namespace && key !== memberKey(self.namespace, self.id)) peers.set(key, member)
+    }
+  }
+  await writeContainerHosts(self.files.hosts, self, plan, selfState, networks)
+  for (const peer of peers.values()) {
+    const [peerPlan, peerState] = await Promise.all([readJsonIfExists<NetworkPlan>(peer.planFile), readJsonIfExists<NetworkState>(peer.stateFile)])
+    if (peerPlan && peerState) await writeContainerHosts(peer.hostsFile, peer, peerPlan, peerState, networks).catch(() => undefined)
+  }
+}
+
+/**
+ * Attaches the container to the plan's networks (`only`: just these, for `network connect`). What a
+ * task that ended without its poststop left attached is detached first, so a restart starts clean.
+ */
+export async function attachNetworks(target: AttachTarget, netns: string, hooks: NetworkHooks = {}, only?: string[]): Promise<NetworkState> {
+  const plan = await readNetworkPlan(target.files)
+  if (!plan || plan.networks.length === 0) return structuredClone(EMPTY_STATE)
+  return withNetworkLock(plan.netconfPath, async () => {
+    const networks = await listNetworks(plan.netconfPath)
+    const state = await readNetworkState(target.files)
+    const owner = memberKey(target.namespace, target.id)
+    if (!only) {
+      for (const name of Object.keys(state.attachments)) await detachOne(target, plan, state, networks, name, '', hooks)
+      await releasePorts(portRegistryFile(plan.netconfPath), owner)
+      state.ports = {}
+    }
+    const wanted = only ? plan.networks.filter((planned) => only.includes(planned.network)) : plan.networks
+    let claimed: {ports: PortMap; mappings: PortMapping[]} | undefined
+    try {
+      if (!only) {
+        claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, plan.portBindings)
+        state.ports = claimed.ports
+      }
+      for (const planned of wanted) {
+        const network = findNetwork(networks, planned.network)
+        const first = Object.keys(state.attachments).length === 0
+        await attachOne(target, plan, state, network, planned, netns, first ? claimed?.mappings : undefined, hooks)
+      }
+    } catch (error) {
+      // Nothing half-attached stays: what this call attached is detached again.
+      for (const planned of wanted) if (state.attachments[planned.network]) await detachOne(target, plan, state, networks, planned.network, netns, hooks)
+      if (!only) await releasePorts(portRegistryFile(plan.netconfPath), owner)
+      await writeJsonAtomic(target.files.state, state)
+      throw error
+    }
+    await writeJsonAtomic(target.files.state, state)
+    await refreshHosts(plan, networks, wanted.map((planned) => planned.network), target, state)
+    return state
+  })
+}
+
+/**
+ * Detaches the container from its networks (`only`: just these). `netns` is empty once the task is
+ * gone: a pid's namespace path could by then name another process's.
+ */
+export async function detachNetworks(target: AttachTarget, netns: string, hooks: NetworkHooks = {}, only?: string[]): Promise<void> {
+  const plan = await readNetworkPlan(target.files)
+  if (!plan) return
+  const attached = await readNetworkState(target.files)
+  if (Object.keys(attached.attachments).length === 0 && Object.keys(attached.ports).length === 0) return
+  await withNetworkLock(plan.netconfPath, async () => {
+    const networks = await listNetworks(plan.netconfPath)
+    const state = await readNetworkState(target.files)
+    const names = Object.keys(state.attachments).filter((name) => !only || only.includes(name))
+    let failure: unknown
+    for (const name of names) failure ??= await detachOne(target, plan, state, networks, name, netns, hooks)
+    if (!only) {
+      await releasePorts(portRegistryFile(plan.netconfPath), memberKey(target.namespace, target.id))
+      state.ports = {}
+    }
+    await writeJsonAtomic(target.files.state, state)
+    await refreshHosts(plan, networks, names, target, state)
+    if (failure) throw failure
+  })
+}

@@ -1,0 +1,68 @@
+/**
+ * `network connect` and `network disconnect`: the container's plan changes (so the next start joins
+ * the same networks) and a running container is attached or detached at once.
+ */
+import {NerdError} from '../errors.ts'
+import {writeJsonAtomic} from '../files.ts'
+import {containerView} from '../container/lifecycle.ts'
+import type {ContainerScope, LoadedContainer} from '../container/lifecycle.ts'
+import {attachTarget} from '../container/store.ts'
+import {attachNetworks, detachNetworks, readNetworkPlan} from './attach.ts'
+import type {NetworkPlan} from './attach.ts'
+import {getNetwork} from './store.ts'
+
+export interface ConnectOptions {
+  ip?: string
+  ip6?: string
+  aliases: string[]
+}
+
+async function planOf(container: LoadedContainer, networkText: string): Promise<NetworkPlan> {
+  if (networkText === 'host' || networkText === 'none') {
+    throw new NerdError(`container cannot be disconnected from host network or connected to host network`)
+  }
+  const plan = await readNetworkPlan(attachTarget('', container.record.Id, container.paths).files)
+  if (!plan) {
+    throw new NerdError(`container ${container.record.Name} has network mode ${container.record.HostConfig.NetworkMode}: it cannot be connected to other networks`)
+  }
+  return plan
+}
+
+/** The host path of the running container's network namespace, undefined when it is not running. */
+async function runningNetns(scope: ContainerScope, container: LoadedContainer): Promise<string | undefined> {
+  const view = await containerView(scope, container)
+  return view.status === 'running' || view.status === 'paused' ? `/proc/${view.pid}/ns/net` : undefined
+}
+
+export async function connectNetwork(scope: ContainerScope, container: LoadedContainer, networkText: string, options: ConnectOptions): Promise<void> {
+  const plan = await planOf(container, networkText)
+  const network = await getNetwork(plan.netconfPath, networkText)
+  if (plan.networks.some((planned) => planned.network === network.name)) {
+    throw new NerdError(`endpoint with name ${container.record.Name} already exists in network ${network.name}`)
+  }
+  const target = attachTarget(scope.client.namespace, container.record.Id, container.paths)
+  const before = structuredClone(plan)
+  plan.networks.push({network: network.name, aliases: options.aliases, ...(options.ip ? {ip: options.ip} : {}), ...(options.ip6 ? {ip6: options.ip6} : {})})
+  await writeJsonAtomic(target.files.plan, plan)
+  const netns = await runningNetns(scope, container)
+  if (!netns) return
+  try {
+    await attachNetworks(target, netns, {}, [network.name])
+  } catch (error) {
+    await writeJsonAtomic(target.files.plan, before)
+    throw error
+  }
+}
+
+export async function disconnectNetwork(scope: ContainerScope, container: LoadedContainer, networkText: string): Promise<void> {
+  const plan = await planOf(container, networkText)
+  const network = await getNetwork(plan.netconfPath, networkText)
+  if (!plan.networks.some((planned) => planned.network === network.name)) {
+    throw new NerdError(`container ${container.record.Id} is not connected to network ${network.name}`)
+  }
+  const target = attachTarget(scope.client.namespace, container.record.Id, container.paths)
+  const netns = await runningNetns(scope, container)
+  if (netns) await detachNetworks(target, netns, {}, [network.name])
+  plan.networks = plan.networks.filter((planned) => planned.network !== network.name)
+  await writeJsonAtomic(target.files.plan, plan)
+}

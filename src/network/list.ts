@@ -1,0 +1,209 @@
+/**
+ * `network ls`, `network inspect` and `network prune` in docker's shapes: nerd's networks plus the
+ * built-in `host` and `none`, docker's filters, and the members each network has.
+ */
+import {NerdError} from '../errors.ts'
+import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK} from './model.ts'
+import type {NetworkConfList} from './model.ts'
+import {ensureDefaultNetwork, listNetworks, readMembers, removeNetwork} from './store.ts'
+import type {NetworkLocation} from './store.ts'
+
+/** docker's network inspect document. */
+export interface NetworkInspect {
+  Name: string
+  Id: string
+  Created: string
+  Scope: 'local'
+  Driver: string
+  EnableIPv6: boolean
+  IPAM: {Driver: 'default'; Options: Record<string, string>; Config: Array<{Subnet: string; Gateway: string; IPRange?: string}>}
+  Internal: boolean
+  Attachable: boolean
+  Ingress: boolean
+  ConfigFrom: {Network: string}
+  ConfigOnly: boolean
+  Containers: Record<string, {Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string}>
+  Options: Record<string, string>
+  Labels: Record<string, string>
+}
+
+/** A network as `ls` and its filters see it: nerd's, or one of the built-in ones that need no CNI. */
+export interface NetworkEntry {
+  name: string
+  id: string
+  driver: string
+  created: string
+  labels: Record<string, string>
+  ipv6: boolean
+  internal: boolean
+  builtin: boolean
+  network?: NetworkConfList
+}
+
+/** `host` and `none` are docker's built-in networks; their IDs are fixed per name so they stay stable. */
+const BUILTIN: NetworkEntry[] = [
+  {name: 'host', id: 'host'.padEnd(64, '0'), driver: 'host', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
+  {name: 'none', id: 'none'.padEnd(64, '0'), driver: 'null', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
+]
+
+/** Every network, the default `bridge` made first if it is not there yet (docker always has it). */
+export async function allNetworkEntries(location: NetworkLocation): Promise<NetworkEntry[]> {
+  await ensureDefaultNetwork(location)
+  return networkEntries(await listNetworks(location.netconfPath))
+}
+
+export function networkEntries(networks: NetworkConfList[]): NetworkEntry[] {
+  const own = networks.map((network) => ({
+    name: network.name,
+    id: network.nerd.id,
+    driver: network.nerd.driver,
+    created: network.nerd.created,
+    labels: network.nerd.labels,
+    ipv6: network.nerd.ipv6,
+    internal: network.nerd.internal,
+    builtin: network.name === DEFAULT_NETWORK,
+    network,
+  }))
+  return [...own, ...BUILTIN]
+}
+
+/** The entry a name, ID or unique ID prefix names, built-in ones included. */
+export function findEntry(entries: NetworkEntry[], text: string): NetworkEntry | undefined {
+  const byName = entries.find((entry) => entry.name === text)
+  if (byName) return byName
+  const byId = entries.filter((entry) => text !== '' && entry.id.startsWith(text))
+  if (byId.length > 1) throw new NerdError(`network ${text} is ambiguous (${byId.length} matches found based on ID prefix)`)
+  return byId[0]
+}
+
+const FILTER_KEYS = ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type']
+
+export interface NetworkFilter {
+  key: string
+  value: string
+}
+
+export function parseNetworkFilters(texts: readonly string[]): NetworkFilter[] {
+  return texts.map((text) => {
+    const equals = text.indexOf('=')
+    if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
+    const key = text.slice(0, equals).trim().toLowerCase()
+    const value = text.slice(equals + 1).trim()
+    if (!FILTER_KEYS.includes(key)) throw new NerdError(`invalid filter '${key}'`)
+    if (key === 'type' && value !== 'custom' && value !== 'builtin') throw new NerdError(`invalid filter: 'type'='${value}'`)
+    if (key === 'dangling' && !['true', 'false', '1', '0'].includes(value)) throw new NerdError(`invalid filter 'dangling=${value}'`)
+    return {key, value}
+  })
+}
+
+function labelMatches(labels: Record<string, string>, value: string): boolean {
+  const equals = value.indexOf('=')
+  if (equals === -1) return Object.hasOwn(labels, value)
+  return labels[value.slice(0, equals)] === value.slice(equals + 1)
+}
+
+/**
+ * docker's rules: values of one key widen the match (labels must all match), keys narrow it; names
+ * and IDs match as substrings and prefixes. `dangling` needs the member counts.
+ */
+export async function filterNetworks(entries: NetworkEntry[], filters: NetworkFilter[]): Promise<NetworkEntry[]> {
+  const values = (key: string) => filters.filter((filter) => filter.key === key).map((filter) => filter.value)
+  const kept: NetworkEntry[] = []
+  for (const entry of entries) {
+    const checks: Record<string, (value: string) => boolean | Promise<boolean>> = {
+      driver: (value) => entry.driver === value,
+      id: (value) => entry.id.startsWith(value),
+      name: (value) => entry.name.includes(value),
+      scope: (value) => value === 'local',
+      type: (value) => (value === 'builtin') === entry.builtin,
+      dangling: async (value) => (['true', '1'].includes(value) ? !entry.builtin && (await memberCount(entry)) === 0 : entry.builtin || (await memberCount(entry)) > 0),
+    }
+    let keep = values('label').every((value) => labelMatches(entry.labels, value))
+    for (const [key, check] of Object.entries(checks)) {
+      const wanted = values(key)
+      if (!keep || wanted.length === 0) continue
+      let any = false
+      for (const value of wanted) if (await check(value)) any = true
+      keep = any
+    }
+    if (keep) kept.push(entry)
+  }
+  return kept
+}
+
+async function memberCount(entry: NetworkEntry): Promise<number> {
+  return entry.network ? Object.keys(await readMembers(entry.network)).length : 0
+}
+
+/** `network inspect`: the containers listed are the ones of `namespace`, as docker lists its own. */
+export async function inspectNetwork(entry: NetworkEntry, namespace: string): Promise<NetworkInspect> {
+  const containers: NetworkInspect['Containers'] = {}
+  if (entry.network) {
+    const members = Object.values(await readMembers(entry.network)).filter((member) => member.namespace === namespace)
+    const prefixes = new Map(entry.network.nerd.ranges.map((range) => [range.subnet.includes(':') ? 6 : 4, range.subnet.split('/')[1]]))
+    for (const member of members.sort((a, b) => a.id.localeCompare(b.id))) {
+      const v4 = member.addresses.find((address) => !address.includes(':'))
+      const v6 = member.addresses.find((address) => address.includes(':'))
+      containers[member.id] = {
+        Name: member.name,
+        EndpointID: '',
+        MacAddress: member.mac,
+        IPv4Address: v4 ? `${v4}/${prefixes.get(4)}` : '',
+        IPv6Address: v6 ? `${v6}/${prefixes.get(6)}` : '',
+      }
+    }
+  }
+  const facts = entry.network?.nerd
+  return {
+    Name: entry.name,
+    Id: entry.id,
+    Created: entry.created || '0001-01-01T00:00:00Z',
+    Scope: 'local',
+    Driver: entry.driver,
+    EnableIPv6: entry.ipv6,
+    IPAM: {
+      Driver: 'default',
+      Options: {},
+      Config: (facts?.ranges ?? []).map((range) => ({Subnet: range.subnet, Gateway: range.gateway, ...(range.ipRange ? {IPRange: range.ipRange} : {})})),
+    },
+    Internal: entry.internal,
+    Attachable: false,
+    Ingress: false,
+    ConfigFrom: {Network: ''},
+    ConfigOnly: false,
+    Containers: containers,
+    Options: {...facts?.options, ...(facts?.bridge ? {[BRIDGE_NAME_OPTION]: facts.bridge} : {})},
+    Labels: entry.labels,
+  }
+}
+
+/** `network prune`: every user-defined network no container uses, among those the filters (`label`, `until`) keep. */
+export async function pruneNetworks(location: NetworkLocation, filterTexts: string[]): Promise<string[]> {
+  let until: number | undefined
+  const labels: NetworkFilter[] = []
+  for (const text of filterTexts) {
+    const equals = text.indexOf('=')
+    const key = text.slice(0, equals).trim().toLowerCase()
+    const value = text.slice(equals + 1).trim()
+    if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
+    if (key === 'until') {
+      until = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value)
+      if (Number.isNaN(until)) throw new NerdError(`invalid filter 'until=${value}'`)
+    } else if (key === 'label' || key === 'label!') labels.push({key, value})
+    else throw new NerdError(`invalid filter '${key}'`)
+  }
+  const removed: string[] = []
+  for (const network of await listNetworks(location.netconfPath)) {
+    if (network.name === DEFAULT_NETWORK) continue
+    if (until !== undefined && Date.parse(network.nerd.created) >= until) continue
+    if (!labels.every((filter) => labelMatches(network.nerd.labels, filter.value) === (filter.key === 'label'))) continue
+    if (Object.keys(await readMembers(network)).length > 0) continue
+    try {
+      await removeNetwork(location, network.nerd.id)
+      removed.push(network.name)
+    } catch {
+      // A container joined it meanwhile: it is in use, so not pruned.
+    }
+  }
+  return removed
+}

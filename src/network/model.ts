@@ -1,0 +1,170 @@
+/**
+ * nerd's networks: CNI conflists (`<netconfpath>/nerd-<name>.conflist`) carrying nerd's own facts in a
+ * `nerd` key that CNI ignores. Turning `network create`'s request into a conflist is pure and lives here.
+ */
+import {NerdError} from '../errors.ts'
+import type {CniConfList, CniPluginConf} from '../hooks/types.ts'
+import {firstHost, hostRange, parseAddress, parseSubnet, subnetContains} from './ip.ts'
+import type {Subnet} from './ip.ts'
+
+export const NETWORK_DRIVERS = ['bridge', 'macvlan', 'ipvlan'] as const
+export type NetworkDriver = (typeof NETWORK_DRIVERS)[number]
+
+export const DEFAULT_NETWORK = 'bridge'
+export const DEFAULT_BRIDGE = 'nerd0'
+export const DEFAULT_SUBNET = '10.4.0.0/24'
+/** docker's `com.docker.network.bridge.name` option (nerdctl reads it too). */
+export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name'
+const CNI_VERSION = '1.0.0'
+
+export interface IpamRange {
+  subnet: string
+  gateway: string
+  ipRange?: string
+}
+
+export interface NetworkFacts {
+  id: string
+  created: string
+  driver: NetworkDriver
+  labels: Record<string, string>
+  options: Record<string, string>
+  internal: boolean
+  ipv6: boolean
+  ranges: IpamRange[]
+  /** Where IPAM leases and the members' records live: under the data root of the nerd that created it. */
+  stateDir: string
+  /** The bridge device of a bridge network. */
+  bridge?: string
+}
+
+export interface NetworkConfList extends CniConfList {
+  nerd: NetworkFacts
+}
+
+export interface NetworkCreateRequest {
+  name: string
+  driver: string
+  subnets: string[]
+  gateways: string[]
+  ipRanges: string[]
+  ipv6: boolean
+  internal: boolean
+  labels: Record<string, string>
+  options: Record<string, string>
+}
+
+/** Names nerd (like docker) keeps for itself. */
+export const RESERVED_NETWORK_NAMES = ['bridge', 'host', 'none', 'default']
+
+export function validateNetworkName(name: string): string {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
+    throw new NerdError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`)
+  }
+  return name
+}
+
+/**
+ * docker's pairing of `--subnet`, `--gateway` and `--ip-range`: each gateway and range belongs to the
+ * subnet that contains it; a subnet without a gateway gets its first address.
+ */
+export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gateways' | 'ipRanges'>): IpamRange[] {
+  const subnets = request.subnets.map((text) => {
+    const subnet = parseSubnet(text)
+    if (!subnet) throw new NerdError(`invalid subnet ${text}: it is not a CIDR such as 10.5.0.0/16`)
+    return subnet
+  })
+  for (const [index, subnet] of subnets.entries()) {
+    if (subnets.findIndex((other) => other.text === subnet.text) !== index) throw new NerdError(`subnet ${subnet.text} is given twice`)
+  }
+  const owner = (flag: string, value: string, test: (subnet: Subnet) => boolean): number => {
+    const index = subnets.findIndex(test)
+    if (index === -1) throw new NerdError(`no matching subnet for ${flag === '--gateway' ? 'gateway' : 'range'} ${value}`)
+    return index
+  }
+  const gateways = new Map<number, string>()
+  for (const gateway of request.gateways) {
+    if (!parseAddress(gateway)) throw new NerdError(`invalid gateway ${gateway}: it is not an IP address`)
+    const index = owner('--gateway', gateway, (subnet) => subnetContains(subnet, gateway))
+    if (gateways.has(index)) throw new NerdError(`cannot set more than one gateway for subnet ${subnets[index]!.text}`)
+    gateways.set(index, gateway)
+  }
+  const ranges = new Map<number, string>()
+  for (const text of request.ipRanges) {
+    const range = parseSubnet(text)
+    if (!range) throw new NerdError(`invalid ip-range ${text}: it is not a CIDR`)
+    const index = owner('--ip-range', text, (subnet) => subnet.family === range.family && subnet.prefix <= range.prefix && subnetContains(subnet, firstHost(range)))
+    if (ranges.has(index)) throw new NerdError(`cannot set more than one ip-range for subnet ${subnets[index]!.text}`)
+    ranges.set(index, range.text)
+  }
+  return subnets.map((subnet, index) => {
+    const range: IpamRange = {subnet: subnet.text, gateway: gateways.get(index) ?? firstHost(subnet)}
+    if (ranges.has(index)) range.ipRange = ranges.get(index)!
+    return range
+  })
+}
+
+function hostLocalRange(range: IpamRange): Record<string, string> {
+  const entry: Record<string, string> = {subnet: range.subnet, gateway: range.gateway}
+  if (range.ipRange) {
+    const {start, end} = hostRange(parseSubnet(range.ipRange)!)
+    entry.rangeStart = start
+    entry.rangeEnd = end
+  }
+  return entry
+}
+
+/** The host-local IPAM section; its dataDir is the network's own. */
+export function ipamConfig(facts: NetworkFacts): Record<string, unknown> {
+  const routes = facts.internal ? [] : facts.ranges.map((range) => ({dst: parseSubnet(range.subnet)!.family === 4 ? '0.0.0.0/0' : '::/0'}))
+  return {
+    type: 'host-local',
+    ranges: facts.ranges.map((range) => [hostLocalRange(range)]),
+    ...(routes.length > 0 ? {routes} : {}),
+    dataDir: `${facts.stateDir}/ipam`,
+  }
+}
+
+/**
+ * The CNI plugins of a network. Masquerading is one iptables rule per network that nerd keeps
+ * (iptables.ts) rather than the bridge plugin's per-container chains, which its DEL can only remove
+ * while the container's network namespace still exists.
+ */
+export function networkPlugins(facts: NetworkFacts): CniPluginConf[] {
+  const mtu = facts.options.mtu ?? facts.options['com.docker.network.driver.mtu']
+  const common = mtu ? {mtu: Number(mtu)} : {}
+  const ipam = ipamConfig(facts)
+  const tuning = {type: 'tuning', capabilities: {mac: true}}
+  switch (facts.driver) {
+    case 'bridge':
+      return [
+        {type: 'bridge', bridge: facts.bridge!, isGateway: !facts.internal, ipMasq: false, hairpinMode: true, ...common, ipam, capabilities: {ips: true}},
+        {type: 'portmap', capabilities: {portMappings: true}},
+        {type: 'firewall', ingressPolicy: 'same-bridge'},
+        tuning,
+      ]
+    case 'macvlan':
+      return [{type: 'macvlan', master: facts.options.parent, mode: facts.options.macvlan_mode ?? facts.options.mode ?? 'bridge', ...common, ipam, capabilities: {ips: true}}, tuning]
+    case 'ipvlan':
+      return [{type: 'ipvlan', master: facts.options.parent, mode: facts.options.ipvlan_mode ?? facts.options.mode ?? 'l2', ...common, ipam, capabilities: {ips: true}}]
+  }
+}
+
+export function networkConfList(name: string, facts: NetworkFacts): NetworkConfList {
+  return {cniVersion: CNI_VERSION, name, plugins: networkPlugins(facts), nerd: facts}
+}
+
+/** Checks the driver options docker's drivers take, so a bad one fails at create rather than at the first run. */
+export function checkDriverOptions(driver: NetworkDriver, options: Record<string, string>): void {
+  const mtu = options.mtu ?? options['com.docker.network.driver.mtu']
+  if (mtu !== undefined && !/^\d+$/.test(mtu)) throw new NerdError(`invalid mtu ${JSON.stringify(mtu)}: it is not a number`)
+  if (driver === 'bridge') {
+    const bridge = options[BRIDGE_NAME_OPTION]
+    if (bridge !== undefined && !/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) throw new NerdError(`invalid bridge name ${JSON.stringify(bridge)}: at most 15 letters, digits, "_", "." or "-"`)
+    return
+  }
+  if (!options.parent) throw new NerdError(`the ${driver} driver needs a parent interface: -o parent=<host interface>`)
+  const mode = options[`${driver}_mode`] ?? options.mode
+  const modes = driver === 'macvlan' ? ['bridge', 'vepa', 'private', 'passthru'] : ['l2', 'l3', 'l3s']
+  if (mode !== undefined && !modes.includes(mode)) throw new NerdError(`invalid ${driver} mode ${JSON.stringify(mode)}: one of ${modes.join(', ')}`)
+}

@@ -1,0 +1,128 @@
+/**
+ * From `run`'s network flags to the container's network plan (which networks, addresses, aliases,
+ * ports), and from its network state to docker's NetworkSettings.
+ */
+import {NerdError} from '../errors.ts'
+import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
+import {DEFAULT_NETWORK} from './model.ts'
+import type {NetworkConfList} from './model.ts'
+import {splitPort} from './ports.ts'
+import type {PortMap} from './ports.ts'
+import {ensureDefaultNetwork, findNetwork, listNetworks} from './store.ts'
+import type {NetworkLocation} from './store.ts'
+
+/** Whether a network mode is one nerd attaches through CNI (not host, none or another container's). */
+export function usesCni(mode: string): boolean {
+  return mode !== 'host' && mode !== 'none' && !mode.startsWith('container:')
+}
+
+/** A `--network` value: a name, or docker's `name=n1,alias=a,ip=…,ip6=…,mac-address=…` form. */
+export function parseNetworkValue(value: string): PlannedAttachment {
+  if (!value.includes('=')) return {network: value === 'default' ? DEFAULT_NETWORK : value, aliases: []}
+  const attachment: PlannedAttachment = {network: '', aliases: []}
+  for (const field of value.split(',')) {
+    const separator = field.indexOf('=')
+    const key = field.slice(0, separator).trim().toLowerCase()
+    const text = field.slice(separator + 1).trim()
+    if (key === 'name') attachment.network = text
+    else if (key === 'alias') attachment.aliases.push(text)
+    else if (key === 'ip') attachment.ip = text
+    else if (key === 'ip6') attachment.ip6 = text
+    else if (key === 'mac-address') attachment.mac = text
+    else throw new NerdError(`invalid field ${JSON.stringify(key)} in --network ${value}: nerd takes name, alias, ip, ip6 and mac-address`, {exitCode: 125})
+  }
+  return attachment
+}
+
+export interface NetworkPlanRequest {
+  /** --network values as typed; none means the default bridge. */
+  networks: string[]
+  aliases: string[]
+  ip?: string
+  ip6?: string
+  macAddress?: string
+  extraHosts: string[]
+  portBindings: PortMap
+}
+
+/**
+ * The networks a container will join, each checked to exist (the default `bridge` made on first use);
+ * `--ip`, `--ip6`, `--mac-address` and `--network-alias` go to the first, as docker applies them.
+ */
+export async function planNetworks(
+  location: NetworkLocation & {cniPath: string},
+  container: {name: string; hostname: string; domainname: string},
+  request: NetworkPlanRequest,
+): Promise<NetworkPlan> {
+  const attachments = (request.networks.length > 0 ? request.networks : [DEFAULT_NETWORK]).map(parseNetworkValue)
+  const first = attachments[0]!
+  first.aliases.push(...request.aliases)
+  if (request.ip) first.ip ??= request.ip
+  if (request.ip6) first.ip6 ??= request.ip6
+  if (request.macAddress) first.mac ??= request.macAddress
+  const networks = await listNetworks(location.netconfPath)
+  for (const attachment of attachments) {
+    let network: NetworkConfList
+    try {
+      network = attachment.network === DEFAULT_NETWORK ? await ensureDefaultNetwork(location) : findNetwork(networks, attachment.network)
+    } catch (error) {
+      throw new NerdError((error as Error).message, {exitCode: 125})
+    }
+    // A name typed as an ID prefix is recorded as the network's name: the conflist is found by it.
+    attachment.network = network.name
+  }
+  return {
+    netconfPath: location.netconfPath,
+    cniPath: location.cniPath,
+    name: container.name,
+    hostname: container.hostname,
+    domainname: container.domainname,
+    networks: attachments,
+    portBindings: request.portBindings,
+    extraHosts: request.extraHosts,
+  }
+}
+
+/** docker's NetworkSettings of a container from its network state (empty ones while it is down). */
+export function networkSettingsOf(
+  plan: NetworkPlan | undefined,
+  state: NetworkState | undefined,
+  exposed: string[],
+  sandboxKey: string,
+): {Networks: Record<string, object>; Ports: Record<string, {HostIp: string; HostPort: string}[] | null>; primary?: {IPAddress: string; IPPrefixLen: number; Gateway: string; MacAddress: string; GlobalIPv6Address: string; GlobalIPv6PrefixLen: number; IPv6Gateway: string}; SandboxKey: string} {
+  const Ports: Record<string, {HostIp: string; HostPort: string}[] | null> = {}
+  for (const key of exposed) Ports[key] = null
+  for (const [key, bindings] of Object.entries(state?.ports ?? {})) Ports[key] = bindings
+  const sortedPorts = Object.fromEntries(Object.entries(Ports).sort((a, b) => splitPort(a[0]).port - splitPort(b[0]).port || a[0].localeCompare(b[0])))
+  const Networks: Record<string, object> = {}
+  let primary
+  for (const planned of plan?.networks ?? []) {
+    const attachment = state?.attachments[planned.network]
+    const v4 = attachment?.addresses.find((address) => !address.includes(':'))
+    const v6 = attachment?.addresses.find((address) => address.includes(':'))
+    const settings = {
+      IPAddress: v4?.split('/')[0] ?? '',
+      IPPrefixLen: v4 ? Number(v4.split('/')[1]) : 0,
+      Gateway: attachment?.gateways.find((gateway) => !gateway.includes(':')) ?? '',
+      MacAddress: attachment?.mac ?? '',
+      GlobalIPv6Address: v6?.split('/')[0] ?? '',
+      GlobalIPv6PrefixLen: v6 ? Number(v6.split('/')[1]) : 0,
+      IPv6Gateway: attachment?.gateways.find((gateway) => gateway.includes(':')) ?? '',
+    }
+    primary ??= settings
+    Networks[planned.network] = {
+      IPAMConfig: planned.ip || planned.ip6 ? {IPv4Address: planned.ip ?? '', IPv6Address: planned.ip6 ?? ''} : null,
+      Links: null,
+      Aliases: planned.aliases.length > 0 ? planned.aliases : null,
+      NetworkID: attachment?.networkId ?? '',
+      EndpointID: '',
+      ...settings,
+      DriverOpts: null,
+    }
+  }
+  return {Networks, Ports: sortedPorts, ...(primary ? {primary} : {}), SandboxKey: attachedAny(state) ? sandboxKey : ''}
+}
+
+function attachedAny(state: NetworkState | undefined): boolean {
+  return state !== undefined && Object.keys(state.attachments).length > 0
+}

@@ -1,0 +1,131 @@
+/**
+ * Published ports: docker's `-p [hostIP:][hostPort:]containerPort[/proto]` syntax with ranges, `-P`,
+ * `--expose`, the host ports picked at start, and how `ps`/`port` print them.
+ */
+import {isIP} from 'node:net'
+import {NerdError} from '../errors.ts'
+
+export type PortProtocol = 'tcp' | 'udp' | 'sctp'
+
+/** docker's PortBinding: HostPort "" or a range means "a free one" (in the range) at start. */
+export interface PortBinding {
+  HostIp: string
+  HostPort: string
+}
+
+/** docker's PortMap: `80/tcp` → its bindings. */
+export type PortMap = Record<string, PortBinding[]>
+
+/** A mapping as the portmap CNI plugin takes it. */
+export interface PortMapping {
+  hostPort: number
+  containerPort: number
+  protocol: PortProtocol
+  hostIP?: string
+}
+
+function publishError(message: string): NerdError {
+  return new NerdError(message, {exitCode: 125})
+}
+
+function portRange(text: string, what: 'containerPort' | 'hostPort'): [number, number] {
+  const match = /^(\d+)(?:-(\d+))?$/.exec(text)
+  const start = match ? Number(match[1]) : NaN
+  const end = match?.[2] === undefined ? start : Number(match[2])
+  const limit = what === 'hostPort' ? 0 : 1
+  if (!match || start < limit || end > 65535 || end < start) throw publishError(`invalid ${what}: ${text}`)
+  return [start, end]
+}
+
+function protocol(text: string | undefined): PortProtocol {
+  const value = (text ?? 'tcp').toLowerCase()
+  if (value !== 'tcp' && value !== 'udp' && value !== 'sctp') throw publishError(`invalid proto: ${text}`)
+  return value
+}
+
+/** One `-p` value as docker's PortMap entries. */
+export function parsePublish(spec: string): PortMap {
+  const slash = spec.lastIndexOf('/')
+  const [rest, proto] = slash === -1 ? [spec, protocol(undefined)] : [spec.slice(0, slash), protocol(spec.slice(slash + 1))]
+  let hostIp = ''
+  let remainder = rest
+  const bracketed = /^\[([^\]]+)\]:(.*)$/.exec(rest)
+  if (bracketed) {
+    hostIp = bracketed[1]!
+    remainder = bracketed[2]!
+  } else {
+    const parts = rest.split(':')
+    if (parts.length > 3) throw publishError(`invalid port format for --publish: ${spec}`)
+    if (parts.length === 3) {
+      hostIp = parts[0]!
+      remainder = `${parts[1]}:${parts[2]}`
+    }
+  }
+  if (hostIp !== '' && isIP(hostIp) === 0) throw publishError(`invalid IP address: ${hostIp}`)
+  const [hostText, containerText] = remainder.includes(':') ? (remainder.split(':') as [string, string]) : ['', remainder]
+  if (containerText === '') throw publishError(`no port specified: ${spec}<empty>`)
+  const [containerStart, containerEnd] = portRange(containerText, 'containerPort')
+  const count = containerEnd - containerStart + 1
+  const map: PortMap = {}
+  if (hostText === '') {
+    for (let port = containerStart; port <= containerEnd; port++) map[`${port}/${proto}`] = [{HostIp: hostIp, HostPort: ''}]
+    return map
+  }
+  const [hostStart, hostEnd] = portRange(hostText, 'hostPort')
+  const hostCount = hostEnd - hostStart + 1
+  if (count === 1 && hostCount > 1) {
+    // One container port and a host range: any free port of the range, chosen at start.
+    map[`${containerStart}/${proto}`] = [{HostIp: hostIp, HostPort: `${hostStart}-${hostEnd}`}]
+    return map
+  }
+  if (hostCount !== count) throw publishError(`invalid ranges specified for container and host Ports: ${containerText} and ${hostText}`)
+  for (let offset = 0; offset < count; offset++) {
+    map[`${containerStart + offset}/${proto}`] = [{HostIp: hostIp, HostPort: hostStart === 0 ? '' : String(hostStart + offset)}]
+  }
+  return map
+}
+
+/** `--expose 80`, `8000-8010/udp`: the ports, as `80/tcp` keys. */
+export function parseExpose(spec: string): string[] {
+  const slash = spec.lastIndexOf('/')
+  const [ports, proto] = slash === -1 ? [spec, protocol(undefined)] : [spec.slice(0, slash), protocol(spec.slice(slash + 1))]
+  const [start, end] = portRange(ports, 'containerPort')
+  return Array.from({length: end - start + 1}, (_, index) => `${start + index}/${proto}`)
+}
+
+/** The bindings of `-p` values, and with `-P` a free host port for every exposed port not published otherwise. */
+export function portBindings(publish: string[], publishAll: boolean, exposed: string[]): PortMap {
+  const map: PortMap = {}
+  for (const spec of publish) {
+    for (const [port, bindings] of Object.entries(parsePublish(spec))) (map[port] ??= []).push(...bindings)
+  }
+  if (publishAll) for (const port of exposed) map[port] ??= [{HostIp: '', HostPort: ''}]
+  return map
+}
+
+export function splitPort(key: string): {port: number; protocol: PortProtocol} {
+  const [port, proto] = key.split('/')
+  return {port: Number(port), protocol: (proto ?? 'tcp') as PortProtocol}
+}
+
+/** ps's PORTS column: `127.0.0.1:18080->80/tcp, 443/tcp` (published ones with their host side). */
+export function formatPortsColumn(published: PortMap, exposed: string[]): string {
+  const entries: string[] = []
+  const keys = [...new Set([...Object.keys(published), ...exposed])].sort((a, b) => splitPort(a).port - splitPort(b).port || a.localeCompare(b))
+  for (const key of keys) {
+    const bindings = published[key]
+    if (!bindings || bindings.length === 0) entries.push(key)
+    else for (const binding of bindings) entries.push(`${binding.HostIp || '0.0.0.0'}:${binding.HostPort}->${key}`)
+  }
+  return entries.join(', ')
+}
+
+/** `nerd port` lines: `80/tcp -> 127.0.0.1:18080`. */
+export function formatPortLines(published: PortMap, filter?: string): string[] {
+  const lines: string[] = []
+  for (const [key, bindings] of Object.entries(published).sort((a, b) => splitPort(a[0]).port - splitPort(b[0]).port)) {
+    if (filter !== undefined && key !== filter) continue
+    for (const binding of bindings) lines.push(filter === undefined ? `${key} -> ${binding.HostIp || '0.0.0.0'}:${binding.HostPort}` : `${binding.HostIp || '0.0.0.0'}:${binding.HostPort}`)
+  }
+  return lines
+}

@@ -1,0 +1,238 @@
+/**
+ * The network store: conflists in the CNI configuration directory, each network's IPAM leases and
+ * members under its state directory, all changed under one lock per configuration directory (CNI
+ * plugins are not safe to run concurrently on one bridge, and a network must not be removed while a
+ * container joins it).
+ */
+import {randomBytes} from 'node:crypto'
+import {readdir, readFile, rm} from 'node:fs/promises'
+import {networkInterfaces} from 'node:os'
+import {join} from 'node:path'
+import {NerdError} from '../errors.ts'
+import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
+import {removeHostNetworking} from './host.ts'
+import {parseSubnet, subnetsOverlap} from './ip.ts'
+import type {Subnet} from './ip.ts'
+import {
+  BRIDGE_NAME_OPTION,
+  checkDriverOptions,
+  DEFAULT_BRIDGE,
+  DEFAULT_NETWORK,
+  DEFAULT_SUBNET,
+  ipamRanges,
+  NETWORK_DRIVERS,
+  networkConfList,
+  RESERVED_NETWORK_NAMES,
+  validateNetworkName,
+} from './model.ts'
+import type {IpamRange, NetworkConfList, NetworkCreateRequest, NetworkDriver, NetworkFacts} from './model.ts'
+
+export interface NetworkLocation {
+  /** `--cni-netconfpath`: where the conflists live. */
+  netconfPath: string
+  /** nerd's data root: state directories of the networks this nerd creates. */
+  dataRoot: string
+}
+
+/** A container attached to a network, as the network's members file records it. */
+export interface NetworkMember {
+  namespace: string
+  id: string
+  name: string
+  hostname: string
+  aliases: string[]
+  /** Addresses without prefix length. */
+  addresses: string[]
+  mac: string
+  /** The container's /etc/hosts on the host, rewritten when members come and go. */
+  hostsFile: string
+  /** The container's network plan and state (attach.ts), which say what else goes into its /etc/hosts. */
+  planFile: string
+  stateFile: string
+}
+
+export type NetworkMembers = Record<string, NetworkMember>
+
+export class NoSuchNetworkError extends NerdError {
+  constructor(name: string) {
+    super(`network ${name} not found`)
+  }
+}
+
+const CONFLIST_PREFIX = 'nerd-'
+const CONFLIST_SUFFIX = '.conflist'
+
+export function conflistPath(netconfPath: string, name: string): string {
+  return join(netconfPath, `${CONFLIST_PREFIX}${name}${CONFLIST_SUFFIX}`)
+}
+
+/** The lock every network change and every container attach takes. */
+export function withNetworkLock<T>(netconfPath: string, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(join(netconfPath, '.nerd-networks'), fn)
+}
+
+export function memberKey(namespace: string, id: string): string {
+  return `${namespace}/${id}`
+}
+
+function membersPath(network: NetworkConfList): string {
+  return join(network.nerd.stateDir, 'members.json')
+}
+
+export async function readMembers(network: NetworkConfList): Promise<NetworkMembers> {
+  return (await readJsonIfExists<NetworkMembers>(membersPath(network))) ?? {}
+}
+
+/** Changes the members file; call it holding the network lock. */
+export async function updateMembers(network: NetworkConfList, change: (members: NetworkMembers) => void): Promise<NetworkMembers> {
+  const members = await readMembers(network)
+  change(members)
+  await writeJsonAtomic(membersPath(network), members)
+  return members
+}
+
+export async function listNetworks(netconfPath: string): Promise<NetworkConfList[]> {
+  let files: string[]
+  try {
+    files = await readdir(netconfPath)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  const networks = await Promise.all(
+    files
+      .filter((file) => file.startsWith(CONFLIST_PREFIX) && file.endsWith(CONFLIST_SUFFIX))
+      .sort()
+      .map(async (file) => {
+        try {
+          const list = JSON.parse(await readFile(join(netconfPath, file), 'utf8')) as NetworkConfList
+          return list.nerd && typeof list.name === 'string' ? list : undefined
+        } catch {
+          // Removed meanwhile, or not one of nerd's: not listed.
+          return undefined
+        }
+      }),
+  )
+  return networks.filter((network) => network !== undefined)
+}
+
+/** A network by name, full ID or unique ID prefix, as docker looks them up. */
+export function findNetwork(networks: NetworkConfList[], text: string): NetworkConfList {
+  const byName = networks.find((network) => network.name === text)
+  if (byName) return byName
+  const byId = networks.filter((network) => network.nerd.id.startsWith(text))
+  if (text !== '' && byId.length === 1) return byId[0]!
+  if (byId.length > 1) throw new NerdError(`network ${text} is ambiguous (${byId.length} matches found based on ID prefix)`)
+  throw new NoSuchNetworkError(text)
+}
+
+export async function getNetwork(netconfPath: string, text: string): Promise<NetworkConfList> {
+  return findNetwork(await listNetworks(netconfPath), text)
+}
+
+function hostSubnets(): Subnet[] {
+  return Object.values(networkInterfaces())
+    .flatMap((addresses) => addresses ?? [])
+    .filter((address) => !address.internal && address.cidr)
+    .map((address) => parseSubnet(address.cidr!))
+    .filter((subnet) => subnet !== undefined)
+}
+
+/** nerdctl's pool: the first free 10.4.N.0/24 after the default network's 10.4.0.0/24. */
+function freeSubnet(taken: Subnet[]): string {
+  for (let third = 1; third < 256; third++) {
+    const candidate = parseSubnet(`10.4.${third}.0/24`)!
+    if (!taken.some((subnet) => subnetsOverlap(subnet, candidate))) return candidate.text
+  }
+  throw new NerdError('no free subnet left in 10.4.0.0/16: give one with --subnet')
+}
+
+function networkSubnets(network: NetworkConfList): Subnet[] {
+  return network.nerd.ranges.map((range) => parseSubnet(range.subnet)).filter((subnet) => subnet !== undefined)
+}
+
+async function writeNetwork(location: NetworkLocation, name: string, facts: Omit<NetworkFacts, 'stateDir'>): Promise<NetworkConfList> {
+  const list = networkConfList(name, {...facts, stateDir: join(location.dataRoot, 'networks', facts.id)})
+  await writeJsonAtomic(conflistPath(location.netconfPath, name), list)
+  return list
+}
+
+/** `network create`: checks the request against docker's rules and the networks there are, then writes the conflist. */
+export async function createNetwork(location: NetworkLocation, request: NetworkCreateRequest): Promise<NetworkConfList> {
+  const name = validateNetworkName(request.name)
+  if (RESERVED_NETWORK_NAMES.includes(name)) throw new NerdError(`network name ${name} is reserved: choose another name`)
+  if (!(NETWORK_DRIVERS as readonly string[]).includes(request.driver)) throw new NerdError(`plugin "${request.driver}" not found: nerd's network drivers are ${NETWORK_DRIVERS.join(', ')}`)
+  const driver = request.driver as NetworkDriver
+  checkDriverOptions(driver, request.options)
+  const requested = ipamRanges(request)
+  if (request.ipv6 && !requested.some((range) => parseSubnet(range.subnet)!.family === 6)) {
+    throw new NerdError('--ipv6 needs an IPv6 --subnet (nerd does not allocate IPv6 subnets itself)')
+  }
+  return withNetworkLock(location.netconfPath, async () => {
+    const networks = await listNetworks(location.netconfPath)
+    if (networks.some((network) => network.name === name)) throw new NerdError(`network with name ${name} already exists`)
+    const taken = networks.flatMap(networkSubnets)
+    let ranges: IpamRange[] = requested
+    if (!requested.some((range) => parseSubnet(range.subnet)!.family === 4)) {
+      const subnet = freeSubnet([...taken, ...hostSubnets()])
+      ranges = [...ipamRanges({subnets: [subnet], gateways: [], ipRanges: []}), ...requested]
+    }
+    for (const range of requested) {
+      const subnet = parseSubnet(range.subnet)!
+      if (taken.some((other) => subnetsOverlap(other, subnet))) throw new NerdError(`subnet ${subnet.text} overlaps with another network's: Pool overlaps with other one on this address space`)
+    }
+    const id = randomBytes(32).toString('hex')
+    const facts: Omit<NetworkFacts, 'stateDir'> = {
+      id,
+      created: new Date().toISOString(),
+      driver,
+      labels: request.labels,
+      options: request.options,
+      internal: request.internal,
+      ipv6: request.ipv6,
+      ranges,
+    }
+    if (driver === 'bridge') {
+      facts.bridge = request.options[BRIDGE_NAME_OPTION] ?? `br-${id.slice(0, 12)}`
+      const owner = networks.find((network) => network.nerd.bridge === facts.bridge)
+      if (owner) throw new NerdError(`bridge ${facts.bridge} is already used by network ${owner.name}`)
+    }
+    return writeNetwork(location, name, facts)
+  })
+}
+
+/** The default `bridge` network (nerd0, 10.4.0.0/24), created on first use. */
+export async function ensureDefaultNetwork(location: NetworkLocation): Promise<NetworkConfList> {
+  const existing = (await listNetworks(location.netconfPath)).find((network) => network.name === DEFAULT_NETWORK)
+  if (existing) return existing
+  return withNetworkLock(location.netconfPath, async () => {
+    const networks = await listNetworks(location.netconfPath)
+    const again = networks.find((network) => network.name === DEFAULT_NETWORK)
+    if (again) return again
+    return writeNetwork(location, DEFAULT_NETWORK, {
+      id: randomBytes(32).toString('hex'),
+      created: new Date().toISOString(),
+      driver: 'bridge',
+      labels: {},
+      options: {},
+      internal: false,
+      ipv6: false,
+      ranges: ipamRanges({subnets: [DEFAULT_SUBNET], gateways: [], ipRanges: []}),
+      bridge: DEFAULT_BRIDGE,
+    })
+  })
+}
+
+/** `network rm`: refused while containers are attached; takes the bridge and masquerade rule with it. */
+export async function removeNetwork(location: NetworkLocation, text: string): Promise<NetworkConfList> {
+  return withNetworkLock(location.netconfPath, async () => {
+    const network = findNetwork(await listNetworks(location.netconfPath), text)
+    if (network.name === DEFAULT_NETWORK) throw new NerdError(`bridge is a pre-defined network and cannot be removed`)
+    const members = Object.keys(await readMembers(network))
+    if (members.length > 0) throw new NerdError(`error while removing network: network ${network.name} id ${network.nerd.id} has active endpoints`)
+    await rm(conflistPath(location.netconfPath, network.name), {force: true})
+    await removeHostNetworking(network)
+    await rm(network.nerd.stateDir, {recursive: true, force: true})
+    return network
+  })
+}
