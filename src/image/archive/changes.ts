@@ -10,6 +10,7 @@ import {constants} from 'node:os'
 import {posix} from 'node:path'
 import {NerdError} from '../../errors.ts'
 import type {ImageRuntimeConfig} from '../../hooks/types.ts'
+import {parseExpose} from '../../network/ports.ts'
 
 const INSTRUCTIONS = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'])
 const SHELL = ['/bin/sh', '-c']
@@ -138,18 +139,13 @@ function keyValuePairs(change: string, instruction: string, text: string, env: R
   })
 }
 
-/** EXPOSE's `80`, `53/udp`, `8000-8002/tcp` → `80/tcp`, … */
+/** EXPOSE's `80`, `53/udp`, `8000-8002/tcp` → `80/tcp`, …, read as `--expose` reads them. */
 function exposedPorts(change: string, spec: string): string[] {
-  const match = /^(\d+)(?:-(\d+))?(?:\/([a-zA-Z]+))?$/.exec(spec)
-  if (!match) throw changeError(change, `invalid port ${JSON.stringify(spec)}`)
-  const first = Number(match[1])
-  const last = match[2] === undefined ? first : Number(match[2])
-  const protocol = (match[3] ?? 'tcp').toLowerCase()
-  if (!['tcp', 'udp', 'sctp'].includes(protocol)) throw changeError(change, `invalid protocol ${JSON.stringify(match[3])}`)
-  if (first < 1 || last > 65535 || last < first) throw changeError(change, `invalid port range ${JSON.stringify(spec)}`)
-  const ports: string[] = []
-  for (let port = first; port <= last; port++) ports.push(`${port}/${protocol}`)
-  return ports
+  try {
+    return parseExpose(spec)
+  } catch (error) {
+    throw changeError(change, (error as Error).message)
+  }
 }
 
 function checkSignal(change: string, signal: string): void {
