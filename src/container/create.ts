@@ -22,7 +22,9 @@ import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPo
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
 import {buildSpec, serializeSpec} from './spec/index.ts'
-import type {ImageConfig, OciHookCommand, RunOptions, Spec} from './spec/index.ts'
+import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec} from './spec/index.ts'
+import {containerView, loadContainer} from './lifecycle.ts'
+import type {ContainerScope} from './lifecycle.ts'
 import type {DaemonFacts, NetworkRequest} from './create-options.ts'
 import {planNetworks, usesCni} from '../network/plan.ts'
 import {containerPaths, createContainerDir, INITIAL_STATE, NameConflictError, releaseName, reserveName, removeContainerFiles, writeRecord} from './store.ts'
@@ -144,6 +146,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
       const imageConfig = image.resolved.config.config ?? {}
       const options: RunOptions = {...request.options, tty: request.tty}
       const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
+      const joinable = await joinableContainers({client, dataRoot: context.dataRoot}, options)
       const network = options.network ?? {kind: 'private'}
       const cni = request.network !== undefined && usesCni(request.network.mode)
       const built = buildSpec({
@@ -162,6 +165,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           [ANNOTATION_NETWORK]: network.kind === 'host' ? 'host' : network.kind === 'container' ? `container:${network.container}` : 'private',
         },
         environment: context.environment,
+        joinContainer: (reference) => joinable.get(reference)!,
         pathExists: existsSync,
         statDevice,
         readFile: (path) => readFileSync(path, 'utf8'),
@@ -267,6 +271,22 @@ function publishedPorts(hostConfig: DockerHostConfig, config: DockerConfig): Por
   const bindings: PortMap = structuredClone(hostConfig.PortBindings)
   if (hostConfig.PublishAllPorts) for (const port of Object.keys(config.ExposedPorts ?? {})) bindings[port] ??= [{HostIp: '', HostPort: ''}]
   return bindings
+}
+
+/**
+ * The running containers whose namespaces `--network`/`--pid`/`--ipc container:<name|id>` join,
+ * looked up before the spec is built (which asks for them synchronously).
+ */
+async function joinableContainers(scope: ContainerScope, options: RunOptions): Promise<Map<string, JoinedContainer>> {
+  const references = [options.network, options.pid, options.ipc].flatMap((mode) => (mode?.kind === 'container' ? [mode.container] : []))
+  const joinable = new Map<string, JoinedContainer>()
+  for (const reference of new Set(references)) {
+    const container = await loadContainer(scope, reference)
+    const view = await containerView(scope, container)
+    if (view.status !== 'running') throw new NerdError(`cannot join the namespaces of container ${reference}: it is not running`, {exitCode: 125})
+    joinable.set(reference, {pid: view.pid, hostname: container.record.Config.Hostname})
+  }
+  return joinable
 }
 
 /** The name asked for, or the first free generated one (docker's sequence, ending with the short ID). */

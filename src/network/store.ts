@@ -6,7 +6,6 @@
  */
 import {randomBytes} from 'node:crypto'
 import {readdir, readFile, rm} from 'node:fs/promises'
-import {networkInterfaces} from 'node:os'
 import {join} from 'node:path'
 import {NerdError} from '../errors.ts'
 import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
@@ -130,11 +129,23 @@ export async function getNetwork(netconfPath: string, text: string): Promise<Net
   return findNetwork(await listNetworks(netconfPath), text)
 }
 
-function hostSubnets(): Subnet[] {
-  return Object.values(networkInterfaces())
-    .flatMap((addresses) => addresses ?? [])
-    .filter((address) => !address.internal && address.cidr)
-    .map((address) => parseSubnet(address.cidr!))
+/**
+ * The IPv4 subnets the host routes somewhere (other networks' bridges, docker0, the LAN), from
+ * /proc/net/route: unlike the interface list it includes links that are down, whose routes remain.
+ */
+async function routedSubnets(): Promise<Subnet[]> {
+  const table = await readFile('/proc/net/route', 'utf8').catch(() => '')
+  const hexAddress = (hex: string) => Number.parseInt(hex, 16).toString(2).padStart(32, '0')
+  return table
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields.length >= 8 && fields[1] !== '00000000')
+    .map(([, destination, , , , , , mask]) => {
+      const bytes = (hex: string) => [0, 1, 2, 3].map((index) => Number.parseInt(hex.slice(6 - index * 2, 8 - index * 2), 16))
+      const prefix = [...hexAddress(mask!)].filter((bit) => bit === '1').length
+      return parseSubnet(`${bytes(destination!).join('.')}/${prefix}`)
+    })
     .filter((subnet) => subnet !== undefined)
 }
 
@@ -174,7 +185,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
     const taken = networks.flatMap(networkSubnets)
     let ranges: IpamRange[] = requested
     if (!requested.some((range) => parseSubnet(range.subnet)!.family === 4)) {
-      const subnet = freeSubnet([...taken, ...hostSubnets()])
+      const subnet = freeSubnet([...taken, ...(await routedSubnets())])
       ranges = [...ipamRanges({subnets: [subnet], gateways: [], ipRanges: []}), ...requested]
     }
     for (const range of requested) {

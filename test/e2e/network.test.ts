@@ -1,0 +1,282 @@
+/**
+ * Networking end to end on CNI: published ports reached from the host, names on user-defined
+ * networks (and not on the default bridge), the host/none/container: modes, teardown that leaves
+ * nothing behind, concurrent address allocation, and the network commands. Traffic goes only to
+ * loopback and to the containers' own addresses.
+ */
+import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {readdirSync} from 'node:fs'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {after, before, describe, it} from 'node:test'
+import {inspectContainer, nerdOk, until} from '../helpers/containers.ts'
+import {fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
+import {buildImageArchive, busyboxRootfs, DEFAULT_PATH} from '../helpers/oci-image.ts'
+
+const run = promisify(execFile)
+const IMG = 'docker.io/nerd-test/busybox:latest'
+const EXPOSING = 'nerd-e2e/exposing:v1'
+// Name lookups in these containers go to a resolver on the container's own loopback (none): a
+// lookup the hosts file cannot answer must not leave the machine.
+const LOCAL_DNS = ['--dns', '127.0.0.1']
+const suffix = fileNamespace().slice(2, 8)
+const net = (name: string) => `${name}-${suffix}`
+let workDir: string
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return typeof address === 'object' && address ? address.port : 0
+}
+
+async function httpGet(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, {signal: AbortSignal.timeout(2000)})
+    return response.ok ? await response.text() : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function sh(command: string): Promise<string> {
+  return (await run('sh', ['-c', command], {env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}})).stdout
+}
+
+async function networkDocument(name: string): Promise<Record<string, any>> {
+  return (JSON.parse(await nerdOk(['network', 'inspect', name])) as Record<string, any>[])[0]!
+}
+
+/** What a network leaves on the host per container: veths on its bridge, IPAM leases, iptables rules naming its subnet or this file's containers. */
+async function footprint(network: Record<string, any>, stateDir: string): Promise<{veths: number; leases: number; natRules: number; filterRules: number}> {
+  const bridge = network.Options['com.docker.network.bridge.name'] as string
+  const subnet = network.IPAM.Config[0].Subnet as string
+  const prefix = subnet.split('.').slice(0, 3).join('.')
+  const leases = readdirSync(join(stateDir, 'ipam', network.Name)).filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file)).length
+  return {
+    veths: Number((await sh(`ip -o link show master ${bridge} | wc -l`)).trim()),
+    leases,
+    natRules: Number((await sh(`iptables -w -t nat -S | grep -c -- '${fileNamespace()}-' || true`)).trim()),
+    filterRules: Number((await sh(`iptables -w -S | grep -c -- '${prefix}\\.' || true`)).trim()),
+  }
+}
+
+async function addressOn(container: string, network: string): Promise<string> {
+  const document = await inspectContainer(container)
+  return document.NetworkSettings.Networks[network].IPAddress as string
+}
+
+describe('networking on CNI', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+    workDir = await mkdtemp(join(tmpdir(), 'nerd-network-'))
+    await writeFile(join(workDir, 'index.html'), 'hello from nerd\n')
+    const archive = join(workDir, 'exposing.tar')
+    await buildImageArchive({name: EXPOSING, images: [{layers: [{entries: await busyboxRootfs()}], config: {Env: [DEFAULT_PATH], ExposedPorts: {'8080/tcp': {}, '53/udp': {}}}}]}, archive)
+    await nerdOk(['load', '-i', archive])
+  })
+
+  after(async () => {
+    const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
+    if (ids.length > 0) await nerd(['rm', '-f', ...ids])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv']) await nerd(['network', 'rm', net(name)])
+    await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
+    await nerd(['rmi', EXPOSING])
+    await rm(workDir, {recursive: true, force: true})
+  })
+
+  it('publishes a port on 127.0.0.1 that an HTTP GET from the host reaches; port and ps show it', async () => {
+    const port = await freePort()
+    await nerdOk(['run', '-d', '--name', 'web', '-p', `127.0.0.1:${port}:80`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
+    const page = await until('the published page', () => httpGet(`http://127.0.0.1:${port}/`), 15_000)
+    assert.equal(page, 'hello from nerd\n')
+    assert.equal(await nerdOk(['port', 'web']), `80/tcp -> 127.0.0.1:${port}\n`)
+    assert.equal(await nerdOk(['port', 'web', '80']), `127.0.0.1:${port}\n`)
+    const missing = await nerd(['port', 'web', '81/tcp'])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /No public port '81\/tcp' published for web/)
+    assert.equal(await nerdOk(['ps', '--filter', 'name=web', '--format', '{{.Ports}}']), `127.0.0.1:${port}->80/tcp\n`)
+    const document = await inspectContainer('web')
+    assert.deepEqual(document.HostConfig.PortBindings, {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]})
+    assert.deepEqual(document.NetworkSettings.Ports, {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]})
+    assert.match(document.NetworkSettings.IPAddress, /^10\.4\.0\.\d+$/)
+
+    // The host port is this container's while it runs: a second container cannot take it.
+    const clash = await nerd(['run', '-d', '-p', `127.0.0.1:${port}:80`, IMG, 'sleep', '10'])
+    assert.equal(clash.code, 125, clash.stderr)
+    assert.match(clash.stderr, /port is already allocated/)
+    await nerdOk(['rm', '-f', 'web'])
+    assert.equal(await httpGet(`http://127.0.0.1:${port}/`), undefined)
+  })
+
+  it('-P gives every exposed port a free host port; a bad -p fails before anything is created', async () => {
+    await nerdOk(['run', '-d', '--name', 'exposed', '-P', '--expose', '9090', EXPOSING, 'sleep', '60'])
+    const ports = (await inspectContainer('exposed')).NetworkSettings.Ports as Record<string, {HostIp: string; HostPort: string}[]>
+    assert.deepEqual(Object.keys(ports).sort(), ['53/udp', '8080/tcp', '9090/tcp'])
+    for (const bindings of Object.values(ports)) {
+      assert.equal(bindings[0]!.HostIp, '0.0.0.0')
+      assert.ok(Number(bindings[0]!.HostPort) > 0)
+    }
+    assert.equal((await nerdOk(['port', 'exposed'])).split('\n').filter(Boolean).length, 3)
+    await nerdOk(['rm', '-f', 'exposed'])
+
+    for (const [spec, message] of [['80:abc', /invalid containerPort: abc/], ['1.2.3:80:80', /invalid IP address: 1\.2\.3/], ['80/xyz', /invalid proto: xyz/]] as const) {
+      const before = (await nerdOk(['ps', '-aq'])).trim()
+      const result = await nerd(['run', '-p', spec, IMG, 'true'])
+      assert.equal(result.code, 125, `${spec}: ${result.stderr}`)
+      assert.match(result.stderr, message)
+      assert.equal(result.stderr.trim().split('\n').length, 1)
+      assert.equal((await nerdOk(['ps', '-aq'])).trim(), before)
+    }
+  })
+
+  it('resolves container names and aliases on a user-defined network, not on the default bridge', async () => {
+    await nerdOk(['network', 'create', net('n1')])
+    await nerdOk(['run', '-d', '--name', 'a', '--network', net('n1'), ...LOCAL_DNS, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
+    const fetched = await nerd(['run', '--rm', '--network', net('n1'), ...LOCAL_DNS, IMG, 'wget', '-qO-', 'http://a/'])
+    assert.equal(fetched.code, 0, fetched.stderr)
+    assert.equal(fetched.stdout, 'hello from nerd\n')
+
+    await nerdOk(['run', '-d', '--name', 'aliased', '--network', net('n1'), '--network-alias', 'db', IMG, 'sleep', '60'])
+    const ping = await nerd(['exec', 'a', 'ping', '-c1', '-W2', 'db'])
+    assert.equal(ping.code, 0, ping.stderr)
+    assert.match(ping.stdout, new RegExp(`\\(${(await addressOn('aliased', net('n1'))).replaceAll('.', '\\.')}\\)`))
+    // A container that goes away leaves the others' /etc/hosts.
+    await nerdOk(['rm', '-f', 'aliased'])
+    assert.doesNotMatch(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\bdb\b/)
+
+    await nerdOk(['run', '-d', '--name', 'plain', IMG, 'sleep', '60'])
+    const unresolved = await nerd(['run', '--rm', ...LOCAL_DNS, IMG, 'ping', '-c1', '-W1', 'plain'])
+    assert.notEqual(unresolved.code, 0, 'a name resolved on the default bridge')
+    assert.doesNotMatch(await nerdOk(['run', '--rm', IMG, 'cat', '/etc/hosts']), /\bplain\b/)
+  })
+
+  it('shares a container\'s network namespace, the host\'s, or none', async () => {
+    const address = await addressOn('a', net('n1'))
+    const joined = await nerdOk(['run', '--rm', '--network', 'container:a', IMG, 'ip', '-4', '-o', 'addr', 'show'])
+    assert.match(joined, new RegExp(`inet ${address.replaceAll('.', '\\.')}/`))
+
+    const bridge = (await networkDocument(net('n1'))).Options['com.docker.network.bridge.name'] as string
+    const hostLinks = await nerdOk(['run', '--rm', '--network', 'host', IMG, 'ip', '-o', 'link'])
+    assert.match(hostLinks, new RegExp(`: ${bridge}:`))
+
+    const none = await nerdOk(['run', '--rm', '--network', 'none', IMG, 'ip', '-o', 'link'])
+    assert.deepEqual(none.trim().split('\n').map((line) => line.split(':')[1]!.trim()), ['lo'])
+  })
+
+  it('leaves no veth, lease or iptables rule behind after 20 runs removed with rm -f', async () => {
+    await nerdOk(['network', 'create', '--subnet', '10.4.220.0/24', net('n20')])
+    const network = await networkDocument(net('n20'))
+    const stateDir = join(fileDataRoot(), 'networks', network.Id as string)
+    // A first container makes the bridge and the chains every later one shares.
+    await nerdOk(['rm', '-f', (await nerdOk(['run', '-d', '--network', net('n20'), '-p', '127.0.0.1::80', IMG, 'sleep', '60'])).trim()])
+    const start = await footprint(network, stateDir)
+    const ids: string[] = []
+    for (let index = 0; index < 20; index++) ids.push((await nerdOk(['run', '-d', '--network', net('n20'), '-p', '127.0.0.1::80', IMG, 'sleep', '60'])).trim())
+    const busy = await footprint(network, stateDir)
+    assert.equal(busy.veths, start.veths + 20)
+    assert.equal(busy.leases, start.leases + 20)
+    assert.ok(busy.natRules > start.natRules && busy.filterRules > start.filterRules, JSON.stringify({start, busy}))
+    for (const id of ids) await nerdOk(['rm', '-f', id])
+    assert.deepEqual(await footprint(network, stateDir), start)
+  })
+
+  it('gives 10 concurrent runs 10 distinct addresses; a stopped container gives its address back', async () => {
+    await nerdOk(['network', 'create', net('n10')])
+    const ids = await Promise.all(Array.from({length: 10}, () => nerdOk(['run', '-d', '--network', net('n10'), IMG, 'sleep', '60']).then((out) => out.trim())))
+    const addresses = await Promise.all(ids.map((id) => addressOn(id, net('n10'))))
+    assert.equal(new Set(addresses).size, 10, addresses.join(' '))
+    for (const address of addresses) assert.match(address, /^10\.4\.\d+\.\d+$/)
+    assert.equal(Object.keys((await networkDocument(net('n10'))).Containers).length, 10)
+
+    const [first] = ids
+    await nerdOk(['stop', '-t', '0', first!])
+    assert.equal(await addressOn(first!, net('n10')), '')
+    assert.equal(Object.keys((await networkDocument(net('n10'))).Containers).length, 9)
+    await nerdOk(['start', first!])
+    assert.match(await addressOn(first!, net('n10')), /^10\.4\.\d+\.\d+$/)
+    assert.equal(Object.keys((await networkDocument(net('n10'))).Containers).length, 10)
+
+    const inUse = await nerd(['network', 'rm', net('n10')])
+    assert.equal(inUse.code, 1)
+    assert.match(inUse.stderr, /has active endpoints/)
+    await nerdOk(['rm', '-f', ...ids])
+  })
+
+  it('connects and disconnects a running container, with an alias and a fixed address', async () => {
+    await nerdOk(['network', 'create', '--subnet', '10.4.230.0/24', net('fixed')])
+    await nerdOk(['run', '-d', '--name', 'roamer', IMG, 'sleep', '60'])
+    await nerdOk(['network', 'connect', '--alias', 'wanderer', '--ip', '10.4.230.77', net('fixed'), 'roamer'])
+    assert.match(await nerdOk(['exec', 'roamer', 'ip', '-4', '-o', 'addr']), /inet 10\.4\.230\.77\/24/)
+    await nerdOk(['run', '-d', '--name', 'peer', '--network', net('fixed'), ...LOCAL_DNS, IMG, 'sleep', '60'])
+    const ping = await nerd(['exec', 'peer', 'ping', '-c1', '-W2', 'wanderer'])
+    assert.equal(ping.code, 0, ping.stderr)
+    const again = await nerd(['network', 'connect', net('fixed'), 'roamer'])
+    assert.equal(again.code, 1)
+    assert.match(again.stderr, /already exists in network/)
+
+    await nerdOk(['network', 'disconnect', net('fixed'), 'roamer'])
+    assert.doesNotMatch(await nerdOk(['exec', 'roamer', 'ip', '-4', '-o', 'addr']), /10\.4\.230\./)
+    assert.doesNotMatch(await nerdOk(['exec', 'peer', 'cat', '/etc/hosts']), /wanderer/)
+    const notConnected = await nerd(['network', 'disconnect', net('fixed'), 'roamer'])
+    assert.equal(notConnected.code, 1)
+    assert.match(notConnected.stderr, /is not connected to network/)
+  })
+
+  it('writes --add-host and --dns into the container, host-gateway as the network gateway', async () => {
+    const hosts = await nerdOk(['run', '--rm', '--add-host', 'extra:10.9.8.7', '--add-host', 'gw:host-gateway', '--dns', '10.0.0.53', '--dns-search', 'example.test', IMG, 'sh', '-c', 'cat /etc/hosts /etc/resolv.conf'])
+    assert.match(hosts, /^10\.9\.8\.7\textra$/m)
+    assert.match(hosts, /^10\.4\.0\.1\tgw$/m)
+    assert.match(hosts, /^nameserver 10\.0\.0\.53$/m)
+    assert.match(hosts, /^search example\.test$/m)
+  })
+
+  it('creates, lists, filters, inspects and removes networks with docker\'s checks', async () => {
+    const id = (await nerdOk(['network', 'create', '--label', 'team=blue', '--subnet', '10.4.240.0/24', '--gateway', '10.4.240.254', net('other')])).trim()
+    assert.match(id, /^[0-9a-f]{64}$/)
+    const document = await networkDocument(net('other'))
+    assert.equal(document.Id, id)
+    assert.deepEqual(document.IPAM.Config, [{Subnet: '10.4.240.0/24', Gateway: '10.4.240.254'}])
+    assert.deepEqual(document.Labels, {team: 'blue'})
+    assert.equal(document.EnableIPv6, false)
+
+    const names = (await nerdOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n')
+    for (const name of ['bridge', 'host', 'none', net('other')]) assert.ok(names.includes(name), `${name} missing from ${names.join(' ')}`)
+    assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', 'label=team=blue']), `${id.slice(0, 12)}\n`)
+
+    const overlap = await nerd(['network', 'create', '--subnet', '10.4.240.128/25', net('overlap')])
+    assert.equal(overlap.code, 1)
+    assert.match(overlap.stderr, /overlaps/)
+    const duplicate = await nerd(['network', 'create', net('other')])
+    assert.equal(duplicate.code, 1)
+    assert.match(duplicate.stderr, /already exists/)
+    const badGateway = await nerd(['network', 'create', '--subnet', '10.4.241.0/24', '--gateway', '10.5.0.1', net('badgw')])
+    assert.equal(badGateway.code, 1)
+    assert.match(badGateway.stderr, /no matching subnet for gateway 10\.5\.0\.1/)
+    const builtin = await nerd(['network', 'rm', 'bridge'])
+    assert.equal(builtin.code, 1)
+    assert.match(builtin.stderr, /pre-defined network/)
+
+    assert.equal(await nerdOk(['network', 'rm', net('other')]), `${net('other')}\n`)
+    const gone = await nerd(['network', 'inspect', net('other')])
+    assert.equal(gone.code, 1)
+    assert.match(gone.stderr, /No such network/)
+  })
+
+  it('runs a container on a macvlan network over a dummy parent interface', async () => {
+    // One end of a veth pair as the parent: a link that leads nowhere, so nothing leaves the machine.
+    await run('ip', ['link', 'add', `mvp${suffix}`, 'type', 'veth', 'peer', 'name', `mvq${suffix}`])
+    await run('ip', ['link', 'set', `mvp${suffix}`, 'up'])
+    await nerdOk(['network', 'create', '-d', 'macvlan', '-o', `parent=mvp${suffix}`, '--subnet', '10.4.250.0/24', net('mv')])
+    const addresses = await nerdOk(['run', '--rm', '--network', net('mv'), IMG, 'ip', '-4', '-o', 'addr', 'show', 'eth0'])
+    assert.match(addresses, /inet 10\.4\.250\.\d+\/24/)
+    const noParent = await nerd(['network', 'create', '-d', 'macvlan', net('noparent')])
+    assert.equal(noParent.code, 1)
+    assert.match(noParent.stderr, /needs a parent interface/)
+  })
+})
