@@ -12,6 +12,13 @@ describe('etc files', () => {
     assert.equal(containerResolvConf(''), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n')
   })
 
+  it('replaces the host\'s nameservers, search domains and options with --dns, --dns-search and --dns-option', () => {
+    const host = 'search lan\nnameserver 10.0.0.1\noptions ndots:2\n'
+    assert.equal(containerResolvConf(host, {dns: ['10.9.9.9'], dnsSearch: [], dnsOptions: []}), 'search lan\noptions ndots:2\nnameserver 10.9.9.9\n')
+    assert.equal(containerResolvConf(host, {dns: [], dnsSearch: ['a.test', 'b.test'], dnsOptions: ['timeout:1']}), 'nameserver 10.0.0.1\nsearch a.test b.test\noptions timeout:1\n')
+    assert.equal(containerResolvConf(host, {dns: [], dnsSearch: ['.'], dnsOptions: []}), 'nameserver 10.0.0.1\noptions ndots:2\n')
+  })
+
   it('writes docker hosts entries with the container addresses', () => {
     const hosts = hostsFile({hostname: 'abc', network: 'private', hostHostname: 'h', addresses: ['10.4.0.2'], extraHosts: ['1.2.3.4\tdb']})
     const lines = hosts.trimEnd().split('\n')

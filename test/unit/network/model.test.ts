@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {formatAddress, hostRange, parseAddress, parseSubnet, subnetContains, subnetsOverlap} from '../../../src/network/ip.ts'
+import {checkDriverOptions, ipamRanges, networkConfList, validateNetworkName} from '../../../src/network/model.ts'
+import type {NetworkFacts} from '../../../src/network/model.ts'
+import {parseNetworkValue, usesCni} from '../../../src/network/plan.ts'
+import {extraHostLines} from '../../../src/network/hosts.ts'
+
+const facts = (overrides: Partial<NetworkFacts> = {}): NetworkFacts => ({
+  id: 'f'.repeat(64),
+  created: '2026-01-01T00:00:00Z',
+  driver: 'bridge',
+  labels: {},
+  options: {},
+  internal: false,
+  ipv6: false,
+  ranges: [{subnet: '10.4.7.0/24', gateway: '10.4.7.1'}],
+  stateDir: '/var/lib/nerd/networks/f',
+  bridge: 'br-ffffffffffff',
+  ...overrides,
+})
+
+describe('addresses and subnets', () => {
+  it('parses and prints IPv4 and IPv6, clearing host bits of a subnet', () => {
+    assert.equal(parseSubnet('10.4.7.9/24')?.text, '10.4.7.0/24')
+    assert.equal(parseSubnet('fd00:1:2::5/64')?.text, 'fd00:1:2::/64')
+    assert.equal(parseSubnet('10.4.7.0'), undefined)
+    assert.equal(parseSubnet('10.4.7.0/33'), undefined)
+    assert.equal(formatAddress(6, parseAddress('2001:db8:0:0:1:0:0:1')!.value), '2001:db8::1:0:0:1')
+    assert.equal(formatAddress(6, parseAddress('::ffff:10.0.0.1')!.value), '::ffff:a00:1')
+  })
+
+  it('tells overlaps and containment', () => {
+    assert.equal(subnetsOverlap(parseSubnet('10.4.0.0/16')!, parseSubnet('10.4.9.0/24')!), true)
+    assert.equal(subnetsOverlap(parseSubnet('10.4.8.0/24')!, parseSubnet('10.4.9.0/24')!), false)
+    assert.equal(subnetsOverlap(parseSubnet('10.4.8.0/24')!, parseSubnet('fd00::/8')!), false)
+    assert.equal(subnetContains(parseSubnet('10.4.8.0/24')!, '10.4.8.200'), true)
+    assert.equal(subnetContains(parseSubnet('10.4.8.0/24')!, '10.4.9.1'), false)
+    assert.deepEqual(hostRange(parseSubnet('10.4.8.128/25')!), {start: '10.4.8.129', end: '10.4.8.254'})
+  })
+})
+
+describe('network requests', () => {
+  it('pairs gateways and ranges with the subnet holding them, as docker does', () => {
+    assert.deepEqual(ipamRanges({subnets: ['10.5.0.0/16', 'fd00::/64'], gateways: ['fd00::fe'], ipRanges: ['10.5.1.0/24']}), [
+      {subnet: '10.5.0.0/16', gateway: '10.5.0.1', ipRange: '10.5.1.0/24'},
+      {subnet: 'fd00::/64', gateway: 'fd00::fe'},
+    ])
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: ['10.6.0.1'], ipRanges: []}), /no matching subnet for gateway 10\.6\.0\.1/)
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['10.7.0.0/24']}), /no matching subnet for range 10\.7\.0\.0\/24/)
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0'], gateways: [], ipRanges: []}), /invalid subnet 10\.5\.0\.0/)
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16', '10.5.0.0/16'], gateways: [], ipRanges: []}), /given twice/)
+  })
+
+  it('checks names and driver options', () => {
+    assert.equal(validateNetworkName('front_end.1'), 'front_end.1')
+    assert.throws(() => validateNetworkName('-bad'), /invalid network name/)
+    assert.throws(() => checkDriverOptions('macvlan', {}), /needs a parent interface/)
+    assert.throws(() => checkDriverOptions('ipvlan', {parent: 'eth0', mode: 'bridge'}), /invalid ipvlan mode/)
+    assert.throws(() => checkDriverOptions('bridge', {mtu: 'big'}), /invalid mtu/)
+    assert.throws(() => checkDriverOptions('bridge', {'com.docker.network.bridge.name': 'a-bridge-name-too-long'}), /invalid bridge name/)
+  })
+
+  it('builds a bridge conflist with IPAM under the network\'s state directory and no per-container masquerading', () => {
+    const list = networkConfList('front', facts({options: {mtu: '1400'}}))
+    assert.deepEqual(list.plugins.map((plugin) => plugin.type), ['bridge', 'portmap', 'firewall', 'tuning'])
+    const bridge = list.plugins[0]!
+    assert.equal(bridge.bridge, 'br-ffffffffffff')
+    assert.equal(bridge.ipMasq, false)
+    assert.equal(bridge.mtu, 1400)
+    assert.deepEqual(bridge.ipam, {
+      type: 'host-local',
+      ranges: [[{subnet: '10.4.7.0/24', gateway: '10.4.7.1'}]],
+      routes: [{dst: '0.0.0.0/0'}],
+      dataDir: '/var/lib/nerd/networks/f/ipam',
+    })
+    const internal = networkConfList('back', facts({internal: true})).plugins[0]!
+    assert.equal(internal.isGateway, false)
+    assert.equal((internal.ipam as {routes?: unknown}).routes, undefined)
+    const macvlan = networkConfList('lan', facts({driver: 'macvlan', options: {parent: 'eth1'}})).plugins[0]!
+    assert.deepEqual([macvlan.type, macvlan.master, macvlan.mode], ['macvlan', 'eth1', 'bridge'])
+  })
+})
+
+describe('container network options', () => {
+  it('reads --network values, docker\'s advanced form included', () => {
+    assert.deepEqual(parseNetworkValue('front'), {network: 'front', aliases: []})
+    assert.deepEqual(parseNetworkValue('default'), {network: 'bridge', aliases: []})
+    assert.deepEqual(parseNetworkValue('name=front,alias=web,alias=www,ip=10.4.7.9'), {network: 'front', aliases: ['web', 'www'], ip: '10.4.7.9'})
+    assert.throws(() => parseNetworkValue('name=front,driver-opt=x=y'), /invalid field "driver-opt"/)
+    assert.equal(usesCni('bridge'), true)
+    assert.equal(usesCni('none'), false)
+    assert.equal(usesCni('container:web'), false)
+  })
+
+  it('writes --add-host entries as hosts lines, host-gateway as the gateway', () => {
+    assert.deepEqual(extraHostLines(['db:10.0.0.5', 'gw:host-gateway', 'v6:fd00::1'], '10.4.0.1'), ['10.0.0.5\tdb', '10.4.0.1\tgw', 'fd00::1\tv6'])
+    assert.deepEqual(extraHostLines(['gw:host-gateway'], undefined), [])
+  })
+})

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {formatPortLines, formatPortsColumn, parseExpose, parsePublish, portBindings} from '../../../src/network/ports.ts'
+
+describe('published ports', () => {
+  it('reads docker\'s -p forms', () => {
+    assert.deepEqual(parsePublish('80'), {'80/tcp': [{HostIp: '', HostPort: ''}]})
+    assert.deepEqual(parsePublish('8080:80'), {'80/tcp': [{HostIp: '', HostPort: '8080'}]})
+    assert.deepEqual(parsePublish('127.0.0.1:8080:80/udp'), {'80/udp': [{HostIp: '127.0.0.1', HostPort: '8080'}]})
+    assert.deepEqual(parsePublish('127.0.0.1::80'), {'80/tcp': [{HostIp: '127.0.0.1', HostPort: ''}]})
+    assert.deepEqual(parsePublish('[::1]:8080:80'), {'80/tcp': [{HostIp: '::1', HostPort: '8080'}]})
+    assert.deepEqual(parsePublish('8000-8001:80-81'), {'80/tcp': [{HostIp: '', HostPort: '8000'}], '81/tcp': [{HostIp: '', HostPort: '8001'}]})
+    assert.deepEqual(parsePublish('8000-8010:80'), {'80/tcp': [{HostIp: '', HostPort: '8000-8010'}]})
+    assert.deepEqual(parsePublish('0:80'), {'80/tcp': [{HostIp: '', HostPort: ''}]})
+  })
+
+  it('refuses what docker refuses, with its words', () => {
+    assert.throws(() => parsePublish('80:abc'), /invalid containerPort: abc/)
+    assert.throws(() => parsePublish('abc:80'), /invalid hostPort: abc/)
+    assert.throws(() => parsePublish('1.2.3:80:80'), /invalid IP address: 1\.2\.3/)
+    assert.throws(() => parsePublish('80/xyz'), /invalid proto: xyz/)
+    assert.throws(() => parsePublish('8000-8002:80-81'), /invalid ranges specified/)
+    assert.throws(() => parsePublish('70000'), /invalid containerPort: 70000/)
+    assert.throws(() => parsePublish('8080:'), /no port specified/)
+  })
+
+  it('expands --expose ranges, and -P publishes every exposed port not published already', () => {
+    assert.deepEqual(parseExpose('8000-8002/udp'), ['8000/udp', '8001/udp', '8002/udp'])
+    assert.deepEqual(portBindings(['8080:80'], true, ['80/tcp', '53/udp']), {
+      '80/tcp': [{HostIp: '', HostPort: '8080'}],
+      '53/udp': [{HostIp: '', HostPort: ''}],
+    })
+    assert.deepEqual(portBindings([], false, ['80/tcp']), {})
+  })
+
+  it('prints ps\'s PORTS column and port\'s lines as docker does', () => {
+    const published = {'80/tcp': [{HostIp: '127.0.0.1', HostPort: '18080'}], '8080/tcp': [{HostIp: '0.0.0.0', HostPort: '32768'}]}
+    assert.equal(formatPortsColumn(published, ['443/tcp', '80/tcp']), '127.0.0.1:18080->80/tcp, 443/tcp, 0.0.0.0:32768->8080/tcp')
+    assert.deepEqual(formatPortLines(published), ['80/tcp -> 127.0.0.1:18080', '8080/tcp -> 0.0.0.0:32768'])
+    assert.deepEqual(formatPortLines(published, '8080/tcp'), ['0.0.0.0:32768'])
+    assert.deepEqual(formatPortLines(published, '81/tcp'), [])
+  })
+})
