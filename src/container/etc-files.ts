@@ -54,6 +54,7 @@ export function containerResolvConf(hostResolvConf: string, overrides?: ResolvOv
     ...(overrides?.dnsOptions.length ? [/^\s*options\s/] : []),
   ]
   const lines = hostResolvConf.split('\n').filter((line) => !drop.some((pattern) => pattern.test(line)))
+  while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop()
   if (overrides?.dns.length) lines.push(...overrides.dns.map((server) => `nameserver ${server}`))
   const search = overrides?.dnsSearch.filter((domain) => domain !== '.') ?? []
   if (search.length > 0) lines.push(`search ${search.join(' ')}`)
