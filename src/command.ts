@@ -6,6 +6,7 @@ import {getConfig} from './context.ts'
 import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from './hooks/index.ts'
 import type {NerdHookEvent} from './hooks/index.ts'
 import type {PullHooks} from './image/pull.ts'
+import type {RecordedHooks} from './hooks/recorded.ts'
 
 export interface ListOptions<Item> {
   /** The user's --format: undefined or 'table' for the default table, 'json', or a Go template. */
@@ -81,6 +82,14 @@ export abstract class NerdCommand extends Command {
   /** Whether any plugin subscribes to `event`: commands bridge only those, so plain runs do no hook work. */
   protected subscribed(event: NerdHookEvent): boolean {
     return this.config.getPluginsList().some((plugin) => (plugin.hooks?.[event]?.length ?? 0) > 0)
+  }
+
+  /** The plugins with network hooks, recorded for the OCI hook (hooks/recorded.ts); undefined when none. */
+  protected async recordedNetworkHooks(target: {namespace: string; address: string}): Promise<RecordedHooks | undefined> {
+    const {NETWORK_HOOK_EVENTS} = await import('./network/plugin-hooks.ts')
+    if (!NETWORK_HOOK_EVENTS.some((event) => this.subscribed(event))) return undefined
+    const {recordHookPlugins} = await import('./hooks/recorded.ts')
+    return {nerdVersion: this.config.version, ...target, plugins: recordHookPlugins(this.config, NETWORK_HOOK_EVENTS)}
   }
 
   /** The pull hooks (resolve, verify, unpack) that some plugin subscribes to. */

@@ -47,6 +47,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
         snapshotter: config.snapshotter,
         cgroupManager: config.cgroupManager,
         cni: {cniPath: config.cniPath, netconfPath: config.cniNetconfPath},
+        networkHooks: await this.recordedNetworkHooks(target),
         environment: process.env,
         ...(process.stdout.isTTY ? {consoleSize: {width: process.stdout.columns, height: process.stdout.rows}} : {}),
         ociHook: {

@@ -32,6 +32,7 @@ import type {ContainerPaths} from './store.ts'
 import {writeEtcFiles} from './etc-files.ts'
 import {extraHostLines} from '../network/hosts.ts'
 import type {PortMap} from '../network/ports.ts'
+import type {RecordedHooks} from '../hooks/recorded.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE, ANNOTATION_NETWORK} from './annotations.ts'
 
@@ -72,6 +73,8 @@ export interface CreateContext {
   consoleSize?: {width: number; height: number}
   /** `--cni-path` and `--cni-netconfpath`. */
   cni: {cniPath: string; netconfPath: string}
+  /** The plugins with network hooks, which the OCI hook fires at every attach and detach. */
+  networkHooks?: RecordedHooks
 }
 
 export interface BeforeCreatePayload {
@@ -217,6 +220,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           ...request.network!,
           portBindings: publishedPorts(HostConfig, Config),
         })
+        if (context.networkHooks) plan.hooks = {recorded: context.networkHooks, labels: record.Config.Labels ?? {}}
         await writeJsonAtomic(paths.networkPlan, plan)
       }
       await Promise.all([

@@ -389,6 +389,8 @@ export interface NetworkAttachment {
   ifName: string
   /** The nerd network name. */
   network: string
+  /** The container's labels. */
+  labels: Readonly<Record<string, string>>
 }
 
 export interface NetworkSetupPayload extends NetworkAttachment {
@@ -396,7 +398,6 @@ export interface NetworkSetupPayload extends NetworkAttachment {
   conflist: CniConfList
   /** CNI runtime config / capability arguments (`portMappings`, `ips`, `mac`). */
   capabilityArgs: Record<string, unknown>
-  labels: Readonly<Record<string, string>>
 }
 
 export type NetworkSetupResult = {conflist?: CniConfList; capabilityArgs?: Record<string, unknown>} | undefined

@@ -18,6 +18,8 @@ import type {PortMap, PortMapping} from './ports.ts'
 import {findNetwork, listNetworks, memberKey, readMembers, updateMembers, withNetworkLock} from './store.ts'
 import type {NetworkMember} from './store.ts'
 import {writeContainerHosts} from './hosts.ts'
+import {pluginNetworkHooks} from './plugin-hooks.ts'
+import type {PlannedNetworkHooks} from './plugin-hooks.ts'
 
 export interface PlannedAttachment {
   /** The network's name. */
@@ -40,6 +42,8 @@ export interface NetworkPlan {
   portBindings: PortMap
   /** `--add-host` as `host:ip`; `host-gateway` is the first network's gateway. */
   extraHosts: string[]
+  /** The plugins with network hooks when the container was created, fired at every attach and detach. */
+  hooks?: PlannedNetworkHooks
 }
 
 export interface AttachmentState {
@@ -306,13 +310,18 @@ async function refreshHosts(plan: NetworkPlan, networks: NetworkConfList[], touc
   }
 }
 
+function hooksOf(plan: NetworkPlan, target: AttachTarget): NetworkHooks {
+  return plan.hooks ? pluginNetworkHooks(plan.hooks, {id: target.id, name: plan.name}) : {}
+}
+
 /**
  * Attaches the container to the plan's networks (`only`: just these, for `network connect`). What a
  * task that ended without its poststop left attached is detached first, so a restart starts clean.
  */
-export async function attachNetworks(target: AttachTarget, netns: string, hooks: NetworkHooks = {}, only?: string[]): Promise<NetworkState> {
+export async function attachNetworks(target: AttachTarget, netns: string, only?: string[]): Promise<NetworkState> {
   const plan = await readNetworkPlan(target.files)
   if (!plan || plan.networks.length === 0) return structuredClone(EMPTY_STATE)
+  const hooks = hooksOf(plan, target)
   return withNetworkLock(plan.netconfPath, async () => {
     const networks = await listNetworks(plan.netconfPath)
     const state = await readNetworkState(target.files)
@@ -351,9 +360,10 @@ export async function attachNetworks(target: AttachTarget, netns: string, hooks:
  * Detaches the container from its networks (`only`: just these). `netns` is empty once the task is
  * gone: a pid's namespace path could by then name another process's.
  */
-export async function detachNetworks(target: AttachTarget, netns: string, hooks: NetworkHooks = {}, only?: string[]): Promise<void> {
+export async function detachNetworks(target: AttachTarget, netns: string, only?: string[]): Promise<void> {
   const plan = await readNetworkPlan(target.files)
   if (!plan) return
+  const hooks = hooksOf(plan, target)
   const attached = await readNetworkState(target.files)
   if (Object.keys(attached.attachments).length === 0 && Object.keys(attached.ports).length === 0) return
   await withNetworkLock(plan.netconfPath, async () => {

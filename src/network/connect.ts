@@ -47,7 +47,7 @@ export async function connectNetwork(scope: ContainerScope, container: LoadedCon
   const netns = await runningNetns(scope, container)
   if (!netns) return
   try {
-    await attachNetworks(target, netns, {}, [network.name])
+    await attachNetworks(target, netns, [network.name])
   } catch (error) {
     await writeJsonAtomic(target.files.plan, before)
     throw error
@@ -62,7 +62,7 @@ export async function disconnectNetwork(scope: ContainerScope, container: Loaded
   }
   const target = attachTarget(scope.client.namespace, container.record.Id, container.paths)
   const netns = await runningNetns(scope, container)
-  if (netns) await detachNetworks(target, netns, {}, [network.name])
+  if (netns) await detachNetworks(target, netns, [network.name])
   plan.networks = plan.networks.filter((planned) => planned.network !== network.name)
   await writeJsonAtomic(target.files.plan, plan)
 }

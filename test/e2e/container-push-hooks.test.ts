@@ -69,6 +69,33 @@ describe('run and push hooks of a plugin', () => {
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo "[$HOOKFIXTURE]"']), '[]\n')
   })
 
+  it('network hooks, fired in the OCI hook, add a CNI plugin, see the CNI result and hear the teardown', async () => {
+    const networkLog = join(home, 'network.log')
+    const labels = ['--label', `example.hookfixture/network-log=${networkLog}`, '--label', 'example.hookfixture/accept-local=true']
+    await nerdOk(['run', '-d', '--name', 'networked', ...labels, IMG, 'sleep', '60'], {env})
+    assert.equal(await nerdOk(['exec', 'networked', 'cat', '/proc/sys/net/ipv4/conf/eth0/accept_local'], {env}), '1\n')
+    const address = (await inspectContainer('networked')).NetworkSettings.Networks.bridge.IPAddress as string
+    await nerdOk(['rm', '-f', 'networked'], {env})
+    const events = (await readFile(networkLog, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as {event: string; payload: Record<string, any>; extra: object})
+    assert.deepEqual(events.map((entry) => [entry.event, entry.payload.phase]), [
+      ['nerd:network:setup', undefined],
+      ['nerd:network:ready', undefined],
+      ['nerd:network:teardown', 'before'],
+      ['nerd:network:teardown', 'after'],
+    ])
+    const [setup, ready] = events
+    assert.equal(setup!.payload.network, 'bridge')
+    assert.equal(setup!.payload.ifName, 'eth0')
+    assert.equal(setup!.payload.containerName, 'networked')
+    assert.match(setup!.payload.netns, /^\/proc\/\d+\/ns\/net$/)
+    assert.deepEqual(setup!.payload.conflist.plugins.map((plugin: {type: string}) => plugin.type), ['bridge', 'portmap', 'firewall', 'tuning'])
+    assert.equal(ready!.payload.result.ips[0].address, `${address}/24`)
+
+    // Without the plugin, the same run gets the plain network.
+    const plain = await nerdOk(['run', '--rm', IMG, 'cat', '/proc/sys/net/ipv4/conf/eth0/accept_local'])
+    assert.equal(plain, '0\n')
+  })
+
   it('push hooks annotate the pushed manifest, hear its digest, and can refuse a push', async () => {
     const target = `${testEnvironment.registry}/${fileNamespace()}/hooked:1`
     await nerdOk(['tag', IMG, target], {env})

@@ -410,7 +410,8 @@ describe('plugin declarations', () => {
 
   test('events no hook contributes to return neutral outcomes', async () => {
     const world = await loadWorld(() => [hookFixture])
-    assert.deepEqual(await runNerdHook(world.config, 'nerd:network:teardown', {containerId: 'c', containerName: 'n', netns: '/x', ifName: 'eth0', network: 'b', phase: 'before'}, options(world)), {warnings: []})
+    const bare = await loadWorld(() => [])
+    assert.deepEqual(await runNerdHook(bare.config, 'nerd:network:teardown', {containerId: 'c', containerName: 'n', netns: '/x', ifName: 'eth0', network: 'b', labels: {}, phase: 'before'}, options(bare)), {warnings: []})
     assert.deepEqual(await runNerdHook(world.config, 'nerd:image:verify', verifyPayload(), options(world)), {verifications: []})
   })
 })
