@@ -59,8 +59,13 @@ export class DetachKeyScanner {
   }
 }
 
+/** How runc reports a failure of nerd's own OCI hook; the hook's reason is the group. */
+const NERD_HOOK_FAILURE = /stderr: nerd oci-hook: (.*?)(?:: unknown)?$/
+
 /** docker's exit codes for a process that could not be started. */
 export function startFailureExitCode(message: string): number {
+  // nerd's own hook failed: the command was never tried.
+  if (NERD_HOOK_FAILURE.test(message)) return 125
   if (/executable file not found|no such file or directory/i.test(message)) return 127
   if (/permission denied|exec format error|is a directory|not a directory/i.test(message)) return 126
   return 125
@@ -68,6 +73,9 @@ export function startFailureExitCode(message: string): number {
 
 /** The runtime's message as docker prints it, without gRPC's status prefix. */
 export function startFailureMessage(message: string): string {
+  // A failure of nerd's own OCI hook (network setup) says what went wrong; runc's wrapping does not.
+  const hook = NERD_HOOK_FAILURE.exec(message)
+  if (hook) return hook[1]!
   return message.replace(/^\d+ [A-Z_]+: /, '')
 }
 

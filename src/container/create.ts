@@ -249,7 +249,9 @@ export async function createContainer(client: ContainerdClient, request: Contain
         if (isAlreadyExists(error)) throw new NerdError(`container ${id} already exists in containerd`)
         throw error
       }
-      return {record, paths, labels, warnings: built.warnings}
+      const warnings = [...built.warnings]
+      if (network.kind === 'host' && Object.keys(HostConfig.PortBindings).length > 0) warnings.push('Published ports are discarded when using host network mode')
+      return {record, paths, labels, warnings}
     })
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => undefined)

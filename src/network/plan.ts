@@ -4,6 +4,7 @@
  */
 import {NerdError} from '../errors.ts'
 import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
+import {parseSubnet, subnetContains} from './ip.ts'
 import {DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {splitPort} from './ports.ts'
@@ -70,6 +71,11 @@ export async function planNetworks(
     }
     // A name typed as an ID prefix is recorded as the network's name: the conflist is found by it.
     attachment.network = network.name
+    for (const address of [attachment.ip, attachment.ip6]) {
+      if (address && !network.nerd.ranges.some((range) => subnetContains(parseSubnet(range.subnet)!, address))) {
+        throw new NerdError(`Invalid address ${address}: It does not belong to any of this network's subnets`, {exitCode: 125})
+      }
+    }
   }
   return {
     netconfPath: location.netconfPath,

@@ -135,6 +135,22 @@ describe('networking on CNI', () => {
     }
   })
 
+  it('a missing network or an address outside it fails in one line with 125 and leaves nothing; host networking ignores -p with docker\'s warning', async () => {
+    const before = (await nerdOk(['ps', '-aq'])).trim()
+    for (const [args, message] of [
+      [['--network', 'nosuch'], /^Error: network nosuch not found\n$/],
+      [['--ip', '10.9.9.9'], /^Error: Invalid address 10\.9\.9\.9: It does not belong to any of this network's subnets\n$/],
+    ] as const) {
+      const result = await nerd(['run', '--rm', ...args, IMG, 'true'])
+      assert.equal(result.code, 125, result.stderr)
+      assert.match(result.stderr, message)
+    }
+    assert.equal((await nerdOk(['ps', '-aq'])).trim(), before)
+    const host = await nerd(['run', '--rm', '--network', 'host', '-p', '80:80', IMG, 'true'])
+    assert.equal(host.code, 0, host.stderr)
+    assert.match(host.stderr, /WARNING: Published ports are discarded when using host network mode/)
+  })
+
   it('resolves container names and aliases on a user-defined network, not on the default bridge', async () => {
     await nerdOk(['network', 'create', net('n1')])
     await nerdOk(['run', '-d', '--name', 'a', '--network', net('n1'), ...LOCAL_DNS, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])

@@ -36,4 +36,10 @@ describe('start failures', () => {
   it('keeps the runtime reason without the gRPC status', () => {
     assert.equal(startFailureMessage(`2 UNKNOWN: ${notFound}`), notFound)
   })
+
+  it('keeps only the reason of a failing nerd OCI hook', () => {
+    const hook = 'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error running hook #0: error running hook: exit status 1, stdout: , stderr: nerd oci-hook: Bind for 127.0.0.1:80 failed: port is already allocated: unknown'
+    assert.equal(startFailureMessage(`2 UNKNOWN: ${hook}`), 'Bind for 127.0.0.1:80 failed: port is already allocated')
+    assert.equal(startFailureExitCode(hook.replace('Bind for', 'no such file or directory: Bind for')), 125)
+  })
 })
