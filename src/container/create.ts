@@ -151,6 +151,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
       const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
       const joinable = await joinableContainers({client, dataRoot: context.dataRoot}, options)
       const network = options.network ?? {kind: 'private'}
+      const sharedNetwork = network.kind === 'container' ? joinable.get(network.container)?.paths : undefined
       const cni = request.network !== undefined && usesCni(request.network.mode)
       const built = buildSpec({
         id,
@@ -160,7 +161,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
         passwd: imageFiles['/etc/passwd'],
         group: imageFiles['/etc/group'],
         host: facts,
-        etcFiles: {hosts: paths.hosts, resolvConf: paths.resolvConf, hostname: paths.hostname},
+        // Sharing another container's network stack shares its /etc/hosts and /etc/resolv.conf, as in docker.
+        etcFiles: {...(sharedNetwork ? {hosts: sharedNetwork.hosts, resolvConf: sharedNetwork.resolvConf} : {hosts: paths.hosts, resolvConf: paths.resolvConf}), hostname: paths.hostname},
         ociHook: ociHookFor(request, network, cni, context.ociHook),
         annotations: {
           [ANNOTATION_DATA_ROOT]: context.dataRoot,
@@ -283,14 +285,14 @@ function publishedPorts(hostConfig: DockerHostConfig, config: DockerConfig): Por
  * The running containers whose namespaces `--network`/`--pid`/`--ipc container:<name|id>` join,
  * looked up before the spec is built (which asks for them synchronously).
  */
-async function joinableContainers(scope: ContainerScope, options: RunOptions): Promise<Map<string, JoinedContainer>> {
+async function joinableContainers(scope: ContainerScope, options: RunOptions): Promise<Map<string, JoinedContainer & {paths: ContainerPaths}>> {
   const references = [options.network, options.pid, options.ipc].flatMap((mode) => (mode?.kind === 'container' ? [mode.container] : []))
-  const joinable = new Map<string, JoinedContainer>()
+  const joinable = new Map<string, JoinedContainer & {paths: ContainerPaths}>()
   for (const reference of new Set(references)) {
     const container = await loadContainer(scope, reference)
     const view = await containerView(scope, container)
     if (view.status !== 'running') throw new NerdError(`cannot join the namespaces of container ${reference}: it is not running`, {exitCode: 125})
-    joinable.set(reference, {pid: view.pid, hostname: container.record.Config.Hostname})
+    joinable.set(reference, {pid: view.pid, hostname: container.record.Config.Hostname, paths: container.paths})
   }
   return joinable
 }

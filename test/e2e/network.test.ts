@@ -174,8 +174,12 @@ describe('networking on CNI', () => {
 
   it('shares a container\'s network namespace, the host\'s, or none', async () => {
     const address = await addressOn('a', net('n1'))
-    const joined = await nerdOk(['run', '--rm', '--network', 'container:a', IMG, 'ip', '-4', '-o', 'addr', 'show'])
+    const joined = await nerdOk(['run', '--rm', '--network', 'container:a', IMG, 'sh', '-c', 'ip -4 -o addr show; hostname; cat /etc/hosts'])
     assert.match(joined, new RegExp(`inet ${address.replaceAll('.', '\\.')}/`))
+    // Its hostname and /etc/hosts are a's.
+    const hostname = (await inspectContainer('a')).Config.Hostname as string
+    assert.match(joined, new RegExp(`^${hostname}$`, 'm'))
+    assert.match(joined, new RegExp(`^${address.replaceAll('.', '\\.')}\t${hostname}$`, 'm'))
 
     const bridge = (await networkDocument(net('n1'))).Options['com.docker.network.bridge.name'] as string
     const hostLinks = await nerdOk(['run', '--rm', '--network', 'host', IMG, 'ip', '-o', 'link'])
