@@ -34,7 +34,8 @@ import {extraHostLines} from '../network/hosts.ts'
 import type {PortMap} from '../network/ports.ts'
 import type {RecordedHooks} from '../hooks/recorded.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
-import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE, ANNOTATION_NETWORK} from './annotations.ts'
+import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
+import {standDownHook} from './oci-hook.ts'
 
 export const RUNC_RUNTIME = 'io.containerd.runc.v2'
 export const RUNC_OPTIONS_TYPE = 'containerd.runc.v1.Options'
@@ -163,11 +164,10 @@ export async function createContainer(client: ContainerdClient, request: Contain
         host: facts,
         // Sharing another container's network stack shares its /etc/hosts and /etc/resolv.conf, as in docker.
         etcFiles: {...(sharedNetwork ? {hosts: sharedNetwork.hosts, resolvConf: sharedNetwork.resolvConf} : {hosts: paths.hosts, resolvConf: paths.resolvConf}), hostname: paths.hostname},
-        ociHook: ociHookFor(request, network, cni, context.ociHook),
+        ociHook: ociHookFor(request, network, cni, context.ociHook && standDownHook(context.ociHook, paths)),
         annotations: {
           [ANNOTATION_DATA_ROOT]: context.dataRoot,
           [ANNOTATION_NAMESPACE]: namespace,
-          [ANNOTATION_NETWORK]: network.kind === 'host' ? 'host' : network.kind === 'container' ? `container:${network.container}` : 'private',
         },
         environment: context.environment,
         joinContainer: (reference) => joinable.get(reference)!,

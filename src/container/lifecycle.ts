@@ -3,7 +3,6 @@
  * and the views `ps`/`inspect` are made of. nerd's state.json records what containerd forgets once a
  * task is deleted (exit code, times, restarts); containerd's task is the truth while it exists.
  */
-import {existsSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import type {ContainerdClient, ExitStatus, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
@@ -12,9 +11,9 @@ import {readJsonIfExists} from '../files.ts'
 import type {PortMap} from '../network/ports.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView} from './model.ts'
 import {NAME_LABEL} from './model.ts'
+import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
 import {signalNumber} from './spec/index.ts'
 import {
-  attachTarget,
   containerPaths,
   NoSuchContainerError,
   readRecord,
@@ -149,13 +148,23 @@ export async function listContainerViews(scope: ContainerScope): Promise<Contain
 }
 
 /**
+ * Deletes the container's task, doing its poststop work (detaching its networks) in this process
+ * rather than in a hook process.
+ */
+async function deleteTaskHere(scope: ContainerScope, container: LoadedContainer): Promise<ExitStatus> {
+  const deleted = await withHookStoodDown(container.paths, 'postStop', () => scope.client.tasks.delete(container.record.Id))
+  await taskDeleted(namespaceOf(scope), container.record.Id, container.paths)
+  return deleted
+}
+
+/**
  * Deletes a stopped task and records how it ended. Called before a new start and by stop/rm; the
- * task's poststop hooks run here.
+ * task's poststop work happens here.
  */
 export async function deleteTask(scope: ContainerScope, container: LoadedContainer): Promise<ExitStatus | undefined> {
   let deleted
   try {
-    deleted = await scope.client.tasks.delete(container.record.Id)
+    deleted = await deleteTaskHere(scope, container)
   } catch (error) {
     if (isNotFound(error)) return undefined
     throw error
@@ -200,20 +209,23 @@ export async function startTask(
         : {}
   let created
   try {
-    created = await client.tasks.create({containerId: id, rootfs, ...stdio})
+    created = await withHookStoodDown(container.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio}))
+    // The createRuntime work (init pid for the logger, /etc files, networks) in this process.
+    await taskCreated(namespaceOf(scope), id, container.paths, created.pid).catch(async (error: unknown) => {
+      await deleteTaskHere(scope, container).catch(() => undefined)
+      throw error
+    })
   } catch (error) {
     await updateState(container.paths, () => ({Error: (error as Error).message}))
     throw error
   }
   // Waiting from before Start catches even a process that exits at once; a detached start does not wait.
-  // The logger tells the exit by this process going away (the OCI hook records it for tasks nerd does not start).
-  await writeFile(container.paths.initPid, String(created.pid))
   const exit = io.kind === 'fifo' ? client.tasks.wait(id, {signal: waitSignal}) : undefined
   exit?.catch(() => undefined)
   try {
     await client.tasks.start(id)
   } catch (error) {
-    await client.tasks.delete(id).catch(() => undefined)
+    await deleteTaskHere(scope, container).catch(() => undefined)
     await updateState(container.paths, () => ({Error: (error as Error).message}))
     throw error
   }
@@ -316,12 +328,9 @@ export async function removeContainer(scope: ContainerScope, container: LoadedCo
     }
     await exit
   }
-  if (task) await scope.client.tasks.delete(id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
-  // What a poststop hook that never ran (containerd down, the hook killed) left attached.
-  if (existsSync(container.paths.networkPlan)) {
-    const {detachNetworks} = await import('../network/attach.ts')
-    await detachNetworks(attachTarget(namespaceOf(scope), id, container.paths), '')
-  }
+  if (task) await deleteTaskHere(scope, container).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
+  // Also what a poststop that never ran (containerd down, a hook killed) left attached.
+  await taskDeleted(namespaceOf(scope), id, container.paths)
   await scope.client.snapshots.remove(container.record.Snapshotter, id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
   await scope.client.containers.delete(id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
   await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, container.record.Name)

@@ -1,18 +1,23 @@
 /**
  * What containerd's runtime runs as the container's OCI `createRuntime` and `poststop` hooks
- * (entry point src/oci-hook.ts, kept free of the CLI so it starts fast). It gets the OCI state on
- * stdin; the spec's annotations say where nerd's state is. createRuntime refreshes the /etc files
- * bound into the container (they are bind mounts already: written in place, never replaced, so the
- * container sees the new content), records the init pid for the logger and attaches the CNI
- * networks; poststop detaches them. Both run for every task, whoever starts it (nerd, or
- * containerd's restart monitor).
+ * (entry point src/oci-hook.ts, kept free of the CLI so it starts fast), and what nerd runs itself
+ * around the tasks it creates and deletes (lifecycle.ts), which then tells the hook to stand down:
+ * either way the same work is done once per task, whoever creates it (nerd, or containerd's restart
+ * monitor), without a second node start when nerd does.
+ *
+ * At creation: the /etc files bound into the container are refreshed (they are bind mounts already:
+ * written in place, never replaced, so the container sees the new content), the init pid is
+ * recorded for the logger, and the CNI networks are attached. At deletion they are detached.
  */
-import {readFile, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {readFile, rm, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
-import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE, ANNOTATION_NETWORK} from './annotations.ts'
+import {join} from 'node:path'
+import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
 import {containerResolvConf, hostsFile} from './etc-files.ts'
 import {attachTarget, containerPaths, readRecord} from './store.ts'
-import {attachNetworks, detachNetworks} from '../network/attach.ts'
+import type {ContainerPaths} from './store.ts'
+import type {OciHookCommand} from './spec/index.ts'
 
 export interface OciState {
   id: string
@@ -30,21 +35,55 @@ export async function runOciHook(name: OciHookName, state: OciState): Promise<vo
   const namespace = annotations[ANNOTATION_NAMESPACE]
   if (!dataRoot || !namespace) throw new Error(`container ${state.id} has no ${ANNOTATION_DATA_ROOT} and ${ANNOTATION_NAMESPACE} annotations`)
   const paths = containerPaths(dataRoot, namespace, state.id)
-  const target = attachTarget(namespace, state.id, paths)
-  // Once the task is gone its pid may name another process: CNI DEL gets no namespace path then.
-  if (name === 'postStop') return detachNetworks(target, '')
+  if (name === 'postStop') return taskDeleted(namespace, state.id, paths)
+  if (state.pid) await taskCreated(namespace, state.id, paths, state.pid)
+}
+
+/** A new task of the container exists (its init process is `pid`), not started yet. */
+export async function taskCreated(namespace: string, id: string, paths: ContainerPaths, pid: number): Promise<void> {
   // The logger watches this process to tell when the container exits (the shim keeps the output pipes open).
-  if (state.pid) await writeFile(paths.initPid, String(state.pid))
-  const network = annotations[ANNOTATION_NETWORK] ?? 'none'
+  await writeFile(paths.initPid, String(pid))
+  const hostConfig = (await readRecord(paths))?.HostConfig
+  const mode = hostConfig?.NetworkMode ?? 'none'
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
-  if (network === 'host') {
+  if (mode === 'host') {
     await writeFile(paths.resolvConf, hostResolv)
     await writeFile(paths.hosts, (await readFile('/etc/hosts', 'utf8').catch(() => '')) || hostsFile({hostname: hostname(), network: 'host', hostHostname: hostname()}))
-  } else if (!network.startsWith('container:')) {
-    // The containers's own namespace: refresh resolv.conf from the host's current one, as docker does on start.
-    const hostConfig = (await readRecord(paths))?.HostConfig
+  } else if (!mode.startsWith('container:')) {
+    // The container's own namespace: refresh resolv.conf from the host's current one, as docker does on start.
     await writeFile(paths.resolvConf, containerResolvConf(hostResolv, hostConfig && {dns: hostConfig.Dns, dnsSearch: hostConfig.DnsSearch, dnsOptions: hostConfig.DnsOptions}))
-    if (state.pid) await attachNetworks(target, `/proc/${state.pid}/ns/net`)
+    if (existsSync(paths.networkPlan)) {
+      const {attachNetworks} = await import('../network/attach.ts')
+      await attachNetworks(attachTarget(namespace, id, paths), `/proc/${pid}/ns/net`)
+    }
   }
 }
 
+/** The container's task was deleted. Its pid may by now name another process: CNI DEL gets no namespace path. */
+export async function taskDeleted(namespace: string, id: string, paths: ContainerPaths): Promise<void> {
+  if (!existsSync(paths.networkPlan)) return
+  const {detachNetworks} = await import('../network/attach.ts')
+  await detachNetworks(attachTarget(namespace, id, paths), '')
+}
+
+/**
+ * The hook as the spec runs it: a shell that stands down when nerd left a mark saying it does the
+ * work itself (`<state dir>/skip-<hook>`, consumed), and otherwise execs node with the hook script.
+ * The hook's name is the last argument (the spec builder appends it).
+ */
+export function standDownHook(command: OciHookCommand, paths: ContainerPaths): OciHookCommand {
+  const script = 'dir=$1; shift; for hook; do :; done; mark="$dir/skip-$hook"; if [ -e "$mark" ]; then exec rm -f "$mark"; fi; exec "$@"'
+  return {...command, path: '/bin/sh', args: ['/bin/sh', '-c', script, 'nerd-oci-hook', paths.dir, ...command.args]}
+}
+
+/** Runs `action` (a task create or delete) with the hook `name` told to stand down. */
+export async function withHookStoodDown<T>(paths: ContainerPaths, name: OciHookName, action: () => Promise<T>): Promise<T> {
+  const mark = join(paths.dir, `skip-${name}`)
+  await writeFile(mark, '')
+  try {
+    return await action()
+  } finally {
+    // Not consumed when the spec has no such hook, or the action failed before running it.
+    await rm(mark, {force: true})
+  }
+}

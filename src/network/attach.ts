@@ -9,7 +9,7 @@ import {createSocket} from 'node:dgram'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel} from './cni.ts'
-import {bridgeExists, ensureMasquerade} from './host.ts'
+import {bridgeExists, ensureHostNetworking} from './host.ts'
 import {parseSubnet} from './ip.ts'
 import {DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
@@ -263,8 +263,8 @@ async function attachOne(
   conflist = neededPlugins(conflist, capabilityArgs)
   const newBridge = network.nerd.driver === 'bridge' && !bridgeExists(network)
   const result = await cniAdd(conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs})
-  // The rule goes with the bridge: a bridge missing means a fresh boot or a new network, and so a missing rule.
-  if (newBridge) await ensureMasquerade(network)
+  // The rules go with the bridge: a bridge missing means a fresh boot or a new network, and so missing rules.
+  if (newBridge) await ensureHostNetworking(network)
   const attachment: AttachmentState = {networkId: network.nerd.id, conflist, ifName, result, capabilityArgs, ...addressesOf(result), aliases: planned.aliases}
   state.attachments[network.name] = attachment
   await updateMembers(network, (members) => {

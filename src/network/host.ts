@@ -1,7 +1,10 @@
 /**
- * What nerd changes on the host for a network besides the CNI plugins' work: one masquerade rule per
- * bridge network (docker's `-s <subnet> ! -o <bridge> -j MASQUERADE`) and the bridge device itself,
- * removed with the network.
+ * What nerd keeps on the host for each bridge network besides the CNI plugins' per-container work,
+ * in the way docker keeps it: one masquerade rule, isolation from the other networks, forwarding
+ * accepted to and from the bridge (for hosts whose FORWARD policy is DROP), and the bridge device.
+ * They are made when a network's bridge is first created (by its first container after a boot) and
+ * removed with the network. Per-network rules rather than the CNI firewall plugin's: that plugin
+ * never removes its isolation rules, and runs on every container start and stop.
  */
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
@@ -12,20 +15,53 @@ import type {NetworkConfList} from './model.ts'
 const run = promisify(execFile)
 const SBIN_PATH = {PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}
 
-function masqueradeRules(network: NetworkConfList): string[][] {
-  const {nerd} = network
-  if (nerd.driver !== 'bridge' || nerd.internal || !nerd.bridge) return []
-  return nerd.ranges
-    .filter((range) => parseSubnet(range.subnet)?.family === 4)
-    .map((range) => ['POSTROUTING', '-s', range.subnet, '!', '-o', nerd.bridge!, '-m', 'comment', '--comment', `nerd network ${nerd.id.slice(0, 12)}`, '-j', 'MASQUERADE'])
+const ISOLATION_1 = 'NERD-ISOLATION-1'
+const ISOLATION_2 = 'NERD-ISOLATION-2'
+const FORWARD = 'NERD-FORWARD'
+
+interface Rule {
+  table: 'filter' | 'nat'
+  chain: string
+  spec: string[]
 }
 
-async function iptables(args: string[]): Promise<boolean> {
+function networkRules(network: NetworkConfList): Rule[] {
+  const {nerd} = network
+  const bridge = nerd.bridge
+  if (nerd.driver !== 'bridge' || !bridge) return []
+  const comment = ['-m', 'comment', '--comment', `nerd network ${nerd.id.slice(0, 12)}`]
+  if (nerd.internal) {
+    return [
+      {table: 'filter', chain: ISOLATION_1, spec: ['-i', bridge, '!', '-o', bridge, ...comment, '-j', 'DROP']},
+      {table: 'filter', chain: ISOLATION_1, spec: ['!', '-i', bridge, '-o', bridge, ...comment, '-j', 'DROP']},
+    ]
+  }
+  const masquerade = nerd.ranges
+    .filter((range) => parseSubnet(range.subnet)?.family === 4)
+    .map((range): Rule => ({table: 'nat', chain: 'POSTROUTING', spec: ['-s', range.subnet, '!', '-o', bridge, ...comment, '-j', 'MASQUERADE']}))
+  return [
+    {table: 'filter', chain: ISOLATION_1, spec: ['-i', bridge, '!', '-o', bridge, ...comment, '-j', ISOLATION_2]},
+    {table: 'filter', chain: ISOLATION_2, spec: ['-o', bridge, ...comment, '-j', 'DROP']},
+    {table: 'filter', chain: FORWARD, spec: ['-o', bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED,DNAT', ...comment, '-j', 'ACCEPT']},
+    {table: 'filter', chain: FORWARD, spec: ['-i', bridge, ...comment, '-j', 'ACCEPT']},
+    ...masquerade,
+  ]
+}
+
+async function iptables(table: string, args: string[]): Promise<boolean> {
   try {
-    await run('iptables', ['-w', '-t', 'nat', ...args], {env: SBIN_PATH})
+    await run('iptables', ['-w', '-t', table, ...args], {env: SBIN_PATH})
     return true
   } catch {
     return false
+  }
+}
+
+/** nerd's chains, jumped to from FORWARD: isolation first, then the accept rules. */
+async function ensureChains(): Promise<void> {
+  for (const chain of [ISOLATION_1, ISOLATION_2, FORWARD]) await iptables('filter', ['-N', chain])
+  for (const [position, chain] of [[1, ISOLATION_1], [2, FORWARD]] as const) {
+    if (!(await iptables('filter', ['-C', 'FORWARD', '-j', chain]))) await iptables('filter', ['-I', 'FORWARD', String(position), '-j', chain])
   }
 }
 
@@ -34,18 +70,21 @@ export function bridgeExists(network: NetworkConfList): boolean {
   return network.nerd.bridge !== undefined && existsSync(`/sys/class/net/${network.nerd.bridge}`)
 }
 
-/** Adds the masquerade rules the network lacks. */
-export async function ensureMasquerade(network: NetworkConfList): Promise<void> {
-  for (const rule of masqueradeRules(network)) {
-    if (!(await iptables(['-C', ...rule]))) {
-      const [chain, ...spec] = rule
-      if (!(await iptables(['-A', chain!, ...spec]))) throw new Error(`cannot add the masquerade rule of network ${network.name} (iptables -t nat -A ${rule.join(' ')})`)
+/** Adds the rules of the network that are missing. */
+export async function ensureHostNetworking(network: NetworkConfList): Promise<void> {
+  const rules = networkRules(network)
+  if (rules.length === 0) return
+  await ensureChains()
+  for (const rule of rules) {
+    if (await iptables(rule.table, ['-C', rule.chain, ...rule.spec])) continue
+    if (!(await iptables(rule.table, ['-A', rule.chain, ...rule.spec]))) {
+      throw new Error(`cannot add an iptables rule of network ${network.name} (iptables -t ${rule.table} -A ${rule.chain} ${rule.spec.join(' ')})`)
     }
   }
 }
 
-/** Removes what the network left on the host: its masquerade rules and its bridge. */
+/** Removes what the network left on the host: its rules and its bridge. */
 export async function removeHostNetworking(network: NetworkConfList): Promise<void> {
-  for (const rule of masqueradeRules(network)) while (await iptables(['-D', ...rule]));
+  for (const rule of networkRules(network)) while (await iptables(rule.table, ['-D', rule.chain, ...rule.spec]));
   if (bridgeExists(network)) await run('ip', ['link', 'delete', network.nerd.bridge!], {env: SBIN_PATH}).catch(() => undefined)
 }

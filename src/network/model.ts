@@ -126,9 +126,9 @@ export function ipamConfig(facts: NetworkFacts): Record<string, unknown> {
 }
 
 /**
- * The CNI plugins of a network. Masquerading is one iptables rule per network that nerd keeps
- * (iptables.ts) rather than the bridge plugin's per-container chains, which its DEL can only remove
- * while the container's network namespace still exists.
+ * The CNI plugins of a network. Masquerading, isolation and forwarding are rules per network that
+ * nerd keeps (host.ts) rather than the bridge plugin's per-container masquerade chains (which its
+ * DEL can only remove while the container's network namespace exists) and the firewall plugin.
  */
 export function networkPlugins(facts: NetworkFacts): CniPluginConf[] {
   const mtu = facts.options.mtu ?? facts.options['com.docker.network.driver.mtu']
@@ -140,7 +140,6 @@ export function networkPlugins(facts: NetworkFacts): CniPluginConf[] {
       return [
         {type: 'bridge', bridge: facts.bridge!, isGateway: !facts.internal, ipMasq: false, hairpinMode: true, ...common, ipam, capabilities: {ips: true}},
         {type: 'portmap', capabilities: {portMappings: true}},
-        {type: 'firewall', ingressPolicy: 'same-bridge'},
         tuning,
       ]
     case 'macvlan':

@@ -88,7 +88,7 @@ describe('run and push hooks of a plugin', () => {
     assert.equal(setup!.payload.ifName, 'eth0')
     assert.equal(setup!.payload.containerName, 'networked')
     assert.match(setup!.payload.netns, /^\/proc\/\d+\/ns\/net$/)
-    assert.deepEqual(setup!.payload.conflist.plugins.map((plugin: {type: string}) => plugin.type), ['bridge', 'portmap', 'firewall', 'tuning'])
+    assert.deepEqual(setup!.payload.conflist.plugins.map((plugin: {type: string}) => plugin.type), ['bridge', 'portmap', 'tuning'])
     assert.equal(ready!.payload.result.ips[0].address, `${address}/24`)
 
     // Without the plugin, the same run gets the plain network.

@@ -52,17 +52,14 @@ async function networkDocument(name: string): Promise<Record<string, any>> {
   return (JSON.parse(await nerdOk(['network', 'inspect', name])) as Record<string, any>[])[0]!
 }
 
-/** What a network leaves on the host per container: veths on its bridge, IPAM leases, iptables rules naming its subnet or this file's containers. */
-async function footprint(network: Record<string, any>, stateDir: string): Promise<{veths: number; leases: number; natRules: number; filterRules: number}> {
+/** What a network leaves on the host per container: veths on its bridge, IPAM leases, nat rules naming this file's containers. */
+async function footprint(network: Record<string, any>, stateDir: string): Promise<{veths: number; leases: number; natRules: number}> {
   const bridge = network.Options['com.docker.network.bridge.name'] as string
-  const subnet = network.IPAM.Config[0].Subnet as string
-  const prefix = subnet.split('.').slice(0, 3).join('.')
   const leases = readdirSync(join(stateDir, 'ipam', network.Name)).filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file)).length
   return {
     veths: Number((await sh(`ip -o link show master ${bridge} | wc -l`)).trim()),
     leases,
     natRules: Number((await sh(`iptables -w -t nat -S | grep -c -- '${fileNamespace()}-' || true`)).trim()),
-    filterRules: Number((await sh(`iptables -w -S | grep -c -- '${prefix}\\.' || true`)).trim()),
   }
 }
 
@@ -84,7 +81,7 @@ describe('networking on CNI', () => {
   after(async () => {
     const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
     if (ids.length > 0) await nerd(['rm', '-f', ...ids])
-    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv', 'iso']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
@@ -201,7 +198,7 @@ describe('networking on CNI', () => {
     const busy = await footprint(network, stateDir)
     assert.equal(busy.veths, start.veths + 20)
     assert.equal(busy.leases, start.leases + 20)
-    assert.ok(busy.natRules > start.natRules && busy.filterRules > start.filterRules, JSON.stringify({start, busy}))
+    assert.ok(busy.natRules > start.natRules, JSON.stringify({start, busy}))
     for (const id of ids) await nerdOk(['rm', '-f', id])
     assert.deepEqual(await footprint(network, stateDir), start)
   })
@@ -254,6 +251,26 @@ describe('networking on CNI', () => {
     assert.match(hosts, /^10\.4\.0\.1\tgw$/m)
     assert.match(hosts, /^nameserver 10\.0\.0\.53$/m)
     assert.match(hosts, /^search example\.test$/m)
+  })
+
+  it('isolates networks from each other, and takes a network\'s host rules and bridge away with it', async () => {
+    await nerdOk(['network', 'create', net('iso')])
+    await nerdOk(['run', '-d', '--name', 'isolated', '--network', net('iso'), IMG, 'sleep', '60'])
+    const isolated = await addressOn('isolated', net('iso'))
+    const sameNetwork = await nerd(['run', '--rm', '--network', net('iso'), IMG, 'ping', '-c1', '-W2', isolated])
+    assert.equal(sameNetwork.code, 0, sameNetwork.stderr)
+    const otherNetwork = await nerd(['run', '--rm', IMG, 'ping', '-c1', '-W1', isolated])
+    assert.notEqual(otherNetwork.code, 0, 'a container on the default bridge reached one on another network')
+
+    const document = await networkDocument(net('iso'))
+    const comment = `nerd network ${(document.Id as string).slice(0, 12)}`
+    const rules = async () => Number((await sh(`(iptables -w -S; iptables -w -t nat -S) | grep -c -- '${comment}' || true`)).trim())
+    assert.ok((await rules()) >= 5, `expected the network's rules, found ${await rules()}`)
+    await nerdOk(['rm', '-f', 'isolated'])
+    await nerdOk(['network', 'rm', net('iso')])
+    assert.equal(await rules(), 0)
+    const bridge = document.Options['com.docker.network.bridge.name'] as string
+    assert.equal((await sh(`ip -o link show ${bridge} 2>/dev/null | wc -l`)).trim(), '0')
   })
 
   it('creates, lists, filters, inspects and removes networks with docker\'s checks', async () => {

@@ -12,7 +12,7 @@
 #   data/         nerd data roots, one per test file (test/helpers/e2e.ts), and shared/, where
 #                 the default network's IPAM leases live
 #   net.d/        the CNI configuration directory every test's nerd uses (--cni-netconfpath); on
-#                 exit the bridges and masquerade rules of its networks are removed (nerd0 only
+#                 exit the bridges and iptables rules of its networks are removed (nerd0 only
 #                 when this run made it)
 #   env           the variables below, as `export` lines
 # and exports NERD_TEST_ADDRESS (socket), NERD_TEST_REGISTRY (host:port), NERD_TEST_ROOT,
@@ -314,16 +314,18 @@ harness_unmount_all() {
   ! awk -v root="$NERD_TEST_ROOT/" 'index($5, root) == 1 {found = 1} END {exit !found}' /proc/self/mountinfo
 }
 
-# What the networks of this run left on the host: bridges and masquerade rules.
+# What the networks of this run left on the host: bridges and iptables rules.
 harness_remove_networks() {
-  local conflist id bridge rule
+  local conflist id bridge rule table
   for conflist in "$NERD_TEST_ROOT"/net.d/nerd-*.conflist; do
     [ -f "$conflist" ] || continue
     id="$(grep -o '"id": "[0-9a-f]\{64\}"' "$conflist" | head -n 1 | cut -d'"' -f4)"
     bridge="$(grep -o '"bridge": "[^"]*"' "$conflist" | head -n 1 | cut -d'"' -f4)"
     if [ -n "$id" ]; then
-      iptables -w -t nat -S POSTROUTING 2>/dev/null | grep -F "nerd network ${id:0:12}" | sed 's/^-A /-D /' | while read -r rule; do
-        eval "iptables -w -t nat $rule" || true
+      for table in filter nat; do
+        iptables -w -t "$table" -S 2>/dev/null | grep -F "nerd network ${id:0:12}" | sed 's/^-A /-D /' | while read -r rule; do
+          eval "iptables -w -t $table $rule" || true
+        done
       done
     fi
     if [ -n "$bridge" ] && { [ "$bridge" != nerd0 ] || [ -z "$harness_nerd0_existed" ]; }; then

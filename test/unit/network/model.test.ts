@@ -63,7 +63,7 @@ describe('network requests', () => {
 
   it('builds a bridge conflist with IPAM under the network\'s state directory and no per-container masquerading', () => {
     const list = networkConfList('front', facts({options: {mtu: '1400'}}))
-    assert.deepEqual(list.plugins.map((plugin) => plugin.type), ['bridge', 'portmap', 'firewall', 'tuning'])
+    assert.deepEqual(list.plugins.map((plugin) => plugin.type), ['bridge', 'portmap', 'tuning'])
     const bridge = list.plugins[0]!
     assert.equal(bridge.bridge, 'br-ffffffffffff')
     assert.equal(bridge.ipMasq, false)
