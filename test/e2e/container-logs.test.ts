@@ -100,7 +100,7 @@ describe('logs and restart policies', () => {
   })
 
   it('attach streams a background container\'s output from now on and exits with its code', async () => {
-    await nerdOk(['run', '-d', '--name', 'attached', IMG, 'sh', '-c', 'echo before; sleep 2; echo after; echo late-err >&2; exit 7'])
+    await nerdOk(['run', '-d', '--name', 'attached', IMG, 'sh', '-c', 'echo before; sleep 5; echo after; echo late-err >&2; exit 7'])
     await until('the first line', async () => ((await nerd(['logs', 'attached'])).stdout === 'before\n' ? true : undefined))
     const attached = await nerd(['attach', 'attached'])
     assert.equal(attached.code, 7, attached.stderr)
