@@ -81,7 +81,7 @@ describe('networking on CNI', () => {
   after(async () => {
     const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
     if (ids.length > 0) await nerd(['rm', '-f', ...ids])
-    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv', 'iso']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv', 'iso', 'pruned', 'kept']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
@@ -219,6 +219,16 @@ describe('networking on CNI', () => {
     assert.match(await addressOn(first!, net('n10')), /^10\.4\.\d+\.\d+$/)
     assert.equal(Object.keys((await networkDocument(net('n10'))).Containers).length, 10)
 
+    // A container that is killed, or whose process ends on its own, gives its address back too.
+    const members = async () => Object.keys((await networkDocument(net('n10'))).Containers).length
+    await nerdOk(['kill', ids[1]!])
+    await until('the killed container to leave the network', async () => ((await members()) === 9 ? true : undefined), 15_000)
+    const exiting = (await nerdOk(['run', '-d', '--network', net('n10'), '--mac-address', '02:42:0a:04:00:99', IMG, 'sh', '-c', 'ip link show eth0; sleep 1; exit 3'])).trim()
+    await until('the exited container to leave the network', async () => ((await members()) === 9 ? true : undefined), 15_000)
+    assert.match(await nerdOk(['logs', exiting]), /link\/ether 02:42:0a:04:00:99/)
+    assert.equal((await inspectContainer(exiting)).State.ExitCode, 3)
+    await nerdOk(['rm', exiting])
+
     const inUse = await nerd(['network', 'rm', net('n10')])
     assert.equal(inUse.code, 1)
     assert.match(inUse.stderr, /has active endpoints/)
@@ -298,6 +308,14 @@ describe('networking on CNI', () => {
     const builtin = await nerd(['network', 'rm', 'bridge'])
     assert.equal(builtin.code, 1)
     assert.match(builtin.stderr, /pre-defined network/)
+
+    // prune takes the unused networks its filters select, never the default one.
+    await nerdOk(['network', 'create', '--label', 'prune=me', net('pruned')])
+    await nerdOk(['network', 'create', '--label', 'prune=me', net('kept')])
+    await nerdOk(['run', '-d', '--name', 'keeper', '--network', net('kept'), IMG, 'sleep', '60'])
+    assert.equal(await nerdOk(['network', 'prune', '-f', '--filter', 'label=prune=me']), `Deleted Networks:\n${net('pruned')}\n\n`)
+    await nerdOk(['rm', '-f', 'keeper'])
+    await nerdOk(['network', 'rm', net('kept')])
 
     assert.equal(await nerdOk(['network', 'rm', net('other')]), `${net('other')}\n`)
     const gone = await nerd(['network', 'inspect', net('other')])

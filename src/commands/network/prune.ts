@@ -16,6 +16,7 @@ export default class NetworkPrune extends NerdCommand {
     const filters = flags.filter ?? []
     if (!flags.force && !(await this.confirm('WARNING! This will remove all custom networks not used by at least one container.'))) return
     const removed = await pruneNetworks(location, filters)
-    if (removed.length > 0) this.print(`Deleted Networks:\n${removed.join('\n')}\n`)
+    // docker ends the list with a blank line
+    if (removed.length > 0) this.print(`Deleted Networks:\n${removed.join('\n')}\n\n`)
   }
 }
