@@ -4,6 +4,10 @@
 # namespace of its own, then
 #   - times `run --rm IMG true` with no network: nerd, `ctr run --rm`, and `docker run --rm
 #     --network none` when a docker daemon answers, in hyperfine rounds that rotate the order;
+#   - times the same on a bridge network: nerd's default `bridge`, `ctr run --rm --cni` (a bridge
+#     conflist, run in a private mount namespace where /opt and /etc/cni are the bench's, so the
+#     machine's are not touched; skipped when /etc/cni does not exist)
+#     and docker's default bridge when a daemon answers;
 #   - measures nerd's peak RSS for that run (GNU time) and the private memory (Private_Clean +
 #     Private_Dirty of /proc/PID/smaps_rollup) of the logger nerd keeps per detached container,
 #     averaged over 5 running containers;
@@ -39,6 +43,31 @@ fi
 unset NODE_EXTRA_CA_CERTS
 hyperfine --style none --warmup 3 --runs "${RUNS:-20}" --export-json "$out/run.json" "${commands[@]}" >/dev/null
 
+# ctr --cni reads its plugins and conflist from fixed places: the bench's own, bound over them in a
+# mount namespace that only the timed ctr commands live in.
+mkdir -p "$out/opt/cni/bin" "$out/cni/net.d"
+for plugin in /usr/lib/cni/*; do ln -s "$plugin" "$out/opt/cni/bin/"; done
+cat >"$out/cni/net.d/10-nerdbench.conflist" <<'JSON'
+{"cniVersion": "1.0.0", "name": "nerdbench", "plugins": [
+  {"type": "bridge", "bridge": "nerdbench0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.4.199.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+  {"type": "portmap", "capabilities": {"portMappings": true}}]}
+JSON
+in_cni_namespace="unshare -m --propagation private sh -c 'mount --bind $out/opt /opt && mount --bind $out/cni /etc/cni && exec \"\$0\" \"\$@\"'"
+bridge_commands=(-n 'nerd run --rm' "$nerd run --rm $image true")
+if [ -d /opt ] && [ -d /etc/cni ]; then
+  bridge_commands+=(-n 'ctr run --rm --cni' "$in_cni_namespace $ctr run --rm --cni $image bench-ctr-cni true")
+fi
+if docker info >/dev/null 2>&1 && docker image inspect busybox >/dev/null 2>&1; then
+  bridge_commands+=(-n 'docker run --rm' "docker run --rm busybox true")
+fi
+hyperfine --style none --warmup 3 --runs "${RUNS:-20}" --export-json "$out/bridge.json" "${bridge_commands[@]}" >/dev/null
+# ctr's CNI DEL runs after the task's network namespace is gone, so the bridge plugin leaves its
+# per-container masquerade rules behind: remove them, and the bench's bridge.
+iptables-save -t nat | grep -v -- "$namespace-bench-ctr-cni" | iptables-restore -T nat
+ip link delete nerdbench0 2>/dev/null || true
+rm -rf /var/lib/cni/networks/nerdbench
+
 peak=0
 for _ in 1 2 3 4 5; do
   /usr/bin/time -f %M -o "$out/rss" $nerd run --rm --network none "$image" true >/dev/null 2>&1
@@ -54,13 +83,18 @@ for pid in $(pgrep -f "logger.js $data_root"); do
 done
 [ "$loggers" -gt 0 ] || { echo "no logger processes found" >&2; exit 1; }
 
-"$node_bin" - "$out/run.json" "$peak" "$((private_kb / loggers))" <<'EOF' | "$node_bin" "$repo/bench/readme-table.mjs" "$repo/README.md" containers
-const [runFile, peakKb, perContainerKb] = process.argv.slice(2)
+"$node_bin" - "$out/run.json" "$out/bridge.json" "$peak" "$((private_kb / loggers))" <<'EOF' | "$node_bin" "$repo/bench/readme-table.mjs" "$repo/README.md" containers
+const [runFile, bridgeFile, peakKb, perContainerKb] = process.argv.slice(2)
 const fs = await import('node:fs')
 const os = await import('node:os')
 const results = JSON.parse(fs.readFileSync(runFile, 'utf8')).results
+const bridge = JSON.parse(fs.readFileSync(bridgeFile, 'utf8')).results
 const ctr = results.find((result) => result.command === 'ctr run --rm').median
-const rows = results.map((result) => `| \`${result.command} IMG true\`, no network | ${(result.median * 1000).toFixed(0)} ms | ${(result.median / ctr).toFixed(2)}x |`)
+const ctrCni = bridge.find((result) => result.command === 'ctr run --rm --cni')?.median
+const rows = [
+  ...results.map((result) => `| \`${result.command} IMG true\`, no network | ${(result.median * 1000).toFixed(0)} ms | ${(result.median / ctr).toFixed(2)}x |`),
+  ...bridge.map((result) => `| \`${result.command} IMG true\`, bridge network | ${(result.median * 1000).toFixed(0)} ms | ${ctrCni ? `${(result.median / ctrCni).toFixed(2)}x ctr --cni` : '–'} |`),
+]
 const table = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} CPUs, Node ${process.version}, hyperfine medians of ${results[0].times.length} runs (NODE_EXTRA_CA_CERTS unset).`,
   '',
