@@ -36,6 +36,8 @@ import Run from './commands/run.ts'
 import Start from './commands/start.ts'
 import Stop from './commands/stop.ts'
 import Top from './commands/top.ts'
+import Commit from './commands/commit.ts'
+import Diff from './commands/diff.ts'
 import NetworkConnect from './commands/network/connect.ts'
 import NetworkCreate from './commands/network/create.ts'
 import NetworkDisconnect from './commands/network/disconnect.ts'
@@ -56,7 +58,9 @@ export const COMMANDS = {
   attach: Attach,
   'container:inspect': ContainerInspect,
   'container:prune': ContainerPrune,
+  commit: Commit,
   create: Create,
+  diff: Diff,
   exec: Exec,
   history: History,
   'image:convert': ImageConvert,

@@ -1,12 +1,9 @@
-import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {lstat, readFile} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
 import type {Mount} from '../containerd/index.ts'
 
-/**
- * Files of a container's root filesystem, read from the snapshot's layers top-down (overlay lowerdirs, or the bind
- * source of a one-layer image), without mounting anything.
- */
-export async function readRootfsFiles(mounts: Mount[], files: string[]): Promise<Record<string, string | undefined>> {
+/** The directories of a snapshot's layers, top first (overlay upper and lower dirs, or a bind source). */
+export function rootfsLayers(mounts: Mount[]): string[] {
   const layers: string[] = []
   for (const mount of mounts) {
     if (mount.type === 'bind') layers.push(mount.source)
@@ -17,6 +14,15 @@ export async function readRootfsFiles(mounts: Mount[], files: string[]): Promise
       }
     }
   }
+  return layers
+}
+
+/**
+ * Files of a container's root filesystem, read from the snapshot's layers top-down, without
+ * mounting anything.
+ */
+export async function readRootfsFiles(mounts: Mount[], files: string[]): Promise<Record<string, string | undefined>> {
+  const layers = rootfsLayers(mounts)
   const found: Record<string, string | undefined> = {}
   for (const file of files) {
     for (const layer of layers) {
@@ -31,3 +37,16 @@ export async function readRootfsFiles(mounts: Mount[], files: string[]): Promise
   return found
 }
 
+
+/**
+ * Whether `path` exists in the filesystem the layers (top first) make: the topmost layer that has it
+ * or a whiteout of it (overlayfs's 0:0 character device, or an OCI `.wh.` file) decides.
+ */
+export async function existsInLayers(layers: string[], path: string): Promise<boolean> {
+  for (const layer of layers) {
+    const entry = await lstat(join(layer, path)).catch(() => undefined)
+    if (entry) return !(entry.isCharacterDevice() && entry.rdev === 0)
+    if (await lstat(join(layer, dirname(path), `.wh.${basename(path)}`)).catch(() => undefined)) return false
+  }
+  return false
+}

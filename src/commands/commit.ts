@@ -1,0 +1,33 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../command.ts'
+
+export default class Commit extends NerdCommand {
+  static summary = "Create a new image from a container's changes"
+  static aliases = ['container:commit']
+  static args = {
+    container: Args.string({required: true, description: 'CONTAINER'}),
+    repository: Args.string({description: 'REPOSITORY[:TAG]'}),
+  }
+  static flags = {
+    author: Flags.string({char: 'a', description: 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")'}),
+    change: Flags.string({char: 'c', multiple: true, description: 'Apply Dockerfile instruction to the created image'}),
+    message: Flags.string({char: 'm', description: 'Commit message'}),
+    pause: Flags.boolean({char: 'p', description: 'Pause container during commit', default: true, allowNo: true}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Commit)
+    const {commitContainer} = await import('../container/commit.ts')
+    await this.forEachContainer([args.container], async (scope, container) => {
+      const id = await commitContainer(scope, container, {
+        ...(args.repository ? {reference: args.repository} : {}),
+        ...(flags.author ? {author: flags.author} : {}),
+        ...(flags.message ? {message: flags.message} : {}),
+        changes: flags.change ?? [],
+        pause: flags.pause,
+      })
+      this.print(id)
+    })
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * `diff` and `commit`: a container's changes to its image, as containerd's Diff service writes them
+ * (a layer between the image's snapshot and the container's), listed docker's way or committed as a
+ * new image layer on top of the container's image.
+ */
+import {createHash, randomBytes} from 'node:crypto'
+import {posix} from 'node:path'
+import type {ContainerdClient} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
+import type {ImageConfig} from '../hooks/types.ts'
+import {applyChanges} from '../image/archive/changes.ts'
+import {normalizeImageName} from '../image/archive/names.ts'
+import {nameImage} from '../image/archive/records.ts'
+import {readTar} from '../image/archive/tar-reader.ts'
+import {childGcLabels} from '../image/manifest.ts'
+import type {Descriptor, ImageManifest} from '../image/manifest.ts'
+import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../image/registry/media-types.ts'
+import {resolveImageConfig, writeBlob} from '../image/store.ts'
+import {unpackImage} from '../image/unpack.ts'
+import {containerView} from './lifecycle.ts'
+import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import {existsInLayers, rootfsLayers} from './rootfs-files.ts'
+
+const MOUNT_POINTS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']
+
+export interface Change {
+  kind: 'A' | 'C' | 'D'
+  /** Absolute, as docker prints it. */
+  path: string
+}
+
+/**
+ * Runs `action` with the container's changes written as a layer blob (under the caller's lease) by
+ * the Diff service, between a read-only view of the snapshot the container started from and the
+ * container's own; `lower` are the view's layer directories, top first.
+ */
+async function withChanges<T>(client: ContainerdClient, container: LoadedContainer, mediaType: string, action: (layer: Descriptor, lower: string[]) => Promise<T>): Promise<T> {
+  const {Snapshotter, Id} = container.record
+  const parent = (await client.snapshots.stat(Snapshotter, Id)).parent
+  if (!parent) throw new NerdError(`container ${container.record.Name} has no image layers to compare with`)
+  const upper = await client.snapshots.mounts(Snapshotter, Id)
+  const key = `nerd-diff-${Id.slice(0, 12)}-${randomBytes(4).toString('hex')}`
+  const lower = await client.snapshots.view({snapshotter: Snapshotter, key, parent, labels: {}})
+  try {
+    const diff = await client.diff.diff({left: lower, right: upper, mediaType, ref: key, labels: {}})
+    return await action({mediaType: diff.mediaType, digest: diff.digest, size: Number(diff.size)}, rootfsLayers(lower))
+  } finally {
+    await client.snapshots.remove(Snapshotter, key).catch(() => undefined)
+  }
+}
+
+/**
+ * docker's `diff`: A for an added path, C for a changed one (directories whose content changed
+ * included), D for a deleted one, sorted by path.
+ */
+export async function containerChanges(scope: ContainerScope, container: LoadedContainer): Promise<Change[]> {
+  return scope.client.withLease((leased) =>
+    withChanges(leased, container, MEDIA_TYPE_OCI_LAYER, async (layer, lower) => {
+      const changes: Change[] = []
+      const directories = new Set<string>()
+      for await (const entry of readTar(leased.content.read(layer.digest))) {
+        const path = posix.join('/', entry.path).replace(/\/$/, '') || '/'
+        const name = posix.basename(path)
+        if (name === '.wh..wh..opq') continue
+        if (name.startsWith('.wh.')) {
+          changes.push({kind: 'D', path: posix.join(posix.dirname(path), name.slice('.wh.'.length))})
+          continue
+        }
+        const kind = (await existsInLayers(lower, path)) ? 'C' : 'A'
+        // The runtime's empty mount points for the /etc files nerd binds are not the container's doing (docker keeps them in an init layer).
+        if (kind === 'A' && entry.size === 0 && MOUNT_POINTS.includes(path)) continue
+        if (entry.type === 'Directory') directories.add(path)
+        changes.push({kind, path})
+      }
+      // A directory listed only for the mount points inside it is left out with them.
+      const kept = changes.filter((change) => change.kind !== 'C' || !directories.has(change.path) || changes.some((other) => other.path.startsWith(`${change.path}/`)))
+      return kept.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    }),
+  )
+}
+
+export interface CommitOptions {
+  /** The new image's name; a dangling image without it. */
+  reference?: string
+  message?: string
+  author?: string
+  /** Dockerfile instructions (`--change`) applied to the image's config. */
+  changes?: string[]
+  /** Pause a running container while its changes are read (docker's default). */
+  pause?: boolean
+}
+
+function jsonBlob(value: unknown, mediaType: string): {bytes: Buffer; descriptor: Descriptor} {
+  const bytes = Buffer.from(JSON.stringify(value))
+  return {bytes, descriptor: {mediaType, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length}}
+}
+
+/** `commit`: the container's changes as one more layer on its image; returns the new image's ID. */
+export async function commitContainer(scope: ContainerScope, container: LoadedContainer, options: CommitOptions = {}): Promise<string> {
+  const changes = options.changes ?? []
+  applyChanges({}, changes)
+  const name = options.reference === undefined ? undefined : normalizeImageName(options.reference, 'commit')
+  const {client} = scope
+  const {record} = container
+  const base = await resolveImageConfig(client, record.ImageRef, record.Platform).catch((error: unknown) => {
+    throw new NerdError(`cannot commit ${record.Name}: its image ${record.ImageRef} is gone (${(error as Error).message})`)
+  })
+  const running = (await containerView(scope, container)).status === 'running'
+  const pause = running && options.pause !== false
+  if (pause) await client.tasks.pause(record.Id)
+  try {
+    return await client.withLease((leased) => withChanges(leased, container, MEDIA_TYPE_OCI_LAYER_GZIP, async (layer) => {
+      // The Diff service records the uncompressed digest, which is the layer's diff ID.
+      const diffId = (await leased.content.info(layer.digest)).labels['containerd.io/uncompressed']
+      if (!diffId) throw new NerdError(`the Diff service gave layer ${layer.digest} no uncompressed digest`)
+      const created = new Date().toISOString()
+      const command = [record.Path, ...record.Args].join(' ')
+      const config: ImageConfig = {
+        ...base.config,
+        created,
+        ...(options.author ? {author: options.author} : {}),
+        config: applyChanges(base.config.config ?? {}, changes),
+        rootfs: {type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, diffId]},
+        history: [...(base.config.history ?? []), {created, created_by: command, ...(options.author ? {author: options.author} : {}), ...(options.message ? {comment: options.message} : {})}],
+      }
+      const configBlob = jsonBlob(config, MEDIA_TYPE_OCI_CONFIG)
+      await writeBlob(leased, configBlob.descriptor, configBlob.bytes)
+      const manifestDocument: ImageManifest = {
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPE_OCI_MANIFEST,
+        config: configBlob.descriptor,
+        layers: [...base.manifest.layers, layer],
+      }
+      const manifest = jsonBlob(manifestDocument, MEDIA_TYPE_OCI_MANIFEST)
+      await writeBlob(leased, manifest.descriptor, manifest.bytes, {labels: childGcLabels(MEDIA_TYPE_OCI_MANIFEST, manifestDocument)})
+      await unpackImage(leased, {name: name ?? manifest.descriptor.digest, target: manifest.descriptor, snapshotter: record.Snapshotter})
+      await nameImage(leased, {names: name === undefined ? [] : [name], target: manifest.descriptor}, configBlob.descriptor.digest)
+      return configBlob.descriptor.digest
+    }))
+  } finally {
+    if (pause) await client.tasks.resume(record.Id).catch(() => undefined)
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * diff and commit end to end: a container's changes listed as docker lists them, and committed as
+ * an image layer that run and push use.
+ */
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
+import {inspectContainer, nerdOk} from '../helpers/containers.ts'
+import {loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
+
+const IMG = 'docker.io/nerd-test/busybox:latest'
+
+describe('diff and commit', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+  })
+
+  after(async () => {
+    const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
+    if (ids.length > 0) await nerd(['rm', '-f', ...ids])
+    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', `${testEnvironment.registry}/e2e/committed:v1`])
+  })
+
+  it('diff lists added, changed and deleted paths; an untouched container has none', async () => {
+    await nerdOk(['run', '--name', 'changer', IMG, 'sh', '-c', 'mkdir -p /data/x && echo y > /data/x/f && echo hi > /etc/added && rm /etc/group && echo more >> /etc/passwd'])
+    assert.equal(await nerdOk(['diff', 'changer']), ['A /data', 'A /data/x', 'A /data/x/f', 'C /etc', 'A /etc/added', 'D /etc/group', 'C /etc/passwd', ''].join('\n'))
+    await nerdOk(['run', '--name', 'idle', IMG, 'true'])
+    assert.equal(await nerdOk(['diff', 'idle']), '')
+    const missing = await nerd(['diff', 'nosuch'])
+    assert.equal(missing.code, 1)
+    assert.equal(missing.stderr, 'Error: No such container: nosuch\n')
+  })
+
+  it('commit makes an image with the changes, the message, the author and the --change instructions; run and push use it', async () => {
+    const id = (await nerdOk(['commit', '-m', 'added a file', '-a', 'Tester <t@example.test>', '-c', 'ENV GREETING=hello', '-c', 'CMD ["cat", "/etc/added"]', 'changer', 'e2e/committed:v1'])).trim()
+    assert.match(id, /^sha256:[0-9a-f]{64}$/)
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/committed:v1']), 'hi\n')
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/committed:v1', 'sh', '-c', 'echo $GREETING; test -e /etc/group || echo no-group']), 'hello\nno-group\n')
+    const [image] = JSON.parse(await nerdOk(['image', 'inspect', 'e2e/committed:v1'])) as Record<string, any>[]
+    assert.equal(image!.Id, id)
+    assert.equal(image!.Author, 'Tester <t@example.test>')
+    assert.deepEqual(image!.Config.Cmd, ['cat', '/etc/added'])
+    assert.equal(image!.RootFS.Layers.length, 2)
+    assert.match(await nerdOk(['history', 'e2e/committed:v1']), /added a file/)
+
+    const pushed = `${testEnvironment.registry}/e2e/committed:v1`
+    await nerdOk(['tag', 'e2e/committed:v1', pushed])
+    await nerdOk(['push', pushed])
+    await nerdOk(['rmi', pushed, 'e2e/committed:v1'])
+    await nerdOk(['pull', '-q', pushed])
+    assert.equal(await nerdOk(['run', '--rm', pushed]), 'hi\n')
+  })
+
+  it('commits a running container, paused meanwhile, and leaves it running', async () => {
+    await nerdOk(['run', '-d', '--name', 'live', IMG, 'sh', '-c', 'echo live > /live.txt; sleep 60'])
+    await nerdOk(['exec', 'live', 'test', '-e', '/live.txt'])
+    await nerdOk(['commit', 'live', 'e2e/live:v1'])
+    assert.equal((await inspectContainer('live')).State.Status, 'running')
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/live:v1', 'cat', '/live.txt']), 'live\n')
+    const bad = await nerd(['commit', '-c', 'FROM scratch', 'live', 'e2e/bad:v1'])
+    assert.equal(bad.code, 1)
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr)
+  })
+})
