@@ -38,6 +38,7 @@ import Stop from './commands/stop.ts'
 import Top from './commands/top.ts'
 import Commit from './commands/commit.ts'
 import Diff from './commands/diff.ts'
+import Update from './commands/update.ts'
 import NetworkConnect from './commands/network/connect.ts'
 import NetworkCreate from './commands/network/create.ts'
 import NetworkDisconnect from './commands/network/disconnect.ts'
@@ -103,6 +104,7 @@ export const COMMANDS = {
   tag: Tag,
   top: Top,
   unpause: Unpause,
+  update: Update,
   version: Version,
   wait: Wait,
 }

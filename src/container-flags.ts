@@ -101,6 +101,22 @@ export const CREATE_FLAGS = {
 }
 
 /** `run` adds what only matters to a container started in the foreground (or not). */
+/** `update`'s flags: the resource flags of `create` it can change, and the restart policy. */
+export const UPDATE_FLAGS = {
+  memory: CREATE_FLAGS.memory,
+  'memory-swap': CREATE_FLAGS['memory-swap'],
+  'memory-reservation': CREATE_FLAGS['memory-reservation'],
+  cpus: CREATE_FLAGS.cpus,
+  'cpu-shares': CREATE_FLAGS['cpu-shares'],
+  'cpu-period': CREATE_FLAGS['cpu-period'],
+  'cpu-quota': CREATE_FLAGS['cpu-quota'],
+  'cpuset-cpus': CREATE_FLAGS['cpuset-cpus'],
+  'cpuset-mems': CREATE_FLAGS['cpuset-mems'],
+  'pids-limit': CREATE_FLAGS['pids-limit'],
+  'blkio-weight': CREATE_FLAGS['blkio-weight'],
+  restart: text('Restart policy to apply when a container exits'),
+}
+
 export const RUN_FLAGS = {
   ...CREATE_FLAGS,
   detach: flag('Run container in background and print container ID', 'd'),

@@ -512,6 +512,33 @@ function pullPolicy(value: string | undefined): PullPolicy {
   return fail(`invalid pull option: '${value}': must be one of "always", "missing" or "never"`)
 }
 
+/** What `update` changes: resource settings as RunOptions names them, and the restart policy. */
+export interface UpdateRequest {
+  resources: Pick<RunOptions, 'memory' | 'memorySwap' | 'memoryReservation' | 'nanoCpus' | 'cpuShares' | 'cpuPeriod' | 'cpuQuota' | 'cpusetCpus' | 'cpusetMems' | 'pidsLimit' | 'blkioWeight'>
+  restart?: RestartPolicy
+}
+
+/** `update`'s flags, read as `create` reads them. */
+export function updateRequestFromFlags(values: Pick<CreateFlagValues, 'memory' | 'memory-swap' | 'memory-reservation' | 'cpus' | 'cpu-shares' | 'cpu-period' | 'cpu-quota' | 'cpuset-cpus' | 'cpuset-mems' | 'pids-limit' | 'blkio-weight' | 'restart'>): UpdateRequest {
+  const resources: UpdateRequest['resources'] = {
+    memory: bytesFlag(values.memory, '-m, --memory'),
+    memorySwap: values['memory-swap'] === undefined ? undefined : flagValue(values['memory-swap'], '--memory-swap', parseSwapBytes),
+    memoryReservation: bytesFlag(values['memory-reservation'], '--memory-reservation'),
+    nanoCpus: values.cpus === undefined ? undefined : flagValue(values.cpus, '--cpus', parseCpus),
+    cpuShares: integerFlag(values['cpu-shares'], '-c, --cpu-shares'),
+    cpuPeriod: integerFlag(values['cpu-period'], '--cpu-period'),
+    cpuQuota: integerFlag(values['cpu-quota'], '--cpu-quota'),
+    cpusetCpus: values['cpuset-cpus'],
+    cpusetMems: values['cpuset-mems'],
+    pidsLimit: integerFlag(values['pids-limit'], '--pids-limit'),
+    blkioWeight: integerFlag(values['blkio-weight'], '--blkio-weight', {unsigned: true, bits: 16}),
+  }
+  const request: UpdateRequest = {resources: Object.fromEntries(Object.entries(resources).filter(([, value]) => value !== undefined))}
+  if (values.restart !== undefined) request.restart = parseRestartPolicy(values.restart)
+  if (Object.keys(request.resources).length === 0 && !request.restart) fail('you must provide one or more flags when using this command')
+  return request
+}
+
 /** The create request for parsed `run`/`create` flags; throws docker's message for the first value it refuses. */
 export function createRequestFromFlags(values: CreateFlagValues, context: CreateContext): CreateRequest {
   const cwd = context.cwd ?? process.cwd()

@@ -1,0 +1,33 @@
+import * as Args from '@oclif/core/args'
+import {NerdCommand} from '../command.ts'
+import {UPDATE_FLAGS} from '../container-flags.ts'
+
+export default class Update extends NerdCommand {
+  static summary = 'Update configuration of one or more containers'
+  static aliases = ['container:update']
+  static strict = false
+  static args = {container: Args.string({required: true, description: 'CONTAINER'})}
+  static flags = UPDATE_FLAGS
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Update)
+    const {updateRequestFromFlags} = await import('../container/create-options.ts')
+    const {updateContainer} = await import('../container/update.ts')
+    const {NerdError} = await import('../errors.ts')
+    let request
+    try {
+      request = updateRequestFromFlags(flags)
+    } catch (error) {
+      // The messages are create's; update is not run or create, so a refusal exits 1.
+      throw new NerdError((error as Error).message)
+    }
+    const {cgroupManager} = await this.nerdConfig()
+    await this.forEachContainer(argv as string[], async (scope, container, reference) => {
+      const warnings = await updateContainer(scope, container, request, cgroupManager).catch((error: unknown) => {
+        throw error instanceof NerdError ? new NerdError(error.message) : error
+      })
+      for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`)
+      this.print(reference)
+    })
+  }
+}

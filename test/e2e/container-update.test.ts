@@ -1,0 +1,50 @@
+/** update end to end: limits applied to a running container's cgroup and kept for its next start. */
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
+import {inspectContainer, nerdOk} from '../helpers/containers.ts'
+import {loadTestImage, nerd} from '../helpers/e2e.ts'
+
+const IMG = 'docker.io/nerd-test/busybox:latest'
+const cgroupFile = (v1: string, v2: string) => `cat /sys/fs/cgroup/${v1} 2>/dev/null || cat /sys/fs/cgroup/${v2}`
+
+describe('update', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+  })
+
+  after(async () => {
+    const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
+    if (ids.length > 0) await nerd(['rm', '-f', ...ids])
+  })
+
+  it('changes the memory, CPU and pids limits the running container\'s cgroup enforces, and keeps them across a restart', async () => {
+    await nerdOk(['run', '-d', '--name', 'limited', '-m', '64m', IMG, 'sleep', '120'])
+    const memory = () => nerdOk(['exec', 'limited', 'sh', '-c', cgroupFile('memory/memory.limit_in_bytes', 'memory.max')])
+    assert.equal(await memory(), `${64 * 2 ** 20}\n`)
+    assert.equal(await nerdOk(['update', '--memory', '128m', '--cpus', '0.5', '--pids-limit', '50', 'limited']), 'limited\n')
+    assert.equal(await memory(), `${128 * 2 ** 20}\n`)
+    assert.match(await nerdOk(['exec', 'limited', 'sh', '-c', cgroupFile('pids/pids.max', 'pids.max')]), /^50$/m)
+    const host = (await inspectContainer('limited')).HostConfig
+    assert.deepEqual([host.Memory, host.NanoCpus, host.PidsLimit], [128 * 2 ** 20, 500_000_000, 50])
+
+    await nerdOk(['restart', '-t', '0', 'limited'])
+    assert.equal(await memory(), `${128 * 2 ** 20}\n`)
+  })
+
+  it('changes the restart policy, and refuses what docker refuses with exit 1', async () => {
+    await nerdOk(['update', '--restart', 'on-failure:3', 'limited'])
+    assert.deepEqual((await inspectContainer('limited')).HostConfig.RestartPolicy, {Name: 'on-failure', MaximumRetryCount: 3})
+    for (const [args, message] of [
+      [[], /you must provide one or more flags/],
+      [['--memory', 'lots'], /invalid argument "lots" for "-m, --memory" flag/],
+      [['--memory', '1m'], /Minimum memory limit allowed is 6MB/],
+    ] as const) {
+      const result = await nerd(['update', ...args, 'limited'])
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`)
+      assert.match(result.stderr, message)
+    }
+    const missing = await nerd(['update', '--memory', '64m', 'nosuch'])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /No such container: nosuch/)
+  })
+})
