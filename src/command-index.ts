@@ -37,6 +37,7 @@ import Start from './commands/start.ts'
 import Stop from './commands/stop.ts'
 import Top from './commands/top.ts'
 import Commit from './commands/commit.ts'
+import Cp from './commands/cp.ts'
 import Diff from './commands/diff.ts'
 import Update from './commands/update.ts'
 import NetworkConnect from './commands/network/connect.ts'
@@ -49,6 +50,11 @@ import NetworkRm from './commands/network/rm.ts'
 import Port from './commands/port.ts'
 import Unpause from './commands/unpause.ts'
 import Wait from './commands/wait.ts'
+import VolumeCreate from './commands/volume/create.ts'
+import VolumeInspect from './commands/volume/inspect.ts'
+import VolumeLs from './commands/volume/ls.ts'
+import VolumePrune from './commands/volume/prune.ts'
+import VolumeRm from './commands/volume/rm.ts'
 
 /**
  * Every core command by oclif id: oclif's "explicit" discovery strategy, so the shipped bundle can
@@ -60,6 +66,7 @@ export const COMMANDS = {
   'container:inspect': ContainerInspect,
   'container:prune': ContainerPrune,
   commit: Commit,
+  cp: Cp,
   create: Create,
   diff: Diff,
   exec: Exec,
@@ -106,5 +113,10 @@ export const COMMANDS = {
   unpause: Unpause,
   update: Update,
   version: Version,
+  'volume:create': VolumeCreate,
+  'volume:inspect': VolumeInspect,
+  'volume:ls': VolumeLs,
+  'volume:prune': VolumePrune,
+  'volume:rm': VolumeRm,
   wait: Wait,
 }

@@ -16,6 +16,8 @@ export interface RunResult {
   /** The exit code; 128 + the signal number when the process was killed. */
   code: number
   stdout: string
+  /** stdout as bytes, for binary output (a tar stream). */
+  stdoutBytes: Buffer
   stderr: string
 }
 
@@ -172,6 +174,7 @@ function runProcess(command: string, args: string[], options: RunOptions): Promi
       resolvePromise({
         code: code ?? 128 + (signal ? constants.signals[signal] : 0),
         stdout: Buffer.concat(stdout).toString('utf8'),
+        stdoutBytes: Buffer.concat(stdout),
         stderr: Buffer.concat(stderr).toString('utf8'),
       })
     })

@@ -1,0 +1,32 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../command.ts'
+
+export default class Cp extends NerdCommand {
+  static summary = 'Copy files/folders between a container and the local filesystem'
+  static description = 'Use "-" as the source to read a tar archive from stdin and extract it to a directory destination in a container. Use "-" as the destination to stream a tar archive of a container source to stdout.'
+  static aliases = ['container:cp']
+  static args = {
+    source: Args.string({required: true, description: 'SRC_PATH or CONTAINER:SRC_PATH'}),
+    destination: Args.string({required: true, description: 'DEST_PATH or CONTAINER:DEST_PATH'}),
+  }
+  static flags = {
+    archive: Flags.boolean({char: 'a', description: 'Archive mode (copy all uid/gid information)'}),
+    'follow-link': Flags.boolean({char: 'L', description: 'Always follow symbol link in SRC_PATH'}),
+    quiet: Flags.boolean({char: 'q', description: 'Suppress progress output during copy'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Cp)
+    const {copyFromContainer, copyToContainer, parseCopyArguments, withContainerRoot} = await import('../container/cp.ts')
+    const copy = parseCopyArguments(args.source, args.destination)
+    const options = {archive: flags.archive ?? false, followLink: flags['follow-link'] ?? false}
+    await this.forEachContainer([copy.container], (scope, container) =>
+      withContainerRoot(scope, container, (root) =>
+        copy.direction === 'from-container'
+          ? copyFromContainer(root, copy.containerPath, copy.hostPath, {...options, containerName: container.record.Name}, process.stdout)
+          : copyToContainer(root, copy.hostPath, copy.containerPath, options, process.stdin),
+      ),
+    )
+  }
+}

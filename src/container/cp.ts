@@ -1,0 +1,173 @@
+/**
+ * `cp` between a container and the host, as docker copies: files and directory trees with their
+ * modes and symbolic links, `-` for a tar stream, `-a` to keep owners, `-L` to follow a symbolic
+ * link given as the source. Paths inside the container are resolved in its root, symbolic links
+ * included, so a link can never lead out of it; volumes and bind mounts are seen as the container
+ * sees them (a running container through its mount namespace, a stopped one through its root
+ * filesystem mounted with its mounts on a temporary directory).
+ */
+import {execFile} from 'node:child_process'
+import {lstat, mkdir, mkdtemp, readlink, realpath, rename, rm, stat} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {basename, dirname, join} from 'node:path'
+import {pipeline} from 'node:stream/promises'
+import {promisify} from 'node:util'
+import {NerdError} from '../errors.ts'
+import {containerView} from './lifecycle.ts'
+import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+
+const run = promisify(execFile)
+
+export interface CopyArguments {
+  container: string
+  containerPath: string
+  hostPath: string
+  direction: 'from-container' | 'to-container'
+}
+
+/** `cp SRC DEST`: exactly one side names a container (`name:path`); a path with a slash before its colon is local. */
+export function parseCopyArguments(source: string, destination: string): CopyArguments {
+  const split = (text: string): {container: string; path: string} | undefined => {
+    const colon = text.indexOf(':')
+    if (colon <= 0 || text.slice(0, colon).includes('/')) return undefined
+    return {container: text.slice(0, colon), path: text.slice(colon + 1) || '/'}
+  }
+  const from = split(source)
+  const to = split(destination)
+  if (from && to) throw new NerdError('copying between containers is not supported')
+  if (!from && !to) throw new NerdError('must specify at least one container source')
+  if (from) return {container: from.container, containerPath: from.path, hostPath: destination, direction: 'from-container'}
+  return {container: to!.container, containerPath: to!.path, hostPath: source, direction: 'to-container'}
+}
+
+/**
+ * The host path of `path` inside `root`, with every symbolic link on the way resolved in the root
+ * (the last one too with `followLast`); `..` never climbs above the root.
+ */
+export async function resolveInRoot(root: string, path: string, followLast: boolean): Promise<string> {
+  let pending = path.split('/').filter((part) => part !== '' && part !== '.')
+  let resolved: string[] = []
+  let links = 0
+  while (pending.length > 0) {
+    const part = pending.shift()!
+    if (part === '..') {
+      resolved.pop()
+      continue
+    }
+    const candidate = join(root, ...resolved, part)
+    const entry = await lstat(candidate).catch(() => undefined)
+    if (entry?.isSymbolicLink() && (pending.length > 0 || followLast)) {
+      if (++links > 40) throw new NerdError(`too many levels of symbolic links in ${path}`)
+      const target = await readlink(candidate)
+      if (target.startsWith('/')) resolved = []
+      pending = [...target.split('/').filter((piece) => piece !== '' && piece !== '.'), ...pending]
+      continue
+    }
+    resolved.push(part)
+  }
+  return join(root, ...resolved)
+}
+
+async function mount(args: string[]): Promise<void> {
+  await run('mount', args, {env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}})
+}
+
+/**
+ * Runs `action` with a host directory that is the container's root as the container sees it: its
+ * running process's root, or else its snapshot mounted with its binds and volumes.
+ */
+export async function withContainerRoot<T>(scope: ContainerScope, container: LoadedContainer, action: (root: string) => Promise<T>): Promise<T> {
+  const view = await containerView(scope, container)
+  if (view.pid > 0) return action(`/proc/${view.pid}/root`)
+  const root = await mkdtemp(join(tmpdir(), 'nerd-cp-'))
+  const mounted: string[] = []
+  try {
+    for (const layer of await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)) {
+      await mount([...(layer.type === 'bind' ? [] : ['-t', layer.type]), '-o', layer.options.join(','), layer.source, root])
+      mounted.unshift(root)
+    }
+    for (const point of container.record.Mounts) {
+      if (point.Type === 'tmpfs') continue
+      const target = await resolveInRoot(root, point.Destination, true)
+      await mkdir(target, {recursive: true}).catch(() => undefined)
+      await mount(['--bind', point.Source, target])
+      mounted.unshift(target)
+    }
+    return await action(root)
+  } finally {
+    for (const target of mounted) await run('umount', ['-l', target], {env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}}).catch(() => undefined)
+    await rm(root, {recursive: true, force: true}).catch(() => undefined)
+  }
+}
+
+export interface CopyOptions {
+  /** `-a`: keep the owners the files have (else they belong to the user nerd runs as). */
+  archive: boolean
+  /** `-L`: copy what a symbolic link given as the source points to. */
+  followLink: boolean
+}
+
+/** Where a source named `source` lands for `destination`, docker's way; `contents` when only a directory's contents are copied. */
+async function landing(sourcePath: string, sourceIsDirectory: boolean, destination: string): Promise<{target: string; contents: boolean}> {
+  const existing = await stat(destination).catch(() => undefined)
+  const copyContents = sourceIsDirectory && /\/\.$/.test(sourcePath)
+  if (existing?.isDirectory()) return copyContents ? {target: destination, contents: true} : {target: join(destination, basename(sourcePath.replace(/\/\.?$/, '')) || '/'), contents: sourceIsDirectory}
+  if (existing && sourceIsDirectory) throw new NerdError(`cannot copy a directory to the file ${destination}`)
+  if (!existing && destination.endsWith('/') && !sourceIsDirectory) throw new NerdError(`no such directory: ${destination}`)
+  const parent = await stat(dirname(destination)).catch(() => undefined)
+  if (!parent?.isDirectory()) throw new NerdError(`no such directory: ${dirname(destination)}`)
+  return {target: destination.replace(/\/$/, ''), contents: sourceIsDirectory}
+}
+
+/**
+ * Copies `source` (a host path, already resolved; `sourceName` is the path as typed, which names the
+ * copy) to `destination` through tar, which keeps modes, links and times: a directory's contents
+ * into the target directory, anything else through a temporary name renamed over the target.
+ */
+async function copyTree(source: string, sourceName: string, destination: string, options: CopyOptions): Promise<void> {
+  const tar = await import('tar')
+  const info = await lstat(source).catch(() => undefined)
+  if (!info) throw new NerdError(`Could not find the file ${sourceName}`)
+  const {target, contents} = await landing(sourceName, info.isDirectory(), destination)
+  const keepOwners = options.archive
+  if (contents) {
+    await mkdir(target, {recursive: true})
+    await pipeline(tar.c({cwd: source, portable: !options.archive}, ['.']), tar.x({cwd: target, preserveOwner: keepOwners}))
+    return
+  }
+  const staging = await mkdtemp(join(dirname(target), '.nerd-cp-'))
+  try {
+    await pipeline(tar.c({cwd: dirname(source), portable: !options.archive}, [basename(source)]), tar.x({cwd: staging, preserveOwner: keepOwners}))
+    await rename(join(staging, basename(source)), target)
+  } finally {
+    await rm(staging, {recursive: true, force: true})
+  }
+}
+
+/** `cp CONTAINER:SRC DEST` (DEST `-`: a tar stream on `output`). */
+export async function copyFromContainer(root: string, containerPath: string, hostPath: string, options: CopyOptions & {containerName: string}, output: NodeJS.WritableStream): Promise<void> {
+  const source = await resolveInRoot(root, containerPath, options.followLink)
+  if (!(await lstat(source).catch(() => undefined))) throw new NerdError(`Could not find the file ${containerPath} in container ${options.containerName}`)
+  if (hostPath === '-') {
+    const tar = await import('tar')
+    // Not ending `output`: nerd's stdout stays open until nerd exits.
+    await pipeline(tar.c({cwd: dirname(source), portable: !options.archive}, [basename(source)]), output, {end: false})
+    return
+  }
+  await copyTree(source, containerPath, hostPath, options)
+}
+
+/** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST). */
+export async function copyToContainer(root: string, hostPath: string, containerPath: string, options: CopyOptions, input: NodeJS.ReadableStream): Promise<void> {
+  const destination = await resolveInRoot(root, containerPath, true)
+  if (hostPath === '-') {
+    if (!(await stat(destination).catch(() => undefined))?.isDirectory()) throw new NerdError(`destination "${containerPath}" must be a directory`)
+    const tar = await import('tar')
+    await pipeline(input, tar.x({cwd: destination, preserveOwner: options.archive}))
+    return
+  }
+  const entry = await lstat(hostPath).catch(() => undefined)
+  if (!entry) throw new NerdError(`no such file or directory: ${hostPath}`)
+  const source = entry.isSymbolicLink() && options.followLink ? await realpath(hostPath) : hostPath.replace(/(.)\/+$/, '$1')
+  await copyTree(source, hostPath, destination + (containerPath.endsWith('/') ? '/' : ''), options)
+}

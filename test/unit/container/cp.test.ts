@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict'
+import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {parseCopyArguments, resolveInRoot} from '../../../src/container/cp.ts'
+
+describe('cp arguments', () => {
+  it('takes the container side from NAME:PATH, and a path with a slash before its colon as local', () => {
+    assert.deepEqual(parseCopyArguments('web:/etc/hosts', '.'), {container: 'web', containerPath: '/etc/hosts', hostPath: '.', direction: 'from-container'})
+    assert.deepEqual(parseCopyArguments('./a:b', 'web:/tmp'), {container: 'web', containerPath: '/tmp', hostPath: './a:b', direction: 'to-container'})
+    assert.deepEqual(parseCopyArguments('-', 'web:'), {container: 'web', containerPath: '/', hostPath: '-', direction: 'to-container'})
+    assert.throws(() => parseCopyArguments('a:/x', 'b:/y'), /copying between containers is not supported/)
+    assert.throws(() => parseCopyArguments('/x', '/y'), /must specify at least one container source/)
+  })
+})
+
+describe('paths in a container root', () => {
+  let root: string
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'nerd-cp-unit-'))
+    await mkdir(join(root, 'etc/real'), {recursive: true})
+    await writeFile(join(root, 'etc/real/file'), 'x')
+    await symlink('/etc/real', join(root, 'etc/absolute'))
+    await symlink('../../../../..', join(root, 'etc/escape'))
+    await symlink('real/file', join(root, 'etc/link'))
+  })
+  after(async () => rm(root, {recursive: true, force: true}))
+
+  it('resolves symbolic links inside the root, never above it', async () => {
+    assert.equal(await resolveInRoot(root, '/etc/absolute/file', false), join(root, 'etc/real/file'))
+    assert.equal(await resolveInRoot(root, '/etc/escape/etc/real', false), join(root, 'etc/real'))
+    assert.equal(await resolveInRoot(root, '/../../etc', false), join(root, 'etc'))
+    assert.equal(await resolveInRoot(root, '/etc/link', false), join(root, 'etc/link'))
+    assert.equal(await resolveInRoot(root, '/etc/link', true), join(root, 'etc/real/file'))
+    assert.equal(await resolveInRoot(root, '/etc/nosuch/x', true), join(root, 'etc/nosuch/x'))
+  })
+})
