@@ -1,0 +1,26 @@
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../../command.ts'
+
+export default class VolumePrune extends NerdCommand {
+  static summary = 'Remove unused local volumes'
+  static flags = {
+    all: Flags.boolean({char: 'a', description: 'Remove all unused volumes, not just anonymous ones'}),
+    force: Flags.boolean({char: 'f', description: 'Do not prompt for confirmation'}),
+    filter: Flags.string({multiple: true, description: 'Provide filter values (e.g. "label=<label>")'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(VolumePrune)
+    const {containersUsingVolume, parsePruneFilters, pruneVolumes} = await import('../../volume/index.ts')
+    const {humanSize} = await import('../../format/index.ts')
+    const filters = parsePruneFilters(flags.filter ?? [], flags.all ?? false)
+    const which = filters.all ? 'all local volumes' : 'anonymous local volumes'
+    if (!flags.force && !(await this.confirm(`WARNING! This will remove ${which} not used by at least one container.`))) return
+    const config = await this.nerdConfig()
+    const scope = {dataRoot: config.dataRoot, namespace: config.namespace}
+    const {removed, reclaimed} = await pruneVolumes(scope, filters, (name) => containersUsingVolume(scope, name))
+    // docker ends the list with a blank line
+    if (removed.length > 0) this.print(`Deleted Volumes:\n${removed.join('\n')}\n\n`)
+    this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)
+  }
+}

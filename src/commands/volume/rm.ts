@@ -1,0 +1,25 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../../command.ts'
+
+export default class VolumeRm extends NerdCommand {
+  static summary = 'Remove one or more volumes'
+  static description = 'You cannot remove a volume that is in use by a container.'
+  static aliases = ['volume:remove']
+  static strict = false
+  static args = {volume: Args.string({required: true, description: 'VOLUME'})}
+  static flags = {
+    force: Flags.boolean({char: 'f', description: 'Force the removal of one or more volumes (a missing volume is no error)'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(VolumeRm)
+    const {containersUsingVolume, removeVolume} = await import('../../volume/index.ts')
+    const config = await this.nerdConfig()
+    const scope = {dataRoot: config.dataRoot, namespace: config.namespace}
+    await this.forEachName(argv as string[], async (name) => {
+      await removeVolume(scope, name, {force: flags.force, inUseBy: (volume) => containersUsingVolume(scope, volume)})
+      this.print(name)
+    })
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * What volumes do on the host: mounting a volume's filesystem on its `_data` (mount(8), as
+ * docker's local driver mounts with its options), measuring and filling a directory.
+ */
+import {execFile} from 'node:child_process'
+import {lstat, readdir, readFile, realpath} from 'node:fs/promises'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+
+const run = promisify(execFile)
+const SYSTEM_PATH = {PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}
+
+/** The mount points listed in a mountinfo file (the fifth field), with its octal escapes (`\040`) decoded. */
+export function mountPoints(mountinfo: string): string[] {
+  return mountinfo
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((field) => field !== undefined && field !== '')
+    .map((field) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))))
+}
+
+export async function isMountPoint(path: string): Promise<boolean> {
+  const real = await realpath(path)
+  return mountPoints(await readFile('/proc/self/mountinfo', 'utf8')).includes(real)
+}
+
+function commandFailure(error: unknown): string {
+  const {stderr, message} = error as {stderr?: string; message: string}
+  return (stderr?.trim() || message).split('\n')[0]!
+}
+
+/** `mount -t type [-o options] device target`; throws with mount's own reason. */
+export async function mountFilesystem(type: string, device: string, options: string, target: string): Promise<void> {
+  try {
+    await run('mount', ['-t', type, ...(options === '' ? [] : ['-o', options]), device, target], {env: SYSTEM_PATH})
+  } catch (error) {
+    throw new Error(commandFailure(error), {cause: error})
+  }
+}
+
+/** Detaches the filesystem at `target` (lazily, as docker does: a process still in it keeps its view). */
+export async function unmountFilesystem(target: string): Promise<void> {
+  try {
+    await run('umount', ['-l', target], {env: SYSTEM_PATH})
+  } catch (error) {
+    if (await isMountPoint(target)) throw new Error(commandFailure(error), {cause: error})
+  }
+}
+
+/**
+ * Bytes in the files under `root` as docker counts a volume's size: regular files, links and
+ * devices by their size, a file with several hard links once, directories not at all.
+ */
+export async function directorySize(root: string): Promise<number> {
+  const seen = new Set<string>()
+  let size = 0
+  const walk = async (dir: string): Promise<void> => {
+    let entries
+    try {
+      entries = await readdir(dir, {withFileTypes: true})
+    } catch (error) {
+      // Removed meanwhile: nothing to count.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw error
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name)
+      if (entry.isDirectory()) {
+        await walk(path)
+        continue
+      }
+      const stats = await lstat(path, {bigint: true}).catch(() => undefined)
+      if (!stats || stats.size === 0n) continue
+      const inode = `${stats.dev}:${stats.ino}`
+      if (seen.has(inode)) continue
+      seen.add(inode)
+      size += Number(stats.size)
+    }
+  }
+  await walk(root)
+  return size
+}
+
+/**
+ * Copies what `source` holds into `target`, and `source`'s own mode and owner onto `target`: modes,
+ * owners, times, symlinks, hard links, special files and extended attributes kept (`cp -a`).
+ */
+export async function copyDirectoryContents(source: string, target: string): Promise<void> {
+  try {
+    await run('cp', ['-a', '--', `${source}/.`, target], {env: SYSTEM_PATH, maxBuffer: 16 * 1024 * 1024})
+  } catch (error) {
+    throw new Error(commandFailure(error), {cause: error})
+  }
+}

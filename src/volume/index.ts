@@ -1,0 +1,19 @@
+/** nerd's named volumes: the store the `volume` commands and `run` use. */
+export {matchesListFilters, parseListFilters, parsePruneFilters} from './filters.ts'
+export type {VolumeListFilters, VolumePruneFilters} from './filters.ts'
+export {containersUsingVolume, volumeUsers} from './in-use.ts'
+export {ANONYMOUS_LABEL, isAnonymous, parseVolumeOptions, validateVolumeName} from './model.ts'
+export type {Volume, VolumeCreateRequest, VolumeScope} from './model.ts'
+export {
+  copyUpIfEmpty,
+  createVolume,
+  getVolume,
+  listVolumes,
+  prepareVolumeMount,
+  pruneVolumes,
+  releaseVolume,
+  removeVolume,
+  volumeSize,
+  volumesDir,
+} from './store.ts'
+export type {PruneReport, RemoveVolumeOptions, VolumeUsers} from './store.ts'

@@ -1,0 +1,149 @@
+/**
+ * nerd's named volumes, as docker's `local` driver keeps them.
+ *
+ * A volume lives in `<data root>/volumes/<namespace>/<name>/`: `_data/` is its Mountpoint (the
+ * directory containers see) and `volume.json` (VolumeRecord) its metadata, written atomically once
+ * `_data` exists, so a directory without it is a create that did not finish and is not a volume.
+ * Driver options (`-o type=tmpfs -o device=tmpfs -o o=size=10m`, `-o type=none -o o=bind -o device=/x`)
+ * are kept in the record and applied when a container first needs the volume, as docker does.
+ */
+import {NerdError} from '../errors.ts'
+import {parseBytes} from '../format/human.ts'
+
+export const LOCAL_DRIVER = 'local'
+
+/** docker's label on volumes created without a name: `volume prune` without `--all` removes only these. */
+export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous'
+
+/** `volume.json`. */
+export interface VolumeRecord {
+  Name: string
+  Driver: 'local'
+  /** RFC 3339, to the second, as docker prints it. */
+  CreatedAt: string
+  Labels: Record<string, string>
+  Options: Record<string, string>
+  Scope: 'local'
+}
+
+/** docker's volume document (`volume inspect`), key order included. */
+export interface Volume {
+  CreatedAt: string
+  Driver: 'local'
+  Labels: Record<string, string>
+  Mountpoint: string
+  Name: string
+  Options: Record<string, string>
+  Scope: 'local'
+}
+
+/** The volumes of one containerd namespace under one data root. */
+export interface VolumeScope {
+  dataRoot: string
+  namespace: string
+}
+
+export interface VolumeCreateRequest {
+  /** Undefined or empty: a generated 64-hex name, and the volume is anonymous. */
+  name?: string
+  /** Only `local`; undefined means `local`. */
+  driver?: string
+  labels?: Record<string, string>
+  options?: Record<string, string>
+}
+
+const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
+
+/** docker's rule for local volume names, with its messages; the name is a directory name, so this also keeps paths inside the store. */
+export function validateVolumeName(name: string): void {
+  if (name.length === 1) throw new NerdError(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`)
+  if (!NAME_PATTERN.test(name)) {
+    throw new NerdError(
+      `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
+    )
+  }
+}
+
+/** docker's `-o key=value` map: a value without `=` is a key with an empty value, later values win. */
+export function parseVolumeOptions(values: readonly string[] = []): Record<string, string> {
+  const options: Record<string, string> = {}
+  for (const value of values) {
+    const equals = value.indexOf('=')
+    options[equals === -1 ? value : value.slice(0, equals)] = equals === -1 ? '' : value.slice(equals + 1)
+  }
+  return options
+}
+
+const LOCAL_OPTIONS = ['type', 'o', 'device', 'size']
+/** What each option needs beside it (docker's local driver). */
+const REQUIRED_WITH: Record<string, string[]> = {device: ['type'], type: ['device'], o: ['device', 'type']}
+
+/** The local driver's checks of `-o` options, with docker's messages (`size` needs quotas nerd does not set up). */
+export function checkLocalOptions(name: string, options: Record<string, string>): void {
+  const fail = (message: string) => new NerdError(`create ${name}: ${message}`)
+  for (const key of Object.keys(options)) if (!LOCAL_OPTIONS.includes(key)) throw fail(`invalid option: "${key}"`)
+  if (options.size !== undefined) {
+    let size: number
+    try {
+      size = parseBytes(options.size)
+    } catch (error) {
+      throw fail((error as Error).message)
+    }
+    if (size > 0) throw fail('quota size requested but no quota support')
+  }
+  for (const [key, required] of Object.entries(REQUIRED_WITH)) {
+    if (options[key] === undefined) continue
+    for (const other of required) if (options[other] === undefined) throw fail(`missing required option: "${other}"`)
+  }
+}
+
+/** How a volume's content reaches a container. */
+export type VolumeBacking =
+  /** The `_data` directory itself. */
+  | {kind: 'directory'}
+  /** `o=bind`: the host directory `device`, which containers bind directly. */
+  | {kind: 'bind'; device: string}
+  /** A filesystem mounted on `_data` at first use: `mount -t type [-o options] device _data`. */
+  | {kind: 'mount'; type: string; device: string; options: string}
+
+export function volumeBacking(options: Record<string, string>): VolumeBacking {
+  const device = options.device ?? ''
+  const type = options.type ?? ''
+  if (device === '' && type === '') return {kind: 'directory'}
+  const mountOptions = options.o ?? ''
+  if (mountOptions.split(',').some((option) => option === 'bind' || option === 'rbind')) return {kind: 'bind', device}
+  return {kind: 'mount', type, device, options: mountOptions}
+}
+
+export function isAnonymous(volume: Pick<Volume, 'Labels'>): boolean {
+  return Object.hasOwn(volume.Labels, ANONYMOUS_LABEL)
+}
+
+/** RFC 3339 to the second in UTC, as docker's CreatedAt reads on a UTC host. */
+export function createdAtText(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`
+}
+
+/** docker's sortorder.NaturalLess, which `volume ls` sorts names by: runs of digits compare as numbers. */
+export function naturalCompare(a: string, b: string): number {
+  const chunks = (text: string) => text.match(/\d+|\D+/g) ?? []
+  const left = chunks(a)
+  const right = chunks(b)
+  for (let index = 0; index < Math.min(left.length, right.length); index++) {
+    const x = left[index]!
+    const y = right[index]!
+    if (x === y) continue
+    if (/^\d/.test(x) && /^\d/.test(y)) {
+      const difference = BigInt(x) - BigInt(y)
+      if (difference !== 0n) return difference < 0n ? -1 : 1
+      return x.length - y.length
+    }
+    return x < y ? -1 : 1
+  }
+  return left.length - right.length
+}
+
+/** Labels in key order, as Go's JSON prints a map. */
+export function sortedLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}

@@ -1,0 +1,255 @@
+/**
+ * The volume store (layout in model.ts). Every change to a volume, and every mount or copy into it,
+ * holds that volume's lock, so concurrent nerd processes create a volume once, mount its filesystem
+ * once, copy image content into it once, and never remove it half-way through one of those.
+ * The locks live apart from the volumes (`volumes/.locks/<namespace>/<name>`), so a volume's
+ * directory can go while its lock is held.
+ */
+import {randomBytes} from 'node:crypto'
+import {chmod, mkdir, readdir, rm, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+import {NerdError} from '../errors.ts'
+import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
+import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, unmountFilesystem} from './host.ts'
+import {matchesLabelFilters} from './filters.ts'
+import type {VolumePruneFilters} from './filters.ts'
+import {
+  ANONYMOUS_LABEL,
+  checkLocalOptions,
+  createdAtText,
+  LOCAL_DRIVER,
+  naturalCompare,
+  sortedLabels,
+  validateVolumeName,
+  volumeBacking,
+} from './model.ts'
+import type {Volume, VolumeCreateRequest, VolumeRecord, VolumeScope} from './model.ts'
+
+/** Which containers use a volume (their IDs); in-use.ts reads them from the container store. */
+export type VolumeUsers = (name: string) => Promise<string[]>
+
+const DATA_DIR = '_data'
+const RECORD_FILE = 'volume.json'
+const VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
+
+/** Where a namespace's volumes live: one directory per volume, named as the volume. */
+export function volumesDir(dataRoot: string, namespace: string): string {
+  return join(dataRoot, 'volumes', namespace)
+}
+
+function volumeDir(scope: VolumeScope, name: string): string {
+  return join(volumesDir(scope.dataRoot, scope.namespace), name)
+}
+
+function withVolumeLock<T>(scope: VolumeScope, name: string, fn: () => Promise<T>): Promise<T> {
+  // Names never start with a dot, nor do containerd namespaces: `.locks` is no volume's or namespace's.
+  return withFileLock(join(scope.dataRoot, 'volumes', '.locks', scope.namespace, name), fn)
+}
+
+function toVolume(scope: VolumeScope, record: VolumeRecord): Volume {
+  return {
+    CreatedAt: record.CreatedAt,
+    Driver: record.Driver,
+    Labels: record.Labels,
+    Mountpoint: join(volumeDir(scope, record.Name), DATA_DIR),
+    Name: record.Name,
+    Options: record.Options,
+    Scope: record.Scope,
+  }
+}
+
+async function readVolume(scope: VolumeScope, name: string): Promise<Volume | undefined> {
+  // A name outside docker's rule could climb out of the store; no volume has one.
+  if (!VALID_NAME.test(name)) return undefined
+  const record = await readJsonIfExists<VolumeRecord>(join(volumeDir(scope, name), RECORD_FILE))
+  return record && toVolume(scope, record)
+}
+
+function noSuchVolume(name: string): NerdError {
+  return new NerdError(`get ${name}: no such volume`)
+}
+
+/**
+ * `volume create`, and the volumes `run` makes: a new volume, or the existing one of that name as it
+ * is (docker's create is idempotent). Without a name the volume gets a 64-hex one and is anonymous.
+ */
+export async function createVolume(scope: VolumeScope, request: VolumeCreateRequest = {}): Promise<Volume> {
+  const named = request.name !== undefined && request.name !== ''
+  const name = named ? request.name! : randomBytes(32).toString('hex')
+  if (named) validateVolumeName(name)
+  const driver = request.driver ?? LOCAL_DRIVER
+  if (driver !== LOCAL_DRIVER) throw new NerdError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`)
+  const options = request.options ?? {}
+  checkLocalOptions(name, options)
+  const labels = sortedLabels(named ? {...request.labels} : {...request.labels, [ANONYMOUS_LABEL]: ''})
+  return withVolumeLock(scope, name, async () => {
+    const existing = await readVolume(scope, name)
+    if (existing) return existing
+    const data = join(volumeDir(scope, name), DATA_DIR)
+    await mkdir(data, {recursive: true})
+    await chmod(data, 0o755)
+    const record: VolumeRecord = {Name: name, Driver: LOCAL_DRIVER, CreatedAt: createdAtText(new Date()), Labels: labels, Options: options, Scope: 'local'}
+    await writeJsonAtomic(join(volumeDir(scope, name), RECORD_FILE), record)
+    return toVolume(scope, record)
+  })
+}
+
+/** The volume of that name, undefined when there is none. */
+export function getVolume(scope: VolumeScope, name: string): Promise<Volume | undefined> {
+  return readVolume(scope, name)
+}
+
+/** Every volume of the namespace, by name in docker's natural order. */
+export async function listVolumes(scope: VolumeScope): Promise<Volume[]> {
+  let names: string[]
+  try {
+    names = await readdir(volumesDir(scope.dataRoot, scope.namespace))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw error
+  }
+  const volumes = await Promise.all(names.sort(naturalCompare).map((name) => readVolume(scope, name)))
+  return volumes.filter((volume) => volume !== undefined)
+}
+
+/** The host directory holding the volume's content: `device` for a bind-backed volume, else `_data`. */
+function contentPath(volume: Volume): string {
+  const backing = volumeBacking(volume.Options)
+  return backing.kind === 'bind' ? backing.device : volume.Mountpoint
+}
+
+/** Mounts the volume's filesystem on `_data` when it has one that is not mounted yet; the caller holds the lock. */
+async function mountLocked(volume: Volume): Promise<string> {
+  const backing = volumeBacking(volume.Options)
+  const failure = (reason: string) => new NerdError(`error while mounting volume '${volume.Mountpoint}': failed to mount local volume: ${reason}`)
+  switch (backing.kind) {
+    case 'directory':
+      return volume.Mountpoint
+    case 'bind':
+      try {
+        await stat(backing.device)
+      } catch {
+        throw failure(`mount ${backing.device}:${volume.Mountpoint}, flags: 0x1000: no such file or directory`)
+      }
+      return backing.device
+    case 'mount':
+      if (!(await isMountPoint(volume.Mountpoint))) {
+        try {
+          await mountFilesystem(backing.type, backing.device, backing.options, volume.Mountpoint)
+        } catch (error) {
+          // docker hides a CIFS password that the mount error repeats.
+          throw failure((error as Error).message.replace(/password=[^,\s]*/g, 'password=********'))
+        }
+      }
+      return volume.Mountpoint
+  }
+}
+
+/**
+ * The host path to bind into a container for this volume. A volume with a filesystem (`-o type=tmpfs
+ * -o device=tmpfs`, …) gets it mounted on `_data` the first time; a bind-backed one (`-o o=bind -o
+ * device=/path`) is its device path, which must exist.
+ */
+export async function prepareVolumeMount(scope: VolumeScope, volume: Volume): Promise<string> {
+  if (volumeBacking(volume.Options).kind !== 'mount') return mountLocked(volume)
+  return withVolumeLock(scope, volume.Name, () => mountLocked(volume))
+}
+
+async function releaseLocked(volume: Volume): Promise<void> {
+  if (volumeBacking(volume.Options).kind !== 'mount') return
+  try {
+    if (await isMountPoint(volume.Mountpoint)) await unmountFilesystem(volume.Mountpoint)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw new NerdError(`error while unmounting volume '${volume.Mountpoint}': ${(error as Error).message}`, {cause: error})
+  }
+}
+
+/** Unmounts the filesystem `prepareVolumeMount` mounted on `_data` (a tmpfs volume's content goes with it). */
+export async function releaseVolume(scope: VolumeScope, volume: Volume): Promise<void> {
+  await withVolumeLock(scope, volume.Name, () => releaseLocked(volume))
+}
+
+/**
+ * docker's copy-up: when the volume is empty, `sourceDir` (the image's content at the mount target)
+ * is copied into it with modes, owners, times and links, and `sourceDir`'s own mode and owner go onto
+ * the volume's root. Nothing happens when `sourceDir` is not a directory or the volume has content.
+ * Answers whether it copied.
+ */
+export async function copyUpIfEmpty(scope: VolumeScope, volume: Volume, sourceDir: string): Promise<boolean> {
+  const source = await stat(sourceDir).catch(() => undefined)
+  if (!source?.isDirectory()) return false
+  return withVolumeLock(scope, volume.Name, async () => {
+    const target = await mountLocked(volume)
+    if ((await readdir(target)).length > 0) return false
+    try {
+      await copyDirectoryContents(sourceDir, target)
+    } catch (error) {
+      throw new NerdError(`failed to copy ${sourceDir} into volume ${volume.Name}: ${(error as Error).message}`, {cause: error})
+    }
+    return true
+  })
+}
+
+/** Bytes the volume's content takes, counted as docker does (volume inspect --size, prune). */
+export function volumeSize(volume: Volume): Promise<number> {
+  return directorySize(contentPath(volume))
+}
+
+/** Removes a volume, its lock held, once no container uses it: unmounts its filesystem, then deletes it. */
+async function removeLocked(scope: VolumeScope, volume: Volume, inUseBy: VolumeUsers): Promise<void> {
+  const users = await inUseBy(volume.Name)
+  if (users.length > 0) throw new NerdError(`remove ${volume.Name}: volume is in use - [${users.join(', ')}]`)
+  await releaseLocked(volume)
+  const dir = volumeDir(scope, volume.Name)
+  // The record first: a removal cut short leaves a directory that is no longer a volume.
+  await rm(join(dir, RECORD_FILE), {force: true})
+  await rm(dir, {recursive: true, force: true})
+}
+
+export interface RemoveVolumeOptions {
+  /** `rm -f`: a volume that does not exist is no error. */
+  force?: boolean
+  inUseBy: VolumeUsers
+}
+
+/** `volume rm`: refused while a container uses the volume (docker's `volume is in use - [IDs]`). */
+export async function removeVolume(scope: VolumeScope, name: string, options: RemoveVolumeOptions): Promise<void> {
+  const missing = () => {
+    if (!options.force) throw noSuchVolume(name)
+  }
+  if (!VALID_NAME.test(name)) return missing()
+  await withVolumeLock(scope, name, async () => {
+    const volume = await readVolume(scope, name)
+    if (volume) await removeLocked(scope, volume, options.inUseBy)
+    else missing()
+  })
+}
+
+export interface PruneReport {
+  /** Names of the removed volumes. */
+  removed: string[]
+  /** Bytes their content took. */
+  reclaimed: number
+}
+
+/**
+ * `volume prune`: the volumes no container uses among those the filters keep (only anonymous ones
+ * unless `all`). Like docker, volumes with driver options (tmpfs, binds, remote filesystems) are
+ * left alone: their content is not on this disk.
+ */
+export async function pruneVolumes(scope: VolumeScope, filters: VolumePruneFilters, inUseBy: VolumeUsers): Promise<PruneReport> {
+  const report: PruneReport = {removed: [], reclaimed: 0}
+  for (const candidate of await listVolumes(scope)) {
+    if (Object.keys(candidate.Options).length > 0 || !matchesLabelFilters(candidate, filters)) continue
+    await withVolumeLock(scope, candidate.Name, async () => {
+      const volume = await readVolume(scope, candidate.Name)
+      if (!volume || (await inUseBy(volume.Name)).length > 0) return
+      const size = await volumeSize(volume)
+      await removeLocked(scope, volume, inUseBy)
+      report.removed.push(volume.Name)
+      report.reclaimed += size
+    })
+  }
+  return report
+}

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {ANONYMOUS_LABEL, checkLocalOptions, isAnonymous, naturalCompare, parseVolumeOptions, validateVolumeName, volumeBacking} from '../../../src/volume/model.ts'
+
+describe('volume names', () => {
+  it('takes docker names: a letter or digit, then letters, digits, _ . -', () => {
+    for (const name of ['ab', 'data', 'my_vol.1-2', '0a', 'A'.repeat(200)]) assert.doesNotThrow(() => validateVolumeName(name), name)
+  })
+
+  it('refuses a one-character name as too short, in docker words', () => {
+    assert.throws(() => validateVolumeName('x'), {message: 'create x: volume name is too short, names should be at least two alphanumeric characters'})
+  })
+
+  it('refuses other characters with docker message, host paths included', () => {
+    for (const name of ['/data', '../up', '_lead', '.hidden', 'has space', 'a/b', 'ü1']) {
+      assert.throws(
+        () => validateVolumeName(name),
+        {message: `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`},
+        name,
+      )
+    }
+  })
+})
+
+describe('volume driver options', () => {
+  it('parses -o as docker map options: a bare key has an empty value, the last value wins', () => {
+    assert.deepEqual(parseVolumeOptions(['type=tmpfs', 'o=size=10m,uid=1000', 'device=tmpfs', 'flag', 'type=none']), {type: 'none', o: 'size=10m,uid=1000', device: 'tmpfs', flag: ''})
+  })
+
+  it('accepts the local driver options together', () => {
+    assert.doesNotThrow(() => checkLocalOptions('v', {type: 'tmpfs', device: 'tmpfs', o: 'size=10m'}))
+    assert.doesNotThrow(() => checkLocalOptions('v', {type: 'none', device: '/srv', o: 'bind'}))
+    assert.doesNotThrow(() => checkLocalOptions('v', {}))
+  })
+
+  it('refuses unknown options and incomplete sets with docker messages', () => {
+    assert.throws(() => checkLocalOptions('v', {foo: 'bar'}), {message: 'create v: invalid option: "foo"'})
+    assert.throws(() => checkLocalOptions('v', {type: 'tmpfs'}), {message: 'create v: missing required option: "device"'})
+    assert.throws(() => checkLocalOptions('v', {device: 'tmpfs'}), {message: 'create v: missing required option: "type"'})
+    assert.throws(() => checkLocalOptions('v', {o: 'size=1m', device: 'tmpfs'}), {message: 'create v: missing required option: "type"'})
+  })
+
+  it('refuses a size quota, which needs quota support nerd does not set up', () => {
+    assert.throws(() => checkLocalOptions('v', {size: '10m'}), {message: 'create v: quota size requested but no quota support'})
+    assert.throws(() => checkLocalOptions('v', {size: 'lots'}), {message: "create v: invalid size: 'lots'"})
+    assert.doesNotThrow(() => checkLocalOptions('v', {size: '0'}))
+  })
+
+  it('tells a plain directory, a bind of a host directory and a filesystem to mount apart', () => {
+    assert.deepEqual(volumeBacking({}), {kind: 'directory'})
+    assert.deepEqual(volumeBacking({type: 'none', o: 'bind', device: '/srv/data'}), {kind: 'bind', device: '/srv/data'})
+    assert.deepEqual(volumeBacking({type: 'none', o: 'ro,rbind', device: '/srv/data'}), {kind: 'bind', device: '/srv/data'})
+    assert.deepEqual(volumeBacking({type: 'tmpfs', device: 'tmpfs', o: 'size=10m'}), {kind: 'mount', type: 'tmpfs', device: 'tmpfs', options: 'size=10m'})
+    assert.deepEqual(volumeBacking({type: 'tmpfs', device: 'tmpfs', o: 'binder=1'}), {kind: 'mount', type: 'tmpfs', device: 'tmpfs', options: 'binder=1'})
+  })
+})
+
+describe('volume helpers', () => {
+  it('knows anonymous volumes by docker label', () => {
+    assert.equal(isAnonymous({Labels: {[ANONYMOUS_LABEL]: ''}}), true)
+    assert.equal(isAnonymous({Labels: {other: ''}}), false)
+  })
+
+  it('sorts names naturally, as docker volume ls', () => {
+    assert.deepEqual(['v10', 'v9', 'a', 'v1', 'B', 'v01x'].sort(naturalCompare), ['B', 'a', 'v1', 'v01x', 'v9', 'v10'])
+  })
+})

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict'
+import {chmod, chown, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {parsePruneFilters} from '../../../src/volume/filters.ts'
+import {ANONYMOUS_LABEL} from '../../../src/volume/model.ts'
+import {copyUpIfEmpty, createVolume, getVolume, listVolumes, prepareVolumeMount, pruneVolumes, removeVolume, volumeSize} from '../../../src/volume/store.ts'
+
+const nobody = async () => [] as string[]
+
+describe('volume store', () => {
+  let dataRoot: string
+  let scope: {dataRoot: string; namespace: string}
+  before(async () => {
+    dataRoot = await mkdtemp(join(tmpdir(), 'nerd-volume-store-'))
+    scope = {dataRoot, namespace: 'unit'}
+  })
+  after(() => rm(dataRoot, {recursive: true, force: true}))
+
+  it('creates a volume under volumes/<namespace>/<name> with _data and volume.json', async () => {
+    const volume = await createVolume(scope, {name: 'first', labels: {b: '2', a: '1'}})
+    assert.equal(volume.Mountpoint, join(dataRoot, 'volumes/unit/first/_data'))
+    assert.equal((await stat(volume.Mountpoint)).mode & 0o7777, 0o755)
+    assert.match(volume.CreatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    assert.deepEqual(Object.keys(volume), ['CreatedAt', 'Driver', 'Labels', 'Mountpoint', 'Name', 'Options', 'Scope'])
+    assert.deepEqual(Object.keys(volume.Labels), ['a', 'b'])
+    const record = JSON.parse(await readFile(join(dataRoot, 'volumes/unit/first/volume.json'), 'utf8'))
+    assert.deepEqual(record, {Name: 'first', Driver: 'local', CreatedAt: volume.CreatedAt, Labels: {a: '1', b: '2'}, Options: {}, Scope: 'local'})
+  })
+
+  it('returns the existing volume when one of that name exists, as docker does', async () => {
+    const before = await getVolume(scope, 'first')
+    const again = await createVolume(scope, {name: 'first', labels: {other: 'x'}})
+    assert.deepEqual(again, before)
+  })
+
+  it('creates concurrently once', async () => {
+    const volumes = await Promise.all(Array.from({length: 8}, () => createVolume(scope, {name: 'raced'})))
+    assert.equal(new Set(volumes.map((volume) => volume.CreatedAt)).size, 1)
+  })
+
+  it('names an unnamed volume with 64 hex and marks it anonymous', async () => {
+    const volume = await createVolume(scope)
+    assert.match(volume.Name, /^[0-9a-f]{64}$/)
+    assert.deepEqual(volume.Labels, {[ANONYMOUS_LABEL]: ''})
+    await removeVolume(scope, volume.Name, {inUseBy: nobody})
+  })
+
+  it('refuses another driver and bad names', async () => {
+    await assert.rejects(createVolume(scope, {name: 'nfsy', driver: 'nfs'}), {message: 'create nfsy: error looking up volume plugin nfs: plugin "nfs" not found'})
+    await assert.rejects(createVolume(scope, {name: '../escape'}), /includes invalid characters/)
+    assert.equal(await getVolume(scope, '../unit/first'), undefined)
+  })
+
+  it('lists volumes in natural order and ignores unfinished directories', async () => {
+    await createVolume(scope, {name: 'v10'})
+    await createVolume(scope, {name: 'v9'})
+    await mkdir(join(dataRoot, 'volumes/unit/half-made/_data'), {recursive: true})
+    assert.deepEqual((await listVolumes(scope)).map((volume) => volume.Name), ['first', 'raced', 'v9', 'v10'])
+    assert.deepEqual(await listVolumes({dataRoot, namespace: 'empty'}), [])
+  })
+
+  it('refuses to remove a volume in use, naming the containers', async () => {
+    await assert.rejects(removeVolume(scope, 'v9', {inUseBy: async () => ['c1', 'c2']}), {message: 'remove v9: volume is in use - [c1, c2]'})
+    assert.ok(await getVolume(scope, 'v9'))
+  })
+
+  it('removes a volume and its content; a missing one is an error unless forced', async () => {
+    const volume = (await getVolume(scope, 'v9'))!
+    await writeFile(join(volume.Mountpoint, 'file'), 'data')
+    await removeVolume(scope, 'v9', {inUseBy: nobody})
+    assert.equal(await getVolume(scope, 'v9'), undefined)
+    await assert.rejects(stat(join(dataRoot, 'volumes/unit/v9')), {code: 'ENOENT'})
+    await assert.rejects(removeVolume(scope, 'v9', {inUseBy: nobody}), {message: 'get v9: no such volume'})
+    await removeVolume(scope, 'v9', {force: true, inUseBy: nobody})
+    await assert.rejects(removeVolume(scope, '/abs', {inUseBy: nobody}), {message: 'get /abs: no such volume'})
+  })
+
+  it('prunes anonymous unused volumes, all unused ones with all, never ones with driver options', async () => {
+    const pruneScope = {dataRoot, namespace: 'prune'}
+    const anonymousUsed = await createVolume(pruneScope)
+    const anonymousFree = await createVolume(pruneScope)
+    await writeFile(join(anonymousFree.Mountpoint, 'f'), 'x'.repeat(1500))
+    await createVolume(pruneScope, {name: 'named', labels: {keep: 'no'}})
+    await createVolume(pruneScope, {name: 'kept', labels: {keep: 'yes'}})
+    await createVolume(pruneScope, {name: 'tmp', options: {type: 'tmpfs', device: 'tmpfs'}})
+    const inUseBy = async (name: string) => (name === anonymousUsed.Name ? ['c'] : [])
+
+    assert.deepEqual(await pruneVolumes(pruneScope, parsePruneFilters([], false), inUseBy), {removed: [anonymousFree.Name], reclaimed: 1500})
+    assert.deepEqual(await pruneVolumes(pruneScope, parsePruneFilters(['label!=keep=yes'], true), inUseBy), {removed: ['named'], reclaimed: 0})
+    assert.deepEqual((await listVolumes(pruneScope)).map((volume) => volume.Name).sort(), [anonymousUsed.Name, 'kept', 'tmp'].sort())
+  })
+
+  it('gives a bind-backed volume its device as the host path, refusing a missing one', async () => {
+    const device = join(dataRoot, 'device')
+    await mkdir(device)
+    await writeFile(join(device, 'f'), '12345')
+    const bound = await createVolume(scope, {name: 'bound', options: {type: 'none', o: 'bind', device}})
+    assert.equal(await prepareVolumeMount(scope, bound), device)
+    assert.equal(await volumeSize(bound), 5)
+    const missing = await createVolume(scope, {name: 'unbound', options: {type: 'none', o: 'bind', device: join(dataRoot, 'nowhere')}})
+    await assert.rejects(prepareVolumeMount(scope, missing), {message: /^error while mounting volume '.*unbound\/_data': failed to mount local volume: mount .*nowhere:.*, flags: 0x1000: no such file or directory$/})
+  })
+
+  it('copies image content into an empty volume once, keeping modes, owners and symlinks', async () => {
+    const image = join(dataRoot, 'image-dir')
+    await mkdir(join(image, 'sub'), {recursive: true})
+    await writeFile(join(image, 'sub/script'), '#!/bin/sh\n')
+    // chown clears set-user-ID, so it goes first.
+    await chown(join(image, 'sub/script'), 1234, 5678)
+    await chmod(join(image, 'sub/script'), 0o4750)
+    await symlink('sub/script', join(image, 'link'))
+    await chown(image, 42, 43)
+    await chmod(image, 0o1777)
+    const volume = await createVolume(scope, {name: 'copied'})
+
+    assert.equal(await copyUpIfEmpty(scope, volume, image), true)
+    const script = await stat(join(volume.Mountpoint, 'sub/script'))
+    assert.equal(script.mode & 0o7777, 0o4750)
+    assert.deepEqual([script.uid, script.gid], [1234, 5678])
+    assert.equal(await readlink(join(volume.Mountpoint, 'link')), 'sub/script')
+    const root = await lstat(volume.Mountpoint)
+    assert.deepEqual([root.mode & 0o7777, root.uid, root.gid], [0o1777, 42, 43])
+
+    await writeFile(join(image, 'later'), 'not copied')
+    assert.equal(await copyUpIfEmpty(scope, volume, image), false)
+    await assert.rejects(stat(join(volume.Mountpoint, 'later')), {code: 'ENOENT'})
+    assert.equal(await copyUpIfEmpty(scope, await createVolume(scope, {name: 'no-source'}), join(image, 'missing')), false)
+  })
+})
