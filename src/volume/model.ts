@@ -143,7 +143,7 @@ export function naturalCompare(a: string, b: string): number {
   return left.length - right.length
 }
 
-/** Labels in key order, as Go's JSON prints a map. */
-export function sortedLabels(labels: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+/** Labels or options in key order, as Go's JSON prints a map. */
+export function sortedByKey(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }

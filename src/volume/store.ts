@@ -19,7 +19,7 @@ import {
   createdAtText,
   LOCAL_DRIVER,
   naturalCompare,
-  sortedLabels,
+  sortedByKey,
   validateVolumeName,
   volumeBacking,
 } from './model.ts'
@@ -79,9 +79,9 @@ export async function createVolume(scope: VolumeScope, request: VolumeCreateRequ
   if (named) validateVolumeName(name)
   const driver = request.driver ?? LOCAL_DRIVER
   if (driver !== LOCAL_DRIVER) throw new NerdError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`)
-  const options = request.options ?? {}
+  const options = sortedByKey(request.options ?? {})
   checkLocalOptions(name, options)
-  const labels = sortedLabels(named ? {...request.labels} : {...request.labels, [ANONYMOUS_LABEL]: ''})
+  const labels = sortedByKey(named ? {...request.labels} : {...request.labels, [ANONYMOUS_LABEL]: ''})
   return withVolumeLock(scope, name, async () => {
     const existing = await readVolume(scope, name)
     if (existing) return existing

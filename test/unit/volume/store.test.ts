@@ -4,8 +4,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {parsePruneFilters} from '../../../src/volume/filters.ts'
+import {isMountPoint} from '../../../src/volume/host.ts'
 import {ANONYMOUS_LABEL} from '../../../src/volume/model.ts'
-import {copyUpIfEmpty, createVolume, getVolume, listVolumes, prepareVolumeMount, pruneVolumes, removeVolume, volumeSize} from '../../../src/volume/store.ts'
+import {copyUpIfEmpty, createVolume, getVolume, listVolumes, prepareVolumeMount, pruneVolumes, releaseVolume, removeVolume, volumeSize} from '../../../src/volume/store.ts'
 
 const nobody = async () => [] as string[]
 
@@ -127,5 +128,34 @@ describe('volume store', () => {
     assert.equal(await copyUpIfEmpty(scope, volume, image), false)
     await assert.rejects(stat(join(volume.Mountpoint, 'later')), {code: 'ENOENT'})
     assert.equal(await copyUpIfEmpty(scope, await createVolume(scope, {name: 'no-source'}), join(image, 'missing')), false)
+  })
+
+  it('mounts a tmpfs volume on _data at first use with its options, once, and unmounts it on release and rm', {skip: process.getuid?.() !== 0 && 'mounting needs root'}, async () => {
+    const volume = await createVolume(scope, {name: 'in-memory', options: {type: 'tmpfs', device: 'tmpfs', o: 'size=1m,mode=0710'}})
+    assert.equal(await isMountPoint(volume.Mountpoint), false)
+    try {
+      assert.equal(await prepareVolumeMount(scope, volume), volume.Mountpoint)
+      assert.equal(await prepareVolumeMount(scope, volume), volume.Mountpoint)
+      const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((line) => line.split(' ')[4] === volume.Mountpoint)
+      assert.equal(mounts.length, 1)
+      assert.match(mounts[0]!, / - tmpfs tmpfs rw,.*size=1024k,mode=710/)
+      await writeFile(join(volume.Mountpoint, 'f'), 'abc')
+      assert.equal(await volumeSize(volume), 3)
+
+      await releaseVolume(scope, volume)
+      assert.equal(await isMountPoint(volume.Mountpoint), false)
+      await assert.rejects(stat(join(volume.Mountpoint, 'f')), {code: 'ENOENT'})
+
+      await prepareVolumeMount(scope, volume)
+      await removeVolume(scope, 'in-memory', {inUseBy: nobody})
+      assert.equal(await getVolume(scope, 'in-memory'), undefined)
+    } finally {
+      if (await isMountPoint(volume.Mountpoint).catch(() => false)) await releaseVolume(scope, volume)
+    }
+  })
+
+  it('reports a filesystem that cannot be mounted in docker words', {skip: process.getuid?.() !== 0 && 'mounting needs root'}, async () => {
+    const volume = await createVolume(scope, {name: 'broken', options: {type: 'nosuchfs', device: 'none'}})
+    await assert.rejects(prepareVolumeMount(scope, volume), {message: new RegExp(`^error while mounting volume '${volume.Mountpoint}': failed to mount local volume: .+`)})
   })
 })

@@ -1,0 +1,199 @@
+/**
+ * The volume commands end to end: create (named, anonymous, labels, driver options), ls with its
+ * filters and formats, inspect, rm and prune, as docker prints them. Volumes in use by containers
+ * are covered with `run -v`.
+ */
+import assert from 'node:assert/strict'
+import {stat, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {describe, it} from 'node:test'
+import {nerdOk} from '../helpers/containers.ts'
+import {fileDataRoot, fileNamespace, nerd} from '../helpers/e2e.ts'
+
+const DOCKER_KEYS = ['CreatedAt', 'Driver', 'Labels', 'Mountpoint', 'Name', 'Options', 'Scope']
+
+async function inspectVolume(name: string): Promise<Record<string, any>> {
+  const documents = JSON.parse(await nerdOk(['volume', 'inspect', name])) as Record<string, any>[]
+  assert.equal(documents.length, 1)
+  return documents[0]!
+}
+
+async function names(args: string[] = []): Promise<string[]> {
+  return (await nerdOk(['volume', 'ls', '-q', ...args])).split('\n').filter((line) => line !== '')
+}
+
+async function removeAll(): Promise<void> {
+  const all = await names()
+  if (all.length > 0) await nerdOk(['volume', 'rm', ...all])
+}
+
+describe('volume commands', () => {
+  it('creates a named volume once, prints its name, and inspects it in docker shape', async () => {
+    assert.equal(await nerdOk(['volume', 'create', 'e2e-data']), 'e2e-data\n')
+    const first = await inspectVolume('e2e-data')
+    assert.equal(await nerdOk(['volume', 'create', 'e2e-data']), 'e2e-data\n')
+    assert.deepEqual(await inspectVolume('e2e-data'), first)
+    assert.deepEqual(Object.keys(first), DOCKER_KEYS)
+    assert.equal(first.Name, 'e2e-data')
+    assert.equal(first.Driver, 'local')
+    assert.equal(first.Scope, 'local')
+    assert.deepEqual(first.Labels, {})
+    assert.deepEqual(first.Options, {})
+    assert.equal(first.Mountpoint, join(fileDataRoot(), 'volumes', fileNamespace(), 'e2e-data', '_data'))
+    assert.ok((await stat(first.Mountpoint)).isDirectory())
+    assert.match(first.CreatedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    assert.equal(await nerdOk(['volume', 'inspect', '-f', '{{.Name}} {{.Driver}}', 'e2e-data']), 'e2e-data local\n')
+    await nerdOk(['volume', 'rm', 'e2e-data'])
+  })
+
+  it('generates a 64-hex name for an anonymous volume', async () => {
+    const name = (await nerdOk(['volume', 'create'])).trim()
+    assert.match(name, /^[0-9a-f]{64}$/)
+    assert.deepEqual((await inspectVolume(name)).Labels, {'com.docker.volume.anonymous': ''})
+    await nerdOk(['volume', 'rm', name])
+  })
+
+  it('refuses bad names, other drivers and unknown options with one line and exit 1', async () => {
+    const cases: Array<[string[], string]> = [
+      [['x'], 'Error: create x: volume name is too short, names should be at least two alphanumeric characters\n'],
+      [
+        ['/srv/data'],
+        'Error: create /srv/data: "/srv/data" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path\n',
+      ],
+      [['-d', 'nfs', 'vol'], 'Error: create vol: error looking up volume plugin nfs: plugin "nfs" not found\n'],
+      [['-o', 'colour=blue', 'vol'], 'Error: create vol: invalid option: "colour"\n'],
+      [['-o', 'type=tmpfs', 'vol'], 'Error: create vol: missing required option: "device"\n'],
+    ]
+    for (const [args, stderr] of cases) {
+      const result = await nerd(['volume', 'create', ...args])
+      assert.equal(result.code, 1, args.join(' '))
+      assert.equal(result.stderr, stderr)
+      assert.equal(result.stdout, '')
+    }
+    assert.deepEqual(await names(), [])
+  })
+
+  it('keeps labels and tmpfs driver options, shown by inspect and ls', async () => {
+    await nerdOk(['volume', 'create', '--label', 'tier=db', '--label', 'backup', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=10m,uid=1000', 'e2e-tmp'])
+    const volume = await inspectVolume('e2e-tmp')
+    assert.deepEqual(volume.Labels, {backup: '', tier: 'db'})
+    assert.deepEqual(volume.Options, {device: 'tmpfs', o: 'size=10m,uid=1000', type: 'tmpfs'})
+    assert.equal(await nerdOk(['volume', 'ls', '--format', '{{.Name}}|{{.Labels}}|{{.Label "tier"}}']), 'e2e-tmp|backup=,tier=db|db\n')
+    await nerdOk(['volume', 'rm', 'e2e-tmp'])
+  })
+
+  it('lists volumes as docker does: table, -q, json, templates and the list alias', async () => {
+    for (const name of ['e2e-b10', 'e2e-b9', 'e2e-a']) await nerdOk(['volume', 'create', name])
+    assert.equal(await nerdOk(['volume', 'ls']), 'DRIVER    VOLUME NAME\nlocal     e2e-a\nlocal     e2e-b9\nlocal     e2e-b10\n')
+    assert.equal(await nerdOk(['volume', 'list', '-q']), 'e2e-a\ne2e-b9\ne2e-b10\n')
+    assert.equal(await nerdOk(['volume', 'ls', '--format', 'table {{.Name}}\t{{.Scope}}']), 'VOLUME NAME   SCOPE\ne2e-a         local\ne2e-b9        local\ne2e-b10       local\n')
+    const lines = (await nerdOk(['volume', 'ls', '--format', 'json'])).trim().split('\n')
+    assert.equal(lines.length, 3)
+    assert.deepEqual(JSON.parse(lines[0]!), {
+      Availability: 'N/A',
+      Driver: 'local',
+      Group: 'N/A',
+      Labels: '',
+      Links: 'N/A',
+      Mountpoint: join(fileDataRoot(), 'volumes', fileNamespace(), 'e2e-a', '_data'),
+      Name: 'e2e-a',
+      Scope: 'local',
+      Size: 'N/A',
+      Status: 'N/A',
+    })
+    await removeAll()
+  })
+
+  it('filters by name, label, driver and dangling; refuses unknown filters', async () => {
+    await nerdOk(['volume', 'create', '--label', 'app=web', 'e2e-web'])
+    await nerdOk(['volume', 'create', '--label', 'app=db', '--label', 'tier=back', 'e2e-db'])
+    await nerdOk(['volume', 'create', 'e2e-cache'])
+    assert.deepEqual(await names(['--filter', 'name=e2e-web']), ['e2e-web'])
+    assert.deepEqual(await names(['--filter', 'name=^e2e-(web|db)$']), ['e2e-db', 'e2e-web'])
+    assert.deepEqual(await names(['--filter', 'label=app']), ['e2e-db', 'e2e-web'])
+    assert.deepEqual(await names(['--filter', 'label=app=db']), ['e2e-db'])
+    assert.deepEqual(await names(['-f', 'label=app', '-f', 'label=tier']), ['e2e-db'])
+    assert.deepEqual(await names(['--filter', 'driver=local', '--filter', 'name=cache']), ['e2e-cache'])
+    assert.deepEqual(await names(['--filter', 'dangling=true']), ['e2e-cache', 'e2e-db', 'e2e-web'])
+    assert.deepEqual(await names(['--filter', 'dangling=false']), [])
+    for (const [filter, message] of [
+      ['until=1h', "Error: invalid filter 'until'\n"],
+      ['dangling=maybe', "Error: invalid filter 'dangling=[maybe]'\n"],
+      ['name', 'Error: bad format of filter (expected name=value)\n'],
+    ]) {
+      const result = await nerd(['volume', 'ls', '--filter', filter!])
+      assert.equal(result.code, 1, filter)
+      assert.equal(result.stderr, message)
+    }
+    await removeAll()
+  })
+
+  it('inspects several volumes, and reports missing ones with exit 1', async () => {
+    await nerdOk(['volume', 'create', 'e2e-one'])
+    await nerdOk(['volume', 'create', 'e2e-two'])
+    const result = await nerd(['volume', 'inspect', 'e2e-one', 'e2e-missing', 'e2e-two'])
+    assert.equal(result.code, 1)
+    assert.equal(result.stderr, 'Error: No such volume: e2e-missing\n')
+    assert.deepEqual((JSON.parse(result.stdout) as Array<{Name: string}>).map((volume) => volume.Name), ['e2e-one', 'e2e-two'])
+    assert.match(result.stdout, /^\[\n {4}\{\n {8}"CreatedAt"/)
+    const none = await nerd(['volume', 'inspect', 'e2e-missing'])
+    assert.deepEqual([none.code, none.stdout, none.stderr], [1, '[]\n', 'Error: No such volume: e2e-missing\n'])
+    await removeAll()
+  })
+
+  it('inspect --size and ls --size count the content', async () => {
+    await nerdOk(['volume', 'create', 'e2e-sized'])
+    const {Mountpoint} = await inspectVolume('e2e-sized')
+    await writeFile(join(Mountpoint, 'blob'), Buffer.alloc(2500))
+    const [sized] = JSON.parse(await nerdOk(['volume', 'inspect', '--size', 'e2e-sized'])) as Record<string, any>[]
+    assert.deepEqual(sized!.UsageData, {RefCount: 0, Size: 2500})
+    assert.equal(await nerdOk(['volume', 'ls', '-s']), 'DRIVER    VOLUME NAME   SIZE\nlocal     e2e-sized     2.5kB\n')
+    assert.equal(await nerdOk(['volume', 'ls', '-s', '--format', '{{.Name}} {{.Links}} {{.Size}}']), 'e2e-sized 0 2.5kB\n')
+    await removeAll()
+  })
+
+  it('rm removes each volume it can, one error line per failure, exit 1; -f ignores missing ones', async () => {
+    await nerdOk(['volume', 'create', 'e2e-r1'])
+    await nerdOk(['volume', 'create', 'e2e-r2'])
+    const result = await nerd(['volume', 'rm', 'e2e-r1', 'e2e-nosuch', 'e2e-r2'])
+    assert.equal(result.code, 1)
+    assert.equal(result.stdout, 'e2e-r1\ne2e-r2\n')
+    assert.equal(result.stderr, 'Error: get e2e-nosuch: no such volume\n')
+    assert.deepEqual(await names(), [])
+    await nerdOk(['volume', 'create', 'e2e-r3'])
+    assert.equal(await nerdOk(['volume', 'remove', '-f', 'e2e-nosuch', 'e2e-r3']), 'e2e-nosuch\ne2e-r3\n')
+    assert.deepEqual(await names(), [])
+    const single = await nerd(['volume', 'rm', 'e2e-nosuch'])
+    assert.deepEqual([single.code, single.stderr], [1, 'Error: get e2e-nosuch: no such volume\n'])
+  })
+
+  it('prune asks first, removes only anonymous volumes unless -a, and reports the space', async () => {
+    const anonymous = (await nerdOk(['volume', 'create'])).trim()
+    await writeFile(join((await inspectVolume(anonymous)).Mountpoint, 'blob'), Buffer.alloc(2000))
+    await nerdOk(['volume', 'create', '--label', 'keep=yes', 'e2e-kept'])
+    await nerdOk(['volume', 'create', 'e2e-named'])
+    await nerdOk(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'e2e-mem'])
+
+    const declined = await nerd(['volume', 'prune'], {input: 'n\n'})
+    assert.equal(declined.code, 0)
+    assert.equal(declined.stdout, 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ')
+    assert.equal((await names()).length, 4)
+
+    const accepted = await nerd(['volume', 'prune'], {input: 'y\n'})
+    assert.equal(accepted.code, 0)
+    assert.ok(accepted.stdout.endsWith(`[y/N] Deleted Volumes:\n${anonymous}\n\nTotal reclaimed space: 2kB\n`), accepted.stdout)
+    assert.deepEqual(await names(), ['e2e-kept', 'e2e-mem', 'e2e-named'])
+
+    assert.equal(await nerdOk(['volume', 'prune', '-f']), 'Total reclaimed space: 0B\n')
+    assert.equal(await nerdOk(['volume', 'prune', '-a', '-f', '--filter', 'label!=keep=yes']), 'Deleted Volumes:\ne2e-named\n\nTotal reclaimed space: 0B\n')
+    const all = await nerd(['volume', 'prune', '--all'], {input: 'y\n'})
+    assert.ok(all.stdout.startsWith('WARNING! This will remove all local volumes not used by at least one container.\n'), all.stdout)
+    assert.ok(all.stdout.endsWith('Deleted Volumes:\ne2e-kept\n\nTotal reclaimed space: 0B\n'), all.stdout)
+    // docker leaves volumes with driver options to their owner: their content is not on this disk.
+    assert.deepEqual(await names(), ['e2e-mem'])
+
+    const conflicting = await nerd(['volume', 'prune', '-a', '-f', '--filter', 'all=true'])
+    assert.deepEqual([conflicting.code, conflicting.stderr], [1, 'Error: conflicting options: cannot specify both --all and --filter all=1\n'])
+    await removeAll()
+  })
+})
