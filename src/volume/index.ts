@@ -2,7 +2,7 @@
 export {matchesListFilters, parseListFilters, parsePruneFilters} from './filters.ts'
 export type {VolumeListFilters, VolumePruneFilters} from './filters.ts'
 export {containersUsingVolume, volumeUsers} from './in-use.ts'
-export {ANONYMOUS_LABEL, isAnonymous, parseVolumeOptions, validateVolumeName} from './model.ts'
+export {parseVolumeOptions} from './model.ts'
 export type {Volume, VolumeCreateRequest, VolumeScope} from './model.ts'
 export {
   copyUpIfEmpty,

@@ -52,12 +52,12 @@ export interface VolumeCreateRequest {
   options?: Record<string, string>
 }
 
-const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
+export const VOLUME_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 
 /** docker's rule for local volume names, with its messages; the name is a directory name, so this also keeps paths inside the store. */
 export function validateVolumeName(name: string): void {
   if (name.length === 1) throw new NerdError(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`)
-  if (!NAME_PATTERN.test(name)) {
+  if (!VOLUME_NAME_PATTERN.test(name)) {
     throw new NerdError(
       `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
     )
@@ -113,10 +113,6 @@ export function volumeBacking(options: Record<string, string>): VolumeBacking {
   const mountOptions = options.o ?? ''
   if (mountOptions.split(',').some((option) => option === 'bind' || option === 'rbind')) return {kind: 'bind', device}
   return {kind: 'mount', type, device, options: mountOptions}
-}
-
-export function isAnonymous(volume: Pick<Volume, 'Labels'>): boolean {
-  return Object.hasOwn(volume.Labels, ANONYMOUS_LABEL)
 }
 
 /** RFC 3339 to the second in UTC, as docker's CreatedAt reads on a UTC host. */

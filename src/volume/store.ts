@@ -22,6 +22,7 @@ import {
   sortedByKey,
   validateVolumeName,
   volumeBacking,
+  VOLUME_NAME_PATTERN,
 } from './model.ts'
 import type {Volume, VolumeCreateRequest, VolumeRecord, VolumeScope} from './model.ts'
 
@@ -30,7 +31,6 @@ export type VolumeUsers = (name: string) => Promise<string[]>
 
 const DATA_DIR = '_data'
 const RECORD_FILE = 'volume.json'
-const VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 
 /** Where a namespace's volumes live: one directory per volume, named as the volume. */
 export function volumesDir(dataRoot: string, namespace: string): string {
@@ -58,9 +58,10 @@ function toVolume(scope: VolumeScope, record: VolumeRecord): Volume {
   }
 }
 
-async function readVolume(scope: VolumeScope, name: string): Promise<Volume | undefined> {
+/** The volume of that name, undefined when there is none. */
+export async function getVolume(scope: VolumeScope, name: string): Promise<Volume | undefined> {
   // A name outside docker's rule could climb out of the store; no volume has one.
-  if (!VALID_NAME.test(name)) return undefined
+  if (!VOLUME_NAME_PATTERN.test(name)) return undefined
   const record = await readJsonIfExists<VolumeRecord>(join(volumeDir(scope, name), RECORD_FILE))
   return record && toVolume(scope, record)
 }
@@ -83,7 +84,7 @@ export async function createVolume(scope: VolumeScope, request: VolumeCreateRequ
   checkLocalOptions(name, options)
   const labels = sortedByKey(named ? {...request.labels} : {...request.labels, [ANONYMOUS_LABEL]: ''})
   return withVolumeLock(scope, name, async () => {
-    const existing = await readVolume(scope, name)
+    const existing = await getVolume(scope, name)
     if (existing) return existing
     const data = join(volumeDir(scope, name), DATA_DIR)
     await mkdir(data, {recursive: true})
@@ -92,11 +93,6 @@ export async function createVolume(scope: VolumeScope, request: VolumeCreateRequ
     await writeJsonAtomic(join(volumeDir(scope, name), RECORD_FILE), record)
     return toVolume(scope, record)
   })
-}
-
-/** The volume of that name, undefined when there is none. */
-export function getVolume(scope: VolumeScope, name: string): Promise<Volume | undefined> {
-  return readVolume(scope, name)
 }
 
 /** Every volume of the namespace, by name in docker's natural order. */
@@ -108,7 +104,7 @@ export async function listVolumes(scope: VolumeScope): Promise<Volume[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw error
   }
-  const volumes = await Promise.all(names.sort(naturalCompare).map((name) => readVolume(scope, name)))
+  const volumes = await Promise.all(names.sort(naturalCompare).map((name) => getVolume(scope, name)))
   return volumes.filter((volume) => volume !== undefined)
 }
 
@@ -196,10 +192,8 @@ export function volumeSize(volume: Volume): Promise<number> {
   return directorySize(contentPath(volume))
 }
 
-/** Removes a volume, its lock held, once no container uses it: unmounts its filesystem, then deletes it. */
-async function removeLocked(scope: VolumeScope, volume: Volume, inUseBy: VolumeUsers): Promise<void> {
-  const users = await inUseBy(volume.Name)
-  if (users.length > 0) throw new NerdError(`remove ${volume.Name}: volume is in use - [${users.join(', ')}]`)
+/** Unmounts the volume's filesystem and deletes the volume; the caller holds the lock and knows no container uses it. */
+async function deleteLocked(scope: VolumeScope, volume: Volume): Promise<void> {
   await releaseLocked(volume)
   const dir = volumeDir(scope, volume.Name)
   // The record first: a removal cut short leaves a directory that is no longer a volume.
@@ -218,11 +212,13 @@ export async function removeVolume(scope: VolumeScope, name: string, options: Re
   const missing = () => {
     if (!options.force) throw noSuchVolume(name)
   }
-  if (!VALID_NAME.test(name)) return missing()
+  if (!VOLUME_NAME_PATTERN.test(name)) return missing()
   await withVolumeLock(scope, name, async () => {
-    const volume = await readVolume(scope, name)
-    if (volume) await removeLocked(scope, volume, options.inUseBy)
-    else missing()
+    const volume = await getVolume(scope, name)
+    if (!volume) return missing()
+    const users = await options.inUseBy(name)
+    if (users.length > 0) throw new NerdError(`remove ${name}: volume is in use - [${users.join(', ')}]`)
+    await deleteLocked(scope, volume)
   })
 }
 
@@ -243,10 +239,10 @@ export async function pruneVolumes(scope: VolumeScope, filters: VolumePruneFilte
   for (const candidate of await listVolumes(scope)) {
     if (Object.keys(candidate.Options).length > 0 || !matchesLabelFilters(candidate, filters)) continue
     await withVolumeLock(scope, candidate.Name, async () => {
-      const volume = await readVolume(scope, candidate.Name)
+      const volume = await getVolume(scope, candidate.Name)
       if (!volume || (await inUseBy(volume.Name)).length > 0) return
       const size = await volumeSize(volume)
-      await removeLocked(scope, volume, inUseBy)
+      await deleteLocked(scope, volume)
       report.removed.push(volume.Name)
       report.reclaimed += size
     })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {ANONYMOUS_LABEL, checkLocalOptions, isAnonymous, naturalCompare, parseVolumeOptions, validateVolumeName, volumeBacking} from '../../../src/volume/model.ts'
+import {checkLocalOptions, naturalCompare, parseVolumeOptions, validateVolumeName, volumeBacking} from '../../../src/volume/model.ts'
 
 describe('volume names', () => {
   it('takes docker names: a letter or digit, then letters, digits, _ . -', () => {
@@ -56,11 +56,6 @@ describe('volume driver options', () => {
 })
 
 describe('volume helpers', () => {
-  it('knows anonymous volumes by docker label', () => {
-    assert.equal(isAnonymous({Labels: {[ANONYMOUS_LABEL]: ''}}), true)
-    assert.equal(isAnonymous({Labels: {other: ''}}), false)
-  })
-
   it('sorts names naturally, as docker volume ls', () => {
     assert.deepEqual(['v10', 'v9', 'a', 'v1', 'B', 'v01x'].sort(naturalCompare), ['B', 'a', 'v1', 'v01x', 'v9', 'v10'])
   })
