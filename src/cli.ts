@@ -22,7 +22,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     // oclif's subpath modules, not its index: the index evaluates every part of oclif at start-up.
     const [{run}, {flush}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
-    await run(rest, packageRoot)
+    const argvForOclif = rest[0]?.startsWith('plugins') ? await (await import('./plugins/local-install.ts')).rewriteLocalPluginInstall(rest) : rest
+    await run(argvForOclif, packageRoot)
     await flush()
   } catch (error) {
     process.exitCode = reportError(error, debug, commandWords)

@@ -1,0 +1,56 @@
+/**
+ * `nerd plugins install ./dir` and `./plugin.tgz`: oclif's installer takes a bare path for a GitHub
+ * shorthand, so a path that exists is turned into a `file:` spec first. A directory is packed into a
+ * tarball under nerd's data directory, so that the plugin is a copy (npm would link a directory,
+ * and the plugin would break when its sources move).
+ */
+import {execFile} from 'node:child_process'
+import {existsSync, statSync} from 'node:fs'
+import {mkdir} from 'node:fs/promises'
+import {createRequire} from 'node:module'
+import {homedir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {promisify} from 'node:util'
+import {NerdError} from '../errors.ts'
+
+const INSTALL_WORDS = new Set(['install', 'add', 'i'])
+
+/** oclif's data directory for nerd: where user plugins live. */
+export function pluginDataDir(environment: NodeJS.ProcessEnv = process.env): string {
+  return join(environment.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'nerd')
+}
+
+/** Whether argv (global options lifted out) is `plugins install …`. */
+function installArguments(argv: readonly string[]): number | undefined {
+  if (argv[0] === 'plugins' && INSTALL_WORDS.has(argv[1] ?? '')) return 2
+  if (argv[0] === 'plugins:install' || argv[0] === 'plugins:add') return 1
+  return undefined
+}
+
+async function packDirectory(directory: string): Promise<string> {
+  const destination = join(pluginDataDir(), 'packs')
+  await mkdir(destination, {recursive: true})
+  const npm = join(dirname(createRequire(import.meta.url).resolve('npm/package.json')), 'bin', 'npm-cli.js')
+  try {
+    const {stdout} = await promisify(execFile)(process.execPath, [npm, 'pack', '--json', '--pack-destination', destination, directory], {cwd: directory})
+    const [packed] = JSON.parse(stdout) as {filename: string}[]
+    return join(destination, packed!.filename)
+  } catch (error) {
+    const detail = ((error as {stderr?: string}).stderr ?? (error as Error).message).split('\n').find((line) => line.includes('error')) ?? (error as Error).message
+    throw new NerdError(`cannot pack the plugin in ${directory}: ${detail.trim()}`)
+  }
+}
+
+/** argv with each local plugin path of a `plugins install` replaced by a `file:` spec of a tarball. */
+export async function rewriteLocalPluginInstall(argv: string[]): Promise<string[]> {
+  const first = installArguments(argv)
+  if (first === undefined) return argv
+  const rewritten = [...argv]
+  for (let index = first; index < rewritten.length; index++) {
+    const word = rewritten[index]!
+    if (word.startsWith('-') || word.startsWith('file:') || !existsSync(word)) continue
+    const path = resolve(word)
+    rewritten[index] = `file:${statSync(path).isDirectory() ? await packDirectory(path) : path}`
+  }
+  return rewritten
+}
