@@ -56,6 +56,7 @@ export const CREATE_FLAGS = {
   // Storage and logging
   volume: list('Bind mount a volume', {char: 'v'}),
   mount: list('Attach a filesystem mount to the container'),
+  'volumes-from': list('Mount volumes from the specified container(s)'),
   tmpfs: list('Mount a tmpfs directory'),
   'log-driver': text('Logging driver for the container'),
   'log-opt': list('Log driver options'),

@@ -25,7 +25,7 @@ export default class Run extends ContainerCreateCommand {
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
     const container = {record: created.record, paths: created.paths, labels: created.labels}
     const removeAfterwards = async (): Promise<void> => {
-      if (request.autoRemove) await removeContainer(scope, await loadContainer(scope, created.record.Id), {force: true})
+      if (request.autoRemove) await removeContainer(scope, await loadContainer(scope, created.record.Id), {force: true, volumes: true})
     }
     if (flags.detach) {
       try {

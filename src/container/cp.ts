@@ -6,17 +6,13 @@
  * sees them (a running container through its mount namespace, a stopped one through its root
  * filesystem mounted with its mounts on a temporary directory).
  */
-import {execFile} from 'node:child_process'
 import {lstat, mkdir, mkdtemp, readlink, realpath, rename, rm, stat} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
-import {promisify} from 'node:util'
 import {NerdError} from '../errors.ts'
 import {containerView} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-
-const run = promisify(execFile)
+import {withMountedRootfs} from './rootfs-mount.ts'
 
 export interface CopyArguments {
   container: string
@@ -68,10 +64,6 @@ export async function resolveInRoot(root: string, path: string, followLast: bool
   return join(root, ...resolved)
 }
 
-async function mount(args: string[]): Promise<void> {
-  await run('mount', args, {env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}})
-}
-
 /**
  * Runs `action` with a host directory that is the container's root as the container sees it: its
  * running process's root, or else its snapshot mounted with its binds and volumes.
@@ -79,25 +71,13 @@ async function mount(args: string[]): Promise<void> {
 export async function withContainerRoot<T>(scope: ContainerScope, container: LoadedContainer, action: (root: string) => Promise<T>): Promise<T> {
   const view = await containerView(scope, container)
   if (view.pid > 0) return action(`/proc/${view.pid}/root`)
-  const root = await mkdtemp(join(tmpdir(), 'nerd-cp-'))
-  const mounted: string[] = []
-  try {
-    for (const layer of await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)) {
-      await mount([...(layer.type === 'bind' ? [] : ['-t', layer.type]), '-o', layer.options.join(','), layer.source, root])
-      mounted.unshift(root)
-    }
-    for (const point of container.record.Mounts) {
-      if (point.Type === 'tmpfs') continue
-      const target = await resolveInRoot(root, point.Destination, true)
-      await mkdir(target, {recursive: true}).catch(() => undefined)
-      await mount(['--bind', point.Source, target])
-      mounted.unshift(target)
-    }
-    return await action(root)
-  } finally {
-    for (const target of mounted) await run('umount', ['-l', target], {env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}}).catch(() => undefined)
-    await rm(root, {recursive: true, force: true}).catch(() => undefined)
-  }
+  const mounts = await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)
+  // tmpfs mounts have no content once the container is down.
+  const binds = container.record.Mounts.filter((point) => point.Type !== 'tmpfs').map((point) => ({
+    source: point.Source,
+    target: (root: string) => resolveInRoot(root, point.Destination, true),
+  }))
+  return withMountedRootfs(mounts, binds, action)
 }
 
 export interface CopyOptions {

@@ -74,6 +74,7 @@ export interface CreateFlagValues {
   cgroupns?: string
   volume?: string[]
   mount?: string[]
+  'volumes-from'?: string[]
   tmpfs?: string[]
   'log-driver'?: string
   'log-opt'?: string[]
@@ -185,6 +186,8 @@ export interface CreateRequest {
   labels: Record<string, string>
   network: NetworkRequest
   typed: TypedStorageAndSecurity
+  /** `--volumes-from`: containers whose mounts this one takes, each `name[:ro|:rw]`. */
+  volumesFrom: string[]
 }
 
 /** A user error before anything is created: exit 125, as docker's CLI. */
@@ -660,6 +663,10 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
     labels: keyValueMap([...labelFile, ...labelValues]),
     network,
     typed: {binds, anonymousVolumes, tmpfs: keyValueMap(values.tmpfs ?? [], ':'), securityOpt},
+    volumesFrom: (values['volumes-from'] ?? []).map((value) => {
+      if (!/^[^:]+(:(ro|rw))?$/.test(value)) fail(`invalid mode for volumes-from: ${value.split(':').slice(1).join(':')}`)
+      return value
+    }),
   }
   if (values.name !== undefined) request.name = values.name
   if (values.cidfile) request.cidfile = values.cidfile

@@ -21,8 +21,9 @@ import {hostFacts, statDevice} from './host-facts.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
-import {buildSpec, serializeSpec} from './spec/index.ts'
-import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec} from './spec/index.ts'
+import {buildSpec, serializeSpec, volumesToResolve} from './spec/index.ts'
+import {removeAnonymousVolumes, resolveVolumes} from './volumes.ts'
+import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
 import {containerView, loadContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {DaemonFacts, NetworkRequest} from './create-options.ts'
@@ -55,6 +56,8 @@ export interface ContainerCreateRequest {
   labels: Record<string, string>
   /** The networking flags; without them the container has no network but its loopback. */
   network?: NetworkRequest
+  /** `--volumes-from`: `name[:ro|:rw]` of containers whose binds and volumes this one mounts too. */
+  volumesFrom?: string[]
 }
 
 export interface CreateContext {
@@ -149,6 +152,9 @@ export async function createContainer(client: ContainerdClient, request: Contain
       const imageFiles = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
       const imageConfig = image.resolved.config.config ?? {}
       const options: RunOptions = {...request.options, tty: request.tty}
+      options.mounts = [...(options.mounts ?? []), ...(await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? []))]
+      const volumes = await resolveVolumes({dataRoot: context.dataRoot, namespace}, volumesToResolve(imageConfig, options), rootfs)
+      undo.push(() => removeAnonymousVolumes({dataRoot: context.dataRoot, namespace}, volumes.anonymous))
       const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
       const joinable = await joinableContainers({client, dataRoot: context.dataRoot}, options)
       const network = options.network ?? {kind: 'private'}
@@ -170,6 +176,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           [ANNOTATION_NAMESPACE]: namespace,
         },
         environment: context.environment,
+        volumePaths: volumes.paths,
         joinContainer: (reference) => joinable.get(reference)!,
         pathExists: existsSync,
         statDevice,
@@ -194,11 +201,11 @@ export async function createContainer(client: ContainerdClient, request: Contain
         Snapshotter: context.snapshotter,
         Config,
         HostConfig,
-        Mounts: mountPoints(built.spec),
+        Mounts: [...mountPoints(built.spec, volumes.paths), ...volumes.points],
         StopSignal: built.stopSignal,
         StopTimeout: built.stopTimeout ?? 10,
         LogPath: request.logConfig.Type === 'none' ? '' : paths.log,
-        AnonymousVolumes: [],
+        AnonymousVolumes: volumes.anonymous,
         Address: client.address,
       }
       const proposed = {
@@ -297,6 +304,30 @@ async function joinableContainers(scope: ContainerScope, options: RunOptions): P
   return joinable
 }
 
+/**
+ * `--volumes-from`: the binds and volumes of other containers, at the same targets, read-only when
+ * asked (`name:ro`) or as they were; a target this container mounts itself keeps its own mount.
+ */
+async function mountsFrom(scope: ContainerScope, references: string[], own: UserMount[]): Promise<UserMount[]> {
+  const taken = new Set(own.map((mount) => mount.target))
+  const mounts: UserMount[] = []
+  for (const value of references) {
+    const [reference, mode] = value.split(':') as [string, string | undefined]
+    const source = await loadContainer(scope, reference)
+    for (const point of source.record.Mounts) {
+      if (point.Type === 'tmpfs' || taken.has(point.Destination)) continue
+      taken.add(point.Destination)
+      const readonly = mode === undefined ? !point.RW : mode === 'ro'
+      mounts.push(
+        point.Type === 'volume'
+          ? {type: 'volume', name: point.Name!, target: point.Destination, readonly, noCopy: true}
+          : {type: 'bind', source: point.Source, target: point.Destination, readonly, createSource: false},
+      )
+    }
+  }
+  return mounts
+}
+
 /** The name asked for, or the first free generated one (docker's sequence, ending with the short ID). */
 async function claimName(dataRoot: string, namespace: string, id: string, wanted: string | undefined): Promise<string> {
   if (wanted !== undefined) {
@@ -316,9 +347,9 @@ async function claimName(dataRoot: string, namespace: string, id: string, wanted
   throw conflict
 }
 
-/** docker's Mounts list: the user's binds and tmpfs mounts (nerd's own /etc files are not listed). */
-function mountPoints(spec: Spec): MountPoint[] {
-  const own = new Set(['/etc/hosts', '/etc/resolv.conf', '/etc/hostname', '/sbin/docker-init'])
+/** docker's Mounts list of the user's binds (nerd's own /etc files are not listed; volumes come with their names from volumes.ts). */
+function mountPoints(spec: Spec, volumePaths: Record<string, string>): MountPoint[] {
+  const own = new Set(['/etc/hosts', '/etc/resolv.conf', '/etc/hostname', '/sbin/docker-init', ...Object.keys(volumePaths)])
   const points: MountPoint[] = []
   for (const mount of spec.mounts ?? []) {
     if (own.has(mount.destination) || !mount.source || !mount.source.startsWith('/')) continue

@@ -309,7 +309,7 @@ export async function unpauseContainer(scope: ContainerScope, container: LoadedC
  * docker's rm: refuses a running container unless forced (then kills it), deletes the task, the
  * rootfs snapshot, containerd's record and nerd's files (logs included).
  */
-export async function removeContainer(scope: ContainerScope, container: LoadedContainer, options: {force?: boolean} = {}): Promise<void> {
+export async function removeContainer(scope: ContainerScope, container: LoadedContainer, options: {force?: boolean; volumes?: boolean} = {}): Promise<void> {
   const id = container.record.Id
   const task = await getTask(scope, id)
   if (task && task.status !== 'STOPPED') {
@@ -334,6 +334,10 @@ export async function removeContainer(scope: ContainerScope, container: LoadedCo
   await scope.client.snapshots.remove(container.record.Snapshotter, id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
   await scope.client.containers.delete(id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
   await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, container.record.Name)
+  if (options.volumes && container.record.AnonymousVolumes.length > 0) {
+    const {removeAnonymousVolumes} = await import('./volumes.ts')
+    await removeAnonymousVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, container.record.AnonymousVolumes)
+  }
 }
 
 /** Waits for the container's current task to exit; returns its code (at once for a stopped container). */

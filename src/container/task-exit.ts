@@ -56,7 +56,7 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
       if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
       await restartByPolicy(scope, await loadContainer(scope, id))
     } else if (record.HostConfig.AutoRemove) {
-      await removeContainer(scope, await loadContainer(scope, id), {force: true})
+      await removeContainer(scope, await loadContainer(scope, id), {force: true, volumes: true})
     } else if (existsSync(paths.networkPlan)) {
       // docker frees a stopped container's addresses and ports: deleting the task runs the poststop hook that detaches them.
       await deleteTask(scope, await loadContainer(scope, id))

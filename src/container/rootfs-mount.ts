@@ -1,0 +1,41 @@
+/**
+ * A snapshot's root filesystem mounted on a temporary directory, for work that needs it as one tree
+ * (cp into a stopped container, the image content a new volume is filled from).
+ */
+import {execFile} from 'node:child_process'
+import {mkdir, mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import type {Mount} from '../containerd/index.ts'
+
+const run = promisify(execFile)
+const SBIN_PATH = {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
+
+/** More to mount on top of the root filesystem: a host path bound at a path the callback finds in the root. */
+export interface ExtraBind {
+  source: string
+  target: (root: string) => Promise<string>
+}
+
+/** Runs `action` with `mounts` (containerd's, for one snapshot) mounted, and `binds` bound inside; unmounts after. */
+export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], action: (root: string) => Promise<T>): Promise<T> {
+  const root = await mkdtemp(join(tmpdir(), 'nerd-rootfs-'))
+  const mounted: string[] = []
+  try {
+    for (const layer of mounts) {
+      await run('mount', [...(layer.type === 'bind' ? [] : ['-t', layer.type]), '-o', layer.options.join(','), layer.source, root], {env: SBIN_PATH})
+      mounted.unshift(root)
+    }
+    for (const bind of binds) {
+      const target = await bind.target(root)
+      await mkdir(target, {recursive: true}).catch(() => undefined)
+      await run('mount', ['--bind', bind.source, target], {env: SBIN_PATH})
+      mounted.unshift(target)
+    }
+    return await action(root)
+  } finally {
+    for (const target of mounted) await run('umount', ['-l', target], {env: SBIN_PATH}).catch(() => undefined)
+    await rm(root, {recursive: true, force: true}).catch(() => undefined)
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Volumes in run/create end to end: named volumes outliving their containers, in-use refusal, the
+ * image's VOLUMEs as anonymous volumes that rm -v removes, copy-up of the image's content,
+ * --mount type=volume, --volumes-from.
+ */
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
+import {inspectContainer, nerdOk} from '../helpers/containers.ts'
+import {loadTestImage, nerd} from '../helpers/e2e.ts'
+
+const IMG = 'docker.io/nerd-test/busybox:latest'
+const MULTILAYER = 'docker.io/nerd-test/multilayer:latest'
+
+async function volumeNames(): Promise<string[]> {
+  return (await nerdOk(['volume', 'ls', '-q'])).split('\n').filter(Boolean)
+}
+
+describe('volumes in containers', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+    await loadTestImage('nerd-test/multilayer:latest')
+  })
+
+  after(async () => {
+    const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
+    if (ids.length > 0) await nerd(['rm', '-f', ...ids])
+    const names = await volumeNames()
+    if (names.length > 0) await nerd(['volume', 'rm', '-f', ...names])
+  })
+
+  it('keeps what one container wrote to a named volume for the next, after the first is removed', async () => {
+    await nerdOk(['run', '--name', 'writer', '-v', 'shared:/data', IMG, 'sh', '-c', 'echo kept > /data/note'])
+    await nerdOk(['rm', 'writer'])
+    assert.equal(await nerdOk(['run', '--rm', '-v', 'shared:/data:ro', IMG, 'cat', '/data/note']), 'kept\n')
+    const readOnly = await nerd(['run', '--rm', '--mount', 'type=volume,source=shared,target=/data,readonly', IMG, 'touch', '/data/x'])
+    assert.notEqual(readOnly.code, 0)
+    assert.match(readOnly.stderr, /Read-only file system/)
+    const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'shared'])) as Record<string, any>[]
+    assert.equal(volume!.Name, 'shared')
+  })
+
+  it('refuses to remove a volume a container uses, naming the container', async () => {
+    const id = (await nerdOk(['run', '-d', '-v', 'busy:/data', IMG, 'sleep', '60'])).trim()
+    const refused = await nerd(['volume', 'rm', 'busy'])
+    assert.equal(refused.code, 1)
+    assert.equal(refused.stderr.trim().split('\n').length, 1)
+    assert.match(refused.stderr, new RegExp(`volume is in use - \\[${id}\\]`))
+    const mounts = (await inspectContainer(id)).Mounts as Record<string, any>[]
+    assert.deepEqual(mounts.map((mount) => [mount.Type, mount.Name, mount.Destination, mount.RW]), [['volume', 'busy', '/data', true]])
+    await nerdOk(['rm', '-f', id])
+    assert.equal(await nerdOk(['volume', 'rm', 'busy']), 'busy\n')
+  })
+
+  it('gives an image VOLUME an anonymous volume filled from the image, which rm -v removes', async () => {
+    const before = await volumeNames()
+    await nerdOk(['run', '--name', 'imagevol', '--entrypoint', 'sh', MULTILAYER, '-c', 'ls /data/volume; echo mine > /data/volume/added'])
+    const mounts = (await inspectContainer('imagevol')).Mounts as Record<string, any>[]
+    assert.equal(mounts.length, 1)
+    assert.equal(mounts[0]!.Destination, '/data/volume')
+    assert.match(mounts[0]!.Name, /^[0-9a-f]{64}$/)
+    assert.deepEqual((await volumeNames()).filter((name) => !before.includes(name)), [mounts[0]!.Name])
+    await nerdOk(['rm', '-v', 'imagevol'])
+    assert.deepEqual(await volumeNames(), before)
+  })
+
+  it('copies the image\'s content into a new named volume, not into one that has data, and not with nocopy', async () => {
+    assert.match(await nerdOk(['run', '--rm', '-v', 'etc-copy:/etc', IMG, 'cat', '/etc/passwd']), /^root:/m)
+    assert.equal(await nerdOk(['run', '--rm', '--mount', 'type=volume,source=etc-empty,target=/etc,volume-nocopy', IMG, 'sh', '-c', 'test -e /etc/passwd && echo copied || echo empty']), 'empty\n')
+  })
+
+  it('mounts the volumes and binds of another container with --volumes-from', async () => {
+    await nerdOk(['run', '--name', 'source', '-v', 'from-vol:/shared', IMG, 'sh', '-c', 'echo from-source > /shared/file'])
+    assert.equal(await nerdOk(['run', '--rm', '--volumes-from', 'source', IMG, 'cat', '/shared/file']), 'from-source\n')
+    const readOnly = await nerd(['run', '--rm', '--volumes-from', 'source:ro', IMG, 'touch', '/shared/x'])
+    assert.notEqual(readOnly.code, 0)
+    const missing = await nerd(['run', '--rm', '--volumes-from', 'nosuch', IMG, 'true'])
+    assert.equal(missing.code, 125)
+    assert.match(missing.stderr, /No such container: nosuch/)
+  })
+})
