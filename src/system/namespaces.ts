@@ -1,7 +1,6 @@
-import {readdir} from 'node:fs/promises'
-import {join} from 'node:path'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
+import {listVolumes} from '../volume/index.ts'
 
 /** One row of `nerd namespace ls`, shaped for `--format` like nerdctl's. */
 export interface NamespaceSummary {
@@ -12,18 +11,6 @@ export interface NamespaceSummary {
   Labels: Record<string, string>
 }
 
-async function countEntries(dir: string): Promise<number> {
-  try {
-    return (await readdir(dir)).length
-  } catch {
-    return 0
-  }
-}
-
-/** Where nerd keeps a namespace's volumes under its data root. */
-export function volumesDir(dataRoot: string, namespace: string): string {
-  return join(dataRoot, namespace, 'volumes')
-}
 
 export async function listNamespaces(client: ContainerdClient, dataRoot: string): Promise<NamespaceSummary[]> {
   const namespaces = await client.namespaces.list()
@@ -33,9 +20,9 @@ export async function listNamespaces(client: ContainerdClient, dataRoot: string)
       const [containers, images, volumes] = await Promise.all([
         scoped.containers.list(),
         scoped.images.list(),
-        countEntries(volumesDir(dataRoot, namespace.name)),
+        listVolumes({dataRoot, namespace: namespace.name}),
       ])
-      return {Name: namespace.name, Containers: containers.length, Images: images.length, Volumes: volumes, Labels: namespace.labels}
+      return {Name: namespace.name, Containers: containers.length, Images: images.length, Volumes: volumes.length, Labels: namespace.labels}
     }),
   )
 }
