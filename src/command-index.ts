@@ -40,6 +40,8 @@ import Commit from './commands/commit.ts'
 import Cp from './commands/cp.ts'
 import Diff from './commands/diff.ts'
 import Update from './commands/update.ts'
+import SystemDf from './commands/system/df.ts'
+import SystemPrune from './commands/system/prune.ts'
 import NetworkConnect from './commands/network/connect.ts'
 import NetworkCreate from './commands/network/create.ts'
 import NetworkDisconnect from './commands/network/disconnect.ts'
@@ -108,6 +110,8 @@ export const COMMANDS = {
   save: Save,
   start: Start,
   stop: Stop,
+  'system:df': SystemDf,
+  'system:prune': SystemPrune,
   tag: Tag,
   top: Top,
   unpause: Unpause,

@@ -1,0 +1,69 @@
+/**
+ * system df and system prune end to end. Prune takes every unused network of the CNI configuration
+ * directory, so this file has a directory of its own (and its containers no network), leaving the
+ * other files' networks alone.
+ */
+import assert from 'node:assert/strict'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {nerdOk as nerdOkShared} from '../helpers/containers.ts'
+import {loadTestImage, nerd as nerdShared} from '../helpers/e2e.ts'
+import type {NerdOptions} from '../helpers/e2e.ts'
+
+let netconf: string
+const nerd = (args: string[], options: NerdOptions = {}) => nerdShared(args, {netconf, ...options})
+const nerdOk = (args: string[], options: NerdOptions = {}) => nerdOkShared(args, {netconf, ...options})
+
+const IMG = 'docker.io/nerd-test/busybox:latest'
+
+function row(table: string, type: string): string[] {
+  const line = table.split('\n').find((text) => text.startsWith(type))
+  assert.ok(line, `no ${type} row in\n${table}`)
+  return line.slice(type.length).trim().split(/\s{2,}/)
+}
+
+describe('system df and prune', () => {
+  before(async () => {
+    netconf = await mkdtemp(join(tmpdir(), 'nerd-prune-net-'))
+    await loadTestImage('nerd-test/busybox:latest')
+  })
+
+  after(async () => {
+    const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
+    if (ids.length > 0) await nerd(['rm', '-f', ...ids])
+    await rm(netconf, {recursive: true, force: true})
+  })
+
+  it('counts images, containers and volumes, active and reclaimable', async () => {
+    await nerdOk(['run', '-d', '--name', 'running', '--network', 'none', '-v', 'used:/data', IMG, 'sleep', '60'])
+    await nerdOk(['run', '--name', 'stopped', '--network', 'none', '-v', '/anon', IMG, 'sh', '-c', 'head -c 100000 /dev/zero > /big; echo x > /anon/y'])
+    const table = await nerdOk(['system', 'df'])
+    assert.match(table, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE$/m)
+    assert.deepEqual(row(table, 'Images').slice(0, 2), ['1', '1'])
+    const containers = row(table, 'Containers')
+    assert.deepEqual(containers.slice(0, 2), ['2', '1'])
+    assert.match(containers[3]!, /^1\d\dkB \(\d+%\)$/)
+    assert.deepEqual(row(table, 'Local Volumes').slice(0, 2), ['2', '2'])
+    const verbose = await nerdOk(['system', 'df', '-v'])
+    assert.match(verbose, /^Images space usage:$/m)
+    assert.match(verbose, /^used\s+1\s+0B$/m)
+    assert.equal(await nerdOk(['system', 'df', '--format', '{{.Type}}']), 'Images\nContainers\nLocal Volumes\nBuild Cache\n')
+  })
+
+  it('prunes stopped containers, unused networks and, with --volumes, anonymous volumes', async () => {
+    await nerdOk(['network', 'create', 'unused-net'])
+    const anonymous = (await nerdOk(['volume', 'ls', '-q'])).split('\n').filter((name) => /^[0-9a-f]{64}$/.test(name))
+    assert.equal(anonymous.length, 1)
+    const output = await nerdOk(['system', 'prune', '-f', '--volumes'])
+    assert.match(output, /^Deleted Containers:\n[0-9a-f]{64}\n\n/m)
+    assert.match(output, /^Deleted Networks:\nunused-net\n\n/m)
+    assert.match(output, new RegExp(`^Deleted Volumes:\\n${anonymous[0]}\\n\\n`, 'm'))
+    assert.match(output, /^Total reclaimed space: \S+$/m)
+    assert.deepEqual((await nerdOk(['ps', '-a', '--format', '{{.Names}}'])).trim(), 'running')
+    assert.deepEqual((await nerdOk(['volume', 'ls', '-q'])).trim(), 'used')
+    // The image is in use: it stays.
+    assert.match(await nerdOk(['images']), /nerd-test\/busybox/)
+  })
+})
