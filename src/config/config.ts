@@ -37,6 +37,7 @@ export type SettingSource =
   | {kind: 'flag'; flag: string}
   | {kind: 'env'; variable: string}
   | {kind: 'file'; path: string}
+  | {kind: 'plugin'; name: string}
   | {kind: 'default'}
 
 export interface NerdConfig extends Settings {
@@ -98,7 +99,7 @@ export function defaultCgroupManager(exists: (path: string) => boolean = existsS
  * its line), an unknown key, a value of the wrong type, or a value that breaks a setting's rule.
  */
 export async function loadConfig({globals, env, defaultConfigFile = DEFAULT_CONFIG_FILE}: LoadConfigOptions): Promise<NerdConfig> {
-  const file = await readConfigFile(env, defaultConfigFile)
+  const [file, pluginDefaults] = await Promise.all([readConfigFile(env, defaultConfigFile), readPluginDefaults(env)])
   const sources = {} as Record<ConfigName, SettingSource>
   const config = {configFile: file?.path, sources} as NerdConfig
   const defaults = staticDefaults()
@@ -117,6 +118,10 @@ export async function loadConfig({globals, env, defaultConfigFile = DEFAULT_CONF
     } else if (file && fromFile !== undefined) {
       Object.assign(config, {[name]: fromFile})
       sources[name] = {kind: 'file', path: file.path}
+    } else if (pluginDefaults.some((plugin) => plugin.settings[name] !== undefined)) {
+      const plugin = pluginDefaults.find((candidate) => candidate.settings[name] !== undefined)!
+      Object.assign(config, {[name]: plugin.settings[name]})
+      sources[name] = {kind: 'plugin', name: plugin.name}
     } else {
       sources[name] = {kind: 'default'}
       if (name === 'cniPath') defineOnFirstRead(config, name, () => defaultCniPath())
@@ -160,6 +165,36 @@ function settingFromEnvironment(name: SettingName, variable: string, text: strin
 interface ConfigFile {
   path: string
   settings: Partial<Settings>
+}
+
+/** oclif's data directory for nerd, where user plugins are installed. */
+export function pluginDataDir(env: LoadConfigOptions['env']): string {
+  return join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'nerd')
+}
+
+/**
+ * The defaults installed plugins bring (a vendor bundle's `"nerd": {"defaults": {...}}`, with
+ * nerd.toml's keys): below nerd.toml, above nerd's own defaults; of two plugins, the one installed
+ * first wins.
+ */
+async function readPluginDefaults(env: LoadConfigOptions['env']): Promise<{name: string; settings: Partial<Settings>}[]> {
+  const dataDir = pluginDataDir(env)
+  let manifest: {oclif?: {plugins?: unknown[]}}
+  try {
+    manifest = JSON.parse(await readFile(join(dataDir, 'package.json'), 'utf8')) as typeof manifest
+  } catch {
+    return []
+  }
+  const names = (manifest.oclif?.plugins ?? []).flatMap((entry) => (typeof entry === 'object' && entry !== null && (entry as {type?: string}).type === 'user' ? [(entry as {name: string}).name] : []))
+  const found: {name: string; settings: Partial<Settings>}[] = []
+  for (const name of names) {
+    const pjson = await readFile(join(dataDir, 'node_modules', name, 'package.json'), 'utf8').then((text) => JSON.parse(text) as {nerd?: {defaults?: unknown}}).catch(() => undefined)
+    const defaults = pjson?.nerd?.defaults
+    if (defaults === undefined) continue
+    if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) throw new NerdError(`plugin ${name}: nerd.defaults must be an object of nerd.toml keys`)
+    found.push({name, settings: await settingsFromDocument(`plugin ${name}: nerd.defaults`, defaults as Record<string, unknown>)})
+  }
+  return found
 }
 
 async function readConfigFile(env: LoadConfigOptions['env'], defaultConfigFile: string): Promise<ConfigFile | undefined> {
@@ -296,6 +331,8 @@ function formatSource(source: SettingSource): string {
       return `env ${source.variable}`
     case 'file':
       return `file ${source.path}`
+    case 'plugin':
+      return `plugin ${source.name}`
     case 'default':
       return 'default'
   }

@@ -2,23 +2,19 @@
  * `nerd plugins install ./dir` and `./plugin.tgz`: oclif's installer takes a bare path for a GitHub
  * shorthand, so a path that exists is turned into a `file:` spec first. A directory is packed into a
  * tarball under nerd's data directory, so that the plugin is a copy (npm would link a directory,
- * and the plugin would break when its sources move).
+ * and the plugin would break when its sources move); a vendor bundle's plugins go into it.
  */
 import {execFile} from 'node:child_process'
 import {existsSync, statSync} from 'node:fs'
-import {mkdir} from 'node:fs/promises'
+import {mkdir, readFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
-import {homedir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
+import {pluginDataDir} from '../config/config.ts'
 import {NerdError} from '../errors.ts'
 
 const INSTALL_WORDS = new Set(['install', 'add', 'i'])
 
-/** oclif's data directory for nerd: where user plugins live. */
-export function pluginDataDir(environment: NodeJS.ProcessEnv = process.env): string {
-  return join(environment.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'nerd')
-}
 
 /** Whether argv (global options lifted out) is `plugins install …`. */
 function installArguments(argv: readonly string[]): number | undefined {
@@ -28,10 +24,16 @@ function installArguments(argv: readonly string[]): number | undefined {
 }
 
 async function packDirectory(directory: string): Promise<string> {
-  const destination = join(pluginDataDir(), 'packs')
+  const destination = join(pluginDataDir(process.env), 'packs')
   await mkdir(destination, {recursive: true})
   const npm = join(dirname(createRequire(import.meta.url).resolve('npm/package.json')), 'bin', 'npm-cli.js')
   try {
+    // A vendor bundle carries its plugins inside (bundleDependencies): they are installed as copies
+    // first (from local paths: offline), so that the tarball holds them.
+    const pjson = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8')) as {bundleDependencies?: unknown; bundledDependencies?: unknown}
+    if (pjson.bundleDependencies || pjson.bundledDependencies) {
+      await promisify(execFile)(process.execPath, [npm, 'install', '--install-links', '--offline', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {cwd: directory})
+    }
     const {stdout} = await promisify(execFile)(process.execPath, [npm, 'pack', '--json', '--pack-destination', destination, directory], {cwd: directory})
     const [packed] = JSON.parse(stdout) as {filename: string}[]
     return join(destination, packed!.filename)

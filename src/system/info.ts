@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import os from 'node:os'
 import type {ContainerdClient} from '../containerd/index.ts'
-import {isCgroupV2, type NerdConfig} from '../config/index.ts'
+import {describeConfig, isCgroupV2, type NerdConfig} from '../config/index.ts'
 import {bytesSize} from '../format/index.ts'
 
 /** Shaped like `docker info --format '{{json .}}'` where docker has the field; nerd's own fields added. */
@@ -32,6 +32,8 @@ export interface SystemInfo {
   ContainerdAddress: string
   Debug: boolean
   Plugins: {Log: string[]; Storage: string[]; Nerd: string[]}
+  /** nerd's settings that do not come from its defaults, with their source (flag, env, nerd.toml, a plugin bundle). */
+  Settings: {key: string; value: string; source: string}[]
 }
 
 function operatingSystem(): string {
@@ -96,6 +98,7 @@ export async function systemInfo(client: ContainerdClient, config: NerdConfig, n
     ContainerdAddress: config.address,
     Debug: config.debug,
     Plugins: {Log: ['json-file', 'none'], Storage: snapshotters, Nerd: nerdPlugins},
+    Settings: describeConfig(config).filter((row) => row.source !== 'default'),
   }
 }
 
@@ -106,6 +109,7 @@ export function renderSystemInfo(info: SystemInfo): string {
     ` Debug Mode: ${info.Debug}`,
     ' Plugins:',
     ...(info.Plugins.Nerd.length > 0 ? info.Plugins.Nerd.map((name) => `  ${name}`) : ['  (none)']),
+    ...(info.Settings.length > 0 ? [' Settings:', ...info.Settings.map((row) => `  ${row.key}: ${row.value} (${row.source})`)] : []),
     '',
     'Server:',
     ` Containers: ${info.Containers}`,
