@@ -40,6 +40,7 @@ import Commit from './commands/commit.ts'
 import Cp from './commands/cp.ts'
 import Diff from './commands/diff.ts'
 import Update from './commands/update.ts'
+import PluginsNew from './commands/plugins/new.ts'
 import SystemDf from './commands/system/df.ts'
 import SystemPrune from './commands/system/prune.ts'
 import NetworkConnect from './commands/network/connect.ts'
@@ -98,6 +99,7 @@ export const COMMANDS = {
   'network:prune': NetworkPrune,
   'network:rm': NetworkRm,
   pause: Pause,
+  'plugins:new': PluginsNew,
   port: Port,
   ps: Ps,
   pull: Pull,

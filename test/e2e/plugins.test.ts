@@ -53,6 +53,18 @@ describe('plugins install, uninstall and refusal', () => {
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
   })
 
+  it('plugins new writes a plugin that installs and works: its command and its hook', async () => {
+    const created = join(home, 'nerd-plugin-fresh')
+    assert.match(await nerdOk(['plugins', 'new', created], {env}), /^Created /)
+    await nerdOk(['plugins', 'install', created], {env})
+    assert.equal(await nerdOk(['fresh', 'hello'], {env}), 'hello from nerd-plugin-fresh\n')
+    assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo $FRESH'], {env}), '1\n')
+    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-fresh'], {env})
+    const again = await nerd(['plugins', 'new', created], {env})
+    assert.equal(again.code, 1)
+    assert.match(again.stderr, /already exists/)
+  })
+
   it('refuses a plugin built for another hook API major at install, in one line, and keeps nothing of it', async () => {
     const result = await nerd(['plugins', 'install', badApi], {env})
     assert.equal(result.code, 1, result.stderr)
