@@ -4,7 +4,8 @@
  * about its start, annotates a pushed manifest, hears about the push, and can refuse one.
  */
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
+import {promisify} from 'node:util'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
@@ -13,6 +14,7 @@ import {fileURLToPath} from 'node:url'
 import {inspectContainer, nerdOk} from '../helpers/containers.ts'
 import {fileNamespace, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
 
+const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const fixture = resolve(fileURLToPath(new URL('../fixtures/hook-plugin', import.meta.url)))
 let home: string
@@ -94,6 +96,16 @@ describe('run and push hooks of a plugin', () => {
     // Without the plugin, the same run gets the plain network.
     const plain = await nerdOk(['run', '--rm', IMG, 'cat', '/proc/sys/net/ipv4/conf/eth0/accept_local'])
     assert.equal(plain, '0\n')
+  })
+
+  it('a network setup hook that fails stops the run with its reason and leaves no network behind', async () => {
+    const leases = async () => Number((await run('sh', ['-c', `ls ${testEnvironment.root}/data/shared/networks/*/ipam/bridge | grep -c '^10\\.' || true`])).stdout.trim())
+    const before = await leases()
+    const failed = await nerd(['run', '--rm', '--label', 'example.hookfixture/network-fail=true', IMG, 'true'], {env})
+    assert.equal(failed.code, 125, failed.stderr)
+    assert.match(failed.stderr, /^Error: .*plugin "nerd-plugin-hookfixture" failed in nerd:network:setup: fixture refuses this network setup/m)
+    assert.equal(failed.stderr.trim().split('\n').length, 1, failed.stderr)
+    assert.equal(await leases(), before)
   })
 
   it('push hooks annotate the pushed manifest, hear its digest, and can refuse a push', async () => {
