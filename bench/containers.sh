@@ -12,11 +12,8 @@
 #     Private_Dirty of /proc/PID/smaps_rollup) of the logger nerd keeps per detached container,
 #     averaged over 5 running containers;
 # and writes the table into README.md between the bench:containers markers.
-set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-node_bin="$(bash "$repo/scripts/ensure-node.sh" | tail -n 1)"
-command -v hyperfine >/dev/null || bash "$repo/scripts/install-deps.sh" --bench
-address="${CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}"
+# shellcheck source=bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 namespace="nerd-bench-$$"
 out="$(mktemp -d)"
 data_root="$out/data"

@@ -4,11 +4,8 @@
 # plugins and with the example plugin and the example bundle installed (examples/), in hyperfine
 # rounds that alternate, and writes the medians into README.md between the bench:plugins markers.
 # nerd's first-party plugins (plugins/*, core plugins) are present in both runs.
-set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-node_bin="$(bash "$repo/scripts/ensure-node.sh" | tail -n 1)"
-command -v hyperfine >/dev/null || bash "$repo/scripts/install-deps.sh" --bench
-address="${CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}"
+# shellcheck source=bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 nerd="$node_bin $repo/bin/run.js --address $address"

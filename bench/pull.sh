@@ -4,12 +4,10 @@
 # uses the containerd at CONTAINERD_ADDRESS), pulled and unpacked by `nerd pull` and by `ctr images
 # pull`, each into an empty namespace before every run, in hyperfine rounds. Writes the medians into
 # README.md between the bench:pull markers.
-set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-node_bin="$(bash "$repo/scripts/ensure-node.sh" | tail -n 1)"
+# shellcheck source=bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 export PATH="$(dirname "$node_bin"):$PATH"
-command -v hyperfine >/dev/null || bash "$repo/scripts/install-deps.sh" --bench
-export NERD_TEST_ADDRESS="${CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}"
+export NERD_TEST_ADDRESS="$address"
 # shellcheck source=test/harness/harness.sh
 source "$repo/test/harness/harness.sh"
 trap harness_stop EXIT

@@ -2,11 +2,8 @@
 # Start-up benchmark: times nerd's quick commands against `ctr version` on the same containerd with
 # hyperfine, with NODE_EXTRA_CA_CERTS unset and set, and writes the medians into README.md.
 # Run by hand on an idle machine: `npm run bench` (needs a running containerd; see README).
-set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-node_bin="$(bash "$repo/scripts/ensure-node.sh" | tail -n 1)"
-command -v hyperfine >/dev/null || bash "$repo/scripts/install-deps.sh" --bench
-address="${CONTAINERD_ADDRESS:-/run/containerd/containerd.sock}"
+# shellcheck source=bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 

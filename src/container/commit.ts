@@ -3,7 +3,7 @@
  * (a layer between the image's snapshot and the container's), listed docker's way or committed as a
  * new image layer on top of the container's image.
  */
-import {createHash, randomBytes} from 'node:crypto'
+import {randomBytes} from 'node:crypto'
 import {posix} from 'node:path'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
@@ -15,7 +15,7 @@ import {readTar} from '../image/archive/tar-reader.ts'
 import {childGcLabels} from '../image/manifest.ts'
 import type {Descriptor, ImageManifest} from '../image/manifest.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../image/registry/media-types.ts'
-import {resolveImageConfig, writeBlob} from '../image/store.ts'
+import {jsonBlob, resolveImageConfig, writeBlob} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
 import {containerView} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -88,11 +88,6 @@ export interface CommitOptions {
   changes?: string[]
   /** Pause a running container while its changes are read (docker's default). */
   pause?: boolean
-}
-
-function jsonBlob(value: unknown, mediaType: string): {bytes: Buffer; descriptor: Descriptor} {
-  const bytes = Buffer.from(JSON.stringify(value))
-  return {bytes, descriptor: {mediaType, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length}}
 }
 
 /** `commit`: the container's changes as one more layer on its image; returns the new image's ID. */

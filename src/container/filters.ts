@@ -10,6 +10,7 @@ import {NerdError} from '../errors.ts'
 import type {ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
 import {isRunning, networkNames} from './view.ts'
+import {goRegExp} from '../format/go-values.ts'
 
 const FILTER_KEYS = ['ancestor', 'before', 'exited', 'health', 'id', 'is-task', 'isolation', 'label', 'name', 'network', 'since', 'status', 'volume'] as const
 
@@ -111,16 +112,6 @@ function uniqueByPrefix(views: readonly ContainerView[], prefix: string): Contai
   if (prefix === '') return undefined
   const matches = views.filter((view) => view.record.Id.startsWith(prefix))
   return matches.length === 1 ? matches[0] : undefined
-}
-
-/** A Go regexp as JavaScript runs it: a leading `(?i)`-style flag group becomes flags; undefined when it does not compile. */
-function goRegExp(pattern: string): RegExp | undefined {
-  const flagGroup = /^\(\?([ims]+)\)/.exec(pattern)
-  try {
-    return flagGroup ? new RegExp(pattern.slice(flagGroup[0].length), [...new Set(flagGroup[1])].join('')) : new RegExp(pattern)
-  } catch {
-    return undefined
-  }
 }
 
 /** docker's filters.Match: a text matches when it equals a value or a value's regular expression is found in it. */

@@ -113,3 +113,13 @@ export function goTimeRFC3339(date: Date): string {
   const fraction = iso.slice(20, 23).replace(/0+$/, '')
   return `${iso.slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`
 }
+
+/** A Go regular expression as JavaScript runs it: a leading `(?i)`-style flag group becomes flags; undefined when it does not compile (docker's filters then skip it). */
+export function goRegExp(pattern: string): RegExp | undefined {
+  const flagGroup = /^\(\?([ims]+)\)/.exec(pattern)
+  try {
+    return flagGroup ? new RegExp(pattern.slice(flagGroup[0].length), [...new Set(flagGroup[1])].join('')) : new RegExp(pattern)
+  } catch {
+    return undefined
+  }
+}

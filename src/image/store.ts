@@ -3,6 +3,7 @@
  * image store (names pointing at a root descriptor), plus walking an image from its root to the
  * manifest and config of a platform.
  */
+import {createHash} from 'node:crypto'
 import type {ContainerdClient, Descriptor as ContainerdDescriptor, DescriptorInput, Image, Labels} from '../containerd/index.ts'
 import {isAlreadyExists, isNotFound, toDate} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
@@ -161,6 +162,12 @@ async function* skipBytes(source: AsyncIterable<Uint8Array>, count: number): Asy
  * Writes a blob into the content store and commits it with `labels` (containerd verifies its size
  * and digest). A blob the namespace already has is not written again; its labels are updated.
  */
+/** A JSON document as a blob: its bytes and its descriptor. */
+export function jsonBlob(value: unknown, mediaType: string): {bytes: Buffer; descriptor: Descriptor} {
+  const bytes = Buffer.from(JSON.stringify(value))
+  return {bytes, descriptor: {mediaType, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length}}
+}
+
 export async function writeBlob(client: ContainerdClient, descriptor: Descriptor, data: BlobData, options: WriteBlobOptions = {}): Promise<WriteBlobResult> {
   const labels = options.labels ?? {}
   const existing = await heldBlobLabels(client, descriptor.digest)

@@ -6,6 +6,7 @@
 import {NerdError} from '../errors.ts'
 import {ANONYMOUS_LABEL} from './model.ts'
 import type {Volume} from './model.ts'
+import {goRegExp} from '../format/go-values.ts'
 
 const LIST_KEYS = ['dangling', 'driver', 'label', 'name']
 const PRUNE_KEYS = ['all', 'label', 'label!']
@@ -101,16 +102,6 @@ function allLabelsMatch(wanted: readonly string[], labels: Record<string, string
 export function matchesLabelFilters(volume: Pick<Volume, 'Labels'>, filters: LabelFilters): boolean {
   if (filters.labels.length > 0 && !allLabelsMatch(filters.labels, volume.Labels)) return false
   return filters.notLabels.length === 0 || !allLabelsMatch(filters.notLabels, volume.Labels)
-}
-
-/** A Go regular expression as JavaScript runs it; undefined when it does not compile (docker then skips it). */
-function goRegExp(pattern: string): RegExp | undefined {
-  const flagGroup = /^\(\?([ims]+)\)/.exec(pattern)
-  try {
-    return flagGroup ? new RegExp(pattern.slice(flagGroup[0].length), [...new Set(flagGroup[1])].join('')) : new RegExp(pattern)
-  } catch {
-    return undefined
-  }
 }
 
 /** docker's filters.Match for names: equal to a value, or a value's regular expression found in it. */

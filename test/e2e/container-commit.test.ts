@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer, nerdOk} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
 import {loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -15,8 +15,7 @@ describe('diff and commit', () => {
   })
 
   after(async () => {
-    const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
-    if (ids.length > 0) await nerd(['rm', '-f', ...ids])
+    await removeAllContainers()
     await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', `${testEnvironment.registry}/e2e/committed:v1`])
   })
 

@@ -1,7 +1,7 @@
 /** update end to end: limits applied to a running container's cgroup and kept for its next start. */
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer, nerdOk} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
 import {loadTestImage, nerd} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -13,8 +13,7 @@ describe('update', () => {
   })
 
   after(async () => {
-    const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
-    if (ids.length > 0) await nerd(['rm', '-f', ...ids])
+    await removeAllContainers()
   })
 
   it('changes the memory, CPU and pids limits the running container\'s cgroup enforces, and keeps them across a restart', async () => {

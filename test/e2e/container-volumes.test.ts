@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer, nerdOk} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
 import {loadTestImage, nerd} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -22,8 +22,7 @@ describe('volumes in containers', () => {
   })
 
   after(async () => {
-    const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
-    if (ids.length > 0) await nerd(['rm', '-f', ...ids])
+    await removeAllContainers()
     const names = await volumeNames()
     if (names.length > 0) await nerd(['volume', 'rm', '-f', ...names])
   })

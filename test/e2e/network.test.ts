@@ -13,7 +13,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer, nerdOk, until} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH} from '../helpers/oci-image.ts'
 
@@ -79,8 +79,7 @@ describe('networking on CNI', () => {
   })
 
   after(async () => {
-    const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
-    if (ids.length > 0) await nerd(['rm', '-f', ...ids])
+    await removeAllContainers()
     for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv', 'iso', 'pruned', 'kept']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])

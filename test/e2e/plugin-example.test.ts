@@ -13,7 +13,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
-import {inspectContainer, nerdOk} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
 import {loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH} from '../helpers/oci-image.ts'
 
@@ -48,8 +48,7 @@ describe('the example plugin and bundle', () => {
   })
 
   after(async () => {
-    const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
-    if (ids.length > 0) await nerd(['rm', '-f', ...ids])
+    await removeAllContainers()
     await rm(home, {recursive: true, force: true})
   })
 

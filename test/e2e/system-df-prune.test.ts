@@ -8,7 +8,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {nerdOk as nerdOkShared} from '../helpers/containers.ts'
+import {nerdOk as nerdOkShared, removeAllContainers} from '../helpers/containers.ts'
 import {loadTestImage, nerd as nerdShared} from '../helpers/e2e.ts'
 import type {NerdOptions} from '../helpers/e2e.ts'
 
@@ -31,8 +31,7 @@ describe('system df and prune', () => {
   })
 
   after(async () => {
-    const ids = (await nerd(['ps', '-aq'])).stdout.split('\n').filter(Boolean)
-    if (ids.length > 0) await nerd(['rm', '-f', ...ids])
+    await removeAllContainers({netconf})
     await rm(netconf, {recursive: true, force: true})
   })
 

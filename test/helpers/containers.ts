@@ -27,3 +27,9 @@ export async function inspectContainer(name: string): Promise<Record<string, any
   assert.ok(document, `inspect ${name} printed no document`)
   return document
 }
+
+/** Removes every container of this file's namespace (for after()), with the options given to nerd. */
+export async function removeAllContainers(options: NerdOptions = {}): Promise<void> {
+  const ids = (await nerd(['ps', '-aq'], options)).stdout.split('\n').filter(Boolean)
+  if (ids.length > 0) await nerd(['rm', '-f', ...ids], options)
+}

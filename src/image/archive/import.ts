@@ -20,7 +20,7 @@ import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {hostPlatform, parsePlatform} from '../platform.ts'
 import {parseReference} from '../reference.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../registry/media-types.ts'
-import {writeBlob} from '../store.ts'
+import {jsonBlob, writeBlob} from '../store.ts'
 import {unpackImage} from '../unpack.ts'
 import {applyChanges} from './changes.ts'
 import {UncompressedDigest, detectCompression} from './compression.ts'
@@ -186,11 +186,6 @@ export function importedConfig(input: {platform: string | undefined; changes: re
     rootfs: {type: 'layers', diff_ids: [input.diffId]},
     history: [{created, comment: input.comment}],
   }
-}
-
-function jsonBlob(value: unknown, mediaType: string): {bytes: Buffer; descriptor: Descriptor} {
-  const bytes = Buffer.from(JSON.stringify(value))
-  return {bytes, descriptor: {mediaType, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length}}
 }
 
 /**
