@@ -7,6 +7,7 @@ import {note} from './log.js'
 export async function create(payload) {
   payload.spec.process?.env?.push('EXAMPLE_PLUGIN=1')
   payload.spec.mounts = [...(payload.spec.mounts ?? []), {destination: '/example', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=1m']}]
+  /** @type {Record<string, string>} */
   const labels = {'org.example.plugin': 'nerd-plugin-example'}
   if (process.env.EXAMPLE_LOG) labels['org.example.log'] = process.env.EXAMPLE_LOG
   return {labels}
