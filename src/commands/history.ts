@@ -2,9 +2,6 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'
-import {historyRows} from '../image/inspect.ts'
-import {findImages, summarizeImages} from '../image/list.ts'
-import {resolveImageConfig} from '../image/store.ts'
 
 export default class History extends NerdCommand {
   static summary = 'Show the history of an image'
@@ -20,6 +17,9 @@ export default class History extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {historyRows} = await import('../image/inspect.ts')
+    const {findImages, summarizeImages} = await import('../image/list.ts')
+    const {resolveImageConfig} = await import('../image/store.ts')
     const {args, flags} = await this.parse(History)
     const client = await this.containerd()
     const [image] = findImages(await summarizeImages(client), args.image)

@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {filterImages, imageRow, parseImageFilters, summarizeImages} from '../image/list.ts'
 
 export default class Images extends NerdCommand {
   static summary = 'List images'
@@ -20,6 +19,7 @@ export default class Images extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {filterImages, imageRow, parseImageFilters, summarizeImages} = await import('../image/list.ts')
     const {args, flags} = await this.parse(Images)
     const filters = parseImageFilters(flags.filter ?? [])
     if (args.repository !== undefined) filters.push({key: 'reference', value: args.repository})

@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {importRootfs} from '../image/archive/index.ts'
 
 export default class Import extends NerdCommand {
   static summary = 'Import the contents from a tarball to create a filesystem image'
@@ -18,6 +17,7 @@ export default class Import extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {importRootfs} = await import('../image/archive/index.ts')
     const {args, flags} = await this.parse(Import)
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const imported = await importRootfs(client, args.file === '-' ? process.stdin : args.file, {

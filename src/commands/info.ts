@@ -1,6 +1,5 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {renderSystemInfo, systemInfo} from '../system/info.ts'
 
 export default class Info extends NerdCommand {
   static summary = 'Display system-wide information'
@@ -10,6 +9,7 @@ export default class Info extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {renderSystemInfo, systemInfo} = await import('../system/info.ts')
     const {flags} = await this.parse(Info)
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const nerdPlugins = this.config.getPluginsList().filter((plugin) => !plugin.isRoot).map((plugin) => plugin.name)

@@ -2,7 +2,6 @@ import * as Flags from '@oclif/core/flags'
 import {createReadStream} from 'node:fs'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'
-import {loadImages} from '../image/archive/index.ts'
 
 export default class Load extends NerdCommand {
   static summary = 'Load images from a tar archive or STDIN'
@@ -15,6 +14,7 @@ export default class Load extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {loadImages} = await import('../image/archive/index.ts')
     const {flags} = await this.parse(Load)
     if (flags.input === undefined && process.stdin.isTTY) {
       throw new NerdError('requested load from stdin, but stdin is a terminal; use -i or redirect')

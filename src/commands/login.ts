@@ -4,7 +4,6 @@ import {createInterface} from 'node:readline/promises'
 import {text} from 'node:stream/consumers'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'
-import {login} from '../image/auth/index.ts'
 
 export default class Login extends NerdCommand {
   static summary = 'Log in to a registry'
@@ -19,6 +18,7 @@ export default class Login extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {login} = await import('../image/auth/index.ts')
     const {args, flags} = await this.parse(Login)
     const config = await this.nerdConfig()
     if (flags.password !== undefined) process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n')

@@ -1,6 +1,5 @@
 import * as Args from '@oclif/core/args'
 import {NerdCommand} from '../command.ts'
-import {logout} from '../image/auth/index.ts'
 
 export default class Logout extends NerdCommand {
   static summary = 'Log out from a registry'
@@ -9,6 +8,7 @@ export default class Logout extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {logout} = await import('../image/auth/index.ts')
     const {args} = await this.parse(Logout)
     const {serverKey, removed} = await logout(args.server)
     this.print(removed ? `Removing login credentials for ${serverKey}` : `Not logged in to ${serverKey}`)

@@ -1,8 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {createProgressRenderer} from '../image/progress.ts'
-import {DEFAULT_MAX_CONCURRENT_DOWNLOADS, pullImage} from '../image/pull.ts'
+import {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from '../image/pull-defaults.ts'
 
 export default class Pull extends NerdCommand {
   static summary = 'Download an image from a registry'
@@ -20,6 +19,8 @@ export default class Pull extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {createProgressRenderer} = await import('../image/progress.ts')
+    const {pullImage} = await import('../image/pull.ts')
     const {args, flags} = await this.parse(Pull)
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const progress = createProgressRenderer(flags.quiet ? {write: () => true} : process.stdout)

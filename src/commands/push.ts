@@ -1,11 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {createProgressRenderer} from '../image/progress.ts'
 import {HOOK_IMAGE_PUSH, HOOK_IMAGE_PUSHED, runNerdHook} from '../hooks/index.ts'
-import {pushImage} from '../image/push.ts'
 import type {PushHooks} from '../image/push.ts'
-import {familiarName, parseReference} from '../image/reference.ts'
 
 export default class Push extends NerdCommand {
   static summary = 'Upload an image to a registry'
@@ -20,6 +17,9 @@ export default class Push extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {createProgressRenderer} = await import('../image/progress.ts')
+    const {pushImage} = await import('../image/push.ts')
+    const {familiarName, parseReference} = await import('../image/reference.ts')
     const {args, flags} = await this.parse(Push)
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const progress = createProgressRenderer(flags.quiet ? {write: () => true} : process.stdout)

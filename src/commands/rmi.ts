@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {removeImage} from '../image/remove.ts'
 
 export default class Rmi extends NerdCommand {
   static summary = 'Remove one or more images'
@@ -15,6 +14,7 @@ export default class Rmi extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {removeImage} = await import('../image/remove.ts')
     const {argv, flags} = await this.parse(Rmi)
     const client = await this.containerd()
     await this.forEachName(argv as string[], async (name) => {

@@ -4,7 +4,6 @@ import {createWriteStream} from 'node:fs'
 import {finished} from 'node:stream/promises'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'
-import {saveImages} from '../image/archive/index.ts'
 
 export default class Save extends NerdCommand {
   static summary = 'Save one or more images to a tar archive (streamed to STDOUT by default)'
@@ -20,6 +19,7 @@ export default class Save extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {saveImages} = await import('../image/archive/index.ts')
     const {argv, flags} = await this.parse(Save)
     if (flags.output === undefined && process.stdout.isTTY) {
       throw new NerdError('cowardly refusing to save to a terminal. Use the -o flag or redirect')

@@ -1,9 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'
-import {findImages, summarizeImages} from '../image/list.ts'
-import {normalizedName, parseReference} from '../image/reference.ts'
-import {putImage} from '../image/store.ts'
 
 export default class Tag extends NerdCommand {
   static summary = 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'
@@ -14,6 +11,9 @@ export default class Tag extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {findImages, summarizeImages} = await import('../image/list.ts')
+    const {normalizedName, parseReference} = await import('../image/reference.ts')
+    const {putImage} = await import('../image/store.ts')
     const {args} = await this.parse(Tag)
     const target = normalizedName(parseReference(args.target))
     const [source] = findImages(await summarizeImages(await this.containerd()), args.source)

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {clientVersion, renderClientVersion, renderServerVersion, serverVersion, type VersionInfo} from '../system/version.ts'
+import type {VersionInfo} from '../system/version.ts'
 
 export default class Version extends NerdCommand {
   static summary = 'Show the nerd and containerd version information'
@@ -10,6 +10,7 @@ export default class Version extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {clientVersion, renderClientVersion, renderServerVersion, serverVersion} = await import('../system/version.ts')
     const {flags} = await this.parse(Version)
     const client = this.containerd()
     const info: VersionInfo = {Client: clientVersion()}

@@ -31,8 +31,9 @@ import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} fr
 import {addBlobLabels, blobLabels, heldBlobLabels, putImage, readBlob} from './store.ts'
 import {defaultSnapshotter, unpackLayers, unpackPlan} from './unpack.ts'
 import type {UnpackHook, UnpackResult} from './unpack.ts'
+import {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from './pull-defaults.ts'
 
-export const DEFAULT_MAX_CONCURRENT_DOWNLOADS = 3
+export {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from './pull-defaults.ts'
 /** Lease label naming the pull whose partial downloads the lease keeps (a hash of the image name). */
 export const LABEL_PARTIAL_PULL = 'nerd/partial-pull'
 const PARTIAL_DOWNLOAD_LIFETIME_MS = 24 * 60 * 60 * 1000

@@ -3,7 +3,6 @@ import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
 import {NerdCommand} from '../../command.ts'
 import {NerdError} from '../../errors.ts'
-import {HOOK_IMAGE_CONVERT, runNerdHook} from '../../hooks/index.ts'
 import type {RegisteredConversion} from '../../hooks/index.ts'
 
 export default class ImageConvert extends NerdCommand {
@@ -19,6 +18,7 @@ export default class ImageConvert extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {HOOK_IMAGE_CONVERT, runNerdHook} = await import('../../hooks/index.ts')
     const config = await this.nerdConfig()
     const target = {namespace: config.namespace, address: config.address}
     const registered = this.subscribed(HOOK_IMAGE_CONVERT) ? await runNerdHook(this.config, HOOK_IMAGE_CONVERT, {flags: {}}, target) : []

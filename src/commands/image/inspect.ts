@@ -1,8 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
-import {inspectDocument} from '../../image/inspect.ts'
-import {findImages, summarizeImages} from '../../image/list.ts'
 
 export default class ImageInspect extends NerdCommand {
   static summary = 'Display detailed information on one or more images'
@@ -15,6 +13,8 @@ export default class ImageInspect extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {inspectDocument} = await import('../../image/inspect.ts')
+    const {findImages, summarizeImages} = await import('../../image/list.ts')
     const {argv, flags} = await this.parse(ImageInspect)
     const summaries = await summarizeImages(await this.containerd(), {unpackedIn: (await this.nerdConfig()).snapshotter})
     await this.printInspect(

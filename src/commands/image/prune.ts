@@ -1,7 +1,5 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
-import {humanSize} from '../../format/index.ts'
-import {pruneImages} from '../../image/remove.ts'
 
 export default class ImagePrune extends NerdCommand {
   static summary = 'Remove unused images'
@@ -11,6 +9,8 @@ export default class ImagePrune extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {humanSize} = await import('../../format/index.ts')
+    const {pruneImages} = await import('../../image/remove.ts')
     const {flags} = await this.parse(ImagePrune)
     const warning = flags.all
       ? 'WARNING! This will remove all images without at least one container associated to them.'

@@ -2,7 +2,6 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
 import {parseLabels} from '../../labels.ts'
-import {createNamespace} from '../../system/namespaces.ts'
 
 export default class NamespaceCreate extends NerdCommand {
   static summary = 'Create a containerd namespace'
@@ -12,6 +11,7 @@ export default class NamespaceCreate extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {createNamespace} = await import('../../system/namespaces.ts')
     const {args, flags} = await this.parse(NamespaceCreate)
     await createNamespace(await this.containerd(), args.name, parseLabels(flags.label))
   }

@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
-import {inspectNamespace} from '../../system/namespaces.ts'
 
 export default class NamespaceInspect extends NerdCommand {
   static summary = 'Display detailed information on one or more namespaces'
@@ -12,6 +11,7 @@ export default class NamespaceInspect extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {inspectNamespace} = await import('../../system/namespaces.ts')
     const {argv, flags} = await this.parse(NamespaceInspect)
     const client = await this.containerd()
     await this.printInspect(argv as string[], (name) => inspectNamespace(client, name), flags.format, 'namespace')

@@ -1,6 +1,5 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
-import {listNamespaces} from '../../system/namespaces.ts'
 
 export default class NamespaceLs extends NerdCommand {
   static summary = 'List containerd namespaces'
@@ -11,6 +10,7 @@ export default class NamespaceLs extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {listNamespaces} = await import('../../system/namespaces.ts')
     const {flags} = await this.parse(NamespaceLs)
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const namespaces = await listNamespaces(client, config.dataRoot)

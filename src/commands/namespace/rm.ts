@@ -1,6 +1,5 @@
 import * as Args from '@oclif/core/args'
 import {NerdCommand} from '../../command.ts'
-import {removeNamespace} from '../../system/namespaces.ts'
 
 export default class NamespaceRm extends NerdCommand {
   static summary = 'Remove one or more containerd namespaces'
@@ -9,6 +8,7 @@ export default class NamespaceRm extends NerdCommand {
   static args = {name: Args.string({required: true, description: 'Name of the namespace'})}
 
   async run(): Promise<void> {
+    const {removeNamespace} = await import('../../system/namespaces.ts')
     const {argv} = await this.parse(NamespaceRm)
     const client = await this.containerd()
     // Like docker's rm commands: go on with the others, report each failure, exit 1 if any failed.

@@ -2,7 +2,6 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
 import {parseLabels} from '../../labels.ts'
-import {updateNamespaceLabels} from '../../system/namespaces.ts'
 
 export default class NamespaceUpdate extends NerdCommand {
   static summary = "Update a containerd namespace's labels"
@@ -12,6 +11,7 @@ export default class NamespaceUpdate extends NerdCommand {
   }
 
   async run(): Promise<void> {
+    const {updateNamespaceLabels} = await import('../../system/namespaces.ts')
     const {args, flags} = await this.parse(NamespaceUpdate)
     await updateNamespaceLabels(await this.containerd(), args.name, parseLabels(flags.label))
   }
