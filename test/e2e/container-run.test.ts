@@ -25,6 +25,13 @@ describe('run and the container lifecycle', () => {
     await rm(workDir, {recursive: true, force: true})
   })
 
+  it('passes the command as typed, even words that are also nerd flags given before the image', async () => {
+    assert.equal(await nerdOk(['run', '--rm', '-e', 'A=1', IMG, 'sh', '-c', 'printf "%s|" "$@"', 'sh', '-e', 'A=1', '-e']), '-e|A=1|-e|')
+    await nerdOk(['run', '-d', '--name', 'argv', IMG, 'sleep', '60'])
+    assert.equal(await nerdOk(['exec', '-e', 'X=1', 'argv', 'sh', '-c', 'printf "%s|" "$X" "$@"', 'sh', '-e', 'X=1']), '1|-e|X=1|')
+    await nerdOk(['rm', '-f', 'argv'])
+  })
+
   it('run prints both streams and exits with the container code', async () => {
     const result = await nerd(['run', '--rm', IMG, 'sh', '-c', 'echo out; echo err >&2; exit 3'])
     assert.equal(result.code, 3, result.stderr)
