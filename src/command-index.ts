@@ -40,6 +40,8 @@ import Commit from './commands/commit.ts'
 import Cp from './commands/cp.ts'
 import Diff from './commands/diff.ts'
 import Update from './commands/update.ts'
+import Stats from './commands/stats.ts'
+import Events from './commands/events.ts'
 import PluginsNew from './commands/plugins/new.ts'
 import SystemDf from './commands/system/df.ts'
 import SystemPrune from './commands/system/prune.ts'
@@ -72,6 +74,7 @@ export const COMMANDS = {
   cp: Cp,
   create: Create,
   diff: Diff,
+  events: Events,
   exec: Exec,
   history: History,
   'image:convert': ImageConvert,
@@ -111,6 +114,7 @@ export const COMMANDS = {
   run: Run,
   save: Save,
   start: Start,
+  stats: Stats,
   stop: Stop,
   'system:df': SystemDf,
   'system:prune': SystemPrune,

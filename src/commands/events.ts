@@ -1,0 +1,47 @@
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../command.ts'
+
+export default class Events extends NerdCommand {
+  static summary = 'Get real time events from the server'
+  static description = 'containerd streams events as they happen: --since cannot replay past ones; --until ends the stream at that time.'
+  static aliases = ['system:events']
+  static flags = {
+    filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions provided (event, type, container, image, label)'}),
+    format: Flags.string({description: "Format the output using the given Go template, or 'json'"}),
+    since: Flags.string({description: 'Show all events created since timestamp'}),
+    until: Flags.string({description: 'Stream events until this timestamp'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Events)
+    const {ContainerFacts, dockerEvent, eventLine, eventMatches, parseEventFilters} = await import('../system/events.ts')
+    const {parseLogTime} = await import('../container/logs/index.ts')
+    const {NerdError} = await import('../errors.ts')
+    const filters = parseEventFilters(flags.filter ?? [])
+    const time = (flag: string, value: string | undefined) => {
+      if (value === undefined) return undefined
+      try {
+        return parseLogTime(value, new Date())
+      } catch {
+        throw new NerdError(`invalid value for --${flag}: ${value}`)
+      }
+    }
+    time('since', flags.since)
+    const until = time('until', flags.until)
+    const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
+    const stop = new AbortController()
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort())
+    if (until) setTimeout(() => stop.abort(), Math.max(0, until.getTime() - Date.now())).unref()
+    const facts = new ContainerFacts(config.dataRoot, config.namespace)
+    const template = flags.format === undefined ? undefined : flags.format === 'json' ? '{{json .}}' : flags.format
+    try {
+      for await (const raw of client.events.subscribe([`namespace==${config.namespace}`], {signal: stop.signal, timeoutMs: Infinity})) {
+        const event = await dockerEvent(raw, facts)
+        if (!event || !eventMatches(event, filters)) continue
+        this.print(template === undefined ? eventLine(event) : await this.renderOne(event, template))
+      }
+    } catch (error) {
+      if (!stop.signal.aborted) throw error
+    }
+  }
+}
