@@ -5,6 +5,12 @@ import {enableCompileCache} from 'node:module'
 // V8 code cache for nerd and its dependencies: start-up is dominated by compiling oclif and gRPC.
 enableCompileCache?.()
 
+// A reader that goes away (`nerd ps | head -1`) ends nerd quietly, as it ends other tools.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
+
 const argv = process.argv.slice(2)
 const banner = await import('../dist/version-banner.js')
 if (banner.isVersionRequest(argv)) {
