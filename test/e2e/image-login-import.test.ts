@@ -1,0 +1,108 @@
+/**
+ * login, logout and import through the CLI: a docker-registry with htpasswd authentication, the
+ * credentials file docker keeps, and a root filesystem tarball made into an image that runs.
+ */
+import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {mkdir, mkdtemp, readFile, rm, stat, writeFile, copyFile, symlink} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {after, before, describe, it} from 'node:test'
+import {nerdOk} from '../helpers/containers.ts'
+import {loadTestImage, nerd} from '../helpers/e2e.ts'
+import {startRegistry} from '../helpers/registry.ts'
+import type {RunningRegistry} from '../helpers/registry.ts'
+
+const run = promisify(execFile)
+const IMG = 'docker.io/nerd-test/busybox:latest'
+const USER = 'tester'
+const PASSWORD = 'secret-1'
+let work: string
+let registry: RunningRegistry
+let env: Record<string, string>
+
+describe('login, logout and import', () => {
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'nerd-login-'))
+    const {stdout} = await run('htpasswd', ['-Bbn', USER, PASSWORD])
+    await writeFile(join(work, 'htpasswd'), stdout)
+    registry = await startRegistry({dir: join(work, 'registry'), auth: `  htpasswd:\n    realm: nerd-test\n    path: ${join(work, 'htpasswd')}`})
+    env = {DOCKER_CONFIG: join(work, 'docker')}
+    await loadTestImage('nerd-test/busybox:latest')
+  })
+
+  after(async () => {
+    await registry?.stop()
+    await rm(work, {recursive: true, force: true})
+  })
+
+  it('login checks the credentials with the registry and stores them, mode 0600; a wrong password stores nothing', async () => {
+    const wrong = await nerd(['login', '-u', USER, '-p', 'nope', registry.host], {env})
+    assert.equal(wrong.code, 1)
+    assert.match(wrong.stderr, /unauthorized/)
+    assert.equal(wrong.stderr.trim().split('\n').filter((line) => line.startsWith('Error')).length, 1)
+    await assert.rejects(stat(join(work, 'docker/config.json')))
+
+    const viaFlag = await nerd(['login', '-u', USER, '-p', PASSWORD, registry.host], {env})
+    assert.equal(viaFlag.code, 0, viaFlag.stderr)
+    assert.equal(viaFlag.stdout, 'Login Succeeded\n')
+    assert.match(viaFlag.stderr, /WARNING! Using --password via the CLI is insecure/)
+    assert.equal((await stat(join(work, 'docker/config.json'))).mode & 0o777, 0o600)
+    const stored = JSON.parse(await readFile(join(work, 'docker/config.json'), 'utf8'))
+    assert.equal(stored.auths[registry.host].auth, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'))
+
+    const viaStdin = await nerd(['login', '-u', USER, '--password-stdin', registry.host], {env, input: `${PASSWORD}\n`})
+    assert.equal(viaStdin.code, 0, viaStdin.stderr)
+    assert.equal(viaStdin.stderr, '')
+  })
+
+  it('pushes and pulls with the stored credentials; without them the pull is refused in one line', async () => {
+    const remote = `${registry.host}/e2e/private:v1`
+    await nerdOk(['tag', IMG, remote], {env})
+    await nerdOk(['push', '-q', remote], {env})
+    await nerdOk(['rmi', remote], {env})
+    await nerdOk(['pull', '-q', remote], {env})
+    await nerdOk(['rmi', remote], {env})
+    const anonymous = await nerd(['pull', '-q', remote], {env: {DOCKER_CONFIG: join(work, 'nobody')}})
+    assert.equal(anonymous.code, 1)
+    assert.equal(anonymous.stderr.trim().split('\n').length, 1, anonymous.stderr)
+    assert.match(anonymous.stderr, /unauthorized|denied/)
+  })
+
+  it('logout forgets the credentials; logging out again says so, as docker does', async () => {
+    assert.match(await nerdOk(['logout', registry.host], {env}), new RegExp(`Removing login credentials for ${registry.host.replaceAll('.', '\\.')}`))
+    const stored = JSON.parse(await readFile(join(work, 'docker/config.json'), 'utf8'))
+    assert.equal(stored.auths?.[registry.host], undefined)
+    const again = await nerd(['logout', registry.host], {env})
+    assert.equal(again.code, 0)
+    assert.match(again.stdout + again.stderr, /Not logged in to/)
+  })
+
+  it('imports a root filesystem tarball, from a file and from stdin, with --change; the image runs', async () => {
+    const rootfs = join(work, 'rootfs')
+    await mkdir(join(rootfs, 'bin'), {recursive: true})
+    await copyFile('/bin/busybox', join(rootfs, 'bin/busybox'))
+    await symlink('busybox', join(rootfs, 'bin/sh'))
+    await symlink('busybox', join(rootfs, 'bin/cat'))
+    await writeFile(join(rootfs, 'hello.txt'), 'imported\n')
+    const tarball = join(work, 'rootfs.tar')
+    await run('tar', ['-C', rootfs, '-cf', tarball, '.'])
+
+    const id = (await nerdOk(['import', '-c', 'CMD ["/bin/cat", "/hello.txt"]', '-c', 'ENV GREETING=hi', tarball, 'e2e/imported:v1'])).trim()
+    assert.match(id, /^sha256:[0-9a-f]{64}$/)
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/imported:v1']), 'imported\n')
+    const [image] = JSON.parse(await nerdOk(['image', 'inspect', 'e2e/imported:v1'])) as Record<string, any>[]
+    assert.deepEqual(image!.Config.Cmd, ['/bin/cat', '/hello.txt'])
+    assert.ok((image!.Config.Env as string[]).includes('GREETING=hi'))
+
+    const fromStdin = await nerd(['import', '-', 'e2e/imported:stdin'], {input: await readFile(tarball)})
+    assert.equal(fromStdin.code, 0, fromStdin.stderr)
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/imported:stdin', '/bin/cat', '/hello.txt']), 'imported\n')
+
+    const bad = await nerd(['import', '-c', 'FROM scratch', tarball, 'e2e/bad:v1'])
+    assert.equal(bad.code, 1)
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr)
+    await nerdOk(['rmi', 'e2e/imported:v1', 'e2e/imported:stdin'])
+  })
+})
