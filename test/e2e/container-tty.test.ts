@@ -73,6 +73,20 @@ describe('terminals', () => {
     await nerd(['rm', '-f', 'tty2'])
   })
 
+  it('stats on a terminal redraws its table in place, live', async () => {
+    await nerd(['run', '-d', '--name', 'statted', IMG, 'sleep', '600'])
+    await tmux('respawn-pane', '-k', '-t', session, `${nerdCommandLine(['stats', 'statted'])}; sleep 600`)
+    const first = await screenShows(/^CONTAINER ID\s+NAME\s+CPU %[^\n]*\n[0-9a-f]{12}\s+statted\s/m)
+    // One table at a time: the screen is cleared before each redraw.
+    assert.equal(first.match(/CONTAINER ID/g)?.length, 1)
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const later = await tmux('capture-pane', '-p', '-t', session)
+    assert.equal(later.match(/CONTAINER ID/g)?.length, 1)
+    assert.match(later, /statted/)
+    // The next test's respawn-pane ends it (a ctrl-c here would end the pane's shell, and the session with it).
+    await nerd(['rm', '-f', 'statted'])
+  })
+
   it('exec runs in the running container and propagates its exit code', async () => {
     await nerd(['run', '-d', '--name', 'exec1', IMG, 'sleep', '600'])
     const listed = await nerd(['exec', 'exec1', 'ls', '/'])
