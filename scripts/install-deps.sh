@@ -13,8 +13,11 @@ declare -A probes=(
   [skopeo]=skopeo
   [iptables]=iptables
   [tini]=tini-static
+  [iproute2]=ip
+  [apache2-utils]=htpasswd
+  [tmux]=tmux
 )
-order=(containerd runc containernetworking-plugins busybox-static docker-registry skopeo iptables tini)
+order=(containerd runc containernetworking-plugins busybox-static docker-registry skopeo iptables tini iproute2 apache2-utils tmux)
 for arg in "$@"; do
   case "$arg" in
     --bench) probes[hyperfine]=hyperfine; order+=(hyperfine) ;;
