@@ -254,6 +254,13 @@ describe('networking on CNI', () => {
     assert.match(notConnected.stderr, /is not connected to network/)
   })
 
+  it('joins several networks at once, one interface each, in the order given', async () => {
+    const addresses = await nerdOk(['run', '--rm', '--network', net('n1'), '--net', net('fixed'), IMG, 'ip', '-4', '-o', 'addr'])
+    const byInterface = Object.fromEntries(addresses.trim().split('\n').map((line) => line.split(/\s+/)).map((fields) => [fields[1], fields[3]]))
+    assert.match(byInterface.eth0 ?? '', /^10\.4\.\d+\.\d+\/24$/)
+    assert.match(byInterface.eth1 ?? '', /^10\.4\.230\.\d+\/24$/)
+  })
+
   it('writes --add-host and --dns into the container, host-gateway as the network gateway', async () => {
     const hosts = await nerdOk(['run', '--rm', '--add-host', 'extra:10.9.8.7', '--add-host', 'gw:host-gateway', '--dns', '10.0.0.53', '--dns-search', 'example.test', IMG, 'sh', '-c', 'cat /etc/hosts /etc/resolv.conf'])
     assert.match(hosts, /^10\.9\.8\.7\textra$/m)
