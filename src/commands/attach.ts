@@ -7,7 +7,7 @@ export default class Attach extends NerdCommand {
   static aliases = ['container:attach']
   static args = {container: Args.string({required: true, description: 'CONTAINER'})}
   static flags = {
-    'no-stdin': Flags.boolean({description: 'Do not attach STDIN (containers started in the background have none)'}),
+    'no-stdin': Flags.boolean({description: 'Do not attach STDIN'}),
     'sig-proxy': Flags.boolean({default: true, allowNo: true, description: 'Proxy all received signals to the process'}),
     'detach-keys': Flags.string({description: 'Override the key sequence for detaching a container'}),
   }
@@ -18,7 +18,7 @@ export default class Attach extends NerdCommand {
     const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
     const detachKeys = parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS)
     await this.forEachContainer([args.container], async (scope, container) => {
-      const outcome = await attachRunning(scope, container, {sigProxy: flags['sig-proxy'], detachKeys}, process)
+      const outcome = await attachRunning(scope, container, {sigProxy: flags['sig-proxy'], detachKeys, stdin: !flags['no-stdin']}, process)
       if (outcome !== 'detached' && outcome !== 0) this.exit(outcome)
     })
   }

@@ -1,9 +1,12 @@
 /**
  * docker's attach for a container running in the background: its output from now on (read from the
- * json-file log the shim's logger writes), signals forwarded, detach keys on a terminal, and the
- * container's exit code when it ends. A detached container has no stdin to attach to: the shim
- * hands its output to the logger and keeps no input pipe.
+ * json-file log the shim's logger writes), nerd's stdin into the container's terminal for an `-it`
+ * container (through the stdin FIFO its logger keeps open, so input goes on across attaches; the
+ * shim feeds a logged task's stdin only through a terminal, so `-i` alone gets none), the terminal's
+ * size, signals forwarded, detach keys on a terminal, and the container's exit code when it ends.
  */
+import {constants as fsConstants, existsSync, openSync} from 'node:fs'
+import {Socket} from 'node:net'
 import {constants} from 'node:os'
 import {NerdError} from '../errors.ts'
 import {DetachKeyScanner} from './attach.ts'
@@ -16,6 +19,8 @@ const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQU
 export interface AttachRunningOptions {
   sigProxy: boolean
   detachKeys: number[]
+  /** Forward nerd's stdin (unless `--no-stdin`); only a container run with `-it` takes it. */
+  stdin: boolean
 }
 
 export async function attachRunning(scope: ContainerScope, container: LoadedContainer, options: AttachRunningOptions, terminal: AttachTerminal): Promise<number | 'detached'> {
@@ -41,16 +46,45 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
       cleanups.push(() => process.off(name, forward))
     }
   }
+  const {OpenStdin, Tty} = container.record.Config
+  // The shim reads the FIFO: opening it for writing does not wait.
+  const input = options.stdin && OpenStdin && existsSync(container.paths.stdin)
+    ? new Socket({fd: openSync(container.paths.stdin, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK), readable: false, writable: true})
+    : undefined
+  if (input) {
+    input.on('error', () => undefined)
+    cleanups.push(() => input.destroy())
+  }
+  if (Tty && terminal.stdout.isTTY) {
+    const resize = (): void => {
+      scope.client.tasks.resizePty({containerId: id, width: terminal.stdout.columns, height: terminal.stdout.rows}).catch(() => undefined)
+    }
+    resize()
+    terminal.stdout.on('resize', resize)
+    cleanups.push(() => terminal.stdout.off('resize', resize))
+  }
   if (terminal.stdin.isTTY) {
     const scanner = new DetachKeyScanner(options.detachKeys)
     terminal.stdin.setRawMode(true)
     const onData = (chunk: Buffer): void => {
-      if (scanner.scan(chunk).detach) detach()
+      const scanned = scanner.scan(chunk)
+      if (scanned.forward.length > 0) input?.write(scanned.forward)
+      if (scanned.detach) detach()
     }
     terminal.stdin.on('data', onData)
     cleanups.push(() => {
       terminal.stdin.off('data', onData)
       terminal.stdin.setRawMode(false)
+      terminal.stdin.pause()
+    })
+  } else if (input) {
+    // Piped input goes in as it comes; its end is not the container's (docker keeps stdin open).
+    const onData = (chunk: Buffer): void => {
+      input.write(chunk)
+    }
+    terminal.stdin.on('data', onData)
+    cleanups.push(() => {
+      terminal.stdin.off('data', onData)
       terminal.stdin.pause()
     })
   }

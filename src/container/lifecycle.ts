@@ -43,7 +43,11 @@ export interface LoadedContainer {
 }
 
 /** The task's stdio: FIFO paths (attached), a log URI for both output streams (detached), or none. */
-export type TaskIo = {kind: 'fifo'; stdin: string; stdout: string; stderr: string; terminal: boolean} | {kind: 'log'; uri: string} | {kind: 'null'}
+export type TaskIo =
+  | {kind: 'fifo'; stdin: string; stdout: string; stderr: string; terminal: boolean}
+  /** Output to the logger; `stdin`, for a `-i` container, a FIFO `attach` writes to. */
+  | {kind: 'log'; uri: string; stdin?: string}
+  | {kind: 'null'}
 
 export interface StartedTask {
   pid: number
@@ -205,7 +209,13 @@ export async function startTask(
     io.kind === 'fifo'
       ? {stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, terminal: io.terminal}
       : io.kind === 'log'
-        ? {stdout: io.uri, stderr: io.uri}
+        ? {
+            ...(io.stdin ? {stdin: io.stdin} : {}),
+            stdout: io.uri,
+            // A terminal has one output stream: the shim copies the console to stdout.
+            stderr: container.record.Config.Tty ? '' : io.uri,
+            terminal: container.record.Config.Tty,
+          }
         : {}
   let created
   try {

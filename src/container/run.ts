@@ -2,7 +2,9 @@
  * Starting a created container, detached (output to the shim-run logger) or attached (FIFOs to
  * nerd's stdio, copied into the same json-file log), as `run`, `start` and `restart` do.
  */
+import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
+import {promisify} from 'node:util'
 import {constants} from 'node:os'
 import {join} from 'node:path'
 import {NerdError} from '../errors.ts'
@@ -47,11 +49,20 @@ function startError(error: unknown): NerdError {
   return new NerdError(startFailureMessage(message), {exitCode: startFailureExitCode(message), cause: error})
 }
 
+/** The stdin FIFO of a detached `-it` container, made once and kept for its later starts. */
+async function stdinFifo(path: string): Promise<string> {
+  if (!existsSync(path)) await promisify(execFile)('mkfifo', ['-m', '0600', path])
+  return path
+}
+
 /** Starts the container in the background; returns its pid. */
 export async function startDetached(scope: ContainerScope, container: LoadedContainer, context: StartContext): Promise<number> {
   const uri = containerLogUri(scope, container, context)
   try {
-    return (await startTask(scope, container, uri ? {kind: 'log', uri} : {kind: 'null'}, uri)).pid
+    // containerd's shim feeds a logged task's stdin only through its terminal: `-it` in the background.
+    const {OpenStdin, Tty} = container.record.Config
+    const stdin = uri && OpenStdin && Tty ? await stdinFifo(container.paths.stdin) : undefined
+    return (await startTask(scope, container, uri ? {kind: 'log', uri, ...(stdin ? {stdin} : {})} : {kind: 'null'}, uri)).pid
   } catch (error) {
     throw startError(error)
   }

@@ -32,6 +32,8 @@ export interface ContainerPaths {
   /** Which networks the container joins (network/attach.ts), and what is attached now. */
   networkPlan: string
   networkState: string
+  /** The stdin FIFO of a detached `-it` container, which `attach` writes to and its logger keeps open. */
+  stdin: string
 }
 
 export function containersDir(dataRoot: string, namespace: string): string {
@@ -56,6 +58,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     startMark: join(dir, 'start-requested'),
     networkPlan: join(dir, 'network-plan.json'),
     networkState: join(dir, 'network.json'),
+    stdin: join(dir, 'stdin.fifo'),
   }
 }
 

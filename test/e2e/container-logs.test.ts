@@ -112,6 +112,28 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'attached'])
   })
 
+  it('run -dit keeps a shell running in the background; attach types into its terminal, again after a detach and a restart', async () => {
+    await nerdOk(['run', '-dit', '--name', 'shell', IMG, 'sh'])
+    const typeInto = async (command: string, expected: RegExp): Promise<void> => {
+      const attach = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', 'shell'], {stdio: ['pipe', 'ignore', 'ignore']})
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 500))
+        attach.stdin.write(`${command}\n`)
+        await until(`${command} to run`, async () => (expected.test((await nerd(['logs', 'shell'])).stdout) ? true : undefined), 15_000)
+      } finally {
+        attach.kill('SIGKILL')
+      }
+    }
+    await typeInto('echo first-$((6*7))', /^first-42\r?$/m)
+    await typeInto('echo second-$((2*3))', /^second-6\r?$/m)
+    assert.equal((await inspect('shell')).State.Status, 'running')
+    await nerdOk(['restart', '-t', '0', 'shell'])
+    await typeInto('echo third', /^third\r?$/m)
+    // The terminal's output reaches the log with its carriage returns, as docker's does.
+    assert.match((await nerd(['logs', 'shell'])).stdout, /third\r\n/)
+    await nerdOk(['rm', '-f', 'shell'])
+  })
+
   it('run -d --rm removes the container once it exits', async () => {
     const id = (await nerdOk(['run', '-d', '--rm', IMG, 'sh', '-c', 'sleep 1'])).trim()
     assert.match(id, /^[0-9a-f]{64}$/)

@@ -9,7 +9,7 @@
  * pipes and writes synchronously (no libuv thread pool), and loads nothing but this directory, the
  * store and node's fs and net.
  */
-import {closeSync, existsSync, openSync, readFileSync, statSync, unlinkSync} from 'node:fs'
+import {closeSync, constants, existsSync, openSync, readFileSync, statSync, unlinkSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
 import type {ContainerRecord} from '../model.ts'
@@ -64,6 +64,9 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
     failure = error
   }
   if (record) await countUnrequestedStart(paths).catch((error: unknown) => (failure ??= error))
+  // An `-it` container's stdin FIFO stays open while the logger lives (it only holds it, never reads):
+  // the shim's reader sees no end of input between one `attach` and the next, as in docker.
+  const stdinKeeper = record?.Config.OpenStdin && existsSync(paths.stdin) ? openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK) : undefined
   closeSync(READY_FD)
 
   const inputs: Socket[] = []
@@ -100,6 +103,7 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
     if (exited) await startExitHandler(environment)
   }
   await ended
+  if (stdinKeeper !== undefined) closeSync(stdinKeeper)
   for (const input of inputs) input.destroy()
   try {
     await log?.close()
