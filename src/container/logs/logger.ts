@@ -65,8 +65,9 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   }
   if (record) await countUnrequestedStart(paths).catch((error: unknown) => (failure ??= error))
   // An `-it` container's stdin FIFO stays open while the logger lives (it only holds it, never reads):
-  // the shim's reader sees no end of input between one `attach` and the next, as in docker.
-  const stdinKeeper = record?.Config.OpenStdin && existsSync(paths.stdin) ? openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK) : undefined
+  // the shim's reader sees no end of input between one `attach` and the next, as in docker. (A record
+  // without Config is read as no stdin: the logger must not lose output over a record's shape.)
+  const stdinKeeper = record?.Config?.OpenStdin && existsSync(paths.stdin) ? openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK) : undefined
   closeSync(READY_FD)
 
   const inputs: Socket[] = []
