@@ -1,5 +1,5 @@
 import {splitGlobalArgs} from './config/index.ts'
-import {setGlobalFlags} from './context.ts'
+import {connectEarly, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {packageRoot} from './paths.ts'
 import {NerdError} from './errors.ts'
 import {isVersionRequest, versionBanner} from './version-banner.ts'
@@ -22,12 +22,26 @@ export async function main(argv: string[]): Promise<void> {
     }
     // oclif's subpath modules, not its index: the index evaluates every part of oclif at start-up.
     const [{run}, {flush}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
+    if (talksToContainerd(commandWords)) connectEarly()
     const argvForOclif = rest[0]?.startsWith('plugins') ? await (await import('./plugins/local-install.ts')).rewriteLocalPluginInstall(rest) : rest
-    await run(argvForOclif, packageRoot)
+    try {
+      await run(argvForOclif, packageRoot)
+    } finally {
+      // Not taken (help, a usage error): closed, or it would keep nerd running.
+      await takeEarlyConnection()?.then((client) => client.close(), () => undefined)
+    }
     await flush()
   } catch (error) {
     process.exitCode = reportError(error, debug, commandWords)
   }
+}
+
+/** Commands that never call containerd (or call it only sometimes) do not pay for an early connection. */
+const WITHOUT_CONTAINERD = new Set(['help', 'plugins', 'network', 'volume', 'login', 'logout', 'autocomplete'])
+
+function talksToContainerd(commandWords: string[]): boolean {
+  const [first] = commandWords
+  return first !== undefined && !WITHOUT_CONTAINERD.has(first.split(':')[0]!)
 }
 
 interface OclifLikeError extends Error {

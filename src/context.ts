@@ -1,4 +1,5 @@
 import type {GlobalFlags, NerdConfig} from './config/index.ts'
+import type {ContainerdClient} from './containerd/index.ts'
 
 /**
  * Process-wide state set once by the entry point: the global options lifted out of argv before
@@ -16,4 +17,23 @@ export function setGlobalFlags(flags: GlobalFlags): void {
 export function getConfig(): Promise<NerdConfig> {
   resolved ??= import('./config/index.ts').then(({loadConfig}) => loadConfig({globals: globalFlags, env: process.env}))
   return resolved
+}
+
+let early: Promise<ContainerdClient> | undefined
+
+/**
+ * Starts connecting to containerd while oclif is still loading, so that the socket and HTTP/2
+ * handshake are done by the command's first call. The command's first containerd() takes it.
+ */
+export function connectEarly(): void {
+  early = getConfig().then(async (config) => (await import('./containerd/index.ts')).connect({address: config.address, namespace: config.namespace}))
+  // A failure is the command's to report, when (and if) it asks for the connection.
+  early.catch(() => undefined)
+}
+
+/** The early connection, once; undefined when none was started or it was taken already. */
+export function takeEarlyConnection(): Promise<ContainerdClient> | undefined {
+  const taken = early
+  early = undefined
+  return taken
 }
