@@ -63,6 +63,11 @@ async function footprint(network: Record<string, any>, stateDir: string): Promis
   }
 }
 
+/** The IPv4 subnet nerd chose for a network given only an IPv6 one. */
+function ipv4Subnet(document: Record<string, any>): string {
+  return (document.IPAM.Config as {Subnet: string}[]).find((range) => !range.Subnet.includes(':'))!.Subnet
+}
+
 async function addressOn(container: string, network: string): Promise<string> {
   const document = await inspectContainer(container)
   return document.NetworkSettings.Networks[network].IPAddress as string
@@ -80,7 +85,7 @@ describe('networking on CNI', () => {
 
   after(async () => {
     await removeAllContainers()
-    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv', 'iso', 'pruned', 'kept']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv', 'iso', 'pruned', 'kept', 'v6']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
@@ -259,6 +264,20 @@ describe('networking on CNI', () => {
     const byInterface = Object.fromEntries(addresses.trim().split('\n').map((line) => line.split(/\s+/)).map((fields) => [fields[1], fields[3]]))
     assert.match(byInterface.eth0 ?? '', /^10\.4\.\d+\.\d+\/24$/)
     assert.match(byInterface.eth1 ?? '', /^10\.4\.230\.\d+\/24$/)
+  })
+
+  it('gives a container on an --ipv6 network an IPv6 address as well, and a fixed one with --ip6', async () => {
+    await nerdOk(['network', 'create', '--ipv6', '--subnet', 'fd00:4:e2e::/64', net('v6')])
+    const document = await networkDocument(net('v6'))
+    assert.equal(document.EnableIPv6, true)
+    assert.deepEqual((document.IPAM.Config as {Subnet: string}[]).map((range) => range.Subnet).sort(), [ipv4Subnet(document), 'fd00:4:e2e::/64'].sort())
+    await nerdOk(['run', '-d', '--name', 'six', '--network', net('v6'), '--ip6', 'fd00:4:e2e::66', IMG, 'sleep', '60'])
+    const settings = (await inspectContainer('six')).NetworkSettings.Networks[net('v6')]
+    assert.equal(settings.GlobalIPv6Address, 'fd00:4:e2e::66')
+    assert.equal(settings.GlobalIPv6PrefixLen, 64)
+    assert.match(settings.IPAddress, /^10\.4\.\d+\.\d+$/)
+    assert.match(await nerdOk(['exec', 'six', 'ip', '-6', '-o', 'addr', 'show', 'eth0']), /inet6 fd00:4:e2e::66\/64/)
+    await nerdOk(['rm', '-f', 'six'])
   })
 
   it('writes --add-host and --dns into the container, host-gateway as the network gateway', async () => {
