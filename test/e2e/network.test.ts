@@ -85,7 +85,7 @@ describe('networking on CNI', () => {
 
   after(async () => {
     await removeAllContainers()
-    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv', 'iso', 'pruned', 'kept', 'v6']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
@@ -278,6 +278,20 @@ describe('networking on CNI', () => {
     assert.match(settings.IPAddress, /^10\.4\.\d+\.\d+$/)
     assert.match(await nerdOk(['exec', 'six', 'ip', '-6', '-o', 'addr', 'show', 'eth0']), /inet6 fd00:4:e2e::66\/64/)
     await nerdOk(['rm', '-f', 'six'])
+  })
+
+  it('keeps an --internal network to itself: no default route, no masquerading', async () => {
+    await nerdOk(['network', 'create', '--internal', net('inside')])
+    const document = await networkDocument(net('inside'))
+    assert.equal(document.Internal, true)
+    const routes = await nerdOk(['run', '--rm', '--network', net('inside'), IMG, 'ip', 'route'])
+    assert.doesNotMatch(routes, /^default/m)
+    assert.match(routes, /dev eth0/)
+    const comment = `nerd network ${(document.Id as string).slice(0, 12)}`
+    assert.equal((await sh(`iptables -w -t nat -S | grep -c -- '${comment}' || true`)).trim(), '0')
+    assert.ok(Number((await sh(`iptables -w -S | grep -c -- '${comment}' || true`)).trim()) >= 2)
+    await nerdOk(['network', 'rm', net('inside')])
+    assert.equal((await sh(`iptables -w -S | grep -c -- '${comment}' || true`)).trim(), '0')
   })
 
   it('writes --add-host and --dns into the container, host-gateway as the network gateway', async () => {
