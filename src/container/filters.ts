@@ -196,7 +196,7 @@ export function filterContainers(views: readonly ContainerView[], filters: reado
     if (statuses.length > 0 && !statuses.includes(view.status)) return false
     if (volumes.length > 0 && !mountsAny(view, volumes)) return false
     if (ancestors.length > 0 && !ancestorIds.has(record.Image)) return false
-    if (networks.length > 0 && !networkNames(record).some((name) => networks.includes(name))) return false
+    if (networks.length > 0 && !networkNames(view).some((name) => networks.includes(name))) return false
     return true
   })
 }

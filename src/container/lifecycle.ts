@@ -123,17 +123,29 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
 }
 
 export async function containerView(scope: ContainerScope, container: LoadedContainer): Promise<ContainerView> {
-  const [state, task, ports] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), publishedPorts(container.paths)])
-  return withPorts(viewOf(container.record, state, container.labels, task), ports)
+  const [state, task, networking] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), networkingOf(container.paths)])
+  return withNetworking(viewOf(container.record, state, container.labels, task), networking)
 }
 
-/** The ports the network setup published, from the network state (absent without networks). */
-async function publishedPorts(paths: ContainerPaths): Promise<PortMap | undefined> {
-  return (await readJsonIfExists<{ports: PortMap}>(paths.networkState))?.ports
+interface Networking {
+  /** The ports the network setup published (host ports chosen), from the network state. */
+  ports?: PortMap
+  /** The networks the container joins, `network connect`s included, from its plan. */
+  networks?: string[]
 }
 
-function withPorts(view: ContainerView, ports: PortMap | undefined): ContainerView {
-  if (ports && Object.keys(ports).length > 0) view.ports = ports
+/** What the container's network plan and state say; nothing for a container without CNI networks. */
+async function networkingOf(paths: ContainerPaths): Promise<Networking> {
+  const [state, plan] = await Promise.all([
+    readJsonIfExists<{ports: PortMap}>(paths.networkState),
+    readJsonIfExists<{networks: {network: string}[]}>(paths.networkPlan),
+  ])
+  return {...(state ? {ports: state.ports} : {}), ...(plan ? {networks: plan.networks.map((planned) => planned.network)} : {})}
+}
+
+function withNetworking(view: ContainerView, networking: Networking): ContainerView {
+  if (networking.ports && Object.keys(networking.ports).length > 0) view.ports = networking.ports
+  if (networking.networks) view.networks = networking.networks
   return view
 }
 
@@ -144,8 +156,8 @@ export async function listContainerViews(scope: ContainerScope): Promise<Contain
   const views = await Promise.all(
     containers.map(async (container) => {
       const paths = containerPaths(scope.dataRoot, namespaceOf(scope), container.id)
-      const [record, state, ports] = await Promise.all([readRecord(paths), readState(paths), publishedPorts(paths)])
-      return record ? withPorts(viewOf(record, state, container.labels, taskById.get(container.id)), ports) : undefined
+      const [record, state, networking] = await Promise.all([readRecord(paths), readState(paths), networkingOf(paths)])
+      return record ? withNetworking(viewOf(record, state, container.labels, taskById.get(container.id)), networking) : undefined
     }),
   )
   return views.filter((view) => view !== undefined)

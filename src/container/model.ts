@@ -167,6 +167,8 @@ export interface ContainerView {
   exitCode: number
   /** The published ports in effect (host ports chosen), while the container's networks are attached. */
   ports?: PortMap
+  /** The CNI networks the container joins (its plan), `network connect`s included. */
+  networks?: string[]
 }
 
 import type {PortMap} from '../network/ports.ts'

@@ -34,11 +34,13 @@ export function commandLine(record: Pick<ContainerRecord, 'Path' | 'Args'>): str
 }
 
 /**
- * The networks a container is attached to, by name, as its network mode implies: docker's default
- * is `bridge`; a container sharing another's network has none of its own.
+ * The networks a container is attached to, by name: its CNI networks (`network connect`s included),
+ * else what its network mode implies (`host`, `none`; a container sharing another's network has
+ * none of its own).
  */
-export function networkNames(record: Pick<ContainerRecord, 'HostConfig'>): string[] {
-  const mode = record.HostConfig.NetworkMode
+export function networkNames(view: Pick<ContainerView, 'record' | 'networks'>): string[] {
+  if (view.networks) return view.networks
+  const mode = view.record.HostConfig.NetworkMode
   if (mode === '' || mode === 'default') return ['bridge']
   if (mode.startsWith('container:')) return []
   return [mode]
@@ -119,7 +121,7 @@ export function psRow(view: ContainerView, options: PsRowOptions = {}): PsRow {
       return trunc ? ellipsis(name, 15) : name
     }).join(','),
     Names: record.Name,
-    Networks: networkNames(record).join(','),
+    Networks: networkNames(view).join(','),
     Platform: record.Platform,
     Ports: view.status === 'running' || view.status === 'paused' ? formatPortsColumn(view.ports ?? {}, Object.keys(record.Config.ExposedPorts ?? {})) : '',
     RunningFor: timeAgo(created, options.now),

@@ -244,6 +244,7 @@ describe('networking on CNI', () => {
     await nerdOk(['run', '-d', '--name', 'roamer', IMG, 'sleep', '60'])
     await nerdOk(['network', 'connect', '--alias', 'wanderer', '--ip', '10.4.230.77', net('fixed'), 'roamer'])
     assert.match(await nerdOk(['exec', 'roamer', 'ip', '-4', '-o', 'addr']), /inet 10\.4\.230\.77\/24/)
+    assert.equal(await nerdOk(['ps', '--filter', `network=${net('fixed')}`, '--filter', 'name=roamer', '--format', '{{.Names}} {{.Networks}}']), `roamer bridge,${net('fixed')}\n`)
     await nerdOk(['run', '-d', '--name', 'peer', '--network', net('fixed'), ...LOCAL_DNS, IMG, 'sleep', '60'])
     const ping = await nerd(['exec', 'peer', 'ping', '-c1', '-W2', 'wanderer'])
     assert.equal(ping.code, 0, ping.stderr)

@@ -156,13 +156,17 @@ describe('commandLine', () => {
 
 describe('networkNames', () => {
   it('follows the network mode', () => {
-    const names = (NetworkMode: string) => networkNames({HostConfig: hostConfig({NetworkMode})})
+    const names = (NetworkMode: string) => networkNames({record: {HostConfig: hostConfig({NetworkMode})} as ContainerView['record']})
     assert.deepEqual(names('default'), ['bridge'])
     assert.deepEqual(names('bridge'), ['bridge'])
     assert.deepEqual(names('host'), ['host'])
     assert.deepEqual(names('none'), ['none'])
     assert.deepEqual(names('mynet'), ['mynet'])
     assert.deepEqual(names(`container:${'b'.repeat(64)}`), [])
+  })
+
+  it('lists the networks of the plan when the container has one, connected ones included', () => {
+    assert.deepEqual(networkNames({record: {HostConfig: hostConfig({NetworkMode: 'front'})} as ContainerView['record'], networks: ['front', 'back']}), ['front', 'back'])
   })
 })
 
