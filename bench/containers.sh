@@ -23,7 +23,8 @@ image=docker.io/nerd-test/busybox:latest
 
 cleanup() {
   $nerd ps -aq 2>/dev/null | xargs -r $nerd rm -f >/dev/null 2>&1 || true
-  $ctr images rm "$image" >/dev/null 2>&1 || true
+  # --sync: the namespace can only go once its snapshots and content are collected.
+  $ctr images rm --sync "$image" >/dev/null 2>&1 || true
   ctr --address "$address" namespaces rm "$namespace" >/dev/null 2>&1 || true
   rm -rf "$out"
 }
