@@ -11,6 +11,10 @@ process.stdout.on('error', (error) => {
   throw error
 })
 
+// Output read by a program stays plain text, as docker's is. oclif's colour library would colour it
+// anyway when the environment says CI, so it is told not to unless the user forces colour.
+if (!process.stdout.isTTY && !('FORCE_COLOR' in process.env)) process.env.NO_COLOR ??= '1'
+
 const argv = process.argv.slice(2)
 const banner = await import('../dist/version-banner.js')
 if (banner.isVersionRequest(argv)) {

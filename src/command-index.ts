@@ -42,6 +42,7 @@ import Diff from './commands/diff.ts'
 import Update from './commands/update.ts'
 import Stats from './commands/stats.ts'
 import Events from './commands/events.ts'
+import PluginsLs from './commands/plugins/ls.ts'
 import PluginsNew from './commands/plugins/new.ts'
 import SystemDf from './commands/system/df.ts'
 import SystemPrune from './commands/system/prune.ts'
@@ -102,6 +103,7 @@ export const COMMANDS = {
   'network:prune': NetworkPrune,
   'network:rm': NetworkRm,
   pause: Pause,
+  'plugins:ls': PluginsLs,
   'plugins:new': PluginsNew,
   port: Port,
   ps: Ps,

@@ -24,7 +24,9 @@ let env: Record<string, string>
 describe('plugins install, uninstall and refusal', () => {
   before(async () => {
     home = await mkdtemp(join(tmpdir(), 'nerd-plugins-'))
-    env = {XDG_DATA_HOME: join(home, 'data')}
+    // CI=true as CI machines set it: oclif's colour library then colours even piped output, which
+    // nerd must keep plain.
+    env = {XDG_DATA_HOME: join(home, 'data'), CI: 'true'}
     await loadTestImage('nerd-test/busybox:latest')
   })
 
@@ -34,7 +36,7 @@ describe('plugins install, uninstall and refusal', () => {
 
   it('installs a plugin from a directory as a copy; its hooks run; uninstalling takes them away', async () => {
     await nerdOk(['plugins', 'install', fixture], {env})
-    assert.match(await nerdOk(['plugins'], {env}), /^nerd-plugin-hookfixture 1\.0\.0$/m)
+    assert.match(await nerdOk(['plugins', 'ls'], {env}), /^nerd-plugin-hookfixture 1\.0\.0$/m)
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), '1\n')
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
