@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // nerd's entry point. Kept tiny: everything heavy is imported only when a command needs it.
-import {enableCompileCache} from 'node:module'
+import {createRequire, enableCompileCache} from 'node:module'
 
-// V8 code cache for nerd and its dependencies: start-up is dominated by compiling oclif and gRPC.
+// V8 code cache for the ES modules nerd loads outside its bundle (the bundle has its own: bundle.cjs).
 enableCompileCache?.()
 
 // A reader that goes away (`nerd ps | head -1`) ends nerd quietly, as it ends other tools.
@@ -20,6 +20,16 @@ const banner = await import('../dist/version-banner.js')
 if (banner.isVersionRequest(argv)) {
   process.stdout.write(banner.versionBanner())
 } else {
-  const {main} = await import('../dist/nerd.js')
+  const {main} = createRequire(import.meta.url)('./bundle.cjs').loadBundle(await commandWord(argv))
   await main(argv)
+}
+
+/** The command's first word (`image` in `nerd -n x image ls`), which picks the bundle's code cache. */
+async function commandWord(args) {
+  const {splitGlobalArgs} = await import('../dist/config/argv.js')
+  try {
+    return splitGlobalArgs(args).command[0]
+  } catch {
+    return undefined // a bad global option: the bundle's main reports it
+  }
 }

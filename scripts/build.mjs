@@ -1,4 +1,4 @@
-// Builds nerd: compiles the core and every workspace plugin, bundles the core into dist/nerd.js
+// Builds nerd: compiles the core and every workspace plugin, bundles the core into dist/nerd.cjs
 // (what bin/run.js runs and oclif loads commands from), generates the per-service protobuf
 // descriptors and the oclif manifests. `--check-manifests` (implied by CI=true) leaves the committed
 // manifests alone so the test suite can tell when one is stale.
@@ -44,9 +44,17 @@ function bundle(options) {
 step('bundle', () => {
   // One file for the core, its commands and oclif: far fewer modules to resolve and compile at
   // start-up. Same depth as the per-file modules (dist/), so package-relative paths still hold.
-  bundle({
+  // CommonJS, because bin/bundle.cjs runs it as a vm.Script to give it a code cache taken after a run.
+  esbuild.buildSync({
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    logLevel: 'warning',
     entryPoints: [join(root, 'dist', 'nerd.js')],
-    outfile: join(root, 'dist', 'nerd.js'),
+    outfile: join(root, 'dist', 'nerd.cjs'),
+    define: {'import.meta.url': '__nerdModuleUrl'},
+    banner: {js: "const __nerdModuleUrl = require('node:url').pathToFileURL(__filename).href;"},
     // oclif can load TypeScript plugins through these; nerd never needs them at run time.
     external: ['typescript', 'ts-node', 'tsx'],
   })

@@ -1,0 +1,94 @@
+'use strict'
+// Loads nerd's bundle (dist/nerd.cjs) with a V8 code cache taken after a run, so the next run of the
+// same command compiles almost nothing. Node's own compile cache is written right after compiling,
+// before any function has run, and V8 compiles functions lazily: it held a fifth of the code a
+// command runs, and compiling the rest cost ~25 ms of every start. One cache per command word,
+// because each command runs different code. oclif loads the commands and hooks from this module too
+// (package.json points at it), so the bundle is evaluated once per process.
+const {closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync} = require('node:fs')
+const Module = require('node:module')
+const {homedir} = require('node:os')
+const {join} = require('node:path')
+const vm = require('node:vm')
+
+const bundlePath = join(__dirname, '..', 'dist', 'nerd.cjs')
+let bundle
+
+// Node calls that option experimental and would print so to the user of every command that loads a
+// plugin; it has been in every Node since 20.12, and nerd's tests cover the plugin loads.
+const emitWarning = process.emitWarning
+process.emitWarning = function (warning, ...rest) {
+  if (String(warning).includes('USE_MAIN_CONTEXT_DEFAULT_LOADER')) return
+  return emitWarning.call(this, warning, ...rest)
+}
+
+/** The bundle's exports; `command` (the command's first word) picks the code cache. */
+function loadBundle(command) {
+  if (bundle) return bundle
+  const source = readFileSync(bundlePath, 'utf8')
+  const cache = cacheFile(command)
+  const cachedData = cache && readOwnFile(cache.path)
+  const script = new vm.Script(Module.wrap(source), {
+    filename: bundlePath,
+    cachedData,
+    // oclif loads plugins with import(), which a vm.Script can do only with this (without a flag).
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  })
+  if (cache && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(cache, script))
+  const module = {exports: {}}
+  script.runInThisContext()(module.exports, Module.createRequire(bundlePath), module, bundlePath, join(bundlePath, '..'))
+  bundle = module.exports
+  return bundle
+}
+
+/**
+ * The cache for this bundle, this node and this command, in the user's own cache directory: code
+ * cache is code, so it is never read from a place another user could write to.
+ */
+function cacheFile(command) {
+  const base = process.env.XDG_CACHE_HOME || (homedir() && join(homedir(), '.cache'))
+  if (!base) return undefined
+  const bundleStat = statSync(bundlePath)
+  const stamp = `${process.version}-${process.arch}-${bundleStat.size}-${Math.trunc(bundleStat.mtimeMs)}`
+  const dir = join(base, 'nerd', 'code-cache')
+  const name = command && /^[a-z][a-z0-9-]{0,30}$/.test(command) ? command : 'default'
+  return {dir, stamp, path: join(dir, `${stamp}-${name}`)}
+}
+
+function readOwnFile(path) {
+  try {
+    const fd = openSync(path, 'r')
+    try {
+      const stat = fstatSync(fd)
+      if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) return undefined
+      return readFileSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/** Written whole (temp file, rename); caches of other bundles or nodes are removed on the way. */
+function writeCache(cache, script) {
+  try {
+    mkdirSync(cache.dir, {recursive: true, mode: 0o700})
+    for (const name of readdirSync(cache.dir)) if (!name.startsWith(cache.stamp)) unlinkSync(join(cache.dir, name))
+    const temp = `${cache.path}.${process.pid}`
+    writeFileSync(temp, script.createCachedData(), {mode: 0o600})
+    renameSync(temp, cache.path)
+  } catch {
+    // A cache that cannot be written only costs the next run its compile time.
+  }
+}
+
+module.exports = {
+  loadBundle,
+  get COMMANDS() {
+    return loadBundle().COMMANDS
+  },
+  get refuseIncompatiblePlugins() {
+    return loadBundle().refuseIncompatiblePlugins
+  },
+}

@@ -1,0 +1,56 @@
+/**
+ * The bundle's code cache (bin/bundle.cjs): taken after a command's first run, one per command,
+ * reused after that, and never read when another user owns it or V8 rejects it.
+ */
+import assert from 'node:assert/strict'
+import {chown, mkdtemp, readdir, rm, stat, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {nerdOk} from '../helpers/containers.ts'
+import {nerd} from '../helpers/e2e.ts'
+
+let cacheHome: string
+let env: Record<string, string>
+const cacheDir = () => join(cacheHome, 'nerd', 'code-cache')
+
+async function cacheFor(command: string): Promise<string> {
+  const names = (await readdir(cacheDir())).filter((name) => name.endsWith(`-${command}`))
+  assert.equal(names.length, 1, `one cache for ${command}: ${names.join(' ')}`)
+  return join(cacheDir(), names[0]!)
+}
+
+describe('the code cache of the bundle', () => {
+  before(async () => {
+    cacheHome = await mkdtemp(join(tmpdir(), 'nerd-code-cache-'))
+    env = {XDG_CACHE_HOME: cacheHome}
+  })
+
+  after(async () => {
+    await rm(cacheHome, {recursive: true, force: true})
+  })
+
+  it('is written by a command first run, per command, and kept by the runs after it', async () => {
+    await nerdOk(['version'], {env})
+    const versionCache = await cacheFor('version')
+    const written = await stat(versionCache)
+    assert.ok(written.size > 100_000, `a cache of the code that ran: ${written.size} bytes`)
+    assert.equal(written.mode & 0o777, 0o600)
+    await nerdOk(['namespace', 'ls'], {env})
+    await cacheFor('namespace')
+    await nerdOk(['version'], {env})
+    assert.equal((await stat(versionCache)).mtimeMs, written.mtimeMs)
+  })
+
+  it('replaces a cache V8 rejects, and one another user owns, without a word on the output', async () => {
+    const versionCache = await cacheFor('version')
+    await writeFile(versionCache, 'not a code cache')
+    const result = await nerd(['version', '--format', '{{.Client.Version}}'], {env})
+    assert.deepEqual([result.code, result.stderr], [0, ''])
+    assert.match(result.stdout, /^\d+\.\d+\.\d+\n$/)
+    assert.ok((await stat(versionCache)).size > 100_000)
+    await chown(versionCache, 65534, 65534)
+    await nerdOk(['version'], {env})
+    assert.equal((await stat(versionCache)).uid, process.getuid!())
+  })
+})
