@@ -1,6 +1,6 @@
 // Builds nerd: compiles the core and every workspace plugin, bundles the core into dist/nerd.cjs
-// (what bin/run.js runs and oclif loads commands from), generates the per-service protobuf
-// descriptors and the oclif manifests. `--check-manifests` (implied by CI=true) leaves the committed
+// (what bin/run.js runs and oclif loads commands from), generates the protobuf codecs the bundles
+// hold, and the oclif manifests. `--check-manifests` (implied by CI=true) leaves the committed
 // manifests alone so the test suite can tell when one is stale.
 import {execFileSync} from 'node:child_process'
 import {existsSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
@@ -41,6 +41,10 @@ function bundle(options) {
     ...options,
   })
 }
+step('protobuf codecs', () => {
+  // Before the bundles: they hold dist/proto/containerd.cjs (package.json "imports" #containerd-codecs).
+  execFileSync(process.execPath, [join(root, 'scripts', 'gen-codecs.mjs'), join(root, 'dist', 'proto')], {stdio: 'inherit'})
+})
 step('bundle', () => {
   // One file for the core, its commands and oclif: far fewer modules to resolve and compile at
   // start-up. Same depth as the per-file modules (dist/), so package-relative paths still hold.
@@ -68,9 +72,6 @@ step('bundle helper entry points', () => {
   // containerd's restart monitor started the task) is imported from node_modules then, instead of
   // taking a megabyte and more in every running container's logger.
   bundle({entryPoints: [join(root, 'dist', 'logger.js')], outfile: join(root, 'dist', 'logger.js'), packages: 'external'})
-})
-step('protobuf descriptors', () => {
-  execFileSync(process.execPath, [join(root, 'scripts', 'gen-descriptors.mjs'), join(root, 'dist', 'proto')], {stdio: 'inherit'})
 })
 step('build info', () => {
   let commit = 'unknown'

@@ -4,7 +4,7 @@ import {parseAddress, type SocketAddress} from './address.ts'
 import {ContentService} from './content.ts'
 import {ConnectionError, REASON_NOT_SOCKET, reasonForErrno} from './errors.ts'
 import {EventsService} from './events.ts'
-import {preloadProtobuf} from './descriptors.ts'
+import {preloadCodecs} from './codecs.ts'
 import {Rpc} from './rpc.ts'
 import {
   ContainersService,
@@ -137,7 +137,7 @@ async function checkSocket(address: SocketAddress): Promise<void> {
 /** Opens a client; fails fast with a ConnectionError when the socket is missing or unusable. */
 export async function connect(options: ConnectOptions): Promise<ContainerdClient> {
   const address = parseAddress(options.address)
-  await Promise.all([checkSocket(address), preloadGrpc(), preloadProtobuf()])
+  await Promise.all([checkSocket(address), preloadGrpc(), preloadCodecs()])
   const transport = new Transport(address)
   transport.warmUp()
   return new ContainerdClient(transport, {namespace: options.namespace, lease: undefined, defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS})

@@ -1,28 +1,29 @@
-import type {BidiCall, CallScope, ServiceFile, Transport} from './transport.ts'
+import type {ServiceName} from './codecs.ts'
+import type {BidiCall, CallScope, Transport} from './transport.ts'
 import type {CallOptions} from './types.ts'
 
 /** One service's calls, made in one client view's namespace and lease. */
 export class Rpc {
   readonly #transport: Transport
-  readonly #file: ServiceFile
+  readonly #service: ServiceName
   readonly #scope: CallScope
 
-  constructor(transport: Transport, file: ServiceFile, scope: CallScope) {
+  constructor(transport: Transport, service: ServiceName, scope: CallScope) {
     this.#transport = transport
-    this.#file = file
+    this.#service = service
     this.#scope = scope
   }
 
   unary<Response>(method: string, request: object, options?: CallOptions): Promise<Response> {
-    return this.#transport.unary<Response>(this.#file, method, request, this.#scope, options)
+    return this.#transport.unary<Response>(this.#service, method, request, this.#scope, options)
   }
 
   stream<Response>(method: string, request: object, options?: CallOptions): AsyncGenerator<Response, void, undefined> {
-    return this.#transport.serverStream<Response>(this.#file, method, request, this.#scope, options)
+    return this.#transport.serverStream<Response>(this.#service, method, request, this.#scope, options)
   }
 
   bidi<Request extends object, Response>(method: string, options?: CallOptions): BidiCall<Request, Response> {
-    return this.#transport.bidiStream<Request, Response>(this.#file, method, this.#scope, options)
+    return this.#transport.bidiStream<Request, Response>(this.#service, method, this.#scope, options)
   }
 }
 

@@ -1,7 +1,7 @@
 import {createRequire} from 'node:module'
 import type {Client, ClientDuplexStream, ClientReadableStream, Metadata} from '@grpc/grpc-js'
 import type {SocketAddress} from './address.ts'
-import {CONVERSION, descriptorService, type DescriptorFile} from './descriptors.ts'
+import {CONVERSION, serviceMethod, type ServiceName} from './codecs.ts'
 import {fromGrpcError} from './errors.ts'
 import type {CallOptions} from './types.ts'
 
@@ -23,8 +23,6 @@ export async function preloadGrpc(): Promise<void> {
 /** containerd's Go client and daemon both use 16 MiB; grpc-js would refuse answers above 4 MiB. */
 const MAX_MESSAGE_BYTES = 16 << 20
 
-export type ServiceFile = Exclude<DescriptorFile, 'payloads'>
-
 interface MethodCodec {
   /** `/containerd.services.tasks.v1.Tasks/Wait`, what goes on the wire. */
   path: string
@@ -36,24 +34,16 @@ interface MethodCodec {
 
 const codecs = new Map<string, MethodCodec>()
 
-function methodCodec(file: ServiceFile, method: string): MethodCodec {
-  const cacheKey = `${file}/${method}`
+function methodCodec(service: ServiceName, method: string): MethodCodec {
+  const cacheKey = `${service}/${method}`
   let codec = codecs.get(cacheKey)
   if (codec) return codec
-  const service = descriptorService(file)
-  const serviceName = service.fullName.slice(1)
-  const path = `/${serviceName}/${method}`
-  const definition = service.methods[method]
-  if (!definition) throw new Error(`${serviceName} has no method ${method}`)
-  definition.resolve()
-  const requestType = definition.resolvedRequestType
-  const responseType = definition.resolvedResponseType
-  if (!requestType || !responseType) throw new Error(`${path}: unresolved message types`)
+  const {serviceName, request, response} = serviceMethod(service, method)
   codec = {
-    path,
+    path: `/${serviceName}/${method}`,
     label: `${serviceName.slice(serviceName.lastIndexOf('.') + 1)}/${method}`,
-    serialize: (value) => requestType.encode(requestType.fromObject(value)).finish() as Buffer,
-    deserialize: (bytes) => responseType.toObject(responseType.decode(bytes), CONVERSION),
+    serialize: (value) => request.encode(request.fromObject(value)).finish() as Buffer,
+    deserialize: (bytes) => response.toObject(response.decode(bytes), CONVERSION),
   }
   codecs.set(cacheKey, codec)
   return codec
@@ -178,8 +168,8 @@ export class Transport {
     return (error) => (signal?.aborted ? (signal.reason as Error) : fromGrpcError(error, codec.label, this.address.target))
   }
 
-  unary<Response>(file: ServiceFile, method: string, request: object, scope: CallScope, options: CallOptions = {}): Promise<Response> {
-    const codec = methodCodec(file, method)
+  unary<Response>(service: ServiceName, method: string, request: object, scope: CallScope, options: CallOptions = {}): Promise<Response> {
+    const codec = methodCodec(service, method)
     const mapError = this.#mapError(codec, options.signal)
     return new Promise<Response>((resolve, reject) => {
       // grpc-js may report some failures before makeUnaryRequest returns.
@@ -205,8 +195,8 @@ export class Transport {
    * Starts a server-streaming call at once (so nothing published after this returns is missed) and
    * yields its messages. Leaving the loop early cancels the call.
    */
-  serverStream<Response>(file: ServiceFile, method: string, request: object, scope: CallScope, options: CallOptions = {}): AsyncGenerator<Response, void, undefined> {
-    const codec = methodCodec(file, method)
+  serverStream<Response>(service: ServiceName, method: string, request: object, scope: CallScope, options: CallOptions = {}): AsyncGenerator<Response, void, undefined> {
+    const codec = methodCodec(service, method)
     const {signal} = options
     const call = this.#client.makeServerStreamRequest(codec.path, codec.serialize, codec.deserialize, request, this.#metadata(scope), this.#deadline(options.timeoutMs))
     const queue = new ResponseQueue<Response>(call as ClientReadableStream<Response>, this.#mapError(codec, signal))
@@ -225,8 +215,8 @@ export class Transport {
     })()
   }
 
-  bidiStream<Request extends object, Response>(file: ServiceFile, method: string, scope: CallScope, options: CallOptions = {}): BidiCall<Request, Response> {
-    const codec = methodCodec(file, method)
+  bidiStream<Request extends object, Response>(service: ServiceName, method: string, scope: CallScope, options: CallOptions = {}): BidiCall<Request, Response> {
+    const codec = methodCodec(service, method)
     const {signal} = options
     const call = this.#client.makeBidiStreamRequest(codec.path, codec.serialize, codec.deserialize, this.#metadata(scope), this.#deadline(options.timeoutMs))
     const mapError = this.#mapError(codec, signal)

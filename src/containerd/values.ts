@@ -1,4 +1,4 @@
-import {CONVERSION, descriptorRoot, findType} from './descriptors.ts'
+import {CONVERSION, findType} from './codecs.ts'
 import type {Any, Timestamp, TimestampInput} from './types.ts'
 
 /** Go's zero time.Time as a protobuf Timestamp: containerd sends it for "not yet" (a running task's exitedAt). */
@@ -29,25 +29,21 @@ export function fromDate(date: Date): Timestamp {
   return {seconds: String(seconds), nanos: (milliseconds - seconds * 1000) * 1e6}
 }
 
-function payloadType(typeName: string) {
-  return findType(descriptorRoot('payloads'), typeName)
-}
-
 /** Encodes `object` as the protobuf message `typeName` (an event, runc options, cgroup metrics) in an Any. */
 export function packAny(typeName: string, object: Record<string, unknown>): Any {
-  const type = payloadType(typeName)
+  const type = findType(typeName)
   if (!type) throw new Error(`unknown payload type ${typeName}`)
   return {typeUrl: typeName, value: type.encode(type.fromObject(object)).finish()}
 }
 
 /**
- * Decodes a protobuf Any whose type nerd knows (see payloads.json) into a plain object shaped like
+ * Decodes a protobuf Any whose type nerd knows (see PAYLOAD_PROTOS in scripts/gen-codecs.mjs) into a plain object shaped like
  * every other decoded message; undefined for other types. A `type.googleapis.com/` style prefix is
  * accepted; containerd itself sends bare names.
  */
 export function unpackAny<T = Record<string, unknown>>(any: Any | null | undefined): T | undefined {
   if (!any?.typeUrl) return undefined
-  const type = payloadType(any.typeUrl.slice(any.typeUrl.lastIndexOf('/') + 1))
+  const type = findType(any.typeUrl.slice(any.typeUrl.lastIndexOf('/') + 1))
   if (!type) return undefined
   return type.toObject(type.decode(any.value), CONVERSION) as T
 }
