@@ -25,7 +25,8 @@ process.emitWarning = function (warning, ...rest) {
 /** The bundle's exports; `command` (the command's first word) picks the code cache. */
 function loadBundle(command) {
   if (bundle) return bundle
-  const source = readFileSync(bundlePath, 'utf8')
+  // ASCII only (the build escapes the rest), so latin1 reads it as it is, without UTF-8 decoding.
+  const source = readFileSync(bundlePath, 'latin1')
   const cache = cacheFile(command)
   const cachedData = cache && readOwnFile(cache.path)
   const script = new vm.Script(Module.wrap(source), {
