@@ -75,7 +75,7 @@ export async function loadContainer(scope: ContainerScope, reference: string): P
   return {record, paths, labels}
 }
 
-async function getTask(scope: ContainerScope, id: string): Promise<Process | undefined> {
+export async function getTask(scope: ContainerScope, id: string): Promise<Process | undefined> {
   try {
     return await scope.client.tasks.get(id)
   } catch (error) {

@@ -10,7 +10,7 @@
 import {connect} from '../containerd/index.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
 import {existsSync} from 'node:fs'
-import {deleteTask, loadContainer, removeContainer} from './lifecycle.ts'
+import {deleteTask, getTask, loadContainer, removeContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
@@ -35,10 +35,21 @@ export function restartDelayMs(restartCount: number): number {
   return Math.min(100 * 2 ** Math.min(restartCount, 10), 60_000)
 }
 
-/** A restart the policy asked for: a new task in the background, counted in RestartCount. */
+/**
+ * A restart the policy asked for: a new task in the background, counted in RestartCount. containerd's
+ * restart monitor may have restarted the container first; its logger counts that start (see
+ * logs/logger.ts), so it is not counted again here.
+ */
 export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  const running = async () => ((await getTask(scope, container.record.Id))?.status ?? 'STOPPED') !== 'STOPPED'
+  if (await running()) return
   await updateState(container.paths, (current) => ({RestartCount: current.RestartCount + 1}))
-  await startDetached(scope, container, defaultStartContext())
+  try {
+    await startDetached(scope, container, defaultStartContext())
+  } catch (error) {
+    if (!(await running())) throw error
+    await updateState(container.paths, (current) => ({RestartCount: current.RestartCount - 1}))
+  }
 }
 
 export async function handleTaskExit(dataRoot: string, namespace: string, id: string): Promise<void> {

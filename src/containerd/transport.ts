@@ -34,6 +34,18 @@ interface MethodCodec {
 
 const codecs = new Map<string, MethodCodec>()
 
+/**
+ * A request the caller encoded itself (Content.Write's data messages, encoded into one reused
+ * buffer): sent as it is. grpc-js copies it into its frame when the message is sent.
+ */
+export class EncodedMessage {
+  readonly bytes: Buffer
+
+  constructor(bytes: Buffer) {
+    this.bytes = bytes
+  }
+}
+
 function methodCodec(service: ServiceName, method: string): MethodCodec {
   const cacheKey = `${service}/${method}`
   let codec = codecs.get(cacheKey)
@@ -42,7 +54,7 @@ function methodCodec(service: ServiceName, method: string): MethodCodec {
   codec = {
     path: `/${serviceName}/${method}`,
     label: `${serviceName.slice(serviceName.lastIndexOf('.') + 1)}/${method}`,
-    serialize: (value) => request.encode(request.fromObject(value)).finish() as Buffer,
+    serialize: (value) => (value instanceof EncodedMessage ? value.bytes : (request.encode(request.fromObject(value)).finish() as Buffer)),
     deserialize: (bytes) => response.toObject(response.decode(bytes), CONVERSION),
   }
   codecs.set(cacheKey, codec)

@@ -37,8 +37,6 @@ export {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from './pull-defaults.ts'
 /** Lease label naming the pull whose partial downloads the lease keeps (a hash of the image name). */
 export const LABEL_PARTIAL_PULL = 'nerd/partial-pull'
 const PARTIAL_DOWNLOAD_LIFETIME_MS = 24 * 60 * 60 * 1000
-/** Content.Write messages of this size (the Go client's): registries deliver far smaller pieces. */
-const WRITE_CHUNK_BYTES = 1 << 20
 const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
 
 /** The `nerd:image:resolve` payload without the command's flags. */
@@ -152,30 +150,6 @@ class Limiter {
   }
 }
 
-/**
- * Gathers the small pieces a registry sends into `size`-byte chunks, one Content.Write message each.
- * The chunks share one buffer, overwritten when the next is asked for: Content.Write has serialised
- * a chunk into its message by then, and a download of 100 MB no longer allocates another 100 MB.
- */
-async function* rechunkInto(source: AsyncIterable<Uint8Array>, size: number): AsyncIterable<Uint8Array> {
-  const buffer = Buffer.allocUnsafe(size)
-  let length = 0
-  for await (const piece of source) {
-    let offset = 0
-    while (offset < piece.length) {
-      const taken = Math.min(size - length, piece.length - offset)
-      buffer.set(piece.subarray(offset, offset + taken), length)
-      length += taken
-      offset += taken
-      if (length === size) {
-        yield buffer
-        length = 0
-      }
-    }
-  }
-  if (length > 0) yield buffer.subarray(0, length)
-}
-
 async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = []
   for await (const chunk of stream) chunks.push(chunk)
@@ -231,6 +205,8 @@ class PullSession {
   readonly #abort = new AbortController()
   readonly #signal: AbortSignal
   readonly #limiter: Limiter
+  /** Resolved once the blob asked for last has entered the limiter (or needed no download). */
+  #admission: Promise<void> = Promise.resolve()
   readonly #progress: ProgressListener
   /** Every blob fetch started, by digest: a blob shared by platforms is fetched once. */
   readonly #blobs = new Map<string, Promise<void>>()
@@ -424,28 +400,42 @@ class PullSession {
     const id = shortDigest(descriptor.digest)
     const kind = kindOf(descriptor)
     const event = {id, kind, digest: descriptor.digest}
-    const existing = await heldBlobLabels(this.#client, descriptor.digest)
-    if (existing !== undefined) {
-      await addBlobLabels(this.#client, descriptor.digest, this.#distributionLabel(existing), existing)
-      this.#progress({...event, status: 'already exists'})
-      return
+    // Blobs queue for the limiter in the order they were asked for (the manifest's layer order),
+    // whatever order the existence checks answer in: each layer can then be unpacked while the
+    // ones above it still download.
+    const turn = this.#admission
+    let admitted = (): void => undefined
+    this.#admission = new Promise<void>((resolve) => (admitted = resolve))
+    let fetching: Promise<void> | undefined
+    try {
+      const existing = await heldBlobLabels(this.#client, descriptor.digest)
+      if (existing !== undefined) {
+        await addBlobLabels(this.#client, descriptor.digest, this.#distributionLabel(existing), existing)
+        this.#progress({...event, status: 'already exists'})
+        return
+      }
+      this.#progress({...event, status: 'waiting'})
+      await turn
+      fetching = this.#limiter.run(async () => {
+        this.#signal.throwIfAborted()
+        const download = (offset: number): AsyncIterable<Uint8Array> => this.#download(descriptor, offset, kind)
+        await this.#write(descriptor, download, this.#distributionLabel({}))
+      })
+    } finally {
+      admitted()
     }
-    this.#progress({...event, status: 'waiting'})
-    await this.#limiter.run(async () => {
-      this.#signal.throwIfAborted()
-      const download = (offset: number): AsyncIterable<Uint8Array> => this.#download(descriptor, offset, kind)
-      await this.#write(descriptor, download, this.#distributionLabel({}))
-    })
+    await fetching
     this.#progress({...event, status: this.#unpackedLayers.has(descriptor.digest) ? 'downloaded' : 'done'})
   }
 
-  /** The blob's bytes from `offset` on, from the registry, in Content.Write-sized chunks, reporting progress. */
+  /** The blob's bytes from `offset` on, from the registry, as they arrive, reporting progress. */
   async *#download(descriptor: Descriptor, offset: number, kind: ProgressKind): AsyncIterable<Uint8Array> {
     const event = {id: shortDigest(descriptor.digest), kind, digest: descriptor.digest, total: descriptor.size}
     let current = offset
     this.#progress({...event, status: 'downloading', current})
-    const stream = await this.#registry.fetchBlob(this.#reference, descriptor, {offset, signal: this.#signal})
-    for await (const chunk of rechunkInto(stream, WRITE_CHUNK_BYTES)) {
+    // containerd's commit checks the digest (and #write turns a mismatch into nerd's error).
+    const stream = await this.#registry.fetchBlob(this.#reference, descriptor, {offset, verifyDigest: false, signal: this.#signal})
+    for await (const chunk of stream as AsyncIterable<Uint8Array>) {
       current += chunk.length
       this.#progress({...event, status: 'downloading', current})
       yield chunk

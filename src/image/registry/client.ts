@@ -40,6 +40,11 @@ export interface FetchBlobOptions {
    * and still verifies the digest of the whole blob. Without it a resumed fetch verifies the size only.
    */
   hash?: Hash
+  /**
+   * false when the bytes go where their digest is checked anyway (containerd's content commit with
+   * the expected digest): hashing them here too costs ~0.7 ms per MB. Sizes are still checked.
+   */
+  verifyDigest?: boolean
   signal?: AbortSignal
 }
 
@@ -393,7 +398,7 @@ export class RegistryClient {
     if (!Number.isInteger(offset) || offset < 0 || offset > descriptor.size) {
       throw new RegistryError(`blob ${descriptor.digest}: offset ${offset} is outside its ${descriptor.size} bytes`, {kind: 'invalid'})
     }
-    const hash = options.hash ?? (offset === 0 ? createDigestHash(descriptor.digest) : undefined)
+    const hash = options.verifyDigest === false ? undefined : (options.hash ?? (offset === 0 ? createDigestHash(descriptor.digest) : undefined))
     const what = `blob ${descriptor.digest}`
     const verifyDigest = (): void => {
       if (hash === undefined) return
