@@ -2,8 +2,8 @@
 // Loads nerd's bundle (dist/nerd.cjs) with a V8 code cache taken after a run, so the next run of the
 // same command compiles almost nothing. Node's own compile cache is written right after compiling,
 // before any function has run, and V8 compiles functions lazily: it held a fifth of the code a
-// command runs, and compiling the rest cost ~25 ms of every start. One cache per command word,
-// because each command runs different code. oclif loads the commands and hooks from this module too
+// command runs, and compiling the rest cost ~25 ms of every start. One cache per command (its
+// words), because each command runs different code; the most recently used MAX_CACHES are kept. oclif loads the commands and hooks from this module too
 // (package.json points at it), so the bundle is evaluated once per process.
 const {closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync} = require('node:fs')
 const Module = require('node:module')
@@ -12,6 +12,8 @@ const {join} = require('node:path')
 const vm = require('node:vm')
 
 const bundlePath = join(__dirname, '..', 'dist', 'nerd.cjs')
+/** About 1.5 MB each. */
+const MAX_CACHES = 24
 let bundle
 
 // Node calls that option experimental and would print so to the user of every command that loads a
@@ -22,7 +24,7 @@ process.emitWarning = function (warning, ...rest) {
   return emitWarning.call(this, warning, ...rest)
 }
 
-/** The bundle's exports; `command` (the command's first word) picks the code cache. */
+/** The bundle's exports; `command` (the command's words, `image-ls`) picks the code cache. */
 function loadBundle(command) {
   if (bundle) return bundle
   // ASCII only (the build escapes the rest), so latin1 reads it as it is, without UTF-8 decoding.
@@ -52,7 +54,7 @@ function cacheFile(command) {
   const bundleStat = statSync(bundlePath)
   const stamp = `${process.version}-${process.arch}-${bundleStat.size}-${Math.trunc(bundleStat.mtimeMs)}`
   const dir = join(base, 'nerd', 'code-cache')
-  const name = command && /^[a-z][a-z0-9-]{0,30}$/.test(command) ? command : 'default'
+  const name = command && /^[a-z][a-z0-9-]{0,40}$/.test(command) ? command : 'default'
   return {dir, stamp, path: join(dir, `${stamp}-${name}`)}
 }
 
@@ -71,11 +73,25 @@ function readOwnFile(path) {
   }
 }
 
-/** Written whole (temp file, rename); caches of other bundles or nodes are removed on the way. */
+/**
+ * Written whole (temp file, rename). Caches of other bundles or nodes are removed on the way, and
+ * the least recently used beyond MAX_CACHES: used means read (as far as the mount records access
+ * times) or written.
+ */
 function writeCache(cache, script) {
   try {
     mkdirSync(cache.dir, {recursive: true, mode: 0o700})
-    for (const name of readdirSync(cache.dir)) if (!name.startsWith(cache.stamp)) unlinkSync(join(cache.dir, name))
+    const kept = []
+    for (const name of readdirSync(cache.dir)) {
+      const path = join(cache.dir, name)
+      if (!name.startsWith(cache.stamp)) unlinkSync(path)
+      else {
+        const {atimeMs, mtimeMs} = statSync(path)
+        kept.push({path, used: Math.max(atimeMs, mtimeMs)})
+      }
+    }
+    kept.sort((a, b) => b.used - a.used)
+    for (const {path} of kept.slice(MAX_CACHES - 1)) unlinkSync(path)
     const temp = `${cache.path}.${process.pid}`
     writeFileSync(temp, script.createCachedData(), {mode: 0o600})
     renameSync(temp, cache.path)

@@ -24,11 +24,11 @@ if (banner.isVersionRequest(argv)) {
   await main(argv)
 }
 
-/** The command's first word (`image` in `nerd -n x image ls`), which picks the bundle's code cache. */
+/** The command's words (`image-ls` in `nerd -n x image ls`), which pick the bundle's code cache. */
 async function commandWord(args) {
   const {splitGlobalArgs} = await import('../dist/config/argv.js')
   try {
-    return splitGlobalArgs(args).command[0]
+    return splitGlobalArgs(args).command.join('-') || undefined
   } catch {
     return undefined // a bad global option: the bundle's main reports it
   }

@@ -30,14 +30,14 @@ describe('the code cache of the bundle', () => {
     await rm(cacheHome, {recursive: true, force: true})
   })
 
-  it('is written by a command first run, per command, and kept by the runs after it', async () => {
+  it('is written by a command\'s first run, per command (its words), and kept by the runs after it', async () => {
     await nerdOk(['version'], {env})
     const versionCache = await cacheFor('version')
     const written = await stat(versionCache)
     assert.ok(written.size > 100_000, `a cache of the code that ran: ${written.size} bytes`)
     assert.equal(written.mode & 0o777, 0o600)
     await nerdOk(['namespace', 'ls'], {env})
-    await cacheFor('namespace')
+    await cacheFor('namespace-ls')
     await nerdOk(['version'], {env})
     assert.equal((await stat(versionCache)).mtimeMs, written.mtimeMs)
   })
