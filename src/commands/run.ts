@@ -24,12 +24,14 @@ export default class Run extends ContainerCreateCommand {
     const {loadContainer, removeContainer} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
     const container = {record: created.record, paths: created.paths, labels: created.labels}
-    const removeAfterwards = async (): Promise<void> => {
-      if (request.autoRemove) await removeContainer(scope, await loadContainer(scope, created.record.Id), {force: true, volumes: true})
+    // Its first start needs neither a look for an old task nor the snapshot's mounts again.
+    const fresh = {...container, justCreated: {rootfs: created.rootfs}}
+    const removeAfterwards = async (taskDeleted = false): Promise<void> => {
+      if (request.autoRemove) await removeContainer(scope, await loadContainer(scope, created.record.Id), {force: true, volumes: true, taskDeleted})
     }
     if (flags.detach) {
       try {
-        const pid = await startDetached(scope, container, defaultStartContext())
+        const pid = await startDetached(scope, fresh, defaultStartContext())
         await this.afterStart(created, pid, container.labels)
       } catch (error) {
         await removeAfterwards().catch(() => undefined)
@@ -41,7 +43,7 @@ export default class Run extends ContainerCreateCommand {
     const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
     let outcome: number | 'detached'
     try {
-      outcome = await startAttached(scope, container, defaultStartContext(), {
+      outcome = await startAttached(scope, fresh, defaultStartContext(), {
         terminal: process,
         stdin: request.interactive,
         tty: request.tty,
@@ -60,7 +62,8 @@ export default class Run extends ContainerCreateCommand {
     if (policyRestarts(container.record, await readState(container.paths), outcome)) {
       await restartByPolicy(scope, container)
     } else {
-      await removeAfterwards()
+      // startAttached deleted the task when the process ended.
+      await removeAfterwards(true)
     }
     if (outcome !== 0) this.exit(outcome)
   }

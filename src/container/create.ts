@@ -6,7 +6,7 @@
 import {existsSync, mkdirSync, readFileSync} from 'node:fs'
 import {hostname as hostHostname} from 'node:os'
 import type {CgroupManager} from '../config/index.ts'
-import type {ContainerdClient} from '../containerd/index.ts'
+import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {isAlreadyExists, isNotFound, packAny, packJson} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {formatPlatform, hostPlatform, parsePlatform} from '../image/platform.ts'
@@ -95,6 +95,8 @@ export interface CreatedContainer {
   paths: ContainerPaths
   /** containerd's labels of the new container. */
   labels: Record<string, string>
+  /** Its snapshot's mounts, as Snapshots.Prepare gave them. */
+  rootfs: Mount[]
   warnings: string[]
 }
 
@@ -118,12 +120,12 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
     if (found.length > 0) name = found[0]!.record.name
   }
   if (name === undefined) throw new NerdError(`No such image: ${text}`)
-  const present = request.pull !== 'always' && (await getImage(client, name)) !== undefined
+  const present = request.pull === 'always' ? undefined : await getImage(client, name)
   if (!present) {
     if (request.pull === 'never') throw new NerdError(`No such image: ${text}`)
     await context.pull(name)
   }
-  return {name, resolved: await resolveImageConfig(client, name, platform), platform: formatPlatform(platform as Platform)}
+  return {name, resolved: await resolveImageConfig(client, present ?? name, platform), platform: formatPlatform(platform as Platform)}
 }
 
 export async function createContainer(client: ContainerdClient, request: ContainerCreateRequest, context: CreateContext): Promise<CreatedContainer> {
@@ -260,7 +262,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
       }
       const warnings = [...built.warnings]
       if (network.kind === 'host' && Object.keys(HostConfig.PortBindings).length > 0) warnings.push('Published ports are discarded when using host network mode')
-      return {record, paths, labels, warnings}
+      return {record, paths, labels, rootfs, warnings}
     })
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => undefined)

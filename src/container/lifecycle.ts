@@ -4,7 +4,7 @@
  * task is deleted (exit code, times, restarts); containerd's task is the truth while it exists.
  */
 import {writeFile} from 'node:fs/promises'
-import type {ContainerdClient, ExitStatus, Process, Timestamp} from '../containerd/index.ts'
+import type {ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {readJsonIfExists} from '../files.ts'
@@ -40,6 +40,8 @@ export interface LoadedContainer {
   record: ContainerRecord
   paths: ContainerPaths
   labels: Record<string, string>
+  /** Set for a container this process has just created: it has no task yet, and its rootfs mounts are known. */
+  justCreated?: {rootfs: Mount[]}
 }
 
 /** The task's stdio: FIFO paths (attached), a log URI for both output streams (detached), or none. */
@@ -208,7 +210,7 @@ export async function startTask(
 ): Promise<StartedTask> {
   const {client} = scope
   const id = container.record.Id
-  const existing = await getTask(scope, id)
+  const existing = container.justCreated ? undefined : await getTask(scope, id)
   if (existing && existing.status !== 'STOPPED') {
     if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
     throw new NerdError(`container ${container.record.Name} is already running`)
@@ -216,7 +218,7 @@ export async function startTask(
   if (existing) await deleteTask(scope, container)
   await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: ''}))
   if (io.kind === 'log') await writeFile(container.paths.startMark, '')
-  const rootfs = await client.snapshots.mounts(container.record.Snapshotter, id)
+  const rootfs = container.justCreated?.rootfs ?? (await client.snapshots.mounts(container.record.Snapshotter, id))
   const stdio =
     io.kind === 'fifo'
       ? {stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, terminal: io.terminal}
@@ -331,9 +333,16 @@ export async function unpauseContainer(scope: ContainerScope, container: LoadedC
  * docker's rm: refuses a running container unless forced (then kills it), deletes the task, the
  * rootfs snapshot, containerd's record and nerd's files (logs included).
  */
-export async function removeContainer(scope: ContainerScope, container: LoadedContainer, options: {force?: boolean; volumes?: boolean} = {}): Promise<void> {
+export interface RemoveOptions {
+  force?: boolean
+  volumes?: boolean
+  /** The caller has just deleted the container's task (an attached run that ended): no need to look. */
+  taskDeleted?: boolean
+}
+
+export async function removeContainer(scope: ContainerScope, container: LoadedContainer, options: RemoveOptions = {}): Promise<void> {
   const id = container.record.Id
-  const task = await getTask(scope, id)
+  const task = options.taskDeleted ? undefined : await getTask(scope, id)
   if (task && task.status !== 'STOPPED') {
     if (!options.force) {
       const state = task.status === 'PAUSED' ? 'paused' : 'running'
@@ -353,8 +362,11 @@ export async function removeContainer(scope: ContainerScope, container: LoadedCo
   if (task) await deleteTaskHere(scope, container).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
   // Also what a poststop that never ran (containerd down, a hook killed) left attached.
   await taskDeleted(namespaceOf(scope), id, container.paths)
-  await scope.client.snapshots.remove(container.record.Snapshotter, id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
-  await scope.client.containers.delete(id).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
+  const unlessNotFound = (error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))
+  await Promise.all([
+    scope.client.snapshots.remove(container.record.Snapshotter, id).catch(unlessNotFound),
+    scope.client.containers.delete(id).catch(unlessNotFound),
+  ])
   await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, container.record.Name)
   if (options.volumes && container.record.AnonymousVolumes.length > 0) {
     const {removeAnonymousVolumes} = await import('./volumes.ts')
