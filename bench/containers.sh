@@ -26,6 +26,7 @@ cleanup() {
   # --sync: the namespace can only go once its snapshots and content are collected.
   $ctr images rm --sync "$image" >/dev/null 2>&1 || true
   ctr --address "$address" namespaces rm "$namespace" >/dev/null 2>&1 || true
+  rmdir /sys/fs/cgroup/*/"$namespace" /sys/fs/cgroup/"$namespace" 2>/dev/null || true
   rm -rf "$out"
 }
 trap cleanup EXIT

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {RUN_FLAGS} from '../container-flags.ts'
-import {ContainerCreateCommand} from '../container-command.ts'
+import {ContainerCreateCommand, removeFifos} from '../container-command.ts'
 
 export default class Run extends ContainerCreateCommand {
   static summary = 'Create and run a new container from an image'
@@ -20,7 +20,12 @@ export default class Run extends ContainerCreateCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
-    const {scope, request, created} = await this.createFromFlags(flags, this.containerArgs())
+    // An attached run's FIFOs are made (mkfifo is a process) while the container is created.
+    const fifos = flags.detach ? undefined : this.makeFifosAhead({stdin: flags.interactive ?? false, terminal: flags.tty ?? false})
+    const {scope, request, created} = await this.createFromFlags(flags, this.containerArgs()).catch(async (error: unknown) => {
+      await fifos?.then(removeFifos, () => undefined)
+      throw error
+    })
     const {loadContainer, removeContainer} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
     const container = {record: created.record, paths: created.paths, labels: created.labels}
@@ -50,6 +55,7 @@ export default class Run extends ContainerCreateCommand {
         sigProxy: flags['sig-proxy'] && !request.tty,
         detachKeys: parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS),
         onStarted: (pid) => this.afterStart(created, pid, container.labels),
+        fifos,
       })
     } catch (error) {
       await removeAfterwards().catch(() => undefined)

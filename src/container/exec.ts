@@ -10,7 +10,7 @@ import {NerdError} from '../errors.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverOutput} from './detached-output.ts'
-import {openFifos} from './io.ts'
+import {makeFifos, openFifos} from './io.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
 import {KNOWN_CAPABILITIES, resolveUser} from './spec/index.ts'
@@ -88,7 +88,7 @@ export async function execInContainer(
     })
     return 0
   }
-  const fifos = await openFifos(join(scope.dataRoot, 'fifo'), execId, {stdin: options.interactive, terminal: options.tty})
+  const fifos = openFifos(await makeFifos(join(scope.dataRoot, 'fifo'), {stdin: options.interactive, terminal: options.tty}))
   let session
   const detaching = new AbortController()
   try {

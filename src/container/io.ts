@@ -28,41 +28,55 @@ export interface OpenedFifos {
   dispose(): Promise<void>
 }
 
-/** Creates the FIFOs under `<base>/<random>` and opens nerd's ends. */
-export async function openFifos(base: string, processId: string, options: {stdin: boolean; terminal: boolean}): Promise<OpenedFifos> {
+/**
+ * Creates the FIFOs under `<base>/<random>`. Apart from opening them, as it spawns mkfifo (Node has
+ * no call for it) and `run` does that while the container is being created.
+ */
+export async function makeFifos(base: string, options: {stdin: boolean; terminal: boolean}): Promise<FifoSet> {
   await mkdir(base, {recursive: true, mode: 0o700})
   const dir = await mkdtemp(join(base, 'io-'))
   const paths: FifoSet = {
     dir,
-    stdin: options.stdin ? join(dir, `${processId}-stdin`) : '',
-    stdout: join(dir, `${processId}-stdout`),
-    stderr: options.terminal ? '' : join(dir, `${processId}-stderr`),
+    stdin: options.stdin ? join(dir, 'stdin') : '',
+    stdout: join(dir, 'stdout'),
+    stderr: options.terminal ? '' : join(dir, 'stderr'),
   }
-  const wanted = [paths.stdin, paths.stdout, paths.stderr].filter((path) => path !== '')
-  await promisify(execFile)('mkfifo', ['-m', '0600', ...wanted])
+  try {
+    await promisify(execFile)('mkfifo', ['-m', '0600', ...[paths.stdin, paths.stdout, paths.stderr].filter((path) => path !== '')])
+  } catch (error) {
+    await rm(dir, {recursive: true, force: true})
+    throw error
+  }
+  return paths
+}
+
+/** Opens nerd's ends of FIFOs makeFifos made; disposing closes them and removes the FIFOs. */
+export function openFifos(paths: FifoSet): OpenedFifos {
   const sockets: Socket[] = []
+  const dispose = async (): Promise<void> => {
+    for (const socket of sockets) socket.destroy()
+    await rm(paths.dir, {recursive: true, force: true})
+  }
   const reader = (path: string): Socket => {
     // libuv treats a FIFO as a pipe: data events, then a clean end when the shim closes its end.
     const socket = new Socket({fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false})
     sockets.push(socket)
     return socket
   }
-  const opened: OpenedFifos = {
-    paths,
-    stdout: reader(paths.stdout),
-    async dispose() {
-      for (const socket of sockets) socket.destroy()
-      await rm(dir, {recursive: true, force: true})
-    },
+  try {
+    const opened: OpenedFifos = {paths, stdout: reader(paths.stdout), dispose}
+    if (paths.stderr) opened.stderr = reader(paths.stderr)
+    if (paths.stdin) {
+      // Opened read-write: a write-only non-blocking open fails while the shim has not opened it yet.
+      const socket = new Socket({fd: openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true})
+      sockets.push(socket)
+      opened.stdin = socket
+    }
+    return opened
+  } catch (error) {
+    void dispose()
+    throw error
   }
-  if (paths.stderr) opened.stderr = reader(paths.stderr)
-  if (paths.stdin) {
-    // Opened read-write: a write-only non-blocking open fails while the shim has not opened it yet.
-    const socket = new Socket({fd: openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true})
-    sockets.push(socket)
-    opened.stdin = socket
-  }
-  return opened
 }
 
 /** Resolves once the stream has ended or closed (the shim closed its end). */

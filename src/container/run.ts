@@ -12,10 +12,10 @@ import {codeDir} from '../paths.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverOutput} from './detached-output.ts'
-import {openFifos} from './io.ts'
+import {makeFifos, openFifos, type FifoSet} from './io.ts'
 import {deleteTask, startTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import {loggerUri, openJsonFileLog, parseLogOptions} from './logs/index.ts'
+import {loggerUri, openJsonFileLog, parseLogOptions, type JsonFileLog} from './logs/index.ts'
 
 export interface StartContext {
   /** The node binary and dist/logger.js the shim runs as the logging driver. */
@@ -76,6 +76,8 @@ export interface AttachedStartOptions {
   detachKeys: number[]
   /** Called once the process runs, before its output is awaited. */
   onStarted?: (pid: number) => Promise<void>
+  /** FIFOs made ahead (makeFifos, with the same stdin and tty), now the start's to open and remove. */
+  fifos?: Promise<FifoSet>
 }
 
 /**
@@ -90,14 +92,16 @@ export async function startAttached(
   options: AttachedStartOptions,
 ): Promise<number | 'detached'> {
   const id = container.record.Id
-  const fifos = await openFifos(join(scope.dataRoot, 'fifo'), id, {stdin: options.stdin, terminal: options.tty})
-  // A container removed at exit takes its log along: no need to write one.
-  const log = container.record.LogPath && !container.record.HostConfig.AutoRemove
-    ? await openJsonFileLog(container.record.LogPath, parseLogOptions(container.record.HostConfig.LogConfig.Config))
-    : undefined
+  const fifos = openFifos(await (options.fifos ?? makeFifos(join(scope.dataRoot, 'fifo'), {stdin: options.stdin, terminal: options.tty})))
+  let log: JsonFileLog | undefined
   let session
   const detaching = new AbortController()
   try {
+    // A container removed at exit takes its log along: no need to write one.
+    const opened = container.record.LogPath && !container.record.HostConfig.AutoRemove
+      ? await openJsonFileLog(container.record.LogPath, parseLogOptions(container.record.HostConfig.LogConfig.Config))
+      : undefined
+    log = opened
     const started = await startTask(
       scope,
       container,
@@ -112,7 +116,7 @@ export async function startAttached(
       tty: options.tty,
       sigProxy: options.sigProxy,
       detachKeys: options.detachKeys,
-      tee: log ? (stream, chunk) => log.write(stream, chunk) : undefined,
+      tee: opened ? (stream, chunk) => opened.write(stream, chunk) : undefined,
       resize: (width, height) => scope.client.tasks.resizePty({containerId: id, width, height}),
       signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal]),
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, stdin: true}),
