@@ -216,7 +216,8 @@ export async function startTask(
     throw new NerdError(`container ${container.record.Name} is already running`)
   }
   if (existing) await deleteTask(scope, container)
-  await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: ''}))
+  // A container just created has that state already.
+  if (!container.justCreated) await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: ''}))
   if (io.kind === 'log') await writeFile(container.paths.startMark, '')
   const rootfs = container.justCreated?.rootfs ?? (await client.snapshots.mounts(container.record.Snapshotter, id))
   const stdio =
