@@ -3,15 +3,22 @@
  * (a layer between the image's snapshot and the container's), listed docker's way or committed as a
  * new image layer on top of the container's image.
  */
-import {randomBytes} from 'node:crypto'
-import {posix} from 'node:path'
+import {createHash, randomBytes} from 'node:crypto'
+import {createReadStream, createWriteStream} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join, posix} from 'node:path'
+import {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import {createGunzip, createGzip} from 'node:zlib'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import type {ImageConfig} from '../hooks/types.ts'
 import {applyChanges} from '../image/archive/changes.ts'
 import {normalizeImageName} from '../image/archive/names.ts'
 import {nameImage} from '../image/archive/records.ts'
-import {readTar} from '../image/archive/tar-reader.ts'
+import {readTar, type TarEntry} from '../image/archive/tar-reader.ts'
+import {tarEnd, tarPadding} from '../image/archive/tar-writer.ts'
 import {childGcLabels} from '../image/manifest.ts'
 import type {Descriptor, ImageManifest} from '../image/manifest.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../image/registry/media-types.ts'
@@ -22,6 +29,20 @@ import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {existsInLayers, rootfsLayers} from './rootfs-files.ts'
 
 const MOUNT_POINTS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']
+
+/** A layer entry's path as docker prints it: absolute, no trailing slash. */
+function entryPath(entry: TarEntry): string {
+  return posix.join('/', entry.path).replace(/\/$/, '') || '/'
+}
+
+/**
+ * An empty mount point the runtime made for one of the /etc files nerd binds, where the image has
+ * none: not the container's doing (docker keeps them in an init layer under the container's).
+ */
+async function isRuntimeMountPoint(entry: TarEntry, lower: string[]): Promise<boolean> {
+  const path = entryPath(entry)
+  return entry.size === 0 && entry.type === 'File' && MOUNT_POINTS.includes(path) && !(await existsInLayers(lower, path))
+}
 
 export interface Change {
   kind: 'A' | 'C' | 'D'
@@ -59,16 +80,15 @@ export async function containerChanges(scope: ContainerScope, container: LoadedC
       const changes: Change[] = []
       const directories = new Set<string>()
       for await (const entry of readTar(leased.content.read(layer.digest))) {
-        const path = posix.join('/', entry.path).replace(/\/$/, '') || '/'
+        const path = entryPath(entry)
         const name = posix.basename(path)
         if (name === '.wh..wh..opq') continue
         if (name.startsWith('.wh.')) {
           changes.push({kind: 'D', path: posix.join(posix.dirname(path), name.slice('.wh.'.length))})
           continue
         }
+        if (await isRuntimeMountPoint(entry, lower)) continue
         const kind = (await existsInLayers(lower, path)) ? 'C' : 'A'
-        // The runtime's empty mount points for the /etc files nerd binds are not the container's doing (docker keeps them in an init layer).
-        if (kind === 'A' && entry.size === 0 && MOUNT_POINTS.includes(path)) continue
         if (entry.type === 'Directory') directories.add(path)
         changes.push({kind, path})
       }
@@ -104,10 +124,8 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
   const pause = running && options.pause !== false
   if (pause) await client.tasks.pause(record.Id)
   try {
-    return await client.withLease((leased) => withChanges(leased, container, MEDIA_TYPE_OCI_LAYER_GZIP, async (layer) => {
-      // The Diff service records the uncompressed digest, which is the layer's diff ID.
-      const diffId = (await leased.content.info(layer.digest)).labels['containerd.io/uncompressed']
-      if (!diffId) throw new NerdError(`the Diff service gave layer ${layer.digest} no uncompressed digest`)
+    return await client.withLease((leased) => withChanges(leased, container, MEDIA_TYPE_OCI_LAYER_GZIP, async (diffLayer, lower) => {
+      const {layer, diffId} = await withoutRuntimeMountPoints(leased, diffLayer, lower)
       const created = new Date().toISOString()
       const command = [record.Path, ...record.Args].join(' ')
       const config: ImageConfig = {
@@ -134,5 +152,68 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
     }))
   } finally {
     if (pause) await client.tasks.resume(record.Id).catch(() => undefined)
+  }
+}
+
+/**
+ * The layer without the runtime's mount points (see isRuntimeMountPoint) and the directories that
+ * hold nothing else, rewritten when it has any; its diff ID (the uncompressed digest, which the Diff
+ * service records as a label) with it.
+ */
+async function withoutRuntimeMountPoints(client: ContainerdClient, layer: Descriptor, lower: string[]): Promise<{layer: Descriptor; diffId: string}> {
+  const entries = (): AsyncIterable<TarEntry> => readTar(Readable.from(client.content.read(layer.digest)).pipe(createGunzip()))
+  const dropped = new Set<string>()
+  const directories: string[] = []
+  const paths: string[] = []
+  for await (const entry of entries()) {
+    const path = entryPath(entry)
+    paths.push(path)
+    if (await isRuntimeMountPoint(entry, lower)) dropped.add(path)
+    else if (entry.type === 'Directory') directories.push(path)
+  }
+  if (dropped.size === 0) {
+    const diffId = (await client.content.info(layer.digest)).labels['containerd.io/uncompressed']
+    if (!diffId) throw new NerdError(`the Diff service gave layer ${layer.digest} no uncompressed digest`)
+    return {layer, diffId}
+  }
+  // Deepest first, so that a directory emptied of emptied directories goes too.
+  for (const directory of directories.sort((a, b) => b.length - a.length)) {
+    const inside = paths.filter((path) => path.startsWith(`${directory === '/' ? '' : directory}/`))
+    if (inside.length > 0 && inside.every((path) => dropped.has(path))) dropped.add(directory)
+  }
+  const work = await mkdtemp(join(tmpdir(), 'nerd-commit-'))
+  try {
+    const file = join(work, 'layer.tar.gz')
+    const uncompressed = createHash('sha256')
+    const compressed = createHash('sha256')
+    let size = 0
+    const kept = async function* (): AsyncGenerator<Buffer> {
+      for await (const entry of entries()) {
+        if (dropped.has(entryPath(entry))) continue
+        yield* entry.headerBlocks
+        for await (const piece of entry.body) yield piece
+        yield tarPadding(entry.size)
+      }
+      yield tarEnd()
+    }
+    const hashing = (hash: ReturnType<typeof createHash>, count: boolean) =>
+      async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+        for await (const chunk of source) {
+          hash.update(chunk)
+          if (count) size += chunk.length
+          yield chunk
+        }
+      }
+    await pipeline(kept(), hashing(uncompressed, false), createGzip(), hashing(compressed, true), createWriteStream(file))
+    const rewritten: Descriptor = {mediaType: layer.mediaType, digest: `sha256:${compressed.digest('hex')}`, size}
+    const diffId = `sha256:${uncompressed.digest('hex')}`
+    await client.content.write(`commit-${rewritten.digest}`, (offset) => createReadStream(file, {start: offset}), {
+      expected: rewritten.digest,
+      total: size,
+      labels: {'containerd.io/uncompressed': diffId},
+    })
+    return {layer: rewritten, diffId}
+  } finally {
+    await rm(work, {recursive: true, force: true})
   }
 }

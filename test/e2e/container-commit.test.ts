@@ -4,8 +4,30 @@
  */
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
+import {gunzipSync} from 'node:zlib'
+import {readTar} from '../../src/image/archive/tar-reader.ts'
 import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
 import {loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
+
+async function* bytes(buffer: Buffer): AsyncGenerator<Buffer> {
+  yield buffer
+}
+
+/** The paths in an image's top layer, from `nerd save`. */
+async function topLayerPaths(image: string): Promise<string[]> {
+  const saved = await nerd(['save', image])
+  assert.equal(saved.code, 0, saved.stderr)
+  const files = new Map<string, Buffer>()
+  for await (const entry of readTar(bytes(saved.stdoutBytes))) {
+    const chunks: Buffer[] = []
+    for await (const chunk of entry.body) chunks.push(chunk)
+    files.set(entry.path, Buffer.concat(chunks))
+  }
+  const [{Layers}] = JSON.parse(files.get('manifest.json')!.toString('utf8')) as {Layers: string[]}[]
+  const paths: string[] = []
+  for await (const entry of readTar(bytes(gunzipSync(files.get(Layers.at(-1)!)!)))) paths.push(entry.path)
+  return paths
+}
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 
@@ -53,6 +75,8 @@ describe('diff and commit', () => {
     await nerdOk(['run', '-d', '--name', 'live', IMG, 'sh', '-c', 'echo live > /live.txt; sleep 60'])
     await nerdOk(['exec', 'live', 'test', '-e', '/live.txt'])
     await nerdOk(['commit', 'live', 'e2e/live:v1'])
+    // Not the empty mount points of the /etc files nerd binds, nor their directory: the container's changes only.
+    assert.deepEqual(await topLayerPaths('e2e/live:v1'), ['live.txt'])
     assert.equal((await inspectContainer('live')).State.Status, 'running')
     assert.equal(await nerdOk(['run', '--rm', 'e2e/live:v1', 'cat', '/live.txt']), 'live\n')
     const bad = await nerd(['commit', '-c', 'FROM scratch', 'live', 'e2e/bad:v1'])

@@ -21,6 +21,8 @@ export interface TarEntry {
   size: number
   /** Target of a symbolic or hard link. */
   linkpath?: string
+  /** The entry's header as the archive has it, extended headers before it included: to copy the entry. */
+  headerBlocks: Buffer[]
   /**
    * The entry's bytes in pieces of up to the reader's chunk size. Read it before asking for the
    * next entry (what is left unread is skipped then); it can be read once.
@@ -153,6 +155,7 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES
   let extended: HeaderData | undefined
   let global: HeaderData | undefined
+  let headerBlocks: Buffer[] = []
   let first = true
   try {
     for (;;) {
@@ -168,6 +171,7 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
       if (type === 'ExtendedHeader' || type === 'GlobalExtendedHeader' || type === 'NextFileHasLongPath' || type === 'NextFileHasLongLinkpath') {
         const meta = (await source.exactly(size + padding(size))) ?? Buffer.alloc(0)
         if (meta.length < size) throw new TruncatedArchiveError()
+        headerBlocks.push(Buffer.from(block), Buffer.from(meta))
         const text = meta.subarray(0, size).toString('utf8')
         if (type === 'ExtendedHeader') extended = Pax.parse(text, extended, false)
         else if (type === 'GlobalExtendedHeader') global = Pax.parse(text, global, true)
@@ -175,6 +179,8 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
         continue
       }
       extended = undefined
+      const entryHeader = [...headerBlocks, Buffer.from(block)]
+      headerBlocks = []
       // Only regular files carry data that consumers read; other types' sizes are skipped.
       const hasBody = type === 'File' || type === 'OldFile' || type === 'ContiguousFile'
       let consumed = 0
@@ -184,7 +190,7 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
           yield piece
         }
       }
-      const entry: TarEntry = {path: header.path ?? '', type, size: hasBody ? size : 0, body: hasBody ? body() : emptyBody()}
+      const entry: TarEntry = {path: header.path ?? '', type, size: hasBody ? size : 0, headerBlocks: entryHeader, body: hasBody ? body() : emptyBody()}
       if (header.linkpath) entry.linkpath = header.linkpath
       yield entry
       await source.skip(size - consumed + padding(size))
