@@ -5,7 +5,7 @@
 // command runs, and compiling the rest cost ~25 ms of every start. One cache per command (its
 // words), because each command runs different code; the most recently used MAX_CACHES are kept. oclif loads the commands and hooks from this module too
 // (package.json points at it), so the bundle is evaluated once per process.
-const {closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync} = require('node:fs')
+const {closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} = require('node:fs')
 const Module = require('node:module')
 const {homedir} = require('node:os')
 const {join} = require('node:path')
@@ -46,14 +46,17 @@ function loadBundle(command) {
 
 /**
  * The cache for this bundle, this node and this command, in the user's own cache directory: code
- * cache is code, so it is never read from a place another user could write to.
+ * cache is code, so it is never read from a place another user could write to. V8 accepts a cache
+ * for any source of the same length, so the name holds what changes with every build or install
+ * (size, times, inode: npm gives every file of a package the same mtime), one directory per
+ * installed bundle.
  */
 function cacheFile(command) {
   const base = process.env.XDG_CACHE_HOME || (homedir() && join(homedir(), '.cache'))
   if (!base) return undefined
-  const bundleStat = statSync(bundlePath)
-  const stamp = `${process.version}-${process.arch}-${bundleStat.size}-${Math.trunc(bundleStat.mtimeMs)}`
-  const dir = join(base, 'nerd', 'code-cache')
+  const {size, mtimeMs, ctimeMs, ino} = statSync(bundlePath)
+  const stamp = `${process.version}-${process.arch}-${size}-${Math.trunc(mtimeMs)}-${Math.trunc(ctimeMs)}-${ino}`
+  const dir = join(base, 'nerd', 'code-cache', encodeURIComponent(bundlePath))
   const name = command && /^[a-z][a-z0-9-]{0,40}$/.test(command) ? command : 'default'
   return {dir, stamp, path: join(dir, `${stamp}-${name}`)}
 }
@@ -74,13 +77,17 @@ function readOwnFile(path) {
 }
 
 /**
- * Written whole (temp file, rename). Caches of other bundles or nodes are removed on the way, and
- * the least recently used beyond MAX_CACHES: used means read (as far as the mount records access
- * times) or written.
+ * Written whole (temp file, rename). Caches of earlier builds, other nodes and bundles that are gone
+ * are removed on the way, and the least recently used beyond MAX_CACHES: used means read (as far as
+ * the mount records access times) or written.
  */
 function writeCache(cache, script) {
   try {
     mkdirSync(cache.dir, {recursive: true, mode: 0o700})
+    const installs = join(cache.dir, '..')
+    for (const name of readdirSync(installs)) {
+      if (!existsSync(decodeURIComponent(name))) rmSync(join(installs, name), {recursive: true, force: true})
+    }
     const kept = []
     for (const name of readdirSync(cache.dir)) {
       const path = join(cache.dir, name)

@@ -3,16 +3,18 @@
  * reused after that, and never read when another user owns it or V8 rejects it.
  */
 import assert from 'node:assert/strict'
-import {chown, mkdtemp, readdir, rm, stat, writeFile} from 'node:fs/promises'
+import {chown, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
+import {fileURLToPath} from 'node:url'
 import {nerdOk} from '../helpers/containers.ts'
 import {nerd} from '../helpers/e2e.ts'
 
 let cacheHome: string
 let env: Record<string, string>
-const cacheDir = () => join(cacheHome, 'nerd', 'code-cache')
+const bundlePath = fileURLToPath(new URL('../../dist/nerd.cjs', import.meta.url))
+const cacheDir = () => join(cacheHome, 'nerd', 'code-cache', encodeURIComponent(bundlePath))
 
 async function cacheFor(command: string): Promise<string> {
   const names = (await readdir(cacheDir())).filter((name) => name.endsWith(`-${command}`))
@@ -52,5 +54,22 @@ describe('the code cache of the bundle', () => {
     await chown(versionCache, 65534, 65534)
     await nerdOk(['version'], {env})
     assert.equal((await stat(versionCache)).uid, process.getuid!())
+  })
+
+  it('is never taken from another build of the bundle, even one of the same size; caches of removed installs go', async () => {
+    const before = await cacheFor('version')
+    const gone = join(cacheHome, 'nerd', 'code-cache', encodeURIComponent('/nonexistent/nerd/dist/nerd.cjs'))
+    await mkdir(gone, {recursive: true})
+    // A new build or install: new times (npm packs every file with the same mtime, so ctime counts too).
+    const {atime, mtime} = await stat(bundlePath)
+    await utimes(bundlePath, atime, new Date(mtime.getTime() + 1000))
+    try {
+      await nerdOk(['version'], {env})
+      const after = await cacheFor('version')
+      assert.notEqual(after, before)
+      assert.deepEqual(await readdir(join(cacheHome, 'nerd', 'code-cache')), [encodeURIComponent(bundlePath)])
+    } finally {
+      await utimes(bundlePath, atime, mtime)
+    }
   })
 })
