@@ -3,8 +3,9 @@
 // same command compiles almost nothing. Node's own compile cache is written right after compiling,
 // before any function has run, and V8 compiles functions lazily: it held a fifth of the code a
 // command runs, and compiling the rest cost ~25 ms of every start. One cache per command (its
-// words), because each command runs different code; the most recently used MAX_CACHES are kept. oclif loads the commands and hooks from this module too
-// (package.json points at it), so the bundle is evaluated once per process.
+// words), because each command runs different code; the most recently used MAX_CACHES are kept.
+// oclif loads the commands and hooks from this module too (package.json points at it), so the
+// bundle is evaluated once per process.
 const {closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} = require('node:fs')
 const Module = require('node:module')
 const {homedir} = require('node:os')
@@ -86,7 +87,7 @@ function writeCache(cache, script) {
     mkdirSync(cache.dir, {recursive: true, mode: 0o700})
     const installs = join(cache.dir, '..')
     for (const name of readdirSync(installs)) {
-      if (!existsSync(decodeURIComponent(name))) rmSync(join(installs, name), {recursive: true, force: true})
+      if (!existsSync(bundlePathOf(name))) rmSync(join(installs, name), {recursive: true, force: true})
     }
     const kept = []
     for (const name of readdirSync(cache.dir)) {
@@ -104,6 +105,15 @@ function writeCache(cache, script) {
     renameSync(temp, cache.path)
   } catch {
     // A cache that cannot be written only costs the next run its compile time.
+  }
+}
+
+/** The bundle a cache directory is named after; '' for a name that is not one (removed, then). */
+function bundlePathOf(directoryName) {
+  try {
+    return decodeURIComponent(directoryName)
+  } catch {
+    return ''
   }
 }
 
