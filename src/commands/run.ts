@@ -22,6 +22,8 @@ export default class Run extends ContainerCreateCommand {
     const {flags} = await this.parse(Run)
     // An attached run's FIFOs are made (mkfifo is a process) while the container is created.
     const fifos = flags.detach ? undefined : this.makeFifosAhead({stdin: flags.interactive ?? false, terminal: flags.tty ?? false})
+    // A failure is the start's to report, when it takes them.
+    fifos?.catch(() => undefined)
     const {scope, request, created} = await this.createFromFlags(flags, this.containerArgs()).catch(async (error: unknown) => {
       await fifos?.then(removeFifos, () => undefined)
       throw error

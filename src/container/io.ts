@@ -7,6 +7,7 @@ import {execFile} from 'node:child_process'
 import {constants, openSync} from 'node:fs'
 import {mkdir, mkdtemp, rm} from 'node:fs/promises'
 import {Socket} from 'node:net'
+import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
@@ -42,12 +43,22 @@ export async function makeFifos(base: string, options: {stdin: boolean; terminal
     stderr: options.terminal ? '' : join(dir, 'stderr'),
   }
   try {
-    await promisify(execFile)('mkfifo', ['-m', '0600', ...[paths.stdin, paths.stdout, paths.stderr].filter((path) => path !== '')])
+    await mkfifo([paths.stdin, paths.stdout, paths.stderr].filter((path) => path !== ''))
   } catch (error) {
     await rm(dir, {recursive: true, force: true})
     throw error
   }
   return paths
+}
+
+/** Makes FIFOs (mode 0600) with the mkfifo program: Node has no call for it. */
+export async function mkfifo(paths: string[]): Promise<void> {
+  try {
+    await promisify(execFile)('mkfifo', ['-m', '0600', ...paths])
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the mkfifo program (coreutils) is not on PATH' : (error as Error).message.trim()
+    throw new NerdError(`cannot make the FIFOs for a process's stdio: ${reason}`, {exitCode: EXIT_NERD_FAILED, cause: error})
+  }
 }
 
 /** Opens nerd's ends of FIFOs makeFifos made; disposing closes them and removes the FIFOs. */

@@ -2,9 +2,7 @@
  * Starting a created container, detached (output to the shim-run logger) or attached (FIFOs to
  * nerd's stdio, copied into the same json-file log), as `run`, `start` and `restart` do.
  */
-import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
-import {promisify} from 'node:util'
 import {constants} from 'node:os'
 import {join} from 'node:path'
 import {NerdError} from '../errors.ts'
@@ -12,7 +10,7 @@ import {codeDir} from '../paths.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverOutput} from './detached-output.ts'
-import {makeFifos, openFifos, type FifoSet} from './io.ts'
+import {makeFifos, mkfifo, openFifos, type FifoSet} from './io.ts'
 import {deleteTask, startTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loggerUri, openJsonFileLog, parseLogOptions, type JsonFileLog} from './logs/index.ts'
@@ -51,7 +49,7 @@ function startError(error: unknown): NerdError {
 
 /** The stdin FIFO of a detached `-it` container, made once and kept for its later starts. */
 async function stdinFifo(path: string): Promise<string> {
-  if (!existsSync(path)) await promisify(execFile)('mkfifo', ['-m', '0600', path])
+  if (!existsSync(path)) await mkfifo([path])
   return path
 }
 

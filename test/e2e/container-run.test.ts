@@ -53,6 +53,15 @@ describe('run and the container lifecycle', () => {
     assert.equal(result.stderr.trim().split('\n').at(-1)?.startsWith('Error: '), true, result.stderr)
   })
 
+  it('without mkfifo an attached run fails with 125 in one line and leaves nothing behind', async () => {
+    const result = await nerd(['run', '--rm', '--network', 'none', '--name', 'nofifo', IMG, 'true'], {env: {PATH: '/nonexistent'}})
+    assert.equal(result.code, 125, result.stderr)
+    assert.equal(result.stderr, "Error: cannot make the FIFOs for a process's stdio: the mkfifo program (coreutils) is not on PATH\n")
+    assert.equal((await nerd(['inspect', 'nofifo'])).code, 1)
+    const fifos = join(fileDataRoot(), 'fifo')
+    assert.deepEqual(existsSync(fifos) ? readdirSync(fifos) : [], [])
+  })
+
   it('-i forwards stdin and closes it at EOF', async () => {
     const result = await nerd(['run', '-i', '--rm', IMG, 'cat'], {input: 'hi\n'})
     assert.equal(result.code, 0, result.stderr)
