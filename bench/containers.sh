@@ -3,7 +3,8 @@
 # against a running containerd (`npm run bench:containers`). Imports the busybox test image into a
 # namespace of its own, then
 #   - times `run --rm IMG true` with no network: nerd, `ctr run --rm`, and `docker run --rm
-#     --network none` when a docker daemon answers, in hyperfine rounds that rotate the order;
+#     --network none` when a docker daemon answers, in hyperfine rounds that rotate the order
+#     (bench/rounds.mjs);
 #   - times the same on a bridge network: nerd's default `bridge`, `ctr run --rm --cni` (a bridge
 #     conflist, run in a private mount namespace where /opt and /etc/cni are the bench's, so the
 #     machine's are not touched; skipped when /etc/cni does not exist)
@@ -40,7 +41,7 @@ if docker info >/dev/null 2>&1 && docker image inspect busybox >/dev/null 2>&1; 
   commands+=(-n 'docker run --rm' "docker run --rm --network none busybox true")
 fi
 unset NODE_EXTRA_CA_CERTS
-hyperfine --style none --warmup 3 --runs "${RUNS:-20}" --export-json "$out/run.json" "${commands[@]}" >/dev/null
+"$node_bin" "$repo/bench/rounds.mjs" --rounds "${ROUNDS:-4}" --runs-per-round 5 --warmup 1 --export-json "$out/run.json" -- "${commands[@]}"
 
 # ctr --cni reads its plugins and conflist from fixed places: the bench's own, bound over them in a
 # mount namespace that only the timed ctr commands live in.
@@ -60,7 +61,7 @@ fi
 if docker info >/dev/null 2>&1 && docker image inspect busybox >/dev/null 2>&1; then
   bridge_commands+=(-n 'docker run --rm' "docker run --rm busybox true")
 fi
-hyperfine --style none --warmup 3 --runs "${RUNS:-20}" --export-json "$out/bridge.json" "${bridge_commands[@]}" >/dev/null
+"$node_bin" "$repo/bench/rounds.mjs" --rounds "${ROUNDS:-4}" --runs-per-round 5 --warmup 1 --export-json "$out/bridge.json" -- "${bridge_commands[@]}"
 # ctr's CNI DEL runs after the task's network namespace is gone, so the bridge plugin leaves its
 # per-container masquerade rules behind: remove them, and the bench's bridge.
 iptables-save -t nat | grep -v -- "$namespace-bench-ctr-cni" | iptables-restore -T nat
@@ -95,7 +96,7 @@ const rows = [
   ...bridge.map((result) => `| \`${result.command} IMG true\`, bridge network | ${(result.median * 1000).toFixed(0)} ms | ${ctrCni ? `${(result.median / ctrCni).toFixed(2)}x ctr --cni` : '–'} |`),
 ]
 const table = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} CPUs, Node ${process.version}, hyperfine medians of ${results[0].times.length} runs (NODE_EXTRA_CA_CERTS unset).`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} CPUs, Node ${process.version}, medians of ${results[0].times.length} runs in hyperfine rounds that rotate the order (NODE_EXTRA_CA_CERTS unset).`,
   '',
   '| operation | median | vs ctr |',
   '|---|---|---|',

@@ -2,8 +2,8 @@
 # Pull benchmark (by hand, on an idle machine: `npm run bench:pull`): an image of 5 layers of 20 MiB
 # that do not compress, in a docker-registry on 127.0.0.1 (test/harness/harness.sh starts one, and
 # uses the containerd at CONTAINERD_ADDRESS), pulled and unpacked by `nerd pull` and by `ctr images
-# pull`, each into an empty namespace before every run, in hyperfine rounds. Writes the medians into
-# README.md between the bench:pull markers.
+# pull`, each into an empty namespace before every run, in hyperfine rounds that rotate the order
+# (bench/rounds.mjs). Writes the medians into README.md between the bench:pull markers.
 # shellcheck source=bench/setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 export PATH="$(dirname "$node_bin"):$PATH"
@@ -31,9 +31,9 @@ ctr="ctr --address $NERD_TEST_ADDRESS"
 # again by the other).
 empty="$ctr -n $nerd_ns images rm --sync $image >/dev/null 2>&1; $ctr -n $ctr_ns images rm --sync $image >/dev/null 2>&1; true"
 unset NODE_EXTRA_CA_CERTS
-hyperfine --style none --warmup 1 --runs "${RUNS:-10}" --export-json "$NERD_TEST_ROOT/pull.json" \
+"$node_bin" "$repo/bench/rounds.mjs" --rounds "${ROUNDS:-5}" --runs-per-round 2 --warmup 1 --export-json "$NERD_TEST_ROOT/pull.json" -- \
   -n 'nerd pull' --prepare "$empty" "$nerd -n $nerd_ns pull -q $image" \
-  -n 'ctr images pull' --prepare "$empty" "$ctr -n $ctr_ns images pull --plain-http $image" >/dev/null
+  -n 'ctr images pull' --prepare "$empty" "$ctr -n $ctr_ns images pull --plain-http $image"
 for namespace in "$nerd_ns" "$ctr_ns"; do harness_empty_namespace "$namespace" --all >/dev/null 2>&1 || true; done
 
 "$node_bin" - "$NERD_TEST_ROOT/pull.json" <<'EOF' | "$node_bin" "$repo/bench/readme-table.mjs" "$repo/README.md" pull
@@ -43,7 +43,7 @@ const os = await import('node:os')
 const results = JSON.parse(fs.readFileSync(file, 'utf8')).results
 const ctr = results.find((result) => result.command === 'ctr images pull').median
 const table = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} CPUs, Node ${process.version}, hyperfine medians of ${results[0].times.length} runs: pull and unpack of 5 x 20 MiB layers from a registry on 127.0.0.1.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} CPUs, Node ${process.version}, medians of ${results[0].times.length} runs in hyperfine rounds that rotate the order: pull and unpack of 5 x 20 MiB layers from a registry on 127.0.0.1.`,
   '',
   '| operation | median | vs ctr |',
   '|---|---|---|',

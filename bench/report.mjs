@@ -13,7 +13,7 @@ const rssMb = (command) => (command in peakRssKb ? `${(peakRssKb[command] / 1024
 
 const rows = Object.keys(unset).map((command) => `| \`${command}\` | ${ms(unset[command].median)} | ${ms(set[command].median)} | ${rssMb(command)} |`)
 const table = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} CPUs, Node ${process.version}, hyperfine medians of ${unset[Object.keys(unset)[0]].times.length} runs after 3 warm-ups.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} CPUs, Node ${process.version}, medians of ${unset[Object.keys(unset)[0]].times.length} runs in hyperfine rounds that rotate the order.`,
   '',
   '| command | median, NODE_EXTRA_CA_CERTS unset | median, set | peak RSS |',
   '|---|---|---|---|',
