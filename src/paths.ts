@@ -1,3 +1,5 @@
+import {homedir} from 'node:os'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 // This module sits directly under src/ (dist/ once built), at the same depth as the shipped bundle
@@ -9,3 +11,9 @@ export const packageRoot = fileURLToPath(new URL('..', import.meta.url))
 
 /** The directory holding the compiled code: dist/ (or src/ when run from sources). */
 export const codeDir = fileURLToPath(new URL('.', import.meta.url))
+
+/** The user's cache directory for nerd (XDG_CACHE_HOME, else ~/.cache): what can be thrown away. */
+export function userCacheDir(): string | undefined {
+  const base = process.env.XDG_CACHE_HOME || (homedir() && join(homedir(), '.cache'))
+  return base ? join(base, 'nerd') : undefined
+}

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {ctr, nerd, uniqueNamespace} from '../helpers/e2e.ts'
 
@@ -18,6 +21,34 @@ describe('nerd version', () => {
     const ctrVersion = await ctr(['version'])
     const serverVersion = /Server:\n\s+Version:\s+(\S+)/.exec(ctrVersion.stdout)?.[1]
     assert.equal(result.stdout.trim(), serverVersion)
+  })
+
+  it('shows the version of the runc on PATH, asked again only when that binary changes', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'nerd-runc-version-'))
+    try {
+      const bin = join(home, 'bin')
+      const fakeRunc = (version: string) => writeFile(join(bin, 'runc'), `#!/bin/sh\necho "runc version ${version}"\necho "commit: c0ffee"\n`, {mode: 0o755})
+      await mkdir(bin)
+      await fakeRunc('9.9.1')
+      const env = {PATH: `${bin}:${process.env.PATH}`, XDG_CACHE_HOME: join(home, 'cache')}
+      const runcOf = async () => {
+        const result = await nerd(['version', '--format', '{{range .Server.Components}}{{if eq .Name "runc"}}{{.Version}} {{.Details.GitCommit}}{{end}}{{end}}'], {env})
+        assert.equal(result.code, 0, result.stderr)
+        return result.stdout.trim()
+      }
+      assert.equal(await runcOf(), '9.9.1 c0ffee')
+      // Cached: a cache edited to say otherwise is what the next run prints.
+      const cacheFile = join(home, 'cache', 'nerd', 'runc-version.json')
+      const cached = JSON.parse(await readFile(cacheFile, 'utf8')) as {component: {Version: string}}
+      cached.component.Version = 'from-the-cache'
+      await writeFile(cacheFile, JSON.stringify(cached))
+      assert.equal(await runcOf(), 'from-the-cache c0ffee')
+      // Another binary: asked again.
+      await fakeRunc('9.9.10')
+      assert.equal(await runcOf(), '9.9.10 c0ffee')
+    } finally {
+      await rm(home, {recursive: true, force: true})
+    }
   })
 
   it('--version is answered without containerd', async () => {
