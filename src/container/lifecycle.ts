@@ -77,6 +77,13 @@ export async function loadContainer(scope: ContainerScope, reference: string): P
   return {record, paths, labels}
 }
 
+/** A start asked of a container whose task runs already. */
+export class AlreadyRunningError extends NerdError {
+  constructor(name: string) {
+    super(`container ${name} is already running`)
+  }
+}
+
 export async function getTask(scope: ContainerScope, id: string): Promise<Process | undefined> {
   try {
     return await scope.client.tasks.get(id)
@@ -213,7 +220,7 @@ export async function startTask(
   const existing = container.justCreated ? undefined : await getTask(scope, id)
   if (existing && existing.status !== 'STOPPED') {
     if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
-    throw new NerdError(`container ${container.record.Name} is already running`)
+    throw new AlreadyRunningError(container.record.Name)
   }
   if (existing) await deleteTask(scope, container)
   // A container just created has that state already.

@@ -10,7 +10,8 @@
 import {connect} from '../containerd/index.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
 import {existsSync} from 'node:fs'
-import {deleteTask, getTask, loadContainer, removeContainer} from './lifecycle.ts'
+import {unlink} from 'node:fs/promises'
+import {AlreadyRunningError, deleteTask, getTask, loadContainer, removeContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
@@ -36,9 +37,10 @@ export function restartDelayMs(restartCount: number): number {
 }
 
 /**
- * A restart the policy asked for: a new task in the background, counted in RestartCount. containerd's
- * restart monitor may have restarted the container first; its logger counts that start (see
- * logs/logger.ts), so it is not counted again here.
+ * A restart the policy asked for: a new task in the background, counted in RestartCount before it
+ * starts (inspect shows the count with the new process). containerd's restart monitor may start the
+ * container meanwhile; its logger counts that start unless it takes the start mark this start left
+ * (logs/logger.ts), so exactly one of the two counts it.
  */
 export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   const running = async () => ((await getTask(scope, container.record.Id))?.status ?? 'STOPPED') !== 'STOPPED'
@@ -48,7 +50,10 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
     await startDetached(scope, container, defaultStartContext())
   } catch (error) {
     if (!(await running())) throw error
-    await updateState(container.paths, (current) => ({RestartCount: current.RestartCount - 1}))
+    // Found running before any mark was left, or the mark is still here: the monitor's logger counted.
+    const beforeMark = (error as Error).cause instanceof AlreadyRunningError
+    const markLeft = await unlink(container.paths.startMark).then(() => true, () => false)
+    if (beforeMark || markLeft) await updateState(container.paths, (current) => ({RestartCount: current.RestartCount - 1}))
   }
 }
 
