@@ -28,7 +28,7 @@ step('compile core', () => {
   rmSync(join(root, 'dist'), {recursive: true, force: true})
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], {stdio: 'inherit'})
 })
-/** esbuild, the way every bundle of nerd's is made: ESM for Node, `require` available to CommonJS code. */
+/** esbuild, the way every bundle of nerd's is made: ESM for Node (unless told), `require` available to CommonJS code. */
 function bundle(options) {
   esbuild.buildSync({
     allowOverwrite: true,
@@ -49,12 +49,8 @@ step('bundle', () => {
   // One file for the core, its commands and oclif: far fewer modules to resolve and compile at
   // start-up. Same depth as the per-file modules (dist/), so package-relative paths still hold.
   // CommonJS, because bin/bundle.cjs runs it as a vm.Script to give it a code cache taken after a run.
-  esbuild.buildSync({
-    bundle: true,
-    platform: 'node',
+  bundle({
     format: 'cjs',
-    target: 'node22',
-    logLevel: 'warning',
     entryPoints: [join(root, 'dist', 'nerd.js')],
     outfile: join(root, 'dist', 'nerd.cjs'),
     define: {'import.meta.url': '__nerdModuleUrl'},

@@ -2,7 +2,7 @@ import {Command} from '@oclif/core/command'
 import type {ContainerdClient} from './containerd/index.ts'
 import type {NerdConfig} from './config/index.ts'
 import type {ContainerScope, LoadedContainer} from './container/lifecycle.ts'
-import {getConfig, takeEarlyConnection} from './context.ts'
+import {connectToContainerd, getConfig, takeEarlyConnection} from './context.ts'
 import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from './hooks/index.ts'
 import type {NerdHookEvent} from './hooks/index.ts'
 import type {PullHooks} from './image/pull.ts'
@@ -60,9 +60,7 @@ export abstract class NerdCommand extends Command {
 
   /** Connects on first use; the connection is set up while the caller keeps working. */
   protected containerd(): Promise<ContainerdClient> {
-    this.client ??=
-      takeEarlyConnection() ??
-      Promise.all([getConfig(), import('./containerd/index.ts')]).then(([config, {connect}]) => connect({address: config.address, namespace: config.namespace}))
+    this.client ??= takeEarlyConnection() ?? connectToContainerd()
     return this.client
   }
 

@@ -1,5 +1,5 @@
 import {existsSync, readFileSync} from 'node:fs'
-import {rm, writeFile} from 'node:fs/promises'
+import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {NerdCommand} from './command.ts'
 import type {CreatedContainer} from './container/create.ts'
@@ -22,7 +22,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
     return true
   }
 
-  /** An attached start's FIFOs, made while other work goes on (see makeFifos); removeFifos if unused. */
+  /** An attached start's FIFOs, made while other work goes on (see makeFifos); container/io.ts's removeFifos if unused. */
   protected async makeFifosAhead(options: {stdin: boolean; terminal: boolean}): Promise<FifoSet> {
     const [{makeFifos}, config] = await Promise.all([import('./container/io.ts'), this.nerdConfig()])
     return makeFifos(join(config.dataRoot, 'fifo'), options)
@@ -103,9 +103,4 @@ export abstract class ContainerCreateCommand extends NerdCommand {
     const config = await this.nerdConfig()
     await runNerdHook(this.config, HOOK_CONTAINER_START, {id: created.record.Id, name: created.record.Name, pid, labels}, {namespace: config.namespace, address: config.address})
   }
-}
-
-/** Removes FIFOs made ahead for a start that never came. */
-export async function removeFifos(fifos: FifoSet): Promise<void> {
-  await rm(fifos.dir, {recursive: true, force: true})
 }

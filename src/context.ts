@@ -21,12 +21,17 @@ export function getConfig(): Promise<NerdConfig> {
 
 let early: Promise<ContainerdClient> | undefined
 
+/** A connection to the configured containerd, in the configured namespace. */
+export function connectToContainerd(): Promise<ContainerdClient> {
+  return getConfig().then(async (config) => (await import('./containerd/index.ts')).connect({address: config.address, namespace: config.namespace}))
+}
+
 /**
  * Starts connecting to containerd while oclif is still loading, so that the socket and HTTP/2
  * handshake are done by the command's first call. The command's first containerd() takes it.
  */
 export function connectEarly(): void {
-  early = getConfig().then(async (config) => (await import('./containerd/index.ts')).connect({address: config.address, namespace: config.namespace}))
+  early = connectToContainerd()
   // A failure is the command's to report, when (and if) it asks for the connection.
   early.catch(() => undefined)
 }

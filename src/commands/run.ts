@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {RUN_FLAGS} from '../container-flags.ts'
-import {ContainerCreateCommand, removeFifos} from '../container-command.ts'
+import {ContainerCreateCommand} from '../container-command.ts'
 
 export default class Run extends ContainerCreateCommand {
   static summary = 'Create and run a new container from an image'
@@ -25,7 +25,8 @@ export default class Run extends ContainerCreateCommand {
     // A failure is the start's to report, when it takes them.
     fifos?.catch(() => undefined)
     const {scope, request, created} = await this.createFromFlags(flags, this.containerArgs()).catch(async (error: unknown) => {
-      await fifos?.then(removeFifos, () => undefined)
+      // Made for a start that never comes.
+      await fifos?.then(async (made) => (await import('../container/io.ts')).removeFifos(made), () => undefined)
       throw error
     })
     const {loadContainer, removeContainer} = await import('../container/lifecycle.ts')

@@ -109,6 +109,7 @@ export async function loadConfig({globals, env, defaultConfigFile = DEFAULT_CONF
     const fromEnv = variable ? env[variable] : undefined
     const fromFlag = globals[name]
     const fromFile = file?.settings[name]
+    const fromPlugin = pluginDefaults.find((plugin) => plugin.settings[name] !== undefined)
     if (fromFlag !== undefined) {
       Object.assign(config, {[name]: fromFlag})
       sources[name] = {kind: 'flag', flag: `--${SETTING_SPECS[name].flag}`}
@@ -118,10 +119,9 @@ export async function loadConfig({globals, env, defaultConfigFile = DEFAULT_CONF
     } else if (file && fromFile !== undefined) {
       Object.assign(config, {[name]: fromFile})
       sources[name] = {kind: 'file', path: file.path}
-    } else if (pluginDefaults.some((plugin) => plugin.settings[name] !== undefined)) {
-      const plugin = pluginDefaults.find((candidate) => candidate.settings[name] !== undefined)!
-      Object.assign(config, {[name]: plugin.settings[name]})
-      sources[name] = {kind: 'plugin', name: plugin.name}
+    } else if (fromPlugin) {
+      Object.assign(config, {[name]: fromPlugin.settings[name]})
+      sources[name] = {kind: 'plugin', name: fromPlugin.name}
     } else {
       sources[name] = {kind: 'default'}
       if (name === 'cniPath') defineOnFirstRead(config, name, () => defaultCniPath())

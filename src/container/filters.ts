@@ -10,7 +10,7 @@ import {NerdError} from '../errors.ts'
 import type {ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
 import {isRunning, networkNames} from './view.ts'
-import {goRegExp} from '../format/go-values.ts'
+import {goFilterMatcher} from '../format/go-values.ts'
 
 const FILTER_KEYS = ['ancestor', 'before', 'exited', 'health', 'id', 'is-task', 'isolation', 'label', 'name', 'network', 'since', 'status', 'volume'] as const
 
@@ -114,12 +114,6 @@ function uniqueByPrefix(views: readonly ContainerView[], prefix: string): Contai
   return matches.length === 1 ? matches[0] : undefined
 }
 
-/** docker's filters.Match: a text matches when it equals a value or a value's regular expression is found in it. */
-function textMatcher(patterns: readonly string[]): (text: string) => boolean {
-  const expressions = patterns.map(goRegExp).filter((expression) => expression !== undefined)
-  return (text) => patterns.includes(text) || expressions.some((expression) => expression.test(text))
-}
-
 /** docker's label match: every `key` must be set and every `key=value` must hold. */
 function matchesLabels(wanted: readonly string[], labels: Record<string, string>): boolean {
   return wanted.every((label) => {
@@ -178,7 +172,7 @@ export function filterContainers(views: readonly ContainerView[], filters: reado
   const ids = values('id')
   const idMatches = new Set(ids.map((prefix) => uniqueByPrefix(sorted, prefix)?.record.Id))
   const names = values('name')
-  const nameMatches = textMatcher(names)
+  const nameMatches = goFilterMatcher(names)
   const labels = values('label')
   const exited = values('exited').map(parseGoInt)
   const statuses = values('status')

@@ -61,12 +61,17 @@ export async function mkfifo(paths: string[]): Promise<void> {
   }
 }
 
+/** Removes FIFOs makeFifos made (directory and all). */
+export async function removeFifos(paths: FifoSet): Promise<void> {
+  await rm(paths.dir, {recursive: true, force: true})
+}
+
 /** Opens nerd's ends of FIFOs makeFifos made; disposing closes them and removes the FIFOs. */
 export function openFifos(paths: FifoSet): OpenedFifos {
   const sockets: Socket[] = []
   const dispose = async (): Promise<void> => {
     for (const socket of sockets) socket.destroy()
-    await rm(paths.dir, {recursive: true, force: true})
+    await removeFifos(paths)
   }
   const reader = (path: string): Socket => {
     // libuv treats a FIFO as a pipe: data events, then a clean end when the shim closes its end.

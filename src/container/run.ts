@@ -96,10 +96,9 @@ export async function startAttached(
   const detaching = new AbortController()
   try {
     // A container removed at exit takes its log along: no need to write one.
-    const opened = container.record.LogPath && !container.record.HostConfig.AutoRemove
-      ? await openJsonFileLog(container.record.LogPath, parseLogOptions(container.record.HostConfig.LogConfig.Config))
-      : undefined
-    log = opened
+    if (container.record.LogPath && !container.record.HostConfig.AutoRemove) {
+      log = await openJsonFileLog(container.record.LogPath, parseLogOptions(container.record.HostConfig.LogConfig.Config))
+    }
     const started = await startTask(
       scope,
       container,
@@ -114,7 +113,7 @@ export async function startAttached(
       tty: options.tty,
       sigProxy: options.sigProxy,
       detachKeys: options.detachKeys,
-      tee: opened ? (stream, chunk) => opened.write(stream, chunk) : undefined,
+      tee: log?.write.bind(log),
       resize: (width, height) => scope.client.tasks.resizePty({containerId: id, width, height}),
       signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal]),
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, stdin: true}),

@@ -114,8 +114,17 @@ export function goTimeRFC3339(date: Date): string {
   return `${iso.slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`
 }
 
-/** A Go regular expression as JavaScript runs it: a leading `(?i)`-style flag group becomes flags; undefined when it does not compile (docker's filters then skip it). */
-export function goRegExp(pattern: string): RegExp | undefined {
+/**
+ * docker's filters.Match: a text matches when it equals one of the patterns or one of their regular
+ * expressions is found in it (a pattern that does not compile as one is skipped).
+ */
+export function goFilterMatcher(patterns: readonly string[]): (text: string) => boolean {
+  const expressions = patterns.map(goRegExp).filter((expression) => expression !== undefined)
+  return (text) => patterns.includes(text) || expressions.some((expression) => expression.test(text))
+}
+
+/** A Go regular expression as JavaScript runs it: a leading `(?i)`-style flag group becomes flags; undefined when it does not compile. */
+function goRegExp(pattern: string): RegExp | undefined {
   const flagGroup = /^\(\?([ims]+)\)/.exec(pattern)
   try {
     return flagGroup ? new RegExp(pattern.slice(flagGroup[0].length), [...new Set(flagGroup[1])].join('')) : new RegExp(pattern)

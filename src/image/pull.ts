@@ -33,7 +33,6 @@ import {defaultSnapshotter, unpackLayers, unpackPlan} from './unpack.ts'
 import type {UnpackHook, UnpackResult} from './unpack.ts'
 import {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from './pull-defaults.ts'
 
-export {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from './pull-defaults.ts'
 /** Lease label naming the pull whose partial downloads the lease keeps (a hash of the image name). */
 export const LABEL_PARTIAL_PULL = 'nerd/partial-pull'
 const PARTIAL_DOWNLOAD_LIFETIME_MS = 24 * 60 * 60 * 1000

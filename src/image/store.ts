@@ -158,16 +158,16 @@ async function* skipBytes(source: AsyncIterable<Uint8Array>, count: number): Asy
   }
 }
 
-/**
- * Writes a blob into the content store and commits it with `labels` (containerd verifies its size
- * and digest). A blob the namespace already has is not written again; its labels are updated.
- */
 /** A JSON document as a blob: its bytes and its descriptor. */
 export function jsonBlob(value: unknown, mediaType: string): {bytes: Buffer; descriptor: Descriptor} {
   const bytes = Buffer.from(JSON.stringify(value))
   return {bytes, descriptor: {mediaType, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length}}
 }
 
+/**
+ * Writes a blob into the content store and commits it with `labels` (containerd verifies its size
+ * and digest). A blob the namespace already has is not written again; its labels are updated.
+ */
 export async function writeBlob(client: ContainerdClient, descriptor: Descriptor, data: BlobData, options: WriteBlobOptions = {}): Promise<WriteBlobResult> {
   const labels = options.labels ?? {}
   const existing = await heldBlobLabels(client, descriptor.digest)

@@ -6,7 +6,7 @@
 import {NerdError} from '../errors.ts'
 import {ANONYMOUS_LABEL} from './model.ts'
 import type {Volume} from './model.ts'
-import {goRegExp} from '../format/go-values.ts'
+import {goFilterMatcher} from '../format/go-values.ts'
 
 const LIST_KEYS = ['dangling', 'driver', 'label', 'name']
 const PRUNE_KEYS = ['all', 'label', 'label!']
@@ -104,15 +104,10 @@ export function matchesLabelFilters(volume: Pick<Volume, 'Labels'>, filters: Lab
   return filters.notLabels.length === 0 || !allLabelsMatch(filters.notLabels, volume.Labels)
 }
 
-/** docker's filters.Match for names: equal to a value, or a value's regular expression found in it. */
-function nameMatches(name: string, patterns: readonly string[]): boolean {
-  return patterns.some((pattern) => pattern === name || (goRegExp(pattern)?.test(name) ?? false))
-}
-
 /** `refCount` is the number of containers using the volume, needed only for `dangling`. */
 export function matchesListFilters(volume: Volume, refCount: number, filters: VolumeListFilters): boolean {
   if (filters.drivers.length > 0 && !filters.drivers.includes(volume.Driver)) return false
-  if (filters.names.length > 0 && !nameMatches(volume.Name, filters.names)) return false
+  if (filters.names.length > 0 && !goFilterMatcher(filters.names)(volume.Name)) return false
   if (!matchesLabelFilters(volume, filters)) return false
   return filters.dangling === undefined || filters.dangling === (refCount === 0)
 }
