@@ -1,6 +1,7 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 import {isAlreadyExists, isFailedPrecondition, isUnavailable} from './errors.ts'
 import {type Rpc, unbounded, updateMask} from './rpc.ts'
+import {noteBytesMoved} from './scavenge.ts'
 import {EncodedMessage, type BidiCall} from './transport.ts'
 import type {CallOptions, ContentInfo, ContentInfoUpdate, ContentStatus, Labels, ReadOptions, WriteOptions, WriteResult, WriteSource} from './types.ts'
 
@@ -54,7 +55,10 @@ export class ContentService {
   /** The blob's bytes in chunks of up to 1 MiB. */
   async *read(digest: string, options: ReadOptions = {}): AsyncGenerator<Buffer, void, undefined> {
     const request = {digest, offset: options.offset ?? 0, size: options.size ?? 0}
-    for await (const message of this.#rpc.stream<{data: Buffer}>('Read', request, options)) yield message.data
+    for await (const message of this.#rpc.stream<{data: Buffer}>('Read', request, options)) {
+      noteBytesMoved(message.data.length)
+      yield message.data
+    }
   }
 
   /** The whole blob (or the requested range) in memory: for manifests, indexes and configs. */
@@ -121,6 +125,7 @@ export class ContentService {
         // out of the reused buffer before writeMessages overwrites it.
         for await (const message of writeMessages(source, offset)) {
           stream.send(message)
+          noteBytesMoved(message.dataLength)
           const written = await answer(stream, ref)
           offset += message.dataLength
           if (Number(written.offset) !== offset) throw new Error(`content write ${ref}: containerd is at offset ${written.offset}, nerd sent up to ${offset}`)
