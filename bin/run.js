@@ -16,19 +16,19 @@ process.stdout.on('error', (error) => {
 if (!process.stdout.isTTY && !('FORCE_COLOR' in process.env)) process.env.NO_COLOR ??= '1'
 
 const argv = process.argv.slice(2)
-const banner = await import('../dist/version-banner.js')
-if (banner.isVersionRequest(argv)) {
-  process.stdout.write(banner.versionBanner())
+const require = createRequire(import.meta.url)
+const launch = require('../dist/launch.cjs')
+if (launch.isVersionRequest(argv)) {
+  process.stdout.write(launch.versionBanner())
 } else {
-  const {main} = createRequire(import.meta.url)('./bundle.cjs').loadBundle(await commandWord(argv))
+  const {main} = require('./bundle.cjs').loadBundle(commandWords(argv))
   await main(argv)
 }
 
 /** The command's words (`image-ls` in `nerd -n x image ls`), which pick the bundle's code cache. */
-async function commandWord(args) {
-  const {splitGlobalArgs} = await import('../dist/config/argv.js')
+function commandWords(args) {
   try {
-    return splitGlobalArgs(args).command.join('-') || undefined
+    return launch.splitGlobalArgs(args).command.join('-') || undefined
   } catch {
     return undefined // a bad global option: the bundle's main reports it
   }

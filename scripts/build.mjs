@@ -45,19 +45,25 @@ step('protobuf codecs', () => {
   // Before the bundles: they hold dist/proto/containerd.cjs (package.json "imports" #containerd-codecs).
   execFileSync(process.execPath, [join(root, 'scripts', 'gen-codecs.mjs'), join(root, 'dist', 'proto')], {stdio: 'inherit'})
 })
+/** A CommonJS bundle in dist/, where import.meta.url still names a file of that directory. */
+const commonJs = {
+  format: 'cjs',
+  define: {'import.meta.url': '__nerdModuleUrl'},
+  banner: {js: "const __nerdModuleUrl = require('node:url').pathToFileURL(__filename).href;"},
+}
 step('bundle', () => {
   // One file for the core, its commands and oclif: far fewer modules to resolve and compile at
   // start-up. Same depth as the per-file modules (dist/), so package-relative paths still hold.
   // CommonJS, because bin/bundle.cjs runs it as a vm.Script to give it a code cache taken after a run.
   bundle({
-    format: 'cjs',
+    ...commonJs,
     entryPoints: [join(root, 'dist', 'nerd.js')],
     outfile: join(root, 'dist', 'nerd.cjs'),
-    define: {'import.meta.url': '__nerdModuleUrl'},
-    banner: {js: "const __nerdModuleUrl = require('node:url').pathToFileURL(__filename).href;"},
     // oclif can load TypeScript plugins through these; nerd never needs them at run time.
     external: ['typescript', 'ts-node', 'tsx'],
   })
+  // What bin/run.js reads before the bundle (the --version answer, the command's words).
+  bundle({...commonJs, entryPoints: [join(root, 'dist', 'launch.js')], outfile: join(root, 'dist', 'launch.cjs')})
   // esbuild leaves non-ASCII characters in comments and regular expressions; one of them makes V8
   // hold the whole 4 MB source as two-byte characters, and bin/bundle.cjs reads it as latin1 (a
   // plain copy, half the time of UTF-8 decoding). A \uXXXX escape means the same character in every
