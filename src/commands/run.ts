@@ -29,13 +29,17 @@ export default class Run extends ContainerCreateCommand {
       await fifos?.then(async (made) => (await import('../container/io.ts')).removeFifos(made), () => undefined)
       throw error
     })
-    const {loadContainer, removeContainer} = await import('../container/lifecycle.ts')
+    const {removeContainer} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
+    const {readRecord, readState} = await import('../container/store.ts')
     const container = {record: created.record, paths: created.paths, labels: created.labels}
     // Its first start needs neither a look for an old task nor the snapshot's mounts again.
     const fresh = {...container, justCreated: {rootfs: created.rootfs}}
     const removeAfterwards = async (taskDeleted = false): Promise<void> => {
-      if (request.autoRemove) await removeContainer(scope, await loadContainer(scope, created.record.Id), {force: true, volumes: true, taskDeleted})
+      if (!request.autoRemove) return
+      // The record as it is now (a rename meanwhile changed the name to release); none: removed meanwhile.
+      const record = await readRecord(created.paths)
+      if (record) await removeContainer(scope, {...container, record}, {force: true, volumes: true, taskDeleted})
     }
     if (flags.detach) {
       try {
@@ -67,7 +71,6 @@ export default class Run extends ContainerCreateCommand {
     if (outcome === 'detached') return
     // A policy that restarts the process takes over from here, in the background like docker's daemon.
     const {policyRestarts, restartByPolicy} = await import('../container/task-exit.ts')
-    const {readState} = await import('../container/store.ts')
     if (policyRestarts(container.record, await readState(container.paths), outcome)) {
       await restartByPolicy(scope, container)
     } else {

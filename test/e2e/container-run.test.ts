@@ -9,7 +9,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer as inspect, nerdOk} from '../helpers/containers.ts'
+import {inspectContainer as inspect, nerdOk, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, loadTestImage, nerd} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -75,6 +75,14 @@ describe('run and the container lifecycle', () => {
     const snapshots = await ctr(['snapshots', 'ls'])
     assert.doesNotMatch(snapshots.stdout, /Active/)
     assert.equal((await nerd(['inspect', 'gone'])).code, 1)
+  })
+
+  it('--rm of a container renamed while it runs releases the new name', async () => {
+    const running = nerd(['run', '--rm', '--name', 'before-rename', IMG, 'sleep', '3'])
+    await until('the running container renamed', async () => ((await nerd(['rename', 'before-rename', 'after-rename'])).code === 0 ? true : undefined))
+    assert.equal((await running).code, 0)
+    assert.equal((await nerdOk(['ps', '-aq'])).trim(), '')
+    for (const name of ['before-rename', 'after-rename']) await nerdOk(['run', '--rm', '--name', name, IMG, 'true'])
   })
 
   it('a detached container goes through ps, exec, stop, start, inspect and rm -f like docker', async () => {
