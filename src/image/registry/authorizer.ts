@@ -5,7 +5,9 @@
 import {RegistryError, formatErrorDetails, parseErrorBody} from './errors.ts'
 import {parseWwwAuthenticate} from './challenge.ts'
 import type {AuthChallenge} from './challenge.ts'
+import type {Agent} from 'node:https'
 import {send} from './transport.ts'
+import type {HttpResponse} from './transport.ts'
 
 export interface RegistryCredentials {
   username?: string
@@ -26,7 +28,7 @@ export interface AuthTarget {
   host: string
   /** `scheme://host:port`: challenges and tokens are kept per origin. */
   origin: string
-  dispatcher?: object
+  agent?: Agent
 }
 
 export interface AuthorizerOptions {
@@ -119,7 +121,7 @@ export class Authorizer {
    */
   async unauthorized(
     target: AuthTarget,
-    response: Response,
+    response: HttpResponse,
     scopes: readonly string[],
     sentAuthorization: string | undefined,
   ): Promise<string[] | undefined> {
@@ -180,7 +182,7 @@ export class Authorizer {
       throw new RegistryError(`registry ${target.host}: invalid token realm "${realm}"`, {kind: 'failed'})
     }
     const credentials = await this.#credentialsFor(target.host)
-    const headers = new Headers({'user-agent': this.#options.userAgent, accept: 'application/json'})
+    const headers: Record<string, string> = {'user-agent': this.#options.userAgent, accept: 'application/json'}
     let method = 'GET'
     let body: Uint8Array | undefined
 
@@ -192,7 +194,7 @@ export class Authorizer {
       if (offline) form.set('access_type', 'offline')
       method = 'POST'
       body = Buffer.from(form.toString())
-      headers.set('content-type', 'application/x-www-form-urlencoded')
+      headers['content-type'] = 'application/x-www-form-urlencoded'
     } else {
       if (service !== undefined) url.searchParams.set('service', service)
       for (const scope of scopes) url.searchParams.append('scope', scope)
@@ -202,11 +204,11 @@ export class Authorizer {
         url.searchParams.set('client_id', this.#options.clientId)
       }
       const basic = credentials === undefined ? undefined : basicHeader(credentials)
-      if (basic !== undefined) headers.set('authorization', basic)
+      if (basic !== undefined) headers.authorization = basic
     }
 
     const requestedAt = Date.now()
-    const response = await send({method, url: url.href, headers, body, dispatcher: target.dispatcher})
+    const response = await send({method, url: url.href, headers, body, agent: target.agent})
     const text = await response.text()
     if (!response.ok) {
       const details = parseErrorBody(text)

@@ -14,8 +14,8 @@ import {configureEndpoints} from './hosts.ts'
 import type {HostCapability, RegistryEndpoint} from './hosts.ts'
 import {MANIFEST_ACCEPT, detectManifestMediaType, isSchema1MediaType} from './media-types.ts'
 import type {Descriptor} from './media-types.ts'
-import {dispatcherFor, send} from './transport.ts'
-import type {RequestBody} from './transport.ts'
+import {send, tlsAgentFor} from './transport.ts'
+import type {HttpResponse, RequestBody} from './transport.ts'
 
 export interface RegistryClientOptions {
   /** Directories holding `<host>/hosts.toml` or docker-style certificates (default: containerd's and docker's). */
@@ -84,7 +84,7 @@ export const MAX_MANIFEST_SIZE = 4 * 1024 * 1024
 const BLOB_RESUME_ATTEMPTS = 3
 const GENERIC_CONTENT_TYPES = new Set(['', 'application/json', 'text/plain', 'application/octet-stream', 'binary/octet-stream'])
 
-function contentType(headers: Headers): string {
+function contentType(headers: HttpResponse['headers']): string {
   return (headers.get('content-type') ?? '').split(';')[0].trim()
 }
 
@@ -109,7 +109,7 @@ function invalidContent(message: string): RegistryError {
 }
 
 /** Reads a whole body, refusing more than `limit` bytes. */
-async function readLimited(response: Response, limit: number, what: string): Promise<Uint8Array> {
+async function readLimited(response: HttpResponse, limit: number, what: string): Promise<Uint8Array> {
   const length = Number(response.headers.get('content-length') ?? Number.NaN)
   if (length > limit) {
     await response.body?.cancel()
@@ -127,7 +127,7 @@ async function readLimited(response: Response, limit: number, what: string): Pro
   return Buffer.concat(chunks, total)
 }
 
-function manifestMediaType(headers: Headers, bytes: Uint8Array): string {
+function manifestMediaType(headers: HttpResponse['headers'], bytes: Uint8Array): string {
   const declared = contentType(headers)
   if (!GENERIC_CONTENT_TYPES.has(declared)) return declared
   return detectManifestMediaType(bytes) ?? declared
@@ -233,8 +233,8 @@ export class RegistryClient {
     return attempt(endpoints[endpoints.length - 1])
   }
 
-  async #request(endpoint: RegistryEndpoint, spec: RequestSpec): Promise<Response> {
-    let response: Response
+  async #request(endpoint: RegistryEndpoint, spec: RequestSpec): Promise<HttpResponse> {
+    let response: HttpResponse
     try {
       response = await this.#authorizedSend(endpoint, spec)
     } catch (error) {
@@ -253,27 +253,27 @@ export class RegistryClient {
     if (!endpoint.httpsUpgrade) return response
     endpoint.httpsUpgrade = false
     // Go's TLS servers answer plain HTTP with this 400: the loopback registry wants HTTPS after all.
-    if (response.status !== 400 || !(await response.clone().text()).includes('HTTP request to an HTTPS server')) return response
+    if (response.status !== 400 || !(await response.text()).includes('HTTP request to an HTTPS server')) return response
     await response.body?.cancel()
     endpoint.root = `https://${endpoint.root.slice('http://'.length)}`
     return this.#authorizedSend(endpoint, spec)
   }
 
-  async #authorizedSend(endpoint: RegistryEndpoint, spec: RequestSpec): Promise<Response> {
+  async #authorizedSend(endpoint: RegistryEndpoint, spec: RequestSpec): Promise<HttpResponse> {
     const url = new URL(spec.url ?? `${endpoint.root}/${spec.path ?? ''}`)
     for (const [name, value] of Object.entries(spec.query ?? {})) url.searchParams.set(name, value)
     if (endpoint.namespace !== undefined && spec.url === undefined) url.searchParams.set('ns', endpoint.namespace)
-    const dispatcher = endpoint.root.startsWith('https:') ? await dispatcherFor(endpoint.tls) : undefined
-    const target: AuthTarget = {host: endpoint.host, origin: new URL(endpoint.root).origin, dispatcher}
+    const agent = endpoint.root.startsWith('https:') ? await tlsAgentFor(endpoint.tls) : undefined
+    const target: AuthTarget = {host: endpoint.host, origin: new URL(endpoint.root).origin, agent}
 
-    const headers = new Headers({'user-agent': this.#userAgent})
-    for (const [name, values] of Object.entries(endpoint.headers)) for (const value of values) headers.append(name, value)
-    for (const [name, value] of Object.entries(spec.headers ?? {})) headers.set(name, value)
+    const headers: Record<string, string> = {'user-agent': this.#userAgent}
+    for (const [name, values] of Object.entries(endpoint.headers)) headers[name.toLowerCase()] = values.join(', ')
+    for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value
 
-    const attempt = async (authorization: string | undefined): Promise<Response> => {
-      if (authorization === undefined) headers.delete('authorization')
-      else headers.set('authorization', authorization)
-      return send({method: spec.method, url: url.href, headers, body: spec.body?.(), signal: spec.signal, dispatcher})
+    const attempt = async (authorization: string | undefined): Promise<HttpResponse> => {
+      if (authorization === undefined) delete headers.authorization
+      else headers.authorization = authorization
+      return send({method: spec.method, url: url.href, headers, body: spec.body?.(), signal: spec.signal, agent})
     }
 
     let authorization = await this.#authorizer.authorization(target, spec.scopes, {offline: spec.offline})
@@ -363,7 +363,7 @@ export class RegistryClient {
     })
   }
 
-  async #openBlob(endpoint: RegistryEndpoint, reference: Reference, descriptor: Descriptor, offset: number, signal: AbortSignal | undefined): Promise<{response: Response; skip: number}> {
+  async #openBlob(endpoint: RegistryEndpoint, reference: Reference, descriptor: Descriptor, offset: number, signal: AbortSignal | undefined): Promise<{response: HttpResponse; skip: number}> {
     const response = await this.#request(endpoint, {
       method: 'GET',
       path: `${reference.path}/blobs/${descriptor.digest}`,
@@ -419,7 +419,7 @@ export class RegistryClient {
 
     const stream = async function* (client: RegistryClient): AsyncGenerator<Uint8Array> {
       let position = offset
-      let current: {response: Response; skip: number} | undefined = first
+      let current: {response: HttpResponse; skip: number} | undefined = first
       let resumes = 0
       while (position < descriptor.size) {
         current ??= await client.#openBlob(source, reference, descriptor, position, options.signal)
@@ -561,7 +561,7 @@ export class RegistryClient {
     }
   }
 
-  #location(response: Response, describeFailure: () => string): string {
+  #location(response: HttpResponse, describeFailure: () => string): string {
     const location = response.headers.get('location')
     if (location === null) throw new RegistryError(`${describeFailure()}: the registry answered without an upload location`, {kind: 'failed'})
     return new URL(location, response.url).href
@@ -614,7 +614,7 @@ export class RegistryClient {
       const tags: string[] = []
       let url: string | undefined
       do {
-        const response: Response = await this.#request(endpoint, {
+        const response: HttpResponse = await this.#request(endpoint, {
           method: 'GET',
           ...(url === undefined ? {path: `${reference.path}/tags/list`} : {url}),
           headers: {accept: 'application/json'},
@@ -647,8 +647,8 @@ export class RegistryClient {
       throw await errorFromResponse(response, (status) => (status === 401 ? undefined : `login to ${domain} failed`))
     }
     await response.body?.cancel()
-    const dispatcher = endpoint.root.startsWith('https:') ? await dispatcherFor(endpoint.tls) : undefined
-    const identityToken = await this.#authorizer.refreshToken({host: endpoint.host, origin: new URL(endpoint.root).origin, dispatcher}, [])
+    const agent = endpoint.root.startsWith('https:') ? await tlsAgentFor(endpoint.tls) : undefined
+    const identityToken = await this.#authorizer.refreshToken({host: endpoint.host, origin: new URL(endpoint.root).origin, agent}, [])
     return identityToken === undefined ? {} : {identityToken}
   }
 }

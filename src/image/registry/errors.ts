@@ -96,7 +96,7 @@ export function kindOfStatus(status: number): RegistryErrorKind {
  * for busybox:nosuch not found`), or nothing, and the registry's own words follow.
  */
 export async function errorFromResponse(
-  response: Response,
+  response: {status: number; text(): Promise<string>},
   describe: (status: number) => string | undefined,
 ): Promise<RegistryError> {
   const body = await response.text().catch(() => '')
