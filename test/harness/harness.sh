@@ -323,7 +323,8 @@ harness_remove_networks() {
     bridge="$(grep -o '"bridge": "[^"]*"' "$conflist" | head -n 1 | cut -d'"' -f4)"
     if [ -n "$id" ]; then
       for table in filter nat; do
-        iptables -w -t "$table" -S 2>/dev/null | grep -F "nerd network ${id:0:12}" | sed 's/^-A /-D /' | while read -r rule; do
+        # No rule of this network (grep finds nothing) is no failure, also under `set -o pipefail`.
+        { iptables -w -t "$table" -S 2>/dev/null | grep -F "nerd network ${id:0:12}" || true; } | sed 's/^-A /-D /' | while read -r rule; do
           eval "iptables -w -t $table $rule" || true
         done
       done
@@ -352,7 +353,7 @@ harness_stop() {
   fi
   # runc's state directories, one per namespace, are shared with the machine's containerd and
   # outlive the tasks: this run's are removed once empty.
-  [ -n "${NERD_TEST_RUN_ID:-}" ] && rmdir "/run/containerd/runc/nt$NERD_TEST_RUN_ID-"* 2>/dev/null
+  [ -n "${NERD_TEST_RUN_ID:-}" ] && { rmdir "/run/containerd/runc/nt$NERD_TEST_RUN_ID-"* 2>/dev/null || true; }
   # So are the cgroups named after the namespaces (runc removes a container's own, not its parent):
   # left behind, thousands of runs make every cgroup operation, and so every run, slower.
   [ -n "${NERD_TEST_RUN_ID:-}" ] && { rmdir /sys/fs/cgroup/*/"nt$NERD_TEST_RUN_ID-"* /sys/fs/cgroup/"nt$NERD_TEST_RUN_ID-"* 2>/dev/null || true; }
