@@ -149,20 +149,29 @@ async function applyLayer(client: ContainerdClient, input: UnpackLayersInput, la
 export async function unpackLayers(client: ContainerdClient, input: UnpackLayersInput): Promise<UnpackResult> {
   const {snapshotter} = input
   const layers = unpackLayerList(input.manifest, input.config, `image ${input.name}`)
+  // Layers are applied one after the other, so only Prepare, Apply and Commit stay in that chain:
+  // which layers exist is asked of all at once (while their blobs may still download), and the
+  // blobs' labels are written beside the next layers' work.
+  const existing = await Promise.all(layers.map((layer) => snapshotExists(client, snapshotter, layer.chainId)))
+  const labelling: Array<Promise<void>> = []
   let parent = ''
   for (const [index, layer] of layers.entries()) {
     await input.layerReady?.(index)
     input.signal?.throwIfAborted()
-    if (!(await snapshotExists(client, snapshotter, layer.chainId))) {
+    if (!existing[index]) {
       const id = shortDigest(layer.descriptor.digest)
       input.onProgress?.({id, kind: 'layer', digest: layer.descriptor.digest, status: 'unpacking'})
       if (await applyLayer(client, input, layer, parent, snapshotter)) {
-        await addBlobLabels(client, layer.descriptor.digest, {[LABEL_UNCOMPRESSED]: layer.diffId})
+        const labelled = addBlobLabels(client, layer.descriptor.digest, {[LABEL_UNCOMPRESSED]: layer.diffId})
+        // Its failure is seen below, where all of them are awaited.
+        labelled.catch(() => undefined)
+        labelling.push(labelled)
       }
       input.onProgress?.({id, kind: 'layer', digest: layer.descriptor.digest, status: 'done'})
     }
     parent = layer.chainId
   }
+  await Promise.all(labelling)
   if (parent === '') throw new NerdError(`image ${input.name} has no layers to unpack`)
   await addBlobLabels(client, input.configDescriptor.digest, {[`${LABEL_GC_REF_SNAPSHOT}.${snapshotter}`]: parent})
   return {chainId: parent, snapshotter}
