@@ -7,6 +7,15 @@ import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} f
 import type {NerdHookEvent} from './hooks/index.ts'
 import type {PullHooks} from './image/pull.ts'
 import type {RecordedHooks} from './hooks/recorded.ts'
+import {Limiter} from './limiter.ts'
+
+/** docker's CLI acts on at most this many containers at once (rm, stop, kill, pause, unpause). */
+const PARALLEL_OPERATIONS = 50
+
+export interface EachNameOptions {
+  /** Act on every name at once, as docker does for rm, stop, kill, pause and unpause. */
+  parallel?: boolean
+}
 
 export interface ListOptions<Item> {
   /** The user's --format: undefined or 'table' for the default table, 'json', or a Go template. */
@@ -71,10 +80,14 @@ export abstract class NerdCommand extends Command {
   }
 
   /** Runs `action` on each container named, docker-style: one error line per failure, exit 1 if any failed. */
-  protected async forEachContainer(references: string[], action: (scope: ContainerScope, container: LoadedContainer, reference: string) => Promise<void>): Promise<void> {
+  protected async forEachContainer(
+    references: string[],
+    action: (scope: ContainerScope, container: LoadedContainer, reference: string) => Promise<string | void>,
+    options: EachNameOptions = {},
+  ): Promise<void> {
     const scope = await this.containerScope()
     const {loadContainer} = await import('./container/lifecycle.ts')
-    await this.forEachName(references, async (reference) => action(scope, await loadContainer(scope, reference), reference))
+    await this.forEachName(references, async (reference) => action(scope, await loadContainer(scope, reference), reference), options)
   }
 
   /** Whether any plugin subscribes to `event`: commands bridge only those, so plain runs do no hook work. */
@@ -161,16 +174,25 @@ export abstract class NerdCommand extends Command {
     }
   }
 
-  /** Runs `action` for each name, reporting each failure on its own line; exit 1 if any failed. */
-  protected async forEachName(names: string[], action: (name: string) => Promise<void>): Promise<void> {
+  /**
+   * Runs `action` for each name and prints the line it returns, reporting each failure on its own
+   * line; exit 1 if any failed. Output and failures come in the order of the names, also when the
+   * actions run at the same time (`parallel`).
+   */
+  protected async forEachName(names: string[], action: (name: string) => Promise<string | void>, options: EachNameOptions = {}): Promise<void> {
+    const settle = (outcome: Promise<string | void>) => outcome.then((line) => ({line}), (error: unknown) => ({error}))
+    const limiter = new Limiter(PARALLEL_OPERATIONS)
+    const outcomes = options.parallel ? names.map((name) => settle(limiter.run(() => action(name)))) : undefined
     let failed = false
-    for (const name of names) {
-      try {
-        await action(name)
-      } catch (error) {
+    for (const [index, name] of names.entries()) {
+      const outcome = await (outcomes?.[index] ?? settle(action(name)))
+      if ('error' in outcome) {
+        const {error} = outcome
         if (names.length === 1 || !(error instanceof Error)) throw error
         failed = true
         process.stderr.write(`Error: ${error.message.split('\n', 1)[0]}\n`)
+      } else if (typeof outcome.line === 'string') {
+        this.print(outcome.line)
       }
     }
     if (failed) this.exit(1)

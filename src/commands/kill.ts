@@ -16,7 +16,7 @@ export default class Kill extends NerdCommand {
     const {killContainer} = await import('../container/lifecycle.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
       await killContainer(scope, container, flags.signal)
-      this.print(reference)
-    })
+      return reference
+    }, {parallel: true})
   }
 }

@@ -12,7 +12,7 @@ export default class Pause extends NerdCommand {
     const {pauseContainer} = await import('../container/lifecycle.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
       await pauseContainer(scope, container)
-      this.print(reference)
-    })
+      return reference
+    }, {parallel: true})
   }
 }

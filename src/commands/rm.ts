@@ -17,7 +17,7 @@ export default class Rm extends NerdCommand {
     const {removeContainer} = await import('../container/lifecycle.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
       await removeContainer(scope, container, {force: flags.force, volumes: flags.volumes})
-      this.print(reference)
-    })
+      return reference
+    }, {parallel: true})
   }
 }

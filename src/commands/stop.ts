@@ -14,7 +14,7 @@ export default class Stop extends NerdCommand {
     const {stopContainer} = await import('../container/lifecycle.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
       await stopContainer(scope, container, {timeoutSeconds: flags.time, signal: flags.signal})
-      this.print(reference)
-    })
+      return reference
+    }, {parallel: true})
   }
 }

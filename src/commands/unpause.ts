@@ -12,7 +12,7 @@ export default class Unpause extends NerdCommand {
     const {unpauseContainer} = await import('../container/lifecycle.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
       await unpauseContainer(scope, container)
-      this.print(reference)
-    })
+      return reference
+    }, {parallel: true})
   }
 }

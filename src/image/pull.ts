@@ -32,6 +32,7 @@ import {addBlobLabels, blobLabels, heldBlobLabels, putImage, readBlob} from './s
 import {defaultSnapshotter, unpackLayers, unpackPlan} from './unpack.ts'
 import type {UnpackHook, UnpackResult} from './unpack.ts'
 import {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from './pull-defaults.ts'
+import {Limiter} from '../limiter.ts'
 
 /** Lease label naming the pull whose partial downloads the lease keeps (a hash of the image name). */
 export const LABEL_PARTIAL_PULL = 'nerd/partial-pull'
@@ -123,29 +124,6 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
     return result
   } finally {
     await source.dispose?.()
-  }
-}
-
-/** Runs tasks with at most `limit` at a time, in the order they asked. */
-class Limiter {
-  readonly #limit: number
-  #active = 0
-  readonly #waiting: Array<() => void> = []
-
-  constructor(limit: number) {
-    this.#limit = Math.max(1, Math.floor(limit))
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.#limit) await new Promise<void>((resolve) => this.#waiting.push(resolve))
-    else this.#active++
-    try {
-      return await task()
-    } finally {
-      const next = this.#waiting.shift()
-      if (next) next()
-      else this.#active--
-    }
   }
 }
 

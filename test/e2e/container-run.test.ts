@@ -77,6 +77,16 @@ describe('run and the container lifecycle', () => {
     assert.equal((await nerd(['inspect', 'gone'])).code, 1)
   })
 
+  it('rm -f of several containers removes them at once, answering in the order given', async () => {
+    const names = ['many1', 'many2', 'many3', 'many4']
+    await Promise.all(names.map((name) => nerdOk(['run', '-d', '--name', name, IMG, 'sleep', '60'])))
+    const result = await nerd(['rm', '-f', 'many1', 'nosuch-many', ...names.slice(1)])
+    assert.equal(result.code, 1, result.stderr)
+    assert.equal(result.stdout, `${names.join('\n')}\n`)
+    assert.equal(result.stderr, 'Error: No such container: nosuch-many\n')
+    assert.equal((await nerdOk(['ps', '-aq'])).trim(), '')
+  })
+
   it('--rm of a container renamed while it runs releases the new name', async () => {
     const running = nerd(['run', '--rm', '--name', 'before-rename', IMG, 'sleep', '3'])
     await until('the running container renamed', async () => ((await nerd(['rename', 'before-rename', 'after-rename'])).code === 0 ? true : undefined))
