@@ -189,6 +189,8 @@ class PullSession {
   readonly #blobs = new Map<string, Promise<void>>()
   /** Everything started that may still talk to containerd: a failed pull waits for it before its lease goes. */
   readonly #pending: Array<Promise<unknown>> = []
+  /** Indexes and manifests being written to the content store. */
+  readonly #documentWrites: Array<Promise<void>> = []
   /** Ingests written to and not (yet) committed. */
   readonly #ingests = new Set<string>()
   /** Layers that will be unpacked: their progress ends with unpacking, not with the download. */
@@ -258,7 +260,7 @@ class PullSession {
       const [image] = images
       unpacking = this.#track(unpackLayers(this.#client, {...this.#unpackInput(image), snapshotter, layerReady: (i) => image.layers[i]}))
     }
-    await Promise.all([...this.#blobs.values(), unpacking])
+    await Promise.all([...this.#documentWrites, ...this.#blobs.values(), unpacking])
 
     if (hooks.verify) {
       for (const image of images) await hooks.verify(this.#verifyPayload(root, index, image))
@@ -342,8 +344,10 @@ class PullSession {
       await addBlobLabels(this.#client, descriptor.digest, labels, existing)
       this.#progress({id, kind, digest: descriptor.digest, status: 'already exists'})
     } else {
-      await this.#write(descriptor, Buffer.from(bytes), labels)
-      this.#progress({id, kind, digest: descriptor.digest, status: 'done'})
+      // Written while what it lists is fetched (the lease keeps it all): the image record and the
+      // verify hooks, which read it back, wait for it.
+      const written = this.#write(descriptor, Buffer.from(bytes), labels).then(() => this.#progress({id, kind, digest: descriptor.digest, status: 'done'}))
+      this.#documentWrites.push(this.#track(written))
     }
     return document
   }
