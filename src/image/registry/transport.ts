@@ -194,13 +194,23 @@ function exchange(url: URL, method: string, headers: Record<string, string>, bod
   return new Promise((resolve, reject) => {
     const options: https.RequestOptions = {method, headers, signal: request.signal}
     if (url.protocol === 'https:' && request.agent !== undefined) options.agent = request.agent
+    let answered = false
     const outgoing = (url.protocol === 'https:' ? https : http).request(url, options, (message) => {
+      answered = true
       // A body nobody reads keeps its connection busy, and a busy connection keeps nerd running:
       // an empty one (a HEAD's, a 201's) is read to its end at once.
       if (method === 'HEAD' || message.headers['content-length'] === '0') message.resume()
       resolve(new HttpResponse(message, url.href))
     })
-    outgoing.on('error', reject)
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive connection the server closed meanwhile fails the request sent on it before any
+      // answer: a request without a streamed body is sent again, on a new connection.
+      if (!answered && outgoing.reusedSocket && error.code === 'ECONNRESET' && (body === undefined || body instanceof Uint8Array)) {
+        exchange(url, method, headers, body, request).then(resolve, reject)
+      } else {
+        reject(error)
+      }
+    })
     if (body === undefined) outgoing.end()
     else if (body instanceof Uint8Array) outgoing.end(body)
     else pipeline(Readable.from(body, {objectMode: false}), outgoing).catch(reject)

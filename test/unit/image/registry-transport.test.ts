@@ -1,0 +1,49 @@
+/** The registry transport's own behaviour over node:http, against a raw loopback server. */
+import assert from 'node:assert/strict'
+import {globalAgent} from 'node:http'
+import {createServer, type Socket} from 'node:net'
+import {after, describe, it} from 'node:test'
+import {send} from '../../../src/image/registry/transport.ts'
+
+const sockets = new Set<Socket>()
+/** Answers the first request of each connection, keeping it open; cuts the connection at the second. */
+const server = createServer((socket) => {
+  sockets.add(socket)
+  let requests = 0
+  socket.on('data', (data) => {
+    const request = data.toString('latin1')
+    if (!request.includes('\r\n\r\n')) return
+    requests++
+    if (requests > 1) socket.destroy()
+    else socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n${request.startsWith('HEAD ') ? '' : 'ok'}`)
+  })
+})
+
+after(() => {
+  for (const socket of sockets) socket.destroy()
+  server.close()
+})
+
+describe('registry transport', () => {
+  it('sends a request again when the kept-alive connection it went on was closed meanwhile', async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const {port} = server.address() as {port: number}
+    const url = `http://127.0.0.1:${port}/v2/`
+    const first = await send({method: 'GET', url, headers: {}})
+    assert.equal(await first.text(), 'ok')
+    const second = await send({method: 'GET', url, headers: {}})
+    assert.equal(second.status, 200)
+    assert.equal(await second.text(), 'ok')
+    assert.equal(sockets.size, 2)
+  })
+
+  it('gives a HEAD answer its connection back at once (a busy one would keep nerd running)', async () => {
+    const {port} = server.address() as {port: number}
+    const head = await send({method: 'HEAD', url: `http://127.0.0.1:${port}/v2/`, headers: {}})
+    assert.equal(head.status, 200)
+    assert.equal(head.headers.get('Content-Length'), '2')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.equal(globalAgent.freeSockets[`127.0.0.1:${port}:`]?.length, 1)
+    assert.equal(globalAgent.sockets[`127.0.0.1:${port}:`], undefined)
+  })
+})
