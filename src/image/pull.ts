@@ -117,9 +117,16 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
     const registry = registryClientFor(options)
     const progress = options.onProgress ?? (() => undefined)
     progress({id: source.name, kind: 'image', status: 'resolving'})
-    const root = await registry.resolve(source.reference, {signal: options.signal})
-    progress({id: source.name, kind: 'image', status: 'resolved', digest: root.digest})
-    const result = await client.withLease((leased) => new PullSession(leased, client, registry, source, options).run(root))
+    // The lease is made while the registry answers.
+    const resolving = registry.resolve(source.reference, {signal: options.signal}).then((root) => {
+      progress({id: source.name, kind: 'image', status: 'resolved', digest: root.digest})
+      return root
+    })
+    resolving.catch(() => undefined)
+    const [root, result] = await client.withLease(async (leased) => {
+      const resolved = await resolving
+      return [resolved, await new PullSession(leased, client, registry, source, options).run(resolved)] as const
+    })
     progress({id: source.name, kind: 'image', status: 'done', digest: root.digest})
     return result
   } finally {
