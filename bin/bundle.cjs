@@ -8,9 +8,10 @@
 // bundle is evaluated once per process.
 const {closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} = require('node:fs')
 const Module = require('node:module')
-const {homedir} = require('node:os')
 const {join} = require('node:path')
 const vm = require('node:vm')
+// The little of nerd's code needed before the bundle (src/launch.ts).
+const {userCacheDir} = require('../dist/launch.cjs')
 
 const bundlePath = join(__dirname, '..', 'dist', 'nerd.cjs')
 /** About 1.5 MB each. */
@@ -53,11 +54,11 @@ function loadBundle(command) {
  * installed bundle.
  */
 function cacheFile(command) {
-  const base = process.env.XDG_CACHE_HOME || (homedir() && join(homedir(), '.cache'))
-  if (!base) return undefined
+  const cacheDir = userCacheDir()
+  if (!cacheDir) return undefined
   const {size, mtimeMs, ctimeMs, ino} = statSync(bundlePath)
   const stamp = `${process.version}-${process.arch}-${size}-${Math.trunc(mtimeMs)}-${Math.trunc(ctimeMs)}-${ino}`
-  const dir = join(base, 'nerd', 'code-cache', encodeURIComponent(bundlePath))
+  const dir = join(cacheDir, 'code-cache', encodeURIComponent(bundlePath))
   const name = command && /^[a-z][a-z0-9-]{0,40}$/.test(command) ? command : 'default'
   return {dir, stamp, path: join(dir, `${stamp}-${name}`)}
 }
