@@ -1,7 +1,8 @@
 /**
- * `node dist/logger.js <data root>`: a container's logging driver, run by containerd's shim with
- * CONTAINER_ID and CONTAINER_NAMESPACE in its environment and the container's output on fds 3 and 4
- * (see src/container/logs/logger.ts). Bundled on its own: it must not load the CLI.
+ * `node dist/logger.js <data root> [requested|unrequested [6]]`: a container's logging driver, run
+ * by containerd's shim (through a shell prelude, see loggerUri) with CONTAINER_ID and
+ * CONTAINER_NAMESPACE in its environment and the container's output on fds 3 and 4 (see
+ * src/container/logs/logger.ts). Bundled on its own: it must not load the CLI.
  */
 import {fileURLToPath} from 'node:url'
 import {setFlagsFromString} from 'node:v8'
@@ -13,14 +14,16 @@ import {runLogger} from './container/logs/logger.ts'
 setFlagsFromString('--no-turbofan')
 setFlagsFromString('--no-maglev')
 
-const dataRoot = process.argv[2]
+const [dataRoot, started, stdinFd] = process.argv.slice(2)
 const id = process.env.CONTAINER_ID
 const namespace = process.env.CONTAINER_NAMESPACE
 if (!dataRoot || !id || !namespace) {
-  process.stderr.write('nerd logger: run by containerd as binary://<node>?<logger.js>=<data root>\n')
+  process.stderr.write('nerd logger: run by containerd\'s shim through the binary:// URI of loggerUri (src/container/logs/logger.ts)\n')
   process.exitCode = 2
 } else {
-  runLogger({dataRoot, namespace, id, loggerScript: fileURLToPath(import.meta.url)}).catch((error: unknown) => {
+  // Run by the URI's shell prelude: it says whether nerd's start mark was there, and passes the stdin FIFO's fd.
+  const prelude = started === undefined ? undefined : {requested: started === 'requested', ...(stdinFd === undefined ? {} : {stdinFd: Number(stdinFd)})}
+  runLogger({dataRoot, namespace, id, loggerScript: fileURLToPath(import.meta.url), ...(prelude ? {prelude} : {})}).catch((error: unknown) => {
     process.stderr.write(`nerd logger ${id}: ${(error as Error).message}\n`)
     process.exitCode = 1
   })

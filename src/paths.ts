@@ -1,5 +1,6 @@
+import {accessSync, constants, statSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {join} from 'node:path'
+import {delimiter, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 // This module sits directly under src/ (dist/ once built), at the same depth as the shipped bundle
@@ -16,4 +17,22 @@ export const codeDir = fileURLToPath(new URL('.', import.meta.url))
 export function userCacheDir(): string | undefined {
   const base = process.env.XDG_CACHE_HOME || (homedir() && join(homedir(), '.cache'))
   return base ? join(base, 'nerd') : undefined
+}
+
+/**
+ * The executable file `name` resolves to on PATH, as a shell finds it; without PATH (what containerd
+ * gives the processes it starts for nerd) in the C library's default, as execvp does.
+ */
+export function executableOnPath(name: string): string | undefined {
+  for (const directory of (process.env.PATH ?? '/bin:/usr/bin').split(delimiter)) {
+    if (!directory) continue
+    const candidate = join(directory, name)
+    try {
+      accessSync(candidate, constants.X_OK)
+      if (statSync(candidate).isFile()) return candidate
+    } catch {
+      // Not here: the next directory.
+    }
+  }
+  return undefined
 }

@@ -6,7 +6,7 @@ import {existsSync} from 'node:fs'
 import {constants} from 'node:os'
 import {join} from 'node:path'
 import {NerdError} from '../errors.ts'
-import {codeDir} from '../paths.ts'
+import {codeDir, executableOnPath} from '../paths.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverOutput} from './detached-output.ts'
@@ -19,11 +19,13 @@ export interface StartContext {
   /** The node binary and dist/logger.js the shim runs as the logging driver. */
   nodePath: string
   loggerScript: string
+  /** `rm`, for the logger's shell prelude (loggerUri); without it node is run directly. */
+  rmPath: string | undefined
 }
 
-/** This nerd's node and logger: the shim starts them with no PATH, so both are absolute. */
+/** This nerd's node and logger: the shim starts them with no PATH, so all are absolute. */
 export function defaultStartContext(): StartContext {
-  return {nodePath: process.execPath, loggerScript: join(codeDir, 'logger.js')}
+  return {nodePath: process.execPath, loggerScript: join(codeDir, 'logger.js'), rmPath: executableOnPath('rm')}
 }
 
 /** The OCI hook entry point (src/oci-hook.ts, bundled beside the CLI). */
@@ -38,7 +40,7 @@ export function ociHookScript(): string {
 export function containerLogUri(scope: ContainerScope, container: LoadedContainer, context: StartContext): string | undefined {
   const {HostConfig, LogPath} = container.record
   const watched = HostConfig.AutoRemove || !['', 'no'].includes(HostConfig.RestartPolicy.Name) || existsSync(container.paths.networkPlan)
-  return LogPath === '' && !watched ? undefined : loggerUri(context.nodePath, context.loggerScript, scope.dataRoot)
+  return LogPath === '' && !watched ? undefined : loggerUri(context.nodePath, context.loggerScript, scope.dataRoot, context.rmPath)
 }
 
 /** A start failure as docker reports it: the runtime's reason, exit 126/127 for a command that cannot run, else 125. */

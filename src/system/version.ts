@@ -1,12 +1,12 @@
 import {execFile} from 'node:child_process'
-import {accessSync, constants, readFileSync, statSync} from 'node:fs'
+import {readFileSync, statSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
-import {delimiter, join} from 'node:path'
+import {join} from 'node:path'
 import {promisify} from 'node:util'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {goArchitecture} from '../image/platform.ts'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
-import {codeDir, packageRoot, userCacheDir} from '../paths.ts'
+import {codeDir, executableOnPath, packageRoot, userCacheDir} from '../paths.ts'
 
 export interface ComponentVersion {
   Name: string
@@ -62,7 +62,7 @@ interface CachedRuncVersion {
  * runc took ~10 ms that `nerd version` waited for.
  */
 async function runcVersion(): Promise<ComponentVersion | undefined> {
-  const binary = onPath('runc')
+  const binary = executableOnPath('runc')
   if (binary === undefined) return undefined
   const {size, mtimeMs, ctimeMs, ino} = statSync(binary)
   const identity = [binary, size, mtimeMs, ctimeMs, ino].join(':')
@@ -90,21 +90,6 @@ async function askRunc(binary: string): Promise<ComponentVersion | undefined> {
   } catch {
     return undefined
   }
-}
-
-/** The executable file `name` resolves to on PATH, as a shell finds it. */
-function onPath(name: string): string | undefined {
-  for (const directory of (process.env.PATH ?? '').split(delimiter)) {
-    if (!directory) continue
-    const candidate = join(directory, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      if (statSync(candidate).isFile()) return candidate
-    } catch {
-      // Not here: the next directory.
-    }
-  }
-  return undefined
 }
 
 export async function serverVersion(client: ContainerdClient): Promise<NonNullable<VersionInfo['Server']>> {

@@ -18,14 +18,56 @@ import type {ContainerPaths} from '../store.ts'
 import {openJsonFileLog, parseLogOptions} from './json-file.ts'
 import type {JsonFileLog, LogStream} from './json-file.ts'
 
+/** Stand-ins for the namespace and ID in a container's paths, which the prelude takes from the shim's environment. */
+const NAMESPACE_SLOT = '\u0001namespace'
+const ID_SLOT = '\u0001id'
+
 /**
- * `binary://<node>?<logger script>=<data root>`: the shim runs `<node> <logger script> <data root>`
- * (each query key and value become arguments). containerd parses it as a URL, so both parts are
- * percent-encoded: a space, `+`, `?`, `&`, `;` or `%` in a path would otherwise change it.
+ * The `binary://` URI of a container's logging driver. The shim creates the task only once the
+ * driver has closed fd 5, and Node takes ~20 ms to start, so a /bin/sh prelude does what must come
+ * before the task runs, closes fd 5 and execs node with the logger:
+ * - it takes nerd's start mark (nerd leaves one before each start it makes): a task started without
+ *   one is containerd's restart monitor at work, and counts as a restart;
+ * - it holds a detached `-it` container's stdin FIFO open (fd 6), so that the shim's reader sees no
+ *   end of input between one `attach` and the next.
+ * Then `<node> <logger script> <data root> requested|unrequested [6]`. Without `rm` the shim runs
+ * `<node> <logger script> <data root>`, and the logger does both itself before it closes fd 5.
+ * The query's key and value become the arguments (`-c`, the script); containerd parses the URI as a
+ * URL, so both are percent-encoded.
  */
-export function loggerUri(nodePath: string, loggerScript: string, dataRoot: string): string {
-  const path = nodePath.split('/').map(encodeURIComponent).join('/')
-  return `binary://${path}?${encodeURIComponent(loggerScript)}=${encodeURIComponent(dataRoot)}`
+export function loggerUri(nodePath: string, loggerScript: string, dataRoot: string, rmPath: string | undefined): string {
+  if (rmPath === undefined) {
+    const path = nodePath.split('/').map(encodeURIComponent).join('/')
+    return `binary://${path}?${encodeURIComponent(loggerScript)}=${encodeURIComponent(dataRoot)}`
+  }
+  const paths = containerPaths(dataRoot, NAMESPACE_SLOT, ID_SLOT)
+  const stdin = shellPath(paths.stdin)
+  const script = [
+    `if ${shellQuote(rmPath)} ${shellPath(paths.startMark)} 2>/dev/null; then started=requested; else started=unrequested; fi`,
+    'keeper=',
+    `if [ -p ${stdin} ] && command exec 6<>${stdin}; then keeper=6; fi`,
+    'exec 5>&-',
+    `exec ${[nodePath, loggerScript, dataRoot].map(shellQuote).join(' ')} "$started" $keeper`,
+  ].join('\n')
+  return `binary:///bin/sh?-c=${encodeURIComponent(script)}`
+}
+
+function shellPath(template: string): string {
+  return template
+    .split(/(\u0001namespace|\u0001id)/)
+    .filter((part) => part !== '')
+    .map((part) => (part === NAMESPACE_SLOT ? '"$CONTAINER_NAMESPACE"' : part === ID_SLOT ? '"$CONTAINER_ID"' : shellQuote(part)))
+    .join('')
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`
+}
+
+/** What the prelude did: whether nerd's start mark was there, and the fd holding the stdin FIFO. */
+export interface LoggerPrelude {
+  requested: boolean
+  stdinFd?: number
 }
 
 export interface LoggerEnvironment {
@@ -35,6 +77,8 @@ export interface LoggerEnvironment {
   id: string
   /** The running logger script; the exit handler (task-exit.js) is beside it. */
   loggerScript: string
+  /** Set when a prelude ran the logger (loggerUri): the start mark and fd 5 are dealt with. */
+  prelude?: LoggerPrelude
 }
 
 /** What the shim passes: the read ends of the container's stdout and stderr pipes, and the write end of the ready pipe. */
@@ -63,12 +107,15 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   } catch (error) {
     failure = error
   }
-  if (record) await countUnrequestedStart(paths).catch((error: unknown) => (failure ??= error))
+  const {prelude} = environment
+  if (record) await countUnrequestedStart(paths, prelude).catch((error: unknown) => (failure ??= error))
   // An `-it` container's stdin FIFO stays open while the logger lives (it only holds it, never reads):
   // the shim's reader sees no end of input between one `attach` and the next, as in docker. (A record
   // without Config is read as no stdin: the logger must not lose output over a record's shape.)
+  // Opened here, it is closed on exec: the exit handler must not hold it after the logger.
   const stdinKeeper = record?.Config?.OpenStdin && existsSync(paths.stdin) ? openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK) : undefined
-  closeSync(READY_FD)
+  if (prelude === undefined) closeSync(READY_FD)
+  else if (prelude.stdinFd !== undefined) closeSync(prelude.stdinFd)
 
   const inputs: Socket[] = []
   const copy = (fd: number, stream: LogStream): Promise<void> =>
@@ -118,12 +165,18 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
  * nerd marks the starts it makes; a task nobody marked is containerd's restart monitor at work, and
  * counts as a restart. Only then is the state locked: the lock's module costs the logger memory.
  */
-async function countUnrequestedStart(paths: ContainerPaths): Promise<void> {
+async function countUnrequestedStart(paths: ContainerPaths, prelude: LoggerPrelude | undefined): Promise<void> {
+  if (prelude?.requested ?? takeStartMark(paths)) return
+  await updateState(paths, (state) => ({RestartCount: state.RestartCount + 1, StartedAt: new Date().toISOString(), FinishedAt: ''}))
+}
+
+function takeStartMark(paths: ContainerPaths): boolean {
   try {
     unlinkSync(paths.startMark)
+    return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    await updateState(paths, (state) => ({RestartCount: state.RestartCount + 1, StartedAt: new Date().toISOString(), FinishedAt: ''}))
+    return false
   }
 }
 

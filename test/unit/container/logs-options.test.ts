@@ -1,9 +1,15 @@
 /** docker's json-file --log-opt values, --since/--until values, and the binary:// URI of the logger. */
 import assert from 'node:assert/strict'
+import {execFileSync, spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {parseLogOptions, parseLogSize} from '../../../src/container/logs/json-file.ts'
 import {loggerUri} from '../../../src/container/logs/logger.ts'
 import {parseLogTime} from '../../../src/container/logs/read.ts'
+import {containerPaths} from '../../../src/container/store.ts'
 
 describe('json-file log options', () => {
   it('reads max-size in decimal units as docker (go-units FromHumanSize)', () => {
@@ -85,17 +91,51 @@ describe('--since and --until values', () => {
 })
 
 describe('the logger URI', () => {
-  it('is binary://<node>?<logger script>=<data root>, percent-encoded so containerd reads back the same paths', () => {
-    assert.equal(loggerUri('/usr/bin/node', '/opt/nerd/dist/logger.js', '/var/lib/nerd'), 'binary:///usr/bin/node?%2Fopt%2Fnerd%2Fdist%2Flogger.js=%2Fvar%2Flib%2Fnerd')
+  it('without rm is binary://<node>?<logger script>=<data root>, percent-encoded so containerd reads back the same paths', () => {
+    assert.equal(loggerUri('/usr/bin/node', '/opt/nerd/dist/logger.js', '/var/lib/nerd', undefined), 'binary:///usr/bin/node?%2Fopt%2Fnerd%2Fdist%2Flogger.js=%2Fvar%2Flib%2Fnerd')
     const node = '/home/me/my node+v24/bin/node'
     const script = '/srv/a&b;c?d=e%f/dist/logger.js'
     const dataRoot = '/tmp/nerd data+#1'
-    const uri = loggerUri(node, script, dataRoot)
+    const uri = loggerUri(node, script, dataRoot, undefined)
     assert.doesNotMatch(uri.slice('binary://'.length), /[ +&;#]|\?.*\?/)
     // containerd parses it with Go's url.Parse: the path unescaped, the query as form values ('+' is a space).
     const parsed = new URL(uri)
     assert.equal(parsed.protocol, 'binary:')
     assert.equal(decodeURIComponent(parsed.pathname), node)
     assert.deepEqual([...parsed.searchParams], [[script, dataRoot]])
+  })
+
+  it('runs a shell prelude that takes the start mark, holds the stdin FIFO and closes fd 5 before node starts', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nerd-logger-uri-'))
+    try {
+      const dataRoot = join(root, "data root's +&;%")
+      const paths = containerPaths(dataRoot, 'ns', 'c1')
+      await mkdir(paths.dir, {recursive: true})
+      const fakeNode = join(root, 'fake node')
+      const out = join(root, 'out')
+      // Records its arguments and which of fds 5 and 6 it got.
+      await writeFile(fakeNode, '#!/bin/sh\n{ printf "%s\\n" "$@"; [ -e /proc/self/fd/5 ] && echo fd5; [ -e /proc/self/fd/6 ] && echo fd6; } > "$OUT"; exit 0\n', {mode: 0o755})
+      const uri = loggerUri(fakeNode, '/opt/nerd/dist/logger.js', dataRoot, '/bin/rm')
+      assert.doesNotMatch(uri.slice('binary://'.length), /[ +&;#]|\?.*\?/)
+      const parsed = new URL(uri)
+      assert.equal(parsed.pathname, '/bin/sh')
+      // As the shim runs it: each query key and value an argument, fds 3 to 5 pipes, no PATH.
+      const runPrelude = async (): Promise<string[]> => {
+        const shell = spawn('/bin/sh', [...parsed.searchParams].flat(), {
+          env: {CONTAINER_ID: 'c1', CONTAINER_NAMESPACE: 'ns', OUT: out},
+          stdio: ['ignore', 'ignore', 'inherit', 'pipe', 'pipe', 'pipe'],
+        })
+        assert.equal(await new Promise((resolve) => shell.on('exit', resolve)), 0)
+        return (await readFile(out, 'utf8')).trimEnd().split('\n')
+      }
+      await writeFile(paths.startMark, '')
+      execFileSync('mkfifo', [paths.stdin])
+      assert.deepEqual(await runPrelude(), ['/opt/nerd/dist/logger.js', dataRoot, 'requested', '6', 'fd6'])
+      assert.equal(existsSync(paths.startMark), false)
+      await rm(paths.stdin)
+      assert.deepEqual(await runPrelude(), ['/opt/nerd/dist/logger.js', dataRoot, 'unrequested'])
+    } finally {
+      await rm(root, {recursive: true, force: true})
+    }
   })
 })
