@@ -1,7 +1,8 @@
 /**
- * The built logger (dist/logger.js) started as containerd's shim starts it: `node logger.js <data
- * root>`, only CONTAINER_ID and CONTAINER_NAMESPACE in the environment, the container's stdout and
- * stderr on fds 3 and 4, the ready pipe on fd 5. No containerd needed: the test plays the shim.
+ * The built logger (dist/logger.js) started as containerd's shim starts it from nerd's binary:// URI
+ * (a shell prelude that execs node, or `node logger.js <data root>` directly), only CONTAINER_ID and
+ * CONTAINER_NAMESPACE in the environment, the container's stdout and stderr on fds 3 and 4, the
+ * ready pipe on fd 5. No containerd needed: the test plays the shim.
  */
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
@@ -12,6 +13,8 @@ import {join} from 'node:path'
 import type {Readable, Writable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
 import {after, describe, it} from 'node:test'
+import {loggerUri} from '../../src/container/logs/logger.ts'
+import {executableOnPath} from '../../src/paths.ts'
 
 const loggerScript = fileURLToPath(new URL('../../dist/logger.js', import.meta.url))
 const NAMESPACE = 'logger-test'
@@ -61,9 +64,11 @@ interface Logger {
   diagnostics: () => string
 }
 
-function startLogger(target: Container): Logger {
+/** As the shim runs the URI nerd gives it (loggerUri): a shell prelude, or (`direct`) node itself. */
+function startLogger(target: Container, options: {direct?: boolean} = {}): Logger {
   const startedAt = Date.now()
-  const child = spawn(process.execPath, [loggerScript, target.dataRoot], {
+  const uri = new URL(loggerUri(process.execPath, loggerScript, target.dataRoot, options.direct ? undefined : executableOnPath('rm')))
+  const child = spawn(decodeURIComponent(uri.pathname), [...uri.searchParams].flat(), {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     env: {CONTAINER_ID: target.id, CONTAINER_NAMESPACE: NAMESPACE},
     cwd: target.dir,
@@ -114,9 +119,9 @@ async function until(what: string, probe: () => boolean, timeoutMs = 10_000): Pr
 
 
 describe('the shim-run logger (dist/logger.js)', () => {
-  it('closes the ready pipe once the log is open, logs both streams in json-file entries, and exits 0 at EOF', async () => {
+  it('run directly, closes the ready pipe once the log is open, logs both streams in json-file entries, and exits 0 at EOF', async () => {
     const target = container()
-    const logger = startLogger(target)
+    const logger = startLogger(target, {direct: true})
     const readyAfter = await logger.ready
     assert.ok(existsSync(target.logPath), 'the log exists when the shim is told to go on')
     assert.ok(readyAfter < 5000, `ready after ${readyAfter} ms`)
@@ -179,10 +184,32 @@ describe('the shim-run logger (dist/logger.js)', () => {
     assert.deepEqual(readdirSync(target.dir), ['config.json'])
   })
 
-  it('counts a start nerd did not mark as a restart (containerd\'s restart monitor)', async () => {
+  it('run directly, counts a start nerd did not mark as a restart (containerd\'s restart monitor) before it is ready', async () => {
+    const target = container({startMark: false})
+    const logger = startLogger(target, {direct: true})
+    await logger.ready
+    const state = JSON.parse(readFileSync(join(target.dir, 'state.json'), 'utf8')) as {RestartCount: number; StartedAt: string}
+    assert.equal(state.RestartCount, 1)
+    assert.ok(Math.abs(Date.parse(state.StartedAt) - Date.now()) < 60_000)
+    await endOutput(logger)
+    assert.equal((await logger.exit).code, 0, logger.diagnostics())
+  })
+
+  it('through the prelude, takes the start mark before it is ready and counts an unmarked start as a restart', async () => {
+    const marked = container()
+    const first = startLogger(marked)
+    await first.ready
+    assert.ok(!existsSync(join(marked.dir, 'start-requested')), 'the start mark is taken before the shim goes on')
+    await write(first.stdout, 'logged\n')
+    await until('the line', () => entries(marked.logPath).length === 1)
+    await endOutput(first)
+    assert.equal((await first.exit).code, 0, first.diagnostics())
+    assert.ok(!existsSync(join(marked.dir, 'state.json')), 'a start nerd made is no restart')
+
     const target = container({startMark: false})
     const logger = startLogger(target)
     await logger.ready
+    await until('the restart counted', () => existsSync(join(target.dir, 'state.json')))
     const state = JSON.parse(readFileSync(join(target.dir, 'state.json'), 'utf8')) as {RestartCount: number; StartedAt: string}
     assert.equal(state.RestartCount, 1)
     assert.ok(Math.abs(Date.parse(state.StartedAt) - Date.now()) < 60_000)
@@ -216,6 +243,8 @@ describe('the shim-run logger (dist/logger.js)', () => {
     const target = container()
     const logger = startLogger(target)
     await logger.ready
+    // Past the prelude: node runs the logger (which handles SIGTERM before it opens the log).
+    await until('the log opened', () => existsSync(target.logPath))
     await write(logger.stdout, 'last\nwords')
     logger.stdout.end()
     logger.stderr.end()
@@ -227,7 +256,7 @@ describe('the shim-run logger (dist/logger.js)', () => {
   // Its memory per container is measured by bench/containers.sh, not asserted here (targets are benchmarks).
   it('several loggers at once keep up with bursts on both streams and log every line', async () => {
     const targets = [container({logConfig: {Type: 'json-file', Config: {'max-size': '1m', 'max-file': '2'}}}), container(), container()]
-    const loggers = targets.map(startLogger)
+    const loggers = targets.map((target) => startLogger(target))
     await Promise.all(loggers.map((logger) => logger.ready))
     // A chatty container: bursts of lines on both streams, then a long idle run.
     const line = `${new Date().toISOString()} INFO request handled in 3 ms path=/api/items/42 status=200\n`

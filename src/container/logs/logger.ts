@@ -30,7 +30,9 @@ const ID_SLOT = '\u0001id'
  *   one is containerd's restart monitor at work, and counts as a restart;
  * - it holds a detached `-it` container's stdin FIFO open (fd 6), so that the shim's reader sees no
  *   end of input between one `attach` and the next.
- * Then `<node> <logger script> <data root> requested|unrequested [6]`. Without `rm` the shim runs
+ * Then `<node> <logger script> <data root> requested|unrequested [6]`. (A task deleted within the
+ * ~20 ms before Node handles the shim's SIGTERM loses what its container wrote meanwhile: a start
+ * that failed, or `rm -f` at once.) Without `rm` the shim runs
  * `<node> <logger script> <data root>`, and the logger does both itself before it closes fd 5.
  * The query's key and value become the arguments (`-c`, the script); containerd parses the URI as a
  * URL, so both are percent-encoded.
