@@ -25,13 +25,15 @@ if ! ctr --address "$socket" version >/dev/null 2>&1; then
   done
 fi
 
-# `nerd` on PATH, bound to the Node found above (the machine's own node may be too old).
+# `nerd` on PATH, bound to the Node found above (the machine's own node may be too old). `--` before
+# the script: Node looks for `--env-file PATH` among the script's arguments too (nodejs/node#54232)
+# and exits 9 when the file is missing, where `nerd run --env-file` should fail as docker does.
 if [ -w /usr/local/bin ]; then
-  printf '#!/bin/sh\nexec "%s" "%s/bin/run.js" "$@"\n' "$node_bin" "$repo" > /usr/local/bin/nerd
+  printf '#!/bin/sh\nexec "%s" -- "%s/bin/run.js" "$@"\n' "$node_bin" "$repo" > /usr/local/bin/nerd
   chmod +x /usr/local/bin/nerd
   nerd_cmd=nerd
 else
-  nerd_cmd="$node_bin $repo/bin/run.js"
+  nerd_cmd="$node_bin -- $repo/bin/run.js"
 fi
 
 $nerd_cmd version

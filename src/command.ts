@@ -1,6 +1,8 @@
+import {join} from 'node:path'
 import {Command} from '@oclif/core/command'
 import type {ContainerdClient} from './containerd/index.ts'
 import type {NerdConfig} from './config/index.ts'
+import type {FifoSet} from './container/io.ts'
 import type {ContainerScope, LoadedContainer} from './container/lifecycle.ts'
 import {connectToContainerd, getConfig, takeEarlyConnection} from './context.ts'
 import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from './hooks/index.ts'
@@ -61,6 +63,12 @@ export abstract class NerdCommand extends Command {
    */
   protected containerArgs(): string[] {
     return this.argv.slice(this.argv.indexOf('--') + 1)
+  }
+
+  /** An attached process's FIFOs, made while other work goes on (see makeFifos); container/io.ts's removeFifos if unused. */
+  protected async makeFifosAhead(options: {stdin: boolean; terminal: boolean}): Promise<FifoSet> {
+    const [{makeFifos}, config] = await Promise.all([import('./container/io.ts'), this.nerdConfig()])
+    return makeFifos(join(config.dataRoot, 'fifo'), options)
   }
 
   protected nerdConfig(): Promise<NerdConfig> {

@@ -1,9 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
 import {NerdCommand} from './command.ts'
 import type {CreatedContainer} from './container/create.ts'
-import type {FifoSet} from './container/io.ts'
 import type {ContainerScope} from './container/lifecycle.ts'
 import type {CreateRequest} from './container/create-options.ts'
 import {EXIT_NERD_FAILED, NerdError} from './errors.ts'
@@ -20,12 +18,6 @@ export abstract class ContainerCreateCommand extends NerdCommand {
 
   protected commandTakesContainerArgs(): boolean {
     return true
-  }
-
-  /** An attached start's FIFOs, made while other work goes on (see makeFifos); container/io.ts's removeFifos if unused. */
-  protected async makeFifosAhead(options: {stdin: boolean; terminal: boolean}): Promise<FifoSet> {
-    const [{makeFifos}, config] = await Promise.all([import('./container/io.ts'), this.nerdConfig()])
-    return makeFifos(join(config.dataRoot, 'fifo'), options)
   }
 
   /** Fails with exit code 125, docker's code for a failure of the tool itself. */

@@ -31,26 +31,17 @@ export default class Exec extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Exec)
+    // An attached exec's FIFOs (mkfifo is a process) are made while the container is looked up.
+    const fifos = flags.detach ? undefined : this.makeFifosAhead({stdin: flags.interactive ?? false, terminal: flags.tty ?? false})
+    // A failure is the exec's to report, when it takes them.
+    fifos?.catch(() => undefined)
     const [reference, ...command] = this.containerArgs()
-    const {parseEnvFile} = await import('../container/spec/index.ts')
-    const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
     const {execInContainer} = await import('../container/exec.ts')
-    const {loadContainer} = await import('../container/lifecycle.ts')
-    let env: string[]
-    let detachKeys: number[]
-    try {
-      const fromFiles = (flags['env-file'] ?? []).flatMap((file) => parseEnvFile(readFileSync(file, 'utf8')))
-      env = [...fromFiles, ...(flags.env ?? [])].flatMap((entry) => {
-        if (entry.includes('=')) return [entry]
-        const value = process.env[entry]
-        return value === undefined ? [] : [`${entry}=${value}`]
-      })
-      detachKeys = parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS)
-    } catch (error) {
-      throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED})
-    }
-    const scope = await this.containerScope()
-    const container = await loadContainer(scope, reference!).catch((error: Error) => Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED})))
+    const {scope, container, env, detachKeys} = await this.execTarget(reference!, flags).catch(async (error: unknown) => {
+      // Made for an exec that never comes.
+      await fifos?.then(async (made) => (await import('../container/io.ts')).removeFifos(made), () => undefined)
+      throw error
+    })
     const outcome = await execInContainer(
       scope,
       container,
@@ -65,9 +56,33 @@ export default class Exec extends NerdCommand {
         privileged: flags.privileged,
         detachKeys,
         ...(process.stdout.isTTY ? {consoleSize: {width: process.stdout.columns, height: process.stdout.rows}} : {}),
+        ...(fifos ? {fifos} : {}),
       },
       process,
     )
     if (outcome !== 'detached' && outcome !== 0) this.exit(outcome)
+  }
+
+  /** The container, the environment (`-e`, `--env-file`) and the detach keys; failures exit 125. */
+  private async execTarget(reference: string, flags: {env?: string[]; 'env-file'?: string[]; 'detach-keys'?: string}) {
+    const {envFileEntries} = await import('../container/create-options.ts')
+    const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
+    const {loadContainer} = await import('../container/lifecycle.ts')
+    let env: string[]
+    let detachKeys: number[]
+    try {
+      const fromFiles = envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readFileSync(path, 'utf8')})
+      env = [...fromFiles, ...(flags.env ?? [])].flatMap((entry) => {
+        if (entry.includes('=')) return [entry]
+        const value = process.env[entry]
+        return value === undefined ? [] : [`${entry}=${value}`]
+      })
+      detachKeys = parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS)
+    } catch (error) {
+      throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED})
+    }
+    const scope = await this.containerScope()
+    const container = await loadContainer(scope, reference).catch((error: Error) => Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED})))
+    return {scope, container, env, detachKeys}
   }
 }

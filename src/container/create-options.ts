@@ -297,7 +297,7 @@ function environmentEntry(value: string, environment: CreateContext['environment
  * The `KEY=value` entries of docker's key/value files (--env-file, --label-file): a bare `KEY` takes
  * `lookup`'s value, and is left out when there is none.
  */
-function keyValueFile(path: string, flag: string, context: CreateContext, lookup: (name: string) => string | undefined): string[] {
+function keyValueFile(path: string, flag: string, context: Pick<CreateContext, 'readFile'>, lookup: (name: string) => string | undefined): string[] {
   let text: string
   try {
     text = context.readFile(path)
@@ -315,6 +315,11 @@ function keyValueFile(path: string, flag: string, context: CreateContext, lookup
     const value = lookup(entry)
     return value === undefined ? [] : [`${entry}=${value}`]
   })
+}
+
+/** The entries of `--env-file` files, for run, create and exec (a bare NAME takes nerd's own value). */
+export function envFileEntries(paths: string[], context: Pick<CreateContext, 'environment' | 'readFile'>): string[] {
+  return paths.flatMap((path) => keyValueFile(path, '--env-file', context, (name) => context.environment[name]))
 }
 
 /** docker's ValidateLabel: a key, not blank and without whitespace. */
@@ -578,7 +583,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
     else binds.push(volume.type === 'bind' ? bindText(value, cwd) : value)
   }
   const devices = (values.device ?? []).map(parseDevice)
-  const envFile = (values['env-file'] ?? []).flatMap((path) => keyValueFile(path, '--env-file', context, (name) => context.environment[name]))
+  const envFile = envFileEntries(values['env-file'] ?? [], context)
   const labelFile = (values['label-file'] ?? []).flatMap((path) => keyValueFile(path, '--label-file', context, () => undefined))
   const pid = values.pid === undefined ? undefined : parsePidMode(values.pid)
   const uts = values.uts === undefined ? undefined : parseUtsMode(values.uts)

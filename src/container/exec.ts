@@ -10,7 +10,7 @@ import {NerdError} from '../errors.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverOutput} from './detached-output.ts'
-import {makeFifos, openFifos} from './io.ts'
+import {makeFifos, openFifos, removeFifos, type FifoSet} from './io.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
 import {KNOWN_CAPABILITIES, resolveUser} from './spec/index.ts'
@@ -31,6 +31,8 @@ export interface ExecOptions {
   detachKeys: number[]
   /** The terminal's size, which the runtime gives the pty before the process starts (it may read it at once). */
   consoleSize?: {width: number; height: number}
+  /** FIFOs the caller is making already (an attached exec); removed here if the exec cannot start. */
+  fifos?: Promise<FifoSet>
 }
 
 type Process = NonNullable<Spec['process']>
@@ -70,12 +72,22 @@ export async function execInContainer(
   terminal: AttachTerminal,
 ): Promise<number | 'detached'> {
   const id = container.record.Id
-  const task = await scope.client.tasks.get(id).catch(() => undefined)
-  if (!task || task.status !== 'RUNNING') {
-    throw new NerdError(task?.status === 'PAUSED' ? `container ${id} is paused, unpause the container before exec` : `container ${id} is not running`)
+  let spec
+  try {
+    // The process spec is worked out while the task is looked at.
+    const processSpec = execProcessSpec(scope, container, options)
+    processSpec.catch(() => undefined)
+    const task = await scope.client.tasks.get(id).catch(() => undefined)
+    if (!task || task.status !== 'RUNNING') {
+      throw new NerdError(task?.status === 'PAUSED' ? `container ${id} is paused, unpause the container before exec` : `container ${id} is not running`)
+    }
+    spec = packJson(PROCESS_TYPE_URL, await processSpec)
+  } catch (error) {
+    // Made for an exec that never comes.
+    await options.fifos?.then(removeFifos, () => undefined)
+    throw error
   }
   const execId = `exec-${randomBytes(8).toString('hex')}`
-  const spec = packJson(PROCESS_TYPE_URL, await execProcessSpec(scope, container, options))
   const failure = (error: unknown): NerdError => {
     const message = (error as Error).message
     return new NerdError(startFailureMessage(message), {exitCode: startFailureExitCode(message), cause: error})
@@ -88,7 +100,7 @@ export async function execInContainer(
     })
     return 0
   }
-  const fifos = openFifos(await makeFifos(join(scope.dataRoot, 'fifo'), {stdin: options.interactive, terminal: options.tty}))
+  const fifos = openFifos(await (options.fifos ?? makeFifos(join(scope.dataRoot, 'fifo'), {stdin: options.interactive, terminal: options.tty})))
   let session
   const detaching = new AbortController()
   try {

@@ -53,6 +53,21 @@ describe('run and the container lifecycle', () => {
     assert.equal(result.stderr.trim().split('\n').at(-1)?.startsWith('Error: '), true, result.stderr)
   })
 
+  it('a missing --env-file fails run and exec with 125 and docker\'s words, and leaves no FIFOs', async () => {
+    const missing = join(workDir, 'no-such.env')
+    const run = await nerd(['run', '--rm', '--env-file', missing, IMG, 'true'])
+    assert.equal(run.code, 125, run.stderr)
+    assert.equal(run.stderr, `Error: --env-file: open ${missing}: no such file or directory\n`)
+    await nerdOk(['run', '-d', '--name', 'env-exec', IMG, 'sleep', '60'])
+    const fifoDir = join(fileDataRoot(), 'fifo')
+    const fifosBefore = existsSync(fifoDir) ? readdirSync(fifoDir).length : 0
+    const exec = await nerd(['exec', '--env-file', missing, 'env-exec', 'true'])
+    assert.equal(exec.code, 125, exec.stderr)
+    assert.equal(exec.stderr, `Error: --env-file: open ${missing}: no such file or directory\n`)
+    assert.equal(existsSync(fifoDir) ? readdirSync(fifoDir).length : 0, fifosBefore)
+    await nerdOk(['rm', '-f', 'env-exec'])
+  })
+
   it('without mkfifo an attached run fails with 125 in one line and leaves nothing behind', async () => {
     const result = await nerd(['run', '--rm', '--network', 'none', '--name', 'nofifo', IMG, 'true'], {env: {PATH: '/nonexistent'}})
     assert.equal(result.code, 125, result.stderr)

@@ -118,7 +118,8 @@ export function nerd(args: string[], options: NerdOptions = {}): Promise<RunResu
   if (options.netconf !== null) globals.push('--cni-netconfpath', options.netconf ?? testEnvironment.netconf)
   // An empty nerd.toml, so that a developer's /etc/nerd/nerd.toml does not leak into the tests.
   const env = {NERD_TOML: emptyNerdToml(), ...options.env}
-  return runProcess(process.execPath, [nerdEntry, ...globals, ...args], {...options, env})
+  // As scripts/setup.sh's wrapper runs it: `--` keeps Node from reading `--env-file` for itself.
+  return runProcess(process.execPath, ['--', nerdEntry, ...globals, ...args], {...options, env})
 }
 
 /** Runs ctr against the test containerd, in this file's namespace unless told otherwise. */
