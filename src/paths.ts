@@ -19,12 +19,15 @@ export function userCacheDir(): string | undefined {
   return base ? join(base, 'nerd') : undefined
 }
 
+/** The C library's default search path. */
+export const SYSTEM_PATH = '/bin:/usr/bin'
+
 /**
- * The executable file `name` resolves to on PATH, as a shell finds it; without PATH (what containerd
- * gives the processes it starts for nerd) in the C library's default, as execvp does.
+ * The executable file `name` resolves to on `path` (PATH), as a shell finds it; without PATH (what
+ * containerd gives the processes it starts for nerd) in the C library's default, as execvp does.
  */
-export function executableOnPath(name: string): string | undefined {
-  for (const directory of (process.env.PATH ?? '/bin:/usr/bin').split(delimiter)) {
+export function executableOnPath(name: string, path = process.env.PATH ?? SYSTEM_PATH): string | undefined {
+  for (const directory of path.split(delimiter)) {
     if (!directory) continue
     const candidate = join(directory, name)
     try {

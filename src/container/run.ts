@@ -6,7 +6,7 @@ import {existsSync} from 'node:fs'
 import {constants} from 'node:os'
 import {join} from 'node:path'
 import {NerdError} from '../errors.ts'
-import {codeDir, executableOnPath} from '../paths.ts'
+import {codeDir, executableOnPath, SYSTEM_PATH} from '../paths.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverOutput} from './detached-output.ts'
@@ -23,9 +23,12 @@ export interface StartContext {
   rmPath: string | undefined
 }
 
-/** This nerd's node and logger: the shim starts them with no PATH, so all are absolute. */
+/**
+ * This nerd's node and logger: the shim starts them with no PATH, so all are absolute. The system's
+ * rm, not the user's PATH's: the logger of a container must not depend on a login's wrappers.
+ */
 export function defaultStartContext(): StartContext {
-  return {nodePath: process.execPath, loggerScript: join(codeDir, 'logger.js'), rmPath: executableOnPath('rm')}
+  return {nodePath: process.execPath, loggerScript: join(codeDir, 'logger.js'), rmPath: executableOnPath('rm', SYSTEM_PATH)}
 }
 
 /** The OCI hook entry point (src/oci-hook.ts, bundled beside the CLI). */

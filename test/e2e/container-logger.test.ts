@@ -14,7 +14,7 @@ import type {Readable, Writable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
 import {after, describe, it} from 'node:test'
 import {loggerUri} from '../../src/container/logs/logger.ts'
-import {executableOnPath} from '../../src/paths.ts'
+import {executableOnPath, SYSTEM_PATH} from '../../src/paths.ts'
 
 const loggerScript = fileURLToPath(new URL('../../dist/logger.js', import.meta.url))
 const NAMESPACE = 'logger-test'
@@ -67,7 +67,7 @@ interface Logger {
 /** As the shim runs the URI nerd gives it (loggerUri): a shell prelude, or (`direct`) node itself. */
 function startLogger(target: Container, options: {direct?: boolean} = {}): Logger {
   const startedAt = Date.now()
-  const uri = new URL(loggerUri(process.execPath, loggerScript, target.dataRoot, options.direct ? undefined : executableOnPath('rm')))
+  const uri = new URL(loggerUri(process.execPath, loggerScript, target.dataRoot, options.direct ? undefined : executableOnPath('rm', SYSTEM_PATH)))
   const child = spawn(decodeURIComponent(uri.pathname), [...uri.searchParams].flat(), {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     env: {CONTAINER_ID: target.id, CONTAINER_NAMESPACE: NAMESPACE},
