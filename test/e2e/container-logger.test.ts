@@ -118,6 +118,15 @@ async function until(what: string, probe: () => boolean, timeoutMs = 10_000): Pr
 }
 
 
+/** A start nerd did not mark counts as one restart, started now; the logger then ends cleanly at EOF. */
+async function assertRestartCounted(target: Container, logger: Logger): Promise<void> {
+  const state = JSON.parse(readFileSync(join(target.dir, 'state.json'), 'utf8')) as {RestartCount: number; StartedAt: string}
+  assert.equal(state.RestartCount, 1)
+  assert.ok(Math.abs(Date.parse(state.StartedAt) - Date.now()) < 60_000)
+  await endOutput(logger)
+  assert.equal((await logger.exit).code, 0, logger.diagnostics())
+}
+
 describe('the shim-run logger (dist/logger.js)', () => {
   it('run directly, closes the ready pipe once the log is open, logs both streams in json-file entries, and exits 0 at EOF', async () => {
     const target = container()
@@ -188,11 +197,7 @@ describe('the shim-run logger (dist/logger.js)', () => {
     const target = container({startMark: false})
     const logger = startLogger(target, {direct: true})
     await logger.ready
-    const state = JSON.parse(readFileSync(join(target.dir, 'state.json'), 'utf8')) as {RestartCount: number; StartedAt: string}
-    assert.equal(state.RestartCount, 1)
-    assert.ok(Math.abs(Date.parse(state.StartedAt) - Date.now()) < 60_000)
-    await endOutput(logger)
-    assert.equal((await logger.exit).code, 0, logger.diagnostics())
+    await assertRestartCounted(target, logger)
   })
 
   it('through the prelude, takes the start mark before it is ready and counts an unmarked start as a restart', async () => {
@@ -210,11 +215,7 @@ describe('the shim-run logger (dist/logger.js)', () => {
     const logger = startLogger(target)
     await logger.ready
     await until('the restart counted', () => existsSync(join(target.dir, 'state.json')))
-    const state = JSON.parse(readFileSync(join(target.dir, 'state.json'), 'utf8')) as {RestartCount: number; StartedAt: string}
-    assert.equal(state.RestartCount, 1)
-    assert.ok(Math.abs(Date.parse(state.StartedAt) - Date.now()) < 60_000)
-    await endOutput(logger)
-    assert.equal((await logger.exit).code, 0, logger.diagnostics())
+    await assertRestartCounted(target, logger)
   })
 
   it('still drains the output and exits 1 when the container has no record', async () => {
