@@ -94,7 +94,7 @@ const READ_SIZE = 64 * 1024
 const DRAIN_AFTER_TERM_MS = 5000
 
 export async function runLogger(environment: LoggerEnvironment): Promise<void> {
-  const started = Date.now()
+  const started = processStartedAt()
   const terminated = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()))
   const paths = containerPaths(environment.dataRoot, environment.namespace, environment.id)
   let record: ContainerRecord | undefined
@@ -189,6 +189,28 @@ function exitMatters(record: ContainerRecord, paths: ContainerPaths): boolean {
 }
 
 const EXIT_POLL_MS = 250
+
+/** Linux's USER_HZ: /proc counts process start times in these steps. */
+const TICKS_PER_SECOND = 100
+
+/**
+ * When the shim started this process (the prelude's exec keeps it): this task's init pid file is
+ * written after that, an earlier task's before. Node starts ~20 ms after the prelude, by when the
+ * file may be there already, so the time comes from /proc, whose clocks count from boot in 10 ms
+ * steps; two steps earlier, to be sure.
+ */
+export function processStartedAt(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+    const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0])
+    const elapsedMs = (uptimeSeconds - startTicks / TICKS_PER_SECOND) * 1000
+    if (Number.isFinite(elapsedMs) && elapsedMs >= 0) return Date.now() - elapsedMs - 2000 / TICKS_PER_SECOND
+  } catch {
+    // No /proc: Node's own start, after the exec.
+  }
+  return Date.now() - performance.now()
+}
 
 /**
  * Resolves true when the init process this task's hook recorded (after `since`) is gone or a

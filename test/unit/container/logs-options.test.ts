@@ -139,3 +139,17 @@ describe('the logger URI', () => {
     }
   })
 })
+
+describe('the logger\'s start time', () => {
+  it('is when the shim started the process, before the prelude exec\'d node', async () => {
+    // The prelude's share, made long: 300 ms of shell before node.
+    const script = `import {processStartedAt} from ${JSON.stringify(new URL('../../../src/container/logs/logger.ts', import.meta.url).href)}; console.log(JSON.stringify({started: processStartedAt(), node: Date.now() - performance.now()}))`
+    const shell = spawn('/bin/sh', ['-c', 'sleep 0.3; exec "$0" --input-type=module -e "$1"', process.execPath, script], {stdio: ['ignore', 'pipe', 'inherit']})
+    let output = ''
+    shell.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    assert.equal(await new Promise((resolve) => shell.on('exit', resolve)), 0)
+    const {started, node} = JSON.parse(output) as {started: number; node: number}
+    assert.ok(node - started >= 250, `started ${node - started} ms before node`)
+    assert.ok(node - started < 2000, `started ${node - started} ms before node`)
+  })
+})
