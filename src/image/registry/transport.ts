@@ -72,7 +72,11 @@ export interface HttpRequest {
   signal?: AbortSignal
   /** For https: URLs with TLS settings of their own (tlsAgentFor). */
   agent?: https.Agent
+  /** How long a new connection may take; CONNECT_TIMEOUT_MS by default. */
+  connectTimeoutMs?: number
 }
+
+export const CONNECT_TIMEOUT_MS = 30_000
 
 /** The body as it arrives; cancelling drops the connection (a blob's rest is not worth reading). */
 export interface ResponseBody extends AsyncIterable<Uint8Array> {
@@ -201,6 +205,15 @@ function exchange(url: URL, method: string, headers: Record<string, string>, bod
       // an empty one (a HEAD's, a 201's) is read to its end at once.
       if (method === 'HEAD' || message.headers['content-length'] === '0') message.resume()
       resolve(new HttpResponse(message, url.href))
+    })
+    // The kernel keeps trying an address that drops packets for about two minutes; containerd's
+    // dialer gives up after 30 s.
+    outgoing.on('socket', (socket) => {
+      if (!socket.connecting) return
+      const connectTimeoutMs = request.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
+      const timer = setTimeout(() => outgoing.destroy(Object.assign(new Error(`connection timed out after ${connectTimeoutMs / 1000} s`), {code: 'ETIMEDOUT'})), connectTimeoutMs)
+      socket.once('connect', () => clearTimeout(timer))
+      socket.once('close', () => clearTimeout(timer))
     })
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
       // A kept-alive connection the server closed meanwhile fails the request sent on it before any

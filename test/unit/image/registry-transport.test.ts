@@ -1,7 +1,8 @@
 /** The registry transport's own behaviour over node:http, against a raw loopback server. */
 import assert from 'node:assert/strict'
 import {globalAgent} from 'node:http'
-import {createServer, type Socket} from 'node:net'
+import {spawn} from 'node:child_process'
+import {connect, createServer, type Socket} from 'node:net'
 import {after, describe, it} from 'node:test'
 import {send} from '../../../src/image/registry/transport.ts'
 
@@ -45,5 +46,24 @@ describe('registry transport', () => {
     await new Promise((resolve) => setTimeout(resolve, 20))
     assert.equal(globalAgent.freeSockets[`127.0.0.1:${port}:`]?.length, 1)
     assert.equal(globalAgent.sockets[`127.0.0.1:${port}:`], undefined)
+  })
+
+  it('gives up a connection the other end does not take within its connect timeout', async (context) => {
+    // A listener whose process never accepts: once its queue of one is full, the kernel drops the
+    // next connection's packets, as an address behind a dropping firewall does.
+    const listener = spawn(process.execPath, ['-e', `require('node:net').createServer().listen({port: 0, host: '127.0.0.1', backlog: 1}, function () {
+      process.stdout.write(this.address().port + '\\n', () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0))
+    })`], {stdio: ['ignore', 'pipe', 'inherit']})
+    context.after(() => listener.kill('SIGKILL'))
+    const port = Number(await new Promise<string>((resolve) => listener.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))))
+    const queued = Array.from({length: 4}, () => connect(port, '127.0.0.1').on('error', () => undefined))
+    context.after(() => queued.forEach((socket) => socket.destroy()))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const started = Date.now()
+    await assert.rejects(send({method: 'GET', url: `http://127.0.0.1:${port}/v2/`, headers: {}, connectTimeoutMs: 300}), (error: Error) => {
+      assert.equal(error.message, `failed to reach registry 127.0.0.1:${port} (http://127.0.0.1:${port}/v2/): connection timed out after 0.3 s`)
+      return true
+    })
+    assert.ok(Date.now() - started < 3000)
   })
 })
