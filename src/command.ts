@@ -65,10 +65,25 @@ export abstract class NerdCommand extends Command {
     return this.argv.slice(this.argv.indexOf('--') + 1)
   }
 
-  /** An attached process's FIFOs, made while other work goes on (see makeFifos); container/io.ts's removeFifos if unused. */
-  protected async makeFifosAhead(options: {stdin: boolean; terminal: boolean}): Promise<FifoSet> {
-    const [{makeFifos}, config] = await Promise.all([import('./container/io.ts'), this.nerdConfig()])
-    return makeFifos(join(config.dataRoot, 'fifo'), options)
+  /**
+   * An attached process's FIFOs, made while other work goes on (mkfifo is a process, see makeFifos).
+   * A failure is the start's to report, when it takes them; work that fails before then goes
+   * through discardingFifosOnFailure.
+   */
+  protected makeFifosAhead(options: {stdin: boolean; terminal: boolean}): Promise<FifoSet> {
+    const made = Promise.all([import('./container/io.ts'), this.nerdConfig()]).then(([{makeFifos}, config]) => makeFifos(join(config.dataRoot, 'fifo'), options))
+    made.catch(() => undefined)
+    return made
+  }
+
+  /** `work` that comes before FIFOs made ahead are used: when it fails, nothing will use them. */
+  protected async discardingFifosOnFailure<T>(fifos: Promise<FifoSet> | undefined, work: Promise<T>): Promise<T> {
+    try {
+      return await work
+    } catch (error) {
+      await (await import('./container/io.ts')).discardFifos(fifos)
+      throw error
+    }
   }
 
   protected nerdConfig(): Promise<NerdConfig> {

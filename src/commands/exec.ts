@@ -31,17 +31,11 @@ export default class Exec extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Exec)
-    // An attached exec's FIFOs (mkfifo is a process) are made while the container is looked up.
+    // An attached exec's FIFOs are made while the container is looked up.
     const fifos = flags.detach ? undefined : this.makeFifosAhead({stdin: flags.interactive ?? false, terminal: flags.tty ?? false})
-    // A failure is the exec's to report, when it takes them.
-    fifos?.catch(() => undefined)
     const [reference, ...command] = this.containerArgs()
     const {execInContainer} = await import('../container/exec.ts')
-    const {scope, container, env, detachKeys} = await this.execTarget(reference!, flags).catch(async (error: unknown) => {
-      // Made for an exec that never comes.
-      await fifos?.then(async (made) => (await import('../container/io.ts')).removeFifos(made), () => undefined)
-      throw error
-    })
+    const {scope, container, env, detachKeys} = await this.discardingFifosOnFailure(fifos, this.execTarget(reference!, flags))
     const outcome = await execInContainer(
       scope,
       container,
@@ -71,12 +65,13 @@ export default class Exec extends NerdCommand {
     let env: string[]
     let detachKeys: number[]
     try {
-      const fromFiles = envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readFileSync(path, 'utf8')})
-      env = [...fromFiles, ...(flags.env ?? [])].flatMap((entry) => {
+      // A bare NAME takes nerd's own value, or is left out (envFileEntries does so for the files).
+      const fromFlags = (flags.env ?? []).flatMap((entry) => {
         if (entry.includes('=')) return [entry]
         const value = process.env[entry]
         return value === undefined ? [] : [`${entry}=${value}`]
       })
+      env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readFileSync(path, 'utf8')}), ...fromFlags]
       detachKeys = parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS)
     } catch (error) {
       throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED})

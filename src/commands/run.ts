@@ -20,15 +20,9 @@ export default class Run extends ContainerCreateCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
-    // An attached run's FIFOs are made (mkfifo is a process) while the container is created.
+    // An attached run's FIFOs are made while the container is created.
     const fifos = flags.detach ? undefined : this.makeFifosAhead({stdin: flags.interactive ?? false, terminal: flags.tty ?? false})
-    // A failure is the start's to report, when it takes them.
-    fifos?.catch(() => undefined)
-    const {scope, request, created} = await this.createFromFlags(flags, this.containerArgs()).catch(async (error: unknown) => {
-      // Made for a start that never comes.
-      await fifos?.then(async (made) => (await import('../container/io.ts')).removeFifos(made), () => undefined)
-      throw error
-    })
+    const {scope, request, created} = await this.discardingFifosOnFailure(fifos, this.createFromFlags(flags, this.containerArgs()))
     const {removeContainer} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
     const {readRecord, readState} = await import('../container/store.ts')

@@ -10,7 +10,7 @@ import {NerdError} from '../errors.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverOutput} from './detached-output.ts'
-import {makeFifos, openFifos, removeFifos, type FifoSet} from './io.ts'
+import {discardFifos, makeFifos, openFifos, type FifoSet} from './io.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
 import {KNOWN_CAPABILITIES, resolveUser} from './spec/index.ts'
@@ -83,8 +83,7 @@ export async function execInContainer(
     }
     spec = packJson(PROCESS_TYPE_URL, await processSpec)
   } catch (error) {
-    // Made for an exec that never comes.
-    await options.fifos?.then(removeFifos, () => undefined)
+    await discardFifos(options.fifos)
     throw error
   }
   const execId = `exec-${randomBytes(8).toString('hex')}`

@@ -66,6 +66,11 @@ export async function removeFifos(paths: FifoSet): Promise<void> {
   await rm(paths.dir, {recursive: true, force: true})
 }
 
+/** FIFOs made ahead for a process that will not start: removed once made (failing to make them is then no one's concern). */
+export async function discardFifos(made: Promise<FifoSet> | undefined): Promise<void> {
+  await made?.then(removeFifos, () => undefined)
+}
+
 /** Opens nerd's ends of FIFOs makeFifos made; disposing closes them and removes the FIFOs. */
 export function openFifos(paths: FifoSet): OpenedFifos {
   const sockets: Socket[] = []

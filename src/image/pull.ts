@@ -118,11 +118,12 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
     const progress = options.onProgress ?? (() => undefined)
     progress({id: source.name, kind: 'image', status: 'resolving'})
     // The lease is made while the registry answers.
-    const resolving = registry.resolve(source.reference, {signal: options.signal}).then((root) => {
-      progress({id: source.name, kind: 'image', status: 'resolved', digest: root.digest})
-      return root
-    })
-    resolving.catch(() => undefined)
+    const resolving = handled(
+      registry.resolve(source.reference, {signal: options.signal}).then((root) => {
+        progress({id: source.name, kind: 'image', status: 'resolved', digest: root.digest})
+        return root
+      }),
+    )
     const [root, result] = await client.withLease(async (leased) => {
       const resolved = await resolving
       return [resolved, await new PullSession(leased, client, registry, source, options).run(resolved)] as const
