@@ -106,6 +106,16 @@ describe('nerd info', () => {
   })
 })
 
+describe('nerd --help', () => {
+  it('describes the management topics as docker does', async () => {
+    const result = await nerd(['--help'], {address: null})
+    assert.equal(result.code, 0, result.stderr)
+    for (const [topic, description] of [['container', 'Manage containers'], ['image', 'Manage images'], ['network', 'Manage networks'], ['plugins', 'Manage plugins'], ['volume', 'Manage volumes']]) {
+      assert.match(result.stdout, new RegExp(`\\n  ${topic} +${description}\\n`))
+    }
+  })
+})
+
 describe('nerd namespace', () => {
   const made = `${namespace}-made`
 
