@@ -28,7 +28,7 @@ import {familiarName, normalizedName, parseReference} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
-import {addBlobLabels, blobLabels, heldBlobLabels, putImage, readBlob} from './store.ts'
+import {addBlobLabels, heldBlobLabels, putImage, readBlob} from './store.ts'
 import {defaultSnapshotter, unpackLayers, unpackPlan} from './unpack.ts'
 import type {UnpackHook, UnpackResult} from './unpack.ts'
 import {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from './pull-defaults.ts'
@@ -451,8 +451,9 @@ class PullSession {
       try {
         const result = await this.#client.content.write(ref, source, {expected: descriptor.digest, total: descriptor.size, labels, signal: this.#signal})
         this.#ingests.delete(ref)
-        // Committed by another pull meanwhile: the labels given with the commit were not applied.
-        if (result.existed) await addBlobLabels(this.#client, descriptor.digest, labels, await blobLabels(this.#client, descriptor.digest))
+        // Committed by another pull meanwhile: the labels given with the commit were not applied, and
+        // the blob is not in this lease yet.
+        if (result.existed) await addBlobLabels(this.#client, descriptor.digest, labels, await heldBlobLabels(this.#client, descriptor.digest))
         return
       } catch (error) {
         if (error instanceof RegistryError && error.kind === 'invalid') {

@@ -124,12 +124,16 @@ export async function blobLabels(client: ContainerdClient, digest: string): Prom
 }
 
 /**
- * Like blobLabels, for work under a lease that goes on to rely on the blob: the blob is added to the
- * lease first. A blob nothing references any more (left by a failed pull) is still listed until the
- * garbage collector runs; held by the lease it cannot vanish halfway through this work.
+ * Like blobLabels, for work under a lease that goes on to rely on the blob. A blob found is added to
+ * the lease and looked up again: one nothing references any more (left by a failed pull) is still
+ * listed until the garbage collector runs, and held by the lease it cannot vanish halfway through
+ * this work. A blob not found is not added: writing it under the lease holds it, and a fresh pull
+ * saves a database transaction per blob.
  */
 export async function heldBlobLabels(client: ContainerdClient, digest: string): Promise<Labels | undefined> {
-  if (client.lease !== undefined) await client.leases.addResource(client.lease, {id: digest, type: 'content'})
+  const found = await blobLabels(client, digest)
+  if (found === undefined || client.lease === undefined) return found
+  await client.leases.addResource(client.lease, {id: digest, type: 'content'})
   return blobLabels(client, digest)
 }
 
@@ -181,7 +185,7 @@ export async function writeBlob(client: ContainerdClient, descriptor: Descriptor
     labels,
     signal: options.signal,
   })
-  if (result.existed) await addBlobLabels(client, descriptor.digest, labels, await blobLabels(client, descriptor.digest))
+  if (result.existed) await addBlobLabels(client, descriptor.digest, labels, await heldBlobLabels(client, descriptor.digest))
   return {existed: result.existed}
 }
 

@@ -85,12 +85,19 @@ function extractKey(chainId: string): string {
 }
 
 /**
- * Whether a snapshot exists. Under a lease it is added to the lease first, as containerd's Prepare
- * does for an existing target: a chain left unreferenced by a failed unpack could otherwise be
- * collected after this unpack decided to build on it.
+ * Whether a snapshot exists. Under a lease one found is added to the lease and looked up again, as
+ * containerd's Prepare does for an existing target: a chain left unreferenced by a failed unpack
+ * could otherwise be collected after this unpack decided to build on it. One not found is not added
+ * (Prepare under the lease holds what it makes): a fresh unpack saves a transaction per layer.
  */
 async function snapshotExists(client: ContainerdClient, snapshotter: string, key: string): Promise<boolean> {
-  if (client.lease !== undefined) await client.leases.addResource(client.lease, {id: key, type: `snapshots/${snapshotter}`})
+  const found = await snapshotStat(client, snapshotter, key)
+  if (!found || client.lease === undefined) return found
+  await client.leases.addResource(client.lease, {id: key, type: `snapshots/${snapshotter}`})
+  return snapshotStat(client, snapshotter, key)
+}
+
+async function snapshotStat(client: ContainerdClient, snapshotter: string, key: string): Promise<boolean> {
   try {
     await client.snapshots.stat(snapshotter, key)
     return true
