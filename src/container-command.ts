@@ -40,7 +40,8 @@ export abstract class ContainerCreateCommand extends NerdCommand {
       const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
       const {createContainer} = await import('./container/create.ts')
       const {pullImage} = await import('./image/pull.ts')
-      const {createProgressRenderer} = await import('./image/progress.ts')
+      const {createProgressRenderer, pullHeader, pullSummary, reportedReference} = await import('./image/progress.ts')
+      const {familiarName} = await import('./image/reference.ts')
       const target = {namespace: config.namespace, address: config.address}
       const created = await createContainer(scope.client, request, {
         dataRoot: scope.dataRoot,
@@ -58,10 +59,13 @@ export abstract class ContainerCreateCommand extends NerdCommand {
         dockerConfig: (imageConfig, facts) => dockerConfigFor(request, imageConfig, facts),
         pull: async (reference) => {
           const output = request.quietPull ? {write: () => true} : process.stderr
-          output.write(`Unable to find image '${image}' locally\n`)
+          // docker's lines (on stderr, terminal or not); the layers' progress only on a terminal.
+          const shown = reportedReference(image)
+          output.write(`Unable to find image '${shown ? familiarName(shown.reference) : image}' locally\n`)
+          if (shown) output.write(`${pullHeader(shown.reference)}\n`)
           const progress = createProgressRenderer(output)
           try {
-            await pullImage(scope.client, reference, {
+            const pulled = await pullImage(scope.client, reference, {
               platforms: request.options.platform ? [request.options.platform] : undefined,
               snapshotter: config.snapshotter,
               insecure: config.insecureRegistry,
@@ -70,6 +74,8 @@ export abstract class ContainerCreateCommand extends NerdCommand {
               hooks: this.pullHooks(flags, target),
               userAgent: `nerd/${this.config.version}`,
             })
+            progress.close()
+            if (shown) output.write(pullSummary(shown.reference, pulled).map((line) => `${line}\n`).join(''))
           } finally {
             progress.close()
           }

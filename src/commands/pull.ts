@@ -19,11 +19,15 @@ export default class Pull extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {createProgressRenderer} = await import('../image/progress.ts')
+    const {createProgressRenderer, pullHeader, pullSummary, reportedReference} = await import('../image/progress.ts')
     const {pullImage} = await import('../image/pull.ts')
     const {args, flags} = await this.parse(Pull)
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const progress = createProgressRenderer(flags.quiet ? {write: () => true} : process.stdout)
+    // On a terminal, docker's lines around the layers; elsewhere only the reference, for scripts.
+    const shown = !flags.quiet && process.stdout.isTTY ? reportedReference(args.image) : undefined
+    if (shown?.tagAssumed) this.print(`Using default tag: ${shown.reference.tag}`)
+    if (shown) this.print(pullHeader(shown.reference))
     const controller = new AbortController()
     const abort = (): void => controller.abort(new Error('pull interrupted'))
     process.once('SIGINT', abort)
@@ -42,6 +46,7 @@ export default class Pull extends NerdCommand {
         userAgent: `nerd/${this.config.version}`,
       })
       progress.close()
+      if (shown) for (const line of pullSummary(shown.reference, result)) this.print(line)
       this.print(result.name)
     } finally {
       progress.close()

@@ -3,6 +3,7 @@
  * shows them on a terminal as docker does, one line per layer redrawn in place.
  */
 import {humanSize} from '../format/human.ts'
+import {familiarName, parseReference, type Reference} from './reference.ts'
 
 export type ProgressStatus =
   | 'resolving'
@@ -99,7 +100,7 @@ export interface ProgressOutput {
 }
 
 export interface ProgressRendererOptions {
-  /** Kinds shown; docker shows layers (default: image and layer lines). */
+  /** Kinds shown; docker shows layers (the default). */
   kinds?: readonly ProgressKind[]
 }
 
@@ -110,7 +111,7 @@ export interface ProgressRendererOptions {
  */
 export function createProgressRenderer(output: ProgressOutput, options: ProgressRendererOptions = {}): ProgressRenderer {
   if (!output.isTTY) return {listener: () => undefined, close: () => undefined}
-  const kinds = new Set(options.kinds ?? ['image', 'layer'])
+  const kinds = new Set(options.kinds ?? ['layer'])
   const lines = new Map<string, string>()
   let drawn = 0
   let timer: NodeJS.Timeout | undefined
@@ -148,4 +149,29 @@ export function createProgressRenderer(output: ProgressOutput, options: Progress
       closed = true
     },
   }
+}
+
+/**
+ * The reference docker's pull lines name, and whether the tag was assumed (docker then says "Using
+ * default tag"); undefined for text that is no reference (a plugin's `ipfs://…`): the pull reports it.
+ */
+export function reportedReference(text: string): {reference: Reference; tagAssumed: boolean} | undefined {
+  try {
+    const typed = parseReference(text, {defaultTag: false})
+    const tagAssumed = typed.tag === undefined && typed.digest === undefined
+    return {reference: tagAssumed ? parseReference(text) : typed, tagAssumed}
+  } catch {
+    return undefined
+  }
+}
+
+/** docker's line above a pull's layers: `latest: Pulling from library/busybox` (the digest when pulled by one). */
+export function pullHeader(reference: Reference): string {
+  return `${reference.digest ?? reference.tag}: Pulling from ${reference.path}`
+}
+
+/** docker's lines below them: what was pulled, and whether the name now points at another image. */
+export function pullSummary(reference: Reference, pulled: {target: {digest: string}; updated: boolean}): string[] {
+  const status = pulled.updated ? 'Downloaded newer image for' : 'Image is up to date for'
+  return [`Digest: ${pulled.target.digest}`, `Status: ${status} ${familiarName(reference)}`]
 }

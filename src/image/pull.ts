@@ -28,7 +28,7 @@ import {familiarName, normalizedName, parseReference} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
-import {addBlobLabels, heldBlobLabels, putImage, readBlob} from './store.ts'
+import {addBlobLabels, getImage, heldBlobLabels, putImage, readBlob} from './store.ts'
 import {defaultSnapshotter, unpackLayers, unpackPlan} from './unpack.ts'
 import type {UnpackHook, UnpackResult} from './unpack.ts'
 import {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from './pull-defaults.ts'
@@ -81,7 +81,12 @@ export interface PullResult {
   platforms: Platform[]
   /** Set when the image was unpacked. */
   unpacked?: UnpackResult
+  /** Whether the name points at other content than before (or was new): docker's "Downloaded newer image". */
+  updated: boolean
 }
+
+/** What a pull session made, before it is compared with what the name pointed at. */
+type PulledContent = Omit<PullResult, 'updated'>
 
 interface PullSource {
   reference: Reference
@@ -116,6 +121,7 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
   try {
     const registry = registryClientFor(options)
     const progress = options.onProgress ?? (() => undefined)
+    const previous = handled(getImage(client, source.name))
     progress({id: source.name, kind: 'image', status: 'resolving'})
     // The lease is made while the registry answers.
     const resolving = handled(
@@ -129,7 +135,7 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
       return [resolved, await new PullSession(leased, client, registry, source, options).run(resolved)] as const
     })
     progress({id: source.name, kind: 'image', status: 'done', digest: root.digest})
-    return result
+    return {...result, updated: (await previous)?.target.digest !== root.digest}
   } finally {
     await source.dispose?.()
   }
@@ -216,7 +222,7 @@ class PullSession {
     this.#progress = options.onProgress ?? (() => undefined)
   }
 
-  async run(root: Descriptor): Promise<PullResult> {
+  async run(root: Descriptor): Promise<PulledContent> {
     try {
       const result = await this.#pull(root)
       await this.#forgetPartialDownloads()
@@ -235,7 +241,7 @@ class PullSession {
     return handled(promise)
   }
 
-  async #pull(root: Descriptor): Promise<PullResult> {
+  async #pull(root: Descriptor): Promise<PulledContent> {
     const options = this.#options
     const rootDocument = await this.#document(root)
     let index: ImageIndex | undefined
@@ -280,7 +286,7 @@ class PullSession {
     }
     const unpacked = await unpacking
     await putImage(this.#client, {name: this.#name, target: root, labels: options.labels})
-    const result: PullResult = {name: this.#name, target: root, platforms: images.map((image) => image.platform)}
+    const result: PulledContent = {name: this.#name, target: root, platforms: images.map((image) => image.platform)}
     if (unpacked) result.unpacked = unpacked
     return result
   }

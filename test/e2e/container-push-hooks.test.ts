@@ -132,7 +132,14 @@ describe('run and push hooks of a plugin', () => {
     const ran = await nerd(['run', '--rm', target, 'echo', 'pulled and ran'])
     assert.equal(ran.code, 0, ran.stderr)
     assert.equal(ran.stdout, 'pulled and ran\n')
-    assert.match(ran.stderr, new RegExp(`^Unable to find image '${target}' locally`))
+    const pulledDigest = (await nerdOk(['image', 'inspect', '--format', '{{index .RepoDigests 0}}', target])).trim().split('@')[1]
+    assert.equal(ran.stderr, [
+      `Unable to find image '${target}' locally`,
+      `1: Pulling from ${fileNamespace()}/hooked`,
+      `Digest: ${pulledDigest}`,
+      `Status: Downloaded newer image for ${target}`,
+      '',
+    ].join('\n'))
     const never = await nerd(['run', '--rm', '--pull', 'never', `${testEnvironment.registry}/${fileNamespace()}/absent:1`, 'true'])
     assert.equal(never.code, 125)
     assert.match(never.stderr, /No such image/)

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
-import {loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {loadTestImage, nerd, nerdCommandLine} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const run = promisify(execFile)
@@ -24,11 +24,6 @@ async function screenShows(pattern: RegExp, timeoutMs = 15_000): Promise<string>
     if (Date.now() > deadline) throw new Error(`the terminal never showed ${pattern}:\n${screen}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-}
-
-function nerdCommandLine(args: string[]): string {
-  const globals = nerdGlobals()
-  return [process.execPath, nerdEntry, ...globals, ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ')
 }
 
 async function inspectState(name: string): Promise<string> {

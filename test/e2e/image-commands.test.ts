@@ -8,7 +8,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {ctr, fileNamespace, nerd, testEnvironment, testImage} from '../helpers/e2e.ts'
+import {ctr, fileNamespace, nerd, nerdOnTerminal, testEnvironment, testImage} from '../helpers/e2e.ts'
 import type {RunResult} from '../helpers/e2e.ts'
 
 function skopeo(args: string[]): Promise<RunResult> {
@@ -50,6 +50,20 @@ describe('image commands', () => {
   it('pull prints the normalized reference as its last line', async () => {
     const stdout = await nerdOk(['pull', pulled])
     assert.equal(stdout.trim().split('\n').at(-1), pulled)
+  })
+
+  it('pull on a terminal shows docker\'s lines around the layers, and whether the image is new', async () => {
+    await nerdOk(['rmi', pulled])
+    const fresh = await nerdOnTerminal(['pull', pulled])
+    assert.equal(fresh.code, 0, fresh.screen.join('\n'))
+    assert.equal(fresh.screen[0], `1: Pulling from ${fileNamespace()}/busybox`)
+    // A layer the garbage collector has not removed yet since rmi is not fetched again.
+    const layerLines = fresh.screen.slice(1, -3).map((line) => line.replace(/: (Pull complete|Already exists)$/, ''))
+    assert.deepEqual(layerLines, manifest.layers.map((layer) => layer.digest.slice('sha256:'.length, 'sha256:'.length + 12)))
+    assert.deepEqual(fresh.screen.slice(-3), [`Digest: ${busybox.target.digest}`, `Status: Downloaded newer image for ${pulled}`, pulled])
+    const again = await nerdOnTerminal(['pull', pulled])
+    assert.equal(again.code, 0, again.screen.join('\n'))
+    assert.deepEqual(again.screen.slice(-3), [`Digest: ${busybox.target.digest}`, `Status: Image is up to date for ${pulled}`, pulled])
   })
 
   it('images lists it in docker columns, -q and --format', async () => {

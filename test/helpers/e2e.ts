@@ -122,6 +122,35 @@ export function nerd(args: string[], options: NerdOptions = {}): Promise<RunResu
   return runProcess(process.execPath, ['--', nerdEntry, ...globals, ...args], {...options, env})
 }
 
+/** A shell command line running the built nerd with nerdGlobals(), for tests that start it in a terminal. */
+export function nerdCommandLine(args: string[]): string {
+  return [process.execPath, '--', nerdEntry, ...nerdGlobals(), ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ')
+}
+
+/**
+ * Runs nerd on a pseudo-terminal (util-linux `script`) and returns the lines the terminal shows at
+ * the end: what the progress display redrew in place (cursor up, erase line) appears once, as a user
+ * sees it.
+ */
+export async function nerdOnTerminal(args: string[]): Promise<{code: number; screen: string[]}> {
+  const result = await runProcess('script', ['--quiet', '--return', '--command', nerdCommandLine(args), '/dev/null'], {env: {NERD_TOML: emptyNerdToml()}})
+  return {code: result.code, screen: terminalScreen(result.stdout)}
+}
+
+/** The rows a terminal shows after `output` (newlines, carriage returns, cursor up, erase line). */
+function terminalScreen(output: string): string[] {
+  const rows = ['']
+  let row = 0
+  for (const token of output.split(/(\x1b\[\d*[AK]|\r\n|\r|\n)/)) {
+    if (token === '\n' || token === '\r\n') rows[++row] ??= ''
+    else if (token === '\r' || /^\x1b\[\d*K$/.test(token)) rows[row] = ''
+    else if (/^\x1b\[\d*A$/.test(token)) row = Math.max(0, row - Number(token.slice(2, -1) || 1))
+    else rows[row] += token
+  }
+  while (rows.at(-1) === '') rows.pop()
+  return rows
+}
+
 /** Runs ctr against the test containerd, in this file's namespace unless told otherwise. */
 export function ctr(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const address = options.address === undefined ? testEnvironment.address : options.address

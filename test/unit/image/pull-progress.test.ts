@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {createProgressRenderer, describeProgress} from '../../../src/image/progress.ts'
+import {createProgressRenderer, describeProgress, pullHeader, pullSummary, reportedReference} from '../../../src/image/progress.ts'
 import type {ProgressEvent} from '../../../src/image/progress.ts'
 
 const layer = (status: ProgressEvent['status'], extra: Partial<ProgressEvent> = {}): ProgressEvent => ({id: '0123456789ab', kind: 'layer', status, ...extra})
@@ -43,18 +43,20 @@ describe('createProgressRenderer', () => {
   it('keeps one line per blob and redraws them in place', () => {
     const {writes, output} = terminal()
     const renderer = createProgressRenderer(output)
-    renderer.listener({id: 'img', kind: 'image', status: 'resolving'})
+    const other = (status: ProgressEvent['status']): ProgressEvent => ({...layer(status), id: 'ba9876543210'})
+    renderer.listener(other('waiting'))
     renderer.listener(layer('waiting'))
     renderer.listener(layer('downloaded'))
     renderer.close()
-    assert.equal(writes[0], '\x1b[2K\rimg: Resolving\n')
-    assert.equal(writes[1], '\x1b[1A\x1b[2K\rimg: Resolving\n\x1b[2K\r0123456789ab: Waiting\n')
-    assert.equal(writes[2], '\x1b[2A\x1b[2K\rimg: Resolving\n\x1b[2K\r0123456789ab: Download complete\n')
+    assert.equal(writes[0], '\x1b[2K\rba9876543210: Waiting\n')
+    assert.equal(writes[1], '\x1b[1A\x1b[2K\rba9876543210: Waiting\n\x1b[2K\r0123456789ab: Waiting\n')
+    assert.equal(writes[2], '\x1b[2A\x1b[2K\rba9876543210: Waiting\n\x1b[2K\r0123456789ab: Download complete\n')
   })
 
-  it('leaves out manifests and configs, and batches byte counts', async () => {
+  it('leaves out the image, manifests and configs, and batches byte counts', async () => {
     const {writes, output} = terminal()
     const renderer = createProgressRenderer(output)
+    renderer.listener({id: 'registry.example/app:1', kind: 'image', status: 'resolving'})
     renderer.listener({id: 'aaaaaaaaaaaa', kind: 'config', status: 'done'})
     renderer.listener(layer('downloading', {current: 1, total: 100}))
     renderer.listener(layer('downloading', {current: 2, total: 100}))
@@ -71,5 +73,29 @@ describe('createProgressRenderer', () => {
     renderer.listener(layer('already exists'))
     renderer.close()
     assert.equal(writes[0], `\x1b[2K\r${'0123456789ab: Already exists'.slice(0, 19)}\n`)
+  })
+})
+
+describe('docker\'s lines around a pull', () => {
+  it('names the tag, or the digest, and the repository path without its registry', () => {
+    assert.equal(pullHeader(reportedReference('busybox')!.reference), 'latest: Pulling from library/busybox')
+    assert.equal(pullHeader(reportedReference('localhost:5000/team/app:2')!.reference), '2: Pulling from team/app')
+    const digest = `sha256:${'a'.repeat(64)}`
+    assert.equal(pullHeader(reportedReference(`busybox:1@${digest}`)!.reference), `${digest}: Pulling from library/busybox`)
+  })
+
+  it('says when the tag was assumed, and nothing for what is no reference', () => {
+    assert.equal(reportedReference('busybox')?.tagAssumed, true)
+    assert.equal(reportedReference('busybox:1')?.tagAssumed, false)
+    assert.equal(reportedReference(`busybox@sha256:${'b'.repeat(64)}`)?.tagAssumed, false)
+    assert.equal(reportedReference('ipfs://bafybeigdyr'), undefined)
+    assert.equal(reportedReference('Busybox'), undefined)
+  })
+
+  it('ends with the digest and whether the name now points at another image, as docker names it', () => {
+    const reference = reportedReference('docker.io/library/busybox')!.reference
+    const target = {digest: `sha256:${'c'.repeat(64)}`}
+    assert.deepEqual(pullSummary(reference, {target, updated: true}), [`Digest: ${target.digest}`, 'Status: Downloaded newer image for busybox:latest'])
+    assert.deepEqual(pullSummary(reference, {target, updated: false}), [`Digest: ${target.digest}`, 'Status: Image is up to date for busybox:latest'])
   })
 })
