@@ -19,10 +19,12 @@ export default class Push extends NerdCommand {
   async run(): Promise<void> {
     const {createProgressRenderer} = await import('../image/progress.ts')
     const {pushImage} = await import('../image/push.ts')
-    const {familiarName, parseReference} = await import('../image/reference.ts')
+    const {familiarName, parseReference, repository} = await import('../image/reference.ts')
     const {args, flags} = await this.parse(Push)
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const progress = createProgressRenderer(flags.quiet ? {write: () => true} : process.stdout)
+    // On a terminal docker's first line; elsewhere only the last, for scripts.
+    if (!flags.quiet && process.stdout.isTTY) this.print(`The push refers to repository [${repository(parseReference(args.image))}]`)
     try {
       const result = await pushImage(client, args.image, {
         platforms: flags.platform,

@@ -134,9 +134,9 @@ async function pushBlob(
       yield chunk
     }
   }
-  const outcome = await registry.pushBlob(target, blob, stream, {mountFrom, signal})
-  if (outcome === 'exists') progress({...event, status: 'already pushed'})
-  else if (outcome === 'mounted') progress({...event, status: 'mounted', from: mountFrom.join(', ')})
+  const pushed = await registry.pushBlob(target, blob, stream, {mountFrom, signal})
+  if (pushed.outcome === 'exists') progress({...event, status: 'already pushed'})
+  else if (pushed.outcome === 'mounted') progress({...event, status: 'mounted', from: pushed.from})
   else progress({...event, status: 'pushed'})
   // The blob is now in the target repository too: a later push elsewhere on that registry can mount it.
   const label = distributionSourceLabel(labels, target.domain, target.path)

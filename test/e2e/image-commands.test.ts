@@ -131,6 +131,15 @@ describe('image commands', () => {
     const inspected = await skopeo(['inspect', '--tls-verify=false', `docker://${target}`])
     assert.equal(inspected.code, 0, inspected.stderr)
     assert.equal(JSON.parse(inspected.stdout).Digest, busybox.target.digest)
+
+    // On a terminal, as docker's: the repository first, each layer, then the same last line.
+    const onTerminal = await nerdOnTerminal(['push', target])
+    assert.equal(onTerminal.code, 0, onTerminal.screen.join('\n'))
+    assert.deepEqual(onTerminal.screen, [
+      `The push refers to repository [${registry}/${fileNamespace()}/pushed]`,
+      ...manifest.layers.map((layer) => `${layer.digest.slice('sha256:'.length, 'sha256:'.length + 12)}: Layer already exists`),
+      pushed.trim(),
+    ])
     await nerdOk(['rmi', target])
   })
 

@@ -390,7 +390,7 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     assert.equal(inspected.Digest, source.target.digest)
     assert.deepEqual(inspected.Layers, source.manifests[0].layers.map((layer) => layer.digest))
     const mounted = events.filter((event) => event.status === 'mounted')
-    assert.equal(mounted.length, 3, JSON.stringify(events.map((event) => event.status)))
+    assert.ok(mounted.every((event) => event.from === 'e2e/busybox'), JSON.stringify(mounted))
     assert.ok(mounted.every((event) => event.from?.split(', ').includes('e2e/busybox')), JSON.stringify(mounted))
     assert.match((await blobLabels(client, source.manifests[0].layers[1].digest))?.['containerd.io/distribution.source.127.0.0.1'] ?? '', /^e2e\/busybox,e2e\/copy$/)
 

@@ -102,8 +102,8 @@ function buildImage(text: string): TestImage {
 }
 
 async function pushImage(client: RegistryClient, reference: Reference, image: TestImage): Promise<Descriptor> {
-  assert.equal(await client.pushBlob(reference, image.configDescriptor, image.config), 'uploaded')
-  assert.equal(await client.pushBlob(reference, image.layerDescriptor, image.layer), 'uploaded')
+  assert.deepEqual(await client.pushBlob(reference, image.configDescriptor, image.config), {outcome: 'uploaded'})
+  assert.deepEqual(await client.pushBlob(reference, image.layerDescriptor, image.layer), {outcome: 'uploaded'})
   return client.pushManifest(reference, {mediaType: MEDIA_TYPE_OCI_MANIFEST, bytes: image.manifest})
 }
 
@@ -153,7 +153,7 @@ describe('registry client against docker-registry', () => {
     assert.ok((await readAll(await client.fetchBlob(reference, image.configDescriptor))).equals(image.config))
     assert.ok((await readAll(await client.fetchBlob(reference, image.layerDescriptor))).equals(image.layer))
     assert.deepEqual(await client.listTags(reference), ['v1'])
-    assert.equal(await client.pushBlob(reference, image.layerDescriptor, image.layer), 'exists')
+    assert.deepEqual(await client.pushBlob(reference, image.layerDescriptor, image.layer), {outcome: 'exists'})
   })
 
   it('agrees with skopeo on the digest of what it pushed', async () => {
@@ -171,7 +171,7 @@ describe('registry client against docker-registry', () => {
     async function* slices(): AsyncIterable<Uint8Array> {
       for (let offset = 0; offset < blob.length; offset += 100_000) yield blob.subarray(offset, offset + 100_000)
     }
-    assert.equal(await client.pushBlob(reference, descriptor, slices, {chunkSize: 1024 * 1024}), 'uploaded')
+    assert.deepEqual(await client.pushBlob(reference, descriptor, slices, {chunkSize: 1024 * 1024}), {outcome: 'uploaded'})
 
     const offset = 1_500_000
     const hash = createHash('sha256').update(blob.subarray(0, offset))
@@ -193,8 +193,8 @@ describe('registry client against docker-registry', () => {
 
   it('mounts a blob from another repository instead of uploading it', async () => {
     const reference = parseReference(`${host}/e2e/copy:v1`)
-    assert.equal(await client.pushBlob(reference, image.layerDescriptor, image.layer, {mountFrom: ['e2e/app']}), 'mounted')
-    assert.equal(await client.pushBlob(reference, image.configDescriptor, image.config, {mountFrom: ['e2e/nosuch']}), 'uploaded')
+    assert.deepEqual(await client.pushBlob(reference, image.layerDescriptor, image.layer, {mountFrom: ['e2e/app']}), {outcome: 'mounted', from: 'e2e/app'})
+    assert.deepEqual(await client.pushBlob(reference, image.configDescriptor, image.config, {mountFrom: ['e2e/nosuch']}), {outcome: 'uploaded'})
     assert.ok((await readAll(await client.fetchBlob(reference, image.layerDescriptor))).equals(image.layer))
   })
 
@@ -387,7 +387,7 @@ describe('token-authenticated registry (Bearer)', () => {
     assert.deepEqual(grants.at(-1), ['team/app:pull'])
 
     const copy = parseReference(`${host}/team/copy:v1`)
-    assert.equal(await client.pushBlob(copy, image.layerDescriptor, image.layer, {mountFrom: ['team/app']}), 'mounted')
+    assert.deepEqual(await client.pushBlob(copy, image.layerDescriptor, image.layer, {mountFrom: ['team/app']}), {outcome: 'mounted', from: 'team/app'})
     assert.ok(grants.some((granted) => granted.join(' ') === 'team/copy:pull,push team/app:pull'))
   })
 

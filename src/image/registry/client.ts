@@ -59,8 +59,8 @@ export interface PushBlobOptions {
   signal?: AbortSignal
 }
 
-/** `exists`: the repository had the blob; `mounted`: linked from another repository; `uploaded`: sent. */
-export type PushBlobResult = 'exists' | 'mounted' | 'uploaded'
+/** `exists`: the repository had the blob; `mounted`: linked from another repository (`from`); `uploaded`: sent. */
+export type PushBlobResult = {outcome: 'exists' | 'uploaded'} | {outcome: 'mounted'; from: string}
 
 interface RequestSpec {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -489,7 +489,7 @@ export class RegistryClient {
     const repositoryName = familiarRepository(reference)
     const describeFailure = (): string => `failed to push blob ${descriptor.digest} to ${repositoryName}`
 
-    if (await this.#blobExistsOn(endpoint, reference, descriptor.digest, scopes, signal)) return 'exists'
+    if (await this.#blobExistsOn(endpoint, reference, descriptor.digest, scopes, signal)) return {outcome: 'exists'}
 
     const uploadPath = `${reference.path}/blobs/uploads/`
     let location: string | undefined
@@ -498,7 +498,7 @@ export class RegistryClient {
       const response = await this.#request(endpoint, {method: 'POST', path: uploadPath, query: {mount: descriptor.digest, from}, scopes, signal})
       if (response.status === 201) {
         await response.body?.cancel()
-        return 'mounted'
+        return {outcome: 'mounted', from}
       }
       if (response.status !== 202) throw await errorFromResponse(response, describeFailure)
       location = this.#location(response, describeFailure)
@@ -554,7 +554,7 @@ export class RegistryClient {
       if (stored !== undefined && stored !== descriptor.digest) {
         throw invalidContent(`${describeFailure()}: the registry stored it as ${stored}`)
       }
-      return 'uploaded'
+      return {outcome: 'uploaded'}
     } catch (error) {
       await this.#cancelUpload(endpoint, location, scopes)
       throw error
