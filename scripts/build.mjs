@@ -69,11 +69,23 @@ step('bundle', () => {
   // plain copy, half the time of UTF-8 decoding). A \uXXXX escape means the same character in every
   // place esbuild leaves one, except after a backslash or in a String.raw template (checked).
   const bundlePath = join(root, 'dist', 'nerd.cjs')
-  const source = readFileSync(bundlePath, 'utf8')
+  const source = withoutCollatorAtStart(readFileSync(bundlePath, 'utf8'))
   const escapedOrRaw = source.match(/\\[^\x00-\x7f]|String\.raw`[^`]*[^\x00-\x7f]/)
   if (escapedOrRaw) throw new Error(`bundle: cannot escape the non-ASCII character in ${JSON.stringify(escapedOrRaw[0].slice(-40))}`)
   writeFileSync(bundlePath, source.replace(/[^\x00-\x7f]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`))
 })
+/**
+ * oclif sorts each plugin's commands by id with localeCompare as it loads them, and the first
+ * localeCompare of a process builds an ICU collator: ~5 ms of every nerd command's start. That
+ * order decides only how help lists commands; code-unit order (Go's, which docker lists by) sorts
+ * nerd's lowercase ids the same. A newer oclif that sorts otherwise fails the build here.
+ */
+function withoutCollatorAtStart(source) {
+  const localeSort = /\.sort\(\((\w+), (\w+)\) => \1\.id\.localeCompare\(\2\.id\)\)/g
+  const found = source.match(localeSort) ?? []
+  if (found.length !== 1) throw new Error(`bundle: expected oclif's one sort of command ids by localeCompare, found ${found.length}`)
+  return source.replace(localeSort, '.sort(($1, $2) => ($1.id < $2.id ? -1 : $1.id > $2.id ? 1 : 0))')
+}
 step('bundle helper entry points', () => {
   // What containerd starts for nerd: the logging driver (one per running container, so its memory
   // counts), the OCI hook (on every container start) and the exit handler. Each is one small file

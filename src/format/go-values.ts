@@ -38,6 +38,10 @@ export function mapKeys(map: object): string[] {
     .sort(compareStrings)
 }
 
+/**
+ * Strings in Go's order (code units, not the locale's): what docker sorts by. Also cheap: the first
+ * localeCompare of a process builds an ICU collator, ~5 ms.
+ */
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }

@@ -1,4 +1,5 @@
 import type {Interfaces} from '@oclif/core'
+import {compareStrings} from '../format/go-values.ts'
 import {NERD_HOOK_EVENTS} from './events.ts'
 
 /** hookOrder of a plugin that declares none: first-party plugins declare lower numbers to run first. */
@@ -56,7 +57,7 @@ export function orderedHookSteps(plugins: readonly Interfaces.Plugin[], event: s
   const subscribed = plugins
     .filter((plugin) => (plugin.hooks?.[event]?.length ?? 0) > 0)
     .map((plugin) => ({plugin, settings: readNerdSettings(plugin.name, plugin.pjson)}))
-    .sort((a, b) => a.settings.hookOrder - b.settings.hookOrder || compareCodeUnits(a.plugin.name, b.plugin.name))
+    .sort((a, b) => a.settings.hookOrder - b.settings.hookOrder || compareStrings(a.plugin.name, b.plugin.name))
   return subscribed.flatMap(({plugin, settings}) => plugin.hooks[event].map((declaration) => ({plugin, declaration, settings})))
 }
 
@@ -64,9 +65,4 @@ export function orderedHookSteps(plugins: readonly Interfaces.Plugin[], event: s
 export function unknownNerdEvents(plugin: Interfaces.Plugin): string[] {
   const known: readonly string[] = NERD_HOOK_EVENTS
   return Object.keys(plugin.hooks ?? {}).filter((event) => event.startsWith('nerd:') && !known.includes(event))
-}
-
-function compareCodeUnits(a: string, b: string): number {
-  if (a === b) return 0
-  return a < b ? -1 : 1
 }

@@ -6,7 +6,7 @@
 import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
-import {humanSize, timeAgo, truncateId} from '../format/index.ts'
+import {compareStrings, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
 import {formatPlatform, normalizePlatform} from './platform.ts'
 import {familiarRepository, normalizedName, parseReference} from './reference.ts'
@@ -87,7 +87,7 @@ export async function summarizeImage(client: ContainerdClient, record: ImageReco
 /** Every image of the namespace, newest first (docker's order). */
 export async function summarizeImages(client: ContainerdClient, options: SummarizeOptions = {}): Promise<ImageSummary[]> {
   const summaries = await Promise.all((await listImages(client)).map((record) => summarizeImage(client, record, options)))
-  return summaries.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0) || a.record.name.localeCompare(b.record.name))
+  return summaries.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0) || compareStrings(a.record.name, b.record.name))
 }
 
 const IMAGE_ID = /^(?:sha256:)?([a-f0-9]{1,64})$/

@@ -3,6 +3,7 @@
  * built-in `host` and `none`, docker's filters, and the members each network has.
  */
 import {NerdError} from '../errors.ts'
+import {compareStrings} from '../format/go-values.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {ensureDefaultNetwork, listNetworks, readMembers, removeNetwork} from './store.ts'
@@ -141,7 +142,7 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
   if (entry.network) {
     const members = Object.values(await readMembers(entry.network)).filter((member) => member.namespace === namespace)
     const prefixes = new Map(entry.network.nerd.ranges.map((range) => [range.subnet.includes(':') ? 6 : 4, range.subnet.split('/')[1]]))
-    for (const member of members.sort((a, b) => a.id.localeCompare(b.id))) {
+    for (const member of members.sort((a, b) => compareStrings(a.id, b.id))) {
       const v4 = member.addresses.find((address) => !address.includes(':'))
       const v6 = member.addresses.find((address) => address.includes(':'))
       containers[member.id] = {

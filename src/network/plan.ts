@@ -3,6 +3,7 @@
  * ports), and from its network state to docker's NetworkSettings.
  */
 import {NerdError} from '../errors.ts'
+import {compareStrings} from '../format/go-values.ts'
 import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
 import {parseSubnet, subnetContains} from './ip.ts'
 import {DEFAULT_NETWORK} from './model.ts'
@@ -99,7 +100,7 @@ export function networkSettingsOf(
   const Ports: Record<string, {HostIp: string; HostPort: string}[] | null> = {}
   for (const key of exposed) Ports[key] = null
   for (const [key, bindings] of Object.entries(state?.ports ?? {})) Ports[key] = bindings
-  const sortedPorts = Object.fromEntries(Object.entries(Ports).sort((a, b) => splitPort(a[0]).port - splitPort(b[0]).port || a[0].localeCompare(b[0])))
+  const sortedPorts = Object.fromEntries(Object.entries(Ports).sort((a, b) => splitPort(a[0]).port - splitPort(b[0]).port || compareStrings(a[0], b[0])))
   const Networks: Record<string, object> = {}
   let primary
   for (const planned of plan?.networks ?? []) {

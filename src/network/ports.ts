@@ -4,6 +4,7 @@
  */
 import {isIP} from 'node:net'
 import {NerdError} from '../errors.ts'
+import {compareStrings} from '../format/go-values.ts'
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp'
 
@@ -111,7 +112,7 @@ export function splitPort(key: string): {port: number; protocol: PortProtocol} {
 /** ps's PORTS column: `127.0.0.1:18080->80/tcp, 443/tcp` (published ones with their host side). */
 export function formatPortsColumn(published: PortMap, exposed: string[]): string {
   const entries: string[] = []
-  const keys = [...new Set([...Object.keys(published), ...exposed])].sort((a, b) => splitPort(a).port - splitPort(b).port || a.localeCompare(b))
+  const keys = [...new Set([...Object.keys(published), ...exposed])].sort((a, b) => splitPort(a).port - splitPort(b).port || compareStrings(a, b))
   for (const key of keys) {
     const bindings = published[key]
     if (!bindings || bindings.length === 0) entries.push(key)

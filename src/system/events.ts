@@ -6,6 +6,7 @@
  */
 import type {ContainerdEvent} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
+import {compareStrings} from '../format/go-values.ts'
 import {containerPaths, readRecord} from '../container/store.ts'
 
 export interface DockerEvent {
@@ -129,7 +130,7 @@ export function eventLine(event: DockerEvent): string {
   // timeNano is past Number's integer precision: its sub-second part is good to about 256 ns.
   const nanos = String(Math.max(0, event.timeNano - event.time * 1e9)).padStart(9, '0').slice(0, 9)
   const attributes = Object.entries(event.Actor.Attributes)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareStrings(a, b))
     .map(([key, value]) => `${key}=${value}`)
     .join(', ')
   return `${date}.${nanos}Z ${event.Type} ${event.Action} ${event.Actor.ID}${attributes ? ` (${attributes})` : ''}`

@@ -8,6 +8,7 @@
  * are kept in the record and applied when a container first needs the volume, as docker does.
  */
 import {NerdError} from '../errors.ts'
+import {compareStrings} from '../format/go-values.ts'
 import {parseBytes} from '../format/human.ts'
 
 export const LOCAL_DRIVER = 'local'
@@ -141,5 +142,5 @@ export function naturalCompare(a: string, b: string): number {
 
 /** Labels or options in key order, as Go's JSON prints a map. */
 export function sortedByKey(map: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compareStrings(a, b)))
 }
