@@ -24,7 +24,8 @@ export default class Images extends NerdCommand {
     const filters = parseImageFilters(flags.filter ?? [])
     if (args.repository !== undefined) filters.push({key: 'reference', value: args.repository})
     const config = await this.nerdConfig()
-    const images = filterImages(await summarizeImages(await this.containerd(), {unpackedIn: config.snapshotter}), filters)
+    const {ManifestCache} = await import('../image/manifest-cache.ts')
+    const images = filterImages(await summarizeImages(await this.containerd(), {unpackedIn: config.snapshotter, manifestCache: new ManifestCache(config.dataRoot)}), filters)
     const digest = flags.digests ? '\t{{.Digest}}' : ''
     this.print(
       await this.renderList(images, {

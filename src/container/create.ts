@@ -12,6 +12,7 @@ import {NerdError} from '../errors.ts'
 import {formatPlatform, hostPlatform, parsePlatform} from '../image/platform.ts'
 import type {Platform} from '../image/platform.ts'
 import {parseReference, normalizedName} from '../image/reference.ts'
+import {ManifestCache} from '../image/manifest-cache.ts'
 import {getImage, resolveImageConfig, topChainId} from '../image/store.ts'
 import type {ResolvedImageConfig} from '../image/store.ts'
 import {findImages, summarizeImages} from '../image/list.ts'
@@ -125,7 +126,7 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
     if (request.pull === 'never') throw new NerdError(`No such image: ${text}`)
     await context.pull(name)
   }
-  return {name, resolved: await resolveImageConfig(client, present ?? name, platform), platform: formatPlatform(platform as Platform)}
+  return {name, resolved: await resolveImageConfig(client, present ?? name, platform, new ManifestCache(context.dataRoot)), platform: formatPlatform(platform as Platform)}
 }
 
 export async function createContainer(client: ContainerdClient, request: ContainerCreateRequest, context: CreateContext): Promise<CreatedContainer> {

@@ -10,6 +10,7 @@ import {compareStrings, humanSize, timeAgo, truncateId} from '../format/index.ts
 import type {ImageConfig} from './manifest.ts'
 import {formatPlatform, normalizePlatform} from './platform.ts'
 import {familiarRepository, normalizedName, parseReference} from './reference.ts'
+import type {ManifestCache} from './manifest-cache.ts'
 import {chainIds, imageSize, isDanglingImageName, listImages, resolveImageConfig} from './store.ts'
 import type {ImageRecord} from './store.ts'
 
@@ -51,6 +52,8 @@ export interface SummarizeOptions {
    * image is unpacked there (else the content's compressed size). Costs a walk of the layers' files.
    */
   unpackedIn?: string
+  /** Where manifests and configs read before are kept (they are read from containerd otherwise). */
+  manifestCache?: ManifestCache
 }
 
 /** Disk usage of an image's unpacked layers, or undefined when a layer is not unpacked in `snapshotter`. */
@@ -72,7 +75,7 @@ export async function summarizeImage(client: ContainerdClient, record: ImageReco
   const [repository, tag] = repositoryAndTag(record.name)
   const summary: ImageSummary = {record, repository, tag, digest: record.target.digest, id: record.target.digest, platform: '', size: 0}
   try {
-    const resolved = await resolveImageConfig(client, record)
+    const resolved = await resolveImageConfig(client, record, undefined, options.manifestCache)
     summary.config = resolved.config
     summary.id = resolved.configDescriptor.digest
     summary.platform = formatPlatform(normalizePlatform({os: resolved.config.os, architecture: resolved.config.architecture, ...(resolved.config.variant ? {variant: resolved.config.variant} : {})}))

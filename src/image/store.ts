@@ -18,6 +18,7 @@ import {
 import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifest.ts'
 import {defaultPlatformMatcher, formatPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {Platform, PlatformMatcher} from './platform.ts'
+import type {ManifestCache} from './manifest-cache.ts'
 import {isIndexMediaType, isManifestMediaType} from './registry/media-types.ts'
 
 export {chainIds} from './manifest.ts'
@@ -258,6 +259,7 @@ export async function resolveImageConfig(
   client: ContainerdClient,
   image: ImageRecord | Descriptor | string,
   platform?: Platform | PlatformMatcher | string,
+  cache?: ManifestCache,
 ): Promise<ResolvedImageConfig> {
   const {target, name} = await imageTarget(client, image)
   let manifestDescriptor = target
@@ -283,8 +285,12 @@ export async function resolveImageConfig(
   } else if (!isManifestMediaType(target.mediaType)) {
     throw new NerdError(`image ${name}: unsupported media type ${target.mediaType}`)
   }
-  const manifest = parseManifest(await readBlob(client, manifestDescriptor.digest), `manifest ${manifestDescriptor.digest}`)
-  const config = parseConfig(await readBlob(client, manifest.config.digest), `config ${manifest.config.digest}`)
+  const cached = cache?.read(manifestDescriptor.digest)
+  const manifestBytes = cached?.manifest ?? (await readBlob(client, manifestDescriptor.digest))
+  const manifest = parseManifest(manifestBytes, `manifest ${manifestDescriptor.digest}`)
+  const configBytes = cached?.config ?? (await readBlob(client, manifest.config.digest))
+  const config = parseConfig(configBytes, `config ${manifest.config.digest}`)
+  if (cache && !cached) await cache.write(manifestDescriptor.digest, {manifest: manifestBytes, config: configBytes})
   const resolved: ResolvedImageConfig = {manifestDescriptor, manifest, configDescriptor: manifest.config, config}
   if (index) resolved.index = index
   return resolved

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {existsSync, readdirSync} from 'node:fs'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -37,6 +37,23 @@ describe('run and the container lifecycle', () => {
     assert.equal(result.code, 3, result.stderr)
     assert.equal(result.stdout, 'out\n')
     assert.equal(result.stderr, 'err\n')
+  })
+
+  it('reads the image\'s manifest and config from nerd\'s cache only when their bytes match their digests', async () => {
+    const cacheDir = join(fileDataRoot(), 'cache', 'manifests')
+    await nerdOk(['run', '--rm', IMG, 'true'])
+    const [entryName] = readdirSync(cacheDir)
+    assert.ok(entryName, 'the run kept the manifest it read')
+    const entryPath = join(cacheDir, entryName)
+    const entry = JSON.parse(await readFile(entryPath, 'utf8')) as {manifest: string; config: string}
+    const config = JSON.parse(entry.config) as {config: {Env: string[]}}
+    assert.ok(config.config.Env.some((variable) => variable.startsWith('PATH=')))
+    // A config changed under the same name would set the container's environment, if it were used.
+    config.config.Env = ['PATH=/bin', 'FORGED=1']
+    await writeFile(entryPath, JSON.stringify({manifest: entry.manifest, config: JSON.stringify(config)}))
+    const env = await nerdOk(['run', '--rm', IMG, 'env'])
+    assert.doesNotMatch(env, /FORGED/)
+    assert.equal(JSON.parse(await readFile(entryPath, 'utf8')).config, entry.config, 'the entry is written again from containerd')
   })
 
   it('a missing command exits 127 and a non-executable one 126', async () => {

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict'
+import {createHash} from 'node:crypto'
+import {mkdtemp, readdir, rm, utimes, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {ManifestCache} from '../../../src/image/manifest-cache.ts'
+
+const digestOf = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+
+function image(seed: string) {
+  const config = Buffer.from(JSON.stringify({architecture: 'amd64', os: 'linux', config: {Env: [`SEED=${seed}`]}, rootfs: {type: 'layers', diff_ids: []}}))
+  const manifest = Buffer.from(JSON.stringify({schemaVersion: 2, config: {mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(config), size: config.length}, layers: []}))
+  return {digest: digestOf(manifest), entry: {manifest, config}}
+}
+
+describe('ManifestCache', () => {
+  let dataRoot: string
+  before(async () => {
+    dataRoot = await mkdtemp(join(tmpdir(), 'nerd-manifest-cache-'))
+  })
+  after(async () => {
+    await rm(dataRoot, {recursive: true, force: true})
+  })
+
+  it('gives back what was written, under the manifest\'s digest only', async () => {
+    const cache = new ManifestCache(dataRoot)
+    const {digest, entry} = image('a')
+    assert.equal(cache.read(digest), undefined)
+    await cache.write(digest, entry)
+    assert.deepEqual(cache.read(digest), entry)
+    assert.equal(cache.read(image('b').digest), undefined)
+    assert.equal(cache.read('sha256:../../etc/passwd'), undefined)
+  })
+
+  it('ignores an entry whose bytes do not hash to their digests', async () => {
+    const cache = new ManifestCache(dataRoot)
+    const {digest, entry} = image('c')
+    const file = join(cache.directory, `${digest.slice('sha256:'.length)}.json`)
+    const forgedConfig = entry.config.toString().replace('SEED=c', 'SEED=x')
+    await writeFile(file, JSON.stringify({manifest: entry.manifest.toString(), config: forgedConfig}))
+    assert.equal(cache.read(digest), undefined, 'a config the manifest does not name')
+    const other = image('d')
+    await writeFile(file, JSON.stringify({manifest: other.entry.manifest.toString(), config: other.entry.config.toString()}))
+    assert.equal(cache.read(digest), undefined, 'another manifest under this name')
+    await writeFile(file, '{"manifest": 1')
+    assert.equal(cache.read(digest), undefined, 'a torn file')
+  })
+
+  it('keeps the most recently written entries', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nerd-manifest-cache-prune-'))
+    try {
+      const cache = new ManifestCache(root, {maxEntries: 2})
+      const images = ['p1', 'p2', 'p3'].map(image)
+      for (const [index, {digest, entry}] of images.entries()) {
+        await cache.write(digest, entry)
+        // Distinct times, whatever the file system's resolution.
+        const at = new Date(Date.now() - (images.length - index) * 10_000)
+        await utimes(join(cache.directory, `${digest.slice('sha256:'.length)}.json`), at, at)
+      }
+      await cache.write(images[2]!.digest, images[2]!.entry)
+      assert.equal((await readdir(cache.directory)).length, 2)
+      assert.equal(cache.read(images[0]!.digest), undefined)
+      assert.deepEqual(cache.read(images[1]!.digest), images[1]!.entry)
+      assert.deepEqual(cache.read(images[2]!.digest), images[2]!.entry)
+    } finally {
+      await rm(root, {recursive: true, force: true})
+    }
+  })
+})
