@@ -27,8 +27,9 @@ export default class Start extends NerdCommand {
       return
     }
     if (references.length > 1) throw new NerdError('you cannot start and attach multiple containers at once')
-    const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
+    const {DEFAULT_DETACH_KEYS, parseDetachKeys, requireInputTerminal} = await import('../container/attach.ts')
     await this.forEachContainer(references, async (scope, container) => {
+      requireInputTerminal(process.stdin, {stdin: flags.interactive ?? false, tty: container.record.Config.Tty})
       const outcome = await startAttached(scope, container, context, {
         terminal: process,
         stdin: flags.interactive && container.record.Config.OpenStdin,

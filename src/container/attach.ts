@@ -10,6 +10,14 @@ import type {OpenedFifos} from './io.ts'
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q'
 
+/**
+ * docker's refusal, before anything is made: a container's terminal fed from nerd's standard input
+ * needs a terminal there (keys, raw mode, window size), not a pipe or a file.
+ */
+export function requireInputTerminal(input: {isTTY?: boolean}, attach: {stdin: boolean; tty: boolean}): void {
+  if (attach.stdin && attach.tty && !input.isTTY) throw new NerdError('the input device is not a TTY')
+}
+
 /** Signals a foreground nerd forwards to the container (docker's sig-proxy; SIGKILL/SIGSTOP cannot be caught). */
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP']
 

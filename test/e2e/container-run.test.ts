@@ -56,6 +56,36 @@ describe('run and the container lifecycle', () => {
     assert.equal(JSON.parse(await readFile(entryPath, 'utf8')).config, entry.config, 'the entry is written again from containerd')
   })
 
+  it('a terminal for a container\'s input needs one on nerd\'s: -it from a pipe is refused before anything is made, as docker refuses it', async () => {
+    const before = await nerdOk(['ps', '-aq'])
+    for (const args of [['run', '--rm', '-it', IMG, 'true'], ['run', '--name', 'tty-refused', '-i', '-t', IMG, 'true']]) {
+      const refused = await nerd(args, {input: 'typed\n'})
+      assert.equal(refused.code, 1, refused.stderr)
+      assert.equal(refused.stderr, 'Error: the input device is not a TTY\n')
+    }
+    assert.equal(await nerdOk(['ps', '-aq']), before, 'no container was made')
+    // A terminal without input attached, or input without a terminal, is fine.
+    assert.equal((await nerd(['run', '--rm', '-t', IMG, 'echo', 'tty only'])).stdout, 'tty only\r\n')
+    assert.equal((await nerd(['run', '--rm', '-i', IMG, 'cat'], {input: 'piped\n'})).stdout, 'piped\n')
+
+    await nerdOk(['run', '-dit', '--name', 'tty-held', IMG, 'sh'])
+    try {
+      for (const args of [['exec', '-it', 'tty-held', 'true'], ['attach', 'tty-held']]) {
+        const refused = await nerd(args, {input: ''})
+        assert.equal(refused.code, 1, `${args.join(' ')}: ${refused.stderr}`)
+        assert.equal(refused.stderr, 'Error: the input device is not a TTY\n')
+      }
+      assert.equal((await nerd(['exec', '-t', 'tty-held', 'echo', 'exec tty'])).stdout, 'exec tty\r\n')
+      await nerdOk(['stop', '-t', '0', 'tty-held'])
+      const started = await nerd(['start', '-ai', 'tty-held'], {input: ''})
+      assert.equal(started.code, 1, started.stderr)
+      assert.equal(started.stderr, 'Error: the input device is not a TTY\n')
+      assert.match((await inspect('tty-held')).State.Status, /^exited$/, 'the refused start left it stopped')
+    } finally {
+      await nerd(['rm', '-f', 'tty-held'])
+    }
+  })
+
   it('a missing command exits 127 and a non-executable one 126', async () => {
     const missing = await nerd(['run', '--rm', IMG, 'nosuchcmd'])
     assert.equal(missing.code, 127, missing.stderr)
