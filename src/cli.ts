@@ -48,7 +48,7 @@ interface OclifLikeError extends Error {
   oclif?: {exit?: number}
   code?: string
   flags?: string[]
-  parse?: {input?: {context?: {id?: string}}}
+  parse?: {input?: {context?: {id?: string}; args?: Record<string, {required?: boolean}>; strict?: boolean}}
 }
 
 /** Prints one line (plus a usage hint for usage errors) and returns the exit code, as docker does. */
@@ -74,12 +74,27 @@ function reportError(error: unknown, debug: boolean, commandWords: string[]): nu
     process.stderr.write(`unknown flag: ${err.flags?.join(', ')}\n${commandHelp(commandId)}\n`)
     return 125
   }
+  if (kind === 'RequiredArgsError') {
+    process.stderr.write(`"nerd ${commandId}" ${argumentCountRule(err)}.\n${commandHelp(commandId)}\n`)
+    return 1
+  }
   if (kind?.endsWith('ArgsError') || kind?.includes('Flag')) {
     process.stderr.write(`Error: ${firstLine(err.message)}\n${commandHelp(commandId)}\n`)
     return 1
   }
   process.stderr.write(`Error: ${firstLine(err.message)}\n`)
   return typeof err.oclif?.exit === 'number' ? err.oclif.exit : 1
+}
+
+/** docker's words for a command's arguments: `requires exactly 2 arguments`, `at least 1`, `at least 1 and at most 2`. */
+function argumentCountRule(err: OclifLikeError): string {
+  const args = Object.values(err.parse?.input?.args ?? {})
+  const required = args.filter((arg) => arg.required).length
+  const most = args.length
+  const plural = (count: number) => `${count} argument${count === 1 ? '' : 's'}`
+  if (err.parse?.input?.strict === false) return `requires at least ${plural(required)}`
+  if (most === required) return `requires exactly ${plural(required)}`
+  return `requires at least ${required} and at most ${plural(most)}`
 }
 
 function firstLine(text: string): string {

@@ -116,6 +116,29 @@ describe('nerd --help', () => {
   })
 })
 
+describe('usage errors', () => {
+  it('a missing argument gets docker\'s words for the command\'s rule and exit 1', async () => {
+    for (const [args, rule] of [
+      [['rm'], 'requires at least 1 argument'],
+      [['tag', 'only-one'], 'requires exactly 2 arguments'],
+      [['commit'], 'requires at least 1 and at most 2 arguments'],
+      [['exec'], 'requires at least 2 arguments'],
+      [['network', 'create'], 'requires exactly 1 argument'],
+    ] as const) {
+      const result = await nerd([...args], {address: null})
+      const id = args.filter((word) => word !== 'only-one').join(' ')
+      assert.equal(result.code, 1, result.stderr)
+      assert.equal(result.stderr, `"nerd ${id}" ${rule}.\nSee 'nerd ${id} --help'.\n`)
+    }
+  })
+
+  it('an unknown flag says so, exit 125 for run as docker\'s', async () => {
+    const result = await nerd(['run', '--no-such-flag', 'img'], {address: null})
+    assert.equal(result.code, 125)
+    assert.equal(result.stderr, "unknown flag: --no-such-flag\nSee 'nerd run --help'.\n")
+  })
+})
+
 describe('nerd namespace', () => {
   const made = `${namespace}-made`
 
