@@ -8,7 +8,7 @@ import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {before, describe, it} from 'node:test'
 import {inspectContainer as inspect, nerdOk, until} from '../helpers/containers.ts'
-import {ctr, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {ctr, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 
@@ -115,7 +115,8 @@ describe('logs and restart policies', () => {
   it('run -dit keeps a shell running in the background; attach types into its terminal, again after a detach and a restart', async () => {
     await nerdOk(['run', '-dit', '--name', 'shell', IMG, 'sh'])
     const typeInto = async (command: string, expected: RegExp): Promise<void> => {
-      const attach = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', 'shell'], {stdio: ['pipe', 'ignore', 'ignore']})
+      // On a pseudo-terminal (util-linux script), as docker's attach wants for a container's terminal.
+      const attach = spawn('script', ['--quiet', '--command', nerdCommandLine(['attach', 'shell']), '/dev/null'], {stdio: ['pipe', 'ignore', 'ignore']})
       try {
         await new Promise((resolve) => setTimeout(resolve, 500))
         attach.stdin.write(`${command}\n`)
