@@ -57,11 +57,11 @@ export abstract class ContainerCreateCommand extends NerdCommand {
           env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
         },
         dockerConfig: (imageConfig, facts) => dockerConfigFor(request, imageConfig, facts),
-        pull: async (reference) => {
+        pull: async (reference, {missing}) => {
           const output = request.quietPull ? {write: () => true} : process.stderr
           // docker's lines (on stderr, terminal or not); the layers' progress only on a terminal.
           const shown = reportedReference(image)
-          output.write(`Unable to find image '${shown ? familiarName(shown.reference) : image}' locally\n`)
+          if (missing) output.write(`Unable to find image '${shown ? familiarName(shown.reference) : image}' locally\n`)
           if (shown) output.write(`${pullHeader(shown.reference)}\n`)
           const progress = createProgressRenderer(output)
           try {

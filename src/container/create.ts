@@ -65,8 +65,11 @@ export interface CreateContext {
   dataRoot: string
   snapshotter: string
   cgroupManager: CgroupManager
-  /** Pulls a missing image (the caller shows progress and runs the pull hooks). */
-  pull: (reference: string) => Promise<void>
+  /**
+   * Pulls the image (the caller shows progress and runs the pull hooks): `missing` when it is not
+   * here (docker says so first), else for --pull=always.
+   */
+  pull: (reference: string, reason: {missing: boolean}) => Promise<void>
   /** The createRuntime/poststop hook command. */
   ociHook?: OciHookCommand
   /** Runs the `nerd:container:create` hooks: plugins may change the spec and labels before the record is made. */
@@ -124,7 +127,7 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
   const present = request.pull === 'always' ? undefined : await getImage(client, name)
   if (!present) {
     if (request.pull === 'never') throw new NerdError(`No such image: ${text}`)
-    await context.pull(name)
+    await context.pull(name, {missing: request.pull !== 'always'})
   }
   return {name, resolved: await resolveImageConfig(client, present ?? name, platform, new ManifestCache(context.dataRoot)), platform: formatPlatform(platform as Platform)}
 }

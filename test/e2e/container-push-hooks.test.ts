@@ -140,6 +140,11 @@ describe('run and push hooks of a plugin', () => {
       `Status: Downloaded newer image for ${target}`,
       '',
     ].join('\n'))
+    // --pull=always pulls what is here too, without saying it was missing.
+    const always = await nerd(['run', '--rm', '--pull', 'always', target, 'echo', 'pulled again'])
+    assert.equal(always.code, 0, always.stderr)
+    assert.equal(always.stdout, 'pulled again\n')
+    assert.equal(always.stderr, [`1: Pulling from ${fileNamespace()}/hooked`, `Digest: ${pulledDigest}`, `Status: Image is up to date for ${target}`, ''].join('\n'))
     const never = await nerd(['run', '--rm', '--pull', 'never', `${testEnvironment.registry}/${fileNamespace()}/absent:1`, 'true'])
     assert.equal(never.code, 125)
     assert.match(never.stderr, /No such image/)
