@@ -6,8 +6,6 @@ import {humanSize} from '../format/human.ts'
 import {familiarName, parseReference, type Reference} from './reference.ts'
 
 export type ProgressStatus =
-  | 'resolving'
-  | 'resolved'
   | 'waiting'
   | 'downloading'
   | 'verifying'
@@ -22,10 +20,10 @@ export type ProgressStatus =
   /** Push: the repository has the blob already. */
   | 'already pushed'
 
-export type ProgressKind = 'image' | 'index' | 'manifest' | 'config' | 'layer'
+export type ProgressKind = 'index' | 'manifest' | 'config' | 'layer'
 
 export interface ProgressEvent {
-  /** The line this event updates: the image name for `image`, else the blob's short digest (12 hex). */
+  /** The line this event updates: the blob's short digest (12 hex). */
   id: string
   kind: ProgressKind
   status: ProgressStatus
@@ -55,10 +53,6 @@ export function describeProgress(event: ProgressEvent): string {
     return ` ${bar(current, event.total)} ${humanSize(current)}/${humanSize(event.total)}`
   }
   switch (event.status) {
-    case 'resolving':
-      return 'Resolving'
-    case 'resolved':
-      return 'Resolved'
     case 'waiting':
       return 'Waiting'
     case 'downloading':
@@ -70,7 +64,7 @@ export function describeProgress(event: ProgressEvent): string {
     case 'unpacking':
       return 'Extracting'
     case 'done':
-      return event.kind === 'layer' || event.kind === 'image' ? 'Pull complete' : 'Done'
+      return event.kind === 'layer' ? 'Pull complete' : 'Done'
     case 'already exists':
       return 'Already exists'
     case 'preparing':
@@ -99,19 +93,13 @@ export interface ProgressOutput {
   write(text: string): unknown
 }
 
-export interface ProgressRendererOptions {
-  /** Kinds shown; docker shows layers (the default). */
-  kinds?: readonly ProgressKind[]
-}
-
 /**
- * A renderer for `output`: on a terminal one line per blob, redrawn in place with ANSI cursor
- * movements at most every 100 ms; elsewhere (a pipe, a file) nothing at all, since the command
- * prints the final reference itself.
+ * A renderer for `output`: on a terminal one line per layer (docker shows no others), redrawn in
+ * place with ANSI cursor movements at most every 100 ms; elsewhere (a pipe, a file) nothing at all,
+ * since the command prints the final reference itself.
  */
-export function createProgressRenderer(output: ProgressOutput, options: ProgressRendererOptions = {}): ProgressRenderer {
+export function createProgressRenderer(output: ProgressOutput): ProgressRenderer {
   if (!output.isTTY) return {listener: () => undefined, close: () => undefined}
-  const kinds = new Set(options.kinds ?? ['layer'])
   const lines = new Map<string, string>()
   let drawn = 0
   let timer: NodeJS.Timeout | undefined
@@ -127,7 +115,7 @@ export function createProgressRenderer(output: ProgressOutput, options: Progress
   }
 
   const listener: ProgressListener = (event) => {
-    if (closed || !kinds.has(event.kind)) return
+    if (closed || event.kind !== 'layer') return
     const line = `${event.id}: ${describeProgress(event)}`
     if (lines.get(event.id) === line) return
     lines.set(event.id, line)

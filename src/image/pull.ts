@@ -120,21 +120,13 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
   const source = await resolveSource(reference, options)
   try {
     const registry = registryClientFor(options)
-    const progress = options.onProgress ?? (() => undefined)
     const previous = handled(getImage(client, source.name))
-    progress({id: source.name, kind: 'image', status: 'resolving'})
     // The lease is made while the registry answers.
-    const resolving = handled(
-      registry.resolve(source.reference, {signal: options.signal}).then((root) => {
-        progress({id: source.name, kind: 'image', status: 'resolved', digest: root.digest})
-        return root
-      }),
-    )
+    const resolving = handled(registry.resolve(source.reference, {signal: options.signal}))
     const [root, result] = await client.withLease(async (leased) => {
       const resolved = await resolving
       return [resolved, await new PullSession(leased, client, registry, source, options).run(resolved)] as const
     })
-    progress({id: source.name, kind: 'image', status: 'done', digest: root.digest})
     return {...result, updated: (await previous)?.target.digest !== root.digest}
   } finally {
     await source.dispose?.()

@@ -53,10 +53,9 @@ describe('createProgressRenderer', () => {
     assert.equal(writes[2], '\x1b[2A\x1b[2K\rba9876543210: Waiting\n\x1b[2K\r0123456789ab: Download complete\n')
   })
 
-  it('leaves out the image, manifests and configs, and batches byte counts', async () => {
+  it('leaves out manifests and configs, and batches byte counts', async () => {
     const {writes, output} = terminal()
     const renderer = createProgressRenderer(output)
-    renderer.listener({id: 'registry.example/app:1', kind: 'image', status: 'resolving'})
     renderer.listener({id: 'aaaaaaaaaaaa', kind: 'config', status: 'done'})
     renderer.listener(layer('downloading', {current: 1, total: 100}))
     renderer.listener(layer('downloading', {current: 2, total: 100}))
