@@ -5,11 +5,15 @@ import type {NerdConfig} from './config/index.ts'
 import type {FifoSet} from './container/io.ts'
 import type {ContainerScope, LoadedContainer} from './container/lifecycle.ts'
 import {connectToContainerd, getConfig, takeEarlyConnection} from './context.ts'
+import {NerdError} from './errors.ts'
 import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from './hooks/index.ts'
 import type {NerdHookEvent} from './hooks/index.ts'
 import type {PullHooks} from './image/pull.ts'
 import type {RecordedHooks} from './hooks/recorded.ts'
 import {Limiter} from './limiter.ts'
+
+/** Signals that stop a long command the way ctrl-c does (see stoppableBySignals). */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /** docker's CLI acts on at most this many containers at once (rm, stop, kill, pause, unpause). */
 const PARALLEL_OPERATIONS = 50
@@ -83,6 +87,27 @@ export abstract class NerdCommand extends Command {
     } catch (error) {
       await (await import('./container/io.ts')).discardFifos(fifos)
       throw error
+    }
+  }
+
+  /**
+   * Runs `work` so that ctrl-c, a closed terminal (SIGHUP) or SIGTERM stop it through its abort signal
+   * (work that cleans up on abort, a pull's lease, gets to); then nerd dies of that signal, as a tool
+   * killed by it does (exit status 128 + its number).
+   */
+  protected async stoppableBySignals<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController()
+    let received: NodeJS.Signals | undefined
+    const stop = (signal: NodeJS.Signals): void => {
+      received ??= signal
+      controller.abort(new NerdError(`${this.id ?? 'nerd'} interrupted`))
+    }
+    for (const signal of STOP_SIGNALS) process.on(signal, stop)
+    try {
+      return await work(controller.signal)
+    } finally {
+      for (const signal of STOP_SIGNALS) process.off(signal, stop)
+      if (received) process.kill(process.pid, received)
     }
   }
 

@@ -28,11 +28,8 @@ export default class Pull extends NerdCommand {
     const shown = !flags.quiet && process.stdout.isTTY ? reportedReference(args.image) : undefined
     if (shown?.tagAssumed) this.print(`Using default tag: ${shown.reference.tag}`)
     if (shown) this.print(pullHeader(shown.reference))
-    const controller = new AbortController()
-    const abort = (): void => controller.abort(new Error('pull interrupted'))
-    process.once('SIGINT', abort)
     try {
-      const result = await pullImage(client, args.image, {
+      const result = await this.stoppableBySignals((signal) => pullImage(client, args.image, {
         platforms: flags.platform,
         allPlatforms: flags['all-platforms'],
         ...(flags.unpack === 'auto' ? {} : {unpack: flags.unpack === 'true'}),
@@ -42,15 +39,14 @@ export default class Pull extends NerdCommand {
         maxConcurrentDownloads: flags['max-concurrent-downloads'],
         onProgress: progress.listener,
         hooks: this.pullHooks(flags, {namespace: config.namespace, address: config.address}),
-        signal: controller.signal,
+        signal,
         userAgent: `nerd/${this.config.version}`,
-      })
+      }))
       progress.close()
       if (shown) for (const line of pullSummary(shown.reference, result)) this.print(line)
       this.print(result.name)
     } finally {
       progress.close()
-      process.off('SIGINT', abort)
     }
   }
 }

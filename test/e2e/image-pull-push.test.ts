@@ -25,6 +25,7 @@ import {pushImage} from '../../src/image/push.ts'
 import {blobLabels, deleteImage, getImage, imageSize, listImages, putImage, readBlob, readJson, resolveImageConfig, writeBlob} from '../../src/image/store.ts'
 import {unpackImage} from '../../src/image/unpack.ts'
 import type {UnpackHookPayload} from '../../src/image/unpack.ts'
+import {until} from '../helpers/containers.ts'
 import {ctr, nerdEntry, uniqueNamespace} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, dir, file, payloadLayer, whiteout} from '../helpers/oci-image.ts'
 import type {ArchiveSpec, BuiltArchive, LayerSpec} from '../helpers/oci-image.ts'
@@ -174,6 +175,7 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
       }, 'e2e/multi:v1'),
       publish('big', {name: 'e2e/big:v1', images: [{layers: [payloadLayer(0, 6, unique), payloadLayer(1, 6, unique)]}]}, 'e2e/big:v1'),
       publish('big2', {name: 'e2e/big2:v1', images: [{layers: [payloadLayer(0, 8, `${unique}-2`), payloadLayer(1, 8, `${unique}-2`)]}]}, 'e2e/big2:v1'),
+      publish('big3', {name: 'e2e/big3:v1', images: [{layers: [payloadLayer(0, 6, `${unique}-3`), payloadLayer(1, 6, `${unique}-3`)]}]}, 'e2e/big3:v1'),
       publish('corrupt', {name: 'e2e/corrupt:v1', images: [{layers: [layerOf(file('etc/unique', `${unique}\n`))]}]}, 'e2e/corrupt:v1'),
       publish('hooks', {name: 'e2e/hooks:v1', images: [{layers: [layerOf(file('etc/hooks', `${unique}\n`))]}]}, 'e2e/hooks:v1'),
     ])
@@ -374,6 +376,42 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     assert.equal((await getImage(client, name))?.target.digest, images.big2.target.digest)
     assert.ok(proxy.bytes < total - kept + 256 * 1024, `${proxy.bytes} bytes fetched for ${total} bytes of layers, ${kept} of them kept`)
     for (const layer of layers) assert.ok(await exists(layer.digest))
+  })
+
+  it('a `nerd pull` stopped with SIGTERM cleans up as ctrl-c does, then dies of the signal', async () => {
+    const name = `${proxyHost}/e2e/big3:v1`
+    const layers = images.big3.manifests[0].layers
+    // The SIGKILLed pull of the test before left its lease (to expire in a day): only new ones count.
+    const before = new Set((await client.leases.list()).map((lease) => lease.id))
+    const newLeases = async () => (await client.leases.list()).filter((lease) => !before.has(lease.id))
+    proxy.bytes = 0
+    proxy.limit = 3 * MiB
+    const pullEnv = {...process.env, DOCKER_CONFIG: workDir, NERD_TOML: join(workDir, 'empty.toml')}
+    await writeFile(pullEnv.NERD_TOML, '')
+    const child = spawn(process.execPath, [nerdEntry, '--address', address!, '--namespace', namespace, '--hosts-dir', workDir, 'pull', '-q', name], {env: pullEnv, stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})))
+    try {
+      await until('bytes of the pull in containerd', async () => {
+        assert.equal(child.exitCode, null, `the pull ended early: ${stderr}`)
+        const statuses = await client.content.listStatuses()
+        return statuses.some((status) => layers.some((layer) => status.ref === `layer-${layer.digest}`) && Number(status.offset) > 0) ? true : undefined
+      })
+      child.kill('SIGTERM')
+      assert.deepEqual(await exited, {code: null, signal: 'SIGTERM'}, stderr)
+    } finally {
+      child.kill('SIGKILL')
+      proxy.release()
+    }
+    assert.equal(stderr, '')
+    assert.equal(await getImage(client, name), undefined)
+    // Only the lease of the partial downloads is left, for the next pull to continue them.
+    const leases = await newLeases()
+    assert.equal(leases.length, 1, JSON.stringify(leases))
+    assert.ok(leases[0]!.labels[LABEL_PARTIAL_PULL], JSON.stringify(leases))
+    await pullImage(client, name, hermetic)
+    assert.deepEqual(await newLeases(), [])
   })
 
   it('pushes to another repository what skopeo reads back with the same digests, mounting the blobs', async () => {
