@@ -39,22 +39,11 @@ export default class ImageConvert extends NerdCommand {
     const options = Object.fromEntries(
       conversionFlagNames(format).flatMap(({flag, option, spec}) => (option ? [[option, (values[flag] as string | number | boolean | undefined) ?? spec?.default]] : [])),
     )
-    const controller = new AbortController()
-    const abort = (): void => controller.abort(new Error('conversion interrupted'))
-    process.once('SIGINT', abort)
-    try {
-      const descriptor = await convertImage(await this.containerd(), {
-        format,
-        source: args.source,
-        target: args.target,
-        platforms: flags.platform ?? [],
-        options,
-        signal: controller.signal,
-      })
-      this.print(descriptor.digest)
-    } finally {
-      process.off('SIGINT', abort)
-    }
+    const client = await this.containerd()
+    const descriptor = await this.stoppableBySignals((signal) =>
+      convertImage(client, {format, source: args.source, target: args.target, platforms: flags.platform ?? [], options, signal}),
+    )
+    this.print(descriptor.digest)
   }
 
   private formatChoiceProblem(registered: RegisteredConversion[], chosen: number): string {
