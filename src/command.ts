@@ -14,6 +14,8 @@ import {Limiter} from './limiter.ts'
 
 /** Signals that stop a long command the way ctrl-c does (see stoppableBySignals). */
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+/** How long a stopped command may take to clean up before it is ended anyway. */
+const STOP_GRACE_MS = 10_000
 
 /** docker's CLI acts on at most this many containers at once (rm, stop, kill, pause, unpause). */
 const PARALLEL_OPERATIONS = 50
@@ -93,13 +95,20 @@ export abstract class NerdCommand extends Command {
   /**
    * Runs `work` so that ctrl-c, a closed terminal (SIGHUP) or SIGTERM stop it through its abort signal
    * (work that cleans up on abort, a pull's lease, gets to); then nerd dies of that signal, as a tool
-   * killed by it does (exit status 128 + its number).
+   * killed by it does (exit status 128 + its number). A second signal, or clean-up that takes longer
+   * than STOP_GRACE_MS, ends nerd at once.
    */
   protected async stoppableBySignals<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController()
     let received: NodeJS.Signals | undefined
+    const dieOf = (signal: NodeJS.Signals): void => {
+      for (const each of STOP_SIGNALS) process.off(each, stop)
+      process.kill(process.pid, signal)
+    }
     const stop = (signal: NodeJS.Signals): void => {
-      received ??= signal
+      if (received) return dieOf(signal)
+      received = signal
+      setTimeout(dieOf, STOP_GRACE_MS, signal).unref()
       controller.abort(new NerdError(`${this.id ?? 'nerd'} interrupted`))
     }
     for (const signal of STOP_SIGNALS) process.on(signal, stop)

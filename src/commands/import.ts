@@ -20,13 +20,16 @@ export default class Import extends NerdCommand {
     const {importRootfs} = await import('../image/archive/index.ts')
     const {args, flags} = await this.parse(Import)
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
-    const imported = await importRootfs(client, args.file === '-' ? process.stdin : args.file, {
-      ...(args.reference === undefined ? {} : {reference: args.reference}),
-      changes: flags.change ?? [],
-      ...(flags.message === undefined ? {} : {message: flags.message}),
-      ...(flags.platform === undefined ? {} : {platform: flags.platform}),
-      snapshotter: config.snapshotter,
-    })
+    const imported = await this.stoppableBySignals((signal) =>
+      importRootfs(client, args.file === '-' ? process.stdin : args.file, {
+        ...(args.reference === undefined ? {} : {reference: args.reference}),
+        changes: flags.change ?? [],
+        ...(flags.message === undefined ? {} : {message: flags.message}),
+        ...(flags.platform === undefined ? {} : {platform: flags.platform}),
+        snapshotter: config.snapshotter,
+        signal,
+      }),
+    )
     this.print(imported.configDigest)
   }
 }

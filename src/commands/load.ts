@@ -21,14 +21,17 @@ export default class Load extends NerdCommand {
     }
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const input = flags.input === undefined ? process.stdin : createReadStream(flags.input)
-    await loadImages(client, input, {
-      ...(flags.platform ? {platform: flags.platform} : {}),
-      allPlatforms: flags['all-platforms'],
-      snapshotter: config.snapshotter,
-      onImage: (image) => {
-        if (flags.quiet) return
-        this.print(image.familiarName === undefined ? `Loaded image ID: ${image.configDigest ?? image.target.digest}` : `Loaded image: ${image.familiarName}`)
-      },
-    })
+    await this.stoppableBySignals((signal) =>
+      loadImages(client, input, {
+        ...(flags.platform ? {platform: flags.platform} : {}),
+        allPlatforms: flags['all-platforms'],
+        snapshotter: config.snapshotter,
+        signal,
+        onImage: (image) => {
+          if (flags.quiet) return
+          this.print(image.familiarName === undefined ? `Loaded image ID: ${image.configDigest ?? image.target.digest}` : `Loaded image: ${image.familiarName}`)
+        },
+      }),
+    )
   }
 }

@@ -5,7 +5,7 @@
  * skopeo writes as a docker archive, nerd loads.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {createReadStream, createWriteStream} from 'node:fs'
 import {mkdtemp, readFile, rm, stat, truncate, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:http'
@@ -21,7 +21,8 @@ import {NerdError} from '../../src/errors.ts'
 import {importRootfs, loadImages, saveImages} from '../../src/image/archive/index.ts'
 import type {LoadedImage} from '../../src/image/archive/index.ts'
 import {blobLabels, deleteImage, getImage, listImages, readBlob, resolveImageConfig} from '../../src/image/store.ts'
-import {ctr, uniqueNamespace} from '../helpers/e2e.ts'
+import {until} from '../helpers/containers.ts'
+import {ctr, nerdEntry, uniqueNamespace} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, file} from '../helpers/oci-image.ts'
 import type {BuiltArchive, LayerSpec} from '../helpers/oci-image.ts'
 
@@ -223,6 +224,33 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
       assert.deepEqual(await fresh.content.listStatuses(), [], path)
       assert.deepEqual(await fresh.leases.list(), [], path)
     }
+  })
+
+  it('a `nerd load` stopped with SIGTERM halfway leaves no image, ingest or lease, and dies of the signal', async () => {
+    const whole = await readFile(second.file)
+    const emptyToml = join(workDir, 'empty.toml')
+    await writeFile(emptyToml, '')
+    const child = spawn(process.execPath, ['--', nerdEntry, '--address', address as string, '--namespace', freshNamespace, '--data-root', join(workDir, 'data'), 'load'], {
+      env: {...process.env, NERD_TOML: emptyToml},
+      stdio: ['pipe', 'ignore', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})))
+    // Half the archive, and no end: the load waits for the rest with its lease open (its blobs may
+    // be in the content store already, from this file's other namespace).
+    child.stdin.write(whole.subarray(0, Math.floor(whole.length / 2)))
+    try {
+      await until('the load to take its lease', async () => ((await fresh.leases.list()).length > 0 ? true : undefined))
+      child.kill('SIGTERM')
+      assert.deepEqual(await exited, {code: null, signal: 'SIGTERM'}, stderr)
+    } finally {
+      child.kill('SIGKILL')
+    }
+    assert.equal(stderr, '')
+    assert.deepEqual(await listImages(fresh), [])
+    assert.deepEqual(await fresh.content.listStatuses(), [])
+    assert.deepEqual(await fresh.leases.list(), [])
   })
 
   it('loads one platform of a multi-platform archive, and says which platforms it has', async () => {

@@ -8,6 +8,7 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {posix} from 'node:path'
+import {Readable, addAbortSignal} from 'node:stream'
 import type {ContainerdClient} from '../../containerd/index.ts'
 import {isFailedPrecondition} from '../../containerd/index.ts'
 import {NerdError} from '../../errors.ts'
@@ -172,6 +173,8 @@ async function readArchive(client: ContainerdClient, input: AsyncIterable<Uint8A
     writes.add(write)
     return channel
   }
+  // A stream waiting for bytes that may never come (a stalled pipe) ends with the signal.
+  if (signal && input instanceof Readable) addAbortSignal(signal, input)
   try {
     for await (const entry of readTar(decompress(input, 'the archive'))) {
       signal?.throwIfAborted()
