@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# nerd's test suite (`npm test`, and what CI runs through .ci/run). From a fresh clone, as root on
+# nerd's test suite (`bash test/run.sh`, also `npm test`, and what CI runs through .ci/run). From a fresh clone, as root on
 # Debian: gets Node >= 22 (scripts/ensure-node.sh), the Debian packages (scripts/install-deps.sh),
 # node_modules (npm ci, when missing or older than package-lock.json), builds nerd, starts a private
 # containerd and docker-registry (test/harness/harness.sh) when e2e tests are selected, runs the
