@@ -3,23 +3,53 @@
  * networks) is shared by concurrent nerd processes and by the processes containerd starts for nerd,
  * so a file is either the old or the new version, and a read-modify-write holds a lock.
  */
-import {existsSync, readFileSync} from 'node:fs'
+import {createWriteStream, existsSync, readFileSync} from 'node:fs'
 import {chmod, mkdir, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
+import type {Writable} from 'node:stream'
+import {finished} from 'node:stream/promises'
 
 let temporaries = 0
 
+/**
+ * A file beside `path` to write before renaming it over `path`: unique per process and call (and
+ * created exclusively); not from node:crypto, whose start-up would cost the long-lived logger megabytes.
+ */
+function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}-${++temporaries}.tmp`)
+}
+
 /** Writes `data` to `path` through a temporary file renamed over it: readers never see half a file. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  // Unique per process and call (and created exclusively); not from node:crypto, whose start-up
-  // would cost the long-lived logger megabytes.
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${++temporaries}.tmp`)
+  const temporary = temporaryPath(path)
   try {
     await writeFile(temporary, data, {mode, flag: 'wx'})
     // The umask may have narrowed the mode but never widens it; make it exact.
     await chmod(temporary, mode)
     await rename(temporary, path)
   } catch (error) {
+    await rm(temporary, {force: true})
+    throw error
+  }
+}
+
+/**
+ * Writes `path` with `write`, which ends the stream it is given, into a temporary file renamed over
+ * `path` only when all of it was written: a failure or an interruption leaves what was there.
+ */
+export async function writeStreamAtomic(path: string, write: (output: Writable) => Promise<void>): Promise<void> {
+  const temporary = temporaryPath(path)
+  const output = createWriteStream(temporary, {flags: 'wx'})
+  const done = finished(output)
+  done.catch(() => undefined)
+  try {
+    await write(output)
+    await done
+    await rename(temporary, path)
+  } catch (error) {
+    // Closed first: a file still being opened would otherwise appear after its removal.
+    output.destroy()
+    await done.catch(() => undefined)
     await rm(temporary, {force: true})
     throw error
   }

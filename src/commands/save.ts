@@ -1,9 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {createWriteStream} from 'node:fs'
-import {finished} from 'node:stream/promises'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'
+import {writeStreamAtomic} from '../files.ts'
 
 export default class Save extends NerdCommand {
   static summary = 'Save one or more images to a tar archive (streamed to STDOUT by default)'
@@ -25,14 +24,13 @@ export default class Save extends NerdCommand {
       throw new NerdError('cowardly refusing to save to a terminal. Use the -o flag or redirect')
     }
     const client = await this.containerd()
-    const output = flags.output === undefined ? process.stdout : createWriteStream(flags.output)
     const options = {...(flags.platform ? {platform: flags.platform} : {}), allPlatforms: flags['all-platforms']}
-    if (output === process.stdout) {
-      await saveImages(client, argv as string[], output, options)
+    const output = flags.output
+    if (output === undefined) {
+      await saveImages(client, argv as string[], process.stdout, options)
       return
     }
-    const done = finished(output)
-    await saveImages(client, argv as string[], output, options)
-    await done
+    // As docker's: the file appears whole or not at all, and a failed save leaves an older one be.
+    await this.stoppableBySignals((signal) => writeStreamAtomic(output, (stream) => saveImages(client, argv as string[], stream, {...options, signal})))
   }
 }

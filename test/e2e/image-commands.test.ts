@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -164,6 +164,16 @@ describe('image commands', () => {
     assert.equal((await nerdOk(['images', '-q'])).trim(), '')
     assert.equal((await nerdOk(['load', '-i', archive])).trim(), `Loaded image: ${pulled}`)
     assert.equal((await nerdOk(['images', '-q', '--no-trunc'])).trim(), manifest.config.digest)
+
+    // A failed save -o makes no file and leaves an older one as it was, as docker's.
+    const before = await readFile(archive)
+    for (const path of [archive, join(workDir, 'never.tar')]) {
+      const failed = await nerd(['save', '-o', path, 'nerd-e2e/nothing:here'])
+      assert.equal(failed.code, 1)
+      assert.equal(failed.stderr, 'Error: No such image: nerd-e2e/nothing:here\n')
+    }
+    assert.deepEqual(await readFile(archive), before)
+    assert.deepEqual((await readdir(workDir)).filter((name) => name !== 'busybox.tar'), [])
   })
 
   it('pull of an unknown image fails with one line, exit 1', async () => {
