@@ -19,6 +19,15 @@ function temporaryPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}-${++temporaries}.tmp`)
 }
 
+/** The words Go's os package uses for a file it cannot open or read, which docker's users see. */
+export function openFailure(path: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return `open ${path}: no such file or directory`
+  if (code === 'EACCES') return `open ${path}: permission denied`
+  if (code === 'EISDIR') return `read ${path}: is a directory`
+  return `open ${path}: ${(error as Error).message}`
+}
+
 /** Writes `data` to `path` through a temporary file renamed over it: readers never see half a file. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const temporary = temporaryPath(path)

@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
-import {createReadStream} from 'node:fs'
+import {open} from 'node:fs/promises'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'
+import {openFailure} from '../files.ts'
 
 export default class Load extends NerdCommand {
   static summary = 'Load images from a tar archive or STDIN'
@@ -20,7 +21,7 @@ export default class Load extends NerdCommand {
       throw new NerdError('requested load from stdin, but stdin is a terminal; use -i or redirect')
     }
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
-    const input = flags.input === undefined ? process.stdin : createReadStream(flags.input)
+    const input = flags.input === undefined ? process.stdin : await openArchive(flags.input)
     await this.stoppableBySignals((signal) =>
       loadImages(client, input, {
         ...(flags.platform ? {platform: flags.platform} : {}),
@@ -34,4 +35,14 @@ export default class Load extends NerdCommand {
       }),
     )
   }
+}
+
+/** The archive file, opened before any work starts: a missing one is one line, as docker's. */
+async function openArchive(path: string) {
+  const handle = await open(path).catch((error: unknown) => Promise.reject(new NerdError(openFailure(path, error), {cause: error})))
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close()
+    throw new NerdError(openFailure(path, Object.assign(new Error('is a directory'), {code: 'EISDIR'})))
+  }
+  return handle.createReadStream()
 }

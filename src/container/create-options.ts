@@ -9,6 +9,7 @@
 import {isIP} from 'node:net'
 import {posix} from 'node:path'
 import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
+import {openFailure} from '../files.ts'
 import {parseExpose, parsePublish, portBindings} from '../network/ports.ts'
 import {parseLogOptions} from './logs/index.ts'
 import type {DockerConfig, DockerHostConfig, LogConfig, RestartPolicy} from './model.ts'
@@ -241,14 +242,6 @@ const integerFlag = (value: string | undefined, flag: string, options?: {unsigne
 
 const bytesFlag = (value: string | undefined, flag: string) => (value === undefined ? undefined : flagValue(value, flag, parseBytes))
 
-/** The error Go's os package reports for a file it cannot read. */
-function fileError(path: string, error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code
-  if (code === 'ENOENT') return `open ${path}: no such file or directory`
-  if (code === 'EACCES') return `open ${path}: permission denied`
-  if (code === 'EISDIR') return `read ${path}: is a directory`
-  return `open ${path}: ${(error as Error).message}`
-}
 
 /** docker's restart policies: `no`, `always`, `unless-stopped`, `on-failure[:max-retries]`. */
 export function parseRestartPolicy(value: string): RestartPolicy {
@@ -302,7 +295,7 @@ function keyValueFile(path: string, flag: string, context: Pick<CreateContext, '
   try {
     text = context.readFile(path)
   } catch (error) {
-    return fail(`${flag}: ${fileError(path, error)}`)
+    return fail(`${flag}: ${openFailure(path, error)}`)
   }
   let entries: string[]
   try {
@@ -388,7 +381,7 @@ function typedSecurityOptions(values: readonly string[], context: CreateContext)
     try {
       profile = context.readFile(value)
     } catch (error) {
-      return fail(`opening seccomp profile (${value}) failed: ${fileError(value, error)}`)
+      return fail(`opening seccomp profile (${value}) failed: ${openFailure(value, error)}`)
     }
     try {
       return [`seccomp=${compactJson(profile)}`]

@@ -183,19 +183,18 @@ async function deleteTaskHere(scope: ContainerScope, container: LoadedContainer)
 }
 
 /**
- * Deletes a stopped task and records how it ended. Called before a new start and by stop/rm; the
- * task's poststop work happens here.
+ * Deletes a task that has ended, recording how (`ended`) first: whoever then finds no task (wait,
+ * inspect) finds its exit. Called before a new start, by stop and after an attached run; the task's
+ * poststop work happens here.
  */
-export async function deleteTask(scope: ContainerScope, container: LoadedContainer): Promise<ExitStatus | undefined> {
-  let deleted
+export async function deleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus): Promise<ExitStatus | undefined> {
+  await updateState(container.paths, () => ({ExitCode: ended.exitStatus, FinishedAt: timestampToIso(ended.exitedAt) || new Date().toISOString()}))
   try {
-    deleted = await deleteTaskHere(scope, container)
+    return await deleteTaskHere(scope, container)
   } catch (error) {
     if (isNotFound(error)) return undefined
     throw error
   }
-  await updateState(container.paths, () => ({ExitCode: deleted.exitStatus, FinishedAt: timestampToIso(deleted.exitedAt) || new Date().toISOString()}))
-  return deleted
 }
 
 /** Whether the container's policy is one containerd's restart monitor carries out (1.6: only "always"). */
@@ -222,7 +221,7 @@ export async function startTask(
     if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
     throw new AlreadyRunningError(container.record.Name)
   }
-  if (existing) await deleteTask(scope, container)
+  if (existing) await deleteTask(scope, container, existing)
   // A container just created has that state already.
   if (!container.justCreated) await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: ''}))
   if (io.kind === 'log') await writeFile(container.paths.startMark, '')
@@ -288,6 +287,7 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
   const id = container.record.Id
   const task = await getTask(scope, id)
   if (!task) return
+  let ended: ExitStatus = task
   if (task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'PAUSING' || task.status === 'CREATED') {
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
@@ -300,9 +300,9 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
       clearTimeout(timer)
       if (!exited) await killTask(scope, id, signalNumber('SIGKILL'), true)
     }
-    await exit
+    ended = await exit
   }
-  await deleteTask(scope, container)
+  await deleteTask(scope, container, ended)
 }
 
 async function killTask(scope: ContainerScope, id: string, signal: number, all: boolean): Promise<void> {

@@ -131,8 +131,8 @@ export async function startAttached(
       await handOverOutput({stdout: fifos.paths.stdout, stderr: fifos.paths.stderr, recordFile: container.paths.record})
       return 'detached'
     }
-    const deleted = await deleteTask(scope, container)
-    return deleted?.exitStatus ?? (await exit).exitStatus
+    const ended = await exit
+    return (await deleteTask(scope, container, ended))?.exitStatus ?? ended.exitStatus
   } finally {
     detaching.abort()
     session?.close()

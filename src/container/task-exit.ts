@@ -75,7 +75,7 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
       await removeContainer(scope, await loadContainer(scope, id), {force: true, volumes: true})
     } else if (existsSync(paths.networkPlan)) {
       // docker frees a stopped container's addresses and ports: deleting the task runs the poststop hook that detaches them.
-      await deleteTask(scope, await loadContainer(scope, id))
+      await deleteTask(scope, await loadContainer(scope, id), exit)
     }
   } finally {
     client.close()

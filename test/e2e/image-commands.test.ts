@@ -174,6 +174,11 @@ describe('image commands', () => {
     }
     assert.deepEqual(await readFile(archive), before)
     assert.deepEqual((await readdir(workDir)).filter((name) => name !== 'busybox.tar'), [])
+    // And a load of a file that is not there says so in Go's words, before it starts anything.
+    const missing = await nerd(['load', '-i', join(workDir, 'never.tar')])
+    assert.equal(missing.code, 1)
+    assert.equal(missing.stderr, `Error: open ${join(workDir, 'never.tar')}: no such file or directory\n`)
+    assert.equal((await ctr(['leases', 'ls', '-q'])).stdout, '')
   })
 
   it('pull of an unknown image fails with one line, exit 1', async () => {

@@ -14,6 +14,7 @@ import {pipeline} from 'node:stream/promises'
 import {fileURLToPath} from 'node:url'
 import type {ContainerdClient} from '../../containerd/index.ts'
 import {NerdError} from '../../errors.ts'
+import {openFailure} from '../../files.ts'
 import type {ImageConfig, ImageRuntimeConfig} from '../../hooks/types.ts'
 import {childGcLabels} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
@@ -115,7 +116,7 @@ async function localTarball(source: ImportSource, options: ImportOptions): Promi
   try {
     info = await stat(source)
   } catch (error) {
-    throw new NerdError(`open ${source}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (error as Error).message}`, {cause: error})
+    throw new NerdError(openFailure(source, error), {cause: error})
   }
   if (info.isDirectory()) throw new NerdError(`cannot import ${source}: it is a directory`)
   // A pipe (`<(…)`, a FIFO) has no size until read: it is spooled like stdin.
