@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import {createHash} from 'node:crypto'
-import {mkdtemp, readdir, rm, utimes, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {readdir, utimes, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {after, before, describe, it} from 'node:test'
+import {describe, it} from 'node:test'
 import {ManifestCache} from '../../../src/image/manifest-cache.ts'
+import {suiteDirectory} from '../../helpers/temporary.ts'
 
 const digestOf = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 
@@ -15,16 +15,10 @@ function image(seed: string) {
 }
 
 describe('ManifestCache', () => {
-  let dataRoot: string
-  before(async () => {
-    dataRoot = await mkdtemp(join(tmpdir(), 'nerd-manifest-cache-'))
-  })
-  after(async () => {
-    await rm(dataRoot, {recursive: true, force: true})
-  })
+  const dataRoot = suiteDirectory('nerd-manifest-cache-')
 
   it('gives back what was written, under the manifest\'s digest only', async () => {
-    const cache = new ManifestCache(dataRoot)
+    const cache = new ManifestCache(dataRoot())
     const {digest, entry} = image('a')
     assert.equal(cache.read(digest), undefined)
     await cache.write(digest, entry)
@@ -34,7 +28,7 @@ describe('ManifestCache', () => {
   })
 
   it('ignores an entry whose bytes do not hash to their digests', async () => {
-    const cache = new ManifestCache(dataRoot)
+    const cache = new ManifestCache(dataRoot())
     const {digest, entry} = image('c')
     const file = join(cache.directory, `${digest.slice('sha256:'.length)}.json`)
     const forgedConfig = entry.config.toString().replace('SEED=c', 'SEED=x')
@@ -48,23 +42,19 @@ describe('ManifestCache', () => {
   })
 
   it('keeps the most recently written entries', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'nerd-manifest-cache-prune-'))
-    try {
-      const cache = new ManifestCache(root, {maxEntries: 2})
-      const images = ['p1', 'p2', 'p3'].map(image)
-      for (const [index, {digest, entry}] of images.entries()) {
-        await cache.write(digest, entry)
-        // Distinct times, whatever the file system's resolution.
-        const at = new Date(Date.now() - (images.length - index) * 10_000)
-        await utimes(join(cache.directory, `${digest.slice('sha256:'.length)}.json`), at, at)
-      }
-      await cache.write(images[2]!.digest, images[2]!.entry)
-      assert.equal((await readdir(cache.directory)).length, 2)
-      assert.equal(cache.read(images[0]!.digest), undefined)
-      assert.deepEqual(cache.read(images[1]!.digest), images[1]!.entry)
-      assert.deepEqual(cache.read(images[2]!.digest), images[2]!.entry)
-    } finally {
-      await rm(root, {recursive: true, force: true})
+    // A data root of its own: the other tests' entries would count.
+    const cache = new ManifestCache(join(dataRoot(), 'pruned'), {maxEntries: 2})
+    const images = ['p1', 'p2', 'p3'].map(image)
+    for (const [index, {digest, entry}] of images.entries()) {
+      await cache.write(digest, entry)
+      // Distinct times, whatever the file system's resolution.
+      const at = new Date(Date.now() - (images.length - index) * 10_000)
+      await utimes(join(cache.directory, `${digest.slice('sha256:'.length)}.json`), at, at)
     }
+    await cache.write(images[2]!.digest, images[2]!.entry)
+    assert.equal((await readdir(cache.directory)).length, 2)
+    assert.equal(cache.read(images[0]!.digest), undefined)
+    assert.deepEqual(cache.read(images[1]!.digest), images[1]!.entry)
+    assert.deepEqual(cache.read(images[2]!.digest), images[2]!.entry)
   })
 })
