@@ -6,7 +6,7 @@ import {randomBytes} from 'node:crypto'
 import {constants} from 'node:os'
 import {join} from 'node:path'
 import {packJson, unpackJson} from '../containerd/index.ts'
-import {NerdError} from '../errors.ts'
+import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverOutput} from './detached-output.ts'
@@ -79,7 +79,8 @@ export async function execInContainer(
     processSpec.catch(() => undefined)
     const task = await scope.client.tasks.get(id).catch(() => undefined)
     if (!task || task.status !== 'RUNNING') {
-      throw new NerdError(task?.status === 'PAUSED' ? `container ${id} is paused, unpause the container before exec` : `container ${id} is not running`)
+      const reason = task?.status === 'PAUSED' ? `container ${id} is paused, unpause the container before exec` : `container ${id} is not running`
+      throw new NerdError(reason, {exitCode: EXIT_NERD_FAILED})
     }
     spec = packJson(PROCESS_TYPE_URL, await processSpec)
   } catch (error) {

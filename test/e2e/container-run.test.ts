@@ -217,12 +217,19 @@ describe('run and the container lifecycle', () => {
     assert.equal((await nerd(['inspect', 'r1'])).code, 1)
     await nerdOk(['pause', 'r2'])
     assert.equal((await inspect('r2')).State.Status, 'paused')
+    // exec fails before its process starts: 125, as run's failures.
+    const paused = await nerd(['exec', 'r2', 'true'])
+    assert.equal(paused.code, 125, paused.stderr)
+    assert.match(paused.stderr, /^Error: container [0-9a-f]{64} is paused, unpause the container before exec\n$/)
     await nerdOk(['unpause', 'r2'])
     assert.equal((await inspect('r2')).State.Status, 'running')
     const waiting = nerd(['wait', 'r2'])
     await nerdOk(['kill', 'r2'])
     const waited = await waiting
     assert.equal(waited.stdout.trim(), '137')
+    const stopped = await nerd(['exec', 'r2', 'true'])
+    assert.equal(stopped.code, 125, stopped.stderr)
+    assert.match(stopped.stderr, /^Error: container [0-9a-f]{64} is not running\n$/)
     await nerdOk(['rm', 'r2'])
   })
 
