@@ -21,7 +21,10 @@ export default class Start extends NerdCommand {
     const context = defaultStartContext()
     if (!flags.attach && !flags.interactive) {
       await this.forEachContainer(references, async (scope, container, reference) => {
-        await startDetached(scope, container, context)
+        // Only an attached start exits with 126/127 for a process that cannot run; docker's detached start fails with 1.
+        await startDetached(scope, container, context).catch((error: unknown) =>
+          Promise.reject(error instanceof NerdError ? new NerdError(error.message, {cause: error}) : error),
+        )
         this.print(reference)
       })
       return

@@ -92,6 +92,16 @@ describe('run and the container lifecycle', () => {
     assert.match(missing.stderr, /nosuchcmd/)
     const notExecutable = await nerd(['run', '--rm', '--entrypoint', '/etc/passwd', IMG])
     assert.equal(notExecutable.code, 126, notExecutable.stderr)
+    // start -a says the same; a detached start fails with 1, as docker's.
+    await nerdOk(['create', '--name', 'cannot-run', IMG, 'nosuchcmd'])
+    try {
+      assert.equal((await nerd(['start', '-a', 'cannot-run'])).code, 127)
+      const detached = await nerd(['start', 'cannot-run'])
+      assert.equal(detached.code, 1, detached.stderr)
+      assert.match(detached.stderr, /^Error: .*nosuchcmd.*\n$/)
+    } finally {
+      await nerd(['rm', '-f', 'cannot-run'])
+    }
   })
 
   it('a failure before the process starts exits 125 with one line', async () => {
