@@ -31,12 +31,8 @@ export default class Exec extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Exec)
-    if (!flags.detach) {
-      const {requireInputTerminal} = await import('../container/attach.ts')
-      requireInputTerminal(process.stdin, {stdin: flags.interactive ?? false, tty: flags.tty ?? false})
-    }
     // An attached exec's FIFOs are made while the container is looked up.
-    const fifos = flags.detach ? undefined : this.makeFifosAhead({stdin: flags.interactive ?? false, terminal: flags.tty ?? false})
+    const fifos = (await this.attachedFifosAhead(flags))?.made
     const [reference, ...command] = this.containerArgs()
     const {execInContainer} = await import('../container/exec.ts')
     const {scope, container, env, detachKeys} = await this.discardingFifosOnFailure(fifos, this.execTarget(reference!, flags))

@@ -42,7 +42,7 @@ async function openArchive(path: string) {
   const handle = await open(path).catch((error: unknown) => Promise.reject(new NerdError(openFailure(path, error), {cause: error})))
   if ((await handle.stat()).isDirectory()) {
     await handle.close()
-    throw new NerdError(openFailure(path, Object.assign(new Error('is a directory'), {code: 'EISDIR'})))
+    throw new NerdError(openFailure(path, {code: 'EISDIR'}))
   }
   return handle.createReadStream()
 }

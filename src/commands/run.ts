@@ -20,12 +20,8 @@ export default class Run extends ContainerCreateCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
-    if (!flags.detach) {
-      const {requireInputTerminal} = await import('../container/attach.ts')
-      requireInputTerminal(process.stdin, {stdin: flags.interactive ?? false, tty: flags.tty ?? false})
-    }
     // An attached run's FIFOs are made while the container is created.
-    const fifos = flags.detach ? undefined : this.makeFifosAhead({stdin: flags.interactive ?? false, terminal: flags.tty ?? false})
+    const fifos = (await this.attachedFifosAhead(flags))?.made
     const {scope, request, created} = await this.discardingFifosOnFailure(fifos, this.createFromFlags(flags, this.containerArgs()))
     const {removeContainer} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
