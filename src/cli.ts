@@ -74,7 +74,7 @@ function reportError(error: unknown, debug: boolean, commandWords: string[]): nu
     process.stderr.write(`unknown flag: ${err.flags?.join(', ')}\n${commandHelp(commandId)}\n`)
     return 125
   }
-  if (kind === 'RequiredArgsError') {
+  if (kind === 'RequiredArgsError' || kind === 'UnexpectedArgsError') {
     process.stderr.write(`"nerd ${commandId}" ${argumentCountRule(err)}.\n${commandHelp(commandId)}\n`)
     return 1
   }
@@ -86,7 +86,7 @@ function reportError(error: unknown, debug: boolean, commandWords: string[]): nu
   return typeof err.oclif?.exit === 'number' ? err.oclif.exit : 1
 }
 
-/** docker's words for a command's arguments: `requires exactly 2 arguments`, `at least 1`, `at least 1 and at most 2`. */
+/** docker's words for a command's arguments: `requires exactly 2 arguments`, `at least 1`, `at most 1`, `at least 1 and at most 2`. */
 function argumentCountRule(err: OclifLikeError): string {
   const args = Object.values(err.parse?.input?.args ?? {})
   const required = args.filter((arg) => arg.required).length
@@ -94,6 +94,7 @@ function argumentCountRule(err: OclifLikeError): string {
   const plural = (count: number) => `${count} argument${count === 1 ? '' : 's'}`
   if (err.parse?.input?.strict === false) return `requires at least ${plural(required)}`
   if (most === required) return `requires exactly ${plural(required)}`
+  if (required === 0) return `requires at most ${plural(most)}`
   return `requires at least ${required} and at most ${plural(most)}`
 }
 

@@ -220,20 +220,22 @@ export abstract class NerdCommand extends Command {
     const {formatInspect} = await import('./format/index.ts')
     const {isNotFound} = await import('./containerd/index.ts')
     const found: T[] = []
-    const missing: string[] = []
+    // As docker's, a name that fails is reported after what the others found.
+    const failures: string[] = []
     for (const name of names) {
       try {
         const item = await lookup(name)
         if (item) found.push(item)
-        else missing.push(name)
+        else failures.push(`No such ${kind}: ${name}`)
       } catch (error) {
-        if (!isNotFound(error)) throw error
-        missing.push(name)
+        if (isNotFound(error)) failures.push(`No such ${kind}: ${name}`)
+        else if (error instanceof NerdError) failures.push(error.message)
+        else throw error
       }
     }
     this.print(formatInspect(found, format))
-    if (missing.length > 0) {
-      for (const name of missing) process.stderr.write(`Error: No such ${kind}: ${name}\n`)
+    if (failures.length > 0) {
+      for (const failure of failures) process.stderr.write(`Error: ${failure}\n`)
       this.exit(1)
     }
   }

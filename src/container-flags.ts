@@ -128,6 +128,7 @@ export const RUN_FLAGS = {
 
 /** `stop` and `restart`: how the container is asked to stop. */
 export const STOP_FLAGS = {
-  time: Flags.integer({char: 't', description: 'Seconds to wait before killing the container (default: its stop timeout, 10)'}),
+  // docker 25 renamed --time to --timeout and kept the old name.
+  timeout: Flags.integer({char: 't', aliases: ['time'], description: 'Seconds to wait before killing the container (default: its stop timeout, 10)'}),
   signal: Flags.string({char: 's', description: 'Signal to send to the container (default: its stop signal)'}),
 }

@@ -2,37 +2,50 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
 
+/** What `inspect` looks a name up as, in docker's order when no --type is given. */
+const OBJECT_TYPES = ['container', 'image', 'network', 'volume'] as const
+type ObjectType = (typeof OBJECT_TYPES)[number]
+
 export default class Inspect extends NerdCommand {
-  static summary = 'Return low-level information on containers and images'
+  static summary = 'Return low-level information on containers, images, networks and volumes'
   static strict = false
   static args = {name: Args.string({required: true, description: 'NAME|ID...'})}
   static flags = {
     format: Flags.string({char: 'f', description: 'Format the output using the given Go template'}),
     size: Flags.boolean({char: 's', description: 'Display total file sizes if the type is container'}),
-    type: Flags.string({options: ['container', 'image'], description: 'Return JSON for the specified type only'}),
+    type: Flags.string({options: [...OBJECT_TYPES], description: 'Return JSON for the specified type only'}),
   }
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Inspect)
     const scope = await this.containerScope()
+    const config = await this.nerdConfig()
     const {inspectContainers} = await import('../container/inspect.ts')
-    const {inspectDocument} = await import('../image/inspect.ts')
-    const {findImages, summarizeImages} = await import('../image/list.ts')
-    let summaries: Awaited<ReturnType<typeof summarizeImages>> | undefined
-    const image = async (name: string): Promise<object | undefined> => {
-      summaries ??= await summarizeImages(scope.client)
-      const [found] = findImages(summaries, name)
-      return found && inspectDocument(found, summaries.filter((summary) => summary.id === found.id))
+    const {imageInspector} = await import('../image/inspect.ts')
+    let networks: Promise<import('../network/list.ts').NetworkEntry[]> | undefined
+    const lookups: Record<ObjectType, (name: string) => Promise<object | undefined>> = {
+      container: (name) => inspectContainers(scope, name, {size: flags.size}),
+      image: imageInspector(scope.client, config.snapshotter),
+      network: async (name) => {
+        const {allNetworkEntries, findEntry, inspectNetwork} = await import('../network/list.ts')
+        networks ??= allNetworkEntries({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot})
+        const entry = findEntry(await networks, name)
+        return entry && inspectNetwork(entry, config.namespace)
+      },
+      volume: async (name) => (await import('../volume/index.ts')).getVolume({dataRoot: config.dataRoot, namespace: config.namespace}, name),
     }
+    const type = flags.type as ObjectType | undefined
     await this.printInspect(
       argv as string[],
       async (name) => {
-        if (flags.type === 'image') return image(name)
-        const container = await inspectContainers(scope, name, {size: flags.size})
-        return container ?? (flags.type === 'container' ? undefined : image(name))
+        for (const candidate of type ? [type] : OBJECT_TYPES) {
+          const found = await lookups[candidate](name)
+          if (found) return found
+        }
+        return undefined
       },
       flags.format,
-      flags.type ?? 'object',
+      type ?? 'object',
     )
   }
 }

@@ -3,7 +3,7 @@ import {NerdCommand} from '../command.ts'
 
 export default class Ps extends NerdCommand {
   static summary = 'List containers'
-  static aliases = ['container:ls', 'container:list']
+  static aliases = ['container:ls', 'container:list', 'container:ps']
   static examples = ['<%= config.bin %> ps -a', "<%= config.bin %> ps --filter status=exited --format '{{.Names}}'"]
   static flags = {
     all: Flags.boolean({char: 'a', description: 'Show all containers (default shows just running)'}),
@@ -23,8 +23,8 @@ export default class Ps extends NerdCommand {
     const {psFormat, psRow, PS_HEADERS} = await import('../container/view.ts')
     const filters = parsePsFilters(flags.filter ?? [])
     const scope = await this.containerScope()
-    const resolve = await this.ancestorResolver(filters)
-    const views = selectContainers(filterContainers(await listContainerViews(scope), filters, {resolve}), {
+    const context = {resolve: await this.ancestorResolver(filters), networkName: await this.networkNamer(filters)}
+    const views = selectContainers(filterContainers(await listContainerViews(scope), filters, context), {
       all: flags.all,
       last: flags.latest ? 1 : flags.last,
       filters,
@@ -51,5 +51,19 @@ export default class Ps extends NerdCommand {
     const {findImages, summarizeImages} = await import('../image/list.ts')
     const summaries = await summarizeImages(await this.containerd())
     return (image) => findImages(summaries, image).map((summary) => summary.id)
+  }
+
+  /** docker's `network=` takes a network's name or ID; the networks are read only when such a filter is given. */
+  private async networkNamer(filters: {key: string}[]): Promise<((network: string) => string) | undefined> {
+    if (!filters.some((filter) => filter.key === 'network')) return undefined
+    const [{findEntry, networkEntries}, {listNetworks}, config] = await Promise.all([import('../network/list.ts'), import('../network/store.ts'), this.nerdConfig()])
+    const entries = networkEntries(await listNetworks(config.cniNetconfPath))
+    return (network) => {
+      try {
+        return findEntry(entries, network)?.name ?? network
+      } catch {
+        return network // an ambiguous ID prefix names no one network
+      }
+    }
   }
 }

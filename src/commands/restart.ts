@@ -14,7 +14,7 @@ export default class Restart extends NerdCommand {
     const {stopContainer} = await import('../container/lifecycle.ts')
     const {startDetached, defaultStartContext} = await import('../container/run.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
-      await stopContainer(scope, container, {timeoutSeconds: flags.time, signal: flags.signal})
+      await stopContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal})
       await startDetached(scope, container, defaultStartContext())
       this.print(reference)
     })

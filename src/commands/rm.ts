@@ -14,8 +14,17 @@ export default class Rm extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Rm)
-    const {removeContainer} = await import('../container/lifecycle.ts')
-    await this.forEachContainer(argv as string[], async (scope, container, reference) => {
+    const {loadContainer, removeContainer} = await import('../container/lifecycle.ts')
+    const {NoSuchContainerError} = await import('../container/store.ts')
+    const scope = await this.containerScope()
+    await this.forEachName(argv as string[], async (reference) => {
+      const container = await loadContainer(scope, reference).catch((error: unknown) => {
+        // docker's rm -f reports what is not there but does not fail for it: clean-up scripts need no `|| true`.
+        if (!flags.force || !(error instanceof NoSuchContainerError)) throw error
+        process.stderr.write(`Error: ${error.message}\n`)
+        return undefined
+      })
+      if (!container) return
       await removeContainer(scope, container, {force: flags.force, volumes: flags.volumes})
       return reference
     }, {parallel: true})

@@ -18,13 +18,16 @@ export default class Start extends NerdCommand {
     const {argv, flags} = await this.parse(Start)
     const references = argv as string[]
     const {startAttached, startDetached, defaultStartContext} = await import('../container/run.ts')
+    const {AlreadyRunningError} = await import('../container/lifecycle.ts')
     const context = defaultStartContext()
     if (!flags.attach && !flags.interactive) {
       await this.forEachContainer(references, async (scope, container, reference) => {
         // Only an attached start exits with 126/127 for a process that cannot run; docker's detached start fails with 1.
-        await startDetached(scope, container, context).catch((error: unknown) =>
-          Promise.reject(error instanceof NerdError ? new NerdError(error.message, {cause: error}) : error),
-        )
+        // Starting a running container is no error: docker's daemon answers "not modified".
+        await startDetached(scope, container, context).catch((error: unknown) => {
+          if (error instanceof Error && error.cause instanceof AlreadyRunningError) return
+          throw error instanceof NerdError ? new NerdError(error.message, {cause: error}) : error
+        })
         this.print(reference)
       })
       return

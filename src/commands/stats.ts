@@ -22,8 +22,17 @@ export default class Stats extends NerdCommand {
     const {listContainerViews, loadContainer, containerView} = await import('../container/lifecycle.ts')
     const scope = await this.containerScope()
     const named = argv as string[]
+    const typed = new Map<string, string>()
     const views = async () => {
-      if (named.length > 0) return Promise.all(named.map(async (reference) => containerView(scope, await loadContainer(scope, reference))))
+      if (named.length > 0) {
+        return Promise.all(
+          named.map(async (reference) => {
+            const container = await loadContainer(scope, reference)
+            typed.set(container.record.Id, reference)
+            return containerView(scope, container)
+          }),
+        )
+      }
       const all = await listContainerViews(scope)
       return flags.all ? all : all.filter((view) => view.status === 'running' || view.status === 'paused')
     }
@@ -41,7 +50,7 @@ export default class Stats extends NerdCommand {
     for (;;) {
       current = await views()
       const samples = await sampleStats(scope, current)
-      const table = await render(current.map((view) => statsRow(view, samples.get(view.record.Id), previous.get(view.record.Id), flags['no-trunc'] ?? false)))
+      const table = await render(current.map((view) => statsRow(view, samples.get(view.record.Id), previous.get(view.record.Id), {noTrunc: flags['no-trunc'] ?? false, typed: typed.get(view.record.Id)})))
       // On a terminal the table is redrawn in place, as docker does.
       if (terminal) process.stdout.write('\x1b[2J\x1b[H')
       this.print(table)

@@ -13,7 +13,7 @@ export default class Stop extends NerdCommand {
     const {argv, flags} = await this.parse(Stop)
     const {stopContainer} = await import('../container/lifecycle.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
-      await stopContainer(scope, container, {timeoutSeconds: flags.time, signal: flags.signal})
+      await stopContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal})
       return reference
     }, {parallel: true})
   }

@@ -10,9 +10,14 @@ export default class Top extends NerdCommand {
     options: Args.string({description: '[ps OPTIONS]'}),
   }
 
+  /** docker's top takes its own flags only before the container: `top web -o pid,comm` passes -o to ps. */
+  protected commandTakesContainerArgs(): boolean {
+    return true
+  }
+
   async run(): Promise<void> {
-    const {argv} = await this.parse(Top)
-    const [reference, ...psArgs] = argv as string[]
+    await this.parse(Top)
+    const [reference, ...psArgs] = this.containerArgs()
     const {containerTop} = await import('../container/top.ts')
     const {alignColumns} = await import('../format/index.ts')
     await this.forEachContainer([reference!], async (scope, container) => {

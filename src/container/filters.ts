@@ -133,6 +133,8 @@ export interface FilterContext {
    * (`busybox` being `busybox:latest`), an image ID or a unique prefix of one; empty when it names none.
    */
   resolve: (image: string) => readonly string[]
+  /** The name of the network a `network=` value names (a name, an ID or a unique ID prefix); the value itself when none. */
+  networkName?: (network: string) => string
 }
 
 /** The images an ancestor names; like docker, a lookup that fails (an invalid reference, an ambiguous ID) names none. */
@@ -177,7 +179,7 @@ export function filterContainers(views: readonly ContainerView[], filters: reado
   const exited = values('exited').map(parseGoInt)
   const statuses = values('status')
   const volumes = values('volume')
-  const networks = values('network')
+  const networks = values('network').map((network) => context.networkName?.(network) ?? network)
   const ancestors = values('ancestor')
   const ancestorIds = new Set(ancestors.flatMap((ancestor) => imagesOf(context, ancestor)))
 

@@ -283,6 +283,7 @@ async function markStopped(scope: ContainerScope, container: LoadedContainer): P
  * the task is deleted and its exit recorded. A container that is not running is left as it is.
  */
 export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string} = {}): Promise<void> {
+  const stopSignal = commandSignal(options.signal ?? container.record.StopSignal)
   await markStopped(scope, container)
   const id = container.record.Id
   const task = await getTask(scope, id)
@@ -292,7 +293,7 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
     if (task.status !== 'RUNNING' && task.status !== 'CREATED') await scope.client.tasks.resume(id).catch(() => undefined)
-    await killTask(scope, id, signalNumber(options.signal ?? container.record.StopSignal), false)
+    await killTask(scope, id, stopSignal, false)
     const timeout = options.timeoutSeconds ?? container.record.StopTimeout
     if (timeout >= 0) {
       let timer: NodeJS.Timeout | undefined
@@ -314,11 +315,20 @@ async function killTask(scope: ContainerScope, id: string, signal: number, all: 
   }
 }
 
+/** The number of a signal named to stop or kill: a bad name fails the command (exit 1), not a container's start (125). */
+function commandSignal(signal: string): number {
+  try {
+    return signalNumber(signal)
+  } catch (error) {
+    throw new NerdError((error as Error).message)
+  }
+}
+
 /** docker's kill: the signal to a running container, which then stays down whatever its policy. */
 export async function killContainer(scope: ContainerScope, container: LoadedContainer, signal: string): Promise<void> {
+  const number = commandSignal(signal)
   const task = await getTask(scope, container.record.Id)
   if (!task || task.status === 'STOPPED' || task.status === 'CREATED') throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${container.record.Id} is not running`)
-  const number = signalNumber(signal)
   if (number === 9 || number === 15 || signal.toUpperCase().endsWith('KILL') || signal.toUpperCase().endsWith('TERM')) await markStopped(scope, container)
   await killTask(scope, container.record.Id, number, false)
 }

@@ -114,14 +114,16 @@ export function cpuPercent(previous: StatsSample | undefined, current: StatsSamp
   return cpu > 0 && system > 0 ? (cpu / system) * availableParallelism() * 100 : 0
 }
 
-export function statsRow(view: ContainerView, sample: StatsSample | undefined, previous: StatsSample | undefined, noTrunc: boolean): StatsRow {
-  const id = noTrunc ? view.record.Id : view.record.Id.slice(0, 12)
+/** One row of `stats`; `.Container` is the name or ID the user typed (`typed`), the ID when listing them all, as in docker. */
+export function statsRow(view: ContainerView, sample: StatsSample | undefined, previous: StatsSample | undefined, options: {noTrunc: boolean; typed?: string}): StatsRow {
+  const id = options.noTrunc ? view.record.Id : view.record.Id.slice(0, 12)
+  const container = options.typed ?? id
   if (!sample) {
-    return {Container: id, ID: id, Name: view.record.Name, CPUPerc: '0.00%', MemUsage: '0B / 0B', MemPerc: '0.00%', NetIO: '0B / 0B', BlockIO: '0B / 0B', PIDs: '0'}
+    return {Container: container, ID: id, Name: view.record.Name, CPUPerc: '0.00%', MemUsage: '0B / 0B', MemPerc: '0.00%', NetIO: '0B / 0B', BlockIO: '0B / 0B', PIDs: '0'}
   }
   const memoryPercent = sample.memoryLimit > 0 ? (sample.memoryUsage / sample.memoryLimit) * 100 : 0
   return {
-    Container: id,
+    Container: container,
     ID: id,
     Name: view.record.Name,
     CPUPerc: `${cpuPercent(previous, sample).toFixed(2)}%`,

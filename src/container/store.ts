@@ -173,7 +173,9 @@ export async function listContainerIds(dataRoot: string, namespace: string): Pro
 export async function resolveContainerId(dataRoot: string, namespace: string, reference: string): Promise<string> {
   const ids = await listContainerIds(dataRoot, namespace)
   if (ids.includes(reference)) return reference
-  const named = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(reference) ? await idOfName(dataRoot, namespace, reference) : undefined
+  // docker keeps names as `/NAME`, and takes either spelling.
+  const name = reference.startsWith('/') ? reference.slice(1) : reference
+  const named = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) ? await idOfName(dataRoot, namespace, name) : undefined
   if (named) return named
   const matches = /^[0-9a-f]+$/.test(reference) ? ids.filter((id) => id.startsWith(reference)) : []
   if (matches.length === 1) return matches[0]!

@@ -29,7 +29,8 @@ export function parsePsOutput(output: string, pids: ReadonlySet<number>): TopRes
 
 export async function containerTop(scope: ContainerScope, container: LoadedContainer, psArgs: string[]): Promise<TopResult> {
   const task = await scope.client.tasks.get(container.record.Id).catch(() => undefined)
-  if (!task || task.status !== 'RUNNING') throw new NerdError(`container ${container.record.Id} is not running`)
+  // A paused container's processes are still there to list, as docker's top lists them.
+  if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) throw new NerdError(`container ${container.record.Id} is not running`)
   const pids = new Set((await scope.client.tasks.listPids(container.record.Id)).map((process) => process.pid))
   const args = psArgs.length > 0 ? psArgs : ['-ef']
   let stdout: string

@@ -2,10 +2,12 @@
  * docker's `image inspect` document and `history` rows, from an image's summary (list.ts): every
  * record sharing the image ID contributes its tags and repository digests.
  */
+import type {ContainerdClient} from '../containerd/index.ts'
 import {humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
-import {NONE} from './list.ts'
+import {findImages, NONE, summarizeImages} from './list.ts'
 import type {ImageSummary} from './list.ts'
+import {InvalidReferenceError} from './reference.ts'
 
 /** The fields of docker's `image inspect` that an image in containerd has. */
 export interface DockerImageInspect {
@@ -87,6 +89,27 @@ export function inspectDocument(image: ImageSummary, group: readonly ImageSummar
     Size: image.size,
     RootFS: {Type: config?.rootfs.type ?? 'layers', Layers: config?.rootfs.diff_ids ?? []},
     Metadata: {LastTagTime: lastTagTime?.toISOString() ?? ZERO_TIME},
+  }
+}
+
+/**
+ * Looks up `inspect`'s images by reference, ID or ID prefix, listing them (with their unpacked sizes
+ * in `snapshotter`, the SIZE `images` shows) on first use. A word that is no valid reference names
+ * no image, so docker's "No such ..." reports it beside the others found.
+ */
+export function imageInspector(client: ContainerdClient, snapshotter: string): (name: string) => Promise<DockerImageInspect | undefined> {
+  let listed: Promise<ImageSummary[]> | undefined
+  return async (name) => {
+    listed ??= summarizeImages(client, {unpackedIn: snapshotter})
+    const summaries = await listed
+    let image: ImageSummary | undefined
+    try {
+      ;[image] = findImages(summaries, name)
+    } catch (error) {
+      if (error instanceof InvalidReferenceError) return undefined
+      throw error
+    }
+    return image && inspectDocument(image, summaries.filter((summary) => summary.id === image.id))
   }
 }
 

@@ -39,8 +39,11 @@ const DIGEST_HEX_LENGTHS: Readonly<Record<string, number>> = {sha256: 64, sha384
 
 const INVALID_FORMAT = 'invalid reference format'
 
+/** A word that is no image reference (or digest): lookups that try several kinds of object take it as naming no image. */
+export class InvalidReferenceError extends NerdError {}
+
 function invalidReference(message: string): NerdError {
-  return new NerdError(message)
+  return new InvalidReferenceError(message)
 }
 
 /**

@@ -9,7 +9,7 @@ export async function containerPortLines(scope: ContainerScope, container: Loade
   const ports = view.ports ?? {}
   if (port === undefined) return formatPortLines(ports)
   const key = port.includes('/') ? port.toLowerCase() : `${port}/tcp`
-  if (!/^\d+\/(tcp|udp|sctp)$/.test(key)) throw new NerdError(`Error: invalid port ${JSON.stringify(port)}: PRIVATE_PORT[/PROTO] such as 80/tcp`)
+  if (!/^\d+\/(tcp|udp|sctp)$/.test(key)) throw new NerdError(`invalid port ${JSON.stringify(port)}: PRIVATE_PORT[/PROTO] such as 80/tcp`)
   const lines = formatPortLines(ports, key)
   if (lines.length === 0) throw new NerdError(`No public port '${key}' published for ${container.record.Name}`)
   return lines

@@ -153,7 +153,8 @@ describe('run and the container lifecycle', () => {
     const names = ['many1', 'many2', 'many3', 'many4']
     await Promise.all(names.map((name) => nerdOk(['run', '-d', '--name', name, IMG, 'sleep', '60'])))
     const result = await nerd(['rm', '-f', 'many1', 'nosuch-many', ...names.slice(1)])
-    assert.equal(result.code, 1, result.stderr)
+    // docker's rm -f reports a missing container without failing.
+    assert.equal(result.code, 0, result.stderr)
     assert.equal(result.stdout, `${names.join('\n')}\n`)
     assert.equal(result.stderr, 'Error: No such container: nosuch-many\n')
     assert.equal((await nerdOk(['ps', '-aq'])).trim(), '')

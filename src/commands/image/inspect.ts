@@ -13,19 +13,9 @@ export default class ImageInspect extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {inspectDocument} = await import('../../image/inspect.ts')
-    const {findImages, summarizeImages} = await import('../../image/list.ts')
+    const {imageInspector} = await import('../../image/inspect.ts')
     const {argv, flags} = await this.parse(ImageInspect)
-    const summaries = await summarizeImages(await this.containerd(), {unpackedIn: (await this.nerdConfig()).snapshotter})
-    await this.printInspect(
-      argv as string[],
-      async (name) => {
-        const [image] = findImages(summaries, name)
-        if (!image) return undefined
-        return inspectDocument(image, summaries.filter((summary) => summary.id === image.id))
-      },
-      flags.format,
-      'image',
-    )
+    const inspectImage = imageInspector(await this.containerd(), (await this.nerdConfig()).snapshotter)
+    await this.printInspect(argv as string[], inspectImage, flags.format, 'image')
   }
 }

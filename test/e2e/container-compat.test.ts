@@ -1,0 +1,97 @@
+/**
+ * docker behaviours of the container commands that scripts lean on, each found different once: the
+ * no-ops that succeed (start of a running container, rm -f of a missing one), flag spellings,
+ * arguments after the container, inspect across object kinds, and one-line errors with docker's exit codes.
+ */
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
+import {nerdOk, removeAllContainers} from '../helpers/containers.ts'
+import {loadTestImage, nerd} from '../helpers/e2e.ts'
+
+const IMG = 'nerd-test/busybox'
+
+/** A nerd run's exit code and text output, to compare whole. */
+async function outcome(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
+  const {code, stdout, stderr} = await nerd(args)
+  return {code, stdout, stderr}
+}
+
+describe('docker behaviours of the container commands', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+    await nerdOk(['run', '-d', '--name', 'web', IMG, 'sleep', '600'])
+  })
+
+  after(async () => {
+    await removeAllContainers()
+    await nerd(['network', 'rm', 'compat-net'])
+    await nerd(['volume', 'rm', 'compat-vol'])
+  })
+
+  it('start of a running container and rm -f of a missing one succeed', async () => {
+    assert.deepEqual(await outcome(['start', 'web']), {code: 0, stdout: 'web\n', stderr: ''})
+    const missing = 'Error: No such container: nosuch\n'
+    assert.deepEqual(await outcome(['rm', '-f', 'nosuch']), {code: 0, stdout: '', stderr: missing})
+    await nerdOk(['create', '--name', 'made', IMG, 'true'])
+    assert.deepEqual(await outcome(['rm', '-f', 'nosuch', 'made']), {code: 0, stdout: 'made\n', stderr: missing})
+    // Without -f a missing container is still an error.
+    assert.deepEqual(await outcome(['rm', 'nosuch']), {code: 1, stdout: '', stderr: missing})
+  })
+
+  it('stop and restart take --timeout (docker 25) and --time; a bad signal fails with 1 and leaves the container running', async () => {
+    await nerdOk(['run', '-d', '--name', 'stoppable', IMG, 'sleep', '600'])
+    assert.equal(await nerdOk(['restart', '--timeout', '1', 'stoppable']), 'stoppable\n')
+    for (const command of [['kill', '-s', 'BOGUS'], ['stop', '-s', 'BOGUS']]) {
+      const result = await nerd([...command, 'stoppable'])
+      assert.deepEqual([result.code, result.stderr], [1, 'Error: Invalid signal: BOGUS\n'], command.join(' '))
+    }
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
+    assert.equal(await nerdOk(['stop', '--time', '1', 'stoppable']), 'stoppable\n')
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'exited\n')
+  })
+
+  it('top passes what follows the container to ps, and lists a paused container too', async () => {
+    const [titles, process] = (await nerdOk(['top', 'web', '-o', 'pid,comm'])).trim().split('\n')
+    assert.match(titles!, /^PID\s+COMMAND$/)
+    assert.match(process!, /^\d+\s+sleep$/)
+    await nerdOk(['pause', 'web'])
+    try {
+      assert.match(await nerdOk(['top', 'web']), /sleep 600/)
+    } finally {
+      await nerdOk(['unpause', 'web'])
+    }
+  })
+
+  it('container ps lists as ps does; a wrong number of arguments gets docker\'s words', async () => {
+    assert.equal(await nerdOk(['container', 'ps', '--format', '{{.Names}}', '-f', 'name=^web$']), 'web\n')
+    assert.deepEqual(await outcome(['logs', 'web', 'extra']), {code: 1, stdout: '', stderr: '"nerd logs" requires exactly 1 argument.\nSee \'nerd logs --help\'.\n'})
+    assert.deepEqual(await outcome(['images', 'a', 'b']), {code: 1, stdout: '', stderr: '"nerd images" requires at most 1 argument.\nSee \'nerd images --help\'.\n'})
+    const port = await nerd(['port', 'web', '80/xyz'])
+    assert.deepEqual([port.code, port.stderr], [1, 'Error: invalid port "80/xyz": PRIVATE_PORT[/PROTO] such as 80/tcp\n'])
+  })
+
+  it('inspect looks a name up as a container, image, network or volume, and reports each one missing after the others', async () => {
+    await nerdOk(['volume', 'create', 'compat-vol'])
+    const result = await nerd(['inspect', '-f', '{{.Name}}', 'nosuch', 'UPPER', '/web', 'compat-vol', 'bridge'])
+    assert.equal(result.code, 1)
+    assert.equal(result.stdout, '/web\ncompat-vol\nbridge\n')
+    assert.equal(result.stderr, 'Error: No such object: nosuch\nError: No such object: UPPER\n')
+    assert.equal(await nerdOk(['inspect', '--type', 'volume', '-f', '{{.Driver}}', 'compat-vol']), 'local\n')
+    assert.equal((await nerd(['inspect', '--type', 'network', 'compat-vol'])).stderr, 'Error: No such network: compat-vol\n')
+    // The image's size is the unpacked size `images` shows.
+    const bytes = Number(await nerdOk(['inspect', '-f', '{{.Size}}', IMG]))
+    const shown = (await nerdOk(['images', '--format', '{{.Size}}', IMG])).trim()
+    assert.equal(shown, `${(bytes / 1e6).toFixed(2)}MB`)
+  })
+
+  it('ps -f network= takes a network ID or ID prefix; stats shows the name typed as .Container', async () => {
+    await nerdOk(['network', 'create', 'compat-net'])
+    await nerdOk(['run', '-d', '--name', 'netted', '--network', 'compat-net', IMG, 'sleep', '600'])
+    const id = (await nerdOk(['network', 'inspect', '-f', '{{.Id}}', 'compat-net'])).trim()
+    for (const value of [id, id.slice(0, 12), 'compat-net']) {
+      assert.equal(await nerdOk(['ps', '-f', `network=${value}`, '--format', '{{.Names}}']), 'netted\n', value)
+    }
+    assert.equal(await nerdOk(['stats', '--no-stream', '--format', '{{.Container}} {{.Name}}', 'netted']), 'netted netted\n')
+    await nerdOk(['rm', '-f', 'netted'])
+  })
+})
