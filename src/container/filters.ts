@@ -11,8 +11,9 @@ import type {ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
 import {isRunning, networkNames} from './view.ts'
 import {goFilterMatcher} from '../format/go-values.ts'
+import {parseExpose} from '../network/ports.ts'
 
-const FILTER_KEYS = ['ancestor', 'before', 'exited', 'health', 'id', 'is-task', 'isolation', 'label', 'name', 'network', 'since', 'status', 'volume'] as const
+const FILTER_KEYS = ['ancestor', 'before', 'exited', 'expose', 'health', 'id', 'is-task', 'isolation', 'label', 'name', 'network', 'publish', 'since', 'status', 'volume'] as const
 
 export type PsFilterKey = (typeof FILTER_KEYS)[number]
 
@@ -77,6 +78,20 @@ export function parsePsFilters(texts: readonly string[]): PsFilter[] {
     if (!HEALTHS.includes(value)) throw new NerdError(`invalid filter 'health=${value}': invalid value for health (${value}): must be one of ${HEALTHS.join(', ')}`)
   }
   return filters
+}
+
+/** The container ports `publish=` or `expose=` values name: `80` (tcp), `53/udp`, `8000-8080/tcp`. */
+function filteredPorts(filters: readonly PsFilter[], key: 'publish' | 'expose'): Set<string> {
+  const ports = new Set<string>()
+  for (const value of valuesOf(filters, key)) {
+    if (value.includes(':')) throw new NerdError(`filter for '${key}' should not contain ':': ${value}`)
+    try {
+      for (const port of parseExpose(value)) ports.add(port)
+    } catch (error) {
+      throw new NerdError(`error while looking up for ${key} ${value}: ${(error as Error).message}`)
+    }
+  }
+  return ports
 }
 
 /** The creation time in nanoseconds, for docker's newest-first order. */
@@ -182,6 +197,9 @@ export function filterContainers(views: readonly ContainerView[], filters: reado
   const networks = values('network').map((network) => context.networkName?.(network) ?? network)
   const ancestors = values('ancestor')
   const ancestorIds = new Set(ancestors.flatMap((ancestor) => imagesOf(context, ancestor)))
+  // publish= matches the container ports published now (the host side is any), expose= those exposed.
+  const published = filteredPorts(filters, 'publish')
+  const exposed = filteredPorts(filters, 'expose')
 
   return sorted.slice(first, end).filter((view) => {
     const {record} = view
@@ -193,6 +211,8 @@ export function filterContainers(views: readonly ContainerView[], filters: reado
     if (volumes.length > 0 && !mountsAny(view, volumes)) return false
     if (ancestors.length > 0 && !ancestorIds.has(record.Image)) return false
     if (networks.length > 0 && !networkNames(view).some((name) => networks.includes(name))) return false
+    if (published.size > 0 && !Object.entries(view.ports ?? {}).some(([port, bindings]) => bindings.length > 0 && published.has(port))) return false
+    if (exposed.size > 0 && !Object.keys(record.Config.ExposedPorts ?? {}).some((port) => exposed.has(port))) return false
     return true
   })
 }

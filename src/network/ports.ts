@@ -109,16 +109,46 @@ export function splitPort(key: string): {port: number; protocol: PortProtocol} {
   return {port: Number(port), protocol: (proto ?? 'tcp') as PortProtocol}
 }
 
-/** ps's PORTS column: `127.0.0.1:18080->80/tcp, 443/tcp` (published ones with their host side). */
+/**
+ * ps's PORTS column, laid out as docker's CLI does: the ports in order (container port, host IP,
+ * host port, protocol); runs of consecutive ports that are only exposed, or published on the same
+ * port number, fold into ranges (`7000-7002/tcp`, `0.0.0.0:80-81->80-81/tcp`); mappings to another
+ * host port come last, one by one (`127.0.0.1:18080->80/tcp`).
+ */
 export function formatPortsColumn(published: PortMap, exposed: string[]): string {
-  const entries: string[] = []
-  const keys = [...new Set([...Object.keys(published), ...exposed])].sort((a, b) => splitPort(a).port - splitPort(b).port || compareStrings(a, b))
-  for (const key of keys) {
-    const bindings = published[key]
-    if (!bindings || bindings.length === 0) entries.push(key)
-    else for (const binding of bindings) entries.push(`${binding.HostIp || '0.0.0.0'}:${binding.HostPort}->${key}`)
+  const ports: {port: number; protocol: string; ip: string; hostPort: number}[] = []
+  for (const key of new Set([...Object.keys(published), ...exposed])) {
+    const {port, protocol} = splitPort(key)
+    const bindings = published[key] ?? []
+    if (bindings.length === 0) ports.push({port, protocol, ip: '', hostPort: 0})
+    for (const binding of bindings) ports.push({port, protocol, ip: binding.HostIp || '0.0.0.0', hostPort: Number(binding.HostPort)})
   }
-  return entries.join(', ')
+  ports.sort((a, b) => a.port - b.port || compareStrings(a.ip, b.ip) || a.hostPort - b.hostPort || compareStrings(a.protocol, b.protocol))
+  const runs = new Map<string, {ip: string; protocol: string; first: number; last: number}>()
+  const entries: string[] = []
+  const mappings: string[] = []
+  const runText = (run: {ip: string; protocol: string; first: number; last: number}) => {
+    const span = run.first === run.last ? String(run.first) : `${run.first}-${run.last}`
+    return `${run.ip ? `${run.ip}:${span}->${span}` : span}/${run.protocol}`
+  }
+  for (const {port, protocol, ip, hostPort} of ports) {
+    if (ip && hostPort !== port) {
+      mappings.push(`${ip}:${hostPort}->${port}/${protocol}`)
+      continue
+    }
+    const key = `${ip}/${protocol}`
+    const run = runs.get(key)
+    if (run && port === run.last + 1) {
+      run.last = port
+      continue
+    }
+    // A run that breaks is listed where it breaks; the runs still open follow in the order they began.
+    if (run) entries.push(runText(run))
+    const next = {ip, protocol, first: port, last: port}
+    if (run) Object.assign(run, next)
+    else runs.set(key, next)
+  }
+  return [...entries, ...[...runs.values()].map(runText), ...mappings].join(', ')
 }
 
 /** `nerd port` lines: `80/tcp -> 127.0.0.1:18080`. */

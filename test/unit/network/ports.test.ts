@@ -35,7 +35,11 @@ describe('published ports', () => {
 
   it('prints ps\'s PORTS column and port\'s lines as docker does', () => {
     const published = {'80/tcp': [{HostIp: '127.0.0.1', HostPort: '18080'}], '8080/tcp': [{HostIp: '0.0.0.0', HostPort: '32768'}]}
-    assert.equal(formatPortsColumn(published, ['443/tcp', '80/tcp']), '127.0.0.1:18080->80/tcp, 443/tcp, 0.0.0.0:32768->8080/tcp')
+    assert.equal(formatPortsColumn(published, ['443/tcp', '80/tcp']), '443/tcp, 127.0.0.1:18080->80/tcp, 0.0.0.0:32768->8080/tcp')
+    // Runs of exposed ports, and of ports published on the same number, fold into ranges; a broken run is listed where it breaks.
+    assert.equal(formatPortsColumn({}, ['7000/tcp', '7001/tcp', '7002/tcp', '7005/tcp', '53/udp']), '7000-7002/tcp, 53/udp, 7005/tcp')
+    const same = {'80/tcp': [{HostIp: '', HostPort: '80'}], '81/tcp': [{HostIp: '', HostPort: '81'}], '90/tcp': [{HostIp: '127.0.0.1', HostPort: '18090'}], '91/tcp': [{HostIp: '127.0.0.1', HostPort: '18091'}]}
+    assert.equal(formatPortsColumn(same, []), '0.0.0.0:80-81->80-81/tcp, 127.0.0.1:18090->90/tcp, 127.0.0.1:18091->91/tcp')
     assert.deepEqual(formatPortLines(published), ['80/tcp -> 127.0.0.1:18080', '8080/tcp -> 0.0.0.0:32768'])
     assert.deepEqual(formatPortLines(published, '8080/tcp'), ['0.0.0.0:32768'])
     assert.deepEqual(formatPortLines(published, '81/tcp'), [])
