@@ -31,7 +31,8 @@ export default class Ps extends NerdCommand {
     })
     const now = new Date()
     const sizes = new Map<string, {rw: number; rootFs: number}>()
-    if (flags.size) {
+    // As docker's ps, a template that shows .Size has the sizes computed without -s.
+    if (flags.size || (flags.format ?? '').includes('.Size')) {
       const {containerSize} = await import('../container/inspect.ts')
       for (const view of views) sizes.set(view.record.Id, await containerSize(scope, view.record.Snapshotter, view.record.Id).catch(() => ({rw: 0, rootFs: 0})))
     }

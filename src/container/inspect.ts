@@ -1,8 +1,11 @@
 /** `inspect` of a container: nerd's records and containerd's task in docker's shape. */
+import {lstat, readdir} from 'node:fs/promises'
+import {join} from 'node:path'
 import {readJsonIfExists} from '../files.ts'
 import type {NetworkPlan, NetworkState} from '../network/attach.ts'
 import {networkSettingsOf} from '../network/plan.ts'
 import {containerView, loadContainer} from './lifecycle.ts'
+import {rootfsLayers} from './rootfs-files.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
@@ -41,9 +44,15 @@ async function runningExecIds(scope: ContainerScope, id: string): Promise<string
 }
 
 /** Bytes of the writable layer and of the whole root filesystem (the image's layers plus it). */
+/**
+ * docker's SizeRw and SizeRootFs. SizeRw counts the bytes of the files the container wrote (a hard
+ * link once, directories not at all), as docker's overlay2 does, so a container that changed nothing
+ * is 0B; containerd's usage would count the disk blocks of its directories too.
+ */
 export async function containerSize(scope: ContainerScope, snapshotter: string, id: string): Promise<{rw: number; rootFs: number}> {
   const {client} = scope
-  const rw = Number((await client.snapshots.usage(snapshotter, id)).size)
+  const [writable] = rootfsLayers(await client.snapshots.mounts(snapshotter, id))
+  const rw = writable === undefined ? Number((await client.snapshots.usage(snapshotter, id)).size) : await filesSize(writable)
   let rootFs = rw
   let parent = (await client.snapshots.stat(snapshotter, id)).parent
   while (parent) {
@@ -51,4 +60,18 @@ export async function containerSize(scope: ContainerScope, snapshotter: string, 
     parent = (await client.snapshots.stat(snapshotter, parent)).parent
   }
   return {rw, rootFs}
+}
+
+/** The bytes of the files under `directory`: each inode once, directories and empty files adding nothing. */
+async function filesSize(directory: string): Promise<number> {
+  const seen = new Set<number>()
+  let total = 0
+  for (const entry of await readdir(directory, {recursive: true, withFileTypes: true})) {
+    if (entry.isDirectory()) continue
+    const stats = await lstat(join(entry.parentPath, entry.name))
+    if (stats.size === 0 || seen.has(stats.ino)) continue
+    seen.add(stats.ino)
+    total += stats.size
+  }
+  return total
 }

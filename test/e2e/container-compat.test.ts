@@ -95,6 +95,16 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', '-f', 'netted'])
   })
 
+  it('a container\'s size counts the bytes of the files it wrote, and a ps template showing .Size gets it without -s', async () => {
+    await nerdOk(['run', '-d', '--name', 'sized', IMG, 'sleep', '600'])
+    const size = () => nerdOk(['ps', '-f', 'name=sized', '--format', '{{.Size}}'])
+    assert.match(await size(), /^0B \(virtual [\d.]+MB\)\n$/)
+    await nerdOk(['exec', 'sized', 'sh', '-c', 'head -c 1000 /dev/zero > /written && ln /written /linked && mkdir -p /a/b'])
+    assert.match(await size(), /^1kB \(virtual [\d.]+MB\)\n$/)
+    assert.equal(await nerdOk(['inspect', '-s', '-f', '{{.SizeRw}}', 'sized']), '1000\n')
+    await nerdOk(['rm', '-f', 'sized'])
+  })
+
   it('ps filters on published and exposed container ports and folds runs of ports as docker does', async () => {
     await nerdOk(['run', '-d', '--name', 'published', '-p', '127.0.0.1::80', IMG, 'sleep', '600'])
     await nerdOk(['run', '-d', '--name', 'exposed', '--expose', '7000-7002', IMG, 'sleep', '600'])
