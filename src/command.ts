@@ -34,6 +34,8 @@ export interface ListOptions<Item> {
   headers: Record<string, string>
   /** Turns an item into the fields templates see, when they differ from the item itself. */
   fields?: (item: Item) => object
+  /** The Go struct docker's template sees for this listing (a field the rows lack is then an error, as in docker). */
+  itemType?: string
 }
 
 /**
@@ -204,7 +206,7 @@ export abstract class NerdCommand extends Command {
   protected async renderList<Item extends object>(items: Item[], options: ListOptions<Item>): Promise<string> {
     const {renderItems} = await import('./format/index.ts')
     const rows = options.fields ? items.map(options.fields) : items
-    return renderItems(rows, {format: options.format, defaultTable: options.defaultTable, headers: options.headers})
+    return renderItems(rows, {format: options.format, defaultTable: options.defaultTable, headers: options.headers, ...(options.itemType ? {itemType: options.itemType} : {})})
   }
 
   protected async renderOne(item: object, format: string): Promise<string> {

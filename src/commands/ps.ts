@@ -41,6 +41,7 @@ export default class Ps extends NerdCommand {
         format: psFormat(flags.format, {quiet: flags.quiet, size: flags.size}),
         defaultTable: psFormat(undefined, {size: flags.size}),
         headers: PS_HEADERS,
+        itemType: '*formatter.ContainerContext',
         fields: (view) => psRow(view, {noTrunc: flags['no-trunc'], now, size: sizes.get(view.record.Id)}),
       }),
     )

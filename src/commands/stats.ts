@@ -41,6 +41,7 @@ export default class Stats extends NerdCommand {
         format: flags.format,
         defaultTable: 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}',
         headers: {Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS'},
+        itemType: '*container.statsContext',
       })
     // CPU % needs two readings: the first is taken a moment before the one shown.
     let current = await views()

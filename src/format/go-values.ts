@@ -46,8 +46,29 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
+/**
+ * Marks an object whose fields a template sees as a Go struct's, as docker's listing commands run
+ * their templates on structs: a field it lacks is an error (`can't evaluate field X in type T`),
+ * not a missing map key printing `<no value>`. The mark is a symbol, so JSON never shows it.
+ */
+const GO_STRUCT: unique symbol = Symbol('Go struct type')
+
+export function asGoStruct<T extends object>(value: T, typeName: string): T {
+  Object.defineProperty(value, GO_STRUCT, {value: typeName})
+  return value
+}
+
+/** The Go struct type a value was marked with (asGoStruct), if any. */
+export function goStructType(value: object): string | undefined {
+  return (value as {[GO_STRUCT]?: string})[GO_STRUCT]
+}
+
 /** The Go type name docker users see in template error messages. */
 export function goTypeName(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    const struct = goStructType(value)
+    if (struct !== undefined) return struct
+  }
   switch (goKind(value)) {
     case 'invalid':
     case 'nil':

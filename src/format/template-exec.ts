@@ -1,5 +1,5 @@
 import {formatValue, goQuote} from './go-fmt.ts'
-import {goKind, goTypeName, isTrue, mapKeys} from './go-values.ts'
+import {goKind, goStructType, goTypeName, isTrue, mapKeys} from './go-values.ts'
 import {paramTypeName, type FunctionMap, type ParamKind, type TemplateFunction} from './template-funcs.ts'
 import {
   locationOf,
@@ -307,7 +307,7 @@ class Execution {
   private evalField(dot: unknown, name: string, node: ArgNode, args: ArgNode[] | undefined, final: Final, receiver: unknown): unknown {
     if (receiver === undefined) return undefined
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${name}`)
-    if (goKind(receiver) === 'map') {
+    if (goKind(receiver) === 'map' && (goStructType(receiver as object) === undefined || Object.hasOwn(receiver as object, name))) {
       const map = receiver as Record<string, unknown>
       const member = Object.hasOwn(map, name) ? map[name] : undefined
       if (typeof member === 'function') return this.evalCall(dot, methodOf(map, member), node, name, args, final)

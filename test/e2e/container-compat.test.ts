@@ -64,6 +64,9 @@ describe('docker behaviours of the container commands', () => {
 
   it('container ps lists as ps does; a wrong number of arguments gets docker\'s words', async () => {
     assert.equal(await nerdOk(['container', 'ps', '--format', '{{.Names}}', '-f', 'name=^web$']), 'web\n')
+    // docker's ps runs the template on a struct: a misspelt field is an error, not <no value> per line.
+    const misspelt = await outcome(['ps', '--format', '{{.Nmaes}}'])
+    assert.deepEqual(misspelt, {code: 1, stdout: '', stderr: 'Error: template parsing error: template: :1:2: executing "" at <.Nmaes>: can\'t evaluate field Nmaes in type *formatter.ContainerContext\n'})
     assert.deepEqual(await outcome(['logs', 'web', 'extra']), {code: 1, stdout: '', stderr: '"nerd logs" requires exactly 1 argument.\nSee \'nerd logs --help\'.\n'})
     assert.deepEqual(await outcome(['images', 'a', 'b']), {code: 1, stdout: '', stderr: '"nerd images" requires at most 1 argument.\nSee \'nerd images --help\'.\n'})
     const port = await nerd(['port', 'web', '80/xyz'])

@@ -119,6 +119,15 @@ describe('renderItems', () => {
     const execution = templateError(() => renderItems(containers, {...ps, format: 'table {{.Names.X}}'}))
     assert.equal(execution.message, `template parsing error: template: :1:8: executing "" at <.Names.X>: can't evaluate field X in type string`)
   })
+
+  it('fails on a field the items lack when they stand for a Go struct, and prints <no value> when they stand for a map', () => {
+    const unknown = templateError(() => renderItems(containers, {...ps, format: '{{.Nope}}', itemType: '*formatter.ContainerContext'}))
+    assert.equal(unknown.message, `template parsing error: template: :1:2: executing "" at <.Nope>: can't evaluate field Nope in type *formatter.ContainerContext`)
+    assert.equal(renderItems(containers, {...ps, format: '{{.Names}}', itemType: '*formatter.ContainerContext'}), lines('web', 'x<y>'))
+    assert.equal(renderItems(containers, {...ps, format: '{{.Nope}}'}), lines('<no value>', '<no value>'))
+    // The mark is no field: JSON shows the same object.
+    assert.equal(renderItems([{ID: 'a'}], {...ps, format: 'json', itemType: 'T'}), lines('{"ID":"a"}'))
+  })
 })
 
 describe('formatInspect', () => {
