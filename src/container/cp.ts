@@ -67,20 +67,31 @@ export async function resolveInRoot(root: string, path: string, followLast: bool
   return join(root, ...resolved)
 }
 
+/** `error` with the paths in its message named as the container sees them, not through the host directory `root`. */
+export function inContainerTerms(error: unknown, root: string): unknown {
+  if (!(error instanceof Error) || !error.message.includes(root)) return error
+  return new NerdError(error.message.replaceAll(`${root}/`, '/').replaceAll(root, '/'), {cause: error})
+}
+
 /**
  * Runs `action` with a host directory that is the container's root as the container sees it: its
- * running process's root, or else its snapshot mounted with its binds and volumes.
+ * running process's root, or else its snapshot mounted with its binds and volumes. What fails names
+ * the container's paths, as docker's messages do.
  */
 export async function withContainerRoot<T>(scope: ContainerScope, container: LoadedContainer, action: (root: string) => Promise<T>): Promise<T> {
+  const inRoot = (root: string): Promise<T> =>
+    action(root).catch((error: unknown) => {
+      throw inContainerTerms(error, root)
+    })
   const view = await containerView(scope, container)
-  if (view.pid > 0) return action(`/proc/${view.pid}/root`)
+  if (view.pid > 0) return inRoot(`/proc/${view.pid}/root`)
   const mounts = await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)
   // tmpfs mounts have no content once the container is down.
   const binds = container.record.Mounts.filter((point) => point.Type !== 'tmpfs').map((point) => ({
     source: point.Source,
     target: (root: string) => resolveInRoot(root, point.Destination, true),
   }))
-  return withMountedRootfs(mounts, binds, action)
+  return withMountedRootfs(mounts, binds, inRoot)
 }
 
 export interface CopyOptions {
@@ -110,23 +121,24 @@ async function statSource(source: string, name: string, missing: string): Promis
 }
 
 /**
- * Where a copy of `sourceName` lands for `destination`, docker's way: the directory to extract in
- * and the name of the copy there (`.`: a directory's contents into the directory itself).
+ * Where a copy of `sourceName` lands for `destination` (`destinationName`: as typed, for messages),
+ * docker's way: the directory to extract in and the name of the copy there (`.`: a directory's
+ * contents into the directory itself).
  */
-async function landing(sourceName: string, sourceIsDirectory: boolean, destination: string): Promise<{directory: string; name: string}> {
+async function landing(sourceName: string, sourceIsDirectory: boolean, destination: string, destinationName: string): Promise<{directory: string; name: string}> {
   const name = copyName(sourceName)
   const existing = await stat(destination).catch(() => undefined)
   if (existing?.isDirectory()) return {directory: destination, name}
-  if (existing && sourceIsDirectory) throw new NerdError(`cannot copy a directory to the file ${destination}`)
-  if (!existing && destination.endsWith('/') && !sourceIsDirectory) throw new NerdError(`no such directory: ${destination}`)
+  if (existing && sourceIsDirectory) throw new NerdError(`cannot copy a directory to the file ${destinationName}`)
+  if (!existing && destination.endsWith('/') && !sourceIsDirectory) throw new NerdError(`no such directory: ${destinationName}`)
   const parent = await stat(dirname(destination)).catch(() => undefined)
-  if (!parent?.isDirectory()) throw new NerdError(`no such directory: ${dirname(destination)}`)
+  if (!parent?.isDirectory()) throw new NerdError(`no such directory: ${dirname(destinationName)}`)
   return {directory: dirname(destination), name: basename(destination)}
 }
 
 /** Copies `source` (a host path, already resolved; `sourceName` is the path as typed, which names the copy) to `destination` through tar. */
-async function copyTree(source: string, info: Stats, sourceName: string, destination: string, options: CopyOptions): Promise<void> {
-  const {directory, name} = await landing(sourceName, info.isDirectory(), destination)
+async function copyTree(source: string, info: Stats, sourceName: string, destination: string, destinationName: string, options: CopyOptions): Promise<void> {
+  const {directory, name} = await landing(sourceName, info.isDirectory(), destination, destinationName)
   await extractInto(await packAs(source, info.isDirectory(), name), directory, options.archive)
 }
 
@@ -139,7 +151,7 @@ export async function copyFromContainer(root: string, containerPath: string, hos
     await pipeline(await packAs(source, info.isDirectory(), copyName(containerPath)), output, {end: false})
     return
   }
-  await copyTree(source, info, containerPath, hostPath, options)
+  await copyTree(source, info, containerPath, hostPath, hostPath, options)
 }
 
 /** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST). */
@@ -154,5 +166,5 @@ export async function copyToContainer(root: string, hostPath: string, containerP
   if (!(await lstat(hostPath).catch(() => undefined))) throw new NerdError(missing)
   const source = followsLast(hostPath, options.followLink) ? await realpath(hostPath) : hostPath
   const info = await statSource(source, hostPath, missing)
-  await copyTree(source, info, hostPath, destination + (containerPath.endsWith('/') ? '/' : ''), options)
+  await copyTree(source, info, hostPath, destination + (containerPath.endsWith('/') ? '/' : ''), containerPath, options)
 }
