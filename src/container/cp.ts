@@ -1,15 +1,18 @@
 /**
  * `cp` between a container and the host, as docker copies: files and directory trees with their
- * modes and symbolic links, `-` for a tar stream, `-a` to keep owners, `-L` to follow a symbolic
- * link given as the source. Paths inside the container are resolved in its root, symbolic links
- * included, so a link can never lead out of it; volumes and bind mounts are seen as the container
- * sees them (a running container through its mount namespace, a stopped one through its root
- * filesystem mounted with its mounts on a temporary directory).
+ * modes, times and symbolic links, `-` for a tar stream, `-a` to keep owners, `-L` to follow a
+ * symbolic link given as the source (a path ending in `/` or `/.` follows it anyway). Paths inside
+ * the container are resolved in its root, symbolic links included, so a link can never lead out of
+ * it; volumes and bind mounts are seen as the container sees them (a running container through its
+ * mount namespace, a stopped one through its root filesystem mounted with its mounts on a temporary
+ * directory).
  */
-import {lstat, mkdir, mkdtemp, readlink, realpath, rename, rm, stat} from 'node:fs/promises'
-import {basename, dirname, join} from 'node:path'
+import type {Stats} from 'node:fs'
+import {lstat, readlink, realpath, stat} from 'node:fs/promises'
+import {basename, dirname, join, normalize} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {NerdError} from '../errors.ts'
+import {extractInto, packAs} from './cp-archive.ts'
 import {containerView} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
@@ -64,20 +67,31 @@ export async function resolveInRoot(root: string, path: string, followLast: bool
   return join(root, ...resolved)
 }
 
+/** `error` with the paths in its message named as the container sees them, not through the host directory `root`. */
+export function inContainerTerms(error: unknown, root: string): unknown {
+  if (!(error instanceof Error) || !error.message.includes(root)) return error
+  return new NerdError(error.message.replaceAll(`${root}/`, '/').replaceAll(root, '/'), {cause: error})
+}
+
 /**
  * Runs `action` with a host directory that is the container's root as the container sees it: its
- * running process's root, or else its snapshot mounted with its binds and volumes.
+ * running process's root, or else its snapshot mounted with its binds and volumes. What fails names
+ * the container's paths, as docker's messages do.
  */
 export async function withContainerRoot<T>(scope: ContainerScope, container: LoadedContainer, action: (root: string) => Promise<T>): Promise<T> {
+  const inRoot = (root: string): Promise<T> =>
+    action(root).catch((error: unknown) => {
+      throw inContainerTerms(error, root)
+    })
   const view = await containerView(scope, container)
-  if (view.pid > 0) return action(`/proc/${view.pid}/root`)
+  if (view.pid > 0) return inRoot(`/proc/${view.pid}/root`)
   const mounts = await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)
   // tmpfs mounts have no content once the container is down.
   const binds = container.record.Mounts.filter((point) => point.Type !== 'tmpfs').map((point) => ({
     source: point.Source,
     target: (root: string) => resolveInRoot(root, point.Destination, true),
   }))
-  return withMountedRootfs(mounts, binds, action)
+  return withMountedRootfs(mounts, binds, inRoot)
 }
 
 export interface CopyOptions {
@@ -87,54 +101,57 @@ export interface CopyOptions {
   followLink: boolean
 }
 
-/** Where a source named `source` lands for `destination`, docker's way; `contents` when only a directory's contents are copied. */
-async function landing(sourcePath: string, sourceIsDirectory: boolean, destination: string): Promise<{target: string; contents: boolean}> {
-  const existing = await stat(destination).catch(() => undefined)
-  const copyContents = sourceIsDirectory && /\/\.$/.test(sourcePath)
-  if (existing?.isDirectory()) return copyContents ? {target: destination, contents: true} : {target: join(destination, basename(sourcePath.replace(/\/\.?$/, '')) || '/'), contents: sourceIsDirectory}
-  if (existing && sourceIsDirectory) throw new NerdError(`cannot copy a directory to the file ${destination}`)
-  if (!existing && destination.endsWith('/') && !sourceIsDirectory) throw new NerdError(`no such directory: ${destination}`)
-  const parent = await stat(dirname(destination)).catch(() => undefined)
-  if (!parent?.isDirectory()) throw new NerdError(`no such directory: ${dirname(destination)}`)
-  return {target: destination.replace(/\/$/, ''), contents: sourceIsDirectory}
+/** The name docker gives the copy of `path` (as typed): its last element; `.` for the root or a directory's contents (`/.`). */
+export function copyName(path: string): string {
+  const name = basename(normalize(path))
+  return /(^|\/)\.$/.test(path) || name === '' || name === '..' ? '.' : name
+}
+
+/** Whether a symbolic link at the end of `path` is followed: docker resolves a path ending in `/` or `/.`, and any with -L. */
+function followsLast(path: string, followLink: boolean): boolean {
+  return followLink || /\/\.?$/.test(path)
+}
+
+/** The source at host path `source` (`name`: as typed); a path ending in `/` or `/.` must be a directory. */
+async function statSource(source: string, name: string, missing: string): Promise<Stats> {
+  const info = await lstat(source).catch(() => undefined)
+  if (!info) throw new NerdError(missing)
+  if (!info.isDirectory() && /\/\.?$/.test(name)) throw new NerdError(`not a directory: ${name}`)
+  return info
 }
 
 /**
- * Copies `source` (a host path, already resolved; `sourceName` is the path as typed, which names the
- * copy) to `destination` through tar, which keeps modes, links and times: a directory's contents
- * into the target directory, anything else through a temporary name renamed over the target.
+ * Where a copy of `sourceName` lands for `destination` (`destinationName`: as typed, for messages),
+ * docker's way: the directory to extract in and the name of the copy there (`.`: a directory's
+ * contents into the directory itself).
  */
-async function copyTree(source: string, sourceName: string, destination: string, options: CopyOptions): Promise<void> {
-  const tar = await import('tar')
-  const info = await lstat(source).catch(() => undefined)
-  if (!info) throw new NerdError(`Could not find the file ${sourceName}`)
-  const {target, contents} = await landing(sourceName, info.isDirectory(), destination)
-  const keepOwners = options.archive
-  if (contents) {
-    await mkdir(target, {recursive: true})
-    await pipeline(tar.c({cwd: source, portable: !options.archive}, ['.']), tar.x({cwd: target, preserveOwner: keepOwners}))
-    return
-  }
-  const staging = await mkdtemp(join(dirname(target), '.nerd-cp-'))
-  try {
-    await pipeline(tar.c({cwd: dirname(source), portable: !options.archive}, [basename(source)]), tar.x({cwd: staging, preserveOwner: keepOwners}))
-    await rename(join(staging, basename(source)), target)
-  } finally {
-    await rm(staging, {recursive: true, force: true})
-  }
+async function landing(sourceName: string, sourceIsDirectory: boolean, destination: string, destinationName: string): Promise<{directory: string; name: string}> {
+  const name = copyName(sourceName)
+  const existing = await stat(destination).catch(() => undefined)
+  if (existing?.isDirectory()) return {directory: destination, name}
+  if (existing && sourceIsDirectory) throw new NerdError(`cannot copy a directory to the file ${destinationName}`)
+  if (!existing && destination.endsWith('/') && !sourceIsDirectory) throw new NerdError(`no such directory: ${destinationName}`)
+  const parent = await stat(dirname(destination)).catch(() => undefined)
+  if (!parent?.isDirectory()) throw new NerdError(`no such directory: ${dirname(destinationName)}`)
+  return {directory: dirname(destination), name: basename(destination)}
+}
+
+/** Copies `source` (a host path, already resolved; `sourceName` is the path as typed, which names the copy) to `destination` through tar. */
+async function copyTree(source: string, info: Stats, sourceName: string, destination: string, destinationName: string, options: CopyOptions): Promise<void> {
+  const {directory, name} = await landing(sourceName, info.isDirectory(), destination, destinationName)
+  await extractInto(await packAs(source, info.isDirectory(), name), directory, options.archive)
 }
 
 /** `cp CONTAINER:SRC DEST` (DEST `-`: a tar stream on `output`). */
 export async function copyFromContainer(root: string, containerPath: string, hostPath: string, options: CopyOptions & {containerName: string}, output: NodeJS.WritableStream): Promise<void> {
-  const source = await resolveInRoot(root, containerPath, options.followLink)
-  if (!(await lstat(source).catch(() => undefined))) throw new NerdError(`Could not find the file ${containerPath} in container ${options.containerName}`)
+  const source = await resolveInRoot(root, containerPath, followsLast(containerPath, options.followLink))
+  const info = await statSource(source, containerPath, `Could not find the file ${containerPath} in container ${options.containerName}`)
   if (hostPath === '-') {
-    const tar = await import('tar')
     // Not ending `output`: nerd's stdout stays open until nerd exits.
-    await pipeline(tar.c({cwd: dirname(source), portable: !options.archive}, [basename(source)]), output, {end: false})
+    await pipeline(await packAs(source, info.isDirectory(), copyName(containerPath)), output, {end: false})
     return
   }
-  await copyTree(source, containerPath, hostPath, options)
+  await copyTree(source, info, containerPath, hostPath, hostPath, options)
 }
 
 /** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST). */
@@ -142,12 +159,12 @@ export async function copyToContainer(root: string, hostPath: string, containerP
   const destination = await resolveInRoot(root, containerPath, true)
   if (hostPath === '-') {
     if (!(await stat(destination).catch(() => undefined))?.isDirectory()) throw new NerdError(`destination "${containerPath}" must be a directory`)
-    const tar = await import('tar')
-    await pipeline(input, tar.x({cwd: destination, preserveOwner: options.archive}))
+    await extractInto(input, destination, options.archive)
     return
   }
-  const entry = await lstat(hostPath).catch(() => undefined)
-  if (!entry) throw new NerdError(`no such file or directory: ${hostPath}`)
-  const source = entry.isSymbolicLink() && options.followLink ? await realpath(hostPath) : hostPath.replace(/(.)\/+$/, '$1')
-  await copyTree(source, hostPath, destination + (containerPath.endsWith('/') ? '/' : ''), options)
+  const missing = `no such file or directory: ${hostPath}`
+  if (!(await lstat(hostPath).catch(() => undefined))) throw new NerdError(missing)
+  const source = followsLast(hostPath, options.followLink) ? await realpath(hostPath) : hostPath
+  const info = await statSource(source, hostPath, missing)
+  await copyTree(source, info, hostPath, destination + (containerPath.endsWith('/') ? '/' : ''), containerPath, options)
 }

@@ -1,7 +1,7 @@
 /** cp end to end: trees with modes, owners and symbolic links, both ways, running and stopped containers, tar streams. */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {chmod, chown, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile} from 'node:fs/promises'
+import {chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -95,5 +95,70 @@ describe('cp', () => {
     const both = await nerd(['cp', 'live:/a', 'live:/b'])
     assert.equal(both.code, 1)
     assert.match(both.stderr, /copying between containers is not supported/)
+  })
+
+  it('copies symbolic links as they are, absolute targets included, and never extracts through one', async () => {
+    await nerdOk(['exec', 'live', 'ln', '-s', '/etc/hostname', '/hn'])
+    await nerdOk(['cp', 'live:/hn', join(work, 'hn')])
+    assert.equal(await readlink(join(work, 'hn')), '/etc/hostname')
+    await symlink('/etc/passwd', join(work, 'pw'))
+    await nerdOk(['cp', join(work, 'pw'), 'live:/pw'])
+    assert.equal(await nerdOk(['exec', 'live', 'readlink', '/pw']), '/etc/passwd\n')
+
+    // A link in the container to a host directory: on the host, extracting through it would write there.
+    const host = join(work, 'host-only')
+    await mkdir(host)
+    await nerdOk(['exec', 'live', 'ln', '-s', host, '/data/trap'])
+    await mkdir(join(work, 'crafted/trap'), {recursive: true})
+    await writeFile(join(work, 'crafted/trap/x'), 'pwned\n')
+    await run('tar', ['-cf', join(work, 'through.tar'), '-C', join(work, 'crafted'), 'trap/x'])
+    const through = await nerd(['cp', '-', 'live:/data'], {input: await readFile(join(work, 'through.tar'))})
+    assert.equal(through.code, 1)
+    assert.equal(through.stderr, 'Error: cannot extract "trap/x" through the symbolic link "trap"\n')
+    await run('tar', ['-P', '-cf', join(work, 'up.tar'), '-C', join(work, 'crafted/trap'), '../trap/x'])
+    const up = await nerd(['cp', '-', 'live:/data'], {input: await readFile(join(work, 'up.tar'))})
+    assert.equal(up.code, 1)
+    assert.equal(up.stderr, 'Error: "../trap/x" is outside of "/data"\n')
+    assert.deepEqual(await readdir(host), [])
+  })
+
+  it('copies the directory a link leads to for a path ending in / or /.', async () => {
+    await nerdOk(['exec', 'live', 'ln', '-s', '/data', '/datalink'])
+    await nerdOk(['cp', 'live:/datalink/', join(work, 'slash')])
+    assert.equal(await readFile(join(work, 'slash/top.txt'), 'utf8'), 'top\n')
+    await mkdir(join(work, 'into'))
+    await nerdOk(['cp', 'live:/datalink/', join(work, 'into')])
+    assert.equal(await readFile(join(work, 'into/datalink/top.txt'), 'utf8'), 'top\n')
+    await nerdOk(['cp', 'live:/datalink/.', join(work, 'into')])
+    assert.equal(await readFile(join(work, 'into/top.txt'), 'utf8'), 'top\n')
+    await nerdOk(['cp', 'live:/datalink', join(work, 'plain')])
+    assert.equal(await readlink(join(work, 'plain')), '/data')
+
+    const out = await nerd(['cp', 'live:/datalink/', '-'])
+    assert.equal(out.code, 0, out.stderr)
+    await writeFile(join(work, 'datalink.tar'), out.stdoutBytes)
+    assert.ok((await run('tar', ['-tf', join(work, 'datalink.tar')])).stdout.split('\n').includes('datalink/top.txt'))
+  })
+
+  it('archives real owners and times without -a, and restores directory times on the host', async () => {
+    await nerdOk(['exec', 'live', 'touch', '-d', '2001-02-03 04:05:06', '/kept/tree/sub'])
+    const out = await nerd(['cp', 'live:/kept/tree', '-'])
+    assert.equal(out.code, 0, out.stderr)
+    await writeFile(join(work, 'owned.tar'), out.stdoutBytes)
+    const listed = (await run('tar', ['--numeric-owner', '--full-time', '-tvf', join(work, 'owned.tar')], {env: {TZ: 'UTC'}})).stdout
+    assert.match(listed, /^-rwxr-xr-x 1000\/1000 .* tree\/sub\/deeper\/run\.sh$/m)
+    assert.match(listed, /^drwxr-x--- 0\/0 .* 2001-02-03 04:05:06 tree\/sub\/$/m)
+
+    await nerdOk(['cp', 'live:/kept/tree', join(work, 'timed')])
+    assert.deepEqual((await lstat(join(work, 'timed/sub'))).mtime, new Date('2001-02-03T04:05:06Z'))
+  })
+
+  it('names paths in the container in its messages', async () => {
+    const missing = await nerd(['cp', join(work, 'tree/top.txt'), 'live:/no/such/file'])
+    assert.equal(missing.code, 1)
+    assert.equal(missing.stderr, 'Error: no such directory: /no/such\n')
+    // Stopped (or about to be), its root is a temporary mount: not named either.
+    const stopped = await nerd(['cp', '-', 'stopped:/copied'], {input: await readFile(join(work, 'up.tar'))})
+    assert.equal(stopped.stderr, 'Error: "../trap/x" is outside of "/copied"\n')
   })
 })

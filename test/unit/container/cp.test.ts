@@ -3,7 +3,7 @@ import {mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {parseCopyArguments, resolveInRoot} from '../../../src/container/cp.ts'
+import {copyName, inContainerTerms, parseCopyArguments, resolveInRoot} from '../../../src/container/cp.ts'
 
 describe('cp arguments', () => {
   it('takes the container side from NAME:PATH, and a path with a slash before its colon as local', () => {
@@ -12,6 +12,22 @@ describe('cp arguments', () => {
     assert.deepEqual(parseCopyArguments('-', 'web:'), {container: 'web', containerPath: '/', hostPath: '-', direction: 'to-container'})
     assert.throws(() => parseCopyArguments('a:/x', 'b:/y'), /copying between containers is not supported/)
     assert.throws(() => parseCopyArguments('/x', '/y'), /must specify at least one container source/)
+  })
+
+  it('names a copy by the path as typed: its last element, . for the root or a directory\'s contents', () => {
+    assert.equal(copyName('/etc/hosts'), 'hosts')
+    assert.equal(copyName('/data/link/'), 'link')
+    assert.equal(copyName('/data/link/.'), '.')
+    assert.equal(copyName('/'), '.')
+    assert.equal(copyName('/data/..'), '.')
+    assert.equal(copyName('relative'), 'relative')
+  })
+
+  it('names paths in messages as the container sees them', () => {
+    const error = inContainerTerms(new Error("ENOENT: no such file or directory, link '/proc/7/root/a' -> '/proc/7/root'"), '/proc/7/root')
+    assert.equal((error as Error).message, "ENOENT: no such file or directory, link '/a' -> '/'")
+    const other = new Error('unrelated')
+    assert.equal(inContainerTerms(other, '/proc/7/root'), other)
   })
 })
 
