@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import {CREATE_FLAGS} from '../container-flags.ts'
 import {ContainerCreateCommand} from '../container-command.ts'
+import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
 
 export default class Create extends ContainerCreateCommand {
   static summary = 'Create a new container'
@@ -16,7 +17,10 @@ export default class Create extends ContainerCreateCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Create)
-    const {created} = await this.createFromFlags(flags, this.containerArgs())
+    // run's failures before the process starts are 125; docker's create fails with 1 (flag errors aside).
+    const {created} = await this.createFromFlags(flags, this.containerArgs()).catch((error: unknown) => {
+      throw error instanceof NerdError && error.exitCode === EXIT_NERD_FAILED ? new NerdError(error.message, {cause: error}) : error
+    })
     this.print(created.record.Id)
   }
 }

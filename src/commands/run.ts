@@ -55,6 +55,7 @@ export default class Run extends ContainerCreateCommand {
         tty: request.tty,
         sigProxy: flags['sig-proxy'] && !request.tty,
         detachKeys: parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS),
+        shown: new Set(request.attach.filter((stream) => stream !== 'stdin')),
         onStarted: (pid) => this.afterStart(created, pid, container.labels),
         fifos,
       })

@@ -119,26 +119,35 @@ export function normalizeBooleanFlags(
 export interface FlagDefinitionShape {
   type: 'boolean' | 'option'
   char?: string
+  allowNo?: boolean
 }
 
 export interface FlagSets {
   valueFlags: ValueFlags
   booleanFlags: ReadonlySet<string>
+  /** Short boolean flags by their long names, for `-d=false`. */
+  booleanChars: ReadonlyMap<string, string>
+  /** The boolean flags declared with allowNo (`--no-sig-proxy`). */
+  negatable: ReadonlySet<string>
 }
 
 /** Derives splitRunArgs's and normalizeBooleanFlags's inputs from a command's flag definitions. */
 export function flagSetsOf(definitions: Readonly<Record<string, FlagDefinitionShape>>): FlagSets {
   const valueFlags = new Set<string>()
   const booleanFlags = new Set<string>()
+  const booleanChars = new Map<string, string>()
+  const negatable = new Set<string>()
   for (const [name, definition] of Object.entries(definitions)) {
     if (definition.type === 'option') {
       valueFlags.add(name)
       if (definition.char) valueFlags.add(definition.char)
     } else {
       booleanFlags.add(name)
+      if (definition.char) booleanChars.set(definition.char, name)
+      if (definition.allowNo) negatable.add(name)
     }
   }
-  return {valueFlags, booleanFlags}
+  return {valueFlags, booleanFlags, booleanChars, negatable}
 }
 
 /**
@@ -148,21 +157,13 @@ export function flagSetsOf(definitions: Readonly<Record<string, FlagDefinitionSh
  * to the container should take its positionals from splitRunArgs.)
  */
 export function containerCommandArgv(argv: readonly string[], definitions: Readonly<Record<string, FlagDefinitionShape>>): string[] {
-  const {valueFlags, booleanFlags} = flagSetsOf(definitions)
+  const {valueFlags, booleanFlags, booleanChars, negatable} = flagSetsOf(definitions)
   const {flags, positional} = splitRunArgs(argv, valueFlags)
-  return [...normalizeBooleanFlags(flags, booleanFlags), '--', ...positional]
+  return [...normalizeBooleanFlags(flags, booleanFlags, {chars: booleanChars, negatable}), '--', ...positional]
 }
 
 /** normalizeBooleanFlags for any command, from its oclif-shaped flag definitions. */
-export function normalizeCommandBooleans(argv: readonly string[], definitions: Readonly<Record<string, FlagDefinitionShape & {allowNo?: boolean}>>): string[] {
-  const booleans = new Set<string>()
-  const negatable = new Set<string>()
-  const chars = new Map<string, string>()
-  for (const [name, definition] of Object.entries(definitions)) {
-    if (definition.type !== 'boolean') continue
-    booleans.add(name)
-    if (definition.allowNo) negatable.add(name)
-    if (definition.char) chars.set(definition.char, name)
-  }
-  return normalizeBooleanFlags(argv, booleans, {chars, negatable})
+export function normalizeCommandBooleans(argv: readonly string[], definitions: Readonly<Record<string, FlagDefinitionShape>>): string[] {
+  const {booleanFlags, booleanChars, negatable} = flagSetsOf(definitions)
+  return normalizeBooleanFlags(argv, booleanFlags, {chars: booleanChars, negatable})
 }

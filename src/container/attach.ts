@@ -101,6 +101,8 @@ export interface AttachSession {
   tty: boolean
   sigProxy: boolean
   detachKeys: number[]
+  /** The output streams shown on nerd's (`run -a`); both unless given. The others still reach `tee`. */
+  shown?: ReadonlySet<'stdout' | 'stderr'>
   /** Also gets the output, e.g. the json-file log. */
   tee?: (stream: 'stdout' | 'stderr', chunk: Uint8Array) => void
   resize: (width: number, height: number) => Promise<void>
@@ -123,8 +125,9 @@ export function attachStdio(session: AttachSession): AttachedRun {
     detach = () => resolve('detached')
   })
   const pipeOut = (source: Socket | undefined, target: NodeJS.WriteStream, stream: 'stdout' | 'stderr'): void => {
+    const shown = session.shown?.has(stream) ?? true
     source?.on('data', (chunk: Buffer) => {
-      target.write(chunk)
+      if (shown) target.write(chunk)
       session.tee?.(stream, chunk)
     })
   }

@@ -473,6 +473,9 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   if (aliases.length > 0 && !isUserDefinedNetwork(targets[0] ?? 'default')) {
     fail('network-scoped aliases are only supported for user-defined networks')
   }
+  if ((ip !== undefined || ip6 !== undefined) && !isUserDefinedNetwork(targets[0] ?? 'default')) {
+    fail('user specified IP address is supported on user defined networks only')
+  }
   if (targets.some(isUserDefinedNetwork) && !targets.every(isUserDefinedNetwork)) {
     fail('conflicting options: cannot attach both user-defined and non-user-defined network-modes')
   }

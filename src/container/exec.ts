@@ -6,8 +6,9 @@ import {randomBytes} from 'node:crypto'
 import {constants} from 'node:os'
 import {join} from 'node:path'
 import {packJson, unpackJson} from '../containerd/index.ts'
-import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
-import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
+import {EXIT_NERD_FAILED, EXIT_NOT_EXECUTABLE, NerdError} from '../errors.ts'
+import {attachStdio, startFailureMessage} from './attach.ts'
+import {hostCapabilities} from './host-facts.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverOutput} from './detached-output.ts'
 import {discardFifos, makeFifos, openFifos, type FifoSet} from './io.ts'
@@ -58,7 +59,8 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
     process.user = {uid: user.uid, gid: user.gid, additionalGids: user.additionalGids}
   }
   if (options.privileged) {
-    const all = [...KNOWN_CAPABILITIES]
+    // Every capability the host has, as a privileged container gets: asking for more fails the exec.
+    const all = [...(hostCapabilities() ?? KNOWN_CAPABILITIES)]
     process.capabilities = {bounding: all, effective: all, permitted: all}
   }
   return process
@@ -88,10 +90,9 @@ export async function execInContainer(
     throw error
   }
   const execId = `exec-${randomBytes(8).toString('hex')}`
-  const failure = (error: unknown): NerdError => {
-    const message = (error as Error).message
-    return new NerdError(startFailureMessage(message), {exitCode: startFailureExitCode(message), cause: error})
-  }
+  // docker's daemon gives an exec that could not start exit code 126, whatever the reason (a missing command too).
+  const failure = (error: unknown): NerdError =>
+    new NerdError(startFailureMessage((error as Error).message), {exitCode: EXIT_NOT_EXECUTABLE, cause: error})
   if (options.detach) {
     await scope.client.tasks.exec({containerId: id, execId, spec, terminal: options.tty})
     await scope.client.tasks.start(id, execId).catch(async (error: unknown) => {

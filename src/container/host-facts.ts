@@ -16,7 +16,7 @@ export function hostFacts(options: {cgroupManager: CgroupManager; privileged: bo
     cgroupVersion: isCgroupV2() ? 2 : 1,
     // `none` (no cgroup of nerd's own) still needs a path for the runtime; cgroupfs is the neutral one.
     cgroupManager: options.cgroupManager === 'systemd' ? 'systemd' : 'cgroupfs',
-    capabilities: boundingCapabilities(),
+    capabilities: hostCapabilities(),
     apparmor: readText('/sys/module/apparmor/parameters/enabled')?.trim() === 'Y' && apparmorProfileLoaded(),
     arch: goArchitecture(process.arch),
     kernelVersion: release(),
@@ -38,7 +38,8 @@ function readText(path: string): string | undefined {
   }
 }
 
-function boundingCapabilities(): readonly string[] | undefined {
+/** The capabilities of this host's bounding set (nerd's own): all a container's process can be given. */
+export function hostCapabilities(): readonly string[] | undefined {
   const mask = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readText('/proc/self/status') ?? '')?.[1]
   return mask ? capabilitiesFromMask(mask) : undefined
 }

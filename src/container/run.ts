@@ -77,6 +77,8 @@ export interface AttachedStartOptions {
   tty: boolean
   sigProxy: boolean
   detachKeys: number[]
+  /** The output streams to show (`run -a`); both unless given. */
+  shown?: ReadonlySet<'stdout' | 'stderr'>
   /** Called once the process runs, before its output is awaited. */
   onStarted?: (pid: number) => Promise<void>
   /** FIFOs made ahead (makeFifos, with the same stdin and tty), now the start's to open and remove. */
@@ -118,6 +120,7 @@ export async function startAttached(
       tty: options.tty,
       sigProxy: options.sigProxy,
       detachKeys: options.detachKeys,
+      ...(options.shown ? {shown: options.shown} : {}),
       tee: log?.write.bind(log),
       resize: (width, height) => scope.client.tasks.resizePty({containerId: id, width, height}),
       signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal]),

@@ -4,6 +4,7 @@
  * arguments after the container, inspect across object kinds, and one-line errors with docker's exit codes.
  */
 import assert from 'node:assert/strict'
+import {readFile} from 'node:fs/promises'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers} from '../helpers/containers.ts'
 import {loadTestImage, nerd} from '../helpers/e2e.ts'
@@ -121,5 +122,36 @@ describe('docker behaviours of the container commands', () => {
     const bad = await outcome(['ps', '-f', 'publish=127.0.0.1:80'])
     assert.deepEqual(bad, {code: 1, stdout: '', stderr: "Error: filter for 'publish' should not contain ':': 127.0.0.1:80\n"})
     await nerdOk(['rm', '-f', 'published', 'exposed'])
+  })
+
+  it('boolean flags take docker\'s =false and =true, long and short', async () => {
+    assert.deepEqual(await outcome(['run', '--rm', '--tty=false', '--privileged=false', '--init=False', '-d=false', '-i=0', IMG, 'echo', 'hi']), {code: 0, stdout: 'hi\n', stderr: ''})
+    assert.equal(await nerdOk(['run', '--rm=false', '--name', 'kept', IMG, 'true']), '')
+    assert.equal(await nerdOk(['ps', '-a', '-f', 'name=kept', '--format', '{{.Names}}']), 'kept\n')
+    await nerdOk(['rm', 'kept'])
+    const bad = await outcome(['run', '--rm=maybe', IMG, 'true'])
+    assert.equal(bad.code, 125)
+    assert.match(bad.stderr, /^Error: invalid argument "maybe" for "--rm" flag/)
+  })
+
+  it('run -a shows only the streams named; create fails with 1 where run fails with 125', async () => {
+    const script = ['sh', '-c', 'echo out; echo err >&2']
+    assert.deepEqual(await outcome(['run', '--rm', '-a', 'stdout', IMG, ...script]), {code: 0, stdout: 'out\n', stderr: ''})
+    assert.deepEqual(await outcome(['run', '--rm', '-a', 'stderr', IMG, ...script]), {code: 0, stdout: '', stderr: 'err\n'})
+    for (const args of [['--name', 'web'], ['-w', 'relative']]) {
+      assert.equal((await nerd(['create', ...args, IMG])).code, 1, args.join(' '))
+      assert.equal((await nerd(['run', '--rm', ...args, IMG])).code, 125, args.join(' '))
+    }
+  })
+
+  it('an exec that cannot start exits 126, as docker\'s; exec --privileged gets the host\'s capabilities', async () => {
+    for (const args of [['nosuchcmd'], ['-w', '/nonexistent', 'pwd']]) {
+      const result = await nerd(['exec', ...(args[0] === '-w' ? args.slice(0, 2) : []), 'web', ...(args[0] === '-w' ? args.slice(2) : args)])
+      assert.equal(result.code, 126, result.stderr)
+      assert.match(result.stderr, /^Error: OCI runtime exec failed: .*\n$/)
+    }
+    const privileged = await nerdOk(['exec', '--privileged', 'web', 'grep', 'CapEff', '/proc/self/status'])
+    const host = /^CapBnd:\s*([0-9a-f]+)$/m.exec(await readFile('/proc/self/status', 'utf8'))![1]
+    assert.equal(privileged, `CapEff:\t${host}\n`)
   })
 })

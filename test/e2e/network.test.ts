@@ -140,7 +140,7 @@ describe('networking on CNI', () => {
     const before = (await nerdOk(['ps', '-aq'])).trim()
     for (const [args, message] of [
       [['--network', 'nosuch'], /^Error: network nosuch not found\n$/],
-      [['--ip', '10.9.9.9'], /^Error: Invalid address 10\.9\.9\.9: It does not belong to any of this network's subnets\n$/],
+      [['--ip', '10.4.0.200'], /^Error: user specified IP address is supported on user defined networks only\n$/],
     ] as const) {
       const result = await nerd(['run', '--rm', ...args, IMG, 'true'])
       assert.equal(result.code, 125, result.stderr)
@@ -242,6 +242,9 @@ describe('networking on CNI', () => {
   it('connects and disconnects a running container, with an alias and a fixed address', async () => {
     await nerdOk(['network', 'create', '--subnet', '10.4.230.0/24', net('fixed')])
     await nerdOk(['run', '-d', '--name', 'roamer', IMG, 'sleep', '60'])
+    const outside = await nerd(['run', '--rm', '--network', net('fixed'), '--ip', '10.9.9.9', IMG, 'true'])
+    assert.equal(outside.code, 125, outside.stderr)
+    assert.equal(outside.stderr, "Error: Invalid address 10.9.9.9: It does not belong to any of this network's subnets\n")
     await nerdOk(['network', 'connect', '--alias', 'wanderer', '--ip', '10.4.230.77', net('fixed'), 'roamer'])
     assert.match(await nerdOk(['exec', 'roamer', 'ip', '-4', '-o', 'addr']), /inet 10\.4\.230\.77\/24/)
     assert.equal(await nerdOk(['ps', '--filter', `network=${net('fixed')}`, '--filter', 'name=roamer', '--format', '{{.Names}} {{.Networks}}']), `roamer bridge,${net('fixed')}\n`)
