@@ -54,6 +54,7 @@ const PAYLOAD_PROTOS = [
   'types/runc/options/oci.proto',
   'cgroups/v1/metrics.proto',
   'cgroups/v2/metrics.proto',
+  'nerd/events/v1/actor.proto',
 ]
 
 /** Parses every .proto nerd uses; google/protobuf/* come from protobufjs' bundled well-known types. */

@@ -10,6 +10,7 @@ import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} f
 import type {NerdHookEvent} from './hooks/index.ts'
 import type {PullHooks} from './image/pull.ts'
 import type {RecordedHooks} from './hooks/recorded.ts'
+import type {NerdEvent} from './system/nerd-events.ts'
 import {Limiter} from './limiter.ts'
 
 /** Signals that stop a long command the way ctrl-c does (see stoppableBySignals). */
@@ -137,6 +138,18 @@ export abstract class NerdCommand extends Command {
   protected containerd(): Promise<ContainerdClient> {
     this.client ??= takeEarlyConnection() ?? connectToContainerd()
     return this.client
+  }
+
+  /**
+   * Publishes events of nerd's own for `nerd events` (system/nerd-events.ts), in order. Commands that
+   * work without containerd (volumes, networks) still succeed without it: then nothing is published.
+   */
+  protected async publishEvents(events: NerdEvent[]): Promise<void> {
+    if (events.length === 0) return
+    const client = await this.containerd().catch(() => undefined)
+    if (!client) return
+    const {publishEvent} = await import('./system/nerd-events.ts')
+    for (const event of events) await publishEvent(client, event)
   }
 
   /** The containerd connection and data root that container commands work in. */

@@ -3,10 +3,11 @@ import {NerdCommand} from '../command.ts'
 
 export default class Events extends NerdCommand {
   static summary = 'Get real time events from the server'
-  static description = 'containerd streams events as they happen: --since cannot replay past ones; --until ends the stream at that time.'
+  static description =
+    "containerd's events as docker's, and those nerd's commands publish for what containerd never sees (kill, stop, restart, rename, commit, update, volumes, networks). Events arrive as they happen: --since cannot replay past ones; --until ends the stream at that time."
   static aliases = ['system:events']
   static flags = {
-    filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions provided (event, type, container, image, label)'}),
+    filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions provided (event, type, container, image, volume, network, label)'}),
     format: Flags.string({description: "Format the output using the given Go template, or 'json'"}),
     since: Flags.string({description: 'Show all events created since timestamp'}),
     until: Flags.string({description: 'Stream events until this timestamp'}),
@@ -14,7 +15,7 @@ export default class Events extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Events)
-    const {ContainerFacts, dockerEvent, eventLine, eventMatches, parseEventFilters} = await import('../system/events.ts')
+    const {ContainerFacts, dockerEvent, eventLine, eventMatches, eventTemplateData, parseEventFilters} = await import('../system/events.ts')
     const {parseLogTime} = await import('../container/logs/index.ts')
     const {NerdError} = await import('../errors.ts')
     const filters = parseEventFilters(flags.filter ?? [])
@@ -38,7 +39,7 @@ export default class Events extends NerdCommand {
       for await (const raw of client.events.subscribe([`namespace==${config.namespace}`], {signal: stop.signal, timeoutMs: Infinity})) {
         const event = await dockerEvent(raw, facts)
         if (!event || !eventMatches(event, filters)) continue
-        this.print(template === undefined ? eventLine(event) : await this.renderOne(event, template))
+        this.print(template === undefined ? eventLine(event) : await this.renderOne(eventTemplateData(event), template))
       }
     } catch (error) {
       if (!stop.signal.aborted) throw error

@@ -15,7 +15,7 @@ import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import type {ImageConfig} from '../hooks/types.ts'
 import {applyChanges} from '../image/archive/changes.ts'
-import {normalizeImageName} from '../image/archive/names.ts'
+import {familiarImageName, normalizeImageName} from '../image/archive/names.ts'
 import {nameImage} from '../image/archive/records.ts'
 import {readTar, type TarEntry} from '../image/archive/tar-reader.ts'
 import {tarEnd, tarPadding} from '../image/archive/tar-writer.ts'
@@ -24,7 +24,7 @@ import type {Descriptor, ImageManifest} from '../image/manifest.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../image/registry/media-types.ts'
 import {jsonBlob, resolveImageConfig, writeBlob} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
-import {containerView} from './lifecycle.ts'
+import {containerView, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {existsInLayers, rootfsLayers} from './rootfs-files.ts'
 
@@ -124,7 +124,7 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
   const pause = running && options.pause !== false
   if (pause) await client.tasks.pause(record.Id)
   try {
-    return await client.withLease((leased) => withChanges(leased, container, MEDIA_TYPE_OCI_LAYER_GZIP, async (diffLayer, lower) => {
+    const id = await client.withLease((leased) => withChanges(leased, container, MEDIA_TYPE_OCI_LAYER_GZIP, async (diffLayer, lower) => {
       const {layer, diffId} = await withoutRuntimeMountPoints(leased, diffLayer, lower)
       const created = new Date().toISOString()
       const command = [record.Path, ...record.Args].join(' ')
@@ -150,6 +150,9 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
       await nameImage(leased, {names: name === undefined ? [] : [name], target: manifest.descriptor}, configBlob.descriptor.digest)
       return configBlob.descriptor.digest
     }))
+    // Before the container resumes, as docker's order is: pause, commit, unpause.
+    await publishContainerEvent(scope, container, 'commit', {comment: options.message ?? '', imageID: id, imageRef: name === undefined ? '' : familiarImageName(name)})
+    return id
   } finally {
     if (pause) await client.tasks.resume(record.Id).catch(() => undefined)
   }

@@ -9,6 +9,7 @@ import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {readJsonIfExists} from '../files.ts'
 import type {PortMap} from '../network/ports.ts'
+import {publishEvent} from '../system/nerd-events.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView} from './model.ts'
 import {NAME_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
@@ -270,6 +271,20 @@ export async function startTask(
   return {pid: created.pid, exit}
 }
 
+/** One of docker's container events that containerd never sees, for `nerd events` (system/nerd-events.ts). */
+export function publishContainerEvent(scope: ContainerScope, container: LoadedContainer, action: string, attributes: Record<string, string> = {}): Promise<void> {
+  return publishEvent(scope.client, {type: 'container', action, id: container.record.Id, attributes})
+}
+
+/**
+ * Sends a signal to the container's process, reported as docker's kill event first: published
+ * after, it could reach subscribers behind the die the signal causes.
+ */
+async function signalContainer(scope: ContainerScope, container: LoadedContainer, signal: number, all: boolean): Promise<void> {
+  await publishContainerEvent(scope, container, 'kill', {signal: String(signal)})
+  await killTask(scope, container.record.Id, signal, all)
+}
+
 /** Tells containerd's restart monitor to leave the container down, and records the user's intent. */
 async function markStopped(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   await updateState(container.paths, () => ({ExplicitlyStopped: true}))
@@ -280,7 +295,8 @@ async function markStopped(scope: ContainerScope, container: LoadedContainer): P
 
 /**
  * docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (negative waits forever);
- * the task is deleted and its exit recorded. A container that is not running is left as it is.
+ * the task is deleted and its exit recorded, then docker's stop event published. A container that is
+ * not running is left as it is.
  */
 export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string} = {}): Promise<void> {
   const stopSignal = commandSignal(options.signal ?? container.record.StopSignal)
@@ -289,21 +305,23 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
   const task = await getTask(scope, id)
   if (!task) return
   let ended: ExitStatus = task
-  if (task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'PAUSING' || task.status === 'CREATED') {
+  const running = task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'PAUSING' || task.status === 'CREATED'
+  if (running) {
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
     if (task.status !== 'RUNNING' && task.status !== 'CREATED') await scope.client.tasks.resume(id).catch(() => undefined)
-    await killTask(scope, id, stopSignal, false)
+    await signalContainer(scope, container, stopSignal, false)
     const timeout = options.timeoutSeconds ?? container.record.StopTimeout
     if (timeout >= 0) {
       let timer: NodeJS.Timeout | undefined
       const exited = await Promise.race([exit.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeout * 1000)))])
       clearTimeout(timer)
-      if (!exited) await killTask(scope, id, signalNumber('SIGKILL'), true)
+      if (!exited) await signalContainer(scope, container, signalNumber('SIGKILL'), true)
     }
     ended = await exit
   }
   await deleteTask(scope, container, ended)
+  if (running) await publishContainerEvent(scope, container, 'stop')
 }
 
 async function killTask(scope: ContainerScope, id: string, signal: number, all: boolean): Promise<void> {
@@ -330,7 +348,7 @@ export async function killContainer(scope: ContainerScope, container: LoadedCont
   const task = await getTask(scope, container.record.Id)
   if (!task || task.status === 'STOPPED' || task.status === 'CREATED') throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${container.record.Id} is not running`)
   if (number === 9 || number === 15 || signal.toUpperCase().endsWith('KILL') || signal.toUpperCase().endsWith('TERM')) await markStopped(scope, container)
-  await killTask(scope, container.record.Id, number, false)
+  await signalContainer(scope, container, number, false)
 }
 
 export async function pauseContainer(scope: ContainerScope, container: LoadedContainer): Promise<void> {
@@ -369,12 +387,8 @@ export async function removeContainer(scope: ContainerScope, container: LoadedCo
     await markStopped(scope, container)
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
-    if (task.status === 'PAUSED' || task.status === 'PAUSING') {
-      await killTask(scope, id, signalNumber('SIGKILL'), true)
-      await scope.client.tasks.resume(id).catch(() => undefined)
-    } else {
-      await killTask(scope, id, signalNumber('SIGKILL'), true)
-    }
+    await signalContainer(scope, container, signalNumber('SIGKILL'), true)
+    if (task.status === 'PAUSED' || task.status === 'PAUSING') await scope.client.tasks.resume(id).catch(() => undefined)
     await exit
   }
   if (task) await deleteTaskHere(scope, container).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
@@ -419,4 +433,5 @@ export async function renameContainer(scope: ContainerScope, container: LoadedCo
     throw error
   }
   await releaseName(scope.dataRoot, namespace, old, container.record.Id)
+  await publishContainerEvent(scope, container, 'rename', {oldName: `/${old}`})
 }

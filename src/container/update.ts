@@ -1,13 +1,14 @@
 /**
  * `update`: new resource limits for a container, applied to its running task (Tasks.Update) and to
- * its spec and record so that the next start keeps them; a new restart policy.
+ * its spec and record so that the next start keeps them; a new restart policy. docker's update event
+ * is nerd's own: containerd's /containers/update also comes of label changes docker does not report.
  */
 import type {CgroupManager} from '../config/index.ts'
 import {OCI_LINUX_RESOURCES_TYPE_URL, packJson, unpackJson} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import type {UpdateRequest} from './create-options.ts'
 import {hostFacts} from './host-facts.ts'
-import {containerView, monitorRestarts, RESTART_LOGURI_LABEL, RESTART_STATUS_LABEL} from './lifecycle.ts'
+import {containerView, monitorRestarts, publishContainerEvent, RESTART_LOGURI_LABEL, RESTART_STATUS_LABEL} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {ContainerRecord} from './model.ts'
 import {containerLogUri, defaultStartContext} from './run.ts'
@@ -76,6 +77,7 @@ export async function updateContainer(scope: ContainerScope, container: LoadedCo
     await handRestartToMonitor(scope, container, view.status === 'running')
   }
   await writeRecord(container.paths, record)
+  await publishContainerEvent(scope, container, 'update')
   return warnings
 }
 

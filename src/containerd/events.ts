@@ -1,5 +1,5 @@
 import type {Rpc} from './rpc.ts'
-import type {CallOptions, ContainerdEvent, Envelope} from './types.ts'
+import type {Any, CallOptions, ContainerdEvent, Envelope} from './types.ts'
 import {unpackAny} from './values.ts'
 
 export class EventsService {
@@ -18,6 +18,15 @@ export class EventsService {
   subscribe(filters: string[] = [], options?: CallOptions): AsyncGenerator<ContainerdEvent, void, undefined> {
     // Not a generator method: the subscription must start now, not at the first iteration.
     return decodeEach(this.#rpc.stream<Envelope>('Subscribe', {filters}, options))
+  }
+
+  /**
+   * Hands `event` to every subscriber of the client's namespace, stamped with the time containerd
+   * receives it. Each part of `topic` (`/a/b`) must be an identifier (letters, digits, single
+   * `.`, `_` or `-` between them); containerd forwards the payload without decoding it.
+   */
+  async publish(topic: string, event: Any, options?: CallOptions): Promise<void> {
+    await this.#rpc.unary('Publish', {topic, event}, options)
   }
 }
 

@@ -12,6 +12,21 @@ export interface GoJSONOptions {
   indent?: string
 }
 
+/**
+ * A value with a method under this key is encoded as what the method returns, as a Go type with a
+ * MarshalJSON method is: how a Go struct whose json tags rename its fields is shown, with templates
+ * seeing the fields (`.ID`) and JSON the tags (`"id"`).
+ */
+export const GO_JSON = Symbol('goJSON')
+
+interface GoJSONMarshaler {
+  [GO_JSON](): unknown
+}
+
+function isMarshaler(value: unknown): value is GoJSONMarshaler {
+  return typeof (value as Partial<GoJSONMarshaler>)[GO_JSON] === 'function'
+}
+
 const SHORT_ESCAPES: Record<string, string> = {'"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
 
 function encodeString(text: string, escapeHTML: boolean): string {
@@ -48,6 +63,7 @@ function encode(value: unknown, options: Required<GoJSONOptions>, depth: number)
   }
   if (value === null) return 'null'
   if (value instanceof Date) return encodeString(goTimeRFC3339(value), options.escapeHTML)
+  if (isMarshaler(value)) return encode(value[GO_JSON](), options, depth)
   const {indent} = options
   const inner = indent ? `\n${indent.repeat(depth + 1)}` : ''
   const outer = indent ? `\n${indent.repeat(depth)}` : ''

@@ -1,14 +1,17 @@
 /**
  * `network connect` and `network disconnect`: the container's plan changes (so the next start joins
- * the same networks) and a running container is attached or detached at once.
+ * the same networks) and a running container is attached or detached at once, which docker reports
+ * as a network event (a stopped container's plan change it does not).
  */
 import {NerdError} from '../errors.ts'
 import {writeJsonAtomic} from '../files.ts'
 import {containerView} from '../container/lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from '../container/lifecycle.ts'
 import {attachTarget} from '../container/store.ts'
+import {publishEvent} from '../system/nerd-events.ts'
 import {attachNetworks, detachNetworks, readNetworkPlan} from './attach.ts'
 import type {NetworkPlan} from './attach.ts'
+import {networkEvent} from './model.ts'
 import {getNetwork} from './store.ts'
 
 export interface ConnectOptions {
@@ -52,6 +55,7 @@ export async function connectNetwork(scope: ContainerScope, container: LoadedCon
     await writeJsonAtomic(target.files.plan, before)
     throw error
   }
+  await publishEvent(scope.client, networkEvent('connect', network, container.record.Id))
 }
 
 export async function disconnectNetwork(scope: ContainerScope, container: LoadedContainer, networkText: string): Promise<void> {
@@ -65,4 +69,5 @@ export async function disconnectNetwork(scope: ContainerScope, container: Loaded
   if (netns) await detachNetworks(target, netns, [network.name])
   plan.networks = plan.networks.filter((planned) => planned.network !== network.name)
   await writeJsonAtomic(target.files.plan, plan)
+  if (netns) await publishEvent(scope.client, networkEvent('disconnect', network, container.record.Id))
 }

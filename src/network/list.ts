@@ -179,7 +179,7 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
 }
 
 /** `network prune`: every user-defined network no container uses, among those the filters (`label`, `until`) keep. */
-export async function pruneNetworks(location: NetworkLocation, filterTexts: string[]): Promise<string[]> {
+export async function pruneNetworks(location: NetworkLocation, filterTexts: string[]): Promise<NetworkConfList[]> {
   let until: number | undefined
   const labels: NetworkFilter[] = []
   for (const text of filterTexts) {
@@ -193,7 +193,7 @@ export async function pruneNetworks(location: NetworkLocation, filterTexts: stri
     } else if (key === 'label' || key === 'label!') labels.push({key, value})
     else throw new NerdError(`invalid filter '${key}'`)
   }
-  const removed: string[] = []
+  const removed: NetworkConfList[] = []
   for (const network of await listNetworks(location.netconfPath)) {
     if (network.name === DEFAULT_NETWORK) continue
     if (until !== undefined && Date.parse(network.nerd.created) >= until) continue
@@ -201,7 +201,7 @@ export async function pruneNetworks(location: NetworkLocation, filterTexts: stri
     if (Object.keys(await readMembers(network)).length > 0) continue
     try {
       await removeNetwork(location, network.nerd.id)
-      removed.push(network.name)
+      removed.push(network)
     } catch {
       // A container joined it meanwhile: it is in use, so not pruned.
     }

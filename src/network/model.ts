@@ -4,6 +4,7 @@
  */
 import {NerdError} from '../errors.ts'
 import type {CniConfList, CniPluginConf} from '../hooks/types.ts'
+import type {NerdEvent} from '../system/nerd-events.ts'
 import {firstHost, hostRange, parseAddress, parseSubnet, subnetContains} from './ip.ts'
 import type {Subnet} from './ip.ts'
 
@@ -52,6 +53,14 @@ export interface NetworkCreateRequest {
   internal: boolean
   labels: Record<string, string>
   options: Record<string, string>
+}
+
+/**
+ * docker's event of a network command (system/nerd-events.ts): the network's ID, name and driver,
+ * and for connect and disconnect the container's ID.
+ */
+export function networkEvent(action: 'create' | 'destroy' | 'connect' | 'disconnect', network: NetworkConfList, containerId?: string): NerdEvent {
+  return {type: 'network', action, id: network.nerd.id, attributes: {...(containerId ? {container: containerId} : {}), name: network.name, type: network.nerd.driver}}
 }
 
 /** Names nerd (like docker) keeps for itself. */

@@ -1,32 +1,49 @@
 /**
- * `events`: containerd's event stream of a namespace, as docker's events where docker has one
- * (containers: create, start, die, pause, unpause, oom, exec_create, exec_start, update, destroy;
- * images: tag, delete), with docker's filters and text. containerd sends only live events: `--since`
- * in the past cannot be replayed, and `--until` ends the stream at that time.
+ * `events`: a namespace's event stream as docker's events, with docker's filters and text. Two
+ * sources make it:
+ * - containerd's own events, where docker has a counterpart: containers create, start, die (the
+ *   container's process) and exec_die (an exec'd one), pause, unpause, oom, exec_create, exec_start,
+ *   destroy; images tag and delete;
+ * - nerd's own (nerd-events.ts), which the commands publish for what containerd never sees:
+ *   containers kill, stop, restart, rename, commit, update; volumes create and destroy; networks
+ *   create, destroy, connect and disconnect.
+ * containerd sends only live events: `--since` in the past cannot be replayed, and `--until` ends the
+ * stream at that time.
  */
-import type {ContainerdEvent} from '../containerd/index.ts'
+import type {ContainerdEvent, Timestamp} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
+import {GO_JSON} from '../format/go-json.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {containerPaths, readRecord} from '../container/store.ts'
+import {familiarName, familiarRepository, parseReference} from '../image/reference.ts'
+import {nerdEventOf} from './nerd-events.ts'
 
+export type DockerEventType = 'container' | 'image' | 'volume' | 'network'
+
+/**
+ * docker's events.Message: what templates see (`{{.ID}}`, `{{.TimeNano}}`). Its JSON (`{{json .}}`,
+ * `--format json`) has the struct's json tags instead, see eventJson.
+ */
 export interface DockerEvent {
-  status?: string
-  id?: string
-  from?: string
-  Type: 'container' | 'image'
+  /** The action again, for containers and images only (deprecated in docker's API, still sent). */
+  Status: string
+  /** The actor's ID, for containers and images only (likewise). */
+  ID: string
+  /** A container's image (likewise). */
+  From: string
+  Type: DockerEventType
   Action: string
   Actor: {ID: string; Attributes: Record<string, string>}
-  scope: 'local'
-  time: number
-  timeNano: number
+  Scope: 'local'
+  Time: number
+  /** Nanoseconds since the epoch: past a Number's exact integers. */
+  TimeNano: bigint
 }
 
 const CONTAINER_ACTIONS: Record<string, string> = {
   '/containers/create': 'create',
-  '/containers/update': 'update',
   '/containers/delete': 'destroy',
   '/tasks/start': 'start',
-  '/tasks/exit': 'die',
   '/tasks/paused': 'pause',
   '/tasks/resumed': 'unpause',
   '/tasks/oom': 'oom',
@@ -41,11 +58,11 @@ const IMAGE_ACTIONS: Record<string, string> = {
 }
 
 export interface EventFilter {
-  key: 'event' | 'type' | 'container' | 'image' | 'label'
+  key: 'event' | 'type' | 'container' | 'image' | 'volume' | 'network' | 'label'
   value: string
 }
 
-const FILTER_KEYS = ['event', 'type', 'container', 'image', 'label']
+const FILTER_KEYS = ['event', 'type', 'container', 'image', 'volume', 'network', 'label']
 
 export function parseEventFilters(texts: readonly string[]): EventFilter[] {
   return texts.map((text) => {
@@ -57,18 +74,24 @@ export function parseEventFilters(texts: readonly string[]): EventFilter[] {
   })
 }
 
+interface ContainerFact {
+  name: string
+  image: string
+  labels: Record<string, string>
+}
+
 /** What nerd knows of the containers an event names: their name, image and labels, kept after they are gone. */
 export class ContainerFacts {
   readonly #dataRoot: string
   readonly #namespace: string
-  readonly #known = new Map<string, {name: string; image: string; labels: Record<string, string>}>()
+  readonly #known = new Map<string, ContainerFact>()
 
   constructor(dataRoot: string, namespace: string) {
     this.#dataRoot = dataRoot
     this.#namespace = namespace
   }
 
-  async of(id: string): Promise<{name: string; image: string; labels: Record<string, string>}> {
+  async of(id: string): Promise<ContainerFact> {
     const known = this.#known.get(id)
     if (known) return known
     const record = await readRecord(containerPaths(this.#dataRoot, this.#namespace, id)).catch(() => undefined)
@@ -76,59 +99,155 @@ export class ContainerFacts {
     if (record) this.#known.set(id, facts)
     return facts
   }
+
+  /** Reads the container's record again at the next event (it has a new name). */
+  forget(id: string): void {
+    this.#known.delete(id)
+  }
 }
 
-/** docker's event for a containerd one; undefined for events docker has no counterpart for. */
+/** docker's event for a containerd one or one of nerd's own; undefined for events docker has no counterpart for. */
 export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts): Promise<DockerEvent | undefined> {
-  const seconds = Number(event.timestamp?.seconds ?? Math.floor(Date.now() / 1000))
-  const nanos = Number(event.timestamp?.nanos ?? 0)
-  const time = {time: seconds, timeNano: seconds * 1e9 + nanos}
-  const payload = (event.payload ?? {}) as Record<string, unknown>
+  const at = eventTime(event.timestamp)
+  const own = nerdEventOf(event)
+  if (own) {
+    if (own.type !== 'container') return message(own.type, own.action, {ID: own.id, Attributes: own.attributes}, at)
+    if (own.action === 'rename') facts.forget(own.id)
+    return containerEvent(own.action, own.id, own.attributes, facts, at)
+  }
+  const payload = event.payload ?? {}
+  if (event.topic === '/tasks/exit') {
+    const id = String(payload.containerId ?? '')
+    const processId = String(payload.id ?? '')
+    const exitCode = String(payload.exitStatus ?? 0)
+    // The container's own process has the container's ID; an exec'd one has its exec ID.
+    if (processId !== '' && processId !== id) return containerEvent('exec_die', id, {execID: processId, exitCode}, facts, at)
+    return containerEvent('die', id, {exitCode}, facts, at)
+  }
   const containerAction = CONTAINER_ACTIONS[event.topic]
   if (containerAction) {
-    const id = String(payload.containerId ?? payload.id ?? '')
-    if (!id) return undefined
-    const {name, image, labels} = await facts.of(id)
-    const attributes: Record<string, string> = {...labels, image, name}
-    if (containerAction === 'die') attributes.exitCode = String(payload.exitStatus ?? 0)
+    const attributes: Record<string, string> = {}
     if (containerAction === 'exec_create' || containerAction === 'exec_start') attributes.execID = String(payload.execId ?? '')
-    return {status: containerAction, id, from: image, Type: 'container', Action: containerAction, Actor: {ID: id, Attributes: attributes}, scope: 'local', ...time}
+    return containerEvent(containerAction, String(payload.containerId ?? payload.id ?? ''), attributes, facts, at)
   }
   const imageAction = IMAGE_ACTIONS[event.topic]
   if (imageAction) {
-    const name = String(payload.name ?? '')
-    return {status: imageAction, id: name, Type: 'image', Action: imageAction, Actor: {ID: name, Attributes: {name}}, scope: 'local', ...time}
+    const name = familiarImageName(String(payload.name ?? ''))
+    return message('image', imageAction, {ID: name, Attributes: {name}}, at)
   }
   return undefined
 }
 
-/** docker's rules: values of one key widen the match, different keys narrow it. */
+/** docker's attributes of a container event: the action's, then the container's labels, image and name. */
+async function containerEvent(action: string, id: string, attributes: Record<string, string>, facts: ContainerFacts, at: EventTime): Promise<DockerEvent | undefined> {
+  if (!id) return undefined
+  const {name, image, labels} = await facts.of(id)
+  return message('container', action, {ID: id, Attributes: {...attributes, ...labels, ...(image ? {image} : {}), name}}, at)
+}
+
+interface EventTime {
+  Time: number
+  TimeNano: bigint
+}
+
+function eventTime(timestamp: Timestamp | null | undefined): EventTime {
+  const seconds = timestamp ? BigInt(timestamp.seconds) : BigInt(Math.floor(Date.now() / 1000))
+  return {Time: Number(seconds), TimeNano: seconds * 1_000_000_000n + BigInt(timestamp?.nanos ?? 0)}
+}
+
+function message(type: DockerEventType, action: string, actor: DockerEvent['Actor'], at: EventTime): DockerEvent {
+  // As docker, the deprecated fields are filled for containers and images only.
+  const legacy = type === 'container' || type === 'image'
+  return {
+    Status: legacy ? action : '',
+    ID: legacy ? actor.ID : '',
+    From: type === 'container' ? (actor.Attributes.image ?? '') : '',
+    Type: type,
+    Action: action,
+    Actor: actor,
+    Scope: 'local',
+    ...at,
+  }
+}
+
+/** `docker.io/qa/app:1` → `qa/app:1`, as docker names images; a name that is no reference as it is. */
+function familiarImageName(name: string): string {
+  try {
+    return familiarName(parseReference(name, {defaultTag: false}))
+  } catch {
+    return name
+  }
+}
+
+/** The repository without tag or digest (`busybox:1` → `busybox`), docker's stripTag for the image filter. */
+function imageRepository(name: string): string {
+  try {
+    return familiarRepository(parseReference(name, {defaultTag: false}))
+  } catch {
+    return name
+  }
+}
+
+/**
+ * The message as templates see it, whose JSON is docker's: the json tags of events.Message
+ * (`status`, `id`, `from`, `scope`, `time`, `timeNano`, the empty ones left out), attributes sorted as
+ * Go sorts a map's keys, and timeNano exact.
+ */
+export function eventTemplateData(event: DockerEvent): DockerEvent & {[GO_JSON](): unknown} {
+  return {...event, [GO_JSON]: () => eventJson(event)}
+}
+
+function eventJson(event: DockerEvent): Record<string, unknown> {
+  const attributes = Object.fromEntries(Object.entries(event.Actor.Attributes).sort(([a], [b]) => compareStrings(a, b)))
+  return {
+    ...(event.Status ? {status: event.Status} : {}),
+    ...(event.ID ? {id: event.ID} : {}),
+    ...(event.From ? {from: event.From} : {}),
+    Type: event.Type,
+    Action: event.Action,
+    Actor: {ID: event.Actor.ID, Attributes: attributes},
+    scope: event.Scope,
+    time: event.Time,
+    timeNano: event.TimeNano,
+  }
+}
+
+/**
+ * docker's rules (daemon/events/filter.go): values of one key widen the match, different keys narrow
+ * it, except labels, which must all match. `container=`, `volume=` and `network=` take a prefix of
+ * the actor's ID or name, whatever the event's type; `image=` an image name, or its repository.
+ */
 export function eventMatches(event: DockerEvent, filters: readonly EventFilter[]): boolean {
   const values = (key: EventFilter['key']) => filters.filter((filter) => filter.key === key).map((filter) => filter.value)
+  const {ID: id, Attributes: attributes} = event.Actor
+  const imageName = event.Type === 'image' ? attributes.name : attributes.image
+  const images = [id, imageName, imageRepository(id), imageName === undefined ? undefined : imageRepository(imageName)]
+  const actorNamed = (value: string) => id.startsWith(value) || (attributes.name?.startsWith(value) ?? false)
   const checks: [EventFilter['key'], (value: string) => boolean][] = [
     ['event', (value) => value === event.Action],
     ['type', (value) => value === event.Type],
-    ['container', (value) => event.Type === 'container' && (event.Actor.ID.startsWith(value) || event.Actor.Attributes.name === value)],
-    ['image', (value) => event.Actor.Attributes.image === value || (event.Type === 'image' && event.Actor.ID === value)],
-    [
-      'label',
-      (value) => {
-        const equals = value.indexOf('=')
-        return equals === -1 ? value in event.Actor.Attributes : event.Actor.Attributes[value.slice(0, equals)] === value.slice(equals + 1)
-      },
-    ],
+    ['container', actorNamed],
+    ['volume', actorNamed],
+    ['network', actorNamed],
+    ['image', (value) => images.includes(value)],
   ]
-  return checks.every(([key, check]) => {
-    const wanted = values(key)
-    return wanted.length === 0 || wanted.some(check)
+  const labelsMatch = values('label').every((value) => {
+    const equals = value.indexOf('=')
+    return equals === -1 ? value in attributes : attributes[value.slice(0, equals)] === value.slice(equals + 1)
   })
+  return (
+    labelsMatch &&
+    checks.every(([key, check]) => {
+      const wanted = values(key)
+      return wanted.length === 0 || wanted.some(check)
+    })
+  )
 }
 
 /** docker's line: `2026-11-23T06:00:00.123456789Z container start <id> (image=…, name=…)`. */
 export function eventLine(event: DockerEvent): string {
-  const date = new Date(event.time * 1000).toISOString().replace(/\.\d{3}Z$/, '')
-  // timeNano is past Number's integer precision: its sub-second part is good to about 256 ns.
-  const nanos = String(Math.max(0, event.timeNano - event.time * 1e9)).padStart(9, '0').slice(0, 9)
+  const date = new Date(event.Time * 1000).toISOString().replace(/\.\d{3}Z$/, '')
+  const nanos = String(event.TimeNano % 1_000_000_000n).padStart(9, '0')
   const attributes = Object.entries(event.Actor.Attributes)
     .sort(([a], [b]) => compareStrings(a, b))
     .map(([key, value]) => `${key}=${value}`)

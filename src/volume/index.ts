@@ -2,11 +2,12 @@
 export {matchesListFilters, parseListFilters, parsePruneFilters} from './filters.ts'
 export type {VolumeListFilters, VolumePruneFilters} from './filters.ts'
 export {containersUsingVolume, volumeUsers} from './in-use.ts'
-export {parseVolumeOptions} from './model.ts'
+export {parseVolumeOptions, volumeEvent} from './model.ts'
 export type {Volume, VolumeCreateRequest, VolumeScope} from './model.ts'
 export {
   copyUpIfEmpty,
   createVolume,
+  createVolumeIfMissing,
   getVolume,
   listVolumes,
   prepareVolumeMount,

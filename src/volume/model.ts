@@ -10,8 +10,14 @@
 import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {parseBytes} from '../format/human.ts'
+import type {NerdEvent} from '../system/nerd-events.ts'
 
 export const LOCAL_DRIVER = 'local'
+
+/** docker's event of a volume made or removed by a volume command (system/nerd-events.ts). */
+export function volumeEvent(action: 'create' | 'destroy', name: string): NerdEvent {
+  return {type: 'volume', action, id: name, attributes: {driver: LOCAL_DRIVER}}
+}
 
 /** docker's label on volumes created without a name: `volume prune` without `--all` removes only these. */
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous'

@@ -75,6 +75,11 @@ function noSuchVolume(name: string): NerdError {
  * is (docker's create is idempotent). Without a name the volume gets a 64-hex one and is anonymous.
  */
 export async function createVolume(scope: VolumeScope, request: VolumeCreateRequest = {}): Promise<Volume> {
+  return (await createVolumeIfMissing(scope, request)).volume
+}
+
+/** createVolume, telling whether the volume is new: docker reports a create event for a new one only. */
+export async function createVolumeIfMissing(scope: VolumeScope, request: VolumeCreateRequest = {}): Promise<{volume: Volume; created: boolean}> {
   const named = request.name !== undefined && request.name !== ''
   const name = named ? request.name! : randomBytes(32).toString('hex')
   if (named) validateVolumeName(name)
@@ -85,13 +90,13 @@ export async function createVolume(scope: VolumeScope, request: VolumeCreateRequ
   const labels = sortedByKey(named ? {...request.labels} : {...request.labels, [ANONYMOUS_LABEL]: ''})
   return withVolumeLock(scope, name, async () => {
     const existing = await getVolume(scope, name)
-    if (existing) return existing
+    if (existing) return {volume: existing, created: false}
     const data = join(volumeDir(scope, name), DATA_DIR)
     await mkdir(data, {recursive: true})
     await chmod(data, 0o755)
     const record: VolumeRecord = {Name: name, Driver: LOCAL_DRIVER, CreatedAt: createdAtText(new Date()), Labels: labels, Options: options, Scope: 'local'}
     await writeJsonAtomic(join(volumeDir(scope, name), RECORD_FILE), record)
-    return toVolume(scope, record)
+    return {volume: toVolume(scope, record), created: true}
   })
 }
 
@@ -207,18 +212,23 @@ export interface RemoveVolumeOptions {
   inUseBy: VolumeUsers
 }
 
-/** `volume rm`: refused while a container uses the volume (docker's `volume is in use - [IDs]`). */
-export async function removeVolume(scope: VolumeScope, name: string, options: RemoveVolumeOptions): Promise<void> {
+/**
+ * `volume rm`: refused while a container uses the volume (docker's `volume is in use - [IDs]`).
+ * Whether there was one to remove (forced, a missing volume is no error).
+ */
+export async function removeVolume(scope: VolumeScope, name: string, options: RemoveVolumeOptions): Promise<boolean> {
   const missing = () => {
     if (!options.force) throw noSuchVolume(name)
+    return false
   }
   if (!VOLUME_NAME_PATTERN.test(name)) return missing()
-  await withVolumeLock(scope, name, async () => {
+  return withVolumeLock(scope, name, async () => {
     const volume = await getVolume(scope, name)
     if (!volume) return missing()
     const users = await options.inUseBy(name)
     if (users.length > 0) throw new NerdError(`remove ${name}: volume is in use - [${users.join(', ')}]`)
     await deleteLocked(scope, volume)
+    return true
   })
 }
 

@@ -1,11 +1,48 @@
-/** events and stats end to end: a start event seen by a background `nerd events`, and stats of running containers. */
+/**
+ * events and stats end to end: what a background `nerd events` prints as containers, execs, volumes
+ * and networks change (containerd's events and nerd's own, in docker's order and shape), and stats
+ * of running containers.
+ */
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
+const suffix = fileNamespace().slice(2, 8)
+
+interface Watch {
+  /** The lines printed so far. */
+  lines(): string[]
+  /** Waits for a line that `matches`, and returns it. */
+  line(what: string, matches: (line: string) => boolean): Promise<string>
+  /** Ends `nerd events` as ctrl-c does; its exit code. */
+  stop(): Promise<number | null>
+}
+
+/** A `nerd events` in the background, subscribed by the time this resolves. */
+async function watchEvents(args: string[]): Promise<Watch> {
+  const events = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'events', ...args], {stdio: ['ignore', 'pipe', 'pipe']})
+  let output = ''
+  events.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const closed = new Promise<number | null>((resolve) => events.on('close', resolve))
+  const killer = setTimeout(() => events.kill('SIGKILL'), 90_000)
+  // The subscription is live once nerd has connected: what happens after that is seen.
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const lines = () => output.split('\n').filter((line) => line !== '')
+  return {
+    lines,
+    line: (what, matches) => until(what, async () => lines().find(matches), 15_000),
+    async stop() {
+      clearTimeout(killer)
+      events.kill('SIGTERM')
+      return closed
+    },
+  }
+}
+
+type Event = Record<string, any>
 
 describe('events and stats', () => {
   before(async () => {
@@ -17,29 +54,134 @@ describe('events and stats', () => {
   })
 
   it('events --filter event=start prints the start of a container, in docker\'s shape', async () => {
-    const events = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'events', '--filter', 'event=start', '--format', '{{json .}}'], {stdio: ['ignore', 'pipe', 'pipe']})
-    let output = ''
-    events.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    const killer = setTimeout(() => events.kill('SIGKILL'), 30_000)
+    const watch = await watchEvents(['--filter', 'event=start', '--format', '{{json .}}'])
     try {
-      // The subscription is live once nerd has connected: a container started after that is seen.
-      await new Promise((resolve) => setTimeout(resolve, 1500))
       const id = (await nerdOk(['run', '-d', '--name', 'watched', IMG, 'sleep', '30'])).trim()
-      const line = await until('the start event', async () => output.split('\n').find((text) => text.includes(id)), 15_000)
-      const event = JSON.parse(line) as Record<string, any>
+      const line = await watch.line('the start event', (text) => text.includes(id))
+      const event = JSON.parse(line) as Event
+      assert.equal(event.status, 'start')
+      assert.equal(event.id, id)
+      assert.equal(event.from, IMG)
       assert.equal(event.Type, 'container')
       assert.equal(event.Action, 'start')
       assert.equal(event.Actor.ID, id)
       assert.equal(event.Actor.Attributes.name, 'watched')
       assert.equal(event.Actor.Attributes.image, IMG)
-      assert.equal(typeof event.timeNano, 'number')
-      assert.doesNotMatch(output, /"Action":"create"/)
+      assert.equal(event.scope, 'local')
+      // Printed exactly, all 19 digits: JSON.parse would round it.
+      const timeNano = /"timeNano":(\d+)\}$/.exec(line)?.[1]
+      assert.ok(timeNano?.length === 19 && timeNano.startsWith(String(event.time)), line)
+      assert.ok(!watch.lines().some((text) => text.includes('"Action":"create"')))
     } finally {
-      clearTimeout(killer)
-      events.kill('SIGTERM')
+      const code = await watch.stop()
+      assert.ok(code === 0 || code === null, `events exited ${String(code)}`)
     }
-    const code = await new Promise((resolve) => events.on('close', resolve))
-    assert.ok(code === 0 || code === null, `events exited ${String(code)}`)
+  })
+
+  it("events --format sees docker's field names: .ID, .Status, .From, .Time, .TimeNano", async () => {
+    const watch = await watchEvents(['--filter', 'container=formatted', '--format', '{{.ID}}|{{.Status}}|{{.From}}|{{.Type}}|{{.Action}}|{{.Scope}}|{{.Time}}|{{.TimeNano}}|{{.Actor.Attributes.name}}'])
+    try {
+      const id = (await nerdOk(['run', '-d', '--name', 'formatted', IMG, 'sleep', '30'])).trim()
+      const line = await watch.line('the start event', (text) => text.includes('|start|'))
+      const [shownId, status, from, type, action, scope, time, timeNano, name] = line.split('|')
+      assert.deepEqual([shownId, status, from, type, action, scope, name], [id, 'start', IMG, 'container', 'start', 'local', 'formatted'])
+      assert.match(time!, /^\d{10}$/)
+      assert.match(timeNano!, /^\d{19}$/)
+      assert.ok(timeNano!.startsWith(time!))
+    } finally {
+      await watch.stop()
+    }
+  })
+
+  it("an exec's end is exec_die, with its exit code; the container keeps running and has no die", async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'execd', IMG, 'sleep', '60'])).trim()
+    const watch = await watchEvents(['--filter', `container=${id}`, '--format', '{{json .}}'])
+    try {
+      assert.equal((await nerd(['exec', 'execd', 'sh', '-c', 'exit 3'])).code, 3)
+      const execDie = JSON.parse(await watch.line('the exec_die event', (text) => text.includes('"Action":"exec_die"'))) as Event
+      assert.deepEqual(execDie.Actor.Attributes, {execID: execDie.Actor.Attributes.execID, exitCode: '3', image: IMG, name: 'execd'})
+      const execStart = JSON.parse(watch.lines().find((text) => text.includes('"Action":"exec_start"'))!) as Event
+      assert.equal(execStart.Actor.Attributes.execID, execDie.Actor.Attributes.execID)
+      assert.match(await nerdOk(['ps', '--filter', 'name=execd', '--format', '{{.Status}}']), /^Up /)
+      // What follows the exec's end comes after it: a die would have come by the time the kill's line does.
+      await nerdOk(['kill', '-s', 'USR1', 'execd'])
+      const kill = JSON.parse(await watch.line('the kill event', (text) => text.includes('"Action":"kill"'))) as Event
+      assert.equal(kill.Actor.Attributes.signal, '10')
+      assert.ok(!watch.lines().some((text) => text.includes('"Action":"die"')), watch.lines().join('\n'))
+    } finally {
+      await watch.stop()
+    }
+  })
+
+  it("stop, restart, rename, update and commit: docker's events, in docker's order", async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'cycled', IMG, 'sleep', '60'])).trim()
+    const watch = await watchEvents(['--filter', `container=${id}`, '--filter', 'type=container', '--format', '{{.Action}} {{json .Actor.Attributes}}'])
+    try {
+      // sleep, as the container's first process, ignores SIGTERM: the stop ends with SIGKILL.
+      await nerdOk(['restart', '-t', '1', 'cycled'])
+      await watch.line('the restart event', (text) => text.startsWith('restart '))
+      await nerdOk(['rename', 'cycled', 'renamed'])
+      await nerdOk(['update', '--memory', '64m', 'renamed'])
+      await nerdOk(['commit', 'renamed', `qa/committed-${suffix}`])
+      await nerdOk(['stop', '-t', '0', 'renamed'])
+      await watch.line('the stop event', (text) => text.startsWith('stop ') && text.includes('"name":"renamed"'))
+      const events = watch.lines().map((line) => ({action: line.slice(0, line.indexOf(' ')), attributes: JSON.parse(line.slice(line.indexOf(' ') + 1)) as Record<string, string>}))
+      assert.deepEqual(events.map((event) => event.action), [
+        'kill', 'kill', 'die', 'stop', 'start', 'restart',
+        'rename',
+        'update',
+        'pause', 'commit', 'unpause',
+        'kill', 'kill', 'die', 'stop',
+      ])
+      assert.deepEqual(events.filter((event) => event.action === 'kill').map((event) => event.attributes.signal), ['15', '9', '15', '9'])
+      assert.equal(events[2]!.attributes.exitCode, '137')
+      assert.deepEqual(events[6]!.attributes, {image: IMG, name: 'renamed', oldName: '/cycled'})
+      const commit = events.find((event) => event.action === 'commit')!.attributes
+      assert.equal(commit.imageRef, `qa/committed-${suffix}:latest`)
+      assert.match(commit.imageID!, /^sha256:[0-9a-f]{64}$/)
+      assert.equal(commit.comment, '')
+    } finally {
+      await watch.stop()
+    }
+  })
+
+  it('images are named as docker names them', async () => {
+    const watch = await watchEvents(['--filter', 'type=image', '--filter', `image=qa/tagged-${suffix}`])
+    try {
+      await nerdOk(['tag', IMG, `qa/tagged-${suffix}`])
+      const line = await watch.line('the tag event', (text) => text.includes(' image tag '))
+      assert.match(line, new RegExp(`^\\S+ image tag qa/tagged-${suffix}:latest \\(name=qa/tagged-${suffix}:latest\\)$`))
+    } finally {
+      await watch.stop()
+    }
+  })
+
+  it('volume and network commands are seen as docker reports them, and filtered by type', async () => {
+    const network = `events-${suffix}`
+    const watch = await watchEvents(['--filter', 'type=volume', '--filter', 'type=network'])
+    try {
+      await nerdOk(['volume', 'create', 'watched-volume'])
+      await nerdOk(['volume', 'create', 'watched-volume'])
+      await nerdOk(['volume', 'rm', 'watched-volume'])
+      await nerdOk(['volume', 'rm', '-f', 'watched-volume'])
+      const networkId = (await nerdOk(['network', 'create', network])).trim()
+      const id = (await nerdOk(['run', '-d', '--name', 'networked', IMG, 'sleep', '60'])).trim()
+      await nerdOk(['network', 'connect', network, 'networked'])
+      await nerdOk(['network', 'disconnect', network, 'networked'])
+      await nerdOk(['network', 'rm', network])
+      await watch.line('the network destroy event', (text) => text.includes(' network destroy '))
+      const lines = watch.lines().map((line) => line.replace(/^\S+ /, ''))
+      assert.deepEqual(lines, [
+        'volume create watched-volume (driver=local)',
+        'volume destroy watched-volume (driver=local)',
+        `network create ${networkId} (name=${network}, type=bridge)`,
+        `network connect ${networkId} (container=${id}, name=${network}, type=bridge)`,
+        `network disconnect ${networkId} (container=${id}, name=${network}, type=bridge)`,
+        `network destroy ${networkId} (name=${network}, type=bridge)`,
+      ])
+    } finally {
+      await watch.stop()
+    }
   })
 
   it('stats --no-stream shows the memory a container uses and the limit --memory set', async () => {

@@ -23,6 +23,7 @@ export default class NetworkCreate extends NerdCommand {
     if (flags['ipam-driver'] !== 'default' && flags['ipam-driver'] !== 'host-local') throw new NerdError(`IPAM driver ${flags['ipam-driver']} is not supported: nerd uses host-local`)
     const {parseLabels} = await import('../../labels.ts')
     const {createNetwork} = await import('../../network/store.ts')
+    const {networkEvent} = await import('../../network/model.ts')
     const config = await this.nerdConfig()
     const network = await createNetwork(
       {netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot},
@@ -38,6 +39,7 @@ export default class NetworkCreate extends NerdCommand {
         options: parseLabels(flags.opt),
       },
     )
+    await this.publishEvents([networkEvent('create', network)])
     this.print(network.nerd.id)
   }
 }

@@ -10,10 +10,12 @@ export default class NetworkRm extends NerdCommand {
   async run(): Promise<void> {
     const {argv} = await this.parse(NetworkRm)
     const {removeNetwork} = await import('../../network/store.ts')
+    const {networkEvent} = await import('../../network/model.ts')
     const config = await this.nerdConfig()
     await this.forEachName(argv as string[], async (name) => {
       if (name === 'host' || name === 'none') throw new Error(`${name} is a pre-defined network and cannot be removed`)
-      await removeNetwork({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, name)
+      const network = await removeNetwork({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, name)
+      await this.publishEvents([networkEvent('destroy', network)])
       this.print(name)
     })
   }

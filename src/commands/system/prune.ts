@@ -24,19 +24,22 @@ export default class SystemPrune extends NerdCommand {
     if (!flags.force && !(await this.confirm(warning))) return
     const {pruneContainers} = await import('../../container/prune.ts')
     const {pruneNetworks} = await import('../../network/list.ts')
+    const {networkEvent} = await import('../../network/model.ts')
     const {pruneImages} = await import('../../image/remove.ts')
-    const {containersUsingVolume, parsePruneFilters, pruneVolumes} = await import('../../volume/index.ts')
+    const {containersUsingVolume, parsePruneFilters, pruneVolumes, volumeEvent} = await import('../../volume/index.ts')
     const {humanSize} = await import('../../format/index.ts')
     const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
     const filters = flags.filter ?? []
     const containers = await pruneContainers(scope, filters)
     if (containers.removed.length > 0) this.print(`Deleted Containers:\n${containers.removed.join('\n')}\n\n`)
     const networks = await pruneNetworks({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, filters)
-    if (networks.length > 0) this.print(`Deleted Networks:\n${networks.join('\n')}\n\n`)
+    await this.publishEvents(networks.map((network) => networkEvent('destroy', network)))
+    if (networks.length > 0) this.print(`Deleted Networks:\n${networks.map((network) => network.name).join('\n')}\n\n`)
     let reclaimed = containers.reclaimed
     if (flags.volumes) {
       const volumeScope = {dataRoot: config.dataRoot, namespace: config.namespace}
       const volumes = await pruneVolumes(volumeScope, parsePruneFilters(filters, false), (name) => containersUsingVolume(volumeScope, name))
+      await this.publishEvents(volumes.removed.map((name) => volumeEvent('destroy', name)))
       if (volumes.removed.length > 0) this.print(`Deleted Volumes:\n${volumes.removed.join('\n')}\n\n`)
       reclaimed += volumes.reclaimed
     }

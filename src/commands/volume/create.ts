@@ -14,12 +14,13 @@ export default class VolumeCreate extends NerdCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(VolumeCreate)
     const {parseLabels} = await import('../../labels.ts')
-    const {createVolume, parseVolumeOptions} = await import('../../volume/index.ts')
+    const {createVolumeIfMissing, parseVolumeOptions, volumeEvent} = await import('../../volume/index.ts')
     const config = await this.nerdConfig()
-    const volume = await createVolume(
+    const {volume, created} = await createVolumeIfMissing(
       {dataRoot: config.dataRoot, namespace: config.namespace},
       {name: args.volume, driver: flags.driver, labels: parseLabels(flags.label), options: parseVolumeOptions(flags.opt)},
     )
+    if (created) await this.publishEvents([volumeEvent('create', volume.Name)])
     this.print(volume.Name)
   }
 }

@@ -11,7 +11,7 @@ export default class VolumePrune extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(VolumePrune)
-    const {containersUsingVolume, parsePruneFilters, pruneVolumes} = await import('../../volume/index.ts')
+    const {containersUsingVolume, parsePruneFilters, pruneVolumes, volumeEvent} = await import('../../volume/index.ts')
     const {humanSize} = await import('../../format/index.ts')
     const filters = parsePruneFilters(flags.filter ?? [], flags.all ?? false)
     const which = filters.all ? 'all local volumes' : 'anonymous local volumes'
@@ -19,6 +19,7 @@ export default class VolumePrune extends NerdCommand {
     const config = await this.nerdConfig()
     const scope = {dataRoot: config.dataRoot, namespace: config.namespace}
     const {removed, reclaimed} = await pruneVolumes(scope, filters, (name) => containersUsingVolume(scope, name))
+    await this.publishEvents(removed.map((name) => volumeEvent('destroy', name)))
     // docker ends the list with a blank line
     if (removed.length > 0) this.print(`Deleted Volumes:\n${removed.join('\n')}\n\n`)
     this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)

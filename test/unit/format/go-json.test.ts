@@ -1,6 +1,6 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
-import {goJSON} from '../../../src/format/index.ts'
+import {GO_JSON, goJSON, renderItems} from '../../../src/format/index.ts'
 
 describe('goJSON', () => {
   it('writes compact JSON with keys in object order', () => {
@@ -54,5 +54,11 @@ describe('goJSON', () => {
         ']',
       ].join('\n'),
     )
+  })
+
+  it('encodes a value with a GO_JSON method as what it returns, as Go does a json.Marshaler, while templates see its fields', () => {
+    const message = {ID: 'c1', Time: 2n ** 63n - 1n, [GO_JSON]: () => ({id: 'c1', time: 2n ** 63n - 1n})}
+    assert.equal(goJSON([message], {indent: ' '}), '[\n {\n  "id": "c1",\n  "time": 9223372036854775807\n }\n]')
+    assert.equal(renderItems([message], {format: '{{.ID}} {{.Time}} {{json .}}', defaultTable: '', headers: {}}), 'c1 9223372036854775807 {"id":"c1","time":9223372036854775807}\n')
   })
 })

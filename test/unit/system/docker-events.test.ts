@@ -1,31 +1,127 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {dockerEvent, eventLine, eventMatches, parseEventFilters} from '../../../src/system/events.ts'
-import type {ContainerFacts} from '../../../src/system/events.ts'
+import {packAny} from '../../../src/containerd/index.ts'
+import type {ContainerdEvent} from '../../../src/containerd/index.ts'
+import {renderItems} from '../../../src/format/index.ts'
+import {ContainerFacts, dockerEvent, eventLine, eventMatches, eventTemplateData, parseEventFilters} from '../../../src/system/events.ts'
+import {nerdEventOf} from '../../../src/system/nerd-events.ts'
 
-const facts = {of: async (id: string) => ({name: id === 'c1' ? 'web' : id.slice(0, 12), image: 'busybox', labels: {tier: 'front'}})} as unknown as ContainerFacts
+/** Facts of c1 (`web`, renamed `shop` once forgotten) and of any other container. */
+function fakeFacts(): ContainerFacts {
+  let name = 'web'
+  return {
+    of: async (id: string) => ({name: id === 'c1' ? name : id.slice(0, 12), image: 'busybox', labels: {tier: 'front'}}),
+    forget: (id: string) => {
+      if (id === 'c1') name = 'shop'
+    },
+  } as unknown as ContainerFacts
+}
+const facts = fakeFacts()
 const at = {seconds: '1795414339', nanos: 776624384}
+
+function containerd(topic: string, payload: Record<string, unknown>): ContainerdEvent {
+  return {topic, namespace: 'default', timestamp: at, event: null, payload}
+}
+
+/** An event of nerd's own as `nerd events` receives it: the payload decoded from the Any that was published. */
+function published(topic: string, id: string, attributes: Record<string, string>): ContainerdEvent {
+  return {topic, namespace: 'default', timestamp: at, event: packAny('nerd.events.v1.Actor', {id, attributes}), payload: {id, attributes}}
+}
 
 describe('docker events from containerd events', () => {
   it('translates task and container events, with the exit code of a die', async () => {
-    const die = await dockerEvent({topic: '/tasks/exit', namespace: 'default', timestamp: at, event: null, payload: {containerId: 'c1', exitStatus: 3}}, facts)
+    const die = await dockerEvent(containerd('/tasks/exit', {containerId: 'c1', id: 'c1', exitStatus: 3}), facts)
     assert.deepEqual(die?.Actor, {ID: 'c1', Attributes: {tier: 'front', image: 'busybox', name: 'web', exitCode: '3'}})
     assert.equal(die?.Action, 'die')
-    assert.equal(die?.time, 1795414339)
-    const destroy = await dockerEvent({topic: '/containers/delete', namespace: 'default', timestamp: at, event: null, payload: {id: 'c1'}}, facts)
+    assert.equal(die?.Time, 1795414339)
+    assert.equal(die?.TimeNano, 1795414339776624384n)
+    const destroy = await dockerEvent(containerd('/containers/delete', {id: 'c1'}), facts)
     assert.equal(destroy?.Action, 'destroy')
-    assert.equal(await dockerEvent({topic: '/snapshot/prepare', namespace: 'default', timestamp: at, event: null, payload: {key: 'x'}}, facts), undefined)
-    assert.equal((await dockerEvent({topic: '/images/delete', namespace: 'default', timestamp: at, event: null, payload: {name: 'busybox:latest'}}, facts))?.Type, 'image')
+    assert.equal(await dockerEvent(containerd('/snapshot/prepare', {key: 'x'}), facts), undefined)
+    assert.equal((await dockerEvent(containerd('/images/delete', {name: 'busybox:latest'}), facts))?.Type, 'image')
   })
 
-  it('prints docker\'s line and filters as docker does', async () => {
-    const start = (await dockerEvent({topic: '/tasks/start', namespace: 'default', timestamp: at, event: null, payload: {containerId: 'c1', pid: 9}}, facts))!
-    assert.match(eventLine(start), /^2026-11-\d\dT\d\d:\d\d:19\.7766\d{5}Z container start c1 \(image=busybox, name=web, tier=front\)$/)
+  it("reports the end of an exec'd process as exec_die, not as the container's die", async () => {
+    const execDie = await dockerEvent(containerd('/tasks/exit', {containerId: 'c1', id: 'exec-7', exitStatus: 2}), facts)
+    assert.equal(execDie?.Action, 'exec_die')
+    assert.deepEqual(execDie?.Actor, {ID: 'c1', Attributes: {execID: 'exec-7', exitCode: '2', tier: 'front', image: 'busybox', name: 'web'}})
+  })
+
+  it("leaves containerd's container updates out: they are nerd's label changes, and update is nerd's own event", async () => {
+    assert.equal(await dockerEvent(containerd('/containers/update', {id: 'c1', labels: {}}), facts), undefined)
+  })
+
+  it('names images as docker does', async () => {
+    const tag = await dockerEvent(containerd('/images/create', {name: 'docker.io/qa/tagged:latest'}), facts)
+    assert.deepEqual(tag?.Actor, {ID: 'qa/tagged:latest', Attributes: {name: 'qa/tagged:latest'}})
+    assert.equal((await dockerEvent(containerd('/images/create', {name: 'nerd-dangling@sha256:ab'}), facts))?.Actor.ID, 'nerd-dangling@sha256:ab')
+  })
+
+  it("translates nerd's own events: containers with their name, image and labels, volumes and networks as published", async () => {
+    const kill = await dockerEvent(published('/nerd/container/kill', 'c1', {signal: '15'}), facts)
+    assert.equal(kill?.Action, 'kill')
+    assert.deepEqual(kill?.Actor.Attributes, {signal: '15', tier: 'front', image: 'busybox', name: 'web'})
+    assert.equal(kill?.From, 'busybox')
+    const rename = await dockerEvent(published('/nerd/container/rename', 'c1', {oldName: '/web'}), fakeFacts())
+    assert.deepEqual(rename?.Actor.Attributes, {oldName: '/web', tier: 'front', image: 'busybox', name: 'shop'})
+    const volume = await dockerEvent(published('/nerd/volume/create', 'data', {driver: 'local'}), facts)
+    assert.deepEqual({...volume}, {Status: '', ID: '', From: '', Type: 'volume', Action: 'create', Actor: {ID: 'data', Attributes: {driver: 'local'}}, Scope: 'local', Time: 1795414339, TimeNano: 1795414339776624384n})
+    const connect = await dockerEvent(published('/nerd/network/connect', 'n1', {container: 'c1', name: 'front', type: 'bridge'}), facts)
+    assert.equal(connect?.Type, 'network')
+    assert.deepEqual(connect?.Actor, {ID: 'n1', Attributes: {container: 'c1', name: 'front', type: 'bridge'}})
+  })
+
+  it('takes only its own payload under its own topics', () => {
+    assert.deepEqual(nerdEventOf(published('/nerd/volume/destroy', 'v', {driver: 'local'})), {type: 'volume', action: 'destroy', id: 'v', attributes: {driver: 'local'}})
+    assert.equal(nerdEventOf(published('/nerd/daemon/reload', 'v', {})), undefined)
+    assert.equal(nerdEventOf(published('/nerd/volume', 'v', {})), undefined)
+    assert.equal(nerdEventOf(published('/nerd/volume/create/more', 'v', {})), undefined)
+    assert.equal(nerdEventOf({...published('/nerd/volume/create', 'v', {}), event: {typeUrl: 'containerd.events.TaskExit', value: new Uint8Array()}}), undefined)
+    assert.equal(nerdEventOf(containerd('/tasks/exit', {containerId: 'c1'})), undefined)
+  })
+
+  it("shows templates docker's field names and JSON docker's keys, with an exact timeNano", async () => {
+    const start = (await dockerEvent(containerd('/tasks/start', {containerId: 'c1', pid: 9}), facts))!
+    const render = (format: string) => renderItems([eventTemplateData(start)], {format, defaultTable: '', headers: {}})
+    assert.equal(render('{{.ID}} {{.Status}} {{.From}} {{.Type}} {{.Action}} {{.Scope}} {{.Time}} {{.TimeNano}}'), 'c1 start busybox container start local 1795414339 1795414339776624384\n')
+    const json = '{"status":"start","id":"c1","from":"busybox","Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":{"image":"busybox","name":"web","tier":"front"}},"scope":"local","time":1795414339,"timeNano":1795414339776624384}\n'
+    assert.equal(render('{{json .}}'), json)
+    assert.equal(render('json'), json)
+    const volume = (await dockerEvent(published('/nerd/volume/destroy', 'data', {driver: 'local'}), facts))!
+    assert.equal(renderItems([eventTemplateData(volume)], {format: 'json', defaultTable: '', headers: {}}), '{"Type":"volume","Action":"destroy","Actor":{"ID":"data","Attributes":{"driver":"local"}},"scope":"local","time":1795414339,"timeNano":1795414339776624384}\n')
+    assert.equal(renderItems([eventTemplateData(volume)], {format: '[{{.ID}}] {{.Actor.ID}}', defaultTable: '', headers: {}}), '[] data\n')
+  })
+
+  it("prints docker's line and filters as docker does", async () => {
+    const start = (await dockerEvent(containerd('/tasks/start', {containerId: 'c1', pid: 9}), facts))!
+    assert.match(eventLine(start), /^2026-11-\d\dT\d\d:\d\d:19\.776624384Z container start c1 \(image=busybox, name=web, tier=front\)$/)
     assert.equal(eventMatches(start, parseEventFilters(['event=start', 'event=die'])), true)
     assert.equal(eventMatches(start, parseEventFilters(['event=die'])), false)
     assert.equal(eventMatches(start, parseEventFilters(['container=web', 'label=tier=front', 'type=container'])), true)
+    assert.equal(eventMatches(start, parseEventFilters(['container=we'])), true)
+    assert.equal(eventMatches(start, parseEventFilters(['label=tier=front', 'label=tier=back'])), false)
     assert.equal(eventMatches(start, parseEventFilters(['image=alpine'])), false)
+    assert.equal(eventMatches(start, parseEventFilters(['image=busybox'])), true)
     assert.throws(() => parseEventFilters(['colour=red']), /invalid filter 'colour'/)
     assert.throws(() => parseEventFilters(['event']), /bad format of filter/)
+  })
+
+  it('filters volume and network events by type, name and ID', async () => {
+    const volume = (await dockerEvent(published('/nerd/volume/create', 'data', {driver: 'local'}), facts))!
+    const network = (await dockerEvent(published('/nerd/network/connect', 'f00d', {container: 'c1', name: 'front', type: 'bridge'}), facts))!
+    assert.equal(eventMatches(volume, parseEventFilters(['type=volume', 'volume=data'])), true)
+    assert.equal(eventMatches(volume, parseEventFilters(['type=network'])), false)
+    assert.equal(eventMatches(network, parseEventFilters(['type=network', 'network=front', 'event=connect'])), true)
+    assert.equal(eventMatches(network, parseEventFilters(['network=f00'])), true)
+    assert.equal(eventMatches(network, parseEventFilters(['network=back'])), false)
+    // As docker's: a container filter looks at the actor, and a network's actor is the network.
+    assert.equal(eventMatches(network, parseEventFilters(['container=c1'])), false)
+  })
+
+  it('filters image events by name and repository', async () => {
+    const tag = (await dockerEvent(containerd('/images/create', {name: 'docker.io/qa/tagged:v1'}), facts))!
+    assert.equal(eventMatches(tag, parseEventFilters(['image=qa/tagged:v1'])), true)
+    assert.equal(eventMatches(tag, parseEventFilters(['image=qa/tagged'])), true)
+    assert.equal(eventMatches(tag, parseEventFilters(['image=qa/other'])), false)
   })
 })

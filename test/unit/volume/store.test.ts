@@ -6,7 +6,7 @@ import {after, before, describe, it} from 'node:test'
 import {parsePruneFilters} from '../../../src/volume/filters.ts'
 import {isMountPoint} from '../../../src/volume/host.ts'
 import {ANONYMOUS_LABEL} from '../../../src/volume/model.ts'
-import {copyUpIfEmpty, createVolume, getVolume, listVolumes, prepareVolumeMount, pruneVolumes, releaseVolume, removeVolume, volumeSize} from '../../../src/volume/store.ts'
+import {copyUpIfEmpty, createVolume, createVolumeIfMissing, getVolume, listVolumes, prepareVolumeMount, pruneVolumes, releaseVolume, removeVolume, volumeSize} from '../../../src/volume/store.ts'
 
 const nobody = async () => [] as string[]
 
@@ -36,9 +36,10 @@ describe('volume store', () => {
     assert.deepEqual(again, before)
   })
 
-  it('creates concurrently once', async () => {
-    const volumes = await Promise.all(Array.from({length: 8}, () => createVolume(scope, {name: 'raced'})))
-    assert.equal(new Set(volumes.map((volume) => volume.CreatedAt)).size, 1)
+  it('creates concurrently once, and tells the one create that made the volume', async () => {
+    const outcomes = await Promise.all(Array.from({length: 8}, () => createVolumeIfMissing(scope, {name: 'raced'})))
+    assert.equal(new Set(outcomes.map((outcome) => outcome.volume.CreatedAt)).size, 1)
+    assert.equal(outcomes.filter((outcome) => outcome.created).length, 1)
   })
 
   it('names an unnamed volume with 64 hex and marks it anonymous', async () => {
@@ -70,11 +71,11 @@ describe('volume store', () => {
   it('removes a volume and its content; a missing one is an error unless forced', async () => {
     const volume = (await getVolume(scope, 'v9'))!
     await writeFile(join(volume.Mountpoint, 'file'), 'data')
-    await removeVolume(scope, 'v9', {inUseBy: nobody})
+    assert.equal(await removeVolume(scope, 'v9', {inUseBy: nobody}), true)
     assert.equal(await getVolume(scope, 'v9'), undefined)
     await assert.rejects(stat(join(dataRoot, 'volumes/unit/v9')), {code: 'ENOENT'})
     await assert.rejects(removeVolume(scope, 'v9', {inUseBy: nobody}), {message: 'get v9: no such volume'})
-    await removeVolume(scope, 'v9', {force: true, inUseBy: nobody})
+    assert.equal(await removeVolume(scope, 'v9', {force: true, inUseBy: nobody}), false)
     await assert.rejects(removeVolume(scope, '/abs', {inUseBy: nobody}), {message: 'get /abs: no such volume'})
   })
 

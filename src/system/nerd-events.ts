@@ -1,0 +1,53 @@
+/**
+ * Events of nerd's own: the actions docker reports that containerd never sees, because nerd does them
+ * without containerd (volumes, networks, a rename) or containerd sees only their effects (a kill, a
+ * stop). The command that acts publishes one through containerd's Events service under the topic
+ * `/nerd/<type>/<action>`, with a nerd.events.v1.Actor payload (proto/nerd/events/v1/actor.proto), so
+ * that every `nerd events` of the namespace receives it live among containerd's own (see events.ts).
+ */
+import type {ContainerdClient, ContainerdEvent} from '../containerd/index.ts'
+import {packAny} from '../containerd/index.ts'
+
+const ACTOR_TYPE = 'nerd.events.v1.Actor'
+const TOPIC_PREFIX = '/nerd/'
+/** The action is done by then: a publish is not worth holding the command up longer. */
+const PUBLISH_TIMEOUT_MS = 5_000
+
+export const NERD_EVENT_TYPES = ['container', 'volume', 'network'] as const
+export type NerdEventType = (typeof NERD_EVENT_TYPES)[number]
+
+export interface NerdEvent {
+  type: NerdEventType
+  /** docker's action: kill, stop, rename, create, connect, ... (an identifier: it is part of the topic). */
+  action: string
+  /** A container or network ID, a volume name. */
+  id: string
+  /** docker's attributes of that action; `nerd events` adds a container's name, image and labels. */
+  attributes: Record<string, string>
+}
+
+/**
+ * Publishes the event in the client's namespace. It never fails: as docker's event log, it reports an
+ * action that is done, which a missing daemon or a late answer must not turn into a failure.
+ */
+export async function publishEvent(client: ContainerdClient, event: NerdEvent): Promise<void> {
+  try {
+    const payload = packAny(ACTOR_TYPE, {id: event.id, attributes: event.attributes})
+    await client.events.publish(`${TOPIC_PREFIX}${event.type}/${event.action}`, payload, {timeoutMs: PUBLISH_TIMEOUT_MS})
+  } catch {
+    // Nobody to tell: the command's output and exit status are the action's.
+  }
+}
+
+/** The nerd event that an event of containerd's stream carries; undefined for every other event. */
+export function nerdEventOf(event: ContainerdEvent): NerdEvent | undefined {
+  if (!event.topic.startsWith(TOPIC_PREFIX) || event.event?.typeUrl !== ACTOR_TYPE || !event.payload) return undefined
+  const [type, action, ...rest] = event.topic.slice(TOPIC_PREFIX.length).split('/')
+  if (!isNerdEventType(type) || !action || rest.length > 0) return undefined
+  const {id, attributes} = event.payload as {id: string; attributes: Record<string, string>}
+  return {type, action, id, attributes: {...attributes}}
+}
+
+function isNerdEventType(type: string | undefined): type is NerdEventType {
+  return (NERD_EVENT_TYPES as readonly (string | undefined)[]).includes(type)
+}
