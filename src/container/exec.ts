@@ -57,6 +57,9 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
     const files = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
     const user = resolveUser(options.user, {passwd: files['/etc/passwd'], group: files['/etc/group']})
     process.user = {uid: user.uid, gid: user.gid, additionalGids: user.additionalGids}
+    // The HOME nerd gave the container's user is the exec user's now, unless the image, run -e or exec -e set one.
+    const homeSet = [...(container.record.Config.Env ?? []), ...options.env].some((entry) => entry.startsWith('HOME='))
+    if (!homeSet) process.env = [...env.filter((entry) => !entry.startsWith('HOME=')), `HOME=${user.home}`]
   }
   if (options.privileged) {
     // Every capability the host has, as a privileged container gets: asking for more fails the exec.

@@ -144,12 +144,15 @@ describe('docker behaviours of the container commands', () => {
     }
   })
 
-  it('an exec that cannot start exits 126, as docker\'s; exec --privileged gets the host\'s capabilities', async () => {
+  it('an exec that cannot start exits 126, as docker\'s; exec -u gets that user\'s HOME and --privileged the host\'s capabilities', async () => {
     for (const args of [['nosuchcmd'], ['-w', '/nonexistent', 'pwd']]) {
       const result = await nerd(['exec', ...(args[0] === '-w' ? args.slice(0, 2) : []), 'web', ...(args[0] === '-w' ? args.slice(2) : args)])
       assert.equal(result.code, 126, result.stderr)
       assert.match(result.stderr, /^Error: OCI runtime exec failed: .*\n$/)
     }
+    // exec -u runs with that user's HOME, unless one is given.
+    assert.equal(await nerdOk(['exec', '-u', 'app', 'web', 'sh', '-c', 'echo $HOME']), '/home/app\n')
+    assert.equal(await nerdOk(['exec', '-u', 'app', '-e', 'HOME=/tmp', 'web', 'sh', '-c', 'echo $HOME']), '/tmp\n')
     const privileged = await nerdOk(['exec', '--privileged', 'web', 'grep', 'CapEff', '/proc/self/status'])
     const host = /^CapBnd:\s*([0-9a-f]+)$/m.exec(await readFile('/proc/self/status', 'utf8'))![1]
     assert.equal(privileged, `CapEff:\t${host}\n`)
