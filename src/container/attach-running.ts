@@ -1,9 +1,9 @@
 /**
  * docker's attach for a container running in the background: its output from now on (read from the
- * json-file log the shim's logger writes), nerd's stdin into the container's terminal for an `-it`
- * container (through the stdin FIFO its logger keeps open, so input goes on across attaches; the
- * shim feeds a logged task's stdin only through a terminal, so `-i` alone gets none), the terminal's
- * size, signals forwarded, detach keys on a terminal, and the container's exit code when it ends.
+ * json-file log), nerd's stdin into the container's stdin FIFO for a container run with `-i` (held
+ * open by its logger with `-it`, by nerd's drain with `-i` alone, so input goes on across attaches),
+ * the terminal's size, signals forwarded, detach keys on a terminal, and the container's exit code
+ * when it ends.
  */
 import {constants as fsConstants, existsSync, openSync} from 'node:fs'
 import {Socket} from 'node:net'

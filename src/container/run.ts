@@ -10,7 +10,7 @@ import {codeDir, executableOnPath, SYSTEM_PATH} from '../paths.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverOutput} from './detached-output.ts'
-import {makeFifos, mkfifo, openFifos, type FifoSet} from './io.ts'
+import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
 import {deleteTask, startTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loggerUri, openJsonFileLog, parseLogOptions, type JsonFileLog} from './logs/index.ts'
@@ -52,7 +52,7 @@ function startError(error: unknown): NerdError {
   return new NerdError(startFailureMessage(message), {exitCode: startFailureExitCode(message), cause: error})
 }
 
-/** The stdin FIFO of a detached `-it` container, made once and kept for its later starts. */
+/** The stdin FIFO of a detached `-i` container, made once and kept for its later starts. */
 async function stdinFifo(path: string): Promise<string> {
   if (!existsSync(path)) await mkfifo([path])
   return path
@@ -61,13 +61,42 @@ async function stdinFifo(path: string): Promise<string> {
 /** Starts the container in the background; returns its pid. */
 export async function startDetached(scope: ContainerScope, container: LoadedContainer, context: StartContext): Promise<number> {
   const uri = containerLogUri(scope, container, context)
+  const {OpenStdin, Tty} = container.record.Config
+  if (OpenStdin && !Tty) return startWithOpenStdin(scope, container, uri)
   try {
     // containerd's shim feeds a logged task's stdin only through its terminal: `-it` in the background.
-    const {OpenStdin, Tty} = container.record.Config
-    const stdin = uri && OpenStdin && Tty ? await stdinFifo(container.paths.stdin) : undefined
+    const stdin = uri && OpenStdin ? await stdinFifo(container.paths.stdin) : undefined
     return (await startTask(scope, container, uri ? {kind: 'log', uri, ...(stdin ? {stdin} : {})} : {kind: 'null'}, uri)).pid
   } catch (error) {
     throw startError(error)
+  }
+}
+
+/**
+ * `-di`: the process gets FIFOs whose output a drain of nerd's (detached-output.ts) carries into the
+ * log and whose stdin it holds open, so the process waits for input that `attach` may bring, as with docker.
+ */
+async function startWithOpenStdin(scope: ContainerScope, container: LoadedContainer, logUri: string | undefined): Promise<number> {
+  let fifos: FifoSet | undefined
+  let drain: {stop(): void} | undefined
+  try {
+    const stdin = await stdinFifo(container.paths.stdin)
+    fifos = await makeFifos(join(scope.dataRoot, 'fifo'), {stdin: false, terminal: false})
+    drain = await handOverOutput({stdout: fifos.stdout, stderr: fifos.stderr, stdin, recordFile: container.paths.record})
+    const io = {kind: 'fifo', stdin, stdout: fifos.stdout, stderr: fifos.stderr, terminal: false} as const
+    // Nothing here waits for the exit (the drain sees it): startTask's wait ends once it has started.
+    const started = new AbortController()
+    try {
+      return (await startTask(scope, container, io, logUri, started.signal)).pid
+    } finally {
+      started.abort()
+    }
+  } catch (error) {
+    drain?.stop()
+    throw startError(error)
+  } finally {
+    // The shim and the drain have them open by now (or never will): the names can go.
+    if (fifos) await removeFifos(fifos)
   }
 }
 

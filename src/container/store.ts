@@ -32,7 +32,7 @@ export interface ContainerPaths {
   /** Which networks the container joins (network/attach.ts), and what is attached now. */
   networkPlan: string
   networkState: string
-  /** The stdin FIFO of a detached `-it` container, which `attach` writes to and its logger keeps open. */
+  /** The stdin FIFO of a detached `-i` container, which `attach` writes to and its logger (with `-t`) or nerd's drain keeps open. */
   stdin: string
 }
 

@@ -157,4 +157,17 @@ describe('docker behaviours of the container commands', () => {
     const host = /^CapBnd:\s*([0-9a-f]+)$/m.exec(await readFile('/proc/self/status', 'utf8'))![1]
     assert.equal(privileged, `CapEff:\t${host}\n`)
   })
+
+  it('run -di keeps the container\'s stdin open for a later attach, across a restart too', async () => {
+    await nerdOk(['run', '-d', '-i', '--name', 'reader', IMG, 'sh', '-c', 'while read line; do echo "got $line"; [ "$line" = last ] && exit 3; done'])
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'reader']), 'running\n')
+    const attached = await nerd(['attach', 'reader'], {input: 'first\nlast\n'})
+    assert.deepEqual([attached.code, attached.stdout], [3, 'got first\ngot last\n'], attached.stderr)
+    assert.equal(await nerdOk(['logs', 'reader']), 'got first\ngot last\n')
+    assert.equal(await nerdOk(['start', 'reader']), 'reader\n')
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'reader']), 'running\n')
+    await nerdOk(['rm', '-f', 'reader'])
+  })
 })

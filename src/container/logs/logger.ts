@@ -183,7 +183,7 @@ function takeStartMark(paths: ContainerPaths): boolean {
 }
 
 /** A restart policy or `--rm` acts on the container's exit, and networks are detached at it. */
-function exitMatters(record: ContainerRecord, paths: ContainerPaths): boolean {
+export function exitMatters(record: ContainerRecord, paths: ContainerPaths): boolean {
   const policy = record.HostConfig.RestartPolicy.Name
   return record.HostConfig.AutoRemove || (policy !== '' && policy !== 'no') || existsSync(paths.networkPlan)
 }
