@@ -126,8 +126,14 @@ describe('image commands', () => {
   it('push sends the image to another repository with the same digest', async () => {
     const target = `${registry}/${fileNamespace()}/pushed:1`
     await nerdOk(['tag', pulled, target])
-    const pushed = await nerdOk(['push', target])
-    assert.match(pushed, new RegExp(`1: digest: ${busybox.target.digest} size: \\d+`))
+    const pushed = (await nerdOk(['push', target])).trimEnd().split('\n')
+    // Off a terminal docker's lines are plain ones: each layer's statuses without byte counts.
+    const layerIds = manifest.layers.map((layer) => layer.digest.slice('sha256:'.length, 'sha256:'.length + 12))
+    assert.deepEqual(pushed, [
+      `The push refers to repository [${registry}/${fileNamespace()}/pushed]`,
+      ...layerIds.flatMap((id) => [`${id}: Preparing`, `${id}: Mounted from ${fileNamespace()}/busybox`]),
+      `1: digest: ${busybox.target.digest} size: ${manifest.descriptor.size}`,
+    ])
     const inspected = await skopeo(['inspect', '--tls-verify=false', `docker://${target}`])
     assert.equal(inspected.code, 0, inspected.stderr)
     assert.equal(JSON.parse(inspected.stdout).Digest, busybox.target.digest)
@@ -137,10 +143,58 @@ describe('image commands', () => {
     assert.equal(onTerminal.code, 0, onTerminal.screen.join('\n'))
     assert.deepEqual(onTerminal.screen, [
       `The push refers to repository [${registry}/${fileNamespace()}/pushed]`,
-      ...manifest.layers.map((layer) => `${layer.digest.slice('sha256:'.length, 'sha256:'.length + 12)}: Layer already exists`),
-      pushed.trim(),
+      ...layerIds.map((id) => `${id}: Layer already exists`),
+      pushed.at(-1),
     ])
     await nerdOk(['rmi', target])
+  })
+
+  it('push -a pushes every local tag of the repository, pull -a pulls every tag the registry has', async () => {
+    const tagged = `${registry}/${fileNamespace()}/alltags`
+    for (const tag of ['v1', 'v2']) await nerdOk(['tag', pulled, `${tagged}:${tag}`])
+    const pushed = (await nerdOk(['push', '--all-tags', tagged])).trimEnd().split('\n')
+    assert.equal(pushed[0], `The push refers to repository [${tagged}]`)
+    assert.deepEqual(pushed.filter((line) => /: digest: /.test(line)), ['v1', 'v2'].map((tag) => `${tag}: digest: ${busybox.target.digest} size: ${manifest.descriptor.size}`))
+    assert.equal((await nerdOk(['push', '-a', '-q', tagged])).trim(), tagged)
+
+    await nerdOk(['rmi', `${tagged}:v1`, `${tagged}:v2`])
+    const lines = (await nerdOk(['pull', '-a', tagged])).trimEnd().split('\n')
+    // Off a terminal docker's lines come without the layers' byte counts.
+    const messages = lines.filter((line) => !/^[0-9a-f]{12}: /.test(line))
+    assert.deepEqual(messages, [
+      `v1: Pulling from ${fileNamespace()}/alltags`,
+      `Digest: ${busybox.target.digest}`,
+      `v2: Pulling from ${fileNamespace()}/alltags`,
+      `Digest: ${busybox.target.digest}`,
+      `Status: Downloaded newer image for ${tagged}`,
+      tagged,
+    ])
+    assert.deepEqual((await nerdOk(['images', tagged, '--format', '{{.Tag}}'])).trim().split('\n').sort(), ['v1', 'v2'])
+    assert.equal((await nerdOk(['pull', '--all-tags', '-q', tagged])).trim(), tagged)
+
+    for (const command of ['pull', 'push']) {
+      const refused = await nerd([command, '-a', `${tagged}:v1`])
+      assert.equal(refused.code, 1)
+      assert.equal(refused.stderr, "Error: tag can't be used with --all-tags/-a\n")
+    }
+    const none = await nerd(['push', '-a', `${registry}/${fileNamespace()}/nothing`])
+    assert.equal(none.code, 1)
+    assert.equal(none.stderr, `Error: An image does not exist locally with the tag: ${registry}/${fileNamespace()}/nothing\n`)
+    await nerdOk(['rmi', `${tagged}:v1`, `${tagged}:v2`])
+  })
+
+  it('pull --platform: a bad one fails first, one a single-platform image lacks is pulled with docker\'s warning', async () => {
+    const bogus = await nerd(['pull', '--platform', 'bogus', pulled])
+    assert.equal(bogus.code, 1)
+    assert.equal(bogus.stdout, '')
+    assert.equal(bogus.stderr, 'Error: "bogus": unknown operating system or architecture: invalid argument\n')
+    const other = manifest.platform.architecture === 's390x' ? 'linux/arm64' : 'linux/s390x'
+    const lines = (await nerdOk(['pull', '--platform', other, pulled])).trimEnd().split('\n')
+    assert.deepEqual(lines.slice(-3), [
+      `Status: Image is up to date for ${pulled}`,
+      `WARNING: image with reference ${pulled} was found but its platform (linux/${manifest.platform.architecture}) does not match the specified platform (${other})`,
+      pulled,
+    ])
   })
 
   it('rmi refuses an image a container was created from', async () => {
