@@ -211,12 +211,79 @@ describe('image commands', () => {
     }
   })
 
+  it('rmi as docker: other tags untag under a container, a running container keeps the image even from -f, a stopped one gives way to -f', async () => {
+    const short = manifest.config.digest.slice(7, 19)
+    const container = `image-commands-running-${process.pid}`
+    await nerdOk(['tag', pulled, 'e2e-used:1'])
+    const id = (await nerdOk(['run', '-d', '--name', container, 'e2e-used:1', 'sleep', '300'])).trim()
+    try {
+      assert.equal((await nerdOk(['rmi', 'e2e-used:1'])).trim(), 'Untagged: e2e-used:1')
+      for (const args of [['rmi', short], ['rmi', '-f', `sha256:${short}`]]) {
+        const refused = await nerd(args)
+        assert.equal(refused.code, 1)
+        assert.equal(refused.stderr, `Error: conflict: unable to delete ${short} (cannot be forced) - image is being used by running container ${id.slice(0, 12)}\n`)
+      }
+      // Its last name goes; the image stays, nameless, and a tag names it again.
+      assert.equal((await nerdOk(['rmi', '-f', pulled])).trim(), `Untagged: ${pulled}`)
+      assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])).trim(), `<none>:<none> ${short}`)
+      await nerdOk(['tag', short, pulled])
+      assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
+
+      await nerdOk(['stop', '-t', '0', container])
+      const stopped = await nerd(['rmi', short])
+      assert.equal(stopped.code, 1)
+      assert.equal(stopped.stderr, `Error: conflict: unable to delete ${short} (must be forced) - image is being used by stopped container ${id.slice(0, 12)}\n`)
+      assert.equal((await nerdOk(['rmi', '-f', short])).trim(), `Untagged: ${pulled}\nDeleted: ${manifest.config.digest}`)
+    } finally {
+      await nerd(['rm', '-f', container])
+      await nerdOk(['pull', '-q', pulled])
+    }
+  })
+
+  it('a name@digest of an image\'s RepoDigests names it everywhere; sha256: takes a short ID; tag refuses a digest', async () => {
+    const digested = `${repository}@${busybox.target.digest}`
+    const short = manifest.config.digest.slice(7, 19)
+    assert.equal((await nerdOk(['image', 'inspect', '-f', '{{.Id}}', digested])).trim(), manifest.config.digest)
+    assert.equal((await nerdOk(['history', '-q', digested])).trim().split('\n')[0], short)
+    await nerdOk(['tag', digested, 'e2e-bydigest:1'])
+    await nerdOk(['tag', `sha256:${short.slice(0, 6)}`, 'e2e-byid:1'])
+    assert.equal((await nerdOk(['image', 'inspect', '-f', '{{.Id}}', `sha256:${short.slice(0, 8)}`])).trim(), manifest.config.digest)
+    // Saved by digest, the image goes without names, as docker saves it.
+    const archive = join(workDir, 'digested.tar')
+    await nerdOk(['save', '-o', archive, digested])
+    const listed = await new Promise<string>((resolve, reject) => {
+      const tar = spawn('tar', ['-xOf', archive, 'manifest.json'], {stdio: ['ignore', 'pipe', 'inherit']})
+      let out = ''
+      tar.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+      tar.on('error', reject)
+      tar.on('close', () => resolve(out))
+    })
+    assert.deepEqual(JSON.parse(listed).map((entry: {RepoTags: unknown}) => entry.RepoTags), [null])
+    await rm(archive)
+    // run uses the local image: there is no registry to pull it from under this name.
+    const ran = await nerd(['run', '--rm', '--pull', 'never', digested, 'echo', 'local'])
+    assert.equal(ran.code, 0, ran.stderr)
+    assert.equal(ran.stdout, 'local\n')
+
+    const refused = await nerd(['tag', pulled, `e2e-x@${busybox.target.digest}`])
+    assert.equal(refused.code, 1)
+    assert.equal(refused.stderr, 'Error: refusing to create a tag with a digest reference\n')
+    // rmi of a name@digest untags the names of that repository with that digest.
+    await nerdOk(['tag', pulled, `${repository}:2`])
+    assert.deepEqual((await nerdOk(['rmi', digested])).trim().split('\n').sort(), [`Untagged: ${pulled}`, `Untagged: ${repository}:2`])
+    assert.deepEqual((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim().split('\n').sort(), ['e2e-bydigest:1', 'e2e-byid:1'])
+    await nerdOk(['tag', 'e2e-byid:1', pulled])
+    assert.equal((await nerdOk(['rmi', 'e2e-bydigest:1', 'e2e-byid:1'])).trim(), 'Untagged: e2e-bydigest:1\nUntagged: e2e-byid:1')
+  })
+
   it('save then load gives back the same image ID', async () => {
     const archive = join(workDir, 'busybox.tar')
     await nerdOk(['save', '-o', archive, pulled])
     assert.match((await nerdOk(['rmi', pulled])).trim(), /^Untagged: .*\nDeleted: sha256:/)
     assert.equal((await nerdOk(['images', '-q'])).trim(), '')
     assert.equal((await nerdOk(['load', '-i', archive])).trim(), `Loaded image: ${pulled}`)
+    // -q hides only progress: scripts still read the names loaded.
+    assert.equal((await nerdOk(['load', '-q', '-i', archive])).trim(), `Loaded image: ${pulled}`)
     assert.equal((await nerdOk(['images', '-q', '--no-trunc'])).trim(), manifest.config.digest)
 
     // A failed save -o makes no file and leaves an older one as it was, as docker's.
@@ -252,9 +319,9 @@ describe('image commands', () => {
   })
 
   it('rmi of a missing image fails; image prune -f removes nothing named', async () => {
-    const missing = await nerd(['rmi', 'nosuch:1'])
+    const missing = await nerd(['rmi', 'nosuch:1', 'nosuch'])
     assert.equal(missing.code, 1)
-    assert.equal(missing.stderr, 'Error: No such image: nosuch:1\n')
+    assert.equal(missing.stderr, 'Error: No such image: nosuch:1\nError: No such image: nosuch:latest\n')
     assert.match(await nerdOk(['image', 'prune', '-f']), /Total reclaimed space: /)
     assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
   })
