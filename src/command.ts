@@ -34,6 +34,8 @@ export interface ListOptions<Item> {
   headers: Record<string, string>
   /** Turns an item into the fields templates see, when they differ from the item itself. */
   fields?: (item: Item) => object
+  /** The Go type of docker's context for an item (`*formatter.imageContext`): a field it lacks fails the template. */
+  goType?: string
 }
 
 /**
@@ -204,7 +206,7 @@ export abstract class NerdCommand extends Command {
   protected async renderList<Item extends object>(items: Item[], options: ListOptions<Item>): Promise<string> {
     const {renderItems} = await import('./format/index.ts')
     const rows = options.fields ? items.map(options.fields) : items
-    return renderItems(rows, {format: options.format, defaultTable: options.defaultTable, headers: options.headers})
+    return renderItems(rows, {format: options.format, defaultTable: options.defaultTable, headers: options.headers, goType: options.goType})
   }
 
   protected async renderOne(item: object, format: string): Promise<string> {

@@ -30,6 +30,7 @@ export default class History extends NerdCommand {
         format: flags.quiet ? '{{.ID}}' : flags.format,
         defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
         headers: {ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT'},
+        goType: '*formatter.historyContext',
       }),
     )
   }

@@ -33,6 +33,7 @@ export default class Images extends NerdCommand {
         defaultTable: `table {{.Repository}}\t{{.Tag}}${digest}\t{{.ID}}\t{{.CreatedSince}}\t{{.Platform}}\t{{.Size}}`,
         headers: {Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Platform: 'PLATFORM', Size: 'SIZE'},
         fields: (image) => imageRow(image, {noTrunc: flags['no-trunc']}),
+        goType: '*formatter.imageContext',
       }),
     )
   }

@@ -30,6 +30,21 @@ export function goKind(value: unknown): GoKind {
   }
 }
 
+const STRUCT_TYPE = Symbol('go struct type')
+
+/**
+ * The item as a Go struct of `typeName` to templates (`*formatter.imageContext`): docker runs its
+ * listing templates over typed contexts, where a field the type lacks is an error, not `<no value>`.
+ */
+export function goStruct<T extends object>(item: T, typeName: string): T {
+  return {...item, [STRUCT_TYPE]: typeName}
+}
+
+/** The Go type goStruct gave a value; undefined for other values. */
+export function goStructType(value: object): string | undefined {
+  return (value as {[STRUCT_TYPE]?: string})[STRUCT_TYPE]
+}
+
 /** A map's keys as Go sees them (methods and undefined values are not entries), in Go's sorted order. */
 export function mapKeys(map: object): string[] {
   const record = map as Record<string, unknown>

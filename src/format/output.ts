@@ -1,5 +1,6 @@
 import {NerdError} from '../errors.ts'
 import {goJSON} from './go-json.ts'
+import {goStruct} from './go-values.ts'
 import {alignColumns, DOCKER_TABLE} from './tabwriter.ts'
 import {HEADER_FUNCTIONS} from './template-funcs.ts'
 import {Template, TemplateError} from './template.ts'
@@ -15,6 +16,8 @@ export interface RenderOptions {
   defaultTable: string
   /** Column headers by field name, as docker prints them (`ID` → `CONTAINER ID`). */
   headers: Readonly<Record<string, string>>
+  /** The Go type of docker's context for an item (see goStruct): a field it lacks fails the template. */
+  goType?: string
 }
 
 /** A field name as a column header when the command gives none: `RunningFor` → `RUNNING FOR`. */
@@ -60,7 +63,7 @@ export function renderItems(items: readonly object[], options: RenderOptions): s
   const template = parse(format)
   let body = ''
   try {
-    for (const item of items) body += `${template.execute(item)}\n`
+    for (const item of items) body += `${template.execute(options.goType === undefined ? item : goStruct(item, options.goType))}\n`
   } catch (error) {
     throw templateFailure(error)
   }

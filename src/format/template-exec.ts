@@ -1,5 +1,5 @@
 import {formatValue, goQuote} from './go-fmt.ts'
-import {goKind, goTypeName, isTrue, mapKeys} from './go-values.ts'
+import {goKind, goStructType, goTypeName, isTrue, mapKeys} from './go-values.ts'
 import {paramTypeName, type FunctionMap, type ParamKind, type TemplateFunction} from './template-funcs.ts'
 import {
   locationOf,
@@ -309,6 +309,8 @@ class Execution {
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${name}`)
     if (goKind(receiver) === 'map') {
       const map = receiver as Record<string, unknown>
+      const struct = goStructType(map)
+      if (struct !== undefined && !Object.hasOwn(map, name)) this.errorf(`can't evaluate field ${name} in type ${struct}`)
       const member = Object.hasOwn(map, name) ? map[name] : undefined
       if (typeof member === 'function') return this.evalCall(dot, methodOf(map, member), node, name, args, final)
       if ((args !== undefined && args.length > 1) || final !== MISSING) this.errorf(`${name} is not a method but has arguments`)

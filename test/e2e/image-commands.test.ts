@@ -78,6 +78,12 @@ describe('image commands', () => {
     assert.equal((await nerdOk(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
     assert.equal((await nerdOk(['images', '--no-trunc', '--format', '{{.ID}} {{.Digest}}'])).trim(), `${manifest.config.digest} ${busybox.target.digest}`)
     assert.equal((await nerdOk(['images', '-f', 'reference=*/*/nosuch'])).trim().split('\n').length, 1)
+    // docker's templates run over typed contexts: a field they lack is an error, not <no value>.
+    for (const [command, type] of [['images', 'imageContext'], ['history', 'historyContext']]) {
+      const unknown = await nerd([command, '--format', '{{.Foo}}', ...(command === 'history' ? [pulled] : [])])
+      assert.equal(unknown.code, 1)
+      assert.equal(unknown.stderr, `Error: template parsing error: template: :1:2: executing "" at <.Foo>: can't evaluate field Foo in type *formatter.${type}\n`)
+    }
   })
 
   it('image inspect prints docker\'s JSON; a missing image gives [] and one error line', async () => {

@@ -119,6 +119,15 @@ describe('renderItems', () => {
     const execution = templateError(() => renderItems(containers, {...ps, format: 'table {{.Names.X}}'}))
     assert.equal(execution.message, `template parsing error: template: :1:8: executing "" at <.Names.X>: can't evaluate field X in type string`)
   })
+
+  it('with the Go type of docker\'s context, fails on a field it lacks instead of printing <no value>', () => {
+    assert.equal(renderItems(containers, {...ps, format: '{{.Foo}}'}), lines('<no value>', '<no value>'))
+    const typed = {...ps, goType: '*formatter.imageContext'}
+    const missing = templateError(() => renderItems(containers, {...typed, format: '{{.Foo}}'}))
+    assert.equal(missing.message, `template parsing error: template: :1:2: executing "" at <.Foo>: can't evaluate field Foo in type *formatter.imageContext`)
+    assert.equal(renderItems(containers, {...typed, format: '{{.Names}}'}), lines('web', 'x<y>'))
+    assert.equal(renderItems([containers[0]], {...typed, format: 'json'}), renderItems([containers[0]], {...ps, format: 'json'}))
+  })
 })
 
 describe('formatInspect', () => {
