@@ -30,8 +30,8 @@ export default class Push extends NerdCommand {
       if (!flags.quiet) this.print(line)
     }
     if (!allTags && typed.tag === undefined && typed.digest === undefined) say('Using default tag: latest')
-    const tags = allTags ? await localTags(client, allTags) : [parseReference(args.image)]
     say(`The push refers to repository [${repository(typed)}]`)
+    const tags = allTags ? await localTags(client, allTags) : [parseReference(args.image)]
     for (const tag of tags) {
       const progress = createProgressRenderer(flags.quiet ? {write: () => true} : process.stdout)
       try {
