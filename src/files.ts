@@ -5,7 +5,7 @@
  */
 import {createWriteStream, existsSync, readFileSync} from 'node:fs'
 import {chmod, mkdir, rename, rm, writeFile} from 'node:fs/promises'
-import {basename, dirname, join} from 'node:path'
+import {basename, dirname, join, normalize} from 'node:path'
 import type {Writable} from 'node:stream'
 import {finished} from 'node:stream/promises'
 
@@ -29,6 +29,12 @@ export function openFailure(path: string, error: unknown): string {
 }
 
 /** Writes `data` to `path` through a temporary file renamed over it: readers never see half a file. */
+/** docker's ValidateOutputPath: why a file cannot be written at `path` (its directory is missing), if so. */
+export function invalidOutputPath(path: string): string | undefined {
+  const directory = dirname(normalize(path))
+  return directory !== '.' && !existsSync(directory) ? `invalid output path: directory ${JSON.stringify(directory)} does not exist` : undefined
+}
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const temporary = temporaryPath(path)
   try {

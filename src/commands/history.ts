@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {NerdError} from '../errors.ts'
 
 export default class History extends NerdCommand {
   static summary = 'Show the history of an image'
@@ -18,12 +17,12 @@ export default class History extends NerdCommand {
 
   async run(): Promise<void> {
     const {historyRows} = await import('../image/inspect.ts')
-    const {findImages, summarizeImages} = await import('../image/list.ts')
+    const {findImages, noSuchImage, summarizeImages} = await import('../image/list.ts')
     const {resolveImageConfig} = await import('../image/store.ts')
     const {args, flags} = await this.parse(History)
     const client = await this.containerd()
     const [image] = findImages(await summarizeImages(client), args.image)
-    if (!image) throw new NerdError(`No such image: ${args.image}`)
+    if (!image) throw noSuchImage(args.image)
     const {config, manifest} = await resolveImageConfig(client, image.record)
     const rows = historyRows(image.id, config, manifest.layers.map((layer) => layer.size), {human: flags.human, noTrunc: flags['no-trunc']})
     this.print(

@@ -32,8 +32,8 @@ export default class Images extends NerdCommand {
         format: flags.quiet ? '{{.ID}}' : flags.format,
         defaultTable: `table {{.Repository}}\t{{.Tag}}${digest}\t{{.ID}}\t{{.CreatedSince}}\t{{.Platform}}\t{{.Size}}`,
         headers: {Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Platform: 'PLATFORM', Size: 'SIZE'},
-        itemType: '*formatter.ImageContext',
         fields: (image) => imageRow(image, {noTrunc: flags['no-trunc']}),
+        itemType: '*formatter.imageContext',
       }),
     )
   }

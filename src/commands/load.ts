@@ -9,7 +9,8 @@ export default class Load extends NerdCommand {
   static aliases = ['image:load']
   static flags = {
     input: Flags.string({char: 'i', description: 'Read from a tar archive file, instead of STDIN'}),
-    quiet: Flags.boolean({char: 'q', description: 'Suppress the load output'}),
+    // docker's -q hides the progress bars, which nerd does not draw: the names loaded are still printed.
+    quiet: Flags.boolean({char: 'q', description: 'Suppress the load progress'}),
     platform: Flags.string({description: 'Load this platform of multi-platform images'}),
     'all-platforms': Flags.boolean({description: 'Load every platform of multi-platform images'}),
   }
@@ -29,7 +30,6 @@ export default class Load extends NerdCommand {
         snapshotter: config.snapshotter,
         signal,
         onImage: (image) => {
-          if (flags.quiet) return
           this.print(image.familiarName === undefined ? `Loaded image ID: ${image.configDigest ?? image.target.digest}` : `Loaded image: ${image.familiarName}`)
         },
       }),

@@ -44,7 +44,7 @@ export default class Login extends NerdCommand {
 
 /** Reads a line from the terminal; `hidden` keeps the typed characters off the screen. */
 async function ask(question: string, hidden: boolean): Promise<string> {
-  if (!process.stdin.isTTY) throw new NerdError('Error: Cannot perform an interactive login from a non TTY device')
+  if (!process.stdin.isTTY) throw new NerdError('Cannot perform an interactive login from a non TTY device')
   const prompt = createInterface({input: process.stdin, output: process.stdout, terminal: true})
   const output = prompt as unknown as {_writeToOutput: (text: string) => void}
   if (hidden) {

@@ -11,36 +11,46 @@ export default class Push extends NerdCommand {
     image: Args.string({required: true, description: 'NAME[:TAG]'}),
   }
   static flags = {
+    'all-tags': Flags.boolean({char: 'a', description: 'Push all tags of an image to the repository'}),
     platform: Flags.string({multiple: true, description: 'Push content for a specific platform (repeatable)'}),
-    'all-platforms': Flags.boolean({char: 'a', description: 'Push content for all platforms'}),
+    'all-platforms': Flags.boolean({description: 'Push content for all platforms'}),
     quiet: Flags.boolean({char: 'q', description: 'Suppress verbose output'}),
   }
 
   async run(): Promise<void> {
     const {createProgressRenderer} = await import('../image/progress.ts')
-    const {pushImage} = await import('../image/push.ts')
-    const {familiarName, parseReference, repository} = await import('../image/reference.ts')
+    const {localTags, pushImage} = await import('../image/push.ts')
+    const {allTagsRepository, normalizedName, parseReference, repository} = await import('../image/reference.ts')
     const {args, flags} = await this.parse(Push)
+    const allTags = flags['all-tags'] ? allTagsRepository(args.image) : undefined
+    const typed = allTags ?? parseReference(args.image, {defaultTag: false})
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
-    const progress = createProgressRenderer(flags.quiet ? {write: () => true} : process.stdout)
-    // On a terminal docker's first line; elsewhere only the last, for scripts.
-    if (!flags.quiet && process.stdout.isTTY) this.print(`The push refers to repository [${repository(parseReference(args.image))}]`)
-    try {
-      const result = await pushImage(client, args.image, {
-        platforms: flags.platform,
-        allPlatforms: flags['all-platforms'],
-        insecure: config.insecureRegistry,
-        hostsDirs: config.hostsDir,
-        onProgress: progress.listener,
-        userAgent: `nerd/${this.config.version}`,
-        hooks: this.pushHooks(flags, {namespace: config.namespace, address: config.address}),
-      })
-      progress.close()
-      const tag = parseReference(args.image).tag ?? 'latest'
-      this.print(flags.quiet ? familiarName(parseReference(args.image)) : `${tag}: digest: ${result.descriptor.digest} size: ${result.descriptor.size}`)
-    } finally {
-      progress.close()
+    // docker's lines (-q leaves them out); last, with -q, the name pushed.
+    const say = (line: string): void => {
+      if (!flags.quiet) this.print(line)
     }
+    if (!allTags && typed.tag === undefined && typed.digest === undefined) say('Using default tag: latest')
+    say(`The push refers to repository [${repository(typed)}]`)
+    const tags = allTags ? await localTags(client, allTags) : [parseReference(args.image)]
+    for (const tag of tags) {
+      const progress = createProgressRenderer(flags.quiet ? {write: () => true} : process.stdout)
+      try {
+        const result = await pushImage(client, normalizedName(tag), {
+          platforms: flags.platform,
+          allPlatforms: flags['all-platforms'],
+          insecure: config.insecureRegistry,
+          hostsDirs: config.hostsDir,
+          onProgress: progress.listener,
+          userAgent: `nerd/${this.config.version}`,
+          hooks: this.pushHooks(flags, {namespace: config.namespace, address: config.address}),
+        })
+        progress.close()
+        say(`${tag.tag ?? tag.digest}: digest: ${result.descriptor.digest} size: ${result.descriptor.size}`)
+      } finally {
+        progress.close()
+      }
+    }
+    if (flags.quiet) this.print(normalizedName(allTags ?? tags[0]))
   }
 
   /** Bridges the push events only when a plugin subscribes to them. */

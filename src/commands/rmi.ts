@@ -15,10 +15,12 @@ export default class Rmi extends NerdCommand {
 
   async run(): Promise<void> {
     const {removeImage} = await import('../image/remove.ts')
+    const {imageUsers} = await import('../container/lifecycle.ts')
     const {argv, flags} = await this.parse(Rmi)
-    const client = await this.containerd()
+    const scope = await this.containerScope()
+    const users = await imageUsers(scope)
     await this.forEachName(argv as string[], async (name) => {
-      this.print((await removeImage(client, name, {force: flags.force})).join('\n'))
+      this.print((await removeImage(scope.client, name, {force: flags.force, users})).join('\n'))
     })
   }
 }

@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'
-import {writeStreamAtomic} from '../files.ts'
+import {invalidOutputPath, writeStreamAtomic} from '../files.ts'
 
 export default class Save extends NerdCommand {
   static summary = 'Save one or more images to a tar archive (streamed to STDOUT by default)'
@@ -23,6 +23,8 @@ export default class Save extends NerdCommand {
     if (flags.output === undefined && process.stdout.isTTY) {
       throw new NerdError('cowardly refusing to save to a terminal. Use the -o flag or redirect')
     }
+    const invalid = flags.output === undefined ? undefined : invalidOutputPath(flags.output)
+    if (invalid) throw new NerdError(`failed to save image: ${invalid}`)
     const client = await this.containerd()
     const options = {...(flags.platform ? {platform: flags.platform} : {}), allPlatforms: flags['all-platforms']}
     const output = flags.output

@@ -13,7 +13,7 @@ import {pipeline} from 'node:stream/promises'
 import {createGunzip, createGzip} from 'node:zlib'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
-import type {ImageConfig} from '../hooks/types.ts'
+import type {ImageConfig, ImageRuntimeConfig} from '../hooks/types.ts'
 import {applyChanges} from '../image/archive/changes.ts'
 import {familiarImageName, normalizeImageName} from '../image/archive/names.ts'
 import {nameImage} from '../image/archive/records.ts'
@@ -27,6 +27,7 @@ import {unpackImage} from '../image/unpack.ts'
 import {containerView, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {existsInLayers, rootfsLayers} from './rootfs-files.ts'
+import type {DockerConfig} from './model.ts'
 
 const MOUNT_POINTS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']
 
@@ -110,6 +111,25 @@ export interface CommitOptions {
   pause?: boolean
 }
 
+/**
+ * The defaults of the image docker commits: the container's own config (the image's, with what
+ * `run` set: env, command, working directory, labels, …), in the fields an image config has.
+ */
+function committedRuntimeConfig(config: DockerConfig): ImageRuntimeConfig {
+  const some = <T extends object>(value: T | null | undefined): value is T => value !== null && value !== undefined && Object.keys(value).length > 0
+  return {
+    ...(config.User ? {User: config.User} : {}),
+    ...(some(config.ExposedPorts) ? {ExposedPorts: config.ExposedPorts} : {}),
+    ...(some(config.Env) ? {Env: config.Env} : {}),
+    ...(config.Entrypoint ? {Entrypoint: config.Entrypoint} : {}),
+    ...(config.Cmd ? {Cmd: config.Cmd} : {}),
+    ...(some(config.Volumes) ? {Volumes: config.Volumes} : {}),
+    ...(config.WorkingDir ? {WorkingDir: config.WorkingDir} : {}),
+    ...(some(config.Labels) ? {Labels: config.Labels} : {}),
+    ...(config.StopSignal ? {StopSignal: config.StopSignal} : {}),
+  }
+}
+
 /** `commit`: the container's changes as one more layer on its image; returns the new image's ID. */
 export async function commitContainer(scope: ContainerScope, container: LoadedContainer, options: CommitOptions = {}): Promise<string> {
   const changes = options.changes ?? []
@@ -132,7 +152,7 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
         ...base.config,
         created,
         ...(options.author ? {author: options.author} : {}),
-        config: applyChanges(base.config.config ?? {}, changes),
+        config: applyChanges(committedRuntimeConfig(record.Config), changes),
         rootfs: {type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, diffId]},
         history: [...(base.config.history ?? []), {created, created_by: command, ...(options.author ? {author: options.author} : {}), ...(options.message ? {comment: options.message} : {})}],
       }

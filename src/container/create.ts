@@ -119,7 +119,9 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
   } catch (error) {
     if (!/^(sha256:)?[0-9a-f]{1,64}$/.test(text)) throw error
   }
-  if (name === undefined || (/^[0-9a-f]{12,64}$/.test(text) && !(await getImage(client, name)))) {
+  // A name without a record may still name a local image: an ID (prefix), or a `name@digest` of its
+  // RepoDigests. --pull=always pulls the name as typed.
+  if (name === undefined || (request.pull !== 'always' && !(await getImage(client, name)))) {
     const found = findImages(await summarizeImages(client), text)
     if (found.length > 0) name = found[0]!.record.name
   }

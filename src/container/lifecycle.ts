@@ -9,6 +9,7 @@ import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {readJsonIfExists} from '../files.ts'
 import type {PortMap} from '../network/ports.ts'
+import type {ImageUser} from '../image/remove.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView} from './model.ts'
 import {NAME_LABEL} from './model.ts'
@@ -171,6 +172,24 @@ export async function listContainerViews(scope: ContainerScope): Promise<Contain
     }),
   )
   return views.filter((view) => view !== undefined)
+}
+
+/**
+ * Every container of the namespace as image removal sees it, those other clients made (ctr) too:
+ * the image ID nerd recorded at create, the image record containerd's container names, and whether
+ * it runs (a paused one does, as docker counts it).
+ */
+export async function imageUsers(scope: ContainerScope): Promise<ImageUser[]> {
+  const [containers, tasks] = await Promise.all([scope.client.containers.list(), scope.client.tasks.list()])
+  const statusById = new Map(tasks.map((task) => [task.containerId || task.id, task.status]))
+  return Promise.all(
+    containers.map(async (container) => {
+      const record = await readRecord(containerPaths(scope.dataRoot, namespaceOf(scope), container.id))
+      const status = statusById.get(container.id)
+      const running = status === 'RUNNING' || status === 'PAUSED' || status === 'PAUSING'
+      return {id: container.id, imageName: container.image, running, ...(record ? {imageId: record.Image} : {})}
+    }),
+  )
 }
 
 /**

@@ -9,9 +9,10 @@ import {NerdError} from '../errors.ts'
 import {compareStrings, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
 import {formatPlatform, normalizePlatform} from './platform.ts'
-import {familiarRepository, normalizedName, parseReference} from './reference.ts'
+import {familiarName, familiarRepository, normalizedName, parseReference} from './reference.ts'
+import type {Reference} from './reference.ts'
 import type {ManifestCache} from './manifest-cache.ts'
-import {chainIds, imageSize, isDanglingImageName, listImages, resolveImageConfig} from './store.ts'
+import {chainIds, imageSize, isDanglingImageName, listImages, recordsByDigest, resolveImageConfig} from './store.ts'
 import type {ImageRecord} from './store.ts'
 
 export const NONE = '<none>'
@@ -95,28 +96,57 @@ export async function summarizeImages(client: ContainerdClient, options: Summari
 
 const IMAGE_ID = /^(?:sha256:)?([a-f0-9]{1,64})$/
 
+/** How a user's word found its images: a record's own name, a repository digest, or the image ID. */
+export type ImageLookup = {by: 'name' | 'digest' | 'id'; found: ImageSummary[]}
+
 /**
  * The images a user's word names: a reference (`busybox`, `busybox:1`, `x@sha256:…`) names its
- * record; otherwise an image ID or a unique prefix of its hex names every record with that ID.
- * Empty when nothing matches; an ambiguous prefix is an error.
+ * record, and a `name@digest` the records of that repository whose root is that digest (its
+ * RepoDigests); otherwise an image ID or a unique prefix of its hex, with or without `sha256:`,
+ * names every record with that ID. Nothing found when nothing matches; an ambiguous prefix is an
+ * error.
  */
-export function findImages(summaries: readonly ImageSummary[], text: string): ImageSummary[] {
-  let name: string | undefined
+export function lookupImages(summaries: readonly ImageSummary[], text: string): ImageLookup {
+  let reference: Reference | undefined
   try {
-    name = normalizedName(parseReference(text))
+    reference = parseReference(text)
   } catch (error) {
     if (!IMAGE_ID.test(text)) throw error
   }
-  if (name !== undefined) {
+  if (reference !== undefined) {
+    const name = normalizedName(reference)
     const byName = summaries.filter((summary) => summary.record.name === name)
-    if (byName.length > 0 || !IMAGE_ID.test(text)) return byName
+    if (byName.length > 0) return {by: 'name', found: byName}
+    const byDigest = recordsByDigest(summaries.map((summary) => summary.record), reference)
+    if (byDigest.length > 0) return {by: 'digest', found: summaries.filter((summary) => byDigest.includes(summary.record))}
+    if (!IMAGE_ID.test(text)) return {by: 'name', found: []}
   }
-  const hex = IMAGE_ID.exec(text)?.[1] ?? ''
-  const full = text.startsWith('sha256:') || hex.length === 64
-  const matching = summaries.filter((summary) => (full ? summary.id === `sha256:${hex}` : summary.id.startsWith(`sha256:${hex}`)))
-  const ids = new Set(matching.map((summary) => summary.id))
-  if (ids.size > 1) throw new NerdError(`multiple IDs found with provided prefix: ${text}`)
-  return matching
+  const hex = (IMAGE_ID.exec(text) as RegExpExecArray)[1]
+  const found = summaries.filter((summary) => (hex.length === 64 ? summary.id === `sha256:${hex}` : summary.id.startsWith(`sha256:${hex}`)))
+  if (new Set(found.map((summary) => summary.id)).size > 1) throw new NerdError(`multiple IDs found with provided prefix: ${text}`)
+  return {by: 'id', found}
+}
+
+/** The images a user's word names (see lookupImages). */
+export function findImages(summaries: readonly ImageSummary[], text: string): ImageSummary[] {
+  return lookupImages(summaries, text).found
+}
+
+/**
+ * docker's error for a word that names no image, with the reference as docker normalises it:
+ * `nosuch` is `nosuch:latest`, a bare 64-hex ID `sha256:…`.
+ */
+export function noSuchImage(text: string): NerdError {
+  let shown = text
+  if (/^[a-f0-9]{64}$/.test(text)) shown = `sha256:${text}`
+  else {
+    try {
+      shown = familiarName(parseReference(text))
+    } catch {
+      // Not a reference: docker names it as typed.
+    }
+  }
+  return new NerdError(`No such image: ${shown}`)
 }
 
 export interface ImageFilter {

@@ -23,6 +23,8 @@ const KNOWN_ARCHITECTURES = new Set([
   'mips64p32', 'mips64p32le', 'ppc', 'riscv', 'riscv64', 's390', 's390x', 'sparc', 'sparc64', 'wasm',
 ])
 const COMPONENT = /^[A-Za-z0-9_.-]+$/
+/** The first component: an os with an optional `(os.version+feature…)`, as containerd's platforms.Parse reads it. */
+const OS_COMPONENT = /^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$/
 
 function normalizeOs(os: string): string {
   const lower = os.toLowerCase()
@@ -100,32 +102,63 @@ export function hostPlatform(): Platform {
   return {...host}
 }
 
-function invalidPlatform(text: string, why: string): NerdError {
-  return new NerdError(`invalid platform "${text}": ${why}`)
+/** Go's %q, for the messages containerd words with it. */
+function quoted(text: string): string {
+  return JSON.stringify(text)
+}
+
+/** containerd's errors end with the gRPC code's words, and docker passes them on as they are. */
+function invalidPlatform(message: string): NerdError {
+  return new NerdError(`${message}: invalid argument`)
+}
+
+/** An os version or feature, %-escaped where it holds other characters (Go's url.PathUnescape). */
+function decodeOsOption(text: string, specifier: string): string {
+  if (!text.includes('%')) return text
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    throw invalidPlatform(`${quoted(specifier)} has an invalid OS option ${quoted(text)}`)
+  }
 }
 
 /**
- * Parses a `--platform` value: `os/arch[/variant]`, `os` (the host's architecture) or `arch` (the
- * host's os). `linux/arm64/v8` and `arm64` are the same platform.
+ * Parses a `--platform` value as containerd's platforms.Parse does, with its messages:
+ * `os[(version+feature…)][/arch[/variant]]`, `os` alone (the host's architecture) or `arch` alone
+ * (the host's os). `linux/arm64/v8` and `arm64` are the same platform.
  */
-export function parsePlatform(text: string): Platform {
-  const specifier = text.trim()
-  if (specifier === '') throw invalidPlatform(text, 'it is empty')
-  if (specifier.includes('*')) throw invalidPlatform(text, 'wildcards are not supported')
-  const parts = specifier.split('/')
-  if (parts.length > 3) throw invalidPlatform(text, 'expected os/arch[/variant]')
-  for (const part of parts) {
-    if (!COMPONENT.test(part)) throw invalidPlatform(text, `"${part}" is not a valid component`)
+export function parsePlatform(specifier: string): Platform {
+  if (specifier.includes('*')) throw invalidPlatform(`${quoted(specifier)}: wildcards not yet supported`)
+  // Go's strings.SplitN(specifier, "/", 4): whatever follows a third slash stays in the last part.
+  const split = specifier.split('/')
+  const parts = split.length > 4 ? [...split.slice(0, 3), split.slice(3).join('/')] : split
+  const os = OS_COMPONENT.exec(parts[0])
+  if (os === null) {
+    throw invalidPlatform(`${quoted(parts[0])} is an invalid OS component of ${quoted(specifier)}: OSAndVersion specifier component must match ${quoted(OS_COMPONENT.source)}`)
   }
+  for (const part of parts.slice(1)) {
+    if (!COMPONENT.test(part)) {
+      throw invalidPlatform(`${quoted(part)} is an invalid component of ${quoted(specifier)}: platform specifier component must match ${quoted(COMPONENT.source)}`)
+    }
+  }
+  const version = os[2] ? decodeOsOption(os[2], specifier) : ''
+  const features = (os[3] ?? '').split('+').filter((feature) => feature !== '').map((feature) => decodeOsOption(feature, specifier))
+  const osOptions: Partial<Platform> = {...(version === '' ? {} : {'os.version': version}), ...(features.length === 0 ? {} : {'os.features': features})}
   const current = hostPlatform()
-  if (parts.length === 1) {
-    const os = normalizeOs(parts[0])
-    if (KNOWN_OS.has(os)) return normalizePlatform({os, architecture: current.architecture, variant: current.variant})
-    const {architecture, variant} = normalizeArchitecture(parts[0], '')
-    if (!KNOWN_ARCHITECTURES.has(architecture)) throw invalidPlatform(text, 'unknown operating system or architecture')
-    return normalizePlatform({os: current.os, architecture, variant})
+  switch (parts.length) {
+    case 1: {
+      const name = normalizeOs(os[1])
+      if (KNOWN_OS.has(name)) return normalizePlatform({os: name, architecture: current.architecture, variant: current.variant, ...osOptions})
+      const {architecture, variant} = normalizeArchitecture(parts[0], '')
+      if (!KNOWN_ARCHITECTURES.has(architecture)) throw invalidPlatform(`${quoted(specifier)}: unknown operating system or architecture`)
+      return normalizePlatform({os: current.os, architecture, variant})
+    }
+    case 2:
+    case 3:
+      return normalizePlatform({os: os[1], architecture: parts[1], variant: parts[2] ?? '', ...osOptions})
+    default:
+      throw invalidPlatform(`${quoted(specifier)}: cannot parse platform specifier`)
   }
-  return normalizePlatform({os: parts[0], architecture: parts[1], variant: parts[2] ?? ''})
 }
 
 /** `linux/arm64`, `linux/arm/v7`: how docker and nerdctl print a platform. */

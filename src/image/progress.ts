@@ -95,11 +95,11 @@ export interface ProgressOutput {
 
 /**
  * A renderer for `output`: on a terminal one line per layer (docker shows no others), redrawn in
- * place with ANSI cursor movements at most every 100 ms; elsewhere (a pipe, a file) nothing at all,
- * since the command prints the final reference itself.
+ * place with ANSI cursor movements at most every 100 ms; elsewhere (a pipe, a file) a plain line for
+ * each new status of a layer, as docker's non-terminal output has them, without the byte counts.
  */
 export function createProgressRenderer(output: ProgressOutput): ProgressRenderer {
-  if (!output.isTTY) return {listener: () => undefined, close: () => undefined}
+  if (!output.isTTY) return plainRenderer(output)
   const lines = new Map<string, string>()
   let drawn = 0
   let timer: NodeJS.Timeout | undefined
@@ -139,6 +139,24 @@ export function createProgressRenderer(output: ProgressOutput): ProgressRenderer
   }
 }
 
+/** Statuses that only move a byte count on: docker prints no line for them off a terminal. */
+const COUNTING: ReadonlySet<ProgressStatus> = new Set(['downloading', 'unpacking', 'pushing'])
+
+function plainRenderer(output: ProgressOutput): ProgressRenderer {
+  const last = new Map<string, ProgressStatus>()
+  let closed = false
+  return {
+    listener: (event) => {
+      if (closed || event.kind !== 'layer' || COUNTING.has(event.status) || last.get(event.id) === event.status) return
+      last.set(event.id, event.status)
+      output.write(`${event.id}: ${describeProgress(event)}\n`)
+    },
+    close: () => {
+      closed = true
+    },
+  }
+}
+
 /**
  * The reference docker's pull lines name, and whether the tag was assumed (docker then says "Using
  * default tag"); undefined for text that is no reference (a plugin's `ipfs://…`): the pull reports it.
@@ -158,8 +176,12 @@ export function pullHeader(reference: Reference): string {
   return `${reference.digest ?? reference.tag}: Pulling from ${reference.path}`
 }
 
-/** docker's lines below them: what was pulled, and whether the name now points at another image. */
+/** docker's line once a pull is done: whether the name now points at another image. */
+export function pullStatus(reference: Reference, updated: boolean): string {
+  return `Status: ${updated ? 'Downloaded newer image for' : 'Image is up to date for'} ${familiarName(reference)}`
+}
+
+/** docker's lines below a pull's layers: what was pulled, and whether the name now points at another image. */
 export function pullSummary(reference: Reference, pulled: {target: {digest: string}; updated: boolean}): string[] {
-  const status = pulled.updated ? 'Downloaded newer image for' : 'Image is up to date for'
-  return [`Digest: ${pulled.target.digest}`, `Status: ${status} ${familiarName(reference)}`]
+  return [`Digest: ${pulled.target.digest}`, pullStatus(reference, pulled.updated)]
 }

@@ -24,7 +24,7 @@ import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifes
 import {formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
-import {familiarName, normalizedName, parseReference} from './reference.ts'
+import {familiarName, normalizedName, parseReference, withTag} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
@@ -83,6 +83,8 @@ export interface PullResult {
   unpacked?: UnpackResult
   /** Whether the name points at other content than before (or was new): docker's "Downloaded newer image". */
   updated: boolean
+  /** docker's warnings (without `WARNING: `): a single-platform image that is not the platform asked for. */
+  warnings: string[]
 }
 
 /** What a pull session made, before it is compared with what the name pointed at. */
@@ -117,6 +119,8 @@ async function resolveSource(reference: string, options: PullOptions): Promise<P
  * it. Blobs the namespace has are not fetched again; an interrupted pull continues where it stopped.
  */
 export async function pullImage(client: ContainerdClient, reference: string, options: PullOptions = {}): Promise<PullResult> {
+  // A bad --platform fails before anything is asked of the registry, whatever the image turns out to be.
+  const platforms = options.platforms?.length ? options.platforms.map(parsePlatform) : undefined
   const source = await resolveSource(reference, options)
   try {
     const registry = registryClientFor(options)
@@ -125,12 +129,17 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
     const resolving = handled(registry.resolve(source.reference, {signal: options.signal}))
     const [root, result] = await client.withLease(async (leased) => {
       const resolved = await resolving
-      return [resolved, await new PullSession(leased, client, registry, source, options).run(resolved)] as const
+      return [resolved, await new PullSession(leased, client, registry, source, options, platforms).run(resolved)] as const
     })
     return {...result, updated: (await previous)?.target.digest !== root.digest}
   } finally {
     await source.dispose?.()
   }
+}
+
+/** A reference for each tag the registry lists for `repository`, in its order: docker's `pull --all-tags`. */
+export async function repositoryTags(repository: Reference, options: RegistryAccessOptions & {signal?: AbortSignal} = {}): Promise<Reference[]> {
+  return (await registryClientFor(options).listTags(repository, {signal: options.signal})).map((tag) => withTag(repository, tag))
 }
 
 async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
@@ -185,6 +194,8 @@ class PullSession {
   readonly #reference: Reference
   readonly #name: string
   readonly #options: PullOptions
+  /** `--platform` parsed; undefined: the host's. */
+  readonly #platforms: Platform[] | undefined
   readonly #abort = new AbortController()
   readonly #signal: AbortSignal
   readonly #limiter: Limiter
@@ -202,13 +213,14 @@ class PullSession {
   /** Layers that will be unpacked: their progress ends with unpacking, not with the download. */
   readonly #unpackedLayers = new Set<string>()
 
-  constructor(client: ContainerdClient, unleased: ContainerdClient, registry: RegistryClient, source: PullSource, options: PullOptions) {
+  constructor(client: ContainerdClient, unleased: ContainerdClient, registry: RegistryClient, source: PullSource, options: PullOptions, platforms: Platform[] | undefined) {
     this.#client = client
     this.#unleased = unleased
     this.#registry = registry
     this.#reference = source.reference
     this.#name = source.name
     this.#options = options
+    this.#platforms = platforms
     this.#signal = options.signal ? AbortSignal.any([options.signal, this.#abort.signal]) : this.#abort.signal
     this.#limiter = new Limiter(options.maxConcurrentDownloads ?? DEFAULT_MAX_CONCURRENT_DOWNLOADS)
     this.#progress = options.onProgress ?? (() => undefined)
@@ -278,7 +290,8 @@ class PullSession {
     }
     const unpacked = await unpacking
     await putImage(this.#client, {name: this.#name, target: root, labels: options.labels})
-    const result: PulledContent = {name: this.#name, target: root, platforms: images.map((image) => image.platform)}
+    const warnings = index === undefined ? this.#platformMismatch(images[0]) : []
+    const result: PulledContent = {name: this.#name, target: root, platforms: images.map((image) => image.platform), warnings}
     if (unpacked) result.unpacked = unpacked
     return result
   }
@@ -295,19 +308,31 @@ class PullSession {
     }
   }
 
+  /**
+   * A single-platform image is pulled whatever `--platform` asked for, as docker does for backward
+   * compatibility, with docker's warning when it is not that platform. Like docker's, the check
+   * accepts a config that names no variant for the requested architecture.
+   */
+  #platformMismatch(image: PulledImage | undefined): string[] {
+    if (image === undefined || this.#platforms === undefined) return []
+    const actual = image.platform
+    const matches = this.#platforms.some((wanted) =>
+      onlyPlatform(wanted).match(actual) || ((actual.variant ?? '') === '' && wanted.os === actual.os && wanted.architecture === actual.architecture),
+    )
+    if (matches) return []
+    const wanted = this.#platforms.map(formatPlatform).join(', ')
+    return [`image with reference ${familiarName(this.#reference)} was found but its platform (${formatPlatform(actual)}) does not match the specified platform (${wanted})`]
+  }
+
   /** The manifests of an index to pull: all, or for each requested platform the best one. */
   #select(index: ImageIndex): Descriptor[] {
     const manifests = index.manifests.filter((child) => isManifestMediaType(child.mediaType))
     if (this.#options.allPlatforms) return manifests
     const images = manifests.filter((child) => !isAttestation(child))
-    const requested = this.#options.platforms?.length ? this.#options.platforms.map(parsePlatform) : [hostPlatform()]
     const chosen = new Map<string, Descriptor>()
-    for (const platform of requested) {
+    for (const platform of this.#platforms ?? [hostPlatform()]) {
       const [best] = rankByPlatform(images, (child) => child.platform, onlyPlatform(platform))
-      if (best === undefined) {
-        const available = images.map((child) => (child.platform ? formatPlatform(child.platform) : 'unknown')).join(', ')
-        throw new NerdError(`no match for platform ${formatPlatform(platform)} in ${familiarName(this.#reference)} (it has ${available || 'no images'})`)
-      }
+      if (best === undefined) throw new NerdError(`no matching manifest for ${formatPlatform(platform)} in the manifest list entries`)
       chosen.set(best.digest, best)
     }
     return [...chosen.values()]

@@ -12,11 +12,12 @@ import type {Descriptor, ImageIndex} from './manifest.ts'
 import {formatPlatform, hostPlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
-import {familiarName, normalizedName, parseReference} from './reference.ts'
+import {familiarName, normalizedName, parseReference, repository as repositoryName} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
-import {addBlobLabels, blobLabels, getImage, readBlob} from './store.ts'
+import {addBlobLabels, blobLabels, getImage, listImages, readBlob} from './store.ts'
+import {compareStrings} from '../format/index.ts'
 
 export const DEFAULT_MAX_CONCURRENT_UPLOADS = 3
 
@@ -98,6 +99,21 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   const pushed = await registry.pushManifest(target, {mediaType: plan.root.descriptor.mediaType, bytes: plan.root.bytes}, {signal})
   await options.hooks?.pushed?.({name, descriptor: pushed})
   return {name, descriptor: pushed}
+}
+
+/**
+ * The local tags of `repository`, which docker's `push --all-tags` pushes, by name; docker's error
+ * when there is none.
+ */
+export async function localTags(client: ContainerdClient, repository: Reference): Promise<Reference[]> {
+  const tags: Reference[] = []
+  for (const record of await listImages(client)) {
+    if (!record.name.startsWith(`${repositoryName(repository)}:`)) continue
+    const reference = parseReference(record.name)
+    if (reference.digest === undefined) tags.push(reference)
+  }
+  if (tags.length === 0) throw new NerdError(`An image does not exist locally with the tag: ${familiarName(repository)}`)
+  return tags.sort((a, b) => compareStrings(a.tag ?? '', b.tag ?? ''))
 }
 
 /** The root document with the plugins' annotations merged in: new bytes, so a new digest. */

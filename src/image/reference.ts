@@ -99,6 +99,13 @@ export function parseReference(text: string, options: ParseReferenceOptions = {}
   return reference
 }
 
+/** The repository docker's `--all-tags` pulls or pushes: a name alone, as docker insists. */
+export function allTagsRepository(text: string): Reference {
+  const reference = parseReference(text, {defaultTag: false})
+  if (reference.tag !== undefined || reference.digest !== undefined) throw new NerdError("tag can't be used with --all-tags/-a")
+  return reference
+}
+
 function splitDockerDomain(text: string): [domain: string, remainder: string] {
   const slash = text.indexOf('/')
   if (slash === -1) return [DEFAULT_DOMAIN, OFFICIAL_REPO_PREFIX + text]

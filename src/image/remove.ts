@@ -1,71 +1,137 @@
 /**
- * Removing images the way docker's rmi and image prune do: by name (untags that name) or by ID
- * (every name of that image, which takes `force` when there are several), refusing images that
- * containers were created from unless forced.
+ * Removing images the way docker's rmi and image prune do (moby's image_delete.go): a name untags
+ * that name and the image goes with its last one; an ID removes every name of the image, which
+ * takes force when they are not all of one repository. Containers use an image by its ID: one that
+ * runs is a conflict force cannot override, a stopped one a conflict force does.
  */
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {truncateId} from '../format/index.ts'
-import {NONE, findImages, summarizeImages} from './list.ts'
+import {lookupImages, noSuchImage, summarizeImages} from './list.ts'
 import type {ImageSummary} from './list.ts'
-import {normalizedName, parseReference} from './reference.ts'
-import {deleteImage} from './store.ts'
+import {familiarName, parseReference, repository} from './reference.ts'
+import type {Reference} from './reference.ts'
+import {danglingImageName, deleteImage, isDanglingImageName, putImage} from './store.ts'
+import {parsePruneFilters, withinPruneFilter} from '../prune-filter.ts'
 
-/** The ID of a container created from the image record `name`, if any. */
-async function containerUsing(client: ContainerdClient, name: string): Promise<string | undefined> {
-  const [container] = await client.containers.list([`image==${name}`])
-  return container?.id
+/** A container as image removal sees it (container/lifecycle.ts lists them). */
+export interface ImageUser {
+  /** The container's ID. */
+  id: string
+  /** The image ID nerd recorded when it created the container; absent for one another client made. */
+  imageId?: string
+  /** The image record containerd's container names. */
+  imageName: string
+  running: boolean
 }
 
-function isReference(text: string): boolean {
+/** The containers using image `id`: by the ID recorded, else by the ID of the record they name while it is there. */
+function usersOf(id: string, users: readonly ImageUser[], summaries: readonly ImageSummary[]): ImageUser[] {
+  return users.filter((user) => (user.imageId ?? summaries.find((summary) => summary.record.name === user.imageName)?.id) === id)
+}
+
+/** A record's name as a reference; undefined for a dangling record or a name outside docker's grammar. */
+function nameOf(summary: ImageSummary): Reference | undefined {
+  if (isDanglingImageName(summary.record.name)) return undefined
   try {
-    parseReference(text)
-    return true
+    return parseReference(summary.record.name, {defaultTag: false})
   } catch {
-    return false
+    return undefined
   }
+}
+
+/** docker's isSingleReference: the names are of one repository, at most one of them a tag. */
+function isSingleReference(names: readonly Reference[]): boolean {
+  return names.length > 0 && new Set(names.map(repository)).size === 1 && names.filter((name) => name.digest === undefined).length <= 1
+}
+
+function conflict(id: string, forceable: boolean, why: string): NerdError {
+  return new NerdError(`conflict: unable to delete ${truncateId(id)} (${forceable ? 'must be forced' : 'cannot be forced'}) - ${why}`)
+}
+
+/** What rmi does with the image a word names. */
+export interface RemovalPlan {
+  /** The records to delete, in docker's order. */
+  records: ImageSummary[]
+  /** The image loses its last name but a container keeps it: it stays, nameless. */
+  keep: boolean
+  /** The image ID that goes with the records; undefined while the image stays. */
+  deleted?: string
+}
+
+/**
+ * Decides, as moby's image_delete.go does, what removing `text` does (or the conflict that refuses
+ * it). `users` are the namespace's containers.
+ */
+export function planRemoval(summaries: readonly ImageSummary[], text: string, options: {force: boolean; users: readonly ImageUser[]}): RemovalPlan {
+  const {by, found} = lookupImages(summaries, text)
+  if (found.length === 0) throw noSuchImage(text)
+  const {id} = found[0]
+  const image = summaries.filter((summary) => summary.id === id)
+  const names = image.filter((summary) => nameOf(summary) !== undefined)
+  const single = isSingleReference(names.map(nameOf) as Reference[])
+  const using = usersOf(id, options.users, summaries)
+  const running = using.find((user) => user.running)
+  const stopped = using.find((user) => !user.running)
+
+  if (by === 'id') {
+    if (running) throw conflict(id, false, `image is being used by running container ${truncateId(running.id)}`)
+    if (!options.force) {
+      if (names.length > 0 && !single) throw conflict(id, true, 'image is referenced in multiple repositories')
+      if (stopped) throw conflict(id, true, `image is being used by stopped container ${truncateId(stopped.id)}`)
+    }
+    return {records: image, keep: false, deleted: id}
+  }
+
+  if (!options.force && using.length > 0 && single) {
+    // Untagged, the image would be left without a name under the container: docker wants that forced.
+    throw new NerdError(`conflict: unable to remove repository reference "${text}" (must force) - container ${truncateId(using[0].id)} is using its referenced image ${truncateId(id)}`)
+  }
+  const untagged = withOrphanedDigests(found, names)
+  if (untagged.length < names.length) return {records: untagged, keep: false}
+  // That was the image's last name. A container keeps the image (a running one even when forced),
+  // as docker does without a word; else it goes, with the records that never had a name.
+  if (running || (stopped && !options.force)) return {records: untagged, keep: true}
+  return {records: image, keep: false, deleted: id}
 }
 
 /**
  * Removes the image `text` names; returns docker's report lines (`Untagged: busybox:latest`,
- * `Deleted: sha256:…` once no name is left for the image's root).
+ * `Deleted: sha256:…` when the image goes).
  */
-export async function removeImage(client: ContainerdClient, text: string, options: {force: boolean}): Promise<string[]> {
-  const summaries = await summarizeImages(client)
-  const found = findImages(summaries, text)
-  if (found.length === 0) throw new NerdError(`No such image: ${text}`)
-  const byName = isReference(text) && found.some((summary) => summary.record.name === normalizedName(parseReference(text)))
-  if (!byName && found.length > 1 && !options.force) {
-    throw new NerdError(`conflict: unable to delete ${truncateId(found[0].id)} (must be forced) - image is referenced in multiple repositories`)
+export async function removeImage(client: ContainerdClient, text: string, options: {force: boolean; users: readonly ImageUser[]}): Promise<string[]> {
+  const plan = planRemoval(await summarizeImages(client), text, options)
+  if (plan.keep) {
+    // Named nothing, the image would go with the garbage collection: a dangling record holds it.
+    const targets = new Map(plan.records.map((summary) => [summary.record.target.digest, summary.record.target]))
+    for (const target of targets.values()) await putImage(client, {name: danglingImageName(target.digest), target})
   }
-  if (!options.force) {
-    for (const summary of found) {
-      const container = await containerUsing(client, summary.record.name)
-      if (container === undefined) continue
-      if (byName) {
-        throw new NerdError(`conflict: unable to remove repository reference "${text}" (must force) - container ${truncateId(container)} is using its referenced image ${truncateId(summary.id)}`)
-      }
-      throw new NerdError(`conflict: unable to delete ${truncateId(summary.id)} (must be forced) - image is being used by stopped container ${truncateId(container)}`)
-    }
-  }
-  return deleteRecords(client, found, summaries)
+  const lines = await untag(client, plan.records)
+  return plan.deleted === undefined ? lines : [...lines, `Deleted: ${plan.deleted}`]
 }
 
-/** Deletes the records; with `sync` the last deletion waits for the garbage collection it triggers. */
-async function deleteRecords(client: ContainerdClient, doomed: readonly ImageSummary[], summaries: readonly ImageSummary[], sync = false): Promise<string[]> {
+/**
+ * docker drops the digest names (`repo@sha256:…`) of a repository with its last tag there: the
+ * records to untag for `untagging`, with those.
+ */
+function withOrphanedDigests(untagging: readonly ImageSummary[], names: readonly ImageSummary[]): ImageSummary[] {
+  const left = names.filter((summary) => !untagging.includes(summary))
+  const orphaned = left.filter((summary) => {
+    const name = nameOf(summary) as Reference
+    if (name.digest === undefined) return false
+    const sameRepository = (other: ImageSummary): boolean => repository(nameOf(other) as Reference) === repository(name)
+    return untagging.some(sameRepository) && !left.some((other) => sameRepository(other) && nameOf(other)?.digest === undefined)
+  })
+  return [...untagging, ...orphaned]
+}
+
+/** Deletes the records; `Untagged:` lines for those with a name. With `sync` the last deletion waits for the garbage collection. */
+async function untag(client: ContainerdClient, doomed: readonly ImageSummary[], options: {sync?: boolean} = {}): Promise<string[]> {
   const lines: string[] = []
-  const names = new Set(doomed.map((summary) => summary.record.name))
   for (const [index, summary] of doomed.entries()) {
-    await deleteImage(client, summary.record.name, {sync: sync && index === doomed.length - 1})
-    if (summary.repository !== NONE) lines.push(`Untagged: ${summary.repository}${summary.tag === NONE ? '' : `:${summary.tag}`}`)
-  }
-  const deletedIds = new Set<string>()
-  for (const summary of doomed) {
-    const kept = summaries.some((other) => !names.has(other.record.name) && other.id === summary.id)
-    if (!kept && !deletedIds.has(summary.id)) {
-      deletedIds.add(summary.id)
-      lines.push(`Deleted: ${summary.id}`)
-    }
+    await deleteImage(client, summary.record.name, {sync: options.sync === true && index === doomed.length - 1})
+    const name = nameOf(summary)
+    if (name) lines.push(`Untagged: ${familiarName(name)}`)
   }
   return lines
 }
@@ -83,18 +149,24 @@ export interface PruneResult {
 }
 
 /**
- * docker's image prune: dangling images (no name), or with `all` every image no container was
- * created from. Reclaimed space is what the content store shrank by once the collector ran.
+ * docker's image prune: dangling images (no name), or with `all` every image; images a container
+ * uses are kept, and so are those the filters (`until=`, `label=`, `label!=` on the image's config)
+ * keep. Reclaimed space is what the content store shrank by once the collector ran.
  */
-export async function pruneImages(client: ContainerdClient, options: {all: boolean}): Promise<PruneResult> {
+export async function pruneImages(client: ContainerdClient, options: {all: boolean; filters: readonly string[]; users: readonly ImageUser[]}): Promise<PruneResult> {
+  const filter = parsePruneFilters(options.filters)
   const summaries = await summarizeImages(client)
   const before = await contentBytes(client)
-  const doomed: ImageSummary[] = []
-  for (const summary of summaries) {
-    if (!options.all && summary.repository !== NONE) continue
-    if ((await containerUsing(client, summary.record.name)) !== undefined) continue
-    doomed.push(summary)
-  }
-  const lines = (await deleteRecords(client, doomed, summaries, true)).map((line) => line.replace(/^Untagged/, 'untagged').replace(/^Deleted/, 'deleted'))
+  const used = new Set(summaries.filter((summary) => usersOf(summary.id, options.users, summaries).length > 0).map((summary) => summary.id))
+  const doomed = summaries.filter(
+    (summary) =>
+      (options.all || isDanglingImageName(summary.record.name)) &&
+      !used.has(summary.id) &&
+      withinPruneFilter(filter, summary.created, summary.config?.config?.Labels ?? {}),
+  )
+  const deleted = new Set(doomed.map((summary) => summary.id))
+  for (const summary of summaries) if (!doomed.includes(summary)) deleted.delete(summary.id)
+  const untagged = await untag(client, doomed, {sync: true})
+  const lines = [...untagged.map((line) => line.replace(/^Untagged/, 'untagged')), ...[...deleted].map((id) => `deleted: ${id}`)]
   return {lines, reclaimedBytes: Math.max(0, before - (await contentBytes(client)))}
 }

@@ -20,6 +20,8 @@ import {defaultPlatformMatcher, formatPlatform, normalizePlatform, onlyPlatform,
 import type {Platform, PlatformMatcher} from './platform.ts'
 import type {ManifestCache} from './manifest-cache.ts'
 import {isIndexMediaType, isManifestMediaType} from './registry/media-types.ts'
+import {parseReference, repository} from './reference.ts'
+import type {Reference} from './reference.ts'
 
 export {chainIds} from './manifest.ts'
 
@@ -198,6 +200,22 @@ export async function getImage(client: ContainerdClient, name: string): Promise<
     if (isNotFound(error)) return undefined
     throw error
   }
+}
+
+/**
+ * The records of `repository` whose root is `digest`: what `repository@digest` names when the image
+ * was pulled by a tag, as its RepoDigests show it.
+ */
+export function recordsByDigest<T extends {name: string; target: {digest: string}}>(records: readonly T[], reference: Reference): T[] {
+  if (reference.digest === undefined) return []
+  return records.filter((record) => {
+    if (record.target.digest !== reference.digest) return false
+    try {
+      return repository(parseReference(record.name)) === repository(reference)
+    } catch {
+      return false
+    }
+  })
 }
 
 /** Image records, all or those matching containerd filters (`name==…`, `labels.<k>`, `target.digest==…`; several are ORed). */

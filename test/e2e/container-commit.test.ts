@@ -38,7 +38,7 @@ describe('diff and commit', () => {
 
   after(async () => {
     await removeAllContainers()
-    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', `${testEnvironment.registry}/e2e/committed:v1`])
+    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', `${testEnvironment.registry}/e2e/committed:v1`])
   })
 
   it('diff lists added, changed and deleted paths; an untouched container has none', async () => {
@@ -69,6 +69,18 @@ describe('diff and commit', () => {
     await nerdOk(['rmi', pushed, 'e2e/committed:v1'])
     await nerdOk(['pull', '-q', pushed])
     assert.equal(await nerdOk(['run', '--rm', pushed]), 'hi\n')
+  })
+
+  it('commit keeps the container\'s own config: its env, command, working directory and labels', async () => {
+    await nerdOk(['run', '--name', 'configured', '-e', 'FOO=bar', '-w', '/tmp', '--label', 'cl=1', IMG, 'sh', '-c', 'echo x > f'])
+    await nerdOk(['commit', 'configured', 'e2e/configured:v1'])
+    const [image] = JSON.parse(await nerdOk(['image', 'inspect', 'e2e/configured:v1'])) as Record<string, any>[]
+    assert.equal(image!.Config.Env[0], 'FOO=bar')
+    assert.ok(image!.Config.Env.some((entry: string) => entry.startsWith('PATH=')), image!.Config.Env)
+    assert.deepEqual(image!.Config.Cmd, ['sh', '-c', 'echo x > f'])
+    assert.equal(image!.Config.WorkingDir, '/tmp')
+    assert.equal(image!.Config.Labels.cl, '1')
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/configured:v1', 'sh', '-c', 'echo $FOO $(pwd); cat f']), 'bar /tmp\nx\n')
   })
 
   it('commits a running container, paused meanwhile, and leaves it running', async () => {

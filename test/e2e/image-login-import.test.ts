@@ -42,6 +42,9 @@ describe('login, logout and import', () => {
     assert.equal(wrong.code, 1)
     assert.match(wrong.stderr, /unauthorized/)
     assert.equal(wrong.stderr.trim().split('\n').filter((line) => line.startsWith('Error')).length, 1)
+    const prompted = await nerd(['login', '-u', USER, registry.host], {env})
+    assert.equal(prompted.code, 1)
+    assert.equal(prompted.stderr, 'Error: Cannot perform an interactive login from a non TTY device\n')
     await assert.rejects(stat(join(work, 'docker/config.json')))
 
     const viaFlag = await nerd(['login', '-u', USER, '-p', PASSWORD, registry.host], {env})

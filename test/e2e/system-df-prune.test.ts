@@ -65,4 +65,20 @@ describe('system df and prune', () => {
     // The image is in use: it stays.
     assert.match(await nerdOk(['images']), /nerd-test\/busybox/)
   })
+
+  it('image and system prune keep every name of an image a container uses, and what --filter keeps', async () => {
+    await nerdOk(['tag', IMG, 'other:1'])
+    await nerdOk(['commit', '-c', 'LABEL prune=yes', 'running', 'labelled:1'])
+    await nerdOk(['commit', 'running', 'plain:1'])
+    const names = async (): Promise<string[]> => (await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim().split('\n').sort()
+    assert.equal(await nerdOk(['image', 'prune', '-a', '-f', '--filter', 'until=1h']), 'Total reclaimed space: 0B\n')
+    assert.deepEqual(await names(), ['labelled:1', 'nerd-test/busybox:latest', 'other:1', 'plain:1'])
+    assert.match(await nerdOk(['system', 'prune', '-a', '-f', '--filter', 'label=prune=yes']), /^Deleted Images:\nuntagged: labelled:1\ndeleted: sha256:[0-9a-f]{64}\n\n/m)
+    assert.deepEqual(await names(), ['nerd-test/busybox:latest', 'other:1', 'plain:1'])
+    assert.match(await nerdOk(['image', 'prune', '-a', '-f', '--filter', 'label!=prune']), /^Deleted Images:\nuntagged: plain:1\n/)
+    assert.deepEqual(await names(), ['nerd-test/busybox:latest', 'other:1'])
+    const bad = await nerd(['image', 'prune', '-f', '--filter', 'bogus=1'])
+    assert.equal(bad.code, 1)
+    assert.equal(bad.stderr, "Error: invalid filter 'bogus'\n")
+  })
 })

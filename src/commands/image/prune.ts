@@ -6,17 +6,20 @@ export default class ImagePrune extends NerdCommand {
   static flags = {
     all: Flags.boolean({char: 'a', description: 'Remove all unused images, not just dangling ones'}),
     force: Flags.boolean({char: 'f', description: 'Do not prompt for confirmation'}),
+    filter: Flags.string({multiple: true, description: "Provide filter values (e.g. 'until=<timestamp>')"}),
   }
 
   async run(): Promise<void> {
     const {humanSize} = await import('../../format/index.ts')
     const {pruneImages} = await import('../../image/remove.ts')
+    const {imageUsers} = await import('../../container/lifecycle.ts')
     const {flags} = await this.parse(ImagePrune)
     const warning = flags.all
       ? 'WARNING! This will remove all images without at least one container associated to them.'
       : 'WARNING! This will remove all dangling images.'
     if (!flags.force && !(await this.confirm(warning))) return
-    const {lines, reclaimedBytes} = await pruneImages(await this.containerd(), {all: flags.all})
+    const scope = await this.containerScope()
+    const {lines, reclaimedBytes} = await pruneImages(scope.client, {all: flags.all, filters: flags.filter ?? [], users: await imageUsers(scope)})
     // docker ends the list with a blank line
     if (lines.length > 0) this.print(['Deleted Images:', ...lines, '', ''].join('\n'))
     this.print(`Total reclaimed space: ${humanSize(reclaimedBytes)}`)

@@ -43,7 +43,8 @@ export default class SystemPrune extends NerdCommand {
       if (volumes.removed.length > 0) this.print(`Deleted Volumes:\n${volumes.removed.join('\n')}\n\n`)
       reclaimed += volumes.reclaimed
     }
-    const images = await pruneImages(scope.client, {all: flags.all ?? false})
+    const {imageUsers} = await import('../../container/lifecycle.ts')
+    const images = await pruneImages(scope.client, {all: flags.all ?? false, filters, users: await imageUsers(scope)})
     if (images.lines.length > 0) this.print(`Deleted Images:\n${images.lines.join('\n')}\n\n`)
     reclaimed += images.reclaimedBytes
     this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)

@@ -16,7 +16,7 @@ import {defaultPlatformMatcher, formatPlatform, onlyPlatform, parsePlatform, ran
 import type {PlatformMatcher} from '../platform.ts'
 import {normalizedName, parseReference, repository} from '../reference.ts'
 import {MEDIA_TYPE_OCI_INDEX, isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
-import {getImage, isDanglingImageName, listImages, readBlob, resolveImageConfig} from '../store.ts'
+import {getImage, isDanglingImageName, listImages, readBlob, recordsByDigest, resolveImageConfig} from '../store.ts'
 import type {ImageRecord} from '../store.ts'
 import {DOCKER_MANIFEST_FILE, DOCKER_REPOSITORIES_FILE, dockerManifestEntry, repositoriesFile} from './docker-archive.ts'
 import type {DockerManifestEntry} from './docker-archive.ts'
@@ -69,8 +69,14 @@ export async function findImagesToSave(client: ContainerdClient, references: rea
     }
     if (reference && (reference.tag !== undefined || reference.digest !== undefined)) {
       const record = await getImage(client, normalizedName(reference))
-      if (!record) throw new NerdError(`No such image: ${text}`)
-      add(record.target, record.name)
+      if (record) {
+        add(record.target, record.name)
+        continue
+      }
+      // One of an image's RepoDigests: docker saves the image under none of its names then.
+      const [byDigest] = recordsByDigest(await allRecords(), reference)
+      if (!byDigest) throw new NerdError(`No such image: ${text}`)
+      add(byDigest.target, undefined)
       continue
     }
     if (reference) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {historyRows, inspectDocument} from '../../../src/image/inspect.ts'
-import {filterImages, findImages, globMatches, imageRow, parseImageFilters, repositoryAndTag} from '../../../src/image/list.ts'
+import {filterImages, findImages, globMatches, imageRow, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag} from '../../../src/image/list.ts'
 import type {ImageSummary} from '../../../src/image/list.ts'
 import type {ImageConfig} from '../../../src/image/manifest.ts'
 
@@ -46,6 +46,30 @@ describe('findImages', () => {
     assert.deepEqual(findImages(all, hex('a')), [busybox, local])
     assert.deepEqual(findImages(all, 'aaaa'), [busybox, local])
     assert.deepEqual(findImages(all, 'nosuch'), [])
+  })
+
+  it('takes a short ID prefix with sha256: as the bare prefix', () => {
+    assert.deepEqual(lookupImages(all, 'sha256:aaaa'), {by: 'id', found: [busybox, local]})
+    assert.deepEqual(findImages(all, 'sha256:aaab'), [])
+  })
+
+  it('finds a name@digest among the RepoDigests of records of that repository, else its own record', () => {
+    const pulledByTag = {...summary('docker.io/library/busybox:1.36', hex('a'), '2024-01-02T00:00:00Z'), digest: hex('e')}
+    pulledByTag.record = {...pulledByTag.record, target: {...pulledByTag.record.target, digest: hex('e')}}
+    const images = [...all, pulledByTag]
+    assert.deepEqual(lookupImages(images, `busybox@${hex('e')}`), {by: 'digest', found: [pulledByTag]})
+    assert.deepEqual(lookupImages(images, `busybox@${hex('f')}`), {by: 'digest', found: [busybox]})
+    assert.deepEqual(findImages(images, `other/busybox@${hex('e')}`), [], 'another repository with that digest is no match')
+    const pulledByDigest = summary(`docker.io/library/busybox@${hex('e')}`, hex('a'), '2024-01-02T00:00:00Z')
+    assert.deepEqual(lookupImages([...images, pulledByDigest], `busybox@${hex('e')}`), {by: 'name', found: [pulledByDigest]})
+  })
+
+  it('says No such image with the name as docker normalises it', () => {
+    assert.equal(noSuchImage('nosuch').message, 'No such image: nosuch:latest')
+    assert.equal(noSuchImage('me/app:2').message, 'No such image: me/app:2')
+    assert.equal(noSuchImage(`x@${hex('e')}`).message, `No such image: x@${hex('e')}`)
+    assert.equal(noSuchImage('e'.repeat(64)).message, `No such image: ${hex('e')}`)
+    assert.equal(noSuchImage('Bad').message, 'No such image: Bad')
   })
 
   it('rejects an ambiguous prefix and an invalid reference', () => {

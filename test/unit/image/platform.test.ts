@@ -63,9 +63,24 @@ describe('parsePlatform', () => {
     assert.deepEqual(parsePlatform('linux/arm64/v8'), parsePlatform('arm64'))
   })
 
-  for (const input of ['', '  ', 'linux/*', 'linux/amd64/v2/extra', 'nosuchthing', 'linux//amd64', 'linux/am d64']) {
-    it(`refuses ${JSON.stringify(input)}`, () => {
-      assert.throws(() => parsePlatform(input), (error: unknown) => error instanceof NerdError && error.message.startsWith(`invalid platform "${input}"`))
+  it('reads an os version and features in parentheses, as containerd does', () => {
+    assert.deepEqual(parsePlatform('windows(10.0.17763+win32k)/amd64'), {os: 'windows', architecture: 'amd64', 'os.version': '10.0.17763', 'os.features': ['win32k']})
+  })
+
+  const component = JSON.stringify('^[A-Za-z0-9_.-]+$')
+  const osComponent = JSON.stringify('^([A-Za-z0-9_-]+)(?:\\(([A-Za-z0-9_.%-]*)((?:\\+[A-Za-z0-9_.%-]+)*)\\))?$')
+  const refused: Array<[input: string, message: string]> = [
+    ['bogus', '"bogus": unknown operating system or architecture: invalid argument'],
+    ['linux/*', '"linux/*": wildcards not yet supported: invalid argument'],
+    ['linux/amd64/v2/extra', '"linux/amd64/v2/extra": cannot parse platform specifier: invalid argument'],
+    ['linux//amd64', `"" is an invalid component of "linux//amd64": platform specifier component must match ${component}: invalid argument`],
+    ['linux/am d64', `"am d64" is an invalid component of "linux/am d64": platform specifier component must match ${component}: invalid argument`],
+    ['', `"" is an invalid OS component of "": OSAndVersion specifier component must match ${osComponent}: invalid argument`],
+    ['  ', `"  " is an invalid OS component of "  ": OSAndVersion specifier component must match ${osComponent}: invalid argument`],
+  ]
+  for (const [input, message] of refused) {
+    it(`refuses ${JSON.stringify(input)} with containerd's message`, () => {
+      assert.throws(() => parsePlatform(input), (error: unknown) => error instanceof NerdError && error.message === message)
     })
   }
 })

@@ -32,12 +32,20 @@ describe('describeProgress', () => {
 })
 
 describe('createProgressRenderer', () => {
-  it('prints nothing when the output is not a terminal', () => {
+  it('off a terminal prints a plain line for each new status of a layer, without the byte counts', () => {
     const writes: string[] = []
     const renderer = createProgressRenderer({isTTY: false, write: (text: string) => writes.push(text)})
     renderer.listener(layer('waiting'))
+    renderer.listener(layer('waiting'))
+    renderer.listener(layer('downloading', {current: 5, total: 10}))
+    renderer.listener(layer('downloaded'))
+    renderer.listener({...layer('done'), kind: 'config'})
+    renderer.listener(layer('unpacking', {current: 5, total: 10}))
+    renderer.listener(layer('done'))
     renderer.close()
-    assert.deepEqual(writes, [])
+    renderer.listener(layer('already exists'))
+    const id = layer('done').id
+    assert.deepEqual(writes, [`${id}: Waiting\n`, `${id}: Download complete\n`, `${id}: Pull complete\n`])
   })
 
   it('keeps one line per blob and redraws them in place', () => {

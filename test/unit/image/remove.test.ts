@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {repositoryAndTag} from '../../../src/image/list.ts'
+import type {ImageSummary} from '../../../src/image/list.ts'
+import {planRemoval} from '../../../src/image/remove.ts'
+import type {ImageUser} from '../../../src/image/remove.ts'
+
+const hex = (char: string): string => `sha256:${char.repeat(64)}`
+const ID = hex('a')
+
+function image(name: string, id = ID, root = hex('f')): ImageSummary {
+  const [repository, tag] = repositoryAndTag(name)
+  return {record: {name, target: {mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: root, size: 1}, labels: {}}, repository, tag, digest: root, id, platform: 'linux/amd64', size: 1}
+}
+
+const busybox = image('docker.io/library/busybox:latest')
+const other = image('docker.io/library/other:1')
+const running: ImageUser = {id: 'c'.repeat(64), imageId: ID, imageName: 'docker.io/library/gone:1', running: true}
+const stopped: ImageUser = {...running, id: 'd'.repeat(64), running: false}
+const names = (plan: {records: ImageSummary[]}): string[] => plan.records.map((summary) => summary.record.name)
+
+describe('planRemoval (docker rmi)', () => {
+  it('untags a tag the image has others of, whatever containers use the image', () => {
+    for (const force of [false, true]) {
+      assert.deepEqual(planRemoval([busybox, other], 'other:1', {force, users: [running, stopped]}), {records: [other], keep: false})
+    }
+  })
+
+  it('refuses to untag the single reference of an image a container uses, unless forced', () => {
+    assert.throws(() => planRemoval([busybox], 'busybox', {force: false, users: [stopped]}), {
+      message: `conflict: unable to remove repository reference "busybox" (must force) - container dddddddddddd is using its referenced image aaaaaaaaaaaa`,
+    })
+    // A digest name of the same repository leaves it the single reference.
+    const byDigest = image(`docker.io/library/busybox@${hex('f')}`)
+    assert.throws(() => planRemoval([busybox, byDigest], 'busybox', {force: false, users: [stopped]}), /must force/)
+  })
+
+  it('-f of the last name keeps an image a running container uses, nameless; a stopped one lets it go', () => {
+    assert.deepEqual(planRemoval([busybox], 'busybox', {force: true, users: [running]}), {records: [busybox], keep: true})
+    assert.deepEqual(planRemoval([busybox], 'busybox', {force: true, users: [stopped]}), {records: [busybox], keep: false, deleted: ID})
+    assert.deepEqual(planRemoval([busybox], 'busybox', {force: false, users: []}), {records: [busybox], keep: false, deleted: ID})
+  })
+
+  it('by ID: a running container is a conflict -f cannot override, a stopped one and several repositories need -f', () => {
+    for (const force of [false, true]) {
+      assert.throws(() => planRemoval([busybox], 'aaaa', {force, users: [running]}), {
+        message: 'conflict: unable to delete aaaaaaaaaaaa (cannot be forced) - image is being used by running container cccccccccccc',
+      })
+    }
+    assert.throws(() => planRemoval([busybox], ID, {force: false, users: [stopped]}), {
+      message: 'conflict: unable to delete aaaaaaaaaaaa (must be forced) - image is being used by stopped container dddddddddddd',
+    })
+    assert.throws(() => planRemoval([busybox, other], 'sha256:aaaa', {force: false, users: []}), {
+      message: 'conflict: unable to delete aaaaaaaaaaaa (must be forced) - image is referenced in multiple repositories',
+    })
+    assert.deepEqual(planRemoval([busybox, other], ID, {force: true, users: [stopped]}), {records: [busybox, other], keep: false, deleted: ID})
+  })
+
+  it('finds the users of a container another client made by the record it names', () => {
+    const made = {id: 'e'.repeat(64), imageName: busybox.record.name, running: true}
+    assert.throws(() => planRemoval([busybox, other], ID, {force: true, users: [made]}), /running container eeeeeeeeeeee/)
+    assert.deepEqual(planRemoval([busybox, other], ID, {force: true, users: [{...made, imageName: 'docker.io/library/gone:1'}]}).deleted, ID)
+  })
+
+  it('drops the digest names of a repository with its last tag, and untags the tags of a name@digest', () => {
+    const byDigest = image(`docker.io/library/busybox@${hex('f')}`)
+    assert.deepEqual(names(planRemoval([busybox, byDigest, other], 'busybox', {force: false, users: []})), [busybox.record.name, byDigest.record.name])
+    const second = image('docker.io/library/busybox:2')
+    assert.deepEqual(names(planRemoval([busybox, second, byDigest], 'busybox:2', {force: false, users: []})), [second.record.name])
+    assert.deepEqual(names(planRemoval([busybox, second, other], `busybox@${hex('f')}`, {force: false, users: []})), [busybox.record.name, second.record.name])
+  })
+
+  it('names a missing image as docker does', () => {
+    assert.throws(() => planRemoval([busybox], 'nosuch', {force: false, users: []}), {message: 'No such image: nosuch:latest'})
+  })
+})

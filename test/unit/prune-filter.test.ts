@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {parsePruneFilters, withinPruneFilter} from '../../src/prune-filter.ts'
+
+describe('prune filters (container, image and system prune)', () => {
+  const now = new Date('2024-06-01T12:00:00Z')
+
+  it('until= keeps what was created since (or at an unknown time); label= and label!= what has or lacks a label', () => {
+    const filter = parsePruneFilters(['until=1h', 'label=tier', 'label!=keep=yes'], now)
+    assert.deepEqual(filter.until, new Date('2024-06-01T11:00:00Z'))
+    const old = new Date('2024-06-01T10:00:00Z')
+    assert.equal(withinPruneFilter(filter, old, {tier: 'x'}), true)
+    assert.equal(withinPruneFilter(filter, new Date('2024-06-01T11:30:00Z'), {tier: 'x'}), false)
+    assert.equal(withinPruneFilter(filter, undefined, {tier: 'x'}), false)
+    assert.equal(withinPruneFilter(filter, old, {}), false)
+    assert.equal(withinPruneFilter(filter, old, {tier: 'x', keep: 'yes'}), false)
+    assert.equal(withinPruneFilter(filter, old, {tier: 'x', keep: 'no'}), true)
+    assert.equal(withinPruneFilter(parsePruneFilters([]), undefined, {}), true)
+  })
+
+  it('refuses other keys and malformed filters in docker\'s words', () => {
+    assert.throws(() => parsePruneFilters(['dangling=true']), {message: "invalid filter 'dangling'"})
+    assert.throws(() => parsePruneFilters(['until']), {message: 'bad format of filter (expected name=value)'})
+  })
+})
