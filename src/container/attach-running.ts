@@ -15,6 +15,7 @@ import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readLogs} from './logs/index.ts'
 
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2']
+const DRAIN_WAIT_MS = 2000
 
 export interface AttachRunningOptions {
   sigProxy: boolean
@@ -29,11 +30,15 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) throw new NerdError('You cannot attach to a stopped container, start it first')
   if (!container.record.LogPath) throw new NerdError(`container ${container.record.Name} has no log to attach to (--log-driver none)`)
   const controller = new AbortController()
-  let exited = false
+  let exitedAt: number | undefined
   const exit = scope.client.tasks.wait(id, {signal: controller.signal}).then((status) => {
-    exited = true
+    exitedAt = Date.now()
     return status.exitStatus
   })
+  // The output of a `-di` container reaches the log through nerd's drain, which may still be writing
+  // at the exit: read on until it is done (a drain killed meanwhile is waited for DRAIN_WAIT_MS at most).
+  const outputDone = (): boolean =>
+    exitedAt !== undefined && (!existsSync(container.paths.drainMark) || Date.now() - exitedAt >= DRAIN_WAIT_MS)
   let detach: () => void = () => undefined
   const detached = new Promise<'detached'>((resolve) => (detach = () => resolve('detached')))
   const cleanups: (() => void)[] = []
@@ -90,7 +95,7 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   }
   const output = readLogs(
     container.record.LogPath,
-    {follow: true, tail: 0, shouldStop: async () => exited, signal: controller.signal},
+    {follow: true, tail: 0, shouldStop: async () => outputDone(), signal: controller.signal},
     {stdout: (chunk) => terminal.stdout.write(chunk), stderr: (chunk) => terminal.stderr.write(chunk)},
   )
   try {

@@ -7,7 +7,7 @@
  * open, as docker's daemon does, since containerd's shim feeds a logged task no stdin without a terminal.
  */
 import {spawn} from 'node:child_process'
-import {closeSync, constants, openSync} from 'node:fs'
+import {closeSync, constants, openSync, rmSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {join} from 'node:path'
 import {codeDir} from '../paths.ts'
@@ -24,6 +24,8 @@ export interface DrainRequest {
   recordFile: string
   /** The container's stdin FIFO, held open (and never written) while the process runs. */
   stdin?: string
+  /** A file to remove once all the output is in the log. */
+  doneMark?: string
 }
 
 /**
@@ -31,7 +33,7 @@ export interface DrainRequest {
  * with a way to stop it: a drain started before its process must not outlive a start that failed.
  */
 export function handOverOutput(request: DrainRequest): Promise<{stop(): void}> {
-  const args = [request.recordFile, request.stdout, request.stderr, ...(request.stdin ? [request.stdin] : [])]
+  const args = [request.recordFile, request.stdout, request.stderr, request.stdin ?? '', request.doneMark ?? '']
   const child = spawn(process.execPath, [join(codeDir, 'fifo-drain.js'), ...args], {
     detached: true,
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -69,6 +71,7 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   await copied
   if (heldStdin !== undefined) closeSync(heldStdin)
   await log?.close()
+  if (request.doneMark) rmSync(request.doneMark, {force: true})
   // The process has exited: its restart policy, --rm and network detach are applied as for a detached container.
   if (!record) return
   const dataRoot = join(request.recordFile, '..', '..', '..', '..')

@@ -3,6 +3,7 @@
  * nerd's stdio, copied into the same json-file log), as `run`, `start` and `restart` do.
  */
 import {existsSync} from 'node:fs'
+import {rm, writeFile} from 'node:fs/promises'
 import {constants} from 'node:os'
 import {join} from 'node:path'
 import {NerdError} from '../errors.ts'
@@ -82,7 +83,8 @@ async function startWithOpenStdin(scope: ContainerScope, container: LoadedContai
   try {
     const stdin = await stdinFifo(container.paths.stdin)
     fifos = await makeFifos(join(scope.dataRoot, 'fifo'), {stdin: false, terminal: false})
-    drain = await handOverOutput({stdout: fifos.stdout, stderr: fifos.stderr, stdin, recordFile: container.paths.record})
+    await writeFile(container.paths.drainMark, '')
+    drain = await handOverOutput({stdout: fifos.stdout, stderr: fifos.stderr, stdin, recordFile: container.paths.record, doneMark: container.paths.drainMark})
     const io = {kind: 'fifo', stdin, stdout: fifos.stdout, stderr: fifos.stderr, terminal: false} as const
     // Nothing here waits for the exit (the drain sees it): startTask's wait ends once it has started.
     const started = new AbortController()
@@ -93,6 +95,7 @@ async function startWithOpenStdin(scope: ContainerScope, container: LoadedContai
     }
   } catch (error) {
     drain?.stop()
+    await rm(container.paths.drainMark, {force: true})
     throw startError(error)
   } finally {
     // The shim and the drain have them open by now (or never will): the names can go.

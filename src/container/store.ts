@@ -34,6 +34,8 @@ export interface ContainerPaths {
   networkState: string
   /** The stdin FIFO of a detached `-i` container, which `attach` writes to and its logger (with `-t`) or nerd's drain keeps open. */
   stdin: string
+  /** There while nerd's drain of a `-di` container has output to write into the log: attach reads on until it is gone. */
+  drainMark: string
 }
 
 export function containersDir(dataRoot: string, namespace: string): string {
@@ -59,6 +61,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     networkPlan: join(dir, 'network-plan.json'),
     networkState: join(dir, 'network.json'),
     stdin: join(dir, 'stdin.fifo'),
+    drainMark: join(dir, 'output-draining'),
   }
 }
 
