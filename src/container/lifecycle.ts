@@ -6,11 +6,12 @@
 import {writeFile} from 'node:fs/promises'
 import type {ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
-import {NerdError} from '../errors.ts'
+import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
 import {readJsonIfExists} from '../files.ts'
 import type {PortMap} from '../network/ports.ts'
 import type {ImageUser} from '../image/remove.ts'
 import {publishEvent} from '../system/nerd-events.ts'
+import {startFailureExitCode} from './attach.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView} from './model.ts'
 import {NAME_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
@@ -267,7 +268,7 @@ export async function startTask(
       throw error
     })
   } catch (error) {
-    await updateState(container.paths, () => ({Error: (error as Error).message}))
+    await recordStartFailure(container, error)
     throw error
   }
   // Waiting from before Start catches even a process that exits at once; a detached start does not wait.
@@ -277,7 +278,7 @@ export async function startTask(
     await client.tasks.start(id)
   } catch (error) {
     await deleteTaskHere(scope, container).catch(() => undefined)
-    await updateState(container.paths, () => ({Error: (error as Error).message}))
+    await recordStartFailure(container, error)
     throw error
   }
   await updateState(container.paths, () => ({StartedAt: new Date().toISOString(), FinishedAt: ''}))
@@ -288,6 +289,13 @@ export async function startTask(
     ])
   }
   return {pid: created.pid, exit}
+}
+
+/** A failed start in the container's state: the runtime's reason, and docker's 127/126 for a command that cannot run. */
+async function recordStartFailure(container: LoadedContainer, error: unknown): Promise<void> {
+  const message = (error as Error).message
+  const code = startFailureExitCode(message)
+  await updateState(container.paths, () => ({Error: message, ...(code === EXIT_NOT_FOUND || code === EXIT_NOT_EXECUTABLE ? {ExitCode: code} : {})}))
 }
 
 /** One of docker's container events that containerd never sees, for `nerd events` (system/nerd-events.ts). */

@@ -96,6 +96,8 @@ describe('run and the container lifecycle', () => {
     await nerdOk(['create', '--name', 'cannot-run', IMG, 'nosuchcmd'])
     try {
       assert.equal((await nerd(['start', '-a', 'cannot-run'])).code, 127)
+      // As docker's, the state keeps the code a start that could not run the command gets.
+      assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'cannot-run']), 'created 127\n')
       const detached = await nerd(['start', 'cannot-run'])
       assert.equal(detached.code, 1, detached.stderr)
       assert.match(detached.stderr, /^Error: .*nosuchcmd.*\n$/)
