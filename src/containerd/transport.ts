@@ -181,6 +181,9 @@ export class Transport {
   }
 
   unary<Response>(service: ServiceName, method: string, request: object, scope: CallScope, options: CallOptions = {}): Promise<Response> {
+    // A call cancelled before grpc-js has started it goes on regardless (a Tasks.Wait then kept nerd
+    // from exiting until the process ended): an aborted signal issues none.
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason as Error)
     const codec = methodCodec(service, method)
     const mapError = this.#mapError(codec, options.signal)
     return new Promise<Response>((resolve, reject) => {

@@ -4,10 +4,13 @@
  * arguments after the container, inspect across object kinds, and one-line errors with docker's exit codes.
  */
 import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
+import {fileURLToPath} from 'node:url'
+import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers} from '../helpers/containers.ts'
-import {loadTestImage, nerd} from '../helpers/e2e.ts'
+import {fileNamespace, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
 
@@ -169,5 +172,22 @@ describe('docker behaviours of the container commands', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000))
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'reader']), 'running\n')
     await nerdOk(['rm', '-f', 'reader'])
+  })
+
+  it('a client call given an aborted signal is never made, so a process that closes its client exits at once', async () => {
+    // grpc-js went on with a call cancelled before it had started it: a Tasks.Wait on a running
+    // container kept the process alive until the container ended.
+    const id = (await nerdOk(['inspect', '-f', '{{.Id}}', 'web'])).trim()
+    const script = [
+      `import {connect} from ${JSON.stringify(fileURLToPath(new URL('../../src/containerd/index.ts', import.meta.url)))}`,
+      `const client = await connect({address: ${JSON.stringify(testEnvironment.address)}, namespace: ${JSON.stringify(fileNamespace())}})`,
+      // On a connection in use, as a command's later calls are.
+      `await client.namespaces.list()`,
+      `const outcome = await client.tasks.wait(${JSON.stringify(id)}, {signal: AbortSignal.abort()}).then(() => 'waited', (error) => error.name)`,
+      `client.close()`,
+      `console.log(outcome)`,
+    ].join('\n')
+    const {stdout} = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {timeout: 10_000})
+    assert.equal(stdout, 'AbortError\n')
   })
 })
