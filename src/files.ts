@@ -28,13 +28,13 @@ export function openFailure(path: string, error: unknown): string {
   return `open ${path}: ${(error as Error).message}`
 }
 
-/** Writes `data` to `path` through a temporary file renamed over it: readers never see half a file. */
 /** docker's ValidateOutputPath: why a file cannot be written at `path` (its directory is missing), if so. */
 export function invalidOutputPath(path: string): string | undefined {
   const directory = dirname(normalize(path))
   return directory !== '.' && !existsSync(directory) ? `invalid output path: directory ${JSON.stringify(directory)} does not exist` : undefined
 }
 
+/** Writes `data` to `path` through a temporary file renamed over it: readers never see half a file. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const temporary = temporaryPath(path)
   try {

@@ -242,7 +242,6 @@ const integerFlag = (value: string | undefined, flag: string, options?: {unsigne
 
 const bytesFlag = (value: string | undefined, flag: string) => (value === undefined ? undefined : flagValue(value, flag, parseBytes))
 
-
 /** docker's restart policies: `no`, `always`, `unless-stopped`, `on-failure[:max-retries]`. */
 export function parseRestartPolicy(value: string): RestartPolicy {
   if (value === '') return {Name: 'no', MaximumRetryCount: 0}

@@ -43,7 +43,6 @@ async function runningExecIds(scope: ContainerScope, id: string): Promise<string
   return processes.flatMap((process) => unpackAny<{execId: string}>(process.info)?.execId ?? [])
 }
 
-/** Bytes of the writable layer and of the whole root filesystem (the image's layers plus it). */
 /**
  * docker's SizeRw and SizeRootFs. SizeRw counts the bytes of the files the container wrote (a hard
  * link once, directories not at all), as docker's overlay2 does, so a container that changed nothing
