@@ -24,8 +24,6 @@ export interface DrainRequest {
   recordFile: string
   /** The container's stdin FIFO, held open (and never written) while the process runs. */
   stdin?: string
-  /** A file to remove once all the output is in the log. */
-  doneMark?: string
 }
 
 /**
@@ -33,7 +31,7 @@ export interface DrainRequest {
  * with a way to stop it: a drain started before its process must not outlive a start that failed.
  */
 export function handOverOutput(request: DrainRequest): Promise<{stop(): void}> {
-  const args = [request.recordFile, request.stdout, request.stderr, request.stdin ?? '', request.doneMark ?? '']
+  const args = [request.recordFile, request.stdout, request.stderr, ...(request.stdin ? [request.stdin] : [])]
   const child = spawn(process.execPath, [join(codeDir, 'fifo-drain.js'), ...args], {
     detached: true,
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -71,11 +69,13 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   await copied
   if (heldStdin !== undefined) closeSync(heldStdin)
   await log?.close()
-  if (request.doneMark) rmSync(request.doneMark, {force: true})
-  // The process has exited: its restart policy, --rm and network detach are applied as for a detached container.
   if (!record) return
   const dataRoot = join(request.recordFile, '..', '..', '..', '..')
-  if (exitMatters(record, containerPaths(dataRoot, record.Namespace, record.Id))) {
+  const paths = containerPaths(dataRoot, record.Namespace, record.Id)
+  // All the output is in the log: an attach waiting for it may end (see run.ts's start of a `-di` container).
+  rmSync(paths.drainMark, {force: true})
+  // The process has exited: its restart policy, --rm and network detach are applied as for a detached container.
+  if (exitMatters(record, paths)) {
     spawn(process.execPath, [join(codeDir, 'task-exit.js'), dataRoot, record.Namespace, record.Id], {detached: true, stdio: 'ignore'}).unref()
   }
 }

@@ -56,7 +56,7 @@ export type TaskIo =
 
 export interface StartedTask {
   pid: number
-  /** Resolves when the process exits; attached starts only (a pending Wait would keep nerd from exiting). */
+  /** Resolves when the process exits; only when the start was given a waitSignal (attached starts). */
   exit?: Promise<ExitStatus>
 }
 
@@ -232,7 +232,11 @@ export async function startTask(
   container: LoadedContainer,
   io: TaskIo,
   logUri: string | undefined,
-  /** Ends the wait for the exit (detaching): a pending call keeps nerd from exiting. */
+  /**
+   * Given, the start waits for the process's exit (`exit`), from before Start so that even a process
+   * that exits at once is caught; the signal ends that wait (detaching): a pending call keeps nerd
+   * from exiting. Without it nothing here waits.
+   */
   waitSignal?: AbortSignal,
 ): Promise<StartedTask> {
   const {client} = scope
@@ -271,8 +275,7 @@ export async function startTask(
     await recordStartFailure(container, error)
     throw error
   }
-  // Waiting from before Start catches even a process that exits at once; a detached start does not wait.
-  const exit = io.kind === 'fifo' ? client.tasks.wait(id, {signal: waitSignal}) : undefined
+  const exit = waitSignal ? client.tasks.wait(id, {signal: waitSignal}) : undefined
   exit?.catch(() => undefined)
   try {
     await client.tasks.start(id)

@@ -84,15 +84,10 @@ async function startWithOpenStdin(scope: ContainerScope, container: LoadedContai
     const stdin = await stdinFifo(container.paths.stdin)
     fifos = await makeFifos(join(scope.dataRoot, 'fifo'), {stdin: false, terminal: false})
     await writeFile(container.paths.drainMark, '')
-    drain = await handOverOutput({stdout: fifos.stdout, stderr: fifos.stderr, stdin, recordFile: container.paths.record, doneMark: container.paths.drainMark})
+    drain = await handOverOutput({stdout: fifos.stdout, stderr: fifos.stderr, stdin, recordFile: container.paths.record})
     const io = {kind: 'fifo', stdin, stdout: fifos.stdout, stderr: fifos.stderr, terminal: false} as const
-    // Nothing here waits for the exit (the drain sees it): startTask's wait ends once it has started.
-    const started = new AbortController()
-    try {
-      return (await startTask(scope, container, io, logUri, started.signal)).pid
-    } finally {
-      started.abort()
-    }
+    // Nothing here waits for the exit: the drain sees it.
+    return (await startTask(scope, container, io, logUri)).pid
   } catch (error) {
     drain?.stop()
     await rm(container.paths.drainMark, {force: true})
