@@ -103,6 +103,16 @@ function timestampToIso(timestamp: Timestamp | null | undefined): string {
   return `${iso.slice(0, 19)}.${String(timestamp.nanos).padStart(9, '0')}Z`
 }
 
+/**
+ * How long after its due time a pending restart still counts: the exit handler clears the mark once
+ * it has restarted the container, so only a handler that died leaves one behind.
+ */
+const RESTART_PENDING_GRACE_MS = 30_000
+
+function restartPending(state: ContainerState): boolean {
+  return state.RestartDueAt !== undefined && !state.ExplicitlyStopped && Date.now() < state.RestartDueAt + RESTART_PENDING_GRACE_MS
+}
+
 /** Combines nerd's record and state with containerd's task (if any) into what users see. */
 export function viewOf(record: ContainerRecord, state: ContainerState, labels: Record<string, string>, task: Process | undefined): ContainerView {
   let status: ContainerStatus
@@ -126,10 +136,11 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       exitCode = task.exitStatus
       viewState.ExitCode = task.exitStatus
       viewState.FinishedAt = timestampToIso(task.exitedAt) || state.FinishedAt
-      status = labels[RESTART_STATUS_LABEL] === 'running' && !state.ExplicitlyStopped ? 'restarting' : 'exited'
+      status = labels[RESTART_STATUS_LABEL] === 'running' || restartPending(state) ? 'restarting' : 'exited'
+      if (state.ExplicitlyStopped) status = 'exited'
       break
     default:
-      status = state.StartedAt === '' ? 'created' : 'exited'
+      status = state.StartedAt === '' ? 'created' : restartPending(state) ? 'restarting' : 'exited'
   }
   return {record, state: viewState, labels, status, pid, exitCode}
 }
@@ -248,7 +259,7 @@ export async function startTask(
   }
   if (existing) await deleteTask(scope, container, existing)
   // A container just created has that state already.
-  if (!container.justCreated) await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: ''}))
+  if (!container.justCreated) await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: '', RestartDueAt: undefined}))
   if (io.kind === 'log') await writeFile(container.paths.startMark, '')
   const rootfs = container.justCreated?.rootfs ?? (await client.snapshots.mounts(container.record.Snapshotter, id))
   const stdio =

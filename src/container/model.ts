@@ -149,6 +149,11 @@ export interface ContainerState {
   RestartCount: number
   /** Set by an explicit stop/kill so policies (and unless-stopped) leave it down. */
   ExplicitlyStopped: boolean
+  /**
+   * When the restart the policy asked for is due (ms since the epoch), while the exit handler waits
+   * out docker's back-off: the container is `restarting` meanwhile, as in docker.
+   */
+  RestartDueAt?: number
 }
 
 /** docker's State.Status values. */

@@ -67,7 +67,9 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
     const exit = await client.tasks.wait(id)
     const state = await readState(paths)
     if (policyRestarts(record, state, exit.exitStatus)) {
-      await new Promise((resolve) => setTimeout(resolve, restartDelayMs(state.RestartCount)))
+      const delay = restartDelayMs(state.RestartCount)
+      await updateState(paths, () => ({RestartDueAt: Date.now() + delay}))
+      await new Promise((resolve) => setTimeout(resolve, delay))
       // The user may have stopped or removed it meanwhile.
       if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
       await restartByPolicy(scope, await loadContainer(scope, id))

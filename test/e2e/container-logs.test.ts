@@ -99,6 +99,29 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'flaky'])
   })
 
+  it('a container waiting out the back-off before a restart is restarting, as in docker, until stopped', async () => {
+    await nerdOk(['run', '-d', '--name', 'backoff', '--restart=on-failure:20', IMG, 'sh', '-c', 'exit 2'])
+    // The back-off doubles from 100 ms, so later waits last seconds.
+    await until('ps to list it as restarting', async () => {
+      const listed = await nerdOk(['ps', '-a', '--filter', 'status=restarting', '--format', '{{.Names}} {{.Status}}'])
+      return /^backoff Restarting \(2\) .* ago\n$/.test(listed) ? true : undefined
+    }, 20_000)
+    const state = await until('inspect to show it restarting', async () => {
+      const current = await inspect('backoff')
+      return current.State.Status === 'restarting' ? current.State : undefined
+    }, 20_000)
+    assert.equal(state.Restarting, true)
+    assert.equal(state.Running, true, 'docker counts a restarting container as running')
+    assert.equal(state.ExitCode, 2)
+    await nerdOk(['stop', 'backoff'])
+    const stopped = await inspect('backoff')
+    assert.equal(stopped.State.Status, 'exited')
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const later = await inspect('backoff')
+    assert.deepEqual([later.State.Status, later.RestartCount], ['exited', stopped.RestartCount])
+    await nerdOk(['rm', 'backoff'])
+  })
+
   it('attach streams a background container\'s output from now on and exits with its code', async () => {
     await nerdOk(['run', '-d', '--name', 'attached', IMG, 'sh', '-c', 'echo before; sleep 5; echo after; echo late-err >&2; exit 7'])
     await until('the first line', async () => ((await nerd(['logs', 'attached'])).stdout === 'before\n' ? true : undefined))
