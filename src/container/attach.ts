@@ -124,17 +124,33 @@ export function attachStdio(session: AttachSession): AttachedRun {
   const detached = new Promise<'detached'>((resolve) => {
     detach = () => resolve('detached')
   })
+  const cleanups: (() => void)[] = []
   const pipeOut = (source: Socket | undefined, target: NodeJS.WriteStream, stream: 'stdout' | 'stderr'): void => {
-    const shown = session.shown?.has(stream) ?? true
+    let shown = session.shown?.has(stream) ?? true
     source?.on('data', (chunk: Buffer) => {
       if (shown) target.write(chunk)
       session.tee?.(stream, chunk)
+    })
+    // A reader that goes away (`nerd run IMG seq 1 1000000 | head -1`) detaches the session instead
+    // of ending nerd there and then: the process goes on, its output read into the log and its
+    // --rm applied at its exit, as docker's daemon goes on when its CLI dies of the broken pipe.
+    // The other handlers (bin/run.js's quiet exit) get the errors this does not take.
+    const others = target.rawListeners('error') as ((error: Error) => void)[]
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (error.code !== 'EPIPE') return others.forEach((listener) => listener.call(target, error))
+      shown = false
+      detach()
+    }
+    target.removeAllListeners('error')
+    target.on('error', onError)
+    cleanups.push(() => {
+      target.off('error', onError)
+      for (const listener of others) target.on('error', listener)
     })
   }
   pipeOut(fifos.stdout, terminal.stdout, 'stdout')
   pipeOut(fifos.stderr, terminal.stderr, 'stderr')
 
-  const cleanups: (() => void)[] = []
   const rawMode = session.tty && session.stdin && terminal.stdin.isTTY
   if (rawMode) {
     terminal.stdin.setRawMode(true)

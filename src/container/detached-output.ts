@@ -18,34 +18,53 @@ import type {ContainerRecord} from './model.ts'
 import {containerPaths} from './store.ts'
 
 export interface DrainRequest {
-  stdout: string
-  stderr: string
+  /**
+   * The output FIFOs: paths the drain opens, for a process not started yet; for a session that lets
+   * go, the descriptors nerd has open, which the drain inherits. It may not open those again: a
+   * FIFO opened after its writer closed (a process that ended while nerd let go) never reports the end.
+   */
+  stdout: string | number
+  /** Absent (or '') with a terminal. */
+  stderr?: string | number
   /** The container's record file, for the log path and options; empty to discard the output. */
   recordFile: string
   /** The container's stdin FIFO, held open (and never written) while the process runs. */
   stdin?: string
 }
 
+/** How the drain's command line names a FIFO it inherited (`fd:3`) rather than one to open. */
+const INHERITED_FD_PREFIX = 'fd:'
+
 /**
  * Starts the drain and resolves once it holds the FIFOs open (the caller may then close its ends),
  * with a way to stop it: a drain started before its process must not outlive a start that failed.
  */
 export function handOverOutput(request: DrainRequest): Promise<{stop(): void}> {
-  const args = [request.recordFile, request.stdout, request.stderr, ...(request.stdin ? [request.stdin] : [])]
-  const child = spawn(process.execPath, [join(codeDir, 'fifo-drain.js'), ...args], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  })
+  const stdio: (number | 'ignore' | 'pipe')[] = ['ignore', 'pipe', 'ignore']
+  const argument = (fifo: string | number | undefined): string => {
+    if (typeof fifo !== 'number') return fifo ?? ''
+    stdio.push(fifo)
+    return `${INHERITED_FD_PREFIX}${stdio.length - 1}`
+  }
+  const args = [request.recordFile, argument(request.stdout), argument(request.stderr), ...(request.stdin ? [request.stdin] : [])]
+  const child = spawn(process.execPath, [join(codeDir, 'fifo-drain.js'), ...args], {detached: true, stdio})
+  // Its stdio[1] is a pipe.
+  const ready = child.stdout!
   return new Promise((resolve) => {
     const done = (): void => {
-      child.stdout.destroy()
+      ready.destroy()
       child.unref()
       resolve({stop: () => child.kill()})
     }
-    child.stdout.once('data', done)
+    ready.once('data', done)
     child.once('exit', done)
     child.once('error', done)
   })
+}
+
+/** A FIFO of the drain's command line: a path, or the number of a descriptor it inherited. */
+export function drainFifoArgument(text: string): string | number {
+  return text.startsWith(INHERITED_FD_PREFIX) ? Number(text.slice(INHERITED_FD_PREFIX.length)) : text
 }
 
 /** The drain process: reads the FIFOs into the log until the shim closes them, then exits. */
@@ -53,11 +72,12 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   const {readFileSync} = await import('node:fs')
   const record = request.recordFile ? (JSON.parse(readFileSync(request.recordFile, 'utf8')) as ContainerRecord) : undefined
   const log = record?.LogPath ? await openJsonFileLog(record.LogPath, parseLogOptions(record.HostConfig.LogConfig.Config)) : undefined
-  const copy = (path: string, stream: LogStream): Promise<void> =>
+  const copy = (fifo: string | number | undefined, stream: LogStream): Promise<void> =>
     new Promise((resolve) => {
-      if (!path) return resolve()
+      if (fifo === undefined || fifo === '') return resolve()
       // Read-only, so that the end comes when the shim closes its end (the process has exited).
-      const input = new Socket({fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false})
+      const fd = typeof fifo === 'number' ? fifo : openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+      const input = new Socket({fd, readable: true, writable: false})
       input.on('data', (chunk: Buffer) => log?.write(stream, chunk))
       input.on('error', () => resolve())
       input.on('close', () => resolve())

@@ -139,7 +139,7 @@ export async function execInContainer(
     const outcome = await session.done(exit)
     if (outcome === 'detached') {
       // docker keeps no log of an exec: its further output is read and dropped, so it never blocks.
-      await handOverOutput({stdout: fifos.paths.stdout, stderr: fifos.paths.stderr, recordFile: ''})
+      await handOverOutput({...fifos.outputFds, recordFile: ''})
       return 'detached'
     }
     const code = (await exit).exitStatus

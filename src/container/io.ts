@@ -25,6 +25,8 @@ export interface OpenedFifos {
   stdout: Socket
   /** Absent with a terminal: the pty merges both streams into stdout. */
   stderr?: Socket
+  /** The descriptors of the output ends, which a drain taking over inherits (detached-output.ts). */
+  outputFds: {stdout: number; stderr?: number}
   /** Closes every end still open and removes the FIFOs. */
   dispose(): Promise<void>
 }
@@ -78,15 +80,21 @@ export function openFifos(paths: FifoSet): OpenedFifos {
     for (const socket of sockets) socket.destroy()
     await removeFifos(paths)
   }
-  const reader = (path: string): Socket => {
+  const reader = (path: string): {socket: Socket; fd: number} => {
     // libuv treats a FIFO as a pipe: data events, then a clean end when the shim closes its end.
-    const socket = new Socket({fd: openSync(path, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false})
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+    const socket = new Socket({fd, readable: true, writable: false})
     sockets.push(socket)
-    return socket
+    return {socket, fd}
   }
   try {
-    const opened: OpenedFifos = {paths, stdout: reader(paths.stdout), dispose}
-    if (paths.stderr) opened.stderr = reader(paths.stderr)
+    const stdout = reader(paths.stdout)
+    const opened: OpenedFifos = {paths, stdout: stdout.socket, outputFds: {stdout: stdout.fd}, dispose}
+    if (paths.stderr) {
+      const stderr = reader(paths.stderr)
+      opened.stderr = stderr.socket
+      opened.outputFds.stderr = stderr.fd
+    }
     if (paths.stdin) {
       // Opened read-write: a write-only non-blocking open fails while the shim has not opened it yet.
       const socket = new Socket({fd: openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true})

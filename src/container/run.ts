@@ -158,7 +158,7 @@ export async function startAttached(
     const outcome = await session.done(exit)
     if (outcome === 'detached') {
       // The process goes on writing: something must keep reading its output into the log.
-      await handOverOutput({stdout: fifos.paths.stdout, stderr: fifos.paths.stderr, recordFile: container.paths.record})
+      await handOverOutput({...fifos.outputFds, recordFile: container.paths.record})
       return 'detached'
     }
     const ended = await exit

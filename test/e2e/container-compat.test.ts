@@ -9,8 +9,8 @@ import {readFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {nerdOk, removeAllContainers} from '../helpers/containers.ts'
-import {fileNamespace, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
+import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
+import {fileNamespace, loadTestImage, nerd, nerdCommandLine, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
 
@@ -172,6 +172,21 @@ describe('docker behaviours of the container commands', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000))
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'reader']), 'running\n')
     await nerdOk(['rm', '-f', 'reader'])
+  })
+
+  it('a run whose reader goes away (| head -1) ends at once and leaves the container to finish: its log complete, --rm applied', async () => {
+    const pipedToHead = async (args: string[]): Promise<string> =>
+      (await promisify(execFile)('sh', ['-c', `${nerdCommandLine(args)} | head -n 1`], {timeout: 20_000})).stdout
+    const longOutput = 'seq 1 200000; echo finished'
+    assert.equal(await pipedToHead(['run', '--rm', '--name', 'headed-rm', IMG, 'sh', '-c', longOutput]), '1\n')
+    await until('the container to be removed', async () => ((await nerdOk(['ps', '-aq', '--filter', 'name=headed-rm'])) === '' ? true : undefined))
+    assert.equal(await pipedToHead(['run', '--name', 'headed', IMG, 'sh', '-c', longOutput]), '1\n')
+    const state = await until('the container to end', async () => {
+      const inspected = JSON.parse(await nerdOk(['inspect', 'headed']))[0].State
+      return inspected.Status === 'exited' ? inspected : undefined
+    })
+    assert.equal(state.ExitCode, 0)
+    assert.equal(await nerdOk(['logs', '--tail', '2', 'headed']), '200000\nfinished\n')
   })
 
   it('a client call given an aborted signal is never made, so a process that closes its client exits at once', async () => {
