@@ -4,6 +4,7 @@
  * forwarded, and docker's exit codes when the process cannot start.
  */
 import type {Socket} from 'node:net'
+import {constants} from 'node:os'
 import {NerdError} from '../errors.ts'
 import {ended} from './io.ts'
 import type {OpenedFifos} from './io.ts'
@@ -20,6 +21,9 @@ export function requireInputTerminal(input: {isTTY?: boolean}, attach: {stdin: b
 
 /** Signals a foreground nerd forwards to the container (docker's sig-proxy; SIGKILL/SIGSTOP cannot be caught). */
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP']
+
+/** Signals that end nerd, and so the session, when they are not forwarded to the container. */
+const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /** docker's `--detach-keys` syntax: comma-separated `ctrl-<x>` or single characters. */
 export function parseDetachKeys(text: string): number[] {
@@ -193,6 +197,18 @@ export function attachStdio(session: AttachSession): AttachedRun {
       }
       process.on(name, forward)
       cleanups.push(() => process.off(name, forward))
+    }
+  } else {
+    // Not passed on (a terminal's session, --sig-proxy=false), these end docker's CLI and leave the
+    // container running: a closed terminal, a timeout. nerd lets go as a detach does, so the process
+    // goes on with its output read and its --rm applied at its exit, and exits as killed by the signal.
+    for (const name of ENDING_SIGNALS) {
+      const letGo = (): void => {
+        process.exitCode = 128 + constants.signals[name]
+        detach()
+      }
+      process.on(name, letGo)
+      cleanups.push(() => process.off(name, letGo))
     }
   }
   return {

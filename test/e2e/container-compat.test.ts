@@ -4,7 +4,7 @@
  * arguments after the container, inspect across object kinds, and one-line errors with docker's exit codes.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
@@ -187,6 +187,16 @@ describe('docker behaviours of the container commands', () => {
     })
     assert.equal(state.ExitCode, 0)
     assert.equal(await nerdOk(['logs', '--tail', '2', 'headed']), '200000\nfinished\n')
+  })
+
+  it('a terminal session whose nerd gets SIGHUP (a closed terminal) lets go: nerd ends as killed by it, the container finishes and --rm removes it', async () => {
+    const session = spawn('sh', ['-c', `exec ${nerdCommandLine(['run', '-t', '--rm', '--name', 'hangup', IMG, 'sh', '-c', 'sleep 2; echo done'])}`], {stdio: 'ignore'})
+    const ended = new Promise<number | null>((resolve) => session.once('exit', (code) => resolve(code)))
+    await until('the container to run', async () => ((await nerdOk(['ps', '-q', '--filter', 'name=hangup'])) === '' ? undefined : true))
+    session.kill('SIGHUP')
+    assert.equal(await ended, 129)
+    assert.match(await nerdOk(['ps', '--format', '{{.Names}} {{.Status}}', '--filter', 'name=hangup']), /^hangup Up /, 'the container runs on')
+    await until('the container to be removed', async () => ((await nerdOk(['ps', '-aq', '--filter', 'name=hangup'])) === '' ? true : undefined))
   })
 
   it('a client call given an aborted signal is never made, so a process that closes its client exits at once', async () => {
