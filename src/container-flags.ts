@@ -12,6 +12,11 @@ const text = (description: string, extra: {char?: FlagChar; hidden?: boolean; de
   Flags.string({description, ...extra})
 const list = (description: string, extra: {char?: FlagChar; hidden?: boolean} = {}) =>
   Flags.string({description, multiple: true, multipleNonGreedy: true, ...extra})
+/** docker's `--disable-content-trust` of the commands that fetch or run images (image/content-trust.ts). */
+export const CONTENT_TRUST_FLAGS = {
+  'disable-content-trust': Flags.boolean({default: true, allowNo: true, hidden: true, description: 'Skip image verification'}),
+}
+
 const flag = (description: string, char?: FlagChar) => Flags.boolean({description, ...(char ? {char} : {})})
 
 export const CREATE_FLAGS = {
@@ -99,6 +104,8 @@ export const CREATE_FLAGS = {
   'dns-opt': list('Set DNS options', {hidden: true}),
   'add-host': list('Add a custom host-to-IP mapping (host:ip)'),
   'network-alias': list('Add network-scoped alias for the container'),
+  'net-alias': list('Add network-scoped alias for the container', {hidden: true}),
+  ...CONTENT_TRUST_FLAGS,
 }
 
 /** `run` adds what only matters to a container started in the foreground (or not). */

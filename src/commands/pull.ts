@@ -1,6 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {CONTENT_TRUST_FLAGS} from '../container-flags.ts'
+import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from '../image/pull-defaults.ts'
 import type {ContainerdClient} from '../containerd/index.ts'
 import type {PullOptions, PullResult} from '../image/pull.ts'
@@ -18,6 +20,7 @@ export default class Pull extends NerdCommand {
     image: Args.string({required: true, description: 'NAME[:TAG|@DIGEST]'}),
   }
   static flags = {
+    ...CONTENT_TRUST_FLAGS,
     'all-tags': Flags.boolean({char: 'a', description: 'Download all tagged images in the repository'}),
     platform: Flags.string({multiple: true, description: 'Pull content for a specific platform (repeatable)'}),
     'all-platforms': Flags.boolean({description: 'Pull content for all platforms'}),
@@ -32,6 +35,7 @@ export default class Pull extends NerdCommand {
     const {allTagsRepository, normalizedName, repository} = await import('../image/reference.ts')
     const {parsePlatform} = await import('../image/platform.ts')
     const {args, flags} = await this.parse(Pull)
+    requireContentTrustDisabled(flags['disable-content-trust'])
     const allTags = flags['all-tags'] ? allTagsRepository(args.image) : undefined
     // A bad --platform fails before docker's first line is printed.
     for (const platform of flags.platform ?? []) parsePlatform(platform)

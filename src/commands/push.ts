@@ -1,6 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {CONTENT_TRUST_FLAGS} from '../container-flags.ts'
+import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {HOOK_IMAGE_PUSH, HOOK_IMAGE_PUSHED, runNerdHook} from '../hooks/index.ts'
 import type {PushHooks} from '../image/push.ts'
 
@@ -11,6 +13,7 @@ export default class Push extends NerdCommand {
     image: Args.string({required: true, description: 'NAME[:TAG]'}),
   }
   static flags = {
+    ...CONTENT_TRUST_FLAGS,
     'all-tags': Flags.boolean({char: 'a', description: 'Push all tags of an image to the repository'}),
     platform: Flags.string({multiple: true, description: 'Push content for a specific platform (repeatable)'}),
     'all-platforms': Flags.boolean({description: 'Push content for all platforms'}),
@@ -22,6 +25,7 @@ export default class Push extends NerdCommand {
     const {localTags, pushImage} = await import('../image/push.ts')
     const {allTagsRepository, normalizedName, parseReference, repository} = await import('../image/reference.ts')
     const {args, flags} = await this.parse(Push)
+    requireContentTrustDisabled(flags['disable-content-trust'])
     const allTags = flags['all-tags'] ? allTagsRepository(args.image) : undefined
     const typed = allTags ?? parseReference(args.image, {defaultTag: false})
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])

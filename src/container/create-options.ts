@@ -10,6 +10,7 @@ import {isIP} from 'node:net'
 import {posix} from 'node:path'
 import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
 import {openFailure} from '../files.ts'
+import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {parseExpose, parsePublish, portBindings} from '../network/ports.ts'
 import {parseLogOptions} from './logs/index.ts'
 import type {DockerConfig, DockerHostConfig, LogConfig, RestartPolicy} from './model.ts'
@@ -38,6 +39,7 @@ import type {HostFacts, ImageConfig, IpcMode, RunOptions, Ulimit, Uint64, UserMo
 
 /** The parsed flags of CREATE_FLAGS/RUN_FLAGS (src/container-flags.ts). */
 export interface CreateFlagValues {
+  'disable-content-trust'?: boolean
   attach?: string[]
   interactive?: boolean
   tty?: boolean
@@ -112,6 +114,7 @@ export interface CreateFlagValues {
   'dns-opt'?: string[]
   'add-host'?: string[]
   'network-alias'?: string[]
+  'net-alias'?: string[]
 }
 
 export interface CreateContext {
@@ -464,7 +467,7 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   const extraHosts = (values['add-host'] ?? []).map(extraHost)
   const networks = [...(values.network ?? []), ...(values.net ?? [])]
   const targets = networks.map(networkTarget)
-  const aliases = values['network-alias'] ?? []
+  const aliases = [...(values['network-alias'] ?? []), ...(values['net-alias'] ?? [])]
   for (const [index, target] of targets.entries()) {
     if (target.trim() === '') fail('no name set for network')
     if (targets.indexOf(target) !== index) fail(`network ${quote(target)} is specified multiple times`)
@@ -590,6 +593,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const network = networkRequest(values)
   if (values.detach && attachFlags.length > 0) fail('Conflicting options: -a and -d')
   const pull = pullPolicy(values.pull)
+  requireContentTrustDisabled(values['disable-content-trust'], EXIT_NERD_FAILED)
   const ipc = values.ipc === undefined ? undefined : parseIpcMode(values.ipc)
   if (values['stop-signal']) normalizeSignal(values['stop-signal'])
   if (Object.hasOwn(annotations, '')) fail('invalid Annotations: the empty string is not permitted as an annotation key')

@@ -137,6 +137,22 @@ describe('docker behaviours of the container commands', () => {
     assert.match(bad.stderr, /^Error: invalid argument "maybe" for "--rm" flag/)
   })
 
+  it('--disable-content-trust is taken as docker\'s default; asking for content trust fails; --net-alias is --network-alias', async () => {
+    assert.deepEqual(await outcome(['run', '--rm', '--disable-content-trust', IMG, 'echo', 'hi']), {code: 0, stdout: 'hi\n', stderr: ''})
+    const refused = 'Error: nerd does not verify Docker Content Trust signatures: --disable-content-trust=false is not supported\n'
+    assert.deepEqual(await outcome(['run', '--rm', '--disable-content-trust=false', IMG, 'true']), {code: 125, stdout: '', stderr: refused})
+    assert.deepEqual(await outcome(['pull', '--disable-content-trust=false', IMG]), {code: 1, stdout: '', stderr: refused})
+    await nerdOk(['network', 'create', 'compat-alias-net'])
+    try {
+      await nerdOk(['run', '-d', '--name', 'aliased', '--network', 'compat-alias-net', '--net-alias', 'svc', IMG, 'sleep', '600'])
+      // nerdOk fails unless the ping reaches the alias.
+      await nerdOk(['run', '--rm', '--network', 'compat-alias-net', IMG, 'ping', '-c1', '-W2', 'svc'])
+    } finally {
+      await nerd(['rm', '-f', 'aliased'])
+      await nerd(['network', 'rm', 'compat-alias-net'])
+    }
+  })
+
   it('run -a shows only the streams named; create fails with 1 where run fails with 125', async () => {
     const script = ['sh', '-c', 'echo out; echo err >&2']
     assert.deepEqual(await outcome(['run', '--rm', '-a', 'stdout', IMG, ...script]), {code: 0, stdout: 'out\n', stderr: ''})
