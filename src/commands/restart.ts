@@ -11,11 +11,12 @@ export default class Restart extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Restart)
-    const {publishContainerEvent, stopContainer} = await import('../container/lifecycle.ts')
-    const {startDetached, defaultStartContext} = await import('../container/run.ts')
+    const {clearExplicitStop, publishContainerEvent, stopContainer} = await import('../container/lifecycle.ts')
+    const {defaultStartContext, detachedStartFailure, startDetached} = await import('../container/run.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
       await stopContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal})
-      await startDetached(scope, container, defaultStartContext())
+      await clearExplicitStop(container)
+      await startDetached(scope, container, defaultStartContext()).catch((error: unknown) => Promise.reject(detachedStartFailure(error)))
       await publishContainerEvent(scope, container, 'restart')
       this.print(reference)
     })

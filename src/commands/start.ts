@@ -17,16 +17,16 @@ export default class Start extends NerdCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Start)
     const references = argv as string[]
-    const {startAttached, startDetached, defaultStartContext} = await import('../container/run.ts')
-    const {AlreadyRunningError} = await import('../container/lifecycle.ts')
+    const {defaultStartContext, detachedStartFailure, startAttached, startDetached} = await import('../container/run.ts')
+    const {AlreadyRunningError, clearExplicitStop} = await import('../container/lifecycle.ts')
     const context = defaultStartContext()
     if (!flags.attach && !flags.interactive) {
       await this.forEachContainer(references, async (scope, container, reference) => {
-        // Only an attached start exits with 126/127 for a process that cannot run; docker's detached start fails with 1.
         // Starting a running container is no error: docker's daemon answers "not modified".
+        await clearExplicitStop(container)
         await startDetached(scope, container, context).catch((error: unknown) => {
           if (error instanceof Error && error.cause instanceof AlreadyRunningError) return
-          throw error instanceof NerdError ? new NerdError(error.message, {cause: error}) : error
+          throw detachedStartFailure(error)
         })
         this.print(reference)
       })
@@ -36,6 +36,7 @@ export default class Start extends NerdCommand {
     const {DEFAULT_DETACH_KEYS, parseDetachKeys, requireInputTerminal} = await import('../container/attach.ts')
     await this.forEachContainer(references, async (scope, container) => {
       requireInputTerminal(process.stdin, {stdin: flags.interactive ?? false, tty: container.record.Config.Tty})
+      await clearExplicitStop(container)
       const outcome = await startAttached(scope, container, context, {
         terminal: process,
         stdin: flags.interactive && container.record.Config.OpenStdin,

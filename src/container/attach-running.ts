@@ -12,10 +12,10 @@ import {NerdError} from '../errors.ts'
 import {DetachKeyScanner} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import {outputDrained} from './detached-output.ts'
 import {readLogs} from './logs/index.ts'
 
 const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2']
-const DRAIN_WAIT_MS = 2000
 
 export interface AttachRunningOptions {
   sigProxy: boolean
@@ -30,15 +30,13 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) throw new NerdError('You cannot attach to a stopped container, start it first')
   if (!container.record.LogPath) throw new NerdError(`container ${container.record.Name} has no log to attach to (--log-driver none)`)
   const controller = new AbortController()
-  let exitedAt: number | undefined
+  let exited = false
   const exit = scope.client.tasks.wait(id, {signal: controller.signal}).then((status) => {
-    exitedAt = Date.now()
+    exited = true
     return status.exitStatus
   })
-  // The output of a `-di` container reaches the log through nerd's drain, which may still be writing
-  // at the exit: read on until it is done (a drain killed meanwhile is waited for DRAIN_WAIT_MS at most).
-  const outputDone = (): boolean =>
-    exitedAt !== undefined && (!existsSync(container.paths.drainMark) || Date.now() - exitedAt >= DRAIN_WAIT_MS)
+  // The output of a `-di` container reaches the log through nerd's drain, which may still be writing at the exit.
+  const outputDone = (): boolean => exited && outputDrained(container.paths)
   let detach: () => void = () => undefined
   const detached = new Promise<'detached'>((resolve) => (detach = () => resolve('detached')))
   const cleanups: (() => void)[] = []

@@ -7,7 +7,7 @@
  * open, as docker's daemon does, since containerd's shim feeds a logged task no stdin without a terminal.
  */
 import {spawn} from 'node:child_process'
-import {closeSync, constants, openSync, rmSync} from 'node:fs'
+import {closeSync, constants, openSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {join} from 'node:path'
 import {codeDir} from '../paths.ts'
@@ -16,6 +16,7 @@ import {openJsonFileLog, parseLogOptions} from './logs/index.ts'
 import type {LogStream} from './logs/index.ts'
 import type {ContainerRecord} from './model.ts'
 import {containerPaths} from './store.ts'
+import type {ContainerPaths} from './store.ts'
 
 export interface DrainRequest {
   /**
@@ -30,6 +31,30 @@ export interface DrainRequest {
   recordFile: string
   /** The container's stdin FIFO, held open (and never written) while the process runs. */
   stdin?: string
+}
+
+/** How long a drain mark may stay empty (the drain starting) before its drain is taken for dead. */
+const DRAIN_START_MS = 2000
+
+/**
+ * Whether all the output of a process that has ended is in its log. Whoever starts a drain leaves
+ * the container's drain mark first; the drain writes its pid there and removes the mark once it has
+ * written everything. A drain that died (its pid gone, or never written) leaves nothing to wait for.
+ */
+export function outputDrained(paths: Pick<ContainerPaths, 'drainMark'>): boolean {
+  let mark: {pid: string; mtimeMs: number}
+  try {
+    mark = {pid: readFileSync(paths.drainMark, 'utf8'), mtimeMs: statSync(paths.drainMark).mtimeMs}
+  } catch {
+    return true
+  }
+  if (mark.pid === '') return Date.now() - mark.mtimeMs >= DRAIN_START_MS
+  try {
+    process.kill(Number(mark.pid), 0)
+    return false
+  } catch {
+    return true
+  }
 }
 
 /** How the drain's command line names a FIFO it inherited (`fd:3`) rather than one to open. */
@@ -69,8 +94,10 @@ export function drainFifoArgument(text: string): string | number {
 
 /** The drain process: reads the FIFOs into the log until the shim closes them, then exits. */
 export async function drainOutput(request: DrainRequest): Promise<void> {
-  const {readFileSync} = await import('node:fs')
   const record = request.recordFile ? (JSON.parse(readFileSync(request.recordFile, 'utf8')) as ContainerRecord) : undefined
+  const dataRoot = join(request.recordFile, '..', '..', '..', '..')
+  const paths = record ? containerPaths(dataRoot, record.Namespace, record.Id) : undefined
+  if (paths) writeFileSync(paths.drainMark, String(process.pid))
   const log = record?.LogPath ? await openJsonFileLog(record.LogPath, parseLogOptions(record.HostConfig.LogConfig.Config)) : undefined
   const copy = (fifo: string | number | undefined, stream: LogStream): Promise<void> =>
     new Promise((resolve) => {
@@ -89,10 +116,8 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   await copied
   if (heldStdin !== undefined) closeSync(heldStdin)
   await log?.close()
-  if (!record) return
-  const dataRoot = join(request.recordFile, '..', '..', '..', '..')
-  const paths = containerPaths(dataRoot, record.Namespace, record.Id)
-  // All the output is in the log: an attach waiting for it may end (see run.ts's start of a `-di` container).
+  if (!record || !paths) return
+  // All the output is in the log: `attach` and `logs` waiting for it may go on.
   rmSync(paths.drainMark, {force: true})
   // The process has exited: its restart policy, --rm and network detach are applied as for a detached container.
   if (exitMatters(record, paths)) {

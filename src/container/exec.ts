@@ -137,9 +137,12 @@ export async function execInContainer(
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, execId, stdin: true}),
     })
     const outcome = await session.done(exit)
-    if (outcome === 'detached') {
+    const output = outcome === 'detached' ? fifos.openOutputFds() : undefined
+    if (output) {
       // docker keeps no log of an exec: its further output is read and dropped, so it never blocks.
-      await handOverOutput({...fifos.outputFds, recordFile: ''})
+      const drain = handOverOutput({...output, recordFile: ''})
+      fifos.closeOutputs()
+      await drain
       return 'detached'
     }
     const code = (await exit).exitStatus

@@ -25,8 +25,14 @@ export interface OpenedFifos {
   stdout: Socket
   /** Absent with a terminal: the pty merges both streams into stdout. */
   stderr?: Socket
-  /** The descriptors of the output ends, which a drain taking over inherits (detached-output.ts). */
-  outputFds: {stdout: number; stderr?: number}
+  /**
+   * The descriptors of the output ends, for a drain taking over to inherit (detached-output.ts);
+   * undefined once an end has closed, which means the process has ended. To be handed over in the
+   * same tick: the number of an end that closes is soon another descriptor's.
+   */
+  openOutputFds(): {stdout: number; stderr?: number} | undefined
+  /** Stops reading the output ends and closes them, once a drain has taken them over. */
+  closeOutputs(): void
   /** Closes every end still open and removes the FIFOs. */
   dispose(): Promise<void>
 }
@@ -89,12 +95,15 @@ export function openFifos(paths: FifoSet): OpenedFifos {
   }
   try {
     const stdout = reader(paths.stdout)
-    const opened: OpenedFifos = {paths, stdout: stdout.socket, outputFds: {stdout: stdout.fd}, dispose}
-    if (paths.stderr) {
-      const stderr = reader(paths.stderr)
-      opened.stderr = stderr.socket
-      opened.outputFds.stderr = stderr.fd
+    const stderr = paths.stderr ? reader(paths.stderr) : undefined
+    const outputs = stderr ? [stdout, stderr] : [stdout]
+    const openOutputFds = (): {stdout: number; stderr?: number} | undefined =>
+      outputs.some(({socket}) => socket.destroyed || socket.readableEnded) ? undefined : {stdout: stdout.fd, ...(stderr ? {stderr: stderr.fd} : {})}
+    const closeOutputs = (): void => {
+      for (const {socket} of outputs) socket.destroy()
     }
+    const opened: OpenedFifos = {paths, stdout: stdout.socket, openOutputFds, closeOutputs, dispose}
+    if (stderr) opened.stderr = stderr.socket
     if (paths.stdin) {
       // Opened read-write: a write-only non-blocking open fails while the shim has not opened it yet.
       const socket = new Socket({fd: openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true})

@@ -7,11 +7,12 @@ import {writeFile} from 'node:fs/promises'
 import type {ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
-import {readJsonIfExists} from '../files.ts'
+import {readJsonIfExists, withFileLock} from '../files.ts'
 import type {PortMap} from '../network/ports.ts'
 import type {ImageUser} from '../image/remove.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
+import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView} from './model.ts'
 import {NAME_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
@@ -258,8 +259,9 @@ export async function startTask(
     throw new AlreadyRunningError(container.record.Name)
   }
   if (existing) await deleteTask(scope, container, existing)
+  if (!container.justCreated) await refreshJoinedNamespaces(scope, container)
   // A container just created has that state already.
-  if (!container.justCreated) await updateState(container.paths, () => ({ExplicitlyStopped: false, Error: '', RestartDueAt: undefined}))
+  if (!container.justCreated) await updateState(container.paths, () => ({Error: '', RestartDueAt: undefined}))
   if (io.kind === 'log') await writeFile(container.paths.startMark, '')
   const rootfs = container.justCreated?.rootfs ?? (await client.snapshots.mounts(container.record.Snapshotter, id))
   const stdio =
@@ -326,12 +328,22 @@ async function signalContainer(scope: ContainerScope, container: LoadedContainer
   await killTask(scope, container.record.Id, signal, all)
 }
 
-/** Tells containerd's restart monitor to leave the container down, and records the user's intent. */
+/**
+ * Tells containerd's restart monitor to leave the container down, and records the user's intent.
+ * A restart the policy has under way (task-exit.ts) is waited for, so that what it started is
+ * stopped too: it saw no stop when it began, and the one it will see is this.
+ */
 async function markStopped(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   await updateState(container.paths, () => ({ExplicitlyStopped: true}))
+  if (!['', 'no'].includes(container.record.HostConfig.RestartPolicy.Name)) await withFileLock(container.paths.policyRestart, async () => undefined)
   if (container.labels[RESTART_STATUS_LABEL] === 'running') {
     await scope.client.containers.update({id: container.record.Id, labels: {[RESTART_STATUS_LABEL]: 'stopped'}}, [`labels.${RESTART_STATUS_LABEL}`])
   }
+}
+
+/** A start the user asked for (start, restart): restart policies apply again, until the next stop. */
+export async function clearExplicitStop(container: LoadedContainer): Promise<void> {
+  if ((await readState(container.paths)).ExplicitlyStopped) await updateState(container.paths, () => ({ExplicitlyStopped: false}))
 }
 
 /**

@@ -1,5 +1,7 @@
 /** `nerd logs`: a container's json-file log, and following it for as long as the container may write. */
+import {existsSync} from 'node:fs'
 import {NerdError} from '../errors.ts'
+import {outputDrained} from './detached-output.ts'
 import {containerView} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {parseLogOptions, parseLogTime, readLogs} from './logs/index.ts'
@@ -24,6 +26,8 @@ function timeFlag(flag: string, value: string, now: Date): Date {
   }
 }
 
+const DRAIN_POLL_MS = 20
+
 /** How long a container must stay down before `logs -f` gives up on it (a restart comes back sooner). */
 const SETTLE_MS = 1500
 
@@ -45,6 +49,7 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
     downSince ??= Date.now()
     return Date.now() - downSince >= SETTLE_MS
   }
+  if (!options.follow && existsSync(container.paths.drainMark)) await untilOutputDrained(scope, container)
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
@@ -67,4 +72,11 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
   } finally {
     process.off('SIGINT', stop)
   }
+}
+
+/** A process whose output nerd's drain carries may have ended with its last output still on the way to the log. */
+async function untilOutputDrained(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  const view = await containerView(scope, container)
+  if (view.status === 'running' || view.status === 'paused') return
+  while (!outputDrained(container.paths)) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS))
 }

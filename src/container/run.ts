@@ -2,7 +2,7 @@
  * Starting a created container, detached (output to the shim-run logger) or attached (FIFOs to
  * nerd's stdio, copied into the same json-file log), as `run`, `start` and `restart` do.
  */
-import {existsSync} from 'node:fs'
+import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import {rm, writeFile} from 'node:fs/promises'
 import {constants} from 'node:os'
 import {join} from 'node:path'
@@ -51,6 +51,11 @@ export function containerLogUri(scope: ContainerScope, container: LoadedContaine
 function startError(error: unknown): NerdError {
   const message = (error as Error).message
   return new NerdError(startFailureMessage(message), {exitCode: startFailureExitCode(message), cause: error})
+}
+
+/** How `start` and `restart` fail to start a container in the background: with 1, as docker's; only attached runs exit 126/127. */
+export function detachedStartFailure(error: unknown): unknown {
+  return error instanceof NerdError ? new NerdError(error.message, {cause: error}) : error
 }
 
 /** The stdin FIFO of a detached `-i` container, made once and kept for its later starts. */
@@ -148,7 +153,7 @@ export async function startAttached(
       sigProxy: options.sigProxy,
       detachKeys: options.detachKeys,
       ...(options.shown ? {shown: options.shown} : {}),
-      tee: log?.write.bind(log),
+      tee: (stream, chunk) => log?.write(stream, chunk),
       resize: (width, height) => scope.client.tasks.resizePty({containerId: id, width, height}),
       signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal]),
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, stdin: true}),
@@ -157,9 +162,23 @@ export async function startAttached(
     const exit = started.exit!
     const outcome = await session.done(exit)
     if (outcome === 'detached') {
-      // The process goes on writing: something must keep reading its output into the log.
-      await handOverOutput({...fifos.outputFds, recordFile: container.paths.record})
-      return 'detached'
+      // The process goes on writing: something must keep reading its output into the log. The drain
+      // writes it from here on, so nerd's log ends first (with what it has of an unfinished line) and
+      // nothing reaches nerd between then and the drain's start (no I/O callback runs until the
+      // spawn, after which nerd stops reading). The mark tells `logs` and `attach` that output may
+      // still be on its way to the log after the exit.
+      await log?.close()
+      log = undefined
+      writeFileSync(container.paths.drainMark, '')
+      const output = fifos.openOutputFds()
+      if (output) {
+        const drain = handOverOutput({...output, recordFile: container.paths.record})
+        fifos.closeOutputs()
+        await drain
+        return 'detached'
+      }
+      // The process ended meanwhile: there is nothing to take over, and it is seen out as attached.
+      rmSync(container.paths.drainMark, {force: true})
     }
     const ended = await exit
     return (await deleteTask(scope, container, ended))?.exitStatus ?? ended.exitStatus

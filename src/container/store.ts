@@ -34,8 +34,10 @@ export interface ContainerPaths {
   networkState: string
   /** The stdin FIFO of a detached `-i` container, which `attach` writes to and its logger (with `-t`) or nerd's drain keeps open. */
   stdin: string
-  /** There while nerd's drain of a `-di` container has output to write into the log: attach reads on until it is gone. */
+  /** There while nerd's drain (detached-output.ts) has output to write into the log, with its pid: attach and logs wait for it. */
   drainMark: string
+  /** Locked while a restart policy restarts the container (task-exit.ts), which a stop waits out. */
+  policyRestart: string
 }
 
 export function containersDir(dataRoot: string, namespace: string): string {
@@ -62,6 +64,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     networkState: join(dir, 'network.json'),
     stdin: join(dir, 'stdin.fifo'),
     drainMark: join(dir, 'output-draining'),
+    policyRestart: join(dir, 'policy-restart'),
   }
 }
 

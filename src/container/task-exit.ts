@@ -10,6 +10,7 @@
 import {connect} from '../containerd/index.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
 import {existsSync} from 'node:fs'
+import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
 import {AlreadyRunningError, deleteTask, getTask, loadContainer, removeContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -44,17 +45,21 @@ export function restartDelayMs(restartCount: number): number {
  */
 export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   const running = async () => ((await getTask(scope, container.record.Id))?.status ?? 'STOPPED') !== 'STOPPED'
-  if (await running()) return
-  await updateState(container.paths, (current) => ({RestartCount: current.RestartCount + 1}))
-  try {
-    await startDetached(scope, container, defaultStartContext())
-  } catch (error) {
-    if (!(await running())) throw error
-    // Found running before any mark was left, or the mark is still here: the monitor's logger counted.
-    const beforeMark = (error as Error).cause instanceof AlreadyRunningError
-    const markLeft = await unlink(container.paths.startMark).then(() => true, () => false)
-    if (beforeMark || markLeft) await updateState(container.paths, (current) => ({RestartCount: current.RestartCount - 1}))
-  }
+  // A stop marks the container first, then waits for this lock: either this sees the mark, or the stop sees what this started.
+  await withFileLock(container.paths.policyRestart, async () => {
+    if (await running()) return
+    const state = await updateState(container.paths, (current) => (current.ExplicitlyStopped ? {} : {RestartCount: current.RestartCount + 1}))
+    if (state.ExplicitlyStopped) return
+    try {
+      await startDetached(scope, container, defaultStartContext())
+    } catch (error) {
+      if (!(await running())) throw error
+      // Found running before any mark was left, or the mark is still here: the monitor's logger counted.
+      const beforeMark = (error as Error).cause instanceof AlreadyRunningError
+      const markLeft = await unlink(container.paths.startMark).then(() => true, () => false)
+      if (beforeMark || markLeft) await updateState(container.paths, (current) => ({RestartCount: current.RestartCount - 1}))
+    }
+  })
 }
 
 export async function handleTaskExit(dataRoot: string, namespace: string, id: string): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {readFile} from 'node:fs/promises'
+import {readFile, readlink} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
@@ -213,6 +213,19 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await ended, 129)
     assert.match(await nerdOk(['ps', '--format', '{{.Names}} {{.Status}}', '--filter', 'name=hangup']), /^hangup Up /, 'the container runs on')
     await until('the container to be removed', async () => ((await nerdOk(['ps', '-aq', '--filter', 'name=hangup'])) === '' ? true : undefined))
+  })
+
+  it('a container joining another\'s namespaces starts again after that one restarted, and fails with 1 while it is stopped', async () => {
+    await nerdOk(['run', '-d', '--name', 'owner', IMG, 'sleep', '600'])
+    await nerdOk(['run', '-d', '--name', 'joiner', '--network', 'container:owner', '--pid', 'container:owner', IMG, 'sleep', '600'])
+    await nerdOk(['restart', '-t', '0', 'owner'])
+    assert.equal(await nerdOk(['restart', '-t', '0', 'joiner']), 'joiner\n')
+    const pidOf = async (name: string): Promise<number> => JSON.parse(await nerdOk(['inspect', name]))[0].State.Pid
+    const [owner, joiner] = [await pidOf('owner'), await pidOf('joiner')]
+    for (const type of ['net', 'pid']) assert.equal(await readlink(`/proc/${joiner}/ns/${type}`), await readlink(`/proc/${owner}/ns/${type}`), type)
+    await nerdOk(['stop', '-t', '0', 'owner'])
+    assert.deepEqual(await outcome(['restart', '-t', '0', 'joiner']), {code: 1, stdout: '', stderr: 'Error: cannot join the namespaces of container owner: it is not running\n'})
+    await nerdOk(['rm', '-f', 'joiner', 'owner'])
   })
 
   it('a client call given an aborted signal is never made, so a process that closes its client exits at once', async () => {
