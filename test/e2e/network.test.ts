@@ -27,12 +27,25 @@ const suffix = fileNamespace().slice(2, 8)
 const net = (name: string) => `${name}-${suffix}`
 let workDir: string
 
-async function freePort(): Promise<number> {
+function listenOn(port: number): Promise<ReturnType<typeof createServer> | undefined> {
   const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return typeof address === 'object' && address ? address.port : 0
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(undefined))
+    server.listen(port, '127.0.0.1', () => resolve(server))
+  })
+}
+
+/** The first of `count` consecutive ports free on 127.0.0.1. */
+async function freePort(count = 1): Promise<number> {
+  for (;;) {
+    const probe = (await listenOn(0))!
+    const first = (probe.address() as {port: number}).port
+    await new Promise((resolve) => probe.close(resolve))
+    if (first + count > 65535) continue
+    const held = await Promise.all(Array.from({length: count}, (_, index) => listenOn(first + index)))
+    await Promise.all(held.map((server) => server && new Promise((resolve) => server.close(resolve))))
+    if (held.every((server) => server !== undefined)) return first
+  }
 }
 
 async function httpGet(url: string): Promise<string | undefined> {
@@ -113,6 +126,29 @@ describe('networking on CNI', () => {
     assert.match(clash.stderr, /port is already allocated/)
     await nerdOk(['rm', '-f', 'web'])
     assert.equal(await httpGet(`http://127.0.0.1:${port}/`), undefined)
+  })
+
+  it('refuses a host port a host process listens on, as docker does; a host range takes its first free port', async () => {
+    const port = await freePort(3)
+    const server = createServer((socket) => socket.end('host\n'))
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+    try {
+      for (const spec of [`127.0.0.1:${port}:80`, `${port}:80`]) {
+        const shadowing = await nerd(['run', '-d', '-p', spec, IMG, 'sleep', '60'])
+        assert.equal(shadowing.code, 125, shadowing.stderr)
+        assert.equal(shadowing.stderr, `Error: failed to bind host port ${spec.startsWith('127') ? '127.0.0.1' : '0.0.0.0'}:${port}/tcp: address already in use\n`)
+      }
+      // The range's first port is the host process's, its second a container's: the third is free.
+      await nerdOk(['run', '-d', '--name', 'ranged1', '-p', `127.0.0.1:${port + 1}:80`, IMG, 'sleep', '60'])
+      await nerdOk(['run', '-d', '--name', 'ranged2', '-p', `127.0.0.1:${port}-${port + 2}:80`, IMG, 'sleep', '60'])
+      assert.equal(await nerdOk(['port', 'ranged2', '80']), `127.0.0.1:${port + 2}\n`)
+      const full = await nerd(['run', '-d', '-p', `127.0.0.1:${port + 1}-${port + 2}:80`, IMG, 'sleep', '60'])
+      assert.equal(full.code, 125, full.stderr)
+      assert.equal(full.stderr, 'Error: all ports are allocated\n')
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+    await nerdOk(['rm', '-f', 'ranged1', 'ranged2'])
   })
 
   it('-P gives every exposed port a free host port; a bad -p fails before anything is created', async () => {
