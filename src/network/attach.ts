@@ -293,3 +293,27 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
     if (failure) throw failure
   })
 }
+
+/**
+ * `rename`: the container's plan, its entries in its networks' members and the /etc/hosts of its
+ * peers take the new name at once, as docker renames the sandbox's DNS records.
+ */
+export async function renameInNetworks(target: AttachTarget, name: string): Promise<void> {
+  const planned = await readNetworkPlan(target.files)
+  if (!planned) return
+  await withNetworkLock(planned.netconfPath, async () => {
+    const plan = (await readNetworkPlan(target.files))!
+    plan.name = name
+    await writeJsonAtomic(target.files.plan, plan)
+    const networks = await listNetworks(plan.netconfPath)
+    const state = await readNetworkState(target.files)
+    const attached = Object.keys(state.attachments)
+    const key = memberKey(target.namespace, target.id)
+    for (const network of networks.filter((candidate) => attached.includes(candidate.name))) {
+      await updateMembers(network, (members) => {
+        if (members[key]) members[key].name = name
+      })
+    }
+    await refreshHosts(plan, networks, attached, target, state)
+  })
+}

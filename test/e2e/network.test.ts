@@ -226,6 +226,22 @@ describe('networking on CNI', () => {
     assert.deepEqual(none.trim().split('\n').map((line) => line.split(':')[1]!.trim()), ['lo'])
   })
 
+  it('renames a container in its networks at once: the new name resolves, the old one no longer', async () => {
+    await nerdOk(['run', '-d', '--name', 'oldname', '--network', net('n1'), IMG, 'sleep', '60'])
+    await nerdOk(['rename', 'oldname', 'newname'])
+    const ping = await nerd(['exec', 'a', 'ping', '-c1', '-W2', 'newname'])
+    assert.equal(ping.code, 0, ping.stderr)
+    assert.doesNotMatch(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\boldname\b/)
+    const members = () => networkDocument(net('n1')).then((document) => Object.values(document.Containers as Record<string, {Name: string}>).map((member) => member.Name))
+    assert.ok((await members()).includes('newname'))
+    assert.ok(!(await members()).includes('oldname'))
+    // The name stays the new one across a restart.
+    await nerdOk(['restart', '-t', '0', 'newname'])
+    assert.match(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\bnewname\b/)
+    assert.doesNotMatch(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\boldname\b/)
+    await nerdOk(['rm', '-f', 'newname'])
+  })
+
   it('leaves no veth, lease or iptables rule behind after 20 runs removed with rm -f', async () => {
     await nerdOk(['network', 'create', '--subnet', '10.4.220.0/24', net('n20')])
     const network = await networkDocument(net('n20'))
