@@ -7,7 +7,7 @@
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel} from './cni.ts'
-import {bridgeExists, ensureHostNetworking} from './host.ts'
+import {bridgeExists, ensureHostNetworking, removeOrphanedVeth} from './host.ts'
 import {claimPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
 import {DEFAULT_NETWORK} from './model.ts'
@@ -193,6 +193,7 @@ async function detachOne(target: AttachTarget, plan: NetworkPlan, state: Network
     await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'before')
     try {
       await cniDel(attachment.conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs: attachment.capabilityArgs}, attachment.result)
+      if (netns === '') await removeOrphanedVeth(network, attachment.result)
     } catch (error) {
       failure = error
     }

@@ -242,6 +242,17 @@ describe('networking on CNI', () => {
     await nerdOk(['rm', '-f', 'newname'])
   })
 
+  it('takes a stopped container\'s interface away from the --network container: joiners that keep its namespace', async () => {
+    await nerdOk(['run', '-d', '--name', 'owner', '--network', net('n1'), IMG, 'sleep', '60'])
+    await nerdOk(['run', '-d', '--name', 'joiner', '--network', 'container:owner', IMG, 'sleep', '60'])
+    const links = async () => (await nerdOk(['exec', 'joiner', 'ip', '-o', 'link'])).trim().split('\n').map((line) => line.split(':')[1]!.trim().split('@')[0])
+    assert.deepEqual(await links(), ['lo', 'eth0'])
+    await nerdOk(['stop', '-t', '0', 'owner'])
+    // Its address lease is given back, so the address must not stay live in the joiner.
+    assert.deepEqual(await links(), ['lo'])
+    await nerdOk(['rm', '-f', 'joiner', 'owner'])
+  })
+
   it('leaves no veth, lease or iptables rule behind after 20 runs removed with rm -f', async () => {
     await nerdOk(['network', 'create', '--subnet', '10.4.220.0/24', net('n20')])
     const network = await networkDocument(net('n20'))
