@@ -172,11 +172,16 @@ describe('networking on CNI', () => {
     }
   })
 
-  it('a missing network or an address outside it fails in one line with 125 and leaves nothing; host networking ignores -p with docker\'s warning', async () => {
+  it('a missing network, an address outside it or an option the network mode cannot have fails in one line with 125 and leaves nothing; host networking ignores -p with docker\'s warning', async () => {
     const before = (await nerdOk(['ps', '-aq'])).trim()
     for (const [args, message] of [
       [['--network', 'nosuch'], /^Error: network nosuch not found\n$/],
       [['--ip', '10.4.0.200'], /^Error: user specified IP address is supported on user defined networks only\n$/],
+      [['--network', 'container:web', '-p', '8080:80'], /^Error: conflicting options: port publishing and the container type network mode\n$/],
+      [['--network', 'container:web', '--dns', '10.0.0.53'], /^Error: conflicting options: dns and the network mode\n$/],
+      [['--network', 'container:web', '--add-host', 'db:10.0.0.5'], /^Error: conflicting options: custom host-to-IP mapping and the network mode\n$/],
+      [['--network', 'container:web', '--mac-address', '02:42:ac:11:00:19'], /^Error: conflicting options: mac-address and the network mode\n$/],
+      [['--network', 'host', '--mac-address', '02:42:ac:11:00:19'], /^Error: conflicting options: mac-address and the network mode\n$/],
     ] as const) {
       const result = await nerd(['run', '--rm', ...args, IMG, 'true'])
       assert.equal(result.code, 125, result.stderr)
