@@ -4,21 +4,11 @@
  * file needs no server). The default `bridge` network resolves no names, as in docker.
  */
 import {writeFile} from 'node:fs/promises'
-import {hostsFile} from '../container/etc-files.ts'
+import {extraHostLines, hostsFile} from '../container/etc-files.ts'
 import type {NetworkPlan, NetworkState} from './attach.ts'
 import {DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {memberKey, readMembers} from './store.ts'
-
-/** `host:ip` entries as hosts lines; `host-gateway` is the gateway of the container's first network. */
-export function extraHostLines(extraHosts: string[], gateway: string | undefined): string[] {
-  return extraHosts.flatMap((entry) => {
-    const separator = entry.indexOf(':')
-    const address = entry.slice(separator + 1)
-    if (address === 'host-gateway') return gateway ? [`${gateway}\t${entry.slice(0, separator)}`] : []
-    return [`${address}\t${entry.slice(0, separator)}`]
-  })
-}
 
 function ownNames(plan: NetworkPlan): string {
   return plan.domainname ? `${plan.hostname}.${plan.domainname} ${plan.hostname}` : plan.hostname

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {readdirSync} from 'node:fs'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -366,12 +366,20 @@ describe('networking on CNI', () => {
     assert.equal((await sh(`iptables -w -S | grep -c -- '${comment}' || true`)).trim(), '0')
   })
 
-  it('writes --add-host and --dns into the container, host-gateway as the network gateway', async () => {
+  it('writes --add-host and --dns into the container, host-gateway as the network gateway, on the host\'s network too', async () => {
     const hosts = await nerdOk(['run', '--rm', '--add-host', 'extra:10.9.8.7', '--add-host', 'gw:host-gateway', '--dns', '10.0.0.53', '--dns-search', 'example.test', IMG, 'sh', '-c', 'cat /etc/hosts /etc/resolv.conf'])
     assert.match(hosts, /^10\.9\.8\.7\textra$/m)
     assert.match(hosts, /^10\.4\.0\.1\tgw$/m)
     assert.match(hosts, /^nameserver 10\.0\.0\.53$/m)
     assert.match(hosts, /^search example\.test$/m)
+
+    // On the host's network too; without --add-host its /etc/hosts is the host's.
+    const onHost = await nerdOk(['run', '--rm', '--network', 'host', '--add-host', 'extra:10.9.8.7', '--dns', '10.0.0.53', '--dns-search', 'example.test', IMG, 'sh', '-c', 'cat /etc/hosts /etc/resolv.conf'])
+    assert.match(onHost, /^10\.9\.8\.7\textra$/m)
+    assert.match(onHost, /^nameserver 10\.0\.0\.53$/m)
+    assert.doesNotMatch(onHost, /^nameserver (?!10\.0\.0\.53$)/m)
+    assert.match(onHost, /^search example\.test$/m)
+    assert.equal(await nerdOk(['run', '--rm', '--network', 'host', IMG, 'cat', '/etc/hosts']), await readFile('/etc/hosts', 'utf8'))
   })
 
   it('isolates networks from each other, and takes a network\'s host rules and bridge away with it', async () => {

@@ -4,7 +4,7 @@ import {formatAddress, hostRange, parseAddress, parseSubnet, subnetContains, sub
 import {checkDriverOptions, ipamRanges, networkConfList, validateNetworkName} from '../../../src/network/model.ts'
 import type {NetworkFacts} from '../../../src/network/model.ts'
 import {parseNetworkValue, usesCni} from '../../../src/network/plan.ts'
-import {extraHostLines} from '../../../src/network/hosts.ts'
+import {extraHostLines} from '../../../src/container/etc-files.ts'
 
 const facts = (overrides: Partial<NetworkFacts> = {}): NetworkFacts => ({
   id: 'f'.repeat(64),
