@@ -10,7 +10,7 @@ import {cniAdd, cniDel} from './cni.ts'
 import {bridgeExists, ensureHostNetworking, removeOrphanedVeth} from './host.ts'
 import {claimPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
-import {DEFAULT_NETWORK} from './model.ts'
+import {DEFAULT_NETWORK, networkForAddresses} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import type {PortMap, PortMapping} from './ports.ts'
 import {findNetwork, listNetworks, memberKey, readMembers, updateMembers, withNetworkLock} from './store.ts'
@@ -170,8 +170,9 @@ async function attachOne(
   const ips = requestedIps(network, planned)
   if (ips.length > 0) capabilityArgs.ips = ips
   if (planned.mac) capabilityArgs.mac = planned.mac
-  let conflist: CniConfList = network
-  if (hooks.setup) ({conflist, capabilityArgs} = await hooks.setup(network, {netns, ifName, capabilityArgs}))
+  const added = networkForAddresses(network, [planned.ip, planned.ip6].filter((address) => address !== undefined))
+  let conflist: CniConfList = added
+  if (hooks.setup) ({conflist, capabilityArgs} = await hooks.setup(added, {netns, ifName, capabilityArgs}))
   conflist = neededPlugins(conflist, capabilityArgs)
   const newBridge = network.nerd.driver === 'bridge' && !bridgeExists(network)
   const result = await cniAdd(conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs})

@@ -98,7 +98,7 @@ describe('networking on CNI', () => {
 
   after(async () => {
     await removeAllContainers()
-    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
@@ -331,6 +331,18 @@ describe('networking on CNI', () => {
     assert.match(notConnected.stderr, /is not connected to network/)
   })
 
+  it('takes an --ip outside the network\'s --ip-range but inside its subnet; picks addresses in the range', async () => {
+    await nerdOk(['network', 'create', '--subnet', '10.4.236.0/24', '--ip-range', '10.4.236.128/25', net('ranged')])
+    await nerdOk(['run', '-d', '--name', 'static', '--network', net('ranged'), '--ip', '10.4.236.9', IMG, 'sleep', '60'])
+    assert.equal(await addressOn('static', net('ranged')), '10.4.236.9')
+    const picked = /inet 10\.4\.236\.(\d+)\/24/.exec(await nerdOk(['run', '--rm', '--network', net('ranged'), IMG, 'ip', '-4', '-o', 'addr', 'show', 'eth0']))
+    assert.ok(picked && Number(picked[1]) >= 128, `picked ${picked?.[0]} outside 10.4.236.128/25`)
+    const taken = await nerd(['run', '--rm', '--network', net('ranged'), '--ip', '10.4.236.9', IMG, 'true'])
+    assert.equal(taken.code, 125, taken.stderr)
+    await nerdOk(['rm', '-f', 'static'])
+    await nerdOk(['network', 'rm', net('ranged')])
+  })
+
   it('joins several networks at once, one interface each, in the order given', async () => {
     const addresses = await nerdOk(['run', '--rm', '--network', net('n1'), '--net', net('fixed'), IMG, 'ip', '-4', '-o', 'addr'])
     const byInterface = Object.fromEntries(addresses.trim().split('\n').map((line) => line.split(/\s+/)).map((fields) => [fields[1], fields[3]]))
@@ -424,6 +436,14 @@ describe('networking on CNI', () => {
     const badGateway = await nerd(['network', 'create', '--subnet', '10.4.241.0/24', '--gateway', '10.5.0.1', net('badgw')])
     assert.equal(badGateway.code, 1)
     assert.match(badGateway.stderr, /no matching subnet for gateway 10\.5\.0\.1/)
+    for (const [args, message] of [
+      [['--subnet', '10.4.242.0/24', '--subnet', '10.4.243.0/24'], "bridge driver doesn't support multiple subnets"],
+      [['--subnet', '10.4.244.5/24'], 'invalid subnet 10.4.244.5/24: it should be 10.4.244.0/24'],
+    ] as const) {
+      const refused = await nerd(['network', 'create', ...args, net('refused')])
+      assert.equal(refused.code, 1)
+      assert.equal(refused.stderr, `Error: ${message}\n`)
+    }
     const builtin = await nerd(['network', 'rm', 'bridge'])
     assert.equal(builtin.code, 1)
     assert.match(builtin.stderr, /pre-defined network/)
