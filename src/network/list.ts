@@ -4,6 +4,7 @@
  */
 import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
+import {parsePruneFilters, withinPruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {ensureDefaultNetwork, listNetworks, readMembers, removeNetwork} from './store.ts'
@@ -178,26 +179,13 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
   }
 }
 
-/** `network prune`: every user-defined network no container uses, among those the filters (`label`, `until`) keep. */
+/** `network prune`: every user-defined network no container uses, among those the filters (`until`, `label`, `label!`) keep, read as container and image prune read them. */
 export async function pruneNetworks(location: NetworkLocation, filterTexts: string[]): Promise<NetworkConfList[]> {
-  let until: number | undefined
-  const labels: NetworkFilter[] = []
-  for (const text of filterTexts) {
-    const equals = text.indexOf('=')
-    const key = text.slice(0, equals).trim().toLowerCase()
-    const value = text.slice(equals + 1).trim()
-    if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
-    if (key === 'until') {
-      until = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value)
-      if (Number.isNaN(until)) throw new NerdError(`invalid filter 'until=${value}'`)
-    } else if (key === 'label' || key === 'label!') labels.push({key, value})
-    else throw new NerdError(`invalid filter '${key}'`)
-  }
+  const filter = parsePruneFilters(filterTexts)
   const removed: NetworkConfList[] = []
   for (const network of await listNetworks(location.netconfPath)) {
     if (network.name === DEFAULT_NETWORK) continue
-    if (until !== undefined && Date.parse(network.nerd.created) >= until) continue
-    if (!labels.every((filter) => labelMatches(network.nerd.labels, filter.value) === (filter.key === 'label'))) continue
+    if (!withinPruneFilter(filter, new Date(network.nerd.created), network.nerd.labels)) continue
     if (Object.keys(await readMembers(network)).length > 0) continue
     try {
       await removeNetwork(location, network.nerd.id)

@@ -452,6 +452,8 @@ describe('networking on CNI', () => {
     await nerdOk(['network', 'create', '--label', 'prune=me', net('pruned')])
     await nerdOk(['network', 'create', '--label', 'prune=me', net('kept')])
     await nerdOk(['run', '-d', '--name', 'keeper', '--network', net('kept'), IMG, 'sleep', '60'])
+    // until= takes a duration, as in container and image prune: networks made in the last 10 minutes stay.
+    assert.equal(await nerdOk(['network', 'prune', '-f', '--filter', 'until=10m', '--filter', 'label=prune=me']), '')
     assert.equal(await nerdOk(['network', 'prune', '-f', '--filter', 'label=prune=me']), `Deleted Networks:\n${net('pruned')}\n\n`)
     await nerdOk(['rm', '-f', 'keeper'])
     await nerdOk(['network', 'rm', net('kept')])
