@@ -11,8 +11,8 @@ export interface EtcFileFacts {
   /** 'host' copies the host's files; 'private' writes the container's own. */
   network: 'host' | 'private'
   hostHostname: string
-  /** The container's addresses on its networks (the networking issue fills them). */
-  addresses?: string[]
+  /** The container's addresses on its networks, each with the names it has there besides its hostname. */
+  addresses?: {address: string; names: string[]}[]
   /** Extra `ip name…` lines (`--add-host`, other containers' names). */
   extraHosts?: string[]
   /** `--dns`, `--dns-search`, `--dns-option`: each replaces what the host's resolv.conf has. */
@@ -47,7 +47,7 @@ export function extraHostLines(extraHosts: string[], gateway: string | undefined
 
 export function hostsFile(facts: EtcFileFacts): string {
   const lines = [...LOCAL_HOSTS, ...(facts.extraHosts ?? [])]
-  for (const address of facts.addresses ?? []) lines.push(`${address}\t${facts.hostname}`)
+  for (const {address, names} of facts.addresses ?? []) lines.push(`${address}\t${[...new Set([...facts.hostname.split(' '), ...names])].join(' ')}`)
   return `${lines.join('\n')}\n`
 }
 

@@ -204,6 +204,9 @@ describe('networking on CNI', () => {
     const ping = await nerd(['exec', 'a', 'ping', '-c1', '-W2', 'db'])
     assert.equal(ping.code, 0, ping.stderr)
     assert.match(ping.stdout, new RegExp(`\\(${(await addressOn('aliased', net('n1'))).replaceAll('.', '\\.')}\\)`))
+    // A container resolves its own name and aliases, and members resolve as <name>.<network>.
+    const own = await nerd(['run', '--rm', '--name', 'self', '--network', net('n1'), '--network-alias', 'selfalias', ...LOCAL_DNS, IMG, 'sh', '-c', `ping -c1 -W2 self && ping -c1 -W2 selfalias && ping -c1 -W2 selfalias.${net('n1')} && ping -c1 -W2 a.${net('n1')}`])
+    assert.equal(own.code, 0, own.stdout + own.stderr)
     // A container that goes away leaves the others' /etc/hosts.
     await nerdOk(['rm', '-f', 'aliased'])
     assert.doesNotMatch(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\bdb\b/)
@@ -221,7 +224,7 @@ describe('networking on CNI', () => {
     // Its hostname and /etc/hosts are a's.
     const hostname = (await inspectContainer('a')).Config.Hostname as string
     assert.match(joined, new RegExp(`^${hostname}$`, 'm'))
-    assert.match(joined, new RegExp(`^${address.replaceAll('.', '\\.')}\t${hostname}$`, 'm'))
+    assert.match(joined, new RegExp(`^${address.replaceAll('.', '\\.')}\t${hostname} a a\\.${net('n1')}$`, 'm'))
 
     const bridge = (await networkDocument(net('n1'))).Options['com.docker.network.bridge.name'] as string
     const hostLinks = await nerdOk(['run', '--rm', '--network', 'host', IMG, 'ip', '-o', 'link'])

@@ -35,10 +35,10 @@ describe('etc files', () => {
   })
 
   it('writes docker hosts entries with the container addresses', () => {
-    const hosts = hostsFile({hostname: 'abc', network: 'private', hostHostname: 'h', addresses: ['10.4.0.2'], extraHosts: ['1.2.3.4\tdb']})
+    const hosts = hostsFile({hostname: 'abc', network: 'private', hostHostname: 'h', addresses: [{address: '10.4.0.2', names: []}, {address: '10.4.7.2', names: ['web', 'abc', 'web.front']}], extraHosts: ['1.2.3.4\tdb']})
     const lines = hosts.trimEnd().split('\n')
     assert.equal(lines[0], '127.0.0.1\tlocalhost')
     assert.ok(lines.includes('1.2.3.4\tdb'))
-    assert.equal(lines.at(-1), '10.4.0.2\tabc')
+    assert.deepEqual(lines.slice(-2), ['10.4.0.2\tabc', '10.4.7.2\tabc web web.front'])
   })
 })
