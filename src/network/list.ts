@@ -2,8 +2,9 @@
  * `network ls`, `network inspect` and `network prune` in docker's shapes: nerd's networks plus the
  * built-in `host` and `none`, docker's filters, and the members each network has.
  */
+import {createHash} from 'node:crypto'
 import {NerdError} from '../errors.ts'
-import {compareStrings} from '../format/go-values.ts'
+import {compareStrings, naturalCompare} from '../format/go-values.ts'
 import {parsePruneFilters, withinPruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
@@ -42,10 +43,13 @@ export interface NetworkEntry {
   network?: NetworkConfList
 }
 
-/** `host` and `none` are docker's built-in networks; their IDs are fixed per name so they stay stable. */
+/** The ID of a built-in network: 64 hex digits, as docker's, derived from its name so every nerd shows the same. */
+const builtinId = (name: string) => createHash('sha256').update(`nerd built-in network ${name}`).digest('hex')
+
+/** `host` and `none`, docker's built-in networks. */
 const BUILTIN: NetworkEntry[] = [
-  {name: 'host', id: 'host'.padEnd(64, '0'), driver: 'host', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
-  {name: 'none', id: 'none'.padEnd(64, '0'), driver: 'null', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
+  {name: 'host', id: builtinId('host'), driver: 'host', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
+  {name: 'none', id: builtinId('none'), driver: 'null', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
 ]
 
 /** Every network, the default `bridge` made first if it is not there yet (docker always has it). */
@@ -66,7 +70,8 @@ export function networkEntries(networks: NetworkConfList[]): NetworkEntry[] {
     builtin: network.name === DEFAULT_NETWORK,
     network,
   }))
-  return [...own, ...BUILTIN]
+  // docker's CLI lists them by name in natural order.
+  return [...own, ...BUILTIN].sort((a, b) => naturalCompare(a.name, b.name))
 }
 
 /** The entry a name, ID or unique ID prefix names, built-in ones included. */

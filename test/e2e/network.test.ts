@@ -428,6 +428,15 @@ describe('networking on CNI', () => {
 
     const names = (await nerdOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n')
     for (const name of ['bridge', 'host', 'none', net('other')]) assert.ok(names.includes(name), `${name} missing from ${names.join(' ')}`)
+    // Sorted by name, as docker's CLI lists them; the built-in ones have IDs like any other.
+    const positions = ['bridge', 'host', 'none', net('other')].map((name) => names.indexOf(name))
+    assert.deepEqual(positions, [...positions].sort((a, b) => a - b), names.join(' '))
+    const builtinIds = (await nerdOk(['network', 'ls', '-q', '--filter', 'type=builtin'])).trim().split('\n')
+    assert.equal(builtinIds.length, 3)
+    for (const builtinId of builtinIds) assert.match(builtinId, /^[0-9a-f]{12}$/)
+    const hostId = (await nerdOk(['network', 'inspect', 'host', '--format', '{{.Id}}'])).trim()
+    assert.match(hostId, /^[0-9a-f]{64}$/)
+    assert.ok(builtinIds.includes(hostId.slice(0, 12)))
     assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', 'label=team=blue']), `${id.slice(0, 12)}\n`)
 
     const overlap = await nerd(['network', 'create', '--subnet', '10.4.240.128/25', net('overlap')])
