@@ -322,6 +322,14 @@ describe('networking on CNI', () => {
     await nerdOk(['run', '-d', '--name', 'peer', '--network', net('fixed'), ...LOCAL_DNS, IMG, 'sleep', '60'])
     const ping = await nerd(['exec', 'peer', 'ping', '-c1', '-W2', 'wanderer'])
     assert.equal(ping.code, 0, ping.stderr)
+    for (const [option, message] of [
+      [['--ip', '10.4.0.77'], 'user-specified IP address is supported on user-defined networks only'],
+      [['--alias', 'x'], 'network-scoped aliases are only supported for user-defined networks'],
+    ] as const) {
+      const onBridge = await nerd(['network', 'connect', ...option, 'bridge', 'peer'])
+      assert.equal(onBridge.code, 1)
+      assert.equal(onBridge.stderr, `Error: ${message}\n`)
+    }
     const again = await nerd(['network', 'connect', net('fixed'), 'roamer'])
     assert.equal(again.code, 1)
     assert.match(again.stderr, /already exists in network/)
