@@ -179,7 +179,8 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
     ConfigFrom: {Network: ''},
     ConfigOnly: false,
     Containers: containers,
-    Options: {...facts?.options, ...(facts?.bridge ? {[BRIDGE_NAME_OPTION]: facts.bridge} : {})},
+    // The options given at create; the default network's bridge name too, as docker shows docker0.
+    Options: {...facts?.options, ...(entry.name === DEFAULT_NETWORK && facts?.bridge ? {[BRIDGE_NAME_OPTION]: facts.bridge} : {})},
     Labels: entry.labels,
   }
 }

@@ -65,9 +65,14 @@ async function networkDocument(name: string): Promise<Record<string, any>> {
   return (JSON.parse(await nerdOk(['network', 'inspect', name])) as Record<string, any>[])[0]!
 }
 
+/** The bridge device of a user network nerd made without a bridge name given (inspect shows only options given). */
+function bridgeOf(network: Record<string, any>): string {
+  return `br-${(network.Id as string).slice(0, 12)}`
+}
+
 /** What a network leaves on the host per container: veths on its bridge, IPAM leases, nat rules naming this file's containers. */
 async function footprint(network: Record<string, any>, stateDir: string): Promise<{veths: number; leases: number; natRules: number}> {
-  const bridge = network.Options['com.docker.network.bridge.name'] as string
+  const bridge = bridgeOf(network)
   const leases = readdirSync(join(stateDir, 'ipam', network.Name)).filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file)).length
   return {
     veths: Number((await sh(`ip -o link show master ${bridge} | wc -l`)).trim()),
@@ -232,7 +237,7 @@ describe('networking on CNI', () => {
     assert.match(joined, new RegExp(`^${hostname}$`, 'm'))
     assert.match(joined, new RegExp(`^${address.replaceAll('.', '\\.')}\t${hostname} a a\\.${net('n1')}$`, 'm'))
 
-    const bridge = (await networkDocument(net('n1'))).Options['com.docker.network.bridge.name'] as string
+    const bridge = bridgeOf(await networkDocument(net('n1')))
     const hostLinks = await nerdOk(['run', '--rm', '--network', 'host', IMG, 'ip', '-o', 'link'])
     assert.match(hostLinks, new RegExp(`: ${bridge}:`))
 
@@ -360,11 +365,17 @@ describe('networking on CNI', () => {
     await nerdOk(['network', 'rm', net('ranged')])
   })
 
-  it('joins several networks at once, one interface each, in the order given', async () => {
+  it('joins several networks at once, one interface each, in the order given; top-level addresses only for the default bridge', async () => {
     const addresses = await nerdOk(['run', '--rm', '--network', net('n1'), '--net', net('fixed'), IMG, 'ip', '-4', '-o', 'addr'])
     const byInterface = Object.fromEntries(addresses.trim().split('\n').map((line) => line.split(/\s+/)).map((fields) => [fields[1], fields[3]]))
     assert.match(byInterface.eth0 ?? '', /^10\.4\.\d+\.\d+\/24$/)
     assert.match(byInterface.eth1 ?? '', /^10\.4\.230\.\d+\/24$/)
+    // docker fills the deprecated top-level addresses for the default bridge only.
+    await nerdOk(['run', '-d', '--name', 'user-only', '--network', net('n1'), IMG, 'sleep', '60'])
+    const settings = (await inspectContainer('user-only')).NetworkSettings
+    assert.match(settings.Networks[net('n1')].IPAddress, /^10\.4\.\d+\.\d+$/)
+    assert.deepEqual([settings.IPAddress, settings.IPPrefixLen, settings.Gateway, settings.MacAddress], ['', 0, '', ''])
+    await nerdOk(['rm', '-f', 'user-only'])
   })
 
   it('gives a container on an --ipv6 network an IPv6 address as well, and a fixed one with --ip6', async () => {
@@ -427,7 +438,7 @@ describe('networking on CNI', () => {
     await nerdOk(['rm', '-f', 'isolated'])
     await nerdOk(['network', 'rm', net('iso')])
     assert.equal(await rules(), 0)
-    const bridge = document.Options['com.docker.network.bridge.name'] as string
+    const bridge = bridgeOf(document)
     assert.equal((await sh(`ip -o link show ${bridge} 2>/dev/null | wc -l`)).trim(), '0')
   })
 
@@ -439,6 +450,9 @@ describe('networking on CNI', () => {
     assert.deepEqual(document.IPAM.Config, [{Subnet: '10.4.240.0/24', Gateway: '10.4.240.254'}])
     assert.deepEqual(document.Labels, {team: 'blue'})
     assert.equal(document.EnableIPv6, false)
+    // Options are those given, as docker shows them; the default network shows its bridge, as docker's shows docker0.
+    assert.deepEqual(document.Options, {})
+    assert.equal((await networkDocument('bridge')).Options['com.docker.network.bridge.name'], 'nerd0')
 
     const names = (await nerdOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n')
     for (const name of ['bridge', 'host', 'none', net('other')]) assert.ok(names.includes(name), `${name} missing from ${names.join(' ')}`)
