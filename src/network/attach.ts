@@ -170,9 +170,9 @@ async function attachOne(
   const ips = requestedIps(network, planned)
   if (ips.length > 0) capabilityArgs.ips = ips
   if (planned.mac) capabilityArgs.mac = planned.mac
-  const added = networkForAddresses(network, [planned.ip, planned.ip6].filter((address) => address !== undefined))
-  let conflist: CniConfList = added
-  if (hooks.setup) ({conflist, capabilityArgs} = await hooks.setup(added, {netns, ifName, capabilityArgs}))
+  const networkForAdd = networkForAddresses(network, [planned.ip, planned.ip6].filter((address) => address !== undefined))
+  let conflist: CniConfList = networkForAdd
+  if (hooks.setup) ({conflist, capabilityArgs} = await hooks.setup(networkForAdd, {netns, ifName, capabilityArgs}))
   conflist = neededPlugins(conflist, capabilityArgs)
   const newBridge = network.nerd.driver === 'bridge' && !bridgeExists(network)
   const result = await cniAdd(conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs})

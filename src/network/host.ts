@@ -109,5 +109,8 @@ export async function removeOrphanedVeth(network: NetworkConfList, result: CniRe
     readlink(`/sys/class/net/${hostEnd.name}/master`).then(basename, () => ''),
   ])
   if (mac !== hostEnd.mac.toLowerCase() || master !== bridge) return
-  await run('ip', ['link', 'delete', hostEnd.name], {env: SBIN_PATH})
+  await run('ip', ['link', 'delete', hostEnd.name], {env: SBIN_PATH}).catch((error: unknown) => {
+    // Gone meanwhile (the joiners ended) is what was wanted.
+    if (existsSync(`/sys/class/net/${hostEnd.name}`)) throw error
+  })
 }
