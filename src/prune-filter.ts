@@ -1,5 +1,5 @@
 /**
- * docker's `--filter` of container, image and system prune: `until=` (a time, or a duration ago)
+ * docker's `--filter` of container, image, network and system prune: `until=` (a time, or a duration ago)
  * keeps what was created since, `label=` and `label!=` (a key, or key=value) what has or lacks a label.
  */
 import {parseLogTime} from './container/logs/index.ts'

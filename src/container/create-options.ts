@@ -484,8 +484,17 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   // Checked now, so that a bad one fails before anything is created.
   for (const spec of values.publish ?? []) parsePublish(spec)
   for (const spec of values.expose ?? []) parseExpose(spec)
+  const mode = targets[0] === undefined || targets[0] === 'default' ? 'bridge' : targets[0]
+  if (mode.startsWith('container:')) {
+    // docker's daemon refuses what a container sharing another's network stack cannot have of its own.
+    if (dns.length > 0) fail('conflicting options: dns and the network mode')
+    if (extraHosts.length > 0) fail('conflicting options: custom host-to-IP mapping and the network mode')
+    if ((values.publish ?? []).length > 0 || values['publish-all']) fail('conflicting options: port publishing and the container type network mode')
+    if ((values.expose ?? []).length > 0) fail('conflicting options: port exposing and the container type network mode')
+  }
+  if (macAddress && !isUserDefinedNetwork(mode) && mode !== 'bridge') fail('conflicting options: mac-address and the network mode')
   const request: NetworkRequest = {
-    mode: targets[0] === undefined || targets[0] === 'default' ? 'bridge' : targets[0],
+    mode,
     networks,
     publish: values.publish ?? [],
     publishAll: values['publish-all'] ?? false,

@@ -11,8 +11,8 @@ export interface EtcFileFacts {
   /** 'host' copies the host's files; 'private' writes the container's own. */
   network: 'host' | 'private'
   hostHostname: string
-  /** The container's addresses on its networks (the networking issue fills them). */
-  addresses?: string[]
+  /** The container's addresses on its networks, each with the names it has there besides its hostname. */
+  addresses?: {address: string; names: string[]}[]
   /** Extra `ip name…` lines (`--add-host`, other containers' names). */
   extraHosts?: string[]
   /** `--dns`, `--dns-search`, `--dns-option`: each replaces what the host's resolv.conf has. */
@@ -35,20 +35,42 @@ const LOCAL_HOSTS = [
   'ff02::2\tip6-allrouters',
 ]
 
+/** `host:ip` entries as hosts lines; `host-gateway` is the gateway of the container's first network. */
+export function extraHostLines(extraHosts: string[], gateway: string | undefined): string[] {
+  return extraHosts.flatMap((entry) => {
+    const separator = entry.indexOf(':')
+    const address = entry.slice(separator + 1)
+    if (address === 'host-gateway') return gateway ? [`${gateway}\t${entry.slice(0, separator)}`] : []
+    return [`${address}\t${entry.slice(0, separator)}`]
+  })
+}
+
 export function hostsFile(facts: EtcFileFacts): string {
   const lines = [...LOCAL_HOSTS, ...(facts.extraHosts ?? [])]
-  for (const address of facts.addresses ?? []) lines.push(`${address}\t${facts.hostname}`)
+  for (const {address, names} of facts.addresses ?? []) lines.push(`${address}\t${[...new Set([...facts.hostname.split(' '), ...names])].join(' ')}`)
   return `${lines.join('\n')}\n`
 }
 
 /**
- * docker's rule for a container with its own network namespace: the host's resolv.conf without
- * loopback nameservers (they would point into the container), falling back to public resolvers
- * when nothing is left.
+ * The /etc/hosts of a container on the host's network: the host's, unless `--add-host` gives
+ * entries; then docker's own file with them, so that they can override the host's names.
  */
-export function containerResolvConf(hostResolvConf: string, overrides?: ResolvOverrides): string {
+export function hostNetworkHosts(hostHosts: string, extraHosts: string[], hostHostname: string): string {
+  if (hostHosts && extraHosts.length === 0) return hostHosts
+  return hostsFile({hostname: hostHostname, network: 'host', hostHostname, extraHosts})
+}
+
+/**
+ * docker's resolv.conf: the host's, with `--dns`, `--dns-search` and `--dns-option` each replacing
+ * what it has. A container with its own network namespace also loses the host's loopback
+ * nameservers (they would point into the container), falling back to public resolvers when nothing
+ * is left; on the host's network they work as they are.
+ */
+export function containerResolvConf(hostResolvConf: string, overrides?: ResolvOverrides, network: 'host' | 'private' = 'private'): string {
+  const overridden = Boolean(overrides?.dns.length || overrides?.dnsSearch.length || overrides?.dnsOptions.length)
+  if (network === 'host' && !overridden) return hostResolvConf
   const drop = [
-    /^\s*nameserver\s+(127\.|::1\b|0\.0\.0\.0)/,
+    ...(network === 'private' ? [/^\s*nameserver\s+(127\.|::1\b|0\.0\.0\.0)/] : []),
     ...(overrides?.dns.length ? [/^\s*nameserver\s/] : []),
     ...(overrides?.dnsSearch.length ? [/^\s*(search|domain)\s/] : []),
     ...(overrides?.dnsOptions.length ? [/^\s*options\s/] : []),
@@ -61,7 +83,7 @@ export function containerResolvConf(hostResolvConf: string, overrides?: ResolvOv
   if (overrides?.dnsOptions.length) lines.push(`options ${overrides.dnsOptions.join(' ')}`)
   const kept = lines.join('\n').trim()
   const hasNameserver = /^\s*nameserver\s/m.test(kept)
-  const fallback = hasNameserver ? '' : `${kept ? '\n' : ''}nameserver 8.8.8.8\nnameserver 8.8.4.4`
+  const fallback = hasNameserver || network === 'host' ? '' : `${kept ? '\n' : ''}nameserver 8.8.8.8\nnameserver 8.8.4.4`
   return `${kept}${fallback}\n`
 }
 
@@ -72,8 +94,8 @@ async function readHostFile(path: string): Promise<string> {
 export async function writeEtcFiles(paths: ContainerPaths, facts: EtcFileFacts): Promise<void> {
   const [hostResolv, hostHosts] = await Promise.all([readHostFile('/etc/resolv.conf'), facts.network === 'host' ? readHostFile('/etc/hosts') : ''])
   await Promise.all([
-    writeFileAtomic(paths.hosts, facts.network === 'host' ? hostHosts || hostsFile({...facts, hostname: facts.hostHostname}) : hostsFile(facts)),
-    writeFileAtomic(paths.resolvConf, facts.network === 'host' ? hostResolv : containerResolvConf(hostResolv, facts.dns)),
+    writeFileAtomic(paths.hosts, facts.network === 'host' ? hostNetworkHosts(hostHosts, facts.extraHosts ?? [], facts.hostHostname) : hostsFile(facts)),
+    writeFileAtomic(paths.resolvConf, containerResolvConf(hostResolv, facts.dns, facts.network)),
     writeFileAtomic(paths.hostname, `${facts.hostname}\n`),
   ])
 }

@@ -18,6 +18,7 @@ import {NAME_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
 import {signalNumber} from './spec/index.ts'
 import {
+  attachTarget,
   containerPaths,
   NoSuchContainerError,
   readRecord,
@@ -486,5 +487,7 @@ export async function renameContainer(scope: ContainerScope, container: LoadedCo
     throw error
   }
   await releaseName(scope.dataRoot, namespace, old, container.record.Id)
+  const {renameInNetworks} = await import('../network/attach.ts')
+  await renameInNetworks(attachTarget(namespace, container.record.Id, container.paths), newName)
   await publishContainerEvent(scope, container, 'rename', {oldName: `/${old}`})
 }

@@ -14,7 +14,7 @@ import {readFile, rm, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
-import {containerResolvConf, hostsFile} from './etc-files.ts'
+import {containerResolvConf, extraHostLines, hostNetworkHosts} from './etc-files.ts'
 import {attachTarget, containerPaths, readRecord} from './store.ts'
 import type {ContainerPaths} from './store.ts'
 import type {OciHookCommand} from './spec/index.ts'
@@ -46,12 +46,14 @@ export async function taskCreated(namespace: string, id: string, paths: Containe
   const hostConfig = (await readRecord(paths))?.HostConfig
   const mode = hostConfig?.NetworkMode ?? 'none'
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
+  const dns = hostConfig && {dns: hostConfig.Dns, dnsSearch: hostConfig.DnsSearch, dnsOptions: hostConfig.DnsOptions}
+  // resolv.conf and, on the host's network, /etc/hosts follow the host's current ones, as docker's do at every start.
   if (mode === 'host') {
-    await writeFile(paths.resolvConf, hostResolv)
-    await writeFile(paths.hosts, (await readFile('/etc/hosts', 'utf8').catch(() => '')) || hostsFile({hostname: hostname(), network: 'host', hostHostname: hostname()}))
+    await writeFile(paths.resolvConf, containerResolvConf(hostResolv, dns, 'host'))
+    const hostHosts = await readFile('/etc/hosts', 'utf8').catch(() => '')
+    await writeFile(paths.hosts, hostNetworkHosts(hostHosts, extraHostLines(hostConfig?.ExtraHosts ?? [], undefined), hostname()))
   } else if (!mode.startsWith('container:')) {
-    // The container's own namespace: refresh resolv.conf from the host's current one, as docker does on start.
-    await writeFile(paths.resolvConf, containerResolvConf(hostResolv, hostConfig && {dns: hostConfig.Dns, dnsSearch: hostConfig.DnsSearch, dnsOptions: hostConfig.DnsOptions}))
+    await writeFile(paths.resolvConf, containerResolvConf(hostResolv, dns))
     if (existsSync(paths.networkPlan)) {
       const {attachNetworks} = await import('../network/attach.ts')
       await attachNetworks(attachTarget(namespace, id, paths), `/proc/${pid}/ns/net`)

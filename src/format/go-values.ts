@@ -46,6 +46,25 @@ export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
+/** docker's sortorder.NaturalLess, which `volume ls` and `network ls` sort names by: runs of digits compare as numbers. */
+export function naturalCompare(a: string, b: string): number {
+  const chunks = (text: string) => text.match(/\d+|\D+/g) ?? []
+  const left = chunks(a)
+  const right = chunks(b)
+  for (let index = 0; index < Math.min(left.length, right.length); index++) {
+    const x = left[index]!
+    const y = right[index]!
+    if (x === y) continue
+    if (/^\d/.test(x) && /^\d/.test(y)) {
+      const difference = BigInt(x) - BigInt(y)
+      if (difference !== 0n) return difference < 0n ? -1 : 1
+      return x.length - y.length
+    }
+    return x < y ? -1 : 1
+  }
+  return left.length - right.length
+}
+
 /**
  * Marks an object whose fields a template sees as a Go struct's, as docker's listing commands run
  * their templates on structs: a field it lacks is an error (`can't evaluate field X in type T`),

@@ -4,16 +4,14 @@
  * running container. The container's plan (written at create, changed by connect/disconnect) says
  * which networks; its state records what CNI ADD returned, for DEL, inspect and `port`.
  */
-import {createServer} from 'node:net'
-import {createSocket} from 'node:dgram'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel} from './cni.ts'
-import {bridgeExists, ensureHostNetworking} from './host.ts'
+import {bridgeExists, ensureHostNetworking, removeOrphanedVeth} from './host.ts'
+import {claimPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
-import {DEFAULT_NETWORK} from './model.ts'
+import {DEFAULT_NETWORK, networkForAddresses} from './model.ts'
 import type {NetworkConfList} from './model.ts'
-import {splitPort} from './ports.ts'
 import type {PortMap, PortMapping} from './ports.ts'
 import {findNetwork, listNetworks, memberKey, readMembers, updateMembers, withNetworkLock} from './store.ts'
 import type {NetworkMember} from './store.ts'
@@ -120,92 +118,6 @@ function requestedIps(network: NetworkConfList, planned: PlannedAttachment): str
   })
 }
 
-/** A free port of the host: the kernel's pick (`range` undefined) or the first of the range that binds. */
-async function freeHostPort(hostIp: string, protocol: string, range?: [number, number]): Promise<number> {
-  const tryPort = (port: number): Promise<number | undefined> =>
-    new Promise((resolve) => {
-      if (protocol === 'udp') {
-        const socket = createSocket(hostIp.includes(':') ? 'udp6' : 'udp4')
-        socket.once('error', () => resolve(undefined))
-        socket.bind(port, hostIp || undefined, () => {
-          const bound = socket.address().port
-          socket.close(() => resolve(bound))
-        })
-        return
-      }
-      const server = createServer()
-      server.once('error', () => resolve(undefined))
-      server.listen({port, host: hostIp || undefined, exclusive: true}, () => {
-        const address = server.address()
-        const bound = typeof address === 'object' && address ? address.port : undefined
-        server.close(() => resolve(bound))
-      })
-    })
-  if (!range) {
-    const port = await tryPort(0)
-    if (port === undefined) throw new Error(`no free host port for ${hostIp || '0.0.0.0'}/${protocol}`)
-    return port
-  }
-  for (let port = range[0]; port <= range[1]; port++) {
-    const bound = await tryPort(port)
-    if (bound !== undefined) return bound
-  }
-  throw new Error(`no free host port in ${range[0]}-${range[1]} for ${hostIp || '0.0.0.0'}/${protocol}`)
-}
-
-interface PortRegistry {
-  /** `hostIp:hostPort/proto` → the member key holding it. */
-  [binding: string]: string
-}
-
-function registryKey(hostIp: string, hostPort: number, protocol: string): string {
-  return `${hostIp || '0.0.0.0'}:${hostPort}/${protocol}`
-}
-
-/** Host ports taken by other containers on the same host IP, or on all IPs. */
-function portTaken(registry: PortRegistry, owner: string, hostIp: string, hostPort: number, protocol: string): string | undefined {
-  for (const candidate of hostIp === '' ? Object.keys(registry).filter((key) => key.endsWith(`:${hostPort}/${protocol}`)) : [registryKey(hostIp, hostPort, protocol), registryKey('', hostPort, protocol)]) {
-    if (registry[candidate] !== undefined && registry[candidate] !== owner) return candidate
-  }
-  return undefined
-}
-
-/** Chooses the host ports of the plan's bindings, and records them as this container's. */
-async function claimPorts(registryFile: string, owner: string, bindings: PortMap): Promise<{ports: PortMap; mappings: PortMapping[]}> {
-  const registry = (await readJsonIfExists<PortRegistry>(registryFile)) ?? {}
-  const ports: PortMap = {}
-  const mappings: PortMapping[] = []
-  for (const [key, wanted] of Object.entries(bindings)) {
-    const {port: containerPort, protocol} = splitPort(key)
-    for (const binding of wanted) {
-      let hostPort: number
-      if (binding.HostPort === '') hostPort = await freeHostPort(binding.HostIp, protocol)
-      else if (binding.HostPort.includes('-')) {
-        const [start, end] = binding.HostPort.split('-').map(Number) as [number, number]
-        hostPort = await freeHostPort(binding.HostIp, protocol, [start, end])
-      } else hostPort = Number(binding.HostPort)
-      const taken = portTaken(registry, owner, binding.HostIp, hostPort, protocol)
-      if (taken) throw new Error(`Bind for ${binding.HostIp || '0.0.0.0'}:${hostPort} failed: port is already allocated`)
-      registry[registryKey(binding.HostIp, hostPort, protocol)] = owner
-      ;(ports[key] ??= []).push({HostIp: binding.HostIp || '0.0.0.0', HostPort: String(hostPort)})
-      mappings.push({hostPort, containerPort, protocol, ...(binding.HostIp ? {hostIP: binding.HostIp} : {})})
-    }
-  }
-  await writeJsonAtomic(registryFile, registry)
-  return {ports, mappings}
-}
-
-async function releasePorts(registryFile: string, owner: string): Promise<void> {
-  const registry = await readJsonIfExists<PortRegistry>(registryFile)
-  if (!registry) return
-  const kept = Object.fromEntries(Object.entries(registry).filter(([, holder]) => holder !== owner))
-  if (Object.keys(kept).length !== Object.keys(registry).length) await writeJsonAtomic(registryFile, kept)
-}
-
-function portRegistryFile(netconfPath: string): string {
-  return `${netconfPath}/.nerd-ports.json`
-}
-
 function addressesOf(result: CniResult): {addresses: string[]; gateways: string[]; mac: string} {
   const ips = result.ips ?? []
   const containerInterface = ips[0]?.interface
@@ -258,8 +170,9 @@ async function attachOne(
   const ips = requestedIps(network, planned)
   if (ips.length > 0) capabilityArgs.ips = ips
   if (planned.mac) capabilityArgs.mac = planned.mac
-  let conflist: CniConfList = network
-  if (hooks.setup) ({conflist, capabilityArgs} = await hooks.setup(network, {netns, ifName, capabilityArgs}))
+  const networkForAdd = networkForAddresses(network, [planned.ip, planned.ip6].filter((address) => address !== undefined))
+  let conflist: CniConfList = networkForAdd
+  if (hooks.setup) ({conflist, capabilityArgs} = await hooks.setup(networkForAdd, {netns, ifName, capabilityArgs}))
   conflist = neededPlugins(conflist, capabilityArgs)
   const newBridge = network.nerd.driver === 'bridge' && !bridgeExists(network)
   const result = await cniAdd(conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs})
@@ -281,6 +194,7 @@ async function detachOne(target: AttachTarget, plan: NetworkPlan, state: Network
     await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'before')
     try {
       await cniDel(attachment.conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs: attachment.capabilityArgs}, attachment.result)
+      if (netns === '') await removeOrphanedVeth(network, attachment.result)
     } catch (error) {
       failure = error
     }
@@ -379,5 +293,29 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
     await writeJsonAtomic(target.files.state, state)
     await refreshHosts(plan, networks, names, target, state)
     if (failure) throw failure
+  })
+}
+
+/**
+ * `rename`: the container's plan, its entries in its networks' members and the /etc/hosts of its
+ * peers take the new name at once, as docker renames the sandbox's DNS records.
+ */
+export async function renameInNetworks(target: AttachTarget, name: string): Promise<void> {
+  const planned = await readNetworkPlan(target.files)
+  if (!planned) return
+  await withNetworkLock(planned.netconfPath, async () => {
+    const plan = (await readNetworkPlan(target.files))!
+    plan.name = name
+    await writeJsonAtomic(target.files.plan, plan)
+    const networks = await listNetworks(plan.netconfPath)
+    const state = await readNetworkState(target.files)
+    const attached = Object.keys(state.attachments)
+    const key = memberKey(target.namespace, target.id)
+    for (const network of networks.filter((candidate) => attached.includes(candidate.name))) {
+      await updateMembers(network, (members) => {
+        if (members[key]) members[key].name = name
+      })
+    }
+    await refreshHosts(plan, networks, attached, target, state)
   })
 }

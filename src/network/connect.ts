@@ -11,7 +11,7 @@ import {attachTarget} from '../container/store.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {attachNetworks, detachNetworks, readNetworkPlan} from './attach.ts'
 import type {NetworkPlan} from './attach.ts'
-import {networkEvent} from './model.ts'
+import {DEFAULT_NETWORK, networkEvent} from './model.ts'
 import {getNetwork} from './store.ts'
 
 export interface ConnectOptions {
@@ -40,6 +40,11 @@ async function runningNetns(scope: ContainerScope, container: LoadedContainer): 
 export async function connectNetwork(scope: ContainerScope, container: LoadedContainer, networkText: string, options: ConnectOptions): Promise<void> {
   const plan = await planOf(container, networkText)
   const network = await getNetwork(plan.netconfPath, networkText)
+  if (network.name === DEFAULT_NETWORK) {
+    // The default network has neither static addresses nor names, as docker's.
+    if (options.ip || options.ip6) throw new NerdError('user-specified IP address is supported on user-defined networks only')
+    if (options.aliases.length > 0) throw new NerdError('network-scoped aliases are only supported for user-defined networks')
+  }
   if (plan.networks.some((planned) => planned.network === network.name)) {
     throw new NerdError(`endpoint with name ${container.record.Name} already exists in network ${network.name}`)
   }

@@ -8,7 +8,10 @@
  */
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
+import {readFile, readlink} from 'node:fs/promises'
+import {basename} from 'node:path'
 import {promisify} from 'node:util'
+import type {CniResult} from '../hooks/types.ts'
 import {parseSubnet} from './ip.ts'
 import type {NetworkConfList} from './model.ts'
 
@@ -87,4 +90,27 @@ export async function ensureHostNetworking(network: NetworkConfList): Promise<vo
 export async function removeHostNetworking(network: NetworkConfList): Promise<void> {
   for (const rule of networkRules(network)) while (await iptables(rule.table, ['-D', rule.chain, ...rule.spec]));
   if (bridgeExists(network)) await run('ip', ['link', 'delete', network.nerd.bridge!], {env: SBIN_PATH}).catch(() => undefined)
+}
+
+/**
+ * Deletes the host end of a container's veth pair that outlived its task, which deletes the other end
+ * too: a container sharing the network namespace (`--network container:`) keeps the namespace, and
+ * so the pair, alive, and CNI DEL without a namespace path cannot reach it. Without this the joiner
+ * kept an address whose lease was given back. Only the link the ADD result names is deleted, and only
+ * while its MAC and bridge are still the ones ADD gave it.
+ */
+export async function removeOrphanedVeth(network: NetworkConfList, result: CniResult): Promise<void> {
+  const bridge = network.nerd.bridge
+  if (network.nerd.driver !== 'bridge' || !bridge) return
+  const hostEnd = result.interfaces?.find((link) => link.sandbox === undefined && link.name !== bridge)
+  if (!hostEnd?.mac || !existsSync(`/sys/class/net/${hostEnd.name}`)) return
+  const [mac, master] = await Promise.all([
+    readFile(`/sys/class/net/${hostEnd.name}/address`, 'utf8').then((text) => text.trim(), () => ''),
+    readlink(`/sys/class/net/${hostEnd.name}/master`).then(basename, () => ''),
+  ])
+  if (mac !== hostEnd.mac.toLowerCase() || master !== bridge) return
+  await run('ip', ['link', 'delete', hostEnd.name], {env: SBIN_PATH}).catch((error: unknown) => {
+    // Gone meanwhile (the joiners ended) is what was wanted.
+    if (existsSync(`/sys/class/net/${hostEnd.name}`)) throw error
+  })
 }

@@ -1,23 +1,20 @@
 /**
  * Name resolution between containers: on a user-defined network each container's /etc/hosts lists the
- * other members by name, aliases and short ID (docker answers these from its embedded DNS; a hosts
+ * other members by name, aliases and short ID, names and aliases also as `<name>.<network>`, and its
+ * own address with its own name and aliases (docker answers these from its embedded DNS; a hosts
  * file needs no server). The default `bridge` network resolves no names, as in docker.
  */
 import {writeFile} from 'node:fs/promises'
-import {hostsFile} from '../container/etc-files.ts'
+import {extraHostLines, hostsFile} from '../container/etc-files.ts'
 import type {NetworkPlan, NetworkState} from './attach.ts'
 import {DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {memberKey, readMembers} from './store.ts'
 
-/** `host:ip` entries as hosts lines; `host-gateway` is the gateway of the container's first network. */
-export function extraHostLines(extraHosts: string[], gateway: string | undefined): string[] {
-  return extraHosts.flatMap((entry) => {
-    const separator = entry.indexOf(':')
-    const address = entry.slice(separator + 1)
-    if (address === 'host-gateway') return gateway ? [`${gateway}\t${entry.slice(0, separator)}`] : []
-    return [`${address}\t${entry.slice(0, separator)}`]
-  })
+/** A member's name and aliases on a user-defined network, each also as `<name>.<network>`. */
+function namesOn(network: string, name: string, aliases: string[]): {names: string[]; qualified: string[]} {
+  const names = [name, ...aliases]
+  return {names, qualified: names.map((entry) => `${entry}.${network}`)}
 }
 
 function ownNames(plan: NetworkPlan): string {
@@ -35,11 +32,16 @@ export async function writeContainerHosts(path: string, owner: {namespace: strin
     if (!network) continue
     for (const [key, member] of Object.entries(await readMembers(network))) {
       if (key === self || member.namespace !== owner.namespace) continue
-      const names = [...new Set([member.name, ...member.aliases, member.id.slice(0, 12), member.hostname])].join(' ')
-      for (const address of member.addresses) peers.push(`${address}\t${names}`)
+      const {names, qualified} = namesOn(name, member.name, member.aliases)
+      const line = [...new Set([...names, member.id.slice(0, 12), member.hostname, ...qualified])].join(' ')
+      for (const address of member.addresses) peers.push(`${address}\t${line}`)
     }
   }
-  const addresses = attachments.flatMap(([, attachment]) => attachment.addresses.map((address) => address.split('/')[0]!))
+  const addresses = attachments.flatMap(([name, attachment]) => {
+    const {names, qualified} = namesOn(name, plan.name, attachment.aliases)
+    const own = name === DEFAULT_NETWORK ? [] : [...names, ...qualified]
+    return attachment.addresses.map((address) => ({address: address.split('/')[0]!, names: own}))
+  })
   const gateway = attachments[0]?.[1].gateways[0]
   const content = hostsFile({
     hostname: ownNames(plan),

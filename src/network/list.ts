@@ -2,8 +2,10 @@
  * `network ls`, `network inspect` and `network prune` in docker's shapes: nerd's networks plus the
  * built-in `host` and `none`, docker's filters, and the members each network has.
  */
+import {createHash} from 'node:crypto'
 import {NerdError} from '../errors.ts'
-import {compareStrings} from '../format/go-values.ts'
+import {compareStrings, naturalCompare} from '../format/go-values.ts'
+import {parsePruneFilters, withinPruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {ensureDefaultNetwork, listNetworks, readMembers, removeNetwork} from './store.ts'
@@ -41,10 +43,13 @@ export interface NetworkEntry {
   network?: NetworkConfList
 }
 
-/** `host` and `none` are docker's built-in networks; their IDs are fixed per name so they stay stable. */
+/** The ID of a built-in network: 64 hex digits, as docker's, derived from its name so every nerd shows the same. */
+const builtinId = (name: string) => createHash('sha256').update(`nerd built-in network ${name}`).digest('hex')
+
+/** `host` and `none`, docker's built-in networks. */
 const BUILTIN: NetworkEntry[] = [
-  {name: 'host', id: 'host'.padEnd(64, '0'), driver: 'host', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
-  {name: 'none', id: 'none'.padEnd(64, '0'), driver: 'null', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
+  {name: 'host', id: builtinId('host'), driver: 'host', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
+  {name: 'none', id: builtinId('none'), driver: 'null', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
 ]
 
 /** Every network, the default `bridge` made first if it is not there yet (docker always has it). */
@@ -65,7 +70,8 @@ export function networkEntries(networks: NetworkConfList[]): NetworkEntry[] {
     builtin: network.name === DEFAULT_NETWORK,
     network,
   }))
-  return [...own, ...BUILTIN]
+  // docker's CLI lists them by name in natural order.
+  return [...own, ...BUILTIN].sort((a, b) => naturalCompare(a.name, b.name))
 }
 
 /** The entry a name, ID or unique ID prefix names, built-in ones included. */
@@ -173,31 +179,19 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
     ConfigFrom: {Network: ''},
     ConfigOnly: false,
     Containers: containers,
-    Options: {...facts?.options, ...(facts?.bridge ? {[BRIDGE_NAME_OPTION]: facts.bridge} : {})},
+    // The options given at create; the default network's bridge name too, as docker shows docker0.
+    Options: {...facts?.options, ...(entry.name === DEFAULT_NETWORK && facts?.bridge ? {[BRIDGE_NAME_OPTION]: facts.bridge} : {})},
     Labels: entry.labels,
   }
 }
 
-/** `network prune`: every user-defined network no container uses, among those the filters (`label`, `until`) keep. */
+/** `network prune`: every user-defined network no container uses, among those the filters (`until`, `label`, `label!`) keep, read as container and image prune read them. */
 export async function pruneNetworks(location: NetworkLocation, filterTexts: string[]): Promise<NetworkConfList[]> {
-  let until: number | undefined
-  const labels: NetworkFilter[] = []
-  for (const text of filterTexts) {
-    const equals = text.indexOf('=')
-    const key = text.slice(0, equals).trim().toLowerCase()
-    const value = text.slice(equals + 1).trim()
-    if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
-    if (key === 'until') {
-      until = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value)
-      if (Number.isNaN(until)) throw new NerdError(`invalid filter 'until=${value}'`)
-    } else if (key === 'label' || key === 'label!') labels.push({key, value})
-    else throw new NerdError(`invalid filter '${key}'`)
-  }
+  const filter = parsePruneFilters(filterTexts)
   const removed: NetworkConfList[] = []
   for (const network of await listNetworks(location.netconfPath)) {
     if (network.name === DEFAULT_NETWORK) continue
-    if (until !== undefined && Date.parse(network.nerd.created) >= until) continue
-    if (!labels.every((filter) => labelMatches(network.nerd.labels, filter.value) === (filter.key === 'label'))) continue
+    if (!withinPruneFilter(filter, new Date(network.nerd.created), network.nerd.labels)) continue
     if (Object.keys(await readMembers(network)).length > 0) continue
     try {
       await removeNetwork(location, network.nerd.id)

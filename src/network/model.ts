@@ -73,6 +73,12 @@ export function validateNetworkName(name: string): string {
   return name
 }
 
+/** docker (since 25) refuses a CIDR with host bits set rather than masking them off. */
+function withoutHostBits(flag: 'subnet' | 'ip-range', text: string, subnet: Subnet): Subnet {
+  if (parseAddress(text.split('/')[0]!)!.value !== subnet.network) throw new NerdError(`invalid ${flag} ${text}: it should be ${subnet.text}`)
+  return subnet
+}
+
 /**
  * docker's pairing of `--subnet`, `--gateway` and `--ip-range`: each gateway and range belongs to the
  * subnet that contains it; a subnet without a gateway gets its first address.
@@ -81,7 +87,7 @@ export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gate
   const subnets = request.subnets.map((text) => {
     const subnet = parseSubnet(text)
     if (!subnet) throw new NerdError(`invalid subnet ${text}: it is not a CIDR such as 10.5.0.0/16`)
-    return subnet
+    return withoutHostBits('subnet', text, subnet)
   })
   for (const [index, subnet] of subnets.entries()) {
     if (subnets.findIndex((other) => other.text === subnet.text) !== index) throw new NerdError(`subnet ${subnet.text} is given twice`)
@@ -102,6 +108,7 @@ export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gate
   for (const text of request.ipRanges) {
     const range = parseSubnet(text)
     if (!range) throw new NerdError(`invalid ip-range ${text}: it is not a CIDR`)
+    withoutHostBits('ip-range', text, range)
     const index = owner('--ip-range', text, (subnet) => subnet.family === range.family && subnet.prefix <= range.prefix && subnetContains(subnet, firstHost(range)))
     if (ranges.has(index)) throw new NerdError(`cannot set more than one ip-range for subnet ${subnets[index]!.text}`)
     ranges.set(index, range.text)
@@ -160,6 +167,18 @@ export function networkPlugins(facts: NetworkFacts): CniPluginConf[] {
 
 export function networkConfList(name: string, facts: NetworkFacts): NetworkConfList {
   return {cniVersion: CNI_VERSION, name, plugins: networkPlugins(facts), nerd: facts}
+}
+
+/**
+ * The network as CNI ADD gets it for a container asking for `addresses`: `--ip-range` limits only
+ * the addresses IPAM picks itself, as in docker, so a subnet an address is asked in is given whole
+ * (host-local takes a requested address only between its range's start and end).
+ */
+export function networkForAddresses(network: NetworkConfList, addresses: string[]): NetworkConfList {
+  const asked = (range: IpamRange) => range.ipRange !== undefined && addresses.some((address) => subnetContains(parseSubnet(range.subnet)!, address))
+  if (!network.nerd.ranges.some(asked)) return network
+  const ranges = network.nerd.ranges.map((range) => (asked(range) ? {subnet: range.subnet, gateway: range.gateway} : range))
+  return networkConfList(network.name, {...network.nerd, ranges})
 }
 
 /** Checks the driver options docker's drivers take, so a bad one fails at create rather than at the first run. */

@@ -116,7 +116,8 @@ export function networkSettingsOf(
       GlobalIPv6PrefixLen: v6 ? Number(v6.split('/')[1]) : 0,
       IPv6Gateway: attachment?.gateways.find((gateway) => gateway.includes(':')) ?? '',
     }
-    primary ??= settings
+    // docker fills the deprecated top-level fields for the default bridge only.
+    if (planned.network === DEFAULT_NETWORK) primary = settings
     Networks[planned.network] = {
       IPAMConfig: planned.ip || planned.ip6 ? {IPv4Address: planned.ip ?? '', IPv6Address: planned.ip6 ?? ''} : null,
       Links: null,

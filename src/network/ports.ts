@@ -109,6 +109,11 @@ export function splitPort(key: string): {port: number; protocol: PortProtocol} {
   return {port: Number(port), protocol: (proto ?? 'tcp') as PortProtocol}
 }
 
+/** Go's net.JoinHostPort, as docker's CLI prints host addresses: an IPv6 address in brackets. */
+function joinHostPort(ip: string, port: string | number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
+}
+
 /**
  * ps's PORTS column, laid out as docker's CLI does: the ports in order (container port, host IP,
  * host port, protocol); runs of consecutive ports that are only exposed, or published on the same
@@ -129,11 +134,11 @@ export function formatPortsColumn(published: PortMap, exposed: string[]): string
   const mappings: string[] = []
   const runText = (run: {ip: string; protocol: string; first: number; last: number}) => {
     const span = run.first === run.last ? String(run.first) : `${run.first}-${run.last}`
-    return `${run.ip ? `${run.ip}:${span}->${span}` : span}/${run.protocol}`
+    return `${run.ip ? `${joinHostPort(run.ip, span)}->${span}` : span}/${run.protocol}`
   }
   for (const {port, protocol, ip, hostPort} of ports) {
     if (ip && hostPort !== port) {
-      mappings.push(`${ip}:${hostPort}->${port}/${protocol}`)
+      mappings.push(`${joinHostPort(ip, hostPort)}->${port}/${protocol}`)
       continue
     }
     const key = `${ip}/${protocol}`
@@ -156,7 +161,10 @@ export function formatPortLines(published: PortMap, filter?: string): string[] {
   const lines: string[] = []
   for (const [key, bindings] of Object.entries(published).sort((a, b) => splitPort(a[0]).port - splitPort(b[0]).port)) {
     if (filter !== undefined && key !== filter) continue
-    for (const binding of bindings) lines.push(filter === undefined ? `${key} -> ${binding.HostIp || '0.0.0.0'}:${binding.HostPort}` : `${binding.HostIp || '0.0.0.0'}:${binding.HostPort}`)
+    for (const binding of bindings) {
+      const host = joinHostPort(binding.HostIp || '0.0.0.0', binding.HostPort)
+      lines.push(filter === undefined ? `${key} -> ${host}` : host)
+    }
   }
   return lines
 }

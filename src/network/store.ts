@@ -176,6 +176,10 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
   const driver = request.driver as NetworkDriver
   checkDriverOptions(driver, request.options)
   const requested = ipamRanges(request)
+  const families = requested.map((range) => parseSubnet(range.subnet)!.family)
+  if (driver === 'bridge' && (families.filter((family) => family === 4).length > 1 || families.filter((family) => family === 6).length > 1)) {
+    throw new NerdError(`bridge driver doesn't support multiple subnets`)
+  }
   if (request.ipv6 && !requested.some((range) => parseSubnet(range.subnet)!.family === 6)) {
     throw new NerdError('--ipv6 needs an IPv6 --subnet (nerd does not allocate IPv6 subnets itself)')
   }

@@ -127,25 +127,6 @@ export function createdAtText(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`
 }
 
-/** docker's sortorder.NaturalLess, which `volume ls` sorts names by: runs of digits compare as numbers. */
-export function naturalCompare(a: string, b: string): number {
-  const chunks = (text: string) => text.match(/\d+|\D+/g) ?? []
-  const left = chunks(a)
-  const right = chunks(b)
-  for (let index = 0; index < Math.min(left.length, right.length); index++) {
-    const x = left[index]!
-    const y = right[index]!
-    if (x === y) continue
-    if (/^\d/.test(x) && /^\d/.test(y)) {
-      const difference = BigInt(x) - BigInt(y)
-      if (difference !== 0n) return difference < 0n ? -1 : 1
-      return x.length - y.length
-    }
-    return x < y ? -1 : 1
-  }
-  return left.length - right.length
-}
-
 /** Labels or options in key order, as Go's JSON prints a map. */
 export function sortedByKey(map: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compareStrings(a, b)))

@@ -9,6 +9,7 @@ import {randomBytes} from 'node:crypto'
 import {chmod, mkdir, readdir, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {NerdError} from '../errors.ts'
+import {naturalCompare} from '../format/go-values.ts'
 import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, unmountFilesystem} from './host.ts'
 import {matchesLabelFilters} from './filters.ts'
@@ -18,7 +19,6 @@ import {
   checkLocalOptions,
   createdAtText,
   LOCAL_DRIVER,
-  naturalCompare,
   sortedByKey,
   validateVolumeName,
   volumeBacking,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {readdirSync} from 'node:fs'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -27,12 +27,25 @@ const suffix = fileNamespace().slice(2, 8)
 const net = (name: string) => `${name}-${suffix}`
 let workDir: string
 
-async function freePort(): Promise<number> {
+function listenOn(port: number): Promise<ReturnType<typeof createServer> | undefined> {
   const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return typeof address === 'object' && address ? address.port : 0
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(undefined))
+    server.listen(port, '127.0.0.1', () => resolve(server))
+  })
+}
+
+/** The first of `count` consecutive ports free on 127.0.0.1. */
+async function freePort(count = 1): Promise<number> {
+  for (;;) {
+    const probe = (await listenOn(0))!
+    const first = (probe.address() as {port: number}).port
+    await new Promise((resolve) => probe.close(resolve))
+    if (first + count > 65535) continue
+    const held = await Promise.all(Array.from({length: count}, (_, index) => listenOn(first + index)))
+    await Promise.all(held.map((server) => server && new Promise((resolve) => server.close(resolve))))
+    if (held.every((server) => server !== undefined)) return first
+  }
 }
 
 async function httpGet(url: string): Promise<string | undefined> {
@@ -52,9 +65,14 @@ async function networkDocument(name: string): Promise<Record<string, any>> {
   return (JSON.parse(await nerdOk(['network', 'inspect', name])) as Record<string, any>[])[0]!
 }
 
+/** The bridge device of a user network nerd made without a bridge name given (inspect shows only options given). */
+function bridgeOf(network: Record<string, any>): string {
+  return `br-${(network.Id as string).slice(0, 12)}`
+}
+
 /** What a network leaves on the host per container: veths on its bridge, IPAM leases, nat rules naming this file's containers. */
 async function footprint(network: Record<string, any>, stateDir: string): Promise<{veths: number; leases: number; natRules: number}> {
-  const bridge = network.Options['com.docker.network.bridge.name'] as string
+  const bridge = bridgeOf(network)
   const leases = readdirSync(join(stateDir, 'ipam', network.Name)).filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file)).length
   return {
     veths: Number((await sh(`ip -o link show master ${bridge} | wc -l`)).trim()),
@@ -85,7 +103,7 @@ describe('networking on CNI', () => {
 
   after(async () => {
     await removeAllContainers()
-    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
@@ -115,6 +133,35 @@ describe('networking on CNI', () => {
     assert.equal(await httpGet(`http://127.0.0.1:${port}/`), undefined)
   })
 
+  it('refuses a host port a host process listens on, as docker does; a host range takes its first free port; an IPv6 host address prints in brackets', async () => {
+    const port = await freePort(3)
+    const server = createServer((socket) => socket.end('host\n'))
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+    try {
+      for (const spec of [`127.0.0.1:${port}:80`, `${port}:80`]) {
+        const shadowing = await nerd(['run', '-d', '-p', spec, IMG, 'sleep', '60'])
+        assert.equal(shadowing.code, 125, shadowing.stderr)
+        assert.equal(shadowing.stderr, `Error: failed to bind host port ${spec.startsWith('127') ? '127.0.0.1' : '0.0.0.0'}:${port}/tcp: address already in use\n`)
+      }
+      // The range's first port is the host process's, its second a container's: the third is free.
+      await nerdOk(['run', '-d', '--name', 'ranged1', '-p', `127.0.0.1:${port + 1}:80`, IMG, 'sleep', '60'])
+      await nerdOk(['run', '-d', '--name', 'ranged2', '-p', `127.0.0.1:${port}-${port + 2}:80`, IMG, 'sleep', '60'])
+      assert.equal(await nerdOk(['port', 'ranged2', '80']), `127.0.0.1:${port + 2}\n`)
+      const full = await nerd(['run', '-d', '-p', `127.0.0.1:${port + 1}-${port + 2}:80`, IMG, 'sleep', '60'])
+      assert.equal(full.code, 125, full.stderr)
+      assert.equal(full.stderr, 'Error: all ports are allocated\n')
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
+    await nerdOk(['rm', '-f', 'ranged1', 'ranged2'])
+
+    // An IPv6 host address is printed in brackets, as docker's CLI prints it.
+    await nerdOk(['run', '-d', '--name', 'six-port', '-p', `[::1]:${port}:80`, IMG, 'sleep', '60'])
+    assert.equal(await nerdOk(['port', 'six-port']), `80/tcp -> [::1]:${port}\n`)
+    assert.equal(await nerdOk(['ps', '--filter', 'name=six-port', '--format', '{{.Ports}}']), `[::1]:${port}->80/tcp\n`)
+    await nerdOk(['rm', '-f', 'six-port'])
+  })
+
   it('-P gives every exposed port a free host port; a bad -p fails before anything is created', async () => {
     await nerdOk(['run', '-d', '--name', 'exposed', '-P', '--expose', '9090', EXPOSING, 'sleep', '60'])
     const ports = (await inspectContainer('exposed')).NetworkSettings.Ports as Record<string, {HostIp: string; HostPort: string}[]>
@@ -136,11 +183,16 @@ describe('networking on CNI', () => {
     }
   })
 
-  it('a missing network or an address outside it fails in one line with 125 and leaves nothing; host networking ignores -p with docker\'s warning', async () => {
+  it('a missing network, an address outside it or an option the network mode cannot have fails in one line with 125 and leaves nothing; host networking ignores -p with docker\'s warning', async () => {
     const before = (await nerdOk(['ps', '-aq'])).trim()
     for (const [args, message] of [
       [['--network', 'nosuch'], /^Error: network nosuch not found\n$/],
       [['--ip', '10.4.0.200'], /^Error: user specified IP address is supported on user defined networks only\n$/],
+      [['--network', 'container:web', '-p', '8080:80'], /^Error: conflicting options: port publishing and the container type network mode\n$/],
+      [['--network', 'container:web', '--dns', '10.0.0.53'], /^Error: conflicting options: dns and the network mode\n$/],
+      [['--network', 'container:web', '--add-host', 'db:10.0.0.5'], /^Error: conflicting options: custom host-to-IP mapping and the network mode\n$/],
+      [['--network', 'container:web', '--mac-address', '02:42:ac:11:00:19'], /^Error: conflicting options: mac-address and the network mode\n$/],
+      [['--network', 'host', '--mac-address', '02:42:ac:11:00:19'], /^Error: conflicting options: mac-address and the network mode\n$/],
     ] as const) {
       const result = await nerd(['run', '--rm', ...args, IMG, 'true'])
       assert.equal(result.code, 125, result.stderr)
@@ -163,6 +215,9 @@ describe('networking on CNI', () => {
     const ping = await nerd(['exec', 'a', 'ping', '-c1', '-W2', 'db'])
     assert.equal(ping.code, 0, ping.stderr)
     assert.match(ping.stdout, new RegExp(`\\(${(await addressOn('aliased', net('n1'))).replaceAll('.', '\\.')}\\)`))
+    // A container resolves its own name and aliases, and members resolve as <name>.<network>.
+    const own = await nerd(['run', '--rm', '--name', 'self', '--network', net('n1'), '--network-alias', 'selfalias', ...LOCAL_DNS, IMG, 'sh', '-c', `ping -c1 -W2 self && ping -c1 -W2 selfalias && ping -c1 -W2 selfalias.${net('n1')} && ping -c1 -W2 a.${net('n1')}`])
+    assert.equal(own.code, 0, own.stdout + own.stderr)
     // A container that goes away leaves the others' /etc/hosts.
     await nerdOk(['rm', '-f', 'aliased'])
     assert.doesNotMatch(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\bdb\b/)
@@ -180,14 +235,41 @@ describe('networking on CNI', () => {
     // Its hostname and /etc/hosts are a's.
     const hostname = (await inspectContainer('a')).Config.Hostname as string
     assert.match(joined, new RegExp(`^${hostname}$`, 'm'))
-    assert.match(joined, new RegExp(`^${address.replaceAll('.', '\\.')}\t${hostname}$`, 'm'))
+    assert.match(joined, new RegExp(`^${address.replaceAll('.', '\\.')}\t${hostname} a a\\.${net('n1')}$`, 'm'))
 
-    const bridge = (await networkDocument(net('n1'))).Options['com.docker.network.bridge.name'] as string
+    const bridge = bridgeOf(await networkDocument(net('n1')))
     const hostLinks = await nerdOk(['run', '--rm', '--network', 'host', IMG, 'ip', '-o', 'link'])
     assert.match(hostLinks, new RegExp(`: ${bridge}:`))
 
     const none = await nerdOk(['run', '--rm', '--network', 'none', IMG, 'ip', '-o', 'link'])
     assert.deepEqual(none.trim().split('\n').map((line) => line.split(':')[1]!.trim()), ['lo'])
+  })
+
+  it('renames a container in its networks at once: the new name resolves, the old one no longer', async () => {
+    await nerdOk(['run', '-d', '--name', 'oldname', '--network', net('n1'), IMG, 'sleep', '60'])
+    await nerdOk(['rename', 'oldname', 'newname'])
+    const ping = await nerd(['exec', 'a', 'ping', '-c1', '-W2', 'newname'])
+    assert.equal(ping.code, 0, ping.stderr)
+    assert.doesNotMatch(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\boldname\b/)
+    const members = () => networkDocument(net('n1')).then((document) => Object.values(document.Containers as Record<string, {Name: string}>).map((member) => member.Name))
+    assert.ok((await members()).includes('newname'))
+    assert.ok(!(await members()).includes('oldname'))
+    // The name stays the new one across a restart.
+    await nerdOk(['restart', '-t', '0', 'newname'])
+    assert.match(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\bnewname\b/)
+    assert.doesNotMatch(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\boldname\b/)
+    await nerdOk(['rm', '-f', 'newname'])
+  })
+
+  it('takes a stopped container\'s interface away from the --network container: joiners that keep its namespace', async () => {
+    await nerdOk(['run', '-d', '--name', 'owner', '--network', net('n1'), IMG, 'sleep', '60'])
+    await nerdOk(['run', '-d', '--name', 'joiner', '--network', 'container:owner', IMG, 'sleep', '60'])
+    const links = async () => (await nerdOk(['exec', 'joiner', 'ip', '-o', 'link'])).trim().split('\n').map((line) => line.split(':')[1]!.trim().split('@')[0])
+    assert.deepEqual(await links(), ['lo', 'eth0'])
+    await nerdOk(['stop', '-t', '0', 'owner'])
+    // Its address lease is given back, so the address must not stay live in the joiner.
+    assert.deepEqual(await links(), ['lo'])
+    await nerdOk(['rm', '-f', 'joiner', 'owner'])
   })
 
   it('leaves no veth, lease or iptables rule behind after 20 runs removed with rm -f', async () => {
@@ -251,6 +333,14 @@ describe('networking on CNI', () => {
     await nerdOk(['run', '-d', '--name', 'peer', '--network', net('fixed'), ...LOCAL_DNS, IMG, 'sleep', '60'])
     const ping = await nerd(['exec', 'peer', 'ping', '-c1', '-W2', 'wanderer'])
     assert.equal(ping.code, 0, ping.stderr)
+    for (const [option, message] of [
+      [['--ip', '10.4.0.77'], 'user-specified IP address is supported on user-defined networks only'],
+      [['--alias', 'x'], 'network-scoped aliases are only supported for user-defined networks'],
+    ] as const) {
+      const onBridge = await nerd(['network', 'connect', ...option, 'bridge', 'peer'])
+      assert.equal(onBridge.code, 1)
+      assert.equal(onBridge.stderr, `Error: ${message}\n`)
+    }
     const again = await nerd(['network', 'connect', net('fixed'), 'roamer'])
     assert.equal(again.code, 1)
     assert.match(again.stderr, /already exists in network/)
@@ -263,11 +353,29 @@ describe('networking on CNI', () => {
     assert.match(notConnected.stderr, /is not connected to network/)
   })
 
-  it('joins several networks at once, one interface each, in the order given', async () => {
+  it('takes an --ip outside the network\'s --ip-range but inside its subnet; picks addresses in the range', async () => {
+    await nerdOk(['network', 'create', '--subnet', '10.4.236.0/24', '--ip-range', '10.4.236.128/25', net('ranged')])
+    await nerdOk(['run', '-d', '--name', 'static', '--network', net('ranged'), '--ip', '10.4.236.9', IMG, 'sleep', '60'])
+    assert.equal(await addressOn('static', net('ranged')), '10.4.236.9')
+    const picked = /inet 10\.4\.236\.(\d+)\/24/.exec(await nerdOk(['run', '--rm', '--network', net('ranged'), IMG, 'ip', '-4', '-o', 'addr', 'show', 'eth0']))
+    assert.ok(picked && Number(picked[1]) >= 128, `picked ${picked?.[0]} outside 10.4.236.128/25`)
+    const taken = await nerd(['run', '--rm', '--network', net('ranged'), '--ip', '10.4.236.9', IMG, 'true'])
+    assert.equal(taken.code, 125, taken.stderr)
+    await nerdOk(['rm', '-f', 'static'])
+    await nerdOk(['network', 'rm', net('ranged')])
+  })
+
+  it('joins several networks at once, one interface each, in the order given; top-level addresses only for the default bridge', async () => {
     const addresses = await nerdOk(['run', '--rm', '--network', net('n1'), '--net', net('fixed'), IMG, 'ip', '-4', '-o', 'addr'])
     const byInterface = Object.fromEntries(addresses.trim().split('\n').map((line) => line.split(/\s+/)).map((fields) => [fields[1], fields[3]]))
     assert.match(byInterface.eth0 ?? '', /^10\.4\.\d+\.\d+\/24$/)
     assert.match(byInterface.eth1 ?? '', /^10\.4\.230\.\d+\/24$/)
+    // docker fills the deprecated top-level addresses for the default bridge only.
+    await nerdOk(['run', '-d', '--name', 'user-only', '--network', net('n1'), IMG, 'sleep', '60'])
+    const settings = (await inspectContainer('user-only')).NetworkSettings
+    assert.match(settings.Networks[net('n1')].IPAddress, /^10\.4\.\d+\.\d+$/)
+    assert.deepEqual([settings.IPAddress, settings.IPPrefixLen, settings.Gateway, settings.MacAddress], ['', 0, '', ''])
+    await nerdOk(['rm', '-f', 'user-only'])
   })
 
   it('gives a container on an --ipv6 network an IPv6 address as well, and a fixed one with --ip6', async () => {
@@ -298,12 +406,20 @@ describe('networking on CNI', () => {
     assert.equal((await sh(`iptables -w -S | grep -c -- '${comment}' || true`)).trim(), '0')
   })
 
-  it('writes --add-host and --dns into the container, host-gateway as the network gateway', async () => {
+  it('writes --add-host and --dns into the container, host-gateway as the network gateway, on the host\'s network too', async () => {
     const hosts = await nerdOk(['run', '--rm', '--add-host', 'extra:10.9.8.7', '--add-host', 'gw:host-gateway', '--dns', '10.0.0.53', '--dns-search', 'example.test', IMG, 'sh', '-c', 'cat /etc/hosts /etc/resolv.conf'])
     assert.match(hosts, /^10\.9\.8\.7\textra$/m)
     assert.match(hosts, /^10\.4\.0\.1\tgw$/m)
     assert.match(hosts, /^nameserver 10\.0\.0\.53$/m)
     assert.match(hosts, /^search example\.test$/m)
+
+    // On the host's network too; without --add-host its /etc/hosts is the host's.
+    const onHost = await nerdOk(['run', '--rm', '--network', 'host', '--add-host', 'extra:10.9.8.7', '--dns', '10.0.0.53', '--dns-search', 'example.test', IMG, 'sh', '-c', 'cat /etc/hosts /etc/resolv.conf'])
+    assert.match(onHost, /^10\.9\.8\.7\textra$/m)
+    assert.match(onHost, /^nameserver 10\.0\.0\.53$/m)
+    assert.doesNotMatch(onHost, /^nameserver (?!10\.0\.0\.53$)/m)
+    assert.match(onHost, /^search example\.test$/m)
+    assert.equal(await nerdOk(['run', '--rm', '--network', 'host', IMG, 'cat', '/etc/hosts']), await readFile('/etc/hosts', 'utf8'))
   })
 
   it('isolates networks from each other, and takes a network\'s host rules and bridge away with it', async () => {
@@ -322,7 +438,7 @@ describe('networking on CNI', () => {
     await nerdOk(['rm', '-f', 'isolated'])
     await nerdOk(['network', 'rm', net('iso')])
     assert.equal(await rules(), 0)
-    const bridge = document.Options['com.docker.network.bridge.name'] as string
+    const bridge = bridgeOf(document)
     assert.equal((await sh(`ip -o link show ${bridge} 2>/dev/null | wc -l`)).trim(), '0')
   })
 
@@ -334,9 +450,21 @@ describe('networking on CNI', () => {
     assert.deepEqual(document.IPAM.Config, [{Subnet: '10.4.240.0/24', Gateway: '10.4.240.254'}])
     assert.deepEqual(document.Labels, {team: 'blue'})
     assert.equal(document.EnableIPv6, false)
+    // Options are those given, as docker shows them; the default network shows its bridge, as docker's shows docker0.
+    assert.deepEqual(document.Options, {})
+    assert.equal((await networkDocument('bridge')).Options['com.docker.network.bridge.name'], 'nerd0')
 
     const names = (await nerdOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n')
     for (const name of ['bridge', 'host', 'none', net('other')]) assert.ok(names.includes(name), `${name} missing from ${names.join(' ')}`)
+    // Sorted by name, as docker's CLI lists them; the built-in ones have IDs like any other.
+    const positions = ['bridge', 'host', 'none', net('other')].map((name) => names.indexOf(name))
+    assert.deepEqual(positions, [...positions].sort((a, b) => a - b), names.join(' '))
+    const builtinIds = (await nerdOk(['network', 'ls', '-q', '--filter', 'type=builtin'])).trim().split('\n')
+    assert.equal(builtinIds.length, 3)
+    for (const builtinId of builtinIds) assert.match(builtinId, /^[0-9a-f]{12}$/)
+    const hostId = (await nerdOk(['network', 'inspect', 'host', '--format', '{{.Id}}'])).trim()
+    assert.match(hostId, /^[0-9a-f]{64}$/)
+    assert.ok(builtinIds.includes(hostId.slice(0, 12)))
     assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', 'label=team=blue']), `${id.slice(0, 12)}\n`)
 
     const overlap = await nerd(['network', 'create', '--subnet', '10.4.240.128/25', net('overlap')])
@@ -348,6 +476,14 @@ describe('networking on CNI', () => {
     const badGateway = await nerd(['network', 'create', '--subnet', '10.4.241.0/24', '--gateway', '10.5.0.1', net('badgw')])
     assert.equal(badGateway.code, 1)
     assert.match(badGateway.stderr, /no matching subnet for gateway 10\.5\.0\.1/)
+    for (const [args, message] of [
+      [['--subnet', '10.4.242.0/24', '--subnet', '10.4.243.0/24'], "bridge driver doesn't support multiple subnets"],
+      [['--subnet', '10.4.244.5/24'], 'invalid subnet 10.4.244.5/24: it should be 10.4.244.0/24'],
+    ] as const) {
+      const refused = await nerd(['network', 'create', ...args, net('refused')])
+      assert.equal(refused.code, 1)
+      assert.equal(refused.stderr, `Error: ${message}\n`)
+    }
     const builtin = await nerd(['network', 'rm', 'bridge'])
     assert.equal(builtin.code, 1)
     assert.match(builtin.stderr, /pre-defined network/)
@@ -356,6 +492,8 @@ describe('networking on CNI', () => {
     await nerdOk(['network', 'create', '--label', 'prune=me', net('pruned')])
     await nerdOk(['network', 'create', '--label', 'prune=me', net('kept')])
     await nerdOk(['run', '-d', '--name', 'keeper', '--network', net('kept'), IMG, 'sleep', '60'])
+    // until= takes a duration, as in container and image prune: networks made in the last 10 minutes stay.
+    assert.equal(await nerdOk(['network', 'prune', '-f', '--filter', 'until=10m', '--filter', 'label=prune=me']), '')
     assert.equal(await nerdOk(['network', 'prune', '-f', '--filter', 'label=prune=me']), `Deleted Networks:\n${net('pruned')}\n\n`)
     await nerdOk(['rm', '-f', 'keeper'])
     await nerdOk(['network', 'rm', net('kept')])

@@ -26,7 +26,7 @@ export default class NetworkLs extends NerdCommand {
         fields: (entry) => ({
           CreatedAt: entry.created,
           Driver: entry.driver,
-          ID: entry.builtin && !entry.network ? '' : id(entry.id),
+          ID: id(entry.id),
           IPv6: String(entry.ipv6),
           Internal: String(entry.internal),
           Labels: Object.entries(entry.labels).map(([key, value]) => `${key}=${value}`).join(','),

@@ -90,6 +90,14 @@ describe('createRequestFromFlags: refusals', () => {
     refuses({network: ['backend', 'none']}, 'conflicting options: cannot attach both user-defined and non-user-defined network-modes')
     refuses({network: ['backend'], net: ['backend']}, 'network "backend" is specified multiple times')
     refuses({network: ['alias=x']}, 'network name/id is not specified')
+    const joined = {network: ['container:web']}
+    refuses({...joined, dns: ['10.0.0.53']}, 'conflicting options: dns and the network mode')
+    refuses({...joined, 'add-host': ['db:10.0.0.5']}, 'conflicting options: custom host-to-IP mapping and the network mode')
+    refuses({...joined, publish: ['8080:80']}, 'conflicting options: port publishing and the container type network mode')
+    refuses({...joined, 'publish-all': true}, 'conflicting options: port publishing and the container type network mode')
+    refuses({...joined, expose: ['80']}, 'conflicting options: port exposing and the container type network mode')
+    for (const network of ['container:web', 'host', 'none']) refuses({network: [network], 'mac-address': '02:42:ac:11:00:09'}, 'conflicting options: mac-address and the network mode')
+    assert.equal(request({network: ['backend'], 'mac-address': '02:42:ac:11:00:09'}).network.macAddress, '02:42:ac:11:00:09')
   })
 
   it('refuses values docker does not know', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {containerResolvConf, hostsFile} from '../../../src/container/etc-files.ts'
+import {containerResolvConf, hostNetworkHosts, hostsFile} from '../../../src/container/etc-files.ts'
 
 describe('etc files', () => {
   it('drops loopback nameservers from the host resolv.conf', () => {
@@ -19,11 +19,26 @@ describe('etc files', () => {
     assert.equal(containerResolvConf(host, {dns: [], dnsSearch: ['.'], dnsOptions: []}), 'nameserver 10.0.0.1\noptions ndots:2\n')
   })
 
+  it('keeps the host\'s resolv.conf on the host\'s network, loopback nameservers included, with the --dns overrides', () => {
+    const host = 'search lan\nnameserver 127.0.0.53\n'
+    assert.equal(containerResolvConf(host, {dns: [], dnsSearch: [], dnsOptions: []}, 'host'), host)
+    assert.equal(containerResolvConf(host, {dns: ['10.9.9.9'], dnsSearch: [], dnsOptions: ['ndots:1']}, 'host'), 'search lan\nnameserver 10.9.9.9\noptions ndots:1\n')
+    assert.equal(containerResolvConf(host, {dns: [], dnsSearch: ['a.test'], dnsOptions: []}, 'host'), 'nameserver 127.0.0.53\nsearch a.test\n')
+  })
+
+  it('gives a container on the host\'s network the host\'s /etc/hosts, or docker\'s own with the --add-host entries', () => {
+    assert.equal(hostNetworkHosts('127.0.0.1\tlocalhost\n10.0.0.9\tlan-box\n', [], 'h'), '127.0.0.1\tlocalhost\n10.0.0.9\tlan-box\n')
+    const own = hostNetworkHosts('10.0.0.9\tlan-box\n', ['10.1.2.3\tfoo'], 'h').trimEnd().split('\n')
+    assert.equal(own[0], '127.0.0.1\tlocalhost')
+    assert.equal(own.at(-1), '10.1.2.3\tfoo')
+    assert.ok(!own.includes('10.0.0.9\tlan-box'))
+  })
+
   it('writes docker hosts entries with the container addresses', () => {
-    const hosts = hostsFile({hostname: 'abc', network: 'private', hostHostname: 'h', addresses: ['10.4.0.2'], extraHosts: ['1.2.3.4\tdb']})
+    const hosts = hostsFile({hostname: 'abc', network: 'private', hostHostname: 'h', addresses: [{address: '10.4.0.2', names: []}, {address: '10.4.7.2', names: ['web', 'abc', 'web.front']}], extraHosts: ['1.2.3.4\tdb']})
     const lines = hosts.trimEnd().split('\n')
     assert.equal(lines[0], '127.0.0.1\tlocalhost')
     assert.ok(lines.includes('1.2.3.4\tdb'))
-    assert.equal(lines.at(-1), '10.4.0.2\tabc')
+    assert.deepEqual(lines.slice(-2), ['10.4.0.2\tabc', '10.4.7.2\tabc web web.front'])
   })
 })

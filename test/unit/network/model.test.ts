@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {formatAddress, hostRange, parseAddress, parseSubnet, subnetContains, subnetsOverlap} from '../../../src/network/ip.ts'
-import {checkDriverOptions, ipamRanges, networkConfList, validateNetworkName} from '../../../src/network/model.ts'
+import {checkDriverOptions, ipamRanges, networkConfList, networkForAddresses, validateNetworkName} from '../../../src/network/model.ts'
 import type {NetworkFacts} from '../../../src/network/model.ts'
 import {parseNetworkValue, usesCni} from '../../../src/network/plan.ts'
-import {extraHostLines} from '../../../src/network/hosts.ts'
+import {extraHostLines} from '../../../src/container/etc-files.ts'
 
 const facts = (overrides: Partial<NetworkFacts> = {}): NetworkFacts => ({
   id: 'f'.repeat(64),
@@ -50,6 +50,17 @@ describe('network requests', () => {
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['10.7.0.0/24']}), /no matching subnet for range 10\.7\.0\.0\/24/)
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0'], gateways: [], ipRanges: []}), /invalid subnet 10\.5\.0\.0/)
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16', '10.5.0.0/16'], gateways: [], ipRanges: []}), /given twice/)
+    // docker 25's refusal of host bits, which nerd masked off.
+    assert.throws(() => ipamRanges({subnets: ['172.31.0.5/16'], gateways: [], ipRanges: []}), {message: 'invalid subnet 172.31.0.5/16: it should be 172.31.0.0/16'})
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['10.5.1.7/24']}), {message: 'invalid ip-range 10.5.1.7/24: it should be 10.5.1.0/24'})
+  })
+
+  it('gives CNI the whole subnet for a container asking for an address outside --ip-range', () => {
+    const network = networkConfList('r', facts({ranges: [{subnet: '10.4.7.0/24', gateway: '10.4.7.1', ipRange: '10.4.7.128/25'}]}))
+    const ipam = (list: typeof network) => list.plugins[0]!.ipam as {ranges: unknown}
+    assert.deepEqual(ipam(networkForAddresses(network, ['10.4.7.9'])).ranges, [[{subnet: '10.4.7.0/24', gateway: '10.4.7.1'}]])
+    assert.equal(networkForAddresses(network, []), network)
+    assert.equal(networkForAddresses(network, ['fd00::9']), network)
   })
 
   it('checks names and driver options', () => {

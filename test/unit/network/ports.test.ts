@@ -33,6 +33,13 @@ describe('published ports', () => {
     assert.deepEqual(portBindings([], false, ['80/tcp']), {})
   })
 
+  it('puts IPv6 host addresses in brackets, as Go\'s JoinHostPort does', () => {
+    const published = {'80/tcp': [{HostIp: '::1', HostPort: '18171'}], '81/tcp': [{HostIp: '::', HostPort: '81'}]}
+    assert.equal(formatPortsColumn(published, []), '[::]:81->81/tcp, [::1]:18171->80/tcp')
+    assert.deepEqual(formatPortLines(published), ['80/tcp -> [::1]:18171', '81/tcp -> [::]:81'])
+    assert.deepEqual(formatPortLines(published, '80/tcp'), ['[::1]:18171'])
+  })
+
   it('prints ps\'s PORTS column and port\'s lines as docker does', () => {
     const published = {'80/tcp': [{HostIp: '127.0.0.1', HostPort: '18080'}], '8080/tcp': [{HostIp: '0.0.0.0', HostPort: '32768'}]}
     assert.equal(formatPortsColumn(published, ['443/tcp', '80/tcp']), '443/tcp, 127.0.0.1:18080->80/tcp, 0.0.0.0:32768->8080/tcp')

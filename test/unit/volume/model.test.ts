@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {checkLocalOptions, naturalCompare, parseVolumeOptions, validateVolumeName, volumeBacking} from '../../../src/volume/model.ts'
+import {naturalCompare} from '../../../src/format/go-values.ts'
+import {checkLocalOptions, parseVolumeOptions, validateVolumeName, volumeBacking} from '../../../src/volume/model.ts'
 
 describe('volume names', () => {
   it('takes docker names: a letter or digit, then letters, digits, _ . -', () => {

@@ -1,0 +1,132 @@
+/**
+ * The host side of published ports: which host port each binding gets, and who holds it. nerd's
+ * registry (`<netconfpath>/.nerd-ports.json`) records the ports of running containers, since
+ * portmap's DNAT binds nothing a probe could see; a bind probe sees the host's own listeners, which
+ * the DNAT would otherwise shadow. Docker's daemon makes both checks (its port allocator, then a bind).
+ */
+import {createServer} from 'node:net'
+import {createSocket} from 'node:dgram'
+import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
+import {splitPort} from './ports.ts'
+import type {PortMap, PortMapping} from './ports.ts'
+
+interface PortRegistry {
+  /** `hostIp:hostPort/proto` → the member key holding it. */
+  [binding: string]: string
+}
+
+export function portRegistryFile(netconfPath: string): string {
+  return `${netconfPath}/.nerd-ports.json`
+}
+
+function registryKey(hostIp: string, hostPort: number, protocol: string): string {
+  return `${hostIp || '0.0.0.0'}:${hostPort}/${protocol}`
+}
+
+/** The registry entry holding the port on the same host IP, or on all IPs (every IP when `hostIp` is all of them). */
+function portTaken(registry: PortRegistry, hostIp: string, hostPort: number, protocol: string): string | undefined {
+  const candidates = hostIp === '' ? Object.keys(registry).filter((key) => key.endsWith(`:${hostPort}/${protocol}`)) : [registryKey(hostIp, hostPort, protocol), registryKey('', hostPort, protocol)]
+  return candidates.find((candidate) => registry[candidate] !== undefined)
+}
+
+/** Go's strerror texts for what a bind fails with, as docker's message carries them. */
+const BIND_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'cannot assign requested address',
+  EACCES: 'permission denied',
+}
+
+/**
+ * Binds `hostIp:port` (tcp: listens) and lets it go again: the port bound (the kernel's pick for
+ * port 0), or docker's message when the bind fails.
+ */
+function probeHostPort(hostIp: string, port: number, protocol: string): Promise<number | Error> {
+  // Node cannot bind SCTP: nerd's registry alone guards a given SCTP port.
+  if (protocol === 'sctp' && port !== 0) return Promise.resolve(port)
+  const address = hostIp || '0.0.0.0'
+  const failed = (error: NodeJS.ErrnoException) => {
+    const reason = BIND_ERRORS[error.code ?? ''] ?? error.message
+    const shown = address.includes(':') ? `[${address}]` : address
+    return new Error(`failed to bind host port ${shown}:${port}/${protocol}: ${reason}`)
+  }
+  return new Promise((resolve) => {
+    if (protocol === 'udp') {
+      const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4')
+      socket.once('error', (error) => resolve(failed(error)))
+      socket.bind(port, address, () => {
+        const bound = socket.address().port
+        socket.close(() => resolve(bound))
+      })
+      return
+    }
+    const server = createServer()
+    server.once('error', (error) => resolve(failed(error)))
+    server.listen({port, host: address, exclusive: true}, () => {
+      const bound = (server.address() as {port: number}).port
+      server.close(() => resolve(bound))
+    })
+  })
+}
+
+/** How many kernel picks a port of nerd's registry may spoil before nerd gives up. */
+const EPHEMERAL_ATTEMPTS = 10
+
+/**
+ * The host port of one binding: the one given, the first of a range that no container holds and
+ * that binds, or a free one the kernel picks.
+ */
+async function hostPortFor(registry: PortRegistry, hostIp: string, hostPort: string, protocol: string): Promise<number> {
+  const allocated = (port: number) => new Error(`Bind for ${hostIp || '0.0.0.0'}:${port} failed: port is already allocated`)
+  if (hostPort === '') {
+    for (let attempt = 0; attempt < EPHEMERAL_ATTEMPTS; attempt++) {
+      const port = await probeHostPort(hostIp, 0, protocol)
+      if (port instanceof Error) throw port
+      if (!portTaken(registry, hostIp, port, protocol)) return port
+    }
+    throw new Error(`no free host port for ${hostIp || '0.0.0.0'}/${protocol}`)
+  }
+  const [start, end] = hostPort.split('-').map(Number) as [number, number?]
+  if (end === undefined) {
+    if (portTaken(registry, hostIp, start, protocol)) throw allocated(start)
+    const bound = await probeHostPort(hostIp, start, protocol)
+    if (bound instanceof Error) throw bound
+    return start
+  }
+  // As docker: a port of the range that does not bind is passed over; the last bind failure is the error.
+  let bindFailure: Error | undefined
+  for (let port = start; port <= end; port++) {
+    if (portTaken(registry, hostIp, port, protocol)) continue
+    const bound = await probeHostPort(hostIp, port, protocol)
+    if (!(bound instanceof Error)) return port
+    bindFailure = bound
+  }
+  throw bindFailure ?? new Error('all ports are allocated')
+}
+
+/**
+ * Chooses the host ports of the bindings and records them as `owner`'s. Call it holding the network
+ * lock, with the owner's earlier ports released: any entry of the registry is another binding's.
+ */
+export async function claimPorts(registryFile: string, owner: string, bindings: PortMap): Promise<{ports: PortMap; mappings: PortMapping[]}> {
+  const registry = (await readJsonIfExists<PortRegistry>(registryFile)) ?? {}
+  const ports: PortMap = {}
+  const mappings: PortMapping[] = []
+  for (const [key, wanted] of Object.entries(bindings)) {
+    const {port: containerPort, protocol} = splitPort(key)
+    for (const binding of wanted) {
+      const hostPort = await hostPortFor(registry, binding.HostIp, binding.HostPort, protocol)
+      registry[registryKey(binding.HostIp, hostPort, protocol)] = owner
+      ;(ports[key] ??= []).push({HostIp: binding.HostIp || '0.0.0.0', HostPort: String(hostPort)})
+      mappings.push({hostPort, containerPort, protocol, ...(binding.HostIp ? {hostIP: binding.HostIp} : {})})
+    }
+  }
+  await writeJsonAtomic(registryFile, registry)
+  return {ports, mappings}
+}
+
+export async function releasePorts(registryFile: string, owner: string): Promise<void> {
+  const registry = await readJsonIfExists<PortRegistry>(registryFile)
+  if (!registry) return
+  const kept = Object.fromEntries(Object.entries(registry).filter(([, holder]) => holder !== owner))
+  if (Object.keys(kept).length !== Object.keys(registry).length) await writeJsonAtomic(registryFile, kept)
+}
