@@ -49,12 +49,11 @@ export interface LoadedContainer {
   justCreated?: {rootfs: Mount[]}
 }
 
-/** The task's stdio: FIFO paths (attached), a log URI for both output streams (detached), or none. */
+/** The task's stdio: FIFO paths (attached), or a log URI for both output streams (detached). */
 export type TaskIo =
   | {kind: 'fifo'; stdin: string; stdout: string; stderr: string; terminal: boolean}
   /** Output to the logger; `stdin`, for a `-i` container, a FIFO `attach` writes to. */
   | {kind: 'log'; uri: string; stdin?: string}
-  | {kind: 'null'}
 
 export interface StartedTask {
   pid: number
@@ -244,7 +243,7 @@ export async function startTask(
   scope: ContainerScope,
   container: LoadedContainer,
   io: TaskIo,
-  logUri: string | undefined,
+  logUri: string,
   /**
    * Given, the start waits for the process's exit (`exit`), from before Start so that even a process
    * that exits at once is caught; the signal ends that wait (detaching): a pending call keeps nerd
@@ -268,15 +267,13 @@ export async function startTask(
   const stdio =
     io.kind === 'fifo'
       ? {stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, terminal: io.terminal}
-      : io.kind === 'log'
-        ? {
-            ...(io.stdin ? {stdin: io.stdin} : {}),
-            stdout: io.uri,
-            // A terminal has one output stream: the shim copies the console to stdout.
-            stderr: container.record.Config.Tty ? '' : io.uri,
-            terminal: container.record.Config.Tty,
-          }
-        : {}
+      : {
+          ...(io.stdin ? {stdin: io.stdin} : {}),
+          stdout: io.uri,
+          // A terminal has one output stream: the shim copies the console to stdout.
+          stderr: container.record.Config.Tty ? '' : io.uri,
+          terminal: container.record.Config.Tty,
+        }
   let created
   try {
     created = await withHookStoodDown(container.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio}))
@@ -299,7 +296,7 @@ export async function startTask(
     throw error
   }
   await updateState(container.paths, () => ({StartedAt: new Date().toISOString(), FinishedAt: ''}))
-  if (monitorRestarts(container.record) && logUri !== undefined) {
+  if (monitorRestarts(container.record)) {
     await client.containers.update({id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: logUri}}, [
       `labels.${RESTART_STATUS_LABEL}`,
       `labels.${RESTART_LOGURI_LABEL}`,

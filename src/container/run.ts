@@ -37,14 +37,9 @@ export function ociHookScript(): string {
   return join(codeDir, 'oci-hook.js')
 }
 
-/**
- * The `binary://` URI of the container's logger; undefined with `--log-driver none` unless the
- * container needs the logger to see its exit (a restart policy, `--rm`, networks to detach).
- */
-export function containerLogUri(scope: ContainerScope, container: LoadedContainer, context: StartContext): string | undefined {
-  const {HostConfig, LogPath} = container.record
-  const watched = HostConfig.AutoRemove || !['', 'no'].includes(HostConfig.RestartPolicy.Name) || existsSync(container.paths.networkPlan)
-  return LogPath === '' && !watched ? undefined : loggerUri(context.nodePath, context.loggerScript, scope.dataRoot, context.rmPath)
+/** The `binary://` URI of the container's logger, which also sees its exit (with `--log-driver none` too). */
+export function containerLogUri(scope: ContainerScope, context: StartContext): string {
+  return loggerUri(context.nodePath, context.loggerScript, scope.dataRoot, context.rmPath)
 }
 
 /** A start failure as docker reports it: the runtime's reason, exit 126/127 for a command that cannot run, else 125. */
@@ -66,13 +61,13 @@ async function stdinFifo(path: string): Promise<string> {
 
 /** Starts the container in the background; returns its pid. */
 export async function startDetached(scope: ContainerScope, container: LoadedContainer, context: StartContext): Promise<number> {
-  const uri = containerLogUri(scope, container, context)
+  const uri = containerLogUri(scope, context)
   const {OpenStdin, Tty} = container.record.Config
   if (OpenStdin && !Tty) return startWithOpenStdin(scope, container, uri)
   try {
     // containerd's shim feeds a logged task's stdin only through its terminal: `-it` in the background.
-    const stdin = uri && OpenStdin ? await stdinFifo(container.paths.stdin) : undefined
-    return (await startTask(scope, container, uri ? {kind: 'log', uri, ...(stdin ? {stdin} : {})} : {kind: 'null'}, uri)).pid
+    const stdin = OpenStdin ? await stdinFifo(container.paths.stdin) : undefined
+    return (await startTask(scope, container, {kind: 'log', uri, ...(stdin ? {stdin} : {})}, uri)).pid
   } catch (error) {
     throw startError(error)
   }
@@ -82,7 +77,7 @@ export async function startDetached(scope: ContainerScope, container: LoadedCont
  * `-di`: the process gets FIFOs whose output a drain of nerd's (detached-output.ts) carries into the
  * log and whose stdin it holds open, so the process waits for input that `attach` may bring, as with docker.
  */
-async function startWithOpenStdin(scope: ContainerScope, container: LoadedContainer, logUri: string | undefined): Promise<number> {
+async function startWithOpenStdin(scope: ContainerScope, container: LoadedContainer, logUri: string): Promise<number> {
   let fifos: FifoSet | undefined
   let drain: {stop(): void} | undefined
   try {
@@ -142,7 +137,7 @@ export async function startAttached(
       scope,
       container,
       {kind: 'fifo', stdin: fifos.paths.stdin, stdout: fifos.paths.stdout, stderr: fifos.paths.stderr, terminal: options.tty},
-      containerLogUri(scope, container, context),
+      containerLogUri(scope, context),
       detaching.signal,
     ).catch((error: unknown) => Promise.reject(startError(error)))
     session = attachStdio({

@@ -1,5 +1,6 @@
 /**
- * What happens when a detached container's process exits: docker's restart policies and `--rm`.
+ * What happens when a detached container's process exits: docker's restart policies and `--rm`, or
+ * else the task's deletion.
  * The container's logger (which the shim runs for as long as the task's output flows) starts this
  * in its own process when the output ends, since deleting the task ends the logger itself.
  *
@@ -9,7 +10,6 @@
  */
 import {connect} from '../containerd/index.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
-import {existsSync} from 'node:fs'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
 import {AlreadyRunningError, deleteTask, getTask, loadContainer, removeContainer} from './lifecycle.ts'
@@ -80,8 +80,10 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
       await restartByPolicy(scope, await loadContainer(scope, id))
     } else if (record.HostConfig.AutoRemove) {
       await removeContainer(scope, await loadContainer(scope, id), {force: true, volumes: true})
-    } else if (existsSync(paths.networkPlan)) {
-      // docker frees a stopped container's addresses and ports: deleting the task runs the poststop hook that detaches them.
+    } else {
+      // As docker's daemon, nothing of an exited container runs on: deleting its task ends its shim
+      // and logger (which then logs what is left of an unfinished line), and runs the poststop hook
+      // that frees its network addresses and ports.
       await deleteTask(scope, await loadContainer(scope, id), exit)
     }
   } finally {

@@ -84,8 +84,8 @@ export async function updateContainer(scope: ContainerScope, container: LoadedCo
 /** containerd 1.6's restart monitor carries `always`/`unless-stopped`: its labels follow the new policy. */
 async function handRestartToMonitor(scope: ContainerScope, container: LoadedContainer, running: boolean): Promise<void> {
   const {Id} = container.record
-  const uri = containerLogUri(scope, container, defaultStartContext())
-  if (monitorRestarts(container.record) && running && uri !== undefined) {
+  const uri = containerLogUri(scope, defaultStartContext())
+  if (monitorRestarts(container.record) && running) {
     await scope.client.containers.update({id: Id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: uri}}, [
       `labels.${RESTART_STATUS_LABEL}`,
       `labels.${RESTART_LOGURI_LABEL}`,

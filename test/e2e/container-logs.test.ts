@@ -165,6 +165,17 @@ describe('logs and restart policies', () => {
     assert.doesNotMatch((await ctr(['containers', 'ls', '-q'])).stdout, new RegExp(id))
   })
 
+  it('nothing of an exited detached container runs on: its task goes (shim and logger with it), and the log keeps an unfinished last line', async () => {
+    for (const logDriver of ['json-file', 'none']) {
+      const id = (await nerdOk(['run', '-d', '--network', 'none', '--log-driver', logDriver, IMG, 'sh', '-c', 'echo full; printf partial'])).trim()
+      await until(`the task of a container logging to ${logDriver} to go`, async () => ((await ctr(['tasks', 'ls', '-q'])).stdout.includes(id) ? undefined : true))
+      const state = (await inspect(id)).State
+      assert.deepEqual([state.Status, state.ExitCode], ['exited', 0])
+      if (logDriver === 'json-file') assert.equal(await nerdOk(['logs', id]), 'full\npartial')
+      await nerdOk(['rm', id])
+    }
+  })
+
   it('refuses --rm with a restart policy, and unknown log drivers, with exit code 125', async () => {
     const conflicting = await nerd(['run', '--rm', '--restart=always', IMG, 'true'])
     assert.equal(conflicting.code, 125)

@@ -2,8 +2,8 @@
  * The logging driver containerd's shim runs for a detached container (`binary://` log URI, see
  * loggerUri): fd 3 and 4 carry the container's stdout and stderr, fd 5 tells the shim the logger is
  * ready (Tasks.Create waits for it to close). It writes the json-file log until both outputs end,
- * which is when the task is deleted, and, for a restart policy or `--rm`, starts the exit handler
- * (dist/task-exit.js) once the container's init process is gone.
+ * which is when the task is deleted, and starts the exit handler (dist/task-exit.js) once the
+ * container's init process is gone: the shim keeps the pipes open until then.
  *
  * One runs per running container and its memory counts against it: it reads with non-blocking
  * pipes and writes synchronously (no libuv thread pool), and loads nothing but this directory, the
@@ -146,7 +146,7 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   const copied = Promise.all([copy(STDOUT_FD, 'stdout'), copy(STDERR_FD, 'stderr')]).then(() => undefined)
   const ended = Promise.race([copied, terminated.then(() => new Promise<void>((resolve) => setTimeout(resolve, DRAIN_AFTER_TERM_MS).unref()))])
 
-  if (record && exitMatters(record, paths)) {
+  if (record) {
     const watching = new AbortController()
     const exited = await Promise.race([initProcessExit(paths.initPid, started, watching.signal), ended.then(() => false)])
     watching.abort()
@@ -180,12 +180,6 @@ function takeStartMark(paths: ContainerPaths): boolean {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
     return false
   }
-}
-
-/** A restart policy or `--rm` acts on the container's exit, and networks are detached at it. */
-export function exitMatters(record: ContainerRecord, paths: ContainerPaths): boolean {
-  const policy = record.HostConfig.RestartPolicy.Name
-  return record.HostConfig.AutoRemove || (policy !== '' && policy !== 'no') || existsSync(paths.networkPlan)
 }
 
 const EXIT_POLL_MS = 250
