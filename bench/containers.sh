@@ -5,7 +5,8 @@
 #   - times `run --rm IMG true` with no network: nerd, `ctr run --rm`, and `docker run --rm
 #     --network none` when a docker daemon answers, in hyperfine rounds that rotate the order
 #     (bench/rounds.mjs);
-#   - times the same on a bridge network: nerd's default `bridge`, `ctr run --rm --cni` (a bridge
+#   - times the same on a bridge network: a bridge network of nerd's (made by the bench in CNI
+#     config of its own, so the machine's networks and their state are not touched), `ctr run --rm --cni` (a bridge
 #     conflist, run in a private mount namespace where /opt and /etc/cni are the bench's, so the
 #     machine's are not touched; skipped when /etc/cni does not exist)
 #     and docker's default bridge when a daemon answers;
@@ -18,12 +19,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 namespace="nerd-bench-$$"
 out="$(mktemp -d)"
 data_root="$out/data"
-nerd="$node_bin $repo/bin/run.js --address $address --namespace $namespace --data-root $data_root"
+nerd="$node_bin $repo/bin/run.js --address $address --namespace $namespace --data-root $data_root --cni-netconfpath $out/net.d"
 ctr="ctr --address $address --namespace $namespace"
 image=docker.io/nerd-test/busybox:latest
 
 cleanup() {
   $nerd ps -aq 2>/dev/null | xargs -r $nerd rm -f >/dev/null 2>&1 || true
+  $nerd network rm nerdbench-net >/dev/null 2>&1 || true
   # --sync: the namespace can only go once its snapshots and content are collected.
   $ctr images rm --sync "$image" >/dev/null 2>&1 || true
   ctr --address "$address" namespaces rm "$namespace" >/dev/null 2>&1 || true
@@ -54,7 +56,9 @@ cat >"$out/cni/net.d/10-nerdbench.conflist" <<'JSON'
   {"type": "portmap", "capabilities": {"portMappings": true}}]}
 JSON
 in_cni_namespace="unshare -m --propagation private sh -c 'mount --bind $out/opt /opt && mount --bind $out/cni /etc/cni && exec \"\$0\" \"\$@\"'"
-bridge_commands=(-n 'nerd run --rm' "$nerd run --rm $image true")
+# Its own bridge device and subnet: the machine's default network (nerd0) may be in use.
+$nerd network create --subnet 10.4.251.0/24 -o com.docker.network.bridge.name=nerdbench1 nerdbench-net >/dev/null
+bridge_commands=(-n 'nerd run --rm' "$nerd run --rm --network nerdbench-net $image true")
 if [ -d /opt ] && [ -d /etc/cni ]; then
   bridge_commands+=(-n 'ctr run --rm --cni' "$in_cni_namespace $ctr run --rm --cni $image bench-ctr-cni true")
 fi
@@ -74,7 +78,7 @@ for _ in 1 2 3 4 5; do
   kb=$(tail -n 1 "$out/rss"); [ "$kb" -gt "$peak" ] && peak=$kb
 done
 
-for index in 1 2 3 4 5; do $nerd run -d --name "bench-$index" "$image" sleep 600 >/dev/null; done
+for index in 1 2 3 4 5; do $nerd run -d --name "bench-$index" --network nerdbench-net "$image" sleep 600 >/dev/null; done
 sleep 2
 private_kb=0 loggers=0
 for pid in $(pgrep -f "logger.js $data_root"); do
