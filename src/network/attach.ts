@@ -186,6 +186,11 @@ async function attachOne(
   await hooks.ready?.(network, {netns, ifName}, result)
 }
 
+/** Whether the attachment's portmap carries the container's published ports. */
+function carriesPorts(attachment: AttachmentState): boolean {
+  return ((attachment.capabilityArgs.portMappings as unknown[] | undefined)?.length ?? 0) > 0
+}
+
 async function detachOne(target: AttachTarget, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], name: string, netns: string, hooks: NetworkHooks): Promise<unknown> {
   const attachment = state.attachments[name]!
   const network = networks.find((candidate) => candidate.nerd.id === attachment.networkId)
@@ -248,19 +253,23 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
     const wanted = only ? plan.networks.filter((planned) => only.includes(planned.network)) : plan.networks
     let claimed: {ports: PortMap; mappings: PortMapping[]} | undefined
     try {
-      if (!only) {
+      // The published ports go with the first network attached, and with a network connected again
+      // after the one that had them was disconnected.
+      if (!Object.values(state.attachments).some(carriesPorts)) {
         claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, plan.portBindings)
         state.ports = claimed.ports
       }
-      for (const planned of wanted) {
+      for (const [index, planned] of wanted.entries()) {
         const network = findNetwork(networks, planned.network)
-        const first = Object.keys(state.attachments).length === 0
-        await attachOne(target, plan, state, network, planned, netns, first ? claimed?.mappings : undefined, hooks)
+        await attachOne(target, plan, state, network, planned, netns, index === 0 ? claimed?.mappings : undefined, hooks)
       }
     } catch (error) {
       // Nothing half-attached stays: what this call attached is detached again.
       for (const planned of wanted) if (state.attachments[planned.network]) await detachOne(target, plan, state, networks, planned.network, netns, hooks)
-      if (!only) await releasePorts(portRegistryFile(plan.netconfPath), owner)
+      if (claimed) {
+        await releasePorts(portRegistryFile(plan.netconfPath), owner)
+        state.ports = {}
+      }
       await writeJsonAtomic(target.files.state, state)
       throw error
     }
@@ -284,9 +293,11 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
     const networks = await listNetworks(plan.netconfPath)
     const state = await readNetworkState(target.files)
     const names = Object.keys(state.attachments).filter((name) => !only || only.includes(name))
+    // The published ports go with the network that carries them, as docker's do with its endpoint.
+    const portsGo = !only || names.some((name) => carriesPorts(state.attachments[name]!))
     let failure: unknown
     for (const name of names) failure ??= await detachOne(target, plan, state, networks, name, netns, hooks)
-    if (!only) {
+    if (portsGo) {
       await releasePorts(portRegistryFile(plan.netconfPath), memberKey(target.namespace, target.id))
       state.ports = {}
     }

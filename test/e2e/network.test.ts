@@ -129,6 +129,14 @@ describe('networking on CNI', () => {
     const clash = await nerd(['run', '-d', '-p', `127.0.0.1:${port}:80`, IMG, 'sleep', '10'])
     assert.equal(clash.code, 125, clash.stderr)
     assert.match(clash.stderr, /port is already allocated/)
+
+    // The ports go with the network that carries them, and come back with it.
+    await nerdOk(['network', 'disconnect', 'bridge', 'web'])
+    assert.equal(await nerdOk(['port', 'web']), '')
+    assert.equal(await httpGet(`http://127.0.0.1:${port}/`), undefined)
+    await nerdOk(['network', 'connect', 'bridge', 'web'])
+    assert.equal(await nerdOk(['port', 'web']), `80/tcp -> 127.0.0.1:${port}\n`)
+    assert.equal(await until('the page again', () => httpGet(`http://127.0.0.1:${port}/`), 15_000), 'hello from nerd\n')
     await nerdOk(['rm', '-f', 'web'])
     assert.equal(await httpGet(`http://127.0.0.1:${port}/`), undefined)
   })
