@@ -170,7 +170,7 @@ async function attachOne(
   const ips = requestedIps(network, planned)
   if (ips.length > 0) capabilityArgs.ips = ips
   if (planned.mac) capabilityArgs.mac = planned.mac
-  const networkForAdd = networkForAddresses(network, [planned.ip, planned.ip6].filter((address) => address !== undefined))
+  const networkForAdd = withoutDefaultRoutes(networkForAddresses(network, [planned.ip, planned.ip6].filter((address) => address !== undefined)), state)
   let conflist: CniConfList = networkForAdd
   if (hooks.setup) ({conflist, capabilityArgs} = await hooks.setup(networkForAdd, {netns, ifName, capabilityArgs}))
   conflist = neededPlugins(conflist, capabilityArgs)
@@ -184,6 +184,24 @@ async function attachOne(
     members[memberKey(target.namespace, target.id)] = memberOf(target, plan, attachment)
   })
   await hooks.ready?.(network, {netns, ifName}, result)
+}
+
+const DEFAULT_ROUTES = new Set(['0.0.0.0/0', '::/0'])
+
+/**
+ * The network without the default routes the container's other networks already give it: one
+ * default gateway per family, the first network's, as docker's sandbox has one (each CNI ADD would
+ * add its own, and the last network attached would take the container's outbound traffic).
+ */
+function withoutDefaultRoutes(network: NetworkConfList, state: NetworkState): NetworkConfList {
+  const routed = new Set(Object.values(state.attachments).flatMap((attachment) => (attachment.result.routes ?? []).map((route) => route.dst)))
+  const drop = (route: {dst: string}) => DEFAULT_ROUTES.has(route.dst) && routed.has(route.dst)
+  if (![...routed].some((dst) => DEFAULT_ROUTES.has(dst))) return network
+  const plugins = network.plugins.map((plugin) => {
+    const ipam = plugin.ipam as {routes?: {dst: string}[]} | undefined
+    return ipam?.routes?.some(drop) ? {...plugin, ipam: {...ipam, routes: ipam.routes.filter((route) => !drop(route))}} : plugin
+  })
+  return {...network, plugins}
 }
 
 /** Whether the attachment's portmap carries the container's published ports. */
