@@ -127,6 +127,7 @@ function committedRuntimeConfig(config: DockerConfig): ImageRuntimeConfig {
     ...(config.WorkingDir ? {WorkingDir: config.WorkingDir} : {}),
     ...(some(config.Labels) ? {Labels: config.Labels} : {}),
     ...(config.StopSignal ? {StopSignal: config.StopSignal} : {}),
+    ...(config.Healthcheck ? {Healthcheck: config.Healthcheck} : {}),
   }
 }
 

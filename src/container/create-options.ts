@@ -11,9 +11,11 @@ import {posix} from 'node:path'
 import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
 import {openFailure} from '../files.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
+import {parseGoDuration} from '../format/go-duration.ts'
 import {parseExpose, parsePublish, portBindings} from '../network/ports.ts'
 import {parseLogOptions} from './logs/index.ts'
-import type {DockerConfig, DockerHostConfig, LogConfig, RestartPolicy} from './model.ts'
+import type {DockerConfig, DockerHostConfig, HealthConfig, LogConfig, RestartPolicy} from './model.ts'
+import {mergeHealthcheck} from './health.ts'
 import {cleanPath} from './spec/flags.ts'
 import {
   DEFAULT_SHM_SIZE,
@@ -40,6 +42,13 @@ import type {HostFacts, ImageConfig, IpcMode, RunOptions, Ulimit, Uint64, UserMo
 /** The parsed flags of CREATE_FLAGS/RUN_FLAGS (src/container-flags.ts). */
 export interface CreateFlagValues {
   'disable-content-trust'?: boolean
+  'health-cmd'?: string
+  'health-interval'?: string
+  'health-timeout'?: string
+  'health-start-period'?: string
+  'health-start-interval'?: string
+  'health-retries'?: string
+  'no-healthcheck'?: boolean
   attach?: string[]
   interactive?: boolean
   tty?: boolean
@@ -192,6 +201,8 @@ export interface CreateRequest {
   typed: TypedStorageAndSecurity
   /** `--volumes-from`: containers whose mounts this one takes, each `name[:ro|:rw]`. */
   volumesFrom: string[]
+  /** The health check the flags ask for (`--no-healthcheck`: `NONE`), the image's filling in the rest. */
+  healthcheck?: HealthConfig
 }
 
 /** A user error before anything is created: exit 125, as docker's CLI. */
@@ -242,6 +253,46 @@ function goInteger(text: string, options: {unsigned?: boolean; bits?: number} = 
 
 const integerFlag = (value: string | undefined, flag: string, options?: {unsigned?: boolean; bits?: number}) =>
   value === undefined ? undefined : flagValue(value, flag, (text) => goInteger(text, options))
+
+/** A pflag duration flag's value in milliseconds (Go's time.ParseDuration). */
+const durationFlag = (value: string | undefined, flag: string) =>
+  value === undefined
+    ? undefined
+    : flagValue(value, flag, (text) => {
+        const ms = parseGoDuration(text)
+        if (ms === undefined) throw new Error(`time: invalid duration ${quote(text)}`)
+        return ms
+      })
+
+/**
+ * The health check of `--health-*` and `--no-healthcheck`, with docker's CLI's checks and then its
+ * daemon's (durations of at least 1ms), in nanoseconds; undefined when no such flag was given.
+ */
+function healthcheckFromFlags(values: CreateFlagValues): HealthConfig | undefined {
+  const command = values['health-cmd'] ?? ''
+  const durations = {
+    Interval: durationFlag(values['health-interval'], '--health-interval') ?? 0,
+    Timeout: durationFlag(values['health-timeout'], '--health-timeout') ?? 0,
+    StartPeriod: durationFlag(values['health-start-period'], '--health-start-period') ?? 0,
+    StartInterval: durationFlag(values['health-start-interval'], '--health-start-interval') ?? 0,
+  }
+  const retries = integerFlag(values['health-retries'], '--health-retries', {bits: 32}) ?? 0
+  const given = command !== '' || retries !== 0 || Object.values(durations).some((ms) => ms !== 0)
+  if (values['no-healthcheck']) {
+    if (given) fail('--no-healthcheck conflicts with --health-* options')
+    return {Test: ['NONE']}
+  }
+  if (!given) return undefined
+  // In docker's CLI's order.
+  const negative = [['interval', durations.Interval], ['timeout', durations.Timeout], ['retries', retries], ['start-period', durations.StartPeriod], ['start-interval', durations.StartInterval]] as const
+  for (const [name, value] of negative) if (value < 0) fail(`--health-${name} cannot be negative`)
+  for (const [field, ms] of Object.entries(durations)) if (ms !== 0 && ms < 1) fail(`${field} in Healthcheck cannot be less than 1ms`)
+  // docker's JSON leaves out what is not set.
+  const config: HealthConfig = command !== '' ? {Test: ['CMD-SHELL', command]} : {}
+  for (const [field, ms] of Object.entries(durations)) if (ms !== 0) config[field as keyof typeof durations] = Math.round(ms * 1e6)
+  if (retries !== 0) config.Retries = retries
+  return config
+}
 
 const bytesFlag = (value: string | undefined, flag: string) => (value === undefined ? undefined : flagValue(value, flag, parseBytes))
 
@@ -602,6 +653,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const network = networkRequest(values)
   if (values.detach && attachFlags.length > 0) fail('Conflicting options: -a and -d')
   const pull = pullPolicy(values.pull)
+  const healthcheck = healthcheckFromFlags(values)
   requireContentTrustDisabled(values['disable-content-trust'], EXIT_NERD_FAILED)
   const ipc = values.ipc === undefined ? undefined : parseIpcMode(values.ipc)
   if (values['stop-signal']) normalizeSignal(values['stop-signal'])
@@ -683,6 +735,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   }
   if (values.name !== undefined) request.name = values.name
   if (values.cidfile) request.cidfile = values.cidfile
+  if (healthcheck) request.healthcheck = healthcheck
   return request
 }
 
@@ -752,6 +805,8 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
     ...Object.fromEntries([...network.expose.flatMap(parseExpose), ...Object.keys(bindings)].map((port) => [port, {}])),
   }
   if (Object.keys(exposed).length > 0) Config.ExposedPorts = sortedMap(exposed)
+  const healthcheck = mergeHealthcheck(request.healthcheck, image.Healthcheck)
+  if (healthcheck) Config.Healthcheck = healthcheck
 
   const privileged = options.privileged ?? false
   const ipcMode = namespaceText(options.ipc, 'private')

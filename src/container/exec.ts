@@ -17,7 +17,7 @@ import {readRootfsFiles} from './rootfs-files.ts'
 import {KNOWN_CAPABILITIES, resolveUser} from './spec/index.ts'
 import type {Spec} from './spec/index.ts'
 
-const PROCESS_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process'
+export const PROCESS_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process'
 
 export interface ExecOptions {
   command: string[]

@@ -180,9 +180,8 @@ export function filterContainers(views: readonly ContainerView[], filters: reado
   // docker walks the list once: a since container already passed while skipping to the before one no longer stops it.
   if (end < first) end = sorted.length
 
-  // nerd has no health checks, so every container's health is docker's `none`; nor swarm, so none is a task.
   const health = values('health')
-  if (health.length > 0 && !health.includes('none')) return []
+  // nerd has no swarm: no container is a task.
   const isTask = values('is-task')
   if (isTask.length > 0 && isTaskWanted(isTask)) return []
 
@@ -208,6 +207,7 @@ export function filterContainers(views: readonly ContainerView[], filters: reado
     if (!matchesLabels(labels, record.Config.Labels ?? {})) return false
     if (exited.length > 0 && (isRunning(view) || view.state.StartedAt === '' || !exited.includes(view.exitCode))) return false
     if (statuses.length > 0 && !statuses.includes(view.status)) return false
+    if (health.length > 0 && !health.includes(view.health?.Status ?? 'none')) return false
     if (volumes.length > 0 && !mountsAny(view, volumes)) return false
     if (ancestors.length > 0 && !ancestorIds.has(record.Image)) return false
     if (networks.length > 0 && !networkNames(view).some((name) => networks.includes(name))) return false

@@ -13,7 +13,8 @@ import type {ImageUser} from '../image/remove.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
-import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView} from './model.ts'
+import {startHealthMonitor} from './health.ts'
+import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, HealthState} from './model.ts'
 import {NAME_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
 import {signalNumber} from './spec/index.ts'
@@ -147,29 +148,38 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
 }
 
 export async function containerView(scope: ContainerScope, container: LoadedContainer): Promise<ContainerView> {
-  const [state, task, networking] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), networkingOf(container.paths)])
-  return withNetworking(viewOf(container.record, state, container.labels, task), networking)
+  const [state, task, files] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), viewFilesOf(container.paths, container.record)])
+  return withViewFiles(viewOf(container.record, state, container.labels, task), files)
 }
 
-interface Networking {
+/** What the container's other files say, beside its record and state. */
+interface ViewFiles {
   /** The ports the network setup published (host ports chosen), from the network state. */
   ports?: PortMap
   /** The networks the container joins, `network connect`s included, from its plan. */
   networks?: string[]
+  /** Its health check's state, for a container that has one. */
+  health?: HealthState
 }
 
-/** What the container's network plan and state say; nothing for a container without CNI networks. */
-async function networkingOf(paths: ContainerPaths): Promise<Networking> {
-  const [state, plan] = await Promise.all([
+/** What the container's network plan and state and its health say; nothing of what it does not have. */
+async function viewFilesOf(paths: ContainerPaths, record: ContainerRecord): Promise<ViewFiles> {
+  const [state, plan, health] = await Promise.all([
     readJsonIfExists<{ports: PortMap}>(paths.networkState),
     readJsonIfExists<{networks: {network: string}[]}>(paths.networkPlan),
+    record.Config.Healthcheck ? readJsonIfExists<HealthState>(paths.health) : undefined,
   ])
-  return {...(state ? {ports: state.ports} : {}), ...(plan ? {networks: plan.networks.map((planned) => planned.network)} : {})}
+  return {
+    ...(state ? {ports: state.ports} : {}),
+    ...(plan ? {networks: plan.networks.map((planned) => planned.network)} : {}),
+    ...(health ? {health} : {}),
+  }
 }
 
-function withNetworking(view: ContainerView, networking: Networking): ContainerView {
-  if (networking.ports && Object.keys(networking.ports).length > 0) view.ports = networking.ports
-  if (networking.networks) view.networks = networking.networks
+function withViewFiles(view: ContainerView, files: ViewFiles): ContainerView {
+  if (files.ports && Object.keys(files.ports).length > 0) view.ports = files.ports
+  if (files.networks) view.networks = files.networks
+  if (files.health) view.health = files.health
   return view
 }
 
@@ -180,8 +190,8 @@ export async function listContainerViews(scope: ContainerScope): Promise<Contain
   const views = await Promise.all(
     containers.map(async (container) => {
       const paths = containerPaths(scope.dataRoot, namespaceOf(scope), container.id)
-      const [record, state, networking] = await Promise.all([readRecord(paths), readState(paths), networkingOf(paths)])
-      return record ? withNetworking(viewOf(record, state, container.labels, taskById.get(container.id)), networking) : undefined
+      const [record, state] = await Promise.all([readRecord(paths), readState(paths)])
+      return record ? withViewFiles(viewOf(record, state, container.labels, taskById.get(container.id)), await viewFilesOf(paths, record)) : undefined
     }),
   )
   return views.filter((view) => view !== undefined)
@@ -296,6 +306,7 @@ export async function startTask(
     throw error
   }
   await updateState(container.paths, () => ({StartedAt: new Date().toISOString(), FinishedAt: ''}))
+  await startHealthMonitor(scope.dataRoot, namespaceOf(scope), container)
   if (monitorRestarts(container.record)) {
     await client.containers.update({id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: logUri}}, [
       `labels.${RESTART_STATUS_LABEL}`,

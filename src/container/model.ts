@@ -11,6 +11,8 @@
  * O_EXCL so concurrent creates of one name have exactly one winner).
  */
 
+import type {Healthcheck} from '../hooks/types.ts'
+
 /** docker's `Config` in inspect: what the container was created with, image defaults merged. */
 export interface DockerConfig {
   Hostname: string
@@ -32,6 +34,25 @@ export interface DockerConfig {
   StopSignal?: string
   StopTimeout?: number
   ExposedPorts?: Record<string, object>
+  Healthcheck?: HealthConfig
+}
+
+/** docker's Config.Healthcheck, as an image has it. */
+export type HealthConfig = Healthcheck
+
+/** docker's State.Health, kept in the container's health.json by its health monitor. */
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy'
+  FailingStreak: number
+  /** The last probes, oldest first. */
+  Log: HealthProbe[]
+}
+
+export interface HealthProbe {
+  Start: string
+  End: string
+  ExitCode: number
+  Output: string
 }
 
 export interface RestartPolicy {
@@ -174,6 +195,8 @@ export interface ContainerView {
   ports?: PortMap
   /** The CNI networks the container joins (its plan), `network connect`s included. */
   networks?: string[]
+  /** Its health check's state, for a container that has one and has been started. */
+  health?: HealthState
 }
 
 import type {PortMap} from '../network/ports.ts'

@@ -38,6 +38,8 @@ export interface ContainerPaths {
   drainMark: string
   /** Locked while a restart policy restarts the container (task-exit.ts), which a stop waits out. */
   policyRestart: string
+  /** The state of its health check (HealthState), written by its health monitor. */
+  health: string
 }
 
 export function containersDir(dataRoot: string, namespace: string): string {
@@ -65,6 +67,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     stdin: join(dir, 'stdin.fifo'),
     drainMark: join(dir, 'output-draining'),
     policyRestart: join(dir, 'policy-restart'),
+    health: join(dir, 'health.json'),
   }
 }
 

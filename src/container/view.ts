@@ -7,7 +7,7 @@ import {formatPortsColumn} from '../network/ports.ts'
 import {containerStatus, ellipsis, goQuote, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import {goTimeString} from '../format/go-values.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
-import type {ContainerRecord, ContainerView, DockerConfig, DockerHostConfig, MountPoint} from './model.ts'
+import type {ContainerRecord, ContainerView, DockerConfig, DockerHostConfig, HealthState, MountPoint} from './model.ts'
 import {containerPaths} from './store.ts'
 
 /** docker's State.Running: the process is up, also while paused or between restarts. */
@@ -22,7 +22,7 @@ function parseTime(text: string): Date | undefined {
 /** docker's STATUS column: `Created`, `Up 5 seconds`, `Up 2 minutes (Paused)`, `Exited (3) 4 minutes ago`. */
 export function statusText(view: ContainerView, now: Date = new Date()): string {
   return containerStatus(
-    {status: view.status, startedAt: parseTime(view.state.StartedAt), finishedAt: parseTime(view.state.FinishedAt), exitCode: view.exitCode},
+    {status: view.status, startedAt: parseTime(view.state.StartedAt), finishedAt: parseTime(view.state.FinishedAt), exitCode: view.exitCode, ...(view.health ? {health: view.health.Status} : {})},
     now,
   )
 }
@@ -249,6 +249,8 @@ export interface InspectState {
   Error: string
   StartedAt: string
   FinishedAt: string
+  /** Only for a container with a health check that has been started, as docker's. */
+  Health?: HealthState
 }
 
 /** docker's ContainerJSON, what `inspect` prints for a container. */
@@ -366,6 +368,7 @@ export function inspectContainer(view: ContainerView, options: InspectOptions): 
       Error: state.Error,
       StartedAt: inspectTime(state.StartedAt),
       FinishedAt: inspectTime(state.FinishedAt),
+      ...(view.health ? {Health: view.health} : {}),
     },
     Image: record.Image,
     ResolvConfPath: paths.resolvConf,

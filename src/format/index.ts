@@ -1,4 +1,5 @@
 export {formatFloat, formatValue, goQuote, sprint, sprintf, sprintln} from './go-fmt.ts'
+export {formatGoDuration, parseGoDuration} from './go-duration.ts'
 export {GO_JSON, goJSON, type GoJSONOptions} from './go-json.ts'
 export {compareStrings} from './go-values.ts'
 export {bytesSize, containerStatus, humanDuration, humanSize, parseBytes, timeAgo, type ContainerState, type ContainerStatusName} from './human.ts'

@@ -59,6 +59,20 @@ export interface ImageRuntimeConfig {
   WorkingDir?: string
   Labels?: Record<string, string>
   StopSignal?: string
+  Healthcheck?: Healthcheck
+}
+
+/**
+ * docker's health check of an image or container: the probe (`["CMD-SHELL", command]`, `["CMD",
+ * ...args]`, `["NONE"]`; none given: the image's) and its timing in nanoseconds (none: the default).
+ */
+export interface Healthcheck {
+  Test?: string[]
+  Interval?: number
+  Timeout?: number
+  StartPeriod?: number
+  StartInterval?: number
+  Retries?: number
 }
 
 export interface ImageConfig {

@@ -12,6 +12,7 @@ import {open, stat} from 'node:fs/promises'
 import type {FileHandle} from 'node:fs/promises'
 import {basename, dirname} from 'node:path'
 import {NerdError} from '../../errors.ts'
+import {parseGoDuration} from '../../format/go-duration.ts'
 
 export interface ReadLogOptions {
   follow?: boolean
@@ -328,17 +329,6 @@ async function follow(path: string, reading: {live?: LogFile}, options: ReadLogO
   }
 }
 
-const DURATION_UNITS: Record<string, number> = {ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000}
-
-/** Go's time.ParseDuration, in milliseconds; undefined when `value` is not a duration. */
-function parseDuration(value: string): number | undefined {
-  const match = /^([+-]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/.exec(value)
-  if (!match) return value === '0' ? 0 : undefined
-  let total = 0
-  for (const [, amount, unit] of match[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(amount) * DURATION_UNITS[unit!]!
-  return match[1] === '-' ? -total : total
-}
-
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate()
 }
@@ -361,7 +351,7 @@ function parseDate(value: string): Date | undefined {
  * 3339 date or time (local time without a zone), or Unix seconds with an optional fraction.
  */
 export function parseLogTime(value: string, now: Date = new Date()): Date {
-  const duration = value === '0' ? undefined : parseDuration(value)
+  const duration = value === '0' ? undefined : parseGoDuration(value)
   if (duration !== undefined) return new Date(now.getTime() - duration)
   const date = parseDate(value)
   if (date) return date

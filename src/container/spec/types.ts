@@ -1,5 +1,6 @@
 /** What `buildSpec` takes: parsed `run`/`create` options, the image's config, host facts and callbacks. */
 import type {Spec, Uint64} from './oci.ts'
+import type {HealthConfig} from '../model.ts'
 
 /** The `config` object of an OCI/docker image config blob (the fields a container's spec uses). */
 export interface ImageConfig {
@@ -12,6 +13,7 @@ export interface ImageConfig {
   Volumes?: Record<string, object> | null
   StopSignal?: string
   Labels?: Record<string, string> | null
+  Healthcheck?: HealthConfig | null
 }
 
 export type Propagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave'

@@ -1,0 +1,116 @@
+/**
+ * A container's health monitor: `node dist/health.js <data root> <namespace> <id>`, started (detached)
+ * by each start of a container that has a health check. It runs the probe in the container as an
+ * exec at docker's intervals, keeps the state in the container's health.json (inspect's
+ * State.Health, ps's "(healthy)") and ends with the task it was started for.
+ */
+import {randomBytes} from 'node:crypto'
+import {join} from 'node:path'
+import {connect, packJson} from '../containerd/index.ts'
+import {writeJsonAtomic} from '../files.ts'
+import {formatGoDuration} from '../format/go-duration.ts'
+import {startFailureMessage} from './attach.ts'
+import {execProcessSpec, PROCESS_TYPE_URL} from './exec.ts'
+import {afterProbe, healthTiming, nextProbeDelay, PROBE_OUTPUT_LIMIT, STARTING_HEALTH} from './health.ts'
+import type {HealthTiming} from './health.ts'
+import {ended, makeFifos, openFifos} from './io.ts'
+import {loadContainer} from './lifecycle.ts'
+import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import type {HealthProbe, HealthState} from './model.ts'
+import {containerPaths, readRecord} from './store.ts'
+
+export async function monitorHealth(dataRoot: string, namespace: string, id: string): Promise<void> {
+  const paths = containerPaths(dataRoot, namespace, id)
+  const record = await readRecord(paths)
+  const timing = healthTiming(record?.Config.Healthcheck)
+  if (!record?.Address || !timing) return
+  const client = await connect({address: record.Address, namespace})
+  try {
+    const scope = {client, dataRoot}
+    const container = await loadContainer(scope, id)
+    const task = await client.tasks.get(id).catch(() => undefined)
+    if (task?.status !== 'RUNNING') return
+    const startedAt = Date.now()
+    // The monitor ends with this task: its exit, or a later start's task (which has a monitor of its own).
+    const taskEnded = new AbortController()
+    client.tasks.wait(id, {signal: taskEnded.signal}).then(
+      () => taskEnded.abort(),
+      () => taskEnded.abort(),
+    )
+    const current = async () => (await readRecord(paths)) !== undefined && (await client.tasks.get(id).catch(() => undefined))?.pid === task.pid
+    let health: HealthState = STARTING_HEALTH
+    while (await sleep(nextProbeDelay(health, Date.now() - startedAt, timing), taskEnded.signal)) {
+      const probe = await runProbe(scope, container, timing, taskEnded.signal)
+      // A probe the exit cut short says nothing of the container's health.
+      if (taskEnded.signal.aborted || !(await current())) break
+      health = afterProbe(health, probe, Date.now() - startedAt, timing)
+      await writeJsonAtomic(paths.health, health)
+    }
+    taskEnded.abort()
+  } finally {
+    client.close()
+  }
+}
+
+/** Resolves true after `ms`, false at once when the signal aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', aborted)
+      resolve(true)
+    }, ms)
+    const aborted = (): void => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    signal.addEventListener('abort', aborted, {once: true})
+  })
+}
+
+/** One probe: the command as an exec in the container, its output (the first 4096 bytes) and exit code; -1 when it cannot run or times out. */
+async function runProbe(scope: ContainerScope, container: LoadedContainer, timing: HealthTiming, stop: AbortSignal): Promise<HealthProbe> {
+  const {client} = scope
+  const id = container.record.Id
+  const start = new Date()
+  const probe = (ExitCode: number, Output: string): HealthProbe => ({Start: start.toISOString(), End: new Date().toISOString(), ExitCode, Output})
+  const execId = `health-${randomBytes(8).toString('hex')}`
+  const fifos = openFifos(await makeFifos(join(scope.dataRoot, 'fifo'), {stdin: false, terminal: false}))
+  const chunks: Buffer[] = []
+  let kept = 0
+  const keep = (chunk: Buffer): void => {
+    if (kept >= PROBE_OUTPUT_LIMIT) return
+    chunks.push(chunk.subarray(0, PROBE_OUTPUT_LIMIT - kept))
+    kept += Math.min(chunk.length, PROBE_OUTPUT_LIMIT - kept)
+  }
+  fifos.stdout.on('data', keep)
+  fifos.stderr?.on('data', keep)
+  const waiting = new AbortController()
+  const onStop = (): void => waiting.abort()
+  stop.addEventListener('abort', onStop, {once: true})
+  try {
+    const spec = await execProcessSpec(scope, container, {command: timing.command, env: [], interactive: false, tty: false, detach: false, privileged: false, detachKeys: []})
+    await client.tasks.exec({containerId: id, execId, spec: packJson(PROCESS_TYPE_URL, spec), terminal: false, stdout: fifos.paths.stdout, stderr: fifos.paths.stderr})
+    const exit = client.tasks.wait(id, {execId, signal: waiting.signal})
+    exit.catch(() => undefined)
+    await client.tasks.start(id, execId)
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timing.timeoutMs)))
+    const outcome = await Promise.race([exit, timedOut])
+    clearTimeout(timer)
+    if (outcome === 'timeout') {
+      await client.tasks.kill(id, 9, {execId}).catch(() => undefined)
+      return probe(-1, `Health check exceeded timeout (${formatGoDuration(timing.timeoutMs)})`)
+    }
+    // What the probe wrote reaches the FIFOs before the shim closes them.
+    await Promise.race([Promise.all([ended(fifos.stdout), ended(fifos.stderr)]), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
+    return probe(outcome.exitStatus, Buffer.concat(chunks).toString('utf8'))
+  } catch (error) {
+    return probe(-1, startFailureMessage((error as Error).message))
+  } finally {
+    stop.removeEventListener('abort', onStop)
+    waiting.abort()
+    await client.tasks.deleteProcess(id, execId).catch(() => undefined)
+    await fifos.dispose()
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * docker's health checks end to end: the --health-* flags, the monitor's probes in the running
+ * container (starting, healthy, unhealthy, a timeout), what ps, its health filter and inspect show,
+ * and the monitor ending with the container.
+ */
+import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {promisify} from 'node:util'
+import {after, before, describe, it} from 'node:test'
+import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
+import {loadTestImage, nerd} from '../helpers/e2e.ts'
+
+const IMG = 'nerd-test/busybox'
+
+const statusOf = async (name: string): Promise<string> => (await nerdOk(['ps', '-a', '--filter', `name=${name}`, '--format', '{{.Status}}'])).trim()
+
+describe('health checks', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+  })
+
+  after(async () => {
+    await removeAllContainers()
+  })
+
+  it('probes a running container: starting through its start period, then healthy, then unhealthy after the retries', async () => {
+    await nerdOk(['run', '-d', '--name', 'checked', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '200ms', '--health-start-period', '5s', '--health-start-interval', '200ms', '--health-retries', '2', IMG, 'sh', '-c', 'sleep 1; touch /tmp/ok; sleep 600'])
+    assert.match(await statusOf('checked'), /^Up .* \(health: starting\)$/)
+    await until('it to be healthy', async () => (/\(healthy\)$/.test(await statusOf('checked')) ? true : undefined), 15_000)
+    const document = await inspectContainer('checked')
+    assert.deepEqual(document.Config.Healthcheck, {Test: ['CMD-SHELL', 'test -f /tmp/ok'], Interval: 200_000_000, StartPeriod: 5_000_000_000, StartInterval: 200_000_000, Retries: 2})
+    await nerdOk(['exec', 'checked', 'rm', '/tmp/ok'])
+    await until('it to be unhealthy', async () => ((await nerdOk(['ps', '--filter', 'health=unhealthy', '--format', '{{.Names}}'])) === 'checked\n' ? true : undefined), 15_000)
+    const health = (await inspectContainer('checked')).State.Health
+    assert.equal(health.Status, 'unhealthy')
+    assert.ok(health.FailingStreak >= 2, `failing streak ${health.FailingStreak}`)
+    assert.ok(health.Log.length <= 5)
+    assert.deepEqual(health.Log.at(-1).ExitCode, 1)
+    assert.equal(await nerdOk(['ps', '--filter', 'health=healthy', '--format', '{{.Names}}']), '')
+    // The monitor ends with the container; the last state stays for inspect, as docker's.
+    await nerdOk(['stop', '-t', '0', 'checked'])
+    const id = document.Id as string
+    await until('the monitor to end', async () => {
+      const {stdout} = await promisify(execFile)('pgrep', ['-f', `health.js .* ${id}`]).catch(() => ({stdout: ''}))
+      return stdout === '' ? true : undefined
+    })
+    assert.match(await statusOf('checked'), /^Exited \(137\) /)
+    assert.equal((await inspectContainer('checked')).State.Health.Status, 'unhealthy')
+  })
+
+  it('fails a probe that outlasts its timeout, and one that cannot run', async () => {
+    await nerdOk(['run', '-d', '--name', 'slow', '--health-cmd', 'sleep 5', '--health-timeout', '200ms', '--health-interval', '200ms', IMG, 'sleep', '600'])
+    await nerdOk(['run', '-d', '--name', 'broken', '--health-interval', '200ms', '--health-cmd', 'exit 3', IMG, 'sleep', '600'])
+    const lastProbe = async (name: string) => (await inspectContainer(name)).State.Health?.Log.at(-1)
+    const timedOut = await until('a probe to time out', lastProbe.bind(undefined, 'slow'), 15_000)
+    assert.deepEqual([timedOut.ExitCode, timedOut.Output], [-1, 'Health check exceeded timeout (200ms)'])
+    const failed = await until('a probe to fail', lastProbe.bind(undefined, 'broken'), 15_000)
+    assert.equal(failed.ExitCode, 3)
+    await until('three failures to make it unhealthy', async () => ((await inspectContainer('broken')).State.Health.Status === 'unhealthy' ? true : undefined), 15_000)
+  })
+
+  it('takes the image\'s check (commit keeps the container\'s), which flags change field by field and --no-healthcheck turns off', async () => {
+    await nerdOk(['create', '--name', 'template', '--health-cmd', 'true', '--health-interval', '300ms', '--health-retries', '4', IMG, 'sleep', '600'])
+    await nerdOk(['commit', 'template', 'checked-image:1'])
+    await nerdOk(['create', '--name', 'inherits', '--health-retries', '9', 'checked-image:1'])
+    assert.deepEqual((await inspectContainer('inherits')).Config.Healthcheck, {Test: ['CMD-SHELL', 'true'], Interval: 300_000_000, Retries: 9})
+    await nerdOk(['run', '-d', '--name', 'inherits-running', 'checked-image:1'])
+    await until('the image\'s probe to pass', async () => (/\(healthy\)$/.test(await statusOf('inherits-running')) ? true : undefined), 15_000)
+    await nerdOk(['create', '--name', 'off', '--no-healthcheck', 'checked-image:1'])
+    assert.deepEqual((await inspectContainer('off')).Config.Healthcheck.Test, ['NONE'])
+    await nerdOk(['rm', '-f', 'template', 'inherits', 'inherits-running', 'off'])
+    await nerdOk(['rmi', 'checked-image:1'])
+  })
+
+  it('checks the flags as docker does, with 125', async () => {
+    const cases: [string[], string][] = [
+      [['--no-healthcheck', '--health-retries', '2'], '--no-healthcheck conflicts with --health-* options'],
+      [['--health-interval', '10us'], 'Interval in Healthcheck cannot be less than 1ms'],
+      [['--health-timeout=-1s'], '--health-timeout cannot be negative'],
+      [['--health-retries=-1'], '--health-retries cannot be negative'],
+      [['--health-start-period', 'soon'], 'invalid argument "soon" for "--health-start-period" flag: time: invalid duration "soon"'],
+    ]
+    for (const [flags, message] of cases) {
+      const result = await nerd(['run', '--rm', ...flags, IMG, 'true'])
+      assert.deepEqual([result.code, result.stderr.split('\n')[0]], [125, `Error: ${message}`], flags.join(' '))
+    }
+    await nerdOk(['create', '--name', 'unchecked', '--no-healthcheck', IMG, 'true'])
+    assert.deepEqual((await inspectContainer('unchecked')).Config.Healthcheck, {Test: ['NONE']})
+    assert.equal(await nerdOk(['ps', '-a', '--filter', 'health=none', '--filter', 'name=unchecked', '--format', '{{.Names}}']), 'unchecked\n')
+  })
+})
