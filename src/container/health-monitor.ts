@@ -9,6 +9,7 @@ import {join} from 'node:path'
 import {connect, packJson} from '../containerd/index.ts'
 import {writeJsonAtomic} from '../files.ts'
 import {formatGoDuration} from '../format/go-duration.ts'
+import {HEALTH_STATUS_ACTION, publishEvent} from '../system/nerd-events.ts'
 import {startFailureMessage} from './attach.ts'
 import {execProcessSpec, PROCESS_TYPE_URL} from './exec.ts'
 import {afterProbe, healthTiming, nextProbeDelay, PROBE_OUTPUT_LIMIT, STARTING_HEALTH} from './health.ts'
@@ -43,8 +44,12 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
       const probe = await runProbe(scope, container, timing, taskEnded.signal)
       // A probe the exit cut short says nothing of the container's health.
       if (taskEnded.signal.aborted || !(await current())) break
-      health = afterProbe(health, probe, Date.now() - startedAt, timing)
-      await writeJsonAtomic(paths.health, health)
+      const next = afterProbe(health, probe, Date.now() - startedAt, timing)
+      await writeJsonAtomic(paths.health, next)
+      if (next.Status !== health.Status) {
+        await publishEvent(client, {type: 'container', action: HEALTH_STATUS_ACTION, id, attributes: {[HEALTH_STATUS_ACTION]: next.Status}})
+      }
+      health = next
     }
     taskEnded.abort()
   } finally {

@@ -16,7 +16,7 @@ import {GO_JSON} from '../format/go-json.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {containerPaths, readRecord} from '../container/store.ts'
 import {familiarName, familiarRepository, parseReference} from '../image/reference.ts'
-import {nerdEventOf} from './nerd-events.ts'
+import {HEALTH_STATUS_ACTION, nerdEventOf} from './nerd-events.ts'
 
 export type DockerEventType = 'container' | 'image' | 'volume' | 'network'
 
@@ -106,6 +106,8 @@ export class ContainerFacts {
   }
 }
 
+const FUZZY_EVENTS = [HEALTH_STATUS_ACTION, 'exec_create', 'exec_start']
+
 /** docker's event for a containerd one or one of nerd's own; undefined for events docker has no counterpart for. */
 export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts): Promise<DockerEvent | undefined> {
   const at = eventTime(event.timestamp)
@@ -113,6 +115,11 @@ export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts)
   if (own) {
     if (own.type !== 'container') return message(own.type, own.action, {ID: own.id, Attributes: own.attributes}, at)
     if (own.action === 'rename') facts.forget(own.id)
+    if (own.action === HEALTH_STATUS_ACTION) {
+      // docker's action carries the status, which a containerd topic cannot: it travels as an attribute.
+      const {[HEALTH_STATUS_ACTION]: status, ...attributes} = own.attributes
+      return containerEvent(`${HEALTH_STATUS_ACTION}: ${status}`, own.id, attributes, facts, at)
+    }
     return containerEvent(own.action, own.id, own.attributes, facts, at)
   }
   const payload = event.payload ?? {}
@@ -224,7 +231,8 @@ export function eventMatches(event: DockerEvent, filters: readonly EventFilter[]
   const images = [id, imageName, imageRepository(id), imageName === undefined ? undefined : imageRepository(imageName)]
   const actorNamed = (value: string) => id.startsWith(value) || (attributes.name?.startsWith(value) ?? false)
   const checks: [EventFilter['key'], (value: string) => boolean][] = [
-    ['event', (value) => value === event.Action],
+    // docker's daemon: health_status, exec_create and exec_start also match those with their `: ...`.
+    ['event', (value) => value === event.Action || (FUZZY_EVENTS.includes(value) && event.Action.startsWith(`${value}:`))],
     ['type', (value) => value === event.Type],
     ['container', actorNamed],
     ['volume', actorNamed],

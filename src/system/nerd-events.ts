@@ -13,6 +13,9 @@ const TOPIC_PREFIX = '/nerd/'
 /** The action is done by then: a publish is not worth holding the command up longer. */
 const PUBLISH_TIMEOUT_MS = 5_000
 
+/** The action of nerd's event for a health check's new status (container/health-monitor.ts), which is an attribute of that name. */
+export const HEALTH_STATUS_ACTION = 'health_status'
+
 export const NERD_EVENT_TYPES = ['container', 'volume', 'network'] as const
 export type NerdEventType = (typeof NERD_EVENT_TYPES)[number]
 

@@ -4,11 +4,11 @@
  * and the monitor ending with the container.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {loadTestImage, nerd} from '../helpers/e2e.ts'
+import {loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
 
@@ -24,6 +24,11 @@ describe('health checks', () => {
   })
 
   it('probes a running container: starting through its start period, then healthy, then unhealthy after the retries', async () => {
+    const events = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'events', '--filter', 'event=health_status', '--format', '{{.Action}} {{.Actor.Attributes.name}}'], {stdio: ['ignore', 'pipe', 'ignore']})
+    let eventLines = ''
+    events.stdout.on('data', (chunk: Buffer) => (eventLines += chunk.toString()))
+    // Subscribed once it has connected.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
     await nerdOk(['run', '-d', '--name', 'checked', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '200ms', '--health-start-period', '5s', '--health-start-interval', '200ms', '--health-retries', '2', IMG, 'sh', '-c', 'sleep 1; touch /tmp/ok; sleep 600'])
     assert.match(await statusOf('checked'), /^Up .* \(health: starting\)$/)
     await until('it to be healthy', async () => (/\(healthy\)$/.test(await statusOf('checked')) ? true : undefined), 15_000)
@@ -37,6 +42,7 @@ describe('health checks', () => {
     assert.ok(health.Log.length <= 5)
     assert.deepEqual(health.Log.at(-1).ExitCode, 1)
     assert.equal(await nerdOk(['ps', '--filter', 'health=healthy', '--format', '{{.Names}}']), '')
+    await until('the health events', async () => (eventLines === 'health_status: healthy checked\nhealth_status: unhealthy checked\n' ? true : undefined)).finally(() => events.kill())
     // The monitor ends with the container; the last state stays for inspect, as docker's.
     await nerdOk(['stop', '-t', '0', 'checked'])
     const id = document.Id as string
