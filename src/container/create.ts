@@ -9,7 +9,7 @@ import type {CgroupManager} from '../config/index.ts'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {isAlreadyExists, isNotFound, packAny, packJson} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
-import {formatPlatform, hostPlatform, parsePlatform} from '../image/platform.ts'
+import {formatPlatform, hostPlatform, onlyPlatform, parsePlatform} from '../image/platform.ts'
 import type {Platform} from '../image/platform.ts'
 import {parseReference, normalizedName} from '../image/reference.ts'
 import {ManifestCache} from '../image/manifest-cache.ts'
@@ -125,12 +125,27 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
     if (found.length > 0) name = found[0]!.record.name
   }
   if (name === undefined) throw new NerdError(`No such image: ${text}`)
+  const cache = new ManifestCache(context.dataRoot)
   const present = request.pull === 'always' ? undefined : await getImage(client, name)
-  if (!present) {
+  let resolved = present && (await resolveImageConfig(client, present, platform, cache))
+  // An image of another platform than --platform asks for is not the one wanted, as for docker's daemon: it is pulled.
+  if (resolved && request.options.platform && !onlyPlatform(platform).match(configPlatform(resolved.config))) {
+    if (request.pull === 'never') {
+      throw new NerdError(`image with reference ${text} was found but does not match the specified platform: wanted ${formatPlatform(platform)}, actual: ${formatPlatform(configPlatform(resolved.config))}`)
+    }
+    resolved = undefined
+  }
+  if (!resolved) {
     if (request.pull === 'never') throw new NerdError(`No such image: ${text}`)
     await context.pull(name, {missing: request.pull !== 'always'})
+    resolved = await resolveImageConfig(client, name, platform, cache)
   }
-  return {name, resolved: await resolveImageConfig(client, present ?? name, platform, new ManifestCache(context.dataRoot)), platform: formatPlatform(platform as Platform)}
+  return {name, resolved, platform: formatPlatform(platform as Platform)}
+}
+
+/** The platform an image config says it is for. */
+function configPlatform(config: ResolvedImageConfig['config']): Platform {
+  return {os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})}
 }
 
 export async function createContainer(client: ContainerdClient, request: ContainerCreateRequest, context: CreateContext): Promise<CreatedContainer> {

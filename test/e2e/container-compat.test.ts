@@ -228,6 +228,16 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', '-f', 'joiner', 'owner'])
   })
 
+  it('run --platform of another platform than the local image\'s does not run that image: --pull never fails as docker\'s daemon does', async () => {
+    const [host, other] = process.arch === 'x64' ? ['linux/amd64', 'linux/arm64'] : ['linux/arm64', 'linux/amd64']
+    assert.equal(await nerdOk(['run', '--rm', '--platform', host, '--pull', 'never', IMG, 'echo', 'hi']), 'hi\n')
+    assert.deepEqual(await outcome(['run', '--rm', '--platform', other, '--pull', 'never', IMG, 'echo', 'hi']), {
+      code: 125,
+      stdout: '',
+      stderr: `Error: image with reference ${IMG} was found but does not match the specified platform: wanted ${other}, actual: ${host}\n`,
+    })
+  })
+
   it('a client call given an aborted signal is never made, so a process that closes its client exits at once', async () => {
     // grpc-js went on with a call cancelled before it had started it: a Tasks.Wait on a running
     // container kept the process alive until the container ended.
