@@ -79,7 +79,7 @@ export function startFailureExitCode(message: string): number {
   // nerd's own hook failed: the command was never tried.
   if (NERD_HOOK_FAILURE.test(message)) return 125
   if (/executable file not found|no such file or directory/i.test(message)) return 127
-  if (/permission denied|exec format error|is a directory|not a directory/i.test(message)) return 126
+  if (/permission denied|is a directory/i.test(message)) return 126
   return 125
 }
 

@@ -24,6 +24,10 @@ export function hostFacts(options: {cgroupManager: CgroupManager; privileged: bo
     cpuCount: availableParallelism(),
     swapLimit: isCgroupV2() || existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
   }
+  const onlineCpus = readText('/sys/devices/system/cpu/online')?.trim()
+  if (onlineCpus) facts.onlineCpus = onlineCpus
+  const onlineMems = readText('/sys/devices/system/node/online')?.trim()
+  if (onlineMems) facts.onlineMems = onlineMems
   const init = INIT_CANDIDATES.find((path) => existsSync(path))
   if (init) facts.initPath = init
   if (options.privileged) facts.devices = hostDevices('/dev')

@@ -11,6 +11,13 @@ const MIN_MEMORY = 6 * 2 ** 20
 const CFS_PERIOD = 100_000
 const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/
 
+/** Whether every number of a Linux list (`0-2,5`) is in `available` (one too). */
+function listWithin(list: string, available: string): boolean {
+  const ranges = (text: string) => text.split(',').map((part) => part.split('-').map(Number) as [number, number?])
+  const offered = ranges(available)
+  return ranges(list).every(([first, last = first]) => offered.some(([start, end = start]) => start <= first && last <= end))
+}
+
 type Limits = Omit<Resources, 'devices'>
 
 export function resourceLimits(options: RunOptions, host: HostFacts, warnings: string[]): Limits {
@@ -94,6 +101,12 @@ function cpuLimits(options: RunOptions, host: HostFacts): NonNullable<Resources[
   }
   if (options.cpusetMems !== undefined && options.cpusetMems !== '' && !CPU_LIST.test(options.cpusetMems)) {
     throw specError(`Invalid value ${options.cpusetMems} for cpuset mems`)
+  }
+  if (options.cpusetCpus && host.onlineCpus && !listWithin(options.cpusetCpus, host.onlineCpus)) {
+    throw specError(`Requested CPUs are not available - requested ${options.cpusetCpus}, available: ${host.onlineCpus}`)
+  }
+  if (options.cpusetMems && host.onlineMems && !listWithin(options.cpusetMems, host.onlineMems)) {
+    throw specError(`Requested memory nodes are not available - requested ${options.cpusetMems}, available: ${host.onlineMems}`)
   }
 
   const limits: NonNullable<Resources['cpu']> = {}

@@ -186,6 +186,9 @@ export interface HostFacts {
   devices?: readonly HostDevice[]
   /** Number of CPUs, to check `--cpus` against. */
   cpuCount?: number
+  /** The CPUs and memory nodes online (`0-3`), to check `--cpuset-cpus` and `--cpuset-mems` against. */
+  onlineCpus?: string
+  onlineMems?: string
   /** Whether the memory cgroup can limit swap (cgroup v1 needs swap accounting); default true. */
   swapLimit?: boolean
 }

@@ -31,6 +31,8 @@ describe('start failures', () => {
     assert.equal(startFailureExitCode(notFound), 127)
     assert.equal(startFailureExitCode('unable to start container process: exec: "/etc/passwd": permission denied: unknown'), 126)
     assert.equal(startFailureExitCode('cgroup: cannot set memory limit'), 125)
+    // docker's CLI knows only these: a working directory that is a file is 125, not 126.
+    assert.equal(startFailureExitCode('error during container init: mkdir /etc/passwd: not a directory: unknown'), 125)
   })
 
   it('keeps the runtime reason without the gRPC status', () => {

@@ -30,6 +30,8 @@ const host: HostFacts = {
   hostname: 'buildhost',
   initPath: '/usr/bin/tini-static',
   cpuCount: 4,
+  onlineCpus: '0-3',
+  onlineMems: '0',
 }
 
 const busybox: ImageConfig = {Env: [DEFAULT_PATH], Cmd: ['sh']}
@@ -431,6 +433,9 @@ describe('resources', () => {
     rejects(() => spec({nanoCpus: 1e9, cpuPeriod: 100000}), 'Conflicting options: Nano CPUs and CPU Period cannot both be set')
     rejects(() => spec({nanoCpus: 1e9, cpuQuota: 100000}), 'Conflicting options: Nano CPUs and CPU Quota cannot both be set')
     rejects(() => spec({nanoCpus: 8e9}), 'Range of CPUs is from 0.01 to 4.00, as there are only 4 CPUs available')
+    rejects(() => spec({cpusetCpus: '2-4'}), 'Requested CPUs are not available - requested 2-4, available: 0-3')
+    rejects(() => spec({cpusetMems: '1'}), 'Requested memory nodes are not available - requested 1, available: 0')
+    assert.equal(spec({cpusetCpus: '1,3'}).linux.resources.cpu.cpus, '1,3')
     rejects(() => spec({cpuPeriod: 10}), 'CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)')
     rejects(() => spec({cpuQuota: 10}), 'CPU cfs quota can not be less than 1ms (i.e. 1000)')
     rejects(() => spec({cpusetCpus: '0-a'}), 'Invalid value 0-a for cpuset cpus')
