@@ -37,7 +37,7 @@ import {
   parseUtsMode,
   parseVolumeSpec,
 } from './spec/index.ts'
-import type {HostFacts, ImageConfig, IpcMode, RunOptions, Ulimit, Uint64, UserMount} from './spec/index.ts'
+import type {DeviceThrottleKind, HostFacts, ImageConfig, IpcMode, RunOptions, Ulimit, Uint64, UserMount} from './spec/index.ts'
 
 /** The parsed flags of CREATE_FLAGS/RUN_FLAGS (src/container-flags.ts). */
 export interface CreateFlagValues {
@@ -104,6 +104,14 @@ export interface CreateFlagValues {
   'cpuset-mems'?: string
   'pids-limit'?: string
   'blkio-weight'?: string
+  'blkio-weight-device'?: string[]
+  'device-read-bps'?: string[]
+  'device-write-bps'?: string[]
+  'device-read-iops'?: string[]
+  'device-write-iops'?: string[]
+  'device-cgroup-rule'?: string[]
+  'cpu-rt-period'?: string
+  'cpu-rt-runtime'?: string
   'shm-size'?: string
   'cgroup-parent'?: string
   pid?: string
@@ -292,6 +300,49 @@ function healthcheckFromFlags(values: CreateFlagValues): HealthConfig | undefine
   for (const [field, ms] of Object.entries(durations)) if (ms !== 0) config[field as keyof typeof durations] = Math.round(ms * 1e6)
   if (retries !== 0) config.Retries = retries
   return config
+}
+
+/** docker's `<device-path>:<value>` of the block IO flags: the path (under /dev/) and the value's text. */
+function devicePathValue(text: string): [string, string] {
+  const colon = text.indexOf(':')
+  if (colon <= 0) throw new Error(`bad format: ${text}`)
+  const path = text.slice(0, colon)
+  if (!path.startsWith('/dev/')) throw new Error(`bad format for device path: ${text}`)
+  return [path, text.slice(colon + 1)]
+}
+
+/** `--blkio-weight-device /dev/sda:200`: a weight from 10 to 1000, or 0. */
+function weightDevice(text: string): {path: string; weight: number} {
+  const [path, value] = devicePathValue(text)
+  const weight = /^\d+$/.test(value) ? Number(value) : NaN
+  if (!(weight <= 65535) || (weight > 0 && (weight < 10 || weight > 1000))) throw new Error(`invalid weight for device: ${text}`)
+  return {path, weight}
+}
+
+/** `--device-read-bps /dev/sda:1mb` (a size) and `--device-read-iops /dev/sda:100` (a count). */
+function deviceRate(text: string, unit: 'bytes' | 'operations'): {path: string; rate: number} {
+  const [path, value] = devicePathValue(text)
+  let rate = NaN
+  try {
+    rate = unit === 'bytes' ? parseBytes(value) : /^\d+$/.test(value) ? Number(value) : NaN
+  } catch {
+    // reported below, as docker does
+  }
+  if (!(rate >= 0)) {
+    const format = unit === 'bytes' ? '<device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb' : '<device-path>:<number>. Number must be a positive integer'
+    throw new Error(`invalid rate for device: ${text}. The correct format is ${format}`)
+  }
+  return {path, rate}
+}
+
+/** `--device-cgroup-rule 'c 1:3 mr'`: a device type, major and minor numbers (or `*`) and access. */
+function deviceCgroupRule(text: string): NonNullable<RunOptions['deviceCgroupRules']>[number] {
+  const rule = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(text)
+  if (!rule) throw new Error(`invalid device cgroup format '${text}'`)
+  const number = (value: string) => (value === '*' ? undefined : Number(value))
+  const major = number(rule[2]!)
+  const minor = number(rule[3]!)
+  return {type: rule[1] as 'a' | 'b' | 'c', ...(major !== undefined ? {major} : {}), ...(minor !== undefined ? {minor} : {}), access: rule[4]!}
 }
 
 const bytesFlag = (value: string | undefined, flag: string) => (value === undefined ? undefined : flagValue(value, flag, parseBytes))
@@ -624,6 +675,13 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const cpuPeriod = integerFlag(values['cpu-period'], '--cpu-period')
   const pidsLimit = integerFlag(values['pids-limit'], '--pids-limit')
   const blkioWeight = integerFlag(values['blkio-weight'], '--blkio-weight', {unsigned: true, bits: 16})
+  const blkioWeightDevices = (values['blkio-weight-device'] ?? []).map((value) => flagValue(value, '--blkio-weight-device', weightDevice))
+  const throttle = (flag: 'device-read-bps' | 'device-write-bps' | 'device-read-iops' | 'device-write-iops', unit: 'bytes' | 'operations') =>
+    (values[flag] ?? []).map((value) => flagValue(value, `--${flag}`, (text) => deviceRate(text, unit)))
+  const deviceThrottles = {readBps: throttle('device-read-bps', 'bytes'), writeBps: throttle('device-write-bps', 'bytes'), readIops: throttle('device-read-iops', 'operations'), writeIops: throttle('device-write-iops', 'operations')}
+  const deviceCgroupRules = (values['device-cgroup-rule'] ?? []).map((value) => flagValue(value, '--device-cgroup-rule', deviceCgroupRule))
+  const cpuRealtimePeriod = integerFlag(values['cpu-rt-period'], '--cpu-rt-period')
+  const cpuRealtimeRuntime = integerFlag(values['cpu-rt-runtime'], '--cpu-rt-runtime')
   const stopTimeout = integerFlag(values['stop-timeout'], '--stop-timeout')
   const sysctls = Object.fromEntries((values.sysctl ?? []).map((value) => flagValue(value, '--sysctl', parseSysctl)))
   const limits = ulimits(values.ulimit ?? [])
@@ -697,6 +755,12 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   set('cpuPeriod', cpuPeriod)
   set('pidsLimit', pidsLimit)
   set('blkioWeight', blkioWeight)
+  if (blkioWeightDevices.length > 0) options.blkioWeightDevices = blkioWeightDevices
+  const throttles = Object.fromEntries(Object.entries(deviceThrottles).filter(([, rates]) => rates.length > 0))
+  if (Object.keys(throttles).length > 0) options.deviceThrottles = throttles
+  if (deviceCgroupRules.length > 0) options.deviceCgroupRules = deviceCgroupRules
+  set('cpuRealtimePeriod', cpuRealtimePeriod)
+  set('cpuRealtimeRuntime', cpuRealtimeRuntime)
   set('cgroupParent', values['cgroup-parent'])
   set('cgroupns', cgroupns)
   set('pid', pid)
@@ -737,6 +801,11 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   if (values.cidfile) request.cidfile = values.cidfile
   if (healthcheck) request.healthcheck = healthcheck
   return request
+}
+
+/** docker's HostConfig rates of a block IO flag. */
+function deviceRates(options: RunOptions, kind: DeviceThrottleKind): {Path: string; Rate: number}[] {
+  return (options.deviceThrottles?.[kind] ?? []).map(({path, rate}) => ({Path: path, Rate: rate}))
 }
 
 /** What docker's daemon adds to a container's config, which the client cannot know. */
@@ -865,6 +934,14 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
     CpusetMems: options.cpusetMems ?? '',
     PidsLimit: options.pidsLimit !== undefined && options.pidsLimit > 0 ? options.pidsLimit : null,
     BlkioWeight: options.blkioWeight ?? 0,
+    BlkioWeightDevice: (options.blkioWeightDevices ?? []).map(({path, weight}) => ({Path: path, Weight: weight})),
+    BlkioDeviceReadBps: deviceRates(options, 'readBps'),
+    BlkioDeviceWriteBps: deviceRates(options, 'writeBps'),
+    BlkioDeviceReadIOps: deviceRates(options, 'readIops'),
+    BlkioDeviceWriteIOps: deviceRates(options, 'writeIops'),
+    CpuRealtimePeriod: options.cpuRealtimePeriod ?? 0,
+    CpuRealtimeRuntime: options.cpuRealtimeRuntime ?? 0,
+    DeviceCgroupRules: options.deviceCgroupRules?.map(({type, major, minor, access}) => `${type} ${major ?? '*'}:${minor ?? '*'} ${access}`) ?? null,
     OomKillDisable: (options.oomKillDisable ?? false) && !cgroupV2,
     CgroupParent: options.cgroupParent ?? '',
     Annotations: options.annotations ? sortedMap(options.annotations) : null,

@@ -114,6 +114,14 @@ export interface DockerHostConfig {
   OomScoreAdj: number
   PublishAllPorts: boolean
   BlkioWeight: number
+  BlkioWeightDevice: {Path: string; Weight: number}[]
+  BlkioDeviceReadBps: {Path: string; Rate: number}[]
+  BlkioDeviceWriteBps: {Path: string; Rate: number}[]
+  BlkioDeviceReadIOps: {Path: string; Rate: number}[]
+  BlkioDeviceWriteIOps: {Path: string; Rate: number}[]
+  CpuRealtimePeriod: number
+  CpuRealtimeRuntime: number
+  DeviceCgroupRules: string[] | null
   MemorySwappiness: number | null
 }
 

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
+import {readdirSync, statSync} from 'node:fs'
 import {readFile, readlink} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
@@ -236,6 +237,23 @@ describe('docker behaviours of the container commands', () => {
       stdout: '',
       stderr: `Error: image with reference ${IMG} was found but does not match the specified platform: wanted ${other}, actual: ${host}\n`,
     })
+  })
+
+  it('limits a block device\'s rates and allows devices by cgroup rule, as docker\'s flags ask; bad values get docker\'s words', async (context) => {
+    // What the container sees is cgroup v1's files.
+    if (!statSync('/sys/fs/cgroup/devices', {throwIfNoEntry: false})) return context.skip('the host has no cgroup v1 devices controller')
+    const rules = await nerdOk(['run', '--rm', '--device-cgroup-rule', 'c 42:* rm', IMG, 'cat', '/sys/fs/cgroup/devices/devices.list'])
+    assert.match(rules, /^c 42:\* rm$/m)
+    const invalid = await outcome(['run', '--rm', '--device-read-bps', 'sda:1mb', IMG, 'true'])
+    assert.deepEqual([invalid.code, invalid.stderr], [125, 'Error: invalid argument "sda:1mb" for "--device-read-bps" flag: bad format for device path: sda:1mb\n'])
+    const rule = await outcome(['run', '--rm', '--device-cgroup-rule', 'x 1:3 r', IMG, 'true'])
+    assert.deepEqual([rule.code, rule.stderr], [125, 'Error: invalid argument "x 1:3 r" for "--device-cgroup-rule" flag: invalid device cgroup format \'x 1:3 r\'\n'])
+    const device = readdirSync('/dev').map((name) => `/dev/${name}`).find((path) => statSync(path, {throwIfNoEntry: false})?.isBlockDevice())
+    if (!device) return context.skip('no block device on this machine')
+    const {rdev} = statSync(device)
+    const numbers = `${Math.floor(rdev / 256) & 0xfff}:${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}`
+    const limits = await nerdOk(['run', '--rm', '--device-read-bps', `${device}:1mb`, '--device-write-iops', `${device}:100`, IMG, 'cat', '/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device', '/sys/fs/cgroup/blkio/blkio.throttle.write_iops_device'])
+    assert.equal(limits, `${numbers} 1048576\n${numbers} 100\n`)
   })
 
   it('a client call given an aborted signal is never made, so a process that closes its client exits at once', async () => {

@@ -7,7 +7,7 @@
  */
 import {posix} from 'node:path'
 import type {Hook, Mount, Namespace, Spec} from './oci.ts'
-import type {BuiltSpec, IpcMode, JoinedContainer, NamespaceMode, OciHookCommand, RunOptions, SpecInput} from './types.ts'
+import type {BuiltSpec, DeviceThrottleKind, IpcMode, JoinedContainer, NamespaceMode, OciHookCommand, RunOptions, SpecInput} from './types.ts'
 import {KNOWN_CAPABILITIES, containerCapabilities} from './capabilities.ts'
 import {specError} from './errors.ts'
 import {cleanPath, isIpcSysctl} from './flags.ts'
@@ -344,6 +344,30 @@ function applyDevices(spec: Spec, input: SpecInput): void {
     if (!options.privileged) devices.push({allow: true, type, major, minor, access: mapping.permissions})
   }
   if (nodes.length > 0) spec.linux.devices = nodes
+  if (!options.privileged) {
+    for (const rule of options.deviceCgroupRules ?? []) {
+      devices.push({allow: true, type: rule.type, ...(rule.major !== undefined ? {major: rule.major} : {}), ...(rule.minor !== undefined ? {minor: rule.minor} : {}), access: rule.access})
+    }
+  }
+  blockDeviceLimits(input, spec.linux.resources)
+}
+
+const THROTTLE_FIELDS = {readBps: 'throttleReadBpsDevice', writeBps: 'throttleWriteBpsDevice', readIops: 'throttleReadIOPSDevice', writeIops: 'throttleWriteIOPSDevice'} as const
+
+/** `--blkio-weight-device` and `--device-read-bps` and the like, for the host devices' numbers. */
+function blockDeviceLimits(input: SpecInput, resources: NonNullable<NonNullable<Spec['linux']>['resources']>): void {
+  const {options} = input
+  const numbers = (path: string): {major: number; minor: number} => {
+    const node = input.statDevice?.(path)
+    if (node === undefined || node === 'missing' || node === 'not-a-device') throw specError(`stat ${path}: ${node === 'not-a-device' ? 'not a device node' : 'no such file or directory'}`)
+    return {major: node.major, minor: node.minor}
+  }
+  const weights = (options.blkioWeightDevices ?? []).map(({path, weight}) => ({...numbers(path), weight}))
+  if (weights.length > 0) resources.blockIO = {...resources.blockIO, weightDevice: weights}
+  for (const [kind, field] of Object.entries(THROTTLE_FIELDS) as [DeviceThrottleKind, (typeof THROTTLE_FIELDS)[DeviceThrottleKind]][]) {
+    const rates = (options.deviceThrottles?.[kind] ?? []).map(({path, rate}) => ({...numbers(path), rate}))
+    if (rates.length > 0) resources.blockIO = {...resources.blockIO, [field]: rates}
+  }
 }
 
 /**

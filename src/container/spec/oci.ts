@@ -124,9 +124,24 @@ export interface Resources {
     period?: number
     cpus?: string
     mems?: string
+    realtimePeriod?: number
+    realtimeRuntime?: number
   }
   pids?: {limit: number}
-  blockIO?: {weight?: number}
+  blockIO?: {
+    weight?: number
+    weightDevice?: {major: number; minor: number; weight: number}[]
+    throttleReadBpsDevice?: DeviceRate[]
+    throttleWriteBpsDevice?: DeviceRate[]
+    throttleReadIOPSDevice?: DeviceRate[]
+    throttleWriteIOPSDevice?: DeviceRate[]
+  }
+}
+
+export interface DeviceRate {
+  major: number
+  minor: number
+  rate: number
 }
 
 export interface Seccomp {

@@ -120,5 +120,10 @@ function cpuLimits(options: RunOptions, host: HostFacts): NonNullable<Resources[
   }
   if (options.cpusetCpus) limits.cpus = options.cpusetCpus
   if (options.cpusetMems) limits.mems = options.cpusetMems
+  const realtimePeriod = options.cpuRealtimePeriod ?? 0
+  const realtimeRuntime = options.cpuRealtimeRuntime ?? 0
+  if (realtimePeriod > 0 && realtimeRuntime > 0 && realtimeRuntime > realtimePeriod) throw specError('cpu-rt-runtime cannot be higher than cpu-rt-period')
+  if (realtimePeriod > 0) limits.realtimePeriod = realtimePeriod
+  if (realtimeRuntime > 0) limits.realtimeRuntime = realtimeRuntime
   return limits
 }

@@ -136,6 +136,14 @@ export interface RunOptions {
   cpuPeriod?: number
   pidsLimit?: number
   blkioWeight?: number
+  /** `--blkio-weight-device`: a weight per host block device. */
+  blkioWeightDevices?: {path: string; weight: number}[]
+  /** `--device-read-bps` and the like: a rate per host block device. */
+  deviceThrottles?: {[kind in DeviceThrottleKind]?: {path: string; rate: number}[]}
+  /** `--device-cgroup-rule`: devices the container may use besides its own (`*` is undefined). */
+  deviceCgroupRules?: {type: 'a' | 'b' | 'c'; major?: number; minor?: number; access: string}[]
+  cpuRealtimePeriod?: number
+  cpuRealtimeRuntime?: number
   cgroupParent?: string
   cgroupns?: 'host' | 'private'
   pid?: NamespaceMode
@@ -151,6 +159,8 @@ export interface RunOptions {
   runtime?: string
   platform?: string
 }
+
+export type DeviceThrottleKind = 'readBps' | 'writeBps' | 'readIops' | 'writeIops'
 
 /** What a device node on the host is, as `stat` tells. */
 export interface DeviceNode {

@@ -56,6 +56,36 @@ describe('restart policies', () => {
   })
 })
 
+describe('createRequestFromFlags: block IO, device rules and health checks', () => {
+  it('reads docker\'s device rates, weights and cgroup rules', () => {
+    const {options} = request({
+      'device-read-bps': ['/dev/sda:1mb'],
+      'device-write-iops': ['/dev/sdb:100'],
+      'blkio-weight-device': ['/dev/sda:300'],
+      'device-cgroup-rule': ['c 1:* rw', 'a *:* m'],
+      'cpu-rt-period': '100000',
+    })
+    assert.deepEqual(options.deviceThrottles, {readBps: [{path: '/dev/sda', rate: 1048576}], writeIops: [{path: '/dev/sdb', rate: 100}]})
+    assert.deepEqual(options.blkioWeightDevices, [{path: '/dev/sda', weight: 300}])
+    assert.deepEqual(options.deviceCgroupRules, [{type: 'c', major: 1, access: 'rw'}, {type: 'a', access: 'm'}])
+    assert.equal(options.cpuRealtimePeriod, 100000)
+    refuses({'device-read-bps': ['/dev/sda']}, 'invalid argument "/dev/sda" for "--device-read-bps" flag: bad format: /dev/sda')
+    refuses({'device-write-bps': ['/dev/sda:-1']}, 'invalid argument "/dev/sda:-1" for "--device-write-bps" flag: invalid rate for device: /dev/sda:-1. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb')
+    refuses({'blkio-weight-device': ['/dev/sda:2000']}, 'invalid argument "/dev/sda:2000" for "--blkio-weight-device" flag: invalid weight for device: /dev/sda:2000')
+    refuses({'device-cgroup-rule': ['c 1:3']}, `invalid argument "c 1:3" for "--device-cgroup-rule" flag: invalid device cgroup format 'c 1:3'`)
+  })
+
+  it('makes the health check of the --health-* flags, leaving out what is not set', () => {
+    assert.deepEqual(request({'health-cmd': 'true', 'health-interval': '1m30s', 'health-retries': '4'}).healthcheck, {Test: ['CMD-SHELL', 'true'], Interval: 90e9, Retries: 4})
+    assert.deepEqual(request({'health-timeout': '2s'}).healthcheck, {Timeout: 2e9})
+    assert.deepEqual(request({'no-healthcheck': true}).healthcheck, {Test: ['NONE']})
+    assert.equal(request({}).healthcheck, undefined)
+    refuses({'no-healthcheck': true, 'health-cmd': 'x'}, '--no-healthcheck conflicts with --health-* options')
+    refuses({'health-interval': '-1s', 'health-retries': '-1'}, '--health-interval cannot be negative')
+    refuses({'health-start-interval': '500us'}, 'StartInterval in Healthcheck cannot be less than 1ms')
+  })
+})
+
 describe('createRequestFromFlags: refusals', () => {
   it('reports values a flag refuses the way pflag does', () => {
     refuses({memory: 'lots'}, `invalid argument "lots" for "-m, --memory" flag: invalid size: 'lots'`)
@@ -382,6 +412,14 @@ describe('dockerConfigFor', () => {
       CpusetMems: '',
       PidsLimit: null,
       BlkioWeight: 0,
+      BlkioWeightDevice: [],
+      BlkioDeviceReadBps: [],
+      BlkioDeviceWriteBps: [],
+      BlkioDeviceReadIOps: [],
+      BlkioDeviceWriteIOps: [],
+      CpuRealtimePeriod: 0,
+      CpuRealtimeRuntime: 0,
+      DeviceCgroupRules: null,
       OomKillDisable: false,
       CgroupParent: '',
       Annotations: null,
