@@ -1,5 +1,5 @@
 import {splitGlobalArgs} from './config/index.ts'
-import {connectEarly, setGlobalFlags, takeEarlyConnection} from './context.ts'
+import {connectEarly, exitIfWorkWasAbandoned, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {packageRoot} from './paths.ts'
 import {NerdError} from './errors.ts'
 import {isVersionRequest, versionBanner} from './version-banner.ts'
@@ -34,6 +34,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     process.exitCode = reportError(error, debug, commandWords)
   }
+  // The command's result or error is out: a hook that outlived its time limit does not hold nerd.
+  exitIfWorkWasAbandoned()
 }
 
 /** Commands that never call containerd (or call it only sometimes) do not pay for an early connection. */

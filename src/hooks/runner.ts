@@ -1,4 +1,5 @@
 import type {Interfaces} from '@oclif/core'
+import {abandonWork} from '../context.ts'
 import {NerdError} from '../errors.ts'
 import {DEFAULT_HOOK_TIMEOUT_MS, orderedHookSteps, unknownNerdEvents} from './discovery.ts'
 import type {HookStep} from './discovery.ts'
@@ -312,6 +313,7 @@ async function invokeHook({config, event, step, payload, api, options, output}: 
   // Not unref'd: a hook that awaits nothing the event loop knows about must still end in the timeout.
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      abandonWork()
       controller.abort(timedOut)
       reject(timedOut)
     }, timeoutMs)

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
@@ -20,6 +20,31 @@ const fixture = resolve(fileURLToPath(new URL('../fixtures/hook-plugin', import.
 const badApi = resolve(fileURLToPath(new URL('../fixtures/bad-api-plugin', import.meta.url)))
 let home: string
 let env: Record<string, string>
+
+/**
+ * Writes a small plugin under the test's home: its package.json (`name`, version 1.0.0, type
+ * module, `oclif` and `nerd` as given), an empty manifest unless `manifest` is false, and `files`.
+ */
+async function writePlugin(name: string, pjson: {oclif?: object; nerd?: object}, files: Record<string, string> = {}, options: {manifest?: boolean} = {}): Promise<string> {
+  const root = join(home, 'plugins', name)
+  await rm(root, {recursive: true, force: true})
+  await mkdir(root, {recursive: true})
+  await writeFile(join(root, 'package.json'), JSON.stringify({name, version: '1.0.0', type: 'module', ...pjson}))
+  if (options.manifest !== false) await writeFile(join(root, 'oclif.manifest.json'), JSON.stringify({version: '1.0.0', commands: {}}))
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), {recursive: true})
+    await writeFile(join(root, path), text)
+  }
+  return root
+}
+
+/** A hook that never ends and keeps a timer running, when NERD_TEST_HANG names its event. */
+const hangingHook = (event: string) => `export default async function () {
+  if (process.env.NERD_TEST_HANG !== '${event}') return
+  setInterval(() => {}, 1000)
+  await new Promise(() => {})
+}
+`
 
 describe('plugins install, uninstall and refusal', () => {
   before(async () => {
@@ -72,5 +97,24 @@ describe('plugins install, uninstall and refusal', () => {
     assert.equal(result.code, 1, result.stderr)
     assert.match(result.stderr, /^Error: plugin "nerd-plugin-badapi" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+; it was not installed$/m)
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
+  it('exits once the command is done when a hook outlives its time limit, failing or warning as the event says', async () => {
+    const plugin = await writePlugin('nerd-plugin-hang', {
+      oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:container:start': './hooks/start.js'}},
+      nerd: {hookApi: '^1', hookTimeoutMs: 500},
+    }, {'hooks/create.js': hangingHook('create'), 'hooks/start.js': hangingHook('start')})
+    await nerdOk(['plugins', 'install', plugin], {env})
+    try {
+      const failed = await nerd(['run', '--rm', '--network', 'none', IMG, 'true'], {env: {...env, NERD_TEST_HANG: 'create'}, timeoutMs: 20_000})
+      assert.equal(failed.code, 125, failed.stderr)
+      assert.equal(failed.stderr, 'Error: plugin "nerd-plugin-hang" failed in nerd:container:create: timed out after 500 ms (./hooks/create.js)\n')
+      const warned = await nerd(['run', '--rm', '--network', 'none', IMG, 'echo', 'ran'], {env: {...env, NERD_TEST_HANG: 'start'}, timeoutMs: 20_000})
+      assert.equal(warned.code, 0, warned.stderr)
+      assert.equal(warned.stdout, 'ran\n')
+      assert.match(warned.stderr, /^WARNING: plugin "nerd-plugin-hang" failed in nerd:container:start: timed out after 500 ms/m)
+    } finally {
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hang'], {env})
+    }
   })
 })
