@@ -18,6 +18,9 @@ const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const fixture = resolve(fileURLToPath(new URL('../fixtures/hook-plugin', import.meta.url)))
 const badApi = resolve(fileURLToPath(new URL('../fixtures/bad-api-plugin', import.meta.url)))
+const examples = resolve(fileURLToPath(new URL('../../examples', import.meta.url)))
+// The npm nerd ships with (oclif's installer uses it too).
+const npm = fileURLToPath(new URL('../../node_modules/npm/bin/npm-cli.js', import.meta.url))
 let home: string
 let env: Record<string, string>
 
@@ -71,8 +74,6 @@ describe('plugins install, uninstall and refusal', () => {
   it('installs a plugin from an npm tarball', async () => {
     const packDir = join(home, 'pack')
     await run('mkdir', ['-p', packDir])
-    // The npm nerd ships with (oclif's installer uses it too).
-    const npm = fileURLToPath(new URL('../../node_modules/npm/bin/npm-cli.js', import.meta.url))
     const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', packDir, fixture])
     const tarball = join(packDir, (JSON.parse(stdout) as {filename: string}[])[0]!.filename)
     await nerdOk(['plugins', 'install', tarball], {env})
@@ -115,6 +116,83 @@ describe('plugins install, uninstall and refusal', () => {
       assert.match(warned.stderr, /^WARNING: plugin "nerd-plugin-hang" failed in nerd:container:start: timed out after 500 ms/m)
     } finally {
       await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hang'], {env})
+    }
+  })
+
+  it('refuses a bundle packed without its plugins, in one line, and keeps nothing of it', async () => {
+    await run('cp', ['-r', examples, join(home, 'examples')])
+    // npm pack without npm install first: the tarball names nerd-plugin-example but does not carry it.
+    const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', home, join(home, 'examples', 'nerd-bundle-example')])
+    const tarball = join(home, (JSON.parse(stdout) as {filename: string}[])[0]!.filename)
+    const result = await nerd(['plugins', 'install', tarball], {env})
+    assert.equal(result.code, 1, result.stderr)
+    assert.match(result.stderr, /^Error: bundle "nerd-bundle-example" does not carry nerd-plugin-example \(run npm install in it before npm pack\); it was not installed$/m)
+    assert.doesNotMatch(result.stderr, /parent|options|pjson/)
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal((await nerd(['ps'], {env})).stderr, '')
+  })
+
+  it('a plugin oclif cannot load is one line on stderr, not an object dump', async () => {
+    const data = join(home, 'lost')
+    await mkdir(join(data, 'nerd'), {recursive: true})
+    await writeFile(join(data, 'nerd', 'package.json'), JSON.stringify({private: true, oclif: {plugins: [{name: 'nerd-plugin-lost', type: 'user'}]}, dependencies: {'nerd-plugin-lost': '1.0.0'}}))
+    const result = await nerd(['ps'], {env: {...env, XDG_DATA_HOME: data}})
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stderr, 'WARNING: plugin "nerd-plugin-lost" cannot be loaded: its package is not found\n')
+  })
+
+  it('refuses a path that does not exist at once, without asking npm or GitHub', async () => {
+    for (const path of ['./nerd-plugin-typo', '../nothing.tgz', '/nonexistent/plugin']) {
+      const result = await nerd(['plugins', 'install', path], {env, cwd: home, timeoutMs: 10_000})
+      assert.deepEqual([result.code, result.stderr], [1, `Error: ${path}: no such file or directory\n`])
+    }
+  })
+
+  it('refuses to link a plugin built for another hook API major', async () => {
+    const result = await nerd(['plugins', 'link', badApi], {env})
+    assert.equal(result.code, 1, result.stderr)
+    assert.equal(result.stderr, 'Error: plugin "nerd-plugin-badapi" targets nerd hook API 2.x; this nerd provides 1.0.0; it was not linked\n')
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
+  it('install and link warn about the commands nerd\'s own hide and hook declarations nerd cannot use, once', async () => {
+    const command = (text: string) => `export default class Command { static async run() { console.log('${text}') } }\n`
+    const plugin = await writePlugin('nerd-plugin-collide', {
+      oclif: {commands: './commands', hooks: {'nerd:image:verfy': './hooks/start.js', 'nerd:container:start': './hooks/start.js'}},
+      nerd: {hookOrder: 'soon'},
+    }, {'commands/ps.js': command('plugin ps'), 'commands/image/ls.js': command('plugin image ls'), 'commands/zzz.js': command('plugin zzz'), 'hooks/start.js': 'export default () => {}\n'}, {manifest: false})
+    const expected = [
+      'WARNING: plugin "nerd-plugin-collide" has commands that nerd\'s own hide (nerd\'s win): image ls, ps',
+      'WARNING: plugin "nerd-plugin-collide" declares a hook for "nerd:image:verfy", an event this nerd never fires',
+      'WARNING: plugin "nerd-plugin-collide" declares nerd.hookOrder "soon", not a number; using 100',
+      'WARNING: plugin "nerd-plugin-collide" does not declare the nerd hook API it targets ("nerd": {"hookApi": "^1"} in its package.json); its hooks run anyway',
+    ]
+    for (const [verb, undo] of [['install', 'uninstall'], ['link', 'unlink']] as const) {
+      const installed = await nerd(['plugins', verb, plugin], {env})
+      assert.equal(installed.code, 0, installed.stderr)
+      assert.deepEqual(installed.stderr.split('\n').filter((line) => line.startsWith('WARNING')), expected)
+      assert.equal(await nerdOk(['zzz'], {env}), 'plugin zzz\n')
+      assert.doesNotMatch(await nerdOk(['ps'], {env}), /plugin ps/)
+      const ran = await nerd(['run', '--rm', '--network', 'none', IMG, 'true'], {env})
+      assert.deepEqual([ran.code, ran.stderr], [0, ''])
+      await nerdOk(['plugins', undo, 'nerd-plugin-collide'], {env})
+    }
+  })
+
+  it('a plugin command that cannot load or throws is named, and only when it is run', async () => {
+    const broken = await writePlugin('nerd-plugin-badcmd', {oclif: {commands: './commands'}}, {
+      'commands/bad/syntax.js': 'export default class X { static async run( {\n',
+      'commands/bad/throws.js': "export default class X { static async run() { throw new Error('it broke') } }\n",
+    }, {manifest: false})
+    await nerdOk(['plugins', 'link', broken], {env})
+    try {
+      assert.equal((await nerd(['ps'], {env})).stderr, '')
+      const syntax = await nerd(['bad', 'syntax'], {env})
+      assert.deepEqual([syntax.code, syntax.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" cannot load command "bad syntax": Unexpected end of input\n'])
+      const throws = await nerd(['bad', 'throws'], {env})
+      assert.deepEqual([throws.code, throws.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" failed in command "bad throws": it broke\n'])
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-badcmd'], {env})
     }
   })
 })
