@@ -1,4 +1,4 @@
-import {splitGlobalArgs} from './config/index.ts'
+import {globalOptionsHelp, splitGlobalArgs} from './config/index.ts'
 import {connectEarly, exitIfWorkWasAbandoned, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {packageRoot} from './paths.ts'
 import {dockerFlagError} from './config/flag-errors.ts'
@@ -38,6 +38,9 @@ export async function main(argv: string[]): Promise<void> {
       await takeEarlyConnection()?.then((client) => client.close(), () => undefined)
     }
     await flush()
+    if (rest.length === 0 || (rest.length === 1 && (rest[0] === '--help' || rest[0] === 'help'))) {
+      process.stdout.write(`${globalOptionsHelp()}\n`)
+    }
   } catch (error) {
     process.exitCode = await reportError(error, debug, rest)
   }

@@ -234,3 +234,18 @@ function parseFlagValue<T>(typed: string, text: string, parse: (text: string) =>
     throw invalidFlagArgument(text, typed, error.message, '')
   }
 }
+
+/**
+ * The GLOBAL OPTIONS section `nerd --help` ends with, as docker's help lists its global options:
+ * each setting's flags, short forms and aliases first, with its description.
+ */
+export function globalOptionsHelp(): string {
+  const rows = Object.entries(SETTING_SPECS).map(([name, spec]) => {
+    const shorts = [...SHORT_GLOBALS].filter(([, setting]) => setting === name).map(([char]) => `-${char}`)
+    const longs = [...LONG_GLOBALS].filter(([, setting]) => setting === name).map(([flag]) => `--${flag}`)
+    return [[...shorts, ...longs].join(', ') + (spec.kind === 'boolean' ? '' : ' <value>'), spec.description] as const
+  })
+  rows.push(['-l, --log-level <value>', 'debug is --debug; info, warn, error and fatal are the default'])
+  const width = Math.max(...rows.map(([flags]) => flags.length))
+  return `GLOBAL OPTIONS\n${rows.map(([flags, description]) => `  ${flags.padEnd(width)}  ${description}`).join('\n')}\n`
+}

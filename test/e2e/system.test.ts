@@ -223,3 +223,17 @@ describe('usage errors', () => {
     }
   })
 })
+
+describe('nerd --help', () => {
+  it('ends with the global options, as docker\'s help does', async () => {
+    for (const args of [['--help'], ['help'], []]) {
+      const result = await nerd(args, {namespace: null, address: null, dataRoot: null, netconf: null})
+      assert.equal(result.code, 0, result.stderr)
+      const section = result.stdout.slice(result.stdout.indexOf('\nGLOBAL OPTIONS\n'))
+      assert.match(section, /^  -a, -H, --address, --host <value> +containerd socket/m)
+      assert.match(section, /^  -n, --namespace <value> +containerd namespace/m)
+      assert.match(section, /^  -D, --debug +Show the stack of an error/m)
+      assert.match(section, /^  --hosts-dir <value> /m)
+    }
+  })
+})
