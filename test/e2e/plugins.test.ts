@@ -121,6 +121,8 @@ describe('plugins install, uninstall and refusal', () => {
 
   it('refuses a bundle packed without its plugins, in one line, and keeps nothing of it', async () => {
     await run('cp', ['-r', examples, join(home, 'examples')])
+    // What installing the bundle from its directory (plugin-example.test.ts) leaves there.
+    await rm(join(home, 'examples', 'nerd-bundle-example', 'node_modules'), {recursive: true, force: true})
     // npm pack without npm install first: the tarball names nerd-plugin-example but does not carry it.
     const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', home, join(home, 'examples', 'nerd-bundle-example')])
     const tarball = join(home, (JSON.parse(stdout) as {filename: string}[])[0]!.filename)
