@@ -123,7 +123,7 @@ module.exports = {
   get COMMANDS() {
     return loadBundle().COMMANDS
   },
-  get refuseIncompatiblePlugins() {
-    return loadBundle().refuseIncompatiblePlugins
+  get checkInstalledPlugins() {
+    return loadBundle().checkInstalledPlugins
   },
 }

@@ -1,7 +1,9 @@
-import {splitGlobalArgs} from './config/index.ts'
-import {connectEarly, setGlobalFlags, takeEarlyConnection} from './context.ts'
+import {globalOptionsHelp, splitGlobalArgs} from './config/index.ts'
+import {connectEarly, exitIfWorkWasAbandoned, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {packageRoot} from './paths.ts'
-import {NerdError} from './errors.ts'
+import {dockerFlagError} from './config/flag-errors.ts'
+import {FlagError, NerdError} from './errors.ts'
+import {commandLoadFailure, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
 import {isVersionRequest, versionBanner} from './version-banner.ts'
 
 /**
@@ -10,38 +12,48 @@ import {isVersionRequest, versionBanner} from './version-banner.ts'
  */
 export async function main(argv: string[]): Promise<void> {
   let debug = false
-  let commandWords: string[] = []
+  let rest: string[] = []
   try {
-    const {globals, rest} = splitGlobalArgs(argv)
-    debug = Boolean(globals.debug || globals.debugFull)
-    commandWords = rest.filter((word) => !word.startsWith('-'))
-    setGlobalFlags(globals)
+    const split = splitGlobalArgs(argv)
+    rest = split.rest
+    debug = Boolean(split.globals.debug || split.globals.debugFull)
+    setGlobalFlags(split.globals)
+    shortenPluginLoadWarnings(debug)
     if (isVersionRequest(rest)) {
       process.stdout.write(versionBanner())
       return
     }
+    // What splitGlobalArgs left before the command is no global option of nerd's.
+    if (rest[0]?.startsWith('-') && rest[0] !== '--help' && rest[0] !== '--') throw unknownFlag(rest[0], '')
     // oclif's subpath modules, not its index: the index evaluates every part of oclif at start-up.
-    const [{run}, {flush}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush')])
-    if (talksToContainerd(commandWords)) connectEarly()
-    const argvForOclif = rest[0]?.startsWith('plugins') ? await (await import('./plugins/local-install.ts')).rewriteLocalPluginInstall(rest) : rest
+    const [{run}, {flush}, {settings}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush'), import('@oclif/core/settings')])
+    // nerd runs plugins' compiled JavaScript; oclif would look for a linked plugin's TypeScript
+    // sources (and warn on every command that it cannot transpile an ES module plugin).
+    settings.enableAutoTranspile = false
+    if (talksToContainerd(rest)) connectEarly()
     try {
-      await run(argvForOclif, packageRoot)
+      await run(rest, packageRoot)
     } finally {
       // Not taken (help, a usage error): closed, or it would keep nerd running.
       await takeEarlyConnection()?.then((client) => client.close(), () => undefined)
     }
     await flush()
+    if (rest.length === 0 || (rest.length === 1 && (rest[0] === '--help' || rest[0] === 'help'))) {
+      process.stdout.write(`${globalOptionsHelp()}\n`)
+    }
   } catch (error) {
-    process.exitCode = reportError(error, debug, commandWords)
+    process.exitCode = await reportError(error, debug, rest)
   }
+  // The command's result or error is out: a hook that outlived its time limit does not hold nerd.
+  exitIfWorkWasAbandoned()
 }
 
 /** Commands that never call containerd (or call it only sometimes) do not pay for an early connection. */
 const WITHOUT_CONTAINERD = new Set(['help', 'plugins', 'network', 'volume', 'login', 'logout', 'autocomplete'])
 
-function talksToContainerd(commandWords: string[]): boolean {
-  const [first] = commandWords
-  return first !== undefined && !WITHOUT_CONTAINERD.has(first.split(':')[0]!)
+function talksToContainerd(argv: string[]): boolean {
+  const [first] = argv
+  return first !== undefined && !first.startsWith('-') && !WITHOUT_CONTAINERD.has(first.split(':')[0]!)
 }
 
 interface OclifLikeError extends Error {
@@ -51,39 +63,108 @@ interface OclifLikeError extends Error {
   parse?: {input?: {context?: {id?: string}; args?: Record<string, {required?: boolean}>; strict?: boolean}}
 }
 
+/** pflag's words for a flag nobody defines; `usageOf` is the command ('' for nerd itself). */
+function unknownFlag(typed: string, usageOf: string): FlagError {
+  const message = typed.startsWith('--') ? `unknown flag: ${typed.split('=', 1)[0]}` : `unknown shorthand flag: '${typed[1]}' in ${typed}`
+  return new FlagError(message, usageOf)
+}
+
+/** docker's hint after a usage error. */
+function commandHelp(id: string): string {
+  return `See 'nerd ${id === '' ? '' : `${id} `}--help'.`
+}
+
 /** Prints one line (plus a usage hint for usage errors) and returns the exit code, as docker does. */
-function reportError(error: unknown, debug: boolean, commandWords: string[]): number {
+async function reportError(error: unknown, debug: boolean, argv: string[]): Promise<number> {
   const err = (error instanceof Error ? error : new Error(String(error))) as OclifLikeError
   if (err.code === 'EEXIT') return err.oclif?.exit ?? 0
   if (debug && err.stack) process.stderr.write(`${err.stack}\n`)
 
   const kind = err.constructor?.name
-  const commandHelp = (id: string) => `See 'nerd ${id} --help'.`
+  // The command argv names, found again: errors are rare, and oclif's do not all say it.
+  const named = once(() => commandNamed(argv))
+  if (err instanceof FlagError) {
+    process.stderr.write(`${err.message}\n${commandHelp(err.usageOf ?? (await named())?.id ?? '')}\n`)
+    return err.exitCode
+  }
   if (err instanceof NerdError) {
     process.stderr.write(`Error: ${err.message}\n`)
-    if (err.usageOf) process.stderr.write(`${commandHelp(err.usageOf)}\n`)
+    if (err.usageOf !== undefined) process.stderr.write(`${commandHelp(err.usageOf)}\n`)
     return err.exitCode
   }
   const notFound = /^command (\S+) not found$/.exec(err.message)
   if (notFound) {
-    process.stderr.write(`unknown command: nerd ${notFound[1].replaceAll(':', ' ')}\nRun 'nerd --help' for more information\n`)
+    const unloadable = commandLoadFailure(notFound[1]!)
+    if (unloadable) {
+      process.stderr.write(`Error: plugin "${unloadable.plugin}" cannot load command "${notFound[1]!.replaceAll(':', ' ')}": ${unloadable.reason}\n`)
+      return 1
+    }
+    // oclif takes the words after a command without arguments for more of its name (`ps extra`).
+    const command = await named()
+    if (command && !command.takesArguments) {
+      process.stderr.write(`"nerd ${command.id}" accepts no arguments.\n${commandHelp(command.id)}\n`)
+      return 1
+    }
+    process.stderr.write(`unknown command: nerd ${notFound[1]!.replaceAll(':', ' ')}\nRun 'nerd --help' for more information\n`)
     return 1
   }
-  const commandId = err.parse?.input?.context?.id?.replaceAll(':', ' ') ?? commandWords[0] ?? 'nerd'
+  const commandId = err.parse?.input?.context?.id?.replaceAll(':', ' ') ?? (await named())?.id ?? ''
   if (kind === 'NonExistentFlagsError') {
-    process.stderr.write(`unknown flag: ${err.flags?.join(', ')}\n${commandHelp(commandId)}\n`)
+    process.stderr.write(`${unknownFlag(err.flags?.[0] ?? '', commandId).message}\n${commandHelp(commandId)}\n`)
     return 125
   }
   if (kind === 'RequiredArgsError' || kind === 'UnexpectedArgsError') {
     process.stderr.write(`"nerd ${commandId}" ${argumentCountRule(err)}.\n${commandHelp(commandId)}\n`)
     return 1
   }
+  const command = await named()
+  const flagError = command && dockerFlagError(err.message, command.flags, argv, command.id)
+  if (flagError) {
+    process.stderr.write(`${flagError.message}\n${commandHelp(command.id)}\n`)
+    return flagError.exitCode
+  }
   if (kind?.endsWith('ArgsError') || kind?.includes('Flag')) {
     process.stderr.write(`Error: ${firstLine(err.message)}\n${commandHelp(commandId)}\n`)
     return 1
   }
-  process.stderr.write(`Error: ${firstLine(err.message)}\n`)
+  // A plugin's command that failed (to load, or running) is the plugin's to fix: it is named.
+  const blame = command?.plugin ? `plugin "${command.plugin}" failed in command "${command.id}": ` : ''
+  process.stderr.write(`Error: ${blame}${firstLine(err.message)}\n`)
   return typeof err.oclif?.exit === 'number' ? err.oclif.exit : 1
+}
+
+interface NamedCommand {
+  /** As typed: `image ls`. */
+  id: string
+  flags: Record<string, {char?: string}>
+  takesArguments: boolean
+  /** The user's plugin the command comes from, if it is one's (installed or linked). */
+  plugin?: string
+}
+
+/**
+ * The command argv names: its longest run of leading words that is a command id or alias. Loaded
+ * again from oclif's configuration, which only error reports need.
+ */
+async function commandNamed(argv: string[]): Promise<NamedCommand | undefined> {
+  const end = argv.findIndex((word) => word.startsWith('-'))
+  const words = end === -1 ? argv : argv.slice(0, end)
+  if (words.length === 0) return undefined
+  const {Config} = await import('@oclif/core/config')
+  const config = await Config.load(packageRoot)
+  for (let count = words.length; count > 0; count--) {
+    const command = config.findCommand(words.slice(0, count).join(':'))
+    if (!command) continue
+    const fromUser = command.pluginType === 'user' || command.pluginType === 'link'
+    const takesArguments = command.strict === false || Object.keys(command.args ?? {}).length > 0
+    return {id: words.slice(0, count).join(' '), flags: command.flags, takesArguments, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
+  }
+  return undefined
+}
+
+function once<T>(compute: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined
+  return () => (result ??= compute())
 }
 
 /** docker's words for a command's arguments: `requires exactly 2 arguments`, `at least 1`, `at most 1`, `at least 1 and at most 2`. */
@@ -93,6 +174,7 @@ function argumentCountRule(err: OclifLikeError): string {
   const most = args.length
   const plural = (count: number) => `${count} argument${count === 1 ? '' : 's'}`
   if (err.parse?.input?.strict === false) return `requires at least ${plural(required)}`
+  if (most === 0) return 'accepts no arguments'
   if (most === required) return `requires exactly ${plural(required)}`
   if (required === 0) return `requires at most ${plural(most)}`
   return `requires at least ${required} and at most ${plural(most)}`

@@ -42,6 +42,8 @@ import Diff from './commands/diff.ts'
 import Update from './commands/update.ts'
 import Stats from './commands/stats.ts'
 import Events from './commands/events.ts'
+import PluginsInstall from './commands/plugins/install.ts'
+import PluginsLink from './commands/plugins/link.ts'
 import PluginsLs from './commands/plugins/ls.ts'
 import PluginsNew from './commands/plugins/new.ts'
 import SystemDf from './commands/system/df.ts'
@@ -103,6 +105,8 @@ export const COMMANDS = {
   'network:prune': NetworkPrune,
   'network:rm': NetworkRm,
   pause: Pause,
+  'plugins:install': PluginsInstall,
+  'plugins:link': PluginsLink,
   'plugins:ls': PluginsLs,
   'plugins:new': PluginsNew,
   port: Port,

@@ -22,3 +22,26 @@ export const EXIT_NERD_FAILED = 125
 export const EXIT_NOT_EXECUTABLE = 126
 /** The command was not found in the container. */
 export const EXIT_NOT_FOUND = 127
+
+/**
+ * A flag value docker's parser (pflag) refuses, in pflag's words: printed as docker prints them
+ * (no "Error:", then `See 'nerd X --help'.` for the command, `usageOf`, or the one typed), exit 125
+ * on every command.
+ */
+export class FlagError extends NerdError {
+  constructor(message: string, usageOf?: string) {
+    super(message, {exitCode: EXIT_NERD_FAILED, usageOf})
+    this.name = 'FlagError'
+  }
+}
+
+/** pflag's error for a flag at the end of argv: `--network`, or the short flag wanting it in `-dp`. */
+export function flagNeedsArgument(typed: string, usageOf?: string): FlagError {
+  const message = typed.startsWith('--') ? `flag needs an argument: ${typed}` : `flag needs an argument: '${typed.at(-1)}' in -${typed.at(-1)}`
+  return new FlagError(message, usageOf)
+}
+
+/** pflag's error for a value the flag's type refuses; `flag` as pflag names it (`-n, --last`, `--cpus`). */
+export function invalidFlagArgument(value: string, flag: string, reason: string, usageOf?: string): FlagError {
+  return new FlagError(`invalid argument ${JSON.stringify(value)} for "${flag}" flag: ${reason}`, usageOf)
+}

@@ -1,4 +1,4 @@
 /** The shipped bundle's entry: the CLI's main, and the command table and hooks oclif loads from the same module. */
 export {main} from './cli.ts'
 export {COMMANDS} from './command-index.ts'
-export {refuseIncompatiblePlugins} from './plugins/install-check.ts'
+export {checkInstalledPlugins} from './plugins/install-check.ts'

@@ -3,6 +3,7 @@
  * containers. A separate small bundle (no CLI, no gRPC) because it runs on every container start.
  */
 import {runOciHook} from './container/oci-hook.ts'
+import {exitIfWorkWasAbandoned} from './context.ts'
 import type {OciHookName, OciState} from './container/oci-hook.ts'
 
 async function main(): Promise<void> {
@@ -13,7 +14,9 @@ async function main(): Promise<void> {
   await runOciHook(name as OciHookName, JSON.parse(Buffer.concat(chunks).toString('utf8')) as OciState)
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`nerd oci-hook: ${(error as Error).message}\n`)
-  process.exitCode = 1
-})
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`nerd oci-hook: ${(error as Error).message}\n`)
+    process.exitCode = 1
+  })
+  .finally(exitIfWorkWasAbandoned)

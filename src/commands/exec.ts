@@ -74,6 +74,7 @@ export default class Exec extends NerdCommand {
       env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readFileSync(path, 'utf8')}), ...fromFlags]
       detachKeys = parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS)
     } catch (error) {
+      if (error instanceof NerdError && error.exitCode === EXIT_NERD_FAILED) throw error
       throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED})
     }
     const scope = await this.containerScope()

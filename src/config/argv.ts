@@ -12,7 +12,7 @@
  *   the commands' value flags (`-p 80:80` is not the image), hence the tables below.
  * - Nothing is lifted after `--`.
  */
-import {NerdError, EXIT_NERD_FAILED} from '../errors.ts'
+import {flagNeedsArgument, invalidFlagArgument} from '../errors.ts'
 import {flagExtent, type ValueFlags} from './run-args.ts'
 import {SETTING_SPECS, InvalidSettingValue, parseBoolean, type GlobalFlags, type SettingName} from './settings.ts'
 
@@ -28,7 +28,11 @@ const SHORT_GLOBALS: ReadonlyMap<string, SettingName> = new Map<string, SettingN
   ['a', 'address'],
   ['H', 'address'],
   ['n', 'namespace'],
+  ['D', 'debug'],
 ])
+
+/** docker's `-l, --log-level`: nerd has one level below the default, its debug setting. */
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal']
 
 /** Management commands: the word after them (and after their own flags) is the subcommand. */
 const TOPICS = new Set([
@@ -181,6 +185,18 @@ function liftGlobal(argv: readonly string[], index: number, globals: GlobalFlags
     // pflag reads `-nk8s.io` and `-n=k8s.io` as -n with a value.
     if (token.length > 2) inlineValue = token[2] === '=' ? token.slice(3) : token.slice(2)
   }
+  const logLevel = typed === '--log-level' || (typed === '-l' && allowShort)
+  if (!name && !logLevel) return 0
+  if (logLevel) {
+    const used = inlineValue === undefined ? 2 : 1
+    if (used === 2 && index + 1 >= argv.length) throw flagNeedsArgument(typed, '')
+    const level = parseFlagValue(typed === '-l' ? '-l, --log-level' : typed, inlineValue ?? argv[index + 1]!, (text) => {
+      if (!LOG_LEVELS.includes(text)) throw new InvalidSettingValue(`not a valid logrus Level: ${JSON.stringify(text)}`)
+      return text
+    })
+    if (level === 'debug') setGlobal(globals, 'debug', true)
+    return used
+  }
   if (!name) return 0
 
   const spec = SETTING_SPECS[name]
@@ -191,7 +207,7 @@ function liftGlobal(argv: readonly string[], index: number, globals: GlobalFlags
   let used = 1
   let text = inlineValue
   if (text === undefined) {
-    if (index + 1 >= argv.length) throw missingValue(typed)
+    if (index + 1 >= argv.length) throw flagNeedsArgument(typed, '')
     text = argv[index + 1]
     used = 2
   }
@@ -215,15 +231,21 @@ function parseFlagValue<T>(typed: string, text: string, parse: (text: string) =>
     return parse(text)
   } catch (error) {
     if (!(error instanceof InvalidSettingValue)) throw error
-    throw new NerdError(`invalid argument ${JSON.stringify(text)} for "${typed}" flag: ${error.message}`, {
-      exitCode: EXIT_NERD_FAILED,
-    })
+    throw invalidFlagArgument(text, typed, error.message, '')
   }
 }
 
-function missingValue(typed: string): NerdError {
-  const message = typed.startsWith('--')
-    ? `flag needs an argument: ${typed}`
-    : `flag needs an argument: '${typed[1]}' in ${typed}`
-  return new NerdError(message, {exitCode: EXIT_NERD_FAILED})
+/**
+ * The GLOBAL OPTIONS section `nerd --help` ends with, as docker's help lists its global options:
+ * each setting's flags, short forms and aliases first, with its description.
+ */
+export function globalOptionsHelp(): string {
+  const rows = Object.entries(SETTING_SPECS).map(([name, spec]) => {
+    const shorts = [...SHORT_GLOBALS].filter(([, setting]) => setting === name).map(([char]) => `-${char}`)
+    const longs = [...LONG_GLOBALS].filter(([, setting]) => setting === name).map(([flag]) => `--${flag}`)
+    return [[...shorts, ...longs].join(', ') + (spec.kind === 'boolean' ? '' : ' <value>'), spec.description] as const
+  })
+  rows.push(['-l, --log-level <value>', 'debug is --debug; info, warn, error and fatal are the default'])
+  const width = Math.max(...rows.map(([flags]) => flags.length))
+  return `GLOBAL OPTIONS\n${rows.map(([flags, description]) => `  ${flags.padEnd(width)}  ${description}`).join('\n')}\n`
 }

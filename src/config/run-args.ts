@@ -3,7 +3,7 @@
  * `exec`): everything from the image (or container) on belongs to the container's command, as with
  * docker. oclif alone would parse `nerd run img ls -la` as nerd's `-l -a`.
  */
-import {NerdError, EXIT_NERD_FAILED} from '../errors.ts'
+import {flagNeedsArgument, invalidFlagArgument} from '../errors.ts'
 import {parseBoolean, InvalidSettingValue} from './settings.ts'
 
 /**
@@ -74,10 +74,9 @@ export function splitRunArgs(argv: readonly string[], valueFlags: ValueFlags): S
   return {flags, positional: argv.slice(index)}
 }
 
-function missingValueError(token: string, valueFlags: ValueFlags): NerdError {
-  if (token.startsWith('--')) return new NerdError(`flag needs an argument: ${token}`, {exitCode: EXIT_NERD_FAILED})
-  const char = [...token.slice(1)].find((c) => valueFlags.has(c)) ?? token.slice(1)
-  return new NerdError(`flag needs an argument: '${char}' in -${char}`, {exitCode: EXIT_NERD_FAILED})
+function missingValueError(token: string, valueFlags: ValueFlags): Error {
+  if (token.startsWith('--')) return flagNeedsArgument(token)
+  return flagNeedsArgument(`-${[...token.slice(1)].find((c) => valueFlags.has(c)) ?? token.slice(1)}`)
 }
 
 /**
@@ -106,9 +105,7 @@ export function normalizeBooleanFlags(
       value = parseBoolean(text)
     } catch (error) {
       if (!(error instanceof InvalidSettingValue)) throw error
-      throw new NerdError(`invalid argument ${JSON.stringify(text)} for "${long ? `--${name}` : `-${short![1]}, --${name}`}" flag: ${error.message}`, {
-        exitCode: EXIT_NERD_FAILED,
-      })
+      throw invalidFlagArgument(text, long ? `--${name}` : `-${short![1]}, --${name}`, error.message)
     }
     if (value) return [`--${name}`]
     return !options.negatable || options.negatable.has(name) ? [`--no-${name}`] : []

@@ -40,23 +40,25 @@ interface SettingSpec {
   /** Long name of the global flag, without dashes. */
   readonly flag: string
   readonly kind: SettingKind
+  /** What the setting is, for `nerd --help`. */
+  readonly description: string
   /** Checks a string value and returns its canonical form; throws InvalidSettingValue. */
   readonly normalize?: (text: string) => string
 }
 
 export const SETTING_SPECS: {readonly [Name in SettingName]: SettingSpec} = {
-  debug: {key: 'debug', flag: 'debug', kind: 'boolean'},
-  debugFull: {key: 'debug_full', flag: 'debug-full', kind: 'boolean'},
-  address: {key: 'address', flag: 'address', kind: 'string', normalize: normalizeAddress},
-  namespace: {key: 'namespace', flag: 'namespace', kind: 'string', normalize: checkNamespace},
-  snapshotter: {key: 'snapshotter', flag: 'snapshotter', kind: 'string', normalize: checkNotEmpty},
-  cniPath: {key: 'cni_path', flag: 'cni-path', kind: 'string', normalize: checkNotEmpty},
-  cniNetconfPath: {key: 'cni_netconfpath', flag: 'cni-netconfpath', kind: 'string', normalize: checkNotEmpty},
-  dataRoot: {key: 'data_root', flag: 'data-root', kind: 'string', normalize: checkNotEmpty},
-  cgroupManager: {key: 'cgroup_manager', flag: 'cgroup-manager', kind: 'string', normalize: checkCgroupManager},
-  insecureRegistry: {key: 'insecure_registry', flag: 'insecure-registry', kind: 'boolean'},
-  hostsDir: {key: 'hosts_dir', flag: 'hosts-dir', kind: 'string-list', normalize: checkNotEmpty},
-  experimental: {key: 'experimental', flag: 'experimental', kind: 'boolean'},
+  debug: {key: 'debug', flag: 'debug', kind: 'boolean', description: 'Show the stack of an error'},
+  debugFull: {key: 'debug_full', flag: 'debug-full', kind: 'boolean', description: 'Debug output with more detail'},
+  address: {key: 'address', flag: 'address', kind: 'string', description: 'containerd socket (CONTAINERD_ADDRESS; default /run/containerd/containerd.sock)', normalize: normalizeAddress},
+  namespace: {key: 'namespace', flag: 'namespace', kind: 'string', description: 'containerd namespace (CONTAINERD_NAMESPACE; default "default")', normalize: checkNamespace},
+  snapshotter: {key: 'snapshotter', flag: 'snapshotter', kind: 'string', description: 'containerd snapshotter (CONTAINERD_SNAPSHOTTER; default overlayfs)', normalize: checkNotEmpty},
+  cniPath: {key: 'cni_path', flag: 'cni-path', kind: 'string', description: 'Directory of the CNI plugins', normalize: checkNotEmpty},
+  cniNetconfPath: {key: 'cni_netconfpath', flag: 'cni-netconfpath', kind: 'string', description: 'Directory of the CNI network configurations (default /etc/cni/net.d)', normalize: checkNotEmpty},
+  dataRoot: {key: 'data_root', flag: 'data-root', kind: 'string', description: "nerd's own state (default /var/lib/nerd)", normalize: checkNotEmpty},
+  cgroupManager: {key: 'cgroup_manager', flag: 'cgroup-manager', kind: 'string', description: 'cgroupfs, systemd or none', normalize: checkCgroupManager},
+  insecureRegistry: {key: 'insecure_registry', flag: 'insecure-registry', kind: 'boolean', description: 'Allow registries over plain HTTP or with unverified TLS'},
+  hostsDir: {key: 'hosts_dir', flag: 'hosts-dir', kind: 'string-list', description: 'Directories of registry hosts.toml and certificates (repeatable)', normalize: checkNotEmpty},
+  experimental: {key: 'experimental', flag: 'experimental', kind: 'boolean', description: 'Enable experimental features'},
 }
 
 export const SETTING_NAMES = Object.keys(SETTING_SPECS) as SettingName[]

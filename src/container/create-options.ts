@@ -8,7 +8,7 @@
  */
 import {isIP} from 'node:net'
 import {posix} from 'node:path'
-import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
+import {EXIT_NERD_FAILED, NerdError, invalidFlagArgument} from '../errors.ts'
 import {openFailure} from '../files.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {parseGoDuration} from '../format/go-duration.ts'
@@ -226,9 +226,7 @@ function fail(message: string): never {
 const quote = (text: string) => JSON.stringify(text)
 
 /** pflag's error for a value the flag's type or validator refuses; `flag` as pflag names it (`-e, --env`). */
-function invalidArgument(value: string, flag: string, reason: string): NerdError {
-  return usageError(`invalid argument ${quote(value)} for "${flag}" flag: ${reason}`)
-}
+const invalidArgument = (value: string, flag: string, reason: string) => invalidFlagArgument(value, flag, reason)
 
 /** Parses a flag's value, reporting the parser's refusal the way pflag does. */
 function flagValue<T>(value: string, flag: string, parse: (value: string) => T): T {

@@ -1,6 +1,7 @@
 import type {Interfaces} from '@oclif/core'
 import {compareStrings} from '../format/go-values.ts'
 import {NERD_HOOK_EVENTS} from './events.ts'
+import {HOOK_API_VERSION} from './version.ts'
 
 /** hookOrder of a plugin that declares none: first-party plugins declare lower numbers to run first. */
 export const DEFAULT_HOOK_ORDER = 100
@@ -25,6 +26,9 @@ export interface HookStep {
   settings: NerdPluginSettings
 }
 
+/** The keys of the `nerd` block: the hook settings, and a bundle's defaults. */
+const NERD_KEYS = ['hookApi', 'hookOrder', 'hookTimeoutMs', 'defaults']
+
 export function readNerdSettings(pluginName: string, pjson: Interfaces.PJSON): NerdPluginSettings {
   const block: unknown = pjson.nerd
   const settings: NerdPluginSettings = {hookOrder: DEFAULT_HOOK_ORDER, hookTimeoutMs: undefined, hookApi: undefined, problems: []}
@@ -34,6 +38,9 @@ export function readNerdSettings(pluginName: string, pjson: Interfaces.PJSON): N
     return settings
   }
   const {hookOrder, hookTimeoutMs, hookApi} = block as Record<string, unknown>
+  for (const key of Object.keys(block).filter((key) => !NERD_KEYS.includes(key))) {
+    settings.problems.push(`plugin "${pluginName}" declares nerd.${key}, which nerd does not know; ignoring it`)
+  }
   if (hookOrder !== undefined) {
     if (typeof hookOrder === 'number' && Number.isFinite(hookOrder)) settings.hookOrder = hookOrder
     else settings.problems.push(`plugin "${pluginName}" declares nerd.hookOrder ${JSON.stringify(hookOrder)}, not a number; using ${DEFAULT_HOOK_ORDER}`)
@@ -65,4 +72,19 @@ export function orderedHookSteps(plugins: readonly Interfaces.Plugin[], event: s
 export function unknownNerdEvents(plugin: Interfaces.Plugin): string[] {
   const known: readonly string[] = NERD_HOOK_EVENTS
   return Object.keys(plugin.hooks ?? {}).filter((event) => event.startsWith('nerd:') && !known.includes(event))
+}
+
+/**
+ * What is wrong with a plugin's hook declarations, one line each: events nerd never fires, nerd
+ * settings replaced by defaults, hooks without a declared hook API. Told at install and link, when
+ * the author can still act, rather than on every command that fires an event.
+ */
+export function hookDeclarationProblems(plugin: Interfaces.Plugin): string[] {
+  const unknownEvents = unknownNerdEvents(plugin).map((event) => `plugin "${plugin.name}" declares a hook for "${event}", an event this nerd never fires`)
+  const settings = readNerdSettings(plugin.name, plugin.pjson)
+  const hooksNerdFires = Object.keys(plugin.hooks ?? {}).some((event) => (NERD_HOOK_EVENTS as readonly string[]).includes(event))
+  const undeclaredApi = hooksNerdFires && settings.hookApi === undefined
+    ? [`plugin "${plugin.name}" does not declare the nerd hook API it targets ("nerd": {"hookApi": "^${HOOK_API_VERSION.split('.')[0]}"} in its package.json); its hooks run anyway`]
+    : []
+  return [...unknownEvents, ...settings.problems, ...undeclaredApi]
 }

@@ -9,7 +9,7 @@ import type {HookDeclaration} from './discovery.ts'
  * the event fires, so a command that fires no event loads no plugin code.
  */
 export async function loadHookFunction(plugin: Interfaces.Plugin, declaration: HookDeclaration): Promise<Function> {
-  const path = resolveModulePath(plugin.root, declaration.target)
+  const path = resolveHookModule(plugin.root, declaration.target)
   if (path === undefined) throw new Error(`hook module ${declaration.target} not found in ${plugin.root}`)
   let module: Record<string, unknown>
   try {
@@ -26,9 +26,12 @@ export async function loadHookFunction(plugin: Interfaces.Plugin, declaration: H
   return hook
 }
 
-// Targets are written as in oclif: relative to the plugin root, with or without an extension,
-// or naming a directory with an index module.
-function resolveModulePath(root: string, target: string): string | undefined {
+/**
+ * The file a hook's target names, undefined when there is none. Targets are written as in oclif:
+ * relative to the plugin root, with or without an extension, or naming a directory with an index
+ * module.
+ */
+export function resolveHookModule(root: string, target: string): string | undefined {
   const base = resolve(root, target)
   const candidates = [base, `${base}.js`, `${base}.mjs`, `${base}.cjs`, join(base, 'index.js')]
   return candidates.find((candidate) => statSync(candidate, {throwIfNoEntry: false})?.isFile())

@@ -1,6 +1,7 @@
 import type {Interfaces} from '@oclif/core'
+import {abandonWork} from '../context.ts'
 import {NerdError} from '../errors.ts'
-import {DEFAULT_HOOK_TIMEOUT_MS, orderedHookSteps, unknownNerdEvents} from './discovery.ts'
+import {DEFAULT_HOOK_TIMEOUT_MS, orderedHookSteps} from './discovery.ts'
 import type {HookStep} from './discovery.ts'
 import {HookError, describeThrown} from './errors.ts'
 import {loadHookFunction} from './loader.ts'
@@ -84,11 +85,6 @@ export async function runNerdHook<E extends NerdHookEvent>(
 ): Promise<NerdHookOutcomes[E]> {
   const output = options.output ?? stderrOutput
   const plugins = config.getPluginsList()
-  for (const plugin of plugins) {
-    for (const unknown of unknownNerdEvents(plugin)) {
-      warnOnce(output, `plugin "${plugin.name}" declares a hook for "${unknown}", an event this nerd never fires`)
-    }
-  }
   const api: NerdApi = Object.freeze({
     hookApiVersion: HOOK_API_VERSION,
     nerdVersion: config.version,
@@ -289,10 +285,9 @@ interface InvokeInput {
 /** Runs one hook: API check, lazy import, call under a time limit. Every failure is a HookError. */
 async function invokeHook({config, event, step, payload, api, options, output}: InvokeInput): Promise<unknown> {
   const {plugin, settings, declaration} = step
-  for (const problem of settings.problems) warnOnce(output, problem)
-  if (settings.hookApi === undefined) {
-    warnOnce(output, `plugin "${plugin.name}" does not declare the nerd hook API it targets ("nerd": {"hookApi": "^${HOOK_API_VERSION.split('.')[0]}"} in its package.json); running its hooks anyway`)
-  } else {
+  // A declaration nerd cannot use was told at install or link (hookDeclarationProblems); a refused
+  // hook API is the hook's failure each time.
+  if (settings.hookApi !== undefined) {
     const refusal = hookApiIncompatibility(plugin.name, settings.hookApi, HOOK_API_VERSION)
     if (refusal) throw new HookError({plugin: plugin.name, event, reason: refusal, message: refusal})
   }
@@ -312,6 +307,7 @@ async function invokeHook({config, event, step, payload, api, options, output}: 
   // Not unref'd: a hook that awaits nothing the event loop knows about must still end in the timeout.
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      abandonWork()
       controller.abort(timedOut)
       reject(timedOut)
     }, timeoutMs)
@@ -337,14 +333,6 @@ function invalidResult(step: HookStep, event: string, problem: string): HookErro
 const stderrOutput: HookOutput = {
   log: (message) => process.stderr.write(`${message}\n`),
   warn: (message) => process.stderr.write(`WARNING: ${message}\n`),
-}
-
-// Warnings about a plugin's declarations are worth one line per process, not one per hook call.
-const warned = new Set<string>()
-function warnOnce(output: HookOutput, message: string): void {
-  if (warned.has(message)) return
-  warned.add(message)
-  output.warn(message)
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,19 +1,118 @@
 /**
- * oclif's `plugins:postinstall` hook for nerd: a plugin built for another major version of nerd's
- * hook API is uninstalled again at once, with the reason, rather than failing at its first event.
+ * What nerd checks of a plugin being installed or linked. A plugin built for another major version
+ * of nerd's hook API, or a bundle that does not carry the plugins it names, is refused: at install
+ * it is uninstalled again at once, with the reason, rather than failing at its first event or
+ * making oclif complain on every command. What would only surprise its user later (commands nerd's
+ * own hide, hook declarations nerd cannot use) is a warning at install and link.
  */
+import {spawnSync} from 'node:child_process'
 import type {Hook, Interfaces} from '@oclif/core'
-import {readNerdSettings} from '../hooks/discovery.ts'
+import {hookDeclarationProblems, readNerdSettings} from '../hooks/discovery.ts'
+import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
 
-export async function refuseIncompatiblePlugins(this: Hook.Context, options: {config: Interfaces.Config}): Promise<void> {
-  for (const plugin of options.config.getPluginsList()) {
-    // nerd's own and first-party plugins live in its package; the one just installed is not typed 'user' yet.
-    if (plugin.root === options.config.root || plugin.root.startsWith(`${options.config.root}/`)) continue
-    const declared = readNerdSettings(plugin.name, plugin.pjson).hookApi
-    const refusal = declared === undefined ? undefined : hookApiIncompatibility(plugin.name, declared)
-    if (!refusal) continue
-    await options.config.runCommand('plugins:uninstall', [plugin.name])
-    this.error(`${refusal}; it was not installed`, {exit: 1})
+/**
+ * oclif's `plugins:postinstall` hook for nerd: uninstalls a plugin pluginRefusal refuses, and gives
+ * the warnings about the plugin just installed.
+ */
+export async function checkInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config}): Promise<void> {
+  const {config} = options
+  for (const plugin of config.getPluginsList()) {
+    if (!isUsers(config, plugin)) continue
+    const refusal = await pluginRefusal(plugin)
+    if (refusal) {
+      await config.runCommand('plugins:uninstall', [plugin.name])
+      this.error(`${refusal}; it was not installed`, {exit: 1})
+    }
+    // oclif's installer loads the plugin it installed as a plain Plugin: not typed 'user' yet.
+    if (plugin.type === 'core') printWarnings(pluginWarnings(config, plugin))
   }
+}
+
+export function printWarnings(warnings: string[]): void {
+  for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`)
+}
+
+/** A plugin of the user's (installed, linked, or being installed into the user's data directory), not one of nerd's. */
+function isUsers(config: Interfaces.Config, plugin: Interfaces.Plugin): boolean {
+  return plugin.type === 'user' || plugin.type === 'link' || plugin.root.startsWith(`${config.dataDir}/`)
+}
+
+/** Why nerd cannot use `plugin`, or undefined when it can. */
+export async function pluginRefusal(plugin: Interfaces.Plugin): Promise<string | undefined> {
+  const declared = readNerdSettings(plugin.name, plugin.pjson).hookApi
+  const refusal = declared === undefined ? undefined : hookApiIncompatibility(plugin.name, declared)
+  if (refusal) return refusal
+  const missing = await missingBundledPlugins(plugin)
+  if (missing.length > 0) return `bundle "${plugin.name}" does not carry ${missing.join(', ')} (run npm install in it before npm pack)`
+  return undefined
+}
+
+/**
+ * The plugins a bundle names in `oclif.plugins` that oclif would fail to load from it: the names of
+ * its dependencies matching those patterns (as oclif matches them), loaded as oclif loads them.
+ */
+async function missingBundledPlugins(plugin: Interfaces.Plugin): Promise<string[]> {
+  const patterns = (plugin.pjson.oclif?.plugins ?? []).filter((pattern): pattern is string => typeof pattern === 'string')
+  if (patterns.length === 0) return []
+  const named = Object.keys(plugin.pjson.dependencies ?? {}).filter((name) => patterns.some((pattern) => globMatches(pattern, name)))
+  const {Plugin} = await import('@oclif/core/config')
+  const missing: string[] = []
+  for (const name of named) {
+    try {
+      await new Plugin({name, root: plugin.root, type: plugin.type, parent: plugin as never}).load()
+    } catch {
+      missing.push(name)
+    }
+  }
+  return missing
+}
+
+/** minimatch's reading of a package-name pattern: `*` is any run of characters but `/`. */
+function globMatches(pattern: string, name: string): boolean {
+  const source = pattern.split('*').map((part) => part.replaceAll(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')
+  return new RegExp(`^${source}$`).test(name)
+}
+
+/** The warnings about `plugin` worth giving when it is installed or linked. */
+export function pluginWarnings(config: Interfaces.Config, plugin: Interfaces.Plugin): string[] {
+  const hidden = hiddenCommands(config, plugin)
+  return [
+    ...(hidden.length > 0 ? [`plugin "${plugin.name}" has commands that nerd's own hide (nerd's win): ${hidden.join(', ')}`] : []),
+    ...hookDeclarationProblems(plugin),
+    ...unloadableHookModules(plugin),
+  ]
+}
+
+/** The plugin's command ids and aliases that are also ids or aliases of nerd's commands, as typed (`image ls`). */
+function hiddenCommands(config: Interfaces.Config, plugin: Interfaces.Plugin): string[] {
+  const nerds = new Set(
+    config
+      .getPluginsList()
+      .filter((other) => other !== plugin && !isUsers(config, other))
+      .flatMap((other) => other.commands.flatMap((command) => [command.id, ...command.aliases])),
+  )
+  const ids = plugin.commands.flatMap((command) => [command.id, ...command.aliases]).filter((id) => nerds.has(id))
+  return [...new Set(ids)].sort().map((id) => id.replaceAll(':', ' '))
+}
+
+/** Hook modules that are missing or do not parse (checked with `node --check`, which runs nothing). */
+function unloadableHookModules(plugin: Interfaces.Plugin): string[] {
+  const problems: string[] = []
+  for (const [event, declarations] of Object.entries(plugin.hooks ?? {})) {
+    if (!event.startsWith('nerd:')) continue
+    for (const {target} of declarations) {
+      const path = resolveHookModule(plugin.root, target)
+      if (path === undefined) {
+        problems.push(`plugin "${plugin.name}" declares ${target} for ${event}, which is not found in the plugin`)
+        continue
+      }
+      const checked = spawnSync(process.execPath, ['--check', path], {encoding: 'utf8'})
+      if (checked.status !== 0) {
+        const reason = /^\w*Error: .*$/m.exec(checked.stderr)?.[0] ?? 'it does not parse'
+        problems.push(`plugin "${plugin.name}" cannot load ${target} for ${event}: ${reason}`)
+      }
+    }
+  }
+  return [...new Set(problems)]
 }

@@ -1,8 +1,9 @@
 /**
  * `nerd plugins install ./dir` and `./plugin.tgz`: oclif's installer takes a bare path for a GitHub
- * shorthand, so a path that exists is turned into a `file:` spec first. A directory is packed into a
- * tarball under nerd's data directory, so that the plugin is a copy (npm would link a directory,
- * and the plugin would break when its sources move); a vendor bundle's plugins go into it.
+ * shorthand, so a path that exists is turned into a `file:` spec first, and one that does not but
+ * looks like a path is refused at once. A directory is packed into a tarball under nerd's data
+ * directory, so that the plugin is a copy (npm would link a directory, and the plugin would break
+ * when its sources move); a vendor bundle's plugins go into it.
  */
 import {execFile} from 'node:child_process'
 import {existsSync, statSync} from 'node:fs'
@@ -12,16 +13,6 @@ import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 import {pluginDataDir} from '../config/config.ts'
 import {NerdError} from '../errors.ts'
-
-const INSTALL_WORDS = new Set(['install', 'add', 'i'])
-
-
-/** Whether argv (global options lifted out) is `plugins install …`. */
-function installArguments(argv: readonly string[]): number | undefined {
-  if (argv[0] === 'plugins' && INSTALL_WORDS.has(argv[1] ?? '')) return 2
-  if (argv[0] === 'plugins:install' || argv[0] === 'plugins:add') return 1
-  return undefined
-}
 
 async function packDirectory(directory: string): Promise<string> {
   const destination = join(pluginDataDir(process.env), 'packs')
@@ -43,16 +34,26 @@ async function packDirectory(directory: string): Promise<string> {
   }
 }
 
-/** argv with each local plugin path of a `plugins install` replaced by a `file:` spec of a tarball. */
-export async function rewriteLocalPluginInstall(argv: string[]): Promise<string[]> {
-  const first = installArguments(argv)
-  if (first === undefined) return argv
-  const rewritten = [...argv]
-  for (let index = first; index < rewritten.length; index++) {
-    const word = rewritten[index]!
-    if (word.startsWith('-') || word.startsWith('file:') || !existsSync(word)) continue
+/** What only a path can be: npm names and git URLs neither start with a dot or a slash nor end in .tgz. */
+export function looksLikePath(word: string): boolean {
+  return /^\.{0,2}\//.test(word) || /\.(tgz|tar\.gz)$/.test(word)
+}
+
+/**
+ * The `plugins install` argv for oclif's installer: each local plugin path replaced by a `file:`
+ * spec of a tarball. A word that looks like a path but names nothing is an error, before npm is
+ * asked for anything.
+ */
+export async function installArgv(argv: readonly string[]): Promise<string[]> {
+  const rewritten: string[] = []
+  for (const word of argv) {
+    if (word.startsWith('-') || word.startsWith('file:') || !existsSync(word)) {
+      if (!word.startsWith('-') && looksLikePath(word)) throw new NerdError(`${word}: no such file or directory`)
+      rewritten.push(word)
+      continue
+    }
     const path = resolve(word)
-    rewritten[index] = `file:${statSync(path).isDirectory() ? await packDirectory(path) : path}`
+    rewritten.push(`file:${statSync(path).isDirectory() ? await packDirectory(path) : path}`)
   }
   return rewritten
 }

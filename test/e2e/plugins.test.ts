@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join, resolve} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
@@ -18,8 +18,36 @@ const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const fixture = resolve(fileURLToPath(new URL('../fixtures/hook-plugin', import.meta.url)))
 const badApi = resolve(fileURLToPath(new URL('../fixtures/bad-api-plugin', import.meta.url)))
+const examples = resolve(fileURLToPath(new URL('../../examples', import.meta.url)))
+// The npm nerd ships with (oclif's installer uses it too).
+const npm = fileURLToPath(new URL('../../node_modules/npm/bin/npm-cli.js', import.meta.url))
 let home: string
 let env: Record<string, string>
+
+/**
+ * Writes a small plugin under the test's home: its package.json (`name`, version 1.0.0, type
+ * module, `oclif` and `nerd` as given), an empty manifest unless `manifest` is false, and `files`.
+ */
+async function writePlugin(name: string, pjson: {oclif?: object; nerd?: object}, files: Record<string, string> = {}, options: {manifest?: boolean} = {}): Promise<string> {
+  const root = join(home, 'plugins', name)
+  await rm(root, {recursive: true, force: true})
+  await mkdir(root, {recursive: true})
+  await writeFile(join(root, 'package.json'), JSON.stringify({name, version: '1.0.0', type: 'module', ...pjson}))
+  if (options.manifest !== false) await writeFile(join(root, 'oclif.manifest.json'), JSON.stringify({version: '1.0.0', commands: {}}))
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), {recursive: true})
+    await writeFile(join(root, path), text)
+  }
+  return root
+}
+
+/** A hook that never ends and keeps a timer running, when NERD_TEST_HANG names its event. */
+const hangingHook = (event: string) => `export default async function () {
+  if (process.env.NERD_TEST_HANG !== '${event}') return
+  setInterval(() => {}, 1000)
+  await new Promise(() => {})
+}
+`
 
 describe('plugins install, uninstall and refusal', () => {
   before(async () => {
@@ -46,8 +74,6 @@ describe('plugins install, uninstall and refusal', () => {
   it('installs a plugin from an npm tarball', async () => {
     const packDir = join(home, 'pack')
     await run('mkdir', ['-p', packDir])
-    // The npm nerd ships with (oclif's installer uses it too).
-    const npm = fileURLToPath(new URL('../../node_modules/npm/bin/npm-cli.js', import.meta.url))
     const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', packDir, fixture])
     const tarball = join(packDir, (JSON.parse(stdout) as {filename: string}[])[0]!.filename)
     await nerdOk(['plugins', 'install', tarball], {env})
@@ -72,5 +98,103 @@ describe('plugins install, uninstall and refusal', () => {
     assert.equal(result.code, 1, result.stderr)
     assert.match(result.stderr, /^Error: plugin "nerd-plugin-badapi" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+; it was not installed$/m)
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
+  it('exits once the command is done when a hook outlives its time limit, failing or warning as the event says', async () => {
+    const plugin = await writePlugin('nerd-plugin-hang', {
+      oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:container:start': './hooks/start.js'}},
+      nerd: {hookApi: '^1', hookTimeoutMs: 500},
+    }, {'hooks/create.js': hangingHook('create'), 'hooks/start.js': hangingHook('start')})
+    await nerdOk(['plugins', 'install', plugin], {env})
+    try {
+      const failed = await nerd(['run', '--rm', '--network', 'none', IMG, 'true'], {env: {...env, NERD_TEST_HANG: 'create'}, timeoutMs: 20_000})
+      assert.equal(failed.code, 125, failed.stderr)
+      assert.equal(failed.stderr, 'Error: plugin "nerd-plugin-hang" failed in nerd:container:create: timed out after 500 ms (./hooks/create.js)\n')
+      const warned = await nerd(['run', '--rm', '--network', 'none', IMG, 'echo', 'ran'], {env: {...env, NERD_TEST_HANG: 'start'}, timeoutMs: 20_000})
+      assert.equal(warned.code, 0, warned.stderr)
+      assert.equal(warned.stdout, 'ran\n')
+      assert.match(warned.stderr, /^WARNING: plugin "nerd-plugin-hang" failed in nerd:container:start: timed out after 500 ms/m)
+    } finally {
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hang'], {env})
+    }
+  })
+
+  it('refuses a bundle packed without its plugins, in one line, and keeps nothing of it', async () => {
+    await run('cp', ['-r', examples, join(home, 'examples')])
+    // What installing the bundle from its directory (plugin-example.test.ts) leaves there.
+    await rm(join(home, 'examples', 'nerd-bundle-example', 'node_modules'), {recursive: true, force: true})
+    // npm pack without npm install first: the tarball names nerd-plugin-example but does not carry it.
+    const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', home, join(home, 'examples', 'nerd-bundle-example')])
+    const tarball = join(home, (JSON.parse(stdout) as {filename: string}[])[0]!.filename)
+    const result = await nerd(['plugins', 'install', tarball], {env})
+    assert.equal(result.code, 1, result.stderr)
+    assert.match(result.stderr, /^Error: bundle "nerd-bundle-example" does not carry nerd-plugin-example \(run npm install in it before npm pack\); it was not installed$/m)
+    assert.doesNotMatch(result.stderr, /parent|options|pjson/)
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal((await nerd(['ps'], {env})).stderr, '')
+  })
+
+  it('a plugin oclif cannot load is one line on stderr, not an object dump', async () => {
+    const data = join(home, 'lost')
+    await mkdir(join(data, 'nerd'), {recursive: true})
+    await writeFile(join(data, 'nerd', 'package.json'), JSON.stringify({private: true, oclif: {plugins: [{name: 'nerd-plugin-lost', type: 'user'}]}, dependencies: {'nerd-plugin-lost': '1.0.0'}}))
+    const result = await nerd(['ps'], {env: {...env, XDG_DATA_HOME: data}})
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stderr, 'WARNING: plugin "nerd-plugin-lost" cannot be loaded: its package is not found\n')
+  })
+
+  it('refuses a path that does not exist at once, without asking npm or GitHub', async () => {
+    for (const path of ['./nerd-plugin-typo', '../nothing.tgz', '/nonexistent/plugin']) {
+      const result = await nerd(['plugins', 'install', path], {env, cwd: home, timeoutMs: 10_000})
+      assert.deepEqual([result.code, result.stderr], [1, `Error: ${path}: no such file or directory\n`])
+    }
+  })
+
+  it('refuses to link a plugin built for another hook API major', async () => {
+    const result = await nerd(['plugins', 'link', badApi], {env})
+    assert.equal(result.code, 1, result.stderr)
+    assert.equal(result.stderr, 'Error: plugin "nerd-plugin-badapi" targets nerd hook API 2.x; this nerd provides 1.0.0; it was not linked\n')
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
+  it('install and link warn about the commands nerd\'s own hide and hook declarations nerd cannot use, once', async () => {
+    const command = (text: string) => `export default class Command { static async run() { console.log('${text}') } }\n`
+    const plugin = await writePlugin('nerd-plugin-collide', {
+      oclif: {commands: './commands', hooks: {'nerd:image:verfy': './hooks/start.js', 'nerd:container:start': './hooks/start.js'}},
+      nerd: {hookOrder: 'soon'},
+    }, {'commands/ps.js': command('plugin ps'), 'commands/image/ls.js': command('plugin image ls'), 'commands/zzz.js': command('plugin zzz'), 'hooks/start.js': 'export default () => {}\n'}, {manifest: false})
+    const expected = [
+      'WARNING: plugin "nerd-plugin-collide" has commands that nerd\'s own hide (nerd\'s win): image ls, ps',
+      'WARNING: plugin "nerd-plugin-collide" declares a hook for "nerd:image:verfy", an event this nerd never fires',
+      'WARNING: plugin "nerd-plugin-collide" declares nerd.hookOrder "soon", not a number; using 100',
+      'WARNING: plugin "nerd-plugin-collide" does not declare the nerd hook API it targets ("nerd": {"hookApi": "^1"} in its package.json); its hooks run anyway',
+    ]
+    for (const [verb, undo] of [['install', 'uninstall'], ['link', 'unlink']] as const) {
+      const installed = await nerd(['plugins', verb, plugin], {env})
+      assert.equal(installed.code, 0, installed.stderr)
+      assert.deepEqual(installed.stderr.split('\n').filter((line) => line.startsWith('WARNING')), expected)
+      assert.equal(await nerdOk(['zzz'], {env}), 'plugin zzz\n')
+      assert.doesNotMatch(await nerdOk(['ps'], {env}), /plugin ps/)
+      const ran = await nerd(['run', '--rm', '--network', 'none', IMG, 'true'], {env})
+      assert.deepEqual([ran.code, ran.stderr], [0, ''])
+      await nerdOk(['plugins', undo, 'nerd-plugin-collide'], {env})
+    }
+  })
+
+  it('a plugin command that cannot load or throws is named, and only when it is run', async () => {
+    const broken = await writePlugin('nerd-plugin-badcmd', {oclif: {commands: './commands'}}, {
+      'commands/bad/syntax.js': 'export default class X { static async run( {\n',
+      'commands/bad/throws.js': "export default class X { static async run() { throw new Error('it broke') } }\n",
+    }, {manifest: false})
+    await nerdOk(['plugins', 'link', broken], {env})
+    try {
+      assert.equal((await nerd(['ps'], {env})).stderr, '')
+      const syntax = await nerd(['bad', 'syntax'], {env})
+      assert.deepEqual([syntax.code, syntax.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" cannot load command "bad syntax": Unexpected end of input\n'])
+      const throws = await nerd(['bad', 'throws'], {env})
+      assert.deepEqual([throws.code, throws.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" failed in command "bad throws": it broke\n'])
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-badcmd'], {env})
+    }
   })
 })

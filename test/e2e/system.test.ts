@@ -196,3 +196,44 @@ describe('nerd namespace', () => {
     assert.equal((await nerd(['namespace', 'rm', made])).code, 0)
   })
 })
+
+describe('usage errors', () => {
+  const cases: [string[], number, string][] = [
+    [['ps', '-n', 'abc'], 125, 'invalid argument "abc" for "-n, --last" flag: strconv.ParseInt: parsing "abc": invalid syntax\nSee \'nerd ps --help\'.\n'],
+    [['stop', '-t', 'x', 'c'], 125, 'invalid argument "x" for "-t, --timeout" flag: strconv.ParseInt: parsing "x": invalid syntax\nSee \'nerd stop --help\'.\n'],
+    [['image', 'ls', '--format'], 125, 'flag needs an argument: --format\nSee \'nerd image ls --help\'.\n'],
+    [['logs', '-n'], 125, "flag needs an argument: 'n' in -n\nSee 'nerd logs --help'.\n"],
+    [['run', '--network'], 125, 'flag needs an argument: --network\nSee \'nerd run --help\'.\n'],
+    [['create', '--cpus', 'abc', 'img'], 125, 'invalid argument "abc" for "--cpus" flag: failed to parse abc as a rational number\nSee \'nerd create --help\'.\n'],
+    [['--bogus', 'ps'], 125, 'unknown flag: --bogus\nSee \'nerd --help\'.\n'],
+    [['ps', 'extra'], 1, '"nerd ps" accepts no arguments.\nSee \'nerd ps --help\'.\n'],
+  ]
+  for (const [args, code, stderr] of cases) {
+    it(`nerd ${args.join(' ')}: docker's words and exit code`, async () => {
+      const result = await nerd(args, {namespace})
+      assert.deepEqual([result.code, result.stderr, result.stdout], [code, stderr, ''])
+    })
+  }
+
+  it('takes docker\'s -D and --log-level debug as --debug', async () => {
+    for (const flags of [['-D'], ['--log-level', 'debug'], ['-l', 'debug']]) {
+      const result = await nerd([...flags, 'ps', '-n', 'abc'], {namespace})
+      assert.equal(result.code, 125)
+      assert.match(result.stderr, /^Error: Parsing --last/m, 'the stack of the error, shown with --debug')
+    }
+  })
+})
+
+describe('nerd --help', () => {
+  it('ends with the global options, as docker\'s help does', async () => {
+    for (const args of [['--help'], ['help'], []]) {
+      const result = await nerd(args, {namespace: null, address: null, dataRoot: null, netconf: null})
+      assert.equal(result.code, 0, result.stderr)
+      const section = result.stdout.slice(result.stdout.indexOf('\nGLOBAL OPTIONS\n'))
+      assert.match(section, /^  -a, -H, --address, --host <value> +containerd socket/m)
+      assert.match(section, /^  -n, --namespace <value> +containerd namespace/m)
+      assert.match(section, /^  -D, --debug +Show the stack of an error/m)
+      assert.match(section, /^  --hosts-dir <value> /m)
+    }
+  })
+})

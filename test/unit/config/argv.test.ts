@@ -27,6 +27,10 @@ const cases: Record<string, Case> = {
     rest: ['ps', '-a'],
     command: ['ps'],
   },
+  'docker\'s -D': {argv: ['-D', 'ps'], globals: {debug: true}, rest: ['ps'], command: ['ps']},
+  'docker\'s --log-level debug': {argv: ['--log-level', 'debug', 'ps'], globals: {debug: true}, rest: ['ps'], command: ['ps']},
+  'docker\'s -l info': {argv: ['-l', 'info', 'ps'], globals: {}, rest: ['ps'], command: ['ps']},
+  'ps -l is ps\'s own flag': {argv: ['ps', '-l'], globals: {}, rest: ['ps', '-l'], command: ['ps']},
   'ps -n is ps\'s own flag': {argv: ['ps', '-n', '5'], globals: {}, rest: ['ps', '-n', '5'], command: ['ps']},
   'ps -a is ps\'s own flag': {argv: ['ps', '-a'], globals: {}, rest: ['ps', '-a'], command: ['ps']},
   'logs -n, then a long global': {
@@ -209,6 +213,7 @@ describe('splitGlobalArgs', () => {
     'bad boolean': [['--debug=maybe', 'ps'], /^invalid argument "maybe" for "--debug" flag: "maybe" is not a boolean/],
     'tcp address': [['-H', 'tcp://1.2.3.4:2375', 'ps'], /^invalid argument "tcp:\/\/1.2.3.4:2375" for "-H" flag: unsupported address/],
     'empty address': [['--address', '', 'ps'], /^invalid argument "" for "--address" flag: the socket path is empty$/],
+    'bad log level': [['--log-level=loud', 'ps'], /^invalid argument "loud" for "--log-level" flag: not a valid logrus Level: "loud"$/],
     'bad namespace': [['--namespace=a/b', 'ps'], /^invalid argument "a\/b" for "--namespace" flag: invalid namespace "a\/b"/],
   }
   for (const [name, [argv, message]] of Object.entries(errors)) {

@@ -1,0 +1,35 @@
+import {resolve} from 'node:path'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../../command.ts'
+import {NerdError} from '../../errors.ts'
+
+// In place of @oclif/plugin-plugins' link (nerd's command wins the id), which it runs once the
+// plugin has passed the checks install makes.
+export default class PluginsLink extends NerdCommand {
+  static summary = 'Link a plugin directory into nerd for development'
+  static description = `nerd uses the directory itself, so changes take effect at once. nerd's own commands cannot be
+replaced: a plugin command with the id of one of nerd's is hidden by nerd's (link warns). A plugin
+built for another major version of nerd's hook API is refused.`
+  static args = {path: Args.string({default: '.', description: 'DIRECTORY of the plugin'})}
+  static flags = {
+    install: Flags.boolean({allowNo: true, default: true, description: "Install the plugin's dependencies after linking it"}),
+    verbose: Flags.boolean({char: 'v', description: "Show npm's verbose output"}),
+  }
+  static examples = ['<%= config.bin %> plugins link ./nerd-plugin-hello']
+
+  async run(): Promise<void> {
+    const {args} = await this.parse(PluginsLink)
+    const [{Plugin}, {runOclifPluginsCommand}, {pluginRefusal, pluginWarnings, printWarnings}] = await Promise.all([
+      import('@oclif/core/config'),
+      import('../../plugins/oclif-plugins.ts'),
+      import('../../plugins/install-check.ts'),
+    ])
+    const plugin = new Plugin({root: resolve(args.path), type: 'link'})
+    await plugin.load()
+    const refusal = await pluginRefusal(plugin)
+    if (refusal) throw new NerdError(`${refusal}; it was not linked`)
+    await runOclifPluginsCommand(this.config, 'plugins:link', this.argv)
+    printWarnings(pluginWarnings(this.config, plugin))
+  }
+}

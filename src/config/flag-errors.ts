@@ -1,0 +1,57 @@
+/**
+ * oclif's parser errors for a flag's value, which every command's parse (nerd's, oclif's plugin
+ * commands, plugins') throws, in pflag's words, as docker prints them.
+ */
+import {flagNeedsArgument, invalidFlagArgument, type FlagError} from '../errors.ts'
+
+/** What the translation needs of a flag's definition. */
+export interface FlagShape {
+  char?: string
+}
+
+/**
+ * `Flag --format expects a value` is `flag needs an argument: --format` (`'n' in -n` when typed so);
+ * `Parsing --last` / `Expected an integer but received: abc` is `invalid argument "abc" for
+ * "-n, --last" flag: strconv.ParseInt: parsing "abc": invalid syntax`; a value outside a flag's
+ * options is an invalid argument too. undefined for any other error. `argv` is the command's, as
+ * typed; `usageOf` the command for the See line.
+ */
+export function dockerFlagError(message: string, flags: Readonly<Record<string, FlagShape>>, argv: readonly string[], usageOf: string): FlagError | undefined {
+  const missing = /^Flag --([\w-]+) expects (?:a value|one of these values)/.exec(message)
+  if (missing) {
+    const [, name] = missing as unknown as [string, string]
+    const char = flags[name]?.char
+    const typedShort = char !== undefined && !argv.includes(`--${name}`) && argv.some((word) => /^-[^-]/.test(word) && word.endsWith(char))
+    return flagNeedsArgument(typedShort ? `-${char}` : `--${name}`, usageOf)
+  }
+  const parsing = /^Parsing --([\w-]+)\s*\n\s*(.*)/.exec(message)
+  if (parsing) {
+    const [, name, reason] = parsing as unknown as [string, string, string]
+    const integer = /^Expected an integer but received: (.*)$/.exec(reason.trim())
+    const value = integer?.[1] ?? typedValue(argv, name, flags[name]?.char) ?? ''
+    return invalidFlagArgument(value, pflagName(name, flags[name]?.char), integer ? `strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax` : reason.trim(), usageOf)
+  }
+  const option = /^Expected --([\w-]+)=(.*) to be one of: (.*)$/m.exec(message)
+  if (option) {
+    const [, name, value, choices] = option as unknown as [string, string, string, string]
+    return invalidFlagArgument(value, pflagName(name, flags[name]?.char), `must be one of ${choices}`, usageOf)
+  }
+  return undefined
+}
+
+/** A flag as pflag names it in errors: `-n, --last`, or `--format` when it has no short form. */
+function pflagName(name: string, char: string | undefined): string {
+  return char === undefined ? `--${name}` : `-${char}, --${name}`
+}
+
+/** The value typed for a flag: `--name v`, `--name=v`, `-c v`, `-cv`, `-c=v`; the last one typed. */
+function typedValue(argv: readonly string[], name: string, char: string | undefined): string | undefined {
+  let value: string | undefined
+  for (const [index, word] of argv.entries()) {
+    if (word === '--') break
+    if (word === `--${name}` || (char !== undefined && word === `-${char}`)) value = argv[index + 1]
+    else if (word.startsWith(`--${name}=`)) value = word.slice(name.length + 3)
+    else if (char !== undefined && word.startsWith(`-${char}`) && !word.startsWith('--')) value = word.slice(word[2] === '=' ? 3 : 2)
+  }
+  return value
+}

@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {dockerFlagError} from '../../../src/config/flag-errors.ts'
+import {FlagError} from '../../../src/errors.ts'
+
+const flags = {last: {char: 'n'}, format: {}, tail: {char: 'n'}, driver: {char: 'd'}}
+
+describe('oclif flag errors in pflag\'s words', () => {
+  const cases: [string, string[], string][] = [
+    ['Parsing --last \n\tExpected an integer but received: abc\nSee more help with --help', ['-n', 'abc'], 'invalid argument "abc" for "-n, --last" flag: strconv.ParseInt: parsing "abc": invalid syntax'],
+    ['Flag --format expects a value', ['--format'], 'flag needs an argument: --format'],
+    ['Flag --tail expects a value', ['-n'], "flag needs an argument: 'n' in -n"],
+    ['Expected --driver=x to be one of: bridge, macvlan\nSee more help with --help', ['-d', 'x'], 'invalid argument "x" for "-d, --driver" flag: must be one of bridge, macvlan'],
+  ]
+  for (const [message, argv, expected] of cases) {
+    it(expected, () => {
+      const error = dockerFlagError(message, flags, argv, 'ps')
+      assert.ok(error instanceof FlagError)
+      assert.equal(error.message, expected)
+      assert.equal(error.exitCode, 125)
+      assert.equal(error.usageOf, 'ps')
+    })
+  }
+
+  it('leaves other errors alone', () => {
+    assert.equal(dockerFlagError('No such container: x', flags, [], 'ps'), undefined)
+  })
+})
