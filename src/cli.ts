@@ -1,5 +1,6 @@
 import {globalOptionsHelp, splitGlobalArgs} from './config/index.ts'
-import {connectEarly, exitIfWorkWasAbandoned, setGlobalFlags, takeEarlyConnection} from './context.ts'
+import {connectEarly, setGlobalFlags, takeEarlyConnection} from './context.ts'
+import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {packageRoot} from './paths.ts'
 import {dockerFlagError} from './config/flag-errors.ts'
 import {FlagError, NerdError} from './errors.ts'
@@ -15,7 +16,8 @@ export async function main(argv: string[]): Promise<void> {
   let rest: string[] = []
   try {
     const split = splitGlobalArgs(argv)
-    rest = split.rest
+    // `nerd -h` is docker's short help.
+    rest = split.rest[0] === '-h' ? ['--help', ...split.rest.slice(1)] : split.rest
     debug = Boolean(split.globals.debug || split.globals.debugFull)
     setGlobalFlags(split.globals)
     shortenPluginLoadWarnings(debug)

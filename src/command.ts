@@ -53,6 +53,15 @@ export abstract class NerdCommand extends Command {
     this.argv = this.commandTakesContainerArgs()
       ? config.containerCommandArgv(this.argv, this.ctor.flags ?? {})
       : config.normalizeCommandBooleans(this.argv, this.ctor.flags ?? {})
+    // docker's `-h` is help wherever a command has no -h of its own (run's is --hostname); after
+    // the rewrite, a container's command (`exec c ls -h`) is past the `--`.
+    const end = this.argv.indexOf('--')
+    const ownH = Object.values(this.ctor.flags ?? {}).some((flag) => flag.char === 'h')
+    if (!ownH && (end === -1 ? this.argv : this.argv.slice(0, end)).includes('-h')) {
+      const {loadHelpClass} = await import('@oclif/core/help')
+      await new (await loadHelpClass(this.config))(this.config).showHelp([this.id ?? ''])
+      this.exit(0)
+    }
     // A repeatable flag takes one value per occurrence, as docker's do (`--label a=b NAME`);
     // oclif's would take every following word.
     for (const flag of Object.values(this.ctor.flags ?? {})) if (flag.type === 'option' && flag.multiple) flag.multipleNonGreedy = true

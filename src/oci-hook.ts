@@ -3,7 +3,7 @@
  * containers. A separate small bundle (no CLI, no gRPC) because it runs on every container start.
  */
 import {runOciHook} from './container/oci-hook.ts'
-import {exitIfWorkWasAbandoned} from './context.ts'
+import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import type {OciHookName, OciState} from './container/oci-hook.ts'
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import type {Interfaces} from '@oclif/core'
-import {abandonWork} from '../context.ts'
+import {abandonWork} from './abandoned-work.ts'
 import {NerdError} from '../errors.ts'
 import {DEFAULT_HOOK_TIMEOUT_MS, orderedHookSteps} from './discovery.ts'
 import type {HookStep} from './discovery.ts'

@@ -226,7 +226,7 @@ describe('usage errors', () => {
 
 describe('nerd --help', () => {
   it('ends with the global options, as docker\'s help does', async () => {
-    for (const args of [['--help'], ['help'], []]) {
+    for (const args of [['--help'], ['-h'], ['help'], []]) {
       const result = await nerd(args, {namespace: null, address: null, dataRoot: null, netconf: null})
       assert.equal(result.code, 0, result.stderr)
       const section = result.stdout.slice(result.stdout.indexOf('\nGLOBAL OPTIONS\n'))
@@ -234,6 +234,14 @@ describe('nerd --help', () => {
       assert.match(section, /^  -n, --namespace <value> +containerd namespace/m)
       assert.match(section, /^  -D, --debug +Show the stack of an error/m)
       assert.match(section, /^  --hosts-dir <value> /m)
+    }
+  })
+
+  it('takes docker\'s -h as help for a command that has no -h of its own', async () => {
+    const globals = {namespace: null, address: null, dataRoot: null, netconf: null}
+    for (const args of [['ps', '-h'], ['network', 'ls', '-h'], ['exec', '-h']]) {
+      const [short, long] = [await nerd(args, globals), await nerd([...args.slice(0, -1), '--help'], globals)]
+      assert.deepEqual([short.code, short.stdout], [0, long.stdout], args.join(' '))
     }
   })
 })

@@ -37,7 +37,8 @@ describe('connect', () => {
       caught = error
     }
     assert.ok(caught instanceof ConnectionError, `expected a ConnectionError, got ${String(caught)}`)
-    assert.ok(Date.now() - started < 2000, 'reported without waiting for timeouts')
+    // Well under the 30 s call timeout it would otherwise wait out, and loose enough for a loaded machine.
+    assert.ok(Date.now() - started < 10_000, 'reported without waiting for timeouts')
     assert.equal(caught.message.split('\n').length, 1)
     return caught
   }
