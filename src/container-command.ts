@@ -76,6 +76,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
             })
             progress.close()
             if (shown) output.write(pullSummary(shown.reference, pulled).map((line) => `${line}\n`).join(''))
+            return pulled.name
           } finally {
             progress.close()
           }

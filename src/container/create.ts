@@ -11,7 +11,7 @@ import {isAlreadyExists, isNotFound, packAny, packJson} from '../containerd/inde
 import {NerdError} from '../errors.ts'
 import {formatPlatform, hostPlatform, onlyPlatform, parsePlatform} from '../image/platform.ts'
 import type {Platform} from '../image/platform.ts'
-import {parseReference, normalizedName} from '../image/reference.ts'
+import {normalizedName, parseReference, referenceScheme} from '../image/reference.ts'
 import {ManifestCache} from '../image/manifest-cache.ts'
 import {getImage, resolveImageConfig, topChainId} from '../image/store.ts'
 import type {ResolvedImageConfig} from '../image/store.ts'
@@ -68,7 +68,8 @@ export interface CreateContext {
    * Pulls the image (the caller shows progress and runs the pull hooks): `missing` when it is not
    * here (docker says so first), else for --pull=always.
    */
-  pull: (reference: string, reason: {missing: boolean}) => Promise<void>
+  /** Pulls the image; resolves with the name it is stored under. */
+  pull: (reference: string, reason: {missing: boolean}) => Promise<string>
   /** The createRuntime/poststop hook command. */
   ociHook?: OciHookCommand
   /** Runs the `nerd:container:create` hooks: plugins may change the spec and labels before the record is made. */
@@ -112,6 +113,14 @@ interface LocalImage {
 /** The local image a `run`/`create` argument names (a reference or an image ID), pulling it as the policy says. */
 async function localImage(client: ContainerdClient, text: string, request: ContainerCreateRequest, context: CreateContext): Promise<LocalImage> {
   const platform = request.options.platform ? parsePlatform(request.options.platform) : hostPlatform()
+  const cache = new ManifestCache(context.dataRoot)
+  // A reference in a scheme of a plugin's (`ipfs://...`) names no local image until the plugin has
+  // resolved it: it is pulled, and run under the name the pull stored it as.
+  if (referenceScheme(text) !== undefined) {
+    if (request.pull === 'never') throw new NerdError(`No such image: ${text}`)
+    const pulled = await context.pull(text, {missing: false})
+    return {name: pulled, resolved: await resolveImageConfig(client, pulled, platform, cache), platform: formatPlatform(platform)}
+  }
   let name: string | undefined
   try {
     name = normalizedName(parseReference(text))
@@ -125,7 +134,6 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
     if (found.length > 0) name = found[0]!.record.name
   }
   if (name === undefined) throw new NerdError(`No such image: ${text}`)
-  const cache = new ManifestCache(context.dataRoot)
   const present = request.pull === 'always' ? undefined : await getImage(client, name)
   let resolved = present && (await resolveImageConfig(client, present, platform, cache))
   // An image of another platform than --platform asks for is not the one wanted, as for docker's daemon: it is pulled.

@@ -24,7 +24,7 @@ import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifes
 import {formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
-import {familiarName, normalizedName, parseReference, withTag} from './reference.ts'
+import {familiarName, normalizedName, parseReference, referenceScheme, withTag} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
@@ -37,7 +37,6 @@ import {Limiter} from '../limiter.ts'
 /** Lease label naming the pull whose partial downloads the lease keeps (a hash of the image name). */
 export const LABEL_PARTIAL_PULL = 'nerd/partial-pull'
 const PARTIAL_DOWNLOAD_LIFETIME_MS = 24 * 60 * 60 * 1000
-const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
 
 /** The `nerd:image:resolve` payload without the command's flags. */
 export type ResolveHookPayload = Omit<ImageResolvePayload, 'flags'>
@@ -97,7 +96,7 @@ interface PullSource {
 }
 
 async function resolveSource(reference: string, options: PullOptions): Promise<PullSource> {
-  const scheme = SCHEME.exec(reference)?.[1]?.toLowerCase()
+  const scheme = referenceScheme(reference)
   const resolved = await options.hooks?.resolve?.({reference, scheme, platforms: options.platforms ?? []})
   if (resolved === undefined) {
     if (scheme !== undefined) throw new NerdError(`cannot pull ${reference}: no plugin handles ${scheme}:// references`)

@@ -175,3 +175,10 @@ export function withDigest(reference: Reference, digest: string): Reference {
   if (!DIGEST_PATTERN.test(digest)) throw invalidReference('invalid digest format')
   return {...reference, digest: parseDigest(digest)}
 }
+
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i
+
+/** The scheme of a reference like `ipfs://...`, which only a plugin's resolve hook knows (lower case); undefined for a registry reference. */
+export function referenceScheme(reference: string): string | undefined {
+  return SCHEME.exec(reference)?.[1]?.toLowerCase()
+}

@@ -77,6 +77,9 @@ describe('the example plugin and bundle', () => {
     // A reference scheme of its own, and a veto before anything is unpacked.
     await nerdOk(['pull', '-q', 'example://e2e/example-source:v1'], {env})
     assert.match(await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'], {env}), /e2e\/example-source:v1/)
+    // run pulls such a reference through the plugin too, and runs what it stored.
+    assert.equal(await nerdOk(['run', '--rm', '--network', 'none', 'example://e2e/example-source:v1', 'echo', 'from the scheme'], {env}), 'from the scheme\n')
+    assert.equal((await nerd(['run', '--rm', '--pull', 'never', 'example://e2e/example-source:v1', 'true'], {env})).stderr, 'Error: No such image: example://e2e/example-source:v1\n')
     const vetoed = await nerd(['pull', '-q', `${testEnvironment.registry}/e2e/vetoed:v1`], {env})
     assert.equal(vetoed.code, 1)
     assert.match(vetoed.stderr, /nerd-plugin-example.*the image is labelled org\.example\.veto=yes/)
@@ -97,6 +100,8 @@ describe('the example plugin and bundle', () => {
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${EXAMPLE_PLUGIN:-none}; cat /proc/sys/net/ipv4/conf/eth0/accept_local; grep -c " /example tmpfs" /proc/mounts || true'], {env}), 'none\n0\n0\n')
     const scheme = await nerd(['pull', '-q', 'example://e2e/example-source:v1'], {env})
     assert.equal(scheme.code, 1)
+    const run = await nerd(['run', '--rm', 'example://e2e/example-source:v1', 'true'], {env})
+    assert.deepEqual([run.code, run.stderr], [125, 'Error: cannot pull example://e2e/example-source:v1: no plugin handles example:// references\n'])
     await nerdOk(['pull', '-q', `${testEnvironment.registry}/e2e/vetoed:v1`], {env})
     await nerdOk(['rmi', `${testEnvironment.registry}/e2e/vetoed:v1`], {env})
     const before = (await logged()).length
