@@ -64,7 +64,10 @@ describe('plugins install, uninstall and refusal', () => {
 
   it('installs a plugin from a directory as a copy; its hooks run; uninstalling takes them away', async () => {
     await nerdOk(['plugins', 'install', fixture], {env})
-    assert.match(await nerdOk(['plugins', 'ls'], {env}), /^nerd-plugin-hookfixture 1\.0\.0$/m)
+    assert.match(await nerdOk(['plugins', 'ls'], {env}), /^NAME +VERSION +TYPE +BUNDLE +HOOK API\nnerd-plugin-hookfixture +1\.0\.0 +user +\^1 *$/m)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), 'nerd-plugin-hookfixture\n')
+    assert.deepEqual(JSON.parse(await nerdOk(['plugins', 'ls', '--format', 'json'], {env})), {Name: 'nerd-plugin-hookfixture', Version: '1.0.0', Type: 'user', Bundle: '', HookApi: '^1'})
+    assert.deepEqual((await nerdOk(['plugins', 'ls', '--core', '--format', '{{.Name}}'], {env})).split('\n').sort(), ['', '@oclif/plugin-help', '@oclif/plugin-plugins', 'nerd', 'nerd-plugin-hookfixture'])
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), '1\n')
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)

@@ -1,13 +1,26 @@
+import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
 
-// docker-style `ls` for oclif's `nerd plugins` list, which has no such alias of its own.
+/** docker-style `ls` of the plugins: oclif's `nerd plugins` has no -q or --format. */
 export default class PluginsLs extends NerdCommand {
-  static summary = 'List installed plugins (--core adds the core and first-party ones)'
+  static summary = 'List installed plugins (--core adds nerd\'s own)'
   static aliases = ['plugins:list']
-  static strict = false
-  static examples = ['<%= config.bin %> plugins ls', '<%= config.bin %> plugins ls --core']
+  static examples = ['<%= config.bin %> plugins ls', '<%= config.bin %> plugins ls --core', "<%= config.bin %> plugins ls --format '{{.Name}} {{.HookApi}}'"]
+  static flags = {
+    quiet: Flags.boolean({char: 'q', description: 'Only display plugin names'}),
+    format: Flags.string({description: "Format the output using a Go template, 'table', or 'json'"}),
+    core: Flags.boolean({description: "Show nerd's own plugins too"}),
+  }
 
   async run(): Promise<void> {
-    await this.config.runCommand('plugins', this.argv)
+    const {flags} = await this.parse(PluginsLs)
+    const {pluginRows} = await import('../../plugins/list.ts')
+    this.print(
+      await this.renderList(pluginRows(this.config.getPluginsList(), {core: flags.core}), {
+        format: flags.quiet ? '{{.Name}}' : flags.format,
+        defaultTable: 'table {{.Name}}\t{{.Version}}\t{{.Type}}\t{{.Bundle}}\t{{.HookApi}}',
+        headers: {Name: 'NAME', Version: 'VERSION', Type: 'TYPE', Bundle: 'BUNDLE', HookApi: 'HOOK API'},
+      }),
+    )
   }
 }
