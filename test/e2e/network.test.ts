@@ -466,6 +466,9 @@ describe('networking on CNI', () => {
     assert.equal((await networkDocument('bridge')).Options['com.docker.network.bridge.name'], 'nerd0')
 
     const names = (await nerdOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n')
+    // CreatedAt as docker's list prints it: Go's time.Time String().
+    const created = (await nerdOk(['network', 'ls', '--format', '{{.Name}}|{{.CreatedAt}}'])).split('\n').find((line) => line.startsWith(`${net('other')}|`))
+    assert.match(created ?? '', /\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC$/)
     for (const name of ['bridge', 'host', 'none', net('other')]) assert.ok(names.includes(name), `${name} missing from ${names.join(' ')}`)
     // Sorted by name, as docker's CLI lists them; the built-in ones have IDs like any other.
     const positions = ['bridge', 'host', 'none', net('other')].map((name) => names.indexOf(name))

@@ -14,6 +14,7 @@ export default class NetworkLs extends NerdCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(NetworkLs)
     const {allNetworkEntries, filterNetworks, parseNetworkFilters} = await import('../../network/list.ts')
+    const {goTimeString} = await import('../../format/go-values.ts')
     const config = await this.nerdConfig()
     const filters = parseNetworkFilters(flags.filter ?? [])
     const entries = await filterNetworks(await allNetworkEntries({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}), filters)
@@ -24,7 +25,8 @@ export default class NetworkLs extends NerdCommand {
         defaultTable: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}',
         headers: {ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT'},
         fields: (entry) => ({
-          CreatedAt: entry.created,
+          // Go's time.Time String(), as docker's list prints it.
+          CreatedAt: goTimeString(new Date(entry.created || Number.NaN)),
           Driver: entry.driver,
           ID: id(entry.id),
           IPv6: String(entry.ipv6),
