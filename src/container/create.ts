@@ -313,7 +313,8 @@ async function joinableContainers(scope: ContainerScope, options: RunOptions): P
 
 /**
  * `--volumes-from`: the binds and volumes of other containers, at the same targets, read-only when
- * asked (`name:ro`) or as they were; a target this container mounts itself keeps its own mount.
+ * asked (`name:ro`) or when they were: as docker's, `name:rw` never makes a read-only mount writable.
+ * A target this container mounts itself keeps its own mount.
  */
 async function mountsFrom(scope: ContainerScope, references: string[], own: UserMount[]): Promise<UserMount[]> {
   const taken = new Set(own.map((mount) => mount.target))
@@ -324,7 +325,7 @@ async function mountsFrom(scope: ContainerScope, references: string[], own: User
     for (const point of source.record.Mounts) {
       if (point.Type === 'tmpfs' || taken.has(point.Destination)) continue
       taken.add(point.Destination)
-      const readonly = mode === undefined ? !point.RW : mode === 'ro'
+      const readonly = !point.RW || mode === 'ro'
       mounts.push(
         point.Type === 'volume'
           ? {type: 'volume', name: point.Name!, target: point.Destination, readonly, noCopy: true}

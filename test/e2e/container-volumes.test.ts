@@ -4,6 +4,9 @@
  * --mount type=volume, --volumes-from.
  */
 import assert from 'node:assert/strict'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
 import {loadTestImage, nerd} from '../helpers/e2e.ts'
@@ -75,5 +78,21 @@ describe('volumes in containers', () => {
     const missing = await nerd(['run', '--rm', '--volumes-from', 'nosuch', IMG, 'true'])
     assert.equal(missing.code, 125)
     assert.match(missing.stderr, /No such container: nosuch/)
+  })
+
+  it('keeps a read-only bind or volume read-only under --volumes-from name:rw, as docker does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-e2e-rofrom-'))
+    try {
+      await nerdOk(['create', '--name', 'ro-source', '--network', 'none', '-v', `${dir}:/bound:ro`, '--mount', 'type=volume,source=ro-vol,target=/vol,readonly', '-v', 'rw-vol:/open', IMG, 'true'])
+      for (const target of ['/bound', '/vol']) {
+        const refused = await nerd(['run', '--rm', '--network', 'none', '--volumes-from', 'ro-source:rw', IMG, 'touch', `${target}/x`])
+        assert.notEqual(refused.code, 0, target)
+        assert.match(refused.stderr, /Read-only file system/)
+      }
+      await nerdOk(['run', '--rm', '--network', 'none', '--volumes-from', 'ro-source:rw', IMG, 'touch', '/open/x'])
+      await nerdOk(['rm', 'ro-source'])
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
   })
 })
