@@ -49,6 +49,8 @@ export async function updateContainer(scope: ContainerScope, container: LoadedCo
   }
   const facts = hostFacts({cgroupManager, privileged: false})
   const limits = resourceLimits(merged, facts, warnings)
+  // 0 or less asks for no limit; runc lifts the limit a running task has only when told -1 (docker's getPidsLimit).
+  if (merged.pidsLimit !== undefined && merged.pidsLimit <= 0) limits.pids = {limit: -1}
   const stored = await client.containers.get(record.Id)
   const spec = unpackJson<Spec>(stored.spec)
   if (!spec?.linux) throw new NerdError(`container ${record.Name} has no Linux spec to update`)
@@ -70,7 +72,8 @@ export async function updateContainer(scope: ContainerScope, container: LoadedCo
   host.CpuQuota = merged.cpuQuota ?? 0
   host.CpusetCpus = merged.cpusetCpus ?? ''
   host.CpusetMems = merged.cpusetMems ?? ''
-  host.PidsLimit = merged.pidsLimit !== undefined && merged.pidsLimit > 0 ? merged.pidsLimit : null
+  // docker records an update's "no limit" as 0 (a create's as null).
+  host.PidsLimit = merged.pidsLimit === undefined ? null : Math.max(merged.pidsLimit, 0)
   host.BlkioWeight = merged.blkioWeight ?? 0
   if (request.restart) {
     host.RestartPolicy = request.restart

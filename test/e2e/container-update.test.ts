@@ -30,6 +30,17 @@ describe('update', () => {
     assert.equal(await memory(), `${128 * 2 ** 20}\n`)
   })
 
+  it('lifts the running container\'s pids limit with --pids-limit -1 or 0, as inspect then shows (0)', async () => {
+    const pidsMax = () => nerdOk(['exec', 'limited', 'sh', '-c', cgroupFile('pids/pids.max', 'pids.max')])
+    for (const unlimited of ['-1', '0']) {
+      await nerdOk(['update', '--pids-limit', '20', 'limited'])
+      assert.equal(await pidsMax(), '20\n')
+      await nerdOk(['update', '--pids-limit', unlimited, 'limited'])
+      assert.equal(await pidsMax(), 'max\n', unlimited)
+      assert.equal((await inspectContainer('limited')).HostConfig.PidsLimit, 0)
+    }
+  })
+
   it('changes the restart policy, and refuses what docker refuses with exit 1', async () => {
     await nerdOk(['update', '--restart', 'on-failure:3', 'limited'])
     assert.deepEqual((await inspectContainer('limited')).HostConfig.RestartPolicy, {Name: 'on-failure', MaximumRetryCount: 3})
