@@ -81,4 +81,21 @@ describe('system df and prune', () => {
     assert.equal(bad.code, 1)
     assert.equal(bad.stderr, "Error: invalid filter 'bogus'\n")
   })
+
+  it('system prune checks every filter before it removes anything, and takes until= as a duration', async () => {
+    await nerdOk(['create', '--name', 'prune-until', '--network', 'none', IMG, 'true'])
+    for (const [args, message] of [
+      [['--volumes', '--filter', 'until=1h'], 'Error: The "until" filter is not supported with "--volumes"\n'],
+      [['--volumes', '--filter', 'dangling=true'], "Error: invalid filter 'dangling'\n"],
+    ] as const) {
+      const refused = await nerd(['system', 'prune', '-f', ...args])
+      assert.deepEqual([refused.code, refused.stdout, refused.stderr], [1, '', message], args.join(' '))
+    }
+    assert.equal((await nerdOk(['ps', '-a', '-q', '--filter', 'name=prune-until'])).trim().length, 12)
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const output = await nerdOk(['system', 'prune', '-f', '--filter', 'until=1s'])
+    assert.match(output, /^Deleted Containers:\n[0-9a-f]{64}\n\n/)
+    assert.match(output, /^Total reclaimed space: \S+$/m)
+    assert.equal(await nerdOk(['ps', '-a', '-q', '--filter', 'name=prune-until']), '')
+  })
 })
