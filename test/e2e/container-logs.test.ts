@@ -58,6 +58,15 @@ describe('logs and restart policies', () => {
     assert.equal(result.stdout, 'hello\n')
   })
 
+  it('logs -f of a container never started returns at once, as docker does', async () => {
+    await nerdOk(['create', '--name', 'unstarted', '--network', 'none', IMG, 'echo', 'hi'])
+    const started = Date.now()
+    const result = await nerd(['logs', '-f', 'unstarted'], {timeoutMs: 10_000})
+    assert.deepEqual([result.code, result.stdout], [0, ''], result.stderr)
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`)
+    await nerdOk(['rm', 'unstarted'])
+  })
+
   it('rotates the log at max-size keeping max-file files', async () => {
     await nerdOk(['run', '-d', '--name', 'rotating', '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', IMG, 'sh', '-c', 'for i in $(seq 1 400); do echo line-$i; done; sleep 600'])
     const record = await inspect('rotating')
