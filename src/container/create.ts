@@ -159,7 +159,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
       const imageFiles = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
       const imageConfig = image.resolved.config.config ?? {}
       const options: RunOptions = {...request.options, tty: request.tty}
-      options.mounts = [...(options.mounts ?? []), ...(await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? []))]
+      const from = await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? [])
+      options.mounts = [...(options.mounts ?? []), ...from.mounts]
       const volumes = await resolveVolumes({dataRoot: context.dataRoot, namespace}, volumesToResolve(imageConfig, options), rootfs)
       undo.push(() => removeAnonymousVolumes({dataRoot: context.dataRoot, namespace}, volumes.anonymous))
       const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
@@ -212,7 +213,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
         StopSignal: built.stopSignal,
         StopTimeout: built.stopTimeout ?? 10,
         LogPath: request.logConfig.Type === 'none' ? '' : paths.log,
-        AnonymousVolumes: volumes.anonymous,
+        AnonymousVolumes: [...volumes.anonymous, ...from.anonymous],
         Address: client.address,
       }
       const proposed = {
@@ -314,17 +315,20 @@ async function joinableContainers(scope: ContainerScope, options: RunOptions): P
 /**
  * `--volumes-from`: the binds and volumes of other containers, at the same targets, read-only when
  * asked (`name:ro`) or when they were: as docker's, `name:rw` never makes a read-only mount writable.
- * A target this container mounts itself keeps its own mount.
+ * A target this container mounts itself keeps its own mount. The anonymous volumes among them are
+ * this container's too: as docker's, `rm -v` of whichever container uses one last removes it.
  */
-async function mountsFrom(scope: ContainerScope, references: string[], own: UserMount[]): Promise<UserMount[]> {
+async function mountsFrom(scope: ContainerScope, references: string[], own: UserMount[]): Promise<{mounts: UserMount[]; anonymous: string[]}> {
   const taken = new Set(own.map((mount) => mount.target))
   const mounts: UserMount[] = []
+  const anonymous: string[] = []
   for (const value of references) {
     const [reference, mode] = value.split(':') as [string, string | undefined]
     const source = await loadContainer(scope, reference)
     for (const point of source.record.Mounts) {
       if (point.Type === 'tmpfs' || taken.has(point.Destination)) continue
       taken.add(point.Destination)
+      if (point.Type === 'volume' && source.record.AnonymousVolumes.includes(point.Name!)) anonymous.push(point.Name!)
       const readonly = !point.RW || mode === 'ro'
       mounts.push(
         point.Type === 'volume'
@@ -333,7 +337,7 @@ async function mountsFrom(scope: ContainerScope, references: string[], own: User
       )
     }
   }
-  return mounts
+  return {mounts, anonymous}
 }
 
 /** The name asked for, or the first free generated one (docker's sequence, ending with the short ID). */

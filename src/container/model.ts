@@ -133,7 +133,7 @@ export interface ContainerRecord {
   StopTimeout: number
   /** The json-file log, absent with `--log-driver none`. */
   LogPath: string
-  /** Anonymous volumes `rm -v` removes (volumes issue). */
+  /** Anonymous volumes `rm -v` removes unless another container uses them: its own, and those --volumes-from took. */
   AnonymousVolumes: string[]
   /** The containerd socket the container was created on: processes containerd starts for nerd reach it there. */
   Address?: string

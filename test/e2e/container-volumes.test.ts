@@ -80,6 +80,16 @@ describe('volumes in containers', () => {
     assert.match(missing.stderr, /No such container: nosuch/)
   })
 
+  it('rm -v of the last container sharing an anonymous volume through --volumes-from removes it, as docker does', async () => {
+    await nerdOk(['create', '--name', 'anon-source', '--network', 'none', '-v', '/anon', IMG, 'true'])
+    await nerdOk(['create', '--name', 'anon-sharer', '--network', 'none', '--volumes-from', 'anon-source', IMG, 'true'])
+    const [mount] = (await inspectContainer('anon-source')).Mounts as Record<string, any>[]
+    await nerdOk(['rm', '-v', 'anon-source'])
+    assert.ok((await volumeNames()).includes(mount!.Name), 'kept while anon-sharer uses it')
+    await nerdOk(['rm', '-v', 'anon-sharer'])
+    assert.ok(!(await volumeNames()).includes(mount!.Name), 'removed with its last user')
+  })
+
   it('keeps a read-only bind or volume read-only under --volumes-from name:rw, as docker does', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nerd-e2e-rofrom-'))
     try {
