@@ -4,11 +4,11 @@
  * --mount type=volume, --volumes-from.
  */
 import assert from 'node:assert/strict'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {loadTestImage, nerd} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -88,6 +88,33 @@ describe('volumes in containers', () => {
     assert.ok((await volumeNames()).includes(mount!.Name), 'kept while anon-sharer uses it')
     await nerdOk(['rm', '-v', 'anon-sharer'])
     assert.ok(!(await volumeNames()).includes(mount!.Name), 'removed with its last user')
+  })
+
+  it('mounts a tmpfs volume while a container runs with it, and unmounts it when the last one ends, as docker\'s local driver', async () => {
+    await nerdOk(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=1m', 'mem-vol'])
+    const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'mem-vol'])) as Record<string, any>[]
+    const mounted = async () => (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((line) => line.split(' ')[4] === volume!.Mountpoint)
+    await nerdOk(['run', '--rm', '--network', 'none', '-v', 'mem-vol:/m', IMG, 'sh', '-c', 'echo secret > /m/s'])
+    assert.equal(await mounted(), false)
+    assert.equal(await nerdOk(['run', '--rm', '--network', 'none', '-v', 'mem-vol:/m', IMG, 'ls', '-A', '/m']), '')
+
+    // Shared while one runs: another's writes reach it, and its end leaves the mount to the one running.
+    await nerdOk(['run', '-d', '--name', 'mem-keeper', '--network', 'none', '-v', 'mem-vol:/m', IMG, 'sleep', '60'])
+    await nerdOk(['run', '--rm', '--network', 'none', '-v', 'mem-vol:/m', IMG, 'sh', '-c', 'echo shared > /m/s'])
+    assert.equal(await mounted(), true)
+    assert.equal(await nerdOk(['exec', 'mem-keeper', 'cat', '/m/s']), 'shared\n')
+    await nerdOk(['stop', '-t', '0', 'mem-keeper'])
+    assert.equal(await mounted(), false)
+    await nerdOk(['start', 'mem-keeper'])
+    assert.equal(await mounted(), true)
+    assert.equal(await nerdOk(['exec', 'mem-keeper', 'ls', '-A', '/m']), '')
+    await nerdOk(['rm', '-f', 'mem-keeper'])
+    assert.equal(await mounted(), false)
+    // A detached container that exits lets it go too.
+    await nerdOk(['run', '-d', '--name', 'mem-brief', '--network', 'none', '-v', 'mem-vol:/m', IMG, 'true'])
+    await until('the volume to be unmounted', async () => ((await mounted()) ? undefined : true))
+    await nerdOk(['rm', 'mem-brief'])
+    await nerdOk(['volume', 'rm', 'mem-vol'])
   })
 
   it('keeps a read-only bind or volume read-only under --volumes-from name:rw, as docker does', async () => {
