@@ -37,6 +37,7 @@ import type {RecordedHooks} from '../hooks/recorded.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
 import {standDownHook} from './oci-hook.ts'
+import {namesAttributes} from './logs/index.ts'
 
 export const RUNC_RUNTIME = 'io.containerd.runc.v2'
 export const RUNC_OPTIONS_TYPE = 'containerd.runc.v1.Options'
@@ -231,6 +232,11 @@ export async function createContainer(client: ContainerdClient, request: Contain
         : proposed
       // docker shows a container's labels in Config.Labels: with what plugins added, without nerd's own.
       record.Config.Labels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== NAME_LABEL && key !== STOP_SIGNAL_LABEL))
+      if (namesAttributes(record.HostConfig.LogConfig.Config)) {
+        const {logAttributes} = await import('./logs/attributes.ts')
+        const attrs = logAttributes(record)
+        if (attrs) record.LogAttributes = attrs
+      }
       const hostname = spec.hostname ?? id.slice(0, 12)
       if (cni) {
         const plan = await planNetworks({...context.cni, dataRoot: context.dataRoot}, {name, hostname, domainname: Config.Domainname}, {

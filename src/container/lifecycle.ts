@@ -502,7 +502,13 @@ export async function renameContainer(scope: ContainerScope, container: LoadedCo
   const namespace = namespaceOf(scope)
   await reserveName(scope.dataRoot, namespace, newName, container.record.Id)
   try {
-    await writeRecord(container.paths, {...container.record, Name: newName})
+    const renamed = {...container.record, Name: newName}
+    // A log tag may name the container: the next start logs with the new one, as docker's.
+    if (container.record.HostConfig.LogConfig.Config.tag) {
+      const {logAttributes} = await import('./logs/attributes.ts')
+      renamed.LogAttributes = logAttributes(renamed)
+    }
+    await writeRecord(container.paths, renamed)
     await scope.client.containers.update({id: container.record.Id, labels: {[NAME_LABEL]: newName}}, [`labels.${NAME_LABEL}`])
   } catch (error) {
     await writeRecord(container.paths, container.record).catch(() => undefined)

@@ -133,6 +133,8 @@ export interface ContainerRecord {
   StopTimeout: number
   /** The json-file log, absent with `--log-driver none`. */
   LogPath: string
+  /** docker's `attrs` of the json-file log's entries, worked out at create (and rename) from the log options: see logs/attributes.ts. */
+  LogAttributes?: Record<string, string>
   /** Anonymous volumes `rm -v` removes unless another container uses them: its own, and those --volumes-from took. */
   AnonymousVolumes: string[]
   /** The containerd socket the container was created on: processes containerd starts for nerd reach it there. */
