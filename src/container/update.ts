@@ -58,7 +58,11 @@ export async function updateContainer(scope: ContainerScope, container: LoadedCo
 
   const view = await containerView(scope, container)
   if (view.status === 'running' || view.status === 'paused') {
-    await client.tasks.update({containerId: record.Id, resources: packJson(OCI_LINUX_RESOURCES_TYPE_URL, spec.linux.resources)})
+    await client.tasks.update({containerId: record.Id, resources: packJson(OCI_LINUX_RESOURCES_TYPE_URL, spec.linux.resources)}).catch((error: unknown) => {
+      // docker's words, on one line: runc's reason without its line break, nor containerd's kind after it (which docker's client drops).
+      const reason = (error as Error).message.replace(/\s*: unknown$/, '').replace(/\s*\n\s*/g, ' ')
+      throw new NerdError(`Cannot update container ${record.Id}: ${reason}`, {cause: error})
+    })
   }
   await client.containers.update({id: record.Id, spec: packJson(stored.spec!.typeUrl, spec)}, ['spec'])
 
