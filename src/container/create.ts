@@ -210,7 +210,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
         Snapshotter: context.snapshotter,
         Config,
         HostConfig,
-        Mounts: [...mountPoints(built.spec, volumes.paths), ...volumes.points],
+        Mounts: [...mountPoints(built.spec, volumes.paths), ...volumes.points, ...tmpfsPoints(HostConfig)],
         StopSignal: built.stopSignal,
         StopTimeout: built.stopTimeout ?? 10,
         LogPath: request.logConfig.Type === 'none' ? '' : paths.log,
@@ -363,6 +363,13 @@ async function claimName(dataRoot: string, namespace: string, id: string, wanted
     }
   }
   throw conflict
+}
+
+/** docker lists a `--mount type=tmpfs` among the Mounts (a `--tmpfs` it does not). */
+function tmpfsPoints(hostConfig: DockerHostConfig): MountPoint[] {
+  return (hostConfig.Mounts ?? []).flatMap((mount) =>
+    mount.Type === 'tmpfs' ? [{Type: 'tmpfs', Source: '', Destination: mount.Target, Mode: '', RW: !mount.ReadOnly, Propagation: ''}] : [],
+  )
 }
 
 /** docker's Mounts list of the user's binds (nerd's own /etc files are not listed; volumes come with their names from volumes.ts). */

@@ -48,8 +48,23 @@ export interface LogConfig {
 }
 
 /** docker's `HostConfig` in inspect (the parts nerd supports). */
+/** docker's HostConfig.Mounts entry: a `--mount` as docker's CLI sends it (empty members left out). */
+export interface DockerMount {
+  Type: 'bind' | 'volume' | 'tmpfs'
+  Source?: string
+  Target: string
+  ReadOnly?: boolean
+  BindOptions?: {Propagation?: string; NonRecursive?: boolean}
+  VolumeOptions?: {NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: {Options: Record<string, string>}}
+  TmpfsOptions?: {SizeBytes?: number; Mode?: number}
+}
+
 export interface DockerHostConfig {
   Binds: string[] | null
+  /** `--volumes-from` values as typed. */
+  VolumesFrom?: string[] | null
+  /** `--mount` values; absent without any. */
+  Mounts?: DockerMount[]
   NetworkMode: string
   PortBindings: Record<string, {HostIp: string; HostPort: string}[]>
   RestartPolicy: RestartPolicy

@@ -312,19 +312,19 @@ function inspectHostConfig(hostConfig: DockerHostConfig): Record<string, unknown
     Binds, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, Annotations, CapAdd, CapDrop, CgroupnsMode, Dns, DnsOptions,
     DnsSearch, ExtraHosts, GroupAdd, IpcMode, PidMode, Privileged, ReadonlyRootfs, SecurityOpt, Tmpfs, UTSMode, ShmSize, Sysctls, Runtime,
     CpuShares, Memory, NanoCpus, CgroupParent, CpuPeriod, CpuQuota, CpusetCpus, CpusetMems, Devices, MemoryReservation, MemorySwap,
-    OomKillDisable, PidsLimit, Ulimits, Init, ContainerIDFile, OomScoreAdj, PublishAllPorts, BlkioWeight, MemorySwappiness, ...rest
+    OomKillDisable, PidsLimit, Ulimits, Init, ContainerIDFile, OomScoreAdj, PublishAllPorts, BlkioWeight, MemorySwappiness, VolumesFrom, Mounts, ...rest
   } = hostConfig
   const ordered = {
-    Binds, ContainerIDFile, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, VolumeDriver: '', VolumesFrom: null,
+    Binds, ContainerIDFile, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, VolumeDriver: '', VolumesFrom: VolumesFrom ?? null,
     ConsoleSize: [0, 0], Annotations, CapAdd, CapDrop, CgroupnsMode, Dns, DnsOptions, DnsSearch, ExtraHosts, GroupAdd, IpcMode, Cgroup: '',
     Links: null, OomScoreAdj, PidMode, Privileged, PublishAllPorts, ReadonlyRootfs, SecurityOpt, Tmpfs, UTSMode, UsernsMode: '',
     ShmSize, Sysctls, Runtime, Isolation: '', CpuShares, Memory, NanoCpus, CgroupParent, BlkioWeight, BlkioWeightDevice: [],
     BlkioDeviceReadBps: [], BlkioDeviceWriteBps: [], BlkioDeviceReadIOps: [], BlkioDeviceWriteIOps: [], CpuPeriod, CpuQuota,
     CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, CpusetCpus, CpusetMems, Devices, DeviceCgroupRules: null, DeviceRequests: null,
     MemoryReservation, MemorySwap, MemorySwappiness, OomKillDisable, PidsLimit, Ulimits, CpuCount: 0, CpuPercent: 0,
-    IOMaximumIOps: 0, IOMaximumBandwidth: 0, Init, ...rest,
+    IOMaximumIOps: 0, IOMaximumBandwidth: 0, Mounts, Init, ...rest,
   }
-  return omitEmpty(ordered, ['Annotations', 'Tmpfs', 'Sysctls', 'Runtime', 'Init'])
+  return omitEmpty(ordered, ['Annotations', 'Tmpfs', 'Sysctls', 'Runtime', 'Mounts', 'Init'])
 }
 
 /** docker's Config members in docker's order. */

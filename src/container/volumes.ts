@@ -41,7 +41,7 @@ export async function resolveVolumes(scope: VolumeScope, wanted: VolumeMount[], 
       const source = await prepareVolumeMount(scope, volume)
       if (!mount.noCopy && (await existsInLayers(layers, mount.target))) fill.push({volume, target: mount.target})
       resolved.paths[mount.target] = source
-      resolved.points.push({Type: 'volume', Name: volume.Name, Source: source, Destination: mount.target, Driver: volume.Driver, Mode: mount.readonly ? 'ro' : 'z', RW: !mount.readonly, Propagation: ''})
+      resolved.points.push({Type: 'volume', Name: volume.Name, Source: source, Destination: mount.target, Driver: volume.Driver, Mode: mount.mode ?? '', RW: !mount.readonly, Propagation: ''})
     }
     if (fill.length > 0) {
       await withMountedRootfs(rootfs, [], async (root) => {

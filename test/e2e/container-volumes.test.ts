@@ -117,6 +117,26 @@ describe('volumes in containers', () => {
     await nerdOk(['volume', 'rm', 'mem-vol'])
   })
 
+  it('inspect shows the mounts as docker does: Mode, a --mount tmpfs, HostConfig.Mounts and VolumesFrom', async () => {
+    await nerdOk(['create', '--name', 'mounts-from', '--network', 'none', '-v', 'from-src:/from', IMG, 'true'])
+    await nerdOk([
+      'create', '--name', 'mounts-shown', '--network', 'none', '-v', '/anon', '-v', 'named-m:/named', '--mount', 'type=volume,source=mounted-m,target=/mounted,volume-nocopy',
+      '--mount', 'type=tmpfs,target=/scratch,tmpfs-size=1m', '--tmpfs', '/run', '--volumes-from', 'mounts-from:ro', IMG, 'true',
+    ])
+    const document = await inspectContainer('mounts-shown')
+    const byDestination = Object.fromEntries((document.Mounts as Record<string, any>[]).map((mount) => [mount.Destination, mount]))
+    assert.deepEqual(Object.keys(byDestination).sort(), ['/anon', '/from', '/mounted', '/named', '/scratch'])
+    assert.deepEqual([byDestination['/anon'].Mode, byDestination['/named'].Mode, byDestination['/mounted'].Mode, byDestination['/from'].RW], ['', 'z', '', false])
+    assert.deepEqual(byDestination['/scratch'], {Type: 'tmpfs', Source: '', Destination: '/scratch', Mode: '', RW: true, Propagation: ''})
+    assert.deepEqual(document.HostConfig.Mounts, [
+      {Type: 'volume', Source: 'mounted-m', Target: '/mounted', VolumeOptions: {NoCopy: true}},
+      {Type: 'tmpfs', Target: '/scratch', TmpfsOptions: {SizeBytes: 1048576}},
+    ])
+    assert.deepEqual(document.HostConfig.VolumesFrom, ['mounts-from:ro'])
+    assert.equal((await inspectContainer('mounts-from')).HostConfig.VolumesFrom, null)
+    await nerdOk(['rm', '-v', 'mounts-shown', 'mounts-from'])
+  })
+
   it('keeps a read-only bind or volume read-only under --volumes-from name:rw, as docker does', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nerd-e2e-rofrom-'))
     try {
