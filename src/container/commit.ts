@@ -26,7 +26,7 @@ import {jsonBlob, resolveImageConfig, writeBlob} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
 import {containerView, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import {existsInLayers, rootfsLayers} from './rootfs-files.ts'
+import {existsInLayers, rootfsLayers, statInLayers} from './rootfs-files.ts'
 import type {DockerConfig} from './model.ts'
 
 const MOUNT_POINTS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']
@@ -72,14 +72,16 @@ async function withChanges<T>(client: ContainerdClient, container: LoadedContain
 }
 
 /**
- * docker's `diff`: A for an added path, C for a changed one (directories whose content changed
- * included), D for a deleted one, sorted by path.
+ * docker's `diff`: A for an added path, C for a changed one, D for a deleted one, sorted by path. A
+ * directory that is still one with the same mode and owner is listed only for what changed inside
+ * it, as docker compares no directory times: so the directories the runtime's mount points touched
+ * are left out with them.
  */
 export async function containerChanges(scope: ContainerScope, container: LoadedContainer): Promise<Change[]> {
   return scope.client.withLease((leased) =>
     withChanges(leased, container, MEDIA_TYPE_OCI_LAYER, async (layer, lower) => {
       const changes: Change[] = []
-      const directories = new Set<string>()
+      const sameDirectories = new Set<string>()
       for await (const entry of readTar(leased.content.read(layer.digest))) {
         const path = entryPath(entry)
         const name = posix.basename(path)
@@ -89,12 +91,14 @@ export async function containerChanges(scope: ContainerScope, container: LoadedC
           continue
         }
         if (await isRuntimeMountPoint(entry, lower)) continue
-        const kind = (await existsInLayers(lower, path)) ? 'C' : 'A'
-        if (entry.type === 'Directory') directories.add(path)
-        changes.push({kind, path})
+        const before = await statInLayers(lower, path)
+        if (entry.type === 'Directory' && before?.isDirectory() && (before.mode & 0o7777) === entry.mode && before.uid === entry.uid && before.gid === entry.gid) {
+          sameDirectories.add(path)
+        }
+        changes.push({kind: before ? 'C' : 'A', path})
       }
-      // A directory listed only for the mount points inside it is left out with them.
-      const kept = changes.filter((change) => change.kind !== 'C' || !directories.has(change.path) || changes.some((other) => other.path.startsWith(`${change.path}/`)))
+      const changedInside = (directory: string) => changes.some((other) => other.path.startsWith(`${directory}/`) && !sameDirectories.has(other.path))
+      const kept = changes.filter((change) => !sameDirectories.has(change.path) || changedInside(change.path))
       return kept.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     }),
   )

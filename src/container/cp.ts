@@ -16,6 +16,7 @@ import {extractInto, packAs} from './cp-archive.ts'
 import {containerView} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
+import {releaseContainerVolumes, withContainerVolumesMounted} from './volumes.ts'
 
 export interface CopyArguments {
   container: string
@@ -91,7 +92,13 @@ export async function withContainerRoot<T>(scope: ContainerScope, container: Loa
     source: point.Source,
     target: (root: string) => resolveInRoot(root, point.Destination, true),
   }))
-  return withMountedRootfs(mounts, binds, inRoot)
+  // Its volumes' filesystems are mounted for the while, as docker mounts them for a stopped container's cp.
+  const volumeScope = {dataRoot: scope.dataRoot, namespace: scope.client.namespace}
+  try {
+    return await withContainerVolumesMounted(volumeScope, container.record, () => withMountedRootfs(mounts, binds, inRoot))
+  } finally {
+    await releaseContainerVolumes(volumeScope, scope.client, container.record)
+  }
 }
 
 export interface CopyOptions {

@@ -14,7 +14,7 @@ import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {parseGoDuration} from '../format/go-duration.ts'
 import {parseExpose, parsePublish, portBindings} from '../network/ports.ts'
 import {parseLogOptions} from './logs/index.ts'
-import type {DockerConfig, DockerHostConfig, HealthConfig, LogConfig, RestartPolicy} from './model.ts'
+import type {DockerConfig, DockerHostConfig, DockerMount, HealthConfig, LogConfig, RestartPolicy} from './model.ts'
 import {mergeHealthcheck} from './health.ts'
 import {cleanPath} from './spec/flags.ts'
 import {
@@ -181,6 +181,8 @@ export interface TypedStorageAndSecurity {
   anonymousVolumes: string[]
   /** --tmpfs values: target → options as typed. */
   tmpfs: Record<string, string>
+  /** --mount values, as docker's CLI sends them. */
+  mounts: DockerMount[]
   /** --security-opt values, a seccomp profile file replaced by its compacted JSON, `systempaths=unconfined` left out. */
   securityOpt: string[]
 }
@@ -500,6 +502,32 @@ function bindText(value: string, cwd: string): string {
   return source.startsWith('.') ? `${posix.resolve(cwd, source)}${value.slice(separator)}` : value
 }
 
+/** A parsed `--mount` in docker's HostConfig.Mounts shape. */
+function dockerMount(mount: UserMount): DockerMount {
+  const base = {Type: mount.type, ...(mount.type === 'tmpfs' ? {} : mount.type === 'bind' ? {Source: mount.source} : mount.name === undefined ? {} : {Source: mount.name}), Target: mount.target}
+  switch (mount.type) {
+    case 'bind': {
+      const options = {...(mount.propagation ? {Propagation: mount.propagation} : {}), ...(mount.nonRecursive ? {NonRecursive: true} : {})}
+      return {...base, ...(mount.readonly ? {ReadOnly: true} : {}), ...(Object.keys(options).length > 0 ? {BindOptions: options} : {})}
+    }
+    case 'volume': {
+      const options = {
+        ...(mount.noCopy ? {NoCopy: true} : {}),
+        ...(mount.labels ? {Labels: mount.labels} : {}),
+        ...(mount.driverOptions ? {DriverConfig: {Options: mount.driverOptions}} : {}),
+      }
+      return {...base, ...(mount.readonly ? {ReadOnly: true} : {}), ...(Object.keys(options).length > 0 ? {VolumeOptions: options} : {})}
+    }
+    case 'tmpfs': {
+      const option = (name: string) => mount.options.find((text) => text.startsWith(`${name}=`))?.slice(name.length + 1)
+      const size = option('size')
+      const mode = option('mode')
+      const options = {...(size ? {SizeBytes: parseBytes(size)} : {}), ...(mode ? {Mode: Number.parseInt(mode, 8)} : {})}
+      return {...base, ...(mount.options.includes('ro') ? {ReadOnly: true} : {}), ...(Object.keys(options).length > 0 ? {TmpfsOptions: options} : {})}
+    }
+  }
+}
+
 /** Go's net.ParseMAC forms: 6, 8 or 20 bytes as `xx:xx…`, `xx-xx…` or `xxxx.xxxx…`. */
 function isMacAddress(text: string): boolean {
   const byteCounts = [6, 8, 20]
@@ -789,7 +817,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
     quietPull: values.quiet ?? false,
     labels: keyValueMap([...labelFile, ...labelValues]),
     network,
-    typed: {binds, anonymousVolumes, tmpfs: keyValueMap(values.tmpfs ?? [], ':'), securityOpt},
+    typed: {binds, anonymousVolumes, tmpfs: keyValueMap(values.tmpfs ?? [], ':'), mounts: mountFlags.map(dockerMount), securityOpt},
     volumesFrom: (values['volumes-from'] ?? []).map((value) => {
       if (!/^[^:]+(:(ro|rw))?$/.test(value)) fail(`invalid mode for volumes-from: ${value.split(':').slice(1).join(':')}`)
       return value
@@ -891,6 +919,8 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
 
   const HostConfig: DockerHostConfig = {
     Binds: typed.binds.length > 0 ? typed.binds : null,
+    VolumesFrom: request.volumesFrom.length > 0 ? request.volumesFrom : null,
+    ...(typed.mounts.length > 0 ? {Mounts: typed.mounts} : {}),
     ContainerIDFile: request.cidfile ?? '',
     NetworkMode: network.mode,
     PortBindings: bindings,

@@ -37,6 +37,7 @@ import type {RecordedHooks} from '../hooks/recorded.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
 import {standDownHook} from './oci-hook.ts'
+import {namesAttributes} from './logs/index.ts'
 
 export const RUNC_RUNTIME = 'io.containerd.runc.v2'
 export const RUNC_OPTIONS_TYPE = 'containerd.runc.v1.Options'
@@ -182,7 +183,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
       const imageFiles = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
       const imageConfig = image.resolved.config.config ?? {}
       const options: RunOptions = {...request.options, tty: request.tty}
-      options.mounts = [...(options.mounts ?? []), ...(await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? []))]
+      const from = await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? [])
+      options.mounts = [...(options.mounts ?? []), ...from.mounts]
       const volumes = await resolveVolumes({dataRoot: context.dataRoot, namespace}, volumesToResolve(imageConfig, options), rootfs)
       undo.push(() => removeAnonymousVolumes({dataRoot: context.dataRoot, namespace}, volumes.anonymous))
       const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
@@ -231,11 +233,11 @@ export async function createContainer(client: ContainerdClient, request: Contain
         Snapshotter: context.snapshotter,
         Config,
         HostConfig,
-        Mounts: [...mountPoints(built.spec, volumes.paths), ...volumes.points],
+        Mounts: [...mountPoints(built.spec, volumes.paths), ...volumes.points, ...tmpfsPoints(HostConfig)],
         StopSignal: built.stopSignal,
         StopTimeout: built.stopTimeout ?? 10,
         LogPath: request.logConfig.Type === 'none' ? '' : paths.log,
-        AnonymousVolumes: volumes.anonymous,
+        AnonymousVolumes: [...volumes.anonymous, ...from.anonymous],
         Address: client.address,
       }
       const proposed = {
@@ -253,6 +255,11 @@ export async function createContainer(client: ContainerdClient, request: Contain
         : proposed
       // docker shows a container's labels in Config.Labels: with what plugins added, without nerd's own.
       record.Config.Labels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== NAME_LABEL && key !== STOP_SIGNAL_LABEL))
+      if (namesAttributes(record.HostConfig.LogConfig.Config)) {
+        const {logAttributes} = await import('./logs/attributes.ts')
+        const attrs = logAttributes(record)
+        if (attrs) record.LogAttributes = attrs
+      }
       const hostname = spec.hostname ?? id.slice(0, 12)
       if (cni) {
         const plan = await planNetworks({...context.cni, dataRoot: context.dataRoot}, {name, hostname, domainname: Config.Domainname}, {
@@ -336,18 +343,22 @@ async function joinableContainers(scope: ContainerScope, options: RunOptions): P
 
 /**
  * `--volumes-from`: the binds and volumes of other containers, at the same targets, read-only when
- * asked (`name:ro`) or as they were; a target this container mounts itself keeps its own mount.
+ * asked (`name:ro`) or when they were: as docker's, `name:rw` never makes a read-only mount writable.
+ * A target this container mounts itself keeps its own mount. The anonymous volumes among them are
+ * this container's too: as docker's, `rm -v` of whichever container uses one last removes it.
  */
-async function mountsFrom(scope: ContainerScope, references: string[], own: UserMount[]): Promise<UserMount[]> {
+async function mountsFrom(scope: ContainerScope, references: string[], own: UserMount[]): Promise<{mounts: UserMount[]; anonymous: string[]}> {
   const taken = new Set(own.map((mount) => mount.target))
   const mounts: UserMount[] = []
+  const anonymous: string[] = []
   for (const value of references) {
     const [reference, mode] = value.split(':') as [string, string | undefined]
     const source = await loadContainer(scope, reference)
     for (const point of source.record.Mounts) {
       if (point.Type === 'tmpfs' || taken.has(point.Destination)) continue
       taken.add(point.Destination)
-      const readonly = mode === undefined ? !point.RW : mode === 'ro'
+      if (point.Type === 'volume' && source.record.AnonymousVolumes.includes(point.Name!)) anonymous.push(point.Name!)
+      const readonly = !point.RW || mode === 'ro'
       mounts.push(
         point.Type === 'volume'
           ? {type: 'volume', name: point.Name!, target: point.Destination, readonly, noCopy: true}
@@ -355,7 +366,7 @@ async function mountsFrom(scope: ContainerScope, references: string[], own: User
       )
     }
   }
-  return mounts
+  return {mounts, anonymous}
 }
 
 /** The name asked for, or the first free generated one (docker's sequence, ending with the short ID). */
@@ -375,6 +386,13 @@ async function claimName(dataRoot: string, namespace: string, id: string, wanted
     }
   }
   throw conflict
+}
+
+/** docker lists a `--mount type=tmpfs` among the Mounts (a `--tmpfs` it does not). */
+function tmpfsPoints(hostConfig: DockerHostConfig): MountPoint[] {
+  return (hostConfig.Mounts ?? []).flatMap((mount) =>
+    mount.Type === 'tmpfs' ? [{Type: 'tmpfs', Source: '', Destination: mount.Target, Mode: '', RW: !mount.ReadOnly, Propagation: ''}] : [],
+  )
 }
 
 /** docker's Mounts list of the user's binds (nerd's own /etc files are not listed; volumes come with their names from volumes.ts). */

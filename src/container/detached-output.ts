@@ -11,7 +11,7 @@ import {closeSync, constants, openSync, readFileSync, rmSync, statSync, writeFil
 import {Socket} from 'node:net'
 import {join} from 'node:path'
 import {codeDir} from '../paths.ts'
-import {openJsonFileLog, parseLogOptions} from './logs/index.ts'
+import {openContainerLog} from './logs/index.ts'
 import type {LogStream} from './logs/index.ts'
 import type {ContainerRecord} from './model.ts'
 import {containerPaths} from './store.ts'
@@ -97,7 +97,7 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   const dataRoot = join(request.recordFile, '..', '..', '..', '..')
   const paths = record ? containerPaths(dataRoot, record.Namespace, record.Id) : undefined
   if (paths) writeFileSync(paths.drainMark, String(process.pid))
-  const log = record?.LogPath ? await openJsonFileLog(record.LogPath, parseLogOptions(record.HostConfig.LogConfig.Config)) : undefined
+  const log = record?.LogPath ? await openContainerLog(record) : undefined
   const copy = (fifo: string | number | undefined, stream: LogStream): Promise<void> =>
     new Promise((resolve) => {
       if (fifo === undefined || fifo === '') return resolve()

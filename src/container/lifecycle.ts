@@ -215,13 +215,39 @@ export async function imageUsers(scope: ContainerScope): Promise<ImageUser[]> {
   )
 }
 
+/** Whether the container mounts volumes: only then need its start and end look at them. */
+function hasVolumes(record: ContainerRecord): boolean {
+  return record.Mounts.some((point) => point.Type === 'volume')
+}
+
+/** Runs `create` (the task's creation) with the filesystems of the container's volumes mounted. */
+async function withVolumesMounted<T>(scope: ContainerScope, container: LoadedContainer, create: () => Promise<T>): Promise<T> {
+  if (!hasVolumes(container.record)) return create()
+  const {releaseContainerVolumes, withContainerVolumesMounted} = await import('./volumes.ts')
+  const volumeScope = {dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}
+  try {
+    return await withContainerVolumesMounted(volumeScope, container.record, create)
+  } catch (error) {
+    await releaseContainerVolumes(volumeScope, scope.client, container.record).catch(() => undefined)
+    throw error
+  }
+}
+
+/** What follows the end of the container's task: its networks detached, its volumes' filesystems released. */
+async function taskGone(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  await taskDeleted(namespaceOf(scope), container.record.Id, container.paths)
+  if (!hasVolumes(container.record)) return
+  const {releaseContainerVolumes} = await import('./volumes.ts')
+  await releaseContainerVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, scope.client, container.record)
+}
+
 /**
- * Deletes the container's task, doing its poststop work (detaching its networks) in this process
- * rather than in a hook process.
+ * Deletes the container's task, doing its poststop work (detaching its networks) and releasing its
+ * volumes in this process rather than in a hook process.
  */
 async function deleteTaskHere(scope: ContainerScope, container: LoadedContainer): Promise<ExitStatus> {
   const deleted = await withHookStoodDown(container.paths, 'postStop', () => scope.client.tasks.delete(container.record.Id))
-  await taskDeleted(namespaceOf(scope), container.record.Id, container.paths)
+  await taskGone(scope, container)
   return deleted
 }
 
@@ -286,7 +312,7 @@ export async function startTask(
         }
   let created
   try {
-    created = await withHookStoodDown(container.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio}))
+    created = await withVolumesMounted(scope, container, () => withHookStoodDown(container.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
     // The createRuntime work (init pid for the logger, /etc files, networks) in this process.
     await taskCreated(namespaceOf(scope), id, container.paths, created.pid).catch(async (error: unknown) => {
       await deleteTaskHere(scope, container).catch(() => undefined)
@@ -454,8 +480,8 @@ export async function removeContainer(scope: ContainerScope, container: LoadedCo
     await exit
   }
   if (task) await deleteTaskHere(scope, container).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
-  // Also what a poststop that never ran (containerd down, a hook killed) left attached.
-  await taskDeleted(namespaceOf(scope), id, container.paths)
+  // Also what a poststop that never ran (containerd down, a hook killed) left attached, and mounted.
+  await taskGone(scope, container)
   const unlessNotFound = (error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))
   await Promise.all([
     scope.client.snapshots.remove(container.record.Snapshotter, id).catch(unlessNotFound),
@@ -487,7 +513,13 @@ export async function renameContainer(scope: ContainerScope, container: LoadedCo
   const namespace = namespaceOf(scope)
   await reserveName(scope.dataRoot, namespace, newName, container.record.Id)
   try {
-    await writeRecord(container.paths, {...container.record, Name: newName})
+    const renamed = {...container.record, Name: newName}
+    // A log tag may name the container: the next start logs with the new one, as docker's.
+    if (container.record.HostConfig.LogConfig.Config.tag) {
+      const {logAttributes} = await import('./logs/attributes.ts')
+      renamed.LogAttributes = logAttributes(renamed)
+    }
+    await writeRecord(container.paths, renamed)
     await scope.client.containers.update({id: container.record.Id, labels: {[NAME_LABEL]: newName}}, [`labels.${NAME_LABEL}`])
   } catch (error) {
     await writeRecord(container.paths, container.record).catch(() => undefined)

@@ -50,6 +50,8 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
     return Date.now() - downSince >= SETTLE_MS
   }
   if (!options.follow && existsSync(container.paths.drainMark)) await untilOutputDrained(scope, container)
+  // As docker's, a container never started has no logger to follow: -f shows what there is and returns.
+  const follow = options.follow && !(await neverStarted(scope, container))
   const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
@@ -57,7 +59,7 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
     await readLogs(
       record.LogPath,
       {
-        follow: options.follow,
+        follow,
         tail: options.tail,
         since: options.since ? timeFlag('since', options.since, now) : undefined,
         until: options.until ? timeFlag('until', options.until, now) : undefined,
@@ -72,6 +74,11 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
   } finally {
     process.off('SIGINT', stop)
   }
+}
+
+async function neverStarted(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {
+  const view = await containerView(scope, container)
+  return view.status === 'created' && view.state.StartedAt === ''
 }
 
 /** A process whose output nerd's drain carries may have ended with its last output still on the way to the log. */

@@ -69,8 +69,23 @@ export interface LogConfig {
 }
 
 /** docker's `HostConfig` in inspect (the parts nerd supports). */
+/** docker's HostConfig.Mounts entry: a `--mount` as docker's CLI sends it (empty members left out). */
+export interface DockerMount {
+  Type: 'bind' | 'volume' | 'tmpfs'
+  Source?: string
+  Target: string
+  ReadOnly?: boolean
+  BindOptions?: {Propagation?: string; NonRecursive?: boolean}
+  VolumeOptions?: {NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: {Options: Record<string, string>}}
+  TmpfsOptions?: {SizeBytes?: number; Mode?: number}
+}
+
 export interface DockerHostConfig {
   Binds: string[] | null
+  /** `--volumes-from` values as typed. */
+  VolumesFrom?: string[] | null
+  /** `--mount` values; absent without any. */
+  Mounts?: DockerMount[]
   NetworkMode: string
   PortBindings: Record<string, {HostIp: string; HostPort: string}[]>
   RestartPolicy: RestartPolicy
@@ -162,7 +177,9 @@ export interface ContainerRecord {
   StopTimeout: number
   /** The json-file log, absent with `--log-driver none`. */
   LogPath: string
-  /** Anonymous volumes `rm -v` removes (volumes issue). */
+  /** docker's `attrs` of the json-file log's entries, worked out at create (and rename) from the log options: see logs/attributes.ts. */
+  LogAttributes?: Record<string, string>
+  /** Anonymous volumes `rm -v` removes unless another container uses them: its own, and those --volumes-from took. */
   AnonymousVolumes: string[]
   /** The containerd socket the container was created on: processes containerd starts for nerd reach it there. */
   Address?: string

@@ -1,5 +1,5 @@
 /** docker's container prune: every container not running, paused or restarting, within the filters. */
-import {parsePruneFilters, withinPruneFilter} from '../prune-filter.ts'
+import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
 import {listContainerViews, loadContainer, removeContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
@@ -11,8 +11,7 @@ export function prunable(view: ContainerView, filter: PruneFilter): boolean {
   return withinPruneFilter(filter, new Date(view.record.Created), view.labels)
 }
 
-export async function pruneContainers(scope: ContainerScope, filterValues: string[]): Promise<{removed: string[]; reclaimed: number}> {
-  const filter = parsePruneFilters(filterValues)
+export async function pruneContainers(scope: ContainerScope, filter: PruneFilter): Promise<{removed: string[]; reclaimed: number}> {
   const removed: string[] = []
   let reclaimed = 0
   for (const view of (await listContainerViews(scope)).filter((candidate) => prunable(candidate, filter))) {

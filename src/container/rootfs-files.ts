@@ -1,3 +1,4 @@
+import type {Stats} from 'node:fs'
 import {lstat, readFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import type {Mount} from '../containerd/index.ts'
@@ -39,14 +40,20 @@ export async function readRootfsFiles(mounts: Mount[], files: string[]): Promise
 
 
 /**
- * Whether `path` exists in the filesystem the layers (top first) make: the topmost layer that has it
- * or a whiteout of it (overlayfs's 0:0 character device, or an OCI `.wh.` file) decides.
+ * What `path` is in the filesystem the layers (top first) make, undefined when it is not there: the
+ * topmost layer that has it or a whiteout of it (overlayfs's 0:0 character device, or an OCI `.wh.`
+ * file) decides.
  */
-export async function existsInLayers(layers: string[], path: string): Promise<boolean> {
+export async function statInLayers(layers: string[], path: string): Promise<Stats | undefined> {
   for (const layer of layers) {
     const entry = await lstat(join(layer, path)).catch(() => undefined)
-    if (entry) return !(entry.isCharacterDevice() && entry.rdev === 0)
-    if (await lstat(join(layer, dirname(path), `.wh.${basename(path)}`)).catch(() => undefined)) return false
+    if (entry) return entry.isCharacterDevice() && entry.rdev === 0 ? undefined : entry
+    if (await lstat(join(layer, dirname(path), `.wh.${basename(path)}`)).catch(() => undefined)) return undefined
   }
-  return false
+  return undefined
+}
+
+/** Whether `path` exists in the filesystem the layers (top first) make. */
+export async function existsInLayers(layers: string[], path: string): Promise<boolean> {
+  return (await statInLayers(layers, path)) !== undefined
 }

@@ -14,7 +14,7 @@ import {handOverOutput} from './detached-output.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
 import {deleteTask, startTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import {loggerUri, openJsonFileLog, parseLogOptions, type JsonFileLog} from './logs/index.ts'
+import {loggerUri, openContainerLog, type JsonFileLog} from './logs/index.ts'
 
 export interface StartContext {
   /** The node binary and dist/logger.js the shim runs as the logging driver. */
@@ -131,7 +131,7 @@ export async function startAttached(
   try {
     // A container removed at exit takes its log along: no need to write one.
     if (container.record.LogPath && !container.record.HostConfig.AutoRemove) {
-      log = await openJsonFileLog(container.record.LogPath, parseLogOptions(container.record.HostConfig.LogConfig.Config))
+      log = await openContainerLog(container.record)
     }
     const started = await startTask(
       scope,

@@ -114,10 +114,10 @@ export function cpuPercent(previous: StatsSample | undefined, current: StatsSamp
   return cpu > 0 && system > 0 ? (cpu / system) * availableParallelism() * 100 : 0
 }
 
-/** One row of `stats`; `.Container` is the name or ID the user typed (`typed`), the ID when listing them all, as in docker. */
+/** One row of `stats`; `.Container` is the name or ID the user typed (`typed`), the full ID when listing them all, as in docker. */
 export function statsRow(view: ContainerView, sample: StatsSample | undefined, previous: StatsSample | undefined, options: {noTrunc: boolean; typed?: string}): StatsRow {
   const id = options.noTrunc ? view.record.Id : view.record.Id.slice(0, 12)
-  const container = options.typed ?? id
+  const container = options.typed ?? view.record.Id
   if (!sample) {
     return {Container: container, ID: id, Name: view.record.Name, CPUPerc: '0.00%', MemUsage: '0B / 0B', MemPerc: '0.00%', NetIO: '0B / 0B', BlockIO: '0B / 0B', PIDs: '0'}
   }

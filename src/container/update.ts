@@ -49,6 +49,8 @@ export async function updateContainer(scope: ContainerScope, container: LoadedCo
   }
   const facts = hostFacts({cgroupManager, privileged: false})
   const limits = resourceLimits(merged, facts, warnings)
+  // 0 or less asks for no limit; runc lifts the limit a running task has only when told -1 (docker's getPidsLimit).
+  if (merged.pidsLimit !== undefined && merged.pidsLimit <= 0) limits.pids = {limit: -1}
   const stored = await client.containers.get(record.Id)
   const spec = unpackJson<Spec>(stored.spec)
   if (!spec?.linux) throw new NerdError(`container ${record.Name} has no Linux spec to update`)
@@ -56,7 +58,11 @@ export async function updateContainer(scope: ContainerScope, container: LoadedCo
 
   const view = await containerView(scope, container)
   if (view.status === 'running' || view.status === 'paused') {
-    await client.tasks.update({containerId: record.Id, resources: packJson(OCI_LINUX_RESOURCES_TYPE_URL, spec.linux.resources)})
+    await client.tasks.update({containerId: record.Id, resources: packJson(OCI_LINUX_RESOURCES_TYPE_URL, spec.linux.resources)}).catch((error: unknown) => {
+      // docker's words, on one line: runc's reason without its line break, nor containerd's kind after it (which docker's client drops).
+      const reason = (error as Error).message.replace(/\s*: unknown$/, '').replace(/\s*\n\s*/g, ' ')
+      throw new NerdError(`Cannot update container ${record.Id}: ${reason}`, {cause: error})
+    })
   }
   await client.containers.update({id: record.Id, spec: packJson(stored.spec!.typeUrl, spec)}, ['spec'])
 
@@ -70,7 +76,8 @@ export async function updateContainer(scope: ContainerScope, container: LoadedCo
   host.CpuQuota = merged.cpuQuota ?? 0
   host.CpusetCpus = merged.cpusetCpus ?? ''
   host.CpusetMems = merged.cpusetMems ?? ''
-  host.PidsLimit = merged.pidsLimit !== undefined && merged.pidsLimit > 0 ? merged.pidsLimit : null
+  // docker records an update's "no limit" as 0 (a create's as null).
+  host.PidsLimit = merged.pidsLimit === undefined ? null : Math.max(merged.pidsLimit, 0)
   host.BlkioWeight = merged.blkioWeight ?? 0
   if (request.restart) {
     host.RestartPolicy = request.restart

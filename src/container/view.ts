@@ -314,22 +314,22 @@ function inspectHostConfig(hostConfig: DockerHostConfig): Record<string, unknown
     Binds, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, Annotations, CapAdd, CapDrop, CgroupnsMode, Dns, DnsOptions,
     DnsSearch, ExtraHosts, GroupAdd, IpcMode, PidMode, Privileged, ReadonlyRootfs, SecurityOpt, Tmpfs, UTSMode, ShmSize, Sysctls, Runtime,
     CpuShares, Memory, NanoCpus, CgroupParent, CpuPeriod, CpuQuota, CpusetCpus, CpusetMems, Devices, MemoryReservation, MemorySwap,
-    OomKillDisable, PidsLimit, Ulimits, Init, ContainerIDFile, OomScoreAdj, PublishAllPorts, BlkioWeight, MemorySwappiness,
+    OomKillDisable, PidsLimit, Ulimits, Init, ContainerIDFile, OomScoreAdj, PublishAllPorts, BlkioWeight, MemorySwappiness, VolumesFrom, Mounts,
     // Records of containers made before nerd knew them have none.
     BlkioWeightDevice = [], BlkioDeviceReadBps = [], BlkioDeviceWriteBps = [], BlkioDeviceReadIOps = [], BlkioDeviceWriteIOps = [],
     CpuRealtimePeriod = 0, CpuRealtimeRuntime = 0, DeviceCgroupRules = null, ...rest
   } = hostConfig
   const ordered = {
-    Binds, ContainerIDFile, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, VolumeDriver: '', VolumesFrom: null,
+    Binds, ContainerIDFile, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, VolumeDriver: '', VolumesFrom: VolumesFrom ?? null,
     ConsoleSize: [0, 0], Annotations, CapAdd, CapDrop, CgroupnsMode, Dns, DnsOptions, DnsSearch, ExtraHosts, GroupAdd, IpcMode, Cgroup: '',
     Links: null, OomScoreAdj, PidMode, Privileged, PublishAllPorts, ReadonlyRootfs, SecurityOpt, Tmpfs, UTSMode, UsernsMode: '',
     ShmSize, Sysctls, Runtime, Isolation: '', CpuShares, Memory, NanoCpus, CgroupParent, BlkioWeight, BlkioWeightDevice,
     BlkioDeviceReadBps, BlkioDeviceWriteBps, BlkioDeviceReadIOps, BlkioDeviceWriteIOps, CpuPeriod, CpuQuota,
     CpuRealtimePeriod, CpuRealtimeRuntime, CpusetCpus, CpusetMems, Devices, DeviceCgroupRules, DeviceRequests: null,
     MemoryReservation, MemorySwap, MemorySwappiness, OomKillDisable, PidsLimit, Ulimits, CpuCount: 0, CpuPercent: 0,
-    IOMaximumIOps: 0, IOMaximumBandwidth: 0, Init, ...rest,
+    IOMaximumIOps: 0, IOMaximumBandwidth: 0, Mounts, Init, ...rest,
   }
-  return omitEmpty(ordered, ['Annotations', 'Tmpfs', 'Sysctls', 'Runtime', 'Init'])
+  return omitEmpty(ordered, ['Annotations', 'Tmpfs', 'Sysctls', 'Runtime', 'Mounts', 'Init'])
 }
 
 /** docker's Config members in docker's order. */

@@ -1,13 +1,15 @@
 /**
  * The volumes a new container mounts (`-v name:/x`, `--mount type=volume`, `-v /x` and the image's
  * VOLUMEs): found or created in the volume store, filled from the image's content at their target
- * when new (docker's copy-up, unless `nocopy`), and mounted where their backing needs it.
+ * when new (docker's copy-up, unless `nocopy`), and mounted where their backing needs it: a volume
+ * with a filesystem of its own (tmpfs, nfs, …) while a container runs with it, as docker's local
+ * driver counts mounts.
  */
 import {join} from 'node:path'
-import type {Mount} from '../containerd/index.ts'
-import {containersUsingVolume, copyUpIfEmpty, createVolume, getVolume, prepareVolumeMount, removeVolume} from '../volume/index.ts'
+import type {ContainerdClient, Mount} from '../containerd/index.ts'
+import {containersUsingVolume, copyUpIfEmpty, createVolume, getVolume, prepareVolumeMount, releaseVolume, removeVolume, withVolumesMounted} from '../volume/index.ts'
 import type {Volume, VolumeScope} from '../volume/index.ts'
-import type {MountPoint} from './model.ts'
+import type {ContainerRecord, MountPoint} from './model.ts'
 import {existsInLayers, rootfsLayers} from './rootfs-files.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
 import type {VolumeMount} from './spec/index.ts'
@@ -39,7 +41,7 @@ export async function resolveVolumes(scope: VolumeScope, wanted: VolumeMount[], 
       const source = await prepareVolumeMount(scope, volume)
       if (!mount.noCopy && (await existsInLayers(layers, mount.target))) fill.push({volume, target: mount.target})
       resolved.paths[mount.target] = source
-      resolved.points.push({Type: 'volume', Name: volume.Name, Source: source, Destination: mount.target, Driver: volume.Driver, Mode: mount.readonly ? 'ro' : 'z', RW: !mount.readonly, Propagation: ''})
+      resolved.points.push({Type: 'volume', Name: volume.Name, Source: source, Destination: mount.target, Driver: volume.Driver, Mode: mount.mode ?? '', RW: !mount.readonly, Propagation: ''})
     }
     if (fill.length > 0) {
       await withMountedRootfs(rootfs, [], async (root) => {
@@ -57,5 +59,32 @@ export async function resolveVolumes(scope: VolumeScope, wanted: VolumeMount[], 
 export async function removeAnonymousVolumes(scope: VolumeScope, names: readonly string[]): Promise<void> {
   for (const name of names) {
     await removeVolume(scope, name, {force: true, inUseBy: (volume) => containersUsingVolume(scope, volume)}).catch(() => undefined)
+  }
+}
+
+/** The volumes the container mounts that still exist. */
+async function volumesOf(scope: VolumeScope, record: ContainerRecord): Promise<Volume[]> {
+  const names = record.Mounts.flatMap((point) => (point.Type === 'volume' && point.Name ? [point.Name] : []))
+  return (await Promise.all(names.map((name) => getVolume(scope, name)))).filter((volume) => volume !== undefined)
+}
+
+/** Runs `use` (the creation of the container's task, or a use of its stopped root) with its volumes' filesystems mounted. */
+export async function withContainerVolumesMounted<T>(scope: VolumeScope, record: ContainerRecord, use: () => Promise<T>): Promise<T> {
+  return withVolumesMounted(scope, await volumesOf(scope, record), use)
+}
+
+/**
+ * The container's task is gone: the filesystems of its volumes are unmounted unless another
+ * container's task (created, running or paused) still has them, as docker unmounts at a stop. Asked
+ * again at each stop, so one left mounted by a crash goes when another user stops, or at `volume rm`.
+ */
+export async function releaseContainerVolumes(scope: VolumeScope, client: ContainerdClient, record: ContainerRecord): Promise<void> {
+  for (const volume of await volumesOf(scope, record)) {
+    await releaseVolume(scope, volume, async () => {
+      const others = (await containersUsingVolume(scope, volume.Name)).filter((id) => id !== record.Id)
+      if (others.length === 0) return false
+      const live = new Set((await client.tasks.list()).filter((task) => task.status !== 'STOPPED').map((task) => task.containerId || task.id))
+      return others.some((id) => live.has(id))
+    })
   }
 }

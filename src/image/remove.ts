@@ -12,7 +12,8 @@ import type {ImageSummary} from './list.ts'
 import {familiarName, parseReference, repository} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {danglingImageName, deleteImage, isDanglingImageName, putImage} from './store.ts'
-import {parsePruneFilters, withinPruneFilter} from '../prune-filter.ts'
+import {withinPruneFilter} from '../prune-filter.ts'
+import type {PruneFilter} from '../prune-filter.ts'
 
 /** A container as image removal sees it (container/lifecycle.ts lists them). */
 export interface ImageUser {
@@ -153,8 +154,8 @@ export interface PruneResult {
  * uses are kept, and so are those the filters (`until=`, `label=`, `label!=` on the image's config)
  * keep. Reclaimed space is what the content store shrank by once the collector ran.
  */
-export async function pruneImages(client: ContainerdClient, options: {all: boolean; filters: readonly string[]; users: readonly ImageUser[]}): Promise<PruneResult> {
-  const filter = parsePruneFilters(options.filters)
+export async function pruneImages(client: ContainerdClient, options: {all: boolean; filter: PruneFilter; users: readonly ImageUser[]}): Promise<PruneResult> {
+  const {filter} = options
   const summaries = await summarizeImages(client)
   const before = await contentBytes(client)
   const used = new Set(summaries.filter((summary) => usersOf(summary.id, options.users, summaries).length > 0).map((summary) => summary.id))

@@ -5,7 +5,8 @@
 import {createHash} from 'node:crypto'
 import {NerdError} from '../errors.ts'
 import {compareStrings, naturalCompare} from '../format/go-values.ts'
-import {parsePruneFilters, withinPruneFilter} from '../prune-filter.ts'
+import {withinPruneFilter} from '../prune-filter.ts'
+import type {PruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {ensureDefaultNetwork, listNetworks, readMembers, removeNetwork} from './store.ts'
@@ -186,8 +187,7 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
 }
 
 /** `network prune`: every user-defined network no container uses, among those the filters (`until`, `label`, `label!`) keep, read as container and image prune read them. */
-export async function pruneNetworks(location: NetworkLocation, filterTexts: string[]): Promise<NetworkConfList[]> {
-  const filter = parsePruneFilters(filterTexts)
+export async function pruneNetworks(location: NetworkLocation, filter: PruneFilter): Promise<NetworkConfList[]> {
   const removed: NetworkConfList[] = []
   for (const network of await listNetworks(location.netconfPath)) {
     if (network.name === DEFAULT_NETWORK) continue

@@ -16,5 +16,6 @@ export {
   removeVolume,
   volumeSize,
   volumesDir,
+  withVolumesMounted,
 } from './store.ts'
 export type {PruneReport, RemoveVolumeOptions, VolumeUsers} from './store.ts'

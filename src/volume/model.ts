@@ -5,7 +5,8 @@
  * directory containers see) and `volume.json` (VolumeRecord) its metadata, written atomically once
  * `_data` exists, so a directory without it is a create that did not finish and is not a volume.
  * Driver options (`-o type=tmpfs -o device=tmpfs -o o=size=10m`, `-o type=none -o o=bind -o device=/x`)
- * are kept in the record and applied when a container first needs the volume, as docker does.
+ * are kept in the record and applied when a container needs the volume, as docker does: a volume with
+ * a filesystem of its own has it mounted while a container runs with it (and for a copy-up).
  */
 import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'

@@ -9,7 +9,7 @@ import {randomBytes} from 'node:crypto'
 import {chmod, mkdir, readdir, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {NerdError} from '../errors.ts'
-import {naturalCompare} from '../format/go-values.ts'
+import {compareStrings, naturalCompare} from '../format/go-values.ts'
 import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, unmountFilesystem} from './host.ts'
 import {matchesLabelFilters} from './filters.ts'
@@ -166,9 +166,35 @@ async function releaseLocked(volume: Volume): Promise<void> {
   }
 }
 
-/** Unmounts the filesystem `prepareVolumeMount` mounted on `_data` (a tmpfs volume's content goes with it). */
-export async function releaseVolume(scope: VolumeScope, volume: Volume): Promise<void> {
-  await withVolumeLock(scope, volume.Name, () => releaseLocked(volume))
+/**
+ * Runs `use` (creating a task that binds these volumes in, or mounting a stopped container's root)
+ * with the filesystems of those that have one mounted on their `_data`, holding their locks
+ * throughout: no releaseVolume unmounts one before `use` has bound it. The locks are taken in name
+ * order, so that two callers sharing volumes never wait on each other in a circle.
+ */
+export async function withVolumesMounted<T>(scope: VolumeScope, volumes: readonly Volume[], use: () => Promise<T>): Promise<T> {
+  const byName = new Map(volumes.filter((volume) => volumeBacking(volume.Options).kind === 'mount').map((volume) => [volume.Name, volume]))
+  const mounted = [...byName.values()].sort((a, b) => compareStrings(a.Name, b.Name))
+  const next = (index: number): Promise<T> =>
+    index === mounted.length
+      ? use()
+      : withVolumeLock(scope, mounted[index]!.Name, async () => {
+          await mountLocked(mounted[index]!)
+          return next(index + 1)
+        })
+  return next(0)
+}
+
+/**
+ * docker's local driver unmounting a volume whose mount count fell to 0: the filesystem mounted on
+ * `_data` is unmounted unless `inUse`, asked under the volume's lock, says a container still runs
+ * with it (a tmpfs volume's content goes with it). A volume without a filesystem of its own is left.
+ */
+export async function releaseVolume(scope: VolumeScope, volume: Volume, inUse: () => Promise<boolean>): Promise<void> {
+  if (volumeBacking(volume.Options).kind !== 'mount') return
+  await withVolumeLock(scope, volume.Name, async () => {
+    if (!(await inUse())) await releaseLocked(volume)
+  })
 }
 
 /**

@@ -46,6 +46,9 @@ describe('diff and commit', () => {
     assert.equal(await nerdOk(['diff', 'changer']), ['A /data', 'A /data/x', 'A /data/x/f', 'C /etc', 'A /etc/added', 'D /etc/group', 'C /etc/passwd', ''].join('\n'))
     await nerdOk(['run', '--name', 'idle', IMG, 'true'])
     assert.equal(await nerdOk(['diff', 'idle']), '')
+    // A directory's own change (its mode, or a file become one) is listed, as docker lists it; the runtime's mount points still are not.
+    await nerdOk(['run', '--name', 'chmodder', '--network', 'none', IMG, 'sh', '-c', 'chmod 700 /home && rm /etc/group && mkdir /etc/group'])
+    assert.equal(await nerdOk(['diff', 'chmodder']), ['C /etc', 'C /etc/group', 'C /home', ''].join('\n'))
     const missing = await nerd(['diff', 'nosuch'])
     assert.equal(missing.code, 1)
     assert.equal(missing.stderr, 'Error: No such container: nosuch\n')

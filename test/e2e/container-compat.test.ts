@@ -92,7 +92,7 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(shown, `${(bytes / 1e6).toFixed(2)}MB`)
   })
 
-  it('ps -f network= takes a network ID or ID prefix; stats shows the name typed as .Container', async () => {
+  it('ps -f network= takes a network ID or ID prefix; stats shows the name typed as .Container, or the full ID without one', async () => {
     await nerdOk(['network', 'create', 'compat-net'])
     await nerdOk(['run', '-d', '--name', 'netted', '--network', 'compat-net', IMG, 'sleep', '600'])
     const id = (await nerdOk(['network', 'inspect', '-f', '{{.Id}}', 'compat-net'])).trim()
@@ -100,6 +100,8 @@ describe('docker behaviours of the container commands', () => {
       assert.equal(await nerdOk(['ps', '-f', `network=${value}`, '--format', '{{.Names}}']), 'netted\n', value)
     }
     assert.equal(await nerdOk(['stats', '--no-stream', '--format', '{{.Container}} {{.Name}}', 'netted']), 'netted netted\n')
+    const fullId = (await nerdOk(['inspect', '-f', '{{.Id}}', 'netted'])).trim()
+    assert.match(await nerdOk(['stats', '--no-stream', '--format', '{{.Container}} {{.ID}} {{.Name}}']), new RegExp(`^${fullId} ${fullId.slice(0, 12)} netted$`, 'm'))
     await nerdOk(['rm', '-f', 'netted'])
   })
 

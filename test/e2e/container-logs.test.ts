@@ -58,6 +58,30 @@ describe('logs and restart policies', () => {
     assert.equal(result.stdout, 'hello\n')
   })
 
+  it('logs -f of a container never started returns at once, as docker does', async () => {
+    await nerdOk(['create', '--name', 'unstarted', '--network', 'none', IMG, 'echo', 'hi'])
+    const started = Date.now()
+    const result = await nerd(['logs', '-f', 'unstarted'], {timeoutMs: 10_000})
+    assert.deepEqual([result.code, result.stdout], [0, ''], result.stderr)
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`)
+    await nerdOk(['rm', 'unstarted'])
+  })
+
+  it('writes the labels, variables and tag the log options name as attrs, which logs --details shows, and takes docker\'s generic options', async () => {
+    await nerdOk([
+      'run', '--name', 'detailed', '--network', 'none', '--label', 'app=shop', '--label', 'com.x.team=blue', '-e', 'TIER=front',
+      '--log-opt', 'mode=non-blocking', '--log-opt', 'max-buffer-size=4m', '--log-opt', 'labels=app', '--log-opt', 'labels-regex=^com\\.',
+      '--log-opt', 'env=TIER', '--log-opt', 'tag={{.Name}}', IMG, 'echo', 'hi',
+    ])
+    const [entry] = readFileSync((await inspect('detailed')).LogPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+    assert.deepEqual(Object.keys(entry!), ['log', 'stream', 'attrs', 'time'])
+    assert.deepEqual(entry!.attrs, {TIER: 'front', app: 'shop', 'com.x.team': 'blue', tag: 'detailed'})
+    assert.equal(await nerdOk(['logs', '--details', 'detailed']), 'TIER=front,app=shop,com.x.team=blue,tag=detailed hi\n')
+    await nerdOk(['rm', 'detailed'])
+    const refused = await nerd(['run', '--rm', '--network', 'none', '--log-opt', 'max-buffer-size=4m', IMG, 'true'])
+    assert.deepEqual([refused.code, refused.stderr], [125, "Error: logger: max-buffer-size option is only supported with 'mode=non-blocking'\n"])
+  })
+
   it('rotates the log at max-size keeping max-file files', async () => {
     await nerdOk(['run', '-d', '--name', 'rotating', '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', IMG, 'sh', '-c', 'for i in $(seq 1 400); do echo line-$i; done; sleep 600'])
     const record = await inspect('rotating')

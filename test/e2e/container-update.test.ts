@@ -1,7 +1,7 @@
 /** update end to end: limits applied to a running container's cgroup and kept for its next start. */
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {loadTestImage, nerd} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -30,6 +30,17 @@ describe('update', () => {
     assert.equal(await memory(), `${128 * 2 ** 20}\n`)
   })
 
+  it('lifts the running container\'s pids limit with --pids-limit -1 or 0, as inspect then shows (0)', async () => {
+    const pidsMax = () => nerdOk(['exec', 'limited', 'sh', '-c', cgroupFile('pids/pids.max', 'pids.max')])
+    for (const unlimited of ['-1', '0']) {
+      await nerdOk(['update', '--pids-limit', '20', 'limited'])
+      assert.equal(await pidsMax(), '20\n')
+      await nerdOk(['update', '--pids-limit', unlimited, 'limited'])
+      assert.equal(await pidsMax(), 'max\n', unlimited)
+      assert.equal((await inspectContainer('limited')).HostConfig.PidsLimit, 0)
+    }
+  })
+
   it('changes the restart policy, and refuses what docker refuses with exit 1', async () => {
     await nerdOk(['update', '--restart', 'on-failure:3', 'limited'])
     assert.deepEqual((await inspectContainer('limited')).HostConfig.RestartPolicy, {Name: 'on-failure', MaximumRetryCount: 3})
@@ -42,6 +53,14 @@ describe('update', () => {
       assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`)
       assert.match(result.stderr, message)
     }
+    // A limit the running cgroup cannot take (its shared memory needs more, and no swap is left) fails on one line, as docker's.
+    await nerdOk(['run', '-d', '--name', 'filled', '--network', 'none', '-m', '64m', IMG, 'sh', '-c', 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=24 2>/dev/null; sleep 120'])
+    await until('the memory to fill', async () => ((await nerd(['exec', 'filled', 'test', '-s', '/dev/shm/fill'])).code === 0 ? true : undefined))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const tooSmall = await nerd(['update', '--memory', '8m', '--memory-swap', '8m', 'filled'])
+    assert.equal(tooSmall.code, 1, tooSmall.stdout)
+    assert.match(tooSmall.stderr, new RegExp(`^Error: Cannot update container ${(await inspectContainer('filled')).Id}: \\S.*\\n$`))
+    assert.equal((await inspectContainer('filled')).HostConfig.Memory, 64 * 2 ** 20)
     const missing = await nerd(['update', '--memory', '64m', 'nosuch'])
     assert.equal(missing.code, 1)
     assert.match(missing.stderr, /No such container: nosuch/)

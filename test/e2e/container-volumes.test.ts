@@ -4,8 +4,11 @@
  * --mount type=volume, --volumes-from.
  */
 import assert from 'node:assert/strict'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {loadTestImage, nerd} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -75,5 +78,78 @@ describe('volumes in containers', () => {
     const missing = await nerd(['run', '--rm', '--volumes-from', 'nosuch', IMG, 'true'])
     assert.equal(missing.code, 125)
     assert.match(missing.stderr, /No such container: nosuch/)
+  })
+
+  it('rm -v of the last container sharing an anonymous volume through --volumes-from removes it, as docker does', async () => {
+    await nerdOk(['create', '--name', 'anon-source', '--network', 'none', '-v', '/anon', IMG, 'true'])
+    await nerdOk(['create', '--name', 'anon-sharer', '--network', 'none', '--volumes-from', 'anon-source', IMG, 'true'])
+    const [mount] = (await inspectContainer('anon-source')).Mounts as Record<string, any>[]
+    await nerdOk(['rm', '-v', 'anon-source'])
+    assert.ok((await volumeNames()).includes(mount!.Name), 'kept while anon-sharer uses it')
+    await nerdOk(['rm', '-v', 'anon-sharer'])
+    assert.ok(!(await volumeNames()).includes(mount!.Name), 'removed with its last user')
+  })
+
+  it('mounts a tmpfs volume while a container runs with it, and unmounts it when the last one ends, as docker\'s local driver', async () => {
+    await nerdOk(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=1m', 'mem-vol'])
+    const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'mem-vol'])) as Record<string, any>[]
+    const mounted = async () => (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((line) => line.split(' ')[4] === volume!.Mountpoint)
+    await nerdOk(['run', '--rm', '--network', 'none', '-v', 'mem-vol:/m', IMG, 'sh', '-c', 'echo secret > /m/s'])
+    assert.equal(await mounted(), false)
+    assert.equal(await nerdOk(['run', '--rm', '--network', 'none', '-v', 'mem-vol:/m', IMG, 'ls', '-A', '/m']), '')
+
+    // Shared while one runs: another's writes reach it, and its end leaves the mount to the one running.
+    await nerdOk(['run', '-d', '--name', 'mem-keeper', '--network', 'none', '-v', 'mem-vol:/m', IMG, 'sleep', '60'])
+    await nerdOk(['run', '--rm', '--network', 'none', '-v', 'mem-vol:/m', IMG, 'sh', '-c', 'echo shared > /m/s'])
+    assert.equal(await mounted(), true)
+    assert.equal(await nerdOk(['exec', 'mem-keeper', 'cat', '/m/s']), 'shared\n')
+    await nerdOk(['stop', '-t', '0', 'mem-keeper'])
+    assert.equal(await mounted(), false)
+    await nerdOk(['start', 'mem-keeper'])
+    assert.equal(await mounted(), true)
+    assert.equal(await nerdOk(['exec', 'mem-keeper', 'ls', '-A', '/m']), '')
+    await nerdOk(['rm', '-f', 'mem-keeper'])
+    assert.equal(await mounted(), false)
+    // A detached container that exits lets it go too.
+    await nerdOk(['run', '-d', '--name', 'mem-brief', '--network', 'none', '-v', 'mem-vol:/m', IMG, 'true'])
+    await until('the volume to be unmounted', async () => ((await mounted()) ? undefined : true))
+    await nerdOk(['rm', 'mem-brief'])
+    await nerdOk(['volume', 'rm', 'mem-vol'])
+  })
+
+  it('inspect shows the mounts as docker does: Mode, a --mount tmpfs, HostConfig.Mounts and VolumesFrom', async () => {
+    await nerdOk(['create', '--name', 'mounts-from', '--network', 'none', '-v', 'from-src:/from', IMG, 'true'])
+    await nerdOk([
+      'create', '--name', 'mounts-shown', '--network', 'none', '-v', '/anon', '-v', 'named-m:/named', '--mount', 'type=volume,source=mounted-m,target=/mounted,volume-nocopy',
+      '--mount', 'type=tmpfs,target=/scratch,tmpfs-size=1m', '--tmpfs', '/run', '--volumes-from', 'mounts-from:ro', IMG, 'true',
+    ])
+    const document = await inspectContainer('mounts-shown')
+    const byDestination = Object.fromEntries((document.Mounts as Record<string, any>[]).map((mount) => [mount.Destination, mount]))
+    assert.deepEqual(Object.keys(byDestination).sort(), ['/anon', '/from', '/mounted', '/named', '/scratch'])
+    assert.deepEqual([byDestination['/anon'].Mode, byDestination['/named'].Mode, byDestination['/mounted'].Mode, byDestination['/from'].RW], ['', 'z', '', false])
+    assert.deepEqual(byDestination['/scratch'], {Type: 'tmpfs', Source: '', Destination: '/scratch', Mode: '', RW: true, Propagation: ''})
+    assert.deepEqual(document.HostConfig.Mounts, [
+      {Type: 'volume', Source: 'mounted-m', Target: '/mounted', VolumeOptions: {NoCopy: true}},
+      {Type: 'tmpfs', Target: '/scratch', TmpfsOptions: {SizeBytes: 1048576}},
+    ])
+    assert.deepEqual(document.HostConfig.VolumesFrom, ['mounts-from:ro'])
+    assert.equal((await inspectContainer('mounts-from')).HostConfig.VolumesFrom, null)
+    await nerdOk(['rm', '-v', 'mounts-shown', 'mounts-from'])
+  })
+
+  it('keeps a read-only bind or volume read-only under --volumes-from name:rw, as docker does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-e2e-rofrom-'))
+    try {
+      await nerdOk(['create', '--name', 'ro-source', '--network', 'none', '-v', `${dir}:/bound:ro`, '--mount', 'type=volume,source=ro-vol,target=/vol,readonly', '-v', 'rw-vol:/open', IMG, 'true'])
+      for (const target of ['/bound', '/vol']) {
+        const refused = await nerd(['run', '--rm', '--network', 'none', '--volumes-from', 'ro-source:rw', IMG, 'touch', `${target}/x`])
+        assert.notEqual(refused.code, 0, target)
+        assert.match(refused.stderr, /Read-only file system/)
+      }
+      await nerdOk(['run', '--rm', '--network', 'none', '--volumes-from', 'ro-source:rw', IMG, 'touch', '/open/x'])
+      await nerdOk(['rm', 'ro-source'])
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
   })
 })

@@ -51,6 +51,23 @@ describe('system df and prune', () => {
     assert.equal(await nerdOk(['system', 'df', '--format', '{{.Type}}']), 'Images\nContainers\nLocal Volumes\nBuild Cache\n')
   })
 
+  it('counts a layer images share once, and as reclaimable only what unused images hold alone, as docker\'s LayersSize', async () => {
+    const bytes = (text: string): number => {
+      const [, number, unit] = /^([\d.]+)(B|kB|MB|GB)/.exec(text) ?? assert.fail(`not a size: ${JSON.stringify(text)}`)
+      return Number(number) * {B: 1, kB: 1e3, MB: 1e6, GB: 1e9}[unit as 'B' | 'kB' | 'MB' | 'GB']
+    }
+    const base = bytes(await nerdOk(['images', '--format', '{{.Size}}', 'nerd-test/busybox']))
+    await nerdOk(['commit', 'running', 'df-shared:1'])
+    try {
+      const images = row(await nerdOk(['system', 'df']), 'Images')
+      assert.equal(images[0], '2')
+      assert.ok(bytes(images[2]!) < base * 1.2, `size ${images[2]} for a ${base} B base shared by both`)
+      assert.ok(bytes(images[3]!) < base * 0.2, `reclaimable ${images[3]}: the unused image's own layer only`)
+    } finally {
+      await nerdOk(['rmi', 'df-shared:1'])
+    }
+  })
+
   it('prunes stopped containers, unused networks and, with --volumes, anonymous volumes', async () => {
     await nerdOk(['network', 'create', 'unused-net'])
     const anonymous = (await nerdOk(['volume', 'ls', '-q'])).split('\n').filter((name) => /^[0-9a-f]{64}$/.test(name))
@@ -80,5 +97,22 @@ describe('system df and prune', () => {
     const bad = await nerd(['image', 'prune', '-f', '--filter', 'bogus=1'])
     assert.equal(bad.code, 1)
     assert.equal(bad.stderr, "Error: invalid filter 'bogus'\n")
+  })
+
+  it('system prune checks every filter before it removes anything, and takes until= as a duration', async () => {
+    await nerdOk(['create', '--name', 'prune-until', '--network', 'none', IMG, 'true'])
+    for (const [args, message] of [
+      [['--volumes', '--filter', 'until=1h'], 'Error: The "until" filter is not supported with "--volumes"\n'],
+      [['--volumes', '--filter', 'dangling=true'], "Error: invalid filter 'dangling'\n"],
+    ] as const) {
+      const refused = await nerd(['system', 'prune', '-f', ...args])
+      assert.deepEqual([refused.code, refused.stdout, refused.stderr], [1, '', message], args.join(' '))
+    }
+    assert.equal((await nerdOk(['ps', '-a', '-q', '--filter', 'name=prune-until'])).trim().length, 12)
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const output = await nerdOk(['system', 'prune', '-f', '--filter', 'until=1s'])
+    assert.match(output, /^Deleted Containers:\n[0-9a-f]{64}\n\n/)
+    assert.match(output, /^Total reclaimed space: \S+$/m)
+    assert.equal(await nerdOk(['ps', '-a', '-q', '--filter', 'name=prune-until']), '')
   })
 })

@@ -46,6 +46,14 @@ describe('volume commands', () => {
     await nerdOk(['volume', 'rm', 'e2e-data'])
   })
 
+  it('takes the name from docker\'s hidden --name too, but not twice', async () => {
+    assert.equal(await nerdOk(['volume', 'create', '--name', 'e2e-named-flag']), 'e2e-named-flag\n')
+    assert.equal((await inspectVolume('e2e-named-flag')).Name, 'e2e-named-flag')
+    const twice = await nerd(['volume', 'create', '--name', 'a1', 'a2'])
+    assert.deepEqual([twice.code, twice.stderr], [1, 'Error: conflicting options: cannot specify a volume-name through both --name and as a positional arg\n'])
+    await nerdOk(['volume', 'rm', 'e2e-named-flag'])
+  })
+
   it('generates a 64-hex name for an anonymous volume', async () => {
     const name = (await nerdOk(['volume', 'create'])).trim()
     assert.match(name, /^[0-9a-f]{64}$/)

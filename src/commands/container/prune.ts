@@ -12,8 +12,9 @@ export default class ContainerPrune extends NerdCommand {
     const {flags} = await this.parse(ContainerPrune)
     if (!flags.force && !(await this.confirm('WARNING! This will remove all stopped containers.'))) return
     const {pruneContainers} = await import('../../container/prune.ts')
+    const {parsePruneFilters} = await import('../../prune-filter.ts')
     const {humanSize} = await import('../../format/index.ts')
-    const {removed, reclaimed} = await pruneContainers(await this.containerScope(), flags.filter ?? [])
+    const {removed, reclaimed} = await pruneContainers(await this.containerScope(), parsePruneFilters(flags.filter ?? []))
     // docker ends the list with a blank line
     if (removed.length > 0) this.print(`Deleted Containers:\n${removed.join('\n')}\n\n`)
     this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)

@@ -13,13 +13,14 @@ export default class ImagePrune extends NerdCommand {
     const {humanSize} = await import('../../format/index.ts')
     const {pruneImages} = await import('../../image/remove.ts')
     const {imageUsers} = await import('../../container/lifecycle.ts')
+    const {parsePruneFilters} = await import('../../prune-filter.ts')
     const {flags} = await this.parse(ImagePrune)
     const warning = flags.all
       ? 'WARNING! This will remove all images without at least one container associated to them.'
       : 'WARNING! This will remove all dangling images.'
     if (!flags.force && !(await this.confirm(warning))) return
     const scope = await this.containerScope()
-    const {lines, reclaimedBytes} = await pruneImages(scope.client, {all: flags.all, filters: flags.filter ?? [], users: await imageUsers(scope)})
+    const {lines, reclaimedBytes} = await pruneImages(scope.client, {all: flags.all, filter: parsePruneFilters(flags.filter ?? []), users: await imageUsers(scope)})
     // docker ends the list with a blank line
     if (lines.length > 0) this.print(['Deleted Images:', ...lines, '', ''].join('\n'))
     this.print(`Total reclaimed space: ${humanSize(reclaimedBytes)}`)

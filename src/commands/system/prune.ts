@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {NerdError} from '../../errors.ts'
 
 export default class SystemPrune extends NerdCommand {
   static summary = 'Remove unused data'
@@ -12,6 +13,13 @@ export default class SystemPrune extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(SystemPrune)
+    const {parsePruneFilters} = await import('../../prune-filter.ts')
+    const volumeFilters = await import('../../volume/index.ts')
+    // Every filter is checked before anything is removed, as docker's dry run does before it asks.
+    const filters = flags.filter ?? []
+    const filter = parsePruneFilters(filters)
+    if (flags.volumes && filter.until) throw new NerdError('The "until" filter is not supported with "--volumes"')
+    const volumePruneFilters = flags.volumes ? volumeFilters.parsePruneFilters(filters, false) : undefined
     const warning = [
       'WARNING! This will remove:',
       '  - all stopped containers',
@@ -26,25 +34,24 @@ export default class SystemPrune extends NerdCommand {
     const {pruneNetworks} = await import('../../network/list.ts')
     const {networkEvent} = await import('../../network/model.ts')
     const {pruneImages} = await import('../../image/remove.ts')
-    const {containersUsingVolume, parsePruneFilters, pruneVolumes, volumeEvent} = await import('../../volume/index.ts')
+    const {containersUsingVolume, pruneVolumes, volumeEvent} = volumeFilters
     const {humanSize} = await import('../../format/index.ts')
     const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
-    const filters = flags.filter ?? []
-    const containers = await pruneContainers(scope, filters)
+    const containers = await pruneContainers(scope, filter)
     if (containers.removed.length > 0) this.print(`Deleted Containers:\n${containers.removed.join('\n')}\n\n`)
-    const networks = await pruneNetworks({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, filters)
+    const networks = await pruneNetworks({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, filter)
     await this.publishEvents(networks.map((network) => networkEvent('destroy', network)))
     if (networks.length > 0) this.print(`Deleted Networks:\n${networks.map((network) => network.name).join('\n')}\n\n`)
     let reclaimed = containers.reclaimed
-    if (flags.volumes) {
+    if (volumePruneFilters) {
       const volumeScope = {dataRoot: config.dataRoot, namespace: config.namespace}
-      const volumes = await pruneVolumes(volumeScope, parsePruneFilters(filters, false), (name) => containersUsingVolume(volumeScope, name))
+      const volumes = await pruneVolumes(volumeScope, volumePruneFilters, (name) => containersUsingVolume(volumeScope, name))
       await this.publishEvents(volumes.removed.map((name) => volumeEvent('destroy', name)))
       if (volumes.removed.length > 0) this.print(`Deleted Volumes:\n${volumes.removed.join('\n')}\n\n`)
       reclaimed += volumes.reclaimed
     }
     const {imageUsers} = await import('../../container/lifecycle.ts')
-    const images = await pruneImages(scope.client, {all: flags.all ?? false, filters, users: await imageUsers(scope)})
+    const images = await pruneImages(scope.client, {all: flags.all ?? false, filter, users: await imageUsers(scope)})
     if (images.lines.length > 0) this.print(`Deleted Images:\n${images.lines.join('\n')}\n\n`)
     reclaimed += images.reclaimedBytes
     this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)

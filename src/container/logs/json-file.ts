@@ -1,6 +1,7 @@
 /**
  * docker's json-file log: one JSON object per line,
- * `{"log":"<line>\n","stream":"stdout","time":"<RFC 3339 with nanoseconds, UTC>"}`, rotated when the
+ * `{"log":"<line>\n","stream":"stdout","time":"<RFC 3339 with nanoseconds, UTC>"}` (with
+ * `"attrs":{…}` before `time` when the log options name labels, variables or a tag), rotated when the
  * next entry would pass max-size: `<file>` becomes `<file>.1`, `.1` becomes `.2` … up to
  * `<file>.<max-file - 1>`; with max-file 1 a new, empty file replaces it.
  *
@@ -9,6 +10,7 @@
  */
 import {closeSync, fstatSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {NerdError} from '../../errors.ts'
+import type {ContainerRecord} from '../model.ts'
 import {maxEscapedLength, writeEscaped} from './json-string.ts'
 
 export interface JsonFileOptions {
@@ -16,6 +18,8 @@ export interface JsonFileOptions {
   maxSize?: number
   /** Files kept including the live one (docker's default 1: no rotated copies). */
   maxFile?: number
+  /** docker's `attrs` of every entry (see logs/attributes.ts). */
+  attrs?: Record<string, string>
 }
 
 export type LogStream = 'stdout' | 'stderr'
@@ -23,31 +27,69 @@ export type LogStream = 'stdout' | 'stderr'
 /** docker logs a line longer than this in pieces of this size, the newline only on the last. */
 export const MAX_LINE_PIECE = 16 * 1024
 
-/** The json-file options docker knows besides the two nerd supports. */
-const UNSUPPORTED_OPTIONS = new Set(['compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'])
+/** The options every driver takes (docker's logger factory checks them). */
+const GENERIC_OPTIONS = new Set(['mode', 'max-buffer-size'])
+/** What the json-file driver puts in its entries' `attrs` (logs/attributes.ts reads them). */
+const ATTRIBUTE_OPTIONS = new Set(['labels', 'env', 'tag'])
+const REGEX_OPTIONS = new Set(['labels-regex', 'env-regex'])
 
 const DECIMAL_UNITS: Record<string, number> = {'': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15}
+const BINARY_UNITS: Record<string, number> = {'': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50}
 
-/** docker's max-size (go-units FromHumanSize): `1024`, `10k`, `10m`, `1.5g`, `10MB`; decimal units. */
-export function parseLogSize(value: string): number {
+/** docker's max-size (go-units FromHumanSize): `1024`, `10k`, `10m`, `1.5g`, `10MB`; decimal units (binary ones with `binary`, as RAMInBytes). */
+export function parseLogSize(value: string, binary = false): number {
   const match = /^(\d+(?:\.\d+)?) ?([kmgtp]?)i?b?$/i.exec(value)
   if (!match) throw new NerdError(`invalid size: '${value}'`)
-  return Math.floor(Number(match[1]) * DECIMAL_UNITS[match[2]!.toLowerCase()]!)
+  return Math.floor(Number(match[1]) * (binary ? BINARY_UNITS : DECIMAL_UNITS)[match[2]!.toLowerCase()]!)
+}
+
+/**
+ * docker's options of every driver. nerd's logger always drains the container's output as fast as
+ * it writes the file, so `mode=non-blocking` changes nothing: where docker would drop lines once
+ * max-buffer-size of them wait, nerd's container waits for the disk, and no line is lost.
+ */
+function checkGenericOptions(config: Record<string, string>): void {
+  const mode = config.mode ?? ''
+  if (!['', 'blocking', 'non-blocking'].includes(mode)) throw new NerdError(`logger: logging mode not supported: ${mode}`)
+  const bufferSize = config['max-buffer-size']
+  if (bufferSize === undefined) return
+  if (mode !== 'non-blocking') throw new NerdError("logger: max-buffer-size option is only supported with 'mode=non-blocking'")
+  try {
+    parseLogSize(bufferSize, true)
+  } catch (error) {
+    throw new NerdError(`error parsing option max-buffer-size: ${(error as Error).message}`)
+  }
+}
+
+/** Whether the log options name labels, variables or a tag for the entries' `attrs`. */
+export function namesAttributes(config: Record<string, string>): boolean {
+  return Object.keys(config).some((key) => ATTRIBUTE_OPTIONS.has(key) || REGEX_OPTIONS.has(key))
 }
 
 /** The json-file driver's `--log-opt` values, checked as docker checks them. */
 export function parseLogOptions(config: Record<string, string>): JsonFileOptions {
+  checkGenericOptions(config)
   const options: JsonFileOptions = {}
   for (const [key, value] of Object.entries(config)) {
-    if (key === 'max-size') {
+    if (GENERIC_OPTIONS.has(key) || ATTRIBUTE_OPTIONS.has(key)) continue
+    if (REGEX_OPTIONS.has(key)) {
+      try {
+        new RegExp(value)
+      } catch (error) {
+        throw new NerdError(`invalid log opt '${key}': ${(error as Error).message}`)
+      }
+    } else if (key === 'max-size') {
       options.maxSize = parseLogSize(value)
       if (options.maxSize <= 0) throw new NerdError('max-size must be a positive number')
     } else if (key === 'max-file') {
       if (!/^[+-]?\d+$/.test(value)) throw new NerdError(`invalid max-file '${value}': not a number`)
       options.maxFile = Number(value)
       if (options.maxFile < 1) throw new NerdError('max-file cannot be less than 1')
-    } else if (UNSUPPORTED_OPTIONS.has(key)) {
-      throw new NerdError(`log opt '${key}' of the json-file log driver is not supported by nerd`)
+    } else if (key === 'compress') {
+      // Rotated files stay as they are: false is all nerd does.
+      if (!['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) {
+        throw new NerdError(`log opt 'compress=${value}' of the json-file log driver is not supported by nerd: rotated files are not compressed`)
+      }
     } else {
       throw new NerdError(`unknown log opt '${key}' for json-file log driver`)
     }
@@ -84,10 +126,20 @@ export interface JsonFileLog {
 }
 
 const ENTRY_START = Buffer.from('{"log":"')
-const STREAM_FIELD: Record<LogStream, Buffer> = {stdout: Buffer.from('","stream":"stdout","time":"'), stderr: Buffer.from('","stream":"stderr","time":"')}
 const ENTRY_END = Buffer.from('"}\n')
-/** Everything of an entry except the escaped text. */
-const ENTRY_FRAME = ENTRY_START.length + STREAM_FIELD.stdout.length + '2006-01-02T15:04:05.000000000Z'.length + ENTRY_END.length
+const TIME_LENGTH = '2006-01-02T15:04:05.000000000Z'.length
+
+/** `attrs` as Go's json.Marshal writes a map: keys sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped. */
+function attrsJson(attrs: Record<string, string>): string {
+  const sorted = Object.fromEntries(Object.entries(attrs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return JSON.stringify(sorted).replace(/[<>&\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/** What comes between an entry's text and its time: the stream, and the attributes when there are some. */
+function streamFields(attrs: Record<string, string> | undefined): Record<LogStream, Buffer> {
+  const attrsField = attrs && Object.keys(attrs).length > 0 ? `,"attrs":${attrsJson(attrs)}` : ''
+  return {stdout: Buffer.from(`","stream":"stdout"${attrsField},"time":"`), stderr: Buffer.from(`","stream":"stderr"${attrsField},"time":"`)}
+}
 /** Entries are gathered here and written with one call per chunk received. */
 const OUTPUT_SIZE = 128 * 1024
 
@@ -99,9 +151,12 @@ interface PendingLine {
 
 export async function openJsonFileLog(path: string, options: JsonFileOptions = {}): Promise<JsonFileLog> {
   const maxFile = options.maxFile ?? 1
+  const streamField = streamFields(options.attrs)
+  /** Everything of an entry except the escaped text. */
+  const entryFrame = ENTRY_START.length + streamField.stdout.length + TIME_LENGTH + ENTRY_END.length
   let fd = openSync(path, 'a', 0o640)
   let size = fstatSync(fd).size
-  const output = Buffer.allocUnsafe(Math.max(OUTPUT_SIZE, ENTRY_FRAME + maxEscapedLength(MAX_LINE_PIECE)))
+  const output = Buffer.allocUnsafe(Math.max(OUTPUT_SIZE, entryFrame + maxEscapedLength(MAX_LINE_PIECE)))
   let outputLength = 0
   const pending: Record<LogStream, PendingLine> = {
     stdout: {bytes: Buffer.allocUnsafe(MAX_LINE_PIECE), length: 0},
@@ -138,11 +193,11 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
   }
   /** Adds the entry for `source[start, end)` to the output, rotating first when it would pass max-size. */
   const entry = (stream: LogStream, source: Buffer, start: number, end: number): void => {
-    if (output.length - outputLength < ENTRY_FRAME + maxEscapedLength(end - start)) flush()
+    if (output.length - outputLength < entryFrame + maxEscapedLength(end - start)) flush()
     const entryStart = outputLength
     let offset = entryStart + ENTRY_START.copy(output, entryStart)
     offset = writeEscaped(source, start, end, output, offset)
-    offset += STREAM_FIELD[stream].copy(output, offset)
+    offset += streamField[stream].copy(output, offset)
     offset += time.copy(output, offset)
     offset += ENTRY_END.copy(output, offset)
     outputLength = offset
@@ -203,4 +258,9 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
       }
     },
   }
+}
+
+/** A container's json-file log, written with its log options and the attributes worked out at create. */
+export function openContainerLog(record: Pick<ContainerRecord, 'LogPath' | 'HostConfig' | 'LogAttributes'>): Promise<JsonFileLog> {
+  return openJsonFileLog(record.LogPath, {...parseLogOptions(record.HostConfig.LogConfig.Config), ...(record.LogAttributes ? {attrs: record.LogAttributes} : {})})
 }

@@ -15,7 +15,7 @@ import {dirname, join} from 'node:path'
 import type {ContainerRecord} from '../model.ts'
 import {containerPaths, updateState} from '../store.ts'
 import type {ContainerPaths} from '../store.ts'
-import {openJsonFileLog, parseLogOptions} from './json-file.ts'
+import {openContainerLog} from './json-file.ts'
 import type {JsonFileLog, LogStream} from './json-file.ts'
 
 /** Stand-ins for the namespace and ID in a container's paths, which the prelude takes from the shim's environment. */
@@ -104,8 +104,7 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   // blocks or dies of SIGPIPE.
   try {
     record = JSON.parse(readFileSync(paths.record, 'utf8')) as ContainerRecord
-    const {Type, Config} = record.HostConfig.LogConfig
-    if (Type !== 'none' && record.LogPath) log = await openJsonFileLog(record.LogPath, parseLogOptions(Config))
+    if (record.HostConfig.LogConfig.Type !== 'none' && record.LogPath) log = await openContainerLog(record)
   } catch (error) {
     failure = error
   }

@@ -411,7 +411,10 @@ export function parseVolumeSpec(value: string, cwd: string): BindMount | VolumeM
   }
   if (source !== '') checkVolumeName(source)
   const volume: VolumeMount = {type: 'volume', target: cleanTarget, readonly, noCopy: words.includes('nocopy')}
-  if (source !== '') volume.name = source
+  if (source !== '') {
+    volume.name = source
+    volume.mode = mode || 'z'
+  }
   return volume
 }
 

@@ -43,6 +43,8 @@ export interface VolumeMount {
   /** `--mount volume-label=…`, `volume-opt=…`: for creating the volume when it does not exist. */
   labels?: Record<string, string>
   driverOptions?: Record<string, string>
+  /** docker's Mode in inspect: a named `-v`'s mode as typed, `z` without one; empty for the others. */
+  mode?: string
 }
 
 /** A tmpfs (`--tmpfs /run:size=64m`, `--mount type=tmpfs`), options as mount data (`size=64m`, `mode=1777`, `exec`). */

@@ -21,6 +21,10 @@ export interface TarEntry {
   size: number
   /** Target of a symbolic or hard link. */
   linkpath?: string
+  /** Permission bits (with setuid, setgid, sticky) and owner, as the header gives them. */
+  mode: number
+  uid: number
+  gid: number
   /** The entry's header as the archive has it, extended headers before it included: to copy the entry. */
   headerBlocks: Buffer[]
   /**
@@ -190,7 +194,16 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
           yield piece
         }
       }
-      const entry: TarEntry = {path: header.path ?? '', type, size: hasBody ? size : 0, headerBlocks: entryHeader, body: hasBody ? body() : emptyBody()}
+      const entry: TarEntry = {
+        path: header.path ?? '',
+        type,
+        size: hasBody ? size : 0,
+        mode: (header.mode ?? 0) & 0o7777,
+        uid: header.uid ?? 0,
+        gid: header.gid ?? 0,
+        headerBlocks: entryHeader,
+        body: hasBody ? body() : emptyBody(),
+      }
       if (header.linkpath) entry.linkpath = header.linkpath
       yield entry
       await source.skip(size - consumed + padding(size))

@@ -166,7 +166,7 @@ describe('createRequestFromFlags: values', () => {
     assert.equal(made.pull, 'missing')
     assert.deepEqual(made.labels, {})
     assert.equal(made.network.mode, 'bridge')
-    assert.deepEqual(made.typed, {binds: [], anonymousVolumes: [], tmpfs: {}, securityOpt: []})
+    assert.deepEqual(made.typed, {binds: [], anonymousVolumes: [], tmpfs: {}, mounts: [], securityOpt: []})
   })
 
   it('attaches stdout and stderr, -a streams instead, stdin with -i, nothing with -d', () => {
@@ -249,6 +249,7 @@ describe('createRequestFromFlags: values', () => {
       binds: ['/data:/data:ro', 'cache:/cache', '/work/src:/src'],
       anonymousVolumes: ['/anon'],
       tmpfs: {'/scratch': 'size=64m,exec'},
+      mounts: [{Type: 'tmpfs', Target: '/run/x', TmpfsOptions: {SizeBytes: 1048576}}],
       securityOpt: ['no-new-privileges', 'seccomp={"defaultAction":"SCMP_ACT_ALLOW","names":["a b","c\\"d"]}'],
     })
   })
@@ -371,6 +372,7 @@ describe('dockerConfigFor', () => {
     const {HostConfig} = dockerConfigFor(request({}), image, facts)
     assert.deepEqual(HostConfig, {
       Binds: null,
+      VolumesFrom: null,
       ContainerIDFile: '',
       NetworkMode: 'bridge',
       PortBindings: {},

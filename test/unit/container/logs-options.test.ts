@@ -12,7 +12,9 @@ import {parseLogTime} from '../../../src/container/logs/read.ts'
 import {containerPaths} from '../../../src/container/store.ts'
 
 describe('json-file log options', () => {
-  it('reads max-size in decimal units as docker (go-units FromHumanSize)', () => {
+  it('reads max-size in decimal units as docker (go-units FromHumanSize), max-buffer-size in binary ones (RAMInBytes)', () => {
+    assert.equal(parseLogSize('4m', true), 4 * 2 ** 20)
+    assert.equal(parseLogSize('512k', true), 512 * 1024)
     assert.equal(parseLogSize('1024'), 1024)
     assert.equal(parseLogSize('10k'), 10_000)
     assert.equal(parseLogSize('10K'), 10_000)
@@ -25,7 +27,7 @@ describe('json-file log options', () => {
     for (const invalid of ['', 'm', '-1m', '10q', '1..5m', '10 mb x']) assert.throws(() => parseLogSize(invalid), {message: `invalid size: '${invalid}'`})
   })
 
-  it('takes max-size and max-file and refuses the rest with docker-like messages', () => {
+  it('takes max-size and max-file, what names attributes, every driver\'s mode and max-buffer-size, and refuses the rest with docker-like messages', () => {
     assert.deepEqual(parseLogOptions({}), {})
     assert.deepEqual(parseLogOptions({'max-size': '10m', 'max-file': '3'}), {maxSize: 10_000_000, maxFile: 3})
     // docker accepts max-file alone (it only matters once max-size rotates).
@@ -33,8 +35,15 @@ describe('json-file log options', () => {
     assert.throws(() => parseLogOptions({'max-size': '0'}), {message: 'max-size must be a positive number'})
     assert.throws(() => parseLogOptions({'max-file': '0'}), {message: 'max-file cannot be less than 1'})
     assert.throws(() => parseLogOptions({'max-file': 'two'}), {message: "invalid max-file 'two': not a number"})
-    assert.throws(() => parseLogOptions({mode: 'non-blocking'}), {message: "unknown log opt 'mode' for json-file log driver"})
-    assert.throws(() => parseLogOptions({labels: 'a'}), {message: "log opt 'labels' of the json-file log driver is not supported by nerd"})
+    assert.deepEqual(parseLogOptions({mode: 'blocking'}), {})
+    assert.deepEqual(parseLogOptions({mode: 'non-blocking', 'max-buffer-size': '4m', 'max-file': '2'}), {maxFile: 2})
+    assert.deepEqual(parseLogOptions({labels: 'a,b', 'labels-regex': '^x', env: 'A', 'env-regex': 'B$', tag: '{{.Name}}', compress: 'false'}), {})
+    assert.throws(() => parseLogOptions({mode: 'fast'}), {message: 'logger: logging mode not supported: fast'})
+    assert.throws(() => parseLogOptions({'max-buffer-size': '4m'}), {message: "logger: max-buffer-size option is only supported with 'mode=non-blocking'"})
+    assert.throws(() => parseLogOptions({mode: 'non-blocking', 'max-buffer-size': 'lots'}), {message: "error parsing option max-buffer-size: invalid size: 'lots'"})
+    assert.throws(() => parseLogOptions({'env-regex': '('}), {message: /^invalid log opt 'env-regex': /})
+    assert.throws(() => parseLogOptions({compress: 'true'}), {message: "log opt 'compress=true' of the json-file log driver is not supported by nerd: rotated files are not compressed"})
+    assert.throws(() => parseLogOptions({colour: 'red'}), {message: "unknown log opt 'colour' for json-file log driver"})
   })
 })
 

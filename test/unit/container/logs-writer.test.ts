@@ -165,6 +165,14 @@ describe('json-file writer', () => {
     assert.deepEqual(entriesOf(path).map((entry) => entry.log), ['new\n'])
   })
 
+  it('writes the attributes as docker does, between stream and time, keys sorted and HTML characters escaped', async () => {
+    const path = join(dir, `log-${++files}.log`)
+    const log = await openJsonFileLog(path, {attrs: {tier: 'web', app: 'a<b>&c'}})
+    log.write('stderr', Buffer.from('hi\n'))
+    await log.close()
+    assert.match(readFileSync(path, 'utf8'), /^\{"log":"hi\\n","stream":"stderr","attrs":\{"app":"a\\u003cb\\u003e\\u0026c","tier":"web"\},"time":"[^"]+"\}\n$/)
+  })
+
   it('creates the file at open, readable by its group only', async () => {
     const path = join(dir, 'mode.log')
     const log = await openJsonFileLog(path)

@@ -210,7 +210,7 @@ describe('-v', () => {
   })
 
   it('names volumes, anonymous with one path', () => {
-    assert.deepEqual(parseVolumeSpec('data:/data:ro,nocopy', '/'), {type: 'volume', name: 'data', target: '/data', readonly: true, noCopy: true})
+    assert.deepEqual(parseVolumeSpec('data:/data:ro,nocopy', '/'), {type: 'volume', name: 'data', target: '/data', readonly: true, noCopy: true, mode: 'ro,nocopy'})
     assert.deepEqual(parseVolumeSpec('/data', '/'), {type: 'volume', target: '/data', readonly: false, noCopy: false})
   })
 

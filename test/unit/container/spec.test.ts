@@ -373,7 +373,7 @@ describe('mounts', () => {
     const image: ImageConfig = {...busybox, Volumes: {'/var/lib/db': {}, '/logs': {}}}
     const options: RunOptions = {mounts: [parseVolumeSpec('data:/logs:ro', '/'), parseVolumeSpec('/cache', '/')]}
     assert.deepEqual(volumesToResolve(image, options), [
-      {type: 'volume', name: 'data', target: '/logs', readonly: true, noCopy: false},
+      {type: 'volume', name: 'data', target: '/logs', readonly: true, noCopy: false, mode: 'ro'},
       {type: 'volume', target: '/cache', readonly: false, noCopy: false},
       {type: 'volume', target: '/var/lib/db', readonly: false, noCopy: false},
     ])

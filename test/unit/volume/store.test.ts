@@ -6,7 +6,7 @@ import {after, before, describe, it} from 'node:test'
 import {parsePruneFilters} from '../../../src/volume/filters.ts'
 import {isMountPoint} from '../../../src/volume/host.ts'
 import {ANONYMOUS_LABEL} from '../../../src/volume/model.ts'
-import {copyUpIfEmpty, createVolume, createVolumeIfMissing, getVolume, listVolumes, prepareVolumeMount, pruneVolumes, releaseVolume, removeVolume, volumeSize} from '../../../src/volume/store.ts'
+import {copyUpIfEmpty, createVolume, createVolumeIfMissing, getVolume, listVolumes, prepareVolumeMount, pruneVolumes, releaseVolume, removeVolume, volumeSize, withVolumesMounted} from '../../../src/volume/store.ts'
 
 const nobody = async () => [] as string[]
 
@@ -131,7 +131,7 @@ describe('volume store', () => {
     assert.equal(await copyUpIfEmpty(scope, await createVolume(scope, {name: 'no-source'}), join(image, 'missing')), false)
   })
 
-  it('mounts a tmpfs volume on _data at first use with its options, once, and unmounts it on release and rm', {skip: process.getuid?.() !== 0 && 'mounting needs root'}, async () => {
+  it('mounts a tmpfs volume on _data at first use with its options, once, and unmounts it on a release nobody holds back and at rm', {skip: process.getuid?.() !== 0 && 'mounting needs root'}, async () => {
     const volume = await createVolume(scope, {name: 'in-memory', options: {type: 'tmpfs', device: 'tmpfs', o: 'size=1m,mode=0710'}})
     assert.equal(await isMountPoint(volume.Mountpoint), false)
     try {
@@ -143,15 +143,17 @@ describe('volume store', () => {
       await writeFile(join(volume.Mountpoint, 'f'), 'abc')
       assert.equal(await volumeSize(volume), 3)
 
-      await releaseVolume(scope, volume)
+      await releaseVolume(scope, volume, async () => true)
+      assert.equal(await isMountPoint(volume.Mountpoint), true, 'kept while a container runs with it')
+      await releaseVolume(scope, volume, async () => false)
       assert.equal(await isMountPoint(volume.Mountpoint), false)
       await assert.rejects(stat(join(volume.Mountpoint, 'f')), {code: 'ENOENT'})
 
-      await prepareVolumeMount(scope, volume)
+      assert.equal(await withVolumesMounted(scope, [volume, volume], () => isMountPoint(volume.Mountpoint)), true)
       await removeVolume(scope, 'in-memory', {inUseBy: nobody})
       assert.equal(await getVolume(scope, 'in-memory'), undefined)
     } finally {
-      if (await isMountPoint(volume.Mountpoint).catch(() => false)) await releaseVolume(scope, volume)
+      if (await isMountPoint(volume.Mountpoint).catch(() => false)) await releaseVolume(scope, volume, async () => false)
     }
   })
 

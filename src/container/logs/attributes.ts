@@ -1,0 +1,60 @@
+/**
+ * docker's `attrs` of json-file entries (logger.Info.ExtraAttributes and ParseLogTag): the
+ * container's labels named by the `labels` log option or matching `labels-regex`, its environment
+ * variables named by `env` or matching `env-regex`, and `tag`, a Go template over the container
+ * (`{{.Name}}`, `{{.ID}}`, `{{.ImageName}}`, …). Worked out in nerd's process, since the logger must
+ * not load the template engine; labels and variables are fixed at create, and the tag follows a
+ * rename.
+ */
+import {hostname} from 'node:os'
+import {Template} from '../../format/template.ts'
+import type {ContainerRecord} from '../model.ts'
+
+/** What docker's logger.Info offers a tag template, methods as the values they return. */
+function tagData(record: ContainerRecord): Record<string, unknown> {
+  const imageId = record.Image.slice(record.Image.indexOf(':') + 1)
+  return {
+    ID: record.Id.slice(0, 12),
+    FullID: record.Id,
+    Name: record.Name,
+    Command: [record.Path, ...record.Args].join(' '),
+    ImageID: imageId.slice(0, 12),
+    ImageFullID: record.Image,
+    ImageName: record.Config.Image,
+    Hostname: hostname(),
+    DaemonName: 'docker',
+    ContainerID: record.Id,
+    ContainerName: `/${record.Name}`,
+    ContainerEntrypoint: record.Path,
+    ContainerArgs: record.Args,
+    ContainerImageID: record.Image,
+    ContainerImageName: record.Config.Image,
+    ContainerEnv: record.Config.Env,
+    ContainerLabels: record.Config.Labels ?? {},
+    LogPath: record.LogPath,
+    Config: record.HostConfig.LogConfig.Config,
+  }
+}
+
+/** The attributes of the container's log entries, undefined when there are none. */
+export function logAttributes(record: ContainerRecord): Record<string, string> | undefined {
+  const config = record.HostConfig.LogConfig.Config
+  const labels = record.Config.Labels ?? {}
+  const attrs: Record<string, string> = {}
+  for (const key of config.labels ? config.labels.split(',') : []) if (Object.hasOwn(labels, key)) attrs[key] = labels[key]!
+  if (config['labels-regex']) {
+    const pattern = new RegExp(config['labels-regex'])
+    for (const [key, value] of Object.entries(labels)) if (pattern.test(key)) attrs[key] = value
+  }
+  const env = new Map(record.Config.Env.flatMap((entry) => (entry.includes('=') ? [[entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] as const] : [])))
+  for (const key of config.env ? config.env.split(',') : []) if (env.has(key)) attrs[key] = env.get(key)!
+  if (config['env-regex']) {
+    const pattern = new RegExp(config['env-regex'])
+    for (const [key, value] of env) if (pattern.test(key)) attrs[key] = value
+  }
+  if (config.tag) {
+    const tag = new Template(config.tag).execute(tagData(record))
+    if (tag !== '') attrs.tag = tag
+  }
+  return Object.keys(attrs).length > 0 ? attrs : undefined
+}
