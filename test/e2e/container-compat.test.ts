@@ -247,9 +247,10 @@ describe('docker behaviours of the container commands', () => {
     const rules = await nerdOk(['run', '--rm', '--device-cgroup-rule', 'c 42:* rm', IMG, 'cat', '/sys/fs/cgroup/devices/devices.list'])
     assert.match(rules, /^c 42:\* rm$/m)
     const invalid = await outcome(['run', '--rm', '--device-read-bps', 'sda:1mb', IMG, 'true'])
-    assert.deepEqual([invalid.code, invalid.stderr], [125, 'Error: invalid argument "sda:1mb" for "--device-read-bps" flag: bad format for device path: sda:1mb\n'])
+    const usage = "\nSee 'nerd run --help'.\n"
+    assert.deepEqual([invalid.code, invalid.stderr], [125, `invalid argument "sda:1mb" for "--device-read-bps" flag: bad format for device path: sda:1mb${usage}`])
     const rule = await outcome(['run', '--rm', '--device-cgroup-rule', 'x 1:3 r', IMG, 'true'])
-    assert.deepEqual([rule.code, rule.stderr], [125, 'Error: invalid argument "x 1:3 r" for "--device-cgroup-rule" flag: invalid device cgroup format \'x 1:3 r\'\n'])
+    assert.deepEqual([rule.code, rule.stderr], [125, `invalid argument "x 1:3 r" for "--device-cgroup-rule" flag: invalid device cgroup format 'x 1:3 r'${usage}`])
     const device = readdirSync('/dev').map((name) => `/dev/${name}`).find((path) => statSync(path, {throwIfNoEntry: false})?.isBlockDevice())
     if (!device) return context.skip('no block device on this machine')
     const {rdev} = statSync(device)
