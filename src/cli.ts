@@ -132,7 +132,9 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
   // A plugin's command that failed (to load, or running) is the plugin's to fix: it is named.
   const blame = command?.plugin ? `plugin "${command.plugin}" failed in command "${command.id}": ` : ''
   process.stderr.write(`Error: ${blame}${firstLine(err.message)}\n`)
-  return typeof err.oclif?.exit === 'number' ? err.oclif.exit : 1
+  // 2 is oclif's default for a failed command (this.error), where docker's CLI fails with 1.
+  const exit = err.oclif?.exit
+  return typeof exit === 'number' && exit !== 2 ? exit : 1
 }
 
 interface NamedCommand {

@@ -266,7 +266,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
           ...request.network!,
           portBindings: publishedPorts(HostConfig, Config),
         })
-        if (context.networkHooks) plan.hooks = {recorded: context.networkHooks, labels: record.Config.Labels ?? {}}
+        // The container's labels as the other events carry them: containerd's, nerd's own among them.
+        if (context.networkHooks) plan.hooks = {recorded: context.networkHooks, labels}
         await writeJsonAtomic(paths.networkPlan, plan)
       }
       await Promise.all([

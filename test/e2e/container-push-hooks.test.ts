@@ -89,6 +89,8 @@ describe('run and push hooks of a plugin', () => {
     assert.equal(setup!.payload.network, 'bridge')
     assert.equal(setup!.payload.ifName, 'eth0')
     assert.equal(setup!.payload.containerName, 'networked')
+    // The container's labels as the other events carry them, nerd's own among them.
+    assert.equal(setup!.payload.labels['nerd/name'], 'networked')
     assert.match(setup!.payload.netns, /^\/proc\/\d+\/ns\/net$/)
     assert.deepEqual(setup!.payload.conflist.plugins.map((plugin: {type: string}) => plugin.type), ['bridge', 'portmap', 'tuning'])
     assert.equal(ready!.payload.result.ips[0].address, `${address}/24`)

@@ -71,6 +71,8 @@ describe('plugins install, uninstall and refusal', () => {
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), '1\n')
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    // A failed command exits 1, as docker's (oclif's own default is 2).
+    assert.deepEqual(await nerd(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env}).then(({code, stderr}) => [code, stderr]), [1, 'Error: nerd-plugin-hookfixture is not installed\n'])
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), 'none\n')
   })
 
