@@ -98,6 +98,11 @@ export const CREATE_FLAGS = {
   'cpu-rt-runtime': text('Limit CPU real-time runtime in microseconds'),
   'shm-size': text('Size of /dev/shm'),
   'cgroup-parent': text('Optional parent cgroup for the container'),
+  'kernel-memory': text('Kernel memory limit (deprecated, ignored)'),
+  isolation: text("Container isolation technology ('default' on Linux)"),
+  userns: text("User namespace to use ('host' or the default)"),
+  gpus: text('GPU devices to add to the container (none: nerd has no GPU driver)'),
+  'storage-opt': list('Storage driver options for the container (none with overlayfs)'),
 
   // Namespaces
   pid: text('PID namespace to use'),

@@ -110,6 +110,11 @@ export interface CreateFlagValues {
   'device-read-iops'?: string[]
   'device-write-iops'?: string[]
   'device-cgroup-rule'?: string[]
+  'kernel-memory'?: string
+  isolation?: string
+  userns?: string
+  gpus?: string
+  'storage-opt'?: string[]
   'cpu-rt-period'?: string
   'cpu-rt-runtime'?: string
   'shm-size'?: string
@@ -737,6 +742,12 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const network = networkRequest(values)
   if (values.detach && attachFlags.length > 0) fail('Conflicting options: -a and -d')
   const pull = pullPolicy(values.pull)
+  // Flags of docker's that nerd takes for what they mean on Linux, or refuses as docker's daemon would here.
+  const kernelMemory = bytesFlag(values['kernel-memory'], '--kernel-memory')
+  if (values.userns !== undefined && !['', 'host'].includes(values.userns)) fail('--userns: invalid USER mode')
+  if (values.isolation !== undefined && !['', 'default'].includes(values.isolation)) fail(`Invalid isolation: ${quote(values.isolation)} - linux only supports 'default'`)
+  if (values.gpus !== undefined) fail('could not select device driver "" with capabilities: [[gpu]]')
+  if ((values['storage-opt'] ?? []).length > 0) fail("--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
   const healthcheck = healthcheckFromFlags(values)
   requireContentTrustDisabled(values['disable-content-trust'], EXIT_NERD_FAILED)
   const ipc = values.ipc === undefined ? undefined : parseIpcMode(values.ipc)
@@ -785,6 +796,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const throttles = Object.fromEntries(Object.entries(deviceThrottles).filter(([, rates]) => rates.length > 0))
   if (Object.keys(throttles).length > 0) options.deviceThrottles = throttles
   if (deviceCgroupRules.length > 0) options.deviceCgroupRules = deviceCgroupRules
+  if (kernelMemory) options.kernelMemory = kernelMemory
   set('cpuRealtimePeriod', cpuRealtimePeriod)
   set('cpuRealtimeRuntime', cpuRealtimeRuntime)
   set('cgroupParent', values['cgroup-parent'])

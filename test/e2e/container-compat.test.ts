@@ -140,6 +140,11 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(bad.stderr, 'invalid argument "maybe" for "--rm" flag: "maybe" is not a boolean (true or false)\nSee \'nerd run --help\'.\n')
   })
 
+  it('--kernel-memory is ignored with docker\'s warning; --gpus fails as docker\'s daemon without a GPU driver', async () => {
+    assert.deepEqual(await outcome(['run', '--rm', '--kernel-memory', '10m', '--userns', 'host', IMG, 'echo', 'hi']), {code: 0, stdout: 'hi\n', stderr: 'WARNING: Specifying a kernel memory limit is deprecated and will be removed in a future release.\n'})
+    assert.deepEqual(await outcome(['run', '--rm', '--gpus', 'all', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: could not select device driver "" with capabilities: [[gpu]]\n'})
+  })
+
   it('--disable-content-trust is taken as docker\'s default; asking for content trust fails; --net-alias is --network-alias', async () => {
     assert.deepEqual(await outcome(['run', '--rm', '--disable-content-trust', IMG, 'echo', 'hi']), {code: 0, stdout: 'hi\n', stderr: ''})
     const refused = 'Error: nerd does not verify Docker Content Trust signatures: --disable-content-trust=false is not supported\n'

@@ -22,6 +22,7 @@ type Limits = Omit<Resources, 'devices'>
 
 export function resourceLimits(options: RunOptions, host: HostFacts, warnings: string[]): Limits {
   const limits: Limits = {}
+  if (options.kernelMemory) warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.')
   const memory = memoryLimits(options, host, warnings)
   if (Object.keys(memory).length > 0) limits.memory = memory
   const cpu = cpuLimits(options, host)

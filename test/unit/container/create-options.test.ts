@@ -75,6 +75,14 @@ describe('createRequestFromFlags: block IO, device rules and health checks', () 
     refuses({'device-cgroup-rule': ['c 1:3']}, `invalid argument "c 1:3" for "--device-cgroup-rule" flag: invalid device cgroup format 'c 1:3'`)
   })
 
+  it('takes docker\'s Linux meanings of --userns, --isolation and --kernel-memory, and refuses --gpus and --storage-opt as its daemon would here', () => {
+    assert.equal(request({userns: 'host', isolation: 'default', 'kernel-memory': '10m'}).options.kernelMemory, 10 * 2 ** 20)
+    refuses({userns: 'remap'}, '--userns: invalid USER mode')
+    refuses({isolation: 'hyperv'}, `Invalid isolation: "hyperv" - linux only supports 'default'`)
+    refuses({gpus: 'all'}, 'could not select device driver "" with capabilities: [[gpu]]')
+    refuses({'storage-opt': ['size=1G']}, "--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
+  })
+
   it('makes the health check of the --health-* flags, leaving out what is not set', () => {
     assert.deepEqual(request({'health-cmd': 'true', 'health-interval': '1m30s', 'health-retries': '4'}).healthcheck, {Test: ['CMD-SHELL', 'true'], Interval: 90e9, Retries: 4})
     assert.deepEqual(request({'health-timeout': '2s'}).healthcheck, {Timeout: 2e9})
