@@ -39,7 +39,9 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
       () => taskEnded.abort(),
     )
     const current = async () => (await readRecord(paths)) !== undefined && (await client.tasks.get(id).catch(() => undefined))?.pid === task.pid
+    // Already so when nerd made the start; not when containerd's restart monitor did (the logger starts this then).
     let health: HealthState = STARTING_HEALTH
+    await writeJsonAtomic(paths.health, health)
     while (await sleep(nextProbeDelay(health, Date.now() - startedAt, timing), taskEnded.signal)) {
       const probe = await runProbe(scope, container, timing, taskEnded.signal)
       // A probe the exit cut short says nothing of the container's health.

@@ -8,7 +8,7 @@ import {execFile, spawn} from 'node:child_process'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {ctr, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
 
@@ -76,6 +76,25 @@ describe('health checks', () => {
     assert.deepEqual((await inspectContainer('off')).Config.Healthcheck.Test, ['NONE'])
     await nerdOk(['rm', '-f', 'template', 'inherits', 'inherits-running', 'off'])
     await nerdOk(['rmi', 'checked-image:1'])
+  })
+
+  it('probes a task containerd\'s restart monitor started (no nerd), as its logger starts the monitor', async () => {
+    await nerdOk(['run', '-d', '--name', 'monitored', '--restart', 'always', '--health-cmd', 'true', '--health-interval', '200ms', IMG, 'sleep', '600'])
+    const document = await inspectContainer('monitored')
+    const logUri = (await ctr(['containers', 'info', document.Id])).stdout.match(/"containerd\.io\/restart\.loguri": "([^"]+)"/)?.[1]
+    assert.ok(logUri, 'the restart monitor\'s log URI label')
+    await nerdOk(['stop', '-t', '0', 'monitored'])
+    // As the restart monitor does: the task deleted and started again with the container's logger, nerd not involved.
+    await ctr(['tasks', 'delete', document.Id])
+    const started = new Date()
+    const result = await ctr(['tasks', 'start', '-d', '--log-uri', JSON.parse(`"${logUri}"`), document.Id])
+    assert.equal(result.code, 0, result.stderr)
+    const probed = await until('a probe of the new task', async () => {
+      const log = (await inspectContainer('monitored')).State.Health?.Log ?? []
+      return log.find((probe: {Start: string}) => new Date(probe.Start) > started)
+    }, 15_000)
+    assert.equal(probed.ExitCode, 0)
+    await nerdOk(['rm', '-f', 'monitored'])
   })
 
   it('checks the flags as docker does, with 125', async () => {

@@ -109,7 +109,14 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
     failure = error
   }
   const {prelude} = environment
-  if (record) await countUnrequestedStart(paths, prelude).catch((error: unknown) => (failure ??= error))
+  if (record) {
+    const unrequested = await countUnrequestedStart(paths, prelude).catch((error: unknown) => {
+      failure ??= error
+      return false
+    })
+    // nerd starts a health monitor with each start it makes; containerd's restart monitor does not.
+    if (unrequested && record.Config?.Healthcheck) await startBeside(environment, 'health.js')
+  }
   // An `-it` container's stdin FIFO stays open while the logger lives (it only holds it, never reads):
   // the shim's reader sees no end of input between one `attach` and the next, as in docker. (A record
   // without Config is read as no stdin: the logger must not lose output over a record's shape.)
@@ -149,7 +156,7 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
     const watching = new AbortController()
     const exited = await Promise.race([initProcessExit(paths.initPid, started, watching.signal), ended.then(() => false)])
     watching.abort()
-    if (exited) await startExitHandler(environment)
+    if (exited) await startBeside(environment, 'task-exit.js')
   }
   await ended
   if (stdinKeeper !== undefined) closeSync(stdinKeeper)
@@ -164,11 +171,12 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
 
 /**
  * nerd marks the starts it makes; a task nobody marked is containerd's restart monitor at work, and
- * counts as a restart. Only then is the state locked: the lock's module costs the logger memory.
+ * counts as a restart (then true). Only then is the state locked: the lock's module costs the logger memory.
  */
-async function countUnrequestedStart(paths: ContainerPaths, prelude: LoggerPrelude | undefined): Promise<void> {
-  if (prelude?.requested ?? takeStartMark(paths)) return
+async function countUnrequestedStart(paths: ContainerPaths, prelude: LoggerPrelude | undefined): Promise<boolean> {
+  if (prelude?.requested ?? takeStartMark(paths)) return false
   await updateState(paths, (state) => ({RestartCount: state.RestartCount + 1, StartedAt: new Date().toISOString(), FinishedAt: ''}))
+  return true
 }
 
 function takeStartMark(paths: ContainerPaths): boolean {
@@ -240,13 +248,17 @@ async function initProcessExit(pidFile: string, since: number, signal: AbortSign
   return false
 }
 
-/** Starts task-exit.js in its own session: the handler may delete the task, which makes the shim kill the logger. */
-async function startExitHandler(environment: LoggerEnvironment): Promise<void> {
+/**
+ * Starts an entry point beside the logger (task-exit.js, health.js) for the container, in its own
+ * session: the exit handler may delete the task, which makes the shim kill the logger. (Loaded
+ * here, child_process costs only the loggers that start one.)
+ */
+async function startBeside(environment: LoggerEnvironment, entry: 'task-exit.js' | 'health.js'): Promise<void> {
   const {spawn} = await import('node:child_process')
   // fds 3 and 4 (the pipes) are inherited by any child unless replaced: /dev/null takes their place.
   const devNull = openSync('/dev/null', 'r+')
   try {
-    const script = join(dirname(environment.loggerScript), 'task-exit.js')
+    const script = join(dirname(environment.loggerScript), entry)
     spawn(process.execPath, [script, environment.dataRoot, environment.namespace, environment.id], {
       detached: true,
       stdio: ['ignore', 'ignore', 'ignore', devNull, devNull],
