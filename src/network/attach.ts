@@ -4,10 +4,11 @@
  * running container. The container's plan (written at create, changed by connect/disconnect) says
  * which networks; its state records what CNI ADD returned, for DEL, inspect and `port`.
  */
+import {isIP} from 'node:net'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel} from './cni.ts'
-import {bridgeExists, ensureHostNetworking, removeOrphanedVeth} from './host.ts'
+import {addDefaultRoute, bridgeExists, ensureHostNetworking, removeOrphanedVeth} from './host.ts'
 import {claimPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
 import {DEFAULT_NETWORK, networkForAddresses} from './model.ts'
@@ -188,6 +189,30 @@ async function attachOne(
 
 const DEFAULT_ROUTES = new Set(['0.0.0.0/0', '::/0'])
 
+/** The default routes (by destination) the attachment gave the container. */
+function defaultRoutesOf(attachment: AttachmentState): string[] {
+  return (attachment.result.routes ?? []).map((route) => route.dst).filter((dst) => DEFAULT_ROUTES.has(dst))
+}
+
+/**
+ * A network that gave the container its default route was disconnected: the route moves to the
+ * first network left that would give one (not internal), as docker's sandbox picks a new gateway.
+ */
+async function moveDefaultRoutes(state: NetworkState, networks: NetworkConfList[], netns: string, gone: string[]): Promise<void> {
+  for (const dst of gone) {
+    const family = dst === '::/0' ? 6 : 4
+    for (const attachment of Object.values(state.attachments)) {
+      const network = networks.find((candidate) => candidate.nerd.id === attachment.networkId)
+      const routed = network?.plugins.some((plugin) => ((plugin.ipam as {routes?: {dst: string}[]} | undefined)?.routes ?? []).some((route) => route.dst === dst))
+      const gateway = attachment.gateways.find((address) => isIP(address) === family)
+      if (!routed || !gateway) continue
+      await addDefaultRoute(netns, attachment.ifName, gateway)
+      attachment.result.routes = [...(attachment.result.routes ?? []), {dst, gw: gateway}]
+      break
+    }
+  }
+}
+
 /**
  * The network without the default routes the container's other networks already give it: one
  * default gateway per family, the first network's, as docker's sandbox has one (each CNI ADD would
@@ -313,8 +338,10 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
     const names = Object.keys(state.attachments).filter((name) => !only || only.includes(name))
     // The published ports go with the network that carries them, as docker's do with its endpoint.
     const portsGo = !only || names.some((name) => carriesPorts(state.attachments[name]!))
+    const routesGone = names.flatMap((name) => defaultRoutesOf(state.attachments[name]!))
     let failure: unknown
     for (const name of names) failure ??= await detachOne(target, plan, state, networks, name, netns, hooks)
+    if (netns && routesGone.length > 0) failure ??= await moveDefaultRoutes(state, networks, netns, routesGone).catch((error: unknown) => error)
     if (portsGo) {
       await releasePorts(portRegistryFile(plan.netconfPath), memberKey(target.namespace, target.id))
       state.ports = {}

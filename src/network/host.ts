@@ -114,3 +114,9 @@ export async function removeOrphanedVeth(network: NetworkConfList, result: CniRe
     if (existsSync(`/sys/class/net/${hostEnd.name}`)) throw error
   })
 }
+
+/** Adds a default route to the container's namespace through `gateway` on its interface `ifName`. */
+export async function addDefaultRoute(netns: string, ifName: string, gateway: string): Promise<void> {
+  const family = gateway.includes(':') ? '-6' : '-4'
+  await run('nsenter', [`--net=${netns}`, 'ip', family, 'route', 'replace', 'default', 'via', gateway, 'dev', ifName], {env: SBIN_PATH})
+}

@@ -378,9 +378,14 @@ describe('networking on CNI', () => {
     const byInterface = Object.fromEntries(addresses.trim().split('\n').map((line) => line.split(/\s+/)).map((fields) => [fields[1], fields[3]]))
     assert.match(byInterface.eth0 ?? '', /^10\.4\.\d+\.\d+\/24$/)
     assert.match(byInterface.eth1 ?? '', /^10\.4\.230\.\d+\/24$/)
-    // One default route, the first network's, as docker's sandbox has one gateway.
-    const routes = await nerdOk(['run', '--rm', '--network', net('n1'), '--net', net('fixed'), IMG, 'ip', '-4', 'route', 'show', 'default'])
-    assert.match(routes, /^default via 10\.4\.\d+\.1 dev eth0 *\n$/)
+    // One default route, the first network's, as docker's sandbox has one gateway; it moves to the
+    // network left when that one is disconnected.
+    await nerdOk(['run', '-d', '--name', 'two-nets', '--network', net('n1'), '--net', net('fixed'), IMG, 'sleep', '60'])
+    const defaultRoute = () => nerdOk(['exec', 'two-nets', 'ip', '-4', 'route', 'show', 'default'])
+    assert.match(await defaultRoute(), /^default via 10\.4\.\d+\.1 dev eth0 *\n$/)
+    await nerdOk(['network', 'disconnect', net('n1'), 'two-nets'])
+    assert.match(await defaultRoute(), /^default via 10\.4\.230\.1 dev eth1 *\n$/)
+    await nerdOk(['rm', '-f', 'two-nets'])
     // docker fills the deprecated top-level addresses for the default bridge only.
     await nerdOk(['run', '-d', '--name', 'user-only', '--network', net('n1'), IMG, 'sleep', '60'])
     const settings = (await inspectContainer('user-only')).NetworkSettings
