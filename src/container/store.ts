@@ -2,13 +2,14 @@
  * nerd's container store under the data root (layout in model.ts): state directories, the name
  * registry and the lookup of a user's `NAME|ID` argument.
  *
- * A name is owned by the file `names/<namespace>/<name>` created with O_EXCL, so of many concurrent
- * creates exactly one wins without a lock. A name whose owner's state directory is gone (a create
+ * A name is owned by the file `names/<namespace>/<name>`, linked into place whole (the id in it) and
+ * only if absent, so of many concurrent creates exactly one wins without a lock. A name whose owner's state directory is gone (a create
  * that crashed half-way, a state directory removed by hand) is stale: it is taken over under the
- * namespace's lock, and the new owner again has to win the O_EXCL create.
+ * namespace's lock, and the new owner again has to win the exclusive link.
  */
-import {mkdir, readdir, readFile, rm, unlink, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {link, mkdir, readdir, readFile, rm, unlink, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
 import {NerdError} from '../errors.ts'
 import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
@@ -114,8 +115,9 @@ export async function reserveName(dataRoot: string, namespace: string, name: str
   await withFileLock(dir, async () => {
     const owner = await readOwner(file)
     if (owner !== undefined && (await ownerExists(dataRoot, namespace, owner))) throw new NameConflictError(name, owner)
-    // Stale: only lock holders remove a name, and the file still names the stale owner.
-    if (owner !== undefined) await unlink(file).catch(ignoreMissing)
+    // Stale: only lock holders remove a name, and the file still names the stale owner (or none:
+    // an empty one, which a create killed between its creation and its write left before names were linked).
+    if (existsSync(file)) await unlink(file).catch(ignoreMissing)
     if (!(await createExclusive(file, id))) throw new NameConflictError(name, (await readOwner(file)) ?? 'unknown')
   })
 }
@@ -132,13 +134,23 @@ export async function idOfName(dataRoot: string, namespace: string, name: string
   return owner !== undefined && (await ownerExists(dataRoot, namespace, owner)) ? owner : undefined
 }
 
+/**
+ * Creates `file` with `content` unless it exists, whole or not at all: the content is written to a
+ * file of this process's first and then linked, so a nerd killed half-way leaves no empty name,
+ * which would name no owner and so could be neither used nor freed.
+ */
 async function createExclusive(file: string, content: string): Promise<boolean> {
+  // Hidden (no name starts with a dot), so never another container's name.
+  const written = join(dirname(file), `.${basename(file)}.${process.pid}-${content}.tmp`)
+  await writeFile(written, content)
   try {
-    await writeFile(file, content, {flag: 'wx'})
+    await link(written, file)
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw error
+  } finally {
+    await unlink(written).catch(ignoreMissing)
   }
 }
 
