@@ -41,6 +41,11 @@ export interface ContainerPaths {
   policyRestart: string
   /** The state of its health check (HealthState), written by its health monitor. */
   health: string
+  /**
+   * Locked while a command changes the container's task or removes it (lifecycle.ts). Beside the
+   * state directory, not in it: `rm` removes that directory while it holds the lock.
+   */
+  lifecycle: string
 }
 
 export function containersDir(dataRoot: string, namespace: string): string {
@@ -69,6 +74,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     drainMark: join(dir, 'output-draining'),
     policyRestart: join(dir, 'policy-restart'),
     health: join(dir, 'health.json'),
+    lifecycle: join(containersDir(dataRoot, namespace), `.${id}`),
   }
 }
 
@@ -216,18 +222,27 @@ export async function readState(paths: ContainerPaths): Promise<ContainerState> 
   return {...INITIAL_STATE, ...(await readJsonIfExists<Partial<ContainerState>>(paths.state))}
 }
 
-/** Read-modify-write of state.json under the container's lock. */
+/**
+ * Read-modify-write of state.json under the container's lock. A container removed meanwhile is no
+ * such container: its state directory is not made again (it would stay behind, nobody's to remove).
+ */
 export async function updateState(paths: ContainerPaths, change: (state: ContainerState) => Partial<ContainerState>): Promise<ContainerState> {
-  return withFileLock(paths.state, async () => {
-    const current = await readState(paths)
-    const next = {...current, ...change(current)}
-    await writeJsonAtomic(paths.state, next)
-    return next
-  })
+  if (!existsSync(paths.dir)) throw new NoSuchContainerError(basename(paths.dir))
+  return withFileLock(
+    paths.state,
+    async () => {
+      const current = await readState(paths)
+      const next = {...current, ...change(current)}
+      await writeJsonAtomic(paths.state, next)
+      return next
+    },
+    {createDirectory: false},
+  )
 }
 
 /** Removes the state directory (logs included) and the name. */
 export async function removeContainerFiles(dataRoot: string, namespace: string, id: string, name: string | undefined): Promise<void> {
   if (name) await releaseName(dataRoot, namespace, name, id)
-  await rm(containerPaths(dataRoot, namespace, id).dir, {recursive: true, force: true})
+  // The logger or exit handler of its last task may still be writing a file in it: a few retries.
+  await rm(containerPaths(dataRoot, namespace, id).dir, {recursive: true, force: true, maxRetries: 5, retryDelay: 20})
 }
