@@ -3,6 +3,7 @@
  * and the views `ps`/`inspect` are made of. nerd's state.json records what containerd forgets once a
  * task is deleted (exit code, times, restarts); containerd's task is the truth while it exists.
  */
+import {existsSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import type {ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
@@ -548,6 +549,41 @@ async function removeLocked(scope: ContainerScope, container: LoadedContainer, o
     const {removeAnonymousVolumes} = await import('./volumes.ts')
     await removeAnonymousVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, container.record.AnonymousVolumes)
   }
+}
+
+/**
+ * What a create or rm killed half-way left of a container: its state directory without a record,
+ * or without containerd's container, which `ps -a` does not list and which keeps its name taken.
+ * `rm` removes it, as nothing else would; false when `reference` names nothing of the sort. Under
+ * the lifecycle lock, which a create holds throughout: one still under way is waited for.
+ */
+export async function removeContainerRemains(scope: ContainerScope, reference: string, snapshotter: string, options: RemoveOptions = {}): Promise<boolean> {
+  let id: string
+  try {
+    id = await resolveContainerId(scope.dataRoot, namespaceOf(scope), reference)
+  } catch (error) {
+    if (error instanceof NoSuchContainerError) return false
+    throw error
+  }
+  const paths = containerPaths(scope.dataRoot, namespaceOf(scope), id)
+  return withFileLock(paths.lifecycle, async () => {
+    if (!existsSync(paths.dir)) return false
+    const record = await readRecord(paths)
+    const unlessNotFound = (error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))
+    const labels = await scope.client.containers.get(id).then((container) => container.labels, unlessNotFound)
+    // The create finished meanwhile: a whole container, removed as any.
+    if (record && labels) return removeLocked(scope, {record, paths, labels}, options).then(() => true)
+    if (labels) {
+      await killTask(scope, id, signalNumber('SIGKILL'), true)
+      await scope.client.tasks.delete(id).catch(unlessNotFound)
+    }
+    await Promise.all([
+      scope.client.snapshots.remove(record?.Snapshotter ?? snapshotter, id).catch(unlessNotFound),
+      scope.client.containers.delete(id).catch(unlessNotFound),
+    ])
+    await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, record?.Name)
+    return true
+  })
 }
 
 /** Waits for the container's current task to exit; returns its code (at once for a stopped container). */

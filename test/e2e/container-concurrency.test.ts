@@ -66,6 +66,18 @@ describe('the container lifecycle under concurrency and interruption', () => {
     }
   })
 
+  it('rm -f removes what an interrupted create or rm left (no containerd container), and frees its name', async () => {
+    const id = (await nerdOk(['create', '--network', 'none', '--name', 'halfway', IMG, 'true'])).trim()
+    // As an rm killed after containerd's record went: nerd's state directory and name stay.
+    assert.equal((await ctr(['containers', 'rm', id])).code, 0)
+    const reuse = await nerd(['create', '--network', 'none', '--name', 'halfway', IMG, 'true'])
+    assert.match(reuse.stderr, new RegExp(`^Error: Conflict. The container name "/halfway" is already in use by container "${id}"`))
+    assert.equal(await nerdOk(['rm', '-f', 'halfway']), 'halfway\n')
+    assert.deepEqual(await remainsOf(id), {tasks: [], containers: [], snapshots: [], directories: []})
+    await nerdOk(['create', '--network', 'none', '--name', 'halfway', IMG, 'true'])
+    await nerdOk(['rm', 'halfway'])
+  })
+
   it('a name left empty by a create killed while reserving it is taken over', async () => {
     const namesDir = join(fileDataRoot(), 'names', fileNamespace())
     await nerdOk(['create', '--network', 'none', '--name', 'other', IMG, 'true'])
