@@ -91,13 +91,21 @@ export async function readJsonIfExists<T>(path: string): Promise<T | undefined> 
   }
 }
 
+export interface FileLockOptions {
+  /**
+   * Whether a missing directory of `path` is made (the default). Without, locking in a directory
+   * that is gone fails with ENOENT: a container's lock must not bring back what `rm` removed.
+   */
+  createDirectory?: boolean
+}
+
 /**
  * Runs `fn` holding an exclusive lock on `path` (which need not exist; the lock is `<path>.lock`).
  * Waits for other holders; a lock left by a crashed process is taken over after it goes stale.
  */
-export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+export async function withFileLock<T>(path: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const {lock} = await import('proper-lockfile')
-  await mkdir(dirname(path), {recursive: true})
+  if (options.createDirectory ?? true) await mkdir(dirname(path), {recursive: true})
   const release = await lock(path, {
     realpath: false,
     stale: 10_000,

@@ -14,18 +14,21 @@ export default class Rm extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Rm)
-    const {loadContainer, removeContainer} = await import('../container/lifecycle.ts')
+    const {loadContainer, removeContainer, removeContainerRemains} = await import('../container/lifecycle.ts')
     const {NoSuchContainerError} = await import('../container/store.ts')
-    const scope = await this.containerScope()
+    const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
+    const options = {force: flags.force, volumes: flags.volumes}
     await this.forEachName(argv as string[], async (reference) => {
-      const container = await loadContainer(scope, reference).catch((error: unknown) => {
+      try {
+        await removeContainer(scope, await loadContainer(scope, reference), options)
+      } catch (error) {
+        if (!(error instanceof NoSuchContainerError)) throw error
+        if (await removeContainerRemains(scope, reference, config.snapshotter, options)) return reference
         // docker's rm -f reports what is not there but does not fail for it: clean-up scripts need no `|| true`.
-        if (!flags.force || !(error instanceof NoSuchContainerError)) throw error
+        if (!flags.force) throw error
         process.stderr.write(`Error: ${error.message}\n`)
-        return undefined
-      })
-      if (!container) return
-      await removeContainer(scope, container, {force: flags.force, volumes: flags.volumes})
+        return
+      }
       return reference
     }, {parallel: true})
   }

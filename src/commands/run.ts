@@ -25,7 +25,7 @@ export default class Run extends ContainerCreateCommand {
     const {scope, request, created} = await this.discardingFifosOnFailure(fifos, this.createFromFlags(flags, this.containerArgs()))
     const {removeContainer} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
-    const {readRecord, readState} = await import('../container/store.ts')
+    const {NoSuchContainerError, readRecord, readState} = await import('../container/store.ts')
     const container = {record: created.record, paths: created.paths, labels: created.labels}
     // Its first start needs neither a look for an old task nor the snapshot's mounts again.
     const fresh = {...container, justCreated: {rootfs: created.rootfs}}
@@ -33,7 +33,8 @@ export default class Run extends ContainerCreateCommand {
       if (!request.autoRemove) return
       // The record as it is now (a rename meanwhile changed the name to release); none: removed meanwhile.
       const record = await readRecord(created.paths)
-      if (record) await removeContainer(scope, {...container, record}, {force: true, volumes: true, taskDeleted})
+      // A removal meanwhile (rm -f) did it already.
+      if (record) await removeContainer(scope, {...container, record}, {force: true, volumes: true, taskDeleted}).catch((error: unknown) => (error instanceof NoSuchContainerError ? undefined : Promise.reject(error)))
     }
     if (flags.detach) {
       try {

@@ -17,7 +17,7 @@ import {getImage, resolveImageConfig, topChainId} from '../image/store.ts'
 import type {ResolvedImageConfig} from '../image/store.ts'
 import {findImages, summarizeImages} from '../image/list.ts'
 import {unpackImage} from '../image/unpack.ts'
-import {writeJsonAtomic} from '../files.ts'
+import {withFileLock, writeJsonAtomic} from '../files.ts'
 import {hostFacts, statDevice} from './host-facts.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
@@ -172,138 +172,142 @@ export async function createContainer(client: ContainerdClient, request: Contain
 
   const namespace = client.namespace
   const paths = containerPaths(context.dataRoot, namespace, id)
-  await createContainerDir(paths)
-  const undo: (() => Promise<unknown>)[] = [() => removeContainerFiles(context.dataRoot, namespace, id, undefined)]
-  try {
-    const name = await claimName(context.dataRoot, namespace, id, wantedName)
-    undo.push(() => releaseName(context.dataRoot, namespace, name, id))
-    return await client.withLease(async (leased) => {
-      const rootfs = await leased.snapshots.prepare({snapshotter: context.snapshotter, key: id, parent: chainId, labels: {}})
-      undo.push(() => client.snapshots.remove(context.snapshotter, id))
-      const imageFiles = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
-      const imageConfig = image.resolved.config.config ?? {}
-      const options: RunOptions = {...request.options, tty: request.tty}
-      const from = await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? [])
-      options.mounts = [...(options.mounts ?? []), ...from.mounts]
-      const volumes = await resolveVolumes({dataRoot: context.dataRoot, namespace}, volumesToResolve(imageConfig, options), rootfs)
-      undo.push(() => removeAnonymousVolumes({dataRoot: context.dataRoot, namespace}, volumes.anonymous))
-      const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
-      const joinable = await joinableContainers({client, dataRoot: context.dataRoot}, options)
-      const network = options.network ?? {kind: 'private'}
-      const sharedNetwork = network.kind === 'container' ? joinable.get(network.container)?.paths : undefined
-      const cni = request.network !== undefined && usesCni(request.network.mode)
-      const built = buildSpec({
-        id,
-        namespace,
-        image: imageConfig,
-        options,
-        passwd: imageFiles['/etc/passwd'],
-        group: imageFiles['/etc/group'],
-        host: facts,
-        // Sharing another container's network stack shares its /etc/hosts and /etc/resolv.conf, as in docker.
-        etcFiles: {...(sharedNetwork ? {hosts: sharedNetwork.hosts, resolvConf: sharedNetwork.resolvConf} : {hosts: paths.hosts, resolvConf: paths.resolvConf}), hostname: paths.hostname},
-        ociHook: ociHookFor(request, network, cni, context.ociHook && standDownHook(context.ociHook, paths)),
-        annotations: {
-          [ANNOTATION_DATA_ROOT]: context.dataRoot,
-          [ANNOTATION_NAMESPACE]: namespace,
-        },
-        environment: context.environment,
-        volumePaths: volumes.paths,
-        joinContainer: (reference) => joinable.get(reference)!,
-        pathExists: existsSync,
-        statDevice,
-        readFile: (path) => readFileSync(path, 'utf8'),
-      })
-      for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
-      if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize
-      const {Config, HostConfig} = context.dockerConfig(imageConfig, {id, cgroupVersion: facts.cgroupVersion, hostname: facts.hostname, swapLimit: facts.swapLimit})
-      const process = built.spec.process
-      const userArgs = process?.args ?? []
-      const userProcess = options.init ? userArgs.slice(userArgs.indexOf('--') + 1) : userArgs
-      const record: ContainerRecord = {
-        Id: id,
-        Name: name,
-        Namespace: namespace,
-        Created: new Date().toISOString(),
-        Path: userProcess[0] ?? '',
-        Args: userProcess.slice(1),
-        ImageRef: image.name,
-        Image: image.resolved.configDescriptor.digest,
-        Platform: image.platform,
-        Snapshotter: context.snapshotter,
-        Config,
-        HostConfig,
-        Mounts: [...mountPoints(built.spec, volumes.paths), ...volumes.points, ...tmpfsPoints(HostConfig)],
-        StopSignal: built.stopSignal,
-        StopTimeout: built.stopTimeout ?? 10,
-        LogPath: request.logConfig.Type === 'none' ? '' : paths.log,
-        AnonymousVolumes: [...volumes.anonymous, ...from.anonymous],
-        Address: client.address,
-      }
-      const proposed = {
-        spec: built.spec,
-        labels: {...imageConfig.Labels, ...request.labels, [NAME_LABEL]: name, [STOP_SIGNAL_LABEL]: built.stopSignal},
-      }
-      const {spec, labels} = context.beforeCreate
-        ? await context.beforeCreate({
-            id,
-            name,
-            image: {name: image.name, descriptor: image.resolved.manifestDescriptor, config: image.resolved.config},
-            ...proposed,
-            snapshotter: context.snapshotter,
-          })
-        : proposed
-      // docker shows a container's labels in Config.Labels: with what plugins added, without nerd's own.
-      record.Config.Labels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== NAME_LABEL && key !== STOP_SIGNAL_LABEL))
-      if (namesAttributes(record.HostConfig.LogConfig.Config)) {
-        const {logAttributes} = await import('./logs/attributes.ts')
-        const attrs = logAttributes(record)
-        if (attrs) record.LogAttributes = attrs
-      }
-      const hostname = spec.hostname ?? id.slice(0, 12)
-      if (cni) {
-        const plan = await planNetworks({...context.cni, dataRoot: context.dataRoot}, {name, hostname, domainname: Config.Domainname}, {
-          ...request.network!,
-          portBindings: publishedPorts(HostConfig, Config),
-        })
-        // The container's labels as the other events carry them: containerd's, nerd's own among them.
-        if (context.networkHooks) plan.hooks = {recorded: context.networkHooks, labels}
-        await writeJsonAtomic(paths.networkPlan, plan)
-      }
-      await Promise.all([
-        writeEtcFiles(paths, {
-          hostname,
-          network: network.kind === 'host' ? 'host' : 'private',
-          hostHostname: hostHostname(),
-          extraHosts: extraHostLines(request.network?.extraHosts ?? [], undefined),
-          dns: request.network,
-        }),
-        writeRecord(paths, record),
-        writeJsonAtomic(paths.state, INITIAL_STATE),
-      ])
-      const runtimeOptions = context.cgroupManager === 'systemd' ? {systemdCgroup: true} : {}
-      try {
-        await leased.containers.create({
+  // Made under the container's lifecycle lock: an `rm` of a create interrupted half-way (lifecycle.ts)
+  // waits for one still under way.
+  return withFileLock(paths.lifecycle, async () => {
+    await createContainerDir(paths)
+    const undo: (() => Promise<unknown>)[] = [() => removeContainerFiles(context.dataRoot, namespace, id, undefined)]
+    try {
+      const name = await claimName(context.dataRoot, namespace, id, wantedName)
+      undo.push(() => releaseName(context.dataRoot, namespace, name, id))
+      return await client.withLease(async (leased) => {
+        const rootfs = await leased.snapshots.prepare({snapshotter: context.snapshotter, key: id, parent: chainId, labels: {}})
+        undo.push(() => client.snapshots.remove(context.snapshotter, id))
+        const imageFiles = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
+        const imageConfig = image.resolved.config.config ?? {}
+        const options: RunOptions = {...request.options, tty: request.tty}
+        const from = await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? [])
+        options.mounts = [...(options.mounts ?? []), ...from.mounts]
+        const volumes = await resolveVolumes({dataRoot: context.dataRoot, namespace}, volumesToResolve(imageConfig, options), rootfs)
+        undo.push(() => removeAnonymousVolumes({dataRoot: context.dataRoot, namespace}, volumes.anonymous))
+        const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
+        const joinable = await joinableContainers({client, dataRoot: context.dataRoot}, options)
+        const network = options.network ?? {kind: 'private'}
+        const sharedNetwork = network.kind === 'container' ? joinable.get(network.container)?.paths : undefined
+        const cni = request.network !== undefined && usesCni(request.network.mode)
+        const built = buildSpec({
           id,
-          labels,
-          image: image.name,
-          runtime: {name: built.runtime ?? RUNC_RUNTIME, options: packAny(RUNC_OPTIONS_TYPE, runtimeOptions)},
-          spec: packJson(SPEC_TYPE_URL, JSON.parse(serializeSpec(spec))),
-          snapshotter: context.snapshotter,
-          snapshotKey: id,
+          namespace,
+          image: imageConfig,
+          options,
+          passwd: imageFiles['/etc/passwd'],
+          group: imageFiles['/etc/group'],
+          host: facts,
+          // Sharing another container's network stack shares its /etc/hosts and /etc/resolv.conf, as in docker.
+          etcFiles: {...(sharedNetwork ? {hosts: sharedNetwork.hosts, resolvConf: sharedNetwork.resolvConf} : {hosts: paths.hosts, resolvConf: paths.resolvConf}), hostname: paths.hostname},
+          ociHook: ociHookFor(request, network, cni, context.ociHook && standDownHook(context.ociHook, paths)),
+          annotations: {
+            [ANNOTATION_DATA_ROOT]: context.dataRoot,
+            [ANNOTATION_NAMESPACE]: namespace,
+          },
+          environment: context.environment,
+          volumePaths: volumes.paths,
+          joinContainer: (reference) => joinable.get(reference)!,
+          pathExists: existsSync,
+          statDevice,
+          readFile: (path) => readFileSync(path, 'utf8'),
         })
-      } catch (error) {
-        if (isAlreadyExists(error)) throw new NerdError(`container ${id} already exists in containerd`)
-        throw error
-      }
-      const warnings = [...built.warnings]
-      if (network.kind === 'host' && Object.keys(HostConfig.PortBindings).length > 0) warnings.push('Published ports are discarded when using host network mode')
-      return {record, paths, labels, rootfs, warnings}
-    })
-  } catch (error) {
-    for (const step of undo.reverse()) await step().catch(() => undefined)
-    throw error
-  }
+        for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
+        if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize
+        const {Config, HostConfig} = context.dockerConfig(imageConfig, {id, cgroupVersion: facts.cgroupVersion, hostname: facts.hostname, swapLimit: facts.swapLimit})
+        const process = built.spec.process
+        const userArgs = process?.args ?? []
+        const userProcess = options.init ? userArgs.slice(userArgs.indexOf('--') + 1) : userArgs
+        const record: ContainerRecord = {
+          Id: id,
+          Name: name,
+          Namespace: namespace,
+          Created: new Date().toISOString(),
+          Path: userProcess[0] ?? '',
+          Args: userProcess.slice(1),
+          ImageRef: image.name,
+          Image: image.resolved.configDescriptor.digest,
+          Platform: image.platform,
+          Snapshotter: context.snapshotter,
+          Config,
+          HostConfig,
+          Mounts: [...mountPoints(built.spec, volumes.paths), ...volumes.points, ...tmpfsPoints(HostConfig)],
+          StopSignal: built.stopSignal,
+          StopTimeout: built.stopTimeout ?? 10,
+          LogPath: request.logConfig.Type === 'none' ? '' : paths.log,
+          AnonymousVolumes: [...volumes.anonymous, ...from.anonymous],
+          Address: client.address,
+        }
+        const proposed = {
+          spec: built.spec,
+          labels: {...imageConfig.Labels, ...request.labels, [NAME_LABEL]: name, [STOP_SIGNAL_LABEL]: built.stopSignal},
+        }
+        const {spec, labels} = context.beforeCreate
+          ? await context.beforeCreate({
+              id,
+              name,
+              image: {name: image.name, descriptor: image.resolved.manifestDescriptor, config: image.resolved.config},
+              ...proposed,
+              snapshotter: context.snapshotter,
+            })
+          : proposed
+        // docker shows a container's labels in Config.Labels: with what plugins added, without nerd's own.
+        record.Config.Labels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== NAME_LABEL && key !== STOP_SIGNAL_LABEL))
+        if (namesAttributes(record.HostConfig.LogConfig.Config)) {
+          const {logAttributes} = await import('./logs/attributes.ts')
+          const attrs = logAttributes(record)
+          if (attrs) record.LogAttributes = attrs
+        }
+        const hostname = spec.hostname ?? id.slice(0, 12)
+        if (cni) {
+          const plan = await planNetworks({...context.cni, dataRoot: context.dataRoot}, {name, hostname, domainname: Config.Domainname}, {
+            ...request.network!,
+            portBindings: publishedPorts(HostConfig, Config),
+          })
+          // The container's labels as the other events carry them: containerd's, nerd's own among them.
+          if (context.networkHooks) plan.hooks = {recorded: context.networkHooks, labels}
+          await writeJsonAtomic(paths.networkPlan, plan)
+        }
+        await Promise.all([
+          writeEtcFiles(paths, {
+            hostname,
+            network: network.kind === 'host' ? 'host' : 'private',
+            hostHostname: hostHostname(),
+            extraHosts: extraHostLines(request.network?.extraHosts ?? [], undefined),
+            dns: request.network,
+          }),
+          writeRecord(paths, record),
+          writeJsonAtomic(paths.state, INITIAL_STATE),
+        ])
+        const runtimeOptions = context.cgroupManager === 'systemd' ? {systemdCgroup: true} : {}
+        try {
+          await leased.containers.create({
+            id,
+            labels,
+            image: image.name,
+            runtime: {name: built.runtime ?? RUNC_RUNTIME, options: packAny(RUNC_OPTIONS_TYPE, runtimeOptions)},
+            spec: packJson(SPEC_TYPE_URL, JSON.parse(serializeSpec(spec))),
+            snapshotter: context.snapshotter,
+            snapshotKey: id,
+          })
+        } catch (error) {
+          if (isAlreadyExists(error)) throw new NerdError(`container ${id} already exists in containerd`)
+          throw error
+        }
+        const warnings = [...built.warnings]
+        if (network.kind === 'host' && Object.keys(HostConfig.PortBindings).length > 0) warnings.push('Published ports are discarded when using host network mode')
+        return {record, paths, labels, rootfs, warnings}
+      })
+    } catch (error) {
+      for (const step of undo.reverse()) await step().catch(() => undefined)
+      throw error
+    }
+  })
 }
 
 /**

@@ -3,6 +3,7 @@
  * and the views `ps`/`inspect` are made of. nerd's state.json records what containerd forgets once a
  * task is deleted (exit code, times, restarts); containerd's task is the truth while it exists.
  */
+import {existsSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import type {ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
@@ -80,6 +81,22 @@ export async function loadContainer(scope: ContainerScope, reference: string): P
     throw error
   }
   return {record, paths, labels}
+}
+
+/**
+ * Runs `change` holding the container's lifecycle lock, with its record as it is then. Commands
+ * that create, start, delete or remove its task take turns, as under docker's per-container lock: of
+ * two starts one finds the other's task running, and one that waited for a removal finds no such
+ * container rather than half of one. Waits (a stop's timeout, an exit) happen outside it. Taken
+ * after the policy-restart lock (markStopped), never before: a restart by policy holds that one
+ * while it starts.
+ */
+export async function withContainerLock<T>(container: LoadedContainer, change: (current: LoadedContainer) => Promise<T>): Promise<T> {
+  return withFileLock(container.paths.lifecycle, async () => {
+    const record = await readRecord(container.paths)
+    if (!record) throw new NoSuchContainerError(container.record.Name)
+    return change({...container, record})
+  })
 }
 
 /** A start asked of a container whose task runs already. */
@@ -253,15 +270,31 @@ async function deleteTaskHere(scope: ContainerScope, container: LoadedContainer)
 
 /**
  * Deletes a task that has ended, recording how (`ended`) first: whoever then finds no task (wait,
- * inspect) finds its exit. Called before a new start, by stop and after an attached run; the task's
- * poststop work happens here.
+ * inspect) finds its exit. The task's poststop work happens here. The caller holds the lifecycle lock.
  */
-export async function deleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus): Promise<ExitStatus | undefined> {
+async function recordExitAndDeleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus): Promise<ExitStatus | undefined> {
   await updateState(container.paths, () => ({ExitCode: ended.exitStatus, FinishedAt: timestampToIso(ended.exitedAt) || new Date().toISOString()}))
   try {
     return await deleteTaskHere(scope, container)
   } catch (error) {
     if (isNotFound(error)) return undefined
+    throw error
+  }
+}
+
+/**
+ * deleteTask for stop, the end of an attached run and the exit handler: under the lifecycle lock,
+ * and only while the container's task is still the one that ended (a start meanwhile made a new
+ * one, a removal took it). Undefined when there was nothing left to delete.
+ */
+export async function deleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus): Promise<ExitStatus | undefined> {
+  try {
+    return await withContainerLock(container, async (current) => {
+      if ((await getTask(scope, current.record.Id))?.status !== 'STOPPED') return undefined
+      return recordExitAndDeleteTask(scope, current, ended)
+    })
+  } catch (error) {
+    if (error instanceof NoSuchContainerError) return undefined
     throw error
   }
 }
@@ -287,59 +320,61 @@ export async function startTask(
    */
   waitSignal?: AbortSignal,
 ): Promise<StartedTask> {
-  const {client} = scope
-  const id = container.record.Id
-  const existing = container.justCreated ? undefined : await getTask(scope, id)
-  if (existing && existing.status !== 'STOPPED') {
-    if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
-    throw new AlreadyRunningError(container.record.Name)
-  }
-  if (existing) await deleteTask(scope, container, existing)
-  if (!container.justCreated) await refreshJoinedNamespaces(scope, container)
-  // A container just created has that state already.
-  if (!container.justCreated) await updateState(container.paths, () => ({Error: '', RestartDueAt: undefined}))
-  if (io.kind === 'log') await writeFile(container.paths.startMark, '')
-  const rootfs = container.justCreated?.rootfs ?? (await client.snapshots.mounts(container.record.Snapshotter, id))
-  const stdio =
-    io.kind === 'fifo'
-      ? {stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, terminal: io.terminal}
-      : {
-          ...(io.stdin ? {stdin: io.stdin} : {}),
-          stdout: io.uri,
-          // A terminal has one output stream: the shim copies the console to stdout.
-          stderr: container.record.Config.Tty ? '' : io.uri,
-          terminal: container.record.Config.Tty,
-        }
-  let created
-  try {
-    created = await withVolumesMounted(scope, container, () => withHookStoodDown(container.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
-    // The createRuntime work (init pid for the logger, /etc files, networks) in this process.
-    await taskCreated(namespaceOf(scope), id, container.paths, created.pid).catch(async (error: unknown) => {
-      await deleteTaskHere(scope, container).catch(() => undefined)
+  return withContainerLock(container, async (current) => {
+    const {client} = scope
+    const id = current.record.Id
+    const existing = current.justCreated ? undefined : await getTask(scope, id)
+    if (existing && existing.status !== 'STOPPED') {
+      if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
+      throw new AlreadyRunningError(current.record.Name)
+    }
+    if (existing) await recordExitAndDeleteTask(scope, current, existing)
+    if (!current.justCreated) await refreshJoinedNamespaces(scope, current)
+    // A container just created has that state already.
+    if (!current.justCreated) await updateState(current.paths, () => ({Error: '', RestartDueAt: undefined}))
+    if (io.kind === 'log') await writeFile(current.paths.startMark, '')
+    const rootfs = current.justCreated?.rootfs ?? (await client.snapshots.mounts(current.record.Snapshotter, id))
+    const stdio =
+      io.kind === 'fifo'
+        ? {stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, terminal: io.terminal}
+        : {
+            ...(io.stdin ? {stdin: io.stdin} : {}),
+            stdout: io.uri,
+            // A terminal has one output stream: the shim copies the console to stdout.
+            stderr: current.record.Config.Tty ? '' : io.uri,
+            terminal: current.record.Config.Tty,
+          }
+    let created
+    try {
+      created = await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
+      // The createRuntime work (init pid for the logger, /etc files, networks) in this process.
+      await taskCreated(namespaceOf(scope), id, current.paths, created.pid).catch(async (error: unknown) => {
+        await deleteTaskHere(scope, current).catch(() => undefined)
+        throw error
+      })
+    } catch (error) {
+      await recordStartFailure(current, error)
       throw error
-    })
-  } catch (error) {
-    await recordStartFailure(container, error)
-    throw error
-  }
-  const exit = waitSignal ? client.tasks.wait(id, {signal: waitSignal}) : undefined
-  exit?.catch(() => undefined)
-  try {
-    await client.tasks.start(id)
-  } catch (error) {
-    await deleteTaskHere(scope, container).catch(() => undefined)
-    await recordStartFailure(container, error)
-    throw error
-  }
-  await updateState(container.paths, () => ({StartedAt: new Date().toISOString(), FinishedAt: ''}))
-  await startHealthMonitor(scope.dataRoot, namespaceOf(scope), container)
-  if (monitorRestarts(container.record)) {
-    await client.containers.update({id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: logUri}}, [
-      `labels.${RESTART_STATUS_LABEL}`,
-      `labels.${RESTART_LOGURI_LABEL}`,
-    ])
-  }
-  return {pid: created.pid, exit}
+    }
+    const exit = waitSignal ? client.tasks.wait(id, {signal: waitSignal}) : undefined
+    exit?.catch(() => undefined)
+    try {
+      await client.tasks.start(id)
+    } catch (error) {
+      await deleteTaskHere(scope, current).catch(() => undefined)
+      await recordStartFailure(current, error)
+      throw error
+    }
+    await updateState(current.paths, () => ({StartedAt: new Date().toISOString(), FinishedAt: ''}))
+    await startHealthMonitor(scope.dataRoot, namespaceOf(scope), current)
+    if (monitorRestarts(current.record)) {
+      await client.containers.update({id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: logUri}}, [
+        `labels.${RESTART_STATUS_LABEL}`,
+        `labels.${RESTART_LOGURI_LABEL}`,
+      ])
+    }
+    return {pid: created.pid, exit}
+  })
 }
 
 /** A failed start in the container's state: the runtime's reason, and docker's 127/126 for a command that cannot run. */
@@ -390,26 +425,38 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
   const stopSignal = commandSignal(options.signal ?? container.record.StopSignal)
   await markStopped(scope, container)
   const id = container.record.Id
-  const task = await getTask(scope, id)
-  if (!task) return
-  let ended: ExitStatus = task
-  const running = task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'PAUSING' || task.status === 'CREATED'
-  if (running) {
+  // Signalled under the lifecycle lock, waited for outside it: a kill or rm -f meanwhile must not wait out the timeout.
+  const signalled = await withContainerLock(container, async (current) => {
+    const task = await getTask(scope, id)
+    if (!task) return undefined
+    const running = task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'PAUSING' || task.status === 'CREATED'
+    if (!running) return {task}
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
     if (task.status !== 'RUNNING' && task.status !== 'CREATED') await scope.client.tasks.resume(id).catch(() => undefined)
-    await signalContainer(scope, container, stopSignal, false)
+    await signalContainer(scope, current, stopSignal, false)
+    return {task, exit}
+  })
+  if (!signalled) return
+  let ended: ExitStatus = signalled.task
+  if (signalled.exit) {
     const timeout = options.timeoutSeconds ?? container.record.StopTimeout
     if (timeout >= 0) {
       let timer: NodeJS.Timeout | undefined
-      const exited = await Promise.race([exit.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeout * 1000)))])
+      const exited = await Promise.race([signalled.exit.then(() => true, () => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeout * 1000)))])
       clearTimeout(timer)
       if (!exited) await signalContainer(scope, container, signalNumber('SIGKILL'), true)
     }
-    ended = await exit
+    try {
+      ended = await signalled.exit
+    } catch (error) {
+      // Deleted meanwhile (rm -f): stopped all the same.
+      if (!isNotFound(error)) throw error
+      return
+    }
   }
   await deleteTask(scope, container, ended)
-  if (running) await publishContainerEvent(scope, container, 'stop')
+  if (signalled.exit) await publishContainerEvent(scope, container, 'stop')
 }
 
 async function killTask(scope: ContainerScope, id: string, signal: number, all: boolean): Promise<void> {
@@ -440,17 +487,21 @@ export async function killContainer(scope: ContainerScope, container: LoadedCont
 }
 
 export async function pauseContainer(scope: ContainerScope, container: LoadedContainer): Promise<void> {
-  const task = await getTask(scope, container.record.Id)
-  if (!task || task.status !== 'RUNNING') {
-    throw new NerdError(task?.status === 'PAUSED' ? `Container ${container.record.Id} is already paused` : `Container ${container.record.Id} is not running`)
-  }
-  await scope.client.tasks.pause(container.record.Id)
+  await withContainerLock(container, async () => {
+    const task = await getTask(scope, container.record.Id)
+    if (!task || task.status !== 'RUNNING') {
+      throw new NerdError(task?.status === 'PAUSED' ? `Container ${container.record.Id} is already paused` : `Container ${container.record.Id} is not running`)
+    }
+    await scope.client.tasks.pause(container.record.Id)
+  })
 }
 
 export async function unpauseContainer(scope: ContainerScope, container: LoadedContainer): Promise<void> {
-  const task = await getTask(scope, container.record.Id)
-  if (!task || task.status !== 'PAUSED') throw new NerdError(`Container ${container.record.Id} is not paused`)
-  await scope.client.tasks.resume(container.record.Id)
+  await withContainerLock(container, async () => {
+    const task = await getTask(scope, container.record.Id)
+    if (!task || task.status !== 'PAUSED') throw new NerdError(`Container ${container.record.Id} is not paused`)
+    await scope.client.tasks.resume(container.record.Id)
+  })
 }
 
 /**
@@ -464,25 +515,31 @@ export interface RemoveOptions {
   taskDeleted?: boolean
 }
 
-export async function removeContainer(scope: ContainerScope, container: LoadedContainer, options: RemoveOptions = {}): Promise<void> {
+export async function removeContainer(scope: ContainerScope, loaded: LoadedContainer, options: RemoveOptions = {}): Promise<void> {
+  // Before the lifecycle lock (see there); a policy restart meanwhile would undo the kill.
+  if (options.force) await markStopped(scope, loaded)
+  await withContainerLock(loaded, (container) => removeLocked(scope, container, options))
+}
+
+async function removeLocked(scope: ContainerScope, container: LoadedContainer, options: RemoveOptions): Promise<void> {
   const id = container.record.Id
+  const unlessNotFound = (error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))
   const task = options.taskDeleted ? undefined : await getTask(scope, id)
   if (task && task.status !== 'STOPPED') {
     if (!options.force) {
       const state = task.status === 'PAUSED' ? 'paused' : 'running'
       throw new NerdError(`You cannot remove a ${state} container ${id}. Stop the container before attempting removal or force remove`)
     }
-    await markStopped(scope, container)
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
     await signalContainer(scope, container, signalNumber('SIGKILL'), true)
     if (task.status === 'PAUSED' || task.status === 'PAUSING') await scope.client.tasks.resume(id).catch(() => undefined)
-    await exit
+    // The task may be gone already: its exit handler deleted it.
+    await exit.catch(unlessNotFound)
   }
-  if (task) await deleteTaskHere(scope, container).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
+  if (task) await deleteTaskHere(scope, container).catch(unlessNotFound)
   // Also what a poststop that never ran (containerd down, a hook killed) left attached, and mounted.
   await taskGone(scope, container)
-  const unlessNotFound = (error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))
   await Promise.all([
     scope.client.snapshots.remove(container.record.Snapshotter, id).catch(unlessNotFound),
     scope.client.containers.delete(id).catch(unlessNotFound),
@@ -492,6 +549,41 @@ export async function removeContainer(scope: ContainerScope, container: LoadedCo
     const {removeAnonymousVolumes} = await import('./volumes.ts')
     await removeAnonymousVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, container.record.AnonymousVolumes)
   }
+}
+
+/**
+ * What a create or rm killed half-way left of a container: its state directory without a record,
+ * or without containerd's container, which `ps -a` does not list and which keeps its name taken.
+ * `rm` removes it, as nothing else would; false when `reference` names nothing of the sort. Under
+ * the lifecycle lock, which a create holds throughout: one still under way is waited for.
+ */
+export async function removeContainerRemains(scope: ContainerScope, reference: string, snapshotter: string, options: RemoveOptions = {}): Promise<boolean> {
+  let id: string
+  try {
+    id = await resolveContainerId(scope.dataRoot, namespaceOf(scope), reference)
+  } catch (error) {
+    if (error instanceof NoSuchContainerError) return false
+    throw error
+  }
+  const paths = containerPaths(scope.dataRoot, namespaceOf(scope), id)
+  return withFileLock(paths.lifecycle, async () => {
+    if (!existsSync(paths.dir)) return false
+    const record = await readRecord(paths)
+    const unlessNotFound = (error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))
+    const labels = await scope.client.containers.get(id).then((container) => container.labels, unlessNotFound)
+    // The create finished meanwhile: a whole container, removed as any.
+    if (record && labels) return removeLocked(scope, {record, paths, labels}, options).then(() => true)
+    if (labels) {
+      await killTask(scope, id, signalNumber('SIGKILL'), true)
+      await scope.client.tasks.delete(id).catch(unlessNotFound)
+    }
+    await Promise.all([
+      scope.client.snapshots.remove(record?.Snapshotter ?? snapshotter, id).catch(unlessNotFound),
+      scope.client.containers.delete(id).catch(unlessNotFound),
+    ])
+    await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, record?.Name)
+    return true
+  })
 }
 
 /** Waits for the container's current task to exit; returns its code (at once for a stopped container). */
@@ -505,9 +597,14 @@ export async function waitContainer(scope: ContainerScope, container: LoadedCont
 }
 
 /** docker's rename: the new name is reserved first, so a conflict leaves the old one in place. */
-export async function renameContainer(scope: ContainerScope, container: LoadedContainer, newName: string): Promise<void> {
+export async function renameContainer(scope: ContainerScope, loaded: LoadedContainer, newName: string): Promise<void> {
   const {validateName} = await import('./names.ts')
   validateName(newName)
+  // Under the lifecycle lock: of two renames, the second renames what the first made; none writes a removed container's record.
+  await withContainerLock(loaded, (container) => renameLocked(scope, container, newName))
+}
+
+async function renameLocked(scope: ContainerScope, container: LoadedContainer, newName: string): Promise<void> {
   const old = container.record.Name
   if (newName === old) throw new NerdError(`Renaming a container with the same name as its current name`)
   const namespace = namespaceOf(scope)

@@ -7,8 +7,8 @@
  *   updated under the container's lock;
  * - `<id>-json.log` (+ `.1`, `.2` … when rotated): the json-file log;
  * - `hosts`, `resolv.conf`, `hostname`: bound over the image's files.
- * Names are reserved in `<data root>/names/<namespace>/<name>` (a file holding the id, created with
- * O_EXCL so concurrent creates of one name have exactly one winner).
+ * Names are reserved in `<data root>/names/<namespace>/<name>` (a file holding the id, linked into
+ * place exclusively so concurrent creates of one name have exactly one winner).
  */
 
 import type {Healthcheck} from '../hooks/types.ts'

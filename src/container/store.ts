@@ -2,13 +2,14 @@
  * nerd's container store under the data root (layout in model.ts): state directories, the name
  * registry and the lookup of a user's `NAME|ID` argument.
  *
- * A name is owned by the file `names/<namespace>/<name>` created with O_EXCL, so of many concurrent
- * creates exactly one wins without a lock. A name whose owner's state directory is gone (a create
+ * A name is owned by the file `names/<namespace>/<name>`, linked into place whole (the id in it) and
+ * only if absent, so of many concurrent creates exactly one wins without a lock. A name whose owner's state directory is gone (a create
  * that crashed half-way, a state directory removed by hand) is stale: it is taken over under the
- * namespace's lock, and the new owner again has to win the O_EXCL create.
+ * namespace's lock, and the new owner again has to win the exclusive link.
  */
-import {mkdir, readdir, readFile, rm, unlink, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {link, mkdir, readdir, readFile, rm, unlink, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
 import {NerdError} from '../errors.ts'
 import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
@@ -40,6 +41,11 @@ export interface ContainerPaths {
   policyRestart: string
   /** The state of its health check (HealthState), written by its health monitor. */
   health: string
+  /**
+   * Locked while a command changes the container's task or removes it (lifecycle.ts). Beside the
+   * state directory, not in it: `rm` removes that directory while it holds the lock.
+   */
+  lifecycle: string
 }
 
 export function containersDir(dataRoot: string, namespace: string): string {
@@ -68,6 +74,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     drainMark: join(dir, 'output-draining'),
     policyRestart: join(dir, 'policy-restart'),
     health: join(dir, 'health.json'),
+    lifecycle: join(containersDir(dataRoot, namespace), `.${id}`),
   }
 }
 
@@ -114,8 +121,9 @@ export async function reserveName(dataRoot: string, namespace: string, name: str
   await withFileLock(dir, async () => {
     const owner = await readOwner(file)
     if (owner !== undefined && (await ownerExists(dataRoot, namespace, owner))) throw new NameConflictError(name, owner)
-    // Stale: only lock holders remove a name, and the file still names the stale owner.
-    if (owner !== undefined) await unlink(file).catch(ignoreMissing)
+    // Stale: only lock holders remove a name, and the file still names the stale owner (or none:
+    // an empty one, which a create killed between its creation and its write left before names were linked).
+    if (existsSync(file)) await unlink(file).catch(ignoreMissing)
     if (!(await createExclusive(file, id))) throw new NameConflictError(name, (await readOwner(file)) ?? 'unknown')
   })
 }
@@ -132,13 +140,23 @@ export async function idOfName(dataRoot: string, namespace: string, name: string
   return owner !== undefined && (await ownerExists(dataRoot, namespace, owner)) ? owner : undefined
 }
 
+/**
+ * Creates `file` with `content` unless it exists, whole or not at all: the content is written to a
+ * file of this process's first and then linked, so a nerd killed half-way leaves no empty name,
+ * which would name no owner and so could be neither used nor freed.
+ */
 async function createExclusive(file: string, content: string): Promise<boolean> {
+  // Hidden (no name starts with a dot), so never another container's name.
+  const written = join(dirname(file), `.${basename(file)}.${process.pid}-${content}.tmp`)
+  await writeFile(written, content)
   try {
-    await writeFile(file, content, {flag: 'wx'})
+    await link(written, file)
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
     throw error
+  } finally {
+    await unlink(written).catch(ignoreMissing)
   }
 }
 
@@ -204,18 +222,27 @@ export async function readState(paths: ContainerPaths): Promise<ContainerState> 
   return {...INITIAL_STATE, ...(await readJsonIfExists<Partial<ContainerState>>(paths.state))}
 }
 
-/** Read-modify-write of state.json under the container's lock. */
+/**
+ * Read-modify-write of state.json under the container's lock. A container removed meanwhile is no
+ * such container: its state directory is not made again (it would stay behind, nobody's to remove).
+ */
 export async function updateState(paths: ContainerPaths, change: (state: ContainerState) => Partial<ContainerState>): Promise<ContainerState> {
-  return withFileLock(paths.state, async () => {
-    const current = await readState(paths)
-    const next = {...current, ...change(current)}
-    await writeJsonAtomic(paths.state, next)
-    return next
-  })
+  if (!existsSync(paths.dir)) throw new NoSuchContainerError(basename(paths.dir))
+  return withFileLock(
+    paths.state,
+    async () => {
+      const current = await readState(paths)
+      const next = {...current, ...change(current)}
+      await writeJsonAtomic(paths.state, next)
+      return next
+    },
+    {createDirectory: false},
+  )
 }
 
 /** Removes the state directory (logs included) and the name. */
 export async function removeContainerFiles(dataRoot: string, namespace: string, id: string, name: string | undefined): Promise<void> {
   if (name) await releaseName(dataRoot, namespace, name, id)
-  await rm(containerPaths(dataRoot, namespace, id).dir, {recursive: true, force: true})
+  // The logger or exit handler of its last task may still be writing a file in it: a few retries.
+  await rm(containerPaths(dataRoot, namespace, id).dir, {recursive: true, force: true, maxRetries: 5, retryDelay: 20})
 }

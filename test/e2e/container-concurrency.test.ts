@@ -1,0 +1,89 @@
+/**
+ * The container lifecycle under concurrent commands and interrupted ones, with docker as the
+ * reference: a container's state stays whole, every command succeeds or fails on one clear line,
+ * and nothing is left behind (tasks, containerd records, snapshots, state directories, names).
+ */
+import assert from 'node:assert/strict'
+import {existsSync, readdirSync} from 'node:fs'
+import {writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {nerdOk, removeAllContainers} from '../helpers/containers.ts'
+import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
+
+const IMG = 'nerd-test/busybox'
+
+function stateDirectories(): string[] {
+  const dir = join(fileDataRoot(), 'containers', fileNamespace())
+  return existsSync(dir) ? readdirSync(dir).filter((entry) => !entry.startsWith('.')) : []
+}
+
+/** What containerd and nerd hold of the container `id`: each list should be empty once it is removed. */
+async function remainsOf(id: string): Promise<Record<string, string[]>> {
+  const lines = async (args: string[]) => (await ctr(args)).stdout.split('\n').filter((line) => line.includes(id))
+  return {
+    tasks: await lines(['tasks', 'ls']),
+    containers: await lines(['containers', 'ls', '-q']),
+    snapshots: await lines(['snapshots', 'ls']),
+    directories: stateDirectories().filter((entry) => entry === id),
+  }
+}
+
+describe('the container lifecycle under concurrency and interruption', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+  })
+
+  after(async () => {
+    await removeAllContainers()
+  })
+
+  it('parallel starts of a stopped container all succeed, and one task runs', async () => {
+    const id = (await nerdOk(['create', '--network', 'none', '--name', 'starts', IMG, 'sleep', '600'])).trim()
+    const results = await Promise.all(Array.from({length: 8}, () => nerd(['start', 'starts'])))
+    for (const result of results) assert.deepEqual([result.code, result.stdout, result.stderr], [0, 'starts\n', ''])
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'starts']), 'running\n')
+    assert.equal((await remainsOf(id)).tasks.length, 1)
+    // And so do parallel restarts.
+    const restarts = await Promise.all(Array.from({length: 4}, () => nerd(['restart', '-t', '0', 'starts'])))
+    for (const result of restarts) assert.deepEqual([result.code, result.stderr], [0, ''])
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'starts']), 'running\n')
+    await nerdOk(['rm', '-f', 'starts'])
+  })
+
+  it('rm -f among parallel start, stop, restart, kill, pause and unpause removes everything, and the others fail on one line', async () => {
+    const commands = [['start'], ['stop', '-t', '0'], ['restart', '-t', '0'], ['kill'], ['rm', '-f'], ['pause'], ['unpause'], ['restart', '-t', '0'], ['start'], ['stop', '-t', '0']]
+    for (let round = 0; round < 4; round++) {
+      const id = (await nerdOk(['run', '-d', '--network', 'none', '--name', 'raced', IMG, 'sleep', '600'])).trim()
+      const results = await Promise.all(commands.map((command) => nerd([...command, 'raced'])))
+      const removal = results[commands.findIndex((command) => command[0] === 'rm')]!
+      assert.deepEqual([removal.code, removal.stderr], [0, ''], `round ${round}: rm -f failed`)
+      for (const [index, result] of results.entries()) {
+        if (result.code !== 0) assert.match(result.stderr, /^Error: [^\n]+\n$/, `round ${round}: ${commands[index]!.join(' ')}`)
+      }
+      assert.deepEqual(await remainsOf(id), {tasks: [], containers: [], snapshots: [], directories: []}, `round ${round}`)
+      assert.equal((await nerd(['inspect', 'raced'])).code, 1)
+    }
+  })
+
+  it('rm -f removes what an interrupted create or rm left (no containerd container), and frees its name', async () => {
+    const id = (await nerdOk(['create', '--network', 'none', '--name', 'halfway', IMG, 'true'])).trim()
+    // As an rm killed after containerd's record went: nerd's state directory and name stay.
+    assert.equal((await ctr(['containers', 'rm', id])).code, 0)
+    const reuse = await nerd(['create', '--network', 'none', '--name', 'halfway', IMG, 'true'])
+    assert.match(reuse.stderr, new RegExp(`^Error: Conflict. The container name "/halfway" is already in use by container "${id}"`))
+    assert.equal(await nerdOk(['rm', '-f', 'halfway']), 'halfway\n')
+    assert.deepEqual(await remainsOf(id), {tasks: [], containers: [], snapshots: [], directories: []})
+    await nerdOk(['create', '--network', 'none', '--name', 'halfway', IMG, 'true'])
+    await nerdOk(['rm', 'halfway'])
+  })
+
+  it('a name left empty by a create killed while reserving it is taken over', async () => {
+    const namesDir = join(fileDataRoot(), 'names', fileNamespace())
+    await nerdOk(['create', '--network', 'none', '--name', 'other', IMG, 'true'])
+    await writeFile(join(namesDir, 'emptyname'), '')
+    await nerdOk(['create', '--network', 'none', '--name', 'emptyname', IMG, 'true'])
+    assert.equal(await nerdOk(['inspect', '-f', '{{.Name}}', 'emptyname']), '/emptyname\n')
+    await nerdOk(['rm', 'emptyname', 'other'])
+  })
+})
