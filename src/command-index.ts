@@ -39,6 +39,7 @@ import Top from './commands/top.ts'
 import Commit from './commands/commit.ts'
 import Cp from './commands/cp.ts'
 import Diff from './commands/diff.ts'
+import Export from './commands/export.ts'
 import Update from './commands/update.ts'
 import Stats from './commands/stats.ts'
 import Events from './commands/events.ts'
@@ -77,6 +78,7 @@ export const COMMANDS = {
   cp: Cp,
   create: Create,
   diff: Diff,
+  export: Export,
   events: Events,
   exec: Exec,
   history: History,

@@ -1,13 +1,13 @@
 /**
- * diff and commit end to end: a container's changes listed as docker lists them, and committed as
- * an image layer that run and push use.
+ * export, diff and commit end to end: a container's filesystem as a tar stream, its changes listed
+ * as docker lists them, and committed as an image layer that run and push use.
  */
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 import {gunzipSync} from 'node:zlib'
 import {readTar} from '../../src/image/archive/tar-reader.ts'
 import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
-import {loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
+import {loadTestImage, nerd, nerdOnTerminal, testEnvironment} from '../helpers/e2e.ts'
 
 async function* bytes(buffer: Buffer): AsyncGenerator<Buffer> {
   yield buffer
@@ -39,6 +39,34 @@ describe('diff and commit', () => {
   after(async () => {
     await removeAllContainers()
     await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', `${testEnvironment.registry}/e2e/committed:v1`])
+  })
+
+  it('export streams a container\'s filesystem, running or stopped, without its volumes; -o writes a file; a terminal is refused', async () => {
+    await nerdOk(['run', '-d', '--name', 'exported', '-v', 'export-vol:/data', IMG, 'sh', '-c', 'echo hi > /hello; echo in-volume > /data/x; rm /etc/group; sleep 600'])
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const pathsOf = async (archive: Buffer): Promise<Map<string, string>> => {
+      const files = new Map<string, string>()
+      for await (const entry of readTar(bytes(archive))) {
+        const chunks: Buffer[] = []
+        for await (const chunk of entry.body) chunks.push(chunk)
+        files.set(entry.path, Buffer.concat(chunks).toString('utf8'))
+      }
+      return files
+    }
+    const running = await nerd(['export', 'exported'])
+    assert.equal(running.code, 0, running.stderr)
+    const files = await pathsOf(running.stdoutBytes)
+    assert.equal(files.get('hello'), 'hi\n')
+    assert.ok(files.has('bin/busybox') && files.has('data/'), 'the image\'s files and the volume\'s empty mount point')
+    assert.ok(!files.has('data/x') && !files.has('etc/group'), 'neither the volume\'s content nor a deleted file')
+    await nerdOk(['stop', '-t', '0', 'exported'])
+    const file = `${testEnvironment.root}/exported.tar`
+    await nerdOk(['container', 'export', '-o', file, 'exported'])
+    const {readFile} = await import('node:fs/promises')
+    assert.equal((await pathsOf(await readFile(file))).get('hello'), 'hi\n')
+    assert.deepEqual(await nerdOnTerminal(['export', 'exported']), {code: 1, screen: ['Error: cowardly refusing to save to a terminal. Use the -o flag or redirect']})
+    await nerdOk(['rm', '-f', '-v', 'exported'])
+    await nerd(['volume', 'rm', 'export-vol'])
   })
 
   it('diff lists added, changed and deleted paths; an untouched container has none', async () => {
