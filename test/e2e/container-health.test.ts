@@ -84,8 +84,10 @@ describe('health checks', () => {
     const logUri = (await ctr(['containers', 'info', document.Id])).stdout.match(/"containerd\.io\/restart\.loguri": "([^"]+)"/)?.[1]
     assert.ok(logUri, 'the restart monitor\'s log URI label')
     await nerdOk(['stop', '-t', '0', 'monitored'])
-    // As the restart monitor does: the task deleted and started again with the container's logger, nerd not involved.
+    // As the restart monitor does: the task deleted and started again with the container's logger, nerd
+    // not involved. The container is the monitor's to keep running again, or it would stop this task.
     await ctr(['tasks', 'delete', document.Id])
+    await ctr(['containers', 'label', document.Id, 'containerd.io/restart.status=running'])
     const started = new Date()
     const result = await ctr(['tasks', 'start', '-d', '--log-uri', JSON.parse(`"${logUri}"`), document.Id])
     assert.equal(result.code, 0, result.stderr)
