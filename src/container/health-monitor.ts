@@ -29,8 +29,8 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
   try {
     const scope = {client, dataRoot}
     const container = await loadContainer(scope, id)
-    const task = await client.tasks.get(id).catch(() => undefined)
-    if (task?.status !== 'RUNNING') return
+    const task = await runningTask(scope, id)
+    if (!task) return
     const startedAt = Date.now()
     // The monitor ends with this task: its exit, or a later start's task (which has a monitor of its own).
     const taskEnded = new AbortController()
@@ -56,6 +56,21 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
     taskEnded.abort()
   } finally {
     client.close()
+  }
+}
+
+/** How long a monitor waits for its task to run: a logger starts it before the shim has created the task. */
+const TASK_START_WAIT_MS = 10_000
+const TASK_POLL_MS = 100
+
+/** The container's task once it runs; undefined when it has not come to run within TASK_START_WAIT_MS. */
+async function runningTask(scope: ContainerScope, id: string): Promise<{pid: number} | undefined> {
+  const deadline = Date.now() + TASK_START_WAIT_MS
+  for (;;) {
+    const task = await scope.client.tasks.get(id).catch(() => undefined)
+    if (task?.status === 'RUNNING') return task
+    if ((task && task.status !== 'CREATED') || Date.now() >= deadline) return undefined
+    await new Promise((resolve) => setTimeout(resolve, TASK_POLL_MS))
   }
 }
 
