@@ -11,6 +11,7 @@ import {closeSync, constants, openSync, readFileSync, rmSync, statSync, writeFil
 import {Socket} from 'node:net'
 import {join} from 'node:path'
 import {codeDir} from '../paths.ts'
+import type {OpenedFifos} from './io.ts'
 import {openContainerLog} from './logs/index.ts'
 import type {LogStream} from './logs/index.ts'
 import type {ContainerRecord} from './model.ts'
@@ -84,6 +85,21 @@ export function handOverOutput(request: DrainRequest): Promise<{stop(): void}> {
     child.once('exit', done)
     child.once('error', done)
   })
+}
+
+/**
+ * Hands an attached session's output ends to a drain (`recordFile`: the container whose log takes
+ * the output, '' to drop it, as for an exec); false when an end has closed already, the process
+ * having ended, and there is nothing to hand over. The ends are taken, the drain spawned and nerd's
+ * reading stopped in one tick: the number of an end that closes is soon another descriptor's.
+ */
+export async function handOverSession(fifos: OpenedFifos, recordFile: string): Promise<boolean> {
+  const output = fifos.openOutputFds()
+  if (!output) return false
+  const drain = handOverOutput({...output, recordFile})
+  fifos.closeOutputs()
+  await drain
+  return true
 }
 
 /** A FIFO of the drain's command line: a path, or the number of a descriptor it inherited. */

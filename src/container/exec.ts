@@ -10,7 +10,7 @@ import {EXIT_NERD_FAILED, EXIT_NOT_EXECUTABLE, NerdError} from '../errors.ts'
 import {attachStdio, startFailureMessage} from './attach.ts'
 import {hostCapabilities} from './host-facts.ts'
 import type {AttachTerminal} from './attach.ts'
-import {handOverOutput} from './detached-output.ts'
+import {handOverSession} from './detached-output.ts'
 import {discardFifos, makeFifos, openFifos, type FifoSet} from './io.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
@@ -137,14 +137,8 @@ export async function execInContainer(
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, execId, stdin: true}),
     })
     const outcome = await session.done(exit)
-    const output = outcome === 'detached' ? fifos.openOutputFds() : undefined
-    if (output) {
-      // docker keeps no log of an exec: its further output is read and dropped, so it never blocks.
-      const drain = handOverOutput({...output, recordFile: ''})
-      fifos.closeOutputs()
-      await drain
-      return 'detached'
-    }
+    // docker keeps no log of an exec: its further output is read and dropped, so it never blocks.
+    if (outcome === 'detached' && (await handOverSession(fifos, ''))) return 'detached'
     const code = (await exit).exitStatus
     await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
     return code

@@ -28,7 +28,7 @@ export interface OpenedFifos {
   /**
    * The descriptors of the output ends, for a drain taking over to inherit (detached-output.ts);
    * undefined once an end has closed, which means the process has ended. To be handed over in the
-   * same tick: the number of an end that closes is soon another descriptor's.
+   * same tick (handOverSession): the number of an end that closes is soon another descriptor's.
    */
   openOutputFds(): {stdout: number; stderr?: number} | undefined
   /** Stops reading the output ends and closes them, once a drain has taken them over. */

@@ -10,7 +10,7 @@ import {NerdError} from '../errors.ts'
 import {codeDir, executableOnPath, SYSTEM_PATH} from '../paths.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
-import {handOverOutput} from './detached-output.ts'
+import {handOverOutput, handOverSession} from './detached-output.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
 import {deleteTask, startTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -165,13 +165,7 @@ export async function startAttached(
       await log?.close()
       log = undefined
       writeFileSync(container.paths.drainMark, '')
-      const output = fifos.openOutputFds()
-      if (output) {
-        const drain = handOverOutput({...output, recordFile: container.paths.record})
-        fifos.closeOutputs()
-        await drain
-        return 'detached'
-      }
+      if (await handOverSession(fifos, container.paths.record)) return 'detached'
       // The process ended meanwhile: there is nothing to take over, and it is seen out as attached.
       rmSync(container.paths.drainMark, {force: true})
     }
