@@ -9,6 +9,7 @@
 import {isIP} from 'node:net'
 import {posix} from 'node:path'
 import {EXIT_NERD_FAILED, NerdError, invalidFlagArgument} from '../errors.ts'
+import {compareStrings} from '../format/go-values.ts'
 import {openFailure} from '../files.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {parseGoDuration} from '../format/go-duration.ts'
@@ -232,15 +233,12 @@ function fail(message: string): never {
 /** Go's `%q` for the strings flags carry. */
 const quote = (text: string) => JSON.stringify(text)
 
-/** pflag's error for a value the flag's type or validator refuses; `flag` as pflag names it (`-e, --env`). */
-const invalidArgument = (value: string, flag: string, reason: string) => invalidFlagArgument(value, flag, reason)
-
 /** Parses a flag's value, reporting the parser's refusal the way pflag does. */
 function flagValue<T>(value: string, flag: string, parse: (value: string) => T): T {
   try {
     return parse(value)
   } catch (error) {
-    throw invalidArgument(value, flag, (error as Error).message)
+    throw invalidFlagArgument(value, flag, (error as Error).message)
   }
 }
 
@@ -380,7 +378,7 @@ export function parseRestartPolicy(value: string): RestartPolicy {
 function attachStream(value: string): AttachStream {
   const stream = value.toLowerCase()
   if (stream !== 'stdin' && stream !== 'stdout' && stream !== 'stderr') {
-    throw invalidArgument(value, '-a, --attach', 'valid streams are STDIN, STDOUT and STDERR')
+    throw invalidFlagArgument(value, '-a, --attach', 'valid streams are STDIN, STDOUT and STDERR')
   }
   return stream
 }
@@ -389,7 +387,7 @@ function attachStream(value: string): AttachStream {
 function environmentEntry(value: string, environment: CreateContext['environment']): string {
   const separator = value.indexOf('=')
   const name = separator === -1 ? value : value.slice(0, separator)
-  if (name === '') throw invalidArgument(value, '-e, --env', `invalid environment variable: ${value}`)
+  if (name === '') throw invalidFlagArgument(value, '-e, --env', `invalid environment variable: ${value}`)
   if (separator !== -1) return value
   const found = environment[name]
   return found === undefined ? value : `${name}=${found}`
@@ -427,8 +425,8 @@ export function envFileEntries(paths: string[], context: Pick<CreateContext, 'en
 /** docker's ValidateLabel: a key, not blank and without whitespace. */
 function checkLabel(value: string): string {
   const key = value.split('=', 1)[0]!.replace(/^[ \t]+/, '')
-  if (key === '') throw invalidArgument(value, '-l, --label', `invalid label '${value}': empty name`)
-  if (/[ \t]/.test(key)) throw invalidArgument(value, '-l, --label', `label '${key}' contains whitespaces`)
+  if (key === '') throw invalidFlagArgument(value, '-l, --label', `invalid label '${value}': empty name`)
+  if (/[ \t]/.test(key)) throw invalidFlagArgument(value, '-l, --label', `label '${key}' contains whitespaces`)
   return value
 }
 
@@ -565,7 +563,7 @@ function dnsSearchDomain(value: string): string {
   const trimmed = value.replace(/^ +| +$/g, '')
   if (trimmed === '.') return trimmed
   const match = /[a-zA-Z]/.test(trimmed) ? DOMAIN.exec(trimmed) : null
-  if (!match || match[1]!.length >= 255) throw invalidArgument(value, '--dns-search', `${trimmed} is not a valid domain`)
+  if (!match || match[1]!.length >= 255) throw invalidFlagArgument(value, '--dns-search', `${trimmed} is not a valid domain`)
   return match[1]!
 }
 
@@ -575,10 +573,10 @@ function extraHost(value: string): string {
   if (separator === -1) separator = value.indexOf(':')
   const host = separator === -1 ? '' : value.slice(0, separator)
   let address = value.slice(separator + 1)
-  if (host === '' || host.includes(':')) throw invalidArgument(value, '--add-host', `bad format for add-host: ${quote(value)}`)
+  if (host === '' || host.includes(':')) throw invalidFlagArgument(value, '--add-host', `bad format for add-host: ${quote(value)}`)
   if (address !== 'host-gateway') {
     if (address.length > 2 && address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1)
-    if (isIP(address.trim()) === 0) throw invalidArgument(value, '--add-host', `invalid IP address in add-host: ${quote(address)}`)
+    if (isIP(address.trim()) === 0) throw invalidFlagArgument(value, '--add-host', `invalid IP address in add-host: ${quote(address)}`)
   }
   return `${host}:${address}`
 }
@@ -587,13 +585,13 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   const macAddress = values['mac-address']
   if (macAddress && !isMacAddress(macAddress.trim())) fail(`${macAddress} is not a valid mac address`)
   const address = (flag: string, value: string | undefined) => {
-    if (value && isIP(value.trim()) === 0) throw invalidArgument(value, flag, `failed to parse IP: ${quote(value)}`)
+    if (value && isIP(value.trim()) === 0) throw invalidFlagArgument(value, flag, `failed to parse IP: ${quote(value)}`)
     return value ? value.trim() : undefined
   }
   const ip = address('--ip', values.ip)
   const ip6 = address('--ip6', values.ip6)
   const dns = (values.dns ?? []).map((server) => {
-    if (isIP(server.trim()) === 0) throw invalidArgument(server, '--dns', `IP address is not correctly formatted: ${server}`)
+    if (isIP(server.trim()) === 0) throw invalidFlagArgument(server, '--dns', `IP address is not correctly formatted: ${server}`)
     return server.trim()
   })
   const dnsSearch = (values['dns-search'] ?? []).map(dnsSearchDomain)
@@ -855,7 +853,7 @@ export interface DaemonFacts extends Pick<HostFacts, 'cgroupVersion' | 'hostname
 
 /** A map with its keys in Go's order: encoding/json writes map keys sorted. */
 function sortedMap<T>(map: Readonly<Record<string, T>>): Record<string, T> {
-  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compareStrings(a, b)))
 }
 
 const envKey = (entry: string) => entry.split('=', 1)[0]!

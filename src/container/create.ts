@@ -149,7 +149,7 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
     await context.pull(name, {missing: request.pull !== 'always'})
     resolved = await resolveImageConfig(client, name, platform, cache)
   }
-  return {name, resolved, platform: formatPlatform(platform as Platform)}
+  return {name, resolved, platform: formatPlatform(platform)}
 }
 
 /** The platform an image config says it is for. */

@@ -6,6 +6,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {join} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
 import {connect, packJson} from '../containerd/index.ts'
 import {writeJsonAtomic} from '../files.ts'
 import {formatGoDuration} from '../format/go-duration.ts'
@@ -70,24 +71,13 @@ async function runningTask(scope: ContainerScope, id: string): Promise<{pid: num
     const task = await scope.client.tasks.get(id).catch(() => undefined)
     if (task?.status === 'RUNNING') return task
     if ((task && task.status !== 'CREATED') || Date.now() >= deadline) return undefined
-    await new Promise((resolve) => setTimeout(resolve, TASK_POLL_MS))
+    await delay(TASK_POLL_MS)
   }
 }
 
 /** Resolves true after `ms`, false at once when the signal aborts first. */
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false)
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', aborted)
-      resolve(true)
-    }, ms)
-    const aborted = (): void => {
-      clearTimeout(timer)
-      resolve(false)
-    }
-    signal.addEventListener('abort', aborted, {once: true})
-  })
+  return delay(ms, true, {signal}).catch(() => false)
 }
 
 /** One probe: the command as an exec in the container, its output (the first 4096 bytes) and exit code; -1 when it cannot run or times out. */

@@ -6,7 +6,7 @@
 import {existsSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import type {ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
-import {isNotFound} from '../containerd/index.ts'
+import {isNotFound, unlessNotFound} from '../containerd/index.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
 import {readJsonIfExists, withFileLock} from '../files.ts'
 import type {PortMap} from '../network/ports.ts'
@@ -155,8 +155,7 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       exitCode = task.exitStatus
       viewState.ExitCode = task.exitStatus
       viewState.FinishedAt = timestampToIso(task.exitedAt) || state.FinishedAt
-      status = labels[RESTART_STATUS_LABEL] === 'running' || restartPending(state) ? 'restarting' : 'exited'
-      if (state.ExplicitlyStopped) status = 'exited'
+      status = !state.ExplicitlyStopped && (labels[RESTART_STATUS_LABEL] === 'running' || restartPending(state)) ? 'restarting' : 'exited'
       break
     default:
       status = state.StartedAt === '' ? 'created' : restartPending(state) ? 'restarting' : 'exited'
@@ -523,7 +522,6 @@ export async function removeContainer(scope: ContainerScope, loaded: LoadedConta
 
 async function removeLocked(scope: ContainerScope, container: LoadedContainer, options: RemoveOptions): Promise<void> {
   const id = container.record.Id
-  const unlessNotFound = (error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))
   const task = options.taskDeleted ? undefined : await getTask(scope, id)
   if (task && task.status !== 'STOPPED') {
     if (!options.force) {
@@ -569,7 +567,6 @@ export async function removeContainerRemains(scope: ContainerScope, reference: s
   return withFileLock(paths.lifecycle, async () => {
     if (!existsSync(paths.dir)) return false
     const record = await readRecord(paths)
-    const unlessNotFound = (error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error))
     const labels = await scope.client.containers.get(id).then((container) => container.labels, unlessNotFound)
     // The create finished meanwhile: a whole container, removed as any.
     if (record && labels) return removeLocked(scope, {record, paths, labels}, options).then(() => true)

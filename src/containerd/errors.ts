@@ -123,6 +123,8 @@ function hasCode(error: unknown, code: number): boolean {
 }
 
 export const isNotFound = (error: unknown): boolean => hasCode(error, GrpcCode.NOT_FOUND)
+/** For a promise's catch: what is gone already is what was wanted; any other error stands. */
+export const unlessNotFound = (error: unknown): Promise<undefined> => (isNotFound(error) ? Promise.resolve(undefined) : Promise.reject(error))
 export const isAlreadyExists = (error: unknown): boolean => hasCode(error, GrpcCode.ALREADY_EXISTS)
 export const isInvalidArgument = (error: unknown): boolean => hasCode(error, GrpcCode.INVALID_ARGUMENT)
 export const isFailedPrecondition = (error: unknown): boolean => hasCode(error, GrpcCode.FAILED_PRECONDITION)

@@ -12,6 +12,7 @@ export {
   isFailedPrecondition,
   isInvalidArgument,
   isNotFound,
+  unlessNotFound,
   isOutOfRange,
   isUnavailable,
   isUnimplemented,

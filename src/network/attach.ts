@@ -6,7 +6,7 @@
  */
 import {isIP} from 'node:net'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
-import type {CniConfList, CniResult} from '../hooks/types.ts'
+import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel} from './cni.ts'
 import {addDefaultRoute, bridgeExists, ensureHostNetworking, removeOrphanedVeth} from './host.ts'
 import {claimPorts, portRegistryFile, releasePorts} from './host-ports.ts'
@@ -194,6 +194,11 @@ function defaultRoutesOf(attachment: AttachmentState): string[] {
   return (attachment.result.routes ?? []).map((route) => route.dst).filter((dst) => DEFAULT_ROUTES.has(dst))
 }
 
+/** The routes a plugin's host-local IPAM section gives a container. */
+function ipamRoutes(plugin: CniPluginConf): {dst: string}[] {
+  return (plugin.ipam as {routes?: {dst: string}[]} | undefined)?.routes ?? []
+}
+
 /**
  * A network that gave the container its default route was disconnected: the route moves to the
  * first network left that would give one (not internal), as docker's sandbox picks a new gateway.
@@ -203,7 +208,7 @@ async function moveDefaultRoutes(state: NetworkState, networks: NetworkConfList[
     const family = dst === '::/0' ? 6 : 4
     for (const attachment of Object.values(state.attachments)) {
       const network = networks.find((candidate) => candidate.nerd.id === attachment.networkId)
-      const routed = network?.plugins.some((plugin) => ((plugin.ipam as {routes?: {dst: string}[]} | undefined)?.routes ?? []).some((route) => route.dst === dst))
+      const routed = network?.plugins.some((plugin) => ipamRoutes(plugin).some((route) => route.dst === dst))
       const gateway = attachment.gateways.find((address) => isIP(address) === family)
       if (!routed || !gateway) continue
       await addDefaultRoute(netns, attachment.ifName, gateway)
@@ -219,12 +224,11 @@ async function moveDefaultRoutes(state: NetworkState, networks: NetworkConfList[
  * add its own, and the last network attached would take the container's outbound traffic).
  */
 function withoutDefaultRoutes(network: NetworkConfList, state: NetworkState): NetworkConfList {
-  const routed = new Set(Object.values(state.attachments).flatMap((attachment) => (attachment.result.routes ?? []).map((route) => route.dst)))
-  const drop = (route: {dst: string}) => DEFAULT_ROUTES.has(route.dst) && routed.has(route.dst)
-  if (![...routed].some((dst) => DEFAULT_ROUTES.has(dst))) return network
+  const routed = new Set(Object.values(state.attachments).flatMap(defaultRoutesOf))
+  if (routed.size === 0) return network
   const plugins = network.plugins.map((plugin) => {
-    const ipam = plugin.ipam as {routes?: {dst: string}[]} | undefined
-    return ipam?.routes?.some(drop) ? {...plugin, ipam: {...ipam, routes: ipam.routes.filter((route) => !drop(route))}} : plugin
+    const routes = ipamRoutes(plugin)
+    return routes.some((route) => routed.has(route.dst)) ? {...plugin, ipam: {...(plugin.ipam as object), routes: routes.filter((route) => !routed.has(route.dst))}} : plugin
   })
   return {...network, plugins}
 }

@@ -7,7 +7,7 @@
 import {createServer} from 'node:net'
 import {createSocket} from 'node:dgram'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
-import {splitPort} from './ports.ts'
+import {joinHostPort, splitPort} from './ports.ts'
 import type {PortMap, PortMapping} from './ports.ts'
 
 interface PortRegistry {
@@ -46,8 +46,7 @@ function probeHostPort(hostIp: string, port: number, protocol: string): Promise<
   const address = hostIp || '0.0.0.0'
   const failed = (error: NodeJS.ErrnoException) => {
     const reason = BIND_ERRORS[error.code ?? ''] ?? error.message
-    const shown = address.includes(':') ? `[${address}]` : address
-    return new Error(`failed to bind host port ${shown}:${port}/${protocol}: ${reason}`)
+    return new Error(`failed to bind host port ${joinHostPort(address, port)}/${protocol}: ${reason}`)
   }
   return new Promise((resolve) => {
     if (protocol === 'udp') {

@@ -109,8 +109,8 @@ export function splitPort(key: string): {port: number; protocol: PortProtocol} {
   return {port: Number(port), protocol: (proto ?? 'tcp') as PortProtocol}
 }
 
-/** Go's net.JoinHostPort, as docker's CLI prints host addresses: an IPv6 address in brackets. */
-function joinHostPort(ip: string, port: string | number): string {
+/** Go's net.JoinHostPort, as docker prints host addresses: an IPv6 address in brackets. */
+export function joinHostPort(ip: string, port: string | number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
 }
 

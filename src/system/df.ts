@@ -6,7 +6,7 @@ import {containerSize} from '../container/inspect.ts'
 import {listContainerViews} from '../container/lifecycle.ts'
 import type {ContainerScope} from '../container/lifecycle.ts'
 import type {ContainerdClient} from '../containerd/index.ts'
-import {isNotFound} from '../containerd/index.ts'
+import {unlessNotFound} from '../containerd/index.ts'
 import {humanSize} from '../format/index.ts'
 import {summarizeImages} from '../image/list.ts'
 import type {ImageSummary} from '../image/list.ts'
@@ -51,7 +51,7 @@ async function imageUsage(client: ContainerdClient, images: readonly ImageSummar
   const measure = (chainId: string): Promise<number | undefined> => {
     let size = measured.get(chainId)
     if (!size) {
-      size = client.snapshots.usage(snapshotter, chainId).then((usage) => Number(usage.size), (error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)))
+      size = client.snapshots.usage(snapshotter, chainId).then((usage) => Number(usage.size), unlessNotFound)
       measured.set(chainId, size)
     }
     return size

@@ -10,6 +10,8 @@
  */
 import {closeSync, fstatSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {NerdError} from '../../errors.ts'
+import {goJSON} from '../../format/go-json.ts'
+import {compareStrings} from '../../format/go-values.ts'
 import type {ContainerRecord} from '../model.ts'
 import {maxEscapedLength, writeEscaped} from './json-string.ts'
 
@@ -129,10 +131,9 @@ const ENTRY_START = Buffer.from('{"log":"')
 const ENTRY_END = Buffer.from('"}\n')
 const TIME_LENGTH = '2006-01-02T15:04:05.000000000Z'.length
 
-/** `attrs` as Go's json.Marshal writes a map: keys sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped. */
+/** `attrs` as Go's json.Marshal writes a map: keys sorted. */
 function attrsJson(attrs: Record<string, string>): string {
-  const sorted = Object.fromEntries(Object.entries(attrs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-  return JSON.stringify(sorted).replace(/[<>&\u2028\u2029]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return goJSON(Object.fromEntries(Object.entries(attrs).sort(([a], [b]) => compareStrings(a, b))))
 }
 
 /** What comes between an entry's text and its time: the stream, and the attributes when there are some. */

@@ -12,6 +12,7 @@ import {open, stat} from 'node:fs/promises'
 import type {FileHandle} from 'node:fs/promises'
 import {basename, dirname} from 'node:path'
 import {NerdError} from '../../errors.ts'
+import {compareStrings} from '../../format/go-values.ts'
 import {parseGoDuration} from '../../format/go-duration.ts'
 
 export interface ReadLogOptions {
@@ -67,7 +68,7 @@ function queryEscape(value: string): string {
 }
 
 function detailsPrefix(attrs: Record<string, string> | undefined): string {
-  const pairs = Object.entries(attrs ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const pairs = Object.entries(attrs ?? {}).sort(([a], [b]) => compareStrings(a, b))
   return `${pairs.map(([key, value]) => `${queryEscape(key)}=${queryEscape(value)}`).join(',')} `
 }
 
