@@ -25,7 +25,7 @@ import {generatedNames, newContainerId, validateName} from './names.ts'
 import {buildSpec, serializeSpec, volumesToResolve} from './spec/index.ts'
 import {removeAnonymousVolumes, resolveVolumes} from './volumes.ts'
 import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
-import {containerView, loadContainer} from './lifecycle.ts'
+import {containerView, loadContainer, seeOutOrphanedContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {DaemonFacts, NetworkRequest} from './create-options.ts'
 import {planNetworks, usesCni} from '../network/plan.ts'
@@ -178,7 +178,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
     await createContainerDir(paths)
     const undo: (() => Promise<unknown>)[] = [() => removeContainerFiles(context.dataRoot, namespace, id, undefined)]
     try {
-      const name = await claimName(context.dataRoot, namespace, id, wantedName)
+      const name = await claimName({client, dataRoot: context.dataRoot}, namespace, id, wantedName)
       undo.push(() => releaseName(context.dataRoot, namespace, name, id))
       return await client.withLease(async (leased) => {
         const rootfs = await leased.snapshots.prepare({snapshotter: context.snapshotter, key: id, parent: chainId, labels: {}})
@@ -375,9 +375,14 @@ async function mountsFrom(scope: ContainerScope, references: string[], own: User
 }
 
 /** The name asked for, or the first free generated one (docker's sequence, ending with the short ID). */
-async function claimName(dataRoot: string, namespace: string, id: string, wanted: string | undefined): Promise<string> {
+async function claimName(scope: ContainerScope, namespace: string, id: string, wanted: string | undefined): Promise<string> {
+  const {dataRoot} = scope
   if (wanted !== undefined) {
-    await reserveName(dataRoot, namespace, wanted, id)
+    await reserveName(dataRoot, namespace, wanted, id).catch(async (error: unknown) => {
+      // Held by an exited `--rm` container whose nerd died before removing it: docker's would be gone.
+      if (!(error instanceof NameConflictError) || !(await seeOutOrphanedContainer(scope, error.owner))) throw error
+      await reserveName(dataRoot, namespace, wanted, id)
+    })
     return wanted
   }
   let conflict: unknown

@@ -11,6 +11,7 @@ import {closeSync, constants, openSync, readFileSync, rmSync, statSync, writeFil
 import {Socket} from 'node:net'
 import {join} from 'node:path'
 import {codeDir} from '../paths.ts'
+import {startExitHandler} from './exit-handler.ts'
 import type {OpenedFifos} from './io.ts'
 import {openContainerLog} from './logs/index.ts'
 import type {LogStream} from './logs/index.ts'
@@ -134,6 +135,6 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   if (!record || !paths) return
   // All the output is in the log: `attach` and `logs` waiting for it may go on.
   rmSync(paths.drainMark, {force: true})
-  // The process has exited: it is seen out as a detached container is (task-exit.ts).
-  spawn(process.execPath, [join(codeDir, 'task-exit.js'), dataRoot, record.Namespace, record.Id], {detached: true, stdio: 'ignore'}).unref()
+  // The process has exited: it is seen out as a detached container is.
+  startExitHandler(dataRoot, record.Namespace, record.Id)
 }

@@ -13,6 +13,8 @@ import type {PortMap} from '../network/ports.ts'
 import type {ImageUser} from '../image/remove.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
+import {claimOrphanedSession} from './attached-session.ts'
+import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {startHealthMonitor} from './health.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, HealthState} from './model.ts'
@@ -207,10 +209,44 @@ export async function listContainerViews(scope: ContainerScope): Promise<Contain
     containers.map(async (container) => {
       const paths = containerPaths(scope.dataRoot, namespaceOf(scope), container.id)
       const [record, state] = await Promise.all([readRecord(paths), readState(paths)])
-      return record ? withViewFiles(viewOf(record, state, container.labels, taskById.get(container.id)), await viewFilesOf(paths, record)) : undefined
+      const task = taskById.get(container.id)
+      if (!record || (await seeOutOrphan(scope, {record, paths, labels: container.labels}, task))) return undefined
+      return withViewFiles(viewOf(record, state, container.labels, task), await viewFilesOf(paths, record))
     }),
   )
   return views.filter((view) => view !== undefined)
+}
+
+/**
+ * Sees out a container whose foreground session's nerd died (attached-session.ts) as the session
+ * would have: one that runs on (or exited without `--rm`) goes to the exit handler, which waits for
+ * its exit; an exited `--rm` one is removed here, then true. False for every other container.
+ */
+async function seeOutOrphan(scope: ContainerScope, container: LoadedContainer, task: Process | undefined): Promise<boolean> {
+  const autoRemove = container.record.HostConfig.AutoRemove
+  // Only these can have a session to see out: the others' tasks were deleted, by a session or the exit handler.
+  if (!task && !autoRemove) return false
+  if (!(await claimOrphanedSession(container.paths))) return false
+  const live = task?.status === 'RUNNING' || task?.status === 'PAUSED' || task?.status === 'PAUSING'
+  if (live || (task?.status === 'STOPPED' && !autoRemove)) {
+    startExitHandler(scope.dataRoot, namespaceOf(scope), container.record.Id)
+    return false
+  }
+  if (!autoRemove) return false
+  await removeContainer(scope, container, {force: true, volumes: true}).catch((error: unknown) => (error instanceof NoSuchContainerError ? undefined : Promise.reject(error)))
+  return true
+}
+
+/** seeOutOrphan for the container `id` (the owner of a name wanted), if it exists; true when removed. */
+export async function seeOutOrphanedContainer(scope: ContainerScope, id: string): Promise<boolean> {
+  let container: LoadedContainer
+  try {
+    container = await loadContainer(scope, id)
+  } catch (error) {
+    if (error instanceof NoSuchContainerError) return false
+    throw error
+  }
+  return seeOutOrphan(scope, container, await getTask(scope, id))
 }
 
 /**

@@ -10,6 +10,7 @@ import {NerdError} from '../errors.ts'
 import {codeDir, executableOnPath, SYSTEM_PATH} from '../paths.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
+import {markAttachedSession, unmarkAttachedSession} from './attached-session.ts'
 import {handOverOutput, handOverSession} from './detached-output.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
 import {deleteTask, startTask} from './lifecycle.ts'
@@ -127,7 +128,9 @@ export async function startAttached(
   const fifos = openFifos(await (options.fifos ?? makeFifos(join(scope.dataRoot, 'fifo'), {stdin: options.stdin, terminal: options.tty})))
   let log: JsonFileLog | undefined
   let session
+  let handedOver = false
   const detaching = new AbortController()
+  await markAttachedSession(container.paths)
   try {
     // A container removed at exit takes its log along: no need to write one.
     if (container.record.LogPath && !container.record.HostConfig.AutoRemove) {
@@ -165,7 +168,10 @@ export async function startAttached(
       await log?.close()
       log = undefined
       writeFileSync(container.paths.drainMark, '')
-      if (await handOverSession(fifos, container.paths.record)) return 'detached'
+      if (await handOverSession(fifos, container.paths.record)) {
+        handedOver = true
+        return 'detached'
+      }
       // The process ended meanwhile: there is nothing to take over, and it is seen out as attached.
       rmSync(container.paths.drainMark, {force: true})
     }
@@ -176,5 +182,7 @@ export async function startAttached(
     session?.close()
     await log?.close()
     await fifos.dispose()
+    // An `--rm` container's removal takes the mark along, so that a nerd killed before it leaves it to the next command.
+    if (!container.record.HostConfig.AutoRemove || handedOver) await unmarkAttachedSession(container.paths)
   }
 }

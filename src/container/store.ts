@@ -37,6 +37,8 @@ export interface ContainerPaths {
   stdin: string
   /** There while nerd's drain (detached-output.ts) has output to write into the log, with its pid: attach and logs wait for it. */
   drainMark: string
+  /** There while a foreground session (attached-session.ts) sees the container out, with its process. */
+  attachedSession: string
   /** Locked while a restart policy restarts the container (task-exit.ts), which a stop waits out. */
   policyRestart: string
   /** The state of its health check (HealthState), written by its health monitor. */
@@ -72,6 +74,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     networkState: join(dir, 'network.json'),
     stdin: join(dir, 'stdin.fifo'),
     drainMark: join(dir, 'output-draining'),
+    attachedSession: join(dir, 'attached-session'),
     policyRestart: join(dir, 'policy-restart'),
     health: join(dir, 'health.json'),
     lifecycle: join(containersDir(dataRoot, namespace), `.${id}`),
@@ -94,10 +97,14 @@ export const INITIAL_STATE: ContainerState = {
 }
 
 export class NameConflictError extends NerdError {
+  /** The ID of the container holding the name. */
+  readonly owner: string
+
   constructor(name: string, owner: string) {
     super(
       `Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
     )
+    this.owner = owner
   }
 }
 

@@ -11,7 +11,7 @@ import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {fileNamespace, loadTestImage, nerd, nerdCommandLine, testEnvironment} from '../helpers/e2e.ts'
+import {ctr, fileNamespace, loadTestImage, nerd, nerdCommandLine, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
 
@@ -221,6 +221,37 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await ended, 129)
     assert.match(await nerdOk(['ps', '--format', '{{.Names}} {{.Status}}', '--filter', 'name=hangup']), /^hangup Up /, 'the container runs on')
     await until('the container to be removed', async () => ((await nerdOk(['ps', '-aq', '--filter', 'name=hangup'])) === '' ? true : undefined))
+  })
+
+  it('a foreground run whose nerd is SIGKILLed is seen out by the next command: --rm removes it at its exit, its name is free, a kept one has no task left', async () => {
+    const killedRun = async (args: string[]): Promise<void> => {
+      const session = spawn('sh', ['-c', `exec ${nerdCommandLine(['run', ...args])}`], {stdio: 'ignore'})
+      const ended = new Promise<unknown>((resolve) => session.once('exit', resolve))
+      const name = args[args.indexOf('--name') + 1]!
+      await until('the container to run', async () => ((await nerdOk(['ps', '-q', '--filter', `name=${name}`])) === '' ? undefined : true))
+      session.kill('SIGKILL')
+      await ended
+    }
+    // Running when the next command lists it: it runs on, and goes when it ends.
+    await killedRun(['--rm', '--name', 'killed-running', IMG, 'sleep', '2'])
+    assert.match(await nerdOk(['ps', '--format', '{{.Names}} {{.Status}}', '--filter', 'name=killed-running']), /^killed-running Up /)
+    await until('the container to be removed', async () => ((await nerdOk(['ps', '-aq', '--filter', 'name=killed-running'])) === '' ? true : undefined))
+    // Exited before any command looked: its name is free for the next run, as docker's daemon would have removed it.
+    await killedRun(['--rm', '--name', 'killed-exited', IMG, 'sleep', '1'])
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    assert.equal(await nerdOk(['run', '--rm', '--name', 'killed-exited', IMG, 'echo', 'again']), 'again\n')
+    assert.equal(await nerdOk(['ps', '-aq', '--filter', 'name=killed-exited']), '')
+    // Without --rm it stays, exited, and nothing of its task runs on.
+    await killedRun(['--name', 'killed-kept', IMG, 'sh', '-c', 'sleep 1; exit 3'])
+    await nerdOk(['ps', '-a'])
+    const state = await until('the container to end', async () => {
+      const inspected = JSON.parse(await nerdOk(['inspect', 'killed-kept']))[0].State
+      return inspected.Status === 'exited' ? inspected : undefined
+    })
+    assert.equal(state.ExitCode, 3)
+    const id = (await nerdOk(['inspect', '--format', '{{.Id}}', 'killed-kept'])).trim()
+    await until('its task to be deleted', async () => ((await ctr(['tasks', 'ls', '-q'])).stdout.includes(id) ? undefined : true))
+    await nerdOk(['rm', 'killed-kept'])
   })
 
   it('a container joining another\'s namespaces starts again after that one restarted, and fails with 1 while it is stopped', async () => {
