@@ -23,19 +23,13 @@ export default class Run extends ContainerCreateCommand {
     // An attached run's FIFOs are made while the container is created.
     const fifos = (await this.attachedFifosAhead(flags))?.made
     const {scope, request, created} = await this.discardingFifosOnFailure(fifos, this.createFromFlags(flags, this.containerArgs()))
-    const {removeContainer} = await import('../container/lifecycle.ts')
+    const {removeAutoRemoved} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
-    const {NoSuchContainerError, readRecord, readState} = await import('../container/store.ts')
+    const {readState} = await import('../container/store.ts')
     const container = {record: created.record, paths: created.paths, labels: created.labels}
     // Its first start needs neither a look for an old task nor the snapshot's mounts again.
     const fresh = {...container, justCreated: {rootfs: created.rootfs}}
-    const removeAfterwards = async (taskDeleted = false): Promise<void> => {
-      if (!request.autoRemove) return
-      // The record as it is now (a rename meanwhile changed the name to release); none: removed meanwhile.
-      const record = await readRecord(created.paths)
-      // A removal meanwhile (rm -f) did it already.
-      if (record) await removeContainer(scope, {...container, record}, {force: true, volumes: true, taskDeleted}).catch((error: unknown) => (error instanceof NoSuchContainerError ? undefined : Promise.reject(error)))
-    }
+    const removeAfterwards = (taskDeleted = false): Promise<void> => removeAutoRemoved(scope, container, {taskDeleted})
     if (flags.detach) {
       try {
         const pid = await startDetached(scope, fresh, defaultStartContext())

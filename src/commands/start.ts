@@ -18,7 +18,7 @@ export default class Start extends NerdCommand {
     const {argv, flags} = await this.parse(Start)
     const references = argv as string[]
     const {defaultStartContext, detachedStartFailure, startAttached, startDetached} = await import('../container/run.ts')
-    const {AlreadyRunningError, clearExplicitStop} = await import('../container/lifecycle.ts')
+    const {AlreadyRunningError, clearExplicitStop, removeAutoRemoved} = await import('../container/lifecycle.ts')
     const context = defaultStartContext()
     if (!flags.attach && !flags.interactive) {
       await this.forEachContainer(references, async (scope, container, reference) => {
@@ -44,7 +44,10 @@ export default class Start extends NerdCommand {
         sigProxy: true,
         detachKeys: parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS),
       })
-      if (outcome !== 'detached' && outcome !== 0) this.exit(outcome)
+      if (outcome === 'detached') return
+      // startAttached deleted the task when the process ended.
+      await removeAutoRemoved(scope, container, {taskDeleted: true})
+      if (outcome !== 0) this.exit(outcome)
     })
   }
 }

@@ -233,8 +233,22 @@ async function seeOutOrphan(scope: ContainerScope, container: LoadedContainer, t
     return false
   }
   if (!autoRemove) return false
-  await removeContainer(scope, container, {force: true, volumes: true}).catch((error: unknown) => (error instanceof NoSuchContainerError ? undefined : Promise.reject(error)))
+  await removeAutoRemoved(scope, container)
   return true
+}
+
+/**
+ * `--rm`'s removal, once the process has ended (`taskDeleted`: and its task was deleted), of a
+ * container that has it; nothing when a removal meanwhile (rm -f) did it already.
+ */
+export async function removeAutoRemoved(scope: ContainerScope, container: LoadedContainer, options: {taskDeleted?: boolean} = {}): Promise<void> {
+  if (!container.record.HostConfig.AutoRemove) return
+  // The record as it is now: a rename meanwhile changed the name to release.
+  const record = await readRecord(container.paths)
+  if (!record) return
+  await removeContainer(scope, {...container, record}, {force: true, volumes: true, ...options}).catch((error: unknown) =>
+    error instanceof NoSuchContainerError ? undefined : Promise.reject(error),
+  )
 }
 
 /** seeOutOrphan for the container `id` (the owner of a name wanted), if it exists; true when removed. */

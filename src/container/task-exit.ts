@@ -12,7 +12,7 @@ import {connect} from '../containerd/index.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
-import {AlreadyRunningError, deleteTask, getTask, loadContainer, removeContainer} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, getTask, loadContainer, removeAutoRemoved} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
@@ -79,7 +79,7 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
       if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
       await restartByPolicy(scope, await loadContainer(scope, id))
     } else if (record.HostConfig.AutoRemove) {
-      await removeContainer(scope, await loadContainer(scope, id), {force: true, volumes: true})
+      await removeAutoRemoved(scope, await loadContainer(scope, id))
     } else {
       // As docker's daemon, nothing of an exited container runs on: deleting its task ends its shim
       // and logger (which then logs what is left of an unfinished line), and runs the poststop hook

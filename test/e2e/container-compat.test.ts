@@ -254,6 +254,12 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', 'killed-kept'])
   })
 
+  it('start -a of a container created with --rm removes it at its exit, as docker\'s daemon does', async () => {
+    await nerdOk(['create', '--rm', '--name', 'started-rm', IMG, 'sh', '-c', 'echo hi; exit 4'])
+    assert.deepEqual(await outcome(['start', '-a', 'started-rm']), {code: 4, stdout: 'hi\n', stderr: ''})
+    assert.equal(await nerdOk(['ps', '-aq', '--filter', 'name=started-rm']), '')
+  })
+
   it('a container joining another\'s namespaces starts again after that one restarted, and fails with 1 while it is stopped', async () => {
     await nerdOk(['run', '-d', '--name', 'owner', IMG, 'sleep', '600'])
     await nerdOk(['run', '-d', '--name', 'joiner', '--network', 'container:owner', '--pid', 'container:owner', IMG, 'sleep', '600'])
