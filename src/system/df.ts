@@ -4,10 +4,11 @@
  */
 import {containerSize} from '../container/inspect.ts'
 import {listContainerViews} from '../container/lifecycle.ts'
+import {psRow} from '../container/view.ts'
 import type {ContainerScope} from '../container/lifecycle.ts'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {unlessNotFound} from '../containerd/index.ts'
-import {humanSize} from '../format/index.ts'
+import {humanSize, timeAgo} from '../format/index.ts'
 import {summarizeImages} from '../image/list.ts'
 import type {ImageSummary} from '../image/list.ts'
 import {chainIds} from '../image/store.ts'
@@ -23,8 +24,8 @@ export interface UsageRow {
 
 export interface DiskUsage {
   rows: UsageRow[]
-  images: {Repository: string; Tag: string; ID: string; Size: string; Containers: string}[]
-  containers: {ID: string; Image: string; Command: string; Size: string; Status: string; Names: string}[]
+  images: {Repository: string; Tag: string; ID: string; CreatedSince: string; Size: string; SharedSize: string; UniqueSize: string; Containers: string}[]
+  containers: {ID: string; Image: string; Command: string; LocalVolumes: string; Size: string; RunningFor: string; Status: string; Names: string}[]
   volumes: {Name: string; Links: string; Size: string}[]
 }
 
@@ -40,6 +41,8 @@ interface ImageUsage {
   reclaimable: number
   /** Each image's own size, its layers counted whole, by image ID. */
   sizes: Map<string, number>
+  /** What of each image's size is layers other images hold too, by image ID. */
+  shared: Map<string, number>
 }
 
 /**
@@ -65,13 +68,14 @@ async function imageUsage(client: ContainerdClient, images: readonly ImageSummar
   }
   const holders = new Map<string, number>()
   for (const own of layers.values()) for (const chain of own?.keys() ?? []) holders.set(chain, (holders.get(chain) ?? 0) + 1)
-  const usage: ImageUsage = {total: 0, reclaimable: 0, sizes: new Map()}
+  const usage: ImageUsage = {total: 0, reclaimable: 0, sizes: new Map(), shared: new Map()}
   const counted = new Set<string>()
   for (const image of images) {
     const own = layers.get(image.id)
     const entries = own ? [...own] : []
     const size = own ? entries.reduce((sum, [, bytes]) => sum + bytes, 0) : image.size
     usage.sizes.set(image.id, size)
+    usage.shared.set(image.id, entries.filter(([chain]) => holders.get(chain)! > 1).reduce((sum, [, bytes]) => sum + bytes, 0))
     usage.total += own ? entries.filter(([chain]) => !counted.has(chain)).reduce((sum, [, bytes]) => sum + bytes, 0) : size
     for (const [chain] of entries) counted.add(chain)
     if (!inUse.has(image.id)) usage.reclaimable += own ? entries.filter(([chain]) => holders.get(chain) === 1).reduce((sum, [, bytes]) => sum + bytes, 0) : size
@@ -107,21 +111,24 @@ export async function diskUsage(scope: ContainerScope, namespace: string, snapsh
       {Type: 'Local Volumes', TotalCount: String(volumes.length), Active: String(volumes.filter((volume) => (users.get(volume.Name)?.length ?? 0) > 0).length), Size: humanSize(volumeTotal), Reclaimable: reclaimable(volumeReclaimable, volumeTotal)},
       {Type: 'Build Cache', TotalCount: '0', Active: '0', Size: humanSize(0), Reclaimable: humanSize(0)},
     ],
-    images: images.map((image) => ({
-      Repository: image.repository,
-      Tag: image.tag,
-      ID: image.id.replace(/^sha256:/, '').slice(0, 12),
-      Size: humanSize(imageSizes.sizes.get(image.id) ?? image.size),
-      Containers: String(views.filter((view) => view.record.Image === image.id).length),
-    })),
-    containers: views.map((view, index) => ({
-      ID: view.record.Id.slice(0, 12),
-      Image: view.record.ImageRef,
-      Command: JSON.stringify([view.record.Path, ...view.record.Args].join(' ')),
-      Size: humanSize(containerSizes[index]!.rw),
-      Status: view.status,
-      Names: view.record.Name,
-    })),
+    images: images.map((image) => {
+      const size = imageSizes.sizes.get(image.id) ?? image.size
+      const shared = imageSizes.shared.get(image.id) ?? 0
+      return {
+        Repository: image.repository,
+        Tag: image.tag,
+        ID: image.id.replace(/^sha256:/, '').slice(0, 12),
+        CreatedSince: image.created ? timeAgo(image.created) : 'N/A',
+        Size: humanSize(size),
+        SharedSize: humanSize(shared),
+        UniqueSize: humanSize(size - shared),
+        Containers: String(views.filter((view) => view.record.Image === image.id).length),
+      }
+    }),
+    containers: views.map((view, index) => {
+      const {ID, Image, Command, LocalVolumes, RunningFor, Status, Names} = psRow(view)
+      return {ID, Image, Command, LocalVolumes, Size: humanSize(containerSizes[index]!.rw), RunningFor, Status, Names}
+    }),
     volumes: volumes.map((volume, index) => ({Name: volume.Name, Links: String(users.get(volume.Name)?.length ?? 0), Size: humanSize(volumeSizes[index]!)})),
   }
 }

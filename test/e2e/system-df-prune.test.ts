@@ -48,6 +48,11 @@ describe('system df and prune', () => {
     const verbose = await nerdOk(['system', 'df', '-v'])
     assert.match(verbose, /^Images space usage:$/m)
     assert.match(verbose, /^used\s+1\s+0B$/m)
+    // docker's verbose columns.
+    assert.match(verbose, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\s+SHARED SIZE\s+UNIQUE SIZE\s+CONTAINERS$/m)
+    assert.match(verbose, /^CONTAINER ID\s+IMAGE\s+COMMAND\s+LOCAL VOLUMES\s+SIZE\s+CREATED\s+STATUS\s+NAMES$/m)
+    assert.match(verbose, /^[0-9a-f]{12}\s+nerd-test\/busybox(:latest)?\s+"sh -c 'head -c 1000…"\s+1\s+1\d\dkB\s+.+ ago\s+Exited \(0\) .+ ago\s+stopped$/m)
+    assert.match(verbose, /^Build cache usage: 0B\n\nCACHE ID\s+CACHE TYPE\s+SIZE\s+CREATED\s+LAST USED\s+USAGE\s+SHARED$/m)
     assert.equal(await nerdOk(['system', 'df', '--format', '{{.Type}}']), 'Images\nContainers\nLocal Volumes\nBuild Cache\n')
   })
 
@@ -63,6 +68,13 @@ describe('system df and prune', () => {
       assert.equal(images[0], '2')
       assert.ok(bytes(images[2]!) < base * 1.2, `size ${images[2]} for a ${base} B base shared by both`)
       assert.ok(bytes(images[3]!) < base * 0.2, `reclaimable ${images[3]}: the unused image's own layer only`)
+      // Per image: the base's layers are all shared, the commit's own layer is its unique size.
+      const verbose = await nerdOk(['system', 'df', '-v'])
+      const [, baseSize, baseShared, baseUnique] = /^nerd-test\/busybox\s+latest\s+\S+\s+.+? ago\s+(\S+)\s+(\S+)\s+(\S+)\s+\d+$/m.exec(verbose) ?? assert.fail(verbose)
+      assert.deepEqual([baseShared, baseUnique], [baseSize, '0B'])
+      const [, , commitShared, commitUnique] = /^df-shared\s+1\s+\S+\s+.+? ago\s+(\S+)\s+(\S+)\s+(\S+)\s+\d+$/m.exec(verbose) ?? assert.fail(verbose)
+      assert.equal(commitShared, baseSize)
+      assert.ok(bytes(commitUnique!) < base * 0.2, `unique ${commitUnique}: the commit's own layer`)
     } finally {
       await nerdOk(['rmi', 'df-shared:1'])
     }

@@ -25,19 +25,25 @@ export default class SystemDf extends NerdCommand {
     }
     const images = await this.renderList(usage.images, {
       format: undefined,
-      defaultTable: 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}\t{{.Containers}}',
-      headers: {Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', Size: 'SIZE', Containers: 'CONTAINERS'},
+      defaultTable: 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}',
+      headers: {Repository: 'REPOSITORY', Tag: 'TAG', ID: 'IMAGE ID', CreatedSince: 'CREATED', Size: 'SIZE', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE', Containers: 'CONTAINERS'},
     })
     const containers = await this.renderList(usage.containers, {
       format: undefined,
-      defaultTable: 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.Size}}\t{{.Status}}\t{{.Names}}',
-      headers: {ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', Size: 'SIZE', Status: 'STATUS', Names: 'NAMES'},
+      defaultTable: 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}',
+      headers: {ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', LocalVolumes: 'LOCAL VOLUMES', Size: 'SIZE', RunningFor: 'CREATED', Status: 'STATUS', Names: 'NAMES'},
     })
     const volumes = await this.renderList(usage.volumes, {
       format: undefined,
       defaultTable: 'table {{.Name}}\t{{.Links}}\t{{.Size}}',
       headers: {Name: 'VOLUME NAME', Links: 'LINKS', Size: 'SIZE'},
     })
-    this.print(`Images space usage:\n\n${images}\nContainers space usage:\n\n${containers}\nLocal Volumes space usage:\n\n${volumes}\nBuild cache usage: 0B`)
+    // nerd has no build cache yet: docker's empty table.
+    const buildCache = await this.renderList([], {
+      format: undefined,
+      defaultTable: 'table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}',
+      headers: {ID: 'CACHE ID', CacheType: 'CACHE TYPE', Size: 'SIZE', CreatedSince: 'CREATED', LastUsedSince: 'LAST USED', UsageCount: 'USAGE', Shared: 'SHARED'},
+    })
+    this.print(`Images space usage:\n\n${images}\nContainers space usage:\n\n${containers}\nLocal Volumes space usage:\n\n${volumes}\nBuild cache usage: 0B\n\n${buildCache}`)
   }
 }
