@@ -43,6 +43,7 @@ import Export from './commands/export.ts'
 import Update from './commands/update.ts'
 import Stats from './commands/stats.ts'
 import Events from './commands/events.ts'
+import PluginsInspect from './commands/plugins/inspect.ts'
 import PluginsInstall from './commands/plugins/install.ts'
 import PluginsLink from './commands/plugins/link.ts'
 import PluginsLs from './commands/plugins/ls.ts'
@@ -107,6 +108,7 @@ export const COMMANDS = {
   'network:prune': NetworkPrune,
   'network:rm': NetworkRm,
   pause: Pause,
+  'plugins:inspect': PluginsInspect,
   'plugins:install': PluginsInstall,
   'plugins:link': PluginsLink,
   'plugins:ls': PluginsLs,

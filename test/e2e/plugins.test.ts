@@ -69,8 +69,11 @@ describe('plugins install, uninstall and refusal', () => {
     assert.deepEqual(JSON.parse(await nerdOk(['plugins', 'ls', '--format', 'json'], {env})), {Name: 'nerd-plugin-hookfixture', Version: '1.0.0', Type: 'user', Bundle: '', HookApi: '^1'})
     assert.deepEqual((await nerdOk(['plugins', 'ls', '--core', '--format', '{{.Name}}'], {env})).split('\n').sort(), ['', '@oclif/plugin-help', '@oclif/plugin-plugins', 'nerd', 'nerd-plugin-hookfixture'])
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), '1\n')
+    assert.match(await nerdOk(['plugins', 'inspect', 'nerd-plugin-hookfixture'], {env}), /^└─ nerd-plugin-hookfixture\n +├─ version 1\.0\.0$/m)
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    // One line on stderr, nothing on stdout (oclif's inspect printed "failed" there first).
+    assert.deepEqual(await nerd(['plugins', 'inspect', 'nerd-plugin-hookfixture'], {env}).then(({code, stdout, stderr}) => [code, stdout, stderr]), [1, '', 'Error: nerd-plugin-hookfixture is not installed\n'])
     // A failed command exits 1, as docker's (oclif's own default is 2).
     assert.deepEqual(await nerd(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env}).then(({code, stderr}) => [code, stderr]), [1, 'Error: nerd-plugin-hookfixture is not installed\n'])
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), 'none\n')

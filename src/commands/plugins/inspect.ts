@@ -1,0 +1,26 @@
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../../command.ts'
+import {NerdError} from '../../errors.ts'
+
+// In place of @oclif/plugin-plugins' inspect (nerd's command wins the id), which printed a stray
+// "failed" on stdout before its error for a plugin that is not installed.
+export default class PluginsInspect extends NerdCommand {
+  static summary = 'Display installation properties of a plugin'
+  static args = {plugin: Args.string({default: '.', description: 'PLUGIN to inspect (. for the package in the current directory)'})}
+  static flags = {
+    verbose: Flags.boolean({char: 'v', description: 'Show the plugin\'s dependencies\' versions too'}),
+    json: Flags.boolean({description: 'Format output as json'}),
+  }
+  static strict = false
+  static examples = ['<%= config.bin %> plugins inspect nerd-plugin-example']
+
+  async run(): Promise<void> {
+    const {argv} = await this.parse(PluginsInspect)
+    const installed = this.config.getPluginsList().filter((plugin) => plugin.type === 'user' || plugin.type === 'link')
+    const missing = (argv as string[]).find((name) => name !== '.' && !installed.some((plugin) => plugin.name === name || plugin.alias === name))
+    if (missing !== undefined) throw new NerdError(`${missing} is not installed`)
+    const {runOclifPluginsCommand} = await import('../../plugins/oclif-plugins.ts')
+    await runOclifPluginsCommand(this.config, 'plugins:inspect', this.argv)
+  }
+}
