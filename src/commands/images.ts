@@ -30,7 +30,7 @@ export default class Images extends NerdCommand {
     this.print(
       await this.renderList(images, {
         format: flags.quiet ? '{{.ID}}' : flags.format,
-        defaultTable: `table {{.Repository}}\t{{.Tag}}${digest}\t{{.ID}}\t{{.CreatedSince}}\t{{.Platform}}\t{{.Size}}`,
+        defaultTable: `table {{.Repository}}\t{{.Tag}}${digest}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`,
         headers: {Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Platform: 'PLATFORM', Size: 'SIZE'},
         fields: (image) => imageRow(image, {noTrunc: flags['no-trunc']}),
         itemType: '*formatter.imageContext',

@@ -68,11 +68,13 @@ describe('image commands', () => {
 
   it('images lists it in docker columns, -q and --format', async () => {
     const table = (await nerdOk(['images'])).trimEnd().split('\n')
-    assert.match(table[0], /^REPOSITORY\s{3,}TAG\s{3,}IMAGE ID\s{3,}CREATED\s{3,}PLATFORM\s{3,}SIZE$/)
+    assert.match(table[0], /^REPOSITORY\s{3,}TAG\s{3,}IMAGE ID\s{3,}CREATED\s{3,}SIZE$/)
     const row = table.find((line) => line.startsWith(`${repository} `))
     assert.ok(row, table.join('\n'))
     const shortId = manifest.config.digest.slice('sha256:'.length, 'sha256:'.length + 12)
-    assert.match(row, new RegExp(`^${repository.replaceAll('.', '\\.')}\\s+1\\s+${shortId}\\s+.+ ago\\s+${manifest.platform.os}/${manifest.platform.architecture}\\S*\\s+\\d[\\d.]*[kM]?B$`))
+    assert.match(row, new RegExp(`^${repository.replaceAll('.', '\\.')}\\s+1\\s+${shortId}\\s+.+ ago\\s+\\d[\\d.]*[kM]?B$`))
+    // nerdctl's PLATFORM column is not in docker's table; the field is there for --format.
+    assert.equal((await nerdOk(['images', '--format', '{{.Platform}}', repository])).trim(), `${manifest.platform.os}/${manifest.platform.architecture}`)
 
     assert.equal((await nerdOk(['images', '-q'])).trim(), shortId)
     assert.equal((await nerdOk(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
