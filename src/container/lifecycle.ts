@@ -462,7 +462,9 @@ async function markStopped(scope: ContainerScope, container: LoadedContainer): P
 
 /** A start the user asked for (start, restart): restart policies apply again, until the next stop. */
 export async function clearExplicitStop(container: LoadedContainer): Promise<void> {
-  if ((await readState(container.paths)).ExplicitlyStopped) await updateState(container.paths, () => ({ExplicitlyStopped: false}))
+  const state = await readState(container.paths)
+  // A user's start also starts the policy's back-off over, as docker's.
+  if (state.ExplicitlyStopped || state.RestartDelay !== undefined) await updateState(container.paths, () => ({ExplicitlyStopped: false, RestartDelay: undefined}))
 }
 
 /**

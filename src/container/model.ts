@@ -200,6 +200,8 @@ export interface ContainerState {
    * out docker's back-off: the container is `restarting` meanwhile, as in docker.
    */
   RestartDueAt?: number
+  /** The back-off before the last restart by policy (ms), which the next one doubles. */
+  RestartDelay?: number
 }
 
 /** docker's State.Status values. */

@@ -8,11 +8,13 @@
  * 10 s interval and after a containerd restart; this handler restarts at once and also carries out
  * `on-failure[:N]`, which 1.6 does not know.
  */
-import {connect} from '../containerd/index.ts'
+import {setTimeout as delay} from 'node:timers/promises'
+import {connect, isConnectionError, toDate} from '../containerd/index.ts'
+import type {ContainerdClient, ExitStatus} from '../containerd/index.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
-import {AlreadyRunningError, deleteTask, getTask, loadContainer, removeAutoRemoved} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, getTask, loadContainer, monitorRestarts, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
@@ -32,9 +34,18 @@ export function policyRestarts(record: ContainerRecord, state: ContainerState, e
   }
 }
 
-/** docker's back-off between restarts: 100 ms doubling per restart, at most a minute. */
-export function restartDelayMs(restartCount: number): number {
-  return Math.min(100 * 2 ** Math.min(restartCount, 10), 60_000)
+const FIRST_RESTART_DELAY_MS = 100
+const MAX_RESTART_DELAY_MS = 60_000
+/** A process that ran this long started well: the back-off starts over. */
+const SUCCESSFUL_RUN_MS = 10_000
+
+/**
+ * docker's back-off before a restart by policy: 100 ms, doubled at each restart, at most a minute,
+ * and 100 ms again after a process that ran 10 s or more.
+ */
+export function restartDelayMs(previousDelayMs: number | undefined, ranMs: number): number {
+  if (previousDelayMs === undefined || ranMs >= SUCCESSFUL_RUN_MS) return FIRST_RESTART_DELAY_MS
+  return Math.min(previousDelayMs * 2, MAX_RESTART_DELAY_MS)
 }
 
 /**
@@ -62,18 +73,44 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
   })
 }
 
+/**
+ * How long the handler waits out a containerd that cannot be reached (restarting, being upgraded):
+ * a process that exits meanwhile still gets its policy, as docker's daemon applies it when it comes back.
+ */
+const CONTAINERD_OUTAGE_MS = 10 * 60_000
+const RECONNECT_INTERVAL_MS = 1000
+
+/** A client, and the task's exit as containerd reports it, once containerd answers. */
+async function waitForExit(address: string, namespace: string, id: string): Promise<{client: ContainerdClient; exit: ExitStatus}> {
+  const deadline = Date.now() + CONTAINERD_OUTAGE_MS
+  for (;;) {
+    let client: ContainerdClient | undefined
+    try {
+      client = await connect({address, namespace})
+      return {client, exit: await client.tasks.wait(id)}
+    } catch (error) {
+      client?.close()
+      if (!isConnectionError(error) || Date.now() > deadline) throw error
+      await delay(RECONNECT_INTERVAL_MS)
+    }
+  }
+}
+
 export async function handleTaskExit(dataRoot: string, namespace: string, id: string): Promise<void> {
   const paths = containerPaths(dataRoot, namespace, id)
   const record = await readRecord(paths)
   if (!record?.Address) return
-  const client = await connect({address: record.Address, namespace})
+  const {client, exit} = await waitForExit(record.Address, namespace, id)
   try {
     const scope = {client, dataRoot}
-    const exit = await client.tasks.wait(id)
     const state = await readState(paths)
     if (policyRestarts(record, state, exit.exitStatus)) {
-      const delay = restartDelayMs(state.RestartCount)
-      await updateState(paths, () => ({RestartDueAt: Date.now() + delay}))
+      const ranMs = (toDate(exit.exitedAt) ?? new Date()).getTime() - Date.parse(state.StartedAt)
+      const delay = restartDelayMs(state.RestartDelay, ranMs)
+      await updateState(paths, () => ({RestartDueAt: Date.now() + delay, RestartDelay: delay}))
+      // containerd's restart monitor, which starts a task it finds stopped within its 10 s period,
+      // would cut the back-off short: it leaves the container alone until the restart labels it again.
+      if (monitorRestarts(record)) await client.containers.update({id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
       await new Promise((resolve) => setTimeout(resolve, delay))
       // The user may have stopped or removed it meanwhile.
       if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return

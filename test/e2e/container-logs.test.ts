@@ -146,6 +146,19 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'backoff'])
   })
 
+  it('an always container\'s back-off is not cut short by containerd\'s restart monitor: it is unlabelled while it waits', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'looping', '--restart=always', IMG, 'sh', '-c', 'sleep 0.3; exit 1'])).trim()
+    const statusLabel = async (): Promise<string | undefined> => JSON.parse((await ctr(['containers', 'info', id])).stdout).Labels['containerd.io/restart.status']
+    // Once the waits last a second or more: found restarting without the label the monitor goes by.
+    await until('a back-off without the monitor\'s label', async () => {
+      const current = await inspect('looping')
+      return current.RestartCount >= 4 && current.State.Status === 'restarting' && (await statusLabel()) === undefined ? true : undefined
+    }, 20_000)
+    // The restart labels it again for the monitor (a containerd restart brings it back).
+    await until('the next restart, labelled', async () => ((await inspect('looping')).State.Status === 'running' && (await statusLabel()) === 'running' ? true : undefined), 20_000)
+    await nerdOk(['rm', '-f', 'looping'])
+  })
+
   it('attach streams a background container\'s output from now on and exits with its code', async () => {
     await nerdOk(['run', '-d', '--name', 'attached', IMG, 'sh', '-c', 'echo before; sleep 5; echo after; echo late-err >&2; exit 7'])
     await until('the first line', async () => ((await nerd(['logs', 'attached'])).stdout === 'before\n' ? true : undefined))

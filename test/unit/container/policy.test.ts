@@ -26,9 +26,13 @@ describe('restart policies', () => {
     assert.equal(policyRestarts(recordWith('always'), state({ExplicitlyStopped: true}), 137), false)
   })
 
-  it('back off by doubling up to a minute', () => {
-    assert.deepEqual([0, 1, 2, 3].map(restartDelayMs), [100, 200, 400, 800])
-    assert.equal(restartDelayMs(30), 60_000)
+  it('back off by doubling up to a minute, and start over after a run of 10 s', () => {
+    const delays: number[] = []
+    let previous: number | undefined
+    for (let restart = 0; restart < 12; restart++) delays.push((previous = restartDelayMs(previous, 500)))
+    assert.deepEqual(delays, [100, 200, 400, 800, 1600, 3200, 6400, 12_800, 25_600, 51_200, 60_000, 60_000])
+    assert.equal(restartDelayMs(60_000, 10_000), 100)
+    assert.equal(restartDelayMs(400, 9_999), 800)
   })
 })
 

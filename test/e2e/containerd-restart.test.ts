@@ -1,0 +1,103 @@
+/**
+ * What becomes of containers when containerd itself goes down and comes back (a crash, an upgrade):
+ * docker's daemon applies the restart policies and keeps the logs when it returns; nerd has no
+ * daemon, so its loggers and exit handlers must outlast containerd. These tests kill a containerd of
+ * their own (its root, state and socket in a temporary directory under the run's root), never the
+ * one the other test files share.
+ */
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
+import {mkdirSync, openSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {nerdOk, until} from '../helpers/containers.ts'
+import {ctr, fileNamespace, nerd, testEnvironment} from '../helpers/e2e.ts'
+import {testImageArchive} from '../helpers/test-images.ts'
+
+const IMG = 'nerd-test/busybox'
+
+class PrivateContainerd {
+  readonly dir = join(testEnvironment.root, `containerd-${fileNamespace()}`)
+  readonly address = join(this.dir, 'containerd.sock')
+  private daemon: ChildProcess | undefined
+
+  async start(): Promise<void> {
+    mkdirSync(this.dir, {recursive: true})
+    const config = join(this.dir, 'config.toml')
+    writeFileSync(
+      config,
+      [
+        'version = 2',
+        `root = "${this.dir}/root"`,
+        `state = "${this.dir}/state"`,
+        'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+        `[grpc]\n  address = "${this.address}"`,
+        `[ttrpc]\n  address = "${this.address}.ttrpc"`,
+        '[debug]\n  address = ""',
+        '[metrics]\n  address = ""',
+        `[plugins."io.containerd.internal.v1.opt"]\n  path = "${this.dir}/opt"`,
+      ].join('\n'),
+    )
+    const log = openSync(join(this.dir, 'containerd.log'), 'a')
+    this.daemon = spawn('containerd', ['--config', config], {detached: true, stdio: ['ignore', log, log]})
+    await until('containerd to answer', async () => ((await ctr(['version'], {address: this.address})).code === 0 ? true : undefined), 20_000)
+  }
+
+  /** Ends it at once, as a crash does: its shims, and the containers, run on. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const daemon = this.daemon
+    if (!daemon || daemon.exitCode !== null) return
+    const exited = new Promise((resolve) => daemon.once('exit', resolve))
+    daemon.kill(signal)
+    await exited
+  }
+}
+
+describe('containers across a containerd restart', () => {
+  const containerd = new PrivateContainerd()
+  const options = (): {address: string} => ({address: containerd.address})
+  const inspect = async (name: string): Promise<Record<string, any>> => JSON.parse(await nerdOk(['inspect', name], options()))[0]
+
+  before(async () => {
+    await containerd.start()
+    const imported = await ctr(['images', 'import', testImageArchive('nerd-test/busybox:latest')], options())
+    assert.equal(imported.code, 0, imported.stderr)
+  })
+
+  after(async () => {
+    const ids = (await nerd(['ps', '-aq'], options())).stdout.split('\n').filter(Boolean)
+    if (ids.length > 0) await nerd(['rm', '-f', ...ids], options())
+    await containerd.kill('SIGTERM')
+  })
+
+  it('after containerd comes back: a policy restarts what exited meanwhile, running containers run on, logs are whole', async () => {
+    await nerdOk(['run', '-d', '--name', 'always', '--network', 'none', '--restart', 'always', IMG, 'sleep', '600'], options())
+    await nerdOk(['run', '-d', '--name', 'failing', '--network', 'none', '--restart', 'on-failure', IMG, 'sh', '-c', 'sleep 2; exit 2'], options())
+    await nerdOk(['run', '-d', '--name', 'steady', '--network', 'none', IMG, 'sleep', '600'], options())
+    await nerdOk(['run', '-d', '--name', 'talker', '--network', 'none', IMG, 'sh', '-c', 'for i in 1 2 3 4 5 6; do echo line$i; sleep 0.5; done'], options())
+    const [always, steady] = [await inspect('always'), await inspect('steady')]
+
+    await containerd.kill()
+    process.kill(always.State.Pid, 'SIGKILL')
+    // `failing` exits with 2 and `talker` finishes while containerd is down.
+    await new Promise((resolve) => setTimeout(resolve, 4000))
+    await containerd.start()
+
+    const restarted = await until('the always container to come back', async () => {
+      const current = await inspect('always')
+      return current.State.Status === 'running' && current.State.Pid !== always.State.Pid ? current : undefined
+    })
+    assert.equal(restarted.RestartCount, 1)
+    // on-failure, which containerd's own restart monitor does not know: nerd's exit handler waited for containerd.
+    const failing = await until('the on-failure container to be restarted', async () => {
+      const current = await inspect('failing')
+      return current.RestartCount >= 1 ? current : undefined
+    })
+    assert.equal(failing.State.ExitCode, 2)
+    const stillSteady = await inspect('steady')
+    assert.deepEqual([stillSteady.State.Status, stillSteady.State.Pid, stillSteady.RestartCount], ['running', steady.State.Pid, 0])
+    assert.equal(await nerdOk(['logs', 'talker'], options()), 'line1\nline2\nline3\nline4\nline5\nline6\n')
+    await until('the finished container to be exited', async () => ((await inspect('talker')).State.Status === 'exited' ? true : undefined))
+  })
+})
