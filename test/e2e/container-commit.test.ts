@@ -40,7 +40,7 @@ describe('diff and commit', () => {
 
   after(async () => {
     await removeAllContainers()
-    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', `${testEnvironment.registry}/e2e/committed:v1`])
+    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', `${testEnvironment.registry}/e2e/committed:v1`, 'e2e/base:2', 'e2e/from-untagged:v1', 'e2e/from-retagged:v1'])
   })
 
   it('export streams a container\'s filesystem, running or stopped, without its volumes; -o writes a file; a terminal is refused', async () => {
@@ -119,6 +119,21 @@ describe('diff and commit', () => {
     assert.equal(image!.Config.WorkingDir, '/tmp')
     assert.equal(image!.Config.Labels.cl, '1')
     assert.equal(await nerdOk(['run', '--rm', 'e2e/configured:v1', 'sh', '-c', 'echo $FOO $(pwd); cat f']), 'bar /tmp\nx\n')
+  })
+
+  it('commit finds the container\'s image by its ID once its name is removed or names another image', async () => {
+    await nerdOk(['tag', IMG, 'e2e/base:1'])
+    await nerdOk(['run', '--name', 'untagged', '--network', 'none', 'e2e/base:1', 'sh', '-c', 'echo y > /y'])
+    await nerdOk(['rmi', 'e2e/base:1'])
+    await nerdOk(['commit', 'untagged', 'e2e/from-untagged:v1'])
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/from-untagged:v1', 'cat', '/y']), 'y\n')
+
+    // The name now names an image with /y: the commit still stacks on the container's own image.
+    await nerdOk(['tag', IMG, 'e2e/base:2'])
+    await nerdOk(['run', '--name', 'retagged', '--network', 'none', 'e2e/base:2', 'sh', '-c', 'echo z > /z'])
+    await nerdOk(['tag', 'e2e/from-untagged:v1', 'e2e/base:2'])
+    await nerdOk(['commit', 'retagged', 'e2e/from-retagged:v1'])
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/from-retagged:v1', 'sh', '-c', 'cat /z; test -e /y || echo no-y']), 'z\nno-y\n')
   })
 
   it('commits a running container, paused meanwhile, and leaves it running', async () => {
