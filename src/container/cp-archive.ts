@@ -93,10 +93,10 @@ async function* treeEntries(path: string, name: string, seen: Map<string, string
   if (name !== '') {
     const fields: HeaderData = {path: type === 'Directory' ? `${name}/` : name, type, mode: info.mode & 0o7777, uid: info.uid, gid: info.gid, size: 0, mtime: new Date(Math.floor(info.mtimeMs / 1000) * 1000)}
     const identity = `${info.dev}:${info.ino}`
-    const first = type !== 'Directory' && info.nlink > 1 ? seen.get(identity) : undefined
-    if (first !== undefined) fields.type = 'Link'
-    else if (type !== 'Directory' && info.nlink > 1) seen.set(identity, name)
-    if (first !== undefined) fields.linkpath = first
+    const linked = type !== 'Directory' && info.nlink > 1
+    const first = linked ? seen.get(identity) : undefined
+    if (linked && first === undefined) seen.set(identity, name)
+    if (first !== undefined) Object.assign(fields, {type: 'Link', linkpath: first})
     else if (type === 'SymbolicLink') fields.linkpath = await readlink(path)
     else if (type === 'File') fields.size = info.size
     else if (isNodeType(type)) Object.assign(fields, deviceNumbers(info.rdev))
