@@ -5,10 +5,13 @@ import {createRequire, enableCompileCache} from 'node:module'
 // V8 code cache for the ES modules nerd loads outside its bundle (the bundle has its own: bundle.cjs).
 enableCompileCache?.()
 
-// A reader that goes away (`nerd ps | head -1`) ends nerd quietly, as it ends other tools.
+// A reader that goes away (`nerd ps | head -1`) ends nerd quietly, as it ends other tools; any other
+// failure to write (a full disk) ends it with one line in Go's words, as docker's CLI says it.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(0)
-  throw error
+  const reason = /^E[A-Z]+: (.*?)(, \w+)?$/.exec(error.message)?.[1] ?? error.message
+  process.stderr.write(`Error: write /dev/stdout: ${reason}\n`)
+  process.exit(1)
 })
 
 // Output read by a program stays plain text, as docker's is. oclif's colour library would colour it

@@ -19,11 +19,14 @@ export default class Export extends NerdCommand {
     if (output === undefined && process.stdout.isTTY) throw new NerdError('cowardly refusing to save to a terminal. Use the -o flag or redirect')
     const invalid = output === undefined ? undefined : invalidOutputPath(output)
     if (invalid) throw new NerdError(`failed to export container: ${invalid}`)
-    await this.forEachContainer([args.container], (scope, container) =>
-      output === undefined
-        ? exportContainer(scope, container, process.stdout, false)
-        : // As docker's: the file appears whole or not at all.
-          writeStreamAtomic(output, (stream) => exportContainer(scope, container, stream, true)),
+    // ctrl-c stops the export so that the container's root filesystem is unmounted before nerd dies of it.
+    await this.stoppableBySignals((signal) =>
+      this.forEachContainer([args.container], (scope, container) =>
+        output === undefined
+          ? exportContainer(scope, container, process.stdout, {end: false, signal})
+          : // As docker's: the file appears whole or not at all.
+            writeStreamAtomic(output, (stream) => exportContainer(scope, container, stream, {end: true, signal})),
+      ),
     )
   }
 }

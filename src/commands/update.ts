@@ -13,12 +13,14 @@ export default class Update extends NerdCommand {
     const {argv, flags} = await this.parse(Update)
     const {updateRequestFromFlags} = await import('../container/create-options.ts')
     const {updateContainer} = await import('../container/update.ts')
-    const {NerdError} = await import('../errors.ts')
+    const {FlagError, NerdError} = await import('../errors.ts')
     let request
     try {
       request = updateRequestFromFlags(flags)
     } catch (error) {
-      // The messages are create's; update is not run or create, so a refusal exits 1.
+      // A value the flag's type refuses is pflag's error, exit 125 with the help hint on every command;
+      // the other refusals are create's checks, which exit 1 here as update is not run or create.
+      if (error instanceof FlagError) throw error
       throw new NerdError((error as Error).message)
     }
     const {cgroupManager} = await this.nerdConfig()

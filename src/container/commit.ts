@@ -22,12 +22,13 @@ import {tarEnd, tarPadding} from '../image/archive/tar-writer.ts'
 import {childGcLabels} from '../image/manifest.ts'
 import type {Descriptor, ImageManifest} from '../image/manifest.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../image/registry/media-types.ts'
-import {jsonBlob, resolveImageConfig, writeBlob} from '../image/store.ts'
+import {jsonBlob, listImages, resolveImageConfig, writeBlob} from '../image/store.ts'
+import type {ImageRecord, ResolvedImageConfig} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
 import {containerView, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {existsInLayers, rootfsLayers, statInLayers} from './rootfs-files.ts'
-import type {DockerConfig} from './model.ts'
+import type {ContainerRecord, DockerConfig} from './model.ts'
 
 const MOUNT_POINTS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']
 
@@ -135,6 +136,25 @@ function committedRuntimeConfig(config: DockerConfig): ImageRuntimeConfig {
   }
 }
 
+/**
+ * The image the container was made from, which docker finds by its ID: under the name it was made
+ * from while that name still is that image, else under any other name the image has (the name
+ * removed, or given to another image since). Gone when no name is left.
+ */
+async function containerImage(client: ContainerdClient, record: ContainerRecord): Promise<ResolvedImageConfig> {
+  const byId = async (image: string | ImageRecord): Promise<ResolvedImageConfig | undefined> => {
+    const resolved = await resolveImageConfig(client, image, record.Platform).catch(() => undefined)
+    return resolved?.configDescriptor.digest === record.Image ? resolved : undefined
+  }
+  let found = await byId(record.ImageRef)
+  for (const image of found ? [] : await listImages(client)) {
+    found = await byId(image)
+    if (found) return found
+  }
+  if (!found) throw new NerdError(`cannot commit ${record.Name}: its image ${record.ImageRef} is gone (No such image: ${record.Image})`)
+  return found
+}
+
 /** `commit`: the container's changes as one more layer on its image; returns the new image's ID. */
 export async function commitContainer(scope: ContainerScope, container: LoadedContainer, options: CommitOptions = {}): Promise<string> {
   const changes = options.changes ?? []
@@ -142,9 +162,7 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
   const name = options.reference === undefined ? undefined : normalizeImageName(options.reference, 'commit')
   const {client} = scope
   const {record} = container
-  const base = await resolveImageConfig(client, record.ImageRef, record.Platform).catch((error: unknown) => {
-    throw new NerdError(`cannot commit ${record.Name}: its image ${record.ImageRef} is gone (${(error as Error).message})`)
-  })
+  const base = await containerImage(client, record)
   const running = (await containerView(scope, container)).status === 'running'
   const pause = running && options.pause !== false
   if (pause) await client.tasks.pause(record.Id)

@@ -9,12 +9,13 @@
  */
 import type {Stats} from 'node:fs'
 import {lstat, readlink, realpath, stat} from 'node:fs/promises'
-import {basename, dirname, join, normalize} from 'node:path'
+import {basename, dirname, join, normalize, posix, relative, resolve} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {NerdError} from '../errors.ts'
 import {extractInto, packAs} from './cp-archive.ts'
 import {containerView} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import type {ContainerRecord, MountPoint} from './model.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
 import {releaseContainerVolumes, withContainerVolumesMounted} from './volumes.ts'
 
@@ -106,6 +107,8 @@ export interface CopyOptions {
   archive: boolean
   /** `-L`: copy what a symbolic link given as the source points to. */
   followLink: boolean
+  /** Stops the copy (ctrl-c), which then fails. */
+  signal?: AbortSignal
 }
 
 /** The name docker gives the copy of `path` (as typed): its last element; `.` for the root or a directory's contents (`/.`). */
@@ -114,64 +117,91 @@ export function copyName(path: string): string {
   return /(^|\/)\.$/.test(path) || name === '' || name === '..' ? '.' : name
 }
 
+/** Whether `path` (as typed) says it is a directory: it ends in `/` or `/.`. */
+function assertsDirectory(path: string): boolean {
+  return /(^|\/)\.?$/.test(path)
+}
+
 /** Whether a symbolic link at the end of `path` is followed: docker resolves a path ending in `/` or `/.`, and any with -L. */
 function followsLast(path: string, followLink: boolean): boolean {
-  return followLink || /\/\.?$/.test(path)
+  return followLink || assertsDirectory(path)
 }
 
 /** The source at host path `source` (`name`: as typed); a path ending in `/` or `/.` must be a directory. */
 async function statSource(source: string, name: string, missing: string): Promise<Stats> {
   const info = await lstat(source).catch(() => undefined)
   if (!info) throw new NerdError(missing)
-  if (!info.isDirectory() && /\/\.?$/.test(name)) throw new NerdError(`not a directory: ${name}`)
+  if (!info.isDirectory() && assertsDirectory(name)) throw new NerdError(`not a directory: ${name}`)
   return info
 }
+
+/** Which side of the copy a destination is on: the host (docker's CLI checks it) or the container (its daemon does). */
+type Side = 'host' | 'container'
 
 /**
  * Where a copy of `sourceName` lands for `destination` (`destinationName`: as typed, for messages),
  * docker's way: the directory to extract in and the name of the copy there (`.`: a directory's
- * contents into the directory itself).
+ * contents into the directory itself). What is there already is never replaced by something of
+ * another kind: a directory copied onto a file fails here, and the extraction refuses the rest.
  */
-async function landing(sourceName: string, sourceIsDirectory: boolean, destination: string, destinationName: string): Promise<{directory: string; name: string}> {
-  const name = copyName(sourceName)
-  const existing = await stat(destination).catch(() => undefined)
-  if (existing?.isDirectory()) return {directory: destination, name}
-  if (existing && sourceIsDirectory) throw new NerdError(`cannot copy a directory to the file ${destinationName}`)
-  if (!existing && destination.endsWith('/') && !sourceIsDirectory) throw new NerdError(`no such directory: ${destinationName}`)
+async function landing(sourceName: string, sourceIsDirectory: boolean, destination: string, destinationName: string, side: Side): Promise<{directory: string; name: string}> {
+  const existing = await stat(destination).catch((error: NodeJS.ErrnoException) => {
+    // docker's CLI fails on a host path under a file (`file/`); its daemon lets the extraction point decide.
+    if (error.code === 'ENOTDIR' && side === 'host') throw new NerdError(`lstat ${resolve(destinationName)}${destinationName.endsWith('/') ? '/' : ''}: not a directory`)
+    return undefined
+  })
+  if (existing?.isDirectory()) return {directory: destination, name: copyName(sourceName)}
+  if (existing && sourceIsDirectory) throw new NerdError('cannot copy directory')
+  if (!existing && assertsDirectory(destinationName) && !sourceIsDirectory) throw new NerdError(`no such directory: ${destinationName}`)
   const parent = await stat(dirname(destination)).catch(() => undefined)
-  if (!parent?.isDirectory()) throw new NerdError(`no such directory: ${dirname(destinationName)}`)
+  if (!parent) throw new NerdError(`no such directory: ${dirname(destinationName)}`)
+  if (!parent.isDirectory()) throw new NerdError('extraction point is not a directory')
   return {directory: dirname(destination), name: basename(destination)}
 }
 
-/** Copies `source` (a host path, already resolved; `sourceName` is the path as typed, which names the copy) to `destination` through tar. */
-async function copyTree(source: string, info: Stats, sourceName: string, destination: string, destinationName: string, options: CopyOptions): Promise<void> {
-  const {directory, name} = await landing(sourceName, info.isDirectory(), destination, destinationName)
-  await extractInto(await packAs(source, info.isDirectory(), name), directory, options.archive)
+/**
+ * docker's daemon refuses to extract into a container's read-only parts: a read-only volume or bind
+ * mount, or its root filesystem (`--read-only`) outside its mounts (a `--tmpfs` is not one of them).
+ * `directory` is the container's path to extract in.
+ */
+function refuseReadOnly(record: Pick<ContainerRecord, 'Mounts' | 'HostConfig'>, directory: string): void {
+  const within = (mount: MountPoint): boolean => {
+    const relative = posix.relative(mount.Destination, directory)
+    return relative !== '..' && !relative.startsWith('../')
+  }
+  const mount = record.Mounts.filter(within).sort((a, b) => b.Destination.length - a.Destination.length)[0]
+  if (mount && !mount.RW) throw new NerdError('mounted volume is marked read-only')
+  if (!mount && record.HostConfig.ReadonlyRootfs) throw new NerdError('container rootfs is marked read-only')
 }
 
 /** `cp CONTAINER:SRC DEST` (DEST `-`: a tar stream on `output`). */
-export async function copyFromContainer(root: string, containerPath: string, hostPath: string, options: CopyOptions & {containerName: string}, output: NodeJS.WritableStream): Promise<void> {
+export async function copyFromContainer(root: string, record: ContainerRecord, containerPath: string, hostPath: string, options: CopyOptions, output: NodeJS.WritableStream): Promise<void> {
   const source = await resolveInRoot(root, containerPath, followsLast(containerPath, options.followLink))
-  const info = await statSource(source, containerPath, `Could not find the file ${containerPath} in container ${options.containerName}`)
+  const info = await statSource(source, containerPath, `Could not find the file ${containerPath} in container ${record.Name}`)
   if (hostPath === '-') {
     // Not ending `output`: nerd's stdout stays open until nerd exits.
-    await pipeline(await packAs(source, info.isDirectory(), copyName(containerPath)), output, {end: false})
+    await pipeline(packAs(source, copyName(containerPath)), output, {end: false, signal: options.signal})
     return
   }
-  await copyTree(source, info, containerPath, hostPath, hostPath, options)
+  const {directory, name} = await landing(containerPath, info.isDirectory(), hostPath, hostPath, 'host')
+  await extractInto(packAs(source, name), directory, options.archive, options.signal)
 }
 
 /** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST). */
-export async function copyToContainer(root: string, hostPath: string, containerPath: string, options: CopyOptions, input: NodeJS.ReadableStream): Promise<void> {
+export async function copyToContainer(root: string, record: ContainerRecord, hostPath: string, containerPath: string, options: CopyOptions, input: NodeJS.ReadableStream): Promise<void> {
   const destination = await resolveInRoot(root, containerPath, true)
+  const inContainer = (path: string): string => `/${relative(root, path)}`
   if (hostPath === '-') {
-    if (!(await stat(destination).catch(() => undefined))?.isDirectory()) throw new NerdError(`destination "${containerPath}" must be a directory`)
-    await extractInto(input, destination, options.archive)
+    if (!(await stat(destination).catch(() => undefined))?.isDirectory()) throw new NerdError(`destination "${record.Name}:${containerPath}" must be a directory`)
+    refuseReadOnly(record, inContainer(destination))
+    await extractInto(input, destination, options.archive, options.signal)
     return
   }
   const missing = `no such file or directory: ${hostPath}`
   if (!(await lstat(hostPath).catch(() => undefined))) throw new NerdError(missing)
   const source = followsLast(hostPath, options.followLink) ? await realpath(hostPath) : hostPath
   const info = await statSource(source, hostPath, missing)
-  await copyTree(source, info, hostPath, destination + (containerPath.endsWith('/') ? '/' : ''), containerPath, options)
+  const {directory, name} = await landing(hostPath, info.isDirectory(), destination + (containerPath.endsWith('/') ? '/' : ''), containerPath, 'container')
+  refuseReadOnly(record, inContainer(directory))
+  await extractInto(packAs(source, name), directory, options.archive, options.signal)
 }

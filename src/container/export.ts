@@ -3,9 +3,9 @@
  * mount points stay, empty). Its snapshot is mounted read-only beside it, the upper layer as one more
  * lower one, so that a running container's filesystem can be read too.
  */
-import {readdir} from 'node:fs/promises'
 import {pipeline} from 'node:stream/promises'
 import type {Mount} from '../containerd/index.ts'
+import {packAs} from './cp-archive.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
 
@@ -21,14 +21,10 @@ export function readOnlyMounts(mounts: Mount[]): Mount[] {
   })
 }
 
-/** Writes the tar stream to `output` (`end`: and ends it; not nerd's stdout). */
-export async function exportContainer(scope: ContainerScope, container: LoadedContainer, output: NodeJS.WritableStream, end: boolean): Promise<void> {
+/** Writes the tar stream to `output` (`end`: and ends it; not nerd's stdout; `signal`: stops it). */
+export async function exportContainer(scope: ContainerScope, container: LoadedContainer, output: NodeJS.WritableStream, options: {end: boolean; signal?: AbortSignal}): Promise<void> {
   const {record} = container
   const mounts = readOnlyMounts(await scope.client.snapshots.mounts(record.Snapshotter, record.Id))
-  await withMountedRootfs(mounts, [], async (root) => {
-    const tar = await import('tar')
-    // The root's entries by name, as docker's archive has them (no leading ./).
-    const entries = (await readdir(root)).sort()
-    await pipeline(tar.c({cwd: root}, entries), output, {end})
-  })
+  // The root's entries by name, as docker's archive has them (no leading ./).
+  await withMountedRootfs(mounts, [], (root) => pipeline(packAs(root, ''), output, options))
 }

@@ -648,9 +648,10 @@ export async function waitContainer(scope: ContainerScope, container: LoadedCont
 /** docker's rename: the new name is reserved first, so a conflict leaves the old one in place. */
 export async function renameContainer(scope: ContainerScope, loaded: LoadedContainer, newName: string): Promise<void> {
   const {validateName} = await import('./names.ts')
-  validateName(newName)
+  // `/name` is docker's spelling of `name`.
+  const name = validateName(newName)
   // Under the lifecycle lock: of two renames, the second renames what the first made; none writes a removed container's record.
-  await withContainerLock(loaded, (container) => renameLocked(scope, container, newName))
+  await withContainerLock(loaded, (container) => renameLocked(scope, container, name))
 }
 
 async function renameLocked(scope: ContainerScope, container: LoadedContainer, newName: string): Promise<void> {

@@ -2,8 +2,9 @@
  * A snapshot's root filesystem mounted on a temporary directory, for work that needs it as one tree
  * (cp into a stopped container, the image content a new volume is filled from).
  */
-import {execFile} from 'node:child_process'
-import {mkdir, mkdtemp, rm} from 'node:fs/promises'
+import {execFile, spawnSync} from 'node:child_process'
+import {rmdirSync} from 'node:fs'
+import {mkdir, mkdtemp, rmdir} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -18,10 +19,24 @@ export interface ExtraBind {
   target: (root: string) => Promise<string>
 }
 
-/** Runs `action` with `mounts` (containerd's, for one snapshot) mounted, and `binds` bound inside; unmounts after. */
+/**
+ * Runs `action` with `mounts` (containerd's, for one snapshot) mounted, and `binds` bound inside;
+ * unmounts after, however `action` ends. Should nerd exit meanwhile (an error nothing caught, work
+ * that never settles), the mounts go at its exit all the same: a container's upper directory left
+ * mounted here would be mounted twice once the container starts.
+ */
 export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], action: (root: string) => Promise<T>): Promise<T> {
   const root = await mkdtemp(join(tmpdir(), 'nerd-rootfs-'))
   const mounted: string[] = []
+  const unmountAtExit = (): void => {
+    for (const target of mounted) spawnSync('umount', ['-l', target], {env: SBIN_PATH})
+    try {
+      rmdirSync(root)
+    } catch {
+      // left for a look: never removed with what may still be mounted on it
+    }
+  }
+  process.once('exit', unmountAtExit)
   try {
     for (const layer of mounts) {
       await run('mount', [...(layer.type === 'bind' ? [] : ['-t', layer.type]), '-o', layer.options.join(','), layer.source, root], {env: SBIN_PATH})
@@ -35,7 +50,9 @@ export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], 
     }
     return await action(root)
   } finally {
+    process.off('exit', unmountAtExit)
     for (const target of mounted) await run('umount', ['-l', target], {env: SBIN_PATH}).catch(() => undefined)
-    await rm(root, {recursive: true, force: true}).catch(() => undefined)
+    // Not recursive: were the root still mounted, that would delete the container's files.
+    await rmdir(root).catch(() => undefined)
   }
 }

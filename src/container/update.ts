@@ -21,8 +21,8 @@ function currentResources(record: ContainerRecord): UpdateRequest['resources'] {
   const host = record.HostConfig
   return {
     memory: host.Memory,
-    // The default swap (twice the memory) is derived again from a new memory limit, as at create.
-    memorySwap: host.MemorySwap === host.Memory * 2 ? undefined : host.MemorySwap,
+    // Kept as it is when the memory limit changes, as docker keeps it (a new limit above it is refused).
+    memorySwap: host.MemorySwap === 0 ? undefined : host.MemorySwap,
     memoryReservation: host.MemoryReservation,
     nanoCpus: host.NanoCpus,
     cpuShares: host.CpuShares,
@@ -35,17 +35,34 @@ function currentResources(record: ContainerRecord): UpdateRequest['resources'] {
   }
 }
 
+/**
+ * The settings an update changes, as docker's UpdateContainer reads its request: a 0 (an empty
+ * cpuset) is no value and leaves the setting as it is, except --pids-limit's (no limit). What
+ * conflicts with the container's settings is refused in docker's words and order.
+ */
+function changedResources(record: ContainerRecord, resources: UpdateRequest['resources']): UpdateRequest['resources'] {
+  const changed: UpdateRequest['resources'] = Object.fromEntries(Object.entries(resources).filter(([name, value]) => name === 'pidsLimit' || (value !== 0 && value !== '')))
+  const host = record.HostConfig
+  const conflict = (message: string): never => {
+    throw new NerdError(`Conflicting options: ${message}`)
+  }
+  if ((changed.nanoCpus ?? 0) > 0 && host.CpuPeriod > 0) conflict('Nano CPUs cannot be updated as CPU Period has already been set')
+  if ((changed.nanoCpus ?? 0) > 0 && host.CpuQuota > 0) conflict('Nano CPUs cannot be updated as CPU Quota has already been set')
+  if ((changed.cpuPeriod ?? 0) > 0 && host.NanoCpus > 0) conflict('CPU Period cannot be updated as NanoCPUs has already been set')
+  if ((changed.cpuQuota ?? 0) > 0 && host.NanoCpus > 0) conflict('CPU Quota cannot be updated as NanoCPUs has already been set')
+  if (changed.memory !== undefined && changed.memorySwap === undefined && host.MemorySwap > 0 && changed.memory > host.MemorySwap) {
+    throw new NerdError('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time')
+  }
+  return changed
+}
+
 export async function updateContainer(scope: ContainerScope, container: LoadedContainer, request: UpdateRequest, cgroupManager: CgroupManager): Promise<string[]> {
   const {client} = scope
   const {record} = container
   const warnings: string[] = []
+  const merged: RunOptions = {...currentResources(record), ...changedResources(record, request.resources)}
   if (request.restart && request.restart.Name !== 'no' && record.HostConfig.AutoRemove) {
     throw new NerdError('Restart policy cannot be updated because AutoRemove is enabled for the container')
-  }
-  const current = currentResources(record)
-  const merged: RunOptions = {...current, ...request.resources}
-  if (request.resources.memory !== undefined && request.resources.memorySwap === undefined && current.memorySwap !== undefined && current.memorySwap > 0 && request.resources.memory > current.memorySwap) {
-    throw new NerdError('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time')
   }
   const facts = hostFacts({cgroupManager, privileged: false})
   const limits = resourceLimits(merged, facts, warnings)

@@ -3,11 +3,13 @@
  * as docker lists them, and committed as an image layer that run and push use.
  */
 import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
+import {promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
 import {readTar} from '../../src/image/archive/tar-reader.ts'
 import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
-import {loadTestImage, nerd, nerdOnTerminal, testEnvironment} from '../helpers/e2e.ts'
+import {loadTestImage, nerd, nerdCommandLine, nerdOnTerminal, testEnvironment} from '../helpers/e2e.ts'
 
 async function* bytes(buffer: Buffer): AsyncGenerator<Buffer> {
   yield buffer
@@ -38,18 +40,20 @@ describe('diff and commit', () => {
 
   after(async () => {
     await removeAllContainers()
-    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', `${testEnvironment.registry}/e2e/committed:v1`])
+    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', `${testEnvironment.registry}/e2e/committed:v1`, 'e2e/base:2', 'e2e/from-untagged:v1', 'e2e/from-retagged:v1'])
   })
 
   it('export streams a container\'s filesystem, running or stopped, without its volumes; -o writes a file; a terminal is refused', async () => {
-    await nerdOk(['run', '-d', '--name', 'exported', '-v', 'export-vol:/data', IMG, 'sh', '-c', 'echo hi > /hello; echo in-volume > /data/x; rm /etc/group; sleep 600'])
+    await nerdOk(['run', '-d', '--name', 'exported', '-v', 'export-vol:/data', IMG, 'sh', '-c', 'echo hi > /hello; echo in-volume > /data/x; rm /etc/group; mkfifo /tmp/fifo; mknod /tmp/null c 1 3; sleep 600'])
     await new Promise((resolve) => setTimeout(resolve, 500))
+    const types = new Map<string, string>()
     const pathsOf = async (archive: Buffer): Promise<Map<string, string>> => {
       const files = new Map<string, string>()
       for await (const entry of readTar(bytes(archive))) {
         const chunks: Buffer[] = []
         for await (const chunk of entry.body) chunks.push(chunk)
         files.set(entry.path, Buffer.concat(chunks).toString('utf8'))
+        types.set(entry.path, entry.type)
       }
       return files
     }
@@ -59,12 +63,15 @@ describe('diff and commit', () => {
     assert.equal(files.get('hello'), 'hi\n')
     assert.ok(files.has('bin/busybox') && files.has('data/'), 'the image\'s files and the volume\'s empty mount point')
     assert.ok(!files.has('data/x') && !files.has('etc/group'), 'neither the volume\'s content nor a deleted file')
+    assert.deepEqual([types.get('tmp/fifo'), types.get('tmp/null')], ['FIFO', 'CharacterDevice'])
     await nerdOk(['stop', '-t', '0', 'exported'])
     const file = `${testEnvironment.root}/exported.tar`
     await nerdOk(['container', 'export', '-o', file, 'exported'])
     const {readFile} = await import('node:fs/promises')
     assert.equal((await pathsOf(await readFile(file))).get('hello'), 'hi\n')
     assert.deepEqual(await nerdOnTerminal(['export', 'exported']), {code: 1, screen: ['Error: cowardly refusing to save to a terminal. Use the -o flag or redirect']})
+    const full = await promisify(execFile)('sh', ['-c', `${nerdCommandLine(['export', 'exported'])} > /dev/full; echo "exit $?"`])
+    assert.deepEqual([full.stderr, full.stdout], ['Error: write /dev/stdout: no space left on device\n', 'exit 1\n'])
     await nerdOk(['rm', '-f', '-v', 'exported'])
     await nerd(['volume', 'rm', 'export-vol'])
   })
@@ -112,6 +119,21 @@ describe('diff and commit', () => {
     assert.equal(image!.Config.WorkingDir, '/tmp')
     assert.equal(image!.Config.Labels.cl, '1')
     assert.equal(await nerdOk(['run', '--rm', 'e2e/configured:v1', 'sh', '-c', 'echo $FOO $(pwd); cat f']), 'bar /tmp\nx\n')
+  })
+
+  it('commit finds the container\'s image by its ID once its name is removed or names another image', async () => {
+    await nerdOk(['tag', IMG, 'e2e/base:1'])
+    await nerdOk(['run', '--name', 'untagged', '--network', 'none', 'e2e/base:1', 'sh', '-c', 'echo y > /y'])
+    await nerdOk(['rmi', 'e2e/base:1'])
+    await nerdOk(['commit', 'untagged', 'e2e/from-untagged:v1'])
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/from-untagged:v1', 'cat', '/y']), 'y\n')
+
+    // The name now names an image with /y: the commit still stacks on the container's own image.
+    await nerdOk(['tag', IMG, 'e2e/base:2'])
+    await nerdOk(['run', '--name', 'retagged', '--network', 'none', 'e2e/base:2', 'sh', '-c', 'echo z > /z'])
+    await nerdOk(['tag', 'e2e/from-untagged:v1', 'e2e/base:2'])
+    await nerdOk(['commit', 'retagged', 'e2e/from-retagged:v1'])
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/from-retagged:v1', 'sh', '-c', 'cat /z; test -e /y || echo no-y']), 'z\nno-y\n')
   })
 
   it('commits a running container, paused meanwhile, and leaves it running', async () => {

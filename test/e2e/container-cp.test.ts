@@ -1,13 +1,13 @@
-/** cp end to end: trees with modes, owners and symbolic links, both ways, running and stopped containers, tar streams. */
+/** cp end to end: trees with modes, owners, links and special files, both ways, running and stopped containers, tar streams. */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
-import {chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile} from 'node:fs/promises'
+import {execFile, spawn} from 'node:child_process'
+import {chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {nerdOk, removeAllContainers} from '../helpers/containers.ts'
-import {loadTestImage, nerd} from '../helpers/e2e.ts'
+import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
+import {loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -153,10 +153,102 @@ describe('cp', () => {
     assert.deepEqual((await lstat(join(work, 'timed/sub'))).mtime, new Date('2001-02-03T04:05:06Z'))
   })
 
+  it('never replaces a file with a directory or a directory with a file, either way, and says so as docker does', async () => {
+    await nerdOk(['exec', 'live', 'sh', '-c', 'mkdir -p /ow/dir/inner; echo kept > /ow/file'])
+    const source = join(work, 'ow-source')
+    await mkdir(join(source, 'file/sub'), {recursive: true})
+    await writeFile(join(source, 'dir'), 'a file\n')
+    const refused = async (args: string[], message: string): Promise<void> => {
+      const result = await nerd(['cp', ...args])
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`)
+      assert.equal(result.stderr, `Error: ${message}\n`, args.join(' '))
+    }
+    await refused([join(source, 'file'), 'live:/ow/'], 'cannot overwrite non-directory "/ow/file" with directory "/ow"')
+    await refused([join(source, 'dir'), 'live:/ow/'], 'cannot overwrite directory "/ow/dir" with non-directory "/ow"')
+    await refused([join(work, 'tree'), 'live:/ow/file/'], 'cannot overwrite non-directory "/ow/file" with directory "/ow"')
+    await refused([join(work, 'tree'), 'live:/ow/file'], 'cannot copy directory')
+    assert.equal(await nerdOk(['exec', 'live', 'cat', '/ow/file']), 'kept\n')
+    assert.equal(await nerdOk(['exec', 'live', 'ls', '/ow/dir']), 'inner\n')
+    // A directory named passwd copied into /etc would have left the container without users.
+    await mkdir(join(work, 'etcx/passwd'), {recursive: true})
+    await refused([join(work, 'etcx/passwd'), 'live:/etc/'], 'cannot overwrite non-directory "/etc/passwd" with directory "/etc"')
+    assert.equal(await nerdOk(['exec', 'live', 'id', '-u']), '0\n')
+
+    const host = join(work, 'ow-host')
+    await mkdir(host)
+    await writeFile(join(host, 'dir'), 'precious\n')
+    await refused(['live:/ow/dir', `${host}/`], `cannot overwrite non-directory "${host}/dir" with directory "${host}"`)
+    await refused(['live:/ow/dir', `${host}/dir/`], `lstat ${host}/dir/: not a directory`)
+    assert.equal(await readFile(join(host, 'dir'), 'utf8'), 'precious\n')
+  })
+
+  it('copies FIFOs and device nodes both ways, and keeps modes exactly and hard links', async () => {
+    await nerdOk(['exec', 'live', 'sh', '-c', 'mkdir /spec; mkfifo /spec/p; mknod /spec/n c 1 3; echo a > /spec/a; echo z > /spec/z; chmod 1777 /spec; chmod 666 /spec/a'])
+    await nerdOk(['cp', 'live:/spec', join(work, 'spec')])
+    assert.ok((await lstat(join(work, 'spec/p'))).isFIFO())
+    assert.equal((await lstat(join(work, 'spec/n'))).rdev, (await lstat('/dev/null')).rdev)
+    assert.equal(await readFile(join(work, 'spec/z'), 'utf8'), 'z\n')
+    // nerd's umask (the usual 022) must not narrow them.
+    const umask = process.umask(0o022)
+    try {
+      assert.equal((await lstat(join(work, 'spec'))).mode & 0o7777, 0o1777)
+      assert.equal((await lstat(join(work, 'spec/a'))).mode & 0o7777, 0o666)
+      await link(join(work, 'spec/z'), join(work, 'spec/z2'))
+      await nerdOk(['cp', join(work, 'spec'), 'live:/spec2'])
+    } finally {
+      process.umask(umask)
+    }
+    const copied = await nerdOk(['exec', 'live', 'sh', '-c', "cd /spec2 && stat -c '%A %h %i %t,%T %n' . a n p z z2"])
+    const [top, a, n, p, z, z2] = copied.trim().split('\n').map((line) => line.split(' '))
+    assert.deepEqual([top![0], a![0], n![0], n![3], p![0]], ['drwxrwxrwt', '-rw-rw-rw-', 'crw-r--r--', '1,3', 'prw-r--r--'], copied)
+    assert.deepEqual([z![1], z![2]], ['2', z2![2]], copied)
+  })
+
+  it('refuses to write into a read-only root filesystem or volume, as docker does, and a --tmpfs is no volume', async () => {
+    const readOnly = join(work, 'read-only')
+    await mkdir(readOnly)
+    await nerdOk(['run', '-d', '--name', 'sealed', '--read-only', '-v', 'cp-vol:/vol', '-v', `${readOnly}:/rom:ro`, '--tmpfs', '/scratch', IMG, 'sleep', '120'])
+    const file = join(work, 'tree/top.txt')
+    for (const [target, message] of [
+      ['sealed:/x', 'container rootfs is marked read-only'],
+      ['sealed:/scratch/x', 'container rootfs is marked read-only'],
+      ['sealed:/rom/x', 'mounted volume is marked read-only'],
+    ] as const) {
+      const result = await nerd(['cp', file, target])
+      assert.equal(result.code, 1, target)
+      assert.equal(result.stderr, `Error: ${message}\n`, target)
+    }
+    await nerdOk(['cp', file, 'sealed:/vol/x'])
+    assert.equal(await nerdOk(['exec', 'sealed', 'cat', '/vol/x']), 'top\n')
+    await nerdOk(['cp', 'sealed:/etc/hostname', join(work, 'sealed-hostname')])
+  })
+
+  it('leaves nothing mounted when a copy with a stopped container fails or is interrupted', async () => {
+    const temporary = join(work, 'tmp')
+    await mkdir(temporary)
+    const mounted = async (): Promise<string[]> => (await readFile('/proc/mounts', 'utf8')).split('\n').filter((line) => line.includes(temporary))
+    await nerdOk(['create', '--name', 'idle', IMG])
+    const failed = await nerd(['cp', join(work, 'tree'), 'idle:/etc/passwd'], {env: {TMPDIR: temporary}})
+    assert.equal(failed.stderr, 'Error: cannot copy directory\n')
+
+    // Its stdout never read, the copy waits with the root mounted until ctrl-c.
+    const copy = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'cp', 'idle:/bin', '-'], {env: {...process.env, TMPDIR: temporary, NODE_TEST_CONTEXT: undefined}, stdio: ['ignore', 'pipe', 'ignore']})
+    const ended = new Promise((resolve) => copy.on('close', (code, signal) => resolve(signal ?? code)))
+    await until('the root filesystem to be mounted', async () => ((await mounted()).length > 0 ? true : undefined))
+    copy.kill('SIGINT')
+    assert.equal(await ended, 'SIGINT')
+    assert.deepEqual(await mounted(), [])
+    assert.deepEqual((await readdir(temporary)).filter((name) => name.startsWith('nerd-rootfs-')), [])
+  })
+
   it('names paths in the container in its messages', async () => {
     const missing = await nerd(['cp', join(work, 'tree/top.txt'), 'live:/no/such/file'])
     assert.equal(missing.code, 1)
     assert.equal(missing.stderr, 'Error: no such directory: /no/such\n')
+    const underFile = await nerd(['cp', join(work, 'tree/top.txt'), 'live:/etc/passwd/x'])
+    assert.equal(underFile.stderr, 'Error: extraction point is not a directory\n')
+    const notDirectory = await nerd(['cp', '-', 'live:/nosuch'], {input: await readFile(join(work, 'up.tar'))})
+    assert.equal(notDirectory.stderr, 'Error: destination "live:/nosuch" must be a directory\n')
     // Stopped (or about to be), its root is a temporary mount: not named either.
     const stopped = await nerd(['cp', '-', 'stopped:/copied'], {input: await readFile(join(work, 'up.tar'))})
     assert.equal(stopped.stderr, 'Error: "../trap/x" is outside of "/copied"\n')

@@ -228,6 +228,11 @@ describe('run and the container lifecycle', () => {
     await nerdOk(['run', '-d', '--name', 'r1', IMG, 'sleep', '60'])
     await nerdOk(['rename', 'r1', 'r2'])
     assert.equal((await nerd(['inspect', 'r1'])).code, 1)
+    // `/name` is docker's spelling of `name`: the slash is not part of the new name.
+    await nerdOk(['rename', 'r2', '/r3'])
+    assert.equal((await inspect('r3')).Name, '/r3')
+    assert.equal(await nerdOk(['ps', '--filter', 'name=r3', '--format', '{{.Names}}']), 'r3\n')
+    await nerdOk(['rename', '/r3', 'r2'])
     await nerdOk(['pause', 'r2'])
     assert.equal((await inspect('r2')).State.Status, 'paused')
     // exec fails before its process starts: 125, as run's failures.

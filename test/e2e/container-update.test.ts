@@ -41,17 +41,55 @@ describe('update', () => {
     }
   })
 
+  it('takes a 0 as no value, as docker does: the limits stay, in inspect, in the cgroup and after a restart', async () => {
+    await nerdOk(['run', '-d', '--name', 'zeroed', '--network', 'none', '-m', '64m', '--cpus', '0.5', IMG, 'sleep', '120'])
+    const limits = async () => {
+      const host = (await inspectContainer('zeroed')).HostConfig
+      const cgroup = await nerdOk(['exec', 'zeroed', 'sh', '-c', `${cgroupFile('memory/memory.limit_in_bytes', 'memory.max')}; ${cgroupFile('cpu/cpu.cfs_quota_us', 'cpu.max')}`])
+      return [host.Memory, host.MemorySwap, host.NanoCpus, cgroup]
+    }
+    const before = await limits()
+    assert.deepEqual(before.slice(0, 3), [64 * 2 ** 20, 128 * 2 ** 20, 500_000_000])
+    assert.equal(await nerdOk(['update', '--memory', '0', '--cpus', '0', '--memory-reservation', '0', 'zeroed']), 'zeroed\n')
+    assert.deepEqual(await limits(), before)
+    await nerdOk(['restart', '-t', '0', 'zeroed'])
+    assert.deepEqual(await limits(), before)
+  })
+
+  it('refuses a change that conflicts with the container\'s settings in docker\'s words, and changes nothing', async () => {
+    await nerdOk(['run', '-d', '--name', 'periodic', '--network', 'none', '-m', '64m', '--cpu-period', '100000', '--cpu-quota', '50000', IMG, 'sleep', '120'])
+    for (const [args, message] of [
+      [['--memory', '256m', 'periodic'], 'Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time'],
+      [['--cpus', '1', 'periodic'], 'Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set'],
+      [['--cpu-quota', '60000', 'zeroed'], 'Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set'],
+    ] as const) {
+      const result = await nerd(['update', ...args])
+      assert.equal(result.code, 1, result.stderr)
+      assert.equal(result.stderr, `Error: ${message}\n`)
+    }
+    const host = (await inspectContainer('periodic')).HostConfig
+    assert.deepEqual([host.Memory, host.MemorySwap, host.NanoCpus, host.CpuQuota], [64 * 2 ** 20, 128 * 2 ** 20, 0, 50000])
+  })
+
   it('changes the restart policy, and refuses what docker refuses with exit 1', async () => {
     await nerdOk(['update', '--restart', 'on-failure:3', 'limited'])
     assert.deepEqual((await inspectContainer('limited')).HostConfig.RestartPolicy, {Name: 'on-failure', MaximumRetryCount: 3})
     for (const [args, message] of [
       [[], /you must provide one or more flags/],
-      [['--memory', 'lots'], /invalid argument "lots" for "-m, --memory" flag/],
       [['--memory', '1m'], /Minimum memory limit allowed is 6MB/],
     ] as const) {
       const result = await nerd(['update', ...args, 'limited'])
       assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`)
       assert.match(result.stderr, message)
+    }
+    // A value the flag's type refuses is a flag error, as docker's: exit 125 and the help hint.
+    for (const [flag, message] of [
+      ['--memory', 'invalid argument "lots" for "-m, --memory" flag: invalid size: \'lots\''],
+      ['--pids-limit', 'invalid argument "lots" for "--pids-limit" flag: strconv.ParseInt: parsing "lots": invalid syntax'],
+    ] as const) {
+      const result = await nerd(['update', flag, 'lots', 'limited'])
+      assert.equal(result.code, 125, result.stderr)
+      assert.equal(result.stderr, `${message}\nSee 'nerd update --help'.\n`)
     }
     // A limit the running cgroup cannot take (its shared memory needs more, and no swap is left) fails on one line, as docker's.
     await nerdOk(['run', '-d', '--name', 'filled', '--network', 'none', '-m', '64m', IMG, 'sh', '-c', 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=24 2>/dev/null; sleep 120'])

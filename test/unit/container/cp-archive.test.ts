@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict'
-import {lstat, mkdir, mkdtemp, readFile, readlink, readdir, rm, symlink, writeFile} from 'node:fs/promises'
+import {execFile} from 'node:child_process'
+import {createReadStream, createWriteStream} from 'node:fs'
+import {link, lstat, mkdir, mkdtemp, readFile, readlink, readdir, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
 import {after, before, beforeEach, describe, it} from 'node:test'
+import {promisify} from 'node:util'
 import {Header} from 'tar'
 import {extractInto, packAs} from '../../../src/container/cp-archive.ts'
+
+const run = promisify(execFile)
 
 interface Entry {
   path: string
@@ -13,12 +19,13 @@ interface Entry {
   linkpath?: string
   body?: string
   mtime?: Date
+  mode?: number
 }
 
 /** An archive of `entries` as crafted by hand: names and link targets exactly as given. */
 function archive(entries: Entry[]): Readable {
-  const blocks = entries.flatMap(({path, type, linkpath, body = '', mtime = new Date(0)}) => {
-    const header = new Header({path, type, linkpath, mode: type === 'Directory' ? 0o755 : 0o644, uid: 0, gid: 0, size: body.length, mtime})
+  const blocks = entries.flatMap(({path, type, linkpath, body = '', mtime = new Date(0), mode = type === 'Directory' ? 0o755 : 0o644}) => {
+    const header = new Header({path, type, linkpath, mode, uid: 0, gid: 0, size: body.length, mtime})
     header.encode()
     const content = Buffer.from(body)
     return [header.block as Buffer, content, Buffer.alloc((512 - (content.length % 512)) % 512)]
@@ -86,18 +93,76 @@ describe('cp archives', () => {
     assert.deepEqual(await readdir(outside), [])
   })
 
-  it('replaces a link the archive made by a directory before writing into it', async () => {
-    await extractInto(
-      archive([
-        {path: 'd', type: 'SymbolicLink', linkpath: '/etc'},
-        {path: 'd/', type: 'Directory'},
-        {path: 'd/x', type: 'File', body: 'in'},
-      ]),
-      into,
-      false,
+  it('never replaces a directory by a non-directory, nor a file or link by a directory, from the disk or the same archive', async () => {
+    await mkdir(join(into, 'dir/inner'), {recursive: true})
+    await writeFile(join(into, 'file'), 'kept')
+    await assert.rejects(extractInto(archive([{path: 'dir', type: 'File', body: 'x'}]), into, false), {message: `cannot overwrite directory "${into}/dir" with non-directory "${into}"`})
+    await assert.rejects(extractInto(archive([{path: 'file/', type: 'Directory'}]), into, false), {message: `cannot overwrite non-directory "${into}/file" with directory "${into}"`})
+    await assert.rejects(extractInto(archive([{path: 'file/x', type: 'File', body: 'x'}]), into, false), /"file\/x": ".*\/file" is not a directory/)
+    await assert.rejects(
+      extractInto(
+        archive([
+          {path: 'd', type: 'SymbolicLink', linkpath: '/etc'},
+          {path: 'd/', type: 'Directory'},
+        ]),
+        into,
+        false,
+      ),
+      /cannot overwrite non-directory ".*\/d" with directory/,
     )
-    assert.ok((await lstat(join(into, 'd'))).isDirectory())
-    assert.equal(await readFile(join(into, 'd/x'), 'utf8'), 'in')
+    assert.ok((await lstat(join(into, 'dir/inner'))).isDirectory())
+    assert.equal(await readFile(join(into, 'file'), 'utf8'), 'kept')
+    // Of the same kind, it merges into a directory and replaces a file.
+    await extractInto(archive([{path: 'dir/', type: 'Directory'}, {path: 'dir/new', type: 'File', body: 'n'}, {path: 'file', type: 'File', body: 'new'}]), into, false)
+    assert.deepEqual((await readdir(join(into, 'dir'))).sort(), ['inner', 'new'])
+    assert.equal(await readFile(join(into, 'file'), 'utf8'), 'new')
+  })
+
+  it('gives every entry the archive\'s mode exactly, whatever the umask: sticky, setuid and group/world write bits too', async () => {
+    const umask = process.umask(0o077)
+    try {
+      await extractInto(
+        archive([
+          {path: 'shared/', type: 'Directory', mode: 0o1777},
+          {path: 'shared/open', type: 'File', body: 'o', mode: 0o666},
+          {path: 'shared/tool', type: 'File', body: 't', mode: 0o4755},
+        ]),
+        into,
+        false,
+      )
+    } finally {
+      process.umask(umask)
+    }
+    assert.equal((await lstat(join(into, 'shared'))).mode & 0o7777, 0o1777)
+    assert.equal((await lstat(join(into, 'shared/open'))).mode & 0o7777, 0o666)
+    assert.equal((await lstat(join(into, 'shared/tool'))).mode & 0o7777, 0o4755)
+  })
+
+  it('packs FIFOs, device nodes and hard links as tar does, and extraction makes them again', async () => {
+    const tree = join(work, 'special')
+    await mkdir(tree)
+    await run('mkfifo', [join(tree, 'pipe')])
+    await run('mknod', [join(tree, 'null'), 'c', '1', '3'])
+    await writeFile(join(tree, 'a'), 'linked')
+    await link(join(tree, 'a'), join(tree, 'b'))
+    // A name ustar cannot hold takes a PAX header, without the SCHILY.dev/ino/nlink records GNU tar warns about.
+    await writeFile(join(tree, 'ünïcode'), 'u')
+    const packed = join(work, 'special.tar')
+    await pipeline(packAs(tree, 'special'), createWriteStream(packed))
+    const {stdout: listed, stderr} = await run('tar', ['--numeric-owner', '-tvf', packed])
+    assert.equal(stderr, '')
+    assert.match(listed, /special\/ünïcode$/m)
+    assert.match(listed, /^p[rw-]{9} 0\/0 .* special\/pipe$/m)
+    assert.match(listed, /^c[rw-]{9} 0\/0 +1,3 .* special\/null$/m)
+    assert.match(listed, /^h[rw-]{9} .* special\/b link to special\/a$/m)
+    assert.doesNotMatch(listed, /PaxHeader/)
+
+    await extractInto(createReadStream(packed), into, false)
+    assert.ok((await lstat(join(into, 'special/pipe'))).isFIFO())
+    const device = await lstat(join(into, 'special/null'))
+    assert.ok(device.isCharacterDevice())
+    assert.equal(device.rdev, (await lstat('/dev/null')).rdev)
+    assert.equal((await lstat(join(into, 'special/a'))).ino, (await lstat(join(into, 'special/b'))).ino)
   })
 
   it('restores directory times after writing their entries, and leaves the directory itself as it is', async () => {
@@ -119,7 +184,7 @@ describe('cp archives', () => {
     const tree = join(work, 'tree')
     await mkdir(join(tree, 'sub'), {recursive: true})
     await writeFile(join(tree, 'sub/f'), 'f')
-    const names = async (stream: Awaited<ReturnType<typeof packAs>>): Promise<string[]> => {
+    const names = async (stream: ReturnType<typeof packAs>): Promise<string[]> => {
       const listed: string[] = []
       const {Parser} = await import('tar')
       const parser = new Parser({onReadEntry: (entry) => {
@@ -131,8 +196,9 @@ describe('cp archives', () => {
       parser.end()
       return listed.sort()
     }
-    assert.deepEqual(await names(await packAs(tree, true, 'link')), ['link/', 'link/sub/', 'link/sub/f'])
-    assert.deepEqual(await names(await packAs(tree, true, '.')), ['./', './sub/', './sub/f'])
-    assert.deepEqual(await names(await packAs(join(tree, 'sub/f'), false, 'renamed')), ['renamed'])
+    assert.deepEqual(await names(packAs(tree, 'link')), ['link/', 'link/sub/', 'link/sub/f'])
+    assert.deepEqual(await names(packAs(tree, '.')), ['./', './sub/', './sub/f'])
+    assert.deepEqual(await names(packAs(join(tree, 'sub/f'), 'renamed')), ['renamed'])
+    assert.deepEqual(await names(packAs(tree, '')), ['sub/', 'sub/f'])
   })
 })
