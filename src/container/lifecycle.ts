@@ -529,7 +529,9 @@ function commandSignal(signal: string): number {
 }
 
 /** docker's kill: the signal to a running container, which then stays down whatever its policy. */
+/** docker's kill: `signal` to the container's process, SIGKILL when it is empty (`kill -s ''`), as docker's daemon. */
 export async function killContainer(scope: ContainerScope, container: LoadedContainer, signal: string): Promise<void> {
+  signal ||= 'KILL'
   const number = commandSignal(signal)
   const task = await getTask(scope, container.record.Id)
   if (!task || task.status === 'STOPPED' || task.status === 'CREATED') throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${container.record.Id} is not running`)

@@ -65,6 +65,15 @@ describe('docker behaviours of the container commands', () => {
     } finally {
       await nerdOk(['unpause', 'web'])
     }
+    // Options ps refuses: the first line of what ps said, in docker's words.
+    const psSaid = await promisify(execFile)('ps', ['--bogus']).then(() => assert.fail('ps took --bogus'), (error: {stderr: string}) => error.stderr.split('\n')[0])
+    assert.deepEqual(await outcome(['top', 'web', '--bogus']), {code: 1, stdout: '', stderr: `Error: ps: ${psSaid}\n`})
+  })
+
+  it('kill -s \'\' sends docker\'s default signal, SIGKILL', async () => {
+    await nerdOk(['run', '-d', '--name', 'killed', IMG, 'sleep', '600'])
+    assert.equal(await nerdOk(['kill', '-s', '', 'killed']), 'killed\n')
+    assert.equal(await nerdOk(['wait', 'killed']), '137\n')
   })
 
   it('container ps lists as ps does; a wrong number of arguments gets docker\'s words', async () => {
