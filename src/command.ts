@@ -84,21 +84,26 @@ export abstract class NerdCommand extends Command {
   }
 
   /**
-   * For a process run or exec'd attached (not `-d`): refuses `-it` without a terminal on stdin, as
-   * docker does, then starts making its FIFOs while other work goes on (mkfifo is a process, see
-   * makeFifos). A failure to make them is the start's to report, when it takes them; work that fails
-   * before then goes through discardingFifosOnFailure. (`made` is wrapped so awaiting the check does
-   * not wait for the FIFOs too.)
+   * docker's refusal of a process's terminal fed from nerd's standard input when that is no terminal
+   * (`-it` from a pipe); a detached process takes no input.
    */
-  protected async attachedFifosAhead(flags: {detach?: boolean; interactive?: boolean; tty?: boolean}): Promise<{made: Promise<FifoSet>} | undefined> {
+  protected async requireAttachTerminal(flags: {detach?: boolean; interactive?: boolean; tty?: boolean}): Promise<void> {
+    if (flags.detach) return
+    ;(await import('./container/attach.ts')).requireInputTerminal(process.stdin, {stdin: flags.interactive ?? false, tty: flags.tty ?? false})
+  }
+
+  /**
+   * For a process run or exec'd attached (not `-d`): starts making its FIFOs while other work goes
+   * on (mkfifo is a process, see makeFifos). A failure to make them is the start's to report, when it
+   * takes them; work that fails before then goes through discardingFifosOnFailure.
+   */
+  protected attachedFifosAhead(flags: {detach?: boolean; interactive?: boolean; tty?: boolean}): Promise<FifoSet> | undefined {
     if (flags.detach) return undefined
-    const attach = {stdin: flags.interactive ?? false, tty: flags.tty ?? false}
-    ;(await import('./container/attach.ts')).requireInputTerminal(process.stdin, attach)
     const made = Promise.all([import('./container/io.ts'), this.nerdConfig()]).then(([{makeFifos}, config]) =>
-      makeFifos(join(config.dataRoot, 'fifo'), {stdin: attach.stdin, terminal: attach.tty}),
+      makeFifos(join(config.dataRoot, 'fifo'), {stdin: flags.interactive ?? false, terminal: flags.tty ?? false}),
     )
     made.catch(() => undefined)
-    return {made}
+    return made
   }
 
   /** `work` that comes before FIFOs made ahead are used: when it fails, nothing will use them. */

@@ -32,7 +32,7 @@ export default class Exec extends NerdCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Exec)
     // An attached exec's FIFOs are made while the container is looked up.
-    const fifos = (await this.attachedFifosAhead(flags))?.made
+    const fifos = this.attachedFifosAhead(flags)
     const [reference, ...command] = this.containerArgs()
     const {execInContainer} = await import('../container/exec.ts')
     const {scope, container, env, detachKeys} = await this.discardingFifosOnFailure(fifos, this.execTarget(reference!, flags))
@@ -57,8 +57,11 @@ export default class Exec extends NerdCommand {
     if (outcome !== 'detached' && outcome !== 0) this.exit(outcome)
   }
 
-  /** The container, the environment (`-e`, `--env-file`) and the detach keys; failures exit 125. */
-  private async execTarget(reference: string, flags: {env?: string[]; 'env-file'?: string[]; 'detach-keys'?: string}) {
+  /**
+   * The container, the environment (`-e`, `--env-file`) and the detach keys; failures exit 125. Then
+   * docker's refusal of `-it` without a terminal: a missing container is reported first, as docker's.
+   */
+  private async execTarget(reference: string, flags: {env?: string[]; 'env-file'?: string[]; 'detach-keys'?: string; detach: boolean; interactive: boolean; tty: boolean}) {
     const {envFileEntries} = await import('../container/create-options.ts')
     const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
     const {loadContainer} = await import('../container/lifecycle.ts')
@@ -79,6 +82,7 @@ export default class Exec extends NerdCommand {
     }
     const scope = await this.containerScope()
     const container = await loadContainer(scope, reference).catch((error: Error) => Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED})))
+    await this.requireAttachTerminal(flags)
     return {scope, container, env, detachKeys}
   }
 }

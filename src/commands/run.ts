@@ -20,8 +20,9 @@ export default class Run extends ContainerCreateCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
+    await this.requireAttachTerminal(flags)
     // An attached run's FIFOs are made while the container is created.
-    const fifos = (await this.attachedFifosAhead(flags))?.made
+    const fifos = this.attachedFifosAhead(flags)
     const {scope, request, created} = await this.discardingFifosOnFailure(fifos, this.createFromFlags(flags, this.containerArgs()))
     const {removeAutoRemoved} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')

@@ -1,19 +1,23 @@
 /**
  * docker's exec: a new process in a running container, its spec derived from the container's own
- * (environment, user, capabilities), attached through FIFOs or detached with no stdio.
+ * (environment, user, capabilities), attached through FIFOs or detached with no stdio (a terminal's
+ * output goes to /dev/null).
  */
 import {randomBytes} from 'node:crypto'
 import {constants} from 'node:os'
 import {join} from 'node:path'
 import {packJson, unpackJson} from '../containerd/index.ts'
+import type {ExecInput} from '../containerd/index.ts'
 import {EXIT_NERD_FAILED, EXIT_NOT_EXECUTABLE, NerdError} from '../errors.ts'
 import {attachStdio, startFailureMessage} from './attach.ts'
 import {hostCapabilities} from './host-facts.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverSession} from './detached-output.ts'
 import {discardFifos, makeFifos, openFifos, type FifoSet} from './io.ts'
+import {getTask, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
+import {readState} from './store.ts'
 import {KNOWN_CAPABILITIES, resolveUser} from './spec/index.ts'
 import type {Spec} from './spec/index.ts'
 
@@ -44,6 +48,8 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
   const base = spec?.process
   if (!base) throw new NerdError(`container ${container.record.Name} has no process spec`)
   const env = [...(base.env ?? [])]
+  // docker's exec environment: TERM=xterm under -t, unless the container's env has a TERM.
+  if (options.tty && !env.some((entry) => entry.startsWith('TERM='))) env.push('TERM=xterm')
   for (const entry of options.env) {
     const key = entry.split('=', 1)[0]
     const index = env.findIndex((existing) => existing.split('=', 1)[0] === key)
@@ -55,7 +61,13 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
   if (options.user) {
     const rootfs = await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)
     const files = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
-    const user = resolveUser(options.user, {passwd: files['/etc/passwd'], group: files['/etc/group']})
+    let user
+    try {
+      user = resolveUser(options.user, {passwd: files['/etc/passwd'], group: files['/etc/group']})
+    } catch (error) {
+      // docker's daemon looks the user up as it starts the exec: a failure to start, 126.
+      throw new NerdError((error as Error).message, {exitCode: EXIT_NOT_EXECUTABLE, cause: error})
+    }
     process.user = {uid: user.uid, gid: user.gid, additionalGids: user.additionalGids}
     // The HOME nerd gave the container's user is the exec user's now, unless the image, run -e or exec -e set one.
     const homeSet = [...(container.record.Config.Env ?? []), ...options.env].some((entry) => entry.startsWith('HOME='))
@@ -69,6 +81,49 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
   return process
 }
 
+/**
+ * docker's refusal of an exec by the container's state, a failure before the process starts (exit
+ * 125); none when the container runs.
+ */
+async function stateRefusal(scope: ContainerScope, container: LoadedContainer): Promise<NerdError | undefined> {
+  const id = container.record.Id
+  const [state, task] = await Promise.all([readState(container.paths), getTask(scope, id)])
+  const refusal = (reason: string): NerdError => new NerdError(reason, {exitCode: EXIT_NERD_FAILED})
+  switch (viewOf(container.record, state, container.labels, task).status) {
+    case 'running':
+      return undefined
+    case 'paused':
+      return refusal(`Container ${id} is paused, unpause the container before exec`)
+    case 'restarting':
+      return refusal(`Container ${id} is restarting, wait until the container is running`)
+    default:
+      return refusal(`container ${id} is not running`)
+  }
+}
+
+/**
+ * Why the exec's process could not be made or started: the container's state if it stopped or began
+ * restarting meanwhile, else 126, as docker's daemon gives an exec that could not start, whatever the
+ * reason (a missing command too).
+ */
+async function startFailure(scope: ContainerScope, container: LoadedContainer, error: unknown): Promise<NerdError> {
+  const refusal = await stateRefusal(scope, container).catch(() => undefined)
+  return refusal ?? new NerdError(startFailureMessage((error as Error).message), {exitCode: EXIT_NOT_EXECUTABLE, cause: error})
+}
+
+async function createExecProcess(scope: ContainerScope, container: LoadedContainer, request: ExecInput): Promise<void> {
+  await scope.client.tasks.exec(request).catch(async (error: unknown) => {
+    throw await startFailure(scope, container, error)
+  })
+}
+
+async function startExecProcess(scope: ContainerScope, container: LoadedContainer, execId: string): Promise<void> {
+  await scope.client.tasks.start(container.record.Id, execId).catch(async (error: unknown) => {
+    await scope.client.tasks.deleteProcess(container.record.Id, execId).catch(() => undefined)
+    throw await startFailure(scope, container, error)
+  })
+}
+
 /** Runs the exec; resolves with its exit code ('detached' when detached by keys, 0 with `-d`). */
 export async function execInContainer(
   scope: ContainerScope,
@@ -79,36 +134,29 @@ export async function execInContainer(
   const id = container.record.Id
   let spec
   try {
-    // The process spec is worked out while the task is looked at.
+    // The process spec is worked out while the container's state is looked at.
     const processSpec = execProcessSpec(scope, container, options)
     processSpec.catch(() => undefined)
-    const task = await scope.client.tasks.get(id).catch(() => undefined)
-    if (!task || task.status !== 'RUNNING') {
-      const reason = task?.status === 'PAUSED' ? `container ${id} is paused, unpause the container before exec` : `container ${id} is not running`
-      throw new NerdError(reason, {exitCode: EXIT_NERD_FAILED})
-    }
+    const refusal = await stateRefusal(scope, container)
+    if (refusal) throw refusal
     spec = packJson(PROCESS_TYPE_URL, await processSpec)
   } catch (error) {
     await discardFifos(options.fifos)
     throw error
   }
   const execId = `exec-${randomBytes(8).toString('hex')}`
-  // docker's daemon gives an exec that could not start exit code 126, whatever the reason (a missing command too).
-  const failure = (error: unknown): NerdError =>
-    new NerdError(startFailureMessage((error as Error).message), {exitCode: EXIT_NOT_EXECUTABLE, cause: error})
   if (options.detach) {
-    await scope.client.tasks.exec({containerId: id, execId, spec, terminal: options.tty})
-    await scope.client.tasks.start(id, execId).catch(async (error: unknown) => {
-      await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
-      throw failure(error)
-    })
+    // The shim copies a terminal's output to stdout, which must be somewhere: nowhere, as nobody
+    // reads a detached exec's output (docker's daemon reads and drops it).
+    await createExecProcess(scope, container, {containerId: id, execId, spec, terminal: options.tty, ...(options.tty ? {stdout: '/dev/null'} : {})})
+    await startExecProcess(scope, container, execId)
     return 0
   }
   const fifos = openFifos(await (options.fifos ?? makeFifos(join(scope.dataRoot, 'fifo'), {stdin: options.interactive, terminal: options.tty})))
   let session
   const detaching = new AbortController()
   try {
-    await scope.client.tasks.exec({
+    await createExecProcess(scope, container, {
       containerId: id,
       execId,
       spec,
@@ -119,12 +167,7 @@ export async function execInContainer(
     })
     const exit = scope.client.tasks.wait(id, {execId, signal: detaching.signal})
     exit.catch(() => undefined)
-    try {
-      await scope.client.tasks.start(id, execId)
-    } catch (error) {
-      await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
-      throw failure(error)
-    }
+    await startExecProcess(scope, container, execId)
     session = attachStdio({
       fifos,
       terminal,

@@ -150,9 +150,6 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       status = 'paused'
       pid = task.pid
       break
-    case 'CREATED':
-      status = 'created'
-      break
     case 'STOPPED':
       exitCode = task.exitStatus
       viewState.ExitCode = task.exitStatus
@@ -160,6 +157,7 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       status = !state.ExplicitlyStopped && (labels[RESTART_STATUS_LABEL] === 'running' || restartPending(state)) ? 'restarting' : 'exited'
       break
     default:
+      // No task, or one made but not started yet: `created` only before the first start, as docker's.
       status = state.StartedAt === '' ? 'created' : restartPending(state) ? 'restarting' : 'exited'
   }
   return {record, state: viewState, labels, status, pid, exitCode}
@@ -370,60 +368,71 @@ export async function startTask(
   waitSignal?: AbortSignal,
 ): Promise<StartedTask> {
   return withContainerLock(container, async (current) => {
-    const {client} = scope
-    const id = current.record.Id
-    const existing = current.justCreated ? undefined : await getTask(scope, id)
-    if (existing && existing.status !== 'STOPPED') {
-      if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
-      throw new AlreadyRunningError(current.record.Name)
-    }
-    if (existing) await recordExitAndDeleteTask(scope, current, existing)
-    if (!current.justCreated) await refreshJoinedNamespaces(scope, current)
-    // A container just created has that state already.
-    if (!current.justCreated) await updateState(current.paths, () => ({Error: '', RestartDueAt: undefined}))
-    if (io.kind === 'log') await writeFile(current.paths.startMark, '')
-    const rootfs = current.justCreated?.rootfs ?? (await client.snapshots.mounts(current.record.Snapshotter, id))
-    const stdio =
-      io.kind === 'fifo'
-        ? {stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, terminal: io.terminal}
-        : {
-            ...(io.stdin ? {stdin: io.stdin} : {}),
-            stdout: io.uri,
-            // A terminal has one output stream: the shim copies the console to stdout.
-            stderr: current.record.Config.Tty ? '' : io.uri,
-            terminal: current.record.Config.Tty,
-          }
-    let created
     try {
-      created = await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
-      // The createRuntime work (init pid for the logger, /etc files, networks) in this process.
-      await taskCreated(namespaceOf(scope), id, current.paths, created.pid).catch(async (error: unknown) => {
-        await deleteTaskHere(scope, current).catch(() => undefined)
-        throw error
-      })
+      return await startTaskLocked(scope, current, io, logUri, waitSignal)
     } catch (error) {
-      await recordStartFailure(current, error)
+      // A pending restart's mark stays until the process runs: the container is `restarting` all
+      // the while, as docker's. A start that failed ends it, the container is `exited`.
+      await updateState(current.paths, () => ({RestartDueAt: undefined})).catch(() => undefined)
       throw error
     }
-    const exit = waitSignal ? client.tasks.wait(id, {signal: waitSignal}) : undefined
-    exit?.catch(() => undefined)
-    try {
-      await client.tasks.start(id)
-    } catch (error) {
-      await deleteTaskHere(scope, current).catch(() => undefined)
-      await recordStartFailure(current, error)
-      throw error
-    }
-    await updateState(current.paths, () => ({StartedAt: new Date().toISOString(), FinishedAt: ''}))
-    await startHealthMonitor(scope.dataRoot, namespaceOf(scope), current)
-    if (monitorRestarts(current.record)) {
-      await client.containers.update({id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: logUri}}, [
-        `labels.${RESTART_STATUS_LABEL}`,
-        `labels.${RESTART_LOGURI_LABEL}`,
-      ])
-    }
-    return {pid: created.pid, exit}
   })
+}
+
+async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, io: TaskIo, logUri: string, waitSignal: AbortSignal | undefined): Promise<StartedTask> {
+  const {client} = scope
+  const id = current.record.Id
+  const existing = current.justCreated ? undefined : await getTask(scope, id)
+  if (existing && existing.status !== 'STOPPED') {
+    if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
+    throw new AlreadyRunningError(current.record.Name)
+  }
+  if (existing) await recordExitAndDeleteTask(scope, current, existing)
+  if (!current.justCreated) await refreshJoinedNamespaces(scope, current)
+  // A container just created has that state already.
+  if (!current.justCreated) await updateState(current.paths, () => ({Error: ''}))
+  if (io.kind === 'log') await writeFile(current.paths.startMark, '')
+  const rootfs = current.justCreated?.rootfs ?? (await client.snapshots.mounts(current.record.Snapshotter, id))
+  const stdio =
+    io.kind === 'fifo'
+      ? {stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, terminal: io.terminal}
+      : {
+          ...(io.stdin ? {stdin: io.stdin} : {}),
+          stdout: io.uri,
+          // A terminal has one output stream: the shim copies the console to stdout.
+          stderr: current.record.Config.Tty ? '' : io.uri,
+          terminal: current.record.Config.Tty,
+        }
+  let created
+  try {
+    created = await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
+    // The createRuntime work (init pid for the logger, /etc files, networks) in this process.
+    await taskCreated(namespaceOf(scope), id, current.paths, created.pid).catch(async (error: unknown) => {
+      await deleteTaskHere(scope, current).catch(() => undefined)
+      throw error
+    })
+  } catch (error) {
+    await recordStartFailure(current, error)
+    throw error
+  }
+  const exit = waitSignal ? client.tasks.wait(id, {signal: waitSignal}) : undefined
+  exit?.catch(() => undefined)
+  try {
+    await client.tasks.start(id)
+  } catch (error) {
+    await deleteTaskHere(scope, current).catch(() => undefined)
+    await recordStartFailure(current, error)
+    throw error
+  }
+  await updateState(current.paths, () => ({StartedAt: new Date().toISOString(), FinishedAt: '', RestartDueAt: undefined}))
+  await startHealthMonitor(scope.dataRoot, namespaceOf(scope), current)
+  if (monitorRestarts(current.record)) {
+    await client.containers.update({id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: logUri}}, [
+      `labels.${RESTART_STATUS_LABEL}`,
+      `labels.${RESTART_LOGURI_LABEL}`,
+    ])
+  }
+  return {pid: created.pid, exit}
 }
 
 /** A failed start in the container's state: the runtime's reason, and docker's 127/126 for a command that cannot run. */
@@ -529,7 +538,9 @@ function commandSignal(signal: string): number {
 }
 
 /** docker's kill: the signal to a running container, which then stays down whatever its policy. */
+/** docker's kill: `signal` to the container's process, SIGKILL when it is empty (`kill -s ''`), as docker's daemon. */
 export async function killContainer(scope: ContainerScope, container: LoadedContainer, signal: string): Promise<void> {
+  signal ||= 'KILL'
   const number = commandSignal(signal)
   const task = await getTask(scope, container.record.Id)
   if (!task || task.status === 'STOPPED' || task.status === 'CREATED') throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${container.record.Id} is not running`)

@@ -37,7 +37,10 @@ export async function containerTop(scope: ContainerScope, container: LoadedConta
   try {
     stdout = (await promisify(execFile)('ps', args, {maxBuffer: 64 * 1024 * 1024})).stdout
   } catch (error) {
-    throw new NerdError(`ps ${args.join(' ')} failed: ${(error as Error).message.split('\n')[0]}`)
+    // docker's words: the first line of what ps said, else its exit status, or why it did not run.
+    const failure = error as Error & {stderr?: string; code?: number | string}
+    const reason = failure.stderr?.split('\n')[0] || (typeof failure.code === 'number' ? `exit status ${failure.code}` : failure.message)
+    throw new NerdError(`ps: ${reason}`)
   }
   return parsePsOutput(stdout, pids)
 }

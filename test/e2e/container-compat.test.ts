@@ -10,7 +10,7 @@ import {readFile, readlink} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {ctr, fileNamespace, loadTestImage, nerd, nerdCommandLine, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
@@ -65,6 +65,15 @@ describe('docker behaviours of the container commands', () => {
     } finally {
       await nerdOk(['unpause', 'web'])
     }
+    // Options ps refuses: the first line of what ps said, in docker's words.
+    const psSaid = await promisify(execFile)('ps', ['--bogus']).then(() => assert.fail('ps took --bogus'), (error: {stderr: string}) => error.stderr.split('\n')[0])
+    assert.deepEqual(await outcome(['top', 'web', '--bogus']), {code: 1, stdout: '', stderr: `Error: ps: ${psSaid}\n`})
+  })
+
+  it('kill -s \'\' sends docker\'s default signal, SIGKILL', async () => {
+    await nerdOk(['run', '-d', '--name', 'killed', IMG, 'sleep', '600'])
+    assert.equal(await nerdOk(['kill', '-s', '', 'killed']), 'killed\n')
+    assert.equal(await nerdOk(['wait', 'killed']), '137\n')
   })
 
   it('container ps lists as ps does; a wrong number of arguments gets docker\'s words', async () => {
@@ -177,12 +186,52 @@ describe('docker behaviours of the container commands', () => {
       assert.equal(result.code, 126, result.stderr)
       assert.match(result.stderr, /^Error: OCI runtime exec failed: .*\n$/)
     }
+    // docker's daemon looks the user up as the exec starts.
+    assert.deepEqual(await outcome(['exec', '-u', 'nosuchuser', 'web', 'id']), {code: 126, stdout: '', stderr: 'Error: unable to find user nosuchuser: no matching entries in passwd file\n'})
     // exec -u runs with that user's HOME, unless one is given.
     assert.equal(await nerdOk(['exec', '-u', 'app', 'web', 'sh', '-c', 'echo $HOME']), '/home/app\n')
     assert.equal(await nerdOk(['exec', '-u', 'app', '-e', 'HOME=/tmp', 'web', 'sh', '-c', 'echo $HOME']), '/tmp\n')
     const privileged = await nerdOk(['exec', '--privileged', 'web', 'grep', 'CapEff', '/proc/self/status'])
     const host = /^CapBnd:\s*([0-9a-f]+)$/m.exec(await readFile('/proc/self/status', 'utf8'))![1]
     assert.equal(privileged, `CapEff:\t${host}\n`)
+  })
+
+  it('exec -dt and -dit start the process on a terminal in the background and print nothing; -t sets TERM=xterm unless the container has a TERM', async () => {
+    for (const flags of ['-dt', '-dit']) {
+      assert.deepEqual(await outcome(['exec', flags, 'web', 'sh', '-c', `tty > /tmp/tty${flags}; sleep 600`]), {code: 0, stdout: '', stderr: ''}, flags)
+      const tty = await until(`exec ${flags} to run`, async () => (await nerd(['exec', 'web', 'cat', `/tmp/tty${flags}`])).stdout || undefined)
+      assert.match(tty, /^\/dev\/pts\/\d+\n$/, flags)
+    }
+    assert.equal(await nerdOk(['exec', '-t', 'web', 'sh', '-c', 'echo $TERM']), 'xterm\r\n')
+    assert.equal(await nerdOk(['exec', 'web', 'sh', '-c', 'echo $TERM']), '\n')
+    assert.equal(await nerdOk(['exec', '-t', '-e', 'TERM=vt100', 'web', 'sh', '-c', 'echo $TERM']), 'vt100\r\n')
+    await nerdOk(['run', '-d', '--name', 'termed', '-e', 'TERM=screen', IMG, 'sleep', '600'])
+    assert.equal(await nerdOk(['exec', '-t', 'termed', 'sh', '-c', 'echo $TERM']), 'screen\r\n')
+  })
+
+  it('a container in its restart back-off is never shown created, and exec refuses it in docker\'s words', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'looping', '--restart', 'always', IMG, 'sh', '-c', 'sleep 0.3; exit 1'])).trim()
+    const statuses = new Set<string>()
+    const execErrors = new Set<string>()
+    const deadline = Date.now() + 5000
+    // Several samplers at once, to catch the moments a restart creates and starts the new task.
+    const sample = async (): Promise<void> => {
+      while (Date.now() < deadline) {
+        statuses.add((await nerdOk(['inspect', '-f', '{{.State.Status}}', 'looping'])).trim())
+        const exec = await nerd(['exec', 'looping', 'true'])
+        if (exec.stderr) execErrors.add(`${exec.code} ${exec.stderr.replace(id, '<id>')}`)
+      }
+    }
+    await Promise.all([sample(), sample(), sample()])
+    assert.deepEqual([...statuses].filter((status) => status !== 'running' && status !== 'restarting'), [])
+    const restarting = '125 Error: Container <id> is restarting, wait until the container is running\n'
+    assert.deepEqual([...execErrors].filter((error) => error !== restarting), [])
+    // In a back-off of a second or more, surely.
+    await until('a long back-off', async () => {
+      const {RestartCount, State} = await inspectContainer('looping')
+      return RestartCount >= 5 && State.Status === 'restarting' ? true : undefined
+    })
+    assert.deepEqual(await outcome(['exec', 'looping', 'true']), {code: 125, stdout: '', stderr: `Error: Container ${id} is restarting, wait until the container is running\n`})
   })
 
   it('run -di keeps the container\'s stdin open for a later attach, across a restart too', async () => {

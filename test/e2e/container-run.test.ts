@@ -75,6 +75,8 @@ describe('run and the container lifecycle', () => {
         assert.equal(refused.code, 1, `${args.join(' ')}: ${refused.stderr}`)
         assert.equal(refused.stderr, 'Error: the input device is not a TTY\n')
       }
+      // As docker's, exec looks the container up first: a missing one is the error.
+      assert.deepEqual(await nerd(['exec', '-it', 'nosuch', 'true'], {input: ''}).then(({code, stderr}) => [code, stderr]), [125, 'Error: No such container: nosuch\n'])
       assert.equal((await nerd(['exec', '-t', 'tty-held', 'echo', 'exec tty'])).stdout, 'exec tty\r\n')
       await nerdOk(['stop', '-t', '0', 'tty-held'])
       const started = await nerd(['start', '-ai', 'tty-held'], {input: ''})
@@ -238,7 +240,7 @@ describe('run and the container lifecycle', () => {
     // exec fails before its process starts: 125, as run's failures.
     const paused = await nerd(['exec', 'r2', 'true'])
     assert.equal(paused.code, 125, paused.stderr)
-    assert.match(paused.stderr, /^Error: container [0-9a-f]{64} is paused, unpause the container before exec\n$/)
+    assert.match(paused.stderr, /^Error: Container [0-9a-f]{64} is paused, unpause the container before exec\n$/)
     await nerdOk(['unpause', 'r2'])
     assert.equal((await inspect('r2')).State.Status, 'running')
     const waiting = nerd(['wait', 'r2'])

@@ -4,6 +4,8 @@ import {renderItems} from '../../../src/format/index.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig} from '../../../src/container/model.ts'
 import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, statusText, ZERO_TIME} from '../../../src/container/view.ts'
 import {INITIAL_STATE} from '../../../src/container/store.ts'
+import {viewOf} from '../../../src/container/lifecycle.ts'
+import type {Process} from '../../../src/containerd/index.ts'
 
 const IMAGE_ID = `sha256:${'9'.repeat(64)}`
 
@@ -143,6 +145,23 @@ describe('isRunning', () => {
   it('is docker\'s State.Running: also paused and restarting containers', () => {
     const running = (['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const).filter((status) => isRunning(makeView({status})))
     assert.deepEqual(running, ['running', 'paused', 'restarting'])
+  })
+})
+
+describe('viewOf', () => {
+  const {record} = makeView()
+  const task = (status: Process['status']): Process => ({id: record.Id, pid: 0, status, exitStatus: 0}) as Process
+  const statusOf = (state: Partial<ContainerState>, found?: Process): ContainerStatus => viewOf(record, {...INITIAL_STATE, ...state}, {}, found).status
+
+  it('shows created only before the first start: a task made for a later start is a pending restart\'s, or else exited', () => {
+    assert.equal(statusOf({}), 'created')
+    assert.equal(statusOf({}, task('CREATED')), 'created')
+    const started = {StartedAt: '2026-11-23T02:00:01Z'}
+    assert.equal(statusOf({...started, RestartDueAt: Date.now()}, task('CREATED')), 'restarting')
+    assert.equal(statusOf({...started, RestartDueAt: Date.now()}), 'restarting')
+    assert.equal(statusOf(started, task('CREATED')), 'exited')
+    assert.equal(statusOf({...started, RestartDueAt: Date.now(), ExplicitlyStopped: true}, task('CREATED')), 'exited')
+    assert.equal(statusOf({...started, RestartDueAt: Date.now()}, task('RUNNING')), 'running')
   })
 })
 
