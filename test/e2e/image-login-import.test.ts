@@ -109,3 +109,41 @@ describe('login, logout and import', () => {
     await nerdOk(['rmi', 'e2e/imported:v1', 'e2e/imported:stdin'])
   })
 })
+
+describe('a TLS registry on loopback with a self-signed certificate', () => {
+  let tlsWork: string
+  let tlsRegistry: RunningRegistry
+
+  before(async () => {
+    tlsWork = await mkdtemp(join(tmpdir(), 'nerd-tls-'))
+    await run('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(tlsWork, 'key.pem'), '-out', join(tlsWork, 'cert.pem'),
+    ])
+    tlsRegistry = await startRegistry({dir: join(tlsWork, 'registry'), tls: {certificate: join(tlsWork, 'cert.pem'), key: join(tlsWork, 'key.pem')}})
+    await loadTestImage('nerd-test/busybox:latest')
+  })
+
+  after(async () => {
+    await tlsRegistry?.stop()
+    await rm(tlsWork, {recursive: true, force: true})
+  })
+
+  it('logs in, pushes and pulls with no CA configured, by 127.0.0.1 and localhost: an insecure registry, as in docker', async () => {
+    // No certificates anywhere: the machine's hosts directories are not read.
+    const noCertificates = ['--hosts-dir', join(tlsWork, 'certs.d')]
+    const remote = `${tlsRegistry.host}/e2e/tls:v1`
+    await nerdOk(['tag', IMG, remote])
+    const pushed = await nerd([...noCertificates, 'push', remote])
+    assert.equal(pushed.code, 0, pushed.stderr)
+    assert.match(pushed.stdout, /^v1: digest: sha256:[0-9a-f]{64} size: \d+$/m)
+    await nerdOk(['rmi', remote])
+    assert.equal(await nerdOk([...noCertificates, 'pull', '-q', remote]), `${remote}\n`)
+    const byName = `localhost:${tlsRegistry.port}/e2e/tls:v1`
+    assert.equal(await nerdOk([...noCertificates, 'pull', '-q', byName]), `${byName}\n`)
+    const login = await nerd([...noCertificates, 'login', '-u', USER, '--password-stdin', tlsRegistry.host], {env: {DOCKER_CONFIG: join(tlsWork, 'docker')}, input: `${PASSWORD}\n`})
+    assert.equal(login.code, 0, login.stderr)
+    assert.equal(login.stdout, 'Login Succeeded\n')
+    await nerdOk(['rmi', remote, byName])
+  })
+})
