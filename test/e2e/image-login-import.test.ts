@@ -82,6 +82,20 @@ describe('login, logout and import', () => {
     assert.match(again.stdout + again.stderr, /Not logged in to/)
   })
 
+  it('logout removes every spelling of the registry\'s key at once (host, http://host, https://host), as docker does', async () => {
+    const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64')
+    const config = join(work, 'variants')
+    await mkdir(config, {recursive: true})
+    const other = {auth: Buffer.from('someone:else').toString('base64')}
+    await writeFile(join(config, 'config.json'), JSON.stringify({
+      auths: {[`https://${registry.host}`]: {auth}, [registry.host]: {auth}, [`http://${registry.host}`]: {auth}, 'other.example': other},
+    }))
+    assert.equal(await nerdOk(['logout', registry.host], {env: {DOCKER_CONFIG: config}}), `Removing login credentials for ${registry.host}\n`)
+    assert.deepEqual(JSON.parse(await readFile(join(config, 'config.json'), 'utf8')).auths, {'other.example': other})
+    const anonymous = await nerd(['pull', '-q', `${registry.host}/e2e/private:v1`], {env: {DOCKER_CONFIG: config}})
+    assert.equal(anonymous.code, 1, 'logged out')
+  })
+
   it('imports a root filesystem tarball, from a file and from stdin, with --change; the image runs', async () => {
     const rootfs = join(work, 'rootfs')
     await mkdir(join(rootfs, 'bin'), {recursive: true})
