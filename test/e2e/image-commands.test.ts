@@ -88,6 +88,25 @@ describe('image commands', () => {
     }
   })
 
+  it('images shows a digest-only record of a repository in its tag\'s row when the image has one there, as docker does', async () => {
+    const other = `${registry}/${fileNamespace()}/digested`
+    const byDigest = `${other}@${busybox.target.digest}`
+    await nerdOk(['tag', pulled, `${other}:1`])
+    await nerdOk(['push', '-q', `${other}:1`])
+    await nerdOk(['rmi', `${other}:1`])
+    await nerdOk(['pull', '-q', byDigest])
+    const rows = async (...flags: string[]) => (await nerdOk(['images', ...flags, '--format', '{{.Repository}} {{.Tag}} {{.Digest}}', other])).trim().split('\n')
+    assert.deepEqual(await rows(), [`${other} <none> ${busybox.target.digest}`])
+    await nerdOk(['pull', '-q', `${other}:1`])
+    assert.deepEqual(await rows(), [`${other} 1 ${busybox.target.digest}`])
+    const table = (await nerdOk(['images', '--digests', other])).trimEnd().split('\n')
+    assert.equal(table.length, 2, table.join('\n'))
+    assert.match(table[1], new RegExp(`^${other.replaceAll('.', '\\.')}\\s+1\\s+${busybox.target.digest}\\s`))
+    assert.equal((await nerdOk(['images', '-q', other])).trim(), manifest.config.digest.slice(7, 19))
+    await nerdOk(['rmi', `${other}:1`])
+    assert.equal((await nerdOk(['images', '-q', other])).trim(), '')
+  })
+
   it('image inspect prints docker\'s JSON; a missing image gives [] and one error line', async () => {
     const [document] = JSON.parse(await nerdOk(['image', 'inspect', pulled]))
     assert.equal(document.Id, manifest.config.digest)
