@@ -176,6 +176,7 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
       publish('big', {name: 'e2e/big:v1', images: [{layers: [payloadLayer(0, 6, unique), payloadLayer(1, 6, unique)]}]}, 'e2e/big:v1'),
       publish('big2', {name: 'e2e/big2:v1', images: [{layers: [payloadLayer(0, 8, `${unique}-2`), payloadLayer(1, 8, `${unique}-2`)]}]}, 'e2e/big2:v1'),
       publish('big3', {name: 'e2e/big3:v1', images: [{layers: [payloadLayer(0, 6, `${unique}-3`), payloadLayer(1, 6, `${unique}-3`)]}]}, 'e2e/big3:v1'),
+      publish('big4', {name: 'e2e/big4:v1', images: [{layers: [payloadLayer(0, 6, `${unique}-4`), payloadLayer(1, 6, `${unique}-4`)]}]}, 'e2e/big4:v1'),
       publish('corrupt', {name: 'e2e/corrupt:v1', images: [{layers: [layerOf(file('etc/unique', `${unique}\n`))]}]}, 'e2e/corrupt:v1'),
       publish('hooks', {name: 'e2e/hooks:v1', images: [{layers: [layerOf(file('etc/hooks', `${unique}\n`))]}]}, 'e2e/hooks:v1'),
     ])
@@ -417,6 +418,43 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     assert.equal(stderr, '')
     assert.equal(await getImage(client, name), undefined)
     // Only the lease of the partial downloads is left, for the next pull to continue them.
+    const leases = await newLeases()
+    assert.equal(leases.length, 1, JSON.stringify(leases))
+    assert.ok(leases[0]!.labels[LABEL_PARTIAL_PULL], JSON.stringify(leases))
+    await pullImage(client, name, hermetic)
+    assert.deepEqual(await newLeases(), [])
+  })
+
+  it('a `nerd pull` signalled twice at once (as `timeout` does, to nerd and its group) still deletes its lease, keeping the partial downloads', async () => {
+    const name = `${proxyHost}/e2e/big4:v1`
+    const layers = images.big4.manifests[0].layers
+    const before = new Set((await client.leases.list()).map((lease) => lease.id))
+    const newLeases = async () => (await client.leases.list()).filter((lease) => !before.has(lease.id))
+    proxy.bytes = 0
+    proxy.limit = 3 * MiB
+    const pullEnv = {...process.env, DOCKER_CONFIG: workDir, NERD_TOML: join(workDir, 'empty.toml')}
+    await writeFile(pullEnv.NERD_TOML, '')
+    const child = spawn(process.execPath, [nerdEntry, '--address', address!, '--namespace', namespace, '--hosts-dir', workDir, 'pull', '-q', name], {env: pullEnv, stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})))
+    try {
+      await until('bytes of the pull in containerd', async () => {
+        assert.equal(child.exitCode, null, `the pull ended early: ${stderr}`)
+        const statuses = await client.content.listStatuses()
+        return statuses.some((status) => layers.some((layer) => status.ref === `layer-${layer.digest}`) && Number(status.offset) > 0) ? true : undefined
+      })
+      // Two signals nerd sees at once (two of one kind may merge into one): the second ends it early.
+      child.kill('SIGINT')
+      child.kill('SIGTERM')
+      const {code, signal} = await exited
+      assert.equal(code, null, stderr)
+      assert.ok(signal === 'SIGINT' || signal === 'SIGTERM', `${signal}`)
+    } finally {
+      child.kill('SIGKILL')
+      proxy.release()
+    }
+    assert.equal(await getImage(client, name), undefined)
     const leases = await newLeases()
     assert.equal(leases.length, 1, JSON.stringify(leases))
     assert.ok(leases[0]!.labels[LABEL_PARTIAL_PULL], JSON.stringify(leases))
