@@ -96,7 +96,7 @@ describe('login, logout and import', () => {
     assert.equal(anonymous.code, 1, 'logged out')
   })
 
-  it('imports a root filesystem tarball, from a file and from stdin, with --change; the image runs', async () => {
+  it('imports a root filesystem tarball, from a file and from stdin, with --change (HEALTHCHECK and ONBUILD too, in commit as well); the image runs', async () => {
     const rootfs = join(work, 'rootfs')
     await mkdir(join(rootfs, 'bin'), {recursive: true})
     await copyFile('/bin/busybox', join(rootfs, 'bin/busybox'))
@@ -120,7 +120,20 @@ describe('login, logout and import', () => {
     const bad = await nerd(['import', '-c', 'FROM scratch', tarball, 'e2e/bad:v1'])
     assert.equal(bad.code, 1)
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr)
-    await nerdOk(['rmi', 'e2e/imported:v1', 'e2e/imported:stdin'])
+
+    // HEALTHCHECK and ONBUILD too, as docker's import and commit take them.
+    await nerdOk(['import', '-c', 'HEALTHCHECK --interval=2s --retries=2 CMD /bin/cat /hello.txt', '-c', 'ONBUILD RUN make', tarball, 'e2e/imported:hc'])
+    const [checked] = JSON.parse(await nerdOk(['image', 'inspect', 'e2e/imported:hc'])) as Record<string, any>[]
+    assert.deepEqual(checked!.Config.Healthcheck, {Test: ['CMD-SHELL', '/bin/cat /hello.txt'], Interval: 2e9, Retries: 2})
+    assert.deepEqual(checked!.Config.OnBuild, ['RUN make'])
+    await nerdOk(['create', '--name', 'e2e-hc', 'e2e/imported:hc', '/bin/cat', '/hello.txt'])
+    assert.equal((await nerdOk(['inspect', '-f', '{{json .Config.Healthcheck}}', 'e2e-hc'])).trim(), JSON.stringify(checked!.Config.Healthcheck))
+    await nerdOk(['commit', '-c', 'HEALTHCHECK NONE', '-c', 'ONBUILD RUN make install', 'e2e-hc', 'e2e/committed:hc'])
+    const [committed] = JSON.parse(await nerdOk(['image', 'inspect', 'e2e/committed:hc'])) as Record<string, any>[]
+    assert.deepEqual(committed!.Config.Healthcheck, {Test: ['NONE']})
+    assert.deepEqual(committed!.Config.OnBuild, ['RUN make install'])
+    await nerdOk(['rm', 'e2e-hc'])
+    await nerdOk(['rmi', 'e2e/imported:v1', 'e2e/imported:stdin', 'e2e/imported:hc', 'e2e/committed:hc'])
   })
 })
 
