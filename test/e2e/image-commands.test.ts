@@ -195,6 +195,8 @@ describe('image commands', () => {
       assert.equal(refused.code, 1)
       assert.equal(refused.stderr, "Error: tag can't be used with --all-tags/-a\n")
     }
+    const byDigest = await nerd(['push', `${repository}@${busybox.target.digest}`])
+    assert.deepEqual([byDigest.code, byDigest.stdout, byDigest.stderr], [1, '', 'Error: cannot push a digest reference\n'])
     const none = await nerd(['push', '-a', `${registry}/${fileNamespace()}/nothing`])
     assert.equal(none.code, 1)
     assert.equal(none.stderr, `Error: An image does not exist locally with the tag: ${registry}/${fileNamespace()}/nothing\n`)
