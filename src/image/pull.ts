@@ -433,8 +433,9 @@ class PullSession {
         this.#progress({...event, status: 'already exists'})
         return
       }
-      this.#progress({...event, status: 'waiting'})
+      this.#progress({...event, status: 'pulling'})
       await turn
+      if (this.#limiter.full) this.#progress({...event, status: 'waiting'})
       fetching = this.#limiter.run(async () => {
         this.#signal.throwIfAborted()
         const download = (offset: number): AsyncIterable<Uint8Array> => this.#download(descriptor, offset, kind)
