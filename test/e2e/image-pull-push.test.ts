@@ -389,10 +389,16 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     for (const layer of layers) assert.ok(await exists(layer.digest))
   })
 
-  it('a `nerd pull` stopped with SIGTERM cleans up as ctrl-c does, then dies of the signal', async () => {
-    const name = `${proxyHost}/e2e/big3:v1`
-    const layers = images.big3.manifests[0].layers
-    // The SIGKILLed pull of the test before left its lease (to expire in a day): only new ones count.
+  /**
+   * Starts `nerd pull -q` of one of the images through the proxy (which holds back what comes after
+   * 3 MiB), sends `signals` once bytes of it are in containerd, and checks what the stopped pull
+   * leaves: no image, and of new leases only the one of its partial downloads, which the next pull
+   * continues and removes. Returns how nerd ended.
+   */
+  async function stopPull(key: string, signals: NodeJS.Signals[]): Promise<{code: number | null; signal: NodeJS.Signals | null; stderr: string}> {
+    const name = `${proxyHost}/e2e/${key}:v1`
+    const layers = images[key].manifests[0].layers
+    // A SIGKILLed pull before left its lease (to expire in a day): only new ones count.
     const before = new Set((await client.leases.list()).map((lease) => lease.id))
     const newLeases = async () => (await client.leases.list()).filter((lease) => !before.has(lease.id))
     proxy.bytes = 0
@@ -403,63 +409,37 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})))
+    let ended: {code: number | null; signal: NodeJS.Signals | null}
     try {
       await until('bytes of the pull in containerd', async () => {
         assert.equal(child.exitCode, null, `the pull ended early: ${stderr}`)
         const statuses = await client.content.listStatuses()
         return statuses.some((status) => layers.some((layer) => status.ref === `layer-${layer.digest}`) && Number(status.offset) > 0) ? true : undefined
       })
-      child.kill('SIGTERM')
-      assert.deepEqual(await exited, {code: null, signal: 'SIGTERM'}, stderr)
+      for (const signal of signals) child.kill(signal)
+      ended = await exited
     } finally {
       child.kill('SIGKILL')
       proxy.release()
     }
-    assert.equal(stderr, '')
     assert.equal(await getImage(client, name), undefined)
-    // Only the lease of the partial downloads is left, for the next pull to continue them.
     const leases = await newLeases()
     assert.equal(leases.length, 1, JSON.stringify(leases))
     assert.ok(leases[0]!.labels[LABEL_PARTIAL_PULL], JSON.stringify(leases))
     await pullImage(client, name, hermetic)
     assert.deepEqual(await newLeases(), [])
+    return {...ended, stderr}
+  }
+
+  it('a `nerd pull` stopped with SIGTERM cleans up as ctrl-c does, then dies of the signal', async () => {
+    assert.deepEqual(await stopPull('big3', ['SIGTERM']), {code: null, signal: 'SIGTERM', stderr: ''})
   })
 
   it('a `nerd pull` signalled twice at once (as `timeout` does, to nerd and its group) still deletes its lease, keeping the partial downloads', async () => {
-    const name = `${proxyHost}/e2e/big4:v1`
-    const layers = images.big4.manifests[0].layers
-    const before = new Set((await client.leases.list()).map((lease) => lease.id))
-    const newLeases = async () => (await client.leases.list()).filter((lease) => !before.has(lease.id))
-    proxy.bytes = 0
-    proxy.limit = 3 * MiB
-    const pullEnv = {...process.env, DOCKER_CONFIG: workDir, NERD_TOML: join(workDir, 'empty.toml')}
-    await writeFile(pullEnv.NERD_TOML, '')
-    const child = spawn(process.execPath, [nerdEntry, '--address', address!, '--namespace', namespace, '--hosts-dir', workDir, 'pull', '-q', name], {env: pullEnv, stdio: ['ignore', 'ignore', 'pipe']})
-    let stderr = ''
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})))
-    try {
-      await until('bytes of the pull in containerd', async () => {
-        assert.equal(child.exitCode, null, `the pull ended early: ${stderr}`)
-        const statuses = await client.content.listStatuses()
-        return statuses.some((status) => layers.some((layer) => status.ref === `layer-${layer.digest}`) && Number(status.offset) > 0) ? true : undefined
-      })
-      // Two signals nerd sees at once (two of one kind may merge into one): the second ends it early.
-      child.kill('SIGINT')
-      child.kill('SIGTERM')
-      const {code, signal} = await exited
-      assert.equal(code, null, stderr)
-      assert.ok(signal === 'SIGINT' || signal === 'SIGTERM', `${signal}`)
-    } finally {
-      child.kill('SIGKILL')
-      proxy.release()
-    }
-    assert.equal(await getImage(client, name), undefined)
-    const leases = await newLeases()
-    assert.equal(leases.length, 1, JSON.stringify(leases))
-    assert.ok(leases[0]!.labels[LABEL_PARTIAL_PULL], JSON.stringify(leases))
-    await pullImage(client, name, hermetic)
-    assert.deepEqual(await newLeases(), [])
+    // Two signals nerd sees at once (two of one kind may merge into one): the second ends it early.
+    const {code, signal} = await stopPull('big4', ['SIGINT', 'SIGTERM'])
+    assert.equal(code, null)
+    assert.ok(signal === 'SIGINT' || signal === 'SIGTERM', `${signal}`)
   })
 
   it('pushes to another repository what skopeo reads back with the same digests, mounting the blobs', async () => {
