@@ -237,10 +237,13 @@ class PullSession {
       await this.#forgetPartialDownloads()
       return result
     } catch (error) {
-      this.#abort.abort(error)
+      // Stopped from outside, the pull fails with that reason, not with whichever work in flight
+      // noticed first (a download's connection cut reads as "aborted").
+      const failure: unknown = this.#options.signal?.aborted ? this.#options.signal.reason : error
+      this.#abort.abort(failure)
       await Promise.allSettled(this.#pending)
       await this.#keepPartialDownloads()
-      throw error
+      throw failure
     } finally {
       registered()
     }
