@@ -198,8 +198,9 @@ export async function importRootfs(client: ContainerdClient, source: ImportSourc
   applyChanges({}, changes)
   if (options.platform !== undefined) parsePlatform(options.platform)
   // The name as typed, refused in the reference parser's words, as docker's daemon does.
-  const name = options.reference === undefined ? undefined : normalizedName(parseReference(options.reference))
-  if (options.reference !== undefined && parseReference(options.reference).digest !== undefined) {
+  const typed = options.reference === undefined ? undefined : parseReference(options.reference)
+  const name = typed === undefined ? undefined : normalizedName(typed)
+  if (typed?.digest !== undefined) {
     throw new NerdError(`cannot import as ${options.reference}: a digest cannot name an imported image`)
   }
   const tarball = await localTarball(source, options)

@@ -31,8 +31,9 @@ export interface LoadedImage {
 
 /**
  * Writes the image's records: one per name, or a dangling one when it has no name and no record
- * holds the image yet (by its root, or by its ID under another manifest). A name taken by another image moves; that image stays as a dangling one, as
- * docker keeps it, unless another name still holds it.
+ * holds the image yet (by its root, or by its ID under another manifest). A name taken by another
+ * image moves; that image stays as a dangling one, as docker keeps it, unless another name still
+ * holds it.
  */
 export async function nameImage(client: ContainerdClient, image: ImageToName, configDigest: string | undefined): Promise<LoadedImage[]> {
   const {target} = image
