@@ -5,6 +5,7 @@ import type {NerdConfig} from './config/index.ts'
 import type {FifoSet} from './container/io.ts'
 import type {ContainerScope, LoadedContainer} from './container/lifecycle.ts'
 import {connectToContainerd, getConfig, takeEarlyConnection} from './context.ts'
+import {runEarlyExitCleanups} from './early-exit.ts'
 import {NerdError} from './errors.ts'
 import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from './hooks/index.ts'
 import type {NerdHookEvent} from './hooks/index.ts'
@@ -17,6 +18,8 @@ import {Limiter} from './limiter.ts'
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 /** How long a stopped command may take to clean up before it is ended anyway. */
 const STOP_GRACE_MS = 10_000
+/** How long the clean-ups of a command ended early may take (deleting a lease takes milliseconds). */
+const EARLY_EXIT_CLEANUP_MS = 2_000
 
 /** docker's CLI acts on at most this many containers at once (rm, stop, kill, pause, unpause). */
 const PARALLEL_OPERATIONS = 50
@@ -120,14 +123,21 @@ export abstract class NerdCommand extends Command {
    * Runs `work` so that ctrl-c, a closed terminal (SIGHUP) or SIGTERM stop it through its abort signal
    * (work that cleans up on abort, a pull's lease, gets to); then nerd dies of that signal, as a tool
    * killed by it does (exit status 128 + its number). A second signal, or clean-up that takes longer
-   * than STOP_GRACE_MS, ends nerd at once.
+   * than STOP_GRACE_MS, ends nerd at once, after only the clean-ups of early-exit.ts.
    */
   protected async stoppableBySignals<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController()
     let received: NodeJS.Signals | undefined
+    let dying = false
+    // What would outlive nerd (a lease) goes first, briefly; a signal meanwhile ends nerd outright.
     const dieOf = (signal: NodeJS.Signals): void => {
-      for (const each of STOP_SIGNALS) process.off(each, stop)
-      process.kill(process.pid, signal)
+      const die = (): void => {
+        for (const each of STOP_SIGNALS) process.off(each, stop)
+        process.kill(process.pid, signal)
+      }
+      if (dying) return die()
+      dying = true
+      void runEarlyExitCleanups(EARLY_EXIT_CLEANUP_MS).then(die)
     }
     const stop = (signal: NodeJS.Signals): void => {
       if (received) return dieOf(signal)

@@ -19,13 +19,14 @@ export default class Images extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {filterImages, imageRow, parseImageFilters, summarizeImages} = await import('../image/list.ts')
+    const {filterImages, imageRow, listedImages, parseImageFilters, summarizeImages} = await import('../image/list.ts')
     const {args, flags} = await this.parse(Images)
     const filters = parseImageFilters(flags.filter ?? [])
     if (args.repository !== undefined) filters.push({key: 'reference', value: args.repository})
     const config = await this.nerdConfig()
     const {ManifestCache} = await import('../image/manifest-cache.ts')
-    const images = filterImages(await summarizeImages(await this.containerd(), {unpackedIn: config.snapshotter, manifestCache: new ManifestCache(config.dataRoot)}), filters)
+    const summaries = await summarizeImages(await this.containerd(), {unpackedIn: config.snapshotter, manifestCache: new ManifestCache(config.dataRoot)})
+    const images = filterImages(listedImages(summaries), filters)
     const digest = flags.digests ? '\t{{.Digest}}' : ''
     this.print(
       await this.renderList(images, {

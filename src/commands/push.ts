@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {NerdError} from '../errors.ts'
 import {CONTENT_TRUST_FLAGS} from '../container-flags.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {HOOK_IMAGE_PUSH, HOOK_IMAGE_PUSHED, runNerdHook} from '../hooks/index.ts'
@@ -28,6 +29,8 @@ export default class Push extends NerdCommand {
     requireContentTrustDisabled(flags['disable-content-trust'])
     const allTags = flags['all-tags'] ? allTagsRepository(args.image) : undefined
     const typed = allTags ?? parseReference(args.image, {defaultTag: false})
+    // docker's client refuses it before asking the daemon: a pushed manifest goes under a tag.
+    if (typed.digest !== undefined) throw new NerdError('cannot push a digest reference')
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     // docker's lines (-q leaves them out); last, with -q, the name pushed.
     const say = (line: string): void => {

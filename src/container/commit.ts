@@ -15,13 +15,14 @@ import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import type {ImageConfig, ImageRuntimeConfig} from '../hooks/types.ts'
 import {applyChanges} from '../image/archive/changes.ts'
-import {familiarImageName, normalizeImageName} from '../image/archive/names.ts'
+import {familiarImageName} from '../image/archive/names.ts'
 import {nameImage} from '../image/archive/records.ts'
 import {readTar, type TarEntry} from '../image/archive/tar-reader.ts'
 import {tarEnd, tarPadding} from '../image/archive/tar-writer.ts'
 import {childGcLabels} from '../image/manifest.ts'
 import type {Descriptor, ImageManifest} from '../image/manifest.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../image/registry/media-types.ts'
+import {normalizedName, parseReference} from '../image/reference.ts'
 import {jsonBlob, listImages, resolveImageConfig, writeBlob} from '../image/store.ts'
 import type {ImageRecord, ResolvedImageConfig} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
@@ -159,7 +160,7 @@ async function containerImage(client: ContainerdClient, record: ContainerRecord)
 export async function commitContainer(scope: ContainerScope, container: LoadedContainer, options: CommitOptions = {}): Promise<string> {
   const changes = options.changes ?? []
   applyChanges({}, changes)
-  const name = options.reference === undefined ? undefined : normalizeImageName(options.reference, 'commit')
+  const name = options.reference === undefined ? undefined : normalizedName(parseReference(options.reference))
   const {client} = scope
   const {record} = container
   const base = await containerImage(client, record)

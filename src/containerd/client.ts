@@ -1,5 +1,6 @@
 import {constants} from 'node:fs'
 import {access, stat} from 'node:fs/promises'
+import {onEarlyExit} from '../early-exit.ts'
 import {parseAddress, type SocketAddress} from './address.ts'
 import {ContentService} from './content.ts'
 import {ConnectionError, REASON_NOT_SOCKET, reasonForErrno} from './errors.ts'
@@ -92,11 +93,14 @@ export class ContainerdClient {
   async withLease<T>(fn: (leased: ContainerdClient) => Promise<T>, options: WithLeaseOptions = {}): Promise<T> {
     const expires = new Date(Date.now() + (options.expireMs ?? DEFAULT_LEASE_EXPIRY_MS))
     const lease = await this.leases.create({id: newLeaseId(), labels: {...options.labels, [GC_EXPIRE_LABEL]: rfc3339Seconds(expires)}})
+    const deleteLease = () => this.leases.delete(lease.id)
+    const registered = onEarlyExit(deleteLease)
     try {
       return await fn(new ContainerdClient(this.#transport, {...this.#scope, lease: lease.id}))
     } finally {
+      registered()
       // A lease that cannot be deleted (connection lost) still expires, so this failure is not the caller's.
-      await this.leases.delete(lease.id).catch(() => undefined)
+      await deleteLease().catch(() => undefined)
     }
   }
 

@@ -60,6 +60,8 @@ export interface ImageRuntimeConfig {
   Labels?: Record<string, string>
   StopSignal?: string
   Healthcheck?: Healthcheck
+  /** Dockerfile instructions a build run on top of the image runs first (`RUN make`). */
+  OnBuild?: string[]
 }
 
 /**

@@ -46,11 +46,12 @@ function dockerConfig(config: ImageConfig | undefined): Record<string, unknown> 
     StdinOnce: false,
     Env: runtime.Env ?? null,
     Cmd: runtime.Cmd ?? null,
+    ...(runtime.Healthcheck ? {Healthcheck: runtime.Healthcheck} : {}),
     Image: '',
     Volumes: runtime.Volumes ?? null,
     WorkingDir: runtime.WorkingDir ?? '',
     Entrypoint: runtime.Entrypoint ?? null,
-    OnBuild: null,
+    OnBuild: runtime.OnBuild ?? null,
     Labels: runtime.Labels ?? null,
     ...(runtime.StopSignal ? {StopSignal: runtime.StopSignal} : {}),
   }

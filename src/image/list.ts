@@ -94,6 +94,15 @@ export async function summarizeImages(client: ContainerdClient, options: Summari
   return summaries.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0) || compareStrings(a.record.name, b.record.name))
 }
 
+/**
+ * The rows of `images`: a `name@digest` record's row is left out when the same image has a tag in
+ * that repository, as docker's formatter does (the tag's row shows the digest with --digests).
+ */
+export function listedImages(summaries: readonly ImageSummary[]): ImageSummary[] {
+  const tagged = new Set(summaries.filter((summary) => summary.tag !== NONE).map((summary) => `${summary.repository} ${summary.id}`))
+  return summaries.filter((summary) => !(summary.record.name.includes('@') && tagged.has(`${summary.repository} ${summary.id}`)))
+}
+
 const IMAGE_ID = /^(?:sha256:)?([a-f0-9]{1,64})$/
 
 /** How a user's word found its images: a record's own name, a repository digest, or the image ID. */

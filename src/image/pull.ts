@@ -8,6 +8,7 @@
 import {createHash} from 'node:crypto'
 import type {ContainerdClient, Labels} from '../containerd/index.ts'
 import {ContainerdError, GC_EXPIRE_LABEL, isFailedPrecondition, isNotFound, rfc3339Seconds} from '../containerd/index.ts'
+import {onEarlyExit} from '../early-exit.ts'
 import {NerdError} from '../errors.ts'
 import type {ImageResolvePayload, ImageVerifyPayload, RegistryAccess, ResolvedSource} from '../hooks/types.ts'
 import {
@@ -211,6 +212,8 @@ class PullSession {
   readonly #ingests = new Set<string>()
   /** Layers that will be unpacked: their progress ends with unpacking, not with the download. */
   readonly #unpackedLayers = new Set<string>()
+  /** Once asked for (by the failed pull or by nerd ended early), the partial downloads' move. */
+  #partialDownloadsKept: Promise<void> | undefined
 
   constructor(client: ContainerdClient, unleased: ContainerdClient, registry: RegistryClient, source: PullSource, options: PullOptions, platforms: Platform[] | undefined) {
     this.#client = client
@@ -226,15 +229,23 @@ class PullSession {
   }
 
   async run(root: Descriptor): Promise<PulledContent> {
+    // Ended early, nerd deletes the pull's lease without waiting for the work in flight: the partial
+    // downloads move to their own lease first.
+    const registered = onEarlyExit(() => this.#keepPartialDownloads())
     try {
       const result = await this.#pull(root)
       await this.#forgetPartialDownloads()
       return result
     } catch (error) {
-      this.#abort.abort(error)
+      // Stopped from outside, the pull fails with that reason, not with whichever work in flight
+      // noticed first (a download's connection cut reads as "aborted").
+      const failure: unknown = this.#options.signal?.aborted ? this.#options.signal.reason : error
+      this.#abort.abort(failure)
       await Promise.allSettled(this.#pending)
       await this.#keepPartialDownloads()
-      throw error
+      throw failure
+    } finally {
+      registered()
     }
   }
 
@@ -425,8 +436,9 @@ class PullSession {
         this.#progress({...event, status: 'already exists'})
         return
       }
-      this.#progress({...event, status: 'waiting'})
+      this.#progress({...event, status: 'pulling'})
       await turn
+      if (this.#limiter.full) this.#progress({...event, status: 'waiting'})
       fetching = this.#limiter.run(async () => {
         this.#signal.throwIfAborted()
         const download = (offset: number): AsyncIterable<Uint8Array> => this.#download(descriptor, offset, kind)
@@ -517,7 +529,12 @@ class PullSession {
    * The pull's lease goes when it ends, and with it the partial downloads it holds: move them to a
    * lease of their own that expires in a day, so pulling again continues them.
    */
-  async #keepPartialDownloads(): Promise<void> {
+  #keepPartialDownloads(): Promise<void> {
+    this.#partialDownloadsKept ??= this.#movePartialDownloads()
+    return this.#partialDownloadsKept
+  }
+
+  async #movePartialDownloads(): Promise<void> {
     const partial: string[] = []
     for (const ref of this.#ingests) {
       try {

@@ -22,7 +22,7 @@ import {importRootfs, loadImages, saveImages} from '../../src/image/archive/inde
 import type {LoadedImage} from '../../src/image/archive/index.ts'
 import {blobLabels, deleteImage, getImage, listImages, readBlob, resolveImageConfig} from '../../src/image/store.ts'
 import {until} from '../helpers/containers.ts'
-import {ctr, nerdEntry, uniqueNamespace} from '../helpers/e2e.ts'
+import {ctr, nerd, nerdEntry, uniqueNamespace} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, file} from '../helpers/oci-image.ts'
 import type {BuiltArchive, LayerSpec} from '../helpers/oci-image.ts'
 
@@ -305,6 +305,31 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     assert.deepEqual((await listImages(fresh)).map((image) => image.name), [`nerd-dangling@${busybox.target.digest}`])
     assert.equal(await runImage(`nerd-dangling@${busybox.target.digest}`, ['/bin/busybox', 'echo', 'dangling'], freshNamespace), 'dangling\n')
     await deleteImage(fresh, `nerd-dangling@${busybox.target.digest}`, {sync: true})
+  })
+
+  it('loads a nameless copy of an image that is here under another manifest as that image: no dangling one, nothing to prune', async () => {
+    // The same config under a docker manifest with uncompressed layers (skopeo's docker archive)...
+    const layout = join(workDir, 'oci-layout-same-id')
+    const dockerArchive = join(workDir, 'same-id-docker.tar')
+    await run('skopeo', ['copy', `oci-archive:${second.file}`, `oci:${layout}:second`])
+    await run('skopeo', ['copy', `oci:${layout}:second`, `docker-archive:${dockerArchive}:nerd-e2e/same-id:v1`])
+    await load(dockerArchive, fresh)
+    // ...and under its OCI manifest, without a name.
+    const nameless = join(workDir, 'same-id-nameless.tar')
+    const staging = await mkdtemp(join(workDir, 'nameless-'))
+    await run('tar', ['-xf', second.file, '-C', staging])
+    const index = JSON.parse(await readFile(join(staging, 'index.json'), 'utf8')) as {manifests: Array<{annotations?: Record<string, string>}>}
+    for (const manifest of index.manifests) delete manifest.annotations
+    await writeFile(join(staging, 'index.json'), JSON.stringify(index))
+    await run('tar', ['-cf', nameless, '-C', staging, 'oci-layout', 'index.json', 'blobs'])
+    const {names, events} = await load(nameless, fresh)
+    assert.deepEqual(names, ['docker.io/nerd-e2e/same-id:v1'])
+    assert.equal(events[0].configDigest, second.manifests[0].config.digest)
+    assert.deepEqual((await listImages(fresh)).map((image) => image.name), ['docker.io/nerd-e2e/same-id:v1'])
+    const pruned = await nerd(['image', 'prune', '-f'], {namespace: freshNamespace})
+    assert.equal(pruned.code, 0, pruned.stderr)
+    assert.equal(pruned.stdout, 'Total reclaimed space: 0B\n')
+    await deleteImage(fresh, 'docker.io/nerd-e2e/same-id:v1', {sync: true})
   })
 
   it('refuses to save an image that does not exist', async () => {

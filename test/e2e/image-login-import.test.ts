@@ -82,7 +82,21 @@ describe('login, logout and import', () => {
     assert.match(again.stdout + again.stderr, /Not logged in to/)
   })
 
-  it('imports a root filesystem tarball, from a file and from stdin, with --change; the image runs', async () => {
+  it('logout removes every spelling of the registry\'s key at once (host, http://host, https://host), as docker does', async () => {
+    const auth = Buffer.from(`${USER}:${PASSWORD}`).toString('base64')
+    const config = join(work, 'variants')
+    await mkdir(config, {recursive: true})
+    const other = {auth: Buffer.from('someone:else').toString('base64')}
+    await writeFile(join(config, 'config.json'), JSON.stringify({
+      auths: {[`https://${registry.host}`]: {auth}, [registry.host]: {auth}, [`http://${registry.host}`]: {auth}, 'other.example': other},
+    }))
+    assert.equal(await nerdOk(['logout', registry.host], {env: {DOCKER_CONFIG: config}}), `Removing login credentials for ${registry.host}\n`)
+    assert.deepEqual(JSON.parse(await readFile(join(config, 'config.json'), 'utf8')).auths, {'other.example': other})
+    const anonymous = await nerd(['pull', '-q', `${registry.host}/e2e/private:v1`], {env: {DOCKER_CONFIG: config}})
+    assert.equal(anonymous.code, 1, 'logged out')
+  })
+
+  it('imports a root filesystem tarball, from a file and from stdin, with --change (HEALTHCHECK and ONBUILD too, in commit as well); the image runs', async () => {
     const rootfs = join(work, 'rootfs')
     await mkdir(join(rootfs, 'bin'), {recursive: true})
     await copyFile('/bin/busybox', join(rootfs, 'bin/busybox'))
@@ -106,6 +120,61 @@ describe('login, logout and import', () => {
     const bad = await nerd(['import', '-c', 'FROM scratch', tarball, 'e2e/bad:v1'])
     assert.equal(bad.code, 1)
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr)
-    await nerdOk(['rmi', 'e2e/imported:v1', 'e2e/imported:stdin'])
+    const badName = await nerd(['import', tarball, 'Bad:1'])
+    assert.deepEqual([badName.code, badName.stderr], [1, 'Error: invalid reference format: repository name must be lowercase\n'])
+
+    // HEALTHCHECK and ONBUILD too, as docker's import and commit take them.
+    await nerdOk(['import', '-c', 'HEALTHCHECK --interval=2s --retries=2 CMD /bin/cat /hello.txt', '-c', 'ONBUILD RUN make', tarball, 'e2e/imported:hc'])
+    const [checked] = JSON.parse(await nerdOk(['image', 'inspect', 'e2e/imported:hc'])) as Record<string, any>[]
+    assert.deepEqual(checked!.Config.Healthcheck, {Test: ['CMD-SHELL', '/bin/cat /hello.txt'], Interval: 2e9, Retries: 2})
+    assert.deepEqual(checked!.Config.OnBuild, ['RUN make'])
+    await nerdOk(['create', '--name', 'e2e-hc', 'e2e/imported:hc', '/bin/cat', '/hello.txt'])
+    assert.equal((await nerdOk(['inspect', '-f', '{{json .Config.Healthcheck}}', 'e2e-hc'])).trim(), JSON.stringify(checked!.Config.Healthcheck))
+    await nerdOk(['commit', '-c', 'HEALTHCHECK NONE', '-c', 'ONBUILD RUN make install', 'e2e-hc', 'e2e/committed:hc'])
+    const [committed] = JSON.parse(await nerdOk(['image', 'inspect', 'e2e/committed:hc'])) as Record<string, any>[]
+    assert.deepEqual(committed!.Config.Healthcheck, {Test: ['NONE']})
+    assert.deepEqual(committed!.Config.OnBuild, ['RUN make install'])
+    const badCommit = await nerd(['commit', 'e2e-hc', 'Bad:1'])
+    assert.deepEqual([badCommit.code, badCommit.stderr], [1, 'Error: invalid reference format: repository name must be lowercase\n'])
+    await nerdOk(['rm', 'e2e-hc'])
+    await nerdOk(['rmi', 'e2e/imported:v1', 'e2e/imported:stdin', 'e2e/imported:hc', 'e2e/committed:hc'])
+  })
+})
+
+describe('a TLS registry on loopback with a self-signed certificate', () => {
+  let tlsWork: string
+  let tlsRegistry: RunningRegistry
+
+  before(async () => {
+    tlsWork = await mkdtemp(join(tmpdir(), 'nerd-tls-'))
+    await run('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(tlsWork, 'key.pem'), '-out', join(tlsWork, 'cert.pem'),
+    ])
+    tlsRegistry = await startRegistry({dir: join(tlsWork, 'registry'), tls: {certificate: join(tlsWork, 'cert.pem'), key: join(tlsWork, 'key.pem')}})
+    await loadTestImage('nerd-test/busybox:latest')
+  })
+
+  after(async () => {
+    await tlsRegistry?.stop()
+    await rm(tlsWork, {recursive: true, force: true})
+  })
+
+  it('logs in, pushes and pulls with no CA configured, by 127.0.0.1 and localhost: an insecure registry, as in docker', async () => {
+    // No certificates anywhere: the machine's hosts directories are not read.
+    const noCertificates = ['--hosts-dir', join(tlsWork, 'certs.d')]
+    const remote = `${tlsRegistry.host}/e2e/tls:v1`
+    await nerdOk(['tag', IMG, remote])
+    const pushed = await nerd([...noCertificates, 'push', remote])
+    assert.equal(pushed.code, 0, pushed.stderr)
+    assert.match(pushed.stdout, /^v1: digest: sha256:[0-9a-f]{64} size: \d+$/m)
+    await nerdOk(['rmi', remote])
+    assert.equal(await nerdOk([...noCertificates, 'pull', '-q', remote]), `${remote}\n`)
+    const byName = `localhost:${tlsRegistry.port}/e2e/tls:v1`
+    assert.equal(await nerdOk([...noCertificates, 'pull', '-q', byName]), `${byName}\n`)
+    const login = await nerd([...noCertificates, 'login', '-u', USER, '--password-stdin', tlsRegistry.host], {env: {DOCKER_CONFIG: join(tlsWork, 'docker')}, input: `${PASSWORD}\n`})
+    assert.equal(login.code, 0, login.stderr)
+    assert.equal(login.stdout, 'Login Succeeded\n')
+    await nerdOk(['rmi', remote, byName])
   })
 })

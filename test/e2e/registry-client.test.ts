@@ -271,16 +271,32 @@ describe('htpasswd registry (Basic authentication) and login', () => {
 describe('TLS registry with a self-signed certificate', () => {
   let host: string
   let hostsDir: string
+  /** Names the server in hosts.toml: a secure registry, whatever its address. */
+  let namedDir: string
 
   before(async () => {
     host = await startRegistry('tls', {tls: true})
     hostsDir = join(workDir, 'certs.d')
     await mkdir(join(hostsDir, host), {recursive: true})
     await writeFile(join(hostsDir, host, 'ca.crt'), await readFile(join(workDir, 'cert.pem')))
+    namedDir = join(workDir, 'named.d')
+    await mkdir(join(namedDir, host), {recursive: true})
+    await writeFile(join(namedDir, host, 'hosts.toml'), `server = "https://${host}"\n`)
   })
 
-  it('finds out a loopback registry speaks HTTPS, and fails verification when nothing vouches for its certificate', async () => {
+  it('speaks unverified HTTPS to a loopback registry without certificates configured, as docker does', async () => {
     const client = new RegistryClient({hostsDirs: []})
+    const reference = parseReference(`${host}/tls/unverified:v1`)
+    const image = buildImage('unverified TLS\n')
+    // Requests made while the first one finds out the scheme wait for it.
+    const blobs = await Promise.all([client.pushBlob(reference, image.configDescriptor, image.config), client.pushBlob(reference, image.layerDescriptor, image.layer)])
+    assert.deepEqual(blobs, [{outcome: 'uploaded'}, {outcome: 'uploaded'}])
+    const pushed = await client.pushManifest(reference, {mediaType: MEDIA_TYPE_OCI_MANIFEST, bytes: image.manifest})
+    assert.deepEqual(await new RegistryClient({hostsDirs: []}).resolve(reference), pushed)
+  })
+
+  it('fails verification of a server named in hosts.toml when nothing vouches for its certificate', async () => {
+    const client = new RegistryClient({hostsDirs: [namedDir]})
     await assert.rejects(client.listTags(parseReference(`${host}/tls/app`)), (error: unknown) => {
       assert.ok(error instanceof RegistryError)
       assert.equal(error.kind, 'unreachable')
@@ -298,7 +314,7 @@ describe('TLS registry with a self-signed certificate', () => {
   })
 
   it('skips verification for an insecure registry', async () => {
-    const client = new RegistryClient({hostsDirs: [], insecure: true})
+    const client = new RegistryClient({hostsDirs: [namedDir], insecure: true})
     assert.deepEqual(await client.listTags(parseReference(`${host}/tls/app`)), ['v1'])
   })
 

@@ -1,7 +1,8 @@
 /**
- * `--change` instructions (`import`, and `commit` later): Dockerfile instructions that set an image
- * config's defaults — CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, STOPSIGNAL, USER, VOLUME, WORKDIR —
- * with the Dockerfile's rules: JSON (exec) or shell form for CMD, ENTRYPOINT and VOLUME;
+ * `--change` instructions (`import`, `commit`): the Dockerfile instructions that set an image
+ * config's defaults — CMD, ENTRYPOINT, ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER,
+ * VOLUME, WORKDIR (moby's validCommitCommands) — with the Dockerfile's rules: JSON (exec) or shell
+ * form for CMD, ENTRYPOINT, VOLUME and HEALTHCHECK CMD;
  * `key=value` pairs (or the legacy `key value`) for ENV and LABEL; quotes and backslashes; `$VAR`,
  * `${VAR}`, `${VAR:-default}` and `${VAR:+alternative}` from the environment set so far, in every
  * instruction but CMD and ENTRYPOINT.
@@ -9,10 +10,11 @@
 import {constants} from 'node:os'
 import {posix} from 'node:path'
 import {NerdError} from '../../errors.ts'
-import type {ImageRuntimeConfig} from '../../hooks/types.ts'
+import {parseGoDuration} from '../../format/go-duration.ts'
+import type {Healthcheck, ImageRuntimeConfig} from '../../hooks/types.ts'
 import {parseExpose} from '../../network/ports.ts'
 
-const INSTRUCTIONS = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'LABEL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'])
+const INSTRUCTIONS = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'])
 const SHELL = ['/bin/sh', '-c']
 
 function changeError(change: string, why: string): NerdError {
@@ -154,6 +156,65 @@ function checkSignal(change: string, signal: string): void {
   if (!(name in constants.signals) && !/^SIGRTM(IN|AX)([+-]\d+)?$/.test(name)) throw changeError(change, `invalid signal: ${signal}`)
 }
 
+const HEALTHCHECK_DURATIONS = {interval: 'Interval', timeout: 'Timeout', 'start-period': 'StartPeriod', 'start-interval': 'StartInterval'} as const
+
+/**
+ * HEALTHCHECK's `[--interval=D] [--timeout=D] [--start-period=D] [--start-interval=D] [--retries=N]
+ * CMD command` or `NONE`, as the Dockerfile parser reads it: durations in nanoseconds, left out when
+ * not given, the shell form as CMD-SHELL.
+ */
+function healthcheck(change: string, text: string): Healthcheck {
+  const flags = new Map<string, string>()
+  let rest = text
+  for (let flag = /^--(\S*)\s*/.exec(rest); flag; flag = /^--(\S*)\s*/.exec(rest)) {
+    rest = rest.slice(flag[0].length)
+    const equals = flag[1].indexOf('=')
+    const name = equals === -1 ? flag[1] : flag[1].slice(0, equals)
+    if (name !== 'retries' && !(name in HEALTHCHECK_DURATIONS)) throw changeError(change, `Unknown flag: ${name}`)
+    if (equals === -1) throw changeError(change, `Missing a value on flag: ${name}`)
+    if (flags.has(name)) throw changeError(change, `Duplicate flag specified: ${name}`)
+    flags.set(name, flag[1].slice(equals + 1))
+  }
+  const typeMatch = /^(\S+)\s*([\s\S]*)$/.exec(rest)
+  if (!typeMatch) throw changeError(change, 'HEALTHCHECK requires at least one argument')
+  const type = typeMatch[1].toUpperCase()
+  const command = typeMatch[2].trim()
+  if (type === 'NONE') {
+    if (command !== '') throw changeError(change, 'HEALTHCHECK NONE takes no arguments')
+    return {Test: ['NONE']}
+  }
+  if (type !== 'CMD') throw changeError(change, `Unknown type ${JSON.stringify(type)} in HEALTHCHECK (try CMD)`)
+  const exec = jsonForm(command)
+  if ((exec ?? [command]).every((word) => word === '')) throw changeError(change, 'missing command after HEALTHCHECK CMD')
+  const config: Healthcheck = {Test: exec ? ['CMD', ...exec] : ['CMD-SHELL', command]}
+  for (const [name, field] of Object.entries(HEALTHCHECK_DURATIONS)) {
+    const value = flags.get(name)
+    if (value === undefined || value === '') continue
+    const ms = parseGoDuration(value)
+    if (ms === undefined) throw changeError(change, `time: invalid duration ${JSON.stringify(value)}`)
+    if (ms !== 0 && ms < 1) throw changeError(change, `Interval ${JSON.stringify(name)} cannot be less than 1ms`)
+    if (ms !== 0) config[field] = Math.round(ms * 1e6)
+  }
+  const retries = flags.get('retries')
+  if (retries !== undefined && retries !== '') {
+    if (!/^[+-]?\d+$/.test(retries) || Math.abs(Number(retries)) > 2 ** 31 - 1) {
+      throw changeError(change, `strconv.ParseInt: parsing ${JSON.stringify(retries)}: invalid syntax`)
+    }
+    if (Number(retries) < 0) throw changeError(change, `--retries cannot be negative (${Number(retries)})`)
+    if (Number(retries) !== 0) config.Retries = Number(retries)
+  }
+  return config
+}
+
+/** ONBUILD's trigger, kept as written for the builds that use the image as their base. */
+function onBuildTrigger(change: string, text: string): string {
+  const trigger = /^\S+/.exec(text)?.[0].toUpperCase()
+  if (trigger === undefined) throw changeError(change, 'ONBUILD requires at least one argument')
+  if (trigger === 'ONBUILD') throw changeError(change, 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed')
+  if (trigger === 'MAINTAINER' || trigger === 'FROM') throw changeError(change, `${trigger} isn't allowed as an ONBUILD trigger`)
+  return text
+}
+
 function setEnv(env: readonly string[] | undefined, key: string, value: string): string[] {
   const result = (env ?? []).filter((entry) => entry.slice(0, entry.indexOf('=') === -1 ? entry.length : entry.indexOf('=')) !== key)
   result.push(`${key}=${value}`)
@@ -225,6 +286,12 @@ export function applyChanges(base: ImageRuntimeConfig, changes: readonly string[
       }
       case 'USER':
         config.User = whole()
+        break
+      case 'HEALTHCHECK':
+        config.Healthcheck = healthcheck(change, rest)
+        break
+      case 'ONBUILD':
+        config.OnBuild = [...(config.OnBuild ?? []), onBuildTrigger(change, rest)]
         break
       case 'STOPSIGNAL': {
         const signal = whole()

@@ -19,14 +19,13 @@ import type {ImageConfig, ImageRuntimeConfig} from '../../hooks/types.ts'
 import {childGcLabels} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {hostPlatform, parsePlatform} from '../platform.ts'
-import {parseReference} from '../reference.ts'
+import {normalizedName, parseReference} from '../reference.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../registry/media-types.ts'
 import {jsonBlob, writeBlob} from '../store.ts'
 import {unpackImage} from '../unpack.ts'
 import {applyChanges} from './changes.ts'
 import {UncompressedDigest, detectCompression} from './compression.ts'
 import type {Compression} from './compression.ts'
-import {normalizeImageName} from './names.ts'
 import {nameImage} from './records.ts'
 import {startsLikeTar} from './tar-reader.ts'
 import type {LoadedImage} from './records.ts'
@@ -198,8 +197,10 @@ export async function importRootfs(client: ContainerdClient, source: ImportSourc
   const changes = options.changes ?? []
   applyChanges({}, changes)
   if (options.platform !== undefined) parsePlatform(options.platform)
-  const name = options.reference === undefined ? undefined : normalizeImageName(options.reference, 'import')
-  if (options.reference !== undefined && parseReference(options.reference).digest !== undefined) {
+  // The name as typed, refused in the reference parser's words, as docker's daemon does.
+  const typed = options.reference === undefined ? undefined : parseReference(options.reference)
+  const name = typed === undefined ? undefined : normalizedName(typed)
+  if (typed?.digest !== undefined) {
     throw new NerdError(`cannot import as ${options.reference}: a digest cannot name an imported image`)
   }
   const tarball = await localTarball(source, options)

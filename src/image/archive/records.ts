@@ -3,8 +3,10 @@
  * or a dangling record; a name that moves leaves its previous image dangling, as docker does.
  */
 import type {ContainerdClient} from '../../containerd/index.ts'
+import {NerdError} from '../../errors.ts'
 import type {Descriptor} from '../manifest.ts'
-import {danglingImageName, deleteImage, getImage, listImages, putImage} from '../store.ts'
+import {danglingImageName, deleteImage, getImage, listImages, putImage, resolveImageConfig} from '../store.ts'
+import type {ImageRecord} from '../store.ts'
 import {familiarImageName} from './names.ts'
 
 /** An image to record: its root and its names, normalised (none: dangling). */
@@ -29,16 +31,19 @@ export interface LoadedImage {
 
 /**
  * Writes the image's records: one per name, or a dangling one when it has no name and no record
- * points at it yet. A name taken by another image moves; that image stays as a dangling one, as
- * docker keeps it, unless another name still holds it.
+ * holds the image yet (by its root, or by its ID under another manifest). A name taken by another
+ * image moves; that image stays as a dangling one, as docker keeps it, unless another name still
+ * holds it.
  */
 export async function nameImage(client: ContainerdClient, image: ImageToName, configDigest: string | undefined): Promise<LoadedImage[]> {
   const {target} = image
   const base = {target, ...(configDigest === undefined ? {} : {configDigest})}
   if (image.names.length === 0) {
     const [existing] = await listImages(client, [`target.digest==${target.digest}`])
-    const name = existing?.name ?? danglingImageName(target.digest)
-    if (!existing) await putImage(client, {name, target})
+    const same = existing ?? (configDigest === undefined ? undefined : await recordOfImageId(client, configDigest))
+    if (same) return [{name: same.name, ...base, target: same.target}]
+    const name = danglingImageName(target.digest)
+    await putImage(client, {name, target})
     return [{name, ...base}]
   }
   const events: LoadedImage[] = []
@@ -49,6 +54,22 @@ export async function nameImage(client: ContainerdClient, image: ImageToName, co
   }
   await deleteImage(client, danglingImageName(target.digest))
   return events
+}
+
+/**
+ * A record of the image whose ID (config digest) is `configDigest`, under whatever manifest: docker
+ * knows an image by its ID, so a nameless copy of one that is here already adds nothing.
+ */
+async function recordOfImageId(client: ContainerdClient, configDigest: string): Promise<ImageRecord | undefined> {
+  for (const record of await listImages(client)) {
+    try {
+      if ((await resolveImageConfig(client, record)).configDescriptor.digest === configDigest) return record
+    } catch (error) {
+      // Content missing for the host's platform: not this image.
+      if (!(error instanceof NerdError)) throw error
+    }
+  }
+  return undefined
 }
 
 /** Before `name` moves to `target`: its current image, when no other name holds it, becomes dangling. */

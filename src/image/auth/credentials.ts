@@ -4,7 +4,7 @@
  */
 import type {CredentialsProvider, RegistryCredentials} from '../registry/authorizer.ts'
 import {IDENTITY_TOKEN_USERNAME, helperErase, helperGet, helperStore} from './credential-helper.ts'
-import {credentialHelperFor, dockerConfigDir, findAuthEntry, readDockerConfig, serverKey, writeDockerConfig} from './docker-config.ts'
+import {authKeysOf, credentialHelperFor, dockerConfigDir, findAuthEntry, readDockerConfig, serverKey, writeDockerConfig} from './docker-config.ts'
 import type {DockerAuthEntry} from './docker-config.ts'
 
 export interface CredentialStoreOptions {
@@ -75,17 +75,25 @@ export async function storeCredentials(server: string | undefined, credentials: 
   return key
 }
 
-/** Removes a registry's credentials; returns the key and whether there was anything to remove. */
+/**
+ * Removes a registry's credentials under every key that spells it (`host`, `http://host`,
+ * `https://host`), as docker's logout does: one left behind would keep the user logged in.
+ * Returns the key and whether there was anything to remove.
+ */
 export async function eraseCredentials(server: string | undefined, options: CredentialStoreOptions = {}): Promise<{key: string; removed: boolean}> {
   const configDir = options.configDir ?? dockerConfigDir()
   const config = await readDockerConfig(configDir)
   const key = serverKey(server)
   const helper = credentialHelperFor(config, key)
   let removed = helper === undefined ? false : await helperErase(helper, key)
-  const found = findAuthEntry(config, key)
-  if (found !== undefined) {
+  const storedKeys = authKeysOf(config, key)
+  if (storedKeys.length > 0) {
     const auths = {...config.auths}
-    delete auths[found[0]]
+    for (const storedKey of storedKeys) {
+      const storedHelper = storedKey === key ? undefined : credentialHelperFor(config, storedKey)
+      if (storedHelper !== undefined) await helperErase(storedHelper, storedKey)
+      delete auths[storedKey]
+    }
     await writeDockerConfig({...config, auths}, configDir)
     removed = true
   }

@@ -104,12 +104,14 @@ export async function writeDockerConfig(config: DockerConfig, configDir = docker
 /** The auths entry for a key: the exact key, else the first whose hostname matches (as docker looks up). */
 export function findAuthEntry(config: DockerConfig, key: string): [storedKey: string, entry: DockerAuthEntry] | undefined {
   const auths = config.auths ?? {}
-  if (Object.hasOwn(auths, key)) return [key, auths[key]]
+  const storedKey = Object.hasOwn(auths, key) ? key : authKeysOf(config, key)[0]
+  return storedKey === undefined ? undefined : [storedKey, auths[storedKey]]
+}
+
+/** Every auths key that spells the registry of `key`: `host`, `http://host`, `https://host/v2/`... */
+export function authKeysOf(config: DockerConfig, key: string): string[] {
   const hostname = key === DOCKER_HUB_SERVER_KEY ? undefined : hostnameOf(key)
-  for (const [storedKey, entry] of Object.entries(auths)) {
-    if (serverKey(storedKey) === key || (hostname !== undefined && hostnameOf(storedKey) === hostname)) return [storedKey, entry]
-  }
-  return undefined
+  return Object.keys(config.auths ?? {}).filter((storedKey) => serverKey(storedKey) === key || (hostname !== undefined && hostnameOf(storedKey) === hostname))
 }
 
 /** The credential helper for a key: `credHelpers` (by key or hostname), else `credsStore`. */

@@ -14,7 +14,7 @@ import {configureEndpoints} from './hosts.ts'
 import type {HostCapability, RegistryEndpoint} from './hosts.ts'
 import {MANIFEST_ACCEPT, detectManifestMediaType, isSchema1MediaType} from './media-types.ts'
 import type {Descriptor} from './media-types.ts'
-import {send, tlsAgentFor} from './transport.ts'
+import {mayBeOtherProtocol, send, tlsAgentFor} from './transport.ts'
 import type {HttpResponse, RequestBody} from './transport.ts'
 
 export interface RegistryClientOptions {
@@ -192,6 +192,8 @@ export class RegistryClient {
   readonly #userAgent: string
   readonly #authorizer: Authorizer
   readonly #endpoints = new Map<string, Promise<RegistryEndpoint[]>>()
+  /** Insecure endpoints whose first request is deciding (or decided) between HTTPS and plain HTTP. */
+  readonly #schemeDecisions = new WeakMap<RegistryEndpoint, Promise<void>>()
   /** The body of the manifest last resolved with a GET, so fetching it right after costs no request. */
   #resolvedManifest: {digest: string; bytes: Uint8Array} | undefined
 
@@ -234,29 +236,54 @@ export class RegistryClient {
   }
 
   async #request(endpoint: RegistryEndpoint, spec: RequestSpec): Promise<HttpResponse> {
-    let response: HttpResponse
-    try {
-      response = await this.#authorizedSend(endpoint, spec)
-    } catch (error) {
-      if (!(error instanceof RegistryError) || error.kind !== 'unreachable' || !endpoint.httpFallback) throw error
-      // An insecure registry that did not complete a TLS connection: try plain HTTP, once for this client.
-      endpoint.httpFallback = false
-      const secureRoot = endpoint.root
-      endpoint.root = `http://${secureRoot.slice('https://'.length)}`
-      try {
-        return await this.#authorizedSend(endpoint, spec)
-      } catch (fallbackError) {
-        endpoint.root = secureRoot
-        throw fallbackError instanceof RegistryError && fallbackError.kind === 'unreachable' ? error : fallbackError
-      }
+    if (endpoint.eitherScheme) {
+      const decided = this.#schemeDecisions.get(endpoint)
+      if (decided === undefined) return this.#decideScheme(endpoint, spec)
+      await decided
     }
-    if (!endpoint.httpsUpgrade) return response
-    endpoint.httpsUpgrade = false
-    // Go's TLS servers answer plain HTTP with this 400: the loopback registry wants HTTPS after all.
-    if (response.status !== 400 || !(await response.text()).includes('HTTP request to an HTTPS server')) return response
-    await response.body?.cancel()
-    endpoint.root = `https://${endpoint.root.slice('http://'.length)}`
     return this.#authorizedSend(endpoint, spec)
+  }
+
+  /**
+   * The first request to an insecure registry: when its answer says the server speaks the other
+   * protocol (a 400 to plain HTTP, as TLS servers give; no answer but a reached server), it is made
+   * again over the other scheme, which is kept if it answers. Requests made meanwhile wait for the
+   * decision; a registry that answered neither leaves it to the next request.
+   */
+  async #decideScheme(endpoint: RegistryEndpoint, spec: RequestSpec): Promise<HttpResponse> {
+    const decision = (async () => {
+      const first = await this.#authorizedSend(endpoint, spec).then(
+        (response) => ({response}),
+        (error: unknown) => ({error}),
+      )
+      const otherProtocol =
+        'response' in first
+          ? first.response.status === 400 && endpoint.root.startsWith('http:')
+          : first.error instanceof RegistryError && first.error.kind === 'unreachable' && mayBeOtherProtocol(first.error)
+      if (otherProtocol) {
+        const firstRoot = endpoint.root
+        endpoint.root = firstRoot.startsWith('http:') ? `https:${firstRoot.slice('http:'.length)}` : `http:${firstRoot.slice('https:'.length)}`
+        try {
+          const response = await this.#authorizedSend(endpoint, spec)
+          if ('response' in first) await first.response.body.cancel()
+          return response
+        } catch {
+          endpoint.root = firstRoot
+        }
+      }
+      if ('error' in first) throw first.error
+      return first.response
+    })()
+    this.#schemeDecisions.set(
+      endpoint,
+      decision.then(
+        () => undefined,
+        () => {
+          this.#schemeDecisions.delete(endpoint)
+        },
+      ),
+    )
+    return decision
   }
 
   async #authorizedSend(endpoint: RegistryEndpoint, spec: RequestSpec): Promise<HttpResponse> {

@@ -152,6 +152,9 @@ const CERTIFICATE_ERROR_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ])
 
+/** Node's advice on some verification failures, about a flag of node's that nerd's users do not run. */
+const NODE_SYSTEM_CA_HINT = /; if the root CA is installed locally, try running Node\.js with --use-system-ca$/
+
 /** The innermost error of a failure's cause chain (AggregateErrors, from trying every address, give their first). */
 function rootCause(error: unknown): {code?: string; message: string} {
   let current = error as {cause?: unknown; errors?: unknown[]; code?: string; message?: string}
@@ -179,11 +182,23 @@ export function connectionError(host: string, url: string, error: unknown): Regi
   }
   if (cause.code !== undefined && CERTIFICATE_ERROR_CODES.has(cause.code)) {
     return new RegistryError(
-      `registry ${host}: TLS certificate verification failed: ${cause.message} (add its CA as ca.crt under the hosts directory, or use --insecure-registry)`,
+      `registry ${host}: TLS certificate verification failed: ${cause.message.replace(NODE_SYSTEM_CA_HINT, '')} (add its CA as ca.crt under the hosts directory, or use --insecure-registry)`,
       {kind: 'unreachable', cause: error},
     )
   }
   return new RegistryError(`failed to reach registry ${host} (${url}): ${cause.message.trim()}`, {kind: 'unreachable', cause: error})
+}
+
+/** Failures to connect at all: another scheme on the same host and port would not do better. */
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+
+/**
+ * Whether a failure to get an answer may be the server speaking the other protocol (TLS or plain
+ * HTTP): it was reached, and it did not refuse a TLS handshake it understood (with an alert).
+ */
+export function mayBeOtherProtocol(error: unknown): boolean {
+  const code = rootCause(error).code ?? ''
+  return !NOT_CONNECTED_CODES.has(code) && !/^ERR_SSL_.*ALERT/.test(code)
 }
 
 function ownError(error: unknown): RegistryError | undefined {

@@ -56,6 +56,21 @@ describe('applyChanges', () => {
     assert.equal(applyChanges({}, ['STOPSIGNAL term']).StopSignal, 'term')
   })
 
+  it('sets HEALTHCHECK with its options in nanoseconds (CMD-SHELL for the shell form, NONE) and appends ONBUILD triggers as written', () => {
+    assert.deepEqual(applyChanges({}, ['HEALTHCHECK --interval=5s --timeout=1m30s --start-period=2s --start-interval=500ms --retries=4 CMD curl -f http://localhost/ || exit 1']).Healthcheck, {
+      Test: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'],
+      Interval: 5e9,
+      Timeout: 90e9,
+      StartPeriod: 2e9,
+      StartInterval: 5e8,
+      Retries: 4,
+    })
+    assert.deepEqual(applyChanges({}, ['healthcheck cmd ["/bin/true", "x"]']).Healthcheck, {Test: ['CMD', '/bin/true', 'x']})
+    assert.deepEqual(applyChanges({Healthcheck: {Test: ['CMD', 'x'], Retries: 2}}, ['HEALTHCHECK NONE']).Healthcheck, {Test: ['NONE']})
+    assert.deepEqual(applyChanges({}, ['HEALTHCHECK --interval=0s --retries=0 CMD true']).Healthcheck, {Test: ['CMD-SHELL', 'true']})
+    assert.deepEqual(applyChanges({OnBuild: ['ADD . /app']}, ['ONBUILD RUN make', 'onbuild run  echo "$HOME"']).OnBuild, ['ADD . /app', 'RUN make', 'run  echo "$HOME"'])
+  })
+
   it('leaves the base config untouched', () => {
     const base = {Env: ['A=1'], Labels: {a: 'b'}}
     applyChanges(base, ['ENV A=2', 'LABEL a=c'])
@@ -79,6 +94,19 @@ describe('applyChanges', () => {
       ['ENV A="unterminated', /unterminated quote/],
       ['WORKDIR', /WORKDIR requires exactly one argument/],
       ['VOLUME []', /VOLUME specified can not be an empty string/],
+      ['HEALTHCHECK', /HEALTHCHECK requires at least one argument/],
+      ['HEALTHCHECK CMD', /missing command after HEALTHCHECK CMD/],
+      ['HEALTHCHECK true', /Unknown type "TRUE" in HEALTHCHECK \(try CMD\)/],
+      ['HEALTHCHECK NONE x', /HEALTHCHECK NONE takes no arguments/],
+      ['HEALTHCHECK --every=5s CMD true', /Unknown flag: every/],
+      ['HEALTHCHECK --interval CMD true', /Missing a value on flag: interval/],
+      ['HEALTHCHECK --interval=5 CMD true', /time: invalid duration "5"/],
+      ['HEALTHCHECK --timeout=1us CMD true', /Interval "timeout" cannot be less than 1ms/],
+      ['HEALTHCHECK --retries=-1 CMD true', /--retries cannot be negative \(-1\)/],
+      ['HEALTHCHECK --retries=x CMD true', /strconv.ParseInt: parsing "x": invalid syntax/],
+      ['ONBUILD', /ONBUILD requires at least one argument/],
+      ['ONBUILD ONBUILD RUN x', /Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed/],
+      ['ONBUILD FROM busybox', /FROM isn't allowed as an ONBUILD trigger/],
     ]
     for (const [change, message] of cases) {
       assert.throws(() => applyChanges({}, [change]), (error: unknown) => {

@@ -115,21 +115,24 @@ describe('configureEndpoints', () => {
     )
   })
 
-  it('uses plain HTTP for loopback registries and HTTPS elsewhere', async () => {
-    const [loopback] = await configureEndpoints('127.0.0.1:5000', {hostsDirs: []})
-    assert.equal(loopback.root, 'http://127.0.0.1:5000/v2')
-    assert.equal(loopback.httpFallback, false)
-    assert.equal(loopback.httpsUpgrade, true)
+  it('treats loopback registries as insecure (plain HTTP, else unverified HTTPS), verifies elsewhere', async () => {
+    for (const domain of ['127.0.0.1:5000', 'localhost:5000']) {
+      const [loopback] = await configureEndpoints(domain, {hostsDirs: []})
+      assert.equal(loopback.root, `http://${domain}/v2`)
+      assert.equal(loopback.tls.skipVerify, true)
+      assert.equal(loopback.eitherScheme, true)
+    }
     const [remote] = await configureEndpoints('quay.io', {hostsDirs: []})
     assert.equal(remote.root, 'https://quay.io/v2')
-    assert.equal(remote.httpsUpgrade, false)
+    assert.equal(remote.eitherScheme, false)
     assert.deepEqual(remote.tls, {caFiles: [], clientPairs: []})
   })
 
-  it('uses HTTPS for a loopback registry that has certificates configured', async () => {
+  it('verifies a loopback registry that has certificates configured', async () => {
     const [endpoint] = await configureEndpoints('127.0.0.1:6000', {hostsDirs: [root, second]})
     assert.equal(endpoint.root, 'https://127.0.0.1:6000/v2')
-    assert.equal(endpoint.httpsUpgrade, false)
+    assert.equal(endpoint.eitherScheme, false)
+    assert.equal(endpoint.tls.skipVerify, undefined)
     assert.deepEqual(endpoint.tls.caFiles, [join(second, '127.0.0.1:6000', 'ca.crt')])
   })
 
@@ -146,7 +149,7 @@ describe('configureEndpoints', () => {
     const [endpoint] = await configureEndpoints('quay.io', {hostsDirs: [], insecure: true})
     assert.equal(endpoint.root, 'https://quay.io/v2')
     assert.equal(endpoint.tls.skipVerify, true)
-    assert.equal(endpoint.httpFallback, true)
+    assert.equal(endpoint.eitherScheme, true)
   })
 
   it('falls back to _default, and finds containerd\'s host_port_ spelling', async () => {

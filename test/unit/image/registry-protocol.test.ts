@@ -319,6 +319,17 @@ describe('endpoints', () => {
     }
   })
 
+  it('asks a loopback registry over plain HTTP first: one that answers costs no TLS handshake', async () => {
+    const registry = await serve((_request, response) => response.end(JSON.stringify({tags: ['a']})))
+    let notHttp = 0
+    servers.at(-1)?.on('clientError', (_error, socket) => {
+      notHttp++
+      socket.destroy()
+    })
+    assert.deepEqual(await new RegistryClient({hostsDirs: []}).listTags(parseReference(`${registry}/app`)), ['a'])
+    assert.equal(notHttp, 0)
+  })
+
   it('follows tag list pagination', async () => {
     const registry = await serve((request, response) => {
       if (request.url === '/v2/app/tags/list') {

@@ -4,7 +4,7 @@ import {globalAgent} from 'node:http'
 import {spawn} from 'node:child_process'
 import {connect, createServer, type Socket} from 'node:net'
 import {after, describe, it} from 'node:test'
-import {send} from '../../../src/image/registry/transport.ts'
+import {connectionError, send} from '../../../src/image/registry/transport.ts'
 
 const sockets = new Set<Socket>()
 /** Answers the first request of each connection, keeping it open; cuts the connection at the second. */
@@ -65,5 +65,15 @@ describe('registry transport', () => {
       return true
     })
     assert.ok(Date.now() - started < 3000)
+  })
+
+  it('words a certificate failure without node\'s advice on its own flags', () => {
+    const failure = Object.assign(new Error('unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca'), {
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    })
+    assert.equal(
+      connectionError('127.0.0.1:5000', 'https://127.0.0.1:5000/v2/', failure).message,
+      'registry 127.0.0.1:5000: TLS certificate verification failed: unable to verify the first certificate (add its CA as ca.crt under the hosts directory, or use --insecure-registry)',
+    )
   })
 })
