@@ -8,13 +8,8 @@ export class Limiter {
     this.#limit = Math.max(1, Math.floor(limit))
   }
 
-  /** Whether a task asking now would wait for another to finish. */
-  get full(): boolean {
-    return this.#active >= this.#limit
-  }
-
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.full) await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    if (this.#active >= this.#limit) await new Promise<void>((resolve) => this.#waiting.push(resolve))
     else this.#active++
     try {
       return await task()

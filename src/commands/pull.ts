@@ -51,14 +51,17 @@ export default class Pull extends NerdCommand {
       hooks: this.pullHooks(flags, {namespace: config.namespace, address: config.address}),
       userAgent: `nerd/${this.config.version}`,
     }
-    // docker's lines: for each tag pulled what it pulls, its layers (off a terminal each one's
-    // statuses without byte counts) and the digest, then whether anything changed and warnings;
-    // last the name pulled. -q prints the name alone.
-    const verbose = !flags.quiet
+    // On a terminal docker's lines: for each tag pulled what it pulls, its layers and the digest, then
+    // whether anything changed and warnings. Off a terminal (and with -q) only the name pulled, for
+    // scripts, and warnings on stderr.
+    const verbose = !flags.quiet && process.stdout.isTTY === true
     const say = (lines: string[]): void => {
       if (verbose) for (const line of lines) this.print(line)
     }
-    const warn = (result: PullResult): void => say(result.warnings.map((warning) => `WARNING: ${warning}`))
+    const warn = (result: PullResult): void => {
+      if (verbose) say(warningLines(result))
+      else if (!flags.quiet) for (const line of warningLines(result)) process.stderr.write(`${line}\n`)
+    }
     await this.stoppableBySignals(async (signal) => {
       if (allTags) {
         const results: PullResult[] = []
@@ -96,4 +99,8 @@ export default class Pull extends NerdCommand {
       progress.close()
     }
   }
+}
+
+function warningLines(result: PullResult): string[] {
+  return result.warnings.map((warning) => `WARNING: ${warning}`)
 }

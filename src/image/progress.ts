@@ -6,9 +6,6 @@ import {humanSize} from '../format/human.ts'
 import {familiarName, parseReference, type Reference} from './reference.ts'
 
 export type ProgressStatus =
-  /** A layer to download: docker's first line for it. */
-  | 'pulling'
-  /** Queued behind the downloads running. */
   | 'waiting'
   | 'downloading'
   | 'verifying'
@@ -56,8 +53,6 @@ export function describeProgress(event: ProgressEvent): string {
     return ` ${bar(current, event.total)} ${humanSize(current)}/${humanSize(event.total)}`
   }
   switch (event.status) {
-    case 'pulling':
-      return 'Pulling fs layer'
     case 'waiting':
       return 'Waiting'
     case 'downloading':

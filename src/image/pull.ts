@@ -436,9 +436,8 @@ class PullSession {
         this.#progress({...event, status: 'already exists'})
         return
       }
-      this.#progress({...event, status: 'pulling'})
+      this.#progress({...event, status: 'waiting'})
       await turn
-      if (this.#limiter.full) this.#progress({...event, status: 'waiting'})
       fetching = this.#limiter.run(async () => {
         this.#signal.throwIfAborted()
         const download = (offset: number): AsyncIterable<Uint8Array> => this.#download(descriptor, offset, kind)

@@ -47,29 +47,9 @@ describe('image commands', () => {
     await rm(workDir, {recursive: true, force: true})
   })
 
-  it('pull off a terminal prints docker\'s plain lines (each layer\'s statuses, no byte counts), the digest, whether the image is new, then the name', async () => {
-    const fresh = (await nerdOk(['pull', pulled])).trimEnd().split('\n')
-    assert.equal(fresh[0], `1: Pulling from ${fileNamespace()}/busybox`)
-    assert.deepEqual(fresh.slice(-3), [`Digest: ${busybox.target.digest}`, `Status: Downloaded newer image for ${pulled}`, pulled])
-    const layerLines = fresh.slice(1, -3)
-    for (const layer of manifest.layers) {
-      const id = layer.digest.slice('sha256:'.length, 'sha256:'.length + 12)
-      // A blob another namespace of the test containerd holds is not downloaded again: its middle lines vary.
-      const statuses = layerLines.filter((line) => line.startsWith(`${id}: `)).map((line) => line.slice(id.length + 2))
-      assert.deepEqual([statuses[0], statuses.at(-1)], ['Pulling fs layer', 'Pull complete'], layerLines.join('\n'))
-    }
-    assert.ok(layerLines.every((line) => !/Downloading|Extracting|\[/.test(line)), layerLines.join('\n'))
-    const again = (await nerdOk(['pull', pulled])).trimEnd().split('\n')
-    assert.deepEqual(again.slice(-3), [`Digest: ${busybox.target.digest}`, `Status: Image is up to date for ${pulled}`, pulled])
-    assert.equal(await nerdOk(['pull', '-q', pulled]), `${pulled}\n`)
-
-    // Without a tag, docker's first line says which it assumed.
-    await nerdOk(['tag', pulled, `${repository}:latest`])
-    await nerdOk(['push', '-q', `${repository}:latest`])
-    const untagged = (await nerdOk(['pull', repository])).trimEnd().split('\n')
-    assert.deepEqual(untagged.slice(0, 2), ['Using default tag: latest', `latest: Pulling from ${fileNamespace()}/busybox`])
-    assert.deepEqual(untagged.slice(-2), [`Status: Image is up to date for ${repository}:latest`, `${repository}:latest`])
-    await nerdOk(['rmi', `${repository}:latest`])
+  it('pull prints the normalized reference as its last line', async () => {
+    const stdout = await nerdOk(['pull', pulled])
+    assert.equal(stdout.trim().split('\n').at(-1), pulled)
   })
 
   it('pull on a terminal shows docker\'s lines around the layers, and whether the image is new', async () => {
@@ -205,9 +185,8 @@ describe('image commands', () => {
     assert.equal((await nerdOk(['push', '-a', '-q', tagged])).trim(), tagged)
 
     await nerdOk(['rmi', `${tagged}:v1`, `${tagged}:v2`])
-    const all = (await nerdOk(['pull', '-a', tagged])).trimEnd().split('\n')
-    assert.deepEqual(all.filter((line) => line.includes('Pulling from')), ['v1', 'v2'].map((tag) => `${tag}: Pulling from ${fileNamespace()}/alltags`))
-    assert.deepEqual(all.slice(-2), [`Status: Downloaded newer image for ${tagged}`, tagged])
+    // Off a terminal, as issue 3 has every pull, only the name pulled.
+    assert.equal(await nerdOk(['pull', '-a', tagged]), `${tagged}\n`)
     assert.deepEqual((await nerdOk(['images', tagged, '--format', '{{.Tag}}'])).trim().split('\n').sort(), ['v1', 'v2'])
     assert.equal((await nerdOk(['pull', '--all-tags', '-q', tagged])).trim(), tagged)
 
@@ -232,12 +211,12 @@ describe('image commands', () => {
     const other = manifest.platform.architecture === 's390x' ? 'linux/arm64' : 'linux/s390x'
     const mismatched = await nerd(['pull', '--platform', other, pulled])
     assert.equal(mismatched.code, 0, mismatched.stderr)
-    // With docker's other lines, before the name pulled.
-    assert.deepEqual(mismatched.stdout.trimEnd().split('\n').slice(-2), [
-      `WARNING: image with reference ${pulled} was found but its platform (linux/${manifest.platform.architecture}) does not match the specified platform (${other})`,
-      pulled,
-    ])
-    assert.equal(mismatched.stderr, '')
+    // Off a terminal the name pulled alone on stdout; the warning goes to stderr.
+    assert.equal(mismatched.stdout, `${pulled}\n`)
+    assert.equal(
+      mismatched.stderr,
+      `WARNING: image with reference ${pulled} was found but its platform (linux/${manifest.platform.architecture}) does not match the specified platform (${other})\n`,
+    )
   })
 
   it('rmi refuses an image a container was created from', async () => {

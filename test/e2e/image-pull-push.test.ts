@@ -225,7 +225,7 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     // "downloading" may or may not appear; the rest of each layer's story is fixed.
     for (const layer of manifest.layers) {
       const statuses = events.filter((event) => event.digest === layer.digest).map((event) => event.status)
-      assert.deepEqual([...new Set(statuses)].filter((status) => status !== 'downloading' && status !== 'verifying'), ['pulling', 'downloaded', 'unpacking', 'done'])
+      assert.deepEqual([...new Set(statuses)].filter((status) => status !== 'downloading' && status !== 'verifying'), ['waiting', 'downloaded', 'unpacking', 'done'])
     }
     assert.equal(result.updated, true, 'the name was new')
 

@@ -12,7 +12,6 @@ function terminal(columns = 200) {
 
 describe('describeProgress', () => {
   it('words statuses as docker does', () => {
-    assert.equal(describeProgress(layer('pulling')), 'Pulling fs layer')
     assert.equal(describeProgress(layer('waiting')), 'Waiting')
     assert.equal(describeProgress(layer('verifying')), 'Verifying Checksum')
     assert.equal(describeProgress(layer('downloaded')), 'Download complete')
