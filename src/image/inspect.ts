@@ -46,6 +46,7 @@ function dockerConfig(config: ImageConfig | undefined): Record<string, unknown> 
     StdinOnce: false,
     Env: runtime.Env ?? null,
     Cmd: runtime.Cmd ?? null,
+    ...(runtime.Healthcheck ? {Healthcheck: runtime.Healthcheck} : {}),
     Image: '',
     Volumes: runtime.Volumes ?? null,
     WorkingDir: runtime.WorkingDir ?? '',
