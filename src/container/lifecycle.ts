@@ -460,11 +460,18 @@ async function markStopped(scope: ContainerScope, container: LoadedContainer): P
   }
 }
 
-/** A start the user asked for (start, restart): restart policies apply again, until the next stop. */
-export async function clearExplicitStop(container: LoadedContainer): Promise<void> {
+/**
+ * A start the user asked for (start, restart), as docker's ResetRestartManager: the restart policy
+ * applies again, until the next stop, with its count (RestartCount, which on-failure:N limits) and
+ * back-off started over. A running container is left alone: docker's start of one changes nothing.
+ */
+export async function resetRestartPolicy(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  const task = await getTask(scope, container.record.Id)
+  if (task && task.status !== 'STOPPED') return
   const state = await readState(container.paths)
-  // A user's start also starts the policy's back-off over, as docker's.
-  if (state.ExplicitlyStopped || state.RestartDelay !== undefined) await updateState(container.paths, () => ({ExplicitlyStopped: false, RestartDelay: undefined}))
+  if (state.ExplicitlyStopped || state.RestartDelay !== undefined || state.RestartCount !== 0) {
+    await updateState(container.paths, () => ({ExplicitlyStopped: false, RestartCount: 0, RestartDelay: undefined}))
+  }
 }
 
 /**

@@ -110,16 +110,23 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'phoenix'])
   })
 
-  it('--restart=on-failure:2 restarts a failing process twice, then leaves it exited', async () => {
+  it('--restart=on-failure:2 restarts a failing process twice, then leaves it exited; start and restart count anew', async () => {
     await nerdOk(['run', '-d', '--name', 'flaky', '--restart=on-failure:2', IMG, 'sh', '-c', 'echo attempt; exit 3'])
-    const state = await until('the retries to end', async () => {
+    const retriesEnded = () => until('the retries to end', async () => {
       const current = await inspect('flaky')
       return current.RestartCount === 2 && current.State.Status === 'exited' ? current : undefined
     })
+    const state = await retriesEnded()
     assert.equal(state.State.ExitCode, 3)
     await new Promise((resolve) => setTimeout(resolve, 1000))
     assert.equal((await inspect('flaky')).RestartCount, 2)
     assert.equal((await nerdOk(['logs', 'flaky'])), 'attempt\nattempt\nattempt\n')
+    // A user's start, as docker's, counts the restarts since itself: the policy tries twice more.
+    for (const [command, runs] of [['start', 6], ['restart', 9]] as const) {
+      await nerdOk([command, 'flaky'])
+      await until(`the runs after ${command}`, async () => ((await nerdOk(['logs', 'flaky'])).split('\n').length === runs + 1 ? true : undefined))
+      await retriesEnded()
+    }
     await nerdOk(['rm', 'flaky'])
   })
 
