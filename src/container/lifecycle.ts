@@ -17,6 +17,7 @@ import {claimOrphanedSession} from './attached-session.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {startHealthMonitor} from './health.ts'
+import {oomKilled} from './stats.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, HealthState} from './model.ts'
 import {NAME_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
@@ -31,6 +32,7 @@ import {
   removeContainerFiles,
   reserveName,
   resolveContainerId,
+  startedState,
   updateState,
   writeRecord,
 } from './store.ts'
@@ -318,11 +320,26 @@ async function deleteTaskHere(scope: ContainerScope, container: LoadedContainer)
 }
 
 /**
+ * Records in the container's state how its task ended (`ended`), as docker's SetStopped and
+ * SetRestarting do: exit code, time, and whether the OOM killer struck, which only the task's
+ * cgroup still tells (until the task is deleted). Recorded once already (by the exit handler,
+ * before a back-off), an OOM kill stays recorded.
+ */
+export async function recordExit(scope: ContainerScope, paths: ContainerPaths, id: string, ended: ExitStatus): Promise<void> {
+  const killed = await oomKilled(scope, id)
+  await updateState(paths, (state) => ({
+    ExitCode: ended.exitStatus,
+    FinishedAt: timestampToIso(ended.exitedAt) || new Date().toISOString(),
+    OOMKilled: state.OOMKilled || killed,
+  }))
+}
+
+/**
  * Deletes a task that has ended, recording how (`ended`) first: whoever then finds no task (wait,
  * inspect) finds its exit. The task's poststop work happens here. The caller holds the lifecycle lock.
  */
 async function recordExitAndDeleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus): Promise<ExitStatus | undefined> {
-  await updateState(container.paths, () => ({ExitCode: ended.exitStatus, FinishedAt: timestampToIso(ended.exitedAt) || new Date().toISOString()}))
+  await recordExit(scope, container.paths, container.record.Id, ended)
   try {
     return await deleteTaskHere(scope, container)
   } catch (error) {
@@ -414,7 +431,7 @@ export async function startTask(
       await recordStartFailure(current, error)
       throw error
     }
-    await updateState(current.paths, () => ({StartedAt: new Date().toISOString(), FinishedAt: ''}))
+    await updateState(current.paths, startedState)
     await startHealthMonitor(scope.dataRoot, namespaceOf(scope), current)
     if (monitorRestarts(current.record)) {
       await client.containers.update({id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: logUri}}, [

@@ -103,6 +103,9 @@ describe('logs and restart policies', () => {
     })
     assert.equal(after.RestartCount, 1)
     assert.equal(after.HostConfig.RestartPolicy.Name, 'always')
+    // Running again, as docker's SetRunning has it: exit code 0, and the time the last run ended.
+    assert.deepEqual([after.State.ExitCode, after.State.OOMKilled], [0, false])
+    assert.notEqual(after.State.FinishedAt, '0001-01-01T00:00:00Z')
     // An explicit stop is not undone by the policy.
     await nerdOk(['stop', '-t', '0', 'phoenix'])
     await new Promise((resolve) => setTimeout(resolve, 1500))
