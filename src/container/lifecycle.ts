@@ -5,6 +5,7 @@
  */
 import {existsSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
+import {setTimeout as delay} from 'node:timers/promises'
 import type {ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound, unlessNotFound} from '../containerd/index.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
@@ -552,21 +553,45 @@ function commandSignal(signal: string): number {
   }
 }
 
-/** docker's kill: the signal to a running container, which then stays down whatever its policy. */
+/** Whether the container waits out the back-off before a restart by policy; `task` is its task, if any. */
+async function isRestarting(container: LoadedContainer, task: Process | undefined): Promise<boolean> {
+  return viewOf(container.record, await readState(container.paths), container.labels, task).status === 'restarting'
+}
+
+/**
+ * The refusal of a command that needs the container's process when it has none (`task`, if any,
+ * not running): docker's "is restarting" while it waits to be restarted, else `notRunning`.
+ */
+export async function noProcessError(container: LoadedContainer, task: Process | undefined, notRunning: string): Promise<NerdError> {
+  if (await isRestarting(container, task)) return new NerdError(`Container ${container.record.Id} is restarting, wait until the container is running`)
+  return new NerdError(notRunning)
+}
+
+/**
+ * docker's kill: the signal to a running container, which then stays down whatever its policy. One
+ * waiting to be restarted has no process to signal: the kill cancels the restart (a signal that
+ * stops it), and the container stays as its last run ended, as docker's does.
+ */
 export async function killContainer(scope: ContainerScope, container: LoadedContainer, signal: string): Promise<void> {
   const number = commandSignal(signal)
-  const task = await getTask(scope, container.record.Id)
-  if (!task || task.status === 'STOPPED' || task.status === 'CREATED') throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${container.record.Id} is not running`)
-  if (number === 9 || number === 15 || signal.toUpperCase().endsWith('KILL') || signal.toUpperCase().endsWith('TERM')) await markStopped(scope, container)
-  await signalContainer(scope, container, number, false)
+  const id = container.record.Id
+  const task = await getTask(scope, id)
+  const live = (current: Process | undefined) => current !== undefined && current.status !== 'STOPPED' && current.status !== 'CREATED'
+  if (!live(task) && !(await isRestarting(container, task))) throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${id} is not running`)
+  const stops = number === 9 || number === 15 || signal.toUpperCase().endsWith('KILL') || signal.toUpperCase().endsWith('TERM')
+  if (stops) await markStopped(scope, container)
+  // After the mark, which waited for a restart under way: what it started is signalled too.
+  const current = live(task) ? task : await getTask(scope, id)
+  if (live(current)) await signalContainer(scope, container, number, false)
+  // The last run's task, left for the restart: deleted as a stop deletes it (its networks freed).
+  else if (stops && current?.status === 'STOPPED') await deleteTask(scope, container, current)
 }
 
 export async function pauseContainer(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   await withContainerLock(container, async () => {
     const task = await getTask(scope, container.record.Id)
-    if (!task || task.status !== 'RUNNING') {
-      throw new NerdError(task?.status === 'PAUSED' ? `Container ${container.record.Id} is already paused` : `Container ${container.record.Id} is not running`)
-    }
+    if (task?.status === 'PAUSED') throw new NerdError(`Container ${container.record.Id} is already paused`)
+    if (task?.status !== 'RUNNING') throw await noProcessError(container, task, `Container ${container.record.Id} is not running`)
     await scope.client.tasks.pause(container.record.Id)
   })
 }
@@ -659,8 +684,15 @@ export async function removeContainerRemains(scope: ContainerScope, reference: s
   })
 }
 
-/** Waits for the container's current task to exit; returns its code (at once for a stopped container). */
+const RESTART_POLL_MS = 100
+
+/**
+ * Waits for the container's current task to exit; returns its code (at once for a stopped
+ * container). One waiting to be restarted is not stopped, as in docker: the wait lasts until the
+ * process the restart starts exits, or a stop cancels the restart.
+ */
 export async function waitContainer(scope: ContainerScope, container: LoadedContainer): Promise<number> {
+  while (await isRestarting(container, await getTask(scope, container.record.Id))) await delay(RESTART_POLL_MS)
   try {
     return (await scope.client.tasks.wait(container.record.Id)).exitStatus
   } catch (error) {

@@ -4,8 +4,9 @@
  * stops at its limit), and `run -d --rm`.
  */
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
+import {promisify} from 'node:util'
 import {before, describe, it} from 'node:test'
 import {inspectContainer as inspect, nerdOk, until} from '../helpers/containers.ts'
 import {ctr, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
@@ -154,6 +155,37 @@ describe('logs and restart policies', () => {
     const later = await inspect('backoff')
     assert.deepEqual([later.State.Status, later.RestartCount], ['exited', stopped.RestartCount])
     await nerdOk(['rm', 'backoff'])
+  })
+
+  it('a container waiting out its back-off refuses pause and top as docker\'s, wait waits for its next exit, and kill cancels the restart', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'crashing', '--restart=on-failure', IMG, 'sh', '-c', 'exit 1'])).trim()
+    // Back-offs of 3.2 s and more (doubling from 100 ms): time for the commands.
+    const restartingAfter = (count: number) => until(`a back-off after ${count} restarts`, async () => {
+      const current = await inspect('crashing')
+      return current.State.Status === 'restarting' && current.RestartCount >= count ? current.RestartCount as number : undefined
+    }, 30_000)
+    const count = await restartingAfter(5)
+    const restarting = `Error: Container ${id} is restarting, wait until the container is running\n`
+    for (const command of [['pause'], ['top']]) {
+      const refused = await nerd([...command, 'crashing'])
+      assert.deepEqual([refused.code, refused.stderr], [1, restarting], command.join(' '))
+    }
+    // docker's wait waits for the process the restart starts to end.
+    assert.equal(await nerdOk(['wait', 'crashing']), '1\n')
+    assert.ok((await inspect('crashing')).RestartCount > count, 'wait returned before the restart')
+    await restartingAfter(count + 1)
+    assert.equal(await nerdOk(['kill', 'crashing']), 'crashing\n')
+    const killed = await inspect('crashing')
+    assert.deepEqual([killed.State.Status, killed.State.ExitCode, killed.State.Restarting], ['exited', 1, false])
+    // Its last task goes, as a stop's would; and it stays down once its exit handler's wait is over.
+    assert.doesNotMatch((await ctr(['tasks', 'ls', '-q'])).stdout, new RegExp(id))
+    await until('the exit handler to end', async () => {
+      const {stdout} = await promisify(execFile)('pgrep', ['-f', `task-exit.js .* ${id}`]).catch(() => ({stdout: ''}))
+      return stdout === '' ? true : undefined
+    }, 70_000)
+    const later = await inspect('crashing')
+    assert.deepEqual([later.State.Status, later.RestartCount], ['exited', killed.RestartCount])
+    await nerdOk(['rm', 'crashing'])
   })
 
   it('an always container\'s back-off is not cut short by containerd\'s restart monitor: it is unlabelled while it waits', async () => {
