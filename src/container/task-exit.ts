@@ -107,9 +107,9 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
     if (policyRestarts(record, state, exit.exitStatus)) {
       const ranMs = (toDate(exit.exitedAt) ?? new Date()).getTime() - Date.parse(state.StartedAt)
       const delay = restartDelayMs(state.RestartDelay, ranMs)
+      await updateState(paths, () => ({RestartDueAt: Date.now() + delay, RestartDelay: delay}))
       // Restarting, it shows how it ended (inspect's OOMKilled) until it runs again, as docker's.
       await recordExit(scope, paths, id, exit)
-      await updateState(paths, () => ({RestartDueAt: Date.now() + delay, RestartDelay: delay}))
       // containerd's restart monitor, which starts a task it finds stopped within its 10 s period,
       // would cut the back-off short: it leaves the container alone until the restart labels it again.
       if (monitorRestarts(record)) await client.containers.update({id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
