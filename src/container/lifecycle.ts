@@ -692,9 +692,15 @@ const RESTART_POLL_MS = 100
  * process the restart starts exits, or a stop cancels the restart.
  */
 export async function waitContainer(scope: ContainerScope, container: LoadedContainer): Promise<number> {
-  while (await isRestarting(container, await getTask(scope, container.record.Id))) await delay(RESTART_POLL_MS)
+  const id = container.record.Id
+  // With its labels as they are now: the restart monitor's, which tell of a restart to come, change meanwhile.
+  const restarting = async () => {
+    const [task, labels] = await Promise.all([getTask(scope, id), scope.client.containers.get(id).then((found) => found.labels, unlessNotFound)])
+    return labels !== undefined && (await isRestarting({...container, labels}, task))
+  }
+  while (await restarting()) await delay(RESTART_POLL_MS)
   try {
-    return (await scope.client.tasks.wait(container.record.Id)).exitStatus
+    return (await scope.client.tasks.wait(id)).exitStatus
   } catch (error) {
     if (!isNotFound(error)) throw error
     return (await readState(container.paths)).ExitCode
