@@ -18,12 +18,12 @@ export default class Start extends NerdCommand {
     const {argv, flags} = await this.parse(Start)
     const references = argv as string[]
     const {defaultStartContext, detachedStartFailure, startAttached, startDetached} = await import('../container/run.ts')
-    const {AlreadyRunningError, clearExplicitStop, removeAutoRemoved} = await import('../container/lifecycle.ts')
+    const {AlreadyRunningError, removeAutoRemoved, resetRestartPolicy} = await import('../container/lifecycle.ts')
     const context = defaultStartContext()
     if (!flags.attach && !flags.interactive) {
       await this.forEachContainer(references, async (scope, container, reference) => {
         // Starting a running container is no error: docker's daemon answers "not modified".
-        await clearExplicitStop(container)
+        await resetRestartPolicy(scope, container)
         await startDetached(scope, container, context).catch((error: unknown) => {
           if (error instanceof Error && error.cause instanceof AlreadyRunningError) return
           throw detachedStartFailure(error)
@@ -36,7 +36,7 @@ export default class Start extends NerdCommand {
     const {DEFAULT_DETACH_KEYS, parseDetachKeys, requireInputTerminal} = await import('../container/attach.ts')
     await this.forEachContainer(references, async (scope, container) => {
       requireInputTerminal(process.stdin, {stdin: flags.interactive ?? false, tty: container.record.Config.Tty})
-      await clearExplicitStop(container)
+      await resetRestartPolicy(scope, container)
       const outcome = await startAttached(scope, container, context, {
         terminal: process,
         stdin: flags.interactive && container.record.Config.OpenStdin,

@@ -13,12 +13,12 @@ import {formatGoDuration} from '../format/go-duration.ts'
 import {HEALTH_STATUS_ACTION, publishEvent} from '../system/nerd-events.ts'
 import {startFailureMessage} from './attach.ts'
 import {execProcessSpec, PROCESS_TYPE_URL} from './exec.ts'
-import {afterProbe, healthTiming, nextProbeDelay, PROBE_OUTPUT_LIMIT, STARTING_HEALTH} from './health.ts'
+import {afterProbe, healthTiming, nextProbeDelay, PROBE_OUTPUT_LIMIT, restartHealth} from './health.ts'
 import type {HealthTiming} from './health.ts'
 import {ended, makeFifos, openFifos} from './io.ts'
 import {loadContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import type {HealthProbe, HealthState} from './model.ts'
+import type {HealthProbe} from './model.ts'
 import {containerPaths, readRecord} from './store.ts'
 
 export async function monitorHealth(dataRoot: string, namespace: string, id: string): Promise<void> {
@@ -39,14 +39,24 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
       () => taskEnded.abort(),
       () => taskEnded.abort(),
     )
-    const current = async () => (await readRecord(paths)) !== undefined && (await client.tasks.get(id).catch(() => undefined))?.pid === task.pid
+    // This task's status; undefined once the container or the task is gone, or a later start made another.
+    const status = async () => {
+      const now = (await readRecord(paths)) && (await client.tasks.get(id).catch(() => undefined))
+      return now && now.pid === task.pid ? now.status : undefined
+    }
     // Already so when nerd made the start; not when containerd's restart monitor did (the logger starts this then).
-    let health: HealthState = STARTING_HEALTH
-    await writeJsonAtomic(paths.health, health)
+    let health = await restartHealth(paths.health)
     while (await sleep(nextProbeDelay(health, Date.now() - startedAt, timing), taskEnded.signal)) {
+      // As docker's, no probe of a paused container: its health stays what it was.
+      const before = await status()
+      if (before === undefined) break
+      if (before !== 'RUNNING') continue
       const probe = await runProbe(scope, container, timing, taskEnded.signal)
-      // A probe the exit cut short says nothing of the container's health.
-      if (taskEnded.signal.aborted || !(await current())) break
+      // A probe the exit cut short says nothing of the container's health, nor one a pause cut short.
+      if (taskEnded.signal.aborted) break
+      const after = await status()
+      if (after === undefined) break
+      if (after !== 'RUNNING') continue
       const next = afterProbe(health, probe, Date.now() - startedAt, timing)
       await writeJsonAtomic(paths.health, next)
       if (next.Status !== health.Status) {

@@ -5,7 +5,7 @@
  */
 import {spawn} from 'node:child_process'
 import {join} from 'node:path'
-import {writeJsonAtomic} from '../files.ts'
+import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import {codeDir} from '../paths.ts'
 import type {LoadedContainer} from './lifecycle.ts'
 import type {HealthConfig, HealthProbe, HealthState} from './model.ts'
@@ -56,7 +56,15 @@ export function healthTiming(config: HealthConfig | undefined): HealthTiming | u
   }
 }
 
-export const STARTING_HEALTH: HealthState = {Status: 'starting', FailingStreak: 0, Log: []}
+/**
+ * Makes the container's health `starting` again for a new start, as docker's initHealthMonitor:
+ * the last probes stay in the log. Returns the state written.
+ */
+export async function restartHealth(path: string): Promise<HealthState> {
+  const health: HealthState = {Status: 'starting', FailingStreak: 0, Log: (await readJsonIfExists<HealthState>(path))?.Log ?? []}
+  await writeJsonAtomic(path, health)
+  return health
+}
 
 /** How long until the next probe: the start interval while a container still starting is in its start period. */
 export function nextProbeDelay(state: HealthState, sinceStartMs: number, timing: HealthTiming): number {
@@ -81,6 +89,6 @@ export function afterProbe(state: HealthState, probe: HealthProbe, sinceStartMs:
  */
 export async function startHealthMonitor(dataRoot: string, namespace: string, container: LoadedContainer): Promise<void> {
   if (!healthTiming(container.record.Config.Healthcheck)) return
-  await writeJsonAtomic(container.paths.health, STARTING_HEALTH)
+  await restartHealth(container.paths.health)
   spawn(process.execPath, [join(codeDir, 'health.js'), dataRoot, namespace, container.record.Id], {detached: true, stdio: 'ignore'}).unref()
 }

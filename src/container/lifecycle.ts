@@ -5,6 +5,7 @@
  */
 import {existsSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
+import {setTimeout as delay} from 'node:timers/promises'
 import type {ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound, unlessNotFound} from '../containerd/index.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
@@ -17,6 +18,7 @@ import {claimOrphanedSession} from './attached-session.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {startHealthMonitor} from './health.ts'
+import {oomKilled} from './stats.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, HealthState} from './model.ts'
 import {NAME_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
@@ -31,6 +33,7 @@ import {
   removeContainerFiles,
   reserveName,
   resolveContainerId,
+  startedState,
   updateState,
   writeRecord,
 } from './store.ts'
@@ -316,11 +319,26 @@ async function deleteTaskHere(scope: ContainerScope, container: LoadedContainer)
 }
 
 /**
+ * Records in the container's state how its task ended (`ended`), as docker's SetStopped and
+ * SetRestarting do: exit code, time, and whether the OOM killer struck, which only the task's
+ * cgroup still tells (until the task is deleted). Recorded once already (by the exit handler,
+ * before a back-off), an OOM kill stays recorded.
+ */
+export async function recordExit(scope: ContainerScope, paths: ContainerPaths, id: string, ended: ExitStatus): Promise<void> {
+  const killed = await oomKilled(scope, id)
+  await updateState(paths, (state) => ({
+    ExitCode: ended.exitStatus,
+    FinishedAt: timestampToIso(ended.exitedAt) || new Date().toISOString(),
+    OOMKilled: state.OOMKilled || killed,
+  }))
+}
+
+/**
  * Deletes a task that has ended, recording how (`ended`) first: whoever then finds no task (wait,
  * inspect) finds its exit. The task's poststop work happens here. The caller holds the lifecycle lock.
  */
 async function recordExitAndDeleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus): Promise<ExitStatus | undefined> {
-  await updateState(container.paths, () => ({ExitCode: ended.exitStatus, FinishedAt: timestampToIso(ended.exitedAt) || new Date().toISOString()}))
+  await recordExit(scope, container.paths, container.record.Id, ended)
   try {
     return await deleteTaskHere(scope, container)
   } catch (error) {
@@ -424,7 +442,7 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     await recordStartFailure(current, error)
     throw error
   }
-  await updateState(current.paths, () => ({StartedAt: new Date().toISOString(), FinishedAt: '', RestartDueAt: undefined}))
+  await updateState(current.paths, () => ({...startedState(), RestartDueAt: undefined}))
   await startHealthMonitor(scope.dataRoot, namespaceOf(scope), current)
   if (monitorRestarts(current.record)) {
     await client.containers.update({id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: logUri}}, [
@@ -469,11 +487,18 @@ async function markStopped(scope: ContainerScope, container: LoadedContainer): P
   }
 }
 
-/** A start the user asked for (start, restart): restart policies apply again, until the next stop. */
-export async function clearExplicitStop(container: LoadedContainer): Promise<void> {
+/**
+ * A start the user asked for (start, restart), as docker's ResetRestartManager: the restart policy
+ * applies again, until the next stop, with its count (RestartCount, which on-failure:N limits) and
+ * back-off started over. A running container is left alone: docker's start of one changes nothing.
+ */
+export async function resetRestartPolicy(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  const task = await getTask(scope, container.record.Id)
+  if (task && task.status !== 'STOPPED') return
   const state = await readState(container.paths)
-  // A user's start also starts the policy's back-off over, as docker's.
-  if (state.ExplicitlyStopped || state.RestartDelay !== undefined) await updateState(container.paths, () => ({ExplicitlyStopped: false, RestartDelay: undefined}))
+  if (state.ExplicitlyStopped || state.RestartDelay !== undefined || state.RestartCount !== 0) {
+    await updateState(container.paths, () => ({ExplicitlyStopped: false, RestartCount: 0, RestartDelay: undefined}))
+  }
 }
 
 /**
@@ -537,23 +562,47 @@ function commandSignal(signal: string): number {
   }
 }
 
-/** docker's kill: the signal to a running container, which then stays down whatever its policy. */
-/** docker's kill: `signal` to the container's process, SIGKILL when it is empty (`kill -s ''`), as docker's daemon. */
+/** Whether the container waits out the back-off before a restart by policy; `task` is its task, if any. */
+async function isRestarting(container: LoadedContainer, task: Process | undefined): Promise<boolean> {
+  return viewOf(container.record, await readState(container.paths), container.labels, task).status === 'restarting'
+}
+
+/**
+ * The refusal of a command that needs the container's process when it has none (`task`, if any,
+ * not running): docker's "is restarting" while it waits to be restarted, else `notRunning`.
+ */
+export async function noProcessError(container: LoadedContainer, task: Process | undefined, notRunning: string): Promise<NerdError> {
+  if (await isRestarting(container, task)) return new NerdError(`Container ${container.record.Id} is restarting, wait until the container is running`)
+  return new NerdError(notRunning)
+}
+
+/**
+ * docker's kill: the signal to a running container (SIGKILL when it is empty, `kill -s ''`), which
+ * then stays down whatever its policy. One
+ * waiting to be restarted has no process to signal: the kill cancels the restart (a signal that
+ * stops it), and the container stays as its last run ended, as docker's does.
+ */
 export async function killContainer(scope: ContainerScope, container: LoadedContainer, signal: string): Promise<void> {
   signal ||= 'KILL'
   const number = commandSignal(signal)
-  const task = await getTask(scope, container.record.Id)
-  if (!task || task.status === 'STOPPED' || task.status === 'CREATED') throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${container.record.Id} is not running`)
-  if (number === 9 || number === 15 || signal.toUpperCase().endsWith('KILL') || signal.toUpperCase().endsWith('TERM')) await markStopped(scope, container)
-  await signalContainer(scope, container, number, false)
+  const id = container.record.Id
+  const task = await getTask(scope, id)
+  const live = (current: Process | undefined) => current !== undefined && current.status !== 'STOPPED' && current.status !== 'CREATED'
+  if (!live(task) && !(await isRestarting(container, task))) throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${id} is not running`)
+  const stops = number === 9 || number === 15 || signal.toUpperCase().endsWith('KILL') || signal.toUpperCase().endsWith('TERM')
+  if (stops) await markStopped(scope, container)
+  // After the mark, which waited for a restart under way: what it started is signalled too.
+  const current = live(task) ? task : await getTask(scope, id)
+  if (live(current)) await signalContainer(scope, container, number, false)
+  // The last run's task, left for the restart: deleted as a stop deletes it (its networks freed).
+  else if (stops && current?.status === 'STOPPED') await deleteTask(scope, container, current)
 }
 
 export async function pauseContainer(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   await withContainerLock(container, async () => {
     const task = await getTask(scope, container.record.Id)
-    if (!task || task.status !== 'RUNNING') {
-      throw new NerdError(task?.status === 'PAUSED' ? `Container ${container.record.Id} is already paused` : `Container ${container.record.Id} is not running`)
-    }
+    if (task?.status === 'PAUSED') throw new NerdError(`Container ${container.record.Id} is already paused`)
+    if (task?.status !== 'RUNNING') throw await noProcessError(container, task, `Container ${container.record.Id} is not running`)
     await scope.client.tasks.pause(container.record.Id)
   })
 }
@@ -646,10 +695,23 @@ export async function removeContainerRemains(scope: ContainerScope, reference: s
   })
 }
 
-/** Waits for the container's current task to exit; returns its code (at once for a stopped container). */
+const RESTART_POLL_MS = 100
+
+/**
+ * Waits for the container's current task to exit; returns its code (at once for a stopped
+ * container). One waiting to be restarted is not stopped, as in docker: the wait lasts until the
+ * process the restart starts exits, or a stop cancels the restart.
+ */
 export async function waitContainer(scope: ContainerScope, container: LoadedContainer): Promise<number> {
+  const id = container.record.Id
+  // With its labels as they are now: the restart monitor's, which tell of a restart to come, change meanwhile.
+  const restarting = async () => {
+    const [task, labels] = await Promise.all([getTask(scope, id), scope.client.containers.get(id).then((found) => found.labels, unlessNotFound)])
+    return labels !== undefined && (await isRestarting({...container, labels}, task))
+  }
+  while (await restarting()) await delay(RESTART_POLL_MS)
   try {
-    return (await scope.client.tasks.wait(container.record.Id)).exitStatus
+    return (await scope.client.tasks.wait(id)).exitStatus
   } catch (error) {
     if (!isNotFound(error)) throw error
     return (await readState(container.paths)).ExitCode

@@ -47,6 +47,8 @@ interface V1Metrics {
   memory?: {usage?: {usage?: Counter; limit?: Counter}; totalInactiveFile?: Counter}
   blkio?: {ioServiceBytesRecursive?: {op?: string; value?: Counter}[]}
   pids?: {current?: Counter}
+  /** memory.oom_control. */
+  memoryOomControl?: {oomKill?: Counter}
 }
 
 interface V2Metrics {
@@ -54,6 +56,8 @@ interface V2Metrics {
   memory?: {usage?: Counter; usageLimit?: Counter; inactiveFile?: Counter}
   io?: {usage?: {rbytes?: Counter; wbytes?: Counter}[]}
   pids?: {current?: Counter}
+  /** memory.events. */
+  memoryEvents?: {oomKill?: Counter}
 }
 
 /** cgroup limits above this are "no limit": docker then shows the host's memory. */
@@ -84,6 +88,18 @@ export function countersOf(typeUrl: string, metrics: V1Metrics & V2Metrics): Omi
     blockWrite: sumOf('write'),
     pids: number(metrics.pids?.current),
   }
+}
+
+/**
+ * Whether the OOM killer killed a process of the container's task, from the oom_kill counter of its
+ * memory cgroup (v1 memory.oom_control, v2 memory.events), which lasts until the task is deleted:
+ * docker's OOMKilled, which its daemon sets from containerd's OOM event. False when containerd has
+ * no metrics of the task (its cgroup is gone).
+ */
+export async function oomKilled(scope: ContainerScope, id: string): Promise<boolean> {
+  const [metric] = await scope.client.tasks.metrics([`id==${id}`]).catch(() => [])
+  const metrics = metric?.data ? unpackAny<V1Metrics & V2Metrics>(metric.data) : undefined
+  return number(metrics?.memoryOomControl?.oomKill ?? metrics?.memoryEvents?.oomKill) > 0
 }
 
 /** The host's CPU time from /proc/stat's first line, in nanoseconds (USER_HZ is 100 on Linux). */

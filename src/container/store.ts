@@ -96,6 +96,14 @@ export const INITIAL_STATE: ContainerState = {
   ExplicitlyStopped: false,
 }
 
+/**
+ * What a start changes in the state of a container whose process now runs, as docker's SetRunning:
+ * the last run's exit code, OOM kill and error go, its FinishedAt stays.
+ */
+export function startedState(): Partial<ContainerState> {
+  return {StartedAt: new Date().toISOString(), ExitCode: 0, OOMKilled: false, Error: ''}
+}
+
 export class NameConflictError extends NerdError {
   /** The ID of the container holding the name. */
   readonly owner: string

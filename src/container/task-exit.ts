@@ -14,7 +14,7 @@ import type {ContainerdClient, ExitStatus} from '../containerd/index.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
-import {AlreadyRunningError, deleteTask, getTask, loadContainer, monitorRestarts, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, getTask, loadContainer, monitorRestarts, recordExit, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
@@ -108,6 +108,8 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
       const ranMs = (toDate(exit.exitedAt) ?? new Date()).getTime() - Date.parse(state.StartedAt)
       const delay = restartDelayMs(state.RestartDelay, ranMs)
       await updateState(paths, () => ({RestartDueAt: Date.now() + delay, RestartDelay: delay}))
+      // Restarting, it shows how it ended (inspect's OOMKilled) until it runs again, as docker's.
+      await recordExit(scope, paths, id, exit)
       // containerd's restart monitor, which starts a task it finds stopped within its 10 s period,
       // would cut the back-off short: it leaves the container alone until the restart labels it again.
       if (monitorRestarts(record)) await client.containers.update({id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])

@@ -2,6 +2,7 @@
 import {execFile} from 'node:child_process'
 import {promisify} from 'node:util'
 import {NerdError} from '../errors.ts'
+import {noProcessError} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 
 export interface TopResult {
@@ -30,7 +31,7 @@ export function parsePsOutput(output: string, pids: ReadonlySet<number>): TopRes
 export async function containerTop(scope: ContainerScope, container: LoadedContainer, psArgs: string[]): Promise<TopResult> {
   const task = await scope.client.tasks.get(container.record.Id).catch(() => undefined)
   // A paused container's processes are still there to list, as docker's top lists them.
-  if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) throw new NerdError(`container ${container.record.Id} is not running`)
+  if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) throw await noProcessError(container, task, `container ${container.record.Id} is not running`)
   const pids = new Set((await scope.client.tasks.listPids(container.record.Id)).map((process) => process.pid))
   const args = psArgs.length > 0 ? psArgs : ['-ef']
   let stdout: string

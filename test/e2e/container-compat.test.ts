@@ -76,6 +76,32 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['wait', 'killed']), '137\n')
   })
 
+  it('a process the OOM killer ends shows OOMKilled, as docker\'s, attached or restarting by policy; a kill is none', async () => {
+    const hog = ['--memory', '8m', IMG, 'sh', '-c', 'x=a; while true; do x=$x$x; done']
+    const state = '{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}'
+    const attached = await nerd(['run', '--name', 'hog', ...hog])
+    assert.equal(attached.code, 137, attached.stderr)
+    assert.equal(await nerdOk(['inspect', '-f', state, 'hog']), 'exited 137 true\n')
+    await nerdOk(['run', '-d', '--name', 'hog-restarted', '--restart', 'on-failure:1', ...hog])
+    await until('the retry to end', async () => ((await nerdOk(['inspect', '-f', `{{.RestartCount}} ${state}`, 'hog-restarted'])) === '1 exited 137 true\n' ? true : undefined))
+    await nerdOk(['run', '-d', '--name', 'killed', '--memory', '8m', IMG, 'sleep', '600'])
+    await nerdOk(['kill', 'killed'])
+    await until('the kill to be seen', async () => ((await nerdOk(['inspect', '-f', state, 'killed'])) === 'exited 137 false\n' ? true : undefined))
+    await nerdOk(['rm', 'hog', 'hog-restarted', 'killed'])
+  })
+
+  it('a container started again shows exit code 0 and when its last run ended, as docker\'s', async () => {
+    await nerdOk(['run', '-d', '--name', 'again', IMG, 'sleep', '600'])
+    await nerdOk(['kill', 'again'])
+    const ended = await until('the kill to be seen', async () => {
+      const [status, finishedAt] = (await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.FinishedAt}}', 'again'])).trim().split(' ')
+      return status === 'exited' ? finishedAt : undefined
+    })
+    await nerdOk(['start', 'again'])
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.FinishedAt}}', 'again']), `running 0 ${ended}\n`)
+    await nerdOk(['rm', '-f', 'again'])
+  })
+
   it('container ps lists as ps does; a wrong number of arguments gets docker\'s words', async () => {
     assert.equal(await nerdOk(['container', 'ps', '--format', '{{.Names}}', '-f', 'name=^web$']), 'web\n')
     // docker's ps runs the template on a struct: a misspelt field is an error, not <no value> per line.

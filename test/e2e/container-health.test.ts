@@ -54,6 +54,24 @@ describe('health checks', () => {
     assert.equal((await inspectContainer('checked')).State.Health.Status, 'unhealthy')
   })
 
+  it('does not probe a paused container, whose health stays; a restart makes it starting again and keeps the last probes, as docker\'s', async () => {
+    await nerdOk(['run', '-d', '--name', 'paused', '--health-cmd', 'true', '--health-interval', '1s', IMG, 'sleep', '600'])
+    await until('it to be healthy', async () => (/\(healthy\)$/.test(await statusOf('paused')) ? true : undefined), 15_000)
+    await nerdOk(['pause', 'paused'])
+    // Three intervals paused.
+    await new Promise((resolve) => setTimeout(resolve, 3500))
+    await nerdOk(['unpause', 'paused'])
+    const health = (await inspectContainer('paused')).State.Health
+    assert.deepEqual([health.Status, health.FailingStreak], ['healthy', 0])
+    assert.deepEqual(health.Log.filter((probe: {ExitCode: number}) => probe.ExitCode !== 0), [])
+    await nerdOk(['restart', '-t', '0', 'paused'])
+    const restarted = (await inspectContainer('paused')).State.Health
+    assert.deepEqual([restarted.Status, restarted.FailingStreak], ['starting', 0])
+    // Those seen before, and any probe since.
+    assert.deepEqual(restarted.Log.slice(0, health.Log.length), health.Log)
+    await nerdOk(['rm', '-f', 'paused'])
+  })
+
   it('fails a probe that outlasts its timeout, and one that cannot run', async () => {
     await nerdOk(['run', '-d', '--name', 'slow', '--health-cmd', 'sleep 5', '--health-timeout', '200ms', '--health-interval', '200ms', IMG, 'sleep', '600'])
     await nerdOk(['run', '-d', '--name', 'broken', '--health-interval', '200ms', '--health-cmd', 'exit 3', IMG, 'sleep', '600'])
@@ -68,6 +86,8 @@ describe('health checks', () => {
   it('takes the image\'s check (commit keeps the container\'s), which flags change field by field and --no-healthcheck turns off', async () => {
     await nerdOk(['create', '--name', 'template', '--health-cmd', 'true', '--health-interval', '300ms', '--health-retries', '4', IMG, 'sleep', '600'])
     await nerdOk(['commit', 'template', 'checked-image:1'])
+    const imageCheck = {Test: ['CMD-SHELL', 'true'], Interval: 300_000_000, Retries: 4}
+    assert.deepEqual(JSON.parse(await nerdOk(['image', 'inspect', '--format', '{{json .Config.Healthcheck}}', 'checked-image:1'])), imageCheck)
     await nerdOk(['create', '--name', 'inherits', '--health-retries', '9', 'checked-image:1'])
     assert.deepEqual((await inspectContainer('inherits')).Config.Healthcheck, {Test: ['CMD-SHELL', 'true'], Interval: 300_000_000, Retries: 9})
     await nerdOk(['run', '-d', '--name', 'inherits-running', 'checked-image:1'])

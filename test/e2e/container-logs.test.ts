@@ -4,8 +4,9 @@
  * stops at its limit), and `run -d --rm`.
  */
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
+import {promisify} from 'node:util'
 import {before, describe, it} from 'node:test'
 import {inspectContainer as inspect, nerdOk, until} from '../helpers/containers.ts'
 import {ctr, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
@@ -103,6 +104,9 @@ describe('logs and restart policies', () => {
     })
     assert.equal(after.RestartCount, 1)
     assert.equal(after.HostConfig.RestartPolicy.Name, 'always')
+    // Running again, as docker's SetRunning has it: exit code 0, and the time the last run ended.
+    assert.deepEqual([after.State.ExitCode, after.State.OOMKilled], [0, false])
+    assert.notEqual(after.State.FinishedAt, '0001-01-01T00:00:00Z')
     // An explicit stop is not undone by the policy.
     await nerdOk(['stop', '-t', '0', 'phoenix'])
     await new Promise((resolve) => setTimeout(resolve, 1500))
@@ -110,16 +114,23 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'phoenix'])
   })
 
-  it('--restart=on-failure:2 restarts a failing process twice, then leaves it exited', async () => {
+  it('--restart=on-failure:2 restarts a failing process twice, then leaves it exited; start and restart count anew', async () => {
     await nerdOk(['run', '-d', '--name', 'flaky', '--restart=on-failure:2', IMG, 'sh', '-c', 'echo attempt; exit 3'])
-    const state = await until('the retries to end', async () => {
+    const retriesEnded = () => until('the retries to end', async () => {
       const current = await inspect('flaky')
       return current.RestartCount === 2 && current.State.Status === 'exited' ? current : undefined
     })
+    const state = await retriesEnded()
     assert.equal(state.State.ExitCode, 3)
     await new Promise((resolve) => setTimeout(resolve, 1000))
     assert.equal((await inspect('flaky')).RestartCount, 2)
     assert.equal((await nerdOk(['logs', 'flaky'])), 'attempt\nattempt\nattempt\n')
+    // A user's start, as docker's, counts the restarts since itself: the policy tries twice more.
+    for (const [command, runs] of [['start', 6], ['restart', 9]] as const) {
+      await nerdOk([command, 'flaky'])
+      await until(`the runs after ${command}`, async () => ((await nerdOk(['logs', 'flaky'])).split('\n').length === runs + 1 ? true : undefined))
+      await retriesEnded()
+    }
     await nerdOk(['rm', 'flaky'])
   })
 
@@ -144,6 +155,37 @@ describe('logs and restart policies', () => {
     const later = await inspect('backoff')
     assert.deepEqual([later.State.Status, later.RestartCount], ['exited', stopped.RestartCount])
     await nerdOk(['rm', 'backoff'])
+  })
+
+  it('a container waiting out its back-off refuses pause and top as docker\'s, wait waits for its next exit, and kill cancels the restart', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'crashing', '--restart=on-failure', IMG, 'sh', '-c', 'exit 1'])).trim()
+    // Back-offs of 3.2 s and more (doubling from 100 ms): time for the commands.
+    const restartingAfter = (count: number) => until(`a back-off after ${count} restarts`, async () => {
+      const current = await inspect('crashing')
+      return current.State.Status === 'restarting' && current.RestartCount >= count ? current.RestartCount as number : undefined
+    }, 30_000)
+    const count = await restartingAfter(5)
+    const restarting = `Error: Container ${id} is restarting, wait until the container is running\n`
+    for (const command of [['pause'], ['top']]) {
+      const refused = await nerd([...command, 'crashing'])
+      assert.deepEqual([refused.code, refused.stderr], [1, restarting], command.join(' '))
+    }
+    // docker's wait waits for the process the restart starts to end.
+    assert.equal(await nerdOk(['wait', 'crashing']), '1\n')
+    assert.ok((await inspect('crashing')).RestartCount > count, 'wait returned before the restart')
+    await restartingAfter(count + 1)
+    assert.equal(await nerdOk(['kill', 'crashing']), 'crashing\n')
+    const killed = await inspect('crashing')
+    assert.deepEqual([killed.State.Status, killed.State.ExitCode, killed.State.Restarting], ['exited', 1, false])
+    // Its last task goes, as a stop's would; and it stays down once its exit handler's wait is over.
+    assert.doesNotMatch((await ctr(['tasks', 'ls', '-q'])).stdout, new RegExp(id))
+    await until('the exit handler to end', async () => {
+      const {stdout} = await promisify(execFile)('pgrep', ['-f', `task-exit.js .* ${id}`]).catch(() => ({stdout: ''}))
+      return stdout === '' ? true : undefined
+    }, 70_000)
+    const later = await inspect('crashing')
+    assert.deepEqual([later.State.Status, later.RestartCount], ['exited', killed.RestartCount])
+    await nerdOk(['rm', 'crashing'])
   })
 
   it('an always container\'s back-off is not cut short by containerd\'s restart monitor: it is unlabelled while it waits', async () => {

@@ -13,7 +13,7 @@ import {closeSync, constants, existsSync, openSync, readFileSync, statSync, unli
 import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
 import type {ContainerRecord} from '../model.ts'
-import {containerPaths, updateState} from '../store.ts'
+import {containerPaths, startedState, updateState} from '../store.ts'
 import type {ContainerPaths} from '../store.ts'
 import {openContainerLog} from './json-file.ts'
 import type {JsonFileLog, LogStream} from './json-file.ts'
@@ -175,7 +175,7 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
  */
 async function countUnrequestedStart(paths: ContainerPaths, prelude: LoggerPrelude | undefined): Promise<boolean> {
   if (prelude?.requested ?? takeStartMark(paths)) return false
-  await updateState(paths, (state) => ({RestartCount: state.RestartCount + 1, StartedAt: new Date().toISOString(), FinishedAt: ''}))
+  await updateState(paths, (state) => ({RestartCount: state.RestartCount + 1, ...startedState()}))
   return true
 }
 

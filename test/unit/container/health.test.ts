@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {afterProbe, healthTiming, mergeHealthcheck, nextProbeDelay, STARTING_HEALTH} from '../../../src/container/health.ts'
-import type {HealthProbe} from '../../../src/container/model.ts'
+import {afterProbe, healthTiming, mergeHealthcheck, nextProbeDelay} from '../../../src/container/health.ts'
+import type {HealthProbe, HealthState} from '../../../src/container/model.ts'
 
 const probe = (ExitCode: number): HealthProbe => ({Start: '', End: '', ExitCode, Output: ''})
+const STARTING_HEALTH: HealthState = {Status: 'starting', FailingStreak: 0, Log: []}
 
 describe('health checks', () => {
   it('merges the image\'s check under the container\'s, field by field', () => {

@@ -132,6 +132,16 @@ describe('inspectDocument', () => {
     assert.deepEqual(document.RootFS, {Type: 'layers', Layers: [hex('d')]})
     assert.deepEqual(document.Config.Labels, {tier: 'base'})
     assert.equal(document.Config.Cmd, null)
+    assert.equal('Healthcheck' in document.Config, false)
+  })
+
+  it('shows the image\'s health check after Cmd, as docker\'s Config', () => {
+    const healthcheck = {Test: ['CMD', 'test', '-e', '/tmp/hc'], Interval: 1_000_000_000, Retries: 1}
+    const checked = summary('docker.io/me/checked:1', hex('e'), '2024-01-02T00:00:00Z')
+    checked.config = {...checked.config!, config: {Cmd: ['sh'], Healthcheck: healthcheck}}
+    const config = inspectDocument(checked, [checked]).Config
+    assert.deepEqual(config.Healthcheck, healthcheck)
+    assert.deepEqual(Object.keys(config).slice(Object.keys(config).indexOf('Cmd'), Object.keys(config).indexOf('Cmd') + 3), ['Cmd', 'Healthcheck', 'Image'])
   })
 })
 
