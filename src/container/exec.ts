@@ -14,7 +14,7 @@ import {hostCapabilities} from './host-facts.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverSession} from './detached-output.ts'
 import {discardFifos, makeFifos, openFifos, type FifoSet} from './io.ts'
-import {getTask, viewOf} from './lifecycle.ts'
+import {getTask, restartingMessage, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
 import {readState} from './store.ts'
@@ -95,7 +95,7 @@ async function stateRefusal(scope: ContainerScope, container: LoadedContainer): 
     case 'paused':
       return refusal(`Container ${id} is paused, unpause the container before exec`)
     case 'restarting':
-      return refusal(`Container ${id} is restarting, wait until the container is running`)
+      return refusal(restartingMessage(id))
     default:
       return refusal(`container ${id} is not running`)
   }

@@ -562,6 +562,11 @@ function commandSignal(signal: string): number {
   }
 }
 
+/** docker's refusal of what needs the process of a container waiting to be restarted by its policy. */
+export function restartingMessage(id: string): string {
+  return `Container ${id} is restarting, wait until the container is running`
+}
+
 /** Whether the container waits out the back-off before a restart by policy; `task` is its task, if any. */
 async function isRestarting(container: LoadedContainer, task: Process | undefined): Promise<boolean> {
   return viewOf(container.record, await readState(container.paths), container.labels, task).status === 'restarting'
@@ -572,7 +577,7 @@ async function isRestarting(container: LoadedContainer, task: Process | undefine
  * not running): docker's "is restarting" while it waits to be restarted, else `notRunning`.
  */
 export async function noProcessError(container: LoadedContainer, task: Process | undefined, notRunning: string): Promise<NerdError> {
-  if (await isRestarting(container, task)) return new NerdError(`Container ${container.record.Id} is restarting, wait until the container is running`)
+  if (await isRestarting(container, task)) return new NerdError(restartingMessage(container.record.Id))
   return new NerdError(notRunning)
 }
 
