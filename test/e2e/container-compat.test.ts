@@ -71,9 +71,10 @@ describe('docker behaviours of the container commands', () => {
   })
 
   it('kill -s \'\' sends docker\'s default signal, SIGKILL', async () => {
-    await nerdOk(['run', '-d', '--name', 'killed', IMG, 'sleep', '600'])
-    assert.equal(await nerdOk(['kill', '-s', '', 'killed']), 'killed\n')
-    assert.equal(await nerdOk(['wait', 'killed']), '137\n')
+    await nerdOk(['run', '-d', '--name', 'default-killed', IMG, 'sleep', '600'])
+    assert.equal(await nerdOk(['kill', '-s', '', 'default-killed']), 'default-killed\n')
+    assert.equal(await nerdOk(['wait', 'default-killed']), '137\n')
+    await nerdOk(['rm', 'default-killed'])
   })
 
   it('a process the OOM killer ends shows OOMKilled, as docker\'s, attached or restarting by policy; a kill is none', async () => {
