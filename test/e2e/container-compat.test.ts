@@ -253,12 +253,13 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual([...statuses].filter((status) => status !== 'running' && status !== 'restarting'), [])
     const restarting = '125 Error: Container <id> is restarting, wait until the container is running\n'
     assert.deepEqual([...execErrors].filter((error) => error !== restarting), [])
-    // In a back-off of a second or more, surely.
-    await until('a long back-off', async () => {
-      const {RestartCount, State} = await inspectContainer('looping')
-      return RestartCount >= 5 && State.Status === 'restarting' ? true : undefined
+    // Once the back-off lasts a second or more, an exec surely meets one (one that ran meanwhile tries again).
+    await until('a long back-off', async () => ((await inspectContainer('looping')).RestartCount >= 5 ? true : undefined))
+    const refused = await until('an exec during a back-off', async () => {
+      const exec = await outcome(['exec', 'looping', 'true'])
+      return exec.code === 0 ? undefined : exec
     })
-    assert.deepEqual(await outcome(['exec', 'looping', 'true']), {code: 125, stdout: '', stderr: `Error: Container ${id} is restarting, wait until the container is running\n`})
+    assert.deepEqual(refused, {code: 125, stdout: '', stderr: `Error: Container ${id} is restarting, wait until the container is running\n`})
   })
 
   it('run -di keeps the container\'s stdin open for a later attach, across a restart too', async () => {
