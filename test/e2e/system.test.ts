@@ -64,6 +64,18 @@ describe('nerd version', () => {
     assert.equal(result.stderr.trim().split('\n').length, 1)
     assert.match(result.stderr, /\/nonexistent\.sock/)
   })
+
+  it('--format runs the template without the server\'s part when containerd is unreachable, then the error, as docker\'s', async () => {
+    const client = await nerd(['version', '--format', '{{.Client.Version}}'], {address: '/nonexistent.sock'})
+    assert.equal(client.code, 1)
+    assert.match(client.stdout, /^\d+\.\d+\.\d+\n$/)
+    assert.match(client.stderr, /^Error: Cannot connect to containerd at unix:\/\/\/nonexistent\.sock: .*\n$/)
+    // docker's template fails on the nil Server, and only the server's error is reported.
+    const server = await nerd(['version', '--format', '{{.Server.Version}}'], {address: '/nonexistent.sock'})
+    assert.deepEqual([server.code, server.stdout, server.stderr], [1, '', client.stderr])
+    const json = await nerd(['version', '--format', 'json'], {address: '/nonexistent.sock'})
+    assert.equal(JSON.parse(json.stdout).Server, null)
+  })
 })
 
 describe('nerd info', () => {
@@ -86,9 +98,11 @@ describe('nerd info', () => {
     assert.match(result.stdout, / Cgroup Driver: (cgroupfs|systemd)\n/)
   })
 
-  it('reports a missing socket in one line naming the address, exit 1', async () => {
+  it('reports a missing socket in one line naming the address, exit 1, after the client\'s section, as docker\'s', async () => {
     const result = await nerd(['--address', '/nonexistent.sock', 'info'], {address: null})
     assert.equal(result.code, 1)
+    assert.match(result.stdout, /^Client:\n Namespace: \S+\n Debug Mode: false\n Plugins:\n/)
+    assert.ok(result.stdout.endsWith('\n\nServer:\n'), result.stdout)
     const lines = result.stderr.trim().split('\n')
     assert.equal(lines.length, 1, result.stderr)
     assert.match(lines[0], /\/nonexistent\.sock/)
