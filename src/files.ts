@@ -107,11 +107,6 @@ export async function readCheckedJson<T>(path: string, what: string, shape: Shap
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
-  return parseCheckedJson<T>(text, path, what, shape)
-}
-
-/** The JSON `text` of the file `path`, checked as readCheckedJson checks it. */
-export function parseCheckedJson<T>(text: string, path: string, what: string, shape: Shape): T {
   if (text.trim() === '') throw new InvalidFileError(what, path, 'the file is empty')
   let value: unknown
   try {
