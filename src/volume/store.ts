@@ -11,6 +11,7 @@ import {join} from 'node:path'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {compareStrings, naturalCompare} from '../format/go-values.ts'
 import {readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
+import {sortedByKey} from '../labels.ts'
 import {objectOf, oneOf, recordOf} from '../json-shape.ts'
 import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, unmountFilesystem} from './host.ts'
 import {matchesLabelFilters} from './filters.ts'
@@ -20,7 +21,6 @@ import {
   checkLocalOptions,
   createdAtText,
   LOCAL_DRIVER,
-  sortedByKey,
   validateVolumeName,
   volumeBacking,
   VOLUME_NAME_PATTERN,

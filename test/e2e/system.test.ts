@@ -191,6 +191,23 @@ describe('nerd namespace', () => {
     assert.match(missing.stderr, /No such namespace/)
   })
 
+  it('update and rm of a missing namespace say No such namespace, as inspect; labels are listed in key order, as Go prints a map', async () => {
+    const nosuch = `${namespace}-nosuch`
+    for (const command of [['update', '--label', 'a=1', nosuch], ['rm', nosuch]]) {
+      const result = await nerd(['namespace', ...command])
+      assert.deepEqual([result.code, result.stderr], [1, `Error: No such namespace: ${nosuch}\n`], command.join(' '))
+    }
+    const labelled = `${namespace}-labelled`
+    await nerd(['namespace', 'create', '--label', 'b=two', '--label', 'a=1', labelled])
+    try {
+      const listed = (await nerd(['namespace', 'ls', '--format', '{{.Name}} {{.Labels}}'])).stdout
+      assert.ok(listed.split('\n').includes(`${labelled} a=1,b=two`), listed)
+      assert.equal((await nerd(['namespace', 'inspect', '--format', '{{json .Labels}}', labelled])).stdout, '{"a":"1","b":"two"}\n')
+    } finally {
+      await nerd(['namespace', 'rm', labelled])
+    }
+  })
+
   it('rm of a non-empty namespace fails with containerd\'s reason', async () => {
     const busy = `${namespace}-busy`
     assert.equal((await nerd(['namespace', 'create', busy])).code, 0)
