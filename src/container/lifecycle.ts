@@ -298,7 +298,7 @@ function remainsRecord(namespace: string, container: Container): ContainerRecord
       Entrypoint: null,
       Labels: Object.fromEntries(Object.entries(container.labels).filter(([key]) => !own.has(key))),
     },
-    // Only what listings read (such a container is never loaded: commands other than rm find no such container).
+    // Only what listings read: such a container is never loaded (only rm and prune act on it, as remains).
     HostConfig: {NetworkMode: 'none', PortBindings: {}, RestartPolicy: {Name: 'no', MaximumRetryCount: 0}, AutoRemove: false, LogConfig: {Type: 'none', Config: {}}} as Partial<DockerHostConfig> as DockerHostConfig,
     Mounts: [],
     StopSignal: stopSignal,
@@ -720,7 +720,7 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
   }
 }
 
-/** For a catch of a removal: a state file nerd cannot read (or gone with its directory) is going anyway. */
+/** For a catch: a state file nerd cannot read, or gone with its directory, reads as none (what a removal takes away anyway). */
 function unlessUnreadable(error: unknown): Promise<undefined> {
   return error instanceof InvalidFileError || error instanceof NoSuchContainerError ? Promise.resolve(undefined) : Promise.reject(error)
 }
