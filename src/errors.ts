@@ -45,3 +45,18 @@ export function flagNeedsArgument(typed: string, usageOf?: string): FlagError {
 export function invalidFlagArgument(value: string, flag: string, reason: string, usageOf?: string): FlagError {
   return new FlagError(`invalid argument ${JSON.stringify(value)} for "${flag}" flag: ${reason}`, usageOf)
 }
+
+/**
+ * A file of nerd's state that cannot be used: not JSON, empty, or not of the shape nerd wrote
+ * (json-shape.ts). Its message names the file, for the user to see which one to fix or remove.
+ */
+export class InvalidFileError extends NerdError {
+  readonly path: string
+
+  /** `what` the file is to nerd (`container record`, `volume record`, `network config`). */
+  constructor(what: string, path: string, reason: string) {
+    super(`invalid ${what} ${path}: ${reason}`)
+    this.name = 'InvalidFileError'
+    this.path = path
+  }
+}

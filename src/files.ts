@@ -8,6 +8,9 @@ import {chmod, mkdir, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, normalize} from 'node:path'
 import type {Writable} from 'node:stream'
 import {finished} from 'node:stream/promises'
+import {InvalidFileError} from './errors.ts'
+import {shapeMismatch} from './json-shape.ts'
+import type {Shape} from './json-shape.ts'
 
 let temporaries = 0
 
@@ -91,12 +94,60 @@ export async function readJsonIfExists<T>(path: string): Promise<T | undefined> 
   }
 }
 
+/**
+ * readJsonIfExists for a file of nerd's state, checked against the `shape` the code reads: an empty
+ * file, one that is not JSON or not of that shape throws InvalidFileError naming it and `what` it is.
+ */
+export async function readCheckedJson<T>(path: string, what: string, shape: Shape): Promise<T | undefined> {
+  if (!existsSync(path)) return undefined
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  if (text.trim() === '') throw new InvalidFileError(what, path, 'the file is empty')
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    // JSON.parse quotes the text it stopped at, line breaks and all: kept on one line.
+    throw new InvalidFileError(what, path, (error as Error).message.replaceAll('\n', '\\n'))
+  }
+  const mismatch = shapeMismatch(value, shape)
+  if (mismatch) throw new InvalidFileError(what, path, mismatch)
+  return value as T
+}
+
+const warned = new Set<string>()
+
+/**
+ * Says on stderr, once per command (system prune lists containers twice), that a listing left out
+ * `what` (`volume x`), whose file `error` names cannot be used.
+ */
+export function warnLeftOut(what: string, error: InvalidFileError): void {
+  const message = `WARNING: left out ${what}: ${error.message}\n`
+  if (warned.has(message)) return
+  warned.add(message)
+  process.stderr.write(message)
+}
+
+/** A lock not refreshed for this long is a crashed holder's, and taken over. */
+const LOCK_STALE_MS = 10_000
+
 export interface FileLockOptions {
   /**
    * Whether a missing directory of `path` is made (the default). Without, locking in a directory
    * that is gone fails with ENOENT: a container's lock must not bring back what `rm` removed.
    */
   createDirectory?: boolean
+}
+
+/** Whether a live holder (not a crashed one's stale lock) holds withFileLock's lock on `path`. */
+export async function isLocked(path: string): Promise<boolean> {
+  const {check} = await import('proper-lockfile')
+  return check(path, {realpath: false, stale: LOCK_STALE_MS})
 }
 
 /**
@@ -108,7 +159,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
   if (options.createDirectory ?? true) await mkdir(dirname(path), {recursive: true})
   const release = await lock(path, {
     realpath: false,
-    stale: 10_000,
+    stale: LOCK_STALE_MS,
     retries: {retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 50, randomize: true},
   })
   try {

@@ -1,5 +1,11 @@
 import {readFileSync} from 'node:fs'
 import {NerdError} from './errors.ts'
+import {compareStrings} from './format/go-values.ts'
+
+/** Labels or options in key order, as Go's JSON prints a map. */
+export function sortedByKey(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compareStrings(a, b)))
+}
 
 /**
  * Parses docker-style `--label k=v` values (a missing `=` means an empty value) and `--label-file`

@@ -9,11 +9,23 @@ export default class Info extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {renderSystemInfo, systemInfo} = await import('../system/info.ts')
+    const {clientInfo, renderClientInfo, renderServerInfo, SERVER_HEADER, systemInfo} = await import('../system/info.ts')
     const {flags} = await this.parse(Info)
-    const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
+    const config = await this.nerdConfig()
     const nerdPlugins = this.config.getPluginsList().filter((plugin) => !plugin.isRoot).map((plugin) => plugin.name)
-    const info = await systemInfo(client, config, nerdPlugins)
-    this.print(flags.format === undefined ? renderSystemInfo(info) : await this.renderOne(info, flags.format))
+    const info = this.containerd().then((client) => systemInfo(client, config, nerdPlugins))
+    info.catch(() => undefined)
+    if (flags.format !== undefined) {
+      this.print(await this.renderOne(await info, flags.format))
+      return
+    }
+    // Like docker: the client's section is printed even when the server cannot be reached, then the error.
+    this.print(renderClientInfo(clientInfo(config, nerdPlugins)))
+    try {
+      this.print(renderServerInfo(await info))
+    } catch (error) {
+      this.print(SERVER_HEADER)
+      throw error
+    }
   }
 }

@@ -27,10 +27,10 @@ export default class Inspect extends NerdCommand {
       container: (name) => inspectContainers(scope, name, {size: flags.size}),
       image: imageInspector(scope.client, config.snapshotter),
       network: async (name) => {
-        const {allNetworkEntries, findEntry, inspectNetwork} = await import('../network/list.ts')
-        networks ??= allNetworkEntries({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot})
-        const entry = findEntry(await networks, name)
-        return entry && inspectNetwork(entry, config.namespace)
+        const {allNetworkEntries, inspectNetworkNamed} = await import('../network/list.ts')
+        const location = {netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}
+        networks ??= allNetworkEntries(location)
+        return inspectNetworkNamed(location, await networks, name, config.namespace)
       },
       volume: async (name) => (await import('../volume/index.ts')).getVolume({dataRoot: config.dataRoot, namespace: config.namespace}, name),
     }

@@ -16,14 +16,17 @@ export default class Rm extends NerdCommand {
     const {argv, flags} = await this.parse(Rm)
     const {loadContainer, removeContainer, removeContainerRemains} = await import('../container/lifecycle.ts')
     const {NoSuchContainerError} = await import('../container/store.ts')
+    const {InvalidFileError} = await import('../errors.ts')
     const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
     const options = {force: flags.force, volumes: flags.volumes}
     await this.forEachName(argv as string[], async (reference) => {
       try {
         await removeContainer(scope, await loadContainer(scope, reference), options)
       } catch (error) {
-        if (!(error instanceof NoSuchContainerError)) throw error
+        // What is left of a container, or one whose state file nerd cannot read, is removed all the same.
+        if (!(error instanceof NoSuchContainerError || error instanceof InvalidFileError)) throw error
         if (await removeContainerRemains(scope, reference, config.snapshotter, options)) return reference
+        if (!(error instanceof NoSuchContainerError)) throw error
         // docker's rm -f reports what is not there but does not fail for it: clean-up scripts need no `|| true`.
         if (!flags.force) throw error
         process.stderr.write(`Error: ${error.message}\n`)

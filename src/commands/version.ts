@@ -12,15 +12,23 @@ export default class Version extends NerdCommand {
   async run(): Promise<void> {
     const {clientVersion, renderClientVersion, renderServerVersion, serverVersion} = await import('../system/version.ts')
     const {flags} = await this.parse(Version)
-    const client = this.containerd()
+    const server = this.containerd().then(serverVersion)
+    server.catch(() => undefined)
     const info: VersionInfo = {Client: clientVersion()}
+    // Like docker: the client's part is printed even when the server cannot be reached, then the error.
     if (flags.format === undefined) {
-      // Like docker: the client section is printed even when the server cannot be reached.
       this.print(renderClientVersion(info.Client))
-      this.print(renderServerVersion(await serverVersion(await client)))
+      this.print(renderServerVersion(await server))
       return
     }
-    info.Server = await serverVersion(await client)
+    try {
+      info.Server = await server
+    } catch (error) {
+      // docker runs the template with a nil Server (scripts ask for the client's version so), and
+      // reports the server's error rather than the template's.
+      this.print(await this.renderOne({...info, Server: null}, flags.format).catch(() => ''))
+      throw error
+    }
     this.print(await this.renderOne(info, flags.format))
   }
 }

@@ -229,7 +229,11 @@ async function parseConfigText(path: string, text: string): Promise<Partial<Sett
   } catch (error) {
     if (!(error instanceof TomlError)) throw error
     // smol-toml's message is "Invalid TOML document: <reason>" followed by a code excerpt.
-    const reason = error.message.split('\n', 1)[0].replace(/^Invalid TOML document: /, '')
+    let reason = error.message.split('\n', 1)[0].replace(/^Invalid TOML document: /, '')
+    // A one-line string running into the end of its line is one whose closing quote is missing:
+    // said so, in smol-toml's words for a multi-line string that is never closed.
+    const line = text.split('\n')[error.line - 1]?.replace(/\r$/, '')
+    if (reason === 'control characters are not allowed in strings' && error.column === (line?.length ?? 0) + 1) reason = 'unfinished string'
     throw new NerdError(`${path}: line ${error.line}, column ${error.column}: ${reason}`, {cause: error})
   }
   return settingsFromDocument(path, document)

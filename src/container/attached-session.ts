@@ -21,6 +21,15 @@ function processStartTime(pid: number | 'self'): string | undefined {
   }
 }
 
+/** When the host process `pid` started (RFC 3339), from its start time and the host's boot time; undefined when it is gone. */
+export function processStartedAt(pid: number): string | undefined {
+  const ticks = processStartTime(pid)
+  const bootSeconds = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]
+  if (ticks === undefined || bootSeconds === undefined) return undefined
+  // Clock ticks are USER_HZ, 100 on Linux.
+  return new Date(Number(bootSeconds) * 1000 + Number(ticks) * 10).toISOString()
+}
+
 export async function markAttachedSession(paths: Pick<ContainerPaths, 'attachedSession'>): Promise<void> {
   await writeFile(paths.attachedSession, `${process.pid} ${processStartTime('self')}`)
 }

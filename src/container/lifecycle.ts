@@ -6,26 +6,32 @@
 import {existsSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
-import type {ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
-import {isNotFound, unlessNotFound} from '../containerd/index.ts'
-import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
-import {readJsonIfExists, withFileLock} from '../files.ts'
+import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
+import {isNotFound, unlessNotFound, unpackJson} from '../containerd/index.ts'
+import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
+import {isLocked, readCheckedJson, warnLeftOut, withFileLock} from '../files.ts'
+import {arrayOf, objectOf, oneOf, optional, recordOf} from '../json-shape.ts'
 import type {PortMap} from '../network/ports.ts'
 import type {ImageUser} from '../image/remove.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
-import {claimOrphanedSession} from './attached-session.ts'
+import {claimOrphanedSession, processStartedAt} from './attached-session.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {startHealthMonitor} from './health.ts'
 import {oomKilled} from './stats.ts'
-import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, HealthState} from './model.ts'
-import {NAME_LABEL} from './model.ts'
+import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig, HealthState} from './model.ts'
+import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
-import {signalNumber} from './spec/index.ts'
+import {INIT_PATH, signalNumber} from './spec/index.ts'
+import type {Spec} from './spec/index.ts'
 import {
   attachTarget,
   containerPaths,
+  idOfName,
+  INITIAL_STATE,
+  listContainerIds,
+  matchContainerReference,
   NoSuchContainerError,
   readRecord,
   readState,
@@ -168,7 +174,13 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
 
 export async function containerView(scope: ContainerScope, container: LoadedContainer): Promise<ContainerView> {
   const [state, task, files] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), viewFilesOf(container.paths, container.record)])
-  return withViewFiles(viewOf(container.record, state, container.labels, task), files)
+  return withViewFiles(viewOf(container.record, withProcessStart(state, task), container.labels, task), files)
+}
+
+/** The state, with the start time of the task's process when it runs and the state has none (state.json lost, or being written). */
+function withProcessStart(state: ContainerState, task: Process | undefined): ContainerState {
+  if (state.StartedAt !== '' || !task?.pid || task.status === 'STOPPED' || task.status === 'CREATED') return state
+  return {...state, StartedAt: processStartedAt(task.pid) ?? ''}
 }
 
 /** What the container's other files say, beside its record and state. */
@@ -181,12 +193,16 @@ interface ViewFiles {
   health?: HealthState
 }
 
+const NETWORK_STATE_SHAPE = objectOf({ports: optional(recordOf(arrayOf(objectOf({HostIp: 'string', HostPort: 'string'}))))})
+const NETWORK_PLAN_SHAPE = objectOf({networks: arrayOf(objectOf({network: 'string'}))})
+const HEALTH_SHAPE = objectOf({Status: oneOf('starting', 'healthy', 'unhealthy'), FailingStreak: 'number', Log: arrayOf(objectOf({ExitCode: 'number', Output: 'string'}))})
+
 /** What the container's network plan and state and its health say; nothing of what it does not have. */
 async function viewFilesOf(paths: ContainerPaths, record: ContainerRecord): Promise<ViewFiles> {
   const [state, plan, health] = await Promise.all([
-    readJsonIfExists<{ports: PortMap}>(paths.networkState),
-    readJsonIfExists<{networks: {network: string}[]}>(paths.networkPlan),
-    record.Config.Healthcheck ? readJsonIfExists<HealthState>(paths.health) : undefined,
+    readCheckedJson<{ports?: PortMap}>(paths.networkState, 'container network state', NETWORK_STATE_SHAPE),
+    readCheckedJson<{networks: {network: string}[]}>(paths.networkPlan, 'container network plan', NETWORK_PLAN_SHAPE),
+    record.Config.Healthcheck ? readCheckedJson<HealthState>(paths.health, 'container health state', HEALTH_SHAPE) : undefined,
   ])
   return {
     ...(state ? {ports: state.ports} : {}),
@@ -202,20 +218,95 @@ function withViewFiles(view: ContainerView, files: ViewFiles): ContainerView {
   return view
 }
 
-/** Every nerd container of the namespace: one List of containers, one of tasks, and the state files. */
+/**
+ * Every nerd container of the namespace: one List of containers, one of tasks, and the state files.
+ * One whose files nerd cannot use is left out with a warning naming the file, as docker's daemon
+ * leaves out a container whose config it cannot load: the others are still listed (and pruned).
+ */
 export async function listContainerViews(scope: ContainerScope): Promise<ContainerView[]> {
   const [containers, tasks] = await Promise.all([scope.client.containers.list([`labels."${NAME_LABEL}"`]), scope.client.tasks.list()])
   const taskById = new Map(tasks.map((task) => [task.containerId || task.id, task]))
   const views = await Promise.all(
     containers.map(async (container) => {
       const paths = containerPaths(scope.dataRoot, namespaceOf(scope), container.id)
-      const [record, state] = await Promise.all([readRecord(paths), readState(paths)])
       const task = taskById.get(container.id)
-      if (!record || (await seeOutOrphan(scope, {record, paths, labels: container.labels}, task))) return undefined
-      return withViewFiles(viewOf(record, state, container.labels, task), await viewFilesOf(paths, record))
+      try {
+        const [record, state] = await Promise.all([readRecord(paths), readState(paths)])
+        if (!record) return await remainsView(scope, container.id, task)
+        if (await seeOutOrphan(scope, {record, paths, labels: container.labels}, task)) return undefined
+        return withViewFiles(viewOf(record, withProcessStart(state, task), container.labels, task), await viewFilesOf(paths, record))
+      } catch (error) {
+        if (!(error instanceof InvalidFileError)) throw error
+        warnLeftOut(`container ${container.id.slice(0, 12)} (nerd rm -f removes it)`, error)
+        return undefined
+      }
     }),
   )
   return views.filter((view) => view !== undefined)
+}
+
+/**
+ * A container containerd has (with nerd's name label) but nerd has no record of: its state directory
+ * or config.json went (a crash, a hand), or a create was killed half-way. Listed with what
+ * containerd's record and task tell, as nerdctl lists every container of its namespace: `ps -a`
+ * then shows what `info` and `namespace ls` count, and its ID for `rm -f`, which removes it.
+ * Undefined while a create or removal holds its lock, or once it is gone.
+ */
+async function remainsView(scope: ContainerScope, id: string, task: Process | undefined): Promise<ContainerView | undefined> {
+  if (await isLocked(containerPaths(scope.dataRoot, namespaceOf(scope), id).lifecycle)) return undefined
+  // Listed before an rm that has since finished (it deletes containerd's container before nerd's files)?
+  const container = await scope.client.containers.get(id).catch(unlessNotFound)
+  if (!container) return undefined
+  const record = remainsRecord(namespaceOf(scope), container)
+  // A task that has run started after the container's creation: no earlier time is known.
+  const state = task && task.status !== 'CREATED' ? {...INITIAL_STATE, StartedAt: record.Created} : INITIAL_STATE
+  return {...viewOf(record, withProcessStart(state, task), container.labels, task), networks: [], remains: true}
+}
+
+/** The record `ps` shows of a container nerd has none of (remainsView), from containerd's; never written. */
+function remainsRecord(namespace: string, container: Container): ContainerRecord {
+  const args = unpackJson<Spec>(container.spec)?.process?.args ?? []
+  const command = args[0] === INIT_PATH && args[1] === '--' ? args.slice(2) : args
+  const own = new Set([NAME_LABEL, STOP_SIGNAL_LABEL, RESTART_STATUS_LABEL, RESTART_LOGURI_LABEL])
+  const stopSignal = container.labels[STOP_SIGNAL_LABEL] ?? 'SIGTERM'
+  return {
+    Id: container.id,
+    Name: container.labels[NAME_LABEL] ?? '',
+    Namespace: namespace,
+    Created: timestampToIso(container.createdAt) || new Date(0).toISOString(),
+    Path: command[0] ?? '',
+    Args: command.slice(1),
+    ImageRef: container.image,
+    // The image ID is not in containerd's record.
+    Image: '',
+    Platform: '',
+    Snapshotter: container.snapshotter,
+    Config: {
+      Hostname: '',
+      Domainname: '',
+      User: '',
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: false,
+      OpenStdin: false,
+      StdinOnce: false,
+      Env: [],
+      Cmd: null,
+      Image: container.image,
+      Volumes: null,
+      WorkingDir: '',
+      Entrypoint: null,
+      Labels: Object.fromEntries(Object.entries(container.labels).filter(([key]) => !own.has(key))),
+    },
+    // Only what listings read: such a container is never loaded (only rm and prune act on it, as remains).
+    HostConfig: {NetworkMode: 'none', PortBindings: {}, RestartPolicy: {Name: 'no', MaximumRetryCount: 0}, AutoRemove: false, LogConfig: {Type: 'none', Config: {}}} as Partial<DockerHostConfig> as DockerHostConfig,
+    Mounts: [],
+    StopSignal: stopSignal,
+    StopTimeout: 10,
+    LogPath: '',
+    AnonymousVolumes: [],
+  }
 }
 
 /**
@@ -274,7 +365,8 @@ export async function imageUsers(scope: ContainerScope): Promise<ImageUser[]> {
   const statusById = new Map(tasks.map((task) => [task.containerId || task.id, task.status]))
   return Promise.all(
     containers.map(async (container) => {
-      const record = await readRecord(containerPaths(scope.dataRoot, namespaceOf(scope), container.id))
+      // Without a record it can read, nerd knows the container's image by containerd's name for it only.
+      const record = await readRecord(containerPaths(scope.dataRoot, namespaceOf(scope), container.id)).catch(unlessUnreadable)
       const status = statusById.get(container.id)
       const running = status === 'RUNNING' || status === 'PAUSED' || status === 'PAUSING'
       return {id: container.id, imageName: container.image, running, ...(record ? {imageId: record.Image} : {})}
@@ -300,21 +392,35 @@ async function withVolumesMounted<T>(scope: ContainerScope, container: LoadedCon
   }
 }
 
+/**
+ * The container a task belongs to, as the task's deletion needs it: with its record, unless nerd
+ * has none it can read (a removal of what is left of a container).
+ */
+interface TaskOwner {
+  id: string
+  paths: ContainerPaths
+  record?: ContainerRecord
+}
+
+function taskOwner(container: LoadedContainer): TaskOwner {
+  return {id: container.record.Id, paths: container.paths, record: container.record}
+}
+
 /** What follows the end of the container's task: its networks detached, its volumes' filesystems released. */
-async function taskGone(scope: ContainerScope, container: LoadedContainer): Promise<void> {
-  await taskDeleted(namespaceOf(scope), container.record.Id, container.paths)
-  if (!hasVolumes(container.record)) return
+async function taskGone(scope: ContainerScope, owner: TaskOwner): Promise<void> {
+  await taskDeleted(namespaceOf(scope), owner.id, owner.paths)
+  if (!owner.record || !hasVolumes(owner.record)) return
   const {releaseContainerVolumes} = await import('./volumes.ts')
-  await releaseContainerVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, scope.client, container.record)
+  await releaseContainerVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, scope.client, owner.record)
 }
 
 /**
  * Deletes the container's task, doing its poststop work (detaching its networks) and releasing its
  * volumes in this process rather than in a hook process.
  */
-async function deleteTaskHere(scope: ContainerScope, container: LoadedContainer): Promise<ExitStatus> {
-  const deleted = await withHookStoodDown(container.paths, 'postStop', () => scope.client.tasks.delete(container.record.Id))
-  await taskGone(scope, container)
+async function deleteTaskHere(scope: ContainerScope, owner: TaskOwner): Promise<ExitStatus> {
+  const deleted = await withHookStoodDown(owner.paths, 'postStop', () => scope.client.tasks.delete(owner.id))
+  await taskGone(scope, owner)
   return deleted
 }
 
@@ -340,7 +446,7 @@ export async function recordExit(scope: ContainerScope, paths: ContainerPaths, i
 async function recordExitAndDeleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus): Promise<ExitStatus | undefined> {
   await recordExit(scope, container.paths, container.record.Id, ended)
   try {
-    return await deleteTaskHere(scope, container)
+    return await deleteTaskHere(scope, taskOwner(container))
   } catch (error) {
     if (isNotFound(error)) return undefined
     throw error
@@ -426,7 +532,7 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     created = await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
     // The createRuntime work (init pid for the logger, /etc files, networks) in this process.
     await taskCreated(namespaceOf(scope), id, current.paths, created.pid).catch(async (error: unknown) => {
-      await deleteTaskHere(scope, current).catch(() => undefined)
+      await deleteTaskHere(scope, taskOwner(current)).catch(() => undefined)
       throw error
     })
   } catch (error) {
@@ -438,7 +544,7 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
   try {
     await client.tasks.start(id)
   } catch (error) {
-    await deleteTaskHere(scope, current).catch(() => undefined)
+    await deleteTaskHere(scope, taskOwner(current)).catch(() => undefined)
     await recordStartFailure(current, error)
     throw error
   }
@@ -461,17 +567,17 @@ async function recordStartFailure(container: LoadedContainer, error: unknown): P
 }
 
 /** One of docker's container events that containerd never sees, for `nerd events` (system/nerd-events.ts). */
-export function publishContainerEvent(scope: ContainerScope, container: LoadedContainer, action: string, attributes: Record<string, string> = {}): Promise<void> {
+export function publishContainerEvent(scope: ContainerScope, container: {record: Pick<ContainerRecord, 'Id'>}, action: string, attributes: Record<string, string> = {}): Promise<void> {
   return publishEvent(scope.client, {type: 'container', action, id: container.record.Id, attributes})
 }
 
 /**
- * Sends a signal to the container's process, reported as docker's kill event first: published
- * after, it could reach subscribers behind the die the signal causes.
+ * Sends a signal to the process of the container `id`, reported as docker's kill event first:
+ * published after, it could reach subscribers behind the die the signal causes.
  */
-async function signalContainer(scope: ContainerScope, container: LoadedContainer, signal: number, all: boolean): Promise<void> {
-  await publishContainerEvent(scope, container, 'kill', {signal: String(signal)})
-  await killTask(scope, container.record.Id, signal, all)
+async function signalContainer(scope: ContainerScope, id: string, signal: number, all: boolean): Promise<void> {
+  await publishContainerEvent(scope, {record: {Id: id}}, 'kill', {signal: String(signal)})
+  await killTask(scope, id, signal, all)
 }
 
 /**
@@ -511,7 +617,7 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
   await markStopped(scope, container)
   const id = container.record.Id
   // Signalled under the lifecycle lock, waited for outside it: a kill or rm -f meanwhile must not wait out the timeout.
-  const signalled = await withContainerLock(container, async (current) => {
+  const signalled = await withContainerLock(container, async () => {
     const task = await getTask(scope, id)
     if (!task) return undefined
     const running = task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'PAUSING' || task.status === 'CREATED'
@@ -519,7 +625,7 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
     if (task.status !== 'RUNNING' && task.status !== 'CREATED') await scope.client.tasks.resume(id).catch(() => undefined)
-    await signalContainer(scope, current, stopSignal, false)
+    await signalContainer(scope, id, stopSignal, false)
     return {task, exit}
   })
   if (!signalled) return
@@ -530,7 +636,7 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
       let timer: NodeJS.Timeout | undefined
       const exited = await Promise.race([signalled.exit.then(() => true, () => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeout * 1000)))])
       clearTimeout(timer)
-      if (!exited) await signalContainer(scope, container, signalNumber('SIGKILL'), true)
+      if (!exited) await signalContainer(scope, id, signalNumber('SIGKILL'), true)
     }
     try {
       ended = await signalled.exit
@@ -598,7 +704,7 @@ export async function killContainer(scope: ContainerScope, container: LoadedCont
   if (stops) await markStopped(scope, container)
   // After the mark, which waited for a restart under way: what it started is signalled too.
   const current = live(task) ? task : await getTask(scope, id)
-  if (live(current)) await signalContainer(scope, container, number, false)
+  if (live(current)) await signalContainer(scope, id, number, false)
   // The last run's task, left for the restart: deleted as a stop deletes it (its networks freed).
   else if (stops && current?.status === 'STOPPED') await deleteTask(scope, container, current)
 }
@@ -634,12 +740,21 @@ export interface RemoveOptions {
 export async function removeContainer(scope: ContainerScope, loaded: LoadedContainer, options: RemoveOptions = {}): Promise<void> {
   // Before the lifecycle lock (see there); a policy restart meanwhile would undo the kill.
   if (options.force) await markStopped(scope, loaded)
-  await withContainerLock(loaded, (container) => removeLocked(scope, container, options))
+  await withContainerLock(loaded, (container) =>
+    removeLocked(scope, {...taskOwner(container), name: container.record.Name, snapshotter: container.record.Snapshotter}, options),
+  )
 }
 
-async function removeLocked(scope: ContainerScope, container: LoadedContainer, options: RemoveOptions): Promise<void> {
-  const id = container.record.Id
+/** What a removal takes away: a whole container, or what is left of one (no record nerd can read). */
+interface Removal extends TaskOwner {
+  name: string | undefined
+  snapshotter: string
+}
+
+async function removeLocked(scope: ContainerScope, removal: Removal, options: RemoveOptions): Promise<void> {
+  const {id} = removal
   const task = options.taskDeleted ? undefined : await getTask(scope, id)
+  let ended: ExitStatus | undefined = task
   if (task && task.status !== 'STOPPED') {
     if (!options.force) {
       const state = task.status === 'PAUSED' ? 'paused' : 'running'
@@ -647,55 +762,60 @@ async function removeLocked(scope: ContainerScope, container: LoadedContainer, o
     }
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
-    await signalContainer(scope, container, signalNumber('SIGKILL'), true)
+    await signalContainer(scope, id, signalNumber('SIGKILL'), true)
     if (task.status === 'PAUSED' || task.status === 'PAUSING') await scope.client.tasks.resume(id).catch(() => undefined)
-    // The task may be gone already: its exit handler deleted it.
-    await exit.catch(unlessNotFound)
+    // The task may be gone already: its exit handler deleted it (and recorded its exit).
+    ended = await exit.catch(unlessNotFound)
   }
-  if (task) await deleteTaskHere(scope, container).catch(unlessNotFound)
+  if (task) {
+    // Its exit recorded first: an rm cut short after the deletion leaves an exited container with its exit code and time.
+    if (ended && removal.record) await recordExit(scope, removal.paths, id, ended).catch(unlessUnreadable)
+    await deleteTaskHere(scope, removal).catch(unlessNotFound)
+  }
   // Also what a poststop that never ran (containerd down, a hook killed) left attached, and mounted.
-  await taskGone(scope, container)
-  await Promise.all([
-    scope.client.snapshots.remove(container.record.Snapshotter, id).catch(unlessNotFound),
-    scope.client.containers.delete(id).catch(unlessNotFound),
-  ])
-  await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, container.record.Name)
-  if (options.volumes && container.record.AnonymousVolumes.length > 0) {
+  await taskGone(scope, removal)
+  await Promise.all([scope.client.snapshots.remove(removal.snapshotter, id).catch(unlessNotFound), scope.client.containers.delete(id).catch(unlessNotFound)])
+  await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, removal.name)
+  if (options.volumes && removal.record && removal.record.AnonymousVolumes.length > 0) {
     const {removeAnonymousVolumes} = await import('./volumes.ts')
-    await removeAnonymousVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, container.record.AnonymousVolumes)
+    await removeAnonymousVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, removal.record.AnonymousVolumes)
   }
 }
 
+/** For a catch: a state file nerd cannot read, or gone with its directory, reads as none (what a removal takes away anyway). */
+function unlessUnreadable(error: unknown): Promise<undefined> {
+  return error instanceof InvalidFileError || error instanceof NoSuchContainerError ? Promise.resolve(undefined) : Promise.reject(error)
+}
+
 /**
- * What a create or rm killed half-way left of a container: its state directory without a record,
- * or without containerd's container, which `ps -a` does not list and which keeps its name taken.
- * `rm` removes it, as nothing else would; false when `reference` names nothing of the sort. Under
- * the lifecycle lock, which a create holds throughout: one still under way is waited for.
+ * What is left of a container that `loadContainer` cannot load, which `rm` removes as nothing else
+ * would: a state directory without a record, or with one nerd cannot read (a create or rm killed
+ * half-way, a file cut short by a full disk), or containerd's container without nerd's state
+ * directory (gone with a crash or by hand), found by its full ID, name label or unique ID prefix.
+ * False when `reference` names nothing of the sort. Under the lifecycle lock, which a create holds
+ * throughout: one still under way is waited for.
  */
 export async function removeContainerRemains(scope: ContainerScope, reference: string, snapshotter: string, options: RemoveOptions = {}): Promise<boolean> {
+  const namespace = namespaceOf(scope)
+  const stored = await scope.client.containers.list([`labels."${NAME_LABEL}"`])
+  const ids = [...new Set([...(await listContainerIds(scope.dataRoot, namespace)), ...stored.map((container) => container.id)])]
   let id: string
   try {
-    id = await resolveContainerId(scope.dataRoot, namespaceOf(scope), reference)
+    id = await matchContainerReference(reference, ids, async (name) => (await idOfName(scope.dataRoot, namespace, name)) ?? stored.find((container) => container.labels[NAME_LABEL] === name)?.id)
   } catch (error) {
     if (error instanceof NoSuchContainerError) return false
     throw error
   }
-  const paths = containerPaths(scope.dataRoot, namespaceOf(scope), id)
+  const paths = containerPaths(scope.dataRoot, namespace, id)
   return withFileLock(paths.lifecycle, async () => {
-    if (!existsSync(paths.dir)) return false
-    const record = await readRecord(paths)
-    const labels = await scope.client.containers.get(id).then((container) => container.labels, unlessNotFound)
-    // The create finished meanwhile: a whole container, removed as any.
-    if (record && labels) return removeLocked(scope, {record, paths, labels}, options).then(() => true)
-    if (labels) {
-      await killTask(scope, id, signalNumber('SIGKILL'), true)
-      await scope.client.tasks.delete(id).catch(unlessNotFound)
-    }
-    await Promise.all([
-      scope.client.snapshots.remove(record?.Snapshotter ?? snapshotter, id).catch(unlessNotFound),
-      scope.client.containers.delete(id).catch(unlessNotFound),
-    ])
-    await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, record?.Name)
+    const container = await scope.client.containers.get(id).catch(unlessNotFound)
+    if (!container && !existsSync(paths.dir)) return false
+    const record = await readRecord(paths).catch(unlessUnreadable)
+    await removeLocked(
+      scope,
+      {id, paths, record, name: record?.Name ?? container?.labels[NAME_LABEL], snapshotter: record?.Snapshotter ?? container?.snapshotter ?? snapshotter},
+      options,
+    )
     return true
   })
 }

@@ -224,6 +224,11 @@ export interface ContainerView {
   networks?: string[]
   /** Its health check's state, for a container that has one and has been started. */
   health?: HealthState
+  /**
+   * A container nerd has no record of, listed from containerd's (lifecycle.ts, remainsView): only
+   * `rm` acts on it, and `record` holds only what listings read.
+   */
+  remains?: true
 }
 
 import type {PortMap} from '../network/ports.ts'

@@ -81,6 +81,8 @@ export function standDownHook(command: OciHookCommand, paths: ContainerPaths): O
 /** Runs `action` (a task create or delete) with the hook `name` told to stand down. */
 export async function withHookStoodDown<T>(paths: ContainerPaths, name: OciHookName, action: () => Promise<T>): Promise<T> {
   const mark = join(paths.dir, `skip-${name}`)
+  // Without a state directory (what is left of a container) the hook finds no work, and no mark is needed.
+  if (!existsSync(paths.dir)) return action()
   await writeFile(mark, '')
   try {
     return await action()

@@ -1,7 +1,7 @@
 /** docker's container prune: every container not running, paused or restarting, within the filters. */
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
-import {listContainerViews, loadContainer, removeContainer} from './lifecycle.ts'
+import {listContainerViews, loadContainer, removeContainer, removeContainerRemains} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {ContainerView} from './model.ts'
 import {containerSize} from './inspect.ts'
@@ -16,7 +16,8 @@ export async function pruneContainers(scope: ContainerScope, filter: PruneFilter
   let reclaimed = 0
   for (const view of (await listContainerViews(scope)).filter((candidate) => prunable(candidate, filter))) {
     const size = await containerSize(scope, view.record.Snapshotter, view.record.Id).catch(() => ({rw: 0}))
-    await removeContainer(scope, await loadContainer(scope, view.record.Id))
+    if (view.remains) await removeContainerRemains(scope, view.record.Id, view.record.Snapshotter)
+    else await removeContainer(scope, await loadContainer(scope, view.record.Id))
     removed.push(view.record.Id)
     reclaimed += size.rw
   }

@@ -11,7 +11,8 @@ import {link, mkdir, readdir, readFile, rm, unlink, writeFile} from 'node:fs/pro
 import {existsSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {NerdError} from '../errors.ts'
-import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
+import {readCheckedJson, withFileLock, writeJsonAtomic} from '../files.ts'
+import {arrayOf, nullable, objectOf, optional, recordOf} from '../json-shape.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
 import type {AttachTarget} from '../network/attach.ts'
 
@@ -213,11 +214,15 @@ export async function listContainerIds(dataRoot: string, namespace: string): Pro
  * An ambiguous prefix is an error, as in docker.
  */
 export async function resolveContainerId(dataRoot: string, namespace: string, reference: string): Promise<string> {
-  const ids = await listContainerIds(dataRoot, namespace)
+  return matchContainerReference(reference, await listContainerIds(dataRoot, namespace), (name) => idOfName(dataRoot, namespace, name))
+}
+
+/** resolveContainerId's lookup among `ids`, `ownerOf` telling which of them a name belongs to. */
+export async function matchContainerReference(reference: string, ids: readonly string[], ownerOf: (name: string) => Promise<string | undefined>): Promise<string> {
   if (ids.includes(reference)) return reference
   // docker keeps names as `/NAME`, and takes either spelling.
   const name = reference.startsWith('/') ? reference.slice(1) : reference
-  const named = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) ? await idOfName(dataRoot, namespace, name) : undefined
+  const named = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) ? await ownerOf(name) : undefined
   if (named) return named
   const matches = /^[0-9a-f]+$/.test(reference) ? ids.filter((id) => id.startsWith(reference)) : []
   if (matches.length === 1) return matches[0]!
@@ -225,16 +230,99 @@ export async function resolveContainerId(dataRoot: string, namespace: string, re
   throw new NoSuchContainerError(reference)
 }
 
+const STRINGS = arrayOf('string')
+const STRING_MAP = recordOf('string')
+
+/**
+ * What of config.json the code reads (json-shape.ts): what it reaches into or calls methods of
+ * must be there; the rest, if there, of its type.
+ */
+const RECORD_SHAPE = objectOf({
+  Id: 'string',
+  Name: 'string',
+  Namespace: 'string',
+  Created: 'time',
+  Path: 'string',
+  Args: STRINGS,
+  ImageRef: 'string',
+  Image: 'string',
+  Platform: 'string',
+  Snapshotter: 'string',
+  Config: objectOf({
+    Hostname: optional('string'),
+    Domainname: optional('string'),
+    User: optional('string'),
+    Tty: 'boolean',
+    OpenStdin: 'boolean',
+    Env: STRINGS,
+    Cmd: optional(nullable(STRINGS)),
+    Entrypoint: optional(nullable(STRINGS)),
+    Image: 'string',
+    WorkingDir: optional('string'),
+    Labels: optional(nullable(STRING_MAP)),
+    ExposedPorts: optional(recordOf('unknown')),
+    Healthcheck: optional(objectOf({Test: optional(nullable(STRINGS))})),
+  }),
+  HostConfig: objectOf({
+    Binds: optional(nullable(STRINGS)),
+    VolumesFrom: optional(nullable(STRINGS)),
+    Mounts: optional(arrayOf(objectOf({Type: 'string', Target: 'string'}))),
+    NetworkMode: 'string',
+    PortBindings: recordOf(arrayOf(objectOf({HostIp: 'string', HostPort: 'string'}))),
+    RestartPolicy: objectOf({Name: 'string', MaximumRetryCount: 'number'}),
+    AutoRemove: 'boolean',
+    LogConfig: objectOf({Type: 'string', Config: STRING_MAP}),
+    Dns: optional(STRINGS),
+    DnsOptions: optional(STRINGS),
+    DnsSearch: optional(STRINGS),
+    ExtraHosts: optional(nullable(STRINGS)),
+    IpcMode: optional('string'),
+    PidMode: optional('string'),
+    PublishAllPorts: optional('boolean'),
+    Memory: optional('number'),
+    MemorySwap: optional('number'),
+    MemoryReservation: optional('number'),
+    NanoCpus: optional('number'),
+    CpuShares: optional('number'),
+    CpuPeriod: optional('number'),
+    CpuQuota: optional('number'),
+    CpusetCpus: optional('string'),
+    CpusetMems: optional('string'),
+    PidsLimit: optional(nullable('number')),
+    BlkioWeight: optional('number'),
+  }),
+  Mounts: arrayOf(objectOf({Type: 'string', Source: 'string', Destination: 'string', RW: 'boolean', Name: optional('string')})),
+  StopSignal: 'string',
+  StopTimeout: 'number',
+  LogPath: 'string',
+  LogAttributes: optional(STRING_MAP),
+  AnonymousVolumes: STRINGS,
+  Address: optional('string'),
+})
+
+const STATE_SHAPE = objectOf({
+  StartedAt: optional('time-or-empty'),
+  FinishedAt: optional('time-or-empty'),
+  ExitCode: optional('number'),
+  Error: optional('string'),
+  OOMKilled: optional('boolean'),
+  RestartCount: optional('number'),
+  ExplicitlyStopped: optional('boolean'),
+  RestartDueAt: optional('number'),
+})
+
+/** The container's config.json; InvalidFileError naming it when it cannot be used. */
 export async function readRecord(paths: ContainerPaths): Promise<ContainerRecord | undefined> {
-  return readJsonIfExists<ContainerRecord>(paths.record)
+  return readCheckedJson<ContainerRecord>(paths.record, 'container record', RECORD_SHAPE)
 }
 
 export async function writeRecord(paths: ContainerPaths, record: ContainerRecord): Promise<void> {
   await writeJsonAtomic(paths.record, record)
 }
 
+/** The container's state.json, INITIAL_STATE's values for what it lacks; InvalidFileError naming it when it cannot be used. */
 export async function readState(paths: ContainerPaths): Promise<ContainerState> {
-  return {...INITIAL_STATE, ...(await readJsonIfExists<Partial<ContainerState>>(paths.state))}
+  return {...INITIAL_STATE, ...(await readCheckedJson<Partial<ContainerState>>(paths.state, 'container state', STATE_SHAPE))}
 }
 
 /**

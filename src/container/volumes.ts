@@ -7,6 +7,7 @@
  */
 import {join} from 'node:path'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
+import {InvalidFileError} from '../errors.ts'
 import {containersUsingVolume, copyUpIfEmpty, createVolume, getVolume, prepareVolumeMount, releaseVolume, removeVolume, withVolumesMounted} from '../volume/index.ts'
 import type {Volume, VolumeScope} from '../volume/index.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
@@ -62,10 +63,16 @@ export async function removeAnonymousVolumes(scope: VolumeScope, names: readonly
   }
 }
 
-/** The volumes the container mounts that still exist. */
-async function volumesOf(scope: VolumeScope, record: ContainerRecord): Promise<Volume[]> {
+/**
+ * The volumes the container mounts that still exist. With `skipUnreadable`, those whose record can be
+ * used: a stop or removal releases what it can, where a start must fail for the one it cannot mount.
+ */
+async function volumesOf(scope: VolumeScope, record: ContainerRecord, options: {skipUnreadable?: boolean} = {}): Promise<Volume[]> {
   const names = record.Mounts.flatMap((point) => (point.Type === 'volume' && point.Name ? [point.Name] : []))
-  return (await Promise.all(names.map((name) => getVolume(scope, name)))).filter((volume) => volume !== undefined)
+  const volumes = await Promise.all(
+    names.map((name) => getVolume(scope, name).catch((error: unknown) => (options.skipUnreadable && error instanceof InvalidFileError ? undefined : Promise.reject(error)))),
+  )
+  return volumes.filter((volume) => volume !== undefined)
 }
 
 /** Runs `use` (the creation of the container's task, or a use of its stopped root) with its volumes' filesystems mounted. */
@@ -79,7 +86,7 @@ export async function withContainerVolumesMounted<T>(scope: VolumeScope, record:
  * again at each stop, so one left mounted by a crash goes when another user stops, or at `volume rm`.
  */
 export async function releaseContainerVolumes(scope: VolumeScope, client: ContainerdClient, record: ContainerRecord): Promise<void> {
-  for (const volume of await volumesOf(scope, record)) {
+  for (const volume of await volumesOf(scope, record, {skipUnreadable: true})) {
     await releaseVolume(scope, volume, async () => {
       const others = (await containersUsingVolume(scope, volume.Name)).filter((id) => id !== record.Id)
       if (others.length === 0) return false

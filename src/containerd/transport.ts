@@ -2,7 +2,7 @@ import {createRequire} from 'node:module'
 import type {Client, ClientDuplexStream, ClientReadableStream, Metadata} from '@grpc/grpc-js'
 import type {SocketAddress} from './address.ts'
 import {CONVERSION, serviceMethod, type ServiceName} from './codecs.ts'
-import {fromGrpcError} from './errors.ts'
+import {ConnectionError, fromGrpcError, GrpcCode} from './errors.ts'
 import type {CallOptions} from './types.ts'
 
 // grpc-js costs tens of milliseconds to load: loaded when the first client is made, not on import.
@@ -176,8 +176,21 @@ export class Transport {
     return timeoutMs === undefined || timeoutMs === Infinity ? {} : {deadline: Date.now() + timeoutMs}
   }
 
-  #mapError(codec: MethodCodec, signal: AbortSignal | undefined): (error: unknown) => Error {
-    return (error) => (signal?.aborted ? (signal.reason as Error) : fromGrpcError(error, codec.label, this.address.target))
+  /** How a failed call is reported; `timeoutMs`, the deadline it had. */
+  #mapError(codec: MethodCodec, signal: AbortSignal | undefined, timeoutMs?: number): (error: unknown) => Error {
+    return (error) => {
+      if (signal?.aborted) return signal.reason as Error
+      // The deadline passed before the connection was ever made: something accepts on the socket but
+      // never answers (a hung or stopped containerd). grpc-js says "Waiting for LB pick".
+      if ((error as {code?: unknown}).code === GrpcCode.DEADLINE_EXCEEDED && timeoutMs !== undefined && !this.#connected()) {
+        return new ConnectionError(this.address.target, `no answer within ${timeoutMs / 1000} s`, {cause: error})
+      }
+      return fromGrpcError(error, codec.label, this.address.target)
+    }
+  }
+
+  #connected(): boolean {
+    return this.#client.getChannel().getConnectivityState(false) === grpc().connectivityState.READY
   }
 
   unary<Response>(service: ServiceName, method: string, request: object, scope: CallScope, options: CallOptions = {}): Promise<Response> {
@@ -185,7 +198,8 @@ export class Transport {
     // from exiting until the process ended): an aborted signal issues none.
     if (options.signal?.aborted) return Promise.reject(options.signal.reason as Error)
     const codec = methodCodec(service, method)
-    const mapError = this.#mapError(codec, options.signal)
+    const timeoutMs = options.timeoutMs ?? scope.defaultTimeoutMs
+    const mapError = this.#mapError(codec, options.signal, timeoutMs === Infinity ? undefined : timeoutMs)
     return new Promise<Response>((resolve, reject) => {
       // grpc-js may report some failures before makeUnaryRequest returns.
       let detach = (): void => undefined
@@ -195,7 +209,7 @@ export class Transport {
         codec.deserialize,
         request,
         this.#metadata(scope),
-        this.#deadline(options.timeoutMs ?? scope.defaultTimeoutMs),
+        this.#deadline(timeoutMs),
         (error, response) => {
           detach()
           if (error) reject(mapError(error))

@@ -86,8 +86,8 @@ export function containerStatus(state: ContainerState, now: Date = new Date()): 
       return 'Dead'
   }
   if (!state.startedAt) return 'Created'
-  if (!state.finishedAt) return ''
-  return `Exited (${state.exitCode ?? 0}) ${since(state.finishedAt)} ago`
+  // docker's is empty without a finish time; nerd's last resort is the start, which the exit followed.
+  return `Exited (${state.exitCode ?? 0}) ${since(state.finishedAt ?? state.startedAt)} ago`
 }
 
 const BINARY_MULTIPLIERS: Record<string, number> = {k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5}

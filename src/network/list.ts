@@ -4,12 +4,14 @@
  */
 import {createHash} from 'node:crypto'
 import {NerdError} from '../errors.ts'
+import type {InvalidFileError} from '../errors.ts'
+import {warnLeftOut} from '../files.ts'
 import {compareStrings, naturalCompare} from '../format/go-values.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
-import {ensureDefaultNetwork, listNetworks, readMembers, removeNetwork} from './store.ts'
+import {ensureDefaultNetwork, listNetworks, readMembers, removeNetwork, unusableNetworkError} from './store.ts'
 import type {NetworkLocation} from './store.ts'
 
 /** docker's network inspect document. */
@@ -53,10 +55,23 @@ const BUILTIN: NetworkEntry[] = [
   {name: 'none', id: builtinId('none'), driver: 'null', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
 ]
 
-/** Every network, the default `bridge` made first if it is not there yet (docker always has it). */
-export async function allNetworkEntries(location: NetworkLocation): Promise<NetworkEntry[]> {
+/**
+ * Every network, the default `bridge` made first if it is not there yet (docker always has it).
+ * `warn`: say which conflists nerd cannot use, left out.
+ */
+export async function allNetworkEntries(location: NetworkLocation, options: {warn?: boolean} = {}): Promise<NetworkEntry[]> {
   await ensureDefaultNetwork(location)
-  return networkEntries(await listNetworks(location.netconfPath))
+  const onInvalid = (name: string, error: InvalidFileError) => warnLeftOut(`network ${name}`, error)
+  return networkEntries(await listNetworks(location.netconfPath, options.warn ? {onInvalid} : {}))
+}
+
+/** `inspect` of a network: undefined when there is none of that name or ID; its conflist's error when nerd cannot use it. */
+export async function inspectNetworkNamed(location: NetworkLocation, entries: NetworkEntry[], name: string, namespace: string): Promise<NetworkInspect | undefined> {
+  const entry = findEntry(entries, name)
+  if (entry) return inspectNetwork(entry, namespace)
+  const unusable = await unusableNetworkError(location.netconfPath, name)
+  if (unusable) throw unusable
+  return undefined
 }
 
 export function networkEntries(networks: NetworkConfList[]): NetworkEntry[] {

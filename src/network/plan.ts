@@ -10,7 +10,7 @@ import {DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {splitPort} from './ports.ts'
 import type {PortMap} from './ports.ts'
-import {ensureDefaultNetwork, findNetwork, listNetworks} from './store.ts'
+import {ensureDefaultNetwork, findNetwork, listNetworks, NoSuchNetworkError, unusableNetworkError} from './store.ts'
 import type {NetworkLocation} from './store.ts'
 
 /** Whether a network mode is one nerd attaches through CNI (not host, none or another container's). */
@@ -68,7 +68,8 @@ export async function planNetworks(
     try {
       network = attachment.network === DEFAULT_NETWORK ? await ensureDefaultNetwork(location) : findNetwork(networks, attachment.network)
     } catch (error) {
-      throw new NerdError((error as Error).message, {exitCode: 125})
+      const unusable = error instanceof NoSuchNetworkError ? await unusableNetworkError(location.netconfPath, attachment.network) : undefined
+      throw new NerdError((unusable ?? (error as Error)).message, {exitCode: 125})
     }
     // A name typed as an ID prefix is recorded as the network's name: the conflist is found by it.
     attachment.network = network.name

@@ -7,8 +7,9 @@
 import {randomBytes} from 'node:crypto'
 import {readdir, readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
-import {NerdError} from '../errors.ts'
-import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
+import {InvalidFileError, NerdError} from '../errors.ts'
+import {readCheckedJson, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
+import {arrayOf, objectOf, optional, recordOf} from '../json-shape.ts'
 import {removeHostNetworking} from './host.ts'
 import {parseSubnet, subnetsOverlap} from './ip.ts'
 import type {Subnet} from './ip.ts'
@@ -90,7 +91,37 @@ export async function updateMembers(network: NetworkConfList, change: (members: 
   return members
 }
 
-export async function listNetworks(netconfPath: string): Promise<NetworkConfList[]> {
+/** What of a conflist nerd reads; without `nerd` it is not one of nerd's. */
+const CONFLIST_SHAPE = objectOf({
+  name: 'string',
+  plugins: arrayOf(objectOf({type: 'string'})),
+  nerd: optional(
+    objectOf({
+      id: 'string',
+      created: 'string',
+      driver: 'string',
+      labels: recordOf('string'),
+      options: recordOf('string'),
+      internal: 'boolean',
+      ipv6: 'boolean',
+      ranges: arrayOf(objectOf({subnet: 'string', gateway: 'string', ipRange: optional('string')})),
+      stateDir: 'string',
+      bridge: optional('string'),
+    }),
+  ),
+})
+
+/** The conflist at `path` if it is one of nerd's; undefined if not, or gone; InvalidFileError naming it when nerd cannot use it. */
+async function readConflist(path: string): Promise<NetworkConfList | undefined> {
+  const list = await readCheckedJson<Partial<NetworkConfList>>(path, 'network config', CONFLIST_SHAPE)
+  return list?.nerd ? (list as NetworkConfList) : undefined
+}
+
+/**
+ * nerd's networks, by file name. A conflist nerd cannot use is left out, and handed to `onInvalid`
+ * with the name of its network (`network ls` warns of it).
+ */
+export async function listNetworks(netconfPath: string, options: {onInvalid?: (name: string, error: InvalidFileError) => void} = {}): Promise<NetworkConfList[]> {
   let files: string[]
   try {
     files = await readdir(netconfPath)
@@ -102,17 +133,28 @@ export async function listNetworks(netconfPath: string): Promise<NetworkConfList
     files
       .filter((file) => file.startsWith(CONFLIST_PREFIX) && file.endsWith(CONFLIST_SUFFIX))
       .sort()
-      .map(async (file) => {
-        try {
-          const list = JSON.parse(await readFile(join(netconfPath, file), 'utf8')) as NetworkConfList
-          return list.nerd && typeof list.name === 'string' ? list : undefined
-        } catch {
-          // Removed meanwhile, or not one of nerd's: not listed.
+      .map((file) =>
+        readConflist(join(netconfPath, file)).catch((error: unknown) => {
+          if (!(error instanceof InvalidFileError)) throw error
+          options.onInvalid?.(file.slice(CONFLIST_PREFIX.length, -CONFLIST_SUFFIX.length), error)
           return undefined
-        }
-      }),
+        }),
+      ),
   )
   return networks.filter((network) => network !== undefined)
+}
+
+/**
+ * The error to report for a network name `listNetworks` has not: its conflist's, when it is there
+ * but nerd cannot use it, which is no "not found".
+ */
+export async function unusableNetworkError(netconfPath: string, name: string): Promise<InvalidFileError | undefined> {
+  // Only a network's name names a conflist: nothing else is read.
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) return undefined
+  return readConflist(conflistPath(netconfPath, name)).then(
+    () => undefined,
+    (error: unknown) => (error instanceof InvalidFileError ? error : Promise.reject(error)),
+  )
 }
 
 /** A network by name, full ID or unique ID prefix, as docker looks them up. */

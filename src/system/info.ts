@@ -58,7 +58,20 @@ function runtimeNames(plugins: {type: string; id: string}[]): string[] {
 const TASK_STATUS_RUNNING = 'RUNNING'
 const TASK_STATUS_PAUSED = 'PAUSED'
 
+/** What `info` tells without containerd. */
+export type ClientInfo = Pick<SystemInfo, 'Namespace' | 'Debug' | 'Settings'> & {Plugins: Pick<SystemInfo['Plugins'], 'Nerd'>}
+
+export function clientInfo(config: NerdConfig, nerdPlugins: string[]): ClientInfo {
+  return {
+    Namespace: config.namespace,
+    Debug: config.debug,
+    Plugins: {Nerd: nerdPlugins},
+    Settings: describeConfig(config).filter((row) => row.source !== 'default'),
+  }
+}
+
 export async function systemInfo(client: ContainerdClient, config: NerdConfig, nerdPlugins: string[]): Promise<SystemInfo> {
+  const known = clientInfo(config, nerdPlugins)
   const [version, server, plugins, containers, tasks, images] = await Promise.all([
     client.version.version(),
     client.introspection.server(),
@@ -74,7 +87,7 @@ export async function systemInfo(client: ContainerdClient, config: NerdConfig, n
   return {
     ID: server.uuid,
     Name: os.hostname(),
-    Namespace: config.namespace,
+    Namespace: known.Namespace,
     ServerVersion: version.version,
     Containers: containers.length,
     ContainersRunning: running,
@@ -96,13 +109,14 @@ export async function systemInfo(client: ContainerdClient, config: NerdConfig, n
     MemTotal: os.totalmem(),
     DataRoot: config.dataRoot,
     ContainerdAddress: config.address,
-    Debug: config.debug,
-    Plugins: {Log: ['json-file', 'none'], Storage: snapshotters, Nerd: nerdPlugins},
-    Settings: describeConfig(config).filter((row) => row.source !== 'default'),
+    Debug: known.Debug,
+    Plugins: {Log: ['json-file', 'none'], Storage: snapshotters, Nerd: known.Plugins.Nerd},
+    Settings: known.Settings,
   }
 }
 
-export function renderSystemInfo(info: SystemInfo): string {
+/** docker's Client section of `info`, which it prints also when the server cannot be reached. */
+export function renderClientInfo(info: ClientInfo): string {
   const lines = [
     'Client:',
     ` Namespace: ${info.Namespace}`,
@@ -110,8 +124,15 @@ export function renderSystemInfo(info: SystemInfo): string {
     ' Plugins:',
     ...(info.Plugins.Nerd.length > 0 ? info.Plugins.Nerd.map((name) => `  ${name}`) : ['  (none)']),
     ...(info.Settings.length > 0 ? [' Settings:', ...info.Settings.map((row) => `  ${row.key}: ${row.value} (${row.source})`)] : []),
-    '',
-    'Server:',
+  ]
+  return `${lines.join('\n')}\n`
+}
+
+/** The header of docker's Server section, which comes before the server's error too. */
+export const SERVER_HEADER = '\nServer:\n'
+
+export function renderServerInfo(info: SystemInfo): string {
+  const lines = [
     ` Containers: ${info.Containers}`,
     `  Running: ${info.ContainersRunning}`,
     `  Paused: ${info.ContainersPaused}`,
@@ -138,5 +159,5 @@ export function renderSystemInfo(info: SystemInfo): string {
     ` Nerd Data Root: ${info.DataRoot}`,
     ` Containerd Address: ${info.ContainerdAddress}`,
   ]
-  return `${lines.join('\n')}\n`
+  return `${SERVER_HEADER}${lines.join('\n')}\n`
 }

@@ -1,5 +1,7 @@
 import type {ContainerdClient} from '../containerd/index.ts'
+import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
+import {sortedByKey} from '../labels.ts'
 import {listVolumes} from '../volume/index.ts'
 
 /** One row of `nerd namespace ls`, shaped for `--format` like nerdctl's. */
@@ -22,7 +24,7 @@ export async function listNamespaces(client: ContainerdClient, dataRoot: string)
         scoped.images.list(),
         listVolumes({dataRoot, namespace: namespace.name}),
       ])
-      return {Name: namespace.name, Containers: containers.length, Images: images.length, Volumes: volumes.length, Labels: namespace.labels}
+      return {Name: namespace.name, Containers: containers.length, Images: images.length, Volumes: volumes.length, Labels: sortedByKey(namespace.labels)}
     }),
   )
 }
@@ -31,9 +33,16 @@ export async function createNamespace(client: ContainerdClient, name: string, la
   await client.namespaces.create({name, labels})
 }
 
+/** The words of `namespace inspect` (docker's for a missing object) for a namespace containerd has not. */
+function unlessNoSuchNamespace(name: string): (error: unknown) => never {
+  return (error) => {
+    throw isNotFound(error) ? new NerdError(`No such namespace: ${name}`, {cause: error}) : error
+  }
+}
+
 /** Sets the given labels (an empty value removes a label, as `ctr namespaces label` does). */
 export async function updateNamespaceLabels(client: ContainerdClient, name: string, labels: Record<string, string>): Promise<void> {
-  await client.namespaces.get(name)
+  await client.namespaces.get(name).catch(unlessNoSuchNamespace(name))
   const paths = Object.keys(labels).map((key) => `labels.${key}`)
   if (paths.length === 0) throw new NerdError('nothing to update: pass at least one --label', {usageOf: 'namespace update'})
   await client.namespaces.update({name, labels}, paths)
@@ -46,9 +55,9 @@ export interface NamespaceDetails {
 
 export async function inspectNamespace(client: ContainerdClient, name: string): Promise<NamespaceDetails> {
   const namespace = await client.namespaces.get(name)
-  return {Name: namespace.name, Labels: namespace.labels}
+  return {Name: namespace.name, Labels: sortedByKey(namespace.labels)}
 }
 
 export async function removeNamespace(client: ContainerdClient, name: string): Promise<void> {
-  await client.namespaces.delete(name)
+  await client.namespaces.delete(name).catch(unlessNoSuchNamespace(name))
 }

@@ -9,7 +9,6 @@
  * a filesystem of its own has it mounted while a container runs with it (and for a copy-up).
  */
 import {NerdError} from '../errors.ts'
-import {compareStrings} from '../format/go-values.ts'
 import {parseBytes} from '../format/human.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 
@@ -126,9 +125,4 @@ export function volumeBacking(options: Record<string, string>): VolumeBacking {
 /** RFC 3339 to the second in UTC, as docker's CreatedAt reads on a UTC host. */
 export function createdAtText(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`
-}
-
-/** Labels or options in key order, as Go's JSON prints a map. */
-export function sortedByKey(map: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compareStrings(a, b)))
 }

@@ -8,9 +8,11 @@
 import {randomBytes} from 'node:crypto'
 import {chmod, mkdir, readdir, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {NerdError} from '../errors.ts'
+import {InvalidFileError, NerdError} from '../errors.ts'
 import {compareStrings, naturalCompare} from '../format/go-values.ts'
-import {readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
+import {readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
+import {sortedByKey} from '../labels.ts'
+import {objectOf, oneOf, recordOf} from '../json-shape.ts'
 import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, unmountFilesystem} from './host.ts'
 import {matchesLabelFilters} from './filters.ts'
 import type {VolumePruneFilters} from './filters.ts'
@@ -19,7 +21,6 @@ import {
   checkLocalOptions,
   createdAtText,
   LOCAL_DRIVER,
-  sortedByKey,
   validateVolumeName,
   volumeBacking,
   VOLUME_NAME_PATTERN,
@@ -58,11 +59,22 @@ function toVolume(scope: VolumeScope, record: VolumeRecord): Volume {
   }
 }
 
-/** The volume of that name, undefined when there is none. */
+const RECORD_SHAPE = objectOf({
+  Name: 'string',
+  Driver: oneOf(LOCAL_DRIVER),
+  CreatedAt: 'string',
+  Labels: recordOf('string'),
+  Options: recordOf('string'),
+  Scope: 'string',
+})
+
+/** The volume of that name, undefined when there is none; InvalidFileError naming its volume.json when that cannot be used. */
 export async function getVolume(scope: VolumeScope, name: string): Promise<Volume | undefined> {
   // A name outside docker's rule could climb out of the store; no volume has one.
   if (!VOLUME_NAME_PATTERN.test(name)) return undefined
-  const record = await readJsonIfExists<VolumeRecord>(join(volumeDir(scope, name), RECORD_FILE))
+  const path = join(volumeDir(scope, name), RECORD_FILE)
+  const record = await readCheckedJson<VolumeRecord>(path, 'volume record', RECORD_SHAPE)
+  if (record && record.Name !== name) throw new InvalidFileError('volume record', path, `Name is ${JSON.stringify(record.Name)}, not the volume's ${JSON.stringify(name)}`)
   return record && toVolume(scope, record)
 }
 
@@ -100,7 +112,10 @@ export async function createVolumeIfMissing(scope: VolumeScope, request: VolumeC
   })
 }
 
-/** Every volume of the namespace, by name in docker's natural order. */
+/**
+ * Every volume of the namespace, by name in docker's natural order. One whose record cannot be used
+ * is left out with a warning naming the file: the others are still listed (and pruned).
+ */
 export async function listVolumes(scope: VolumeScope): Promise<Volume[]> {
   let names: string[]
   try {
@@ -109,7 +124,15 @@ export async function listVolumes(scope: VolumeScope): Promise<Volume[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw error
   }
-  const volumes = await Promise.all(names.sort(naturalCompare).map((name) => getVolume(scope, name)))
+  const volumes = await Promise.all(
+    names.sort(naturalCompare).map((name) =>
+      getVolume(scope, name).catch((error: unknown) => {
+        if (!(error instanceof InvalidFileError)) throw error
+        warnLeftOut(`volume ${name} (nerd volume rm removes it)`, error)
+        return undefined
+      }),
+    ),
+  )
   return volumes.filter((volume) => volume !== undefined)
 }
 
@@ -157,12 +180,16 @@ export async function prepareVolumeMount(scope: VolumeScope, volume: Volume): Pr
 }
 
 async function releaseLocked(volume: Volume): Promise<void> {
-  if (volumeBacking(volume.Options).kind !== 'mount') return
+  if (volumeBacking(volume.Options).kind === 'mount') await unmountIfMounted(volume.Mountpoint)
+}
+
+/** Unmounts what is mounted on a volume's `_data`, if anything. */
+async function unmountIfMounted(mountpoint: string): Promise<void> {
   try {
-    if (await isMountPoint(volume.Mountpoint)) await unmountFilesystem(volume.Mountpoint)
+    if (await isMountPoint(mountpoint)) await unmountFilesystem(mountpoint)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-    throw new NerdError(`error while unmounting volume '${volume.Mountpoint}': ${(error as Error).message}`, {cause: error})
+    throw new NerdError(`error while unmounting volume '${mountpoint}': ${(error as Error).message}`, {cause: error})
   }
 }
 
@@ -226,10 +253,23 @@ export function volumeSize(volume: Volume): Promise<number> {
 /** Unmounts the volume's filesystem and deletes the volume; the caller holds the lock and knows no container uses it. */
 async function deleteLocked(scope: VolumeScope, volume: Volume): Promise<void> {
   await releaseLocked(volume)
-  const dir = volumeDir(scope, volume.Name)
+  await deleteDirectory(scope, volume.Name)
+}
+
+async function deleteDirectory(scope: VolumeScope, name: string): Promise<void> {
+  const dir = volumeDir(scope, name)
   // The record first: a removal cut short leaves a directory that is no longer a volume.
   await rm(join(dir, RECORD_FILE), {force: true})
   await rm(dir, {recursive: true, force: true})
+}
+
+/**
+ * deleteLocked of a volume whose record cannot be used, so whose options are unknown: whatever is
+ * mounted on its `_data` is unmounted first.
+ */
+async function deleteUnreadableLocked(scope: VolumeScope, name: string): Promise<void> {
+  await unmountIfMounted(join(volumeDir(scope, name), DATA_DIR))
+  await deleteDirectory(scope, name)
 }
 
 export interface RemoveVolumeOptions {
@@ -240,7 +280,8 @@ export interface RemoveVolumeOptions {
 
 /**
  * `volume rm`: refused while a container uses the volume (docker's `volume is in use - [IDs]`).
- * Whether there was one to remove (forced, a missing volume is no error).
+ * Whether there was one to remove (forced, a missing volume is no error). A volume whose record
+ * cannot be used is removed all the same: nothing else would.
  */
 export async function removeVolume(scope: VolumeScope, name: string, options: RemoveVolumeOptions): Promise<boolean> {
   const missing = () => {
@@ -249,11 +290,15 @@ export async function removeVolume(scope: VolumeScope, name: string, options: Re
   }
   if (!VOLUME_NAME_PATTERN.test(name)) return missing()
   return withVolumeLock(scope, name, async () => {
-    const volume = await getVolume(scope, name)
+    const volume = await getVolume(scope, name).catch((error: unknown) => {
+      if (error instanceof InvalidFileError) return error
+      throw error
+    })
     if (!volume) return missing()
     const users = await options.inUseBy(name)
     if (users.length > 0) throw new NerdError(`remove ${name}: volume is in use - [${users.join(', ')}]`)
-    await deleteLocked(scope, volume)
+    if (volume instanceof InvalidFileError) await deleteUnreadableLocked(scope, name)
+    else await deleteLocked(scope, volume)
     return true
   })
 }

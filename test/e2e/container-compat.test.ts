@@ -6,14 +6,16 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {readdirSync, statSync} from 'node:fs'
-import {readFile, readlink} from 'node:fs/promises'
+import {readFile, readlink, rm, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {ctr, fileNamespace, loadTestImage, nerd, nerdCommandLine, testEnvironment} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdCommandLine, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
+const containersDir = join(fileDataRoot(), 'containers', fileNamespace())
 
 /** A nerd run's exit code and text output, to compare whole. */
 async function outcome(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
@@ -393,5 +395,80 @@ describe('docker behaviours of the container commands', () => {
     ].join('\n')
     const {stdout} = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {timeout: 10_000})
     assert.equal(stdout, 'AbortError\n')
+  })
+
+  it('a container whose config.json or state.json nerd cannot use is left out of ps and prune with a warning naming the file; inspect, start and logs fail on one line; rm -f removes it', async () => {
+    const made = async (args: string[]) => (await nerdOk(args)).trim()
+    const spoilt = {
+      garbled: {id: await made(['create', '--name', 'spoilt-garbled', IMG, 'sleep', '600']), file: 'config.json', content: 'garbage{\n'},
+      empty: {id: await made(['create', '--name', 'spoilt-empty', IMG, 'sleep', '600']), file: 'state.json', content: ''},
+      truncated: {id: await made(['run', '-d', '--name', 'spoilt-truncated', IMG, 'sleep', '600']), file: 'state.json', content: '['},
+      shape: {id: await made(['create', '--name', 'spoilt-shape', IMG, 'sleep', '600']), file: 'config.json', content: '{"Config": 5}'},
+    }
+    const fileOf = ({id, file}: {id: string; file: string}) => join(containersDir, id, file)
+    for (const each of Object.values(spoilt)) await writeFile(fileOf(each), each.content)
+    const problem = {
+      garbled: `invalid container record ${fileOf(spoilt.garbled)}: Unexpected token 'g', "garbage{\\n" is not valid JSON`,
+      empty: `invalid container state ${fileOf(spoilt.empty)}: the file is empty`,
+      truncated: `invalid container state ${fileOf(spoilt.truncated)}: Unexpected end of JSON input`,
+      shape: `invalid container record ${fileOf(spoilt.shape)}: Id is missing`,
+    }
+    await nerdOk(['create', '--name', 'spoilt-neighbour', '--label', 'spoilt-test=1', IMG, 'true'])
+
+    const listed = await nerd(['ps', '-a', '--format', '{{.Names}}'])
+    assert.equal(listed.code, 0, listed.stderr)
+    assert.ok(listed.stdout.split('\n').includes('web') && listed.stdout.split('\n').includes('spoilt-neighbour'), listed.stdout)
+    assert.doesNotMatch(listed.stdout, /spoilt-(garbled|empty|truncated|shape)/)
+    const expected = Object.entries(spoilt).map(([key, {id}]) => `WARNING: left out container ${id.slice(0, 12)} (nerd rm -f removes it): ${problem[key as keyof typeof spoilt]}`)
+    assert.deepEqual(listed.stderr.split('\n').filter(Boolean).sort(), expected.sort())
+    // The others are pruned all the same.
+    const pruned = await nerd(['container', 'prune', '-f', '--filter', 'label=spoilt-test'])
+    assert.equal(pruned.code, 0, pruned.stderr)
+    assert.match(pruned.stdout, /^Deleted Containers:\n[0-9a-f]{64}\n/)
+
+    assert.deepEqual(await outcome(['inspect', 'spoilt-garbled']), {code: 1, stdout: '[]\n', stderr: `Error: ${problem.garbled}\n`})
+    assert.deepEqual(await outcome(['start', 'spoilt-shape']), {code: 1, stdout: '', stderr: `Error: ${problem.shape}\n`})
+    assert.deepEqual(await outcome(['logs', 'spoilt-shape']), {code: 1, stdout: '', stderr: `Error: ${problem.shape}\n`})
+    assert.deepEqual(await outcome(['inspect', 'spoilt-empty']), {code: 1, stdout: '[]\n', stderr: `Error: ${problem.empty}\n`})
+
+    // By name or ID, running or not: containerd's container, task and snapshot go, and nerd's files and name.
+    assert.deepEqual(await outcome(['rm', '-f', 'spoilt-garbled', spoilt.empty.id, 'spoilt-truncated']), {code: 0, stdout: `spoilt-garbled\n${spoilt.empty.id}\nspoilt-truncated\n`, stderr: ''})
+    assert.deepEqual(await outcome(['rm', 'spoilt-shape']), {code: 0, stdout: 'spoilt-shape\n', stderr: ''})
+    const ids = Object.values(spoilt).map(({id}) => id)
+    const [containers, tasks, snapshots] = await Promise.all([ctr(['containers', 'ls', '-q']), ctr(['tasks', 'ls', '-q']), ctr(['snapshots', 'ls'])])
+    for (const id of ids) assert.ok(![containers.stdout, tasks.stdout, snapshots.stdout].some((listing) => listing.includes(id)), `${id} is left in containerd`)
+    assert.deepEqual(readdirSync(containersDir).filter((entry) => ids.some((id) => entry.includes(id))), [])
+    assert.deepEqual((await nerd(['ps', '-a'])).stderr, '')
+    await nerdOk(['create', '--name', 'spoilt-garbled', IMG, 'true'])
+    await nerdOk(['rm', 'spoilt-garbled'])
+  })
+
+  it('a container containerd has without nerd\'s state directory or config.json is listed by ps from containerd\'s record, and rm -f and prune remove it', async () => {
+    const created = (await nerdOk(['create', '--name', 'remains-created', '--label', 'remains-test=1', IMG, 'sleep', '600'])).trim()
+    const running = (await nerdOk(['run', '-d', '--name', 'remains-running', IMG, 'sleep', '600'])).trim()
+    const pruned = (await nerdOk(['create', '--name', 'remains-pruned', '--label', 'remains-test=1', '--label', 'prune-me=1', IMG, 'true'])).trim()
+    await rm(join(containersDir, created), {recursive: true})
+    await rm(join(containersDir, pruned), {recursive: true})
+    await rm(join(containersDir, running, 'config.json'))
+    // Up for as long as its process has run.
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+
+    const format = '{{.Names}} {{.ID}} {{.State}} {{.Command}} {{.Labels}} {{.Status}}'
+    const listed = await nerd(['ps', '-a', '--no-trunc', '--format', format, '--filter', 'name=remains-'])
+    assert.equal(listed.stderr, '')
+    const lines = listed.stdout.split('\n').filter(Boolean).sort()
+    assert.equal(lines.length, 3, listed.stdout)
+    assert.equal(lines[0], `remains-created ${created} created "sleep 600" remains-test=1 Created`)
+    assert.equal(lines[1], `remains-pruned ${pruned} created "true" prune-me=1,remains-test=1 Created`)
+    assert.match(lines[2]!, new RegExp(`^remains-running ${running} running "sleep 600"  Up [2-9] seconds$`))
+    assert.equal(await nerdOk(['ps', '-q', '--filter', 'name=remains-']), `${running.slice(0, 12)}\n`)
+
+    assert.match(await nerdOk(['container', 'prune', '-f', '--filter', 'label=prune-me=1']), new RegExp(`^Deleted Containers:\n${pruned}\n`))
+    // A unique ID prefix, the name from containerd's label, the full ID.
+    assert.deepEqual(await outcome(['rm', '-f', created.slice(0, 10), 'remains-running']), {code: 0, stdout: `${created.slice(0, 10)}\nremains-running\n`, stderr: ''})
+    const [containers, tasks] = await Promise.all([ctr(['containers', 'ls', '-q']), ctr(['tasks', 'ls', '-q'])])
+    for (const id of [created, running, pruned]) assert.ok(!containers.stdout.includes(id) && !tasks.stdout.includes(id), `${id} is left in containerd`)
+    assert.equal(await nerdOk(['ps', '-aq', '--filter', 'name=remains-']), '')
+    assert.deepEqual(await outcome(['rm', '-f', created]), {code: 0, stdout: '', stderr: `Error: No such container: ${created}\n`})
   })
 })

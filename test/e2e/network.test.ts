@@ -523,6 +523,40 @@ describe('networking on CNI', () => {
     assert.match(gone.stderr, /No such network/)
   })
 
+  it('leaves a conflist nerd cannot use out of network ls with a warning naming it; inspect and run of its network fail in one line naming it', async () => {
+    // A configuration directory of its own: the other test files list theirs meanwhile.
+    const netconf = await mkdtemp(join(tmpdir(), 'nerd-netconf-'))
+    try {
+      const broken = {garbled: net('garbled'), empty: net('empty'), pluginless: net('pluginless')}
+      for (const name of Object.values(broken)) await nerdOk(['network', 'create', name], {netconf})
+      const file = (name: string) => join(netconf, `nerd-${name}.conflist`)
+      await writeFile(file(broken.garbled), 'garbage{\n')
+      await writeFile(file(broken.empty), '')
+      const {plugins: _, ...pluginless} = JSON.parse(await readFile(file(broken.pluginless), 'utf8')) as Record<string, unknown>
+      await writeFile(file(broken.pluginless), JSON.stringify(pluginless))
+      const invalid = {
+        garbled: `invalid network config ${file(broken.garbled)}: Unexpected token 'g', "garbage{\\n" is not valid JSON`,
+        empty: `invalid network config ${file(broken.empty)}: the file is empty`,
+        pluginless: `invalid network config ${file(broken.pluginless)}: plugins is missing`,
+      }
+
+      const listed = await nerd(['network', 'ls', '--format', '{{.Name}}'], {netconf})
+      assert.equal(listed.code, 0, listed.stderr)
+      assert.equal(listed.stdout, 'bridge\nhost\nnone\n')
+      const warnings = (Object.keys(broken) as (keyof typeof broken)[]).map((key) => `WARNING: left out network ${broken[key]}: ${invalid[key]}`)
+      assert.deepEqual(listed.stderr.split('\n').filter(Boolean).sort(), warnings.sort())
+
+      const inspected = await nerd(['network', 'inspect', broken.pluginless], {netconf})
+      assert.deepEqual([inspected.code, inspected.stdout, inspected.stderr], [1, '[]\n', `Error: ${invalid.pluginless}\n`])
+      const ran = await nerd(['run', '--rm', '--network', broken.pluginless, IMG, 'true'], {netconf})
+      assert.deepEqual([ran.code, ran.stderr], [125, `Error: ${invalid.pluginless}\n`])
+      const garbled = await nerd(['inspect', broken.garbled], {netconf})
+      assert.deepEqual([garbled.code, garbled.stderr], [1, `Error: ${invalid.garbled}\n`])
+    } finally {
+      await rm(netconf, {recursive: true, force: true})
+    }
+  })
+
   it('runs a container on a macvlan network over a dummy parent interface', async () => {
     // One end of a veth pair as the parent: a link that leads nowhere, so nothing leaves the machine.
     await run('ip', ['link', 'add', `mvp${suffix}`, 'type', 'veth', 'peer', 'name', `mvq${suffix}`])

@@ -4,12 +4,12 @@
  * other files' networks alone.
  */
 import assert from 'node:assert/strict'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk as nerdOkShared, removeAllContainers} from '../helpers/containers.ts'
-import {loadTestImage, nerd as nerdShared} from '../helpers/e2e.ts'
+import {fileDataRoot, fileNamespace, loadTestImage, nerd as nerdShared} from '../helpers/e2e.ts'
 import type {NerdOptions} from '../helpers/e2e.ts'
 
 let netconf: string
@@ -126,5 +126,19 @@ describe('system df and prune', () => {
     assert.match(output, /^Deleted Containers:\n[0-9a-f]{64}\n\n/)
     assert.match(output, /^Total reclaimed space: \S+$/m)
     assert.equal(await nerdOk(['ps', '-a', '-q', '--filter', 'name=prune-until']), '')
+  })
+
+  it('system df and prune go on past a container whose config.json nerd cannot use, warning of it once', async () => {
+    const spoilt = (await nerdOk(['create', '--name', 'spoilt', '--network', 'none', IMG, 'true'])).trim()
+    const prunable = (await nerdOk(['create', '--name', 'prunable', '--network', 'none', IMG, 'true'])).trim()
+    const record = join(fileDataRoot(), 'containers', fileNamespace(), spoilt, 'config.json')
+    await writeFile(record, '')
+    const warning = `WARNING: left out container ${spoilt.slice(0, 12)} (nerd rm -f removes it): invalid container record ${record}: the file is empty\n`
+    const df = await nerd(['system', 'df'])
+    assert.deepEqual([df.code, df.stderr], [0, warning])
+    const pruned = await nerd(['system', 'prune', '-f'])
+    assert.deepEqual([pruned.code, pruned.stderr], [0, warning])
+    assert.match(pruned.stdout, new RegExp(`^Deleted Containers:\n${prunable}\n\n`))
+    assert.equal(await nerdOk(['rm', '-f', 'spoilt']), 'spoilt\n')
   })
 })

@@ -64,6 +64,18 @@ describe('nerd version', () => {
     assert.equal(result.stderr.trim().split('\n').length, 1)
     assert.match(result.stderr, /\/nonexistent\.sock/)
   })
+
+  it('--format runs the template without the server\'s part when containerd is unreachable, then the error, as docker\'s', async () => {
+    const client = await nerd(['version', '--format', '{{.Client.Version}}'], {address: '/nonexistent.sock'})
+    assert.equal(client.code, 1)
+    assert.match(client.stdout, /^\d+\.\d+\.\d+\n$/)
+    assert.match(client.stderr, /^Error: Cannot connect to containerd at unix:\/\/\/nonexistent\.sock: .*\n$/)
+    // docker's template fails on the nil Server, and only the server's error is reported.
+    const server = await nerd(['version', '--format', '{{.Server.Version}}'], {address: '/nonexistent.sock'})
+    assert.deepEqual([server.code, server.stdout, server.stderr], [1, '', client.stderr])
+    const json = await nerd(['version', '--format', 'json'], {address: '/nonexistent.sock'})
+    assert.equal(JSON.parse(json.stdout).Server, null)
+  })
 })
 
 describe('nerd info', () => {
@@ -86,9 +98,11 @@ describe('nerd info', () => {
     assert.match(result.stdout, / Cgroup Driver: (cgroupfs|systemd)\n/)
   })
 
-  it('reports a missing socket in one line naming the address, exit 1', async () => {
+  it('reports a missing socket in one line naming the address, exit 1, after the client\'s section, as docker\'s', async () => {
     const result = await nerd(['--address', '/nonexistent.sock', 'info'], {address: null})
     assert.equal(result.code, 1)
+    assert.match(result.stdout, /^Client:\n Namespace: \S+\n Debug Mode: false\n Plugins:\n/)
+    assert.ok(result.stdout.endsWith('\n\nServer:\n'), result.stdout)
     const lines = result.stderr.trim().split('\n')
     assert.equal(lines.length, 1, result.stderr)
     assert.match(lines[0], /\/nonexistent\.sock/)
@@ -175,6 +189,23 @@ describe('nerd namespace', () => {
     assert.equal(missing.code, 1)
     assert.equal(missing.stdout.trim(), '[]')
     assert.match(missing.stderr, /No such namespace/)
+  })
+
+  it('update and rm of a missing namespace say No such namespace, as inspect; labels are listed in key order, as Go prints a map', async () => {
+    const nosuch = `${namespace}-nosuch`
+    for (const command of [['update', '--label', 'a=1', nosuch], ['rm', nosuch]]) {
+      const result = await nerd(['namespace', ...command])
+      assert.deepEqual([result.code, result.stderr], [1, `Error: No such namespace: ${nosuch}\n`], command.join(' '))
+    }
+    const labelled = `${namespace}-labelled`
+    await nerd(['namespace', 'create', '--label', 'b=two', '--label', 'a=1', labelled])
+    try {
+      const listed = (await nerd(['namespace', 'ls', '--format', '{{.Name}} {{.Labels}}'])).stdout
+      assert.ok(listed.split('\n').includes(`${labelled} a=1,b=two`), listed)
+      assert.equal((await nerd(['namespace', 'inspect', '--format', '{{json .Labels}}', labelled])).stdout, '{"a":"1","b":"two"}\n')
+    } finally {
+      await nerd(['namespace', 'rm', labelled])
+    }
   })
 
   it('rm of a non-empty namespace fails with containerd\'s reason', async () => {

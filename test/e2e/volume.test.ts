@@ -8,7 +8,7 @@ import {stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {nerdOk} from '../helpers/containers.ts'
-import {fileDataRoot, fileNamespace, nerd} from '../helpers/e2e.ts'
+import {fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
 
 const DOCKER_KEYS = ['CreatedAt', 'Driver', 'Labels', 'Mountpoint', 'Name', 'Options', 'Scope']
 
@@ -203,5 +203,36 @@ describe('volume commands', () => {
     const conflicting = await nerd(['volume', 'prune', '-a', '-f', '--filter', 'all=true'])
     assert.deepEqual([conflicting.code, conflicting.stderr], [1, 'Error: conflicting options: cannot specify both --all and --filter all=1\n'])
     await removeAll()
+  })
+
+  it('a volume whose volume.json nerd cannot use is left out of ls and prune with a warning naming the file, fails inspect and run -v on one line, and rm removes it', async () => {
+    const problem: Record<string, {content: string; reason: string}> = {
+      'e2e-empty': {content: '', reason: 'the file is empty'},
+      'e2e-garbled': {content: 'garbage{\n', reason: `Unexpected token 'g', "garbage{\\n" is not valid JSON`},
+      'e2e-shape': {content: '{"Name": 5}', reason: 'Name is the number 5, not a string'},
+    }
+    const recordOf = (name: string) => join(fileDataRoot(), 'volumes', fileNamespace(), name, 'volume.json')
+    for (const [name, {content}] of Object.entries(problem)) {
+      await nerdOk(['volume', 'create', name])
+      await writeFile(recordOf(name), content)
+    }
+    await nerdOk(['volume', 'create', 'e2e-sound'])
+    const invalid = (name: string) => `invalid volume record ${recordOf(name)}: ${problem[name]!.reason}`
+    // In the order ls lists volumes (natural order of their names).
+    const warnings = Object.keys(problem).map((name) => `WARNING: left out volume ${name} (nerd volume rm removes it): ${invalid(name)}\n`).join('')
+
+    const listed = await nerd(['volume', 'ls', '-q'])
+    assert.deepEqual(listed, {...listed, code: 0, stdout: 'e2e-sound\n', stderr: warnings})
+    const pruned = await nerd(['volume', 'prune', '-a', '-f'])
+    assert.deepEqual(pruned, {...pruned, code: 0, stdout: 'Deleted Volumes:\ne2e-sound\n\nTotal reclaimed space: 0B\n', stderr: warnings})
+    const inspected = await nerd(['volume', 'inspect', 'e2e-garbled'])
+    assert.deepEqual([inspected.code, inspected.stdout, inspected.stderr], [1, '[]\n', `Error: ${invalid('e2e-garbled')}\n`])
+    await loadTestImage('nerd-test/busybox:latest')
+    const run = await nerd(['run', '--rm', '--network', 'none', '-v', 'e2e-shape:/x', 'nerd-test/busybox', 'ls', '/x'])
+    assert.deepEqual([run.code, run.stderr], [125, `Error: ${invalid('e2e-shape')}\n`])
+
+    assert.equal(await nerdOk(['volume', 'rm', 'e2e-garbled']), 'e2e-garbled\n')
+    assert.equal(await nerdOk(['volume', 'rm', '-f', 'e2e-empty', 'e2e-shape']), 'e2e-empty\ne2e-shape\n')
+    assert.deepEqual(await nerd(['volume', 'ls', '-q']).then(({stdout, stderr}) => [stdout, stderr]), ['', ''])
   })
 })

@@ -12,15 +12,13 @@ export default class NetworkInspect extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(NetworkInspect)
-    const {allNetworkEntries, findEntry, inspectNetwork} = await import('../../network/list.ts')
+    const {allNetworkEntries, inspectNetworkNamed} = await import('../../network/list.ts')
     const config = await this.nerdConfig()
-    const entries = await allNetworkEntries({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot})
+    const location = {netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}
+    const entries = await allNetworkEntries(location)
     await this.printInspect(
       argv as string[],
-      async (name) => {
-        const entry = findEntry(entries, name)
-        return entry && inspectNetwork(entry, config.namespace)
-      },
+      (name) => inspectNetworkNamed(location, entries, name, config.namespace),
       flags.format,
       'network',
     )

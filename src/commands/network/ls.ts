@@ -17,7 +17,7 @@ export default class NetworkLs extends NerdCommand {
     const {goTimeString} = await import('../../format/go-values.ts')
     const config = await this.nerdConfig()
     const filters = parseNetworkFilters(flags.filter ?? [])
-    const entries = await filterNetworks(await allNetworkEntries({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}), filters)
+    const entries = await filterNetworks(await allNetworkEntries({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, {warn: true}), filters)
     const id = (full: string) => (flags['no-trunc'] ? full : full.slice(0, 12))
     this.print(
       await this.renderList(entries, {

@@ -252,6 +252,15 @@ experimental = false
     assert.match(error.message, new RegExp(`^${path.replaceAll('.', '\\.')}: line 2, column \\d+: \\S`))
   })
 
+  it('calls a string without its closing quote unfinished, not a control character', async () => {
+    for (const quote of ['"', "'"]) {
+      const path = tomlFile(`namespace = ${quote}x\ndebug = true\n`)
+      assert.equal((await loadError({}, {NERD_TOML: path})).message, `${path}: line 1, column 15: unfinished string`)
+    }
+    const control = tomlFile('namespace = "x\u0001y"\n')
+    assert.equal((await loadError({}, {NERD_TOML: control})).message, `${control}: line 1, column 15: control characters are not allowed in strings`)
+  })
+
   it('rejects a directory given as the file', async () => {
     const path = join(directory, 'a-directory.toml')
     mkdirSync(path)

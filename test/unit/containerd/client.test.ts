@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {linkSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
+import type {Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -23,11 +24,11 @@ describe('connect', () => {
     rmSync(dir, {recursive: true, force: true})
   })
 
-  async function failure(address: string): Promise<ConnectionError> {
+  async function failure(address: string, defaultTimeoutMs?: number): Promise<ConnectionError> {
     const started = Date.now()
     let caught: unknown
     try {
-      const client = await connect({address, namespace: 'default'})
+      const client = await connect({address, namespace: 'default', ...(defaultTimeoutMs === undefined ? {} : {defaultTimeoutMs})})
       try {
         await client.version.version()
       } finally {
@@ -66,5 +67,20 @@ describe('connect', () => {
     const error = await failure(stale)
     assert.equal(error.reason, 'connection refused')
     assert.match(error.message, /Is containerd running\?/)
+  })
+
+  it('reports a socket that accepts but never answers (a hung containerd) as no answer within the call\'s timeout', async () => {
+    const hung = join(dir, 'hung.sock')
+    const accepted: Socket[] = []
+    const server = createServer((socket) => accepted.push(socket))
+    await new Promise<void>((resolve) => server.listen(hung, resolve))
+    try {
+      const error = await failure(hung, 300)
+      assert.equal(error.reason, 'no answer within 0.3 s')
+      assert.equal(error.message, `Cannot connect to containerd at unix://${hung}: no answer within 0.3 s. Is containerd running? Start it with 'sudo containerd' or 'sudo systemctl start containerd', or pass --address.`)
+    } finally {
+      for (const socket of accepted) socket.destroy()
+      server.close()
+    }
   })
 })

@@ -128,7 +128,8 @@ describe('containerStatus', () => {
     assert.equal(containerStatus({status: 'restarting', startedAt: ago(60_000), finishedAt: ago(2000), exitCode: 1}, now), 'Restarting (1) 2 seconds ago')
     assert.equal(containerStatus({status: 'created'}, now), 'Created')
     assert.equal(containerStatus({status: 'exited'}, now), 'Created')
-    assert.equal(containerStatus({status: 'exited', startedAt: ago(1000)}, now), '')
+    // Never empty: a finish time lost (an rm cut short) falls back on the start.
+    assert.equal(containerStatus({status: 'exited', startedAt: ago(120_000), exitCode: 137}, now), 'Exited (137) 2 minutes ago')
     assert.equal(containerStatus({status: 'removing', startedAt: ago(1000)}, now), 'Removal In Progress')
     assert.equal(containerStatus({status: 'dead'}, now), 'Dead')
   })

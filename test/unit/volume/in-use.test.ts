@@ -9,6 +9,29 @@ import {containersUsingVolume, volumeUsers} from '../../../src/volume/in-use.ts'
 
 const id = (digit: string) => digit.repeat(64)
 
+/** A record with what reading one checks (container/store.ts), and these mounts. */
+function recordWith(containerId: string, mounts: MountPoint[]): ContainerRecord {
+  return {
+    Id: containerId,
+    Name: `c-${containerId[0]}`,
+    Namespace: 'ns',
+    Created: '2026-11-23T02:00:00Z',
+    Path: 'true',
+    Args: [],
+    ImageRef: 'docker.io/library/busybox:latest',
+    Image: 'sha256:0',
+    Platform: 'linux/amd64',
+    Snapshotter: 'overlayfs',
+    Config: {Tty: false, OpenStdin: false, Env: [], Image: 'busybox'},
+    HostConfig: {NetworkMode: 'none', PortBindings: {}, RestartPolicy: {Name: 'no', MaximumRetryCount: 0}, AutoRemove: false, LogConfig: {Type: 'json-file', Config: {}}},
+    Mounts: mounts,
+    StopSignal: 'SIGTERM',
+    StopTimeout: 10,
+    LogPath: '',
+    AnonymousVolumes: [],
+  } as unknown as ContainerRecord
+}
+
 function volumeMount(name: string, destination: string): MountPoint {
   return {Type: 'volume', Name: name, Source: `/data/volumes/ns/${name}/_data`, Destination: destination, Driver: 'local', Mode: '', RW: true, Propagation: ''}
 }
@@ -27,14 +50,14 @@ describe('volumes in use', () => {
     for (const [containerId, mounts] of containers) {
       const paths = containerPaths(dataRoot, 'ns', containerId)
       await createContainerDir(paths)
-      await writeRecord(paths, {Id: containerId, Name: `c-${containerId[0]}`, Mounts: mounts} as unknown as ContainerRecord)
+      await writeRecord(paths, recordWith(containerId, mounts))
     }
     // Being created: a state directory without its record yet.
     await createContainerDir(containerPaths(dataRoot, 'ns', id('d')))
     // Another namespace's container uses a volume of the same name there, not here.
     const elsewhere = containerPaths(dataRoot, 'other', id('e'))
     await createContainerDir(elsewhere)
-    await writeRecord(elsewhere, {Id: id('e'), Name: 'c-e', Mounts: [volumeMount('only-e', '/e')]} as unknown as ContainerRecord)
+    await writeRecord(elsewhere, recordWith(id('e'), [volumeMount('only-e', '/e')]))
   })
   after(() => rm(dataRoot, {recursive: true, force: true}))
 
