@@ -3,10 +3,11 @@
  * sources make it:
  * - containerd's own events, where docker has a counterpart: containers create, start, die (the
  *   container's process) and exec_die (an exec'd one), pause, unpause, oom, exec_create, exec_start,
- *   destroy; images tag and delete;
- * - nerd's own (nerd-events.ts), which the commands publish for what containerd never sees:
- *   containers kill, stop, restart, rename, commit, update; volumes create and destroy; networks
- *   create, destroy, connect and disconnect.
+ *   destroy;
+ * - nerd's own (nerd-events.ts), which the commands publish for what containerd never sees or cannot
+ *   tell as docker does: containers kill, stop, restart, rename, commit, update; images pull, tag,
+ *   untag, delete, save, load, import (by the image ID docker shows, where containerd knows only
+ *   names); volumes create and destroy; networks create, destroy, connect and disconnect.
  * containerd sends only live events: `--since` in the past cannot be replayed, and `--until` ends the
  * stream at that time.
  */
@@ -15,7 +16,7 @@ import {NerdError} from '../errors.ts'
 import {GO_JSON} from '../format/go-json.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {containerPaths, readRecord} from '../container/store.ts'
-import {familiarName, familiarRepository, parseReference} from '../image/reference.ts'
+import {familiarRepository, parseReference} from '../image/reference.ts'
 import {HEALTH_STATUS_ACTION, nerdEventOf} from './nerd-events.ts'
 
 export type DockerEventType = 'container' | 'image' | 'volume' | 'network'
@@ -49,12 +50,6 @@ const CONTAINER_ACTIONS: Record<string, string> = {
   '/tasks/oom': 'oom',
   '/tasks/exec-added': 'exec_create',
   '/tasks/exec-started': 'exec_start',
-}
-
-const IMAGE_ACTIONS: Record<string, string> = {
-  '/images/create': 'tag',
-  '/images/update': 'tag',
-  '/images/delete': 'delete',
 }
 
 export interface EventFilter {
@@ -137,11 +132,6 @@ export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts)
     if (containerAction === 'exec_create' || containerAction === 'exec_start') attributes.execID = String(payload.execId ?? '')
     return containerEvent(containerAction, String(payload.containerId ?? payload.id ?? ''), attributes, facts, at)
   }
-  const imageAction = IMAGE_ACTIONS[event.topic]
-  if (imageAction) {
-    const name = familiarImageName(String(payload.name ?? ''))
-    return message('image', imageAction, {ID: name, Attributes: {name}}, at)
-  }
   return undefined
 }
 
@@ -174,15 +164,6 @@ function message(type: DockerEventType, action: string, actor: DockerEvent['Acto
     Actor: actor,
     Scope: 'local',
     ...at,
-  }
-}
-
-/** `docker.io/qa/app:1` → `qa/app:1`, as docker names images; a name that is no reference as it is. */
-function familiarImageName(name: string): string {
-  try {
-    return familiarName(parseReference(name, {defaultTag: false}))
-  } catch {
-    return name
   }
 }
 

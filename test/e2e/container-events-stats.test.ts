@@ -1,13 +1,16 @@
 /**
- * events and stats end to end: what a background `nerd events` prints as containers, execs, volumes
- * and networks change (containerd's events and nerd's own, in docker's order and shape), and stats
- * of running containers.
+ * events and stats end to end: what a background `nerd events` prints as containers, execs, images,
+ * volumes and networks change (containerd's events and nerd's own, in docker's order and shape), and
+ * stats of running containers.
  */
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const suffix = fileNamespace().slice(2, 8)
@@ -45,12 +48,16 @@ async function watchEvents(args: string[]): Promise<Watch> {
 type Event = Record<string, any>
 
 describe('events and stats', () => {
+  let workDir: string
+
   before(async () => {
     await loadTestImage('nerd-test/busybox:latest')
+    workDir = await mkdtemp(join(tmpdir(), 'nerd-events-'))
   })
 
   after(async () => {
     await removeAllContainers()
+    await rm(workDir, {recursive: true, force: true})
   })
 
   it('events --filter event=start prints the start of a container, in docker\'s shape', async () => {
@@ -145,12 +152,45 @@ describe('events and stats', () => {
     }
   })
 
-  it('images are named as docker names them', async () => {
-    const watch = await watchEvents(['--filter', 'type=image', '--filter', `image=qa/tagged-${suffix}`])
+  it('image events name the image by its ID: tag, untag and with the last name delete, save, load, import, pull', async () => {
+    const imageId = (await nerdOk(['image', 'inspect', IMG, '--format', '{{.Id}}'])).trim()
+    const tagged = `qa/tagged-${suffix}`
+    const pulled = `${testEnvironment.registry}/qa/pulled-${suffix}:1`
+    const archive = join(workDir, 'saved.tar')
+    const rootfs = join(workDir, 'rootfs')
+    await rm(rootfs, {recursive: true, force: true})
+    await nerdOk(['tag', IMG, pulled])
+    await nerdOk(['push', pulled])
+    await nerdOk(['rmi', pulled])
+    const watch = await watchEvents(['--filter', 'type=image', '--format', '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}} {{.Actor.Attributes.made}}'])
     try {
-      await nerdOk(['tag', IMG, `qa/tagged-${suffix}`])
-      const line = await watch.line('the tag event', (text) => text.includes(' image tag '))
-      assert.match(line, new RegExp(`^\\S+ image tag qa/tagged-${suffix}:latest \\(name=qa/tagged-${suffix}:latest\\)$`))
+      await nerdOk(['tag', IMG, tagged])
+      await nerdOk(['tag', IMG, `${tagged}:two`])
+      await nerdOk(['rmi', tagged])
+      await nerdOk(['save', '-o', archive, `${tagged}:two`])
+      await nerdOk(['rmi', `${tagged}:two`])
+      await nerdOk(['load', '-i', archive])
+      await mkdtemp(join(workDir, 'rootfs-')).then(async (dir) => {
+        await writeFile(join(dir, 'file'), 'imported\n')
+        execFileSync('tar', ['-cf', `${rootfs}.tar`, '-C', dir, 'file'])
+      })
+      const importedId = (await nerdOk(['import', '-c', 'LABEL made=here', `${rootfs}.tar`, `qa/imported-${suffix}:1`])).trim()
+      await nerdOk(['rmi', `qa/imported-${suffix}:1`])
+      await nerdOk(['pull', '-q', pulled])
+      await watch.line('the pull event', (text) => text.startsWith('pull '))
+      assert.deepEqual(watch.lines(), [
+        `tag ${imageId} ${tagged}:latest <no value>`,
+        `tag ${imageId} ${tagged}:two <no value>`,
+        `untag ${imageId} ${tagged}:latest <no value>`,
+        `save ${imageId} ${imageId} <no value>`,
+        `untag ${imageId} ${tagged}:two <no value>`,
+        `load ${imageId} ${imageId} <no value>`,
+        `tag ${importedId} qa/imported-${suffix}:1 here`,
+        `import ${importedId} ${importedId} here`,
+        `untag ${importedId} qa/imported-${suffix}:1 here`,
+        `delete ${importedId} ${importedId} <no value>`,
+        `pull ${pulled} ${pulled.replace(/:1$/, '')} <no value>`,
+      ])
     } finally {
       await watch.stop()
     }

@@ -38,7 +38,6 @@ describe('docker events from containerd events', () => {
     const destroy = await dockerEvent(containerd('/containers/delete', {id: 'c1'}), facts)
     assert.equal(destroy?.Action, 'destroy')
     assert.equal(await dockerEvent(containerd('/snapshot/prepare', {key: 'x'}), facts), undefined)
-    assert.equal((await dockerEvent(containerd('/images/delete', {name: 'busybox:latest'}), facts))?.Type, 'image')
   })
 
   it("reports the end of an exec'd process as exec_die, not as the container's die", async () => {
@@ -51,10 +50,11 @@ describe('docker events from containerd events', () => {
     assert.equal(await dockerEvent(containerd('/containers/update', {id: 'c1', labels: {}}), facts), undefined)
   })
 
-  it('names images as docker does', async () => {
-    const tag = await dockerEvent(containerd('/images/create', {name: 'docker.io/qa/tagged:latest'}), facts)
-    assert.deepEqual(tag?.Actor, {ID: 'qa/tagged:latest', Attributes: {name: 'qa/tagged:latest'}})
-    assert.equal((await dockerEvent(containerd('/images/create', {name: 'nerd-dangling@sha256:ab'}), facts))?.Actor.ID, 'nerd-dangling@sha256:ab')
+  it("leaves containerd's image records to nerd's own image events, which name the image as docker does", async () => {
+    for (const topic of ['/images/create', '/images/update', '/images/delete']) assert.equal(await dockerEvent(containerd(topic, {name: 'docker.io/qa/tagged:latest'}), facts), undefined)
+    const untag = await dockerEvent(published('/nerd/image/untag', 'sha256:abc', {name: 'qa/tagged:v1'}), facts)
+    assert.deepEqual([untag?.Type, untag?.Action, untag?.Status, untag?.ID, untag?.From], ['image', 'untag', 'untag', 'sha256:abc', ''])
+    assert.deepEqual(untag?.Actor, {ID: 'sha256:abc', Attributes: {name: 'qa/tagged:v1'}})
   })
 
   it("translates nerd's own events: containers with their name, image and labels, volumes and networks as published", async () => {
@@ -119,7 +119,7 @@ describe('docker events from containerd events', () => {
   })
 
   it('filters image events by name and repository', async () => {
-    const tag = (await dockerEvent(containerd('/images/create', {name: 'docker.io/qa/tagged:v1'}), facts))!
+    const tag = (await dockerEvent(published('/nerd/image/tag', 'sha256:abc', {name: 'qa/tagged:v1'}), facts))!
     assert.equal(eventMatches(tag, parseEventFilters(['image=qa/tagged:v1'])), true)
     assert.equal(eventMatches(tag, parseEventFilters(['image=qa/tagged'])), true)
     assert.equal(eventMatches(tag, parseEventFilters(['image=qa/other'])), false)
