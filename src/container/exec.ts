@@ -7,6 +7,8 @@ import {constants} from 'node:os'
 import {join} from 'node:path'
 import {packJson, unpackJson} from '../containerd/index.ts'
 import {EXIT_NERD_FAILED, EXIT_NOT_EXECUTABLE, NerdError} from '../errors.ts'
+import {publishEvents} from '../system/nerd-events.ts'
+import type {NerdEvent} from '../system/nerd-events.ts'
 import {attachStdio, startFailureMessage} from './attach.ts'
 import {hostCapabilities} from './host-facts.ts'
 import type {AttachTerminal} from './attach.ts'
@@ -69,6 +71,15 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
   return process
 }
 
+/**
+ * docker's exec_create and exec_start of an exec (containerd's own events name no command), their
+ * action text the command's first word, a space and the rest: `exec_start: ls -l /`.
+ */
+export function execEvents(containerId: string, execId: string, command: readonly string[]): NerdEvent[] {
+  const text = `${command[0] ?? ''} ${command.slice(1).join(' ')}`
+  return ['exec_create', 'exec_start'].map((action) => ({type: 'container', action, id: containerId, attributes: {execID: execId, [action]: text}}))
+}
+
 /** Runs the exec; resolves with its exit code ('detached' when detached by keys, 0 with `-d`). */
 export async function execInContainer(
   scope: ContainerScope,
@@ -96,8 +107,11 @@ export async function execInContainer(
   // docker's daemon gives an exec that could not start exit code 126, whatever the reason (a missing command too).
   const failure = (error: unknown): NerdError =>
     new NerdError(startFailureMessage((error as Error).message), {exitCode: EXIT_NOT_EXECUTABLE, cause: error})
+  // Published while the process is made, and before it starts: its exec_die comes after them.
+  const announced = publishEvents(scope.client, execEvents(id, execId, options.command))
   if (options.detach) {
     await scope.client.tasks.exec({containerId: id, execId, spec, terminal: options.tty})
+    await announced
     await scope.client.tasks.start(id, execId).catch(async (error: unknown) => {
       await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
       throw failure(error)
@@ -119,6 +133,7 @@ export async function execInContainer(
     })
     const exit = scope.client.tasks.wait(id, {execId, signal: detaching.signal})
     exit.catch(() => undefined)
+    await announced
     try {
       await scope.client.tasks.start(id, execId)
     } catch (error) {

@@ -14,8 +14,14 @@ const TOPIC_PREFIX = '/nerd/'
 /** The action is done by then: a publish is not worth holding the command up longer. */
 const PUBLISH_TIMEOUT_MS = 5_000
 
-/** The action of nerd's event for a health check's new status (container/health-monitor.ts), which is an attribute of that name. */
+/** The action of nerd's event for a health check's new status (container/health-monitor.ts). */
 export const HEALTH_STATUS_ACTION = 'health_status'
+
+/**
+ * docker's actions whose text goes on after a colon (`health_status: healthy`, `exec_start: ls -l`),
+ * which a topic cannot carry: that detail travels as the attribute named after the action.
+ */
+export const DETAILED_ACTIONS: readonly string[] = [HEALTH_STATUS_ACTION, 'exec_create', 'exec_start']
 
 export const NERD_EVENT_TYPES = ['container', 'image', 'volume', 'network'] as const
 export type NerdEventType = (typeof NERD_EVENT_TYPES)[number]

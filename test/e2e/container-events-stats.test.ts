@@ -100,15 +100,18 @@ describe('events and stats', () => {
     }
   })
 
-  it("an exec's end is exec_die, with its exit code; the container keeps running and has no die", async () => {
+  it("an exec is exec_create and exec_start with docker's command text, and its end exec_die with its exit code; the container keeps running and has no die", async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'execd', IMG, 'sleep', '60'])).trim()
     const watch = await watchEvents(['--filter', `container=${id}`, '--format', '{{json .}}'])
     try {
       assert.equal((await nerd(['exec', 'execd', 'sh', '-c', 'exit 3'])).code, 3)
       const execDie = JSON.parse(await watch.line('the exec_die event', (text) => text.includes('"Action":"exec_die"'))) as Event
       assert.deepEqual(execDie.Actor.Attributes, {execID: execDie.Actor.Attributes.execID, exitCode: '3', image: IMG, name: 'execd'})
-      const execStart = JSON.parse(watch.lines().find((text) => text.includes('"Action":"exec_start"'))!) as Event
-      assert.equal(execStart.Actor.Attributes.execID, execDie.Actor.Attributes.execID)
+      const [create, start] = watch.lines().slice(0, 2).map((line) => JSON.parse(line) as Event)
+      assert.deepEqual([create!.Action, start!.Action], ['exec_create: sh -c exit 3', 'exec_start: sh -c exit 3'])
+      assert.equal(create!.status, 'exec_create: sh -c exit 3')
+      assert.deepEqual(start!.Actor.Attributes, {execID: execDie.Actor.Attributes.execID, image: IMG, name: 'execd'})
+      assert.equal(create!.Actor.Attributes.execID, execDie.Actor.Attributes.execID)
       assert.match(await nerdOk(['ps', '--filter', 'name=execd', '--format', '{{.Status}}']), /^Up /)
       // What follows the exec's end comes after it: a die would have come by the time the kill's line does.
       await nerdOk(['kill', '-s', 'USR1', 'execd'])
@@ -142,6 +145,7 @@ describe('events and stats', () => {
       ])
       assert.deepEqual(events.filter((event) => event.action === 'kill').map((event) => event.attributes.signal), ['15', '9', '15', '9'])
       assert.equal(events[2]!.attributes.exitCode, '137')
+      assert.match(events[2]!.attributes.execDuration!, /^\d+$/)
       assert.deepEqual(events[6]!.attributes, {image: IMG, name: 'renamed', oldName: '/cycled'})
       const commit = events.find((event) => event.action === 'commit')!.attributes
       assert.equal(commit.imageRef, `qa/committed-${suffix}:latest`)
