@@ -18,15 +18,9 @@ export default class Cp extends NerdCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Cp)
-    const {copyFromContainer, copyToContainer, parseCopyArguments, withContainerRoot} = await import('../container/cp.ts')
+    const {copyWithContainer, parseCopyArguments} = await import('../container/cp.ts')
     const copy = parseCopyArguments(args.source, args.destination)
     const options = {archive: flags.archive ?? false, followLink: flags['follow-link'] ?? false}
-    await this.forEachContainer([copy.container], (scope, container) =>
-      withContainerRoot(scope, container, (root) =>
-        copy.direction === 'from-container'
-          ? copyFromContainer(root, copy.containerPath, copy.hostPath, {...options, containerName: container.record.Name}, process.stdout)
-          : copyToContainer(root, copy.hostPath, copy.containerPath, options, process.stdin),
-      ),
-    )
+    await this.forEachContainer([copy.container], (scope, container) => copyWithContainer(scope, container, copy, options, {input: process.stdin, output: process.stdout}))
   }
 }

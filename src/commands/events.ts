@@ -4,7 +4,7 @@ import {NerdCommand} from '../command.ts'
 export default class Events extends NerdCommand {
   static summary = 'Get real time events from the server'
   static description =
-    "containerd's events as docker's, and those nerd's commands publish for what containerd never sees (kill, stop, restart, rename, commit, update, volumes, networks). Events arrive as they happen: --since cannot replay past ones; --until ends the stream at that time."
+    "containerd's events as docker's, and those nerd's commands publish for what containerd never sees (a container's attach, kill, stop, execs with their command, images by ID, volume mounts, network connections, ...). Events arrive as they happen: --since cannot replay past ones; --until ends the stream at that time."
   static aliases = ['system:events']
   static flags = {
     filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions provided (event, type, container, image, volume, network, label)'}),

@@ -13,7 +13,7 @@ import {basename, dirname, join, normalize} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {NerdError} from '../errors.ts'
 import {extractInto, packAs} from './cp-archive.ts'
-import {containerView} from './lifecycle.ts'
+import {containerView, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
 import {releaseContainerVolumes, withContainerVolumesMounted} from './volumes.ts'
@@ -147,6 +147,26 @@ async function landing(sourceName: string, sourceIsDirectory: boolean, destinati
 async function copyTree(source: string, info: Stats, sourceName: string, destination: string, destinationName: string, options: CopyOptions): Promise<void> {
   const {directory, name} = await landing(sourceName, info.isDirectory(), destination, destinationName)
   await extractInto(await packAs(source, info.isDirectory(), name), directory, options.archive)
+}
+
+/**
+ * The copy `copy` asks for, from or into the container, with `output` for a tar stream out and
+ * `input` for one in; docker reports it as the container's archive-path or extract-to-dir.
+ */
+export async function copyWithContainer(
+  scope: ContainerScope,
+  container: LoadedContainer,
+  copy: CopyArguments,
+  options: CopyOptions,
+  stdio: {input: NodeJS.ReadableStream; output: NodeJS.WritableStream},
+): Promise<void> {
+  const from = copy.direction === 'from-container'
+  await withContainerRoot(scope, container, (root) =>
+    from
+      ? copyFromContainer(root, copy.containerPath, copy.hostPath, {...options, containerName: container.record.Name}, stdio.output)
+      : copyToContainer(root, copy.hostPath, copy.containerPath, options, stdio.input),
+  )
+  await publishContainerEvent(scope, container, from ? 'archive-path' : 'extract-to-dir')
 }
 
 /** `cp CONTAINER:SRC DEST` (DEST `-`: a tar stream on `output`). */

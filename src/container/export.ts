@@ -6,6 +6,7 @@
 import {readdir} from 'node:fs/promises'
 import {pipeline} from 'node:stream/promises'
 import type {Mount} from '../containerd/index.ts'
+import {publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
 
@@ -31,4 +32,5 @@ export async function exportContainer(scope: ContainerScope, container: LoadedCo
     const entries = (await readdir(root)).sort()
     await pipeline(tar.c({cwd: root}, entries), output, {end})
   })
+  await publishContainerEvent(scope, container, 'export')
 }

@@ -2,6 +2,7 @@
 import {execFile} from 'node:child_process'
 import {promisify} from 'node:util'
 import {NerdError} from '../errors.ts'
+import {publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 
 export interface TopResult {
@@ -39,5 +40,7 @@ export async function containerTop(scope: ContainerScope, container: LoadedConta
   } catch (error) {
     throw new NerdError(`ps ${args.join(' ')} failed: ${(error as Error).message.split('\n')[0]}`)
   }
-  return parsePsOutput(stdout, pids)
+  const top = parsePsOutput(stdout, pids)
+  await publishContainerEvent(scope, container, 'top')
+  return top
 }

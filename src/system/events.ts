@@ -5,10 +5,11 @@
  *   container's process, with how long it ran) and exec_die (an exec'd one), pause, unpause, oom,
  *   destroy;
  * - nerd's own (nerd-events.ts), which the commands publish for what containerd never sees or cannot
- *   tell as docker does: containers kill, stop, restart, rename, commit, update, exec_create and
- *   exec_start (with the command), health_status; images pull, tag, untag, delete, save, load,
- *   import (by the image ID docker shows, where containerd knows only names); volumes create and
- *   destroy; networks create, destroy, connect and disconnect.
+ *   tell as docker does: containers attach, kill, stop, restart, rename, commit, update, top, export,
+ *   archive-path, extract-to-dir, exec_create and exec_start (with the command), health_status;
+ *   images pull, tag, untag, delete, save, load, import (by the image ID docker shows, where
+ *   containerd knows only names); volumes create, destroy, mount, unmount; networks create, destroy,
+ *   connect and disconnect.
  * containerd sends only live events: `--since` in the past cannot be replayed, and `--until` ends the
  * stream at that time.
  */

@@ -47,6 +47,11 @@ async function watchEvents(args: string[]): Promise<Watch> {
 
 type Event = Record<string, any>
 
+/** The events of one container: its own, and those of networks and volumes that name it. */
+function eventsOf(lines: string[], id: string): Event[] {
+  return lines.map((line) => JSON.parse(line) as Event).filter((event) => event.Actor.ID === id || event.Actor.Attributes.container === id)
+}
+
 describe('events and stats', () => {
   let workDir: string
 
@@ -156,6 +161,47 @@ describe('events and stats', () => {
     }
   })
 
+  it('an attached run is what docker reports: create, attach, network connect, volume mount, start, die (exit code, seconds run), network disconnect, volume unmount, destroy', async () => {
+    const network = `events-run-${suffix}`
+    const networkId = (await nerdOk(['network', 'create', network])).trim()
+    const watch = await watchEvents(['--format', '{{json .}}'])
+    try {
+      assert.equal((await nerd(['run', '--rm', '--name', 'ran', '--network', network, '-v', 'ran-volume:/data:ro', IMG, 'sh', '-c', 'sleep 1.2; exit 3'])).code, 3)
+      await watch.line('the destroy event', (text) => text.includes('"Action":"destroy"') && text.includes('"name":"ran"'))
+      const id = (JSON.parse(watch.lines().find((text) => text.includes('"Action":"create"') && text.includes('"name":"ran"'))!) as Event).Actor.ID as string
+      const events = eventsOf(watch.lines(), id)
+      assert.deepEqual(events.map((event) => `${event.Type} ${event.Action}`), [
+        'container create', 'container attach', 'network connect', 'volume mount', 'container start',
+        'container die', 'network disconnect', 'volume unmount', 'container destroy',
+      ])
+      assert.deepEqual(events[2]!.Actor, {ID: networkId, Attributes: {container: id, name: network, type: 'bridge'}})
+      assert.deepEqual(events[3]!.Actor, {ID: 'ran-volume', Attributes: {container: id, destination: '/data', driver: 'local', propagation: '', 'read/write': 'false'}})
+      const {exitCode, execDuration} = events[5]!.Actor.Attributes
+      assert.equal(exitCode, '3')
+      assert.ok(Number(execDuration) >= 1 && Number(execDuration) <= 5, `execDuration=${String(execDuration)}`)
+      assert.deepEqual(events[6]!.Actor, events[2]!.Actor)
+      assert.deepEqual(events[7]!.Actor, {ID: 'ran-volume', Attributes: {container: id, driver: 'local'}})
+    } finally {
+      await watch.stop()
+      await nerd(['network', 'rm', network])
+    }
+  })
+
+  it('start -a is attach, network connect, start, die, network disconnect; --network none joins docker\'s none network', async () => {
+    const noneId = (await nerdOk(['network', 'inspect', 'none', '--format', '{{.Id}}'])).trim()
+    const id = (await nerdOk(['create', '--network', 'none', IMG, 'true'])).trim()
+    const watch = await watchEvents(['--format', '{{json .}}'])
+    try {
+      await nerdOk(['start', '-a', id])
+      await watch.line('the network disconnect event', (text) => text.includes('"Action":"disconnect"') && text.includes(id))
+      const events = eventsOf(watch.lines(), id)
+      assert.deepEqual(events.map((event) => `${event.Type} ${event.Action}`), ['container attach', 'network connect', 'container start', 'container die', 'network disconnect'])
+      assert.deepEqual(events[1]!.Actor, {ID: noneId, Attributes: {container: id, name: 'none', type: 'null'}})
+    } finally {
+      await watch.stop()
+    }
+  })
+
   it('image events name the image by its ID: tag, untag and with the last name delete, save, load, import, pull', async () => {
     const imageId = (await nerdOk(['image', 'inspect', IMG, '--format', '{{.Id}}'])).trim()
     const tagged = `qa/tagged-${suffix}`
@@ -200,6 +246,24 @@ describe('events and stats', () => {
     }
   })
 
+  it("top, export, cp (both ways) and attach are reported as docker's events", async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'examined', IMG, 'sleep', '60'])).trim()
+    const watch = await watchEvents(['--filter', `container=${id}`, '--format', '{{.Action}} {{.Actor.Attributes.name}}'])
+    const attach = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', '--no-stdin', 'examined'], {stdio: 'ignore'})
+    try {
+      await watch.line('the attach event', (text) => text.startsWith('attach '))
+      await nerdOk(['top', 'examined'])
+      await nerdOk(['export', '-o', join(workDir, 'examined.tar'), 'examined'])
+      await nerdOk(['cp', 'examined:/etc/hostname', join(workDir, 'hostname')])
+      await nerdOk(['cp', join(workDir, 'hostname'), 'examined:/tmp/'])
+      await watch.line('the extract-to-dir event', (text) => text.startsWith('extract-to-dir '))
+      assert.deepEqual(watch.lines(), ['attach', 'top', 'export', 'archive-path', 'extract-to-dir'].map((action) => `${action} examined`))
+    } finally {
+      attach.kill('SIGKILL')
+      await watch.stop()
+    }
+  })
+
   it('volume and network commands are seen as docker reports them, and filtered by type', async () => {
     const network = `events-${suffix}`
     const watch = await watchEvents(['--filter', 'type=volume', '--filter', 'type=network'])
@@ -209,16 +273,20 @@ describe('events and stats', () => {
       await nerdOk(['volume', 'rm', 'watched-volume'])
       await nerdOk(['volume', 'rm', '-f', 'watched-volume'])
       const networkId = (await nerdOk(['network', 'create', network])).trim()
+      const bridgeId = (await nerdOk(['network', 'inspect', 'bridge', '--format', '{{.Id}}'])).trim()
       const id = (await nerdOk(['run', '-d', '--name', 'networked', IMG, 'sleep', '60'])).trim()
       await nerdOk(['network', 'connect', network, 'networked'])
       await nerdOk(['network', 'disconnect', network, 'networked'])
       await nerdOk(['network', 'rm', network])
       await watch.line('the network destroy event', (text) => text.includes(' network destroy '))
-      const lines = watch.lines().map((line) => line.replace(/^\S+ /, ''))
+      // Containers of the tests before may end meanwhile, leaving their networks.
+      const lines = watch.lines().map((line) => line.replace(/^\S+ /, '')).filter((line) => !line.includes('container=') || line.includes(`container=${id}`))
       assert.deepEqual(lines, [
         'volume create watched-volume (driver=local)',
         'volume destroy watched-volume (driver=local)',
         `network create ${networkId} (name=${network}, type=bridge)`,
+        // The container's start joins its own network.
+        `network connect ${bridgeId} (container=${id}, name=bridge, type=bridge)`,
         `network connect ${networkId} (container=${id}, name=${network}, type=bridge)`,
         `network disconnect ${networkId} (container=${id}, name=${network}, type=bridge)`,
         `network destroy ${networkId} (name=${network}, type=bridge)`,
