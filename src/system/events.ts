@@ -16,6 +16,7 @@
 import type {ContainerdEvent, Timestamp} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {GO_JSON} from '../format/go-json.ts'
+import {literalTemplate} from '../format/output.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {containerPaths, readRecord, readState} from '../container/store.ts'
 import {familiarRepository, parseReference} from '../image/reference.ts'
@@ -185,7 +186,8 @@ function message(type: DockerEventType, action: string, actor: DockerEvent['Acto
     From: type === 'container' ? (actor.Attributes.image ?? '') : '',
     Type: type,
     Action: action,
-    Actor: actor,
+    // In key order, as Go marshals a map: for `{{json .Actor.Attributes}}` too.
+    Actor: {ID: actor.ID, Attributes: Object.fromEntries(Object.entries(actor.Attributes).sort(([a], [b]) => compareStrings(a, b)))},
     Scope: 'local',
     ...at,
   }
@@ -202,22 +204,30 @@ function imageRepository(name: string): string {
 
 /**
  * The message as templates see it, whose JSON is docker's: the json tags of events.Message
- * (`status`, `id`, `from`, `scope`, `time`, `timeNano`, the empty ones left out), attributes sorted as
- * Go sorts a map's keys, and timeNano exact.
+ * (`status`, `id`, `from`, `scope`, `time`, `timeNano`, the empty ones left out), the attributes in
+ * key order (message puts them so), and timeNano exact.
  */
 export function eventTemplateData(event: DockerEvent): DockerEvent & {[GO_JSON](): unknown} {
   return {...event, [GO_JSON]: () => eventJson(event)}
 }
 
+/**
+ * `--format`: the template over each event's message, taken as it is (docker's events know no
+ * `table`), or `json` for `{{json .}}`.
+ */
+export function eventFormatter(format: string): (event: DockerEvent) => string {
+  const render = literalTemplate(format === 'json' ? '{{json .}}' : format)
+  return (event) => render(eventTemplateData(event))
+}
+
 function eventJson(event: DockerEvent): Record<string, unknown> {
-  const attributes = Object.fromEntries(Object.entries(event.Actor.Attributes).sort(([a], [b]) => compareStrings(a, b)))
   return {
     ...(event.Status ? {status: event.Status} : {}),
     ...(event.ID ? {id: event.ID} : {}),
     ...(event.From ? {from: event.From} : {}),
     Type: event.Type,
     Action: event.Action,
-    Actor: {ID: event.Actor.ID, Attributes: attributes},
+    Actor: event.Actor,
     scope: event.Scope,
     time: event.Time,
     timeNano: event.TimeNano,
@@ -262,7 +272,6 @@ export function eventLine(event: DockerEvent): string {
   const date = new Date(event.Time * 1000).toISOString().replace(/\.\d{3}Z$/, '')
   const nanos = String(event.TimeNano % 1_000_000_000n).padStart(9, '0')
   const attributes = Object.entries(event.Actor.Attributes)
-    .sort(([a], [b]) => compareStrings(a, b))
     .map(([key, value]) => `${key}=${value}`)
     .join(', ')
   return `${date}.${nanos}Z ${event.Type} ${event.Action} ${event.Actor.ID}${attributes ? ` (${attributes})` : ''}`

@@ -246,18 +246,18 @@ describe('events and stats', () => {
     }
   })
 
-  it("top, export, cp (both ways) and attach are reported as docker's events", async () => {
+  it("top, export, cp (both ways) and attach are reported as docker's events; --format runs as it is, table or not", async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'examined', IMG, 'sleep', '60'])).trim()
-    const watch = await watchEvents(['--filter', `container=${id}`, '--format', '{{.Action}} {{.Actor.Attributes.name}}'])
+    const watch = await watchEvents(['--filter', `container=${id}`, '--format', 'table {{.Action}}\\t{{.Actor.Attributes.name}}'])
     const attach = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', '--no-stdin', 'examined'], {stdio: 'ignore'})
     try {
-      await watch.line('the attach event', (text) => text.startsWith('attach '))
+      await watch.line('the attach event', (text) => text.startsWith('table attach'))
       await nerdOk(['top', 'examined'])
       await nerdOk(['export', '-o', join(workDir, 'examined.tar'), 'examined'])
       await nerdOk(['cp', 'examined:/etc/hostname', join(workDir, 'hostname')])
       await nerdOk(['cp', join(workDir, 'hostname'), 'examined:/tmp/'])
-      await watch.line('the extract-to-dir event', (text) => text.startsWith('extract-to-dir '))
-      assert.deepEqual(watch.lines(), ['attach', 'top', 'export', 'archive-path', 'extract-to-dir'].map((action) => `${action} examined`))
+      await watch.line('the extract-to-dir event', (text) => text.startsWith('table extract-to-dir'))
+      assert.deepEqual(watch.lines(), ['attach', 'top', 'export', 'archive-path', 'extract-to-dir'].map((action) => `table ${action}\\texamined`))
     } finally {
       attach.kill('SIGKILL')
       await watch.stop()

@@ -3,7 +3,7 @@ import {describe, it} from 'node:test'
 import {packAny} from '../../../src/containerd/index.ts'
 import type {ContainerdEvent} from '../../../src/containerd/index.ts'
 import {renderItems} from '../../../src/format/index.ts'
-import {ContainerFacts, dockerEvent, eventLine, eventMatches, eventTemplateData, parseEventFilters} from '../../../src/system/events.ts'
+import {ContainerFacts, dockerEvent, eventFormatter, eventLine, eventMatches, eventTemplateData, parseEventFilters} from '../../../src/system/events.ts'
 import {nerdEventOf} from '../../../src/system/nerd-events.ts'
 
 /** Facts of c1 (`web`, renamed `shop` once forgotten) and of any other container. */
@@ -110,9 +110,18 @@ describe('docker events from containerd events', () => {
     const json = '{"status":"start","id":"c1","from":"busybox","Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":{"image":"busybox","name":"web","tier":"front"}},"scope":"local","time":1795414339,"timeNano":1795414339776624384}\n'
     assert.equal(render('{{json .}}'), json)
     assert.equal(render('json'), json)
+    assert.equal(render('{{json .Actor.Attributes}}'), '{"image":"busybox","name":"web","tier":"front"}\n')
     const volume = (await dockerEvent(published('/nerd/volume/destroy', 'data', {driver: 'local'}), facts))!
     assert.equal(renderItems([eventTemplateData(volume)], {format: 'json', defaultTable: '', headers: {}}), '{"Type":"volume","Action":"destroy","Actor":{"ID":"data","Attributes":{"driver":"local"}},"scope":"local","time":1795414339,"timeNano":1795414339776624384}\n')
     assert.equal(renderItems([eventTemplateData(volume)], {format: '[{{.ID}}] {{.Actor.ID}}', defaultTable: '', headers: {}}), '[] data\n')
+  })
+
+  it("runs --format as docker's events do: `table` and `\\t` are text like any other", async () => {
+    const start = (await dockerEvent(containerd('/tasks/start', {containerId: 'c1', pid: 9}), facts))!
+    assert.equal(eventFormatter('table {{.Type}}\\t{{.Action}}')(start), 'table container\\tstart')
+    assert.equal(eventFormatter(' {{.Action}} ')(start), ' start ')
+    assert.match(eventFormatter('json')(start), /^\{"status":"start",/)
+    assert.throws(() => eventFormatter('{{.Type'), /template parsing error/)
   })
 
   it("prints docker's line and filters as docker does", async () => {
