@@ -417,11 +417,9 @@ export async function startTask(
     await announced
     try {
       // The createRuntime work (init pid for the logger, /etc files, networks) in this process.
-      await taskCreated(namespaceOf(scope), id, current.paths, created.pid).catch(async (error: unknown) => {
-        await deleteTaskHere(scope, current).catch(() => undefined)
-        throw error
-      })
+      await taskCreated(namespaceOf(scope), id, current.paths, created.pid)
     } catch (error) {
+      await deleteTaskHere(scope, current).catch(() => undefined)
       await recordStartFailure(current, error)
       throw error
     }
