@@ -172,8 +172,8 @@ export abstract class NerdCommand extends Command {
     if (events.length === 0) return
     const client = await this.containerd().catch(() => undefined)
     if (!client) return
-    const {publishEvent} = await import('./system/nerd-events.ts')
-    for (const event of events) await publishEvent(client, event)
+    const {publishEvents} = await import('./system/nerd-events.ts')
+    await publishEvents(client, events)
   }
 
   /** The containerd connection and data root that container commands work in. */

@@ -18,18 +18,12 @@ export default class Cp extends NerdCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Cp)
-    const {copyFromContainer, copyToContainer, parseCopyArguments, withContainerRoot} = await import('../container/cp.ts')
+    const {copyWithContainer, parseCopyArguments} = await import('../container/cp.ts')
     const copy = parseCopyArguments(args.source, args.destination)
     // ctrl-c stops the copy so that a stopped container's root filesystem is unmounted before nerd dies of it.
     await this.stoppableBySignals((signal) => {
       const options = {archive: flags.archive ?? false, followLink: flags['follow-link'] ?? false, signal}
-      return this.forEachContainer([copy.container], (scope, container) =>
-        withContainerRoot(scope, container, (root) =>
-          copy.direction === 'from-container'
-            ? copyFromContainer(root, container.record, copy.containerPath, copy.hostPath, options, process.stdout)
-            : copyToContainer(root, container.record, copy.hostPath, copy.containerPath, options, process.stdin),
-        ),
-      )
+      return this.forEachContainer([copy.container], (scope, container) => copyWithContainer(scope, container, copy, options, {input: process.stdin, output: process.stdout}))
     })
   }
 }

@@ -4,7 +4,7 @@ import {NerdCommand} from '../command.ts'
 export default class Events extends NerdCommand {
   static summary = 'Get real time events from the server'
   static description =
-    "containerd's events as docker's, and those nerd's commands publish for what containerd never sees (kill, stop, restart, rename, commit, update, volumes, networks). Events arrive as they happen: --since cannot replay past ones; --until ends the stream at that time."
+    "containerd's events as docker's, and those nerd's commands publish for what containerd never sees (a container's attach, kill, stop, execs with their command, images by ID, volume mounts, network connections, ...). Events arrive as they happen: --since cannot replay past ones; --until ends the stream at that time."
   static aliases = ['system:events']
   static flags = {
     filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions provided (event, type, container, image, volume, network, label)'}),
@@ -15,10 +15,11 @@ export default class Events extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Events)
-    const {ContainerFacts, dockerEvent, eventLine, eventMatches, eventTemplateData, parseEventFilters} = await import('../system/events.ts')
+    const {ContainerFacts, dockerEvent, eventFormatter, eventLine, eventMatches, parseEventFilters} = await import('../system/events.ts')
     const {parseLogTime} = await import('../container/logs/index.ts')
     const {NerdError} = await import('../errors.ts')
     const filters = parseEventFilters(flags.filter ?? [])
+    const render = flags.format === undefined ? eventLine : eventFormatter(flags.format)
     const time = (flag: string, value: string | undefined) => {
       if (value === undefined) return undefined
       try {
@@ -34,12 +35,12 @@ export default class Events extends NerdCommand {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort())
     if (until) setTimeout(() => stop.abort(), Math.max(0, until.getTime() - Date.now())).unref()
     const facts = new ContainerFacts(config.dataRoot, config.namespace)
-    const template = flags.format === undefined ? undefined : flags.format === 'json' ? '{{json .}}' : flags.format
     try {
       for await (const raw of client.events.subscribe([`namespace==${config.namespace}`], {signal: stop.signal, timeoutMs: Infinity})) {
         const event = await dockerEvent(raw, facts)
         if (!event || !eventMatches(event, filters)) continue
-        this.print(template === undefined ? eventLine(event) : await this.renderOne(eventTemplateData(event), template))
+        // A line for every event, as docker's: also when the template made nothing of it.
+        process.stdout.write(`${render(event)}\n`)
       }
     } catch (error) {
       if (!stop.signal.aborted) throw error

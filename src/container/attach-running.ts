@@ -11,6 +11,7 @@ import {constants} from 'node:os'
 import {NerdError} from '../errors.ts'
 import {DetachKeyScanner} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
+import {publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {outputDrained} from './detached-output.ts'
 import {readLogs} from './logs/index.ts'
@@ -29,6 +30,7 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   const task = await scope.client.tasks.get(id).catch(() => undefined)
   if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) throw new NerdError('You cannot attach to a stopped container, start it first')
   if (!container.record.LogPath) throw new NerdError(`container ${container.record.Name} has no log to attach to (--log-driver none)`)
+  await publishContainerEvent(scope, container, 'attach')
   const controller = new AbortController()
   let exited = false
   const exit = scope.client.tasks.wait(id, {signal: controller.signal}).then((status) => {

@@ -19,6 +19,7 @@ import {familiarImageName} from '../image/archive/names.ts'
 import {nameImage} from '../image/archive/records.ts'
 import {readTar, type TarEntry} from '../image/archive/tar-reader.ts'
 import {tarEnd, tarPadding} from '../image/archive/tar-writer.ts'
+import {imageEvent} from '../image/events.ts'
 import {childGcLabels} from '../image/manifest.ts'
 import type {Descriptor, ImageManifest} from '../image/manifest.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../image/registry/media-types.ts'
@@ -26,6 +27,7 @@ import {normalizedName, parseReference} from '../image/reference.ts'
 import {jsonBlob, listImages, resolveImageConfig, writeBlob} from '../image/store.ts'
 import type {ImageRecord, ResolvedImageConfig} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
+import {publishEvent} from '../system/nerd-events.ts'
 import {containerView, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {existsInLayers, rootfsLayers, statInLayers} from './rootfs-files.ts'
@@ -192,6 +194,7 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
       await writeBlob(leased, manifest.descriptor, manifest.bytes, {labels: childGcLabels(MEDIA_TYPE_OCI_MANIFEST, manifestDocument)})
       await unpackImage(leased, {name: name ?? manifest.descriptor.digest, target: manifest.descriptor, snapshotter: record.Snapshotter})
       await nameImage(leased, {names: name === undefined ? [] : [name], target: manifest.descriptor}, configBlob.descriptor.digest)
+      if (name !== undefined) await publishEvent(leased, imageEvent('tag', {id: configBlob.descriptor.digest, config}, familiarImageName(name)))
       return configBlob.descriptor.digest
     }))
     // Before the container resumes, as docker's order is: pause, commit, unpause.

@@ -13,7 +13,7 @@ import {basename, dirname, join, normalize, posix, relative, resolve} from 'node
 import {pipeline} from 'node:stream/promises'
 import {NerdError} from '../errors.ts'
 import {extractInto, packAs} from './cp-archive.ts'
-import {containerView} from './lifecycle.ts'
+import {containerView, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
@@ -172,6 +172,26 @@ function refuseReadOnly(record: Pick<ContainerRecord, 'Mounts' | 'HostConfig'>, 
   const mount = record.Mounts.filter(within).sort((a, b) => b.Destination.length - a.Destination.length)[0]
   if (mount && !mount.RW) throw new NerdError('mounted volume is marked read-only')
   if (!mount && record.HostConfig.ReadonlyRootfs) throw new NerdError('container rootfs is marked read-only')
+}
+
+/**
+ * The copy `copy` asks for, from or into the container, with `output` for a tar stream out and
+ * `input` for one in; docker reports it as the container's archive-path or extract-to-dir.
+ */
+export async function copyWithContainer(
+  scope: ContainerScope,
+  container: LoadedContainer,
+  copy: CopyArguments,
+  options: CopyOptions,
+  stdio: {input: NodeJS.ReadableStream; output: NodeJS.WritableStream},
+): Promise<void> {
+  const from = copy.direction === 'from-container'
+  await withContainerRoot(scope, container, (root) =>
+    from
+      ? copyFromContainer(root, container.record, copy.containerPath, copy.hostPath, options, stdio.output)
+      : copyToContainer(root, container.record, copy.hostPath, copy.containerPath, options, stdio.input),
+  )
+  await publishContainerEvent(scope, container, from ? 'archive-path' : 'extract-to-dir')
 }
 
 /** `cp CONTAINER:SRC DEST` (DEST `-`: a tar stream on `output`). */

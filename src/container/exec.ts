@@ -9,6 +9,8 @@ import {join} from 'node:path'
 import {packJson, unpackJson} from '../containerd/index.ts'
 import type {ExecInput} from '../containerd/index.ts'
 import {EXIT_NERD_FAILED, EXIT_NOT_EXECUTABLE, NerdError} from '../errors.ts'
+import {publishEvents} from '../system/nerd-events.ts'
+import type {NerdEvent} from '../system/nerd-events.ts'
 import {attachStdio, startFailureMessage} from './attach.ts'
 import {hostCapabilities} from './host-facts.ts'
 import type {AttachTerminal} from './attach.ts'
@@ -82,6 +84,15 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
 }
 
 /**
+ * docker's exec_create and exec_start of an exec (containerd's own events name no command), their
+ * action text the command's first word, a space and the rest: `exec_start: ls -l /`.
+ */
+export function execEvents(containerId: string, execId: string, command: readonly string[]): NerdEvent[] {
+  const text = `${command[0] ?? ''} ${command.slice(1).join(' ')}`
+  return ['exec_create', 'exec_start'].map((action) => ({type: 'container', action, id: containerId, attributes: {execID: execId, [action]: text}}))
+}
+
+/**
  * docker's refusal of an exec by the container's state, a failure before the process starts (exit
  * 125); none when the container runs.
  */
@@ -145,10 +156,13 @@ export async function execInContainer(
     throw error
   }
   const execId = `exec-${randomBytes(8).toString('hex')}`
+  // Published while the process is made, and before it starts: its exec_die comes after them.
+  const announced = publishEvents(scope.client, execEvents(id, execId, options.command))
   if (options.detach) {
     // The shim copies a terminal's output to stdout, which must be somewhere: nowhere, as nobody
     // reads a detached exec's output (docker's daemon reads and drops it).
     await createExecProcess(scope, container, {containerId: id, execId, spec, terminal: options.tty, ...(options.tty ? {stdout: '/dev/null'} : {})})
+    await announced
     await startExecProcess(scope, container, execId)
     return 0
   }
@@ -167,6 +181,7 @@ export async function execInContainer(
     })
     const exit = scope.client.tasks.wait(id, {execId, signal: detaching.signal})
     exit.catch(() => undefined)
+    await announced
     await startExecProcess(scope, container, execId)
     session = attachStdio({
       fifos,

@@ -6,6 +6,7 @@
 import {pipeline} from 'node:stream/promises'
 import type {Mount} from '../containerd/index.ts'
 import {packAs} from './cp-archive.ts'
+import {publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
 
@@ -27,4 +28,5 @@ export async function exportContainer(scope: ContainerScope, container: LoadedCo
   const mounts = readOnlyMounts(await scope.client.snapshots.mounts(record.Snapshotter, record.Id))
   // The root's entries by name, as docker's archive has them (no leading ./).
   await withMountedRootfs(mounts, [], (root) => pipeline(packAs(root, ''), output, options))
+  await publishContainerEvent(scope, container, 'export')
 }

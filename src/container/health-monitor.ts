@@ -10,9 +10,9 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {connect, packJson} from '../containerd/index.ts'
 import {writeJsonAtomic} from '../files.ts'
 import {formatGoDuration} from '../format/go-duration.ts'
-import {HEALTH_STATUS_ACTION, publishEvent} from '../system/nerd-events.ts'
+import {HEALTH_STATUS_ACTION, publishEvent, publishEvents} from '../system/nerd-events.ts'
 import {startFailureMessage} from './attach.ts'
-import {execProcessSpec, PROCESS_TYPE_URL} from './exec.ts'
+import {execEvents, execProcessSpec, PROCESS_TYPE_URL} from './exec.ts'
 import {afterProbe, healthTiming, nextProbeDelay, PROBE_OUTPUT_LIMIT, restartHealth} from './health.ts'
 import type {HealthTiming} from './health.ts'
 import {ended, makeFifos, openFifos} from './io.ts'
@@ -112,9 +112,12 @@ async function runProbe(scope: ContainerScope, container: LoadedContainer, timin
   stop.addEventListener('abort', onStop, {once: true})
   try {
     const spec = await execProcessSpec(scope, container, {command: timing.command, env: [], interactive: false, tty: false, detach: false, privileged: false, detachKeys: []})
+    // As docker's probes, an exec seen in events: published while it is made, before it starts.
+    const announced = publishEvents(client, execEvents(id, execId, timing.command))
     await client.tasks.exec({containerId: id, execId, spec: packJson(PROCESS_TYPE_URL, spec), terminal: false, stdout: fifos.paths.stdout, stderr: fifos.paths.stderr})
     const exit = client.tasks.wait(id, {execId, signal: waiting.signal})
     exit.catch(() => undefined)
+    await announced
     await client.tasks.start(id, execId)
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timing.timeoutMs)))

@@ -13,7 +13,8 @@ import {isLocked, readCheckedJson, warnLeftOut, withFileLock} from '../files.ts'
 import {arrayOf, objectOf, oneOf, optional, recordOf} from '../json-shape.ts'
 import type {PortMap} from '../network/ports.ts'
 import type {ImageUser} from '../image/remove.ts'
-import {publishEvent} from '../system/nerd-events.ts'
+import {publishEvent, publishEvents} from '../system/nerd-events.ts'
+import type {NerdEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
 import {claimOrphanedSession, processStartedAt} from './attached-session.ts'
 import {startExitHandler} from './exit-handler.ts'
@@ -25,6 +26,7 @@ import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
 import {INIT_PATH, signalNumber} from './spec/index.ts'
 import type {Spec} from './spec/index.ts'
+import {taskEndEvents, taskStartEvents} from './task-events.ts'
 import {
   attachTarget,
   containerPaths,
@@ -416,12 +418,19 @@ async function taskGone(scope: ContainerScope, owner: TaskOwner): Promise<void> 
 
 /**
  * Deletes the container's task, doing its poststop work (detaching its networks) and releasing its
- * volumes in this process rather than in a hook process.
+ * volumes in this process rather than in a hook process. docker's events of the task's end go out
+ * meanwhile: once the task is deleted, containerd has sent its die.
  */
 async function deleteTaskHere(scope: ContainerScope, owner: TaskOwner): Promise<ExitStatus> {
   const deleted = await withHookStoodDown(owner.paths, 'postStop', () => scope.client.tasks.delete(owner.id))
-  await taskGone(scope, owner)
+  const {record} = owner
+  await Promise.all([taskGone(scope, owner), record ? publishTaskEvents(scope, taskEndEvents({record, paths: owner.paths})) : undefined])
   return deleted
+}
+
+/** Publishes docker's events of a task's start or end (task-events.ts); as publishEvent, it never fails the action. */
+async function publishTaskEvents(scope: ContainerScope, events: Promise<NerdEvent[]>): Promise<void> {
+  await publishEvents(scope.client, await events.catch(() => []))
 }
 
 /**
@@ -487,7 +496,8 @@ export async function startTask(
   /**
    * Given, the start waits for the process's exit (`exit`), from before Start so that even a process
    * that exits at once is caught; the signal ends that wait (detaching): a pending call keeps nerd
-   * from exiting. Without it nothing here waits.
+   * from exiting. Without it nothing here waits. Given for attached starts only: the start is also
+   * reported as docker's attach.
    */
   waitSignal?: AbortSignal,
 ): Promise<StartedTask> {
@@ -527,15 +537,24 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
           stderr: current.record.Config.Tty ? '' : io.uri,
           terminal: current.record.Config.Tty,
         }
+  // docker's events of the start (attach, networks, volumes) go out while the task is made, before containerd's start.
+  const announced = publishTaskEvents(scope, taskStartEvents(current, {attach: waitSignal !== undefined}))
   let created
   try {
     created = await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
-    // The createRuntime work (init pid for the logger, /etc files, networks) in this process.
-    await taskCreated(namespaceOf(scope), id, current.paths, created.pid).catch(async (error: unknown) => {
-      await deleteTaskHere(scope, taskOwner(current)).catch(() => undefined)
-      throw error
-    })
   } catch (error) {
+    // As docker's failed start does, what was reported joined is reported left.
+    await announced
+    await publishTaskEvents(scope, taskEndEvents(current))
+    await recordStartFailure(current, error)
+    throw error
+  }
+  await announced
+  try {
+    // The createRuntime work (init pid for the logger, /etc files, networks) in this process.
+    await taskCreated(namespaceOf(scope), id, current.paths, created.pid)
+  } catch (error) {
+    await deleteTaskHere(scope, taskOwner(current)).catch(() => undefined)
     await recordStartFailure(current, error)
     throw error
   }

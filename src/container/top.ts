@@ -2,7 +2,7 @@
 import {execFile} from 'node:child_process'
 import {promisify} from 'node:util'
 import {NerdError} from '../errors.ts'
-import {noProcessError} from './lifecycle.ts'
+import {noProcessError, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 
 export interface TopResult {
@@ -43,5 +43,7 @@ export async function containerTop(scope: ContainerScope, container: LoadedConta
     const reason = failure.stderr?.split('\n')[0] || (typeof failure.code === 'number' ? `exit status ${failure.code}` : failure.message)
     throw new NerdError(`ps: ${reason}`)
   }
-  return parsePsOutput(stdout, pids)
+  const top = parsePsOutput(stdout, pids)
+  await publishContainerEvent(scope, container, 'top')
+  return top
 }

@@ -72,6 +72,22 @@ export function renderItems(items: readonly object[], options: RenderOptions): s
 }
 
 /**
+ * A template run as it is over one item at a time, as docker's `events --format` runs it: no
+ * `table`, no `\t` escapes, no trimming, and nothing added (the caller ends each line). Template
+ * errors as renderItems's.
+ */
+export function literalTemplate(text: string): (item: object) => string {
+  const template = parse(text)
+  return (item) => {
+    try {
+      return template.execute(item)
+    } catch (error) {
+      throw templateFailure(error)
+    }
+  }
+}
+
+/**
  * The header line: the template run over the column names, a name made from the field for a column
  * the command has none for; fields only tested by if/with/range stay missing (false), as in docker.
  * Like docker, a template failure keeps what was written.

@@ -10,6 +10,7 @@ import type {ContainerdClient, Labels} from '../containerd/index.ts'
 import {ContainerdError, GC_EXPIRE_LABEL, isFailedPrecondition, isNotFound, rfc3339Seconds} from '../containerd/index.ts'
 import {onEarlyExit} from '../early-exit.ts'
 import {NerdError} from '../errors.ts'
+import {publishEvent} from '../system/nerd-events.ts'
 import type {ImageResolvePayload, ImageVerifyPayload, RegistryAccess, ResolvedSource} from '../hooks/types.ts'
 import {
   childGcLabels,
@@ -21,6 +22,7 @@ import {
   parseManifest,
   shortDigest,
 } from './manifest.ts'
+import {eventImage, pullEvent} from './events.ts'
 import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifest.ts'
 import {formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {Platform} from './platform.ts'
@@ -131,6 +133,7 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
       const resolved = await resolving
       return [resolved, await new PullSession(leased, client, registry, source, options, platforms).run(resolved)] as const
     })
+    await publishEvent(client, pullEvent(result.name, await eventImage(client, result.target)))
     return {...result, updated: (await previous)?.target.digest !== root.digest}
   } finally {
     await source.dispose?.()

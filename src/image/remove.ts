@@ -12,6 +12,8 @@ import type {ImageSummary} from './list.ts'
 import {familiarName, parseReference, repository} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {danglingImageName, deleteImage, isDanglingImageName, putImage} from './store.ts'
+import {publishEvent} from '../system/nerd-events.ts'
+import {imageEvent} from './events.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
 
@@ -108,7 +110,9 @@ export async function removeImage(client: ContainerdClient, text: string, option
     for (const target of targets.values()) await putImage(client, {name: danglingImageName(target.digest), target})
   }
   const lines = await untag(client, plan.records)
-  return plan.deleted === undefined ? lines : [...lines, `Deleted: ${plan.deleted}`]
+  if (plan.deleted === undefined) return lines
+  await publishEvent(client, imageEvent('delete', {id: plan.deleted}))
+  return [...lines, `Deleted: ${plan.deleted}`]
 }
 
 /**
@@ -126,13 +130,18 @@ function withOrphanedDigests(untagging: readonly ImageSummary[], names: readonly
   return [...untagging, ...orphaned]
 }
 
-/** Deletes the records; `Untagged:` lines for those with a name. With `sync` the last deletion waits for the garbage collection. */
+/**
+ * Deletes the records; `Untagged:` lines and docker's untag events for those with a name. With
+ * `sync` the last deletion waits for the garbage collection.
+ */
 async function untag(client: ContainerdClient, doomed: readonly ImageSummary[], options: {sync?: boolean} = {}): Promise<string[]> {
   const lines: string[] = []
   for (const [index, summary] of doomed.entries()) {
     await deleteImage(client, summary.record.name, {sync: options.sync === true && index === doomed.length - 1})
     const name = nameOf(summary)
-    if (name) lines.push(`Untagged: ${familiarName(name)}`)
+    if (!name) continue
+    lines.push(`Untagged: ${familiarName(name)}`)
+    await publishEvent(client, imageEvent('untag', summary, familiarName(name)))
   }
   return lines
 }
@@ -168,6 +177,7 @@ export async function pruneImages(client: ContainerdClient, options: {all: boole
   const deleted = new Set(doomed.map((summary) => summary.id))
   for (const summary of summaries) if (!doomed.includes(summary)) deleted.delete(summary.id)
   const untagged = await untag(client, doomed, {sync: true})
+  for (const id of deleted) await publishEvent(client, imageEvent('delete', {id}))
   const lines = [...untagged.map((line) => line.replace(/^Untagged/, 'untagged')), ...[...deleted].map((id) => `deleted: ${id}`)]
   return {lines, reclaimedBytes: Math.max(0, before - (await contentBytes(client)))}
 }

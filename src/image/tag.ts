@@ -1,8 +1,10 @@
 /** docker's tag: a new name for the image another name, an ID or an ID prefix names. */
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
+import {publishEvent} from '../system/nerd-events.ts'
+import {imageEvent} from './events.ts'
 import {findImages, noSuchImage, summarizeImages} from './list.ts'
-import {normalizedName, parseReference} from './reference.ts'
+import {familiarName, normalizedName, parseReference} from './reference.ts'
 import {danglingImageName, deleteImage, putImage} from './store.ts'
 
 /** Names the image `source` names `target`; docker refuses a digest in the new name before looking for the image. */
@@ -14,4 +16,5 @@ export async function tagImage(client: ContainerdClient, source: string, target:
   await putImage(client, {name: normalizedName(reference), target: image.record.target, labels: image.record.labels})
   // Named now, the image is no longer `<none>`.
   await deleteImage(client, danglingImageName(image.record.target.digest))
+  await publishEvent(client, imageEvent('tag', image, familiarName(reference)))
 }

@@ -11,6 +11,8 @@ import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
+import {readJsonIfExists} from '../files.ts'
+import type {NetworkPlan} from './attach.ts'
 import {ensureDefaultNetwork, listNetworks, readMembers, removeNetwork, unusableNetworkError} from './store.ts'
 import type {NetworkLocation} from './store.ts'
 
@@ -54,6 +56,20 @@ const BUILTIN: NetworkEntry[] = [
   {name: 'host', id: builtinId('host'), driver: 'host', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
   {name: 'none', id: builtinId('none'), driver: 'null', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
 ]
+
+/**
+ * The networks a container with network `mode` joins at each start, as its network events name
+ * them: the built-in one of `host` and `none`, those of its plan (`planFile`) for the others, none
+ * when it shares another container's.
+ */
+export async function joinedNetworks(mode: string, planFile: string): Promise<NetworkEntry[]> {
+  const builtin = BUILTIN.find((entry) => entry.name === mode)
+  if (builtin) return [builtin]
+  const plan = await readJsonIfExists<NetworkPlan>(planFile)
+  if (!plan) return []
+  const entries = networkEntries(await listNetworks(plan.netconfPath))
+  return plan.networks.flatMap((planned) => entries.filter((entry) => entry.name === planned.network))
+}
 
 /**
  * Every network, the default `bridge` made first if it is not there yet (docker always has it).

@@ -55,12 +55,20 @@ export interface NetworkCreateRequest {
   options: Record<string, string>
 }
 
+/** What network events say of a network: its ID, name and driver (the built-in `host` and `none` have no conflist). */
+export interface NetworkIdentity {
+  id: string
+  name: string
+  driver: string
+}
+
 /**
- * docker's event of a network command (system/nerd-events.ts): the network's ID, name and driver,
- * and for connect and disconnect the container's ID.
+ * docker's event of a network command or of a container's start or end (system/nerd-events.ts): the
+ * network's ID, name and driver, and for connect and disconnect the container's ID.
  */
-export function networkEvent(action: 'create' | 'destroy' | 'connect' | 'disconnect', network: NetworkConfList, containerId?: string): NerdEvent {
-  return {type: 'network', action, id: network.nerd.id, attributes: {...(containerId ? {container: containerId} : {}), name: network.name, type: network.nerd.driver}}
+export function networkEvent(action: 'create' | 'destroy' | 'connect' | 'disconnect', network: NetworkConfList | NetworkIdentity, containerId?: string): NerdEvent {
+  const {id, driver} = 'nerd' in network ? network.nerd : network
+  return {type: 'network', action, id, attributes: {...(containerId ? {container: containerId} : {}), name: network.name, type: driver}}
 }
 
 /** Names nerd (like docker) keeps for itself. */

@@ -2,21 +2,25 @@
  * `events`: a namespace's event stream as docker's events, with docker's filters and text. Two
  * sources make it:
  * - containerd's own events, where docker has a counterpart: containers create, start, die (the
- *   container's process) and exec_die (an exec'd one), pause, unpause, oom, exec_create, exec_start,
- *   destroy; images tag and delete;
- * - nerd's own (nerd-events.ts), which the commands publish for what containerd never sees:
- *   containers kill, stop, restart, rename, commit, update; volumes create and destroy; networks
- *   create, destroy, connect and disconnect.
+ *   container's process, with how long it ran) and exec_die (an exec'd one), pause, unpause, oom,
+ *   destroy;
+ * - nerd's own (nerd-events.ts), which the commands publish for what containerd never sees or cannot
+ *   tell as docker does: containers attach, kill, stop, restart, rename, commit, update, top, export,
+ *   archive-path, extract-to-dir, exec_create and exec_start (with the command), health_status;
+ *   images pull, tag, untag, delete, save, load, import (by the image ID docker shows, where
+ *   containerd knows only names); volumes create, destroy, mount, unmount; networks create, destroy,
+ *   connect and disconnect.
  * containerd sends only live events: `--since` in the past cannot be replayed, and `--until` ends the
  * stream at that time.
  */
 import type {ContainerdEvent, Timestamp} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {GO_JSON} from '../format/go-json.ts'
+import {literalTemplate} from '../format/output.ts'
 import {compareStrings} from '../format/go-values.ts'
-import {containerPaths, readRecord} from '../container/store.ts'
-import {familiarName, familiarRepository, parseReference} from '../image/reference.ts'
-import {HEALTH_STATUS_ACTION, nerdEventOf} from './nerd-events.ts'
+import {containerPaths, readRecord, readState} from '../container/store.ts'
+import {familiarRepository, parseReference} from '../image/reference.ts'
+import {DETAILED_ACTIONS, nerdEventOf} from './nerd-events.ts'
 
 export type DockerEventType = 'container' | 'image' | 'volume' | 'network'
 
@@ -47,14 +51,6 @@ const CONTAINER_ACTIONS: Record<string, string> = {
   '/tasks/paused': 'pause',
   '/tasks/resumed': 'unpause',
   '/tasks/oom': 'oom',
-  '/tasks/exec-added': 'exec_create',
-  '/tasks/exec-started': 'exec_start',
-}
-
-const IMAGE_ACTIONS: Record<string, string> = {
-  '/images/create': 'tag',
-  '/images/update': 'tag',
-  '/images/delete': 'delete',
 }
 
 export interface EventFilter {
@@ -80,11 +76,16 @@ interface ContainerFact {
   labels: Record<string, string>
 }
 
-/** What nerd knows of the containers an event names: their name, image and labels, kept after they are gone. */
+/**
+ * What nerd knows of the containers an event names: their name, image and labels, kept after they
+ * are gone, and when their process started.
+ */
 export class ContainerFacts {
   readonly #dataRoot: string
   readonly #namespace: string
   readonly #known = new Map<string, ContainerFact>()
+  /** The times (ns) of the starts seen, until the die that ends each. */
+  readonly #starts = new Map<string, bigint>()
 
   constructor(dataRoot: string, namespace: string) {
     this.#dataRoot = dataRoot
@@ -104,9 +105,30 @@ export class ContainerFacts {
   forget(id: string): void {
     this.#known.delete(id)
   }
+
+  /** The container's process started at `at` (ns). */
+  started(id: string, at: bigint): void {
+    this.#starts.set(id, at)
+  }
+
+  /**
+   * Whole seconds the container's process ran until `exitedAt` (ns), docker's execDuration: from the
+   * start seen, else (it started before this stream did) from the StartedAt of its state.
+   */
+  async ranSeconds(id: string, exitedAt: bigint): Promise<number> {
+    let started = this.#starts.get(id)
+    this.#starts.delete(id)
+    if (started === undefined) {
+      const state = await readState(containerPaths(this.#dataRoot, this.#namespace, id)).catch(() => undefined)
+      const millis = Date.parse(state?.StartedAt ?? '')
+      if (Number.isNaN(millis)) return 0
+      started = BigInt(millis) * 1_000_000n
+    }
+    return exitedAt > started ? Number((exitedAt - started) / NANOS_PER_SECOND) : 0
+  }
 }
 
-const FUZZY_EVENTS = [HEALTH_STATUS_ACTION, 'exec_create', 'exec_start']
+const NANOS_PER_SECOND = 1_000_000_000n
 
 /** docker's event for a containerd one or one of nerd's own; undefined for events docker has no counterpart for. */
 export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts): Promise<DockerEvent | undefined> {
@@ -115,10 +137,9 @@ export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts)
   if (own) {
     if (own.type !== 'container') return message(own.type, own.action, {ID: own.id, Attributes: own.attributes}, at)
     if (own.action === 'rename') facts.forget(own.id)
-    if (own.action === HEALTH_STATUS_ACTION) {
-      // docker's action carries the status, which a containerd topic cannot: it travels as an attribute.
-      const {[HEALTH_STATUS_ACTION]: status, ...attributes} = own.attributes
-      return containerEvent(`${HEALTH_STATUS_ACTION}: ${status}`, own.id, attributes, facts, at)
+    if (DETAILED_ACTIONS.includes(own.action)) {
+      const {[own.action]: detail, ...attributes} = own.attributes
+      return containerEvent(`${own.action}: ${detail ?? ''}`, own.id, attributes, facts, at)
     }
     return containerEvent(own.action, own.id, own.attributes, facts, at)
   }
@@ -129,20 +150,14 @@ export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts)
     const exitCode = String(payload.exitStatus ?? 0)
     // The container's own process has the container's ID; an exec'd one has its exec ID.
     if (processId !== '' && processId !== id) return containerEvent('exec_die', id, {execID: processId, exitCode}, facts, at)
-    return containerEvent('die', id, {exitCode}, facts, at)
+    const exitedAt = payload.exitedAt ? eventTime(payload.exitedAt as Timestamp).TimeNano : at.TimeNano
+    return containerEvent('die', id, {execDuration: String(await facts.ranSeconds(id, exitedAt)), exitCode}, facts, at)
   }
   const containerAction = CONTAINER_ACTIONS[event.topic]
-  if (containerAction) {
-    const attributes: Record<string, string> = {}
-    if (containerAction === 'exec_create' || containerAction === 'exec_start') attributes.execID = String(payload.execId ?? '')
-    return containerEvent(containerAction, String(payload.containerId ?? payload.id ?? ''), attributes, facts, at)
-  }
-  const imageAction = IMAGE_ACTIONS[event.topic]
-  if (imageAction) {
-    const name = familiarImageName(String(payload.name ?? ''))
-    return message('image', imageAction, {ID: name, Attributes: {name}}, at)
-  }
-  return undefined
+  if (!containerAction) return undefined
+  const id = String(payload.containerId ?? payload.id ?? '')
+  if (containerAction === 'start') facts.started(id, at.TimeNano)
+  return containerEvent(containerAction, id, {}, facts, at)
 }
 
 /** docker's attributes of a container event: the action's, then the container's labels, image and name. */
@@ -171,18 +186,10 @@ function message(type: DockerEventType, action: string, actor: DockerEvent['Acto
     From: type === 'container' ? (actor.Attributes.image ?? '') : '',
     Type: type,
     Action: action,
-    Actor: actor,
+    // In key order, as Go marshals a map: for `{{json .Actor.Attributes}}` too.
+    Actor: {ID: actor.ID, Attributes: Object.fromEntries(Object.entries(actor.Attributes).sort(([a], [b]) => compareStrings(a, b)))},
     Scope: 'local',
     ...at,
-  }
-}
-
-/** `docker.io/qa/app:1` → `qa/app:1`, as docker names images; a name that is no reference as it is. */
-function familiarImageName(name: string): string {
-  try {
-    return familiarName(parseReference(name, {defaultTag: false}))
-  } catch {
-    return name
   }
 }
 
@@ -197,22 +204,30 @@ function imageRepository(name: string): string {
 
 /**
  * The message as templates see it, whose JSON is docker's: the json tags of events.Message
- * (`status`, `id`, `from`, `scope`, `time`, `timeNano`, the empty ones left out), attributes sorted as
- * Go sorts a map's keys, and timeNano exact.
+ * (`status`, `id`, `from`, `scope`, `time`, `timeNano`, the empty ones left out), the attributes in
+ * key order (message puts them so), and timeNano exact.
  */
 export function eventTemplateData(event: DockerEvent): DockerEvent & {[GO_JSON](): unknown} {
   return {...event, [GO_JSON]: () => eventJson(event)}
 }
 
+/**
+ * `--format`: the template over each event's message, taken as it is (docker's events know no
+ * `table`), or `json` for `{{json .}}`.
+ */
+export function eventFormatter(format: string): (event: DockerEvent) => string {
+  const render = literalTemplate(format === 'json' ? '{{json .}}' : format)
+  return (event) => render(eventTemplateData(event))
+}
+
 function eventJson(event: DockerEvent): Record<string, unknown> {
-  const attributes = Object.fromEntries(Object.entries(event.Actor.Attributes).sort(([a], [b]) => compareStrings(a, b)))
   return {
     ...(event.Status ? {status: event.Status} : {}),
     ...(event.ID ? {id: event.ID} : {}),
     ...(event.From ? {from: event.From} : {}),
     Type: event.Type,
     Action: event.Action,
-    Actor: {ID: event.Actor.ID, Attributes: attributes},
+    Actor: event.Actor,
     scope: event.Scope,
     time: event.Time,
     timeNano: event.TimeNano,
@@ -232,7 +247,7 @@ export function eventMatches(event: DockerEvent, filters: readonly EventFilter[]
   const actorNamed = (value: string) => id.startsWith(value) || (attributes.name?.startsWith(value) ?? false)
   const checks: [EventFilter['key'], (value: string) => boolean][] = [
     // docker's daemon: health_status, exec_create and exec_start also match those with their `: ...`.
-    ['event', (value) => value === event.Action || (FUZZY_EVENTS.includes(value) && event.Action.startsWith(`${value}:`))],
+    ['event', (value) => value === event.Action || (DETAILED_ACTIONS.includes(value) && event.Action.startsWith(`${value}:`))],
     ['type', (value) => value === event.Type],
     ['container', actorNamed],
     ['volume', actorNamed],
@@ -257,7 +272,6 @@ export function eventLine(event: DockerEvent): string {
   const date = new Date(event.Time * 1000).toISOString().replace(/\.\d{3}Z$/, '')
   const nanos = String(event.TimeNano % 1_000_000_000n).padStart(9, '0')
   const attributes = Object.entries(event.Actor.Attributes)
-    .sort(([a], [b]) => compareStrings(a, b))
     .map(([key, value]) => `${key}=${value}`)
     .join(', ')
   return `${date}.${nanos}Z ${event.Type} ${event.Action} ${event.Actor.ID}${attributes ? ` (${attributes})` : ''}`

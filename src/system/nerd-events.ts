@@ -1,9 +1,10 @@
 /**
  * Events of nerd's own: the actions docker reports that containerd never sees, because nerd does them
  * without containerd (volumes, networks, a rename) or containerd sees only their effects (a kill, a
- * stop). The command that acts publishes one through containerd's Events service under the topic
- * `/nerd/<type>/<action>`, with a nerd.events.v1.Actor payload (proto/nerd/events/v1/actor.proto), so
- * that every `nerd events` of the namespace receives it live among containerd's own (see events.ts).
+ * stop, an image's names). The command that acts publishes one through containerd's Events service
+ * under the topic `/nerd/<type>/<action>`, with a nerd.events.v1.Actor payload
+ * (proto/nerd/events/v1/actor.proto), so that every `nerd events` of the namespace receives it live
+ * among containerd's own (see events.ts).
  */
 import type {ContainerdClient, ContainerdEvent} from '../containerd/index.ts'
 import {packAny} from '../containerd/index.ts'
@@ -13,17 +14,23 @@ const TOPIC_PREFIX = '/nerd/'
 /** The action is done by then: a publish is not worth holding the command up longer. */
 const PUBLISH_TIMEOUT_MS = 5_000
 
-/** The action of nerd's event for a health check's new status (container/health-monitor.ts), which is an attribute of that name. */
+/** The action of nerd's event for a health check's new status (container/health-monitor.ts). */
 export const HEALTH_STATUS_ACTION = 'health_status'
 
-export const NERD_EVENT_TYPES = ['container', 'volume', 'network'] as const
+/**
+ * docker's actions whose text goes on after a colon (`health_status: healthy`, `exec_start: ls -l`),
+ * which a topic cannot carry: that detail travels as the attribute named after the action.
+ */
+export const DETAILED_ACTIONS: readonly string[] = [HEALTH_STATUS_ACTION, 'exec_create', 'exec_start']
+
+export const NERD_EVENT_TYPES = ['container', 'image', 'volume', 'network'] as const
 export type NerdEventType = (typeof NERD_EVENT_TYPES)[number]
 
 export interface NerdEvent {
   type: NerdEventType
   /** docker's action: kill, stop, rename, create, connect, ... (an identifier: it is part of the topic). */
   action: string
-  /** A container or network ID, a volume name. */
+  /** A container, image or network ID, a volume name. */
   id: string
   /** docker's attributes of that action; `nerd events` adds a container's name, image and labels. */
   attributes: Record<string, string>
@@ -40,6 +47,11 @@ export async function publishEvent(client: ContainerdClient, event: NerdEvent): 
   } catch {
     // Nobody to tell: the command's output and exit status are the action's.
   }
+}
+
+/** Publishes the events one after the other: subscribers see them in this order. */
+export async function publishEvents(client: ContainerdClient, events: readonly NerdEvent[]): Promise<void> {
+  for (const event of events) await publishEvent(client, event)
 }
 
 /** The nerd event that an event of containerd's stream carries; undefined for every other event. */

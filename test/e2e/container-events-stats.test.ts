@@ -1,13 +1,16 @@
 /**
- * events and stats end to end: what a background `nerd events` prints as containers, execs, volumes
- * and networks change (containerd's events and nerd's own, in docker's order and shape), and stats
- * of running containers.
+ * events and stats end to end: what a background `nerd events` prints as containers, execs, images,
+ * volumes and networks change (containerd's events and nerd's own, in docker's order and shape), and
+ * stats of running containers.
  */
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const suffix = fileNamespace().slice(2, 8)
@@ -44,13 +47,22 @@ async function watchEvents(args: string[]): Promise<Watch> {
 
 type Event = Record<string, any>
 
+/** The events of one container: its own, and those of networks and volumes that name it. */
+function eventsOf(lines: string[], id: string): Event[] {
+  return lines.map((line) => JSON.parse(line) as Event).filter((event) => event.Actor.ID === id || event.Actor.Attributes.container === id)
+}
+
 describe('events and stats', () => {
+  let workDir: string
+
   before(async () => {
     await loadTestImage('nerd-test/busybox:latest')
+    workDir = await mkdtemp(join(tmpdir(), 'nerd-events-'))
   })
 
   after(async () => {
     await removeAllContainers()
+    await rm(workDir, {recursive: true, force: true})
   })
 
   it('events --filter event=start prints the start of a container, in docker\'s shape', async () => {
@@ -93,15 +105,18 @@ describe('events and stats', () => {
     }
   })
 
-  it("an exec's end is exec_die, with its exit code; the container keeps running and has no die", async () => {
+  it("an exec is exec_create and exec_start with docker's command text, and its end exec_die with its exit code; the container keeps running and has no die", async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'execd', IMG, 'sleep', '60'])).trim()
     const watch = await watchEvents(['--filter', `container=${id}`, '--format', '{{json .}}'])
     try {
       assert.equal((await nerd(['exec', 'execd', 'sh', '-c', 'exit 3'])).code, 3)
       const execDie = JSON.parse(await watch.line('the exec_die event', (text) => text.includes('"Action":"exec_die"'))) as Event
       assert.deepEqual(execDie.Actor.Attributes, {execID: execDie.Actor.Attributes.execID, exitCode: '3', image: IMG, name: 'execd'})
-      const execStart = JSON.parse(watch.lines().find((text) => text.includes('"Action":"exec_start"'))!) as Event
-      assert.equal(execStart.Actor.Attributes.execID, execDie.Actor.Attributes.execID)
+      const [create, start] = watch.lines().slice(0, 2).map((line) => JSON.parse(line) as Event)
+      assert.deepEqual([create!.Action, start!.Action], ['exec_create: sh -c exit 3', 'exec_start: sh -c exit 3'])
+      assert.equal(create!.status, 'exec_create: sh -c exit 3')
+      assert.deepEqual(start!.Actor.Attributes, {execID: execDie.Actor.Attributes.execID, image: IMG, name: 'execd'})
+      assert.equal(create!.Actor.Attributes.execID, execDie.Actor.Attributes.execID)
       assert.match(await nerdOk(['ps', '--filter', 'name=execd', '--format', '{{.Status}}']), /^Up /)
       // What follows the exec's end comes after it: a die would have come by the time the kill's line does.
       await nerdOk(['kill', '-s', 'USR1', 'execd'])
@@ -135,6 +150,7 @@ describe('events and stats', () => {
       ])
       assert.deepEqual(events.filter((event) => event.action === 'kill').map((event) => event.attributes.signal), ['15', '9', '15', '9'])
       assert.equal(events[2]!.attributes.exitCode, '137')
+      assert.match(events[2]!.attributes.execDuration!, /^\d+$/)
       assert.deepEqual(events[6]!.attributes, {image: IMG, name: 'renamed', oldName: '/cycled'})
       const commit = events.find((event) => event.action === 'commit')!.attributes
       assert.equal(commit.imageRef, `qa/committed-${suffix}:latest`)
@@ -145,13 +161,105 @@ describe('events and stats', () => {
     }
   })
 
-  it('images are named as docker names them', async () => {
-    const watch = await watchEvents(['--filter', 'type=image', '--filter', `image=qa/tagged-${suffix}`])
+  it('an attached run is what docker reports: create, attach, network connect, volume mount, start, die (exit code, seconds run), network disconnect, volume unmount, destroy', async () => {
+    const network = `events-run-${suffix}`
+    const networkId = (await nerdOk(['network', 'create', network])).trim()
+    const watch = await watchEvents(['--format', '{{json .}}'])
     try {
-      await nerdOk(['tag', IMG, `qa/tagged-${suffix}`])
-      const line = await watch.line('the tag event', (text) => text.includes(' image tag '))
-      assert.match(line, new RegExp(`^\\S+ image tag qa/tagged-${suffix}:latest \\(name=qa/tagged-${suffix}:latest\\)$`))
+      assert.equal((await nerd(['run', '--rm', '--name', 'ran', '--network', network, '-v', 'ran-volume:/data:ro', IMG, 'sh', '-c', 'sleep 1.2; exit 3'])).code, 3)
+      await watch.line('the destroy event', (text) => text.includes('"Action":"destroy"') && text.includes('"name":"ran"'))
+      const id = (JSON.parse(watch.lines().find((text) => text.includes('"Action":"create"') && text.includes('"name":"ran"'))!) as Event).Actor.ID as string
+      const events = eventsOf(watch.lines(), id)
+      assert.deepEqual(events.map((event) => `${event.Type} ${event.Action}`), [
+        'container create', 'container attach', 'network connect', 'volume mount', 'container start',
+        'container die', 'network disconnect', 'volume unmount', 'container destroy',
+      ])
+      assert.deepEqual(events[2]!.Actor, {ID: networkId, Attributes: {container: id, name: network, type: 'bridge'}})
+      assert.deepEqual(events[3]!.Actor, {ID: 'ran-volume', Attributes: {container: id, destination: '/data', driver: 'local', propagation: '', 'read/write': 'false'}})
+      const {exitCode, execDuration} = events[5]!.Actor.Attributes
+      assert.equal(exitCode, '3')
+      assert.ok(Number(execDuration) >= 1 && Number(execDuration) <= 5, `execDuration=${String(execDuration)}`)
+      assert.deepEqual(events[6]!.Actor, events[2]!.Actor)
+      assert.deepEqual(events[7]!.Actor, {ID: 'ran-volume', Attributes: {container: id, driver: 'local'}})
     } finally {
+      await watch.stop()
+      await nerd(['network', 'rm', network])
+    }
+  })
+
+  it('start -a is attach, network connect, start, die, network disconnect; --network none joins docker\'s none network', async () => {
+    const noneId = (await nerdOk(['network', 'inspect', 'none', '--format', '{{.Id}}'])).trim()
+    const id = (await nerdOk(['create', '--network', 'none', IMG, 'true'])).trim()
+    const watch = await watchEvents(['--format', '{{json .}}'])
+    try {
+      await nerdOk(['start', '-a', id])
+      await watch.line('the network disconnect event', (text) => text.includes('"Action":"disconnect"') && text.includes(id))
+      const events = eventsOf(watch.lines(), id)
+      assert.deepEqual(events.map((event) => `${event.Type} ${event.Action}`), ['container attach', 'network connect', 'container start', 'container die', 'network disconnect'])
+      assert.deepEqual(events[1]!.Actor, {ID: noneId, Attributes: {container: id, name: 'none', type: 'null'}})
+    } finally {
+      await watch.stop()
+    }
+  })
+
+  it('image events name the image by its ID: tag, untag and with the last name delete, save, load, import, pull', async () => {
+    const imageId = (await nerdOk(['image', 'inspect', IMG, '--format', '{{.Id}}'])).trim()
+    const tagged = `qa/tagged-${suffix}`
+    const pulled = `${testEnvironment.registry}/qa/pulled-${suffix}:1`
+    const archive = join(workDir, 'saved.tar')
+    const rootfs = join(workDir, 'rootfs')
+    await rm(rootfs, {recursive: true, force: true})
+    await nerdOk(['tag', IMG, pulled])
+    await nerdOk(['push', pulled])
+    await nerdOk(['rmi', pulled])
+    const watch = await watchEvents(['--filter', 'type=image', '--format', '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}} {{.Actor.Attributes.made}}'])
+    try {
+      await nerdOk(['tag', IMG, tagged])
+      await nerdOk(['tag', IMG, `${tagged}:two`])
+      await nerdOk(['rmi', tagged])
+      await nerdOk(['save', '-o', archive, `${tagged}:two`])
+      await nerdOk(['rmi', `${tagged}:two`])
+      await nerdOk(['load', '-i', archive])
+      await mkdtemp(join(workDir, 'rootfs-')).then(async (dir) => {
+        await writeFile(join(dir, 'file'), 'imported\n')
+        execFileSync('tar', ['-cf', `${rootfs}.tar`, '-C', dir, 'file'])
+      })
+      const importedId = (await nerdOk(['import', '-c', 'LABEL made=here', `${rootfs}.tar`, `qa/imported-${suffix}:1`])).trim()
+      await nerdOk(['rmi', `qa/imported-${suffix}:1`])
+      await nerdOk(['pull', '-q', pulled])
+      await watch.line('the pull event', (text) => text.startsWith('pull '))
+      assert.deepEqual(watch.lines(), [
+        `tag ${imageId} ${tagged}:latest <no value>`,
+        `tag ${imageId} ${tagged}:two <no value>`,
+        `untag ${imageId} ${tagged}:latest <no value>`,
+        `save ${imageId} ${imageId} <no value>`,
+        `untag ${imageId} ${tagged}:two <no value>`,
+        `load ${imageId} ${imageId} <no value>`,
+        `tag ${importedId} qa/imported-${suffix}:1 here`,
+        `import ${importedId} ${importedId} here`,
+        `untag ${importedId} qa/imported-${suffix}:1 here`,
+        `delete ${importedId} ${importedId} <no value>`,
+        `pull ${pulled} ${pulled.replace(/:1$/, '')} <no value>`,
+      ])
+    } finally {
+      await watch.stop()
+    }
+  })
+
+  it("top, export, cp (both ways) and attach are reported as docker's events; --format runs as it is, table or not", async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'examined', IMG, 'sleep', '60'])).trim()
+    const watch = await watchEvents(['--filter', `container=${id}`, '--format', 'table {{.Action}}\\t{{.Actor.Attributes.name}}'])
+    const attach = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', '--no-stdin', 'examined'], {stdio: 'ignore'})
+    try {
+      await watch.line('the attach event', (text) => text.startsWith('table attach'))
+      await nerdOk(['top', 'examined'])
+      await nerdOk(['export', '-o', join(workDir, 'examined.tar'), 'examined'])
+      await nerdOk(['cp', 'examined:/etc/hostname', join(workDir, 'hostname')])
+      await nerdOk(['cp', join(workDir, 'hostname'), 'examined:/tmp/'])
+      await watch.line('the extract-to-dir event', (text) => text.startsWith('table extract-to-dir'))
+      assert.deepEqual(watch.lines(), ['attach', 'top', 'export', 'archive-path', 'extract-to-dir'].map((action) => `table ${action}\\texamined`))
+    } finally {
+      attach.kill('SIGKILL')
       await watch.stop()
     }
   })
@@ -165,16 +273,20 @@ describe('events and stats', () => {
       await nerdOk(['volume', 'rm', 'watched-volume'])
       await nerdOk(['volume', 'rm', '-f', 'watched-volume'])
       const networkId = (await nerdOk(['network', 'create', network])).trim()
+      const bridgeId = (await nerdOk(['network', 'inspect', 'bridge', '--format', '{{.Id}}'])).trim()
       const id = (await nerdOk(['run', '-d', '--name', 'networked', IMG, 'sleep', '60'])).trim()
       await nerdOk(['network', 'connect', network, 'networked'])
       await nerdOk(['network', 'disconnect', network, 'networked'])
       await nerdOk(['network', 'rm', network])
       await watch.line('the network destroy event', (text) => text.includes(' network destroy '))
-      const lines = watch.lines().map((line) => line.replace(/^\S+ /, ''))
+      // Containers of the tests before may end meanwhile, leaving their networks.
+      const lines = watch.lines().map((line) => line.replace(/^\S+ /, '')).filter((line) => !line.includes('container=') || line.includes(`container=${id}`))
       assert.deepEqual(lines, [
         'volume create watched-volume (driver=local)',
         'volume destroy watched-volume (driver=local)',
         `network create ${networkId} (name=${network}, type=bridge)`,
+        // The container's start joins its own network.
+        `network connect ${bridgeId} (container=${id}, name=bridge, type=bridge)`,
         `network connect ${networkId} (container=${id}, name=${network}, type=bridge)`,
         `network disconnect ${networkId} (container=${id}, name=${network}, type=bridge)`,
         `network destroy ${networkId} (name=${network}, type=bridge)`,

@@ -14,8 +14,10 @@ import {pipeline} from 'node:stream/promises'
 import {fileURLToPath} from 'node:url'
 import type {ContainerdClient} from '../../containerd/index.ts'
 import {NerdError} from '../../errors.ts'
+import {publishEvents} from '../../system/nerd-events.ts'
 import {openFailure} from '../../files.ts'
 import type {ImageConfig, ImageRuntimeConfig} from '../../hooks/types.ts'
+import {imageEvent} from '../events.ts'
 import {childGcLabels} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {hostPlatform, parsePlatform} from '../platform.ts'
@@ -207,16 +209,17 @@ export async function importRootfs(client: ContainerdClient, source: ImportSourc
   try {
     return await client.withLease(async (leased) => {
       const {layer, diffId} = await storeLayer(leased, tarball, options.signal)
-      const config = jsonBlob(
-        importedConfig({platform: options.platform, changes, diffId, comment: options.message || `Imported from ${tarball.description}`, created: new Date()}),
-        MEDIA_TYPE_OCI_CONFIG,
-      )
+      const configDocument = importedConfig({platform: options.platform, changes, diffId, comment: options.message || `Imported from ${tarball.description}`, created: new Date()})
+      const config = jsonBlob(configDocument, MEDIA_TYPE_OCI_CONFIG)
       await writeBlob(leased, config.descriptor, config.bytes)
       const manifestDocument: ImageManifest = {schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_MANIFEST, config: config.descriptor, layers: [layer]}
       const manifest = jsonBlob(manifestDocument, MEDIA_TYPE_OCI_MANIFEST)
       await writeBlob(leased, manifest.descriptor, manifest.bytes, {labels: childGcLabels(MEDIA_TYPE_OCI_MANIFEST, manifestDocument)})
       await unpackImage(leased, {name: options.reference ?? manifest.descriptor.digest, target: manifest.descriptor, snapshotter: options.snapshotter, signal: options.signal})
       const [recorded] = await nameImage(leased, {names: name === undefined ? [] : [name], target: manifest.descriptor}, config.descriptor.digest)
+      // docker's order: the name's tag, then the import.
+      const image = {id: config.descriptor.digest, config: configDocument}
+      await publishEvents(leased, [...(recorded.familiarName === undefined ? [] : [imageEvent('tag', image, recorded.familiarName)]), imageEvent('import', image)])
       return {...recorded, configDigest: config.descriptor.digest}
     })
   } finally {

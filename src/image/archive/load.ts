@@ -12,6 +12,8 @@ import {Readable, addAbortSignal} from 'node:stream'
 import type {ContainerdClient} from '../../containerd/index.ts'
 import {isFailedPrecondition} from '../../containerd/index.ts'
 import {NerdError} from '../../errors.ts'
+import {publishEvent} from '../../system/nerd-events.ts'
+import {eventImage, imageEvent} from '../events.ts'
 import {childGcLabels, isAttestation, parseConfig, parseIndex, parseManifest} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {defaultPlatformMatcher, formatPlatform, onlyPlatform, parsePlatform, rankByPlatform} from '../platform.ts'
@@ -115,6 +117,7 @@ export async function loadImages(client: ContainerdClient, input: AsyncIterable<
         loaded.push(event.name)
         options.onImage?.(event)
       }
+      await publishEvent(leased, imageEvent('load', await eventImage(leased, image.target)))
     }
     return loaded
   })

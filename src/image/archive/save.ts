@@ -10,6 +10,8 @@ import {pipeline} from 'node:stream/promises'
 import type {ContainerdClient} from '../../containerd/index.ts'
 import {isNotFound} from '../../containerd/index.ts'
 import {NerdError} from '../../errors.ts'
+import {publishEvent} from '../../system/nerd-events.ts'
+import {eventImage, imageEvent} from '../events.ts'
 import {isAttestation, parseIndex, parseManifest} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {defaultPlatformMatcher, formatPlatform, onlyPlatform, parsePlatform, rankByPlatform} from '../platform.ts'
@@ -281,4 +283,5 @@ export async function saveImages(client: ContainerdClient, references: readonly 
   const plan = archivePlan(images)
   await checkBlobs(client, plan.blobs)
   await pipeline(archiveChunks(client, plan, options.signal), output, {signal: options.signal})
+  for (const image of images) await publishEvent(client, imageEvent('save', await eventImage(client, image.target)))
 }

@@ -3,7 +3,7 @@ import {describe, it} from 'node:test'
 import {packAny} from '../../../src/containerd/index.ts'
 import type {ContainerdEvent} from '../../../src/containerd/index.ts'
 import {renderItems} from '../../../src/format/index.ts'
-import {ContainerFacts, dockerEvent, eventLine, eventMatches, eventTemplateData, parseEventFilters} from '../../../src/system/events.ts'
+import {ContainerFacts, dockerEvent, eventFormatter, eventLine, eventMatches, eventTemplateData, parseEventFilters} from '../../../src/system/events.ts'
 import {nerdEventOf} from '../../../src/system/nerd-events.ts'
 
 /** Facts of c1 (`web`, renamed `shop` once forgotten) and of any other container. */
@@ -14,6 +14,8 @@ function fakeFacts(): ContainerFacts {
     forget: (id: string) => {
       if (id === 'c1') name = 'shop'
     },
+    started: () => undefined,
+    ranSeconds: async () => 4,
   } as unknown as ContainerFacts
 }
 const facts = fakeFacts()
@@ -31,14 +33,22 @@ function published(topic: string, id: string, attributes: Record<string, string>
 describe('docker events from containerd events', () => {
   it('translates task and container events, with the exit code of a die', async () => {
     const die = await dockerEvent(containerd('/tasks/exit', {containerId: 'c1', id: 'c1', exitStatus: 3}), facts)
-    assert.deepEqual(die?.Actor, {ID: 'c1', Attributes: {tier: 'front', image: 'busybox', name: 'web', exitCode: '3'}})
+    assert.deepEqual(die?.Actor, {ID: 'c1', Attributes: {tier: 'front', image: 'busybox', name: 'web', exitCode: '3', execDuration: '4'}})
     assert.equal(die?.Action, 'die')
     assert.equal(die?.Time, 1795414339)
     assert.equal(die?.TimeNano, 1795414339776624384n)
     const destroy = await dockerEvent(containerd('/containers/delete', {id: 'c1'}), facts)
     assert.equal(destroy?.Action, 'destroy')
     assert.equal(await dockerEvent(containerd('/snapshot/prepare', {key: 'x'}), facts), undefined)
-    assert.equal((await dockerEvent(containerd('/images/delete', {name: 'busybox:latest'}), facts))?.Type, 'image')
+  })
+
+  it("gives a die docker's execDuration: the whole seconds since the start seen, or since the state's StartedAt", async () => {
+    const real = new ContainerFacts('/nonexistent', 'default')
+    await dockerEvent(containerd('/tasks/start', {containerId: 'c2', pid: 9}), real)
+    const exit = (seconds: number, nanos: number) => containerd('/tasks/exit', {containerId: 'c2', id: 'c2', exitStatus: 0, exitedAt: {seconds: String(seconds), nanos}})
+    assert.equal((await dockerEvent(exit(1795414346, 776624383), real))?.Actor.Attributes.execDuration, '6')
+    // No start seen (and no state to read): 0.
+    assert.equal((await dockerEvent(exit(1795414400, 0), real))?.Actor.Attributes.execDuration, '0')
   })
 
   it("reports the end of an exec'd process as exec_die, not as the container's die", async () => {
@@ -51,10 +61,23 @@ describe('docker events from containerd events', () => {
     assert.equal(await dockerEvent(containerd('/containers/update', {id: 'c1', labels: {}}), facts), undefined)
   })
 
-  it('names images as docker does', async () => {
-    const tag = await dockerEvent(containerd('/images/create', {name: 'docker.io/qa/tagged:latest'}), facts)
-    assert.deepEqual(tag?.Actor, {ID: 'qa/tagged:latest', Attributes: {name: 'qa/tagged:latest'}})
-    assert.equal((await dockerEvent(containerd('/images/create', {name: 'nerd-dangling@sha256:ab'}), facts))?.Actor.ID, 'nerd-dangling@sha256:ab')
+  it("leaves containerd's image records and exec processes to nerd's own events, which name them as docker does", async () => {
+    for (const topic of ['/images/create', '/images/update', '/images/delete']) assert.equal(await dockerEvent(containerd(topic, {name: 'docker.io/qa/tagged:latest'}), facts), undefined)
+    for (const topic of ['/tasks/exec-added', '/tasks/exec-started']) assert.equal(await dockerEvent(containerd(topic, {containerId: 'c1', execId: 'e1'}), facts), undefined)
+    const untag = await dockerEvent(published('/nerd/image/untag', 'sha256:abc', {name: 'qa/tagged:v1'}), facts)
+    assert.deepEqual([untag?.Type, untag?.Action, untag?.Status, untag?.ID, untag?.From], ['image', 'untag', 'untag', 'sha256:abc', ''])
+    assert.deepEqual(untag?.Actor, {ID: 'sha256:abc', Attributes: {name: 'qa/tagged:v1'}})
+  })
+
+  it("gives exec_create and exec_start docker's action text, the command after a colon", async () => {
+    const create = await dockerEvent(published('/nerd/container/exec_create', 'c1', {execID: 'e1', exec_create: 'ls -l /'}), facts)
+    assert.equal(create?.Action, 'exec_create: ls -l /')
+    assert.equal(create?.Status, 'exec_create: ls -l /')
+    assert.deepEqual(create?.Actor.Attributes, {execID: 'e1', tier: 'front', image: 'busybox', name: 'web'})
+    const start = (await dockerEvent(published('/nerd/container/exec_start', 'c1', {execID: 'e1', exec_start: 'true '}), facts))!
+    assert.equal(start.Action, 'exec_start: true ')
+    assert.equal(eventMatches(start, parseEventFilters(['event=exec_start'])), true)
+    assert.equal(eventMatches(start, parseEventFilters(['event=exec_create'])), false)
   })
 
   it("translates nerd's own events: containers with their name, image and labels, volumes and networks as published", async () => {
@@ -87,9 +110,18 @@ describe('docker events from containerd events', () => {
     const json = '{"status":"start","id":"c1","from":"busybox","Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":{"image":"busybox","name":"web","tier":"front"}},"scope":"local","time":1795414339,"timeNano":1795414339776624384}\n'
     assert.equal(render('{{json .}}'), json)
     assert.equal(render('json'), json)
+    assert.equal(render('{{json .Actor.Attributes}}'), '{"image":"busybox","name":"web","tier":"front"}\n')
     const volume = (await dockerEvent(published('/nerd/volume/destroy', 'data', {driver: 'local'}), facts))!
     assert.equal(renderItems([eventTemplateData(volume)], {format: 'json', defaultTable: '', headers: {}}), '{"Type":"volume","Action":"destroy","Actor":{"ID":"data","Attributes":{"driver":"local"}},"scope":"local","time":1795414339,"timeNano":1795414339776624384}\n')
     assert.equal(renderItems([eventTemplateData(volume)], {format: '[{{.ID}}] {{.Actor.ID}}', defaultTable: '', headers: {}}), '[] data\n')
+  })
+
+  it("runs --format as docker's events do: `table` and `\\t` are text like any other", async () => {
+    const start = (await dockerEvent(containerd('/tasks/start', {containerId: 'c1', pid: 9}), facts))!
+    assert.equal(eventFormatter('table {{.Type}}\\t{{.Action}}')(start), 'table container\\tstart')
+    assert.equal(eventFormatter(' {{.Action}} ')(start), ' start ')
+    assert.match(eventFormatter('json')(start), /^\{"status":"start",/)
+    assert.throws(() => eventFormatter('{{.Type'), /template parsing error/)
   })
 
   it("prints docker's line and filters as docker does", async () => {
@@ -119,7 +151,7 @@ describe('docker events from containerd events', () => {
   })
 
   it('filters image events by name and repository', async () => {
-    const tag = (await dockerEvent(containerd('/images/create', {name: 'docker.io/qa/tagged:v1'}), facts))!
+    const tag = (await dockerEvent(published('/nerd/image/tag', 'sha256:abc', {name: 'qa/tagged:v1'}), facts))!
     assert.equal(eventMatches(tag, parseEventFilters(['image=qa/tagged:v1'])), true)
     assert.equal(eventMatches(tag, parseEventFilters(['image=qa/tagged'])), true)
     assert.equal(eventMatches(tag, parseEventFilters(['image=qa/other'])), false)
