@@ -24,7 +24,7 @@ export default class Run extends ContainerCreateCommand {
     // An attached run's FIFOs are made while the container is created.
     const fifos = this.attachedFifosAhead(flags)
     const {scope, request, created} = await this.discardingFifosOnFailure(fifos, this.createFromFlags(flags, this.containerArgs()))
-    const {removeAutoRemoved} = await import('../container/lifecycle.ts')
+    const {policyRestarts, removeAutoRemoved} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
     const {readState} = await import('../container/store.ts')
     const container = {record: created.record, paths: created.paths, labels: created.labels}
@@ -61,7 +61,7 @@ export default class Run extends ContainerCreateCommand {
     }
     if (outcome === 'detached') return
     // A policy that restarts the process takes over from here, in the background like docker's daemon.
-    const {policyRestarts, restartByPolicy} = await import('../container/task-exit.ts')
+    const {restartByPolicy} = await import('../container/task-exit.ts')
     if (policyRestarts(container.record, await readState(container.paths), outcome)) {
       await restartByPolicy(scope, container)
     } else {

@@ -145,6 +145,21 @@ function restartPending(state: ContainerState): boolean {
   return state.RestartDueAt !== undefined && !state.ExplicitlyStopped && Date.now() < state.RestartDueAt + RESTART_PENDING_GRACE_MS
 }
 
+/** Whether the policy restarts a process that exited with `exitCode` (docker's rules). */
+export function policyRestarts(record: ContainerRecord, state: ContainerState, exitCode: number): boolean {
+  if (state.ExplicitlyStopped) return false
+  const policy = record.HostConfig.RestartPolicy
+  switch (policy.Name) {
+    case 'always':
+    case 'unless-stopped':
+      return true
+    case 'on-failure':
+      return exitCode !== 0 && (policy.MaximumRetryCount <= 0 || state.RestartCount < policy.MaximumRetryCount)
+    default:
+      return false
+  }
+}
+
 /** Combines nerd's record and state with containerd's task (if any) into what users see. */
 export function viewOf(record: ContainerRecord, state: ContainerState, labels: Record<string, string>, task: Process | undefined): ContainerView {
   let status: ContainerStatus
@@ -165,7 +180,9 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       exitCode = task.exitStatus
       viewState.ExitCode = task.exitStatus
       viewState.FinishedAt = timestampToIso(task.exitedAt) || state.FinishedAt
-      status = !state.ExplicitlyStopped && (labels[RESTART_STATUS_LABEL] === 'running' || restartPending(state)) ? 'restarting' : 'exited'
+      // A process its policy restarts is `restarting` from its exit on, as docker's (whose daemon decides
+      // at once): nerd's exit handler may not have marked the restart due yet.
+      status = policyRestarts(record, state, task.exitStatus) || (!state.ExplicitlyStopped && restartPending(state)) ? 'restarting' : 'exited'
       break
     default:
       // No task, or one made but not started yet: `created` only before the first start, as docker's.
@@ -848,12 +865,17 @@ const RESTART_POLL_MS = 100
  */
 export async function waitContainer(scope: ContainerScope, container: LoadedContainer): Promise<number> {
   const id = container.record.Id
-  // With its labels as they are now: the restart monitor's, which tell of a restart to come, change meanwhile.
-  const restarting = async () => {
+  // A container waiting to be restarted is waited for until the process its restart starts ends, as
+  // docker's: until a task of another process than the one that ended is there (it may have ended
+  // too, as a crash loop's does at once), or the restart is called off. With its labels as they are
+  // now: the restart monitor's, which tell of a restart to come, change meanwhile.
+  const ended = (await getTask(scope, id))?.pid
+  const restartPending = async () => {
     const [task, labels] = await Promise.all([getTask(scope, id), scope.client.containers.get(id).then((found) => found.labels, unlessNotFound)])
-    return labels !== undefined && (await isRestarting({...container, labels}, task))
+    const restarted = task !== undefined && task.status !== 'CREATED' && task.pid !== ended
+    return !restarted && labels !== undefined && (await isRestarting({...container, labels}, task))
   }
-  while (await restarting()) await delay(RESTART_POLL_MS)
+  while (await restartPending()) await delay(RESTART_POLL_MS)
   try {
     return (await scope.client.tasks.wait(id)).exitStatus
   } catch (error) {

@@ -6,7 +6,7 @@ import {containerView} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {parseLogOptions, parseLogTime, readLogs} from './logs/index.ts'
 import {readRecord} from './store.ts'
-import {policyRestarts} from './task-exit.ts'
+import {policyRestarts} from './lifecycle.ts'
 
 export interface LogsOptions {
   follow: boolean

@@ -11,28 +11,12 @@
 import {setTimeout as delay} from 'node:timers/promises'
 import {connect, isConnectionError, toDate} from '../containerd/index.ts'
 import type {ContainerdClient, ExitStatus} from '../containerd/index.ts'
-import type {ContainerRecord, ContainerState} from './model.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
-import {AlreadyRunningError, deleteTask, getTask, loadContainer, monitorRestarts, recordExit, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, getTask, loadContainer, monitorRestarts, policyRestarts, recordExit, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
-
-/** Whether the policy restarts a process that exited with `exitCode` (docker's rules). */
-export function policyRestarts(record: ContainerRecord, state: ContainerState, exitCode: number): boolean {
-  if (state.ExplicitlyStopped) return false
-  const policy = record.HostConfig.RestartPolicy
-  switch (policy.Name) {
-    case 'always':
-    case 'unless-stopped':
-      return true
-    case 'on-failure':
-      return exitCode !== 0 && (policy.MaximumRetryCount <= 0 || state.RestartCount < policy.MaximumRetryCount)
-    default:
-      return false
-  }
-}
 
 const FIRST_RESTART_DELAY_MS = 100
 const MAX_RESTART_DELAY_MS = 60_000

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import type {ContainerRecord, ContainerState} from '../../../src/container/model.ts'
 import {INITIAL_STATE} from '../../../src/container/store.ts'
-import {policyRestarts, restartDelayMs} from '../../../src/container/task-exit.ts'
+import {policyRestarts} from '../../../src/container/lifecycle.ts'
+import {restartDelayMs} from '../../../src/container/task-exit.ts'
 import {parsePsOutput} from '../../../src/container/top.ts'
 
 function recordWith(Name: string, MaximumRetryCount = 0): ContainerRecord {
