@@ -10,6 +10,8 @@ import {NerdError} from '../errors.ts'
 import {codeDir, executableOnPath, SYSTEM_PATH} from '../paths.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
+import {serveAttachSocket} from './attach-socket.ts'
+import type {AttachServer} from './attach-socket.ts'
 import {markAttachedSession, unmarkAttachedSession} from './attached-session.ts'
 import {handOverOutput, handOverSession} from './detached-output.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
@@ -127,6 +129,7 @@ export async function startAttached(
   const id = container.record.Id
   const fifos = openFifos(await (options.fifos ?? makeFifos(join(scope.dataRoot, 'fifo'), {stdin: options.stdin, terminal: options.tty})))
   let log: JsonFileLog | undefined
+  let attach: AttachServer | undefined
   let session
   let handedOver = false
   const detaching = new AbortController()
@@ -143,6 +146,9 @@ export async function startAttached(
       containerLogUri(scope, context),
       detaching.signal,
     ).catch((error: unknown) => Promise.reject(startError(error)))
+    // Only now, the task being this session's: `attach` gets the output from here, and its input
+    // goes in with nerd's.
+    attach = serveAttachSocket(container.paths.dir, () => fifos.stdin)
     session = attachStdio({
       fifos,
       terminal: options.terminal,
@@ -151,7 +157,10 @@ export async function startAttached(
       sigProxy: options.sigProxy,
       detachKeys: options.detachKeys,
       ...(options.shown ? {shown: options.shown} : {}),
-      tee: (stream, chunk) => log?.write(stream, chunk),
+      tee: (stream, chunk) => {
+        attach?.broadcast(stream, chunk)
+        log?.write(stream, chunk)
+      },
       resize: (width, height) => scope.client.tasks.resizePty({containerId: id, width, height}),
       signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal]),
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, stdin: true}),
@@ -163,15 +172,14 @@ export async function startAttached(
       // The process goes on writing: something must keep reading its output into the log. The drain
       // writes it from here on, so nerd's log ends first (with what it has of an unfinished line) and
       // nothing reaches nerd between then and the drain's start (no I/O callback runs until the
-      // spawn, after which nerd stops reading). The mark tells `logs` and `attach` that output may
-      // still be on its way to the log after the exit.
+      // spawn, after which nerd stops reading). The mark tells `logs` that output may still be on
+      // its way to the log after the exit. Clients of the attach socket go on with the drain's.
       await log?.close()
       log = undefined
       writeFileSync(container.paths.drainMark, '')
-      if (await handOverSession(fifos, container.paths.record)) {
-        handedOver = true
-        return 'detached'
-      }
+      handedOver = await handOverSession(fifos, container.paths.record)
+      await attach?.close()
+      if (handedOver) return 'detached'
       // The process ended meanwhile: there is nothing to take over, and it is seen out as attached.
       rmSync(container.paths.drainMark, {force: true})
     }
@@ -180,6 +188,7 @@ export async function startAttached(
   } finally {
     detaching.abort()
     session?.close()
+    await attach?.close()
     await log?.close()
     await fifos.dispose()
     // An `--rm` container's removal takes the mark along, so that a nerd killed before it leaves it to the next command.
