@@ -114,9 +114,15 @@ export interface AttachSession {
   closeStdin: () => Promise<void>
 }
 
+/**
+ * How an attached session ends: its process exited; the user typed the detach keys; or nerd let go
+ * of a process that goes on (its reader went away, a signal nerd does not pass on, a hang-up).
+ */
+export type SessionEnd = 'exited' | 'detached' | 'let-go'
+
 export interface AttachedRun {
-  /** Resolves 'detached' when the user typed the detach keys, else once output has drained after exit. */
-  done(exit: Promise<unknown>): Promise<'exited' | 'detached'>
+  /** Resolves once the session ends; 'exited' once output has drained after the exit. */
+  done(exit: Promise<unknown>): Promise<SessionEnd>
   /** Restores the terminal and stops forwarding. */
   close(): void
 }
@@ -124,11 +130,14 @@ export interface AttachedRun {
 /** Wires the FIFOs to nerd's stdio; call once the task exists (output flows from Tasks.Start on). */
 export function attachStdio(session: AttachSession): AttachedRun {
   const {fifos, terminal} = session
-  let detach: () => void = () => undefined
-  const detached = new Promise<'detached'>((resolve) => {
-    detach = () => resolve('detached')
-  })
+  let end: (how: 'detached' | 'let-go') => void = () => undefined
+  const ending = new Promise<'detached' | 'let-go'>((resolve) => (end = resolve))
   const cleanups: (() => void)[] = []
+  /** nerd exits as killed by the signal. */
+  const letGoAt = (signal: NodeJS.Signals): void => {
+    process.exitCode = 128 + constants.signals[signal]
+    end('let-go')
+  }
   const pipeOut = (source: Socket | undefined, target: NodeJS.WriteStream, stream: 'stdout' | 'stderr'): void => {
     let shown = session.shown?.has(stream) ?? true
     source?.on('data', (chunk: Buffer) => {
@@ -143,7 +152,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code !== 'EPIPE') return others.forEach((listener) => listener.call(target, error))
       shown = false
-      detach()
+      end('let-go')
     }
     target.removeAllListeners('error')
     target.on('error', onError)
@@ -174,19 +183,26 @@ export function attachStdio(session: AttachSession): AttachedRun {
     const onData = (chunk: Buffer): void => {
       const {forward, detach: typed} = scanner.scan(chunk)
       if (forward.length > 0) input.write(forward)
-      if (typed) detach()
+      if (typed) end('detached')
     }
-    const onEnd = (): void => {
-      input.end(() => {
-        session.closeStdin().catch(() => undefined)
-      })
-    }
+    // The end of a terminal's input is a hang-up (raw mode reads ctrl-d as a key): docker never
+    // closes a terminal's stdin, and the shell goes on, so nerd lets go as at SIGHUP. Piped input's
+    // end is the container's.
+    const onEnd = session.tty
+      ? (): void => letGoAt('SIGHUP')
+      : (): void => {
+          input.end(() => {
+            session.closeStdin().catch(() => undefined)
+          })
+        }
     terminal.stdin.on('data', onData)
     terminal.stdin.once('end', onEnd)
+    if (session.tty) terminal.stdin.once('error', onEnd)
     terminal.stdin.resume()
     cleanups.push(() => {
       terminal.stdin.off('data', onData)
       terminal.stdin.off('end', onEnd)
+      terminal.stdin.off('error', onEnd)
       terminal.stdin.pause()
     })
   }
@@ -201,14 +217,11 @@ export function attachStdio(session: AttachSession): AttachedRun {
   } else {
     // Not passed on (a terminal's session, --sig-proxy=false), these end docker's CLI and leave the
     // container running: a closed terminal, a timeout. nerd lets go as a detach does, so the process
-    // goes on with its output read and its --rm applied at its exit, and exits as killed by the signal.
+    // goes on with its output read and its --rm applied at its exit.
     for (const name of ENDING_SIGNALS) {
-      const letGo = (): void => {
-        process.exitCode = 128 + constants.signals[name]
-        detach()
-      }
-      process.on(name, letGo)
-      cleanups.push(() => process.off(name, letGo))
+      const onSignal = (): void => letGoAt(name)
+      process.on(name, onSignal)
+      cleanups.push(() => process.off(name, onSignal))
     }
   }
   return {
@@ -218,7 +231,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
         await Promise.race([Promise.all([ended(fifos.stdout), ended(fifos.stderr)]), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
         return 'exited' as const
       })
-      return Promise.race([exited, detached])
+      return Promise.race([exited, ending])
     },
     close() {
       for (const cleanup of cleanups.splice(0)) cleanup()

@@ -118,7 +118,7 @@ export interface AttachedStartOptions {
 /**
  * Starts the container attached: its output on nerd's stdout/stderr (and in its log), nerd's stdin
  * forwarded with `-i`. Resolves with the exit code once the process has ended and its task is
- * deleted, or 'detached' when the user typed the detach keys.
+ * deleted, or 'detached' when the session let go of the process (the detach keys, or see attachStdio).
  */
 export async function startAttached(
   scope: ContainerScope,
@@ -168,8 +168,8 @@ export async function startAttached(
     await options.onStarted?.(started.pid)
     const exit = started.exit!
     const outcome = await session.done(exit)
-    if (outcome === 'detached') {
-      // The process goes on writing: something must keep reading its output into the log. The drain
+    if (outcome !== 'exited') {
+      // Detached or let go, the process goes on writing: something must keep reading its output into the log. The drain
       // writes it from here on, so nerd's log ends first (with what it has of an unfinished line) and
       // nothing reaches nerd between then and the drain's start (no I/O callback runs until the
       // spawn, after which nerd stops reading). The mark tells `logs` that output may still be on
