@@ -10,14 +10,12 @@ import type {Socket} from 'node:net'
 import {constants} from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {NerdError} from '../errors.ts'
-import {DetachKeyScanner} from './attach.ts'
+import {DetachKeyScanner, forwardSignals, makeRaw} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {AttachFrameReader, connectAttachSocket} from './attach-socket.ts'
 import {getTask, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readState} from './store.ts'
-
-const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2']
 
 export interface AttachRunningOptions {
   sigProxy: boolean
@@ -53,15 +51,7 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   const detached = new Promise<'detached'>((resolve) => (detach = () => resolve('detached')))
   const cleanups: (() => void)[] = []
   const {OpenStdin, Tty} = container.record.Config
-  if (options.sigProxy && !Tty) {
-    for (const name of PROXIED_SIGNALS) {
-      const forward = (): void => {
-        scope.client.tasks.kill(id, constants.signals[name]).catch(() => undefined)
-      }
-      process.on(name, forward)
-      cleanups.push(() => process.off(name, forward))
-    }
-  }
+  if (options.sigProxy && !Tty) cleanups.push(forwardSignals((name) => scope.client.tasks.kill(id, constants.signals[name]).catch(() => undefined)))
   if (Tty && terminal.stdout.isTTY) {
     const resize = (): void => {
       scope.client.tasks.resizePty({containerId: id, width: terminal.stdout.columns, height: terminal.stdout.rows}).catch(() => undefined)
@@ -83,8 +73,7 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   }
   if (terminal.stdin.isTTY) {
     const scanner = new DetachKeyScanner(options.detachKeys)
-    terminal.stdin.setRawMode(true)
-    cleanups.push(() => terminal.stdin.setRawMode(false))
+    cleanups.push(makeRaw(terminal.stdin))
     const onData = (chunk: Buffer): void => {
       const scanned = scanner.scan(chunk)
       if (sendsInput && scanned.forward.length > 0) connection?.write(scanned.forward)

@@ -3,6 +3,7 @@
  * `exec`): stdio through FIFOs, docker's detach keys, raw mode and window size for a TTY, signals
  * forwarded, and docker's exit codes when the process cannot start.
  */
+import {spawnSync} from 'node:child_process'
 import type {Socket} from 'node:net'
 import {constants} from 'node:os'
 import {NerdError} from '../errors.ts'
@@ -19,8 +20,37 @@ export function requireInputTerminal(input: {isTTY?: boolean}, attach: {stdin: b
   if (attach.stdin && attach.tty && !input.isTTY) throw new NerdError('the input device is not a TTY')
 }
 
-/** Signals a foreground nerd forwards to the container (docker's sig-proxy; SIGKILL/SIGSTOP cannot be caught). */
-const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP']
+/**
+ * The signals an attached nerd forwards to the container (docker's sig-proxy, ForwardAllSignals):
+ * every one it can catch but SIGCHLD, SIGPIPE and SIGURG. SIGKILL and SIGSTOP cannot be caught, and
+ * Node leaves the faults (SIGBUS, SIGFPE, SIGILL, SIGSEGV) to the process; aliases go once.
+ */
+export const FORWARDED_SIGNALS = (Object.keys(constants.signals) as NodeJS.Signals[]).filter(
+  (name, index, names) =>
+    !['SIGKILL', 'SIGSTOP', 'SIGCHLD', 'SIGPIPE', 'SIGURG', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGSEGV'].includes(name) &&
+    names.findIndex((other) => constants.signals[other] === constants.signals[name]) === index,
+)
+
+/** Forwards FORWARDED_SIGNALS through `forward` until the returned function is called. */
+export function forwardSignals(forward: (signal: NodeJS.Signals) => void): () => void {
+  const listeners = FORWARDED_SIGNALS.map((name) => [name, () => forward(name)] as const)
+  for (const [name, listener] of listeners) process.on(name, listener)
+  return () => {
+    for (const [name, listener] of listeners) process.off(name, listener)
+  }
+}
+
+/**
+ * Puts nerd's terminal in raw mode, as docker's MakeRaw: libuv's raw mode leaves output processing
+ * (OPOST) on, so the container's terminal's \r\n reached the screen as \r\r\n; Node has no call for
+ * it, and stty (some milliseconds, once a session) clears it. Returns the restore: libuv sets back
+ * the whole terminal as it found it, OPOST with it.
+ */
+export function makeRaw(terminal: NodeJS.ReadStream): () => void {
+  terminal.setRawMode(true)
+  spawnSync('stty', ['-opost'], {stdio: [terminal, 'ignore', 'ignore']})
+  return () => terminal.setRawMode(false)
+}
 
 /** Signals that end nerd, and so the session, when they are not forwarded to the container. */
 const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
@@ -164,11 +194,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
   pipeOut(fifos.stdout, terminal.stdout, 'stdout')
   pipeOut(fifos.stderr, terminal.stderr, 'stderr')
 
-  const rawMode = session.tty && session.stdin && terminal.stdin.isTTY
-  if (rawMode) {
-    terminal.stdin.setRawMode(true)
-    cleanups.push(() => terminal.stdin.setRawMode(false))
-  }
+  if (session.tty && session.stdin && terminal.stdin.isTTY) cleanups.push(makeRaw(terminal.stdin))
   if (session.tty && terminal.stdout.isTTY) {
     const resize = (): void => {
       session.resize(terminal.stdout.columns, terminal.stdout.rows).catch(() => undefined)
@@ -207,13 +233,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
     })
   }
   if (session.sigProxy && !session.tty) {
-    for (const name of PROXIED_SIGNALS.filter((signal) => signal !== 'SIGWINCH')) {
-      const forward = (): void => {
-        session.signal(name).catch(() => undefined)
-      }
-      process.on(name, forward)
-      cleanups.push(() => process.off(name, forward))
-    }
+    cleanups.push(forwardSignals((name) => session.signal(name).catch(() => undefined)))
   } else {
     // Not passed on (a terminal's session, --sig-proxy=false), these end docker's CLI and leave the
     // container running: a closed terminal, a timeout. nerd lets go as a detach does, so the process

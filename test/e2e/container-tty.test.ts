@@ -108,6 +108,14 @@ describe('terminals', () => {
     await nerd(['rm', '-f', 'hup1', 'hup2'])
   })
 
+  it('the terminal gets the container\'s line ends as they are (docker\'s raw mode clears OPOST: no \\r\\r\\n), and is set back as it was', async () => {
+    const commandLine = `${nerdCommandLine(['run', '-it', '--rm', IMG, 'sh', '-c', 'echo one; echo two'])}; stty -a`
+    const {stdout} = await run('script', ['--quiet', '--return', '--command', commandLine, '/dev/null'], {encoding: 'latin1'})
+    assert.match(stdout, /one\r\ntwo\r\n/)
+    assert.doesNotMatch(stdout, /\r\r\n/)
+    assert.match(stdout, /[ \n]opost /, 'OPOST is on again')
+  })
+
   it('stats on a terminal redraws its table in place, live', async () => {
     await nerd(['run', '-d', '--name', 'statted', IMG, 'sleep', '600'])
     await tmux('respawn-pane', '-k', '-t', session, `${nerdCommandLine(['stats', 'statted'])}; sleep 600`)

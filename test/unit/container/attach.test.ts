@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {DetachKeyScanner, parseDetachKeys, startFailureExitCode, startFailureMessage} from '../../../src/container/attach.ts'
+import {DetachKeyScanner, FORWARDED_SIGNALS, parseDetachKeys, startFailureExitCode, startFailureMessage} from '../../../src/container/attach.ts'
 import {AttachFrameReader} from '../../../src/container/attach-socket.ts'
 
 describe('detach keys', () => {
@@ -22,6 +22,17 @@ describe('detach keys', () => {
     const scanner = new DetachKeyScanner([16, 17])
     assert.deepEqual(scanner.scan(Uint8Array.from([16, 120])), {forward: Uint8Array.from([16, 120]), detach: false})
     assert.deepEqual(scanner.scan(Uint8Array.from([16, 16, 17])), {forward: Uint8Array.from([16]), detach: true})
+  })
+})
+
+describe('forwarded signals', () => {
+  it('are docker\'s ForwardAllSignals: every catchable one but SIGCHLD, SIGPIPE and SIGURG, each once', () => {
+    for (const name of ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP', 'SIGALRM', 'SIGABRT', 'SIGIO']) {
+      assert.ok(FORWARDED_SIGNALS.includes(name as NodeJS.Signals), name)
+    }
+    for (const name of ['SIGCHLD', 'SIGPIPE', 'SIGURG', 'SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGIOT', 'SIGPOLL']) {
+      assert.ok(!FORWARDED_SIGNALS.includes(name as NodeJS.Signals), name)
+    }
   })
 })
 
