@@ -6,7 +6,7 @@ import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import {rm, writeFile} from 'node:fs/promises'
 import {constants} from 'node:os'
 import {join} from 'node:path'
-import {NerdError} from '../errors.ts'
+import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
 import {codeDir, executableOnPath, SYSTEM_PATH} from '../paths.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
@@ -14,6 +14,7 @@ import {serveAttachSocket} from './attach-socket.ts'
 import type {AttachServer} from './attach-socket.ts'
 import {markAttachedSession, unmarkAttachedSession} from './attached-session.ts'
 import {handOverOutput, handOverSession} from './detached-output.ts'
+import {startExitHandler} from './exit-handler.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
 import {deleteTask, startTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -131,6 +132,7 @@ export async function startAttached(
   let log: JsonFileLog | undefined
   let attach: AttachServer | undefined
   let session
+  /** Whether a drain (or the exit handler) sees the container out instead of this session. */
   let handedOver = false
   const detaching = new AbortController()
   await markAttachedSession(container.paths)
@@ -167,21 +169,31 @@ export async function startAttached(
     })
     await options.onStarted?.(started.pid)
     const exit = started.exit!
-    const outcome = await session.done(exit)
+    // containerd's connection may drop while the process runs: its exit cannot be seen then.
+    const waitFailure = exit.then(() => new Promise<never>(() => undefined), (error: unknown) => ({failure: error}))
+    const outcome = await Promise.race([session.done(exit.catch(() => new Promise<never>(() => undefined))), waitFailure])
     if (outcome !== 'exited') {
-      // Detached or let go, the process goes on writing: something must keep reading its output into the log. The drain
-      // writes it from here on, so nerd's log ends first (with what it has of an unfinished line) and
-      // nothing reaches nerd between then and the drain's start (no I/O callback runs until the
-      // spawn, after which nerd stops reading). The mark tells `logs` that output may still be on
-      // its way to the log after the exit. Clients of the attach socket go on with the drain's.
+      // Detached, let go, or blind to the exit: the process goes on writing, and something must keep
+      // reading its output into the log. The drain writes it from here on, so nerd's log ends first
+      // (with what it has of an unfinished line) and nothing reaches nerd between then and the
+      // drain's start (no I/O callback runs until the spawn, after which nerd stops reading). The
+      // mark tells `logs` that output may still be on its way to the log after the exit. Clients of
+      // the attach socket go on with the drain's.
       await log?.close()
       log = undefined
       writeFileSync(container.paths.drainMark, '')
       handedOver = await handOverSession(fifos, container.paths.record)
       await attach?.close()
+      // Else the process ended meanwhile: there is nothing to take over.
+      if (!handedOver) rmSync(container.paths.drainMark, {force: true})
+      if (typeof outcome === 'object') {
+        // As docker's CLI: 125. The exit handler sees the container out once containerd is back.
+        if (!handedOver) startExitHandler(scope.dataRoot, container.record.Namespace, id)
+        handedOver = true
+        throw new NerdError(`error waiting for container: ${(outcome.failure as Error).message}`, {exitCode: EXIT_NERD_FAILED, cause: outcome.failure})
+      }
       if (handedOver) return 'detached'
-      // The process ended meanwhile: there is nothing to take over, and it is seen out as attached.
-      rmSync(container.paths.drainMark, {force: true})
+      // It is seen out as attached.
     }
     const ended = await exit
     return (await deleteTask(scope, container, ended))?.exitStatus ?? ended.exitStatus
