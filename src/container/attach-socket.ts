@@ -71,8 +71,9 @@ export function serveAttachSocket(dir: string, input: AttachInput): AttachServer
     client.on('error', () => client.destroy())
     client.on('close', () => clients.delete(client))
     client.on('data', (chunk: Buffer) => {
+      // A stdin that was closed (its session's input ended) takes nothing more.
       const stdin = input()
-      if (stdin && !stdin.write(chunk)) {
+      if (stdin?.writable && !stdin.write(chunk)) {
         for (const each of clients) each.pause()
         stdin.once('drain', () => {
           for (const each of clients) each.resume()
