@@ -100,26 +100,25 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   }
   connected(undefined)
   const output = async (): Promise<number> => {
-    let write: (target: NodeJS.WriteStream, chunk: Buffer) => void = () => undefined
-    const frames = new AttachFrameReader({
-      stdout: (chunk) => write(terminal.stdout, chunk),
-      stderr: (chunk) => write(terminal.stderr, chunk),
-      systemError: (message) => {
-        throw new NerdError(message)
-      },
-    })
     for (;;) {
       const socket = await connectWithin(container.paths.dir, () => exited || controller.signal.aborted)
       if (!socket) {
         if (exited || controller.signal.aborted) return exit
         throw new NerdError(`cannot attach to ${container.record.Name}: nothing serves its output (a container started by an older nerd: restart it)`)
       }
-      write = (target, chunk) => {
+      const write = (target: NodeJS.WriteStream, chunk: Buffer): void => {
         if (!target.write(chunk)) {
           socket.pause()
           target.once('drain', () => socket.resume())
         }
       }
+      const frames = new AttachFrameReader({
+        stdout: (chunk) => write(terminal.stdout, chunk),
+        stderr: (chunk) => write(terminal.stderr, chunk),
+        systemError: (message) => {
+          throw new NerdError(message)
+        },
+      })
       connected(socket)
       await relay(socket, frames, exitSeen)
       connected(undefined)
