@@ -236,6 +236,15 @@ export abstract class NerdCommand extends Command {
     }
   }
 
+  /**
+   * How docker's attach and exec end when the detach keys are typed: moby/term's EscapeError, as it
+   * is (run and start -a detach quietly).
+   */
+  protected exitDetached(): never {
+    process.stderr.write('read escape sequence\n')
+    this.exit(1)
+  }
+
   protected print(text: string): void {
     if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
   }

@@ -20,7 +20,8 @@ export default class Attach extends NerdCommand {
     await this.forEachContainer([args.container], async (scope, container) => {
       requireInputTerminal(process.stdin, {stdin: !flags['no-stdin'], tty: container.record.Config.Tty})
       const outcome = await attachRunning(scope, container, {sigProxy: flags['sig-proxy'], detachKeys, stdin: !flags['no-stdin']}, process)
-      if (outcome !== 'detached' && outcome !== 0) this.exit(outcome)
+      if (outcome === 'detached') this.exitDetached()
+      if (outcome !== 0) this.exit(outcome)
     })
   }
 }

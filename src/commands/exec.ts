@@ -54,7 +54,8 @@ export default class Exec extends NerdCommand {
       },
       process,
     )
-    if (outcome !== 'detached' && outcome !== 0) this.exit(outcome)
+    if (outcome === 'detached') this.exitDetached()
+    if (typeof outcome === 'number' && outcome !== 0) this.exit(outcome)
   }
 
   /**

@@ -1,65 +1,58 @@
 /**
- * docker's attach for a container running in the background: its output from now on (read from the
- * json-file log), nerd's stdin into the container's stdin FIFO for a container run with `-i` (held
- * open by its logger with `-it`, by nerd's drain with `-i` alone, so input goes on across attaches),
- * the terminal's size, signals forwarded, detach keys on a terminal, and the container's exit code
- * when it ends.
+ * docker's attach to a running container: its live output from now on, byte for byte, from the
+ * attach socket of whoever reads it (its logger, nerd's drain, a foreground `run`; see
+ * attach-socket.ts), whatever its logging driver; nerd's stdin into the container's for a
+ * container run with `-i` (held open by that reader, so input goes on across attaches); the
+ * terminal's size, signals forwarded, detach keys on a terminal, and the container's exit code when
+ * it ends.
  */
-import {constants as fsConstants, existsSync, openSync} from 'node:fs'
-import {Socket} from 'node:net'
+import type {Socket} from 'node:net'
 import {constants} from 'node:os'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {NerdError} from '../errors.ts'
-import {DetachKeyScanner} from './attach.ts'
+import {DetachKeyScanner, forwardSignals, makeRaw} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
-import {publishContainerEvent} from './lifecycle.ts'
+import {AttachFrameReader, connectAttachSocket} from './attach-socket.ts'
+import {getTask, publishContainerEvent, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import {outputDrained} from './detached-output.ts'
-import {readLogs} from './logs/index.ts'
-
-const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2']
+import {readState} from './store.ts'
 
 export interface AttachRunningOptions {
   sigProxy: boolean
   detachKeys: number[]
-  /** Forward nerd's stdin (unless `--no-stdin`); only a container run with `-it` takes it. */
+  /** Forward nerd's stdin (unless `--no-stdin`); only a container run with `-i` takes it. */
   stdin: boolean
 }
 
+/**
+ * How long attach tries to reach the attach socket while the process runs: a logger starts while
+ * `run -d` returns, and a session that lets go hands the socket to its drain.
+ */
+const CONNECT_WITHIN_MS = 5000
+const CONNECT_RETRY_MS = 50
+
+/** After the exit, the output still on its way: attach stops once none has come for this long (or the socket ends). */
+const OUTPUT_SETTLE_MS = 1000
+
 export async function attachRunning(scope: ContainerScope, container: LoadedContainer, options: AttachRunningOptions, terminal: AttachTerminal): Promise<number | 'detached'> {
   const id = container.record.Id
-  const task = await scope.client.tasks.get(id).catch(() => undefined)
-  if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) throw new NerdError('You cannot attach to a stopped container, start it first')
-  if (!container.record.LogPath) throw new NerdError(`container ${container.record.Name} has no log to attach to (--log-driver none)`)
+  const [state, task] = await Promise.all([readState(container.paths), getTask(scope, id)])
+  const {status} = viewOf(container.record, state, container.labels, task)
+  if (status === 'paused') throw new NerdError('You cannot attach to a paused container, unpause it first')
+  if (status === 'restarting') throw new NerdError('You cannot attach to a restarting container, wait until it is running')
+  if (status !== 'running') throw new NerdError('You cannot attach to a stopped container, start it first')
   await publishContainerEvent(scope, container, 'attach')
   const controller = new AbortController()
+  const exit = scope.client.tasks.wait(id, {signal: controller.signal}).then((ended) => ended.exitStatus)
   let exited = false
-  const exit = scope.client.tasks.wait(id, {signal: controller.signal}).then((status) => {
-    exited = true
-    return status.exitStatus
-  })
-  // The output of a `-di` container reaches the log through nerd's drain, which may still be writing at the exit.
-  const outputDone = (): boolean => exited && outputDrained(container.paths)
+  const exitSeen = exit.then(() => (exited = true))
+  // A wait that fails (containerd gone) fails the attach, below.
+  exitSeen.catch(() => undefined)
   let detach: () => void = () => undefined
   const detached = new Promise<'detached'>((resolve) => (detach = () => resolve('detached')))
   const cleanups: (() => void)[] = []
-  if (options.sigProxy && !container.record.Config.Tty) {
-    for (const name of PROXIED_SIGNALS) {
-      const forward = (): void => {
-        scope.client.tasks.kill(id, constants.signals[name]).catch(() => undefined)
-      }
-      process.on(name, forward)
-      cleanups.push(() => process.off(name, forward))
-    }
-  }
   const {OpenStdin, Tty} = container.record.Config
-  // The shim reads the FIFO: opening it for writing does not wait.
-  const input = options.stdin && OpenStdin && existsSync(container.paths.stdin)
-    ? new Socket({fd: openSync(container.paths.stdin, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK), readable: false, writable: true})
-    : undefined
-  if (input) {
-    input.on('error', () => undefined)
-    cleanups.push(() => input.destroy())
-  }
+  if (options.sigProxy && !Tty) cleanups.push(forwardSignals((name) => scope.client.tasks.kill(id, constants.signals[name]).catch(() => undefined)))
   if (Tty && terminal.stdout.isTTY) {
     const resize = (): void => {
       scope.client.tasks.resizePty({containerId: id, width: terminal.stdout.columns, height: terminal.stdout.rows}).catch(() => undefined)
@@ -68,41 +61,131 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
     terminal.stdout.on('resize', resize)
     cleanups.push(() => terminal.stdout.off('resize', resize))
   }
+  // Input goes to the socket connected, and waits while there is none. (A terminal's is read for
+  // the detach keys too.)
+  let connection: Socket | undefined
+  const sendsInput = options.stdin && OpenStdin
+  const readsInput = terminal.stdin.isTTY || sendsInput
+  const connected = (socket: Socket | undefined): void => {
+    connection = socket
+    if (!readsInput) return
+    if (socket) terminal.stdin.resume()
+    else terminal.stdin.pause()
+  }
   if (terminal.stdin.isTTY) {
     const scanner = new DetachKeyScanner(options.detachKeys)
-    terminal.stdin.setRawMode(true)
+    cleanups.push(makeRaw(terminal.stdin))
     const onData = (chunk: Buffer): void => {
       const scanned = scanner.scan(chunk)
-      if (scanned.forward.length > 0) input?.write(scanned.forward)
+      if (sendsInput && scanned.forward.length > 0) connection?.write(scanned.forward)
       if (scanned.detach) detach()
     }
     terminal.stdin.on('data', onData)
-    cleanups.push(() => {
-      terminal.stdin.off('data', onData)
-      terminal.stdin.setRawMode(false)
-      terminal.stdin.pause()
-    })
-  } else if (input) {
+    cleanups.push(() => terminal.stdin.off('data', onData))
+  } else if (sendsInput) {
     // Piped input goes in as it comes; its end is not the container's (docker keeps stdin open).
     const onData = (chunk: Buffer): void => {
-      input.write(chunk)
+      connection?.write(chunk)
     }
     terminal.stdin.on('data', onData)
+    cleanups.push(() => terminal.stdin.off('data', onData))
+  }
+  if (readsInput) {
+    // A terminal that hangs up fails the read: input ends there, output goes on.
+    const onError = (): void => undefined
+    terminal.stdin.on('error', onError)
     cleanups.push(() => {
-      terminal.stdin.off('data', onData)
+      terminal.stdin.off('error', onError)
       terminal.stdin.pause()
     })
   }
-  const output = readLogs(
-    container.record.LogPath,
-    {follow: true, tail: 0, shouldStop: async () => outputDone(), signal: controller.signal},
-    {stdout: (chunk) => terminal.stdout.write(chunk), stderr: (chunk) => terminal.stderr.write(chunk)},
-  )
+  connected(undefined)
+  const output = async (): Promise<number> => {
+    for (;;) {
+      const socket = await connectWithin(container.paths.dir, () => exited || controller.signal.aborted)
+      if (!socket) {
+        if (exited || controller.signal.aborted) return exit
+        throw new NerdError(`cannot attach to ${container.record.Name}: nothing serves its output (a container started by an older nerd: restart it)`)
+      }
+      const write = (target: NodeJS.WriteStream, chunk: Buffer): void => {
+        if (!target.write(chunk)) {
+          socket.pause()
+          target.once('drain', () => socket.resume())
+        }
+      }
+      const frames = new AttachFrameReader({
+        stdout: (chunk) => write(terminal.stdout, chunk),
+        stderr: (chunk) => write(terminal.stderr, chunk),
+        systemError: (message) => {
+          throw new NerdError(message)
+        },
+      })
+      connected(socket)
+      await relay(socket, frames, exitSeen)
+      connected(undefined)
+      if (exited || controller.signal.aborted) return exit
+      // The server let go of its clients while the process runs on (a session handing over to its
+      // drain): its successor serves the socket next.
+    }
+  }
   try {
-    const outcome = await Promise.race([exit.then(async (code) => (await output, code)), detached])
-    return outcome
+    return await Promise.race([output(), detached, exit.then(() => new Promise<never>(() => undefined))])
   } finally {
     controller.abort()
+    connection?.destroy()
     for (const cleanup of cleanups) cleanup()
   }
+}
+
+/** Connects to the attach socket, trying again while nothing serves it, until CONNECT_WITHIN_MS or `stop()`; undefined then. */
+async function connectWithin(dir: string, stop: () => boolean): Promise<Socket | undefined> {
+  const deadline = Date.now() + CONNECT_WITHIN_MS
+  for (;;) {
+    try {
+      return await connectAttachSocket(dir)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw error
+    }
+    if (stop() || Date.now() >= deadline) return undefined
+    await sleep(CONNECT_RETRY_MS)
+  }
+}
+
+/**
+ * Passes the socket's frames on until the server ends it, or, once the process has exited, until no
+ * output has come for OUTPUT_SETTLE_MS (a logger's socket ends only when the task is deleted).
+ * Rejects with the server's reason when it let this client go.
+ */
+function relay(socket: Socket, frames: AttachFrameReader, exitSeen: Promise<unknown>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settle: NodeJS.Timeout | undefined
+    let exited = false
+    const settleLater = (): void => {
+      clearTimeout(settle)
+      settle = setTimeout(() => socket.destroy(), OUTPUT_SETTLE_MS)
+    }
+    exitSeen.then(
+      () => {
+        exited = true
+        settleLater()
+      },
+      () => undefined,
+    )
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        frames.push(chunk)
+      } catch (error) {
+        socket.destroy()
+        reject(error as Error)
+      }
+      if (exited) settleLater()
+    })
+    socket.on('end', () => socket.destroy())
+    socket.on('error', () => socket.destroy())
+    socket.on('close', () => {
+      clearTimeout(settle)
+      resolve()
+    })
+  })
 }

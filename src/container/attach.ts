@@ -3,6 +3,7 @@
  * `exec`): stdio through FIFOs, docker's detach keys, raw mode and window size for a TTY, signals
  * forwarded, and docker's exit codes when the process cannot start.
  */
+import {spawnSync} from 'node:child_process'
 import type {Socket} from 'node:net'
 import {constants} from 'node:os'
 import {NerdError} from '../errors.ts'
@@ -19,8 +20,37 @@ export function requireInputTerminal(input: {isTTY?: boolean}, attach: {stdin: b
   if (attach.stdin && attach.tty && !input.isTTY) throw new NerdError('the input device is not a TTY')
 }
 
-/** Signals a foreground nerd forwards to the container (docker's sig-proxy; SIGKILL/SIGSTOP cannot be caught). */
-const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP']
+/**
+ * The signals an attached nerd forwards to the container (docker's sig-proxy, ForwardAllSignals):
+ * every one it can catch but SIGCHLD, SIGPIPE and SIGURG. SIGKILL and SIGSTOP cannot be caught, and
+ * Node leaves the faults (SIGBUS, SIGFPE, SIGILL, SIGSEGV) to the process; aliases go once.
+ */
+export const FORWARDED_SIGNALS = (Object.keys(constants.signals) as NodeJS.Signals[]).filter(
+  (name, index, names) =>
+    !['SIGKILL', 'SIGSTOP', 'SIGCHLD', 'SIGPIPE', 'SIGURG', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGSEGV'].includes(name) &&
+    names.findIndex((other) => constants.signals[other] === constants.signals[name]) === index,
+)
+
+/** Forwards FORWARDED_SIGNALS through `forward` until the returned function is called. */
+export function forwardSignals(forward: (signal: NodeJS.Signals) => void): () => void {
+  const listeners = FORWARDED_SIGNALS.map((name) => [name, () => forward(name)] as const)
+  for (const [name, listener] of listeners) process.on(name, listener)
+  return () => {
+    for (const [name, listener] of listeners) process.off(name, listener)
+  }
+}
+
+/**
+ * Puts nerd's terminal in raw mode, as docker's MakeRaw: libuv's raw mode leaves output processing
+ * (OPOST) on, so the container's terminal's \r\n reached the screen as \r\r\n; Node has no call for
+ * it, and stty (some milliseconds, once a session) clears it. Returns the restore: libuv sets back
+ * the whole terminal as it found it, OPOST with it.
+ */
+export function makeRaw(terminal: NodeJS.ReadStream): () => void {
+  terminal.setRawMode(true)
+  spawnSync('stty', ['-opost'], {stdio: [terminal, 'ignore', 'ignore']})
+  return () => terminal.setRawMode(false)
+}
 
 /** Signals that end nerd, and so the session, when they are not forwarded to the container. */
 const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
@@ -114,9 +144,15 @@ export interface AttachSession {
   closeStdin: () => Promise<void>
 }
 
+/**
+ * How an attached session ends: its process exited; the user typed the detach keys; or nerd let go
+ * of a process that goes on (its reader went away, a signal nerd does not pass on, a hang-up).
+ */
+export type SessionEnd = 'exited' | 'detached' | 'let-go'
+
 export interface AttachedRun {
-  /** Resolves 'detached' when the user typed the detach keys, else once output has drained after exit. */
-  done(exit: Promise<unknown>): Promise<'exited' | 'detached'>
+  /** Resolves once the session ends; 'exited' once output has drained after the exit. */
+  done(exit: Promise<unknown>): Promise<SessionEnd>
   /** Restores the terminal and stops forwarding. */
   close(): void
 }
@@ -124,11 +160,14 @@ export interface AttachedRun {
 /** Wires the FIFOs to nerd's stdio; call once the task exists (output flows from Tasks.Start on). */
 export function attachStdio(session: AttachSession): AttachedRun {
   const {fifos, terminal} = session
-  let detach: () => void = () => undefined
-  const detached = new Promise<'detached'>((resolve) => {
-    detach = () => resolve('detached')
-  })
+  let end: (how: 'detached' | 'let-go') => void = () => undefined
+  const ending = new Promise<'detached' | 'let-go'>((resolve) => (end = resolve))
   const cleanups: (() => void)[] = []
+  /** nerd exits as killed by the signal. */
+  const letGoAt = (signal: NodeJS.Signals): void => {
+    process.exitCode = 128 + constants.signals[signal]
+    end('let-go')
+  }
   const pipeOut = (source: Socket | undefined, target: NodeJS.WriteStream, stream: 'stdout' | 'stderr'): void => {
     let shown = session.shown?.has(stream) ?? true
     source?.on('data', (chunk: Buffer) => {
@@ -143,7 +182,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code !== 'EPIPE') return others.forEach((listener) => listener.call(target, error))
       shown = false
-      detach()
+      end('let-go')
     }
     target.removeAllListeners('error')
     target.on('error', onError)
@@ -155,11 +194,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
   pipeOut(fifos.stdout, terminal.stdout, 'stdout')
   pipeOut(fifos.stderr, terminal.stderr, 'stderr')
 
-  const rawMode = session.tty && session.stdin && terminal.stdin.isTTY
-  if (rawMode) {
-    terminal.stdin.setRawMode(true)
-    cleanups.push(() => terminal.stdin.setRawMode(false))
-  }
+  if (session.tty && session.stdin && terminal.stdin.isTTY) cleanups.push(makeRaw(terminal.stdin))
   if (session.tty && terminal.stdout.isTTY) {
     const resize = (): void => {
       session.resize(terminal.stdout.columns, terminal.stdout.rows).catch(() => undefined)
@@ -174,41 +209,39 @@ export function attachStdio(session: AttachSession): AttachedRun {
     const onData = (chunk: Buffer): void => {
       const {forward, detach: typed} = scanner.scan(chunk)
       if (forward.length > 0) input.write(forward)
-      if (typed) detach()
+      if (typed) end('detached')
     }
-    const onEnd = (): void => {
-      input.end(() => {
-        session.closeStdin().catch(() => undefined)
-      })
-    }
+    // The end of a terminal's input is a hang-up (raw mode reads ctrl-d as a key): docker never
+    // closes a terminal's stdin, and the shell goes on, so nerd lets go as at SIGHUP. Piped input's
+    // end is the container's.
+    const onEnd = session.tty
+      ? (): void => letGoAt('SIGHUP')
+      : (): void => {
+          input.end(() => {
+            session.closeStdin().catch(() => undefined)
+          })
+        }
     terminal.stdin.on('data', onData)
     terminal.stdin.once('end', onEnd)
+    if (session.tty) terminal.stdin.once('error', onEnd)
     terminal.stdin.resume()
     cleanups.push(() => {
       terminal.stdin.off('data', onData)
       terminal.stdin.off('end', onEnd)
+      terminal.stdin.off('error', onEnd)
       terminal.stdin.pause()
     })
   }
   if (session.sigProxy && !session.tty) {
-    for (const name of PROXIED_SIGNALS.filter((signal) => signal !== 'SIGWINCH')) {
-      const forward = (): void => {
-        session.signal(name).catch(() => undefined)
-      }
-      process.on(name, forward)
-      cleanups.push(() => process.off(name, forward))
-    }
+    cleanups.push(forwardSignals((name) => session.signal(name).catch(() => undefined)))
   } else {
     // Not passed on (a terminal's session, --sig-proxy=false), these end docker's CLI and leave the
     // container running: a closed terminal, a timeout. nerd lets go as a detach does, so the process
-    // goes on with its output read and its --rm applied at its exit, and exits as killed by the signal.
+    // goes on with its output read and its --rm applied at its exit.
     for (const name of ENDING_SIGNALS) {
-      const letGo = (): void => {
-        process.exitCode = 128 + constants.signals[name]
-        detach()
-      }
-      process.on(name, letGo)
-      cleanups.push(() => process.off(name, letGo))
+      const onSignal = (): void => letGoAt(name)
+      process.on(name, onSignal)
+      cleanups.push(() => process.off(name, onSignal))
     }
   }
   return {
@@ -218,7 +251,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
         await Promise.race([Promise.all([ended(fifos.stdout), ended(fifos.stderr)]), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
         return 'exited' as const
       })
-      return Promise.race([exited, detached])
+      return Promise.race([exited, ending])
     },
     close() {
       for (const cleanup of cleanups.splice(0)) cleanup()

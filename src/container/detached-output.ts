@@ -3,14 +3,17 @@
  * FIFO: with no reader the shim's copy fails and the process soon blocks on a full pipe. So before
  * nerd lets go, a small process of its own (dist/fifo-drain.js) opens the FIFOs and carries the
  * output on into the container's log until the process ends, as docker's daemon keeps reading.
- * A `run -di` container is started with one from the outset: it also holds the container's stdin
- * open, as docker's daemon does, since containerd's shim feeds a logged task no stdin without a terminal.
+ * It takes the session's stdin too and serves the container's attach socket, so that `attach` can
+ * take up the session again. A `run -di` container is started with one from the outset: it holds
+ * the container's stdin open, as docker's daemon does, since containerd's shim feeds a logged task
+ * no stdin without a terminal.
  */
 import {spawn} from 'node:child_process'
-import {closeSync, constants, openSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {constants, openSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {join} from 'node:path'
 import {codeDir} from '../paths.ts'
+import {fifoInput, serveAttachSocket} from './attach-socket.ts'
 import {startExitHandler} from './exit-handler.ts'
 import type {OpenedFifos} from './io.ts'
 import {openContainerLog} from './logs/index.ts'
@@ -30,8 +33,11 @@ export interface DrainRequest {
   stderr?: string | number
   /** The container's record file, for the log path and options; empty to discard the output. */
   recordFile: string
-  /** The container's stdin FIFO, held open (and never written) while the process runs. */
-  stdin?: string
+  /**
+   * The container's stdin FIFO, held open while the process runs and written with what `attach`
+   * sends: a path (a `-di` container's), or the descriptor of a session that lets go.
+   */
+  stdin?: string | number
 }
 
 /** How long a drain mark may stay empty (the drain starting) before its drain is taken for dead. */
@@ -72,7 +78,7 @@ export function handOverOutput(request: DrainRequest): Promise<{stop(): void}> {
     stdio.push(fifo)
     return `${INHERITED_FD_PREFIX}${stdio.length - 1}`
   }
-  const args = [request.recordFile, argument(request.stdout), argument(request.stderr), ...(request.stdin ? [request.stdin] : [])]
+  const args = [request.recordFile, argument(request.stdout), argument(request.stderr), ...(request.stdin === undefined ? [] : [argument(request.stdin)])]
   const child = spawn(process.execPath, [join(codeDir, 'fifo-drain.js'), ...args], {detached: true, stdio})
   // Its stdio[1] is a pipe.
   const ready = child.stdout!
@@ -91,13 +97,16 @@ export function handOverOutput(request: DrainRequest): Promise<{stop(): void}> {
 /**
  * Hands an attached session's output ends to a drain (`recordFile`: the container whose log takes
  * the output, '' to drop it, as for an exec); false when an end has closed already, the process
- * having ended, and there is nothing to hand over. The ends are taken, the drain spawned and nerd's
- * reading stopped in one tick: the number of an end that closes is soon another descriptor's.
+ * having ended, and there is nothing to hand over. A container's session hands over its stdin too,
+ * for a later `attach` (an exec's cannot be attached to again). The ends are taken, the drain
+ * spawned and nerd's reading stopped in one tick: the number of an end that closes is soon another
+ * descriptor's.
  */
 export async function handOverSession(fifos: OpenedFifos, recordFile: string): Promise<boolean> {
   const output = fifos.openOutputFds()
   if (!output) return false
-  const drain = handOverOutput({...output, recordFile})
+  const stdin = recordFile ? fifos.openStdinFd() : undefined
+  const drain = handOverOutput({...output, ...(stdin === undefined ? {} : {stdin}), recordFile})
   fifos.closeOutputs()
   await drain
   return true
@@ -115,22 +124,29 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   const paths = record ? containerPaths(dataRoot, record.Namespace, record.Id) : undefined
   if (paths) writeFileSync(paths.drainMark, String(process.pid))
   const log = record?.LogPath ? await openContainerLog(record) : undefined
+  // Read-write: the open neither waits for the shim nor makes a writer the process could see leave.
+  const stdin =
+    request.stdin === undefined || request.stdin === '' ? undefined : fifoInput(typeof request.stdin === 'number' ? request.stdin : openSync(request.stdin, constants.O_RDWR | constants.O_NONBLOCK))
+  // Served before the output is read: an `attach` that lost a session letting go comes back here.
+  const attach = paths ? serveAttachSocket(paths.dir, stdin?.input ?? (() => undefined)) : undefined
   const copy = (fifo: string | number | undefined, stream: LogStream): Promise<void> =>
     new Promise((resolve) => {
       if (fifo === undefined || fifo === '') return resolve()
       // Read-only, so that the end comes when the shim closes its end (the process has exited).
       const fd = typeof fifo === 'number' ? fifo : openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
       const input = new Socket({fd, readable: true, writable: false})
-      input.on('data', (chunk: Buffer) => log?.write(stream, chunk))
+      input.on('data', (chunk: Buffer) => {
+        attach?.broadcast(stream, chunk)
+        log?.write(stream, chunk)
+      })
       input.on('error', () => resolve())
       input.on('close', () => resolve())
     })
   const copied = Promise.all([copy(request.stdout, 'stdout'), copy(request.stderr, 'stderr')])
-  // Read-write: the open neither waits for the shim nor makes a writer the process could see leave.
-  const heldStdin = request.stdin ? openSync(request.stdin, constants.O_RDWR | constants.O_NONBLOCK) : undefined
   process.stdout.write('ready\n')
   await copied
-  if (heldStdin !== undefined) closeSync(heldStdin)
+  await attach?.close()
+  stdin?.close()
   await log?.close()
   if (!record || !paths) return
   // All the output is in the log: `attach` and `logs` waiting for it may go on.

@@ -135,13 +135,13 @@ async function startExecProcess(scope: ContainerScope, container: LoadedContaine
   })
 }
 
-/** Runs the exec; resolves with its exit code ('detached' when detached by keys, 0 with `-d`). */
+/** Runs the exec; resolves with its exit code (0 with `-d`), or how it let go of the process (see attachStdio). */
 export async function execInContainer(
   scope: ContainerScope,
   container: LoadedContainer,
   options: ExecOptions,
   terminal: AttachTerminal,
-): Promise<number | 'detached'> {
+): Promise<number | 'detached' | 'let-go'> {
   const id = container.record.Id
   let spec
   try {
@@ -196,7 +196,7 @@ export async function execInContainer(
     })
     const outcome = await session.done(exit)
     // docker keeps no log of an exec: its further output is read and dropped, so it never blocks.
-    if (outcome === 'detached' && (await handOverSession(fifos, ''))) return 'detached'
+    if (outcome !== 'exited' && (await handOverSession(fifos, ''))) return outcome
     const code = (await exit).exitStatus
     await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
     return code

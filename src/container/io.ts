@@ -31,6 +31,8 @@ export interface OpenedFifos {
    * same tick (handOverSession): the number of an end that closes is soon another descriptor's.
    */
   openOutputFds(): {stdout: number; stderr?: number} | undefined
+  /** The descriptor of the stdin end, for a drain taking over; undefined without one, or once it is closed. */
+  openStdinFd(): number | undefined
   /** Stops reading the output ends and closes them, once a drain has taken them over. */
   closeOutputs(): void
   /** Closes every end still open and removes the FIFOs. */
@@ -102,14 +104,17 @@ export function openFifos(paths: FifoSet): OpenedFifos {
     const closeOutputs = (): void => {
       for (const {socket} of outputs) socket.destroy()
     }
-    const opened: OpenedFifos = {paths, stdout: stdout.socket, openOutputFds, closeOutputs, dispose}
-    if (stderr) opened.stderr = stderr.socket
+    let stdin: {socket: Socket; fd: number} | undefined
     if (paths.stdin) {
       // Opened read-write: a write-only non-blocking open fails while the shim has not opened it yet.
-      const socket = new Socket({fd: openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true})
-      sockets.push(socket)
-      opened.stdin = socket
+      const fd = openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK)
+      stdin = {socket: new Socket({fd, readable: false, writable: true}), fd}
+      sockets.push(stdin.socket)
     }
+    const openStdinFd = (): number | undefined => (stdin && !stdin.socket.destroyed && !stdin.socket.writableEnded ? stdin.fd : undefined)
+    const opened: OpenedFifos = {paths, stdout: stdout.socket, openOutputFds, openStdinFd, closeOutputs, dispose}
+    if (stderr) opened.stderr = stderr.socket
+    if (stdin) opened.stdin = stdin.socket
     return opened
   } catch (error) {
     void dispose()

@@ -6,12 +6,15 @@ import {existsSync, rmSync, writeFileSync} from 'node:fs'
 import {rm, writeFile} from 'node:fs/promises'
 import {constants} from 'node:os'
 import {join} from 'node:path'
-import {NerdError} from '../errors.ts'
+import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
 import {codeDir, executableOnPath, SYSTEM_PATH} from '../paths.ts'
 import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
+import {serveAttachSocket} from './attach-socket.ts'
+import type {AttachServer} from './attach-socket.ts'
 import {markAttachedSession, unmarkAttachedSession} from './attached-session.ts'
 import {handOverOutput, handOverSession} from './detached-output.ts'
+import {startExitHandler} from './exit-handler.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
 import {deleteTask, startTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -116,7 +119,7 @@ export interface AttachedStartOptions {
 /**
  * Starts the container attached: its output on nerd's stdout/stderr (and in its log), nerd's stdin
  * forwarded with `-i`. Resolves with the exit code once the process has ended and its task is
- * deleted, or 'detached' when the user typed the detach keys.
+ * deleted, or 'detached' when the session let go of the process (the detach keys, or see attachStdio).
  */
 export async function startAttached(
   scope: ContainerScope,
@@ -127,7 +130,9 @@ export async function startAttached(
   const id = container.record.Id
   const fifos = openFifos(await (options.fifos ?? makeFifos(join(scope.dataRoot, 'fifo'), {stdin: options.stdin, terminal: options.tty})))
   let log: JsonFileLog | undefined
+  let attach: AttachServer | undefined
   let session
+  /** Whether a drain (or the exit handler) sees the container out instead of this session. */
   let handedOver = false
   const detaching = new AbortController()
   await markAttachedSession(container.paths)
@@ -143,6 +148,9 @@ export async function startAttached(
       containerLogUri(scope, context),
       detaching.signal,
     ).catch((error: unknown) => Promise.reject(startError(error)))
+    // Only now, the task being this session's: `attach` gets the output from here, and its input
+    // goes in with nerd's.
+    attach = serveAttachSocket(container.paths.dir, () => fifos.stdin)
     session = attachStdio({
       fifos,
       terminal: options.terminal,
@@ -151,35 +159,48 @@ export async function startAttached(
       sigProxy: options.sigProxy,
       detachKeys: options.detachKeys,
       ...(options.shown ? {shown: options.shown} : {}),
-      tee: (stream, chunk) => log?.write(stream, chunk),
+      tee: (stream, chunk) => {
+        attach?.broadcast(stream, chunk)
+        log?.write(stream, chunk)
+      },
       resize: (width, height) => scope.client.tasks.resizePty({containerId: id, width, height}),
       signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal]),
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, stdin: true}),
     })
     await options.onStarted?.(started.pid)
     const exit = started.exit!
-    const outcome = await session.done(exit)
-    if (outcome === 'detached') {
-      // The process goes on writing: something must keep reading its output into the log. The drain
-      // writes it from here on, so nerd's log ends first (with what it has of an unfinished line) and
-      // nothing reaches nerd between then and the drain's start (no I/O callback runs until the
-      // spawn, after which nerd stops reading). The mark tells `logs` and `attach` that output may
-      // still be on its way to the log after the exit.
+    // containerd's connection may drop while the process runs: its exit cannot be seen then.
+    const waitFailure = exit.then(() => new Promise<never>(() => undefined), (error: unknown) => ({failure: error}))
+    const outcome = await Promise.race([session.done(exit.catch(() => new Promise<never>(() => undefined))), waitFailure])
+    if (outcome !== 'exited') {
+      // Detached, let go, or blind to the exit: the process goes on writing, and something must keep
+      // reading its output into the log. The drain writes it from here on, so nerd's log ends first
+      // (with what it has of an unfinished line) and nothing reaches nerd between then and the
+      // drain's start (no I/O callback runs until the spawn, after which nerd stops reading). The
+      // mark tells `logs` that output may still be on its way to the log after the exit. Clients of
+      // the attach socket go on with the drain's.
       await log?.close()
       log = undefined
       writeFileSync(container.paths.drainMark, '')
-      if (await handOverSession(fifos, container.paths.record)) {
+      handedOver = await handOverSession(fifos, container.paths.record)
+      await attach?.close()
+      // Else the process ended meanwhile: there is nothing to take over.
+      if (!handedOver) rmSync(container.paths.drainMark, {force: true})
+      if (typeof outcome === 'object') {
+        // As docker's CLI: 125. The exit handler sees the container out once containerd is back.
+        if (!handedOver) startExitHandler(scope.dataRoot, container.record.Namespace, id)
         handedOver = true
-        return 'detached'
+        throw new NerdError(`error waiting for container: ${(outcome.failure as Error).message}`, {exitCode: EXIT_NERD_FAILED, cause: outcome.failure})
       }
-      // The process ended meanwhile: there is nothing to take over, and it is seen out as attached.
-      rmSync(container.paths.drainMark, {force: true})
+      if (handedOver) return 'detached'
+      // It is seen out as attached.
     }
     const ended = await exit
     return (await deleteTask(scope, container, ended))?.exitStatus ?? ended.exitStatus
   } finally {
     detaching.abort()
     session?.close()
+    await attach?.close()
     await log?.close()
     await fifos.dispose()
     // An `--rm` container's removal takes the mark along, so that a nerd killed before it leaves it to the next command.

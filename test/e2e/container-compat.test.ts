@@ -292,6 +292,27 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['logs', '--tail', '2', 'headed']), '200000\nfinished\n')
   })
 
+  it('a run and an attach without a terminal forward every signal they can catch, SIGWINCH too (docker\'s ForwardAllSignals)', async () => {
+    const trapping = "trap 'echo got; exit 9' WINCH; echo ready; while :; do sleep 0.1; done"
+    const forwarded = async (args: string[]): Promise<{code: number | null; output: string}> => {
+      const session = spawn('sh', ['-c', `exec ${nerdCommandLine(args)}`], {stdio: ['ignore', 'pipe', 'ignore']})
+      let output = ''
+      session.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+      const ended = new Promise<number | null>((resolve) => session.once('close', resolve))
+      if (args[0] === 'run') await until('the trap to be set', async () => (output.includes('ready') ? true : undefined))
+      // attach shows output from its connection on, and forwards from its start.
+      else await new Promise((resolve) => setTimeout(resolve, 2000))
+      session.kill('SIGWINCH')
+      return {code: await ended, output}
+    }
+    const run = await forwarded(['run', '--rm', '--name', 'winched', IMG, 'sh', '-c', trapping])
+    assert.deepEqual([run.code, run.output], [9, 'ready\ngot\n'])
+    await nerdOk(['run', '-d', '--name', 'winched-later', IMG, 'sh', '-c', trapping])
+    const attached = await forwarded(['attach', 'winched-later'])
+    assert.deepEqual([attached.code, attached.output], [9, 'got\n'])
+    await nerdOk(['rm', 'winched-later'])
+  })
+
   it('a terminal session whose nerd gets SIGHUP (a closed terminal) lets go: nerd ends as killed by it, the container finishes and --rm removes it', async () => {
     const session = spawn('sh', ['-c', `exec ${nerdCommandLine(['run', '-t', '--rm', '--name', 'hangup', IMG, 'sh', '-c', 'sleep 2; echo done'])}`], {stdio: 'ignore'})
     const ended = new Promise<number | null>((resolve) => session.once('exit', (code) => resolve(code)))

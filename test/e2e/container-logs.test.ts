@@ -1,10 +1,11 @@
 /**
  * Logs and restart policies end to end: the shim-run json-file logger, `logs` with -f/--tail/-t/
- * --since, rotation, `--restart` (a killed process comes back, RestartCount counts it, on-failure
- * stops at its limit), and `run -d --rm`.
+ * --since, rotation, `attach` (the live output from the container's attach socket), `--restart` (a
+ * killed process comes back, RestartCount counts it, on-failure stops at its limit), and `run -d --rm`.
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {promisify} from 'node:util'
 import {before, describe, it} from 'node:test'
@@ -212,6 +213,70 @@ describe('logs and restart policies', () => {
     assert.equal(stopped.code, 1)
     assert.equal(stopped.stderr, 'Error: You cannot attach to a stopped container, start it first\n')
     await nerdOk(['rm', 'attached'])
+  })
+
+  it('attach gives the live output byte for byte, whatever the log: binary through a rotating log, and with --log-driver none', async () => {
+    // The logger's socket: the payload comes once attach shows it is there (`waiting`).
+    const script = 'until [ -e /tmp/go ]; do echo waiting; sleep 0.2; done; printf "\\377\\000"; head -c 2000000 /dev/urandom >/tmp/b; cat /tmp/b; md5sum </tmp/b >&2; exit 5'
+    await nerdOk(['run', '-d', '--name', 'binary', '--log-opt', 'max-size=10k', '--log-opt', 'max-file=2', IMG, 'sh', '-c', script])
+    const attach = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', 'binary'], {stdio: ['ignore', 'pipe', 'pipe']})
+    const [stdout, stderr]: Buffer[][] = [[], []]
+    attach.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
+    attach.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    const exited = new Promise((resolve) => attach.once('close', resolve))
+    await until('attach to show the output', async () => (Buffer.concat(stdout).includes('waiting\n') ? true : undefined))
+    await nerdOk(['exec', 'binary', 'touch', '/tmp/go'])
+    assert.equal(await exited, 5, Buffer.concat(stderr).toString())
+    const output = Buffer.concat(stdout)
+    const payload = output.subarray(output.lastIndexOf('waiting\n') + 'waiting\n'.length)
+    assert.deepEqual([...payload.subarray(0, 2)], [0xff, 0x00])
+    assert.equal(`${createHash('md5').update(payload.subarray(2)).digest('hex')}  -\n`, Buffer.concat(stderr).toString())
+    await nerdOk(['rm', 'binary'])
+
+    // nerd's drain serves a `-di` container's socket; its output answers attach's input, so none is missed.
+    await nerdOk(['run', '-di', '--name', 'unlogged', '--log-driver', 'none', IMG, 'sh', '-c', 'read word; echo "got $word"; echo err >&2; exit 3'])
+    const unlogged = await nerd(['attach', 'unlogged'], {input: 'it\n'})
+    assert.deepEqual([unlogged.code, unlogged.stdout, unlogged.stderr], [3, 'got it\n', 'err\n'])
+    await nerdOk(['rm', 'unlogged'])
+  })
+
+  it('an attach that falls more than 1 MiB behind is let go with an error: the container and its log go on without it', async () => {
+    const script = 'until [ -e /tmp/go ]; do echo waiting; sleep 0.2; done; head -c 5000000 /dev/zero; echo written >&2; sleep 600'
+    await nerdOk(['run', '-d', '--name', 'flood', IMG, 'sh', '-c', script])
+    const attach = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', 'flood'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let shown = ''
+    let stderr = ''
+    const onData = (chunk: Buffer): void => {
+      shown += chunk.toString('latin1')
+    }
+    attach.stdout.on('data', onData)
+    attach.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const exited = new Promise((resolve) => attach.once('close', resolve))
+    await until('attach to show the output', async () => (shown.includes('waiting\n') ? true : undefined))
+    // From here nobody reads what attach writes.
+    attach.stdout.off('data', onData)
+    attach.stdout.pause()
+    await nerdOk(['exec', 'flood', 'touch', '/tmp/go'])
+    await until('the container to write it all', async () => ((await nerd(['logs', '--tail', '1', 'flood'])).stderr === 'written\n' ? true : undefined))
+    attach.stdout.resume()
+    assert.equal(await exited, 1)
+    assert.equal(stderr, "Error: this attach fell more than 1 MiB behind the container's output\n")
+    await nerdOk(['rm', '-f', 'flood'])
+  })
+
+  it('attach refuses a paused container and a restarting one, as docker\'s', async () => {
+    await nerdOk(['run', '-d', '--name', 'held', IMG, 'sleep', '600'])
+    await nerdOk(['pause', 'held'])
+    const paused = await nerd(['attach', 'held'])
+    assert.deepEqual([paused.code, paused.stderr], [1, 'Error: You cannot attach to a paused container, unpause it first\n'])
+    await nerdOk(['rm', '-f', 'held'])
+    await nerdOk(['run', '-d', '--name', 'bouncing', '--restart', 'always', IMG, 'sh', '-c', 'sleep 0.3; exit 1'])
+    // An attach that finds it running lasts until its exit, and the next one tries again.
+    await until('attach to find it restarting', async () => {
+      const restarting = await nerd(['attach', 'bouncing'])
+      return restarting.stderr === 'Error: You cannot attach to a restarting container, wait until it is running\n' ? restarting.code : undefined
+    }).then((code) => assert.equal(code, 1))
+    await nerdOk(['rm', '-f', 'bouncing'])
   })
 
   it('run -dit keeps a shell running in the background; attach types into its terminal, again after a detach and a restart', async () => {

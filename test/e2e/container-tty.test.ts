@@ -1,11 +1,13 @@
 /**
- * Interactive terminals end to end: `run -it` and `exec -it` driven through a real pseudo-terminal
- * (tmux), window size, detach keys, and exec's exit codes.
+ * Interactive terminals end to end: `run -it`, `attach` and `exec -it` driven through a real
+ * pseudo-terminal (tmux, or util-linux script), window size, detach keys, hang-ups, and exec's exit
+ * codes.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
+import {until} from '../helpers/containers.ts'
 import {loadTestImage, nerd, nerdCommandLine} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -66,6 +68,52 @@ describe('terminals', () => {
     }
     assert.match(logs, /line 2999\r?\nfinished/)
     await nerd(['rm', '-f', 'tty2'])
+  })
+
+  it('attach takes up a run -it session after its detach, its input reaching the shell; attach and exec -it detach as docker\'s: "read escape sequence", exit 1', async () => {
+    await tmux('respawn-pane', '-k', '-t', session, `${nerdCommandLine(['run', '-it', '--name', 'tty3', IMG, 'sh'])}; echo RUN-EXITED-$?; sleep 600`)
+    await screenShows(/^\/ # ?$/m)
+    await tmux('send-keys', '-t', session, 'C-p', 'C-q')
+    await screenShows(/RUN-EXITED-0/)
+    await tmux('respawn-pane', '-k', '-t', session, `${nerdCommandLine(['attach', 'tty3'])}; echo ATTACH-EXITED-$?; sleep 600`)
+    await tmux('send-keys', '-t', session, 'echo again-$((6*7))', 'Enter')
+    await screenShows(/^again-42\s*$/m)
+    await tmux('send-keys', '-t', session, 'C-p', 'C-q')
+    assert.match(await screenShows(/ATTACH-EXITED-1/), /read escape sequence\s*$/m)
+    await tmux('respawn-pane', '-k', '-t', session, `${nerdCommandLine(['exec', '-it', 'tty3', 'sh'])}; echo EXEC-EXITED-$?; sleep 600`)
+    await screenShows(/^\/ # ?$/m)
+    await tmux('send-keys', '-t', session, 'C-p', 'C-q')
+    assert.match(await screenShows(/EXEC-EXITED-1/), /read escape sequence\s*$/m)
+    assert.equal(await inspectState('tty3'), 'running')
+    await nerd(['rm', '-f', 'tty3'])
+  })
+
+  it('a hang-up (the terminal closed) leaves the shell of run -it and start -ai running, for attach to take up again', async () => {
+    await nerd(['create', '-it', '--name', 'hup2', IMG, 'sh'])
+    const sessions = {hup1: ['run', '-it', '--name', 'hup1', IMG, 'sh'], hup2: ['start', '-ai', 'hup2']}
+    for (const [name, args] of Object.entries(sessions)) {
+      const terminal = spawn('script', ['--quiet', '--command', nerdCommandLine(args), '/dev/null'], {stdio: ['pipe', 'ignore', 'ignore']})
+      await until(`${name} to run`, async () => ((await inspectState(name)) === 'running' ? true : undefined))
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      // The terminal's end: its master side closes.
+      terminal.kill('SIGKILL')
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      assert.equal(await inspectState(name), 'running', `${name}'s shell outlives its terminal`)
+      const reattached = spawn('script', ['--quiet', '--return', '--command', nerdCommandLine(['attach', name]), '/dev/null'], {stdio: ['pipe', 'ignore', 'ignore']})
+      const ended = new Promise((resolve) => reattached.once('exit', resolve))
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      reattached.stdin.write('exit 4\n')
+      assert.equal(await ended, 4)
+    }
+    await nerd(['rm', '-f', 'hup1', 'hup2'])
+  })
+
+  it('the terminal gets the container\'s line ends as they are (docker\'s raw mode clears OPOST: no \\r\\r\\n), and is set back as it was', async () => {
+    const commandLine = `${nerdCommandLine(['run', '-it', '--rm', IMG, 'sh', '-c', 'echo one; echo two'])}; stty -a`
+    const {stdout} = await run('script', ['--quiet', '--return', '--command', commandLine, '/dev/null'], {encoding: 'latin1'})
+    assert.match(stdout, /one\r\ntwo\r\n/)
+    assert.doesNotMatch(stdout, /\r\r\n/)
+    assert.match(stdout, /[ \n]opost /, 'OPOST is on again')
   })
 
   it('stats on a terminal redraws its table in place, live', async () => {

@@ -12,7 +12,7 @@ import {mkdirSync, openSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, until} from '../helpers/containers.ts'
-import {ctr, fileNamespace, nerd, testEnvironment} from '../helpers/e2e.ts'
+import {ctr, fileNamespace, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 import {testImageArchive} from '../helpers/test-images.ts'
 
 const IMG = 'nerd-test/busybox'
@@ -99,5 +99,27 @@ describe('containers across a containerd restart', () => {
     assert.deepEqual([stillSteady.State.Status, stillSteady.State.Pid, stillSteady.RestartCount], ['running', steady.State.Pid, 0])
     assert.equal(await nerdOk(['logs', 'talker'], options()), 'line1\nline2\nline3\nline4\nline5\nline6\n')
     await until('the finished container to be exited', async () => ((await inspect('talker')).State.Status === 'exited' ? true : undefined))
+  })
+
+  it('an attached run that loses containerd exits 125 as docker\'s, and hands the output on: the log has all of it, the exit handler sees the container out', async () => {
+    const globals = nerdGlobals()
+    globals[globals.indexOf('--address') + 1] = containerd.address
+    const session = spawn(process.execPath, [nerdEntry, ...globals, 'run', '--name', 'attached', '--network', 'none', IMG, 'sh', '-c', 'for i in 1 2 3 4 5 6; do echo line$i; sleep 0.5; done; exit 7'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let [stdout, stderr] = ['', '']
+    session.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    session.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const ended = new Promise<number | null>((resolve) => session.once('close', resolve))
+    await until('the first line', async () => (stdout.startsWith('line1\n') ? true : undefined))
+    await containerd.kill()
+    assert.equal(await ended, 125)
+    assert.match(stderr, /^Error: error waiting for container: Cannot connect to containerd at .*\n$/)
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    await containerd.start()
+    const exited = await until('the container to be seen out', async () => {
+      const current = await inspect('attached')
+      return current.State.Status === 'exited' && !(await ctr(['tasks', 'ls', '-q'], options())).stdout.includes(current.Id) ? current : undefined
+    })
+    assert.equal(exited.State.ExitCode, 7)
+    assert.equal(await nerdOk(['logs', 'attached'], options()), 'line1\nline2\nline3\nline4\nline5\nline6\n')
   })
 })

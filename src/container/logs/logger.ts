@@ -7,11 +7,12 @@
  *
  * One runs per running container and its memory counts against it: it reads with non-blocking
  * pipes and writes synchronously (no libuv thread pool), and loads nothing but this directory, the
- * store and node's fs and net.
+ * store, the attach socket (which costs nothing until `attach` connects) and node's fs and net.
  */
 import {closeSync, constants, existsSync, openSync, readFileSync, statSync, unlinkSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
+import {fifoInput, serveAttachSocket} from '../attach-socket.ts'
 import type {ContainerRecord} from '../model.ts'
 import {containerPaths, startedState, updateState} from '../store.ts'
 import type {ContainerPaths} from '../store.ts'
@@ -117,13 +118,17 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
     // nerd starts a health monitor with each start it makes; containerd's restart monitor does not.
     if (unrequested && record.Config?.Healthcheck) await startBeside(environment, 'health.js')
   }
-  // An `-it` container's stdin FIFO stays open while the logger lives (it only holds it, never reads):
-  // the shim's reader sees no end of input between one `attach` and the next, as in docker. (A record
-  // without Config is read as no stdin: the logger must not lose output over a record's shape.)
+  // An `-it` container's stdin FIFO stays open while the logger lives (it never reads it, and writes
+  // what `attach` sends): the shim's reader sees no end of input between one `attach` and the next,
+  // as in docker. (A record without Config is read as no stdin: the logger must not lose output
+  // over a record's shape.)
   // Opened here, it is closed on exec: the exit handler must not hold it after the logger.
   const stdinKeeper = record?.Config?.OpenStdin && existsSync(paths.stdin) ? openSync(paths.stdin, constants.O_RDWR | constants.O_NONBLOCK) : undefined
   if (prelude === undefined) closeSync(READY_FD)
   else if (prelude.stdinFd !== undefined) closeSync(prelude.stdinFd)
+  // `attach` gets the output from here, and its input goes into the stdin FIFO held.
+  const stdin = stdinKeeper === undefined ? undefined : fifoInput(stdinKeeper)
+  const attach = serveAttachSocket(paths.dir, stdin?.input ?? (() => undefined))
 
   const inputs: Socket[] = []
   const copy = (fd: number, stream: LogStream): Promise<void> =>
@@ -134,8 +139,10 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
         // and the logger allocates so little that GCs are rare.
         const buffer = Buffer.allocUnsafe(READ_SIZE)
         const callback = (length: number): boolean => {
+          const chunk = buffer.subarray(0, length)
+          attach?.broadcast(stream, chunk)
           try {
-            log?.write(stream, buffer.subarray(0, length))
+            log?.write(stream, chunk)
           } catch (error) {
             failure ??= error
           }
@@ -159,7 +166,8 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
     if (exited) await startBeside(environment, 'task-exit.js')
   }
   await ended
-  if (stdinKeeper !== undefined) closeSync(stdinKeeper)
+  await attach?.close()
+  stdin?.close()
   for (const input of inputs) input.destroy()
   try {
     await log?.close()

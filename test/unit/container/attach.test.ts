@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {DetachKeyScanner, parseDetachKeys, startFailureExitCode, startFailureMessage} from '../../../src/container/attach.ts'
+import {DetachKeyScanner, FORWARDED_SIGNALS, parseDetachKeys, startFailureExitCode, startFailureMessage} from '../../../src/container/attach.ts'
+import {AttachFrameReader} from '../../../src/container/attach-socket.ts'
 
 describe('detach keys', () => {
   it('parses docker syntax', () => {
@@ -21,6 +22,36 @@ describe('detach keys', () => {
     const scanner = new DetachKeyScanner([16, 17])
     assert.deepEqual(scanner.scan(Uint8Array.from([16, 120])), {forward: Uint8Array.from([16, 120]), detach: false})
     assert.deepEqual(scanner.scan(Uint8Array.from([16, 16, 17])), {forward: Uint8Array.from([16]), detach: true})
+  })
+})
+
+describe('forwarded signals', () => {
+  it('are docker\'s ForwardAllSignals: every catchable one but SIGCHLD, SIGPIPE and SIGURG, each once', () => {
+    for (const name of ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT', 'SIGTSTP', 'SIGALRM', 'SIGABRT', 'SIGIO']) {
+      assert.ok(FORWARDED_SIGNALS.includes(name as NodeJS.Signals), name)
+    }
+    for (const name of ['SIGCHLD', 'SIGPIPE', 'SIGURG', 'SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGIOT', 'SIGPOLL']) {
+      assert.ok(!FORWARDED_SIGNALS.includes(name as NodeJS.Signals), name)
+    }
+  })
+})
+
+describe('attach socket frames', () => {
+  const frame = (code: number, payload: string): Buffer => Buffer.concat([Buffer.from([code, 0, 0, 0]), Buffer.from([0, 0, 0, Buffer.byteLength(payload, 'latin1')]), Buffer.from(payload, 'latin1')])
+
+  it('are taken apart across chunks, byte for byte, with the server\'s reason for letting go', () => {
+    const got: string[] = []
+    const reader = new AttachFrameReader({
+      stdout: (chunk) => got.push(`out:${chunk.toString('latin1')}`),
+      stderr: (chunk) => got.push(`err:${chunk.toString('latin1')}`),
+      systemError: (message) => got.push(`system:${message}`),
+    })
+    const stream = Buffer.concat([frame(1, 'a\xffb\x00'), frame(2, 'oops\n'), frame(1, ''), frame(3, 'too slow')])
+    for (const size of [1, 3, 7]) {
+      got.length = 0
+      for (let at = 0; at < stream.length; at += size) reader.push(stream.subarray(at, at + size))
+      assert.deepEqual(got, ['out:a\xffb\x00', 'err:oops\n', 'out:', 'system:too slow'], `in chunks of ${size}`)
+    }
   })
 })
 
