@@ -160,6 +160,11 @@ export function policyRestarts(record: ContainerRecord, state: ContainerState, e
   }
 }
 
+/** Whether the container has a policy that restarts it (whatever its exit), not called off by a stop. */
+function hasRestartPolicy(record: ContainerRecord, state: ContainerState): boolean {
+  return !state.ExplicitlyStopped && ['always', 'unless-stopped', 'on-failure'].includes(record.HostConfig.RestartPolicy.Name)
+}
+
 /** Combines nerd's record and state with containerd's task (if any) into what users see. */
 export function viewOf(record: ContainerRecord, state: ContainerState, labels: Record<string, string>, task: Process | undefined): ContainerView {
   let status: ContainerStatus
@@ -186,7 +191,9 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       break
     default:
       // No task, or one made but not started yet: `created` only before the first start, as docker's.
-      status = state.StartedAt === '' ? 'created' : restartPending(state) ? 'restarting' : 'exited'
+      // A task made for a later start, with a policy, is taken for its restart: read before the state
+      // of a start that has just cleared the restart's mark, it would show `exited` in between.
+      status = state.StartedAt === '' ? 'created' : restartPending(state) || (task?.status === 'CREATED' && hasRestartPolicy(record, state)) ? 'restarting' : 'exited'
   }
   return {record, state: viewState, labels, status, pid, exitCode}
 }

@@ -162,6 +162,10 @@ describe('viewOf', () => {
     assert.equal(statusOf(started, task('CREATED')), 'exited')
     assert.equal(statusOf({...started, RestartDueAt: Date.now(), ExplicitlyStopped: true}, task('CREATED')), 'exited')
     assert.equal(statusOf({...started, RestartDueAt: Date.now()}, task('RUNNING')), 'running')
+    // The task read before the state of the start that cleared the mark: a container with a policy is restarting.
+    const always = {...record, HostConfig: {...record.HostConfig, RestartPolicy: {Name: 'always', MaximumRetryCount: 0}}}
+    assert.equal(viewOf(always, {...INITIAL_STATE, ...started}, {}, task('CREATED')).status, 'restarting')
+    assert.equal(viewOf(always, {...INITIAL_STATE, ...started, ExplicitlyStopped: true}, {}, task('CREATED')).status, 'exited')
   })
 })
 
