@@ -13,6 +13,8 @@
 #   - measures nerd's peak RSS for that run (GNU time) and the private memory (Private_Clean +
 #     Private_Dirty of /proc/PID/smaps_rollup) of the logger nerd keeps per detached container,
 #     averaged over 5 running containers;
+#   - times `ps -a` with those 5 containers and, in a second namespace, with 200 created ones
+#     (`ctr containers ls` of the same for comparison);
 # and writes the table into README.md between the bench:containers markers.
 # shellcheck source=bench/setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -21,10 +23,15 @@ out="$(mktemp -d)"
 data_root="$out/data"
 nerd="$node_bin $repo/bin/run.js --address $address --namespace $namespace --data-root $data_root --cni-netconfpath $out/net.d"
 ctr="ctr --address $address --namespace $namespace"
+many="$namespace-many"
+nerd_many="$node_bin $repo/bin/run.js --address $address --namespace $many --data-root $data_root --cni-netconfpath $out/net.d"
 image=docker.io/nerd-test/busybox:latest
 
 cleanup() {
   $nerd ps -aq 2>/dev/null | xargs -r $nerd rm -f >/dev/null 2>&1 || true
+  $nerd_many ps -aq 2>/dev/null | xargs -r $nerd_many rm -f >/dev/null 2>&1 || true
+  ctr --address "$address" --namespace "$many" images rm --sync "$image" >/dev/null 2>&1 || true
+  ctr --address "$address" namespaces rm "$many" >/dev/null 2>&1 || true
   $nerd network rm nerdbench-net >/dev/null 2>&1 || true
   # --sync: the namespace can only go once its snapshots and content are collected.
   $ctr images rm --sync "$image" >/dev/null 2>&1 || true
@@ -87,14 +94,20 @@ for pid in $(pgrep -f "logger.js $data_root"); do
 done
 [ "$loggers" -gt 0 ] || { echo "no logger processes found" >&2; exit 1; }
 
-"$node_bin" - "$out/run.json" "$out/bridge.json" "$peak" "$((private_kb / loggers))" <<'EOF' | "$node_bin" "$repo/bench/readme-table.mjs" "$repo/README.md" containers
-const [runFile, bridgeFile, peakKb, perContainerKb] = process.argv.slice(2)
+ctr --address "$address" --namespace "$many" images import "$out/images/nerd-test_busybox_latest.tar" >/dev/null
+seq 1 200 | xargs -P 4 -I{} $nerd_many create --name "many-{}" --network none "$image" true >/dev/null
+"$node_bin" "$repo/bench/rounds.mjs" --rounds "${ROUNDS:-4}" --runs-per-round 5 --warmup 1 --export-json "$out/ps.json" -- \
+  -n 'nerd ps -a, 5 containers' "$nerd ps -a" -n 'nerd ps -a, 200 containers' "$nerd_many ps -a" -n 'ctr containers ls, 200 containers' "ctr --address $address --namespace $many containers ls"
+
+"$node_bin" - "$out/run.json" "$out/bridge.json" "$peak" "$((private_kb / loggers))" "$out/ps.json" <<'EOF' | "$node_bin" "$repo/bench/readme-table.mjs" "$repo/README.md" containers
+const [runFile, bridgeFile, peakKb, perContainerKb, psFile] = process.argv.slice(2)
 const fs = await import('node:fs')
 const os = await import('node:os')
 const results = JSON.parse(fs.readFileSync(runFile, 'utf8')).results
 const bridge = JSON.parse(fs.readFileSync(bridgeFile, 'utf8')).results
 const ctr = results.find((result) => result.command === 'ctr run --rm').median
 const ctrCni = bridge.find((result) => result.command === 'ctr run --rm --cni')?.median
+const ps = JSON.parse(fs.readFileSync(psFile, 'utf8')).results
 const rows = [
   ...results.map((result) => `| \`${result.command} IMG true\`, no network | ${(result.median * 1000).toFixed(0)} ms | ${(result.median / ctr).toFixed(2)}x |`),
   ...bridge.map((result) => `| \`${result.command} IMG true\`, bridge network | ${(result.median * 1000).toFixed(0)} ms | ${ctrCni ? `${(result.median / ctrCni).toFixed(2)}x ctr --cni` : '–'} |`),
@@ -105,6 +118,10 @@ const table = [
   '| operation | median | vs ctr |',
   '|---|---|---|',
   ...rows,
+  '',
+  '| command | median |',
+  '|---|---|',
+  ...ps.map((result) => `| \`${result.command.replace(/, /, '\`, ')} | ${(result.median * 1000).toFixed(0)} ms |`),
   '',
   `nerd's peak RSS for \`run --rm\`: ${(peakKb / 1024).toFixed(0)} MiB. Private memory nerd adds per running detached container (its logger, Private_Clean + Private_Dirty, mean of 5): ${(perContainerKb / 1024).toFixed(1)} MiB.`,
 ].join('\n')
