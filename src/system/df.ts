@@ -9,7 +9,7 @@ import type {ContainerScope} from '../container/lifecycle.ts'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {unlessNotFound} from '../containerd/index.ts'
 import {humanSize, timeAgo} from '../format/index.ts'
-import {summarizeImages} from '../image/list.ts'
+import {listedImages, summarizeImages} from '../image/list.ts'
 import type {ImageSummary} from '../image/list.ts'
 import {chainIds} from '../image/store.ts'
 import {listVolumes, volumeSize, volumeUsers} from '../volume/index.ts'
@@ -111,7 +111,7 @@ export async function diskUsage(scope: ContainerScope, namespace: string, snapsh
       {Type: 'Local Volumes', TotalCount: String(volumes.length), Active: String(volumes.filter((volume) => (users.get(volume.Name)?.length ?? 0) > 0).length), Size: humanSize(volumeTotal), Reclaimable: reclaimable(volumeReclaimable, volumeTotal)},
       {Type: 'Build Cache', TotalCount: '0', Active: '0', Size: humanSize(0), Reclaimable: humanSize(0)},
     ],
-    images: images.map((image) => {
+    images: listedImages(images).map((image) => {
       const size = imageSizes.sizes.get(image.id) ?? image.size
       const shared = imageSizes.shared.get(image.id) ?? 0
       return {
