@@ -18,16 +18,18 @@ export default class Start extends NerdCommand {
     const {argv, flags} = await this.parse(Start)
     const references = argv as string[]
     const {defaultStartContext, detachedStartFailure, startAttached, startDetached} = await import('../container/run.ts')
-    const {AlreadyRunningError, removeAutoRemoved, resetRestartPolicy} = await import('../container/lifecycle.ts')
+    const {AlreadyRunningError, removeAutoRemoved, resetRestartPolicy, startNotNeeded} = await import('../container/lifecycle.ts')
     const context = defaultStartContext()
     if (!flags.attach && !flags.interactive) {
       await this.forEachContainer(references, async (scope, container, reference) => {
-        // Starting a running container is no error: docker's daemon answers "not modified".
-        await resetRestartPolicy(scope, container)
-        await startDetached(scope, container, context).catch((error: unknown) => {
-          if (error instanceof Error && error.cause instanceof AlreadyRunningError) return
-          throw detachedStartFailure(error)
-        })
+        // Starting a running (or restarting) container is no error: docker's daemon answers "not modified".
+        if (!(await startNotNeeded(scope, container))) {
+          await resetRestartPolicy(scope, container)
+          await startDetached(scope, container, context).catch((error: unknown) => {
+            if (error instanceof Error && error.cause instanceof AlreadyRunningError) return
+            throw detachedStartFailure(error)
+          })
+        }
         this.print(reference)
       })
       return

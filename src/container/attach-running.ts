@@ -107,11 +107,16 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
         if (exited || controller.signal.aborted) return exit
         throw new NerdError(`cannot attach to ${container.record.Name}: nothing serves its output (a container started by an older nerd: restart it)`)
       }
+      // One chunk from the socket may hold many frames: one wait for a full target's drain at a time.
+      const draining = new Set<NodeJS.WriteStream>()
       const write = (target: NodeJS.WriteStream, chunk: Buffer): void => {
-        if (!target.write(chunk)) {
-          socket.pause()
-          target.once('drain', () => socket.resume())
-        }
+        if (target.write(chunk) || draining.has(target)) return
+        draining.add(target)
+        socket.pause()
+        target.once('drain', () => {
+          draining.delete(target)
+          if (draining.size === 0) socket.resume()
+        })
       }
       const frames = new AttachFrameReader({
         stdout: (chunk) => write(terminal.stdout, chunk),

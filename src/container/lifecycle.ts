@@ -722,6 +722,15 @@ async function isRestarting(container: LoadedContainer, task: Process | undefine
 }
 
 /**
+ * Whether a start would change nothing, as docker's daemon answers "not modified": the container
+ * runs, or waits to be restarted by its policy (which docker counts as running).
+ */
+export async function startNotNeeded(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {
+  const task = await getTask(scope, container.record.Id)
+  return (task !== undefined && task.status !== 'STOPPED' && task.status !== 'CREATED') || isRestarting(container, task)
+}
+
+/**
  * The refusal of a command that needs the container's process when it has none (`task`, if any,
  * not running): docker's "is restarting" while it waits to be restarted, else `notRunning`.
  */

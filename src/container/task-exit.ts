@@ -38,11 +38,15 @@ export function restartDelayMs(previousDelayMs: number | undefined, ranMs: numbe
  * container meanwhile; its logger counts that start unless it takes the start mark this start left
  * (logs/logger.ts), so exactly one of the two counts it.
  */
-export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer, options: {endedPid?: number} = {}): Promise<void> {
   const running = async () => ((await getTask(scope, container.record.Id))?.status ?? 'STOPPED') !== 'STOPPED'
   // A stop marks the container first, then waits for this lock: either this sees the mark, or the stop sees what this started.
   await withFileLock(container.paths.policyRestart, async () => {
     if (await running()) return
+    // Another process than the one that ended (`endedPid`) was started meanwhile (a user's start or
+    // restart, which also sets the count back): its own exit is its own handler's to see out.
+    const current = options.endedPid === undefined ? undefined : await getTask(scope, container.record.Id)
+    if (current && current.pid !== options.endedPid) return
     const state = await updateState(container.paths, (current) => (current.ExplicitlyStopped ? {} : {RestartCount: current.RestartCount + 1}))
     if (state.ExplicitlyStopped) return
     try {
@@ -64,14 +68,15 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
 const CONTAINERD_OUTAGE_MS = 10 * 60_000
 const RECONNECT_INTERVAL_MS = 1000
 
-/** A client, and the task's exit as containerd reports it, once containerd answers. */
-async function waitForExit(address: string, namespace: string, id: string): Promise<{client: ContainerdClient; exit: ExitStatus}> {
+/** A client, the task's process and its exit as containerd reports it, once containerd answers. */
+async function waitForExit(address: string, namespace: string, id: string): Promise<{client: ContainerdClient; pid: number; exit: ExitStatus}> {
   const deadline = Date.now() + CONTAINERD_OUTAGE_MS
   for (;;) {
     let client: ContainerdClient | undefined
     try {
       client = await connect({address, namespace})
-      return {client, exit: await client.tasks.wait(id)}
+      const {pid} = await client.tasks.get(id)
+      return {client, pid, exit: await client.tasks.wait(id)}
     } catch (error) {
       client?.close()
       if (!isConnectionError(error) || Date.now() > deadline) throw error
@@ -84,7 +89,7 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
   const paths = containerPaths(dataRoot, namespace, id)
   const record = await readRecord(paths)
   if (!record?.Address) return
-  const {client, exit} = await waitForExit(record.Address, namespace, id)
+  const {client, pid, exit} = await waitForExit(record.Address, namespace, id)
   try {
     const scope = {client, dataRoot}
     const state = await readState(paths)
@@ -100,7 +105,7 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
       await new Promise((resolve) => setTimeout(resolve, delay))
       // The user may have stopped or removed it meanwhile.
       if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
-      await restartByPolicy(scope, await loadContainer(scope, id))
+      await restartByPolicy(scope, await loadContainer(scope, id), {endedPid: pid})
     } else if (record.HostConfig.AutoRemove) {
       await removeAutoRemoved(scope, await loadContainer(scope, id))
     } else {

@@ -171,6 +171,10 @@ describe('logs and restart policies', () => {
       const refused = await nerd([...command, 'crashing'])
       assert.deepEqual([refused.code, refused.stderr], [1, restarting], command.join(' '))
     }
+    // start changes nothing, as docker's "not modified": the restart is still the policy's, counted.
+    assert.equal(await nerdOk(['start', 'crashing']), 'crashing\n')
+    const afterStart = await inspect('crashing')
+    assert.deepEqual([afterStart.State.Status, afterStart.RestartCount], ['restarting', count])
     // docker's wait waits for the process the restart starts to end.
     assert.equal(await nerdOk(['wait', 'crashing']), '1\n')
     assert.ok((await inspect('crashing')).RestartCount > count, 'wait returned before the restart')
