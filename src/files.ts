@@ -85,9 +85,15 @@ export async function writeJsonAtomic(path: string, value: unknown, mode = 0o644
  * containers lack.
  */
 export async function readJsonIfExists<T>(path: string): Promise<T | undefined> {
+  const text = readTextIfExists(path)
+  return text === undefined ? undefined : (JSON.parse(text) as T)
+}
+
+/** The file's text, or undefined when it does not exist (asked first: see readJsonIfExists). */
+function readTextIfExists(path: string): string | undefined {
   if (!existsSync(path)) return undefined
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T
+    return readFileSync(path, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
@@ -99,14 +105,8 @@ export async function readJsonIfExists<T>(path: string): Promise<T | undefined> 
  * file, one that is not JSON or not of that shape throws InvalidFileError naming it and `what` it is.
  */
 export async function readCheckedJson<T>(path: string, what: string, shape: Shape): Promise<T | undefined> {
-  if (!existsSync(path)) return undefined
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  const text = readTextIfExists(path)
+  if (text === undefined) return undefined
   if (text.trim() === '') throw new InvalidFileError(what, path, 'the file is empty')
   let value: unknown
   try {

@@ -40,7 +40,7 @@ export interface AttachServer {
   close(): Promise<void>
 }
 
-/** Where the container's stdin goes: a stream made on first use, or none (a container without `-i`). */
+/** Where the container's stdin goes: a stream made on first use, or none (a container without `-i`, the default). */
 export type AttachInput = () => NodeJS.WritableStream | undefined
 
 /**
@@ -64,7 +64,7 @@ function viaDirectory<T>(dir: string, use: (path: (name: string) => string) => T
  * of it (libuv unlinks a closed server's bound name, which is gone). Undefined when it cannot be
  * served: the output is still read and logged.
  */
-export function serveAttachSocket(dir: string, input: AttachInput): AttachServer | undefined {
+export function serveAttachSocket(dir: string, input: AttachInput = () => undefined): AttachServer | undefined {
   const clients = new Set<Socket>()
   const server = createServer({allowHalfOpen: true}, (client) => {
     clients.add(client)

@@ -128,7 +128,7 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   const stdin =
     request.stdin === undefined || request.stdin === '' ? undefined : fifoInput(typeof request.stdin === 'number' ? request.stdin : openSync(request.stdin, constants.O_RDWR | constants.O_NONBLOCK))
   // Served before the output is read: an `attach` that lost a session letting go comes back here.
-  const attach = paths ? serveAttachSocket(paths.dir, stdin?.input ?? (() => undefined)) : undefined
+  const attach = paths ? serveAttachSocket(paths.dir, stdin?.input) : undefined
   const copy = (fifo: string | number | undefined, stream: LogStream): Promise<void> =>
     new Promise((resolve) => {
       if (fifo === undefined || fifo === '') return resolve()

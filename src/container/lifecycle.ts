@@ -727,7 +727,12 @@ async function isRestarting(container: LoadedContainer, task: Process | undefine
  */
 export async function startNotNeeded(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {
   const task = await getTask(scope, container.record.Id)
-  return (task !== undefined && task.status !== 'STOPPED' && task.status !== 'CREATED') || isRestarting(container, task)
+  return processLives(task) || isRestarting(container, task)
+}
+
+/** Whether the task's process was started and has not ended (it may be paused). */
+function processLives(task: Process | undefined): boolean {
+  return task !== undefined && task.status !== 'STOPPED' && task.status !== 'CREATED'
 }
 
 /**
@@ -750,13 +755,12 @@ export async function killContainer(scope: ContainerScope, container: LoadedCont
   const number = commandSignal(signal)
   const id = container.record.Id
   const task = await getTask(scope, id)
-  const live = (current: Process | undefined) => current !== undefined && current.status !== 'STOPPED' && current.status !== 'CREATED'
-  if (!live(task) && !(await isRestarting(container, task))) throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${id} is not running`)
+  if (!processLives(task) && !(await isRestarting(container, task))) throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${id} is not running`)
   const stops = number === 9 || number === 15 || signal.toUpperCase().endsWith('KILL') || signal.toUpperCase().endsWith('TERM')
   if (stops) await markStopped(scope, container)
   // After the mark, which waited for a restart under way: what it started is signalled too.
-  const current = live(task) ? task : await getTask(scope, id)
-  if (live(current)) await signalContainer(scope, id, number, false)
+  const current = processLives(task) ? task : await getTask(scope, id)
+  if (processLives(current)) await signalContainer(scope, id, number, false)
   // The last run's task, left for the restart: deleted as a stop deletes it (its networks freed).
   else if (stops && current?.status === 'STOPPED') await deleteTask(scope, container, current)
 }

@@ -10,7 +10,7 @@
  */
 import {setTimeout as delay} from 'node:timers/promises'
 import {connect, isConnectionError, toDate} from '../containerd/index.ts'
-import type {ContainerdClient, ExitStatus} from '../containerd/index.ts'
+import type {ContainerdClient, ExitStatus, Process} from '../containerd/index.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
 import {AlreadyRunningError, deleteTask, getTask, loadContainer, monitorRestarts, policyRestarts, recordExit, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
@@ -39,20 +39,20 @@ export function restartDelayMs(previousDelayMs: number | undefined, ranMs: numbe
  * (logs/logger.ts), so exactly one of the two counts it.
  */
 export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer, options: {endedPid?: number} = {}): Promise<void> {
-  const running = async () => ((await getTask(scope, container.record.Id))?.status ?? 'STOPPED') !== 'STOPPED'
+  const running = (task: Process | undefined): boolean => (task?.status ?? 'STOPPED') !== 'STOPPED'
   // A stop marks the container first, then waits for this lock: either this sees the mark, or the stop sees what this started.
   await withFileLock(container.paths.policyRestart, async () => {
-    if (await running()) return
+    const task = await getTask(scope, container.record.Id)
+    if (running(task)) return
     // Another process than the one that ended (`endedPid`) was started meanwhile (a user's start or
     // restart, which also sets the count back): its own exit is its own handler's to see out.
-    const current = options.endedPid === undefined ? undefined : await getTask(scope, container.record.Id)
-    if (current && current.pid !== options.endedPid) return
+    if (task && options.endedPid !== undefined && task.pid !== options.endedPid) return
     const state = await updateState(container.paths, (current) => (current.ExplicitlyStopped ? {} : {RestartCount: current.RestartCount + 1}))
     if (state.ExplicitlyStopped) return
     try {
       await startDetached(scope, container, defaultStartContext())
     } catch (error) {
-      if (!(await running())) throw error
+      if (!running(await getTask(scope, container.record.Id))) throw error
       // Found running before any mark was left, or the mark is still here: the monitor's logger counted.
       const beforeMark = (error as Error).cause instanceof AlreadyRunningError
       const markLeft = await unlink(container.paths.startMark).then(() => true, () => false)
@@ -95,14 +95,14 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
     const state = await readState(paths)
     if (policyRestarts(record, state, exit.exitStatus)) {
       const ranMs = (toDate(exit.exitedAt) ?? new Date()).getTime() - Date.parse(state.StartedAt)
-      const delay = restartDelayMs(state.RestartDelay, ranMs)
-      await updateState(paths, () => ({RestartDueAt: Date.now() + delay, RestartDelay: delay}))
+      const backOffMs = restartDelayMs(state.RestartDelay, ranMs)
+      await updateState(paths, () => ({RestartDueAt: Date.now() + backOffMs, RestartDelay: backOffMs}))
       // Restarting, it shows how it ended (inspect's OOMKilled) until it runs again, as docker's.
       await recordExit(scope, paths, id, exit)
       // containerd's restart monitor, which starts a task it finds stopped within its 10 s period,
       // would cut the back-off short: it leaves the container alone until the restart labels it again.
       if (monitorRestarts(record)) await client.containers.update({id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
-      await new Promise((resolve) => setTimeout(resolve, delay))
+      await delay(backOffMs)
       // The user may have stopped or removed it meanwhile.
       if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
       await restartByPolicy(scope, await loadContainer(scope, id), {endedPid: pid})

@@ -128,7 +128,7 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   else if (prelude.stdinFd !== undefined) closeSync(prelude.stdinFd)
   // `attach` gets the output from here, and its input goes into the stdin FIFO held.
   const stdin = stdinKeeper === undefined ? undefined : fifoInput(stdinKeeper)
-  const attach = serveAttachSocket(paths.dir, stdin?.input ?? (() => undefined))
+  const attach = serveAttachSocket(paths.dir, stdin?.input)
 
   const inputs: Socket[] = []
   const copy = (fd: number, stream: LogStream): Promise<void> =>
