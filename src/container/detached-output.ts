@@ -15,6 +15,7 @@ import {join} from 'node:path'
 import {codeDir} from '../paths.ts'
 import {fifoInput, serveAttachSocket} from './attach-socket.ts'
 import {startExitHandler} from './exit-handler.ts'
+import {processEnded} from './host-process.ts'
 import type {OpenedFifos} from './io.ts'
 import {openContainerLog} from './logs/index.ts'
 import type {LogStream} from './logs/index.ts'
@@ -151,6 +152,16 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   if (!record || !paths) return
   // All the output is in the log: `attach` and `logs` waiting for it may go on.
   rmSync(paths.drainMark, {force: true})
-  // The process has exited: it is seen out as a detached container is.
-  startExitHandler(dataRoot, record.Namespace, record.Id)
+  // The process has exited: it is seen out as a detached container is, unless a start (a user's
+  // restart) has already replaced it, which its hook recorded.
+  const initPid = recordedInitPid(paths)
+  if (initPid === undefined || processEnded(initPid)) startExitHandler(dataRoot, record.Namespace, record.Id, initPid)
+}
+
+function recordedInitPid(paths: ContainerPaths): number | undefined {
+  try {
+    return Number(readFileSync(paths.initPid, 'utf8')) || undefined
+  } catch {
+    return undefined
+  }
 }

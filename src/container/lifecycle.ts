@@ -16,7 +16,8 @@ import type {ImageUser} from '../image/remove.ts'
 import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
-import {claimOrphanedSession, processStartedAt} from './attached-session.ts'
+import {claimOrphanedSession} from './attached-session.ts'
+import {processStartedAt} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {startHealthMonitor} from './health.ts'
@@ -346,8 +347,8 @@ async function seeOutOrphan(scope: ContainerScope, container: LoadedContainer, t
   if (!task && !autoRemove) return false
   if (!(await claimOrphanedSession(container.paths))) return false
   const live = task?.status === 'RUNNING' || task?.status === 'PAUSED' || task?.status === 'PAUSING'
-  if (live || (task?.status === 'STOPPED' && !autoRemove)) {
-    startExitHandler(scope.dataRoot, namespaceOf(scope), container.record.Id)
+  if (task && (live || (task.status === 'STOPPED' && !autoRemove))) {
+    startExitHandler(scope.dataRoot, namespaceOf(scope), container.record.Id, task.pid)
     return false
   }
   if (!autoRemove) return false

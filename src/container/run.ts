@@ -188,7 +188,7 @@ export async function startAttached(
       if (!handedOver) rmSync(container.paths.drainMark, {force: true})
       if (typeof outcome === 'object') {
         // As docker's CLI: 125. The exit handler sees the container out once containerd is back.
-        if (!handedOver) startExitHandler(scope.dataRoot, container.record.Namespace, id)
+        if (!handedOver) startExitHandler(scope.dataRoot, container.record.Namespace, id, started.pid)
         handedOver = true
         throw new NerdError(`error waiting for container: ${(outcome.failure as Error).message}`, {exitCode: EXIT_NERD_FAILED, cause: outcome.failure})
       }

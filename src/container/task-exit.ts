@@ -68,14 +68,22 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
 const CONTAINERD_OUTAGE_MS = 10 * 60_000
 const RECONNECT_INTERVAL_MS = 1000
 
-/** A client, the task's process and its exit as containerd reports it, once containerd answers. */
-async function waitForExit(address: string, namespace: string, id: string): Promise<{client: ContainerdClient; pid: number; exit: ExitStatus}> {
+/**
+ * A client, the task's process and its exit as containerd reports it, once containerd answers;
+ * undefined when the task runs another process than `watchedPid`: a start since (a user's, or
+ * containerd's restart monitor's) replaced it, and the new process's exit is its own handler's.
+ */
+async function waitForExit(address: string, namespace: string, id: string, watchedPid: number | undefined): Promise<{client: ContainerdClient; pid: number; exit: ExitStatus} | undefined> {
   const deadline = Date.now() + CONTAINERD_OUTAGE_MS
   for (;;) {
     let client: ContainerdClient | undefined
     try {
       client = await connect({address, namespace})
       const {pid} = await client.tasks.get(id)
+      if (watchedPid !== undefined && pid !== watchedPid) {
+        client.close()
+        return undefined
+      }
       return {client, pid, exit: await client.tasks.wait(id)}
     } catch (error) {
       client?.close()
@@ -85,11 +93,14 @@ async function waitForExit(address: string, namespace: string, id: string): Prom
   }
 }
 
-export async function handleTaskExit(dataRoot: string, namespace: string, id: string): Promise<void> {
+/** Sees out the container's process `watchedPid` (without it, the task's current process). */
+export async function handleTaskExit(dataRoot: string, namespace: string, id: string, watchedPid?: number): Promise<void> {
   const paths = containerPaths(dataRoot, namespace, id)
   const record = await readRecord(paths)
   if (!record?.Address) return
-  const {client, pid, exit} = await waitForExit(record.Address, namespace, id)
+  const watched = await waitForExit(record.Address, namespace, id, watchedPid)
+  if (!watched) return
+  const {client, pid, exit} = watched
   try {
     const scope = {client, dataRoot}
     const state = await readState(paths)

@@ -7,10 +7,11 @@ import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {before, describe, it} from 'node:test'
 import {inspectContainer as inspect, nerdOk, until} from '../helpers/containers.ts'
-import {ctr, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 
@@ -133,6 +134,27 @@ describe('logs and restart policies', () => {
       await retriesEnded()
     }
     await nerdOk(['rm', 'flaky'])
+  })
+
+  it('an exit handler started for a process that a restart has replaced leaves the new process alone', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'replaced', '--restart=on-failure', IMG, 'sleep', '600'])).trim()
+    const {Pid: pid} = (await inspect('replaced')).State
+    // A handler that starts late names the process it watched end; this one names another than the task's.
+    const handler = spawn(process.execPath, [fileURLToPath(new URL('../../dist/task-exit.js', import.meta.url)), fileDataRoot(), fileNamespace(), id, String(pid + 1)], {stdio: 'ignore'})
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        handler.kill('SIGKILL')
+        resolve(null)
+      }, 10_000)
+      handler.once('exit', (exitCode) => {
+        clearTimeout(timer)
+        resolve(exitCode)
+      })
+    })
+    assert.equal(code, 0, 'the handler waited for the exit of a process not its own')
+    const after = await inspect('replaced')
+    assert.deepEqual([after.State.Status, after.State.Pid, after.RestartCount], ['running', pid, 0])
+    await nerdOk(['rm', '-f', 'replaced'])
   })
 
   it('a container waiting out the back-off before a restart is restarting, as in docker, until stopped', async () => {

@@ -13,6 +13,7 @@ import {closeSync, constants, existsSync, openSync, readFileSync, statSync, unli
 import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
 import {fifoInput, serveAttachSocket} from '../attach-socket.ts'
+import {processEnded, processStartTime, TICKS_PER_SECOND} from '../host-process.ts'
 import type {ContainerRecord} from '../model.ts'
 import {containerPaths, startedState, updateState} from '../store.ts'
 import type {ContainerPaths} from '../store.ts'
@@ -161,9 +162,9 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
 
   if (record) {
     const watching = new AbortController()
-    const exited = await Promise.race([initProcessExit(paths.initPid, started, watching.signal), ended.then(() => false)])
+    const exitedPid = await Promise.race([initProcessExit(paths.initPid, started, watching.signal), ended.then(() => undefined)])
     watching.abort()
-    if (exited) await startBeside(environment, 'task-exit.js')
+    if (exitedPid !== undefined) await startBeside(environment, 'task-exit.js', String(exitedPid))
   }
   await ended
   await attach?.close()
@@ -199,9 +200,6 @@ function takeStartMark(paths: ContainerPaths): boolean {
 
 const EXIT_POLL_MS = 250
 
-/** Linux's USER_HZ: /proc counts process start times in these steps. */
-const TICKS_PER_SECOND = 100
-
 /**
  * When the shim started this process (the prelude's exec keeps it): this task's init pid file is
  * written after that, an earlier task's before. Node starts ~20 ms after the prelude, by when the
@@ -210,8 +208,7 @@ const TICKS_PER_SECOND = 100
  */
 export function processStartedAt(): number {
   try {
-    const stat = readFileSync('/proc/self/stat', 'utf8')
-    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+    const startTicks = Number(processStartTime('self'))
     const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0])
     const elapsedMs = (uptimeSeconds - startTicks / TICKS_PER_SECOND) * 1000
     if (Number.isFinite(elapsedMs) && elapsedMs >= 0) return Date.now() - elapsedMs - 2000 / TICKS_PER_SECOND
@@ -222,11 +219,11 @@ export function processStartedAt(): number {
 }
 
 /**
- * Resolves true when the init process this task's hook recorded (after `since`) is gone or a
- * zombie: the shim keeps the output pipes open until the task is deleted, so the end of the output
- * does not tell. False when the watch is aborted.
+ * Resolves with the pid of the init process this task's hook recorded (after `since`) once it is
+ * gone or a zombie: the shim keeps the output pipes open until the task is deleted, so the end of
+ * the output does not tell. Undefined when the watch is aborted.
  */
-async function initProcessExit(pidFile: string, since: number, signal: AbortSignal): Promise<boolean> {
+async function initProcessExit(pidFile: string, since: number, signal: AbortSignal): Promise<number | undefined> {
   let pid: number | undefined
   while (!signal.aborted) {
     await new Promise<void>((resolve) => {
@@ -247,13 +244,9 @@ async function initProcessExit(pidFile: string, since: number, signal: AbortSign
       }
       continue
     }
-    try {
-      if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) return true
-    } catch {
-      return true
-    }
+    if (processEnded(pid)) return pid
   }
-  return false
+  return undefined
 }
 
 /**
@@ -261,13 +254,13 @@ async function initProcessExit(pidFile: string, since: number, signal: AbortSign
  * session: the exit handler may delete the task, which makes the shim kill the logger. (Loaded
  * here, child_process costs only the loggers that start one.)
  */
-async function startBeside(environment: LoggerEnvironment, entry: 'task-exit.js' | 'health.js'): Promise<void> {
+async function startBeside(environment: LoggerEnvironment, entry: 'task-exit.js' | 'health.js', ...args: string[]): Promise<void> {
   const {spawn} = await import('node:child_process')
   // fds 3 and 4 (the pipes) are inherited by any child unless replaced: /dev/null takes their place.
   const devNull = openSync('/dev/null', 'r+')
   try {
     const script = join(dirname(environment.loggerScript), entry)
-    spawn(process.execPath, [script, environment.dataRoot, environment.namespace, environment.id], {
+    spawn(process.execPath, [script, environment.dataRoot, environment.namespace, environment.id, ...args], {
       detached: true,
       stdio: ['ignore', 'ignore', 'ignore', devNull, devNull],
     }).unref()

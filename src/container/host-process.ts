@@ -1,0 +1,37 @@
+/**
+ * Facts about host processes from /proc, read synchronously and with nothing but node:fs: the
+ * logger (which loads as little as it can) and the CLI share them.
+ */
+import {readFileSync} from 'node:fs'
+
+/** Linux's USER_HZ: /proc counts process start times in these steps. */
+export const TICKS_PER_SECOND = 100
+
+/** The fields of /proc/<pid>/stat after the command name (field 2, which may hold spaces and parentheses): field 3 is [0]. */
+function statFields(pid: number | 'self'): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  } catch {
+    return undefined
+  }
+}
+
+/** A process's start time (clock ticks since boot): with the pid, it names the process, as a pid is soon reused. */
+export function processStartTime(pid: number | 'self'): string | undefined {
+  return statFields(pid)?.[19]
+}
+
+/** When the host process `pid` started (RFC 3339), from its start time and the host's boot time; undefined when it is gone. */
+export function processStartedAt(pid: number): string | undefined {
+  const ticks = processStartTime(pid)
+  const bootSeconds = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]
+  if (ticks === undefined || bootSeconds === undefined) return undefined
+  return new Date(Number(bootSeconds) * 1000 + (Number(ticks) * 1000) / TICKS_PER_SECOND).toISOString()
+}
+
+/** True when the process is gone or a zombie (exited, not yet reaped by its parent). */
+export function processEnded(pid: number): boolean {
+  const state = statFields(pid)?.[0]
+  return state === undefined || state === 'Z'
+}
