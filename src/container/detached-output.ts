@@ -15,7 +15,6 @@ import {join} from 'node:path'
 import {codeDir} from '../paths.ts'
 import {fifoInput, serveAttachSocket} from './attach-socket.ts'
 import {startExitHandler} from './exit-handler.ts'
-import {processEnded} from './host-process.ts'
 import type {OpenedFifos} from './io.ts'
 import {openContainerLog} from './logs/index.ts'
 import type {LogStream} from './logs/index.ts'
@@ -152,10 +151,11 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   if (!record || !paths) return
   // All the output is in the log: `attach` and `logs` waiting for it may go on.
   rmSync(paths.drainMark, {force: true})
-  // The process has exited: it is seen out as a detached container is, unless a start (a user's
-  // restart) has already replaced it, which its hook recorded.
-  const initPid = recordedInitPid(paths)
-  if (initPid === undefined || processEnded(initPid)) startExitHandler(dataRoot, record.Namespace, record.Id, initPid)
+  // The process has exited: it is seen out as a detached container is. Its pid, which its task's
+  // hook recorded, is read at once: a start (a user's restart) that replaces it waits for its exit
+  // and the task's deletion first. (The process itself may not be a zombie yet: the init of a PID
+  // namespace closes its files before it waits for the namespace's other processes to end.)
+  startExitHandler(dataRoot, record.Namespace, record.Id, recordedInitPid(paths))
 }
 
 function recordedInitPid(paths: ContainerPaths): number | undefined {

@@ -757,7 +757,10 @@ export async function killContainer(scope: ContainerScope, container: LoadedCont
   const id = container.record.Id
   const task = await getTask(scope, id)
   if (!processLives(task) && !(await isRestarting(container, task))) throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${id} is not running`)
-  const stops = number === 9 || number === 15 || signal.toUpperCase().endsWith('KILL') || signal.toUpperCase().endsWith('TERM')
+  // As docker's: SIGKILL, any signal when no stop signal was configured (image or --stop-signal), or
+  // the configured one ends the restart policy, until the next start.
+  const configured = container.record.Config.StopSignal
+  const stops = number === 9 || !configured || commandSignal(configured) === number
   if (stops) await markStopped(scope, container)
   // After the mark, which waited for a restart under way: what it started is signalled too.
   const current = processLives(task) ? task : await getTask(scope, id)

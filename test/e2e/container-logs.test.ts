@@ -116,6 +116,24 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'phoenix'])
   })
 
+  it('kill with any signal ends the restart policy when no stop signal is configured, else only with that signal or SIGKILL, as docker\'s', async () => {
+    // The process is its namespace's init: it ends on HUP only with a handler.
+    const endsOnHangUp = ['sh', '-c', 'trap "exit 3" HUP; sleep 600 & wait']
+    await nerdOk(['run', '-d', '--name', 'hung-up', '--restart=always', IMG, ...endsOnHangUp])
+    await nerdOk(['run', '-d', '--name', 'hung-up-usr1', '--restart=always', '--stop-signal', 'USR1', IMG, ...endsOnHangUp])
+    const before = await inspect('hung-up-usr1')
+    for (const name of ['hung-up', 'hung-up-usr1']) await nerdOk(['kill', '-s', 'HUP', name])
+    const restarted = await until('the one with a stop signal to come back', async () => {
+      const state = await inspect('hung-up-usr1')
+      return state.State.Status === 'running' && state.State.Pid !== before.State.Pid ? state : undefined
+    })
+    assert.equal(restarted.RestartCount, 1)
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const ended = await inspect('hung-up')
+    assert.deepEqual([ended.State.Status, ended.State.ExitCode, ended.RestartCount], ['exited', 3, 0])
+    await nerdOk(['rm', '-f', 'hung-up', 'hung-up-usr1'])
+  })
+
   it('--restart=on-failure:2 restarts a failing process twice, then leaves it exited; start and restart count anew', async () => {
     await nerdOk(['run', '-d', '--name', 'flaky', '--restart=on-failure:2', IMG, 'sh', '-c', 'echo attempt; exit 3'])
     const retriesEnded = () => until('the retries to end', async () => {
