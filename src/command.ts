@@ -49,17 +49,19 @@ export interface ListOptions<Item> {
 export abstract class NerdCommand extends Command {
   private client?: Promise<ContainerdClient>
 
-  /** docker accepts `--rm=false` and `-q=true`; oclif's booleans take no value, so rewrite them first. */
+  /**
+   * docker accepts `--rm=false` and `-q=true`, and lets the last of a repeated single-value flag win;
+   * oclif takes no value for booleans and refuses a repeated flag, so the argv is rewritten first.
+   */
   async init(): Promise<void> {
     await super.init()
     const config = await import('./config/index.ts')
-    this.argv = this.commandTakesContainerArgs()
-      ? config.containerCommandArgv(this.argv, this.ctor.flags ?? {})
-      : config.normalizeCommandBooleans(this.argv, this.ctor.flags ?? {})
+    const definitions = this.ctor.flags ?? {}
+    this.argv = this.commandTakesContainerArgs() ? config.containerCommandArgv(this.argv, definitions) : config.normalizeCommandBooleans(this.argv, definitions)
     // docker's `-h` is help wherever a command has no -h of its own (run's is --hostname); after
     // the rewrite, a container's command (`exec c ls -h`) is past the `--`.
     const end = this.argv.indexOf('--')
-    const ownH = Object.values(this.ctor.flags ?? {}).some((flag) => flag.char === 'h')
+    const ownH = Object.values(definitions).some((flag) => flag.char === 'h')
     if (!ownH && (end === -1 ? this.argv : this.argv.slice(0, end)).includes('-h')) {
       const {loadHelpClass} = await import('@oclif/core/help')
       await new (await loadHelpClass(this.config))(this.config).showHelp([this.id ?? ''])
@@ -67,7 +69,7 @@ export abstract class NerdCommand extends Command {
     }
     // A repeatable flag takes one value per occurrence, as docker's do (`--label a=b NAME`);
     // oclif's would take every following word.
-    for (const flag of Object.values(this.ctor.flags ?? {})) if (flag.type === 'option' && flag.multiple) flag.multipleNonGreedy = true
+    for (const flag of Object.values(definitions)) if (flag.type === 'option' && flag.multiple) flag.multipleNonGreedy = true
   }
 
   /**

@@ -10,7 +10,7 @@
  * - For run/create/exec (and `compose run|exec`) nothing is lifted from the first positional on:
  *   in `nerd run --rm img ls --debug`, `--debug` is the container's. Finding that positional needs
  *   the commands' value flags (`-p 80:80` is not the image), hence the tables below.
- * - Nothing is lifted after `--`.
+ * - Nothing is lifted after `--`; for run/create/exec, a `--` is put before the first positional.
  */
 import {flagNeedsArgument, invalidFlagArgument} from '../errors.ts'
 import {flagExtent, type ValueFlags} from './run-args.ts'
@@ -152,7 +152,12 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
       continue
     }
     const extent = flagExtent(argv, index, stopAtPositional)
-    if (!extent) break
+    if (!extent) {
+      // The image (or container) and the command's words are the container's: oclif would take a
+      // `--help` among them as a request for nerd's help (`nerd run img ls --help`), but not past `--`.
+      rest.push('--')
+      break
+    }
     rest.push(...argv.slice(index, index + extent.length))
     index += extent.length
   }

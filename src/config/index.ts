@@ -5,6 +5,7 @@ export {
   normalizeCommandBooleans,
   flagSetsOf,
   containerCommandArgv,
+  keepLastOfEachFlag,
   type SplitRunArgs,
   type ValueFlags,
   type FlagDefinitionShape,

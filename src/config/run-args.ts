@@ -117,6 +117,7 @@ export interface FlagDefinitionShape {
   type: 'boolean' | 'option'
   char?: string
   allowNo?: boolean
+  multiple?: boolean
 }
 
 export interface FlagSets {
@@ -154,13 +155,90 @@ export function flagSetsOf(definitions: Readonly<Record<string, FlagDefinitionSh
  * to the container should take its positionals from splitRunArgs.)
  */
 export function containerCommandArgv(argv: readonly string[], definitions: Readonly<Record<string, FlagDefinitionShape>>): string[] {
-  const {valueFlags, booleanFlags, booleanChars, negatable} = flagSetsOf(definitions)
+  const {valueFlags} = flagSetsOf(definitions)
   const {flags, positional} = splitRunArgs(argv, valueFlags)
-  return [...normalizeBooleanFlags(flags, booleanFlags, {chars: booleanChars, negatable}), '--', ...positional]
+  return [...normalizeCommandBooleans(flags, definitions), '--', ...positional]
 }
 
-/** normalizeBooleanFlags for any command, from its oclif-shaped flag definitions. */
+/**
+ * The argv to hand oclif for any other command: the last of each repeated flag kept, then
+ * normalizeBooleanFlags, from the command's oclif-shaped flag definitions.
+ */
 export function normalizeCommandBooleans(argv: readonly string[], definitions: Readonly<Record<string, FlagDefinitionShape>>): string[] {
   const {booleanFlags, booleanChars, negatable} = flagSetsOf(definitions)
-  return normalizeBooleanFlags(argv, booleanFlags, {chars: booleanChars, negatable})
+  return normalizeBooleanFlags(keepLastOfEachFlag(argv, definitions), booleanFlags, {chars: booleanChars, negatable})
+}
+
+/**
+ * Drops all but the last occurrence of each flag that is not repeatable, before `--`: docker's
+ * parser lets the last one win (`--format a --format b`, `-w /tmp -w /etc`, `-d --detach=false`,
+ * `--rm --rm=false`), where oclif refuses a second value and lets any `true` of a boolean win.
+ * Shell aliases and wrappers pass a default that the user's own flag overrides. A flag combined
+ * with others (`-dit`, `-itw /tmp`) leaves the others in place.
+ */
+export function keepLastOfEachFlag(argv: readonly string[], definitions: Readonly<Record<string, FlagDefinitionShape>>): string[] {
+  const {valueFlags} = flagSetsOf(definitions)
+  const names = new Map<string, string>()
+  for (const [name, definition] of Object.entries(definitions)) {
+    if (definition.multiple) continue
+    names.set(name, name)
+    if (definition.allowNo) names.set(`no-${name}`, name)
+    if (definition.char) names.set(definition.char, name)
+  }
+  const end = argv.indexOf('--')
+  const head = end === -1 ? argv.length : end
+  const occurrences = new Map<string, FlagOccurrence[]>()
+  for (let index = 0; index < head; ) {
+    const extent = flagExtent(argv, index, valueFlags)
+    if (!extent) {
+      index++
+      continue
+    }
+    for (const occurrence of flagOccurrences(argv[index], index, extent.length, valueFlags)) {
+      const name = names.get(occurrence.key)
+      if (name) occurrences.set(name, [...(occurrences.get(name) ?? []), occurrence])
+    }
+    index += extent.length
+  }
+  // Per token, the characters of a short-flag group to take out, or the whole token.
+  const cuts = new Map<number, {from: number; to: number}[]>()
+  for (const found of occurrences.values()) {
+    for (const {index, at, to, length} of found.slice(0, -1)) {
+      cuts.set(index, [...(cuts.get(index) ?? []), {from: at, to}])
+      for (let next = 1; next < length; next++) cuts.set(index + next, [{from: 0, to: Infinity}])
+    }
+  }
+  if (cuts.size === 0) return [...argv]
+  return argv.flatMap((token, index) => {
+    const taken = cuts.get(index)
+    if (!taken) return [token]
+    const kept = [...token].filter((_, position) => !taken.some(({from, to}) => position >= from && position < to)).join('')
+    return kept === '' || kept === '-' ? [] : [kept]
+  })
+}
+
+/** A flag in a token: its name or character, and the part of the token it takes (`at` to `to`). */
+interface FlagOccurrence {
+  key: string
+  index: number
+  at: number
+  to: number
+  /** Tokens it spans: 2 when its value is the next token. */
+  length: number
+}
+
+/** The flags one token holds: a long flag (whole token) or a group of short ones (`-dit`, `-itw/tmp`, `-d=false`). */
+function flagOccurrences(token: string, index: number, length: number, valueFlags: ValueFlags): FlagOccurrence[] {
+  if (token.startsWith('--')) return [{key: token.slice(2).split('=', 1)[0], index, at: 0, to: Infinity, length}]
+  const found: FlagOccurrence[] = []
+  for (let position = 1; position < token.length; position++) {
+    const key = token[position]
+    // The rest of the token is this flag's: a value (`-w/tmp`) or `=value` (`-d=false`).
+    if (valueFlags.has(key) || token[position + 1] === '=') {
+      found.push({key, index, at: position, to: Infinity, length})
+      break
+    }
+    found.push({key, index, at: position, to: position + 1, length: 1})
+  }
+  return found
 }

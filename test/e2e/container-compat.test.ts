@@ -178,6 +178,18 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(bad.stderr, 'invalid argument "maybe" for "--rm" flag: "maybe" is not a boolean (true or false)\nSee \'nerd run --help\'.\n')
   })
 
+  it('the last of a repeated flag wins, as with docker\'s parser: values and booleans, alone or in a group', async () => {
+    assert.deepEqual(await outcome(['run', '--rm', '-dw', '/tmp', '-w', '/etc', '--detach=false', IMG, 'pwd']), {code: 0, stdout: '/etc\n', stderr: ''})
+    assert.equal(await nerdOk(['ps', '-a', '--format', '{{.ID}}', '-f', 'name=^web$', '--format', '{{.Names}}']), 'web\n')
+  })
+
+  it('--help after the image or container is the container\'s command\'s, as in docker', async () => {
+    assert.deepEqual(await outcome(['run', '--rm', IMG, 'echo', '--help']), {code: 0, stdout: '--help\n', stderr: ''})
+    assert.equal(await nerdOk(['exec', 'web', 'echo', 'x', '--help']), 'x --help\n')
+    assert.equal((await outcome(['run', '--rm', IMG, '--help'])).code, 127)
+    assert.match(await nerdOk(['run', '--help']), /^Create and run a new container/)
+  })
+
   it('--kernel-memory is ignored with docker\'s warning; --gpus fails as docker\'s daemon without a GPU driver', async () => {
     assert.deepEqual(await outcome(['run', '--rm', '--kernel-memory', '10m', '--userns', 'host', IMG, 'echo', 'hi']), {code: 0, stdout: 'hi\n', stderr: 'WARNING: Specifying a kernel memory limit is deprecated and will be removed in a future release.\n'})
     assert.deepEqual(await outcome(['run', '--rm', '--gpus', 'all', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: could not select device driver "" with capabilities: [[gpu]]\n'})

@@ -4,6 +4,7 @@ import {Args, Flags, Parser} from '@oclif/core'
 import {
   containerCommandArgv,
   flagSetsOf,
+  keepLastOfEachFlag,
   normalizeBooleanFlags,
   normalizeCommandBooleans,
   splitRunArgs,
@@ -165,5 +166,40 @@ describe('CONTAINER_COMMAND_VALUE_FLAGS', () => {
     for (const [command, values] of Object.entries(CONTAINER_COMMAND_VALUE_FLAGS)) {
       for (const name of dockerBooleans) assert.ok(!values.has(name), `${command}: ${name}`)
     }
+  })
+})
+
+describe('keepLastOfEachFlag', () => {
+  const definitions = {
+    format: {type: 'option', char: 'f'},
+    workdir: {type: 'option', char: 'w'},
+    env: {type: 'option', char: 'e', multiple: true},
+    interactive: {type: 'boolean', char: 'i'},
+    tty: {type: 'boolean', char: 't'},
+    detach: {type: 'boolean', char: 'd'},
+    'sig-proxy': {type: 'boolean', allowNo: true},
+  } as const
+
+  it('keeps only the last occurrence of a flag, whatever its spelling', () => {
+    assert.deepEqual(keepLastOfEachFlag(['--format', 'a', 'x', '--format=b', '-f', 'c'], definitions), ['x', '-f', 'c'])
+    assert.deepEqual(keepLastOfEachFlag(['-w/tmp', '-w=/etc', '--workdir', '/usr'], definitions), ['--workdir', '/usr'])
+    assert.deepEqual(keepLastOfEachFlag(['-d', '--detach=false'], definitions), ['--detach=false'])
+    assert.deepEqual(keepLastOfEachFlag(['--sig-proxy=false', '--no-sig-proxy', '--sig-proxy'], definitions), ['--sig-proxy'])
+  })
+
+  it('takes a dropped flag out of a group of short flags, keeping the others, and keeps every repeatable flag', () => {
+    assert.deepEqual(keepLastOfEachFlag(['-itw', '/tmp', '-e', 'A=1', '-e', 'B=2', '-w', '/etc'], definitions), ['-it', '-e', 'A=1', '-e', 'B=2', '-w', '/etc'])
+    assert.deepEqual(keepLastOfEachFlag(['-dit', '--detach=false'], definitions), ['-it', '--detach=false'])
+    assert.deepEqual(keepLastOfEachFlag(['-id=false', '-d'], definitions), ['-i', '-d'])
+    assert.deepEqual(keepLastOfEachFlag(['-d', '-d'], definitions), ['-d'])
+  })
+
+  it('leaves what follows -- and a flag given once as they are', () => {
+    assert.deepEqual(keepLastOfEachFlag(['-w', '/tmp', '--', 'img', '-w', '/etc'], definitions), ['-w', '/tmp', '--', 'img', '-w', '/etc'])
+    assert.deepEqual(keepLastOfEachFlag(['-f', '{{.ID}}', '-it'], definitions), ['-f', '{{.ID}}', '-it'])
+  })
+
+  it('lets the last boolean win once handed to oclif: `-d --detach=false` is not detached', () => {
+    assert.deepEqual(normalizeCommandBooleans(['-d', '--detach=false', '-q'], {...definitions, quiet: {type: 'boolean', char: 'q'}}), ['-q'])
   })
 })
