@@ -8,7 +8,8 @@ import {containerSize} from './inspect.ts'
 
 export function prunable(view: ContainerView, filter: PruneFilter): boolean {
   if (view.status === 'running' || view.status === 'paused' || view.status === 'restarting') return false
-  return withinPruneFilter(filter, new Date(view.record.Created), view.labels)
+  // docker's labels (Config.Labels): containerd keeps no label without a value (`--label key`).
+  return withinPruneFilter(filter, new Date(view.record.Created), view.record.Config.Labels ?? {})
 }
 
 export async function pruneContainers(scope: ContainerScope, filter: PruneFilter): Promise<{removed: string[]; reclaimed: number}> {

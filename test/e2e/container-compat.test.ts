@@ -183,6 +183,13 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['ps', '-a', '--format', '{{.ID}}', '-f', 'name=^web$', '--format', '{{.Names}}']), 'web\n')
   })
 
+  it('a label given without a value is a label with an empty value, which filters and prune find by its key', async () => {
+    const id = (await nerdOk(['create', '--name', 'bare-label', '--label', 'bare-label-test', IMG, 'true'])).trim()
+    assert.equal(await nerdOk(['inspect', '-f', '{{json .Config.Labels}}', 'bare-label']), '{"bare-label-test":""}\n')
+    assert.equal(await nerdOk(['ps', '-a', '-q', '--no-trunc', '-f', 'label=bare-label-test']), `${id}\n`)
+    assert.equal(await nerdOk(['container', 'prune', '-f', '--filter', 'label=bare-label-test']), `Deleted Containers:\n${id}\n\nTotal reclaimed space: 0B\n`)
+  })
+
   it('--help after the image or container is the container\'s command\'s, as in docker', async () => {
     assert.deepEqual(await outcome(['run', '--rm', IMG, 'echo', '--help']), {code: 0, stdout: '--help\n', stderr: ''})
     assert.equal(await nerdOk(['exec', 'web', 'echo', 'x', '--help']), 'x --help\n')
