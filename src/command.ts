@@ -257,6 +257,23 @@ export abstract class NerdCommand extends Command {
     return renderItems(rows, {format: options.format, defaultTable: options.defaultTable, headers: options.headers, ...(options.itemType ? {itemType: options.itemType} : {})})
   }
 
+  /**
+   * A listing's default format from docker's config.json (`psFormat`, `imagesFormat`, …), which docker
+   * uses when no --format is given; the file is read only then. A file that cannot be read is
+   * docker's warning, and the table.
+   */
+  protected async configuredFormat(key: 'psFormat' | 'imagesFormat' | 'volumesFormat' | 'networksFormat' | 'statsFormat'): Promise<string | undefined> {
+    const {readDockerConfig} = await import('./image/auth/docker-config.ts')
+    try {
+      const format = (await readDockerConfig())[key]
+      return typeof format === 'string' && format !== '' ? format : undefined
+    } catch (error) {
+      if (!(error instanceof NerdError)) throw error
+      process.stderr.write(`WARNING: Error loading config file: ${error.message}\n`)
+      return undefined
+    }
+  }
+
   protected async renderOne(item: object, format: string): Promise<string> {
     const {renderItems} = await import('./format/index.ts')
     return renderItems([item], {format, defaultTable: format, headers: {}})

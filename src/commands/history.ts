@@ -17,18 +17,25 @@ export default class History extends NerdCommand {
 
   async run(): Promise<void> {
     const {historyRows} = await import('../image/inspect.ts')
-    const {findImages, noSuchImage, summarizeImages} = await import('../image/list.ts')
-    const {resolveImageConfig} = await import('../image/store.ts')
+    const {findImages, noSuchImage, summarizeImages, unpackedLayerSize} = await import('../image/list.ts')
+    const {chainIds, resolveImageConfig} = await import('../image/store.ts')
+    const {listingFormat} = await import('../format/index.ts')
     const {args, flags} = await this.parse(History)
-    const client = await this.containerd()
+    const [client, {snapshotter}] = await Promise.all([this.containerd(), this.nerdConfig()])
     const [image] = findImages(await summarizeImages(client), args.image)
     if (!image) throw noSuchImage(args.image)
     const {config, manifest} = await resolveImageConfig(client, image.record)
-    const rows = historyRows(image.id, config, manifest.layers.map((layer) => layer.size), {human: flags.human, noTrunc: flags['no-trunc']})
+    // docker's sizes are the unpacked layers' (their snapshots' usage); a layer not unpacked has its blob's.
+    const unpacked = await Promise.all(chainIds(config.rootfs.diff_ids).map((chainId) => unpackedLayerSize(client, snapshotter, chainId)))
+    const sizes = manifest.layers.map((layer, index) => unpacked[index] ?? layer.size)
+    const rows = historyRows(image.id, config, sizes, {human: flags.human, noTrunc: flags['no-trunc']})
+    // As docker's: -q changes only the table format; without -H the table shows CreatedAt.
+    const table = `table {{.ID}}\t${flags.human ? '{{.CreatedSince}}' : '{{.CreatedAt}}'}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`
+    const format = listingFormat(flags.format, {table, quiet: {table: '{{.ID}}'}}, flags.quiet)
     this.print(
       await this.renderList(rows, {
-        format: flags.quiet ? '{{.ID}}' : flags.format,
-        defaultTable: 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}',
+        format,
+        defaultTable: format,
         headers: {ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT'},
         itemType: '*image.historyContext',
       }),

@@ -19,7 +19,7 @@ export default class Images extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {filterImages, imageRow, listedImages, parseImageFilters, summarizeImages} = await import('../image/list.ts')
+    const {filterImages, IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, parseImageFilters, summarizeImages} = await import('../image/list.ts')
     const {args, flags} = await this.parse(Images)
     const filters = parseImageFilters(flags.filter ?? [])
     if (args.repository !== undefined) filters.push({key: 'reference', value: args.repository})
@@ -27,14 +27,27 @@ export default class Images extends NerdCommand {
     const {ManifestCache} = await import('../image/manifest-cache.ts')
     const summaries = await summarizeImages(await this.containerd(), {unpackedIn: config.snapshotter, manifestCache: new ManifestCache(config.dataRoot)})
     const images = filterImages(listedImages(summaries), filters)
+    const {listingFormat} = await import('../format/index.ts')
     const digest = flags.digests ? '\t{{.Digest}}' : ''
+    // As docker's: config.json's imagesFormat unless -q; -q changes only the table and raw formats.
+    let format = listingFormat(
+      flags.format || (flags.quiet ? undefined : await this.configuredFormat('imagesFormat')),
+      {
+        table: `table {{.Repository}}\t{{.Tag}}${digest}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`,
+        raw: imageRawFormat(flags.digests),
+        quiet: {table: '{{.ID}}', raw: 'image_id: {{.ID}}'},
+      },
+      flags.quiet,
+    )
+    // docker adds the DIGEST column --digests asks for to a table of the user's that lacks it.
+    if (flags.digests && format.startsWith('table') && !format.includes('{{.Digest}}')) format += '\t{{.Digest}}'
     this.print(
       await this.renderList(images, {
-        format: flags.quiet ? '{{.ID}}' : flags.format,
-        defaultTable: `table {{.Repository}}\t{{.Tag}}${digest}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}`,
-        headers: {Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Platform: 'PLATFORM', Size: 'SIZE'},
+        format,
+        defaultTable: format,
+        headers: {Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Platform: 'PLATFORM', Size: 'SIZE', VirtualSize: 'SIZE'},
         fields: (image) => imageRow(image, {noTrunc: flags['no-trunc']}),
-        itemType: '*formatter.imageContext',
+        itemType: IMAGE_CONTEXT,
       }),
     )
   }

@@ -16,7 +16,9 @@ export default class Info extends NerdCommand {
     const info = this.containerd().then((client) => systemInfo(client, config, nerdPlugins))
     info.catch(() => undefined)
     if (flags.format !== undefined) {
-      this.print(await this.renderOne(await info, flags.format))
+      const {asGoStruct} = await import('../format/go-values.ts')
+      // docker's template runs on its dockerInfo struct: a field it lacks is an error.
+      this.print(await this.renderOne(asGoStruct({...(await info)}, 'system.dockerInfo'), flags.format))
       return
     }
     // Like docker: the client's section is printed even when the server cannot be reached, then the error.

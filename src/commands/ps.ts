@@ -10,7 +10,8 @@ export default class Ps extends NerdCommand {
     quiet: Flags.boolean({char: 'q', description: 'Only display container IDs'}),
     last: Flags.integer({char: 'n', default: -1, description: 'Show n last created containers (includes all states)'}),
     latest: Flags.boolean({char: 'l', description: 'Show the latest created container (includes all states)'}),
-    size: Flags.boolean({char: 's', description: 'Display total file sizes'}),
+    // allowNo: `--size=false` is told apart from no --size (it keeps a template's .Size from computing sizes).
+    size: Flags.boolean({char: 's', allowNo: true, description: 'Display total file sizes'}),
     'no-trunc': Flags.boolean({description: "Don't truncate output"}),
     format: Flags.string({description: "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template"}),
     filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions provided'}),
@@ -20,7 +21,13 @@ export default class Ps extends NerdCommand {
     const {flags} = await this.parse(Ps)
     const {listContainerViews} = await import('../container/lifecycle.ts')
     const {filterContainers, parsePsFilters, selectContainers} = await import('../container/filters.ts')
-    const {psFormat, psRow, PS_HEADERS} = await import('../container/view.ts')
+    const {CONTAINER_CONTEXT, psFormat, psRow, PS_HEADERS, psTemplateReadsSize} = await import('../container/view.ts')
+    // As docker's: config.json's psFormat when no --format is given; a --format with -q is ignored, with a warning.
+    const userFormat = flags.format || (await this.configuredFormat('psFormat'))
+    if (flags.format && flags.quiet) process.stderr.write('WARNING: Ignoring custom format, because both --format and --quiet are set.\n')
+    const readsSize = userFormat ? psTemplateReadsSize(userFormat) : false
+    // As docker's ps, a template that shows .Size has the sizes computed, unless -q or --size=false.
+    const size = flags.size ?? (!flags.quiet && readsSize)
     const filters = parsePsFilters(flags.filter ?? [])
     const scope = await this.containerScope()
     const context = {resolve: await this.ancestorResolver(filters), networkName: await this.networkNamer(filters)}
@@ -31,17 +38,16 @@ export default class Ps extends NerdCommand {
     })
     const now = new Date()
     const sizes = new Map<string, {rw: number; rootFs: number}>()
-    // As docker's ps, a template that shows .Size has the sizes computed without -s.
-    if (flags.size || (flags.format ?? '').includes('.Size')) {
+    if (size && !flags.quiet) {
       const {containerSize} = await import('../container/inspect.ts')
       for (const view of views) sizes.set(view.record.Id, await containerSize(scope, view.record.Snapshotter, view.record.Id).catch(() => ({rw: 0, rootFs: 0})))
     }
     this.print(
       await this.renderList(views, {
-        format: psFormat(flags.format, {quiet: flags.quiet, size: flags.size}),
-        defaultTable: psFormat(undefined, {size: flags.size}),
+        format: psFormat(userFormat, {quiet: flags.quiet, size}),
+        defaultTable: psFormat(undefined, {size}),
         headers: PS_HEADERS,
-        itemType: '*formatter.ContainerContext',
+        itemType: CONTAINER_CONTEXT,
         fields: (view) => psRow(view, {noTrunc: flags['no-trunc'], now, size: sizes.get(view.record.Id)}),
       }),
     )

@@ -36,9 +36,11 @@ export default class Stats extends NerdCommand {
       const all = await listContainerViews(scope)
       return flags.all ? all : all.filter((view) => view.status === 'running' || view.status === 'paused')
     }
+    // As docker's: config.json's statsFormat when no --format is given.
+    const format = flags.format || (await this.configuredFormat('statsFormat'))
     const render = async (rows: object[]) =>
       this.renderList(rows, {
-        format: flags.format,
+        format,
         defaultTable: 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}',
         headers: {Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %', NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS'},
         itemType: '*container.statsContext',

@@ -21,14 +21,18 @@ export default class Version extends NerdCommand {
       this.print(renderServerVersion(await server))
       return
     }
+    const {asGoStruct} = await import('../format/go-values.ts')
+    // docker's template runs on its versionInfo struct: a field it lacks is an error.
+    const context = (serverPart: VersionInfo['Server'] | null) =>
+      asGoStruct({Client: asGoStruct({...info.Client}, 'system.clientVersion'), Server: serverPart && asGoStruct({...serverPart}, '*types.Version')}, 'system.versionInfo')
     try {
       info.Server = await server
     } catch (error) {
       // docker runs the template with a nil Server (scripts ask for the client's version so), and
       // reports the server's error rather than the template's.
-      this.print(await this.renderOne({...info, Server: null}, flags.format).catch(() => ''))
+      this.print(await this.renderOne(context(null), flags.format).catch(() => ''))
       throw error
     }
-    this.print(await this.renderOne(info, flags.format))
+    this.print(await this.renderOne(context(info.Server), flags.format))
   }
 }

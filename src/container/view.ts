@@ -4,8 +4,9 @@
  * ContainerJSON, keys in docker's order so scripts diffing the two see the same text).
  */
 import {formatPortsColumn} from '../network/ports.ts'
-import {containerStatus, ellipsis, goQuote, humanSize, timeAgo, truncateId} from '../format/index.ts'
-import {goTimeString} from '../format/go-values.ts'
+import {NerdError} from '../errors.ts'
+import {containerStatus, ellipsis, goLocalTimeString, goQuote, humanSize, Template, TemplateError, timeAgo, truncateId} from '../format/index.ts'
+import {asGoStruct} from '../format/go-values.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
 import type {ContainerRecord, ContainerView, DockerConfig, DockerHostConfig, HealthState, MountPoint} from './model.ts'
 import {containerPaths} from './store.ts'
@@ -108,7 +109,7 @@ export function psRow(view: ContainerView, options: PsRowOptions = {}): PsRow {
   const size = options.size ?? {rw: 0, rootFs: 0}
   return {
     Command: goQuote(trunc ? ellipsis(command, 20) : command),
-    CreatedAt: goTimeString(created),
+    CreatedAt: goLocalTimeString(created),
     ID: truncateId(record.Id, !trunc),
     Image: imageColumn(record, options),
     Labels: Object.entries(labels)
@@ -179,6 +180,40 @@ export function psFormat(format: string | undefined, options: {quiet?: boolean; 
     default:
       return options.quiet ? '{{.ID}}' : (format as string)
   }
+}
+
+/** The Go type docker's ps templates run on (named in their errors). */
+export const CONTAINER_CONTEXT = '*formatter.ContainerContext'
+
+/**
+ * docker's check of a ps `--format` before listing: the format as typed is parsed and run on an empty
+ * container, errors being `failed to parse template:` / `failed to execute template:`. Answers whether
+ * the template reads `.Size` (`{{json .}}` does), which has docker compute the sizes.
+ */
+export function psTemplateReadsSize(format: string): boolean {
+  const wrap = (prefix: string, error: unknown) => (error instanceof TemplateError ? new NerdError(`${prefix}: ${error.message}`, {cause: error}) : error)
+  let template: Template
+  try {
+    template = new Template(format)
+  } catch (error) {
+    throw wrap('failed to parse template', error)
+  }
+  let readsSize = false
+  const empty: Record<string, unknown> = {Label: () => ''}
+  for (const field of Object.keys(PS_HEADERS)) empty[field] = ''
+  Object.defineProperty(empty, 'Size', {
+    enumerable: true,
+    get: () => {
+      readsSize = true
+      return '0B'
+    },
+  })
+  try {
+    template.execute(asGoStruct(empty, CONTAINER_CONTEXT))
+  } catch (error) {
+    throw wrap('failed to execute template', error)
+  }
+  return readsSize
 }
 
 /** docker's zero time, which inspect shows for a start or finish that never happened. */

@@ -1,6 +1,6 @@
 import {NerdError} from '../errors.ts'
 import {goJSON} from './go-json.ts'
-import {asGoStruct} from './go-values.ts'
+import {asGoStruct, compareStrings} from './go-values.ts'
 import {alignColumns, DOCKER_TABLE} from './tabwriter.ts'
 import {HEADER_FUNCTIONS} from './template-funcs.ts'
 import {Template, TemplateError} from './template.ts'
@@ -63,12 +63,50 @@ export function renderItems(items: readonly object[], options: RenderOptions): s
   const template = parse(format)
   let body = ''
   try {
-    for (const item of items) body += `${template.execute(options.itemType === undefined ? item : asGoStruct({...item}, options.itemType))}\n`
+    for (const item of items) body += `${template.execute(options.itemType === undefined ? item : goStructRow(item, options.itemType))}\n`
   } catch (error) {
     throw templateFailure(error)
   }
   if (!isTable) return body
   return alignColumns(`${tableHeader(template, options.headers)}\n${body}`, DOCKER_TABLE)
+}
+
+/**
+ * A listing row as docker's contexts are: their JSON goes through a map, so its keys are sorted (a
+ * field kept out of JSON, non-enumerable, stays a field for templates).
+ */
+function sortedFields(item: object): object {
+  const descriptors = Object.getOwnPropertyDescriptors(item)
+  const sorted = {}
+  for (const name of Object.keys(descriptors).sort(compareStrings)) Object.defineProperty(sorted, name, descriptors[name]!)
+  return sorted
+}
+
+/** A listing row as docker's context of Go type `type`: a field it lacks is an error, its JSON keys sorted. */
+export function goStructRow<T extends object>(item: T, type: string): T {
+  return asGoStruct(sortedFields(item), type) as T
+}
+
+
+
+/** The formats of a listing command, as docker's NewXFormat functions choose them. */
+export interface ListingFormats {
+  /** The default, `table ...`. */
+  table: string
+  /** docker's `raw` format, for the commands that have one (`raw` is a literal template elsewhere). */
+  raw?: string
+  /** What -q prints for the `table` and `raw` formats; a custom format is printed as it is. */
+  quiet?: {table: string; raw?: string}
+}
+
+/**
+ * The template a listing runs for the user's `--format` (or config.json's default) and -q: the table,
+ * raw or quiet format for `table`/`raw`, else the format as given.
+ */
+export function listingFormat(source: string | undefined, formats: ListingFormats, quiet = false): string {
+  if (source === undefined || source === '' || source === 'table') return (quiet ? formats.quiet?.table : undefined) ?? formats.table
+  if (source === 'raw' && formats.raw !== undefined) return (quiet ? formats.quiet?.raw : undefined) ?? formats.raw
+  return source
 }
 
 /**

@@ -3,7 +3,7 @@
  * record sharing the image ID contributes its tags and repository digests.
  */
 import type {ContainerdClient} from '../containerd/index.ts'
-import {humanSize, timeAgo, truncateId} from '../format/index.ts'
+import {goLocalRFC3339, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
 import {findImages, NONE, summarizeImages} from './list.ts'
 import type {ImageSummary} from './list.ts'
@@ -146,7 +146,7 @@ export function historyRows(id: string, config: ImageConfig, layerSizes: readonl
     const created = entry.created ? new Date(entry.created) : undefined
     let createdBy = (entry.created_by ?? '').replaceAll('\t', ' ')
     if (!options.noTrunc && [...createdBy].length > CREATED_BY_WIDTH) createdBy = `${[...createdBy].slice(0, CREATED_BY_WIDTH - 1).join('')}…`
-    const rfc3339 = created ? created.toISOString().replace(/\.\d+Z$/, 'Z') : ''
+    const rfc3339 = created ? goLocalRFC3339(created) : ''
     return {
       ID: MISSING,
       CreatedAt: rfc3339,

@@ -6,7 +6,7 @@
 import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
-import {compareStrings, humanSize, timeAgo, truncateId} from '../format/index.ts'
+import {compareStrings, goLocalTimeString, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
 import {formatPlatform, normalizePlatform} from './platform.ts'
 import {familiarName, familiarRepository, normalizedName, parseReference} from './reference.ts'
@@ -57,16 +57,23 @@ export interface SummarizeOptions {
   manifestCache?: ManifestCache
 }
 
+/** Disk usage of one unpacked layer, its snapshot's (named by its chain ID); undefined when it is not unpacked in `snapshotter`. */
+export async function unpackedLayerSize(client: ContainerdClient, snapshotter: string, chainId: string): Promise<number | undefined> {
+  try {
+    return Number((await client.snapshots.usage(snapshotter, chainId)).size)
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    throw error
+  }
+}
+
 /** Disk usage of an image's unpacked layers, or undefined when a layer is not unpacked in `snapshotter`. */
 async function unpackedSize(client: ContainerdClient, config: ImageConfig, snapshotter: string): Promise<number | undefined> {
   let total = 0
   for (const chainId of chainIds(config.rootfs.diff_ids)) {
-    try {
-      total += Number((await client.snapshots.usage(snapshotter, chainId)).size)
-    } catch (error) {
-      if (isNotFound(error)) return undefined
-      throw error
-    }
+    const size = await unpackedLayerSize(client, snapshotter, chainId)
+    if (size === undefined) return undefined
+    total += size
   }
   return total
 }
@@ -255,25 +262,42 @@ export interface ImageRow {
   VirtualSize: string
 }
 
-/** Go's `2006-01-02 15:04:05 -0700 MST` in UTC, as docker prints `.CreatedAt`. */
-function goTime(date: Date): string {
-  return `${date.toISOString().slice(0, 19).replace('T', ' ')} +0000 UTC`
+/** The Go type docker's `images` templates run on (named in their errors). */
+export const IMAGE_CONTEXT = '*formatter.imageContext'
+
+/** docker's `raw` format of `images` (with the digest for --digests). */
+export function imageRawFormat(digest: boolean): string {
+  return `repository: {{ .Repository }}\ntag: {{.Tag}}\n${digest ? 'digest: {{.Digest}}\n' : ''}image_id: {{.ID}}\ncreated_at: {{.CreatedAt}}\nvirtual_size: {{.Size}}\n`
 }
 
-export function imageRow(summary: ImageSummary, options: {noTrunc: boolean; now?: Date}): ImageRow {
-  const size = humanSize(summary.size)
-  return {
+/** What `system df -v` knows of an image besides `images`: its containers and the size it shares with other images. */
+export interface ImageUsage {
+  size: number
+  shared: number
+  containers: number
+}
+
+/**
+ * The fields of docker's imageContext: `.CreatedAt` as Go prints `time.Unix(created, 0)` in the local
+ * zone, usage `N/A` unless given (then SharedSize and UniqueSize with 4 digits, as docker's). `.Platform`
+ * is nerd's, kept out of `{{json .}}` (docker's has no such key).
+ */
+export function imageRow(summary: ImageSummary, options: {noTrunc: boolean; now?: Date; usage?: ImageUsage}): ImageRow {
+  const {usage} = options
+  const size = usage?.size ?? summary.size
+  const row: ImageRow = {
     Repository: summary.repository,
     Tag: summary.tag,
     Digest: summary.digest,
     ID: truncateId(summary.id, options.noTrunc),
     CreatedSince: summary.created ? timeAgo(summary.created, options.now) : 'N/A',
-    CreatedAt: summary.created ? goTime(summary.created) : '',
+    CreatedAt: summary.created ? goLocalTimeString(new Date(Math.floor(summary.created.getTime() / 1000) * 1000)) : '',
     Platform: summary.platform,
-    Size: size,
-    Containers: 'N/A',
-    SharedSize: 'N/A',
-    UniqueSize: 'N/A',
-    VirtualSize: size,
+    Size: humanSize(size),
+    Containers: usage ? String(usage.containers) : 'N/A',
+    SharedSize: usage ? humanSize(usage.shared, 4) : 'N/A',
+    UniqueSize: usage ? humanSize(size - usage.shared, 4) : 'N/A',
+    VirtualSize: humanSize(size, 4),
   }
+  return Object.defineProperty(row, 'Platform', {enumerable: false})
 }

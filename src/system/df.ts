@@ -4,15 +4,15 @@
  */
 import {containerSize} from '../container/inspect.ts'
 import {listContainerViews} from '../container/lifecycle.ts'
-import {psRow} from '../container/view.ts'
+import {CONTAINER_CONTEXT, psFormat, psRow} from '../container/view.ts'
 import type {ContainerScope} from '../container/lifecycle.ts'
 import type {ContainerdClient} from '../containerd/index.ts'
-import {unlessNotFound} from '../containerd/index.ts'
-import {humanSize, timeAgo} from '../format/index.ts'
-import {listedImages, summarizeImages} from '../image/list.ts'
+import {goStructRow, humanSize} from '../format/index.ts'
+import {asGoStruct} from '../format/go-values.ts'
+import {IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, summarizeImages, unpackedLayerSize} from '../image/list.ts'
 import type {ImageSummary} from '../image/list.ts'
 import {chainIds} from '../image/store.ts'
-import {listVolumes, volumeSize, volumeUsers} from '../volume/index.ts'
+import {listVolumes, VOLUME_CONTEXT, VOLUME_RAW_FORMAT, volumeRow, volumeSize, volumeUsers} from '../volume/index.ts'
 
 export interface UsageRow {
   Type: 'Images' | 'Containers' | 'Local Volumes' | 'Build Cache'
@@ -22,16 +22,58 @@ export interface UsageRow {
   Reclaimable: string
 }
 
+/**
+ * The summary rows, and for `-v` the images, containers and volumes as docker's listing contexts
+ * (Go structs whose fields templates read: `system df -v --format` runs on all of them at once).
+ */
 export interface DiskUsage {
   rows: UsageRow[]
-  images: {Repository: string; Tag: string; ID: string; CreatedSince: string; Size: string; SharedSize: string; UniqueSize: string; Containers: string}[]
-  containers: {ID: string; Image: string; Command: string; LocalVolumes: string; Size: string; RunningFor: string; Status: string; Names: string}[]
-  volumes: {Name: string; Links: string; Size: string}[]
+  images: object[]
+  containers: object[]
+  volumes: object[]
 }
 
-/** docker's percentage is an integer division. */
-function reclaimable(bytes: number, total: number): string {
-  return total === 0 ? humanSize(bytes) : `${humanSize(bytes)} (${Math.floor((bytes * 100) / total)}%)`
+/** docker's `raw` format of the summary. */
+export const USAGE_RAW_FORMAT = 'type: {{.Type}}\ntotal: {{.TotalCount}}\nactive: {{.Active}}\nsize: {{.Size}}\nreclaimable: {{.Reclaimable}}\n'
+
+/** docker's `raw` format of `-v`: each object's raw format, headed by its type (nerd has no build cache to list). */
+export const VERBOSE_RAW_FORMAT = `{{range .Images}}type: Image
+${imageRawFormat(true)}
+{{end -}}
+{{range .Containers}}type: Container
+${psFormat('raw', {size: true})}
+{{end -}}
+{{range .Volumes}}type: Volume
+${VOLUME_RAW_FORMAT}
+{{end -}}
+{{range .BuildCache}}{{end -}}`
+
+/** What docker's `-v --format` template runs on: every image, container, volume and build cache (none) at once. */
+export function verboseContext(usage: DiskUsage): object {
+  return asGoStruct({Images: usage.images, Containers: usage.containers, Volumes: usage.volumes, BuildCache: []}, '*formatter.diskUsageContext')
+}
+
+/** The Go type of each summary row, named in template errors as docker's. */
+const ROW_CONTEXTS: Record<UsageRow['Type'], string> = {
+  Images: '*formatter.diskUsageImagesContext',
+  Containers: '*formatter.diskUsageContainersContext',
+  'Local Volumes': '*formatter.diskUsageVolumesContext',
+  'Build Cache': '*formatter.diskUsageBuilderContext',
+}
+
+/** A summary row; its sizes are go-units' HumanSize (4 digits), the percentage an integer division. */
+function usageRow(type: UsageRow['Type'], counts: {total: number; active: number}, size: number, reclaimableBytes: number): UsageRow {
+  const reclaimable = humanSize(reclaimableBytes, 4)
+  return goStructRow(
+    {
+      Type: type,
+      TotalCount: String(counts.total),
+      Active: String(counts.active),
+      Size: humanSize(size, 4),
+      Reclaimable: size > 0 && type !== 'Build Cache' ? `${reclaimable} (${Math.floor((reclaimableBytes * 100) / size)}%)` : reclaimable,
+    },
+    ROW_CONTEXTS[type],
+  )
 }
 
 interface ImageUsage {
@@ -54,7 +96,7 @@ async function imageUsage(client: ContainerdClient, images: readonly ImageSummar
   const measure = (chainId: string): Promise<number | undefined> => {
     let size = measured.get(chainId)
     if (!size) {
-      size = client.snapshots.usage(snapshotter, chainId).then((usage) => Number(usage.size), unlessNotFound)
+      size = unpackedLayerSize(client, snapshotter, chainId)
       measured.set(chainId, size)
     }
     return size
@@ -83,7 +125,9 @@ async function imageUsage(client: ContainerdClient, images: readonly ImageSummar
   return usage
 }
 
-export async function diskUsage(scope: ContainerScope, namespace: string, snapshotter: string): Promise<DiskUsage> {
+/** `noTrunc`: whole IDs, as docker's `-v` shows them for a format other than a table. */
+export async function diskUsage(scope: ContainerScope, namespace: string, snapshotter: string, options: {noTrunc?: boolean} = {}): Promise<DiskUsage> {
+  const noTrunc = options.noTrunc ?? false
   const [images, views, volumes, users] = await Promise.all([
     summarizeImages(scope.client),
     listContainerViews(scope),
@@ -104,31 +148,24 @@ export async function diskUsage(scope: ContainerScope, namespace: string, snapsh
   const volumeTotal = volumeSizes.reduce((sum, size) => sum + size, 0)
   const volumeReclaimable = volumes.reduce((sum, volume, index) => sum + ((users.get(volume.Name)?.length ?? 0) === 0 ? volumeSizes[index]! : 0), 0)
 
+  const volumeLinks = (name: string) => users.get(name)?.length ?? 0
   return {
     rows: [
-      {Type: 'Images', TotalCount: String(uniqueImages.size), Active: String(imageActive.length), Size: humanSize(imageSizes.total), Reclaimable: reclaimable(imageSizes.reclaimable, imageSizes.total)},
-      {Type: 'Containers', TotalCount: String(views.length), Active: String(views.filter((view) => running(view.status)).length), Size: humanSize(containerTotal), Reclaimable: reclaimable(containerReclaimable, containerTotal)},
-      {Type: 'Local Volumes', TotalCount: String(volumes.length), Active: String(volumes.filter((volume) => (users.get(volume.Name)?.length ?? 0) > 0).length), Size: humanSize(volumeTotal), Reclaimable: reclaimable(volumeReclaimable, volumeTotal)},
-      {Type: 'Build Cache', TotalCount: '0', Active: '0', Size: humanSize(0), Reclaimable: humanSize(0)},
+      usageRow('Images', {total: uniqueImages.size, active: imageActive.length}, imageSizes.total, imageSizes.reclaimable),
+      usageRow('Containers', {total: views.length, active: views.filter((view) => running(view.status)).length}, containerTotal, containerReclaimable),
+      usageRow('Local Volumes', {total: volumes.length, active: volumes.filter((volume) => volumeLinks(volume.Name) > 0).length}, volumeTotal, volumeReclaimable),
+      usageRow('Build Cache', {total: 0, active: 0}, 0, 0),
     ],
     images: listedImages(images).map((image) => {
-      const size = imageSizes.sizes.get(image.id) ?? image.size
-      const shared = imageSizes.shared.get(image.id) ?? 0
-      return {
-        Repository: image.repository,
-        Tag: image.tag,
-        ID: image.id.replace(/^sha256:/, '').slice(0, 12),
-        CreatedSince: image.created ? timeAgo(image.created) : 'N/A',
-        Size: humanSize(size),
-        SharedSize: humanSize(shared),
-        UniqueSize: humanSize(size - shared),
-        Containers: String(views.filter((view) => view.record.Image === image.id).length),
+      const usage = {
+        size: imageSizes.sizes.get(image.id) ?? image.size,
+        shared: imageSizes.shared.get(image.id) ?? 0,
+        containers: views.filter((view) => view.record.Image === image.id).length,
       }
+      return goStructRow(imageRow(image, {noTrunc, usage}), IMAGE_CONTEXT)
     }),
-    containers: views.map((view, index) => {
-      const {ID, Image, Command, LocalVolumes, RunningFor, Status, Names} = psRow(view)
-      return {ID, Image, Command, LocalVolumes, Size: humanSize(containerSizes[index]!.rw), RunningFor, Status, Names}
-    }),
-    volumes: volumes.map((volume, index) => ({Name: volume.Name, Links: String(users.get(volume.Name)?.length ?? 0), Size: humanSize(volumeSizes[index]!)})),
+    // As docker's, without the virtual size.
+    containers: views.map((view, index) => goStructRow(psRow(view, {noTrunc, size: {rw: containerSizes[index]!.rw, rootFs: 0}}), CONTAINER_CONTEXT)),
+    volumes: volumes.map((volume, index) => goStructRow(volumeRow(volume, {refCount: volumeLinks(volume.Name), size: volumeSizes[index]!}), VOLUME_CONTEXT)),
   }
 }

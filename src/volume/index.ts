@@ -2,7 +2,7 @@
 export {matchesListFilters, parseListFilters, parsePruneFilters} from './filters.ts'
 export type {VolumeListFilters, VolumePruneFilters} from './filters.ts'
 export {containersUsingVolume, volumeUsers} from './in-use.ts'
-export {parseVolumeOptions, volumeEvent} from './model.ts'
+export {parseVolumeOptions, VOLUME_CONTEXT, VOLUME_HEADERS, VOLUME_RAW_FORMAT, volumeEvent, volumeRow} from './model.ts'
 export type {Volume, VolumeCreateRequest, VolumeScope} from './model.ts'
 export {
   copyUpIfEmpty,

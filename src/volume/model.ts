@@ -9,7 +9,7 @@
  * a filesystem of its own has it mounted while a container runs with it (and for a copy-up).
  */
 import {NerdError} from '../errors.ts'
-import {parseBytes} from '../format/human.ts'
+import {humanSize, parseBytes} from '../format/human.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 
 export const LOCAL_DRIVER = 'local'
@@ -125,4 +125,47 @@ export function volumeBacking(options: Record<string, string>): VolumeBacking {
 /** RFC 3339 to the second in UTC, as docker's CreatedAt reads on a UTC host. */
 export function createdAtText(date: Date): string {
   return `${date.toISOString().slice(0, 19)}Z`
+}
+
+/** The Go type docker's `volume ls` templates run on (named in their errors). */
+export const VOLUME_CONTEXT = '*formatter.volumeContext'
+
+/** docker's `raw` format of `volume ls`. */
+export const VOLUME_RAW_FORMAT = 'name: {{.Name}}\ndriver: {{.Driver}}\n'
+
+/** docker's volume column headers. */
+export const VOLUME_HEADERS: Readonly<Record<string, string>> = {
+  Availability: 'AVAILABILITY',
+  Driver: 'DRIVER',
+  Group: 'GROUP',
+  Labels: 'LABELS',
+  Links: 'LINKS',
+  Mountpoint: 'MOUNTPOINT',
+  Name: 'VOLUME NAME',
+  Scope: 'SCOPE',
+  Size: 'SIZE',
+  Status: 'STATUS',
+}
+
+/**
+ * The fields of docker's volumeContext: labels sorted, usage (Links, Size with go-units' 4 digits)
+ * `N/A` unless known, the cluster fields `N/A`.
+ */
+export function volumeRow(volume: Volume, usage?: {refCount: number; size: number}): object {
+  return {
+    Availability: 'N/A',
+    Driver: volume.Driver,
+    Group: 'N/A',
+    Labels: Object.entries(volume.Labels)
+      .map(([key, value]) => `${key}=${value}`)
+      .sort()
+      .join(','),
+    Links: usage ? String(usage.refCount) : 'N/A',
+    Mountpoint: volume.Mountpoint,
+    Name: volume.Name,
+    Scope: volume.Scope,
+    Size: usage ? humanSize(usage.size, 4) : 'N/A',
+    Status: 'N/A',
+    Label: (name: string) => volume.Labels[name] ?? '',
+  }
 }

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {readdirSync, statSync} from 'node:fs'
-import {readFile, readlink, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, readlink, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
@@ -107,13 +108,37 @@ describe('docker behaviours of the container commands', () => {
 
   it('container ps lists as ps does; a wrong number of arguments gets docker\'s words', async () => {
     assert.equal(await nerdOk(['container', 'ps', '--format', '{{.Names}}', '-f', 'name=^web$']), 'web\n')
-    // docker's ps runs the template on a struct: a misspelt field is an error, not <no value> per line.
-    const misspelt = await outcome(['ps', '--format', '{{.Nmaes}}'])
-    assert.deepEqual(misspelt, {code: 1, stdout: '', stderr: 'Error: template parsing error: template: :1:2: executing "" at <.Nmaes>: can\'t evaluate field Nmaes in type *formatter.ContainerContext\n'})
+    // docker's ps runs the template on a struct: a misspelt field is an error, not <no value> per line,
+    // found before listing (so also with no rows), in docker's words.
+    const misspelt = await outcome(['ps', '--format', '{{.Nmaes}}', '-f', 'name=nomatch'])
+    assert.deepEqual(misspelt, {code: 1, stdout: '', stderr: 'Error: failed to execute template: template: :1:2: executing "" at <.Nmaes>: can\'t evaluate field Nmaes in type *formatter.ContainerContext\n'})
+    assert.deepEqual(await outcome(['ps', '--format', '{{.ID']), {code: 1, stdout: '', stderr: 'Error: failed to parse template: template: :1: unclosed action\n'})
     assert.deepEqual(await outcome(['logs', 'web', 'extra']), {code: 1, stdout: '', stderr: '"nerd logs" requires exactly 1 argument.\nSee \'nerd logs --help\'.\n'})
     assert.deepEqual(await outcome(['images', 'a', 'b']), {code: 1, stdout: '', stderr: '"nerd images" requires at most 1 argument.\nSee \'nerd images --help\'.\n'})
     const port = await nerd(['port', 'web', '80/xyz'])
     assert.deepEqual([port.code, port.stderr], [1, 'Error: invalid port "80/xyz": PRIVATE_PORT[/PROTO] such as 80/tcp\n'])
+  })
+
+  it('ps formats as docker: -q over --format with a warning, .Size unless --size=false, local times, config.json\'s psFormat', async () => {
+    const web = ['-f', 'name=^web$']
+    const id = (await nerdOk(['ps', '-q', ...web])).trim()
+    const quiet = await outcome(['ps', '-q', '--format', '{{.Names}}', ...web])
+    assert.deepEqual(quiet, {code: 0, stdout: `${id}\n`, stderr: 'WARNING: Ignoring custom format, because both --format and --quiet are set.\n'})
+    assert.match(await nerdOk(['ps', '--format', '{{.Size}}', ...web]), /^\d.*B \(virtual \d.*B\)\n$/)
+    assert.equal(await nerdOk(['ps', '--size=false', '--format', '{{.Size}}', ...web]), '0B\n')
+    // docker's ps runs the template once before listing: {{json .}} reads .Size, so sizes are computed.
+    assert.match(JSON.parse(await nerdOk(['ps', '--format', '{{json .}}', ...web])).Size, /virtual/)
+    assert.match(await nerdOk(['ps', '--format', '{{.CreatedAt}}', ...web], {env: {TZ: 'Asia/Tokyo'}}), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0900 JST\n$/)
+    const dockerConfig = await mkdtemp(join(tmpdir(), 'nerd-docker-config-'))
+    try {
+      await writeFile(join(dockerConfig, 'config.json'), JSON.stringify({psFormat: 'P {{.Names}}'}))
+      const env = {DOCKER_CONFIG: dockerConfig}
+      assert.equal(await nerdOk(['ps', ...web], {env}), 'P web\n')
+      assert.equal(await nerdOk(['ps', '--format', '{{.State}}', ...web], {env}), 'running\n')
+      assert.equal(await nerdOk(['ps', '-q', ...web], {env}), `${id}\n`)
+    } finally {
+      await rm(dockerConfig, {recursive: true, force: true})
+    }
   })
 
   it('inspect looks a name up as a container, image, network or volume, and reports each one missing after the others', async () => {

@@ -310,6 +310,13 @@ describe('events and stats', () => {
     await nerdOk(['stop', '-t', '0', 'free'])
     assert.doesNotMatch(await nerdOk(['stats', '--no-stream', '--format', '{{.Name}}']), /^free$/m)
     assert.match(await nerdOk(['stats', '--no-stream', '-a', '--format', '{{.Name}} {{.MemUsage}}']), /^free 0B \/ 0B$/m)
+    // docker's JSON keys are sorted; config.json's statsFormat is the default format.
+    const json = JSON.parse(await nerdOk(['stats', '--no-stream', '--format', 'json', 'free']))
+    assert.deepEqual(Object.keys(json), [...Object.keys(json)].sort())
+    const dockerConfig = await mkdtemp(join(tmpdir(), 'nerd-docker-config-'))
+    await writeFile(join(dockerConfig, 'config.json'), JSON.stringify({statsFormat: 'S {{.Name}}'}))
+    assert.equal(await nerdOk(['stats', '--no-stream', 'free'], {env: {DOCKER_CONFIG: dockerConfig}}), 'S free\n')
+    await rm(dockerConfig, {recursive: true})
     const missing = await nerd(['stats', '--no-stream', 'nosuch'])
     assert.equal(missing.code, 1)
     assert.match(missing.stderr, /No such container: nosuch/)

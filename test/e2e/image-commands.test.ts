@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
+import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {ctr, fileNamespace, nerd, nerdOnTerminal, testEnvironment, testImage} from '../helpers/e2e.ts'
-import type {RunResult} from '../helpers/e2e.ts'
+import type {NerdOptions, RunResult} from '../helpers/e2e.ts'
 
 function skopeo(args: string[]): Promise<RunResult> {
   return new Promise((resolve, reject) => {
@@ -23,8 +23,8 @@ function skopeo(args: string[]): Promise<RunResult> {
   })
 }
 
-async function nerdOk(args: string[]): Promise<string> {
-  const result = await nerd(args)
+async function nerdOk(args: string[], options: NerdOptions = {}): Promise<string> {
+  const result = await nerd(args, options)
   assert.equal(result.code, 0, `nerd ${args.join(' ')}: ${result.stderr}`)
   return result.stdout
 }
@@ -88,6 +88,28 @@ describe('image commands', () => {
     }
   })
 
+  it('images formats as docker: -q only for table and raw, raw, --digests adds DIGEST to a table, sorted JSON, local times, config.json\'s imagesFormat', async () => {
+    const shortId = manifest.config.digest.slice(7, 19)
+    assert.equal(await nerdOk(['images', '-q', '--format', '{{.Repository}}', repository]), `${repository}\n`)
+    assert.equal(await nerdOk(['images', '-q', '--format', 'raw', repository]), `image_id: ${shortId}\n`)
+    const raw = (await nerdOk(['images', '--format', 'raw', repository])).split('\n')
+    assert.deepEqual(raw.slice(0, 3), [`repository: ${repository}`, 'tag: 1', `image_id: ${shortId}`])
+    assert.match(raw[3]!, /^created_at: 2024-01-01 00:00:00 \+0000 UTC$/)
+    assert.match(raw[4]!, /^virtual_size: \d.*B$/)
+    assert.deepEqual(raw.slice(5), ['', ''])
+    assert.match((await nerdOk(['images', '--digests', '--format', 'table {{.ID}}', repository])).split('\n')[0]!, /^IMAGE ID\s+DIGEST$/)
+    assert.equal((await nerdOk(['images', '--format', 'table {{.VirtualSize}}', repository])).split('\n')[0], 'SIZE')
+    const json = JSON.parse(await nerdOk(['images', '--format', 'json', repository]))
+    assert.deepEqual(Object.keys(json), [...Object.keys(json)].sort())
+    assert.equal(json.Platform, undefined)
+    assert.equal(await nerdOk(['images', '--format', '{{.CreatedAt}}', repository], {env: {TZ: 'Asia/Tokyo'}}), '2024-01-01 09:00:00 +0900 JST\n')
+    const env = {DOCKER_CONFIG: workDir}
+    await writeFile(join(workDir, 'config.json'), JSON.stringify({imagesFormat: 'I {{.Tag}}'}))
+    assert.equal(await nerdOk(['images', repository], {env}), 'I 1\n')
+    assert.equal(await nerdOk(['images', '-q', repository], {env}), `${shortId}\n`)
+    await rm(join(workDir, 'config.json'))
+  })
+
   it('images shows a digest-only record of a repository in its tag\'s row when the image has one there, as docker does', async () => {
     const other = `${registry}/${fileNamespace()}/digested`
     const byDigest = `${other}@${busybox.target.digest}`
@@ -145,6 +167,17 @@ describe('image commands', () => {
     const quiet = (await nerdOk(['history', '-q', pulled])).trim().split('\n')
     assert.equal(quiet.length, lines.length - 1)
     assert.ok(quiet.slice(1).every((id) => id === '<missing>'))
+    // As docker's: -q leaves a custom format alone; without -H the table shows CREATED AT, in the local zone.
+    const createdBy = await nerdOk(['history', '-q', '--format', '{{.CreatedBy}}', pulled])
+    assert.match(createdBy, /busybox root filesystem\n$/)
+    assert.equal(createdBy, await nerdOk(['history', '--format', '{{.CreatedBy}}', pulled]))
+    assert.match((await nerdOk(['history', '-H=false', pulled])).split('\n')[0]!, /^IMAGE\s+CREATED AT\s+CREATED BY\s+SIZE\s+COMMENT$/)
+    assert.match(await nerdOk(['history', '--format', '{{.CreatedAt}}', pulled], {env: {TZ: 'Asia/Tokyo'}}), /^2024-01-01T09:00:00\+09:00\n/)
+    const json = JSON.parse((await nerdOk(['history', '--format', 'json', pulled])).split('\n')[0]!)
+    assert.deepEqual(Object.keys(json), [...Object.keys(json)].sort())
+    // Sizes are the unpacked layers', which add up to the image's size.
+    const sizes = (await nerdOk(['history', '-H=false', '--format', '{{.Size}}', pulled])).trim().split('\n').map(Number)
+    assert.equal(sizes.reduce((sum, size) => sum + size, 0), Number(await nerdOk(['image', 'inspect', '-f', '{{.Size}}', pulled])))
   })
 
   it('tag adds a name; rmi of one name keeps the other', async () => {

@@ -485,6 +485,19 @@ describe('networking on CNI', () => {
     assert.match(hostId, /^[0-9a-f]{64}$/)
     assert.ok(builtinIds.includes(hostId.slice(0, 12)))
     assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', 'label=team=blue']), `${id.slice(0, 12)}\n`)
+    // docker's networkContext: .Label, a table header from the label's name, a missing field an error;
+    // -q changes only the table and raw formats; docker's raw format; config.json's networksFormat unless -q.
+    const other = ['--filter', 'label=team=blue']
+    assert.equal(await nerdOk(['network', 'ls', ...other, '--format', 'table {{.Label "team"}}']), 'team\nblue\n')
+    assert.equal(await nerdOk(['network', 'ls', ...other, '-q', '--format', '{{.Name}}']), `${net('other')}\n`)
+    assert.equal(await nerdOk(['network', 'ls', ...other, '--format', 'raw']), `network_id: ${id.slice(0, 12)}\nname: ${net('other')}\ndriver: bridge\nscope: local\n\n`)
+    const unknown = await nerd(['network', 'ls', '--format', '{{.Nope}}'])
+    assert.deepEqual([unknown.code, unknown.stdout, unknown.stderr], [1, '', 'Error: template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type *network.networkContext\n'])
+    const dockerConfig = await mkdtemp(join(tmpdir(), 'nerd-docker-config-'))
+    await writeFile(join(dockerConfig, 'config.json'), JSON.stringify({networksFormat: 'N {{.Name}}'}))
+    assert.equal(await nerdOk(['network', 'ls', ...other], {env: {DOCKER_CONFIG: dockerConfig}}), `N ${net('other')}\n`)
+    assert.equal(await nerdOk(['network', 'ls', ...other, '-q'], {env: {DOCKER_CONFIG: dockerConfig}}), `${id.slice(0, 12)}\n`)
+    await rm(dockerConfig, {recursive: true})
 
     const overlap = await nerd(['network', 'create', '--subnet', '10.4.240.128/25', net('overlap')])
     assert.equal(overlap.code, 1)

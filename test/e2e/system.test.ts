@@ -90,6 +90,20 @@ describe('nerd info', () => {
     assert.ok(info.Runtimes.includes('io.containerd.runc.v2'))
   })
 
+  it('a field docker\'s info, version or a listing lacks is an error, not <no value>', async () => {
+    const templateError = (field: string, type: string) => `Error: template parsing error: template: :1:2: executing "" at <.${field}>: can't evaluate field ${field} in type ${type}\n`
+    for (const [args, type] of [
+      [['info'], 'system.dockerInfo'],
+      [['version'], 'system.versionInfo'],
+      [['plugins', 'ls', '--core'], 'pluginContext'],
+    ] as const) {
+      const result = await nerd([...args, '--format', '{{.Nope}}'])
+      assert.deepEqual([result.code, result.stderr], [1, templateError('Nope', type)], args.join(' '))
+    }
+    const client = await nerd(['version', '--format', '{{.Client.Nope}}'])
+    assert.deepEqual([client.code, client.stderr], [1, 'Error: template parsing error: template: :1:9: executing "" at <.Client.Nope>: can\'t evaluate field Nope in type system.clientVersion\n'])
+  })
+
   it('prints docker-like sections', async () => {
     const result = await nerd(['info'], {namespace})
     assert.equal(result.code, 0, result.stderr)
@@ -177,6 +191,9 @@ describe('nerd namespace', () => {
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /^NAME\s+CONTAINERS\s+IMAGES\s+VOLUMES\s+LABELS\n/)
     assert.match(result.stdout, new RegExp(`\\n${made}\\s+0\\s+0\\s+0\\s+team=a\\n`))
+    // A field the rows lack is an error, as in docker's listings.
+    const unknown = await nerd(['namespace', 'ls', '--format', '{{.Nope}}'])
+    assert.deepEqual([unknown.code, unknown.stderr], [1, 'Error: template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type namespaceContext\n'])
   })
 
   it('inspect prints a JSON array; update sets labels', async () => {

@@ -4,7 +4,7 @@
  * are covered with `run -v`.
  */
 import assert from 'node:assert/strict'
-import {stat, writeFile} from 'node:fs/promises'
+import {mkdir, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {nerdOk} from '../helpers/containers.ts'
@@ -109,6 +109,18 @@ describe('volume commands', () => {
       Size: 'N/A',
       Status: 'N/A',
     })
+    // -q changes only the table and raw formats; raw is docker's; a field docker's volumeContext lacks is an error.
+    assert.equal(await nerdOk(['volume', 'ls', '-q', '--format', '{{.Name}}-{{.Driver}}', '-f', 'name=e2e-a']), 'e2e-a-local\n')
+    assert.equal(await nerdOk(['volume', 'ls', '--format', 'raw', '-f', 'name=e2e-a']), 'name: e2e-a\ndriver: local\n\n')
+    assert.equal(await nerdOk(['volume', 'ls', '-q', '--format', 'raw', '-f', 'name=e2e-a']), 'name: e2e-a\n')
+    const unknown = await nerd(['volume', 'ls', '--format', '{{.CreatedAt}}'])
+    assert.deepEqual([unknown.code, unknown.stdout, unknown.stderr], [1, '', 'Error: template parsing error: template: :1:2: executing "" at <.CreatedAt>: can\'t evaluate field CreatedAt in type *formatter.volumeContext\n'])
+    // docker's config.json volumesFormat, unless -q.
+    const dockerConfig = join(fileDataRoot(), 'docker-config')
+    await mkdir(dockerConfig, {recursive: true})
+    await writeFile(join(dockerConfig, 'config.json'), JSON.stringify({volumesFormat: 'V {{.Name}}'}))
+    assert.equal(await nerdOk(['volume', 'ls', '-f', 'name=e2e-a'], {env: {DOCKER_CONFIG: dockerConfig}}), 'V e2e-a\n')
+    assert.equal(await nerdOk(['volume', 'ls', '-q', '-f', 'name=e2e-a'], {env: {DOCKER_CONFIG: dockerConfig}}), 'e2e-a\n')
     await removeAll()
   })
 
@@ -152,11 +164,12 @@ describe('volume commands', () => {
   it('inspect --size and ls --size count the content', async () => {
     await nerdOk(['volume', 'create', 'e2e-sized'])
     const {Mountpoint} = await inspectVolume('e2e-sized')
-    await writeFile(join(Mountpoint, 'blob'), Buffer.alloc(2500))
+    await writeFile(join(Mountpoint, 'blob'), Buffer.alloc(2345))
     const [sized] = JSON.parse(await nerdOk(['volume', 'inspect', '--size', 'e2e-sized'])) as Record<string, any>[]
-    assert.deepEqual(sized!.UsageData, {RefCount: 0, Size: 2500})
-    assert.equal(await nerdOk(['volume', 'ls', '-s']), 'DRIVER    VOLUME NAME   SIZE\nlocal     e2e-sized     2.5kB\n')
-    assert.equal(await nerdOk(['volume', 'ls', '-s', '--format', '{{.Name}} {{.Links}} {{.Size}}']), 'e2e-sized 0 2.5kB\n')
+    assert.deepEqual(sized!.UsageData, {RefCount: 0, Size: 2345})
+    // docker's volumeContext prints sizes with go-units' 4 digits.
+    assert.equal(await nerdOk(['volume', 'ls', '-s']), 'DRIVER    VOLUME NAME   SIZE\nlocal     e2e-sized     2.345kB\n')
+    assert.equal(await nerdOk(['volume', 'ls', '-s', '--format', '{{.Name}} {{.Links}} {{.Size}}']), 'e2e-sized 0 2.345kB\n')
     await removeAll()
   })
 

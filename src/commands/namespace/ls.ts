@@ -11,6 +11,7 @@ export default class NamespaceLs extends NerdCommand {
 
   async run(): Promise<void> {
     const {listNamespaces} = await import('../../system/namespaces.ts')
+    const {asGoStruct} = await import('../../format/go-values.ts')
     const {flags} = await this.parse(NamespaceLs)
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const namespaces = await listNamespaces(client, config.dataRoot)
@@ -19,7 +20,8 @@ export default class NamespaceLs extends NerdCommand {
         format: flags.quiet ? '{{.Name}}' : flags.format,
         defaultTable: 'table {{.Name}}\t{{.Containers}}\t{{.Images}}\t{{.Volumes}}\t{{.Labels}}',
         headers: {Name: 'NAME', Containers: 'CONTAINERS', Images: 'IMAGES', Volumes: 'VOLUMES', Labels: 'LABELS'},
-        fields: (namespace) => ({...namespace, Labels: labelList(namespace.Labels)}),
+        // A field the rows lack is an error, as in docker's listings.
+        fields: (namespace) => asGoStruct({...namespace, Labels: labelList(namespace.Labels)}, 'namespaceContext'),
       }),
     )
   }

@@ -15,14 +15,26 @@ export default class NetworkLs extends NerdCommand {
     const {flags} = await this.parse(NetworkLs)
     const {allNetworkEntries, filterNetworks, parseNetworkFilters} = await import('../../network/list.ts')
     const {goTimeString} = await import('../../format/go-values.ts')
+    const {listingFormat} = await import('../../format/index.ts')
     const config = await this.nerdConfig()
     const filters = parseNetworkFilters(flags.filter ?? [])
     const entries = await filterNetworks(await allNetworkEntries({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, {warn: true}), filters)
     const id = (full: string) => (flags['no-trunc'] ? full : full.slice(0, 12))
+    // As docker's: config.json's networksFormat unless -q; -q changes only the table and raw formats.
+    const format = listingFormat(
+      flags.format || (flags.quiet ? undefined : await this.configuredFormat('networksFormat')),
+      {
+        table: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}',
+        raw: 'network_id: {{.ID}}\nname: {{.Name}}\ndriver: {{.Driver}}\nscope: {{.Scope}}\n',
+        quiet: {table: '{{.ID}}', raw: 'network_id: {{.ID}}'},
+      },
+      flags.quiet,
+    )
     this.print(
       await this.renderList(entries, {
-        format: flags.quiet ? '{{.ID}}' : flags.format,
-        defaultTable: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}',
+        format,
+        defaultTable: format,
+        itemType: '*network.networkContext',
         headers: {ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT'},
         fields: (entry) => ({
           // Go's time.Time String(), as docker's list prints it.
@@ -34,6 +46,7 @@ export default class NetworkLs extends NerdCommand {
           Labels: Object.entries(entry.labels).map(([key, value]) => `${key}=${value}`).join(','),
           Name: entry.name,
           Scope: 'local',
+          Label: (name: string) => entry.labels[name] ?? '',
         }),
       }),
     )

@@ -15,8 +15,11 @@ export default class PluginsLs extends NerdCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(PluginsLs)
     const {pluginRows} = await import('../../plugins/list.ts')
+    const {asGoStruct} = await import('../../format/go-values.ts')
     this.print(
       await this.renderList(pluginRows(this.config.getPluginsList(), {core: flags.core}), {
+        // A field the rows lack is an error, as in docker's listings.
+        fields: (row) => asGoStruct({...row}, 'pluginContext'),
         format: flags.quiet ? '{{.Name}}' : flags.format,
         defaultTable: 'table {{.Name}}\t{{.Version}}\t{{.Type}}\t{{.Bundle}}\t{{.HookApi}}',
         headers: {Name: 'NAME', Version: 'VERSION', Type: 'TYPE', Bundle: 'BUNDLE', HookApi: 'HOOK API'},

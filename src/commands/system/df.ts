@@ -10,14 +10,26 @@ export default class SystemDf extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(SystemDf)
-    const {diskUsage} = await import('../../system/df.ts')
+    const {diskUsage, USAGE_RAW_FORMAT, VERBOSE_RAW_FORMAT, verboseContext} = await import('../../system/df.ts')
+    const {listingFormat} = await import('../../format/index.ts')
     const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
-    const usage = await diskUsage(scope, config.namespace, config.snapshotter)
+    const format = flags.format ?? ''
+    // docker's -v runs a format other than `table` once on all the objects, whole IDs and all.
+    const verboseTemplate = flags.verbose && format !== '' && format !== 'table'
+    const usage = await diskUsage(scope, config.namespace, config.snapshotter, {noTrunc: verboseTemplate})
+    if (verboseTemplate) {
+      const template = format === 'raw' ? VERBOSE_RAW_FORMAT : format.startsWith('table') ? format.slice('table'.length) : format
+      const text = await this.renderList([verboseContext(usage)], {format: template, defaultTable: template, headers: {}})
+      // docker ends its output with the template's.
+      process.stdout.write(text.slice(0, -1))
+      return
+    }
     if (!flags.verbose) {
+      const summaryFormat = listingFormat(flags.format, {table: 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', raw: USAGE_RAW_FORMAT})
       this.print(
         await this.renderList(usage.rows, {
-          format: flags.format,
-          defaultTable: 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}',
+          format: summaryFormat,
+          defaultTable: summaryFormat,
           headers: {Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE'},
         }),
       )

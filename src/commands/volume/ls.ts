@@ -13,8 +13,8 @@ export default class VolumeLs extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(VolumeLs)
-    const {listVolumes, matchesListFilters, parseListFilters, volumeSize, volumeUsers} = await import('../../volume/index.ts')
-    const {humanSize} = await import('../../format/index.ts')
+    const {listVolumes, matchesListFilters, parseListFilters, VOLUME_CONTEXT, VOLUME_HEADERS, VOLUME_RAW_FORMAT, volumeRow, volumeSize, volumeUsers} = await import('../../volume/index.ts')
+    const {listingFormat} = await import('../../format/index.ts')
     const config = await this.nerdConfig()
     const scope = {dataRoot: config.dataRoot, namespace: config.namespace}
     const filters = parseListFilters(flags.filter ?? [])
@@ -23,36 +23,24 @@ export default class VolumeLs extends NerdCommand {
     const volumes = (await listVolumes(scope)).filter((volume) => matchesListFilters(volume, refCount(volume.Name), filters))
     const sizes = new Map<string, number>()
     if (flags.size) for (const volume of volumes) sizes.set(volume.Name, await volumeSize(volume))
+    // As docker's: config.json's volumesFormat unless -q; -q changes only the table and raw formats.
+    const format = listingFormat(
+      flags.format || (flags.quiet ? undefined : await this.configuredFormat('volumesFormat')),
+      {
+        table: flags.size ? 'table {{.Driver}}\t{{.Name}}\t{{.Size}}' : 'table {{.Driver}}\t{{.Name}}',
+        raw: VOLUME_RAW_FORMAT,
+        quiet: {table: '{{.Name}}', raw: 'name: {{.Name}}'},
+      },
+      flags.quiet,
+    )
     this.print(
       await this.renderList(volumes, {
-        format: flags.quiet ? '{{.Name}}' : flags.format,
-        defaultTable: flags.size ? 'table {{.Driver}}\t{{.Name}}\t{{.Size}}' : 'table {{.Driver}}\t{{.Name}}',
-        headers: {
-          Availability: 'AVAILABILITY',
-          Driver: 'DRIVER',
-          Group: 'GROUP',
-          Labels: 'LABELS',
-          Links: 'LINKS',
-          Mountpoint: 'MOUNTPOINT',
-          Name: 'VOLUME NAME',
-          Scope: 'SCOPE',
-          Size: 'SIZE',
-          Status: 'STATUS',
-        },
-        // docker's volume columns; usage (Links, Size) is known only with --size, N/A otherwise.
-        fields: (volume) => ({
-          Availability: 'N/A',
-          Driver: volume.Driver,
-          Group: 'N/A',
-          Labels: Object.entries(volume.Labels).map(([key, value]) => `${key}=${value}`).join(','),
-          Links: flags.size ? String(refCount(volume.Name)) : 'N/A',
-          Mountpoint: volume.Mountpoint,
-          Name: volume.Name,
-          Scope: volume.Scope,
-          Size: flags.size ? humanSize(sizes.get(volume.Name)!) : 'N/A',
-          Status: 'N/A',
-          Label: (name: string) => volume.Labels[name] ?? '',
-        }),
+        format,
+        defaultTable: format,
+        headers: VOLUME_HEADERS,
+        itemType: VOLUME_CONTEXT,
+        // Usage (Links, Size) is known only with --size, N/A otherwise.
+        fields: (volume) => volumeRow(volume, flags.size ? {refCount: refCount(volume.Name), size: sizes.get(volume.Name)!} : undefined),
       }),
     )
   }

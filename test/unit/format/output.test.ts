@@ -3,7 +3,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {NerdError} from '../../../src/errors.ts'
-import {formatInspect, headerName, renderItems, truncateId, type RenderOptions} from '../../../src/format/index.ts'
+import {formatInspect, goStructRow, headerName, listingFormat, renderItems, truncateId, type RenderOptions} from '../../../src/format/index.ts'
 
 const containers = [
   {
@@ -206,5 +206,27 @@ describe('headerName', () => {
     assert.equal(headerName('CreatedAt'), 'CREATED AT')
     assert.equal(headerName('IPAddress'), 'IP ADDRESS')
     assert.equal(headerName('LocalVolumes'), 'LOCAL VOLUMES')
+  })
+})
+
+describe('listing formats and contexts', () => {
+  const formats = {table: 'table {{.ID}}', raw: 'id: {{.ID}}\\n', quiet: {table: '{{.ID}}', raw: 'id: {{.ID}}'}}
+
+  it('chooses docker\'s table, raw or quiet format; -q leaves a custom format alone', () => {
+    assert.equal(listingFormat(undefined, formats), 'table {{.ID}}')
+    assert.equal(listingFormat('table', formats, true), '{{.ID}}')
+    assert.equal(listingFormat('raw', formats), 'id: {{.ID}}\\n')
+    assert.equal(listingFormat('raw', formats, true), 'id: {{.ID}}')
+    assert.equal(listingFormat('{{.Name}}', formats, true), '{{.Name}}')
+    assert.equal(listingFormat('raw', {table: 'table {{.ID}}'}), 'raw')
+  })
+
+  it('gives a typed row sorted JSON keys, keeps a non-enumerable field for templates only, and fails on a missing one', () => {
+    const row = Object.defineProperty({Tag: '1', ID: 'abc', Platform: 'linux/amd64'}, 'Platform', {enumerable: false})
+    const options = {defaultTable: 'table {{.ID}}', headers: {}, itemType: '*formatter.imageContext'}
+    assert.equal(renderItems([row], {...options, format: 'json'}), '{"ID":"abc","Tag":"1"}\n')
+    assert.equal(renderItems([row], {...options, format: '{{.Platform}}'}), 'linux/amd64\n')
+    assert.equal(renderItems([goStructRow({B: '2', A: '1'}, 'T')], {format: 'json', defaultTable: '', headers: {}}), '{"A":"1","B":"2"}\n')
+    assert.throws(() => renderItems([row], {...options, format: '{{.Nope}}'}), /can't evaluate field Nope in type \*formatter\.imageContext/)
   })
 })
