@@ -5,8 +5,10 @@
  */
 import {formatPortsColumn} from '../network/ports.ts'
 import {containerStatus, ellipsis, goQuote, humanSize, timeAgo, truncateId} from '../format/index.ts'
+import {withGoType} from '../format/go-types.ts'
 import {goTimeString} from '../format/go-values.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
+import {CONTAINER_TYPE} from './inspect-types.ts'
 import type {ContainerRecord, ContainerView, DockerConfig, DockerHostConfig, HealthState, MountPoint} from './model.ts'
 import {containerPaths} from './store.ts'
 
@@ -392,8 +394,8 @@ export function inspectContainer(view: ContainerView, options: InspectOptions): 
     Config: inspectConfig(record.Config),
     NetworkSettings: options.networkSettings ?? emptyNetworkSettings(),
   }
-  if (!options.size) return document
+  if (!options.size) return withGoType(document, CONTAINER_TYPE)
   // docker puts the sizes right after GraphDriver.
   const {Mounts, Config, NetworkSettings, ...base} = document
-  return {...base, SizeRw: options.size.rw, SizeRootFs: options.size.rootFs, Mounts, Config, NetworkSettings}
+  return withGoType({...base, SizeRw: options.size.rw, SizeRootFs: options.size.rootFs, Mounts, Config, NetworkSettings}, CONTAINER_TYPE)
 }

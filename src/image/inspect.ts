@@ -3,7 +3,9 @@
  * record sharing the image ID contributes its tags and repository digests.
  */
 import type {ContainerdClient} from '../containerd/index.ts'
+import {CONFIG_TYPE, GRAPH_DRIVER_TYPE} from '../container/inspect-types.ts'
 import {humanSize, timeAgo, truncateId} from '../format/index.ts'
+import {goStruct, pointerTo, renamed, SLICE, withGoType} from '../format/go-types.ts'
 import type {ImageConfig} from './manifest.ts'
 import {findImages, NONE, summarizeImages} from './list.ts'
 import type {ImageSummary} from './list.ts'
@@ -29,6 +31,13 @@ export interface DockerImageInspect {
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z'
+
+/** docker's Go type of the document, ImageInspect, as templates see it (goTypedValue). */
+const IMAGE_TYPE = goStruct('types.ImageInspect', {
+  ID: renamed('Id'), RepoTags: SLICE, RepoDigests: SLICE, Created: 'string', Container: 'string', ContainerConfig: pointerTo(CONFIG_TYPE),
+  Config: pointerTo(CONFIG_TYPE), Variant: 'string', OsVersion: 'string', VirtualSize: 'int', GraphDriver: GRAPH_DRIVER_TYPE,
+  RootFS: goStruct('types.RootFS', {Type: 'string', Layers: SLICE}), Metadata: goStruct('image.Metadata', {LastTagTime: 'time'}),
+})
 
 /** docker's Config block: the image's runtime config with docker's defaults for what it leaves out. */
 function dockerConfig(config: ImageConfig | undefined): Record<string, unknown> {
@@ -74,7 +83,7 @@ export function inspectDocument(image: ImageSummary, group: readonly ImageSummar
   const {tags, digests} = repoNames(group)
   const config = image.config
   const lastTagTime = group.map((summary) => summary.record.updatedAt ?? summary.record.createdAt).filter((time) => time !== undefined).sort((a, b) => b.getTime() - a.getTime())[0]
-  return {
+  return withGoType({
     Id: image.id,
     RepoTags: tags,
     RepoDigests: digests,
@@ -90,7 +99,7 @@ export function inspectDocument(image: ImageSummary, group: readonly ImageSummar
     Size: image.size,
     RootFS: {Type: config?.rootfs.type ?? 'layers', Layers: config?.rootfs.diff_ids ?? []},
     Metadata: {LastTagTime: lastTagTime?.toISOString() ?? ZERO_TIME},
-  }
+  }, IMAGE_TYPE)
 }
 
 /**
