@@ -10,6 +10,7 @@ import {goTimeString} from '../format/go-values.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
 import {CONTAINER_TYPE} from './inspect-types.ts'
 import type {ContainerRecord, ContainerView, DockerConfig, DockerHostConfig, HealthState, MountPoint} from './model.ts'
+import {systemPaths} from './spec/system-paths.ts'
 import {containerPaths} from './store.ts'
 
 /** docker's State.Running: the process is up, also while paused or between restarts. */
@@ -319,8 +320,10 @@ function inspectHostConfig(hostConfig: DockerHostConfig): Record<string, unknown
     OomKillDisable, PidsLimit, Ulimits, Init, ContainerIDFile, OomScoreAdj, PublishAllPorts, BlkioWeight, MemorySwappiness, VolumesFrom, Mounts,
     // Records of containers made before nerd knew them have none.
     BlkioWeightDevice = [], BlkioDeviceReadBps = [], BlkioDeviceWriteBps = [], BlkioDeviceReadIOps = [], BlkioDeviceWriteIOps = [],
-    CpuRealtimePeriod = 0, CpuRealtimeRuntime = 0, DeviceCgroupRules = null, ...rest
+    CpuRealtimePeriod = 0, CpuRealtimeRuntime = 0, DeviceCgroupRules = null, MaskedPaths, ReadonlyPaths, ...rest
   } = hostConfig
+  // Records of containers made before nerd kept them have none: the defaults for their privilege.
+  const paths = MaskedPaths === undefined ? systemPaths(Privileged, false) : {MaskedPaths, ReadonlyPaths}
   const ordered = {
     Binds, ContainerIDFile, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, VolumeDriver: '', VolumesFrom: VolumesFrom ?? null,
     ConsoleSize: [0, 0], Annotations, CapAdd, CapDrop, CgroupnsMode, Dns, DnsOptions, DnsSearch, ExtraHosts, GroupAdd, IpcMode, Cgroup: '',
@@ -329,7 +332,7 @@ function inspectHostConfig(hostConfig: DockerHostConfig): Record<string, unknown
     BlkioDeviceReadBps, BlkioDeviceWriteBps, BlkioDeviceReadIOps, BlkioDeviceWriteIOps, CpuPeriod, CpuQuota,
     CpuRealtimePeriod, CpuRealtimeRuntime, CpusetCpus, CpusetMems, Devices, DeviceCgroupRules, DeviceRequests: null,
     MemoryReservation, MemorySwap, MemorySwappiness, OomKillDisable, PidsLimit, Ulimits, CpuCount: 0, CpuPercent: 0,
-    IOMaximumIOps: 0, IOMaximumBandwidth: 0, Mounts, Init, ...rest,
+    IOMaximumIOps: 0, IOMaximumBandwidth: 0, Mounts, ...paths, Init, ...rest,
   }
   return omitEmpty(ordered, ['Annotations', 'Tmpfs', 'Sysctls', 'Runtime', 'Mounts', 'Init'])
 }

@@ -26,6 +26,8 @@ export interface DockerImageInspect {
   Variant?: string
   Os: string
   Size: number
+  /** The snapshotter, as docker's containerd image store names it. */
+  GraphDriver: {Data: null; Name: string}
   RootFS: {Type: string; Layers: string[]}
   Metadata: {LastTagTime: string}
 }
@@ -78,8 +80,8 @@ function repoNames(group: readonly ImageSummary[]): {tags: string[]; digests: st
   return {tags: [...tags], digests: [...digests]}
 }
 
-/** docker's inspect document of `image`, named by every record of `group` (the records with its ID). */
-export function inspectDocument(image: ImageSummary, group: readonly ImageSummary[]): DockerImageInspect {
+/** docker's inspect document of `image`, named by every record of `group` (the records with its ID), unpacked in `snapshotter`. */
+export function inspectDocument(image: ImageSummary, group: readonly ImageSummary[], snapshotter: string): DockerImageInspect {
   const {tags, digests} = repoNames(group)
   const config = image.config
   const lastTagTime = group.map((summary) => summary.record.updatedAt ?? summary.record.createdAt).filter((time) => time !== undefined).sort((a, b) => b.getTime() - a.getTime())[0]
@@ -97,6 +99,7 @@ export function inspectDocument(image: ImageSummary, group: readonly ImageSummar
     ...(config?.variant ? {Variant: config.variant} : {}),
     Os: config?.os ?? '',
     Size: image.size,
+    GraphDriver: {Data: null, Name: snapshotter},
     RootFS: {Type: config?.rootfs.type ?? 'layers', Layers: config?.rootfs.diff_ids ?? []},
     Metadata: {LastTagTime: lastTagTime?.toISOString() ?? ZERO_TIME},
   }, IMAGE_TYPE)
@@ -119,7 +122,7 @@ export function imageInspector(client: ContainerdClient, snapshotter: string): (
       if (error instanceof InvalidReferenceError) return undefined
       throw error
     }
-    return image && inspectDocument(image, summaries.filter((summary) => summary.id === image.id))
+    return image && inspectDocument(image, summaries.filter((summary) => summary.id === image.id), snapshotter)
   }
 }
 

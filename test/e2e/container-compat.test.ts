@@ -170,6 +170,20 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', 'fresh'])
   })
 
+  it('inspect shows docker\'s masked and read-only paths and the image\'s snapshotter', async () => {
+    await nerdOk(['create', '--name', 'privileged', '--privileged', IMG, 'true'])
+    await nerdOk(['create', '--name', 'unconfined', '--security-opt', 'systempaths=unconfined', IMG, 'true'])
+    const paths = '{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}'
+    assert.equal(
+      await nerdOk(['inspect', '-f', paths, 'web', 'privileged', 'unconfined']),
+      '["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware","/sys/devices/virtual/powercap"] ' +
+        '["/proc/bus","/proc/fs","/proc/irq","/proc/sys","/proc/sysrq-trigger"]\nnull null\n[] []\n',
+    )
+    await nerdOk(['rm', 'privileged', 'unconfined'])
+    const snapshotter = (await nerdOk(['inspect', '-f', '{{.GraphDriver.Name}}', 'web'])).trim()
+    assert.equal(await nerdOk(['image', 'inspect', '-f', '{{json .GraphDriver}}', IMG]), `{"Data":null,"Name":"${snapshotter}"}\n`)
+  })
+
   it('ps -f network= takes a network ID or ID prefix; stats shows the name typed as .Container, or the full ID without one', async () => {
     await nerdOk(['network', 'create', 'compat-net'])
     await nerdOk(['run', '-d', '--name', 'netted', '--network', 'compat-net', IMG, 'sleep', '600'])
