@@ -255,9 +255,13 @@ export abstract class NerdCommand extends Command {
     return renderItems(rows, {format: options.format, defaultTable: options.defaultTable, headers: options.headers, ...(options.itemType ? {itemType: options.itemType} : {})})
   }
 
+  /**
+   * docker's `--format` of info and version: `json`, or the template run once as typed (no `table`,
+   * no `\t` escapes), then a newline; one that does not parse exits with 64.
+   */
   protected async renderOne(item: object, format: string): Promise<string> {
-    const {renderItems} = await import('./format/index.ts')
-    return renderItems([item], {format, defaultTable: format, headers: {}})
+    const {literalTemplate} = await import('./format/index.ts')
+    return `${literalTemplate(format === 'json' ? '{{json .}}' : format, 64)(item)}\n`
   }
 
   /**

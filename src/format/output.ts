@@ -75,10 +75,10 @@ export function renderItems(items: readonly object[], options: RenderOptions): s
 /**
  * A template run as it is over one item at a time, as docker's `events --format` runs it: no
  * `table`, no `\t` escapes, no trimming, and nothing added (the caller ends each line). Template
- * errors as renderItems's.
+ * errors as renderItems's; one that does not parse exits with `parseExitCode`.
  */
-export function literalTemplate(text: string): (item: object) => string {
-  const template = parse(text)
+export function literalTemplate(text: string, parseExitCode = 1): (item: object) => string {
+  const template = parse(text, parseExitCode)
   return (item) => {
     try {
       return template.execute(item)

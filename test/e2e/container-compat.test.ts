@@ -170,7 +170,7 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', 'fresh'])
   })
 
-  it('inspect shows docker\'s masked and read-only paths and the image\'s snapshotter', async () => {
+  it('inspect shows docker\'s masked and read-only paths and the image\'s snapshotter; --size on an image and a wrong --type get docker\'s words', async () => {
     await nerdOk(['create', '--name', 'privileged', '--privileged', IMG, 'true'])
     await nerdOk(['create', '--name', 'unconfined', '--security-opt', 'systempaths=unconfined', IMG, 'true'])
     const paths = '{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}'
@@ -182,6 +182,10 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', 'privileged', 'unconfined'])
     const snapshotter = (await nerdOk(['inspect', '-f', '{{.GraphDriver.Name}}', 'web'])).trim()
     assert.equal(await nerdOk(['image', 'inspect', '-f', '{{json .GraphDriver}}', IMG]), `{"Data":null,"Name":"${snapshotter}"}\n`)
+    const sized = await outcome(['inspect', '-s', '-f', '{{.Os}}', IMG])
+    assert.deepEqual(sized, {code: 0, stdout: 'linux\n', stderr: 'WARNING: --size ignored for image\n'})
+    assert.deepEqual(await outcome(['inspect', '--type', 'bogus', 'web']), {code: 1, stdout: '', stderr: 'Error: "bogus" is not a valid value for --type\n'})
+    assert.deepEqual(await outcome(['inspect', '--type', 'service', 'web']), {code: 1, stdout: '[]\n', stderr: 'Error: No such object: web\n'})
   })
 
   it('ps -f network= takes a network ID or ID prefix; stats shows the name typed as .Container, or the full ID without one', async () => {
