@@ -274,33 +274,47 @@ export abstract class NerdCommand extends Command {
     }
   }
 
+  /**
+   * docker's `--format` of info and version: `json`, or the template run once as typed (no `table`,
+   * no `\t` escapes), then a newline; one that does not parse exits with 64.
+   */
   protected async renderOne(item: object, format: string): Promise<string> {
-    const {renderItems} = await import('./format/index.ts')
-    return renderItems([item], {format, defaultTable: format, headers: {}})
+    const {literalTemplate} = await import('./format/index.ts')
+    return `${literalTemplate(format === 'json' ? '{{json .}}' : format, 64)(item)}\n`
   }
 
   /**
    * docker's inspect: a JSON array of what was found (or the template per object), `No such <kind>: x`
-   * on stderr for each missing one (lookup answers undefined or throws NOT_FOUND), exit 1 if any was missing.
+   * on stderr for each missing one (lookup answers undefined or throws NOT_FOUND) and the template's
+   * error for each object it failed on, in the order of the names; exit 1 if any failed.
+   * `rawFallback: false` as formatInspect's.
    */
-  protected async printInspect<T extends object>(names: string[], lookup: (name: string) => Promise<T | undefined>, format: string | undefined, kind: string): Promise<void> {
+  protected async printInspect<T extends object>(
+    names: string[],
+    lookup: (name: string) => Promise<T | undefined>,
+    format: string | undefined,
+    kind: string,
+    options: {rawFallback?: boolean} = {},
+  ): Promise<void> {
     const {formatInspect} = await import('./format/index.ts')
     const {isNotFound} = await import('./containerd/index.ts')
     const found: T[] = []
-    // As docker's, a name that fails is reported after what the others found.
-    const failures: string[] = []
+    // As docker's, a name that fails is reported after what the others printed.
+    const outcomes: ({failure: string} | {index: number})[] = []
     for (const name of names) {
       try {
         const item = await lookup(name)
-        if (item) found.push(item)
-        else failures.push(`No such ${kind}: ${name}`)
+        if (item) outcomes.push({index: found.push(item) - 1})
+        else outcomes.push({failure: `No such ${kind}: ${name}`})
       } catch (error) {
-        if (isNotFound(error)) failures.push(`No such ${kind}: ${name}`)
-        else if (error instanceof NerdError) failures.push(error.message)
+        if (isNotFound(error)) outcomes.push({failure: `No such ${kind}: ${name}`})
+        else if (error instanceof NerdError) outcomes.push({failure: error.message})
         else throw error
       }
     }
-    this.print(formatInspect(found, format))
+    const {text, errors} = formatInspect(found, format, options)
+    this.print(text)
+    const failures = outcomes.flatMap((outcome) => ('failure' in outcome ? outcome.failure : (errors[outcome.index] ?? [])))
     if (failures.length > 0) {
       for (const failure of failures) process.stderr.write(`Error: ${failure}\n`)
       this.exit(1)

@@ -38,6 +38,7 @@ import {
   parseUtsMode,
   parseVolumeSpec,
 } from './spec/index.ts'
+import {systemPaths} from './spec/system-paths.ts'
 import type {DeviceThrottleKind, HostFacts, ImageConfig, IpcMode, RunOptions, Ulimit, Uint64, UserMount} from './spec/index.ts'
 
 /** The parsed flags of CREATE_FLAGS/RUN_FLAGS (src/container-flags.ts). */
@@ -983,6 +984,7 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
     OomKillDisable: (options.oomKillDisable ?? false) && !cgroupV2,
     CgroupParent: options.cgroupParent ?? '',
     Annotations: options.annotations ? sortedMap(options.annotations) : null,
+    ...systemPaths(privileged, options.security?.unconfinedSystemPaths ?? false),
   }
   return {Config, HostConfig}
 }

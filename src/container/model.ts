@@ -138,6 +138,9 @@ export interface DockerHostConfig {
   CpuRealtimeRuntime: number
   DeviceCgroupRules: string[] | null
   MemorySwappiness: number | null
+  /** Absent in records of containers made before nerd kept them. */
+  MaskedPaths?: string[] | null
+  ReadonlyPaths?: string[] | null
 }
 
 /** docker's `Mounts` entry in inspect. */

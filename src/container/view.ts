@@ -6,9 +6,12 @@
 import {formatPortsColumn} from '../network/ports.ts'
 import {NerdError} from '../errors.ts'
 import {containerStatus, ellipsis, goLocalTimeString, goQuote, humanSize, Template, TemplateError, timeAgo, truncateId} from '../format/index.ts'
+import {withGoType} from '../format/go-types.ts'
 import {asGoStruct} from '../format/go-values.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
+import {CONTAINER_TYPE} from './inspect-types.ts'
 import type {ContainerRecord, ContainerView, DockerConfig, DockerHostConfig, HealthState, MountPoint} from './model.ts'
+import {systemPaths} from './spec/system-paths.ts'
 import {containerPaths} from './store.ts'
 
 /** docker's State.Running: the process is up, also while paused or between restarts. */
@@ -352,8 +355,10 @@ function inspectHostConfig(hostConfig: DockerHostConfig): Record<string, unknown
     OomKillDisable, PidsLimit, Ulimits, Init, ContainerIDFile, OomScoreAdj, PublishAllPorts, BlkioWeight, MemorySwappiness, VolumesFrom, Mounts,
     // Records of containers made before nerd knew them have none.
     BlkioWeightDevice = [], BlkioDeviceReadBps = [], BlkioDeviceWriteBps = [], BlkioDeviceReadIOps = [], BlkioDeviceWriteIOps = [],
-    CpuRealtimePeriod = 0, CpuRealtimeRuntime = 0, DeviceCgroupRules = null, ...rest
+    CpuRealtimePeriod = 0, CpuRealtimeRuntime = 0, DeviceCgroupRules = null, MaskedPaths, ReadonlyPaths, ...rest
   } = hostConfig
+  // Records of containers made before nerd kept them have none: the defaults for their privilege.
+  const paths = MaskedPaths === undefined ? systemPaths(Privileged, false) : {MaskedPaths, ReadonlyPaths}
   const ordered = {
     Binds, ContainerIDFile, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, VolumeDriver: '', VolumesFrom: VolumesFrom ?? null,
     ConsoleSize: [0, 0], Annotations, CapAdd, CapDrop, CgroupnsMode, Dns, DnsOptions, DnsSearch, ExtraHosts, GroupAdd, IpcMode, Cgroup: '',
@@ -362,7 +367,7 @@ function inspectHostConfig(hostConfig: DockerHostConfig): Record<string, unknown
     BlkioDeviceReadBps, BlkioDeviceWriteBps, BlkioDeviceReadIOps, BlkioDeviceWriteIOps, CpuPeriod, CpuQuota,
     CpuRealtimePeriod, CpuRealtimeRuntime, CpusetCpus, CpusetMems, Devices, DeviceCgroupRules, DeviceRequests: null,
     MemoryReservation, MemorySwap, MemorySwappiness, OomKillDisable, PidsLimit, Ulimits, CpuCount: 0, CpuPercent: 0,
-    IOMaximumIOps: 0, IOMaximumBandwidth: 0, Mounts, Init, ...rest,
+    IOMaximumIOps: 0, IOMaximumBandwidth: 0, Mounts, ...paths, Init, ...rest,
   }
   return omitEmpty(ordered, ['Annotations', 'Tmpfs', 'Sysctls', 'Runtime', 'Mounts', 'Init'])
 }
@@ -427,8 +432,8 @@ export function inspectContainer(view: ContainerView, options: InspectOptions): 
     Config: inspectConfig(record.Config),
     NetworkSettings: options.networkSettings ?? emptyNetworkSettings(),
   }
-  if (!options.size) return document
+  if (!options.size) return withGoType(document, CONTAINER_TYPE)
   // docker puts the sizes right after GraphDriver.
   const {Mounts, Config, NetworkSettings, ...base} = document
-  return {...base, SizeRw: options.size.rw, SizeRootFs: options.size.rootFs, Mounts, Config, NetworkSettings}
+  return withGoType({...base, SizeRw: options.size.rw, SizeRootFs: options.size.rootFs, Mounts, Config, NetworkSettings}, CONTAINER_TYPE)
 }

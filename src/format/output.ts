@@ -1,5 +1,6 @@
 import {NerdError} from '../errors.ts'
 import {goJSON} from './go-json.ts'
+import {goTypedValue, goTypeOf} from './go-types.ts'
 import {asGoStruct, compareStrings} from './go-values.ts'
 import {alignColumns, DOCKER_TABLE} from './tabwriter.ts'
 import {HEADER_FUNCTIONS} from './template-funcs.ts'
@@ -112,10 +113,10 @@ export function listingFormat(source: string | undefined, formats: ListingFormat
 /**
  * A template run as it is over one item at a time, as docker's `events --format` runs it: no
  * `table`, no `\t` escapes, no trimming, and nothing added (the caller ends each line). Template
- * errors as renderItems's.
+ * errors as renderItems's; one that does not parse exits with `parseExitCode`.
  */
-export function literalTemplate(text: string): (item: object) => string {
-  const template = parse(text)
+export function literalTemplate(text: string, parseExitCode = 1): (item: object) => string {
+  const template = parse(text, parseExitCode)
   return (item) => {
     try {
       return template.execute(item)
@@ -143,22 +144,47 @@ function tableHeader(template: Template, headers: Readonly<Record<string, string
   }
 }
 
+export interface InspectOutput {
+  text: string
+  /** The error of each item the template failed on, at the item's index. */
+  errors: (string | undefined)[]
+}
+
 /**
  * docker's inspect output: a JSON array indented by 4 spaces (`[]` when empty), a compact array
  * for `--format json`, or the template applied to each item, one line each. A template that does
- * not parse fails with exit code 64, as docker's does.
+ * not parse fails with exit code 64, as docker's does. An item marked with its Go type (withGoType)
+ * is run as docker's inspector runs it: on the Go value first (goTypedValue), and when that fails on
+ * its JSON, where a missing key is an error (not with `rawFallback: false`, as docker's volume
+ * inspect, which reports the first error). An item the template fails on gets its error instead of
+ * its line; the others are still printed.
  */
-export function formatInspect(items: readonly unknown[], format?: string): string {
-  if (!format) return `${goJSON(items, {indent: '    '})}\n`
-  if (format === 'json') return `${goJSON(items)}\n`
+export function formatInspect(items: readonly unknown[], format?: string, options: {rawFallback?: boolean} = {}): InspectOutput {
+  const errors: (string | undefined)[] = items.map(() => undefined)
+  if (!format) return {text: `${goJSON(items, {indent: '    '})}\n`, errors}
+  if (format === 'json') return {text: `${goJSON(items)}\n`, errors}
   const template = parse(format, 64)
   let text = ''
-  try {
-    for (const item of items) text += `${template.execute(item)}\n`
-  } catch (error) {
-    throw templateFailure(error)
+  for (const [index, item] of items.entries()) {
+    try {
+      text += `${inspectLine(template, item, options.rawFallback ?? true)}\n`
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error
+      errors[index] = `template parsing error: ${error.message}`
+    }
   }
-  return text === '' ? '\n' : text
+  return {text: text === '' ? '\n' : text, errors}
+}
+
+function inspectLine(template: Template, item: unknown, rawFallback: boolean): string {
+  const type = goTypeOf(item)
+  if (type === undefined) return template.execute(item)
+  try {
+    return template.execute(goTypedValue(item, type))
+  } catch (error) {
+    if (!rawFallback || !(error instanceof TemplateError)) throw error
+  }
+  return template.execute(JSON.parse(goJSON(item)), undefined, {missingKeyError: true})
 }
 
 /** An ID as docker tables show it: the digest algorithm dropped, 12 hex characters; whole with --no-trunc. */

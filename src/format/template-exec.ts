@@ -50,11 +50,13 @@ class Execution {
   private readonly template: ParsedTemplate
   private readonly text: string
   private readonly functions: FunctionMap
+  private readonly missingKeyError: boolean
 
-  constructor(template: ParsedTemplate, text: string, functions: FunctionMap, data: unknown) {
+  constructor(template: ParsedTemplate, text: string, functions: FunctionMap, data: unknown, options: ExecuteOptions) {
     this.template = template
     this.text = text
     this.functions = functions
+    this.missingKeyError = options.missingKeyError ?? false
     this.vars = [{name: '$', value: data}]
   }
 
@@ -305,13 +307,17 @@ class Execution {
   }
 
   private evalField(dot: unknown, name: string, node: ArgNode, args: ArgNode[] | undefined, final: Final, receiver: unknown): unknown {
-    if (receiver === undefined) return undefined
+    if (receiver === undefined) {
+      if (this.missingKeyError) this.errorf(`nil data; no entry for key ${goQuote(name)}`)
+      return undefined
+    }
     if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${name}`)
     if (goKind(receiver) === 'map' && (goStructType(receiver as object) === undefined || Object.hasOwn(receiver as object, name))) {
       const map = receiver as Record<string, unknown>
       const member = Object.hasOwn(map, name) ? map[name] : undefined
       if (typeof member === 'function') return this.evalCall(dot, methodOf(map, member), node, name, args, final)
       if ((args !== undefined && args.length > 1) || final !== MISSING) this.errorf(`${name} is not a method but has arguments`)
+      if (member === undefined && this.missingKeyError) this.errorf(`map has no entry for key ${goQuote(name)}`)
       return member
     }
     this.errorf(`can't evaluate field ${name} in type ${goTypeName(receiver)}`)
@@ -422,7 +428,12 @@ function methodOf(receiver: object, fn: Function): TemplateFunction {
   return {params: Array<ParamKind>(fn.length).fill('any'), call: (...args: never[]) => fn.apply(receiver, args)}
 }
 
+export interface ExecuteOptions {
+  /** Go's `missingkey=error`: a key a map lacks is an error, not `<no value>`. */
+  missingKeyError?: boolean
+}
+
 /** Runs a parsed template over `data`; throws TemplateError carrying the output written before the error. */
-export function executeTemplate(template: ParsedTemplate, text: string, functions: FunctionMap, data: unknown): string {
-  return new Execution(template, text, functions, data).run()
+export function executeTemplate(template: ParsedTemplate, text: string, functions: FunctionMap, data: unknown, options: ExecuteOptions = {}): string {
+  return new Execution(template, text, functions, data, options).run()
 }

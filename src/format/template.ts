@@ -1,4 +1,4 @@
-import {executeTemplate} from './template-exec.ts'
+import {executeTemplate, type ExecuteOptions} from './template-exec.ts'
 import {BUILTIN_FUNCTIONS, DOCKER_FUNCTIONS, type FunctionMap} from './template-funcs.ts'
 import {parseTemplate, TemplateError, type ArgNode, type Node, type ParsedTemplate} from './template-parse.ts'
 
@@ -27,8 +27,8 @@ export class Template {
    * Runs the template over `data`. `overrides` replace functions of the same name, as docker swaps
    * in its header functions to print a table header. Throws TemplateError (with `partialOutput`).
    */
-  execute(data: unknown, overrides?: FunctionMap): string {
-    return executeTemplate(this.parsed, this.text, overrides ? {...FUNCTIONS, ...overrides} : FUNCTIONS, data)
+  execute(data: unknown, overrides?: FunctionMap, options?: ExecuteOptions): string {
+    return executeTemplate(this.parsed, this.text, overrides ? {...FUNCTIONS, ...overrides} : FUNCTIONS, data, options)
   }
 
   /**

@@ -3,7 +3,9 @@
  * record sharing the image ID contributes its tags and repository digests.
  */
 import type {ContainerdClient} from '../containerd/index.ts'
+import {CONFIG_TYPE, GRAPH_DRIVER_TYPE} from '../container/inspect-types.ts'
 import {goLocalRFC3339, humanSize, timeAgo, truncateId} from '../format/index.ts'
+import {goStruct, pointerTo, renamed, SLICE, withGoType} from '../format/go-types.ts'
 import type {ImageConfig} from './manifest.ts'
 import {findImages, NONE, summarizeImages} from './list.ts'
 import type {ImageSummary} from './list.ts'
@@ -24,11 +26,20 @@ export interface DockerImageInspect {
   Variant?: string
   Os: string
   Size: number
+  /** The snapshotter, as docker's containerd image store names it. */
+  GraphDriver: {Data: null; Name: string}
   RootFS: {Type: string; Layers: string[]}
   Metadata: {LastTagTime: string}
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z'
+
+/** docker's Go type of the document, ImageInspect, as templates see it (goTypedValue). */
+const IMAGE_TYPE = goStruct('types.ImageInspect', {
+  ID: renamed('Id'), RepoTags: SLICE, RepoDigests: SLICE, Created: 'string', Container: 'string', ContainerConfig: pointerTo(CONFIG_TYPE),
+  Config: pointerTo(CONFIG_TYPE), Variant: 'string', OsVersion: 'string', VirtualSize: 'int', GraphDriver: GRAPH_DRIVER_TYPE,
+  RootFS: goStruct('types.RootFS', {Type: 'string', Layers: SLICE}), Metadata: goStruct('image.Metadata', {LastTagTime: 'time'}),
+})
 
 /** docker's Config block: the image's runtime config with docker's defaults for what it leaves out. */
 function dockerConfig(config: ImageConfig | undefined): Record<string, unknown> {
@@ -69,12 +80,12 @@ function repoNames(group: readonly ImageSummary[]): {tags: string[]; digests: st
   return {tags: [...tags], digests: [...digests]}
 }
 
-/** docker's inspect document of `image`, named by every record of `group` (the records with its ID). */
-export function inspectDocument(image: ImageSummary, group: readonly ImageSummary[]): DockerImageInspect {
+/** docker's inspect document of `image`, named by every record of `group` (the records with its ID), unpacked in `snapshotter`. */
+export function inspectDocument(image: ImageSummary, group: readonly ImageSummary[], snapshotter: string): DockerImageInspect {
   const {tags, digests} = repoNames(group)
   const config = image.config
   const lastTagTime = group.map((summary) => summary.record.updatedAt ?? summary.record.createdAt).filter((time) => time !== undefined).sort((a, b) => b.getTime() - a.getTime())[0]
-  return {
+  return withGoType({
     Id: image.id,
     RepoTags: tags,
     RepoDigests: digests,
@@ -88,9 +99,10 @@ export function inspectDocument(image: ImageSummary, group: readonly ImageSummar
     ...(config?.variant ? {Variant: config.variant} : {}),
     Os: config?.os ?? '',
     Size: image.size,
+    GraphDriver: {Data: null, Name: snapshotter},
     RootFS: {Type: config?.rootfs.type ?? 'layers', Layers: config?.rootfs.diff_ids ?? []},
     Metadata: {LastTagTime: lastTagTime?.toISOString() ?? ZERO_TIME},
-  }
+  }, IMAGE_TYPE)
 }
 
 /**
@@ -110,7 +122,7 @@ export function imageInspector(client: ContainerdClient, snapshotter: string): (
       if (error instanceof InvalidReferenceError) return undefined
       throw error
     }
-    return image && inspectDocument(image, summaries.filter((summary) => summary.id === image.id))
+    return image && inspectDocument(image, summaries.filter((summary) => summary.id === image.id), snapshotter)
   }
 }
 

@@ -6,6 +6,7 @@ import {createHash} from 'node:crypto'
 import {NerdError} from '../errors.ts'
 import type {InvalidFileError} from '../errors.ts'
 import {warnLeftOut} from '../files.ts'
+import {goStruct, MAP, mapOf, renamed, sliceOf, withGoType} from '../format/go-types.ts'
 import {compareStrings, naturalCompare} from '../format/go-values.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
@@ -34,6 +35,16 @@ export interface NetworkInspect {
   Options: Record<string, string>
   Labels: Record<string, string>
 }
+
+/** docker's Go type of the document, network.Inspect, as templates see it (goTypedValue). */
+const NETWORK_TYPE = goStruct('network.Inspect', {
+  ID: renamed('Id'), Created: 'time', ConfigFrom: goStruct('network.ConfigReference'), Containers: mapOf(goStruct('network.EndpointResource')),
+  IPAM: goStruct('network.IPAM', {
+    Options: MAP,
+    Config: sliceOf(goStruct('network.IPAMConfig', {Subnet: 'string', IPRange: 'string', Gateway: 'string', AuxAddress: renamed('AuxiliaryAddresses', MAP)})),
+  }),
+  Options: MAP, Labels: MAP, Peers: sliceOf(goStruct('network.PeerInfo')), Services: MAP,
+})
 
 /** A network as `ls` and its filters see it: nerd's, or one of the built-in ones that need no CNI. */
 export interface NetworkEntry {
@@ -193,7 +204,7 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
     }
   }
   const facts = entry.network?.nerd
-  return {
+  return withGoType({
     Name: entry.name,
     Id: entry.id,
     Created: entry.created || '0001-01-01T00:00:00Z',
@@ -214,7 +225,7 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
     // The options given at create; the default network's bridge name too, as docker shows docker0.
     Options: {...facts?.options, ...(entry.name === DEFAULT_NETWORK && facts?.bridge ? {[BRIDGE_NAME_OPTION]: facts.bridge} : {})},
     Labels: entry.labels,
-  }
+  }, NETWORK_TYPE)
 }
 
 /** `network prune`: every user-defined network no container uses, among those the filters (`until`, `label`, `label!`) keep, read as container and image prune read them. */

@@ -9,6 +9,7 @@
  * a filesystem of its own has it mounted while a container runs with it (and for a copy-up).
  */
 import {NerdError} from '../errors.ts'
+import {goStruct, MAP, POINTER, pointerTo} from '../format/go-types.ts'
 import {humanSize, parseBytes} from '../format/human.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 
@@ -32,6 +33,11 @@ export interface VolumeRecord {
   Options: Record<string, string>
   Scope: 'local'
 }
+
+/** docker's Go type of the volume document, as templates see it (goTypedValue). */
+export const VOLUME_TYPE = goStruct('volume.Volume', {
+  ClusterVolume: POINTER, CreatedAt: 'string', Labels: MAP, Options: MAP, Status: MAP, UsageData: pointerTo(goStruct('volume.UsageData')),
+})
 
 /** docker's volume document (`volume inspect`), key order included. */
 export interface Volume {

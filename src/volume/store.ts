@@ -9,6 +9,7 @@ import {randomBytes} from 'node:crypto'
 import {chmod, mkdir, readdir, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {InvalidFileError, NerdError} from '../errors.ts'
+import {withGoType} from '../format/go-types.ts'
 import {compareStrings, naturalCompare} from '../format/go-values.ts'
 import {readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
 import {sortedByKey} from '../labels.ts'
@@ -25,6 +26,7 @@ import {
   volumeBacking,
   VOLUME_NAME_PATTERN,
 } from './model.ts'
+import {VOLUME_TYPE} from './model.ts'
 import type {Volume, VolumeCreateRequest, VolumeRecord, VolumeScope} from './model.ts'
 
 /** Which containers use a volume (their IDs); in-use.ts reads them from the container store. */
@@ -48,7 +50,7 @@ function withVolumeLock<T>(scope: VolumeScope, name: string, fn: () => Promise<T
 }
 
 function toVolume(scope: VolumeScope, record: VolumeRecord): Volume {
-  return {
+  return withGoType({
     CreatedAt: record.CreatedAt,
     Driver: record.Driver,
     Labels: record.Labels,
@@ -56,7 +58,7 @@ function toVolume(scope: VolumeScope, record: VolumeRecord): Volume {
     Name: record.Name,
     Options: record.Options,
     Scope: record.Scope,
-  }
+  }, VOLUME_TYPE)
 }
 
 const RECORD_SHAPE = objectOf({

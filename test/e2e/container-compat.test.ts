@@ -155,6 +155,64 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(shown, `${(bytes / 1e6).toFixed(2)}MB`)
   })
 
+  it('inspect -f runs on docker\'s Go types first, then on the JSON where a missing key is an error, one error per object', async () => {
+    await nerdOk(['volume', 'create', 'typed-vol'])
+    await nerdOk(['create', '--name', 'fresh', IMG, 'true'])
+    const id = await nerdOk(['inspect', '-f', '{{.Id}}', 'web'])
+    assert.equal(await nerdOk(['inspect', '-f', '{{.ID}}', 'web']), id)
+    assert.equal(await nerdOk(['image', 'inspect', '-f', '{{.ID}}', IMG]), await nerdOk(['image', 'inspect', '-f', '{{.Id}}', IMG]))
+    assert.equal(await nerdOk(['network', 'inspect', '-f', '{{.ID}}', 'bridge']), await nerdOk(['network', 'inspect', '-f', '{{.Id}}', 'bridge']))
+    assert.equal(await nerdOk(['inspect', '-f', '{{.HostConfig.NanoCPUs}} {{.HostConfig.CPUShares}} {{.HostConfig.DNS}}', 'web']), '0 0 []\n')
+    assert.equal(await nerdOk(['inspect', '-f', '{{.HostConfig.NanoCpus}} {{.HostConfig.Dns}}', 'web']), '0 []\n')
+    // Go's nil slices, maps and pointers; a Go map's missing key stays <no value>.
+    const nils = '{{.HostConfig.Binds}} {{.Config.Entrypoint}} {{.Config.Volumes}} {{.ExecIDs}} {{.HostConfig.CapAdd}} {{.State.Health}} {{.SizeRw}} {{.Config.Labels.nope}}'
+    assert.equal(await nerdOk(['inspect', '-f', nils, 'fresh']), '[] [] map[] [] [] <nil> <nil> <no value>\n')
+    assert.equal(await nerdOk(['inspect', '-f', '{{json .Config.Entrypoint}}', 'fresh']), 'null\n')
+    assert.deepEqual(await outcome(['inspect', '-f', '{{.State.Health.Status}}', 'web']), {
+      code: 1,
+      stdout: '\n',
+      stderr: 'Error: template parsing error: template: :1:8: executing "" at <.State.Health.Status>: map has no entry for key "Health"\n',
+    })
+    // Each object gets its line or its error, in the order of the names, missing ones too.
+    assert.deepEqual(await outcome(['inspect', '-f', '{{.Name}}{{if eq .Name "/web"}}{{index .Config.Env 9}}{{end}}', 'web', 'nosuch', 'fresh']), {
+      code: 1,
+      stdout: '/fresh\n',
+      stderr:
+        'Error: template parsing error: template: :1:33: executing "" at <index .Config.Env 9>: error calling index: index out of range: 9\n' +
+        'Error: No such object: nosuch\n',
+    })
+    assert.deepEqual(await outcome(['inspect', '-f', '{{.State.Status}}', 'web', 'typed-vol']), {
+      code: 1,
+      stdout: 'running\n',
+      stderr: 'Error: template parsing error: template: :1:8: executing "" at <.State.Status>: map has no entry for key "State"\n',
+    })
+    // docker's volume inspect runs the template on the Go value only.
+    assert.deepEqual(await outcome(['volume', 'inspect', '-f', '{{.Id}}', 'typed-vol']), {
+      code: 1,
+      stdout: '\n',
+      stderr: 'Error: template parsing error: template: :1:2: executing "" at <.Id>: can\'t evaluate field Id in type volume.Volume\n',
+    })
+    await nerdOk(['rm', 'fresh'])
+  })
+
+  it('inspect shows docker\'s masked and read-only paths and the image\'s snapshotter; --size on an image and a wrong --type get docker\'s words', async () => {
+    await nerdOk(['create', '--name', 'privileged', '--privileged', IMG, 'true'])
+    await nerdOk(['create', '--name', 'unconfined', '--security-opt', 'systempaths=unconfined', IMG, 'true'])
+    const paths = '{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}'
+    assert.equal(
+      await nerdOk(['inspect', '-f', paths, 'web', 'privileged', 'unconfined']),
+      '["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware","/sys/devices/virtual/powercap"] ' +
+        '["/proc/bus","/proc/fs","/proc/irq","/proc/sys","/proc/sysrq-trigger"]\nnull null\n[] []\n',
+    )
+    await nerdOk(['rm', 'privileged', 'unconfined'])
+    const snapshotter = (await nerdOk(['inspect', '-f', '{{.GraphDriver.Name}}', 'web'])).trim()
+    assert.equal(await nerdOk(['image', 'inspect', '-f', '{{json .GraphDriver}}', IMG]), `{"Data":null,"Name":"${snapshotter}"}\n`)
+    const sized = await outcome(['inspect', '-s', '-f', '{{.Os}}', IMG])
+    assert.deepEqual(sized, {code: 0, stdout: 'linux\n', stderr: 'WARNING: --size ignored for image\n'})
+    assert.deepEqual(await outcome(['inspect', '--type', 'bogus', 'web']), {code: 1, stdout: '', stderr: 'Error: "bogus" is not a valid value for --type\n'})
+    assert.deepEqual(await outcome(['inspect', '--type', 'service', 'web']), {code: 1, stdout: '[]\n', stderr: 'Error: No such object: web\n'})
+  })
+
   it('ps -f network= takes a network ID or ID prefix; stats shows the name typed as .Container, or the full ID without one', async () => {
     await nerdOk(['network', 'create', 'compat-net'])
     await nerdOk(['run', '-d', '--name', 'netted', '--network', 'compat-net', IMG, 'sleep', '600'])

@@ -78,6 +78,16 @@ describe('nerd version', () => {
   })
 })
 
+describe('nerd version and info --format', () => {
+  it('exit 64 on a template that does not parse and print \\t and \\n as typed, as docker\'s', async () => {
+    for (const command of ['version', 'info']) {
+      const broken = await nerd([command, '--format', '{{.X'], {namespace})
+      assert.deepEqual([broken.code, broken.stdout, broken.stderr], [64, '', 'Error: template parsing error: template: :1: unclosed action\n'], command)
+      assert.equal((await nerd([command, '--format', 'a\\tb\\nc'], {namespace})).stdout, 'a\\tb\\nc\n', command)
+    }
+  })
+})
+
 describe('nerd info', () => {
   it('--format {{json .}} is valid JSON holding the server version', async () => {
     const result = await nerd(['info', '--format', '{{json .}}'], {namespace})

@@ -26,6 +26,7 @@ import {resourceLimits} from './resources.ts'
 import {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'
 import {normalizeSignal} from './signals.ts'
 import {resolveUser} from './user.ts'
+import {MASKED_PATHS, READONLY_PATHS} from './system-paths.ts'
 
 /** containerd 1.6's runtime-spec version, which runc 1.1 reads. */
 const OCI_VERSION = '1.0.2-dev'
@@ -34,14 +35,6 @@ const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 export const DEFAULT_APPARMOR_PROFILE = 'nerd-default'
 /** The prefix of systemd scope names: `nerd-<id>.scope`. */
 const SYSTEMD_SCOPE_PREFIX = 'nerd'
-
-const MASKED_PATHS = [
-  '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
-  '/proc/sched_debug', '/sys/firmware', '/proc/scsi',
-  // docker and containerd 2 also hide the RAPL power readings, a side channel on secrets (Platypus)
-  '/sys/devices/virtual/powercap',
-]
-const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']
 
 /** containerd's `WithDefaultUnixDevices`: null, random, full, tty, zero, urandom, console, pts, ptmx. */
 const DEFAULT_DEVICE_RULES: [major: number, minor?: number][] = [[1, 3], [1, 8], [1, 7], [5, 0], [1, 5], [1, 9], [5, 1], [136], [5, 2]]

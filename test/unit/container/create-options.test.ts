@@ -433,7 +433,22 @@ describe('dockerConfigFor', () => {
       OomKillDisable: false,
       CgroupParent: '',
       Annotations: null,
+      MaskedPaths: [
+        '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
+        '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+      ],
+      ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     })
+  })
+
+  it('records no masked and read-only paths for a privileged container, empty lists with systempaths=unconfined', () => {
+    const paths = (values: CreateFlagValues) => {
+      const {MaskedPaths, ReadonlyPaths} = dockerConfigFor(request(values), image, facts).HostConfig
+      return {MaskedPaths, ReadonlyPaths}
+    }
+    assert.deepEqual(paths({privileged: true}), {MaskedPaths: null, ReadonlyPaths: null})
+    assert.deepEqual(paths({'security-opt': ['systempaths=unconfined']}), {MaskedPaths: [], ReadonlyPaths: []})
+    assert.deepEqual(paths({privileged: true, 'security-opt': ['systempaths=unconfined']}), {MaskedPaths: [], ReadonlyPaths: []})
   })
 
   it('records the flags as docker does', () => {

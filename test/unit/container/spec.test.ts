@@ -116,10 +116,10 @@ describe('buildSpec defaults', () => {
     assert.deepEqual(mount(built.spec, '/etc/hosts'), {destination: '/etc/hosts', type: 'bind', source: '/state/hosts', options: ['rbind', 'rprivate']})
   })
 
-  it('masks and write-protects /proc and /sys like containerd (and docker’s powercap)', () => {
+  it('masks and write-protects /proc and /sys as docker does', () => {
     assert.deepEqual(linux.maskedPaths, [
-      '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
-      '/proc/sched_debug', '/sys/firmware', '/proc/scsi', '/sys/devices/virtual/powercap',
+      '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
+      '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
     ])
     assert.deepEqual(linux.readonlyPaths, ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'])
   })

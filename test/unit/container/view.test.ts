@@ -427,7 +427,14 @@ describe('inspectContainer', () => {
     const {HostConfig} = inspectContainer(makeView({id, hostConfig: {Init: false, Tmpfs: {'/run': 'rw'}}}), {dataRoot})
     const keys = Object.keys(HostConfig)
     assert.deepEqual(keys.slice(0, 12), ['Binds', 'ContainerIDFile', 'LogConfig', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove', 'VolumeDriver', 'VolumesFrom', 'ConsoleSize', 'CapAdd', 'CapDrop'])
-    assert.deepEqual(keys.slice(-6), ['Ulimits', 'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth', 'Init'])
+    assert.deepEqual(keys.slice(-8), ['Ulimits', 'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth', 'MaskedPaths', 'ReadonlyPaths', 'Init'])
+    // A record from before nerd kept the paths shows the defaults for its privilege.
+    assert.equal((HostConfig.MaskedPaths as string[]).length, 11)
+    assert.deepEqual(HostConfig.ReadonlyPaths, ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'])
+    const privileged = inspectContainer(makeView({id, hostConfig: {Privileged: true}}), {dataRoot}).HostConfig
+    assert.deepEqual([privileged.MaskedPaths, privileged.ReadonlyPaths], [null, null])
+    const unconfined = inspectContainer(makeView({id, hostConfig: {MaskedPaths: [], ReadonlyPaths: []}}), {dataRoot}).HostConfig
+    assert.deepEqual([unconfined.MaskedPaths, unconfined.ReadonlyPaths], [[], []])
     assert.equal(HostConfig.Init, false)
     assert.deepEqual(HostConfig.Tmpfs, {'/run': 'rw'})
     assert.equal(HostConfig.Runtime, 'runc')

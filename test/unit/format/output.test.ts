@@ -4,6 +4,7 @@ import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {NerdError} from '../../../src/errors.ts'
 import {formatInspect, goStructRow, headerName, listingFormat, renderItems, truncateId, type RenderOptions} from '../../../src/format/index.ts'
+import {goStruct, MAP, mapOf, POINTER, pointerTo, renamed, SLICE, sliceOf, withGoType} from '../../../src/format/go-types.ts'
 
 const containers = [
   {
@@ -132,10 +133,11 @@ describe('renderItems', () => {
 
 describe('formatInspect', () => {
   const objects = [{Id: 'abc', Config: {Labels: {note: '<b>&'}, Env: []}, State: {Running: true, Pid: 42}}]
+  const text = (items: readonly unknown[], format?: string) => formatInspect(items, format).text
 
   it('prints a JSON array indented by 4 spaces, HTML characters escaped, even for one object', () => {
     assert.equal(
-      formatInspect(objects),
+      text(objects),
       lines(
         '[',
         '    {',
@@ -157,29 +159,79 @@ describe('formatInspect', () => {
   })
 
   it('prints [] for nothing found', () => {
-    assert.equal(formatInspect([]), '[]\n')
-    assert.equal(formatInspect([], 'json'), '[]\n')
+    assert.equal(text([]), '[]\n')
+    assert.equal(text([], 'json'), '[]\n')
   })
 
   it('prints a compact array for "json"', () => {
-    assert.equal(formatInspect(objects, 'json'), '[{"Id":"abc","Config":{"Labels":{"note":"\\u003cb\\u003e\\u0026"},"Env":[]},"State":{"Running":true,"Pid":42}}]\n')
+    assert.equal(text(objects, 'json'), '[{"Id":"abc","Config":{"Labels":{"note":"\\u003cb\\u003e\\u0026"},"Env":[]},"State":{"Running":true,"Pid":42}}]\n')
   })
 
   it('applies a template to each object, one line each, without expanding \\t', () => {
     const two = [...objects, {Id: 'def', State: {Running: false, Pid: 0}}]
-    assert.equal(formatInspect(two, '{{.Id}} {{.State.Pid}}'), lines('abc 42', 'def 0'))
-    assert.equal(formatInspect(two, '{{json .State}}'), lines('{"Running":true,"Pid":42}', '{"Running":false,"Pid":0}'))
-    assert.equal(formatInspect(objects, '{{.Id}}\\t'), lines('abc\\t'))
-    assert.equal(formatInspect([], '{{.Id}}'), '\n')
+    assert.equal(text(two, '{{.Id}} {{.State.Pid}}'), lines('abc 42', 'def 0'))
+    assert.equal(text(two, '{{json .State}}'), lines('{"Running":true,"Pid":42}', '{"Running":false,"Pid":0}'))
+    assert.equal(text(objects, '{{.Id}}\\t'), lines('abc\\t'))
+    assert.equal(text([], '{{.Id}}'), '\n')
   })
 
-  it('fails with exit code 64 on a template that does not parse, 1 on one that fails', () => {
+  it('fails with exit code 64 on a template that does not parse', () => {
     const parse = templateError(() => formatInspect(objects, '{{.Id'))
     assert.equal(parse.message, 'template parsing error: template: :1: unclosed action')
     assert.equal(parse.exitCode, 64)
-    const execution = templateError(() => formatInspect(objects, '{{.Id.X}}'))
-    assert.equal(execution.exitCode, 1)
-    assert.match(execution.message, /^template parsing error: template: :1:5: executing "" at <\.Id\.X>/)
+  })
+
+  it('reports the error of each object the template fails on and prints the others', () => {
+    const three = [{Name: 'a', Env: ['x']}, {Name: 'b', Env: []}, {Name: 'c', Env: ['y']}]
+    assert.deepEqual(formatInspect(three, '{{.Name}} {{index .Env 0}}'), {
+      text: lines('a x', 'c y'),
+      errors: [undefined, 'template parsing error: template: :1:12: executing "" at <index .Env 0>: error calling index: reflect: slice index out of range', undefined],
+    })
+    assert.deepEqual(formatInspect([three[1]], '{{index .Env 0}}').text, '\n')
+  })
+
+  describe('of an object docker decodes into a Go type', () => {
+    const STATE = goStruct('types.ContainerState', {Health: pointerTo(goStruct('types.Health'))})
+    const CONTAINER = goStruct('types.ContainerJSON', {
+      ID: renamed('Id'), State: pointerTo(STATE), Args: SLICE, Labels: MAP, SizeRw: POINTER, StopSignal: 'string',
+      HostConfig: goStruct('container.HostConfig', {NanoCPUs: renamed('NanoCpus'), Binds: SLICE}),
+      Mounts: sliceOf(goStruct('types.MountPoint', {Name: 'string'})), Networks: mapOf(pointerTo(goStruct('network.EndpointSettings', {Aliases: SLICE}))),
+    })
+    const container = () =>
+      withGoType({Id: 'c1', Name: '/web', State: {Status: 'running'}, Args: null, Labels: {role: 'web'}, HostConfig: {NanoCpus: 0, Binds: null}, Mounts: [{Source: '/x'}], Networks: {bridge: {Aliases: null}}}, CONTAINER)
+    const run = (format: string, item: object = container()) => formatInspect([item], format)
+
+    it('sees the Go field names, or else the JSON names (not both in one template, as in docker)', () => {
+      assert.equal(run('{{.ID}} {{.HostConfig.NanoCPUs}}').text, 'c1 0\n')
+      assert.equal(run('{{.Id}} {{.HostConfig.NanoCpus}}').text, 'c1 0\n')
+      assert.deepEqual(run('{{.ID}} {{.Id}}').errors, ['template parsing error: template: :1:2: executing "" at <.ID>: map has no entry for key "ID"'])
+    })
+
+    it('prints nil slices as [], nil maps as map[], nil pointers as <nil>, an omitted string as empty', () => {
+      assert.equal(run('{{.Args}} {{.HostConfig.Binds}} {{len .Args}} {{.SizeRw}} {{.State.Health}} [{{.StopSignal}}] {{(index .Mounts 0).Name}}|').text, '[] [] 0 <nil> <nil> [] |\n')
+      assert.equal(run('{{.Networks.bridge.Aliases}} {{if .Args}}args{{else}}none{{end}}').text, '[] none\n')
+      const nil = goStruct('x.Y', {Labels: MAP})
+      assert.equal(formatInspect([withGoType({Labels: null}, nil)], '{{.Labels}}').text, 'map[]\n')
+    })
+
+    it('shows JSON as docker\'s API has it', () => {
+      assert.equal(run('{{json .Args}} {{json .HostConfig}} {{json .Networks}}').text, 'null {"NanoCpus":0,"Binds":null} {"bridge":{"Aliases":null}}\n')
+    })
+
+    it('a missing key of a Go map is <no value>; of a struct, an error from the JSON (missingkey=error)', () => {
+      assert.deepEqual(run('{{.Labels.nope}}'), {text: '<no value>\n', errors: [undefined]})
+      assert.deepEqual(run('{{.State.Health.Status}}'), {
+        text: '\n',
+        errors: ['template parsing error: template: :1:8: executing "" at <.State.Health.Status>: map has no entry for key "Health"'],
+      })
+      assert.deepEqual(run('{{.Nope}}').errors, ['template parsing error: template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"'])
+    })
+
+    it('without the JSON fallback reports the Go value\'s error', () => {
+      assert.deepEqual(formatInspect([container()], '{{.Nope}}', {rawFallback: false}).errors, [
+        'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type types.ContainerJSON',
+      ])
+    })
   })
 })
 

@@ -125,7 +125,7 @@ describe('imageRow', () => {
 
 describe('inspectDocument', () => {
   it('gathers the tags and digests of every record with the ID', () => {
-    const document = inspectDocument(busybox, [busybox, local])
+    const document = inspectDocument(busybox, [busybox, local], 'overlayfs')
     assert.equal(document.Id, hex('a'))
     assert.deepEqual(document.RepoTags, ['busybox:latest', '127.0.0.1:5000/x/y:2'])
     assert.deepEqual(document.RepoDigests, [`busybox@${hex('f')}`, `127.0.0.1:5000/x/y@${hex('f')}`])
@@ -133,13 +133,16 @@ describe('inspectDocument', () => {
     assert.deepEqual(document.Config.Labels, {tier: 'base'})
     assert.equal(document.Config.Cmd, null)
     assert.equal('Healthcheck' in document.Config, false)
+    // docker's containerd image store names the snapshotter.
+    assert.deepEqual(document.GraphDriver, {Data: null, Name: 'overlayfs'})
+    assert.deepEqual(Object.keys(document).slice(-4), ['Size', 'GraphDriver', 'RootFS', 'Metadata'])
   })
 
   it('shows the image\'s health check after Cmd, as docker\'s Config', () => {
     const healthcheck = {Test: ['CMD', 'test', '-e', '/tmp/hc'], Interval: 1_000_000_000, Retries: 1}
     const checked = summary('docker.io/me/checked:1', hex('e'), '2024-01-02T00:00:00Z')
     checked.config = {...checked.config!, config: {Cmd: ['sh'], Healthcheck: healthcheck}}
-    const config = inspectDocument(checked, [checked]).Config
+    const config = inspectDocument(checked, [checked], 'overlayfs').Config
     assert.deepEqual(config.Healthcheck, healthcheck)
     assert.deepEqual(Object.keys(config).slice(Object.keys(config).indexOf('Cmd'), Object.keys(config).indexOf('Cmd') + 3), ['Cmd', 'Healthcheck', 'Image'])
   })

@@ -1,0 +1,51 @@
+/**
+ * docker's Go types of a container's inspect document (api/types ContainerJSON and what it holds),
+ * as far as a template sees them differ from the JSON (see goTypedValue): renamed fields, and the
+ * slices, maps, pointers and omitted scalars whose nil or zero value Go prints.
+ */
+import {goStruct, MAP, mapOf, POINTER, pointerTo, renamed, SLICE, sliceOf} from '../format/go-types.ts'
+
+const PORT_MAP = mapOf(sliceOf(goStruct('nat.PortBinding', {HostIP: renamed('HostIp')})))
+
+/** container.Config, which image inspect shows too. */
+export const CONFIG_TYPE = goStruct('container.Config', {
+  ExposedPorts: MAP, Env: SLICE, Cmd: SLICE, Healthcheck: POINTER, ArgsEscaped: 'bool', Volumes: MAP, Entrypoint: SLICE, NetworkDisabled: 'bool',
+  MacAddress: 'string', OnBuild: SLICE, Labels: MAP, StopSignal: 'string', StopTimeout: POINTER, Shell: SLICE,
+})
+
+/** api/types GraphDriverData, of containers and images. */
+export const GRAPH_DRIVER_TYPE = goStruct('types.GraphDriverData', {Data: MAP})
+
+const HOST_CONFIG_TYPE = goStruct('container.HostConfig', {
+  Binds: SLICE, LogConfig: goStruct('container.LogConfig', {Config: MAP}), PortBindings: PORT_MAP, RestartPolicy: goStruct('container.RestartPolicy'),
+  VolumesFrom: SLICE, ConsoleSize: SLICE, Annotations: MAP, CapAdd: SLICE, CapDrop: SLICE, DNS: renamed('Dns', SLICE), DNSOptions: renamed('DnsOptions', SLICE),
+  DNSSearch: renamed('DnsSearch', SLICE), ExtraHosts: SLICE, GroupAdd: SLICE, Links: SLICE, SecurityOpt: SLICE, StorageOpt: MAP, Tmpfs: MAP, Sysctls: MAP,
+  Runtime: 'string', MaskedPaths: SLICE, ReadonlyPaths: SLICE, Init: POINTER,
+  Mounts: sliceOf(goStruct('mount.Mount', {ReadOnly: 'bool', Consistency: 'string', BindOptions: POINTER, VolumeOptions: POINTER, TmpfsOptions: POINTER})),
+  // The embedded container.Resources.
+  CPUShares: renamed('CpuShares'), NanoCPUs: renamed('NanoCpus'), CPUPeriod: renamed('CpuPeriod'), CPUQuota: renamed('CpuQuota'),
+  CPURealtimePeriod: renamed('CpuRealtimePeriod'), CPURealtimeRuntime: renamed('CpuRealtimeRuntime'), CPUCount: renamed('CpuCount'), CPUPercent: renamed('CpuPercent'),
+  BlkioWeightDevice: sliceOf(pointerTo(goStruct('blkiodev.WeightDevice'))),
+  ...Object.fromEntries(
+    ['BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps'].map((name) => [name, sliceOf(pointerTo(goStruct('blkiodev.ThrottleDevice')))]),
+  ),
+  Devices: sliceOf(goStruct('container.DeviceMapping')), DeviceCgroupRules: SLICE,
+  DeviceRequests: sliceOf(goStruct('container.DeviceRequest', {DeviceIDs: SLICE, Capabilities: sliceOf(SLICE), Options: MAP})),
+  KernelMemory: 'int', KernelMemoryTCP: 'int', MemorySwappiness: POINTER, OomKillDisable: POINTER, PidsLimit: POINTER, Ulimits: sliceOf(pointerTo(goStruct('container.Ulimit'))),
+})
+
+const HEALTH_TYPE = goStruct('types.Health', {Log: sliceOf(pointerTo(goStruct('types.HealthcheckResult', {Start: 'time', End: 'time'})))})
+
+const ENDPOINT_SETTINGS_TYPE = goStruct('network.EndpointSettings', {
+  IPAMConfig: pointerTo(goStruct('network.EndpointIPAMConfig', {IPv4Address: 'string', IPv6Address: 'string', LinkLocalIPs: SLICE})),
+  Links: SLICE, Aliases: SLICE, DriverOpts: MAP, DNSNames: SLICE,
+})
+
+const ADDRESSES = sliceOf(goStruct('network.Address'))
+
+export const CONTAINER_TYPE = goStruct('types.ContainerJSON', {
+  ID: renamed('Id'), Args: SLICE, State: pointerTo(goStruct('types.ContainerState', {Health: pointerTo(HEALTH_TYPE)})), Node: POINTER, ExecIDs: SLICE,
+  HostConfig: pointerTo(HOST_CONFIG_TYPE), GraphDriver: GRAPH_DRIVER_TYPE, SizeRw: POINTER, SizeRootFs: POINTER,
+  Mounts: sliceOf(goStruct('types.MountPoint', {Type: 'string', Name: 'string', Driver: 'string'})), Config: pointerTo(CONFIG_TYPE),
+  NetworkSettings: pointerTo(goStruct('types.NetworkSettings', {Ports: PORT_MAP, SecondaryIPAddresses: ADDRESSES, SecondaryIPv6Addresses: ADDRESSES, Networks: mapOf(pointerTo(ENDPOINT_SETTINGS_TYPE))})),
+})

@@ -1,0 +1,101 @@
+import {GO_JSON} from './go-json.ts'
+import {asGoStruct} from './go-values.ts'
+
+/**
+ * What a template sees of docker's typed API structs (ContainerJSON, ImageInspect, ...), which
+ * docker's inspect runs the template on before its JSON: Go field names where the json tag renames
+ * them (`.ID` for `"Id"`), and Go's nil values where the JSON has null or leaves a member out: a nil
+ * slice prints `[]`, a nil map `map[]`, a nil pointer `<nil>`, an omitted scalar its zero value. A
+ * description names only such fields; the others are seen as the JSON has them.
+ */
+export type GoType =
+  /** A value as the JSON has it (a scalar, or the elements of a []string). */
+  | 'value'
+  /** Scalars the JSON may leave out (omitempty): their zero value then. */
+  | 'string'
+  | 'int'
+  | 'bool'
+  /** A time.Time, from its RFC 3339 text. */
+  | 'time'
+  | GoStructType
+  | {readonly slice: GoType}
+  | {readonly map: GoType}
+  | {readonly pointer: GoType}
+
+export interface GoStructType {
+  /** The type's name in Go's error messages: `types.ContainerJSON`. */
+  readonly struct: string
+  /** Fields by Go name; `{json, type}` for one whose json tag names it differently. */
+  readonly fields: Readonly<Record<string, GoType | GoRenamedField>>
+}
+
+export interface GoRenamedField {
+  readonly json: string
+  readonly type: GoType
+}
+
+export const SLICE: GoType = {slice: 'value'}
+export const MAP: GoType = {map: 'value'}
+export const POINTER: GoType = {pointer: 'value'}
+export const sliceOf = (type: GoType): GoType => ({slice: type})
+export const mapOf = (type: GoType): GoType => ({map: type})
+export const pointerTo = (type: GoType): GoType => ({pointer: type})
+export const goStruct = (struct: string, fields: GoStructType['fields'] = {}): GoStructType => ({struct, fields})
+export const renamed = (json: string, type: GoType = 'value'): GoRenamedField => ({json, type})
+
+/** A Go nil slice or map: empty to a template, `null` in JSON. */
+function goNil<T extends object>(empty: T): T {
+  return Object.defineProperty(empty, GO_JSON, {value: () => null})
+}
+
+/** The value as a template sees docker's Go value of `type`, built from its JSON form. */
+export function goTypedValue(value: unknown, type: GoType): unknown {
+  if (typeof type === 'string') {
+    switch (type) {
+      case 'value':
+        return value
+      case 'string':
+        return value ?? ''
+      case 'int':
+        return value ?? 0
+      case 'bool':
+        return value ?? false
+      case 'time':
+        return new Date(typeof value === 'string' ? value : Number.NaN)
+    }
+  }
+  if ('slice' in type) return Array.isArray(value) ? value.map((element) => goTypedValue(element, type.slice)) : goNil([])
+  if ('map' in type) {
+    if (typeof value !== 'object' || value === null) return goNil({})
+    return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, goTypedValue(member, type.map)]))
+  }
+  if ('pointer' in type) return value === null || value === undefined ? null : goTypedValue(value, type.pointer)
+  const json = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
+  const view: Record<string, unknown> = {...json}
+  for (const [name, field] of Object.entries(type.fields)) {
+    if (typeof field === 'object' && 'json' in field) {
+      delete view[field.json]
+      view[name] = goTypedValue(json[field.json], field.type)
+    } else {
+      view[name] = goTypedValue(json[name], field)
+    }
+  }
+  // JSON (the json function) shows the struct as docker's API does, by its json tags.
+  Object.defineProperty(view, GO_JSON, {value: () => json})
+  return asGoStruct(view, type.struct)
+}
+
+/**
+ * The Go type docker's inspect decodes an object into, which a template runs on first (see
+ * goTypedValue). A symbol, so that JSON never shows it; enumerable, so that a copy made with
+ * spread keeps it.
+ */
+const INSPECT_TYPE: unique symbol = Symbol('inspect Go type')
+
+export function withGoType<T extends object>(document: T, type: GoStructType): T {
+  return Object.assign(document, {[INSPECT_TYPE]: type})
+}
+
+export function goTypeOf(document: unknown): GoStructType | undefined {
+  return typeof document === 'object' && document !== null ? (document as {[INSPECT_TYPE]?: GoStructType})[INSPECT_TYPE] : undefined
+}
