@@ -2,6 +2,7 @@
  * The settings nerd takes from global flags, the environment and nerd.toml, and the rules their
  * values obey whatever their source. Keys and meanings follow nerdctl.toml.
  */
+import {resolve} from 'node:path'
 
 export const CGROUP_MANAGERS = ['cgroupfs', 'systemd', 'none'] as const
 export type CgroupManager = (typeof CGROUP_MANAGERS)[number]
@@ -52,12 +53,12 @@ export const SETTING_SPECS: {readonly [Name in SettingName]: SettingSpec} = {
   address: {key: 'address', flag: 'address', kind: 'string', description: 'containerd socket (CONTAINERD_ADDRESS; default /run/containerd/containerd.sock)', normalize: normalizeAddress},
   namespace: {key: 'namespace', flag: 'namespace', kind: 'string', description: 'containerd namespace (CONTAINERD_NAMESPACE; default "default")', normalize: checkNamespace},
   snapshotter: {key: 'snapshotter', flag: 'snapshotter', kind: 'string', description: 'containerd snapshotter (CONTAINERD_SNAPSHOTTER; default overlayfs)', normalize: checkNotEmpty},
-  cniPath: {key: 'cni_path', flag: 'cni-path', kind: 'string', description: 'Directory of the CNI plugins', normalize: checkNotEmpty},
-  cniNetconfPath: {key: 'cni_netconfpath', flag: 'cni-netconfpath', kind: 'string', description: 'Directory of the CNI network configurations (default /etc/cni/net.d)', normalize: checkNotEmpty},
-  dataRoot: {key: 'data_root', flag: 'data-root', kind: 'string', description: "nerd's own state (default /var/lib/nerd)", normalize: checkNotEmpty},
+  cniPath: {key: 'cni_path', flag: 'cni-path', kind: 'string', description: 'Directory of the CNI plugins', normalize: absolutePath},
+  cniNetconfPath: {key: 'cni_netconfpath', flag: 'cni-netconfpath', kind: 'string', description: 'Directory of the CNI network configurations (default /etc/cni/net.d)', normalize: absolutePath},
+  dataRoot: {key: 'data_root', flag: 'data-root', kind: 'string', description: "nerd's own state (default /var/lib/nerd)", normalize: absolutePath},
   cgroupManager: {key: 'cgroup_manager', flag: 'cgroup-manager', kind: 'string', description: 'cgroupfs, systemd or none', normalize: checkCgroupManager},
   insecureRegistry: {key: 'insecure_registry', flag: 'insecure-registry', kind: 'boolean', description: 'Allow registries over plain HTTP or with unverified TLS'},
-  hostsDir: {key: 'hosts_dir', flag: 'hosts-dir', kind: 'string-list', description: 'Directories of registry hosts.toml and certificates (repeatable)', normalize: checkNotEmpty},
+  hostsDir: {key: 'hosts_dir', flag: 'hosts-dir', kind: 'string-list', description: 'Directories of registry hosts.toml and certificates (repeatable)', normalize: absolutePath},
   experimental: {key: 'experimental', flag: 'experimental', kind: 'boolean', description: 'Enable experimental features'},
 }
 
@@ -115,4 +116,13 @@ export function checkCgroupManager(text: string): CgroupManager {
 function checkNotEmpty(text: string): string {
   if (text === '') throw new InvalidSettingValue('the value is empty')
   return text
+}
+
+/**
+ * A directory, made absolute from the working directory, as docker's daemon takes its --data-root: a
+ * relative one would name another place from another directory, and runc would read the container's
+ * bind mounts (resolv.conf, hosts) relative to its bundle.
+ */
+function absolutePath(text: string): string {
+  return resolve(checkNotEmpty(text))
 }

@@ -1,5 +1,6 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
+import {resolve} from 'node:path'
 import {splitGlobalArgs, type GlobalFlags} from '../../../src/config/index.ts'
 import {NerdError} from '../../../src/errors.ts'
 
@@ -176,6 +177,12 @@ const cases: Record<string, Case> = {
     },
     rest: ['info'],
     command: ['info'],
+  },
+  'directories are made absolute from the working directory, as docker\'s daemon takes --data-root': {
+    argv: ['--data-root', 'rel', '--cni-netconfpath=./net.d', '--hosts-dir', 'certs', 'ps'],
+    globals: {dataRoot: resolve('rel'), cniNetconfPath: resolve('net.d'), hostsDir: [resolve('certs')]},
+    rest: ['ps'],
+    command: ['ps'],
   },
   '-v alone stays': {argv: ['-v'], globals: {}, rest: ['-v'], command: []},
   'unknown leading options stay in place': {
