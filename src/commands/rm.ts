@@ -29,7 +29,7 @@ export default class Rm extends NerdCommand {
         if (!(error instanceof NoSuchContainerError)) throw error
         // docker's rm -f reports what is not there but does not fail for it: clean-up scripts need no `|| true`.
         if (!flags.force) throw error
-        process.stderr.write(`Error: ${error.message}\n`)
+        process.stderr.write(`Error: ${new NoSuchContainerError(reference).message}\n`)
         return
       }
       return reference

@@ -773,8 +773,13 @@ export async function pauseContainer(scope: ContainerScope, container: LoadedCon
   await withContainerLock(container, async () => {
     const task = await getTask(scope, container.record.Id)
     if (task?.status === 'PAUSED') throw new NerdError(`Container ${container.record.Id} is already paused`)
-    if (task?.status !== 'RUNNING') throw await noProcessError(container, task, `Container ${container.record.Id} is not running`)
-    await scope.client.tasks.pause(container.record.Id)
+    const notRunning = `Container ${container.record.Id} is not running`
+    if (task?.status !== 'RUNNING') throw await noProcessError(container, task, notRunning)
+    await scope.client.tasks.pause(container.record.Id).catch(async (error: unknown) => {
+      // A stop or kill (which take no lifecycle lock) ended the process meanwhile.
+      const now = await getTask(scope, container.record.Id).catch(() => undefined)
+      throw now?.status === 'RUNNING' ? error : new NerdError(notRunning)
+    })
   })
 }
 
@@ -798,8 +803,13 @@ export interface RemoveOptions {
 }
 
 export async function removeContainer(scope: ContainerScope, loaded: LoadedContainer, options: RemoveOptions = {}): Promise<void> {
-  // Before the lifecycle lock (see there); a policy restart meanwhile would undo the kill.
-  if (options.force) await markStopped(scope, loaded)
+  // Before the lifecycle lock (see there); a policy restart meanwhile would undo the kill. A
+  // removal meanwhile took the state directory: the container is gone, as docker's rm -f says.
+  if (options.force) {
+    await markStopped(scope, loaded).catch((error: unknown) => {
+      throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? new NoSuchContainerError(loaded.record.Name) : error
+    })
+  }
   await withContainerLock(loaded, (container) =>
     removeLocked(scope, {...taskOwner(container), name: container.record.Name, snapshotter: container.record.Snapshotter}, options),
   )

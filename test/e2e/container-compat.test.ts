@@ -456,6 +456,24 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', 'killed-kept'])
   })
 
+  it('container prune goes on past a container it cannot remove, says so, and lists what it removed', async () => {
+    const stuck = (await nerdOk(['create', '--name', 'prune-stuck', '--label', 'prune-past=1', IMG, 'true'])).trim()
+    const pruned = (await nerdOk(['create', '--name', 'prune-past', '--label', 'prune-past=1', IMG, 'true'])).trim()
+    // A mount in its state directory: the directory cannot be removed.
+    const busy = join(fileDataRoot(), 'containers', fileNamespace(), stuck, 'busy')
+    await promisify(execFile)('mkdir', ['-p', busy])
+    await promisify(execFile)('mount', ['-t', 'tmpfs', 'tmpfs', busy])
+    try {
+      const result = await outcome(['container', 'prune', '-f', '--filter', 'label=prune-past=1'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.match(result.stdout, new RegExp(`^Deleted Containers:\n${pruned}\n`))
+      assert.match(result.stderr, new RegExp(`^WARNING: failed to prune container ${stuck}: .*\n$`))
+    } finally {
+      await promisify(execFile)('umount', [busy])
+    }
+    await nerdOk(['rm', '-f', stuck])
+  })
+
   it('start -a of a container created with --rm removes it at its exit, as docker\'s daemon does', async () => {
     await nerdOk(['create', '--rm', '--name', 'started-rm', IMG, 'sh', '-c', 'echo hi; exit 4'])
     assert.deepEqual(await outcome(['start', '-a', 'started-rm']), {code: 4, stdout: 'hi\n', stderr: ''})
