@@ -14,7 +14,7 @@
  */
 import {flagNeedsArgument, invalidFlagArgument} from '../errors.ts'
 import {flagExtent, type ValueFlags} from './run-args.ts'
-import {SETTING_SPECS, InvalidSettingValue, parseBoolean, type GlobalFlags, type SettingName} from './settings.ts'
+import {SETTING_SPECS, InvalidSettingValue, parseBooleanFlag, type GlobalFlags, type SettingName} from './settings.ts'
 
 /** Long global flags (without dashes) and the setting each one sets; aliases included. */
 const LONG_GLOBALS: ReadonlyMap<string, SettingName> = new Map<string, SettingName>([
@@ -206,7 +206,7 @@ function liftGlobal(argv: readonly string[], index: number, globals: GlobalFlags
 
   const spec = SETTING_SPECS[name]
   if (spec.kind === 'boolean') {
-    setGlobal(globals, name, inlineValue === undefined ? true : parseFlagValue(typed, inlineValue, parseBoolean))
+    setGlobal(globals, name, inlineValue === undefined ? true : parseFlagValue(typed, inlineValue, parseBooleanFlag))
     return 1
   }
   let used = 1

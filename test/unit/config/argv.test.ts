@@ -210,7 +210,7 @@ describe('splitGlobalArgs', () => {
     'short option without its value': [['-n'], /^flag needs an argument: 'n' in -n$/],
     'long option without its value': [['ps', '--namespace'], /^flag needs an argument: --namespace$/],
     'bad cgroup manager': [['--cgroup-manager', 'foo', 'ps'], /^invalid argument "foo" for "--cgroup-manager" flag: invalid cgroup manager "foo": must be one of "cgroupfs", "systemd", "none"$/],
-    'bad boolean': [['--debug=maybe', 'ps'], /^invalid argument "maybe" for "--debug" flag: "maybe" is not a boolean/],
+    'bad boolean': [['--debug=maybe', 'ps'], /^invalid argument "maybe" for "--debug" flag: strconv\.ParseBool: parsing "maybe": invalid syntax$/],
     'tcp address': [['-H', 'tcp://1.2.3.4:2375', 'ps'], /^invalid argument "tcp:\/\/1.2.3.4:2375" for "-H" flag: unsupported address/],
     'empty address': [['--address', '', 'ps'], /^invalid argument "" for "--address" flag: the socket path is empty$/],
     'bad log level': [['--log-level=loud', 'ps'], /^invalid argument "loud" for "--log-level" flag: not a valid logrus Level: "loud"$/],
