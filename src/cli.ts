@@ -3,7 +3,7 @@ import {connectEarly, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {packageRoot} from './paths.ts'
 import {dockerFlagError} from './config/flag-errors.ts'
-import {FlagError, NerdError} from './errors.ts'
+import {FlagError, NerdError, unknownFlag} from './errors.ts'
 import {commandLoadFailure, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
 import {isVersionRequest, versionBanner} from './version-banner.ts'
 
@@ -20,6 +20,8 @@ export async function main(argv: string[]): Promise<void> {
     rest = split.rest[0] === '-h' ? ['--help', ...split.rest.slice(1)] : split.rest
     debug = Boolean(split.globals.debug || split.globals.debugFull)
     setGlobalFlags(split.globals)
+    // docker's --config is DOCKER_CONFIG given on the command line.
+    if (split.dockerConfig !== undefined) process.env.DOCKER_CONFIG = split.dockerConfig
     shortenPluginLoadWarnings(debug)
     if (isVersionRequest(rest)) {
       process.stdout.write(versionBanner())
@@ -65,12 +67,6 @@ interface OclifLikeError extends Error {
   parse?: {input?: {context?: {id?: string}; args?: Record<string, {required?: boolean}>; strict?: boolean}}
 }
 
-/** pflag's words for a flag nobody defines; `usageOf` is the command ('' for nerd itself). */
-function unknownFlag(typed: string, usageOf: string): FlagError {
-  const message = typed.startsWith('--') ? `unknown flag: ${typed.split('=', 1)[0]}` : `unknown shorthand flag: '${typed[1]}' in ${typed}`
-  return new FlagError(message, usageOf)
-}
-
 /** docker's hint after a usage error. */
 function commandHelp(id: string): string {
   return `See 'nerd ${id === '' ? '' : `${id} `}--help'.`
@@ -94,6 +90,12 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     if (err.usageOf !== undefined) process.stderr.write(`${commandHelp(err.usageOf)}\n`)
     return err.exitCode
   }
+  // oclif's help command: `nerd help frob` (`Command container:frob not found.` for `help container frob`).
+  const noHelpTopic = /^Command (\S+) not found\.$/.exec(err.message)
+  if (noHelpTopic) {
+    process.stderr.write(`unknown help topic: ${await unknownWords(noHelpTopic[1]!.split(':'))}\n`)
+    return 1
+  }
   const notFound = /^command (\S+) not found$/.exec(err.message)
   if (notFound) {
     const unloadable = commandLoadFailure(notFound[1]!)
@@ -110,16 +112,20 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     process.stderr.write(`unknown command: nerd ${notFound[1]!.replaceAll(':', ' ')}\nRun 'nerd --help' for more information\n`)
     return 1
   }
-  const commandId = err.parse?.input?.context?.id?.replaceAll(':', ' ') ?? (await named())?.id ?? ''
+  const command = await named()
+  // The command as typed (`image rm`, not its id `rmi`), as docker names it.
+  const commandId = command?.id ?? err.parse?.input?.context?.id?.replaceAll(':', ' ') ?? ''
   if (kind === 'NonExistentFlagsError') {
-    process.stderr.write(`${unknownFlag(err.flags?.[0] ?? '', commandId).message}\n${commandHelp(commandId)}\n`)
+    // oclif names `-Z` alone; pflag names the group it was typed in (`-aZ`).
+    const typed = err.flags?.[0] ?? ''
+    const group = typed.startsWith('--') ? typed : shortGroupOf(argv, typed[1]!, command?.flags ?? {})
+    process.stderr.write(`${unknownFlag(group, commandId, typed[1]).message}\n${commandHelp(commandId)}\n`)
     return 125
   }
   if (kind === 'RequiredArgsError' || kind === 'UnexpectedArgsError') {
     process.stderr.write(`"nerd ${commandId}" ${argumentCountRule(err)}.\n${commandHelp(commandId)}\n`)
     return 1
   }
-  const command = await named()
   const flagError = command && dockerFlagError(err.message, command.flags, argv, command.id)
   if (flagError) {
     process.stderr.write(`${flagError.message}\n${commandHelp(command.id)}\n`)
@@ -140,7 +146,7 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
 interface NamedCommand {
   /** As typed: `image ls`. */
   id: string
-  flags: Record<string, {char?: string}>
+  flags: Record<string, {char?: string; type?: string}>
   takesArguments: boolean
   /** The user's plugin the command comes from, if it is one's (installed or linked). */
   plugin?: string
@@ -154,8 +160,7 @@ async function commandNamed(argv: string[]): Promise<NamedCommand | undefined> {
   const end = argv.findIndex((word) => word.startsWith('-'))
   const words = end === -1 ? argv : argv.slice(0, end)
   if (words.length === 0) return undefined
-  const {Config} = await import('@oclif/core/config')
-  const config = await Config.load(packageRoot)
+  const config = await oclifConfig()
   for (let count = words.length; count > 0; count--) {
     const command = config.findCommand(words.slice(0, count).join(':'))
     if (!command) continue
@@ -164,6 +169,39 @@ async function commandNamed(argv: string[]): Promise<NamedCommand | undefined> {
     return {id: words.slice(0, count).join(' '), flags: command.flags, takesArguments, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
   }
   return undefined
+}
+
+/** The words of `words` after the longest run of them that names a command or a topic. */
+async function unknownWords(words: string[]): Promise<string> {
+  const config = await oclifConfig()
+  for (let count = words.length; count > 0; count--) {
+    const id = words.slice(0, count).join(':')
+    if (config.findCommand(id) || config.findTopic(id)) return words.slice(count).join(' ')
+  }
+  return words.join(' ')
+}
+
+/** oclif's configuration, loaded again: only error reports need it. */
+async function oclifConfig(): Promise<import('@oclif/core/config').Config> {
+  const {Config} = await import('@oclif/core/config')
+  return Config.load(packageRoot)
+}
+
+/**
+ * The group of short flags `-char` was typed in (`-aZ` for `-Z`): the first one, before `--`, where
+ * it stands before any flag that takes the rest of the group as its value.
+ */
+function shortGroupOf(argv: readonly string[], char: string, flags: NamedCommand['flags']): string {
+  const valueChars = new Set(Object.values(flags).flatMap((flag) => (flag.type === 'option' && flag.char ? [flag.char] : [])))
+  const end = argv.indexOf('--')
+  for (const word of end === -1 ? argv : argv.slice(0, end)) {
+    if (!/^-[^-]/.test(word)) continue
+    for (const typed of word.slice(1)) {
+      if (typed === char) return word
+      if (typed === '=' || valueChars.has(typed)) break
+    }
+  }
+  return `-${char}`
 }
 
 function once<T>(compute: () => Promise<T>): () => Promise<T> {

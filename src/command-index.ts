@@ -48,6 +48,7 @@ import PluginsInstall from './commands/plugins/install.ts'
 import PluginsLink from './commands/plugins/link.ts'
 import PluginsLs from './commands/plugins/ls.ts'
 import PluginsNew from './commands/plugins/new.ts'
+import PluginsUninstall from './commands/plugins/uninstall.ts'
 import SystemDf from './commands/system/df.ts'
 import SystemPrune from './commands/system/prune.ts'
 import NetworkConnect from './commands/network/connect.ts'
@@ -113,6 +114,7 @@ export const COMMANDS = {
   'plugins:link': PluginsLink,
   'plugins:ls': PluginsLs,
   'plugins:new': PluginsNew,
+  'plugins:uninstall': PluginsUninstall,
   port: Port,
   ps: Ps,
   pull: Pull,

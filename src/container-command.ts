@@ -1,5 +1,4 @@
-import {existsSync, readFileSync} from 'node:fs'
-import {writeFile} from 'node:fs/promises'
+import {readFileSync} from 'node:fs'
 import {NerdCommand} from './command.ts'
 import type {CreatedContainer} from './container/create.ts'
 import type {ContainerScope} from './container/lifecycle.ts'
@@ -32,68 +31,76 @@ export abstract class ContainerCreateCommand extends NerdCommand {
       void this.containerd().catch(() => undefined)
       const [image, ...command] = positional
       if (image === undefined) throw new NerdError(`"${this.id?.replace(':', ' ')}" requires at least 1 argument.`)
-      const {createRequestFromFlags, dockerConfigFor} = await import('./container/create-options.ts')
+      const {createRequestFromFlags} = await import('./container/create-options.ts')
       const request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readFileSync(path, 'utf8'), command, image, cwd: process.cwd()})
-      if (request.cidfile && existsSync(request.cidfile)) {
-        throw new NerdError(`Container ID file found, make sure the other container isn't running or delete ${request.cidfile}`)
-      }
-      const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
-      const {createContainer} = await import('./container/create.ts')
-      const {pullImage} = await import('./image/pull.ts')
-      const {createProgressRenderer, pullHeader, pullSummary, reportedReference} = await import('./image/progress.ts')
-      const {familiarName} = await import('./image/reference.ts')
-      const target = {namespace: config.namespace, address: config.address}
-      const created = await createContainer(scope.client, request, {
-        dataRoot: scope.dataRoot,
-        snapshotter: config.snapshotter,
-        cgroupManager: config.cgroupManager,
-        cni: {cniPath: config.cniPath, netconfPath: config.cniNetconfPath},
-        networkHooks: await this.recordedNetworkHooks(target),
-        environment: process.env,
-        ...(process.stdout.isTTY ? {consoleSize: {width: process.stdout.columns, height: process.stdout.rows}} : {}),
-        ociHook: {
-          path: process.execPath,
-          args: [process.execPath, (await import('./container/run.ts')).ociHookScript()],
-          env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-        },
-        dockerConfig: (imageConfig, facts) => dockerConfigFor(request, imageConfig, facts),
-        pull: async (reference, {missing}) => {
-          const output = request.quietPull ? {write: () => true} : process.stderr
-          // docker's lines (on stderr, terminal or not); the layers' progress only on a terminal.
-          const shown = reportedReference(image)
-          if (missing) output.write(`Unable to find image '${shown ? familiarName(shown.reference) : image}' locally\n`)
-          if (shown) output.write(`${pullHeader(shown.reference)}\n`)
-          const progress = createProgressRenderer(output)
-          try {
-            const pulled = await pullImage(scope.client, reference, {
-              platforms: request.options.platform ? [request.options.platform] : undefined,
-              snapshotter: config.snapshotter,
-              insecure: config.insecureRegistry,
-              hostsDirs: config.hostsDir,
-              onProgress: progress.listener,
-              hooks: this.pullHooks(flags, target),
-              userAgent: `nerd/${this.config.version}`,
-            })
-            progress.close()
-            if (shown) output.write(pullSummary(shown.reference, pulled).map((line) => `${line}\n`).join(''))
-            return pulled.name
-          } finally {
-            progress.close()
-          }
-        },
-        beforeCreate: this.subscribed(HOOK_CONTAINER_CREATE)
-          ? async (payload) => {
-              const outcome = await runNerdHook(this.config, HOOK_CONTAINER_CREATE, {...payload, spec: payload.spec as unknown as RuntimeSpec, flags}, target)
-              return {spec: outcome.spec as unknown as Spec, labels: outcome.labels}
-            }
-          : undefined,
+      const cidFile = request.cidfile ? await (await import('./container/cid-file.ts')).createCidFile(request.cidfile) : undefined
+      const {scope, created} = await this.createContainer(flags, request, image).catch(async (error: unknown) => {
+        await cidFile?.discard()
+        throw error
       })
-      for (const warning of created.warnings) process.stderr.write(`WARNING: ${warning}\n`)
-      if (request.cidfile) await writeFile(request.cidfile, created.record.Id, {flag: 'wx'})
+      await cidFile?.write(created.record.Id)
       return {scope, request, created}
     } catch (error) {
       this.nerdFailure(error)
     }
+  }
+
+  /** The container the request describes, its image pulled if needed, with the create hooks. */
+  private async createContainer(flags: Record<string, unknown>, request: CreateRequest, image: string): Promise<{scope: ContainerScope; created: CreatedContainer}> {
+    const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
+    const {createContainer} = await import('./container/create.ts')
+    const {dockerConfigFor} = await import('./container/create-options.ts')
+    const {pullImage} = await import('./image/pull.ts')
+    const {createProgressRenderer, pullHeader, pullSummary, reportedReference} = await import('./image/progress.ts')
+    const {familiarName} = await import('./image/reference.ts')
+    const target = {namespace: config.namespace, address: config.address}
+    const created = await createContainer(scope.client, request, {
+      dataRoot: scope.dataRoot,
+      snapshotter: config.snapshotter,
+      cgroupManager: config.cgroupManager,
+      cni: {cniPath: config.cniPath, netconfPath: config.cniNetconfPath},
+      networkHooks: await this.recordedNetworkHooks(target),
+      environment: process.env,
+      ...(process.stdout.isTTY ? {consoleSize: {width: process.stdout.columns, height: process.stdout.rows}} : {}),
+      ociHook: {
+        path: process.execPath,
+        args: [process.execPath, (await import('./container/run.ts')).ociHookScript()],
+        env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      },
+      dockerConfig: (imageConfig, facts) => dockerConfigFor(request, imageConfig, facts),
+      pull: async (reference, {missing}) => {
+        const output = request.quietPull ? {write: () => true} : process.stderr
+        // docker's lines (on stderr, terminal or not); the layers' progress only on a terminal.
+        const shown = reportedReference(image)
+        if (missing) output.write(`Unable to find image '${shown ? familiarName(shown.reference) : image}' locally\n`)
+        if (shown) output.write(`${pullHeader(shown.reference)}\n`)
+        const progress = createProgressRenderer(output)
+        try {
+          const pulled = await pullImage(scope.client, reference, {
+            platforms: request.options.platform ? [request.options.platform] : undefined,
+            snapshotter: config.snapshotter,
+            insecure: config.insecureRegistry,
+            hostsDirs: config.hostsDir,
+            onProgress: progress.listener,
+            hooks: this.pullHooks(flags, target),
+            userAgent: `nerd/${this.config.version}`,
+          })
+          progress.close()
+          if (shown) output.write(pullSummary(shown.reference, pulled).map((line) => `${line}\n`).join(''))
+          return pulled.name
+        } finally {
+          progress.close()
+        }
+      },
+      beforeCreate: this.subscribed(HOOK_CONTAINER_CREATE)
+        ? async (payload) => {
+            const outcome = await runNerdHook(this.config, HOOK_CONTAINER_CREATE, {...payload, spec: payload.spec as unknown as RuntimeSpec, flags}, target)
+            return {spec: outcome.spec as unknown as Spec, labels: outcome.labels}
+          }
+        : undefined,
+    })
+    for (const warning of created.warnings) process.stderr.write(`WARNING: ${warning}\n`)
+    return {scope, created}
   }
 
   /** Tells the plugins subscribed to `nerd:container:start` that the container runs. */

@@ -35,6 +35,15 @@ export class FlagError extends NerdError {
   }
 }
 
+/**
+ * pflag's error for a flag nobody defines: `unknown flag: --bogus`, or for a short one the group as
+ * typed with the first character nobody defines (`'Z' in -aZ`).
+ */
+export function unknownFlag(typed: string, usageOf?: string, char = typed[1]): FlagError {
+  const message = typed.startsWith('--') ? `unknown flag: ${typed.split('=', 1)[0]}` : `unknown shorthand flag: '${char}' in ${typed}`
+  return new FlagError(message, usageOf)
+}
+
 /** pflag's error for a flag at the end of argv: `--network`, or the short flag wanting it in `-dp`. */
 export function flagNeedsArgument(typed: string, usageOf?: string): FlagError {
   const message = typed.startsWith('--') ? `flag needs an argument: ${typed}` : `flag needs an argument: '${typed.at(-1)}' in -${typed.at(-1)}`

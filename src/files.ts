@@ -28,7 +28,9 @@ export function openFailure(path: string, error: unknown): string {
   if (code === 'ENOENT') return `open ${path}: no such file or directory`
   if (code === 'EACCES') return `open ${path}: permission denied`
   if (code === 'EISDIR') return `read ${path}: is a directory`
-  return `open ${path}: ${(error as Error).message}`
+  // Node's `ENOTDIR: not a directory, open '…'` holds Go's words between the code and the call.
+  const message = (error as Error).message
+  return `open ${path}: ${/^E[A-Z]+: (.*?), \w+ '/.exec(message)?.[1] ?? message}`
 }
 
 /** docker's ValidateOutputPath: why a file cannot be written at `path` (its directory is missing), if so. */

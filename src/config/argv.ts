@@ -4,7 +4,11 @@
  *
  * Rules:
  * - Before the first command word, long and short forms are lifted (`-n`, `-a`, `-H`: `-n x`,
- *   `-n=x`, `-nx`). Unknown options there are left in place for oclif to report.
+ *   `-n=x`, `-nx`; grouped as pflag groups them: `-Dn x`), and docker's `--config DIR`. Unknown
+ *   options there are left in place for the entry point to report.
+ * - Between one of nerd's management commands and its subcommand, only help is not a global
+ *   option: anything else is an unknown flag, as docker's parser says before it looks for the
+ *   subcommand (`nerd container --bogus ls`).
  * - After it, only long forms are lifted: `-a`, `-n`, `-H` are commands' own flags there
  *   (`ps -a`, `logs -n 5`, `history -H`).
  * - For run/create/exec (and `compose run|exec`) nothing is lifted from the first positional on:
@@ -12,9 +16,9 @@
  *   the commands' value flags (`-p 80:80` is not the image), hence the tables below.
  * - Nothing is lifted after `--`; for run/create/exec, a `--` is put before the first positional.
  */
-import {flagNeedsArgument, invalidFlagArgument} from '../errors.ts'
+import {flagNeedsArgument, invalidFlagArgument, unknownFlag} from '../errors.ts'
 import {flagExtent, type ValueFlags} from './run-args.ts'
-import {SETTING_SPECS, InvalidSettingValue, parseBoolean, type GlobalFlags, type SettingName} from './settings.ts'
+import {SETTING_SPECS, InvalidSettingValue, parseBooleanFlag, type GlobalFlags, type SettingName} from './settings.ts'
 
 /** Long global flags (without dashes) and the setting each one sets; aliases included. */
 const LONG_GLOBALS: ReadonlyMap<string, SettingName> = new Map<string, SettingName>([
@@ -39,6 +43,10 @@ const TOPICS = new Set([
   'apparmor', 'builder', 'checkpoint', 'compose', 'container', 'image', 'manifest', 'namespace', 'network',
   'ns', 'plugins', 'system', 'volume',
 ])
+
+/** nerd's own management commands, which take no flag before their subcommand but help. */
+const FLAGLESS_TOPICS = new Set(['container', 'image', 'namespace', 'network', 'system', 'volume'])
+const HELP_FLAGS = new Set(['-h', '--help'])
 
 /** Value flags a topic itself takes before its subcommand (`nerd compose -f x.yml up`). */
 const TOPIC_VALUE_FLAGS: Readonly<Record<string, ValueFlags>> = {
@@ -95,6 +103,8 @@ export interface SplitGlobalArgs {
   rest: string[]
   /** The command words found: ['ps'], ['namespace', 'ls'], ['container', 'run']; [] when none. */
   command: string[]
+  /** docker's `--config DIR` (what DOCKER_CONFIG says otherwise), when given. */
+  dockerConfig?: string
 }
 
 /**
@@ -105,15 +115,28 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
   const globals: GlobalFlags = {}
   const rest: string[] = []
   const command: string[] = []
+  let dockerConfig: string | undefined
   let index = 0
 
   // Before the first command word: long and short global forms; anything else stays.
   while (index < argv.length && isOption(argv[index])) {
+    const token = argv[index]
+    // docker's root flag only (a command's own --config after the command is the command's).
+    if (token === '--config' || token.startsWith('--config=')) {
+      if (token === '--config' && index + 1 >= argv.length) throw flagNeedsArgument(token, '')
+      dockerConfig = token === '--config' ? argv[index + 1] : token.slice('--config='.length)
+      index += token === '--config' ? 2 : 1
+      continue
+    }
     const lifted = liftGlobal(argv, index, globals, true)
-    if (lifted === 0) rest.push(argv[index])
+    if (lifted === 0) rest.push(token)
     index += lifted || 1
   }
-  if (index >= argv.length || argv[index] === '--') return {globals, rest: [...rest, ...argv.slice(index)], command}
+  const found = (): SplitGlobalArgs => ({globals, rest, command, ...(dockerConfig === undefined ? {} : {dockerConfig})})
+  if (index >= argv.length || argv[index] === '--') {
+    rest.push(...argv.slice(index))
+    return found()
+  }
 
   command.push(argv[index])
   rest.push(argv[index])
@@ -134,6 +157,7 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
         index++
         break
       }
+      if (FLAGLESS_TOPICS.has(command[0]) && !HELP_FLAGS.has(argv[index])) throw unknownFlag(argv[index], command[0], [...argv[index].slice(1)].find((char) => char !== 'h'))
       rest.push(...argv.slice(index, index + extent.length))
       index += extent.length
     }
@@ -162,7 +186,7 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
     index += extent.length
   }
   rest.push(...argv.slice(index))
-  return {globals, rest, command}
+  return found()
 }
 
 function isOption(token: string): boolean {
@@ -175,38 +199,56 @@ function isOption(token: string): boolean {
  */
 function liftGlobal(argv: readonly string[], index: number, globals: GlobalFlags, allowShort: boolean): number {
   const token = argv[index]
-  let name: SettingName | undefined
-  let typed: string
-  let inlineValue: string | undefined
-  if (token.startsWith('--')) {
-    const equals = token.indexOf('=')
-    typed = equals < 0 ? token : token.slice(0, equals)
-    name = LONG_GLOBALS.get(typed.slice(2))
-    if (equals >= 0) inlineValue = token.slice(equals + 1)
-  } else {
-    if (!allowShort || token.length < 2) return 0
-    typed = token.slice(0, 2)
-    name = SHORT_GLOBALS.get(token[1])
-    // pflag reads `-nk8s.io` and `-n=k8s.io` as -n with a value.
-    if (token.length > 2) inlineValue = token[2] === '=' ? token.slice(3) : token.slice(2)
-  }
-  const logLevel = typed === '--log-level' || (typed === '-l' && allowShort)
-  if (!name && !logLevel) return 0
-  if (logLevel) {
-    const used = inlineValue === undefined ? 2 : 1
-    if (used === 2 && index + 1 >= argv.length) throw flagNeedsArgument(typed, '')
-    const level = parseFlagValue(typed === '-l' ? '-l, --log-level' : typed, inlineValue ?? argv[index + 1]!, (text) => {
-      if (!LOG_LEVELS.includes(text)) throw new InvalidSettingValue(`not a valid logrus Level: ${JSON.stringify(text)}`)
-      return text
-    })
-    if (level === 'debug') setGlobal(globals, 'debug', true)
-    return used
-  }
-  if (!name) return 0
+  if (!token.startsWith('--')) return allowShort ? liftShortGroup(argv, index, globals) : 0
+  const equals = token.indexOf('=')
+  const typed = equals < 0 ? token : token.slice(0, equals)
+  const inlineValue = equals < 0 ? undefined : token.slice(equals + 1)
+  if (typed === '--log-level') return liftLogLevel(argv, index, globals, typed, inlineValue)
+  const name = LONG_GLOBALS.get(typed.slice(2))
+  return name ? liftSetting(argv, index, globals, name, typed, inlineValue) : 0
+}
 
+/**
+ * A group of short options before the command, read as pflag reads it: a boolean lets the group go
+ * on (`-Dn k8s.io` is -D, then -n k8s.io); an option with a value takes the rest of the group
+ * (`-nk8s.io`, `-n=k8s.io`), or else the next token. 0 when the group starts with no global option
+ * (left for the entry point to report); a group that goes on with one nerd lacks is an unknown flag.
+ */
+function liftShortGroup(argv: readonly string[], index: number, globals: GlobalFlags): number {
+  const group = argv[index]
+  for (let position = 1; position < group.length; position++) {
+    const char = group[position]
+    const after = group.slice(position + 1)
+    const inlineValue = after === '' ? undefined : after.startsWith('=') ? after.slice(1) : after
+    if (char === 'l') return liftLogLevel(argv, index, globals, '-l', inlineValue)
+    const name = SHORT_GLOBALS.get(char)
+    if (!name) {
+      if (position === 1) return 0
+      throw unknownFlag(group, '', char)
+    }
+    if (SETTING_SPECS[name].kind !== 'boolean' || after.startsWith('=')) return liftSetting(argv, index, globals, name, `-${char}`, inlineValue)
+    setGlobal(globals, name, true)
+  }
+  return 1
+}
+
+/** docker's `-l, --log-level`: its debug level is nerd's debug setting. */
+function liftLogLevel(argv: readonly string[], index: number, globals: GlobalFlags, typed: string, inlineValue: string | undefined): number {
+  const used = inlineValue === undefined ? 2 : 1
+  if (used === 2 && index + 1 >= argv.length) throw flagNeedsArgument(typed, '')
+  const level = parseFlagValue(typed === '-l' ? '-l, --log-level' : typed, inlineValue ?? argv[index + 1]!, (text) => {
+    if (!LOG_LEVELS.includes(text)) throw new InvalidSettingValue(`not a valid logrus Level: ${JSON.stringify(text)}`)
+    return text
+  })
+  if (level === 'debug') setGlobal(globals, 'debug', true)
+  return used
+}
+
+/** Records the setting a global option typed as `typed` sets, from its inline value or the next token. */
+function liftSetting(argv: readonly string[], index: number, globals: GlobalFlags, name: SettingName, typed: string, inlineValue: string | undefined): number {
   const spec = SETTING_SPECS[name]
   if (spec.kind === 'boolean') {
-    setGlobal(globals, name, inlineValue === undefined ? true : parseFlagValue(typed, inlineValue, parseBoolean))
+    setGlobal(globals, name, inlineValue === undefined ? true : parseFlagValue(typed, inlineValue, parseBooleanFlag))
     return 1
   }
   let used = 1
@@ -251,6 +293,7 @@ export function globalOptionsHelp(): string {
     return [[...shorts, ...longs].join(', ') + (spec.kind === 'boolean' ? '' : ' <value>'), spec.description] as const
   })
   rows.push(['-l, --log-level <value>', 'debug is --debug; info, warn, error and fatal are the default'])
+  rows.push(['--config <value>', "Location of docker's client configuration (DOCKER_CONFIG; default ~/.docker)"])
   const width = Math.max(...rows.map(([flags]) => flags.length))
   return `GLOBAL OPTIONS\n${rows.map(([flags, description]) => `  ${flags.padEnd(width)}  ${description}`).join('\n')}\n`
 }

@@ -4,7 +4,7 @@
  * docker. oclif alone would parse `nerd run img ls -la` as nerd's `-l -a`.
  */
 import {flagNeedsArgument, invalidFlagArgument} from '../errors.ts'
-import {parseBoolean, InvalidSettingValue} from './settings.ts'
+import {parseBooleanFlag, InvalidSettingValue} from './settings.ts'
 
 /**
  * Names of the flags that take a value, without dashes: one character for a short flag (`p`), more
@@ -102,7 +102,7 @@ export function normalizeBooleanFlags(
     const text = (long ?? short)![2]
     let value: boolean
     try {
-      value = parseBoolean(text)
+      value = parseBooleanFlag(text)
     } catch (error) {
       if (!(error instanceof InvalidSettingValue)) throw error
       throw invalidFlagArgument(text, long ? `--${name}` : `-${short![1]}, --${name}`, error.message)

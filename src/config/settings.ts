@@ -79,6 +79,16 @@ export function parseBoolean(text: string): boolean {
   throw new InvalidSettingValue(`${JSON.stringify(text)} is not a boolean (true or false)`)
 }
 
+/** parseBoolean for a flag's value: pflag refuses one in the words of Go's strconv.ParseBool. */
+export function parseBooleanFlag(text: string): boolean {
+  try {
+    return parseBoolean(text)
+  } catch (error) {
+    if (!(error instanceof InvalidSettingValue)) throw error
+    throw new InvalidSettingValue(`strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`)
+  }
+}
+
 /** containerd's socket: a path, or `unix://` and a path; other schemes (tcp://, fd://) do not reach containerd. */
 export function normalizeAddress(text: string): string {
   let path = text

@@ -834,7 +834,8 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
       return value
     }),
   }
-  if (values.name !== undefined) request.name = values.name
+  // docker's empty --name is no name: one is generated (scripts pass --name "$NAME").
+  if (values.name) request.name = values.name
   if (values.cidfile) request.cidfile = values.cidfile
   if (healthcheck) request.healthcheck = healthcheck
   return request

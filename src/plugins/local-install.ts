@@ -34,6 +34,16 @@ async function packDirectory(directory: string): Promise<string> {
   }
 }
 
+/**
+ * Why `directory` cannot hold a plugin, if so: it is missing, or has no package.json (which oclif
+ * would report as a raw ENOENT). `shown` is how the message names it.
+ */
+export function pluginDirectoryProblem(directory: string, shown = directory): string | undefined {
+  if (!existsSync(directory)) return `${shown}: no such file or directory`
+  if (!existsSync(join(directory, 'package.json'))) return `${shown} is not a plugin directory: it has no package.json`
+  return undefined
+}
+
 /** What only a path can be: npm names and git URLs neither start with a dot or a slash nor end in .tgz. */
 export function looksLikePath(word: string): boolean {
   return /^\.{0,2}\//.test(word) || /\.(tgz|tar\.gz)$/.test(word)

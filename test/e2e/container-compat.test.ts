@@ -258,7 +258,7 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', 'kept'])
     const bad = await outcome(['run', '--rm=maybe', IMG, 'true'])
     assert.equal(bad.code, 125)
-    assert.equal(bad.stderr, 'invalid argument "maybe" for "--rm" flag: "maybe" is not a boolean (true or false)\nSee \'nerd run --help\'.\n')
+    assert.equal(bad.stderr, 'invalid argument "maybe" for "--rm" flag: strconv.ParseBool: parsing "maybe": invalid syntax\nSee \'nerd run --help\'.\n')
   })
 
   it('the last of a repeated flag wins, as with docker\'s parser: values and booleans, alone or in a group', async () => {

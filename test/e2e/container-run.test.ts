@@ -129,6 +129,30 @@ describe('run and the container lifecycle', () => {
     await nerdOk(['rm', '-f', 'env-exec'])
   })
 
+  it('--cidfile is made before the container, as docker\'s: a taken or unusable path fails (run 125, create 1) with nothing created; a run writes the ID', async () => {
+    const plainFile = join(workDir, 'plain-file')
+    await writeFile(plainFile, '')
+    for (const [command, code] of [[['run', '--rm'], 125], [['create'], 1]] as const) {
+      for (const [path, reason] of [[join(workDir, 'no-such-dir', 'cid'), 'no such file or directory'], [join(plainFile, 'cid'), 'not a directory']]) {
+        const result = await nerd([...command, '--name', 'cid-run', '--cidfile', path, IMG, 'true'])
+        assert.deepEqual([result.code, result.stderr], [code, `Error: failed to create the container ID file: open ${path}: ${reason}\n`])
+      }
+    }
+    assert.equal((await nerd(['inspect', 'cid-run'])).code, 1, 'no container made, the name is free')
+    const cidFile = join(workDir, 'cid')
+    await nerdOk(['run', '--rm', '--name', 'cid-run', '--cidfile', cidFile, IMG, 'true'])
+    const id = await readFile(cidFile, 'utf8')
+    assert.match(id, /^[0-9a-f]{64}$/)
+    const taken = await nerd(['run', '--rm', '--cidfile', cidFile, IMG, 'true'])
+    assert.deepEqual([taken.code, taken.stderr], [125, `Error: container ID file found, make sure the other container isn't running or delete ${cidFile}\n`])
+    assert.equal(await readFile(cidFile, 'utf8'), id)
+    // No container came of it: the file made for it goes again.
+    const unmade = join(workDir, 'unmade.cid')
+    const failed = await nerd(['create', '--pull', 'never', '--cidfile', unmade, 'docker.io/nerd-test/nosuchimage:latest'])
+    assert.equal(failed.code, 1, failed.stderr)
+    assert.equal(existsSync(unmade), false)
+  })
+
   it('without mkfifo an attached run fails with 125 in one line and leaves nothing behind', async () => {
     const result = await nerd(['run', '--rm', '--network', 'none', '--name', 'nofifo', IMG, 'true'], {env: {PATH: '/nonexistent'}})
     assert.equal(result.code, 125, result.stderr)

@@ -96,6 +96,14 @@ describe('login, logout and import', () => {
     assert.equal(anonymous.code, 1, 'logged out')
   })
 
+  it('takes docker\'s global --config for the directory DOCKER_CONFIG names otherwise', async () => {
+    const config = join(work, 'by-flag')
+    await mkdir(config, {recursive: true})
+    await writeFile(join(config, 'config.json'), JSON.stringify({auths: {'flag.example': {auth: Buffer.from('a:b').toString('base64')}}}))
+    assert.equal(await nerdOk(['--config', config, 'logout', 'flag.example'], {env: {DOCKER_CONFIG: join(work, 'nobody')}}), 'Removing login credentials for flag.example\n')
+    assert.deepEqual(JSON.parse(await readFile(join(config, 'config.json'), 'utf8')).auths, {})
+  })
+
   it('imports a root filesystem tarball, from a file and from stdin, with --change (HEALTHCHECK and ONBUILD too, in commit as well); the image runs', async () => {
     const rootfs = join(work, 'rootfs')
     await mkdir(join(rootfs, 'bin'), {recursive: true})

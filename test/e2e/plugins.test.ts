@@ -86,7 +86,20 @@ describe('plugins install, uninstall and refusal', () => {
     const tarball = join(packDir, (JSON.parse(stdout) as {filename: string}[])[0]!.filename)
     await nerdOk(['plugins', 'install', tarball], {env})
     assert.match(await nerdOk(['plugins'], {env}), /^nerd-plugin-hookfixture 1\.0\.0$/m)
-    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
+    // docker's name for it (`docker plugin rm`).
+    await nerdOk(['plugins', 'rm', 'nerd-plugin-hookfixture'], {env})
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
+  it('a plugin not named, or a directory that holds none, is one line of error, as docker\'s usage errors', async () => {
+    const failure = (args: string[], options = {}) => nerd(args, {env, ...options}).then(({code, stdout, stderr}) => [code, stdout, stderr])
+    for (const typed of ['uninstall', 'rm']) {
+      assert.deepEqual(await failure(['plugins', typed]), [1, '', `"nerd plugins ${typed}" requires at least 1 argument.\nSee 'nerd plugins ${typed} --help'.\n`])
+    }
+    const missing = join(home, 'no-such-plugin')
+    assert.deepEqual(await failure(['plugins', 'link', missing]), [1, '', `Error: ${missing}: no such file or directory\n`])
+    assert.deepEqual(await failure(['plugins', 'link', home]), [1, '', `Error: ${home} is not a plugin directory: it has no package.json\n`])
+    assert.deepEqual(await failure(['plugins', 'inspect'], {cwd: home}), [1, '', 'Error: . (the current directory) is not a plugin directory: it has no package.json; name an installed plugin\n'])
   })
 
   it('plugins new writes a plugin that installs and works: its command and its hook', async () => {

@@ -247,10 +247,12 @@ describe('nerd namespace', () => {
     assert.equal((await nerd(['namespace', 'rm', busy])).code, 0)
   })
 
-  it('global -n before the command selects the namespace', async () => {
-    const result = await nerd(['-n', made, 'info', '--format', '{{.Namespace}}'], {namespace: null})
-    assert.equal(result.code, 0, result.stderr)
-    assert.equal(result.stdout.trim(), made)
+  it('global -n before the command selects the namespace, also grouped after -D as pflag reads it (-Dn x)', async () => {
+    for (const globals of [['-n', made], ['-Dn', made]]) {
+      const result = await nerd([...globals, 'info', '--format', '{{.Namespace}}'], {namespace: null})
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.stdout.trim(), made)
+    }
     assert.equal((await nerd(['namespace', 'rm', made])).code, 0)
   })
 })
@@ -265,6 +267,17 @@ describe('usage errors', () => {
     [['create', '--cpus', 'abc', 'img'], 125, 'invalid argument "abc" for "--cpus" flag: failed to parse abc as a rational number\nSee \'nerd create --help\'.\n'],
     [['--bogus', 'ps'], 125, 'unknown flag: --bogus\nSee \'nerd --help\'.\n'],
     [['ps', 'extra'], 1, '"nerd ps" accepts no arguments.\nSee \'nerd ps --help\'.\n'],
+    // A management command parses its flags before it looks for its subcommand (docker's TraverseChildren).
+    [['container', '--bogus', 'ls'], 125, 'unknown flag: --bogus\nSee \'nerd container --help\'.\n'],
+    [['image', '-q', 'ls'], 125, "unknown shorthand flag: 'q' in -q\nSee 'nerd image --help'.\n"],
+    [['-Dx', 'ps'], 125, "unknown shorthand flag: 'x' in -Dx\nSee 'nerd --help'.\n"],
+    [['ps', '-aZ'], 125, "unknown shorthand flag: 'Z' in -aZ\nSee 'nerd ps --help'.\n"],
+    // The command as typed, not its canonical id (rmi, ps, run).
+    [['image', 'rm'], 1, '"nerd image rm" requires at least 1 argument.\nSee \'nerd image rm --help\'.\n'],
+    [['container', 'ls', '--bogus'], 125, 'unknown flag: --bogus\nSee \'nerd container ls --help\'.\n'],
+    [['container', 'run'], 1, '"nerd container run" requires at least 1 argument.\nSee \'nerd container run --help\'.\n'],
+    [['help', 'frob'], 1, 'unknown help topic: frob\n'],
+    [['help', 'container', 'frob'], 1, 'unknown help topic: frob\n'],
   ]
   for (const [args, code, stderr] of cases) {
     it(`nerd ${args.join(' ')}: docker's words and exit code`, async () => {

@@ -20,7 +20,10 @@ export default class PluginsInspect extends NerdCommand {
     const installed = this.config.getPluginsList().filter((plugin) => plugin.type === 'user' || plugin.type === 'link')
     const missing = (argv as string[]).find((name) => name !== '.' && !installed.some((plugin) => plugin.name === name || plugin.alias === name))
     if (missing !== undefined) throw new NerdError(`${missing} is not installed`)
-    const {runOclifPluginsCommand} = await import('../../plugins/oclif-plugins.ts')
+    const [{runOclifPluginsCommand}, {pluginDirectoryProblem}] = await Promise.all([import('../../plugins/oclif-plugins.ts'), import('../../plugins/local-install.ts')])
+    // oclif reads the current directory's package.json for `.`, the plugin named when none is.
+    const problem = (argv as string[]).includes('.') ? pluginDirectoryProblem('.', '. (the current directory)') : undefined
+    if (problem) throw new NerdError(`${problem}; name an installed plugin`)
     await runOclifPluginsCommand(this.config, 'plugins:inspect', this.argv)
   }
 }

@@ -20,11 +20,14 @@ built for another major version of nerd's hook API is refused.`
 
   async run(): Promise<void> {
     const {args} = await this.parse(PluginsLink)
-    const [{Plugin}, {runOclifPluginsCommand}, {pluginRefusal, pluginWarnings, printWarnings}] = await Promise.all([
+    const [{Plugin}, {runOclifPluginsCommand}, {pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
+      import('../../plugins/local-install.ts'),
     ])
+    const problem = pluginDirectoryProblem(resolve(args.path), args.path)
+    if (problem) throw new NerdError(problem)
     const plugin = new Plugin({root: resolve(args.path), type: 'link'})
     await plugin.load()
     const refusal = await pluginRefusal(plugin)

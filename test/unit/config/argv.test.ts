@@ -192,6 +192,17 @@ const cases: Record<string, Case> = {
     command: ['ps'],
   },
   'globals only': {argv: ['--debug'], globals: {debug: true}, rest: [], command: []},
+  'a boolean short option lets its group go on, as pflag\'s (-Dn x is -D -n x)': {
+    argv: ['-Dn', 'k8s.io', 'ps'],
+    globals: {debug: true, namespace: 'k8s.io'},
+    rest: ['ps'],
+    command: ['ps'],
+  },
+  'a group ending in a value option glued to its value': {argv: ['-DDnk8s.io', 'ps'], globals: {debug: true, namespace: 'k8s.io'}, rest: ['ps'], command: ['ps']},
+  'a boolean short option with =false ends its group': {argv: ['-D=false', 'ps'], globals: {debug: false}, rest: ['ps'], command: ['ps']},
+  'a group ending in -l': {argv: ['-Dl', 'info', 'ps'], globals: {debug: true}, rest: ['ps'], command: ['ps']},
+  'help after a management command stays': {argv: ['container', '--help'], globals: {}, rest: ['container', '--help'], command: ['container']},
+  'a plugin\'s management command keeps its flags': {argv: ['compose', '--dry-run', 'up'], globals: {}, rest: ['compose', '--dry-run', 'up'], command: ['compose', 'up']},
   'the last of a repeated global wins': {
     argv: ['-n', 'a', 'ps', '--namespace=b'],
     globals: {namespace: 'b'},
@@ -207,6 +218,12 @@ describe('splitGlobalArgs', () => {
     })
   }
 
+  it('takes docker\'s --config before the command only', () => {
+    assert.deepEqual(splitGlobalArgs(['--config', '/d', '-n', 'x', 'logout']), {globals: {namespace: 'x'}, rest: ['logout'], command: ['logout'], dockerConfig: '/d'})
+    assert.equal(splitGlobalArgs(['--config=/e', 'ps']).dockerConfig, '/e')
+    assert.deepEqual(splitGlobalArgs(['compose', '--config', 'x']).rest, ['compose', '--config', 'x'])
+  })
+
   it('does not modify its input', () => {
     const argv = ['-n', 'x', 'ps', '--debug']
     splitGlobalArgs(argv)
@@ -217,11 +234,17 @@ describe('splitGlobalArgs', () => {
     'short option without its value': [['-n'], /^flag needs an argument: 'n' in -n$/],
     'long option without its value': [['ps', '--namespace'], /^flag needs an argument: --namespace$/],
     'bad cgroup manager': [['--cgroup-manager', 'foo', 'ps'], /^invalid argument "foo" for "--cgroup-manager" flag: invalid cgroup manager "foo": must be one of "cgroupfs", "systemd", "none"$/],
-    'bad boolean': [['--debug=maybe', 'ps'], /^invalid argument "maybe" for "--debug" flag: "maybe" is not a boolean/],
+    'bad boolean': [['--debug=maybe', 'ps'], /^invalid argument "maybe" for "--debug" flag: strconv\.ParseBool: parsing "maybe": invalid syntax$/],
     'tcp address': [['-H', 'tcp://1.2.3.4:2375', 'ps'], /^invalid argument "tcp:\/\/1.2.3.4:2375" for "-H" flag: unsupported address/],
     'empty address': [['--address', '', 'ps'], /^invalid argument "" for "--address" flag: the socket path is empty$/],
     'bad log level': [['--log-level=loud', 'ps'], /^invalid argument "loud" for "--log-level" flag: not a valid logrus Level: "loud"$/],
     'bad namespace': [['--namespace=a/b', 'ps'], /^invalid argument "a\/b" for "--namespace" flag: invalid namespace "a\/b"/],
+    'group going on with an unknown option': [['-Dx', 'ps'], /^unknown shorthand flag: 'x' in -Dx$/],
+    'group ending in a value option without its value': [['-Dn'], /^flag needs an argument: 'n' in -n$/],
+    '--config without its value': [['--config'], /^flag needs an argument: --config$/],
+    'unknown flag of a management command': [['container', '--bogus', 'ls'], /^unknown flag: --bogus$/],
+    'short global option after a management command': [['image', '-n', 'x', 'ls'], /^unknown shorthand flag: 'n' in -n$/],
+    'group after a management command': [['volume', '-hq', 'ls'], /^unknown shorthand flag: 'q' in -hq$/],
   }
   for (const [name, [argv, message]] of Object.entries(errors)) {
     it(`rejects ${name} with a usage error (exit 125)`, () => {

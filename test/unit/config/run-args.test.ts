@@ -92,7 +92,7 @@ describe('normalizeBooleanFlags', () => {
       (error: unknown) =>
         error instanceof NerdError &&
         error.exitCode === 125 &&
-        error.message === 'invalid argument "maybe" for "--rm" flag: "maybe" is not a boolean (true or false)',
+        error.message === 'invalid argument "maybe" for "--rm" flag: strconv.ParseBool: parsing "maybe": invalid syntax',
     )
   })
 })

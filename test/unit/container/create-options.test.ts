@@ -274,6 +274,10 @@ describe('createRequestFromFlags: values', () => {
     assert.deepEqual(request({'log-driver': 'none'}).logConfig, {Type: 'none', Config: {}})
   })
 
+  it('takes an empty --name for no name, as docker generates one (--name "$NAME" with NAME empty)', () => {
+    assert.equal(request({name: ''}).name, undefined)
+  })
+
   it('keeps the networking values for the networking code', () => {
     const made = request({
       network: ['backend'], net: ['Name=Frontend,alias=web'], publish: ['8080:80', '127.0.0.1::53/udp'], 'publish-all': true,
