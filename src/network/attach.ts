@@ -59,11 +59,16 @@ export interface AttachmentState {
   aliases: string[]
 }
 
+/** What a CNI ADD under way was asked: DEL needs it if the ADD's process is killed (nerd's run cut short). */
+export type PendingAttachment = Pick<AttachmentState, 'networkId' | 'conflist' | 'ifName' | 'capabilityArgs'>
+
 /** network.json in the container's state directory: what is attached now. */
 export interface NetworkState {
   attachments: Record<string, AttachmentState>
   /** The bindings in effect, host ports chosen. */
   ports: PortMap
+  /** An attachment whose ADD started and has not been recorded (it may have taken an address). */
+  adding?: PendingAttachment
 }
 
 export interface ContainerNetworkFiles {
@@ -176,11 +181,17 @@ async function attachOne(
   if (hooks.setup) ({conflist, capabilityArgs} = await hooks.setup(networkForAdd, {netns, ifName, capabilityArgs}))
   conflist = neededPlugins(conflist, capabilityArgs)
   const newBridge = network.nerd.driver === 'bridge' && !bridgeExists(network)
+  // Recorded before the ADD (with the ports claimed): a hook killed during it (nerd's run
+  // interrupted, which cancels the task's creation) leaves what a removal needs to give back the
+  // address, the published ports and their rules.
+  state.adding = {networkId: network.nerd.id, conflist, ifName, capabilityArgs}
+  await writeJsonAtomic(target.files.state, state)
   const result = await cniAdd(conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs})
   // The rules go with the bridge: a bridge missing means a fresh boot or a new network, and so missing rules.
   if (newBridge) await ensureHostNetworking(network)
   const attachment: AttachmentState = {networkId: network.nerd.id, conflist, ifName, result, capabilityArgs, ...addressesOf(result), aliases: planned.aliases}
   state.attachments[network.name] = attachment
+  delete state.adding
   await updateMembers(network, (members) => {
     members[memberKey(target.namespace, target.id)] = memberOf(target, plan, attachment)
   })
@@ -239,23 +250,41 @@ function carriesPorts(attachment: AttachmentState): boolean {
 }
 
 async function detachOne(target: AttachTarget, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], name: string, netns: string, hooks: NetworkHooks): Promise<unknown> {
-  const attachment = state.attachments[name]!
-  const network = networks.find((candidate) => candidate.nerd.id === attachment.networkId)
-  let failure: unknown
-  if (network) {
-    await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'before')
-    try {
-      await cniDel(attachment.conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs: attachment.capabilityArgs}, attachment.result)
-      if (netns === '') await removeOrphanedVeth(network, attachment.result)
-    } catch (error) {
-      failure = error
-    }
-    await updateMembers(network, (members) => {
-      delete members[memberKey(target.namespace, target.id)]
-    })
-    await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'after')
-  }
+  const failure = await releaseAttachment(target, plan, networks, state.attachments[name]!, netns, hooks)
   delete state.attachments[name]
+  return failure
+}
+
+/** Undoes an ADD that was never recorded (state.adding); what it took, if anything, is given back. */
+async function releasePending(target: AttachTarget, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], netns: string, hooks: NetworkHooks): Promise<unknown> {
+  const failure = state.adding && (await releaseAttachment(target, plan, networks, state.adding, netns, hooks))
+  delete state.adding
+  return failure
+}
+
+/** CNI DEL of an attachment (without a result: of an ADD that may not have finished) and its membership. */
+async function releaseAttachment(
+  target: AttachTarget,
+  plan: NetworkPlan,
+  networks: NetworkConfList[],
+  attachment: PendingAttachment & {result?: CniResult},
+  netns: string,
+  hooks: NetworkHooks,
+): Promise<unknown> {
+  const network = networks.find((candidate) => candidate.nerd.id === attachment.networkId)
+  if (!network) return undefined
+  let failure: unknown
+  await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'before')
+  try {
+    await cniDel(attachment.conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs: attachment.capabilityArgs}, attachment.result)
+    if (netns === '' && attachment.result) await removeOrphanedVeth(network, attachment.result)
+  } catch (error) {
+    failure = error
+  }
+  await updateMembers(network, (members) => {
+    delete members[memberKey(target.namespace, target.id)]
+  })
+  await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'after')
   return failure
 }
 
@@ -293,6 +322,7 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
     const state = await readNetworkState(target.files)
     const owner = memberKey(target.namespace, target.id)
     if (!only) {
+      await releasePending(target, plan, state, networks, '', hooks)
       for (const name of Object.keys(state.attachments)) await detachOne(target, plan, state, networks, name, '', hooks)
       await releasePorts(portRegistryFile(plan.netconfPath), owner)
       state.ports = {}
@@ -311,7 +341,8 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
         await attachOne(target, plan, state, network, planned, netns, index === 0 ? claimed?.mappings : undefined, hooks)
       }
     } catch (error) {
-      // Nothing half-attached stays: what this call attached is detached again.
+      // Nothing half-attached stays: what this call attached (or began to) is detached again.
+      await releasePending(target, plan, state, networks, netns, hooks)
       for (const planned of wanted) if (state.attachments[planned.network]) await detachOne(target, plan, state, networks, planned.network, netns, hooks)
       if (claimed) {
         await releasePorts(portRegistryFile(plan.netconfPath), owner)
@@ -335,15 +366,15 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
   if (!plan) return
   const hooks = hooksOf(plan, target)
   const attached = await readNetworkState(target.files)
-  if (Object.keys(attached.attachments).length === 0 && Object.keys(attached.ports).length === 0) return
+  if (Object.keys(attached.attachments).length === 0 && Object.keys(attached.ports).length === 0 && !attached.adding) return
   await withNetworkLock(plan.netconfPath, async () => {
     const networks = await listNetworks(plan.netconfPath)
     const state = await readNetworkState(target.files)
+    let failure: unknown = only ? undefined : await releasePending(target, plan, state, networks, netns, hooks)
     const names = Object.keys(state.attachments).filter((name) => !only || only.includes(name))
     // The published ports go with the network that carries them, as docker's do with its endpoint.
     const portsGo = !only || names.some((name) => carriesPorts(state.attachments[name]!))
     const routesGone = names.flatMap((name) => defaultRoutesOf(state.attachments[name]!))
-    let failure: unknown
     for (const name of names) failure ??= await detachOne(target, plan, state, networks, name, netns, hooks)
     if (netns && routesGone.length > 0) failure ??= await moveDefaultRoutes(state, networks, netns, routesGone).catch((error: unknown) => error)
     if (portsGo) {

@@ -5,7 +5,7 @@
  * loopback and to the containers' own addresses.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {readdirSync} from 'node:fs'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
@@ -14,7 +14,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
+import {fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH} from '../helpers/oci-image.ts'
 
 const run = promisify(execFile)
@@ -295,6 +295,24 @@ describe('networking on CNI', () => {
     assert.ok(busy.natRules > start.natRules, JSON.stringify({start, busy}))
     for (const id of ids) await nerdOk(['rm', '-f', id])
     assert.deepEqual(await footprint(network, stateDir), start)
+  })
+
+  it('a run killed while its network is attached leaves nothing once the container is removed: address, published port, rules', async () => {
+    await nerdOk(['network', 'create', '--subnet', '10.4.221.0/24', net('cut')])
+    const network = await networkDocument(net('cut'))
+    const stateDir = join(fileDataRoot(), 'networks', network.Id as string)
+    await nerdOk(['rm', '-f', (await nerdOk(['run', '-d', '--network', net('cut'), '-p', '127.0.0.1::80', IMG, 'true'])).trim()])
+    const start = await footprint(network, stateDir)
+    const leases = () => readdirSync(join(stateDir, 'ipam', network.Name)).filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file)).length
+    const child = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'run', '-d', '--name', 'cut-short', '--network', net('cut'), '-p', '127.0.0.1::80', IMG, 'sleep', '60'], {stdio: 'ignore'})
+    // Killed once the address is taken, before its hook records the attachment: nerd's death cancels the task's creation.
+    const deadline = Date.now() + 20_000
+    while (leases() === start.leases && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2))
+    child.kill('SIGKILL')
+    await new Promise((resolve) => child.once('exit', resolve))
+    await nerd(['rm', '-f', 'cut-short'])
+    assert.deepEqual(await footprint(network, stateDir), start)
+    await nerdOk(['network', 'rm', net('cut')])
   })
 
   it('gives 10 concurrent runs 10 distinct addresses; a stopped container gives its address back', async () => {
