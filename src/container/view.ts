@@ -202,7 +202,8 @@ export function psTemplateReadsSize(format: string): boolean {
     throw wrap('failed to parse template', error)
   }
   let readsSize = false
-  const empty: Record<string, unknown> = {Label: () => ''}
+  // Its arity is what the template's call is checked against: `{{.Label "k"}}` takes one argument.
+  const empty: Record<string, unknown> = {Label: (_name: string) => ''}
   for (const field of Object.keys(PS_HEADERS)) empty[field] = ''
   Object.defineProperty(empty, 'Size', {
     enumerable: true,

@@ -23,13 +23,15 @@ describe('health checks', () => {
     await removeAllContainers()
   })
 
-  it('probes a running container: starting through its start period, then healthy, then unhealthy after the retries', async () => {
+  it('probes a running container: starting through its start period, then healthy, then unhealthy after the retries', async (context) => {
     const events = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'events', '--filter', 'event=health_status', '--format', '{{.Action}} {{.Actor.Attributes.name}}'], {stdio: ['ignore', 'pipe', 'ignore']})
+    // Whatever fails: a watcher left running would keep the test file from ending.
+    context.after(() => events.kill())
     let eventLines = ''
     events.stdout.on('data', (chunk: Buffer) => (eventLines += chunk.toString()))
     // Subscribed once it has connected.
     await new Promise((resolve) => setTimeout(resolve, 1500))
-    await nerdOk(['run', '-d', '--name', 'checked', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '200ms', '--health-start-period', '5s', '--health-start-interval', '200ms', '--health-retries', '2', IMG, 'sh', '-c', 'sleep 1; touch /tmp/ok; sleep 600'])
+    await nerdOk(['run', '-d', '--name', 'checked', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '200ms', '--health-start-period', '5s', '--health-start-interval', '200ms', '--health-retries', '2', IMG, 'sh', '-c', 'sleep 3; touch /tmp/ok; sleep 600'])
     assert.match(await statusOf('checked'), /^Up .* \(health: starting\)$/)
     await until('it to be healthy', async () => (/\(healthy\)$/.test(await statusOf('checked')) ? true : undefined), 15_000)
     const document = await inspectContainer('checked')
