@@ -55,7 +55,7 @@ export function containersDir(dataRoot: string, namespace: string): string {
   return join(dataRoot, 'containers', namespace)
 }
 
-function namesDir(dataRoot: string, namespace: string): string {
+export function namesDir(dataRoot: string, namespace: string): string {
   return join(dataRoot, 'names', namespace)
 }
 
