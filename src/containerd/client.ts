@@ -99,7 +99,7 @@ export class ContainerdClient {
     const labels = {...options.labels, [LEASE_OWNER_LABEL]: ownerTag(), [GC_EXPIRE_LABEL]: rfc3339Seconds(expires)}
     const lease = await this.leases.create({id: newLeaseId(), labels})
     // Those of nerds killed meanwhile go, one call beside this lease's work.
-    const orphans = this.deleteOrphanedLeases().catch(() => undefined)
+    const orphans = this.deleteOrphanedLeases({keepDownloads: true}).catch(() => undefined)
     const deleteLease = () => this.leases.delete(lease.id)
     const registered = onEarlyExit(deleteLease)
     try {
@@ -114,14 +114,18 @@ export class ContainerdClient {
 
   /**
    * Deletes this namespace's leases whose nerd is gone (killed before it deleted them): what they
-   * kept from garbage collection (a killed pull's blobs, a killed create's snapshot) goes. `sync`
-   * waits for the collection, for a caller that needs the space free (prune, namespace rm). Leases
-   * without an owner (an older nerd's, which may still run) are left to expire.
+   * kept from garbage collection (a killed load's blobs, a killed create's snapshot) goes. `sync`
+   * waits for the collection, for a caller that needs the space free (prune, namespace rm);
+   * `keepDownloads` keeps a lease holding partial downloads (ingests), which the next pull of the
+   * image continues, as it does those a pull stopped by a signal keeps. Leases without an owner (an
+   * older nerd's, which may still run) are left to expire.
    */
-  async deleteOrphanedLeases(options: {sync?: boolean} = {}): Promise<void> {
+  async deleteOrphanedLeases(options: {sync?: boolean; keepDownloads?: boolean} = {}): Promise<void> {
     const leases = await this.leases.list([`labels."${LEASE_OWNER_LABEL}"`])
     for (const lease of leases) {
-      if (ownerGone(lease.labels[LEASE_OWNER_LABEL] ?? '')) await this.leases.delete(lease.id, options).catch(() => undefined)
+      if (!ownerGone(lease.labels[LEASE_OWNER_LABEL] ?? '')) continue
+      if (options.keepDownloads && (await this.leases.listResources(lease.id)).some((resource) => resource.type === 'ingests')) continue
+      await this.leases.delete(lease.id, {sync: options.sync ?? false}).catch(() => undefined)
     }
   }
 
