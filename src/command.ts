@@ -1,4 +1,3 @@
-import {join} from 'node:path'
 import {Command} from '@oclif/core/command'
 import type {ContainerdClient} from './containerd/index.ts'
 import type {NerdConfig} from './config/index.ts'
@@ -105,7 +104,7 @@ export abstract class NerdCommand extends Command {
   protected attachedFifosAhead(flags: {detach?: boolean; interactive?: boolean; tty?: boolean}): Promise<FifoSet> | undefined {
     if (flags.detach) return undefined
     const made = Promise.all([import('./container/io.ts'), this.nerdConfig()]).then(([{makeFifos}, config]) =>
-      makeFifos(join(config.dataRoot, 'fifo'), {stdin: flags.interactive ?? false, terminal: flags.tty ?? false}),
+      makeFifos(config.dataRoot, {stdin: flags.interactive ?? false, terminal: flags.tty ?? false}),
     )
     made.catch(() => undefined)
     return made

@@ -17,7 +17,9 @@ export default class Rm extends NerdCommand {
     const {loadContainer, removeContainer, removeContainerRemains} = await import('../container/lifecycle.ts')
     const {NoSuchContainerError} = await import('../container/store.ts')
     const {InvalidFileError} = await import('../errors.ts')
-    const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
+    const {removeOrphanedRootfsMounts} = await import('../container/rootfs-mount.ts')
+    // A root filesystem a killed cp or export left mounted would keep a removed container's files on disk.
+    const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig(), removeOrphanedRootfsMounts()])
     const options = {force: flags.force, volumes: flags.volumes}
     await this.forEachName(argv as string[], async (reference) => {
       try {

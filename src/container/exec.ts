@@ -5,7 +5,6 @@
  */
 import {randomBytes} from 'node:crypto'
 import {constants} from 'node:os'
-import {join} from 'node:path'
 import {packJson, unpackJson} from '../containerd/index.ts'
 import type {ExecInput} from '../containerd/index.ts'
 import {EXIT_NERD_FAILED, EXIT_NOT_EXECUTABLE, NerdError} from '../errors.ts'
@@ -166,7 +165,7 @@ export async function execInContainer(
     await startExecProcess(scope, container, execId)
     return 0
   }
-  const fifos = openFifos(await (options.fifos ?? makeFifos(join(scope.dataRoot, 'fifo'), {stdin: options.interactive, terminal: options.tty})))
+  const fifos = openFifos(await (options.fifos ?? makeFifos(scope.dataRoot, {stdin: options.interactive, terminal: options.tty})))
   let session
   const detaching = new AbortController()
   try {

@@ -5,7 +5,6 @@
  * State.Health, ps's "(healthy)") and ends with the task it was started for.
  */
 import {randomBytes} from 'node:crypto'
-import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {connect, packJson} from '../containerd/index.ts'
 import {writeJsonAtomic} from '../files.ts'
@@ -97,7 +96,7 @@ async function runProbe(scope: ContainerScope, container: LoadedContainer, timin
   const start = new Date()
   const probe = (ExitCode: number, Output: string): HealthProbe => ({Start: start.toISOString(), End: new Date().toISOString(), ExitCode, Output})
   const execId = `health-${randomBytes(8).toString('hex')}`
-  const fifos = openFifos(await makeFifos(join(scope.dataRoot, 'fifo'), {stdin: false, terminal: false}))
+  const fifos = openFifos(await makeFifos(scope.dataRoot, {stdin: false, terminal: false}))
   const chunks: Buffer[] = []
   let kept = 0
   const keep = (chunk: Buffer): void => {

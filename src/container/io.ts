@@ -5,9 +5,10 @@
  */
 import {execFile} from 'node:child_process'
 import {constants, openSync} from 'node:fs'
-import {mkdir, mkdtemp, rm} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, rm} from 'node:fs/promises'
 import {Socket} from 'node:net'
 import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
+import {ownedNameOrphaned, ownedNamePrefix} from '../owner.ts'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
@@ -39,13 +40,24 @@ export interface OpenedFifos {
   dispose(): Promise<void>
 }
 
+/** A FIFO directory's name: this prefix, its nerd (owner.ts), a random part. */
+const FIFO_DIR_PREFIX = 'io-'
+
+/** Where the FIFO directories live, those of every namespace. */
+function fifosDir(dataRoot: string): string {
+  return join(dataRoot, 'fifo')
+}
+
 /**
- * Creates the FIFOs under `<base>/<random>`. Apart from opening them, as it spawns mkfifo (Node has
- * no call for it) and `run` does that while the container is being created.
+ * Creates the FIFOs under `<data root>/fifo/io-<owner>-<random>`. Apart from opening them, as it
+ * spawns mkfifo (Node has no call for it) and `run` does that while the container is being created.
+ * Meanwhile the directories of nerds killed before they removed theirs go.
  */
-export async function makeFifos(base: string, options: {stdin: boolean; terminal: boolean}): Promise<FifoSet> {
+export async function makeFifos(dataRoot: string, options: {stdin: boolean; terminal: boolean}): Promise<FifoSet> {
+  const base = fifosDir(dataRoot)
   await mkdir(base, {recursive: true, mode: 0o700})
-  const dir = await mkdtemp(join(base, 'io-'))
+  const dir = await mkdtemp(join(base, ownedNamePrefix(FIFO_DIR_PREFIX)))
+  const orphans = removeOrphanedFifos(dataRoot)
   const paths: FifoSet = {
     dir,
     stdin: options.stdin ? join(dir, 'stdin') : '',
@@ -57,8 +69,23 @@ export async function makeFifos(base: string, options: {stdin: boolean; terminal
   } catch (error) {
     await rm(dir, {recursive: true, force: true})
     throw error
+  } finally {
+    await orphans
   }
   return paths
+}
+
+/**
+ * Removes the FIFO directories whose nerd is gone (killed before it removed them; a process that
+ * has its FIFOs open, the shim or a drain, no longer needs their names).
+ */
+export async function removeOrphanedFifos(dataRoot: string): Promise<void> {
+  const base = fifosDir(dataRoot)
+  try {
+    for (const entry of await readdir(base)) if (ownedNameOrphaned(entry, FIFO_DIR_PREFIX)) await rm(join(base, entry), {recursive: true, force: true})
+  } catch {
+    // Left for the next sweep.
+  }
 }
 
 /** Makes FIFOs (mode 0600) with the mkfifo program: Node has no call for it. */

@@ -39,6 +39,7 @@ import {
   readRecord,
   readState,
   releaseName,
+  releaseStaleName,
   removeContainerFiles,
   reserveName,
   resolveContainerId,
@@ -870,10 +871,16 @@ export async function removeContainerRemains(scope: ContainerScope, reference: s
   const stored = await scope.client.containers.list([`labels."${NAME_LABEL}"`])
   const ids = [...new Set([...(await listContainerIds(scope.dataRoot, namespace)), ...stored.map((container) => container.id)])]
   let id: string
+  /** `reference` as a name, if it can be one: a create killed before it wrote its record leaves the name only in its file. */
+  let named: string | undefined
   try {
-    id = await matchContainerReference(reference, ids, async (name) => (await idOfName(scope.dataRoot, namespace, name)) ?? stored.find((container) => container.labels[NAME_LABEL] === name)?.id)
+    id = await matchContainerReference(reference, ids, async (name) => {
+      named = name
+      return (await idOfName(scope.dataRoot, namespace, name)) ?? stored.find((container) => container.labels[NAME_LABEL] === name)?.id
+    })
   } catch (error) {
-    if (error instanceof NoSuchContainerError) return false
+    // A name whose file names no container at all goes all the same.
+    if (error instanceof NoSuchContainerError) return named !== undefined && releaseStaleName(scope.dataRoot, namespace, named)
     throw error
   }
   const paths = containerPaths(scope.dataRoot, namespace, id)
@@ -883,7 +890,7 @@ export async function removeContainerRemains(scope: ContainerScope, reference: s
     const record = await readRecord(paths).catch(unlessUnreadable)
     await removeLocked(
       scope,
-      {id, paths, record, name: record?.Name ?? container?.labels[NAME_LABEL], snapshotter: record?.Snapshotter ?? container?.snapshotter ?? snapshotter},
+      {id, paths, record, name: record?.Name ?? container?.labels[NAME_LABEL] ?? named, snapshotter: record?.Snapshotter ?? container?.snapshotter ?? snapshotter},
       options,
     )
     return true

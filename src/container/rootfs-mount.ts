@@ -4,14 +4,17 @@
  */
 import {execFile, spawnSync} from 'node:child_process'
 import {rmdirSync} from 'node:fs'
-import {mkdir, mkdtemp, rmdir} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rmdir} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import type {Mount} from '../containerd/index.ts'
+import {ownedNameOrphaned, ownedNamePrefix} from '../owner.ts'
 
 const run = promisify(execFile)
 const SBIN_PATH = {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
+/** The mount directory's name: this prefix, its nerd (owner.ts), a random part. */
+const ROOTFS_PREFIX = 'nerd-rootfs-'
 
 /** More to mount on top of the root filesystem: a host path bound at a path the callback finds in the root. */
 export interface ExtraBind {
@@ -26,7 +29,8 @@ export interface ExtraBind {
  * mounted here would be mounted twice once the container starts.
  */
 export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], action: (root: string) => Promise<T>): Promise<T> {
-  const root = await mkdtemp(join(tmpdir(), 'nerd-rootfs-'))
+  const root = await mkdtemp(join(tmpdir(), ownedNamePrefix(ROOTFS_PREFIX)))
+  const orphans = removeOrphanedRootfsMounts()
   const mounted: string[] = []
   const unmountAtExit = (): void => {
     for (const target of mounted) spawnSync('umount', ['-l', target], {env: SBIN_PATH})
@@ -54,5 +58,39 @@ export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], 
     for (const target of mounted) await run('umount', ['-l', target], {env: SBIN_PATH}).catch(() => undefined)
     // Not recursive: were the root still mounted, that would delete the container's files.
     await rmdir(root).catch(() => undefined)
+    await orphans
   }
+}
+
+/**
+ * Unmounts and removes the roots that a nerd killed meanwhile (SIGKILL) left mounted: those still
+ * mounted, under whatever temporary directory, and the directories left in this one's. A root is
+ * found by its directory's name, which names its nerd (owner.ts); one of a nerd still running is
+ * left alone.
+ */
+export async function removeOrphanedRootfsMounts(): Promise<void> {
+  try {
+    // Mount points (field 5) in mount order, octal-escaped (a space is \040).
+    const points = (await readFile('/proc/self/mountinfo', 'utf8'))
+      .split('\n')
+      .map((line) => (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+    const roots = new Set(points.map(orphanedRoot).filter((root) => root !== undefined))
+    for (const entry of await readdir(tmpdir())) if (ownedNameOrphaned(entry, ROOTFS_PREFIX)) roots.add(join(tmpdir(), entry))
+    for (const root of roots) {
+      // The binds inside the root first.
+      for (const target of points.filter((point) => point === root || point.startsWith(`${root}/`)).reverse()) {
+        await run('umount', ['-l', target], {env: SBIN_PATH}).catch(() => undefined)
+      }
+      await rmdir(root).catch(() => undefined)
+    }
+  } catch {
+    // Left for the next sweep: what the caller does comes first.
+  }
+}
+
+/** The root of an orphan's mount `point` is in: its first directory of a rootfs mount's name, when that names a nerd gone. */
+function orphanedRoot(point: string): string | undefined {
+  const parts = point.split('/')
+  const index = parts.findIndex((part) => part.startsWith(ROOTFS_PREFIX))
+  return index !== -1 && ownedNameOrphaned(parts[index]!, ROOTFS_PREFIX) ? parts.slice(0, index + 1).join('/') : undefined
 }

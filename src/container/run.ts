@@ -86,7 +86,7 @@ async function startWithOpenStdin(scope: ContainerScope, container: LoadedContai
   let drain: {stop(): void} | undefined
   try {
     const stdin = await stdinFifo(container.paths.stdin)
-    fifos = await makeFifos(join(scope.dataRoot, 'fifo'), {stdin: false, terminal: false})
+    fifos = await makeFifos(scope.dataRoot, {stdin: false, terminal: false})
     await writeFile(container.paths.drainMark, '')
     drain = await handOverOutput({stdout: fifos.stdout, stderr: fifos.stderr, stdin, recordFile: container.paths.record})
     const io = {kind: 'fifo', stdin, stdout: fifos.stdout, stderr: fifos.stderr, terminal: false} as const
@@ -128,7 +128,7 @@ export async function startAttached(
   options: AttachedStartOptions,
 ): Promise<number | 'detached'> {
   const id = container.record.Id
-  const fifos = openFifos(await (options.fifos ?? makeFifos(join(scope.dataRoot, 'fifo'), {stdin: options.stdin, terminal: options.tty})))
+  const fifos = openFifos(await (options.fifos ?? makeFifos(scope.dataRoot, {stdin: options.stdin, terminal: options.tty})))
   let log: JsonFileLog | undefined
   let attach: AttachServer | undefined
   let session

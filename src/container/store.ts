@@ -55,7 +55,7 @@ export function containersDir(dataRoot: string, namespace: string): string {
   return join(dataRoot, 'containers', namespace)
 }
 
-function namesDir(dataRoot: string, namespace: string): string {
+export function namesDir(dataRoot: string, namespace: string): string {
   return join(dataRoot, 'names', namespace)
 }
 
@@ -135,13 +135,33 @@ export async function reserveName(dataRoot: string, namespace: string, name: str
   await mkdir(dir, {recursive: true})
   if (await createExclusive(file, id)) return
   await withFileLock(dir, async () => {
-    const owner = await readOwner(file)
-    if (owner !== undefined && (await ownerExists(dataRoot, namespace, owner))) throw new NameConflictError(name, owner)
-    // Stale: only lock holders remove a name, and the file still names the stale owner (or none:
-    // an empty one, which a create killed between its creation and its write left before names were linked).
-    if (existsSync(file)) await unlink(file).catch(ignoreMissing)
+    const owner = await liveOwnerElseUnlink(dataRoot, namespace, file)
+    if (owner !== undefined) throw new NameConflictError(name, owner)
     if (!(await createExclusive(file, id))) throw new NameConflictError(name, (await readOwner(file)) ?? 'unknown')
   })
+}
+
+/**
+ * Removes `name` when its file names no container nerd has a state directory for (a create killed
+ * half-way, an rm of one by an older nerd); whether it did.
+ */
+export async function releaseStaleName(dataRoot: string, namespace: string, name: string): Promise<boolean> {
+  const dir = namesDir(dataRoot, namespace)
+  const file = join(dir, name)
+  if (!existsSync(file)) return false
+  return withFileLock(dir, async () => existsSync(file) && (await liveOwnerElseUnlink(dataRoot, namespace, file)) === undefined)
+}
+
+/**
+ * The container a name file names if it exists; else the file is removed as stale. Under the names'
+ * lock: only lock holders remove a name, so the file still names the stale owner (or none: an empty
+ * one, which a create killed between its creation and its write left before names were linked).
+ */
+async function liveOwnerElseUnlink(dataRoot: string, namespace: string, file: string): Promise<string | undefined> {
+  const owner = await readOwner(file)
+  if (owner !== undefined && (await ownerExists(dataRoot, namespace, owner))) return owner
+  await unlink(file).catch(ignoreMissing)
+  return undefined
 }
 
 /** Gives up `name` if `id` owns it. */

@@ -1,6 +1,7 @@
 import {constants} from 'node:fs'
 import {access, stat} from 'node:fs/promises'
 import {onEarlyExit} from '../early-exit.ts'
+import {ownerGone, ownerTag} from '../owner.ts'
 import {parseAddress, type SocketAddress} from './address.ts'
 import {ContentService} from './content.ts'
 import {ConnectionError, REASON_NOT_SOCKET, reasonForErrno} from './errors.ts'
@@ -33,6 +34,8 @@ export interface ConnectOptions {
 export const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_LEASE_EXPIRY_MS = 24 * 60 * 60 * 1000
 export const GC_EXPIRE_LABEL = 'containerd.io/gc.expire'
+/** Lease label naming the nerd process that holds the lease (owner.ts). */
+export const LEASE_OWNER_LABEL = 'nerd/owner'
 
 /**
  * A connection to containerd seen from one namespace (and possibly one lease). Views made with
@@ -88,11 +91,15 @@ export class ContainerdClient {
   /**
    * Runs `fn` with a view whose calls carry a new lease, so blobs, ingests and snapshots it creates
    * survive garbage collection until they are referenced (by an image, a container, a label). The
-   * lease is deleted afterwards, whether `fn` succeeded or not.
+   * lease is deleted afterwards, whether `fn` succeeded or not; for a nerd killed before, it names
+   * its nerd (LEASE_OWNER_LABEL), so that another one deletes it (deleteOrphanedLeases).
    */
   async withLease<T>(fn: (leased: ContainerdClient) => Promise<T>, options: WithLeaseOptions = {}): Promise<T> {
     const expires = new Date(Date.now() + (options.expireMs ?? DEFAULT_LEASE_EXPIRY_MS))
-    const lease = await this.leases.create({id: newLeaseId(), labels: {...options.labels, [GC_EXPIRE_LABEL]: rfc3339Seconds(expires)}})
+    const labels = {...options.labels, [LEASE_OWNER_LABEL]: ownerTag(), [GC_EXPIRE_LABEL]: rfc3339Seconds(expires)}
+    const lease = await this.leases.create({id: newLeaseId(), labels})
+    // Those of nerds killed meanwhile go, one call beside this lease's work.
+    const orphans = this.deleteOrphanedLeases({keepDownloads: true}).catch(() => undefined)
     const deleteLease = () => this.leases.delete(lease.id)
     const registered = onEarlyExit(deleteLease)
     try {
@@ -101,6 +108,24 @@ export class ContainerdClient {
       registered()
       // A lease that cannot be deleted (connection lost) still expires, so this failure is not the caller's.
       await deleteLease().catch(() => undefined)
+      await orphans
+    }
+  }
+
+  /**
+   * Deletes this namespace's leases whose nerd is gone (killed before it deleted them): what they
+   * kept from garbage collection (a killed load's blobs, a killed create's snapshot) goes. `sync`
+   * waits for the collection, for a caller that needs the space free (prune, namespace rm);
+   * `keepDownloads` keeps a lease holding partial downloads (ingests), which the next pull of the
+   * image continues, as it does those a pull stopped by a signal keeps. Leases without an owner (an
+   * older nerd's, which may still run) are left to expire.
+   */
+  async deleteOrphanedLeases(options: {sync?: boolean; keepDownloads?: boolean} = {}): Promise<void> {
+    const leases = await this.leases.list([`labels."${LEASE_OWNER_LABEL}"`])
+    for (const lease of leases) {
+      if (!ownerGone(lease.labels[LEASE_OWNER_LABEL] ?? '')) continue
+      if (options.keepDownloads && (await this.leases.listResources(lease.id)).some((resource) => resource.type === 'ingests')) continue
+      await this.leases.delete(lease.id, {sync: options.sync ?? false}).catch(() => undefined)
     }
   }
 

@@ -1,8 +1,10 @@
+import {rmdir} from 'node:fs/promises'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
+import {containersDir, namesDir} from '../container/store.ts'
 import {NerdError} from '../errors.ts'
 import {sortedByKey} from '../labels.ts'
-import {listVolumes} from '../volume/index.ts'
+import {listVolumes, volumeLocksDir, volumesDir} from '../volume/index.ts'
 
 /** One row of `nerd namespace ls`, shaped for `--format` like nerdctl's. */
 export interface NamespaceSummary {
@@ -58,6 +60,13 @@ export async function inspectNamespace(client: ContainerdClient, name: string): 
   return {Name: namespace.name, Labels: sortedByKey(namespace.labels)}
 }
 
-export async function removeNamespace(client: ContainerdClient, name: string): Promise<void> {
+/**
+ * containerd's namespace deletion, which refuses a namespace still holding anything: first the
+ * leases of nerds killed in it go (what they kept would make it refuse), and after it nerd's
+ * directories of the namespace, when empty (a volume, which containerd knows nothing of, stays).
+ */
+export async function removeNamespace(client: ContainerdClient, dataRoot: string, name: string): Promise<void> {
+  await client.withNamespace(name).deleteOrphanedLeases({sync: true}).catch(() => undefined)
   await client.namespaces.delete(name).catch(unlessNoSuchNamespace(name))
+  for (const directory of [containersDir, namesDir, volumeLocksDir, volumesDir]) await rmdir(directory(dataRoot, name)).catch(() => undefined)
 }

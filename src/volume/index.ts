@@ -15,6 +15,7 @@ export {
   releaseVolume,
   removeVolume,
   volumeSize,
+  volumeLocksDir,
   volumesDir,
   withVolumesMounted,
 } from './store.ts'

@@ -44,9 +44,14 @@ function volumeDir(scope: VolumeScope, name: string): string {
   return join(volumesDir(scope.dataRoot, scope.namespace), name)
 }
 
-function withVolumeLock<T>(scope: VolumeScope, name: string, fn: () => Promise<T>): Promise<T> {
+/** Where the locks of a namespace's volumes are taken. */
+export function volumeLocksDir(dataRoot: string, namespace: string): string {
   // Names never start with a dot, nor do containerd namespaces: `.locks` is no volume's or namespace's.
-  return withFileLock(join(scope.dataRoot, 'volumes', '.locks', scope.namespace, name), fn)
+  return join(dataRoot, 'volumes', '.locks', namespace)
+}
+
+function withVolumeLock<T>(scope: VolumeScope, name: string, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(join(volumeLocksDir(scope.dataRoot, scope.namespace), name), fn)
 }
 
 function toVolume(scope: VolumeScope, record: VolumeRecord): Volume {

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {readdirSync, statSync} from 'node:fs'
-import {mkdtemp, readFile, readlink, rm, writeFile} from 'node:fs/promises'
+import {existsSync, readdirSync, statSync} from 'node:fs'
+import {mkdir, mkdtemp, readFile, readlink, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -582,6 +582,22 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual((await nerd(['ps', '-a'])).stderr, '')
     await nerdOk(['create', '--name', 'spoilt-garbled', IMG, 'true'])
     await nerdOk(['rm', 'spoilt-garbled'])
+  })
+
+  it('rm -f of the name a create killed before its record left removes the name with the rest, and a name whose container has nothing left at all', async () => {
+    const namesDir = join(fileDataRoot(), 'names', fileNamespace())
+    const halfMade = 'b'.repeat(64)
+    const gone = 'c'.repeat(64)
+    // What a create killed after it took its name leaves: its state directory, without a record, and the name.
+    await mkdir(join(containersDir, halfMade), {recursive: true})
+    await mkdir(namesDir, {recursive: true})
+    await writeFile(join(namesDir, 'killed-create'), halfMade)
+    // A name alone, which rm of such a create by an older nerd left.
+    await writeFile(join(namesDir, 'killed-alone'), gone)
+    assert.deepEqual(await outcome(['rm', '-f', 'killed-create', 'killed-alone']), {code: 0, stdout: 'killed-create\nkilled-alone\n', stderr: ''})
+    assert.deepEqual(readdirSync(namesDir).filter((name) => name.startsWith('killed-')), [])
+    assert.ok(!existsSync(join(containersDir, halfMade)))
+    assert.deepEqual(await outcome(['rm', '-f', 'killed-alone']), {code: 0, stdout: '', stderr: 'Error: No such container: killed-alone\n'})
   })
 
   it('a container containerd has without nerd\'s state directory or config.json is listed by ps from containerd\'s record, and rm -f and prune remove it', async () => {

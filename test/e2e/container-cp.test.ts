@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {loadTestImage, nerd, nerdEntry, nerdGlobals, startNerd} from '../helpers/e2e.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -239,6 +239,41 @@ describe('cp', () => {
     assert.equal(await ended, 'SIGINT')
     assert.deepEqual(await mounted(), [])
     assert.deepEqual((await readdir(temporary)).filter((name) => name.startsWith('nerd-rootfs-')), [])
+  })
+
+  it('rm of a container unmounts the root filesystem a SIGKILLed copy or export left mounted, and not that of one still running', async () => {
+    const temporary = join(work, 'killed-tmp')
+    await mkdir(temporary)
+    const mounted = async (): Promise<string[]> =>
+      (await readFile('/proc/mounts', 'utf8'))
+        .split('\n')
+        .filter((line) => line.includes(temporary))
+        .map((line) => line.split(' ')[1]!)
+    const roots = async (): Promise<string[]> => (await readdir(temporary)).filter((name) => name.startsWith('nerd-rootfs-'))
+    await nerdOk(['create', '--name', 'copied-killed', IMG])
+    await nerdOk(['create', '--name', 'copied-live', IMG])
+    // Their stdout never read, both wait with the root mounted.
+    const start = (args: string[]) => startNerd(args, {env: {TMPDIR: temporary}})
+    const live = start(['cp', 'copied-live:/bin', '-'])
+    try {
+      await until('the root filesystem to be mounted', async () => ((await mounted()).length > 0 ? true : undefined))
+      const [kept] = await mounted()
+      const killed = start(['export', 'copied-killed'])
+      await until('the other root filesystem to be mounted', async () => ((await mounted()).length > 1 ? true : undefined))
+      killed.child.kill('SIGKILL')
+      assert.equal(await killed.ended, 'SIGKILL')
+      assert.equal((await mounted()).length, 2, 'a SIGKILLed nerd leaves its mount')
+      // With TMPDIR unset: the mount is found wherever it is.
+      await nerdOk(['rm', '-f', 'copied-killed'])
+      assert.deepEqual(await mounted(), [kept], 'the running copy keeps its mount')
+      assert.deepEqual(await roots(), [kept!.slice(temporary.length + 1)])
+    } finally {
+      live.child.kill('SIGINT')
+    }
+    assert.equal(await live.ended, 'SIGINT')
+    assert.deepEqual(await mounted(), [])
+    assert.deepEqual(await roots(), [])
+    await nerdOk(['rm', 'copied-live'])
   })
 
   it('names paths in the container in its messages', async () => {

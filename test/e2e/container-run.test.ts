@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer as inspect, nerdOk, until} from '../helpers/containers.ts'
-import {ctr, fileDataRoot, loadTestImage, nerd} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, loadTestImage, nerd, startNerd} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 let workDir: string
@@ -160,6 +160,32 @@ describe('run and the container lifecycle', () => {
     assert.equal((await nerd(['inspect', 'nofifo'])).code, 1)
     const fifos = join(fileDataRoot(), 'fifo')
     assert.deepEqual(existsSync(fifos) ? readdirSync(fifos) : [], [])
+  })
+
+  it('the FIFO directory of a SIGKILLed foreground run goes with the next process nerd attaches to; a running one\'s stays', async () => {
+    const fifoDir = join(fileDataRoot(), 'fifo')
+    const entries = () => (existsSync(fifoDir) ? readdirSync(fifoDir) : [])
+    const running = (name: string) => async () => ((await nerdOk(['ps', '-q', '--filter', `name=${name}`])) === '' ? undefined : true)
+    const before = entries()
+    const killed = startNerd(['run', '--name', 'fifo-killed', IMG, 'sleep', '60'])
+    await until('the container to run', running('fifo-killed'))
+    const orphaned = entries().filter((entry) => !before.includes(entry))
+    assert.equal(orphaned.length, 1)
+    killed.child.kill('SIGKILL')
+    assert.equal(await killed.ended, 'SIGKILL')
+    const live = startNerd(['run', '--name', 'fifo-live', IMG, 'sleep', '60'])
+    try {
+      await until('the other container to run', running('fifo-live'))
+      const kept = entries().filter((entry) => !before.includes(entry) && !orphaned.includes(entry))
+      assert.equal(kept.length, 1)
+      assert.equal(await nerdOk(['exec', 'fifo-live', 'echo', 'attached']), 'attached\n')
+      assert.deepEqual(entries().filter((entry) => !before.includes(entry)), kept)
+    } finally {
+      await nerd(['rm', '-f', 'fifo-killed', 'fifo-live'])
+    }
+    // Its container gone, the running one ends and removes its own.
+    assert.equal(await live.ended, 137)
+    assert.deepEqual(entries(), before)
   })
 
   it('-i forwards stdin and closes it at EOF', async () => {

@@ -8,8 +8,8 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {nerdOk as nerdOkShared, removeAllContainers} from '../helpers/containers.ts'
-import {fileDataRoot, fileNamespace, loadTestImage, nerd as nerdShared} from '../helpers/e2e.ts'
+import {nerdOk as nerdOkShared, removeAllContainers, until} from '../helpers/containers.ts'
+import {ctr, fileDataRoot, fileNamespace, killedLoad, loadTestImage, nerd as nerdShared, startNerd} from '../helpers/e2e.ts'
 import type {NerdOptions} from '../helpers/e2e.ts'
 
 let netconf: string
@@ -144,6 +144,29 @@ describe('system df and prune', () => {
     assert.match(output, /^Deleted Containers:\n[0-9a-f]{64}\n\n/)
     assert.match(output, /^Total reclaimed space: \S+$/m)
     assert.equal(await nerdOk(['ps', '-a', '-q', '--filter', 'name=prune-until']), '')
+  })
+
+  it('prune deletes the leases of a nerd killed outright, and what only they held, but not those of a nerd at work', async () => {
+    const namespace = `${fileNamespace()}-leases`
+    const leases = async () => (await ctr(['leases', 'ls', '-q'], {namespace})).stdout.split('\n').filter(Boolean)
+    const blobs = async () => (await ctr(['content', 'ls', '-q'], {namespace})).stdout.split('\n').filter(Boolean)
+    await killedLoad(namespace)
+    const [orphaned] = await leases()
+    assert.ok(orphaned, 'a SIGKILLed load leaves its lease')
+    // Another load, waiting for its archive with its lease taken.
+    const live = startNerd(['load'], {namespace})
+    try {
+      const working = await until('the other load to take its lease', async () => (await leases()).find((lease) => lease !== orphaned))
+      for (const prune of [['image', 'prune', '-f'], ['container', 'prune', '-f'], ['system', 'prune', '-f']]) {
+        assert.equal((await nerd(prune, {namespace})).code, 0)
+        assert.deepEqual(await leases(), [working], prune.join(' '))
+        assert.deepEqual(await blobs(), [], prune.join(' '))
+      }
+    } finally {
+      live.child.stdin.end()
+    }
+    assert.equal(await live.ended, 1)
+    assert.equal((await nerd(['namespace', 'rm', namespace])).code, 0)
   })
 
   it('system df and prune go on past a container whose config.json nerd cannot use, warning of it once', async () => {

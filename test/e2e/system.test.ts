@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
+import {existsSync} from 'node:fs'
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-import {ctr, nerd, uniqueNamespace} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, killedLoad, loadTestImage, nerd, uniqueNamespace} from '../helpers/e2e.ts'
 
 const namespace = uniqueNamespace(import.meta.url)
 
@@ -245,6 +246,26 @@ describe('nerd namespace', () => {
     assert.equal(removed.stderr.trim().split('\n').length, 1)
     assert.equal((await ctr(['-n', busy, 'snapshots', 'rm', 'held'])).code, 0)
     assert.equal((await nerd(['namespace', 'rm', busy])).code, 0)
+  })
+
+  it('rm of a namespace first deletes the leases of nerds killed in it, which would keep it from being empty, and then nerd\'s empty directories of it', async () => {
+    const killedIn = `${namespace}-killed`
+    const inIt = async (args: string[]) => {
+      const result = await nerd(args, {namespace: killedIn})
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`)
+    }
+    await loadTestImage('nerd-test/busybox:latest', killedIn)
+    await inIt(['create', '--name', 'made', 'nerd-test/busybox'])
+    await inIt(['rm', 'made'])
+    await inIt(['volume', 'create', 'made'])
+    await inIt(['volume', 'rm', 'made'])
+    await inIt(['rmi', 'nerd-test/busybox'])
+    const directories = ['containers', 'names', 'volumes', 'volumes/.locks'].map((directory) => join(fileDataRoot(), directory, killedIn))
+    assert.deepEqual(directories.filter((directory) => !existsSync(directory)), [])
+    await killedLoad(killedIn)
+    const removed = await nerd(['namespace', 'rm', killedIn])
+    assert.deepEqual([removed.code, removed.stdout, removed.stderr], [0, `${killedIn}\n`, ''])
+    assert.deepEqual(directories.filter((directory) => existsSync(directory)), [])
   })
 
   it('global -n before the command selects the namespace, also grouped after -D as pflag reads it (-Dn x)', async () => {

@@ -3,11 +3,12 @@
  * test/run.sh starts (NERD_TEST_ADDRESS), each test file in its own containerd namespace and nerd
  * data root, so files can run in parallel against one daemon.
  */
-import {spawn} from 'node:child_process'
+import {type ChildProcessByStdio, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {constants} from 'node:os'
 import {basename, relative, resolve} from 'node:path'
+import type {Readable, Writable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
 import type {BuiltArchive} from './oci-image.ts'
 import {requiredEnv, testImageArchive} from './test-images.ts'
@@ -176,6 +177,47 @@ export function testImage(name: string): BuiltArchive {
   const image = built[name]
   if (!image) throw new Error(`no test image ${name}; built: ${Object.keys(built).join(', ')}`)
   return image
+}
+
+/** A nerd started by startNerd, still at work: its stdin and stdout are pipes. */
+export interface StartedNerd {
+  child: ChildProcessByStdio<Writable, Readable, null>
+  /** The signal that ended it, or its exit code. */
+  ended: Promise<NodeJS.Signals | number | null>
+}
+
+/**
+ * Starts the built nerd with nerdGlobals() (in `namespace` if given), for a test that acts on it
+ * while it works (sends it a signal); its stdin and stdout are left to the test to write and read.
+ */
+export function startNerd(args: string[], options: {namespace?: string; env?: Record<string, string>} = {}): StartedNerd {
+  const env: Record<string, string | undefined> = {...process.env}
+  for (const name of SCRUBBED) delete env[name]
+  Object.assign(env, {NERD_TOML: emptyNerdToml(), ...options.env})
+  const globals = nerdGlobals()
+  if (options.namespace !== undefined) globals[globals.indexOf('--namespace') + 1] = options.namespace
+  const child = spawn(process.execPath, ['--', nerdEntry, ...globals, ...args], {env, stdio: ['pipe', 'pipe', 'ignore']})
+  // A nerd killed before it read its input closes the pipe: that is not the test's failure.
+  child.stdin.on('error', () => {})
+  return {child, ended: new Promise((resolvePromise) => child.once('close', (code, signal) => resolvePromise(signal ?? code)))}
+}
+
+/**
+ * A `nerd load` into `namespace` killed with SIGKILL once it has stored the blobs of a test image's
+ * archive, all but whose end it was given: what a load killed outright leaves (its lease, with the
+ * blobs no image references).
+ */
+export async function killedLoad(namespace: string): Promise<void> {
+  const archive = readFileSync(testImageArchive('nerd-test/busybox:latest'))
+  const load = startNerd(['load'], {namespace})
+  load.child.stdin.write(archive.subarray(0, archive.length - 1024))
+  const deadline = Date.now() + 30_000
+  while ((await ctr(['content', 'ls', '-q'], {namespace})).stdout.trim() === '') {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the load to store blobs')
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 100))
+  }
+  load.child.kill('SIGKILL')
+  await load.ended
 }
 
 /** Variables of the test process that would change how a child behaves. */

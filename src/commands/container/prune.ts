@@ -14,7 +14,10 @@ export default class ContainerPrune extends NerdCommand {
     const {pruneContainers} = await import('../../container/prune.ts')
     const {parsePruneFilters} = await import('../../prune-filter.ts')
     const {humanSize} = await import('../../format/index.ts')
-    const {removed, reclaimed} = await pruneContainers(await this.containerScope(), parsePruneFilters(flags.filter ?? []))
+    const {removeOrphans} = await import('../../system/orphans.ts')
+    const scope = await this.containerScope()
+    await removeOrphans(scope)
+    const {removed, reclaimed} = await pruneContainers(scope, parsePruneFilters(flags.filter ?? []))
     // docker ends the list with a blank line
     if (removed.length > 0) this.print(`Deleted Containers:\n${removed.join('\n')}\n\n`)
     this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)

@@ -20,6 +20,7 @@ export default class ImagePrune extends NerdCommand {
       : 'WARNING! This will remove all dangling images.'
     if (!flags.force && !(await this.confirm(warning))) return
     const scope = await this.containerScope()
+    await (await import('../../system/orphans.ts')).removeOrphans(scope)
     const {lines, reclaimedBytes} = await pruneImages(scope.client, {all: flags.all, filter: parsePruneFilters(flags.filter ?? []), users: await imageUsers(scope)})
     // docker ends the list with a blank line
     if (lines.length > 0) this.print(['Deleted Images:', ...lines, '', ''].join('\n'))

@@ -10,10 +10,10 @@ export default class NamespaceRm extends NerdCommand {
   async run(): Promise<void> {
     const {removeNamespace} = await import('../../system/namespaces.ts')
     const {argv} = await this.parse(NamespaceRm)
-    const client = await this.containerd()
+    const {client, dataRoot} = await this.containerScope()
     // Like docker's rm commands: go on with the others, report each failure, exit 1 if any failed.
     await this.forEachName(argv as string[], async (name) => {
-      await removeNamespace(client, name)
+      await removeNamespace(client, dataRoot, name)
       this.print(name)
     })
   }

@@ -37,6 +37,7 @@ export default class SystemPrune extends NerdCommand {
     const {containersUsingVolume, pruneVolumes, volumeEvent} = volumeFilters
     const {humanSize} = await import('../../format/index.ts')
     const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
+    await (await import('../../system/orphans.ts')).removeOrphans(scope)
     const containers = await pruneContainers(scope, filter)
     if (containers.removed.length > 0) this.print(`Deleted Containers:\n${containers.removed.join('\n')}\n\n`)
     const networks = await pruneNetworks({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, filter)

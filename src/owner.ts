@@ -1,0 +1,53 @@
+/**
+ * What nerd makes that only the nerd process making it holds (a lease pinning content, a root
+ * filesystem mounted for cp or export, the FIFOs of an attached process) names that process, its
+ * owner, so that once the owner is gone without removing it (SIGKILL: the OOM killer, a CI job's
+ * time limit) a later command can tell that it is nobody's and remove it (system/orphans.ts).
+ *
+ * An owner is `<pid namespace>-<pid>-<start time>`: the start time because pids are reused, the pid
+ * namespace (its inode) because a nerd in a container that shares the host's containerd sees other
+ * pids. Only an owner of this pid namespace is ever judged gone.
+ */
+import {readlinkSync} from 'node:fs'
+import {processEnded, processStartTime} from './container/host-process.ts'
+
+const OWNER = /^(\d+)-(\d+)-(\d+)$/
+
+let own: string | undefined
+
+/**
+ * This process as an owner (fit for a label value or a file name). Without /proc to read, an owner
+ * that is never judged gone: what it leaves is left to expire, or for good.
+ */
+export function ownerTag(): string {
+  own ??= `${pidNamespace()}-${process.pid}-${processStartTime('self')}`
+  return own
+}
+
+/** The inode of this process's pid namespace (`pid:[4026531836]`). */
+function pidNamespace(): string | undefined {
+  try {
+    return /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1]
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether `owner` names a process of this pid namespace that has ended; false for anything else. */
+export function ownerGone(owner: string): boolean {
+  const [, namespace, pid, startTime] = OWNER.exec(owner) ?? []
+  if (namespace === undefined || namespace !== ownerTag().split('-')[0]) return false
+  return processStartTime(Number(pid)) !== startTime || processEnded(Number(pid))
+}
+
+/** The prefix of a file name made for this process: `<prefix><owner>-`, mkdtemp's random part to follow. */
+export function ownedNamePrefix(prefix: string): string {
+  return `${prefix}${ownerTag()}-`
+}
+
+/** Whether `name`, made by ownedNamePrefix(`prefix`) in some process, is that of an owner gone. */
+export function ownedNameOrphaned(name: string, prefix: string): boolean {
+  if (!name.startsWith(prefix)) return false
+  const owner = name.slice(prefix.length).split('-').slice(0, 3).join('-')
+  return ownerGone(owner)
+}
