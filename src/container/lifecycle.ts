@@ -8,6 +8,7 @@ import {writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound, unlessNotFound, unpackJson} from '../containerd/index.ts'
+import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
 import {isLocked, readCheckedJson, warnLeftOut, withFileLock} from '../files.ts'
 import {arrayOf, objectOf, oneOf, optional, recordOf} from '../json-shape.ts'
@@ -526,27 +527,31 @@ export async function startTask(
    */
   waitSignal?: AbortSignal,
 ): Promise<StartedTask> {
-  return withContainerLock(container, async (current) => {
-    try {
-      return await startTaskLocked(scope, current, io, logUri, waitSignal)
-    } catch (error) {
-      // A pending restart's mark stays until the process runs: the container is `restarting` all
-      // the while, as docker's. A start that failed ends it, the container is `exited`.
-      await updateState(current.paths, () => ({RestartDueAt: undefined})).catch(() => undefined)
-      throw error
-    }
-  })
+  // ctrl-c meanwhile is held back until the start is done, or nerd would die with a task made and
+  // not started (docker's daemon finishes a start its client asked for).
+  return withContainerLock(container, (current) =>
+    withStopSignalsHeld(async () => {
+      try {
+        return await startTaskLocked(scope, current, io, logUri, waitSignal)
+      } catch (error) {
+        // A pending restart's mark stays until the process runs: the container is `restarting` all
+        // the while, as docker's. A start that failed ends it, the container is `exited`.
+        await updateState(current.paths, () => ({RestartDueAt: undefined})).catch(() => undefined)
+        throw error
+      }
+    }),
+  )
 }
 
 async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, io: TaskIo, logUri: string, waitSignal: AbortSignal | undefined): Promise<StartedTask> {
   const {client} = scope
   const id = current.record.Id
   const existing = current.justCreated ? undefined : await getTask(scope, id)
-  if (existing && existing.status !== 'STOPPED') {
+  if (existing?.status === 'CREATED') await deleteUnstartedTask(scope, taskOwner(current))
+  else if (existing && existing.status !== 'STOPPED') {
     if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
     throw new AlreadyRunningError(current.record.Name)
-  }
-  if (existing) await recordExitAndDeleteTask(scope, current, existing)
+  } else if (existing) await recordExitAndDeleteTask(scope, current, existing)
   if (!current.justCreated) await refreshJoinedNamespaces(scope, current)
   // A container just created has that state already.
   if (!current.justCreated) await updateState(current.paths, () => ({Error: ''}))
@@ -601,6 +606,19 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     ])
   }
   return {pid: created.pid, exit}
+}
+
+/**
+ * Deletes a task made and never started, which only a nerd that died between the two leaves behind
+ * (SIGKILL, a second ctrl-c): nerd makes and starts a task under the lifecycle lock, which the caller
+ * holds. Its process waits in the runtime for a start; containerd deletes only a stopped task.
+ */
+async function deleteUnstartedTask(scope: ContainerScope, owner: TaskOwner): Promise<void> {
+  const exit = scope.client.tasks.wait(owner.id)
+  exit.catch(() => undefined)
+  await killTask(scope, owner.id, signalNumber('SIGKILL'), false)
+  await exit.catch(unlessNotFound)
+  await deleteTaskHere(scope, owner).catch(unlessNotFound)
 }
 
 /** A failed start in the container's state: the runtime's reason, and docker's 127/126 for a command that cannot run. */
@@ -813,7 +831,12 @@ interface Removal extends TaskOwner {
 
 async function removeLocked(scope: ContainerScope, removal: Removal, options: RemoveOptions): Promise<void> {
   const {id} = removal
-  const task = options.taskDeleted ? undefined : await getTask(scope, id)
+  let task = options.taskDeleted ? undefined : await getTask(scope, id)
+  // Never started, its container is Created: no -f needed, and no exit to record.
+  if (task?.status === 'CREATED') {
+    await deleteUnstartedTask(scope, removal)
+    task = undefined
+  }
   let ended: ExitStatus | undefined = task
   if (task && task.status !== 'STOPPED') {
     if (!options.force) {
