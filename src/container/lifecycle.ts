@@ -4,7 +4,7 @@
  * task is deleted (exit code, times, restarts); containerd's task is the truth while it exists.
  */
 import {existsSync} from 'node:fs'
-import {writeFile} from 'node:fs/promises'
+import {rm, writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound, unlessNotFound, unpackJson} from '../containerd/index.ts'
@@ -18,6 +18,7 @@ import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
 import {claimOrphanedSession} from './attached-session.ts'
+import {claimOrphanedMark} from './process-mark.ts'
 import {processStartedAt} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
@@ -201,7 +202,8 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
 }
 
 export async function containerView(scope: ContainerScope, container: LoadedContainer): Promise<ContainerView> {
-  const [state, task, files] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), viewFilesOf(container.paths, container.record)])
+  const [state, found, files] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), viewFilesOf(container.paths, container.record)])
+  const task = await seeOutDeadCommit(scope, container, found)
   return withViewFiles(viewOf(container.record, withProcessStart(state, task), container.labels, task), files)
 }
 
@@ -261,8 +263,10 @@ export async function listContainerViews(scope: ContainerScope): Promise<Contain
       try {
         const [record, state] = await Promise.all([readRecord(paths), readState(paths)])
         if (!record) return await remainsView(scope, container.id, task)
-        if (await seeOutOrphan(scope, {record, paths, labels: container.labels}, task)) return undefined
-        return withViewFiles(viewOf(record, withProcessStart(state, task), container.labels, task), await viewFilesOf(paths, record))
+        const loaded = {record, paths, labels: container.labels}
+        if (await seeOutOrphan(scope, loaded, task)) return undefined
+        const current = await seeOutDeadCommit(scope, loaded, task)
+        return withViewFiles(viewOf(record, withProcessStart(state, current), container.labels, current), await viewFilesOf(paths, record))
       } catch (error) {
         if (!(error instanceof InvalidFileError)) throw error
         warnLeftOut(`container ${container.id.slice(0, 12)} (nerd rm -f removes it)`, error)
@@ -355,6 +359,16 @@ async function seeOutOrphan(scope: ContainerScope, container: LoadedContainer, t
   if (!autoRemove) return false
   await removeAutoRemoved(scope, container)
   return true
+}
+
+/**
+ * Resumes a container a commit paused (commit.ts) whose nerd died before it resumed it (SIGKILL):
+ * docker's daemon unpauses when its commit ends, however its client does. The task as it is then.
+ */
+async function seeOutDeadCommit(scope: ContainerScope, container: LoadedContainer, task: Process | undefined): Promise<Process | undefined> {
+  if (task?.status !== 'PAUSED' || !(await claimOrphanedMark(container.paths.commitPause))) return task
+  const resumed = await scope.client.tasks.resume(container.record.Id).then(() => true, () => false)
+  return resumed ? {...task, status: 'RUNNING'} : task
 }
 
 /**
@@ -792,6 +806,8 @@ export async function pauseContainer(scope: ContainerScope, container: LoadedCon
     const task = await getTask(scope, container.record.Id)
     if (task?.status === 'PAUSED') throw new NerdError(`Container ${container.record.Id} is already paused`)
     if (task?.status !== 'RUNNING') throw await noProcessError(container, task, `Container ${container.record.Id} is not running`)
+    // Paused by the user from now on, whatever a commit's mark says (seeOutDeadCommit).
+    await rm(container.paths.commitPause, {force: true})
     await scope.client.tasks.pause(container.record.Id)
   })
 }
