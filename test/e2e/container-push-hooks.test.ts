@@ -58,10 +58,11 @@ async function runStoppedHalfway(name: string, signal: NodeJS.Signals): Promise<
   return {id: (await inspectContainer(name)).Id as string, ended}
 }
 
-/** What the container holds of the default bridge: its address leases, its member entry, its port rules. */
+/** What the container holds of the default bridge: its address leases, its member entry, its host port and port rules. */
 async function networkHeld(id: string): Promise<string> {
   const networks = `${testEnvironment.root}/data/shared/networks`
-  const held = await run('sh', ['-c', `grep -l -r -- '${id}' ${networks}/*/ipam ${networks}/*/members.json 2>/dev/null; iptables -w -t nat -S | grep -- '${fileNamespace()}-${id}'; true`])
+  const files = `${networks}/*/ipam ${networks}/*/members.json ${testEnvironment.netconf}/.nerd-ports.json`
+  const held = await run('sh', ['-c', `grep -l -r -- '${id}' ${files} 2>/dev/null; iptables -w -t nat -S | grep -- '${fileNamespace()}-${id}'; true`])
   return held.stdout.trim()
 }
 
