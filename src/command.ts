@@ -4,7 +4,7 @@ import type {NerdConfig} from './config/index.ts'
 import type {FifoSet} from './container/io.ts'
 import type {ContainerScope, LoadedContainer} from './container/lifecycle.ts'
 import {connectToContainerd, getConfig, takeEarlyConnection} from './context.ts'
-import {runEarlyExitCleanups} from './early-exit.ts'
+import {onStopSignals, runEarlyExitCleanups} from './early-exit.ts'
 import {NerdError} from './errors.ts'
 import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from './hooks/index.ts'
 import type {NerdHookEvent} from './hooks/index.ts'
@@ -13,8 +13,6 @@ import type {RecordedHooks} from './hooks/recorded.ts'
 import type {NerdEvent} from './system/nerd-events.ts'
 import {Limiter} from './limiter.ts'
 
-/** Signals that stop a long command the way ctrl-c does (see stoppableBySignals). */
-const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 /** How long a stopped command may take to clean up before it is ended anyway. */
 const STOP_GRACE_MS = 10_000
 /** How long the clean-ups of a command ended early may take (deleting a lease takes milliseconds). */
@@ -133,7 +131,7 @@ export abstract class NerdCommand extends Command {
     // What would outlive nerd (a lease) goes first, briefly; a signal meanwhile ends nerd outright.
     const dieOf = (signal: NodeJS.Signals): void => {
       const die = (): void => {
-        for (const each of STOP_SIGNALS) process.off(each, stop)
+        stopListening()
         process.kill(process.pid, signal)
       }
       if (dying) return die()
@@ -146,11 +144,11 @@ export abstract class NerdCommand extends Command {
       setTimeout(dieOf, STOP_GRACE_MS, signal).unref()
       controller.abort(new NerdError(`${this.id ?? 'nerd'} interrupted`))
     }
-    for (const signal of STOP_SIGNALS) process.on(signal, stop)
+    const stopListening = onStopSignals(stop)
     try {
       return await work(controller.signal)
     } finally {
-      for (const signal of STOP_SIGNALS) process.off(signal, stop)
+      stopListening()
       if (received) process.kill(process.pid, received)
     }
   }

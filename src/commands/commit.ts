@@ -19,15 +19,19 @@ export default class Commit extends NerdCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Commit)
     const {commitContainer} = await import('../container/commit.ts')
-    await this.forEachContainer([args.container], async (scope, container) => {
-      const id = await commitContainer(scope, container, {
-        ...(args.repository ? {reference: args.repository} : {}),
-        ...(flags.author ? {author: flags.author} : {}),
-        ...(flags.message ? {message: flags.message} : {}),
-        changes: flags.change ?? [],
-        pause: flags.pause,
-      })
-      this.print(id)
-    })
+    // ctrl-c stops the commit so that the container is resumed (and the commit's lease goes) before nerd dies of it.
+    await this.stoppableBySignals((signal) =>
+      this.forEachContainer([args.container], async (scope, container) => {
+        const id = await commitContainer(scope, container, {
+          ...(args.repository ? {reference: args.repository} : {}),
+          ...(flags.author ? {author: flags.author} : {}),
+          ...(flags.message ? {message: flags.message} : {}),
+          changes: flags.change ?? [],
+          pause: flags.pause,
+          signal,
+        })
+        this.print(id)
+      }),
+    )
   }
 }

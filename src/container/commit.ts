@@ -12,6 +12,7 @@ import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {createGunzip, createGzip} from 'node:zlib'
 import type {ContainerdClient} from '../containerd/index.ts'
+import {onEarlyExit} from '../early-exit.ts'
 import {NerdError} from '../errors.ts'
 import type {ImageConfig, ImageRuntimeConfig} from '../hooks/types.ts'
 import {applyChanges} from '../image/archive/changes.ts'
@@ -30,6 +31,7 @@ import {unpackImage} from '../image/unpack.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {containerView, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import {markThisProcess} from './process-mark.ts'
 import {existsInLayers, rootfsLayers, statInLayers} from './rootfs-files.ts'
 import type {ContainerRecord, DockerConfig} from './model.ts'
 
@@ -60,7 +62,13 @@ export interface Change {
  * the Diff service, between a read-only view of the snapshot the container started from and the
  * container's own; `lower` are the view's layer directories, top first.
  */
-async function withChanges<T>(client: ContainerdClient, container: LoadedContainer, mediaType: string, action: (layer: Descriptor, lower: string[]) => Promise<T>): Promise<T> {
+async function withChanges<T>(
+  client: ContainerdClient,
+  container: LoadedContainer,
+  mediaType: string,
+  action: (layer: Descriptor, lower: string[]) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   const {Snapshotter, Id} = container.record
   const parent = (await client.snapshots.stat(Snapshotter, Id)).parent
   if (!parent) throw new NerdError(`container ${container.record.Name} has no image layers to compare with`)
@@ -68,7 +76,7 @@ async function withChanges<T>(client: ContainerdClient, container: LoadedContain
   const key = `nerd-diff-${Id.slice(0, 12)}-${randomBytes(4).toString('hex')}`
   const lower = await client.snapshots.view({snapshotter: Snapshotter, key, parent, labels: {}})
   try {
-    const diff = await client.diff.diff({left: lower, right: upper, mediaType, ref: key, labels: {}})
+    const diff = await client.diff.diff({left: lower, right: upper, mediaType, ref: key, labels: {}}, {signal})
     return await action({mediaType: diff.mediaType, digest: diff.digest, size: Number(diff.size)}, rootfsLayers(lower))
   } finally {
     await client.snapshots.remove(Snapshotter, key).catch(() => undefined)
@@ -117,6 +125,8 @@ export interface CommitOptions {
   changes?: string[]
   /** Pause a running container while its changes are read (docker's default). */
   pause?: boolean
+  /** Stops the commit (ctrl-c): the container is resumed, and what the commit made goes with its lease. */
+  signal?: AbortSignal
 }
 
 /**
@@ -168,7 +178,19 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
   const base = await containerImage(client, record)
   const running = (await containerView(scope, container)).status === 'running'
   const pause = running && options.pause !== false
-  if (pause) await client.tasks.pause(record.Id)
+  const {signal} = options
+  // As docker's daemon, which unpauses however its client ends: on a signal through `signal`, and
+  // before nerd dies of a second one; a nerd killed outright leaves the resume to the next command
+  // that looks at the container (the mark, see lifecycle.ts's seeOutDeadCommit).
+  const resume = async (): Promise<void> => {
+    await client.tasks.resume(record.Id).catch(() => undefined)
+    await rm(container.paths.commitPause, {force: true})
+  }
+  if (pause) {
+    await markThisProcess(container.paths.commitPause)
+    await client.tasks.pause(record.Id)
+  }
+  const resumedEarly = pause ? onEarlyExit(resume) : undefined
   try {
     const id = await client.withLease((leased) => withChanges(leased, container, MEDIA_TYPE_OCI_LAYER_GZIP, async (diffLayer, lower) => {
       const {layer, diffId} = await withoutRuntimeMountPoints(leased, diffLayer, lower)
@@ -192,16 +214,17 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
       }
       const manifest = jsonBlob(manifestDocument, MEDIA_TYPE_OCI_MANIFEST)
       await writeBlob(leased, manifest.descriptor, manifest.bytes, {labels: childGcLabels(MEDIA_TYPE_OCI_MANIFEST, manifestDocument)})
-      await unpackImage(leased, {name: name ?? manifest.descriptor.digest, target: manifest.descriptor, snapshotter: record.Snapshotter})
+      await unpackImage(leased, {name: name ?? manifest.descriptor.digest, target: manifest.descriptor, snapshotter: record.Snapshotter, signal})
       await nameImage(leased, {names: name === undefined ? [] : [name], target: manifest.descriptor}, configBlob.descriptor.digest)
       if (name !== undefined) await publishEvent(leased, imageEvent('tag', {id: configBlob.descriptor.digest, config}, familiarImageName(name)))
       return configBlob.descriptor.digest
-    }))
+    }, signal))
     // Before the container resumes, as docker's order is: pause, commit, unpause.
     await publishContainerEvent(scope, container, 'commit', {comment: options.message ?? '', imageID: id, imageRef: name === undefined ? '' : familiarImageName(name)})
     return id
   } finally {
-    if (pause) await client.tasks.resume(record.Id).catch(() => undefined)
+    resumedEarly?.()
+    if (pause) await resume()
   }
 }
 

@@ -4,10 +4,11 @@
  * task is deleted (exit code, times, restarts); containerd's task is the truth while it exists.
  */
 import {existsSync} from 'node:fs'
-import {writeFile} from 'node:fs/promises'
+import {rm, writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound, unlessNotFound, unpackJson} from '../containerd/index.ts'
+import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
 import {isLocked, readCheckedJson, warnLeftOut, withFileLock} from '../files.ts'
 import {arrayOf, objectOf, oneOf, optional, recordOf} from '../json-shape.ts'
@@ -17,6 +18,7 @@ import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
 import {claimOrphanedSession} from './attached-session.ts'
+import {claimOrphanedMark} from './process-mark.ts'
 import {processStartedAt} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
@@ -201,7 +203,8 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
 }
 
 export async function containerView(scope: ContainerScope, container: LoadedContainer): Promise<ContainerView> {
-  const [state, task, files] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), viewFilesOf(container.paths, container.record)])
+  const [state, found, files] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), viewFilesOf(container.paths, container.record)])
+  const task = await seeOutDeadCommit(scope, container, found)
   return withViewFiles(viewOf(container.record, withProcessStart(state, task), container.labels, task), files)
 }
 
@@ -261,8 +264,10 @@ export async function listContainerViews(scope: ContainerScope): Promise<Contain
       try {
         const [record, state] = await Promise.all([readRecord(paths), readState(paths)])
         if (!record) return await remainsView(scope, container.id, task)
-        if (await seeOutOrphan(scope, {record, paths, labels: container.labels}, task)) return undefined
-        return withViewFiles(viewOf(record, withProcessStart(state, task), container.labels, task), await viewFilesOf(paths, record))
+        const loaded = {record, paths, labels: container.labels}
+        if (await seeOutOrphan(scope, loaded, task)) return undefined
+        const current = await seeOutDeadCommit(scope, loaded, task)
+        return withViewFiles(viewOf(record, withProcessStart(state, current), container.labels, current), await viewFilesOf(paths, record))
       } catch (error) {
         if (!(error instanceof InvalidFileError)) throw error
         warnLeftOut(`container ${container.id.slice(0, 12)} (nerd rm -f removes it)`, error)
@@ -355,6 +360,16 @@ async function seeOutOrphan(scope: ContainerScope, container: LoadedContainer, t
   if (!autoRemove) return false
   await removeAutoRemoved(scope, container)
   return true
+}
+
+/**
+ * Resumes a container a commit paused (commit.ts) whose nerd died before it resumed it (SIGKILL):
+ * docker's daemon unpauses when its commit ends, however its client does. The task as it is then.
+ */
+async function seeOutDeadCommit(scope: ContainerScope, container: LoadedContainer, task: Process | undefined): Promise<Process | undefined> {
+  if (task?.status !== 'PAUSED' || !(await claimOrphanedMark(container.paths.commitPause))) return task
+  const resumed = await scope.client.tasks.resume(container.record.Id).then(() => true, () => false)
+  return resumed ? {...task, status: 'RUNNING'} : task
 }
 
 /**
@@ -527,27 +542,31 @@ export async function startTask(
    */
   waitSignal?: AbortSignal,
 ): Promise<StartedTask> {
-  return withContainerLock(container, async (current) => {
-    try {
-      return await startTaskLocked(scope, current, io, logUri, waitSignal)
-    } catch (error) {
-      // A pending restart's mark stays until the process runs: the container is `restarting` all
-      // the while, as docker's. A start that failed ends it, the container is `exited`.
-      await updateState(current.paths, () => ({RestartDueAt: undefined})).catch(() => undefined)
-      throw error
-    }
-  })
+  // ctrl-c meanwhile is held back until the start is done, or nerd would die with a task made and
+  // not started (docker's daemon finishes a start its client asked for).
+  return withContainerLock(container, (current) =>
+    withStopSignalsHeld(async () => {
+      try {
+        return await startTaskLocked(scope, current, io, logUri, waitSignal)
+      } catch (error) {
+        // A pending restart's mark stays until the process runs: the container is `restarting` all
+        // the while, as docker's. A start that failed ends it, the container is `exited`.
+        await updateState(current.paths, () => ({RestartDueAt: undefined})).catch(() => undefined)
+        throw error
+      }
+    }),
+  )
 }
 
 async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, io: TaskIo, logUri: string, waitSignal: AbortSignal | undefined): Promise<StartedTask> {
   const {client} = scope
   const id = current.record.Id
   const existing = current.justCreated ? undefined : await getTask(scope, id)
-  if (existing && existing.status !== 'STOPPED') {
+  if (existing?.status === 'CREATED') await deleteUnstartedTask(scope, taskOwner(current))
+  else if (existing && existing.status !== 'STOPPED') {
     if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
     throw new AlreadyRunningError(current.record.Name)
-  }
-  if (existing) await recordExitAndDeleteTask(scope, current, existing)
+  } else if (existing) await recordExitAndDeleteTask(scope, current, existing)
   if (!current.justCreated) await refreshJoinedNamespaces(scope, current)
   // A container just created has that state already.
   if (!current.justCreated) await updateState(current.paths, () => ({Error: ''}))
@@ -602,6 +621,19 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     ])
   }
   return {pid: created.pid, exit}
+}
+
+/**
+ * Deletes a task made and never started, which only a nerd that died between the two leaves behind
+ * (SIGKILL, a second ctrl-c): nerd makes and starts a task under the lifecycle lock, which the caller
+ * holds. Its process waits in the runtime for a start; containerd deletes only a stopped task.
+ */
+async function deleteUnstartedTask(scope: ContainerScope, owner: TaskOwner): Promise<void> {
+  const exit = scope.client.tasks.wait(owner.id)
+  exit.catch(() => undefined)
+  await killTask(scope, owner.id, signalNumber('SIGKILL'), false)
+  await exit.catch(unlessNotFound)
+  await deleteTaskHere(scope, owner).catch(unlessNotFound)
 }
 
 /** A failed start in the container's state: the runtime's reason, and docker's 127/126 for a command that cannot run. */
@@ -776,6 +808,8 @@ export async function pauseContainer(scope: ContainerScope, container: LoadedCon
     if (task?.status === 'PAUSED') throw new NerdError(`Container ${container.record.Id} is already paused`)
     const notRunning = `Container ${container.record.Id} is not running`
     if (task?.status !== 'RUNNING') throw await noProcessError(container, task, notRunning)
+    // Paused by the user from now on, whatever a commit's mark says (seeOutDeadCommit).
+    await rm(container.paths.commitPause, {force: true})
     await scope.client.tasks.pause(container.record.Id).catch(async (error: unknown) => {
       // A stop or kill (which take no lifecycle lock) ended the process meanwhile.
       const now = await getTask(scope, container.record.Id).catch(() => undefined)
@@ -824,7 +858,12 @@ interface Removal extends TaskOwner {
 
 async function removeLocked(scope: ContainerScope, removal: Removal, options: RemoveOptions): Promise<void> {
   const {id} = removal
-  const task = options.taskDeleted ? undefined : await getTask(scope, id)
+  let task = options.taskDeleted ? undefined : await getTask(scope, id)
+  // Never started, its container is Created: no -f needed, and no exit to record.
+  if (task?.status === 'CREATED') {
+    await deleteUnstartedTask(scope, removal)
+    task = undefined
+  }
   let ended: ExitStatus | undefined = task
   if (task && task.status !== 'STOPPED') {
     if (!options.force) {

@@ -40,6 +40,11 @@ export interface ContainerPaths {
   drainMark: string
   /** There while a foreground session (attached-session.ts) sees the container out, with its process. */
   attachedSession: string
+  /**
+   * There while a commit keeps the container paused, naming its process (process-mark.ts): the
+   * resume a killed commit owes is the next look's at the container (lifecycle.ts, seeOutDeadCommit).
+   */
+  commitPause: string
   /** Locked while a restart policy restarts the container (task-exit.ts), which a stop waits out. */
   policyRestart: string
   /** The state of its health check (HealthState), written by its health monitor. */
@@ -76,6 +81,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     stdin: join(dir, 'stdin.fifo'),
     drainMark: join(dir, 'output-draining'),
     attachedSession: join(dir, 'attached-session'),
+    commitPause: join(dir, 'commit-pause'),
     policyRestart: join(dir, 'policy-restart'),
     health: join(dir, 'health.json'),
     lifecycle: join(containersDir(dataRoot, namespace), `.${id}`),

@@ -59,16 +59,20 @@ export interface AttachmentState {
   aliases: string[]
 }
 
-/** What a CNI ADD under way was asked: DEL needs it if the ADD's process is killed (nerd's run cut short). */
+/**
+ * An attachment whose CNI ADD has begun, recorded before it: a nerd that dies before it records the
+ * result (SIGKILL, a second ctrl-c) leaves what DEL needs to give back the address, the port rules and
+ * the network's member entry (at the container's removal or next start).
+ */
 export type PendingAttachment = Pick<AttachmentState, 'networkId' | 'conflist' | 'ifName' | 'capabilityArgs'>
 
 /** network.json in the container's state directory: what is attached now. */
 export interface NetworkState {
   attachments: Record<string, AttachmentState>
+  /** By network name: attachments begun and never recorded (see PendingAttachment). */
+  pending?: Record<string, PendingAttachment>
   /** The bindings in effect, host ports chosen. */
   ports: PortMap
-  /** An attachment whose ADD started and has not been recorded (it may have taken an address). */
-  adding?: PendingAttachment
 }
 
 export interface ContainerNetworkFiles {
@@ -104,9 +108,14 @@ function cniContainerId(target: AttachTarget): string {
   return `${target.namespace}-${target.id}`
 }
 
+/** The networks the container is attached to, or was being attached to (PendingAttachment). */
+function attachedNames(state: NetworkState): string[] {
+  return [...Object.keys(state.attachments), ...Object.keys(state.pending ?? {})]
+}
+
 /** The lowest eth<N> not in use. */
 function nextIfName(state: NetworkState): string {
-  const used = new Set(Object.values(state.attachments).map((attachment) => attachment.ifName))
+  const used = new Set([...Object.values(state.attachments), ...Object.values(state.pending ?? {})].map((attachment) => attachment.ifName))
   let index = 0
   while (used.has(`eth${index}`)) index++
   return `eth${index}`
@@ -181,17 +190,19 @@ async function attachOne(
   if (hooks.setup) ({conflist, capabilityArgs} = await hooks.setup(networkForAdd, {netns, ifName, capabilityArgs}))
   conflist = neededPlugins(conflist, capabilityArgs)
   const newBridge = network.nerd.driver === 'bridge' && !bridgeExists(network)
-  // Recorded before the ADD (with the ports claimed): a hook killed during it (nerd's run
-  // interrupted, which cancels the task's creation) leaves what a removal needs to give back the
-  // address, the published ports and their rules.
-  state.adding = {networkId: network.nerd.id, conflist, ifName, capabilityArgs}
+  state.pending = {...state.pending, [network.name]: {networkId: network.nerd.id, conflist, ifName, capabilityArgs}}
   await writeJsonAtomic(target.files.state, state)
-  const result = await cniAdd(conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs})
+  let result: CniResult
+  try {
+    result = await cniAdd(conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs})
+  } finally {
+    // A failed ADD undid itself; a successful one is recorded as attached (written with the state).
+    withoutPending(state, network.name)
+  }
   // The rules go with the bridge: a bridge missing means a fresh boot or a new network, and so missing rules.
   if (newBridge) await ensureHostNetworking(network)
   const attachment: AttachmentState = {networkId: network.nerd.id, conflist, ifName, result, capabilityArgs, ...addressesOf(result), aliases: planned.aliases}
   state.attachments[network.name] = attachment
-  delete state.adding
   await updateMembers(network, (members) => {
     members[memberKey(target.namespace, target.id)] = memberOf(target, plan, attachment)
   })
@@ -200,9 +211,16 @@ async function attachOne(
 
 const DEFAULT_ROUTES = new Set(['0.0.0.0/0', '::/0'])
 
-/** The default routes (by destination) the attachment gave the container. */
-function defaultRoutesOf(attachment: AttachmentState): string[] {
-  return (attachment.result.routes ?? []).map((route) => route.dst).filter((dst) => DEFAULT_ROUTES.has(dst))
+/** Takes the pending attachment to `name` out of the state. */
+function withoutPending(state: NetworkState, name: string): void {
+  if (!state.pending) return
+  delete state.pending[name]
+  if (Object.keys(state.pending).length === 0) delete state.pending
+}
+
+/** The default routes (by destination) the attachment gave the container (none known of a pending one). */
+function defaultRoutesOf(attachment: AttachmentState | PendingAttachment): string[] {
+  return (('result' in attachment ? attachment.result.routes : undefined) ?? []).map((route) => route.dst).filter((dst) => DEFAULT_ROUTES.has(dst))
 }
 
 /** The routes a plugin's host-local IPAM section gives a container. */
@@ -245,46 +263,36 @@ function withoutDefaultRoutes(network: NetworkConfList, state: NetworkState): Ne
 }
 
 /** Whether the attachment's portmap carries the container's published ports. */
-function carriesPorts(attachment: AttachmentState): boolean {
+function carriesPorts(attachment: AttachmentState | PendingAttachment): boolean {
   return ((attachment.capabilityArgs.portMappings as unknown[] | undefined)?.length ?? 0) > 0
 }
 
+/** The attachment to `name`, recorded or pending. */
+function attachmentTo(state: NetworkState, name: string): AttachmentState | PendingAttachment | undefined {
+  return state.attachments[name] ?? state.pending?.[name]
+}
+
+/** Detaches the attachment to `name`, recorded or pending (whose DEL goes without the ADD's result, as CNI allows). */
 async function detachOne(target: AttachTarget, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], name: string, netns: string, hooks: NetworkHooks): Promise<unknown> {
-  const failure = await releaseAttachment(target, plan, networks, state.attachments[name]!, netns, hooks)
-  delete state.attachments[name]
-  return failure
-}
-
-/** Undoes an ADD that was never recorded (state.adding); what it took, if anything, is given back. */
-async function releasePending(target: AttachTarget, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], netns: string, hooks: NetworkHooks): Promise<unknown> {
-  const failure = state.adding && (await releaseAttachment(target, plan, networks, state.adding, netns, hooks))
-  delete state.adding
-  return failure
-}
-
-/** CNI DEL of an attachment (without a result: of an ADD that may not have finished) and its membership. */
-async function releaseAttachment(
-  target: AttachTarget,
-  plan: NetworkPlan,
-  networks: NetworkConfList[],
-  attachment: PendingAttachment & {result?: CniResult},
-  netns: string,
-  hooks: NetworkHooks,
-): Promise<unknown> {
+  const attachment = attachmentTo(state, name)!
+  const result = 'result' in attachment ? attachment.result : undefined
   const network = networks.find((candidate) => candidate.nerd.id === attachment.networkId)
-  if (!network) return undefined
   let failure: unknown
-  await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'before')
-  try {
-    await cniDel(attachment.conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs: attachment.capabilityArgs}, attachment.result)
-    if (netns === '' && attachment.result) await removeOrphanedVeth(network, attachment.result)
-  } catch (error) {
-    failure = error
+  if (network) {
+    await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'before')
+    try {
+      await cniDel(attachment.conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs: attachment.capabilityArgs}, result)
+      if (netns === '' && result) await removeOrphanedVeth(network, result)
+    } catch (error) {
+      failure = error
+    }
+    await updateMembers(network, (members) => {
+      delete members[memberKey(target.namespace, target.id)]
+    })
+    await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'after')
   }
-  await updateMembers(network, (members) => {
-    delete members[memberKey(target.namespace, target.id)]
-  })
-  await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'after')
+  delete state.attachments[name]
+  withoutPending(state, name)
   return failure
 }
 
@@ -322,8 +330,7 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
     const state = await readNetworkState(target.files)
     const owner = memberKey(target.namespace, target.id)
     if (!only) {
-      await releasePending(target, plan, state, networks, '', hooks)
-      for (const name of Object.keys(state.attachments)) await detachOne(target, plan, state, networks, name, '', hooks)
+      for (const name of attachedNames(state)) await detachOne(target, plan, state, networks, name, '', hooks)
       await releasePorts(portRegistryFile(plan.netconfPath), owner)
       state.ports = {}
     }
@@ -341,9 +348,8 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
         await attachOne(target, plan, state, network, planned, netns, index === 0 ? claimed?.mappings : undefined, hooks)
       }
     } catch (error) {
-      // Nothing half-attached stays: what this call attached (or began to) is detached again.
-      await releasePending(target, plan, state, networks, netns, hooks)
-      for (const planned of wanted) if (state.attachments[planned.network]) await detachOne(target, plan, state, networks, planned.network, netns, hooks)
+      // Nothing half-attached stays: what this call attached is detached again.
+      for (const planned of wanted) if (attachmentTo(state, planned.network)) await detachOne(target, plan, state, networks, planned.network, netns, hooks)
       if (claimed) {
         await releasePorts(portRegistryFile(plan.netconfPath), owner)
         state.ports = {}
@@ -366,15 +372,15 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
   if (!plan) return
   const hooks = hooksOf(plan, target)
   const attached = await readNetworkState(target.files)
-  if (Object.keys(attached.attachments).length === 0 && Object.keys(attached.ports).length === 0 && !attached.adding) return
+  if (attachedNames(attached).length === 0 && Object.keys(attached.ports).length === 0) return
   await withNetworkLock(plan.netconfPath, async () => {
     const networks = await listNetworks(plan.netconfPath)
     const state = await readNetworkState(target.files)
-    let failure: unknown = only ? undefined : await releasePending(target, plan, state, networks, netns, hooks)
-    const names = Object.keys(state.attachments).filter((name) => !only || only.includes(name))
+    const names = attachedNames(state).filter((name) => !only || only.includes(name))
     // The published ports go with the network that carries them, as docker's do with its endpoint.
-    const portsGo = !only || names.some((name) => carriesPorts(state.attachments[name]!))
-    const routesGone = names.flatMap((name) => defaultRoutesOf(state.attachments[name]!))
+    const portsGo = !only || names.some((name) => carriesPorts(attachmentTo(state, name)!))
+    const routesGone = names.flatMap((name) => defaultRoutesOf(attachmentTo(state, name)!))
+    let failure: unknown
     for (const name of names) failure ??= await detachOne(target, plan, state, networks, name, netns, hooks)
     if (netns && routesGone.length > 0) failure ??= await moveDefaultRoutes(state, networks, netns, routesGone).catch((error: unknown) => error)
     if (portsGo) {

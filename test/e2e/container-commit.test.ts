@@ -3,13 +3,13 @@
  * as docker lists them, and committed as an image layer that run and push use.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
 import {readTar} from '../../src/image/archive/tar-reader.ts'
-import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
-import {loadTestImage, nerd, nerdCommandLine, nerdOnTerminal, testEnvironment} from '../helpers/e2e.ts'
+import {inspectContainer, nerdOk, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
+import {ctr, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals, nerdOnTerminal, testEnvironment} from '../helpers/e2e.ts'
 
 async function* bytes(buffer: Buffer): AsyncGenerator<Buffer> {
   yield buffer
@@ -32,6 +32,26 @@ async function topLayerPaths(image: string): Promise<string[]> {
 }
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
+
+/** `commit NAME` of a running container, its nerd ended with `signal` while the commit keeps the container paused; how nerd ended. */
+async function commitStoppedWhilePaused(name: string, signal: NodeJS.Signals): Promise<NodeJS.Signals | number | null> {
+  const id = (await inspectContainer(name)).Id as string
+  const child = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'commit', name, `e2e/${name}:stopped`], {env: {...process.env, NODE_TEST_CONTEXT: undefined}, stdio: 'ignore'})
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, ended) => resolve(ended ?? code)))
+  try {
+    await until('the commit to pause the container', async () => ((await taskStatus(id)) === 'PAUSED' ? true : undefined))
+    child.kill(signal)
+    return await exited
+  } finally {
+    child.kill('SIGKILL')
+  }
+}
+
+/** The commit's leftovers in containerd: leases, and the views of the container's diff. */
+async function commitLeftovers(): Promise<string[]> {
+  const [leases, snapshots] = await Promise.all([ctr(['leases', 'ls', '-q']), ctr(['snapshots', 'ls'])])
+  return [...leases.stdout.split('\n'), ...snapshots.stdout.split('\n').filter((line) => line.startsWith('nerd-diff-'))].filter(Boolean)
+}
 
 describe('diff and commit', () => {
   before(async () => {
@@ -147,5 +167,29 @@ describe('diff and commit', () => {
     const bad = await nerd(['commit', '-c', 'FROM scratch', 'live', 'e2e/bad:v1'])
     assert.equal(bad.code, 1)
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr)
+  })
+
+  it('a commit stopped by ctrl-c, SIGTERM or SIGHUP resumes the container, leaves no lease, view or image, and nerd dies of the signal', async () => {
+    // Enough changes that the commit keeps the container paused for a while.
+    await nerdOk(['run', '-d', '--name', 'big', IMG, 'sh', '-c', 'head -c 30000000 /dev/urandom > /big && touch /written; sleep 600'])
+    await until('the changes to be written', async () => ((await nerd(['exec', 'big', 'test', '-e', '/written'])).code === 0 ? true : undefined))
+    const id = (await inspectContainer('big')).Id as string
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      assert.equal(await commitStoppedWhilePaused('big', signal), signal)
+      assert.equal(await taskStatus(id), 'RUNNING', signal)
+      assert.deepEqual(await commitLeftovers(), [], signal)
+    }
+    assert.equal((await nerd(['image', 'inspect', 'e2e/big:stopped'])).code, 1)
+  })
+
+  it('a commit killed outright leaves the container paused only until the next command looks at it', async () => {
+    const id = (await inspectContainer('big')).Id as string
+    assert.equal(await commitStoppedWhilePaused('big', 'SIGKILL'), 'SIGKILL')
+    assert.equal(await taskStatus(id), 'PAUSED')
+    assert.match(await nerdOk(['ps', '--filter', 'name=big', '--format', '{{.Status}}']), /^Up [^(]*$/m)
+    assert.equal(await taskStatus(id), 'RUNNING')
+    assert.equal((await inspectContainer('big')).State.Status, 'running')
+    // What a killed nerd leaves in containerd (its lease) is not this test's: removed so that the file ends clean.
+    for (const lease of (await ctr(['leases', 'ls', '-q'])).stdout.split('\n').filter(Boolean)) await ctr(['leases', 'rm', lease])
   })
 })

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {promisify} from 'node:util'
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
-import {inspectContainer, nerdOk} from '../helpers/containers.ts'
-import {fileNamespace, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
+import {inspectContainer, nerdOk, taskStatus, until} from '../helpers/containers.ts'
+import {fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -29,6 +29,41 @@ interface Recorded {
 async function recorded(event: string): Promise<Recorded[]> {
   const lines = (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean)
   return lines.map((line) => JSON.parse(line) as Recorded).filter((entry) => entry.event === event)
+}
+
+/**
+ * `run -d NAME` of a container on the default bridge with a published port, whose nerd is stopped
+ * (ended with `signal`) where the container's task is made and its network attached, but neither the
+ * attachment is recorded nor the task started: the fixture's ready hook waits there while a file exists.
+ */
+async function runStoppedHalfway(name: string, signal: NodeJS.Signals): Promise<{id: string; ended: NodeJS.Signals | number | null}> {
+  const hold = join(home, `${name}.hold`)
+  const networkLog = join(home, `${name}.network.log`)
+  await writeFile(hold, '')
+  const labels = ['--label', `example.hookfixture/network-log=${networkLog}`, '--label', `example.hookfixture/network-hold=${hold}`]
+  const child = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'run', '-d', '--name', name, '-p', '127.0.0.1::80', ...labels, IMG, 'sleep', '600'], {
+    env: {...process.env, ...env, NODE_TEST_CONTEXT: undefined},
+    stdio: 'ignore',
+  })
+  const exited = new Promise<NodeJS.Signals | number | null>((resolvePromise) => child.on('exit', (code, signalName) => resolvePromise(signalName ?? code)))
+  try {
+    await until('the network to be attached', async () => ((await readFile(networkLog, 'utf8').catch(() => '')).includes('nerd:network:ready') ? true : undefined))
+    child.kill(signal)
+    // Stopped before the hook ends, or let go on: the hook's wait ends either way.
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 300))
+  } finally {
+    await rm(hold, {force: true})
+  }
+  const ended = await exited
+  return {id: (await inspectContainer(name)).Id as string, ended}
+}
+
+/** What the container holds of the default bridge: its address leases, its member entry, its host port and port rules. */
+async function networkHeld(id: string): Promise<string> {
+  const networks = `${testEnvironment.root}/data/shared/networks`
+  const files = `${networks}/*/ipam ${networks}/*/members.json ${testEnvironment.netconf}/.nerd-ports.json`
+  const held = await run('sh', ['-c', `grep -l -r -- '${id}' ${files} 2>/dev/null; iptables -w -t nat -S | grep -- '${fileNamespace()}-${id}'; true`])
+  return held.stdout.trim()
 }
 
 function skopeoRaw(reference: string): Promise<string> {
@@ -111,6 +146,37 @@ describe('run and push hooks of a plugin', () => {
     assert.equal(leases.stdout.trim(), '')
     assert.equal((await inspectContainer('netfail')).NetworkSettings.IPAddress, '')
     await nerdOk(['rm', 'netfail'], {env})
+  })
+
+  it('a run -d killed with its task made and its network attached leaves a Created container that start starts', async () => {
+    const {id, ended} = await runStoppedHalfway('halfmade', 'SIGKILL')
+    assert.equal(ended, 'SIGKILL')
+    assert.equal((await inspectContainer('halfmade')).State.Status, 'created')
+    assert.equal(await taskStatus(id), 'CREATED')
+    assert.notEqual(await networkHeld(id), '')
+    assert.equal(await nerdOk(['start', 'halfmade'], {env}), 'halfmade\n')
+    assert.equal((await inspectContainer('halfmade')).State.Status, 'running')
+    assert.equal(await taskStatus(id), 'RUNNING')
+    await nerdOk(['rm', '-f', 'halfmade'], {env})
+    assert.equal(await networkHeld(id), '')
+  })
+
+  it('removing such a container (no -f needed: it is Created) gives back its address, member entry and port rules', async () => {
+    const {id} = await runStoppedHalfway('halfgone', 'SIGKILL')
+    assert.equal(await taskStatus(id), 'CREATED')
+    assert.notEqual(await networkHeld(id), '')
+    assert.equal(await nerdOk(['rm', 'halfgone'], {env}), 'halfgone\n')
+    assert.equal(await taskStatus(id), undefined)
+    assert.equal(await networkHeld(id), '')
+  })
+
+  it('ctrl-c while run -d starts the container: the start is finished, then nerd dies of the signal', async () => {
+    const {id, ended} = await runStoppedHalfway('interrupted', 'SIGINT')
+    assert.equal(ended, 'SIGINT')
+    assert.equal((await inspectContainer('interrupted')).State.Status, 'running')
+    assert.equal(await taskStatus(id), 'RUNNING')
+    await nerdOk(['rm', '-f', 'interrupted'], {env})
+    assert.equal(await networkHeld(id), '')
   })
 
   it('push hooks annotate the pushed manifest, hear its digest, and can refuse a push', async () => {

@@ -1,6 +1,6 @@
 /** What container e2e tests share: a nerd call that must succeed, polling, and inspect. */
 import assert from 'node:assert/strict'
-import {nerd} from './e2e.ts'
+import {ctr, nerd} from './e2e.ts'
 import type {NerdOptions} from './e2e.ts'
 
 /** Runs nerd, fails the test unless it exits 0, and returns its stdout. */
@@ -26,6 +26,12 @@ export async function inspectContainer(name: string): Promise<Record<string, any
   const [document] = JSON.parse(await nerdOk(['inspect', name])) as Record<string, any>[]
   assert.ok(document, `inspect ${name} printed no document`)
   return document
+}
+
+/** The status of the containerd task of the container `id` (CREATED, RUNNING, PAUSED, …), or undefined without one. */
+export async function taskStatus(id: string): Promise<string | undefined> {
+  const tasks = await ctr(['tasks', 'ls'])
+  return tasks.stdout.split('\n').find((line) => line.startsWith(`${id} `))?.trim().split(/\s+/)[2]
 }
 
 /** Removes every container of this file's namespace (for after()), with the options given to nerd. */

@@ -1,0 +1,32 @@
+/**
+ * A file naming the nerd process that does something a later command must finish if that process
+ * dies (SIGKILL) before it does: a foreground session's see-out (attached-session.ts), the resume
+ * after a commit's pause (commit.ts). The process is named by its pid and start time, as a pid is
+ * soon reused.
+ */
+import {readFile, unlink, writeFile} from 'node:fs/promises'
+import {processStartTime} from './host-process.ts'
+
+export async function markThisProcess(file: string): Promise<void> {
+  await writeFile(file, `${process.pid} ${processStartTime('self')}`)
+}
+
+/**
+ * Whether the mark names a process that is gone; then the mark is removed, and true is returned to
+ * exactly one caller, who is to finish what that process did not.
+ */
+export async function claimOrphanedMark(file: string): Promise<boolean> {
+  let mark: string
+  try {
+    mark = await readFile(file, 'utf8')
+  } catch {
+    return false
+  }
+  const [pid, startTime] = mark.split(' ')
+  // An empty mark is one being written.
+  if (!pid || !startTime || processStartTime(Number(pid)) === startTime) return false
+  return unlink(file).then(
+    () => true,
+    () => false,
+  )
+}
