@@ -1,14 +1,13 @@
 /**
  * A file naming the nerd process that does something a later command must finish if that process
  * dies (SIGKILL) before it does: a foreground session's see-out (attached-session.ts), the resume
- * after a commit's pause (commit.ts). The process is named by its pid and start time, as a pid is
- * soon reused.
+ * after a commit's pause (commit.ts). The process is named as the owner of what it holds (owner.ts).
  */
 import {readFile, unlink, writeFile} from 'node:fs/promises'
-import {processStartTime} from './host-process.ts'
+import {ownerGone, ownerTag} from '../owner.ts'
 
 export async function markThisProcess(file: string): Promise<void> {
-  await writeFile(file, `${process.pid} ${processStartTime('self')}`)
+  await writeFile(file, ownerTag())
 }
 
 /**
@@ -22,9 +21,8 @@ export async function claimOrphanedMark(file: string): Promise<boolean> {
   } catch {
     return false
   }
-  const [pid, startTime] = mark.split(' ')
   // An empty mark is one being written.
-  if (!pid || !startTime || processStartTime(Number(pid)) === startTime) return false
+  if (!ownerGone(mark)) return false
   return unlink(file).then(
     () => true,
     () => false,
