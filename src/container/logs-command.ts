@@ -69,11 +69,28 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
         shouldStop,
         signal: controller.signal,
       },
-      {stdout: (chunk) => output.stdout.write(chunk), stderr: (chunk) => output.stderr.write(chunk)},
+      {stdout: (chunk) => output.stdout.write(chunk), stderr: (chunk) => output.stderr.write(chunk), drained: () => Promise.all([drainOf(output.stdout), drainOf(output.stderr)]).then(() => undefined)},
     )
   } finally {
     process.off('SIGINT', stop)
   }
+}
+
+/** Resolves once the stream's buffer is below its mark again (at once if it is): a reader behind a pipe holds the follow, not memory. */
+function drainOf(stream: NodeJS.WritableStream): Promise<void> {
+  const writable = stream as NodeJS.WritableStream & {writableNeedDrain?: boolean}
+  if (!writable.writableNeedDrain) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      writable.off('drain', done)
+      writable.off('close', done)
+      writable.off('error', done)
+      resolve()
+    }
+    writable.on('drain', done)
+    writable.on('close', done)
+    writable.on('error', done)
+  })
 }
 
 async function neverStarted(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {

@@ -32,9 +32,15 @@ export interface ReadLogOptions {
   signal?: AbortSignal
 }
 
+/**
+ * Where the entries go, a block's worth of consecutive entries of one stream at a time. A write
+ * that answers false (an output whose buffer is full: a slow reader at the end of a pipe) has the
+ * reading wait for `drained` before it reads on.
+ */
 export interface LogSink {
-  stdout(chunk: string): void
-  stderr(chunk: string): void
+  stdout(chunk: string): boolean | void
+  stderr(chunk: string): boolean | void
+  drained?(): Promise<void>
 }
 
 interface Entry {
@@ -72,7 +78,11 @@ function detailsPrefix(attrs: Record<string, string> | undefined): string {
   return `${pairs.map(([key, value]) => `${queryEscape(key)}=${queryEscape(value)}`).join(',')} `
 }
 
-/** Turns entries into the sink's writes, filtered and prefixed, one write per entry. */
+/**
+ * Turns entries into the sink's writes, filtered and prefixed. Consecutive entries of a stream go
+ * out in one write per block read: a write per entry (a small string, and a small buffer the
+ * output makes of it) kept a follow of a chatty container growing by megabytes a minute.
+ */
 class Printer {
   private readonly options: ReadLogOptions
   private readonly sink: LogSink
@@ -80,6 +90,9 @@ class Printer {
   private readonly until?: bigint
   /** An entry after --until was seen: nothing later is shown. */
   passedUntil = false
+  private pending = ''
+  private pendingStream: 'stdout' | 'stderr' = 'stdout'
+  private full = false
 
   constructor(options: ReadLogOptions, sink: LogSink) {
     this.options = options
@@ -108,8 +121,25 @@ class Printer {
     let text = entry.log
     if (this.options.details) text = detailsPrefix(entry.attrs) + text
     if (this.options.timestamps) text = `${fixedTimestamp(entry.time)} ${text}`
-    if (entry.stream === 'stderr') this.sink.stderr(text)
-    else this.sink.stdout(text)
+    const stream = entry.stream === 'stderr' ? 'stderr' : 'stdout'
+    // The two streams keep their order: a change of stream writes out the other's first.
+    if (stream !== this.pendingStream) this.writePending()
+    this.pendingStream = stream
+    this.pending += text
+  }
+
+  /** Writes out what the block gave, and waits for an output that is full to drain. */
+  async flush(): Promise<void> {
+    this.writePending()
+    if (!this.full) return
+    this.full = false
+    await this.sink.drained?.()
+  }
+
+  private writePending(): void {
+    if (this.pending === '') return
+    if (this.sink[this.pendingStream](this.pending) === false) this.full = true
+    this.pending = ''
   }
 }
 
@@ -131,6 +161,7 @@ async function readLines(handle: FileHandle, offset: number, printer: Printer, e
     offset += start
     // A line longer than a block is carried into the next read; a copy, since the buffer is reused.
     carried = start < block.length ? Buffer.from(block.subarray(start)) : undefined
+    await printer.flush()
     if (printer.passedUntil) break
   }
   return offset

@@ -48,11 +48,16 @@ interface Output {
   all: string[]
 }
 
+/** A write's lines, each with its newline (the sink gets a block's entries of one stream at once). */
+function linesOf(chunk: string): string[] {
+  return chunk.match(/[^\n]*\n|[^\n]+$/g) ?? []
+}
+
 async function read(path: string, options: ReadLogOptions = {}): Promise<Output> {
   const output: Output = {stdout: [], stderr: [], all: []}
   await readLogs(path, options, {
-    stdout: (chunk) => (output.stdout.push(chunk), output.all.push(chunk)),
-    stderr: (chunk) => (output.stderr.push(chunk), output.all.push(chunk)),
+    stdout: (chunk) => (output.stdout.push(...linesOf(chunk)), output.all.push(...linesOf(chunk))),
+    stderr: (chunk) => (output.stderr.push(...linesOf(chunk)), output.all.push(...linesOf(chunk))),
   })
   return output
 }
@@ -75,6 +80,35 @@ describe('reading json-file logs', () => {
     assert.deepEqual((await read(path)).all, lines(0, 11))
     assert.deepEqual((await read(path, {maxFile: 2})).all, lines(4, 11))
     assert.deepEqual((await read(path, {maxFile: 1})).all, lines(8, 11))
+  })
+
+  it('writes a block\'s entries of one stream at once, keeping the order of the streams', async () => {
+    const path = join(newDir(), 'batched-json.log')
+    const streams = ['stdout', 'stdout', 'stderr', 'stderr', 'stdout']
+    writeFileSync(path, streams.map((stream, index) => entry({log: `${index}\n`, stream}, index)).join(''))
+    const writes: string[] = []
+    await readLogs(path, {}, {stdout: (chunk) => void writes.push(chunk), stderr: (chunk) => void writes.push(`E:${chunk}`)})
+    assert.deepEqual(writes, ['0\n1\n', 'E:2\n3\n', '4\n'])
+  })
+
+  it('waits for a full output to drain before it reads on', async () => {
+    const path = join(newDir(), 'drained-json.log')
+    // Two blocks' worth of entries.
+    writeFileSync(path, Array.from({length: 2000}, (_, index) => entry({log: `${'x'.repeat(40)} ${index}\n`}, index % 60)).join(''))
+    const events: string[] = []
+    let release: (() => void) | undefined
+    const reading = readLogs(path, {}, {
+      stdout: () => (events.push('write'), false),
+      stderr: () => undefined,
+      // The first wait lasts until released; the later ones end at once.
+      drained: () => (events.push('wait'), release ? Promise.resolve() : new Promise<void>((resolve) => (release = resolve))),
+    })
+    await until('the first wait', () => release !== undefined)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.deepEqual(events, ['write', 'wait'])
+    release!()
+    await reading
+    assert.ok(events.length > 2)
   })
 
   it('counts --tail across the files', async () => {
@@ -143,7 +177,10 @@ describe('reading json-file logs', () => {
     log.write('stdout', Buffer.from('before\n'))
     let stop = false
     const seen: string[] = []
-    const following = readLogs(path, {follow: true, tail: 1, maxFile: 2, shouldStop: async () => stop}, {stdout: (text) => seen.push(text), stderr: (text) => seen.push(`E:${text}`)})
+    const following = readLogs(path, {follow: true, tail: 1, maxFile: 2, shouldStop: async () => stop}, {
+      stdout: (text) => void seen.push(...linesOf(text)),
+      stderr: (text) => void seen.push(...linesOf(text).map((line) => `E:${line}`)),
+    })
     const expected = ['before\n']
     try {
       await until('the backlog', () => seen.length === 1)
