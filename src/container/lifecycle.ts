@@ -255,27 +255,50 @@ function withViewFiles(view: ContainerView, files: ViewFiles): ContainerView {
  * leaves out a container whose config it cannot load: the others are still listed (and pruned).
  */
 export async function listContainerViews(scope: ContainerScope): Promise<ContainerView[]> {
-  const [containers, tasks] = await Promise.all([scope.client.containers.list([`labels."${NAME_LABEL}"`]), scope.client.tasks.list()])
+  const [containers, tasks, stored] = await Promise.all([
+    scope.client.containers.list([`labels."${NAME_LABEL}"`]),
+    scope.client.tasks.list(),
+    listContainerIds(scope.dataRoot, namespaceOf(scope)),
+  ])
   const taskById = new Map(tasks.map((task) => [task.containerId || task.id, task]))
-  const views = await Promise.all(
-    containers.map(async (container) => {
-      const paths = containerPaths(scope.dataRoot, namespaceOf(scope), container.id)
-      const task = taskById.get(container.id)
-      try {
-        const [record, state] = await Promise.all([readRecord(paths), readState(paths)])
-        if (!record) return await remainsView(scope, container.id, task)
-        const loaded = {record, paths, labels: container.labels}
-        if (await seeOutOrphan(scope, loaded, task)) return undefined
-        const current = await seeOutDeadCommit(scope, loaded, task)
-        return withViewFiles(viewOf(record, withProcessStart(state, current), container.labels, current), await viewFilesOf(paths, record))
-      } catch (error) {
-        if (!(error instanceof InvalidFileError)) throw error
-        warnLeftOut(`container ${container.id.slice(0, 12)} (nerd rm -f removes it)`, error)
-        return undefined
-      }
-    }),
-  )
-  return views.filter((view) => view !== undefined)
+  const known = new Set(containers.map((container) => container.id))
+  const [views, unregistered] = await Promise.all([
+    Promise.all(containers.map((container) => registeredView(scope, container, taskById.get(container.id)))),
+    Promise.all(stored.filter((id) => !known.has(id)).map((id) => unregisteredView(scope, id))),
+  ])
+  return [...views, ...unregistered].filter((view) => view !== undefined)
+}
+
+/** A container of containerd's list, from nerd's files; undefined when it is left out or gone. */
+async function registeredView(scope: ContainerScope, container: Container, task: Process | undefined): Promise<ContainerView | undefined> {
+  const paths = containerPaths(scope.dataRoot, namespaceOf(scope), container.id)
+  try {
+    const [record, state] = await Promise.all([readRecord(paths), readState(paths)])
+    if (!record) return await remainsView(scope, container.id, task)
+    const loaded = {record, paths, labels: container.labels}
+    if (await seeOutOrphan(scope, loaded, task)) return undefined
+    const current = await seeOutDeadCommit(scope, loaded, task)
+    return withViewFiles(viewOf(record, withProcessStart(state, current), container.labels, current), await viewFilesOf(paths, record))
+  } catch (error) {
+    if (!(error instanceof InvalidFileError)) throw error
+    warnLeftOut(`container ${container.id.slice(0, 12)} (nerd rm -f removes it)`, error)
+    return undefined
+  }
+}
+
+/**
+ * A container nerd has a record of but containerd has not: a create or prune killed between nerd's
+ * files and containerd's container (or after its deletion). Listed from the record, as remains
+ * that `rm` and prune remove: it holds its name, and `ps -a` must show what a name conflict names.
+ * Undefined while a create or removal holds its lock, for an unreadable record (nothing to list
+ * it by), and once containerd has it after all.
+ */
+async function unregisteredView(scope: ContainerScope, id: string): Promise<ContainerView | undefined> {
+  const paths = containerPaths(scope.dataRoot, namespaceOf(scope), id)
+  if (await isLocked(paths.lifecycle)) return undefined
+  const [record, state] = await Promise.all([readRecord(paths), readState(paths)]).catch(() => [undefined, undefined] as const)
+  if (!record || !state || (await scope.client.containers.get(id).catch(unlessNotFound))) return undefined
+  return {...viewOf(record, state, {}, undefined), networks: [], remains: true}
 }
 
 /**

@@ -600,6 +600,19 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['rm', '-f', 'killed-alone']), {code: 0, stdout: '', stderr: 'Error: No such container: killed-alone\n'})
   })
 
+  it('a container nerd has a record of and containerd has not (a create killed half-way) is listed by ps -a, holds its name until removed, and prune removes it', async () => {
+    const kept = (await nerdOk(['create', '--name', 'unregistered-kept', IMG, 'true'])).trim()
+    const pruned = (await nerdOk(['create', '--name', 'unregistered-pruned', '--label', 'unregistered-test=1', IMG, 'true'])).trim()
+    for (const id of [kept, pruned]) assert.equal((await ctr(['containers', 'rm', id])).code, 0)
+    assert.equal(await nerdOk(['ps', '-a', '--no-trunc', '--format', '{{.Names}} {{.ID}}', '--filter', 'name=unregistered-']), `unregistered-pruned ${pruned}\nunregistered-kept ${kept}\n`)
+    const conflict = await nerd(['create', '--name', 'unregistered-kept', IMG, 'true'])
+    assert.match(conflict.stderr, new RegExp(`already in use by container "${kept}"`))
+    assert.match(await nerdOk(['container', 'prune', '-f', '--filter', 'label=unregistered-test=1']), new RegExp(`^Deleted Containers:\n${pruned}\n`))
+    assert.equal(await nerdOk(['rm', 'unregistered-kept']), 'unregistered-kept\n')
+    assert.equal(await nerdOk(['ps', '-aq', '--filter', 'name=unregistered-']), '')
+    await nerdOk(['rm', (await nerdOk(['create', '--name', 'unregistered-kept', IMG, 'true'])).trim()])
+  })
+
   it('a container containerd has without nerd\'s state directory or config.json is listed by ps from containerd\'s record, and rm -f and prune remove it', async () => {
     const created = (await nerdOk(['create', '--name', 'remains-created', '--label', 'remains-test=1', IMG, 'sleep', '600'])).trim()
     const running = (await nerdOk(['run', '-d', '--name', 'remains-running', IMG, 'sleep', '600'])).trim()
