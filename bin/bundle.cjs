@@ -39,7 +39,9 @@ function loadBundle(command) {
     // oclif loads plugins with import(), which a vm.Script can do only with this (without a flag).
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   })
-  if (cache && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCache(cache, script))
+  // Taken from a run that succeeded: one that failed early (a bad flag, a missing object) compiled
+  // little of what the command's next runs need, and the cache is kept until the bundle changes.
+  if (cache && (!cachedData || script.cachedDataRejected)) process.once('exit', (code) => code === 0 && writeCache(cache, script))
   const module = {exports: {}}
   script.runInThisContext()(module.exports, Module.createRequire(bundlePath), module, bundlePath, join(bundlePath, '..'))
   bundle = module.exports

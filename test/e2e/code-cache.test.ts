@@ -44,6 +44,12 @@ describe('the code cache of the bundle', () => {
     assert.equal((await stat(versionCache)).mtimeMs, written.mtimeMs)
   })
 
+  it('is not taken from a run that failed, which compiled little of what the command needs', async () => {
+    const failed = await nerd(['inspect', 'no-such-object-anywhere'], {env})
+    assert.equal(failed.code, 1)
+    assert.deepEqual((await readdir(cacheDir())).filter((name) => name.endsWith('-inspect')), [])
+  })
+
   it('replaces a cache V8 rejects, and one another user owns, without a word on the output', async () => {
     const versionCache = await cacheFor('version')
     await writeFile(versionCache, 'not a code cache')
