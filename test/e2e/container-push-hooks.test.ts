@@ -170,6 +170,18 @@ describe('run and push hooks of a plugin', () => {
     assert.equal(await networkHeld(id), '')
   })
 
+  it('stop of such a container ends its task without waiting out its timeout and gives back its network', async () => {
+    const {id} = await runStoppedHalfway('halfstopped', 'SIGKILL')
+    assert.equal(await taskStatus(id), 'CREATED')
+    const started = Date.now()
+    // The dead nerd's lock goes stale within 10 s; the stop's timeout is not waited out.
+    assert.equal(await nerdOk(['stop', '-t', '30', 'halfstopped'], {env}), 'halfstopped\n')
+    assert.ok(Date.now() - started < 25_000, `stop took ${Date.now() - started} ms`)
+    assert.equal(await taskStatus(id), undefined)
+    assert.equal(await networkHeld(id), '')
+    await nerdOk(['rm', 'halfstopped'], {env})
+  })
+
   it('ctrl-c while run -d starts the container: the start is finished, then nerd dies of the signal', async () => {
     const {id, ended} = await runStoppedHalfway('interrupted', 'SIGINT')
     assert.equal(ended, 'SIGINT')
