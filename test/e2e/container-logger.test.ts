@@ -5,9 +5,9 @@
  * ready pipe on fd 5. No containerd needed: the test plays the shim.
  */
 import assert from 'node:assert/strict'
-import {execFileSync, spawn} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import type {ChildProcess} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Readable, Writable} from 'node:stream'
@@ -243,40 +243,6 @@ describe('the shim-run logger (dist/logger.js)', () => {
     assert.equal((await logger.exit).code, 0, logger.diagnostics())
     assert.ok(Date.now() - started < 2000, `exited ${Date.now() - started} ms after EOF`)
     assert.deepEqual(entries(target.logPath).map((entry) => entry.log), ['bye\n'])
-  })
-
-  it('starts the exit handler for the process the task\'s hook recorded, also when the file\'s time lags its own start', async () => {
-    const target = container()
-    const record = JSON.parse(readFileSync(join(target.dir, 'config.json'), 'utf8')) as Record<string, unknown>
-    // A containerd that never answers: the handler waits for it, and can be seen doing so.
-    writeFileSync(join(target.dir, 'config.json'), JSON.stringify({...record, Address: join(target.dir, 'no-containerd.sock')}))
-    // The task's process, a child of the logger's parent as the shim's children are.
-    const process_ = spawn('sleep', ['60'], {stdio: 'ignore'})
-    started.push(process_)
-    const pidFile = join(target.dir, 'init.pid')
-    writeFileSync(pidFile, String(process_.pid))
-    // Written "before" the logger started: file times lag the clock by up to a tick.
-    const past = new Date(Date.now() - 60_000)
-    utimesSync(pidFile, past, past)
-    const logger = startLogger(target, {direct: true})
-    await logger.ready
-    // The logger looks for the file every 250 ms; the process ends once it has been seen.
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-    process_.kill('SIGKILL')
-    const handler = () => {
-      try {
-        return execFileSync('pgrep', ['-f', `task-exit.js .* ${target.id} ${process_.pid}$`], {encoding: 'utf8'}).trim()
-      } catch {
-        return ''
-      }
-    }
-    try {
-      await until('the exit handler', () => handler() !== '')
-    } finally {
-      for (const pid of handler().split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL')
-      await endOutput(logger)
-    }
-    assert.equal((await logger.exit).code, 0, logger.diagnostics())
   })
 
   it('finishes the output after the shim\'s SIGTERM, which follows its closing the pipes', async () => {

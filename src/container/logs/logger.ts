@@ -13,7 +13,7 @@ import {closeSync, constants, existsSync, openSync, readFileSync, statSync, unli
 import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
 import {fifoInput, serveAttachSocket} from '../attach-socket.ts'
-import {processEnded, processParent, processStartTime, TICKS_PER_SECOND} from '../host-process.ts'
+import {processEnded, processStartTime, TICKS_PER_SECOND} from '../host-process.ts'
 import type {ContainerRecord} from '../model.ts'
 import {containerPaths, startedState, updateState} from '../store.ts'
 import type {ContainerPaths} from '../store.ts'
@@ -219,11 +219,9 @@ export function processStartedAt(): number {
 }
 
 /**
- * Resolves with the pid of the init process this task's hook recorded once it is gone or a zombie:
- * the shim keeps the output pipes open until the task is deleted, so the end of the output does not
- * tell. Undefined when the watch is aborted. The file is this task's when written after `since` or
- * when it names a child of the logger's own parent (the task's shim): file times lag the clock by up
- * to a tick, and a recorded process missed left the container's exit unseen (no restart by policy).
+ * Resolves with the pid of the init process this task's hook recorded (after `since`) once it is
+ * gone or a zombie: the shim keeps the output pipes open until the task is deleted, so the end of
+ * the output does not tell. Undefined when the watch is aborted.
  */
 async function initProcessExit(pidFile: string, since: number, signal: AbortSignal): Promise<number | undefined> {
   let pid: number | undefined
@@ -240,8 +238,7 @@ async function initProcessExit(pidFile: string, since: number, signal: AbortSign
     if (signal.aborted) break
     if (pid === undefined) {
       try {
-        const recorded = Number(readFileSync(pidFile, 'utf8'))
-        if (recorded > 0 && (statSync(pidFile).mtimeMs >= since || processParent(recorded) === process.ppid)) pid = recorded
+        if (statSync(pidFile).mtimeMs >= since) pid = Number(readFileSync(pidFile, 'utf8'))
       } catch {
         // not written yet
       }
