@@ -8,8 +8,8 @@
  */
 const cleanups: Array<() => Promise<unknown>> = []
 
-/** Signals that stop a long command the way ctrl-c does (see stoppableBySignals). */
-const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+/** Signals that end nerd the way ctrl-c does (a long command stops its own way: stoppableBySignals). */
+export const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /** Registers `cleanup` until the returned function is called (when the normal path has done it). */
 export function onEarlyExit(cleanup: () => Promise<unknown>): () => void {

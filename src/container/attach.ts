@@ -6,6 +6,7 @@
 import {spawnSync} from 'node:child_process'
 import type {Socket} from 'node:net'
 import {constants} from 'node:os'
+import {STOP_SIGNALS} from '../early-exit.ts'
 import {NerdError} from '../errors.ts'
 import {ended} from './io.ts'
 import type {OpenedFifos} from './io.ts'
@@ -51,9 +52,6 @@ export function makeRaw(terminal: NodeJS.ReadStream): () => void {
   spawnSync('stty', ['-opost'], {stdio: [terminal, 'ignore', 'ignore']})
   return () => terminal.setRawMode(false)
 }
-
-/** Signals that end nerd, and so the session, when they are not forwarded to the container. */
-const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 /** docker's `--detach-keys` syntax: comma-separated `ctrl-<x>` or single characters. */
 export function parseDetachKeys(text: string): number[] {
@@ -238,7 +236,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
     // Not passed on (a terminal's session, --sig-proxy=false), these end docker's CLI and leave the
     // container running: a closed terminal, a timeout. nerd lets go as a detach does, so the process
     // goes on with its output read and its --rm applied at its exit.
-    for (const name of ENDING_SIGNALS) {
+    for (const name of STOP_SIGNALS) {
       const onSignal = (): void => letGoAt(name)
       process.on(name, onSignal)
       cleanups.push(() => process.off(name, onSignal))

@@ -17,7 +17,6 @@ import type {ImageUser} from '../image/remove.ts'
 import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
-import {claimOrphanedSession} from './attached-session.ts'
 import {claimOrphanedMark} from './process-mark.ts'
 import {processStartedAt} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
@@ -164,9 +163,9 @@ export function policyRestarts(record: ContainerRecord, state: ContainerState, e
   }
 }
 
-/** Whether the container has a policy that restarts it (whatever its exit), not called off by a stop. */
-function hasRestartPolicy(record: ContainerRecord, state: ContainerState): boolean {
-  return !state.ExplicitlyStopped && ['always', 'unless-stopped', 'on-failure'].includes(record.HostConfig.RestartPolicy.Name)
+/** Whether the container has a policy that may restart it (`always`, `unless-stopped`, `on-failure`). */
+function hasRestartPolicy(record: ContainerRecord): boolean {
+  return !['', 'no'].includes(record.HostConfig.RestartPolicy.Name)
 }
 
 /** Combines nerd's record and state with containerd's task (if any) into what users see. */
@@ -197,7 +196,7 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       // No task, or one made but not started yet: `created` only before the first start, as docker's.
       // A task made for a later start, with a policy, is taken for its restart: read before the state
       // of a start that has just cleared the restart's mark, it would show `exited` in between.
-      status = state.StartedAt === '' ? 'created' : restartPending(state) || (task?.status === 'CREATED' && hasRestartPolicy(record, state)) ? 'restarting' : 'exited'
+      status = state.StartedAt === '' ? 'created' : restartPending(state) || (task?.status === 'CREATED' && !state.ExplicitlyStopped && hasRestartPolicy(record)) ? 'restarting' : 'exited'
   }
   return {record, state: viewState, labels, status, pid, exitCode}
 }
@@ -366,7 +365,7 @@ function remainsRecord(namespace: string, container: Container): ContainerRecord
 }
 
 /**
- * Sees out a container whose foreground session's nerd died (attached-session.ts) as the session
+ * Sees out a container whose foreground session's nerd died (process-mark.ts) as the session
  * would have: one that runs on (or exited without `--rm`) goes to the exit handler, which waits for
  * its exit; an exited `--rm` one is removed here, then true. False for every other container.
  */
@@ -374,7 +373,7 @@ async function seeOutOrphan(scope: ContainerScope, container: LoadedContainer, t
   const autoRemove = container.record.HostConfig.AutoRemove
   // Only these can have a session to see out: the others' tasks were deleted, by a session or the exit handler.
   if (!task && !autoRemove) return false
-  if (!(await claimOrphanedSession(container.paths))) return false
+  if (!(await claimOrphanedMark(container.paths.attachedSession))) return false
   const live = task?.status === 'RUNNING' || task?.status === 'PAUSED' || task?.status === 'PAUSING'
   if (task && (live || (task.status === 'STOPPED' && !autoRemove))) {
     startExitHandler(scope.dataRoot, namespaceOf(scope), container.record.Id, task.pid)
@@ -687,7 +686,7 @@ async function signalContainer(scope: ContainerScope, id: string, signal: number
  */
 async function markStopped(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   await updateState(container.paths, () => ({ExplicitlyStopped: true}))
-  if (!['', 'no'].includes(container.record.HostConfig.RestartPolicy.Name)) await withFileLock(container.paths.policyRestart, async () => undefined)
+  if (hasRestartPolicy(container.record)) await withFileLock(container.paths.policyRestart, async () => undefined)
   if (container.labels[RESTART_STATUS_LABEL] === 'running') {
     await scope.client.containers.update({id: container.record.Id, labels: {[RESTART_STATUS_LABEL]: 'stopped'}}, [`labels.${RESTART_STATUS_LABEL}`])
   }

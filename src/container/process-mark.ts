@@ -1,7 +1,14 @@
 /**
  * A file naming the nerd process that does something a later command must finish if that process
- * dies (SIGKILL) before it does: a foreground session's see-out (attached-session.ts), the resume
- * after a commit's pause (commit.ts). The process is named as the owner of what it holds (owner.ts).
+ * dies (SIGKILL: the OOM killer, a CI job's time limit) before it does. The process is named as the
+ * owner of what it holds (owner.ts).
+ * - A foreground `run` or `start -a` sees its container out itself (the task's deletion, `--rm`),
+ *   where docker's daemon would; the signals nerd can catch hand the session over to a drain, but a
+ *   nerd killed outright left the container exited, with its task and shim, and its name taken.
+ *   The session's mark (attached-session) has the next command that lists containers, or wants
+ *   the name, do what it did not (lifecycle.ts, seeOutOrphan).
+ * - A commit's pause (commit-pause) is resumed by the next command that looks at the container
+ *   (lifecycle.ts, seeOutDeadCommit).
  */
 import {readFile, unlink, writeFile} from 'node:fs/promises'
 import {ownerGone, ownerTag} from '../owner.ts'

@@ -12,13 +12,13 @@ import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.t
 import type {AttachTerminal} from './attach.ts'
 import {serveAttachSocket} from './attach-socket.ts'
 import type {AttachServer} from './attach-socket.ts'
-import {markAttachedSession, unmarkAttachedSession} from './attached-session.ts'
 import {handOverOutput, handOverSession} from './detached-output.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
 import {deleteTask, startTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loggerUri, openContainerLog, type JsonFileLog} from './logs/index.ts'
+import {markThisProcess} from './process-mark.ts'
 
 export interface StartContext {
   /** The node binary and dist/logger.js the shim runs as the logging driver. */
@@ -135,7 +135,7 @@ export async function startAttached(
   /** Whether a drain (or the exit handler) sees the container out instead of this session. */
   let handedOver = false
   const detaching = new AbortController()
-  await markAttachedSession(container.paths)
+  await markThisProcess(container.paths.attachedSession)
   try {
     // A container removed at exit takes its log along: no need to write one.
     if (container.record.LogPath && !container.record.HostConfig.AutoRemove) {
@@ -204,6 +204,6 @@ export async function startAttached(
     await log?.close()
     await fifos.dispose()
     // An `--rm` container's removal takes the mark along, so that a nerd killed before it leaves it to the next command.
-    if (!container.record.HostConfig.AutoRemove || handedOver) await unmarkAttachedSession(container.paths)
+    if (!container.record.HostConfig.AutoRemove || handedOver) await rm(container.paths.attachedSession, {force: true})
   }
 }

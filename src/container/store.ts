@@ -38,7 +38,7 @@ export interface ContainerPaths {
   stdin: string
   /** There while nerd's drain (detached-output.ts) has output to write into the log, with its pid: attach and logs wait for it. */
   drainMark: string
-  /** There while a foreground session (attached-session.ts) sees the container out, with its process. */
+  /** There while a foreground session sees the container out, naming its process (process-mark.ts). */
   attachedSession: string
   /**
    * There while a commit keeps the container paused, naming its process (process-mark.ts): the
