@@ -15,6 +15,7 @@ import {join} from 'node:path'
 import {codeDir} from '../paths.ts'
 import {fifoInput, serveAttachSocket} from './attach-socket.ts'
 import {startExitHandler} from './exit-handler.ts'
+import {recordedInitProcess} from './host-process.ts'
 import type {OpenedFifos} from './io.ts'
 import {openContainerLog} from './logs/index.ts'
 import type {LogStream} from './logs/index.ts'
@@ -155,13 +156,6 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   // hook recorded, is read at once: a start (a user's restart) that replaces it waits for its exit
   // and the task's deletion first. (The process itself may not be a zombie yet: the init of a PID
   // namespace closes its files before it waits for the namespace's other processes to end.)
-  startExitHandler(dataRoot, record.Namespace, record.Id, recordedInitPid(paths))
+  startExitHandler(dataRoot, record.Namespace, record.Id, recordedInitProcess(paths.initPid)?.pid)
 }
 
-function recordedInitPid(paths: ContainerPaths): number | undefined {
-  try {
-    return Number(readFileSync(paths.initPid, 'utf8')) || undefined
-  } catch {
-    return undefined
-  }
-}

@@ -3,6 +3,7 @@
  * logger (which loads as little as it can) and the CLI share them.
  */
 import {readFileSync} from 'node:fs'
+import {writeFile} from 'node:fs/promises'
 
 /** Linux's USER_HZ: /proc counts process start times in these steps. */
 export const TICKS_PER_SECOND = 100
@@ -34,4 +35,27 @@ export function processStartedAt(pid: number): string | undefined {
 export function processEnded(pid: number): boolean {
   const state = statFields(pid)?.[0]
   return state === undefined || state === 'Z'
+}
+
+/** A task's init process as its hook records it: the pid, and the start time that tells this process from a later one given the same pid. */
+export interface InitProcess {
+  pid: number
+  startTime: number
+}
+
+/** Records a task's init process (`<pid> <start time>`), while it exists: its hook runs before it starts. */
+export async function recordInitProcess(file: string, pid: number): Promise<void> {
+  await writeFile(file, `${pid} ${processStartTime(pid) ?? ''}`)
+}
+
+/** The init process a task's hook recorded; undefined when there is no record (or one being written). */
+export function recordedInitProcess(file: string): InitProcess | undefined {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  const [pid, startTime] = text.split(' ').map(Number)
+  return pid && startTime ? {pid, startTime} : undefined
 }

@@ -14,6 +14,7 @@ import {readFile, rm, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
+import {recordInitProcess} from './host-process.ts'
 import {containerResolvConf, extraHostLines, hostNetworkHosts} from './etc-files.ts'
 import {attachTarget, containerPaths, readRecord} from './store.ts'
 import type {ContainerPaths} from './store.ts'
@@ -42,7 +43,7 @@ export async function runOciHook(name: OciHookName, state: OciState): Promise<vo
 /** A new task of the container exists (its init process is `pid`), not started yet. */
 export async function taskCreated(namespace: string, id: string, paths: ContainerPaths, pid: number): Promise<void> {
   // The logger watches this process to tell when the container exits (the shim keeps the output pipes open).
-  await writeFile(paths.initPid, String(pid))
+  await recordInitProcess(paths.initPid, pid)
   const hostConfig = (await readRecord(paths))?.HostConfig
   const mode = hostConfig?.NetworkMode ?? 'none'
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '')

@@ -9,11 +9,12 @@
  * pipes and writes synchronously (no libuv thread pool), and loads nothing but this directory, the
  * store, the attach socket (which costs nothing until `attach` connects) and node's fs and net.
  */
-import {closeSync, constants, existsSync, openSync, readFileSync, statSync, unlinkSync} from 'node:fs'
+import {closeSync, constants, existsSync, openSync, readFileSync, unlinkSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
 import {fifoInput, serveAttachSocket} from '../attach-socket.ts'
-import {processEnded, processStartTime, TICKS_PER_SECOND} from '../host-process.ts'
+import {processEnded, processStartTime, recordedInitProcess} from '../host-process.ts'
+import type {InitProcess} from '../host-process.ts'
 import type {ContainerRecord} from '../model.ts'
 import {containerPaths, startedState, updateState} from '../store.ts'
 import type {ContainerPaths} from '../store.ts'
@@ -96,7 +97,7 @@ const READ_SIZE = 64 * 1024
 const DRAIN_AFTER_TERM_MS = 5000
 
 export async function runLogger(environment: LoggerEnvironment): Promise<void> {
-  const started = processStartedAt()
+  const started = Number(processStartTime('self'))
   const terminated = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()))
   const paths = containerPaths(environment.dataRoot, environment.namespace, environment.id)
   let record: ContainerRecord | undefined
@@ -201,30 +202,17 @@ function takeStartMark(paths: ContainerPaths): boolean {
 const EXIT_POLL_MS = 250
 
 /**
- * When the shim started this process (the prelude's exec keeps it): this task's init pid file is
- * written after that, an earlier task's before. Node starts ~20 ms after the prelude, by when the
- * file may be there already, so the time comes from /proc, whose clocks count from boot in 10 ms
- * steps; two steps earlier, to be sure.
+ * Resolves with the pid of the init process this task's hook recorded once it is gone or a zombie:
+ * the shim keeps the output pipes open until the task is deleted, so the end of the output does not
+ * tell. Undefined when the watch is aborted.
+ *
+ * The record is this task's when its process started no earlier than this one: the shim starts the
+ * logger (the prelude, whose pid exec keeps) before it creates the task, and an earlier task's
+ * process started before that one was deleted. Both times are /proc's, in ticks of one clock: a
+ * file's modification time, on a coarser clock than /proc's, could not tell them apart.
  */
-export function processStartedAt(): number {
-  try {
-    const startTicks = Number(processStartTime('self'))
-    const uptimeSeconds = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0])
-    const elapsedMs = (uptimeSeconds - startTicks / TICKS_PER_SECOND) * 1000
-    if (Number.isFinite(elapsedMs) && elapsedMs >= 0) return Date.now() - elapsedMs - 2000 / TICKS_PER_SECOND
-  } catch {
-    // No /proc: Node's own start, after the exec.
-  }
-  return Date.now() - performance.now()
-}
-
-/**
- * Resolves with the pid of the init process this task's hook recorded (after `since`) once it is
- * gone or a zombie: the shim keeps the output pipes open until the task is deleted, so the end of
- * the output does not tell. Undefined when the watch is aborted.
- */
-async function initProcessExit(pidFile: string, since: number, signal: AbortSignal): Promise<number | undefined> {
-  let pid: number | undefined
+export async function initProcessExit(pidFile: string, since: number, signal: AbortSignal): Promise<number | undefined> {
+  let init: InitProcess | undefined
   while (!signal.aborted) {
     await new Promise<void>((resolve) => {
       const wake = (): void => {
@@ -236,15 +224,13 @@ async function initProcessExit(pidFile: string, since: number, signal: AbortSign
       signal.addEventListener('abort', wake)
     })
     if (signal.aborted) break
-    if (pid === undefined) {
-      try {
-        if (statSync(pidFile).mtimeMs >= since) pid = Number(readFileSync(pidFile, 'utf8'))
-      } catch {
-        // not written yet
-      }
+    if (init === undefined) {
+      const recorded = recordedInitProcess(pidFile)
+      if (recorded && recorded.startTime >= since) init = recorded
       continue
     }
-    if (processEnded(pid)) return pid
+    // Gone, a zombie, or its pid given to a later process.
+    if (processEnded(init.pid) || Number(processStartTime(init.pid)) !== init.startTime) return init.pid
   }
   return undefined
 }

@@ -7,7 +7,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {parseLogOptions, parseLogSize} from '../../../src/container/logs/json-file.ts'
-import {loggerUri} from '../../../src/container/logs/logger.ts'
+import {initProcessExit, loggerUri} from '../../../src/container/logs/logger.ts'
+import {processStartTime, recordedInitProcess, recordInitProcess} from '../../../src/container/host-process.ts'
 import {parseLogTime} from '../../../src/container/logs/read.ts'
 import {containerPaths} from '../../../src/container/store.ts'
 
@@ -149,16 +150,49 @@ describe('the logger URI', () => {
   })
 })
 
-describe('the logger\'s start time', () => {
-  it('is when the shim started the process, before the prelude exec\'d node', async () => {
-    // The prelude's share, made long: 300 ms of shell before node.
-    const script = `import {processStartedAt} from ${JSON.stringify(new URL('../../../src/container/logs/logger.ts', import.meta.url).href)}; console.log(JSON.stringify({started: processStartedAt(), node: Date.now() - performance.now()}))`
-    const shell = spawn('/bin/sh', ['-c', 'sleep 0.3; exec "$0" --input-type=module -e "$1"', process.execPath, script], {stdio: ['ignore', 'pipe', 'inherit']})
-    let output = ''
-    shell.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    assert.equal(await new Promise((resolve) => shell.on('exit', resolve)), 0)
-    const {started, node} = JSON.parse(output) as {started: number; node: number}
-    assert.ok(node - started >= 250, `started ${node - started} ms before node`)
-    assert.ok(node - started < 2000, `started ${node - started} ms before node`)
+describe('the logger\'s watch of its task\'s init process', () => {
+  const watchFor = async (file: string, since: number, ms: number): Promise<number | undefined> => {
+    const watching = new AbortController()
+    const timer = setTimeout(() => watching.abort(), ms)
+    try {
+      return await initProcessExit(file, since, watching.signal)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  it('takes the record of a process started no earlier than the logger, and resolves with its pid when it exits', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nerd-init-pid-'))
+    const init = spawn('sleep', ['30'], {stdio: 'ignore'})
+    try {
+      const file = join(root, 'init.pid')
+      await recordInitProcess(file, init.pid!)
+      const startTime = Number(processStartTime(init.pid!))
+      // An earlier task's record: its process started before this logger.
+      assert.equal(await watchFor(file, startTime + 1, 700), undefined)
+      // This task's: still running, then killed.
+      assert.equal(await watchFor(file, startTime, 700), undefined)
+      const exited = watchFor(file, startTime, 10_000)
+      init.kill('SIGKILL')
+      assert.equal(await exited, init.pid)
+    } finally {
+      init.kill('SIGKILL')
+      await rm(root, {recursive: true, force: true})
+    }
+  })
+
+  it('sees a recorded pid now given to a later process as its process gone, and a record being written as none', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nerd-init-pid-'))
+    try {
+      const file = join(root, 'init.pid')
+      const ownStart = Number(processStartTime('self'))
+      await writeFile(file, `${process.pid} ${ownStart + 1}`)
+      assert.equal(await watchFor(file, ownStart, 5000), process.pid)
+      await writeFile(file, `${process.pid} `)
+      assert.equal(recordedInitProcess(file), undefined)
+      assert.equal(await watchFor(file, 0, 700), undefined)
+    } finally {
+      await rm(root, {recursive: true, force: true})
+    }
   })
 })
