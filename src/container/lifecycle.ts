@@ -17,7 +17,7 @@ import type {ImageUser} from '../image/remove.ts'
 import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
-import {claimOrphanedMark} from './process-mark.ts'
+import {claimOrphanedMark, markThisProcess} from './process-mark.ts'
 import {processStartedAt} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
@@ -724,13 +724,23 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
     if (task.status !== 'RUNNING' && task.status !== 'CREATED') await scope.client.tasks.resume(id).catch(() => undefined)
+    await markThisProcess(container.paths.stopping)
     await signalContainer(scope, id, stopSignal, false)
     return {task, exit}
   })
   if (!signalled) return
+  try {
+    await seeOutStop(scope, container, signalled, options.timeoutSeconds ?? container.record.StopTimeout)
+  } finally {
+    await rm(container.paths.stopping, {force: true})
+  }
+}
+
+/** The rest of stopContainer, once the stop signal is sent (`exit`: the process's end, when it ran). */
+async function seeOutStop(scope: ContainerScope, container: LoadedContainer, signalled: {task: Process; exit?: Promise<ExitStatus>}, timeout: number): Promise<void> {
+  const id = container.record.Id
   let ended: ExitStatus = signalled.task
   if (signalled.exit) {
-    const timeout = options.timeoutSeconds ?? container.record.StopTimeout
     if (timeout >= 0) {
       let timer: NodeJS.Timeout | undefined
       const exited = await Promise.race([signalled.exit.then(() => true, () => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeout * 1000)))])
@@ -894,15 +904,20 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
     }
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
+    await markThisProcess(removal.paths.stopping)
     await signalContainer(scope, id, signalNumber('SIGKILL'), true)
     if (task.status === 'PAUSED' || task.status === 'PAUSING') await scope.client.tasks.resume(id).catch(() => undefined)
     // The task may be gone already: its exit handler deleted it (and recorded its exit).
     ended = await exit.catch(unlessNotFound)
   }
   if (task) {
-    // Its exit recorded first: an rm cut short after the deletion leaves an exited container with its exit code and time.
-    if (ended && removal.record) await recordExit(scope, removal.paths, id, ended).catch(unlessUnreadable)
-    await deleteTaskHere(scope, removal).catch(unlessNotFound)
+    try {
+      // Its exit recorded first: an rm cut short after the deletion leaves an exited container with its exit code and time.
+      if (ended && removal.record) await recordExit(scope, removal.paths, id, ended).catch(unlessUnreadable)
+      await deleteTaskHere(scope, removal).catch(unlessNotFound)
+    } finally {
+      await rm(removal.paths.stopping, {force: true})
+    }
   }
   // Also what a poststop that never ran (containerd down, a hook killed) left attached, and mounted.
   await taskGone(scope, removal)

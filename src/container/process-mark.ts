@@ -9,12 +9,26 @@
  *   the name, do what it did not (lifecycle.ts, seeOutOrphan).
  * - A commit's pause (commit-pause) is resumed by the next command that looks at the container
  *   (lifecycle.ts, seeOutDeadCommit).
+ * - A stop or forced removal (stopping) deletes the task of the process it ends: the container's
+ *   logger leaves that exit to it while its nerd lives (logs/logger.ts).
  */
+import {readFileSync} from 'node:fs'
 import {readFile, unlink, writeFile} from 'node:fs/promises'
 import {ownerGone, ownerTag} from '../owner.ts'
 
 export async function markThisProcess(file: string): Promise<void> {
   await writeFile(file, ownerTag())
+}
+
+/** Whether the mark is there and names a live process (an empty one is being written). */
+export function markHeld(file: string): boolean {
+  let mark: string
+  try {
+    mark = readFileSync(file, 'utf8')
+  } catch {
+    return false
+  }
+  return mark === '' || !ownerGone(mark)
 }
 
 /**

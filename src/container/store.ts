@@ -45,6 +45,11 @@ export interface ContainerPaths {
    * resume a killed commit owes is the next look's at the container (lifecycle.ts, seeOutDeadCommit).
    */
   commitPause: string
+  /**
+   * There while a stop or forced removal, which sees the process it ends out itself, is under way,
+   * naming its process (process-mark.ts): the logger then starts no exit handler.
+   */
+  stopping: string
   /** Locked while a restart policy restarts the container (task-exit.ts), which a stop waits out. */
   policyRestart: string
   /** The state of its health check (HealthState), written by its health monitor. */
@@ -82,6 +87,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     drainMark: join(dir, 'output-draining'),
     attachedSession: join(dir, 'attached-session'),
     commitPause: join(dir, 'commit-pause'),
+    stopping: join(dir, 'stopping'),
     policyRestart: join(dir, 'policy-restart'),
     health: join(dir, 'health.json'),
     lifecycle: join(containersDir(dataRoot, namespace), `.${id}`),

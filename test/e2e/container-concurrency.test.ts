@@ -4,9 +4,12 @@
  * and nothing is left behind (tasks, containerd records, snapshots, state directories, names).
  */
 import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
 import {existsSync, readdirSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
+import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
@@ -36,6 +39,35 @@ describe('the container lifecycle under concurrency and interruption', () => {
 
   after(async () => {
     await removeAllContainers()
+  })
+
+  it('stop and rm -f of many containers see their processes out themselves: no exit handler starts, nothing is left', async () => {
+    const names = Array.from({length: 10}, (_, index) => `many-${index}`)
+    const ids: string[] = []
+    for (const name of names) ids.push((await nerdOk(['run', '-d', '--network', 'none', '--name', name, IMG, 'sleep', '600'])).trim())
+    // An exit handler is a process of its own (task-exit.js) for a while: looked for every 20 ms.
+    const handlers = new Set<string>()
+    let watching = true
+    const watched = (async () => {
+      while (watching) {
+        const {stdout} = await promisify(execFile)('ps', ['-eo', 'pid=,args='])
+        for (const line of stdout.split('\n')) if (line.includes('task-exit.js') && ids.some((id) => line.includes(id))) handlers.add(line.trim())
+        await delay(20)
+      }
+    })()
+    try {
+      await nerdOk(['stop', '-t', '0', ...names.slice(0, 5)])
+      await nerdOk(['rm', '-f', ...names.slice(5)])
+      await delay(500)
+    } finally {
+      watching = false
+      await watched
+    }
+    assert.deepEqual([...handlers], [])
+    for (const name of names.slice(0, 5)) assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]), 'exited 137\n')
+    for (const id of ids.slice(0, 5)) assert.equal(existsSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'stopping')), false)
+    for (const id of ids.slice(5)) assert.deepEqual(await remainsOf(id), {tasks: [], containers: [], snapshots: [], directories: []})
+    await nerdOk(['rm', ...names.slice(0, 5)])
   })
 
   it('parallel starts of a stopped container all succeed, and one task runs', async () => {

@@ -1,13 +1,14 @@
 /** docker's json-file --log-opt values, --since/--until values, and the binary:// URI of the logger. */
 import assert from 'node:assert/strict'
 import {execFileSync, spawn} from 'node:child_process'
-import {existsSync} from 'node:fs'
+import {existsSync, readlinkSync} from 'node:fs'
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {parseLogOptions, parseLogSize} from '../../../src/container/logs/json-file.ts'
-import {initProcessExit, loggerUri} from '../../../src/container/logs/logger.ts'
+import {initProcessExit, loggerUri, seenOutByStopper} from '../../../src/container/logs/logger.ts'
+import {markThisProcess} from '../../../src/container/process-mark.ts'
 import {processStartTime, recordedInitProcess, recordInitProcess} from '../../../src/container/host-process.ts'
 import {parseLogTime} from '../../../src/container/logs/read.ts'
 import {containerPaths} from '../../../src/container/store.ts'
@@ -191,6 +192,37 @@ describe('the logger\'s watch of its task\'s init process', () => {
       await writeFile(file, `${process.pid} `)
       assert.equal(recordedInitProcess(file), undefined)
       assert.equal(await watchFor(file, 0, 700), undefined)
+    } finally {
+      await rm(root, {recursive: true, force: true})
+    }
+  })
+})
+
+describe('the logger and a stop that sees the process out itself', () => {
+  it('waits for its own end while the stopping nerd lives, and leaves the exit to a handler when that nerd is gone or done', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nerd-stopping-'))
+    try {
+      const mark = join(root, 'stopping')
+      const never = new Promise<void>(() => undefined)
+      // No stop under way.
+      assert.equal(await seenOutByStopper(mark, never), false)
+      // A live nerd's stop: the task's deletion ends the logger.
+      await markThisProcess(mark)
+      let endLogger = (): void => undefined
+      const ended = new Promise<void>((resolve) => (endLogger = resolve))
+      const waiting = seenOutByStopper(mark, ended)
+      setTimeout(endLogger, 400)
+      assert.equal(await waiting, true)
+      // The stop finished without deleting the task (the mark went first).
+      const finished = seenOutByStopper(mark, never)
+      setTimeout(() => void rm(mark), 400)
+      assert.equal(await finished, false)
+      // A nerd that died mid-stop: a process that has ended, as owner.ts names it.
+      const dead = spawn('true')
+      await new Promise((resolve) => dead.on('exit', resolve))
+      const namespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1]
+      await writeFile(mark, `${namespace}-${dead.pid}-1`)
+      assert.equal(await seenOutByStopper(mark, never), false)
     } finally {
       await rm(root, {recursive: true, force: true})
     }
