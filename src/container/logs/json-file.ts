@@ -3,7 +3,8 @@
  * `{"log":"<line>\n","stream":"stdout","time":"<RFC 3339 with nanoseconds, UTC>"}` (with
  * `"attrs":{…}` before `time` when the log options name labels, variables or a tag), rotated when the
  * next entry would pass max-size: `<file>` becomes `<file>.1`, `.1` becomes `.2` … up to
- * `<file>.<max-file - 1>`; with max-file 1 a new, empty file replaces it.
+ * `<file>.<max-file - 1>`, gzipped (`.1.gz` …) with compress; with max-file 1 a new, empty file
+ * replaces it.
  *
  * Written with synchronous calls straight from the bytes received: the logger that runs beside every
  * container stays off libuv's thread pool and allocates next to nothing per line.
@@ -13,6 +14,7 @@ import {NerdError} from '../../errors.ts'
 import {goJSON} from '../../format/go-json.ts'
 import {compareStrings} from '../../format/go-values.ts'
 import type {ContainerRecord} from '../model.ts'
+import {CompressedRotation} from './compressed-rotation.ts'
 import {maxEscapedLength, writeEscaped} from './json-string.ts'
 
 export interface JsonFileOptions {
@@ -22,6 +24,8 @@ export interface JsonFileOptions {
   maxFile?: number
   /** docker's `attrs` of every entry (see logs/attributes.ts). */
   attrs?: Record<string, string>
+  /** Rotated files are gzipped (`<file>.1.gz` …, see compressed-rotation.ts); the live one stays plain. */
+  compress?: boolean
 }
 
 export type LogStream = 'stdout' | 'stderr'
@@ -123,7 +127,7 @@ export function logTimestamp(nanoseconds: bigint = nowNanoseconds()): string {
 export interface JsonFileLog {
   /** Logs the complete lines of `chunk`; the rest waits for its newline (or 16 KiB, or close). */
   write(stream: LogStream, chunk: Uint8Array): void
-  /** Logs what is left of an unfinished line, as is, and closes the file. */
+  /** Logs what is left of an unfinished line, as is, and closes the file once the rotated files are compressed. */
   close(): Promise<void>
 }
 
@@ -168,6 +172,7 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
   // generation, its malloc'd memory kept until a full GC, which a logger allocating so little
   // seldom needs: the logger of a container writing small chunks grew by megabytes a minute.
   const time = Buffer.allocUnsafe(TIME_LENGTH)
+  const compressed = options.compress && maxFile > 1 ? new CompressedRotation(path, maxFile) : undefined
 
   const writeAll = (bytes: Buffer, length: number): void => {
     for (let written = 0; written < length; ) written += writeSync(fd, bytes, written, length - written)
@@ -185,12 +190,18 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
    */
   const rotate = (): void => {
     closeSync(fd)
-    if (maxFile <= 1) rmSync(path, {force: true})
-    for (let index = maxFile - 1; index >= 1; index--) {
-      try {
-        renameSync(index === 1 ? path : `${path}.${index - 1}`, `${path}.${index}`)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    if (maxFile <= 1) {
+      rmSync(path, {force: true})
+    } else if (compressed) {
+      // The entry that rotates is stamped no earlier than the last one of the file rotated out.
+      compressed.rotate(time.toString('latin1'))
+    } else {
+      for (let index = maxFile - 1; index >= 1; index--) {
+        try {
+          renameSync(index === 1 ? path : `${path}.${index - 1}`, `${path}.${index}`)
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        }
       }
     }
     fd = openSync(path, 'a', 0o640)
@@ -261,6 +272,7 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
       } finally {
         closeSync(fd)
       }
+      await compressed?.idle()
     },
   }
 }
