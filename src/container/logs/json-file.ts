@@ -10,6 +10,7 @@
  * container stays off libuv's thread pool and allocates next to nothing per line.
  */
 import {closeSync, fstatSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {parseBooleanFlag} from '../../config/settings.ts'
 import {NerdError} from '../../errors.ts'
 import {goJSON} from '../../format/go-json.ts'
 import {compareStrings} from '../../format/go-values.ts'
@@ -92,13 +93,18 @@ export function parseLogOptions(config: Record<string, string>): JsonFileOptions
       options.maxFile = Number(value)
       if (options.maxFile < 1) throw new NerdError('max-file cannot be less than 1')
     } else if (key === 'compress') {
-      // Rotated files stay as they are: false is all nerd does.
-      if (!['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) {
-        throw new NerdError(`log opt 'compress=${value}' of the json-file log driver is not supported by nerd: rotated files are not compressed`)
+      try {
+        if (parseBooleanFlag(value)) options.compress = true
+      } catch (error) {
+        throw new NerdError((error as Error).message)
       }
     } else {
       throw new NerdError(`unknown log opt '${key}' for json-file log driver`)
     }
+  }
+  // Only rotated files are compressed: docker wants some to be made and kept.
+  if (options.compress && (options.maxSize === undefined || (options.maxFile ?? 1) < 2)) {
+    throw new NerdError('compress cannot be true when max-file is less than 2 or max-size is not set')
   }
   return options
 }
