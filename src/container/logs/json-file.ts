@@ -7,7 +7,8 @@
  * replaces it.
  *
  * Written with synchronous calls straight from the bytes received: the logger that runs beside every
- * container stays off libuv's thread pool and allocates next to nothing per line.
+ * container stays off libuv's thread pool (but while it gzips a rotated file, see
+ * compressed-rotation.ts) and allocates next to nothing per line.
  */
 import {closeSync, fstatSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {parseBooleanFlag} from '../../config/settings.ts'
