@@ -1,14 +1,17 @@
 /**
  * Logs and restart policies end to end: the shim-run json-file logger, `logs` with -f/--tail/-t/
- * --since, rotation, `attach` (the live output from the container's attach socket), `--restart` (a
- * killed process comes back, RestartCount counts it, on-failure stops at its limit), and `run -d --rm`.
+ * --since, rotation (plain or gzipped), `attach` (the live output from the container's attach
+ * socket), `--restart` (a killed process comes back, RestartCount counts it, on-failure stops at its
+ * limit), and `run -d --rm`.
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {basename, dirname} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
+import {gunzipSync} from 'node:zlib'
 import {before, describe, it} from 'node:test'
 import {inspectContainer as inspect, nerdOk, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
@@ -94,6 +97,35 @@ describe('logs and restart policies', () => {
     assert.ok(all.length < 400, `only what max-file keeps: ${all.length} lines`)
     assert.equal(all.at(-1), 'line-400')
     await nerdOk(['rm', '-f', 'rotating'])
+  })
+
+  it('with compress=true gzips the rotated files, which logs reads as the plain ones, and rm removes them', async () => {
+    const options = ['--log-opt', 'max-size=1k', '--log-opt', 'max-file=3', '--log-opt', 'compress=true']
+    await nerdOk(['run', '-d', '--name', 'zipped', ...options, IMG, 'sh', '-c', 'for i in $(seq 1 300); do echo line-$i; done; sleep 600'])
+    const record = await inspect('zipped')
+    assert.deepEqual(record.HostConfig.LogConfig, {Type: 'json-file', Config: {'max-size': '1k', 'max-file': '3', compress: 'true'}})
+    const {LogPath: path} = record as {LogPath: string}
+    const logFiles = (): string[] => readdirSync(dirname(path)).filter((name) => name.startsWith(basename(path))).sort()
+    await until('the last line', async () => ((await nerd(['logs', '--tail', '1', 'zipped'])).stdout === 'line-300\n' ? true : undefined))
+    await until('the rotated files compressed', async () => (logFiles().join() === [basename(path), `${basename(path)}.1.gz`, `${basename(path)}.2.gz`].join() ? true : undefined))
+    // Each a gzip of docker's JSON lines; together with the live file, the newest lines with none missing.
+    const kept = [`${path}.2.gz`, `${path}.1.gz`].flatMap((file) => gunzipSync(readFileSync(file)).toString().trimEnd().split('\n'))
+    kept.push(...readFileSync(path, 'utf8').trimEnd().split('\n'))
+    const logged = kept.map((line) => (JSON.parse(line) as {log: string}).log.trimEnd())
+    assert.ok(logged.length > 20 && logged.length < 300, `${logged.length} lines kept`)
+    const newest = Array.from({length: logged.length}, (_, index) => `line-${300 - logged.length + 1 + index}`)
+    assert.deepEqual(logged, newest)
+    assert.deepEqual((await nerdOk(['logs', 'zipped'])).trimEnd().split('\n'), newest)
+    assert.deepEqual((await nerdOk(['logs', '--tail', '20', 'zipped'])).trimEnd().split('\n'), newest.slice(-20))
+    const stamped = (await nerdOk(['logs', '-t', '--tail', String(logged.length - 2), 'zipped'])).trimEnd().split('\n')
+    assert.deepEqual(stamped.map((line) => line.replace(/^\d{4}-\d\d-\d\dT[\d:.]{18}Z /, '')), newest.slice(2))
+    await nerdOk(['rm', '-f', 'zipped'])
+    assert.equal(existsSync(dirname(path)), false)
+    // docker's rule: only rotated files are compressed, so some must be made and kept.
+    const refused = await nerd(['run', '--rm', '--network', 'none', '--log-opt', 'compress=true', '--log-opt', 'max-size=1k', IMG, 'true'])
+    assert.deepEqual([refused.code, refused.stderr], [125, 'Error: compress cannot be true when max-file is less than 2 or max-size is not set\n'])
+    const invalid = await nerd(['run', '--rm', '--network', 'none', ...options.slice(0, -1), 'compress=yes', IMG, 'true'])
+    assert.deepEqual([invalid.code, invalid.stderr], [125, 'Error: strconv.ParseBool: parsing "yes": invalid syntax\n'])
   })
 
   it('--restart=always brings back a process killed with SIGKILL and counts it', async () => {

@@ -3,16 +3,20 @@
  * `{"log":"<line>\n","stream":"stdout","time":"<RFC 3339 with nanoseconds, UTC>"}` (with
  * `"attrs":{…}` before `time` when the log options name labels, variables or a tag), rotated when the
  * next entry would pass max-size: `<file>` becomes `<file>.1`, `.1` becomes `.2` … up to
- * `<file>.<max-file - 1>`; with max-file 1 a new, empty file replaces it.
+ * `<file>.<max-file - 1>`, gzipped (`.1.gz` …) with compress; with max-file 1 a new, empty file
+ * replaces it.
  *
  * Written with synchronous calls straight from the bytes received: the logger that runs beside every
- * container stays off libuv's thread pool and allocates next to nothing per line.
+ * container stays off libuv's thread pool (but while it gzips a rotated file, see
+ * compressed-rotation.ts) and allocates next to nothing per line.
  */
 import {closeSync, fstatSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {parseBooleanFlag} from '../../config/settings.ts'
 import {NerdError} from '../../errors.ts'
 import {goJSON} from '../../format/go-json.ts'
 import {compareStrings} from '../../format/go-values.ts'
 import type {ContainerRecord} from '../model.ts'
+import {CompressedRotation} from './compressed-rotation.ts'
 import {maxEscapedLength, writeEscaped} from './json-string.ts'
 
 export interface JsonFileOptions {
@@ -22,6 +26,8 @@ export interface JsonFileOptions {
   maxFile?: number
   /** docker's `attrs` of every entry (see logs/attributes.ts). */
   attrs?: Record<string, string>
+  /** Rotated files are gzipped (`<file>.1.gz` …, see compressed-rotation.ts); the live one stays plain. */
+  compress?: boolean
 }
 
 export type LogStream = 'stdout' | 'stderr'
@@ -88,13 +94,18 @@ export function parseLogOptions(config: Record<string, string>): JsonFileOptions
       options.maxFile = Number(value)
       if (options.maxFile < 1) throw new NerdError('max-file cannot be less than 1')
     } else if (key === 'compress') {
-      // Rotated files stay as they are: false is all nerd does.
-      if (!['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) {
-        throw new NerdError(`log opt 'compress=${value}' of the json-file log driver is not supported by nerd: rotated files are not compressed`)
+      try {
+        if (parseBooleanFlag(value)) options.compress = true
+      } catch (error) {
+        throw new NerdError((error as Error).message)
       }
     } else {
       throw new NerdError(`unknown log opt '${key}' for json-file log driver`)
     }
+  }
+  // Only rotated files are compressed: docker wants some to be made and kept.
+  if (options.compress && (options.maxSize === undefined || (options.maxFile ?? 1) < 2)) {
+    throw new NerdError('compress cannot be true when max-file is less than 2 or max-size is not set')
   }
   return options
 }
@@ -123,7 +134,7 @@ export function logTimestamp(nanoseconds: bigint = nowNanoseconds()): string {
 export interface JsonFileLog {
   /** Logs the complete lines of `chunk`; the rest waits for its newline (or 16 KiB, or close). */
   write(stream: LogStream, chunk: Uint8Array): void
-  /** Logs what is left of an unfinished line, as is, and closes the file. */
+  /** Logs what is left of an unfinished line, as is, and closes the file once the rotated files are compressed. */
   close(): Promise<void>
 }
 
@@ -168,6 +179,7 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
   // generation, its malloc'd memory kept until a full GC, which a logger allocating so little
   // seldom needs: the logger of a container writing small chunks grew by megabytes a minute.
   const time = Buffer.allocUnsafe(TIME_LENGTH)
+  const compressed = options.compress && maxFile > 1 ? new CompressedRotation(path, maxFile) : undefined
 
   const writeAll = (bytes: Buffer, length: number): void => {
     for (let written = 0; written < length; ) written += writeSync(fd, bytes, written, length - written)
@@ -185,12 +197,18 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
    */
   const rotate = (): void => {
     closeSync(fd)
-    if (maxFile <= 1) rmSync(path, {force: true})
-    for (let index = maxFile - 1; index >= 1; index--) {
-      try {
-        renameSync(index === 1 ? path : `${path}.${index - 1}`, `${path}.${index}`)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    if (maxFile <= 1) {
+      rmSync(path, {force: true})
+    } else if (compressed) {
+      // The entry that rotates is stamped no earlier than the last one of the file rotated out.
+      compressed.rotate(time.toString('latin1'))
+    } else {
+      for (let index = maxFile - 1; index >= 1; index--) {
+        try {
+          renameSync(index === 1 ? path : `${path}.${index - 1}`, `${path}.${index}`)
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        }
       }
     }
     fd = openSync(path, 'a', 0o640)
@@ -261,6 +279,7 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
       } finally {
         closeSync(fd)
       }
+      await compressed?.idle()
     },
   }
 }

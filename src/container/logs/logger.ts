@@ -7,7 +7,8 @@
  *
  * One runs per running container and its memory counts against it: it reads with non-blocking
  * pipes and writes synchronously (no libuv thread pool), and loads nothing but this directory, the
- * store, the attach socket (which costs nothing until `attach` connects) and node's fs and net.
+ * store, the attach socket (which costs nothing until `attach` connects) and node's fs and net
+ * (node's zlib too once `compress=true` has it gzip a rotated file).
  */
 import {closeSync, constants, existsSync, openSync, readFileSync, unlinkSync} from 'node:fs'
 import {Socket} from 'node:net'

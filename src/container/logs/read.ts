@@ -1,16 +1,19 @@
 /**
- * Reading a json-file log as `docker logs` does: the rotated files oldest first, then the live one;
- * `--tail` counted over all of them (before the time filters, as docker counts); `--since` and
- * `--until` on the entries' times; `-t` and `--details` prefixes; and `-f`, which follows the live
- * file through rotations and re-creations until the caller says to stop.
+ * Reading a json-file log as `docker logs` does: the rotated files oldest first (gzipped ones
+ * through gunzip), then the live one; `--tail` counted over all of them (before the time filters, as
+ * docker counts); `--since` and `--until` on the entries' times; `-t` and `--details` prefixes; and
+ * `-f`, which follows the live file through rotations and re-creations until the caller says to stop.
  *
  * Files are read in blocks, never whole, and the tail is found reading backwards from the end, so a
- * large log costs neither memory nor time for the part not shown.
+ * large log costs neither memory nor time for the part not shown. A gzipped file cannot be read
+ * backwards: its lines are counted in a first pass, streaming too.
  */
 import {watch} from 'node:fs'
 import {open, stat} from 'node:fs/promises'
 import type {FileHandle} from 'node:fs/promises'
 import {basename, dirname} from 'node:path'
+import {pipeline} from 'node:stream/promises'
+import {createGunzip} from 'node:zlib'
 import {NerdError} from '../../errors.ts'
 import {compareStrings} from '../../format/go-values.ts'
 import {parseGoDuration} from '../../format/go-duration.ts'
@@ -199,14 +202,92 @@ async function tailStart(handle: FileHandle, end: number, count: number): Promis
   return end === 0 ? {missing: count} : {missing: count - seen - 1}
 }
 
+/** A file's content from its start, in blocks; the handle stays open (a stream of it would close it on error). */
+async function* fileBlocks(handle: FileHandle): AsyncGenerator<Buffer, void, undefined> {
+  for (let position = 0; ; ) {
+    // A new buffer each time: gunzip may still hold the last one.
+    const buffer = Buffer.allocUnsafe(BLOCK_SIZE)
+    const {bytesRead} = await handle.read(buffer, 0, BLOCK_SIZE, position)
+    if (bytesRead === 0) return
+    position += bytesRead
+    yield buffer.subarray(0, bytesRead)
+  }
+}
+
+/** The decompressed content of a gzipped rotated file, in blocks; it ends where the data stops making sense. */
+async function* gunzipped(handle: FileHandle): AsyncGenerator<Buffer, void, undefined> {
+  const gunzip = createGunzip({chunkSize: BLOCK_SIZE})
+  const feeding = pipeline(fileBlocks(handle), gunzip)
+  feeding.catch(() => undefined)
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer
+    await feeding
+  } catch (error) {
+    // A damaged file (written by a logger cut off, or a disk that filled up) shows what it holds up
+    // to the damage, as a damaged line is skipped: docker skips such a file for --tail too.
+    if (!String((error as NodeJS.ErrnoException).code).startsWith('Z_')) throw error
+  } finally {
+    gunzip.destroy()
+  }
+}
+
+/** Feeds the complete lines of a gzipped rotated file to `printer`, but the first `skip`. */
+async function readCompressedLines(handle: FileHandle, skip: number, printer: Printer): Promise<void> {
+  let carried: Buffer | undefined
+  for await (const chunk of gunzipped(handle)) {
+    const block = carried ? Buffer.concat([carried, chunk]) : chunk
+    let start = 0
+    for (let newline = block.indexOf(10); newline >= 0; newline = block.indexOf(10, start)) {
+      if (skip > 0) skip--
+      else printer.line(block.subarray(start, newline))
+      start = newline + 1
+    }
+    carried = start < block.length ? block.subarray(start) : undefined
+    await printer.flush()
+    if (printer.passedUntil) break
+  }
+}
+
+/** As tailStart for a gzipped file, which cannot be read backwards: the offset is the number of lines to skip. */
+async function compressedTailStart(handle: FileHandle, count: number): Promise<{offset: number} | {missing: number}> {
+  let lines = 0
+  for await (const chunk of gunzipped(handle)) {
+    for (let newline = chunk.indexOf(10); newline >= 0; newline = chunk.indexOf(10, newline + 1)) lines++
+  }
+  return lines >= count ? {offset: lines - count} : {missing: count - lines}
+}
+
+/**
+ * Nanoseconds since the epoch of the last entry of a gzipped rotated file, from docker's
+ * `{"lastTime":…}` in the extra field of its gzip header (which nerd writes too); undefined without one.
+ */
+async function compressedLastTime(handle: FileHandle): Promise<bigint | undefined> {
+  const header = Buffer.alloc(12)
+  const {bytesRead} = await handle.read(header, 0, header.length, 0)
+  const FEXTRA = 4
+  if (bytesRead < header.length || header[0] !== 0x1f || header[1] !== 0x8b || !(header[3]! & FEXTRA)) return undefined
+  const extra = Buffer.alloc(header.readUInt16LE(10))
+  await handle.read(extra, 0, extra.length, header.length)
+  try {
+    const {lastTime} = JSON.parse(extra.toString('utf8')) as {lastTime?: unknown}
+    const time = typeof lastTime === 'string' ? timeNanoseconds(lastTime) : undefined
+    // Go's zero time (year 1) means none.
+    return time !== undefined && time > 0n ? time : undefined
+  } catch {
+    return undefined
+  }
+}
+
 interface LogFile {
   handle: FileHandle
   ino: number
-  /** Where the complete lines end now. */
+  /** Where the complete lines end now (a plain file). */
   end: number
+  /** A gzipped rotated file (`<file>.<n>.gz`), read from its start through gunzip. */
+  compressed: boolean
 }
 
-async function openLogFile(path: string): Promise<LogFile | undefined> {
+async function openLogFile(path: string, compressed = false): Promise<LogFile | undefined> {
   let handle: FileHandle
   try {
     handle = await open(path, 'r')
@@ -215,22 +296,56 @@ async function openLogFile(path: string): Promise<LogFile | undefined> {
     throw error
   }
   const {ino, size} = await handle.stat()
-  return {handle, ino, end: await completeEnd(handle, size)}
+  return {handle, ino, end: compressed ? size : await completeEnd(handle, size), compressed}
 }
 
-async function rotatedPaths(path: string, maxFile: number | undefined): Promise<string[]> {
-  const paths: string[] = []
-  for (let index = 1; maxFile === undefined || index < maxFile; index++) {
-    const rotated = `${path}.${index}`
-    try {
-      await stat(rotated)
-    } catch {
-      if (maxFile === undefined) break
-      continue
+/**
+ * The rotated files, oldest first: `<file>.<n>`, or `<file>.<n>.gz` once compressed (the plain one
+ * first, as docker's: it is removed only after the complete .gz has its name). Without max-file,
+ * as many as there are in a row.
+ */
+async function openRotatedFiles(path: string, maxFile: number | undefined, live: LogFile | undefined): Promise<LogFile[]> {
+  const files: LogFile[] = []
+  try {
+    for (let index = 1; maxFile === undefined || index < maxFile; index++) {
+      const file = (await openLogFile(`${path}.${index}`)) ?? (await openLogFile(`${path}.${index}.gz`, true))
+      if (!file) {
+        if (maxFile === undefined) break
+        continue
+      }
+      // The live file opened a moment ago, rotated since.
+      if (file.ino === live?.ino) await file.handle.close()
+      else files.unshift(file)
     }
-    paths.unshift(rotated)
+  } catch (error) {
+    for (const file of files) await file.handle.close()
+    throw error
   }
-  return paths
+  return files
+}
+
+/** How many times the files are opened again when a rotation came while they were opened. */
+const OPEN_ATTEMPTS = 3
+
+/**
+ * The live file and the rotated ones, opened as one set: when the live file was rotated while the
+ * others were opened, their names moved meanwhile (and a compression may have given the file opened
+ * as the live one a second name), so they are opened again.
+ */
+async function openLog(path: string, maxFile: number | undefined): Promise<{live?: LogFile; rotated: LogFile[]}> {
+  for (let attempt = 1; ; attempt++) {
+    const live = await openLogFile(path)
+    let rotated: LogFile[]
+    try {
+      rotated = await openRotatedFiles(path, maxFile, live)
+    } catch (error) {
+      await live?.handle.close()
+      throw error
+    }
+    const current = await stat(path).catch(() => undefined)
+    if (attempt === OPEN_ATTEMPTS || current?.ino === live?.ino) return live ? {live, rotated} : {rotated}
+    for (const file of [...rotated, ...(live ? [live] : [])]) await file.handle.close()
+  }
 }
 
 /** Wakes a follow when something in the log's directory changes, or after `ms` at the latest. */
@@ -265,11 +380,12 @@ function changeNotices(path: string, signal: AbortSignal | undefined): {wait(ms:
 
 export async function readLogs(path: string, options: ReadLogOptions, sink: LogSink): Promise<void> {
   const printer = new Printer(options, sink)
-  // The live file is opened first: a rotation while the rotated files are read then shows as a new
-  // live file to follow, and a rotated file that is the one already open is not read twice.
-  const reading: {live?: LogFile} = {live: await openLogFile(path)}
+  // The files are all open before any is read: a rotation while they are read then shows as a new
+  // live file to follow.
+  const {live, rotated} = await openLog(path, options.maxFile)
+  const reading: {live?: LogFile} = live ? {live} : {}
   try {
-    await readBacklog(path, reading.live, options, printer)
+    await readBacklog(rotated, reading.live, options, printer)
     if (!options.follow || printer.passedUntil || (options.until && options.until.getTime() < Date.now())) return
     await follow(path, reading, options, printer)
   } finally {
@@ -277,16 +393,25 @@ export async function readLogs(path: string, options: ReadLogOptions, sink: LogS
   }
 }
 
-/** What is in the files now: the rotated ones, then the live one up to its last complete line (where `live.end` is left). */
-async function readBacklog(path: string, live: LogFile | undefined, options: ReadLogOptions, printer: Printer): Promise<void> {
-  const files: LogFile[] = []
+/**
+ * What is in the files now: the rotated ones (oldest first, closed here), then the live one up to
+ * its last complete line (where `live.end` is left).
+ */
+async function readBacklog(rotated: LogFile[], live: LogFile | undefined, options: ReadLogOptions, printer: Printer): Promise<void> {
+  let files = live ? [...rotated, live] : rotated
   try {
-    for (const rotated of await rotatedPaths(path, options.maxFile)) {
-      const file = await openLogFile(rotated)
-      if (file && file.ino !== live?.ino) files.push(file)
-      else await file?.handle.close()
+    if (options.since) {
+      // As docker's: a compressed file whose last entry is before --since is not read, nor any older one.
+      const since = BigInt(options.since.getTime()) * 1_000_000n
+      for (let index = files.length - 1; index >= 0; index--) {
+        const file = files[index]!
+        if (!file.compressed) continue
+        const lastTime = await compressedLastTime(file.handle)
+        if (lastTime === undefined || lastTime >= since) continue
+        files = files.slice(index + 1)
+        break
+      }
     }
-    if (live) files.push(live)
 
     let first = 0
     let offset = 0
@@ -294,7 +419,8 @@ async function readBacklog(path: string, live: LogFile | undefined, options: Rea
       first = files.length
       let count = options.tail
       for (let index = files.length - 1; index >= 0 && count > 0; index--) {
-        const start = await tailStart(files[index]!.handle, files[index]!.end, count)
+        const file = files[index]!
+        const start = file.compressed ? await compressedTailStart(file.handle, count) : await tailStart(file.handle, file.end, count)
         first = index
         if ('offset' in start) {
           offset = start.offset
@@ -305,10 +431,12 @@ async function readBacklog(path: string, live: LogFile | undefined, options: Rea
     }
     for (let index = first; index < files.length && !printer.passedUntil; index++) {
       const file = files[index]!
-      file.end = await readLines(file.handle, index === first ? offset : 0, printer, file.end)
+      const from = index === first ? offset : 0
+      if (file.compressed) await readCompressedLines(file.handle, from, printer)
+      else file.end = await readLines(file.handle, from, printer, file.end)
     }
   } finally {
-    for (const file of files) if (file !== live) await file.handle.close()
+    for (const file of rotated) await file.handle.close()
   }
 }
 

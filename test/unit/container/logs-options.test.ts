@@ -44,8 +44,21 @@ describe('json-file log options', () => {
     assert.throws(() => parseLogOptions({'max-buffer-size': '4m'}), {message: "logger: max-buffer-size option is only supported with 'mode=non-blocking'"})
     assert.throws(() => parseLogOptions({mode: 'non-blocking', 'max-buffer-size': 'lots'}), {message: "error parsing option max-buffer-size: invalid size: 'lots'"})
     assert.throws(() => parseLogOptions({'env-regex': '('}), {message: /^invalid log opt 'env-regex': /})
-    assert.throws(() => parseLogOptions({compress: 'true'}), {message: "log opt 'compress=true' of the json-file log driver is not supported by nerd: rotated files are not compressed"})
     assert.throws(() => parseLogOptions({colour: 'red'}), {message: "unknown log opt 'colour' for json-file log driver"})
+  })
+
+  it('takes compress as docker does: a Go boolean, true only with max-size and a max-file of 2 or more', () => {
+    for (const value of ['true', '1', 't', 'TRUE', 'True']) {
+      assert.deepEqual(parseLogOptions({compress: value, 'max-size': '1k', 'max-file': '2'}), {compress: true, maxSize: 1000, maxFile: 2})
+    }
+    for (const value of ['false', '0', 'f', 'F', 'FALSE']) assert.deepEqual(parseLogOptions({compress: value}), {})
+    for (const value of ['yes', 'on', '', 'true ']) {
+      assert.throws(() => parseLogOptions({compress: value, 'max-size': '1k', 'max-file': '2'}), {message: `strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`})
+    }
+    const refused = 'compress cannot be true when max-file is less than 2 or max-size is not set'
+    for (const config of [{}, {'max-size': '1k'}, {'max-size': '1k', 'max-file': '1'}, {'max-file': '3'}]) {
+      assert.throws(() => parseLogOptions({...config, compress: 'true'}), {message: refused}, JSON.stringify(config))
+    }
   })
 })
 

@@ -1,9 +1,11 @@
-/** Reading json-file logs as `docker logs` does: rotated files, --tail, --since/--until, -t, --details, -f. */
+/** Reading json-file logs as `docker logs` does: rotated files (plain or gzipped), --tail, --since/--until, -t, --details, -f. */
 import assert from 'node:assert/strict'
-import {appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
+import {appendFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
+import {gzipSync} from 'node:zlib'
+import {rotatedFileHeader} from '../../../src/container/logs/compressed-rotation.ts'
 import {openJsonFileLog} from '../../../src/container/logs/json-file.ts'
 import {readLogs} from '../../../src/container/logs/read.ts'
 import type {ReadLogOptions} from '../../../src/container/logs/read.ts'
@@ -37,6 +39,24 @@ function rotatedLog(): string {
   const lines = (from: number) => [0, 1, 2, 3].map((offset) => entry({log: `line ${from + offset}\n`}, from + offset)).join('')
   writeFileSync(`${path}.2`, lines(0))
   writeFileSync(`${path}.1`, lines(4))
+  writeFileSync(path, lines(8))
+  return path
+}
+
+/** A gzipped rotated file as docker's and nerd's loggers write it, with `lastTime` in its header unless told. */
+function gzipped(text: string, lastTime?: string): Buffer {
+  const plain = gzipSync(text)
+  if (lastTime === undefined) return plain
+  // gzipSync's header has no extra field: docker's header takes its place.
+  return Buffer.concat([rotatedFileHeader(lastTime), plain.subarray(10)])
+}
+
+/** As rotatedLog, the rotated files compressed: x.log.2.gz, x.log.1.gz (their headers' lastTime as docker writes it) and x.log. */
+function compressedLog(): string {
+  const path = join(newDir(), 'x-json.log')
+  const lines = (from: number) => [0, 1, 2, 3].map((offset) => entry({log: `line ${from + offset}\n`}, from + offset)).join('')
+  writeFileSync(`${path}.2.gz`, gzipped(lines(0), '2026-01-01T00:00:03Z'))
+  writeFileSync(`${path}.1.gz`, gzipped(lines(4), '2026-01-01T00:00:07Z'))
   writeFileSync(path, lines(8))
   return path
 }
@@ -167,6 +187,51 @@ describe('reading json-file logs', () => {
     assert.deepEqual((await read(path, {tail: 1})).all, ['two\n'])
   })
 
+  it('reads gzipped rotated files as the plain ones, in order, with --tail across them and the prefixes', async () => {
+    const path = compressedLog()
+    assert.deepEqual((await read(path, {maxFile: 3})).all, lines(0, 11))
+    assert.deepEqual((await read(path)).all, lines(0, 11))
+    assert.deepEqual((await read(path, {maxFile: 2})).all, lines(4, 11))
+    for (const tail of [0, 2, 4, 6, 9, 12, 100]) assert.deepEqual((await read(path, {tail})).all, lines(Math.max(0, 12 - tail), 11), `--tail ${tail}`)
+    assert.deepEqual((await read(path, {tail: 9, timestamps: true})).all.slice(0, 2), ['2026-01-01T00:00:03.000000000Z line 3\n', '2026-01-01T00:00:04.000000000Z line 4\n'])
+    const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second))
+    assert.deepEqual((await read(path, {since: at(2), until: at(5)})).all, lines(2, 5))
+    assert.deepEqual((await read(path, {tail: 6, until: at(7)})).all, lines(6, 7))
+    // A file still waiting for compression, and one between its .gz's rename and its own removal
+    // (the plain one is read, once), in a log without header metadata (gzip's own header).
+    const mixed = join(newDir(), 'mixed-json.log')
+    const text = (from: number) => lines(from, from + 2).map((log, offset) => entry({log}, from + offset)).join('')
+    writeFileSync(`${mixed}.3.gz`, gzipped(text(0)))
+    writeFileSync(`${mixed}.2`, text(3))
+    writeFileSync(`${mixed}.2.gz`, gzipped(text(3)))
+    writeFileSync(`${mixed}.1`, text(6))
+    writeFileSync(mixed, text(9))
+    assert.deepEqual((await read(mixed, {maxFile: 4})).all, lines(0, 11))
+    assert.deepEqual((await read(mixed, {maxFile: 4, tail: 10})).all, lines(2, 11))
+  })
+
+  it('leaves out a gzipped file whose header says it ends before --since, and every older one, as docker does', async () => {
+    const path = compressedLog()
+    const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second))
+    // The headers are taken at their word: lines 4-7 of x.log.1.gz, said to end at second 7, are not read for --since 8.
+    writeFileSync(`${path}.1.gz`, gzipped([4, 5, 6, 7].map((second) => entry({log: `line ${second}\n`}, second + 10)).join(''), '2026-01-01T00:00:07Z'))
+    assert.deepEqual((await read(path, {since: at(8)})).all, lines(8, 11))
+    assert.deepEqual((await read(path, {since: at(7)})).all, lines(4, 11))
+    assert.deepEqual((await read(path, {since: at(8), tail: 6})).all, lines(8, 11))
+  })
+
+  it('shows what a damaged gzipped file holds up to the damage, and goes on with the next file', async () => {
+    const path = compressedLog()
+    const whole = gzipped(lines(4, 7).map((log, offset) => entry({log}, 4 + offset)).join(''), '2026-01-01T00:00:07Z')
+    writeFileSync(`${path}.1.gz`, whole.subarray(0, whole.length - 12))
+    const all = (await read(path)).all
+    assert.deepEqual(all.slice(0, 4), lines(0, 3))
+    assert.deepEqual(all.slice(-4), lines(8, 11))
+    writeFileSync(`${path}.1.gz`, 'not gzip at all')
+    assert.deepEqual((await read(path)).all, [...lines(0, 3), ...lines(8, 11)])
+    assert.deepEqual((await read(path, {tail: 6})).all, [...lines(2, 3), ...lines(8, 11)])
+  })
+
   it('reads nothing from a log that does not exist', async () => {
     assert.deepEqual((await read(join(newDir(), 'none.log'), {tail: 3})).all, [])
   })
@@ -204,6 +269,32 @@ describe('reading json-file logs', () => {
       await log.close()
     }
     assert.deepEqual(seen, expected)
+  })
+
+  it('follows the live file through rotations that gzip the rotated ones, from a --tail across them', async () => {
+    const dir = newDir()
+    const path = join(dir, 'zipped-json.log')
+    // 300 bytes hold 3 entries: the file rotates every third line.
+    const log = await openJsonFileLog(path, {maxSize: 300, maxFile: 3, compress: true})
+    for (let index = 0; index < 8; index++) log.write('stdout', Buffer.from(`line ${index}\n`))
+    await until('the rotated files compressed', () => readdirSync(dir).filter((name) => name.endsWith('.gz')).length === 2 && !readdirSync(dir).some((name) => /\.\d$/.test(name)))
+    let stop = false
+    const seen: string[] = []
+    const following = readLogs(path, {follow: true, tail: 5, maxFile: 3, shouldStop: async () => stop}, {stdout: (text) => void seen.push(...linesOf(text)), stderr: () => undefined})
+    try {
+      await until('the backlog', () => seen.length === 5)
+      for (let index = 8; index < 20; index++) {
+        log.write('stdout', Buffer.from(`line ${index}\n`))
+        await until(`line ${index}`, () => seen.length === index - 2)
+      }
+    } finally {
+      await log.close()
+      stop = true
+      await following
+    }
+    assert.deepEqual(seen, lines(3, 19))
+    assert.deepEqual(readdirSync(dir).sort(), ['zipped-json.log', 'zipped-json.log.1.gz', 'zipped-json.log.2.gz'])
+    assert.deepEqual((await read(path, {maxFile: 3})).all, lines(12, 19))
   })
 
   it('follows a log that appears only later, and one started over by max-file 1 or truncated by hand', async () => {

@@ -1,9 +1,11 @@
-/** The json-file writer: docker's entries, line splitting, the 16 KiB pieces, escaping, timestamps and rotation. */
+/** The json-file writer: docker's entries, line splitting, the 16 KiB pieces, escaping, timestamps and rotation (plain or gzipped). */
 import assert from 'node:assert/strict'
-import {closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
+import {gunzipSync} from 'node:zlib'
 import {logTimestamp, MAX_LINE_PIECE, openJsonFileLog} from '../../../src/container/logs/json-file.ts'
 import type {LogStream} from '../../../src/container/logs/json-file.ts'
 
@@ -16,6 +18,14 @@ interface Entry {
 const dir = mkdtempSync(join(tmpdir(), 'nerd-logs-writer-'))
 after(() => rmSync(dir, {recursive: true, force: true}))
 let files = 0
+
+/** A gzipped rotated file: docker's `lastTime` from its header's extra field, and its content. */
+function rotatedFile(path: string): {lastTime: string; text: string} {
+  const bytes = readFileSync(path)
+  assert.deepEqual([...bytes.subarray(0, 4)], [0x1f, 0x8b, 8, 4], `${path}: gzip with an extra field`)
+  const extra = bytes.subarray(12, 12 + bytes.readUInt16LE(10))
+  return {lastTime: (JSON.parse(extra.toString()) as {lastTime: string}).lastTime, text: gunzipSync(bytes).toString()}
+}
 
 function entriesOf(path: string): Entry[] {
   const text = readFileSync(path, 'utf8')
@@ -171,6 +181,66 @@ describe('json-file writer', () => {
     log.write('stderr', Buffer.from('hi\n'))
     await log.close()
     assert.match(readFileSync(path, 'utf8'), /^\{"log":"hi\\n","stream":"stderr","attrs":\{"app":"a\\u003cb\\u003e\\u0026c","tier":"web"\},"time":"[^"]+"\}\n$/)
+  })
+
+  it('with compress, gzips the rotated files behind the writer: docker\'s names and header, the live file plain, nothing lost between them', async () => {
+    const logDir = mkdtempSync(join(dir, 'compress-'))
+    const path = join(logDir, 'x-json.log')
+    const log = await openJsonFileLog(path, {maxSize: 300, maxFile: 3, compress: true})
+    const lines = Array.from({length: 60}, (_, index) => `line ${index}\n`)
+    for (let index = 0; index < lines.length; index += 3) {
+      log.write('stdout', Buffer.from(lines.slice(index, index + 3).join('')))
+      // Time for a compression to start before the next rotations.
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    await log.close()
+    assert.deepEqual(readdirSync(logDir).sort(), ['x-json.log', 'x-json.log.1.gz', 'x-json.log.2.gz'])
+    const kept: string[] = []
+    for (const file of [`${path}.2.gz`, `${path}.1.gz`]) {
+      const {lastTime, text} = rotatedFile(file)
+      assert.ok(text.length > 0 && text.length <= 300, `${file} holds what max-size allows`)
+      const entries = text.slice(0, -1).split('\n').map((line) => JSON.parse(line) as Entry)
+      assert.ok(lastTime >= entries.at(-1)!.time, `${file}: the header's lastTime ${lastTime} is not before its last entry`)
+      kept.push(...entries.map((entry) => entry.log))
+      assert.equal(statSync(file).mode & 0o777 & ~0o022, 0o640 & ~0o022)
+    }
+    kept.push(...entriesOf(path).map((entry) => entry.log))
+    assert.ok(kept.length >= 6 && kept.length < lines.length)
+    assert.deepEqual(kept, lines.slice(lines.length - kept.length), 'the newest lines, in order, none lost between the kept files')
+  })
+
+  it('with compress, keeps every rotated file under one name and in its place, whenever the rotations come', async () => {
+    // A burst rotates many times before any compression starts (only the files kept are
+    // compressed); pauses let rotations come while one is being compressed, which moves it on.
+    for (const pause of [0, 1, 5]) {
+      const logDir = mkdtempSync(join(dir, 'compress-'))
+      const path = join(logDir, 'x-json.log')
+      const log = await openJsonFileLog(path, {maxSize: 200, maxFile: 4, compress: true})
+      const lines = Array.from({length: 80}, (_, index) => `line ${index}\n`)
+      for (const [index, line] of lines.entries()) {
+        log.write('stdout', Buffer.from(line))
+        if (pause > 0 && index % 2 === 0) await new Promise((resolve) => setTimeout(resolve, pause))
+      }
+      await log.close()
+      assert.deepEqual(readdirSync(logDir).sort(), ['x-json.log', 'x-json.log.1.gz', 'x-json.log.2.gz', 'x-json.log.3.gz'], `pause ${pause}`)
+      const kept = [`${path}.3.gz`, `${path}.2.gz`, `${path}.1.gz`].flatMap((file) => rotatedFile(file).text.slice(0, -1).split('\n').map((line) => (JSON.parse(line) as Entry).log))
+      kept.push(...entriesOf(path).map((entry) => entry.log))
+      assert.deepEqual(kept, lines.slice(lines.length - kept.length), `pause ${pause}: the newest lines, in order`)
+    }
+  })
+
+  it('loads node:zlib only once it compresses a rotated file', () => {
+    const script = [
+      `import {openJsonFileLog} from ${JSON.stringify(join(import.meta.dirname, '../../../src/container/logs/json-file.ts'))}`,
+      'const zlib = () => process.moduleLoadList.includes("NativeModule zlib")',
+      `const log = await openJsonFileLog(${JSON.stringify(join(dir, 'lazy-json.log'))}, {maxSize: 100, maxFile: 2, compress: true})`,
+      'log.write("stdout", Buffer.from("short\\n"))',
+      'const before = zlib()',
+      'log.write("stdout", Buffer.from("x".repeat(100) + "\\n"))',
+      'await log.close()',
+      'console.log(before, zlib())',
+    ].join('\n')
+    assert.equal(execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'}), 'false true\n')
   })
 
   it('creates the file at open, readable by its group only', async () => {
