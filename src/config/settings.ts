@@ -3,6 +3,7 @@
  * values obey whatever their source. Keys and meanings follow nerdctl.toml.
  */
 import {resolve} from 'node:path'
+import {goParseBool, goParseBoolError} from '../format/go-values.ts'
 
 export const CGROUP_MANAGERS = ['cgroupfs', 'systemd', 'none'] as const
 export type CgroupManager = (typeof CGROUP_MANAGERS)[number]
@@ -74,19 +75,16 @@ export class InvalidSettingValue extends Error {
 
 /** Go's strconv.ParseBool, which docker and nerdctl use for `--flag=value` and environment values. */
 export function parseBoolean(text: string): boolean {
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(text)) return true
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(text)) return false
-  throw new InvalidSettingValue(`${JSON.stringify(text)} is not a boolean (true or false)`)
+  const value = goParseBool(text)
+  if (value === undefined) throw new InvalidSettingValue(`${JSON.stringify(text)} is not a boolean (true or false)`)
+  return value
 }
 
 /** parseBoolean for a flag's value: pflag refuses one in the words of Go's strconv.ParseBool. */
 export function parseBooleanFlag(text: string): boolean {
-  try {
-    return parseBoolean(text)
-  } catch (error) {
-    if (!(error instanceof InvalidSettingValue)) throw error
-    throw new InvalidSettingValue(`strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`)
-  }
+  const value = goParseBool(text)
+  if (value === undefined) throw new InvalidSettingValue(goParseBoolError(text))
+  return value
 }
 
 /** containerd's socket: a path, or `unix://` and a path; other schemes (tcp://, fd://) do not reach containerd. */

@@ -114,6 +114,18 @@ export function goTypeName(value: unknown): string {
   }
 }
 
+/** Go's strconv.ParseBool, which docker uses for boolean flag, option and filter values: undefined for text it refuses. */
+export function goParseBool(text: string): boolean | undefined {
+  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(text)) return true
+  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(text)) return false
+  return undefined
+}
+
+/** How Go's strconv.ParseBool refuses `text`. */
+export function goParseBoolError(text: string): string {
+  return `strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`
+}
+
 /** Go's template truth: false, 0, nil, an empty string, slice or map are false. */
 export function isTrue(value: unknown): boolean {
   switch (goKind(value)) {

@@ -6,7 +6,7 @@
 import {NerdError} from '../errors.ts'
 import {ANONYMOUS_LABEL} from './model.ts'
 import type {Volume} from './model.ts'
-import {goFilterMatcher} from '../format/go-values.ts'
+import {goFilterMatcher, goParseBool, goParseBoolError} from '../format/go-values.ts'
 
 const LIST_KEYS = ['dangling', 'driver', 'label', 'name']
 const PRUNE_KEYS = ['all', 'label', 'label!']
@@ -60,13 +60,6 @@ export function parseListFilters(texts: readonly string[]): VolumeListFilters {
   return result
 }
 
-/** Go's strconv.ParseBool. */
-function parseGoBool(text: string): boolean {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false
-  throw new Error(`strconv.ParseBool: parsing "${text}": invalid syntax`)
-}
-
 export interface VolumePruneFilters extends LabelFilters {
   /** Named volumes too, not only anonymous ones (`-a`, `--filter all=true`). */
   all: boolean
@@ -80,11 +73,9 @@ export function parsePruneFilters(texts: readonly string[], all: boolean): Volum
   if (allValues) {
     if (all) throw new NerdError('conflicting options: cannot specify both --all and --filter all=1')
     if (allValues.length > 1) throw new NerdError(`invalid filter 'all=${goList(allValues)}': only one value is expected`)
-    try {
-      pruneAll = parseGoBool(allValues[0]!)
-    } catch (error) {
-      throw new NerdError(`invalid filter 'all': ${(error as Error).message}`)
-    }
+    const value = goParseBool(allValues[0]!)
+    if (value === undefined) throw new NerdError(`invalid filter 'all': ${goParseBoolError(allValues[0]!)}`)
+    pruneAll = value
   }
   const labels = filters.get('label') ?? []
   return {all: pruneAll, labels: pruneAll ? labels : [...labels, ANONYMOUS_LABEL], notLabels: filters.get('label!') ?? []}

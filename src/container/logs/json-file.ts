@@ -11,10 +11,9 @@
  * compressed-rotation.ts) and allocates next to nothing per line.
  */
 import {closeSync, fstatSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
-import {parseBooleanFlag} from '../../config/settings.ts'
 import {NerdError} from '../../errors.ts'
 import {goJSON} from '../../format/go-json.ts'
-import {compareStrings} from '../../format/go-values.ts'
+import {compareStrings, goParseBool, goParseBoolError} from '../../format/go-values.ts'
 import type {ContainerRecord} from '../model.ts'
 import {CompressedRotation} from './compressed-rotation.ts'
 import {maxEscapedLength, writeEscaped} from './json-string.ts'
@@ -94,11 +93,9 @@ export function parseLogOptions(config: Record<string, string>): JsonFileOptions
       options.maxFile = Number(value)
       if (options.maxFile < 1) throw new NerdError('max-file cannot be less than 1')
     } else if (key === 'compress') {
-      try {
-        if (parseBooleanFlag(value)) options.compress = true
-      } catch (error) {
-        throw new NerdError((error as Error).message)
-      }
+      const compress = goParseBool(value)
+      if (compress === undefined) throw new NerdError(goParseBoolError(value))
+      if (compress) options.compress = true
     } else {
       throw new NerdError(`unknown log opt '${key}' for json-file log driver`)
     }

@@ -17,6 +17,7 @@ import type {
   UserMount,
   VolumeMount,
 } from './types.ts'
+import {goParseBool} from '../../format/go-values.ts'
 import {specError} from './errors.ts'
 import {formatTmpfsSize, parseBytes} from './units.ts'
 
@@ -163,13 +164,6 @@ function checkVolumeName(name: string): void {
   }
 }
 
-/** Go's strconv.ParseBool. */
-function parseGoBool(value: string): boolean | undefined {
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value)) return true
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(value)) return false
-  return undefined
-}
-
 /** Splits one CSV record (Go's encoding/csv): commas separate fields, double quotes protect them. */
 function csvFields(value: string): string[] {
   const fields: string[] = []
@@ -223,7 +217,7 @@ export function parseMount(value: string, cwd: string): UserMount {
   let tmpfsSize: number | undefined
   let tmpfsMode: number | undefined
   const boolValue = (key: string, text: string) => {
-    const parsed = parseGoBool(text)
+    const parsed = goParseBool(text)
     if (parsed === undefined) throw specError(`invalid value for ${key}: ${text}`)
     return parsed
   }
@@ -444,7 +438,7 @@ export function parseSecurityOpts(values: readonly string[]): SecurityOptions {
         break
       case 'no-new-privileges':
       case 'writable-cgroups': {
-        const enabled = parseGoBool(value)
+        const enabled = goParseBool(value)
         if (enabled === undefined) throw specError(`invalid --security-opt 2: ${JSON.stringify(raw)}`)
         if (key === 'no-new-privileges') security.noNewPrivileges = enabled
         else security.writableCgroups = enabled
