@@ -13,7 +13,7 @@ import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
 import {before, describe, it} from 'node:test'
-import {inspectContainer as inspect, nerdOk, until} from '../helpers/containers.ts'
+import {inspectContainer as inspect, nerdOk, taskStatus, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -233,10 +233,17 @@ describe('logs and restart policies', () => {
   it('a container waiting out its back-off refuses pause and top as docker\'s, wait waits for its next exit, and kill cancels the restart', async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'crashing', '--restart=on-failure', IMG, 'sh', '-c', 'exit 1'])).trim()
     // Back-offs of 3.2 s and more (doubling from 100 ms): time for the commands.
+    let last = ''
     const restartingAfter = (count: number) => until(`a back-off after ${count} restarts`, async () => {
       const current = await inspect('crashing')
+      last = `${current.State.Status}, RestartCount ${current.RestartCount}`
       return current.State.Status === 'restarting' && current.RestartCount >= count ? current.RestartCount as number : undefined
-    }, 30_000)
+    }, 30_000).catch(async (error: Error) => {
+      // What a stalled restart chain leaves to see: the task, and whether an exit handler runs.
+      const task = await taskStatus(id)
+      const handlers = await promisify(execFile)('pgrep', ['-fa', `task-exit.js .* ${id}`]).then(({stdout}) => stdout.trim(), () => 'none')
+      throw new Error(`${error.message} (last seen: ${last}; task: ${task ?? 'none'}; exit handlers: ${handlers})`)
+    })
     const count = await restartingAfter(5)
     const restarting = `Error: Container ${id} is restarting, wait until the container is running\n`
     for (const command of [['pause'], ['top']]) {
