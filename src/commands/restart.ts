@@ -14,7 +14,7 @@ export default class Restart extends NerdCommand {
     const {AlreadyRunningError, publishContainerEvent, resetRestartPolicy, stopContainer} = await import('../container/lifecycle.ts')
     const {defaultStartContext, detachedStartFailure, startDetached} = await import('../container/run.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
-      await stopContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal})
+      await stopContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal, restarting: true})
       await resetRestartPolicy(scope, container)
       await startDetached(scope, container, defaultStartContext()).catch((error: unknown) => {
         // A start meanwhile (another restart, start) has it running again: what this restart was for.

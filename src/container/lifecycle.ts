@@ -708,10 +708,11 @@ export async function resetRestartPolicy(scope: ContainerScope, container: Loade
 
 /**
  * docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (negative waits forever);
- * the task is deleted and its exit recorded, then docker's stop event published. A container that is
- * not running is left as it is.
+ * the task is deleted and its exit recorded, then docker's stop event published, and a `--rm`
+ * container removed, as docker's daemon removes one however it ends, unless the stop is a
+ * restart's. A container that is not running is left as it is.
  */
-export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string} = {}): Promise<void> {
+export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string; restarting?: boolean} = {}): Promise<void> {
   const stopSignal = commandSignal(options.signal ?? container.record.StopSignal)
   await markStopped(scope, container)
   const id = container.record.Id
@@ -734,6 +735,7 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
   } finally {
     await rm(container.paths.stopping, {force: true})
   }
+  if (!options.restarting) await removeAutoRemoved(scope, container)
 }
 
 /** The rest of stopContainer, once the stop signal is sent (`exit`: the process's end, when it ran). */

@@ -5,32 +5,16 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {existsSync, readdirSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {nerdOk, removeAllContainers} from '../helpers/containers.ts'
+import {nerdOk, remainsOf, removeAllContainers} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
-
-function stateDirectories(): string[] {
-  const dir = join(fileDataRoot(), 'containers', fileNamespace())
-  return existsSync(dir) ? readdirSync(dir).filter((entry) => !entry.startsWith('.')) : []
-}
-
-/** What containerd and nerd hold of the container `id`: each list should be empty once it is removed. */
-async function remainsOf(id: string): Promise<Record<string, string[]>> {
-  const lines = async (args: string[]) => (await ctr(args)).stdout.split('\n').filter((line) => line.includes(id))
-  return {
-    tasks: await lines(['tasks', 'ls']),
-    containers: await lines(['containers', 'ls', '-q']),
-    snapshots: await lines(['snapshots', 'ls']),
-    directories: stateDirectories().filter((entry) => entry === id),
-  }
-}
 
 describe('the container lifecycle under concurrency and interruption', () => {
   before(async () => {

@@ -13,7 +13,7 @@ import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
 import {before, describe, it} from 'node:test'
-import {inspectContainer as inspect, nerdOk, taskStatus, until} from '../helpers/containers.ts'
+import {inspectContainer as inspect, nerdOk, remainsOf, taskStatus, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -232,19 +232,19 @@ describe('logs and restart policies', () => {
 
   it('a container waiting out its back-off refuses pause and top as docker\'s, wait waits for its next exit, and kill cancels the restart', async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'crashing', '--restart=on-failure', IMG, 'sh', '-c', 'exit 1'])).trim()
-    // Back-offs of 3.2 s and more (doubling from 100 ms): time for the commands.
+    // Back-offs of 6.4 s and more (doubling from 100 ms): time for the commands, on a loaded machine too.
     let last = ''
     const restartingAfter = (count: number) => until(`a back-off after ${count} restarts`, async () => {
       const current = await inspect('crashing')
       last = `${current.State.Status}, RestartCount ${current.RestartCount}`
       return current.State.Status === 'restarting' && current.RestartCount >= count ? current.RestartCount as number : undefined
-    }, 30_000).catch(async (error: Error) => {
+    }, 45_000).catch(async (error: Error) => {
       // What a stalled restart chain leaves to see: the task, and whether an exit handler runs.
       const task = await taskStatus(id)
       const handlers = await promisify(execFile)('pgrep', ['-fa', `task-exit.js .* ${id}`]).then(({stdout}) => stdout.trim(), () => 'none')
       throw new Error(`${error.message} (last seen: ${last}; task: ${task ?? 'none'}; exit handlers: ${handlers})`)
     })
-    const count = await restartingAfter(5)
+    const count = await restartingAfter(6)
     const restarting = `Error: Container ${id} is restarting, wait until the container is running\n`
     for (const command of [['pause'], ['top']]) {
       const refused = await nerd([...command, 'crashing'])
@@ -390,6 +390,17 @@ describe('logs and restart policies', () => {
     assert.match(id, /^[0-9a-f]{64}$/)
     await until('the container to go', async () => ((await nerd(['inspect', id])).code === 1 ? true : undefined))
     assert.doesNotMatch((await ctr(['containers', 'ls', '-q'])).stdout, new RegExp(id))
+  })
+
+  it('run -d --rm: stop removes the container as docker\'s daemon does, restart keeps it running', async () => {
+    const stopped = (await nerdOk(['run', '-d', '--rm', '--name', 'stopped-rm', IMG, 'sleep', '600'])).trim()
+    assert.equal(await nerdOk(['stop', '-t', '0', 'stopped-rm']), 'stopped-rm\n')
+    assert.equal((await nerd(['inspect', stopped])).code, 1, 'still there after stop')
+    assert.deepEqual(await remainsOf(stopped), {tasks: [], containers: [], snapshots: [], directories: []})
+    await nerdOk(['run', '-d', '--rm', '--name', 'restarted-rm', IMG, 'sleep', '600'])
+    assert.equal(await nerdOk(['restart', '-t', '0', 'restarted-rm']), 'restarted-rm\n')
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'restarted-rm']), 'running\n')
+    await nerdOk(['rm', '-f', 'restarted-rm'])
   })
 
   it('nothing of an exited detached container runs on: its task goes (shim and logger with it), and the log keeps an unfinished last line', async () => {

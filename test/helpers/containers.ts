@@ -1,6 +1,8 @@
 /** What container e2e tests share: a nerd call that must succeed, polling, and inspect. */
 import assert from 'node:assert/strict'
-import {ctr, nerd} from './e2e.ts'
+import {existsSync, readdirSync} from 'node:fs'
+import {join} from 'node:path'
+import {ctr, fileDataRoot, fileNamespace, nerd} from './e2e.ts'
 import type {NerdOptions} from './e2e.ts'
 
 /** Runs nerd, fails the test unless it exits 0, and returns its stdout. */
@@ -38,4 +40,21 @@ export async function taskStatus(id: string): Promise<string | undefined> {
 export async function removeAllContainers(options: NerdOptions = {}): Promise<void> {
   const ids = (await nerd(['ps', '-aq'], options)).stdout.split('\n').filter(Boolean)
   if (ids.length > 0) await nerd(['rm', '-f', ...ids], options)
+}
+
+/** The container state directories under this file's data root and namespace. */
+function stateDirectories(): string[] {
+  const dir = join(fileDataRoot(), 'containers', fileNamespace())
+  return existsSync(dir) ? readdirSync(dir).filter((entry) => !entry.startsWith('.')) : []
+}
+
+/** What containerd and nerd hold of the container `id`: each list should be empty once it is removed. */
+export async function remainsOf(id: string): Promise<Record<string, string[]>> {
+  const lines = async (args: string[]) => (await ctr(args)).stdout.split('\n').filter((line) => line.includes(id))
+  return {
+    tasks: await lines(['tasks', 'ls']),
+    containers: await lines(['containers', 'ls', '-q']),
+    snapshots: await lines(['snapshots', 'ls']),
+    directories: stateDirectories().filter((entry) => entry === id),
+  }
 }
