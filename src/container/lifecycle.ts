@@ -683,12 +683,18 @@ async function signalContainer(scope: ContainerScope, id: string, signal: number
  * Tells containerd's restart monitor to leave the container down, and records the user's intent.
  * A restart the policy has under way (task-exit.ts) is waited for, so that what it started is
  * stopped too: it saw no stop when it began, and the one it will see is this.
+ *
+ * `mayLiveOn`: the process may outlive what ends the policy (a kill with a signal it can catch, such
+ * as the HUP of a reload). The monitor, told `stopped`, would kill it within its 10 s; its label is
+ * taken off instead, and the process's next exit, whenever it comes, is not restarted (docker's
+ * ExitOnNext).
  */
-async function markStopped(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+async function markStopped(scope: ContainerScope, container: LoadedContainer, options: {mayLiveOn?: boolean} = {}): Promise<void> {
   await updateState(container.paths, () => ({ExplicitlyStopped: true}))
   if (hasRestartPolicy(container.record)) await withFileLock(container.paths.policyRestart, async () => undefined)
   if (container.labels[RESTART_STATUS_LABEL] === 'running') {
-    await scope.client.containers.update({id: container.record.Id, labels: {[RESTART_STATUS_LABEL]: 'stopped'}}, [`labels.${RESTART_STATUS_LABEL}`])
+    const labels: Record<string, string> = options.mayLiveOn ? {} : {[RESTART_STATUS_LABEL]: 'stopped'}
+    await scope.client.containers.update({id: container.record.Id, labels}, [`labels.${RESTART_STATUS_LABEL}`])
   }
 }
 
@@ -828,7 +834,7 @@ export async function killContainer(scope: ContainerScope, container: LoadedCont
   // the configured one ends the restart policy, until the next start.
   const configured = container.record.Config.StopSignal
   const stops = number === 9 || !configured || commandSignal(configured) === number
-  if (stops) await markStopped(scope, container)
+  if (stops) await markStopped(scope, container, {mayLiveOn: number !== signalNumber('SIGKILL')})
   // After the mark, which waited for a restart under way: what it started is signalled too.
   const current = processLives(task) ? task : await getTask(scope, id)
   if (processLives(current)) await signalContainer(scope, id, number, false)

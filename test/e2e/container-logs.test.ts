@@ -166,6 +166,25 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', '-f', 'hung-up', 'hung-up-usr1'])
   })
 
+  it('a process that handles the signal of a kill (a reload) runs on: containerd\'s restart monitor is not told to stop it, and its next exit is not restarted', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'reloading', '--restart=always', IMG, 'sh', '-c', 'trap "echo reloaded" HUP; while true; do sleep 0.2; done'])).trim()
+    const before = await inspect('reloading')
+    assert.equal(await nerdOk(['kill', '-s', 'HUP', 'reloading']), 'reloading\n')
+    await until('the reload', async () => ((await nerdOk(['logs', 'reloading'])) === 'reloaded\n' ? true : undefined))
+    const labels = JSON.parse((await ctr(['containers', 'info', id])).stdout).Labels as Record<string, string>
+    assert.equal(labels['containerd.io/restart.status'], undefined, 'the monitor would kill a container labelled stopped')
+    // One whole interval of containerd's restart monitor (10 s).
+    await new Promise((resolve) => setTimeout(resolve, 11_000))
+    const after = await inspect('reloading')
+    assert.deepEqual([after.State.Status, after.State.Pid], ['running', before.State.Pid])
+    // docker's ExitOnNext: the exit that comes later is the end.
+    await promisify(execFile)('kill', ['-9', String(before.State.Pid)])
+    await until('the exit to be seen', async () => ((await inspect('reloading')).State.Status === 'exited' ? true : undefined))
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    assert.deepEqual([(await inspect('reloading')).State.Status, (await inspect('reloading')).RestartCount], ['exited', 0])
+    await nerdOk(['rm', 'reloading'])
+  })
+
   it('--restart=on-failure:2 restarts a failing process twice, then leaves it exited; start and restart count anew', async () => {
     await nerdOk(['run', '-d', '--name', 'flaky', '--restart=on-failure:2', IMG, 'sh', '-c', 'echo attempt; exit 3'])
     const retriesEnded = () => until('the retries to end', async () => {
