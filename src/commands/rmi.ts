@@ -15,12 +15,19 @@ export default class Rmi extends NerdCommand {
 
   async run(): Promise<void> {
     const {removeImage} = await import('../image/remove.ts')
+    const {NoSuchImageError} = await import('../image/list.ts')
     const {imageUsers} = await import('../container/lifecycle.ts')
     const {argv, flags} = await this.parse(Rmi)
     const scope = await this.containerScope()
     const users = await imageUsers(scope)
     await this.forEachName(argv as string[], async (name) => {
-      this.print((await removeImage(scope.client, name, {force: flags.force, users})).join('\n'))
+      try {
+        this.print((await removeImage(scope.client, name, {force: flags.force, users})).join('\n'))
+      } catch (error) {
+        // As docker's: with -f an image that is not there is said, and no failure (`rmi -f $(images -q)` names an image once per tag).
+        if (!(flags.force && error instanceof NoSuchImageError)) throw error
+        process.stderr.write(`Error: ${error.message}\n`)
+      }
     })
   }
 }

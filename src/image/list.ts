@@ -148,11 +148,14 @@ export function findImages(summaries: readonly ImageSummary[], text: string): Im
   return lookupImages(summaries, text).found
 }
 
+/** A word that names no image (`rmi -f` reports it and goes on, as docker's). */
+export class NoSuchImageError extends NerdError {}
+
 /**
  * docker's error for a word that names no image, with the reference as docker normalises it:
  * `nosuch` is `nosuch:latest`, a bare 64-hex ID `sha256:…`.
  */
-export function noSuchImage(text: string): NerdError {
+export function noSuchImage(text: string): NoSuchImageError {
   let shown = text
   if (/^[a-f0-9]{64}$/.test(text)) shown = `sha256:${text}`
   else {
@@ -162,7 +165,7 @@ export function noSuchImage(text: string): NerdError {
       // Not a reference: docker names it as typed.
     }
   }
-  return new NerdError(`No such image: ${shown}`)
+  return new NoSuchImageError(`No such image: ${shown}`)
 }
 
 export interface ImageFilter {

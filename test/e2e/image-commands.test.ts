@@ -380,10 +380,15 @@ describe('image commands', () => {
     assert.equal(malformed.stderr, 'Error: invalid reference format\n')
   })
 
-  it('rmi of a missing image fails; image prune -f removes nothing named', async () => {
+  it('rmi of a missing image fails, with -f it is said and no failure (docker\'s); image prune -f removes nothing named', async () => {
     const missing = await nerd(['rmi', 'nosuch:1', 'nosuch'])
     assert.equal(missing.code, 1)
     assert.equal(missing.stderr, 'Error: No such image: nosuch:1\nError: No such image: nosuch:latest\n')
+    for (const names of [['nosuch:1'], ['nosuch:1', 'nosuch']]) {
+      const forced = await nerd(['rmi', '-f', ...names])
+      assert.deepEqual([forced.code, forced.stdout], [0, ''], names.join(' '))
+      assert.match(forced.stderr, /^Error: No such image: nosuch:1\n/)
+    }
     assert.match(await nerdOk(['image', 'prune', '-f']), /Total reclaimed space: /)
     assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
   })
