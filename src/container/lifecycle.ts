@@ -1001,11 +1001,36 @@ export async function waitContainer(scope: ContainerScope, container: LoadedCont
     return !restarted && labels !== undefined && (await isRestarting({...container, labels}, task))
   }
   while (await restartPending()) await delay(RESTART_POLL_MS)
+  let exit: ExitStatus
   try {
-    return (await scope.client.tasks.wait(id)).exitStatus
+    exit = await scope.client.tasks.wait(id)
   } catch (error) {
     if (!isNotFound(error)) throw error
     return (await readState(container.paths)).ExitCode
+  }
+  await exitSeenOut(scope, container)
+  return exit.exitStatus
+}
+
+/** How long `wait` gives whoever sees an exit out to finish before it returns anyway. */
+const SEE_OUT_WAIT_MS = 5000
+
+/**
+ * Waits for the process that just ended to be seen out: its task deleted (the exit recorded, and the
+ * logger, which the deletion ends, has logged the rest: an unfinished last line goes into the log
+ * only then) or a restart of the policy's under way. docker's wait returns once the daemon has done
+ * as much, and `wait; logs` scripts count on it.
+ */
+async function exitSeenOut(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  if (container.record.HostConfig.LogConfig.Type === 'none') return
+  const id = container.record.Id
+  const ended = (await getTask(scope, id))?.pid
+  const deadline = Date.now() + SEE_OUT_WAIT_MS
+  while (Date.now() < deadline) {
+    const task = await getTask(scope, id)
+    if (!task || task.pid !== ended || task.status !== 'STOPPED') return
+    if ((await readState(container.paths).catch(() => undefined))?.RestartDueAt !== undefined) return
+    await delay(RESTART_POLL_MS)
   }
 }
 

@@ -411,6 +411,16 @@ describe('logs and restart policies', () => {
     assert.doesNotMatch((await ctr(['containers', 'ls', '-q'])).stdout, new RegExp(id))
   })
 
+  it('once wait returns, the log holds all the output, an unfinished last line too, as docker\'s', async () => {
+    for (let round = 0; round < 3; round++) {
+      const id = (await nerdOk(['run', '-d', '--network', 'none', IMG, 'sh', '-c', 'seq 1 2000; printf tail'])).trim()
+      assert.equal(await nerdOk(['wait', id]), '0\n')
+      const logged = await nerdOk(['logs', id])
+      assert.ok(logged.endsWith('1999\n2000\ntail'), `round ${round}: ${JSON.stringify(logged.slice(-20))}`)
+      await nerdOk(['rm', id])
+    }
+  })
+
   it('run -d --rm: stop removes the container as docker\'s daemon does, restart keeps it running', async () => {
     const stopped = (await nerdOk(['run', '-d', '--rm', '--name', 'stopped-rm', IMG, 'sleep', '600'])).trim()
     assert.equal(await nerdOk(['stop', '-t', '0', 'stopped-rm']), 'stopped-rm\n')

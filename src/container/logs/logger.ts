@@ -201,7 +201,7 @@ function takeStartMark(paths: ContainerPaths): boolean {
   }
 }
 
-const EXIT_POLL_MS = 250
+const EXIT_POLL_MS = 100
 
 /**
  * Resolves with the pid of the init process this task's hook recorded once it is gone or a zombie:
