@@ -72,7 +72,12 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
         shouldStop,
         signal: controller.signal,
       },
-      {stdout: (chunk) => output.stdout.write(chunk), stderr: (chunk) => output.stderr.write(chunk), drained: () => Promise.all([drainOf(output.stdout), drainOf(output.stderr)]).then(() => undefined)},
+      {
+        stdout: (chunk) => output.stdout.write(chunk),
+        stderr: (chunk) => output.stderr.write(chunk),
+        drained: () => Promise.all([drainOf(output.stdout), drainOf(output.stderr)]).then(() => undefined),
+        warning: (message) => void output.stderr.write(`WARNING: ${message}\n`),
+      },
     )
   } finally {
     process.off('SIGINT', stop)

@@ -54,6 +54,37 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', '-f', 'talker'])
   })
 
+  it('logs -f loses no line of a log rotated several times between two of its reads, plain or gzipped', async () => {
+    // Bursts of 20 lines, about two rotations each at max-size 1k, once logs -f has started.
+    const script = 'echo ready; while [ ! -e /go ]; do sleep 0.05; done; i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo "line $i"; if [ $((i % 20)) = 0 ]; then sleep 0.1; fi; done'
+    const rotating = ['--log-opt', 'max-size=1k', '--log-opt', 'max-file=5']
+    const cases: [string, string[]][] = [['bursts', rotating], ['zipped-bursts', [...rotating, '--log-opt', 'compress=true']]]
+    const expected = ['ready', ...Array.from({length: 400}, (_, index) => `line ${index + 1}`), '']
+    await Promise.all(
+      cases.map(async ([name, options]) => {
+        await nerdOk(['run', '-d', '--name', name, '--network', 'none', ...options, IMG, 'sh', '-c', script])
+        const follower = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'logs', '-f', name], {stdio: ['ignore', 'pipe', 'pipe']})
+        const output = {stdout: '', stderr: ''}
+        follower.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()))
+        follower.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()))
+        const ended = new Promise<number | null>((resolve) => follower.on('close', resolve))
+        const timer = setTimeout(() => follower.kill('SIGKILL'), 30_000)
+        try {
+          await until(`logs -f of ${name} started`, async () => (output.stdout.startsWith('ready\n') ? true : undefined))
+          await nerdOk(['exec', name, 'touch', '/go'])
+          // It ends by itself once the container has exited.
+          assert.equal(await ended, 0, output.stderr)
+        } finally {
+          clearTimeout(timer)
+        }
+        const lines = output.stdout.split('\n')
+        assert.deepEqual(lines, expected, `${name}: ${lines.length - 2} lines; the first missing: ${expected.find((line) => !lines.includes(line))}`)
+        assert.equal(output.stderr, '')
+        await nerdOk(['rm', name])
+      }),
+    )
+  })
+
   it('logs -f ends when the container is removed', async () => {
     await nerdOk(['run', '-d', '--name', 'brief', IMG, 'sh', '-c', 'echo hello; sleep 600'])
     const following = nerd(['logs', '-f', 'brief'])

@@ -2,7 +2,8 @@
  * Reading a json-file log as `docker logs` does: the rotated files oldest first (gzipped ones
  * through gunzip), then the live one; `--tail` counted over all of them (before the time filters, as
  * docker counts); `--since` and `--until` on the entries' times; `-t` and `--details` prefixes; and
- * `-f`, which follows the live file through rotations and re-creations until the caller says to stop.
+ * `-f`, which follows the live file through rotations and re-creations until the caller says to stop,
+ * and reads every file rotated between two of its looks that is still there.
  *
  * Files are read in blocks, never whole, and the tail is found reading backwards from the end, so a
  * large log costs neither memory nor time for the part not shown. A gzipped file cannot be read
@@ -13,7 +14,7 @@ import {open, stat} from 'node:fs/promises'
 import type {FileHandle} from 'node:fs/promises'
 import {basename, dirname} from 'node:path'
 import {pipeline} from 'node:stream/promises'
-import {createGunzip} from 'node:zlib'
+import {crc32, createGunzip} from 'node:zlib'
 import {NerdError} from '../../errors.ts'
 import {compareStrings} from '../../format/go-values.ts'
 import {parseGoDuration} from '../../format/go-duration.ts'
@@ -44,7 +45,12 @@ export interface LogSink {
   stdout(chunk: string): boolean | void
   stderr(chunk: string): boolean | void
   drained?(): Promise<void>
+  /** Told when a follow found that lines went before it could read them (rotated out of the log). */
+  warning?(message: string): void
 }
+
+/** docker's words when its follower missed rotations. */
+const MISSED_ROTATIONS = 'file rotations were missed while following logs; some log messages have been skipped over'
 
 interface Entry {
   log: string
@@ -129,6 +135,12 @@ class Printer {
     if (stream !== this.pendingStream) this.writePending()
     this.pendingStream = stream
     this.pending += text
+  }
+
+  /** Passes on a warning, after what was read before it. */
+  warning(message: string): void {
+    this.writePending()
+    this.sink.warning?.(message)
   }
 
   /** Writes out what the block gave, and waits for an output that is full to drain. */
@@ -313,8 +325,9 @@ async function openRotatedFiles(path: string, maxFile: number | undefined, live:
         if (maxFile === undefined) break
         continue
       }
-      // The live file opened a moment ago, rotated since.
-      if (file.ino === live?.ino) await file.handle.close()
+      // The live file opened a moment ago, rotated since, or a file seen under its last name too as
+      // a rotation moved it up.
+      if (file.ino === live?.ino || files.some((other) => other.ino === file.ino)) await file.handle.close()
       else files.unshift(file)
     }
   } catch (error) {
@@ -440,19 +453,83 @@ async function readBacklog(rotated: LogFile[], live: LogFile | undefined, option
   }
 }
 
+/**
+ * The followed file, found again among `rotated` (oldest first): the position of the plain file by
+ * its inode, or of the gzipped copy the logger made of it since by the CRC and size in its trailer;
+ * -1 when it is not there. Looked for from the newest: it is usually `<file>.1`.
+ */
+async function rotatedPosition(rotated: LogFile[], followed: LogFile): Promise<number> {
+  let content: {crc: number; size: number} | undefined
+  for (let index = rotated.length - 1; index >= 0; index--) {
+    const file = rotated[index]!
+    if (!file.compressed) {
+      if (file.ino === followed.ino) return index
+      continue
+    }
+    // gzip's trailer: the CRC-32 of the data and its size modulo 2^32.
+    const trailer = Buffer.alloc(8)
+    if (file.end < trailer.length) continue
+    await file.handle.read(trailer, 0, trailer.length, file.end - trailer.length)
+    content ??= await contentChecksum(followed.handle)
+    if (trailer.readUInt32LE(0) === content.crc && trailer.readUInt32LE(4) === content.size % 2 ** 32) return index
+  }
+  return -1
+}
+
+/** The CRC-32 and size of a whole (rotated, so final) file. */
+async function contentChecksum(handle: FileHandle): Promise<{crc: number; size: number}> {
+  const buffer = Buffer.allocUnsafe(BLOCK_SIZE)
+  let crc = 0
+  let size = 0
+  for (;;) {
+    const {bytesRead} = await handle.read(buffer, 0, BLOCK_SIZE, size)
+    if (bytesRead === 0) return {crc, size}
+    crc = crc32(buffer.subarray(0, bytesRead), crc)
+    size += bytesRead
+  }
+}
+
+/**
+ * The followed file is no longer the live one. Reads the rest of it (the logger closes a file
+ * before it moves it, so what it holds now is all it will), then every file rotated after it that
+ * is still there, oldest first; returns the live file now, to be read from its start. When it went
+ * out of the log before it was found (more rotations than max-file keeps), what was between is
+ * lost: the sink is warned, and the oldest rotated file kept comes next.
+ */
+async function readRotated(path: string, followed: LogFile, options: ReadLogOptions, printer: Printer): Promise<LogFile | undefined> {
+  // Opened first: a logger faster than the output cannot rotate them away while the rest of the
+  // followed file is read.
+  const {live, rotated} = await openLog(path, options.maxFile)
+  try {
+    followed.end = await readLines(followed.handle, followed.end, printer)
+    const position = await rotatedPosition(rotated, followed)
+    // None kept (max-file 1) or the log recreated: nothing to read, nothing to tell.
+    if (position < 0 && rotated.length > 0) printer.warning(MISSED_ROTATIONS)
+    for (const file of rotated.slice(position + 1)) {
+      if (printer.passedUntil) break
+      if (file.compressed) await readCompressedLines(file.handle, 0, printer)
+      else await readLines(file.handle, 0, printer)
+    }
+  } catch (error) {
+    await live?.handle.close()
+    throw error
+  } finally {
+    for (const file of rotated) await file.handle.close()
+  }
+  return live
+}
+
 /** Reads what is appended to the live file, and to the files that replace it, until told to stop. */
 async function follow(path: string, reading: {live?: LogFile}, options: ReadLogOptions, printer: Printer): Promise<void> {
   const notices = changeNotices(path, options.signal)
   let lastAsked = 0
+  /** Told to stop: one more look, for what came (or was rotated) since the last. */
+  let stopping = false
   try {
     while (!options.signal?.aborted && !printer.passedUntil) {
       const live = reading.live
-      let progressed = false
-      if (live) {
-        const end = await readLines(live.handle, live.end, printer)
-        progressed = end !== live.end
-        live.end = end
-      }
+      // Looked at before the file is read: a rotation is seen one read sooner, before a logger
+      // faster than the output rotates the next files away.
       let current
       try {
         current = await stat(path)
@@ -460,11 +537,13 @@ async function follow(path: string, reading: {live?: LogFile}, options: ReadLogO
         current = undefined
       }
       if (current && current.ino !== live?.ino) {
-        // Rotated or recreated (a new task after a restart): the old file was complete before the
-        // new one appeared, and was read to its end above.
+        // Rotated, maybe more than once since the last look, or recreated.
         reading.live = undefined
-        await live?.handle.close()
-        reading.live = await openLogFile(path)
+        try {
+          reading.live = live ? await readRotated(path, live, options, printer) : await openLogFile(path)
+        } finally {
+          await live?.handle.close()
+        }
         if (reading.live) reading.live.end = 0
         continue
       }
@@ -473,14 +552,18 @@ async function follow(path: string, reading: {live?: LogFile}, options: ReadLogO
         live.end = 0
         continue
       }
+      let progressed = false
+      if (live) {
+        const end = await readLines(live.handle, live.end, printer, current?.size)
+        progressed = end !== live.end
+        live.end = end
+      }
       if (progressed) continue
-      if (options.until && options.until.getTime() < Date.now()) return
+      if (stopping || (options.until && options.until.getTime() < Date.now())) return
       if (Date.now() - lastAsked >= POLL_MS) {
         lastAsked = Date.now()
-        if (await options.shouldStop?.()) {
-          if (live) await readLines(live.handle, live.end, printer)
-          return
-        }
+        stopping = (await options.shouldStop?.()) ?? false
+        if (stopping) continue
       }
       await notices.wait(POLL_MS)
     }

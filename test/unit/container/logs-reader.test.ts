@@ -1,12 +1,13 @@
 /** Reading json-file logs as `docker logs` does: rotated files (plain or gzipped), --tail, --since/--until, -t, --details, -f. */
 import assert from 'node:assert/strict'
-import {appendFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
+import {appendFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 import {gzipSync} from 'node:zlib'
 import {rotatedFileHeader} from '../../../src/container/logs/compressed-rotation.ts'
 import {openJsonFileLog} from '../../../src/container/logs/json-file.ts'
+import type {JsonFileLog} from '../../../src/container/logs/json-file.ts'
 import {readLogs} from '../../../src/container/logs/read.ts'
 import type {ReadLogOptions} from '../../../src/container/logs/read.ts'
 
@@ -91,6 +92,57 @@ async function until(what: string, probe: () => boolean, timeoutMs = 5000): Prom
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
+
+/** Writes `line <n>` lines, n from `next` on, until the log has rotated `times` times; returns the next n. */
+function writeRotating(log: JsonFileLog, path: string, next: number, times: number): number {
+  for (let rotations = 0; rotations < times; ) {
+    const {ino} = statSync(path)
+    log.write('stdout', Buffer.from(`line ${next++}\n`))
+    if (statSync(path).ino !== ino) rotations++
+  }
+  return next
+}
+
+/**
+ * A follow of `path` that the test can hold: while held, its next write waits (as for a full pipe)
+ * until the test lets it go, so that the test can rotate the log any number of times between two of
+ * its reads.
+ */
+function heldFollow(path: string, maxFile: number) {
+  const seen: string[] = []
+  const warnings: string[] = []
+  let held = false
+  let release: (() => void) | undefined
+  let stop = false
+  const following = readLogs(path, {follow: true, maxFile, shouldStop: async () => stop}, {
+    stdout: (text) => (seen.push(...linesOf(text)), false),
+    stderr: (text) => (seen.push(...linesOf(text).map((line) => `E:${line}`)), false),
+    drained: () => (held ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve()),
+    warning: (message: string) => void warnings.push(message),
+  })
+  return {
+    seen,
+    warnings,
+    /** Holds the follow at its next write, the one of the line `write` logs: `count` lines in all by then. */
+    async hold(count: number, write: () => void) {
+      held = true
+      write()
+      await until(`the follow held after ${count} lines`, () => release !== undefined && seen.length === count)
+    },
+    letGo() {
+      held = false
+      release?.()
+      release = undefined
+    },
+    async end() {
+      this.letGo()
+      stop = true
+      await following
+    },
+  }
+}
+
+const compressedAll = (dir: string) => !readdirSync(dir).some((name) => /\.\d+$/.test(name))
 
 describe('reading json-file logs', () => {
   it('reads the rotated files oldest first, then the live one', async () => {
@@ -295,6 +347,60 @@ describe('reading json-file logs', () => {
     assert.deepEqual(seen, lines(3, 19))
     assert.deepEqual(readdirSync(dir).sort(), ['zipped-json.log', 'zipped-json.log.1.gz', 'zipped-json.log.2.gz'])
     assert.deepEqual((await read(path, {maxFile: 3})).all, lines(12, 19))
+  })
+
+  it('follows every file rotated between two of its reads, plain or gzipped, each line once and in order', async () => {
+    for (const compress of [false, true]) {
+      const dir = newDir()
+      const path = join(dir, 'burst-json.log')
+      // About 3 entries a file; 5 files kept: up to 4 rotations between two reads lose nothing.
+      const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 5, ...(compress ? {compress: true} : {})})
+      log.write('stdout', Buffer.from('line 0\n'))
+      const follow = heldFollow(path, 5)
+      let next = 1
+      try {
+        for (const [round, rotations] of [1, 2, 3, 4, 2, 4, 3].entries()) {
+          await follow.hold(next + 1, () => log.write('stdout', Buffer.from(`line ${next++}\n`)))
+          next = writeRotating(log, path, next, rotations)
+          // Gzipped: the file it was reading found as a .gz, or, every other round, maybe still plain.
+          if (compress && round % 2 === 0) await until('the rotated files compressed', () => compressedAll(dir))
+          follow.letGo()
+          await until(`round ${round}`, () => follow.seen.length === next, 5000).catch(() => undefined)
+          assert.deepEqual(follow.seen, lines(0, next - 1), `compress ${compress}, round ${round}: ${rotations} rotations`)
+        }
+      } finally {
+        await log.close()
+        await follow.end()
+      }
+      assert.deepEqual(follow.warnings, [])
+    }
+  })
+
+  it('warns when the file it was reading fell off the end of the rotated ones, and goes on with the oldest kept', async () => {
+    const dir = newDir()
+    const path = join(dir, 'lapped-json.log')
+    const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 3, compress: true})
+    log.write('stdout', Buffer.from('line 0\n'))
+    const follow = heldFollow(path, 3)
+    try {
+      await follow.hold(2, () => log.write('stdout', Buffer.from('line 1\n')))
+      // A second name keeps what the file being read holds once rotated out of the log.
+      linkSync(path, join(dir, 'lapped-file'))
+      const next = writeRotating(log, path, 2, 5)
+      await until('the rotated files compressed', () => compressedAll(dir))
+      const lapped = readFileSync(join(dir, 'lapped-file'), 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as {log: string}).log)
+      const kept = (await read(path, {maxFile: 3})).all
+      assert.ok(lapped.length > 2 && kept.length < next - lapped.length)
+      follow.letGo()
+      await until('the kept lines', () => follow.seen.at(-1) === `line ${next - 1}\n`)
+      log.write('stdout', Buffer.from(`line ${next}\n`))
+      await until('a line after', () => follow.seen.at(-1) === `line ${next}\n`)
+      assert.deepEqual(follow.seen, [...lapped, ...kept, `line ${next}\n`])
+      assert.deepEqual(follow.warnings, ['file rotations were missed while following logs; some log messages have been skipped over'])
+    } finally {
+      await log.close()
+      await follow.end()
+    }
   })
 
   it('follows a log that appears only later, and one started over by max-file 1 or truncated by hand', async () => {
