@@ -30,7 +30,7 @@ export default class Run extends ContainerCreateCommand {
     const container = {record: created.record, paths: created.paths, labels: created.labels}
     // Its first start needs neither a look for an old task nor the snapshot's mounts again.
     const fresh = {...container, justCreated: {rootfs: created.rootfs}}
-    const removeAfterwards = (taskDeleted = false): Promise<void> => removeAutoRemoved(scope, container, {taskDeleted})
+    const removeAfterwards = (): Promise<void> => removeAutoRemoved(scope, container)
     if (flags.detach) {
       try {
         const pid = await startDetached(scope, fresh, defaultStartContext())
@@ -65,8 +65,7 @@ export default class Run extends ContainerCreateCommand {
     if (policyRestarts(container.record, await readState(container.paths), outcome)) {
       await restartByPolicy(scope, container)
     } else {
-      // startAttached deleted the task when the process ended.
-      await removeAfterwards(true)
+      await removeAfterwards()
     }
     if (outcome !== 0) this.exit(outcome)
   }

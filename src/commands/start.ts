@@ -47,8 +47,7 @@ export default class Start extends NerdCommand {
         detachKeys: parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS),
       })
       if (outcome === 'detached') return
-      // startAttached deleted the task when the process ended.
-      await removeAutoRemoved(scope, container, {taskDeleted: true})
+      await removeAutoRemoved(scope, container)
       if (outcome !== 0) this.exit(outcome)
     })
   }

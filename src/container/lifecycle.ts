@@ -17,7 +17,7 @@ import type {ImageUser} from '../image/remove.ts'
 import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
-import {claimOrphanedMark, markThisProcess} from './process-mark.ts'
+import {claimOrphanedMark, markHeld, markThisProcess} from './process-mark.ts'
 import {processStartedAt} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
@@ -395,15 +395,16 @@ async function seeOutDeadCommit(scope: ContainerScope, container: LoadedContaine
 }
 
 /**
- * `--rm`'s removal, once the process has ended (`taskDeleted`: and its task was deleted), of a
- * container that has it; nothing when a removal meanwhile (rm -f) did it already.
+ * `--rm`'s removal, once the process has ended, of a container that has it; nothing when a removal
+ * meanwhile (rm -f) did it already, or when a user's restart is under way or has started it again
+ * (docker never removes a container on a restart asked for by hand).
  */
-export async function removeAutoRemoved(scope: ContainerScope, container: LoadedContainer, options: {taskDeleted?: boolean} = {}): Promise<void> {
-  if (!container.record.HostConfig.AutoRemove) return
+export async function removeAutoRemoved(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  if (!container.record.HostConfig.AutoRemove || markHeld(container.paths.restarting)) return
   // The record as it is now: a rename meanwhile changed the name to release.
   const record = await readRecord(container.paths)
   if (!record) return
-  await removeContainer(scope, {...container, record}, {force: true, volumes: true, ...options}).catch((error: unknown) =>
+  await removeContainer(scope, {...container, record}, {force: true, volumes: true, unlessRunning: true}).catch((error: unknown) =>
     error instanceof NoSuchContainerError ? undefined : Promise.reject(error),
   )
 }
@@ -680,21 +681,18 @@ async function signalContainer(scope: ContainerScope, id: string, signal: number
 }
 
 /**
- * Tells containerd's restart monitor to leave the container down, and records the user's intent.
- * A restart the policy has under way (task-exit.ts) is waited for, so that what it started is
- * stopped too: it saw no stop when it began, and the one it will see is this.
- *
- * `mayLiveOn`: the process may outlive what ends the policy (a kill with a signal it can catch, such
- * as the HUP of a reload). The monitor, told `stopped`, would kill it within its 10 s; its label is
- * taken off instead, and the process's next exit, whenever it comes, is not restarted (docker's
- * ExitOnNext).
+ * Records the user's intent to end the restart policy (docker's ExitOnNext: the process's next
+ * exit is not restarted), and takes containerd's restart-monitor label off, so that the monitor
+ * leaves the container to nerd. Not `stopped`: the monitor kills a task so labelled at its next
+ * 10 s tick, which cut a stop's grace period short and a process that handled a kill's signal (the
+ * HUP of a reload) dead. A restart the policy has under way (task-exit.ts) is waited for, so that
+ * what it started is stopped too: it saw no stop when it began, and the one it will see is this.
  */
-async function markStopped(scope: ContainerScope, container: LoadedContainer, options: {mayLiveOn?: boolean} = {}): Promise<void> {
+async function markStopped(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   await updateState(container.paths, () => ({ExplicitlyStopped: true}))
   if (hasRestartPolicy(container.record)) await withFileLock(container.paths.policyRestart, async () => undefined)
-  if (container.labels[RESTART_STATUS_LABEL] === 'running') {
-    const labels: Record<string, string> = options.mayLiveOn ? {} : {[RESTART_STATUS_LABEL]: 'stopped'}
-    await scope.client.containers.update({id: container.record.Id, labels}, [`labels.${RESTART_STATUS_LABEL}`])
+  if (container.labels[RESTART_STATUS_LABEL] !== undefined) {
+    await scope.client.containers.update({id: container.record.Id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
   }
 }
 
@@ -715,10 +713,10 @@ export async function resetRestartPolicy(scope: ContainerScope, container: Loade
 /**
  * docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (negative waits forever);
  * the task is deleted and its exit recorded, then docker's stop event published, and a `--rm`
- * container removed, as docker's daemon removes one however it ends, unless the stop is a
- * restart's. A container that is not running is left as it is.
+ * container removed, as docker's daemon removes one however it ends (but a restart's stop: see
+ * removeAutoRemoved). A container that is not running is left as it is.
  */
-export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string; restarting?: boolean} = {}): Promise<void> {
+export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string} = {}): Promise<void> {
   const stopSignal = commandSignal(options.signal ?? container.record.StopSignal)
   await markStopped(scope, container)
   const id = container.record.Id
@@ -741,7 +739,7 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
   } finally {
     await rm(container.paths.stopping, {force: true})
   }
-  if (!options.restarting) await removeAutoRemoved(scope, container)
+  await removeAutoRemoved(scope, container)
 }
 
 /** The rest of stopContainer, once the stop signal is sent (`exit`: the process's end, when it ran). */
@@ -834,10 +832,14 @@ export async function killContainer(scope: ContainerScope, container: LoadedCont
   // the configured one ends the restart policy, until the next start.
   const configured = container.record.Config.StopSignal
   const stops = number === 9 || !configured || commandSignal(configured) === number
-  if (stops) await markStopped(scope, container, {mayLiveOn: number !== signalNumber('SIGKILL')})
+  if (stops) await markStopped(scope, container)
   // After the mark, which waited for a restart under way: what it started is signalled too.
   const current = processLives(task) ? task : await getTask(scope, id)
-  if (processLives(current)) await signalContainer(scope, id, number, false)
+  if (processLives(current)) {
+    await signalContainer(scope, id, number, false)
+    // As docker's: a paused container that the signal is to end is resumed, so that it can.
+    if (stops && (current?.status === 'PAUSED' || current?.status === 'PAUSING')) await scope.client.tasks.resume(id).catch(() => undefined)
+  }
   // The last run's task, left for the restart: deleted as a stop deletes it (its networks freed).
   else if (stops && current?.status === 'STOPPED') await deleteTask(scope, container, current)
 }
@@ -873,14 +875,14 @@ export async function unpauseContainer(scope: ContainerScope, container: LoadedC
 export interface RemoveOptions {
   force?: boolean
   volumes?: boolean
-  /** The caller has just deleted the container's task (an attached run that ended): no need to look. */
-  taskDeleted?: boolean
+  /** Not a container that runs (again: `--rm`'s removal after a restart started it anew). */
+  unlessRunning?: boolean
 }
 
 export async function removeContainer(scope: ContainerScope, loaded: LoadedContainer, options: RemoveOptions = {}): Promise<void> {
   // Before the lifecycle lock (see there); a policy restart meanwhile would undo the kill. A
   // removal meanwhile took the state directory: the container is gone, as docker's rm -f says.
-  if (options.force) {
+  if (options.force && !options.unlessRunning) {
     await markStopped(scope, loaded).catch((error: unknown) => {
       throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? new NoSuchContainerError(loaded.record.Name) : error
     })
@@ -898,7 +900,8 @@ interface Removal extends TaskOwner {
 
 async function removeLocked(scope: ContainerScope, removal: Removal, options: RemoveOptions): Promise<void> {
   const {id} = removal
-  let task = options.taskDeleted ? undefined : await getTask(scope, id)
+  let task = await getTask(scope, id)
+  if (options.unlessRunning && processLives(task)) return
   // Never started, its container is Created: no -f needed, and no exit to record.
   if (task?.status === 'CREATED') {
     await deleteUnstartedTask(scope, removal)

@@ -15,7 +15,7 @@ import type {AttachServer} from './attach-socket.ts'
 import {handOverOutput, handOverSession} from './detached-output.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
-import {deleteTask, startTask} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, publishContainerEvent, resetRestartPolicy, startTask, stopContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loggerUri, openContainerLog, type JsonFileLog} from './logs/index.ts'
 import {markThisProcess} from './process-mark.ts'
@@ -75,6 +75,27 @@ export async function startDetached(scope: ContainerScope, container: LoadedCont
   } catch (error) {
     throw startError(error)
   }
+}
+
+/**
+ * docker's restart: a stop, then a start of the container's process, detached. Marked while under
+ * way: the session or exit handler that sees the stopped process out does not remove a `--rm`
+ * container meanwhile.
+ */
+export async function restartContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string}): Promise<void> {
+  await markThisProcess(container.paths.restarting)
+  try {
+    await stopContainer(scope, container, options)
+    await resetRestartPolicy(scope, container)
+    await startDetached(scope, container, defaultStartContext()).catch((error: unknown) => {
+      // A start meanwhile (another restart, start) has it running again: what this restart was for.
+      if (error instanceof Error && error.cause instanceof AlreadyRunningError) return
+      throw detachedStartFailure(error)
+    })
+  } finally {
+    await rm(container.paths.restarting, {force: true})
+  }
+  await publishContainerEvent(scope, container, 'restart')
 }
 
 /**

@@ -50,6 +50,8 @@ export interface ContainerPaths {
    * naming its process (process-mark.ts): the logger then starts no exit handler.
    */
   stopping: string
+  /** There while a user's restart (stop, then start) is under way, naming its process: `--rm` does not remove the container. */
+  restarting: string
   /** Locked while a restart policy restarts the container (task-exit.ts), which a stop waits out. */
   policyRestart: string
   /** The state of its health check (HealthState), written by its health monitor. */
@@ -88,6 +90,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     attachedSession: join(dir, 'attached-session'),
     commitPause: join(dir, 'commit-pause'),
     stopping: join(dir, 'stopping'),
+    restarting: join(dir, 'restarting'),
     policyRestart: join(dir, 'policy-restart'),
     health: join(dir, 'health.json'),
     lifecycle: join(containersDir(dataRoot, namespace), `.${id}`),

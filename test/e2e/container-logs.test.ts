@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
-import {basename, dirname} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
@@ -214,6 +214,28 @@ describe('logs and restart policies', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500))
     assert.deepEqual([(await inspect('reloading')).State.Status, (await inspect('reloading')).RestartCount], ['exited', 0])
     await nerdOk(['rm', 'reloading'])
+  })
+
+  it('stop of an always container gives the process its grace period: containerd\'s restart monitor is not told to kill it meanwhile', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'graceful', '--restart=always', IMG, 'sh', '-c', 'trap "sleep 2; exit 12" TERM; while true; do sleep 0.2; done'])).trim()
+    const stopping = nerd(['stop', '-t', '30', 'graceful'])
+    await until('the stop to begin', async () => ((await inspect('graceful')).State.Status === 'running' && JSON.parse((await ctr(['containers', 'info', id])).stdout).Labels['containerd.io/restart.status'] === undefined ? true : undefined), 5000)
+    assert.equal((await stopping).code, 0)
+    const stopped = await inspect('graceful')
+    assert.deepEqual([stopped.State.Status, stopped.State.ExitCode, stopped.RestartCount], ['exited', 12, 0])
+    await nerdOk(['rm', 'graceful'])
+  })
+
+  it('kill with a signal that ends the policy resumes a paused container so that the signal can take effect, as docker\'s', async () => {
+    await nerdOk(['run', '-d', '--name', 'paused-kill', IMG, 'sh', '-c', 'trap "exit 9" TERM; while true; do sleep 0.2; done'])
+    await nerdOk(['pause', 'paused-kill'])
+    await nerdOk(['kill', '-s', 'TERM', 'paused-kill'])
+    const ended = await until('the exit', async () => {
+      const state = (await inspect('paused-kill')).State
+      return state.Status === 'exited' ? state : undefined
+    }, 10_000)
+    assert.equal(ended.ExitCode, 9)
+    await nerdOk(['rm', 'paused-kill'])
   })
 
   it('--restart=on-failure:2 restarts a failing process twice, then leaves it exited; start and restart count anew', async () => {
@@ -440,6 +462,18 @@ describe('logs and restart policies', () => {
     assert.match(id, /^[0-9a-f]{64}$/)
     await until('the container to go', async () => ((await nerd(['inspect', id])).code === 1 ? true : undefined))
     assert.doesNotMatch((await ctr(['containers', 'ls', '-q'])).stdout, new RegExp(id))
+  })
+
+  it('restart of a foreground run --rm from elsewhere keeps the container, running, as docker\'s: the session does not remove it', async () => {
+    const session = nerd(['run', '--rm', '--name', 'restarted-session', IMG, 'sh', '-c', 'trap "exit 9" TERM; echo start; while true; do sleep 0.2; done'])
+    await until('the session to start', async () => ((await nerd(['inspect', '-f', '{{.State.Status}}', 'restarted-session'])).stdout === 'running\n' ? true : undefined), 10_000)
+    assert.equal(await nerdOk(['restart', '-t', '5', 'restarted-session']), 'restarted-session\n')
+    assert.equal((await session).code, 9)
+    const after = await inspect('restarted-session')
+    assert.equal(after.State.Status, 'running')
+    assert.equal(existsSync(join(fileDataRoot(), 'containers', fileNamespace(), after.Id, 'restarting')), false)
+    await nerdOk(['rm', '-f', 'restarted-session'])
+    assert.deepEqual(await remainsOf(after.Id), {tasks: [], containers: [], snapshots: [], directories: []})
   })
 
   it('once wait returns, the log holds all the output, an unfinished last line too, as docker\'s', async () => {
