@@ -12,9 +12,12 @@ export default class Stop extends NerdCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Stop)
     const {stopContainer} = await import('../container/lifecycle.ts')
-    await this.forEachContainer(argv as string[], async (scope, container, reference) => {
-      await stopContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal})
-      return reference
-    }, {parallel: true})
+    // ctrl-C hands each stop under way to its container's exit handler, which finishes it.
+    await this.stoppableBySignals((interrupt) =>
+      this.forEachContainer(argv as string[], async (scope, container, reference) => {
+        await stopContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal, interrupt})
+        return reference
+      }, {parallel: true}),
+    )
   }
 }

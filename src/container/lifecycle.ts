@@ -716,7 +716,7 @@ export async function resetRestartPolicy(scope: ContainerScope, container: Loade
  * container removed, as docker's daemon removes one however it ends (but a restart's stop: see
  * removeAutoRemoved). A container that is not running is left as it is.
  */
-export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string} = {}): Promise<void> {
+export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string; interrupt?: AbortSignal} = {}): Promise<void> {
   const stopSignal = commandSignal(options.signal ?? container.record.StopSignal)
   await markStopped(scope, container)
   const id = container.record.Id
@@ -734,35 +734,56 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
     return {task, exit}
   })
   if (!signalled) return
+  let seenOut: boolean
   try {
-    await seeOutStop(scope, container, signalled, options.timeoutSeconds ?? container.record.StopTimeout)
+    seenOut = await seeOutStop(scope, container, signalled, options.timeoutSeconds ?? container.record.StopTimeout, options.interrupt)
   } finally {
     await rm(container.paths.stopping, {force: true})
   }
-  await removeAutoRemoved(scope, container)
+  if (seenOut) await removeAutoRemoved(scope, container)
 }
 
-/** The rest of stopContainer, once the stop signal is sent (`exit`: the process's end, when it ran). */
-async function seeOutStop(scope: ContainerScope, container: LoadedContainer, signalled: {task: Process; exit?: Promise<ExitStatus>}, timeout: number): Promise<void> {
+/**
+ * The rest of stopContainer, once the stop signal is sent (`exit`: the process's end, when it ran).
+ * Cut short (`interrupt`: ctrl-C), the stop is finished as docker's daemon finishes one: the exit
+ * handler kills the process when the time is up, and sees it out; then false.
+ */
+async function seeOutStop(scope: ContainerScope, container: LoadedContainer, signalled: {task: Process; exit?: Promise<ExitStatus>}, timeout: number, interrupt: AbortSignal | undefined): Promise<boolean> {
   const id = container.record.Id
   let ended: ExitStatus = signalled.task
   if (signalled.exit) {
     if (timeout >= 0) {
+      const killAt = Date.now() + timeout * 1000
       let timer: NodeJS.Timeout | undefined
-      const exited = await Promise.race([signalled.exit.then(() => true, () => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeout * 1000)))])
+      let interrupted = (): void => undefined
+      const outcome = await Promise.race([
+        signalled.exit.then(() => 'exited' as const, () => 'exited' as const),
+        new Promise<'due'>((resolve) => (timer = setTimeout(() => resolve('due'), timeout * 1000))),
+        new Promise<'interrupted'>((resolve) => {
+          interrupted = () => resolve('interrupted')
+          if (interrupt?.aborted) interrupted()
+          interrupt?.addEventListener('abort', interrupted, {once: true})
+        }),
+      ])
       clearTimeout(timer)
-      if (!exited) await signalContainer(scope, id, signalNumber('SIGKILL'), true)
+      interrupt?.removeEventListener('abort', interrupted)
+      if (outcome === 'interrupted') {
+        startExitHandler(scope.dataRoot, namespaceOf(scope), id, signalled.task.pid, killAt)
+        return false
+      }
+      if (outcome === 'due') await signalContainer(scope, id, signalNumber('SIGKILL'), true)
     }
     try {
       ended = await signalled.exit
     } catch (error) {
       // Deleted meanwhile (rm -f): stopped all the same.
       if (!isNotFound(error)) throw error
-      return
+      return true
     }
   }
   await deleteTask(scope, container, ended)
   if (signalled.exit) await publishContainerEvent(scope, container, 'stop')
+  return true
 }
 
 async function killTask(scope: ContainerScope, id: string, signal: number, all: boolean): Promise<void> {

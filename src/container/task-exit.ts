@@ -16,6 +16,7 @@ import {unlink} from 'node:fs/promises'
 import {AlreadyRunningError, deleteTask, getTask, loadContainer, monitorRestarts, policyRestarts, recordExit, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
+import {signalNumber} from './spec/signals.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
 
 const FIRST_RESTART_DELAY_MS = 100
@@ -73,7 +74,7 @@ const RECONNECT_INTERVAL_MS = 1000
  * undefined when the task runs another process than `watchedPid`: a start since (a user's, or
  * containerd's restart monitor's) replaced it, and the new process's exit is its own handler's.
  */
-async function waitForExit(address: string, namespace: string, id: string, watchedPid: number | undefined): Promise<{client: ContainerdClient; pid: number; exit: ExitStatus} | undefined> {
+async function waitForExit(address: string, namespace: string, id: string, watchedPid: number | undefined, killAt: number | undefined): Promise<{client: ContainerdClient; pid: number; exit: ExitStatus} | undefined> {
   const deadline = Date.now() + CONTAINERD_OUTAGE_MS
   for (;;) {
     let client: ContainerdClient | undefined
@@ -84,7 +85,9 @@ async function waitForExit(address: string, namespace: string, id: string, watch
         client.close()
         return undefined
       }
-      return {client, pid, exit: await client.tasks.wait(id)}
+      const exit = client.tasks.wait(id)
+      if (killAt !== undefined) await killWhenDue(client, id, exit, killAt)
+      return {client, pid, exit: await exit}
     } catch (error) {
       client?.close()
       if (!isConnectionError(error) || Date.now() > deadline) throw error
@@ -93,12 +96,23 @@ async function waitForExit(address: string, namespace: string, id: string, watch
   }
 }
 
-/** Sees out the container's process `watchedPid` (without it, the task's current process). */
-export async function handleTaskExit(dataRoot: string, namespace: string, id: string, watchedPid?: number): Promise<void> {
+/** A stop's kill, due at `killAt`, unless the process exits before. */
+async function killWhenDue(client: ContainerdClient, id: string, exit: Promise<ExitStatus>, killAt: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const exited = await Promise.race([exit.then(() => true, () => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, killAt - Date.now()))))])
+  clearTimeout(timer)
+  if (!exited) await client.tasks.kill(id, signalNumber('SIGKILL'), {all: true}).catch(() => undefined)
+}
+
+/**
+ * Sees out the container's process `watchedPid` (without it, the task's current process); with
+ * `killAt`, a stop cut short: the process is killed then if it has not ended.
+ */
+export async function handleTaskExit(dataRoot: string, namespace: string, id: string, watchedPid?: number, killAt?: number): Promise<void> {
   const paths = containerPaths(dataRoot, namespace, id)
   const record = await readRecord(paths)
   if (!record?.Address) return
-  const watched = await waitForExit(record.Address, namespace, id, watchedPid)
+  const watched = await waitForExit(record.Address, namespace, id, watchedPid, killAt)
   if (!watched) return
   const {client, pid, exit} = watched
   try {

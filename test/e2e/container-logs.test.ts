@@ -226,6 +226,25 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'graceful'])
   })
 
+  it('a stop cut short by ctrl-C is finished as docker\'s daemon finishes one: the process is killed when the time is up', async () => {
+    // sleep as the namespace's init ignores SIGTERM.
+    const id = (await nerdOk(['run', '-d', '--name', 'interrupted', IMG, 'sleep', '600'])).trim()
+    const stop = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'stop', '-t', '3', 'interrupted'], {stdio: 'ignore'})
+    const stopped = new Promise<NodeJS.Signals | null>((resolve) => stop.on('exit', (_code, signal) => resolve(signal)))
+    await until('the stop to begin', async () => (existsSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'stopping')) ? true : undefined), 5000)
+    stop.kill('SIGINT')
+    // It ends of the signal, as a tool stopped by ctrl-C does.
+    assert.equal(await stopped, 'SIGINT')
+    assert.equal((await inspect('interrupted')).State.Status, 'running')
+    const ended = await until('the process to be killed', async () => {
+      const state = (await inspect('interrupted')).State
+      return state.Status === 'exited' ? state : undefined
+    }, 15_000)
+    assert.equal(ended.ExitCode, 137)
+    assert.doesNotMatch((await ctr(['tasks', 'ls', '-q'])).stdout, new RegExp(id))
+    await nerdOk(['rm', 'interrupted'])
+  })
+
   it('kill with a signal that ends the policy resumes a paused container so that the signal can take effect, as docker\'s', async () => {
     await nerdOk(['run', '-d', '--name', 'paused-kill', IMG, 'sh', '-c', 'trap "exit 9" TERM; while true; do sleep 0.2; done'])
     await nerdOk(['pause', 'paused-kill'])
