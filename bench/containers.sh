@@ -15,6 +15,8 @@
 #     averaged over 5 running containers;
 #   - times `ps -a` with those 5 containers and, in a second namespace, with 200 created ones
 #     (`ctr containers ls` of the same for comparison);
+#   - times 20 `run -d IMG sleep 600` one after the other, and the removal of those 20 running
+#     containers in one `rm -f` (ctr: 20 `ctr run -d`, then `ctr tasks rm -f` and `ctr containers rm`);
 # and writes the table into README.md between the bench:containers markers.
 # shellcheck source=bench/setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -99,8 +101,21 @@ seq 1 200 | xargs -P 4 -I{} $nerd_many create --name "many-{}" --network none "$
 "$node_bin" "$repo/bench/rounds.mjs" --rounds "${ROUNDS:-4}" --runs-per-round 5 --warmup 1 --export-json "$out/ps.json" -- \
   -n 'nerd ps -a, 5 containers' "$nerd ps -a" -n 'nerd ps -a, 200 containers' "$nerd_many ps -a" -n 'ctr containers ls, 200 containers' "ctr --address $address --namespace $many containers ls"
 
-"$node_bin" - "$out/run.json" "$out/bridge.json" "$peak" "$((private_kb / loggers))" "$out/ps.json" <<'EOF' | "$node_bin" "$repo/bench/readme-table.mjs" "$repo/README.md" containers
-const [runFile, bridgeFile, peakKb, perContainerKb, psFile] = process.argv.slice(2)
+# Twenty detached containers, started one after the other, then removed at once.
+twenty="$(seq -f 'd20-%g' 1 20 | tr '\n' ' ')"
+nerd_start20="for name in $twenty; do $nerd run -d --network none --name \$name $image sleep 600 >/dev/null || exit 1; done"
+nerd_rm20="$nerd rm -f $twenty >/dev/null 2>&1; true"
+ctr_start20="for name in $twenty; do $ctr run -d $image \$name sleep 600 || exit 1; done"
+ctr_rm20="$ctr tasks rm -f $twenty >/dev/null 2>&1; $ctr containers rm $twenty >/dev/null 2>&1; true"
+"$node_bin" "$repo/bench/rounds.mjs" --rounds "${ROUNDS:-4}" --runs-per-round 2 --warmup 1 --export-json "$out/twenty.json" -- \
+  -n 'nerd run -d, 20 times' --prepare "$nerd_rm20" "$nerd_start20" \
+  -n 'ctr run -d, 20 times' --prepare "$ctr_rm20" "$ctr_start20" \
+  -n 'nerd rm -f of the 20' --prepare "$nerd_rm20; $nerd_start20" "$nerd rm -f $twenty" \
+  -n 'ctr tasks rm -f and containers rm of the 20' --prepare "$ctr_rm20; $ctr_start20" "$ctr tasks rm -f $twenty && $ctr containers rm $twenty"
+bash -c "$nerd_rm20; $ctr_rm20"
+
+"$node_bin" - "$out/run.json" "$out/bridge.json" "$peak" "$((private_kb / loggers))" "$out/ps.json" "$out/twenty.json" <<'EOF' | "$node_bin" "$repo/bench/readme-table.mjs" "$repo/README.md" containers
+const [runFile, bridgeFile, peakKb, perContainerKb, psFile, twentyFile] = process.argv.slice(2)
 const fs = await import('node:fs')
 const os = await import('node:os')
 const results = JSON.parse(fs.readFileSync(runFile, 'utf8')).results
@@ -108,6 +123,8 @@ const bridge = JSON.parse(fs.readFileSync(bridgeFile, 'utf8')).results
 const ctr = results.find((result) => result.command === 'ctr run --rm').median
 const ctrCni = bridge.find((result) => result.command === 'ctr run --rm --cni')?.median
 const ps = JSON.parse(fs.readFileSync(psFile, 'utf8')).results
+const twenty = JSON.parse(fs.readFileSync(twentyFile, 'utf8')).results
+const twentyMedian = (prefix) => twenty.find((result) => result.command.startsWith(prefix)).median
 const rows = [
   ...results.map((result) => `| \`${result.command} IMG true\`, no network | ${(result.median * 1000).toFixed(0)} ms | ${(result.median / ctr).toFixed(2)}x |`),
   ...bridge.map((result) => `| \`${result.command} IMG true\`, bridge network | ${(result.median * 1000).toFixed(0)} ms | ${ctrCni ? `${(result.median / ctrCni).toFixed(2)}x ctr --cni` : '–'} |`),
@@ -122,6 +139,11 @@ const table = [
   '| command | median |',
   '|---|---|',
   ...ps.map((result) => `| \`${result.command.replace(/, /, '\`, ')} | ${(result.median * 1000).toFixed(0)} ms |`),
+  '',
+  '| 20 detached containers | nerd | ctr | nerd / ctr |',
+  '|---|---|---|---|',
+  `| \`run -d IMG sleep 600\`, 20 times | ${(twentyMedian('nerd run') * 1000).toFixed(0)} ms | ${(twentyMedian('ctr run') * 1000).toFixed(0)} ms | ${(twentyMedian('nerd run') / twentyMedian('ctr run')).toFixed(2)}x |`,
+  `| their removal (\`rm -f\` of the 20; ctr: \`tasks rm -f\`, \`containers rm\`) | ${(twentyMedian('nerd rm') * 1000).toFixed(0)} ms | ${(twentyMedian('ctr tasks') * 1000).toFixed(0)} ms | ${(twentyMedian('nerd rm') / twentyMedian('ctr tasks')).toFixed(2)}x |`,
   '',
   `nerd's peak RSS for \`run --rm\`: ${(peakKb / 1024).toFixed(0)} MiB. Private memory nerd adds per running detached container (its logger, Private_Clean + Private_Dirty, mean of 5): ${(perContainerKb / 1024).toFixed(1)} MiB.`,
 ].join('\n')
