@@ -24,6 +24,8 @@ const PARALLEL_OPERATIONS = 50
 export interface EachNameOptions {
   /** Act on every name at once, as docker does for rm, stop, kill, pause and unpause. */
   parallel?: boolean
+  /** Report the failures after all the output, as docker's wait does, rather than in the names' order. */
+  failuresLast?: boolean
 }
 
 export interface ListOptions<Item> {
@@ -328,17 +330,21 @@ export abstract class NerdCommand extends Command {
     const limiter = new Limiter(PARALLEL_OPERATIONS)
     const outcomes = options.parallel ? names.map((name) => settle(limiter.run(() => action(name)))) : undefined
     let failed = false
+    const deferred: string[] = []
     for (const [index, name] of names.entries()) {
       const outcome = await (outcomes?.[index] ?? settle(action(name)))
       if ('error' in outcome) {
         const {error} = outcome
         if (names.length === 1 || !(error instanceof Error)) throw error
         failed = true
-        process.stderr.write(`Error: ${error.message.split('\n', 1)[0]}\n`)
+        const failure = `Error: ${error.message.split('\n', 1)[0]}\n`
+        if (options.failuresLast) deferred.push(failure)
+        else process.stderr.write(failure)
       } else if (typeof outcome.line === 'string') {
         this.print(outcome.line)
       }
     }
+    for (const failure of deferred) process.stderr.write(failure)
     if (failed) this.exit(1)
   }
 

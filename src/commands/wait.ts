@@ -10,8 +10,7 @@ export default class Wait extends NerdCommand {
   async run(): Promise<void> {
     const {argv} = await this.parse(Wait)
     const {waitContainer} = await import('../container/lifecycle.ts')
-    await this.forEachContainer(argv as string[], async (scope, container) => {
-      this.print(String(await waitContainer(scope, container)))
-    })
+    // As docker's: each code as its container ends, the failures after them all.
+    await this.forEachContainer(argv as string[], async (scope, container) => String(await waitContainer(scope, container)), {failuresLast: true})
   }
 }

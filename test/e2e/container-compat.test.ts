@@ -80,6 +80,14 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', 'default-killed'])
   })
 
+  it('wait of several containers prints each code as its container ends, and the failures after them all, as docker\'s', async () => {
+    await nerdOk(['run', '-d', '--name', 'waited-3', IMG, 'sh', '-c', 'exit 3'])
+    await nerdOk(['run', '-d', '--name', 'waited-4', IMG, 'sh', '-c', 'exit 4'])
+    const both = await promisify(execFile)('sh', ['-c', `${nerdCommandLine(['wait', 'waited-3', 'nosuch', 'waited-4'])} 2>&1; echo "exit $?"`])
+    assert.equal(both.stdout, '3\n4\nError: No such container: nosuch\nexit 1\n')
+    await nerdOk(['rm', 'waited-3', 'waited-4'])
+  })
+
   it('a process the OOM killer ends shows OOMKilled, as docker\'s, attached or restarting by policy; a kill is none', async () => {
     const hog = ['--memory', '8m', IMG, 'sh', '-c', 'x=a; while true; do x=$x$x; done']
     const state = '{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}'
