@@ -1048,13 +1048,13 @@ const SEE_OUT_WAIT_MS = 5000
 async function exitSeenOut(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   if (container.record.HostConfig.LogConfig.Type === 'none') return
   const id = container.record.Id
-  const ended = (await getTask(scope, id))?.pid
   const deadline = Date.now() + SEE_OUT_WAIT_MS
-  while (Date.now() < deadline) {
-    const task = await getTask(scope, id)
-    if (!task || task.pid !== ended || task.status !== 'STOPPED') return
+  let task = await getTask(scope, id)
+  const ended = task?.pid
+  while (task && task.pid === ended && task.status === 'STOPPED' && Date.now() < deadline) {
     if ((await readState(container.paths).catch(() => undefined))?.RestartDueAt !== undefined) return
     await delay(RESTART_POLL_MS)
+    task = await getTask(scope, id)
   }
 }
 
