@@ -260,6 +260,16 @@ async function readCompressedLines(handle: FileHandle, skip: number, printer: Pr
   }
 }
 
+/**
+ * Feeds the complete lines of a log file to `printer`, a gzipped one through gunzip; `from` is where
+ * to start: a byte offset in a plain file (its `end` is left after the last line read), a number of
+ * lines to skip in a gzipped one.
+ */
+async function readFileLines(file: LogFile, from: number, printer: Printer): Promise<void> {
+  if (file.compressed) await readCompressedLines(file.handle, from, printer)
+  else file.end = await readLines(file.handle, from, printer, file.end)
+}
+
 /** As tailStart for a gzipped file, which cannot be read backwards: the offset is the number of lines to skip. */
 async function compressedTailStart(handle: FileHandle, count: number): Promise<{offset: number} | {missing: number}> {
   let lines = 0
@@ -443,10 +453,7 @@ async function readBacklog(rotated: LogFile[], live: LogFile | undefined, option
       }
     }
     for (let index = first; index < files.length && !printer.passedUntil; index++) {
-      const file = files[index]!
-      const from = index === first ? offset : 0
-      if (file.compressed) await readCompressedLines(file.handle, from, printer)
-      else file.end = await readLines(file.handle, from, printer, file.end)
+      await readFileLines(files[index]!, index === first ? offset : 0, printer)
     }
   } finally {
     for (const file of rotated) await file.handle.close()
@@ -507,8 +514,7 @@ async function readRotated(path: string, followed: LogFile, options: ReadLogOpti
     if (position < 0 && rotated.length > 0) printer.warning(MISSED_ROTATIONS)
     for (const file of rotated.slice(position + 1)) {
       if (printer.passedUntil) break
-      if (file.compressed) await readCompressedLines(file.handle, 0, printer)
-      else await readLines(file.handle, 0, printer)
+      await readFileLines(file, 0, printer)
     }
   } catch (error) {
     await live?.handle.close()
