@@ -22,7 +22,7 @@ import {hostFacts, statDevice} from './host-facts.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
-import {buildSpec, serializeSpec, volumesToResolve} from './spec/index.ts'
+import {buildSpec, volumesToResolve} from './spec/index.ts'
 import {removeAnonymousVolumes, resolveVolumes} from './volumes.ts'
 import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
 import {containerView, loadContainer, seeOutOrphanedContainer} from './lifecycle.ts'
@@ -291,7 +291,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
             labels,
             image: image.name,
             runtime: {name: built.runtime ?? RUNC_RUNTIME, options: packAny(RUNC_OPTIONS_TYPE, runtimeOptions)},
-            spec: packJson(SPEC_TYPE_URL, JSON.parse(serializeSpec(spec))),
+            spec: packJson(SPEC_TYPE_URL, spec),
             snapshotter: context.snapshotter,
             snapshotKey: id,
           })

@@ -1,4 +1,5 @@
 import {CONVERSION, findType} from './codecs.ts'
+import {parseExactJson, stringifyExactJson} from '../exact-json.ts'
 import type {Any, Timestamp, TimestampInput} from './types.ts'
 
 /** Go's zero time.Time as a protobuf Timestamp: containerd sends it for "not yet" (a running task's exitedAt). */
@@ -48,12 +49,16 @@ export function unpackAny<T = Record<string, unknown>>(any: Any | null | undefin
   return type.toObject(type.decode(any.value), CONVERSION) as T
 }
 
-/** An Any carrying JSON, as containerd stores OCI specs, exec processes and resource updates. */
+/**
+ * An Any carrying JSON, as containerd stores OCI specs, exec processes and resource updates. Their
+ * 64-bit integers (rlimits, seccomp arguments) travel exactly: bigints both ways (see exact-json.ts),
+ * so a spec read, changed and stored again keeps them.
+ */
 export function packJson(typeUrl: string, value: unknown): Any {
-  return {typeUrl, value: Buffer.from(JSON.stringify(value))}
+  return {typeUrl, value: Buffer.from(stringifyExactJson(value))}
 }
 
 export function unpackJson<T>(any: Any | null | undefined): T | undefined {
   if (!any || any.value.length === 0) return undefined
-  return JSON.parse(Buffer.from(any.value).toString('utf8')) as T
+  return parseExactJson(Buffer.from(any.value).toString('utf8')) as T
 }

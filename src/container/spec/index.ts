@@ -20,7 +20,6 @@ export {
 } from './flags.ts'
 export {DEFAULT_SHM_SIZE, INIT_PATH, volumesToResolve} from './mounts.ts'
 export {goArch} from './host.ts'
-export {serializeSpec} from './oci.ts'
 export type * from './oci.ts'
 export {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'
 export type {SeccompCondition, SeccompHost, SeccompProfile, SeccompRule} from './seccomp.ts'

@@ -165,15 +165,3 @@ export interface SeccompArg {
   valueTwo?: Uint64
   op: string
 }
-
-/** `JSON.rawJSON` (Node >= 21), missing from TypeScript's ES2023 library. */
-const rawJSON = (JSON as unknown as {rawJSON(text: string): unknown}).rawJSON
-
-/**
- * The spec as the JSON runc reads. JSON.stringify cannot write bigints, and a number above 2^53 would
- * come out rounded (runc rejects 18446744073709552000 as a uint64): bigints are written as exact
- * integer literals.
- */
-export function serializeSpec(spec: Spec, indent?: number): string {
-  return JSON.stringify(spec, (_key, value: unknown) => (typeof value === 'bigint' ? rawJSON(value.toString()) : value), indent)
-}

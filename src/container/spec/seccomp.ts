@@ -6,6 +6,7 @@
  */
 import type {Seccomp, SeccompArg, SeccompSyscall} from './oci.ts'
 import {specError} from './errors.ts'
+import {parseExactJson} from '../../exact-json.ts'
 
 /** A profile in docker's JSON format (what `--security-opt seccomp=<file>` takes). */
 export interface SeccompProfile {
@@ -262,7 +263,7 @@ function kernelAtLeast(version: string | undefined, minimum: string): boolean {
 export function parseSeccompProfile(text: string, path: string): SeccompProfile {
   let profile: unknown
   try {
-    profile = JSON.parse(text)
+    profile = parseExactJson(text)
   } catch (error) {
     throw specError(`decoding seccomp profile failed (${path}): ${(error as Error).message}`)
   }

@@ -24,10 +24,9 @@ import {
   parseUlimit,
   parseUtsMode,
   parseVolumeSpec,
-  serializeSpec,
   signalNumber,
 } from '../../../src/container/spec/index.ts'
-import type {Spec} from '../../../src/container/spec/index.ts'
+import {OCI_SPEC_TYPE_URL, packJson, unpackJson} from '../../../src/containerd/values.ts'
 import {NerdError} from '../../../src/errors.ts'
 
 /** Asserts a user error with docker's exit code 125 and exactly this message. */
@@ -86,10 +85,12 @@ describe('--ulimit', () => {
     rejects(() => parseUlimit('nofile=x'), 'strconv.ParseInt: parsing "x": invalid syntax')
   })
 
-  it('serialises unlimited as an exact uint64', () => {
+  it('serialises unlimited as an exact uint64, which stays exact when the stored spec is read and stored again', () => {
     const {soft, hard} = parseUlimit('memlock=-1')
-    const spec = {process: {rlimits: [{type: 'RLIMIT_MEMLOCK', soft, hard}]}} as unknown as Spec
-    assert.equal(serializeSpec(spec), '{"process":{"rlimits":[{"type":"RLIMIT_MEMLOCK","soft":18446744073709551615,"hard":18446744073709551615}]}}')
+    const json = '{"process":{"rlimits":[{"type":"RLIMIT_MEMLOCK","soft":18446744073709551615,"hard":18446744073709551615}]}}'
+    const stored = packJson(OCI_SPEC_TYPE_URL, {process: {rlimits: [{type: 'RLIMIT_MEMLOCK', soft, hard}]}})
+    assert.equal(Buffer.from(stored.value).toString(), json)
+    assert.equal(Buffer.from(packJson(OCI_SPEC_TYPE_URL, unpackJson(stored)).value).toString(), json)
   })
 })
 

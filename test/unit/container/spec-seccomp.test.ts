@@ -163,6 +163,15 @@ describe('custom seccomp profiles', () => {
     })
   })
 
+  it('keeps a 64-bit argument of a profile file exact', () => {
+    const profile = parseSeccompProfile(
+      '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","args":[{"index":2,"value":18446744073709551615,"valueTwo":0,"op":"SCMP_CMP_NE"}]}]}',
+      '/p.json',
+    )
+    const seccomp = seccompForSpec(profile, amd64)
+    assert.deepEqual(seccomp.syscalls.find((rule) => rule.names.includes('mkdir'))?.args, [{index: 2, value: 18446744073709551615n, valueTwo: 0, op: 'SCMP_CMP_NE'}])
+  })
+
   it('refuses both architectures and archMap, both name and names, and broken JSON', () => {
     const both = {defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], archMap: [{architecture: 'SCMP_ARCH_X86_64', subArchitectures: null}]}
     assert.throws(() => seccompForSpec(both, amd64), {

@@ -7,11 +7,11 @@ import {
   parseTmpfs,
   parseUlimit,
   parseVolumeSpec,
-  serializeSpec,
   volumesToResolve,
 } from '../../../src/container/spec/index.ts'
 import type {BuiltSpec, DeviceLookup, HostFacts, ImageConfig, RunOptions, SpecInput} from '../../../src/container/spec/index.ts'
 import {NerdError} from '../../../src/errors.ts'
+import {OCI_SPEC_TYPE_URL, packJson, unpackJson} from '../../../src/containerd/values.ts'
 
 const ID = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -173,7 +173,7 @@ describe('buildSpec defaults', () => {
   })
 
   it('serialises to JSON runc reads', () => {
-    const json = JSON.parse(serializeSpec(built.spec))
+    const json = unpackJson<Record<string, {cgroupsPath?: string}>>(packJson(OCI_SPEC_TYPE_URL, built.spec))!
     assert.deepEqual(Object.keys(json), ['ociVersion', 'process', 'root', 'hostname', 'mounts', 'linux'])
     assert.equal(json.linux.cgroupsPath, `/default/${ID}`)
   })

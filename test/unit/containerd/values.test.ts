@@ -88,3 +88,12 @@ describe('Any payloads', () => {
     assert.equal(unpackJson({typeUrl: OCI_SPEC_TYPE_URL, value: new Uint8Array()}), undefined)
   })
 })
+
+describe('JSON payloads with 64-bit integers', () => {
+  it('keep integers beyond 2^53 exact through unpack and pack, and other numbers as they were', () => {
+    const json = '{"soft":18446744073709551615,"hard":9007199254740993,"low":-9223372036854775808,"small":1024,"ratio":0.5,"big":1e+300}'
+    const value = unpackJson<Record<string, unknown>>({typeUrl: OCI_SPEC_TYPE_URL, value: Buffer.from(json)})
+    assert.deepEqual(value, {soft: 18446744073709551615n, hard: 9007199254740993n, low: -9223372036854775808n, small: 1024, ratio: 0.5, big: 1e300})
+    assert.equal(Buffer.from(packJson(OCI_SPEC_TYPE_URL, value).value).toString(), json)
+  })
+})

