@@ -61,4 +61,14 @@ describe('the spec of run and create', () => {
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /Permission denied\nrc=1\n$/)
   })
+
+  it('--read-only mounts /etc/hosts, /etc/resolv.conf and /etc/hostname read-only, unless the user mounts their own', async () => {
+    const script = 'for f in /etc/hosts /etc/resolv.conf /etc/hostname; do echo x >> $f 2>/dev/null && echo $f writable || echo $f read-only; done'
+    assert.equal(await nerdOk(['run', '--rm', '--read-only', IMG, 'sh', '-c', script]), '/etc/hosts read-only\n/etc/resolv.conf read-only\n/etc/hostname read-only\n')
+    assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', script]), '/etc/hosts writable\n/etc/resolv.conf writable\n/etc/hostname writable\n')
+    const hosts = join(workDir, 'hosts')
+    await writeFile(hosts, '127.0.0.1 localhost\n')
+    const own = await nerdOk(['run', '--rm', '--read-only', '-v', `${hosts}:/etc/hosts`, IMG, 'sh', '-c', script])
+    assert.equal(own.split('\n')[0], '/etc/hosts writable')
+  })
 })

@@ -170,7 +170,7 @@ function containerNamespaces({options, host}: SpecInput, join: Join): Namespace[
 function containerMounts(input: SpecInput, join: Join, withInit: boolean): UserMounts {
   const {options, host} = input
   const ipc = options.ipc ?? PRIVATE
-  const own: Mount[] = etcFileMounts(input.etcFiles)
+  const own: Mount[] = etcFileMounts(input.etcFiles, options.readOnly ?? false)
   const shmSource =
     ipc.kind === 'host'
       ? '/dev/shm'

@@ -142,12 +142,16 @@ function rootPropagationFor(propagation: string, current: string | undefined): s
   return current
 }
 
-/** The state directory's /etc/hosts, /etc/resolv.conf and /etc/hostname, bound over the image's. */
-export function etcFileMounts(files: EtcFiles): Mount[] {
+/**
+ * The state directory's /etc/hosts, /etc/resolv.conf and /etc/hostname, bound over the image's;
+ * read-only in a read-only rootfs, as docker's (a user's own mount there replaces them, see assembleMounts).
+ */
+export function etcFileMounts(files: EtcFiles, readOnly: boolean): Mount[] {
+  const options = readOnly ? ['rbind', 'ro', 'rprivate'] : ['rbind', 'rprivate']
   return [
-    {destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options: ['rbind', 'rprivate']},
-    {destination: '/etc/hostname', type: 'bind', source: files.hostname, options: ['rbind', 'rprivate']},
-    {destination: '/etc/hosts', type: 'bind', source: files.hosts, options: ['rbind', 'rprivate']},
+    {destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options: [...options]},
+    {destination: '/etc/hostname', type: 'bind', source: files.hostname, options: [...options]},
+    {destination: '/etc/hosts', type: 'bind', source: files.hosts, options: [...options]},
   ]
 }
 

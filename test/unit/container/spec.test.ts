@@ -307,13 +307,16 @@ describe('security flags', () => {
     assert.equal(open.process.noNewPrivileges, true)
   })
 
-  it('--read-only: read-only root and system mounts, writable kernel filesystems and /etc files', () => {
+  it('--read-only: read-only root, system mounts and /etc files (unless the user mounts their own), writable kernel filesystems', () => {
     const built = spec({readOnly: true})
     assert.deepEqual(built.root, {path: 'rootfs', readonly: true})
     assert.deepEqual(mount(built, '/dev')?.options.includes('ro'), false)
     assert.deepEqual(mount(built, '/dev/shm')?.options.includes('ro'), false)
     assert.deepEqual(mount(built, '/sys/fs/cgroup')?.options, ['ro', 'nosuid', 'noexec', 'nodev'])
-    assert.deepEqual(mount(built, '/etc/hosts')?.options, ['rbind', 'rprivate'])
+    for (const file of ['/etc/hosts', '/etc/resolv.conf', '/etc/hostname']) assert.deepEqual(mount(built, file)?.options, ['rbind', 'ro', 'rprivate'], file)
+    assert.deepEqual(mount(spec(), '/etc/hosts')?.options, ['rbind', 'rprivate'])
+    const own = spec({readOnly: true, mounts: [parseMount('type=bind,source=/exists/hosts,target=/etc/hosts', '/')]})
+    assert.deepEqual(mount(own, '/etc/hosts'), {destination: '/etc/hosts', type: 'bind', source: '/exists/hosts', options: ['rbind', 'rprivate']})
     assert.deepEqual(mount(spec({readOnly: true, privileged: true}), '/sys')?.options, ['nosuid', 'noexec', 'nodev', 'rw'])
   })
 })
