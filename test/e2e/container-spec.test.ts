@@ -71,4 +71,11 @@ describe('the spec of run and create', () => {
     const own = await nerdOk(['run', '--rm', '--read-only', '-v', `${hosts}:/etc/hosts`, IMG, 'sh', '-c', script])
     assert.equal(own.split('\n')[0], '/etc/hosts writable')
   })
+
+  it('--uts host: HOSTNAME is the container\'s hostname (its short ID), as in /etc/hostname and Config.Hostname', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'uts-host', '--uts', 'host', IMG, 'sleep', '600'])).trim()
+    assert.equal(await nerdOk(['exec', 'uts-host', 'sh', '-c', 'echo $HOSTNAME; cat /etc/hostname']), `${id.slice(0, 12)}\n${id.slice(0, 12)}\n`)
+    assert.equal((await inspectContainer('uts-host')).Config.Hostname, id.slice(0, 12))
+    await nerdOk(['rm', '-f', 'uts-host'])
+  })
 })

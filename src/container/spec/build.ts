@@ -222,7 +222,9 @@ function containerHostname(
     return options.hostname
   }
   if (network.kind === 'container') return join(network.container).hostname
-  if (uts === 'host' || network.kind === 'host') return host.hostname
+  if (network.kind === 'host') return host.hostname
+  // With the host's UTS namespace the spec sets no hostname, but HOSTNAME and the /etc files still
+  // name the container (docker's Config.Hostname).
   return id.slice(0, 12)
 }
 

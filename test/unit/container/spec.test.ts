@@ -511,6 +511,13 @@ describe('namespaces and names', () => {
     assert.equal(mount(built, '/etc/resolv.conf')?.source, '/state/resolv.conf')
   })
 
+  it('--uts host sets no hostname, but HOSTNAME is the container’s (docker’s Config.Hostname)', () => {
+    const built = spec({uts: 'host'})
+    assert.equal(built.hostname, undefined)
+    assert.deepEqual(built.linux.namespaces.map((namespace) => namespace.type), ['pid', 'ipc', 'mount', 'network'])
+    assert.ok(built.process.env.includes('HOSTNAME=0123456789ab'), built.process.env.join(' '))
+  })
+
   it('the host network gives the host’s hostname in a container’s own UTS namespace', () => {
     const built = spec({network: {kind: 'host'}})
     assert.equal(built.hostname, 'buildhost')
