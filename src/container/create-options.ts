@@ -854,7 +854,7 @@ export interface DaemonFacts extends Pick<HostFacts, 'cgroupVersion' | 'hostname
 
 
 /** A map with its keys in Go's order: encoding/json writes map keys sorted. */
-function sortedMap<T>(map: Readonly<Record<string, T>>): Record<string, T> {
+export function sortedMap<T>(map: Readonly<Record<string, T>>): Record<string, T> {
   return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compareStrings(a, b)))
 }
 

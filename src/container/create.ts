@@ -28,6 +28,7 @@ import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, Use
 import {containerView, loadContainer, seeOutOrphanedContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {DaemonFacts, NetworkRequest} from './create-options.ts'
+import {sortedMap} from './create-options.ts'
 import {planNetworks, usesCni} from '../network/plan.ts'
 import {containerPaths, createContainerDir, INITIAL_STATE, NameConflictError, releaseName, reserveName, removeContainerFiles, writeRecord} from './store.ts'
 import type {ContainerPaths} from './store.ts'
@@ -257,7 +258,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
             })
           : proposed
         // docker shows a container's labels in Config.Labels: with what plugins added, without nerd's own.
-        record.Config.Labels = Object.fromEntries(Object.entries(labels).filter(([key]) => key !== NAME_LABEL && key !== STOP_SIGNAL_LABEL))
+        record.Config.Labels = sortedMap(Object.fromEntries(Object.entries(labels).filter(([key]) => key !== NAME_LABEL && key !== STOP_SIGNAL_LABEL)))
         if (namesAttributes(record.HostConfig.LogConfig.Config)) {
           const {logAttributes} = await import('./logs/attributes.ts')
           const attrs = logAttributes(record)

@@ -78,4 +78,10 @@ describe('the spec of run and create', () => {
     assert.equal((await inspectContainer('uts-host')).Config.Hostname, id.slice(0, 12))
     await nerdOk(['rm', '-f', 'uts-host'])
   })
+
+  it('inspect shows Config.Labels sorted by key, as docker\'s JSON of a Go map', async () => {
+    await nerdOk(['create', '--name', 'labelled', '-l', 'zz=1', '-l', 'aa=2', '-l', 'mm=3', IMG, 'true'])
+    assert.equal(await nerdOk(['inspect', '-f', '{{json .Config.Labels}}', 'labelled']), '{"aa":"2","mm":"3","zz":"1"}\n')
+    await nerdOk(['rm', 'labelled'])
+  })
 })
