@@ -36,6 +36,7 @@ import {extraHostLines, writeEtcFiles} from './etc-files.ts'
 import type {PortMap} from '../network/ports.ts'
 import type {RecordedHooks} from '../hooks/recorded.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
+import {makeShmDirectory, sharedShmPath} from './shm.ts'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
 import {standDownHook} from './oci-hook.ts'
 import {namesAttributes} from './logs/index.ts'
@@ -196,6 +197,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
         const network = options.network ?? {kind: 'private'}
         const sharedNetwork = network.kind === 'container' ? joinable.get(network.container)?.paths : undefined
         const cni = request.network !== undefined && usesCni(request.network.mode)
+        const shmPath = options.ipc?.kind === 'shareable' ? paths.shm : undefined
+        if (shmPath) await makeShmDirectory(paths)
         const built = buildSpec({
           id,
           namespace,
@@ -206,6 +209,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           host: facts,
           // Sharing another container's network stack shares its /etc/hosts and /etc/resolv.conf, as in docker.
           etcFiles: {...(sharedNetwork ? {hosts: sharedNetwork.hosts, resolvConf: sharedNetwork.resolvConf} : {hosts: paths.hosts, resolvConf: paths.resolvConf}), hostname: paths.hostname},
+          shmPath,
           ociHook: ociHookFor(request, network, cni, context.ociHook && standDownHook(context.ociHook, paths)),
           annotations: {
             [ANNOTATION_DATA_ROOT]: context.dataRoot,
@@ -337,12 +341,15 @@ function publishedPorts(hostConfig: DockerHostConfig, config: DockerConfig): Por
  */
 async function joinableContainers(scope: ContainerScope, options: RunOptions): Promise<Map<string, JoinedContainer & {paths: ContainerPaths}>> {
   const references = [options.network, options.pid, options.ipc].flatMap((mode) => (mode?.kind === 'container' ? [mode.container] : []))
+  const ipcDonor = options.ipc?.kind === 'container' ? options.ipc.container : undefined
   const joinable = new Map<string, JoinedContainer & {paths: ContainerPaths}>()
   for (const reference of new Set(references)) {
     const container = await loadContainer(scope, reference)
     const view = await containerView(scope, container)
     if (view.status !== 'running') throw new NerdError(`cannot join the namespaces of container ${reference}: it is not running`, {exitCode: 125})
-    joinable.set(reference, {pid: view.pid, hostname: container.record.Config.Hostname, paths: container.paths})
+    const joined: JoinedContainer & {paths: ContainerPaths} = {pid: view.pid, hostname: container.record.Config.Hostname, paths: container.paths}
+    if (reference === ipcDonor) joined.shmPath = await sharedShmPath(scope, reference, container)
+    joinable.set(reference, joined)
   }
   return joinable
 }

@@ -21,6 +21,7 @@ import {claimOrphanedMark, markHeld, markThisProcess} from './process-mark.ts'
 import {processStartedAt} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
+import {hasShareableShm, mountShm, unmountShm} from './shm.ts'
 import {startHealthMonitor} from './health.ts'
 import {oomKilled} from './stats.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig, HealthState} from './model.ts'
@@ -472,9 +473,10 @@ function taskOwner(container: LoadedContainer): TaskOwner {
   return {id: container.record.Id, paths: container.paths, record: container.record}
 }
 
-/** What follows the end of the container's task: its networks detached, its volumes' filesystems released. */
+/** What follows the end of the container's task: its networks detached, its /dev/shm tmpfs and its volumes' filesystems released. */
 async function taskGone(scope: ContainerScope, owner: TaskOwner): Promise<void> {
   await taskDeleted(namespaceOf(scope), owner.id, owner.paths)
+  await unmountShm(owner.paths)
   if (!owner.record || !hasVolumes(owner.record)) return
   const {releaseContainerVolumes} = await import('./volumes.ts')
   await releaseContainerVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, scope.client, owner.record)
@@ -609,8 +611,10 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
   const announced = publishTaskEvents(scope, taskStartEvents(current, {attach: waitSignal !== undefined}))
   let created
   try {
+    if (hasShareableShm(current.record)) await mountShm(current.paths, current.record.HostConfig.ShmSize)
     created = await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
   } catch (error) {
+    await unmountShm(current.paths).catch(() => undefined)
     // As docker's failed start does, what was reported joined is reported left.
     await announced
     await publishTaskEvents(scope, taskEndEvents(current))

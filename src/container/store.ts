@@ -56,6 +56,8 @@ export interface ContainerPaths {
   policyRestart: string
   /** The state of its health check (HealthState), written by its health monitor. */
   health: string
+  /** With `--ipc shareable`: where its /dev/shm tmpfs is mounted while it runs (shm.ts). */
+  shm: string
   /**
    * Locked while a command changes the container's task or removes it (lifecycle.ts). Beside the
    * state directory, not in it: `rm` removes that directory while it holds the lock.
@@ -93,6 +95,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     restarting: join(dir, 'restarting'),
     policyRestart: join(dir, 'policy-restart'),
     health: join(dir, 'health.json'),
+    shm: join(dir, 'shm'),
     lifecycle: join(containersDir(dataRoot, namespace), `.${id}`),
   }
 }

@@ -72,6 +72,42 @@ describe('the spec of run and create', () => {
     assert.equal(own.split('\n')[0], '/etc/hosts writable')
   })
 
+  it('--ipc shareable shares its /dev/shm tmpfs with --ipc container:<it>, mounted while it runs and gone with it', async () => {
+    const donorId = (await nerdOk(['run', '-d', '--name', 'donor', '--ipc', 'shareable', '--shm-size', '8m', IMG, 'sleep', '600'])).trim()
+    const shm = join(await realpath(fileDataRoot()), 'containers', fileNamespace(), donorId, 'shm')
+    assert.deepEqual(await mountsUnderDataRoot(), [shm])
+    await nerdOk(['exec', 'donor', 'sh', '-c', 'echo shared > /dev/shm/marker'])
+    const donorIpc = (await nerdOk(['exec', 'donor', 'readlink', '/proc/self/ns/ipc'])).trim()
+    const joined = await nerdOk(['run', '--rm', '--ipc', 'container:donor', IMG, 'sh', '-c', 'readlink /proc/self/ns/ipc; cat /dev/shm/marker; df -k /dev/shm | tail -1'])
+    const [ipc, marker, df] = joined.split('\n')
+    assert.equal(ipc, donorIpc)
+    assert.equal(marker, 'shared')
+    assert.match(df!, /^\S+\s+8192\s/, 'the donor\'s --shm-size')
+
+    // Stopped, its tmpfs is unmounted (its content gone, as docker's); started again, mounted anew.
+    await nerdOk(['stop', '-t', '0', 'donor'])
+    assert.deepEqual(await mountsUnderDataRoot(), [])
+    await nerdOk(['start', 'donor'])
+    assert.deepEqual(await mountsUnderDataRoot(), [shm])
+    assert.equal(await nerdOk(['exec', 'donor', 'sh', '-c', 'ls /dev/shm; echo again > /dev/shm/marker; ls /dev/shm']), 'marker\n')
+    assert.equal(await nerdOk(['run', '--rm', '--ipc', 'container:donor', IMG, 'cat', '/dev/shm/marker']), 'again\n')
+    await nerdOk(['rm', '-f', 'donor'])
+    assert.deepEqual(await mountsUnderDataRoot(), [])
+  })
+
+  it('--ipc container:<it> of a container whose IPC is private (the default) or none is refused in docker\'s words', async () => {
+    await nerdOk(['run', '-d', '--name', 'private-ipc', IMG, 'sleep', '600'])
+    await nerdOk(['run', '-d', '--name', 'no-ipc', '--ipc', 'none', IMG, 'sleep', '600'])
+    const before = await nerdOk(['ps', '-aq'])
+    for (const donor of ['private-ipc', 'no-ipc']) {
+      const refused = await nerd(['run', '--rm', '--ipc', `container:${donor}`, IMG, 'true'])
+      assert.equal(refused.code, 125, refused.stderr)
+      assert.equal(refused.stderr, `Error: container ${donor}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)\n`)
+    }
+    assert.equal(await nerdOk(['ps', '-aq']), before, 'no container was made')
+    await nerdOk(['rm', '-f', 'private-ipc', 'no-ipc'])
+  })
+
   it('--uts host: HOSTNAME is the container\'s hostname (its short ID), as in /etc/hostname and Config.Hostname', async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'uts-host', '--uts', 'host', IMG, 'sleep', '600'])).trim()
     assert.equal(await nerdOk(['exec', 'uts-host', 'sh', '-c', 'echo $HOSTNAME; cat /etc/hostname']), `${id.slice(0, 12)}\n${id.slice(0, 12)}\n`)

@@ -256,7 +256,7 @@ export interface SpecInput {
   volumePaths?: Record<string, string>
   /** nerd's environment, for `-e NAME`. */
   environment?: Record<string, string | undefined>
-  /** For `--ipc shareable`: a host directory (a tmpfs the caller mounted) to bind at /dev/shm. */
+  /** For `--ipc shareable`: a host directory to bind at /dev/shm (where the container's tmpfs is mounted at each start). */
   shmPath?: string
   pathExists?: (path: string) => boolean
   statDevice?: (path: string) => DeviceLookup
