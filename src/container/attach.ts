@@ -70,7 +70,8 @@ export function parseDetachKeys(text: string): number[] {
 
 /**
  * Passes input through until the whole detach sequence is typed. Bytes of a partial sequence are
- * held back and released if the sequence breaks, as docker does.
+ * held back and released if the sequence breaks, the breaking byte with them: as docker's, matching
+ * starts again after it, so ctrl-p ctrl-p ctrl-q is all input.
  */
 export class DetachKeyScanner {
   readonly #keys: number[]
@@ -90,10 +91,8 @@ export class DetachKeyScanner {
         if (this.#matched === this.#keys.length) return {forward: Uint8Array.from(out), detach: true}
         continue
       }
-      if (this.#matched > 0) out.push(...this.#keys.slice(0, this.#matched))
+      out.push(...this.#keys.slice(0, this.#matched), byte)
       this.#matched = 0
-      if (byte === this.#keys[0]) this.#matched = 1
-      else out.push(byte)
     }
     return {forward: Uint8Array.from(out), detach: false}
   }
