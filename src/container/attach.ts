@@ -98,6 +98,22 @@ export class DetachKeyScanner {
   }
 }
 
+/** How a session reads nerd's standard input: the scanner its bytes go through, and the terminal's restore. */
+export interface TerminalInput {
+  scanner: DetachKeyScanner
+  restore: () => void
+}
+
+/**
+ * As docker's CLI: only input sent to the container's terminal puts nerd's terminal in raw mode and
+ * is scanned for the detach keys. Otherwise a terminal stays as it was (it echoes what is typed and
+ * ends lines with \n, and ctrl-c is nerd's SIGINT), and the input sent goes as it comes.
+ */
+export function terminalInput(terminal: NodeJS.ReadStream, session: {stdin: boolean; tty: boolean; detachKeys: number[]}): TerminalInput {
+  if (!session.stdin || !session.tty) return {scanner: new DetachKeyScanner([]), restore: () => undefined}
+  return {scanner: new DetachKeyScanner(session.detachKeys), restore: terminal.isTTY ? makeRaw(terminal) : () => undefined}
+}
+
 /** How runc reports a failure of nerd's own OCI hook; the hook's reason is the group. */
 const NERD_HOOK_FAILURE = /stderr: nerd oci-hook: (.*?)(?:: unknown)?$/
 
@@ -191,7 +207,8 @@ export function attachStdio(session: AttachSession): AttachedRun {
   pipeOut(fifos.stdout, terminal.stdout, 'stdout')
   pipeOut(fifos.stderr, terminal.stderr, 'stderr')
 
-  if (session.tty && session.stdin && terminal.stdin.isTTY) cleanups.push(makeRaw(terminal.stdin))
+  const input = terminalInput(terminal.stdin, session)
+  cleanups.push(input.restore)
   if (session.tty && terminal.stdout.isTTY) {
     const resize = (): void => {
       session.resize(terminal.stdout.columns, terminal.stdout.rows).catch(() => undefined)
@@ -201,11 +218,10 @@ export function attachStdio(session: AttachSession): AttachedRun {
     cleanups.push(() => terminal.stdout.off('resize', resize))
   }
   if (session.stdin && fifos.stdin) {
-    const scanner = new DetachKeyScanner(session.tty ? session.detachKeys : [])
-    const input = fifos.stdin
+    const toProcess = fifos.stdin
     const onData = (chunk: Buffer): void => {
-      const {forward, detach: typed} = scanner.scan(chunk)
-      if (forward.length > 0) input.write(forward)
+      const {forward, detach: typed} = input.scanner.scan(chunk)
+      if (forward.length > 0) toProcess.write(forward)
       if (typed) end('detached')
     }
     // The end of a terminal's input is a hang-up (raw mode reads ctrl-d as a key): docker never
@@ -214,7 +230,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
     const onEnd = session.tty
       ? (): void => letGoAt('SIGHUP')
       : (): void => {
-          input.end(() => {
+          toProcess.end(() => {
             session.closeStdin().catch(() => undefined)
           })
         }
