@@ -55,7 +55,6 @@ export function makeRaw(terminal: NodeJS.ReadStream): () => void {
 
 /** docker's `--detach-keys` syntax: comma-separated `ctrl-<x>` or single characters. */
 export function parseDetachKeys(text: string): number[] {
-  if (text === '') return []
   return text.split(',').map((key) => {
     const ctrl = /^ctrl-(.)$/i.exec(key)
     if (ctrl) {

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {until} from '../helpers/containers.ts'
@@ -185,6 +188,37 @@ describe('terminals', () => {
     await screenShows(/ATTACH-EXITED-130/)
     assert.equal(await inspectState('unread1'), 'running')
     await nerd(['rm', '-f', 'unread1'])
+  })
+
+  it('the detachKeys of docker\'s config.json are those of run, attach, exec and start unless --detach-keys gives others; an empty --detach-keys gives none', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'nerd-tty-config-'))
+    const emptyConfigDir = mkdtempSync(join(tmpdir(), 'nerd-tty-config-'))
+    try {
+      writeFileSync(join(configDir, 'config.json'), JSON.stringify({detachKeys: 'ctrl-a,x'}))
+      const configured = {DOCKER_CONFIG: configDir}
+      await nerd(['create', '-it', '--name', 'keys2', IMG, 'sh'])
+      const sessions: [string[], Record<string, string>, string, string[], number][] = [
+        [['run', '-it', '--name', 'keys1', IMG, 'sh'], configured, 'RUN-EXITED', ['C-a', 'x'], 0],
+        [['attach', 'keys1'], configured, 'ATTACH-EXITED', ['C-a', 'x'], 1],
+        [['attach', '--detach-keys=', 'keys1'], configured, 'EMPTY-EXITED', ['C-a', 'x'], 1],
+        [['attach', '--detach-keys=ctrl-p,ctrl-q', 'keys1'], configured, 'FLAG-EXITED', ['C-p', 'C-q'], 1],
+        [['exec', '-it', 'keys1', 'sh'], configured, 'EXEC-EXITED', ['C-a', 'x'], 1],
+        [['start', '-ai', 'keys2'], configured, 'START-EXITED', ['C-a', 'x'], 0],
+        [['attach', '--detach-keys=', 'keys1'], {DOCKER_CONFIG: emptyConfigDir}, 'DEFAULT-EXITED', ['C-p', 'C-q'], 1],
+      ]
+      for (const [n, [args, env, marker, keys, code]] of sessions.entries()) {
+        await paneRuns(args, marker, env)
+        await shellAnswers(n + 1)
+        await tmux('send-keys', '-t', session, ...keys)
+        await screenShows(new RegExp(`${marker}-${code}\\s*$`, 'm'))
+      }
+      assert.equal(await inspectState('keys1'), 'running')
+      assert.equal(await inspectState('keys2'), 'running')
+    } finally {
+      rmSync(configDir, {recursive: true, force: true})
+      rmSync(emptyConfigDir, {recursive: true, force: true})
+      await nerd(['rm', '-f', 'keys1', 'keys2'])
+    }
   })
 
   it('exec runs in the running container and propagates its exit code', async () => {
