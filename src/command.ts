@@ -261,11 +261,25 @@ export abstract class NerdCommand extends Command {
    * uses when no --format is given; the file is read only then. A file that cannot be read is
    * docker's warning, and the table.
    */
-  protected async configuredFormat(key: 'psFormat' | 'imagesFormat' | 'volumesFormat' | 'networksFormat' | 'statsFormat'): Promise<string | undefined> {
+  protected configuredFormat(key: 'psFormat' | 'imagesFormat' | 'volumesFormat' | 'networksFormat' | 'statsFormat'): Promise<string | undefined> {
+    return this.configuredValue(key)
+  }
+
+  /**
+   * The detach keys of an attached session, as docker's: `--detach-keys`, else docker's
+   * config.json's `detachKeys`, else ctrl-p,ctrl-q; an empty value counts as none.
+   */
+  protected async detachKeys(flag: string | undefined): Promise<number[]> {
+    const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('./container/attach.ts')
+    return parseDetachKeys(flag || (await this.configuredValue('detachKeys')) || DEFAULT_DETACH_KEYS)
+  }
+
+  /** A non-empty string setting of docker's config.json; one that cannot be read is docker's warning, and no value. */
+  private async configuredValue(key: string): Promise<string | undefined> {
     const {readDockerConfig} = await import('./image/auth/docker-config.ts')
     try {
-      const format = (await readDockerConfig())[key]
-      return typeof format === 'string' && format !== '' ? format : undefined
+      const value = (await readDockerConfig())[key]
+      return typeof value === 'string' && value !== '' ? value : undefined
     } catch (error) {
       if (!(error instanceof NerdError)) throw error
       process.stderr.write(`WARNING: Error loading config file: ${error.message}\n`)

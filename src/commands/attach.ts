@@ -15,8 +15,8 @@ export default class Attach extends NerdCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Attach)
     const {attachRunning} = await import('../container/attach-running.ts')
-    const {DEFAULT_DETACH_KEYS, parseDetachKeys, requireInputTerminal} = await import('../container/attach.ts')
-    const detachKeys = parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS)
+    const {requireInputTerminal} = await import('../container/attach.ts')
+    const detachKeys = await this.detachKeys(flags['detach-keys'])
     await this.forEachContainer([args.container], async (scope, container) => {
       requireInputTerminal(process.stdin, {stdin: !flags['no-stdin'], tty: container.record.Config.Tty})
       const outcome = await attachRunning(scope, container, {sigProxy: flags['sig-proxy'], detachKeys, stdin: !flags['no-stdin']}, process)

@@ -64,7 +64,6 @@ export default class Exec extends NerdCommand {
    */
   private async execTarget(reference: string, flags: {env?: string[]; 'env-file'?: string[]; 'detach-keys'?: string; detach: boolean; interactive: boolean; tty: boolean}) {
     const {envFileEntries} = await import('../container/create-options.ts')
-    const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
     const {loadContainer} = await import('../container/lifecycle.ts')
     let env: string[]
     let detachKeys: number[]
@@ -76,7 +75,7 @@ export default class Exec extends NerdCommand {
         return value === undefined ? [] : [`${entry}=${value}`]
       })
       env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readFileSync(path, 'utf8')}), ...fromFlags]
-      detachKeys = parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS)
+      detachKeys = await this.detachKeys(flags['detach-keys'])
     } catch (error) {
       if (error instanceof NerdError && error.exitCode === EXIT_NERD_FAILED) throw error
       throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED})

@@ -21,6 +21,8 @@ export default class Run extends ContainerCreateCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Run)
     await this.requireAttachTerminal(flags)
+    // Keys that do not parse are refused before anything is made.
+    const detachKeys = flags.detach ? [] : await this.detachKeys(flags['detach-keys'])
     // An attached run's FIFOs are made while the container is created.
     const fifos = this.attachedFifosAhead(flags)
     const {scope, request, created} = await this.discardingFifosOnFailure(fifos, this.createFromFlags(flags, this.containerArgs()))
@@ -42,7 +44,6 @@ export default class Run extends ContainerCreateCommand {
       this.print(created.record.Id)
       return
     }
-    const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('../container/attach.ts')
     let outcome: number | 'detached'
     try {
       outcome = await startAttached(scope, fresh, defaultStartContext(), {
@@ -50,7 +51,7 @@ export default class Run extends ContainerCreateCommand {
         stdin: request.interactive,
         tty: request.tty,
         sigProxy: flags['sig-proxy'] && !request.tty,
-        detachKeys: parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS),
+        detachKeys,
         shown: new Set(request.attach.filter((stream) => stream !== 'stdin')),
         onStarted: (pid) => this.afterStart(created, pid, container.labels),
         fifos,

@@ -35,7 +35,8 @@ export default class Start extends NerdCommand {
       return
     }
     if (references.length > 1) throw new NerdError('you cannot start and attach multiple containers at once')
-    const {DEFAULT_DETACH_KEYS, parseDetachKeys, requireInputTerminal} = await import('../container/attach.ts')
+    const {requireInputTerminal} = await import('../container/attach.ts')
+    const detachKeys = await this.detachKeys(flags['detach-keys'])
     await this.forEachContainer(references, async (scope, container) => {
       requireInputTerminal(process.stdin, {stdin: flags.interactive ?? false, tty: container.record.Config.Tty})
       await resetRestartPolicy(scope, container)
@@ -44,7 +45,7 @@ export default class Start extends NerdCommand {
         stdin: flags.interactive && container.record.Config.OpenStdin,
         tty: container.record.Config.Tty,
         sigProxy: true,
-        detachKeys: parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS),
+        detachKeys,
       })
       if (outcome === 'detached') return
       await removeAutoRemoved(scope, container)

@@ -3,14 +3,14 @@
  * attach socket of whoever reads it (its logger, nerd's drain, a foreground `run`; see
  * attach-socket.ts), whatever its logging driver; nerd's stdin into the container's for a
  * container run with `-i` (held open by that reader, so input goes on across attaches); the
- * terminal's size, signals forwarded, detach keys on a terminal, and the container's exit code when
- * it ends.
+ * terminal's size, signals forwarded, detach keys when that input goes to the container's terminal,
+ * and the container's exit code when it ends.
  */
 import type {Socket} from 'node:net'
 import {constants} from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {NerdError} from '../errors.ts'
-import {DetachKeyScanner, forwardSignals, makeRaw} from './attach.ts'
+import {forwardSignals, terminalInput} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {AttachFrameReader, connectAttachSocket} from './attach-socket.ts'
 import {getTask, publishContainerEvent, viewOf} from './lifecycle.ts'
@@ -61,40 +61,31 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
     terminal.stdout.on('resize', resize)
     cleanups.push(() => terminal.stdout.off('resize', resize))
   }
-  // Input goes to the socket connected, and waits while there is none. (A terminal's is read for
-  // the detach keys too.)
+  // Input goes to the socket connected, and waits while there is none. Without input to send,
+  // nerd's stdin is not read at all.
   let connection: Socket | undefined
   const sendsInput = options.stdin && OpenStdin
-  const readsInput = terminal.stdin.isTTY || sendsInput
   const connected = (socket: Socket | undefined): void => {
     connection = socket
-    if (!readsInput) return
+    if (!sendsInput) return
     if (socket) terminal.stdin.resume()
     else terminal.stdin.pause()
   }
-  if (terminal.stdin.isTTY) {
-    const scanner = new DetachKeyScanner(options.detachKeys)
-    cleanups.push(makeRaw(terminal.stdin))
+  if (sendsInput) {
+    const input = terminalInput(terminal.stdin, {stdin: true, tty: Tty, detachKeys: options.detachKeys})
+    cleanups.push(input.restore)
+    // The end of the input is not the container's (docker keeps its stdin open).
     const onData = (chunk: Buffer): void => {
-      const scanned = scanner.scan(chunk)
-      if (sendsInput && scanned.forward.length > 0) connection?.write(scanned.forward)
+      const scanned = input.scanner.scan(chunk)
+      if (scanned.forward.length > 0) connection?.write(scanned.forward)
       if (scanned.detach) detach()
     }
-    terminal.stdin.on('data', onData)
-    cleanups.push(() => terminal.stdin.off('data', onData))
-  } else if (sendsInput) {
-    // Piped input goes in as it comes; its end is not the container's (docker keeps stdin open).
-    const onData = (chunk: Buffer): void => {
-      connection?.write(chunk)
-    }
-    terminal.stdin.on('data', onData)
-    cleanups.push(() => terminal.stdin.off('data', onData))
-  }
-  if (readsInput) {
     // A terminal that hangs up fails the read: input ends there, output goes on.
     const onError = (): void => undefined
+    terminal.stdin.on('data', onData)
     terminal.stdin.on('error', onError)
     cleanups.push(() => {
+      terminal.stdin.off('data', onData)
       terminal.stdin.off('error', onError)
       terminal.stdin.pause()
     })

@@ -55,7 +55,6 @@ export function makeRaw(terminal: NodeJS.ReadStream): () => void {
 
 /** docker's `--detach-keys` syntax: comma-separated `ctrl-<x>` or single characters. */
 export function parseDetachKeys(text: string): number[] {
-  if (text === '') return []
   return text.split(',').map((key) => {
     const ctrl = /^ctrl-(.)$/i.exec(key)
     if (ctrl) {
@@ -70,7 +69,8 @@ export function parseDetachKeys(text: string): number[] {
 
 /**
  * Passes input through until the whole detach sequence is typed. Bytes of a partial sequence are
- * held back and released if the sequence breaks, as docker does.
+ * held back and released if the sequence breaks, the breaking byte with them: as docker's, matching
+ * starts again after it, so ctrl-p ctrl-p ctrl-q is all input.
  */
 export class DetachKeyScanner {
   readonly #keys: number[]
@@ -90,13 +90,27 @@ export class DetachKeyScanner {
         if (this.#matched === this.#keys.length) return {forward: Uint8Array.from(out), detach: true}
         continue
       }
-      if (this.#matched > 0) out.push(...this.#keys.slice(0, this.#matched))
+      out.push(...this.#keys.slice(0, this.#matched), byte)
       this.#matched = 0
-      if (byte === this.#keys[0]) this.#matched = 1
-      else out.push(byte)
     }
     return {forward: Uint8Array.from(out), detach: false}
   }
+}
+
+/** How a session reads nerd's standard input: the scanner its bytes go through, and the terminal's restore. */
+export interface TerminalInput {
+  scanner: DetachKeyScanner
+  restore: () => void
+}
+
+/**
+ * As docker's CLI: only input sent to the container's terminal puts nerd's terminal in raw mode and
+ * is scanned for the detach keys. Otherwise a terminal stays as it was (it echoes what is typed and
+ * ends lines with \n, and ctrl-c is nerd's SIGINT), and the input sent goes as it comes.
+ */
+export function terminalInput(terminal: NodeJS.ReadStream, session: {stdin: boolean; tty: boolean; detachKeys: number[]}): TerminalInput {
+  if (!session.stdin || !session.tty) return {scanner: new DetachKeyScanner([]), restore: () => undefined}
+  return {scanner: new DetachKeyScanner(session.detachKeys), restore: terminal.isTTY ? makeRaw(terminal) : () => undefined}
 }
 
 /** How runc reports a failure of nerd's own OCI hook; the hook's reason is the group. */
@@ -192,7 +206,8 @@ export function attachStdio(session: AttachSession): AttachedRun {
   pipeOut(fifos.stdout, terminal.stdout, 'stdout')
   pipeOut(fifos.stderr, terminal.stderr, 'stderr')
 
-  if (session.tty && session.stdin && terminal.stdin.isTTY) cleanups.push(makeRaw(terminal.stdin))
+  const input = terminalInput(terminal.stdin, session)
+  cleanups.push(input.restore)
   if (session.tty && terminal.stdout.isTTY) {
     const resize = (): void => {
       session.resize(terminal.stdout.columns, terminal.stdout.rows).catch(() => undefined)
@@ -202,11 +217,10 @@ export function attachStdio(session: AttachSession): AttachedRun {
     cleanups.push(() => terminal.stdout.off('resize', resize))
   }
   if (session.stdin && fifos.stdin) {
-    const scanner = new DetachKeyScanner(session.tty ? session.detachKeys : [])
-    const input = fifos.stdin
+    const toProcess = fifos.stdin
     const onData = (chunk: Buffer): void => {
-      const {forward, detach: typed} = scanner.scan(chunk)
-      if (forward.length > 0) input.write(forward)
+      const {forward, detach: typed} = input.scanner.scan(chunk)
+      if (forward.length > 0) toProcess.write(forward)
       if (typed) end('detached')
     }
     // The end of a terminal's input is a hang-up (raw mode reads ctrl-d as a key): docker never
@@ -215,7 +229,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
     const onEnd = session.tty
       ? (): void => letGoAt('SIGHUP')
       : (): void => {
-          input.end(() => {
+          toProcess.end(() => {
             session.closeStdin().catch(() => undefined)
           })
         }

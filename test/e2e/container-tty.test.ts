@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {until} from '../helpers/containers.ts'
@@ -28,6 +31,22 @@ async function screenShows(pattern: RegExp, timeoutMs = 15_000): Promise<string>
   }
 }
 
+/**
+ * Runs nerd in the pane, then prints `<marker>-<its exit
+ * code>`. The pane's shell ignores ctrl-c, so that it outlives a nerd that ctrl-c ends (Node sets
+ * its signals back to their defaults when it starts).
+ */
+async function paneRuns(args: string[], marker: string, env: Record<string, string> = {}): Promise<void> {
+  const assignments = Object.entries(env).map(([name, value]) => `${name}='${value}' `).join('')
+  await tmux('respawn-pane', '-k', '-t', session, `trap '' INT; ${assignments}${nerdCommandLine(args)}; echo ${marker}-$?; sleep 600`)
+}
+
+/** Types a command line into the pane that only a shell receiving it answers (`ready-<n>`), and waits for the answer. */
+async function shellAnswers(n: number): Promise<void> {
+  await tmux('send-keys', '-t', session, `echo ready-$((${n - 1}+1))`, 'Enter')
+  await screenShows(new RegExp(`^ready-${n}\\s*$`, 'm'))
+}
+
 async function inspectState(name: string): Promise<string> {
   const result = await nerd(['inspect', '--format', '{{.State.Status}}', name])
   return result.stdout.trim()
@@ -36,6 +55,8 @@ async function inspectState(name: string): Promise<string> {
 describe('terminals', () => {
   before(async () => {
     await loadTestImage('nerd-test/busybox:latest')
+    // Each test runs its commands in the session's pane (respawn-pane), of this size.
+    await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', 'sleep 600')
   })
 
   after(async () => {
@@ -45,7 +66,7 @@ describe('terminals', () => {
 
   it('run -it sees the window size, and ctrl-p ctrl-q detaches leaving the container running', async () => {
     // `; sleep 600` keeps the pane (and its output) after nerd exits.
-    await tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '40', `${nerdCommandLine(['run', '-it', '--name', 'tty1', IMG, 'sh'])}; echo NERD-EXITED-$?; sleep 600`)
+    await tmux('respawn-pane', '-k', '-t', session, `${nerdCommandLine(['run', '-it', '--name', 'tty1', IMG, 'sh'])}; echo NERD-EXITED-$?; sleep 600`)
     await screenShows(/^\/ # ?$/m)
     await tmux('send-keys', '-t', session, 'stty size', 'Enter')
     await screenShows(/^40 100\s*$/m)
@@ -128,6 +149,76 @@ describe('terminals', () => {
     assert.match(later, /statted/)
     // The next test's respawn-pane ends it (a ctrl-c here would end the pane's shell, and the session with it).
     await nerd(['rm', '-f', 'statted'])
+  })
+
+  it('attach to a container without a terminal leaves nerd\'s as it was: the output\'s lines as they come, and ctrl-c forwarded as a signal (docker\'s sig-proxy), or ending the attach with --sig-proxy=false', async () => {
+    const loop = 'trap "echo got INT; exit 42" INT; i=0; while true; do i=$((i+1)); echo line $i; sleep 1; done'
+    await nerd(['run', '-d', '--name', 'plain1', IMG, 'sh', '-c', loop])
+    await paneRuns(['attach', 'plain1'], 'ATTACH-EXITED')
+    // In raw mode each line would start where the last one ended.
+    await screenShows(/^line \d+\s*\nline \d+\s*$/m)
+    await tmux('send-keys', '-t', session, 'C-c')
+    assert.match(await screenShows(/ATTACH-EXITED-\d+/), /got INT\s*\nATTACH-EXITED-42\s*$/m)
+    await nerd(['run', '-d', '--name', 'plain2', IMG, 'sh', '-c', loop])
+    await paneRuns(['attach', '--sig-proxy=false', 'plain2'], 'UNPROXIED-EXITED')
+    await screenShows(/^line \d+\s*\nline \d+\s*$/m)
+    await tmux('send-keys', '-t', session, 'C-c')
+    await screenShows(/UNPROXIED-EXITED-130/)
+    assert.equal(await inspectState('plain2'), 'running')
+    await nerd(['rm', '-f', 'plain1', 'plain2'])
+  })
+
+  it('attach to a -di container sends the lines typed into a terminal as they are, echoed there and ending in \\n', async () => {
+    await nerd(['run', '-di', '--name', 'plain3', IMG, 'sh'])
+    await paneRuns(['attach', 'plain3'], 'ATTACH-EXITED')
+    await shellAnswers(42)
+    await tmux('send-keys', '-t', session, 'exit 5', 'Enter')
+    assert.match(await screenShows(/ATTACH-EXITED-5/), /^exit 5\s*$/m)
+    await nerd(['rm', '-f', 'plain3'])
+  })
+
+  it('attach --no-stdin to a terminal\'s container does not read nerd\'s: what is typed is echoed there, and ctrl-c ends the attach, leaving the container running', async () => {
+    await nerd(['run', '-dit', '--name', 'unread1', IMG, 'sh', '-c', 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done'])
+    await paneRuns(['attach', '--no-stdin', 'unread1'], 'ATTACH-EXITED')
+    // Its output shows the attach under way, nerd's input set up before.
+    await screenShows(/^tick \d+/m)
+    await tmux('send-keys', '-t', session, 'typed-here')
+    await screenShows(/typed-here/)
+    await tmux('send-keys', '-t', session, 'C-c')
+    await screenShows(/ATTACH-EXITED-130/)
+    assert.equal(await inspectState('unread1'), 'running')
+    await nerd(['rm', '-f', 'unread1'])
+  })
+
+  it('the detachKeys of docker\'s config.json are those of run, attach, exec and start unless --detach-keys gives others; an empty --detach-keys gives none', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'nerd-tty-config-'))
+    const emptyConfigDir = mkdtempSync(join(tmpdir(), 'nerd-tty-config-'))
+    try {
+      writeFileSync(join(configDir, 'config.json'), JSON.stringify({detachKeys: 'ctrl-a,x'}))
+      const configured = {DOCKER_CONFIG: configDir}
+      await nerd(['create', '-it', '--name', 'keys2', IMG, 'sh'])
+      const sessions: [string[], Record<string, string>, string, string[], number][] = [
+        [['run', '-it', '--name', 'keys1', IMG, 'sh'], configured, 'RUN-EXITED', ['C-a', 'x'], 0],
+        [['attach', 'keys1'], configured, 'ATTACH-EXITED', ['C-a', 'x'], 1],
+        [['attach', '--detach-keys=', 'keys1'], configured, 'EMPTY-EXITED', ['C-a', 'x'], 1],
+        [['attach', '--detach-keys=ctrl-p,ctrl-q', 'keys1'], configured, 'FLAG-EXITED', ['C-p', 'C-q'], 1],
+        [['exec', '-it', 'keys1', 'sh'], configured, 'EXEC-EXITED', ['C-a', 'x'], 1],
+        [['start', '-ai', 'keys2'], configured, 'START-EXITED', ['C-a', 'x'], 0],
+        [['attach', '--detach-keys=', 'keys1'], {DOCKER_CONFIG: emptyConfigDir}, 'DEFAULT-EXITED', ['C-p', 'C-q'], 1],
+      ]
+      for (const [n, [args, env, marker, keys, code]] of sessions.entries()) {
+        await paneRuns(args, marker, env)
+        await shellAnswers(n + 1)
+        await tmux('send-keys', '-t', session, ...keys)
+        await screenShows(new RegExp(`${marker}-${code}\\s*$`, 'm'))
+      }
+      assert.equal(await inspectState('keys1'), 'running')
+      assert.equal(await inspectState('keys2'), 'running')
+    } finally {
+      rmSync(configDir, {recursive: true, force: true})
+      rmSync(emptyConfigDir, {recursive: true, force: true})
+      await nerd(['rm', '-f', 'keys1', 'keys2'])
+    }
   })
 
   it('exec runs in the running container and propagates its exit code', async () => {

@@ -7,7 +7,6 @@ describe('detach keys', () => {
   it('parses docker syntax', () => {
     assert.deepEqual(parseDetachKeys('ctrl-p,ctrl-q'), [16, 17])
     assert.deepEqual(parseDetachKeys('ctrl-@,ctrl-[,ctrl-_,a'), [0, 27, 31, 97])
-    assert.deepEqual(parseDetachKeys(''), [])
     assert.throws(() => parseDetachKeys('ctrl-pp'), /Invalid detach keys \(ctrl-pp\) provided/)
   })
 
@@ -18,10 +17,20 @@ describe('detach keys', () => {
     assert.deepEqual(scanner.scan(Uint8Array.from([17, 100])), {forward: Uint8Array.from([]), detach: true})
   })
 
-  it('releases a broken partial sequence', () => {
+  it('releases a broken partial sequence, the breaking byte with it, across chunks too', () => {
     const scanner = new DetachKeyScanner([16, 17])
     assert.deepEqual(scanner.scan(Uint8Array.from([16, 120])), {forward: Uint8Array.from([16, 120]), detach: false})
-    assert.deepEqual(scanner.scan(Uint8Array.from([16, 16, 17])), {forward: Uint8Array.from([16]), detach: true})
+    assert.deepEqual(scanner.scan(Uint8Array.from([16])), {forward: Uint8Array.from([]), detach: false})
+    assert.deepEqual(scanner.scan(Uint8Array.from([120])), {forward: Uint8Array.from([16, 120]), detach: false})
+  })
+
+  it('starts matching again after the byte that broke a sequence, as docker\'s: ctrl-p ctrl-p ctrl-q is all input', () => {
+    const scanner = new DetachKeyScanner([16, 17])
+    assert.deepEqual(scanner.scan(Uint8Array.from([16, 16, 17])), {forward: Uint8Array.from([16, 16, 17]), detach: false})
+    assert.deepEqual(scanner.scan(Uint8Array.from([16])), {forward: Uint8Array.from([]), detach: false})
+    assert.deepEqual(scanner.scan(Uint8Array.from([16])), {forward: Uint8Array.from([16, 16]), detach: false})
+    assert.deepEqual(scanner.scan(Uint8Array.from([17])), {forward: Uint8Array.from([17]), detach: false})
+    assert.deepEqual(scanner.scan(Uint8Array.from([16, 17])), {forward: Uint8Array.from([]), detach: true})
   })
 })
 
