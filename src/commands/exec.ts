@@ -75,7 +75,7 @@ export default class Exec extends NerdCommand {
         const value = process.env[entry]
         return value === undefined ? [] : [`${entry}=${value}`]
       })
-      env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readFileSync(path, 'utf8')}), ...fromFlags]
+      env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readFileSync(path)}), ...fromFlags]
       detachKeys = parseDetachKeys(flags['detach-keys'] ?? DEFAULT_DETACH_KEYS)
     } catch (error) {
       if (error instanceof NerdError && error.exitCode === EXIT_NERD_FAILED) throw error

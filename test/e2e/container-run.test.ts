@@ -129,6 +129,23 @@ describe('run and the container lifecycle', () => {
     await nerdOk(['rm', '-f', 'env-exec'])
   })
 
+  it('an --env-file or --label-file that is not UTF-8 is refused with docker\'s words, exit 125, before anything is made', async () => {
+    const utf16 = join(workDir, 'utf16.env')
+    await writeFile(utf16, Buffer.from('\uFEFFA=1\n', 'utf16le'))
+    const latin1 = join(workDir, 'latin1.labels')
+    await writeFile(latin1, Buffer.from('lab=\xff\n', 'latin1'))
+    const before = await nerdOk(['ps', '-aq'])
+    for (const command of [['run', '--rm'], ['create']]) {
+      const env = await nerd([...command, '--env-file', utf16, IMG, 'true'])
+      assert.equal(env.code, 125, env.stderr)
+      assert.equal(env.stderr, `Error: invalid env file (${utf16}): invalid utf8 bytes at line 1: [255 254 65 0 61 0 49 0]\n`)
+      const labels = await nerd([...command, '--label-file', latin1, IMG, 'true'])
+      assert.equal(labels.code, 125, labels.stderr)
+      assert.equal(labels.stderr, `Error: invalid env file (${latin1}): invalid utf8 bytes at line 1: [108 97 98 61 255]\n`)
+    }
+    assert.equal(await nerdOk(['ps', '-aq']), before)
+  })
+
   it('--cidfile is made before the container, as docker\'s: a taken or unusable path fails (run 125, create 1) with nothing created; a run writes the ID', async () => {
     const plainFile = join(workDir, 'plain-file')
     await writeFile(plainFile, '')
