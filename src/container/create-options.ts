@@ -512,7 +512,11 @@ function dockerMount(mount: UserMount): DockerMount {
   const base = {Type: mount.type, ...(mount.type === 'tmpfs' ? {} : mount.type === 'bind' ? {Source: mount.source} : mount.name === undefined ? {} : {Source: mount.name}), Target: mount.target}
   switch (mount.type) {
     case 'bind': {
-      const options = {...(mount.propagation ? {Propagation: mount.propagation} : {}), ...(mount.nonRecursive ? {NonRecursive: true} : {})}
+      const options = {
+        ...(mount.propagation ? {Propagation: mount.propagation} : {}),
+        ...(mount.nonRecursive ? {NonRecursive: true} : {}),
+        ...(mount.submounts === 'writable' ? {ReadOnlyNonRecursive: true} : mount.submounts === 'readonly' ? {ReadOnlyForceRecursive: true} : {}),
+      }
       return {...base, ...(mount.readonly ? {ReadOnly: true} : {}), ...(Object.keys(options).length > 0 ? {BindOptions: options} : {})}
     }
     case 'volume': {

@@ -38,6 +38,7 @@ import {readRootfsFiles} from './rootfs-files.ts'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
 import {standDownHook} from './oci-hook.ts'
 import {namesAttributes} from './logs/index.ts'
+import {recursiveReadOnlySupport} from './runtime-features.ts'
 
 export const RUNC_RUNTIME = 'io.containerd.runc.v2'
 export const RUNC_OPTIONS_TYPE = 'containerd.runc.v1.Options'
@@ -214,6 +215,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           volumePaths: volumes.paths,
           joinContainer: (reference) => joinable.get(reference)!,
           pathExists: existsSync,
+          recursiveReadOnly: () => recursiveReadOnlySupport({dataRoot: context.dataRoot, runtime: options.runtime}),
           statDevice,
           readFile: (path) => readFileSync(path, 'utf8'),
         })
@@ -413,12 +415,13 @@ function mountPoints(spec: Spec, volumePaths: Record<string, string>): MountPoin
     if (own.has(mount.destination) || !mount.source || !mount.source.startsWith('/')) continue
     if (mount.type !== 'bind') continue
     const options = mount.options ?? []
+    const readonly = options.includes('ro') || options.includes('rro')
     points.push({
       Type: 'bind',
       Source: mount.source,
       Destination: mount.destination,
-      Mode: options.includes('ro') ? 'ro' : '',
-      RW: !options.includes('ro'),
+      Mode: readonly ? 'ro' : '',
+      RW: !readonly,
       Propagation: options.find((option) => /^r?(private|shared|slave)$/.test(option)) ?? 'rprivate',
     })
   }

@@ -210,6 +210,7 @@ export function parseMount(value: string, cwd: string): UserMount {
   let readonly = false
   let propagation: string | undefined
   let nonRecursive: boolean | undefined
+  let submounts: BindMount['submounts']
   let noCopy: boolean | undefined
   let volumeLabels: Record<string, string> | undefined
   let volumeDriver: string | undefined
@@ -264,6 +265,12 @@ export function parseMount(value: string, cwd: string): UserMount {
       case 'bind-nonrecursive':
         nonRecursive = boolValue(key, text)
         break
+      case 'bind-recursive':
+        // `enabled` is the default, and no bind option to docker's CLI.
+        if (text === 'disabled') nonRecursive = true
+        else if (text === 'writable' || text === 'readonly') submounts = text
+        else if (text !== 'enabled') throw specError(`invalid value for ${key}: ${text} (must be "enabled", "disabled", "writable", or "readonly")`)
+        break
       case 'volume-nocopy':
         noCopy = boolValue(key, text)
         break
@@ -296,11 +303,18 @@ export function parseMount(value: string, cwd: string): UserMount {
   if (target === '') throw specError('target is required')
   const hasVolumeOptions = noCopy !== undefined || volumeLabels || volumeDriver !== undefined || volumeOptions
   if (hasVolumeOptions && type !== 'volume') throw specError(`cannot mix 'volume-*' options with mount type '${type}'`)
-  if ((propagation !== undefined || nonRecursive !== undefined) && type !== 'bind') {
+  if ((propagation !== undefined || nonRecursive !== undefined || submounts !== undefined) && type !== 'bind') {
     throw specError(`cannot mix 'bind-*' options with mount type '${type}'`)
   }
   if ((tmpfsSize !== undefined || tmpfsMode !== undefined) && type !== 'tmpfs') {
     throw specError(`cannot mix 'tmpfs-*' options with mount type '${type}'`)
+  }
+  if (submounts !== undefined && !readonly) {
+    throw specError(`option 'bind-recursive=${submounts}' requires 'readonly' to be specified in conjunction`)
+  }
+  // Recursively read-only submounts would not stay so if mounts could propagate into them.
+  if (submounts === 'readonly' && propagation !== 'rprivate') {
+    throw specError("option 'bind-recursive=readonly' requires 'bind-propagation=rprivate' to be specified in conjunction")
   }
 
   const invalid = (message: string) => specError(`invalid mount config for type ${JSON.stringify(type)}: ${message}`)
@@ -318,6 +332,7 @@ export function parseMount(value: string, cwd: string): UserMount {
       const bind: BindMount = {type: 'bind', source: cleanPath(source), target: cleanTarget, readonly, createSource: false}
       if (propagation !== undefined) bind.propagation = propagation as Propagation
       if (nonRecursive) bind.nonRecursive = true
+      if (submounts) bind.submounts = submounts
       return bind
     }
     case 'volume': {

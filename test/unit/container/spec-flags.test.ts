@@ -175,6 +175,29 @@ describe('--mount', () => {
     assert.deepEqual(parseMount('type=tmpfs,target=/t,tmpfs-size=1000', '/'), {type: 'tmpfs', target: '/t', options: ['size=1000']})
   })
 
+  it('bind-recursive: enabled (the default), disabled, writable or readonly submounts of a read-only bind', () => {
+    const bind = {type: 'bind', source: '/a', target: '/b', createSource: false}
+    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,bind-recursive=enabled', '/'), {...bind, readonly: false})
+    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,bind-recursive=disabled', '/'), {...bind, readonly: false, nonRecursive: true})
+    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,readonly,bind-recursive=writable', '/'), {...bind, readonly: true, submounts: 'writable'})
+    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,readonly,bind-recursive=readonly,bind-propagation=rprivate', '/'), {
+      ...bind,
+      readonly: true,
+      propagation: 'rprivate',
+      submounts: 'readonly',
+    })
+    // `enabled` sets no bind option, so a volume takes it as docker's CLI does.
+    assert.deepEqual(parseMount('type=volume,dst=/v,bind-recursive=enabled', '/'), {type: 'volume', target: '/v', readonly: false, noCopy: false})
+    rejects(() => parseMount('type=bind,src=/a,dst=/b,bind-recursive=yes', '/'), 'invalid value for bind-recursive: yes (must be "enabled", "disabled", "writable", or "readonly")')
+    rejects(() => parseMount('type=volume,dst=/v,bind-recursive=disabled', '/'), "cannot mix 'bind-*' options with mount type 'volume'")
+    rejects(() => parseMount('type=bind,src=/a,dst=/b,bind-recursive=writable', '/'), "option 'bind-recursive=writable' requires 'readonly' to be specified in conjunction")
+    rejects(() => parseMount('type=bind,src=/a,dst=/b,bind-recursive=readonly', '/'), "option 'bind-recursive=readonly' requires 'readonly' to be specified in conjunction")
+    rejects(
+      () => parseMount('type=bind,src=/a,dst=/b,readonly,bind-recursive=readonly', '/'),
+      "option 'bind-recursive=readonly' requires 'bind-propagation=rprivate' to be specified in conjunction",
+    )
+  })
+
   it('refuses with docker\'s messages', () => {
     rejects(() => parseMount('type=bind,source=/a', '/'), 'target is required')
     rejects(() => parseMount('type=bind,target=/b', '/'), 'invalid mount config for type "bind": field Source must not be empty')
