@@ -14,6 +14,11 @@ import type {Spec} from './container/spec/index.ts'
  * that fails before the container's process starts.
  */
 export abstract class ContainerCreateCommand extends NerdCommand {
+  /**
+   * Whether a user the image lacks waits for the start to fail (docker's `create`), rather than
+   * failing at once (`run`, which starts it right away).
+   */
+  protected readonly userResolvedAtStart: boolean = false
 
   protected commandTakesContainerArgs(): boolean {
     return true
@@ -61,6 +66,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
       cni: {cniPath: config.cniPath, netconfPath: config.cniNetconfPath},
       networkHooks: await this.recordedNetworkHooks(target),
       environment: process.env,
+      userResolvedAtStart: this.userResolvedAtStart,
       ...(process.stdout.isTTY ? {consoleSize: {width: process.stdout.columns, height: process.stdout.rows}} : {}),
       ociHook: {
         path: process.execPath,

@@ -14,6 +14,7 @@ export default class Create extends ContainerCreateCommand {
   static flags = CREATE_FLAGS
   // oclif's parse copies only a class's own statics: inherited ones would not count.
   static strict = false
+  protected readonly userResolvedAtStart = true
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Create)

@@ -39,6 +39,7 @@ import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
 import {standDownHook} from './oci-hook.ts'
 import {namesAttributes} from './logs/index.ts'
 import {recursiveReadOnlySupport} from './runtime-features.ts'
+import {USER_FILES, userFilesDigest, writeUserFilesRecord} from './start-user.ts'
 
 export const RUNC_RUNTIME = 'io.containerd.runc.v2'
 export const RUNC_OPTIONS_TYPE = 'containerd.runc.v1.Options'
@@ -85,6 +86,8 @@ export interface CreateContext {
   cni: {cniPath: string; netconfPath: string}
   /** The plugins with network hooks, which the OCI hook fires at every attach and detach. */
   networkHooks?: RecordedHooks
+  /** `create`: the user is resolved again at start, and only a start fails for one the image lacks (docker's create). */
+  userResolvedAtStart?: boolean
 }
 
 export interface BeforeCreatePayload {
@@ -184,7 +187,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
       return await client.withLease(async (leased) => {
         const rootfs = await leased.snapshots.prepare({snapshotter: context.snapshotter, key: id, parent: chainId, labels: {}})
         undo.push(() => client.snapshots.remove(context.snapshotter, id))
-        const imageFiles = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
+        const imageFiles = await readRootfsFiles(rootfs, USER_FILES)
         const imageConfig = image.resolved.config.config ?? {}
         const options: RunOptions = {...request.options, tty: request.tty}
         const from = await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? [])
@@ -203,6 +206,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           options,
           passwd: imageFiles['/etc/passwd'],
           group: imageFiles['/etc/group'],
+          userResolvedAtStart: context.userResolvedAtStart,
           host: facts,
           // Sharing another container's network stack shares its /etc/hosts and /etc/resolv.conf, as in docker.
           etcFiles: {...(sharedNetwork ? {hosts: sharedNetwork.hosts, resolvConf: sharedNetwork.resolvConf} : {hosts: paths.hosts, resolvConf: paths.resolvConf}), hostname: paths.hostname},
@@ -285,6 +289,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           }),
           writeRecord(paths, record),
           writeJsonAtomic(paths.state, INITIAL_STATE),
+          writeUserFilesRecord(paths, {digest: userFilesDigest(imageFiles), resolved: built.userError === undefined}),
         ])
         const runtimeOptions = context.cgroupManager === 'systemd' ? {systemdCgroup: true} : {}
         try {

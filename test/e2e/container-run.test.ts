@@ -353,6 +353,34 @@ describe('run and the container lifecycle', () => {
     await nerdOk(['rm', 'c1'])
   })
 
+  it('resolves -u at each start from the container\'s own /etc/passwd and /etc/group, as docker: create -u of an unknown user fails at start', async () => {
+    await nerdOk(['create', '--name', 'user-later', '-u', 'later', IMG, 'sh', '-c', 'id; echo $HOME'])
+    const refused = await nerd(['start', 'user-later'])
+    assert.equal(refused.code, 1, refused.stderr)
+    assert.match(refused.stderr, /^Error: unable to find user later: no matching entries in passwd file\n/)
+    assert.equal((await inspect('user-later')).State.Error, 'unable to find user later: no matching entries in passwd file')
+    // A passwd and group that know the user, copied in: the next start uses them.
+    const passwd = join(workDir, 'passwd')
+    await writeFile(passwd, 'root:x:0:0:root:/root:/bin/sh\nlater:x:1500:50:later:/srv/later:/bin/sh\n')
+    const group = join(workDir, 'group')
+    await writeFile(group, 'root:x:0:\nstaff:x:50:later\nwheel:x:10:later\n')
+    await nerdOk(['cp', passwd, 'user-later:/etc/passwd'])
+    await nerdOk(['cp', group, 'user-later:/etc/group'])
+    const started = await nerd(['start', '-a', 'user-later'])
+    assert.equal(started.stdout, 'uid=1500(later) gid=50(staff) groups=10(wheel),50(staff)\n/srv/later\n', started.stderr)
+    // Changed again: the stored spec follows; unchanged, the start is as before.
+    await writeFile(passwd, 'root:x:0:0:root:/root:/bin/sh\nlater:x:1600:10:later:/home/later:/bin/sh\n')
+    await nerdOk(['cp', passwd, 'user-later:/etc/passwd'])
+    assert.equal((await nerd(['start', '-a', 'user-later'])).stdout, 'uid=1600(later) gid=10(wheel) groups=10(wheel),50(staff)\n/home/later\n')
+    assert.equal((await nerd(['start', '-a', 'user-later'])).stdout, 'uid=1600(later) gid=10(wheel) groups=10(wheel),50(staff)\n/home/later\n')
+    await nerdOk(['rm', 'user-later'])
+    // run still refuses it before creating anything, with 125.
+    const run = await nerd(['run', '--rm', '--name', 'user-now', '-u', 'later', IMG, 'true'])
+    assert.equal(run.code, 125)
+    assert.equal(run.stderr, 'Error: unable to find user later: no matching entries in passwd file\n')
+    assert.equal((await nerd(['inspect', 'user-now'])).code, 1)
+  })
+
   it('ps filters, formats and -l/-n; top lists the processes; container prune removes the stopped ones', async () => {
     await nerdOk(['run', '-d', '--name', 'up1', '--label', 'tier=web', IMG, 'sleep', '600'])
     await nerd(['run', '--name', 'done1', IMG, 'sh', '-c', 'exit 2'])

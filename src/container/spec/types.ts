@@ -256,6 +256,11 @@ export interface SpecInput {
   /** The image's /etc/passwd and /etc/group, undefined when absent. */
   passwd?: string
   group?: string
+  /**
+   * `create`: a user or group the files lack is no error yet (`BuiltSpec.userError`), since each
+   * start resolves the user again from the container's own files, as docker's.
+   */
+  userResolvedAtStart?: boolean
   host: HostFacts
   etcFiles: EtcFiles
   ociHook?: OciHookCommand
@@ -286,4 +291,6 @@ export interface BuiltSpec {
   createDirectories: string[]
   /** Docker prints these as `WARNING: …`. */
   warnings: string[]
+  /** Why the user could not be resolved, with `userResolvedAtStart`: the start will say so unless the files change. */
+  userError?: string
 }

@@ -254,6 +254,17 @@ describe('image config merge', () => {
     rejects(() => withImage({}, {passwd: undefined}), 'unable to find user app: no matching entries in passwd file')
   })
 
+  it('for create, an unknown user waits for the start: nobody in the spec, and why', () => {
+    const built = build({user: 'ghost'}, {userResolvedAtStart: true})
+    assert.equal(built.userError, 'unable to find user ghost: no matching entries in passwd file')
+    assert.deepEqual(built.spec.process.user, {uid: 65534, gid: 65534, additionalGids: [65534]})
+    assert.equal(build({user: 'app'}, {userResolvedAtStart: true}).userError, undefined)
+  })
+
+  it('an empty -u takes the image\'s USER, as docker\'s', () => {
+    assert.deepEqual(withImage({user: ''}).spec.process.user, {uid: 1000, gid: 1000, additionalGids: [1000, 50]})
+  })
+
   it('--stop-signal wins over the image; stop timeout, runtime and platform are returned', () => {
     const built = withImage({stopSignal: 'kill', stopTimeout: 3, runtime: 'io.containerd.runc.v2', platform: 'linux/arm64'})
     assert.equal(built.stopSignal, 'SIGKILL')
