@@ -14,6 +14,11 @@ import type {Spec} from './container/spec/index.ts'
  * that fails before the container's process starts.
  */
 export abstract class ContainerCreateCommand extends NerdCommand {
+  /**
+   * Whether a user the image lacks waits for the start to fail (docker's `create`), rather than
+   * failing at once (`run`, which starts it right away).
+   */
+  protected readonly userResolvedAtStart: boolean = false
 
   protected commandTakesContainerArgs(): boolean {
     return true
@@ -32,7 +37,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
       const [image, ...command] = positional
       if (image === undefined) throw new NerdError(`"${this.id?.replace(':', ' ')}" requires at least 1 argument.`)
       const {createRequestFromFlags} = await import('./container/create-options.ts')
-      const request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readFileSync(path, 'utf8'), command, image, cwd: process.cwd()})
+      const request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readFileSync(path), command, image, cwd: process.cwd()})
       const cidFile = request.cidfile ? await (await import('./container/cid-file.ts')).createCidFile(request.cidfile) : undefined
       const {scope, created} = await this.createContainer(flags, request, image).catch(async (error: unknown) => {
         await cidFile?.discard()
@@ -61,6 +66,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
       cni: {cniPath: config.cniPath, netconfPath: config.cniNetconfPath},
       networkHooks: await this.recordedNetworkHooks(target),
       environment: process.env,
+      userResolvedAtStart: this.userResolvedAtStart,
       ...(process.stdout.isTTY ? {consoleSize: {width: process.stdout.columns, height: process.stdout.rows}} : {}),
       ociHook: {
         path: process.execPath,

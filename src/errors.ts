@@ -36,6 +36,18 @@ export class FlagError extends NerdError {
 }
 
 /**
+ * A flag's value that docker's CLI refuses after reading it (an --env-file it cannot read or parse):
+ * printed as nerd's other errors, exit 125 on every command, `create` included, since docker's CLI
+ * refuses it before the daemon is asked for anything.
+ */
+export class FlagValueError extends NerdError {
+  constructor(message: string) {
+    super(message, {exitCode: EXIT_NERD_FAILED})
+    this.name = 'FlagValueError'
+  }
+}
+
+/**
  * pflag's error for a flag nobody defines: `unknown flag: --bogus`, or for a short one the group as
  * typed with the first character nobody defines (`'Z' in -aZ`).
  */

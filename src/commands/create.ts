@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import {CREATE_FLAGS} from '../container-flags.ts'
 import {ContainerCreateCommand} from '../container-command.ts'
-import {EXIT_NERD_FAILED, FlagError, NerdError} from '../errors.ts'
+import {EXIT_NERD_FAILED, FlagError, FlagValueError, NerdError} from '../errors.ts'
 
 export default class Create extends ContainerCreateCommand {
   static summary = 'Create a new container'
@@ -14,12 +14,14 @@ export default class Create extends ContainerCreateCommand {
   static flags = CREATE_FLAGS
   // oclif's parse copies only a class's own statics: inherited ones would not count.
   static strict = false
+  protected readonly userResolvedAtStart = true
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Create)
     // run's failures before the process starts are 125; docker's create fails with 1 (flag errors aside).
     const {created} = await this.createFromFlags(flags, this.containerArgs()).catch((error: unknown) => {
-      throw error instanceof NerdError && !(error instanceof FlagError) && error.exitCode === EXIT_NERD_FAILED ? new NerdError(error.message, {cause: error}) : error
+      const flagError = error instanceof FlagError || error instanceof FlagValueError
+      throw error instanceof NerdError && !flagError && error.exitCode === EXIT_NERD_FAILED ? new NerdError(error.message, {cause: error}) : error
     })
     this.print(created.record.Id)
   }

@@ -74,7 +74,7 @@ export default class Exec extends NerdCommand {
         const value = process.env[entry]
         return value === undefined ? [] : [`${entry}=${value}`]
       })
-      env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readFileSync(path, 'utf8')}), ...fromFlags]
+      env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readFileSync(path)}), ...fromFlags]
       detachKeys = await this.detachKeys(flags['detach-keys'])
     } catch (error) {
       if (error instanceof NerdError && error.exitCode === EXIT_NERD_FAILED) throw error

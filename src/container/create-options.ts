@@ -8,7 +8,7 @@
  */
 import {isIP} from 'node:net'
 import {posix} from 'node:path'
-import {EXIT_NERD_FAILED, NerdError, invalidFlagArgument} from '../errors.ts'
+import {EXIT_NERD_FAILED, FlagValueError, NerdError, invalidFlagArgument} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {openFailure} from '../files.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
@@ -144,8 +144,8 @@ export interface CreateFlagValues {
 export interface CreateContext {
   /** nerd's environment: `-e NAME` and a bare `NAME` line of an --env-file take their value from it. */
   environment: Record<string, string | undefined>
-  /** Reads --env-file, --label-file and seccomp profile files; throws Node's errors. */
-  readFile: (path: string) => string
+  /** Reads --env-file, --label-file and seccomp profile files, as bytes; throws Node's errors. */
+  readFile: (path: string) => Uint8Array
   /** The arguments after the image. */
   command: string[]
   /** The image as typed. */
@@ -399,17 +399,18 @@ function environmentEntry(value: string, environment: CreateContext['environment
  * `lookup`'s value, and is left out when there is none.
  */
 function keyValueFile(path: string, flag: string, context: Pick<CreateContext, 'readFile'>, lookup: (name: string) => string | undefined): string[] {
-  let text: string
+  let bytes: Uint8Array
   try {
-    text = context.readFile(path)
+    bytes = context.readFile(path)
   } catch (error) {
-    return fail(`${flag}: ${openFailure(path, error)}`)
+    throw new FlagValueError(`${flag}: ${openFailure(path, error)}`)
   }
   let entries: string[]
   try {
-    entries = parseEnvFile(text)
+    entries = parseEnvFile(bytes)
   } catch (error) {
-    return fail(`${flag}: ${(error as Error).message}`)
+    // docker's words, for a --label-file too.
+    throw new FlagValueError(`invalid env file (${path}): ${(error as Error).message}`)
   }
   return entries.flatMap((entry) => {
     if (entry.includes('=')) return [entry]
@@ -487,7 +488,7 @@ function typedSecurityOptions(values: readonly string[], context: CreateContext)
     if (key !== 'seccomp' || value === 'builtin' || value === 'unconfined') return [option]
     let profile: string
     try {
-      profile = context.readFile(value)
+      profile = new TextDecoder().decode(context.readFile(value))
     } catch (error) {
       return fail(`opening seccomp profile (${value}) failed: ${openFailure(value, error)}`)
     }
@@ -511,7 +512,11 @@ function dockerMount(mount: UserMount): DockerMount {
   const base = {Type: mount.type, ...(mount.type === 'tmpfs' ? {} : mount.type === 'bind' ? {Source: mount.source} : mount.name === undefined ? {} : {Source: mount.name}), Target: mount.target}
   switch (mount.type) {
     case 'bind': {
-      const options = {...(mount.propagation ? {Propagation: mount.propagation} : {}), ...(mount.nonRecursive ? {NonRecursive: true} : {})}
+      const options = {
+        ...(mount.propagation ? {Propagation: mount.propagation} : {}),
+        ...(mount.nonRecursive ? {NonRecursive: true} : {}),
+        ...(mount.submounts === 'writable' ? {ReadOnlyNonRecursive: true} : mount.submounts === 'readonly' ? {ReadOnlyForceRecursive: true} : {}),
+      }
       return {...base, ...(mount.readonly ? {ReadOnly: true} : {}), ...(Object.keys(options).length > 0 ? {BindOptions: options} : {})}
     }
     case 'volume': {

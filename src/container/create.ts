@@ -40,6 +40,8 @@ import {makeShmDirectory, sharedShmPath} from './shm.ts'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
 import {standDownHook} from './oci-hook.ts'
 import {namesAttributes} from './logs/index.ts'
+import {recursiveReadOnlySupport} from './runtime-features.ts'
+import {USER_FILES, userFilesDigest, writeUserFilesRecord} from './start-user.ts'
 
 export const RUNC_RUNTIME = 'io.containerd.runc.v2'
 export const RUNC_OPTIONS_TYPE = 'containerd.runc.v1.Options'
@@ -86,6 +88,8 @@ export interface CreateContext {
   cni: {cniPath: string; netconfPath: string}
   /** The plugins with network hooks, which the OCI hook fires at every attach and detach. */
   networkHooks?: RecordedHooks
+  /** `create`: the user is resolved again at start, and only a start fails for one the image lacks (docker's create). */
+  userResolvedAtStart?: boolean
 }
 
 export interface BeforeCreatePayload {
@@ -185,7 +189,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
       return await client.withLease(async (leased) => {
         const rootfs = await leased.snapshots.prepare({snapshotter: context.snapshotter, key: id, parent: chainId, labels: {}})
         undo.push(() => client.snapshots.remove(context.snapshotter, id))
-        const imageFiles = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
+        const imageFiles = await readRootfsFiles(rootfs, USER_FILES)
         const imageConfig = image.resolved.config.config ?? {}
         const options: RunOptions = {...request.options, tty: request.tty}
         const from = await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? [])
@@ -206,6 +210,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           options,
           passwd: imageFiles['/etc/passwd'],
           group: imageFiles['/etc/group'],
+          userResolvedAtStart: context.userResolvedAtStart,
           host: facts,
           // Sharing another container's network stack shares its /etc/hosts and /etc/resolv.conf, as in docker.
           etcFiles: {...(sharedNetwork ? {hosts: sharedNetwork.hosts, resolvConf: sharedNetwork.resolvConf} : {hosts: paths.hosts, resolvConf: paths.resolvConf}), hostname: paths.hostname},
@@ -219,6 +224,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           volumePaths: volumes.paths,
           joinContainer: (reference) => joinable.get(reference)!,
           pathExists: existsSync,
+          recursiveReadOnly: () => recursiveReadOnlySupport({dataRoot: context.dataRoot, runtime: options.runtime}),
           statDevice,
           readFile: (path) => readFileSync(path, 'utf8'),
         })
@@ -288,6 +294,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           }),
           writeRecord(paths, record),
           writeJsonAtomic(paths.state, INITIAL_STATE),
+          writeUserFilesRecord(paths, {digest: userFilesDigest(imageFiles), resolved: built.userError === undefined}),
         ])
         const runtimeOptions = context.cgroupManager === 'systemd' ? {systemdCgroup: true} : {}
         try {
@@ -421,12 +428,13 @@ function mountPoints(spec: Spec, volumePaths: Record<string, string>): MountPoin
     if (own.has(mount.destination) || !mount.source || !mount.source.startsWith('/')) continue
     if (mount.type !== 'bind') continue
     const options = mount.options ?? []
+    const readonly = options.includes('ro') || options.includes('rro')
     points.push({
       Type: 'bind',
       Source: mount.source,
       Destination: mount.destination,
-      Mode: options.includes('ro') ? 'ro' : '',
-      RW: !options.includes('ro'),
+      Mode: readonly ? 'ro' : '',
+      RW: !readonly,
       Propagation: options.find((option) => /^r?(private|shared|slave)$/.test(option)) ?? 'rprivate',
     })
   }

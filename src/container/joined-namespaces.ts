@@ -2,6 +2,8 @@
  * A container that joins another's namespaces (`--network/--pid/--ipc container:X`) holds X's
  * process in its spec (`/proc/PID/ns/net`), which stays X's only until X restarts. docker looks X
  * up at every start, so before each later start nerd points those paths at X's current process.
+ * The same pass makes the start's other change to the stored spec (its user, start-user.ts), so that
+ * a start updates the spec once at most.
  */
 import {packJson, unpackJson} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
@@ -21,9 +23,9 @@ function joinedContainers(container: LoadedContainer): Map<string, string> {
   return joined
 }
 
-export async function refreshJoinedNamespaces(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+export async function refreshJoinedNamespaces(scope: ContainerScope, container: LoadedContainer, alsoChange?: (spec: Spec) => boolean): Promise<void> {
   const joined = joinedContainers(container)
-  if (joined.size === 0) return
+  if (joined.size === 0 && !alsoChange) return
   const pids = new Map<string, number>()
   for (const reference of new Set(joined.values())) {
     const view = await containerView(scope, await loadContainer(scope, reference))
@@ -32,7 +34,7 @@ export async function refreshJoinedNamespaces(scope: ContainerScope, container: 
   }
   const stored = await scope.client.containers.get(container.record.Id)
   const spec = unpackJson<Spec>(stored.spec)
-  let changed = false
+  let changed = spec !== undefined && (alsoChange?.(spec) ?? false)
   for (const namespace of spec?.linux?.namespaces ?? []) {
     const reference = joined.get(namespace.type)
     if (reference === undefined || !namespace.path) continue

@@ -22,6 +22,7 @@ import {processStartedAt} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {hasShareableShm, mountShm, unmountShm} from './shm.ts'
+import {refreshUser} from './start-user.ts'
 import {startHealthMonitor} from './health.ts'
 import {oomKilled} from './stats.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig, HealthState} from './model.ts'
@@ -592,11 +593,18 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
     throw new AlreadyRunningError(current.record.Name)
   } else if (existing) await recordExitAndDeleteTask(scope, current, existing)
-  if (!current.justCreated) await refreshJoinedNamespaces(scope, current)
-  // A container just created has that state already.
-  if (!current.justCreated) await updateState(current.paths, () => ({Error: ''}))
-  if (io.kind === 'log') await writeFile(current.paths.startMark, '')
   const rootfs = current.justCreated?.rootfs ?? (await client.snapshots.mounts(current.record.Snapshotter, id))
+  // A container just created has its spec and state as this start needs them.
+  if (!current.justCreated) {
+    const user = await refreshUser(current, rootfs).catch(async (error: unknown) => {
+      await recordStartFailure(current, error)
+      throw error
+    })
+    await refreshJoinedNamespaces(scope, current, user?.change)
+    await user?.recorded()
+    await updateState(current.paths, () => ({Error: ''}))
+  }
+  if (io.kind === 'log') await writeFile(current.paths.startMark, '')
   const stdio =
     io.kind === 'fifo'
       ? {stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, terminal: io.terminal}

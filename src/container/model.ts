@@ -75,7 +75,7 @@ export interface DockerMount {
   Source?: string
   Target: string
   ReadOnly?: boolean
-  BindOptions?: {Propagation?: string; NonRecursive?: boolean}
+  BindOptions?: {Propagation?: string; NonRecursive?: boolean; ReadOnlyNonRecursive?: boolean; ReadOnlyForceRecursive?: boolean}
   VolumeOptions?: {NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: {Options: Record<string, string>}}
   TmpfsOptions?: {SizeBytes?: number; Mode?: number}
 }

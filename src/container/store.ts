@@ -63,6 +63,8 @@ export interface ContainerPaths {
    * state directory, not in it: `rm` removes that directory while it holds the lock.
    */
   lifecycle: string
+  /** What the last resolution of the container's user read of its /etc/passwd and /etc/group (start-user.ts). */
+  userFiles: string
 }
 
 export function containersDir(dataRoot: string, namespace: string): string {
@@ -96,6 +98,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     policyRestart: join(dir, 'policy-restart'),
     health: join(dir, 'health.json'),
     shm: join(dir, 'shm'),
+    userFiles: join(dir, 'user-files.json'),
     lifecycle: join(containersDir(dataRoot, namespace), `.${id}`),
   }
 }

@@ -129,6 +129,23 @@ describe('run and the container lifecycle', () => {
     await nerdOk(['rm', '-f', 'env-exec'])
   })
 
+  it('an --env-file or --label-file that is not UTF-8 is refused with docker\'s words, exit 125, before anything is made', async () => {
+    const utf16 = join(workDir, 'utf16.env')
+    await writeFile(utf16, Buffer.from('\uFEFFA=1\n', 'utf16le'))
+    const latin1 = join(workDir, 'latin1.labels')
+    await writeFile(latin1, Buffer.from('lab=\xff\n', 'latin1'))
+    const before = await nerdOk(['ps', '-aq'])
+    for (const command of [['run', '--rm'], ['create']]) {
+      const env = await nerd([...command, '--env-file', utf16, IMG, 'true'])
+      assert.equal(env.code, 125, env.stderr)
+      assert.equal(env.stderr, `Error: invalid env file (${utf16}): invalid utf8 bytes at line 1: [255 254 65 0 61 0 49 0]\n`)
+      const labels = await nerd([...command, '--label-file', latin1, IMG, 'true'])
+      assert.equal(labels.code, 125, labels.stderr)
+      assert.equal(labels.stderr, `Error: invalid env file (${latin1}): invalid utf8 bytes at line 1: [108 97 98 61 255]\n`)
+    }
+    assert.equal(await nerdOk(['ps', '-aq']), before)
+  })
+
   it('--cidfile is made before the container, as docker\'s: a taken or unusable path fails (run 125, create 1) with nothing created; a run writes the ID', async () => {
     const plainFile = join(workDir, 'plain-file')
     await writeFile(plainFile, '')
@@ -334,6 +351,34 @@ describe('run and the container lifecycle', () => {
     assert.equal(started.code, 5)
     assert.equal((await inspect('c1')).State.ExitCode, 5)
     await nerdOk(['rm', 'c1'])
+  })
+
+  it('resolves -u at each start from the container\'s own /etc/passwd and /etc/group, as docker: create -u of an unknown user fails at start', async () => {
+    await nerdOk(['create', '--name', 'user-later', '-u', 'later', IMG, 'sh', '-c', 'id; echo $HOME'])
+    const refused = await nerd(['start', 'user-later'])
+    assert.equal(refused.code, 1, refused.stderr)
+    assert.match(refused.stderr, /^Error: unable to find user later: no matching entries in passwd file\n/)
+    assert.equal((await inspect('user-later')).State.Error, 'unable to find user later: no matching entries in passwd file')
+    // A passwd and group that know the user, copied in: the next start uses them.
+    const passwd = join(workDir, 'passwd')
+    await writeFile(passwd, 'root:x:0:0:root:/root:/bin/sh\nlater:x:1500:50:later:/srv/later:/bin/sh\n')
+    const group = join(workDir, 'group')
+    await writeFile(group, 'root:x:0:\nstaff:x:50:later\nwheel:x:10:later\n')
+    await nerdOk(['cp', passwd, 'user-later:/etc/passwd'])
+    await nerdOk(['cp', group, 'user-later:/etc/group'])
+    const started = await nerd(['start', '-a', 'user-later'])
+    assert.equal(started.stdout, 'uid=1500(later) gid=50(staff) groups=10(wheel),50(staff)\n/srv/later\n', started.stderr)
+    // Changed again: the stored spec follows; unchanged, the start is as before.
+    await writeFile(passwd, 'root:x:0:0:root:/root:/bin/sh\nlater:x:1600:10:later:/home/later:/bin/sh\n')
+    await nerdOk(['cp', passwd, 'user-later:/etc/passwd'])
+    assert.equal((await nerd(['start', '-a', 'user-later'])).stdout, 'uid=1600(later) gid=10(wheel) groups=10(wheel),50(staff)\n/home/later\n')
+    assert.equal((await nerd(['start', '-a', 'user-later'])).stdout, 'uid=1600(later) gid=10(wheel) groups=10(wheel),50(staff)\n/home/later\n')
+    await nerdOk(['rm', 'user-later'])
+    // run still refuses it before creating anything, with 125.
+    const run = await nerd(['run', '--rm', '--name', 'user-now', '-u', 'later', IMG, 'true'])
+    assert.equal(run.code, 125)
+    assert.equal(run.stderr, 'Error: unable to find user later: no matching entries in passwd file\n')
+    assert.equal((await nerd(['inspect', 'user-now'])).code, 1)
   })
 
   it('ps filters, formats and -l/-n; top lists the processes; container prune removes the stopped ones', async () => {

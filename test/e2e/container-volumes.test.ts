@@ -4,8 +4,9 @@
  * --mount type=volume, --volumes-from.
  */
 import assert from 'node:assert/strict'
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {execFileSync} from 'node:child_process'
+import {mkdir, mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
+import {release, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
@@ -149,6 +150,33 @@ describe('volumes in containers', () => {
       await nerdOk(['run', '--rm', '--network', 'none', '--volumes-from', 'ro-source:rw', IMG, 'touch', '/open/x'])
       await nerdOk(['rm', 'ro-source'])
     } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('makes a read-only bind recursively read-only (its submounts too) on Linux >= 5.12, as docker >= 25; bind-recursive=writable does not', {skip: !/^([6-9]|5\.(1[2-9]|[2-9]\d))/.test(release()) && 'kernel older than 5.12'}, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-e2e-rro-'))
+    const sub = join(dir, 'sub')
+    await mkdir(sub)
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'nerd-e2e-rro', sub])
+    try {
+      const writeSub = 'touch /r/sub/x 2>/dev/null && echo sub-writable || echo sub-read-only'
+      assert.equal(await nerdOk(['run', '--rm', '--network', 'none', '-v', `${dir}:/r:ro`, IMG, 'sh', '-c', writeSub]), 'sub-read-only\n')
+      assert.equal(await nerdOk(['run', '--rm', '--network', 'none', '--mount', `type=bind,src=${dir},dst=/r,readonly`, IMG, 'sh', '-c', writeSub]), 'sub-read-only\n')
+      const forced = `type=bind,src=${dir},dst=/r,readonly,bind-recursive=readonly,bind-propagation=rprivate`
+      assert.equal(await nerdOk(['run', '--rm', '--network', 'none', '--mount', forced, IMG, 'sh', '-c', writeSub]), 'sub-read-only\n')
+      assert.deepEqual(await readdir(sub), [])
+      const writable = `type=bind,src=${dir},dst=/r,readonly,bind-recursive=writable`
+      assert.equal(await nerdOk(['run', '--rm', '--network', 'none', '--mount', writable, IMG, 'sh', '-c', `touch /r/top 2>/dev/null; ${writeSub}`]), 'sub-writable\n')
+      assert.deepEqual(await readdir(dir), ['sub'], 'the bind itself stays read-only')
+      // What inspect shows of it: docker's BindOptions, and a read-only mount.
+      await nerdOk(['create', '--name', 'rro-shown', '--network', 'none', '--mount', writable, IMG, 'true'])
+      const document = await inspectContainer('rro-shown')
+      assert.deepEqual(document.HostConfig.Mounts, [{Type: 'bind', Source: dir, Target: '/r', ReadOnly: true, BindOptions: {ReadOnlyNonRecursive: true}}])
+      assert.equal((document.Mounts as Record<string, any>[])[0]!.RW, false)
+      await nerdOk(['rm', 'rro-shown'])
+    } finally {
+      execFileSync('umount', [sub])
       await rm(dir, {recursive: true, force: true})
     }
   })

@@ -26,6 +26,8 @@ import {resourceLimits} from './resources.ts'
 import {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'
 import {normalizeSignal} from './signals.ts'
 import {resolveUser} from './user.ts'
+import type {ResolvedUser} from './user.ts'
+import {NerdError} from '../../errors.ts'
 import {MASKED_PATHS, READONLY_PATHS} from './system-paths.ts'
 
 /** containerd 1.6's runtime-spec version, which runc 1.1 reads. */
@@ -66,7 +68,7 @@ export function buildSpec(input: SpecInput): BuiltSpec {
     {add: options.capAdd, drop: options.capDrop, privileged},
     host.capabilities ?? KNOWN_CAPABILITIES,
   )
-  const user = resolveUser(options.user ?? image.User ?? '', {passwd: input.passwd, group: input.group}, options.groupAdd)
+  const {user, userError} = specUser(input)
   const cwd = workingDirectory(options.workdir ?? image.WorkingDir)
   const withInit = (options.init ?? false) && pid.kind === 'private'
   const args = processArgs(input)
@@ -142,6 +144,7 @@ export function buildSpec(input: SpecInput): BuiltSpec {
     createDirectories: mounts.createDirectories,
     warnings,
   }
+  if (userError !== undefined) built.userError = userError
   if (options.stopTimeout !== undefined) built.stopTimeout = options.stopTimeout
   if (options.runtime !== undefined) built.runtime = options.runtime
   if (options.platform !== undefined) built.platform = options.platform
@@ -149,6 +152,22 @@ export function buildSpec(input: SpecInput): BuiltSpec {
 }
 
 type Join = (container: string) => JoinedContainer
+
+/**
+ * Who stays in the spec while a user the image's files lack waits for the start that resolves it
+ * again (`userResolvedAtStart`): nobody, should anything start the container regardless.
+ */
+const UNRESOLVED_USER: ResolvedUser = {uid: 65534, gid: 65534, additionalGids: [65534], home: '/'}
+
+/** `-u`, else the image's USER (an empty `-u` too, as docker's), resolved with the image's files. */
+function specUser({options, image, passwd, group, userResolvedAtStart}: SpecInput): {user: ResolvedUser; userError?: string} {
+  try {
+    return {user: resolveUser(options.user || image.User || '', {passwd, group}, options.groupAdd)}
+  } catch (error) {
+    if (!userResolvedAtStart || !(error instanceof NerdError)) throw error
+    return {user: UNRESOLVED_USER, userError: error.message}
+  }
+}
 
 /** Namespaces in containerd's order: new ones, none for the host's, a path for another container's. */
 function containerNamespaces({options, host}: SpecInput, join: Join): Namespace[] {
@@ -181,7 +200,7 @@ function containerMounts(input: SpecInput, join: Join, withInit: boolean): UserM
           : undefined
   if (shmSource) own.push(shmBindMount(shmSource))
   if (withInit && host.initPath) own.push(initMount(host.initPath))
-  const user = userMounts(input.image, options, {volumePaths: input.volumePaths ?? {}, pathExists: input.pathExists})
+  const user = userMounts(input.image, options, {volumePaths: input.volumePaths ?? {}, pathExists: input.pathExists, recursiveReadOnly: input.recursiveReadOnly})
   const privileged = options.privileged ?? false
   const defaults = defaultMounts({
     shmSize: ipc.kind === 'none' ? undefined : options.shmSize || DEFAULT_SHM_SIZE,

@@ -210,6 +210,7 @@ export function parseMount(value: string, cwd: string): UserMount {
   let readonly = false
   let propagation: string | undefined
   let nonRecursive: boolean | undefined
+  let submounts: BindMount['submounts']
   let noCopy: boolean | undefined
   let volumeLabels: Record<string, string> | undefined
   let volumeDriver: string | undefined
@@ -264,6 +265,12 @@ export function parseMount(value: string, cwd: string): UserMount {
       case 'bind-nonrecursive':
         nonRecursive = boolValue(key, text)
         break
+      case 'bind-recursive':
+        // `enabled` is the default, and no bind option to docker's CLI.
+        if (text === 'disabled') nonRecursive = true
+        else if (text === 'writable' || text === 'readonly') submounts = text
+        else if (text !== 'enabled') throw specError(`invalid value for ${key}: ${text} (must be "enabled", "disabled", "writable", or "readonly")`)
+        break
       case 'volume-nocopy':
         noCopy = boolValue(key, text)
         break
@@ -296,11 +303,18 @@ export function parseMount(value: string, cwd: string): UserMount {
   if (target === '') throw specError('target is required')
   const hasVolumeOptions = noCopy !== undefined || volumeLabels || volumeDriver !== undefined || volumeOptions
   if (hasVolumeOptions && type !== 'volume') throw specError(`cannot mix 'volume-*' options with mount type '${type}'`)
-  if ((propagation !== undefined || nonRecursive !== undefined) && type !== 'bind') {
+  if ((propagation !== undefined || nonRecursive !== undefined || submounts !== undefined) && type !== 'bind') {
     throw specError(`cannot mix 'bind-*' options with mount type '${type}'`)
   }
   if ((tmpfsSize !== undefined || tmpfsMode !== undefined) && type !== 'tmpfs') {
     throw specError(`cannot mix 'tmpfs-*' options with mount type '${type}'`)
+  }
+  if (submounts !== undefined && !readonly) {
+    throw specError(`option 'bind-recursive=${submounts}' requires 'readonly' to be specified in conjunction`)
+  }
+  // Recursively read-only submounts would not stay so if mounts could propagate into them.
+  if (submounts === 'readonly' && propagation !== 'rprivate') {
+    throw specError("option 'bind-recursive=readonly' requires 'bind-propagation=rprivate' to be specified in conjunction")
   }
 
   const invalid = (message: string) => specError(`invalid mount config for type ${JSON.stringify(type)}: ${message}`)
@@ -318,6 +332,7 @@ export function parseMount(value: string, cwd: string): UserMount {
       const bind: BindMount = {type: 'bind', source: cleanPath(source), target: cleanTarget, readonly, createSource: false}
       if (propagation !== undefined) bind.propagation = propagation as Propagation
       if (nonRecursive) bind.nonRecursive = true
+      if (submounts) bind.submounts = submounts
       return bind
     }
     case 'volume': {
@@ -535,25 +550,39 @@ export function networkNamespace(value: string): NamespaceMode {
   return {kind: 'private'}
 }
 
+/** Go's unicode.IsSpace: what docker trims from the start of a key/value file's line. */
+const LEADING_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/
+const UTF8_BOM = '\uFEFF'
+
 /**
- * The entries of an `--env-file` (docker's format): `NAME=value` kept verbatim (quotes included),
- * `NAME` alone to copy nerd's variable, blank lines and `#` comments skipped, leading whitespace trimmed.
+ * The entries of an `--env-file` or `--label-file` (docker's key/value format): `NAME=value` kept
+ * verbatim (quotes included), `NAME` alone to copy nerd's variable, blank lines and `#` comments
+ * skipped, leading whitespace trimmed. The file must be UTF-8 (a UTF-16 file, as some editors write,
+ * is refused rather than read as garbage); a UTF-8 byte order mark is dropped.
  */
-export function parseEnvFile(text: string): string[] {
+export function parseEnvFile(bytes: Uint8Array): string[] {
+  const decoder = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
   const entries: string[] = []
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
-  for (const rawLine of lines) {
-    const line = rawLine.replace(/^\s+/, '')
+  let start = 0
+  for (let number = 1; start < bytes.length; number++) {
+    const newline = bytes.indexOf(0x0a, start)
+    const lineEnd = newline === -1 ? bytes.length : newline
+    const raw = bytes.subarray(start, lineEnd > start && bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd)
+    start = lineEnd + 1
+    let text: string
+    try {
+      text = decoder.decode(raw)
+    } catch {
+      throw specError(`invalid utf8 bytes at line ${number}: [${raw.join(' ')}]`)
+    }
+    if (number === 1 && text.startsWith(UTF8_BOM)) text = text.slice(UTF8_BOM.length)
+    const line = text.replace(LEADING_SPACE, '')
     if (line === '' || line.startsWith('#')) continue
     const separator = line.indexOf('=')
     const name = separator === -1 ? line : line.slice(0, separator)
-    if (/[ \t]/.test(name)) throw specError(`poorly formatted environment: variable '${name}' contains whitespaces`)
-    if (name === '') throw specError(`poorly formatted environment: no variable name on line '${line}'`)
-    if (separator === -1) {
-      entries.push(name)
-      continue
-    }
-    entries.push(`${name}=${line.slice(separator + 1)}`)
+    if (name === '') throw specError(`no variable name on line '${line}'`)
+    if (/[ \t]/.test(name)) throw specError(`variable '${name}' contains whitespaces`)
+    entries.push(separator === -1 ? name : `${name}=${line.slice(separator + 1)}`)
   }
   return entries
 }

@@ -4,7 +4,7 @@
  * volumes and tmpfs mounts, parents before children.
  */
 import type {Mount} from './oci.ts'
-import type {EtcFiles, ImageConfig, RunOptions, UserMount, VolumeMount} from './types.ts'
+import type {BindMount, EtcFiles, ImageConfig, RecursiveReadOnly, RunOptions, UserMount, VolumeMount} from './types.ts'
 import {specError} from './errors.ts'
 import {cleanPath, mergeTmpfsOptions} from './flags.ts'
 
@@ -83,6 +83,7 @@ export function volumesToResolve(image: ImageConfig, options: RunOptions): Volum
 export interface UserMountContext {
   volumePaths: Record<string, string>
   pathExists?: (path: string) => boolean
+  recursiveReadOnly?: () => RecursiveReadOnly
 }
 
 export interface UserMounts {
@@ -96,6 +97,9 @@ export interface UserMounts {
 /** The spec mounts of `-v`, `--mount`, `--tmpfs` and image volumes. */
 export function userMounts(image: ImageConfig, options: RunOptions, context: UserMountContext): UserMounts {
   const result: UserMounts = {mounts: [], createDirectories: []}
+  let support: RecursiveReadOnly | undefined
+  const readOnly = (mount: BindMount | VolumeMount) =>
+    readOnlyOptions(mount, () => (support ??= (context.recursiveReadOnly ?? missingCallback('recursiveReadOnly'))()))
   const seen = new Set<string>()
   const all: UserMount[] = [...(options.mounts ?? []).filter((mount) => mount.type !== 'volume'), ...volumesToResolve(image, options)]
   for (const mount of all) {
@@ -110,7 +114,7 @@ export function userMounts(image: ImageConfig, options: RunOptions, context: Use
           result.createDirectories.push(mount.source)
         }
         const propagation = mount.propagation ?? 'rprivate'
-        const options = [mount.nonRecursive ? 'bind' : 'rbind', ...(mount.readonly ? ['ro'] : []), propagation]
+        const options = [mount.nonRecursive ? 'bind' : 'rbind', ...readOnly(mount), propagation]
         result.mounts.push({destination: mount.target, type: 'bind', source: mount.source, options})
         result.rootfsPropagation = rootPropagationFor(propagation, result.rootfsPropagation)
         break
@@ -118,7 +122,7 @@ export function userMounts(image: ImageConfig, options: RunOptions, context: Use
       case 'volume': {
         const source = context.volumePaths[mount.target]
         if (source === undefined) throw new Error(`no host path was given for the volume at ${mount.target}`)
-        result.mounts.push({destination: mount.target, type: 'bind', source, options: ['rbind', ...(mount.readonly ? ['ro'] : [])]})
+        result.mounts.push({destination: mount.target, type: 'bind', source, options: ['rbind', ...readOnly(mount)]})
         break
       }
       case 'tmpfs':
@@ -132,6 +136,21 @@ export function userMounts(image: ImageConfig, options: RunOptions, context: Use
     }
   }
   return result
+}
+
+/**
+ * What makes a bind or volume read-only: docker >= 25 makes its submounts read-only too (runc's `rro`)
+ * where the kernel and runtime can, else only the mount itself (`ro`), unless the bind asks for
+ * either (`bind-recursive=writable|readonly`, the latter failing where `rro` cannot be had).
+ */
+function readOnlyOptions(mount: BindMount | VolumeMount, support: () => RecursiveReadOnly): string[] {
+  if (!mount.readonly) return []
+  const submounts = mount.type === 'bind' ? mount.submounts : undefined
+  if (submounts === 'writable') return ['ro']
+  const answer = support()
+  if (answer.supported) return ['rro']
+  if (submounts === 'readonly') throw specError(answer.reason)
+  return ['ro']
 }
 
 /** A shared bind needs a shared root, a slave bind a shared or slave one (docker's rule). */

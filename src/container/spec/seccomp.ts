@@ -49,6 +49,8 @@ const ALLOW = 'SCMP_ACT_ALLOW'
 const ERRNO = 'SCMP_ACT_ERRNO'
 const EPERM = 1
 const ENOSYS = 38
+const AF_ALG = 38
+const AF_VSOCK = 40
 /** CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET */
 const CLONE_NAMESPACE_FLAGS = 0x7e020000
 
@@ -61,24 +63,25 @@ const ALLOWED_SYSCALLS = `
   splice tee vmsplice copy_file_range readahead
   open openat openat2 creat close close_range dup dup2 dup3 fcntl fcntl64 flock ioctl
   stat stat64 lstat lstat64 fstat fstat64 fstatat64 newfstatat statx statfs statfs64 fstatfs fstatfs64
+  statmount listmount
   access faccessat faccessat2 getcwd chdir fchdir
   mkdir mkdirat rmdir rename renameat renameat2 link linkat symlink symlinkat unlink unlinkat readlink readlinkat
-  mknod mknodat chmod fchmod fchmodat chown chown32 fchown fchown32 fchownat lchown lchown32 umask
+  mknod mknodat chmod fchmod fchmodat fchmodat2 chown chown32 fchown fchown32 fchownat lchown lchown32 umask
   truncate truncate64 ftruncate ftruncate64 fallocate fadvise64 fadvise64_64 sync syncfs fsync fdatasync sync_file_range
   getdents getdents64 utime utimes utimensat utimensat_time64 futimesat
-  getxattr lgetxattr fgetxattr setxattr lsetxattr fsetxattr listxattr llistxattr flistxattr
-  removexattr lremovexattr fremovexattr
+  getxattr lgetxattr fgetxattr getxattrat setxattr lsetxattr fsetxattr setxattrat listxattr llistxattr flistxattr listxattrat
+  removexattr lremovexattr fremovexattr removexattrat
   inotify_init inotify_init1 inotify_add_watch inotify_rm_watch fanotify_mark name_to_handle_at
   io_setup io_destroy io_submit io_cancel io_getevents io_pgetevents io_pgetevents_time64
-  io_uring_setup io_uring_enter io_uring_register ioprio_get ioprio_set
+  ioprio_get ioprio_set
   select _newselect pselect6 pselect6_time64 poll ppoll ppoll_time64
   epoll_create epoll_create1 epoll_ctl epoll_ctl_old epoll_wait epoll_wait_old epoll_pwait epoll_pwait2
   eventfd eventfd2 signalfd signalfd4 timerfd_create timerfd_settime timerfd_settime64 timerfd_gettime timerfd_gettime64
   pipe pipe2 memfd_create memfd_secret
-  brk mmap mmap2 munmap mremap mprotect madvise mincore msync mlock mlock2 mlockall munlock munlockall
-  remap_file_pages membarrier pkey_alloc pkey_free pkey_mprotect
+  brk mmap mmap2 munmap mremap mprotect madvise mincore msync mlock mlock2 mlockall munlock munlockall mseal
+  remap_file_pages membarrier pkey_alloc pkey_free pkey_mprotect map_shadow_stack cachestat
   execve execveat exit exit_group fork vfork wait4 waitid waitpid kill tkill tgkill pidfd_open pidfd_send_signal
-  process_mrelease restart_syscall pause prctl capget capset
+  process_mrelease restart_syscall pause prctl capget capset uretprobe riscv_hwprobe
   getpid getppid gettid getpgid setpgid getpgrp getsid setsid getpriority setpriority
   getuid getuid32 geteuid geteuid32 getgid getgid32 getegid getegid32 getresuid getresuid32 getresgid getresgid32
   setuid setuid32 setgid setgid32 setreuid setreuid32 setregid setregid32 setresuid setresuid32 setresgid setresgid32
@@ -86,7 +89,8 @@ const ALLOWED_SYSCALLS = `
   getrlimit ugetrlimit setrlimit prlimit64 getrusage times sysinfo uname getcpu getrandom
   rt_sigaction rt_sigprocmask rt_sigpending rt_sigqueueinfo rt_tgsigqueueinfo rt_sigreturn rt_sigsuspend
   rt_sigtimedwait rt_sigtimedwait_time64 sigaltstack sigprocmask sigreturn
-  futex futex_time64 futex_waitv set_robust_list get_robust_list set_tid_address get_thread_area set_thread_area rseq
+  futex futex_time64 futex_waitv futex_wait futex_wake futex_requeue
+  set_robust_list get_robust_list set_tid_address get_thread_area set_thread_area rseq
   sched_yield sched_getaffinity sched_setaffinity sched_getattr sched_setattr sched_getparam sched_setparam
   sched_getscheduler sched_setscheduler sched_get_priority_max sched_get_priority_min
   sched_rr_get_interval sched_rr_get_interval_time64
@@ -109,7 +113,8 @@ const ALLOWED_PERSONALITIES = [0x0, 0x8, 0x20000, 0x20008, 0xffffffff]
 const CAPABILITY_SYSCALLS: Record<string, string> = {
   CAP_DAC_READ_SEARCH: 'open_by_handle_at',
   CAP_SYS_ADMIN:
-    'bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie mount mount_setattr move_mount ' +
+    'bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie lsm_get_self_attr lsm_list_modules ' +
+    'lsm_set_self_attr mount mount_setattr move_mount ' +
     'open_tree perf_event_open quotactl quotactl_fd setdomainname sethostname setns syslog umount umount2 unshare',
   CAP_SYS_BOOT: 'reboot',
   CAP_SYS_CHROOT: 'chroot',
@@ -145,6 +150,7 @@ const ARCH_MAP: {architecture: string; subArchitectures: string[] | null}[] = [
   {architecture: 'SCMP_ARCH_MIPSEL64N32', subArchitectures: ['SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64']},
   {architecture: 'SCMP_ARCH_S390X', subArchitectures: ['SCMP_ARCH_S390']},
   {architecture: 'SCMP_ARCH_RISCV64', subArchitectures: null},
+  {architecture: 'SCMP_ARCH_LOONGARCH64', subArchitectures: null},
 ]
 
 /** Seccomp's name for each Go architecture. */
@@ -160,6 +166,7 @@ const NATIVE_SECCOMP_ARCH: Record<string, string> = {
   ppc64: 'SCMP_ARCH_PPC64',
   ppc64le: 'SCMP_ARCH_PPC64LE',
   riscv64: 'SCMP_ARCH_RISCV64',
+  loong64: 'SCMP_ARCH_LOONGARCH64',
   s390: 'SCMP_ARCH_S390',
   s390x: 'SCMP_ARCH_S390X',
 }
@@ -172,8 +179,12 @@ export function defaultSeccompProfile(): SeccompProfile {
     {names: [...ALLOWED_SYSCALLS], action: ALLOW},
     // Reading another process's memory was a seccomp bypass before Linux 4.8.
     {names: words('process_vm_readv process_vm_writev ptrace'), action: ALLOW, includes: {minKernel: '4.8'}},
-    // Everything but AF_VSOCK, whose sockets reach the hypervisor.
-    {names: ['socket'], action: ALLOW, args: [{index: 0, value: 40, op: 'SCMP_CMP_NE'}]},
+    // Every family but AF_ALG (the kernel's crypto API, a needless attack surface) and AF_VSOCK (whose
+    // sockets reach the hypervisor). Conditions of one rule on one argument must all hold, so the
+    // families allowed are given as three ranges.
+    {names: ['socket'], action: ALLOW, args: [{index: 0, value: AF_ALG, op: 'SCMP_CMP_LT'}]},
+    {names: ['socket'], action: ALLOW, args: [{index: 0, value: AF_ALG + 1, op: 'SCMP_CMP_EQ'}]},
+    {names: ['socket'], action: ALLOW, args: [{index: 0, value: AF_VSOCK, op: 'SCMP_CMP_GT'}]},
     ...ALLOWED_PERSONALITIES.map(
       (persona): SeccompRule => ({names: ['personality'], action: ALLOW, args: [{index: 0, value: persona, op: 'SCMP_CMP_EQ'}]}),
     ),

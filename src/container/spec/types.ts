@@ -27,6 +27,12 @@ export interface BindMount {
   propagation?: Propagation
   /** `bind-nonrecursive`: submounts of the source are not carried along. */
   nonRecursive?: boolean
+  /**
+   * `bind-recursive=` of a read-only bind: `writable` leaves its submounts writable (docker 24's
+   * read-only), `readonly` makes them read-only or fails. By default they are read-only where the
+   * kernel and runtime can do it (docker >= 25), else writable.
+   */
+  submounts?: 'writable' | 'readonly'
   /** `-v` creates a missing source directory (docker's legacy behaviour); `--mount` refuses it. */
   createSource: boolean
 }
@@ -239,6 +245,9 @@ export interface JoinedContainer {
 
 export type DeviceLookup = DeviceNode | 'missing' | 'not-a-device'
 
+/** Whether runc's `rro` mount option can be used here, and if not why (docker's words). */
+export type RecursiveReadOnly = {supported: true} | {supported: false; reason: string}
+
 export interface SpecInput {
   id: string
   namespace: string
@@ -247,6 +256,11 @@ export interface SpecInput {
   /** The image's /etc/passwd and /etc/group, undefined when absent. */
   passwd?: string
   group?: string
+  /**
+   * `create`: a user or group the files lack is no error yet (`BuiltSpec.userError`), since each
+   * start resolves the user again from the container's own files, as docker's.
+   */
+  userResolvedAtStart?: boolean
   host: HostFacts
   etcFiles: EtcFiles
   ociHook?: OciHookCommand
@@ -259,6 +273,8 @@ export interface SpecInput {
   /** For `--ipc shareable`: a host directory to bind at /dev/shm (where the container's tmpfs is mounted at each start). */
   shmPath?: string
   pathExists?: (path: string) => boolean
+  /** Whether the kernel and the runtime can make a mount recursively read-only; asked only for a read-only bind or volume. */
+  recursiveReadOnly?: () => RecursiveReadOnly
   statDevice?: (path: string) => DeviceLookup
   readFile?: (path: string) => string
   joinContainer?: (container: string) => JoinedContainer
@@ -275,4 +291,6 @@ export interface BuiltSpec {
   createDirectories: string[]
   /** Docker prints these as `WARNING: …`. */
   warnings: string[]
+  /** Why the user could not be resolved, with `userResolvedAtStart`: the start will say so unless the files change. */
+  userError?: string
 }

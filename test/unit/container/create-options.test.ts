@@ -14,11 +14,12 @@ const files: Record<string, string> = {
   '/labels': 'a=1\n# comment\n  b\nc= spaced \n',
   '/env': 'FROM_FILE="quoted"\nHOME\nUNSET_HERE\n',
   '/bad-env': 'A B=1\n',
+  '/latin1-labels': 'lab=\xff\n',
   '/seccomp.json': '{\n  "defaultAction": "SCMP_ACT_ALLOW",\n  "names": ["a b", "c\\"d"]\n}\n',
 }
 const context: CreateContext = {
   environment: {HOME: '/root', TOKEN: 's3cret'},
-  readFile: (path) => files[path] ?? unreadable(path, path.startsWith('/etc') ? 'EACCES' : 'ENOENT'),
+  readFile: (path) => (files[path] === undefined ? unreadable(path, path.startsWith('/etc') ? 'EACCES' : 'ENOENT') : Buffer.from(files[path], path.startsWith('/latin1') ? 'latin1' : 'utf8')),
   command: ['sh', '-c', 'x'],
   image: 'busybox',
   cwd: '/work',
@@ -155,7 +156,8 @@ describe('createRequestFromFlags: refusals', () => {
   it('reports files it cannot read as docker does', () => {
     refuses({'label-file': ['/missing']}, '--label-file: open /missing: no such file or directory')
     refuses({'env-file': ['/etc/secret']}, '--env-file: open /etc/secret: permission denied')
-    refuses({'env-file': ['/bad-env']}, "--env-file: poorly formatted environment: variable 'A B' contains whitespaces")
+    refuses({'env-file': ['/bad-env']}, "invalid env file (/bad-env): variable 'A B' contains whitespaces")
+    refuses({'label-file': ['/latin1-labels']}, 'invalid env file (/latin1-labels): invalid utf8 bytes at line 1: [108 97 98 61 255]')
     refuses({'security-opt': ['seccomp=/missing.json']}, 'opening seccomp profile (/missing.json) failed: open /missing.json: no such file or directory')
     assert.throws(() => request({'security-opt': ['seccomp=/labels']}), {message: /^compacting json for seccomp profile \(\/labels\) failed: /})
   })

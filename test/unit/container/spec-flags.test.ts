@@ -176,6 +176,29 @@ describe('--mount', () => {
     assert.deepEqual(parseMount('type=tmpfs,target=/t,tmpfs-size=1000', '/'), {type: 'tmpfs', target: '/t', options: ['size=1000']})
   })
 
+  it('bind-recursive: enabled (the default), disabled, writable or readonly submounts of a read-only bind', () => {
+    const bind = {type: 'bind', source: '/a', target: '/b', createSource: false}
+    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,bind-recursive=enabled', '/'), {...bind, readonly: false})
+    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,bind-recursive=disabled', '/'), {...bind, readonly: false, nonRecursive: true})
+    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,readonly,bind-recursive=writable', '/'), {...bind, readonly: true, submounts: 'writable'})
+    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,readonly,bind-recursive=readonly,bind-propagation=rprivate', '/'), {
+      ...bind,
+      readonly: true,
+      propagation: 'rprivate',
+      submounts: 'readonly',
+    })
+    // `enabled` sets no bind option, so a volume takes it as docker's CLI does.
+    assert.deepEqual(parseMount('type=volume,dst=/v,bind-recursive=enabled', '/'), {type: 'volume', target: '/v', readonly: false, noCopy: false})
+    rejects(() => parseMount('type=bind,src=/a,dst=/b,bind-recursive=yes', '/'), 'invalid value for bind-recursive: yes (must be "enabled", "disabled", "writable", or "readonly")')
+    rejects(() => parseMount('type=volume,dst=/v,bind-recursive=disabled', '/'), "cannot mix 'bind-*' options with mount type 'volume'")
+    rejects(() => parseMount('type=bind,src=/a,dst=/b,bind-recursive=writable', '/'), "option 'bind-recursive=writable' requires 'readonly' to be specified in conjunction")
+    rejects(() => parseMount('type=bind,src=/a,dst=/b,bind-recursive=readonly', '/'), "option 'bind-recursive=readonly' requires 'readonly' to be specified in conjunction")
+    rejects(
+      () => parseMount('type=bind,src=/a,dst=/b,readonly,bind-recursive=readonly', '/'),
+      "option 'bind-recursive=readonly' requires 'bind-propagation=rprivate' to be specified in conjunction",
+    )
+  })
+
   it('refuses with docker\'s messages', () => {
     rejects(() => parseMount('type=bind,source=/a', '/'), 'target is required')
     rejects(() => parseMount('type=bind,target=/b', '/'), 'invalid mount config for type "bind": field Source must not be empty')
@@ -293,15 +316,28 @@ describe('namespace modes and sysctls', () => {
 })
 
 describe('--env-file', () => {
+  const parse = (text: string) => parseEnvFile(Buffer.from(text))
+
   it('keeps values verbatim, trims leading space, skips comments and blanks', () => {
     const text = '\uFEFF# comment\n\nA=1\n  B="quoted" \nC=\nPASS\r\nD=x=y\n'
-    assert.deepEqual(parseEnvFile(text), ['A=1', 'B="quoted" ', 'C=', 'PASS', 'D=x=y'])
+    assert.deepEqual(parse(text), ['A=1', 'B="quoted" ', 'C=', 'PASS', 'D=x=y'])
   })
 
-  it('refuses names with whitespace or no name', () => {
-    rejects(() => parseEnvFile('MY VAR=1'), "poorly formatted environment: variable 'MY VAR' contains whitespaces")
-    rejects(() => parseEnvFile('PASS '), "poorly formatted environment: variable 'PASS ' contains whitespaces")
-    rejects(() => parseEnvFile('=1'), "poorly formatted environment: no variable name on line '=1'")
+  it('trims the leading whitespace Go does, and a byte order mark only at the start of the file', () => {
+    assert.deepEqual(parse('\u00a0\u3000A=1\n'), ['A=1'])
+    assert.deepEqual(parse('A=1\n\uFEFFB=2'), ['A=1', '\uFEFFB=2'])
+  })
+
+  it('refuses names with whitespace or no name, in docker\'s words', () => {
+    rejects(() => parse('MY VAR=1'), "variable 'MY VAR' contains whitespaces")
+    rejects(() => parse('PASS '), "variable 'PASS ' contains whitespaces")
+    rejects(() => parse('=1'), "no variable name on line '=1'")
+  })
+
+  it('refuses bytes that are not UTF-8, naming the line and its bytes', () => {
+    rejects(() => parseEnvFile(Buffer.from([0x41, 0x3d, 0x31, 0x0a, 0x23, 0x0a, 0x58, 0x3d, 0xff, 0x0d, 0x0a])), 'invalid utf8 bytes at line 3: [88 61 255]')
+    // A UTF-16 file (with its byte order mark), as editors on Windows write.
+    rejects(() => parseEnvFile(Buffer.from('\uFEFFA=1\n', 'utf16le')), 'invalid utf8 bytes at line 1: [255 254 65 0 61 0 49 0]')
   })
 })
 

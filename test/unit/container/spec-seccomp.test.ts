@@ -19,6 +19,10 @@ function actionFor(seccomp: Seccomp, name: string, args: number[] = []): {action
           return arg === wanted
         case 'SCMP_CMP_NE':
           return arg !== wanted
+        case 'SCMP_CMP_LT':
+          return arg < wanted
+        case 'SCMP_CMP_GT':
+          return arg > wanted
         case 'SCMP_CMP_MASKED_EQ':
           return (arg & wanted) === BigInt(valueTwo ?? 0)
         default:
@@ -51,6 +55,7 @@ describe('default seccomp profile', () => {
     assert.equal(allowed(arm64, 'cacheflush'), true)
     assert.equal(allowed(arm64, 'arch_prctl'), false)
     assert.deepEqual(seccompForSpec(defaultSeccompProfile(), {...amd64, arch: 'ppc64le'}).architectures, [])
+    assert.deepEqual(seccompForSpec(defaultSeccompProfile(), {...amd64, arch: 'loong64'}).architectures, ['SCMP_ARCH_LOONGARCH64'])
   })
 
   it('allows everyday calls', () => {
@@ -74,9 +79,28 @@ describe('default seccomp profile', () => {
     assert.deepEqual(actionFor(seccomp, 'clone3'), {action: 'SCMP_ACT_ERRNO', errno: 38})
   })
 
-  it('allows socket for every family but vsock', () => {
-    assert.equal(allowed(seccomp, 'socket', [2]), true)
+  it('allows socket for every family but AF_ALG and AF_VSOCK', () => {
+    for (const family of [1, 2, 10, 16, 37, 39, 41, 45]) assert.equal(allowed(seccomp, 'socket', [family]), true, `family ${family}`)
+    assert.equal(allowed(seccomp, 'socket', [38]), false)
     assert.equal(allowed(seccomp, 'socket', [40]), false)
+  })
+
+  it("denies io_uring, as docker's default does since 25", () => {
+    for (const name of ['io_uring_setup', 'io_uring_enter', 'io_uring_register']) assert.equal(allowed(seccomp, name), false, name)
+  })
+
+  it("allows the calls of recent kernels docker's default allows", () => {
+    const recent = 'fchmodat2 cachestat map_shadow_stack futex_wake futex_wait futex_requeue statmount listmount mseal ' +
+      'setxattrat getxattrat listxattrat removexattrat uretprobe riscv_hwprobe'
+    for (const name of recent.split(' ')) assert.equal(allowed(seccomp, name), true, name)
+  })
+
+  it('allows the lsm_* calls only with CAP_SYS_ADMIN', () => {
+    const admin = seccompForSpec(defaultSeccompProfile(), {...amd64, capabilities: [...DEFAULT_CAPABILITIES, 'CAP_SYS_ADMIN']})
+    for (const name of ['lsm_get_self_attr', 'lsm_set_self_attr', 'lsm_list_modules']) {
+      assert.equal(allowed(seccomp, name), false, name)
+      assert.equal(allowed(admin, name), true, name)
+    }
   })
 
   it('allows the personalities programs query or set, and no others', () => {

@@ -35,6 +35,8 @@ const host: HostFacts = {
 }
 
 const busybox: ImageConfig = {Env: [DEFAULT_PATH], Cmd: ['sh']}
+/** A host whose kernel cannot make mounts recursively read-only, unless a test says otherwise. */
+const NO_RRO = {supported: false, reason: 'rro is not supported: kernel 5.4.0 is older than 5.12'} as const
 
 function input(options: RunOptions = {}, overrides: Partial<SpecInput> = {}): SpecInput {
   return {
@@ -47,6 +49,7 @@ function input(options: RunOptions = {}, overrides: Partial<SpecInput> = {}): Sp
     host,
     etcFiles: {hosts: '/state/hosts', resolvConf: '/state/resolv.conf', hostname: '/state/hostname'},
     pathExists: (path) => path.startsWith('/exists'),
+    recursiveReadOnly: () => NO_RRO,
     ...overrides,
   }
 }
@@ -251,6 +254,17 @@ describe('image config merge', () => {
     rejects(() => withImage({}, {passwd: undefined}), 'unable to find user app: no matching entries in passwd file')
   })
 
+  it('for create, an unknown user waits for the start: nobody in the spec, and why', () => {
+    const built = build({user: 'ghost'}, {userResolvedAtStart: true})
+    assert.equal(built.userError, 'unable to find user ghost: no matching entries in passwd file')
+    assert.deepEqual(built.spec.process.user, {uid: 65534, gid: 65534, additionalGids: [65534]})
+    assert.equal(build({user: 'app'}, {userResolvedAtStart: true}).userError, undefined)
+  })
+
+  it('an empty -u takes the image\'s USER, as docker\'s', () => {
+    assert.deepEqual(withImage({user: ''}).spec.process.user, {uid: 1000, gid: 1000, additionalGids: [1000, 50]})
+  })
+
   it('--stop-signal wins over the image; stop timeout, runtime and platform are returned', () => {
     const built = withImage({stopSignal: 'kill', stopTimeout: 3, runtime: 'io.containerd.runc.v2', platform: 'linux/arm64'})
     assert.equal(built.stopSignal, 'SIGKILL')
@@ -351,6 +365,44 @@ describe('mounts', () => {
     assert.equal(built.spec.linux.rootfsPropagation, 'shared')
     assert.equal(spec({mounts: [parseMount('type=bind,source=/exists/s,target=/s,bind-propagation=slave', '/')]}).linux.rootfsPropagation, 'rslave')
     assert.equal(spec().linux.rootfsPropagation, undefined)
+  })
+
+  it('read-only binds and volumes are recursively read-only (rro) where the host can, as docker >= 25', () => {
+    let asked = 0
+    const rro = () => {
+      asked++
+      return {supported: true} as const
+    }
+    const options: RunOptions = {
+      mounts: [
+        parseVolumeSpec('/exists/a:/a:ro', '/'),
+        parseMount('type=bind,src=/exists/b,dst=/b,readonly', '/'),
+        parseMount('type=bind,src=/exists/c,dst=/c,readonly,bind-recursive=writable', '/'),
+        parseMount('type=bind,src=/exists/d,dst=/d,readonly,bind-recursive=readonly,bind-propagation=rprivate', '/'),
+        parseMount('type=bind,src=/exists/e,dst=/e', '/'),
+        parseVolumeSpec('data:/logs:ro', '/'),
+      ],
+    }
+    const built = spec(options, {recursiveReadOnly: rro, volumePaths: {'/logs': '/vol/data/_data'}})
+    assert.deepEqual(mount(built, '/a')?.options, ['rbind', 'rro', 'rprivate'])
+    assert.deepEqual(mount(built, '/b')?.options, ['rbind', 'rro', 'rprivate'])
+    assert.deepEqual(mount(built, '/c')?.options, ['rbind', 'ro', 'rprivate'])
+    assert.deepEqual(mount(built, '/d')?.options, ['rbind', 'rro', 'rprivate'])
+    assert.deepEqual(mount(built, '/e')?.options, ['rbind', 'rprivate'])
+    assert.deepEqual(mount(built, '/logs')?.options, ['rbind', 'rro'])
+    assert.equal(asked, 1, 'the host is asked once')
+  })
+
+  it('without rro, read-only mounts fall back to ro, except bind-recursive=readonly, which fails in docker\'s words', () => {
+    const fallback = spec({mounts: [parseVolumeSpec('/exists/a:/a:ro', '/')]})
+    assert.deepEqual(mount(fallback, '/a')?.options, ['rbind', 'ro', 'rprivate'])
+    rejects(
+      () => spec({mounts: [parseMount('type=bind,src=/exists/d,dst=/d,readonly,bind-recursive=readonly,bind-propagation=rprivate', '/')]}),
+      'rro is not supported: kernel 5.4.0 is older than 5.12',
+    )
+    // Writable mounts do not ask.
+    const writable = spec({mounts: [parseVolumeSpec('/exists/a:/a', '/')]}, {recursiveReadOnly: () => assert.fail('asked')})
+    assert.deepEqual(mount(writable, '/a')?.options, ['rbind', 'rprivate'])
   })
 
   it('a -v source that does not exist is created, a --mount one is an error', () => {
