@@ -28,9 +28,9 @@ import {unpackImage} from '../unpack.ts'
 import {applyChanges} from './changes.ts'
 import {UncompressedDigest, detectCompression} from './compression.ts'
 import type {Compression} from './compression.ts'
-import {nameImage} from './records.ts'
+import {nameImage} from '../records.ts'
 import {startsLikeTar} from './tar-reader.ts'
-import type {LoadedImage} from './records.ts'
+import type {LoadedImage} from '../records.ts'
 
 /** A file path, `-` (stdin), an http(s) URL (as text or URL), or a stream of the tarball. */
 export type ImportSource = string | URL | AsyncIterable<Uint8Array>
