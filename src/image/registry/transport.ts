@@ -86,6 +86,8 @@ export interface ResponseBody extends AsyncIterable<Uint8Array> {
 /** An answer, with the parts of fetch's Response that registry code reads. */
 export class HttpResponse {
   readonly status: number
+  /** The reason phrase (`Not Found`); empty when the server sent none. */
+  readonly statusText: string
   /** The URL that answered (after redirects): the base for relative Location and Link headers. */
   readonly url: string
   readonly headers: {get(name: string): string | null}
@@ -95,6 +97,7 @@ export class HttpResponse {
   constructor(message: http.IncomingMessage, url: string) {
     this.#message = message
     this.status = message.statusCode ?? 0
+    this.statusText = message.statusMessage ?? ''
     this.url = url
     this.headers = {
       get: (name) => {
@@ -168,6 +171,11 @@ function rootCause(error: unknown): {code?: string; message: string} {
     }
   }
   return {code: current.code, message: current.message ?? String(current)}
+}
+
+/** What went wrong with a request, in one line: the innermost cause's message. */
+export function failureCause(error: unknown): string {
+  return rootCause(error).message.replace(NODE_SYSTEM_CA_HINT, '').trim()
 }
 
 /** A failure to talk to the host at all (as opposed to an HTTP answer), worded for the user. */
