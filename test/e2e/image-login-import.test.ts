@@ -229,4 +229,14 @@ describe('a TLS registry on loopback with a self-signed certificate', () => {
     assert.equal(login.stdout, 'Login Succeeded\n')
     await nerdOk(['rmi', remote, byName])
   })
+
+  it('logs in through the [host] entry of hosts.toml that names the server with its CA, as pull and push use it', async () => {
+    const hostsDir = join(tlsWork, 'hosts-ca')
+    const server = `https://${tlsRegistry.host}`
+    await mkdir(join(hostsDir, tlsRegistry.host), {recursive: true})
+    await copyFile(join(tlsWork, 'cert.pem'), join(hostsDir, tlsRegistry.host, 'ca.crt'))
+    await writeFile(join(hostsDir, tlsRegistry.host, 'hosts.toml'), `server = "${server}"\n[host."${server}"]\n  ca = "ca.crt"\n`)
+    const login = await nerd(['--hosts-dir', hostsDir, 'login', '-u', USER, '--password-stdin', tlsRegistry.host], {env: {DOCKER_CONFIG: join(tlsWork, 'docker-ca')}, input: `${PASSWORD}\n`})
+    assert.deepEqual([login.code, login.stdout], [0, 'Login Succeeded\n'], login.stderr)
+  })
 })
