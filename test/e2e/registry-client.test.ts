@@ -250,7 +250,7 @@ describe('htpasswd registry (Basic authentication) and login', () => {
   })
 
   it('login stores accepted credentials, which then push and pull; logout forgets them', async () => {
-    assert.deepEqual(await login(host, {username: USER, password: PASSWORD}, {configDir, hostsDirs: []}), {serverKey: host, identityToken: false})
+    assert.deepEqual(await login(host, {username: USER, password: PASSWORD}, {configDir, hostsDirs: []}), {serverKey: host, identityToken: false, plaintextFile: join(configDir, 'config.json')})
     assert.equal((await stat(join(configDir, 'config.json'))).mode & 0o777, 0o600)
     const stored = JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8'))
     assert.equal(stored.auths[host].auth, Buffer.from(`${USER}:${PASSWORD}`).toString('base64'))
@@ -394,7 +394,7 @@ describe('token-authenticated registry (Bearer)', () => {
 
   it('pushes with a pull,push token after login and mounts with the source repository\'s pull scope', async () => {
     const configDir = join(workDir, 'docker-config-token')
-    assert.deepEqual(await login(host, {username: USER, password: PASSWORD}, {configDir, hostsDirs: []}), {serverKey: host, identityToken: false})
+    assert.deepEqual(await login(host, {username: USER, password: PASSWORD}, {configDir, hostsDirs: []}), {serverKey: host, identityToken: false, plaintextFile: join(configDir, 'config.json')})
     const client = new RegistryClient({hostsDirs: [], credentials: dockerCredentials({configDir})})
     const reference = parseReference(`${host}/team/app:v1`)
     const image = buildImage('token protected\n')
