@@ -155,6 +155,9 @@ const CERTIFICATE_ERROR_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ])
 
+/** The certificate failures Go reports as `x509: certificate signed by unknown authority`. */
+const UNKNOWN_AUTHORITY_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'])
+
 /** Node's advice on some verification failures, about a flag of node's that nerd's users do not run. */
 const NODE_SYSTEM_CA_HINT = /; if the root CA is installed locally, try running Node\.js with --use-system-ca$/
 
@@ -189,10 +192,13 @@ export function connectionError(host: string, url: string, error: unknown): Regi
     })
   }
   if (cause.code !== undefined && CERTIFICATE_ERROR_CODES.has(cause.code)) {
-    return new RegistryError(
-      `registry ${host}: TLS certificate verification failed: ${cause.message.replace(NODE_SYSTEM_CA_HINT, '')} (add its CA as ca.crt under the hosts directory, or use --insecure-registry)`,
-      {kind: 'unreachable', cause: error},
-    )
+    const detail = cause.message.replace(NODE_SYSTEM_CA_HINT, '')
+    const advice = 'add its CA as ca.crt under the hosts directory, or use --insecure-registry'
+    // Go's words for it, which scripts look for, with Node's detail.
+    if (UNKNOWN_AUTHORITY_CODES.has(cause.code)) {
+      return new RegistryError(`registry ${host}: tls: failed to verify certificate: x509: certificate signed by unknown authority (${detail}; ${advice})`, {kind: 'unreachable', cause: error})
+    }
+    return new RegistryError(`registry ${host}: TLS certificate verification failed: ${detail} (${advice})`, {kind: 'unreachable', cause: error})
   }
   return new RegistryError(`failed to reach registry ${host} (${url}): ${cause.message.trim()}`, {kind: 'unreachable', cause: error})
 }
