@@ -6,6 +6,7 @@ import {openFailure} from '../files.ts'
 
 export default class Load extends NerdCommand {
   static summary = 'Load images from a tar archive or STDIN'
+  static description = 'The archive may be compressed with gzip, zstd, bzip2 or xz; bzip2 and xz are read with the bzip2 and xz commands.'
   static aliases = ['image:load']
   static flags = {
     input: Flags.string({char: 'i', description: 'Read from a tar archive file, instead of STDIN'}),

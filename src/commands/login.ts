@@ -18,9 +18,10 @@ export default class Login extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {login} = await import('../image/auth/index.ts')
+    const {isRefusedLogin, login, reusableCredentials} = await import('../image/auth/index.ts')
     const {args, flags} = await this.parse(Login)
     const config = await this.nerdConfig()
+    const access = {hostsDirs: config.hostsDir, insecure: config.insecureRegistry}
     if (flags.password !== undefined) process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n')
     let password = flags.password
     if (flags['password-stdin']) {
@@ -29,22 +30,44 @@ export default class Login extends NerdCommand {
       password = (await text(process.stdin)).replace(/\r?\n$/, '')
     }
     let username = flags.username
-    if (username === undefined && password === undefined && !process.stdin.isTTY) {
-      // docker checks the stored credentials again when none are given.
-      await login(args.server, undefined, {hostsDirs: config.hostsDir, insecure: config.insecureRegistry})
-      this.print('Login Succeeded')
-      return
+    // As docker's: without a username or password, the stored credentials are tried first, on a
+    // terminal too; refused, they name the account the prompt offers.
+    let storedUsername: string | undefined
+    if (username === undefined && password === undefined) {
+      const stored = await reusableCredentials(args.server)
+      if (stored !== undefined) {
+        process.stderr.write(`Authenticating with existing credentials... [Username: ${stored.username}]\n`)
+        process.stderr.write(`To login with a different account, run '${this.config.bin} logout' followed by '${this.config.bin} login'\n\n`)
+        try {
+          this.#succeeded(await login(args.server, stored, access))
+          return
+        } catch (error) {
+          if (!(error instanceof NerdError)) throw error
+          process.stderr.write(isRefusedLogin(error) ? 'Stored credentials invalid or expired\n' : `Login did not succeed, error: ${error.message}\n`)
+          storedUsername = stored.username
+        }
+      }
     }
-    username ??= await ask('Username: ', false)
-    password ??= await ask('Password: ', true)
-    await login(args.server, {username, password}, {hostsDirs: config.hostsDir, insecure: config.insecureRegistry})
+    if ((!username || !password) && !process.stdin.isTTY) throw new NerdError('Cannot perform an interactive login from a non TTY device')
+    if (!username) username = (await ask(storedUsername === undefined ? 'Username: ' : `Username (${storedUsername}): `, false)) || (storedUsername ?? '')
+    if (!password) password = await ask('Password: ', true)
+    this.#succeeded(await login(args.server, {username, password}, access))
+  }
+
+  /** docker's lines for a login done: its warning when the password went into config.json in clear. */
+  #succeeded(result: {plaintextFile?: string}): void {
+    if (result.plaintextFile !== undefined) {
+      process.stderr.write(
+        `\nWARNING! Your credentials are stored unencrypted in '${result.plaintextFile}'.\n` +
+          'Configure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n',
+      )
+    }
     this.print('Login Succeeded')
   }
 }
 
 /** Reads a line from the terminal; `hidden` keeps the typed characters off the screen. */
 async function ask(question: string, hidden: boolean): Promise<string> {
-  if (!process.stdin.isTTY) throw new NerdError('Cannot perform an interactive login from a non TTY device')
   const prompt = createInterface({input: process.stdin, output: process.stdout, terminal: true})
   const output = prompt as unknown as {_writeToOutput: (text: string) => void}
   if (hidden) {

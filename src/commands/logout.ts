@@ -8,9 +8,10 @@ export default class Logout extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {logout} = await import('../image/auth/index.ts')
+    const {logout, serverKey} = await import('../image/auth/index.ts')
     const {args} = await this.parse(Logout)
-    const {serverKey, removed} = await logout(args.server)
-    this.print(removed ? `Removing login credentials for ${serverKey}` : `Not logged in to ${serverKey}`)
+    // Said before the credentials go, whether there were any, as docker's current CLI does.
+    this.print(`Removing login credentials for ${serverKey(args.server)}`)
+    await logout(args.server)
   }
 }

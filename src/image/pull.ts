@@ -31,7 +31,8 @@ import {familiarName, normalizedName, parseReference, referenceScheme, withTag} 
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
-import {addBlobLabels, getImage, heldBlobLabels, putImage, readBlob} from './store.ts'
+import {moveImageName} from './records.ts'
+import {addBlobLabels, getImage, heldBlobLabels, readBlob} from './store.ts'
 import {defaultSnapshotter, unpackLayers, unpackPlan} from './unpack.ts'
 import type {UnpackHook, UnpackResult} from './unpack.ts'
 import {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from './pull-defaults.ts'
@@ -302,7 +303,7 @@ class PullSession {
       unpacking = this.#track(unpackLayers(this.#client, {...this.#unpackInput(image), snapshotter: plan.snapshotter ?? snapshotter, plan}))
     }
     const unpacked = await unpacking
-    await putImage(this.#client, {name: this.#name, target: root, labels: options.labels})
+    await moveImageName(this.#client, {name: this.#name, target: root, labels: options.labels})
     const warnings = index === undefined ? this.#platformMismatch(images[0]) : []
     const result: PulledContent = {name: this.#name, target: root, platforms: images.map((image) => image.platform), warnings}
     if (unpacked) result.unpacked = unpacked

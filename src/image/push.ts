@@ -12,7 +12,7 @@ import type {Descriptor, ImageIndex} from './manifest.ts'
 import {formatPlatform, hostPlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
-import {familiarName, normalizedName, parseReference, repository as repositoryName} from './reference.ts'
+import {familiarName, familiarRepository, normalizedName, parseReference, repository as repositoryName} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
@@ -61,7 +61,7 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   const target = parseReference(reference)
   const name = normalizedName(target)
   const image = await getImage(client, name)
-  if (!image) throw new NerdError(`An image does not exist locally with the tag: ${familiarName(target)}`)
+  if (!image) throw await missingImage(client, target)
   const plan = await planPush(client, image.target, options, familiarName(target))
   const annotations = (await options.hooks?.push?.({name, descriptor: plan.root.descriptor, platforms: options.platforms ?? []})) ?? {}
   if (Object.keys(annotations).length > 0) plan.root = annotatedRoot(plan.root, annotations)
@@ -99,6 +99,16 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   const pushed = await registry.pushManifest(target, {mediaType: plan.root.descriptor.mediaType, bytes: plan.root.bytes}, {signal})
   await options.hooks?.pushed?.({name, descriptor: pushed})
   return {name, descriptor: pushed}
+}
+
+/**
+ * docker's error for a name no image has: the tag missing from a repository that has others, or a
+ * repository with none (named without a tag).
+ */
+async function missingImage(client: ContainerdClient, target: Reference): Promise<NerdError> {
+  const tagged = (await listImages(client)).some((record) => record.name.startsWith(`${repositoryName(target)}:`))
+  if (tagged) return new NerdError(`tag does not exist: ${familiarName(target)}`)
+  return new NerdError(`An image does not exist locally with the tag: ${familiarRepository(target)}`)
 }
 
 /**

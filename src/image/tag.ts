@@ -5,7 +5,7 @@ import {publishEvent} from '../system/nerd-events.ts'
 import {imageEvent} from './events.ts'
 import {findImages, noSuchImage, summarizeImages} from './list.ts'
 import {familiarName, normalizedName, parseReference} from './reference.ts'
-import {danglingImageName, deleteImage, putImage} from './store.ts'
+import {moveImageName} from './records.ts'
 
 /** Names the image `source` names `target`; docker refuses a digest in the new name before looking for the image. */
 export async function tagImage(client: ContainerdClient, source: string, target: string): Promise<void> {
@@ -13,8 +13,6 @@ export async function tagImage(client: ContainerdClient, source: string, target:
   if (reference.digest !== undefined) throw new NerdError('refusing to create a tag with a digest reference')
   const [image] = findImages(await summarizeImages(client), source)
   if (!image) throw noSuchImage(source)
-  await putImage(client, {name: normalizedName(reference), target: image.record.target, labels: image.record.labels})
-  // Named now, the image is no longer `<none>`.
-  await deleteImage(client, danglingImageName(image.record.target.digest))
+  await moveImageName(client, {name: normalizedName(reference), target: image.record.target, labels: image.record.labels})
   await publishEvent(client, imageEvent('tag', image, familiarName(reference)))
 }

@@ -145,6 +145,24 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     await deleteImage(fresh, 'docker.io/nerd-e2e/busybox:v1', {sync: true})
   })
 
+  it('nerd load reads bzip2 and xz archives, from a file and from stdin, with the bzip2 and xz commands; without them it says so', async () => {
+    for (const command of ['bzip2', 'xz']) {
+      const compressed = join(workDir, `busybox.tar.${command}`)
+      await run('sh', ['-c', `${command} -c < "$1" > "$2"`, 'sh', busybox.file, compressed])
+      const fromFile = await nerd(['load', '-q', '-i', compressed], {namespace: freshNamespace})
+      assert.deepEqual([fromFile.code, fromFile.stdout, fromFile.stderr], [0, 'Loaded image: nerd-e2e/busybox:v1\n', ''], command)
+      await deleteImage(fresh, 'docker.io/nerd-e2e/busybox:v1', {sync: true})
+      const fromStdin = await nerd(['load', '-q'], {namespace: freshNamespace, input: await readFile(compressed)})
+      assert.deepEqual([fromStdin.code, fromStdin.stdout, fromStdin.stderr], [0, 'Loaded image: nerd-e2e/busybox:v1\n', ''], command)
+      assert.equal(await runImage('docker.io/nerd-e2e/busybox:v1', ['/bin/busybox', 'echo', command], freshNamespace), `${command}\n`)
+      await deleteImage(fresh, 'docker.io/nerd-e2e/busybox:v1', {sync: true})
+
+      const withoutCommand = await nerd(['load', '-i', compressed], {namespace: freshNamespace, env: {PATH: join(workDir, 'no-commands')}})
+      assert.deepEqual([withoutCommand.code, withoutCommand.stderr], [1, `Error: the archive is ${command}-compressed: nerd reads it with the ${command} command, which is not installed\n`])
+      assert.deepEqual(await listImages(fresh), [])
+    }
+  })
+
   it('saves two images into one archive that loads back with the same IDs and names', async () => {
     await load(second.file)
     const ids = async (): Promise<string[]> => Promise.all(['docker.io/nerd-e2e/busybox:v1', 'docker.io/nerd-e2e/second:v1'].map(

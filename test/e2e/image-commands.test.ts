@@ -3,11 +3,12 @@
  * inspected, tagged, run by ctr, pushed back (skopeo sees the same digest), saved and loaded.
  */
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
-import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {execFile, spawn} from 'node:child_process'
+import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
+import {promisify} from 'node:util'
 import {ctr, fileNamespace, nerd, nerdOnTerminal, testEnvironment, testImage} from '../helpers/e2e.ts'
 import type {NerdOptions, RunResult} from '../helpers/e2e.ts'
 
@@ -29,6 +30,7 @@ async function nerdOk(args: string[], options: NerdOptions = {}): Promise<string
   return result.stdout
 }
 
+const run = promisify(execFile)
 const busybox = testImage('nerd-test/busybox:latest')
 const manifest = busybox.manifests[0]
 const registry = testEnvironment.registry
@@ -237,6 +239,11 @@ describe('image commands', () => {
     const none = await nerd(['push', '-a', `${registry}/${fileNamespace()}/nothing`])
     assert.equal(none.code, 1)
     assert.equal(none.stderr, `Error: An image does not exist locally with the tag: ${registry}/${fileNamespace()}/nothing\n`)
+    // Without -a, docker's words for a tag the repository lacks, and for a repository with no image.
+    const missingTag = await nerd(['push', `${tagged}:v3`])
+    assert.deepEqual([missingTag.code, missingTag.stderr], [1, `Error: tag does not exist: ${tagged}:v3\n`])
+    const noImage = await nerd(['push', `${registry}/${fileNamespace()}/nothing:v1`])
+    assert.deepEqual([noImage.code, noImage.stderr], [1, `Error: An image does not exist locally with the tag: ${registry}/${fileNamespace()}/nothing\n`])
     await nerdOk(['rmi', `${tagged}:v1`, `${tagged}:v2`])
   })
 
@@ -391,5 +398,30 @@ describe('image commands', () => {
     }
     assert.match(await nerdOk(['image', 'prune', '-f']), /Total reclaimed space: /)
     assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
+  })
+
+  it('tag and pull onto a name that points at another image keep that image as <none>, as docker; a pull of an image here as <none> names that one', async () => {
+    const rootfs = join(workDir, 'rootfs')
+    await mkdir(rootfs)
+    await writeFile(join(rootfs, 'file'), 'imported\n')
+    const tarball = join(workDir, 'rootfs.tar')
+    await run('tar', ['-C', rootfs, '-cf', tarball, '.'])
+    const rows = async (): Promise<string[]> => (await nerdOk(['images', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])).trim().split('\n').sort()
+
+    const taggedOver = (await nerdOk(['import', tarball, 'e2e-moved:1'])).trim()
+    await nerdOk(['tag', pulled, 'e2e-moved:1'])
+    assert.deepEqual(await rows(), [`<none>:<none> ${taggedOver}`, `e2e-moved:1 ${manifest.config.digest}`, `${pulled} ${manifest.config.digest}`].sort())
+
+    // busybox as a <none> image (saved by ID, loaded back), its name on another image.
+    const byId = join(workDir, 'by-id.tar')
+    await nerdOk(['save', '-o', byId, manifest.config.digest])
+    await nerdOk(['rmi', pulled, 'e2e-moved:1'])
+    assert.equal((await nerdOk(['load', '-i', byId])).trim(), `Loaded image ID: ${manifest.config.digest}`)
+    const pulledOver = (await nerdOk(['import', tarball, pulled])).trim()
+    await nerdOk(['pull', pulled])
+    assert.deepEqual(await rows(), [`<none>:<none> ${taggedOver}`, `<none>:<none> ${pulledOver}`, `${pulled} ${manifest.config.digest}`].sort())
+    assert.equal((await nerdOk(['image', 'inspect', '-f', '{{.Id}}', pulledOver])).trim(), pulledOver)
+    await nerdOk(['rmi', taggedOver, pulledOver])
+    await rm(byId)
   })
 })

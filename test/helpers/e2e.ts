@@ -133,8 +133,8 @@ export function nerdCommandLine(args: string[]): string {
  * the end: what the progress display redrew in place (cursor up, erase line) appears once, as a user
  * sees it.
  */
-export async function nerdOnTerminal(args: string[]): Promise<{code: number; screen: string[]}> {
-  const result = await runProcess('script', ['--quiet', '--return', '--command', nerdCommandLine(args), '/dev/null'], {env: {NERD_TOML: emptyNerdToml()}})
+export async function nerdOnTerminal(args: string[], options: Pick<RunOptions, 'env' | 'timeoutMs'> = {}): Promise<{code: number; screen: string[]}> {
+  const result = await runProcess('script', ['--quiet', '--return', '--command', nerdCommandLine(args), '/dev/null'], {...options, env: {NERD_TOML: emptyNerdToml(), ...options.env}})
   return {code: result.code, screen: terminalScreen(result.stdout)}
 }
 

@@ -1,10 +1,12 @@
 /**
  * Compression of archives and layers, told by their first bytes (as docker and containerd do): gzip
- * and zstd are decompressed while streaming; bzip2 and xz are recognised only to say so.
+ * and zstd are decompressed while streaming; bzip2 and xz archives by the `bzip2` and `xz` commands
+ * (Node reads neither; docker's own archive package runs `xz` too), layers of them are refused.
  */
+import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {once} from 'node:events'
-import type {Transform} from 'node:stream'
+import type {Readable, Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {createGunzip, createZstdDecompress} from 'node:zlib'
 import {NerdError} from '../../errors.ts'
@@ -85,9 +87,55 @@ export async function peek(input: AsyncIterable<Uint8Array>, bytes: number): Pro
   return {head: head.subarray(0, bytes), rest: rest()}
 }
 
+/** The commands that decompress to stdout what Node cannot (xz quiet: its warnings are no failure; bzip2's -q would hide its errors too). */
+const DECOMPRESS_COMMANDS = {bzip2: ['bzip2', '-d', '-c'], xz: ['xz', '-d', '-c', '-q']} as const
+
+/** What the commands say of input that ends too soon. */
+const COMMAND_TRUNCATED = /unexpected end of input|ends unexpectedly/i
+
 /**
- * The stream uncompressed: gzip and zstd are undone on the fly, anything else passes as is.
- * `what` names the stream in errors (`the archive`).
+ * `input` decompressed by the bzip2 or xz command. Stopped early (the tar's end is reached), the
+ * command is killed.
+ */
+async function* decompressWithCommand(input: AsyncIterable<Buffer>, compression: 'bzip2' | 'xz', what: string): AsyncGenerator<Buffer, void, undefined> {
+  const [command, ...args] = DECOMPRESS_COMMANDS[compression]
+  const child = spawn(command, args, {stdio: ['pipe', 'pipe', 'pipe']})
+  try {
+    await once(child, 'spawn')
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'which is not installed' : (error as Error).message
+    throw new NerdError(`${what} is ${compression}-compressed: nerd reads it with the ${command} command, ${reason}`, {cause: error})
+  }
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
+  const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>
+  exited.catch(() => undefined)
+  // A command that stops reading (it failed) breaks the pipe: its exit status says why. The input's
+  // own failure is the failure.
+  const feeding = pipeline(input, child.stdin).then(
+    () => undefined,
+    (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? undefined : error),
+  )
+  let finished = false
+  try {
+    for await (const chunk of child.stdout as Readable) yield chunk as Buffer
+    const [code] = await exited
+    const inputFailure = await feeding
+    if (inputFailure !== undefined) throw inputFailure
+    if (code !== 0) {
+      if (COMMAND_TRUNCATED.test(stderr)) throw new TruncatedArchiveError()
+      const message = stderr.trim().split('\n')[0] || `${command} exited with status ${code}`
+      throw new NerdError(`${what}: invalid ${compression} data: ${message}`)
+    }
+    finished = true
+  } finally {
+    if (!finished) child.kill()
+  }
+}
+
+/**
+ * The stream uncompressed: gzip and zstd are undone on the fly, bzip2 and xz by their commands,
+ * anything else passes as is. `what` names the stream in errors (`the archive`).
  */
 export async function* decompress(input: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Buffer, void, undefined> {
   const {head, rest} = await peek(input, MAGIC_BYTES)
@@ -96,7 +144,10 @@ export async function* decompress(input: AsyncIterable<Uint8Array>, what: string
     yield* rest
     return
   }
-  if (compression !== 'gzip' && compression !== 'zstd') throw unsupported(compression, what)
+  if (compression === 'bzip2' || compression === 'xz') {
+    yield* decompressWithCommand(rest, compression, what)
+    return
+  }
   const transform = decompressor(compression)
   const feeding = pipeline(rest, transform)
   feeding.catch(() => undefined)

@@ -9,12 +9,12 @@ import {createReadStream, createWriteStream} from 'node:fs'
 import {mkdtemp, open, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {fileURLToPath} from 'node:url'
 import type {ContainerdClient} from '../../containerd/index.ts'
 import {NerdError} from '../../errors.ts'
 import {publishEvents} from '../../system/nerd-events.ts'
+import {onEarlyExit} from '../../early-exit.ts'
 import {openFailure} from '../../files.ts'
 import type {ImageConfig, ImageRuntimeConfig} from '../../hooks/types.ts'
 import {imageEvent} from '../events.ts'
@@ -23,14 +23,16 @@ import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {hostPlatform, parsePlatform} from '../platform.ts'
 import {normalizedName, parseReference} from '../reference.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../registry/media-types.ts'
+import {failureCause, send} from '../registry/transport.ts'
+import type {HttpResponse} from '../registry/transport.ts'
 import {jsonBlob, writeBlob} from '../store.ts'
 import {unpackImage} from '../unpack.ts'
 import {applyChanges} from './changes.ts'
 import {UncompressedDigest, detectCompression} from './compression.ts'
 import type {Compression} from './compression.ts'
-import {nameImage} from './records.ts'
+import {nameImage} from '../records.ts'
 import {startsLikeTar} from './tar-reader.ts'
-import type {LoadedImage} from './records.ts'
+import type {LoadedImage} from '../records.ts'
 
 /** A file path, `-` (stdin), an http(s) URL (as text or URL), or a stream of the tarball. */
 export type ImportSource = string | URL | AsyncIterable<Uint8Array>
@@ -82,7 +84,13 @@ function isUrl(source: string): boolean {
 
 async function spool(stream: AsyncIterable<Uint8Array>, description: string, options: ImportOptions): Promise<LocalTarball> {
   const directory = await mkdtemp(join(options.tempDir ?? tmpdir(), 'nerd-import-'))
-  const dispose = (): Promise<void> => rm(directory, {recursive: true, force: true})
+  const remove = (): Promise<void> => rm(directory, {recursive: true, force: true})
+  // Whatever ends the import, nerd ended early too, the copy goes.
+  const registered = onEarlyExit(remove)
+  const dispose = async (): Promise<void> => {
+    registered()
+    await remove()
+  }
   try {
     const path = join(directory, 'rootfs')
     await pipeline(stream, createWriteStream(path), {signal: options.signal})
@@ -93,15 +101,29 @@ async function spool(stream: AsyncIterable<Uint8Array>, description: string, opt
   }
 }
 
+/**
+ * A download, over nerd's own HTTP transport: Node's fetch (its bundled undici) can fail an
+ * assertion outside any promise, killing nerd, when a server that closes the connection to end
+ * the body (an HTTP/1.0 one, as `python3 -m http.server`) does so while the body is paused.
+ */
 async function download(url: URL, options: ImportOptions): Promise<LocalTarball> {
-  let response: Response
+  let response: HttpResponse
   try {
-    response = await fetch(url, {signal: options.signal})
+    response = await send({method: 'GET', url: url.href, headers: {}, signal: options.signal})
   } catch (error) {
-    throw new NerdError(`cannot fetch ${url.href}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`, {cause: error})
+    if (options.signal?.aborted) throw error
+    throw new NerdError(`cannot fetch ${url.href}: ${failureCause(error)}`, {cause: error})
   }
-  if (!response.ok || response.body === null) throw new NerdError(`cannot fetch ${url.href}: HTTP ${response.status} ${response.statusText}`.trimEnd())
-  return spool(Readable.fromWeb(response.body), url.href, options)
+  if (!response.ok) {
+    await response.body.cancel()
+    throw new NerdError(`cannot fetch ${url.href}: HTTP ${response.status} ${response.statusText}`.trimEnd())
+  }
+  try {
+    return await spool(response.body, url.href, options)
+  } catch (error) {
+    if (options.signal?.aborted || error instanceof NerdError) throw error
+    throw new NerdError(`cannot fetch ${url.href}: ${failureCause(error)}`, {cause: error})
+  }
 }
 
 async function localTarball(source: ImportSource, options: ImportOptions): Promise<LocalTarball> {

@@ -143,7 +143,16 @@ function isZeroBlock(block: Buffer): boolean {
 export function startsLikeTar(head: Buffer): boolean {
   if (head.length < BLOCK) return false
   const block = head.subarray(0, BLOCK)
-  return isZeroBlock(block) || new Header(block).cksumValid
+  return isZeroBlock(block) || decodeHeader(block)?.cksumValid === true
+}
+
+/** A header block decoded; undefined for bytes that do not decode (a numeric field in no format tar knows). */
+function decodeHeader(block: Buffer, extended?: HeaderData, global?: HeaderData): Header | undefined {
+  try {
+    return new Header(block, 0, extended, global)
+  } catch {
+    return undefined
+  }
 }
 
 function invalidHeader(first: boolean): NerdError {
@@ -167,8 +176,8 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
       if (block === undefined) return
       // End of archive. Its second zero block is not awaited: nothing after the first one matters.
       if (isZeroBlock(block)) return
-      const header = new Header(block, 0, extended, global)
-      if (!header.cksumValid) throw invalidHeader(first)
+      const header = decodeHeader(block, extended, global)
+      if (header === undefined || !header.cksumValid) throw invalidHeader(first)
       first = false
       const size = header.size ?? 0
       const type = header.type

@@ -4,7 +4,7 @@
  */
 import type {CredentialsProvider, RegistryCredentials} from '../registry/authorizer.ts'
 import {IDENTITY_TOKEN_USERNAME, helperErase, helperGet, helperStore} from './credential-helper.ts'
-import {authKeysOf, credentialHelperFor, dockerConfigDir, findAuthEntry, readDockerConfig, serverKey, writeDockerConfig} from './docker-config.ts'
+import {authKeysOf, credentialHelperFor, dockerConfigDir, dockerConfigPath, findAuthEntry, readDockerConfig, serverKey, writeDockerConfig} from './docker-config.ts'
 import type {DockerAuthEntry} from './docker-config.ts'
 
 export interface CredentialStoreOptions {
@@ -46,11 +46,19 @@ export async function getCredentials(server: string | undefined, options: Creden
   return found === undefined ? undefined : fromAuthEntry(found[1])
 }
 
+/** Where credentials went: the registry's key, and config.json's path when a password was written in it. */
+export interface StoredCredentials {
+  key: string
+  /** Set when a password (not a token) was written into config.json in clear (base64): docker warns then. */
+  plaintextFile?: string
+}
+
 /**
  * Stores credentials for a registry, in its credential helper or in config.json. With a helper,
  * config.json gets an empty entry for the registry, as docker writes, so the login stays listed.
+ * An entry that is already as it would be written is left alone, as docker's file store does.
  */
-export async function storeCredentials(server: string | undefined, credentials: RegistryCredentials, options: CredentialStoreOptions = {}): Promise<string> {
+export async function storeCredentials(server: string | undefined, credentials: RegistryCredentials, options: CredentialStoreOptions = {}): Promise<StoredCredentials> {
   const configDir = options.configDir ?? dockerConfigDir()
   const config = await readDockerConfig(configDir)
   const key = serverKey(server)
@@ -61,18 +69,20 @@ export async function storeCredentials(server: string | undefined, credentials: 
     const secret = credentials.identityToken ?? credentials.password ?? ''
     await helperStore(helper, key, {username: credentials.identityToken === undefined ? username : IDENTITY_TOKEN_USERNAME, secret})
     auths[key] = {}
-  } else {
-    const entry: DockerAuthEntry = {}
-    if (credentials.identityToken === undefined) {
-      entry.auth = Buffer.from(`${username}:${credentials.password ?? ''}`).toString('base64')
-    } else {
-      entry.auth = Buffer.from(`${username}:`).toString('base64')
-      entry.identitytoken = credentials.identityToken
-    }
-    auths[key] = entry
+    await writeDockerConfig({...config, auths}, configDir)
+    return {key}
   }
+  const entry: DockerAuthEntry = {}
+  if (credentials.identityToken === undefined) {
+    entry.auth = Buffer.from(`${username}:${credentials.password ?? ''}`).toString('base64')
+  } else {
+    entry.auth = Buffer.from(`${username}:`).toString('base64')
+    entry.identitytoken = credentials.identityToken
+  }
+  if (JSON.stringify(auths[key]) === JSON.stringify(entry)) return {key}
+  auths[key] = entry
   await writeDockerConfig({...config, auths}, configDir)
-  return key
+  return credentials.identityToken === undefined && credentials.password ? {key, plaintextFile: dockerConfigPath(configDir)} : {key}
 }
 
 /**

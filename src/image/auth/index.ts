@@ -1,7 +1,7 @@
-export {login, logout} from './login.ts'
+export {isRefusedLogin, login, logout, reusableCredentials} from './login.ts'
 export type {LoginOptions, LoginResult} from './login.ts'
 export {dockerCredentials, eraseCredentials, getCredentials, storeCredentials} from './credentials.ts'
-export type {CredentialStoreOptions} from './credentials.ts'
+export type {CredentialStoreOptions, StoredCredentials} from './credentials.ts'
 export {
   DOCKER_HUB_SERVER_KEY,
   credentialHelperFor,

@@ -1,6 +1,7 @@
 /** `login` and `logout` as docker does them: verify against the registry, then store; or erase. */
 import {NerdError} from '../../errors.ts'
 import {RegistryClient} from '../registry/client.ts'
+import {RegistryError} from '../registry/errors.ts'
 import type {RegistryCredentials} from '../registry/authorizer.ts'
 import {eraseCredentials, getCredentials, storeCredentials} from './credentials.ts'
 import type {CredentialStoreOptions} from './credentials.ts'
@@ -18,38 +19,47 @@ export interface LoginResult {
   serverKey: string
   /** True when the registry issued a refresh token, stored instead of the password. */
   identityToken: boolean
+  /** config.json's path when the password was written into it in clear (docker warns then). */
+  plaintextFile?: string
+}
+
+/**
+ * The stored credentials `login` without a username or password tries first, as docker's: those
+ * with a username and a password (or refresh token). Undefined when there are none.
+ */
+export async function reusableCredentials(server: string | undefined, options: CredentialStoreOptions = {}): Promise<(RegistryCredentials & {username: string}) | undefined> {
+  const stored = await getCredentials(serverKey(server), options)
+  if (stored?.username === undefined || stored.username === '' || (!stored.password && !stored.identityToken)) return undefined
+  return {...stored, username: stored.username}
+}
+
+/** Whether a login failed because the registry refused the credentials (not for want of an answer). */
+export function isRefusedLogin(error: unknown): boolean {
+  return error instanceof RegistryError && error.kind === 'unauthorized'
 }
 
 /**
  * Checks `credentials` against the registry (`GET /v2/` through its Basic or token authentication)
- * and stores them when accepted. Without credentials, the stored ones are checked again, as
- * `docker login` without a password does. A refused password throws `unauthorized: ...`.
+ * and stores them when accepted. A refused password throws `unauthorized: ...`.
  */
-export async function login(server: string | undefined, credentials: {username: string; password: string} | undefined, options: LoginOptions = {}): Promise<LoginResult> {
+export async function login(server: string | undefined, credentials: RegistryCredentials, options: LoginOptions = {}): Promise<LoginResult> {
   const key = serverKey(server)
-  let checked: RegistryCredentials | undefined = credentials
-  if (checked === undefined) {
-    checked = await getCredentials(key, options)
-    if (checked === undefined) throw new NerdError(`no stored credentials for ${key}: a username and password are needed`)
-  }
-  if (checked.identityToken === undefined && (checked.username === undefined || checked.username === '')) {
+  if (credentials.identityToken === undefined && (credentials.username === undefined || credentials.username === '')) {
     throw new NerdError('Non-null Username Required')
   }
-  const attempted = checked
   const client = new RegistryClient({
     hostsDirs: options.hostsDirs,
     insecure: options.insecure,
     userAgent: options.userAgent,
-    credentials: async () => attempted,
+    credentials: async () => credentials,
   })
   const {identityToken} = await client.checkLogin(registryDomainOf(key), {signal: options.signal})
-  const stored: RegistryCredentials =
-    identityToken === undefined ? attempted : {username: attempted.username, identityToken}
-  await storeCredentials(key, stored, options)
-  return {serverKey: key, identityToken: stored.identityToken !== undefined}
+  const stored: RegistryCredentials = identityToken === undefined ? credentials : {username: credentials.username, identityToken}
+  const {plaintextFile} = await storeCredentials(key, stored, options)
+  return {serverKey: key, identityToken: stored.identityToken !== undefined, ...(plaintextFile === undefined ? {} : {plaintextFile})}
 }
 
-/** Forgets a registry's credentials: `removed` is false when there were none (docker: "Not logged in to ..."). */
+/** Forgets a registry's credentials: `removed` is false when there were none. */
 export async function logout(server: string | undefined, options: CredentialStoreOptions = {}): Promise<{serverKey: string; removed: boolean}> {
   const {key, removed} = await eraseCredentials(server, options)
   return {serverKey: key, removed}

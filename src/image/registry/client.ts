@@ -663,13 +663,28 @@ export class RegistryClient {
 
   /**
    * Checks that the client's credentials are accepted by a registry, as `docker login` does:
-   * `GET /v2/` through the registry's authentication. Returns the refresh token the token service
-   * issued, if any (docker stores it as `identitytoken` instead of the password).
+   * `GET /v2/` through the registry's authentication. The hosts tried are those a push would use,
+   * in the order hosts.toml lists them (with their TLS settings), the next one when a host cannot
+   * be reached: the credentials are checked where they write, not at a pull-only mirror. Returns
+   * the refresh token the token service issued, if any (docker stores it as `identitytoken`
+   * instead of the password).
    */
   async checkLogin(domain: string, options: {signal?: AbortSignal} = {}): Promise<{identityToken?: string}> {
     const endpoints = await this.endpoints(domain)
-    const endpoint = endpoints[endpoints.length - 1]
-    const response = await this.#request(endpoint, {method: 'GET', path: '', scopes: [], offline: true, signal: options.signal})
+    const pushing = endpoints.filter((endpoint) => endpoint.capabilities.has('push'))
+    const hosts = pushing.length > 0 ? pushing : endpoints
+    for (const endpoint of hosts.slice(0, -1)) {
+      try {
+        return await this.#checkLoginAt(endpoint, domain, options.signal)
+      } catch (error) {
+        if (!(error instanceof RegistryError) || error.kind !== 'unreachable') throw error
+      }
+    }
+    return this.#checkLoginAt(hosts[hosts.length - 1], domain, options.signal)
+  }
+
+  async #checkLoginAt(endpoint: RegistryEndpoint, domain: string, signal: AbortSignal | undefined): Promise<{identityToken?: string}> {
+    const response = await this.#request(endpoint, {method: 'GET', path: '', scopes: [], offline: true, signal})
     if (!response.ok) {
       throw await errorFromResponse(response, (status) => (status === 401 ? undefined : `login to ${domain} failed`))
     }

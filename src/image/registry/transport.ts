@@ -86,6 +86,8 @@ export interface ResponseBody extends AsyncIterable<Uint8Array> {
 /** An answer, with the parts of fetch's Response that registry code reads. */
 export class HttpResponse {
   readonly status: number
+  /** The reason phrase (`Not Found`); empty when the server sent none. */
+  readonly statusText: string
   /** The URL that answered (after redirects): the base for relative Location and Link headers. */
   readonly url: string
   readonly headers: {get(name: string): string | null}
@@ -95,6 +97,7 @@ export class HttpResponse {
   constructor(message: http.IncomingMessage, url: string) {
     this.#message = message
     this.status = message.statusCode ?? 0
+    this.statusText = message.statusMessage ?? ''
     this.url = url
     this.headers = {
       get: (name) => {
@@ -152,6 +155,9 @@ const CERTIFICATE_ERROR_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ])
 
+/** The certificate failures Go reports as `x509: certificate signed by unknown authority`. */
+const UNKNOWN_AUTHORITY_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'])
+
 /** Node's advice on some verification failures, about a flag of node's that nerd's users do not run. */
 const NODE_SYSTEM_CA_HINT = /; if the root CA is installed locally, try running Node\.js with --use-system-ca$/
 
@@ -170,6 +176,11 @@ function rootCause(error: unknown): {code?: string; message: string} {
   return {code: current.code, message: current.message ?? String(current)}
 }
 
+/** What went wrong with a request, in one line: the innermost cause's message. */
+export function failureCause(error: unknown): string {
+  return rootCause(error).message.replace(NODE_SYSTEM_CA_HINT, '').trim()
+}
+
 /** A failure to talk to the host at all (as opposed to an HTTP answer), worded for the user. */
 export function connectionError(host: string, url: string, error: unknown): RegistryError {
   const cause = rootCause(error)
@@ -181,10 +192,13 @@ export function connectionError(host: string, url: string, error: unknown): Regi
     })
   }
   if (cause.code !== undefined && CERTIFICATE_ERROR_CODES.has(cause.code)) {
-    return new RegistryError(
-      `registry ${host}: TLS certificate verification failed: ${cause.message.replace(NODE_SYSTEM_CA_HINT, '')} (add its CA as ca.crt under the hosts directory, or use --insecure-registry)`,
-      {kind: 'unreachable', cause: error},
-    )
+    const detail = cause.message.replace(NODE_SYSTEM_CA_HINT, '')
+    const advice = 'add its CA as ca.crt under the hosts directory, or use --insecure-registry'
+    // Go's words for it, which scripts look for, with Node's detail.
+    if (UNKNOWN_AUTHORITY_CODES.has(cause.code)) {
+      return new RegistryError(`registry ${host}: tls: failed to verify certificate: x509: certificate signed by unknown authority (${detail}; ${advice})`, {kind: 'unreachable', cause: error})
+    }
+    return new RegistryError(`registry ${host}: TLS certificate verification failed: ${detail} (${advice})`, {kind: 'unreachable', cause: error})
   }
   return new RegistryError(`failed to reach registry ${host} (${url}): ${cause.message.trim()}`, {kind: 'unreachable', cause: error})
 }

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {gzipSync, zstdCompressSync} from 'node:zlib'
 import {NerdError} from '../../../src/errors.ts'
@@ -60,9 +64,36 @@ describe('decompress', () => {
     await assert.rejects(drain(decompress(pieces(compressed.subarray(0, compressed.length - 20), 100), 'the archive')), TruncatedArchiveError)
   })
 
-  it('refuses bzip2 and xz with a message naming the stream', async () => {
-    await assert.rejects(drain(decompress(pieces(Buffer.from('BZh91AY&SY....'), 4), 'the archive')), (error: unknown) =>
-      error instanceof NerdError && /^the archive is bzip2-compressed, which nerd does not read/.test(error.message))
+  for (const command of ['bzip2', 'xz'] as const) {
+    it(`undoes ${command} with the ${command} command: a cut-off stream is unexpected EOF, corrupt data says so`, async () => {
+      const compressed = execFileSync(command, ['-c'], {input: payload})
+      assert.equal(detectCompression(compressed), command)
+      assert.deepEqual(await drain(decompress(pieces(compressed, 777), 'the archive')), payload)
+      await assert.rejects(drain(decompress(pieces(compressed.subarray(0, compressed.length - 20), 100), 'the archive')), TruncatedArchiveError)
+      const corrupt = Buffer.from(compressed)
+      corrupt.fill(0x55, 20, 60)
+      await assert.rejects(drain(decompress(pieces(corrupt, 1000), 'the archive')), new RegExp(`^NerdError: the archive: invalid ${command} data: ${command}: `))
+    })
+
+    it(`says in one line that ${command} is needed when the command is missing`, async () => {
+      const path = process.env.PATH
+      process.env.PATH = mkdtempSync(join(tmpdir(), 'nerd-no-commands-'))
+      try {
+        await assert.rejects(drain(decompress(pieces(execFileSync(command, ['-c'], {input: payload, env: {PATH: path}}), 777), 'the archive')), (error: unknown) =>
+          error instanceof NerdError && error.message === `the archive is ${command}-compressed: nerd reads it with the ${command} command, which is not installed`)
+      } finally {
+        rmSync(process.env.PATH, {recursive: true})
+        process.env.PATH = path
+      }
+    })
+  }
+
+  it('stops the command when the reader stops early', async () => {
+    const stream = decompress(pieces(execFileSync('xz', ['-c'], {input: payload}), 777), 'the archive')
+    for await (const chunk of stream) {
+      assert.ok(chunk.length > 0)
+      break
+    }
   })
 
   it('reports corrupt gzip data as such', async () => {

@@ -154,6 +154,10 @@ describe('readTar', () => {
     const corrupt = archive([['a', '1'], ['b', '2']])
     corrupt[1024 + 10] ^= 0xff
     await assert.rejects(readAll(corrupt), /invalid tar header: the archive is corrupt/)
+    // Bytes tar cannot even decode as a header (0x80 starts a base-256 number of a bad length).
+    const undecodable = Buffer.alloc(1024, 0x80)
+    await assert.rejects(readAll(undecodable), (error: unknown) =>
+      error instanceof NerdError && error.message === 'unrecognized image format: the input is not a tar archive')
   })
 })
 
@@ -163,6 +167,7 @@ describe('startsLikeTar', () => {
     assert.ok(startsLikeTar(tarEnd()))
     assert.ok(!startsLikeTar(Buffer.alloc(512, 'root:x:0:0:root:/root:/bin/sh\n')))
     assert.ok(!startsLikeTar(archive([['a', '1']]).subarray(0, 511)))
+    assert.ok(!startsLikeTar(Buffer.alloc(512, 0x80)))
   })
 })
 

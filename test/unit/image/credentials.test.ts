@@ -53,8 +53,8 @@ describe('credentials in config.json', () => {
   it('stores base64 user:password with mode 0600, keeping the other keys, without leftovers', async () => {
     await writeFile(join(configDir, 'config.json'), JSON.stringify({psFormat: 'table {{.ID}}', auths: {'other:1': {auth: 'eDp5'}}}), {mode: 0o644})
     await chmod(join(configDir, 'config.json'), 0o644)
-    const key = await storeCredentials('https://Host:5000/v2/', {username: 'alice', password: 'p:ss'}, {configDir})
-    assert.equal(key, 'Host:5000')
+    const stored = await storeCredentials('https://Host:5000/v2/', {username: 'alice', password: 'p:ss'}, {configDir})
+    assert.deepEqual(stored, {key: 'Host:5000', plaintextFile: join(configDir, 'config.json')})
     const written = await configJson()
     assert.equal(written.psFormat, 'table {{.ID}}')
     assert.deepEqual(written.auths, {'other:1': {auth: 'eDp5'}, 'Host:5000': {auth: Buffer.from('alice:p:ss').toString('base64')}})
@@ -78,8 +78,14 @@ describe('credentials in config.json', () => {
     assert.equal(await getCredentials('unknown.example', {configDir}), undefined)
   })
 
+  it('says a password went into the file in clear only when it changed the entry, as docker warns', async () => {
+    assert.deepEqual(await storeCredentials('reg.example', {username: 'u', password: 'p'}, {configDir}), {key: 'reg.example', plaintextFile: join(configDir, 'config.json')})
+    assert.deepEqual(await storeCredentials('reg.example', {username: 'u', password: 'p'}, {configDir}), {key: 'reg.example'})
+    assert.deepEqual(await storeCredentials('reg.example', {username: 'u', password: 'q'}, {configDir}), {key: 'reg.example', plaintextFile: join(configDir, 'config.json')})
+  })
+
   it('keeps identity tokens instead of passwords', async () => {
-    await storeCredentials('reg.example', {username: 'dave', identityToken: 'refresh-123'}, {configDir})
+    assert.deepEqual(await storeCredentials('reg.example', {username: 'dave', identityToken: 'refresh-123'}, {configDir}), {key: 'reg.example'})
     assert.deepEqual((await configJson()).auths, {'reg.example': {auth: Buffer.from('dave:').toString('base64'), identitytoken: 'refresh-123'}})
     assert.deepEqual(await getCredentials('reg.example', {configDir}), {username: 'dave', identityToken: 'refresh-123'})
   })

@@ -73,7 +73,12 @@ describe('registry transport', () => {
     })
     assert.equal(
       connectionError('127.0.0.1:5000', 'https://127.0.0.1:5000/v2/', failure).message,
-      'registry 127.0.0.1:5000: TLS certificate verification failed: unable to verify the first certificate (add its CA as ca.crt under the hosts directory, or use --insecure-registry)',
+      'registry 127.0.0.1:5000: tls: failed to verify certificate: x509: certificate signed by unknown authority (unable to verify the first certificate; add its CA as ca.crt under the hosts directory, or use --insecure-registry)',
+    )
+    const expired = Object.assign(new Error('certificate has expired'), {code: 'CERT_HAS_EXPIRED'})
+    assert.equal(
+      connectionError('127.0.0.1:5000', 'https://127.0.0.1:5000/v2/', expired).message,
+      'registry 127.0.0.1:5000: TLS certificate verification failed: certificate has expired (add its CA as ca.crt under the hosts directory, or use --insecure-registry)',
     )
   })
 })

@@ -1,13 +1,15 @@
 /**
- * Image records for images that arrive with names or without (load, import): a record per name,
- * or a dangling record; a name that moves leaves its previous image dangling, as docker does.
+ * Image records as docker keeps them: a name that moves to another image (pull, tag, load, import,
+ * commit) leaves the image it named dangling (`<none>`) unless another name still holds it, and an
+ * image that gets a name is no longer listed as dangling. Images that arrive without a name (load,
+ * import, commit) get a dangling record unless they are here already.
  */
-import type {ContainerdClient} from '../../containerd/index.ts'
-import {NerdError} from '../../errors.ts'
-import type {Descriptor} from '../manifest.ts'
-import {danglingImageName, deleteImage, getImage, listImages, putImage, resolveImageConfig} from '../store.ts'
-import type {ImageRecord} from '../store.ts'
-import {familiarImageName} from './names.ts'
+import type {ContainerdClient, Labels} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
+import type {Descriptor} from './manifest.ts'
+import {danglingImageName, deleteImage, getImage, listImages, putImage, resolveImageConfig} from './store.ts'
+import type {ImageRecord} from './store.ts'
+import {familiarImageName} from './archive/names.ts'
 
 /** An image to record: its root and its names, normalised (none: dangling). */
 export interface ImageToName {
@@ -48,12 +50,22 @@ export async function nameImage(client: ContainerdClient, image: ImageToName, co
   }
   const events: LoadedImage[] = []
   for (const name of image.names) {
-    const replaced = await keepReplacedImage(client, name, target)
-    await putImage(client, {name, target})
+    const replaced = await moveImageName(client, {name, target})
     events.push({name, familiarName: familiarImageName(name), ...base, ...(replaced === undefined ? {} : {replaced})})
   }
-  await deleteImage(client, danglingImageName(target.digest))
   return events
+}
+
+/**
+ * Points `name` at `target` (with `labels`), as docker's tag and pull do: the image the name
+ * pointed at before stays as a dangling one unless another name holds it, and the target's own
+ * dangling record goes. Returns the root digest of the image the name pointed at before, if another.
+ */
+export async function moveImageName(client: ContainerdClient, image: {name: string; target: Descriptor; labels?: Labels}): Promise<string | undefined> {
+  const replaced = await keepReplacedImage(client, image.name, image.target)
+  await putImage(client, image)
+  await deleteImage(client, danglingImageName(image.target.digest))
+  return replaced
 }
 
 /**
