@@ -17,7 +17,7 @@ export default class Start extends NerdCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Start)
     const references = argv as string[]
-    const {defaultStartContext, detachedStartFailure, startAttached, startDetached} = await import('../container/run.ts')
+    const {defaultStartContext, startCommandFailure, startAttached, startDetached} = await import('../container/run.ts')
     const {AlreadyRunningError, removeAutoRemoved, resetRestartPolicy, startNotNeeded} = await import('../container/lifecycle.ts')
     const context = defaultStartContext()
     if (!flags.attach && !flags.interactive) {
@@ -27,7 +27,7 @@ export default class Start extends NerdCommand {
           await resetRestartPolicy(scope, container)
           await startDetached(scope, container, context).catch((error: unknown) => {
             if (error instanceof Error && error.cause instanceof AlreadyRunningError) return
-            throw detachedStartFailure(error)
+            throw startCommandFailure(error)
           })
         }
         this.print(reference)
@@ -46,7 +46,7 @@ export default class Start extends NerdCommand {
         tty: container.record.Config.Tty,
         sigProxy: true,
         detachKeys,
-      })
+      }).catch((error: unknown) => Promise.reject(startCommandFailure(error)))
       if (outcome === 'detached') return
       await removeAutoRemoved(scope, container)
       if (outcome !== 0) this.exit(outcome)

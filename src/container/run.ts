@@ -52,8 +52,8 @@ function startError(error: unknown): NerdError {
   return new NerdError(startFailureMessage(message), {exitCode: startFailureExitCode(message), cause: error})
 }
 
-/** How `start` and `restart` fail to start a container in the background: with 1, as docker's; only attached runs exit 126/127. */
-export function detachedStartFailure(error: unknown): unknown {
+/** How `start` (attached or not) and `restart` fail to start a container: with 1, as docker's; only `run` exits 125/126/127. */
+export function startCommandFailure(error: unknown): unknown {
   return error instanceof NerdError ? new NerdError(error.message, {cause: error}) : error
 }
 
@@ -90,7 +90,7 @@ export async function restartContainer(scope: ContainerScope, container: LoadedC
     await startDetached(scope, container, defaultStartContext()).catch((error: unknown) => {
       // A start meanwhile (another restart, start) has it running again: what this restart was for.
       if (error instanceof Error && error.cause instanceof AlreadyRunningError) return
-      throw detachedStartFailure(error)
+      throw startCommandFailure(error)
     })
   } finally {
     await rm(container.paths.restarting, {force: true})

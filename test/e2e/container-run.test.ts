@@ -94,10 +94,12 @@ describe('run and the container lifecycle', () => {
     assert.match(missing.stderr, /nosuchcmd/)
     const notExecutable = await nerd(['run', '--rm', '--entrypoint', '/etc/passwd', IMG])
     assert.equal(notExecutable.code, 126, notExecutable.stderr)
-    // start -a says the same; a detached start fails with 1, as docker's.
+    // start, attached or not, fails with 1, as docker's (only run maps the failure to 126/127).
     await nerdOk(['create', '--name', 'cannot-run', IMG, 'nosuchcmd'])
     try {
-      assert.equal((await nerd(['start', '-a', 'cannot-run'])).code, 127)
+      const attached = await nerd(['start', '-a', 'cannot-run'])
+      assert.equal(attached.code, 1, attached.stderr)
+      assert.match(attached.stderr, /^Error: .*nosuchcmd.*\n$/)
       // As docker's, the state keeps the code a start that could not run the command gets.
       assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'cannot-run']), 'created 127\n')
       const detached = await nerd(['start', 'cannot-run'])
