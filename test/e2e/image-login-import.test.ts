@@ -120,6 +120,15 @@ describe('login, logout and import', () => {
     assert.equal(anonymous.code, 1, 'logged out')
   })
 
+  it('logout past a credential helper that is not installed warns in docker\'s words and succeeds', async () => {
+    const config = join(work, 'helperless')
+    await mkdir(config, {recursive: true})
+    await writeFile(join(config, 'config.json'), JSON.stringify({credHelpers: {'helper.example': 'nerd-e2e-none'}}))
+    const result = await nerd(['logout', 'helper.example'], {env: {DOCKER_CONFIG: config}})
+    assert.deepEqual([result.code, result.stdout], [0, 'Removing login credentials for helper.example\n'], result.stderr)
+    assert.equal(result.stderr, 'WARNING: could not erase credentials:\nhelper.example: error erasing credentials: docker-credential-nerd-e2e-none: executable file not found in $PATH\n')
+  })
+
   it('takes docker\'s global --config for the directory DOCKER_CONFIG names otherwise', async () => {
     const config = join(work, 'by-flag')
     await mkdir(config, {recursive: true})

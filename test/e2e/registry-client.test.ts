@@ -261,8 +261,8 @@ describe('htpasswd registry (Basic authentication) and login', () => {
     const pushed = await pushImage(client, reference, image)
     assert.deepEqual(await client.resolve(reference), pushed)
 
-    assert.deepEqual(await logout(host, {configDir}), {serverKey: host, removed: true})
-    assert.deepEqual(await logout(host, {configDir}), {serverKey: host, removed: false})
+    assert.deepEqual(await logout(host, {configDir}), {serverKey: host, removed: true, failures: {}})
+    assert.deepEqual(await logout(host, {configDir}), {serverKey: host, removed: false, failures: {}})
     const forgotten = new RegistryClient({hostsDirs: [], credentials: dockerCredentials({configDir})})
     await assert.rejects(forgotten.resolve(reference), {kind: 'unauthorized'})
   })

@@ -85,29 +85,42 @@ export async function storeCredentials(server: string | undefined, credentials: 
   return credentials.identityToken === undefined && credentials.password ? {key, plaintextFile: dockerConfigPath(configDir)} : {key}
 }
 
+/** What a logout did: whether credentials went, and the stores that failed to erase theirs. */
+export interface ErasedCredentials {
+  key: string
+  removed: boolean
+  /** A message per key whose credential helper failed (missing, or erring); the rest went on. */
+  failures: Record<string, string>
+}
+
 /**
- * Removes a registry's credentials under every key that spells it (`host`, `http://host`,
- * `https://host`), as docker's logout does: one left behind would keep the user logged in.
- * Returns the key and whether there was anything to remove.
+ * Removes the stored credentials of `server`, from its credential helper and every spelling of it
+ * in config.json's auths. A helper that fails does not stop the rest, as docker's logout goes on.
  */
-export async function eraseCredentials(server: string | undefined, options: CredentialStoreOptions = {}): Promise<{key: string; removed: boolean}> {
+export async function eraseCredentials(server: string | undefined, options: CredentialStoreOptions = {}): Promise<ErasedCredentials> {
   const configDir = options.configDir ?? dockerConfigDir()
   const config = await readDockerConfig(configDir)
   const key = serverKey(server)
+  const failures: Record<string, string> = {}
+  const erase = (helper: string, storedKey: string) =>
+    helperErase(helper, storedKey).catch((error: unknown) => {
+      failures[storedKey] = (error as Error).message
+      return false
+    })
   const helper = credentialHelperFor(config, key)
-  let removed = helper === undefined ? false : await helperErase(helper, key)
+  let removed = helper === undefined ? false : await erase(helper, key)
   const storedKeys = authKeysOf(config, key)
   if (storedKeys.length > 0) {
     const auths = {...config.auths}
     for (const storedKey of storedKeys) {
       const storedHelper = storedKey === key ? undefined : credentialHelperFor(config, storedKey)
-      if (storedHelper !== undefined) await helperErase(storedHelper, storedKey)
+      if (storedHelper !== undefined) await erase(storedHelper, storedKey)
       delete auths[storedKey]
     }
     await writeDockerConfig({...config, auths}, configDir)
     removed = true
   }
-  return {key, removed}
+  return {key, removed, failures}
 }
 
 /** Credentials for the registry client, read from docker's configuration for each host on first use. */

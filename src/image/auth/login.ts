@@ -60,7 +60,7 @@ export async function login(server: string | undefined, credentials: RegistryCre
 }
 
 /** Forgets a registry's credentials: `removed` is false when there were none. */
-export async function logout(server: string | undefined, options: CredentialStoreOptions = {}): Promise<{serverKey: string; removed: boolean}> {
-  const {key, removed} = await eraseCredentials(server, options)
-  return {serverKey: key, removed}
+export async function logout(server: string | undefined, options: CredentialStoreOptions = {}): Promise<{serverKey: string; removed: boolean; failures: Record<string, string>}> {
+  const {key, removed, failures} = await eraseCredentials(server, options)
+  return {serverKey: key, removed, failures}
 }

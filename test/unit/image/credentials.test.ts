@@ -92,9 +92,9 @@ describe('credentials in config.json', () => {
 
   it('erases an entry and says when there was none', async () => {
     await storeCredentials('reg.example', {username: 'erin', password: 'pw'}, {configDir})
-    assert.deepEqual(await eraseCredentials('https://reg.example', {configDir}), {key: 'reg.example', removed: true})
+    assert.deepEqual(await eraseCredentials('https://reg.example', {configDir}), {key: 'reg.example', removed: true, failures: {}})
     assert.deepEqual((await configJson()).auths, {})
-    assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {key: 'reg.example', removed: false})
+    assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {key: 'reg.example', removed: false, failures: {}})
   })
 
   it('writes through a symbolic link instead of replacing it', async () => {
@@ -177,10 +177,22 @@ esac
     await writeFile(join(configDir, 'config.json'), JSON.stringify({credsStore: 'fake'}))
     assert.equal(await getCredentials('reg.example', {configDir}), undefined)
     await storeCredentials('reg.example', {username: 'u', password: 'p'}, {configDir})
-    assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {key: 'reg.example', removed: true})
+    assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {key: 'reg.example', removed: true, failures: {}})
     assert.match(await helperLog(), /\nerase reg\.example\n$/)
     assert.equal(await getCredentials('reg.example', {configDir}), undefined)
     assert.deepEqual((await configJson()).auths, {})
+  })
+
+  it('logs out past a helper that cannot erase, naming it, as docker\'s logout goes on', async () => {
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({credHelpers: {'reg.example': 'missing'}, auths: {'reg.example': {}, 'other.example': {auth: 'eDp5'}}}))
+    assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {
+      key: 'reg.example',
+      removed: true,
+      failures: {'reg.example': 'error erasing credentials: docker-credential-missing: executable file not found in $PATH'},
+    })
+    assert.deepEqual((await configJson()).auths, {'other.example': {auth: 'eDp5'}})
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({credHelpers: {'reg.example': 'missing'}}))
+    assert.equal((await eraseCredentials('reg.example', {configDir})).removed, false)
   })
 
   it('reports a failing helper with its own words', async () => {
