@@ -14,7 +14,7 @@ import {parseSubnet} from './ip.ts'
 import {DEFAULT_NETWORK, networkForAddresses} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import type {PortMap, PortMapping} from './ports.ts'
-import {findNetwork, listNetworks, memberKey, readMembers, updateMembers, withNetworkLock} from './store.ts'
+import {findNetwork, listNetworks, memberKey, readMembers, recordBridgeCreated, updateMembers, withNetworkLock} from './store.ts'
 import type {NetworkMember} from './store.ts'
 import {writeContainerHosts} from './hosts.ts'
 import {pluginNetworkHooks} from './plugin-hooks.ts'
@@ -200,7 +200,10 @@ async function attachOne(
     withoutPending(state, network.name)
   }
   // The rules go with the bridge: a bridge missing means a fresh boot or a new network, and so missing rules.
-  if (newBridge) await ensureHostNetworking(network)
+  if (newBridge) {
+    await recordBridgeCreated(plan.netconfPath, network)
+    await ensureHostNetworking(network)
+  }
   const attachment: AttachmentState = {networkId: network.nerd.id, conflist, ifName, result, capabilityArgs, ...addressesOf(result), aliases: planned.aliases}
   state.attachments[network.name] = attachment
   await updateMembers(network, (members) => {

@@ -11,8 +11,10 @@ import {existsSync} from 'node:fs'
 import {readFile, readlink} from 'node:fs/promises'
 import {basename} from 'node:path'
 import {promisify} from 'node:util'
+import {NerdError} from '../errors.ts'
 import type {CniResult} from '../hooks/types.ts'
 import {parseSubnet} from './ip.ts'
+import {ownsBridge} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 
 const run = promisify(execFile)
@@ -73,6 +75,16 @@ export function bridgeExists(network: NetworkConfList): boolean {
   return network.nerd.bridge !== undefined && existsSync(`/sys/class/net/${network.nerd.bridge}`)
 }
 
+/**
+ * Checks a bridge name for a new network: a host interface of that name must be a bridge, as docker's
+ * driver refuses any other link. Whether the name is free, so that the bridge will be nerd's.
+ */
+export function bridgeNameFree(name: string): boolean {
+  if (!existsSync(`/sys/class/net/${name}`)) return true
+  if (!existsSync(`/sys/class/net/${name}/bridge`)) throw new NerdError(`existing interface ${name} is not a bridge`)
+  return false
+}
+
 /** Adds the rules of the network that are missing. */
 export async function ensureHostNetworking(network: NetworkConfList): Promise<void> {
   const rules = networkRules(network)
@@ -86,10 +98,10 @@ export async function ensureHostNetworking(network: NetworkConfList): Promise<vo
   }
 }
 
-/** Removes what the network left on the host: its rules and its bridge. */
+/** Removes what the network left on the host: its rules, and its bridge when nerd made it. */
 export async function removeHostNetworking(network: NetworkConfList): Promise<void> {
   for (const rule of networkRules(network)) while (await iptables(rule.table, ['-D', rule.chain, ...rule.spec]));
-  if (bridgeExists(network)) await run('ip', ['link', 'delete', network.nerd.bridge!], {env: SBIN_PATH}).catch(() => undefined)
+  if (ownsBridge(network.nerd) && bridgeExists(network)) await run('ip', ['link', 'delete', network.nerd.bridge!], {env: SBIN_PATH}).catch(() => undefined)
 }
 
 /**

@@ -37,6 +37,12 @@ export interface NetworkFacts {
   stateDir: string
   /** The bridge device of a bridge network. */
   bridge?: string
+  /**
+   * Whether nerd made the bridge device: its name was free at create, or at the first CNI ADD after
+   * (which made it). Only such a bridge goes with the network; one that was there before is the
+   * host's (a user's br0), as docker's driver leaves a bridge it did not create.
+   */
+  bridgeCreated?: boolean
 }
 
 export interface NetworkConfList extends CniConfList {
@@ -69,6 +75,14 @@ export interface NetworkIdentity {
 export function networkEvent(action: 'create' | 'destroy' | 'connect' | 'disconnect', network: NetworkConfList | NetworkIdentity, containerId?: string): NerdEvent {
   const {id, driver} = 'nerd' in network ? network.nerd : network
   return {type: 'network', action, id, attributes: {...(containerId ? {container: containerId} : {}), name: network.name, type: driver}}
+}
+
+/**
+ * Whether `network rm` may delete the network's bridge. A conflist from before nerd recorded it says
+ * nothing: then only a bridge nerd named itself (no bridge name given) is nerd's.
+ */
+export function ownsBridge(facts: NetworkFacts): boolean {
+  return facts.bridgeCreated ?? facts.options[BRIDGE_NAME_OPTION] === undefined
 }
 
 /** Names nerd (like docker) keeps for itself. */

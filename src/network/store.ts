@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {readCheckedJson, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, optional, recordOf} from '../json-shape.ts'
-import {removeHostNetworking} from './host.ts'
+import {bridgeNameFree, removeHostNetworking} from './host.ts'
 import {parseSubnet, subnetsOverlap} from './ip.ts'
 import type {Subnet} from './ip.ts'
 import {
@@ -107,6 +107,7 @@ const CONFLIST_SHAPE = objectOf({
       ranges: arrayOf(objectOf({subnet: 'string', gateway: 'string', ipRange: optional('string')})),
       stateDir: 'string',
       bridge: optional('string'),
+      bridgeCreated: optional('boolean'),
     }),
   ),
 })
@@ -253,6 +254,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
       facts.bridge = request.options[BRIDGE_NAME_OPTION] ?? `br-${id.slice(0, 12)}`
       const owner = networks.find((network) => network.nerd.bridge === facts.bridge)
       if (owner) throw new NerdError(`bridge ${facts.bridge} is already used by network ${owner.name}`)
+      facts.bridgeCreated = bridgeNameFree(facts.bridge)
     }
     return writeNetwork(location, name, facts)
   })
@@ -276,8 +278,16 @@ export async function ensureDefaultNetwork(location: NetworkLocation): Promise<N
       ipv6: false,
       ranges: ipamRanges({subnets: [DEFAULT_SUBNET], gateways: [], ipRanges: []}),
       bridge: DEFAULT_BRIDGE,
+      bridgeCreated: bridgeNameFree(DEFAULT_BRIDGE),
     })
   })
+}
+
+/** Records that the network's bridge is nerd's: a CNI ADD made it. Call it holding the network lock. */
+export async function recordBridgeCreated(netconfPath: string, network: NetworkConfList): Promise<void> {
+  if (network.nerd.bridgeCreated) return
+  network.nerd.bridgeCreated = true
+  await writeJsonAtomic(conflistPath(netconfPath, network.name), network)
 }
 
 /** `network rm`: refused while containers are attached; takes the bridge and masquerade rule with it. */

@@ -476,6 +476,34 @@ describe('networking on CNI', () => {
     assert.equal((await sh(`ip -o link show ${bridge} 2>/dev/null | wc -l`)).trim(), '0')
   })
 
+  it('uses a host bridge named with com.docker.network.bridge.name and leaves it; refuses a link that is no bridge; deletes a bridge it made', async () => {
+    const hostBridge = `qb${suffix}`
+    const veth = `qv${suffix}`
+    const made = `qm${suffix}`
+    const links = async () => (await sh(`ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1`)).split('\n')
+    await run('ip', ['link', 'add', hostBridge, 'type', 'bridge'])
+    await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', `qw${suffix}`])
+    try {
+      const notBridge = await nerd(['network', 'create', '-o', `com.docker.network.bridge.name=${veth}`, net('onveth')])
+      assert.deepEqual([notBridge.code, notBridge.stderr], [1, `Error: existing interface ${veth} is not a bridge\n`])
+      assert.equal((await nerd(['network', 'inspect', net('onveth')])).code, 1)
+
+      await nerdOk(['network', 'create', '--subnet', '10.4.236.0/24', '-o', `com.docker.network.bridge.name=${hostBridge}`, net('onhost')])
+      await nerdOk(['run', '--rm', '--network', net('onhost'), IMG, 'true'])
+      await nerdOk(['network', 'create', '--subnet', '10.4.237.0/24', '-o', `com.docker.network.bridge.name=${made}`, net('made')])
+      await nerdOk(['run', '--rm', '--network', net('made'), IMG, 'true'])
+      assert.ok((await links()).includes(made))
+      await nerdOk(['network', 'rm', net('onhost'), net('made')])
+      const left = await links()
+      assert.ok(left.includes(hostBridge), 'network rm deleted a bridge it did not make')
+      assert.ok(left.includes(veth))
+      assert.ok(!left.includes(made), 'network rm left the bridge it made')
+    } finally {
+      await nerd(['network', 'rm', net('onhost'), net('onveth'), net('made')])
+      for (const link of [hostBridge, veth, made]) await run('ip', ['link', 'delete', link]).catch(() => undefined)
+    }
+  })
+
   it('creates, lists, filters, inspects and removes networks with docker\'s checks', async () => {
     const id = (await nerdOk(['network', 'create', '--label', 'team=blue', '--subnet', '10.4.240.0/24', '--gateway', '10.4.240.254', net('other')])).trim()
     assert.match(id, /^[0-9a-f]{64}$/)
