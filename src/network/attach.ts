@@ -11,7 +11,7 @@ import {cniAdd, cniDel} from './cni.ts'
 import {addDefaultRoute, bridgeExists, ensureHostNetworking, removeOrphanedVeth} from './host.ts'
 import {claimPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
-import {DEFAULT_NETWORK, networkForAddresses} from './model.ts'
+import {carriesPublishedPorts, DEFAULT_NETWORK, networkForAddresses} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import type {PortMap, PortMapping} from './ports.ts'
 import {findNetwork, listNetworks, memberKey, readMembers, recordBridgeCreated, updateMembers, withNetworkLock} from './store.ts'
@@ -340,15 +340,16 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
     const wanted = only ? plan.networks.filter((planned) => only.includes(planned.network)) : plan.networks
     let claimed: {ports: PortMap; mappings: PortMapping[]} | undefined
     try {
-      // The published ports go with the first network attached, and with a network connected again
-      // after the one that had them was disconnected.
-      if (!Object.values(state.attachments).some(carriesPorts)) {
+      // The published ports go with the first network attached that can carry them, and with such a
+      // network connected when none attached has them; a container on internal networks only has none.
+      const carrier = Object.values(state.attachments).some(carriesPorts) ? undefined : wanted.find((planned) => carriesPublishedPorts(findNetwork(networks, planned.network).nerd))
+      if (carrier) {
         claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, plan.portBindings)
         state.ports = claimed.ports
       }
-      for (const [index, planned] of wanted.entries()) {
+      for (const planned of wanted) {
         const network = findNetwork(networks, planned.network)
-        await attachOne(target, plan, state, network, planned, netns, index === 0 ? claimed?.mappings : undefined, hooks)
+        await attachOne(target, plan, state, network, planned, netns, planned === carrier ? claimed?.mappings : undefined, hooks)
       }
     } catch (error) {
       // Nothing half-attached stays: what this call attached is detached again.

@@ -176,7 +176,9 @@ export function networkPlugins(facts: NetworkFacts): CniPluginConf[] {
   switch (facts.driver) {
     case 'bridge':
       return [
-        {type: 'bridge', bridge: facts.bridge!, isGateway: !facts.internal, ipMasq: false, hairpinMode: true, ...common, ipam, capabilities: {ips: true}},
+        // The bridge holds the gateway address on an internal network too (docker >= 25.0.4): the host
+        // reaches its containers, which get no default route (ipamConfig gives them none).
+        {type: 'bridge', bridge: facts.bridge!, isGateway: true, ipMasq: false, hairpinMode: true, ...common, ipam, capabilities: {ips: true}},
         {type: 'portmap', capabilities: {portMappings: true}},
         tuning,
       ]
@@ -185,6 +187,14 @@ export function networkPlugins(facts: NetworkFacts): CniPluginConf[] {
     case 'ipvlan':
       return [{type: 'ipvlan', master: facts.options.parent, mode: facts.options.ipvlan_mode ?? facts.options.mode ?? 'l2', ...common, ipam, capabilities: {ips: true}}]
   }
+}
+
+/**
+ * Whether the network can carry a container's published ports: a bridge network that reaches out.
+ * docker publishes no port on an internal network, whose DNAT would lead nowhere but off the host.
+ */
+export function carriesPublishedPorts(facts: NetworkFacts): boolean {
+  return facts.driver === 'bridge' && !facts.internal
 }
 
 export function networkConfList(name: string, facts: NetworkFacts): NetworkConfList {

@@ -436,6 +436,20 @@ describe('networking on CNI', () => {
     const comment = `nerd network ${(document.Id as string).slice(0, 12)}`
     assert.equal((await sh(`iptables -w -t nat -S | grep -c -- '${comment}' || true`)).trim(), '0')
     assert.ok(Number((await sh(`iptables -w -S | grep -c -- '${comment}' || true`)).trim()) >= 2)
+
+    // The bridge holds the gateway, so the host reaches the containers (docker >= 25.0.4); a port
+    // published there is not set up, as docker's: no mapping, no DNAT, the host port free for others.
+    const port = await freePort()
+    await nerdOk(['run', '-d', '--name', 'internal-web', '--network', net('inside'), '-p', `127.0.0.1:${port}:80`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
+    const gateway = (document.IPAM.Config as {Gateway: string}[])[0]!.Gateway
+    assert.match(await sh(`ip -4 -o addr show ${bridgeOf(document)}`), new RegExp(`inet ${gateway.replaceAll('.', '\\.')}/`))
+    const address = await addressOn('internal-web', net('inside'))
+    assert.equal(await until('the page from the host', () => httpGet(`http://${address}/`), 15_000), 'hello from nerd\n')
+    assert.equal(await nerdOk(['port', 'internal-web']), '')
+    assert.deepEqual((await inspectContainer('internal-web')).HostConfig.PortBindings, {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]})
+    assert.equal((await sh(`iptables -w -t nat -S | grep -c -- 'dport ${port} ' || true`)).trim(), '0')
+    await nerdOk(['run', '-d', '--name', 'takes-port', '-p', `127.0.0.1:${port}:80`, IMG, 'sleep', '60'])
+    await nerdOk(['rm', '-f', 'internal-web', 'takes-port'])
     await nerdOk(['network', 'rm', net('inside')])
     assert.equal((await sh(`iptables -w -S | grep -c -- '${comment}' || true`)).trim(), '0')
   })

@@ -86,7 +86,9 @@ describe('network requests', () => {
       dataDir: '/var/lib/nerd/networks/f/ipam',
     })
     const internal = networkConfList('back', facts({internal: true})).plugins[0]!
-    assert.equal(internal.isGateway, false)
+    // The bridge holds the gateway address, and the containers get no default route.
+    assert.equal(internal.isGateway, true)
+    assert.equal(internal.isDefaultGateway, undefined)
     assert.equal((internal.ipam as {routes?: unknown}).routes, undefined)
     const macvlan = networkConfList('lan', facts({driver: 'macvlan', options: {parent: 'eth1'}})).plugins[0]!
     assert.deepEqual([macvlan.type, macvlan.master, macvlan.mode], ['macvlan', 'eth1', 'bridge'])
