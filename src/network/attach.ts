@@ -299,8 +299,11 @@ async function detachOne(target: AttachTarget, plan: NetworkPlan, state: Network
   return failure
 }
 
-/** Rewrites /etc/hosts of the container and of every container sharing one of the networks with it. */
-async function refreshHosts(plan: NetworkPlan, networks: NetworkConfList[], touched: string[], self: AttachTarget, selfState: NetworkState): Promise<void> {
+/**
+ * Updates /etc/hosts of the container (whole only when its process has not started yet) and of every
+ * container sharing one of the networks with it (only the lines that changed: they are running).
+ */
+async function refreshHosts(plan: NetworkPlan, networks: NetworkConfList[], touched: string[], self: AttachTarget, selfState: NetworkState, whole = false): Promise<void> {
   const peers = new Map<string, NetworkMember>()
   for (const name of touched) {
     const network = networks.find((candidate) => candidate.name === name)
@@ -309,10 +312,10 @@ async function refreshHosts(plan: NetworkPlan, networks: NetworkConfList[], touc
       if (member.namespace === self.namespace && key !== memberKey(self.namespace, self.id)) peers.set(key, member)
     }
   }
-  await writeContainerHosts(self.files.hosts, self, plan, selfState, networks)
+  await writeContainerHosts(self.files.hosts, self, plan, selfState, networks, whole)
   for (const peer of peers.values()) {
     const [peerPlan, peerState] = await Promise.all([readJsonIfExists<NetworkPlan>(peer.planFile), readJsonIfExists<NetworkState>(peer.stateFile)])
-    if (peerPlan && peerState) await writeContainerHosts(peer.hostsFile, peer, peerPlan, peerState, networks).catch(() => undefined)
+    if (peerPlan && peerState) await writeContainerHosts(peer.hostsFile, peer, peerPlan, peerState, networks, false).catch(() => undefined)
   }
 }
 
@@ -362,7 +365,8 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
       throw error
     }
     await writeJsonAtomic(target.files.state, state)
-    await refreshHosts(plan, networks, wanted.map((planned) => planned.network), target, state)
+    // Attaching all the plan's networks is the task's start: its process has not run yet.
+    await refreshHosts(plan, networks, wanted.map((planned) => planned.network), target, state, !only)
     return state
   })
 }

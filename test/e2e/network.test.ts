@@ -86,6 +86,11 @@ function ipv4Subnet(document: Record<string, any>): string {
   return (document.IPAM.Config as {Subnet: string}[]).find((range) => !range.Subnet.includes(':'))!.Subnet
 }
 
+/** The lines of the container's /etc/hosts a resolver reads: nerd makes a line that goes a comment. */
+async function liveHosts(container: string): Promise<string> {
+  return (await nerdOk(['exec', container, 'cat', '/etc/hosts'])).split('\n').filter((line) => !line.startsWith('#')).join('\n')
+}
+
 async function addressOn(container: string, network: string): Promise<string> {
   const document = await inspectContainer(container)
   return document.NetworkSettings.Networks[network].IPAddress as string
@@ -228,12 +233,37 @@ describe('networking on CNI', () => {
     assert.equal(own.code, 0, own.stdout + own.stderr)
     // A container that goes away leaves the others' /etc/hosts.
     await nerdOk(['rm', '-f', 'aliased'])
-    assert.doesNotMatch(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\bdb\b/)
+    assert.doesNotMatch(await liveHosts('a'), /\bdb\b/)
 
     await nerdOk(['run', '-d', '--name', 'plain', IMG, 'sleep', '60'])
     const unresolved = await nerd(['run', '--rm', ...LOCAL_DNS, IMG, 'ping', '-c1', '-W1', 'plain'])
     assert.notEqual(unresolved.code, 0, 'a name resolved on the default bridge')
     assert.doesNotMatch(await nerdOk(['run', '--rm', IMG, 'cat', '/etc/hosts']), /\bplain\b/)
+  })
+
+  it('keeps the lines a container adds to its /etc/hosts while others join and leave, and never shows a peer a partial file', async () => {
+    await nerdOk(['exec', 'a', 'sh', '-c', 'echo "10.77.0.99 custom-entry" >> /etc/hosts'])
+    await nerdOk(['run', '-d', '--name', 'comer', '--network', net('n1'), IMG, 'sleep', '60'])
+    assert.match(await liveHosts('a'), /^10\.77\.0\.99 custom-entry$/m)
+    assert.match(await liveHosts('a'), /\bcomer\b/)
+    await nerdOk(['rm', '-f', 'comer'])
+    assert.match(await liveHosts('a'), /^10\.77\.0\.99 custom-entry$/m)
+    assert.doesNotMatch(await liveHosts('a'), /\bcomer\b/)
+
+    // While containers come and go, a reader in a sees the file only grow (nerd appends lines and
+    // makes them comments, never truncates), and its localhost line always there.
+    const reader = nerd(['exec', 'a', 'sh', '-c', 'end=$(($(date +%s)+6)); n=0; bad=0; last=0; while [ $(date +%s) -lt $end ]; do n=$((n+1)); size=$(wc -c < /etc/hosts); grep -q "^127.0.0.1" /etc/hosts || bad=$((bad+1)); [ "$size" -lt "$last" ] && bad=$((bad+1)); last=$size; done; echo "$n $bad"'])
+    let done = false
+    void reader.then(() => (done = true))
+    const churn = async () => {
+      while (!done) await nerdOk(['run', '--rm', '--network', net('n1'), IMG, 'true'])
+    }
+    await Promise.all([churn(), churn()])
+    const result = await reader
+    assert.equal(result.code, 0, result.stderr)
+    const [reads, bad] = result.stdout.trim().split(' ').map(Number)
+    assert.ok(reads! > 0, result.stdout)
+    assert.equal(bad, 0, `${bad} of ${reads} reads saw the file shrink or without localhost`)
   })
 
   it('shares a container\'s network namespace, the host\'s, or none', async () => {
@@ -258,14 +288,14 @@ describe('networking on CNI', () => {
     await nerdOk(['rename', 'oldname', 'newname'])
     const ping = await nerd(['exec', 'a', 'ping', '-c1', '-W2', 'newname'])
     assert.equal(ping.code, 0, ping.stderr)
-    assert.doesNotMatch(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\boldname\b/)
+    assert.doesNotMatch(await liveHosts('a'), /\boldname\b/)
     const members = () => networkDocument(net('n1')).then((document) => Object.values(document.Containers as Record<string, {Name: string}>).map((member) => member.Name))
     assert.ok((await members()).includes('newname'))
     assert.ok(!(await members()).includes('oldname'))
     // The name stays the new one across a restart.
     await nerdOk(['restart', '-t', '0', 'newname'])
-    assert.match(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\bnewname\b/)
-    assert.doesNotMatch(await nerdOk(['exec', 'a', 'cat', '/etc/hosts']), /\boldname\b/)
+    assert.match(await liveHosts('a'), /\bnewname\b/)
+    assert.doesNotMatch(await liveHosts('a'), /\boldname\b/)
     await nerdOk(['rm', '-f', 'newname'])
   })
 
@@ -373,7 +403,7 @@ describe('networking on CNI', () => {
 
     await nerdOk(['network', 'disconnect', net('fixed'), 'roamer'])
     assert.doesNotMatch(await nerdOk(['exec', 'roamer', 'ip', '-4', '-o', 'addr']), /10\.4\.230\./)
-    assert.doesNotMatch(await nerdOk(['exec', 'peer', 'cat', '/etc/hosts']), /wanderer/)
+    assert.doesNotMatch(await liveHosts('peer'), /wanderer/)
     const notConnected = await nerd(['network', 'disconnect', net('fixed'), 'roamer'])
     assert.equal(notConnected.code, 1)
     assert.match(notConnected.stderr, /is not connected to network/)
@@ -502,9 +532,9 @@ describe('networking on CNI', () => {
       assert.deepEqual([notBridge.code, notBridge.stderr], [1, `Error: existing interface ${veth} is not a bridge\n`])
       assert.equal((await nerd(['network', 'inspect', net('onveth')])).code, 1)
 
-      await nerdOk(['network', 'create', '--subnet', '10.4.236.0/24', '-o', `com.docker.network.bridge.name=${hostBridge}`, net('onhost')])
+      await nerdOk(['network', 'create', '--subnet', '10.4.225.0/24', '-o', `com.docker.network.bridge.name=${hostBridge}`, net('onhost')])
       await nerdOk(['run', '--rm', '--network', net('onhost'), IMG, 'true'])
-      await nerdOk(['network', 'create', '--subnet', '10.4.237.0/24', '-o', `com.docker.network.bridge.name=${made}`, net('made')])
+      await nerdOk(['network', 'create', '--subnet', '10.4.226.0/24', '-o', `com.docker.network.bridge.name=${made}`, net('made')])
       await nerdOk(['run', '--rm', '--network', net('made'), IMG, 'true'])
       assert.ok((await links()).includes(made))
       await nerdOk(['network', 'rm', net('onhost'), net('made')])
