@@ -265,6 +265,37 @@ function withoutDefaultRoutes(network: NetworkConfList, state: NetworkState): Ne
   return {...network, plugins}
 }
 
+/**
+ * The network that carried a running container's published ports was disconnected: they move to the
+ * first network left that can carry them, as docker's sandbox moves external connectivity to its new
+ * gateway endpoint. Its attachment gets the portmap plugin (chained onto the ADD result it has), so
+ * that its DEL takes the mappings away too.
+ */
+async function movePorts(target: AttachTarget, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], netns: string): Promise<void> {
+  if (Object.keys(plan.portBindings).length === 0) return
+  const networkOf = (name: string) => networks.find((network) => network.name === name)
+  const carrier = plan.networks.find((planned) => {
+    const network = networkOf(planned.network)
+    return state.attachments[planned.network] !== undefined && network !== undefined && carriesPublishedPorts(network.nerd)
+  })
+  const portmap = carrier && networkOf(carrier.network)!.plugins.find((plugin) => plugin.type === 'portmap')
+  if (!carrier || !portmap) return
+  const attachment = state.attachments[carrier.network]!
+  const owner = memberKey(target.namespace, target.id)
+  const claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, plan.portBindings)
+  const capabilityArgs = {...attachment.capabilityArgs, portMappings: claimed.mappings}
+  try {
+    await cniAdd({...attachment.conflist, plugins: [portmap]}, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs}, attachment.result)
+  } catch (error) {
+    await releasePorts(portRegistryFile(plan.netconfPath), owner)
+    throw error
+  }
+  const [main, ...rest] = attachment.conflist.plugins.filter((plugin) => plugin.type !== 'portmap')
+  attachment.conflist = {...attachment.conflist, plugins: [main!, portmap, ...rest]}
+  attachment.capabilityArgs = capabilityArgs
+  state.ports = claimed.ports
+}
+
 /** Whether the attachment's portmap carries the container's published ports. */
 function carriesPorts(attachment: AttachmentState | PendingAttachment): boolean {
   return ((attachment.capabilityArgs.portMappings as unknown[] | undefined)?.length ?? 0) > 0
@@ -394,6 +425,7 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
     if (portsGo) {
       await releasePorts(portRegistryFile(plan.netconfPath), memberKey(target.namespace, target.id))
       state.ports = {}
+      if (only && netns) failure ??= await movePorts(target, plan, state, networks, netns).catch((error: unknown) => error)
     }
     await writeJsonAtomic(target.files.state, state)
     await refreshHosts(plan, networks, names, target, state)

@@ -92,9 +92,12 @@ async function findPlugin(type: string, cniPath: string): Promise<string> {
   throw new CniError(type, `CNI plugin ${type} not found in ${cniPath} (--cni-path)`)
 }
 
-/** CNI ADD of the whole list; the final result. A failure undoes the plugins already run. */
-export async function cniAdd(list: CniConfList, runtime: CniRuntime): Promise<CniResult> {
-  let result: CniResult | undefined
+/**
+ * CNI ADD of the whole list; the final result. A failure undoes the plugins already run. `prevResult`
+ * chains the list onto an attachment made before (a plugin added to it later).
+ */
+export async function cniAdd(list: CniConfList, runtime: CniRuntime, prevResult?: CniResult): Promise<CniResult> {
+  let result = prevResult
   for (const [index, plugin] of list.plugins.entries()) {
     try {
       result = (await execPlugin('ADD', plugin, pluginInput(list, plugin, runtime, result), runtime)) ?? result

@@ -434,6 +434,16 @@ describe('networking on CNI', () => {
     await nerdOk(['network', 'disconnect', net('n1'), 'two-nets'])
     assert.match(await defaultRoute(), /^default via 10\.4\.230\.1 dev eth1 *\n$/)
     await nerdOk(['rm', '-f', 'two-nets'])
+    // The published ports move with the default route, as docker's external connectivity moves to
+    // the new gateway endpoint; they go with the container.
+    const port = await freePort()
+    await nerdOk(['run', '-d', '--name', 'two-ported', '--network', net('n1'), '--net', net('fixed'), '-p', `127.0.0.1:${port}:80`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
+    assert.equal(await until('the published page', () => httpGet(`http://127.0.0.1:${port}/`), 15_000), 'hello from nerd\n')
+    await nerdOk(['network', 'disconnect', net('n1'), 'two-ported'])
+    assert.equal(await nerdOk(['port', 'two-ported']), `80/tcp -> 127.0.0.1:${port}\n`)
+    assert.equal(await until('the page through the network left', () => httpGet(`http://127.0.0.1:${port}/`), 15_000), 'hello from nerd\n')
+    await nerdOk(['rm', '-f', 'two-ported'])
+    assert.equal((await sh(`iptables -w -t nat -S | grep -c -- 'dport ${port} ' || true`)).trim(), '0')
     // docker fills the deprecated top-level addresses for the default bridge only.
     await nerdOk(['run', '-d', '--name', 'user-only', '--network', net('n1'), IMG, 'sleep', '60'])
     const settings = (await inspectContainer('user-only')).NetworkSettings
