@@ -7,7 +7,7 @@ import {NerdError} from '../errors.ts'
 import type {InvalidFileError} from '../errors.ts'
 import {warnLeftOut} from '../files.ts'
 import {goStruct, MAP, mapOf, renamed, sliceOf, withGoType} from '../format/go-types.ts'
-import {compareStrings, naturalCompare} from '../format/go-values.ts'
+import {compareStrings, goFilterMatcher, naturalCompare} from '../format/go-values.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK} from './model.ts'
@@ -154,7 +154,8 @@ function labelMatches(labels: Record<string, string>, value: string): boolean {
 
 /**
  * docker's rules: values of one key widen the match (labels must all match), keys narrow it; names
- * and IDs match as substrings and prefixes. `dangling` needs the member counts.
+ * and IDs match as docker's filters.Match does (equal, or an unanchored regular expression found in
+ * them: `name=^web$` is the exact name). `dangling` needs the member counts.
  */
 export async function filterNetworks(entries: NetworkEntry[], filters: NetworkFilter[]): Promise<NetworkEntry[]> {
   const values = (key: string) => filters.filter((filter) => filter.key === key).map((filter) => filter.value)
@@ -162,8 +163,8 @@ export async function filterNetworks(entries: NetworkEntry[], filters: NetworkFi
   for (const entry of entries) {
     const checks: Record<string, (value: string) => boolean | Promise<boolean>> = {
       driver: (value) => entry.driver === value,
-      id: (value) => entry.id.startsWith(value),
-      name: (value) => entry.name.includes(value),
+      id: (value) => goFilterMatcher([value])(entry.id),
+      name: (value) => goFilterMatcher([value])(entry.name),
       scope: (value) => value === 'local',
       type: (value) => (value === 'builtin') === entry.builtin,
       dangling: async (value) => (['true', '1'].includes(value) ? !entry.builtin && (await memberCount(entry)) === 0 : entry.builtin || (await memberCount(entry)) > 0),

@@ -585,6 +585,11 @@ describe('networking on CNI', () => {
     assert.match(hostId, /^[0-9a-f]{64}$/)
     assert.ok(builtinIds.includes(hostId.slice(0, 12)))
     assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', 'label=team=blue']), `${id.slice(0, 12)}\n`)
+    // name and id match as docker's filters.Match: equal, or an unanchored regular expression.
+    assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', `name=^${net('other')}$`]), `${id.slice(0, 12)}\n`)
+    assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', `name=^${net('other').slice(1)}$`]), '')
+    assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', `id=${id.slice(5, 17)}`]), `${id.slice(0, 12)}\n`)
+    assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', `id=^${id}$`]), `${id.slice(0, 12)}\n`)
     // docker's networkContext: .Label, a table header from the label's name, a missing field an error;
     // -q changes only the table and raw formats; docker's raw format; config.json's networksFormat unless -q.
     const other = ['--filter', 'label=team=blue']
