@@ -231,6 +231,24 @@ function fail(message: string): never {
   throw usageError(message)
 }
 
+/**
+ * A value docker's CLI refuses as it parses the flags (runCreate's parse(), before the daemon is
+ * asked): 125 for `create` as well, whose daemon-side refusals are 1.
+ */
+function parseFail(message: string): never {
+  throw new FlagValueError(message)
+}
+
+/** `parse`, with a refusal of its value made a parseFail. */
+function parsedValue<T>(parse: () => T): T {
+  try {
+    return parse()
+  } catch (error) {
+    if (error instanceof NerdError && !(error instanceof FlagValueError)) parseFail(error.message)
+    throw error
+  }
+}
+
 /** Go's `%q` for the strings flags carry. */
 const quote = (text: string) => JSON.stringify(text)
 
@@ -589,7 +607,7 @@ function extraHost(value: string): string {
 
 function networkRequest(values: CreateFlagValues): NetworkRequest {
   const macAddress = values['mac-address']
-  if (macAddress && !isMacAddress(macAddress.trim())) fail(`${macAddress} is not a valid mac address`)
+  if (macAddress && !isMacAddress(macAddress.trim())) parseFail(`${macAddress} is not a valid mac address`)
   const address = (flag: string, value: string | undefined) => {
     if (value && isIP(value.trim()) === 0) throw invalidFlagArgument(value, flag, `failed to parse IP: ${quote(value)}`)
     return value ? value.trim() : undefined
@@ -606,8 +624,8 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   const targets = networks.map(networkTarget)
   const aliases = [...(values['network-alias'] ?? []), ...(values['net-alias'] ?? [])]
   for (const [index, target] of targets.entries()) {
-    if (target.trim() === '') fail('no name set for network')
-    if (targets.indexOf(target) !== index) fail(`network ${quote(target)} is specified multiple times`)
+    if (target.trim() === '') parseFail('no name set for network')
+    if (targets.indexOf(target) !== index) parseFail(`network ${quote(target)} is specified multiple times`)
   }
   if (aliases.length > 0 && !isUserDefinedNetwork(targets[0] ?? 'default')) {
     fail('network-scoped aliases are only supported for user-defined networks')
@@ -616,11 +634,11 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
     fail('user specified IP address is supported on user defined networks only')
   }
   if (targets.some(isUserDefinedNetwork) && !targets.every(isUserDefinedNetwork)) {
-    fail('conflicting options: cannot attach both user-defined and non-user-defined network-modes')
+    parseFail('conflicting options: cannot attach both user-defined and non-user-defined network-modes')
   }
   // Checked now, so that a bad one fails before anything is created.
-  for (const spec of values.publish ?? []) parsePublish(spec)
-  for (const spec of values.expose ?? []) parseExpose(spec)
+  for (const spec of values.publish ?? []) parsedValue(() => parsePublish(spec))
+  for (const spec of values.expose ?? []) parsedValue(() => parseExpose(spec))
   const mode = targets[0] === undefined || targets[0] === 'default' ? 'bridge' : targets[0]
   if (mode.startsWith('container:')) {
     // docker's daemon refuses what a container sharing another's network stack cannot have of its own.

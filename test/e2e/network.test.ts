@@ -194,6 +194,17 @@ describe('networking on CNI', () => {
       assert.equal(result.stderr.trim().split('\n').length, 1)
       assert.equal((await nerdOk(['ps', '-aq'])).trim(), before)
     }
+    // create too: docker's CLI refuses these as it parses the flags (125), where the daemon's
+    // refusals give create 1.
+    for (const [args, code, message] of [
+      [['-p', '70000:80'], 125, 'invalid hostPort: 70000'],
+      [['--mac-address', 'zz'], 125, 'zz is not a valid mac address'],
+      [['--network', 'bridge', '--network', 'bridge'], 125, 'network "bridge" is specified multiple times'],
+      [['--network-alias', 'foo'], 1, 'network-scoped aliases are only supported for user-defined networks'],
+    ] as const) {
+      const result = await nerd(['create', ...args, IMG, 'true'])
+      assert.deepEqual([result.code, result.stderr], [code, `Error: ${message}\n`], args.join(' '))
+    }
   })
 
   it('a missing network, an address outside it or an option the network mode cannot have fails in one line with 125 and leaves nothing; host networking ignores -p with docker\'s warning', async () => {
