@@ -7,7 +7,7 @@
 import {isIP} from 'node:net'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
-import {cniAdd, cniDel} from './cni.ts'
+import {cniAdd, cniDel, CniError} from './cni.ts'
 import {addDefaultRoute, bridgeExists, ensureHostNetworking, removeOrphanedVeth} from './host.ts'
 import {claimPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
@@ -194,7 +194,9 @@ async function attachOne(
   await writeJsonAtomic(target.files.state, state)
   let result: CniResult
   try {
-    result = await cniAdd(conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs})
+    result = await cniAdd(conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs}).catch((error: unknown) => {
+      throw ipamError(network, error)
+    })
   } finally {
     // A failed ADD undid itself; a successful one is recorded as attached (written with the state).
     withoutPending(state, network.name)
@@ -210,6 +212,21 @@ async function attachOne(
     members[memberKey(target.namespace, target.id)] = memberOf(target, plan, attachment)
   })
   await hooks.ready?.(network, {netns, ifName}, result)
+}
+
+/**
+ * docker's words for what host-local's ADD fails with when the address asked for is taken or none is
+ * left (libnetwork's IPAM errors, as docker >= 28 prefixes them); any other failure as it is.
+ */
+function ipamError(network: NetworkConfList, error: unknown): unknown {
+  if (!(error instanceof CniError)) return error
+  const prefix = 'failed to set up container networking'
+  if (/requested IP address \S+ is not available in range set/.test(error.message)) return new CniError(error.plugin, `${prefix}: Address already in use`)
+  if (/no IP addresses available in range set/.test(error.message)) {
+    const family = /range set: [0-9a-f]*:/.test(error.message) ? 'IPv6' : 'IPv4'
+    return new CniError(error.plugin, `${prefix}: no available ${family} addresses on this network's address pools: ${network.name} (${network.nerd.id})`)
+  }
+  return error
 }
 
 const DEFAULT_ROUTES = new Set(['0.0.0.0/0', '::/0'])

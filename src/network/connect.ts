@@ -20,13 +20,20 @@ export interface ConnectOptions {
   aliases: string[]
 }
 
-async function planOf(container: LoadedContainer, networkText: string): Promise<NetworkPlan> {
+/** docker's refusal to connect a container whose network mode is not a bridge of its own. */
+const SHARED_NETWORK_CONFLICT = 'container sharing network namespace with another container or host cannot be connected to any other network'
+const NONE_NETWORK_CONFLICT = 'container cannot be connected to multiple networks with one of the networks in private (none) mode'
+
+async function planOf(container: LoadedContainer, networkText: string, action: 'connect' | 'disconnect'): Promise<NetworkPlan> {
+  if (action === 'connect' && networkText === 'none') throw new NerdError(NONE_NETWORK_CONFLICT)
   if (networkText === 'host' || networkText === 'none') {
     throw new NerdError(`container cannot be disconnected from host network or connected to host network`)
   }
   const plan = await readNetworkPlan(attachTarget('', container.record.Id, container.paths).files)
   if (!plan) {
-    throw new NerdError(`container ${container.record.Name} has network mode ${container.record.HostConfig.NetworkMode}: it cannot be connected to other networks`)
+    const mode = container.record.HostConfig.NetworkMode
+    if (action === 'connect') throw new NerdError(mode === 'none' ? NONE_NETWORK_CONFLICT : SHARED_NETWORK_CONFLICT)
+    throw new NerdError(`container ${container.record.Name} has network mode ${mode}: it cannot be connected to other networks`)
   }
   return plan
 }
@@ -38,7 +45,7 @@ async function runningNetns(scope: ContainerScope, container: LoadedContainer): 
 }
 
 export async function connectNetwork(scope: ContainerScope, container: LoadedContainer, networkText: string, options: ConnectOptions): Promise<void> {
-  const plan = await planOf(container, networkText)
+  const plan = await planOf(container, networkText, 'connect')
   const network = await getNetwork(plan.netconfPath, networkText)
   if (network.name === DEFAULT_NETWORK) {
     // The default network has neither static addresses nor names, as docker's.
@@ -64,7 +71,7 @@ export async function connectNetwork(scope: ContainerScope, container: LoadedCon
 }
 
 export async function disconnectNetwork(scope: ContainerScope, container: LoadedContainer, networkText: string): Promise<void> {
-  const plan = await planOf(container, networkText)
+  const plan = await planOf(container, networkText, 'disconnect')
   const network = await getNetwork(plan.netconfPath, networkText)
   if (!plan.networks.some((planned) => planned.network === network.name)) {
     throw new NerdError(`container ${container.record.Id} is not connected to network ${network.name}`)

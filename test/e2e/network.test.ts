@@ -428,8 +428,29 @@ describe('networking on CNI', () => {
     assert.ok(picked && Number(picked[1]) >= 128, `picked ${picked?.[0]} outside 10.4.236.128/25`)
     const taken = await nerd(['run', '--rm', '--network', net('ranged'), '--ip', '10.4.236.9', IMG, 'true'])
     assert.equal(taken.code, 125, taken.stderr)
+    assert.equal(taken.stderr, 'Error: failed to set up container networking: Address already in use\n')
     await nerdOk(['rm', '-f', 'static'])
     await nerdOk(['network', 'rm', net('ranged')])
+
+    // A pool with no address left, and connect of a container that has no network of its own, in docker's words.
+    await nerdOk(['network', 'create', '--subnet', '10.4.227.0/30', net('full')])
+    const fullId = (await networkDocument(net('full'))).Id as string
+    await nerdOk(['run', '-d', '--name', 'filler', '--network', net('full'), IMG, 'sleep', '60'])
+    const full = await nerd(['run', '--rm', '--network', net('full'), IMG, 'true'])
+    assert.deepEqual([full.code, full.stderr], [125, `Error: failed to set up container networking: no available IPv4 addresses on this network's address pools: ${net('full')} (${fullId})\n`])
+    await nerdOk(['rm', '-f', 'filler'])
+    await nerdOk(['network', 'rm', net('full')])
+    for (const [mode, message] of [
+      ['host', 'container sharing network namespace with another container or host cannot be connected to any other network'],
+      ['none', 'container cannot be connected to multiple networks with one of the networks in private (none) mode'],
+    ]) {
+      await nerdOk(['run', '-d', '--name', `on-${mode}`, '--network', mode!, IMG, 'sleep', '60'])
+      const connected = await nerd(['network', 'connect', net('n1'), `on-${mode}`])
+      assert.deepEqual([connected.code, connected.stderr], [1, `Error: ${message}\n`])
+      await nerdOk(['rm', '-f', `on-${mode}`])
+    }
+    const toNone = await nerd(['network', 'connect', 'none', 'roamer'])
+    assert.deepEqual([toNone.code, toNone.stderr], [1, 'Error: container cannot be connected to multiple networks with one of the networks in private (none) mode\n'])
   })
 
   it('joins several networks at once, one interface each, in the order given; top-level addresses only for the default bridge', async () => {
