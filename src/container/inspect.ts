@@ -33,7 +33,7 @@ async function networkSettings(view: ContainerView, container: LoadedContainer):
   const [plan, state] = await Promise.all([readJsonIfExists<NetworkPlan>(container.paths.networkPlan), readJsonIfExists<NetworkState>(container.paths.networkState)])
   const running = view.status === 'running' || view.status === 'paused'
   const exposed = Object.keys(container.record.Config.ExposedPorts ?? {})
-  const network = networkSettingsOf(plan, running ? state : undefined, running ? exposed : [], view.pid ? `/proc/${view.pid}/ns/net` : '')
+  const network = networkSettingsOf(plan, running ? state : undefined, running ? exposed : [], view.pid ? `/proc/${view.pid}/ns/net` : '', container.record.Id)
   return {...settings, ...network.primary, Ports: network.Ports, Networks: network.Networks, SandboxKey: network.SandboxKey}
 }
 

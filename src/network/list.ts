@@ -10,7 +10,7 @@ import {goStruct, MAP, mapOf, renamed, sliceOf, withGoType} from '../format/go-t
 import {compareStrings, goFilterMatcher, naturalCompare} from '../format/go-values.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
-import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK} from './model.ts'
+import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK, endpointId} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {readJsonIfExists} from '../files.ts'
 import type {NetworkPlan} from './attach.ts'
@@ -197,7 +197,7 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
       const v6 = member.addresses.find((address) => address.includes(':'))
       containers[member.id] = {
         Name: member.name,
-        EndpointID: '',
+        EndpointID: endpointId(member.id, entry.network.nerd.id),
         MacAddress: member.mac,
         IPv4Address: v4 ? `${v4}/${prefixes.get(4)}` : '',
         IPv6Address: v6 ? `${v6}/${prefixes.get(6)}` : '',

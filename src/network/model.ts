@@ -2,6 +2,7 @@
  * nerd's networks: CNI conflists (`<netconfpath>/nerd-<name>.conflist`) carrying nerd's own facts in a
  * `nerd` key that CNI ignores. Turning `network create`'s request into a conflist is pure and lives here.
  */
+import {createHash} from 'node:crypto'
 import {NerdError} from '../errors.ts'
 import type {CniConfList, CniPluginConf} from '../hooks/types.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
@@ -83,6 +84,14 @@ export function networkEvent(action: 'create' | 'destroy' | 'connect' | 'disconn
  */
 export function ownsBridge(facts: NetworkFacts): boolean {
   return facts.bridgeCreated ?? facts.options[BRIDGE_NAME_OPTION] === undefined
+}
+
+/**
+ * The ID of a container's endpoint on a network, as docker's inspect shows it: 64 hex digits, the
+ * same for as long as the container stays attached.
+ */
+export function endpointId(containerId: string, networkId: string): string {
+  return createHash('sha256').update(`endpoint ${containerId} ${networkId}`).digest('hex')
 }
 
 /** Names nerd (like docker) keeps for itself. */

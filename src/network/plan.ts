@@ -6,7 +6,7 @@ import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
 import {parseSubnet, subnetContains} from './ip.ts'
-import {DEFAULT_NETWORK} from './model.ts'
+import {DEFAULT_NETWORK, endpointId} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {splitPort} from './ports.ts'
 import type {PortMap} from './ports.ts'
@@ -97,6 +97,7 @@ export function networkSettingsOf(
   state: NetworkState | undefined,
   exposed: string[],
   sandboxKey: string,
+  containerId: string,
 ): {Networks: Record<string, object>; Ports: Record<string, {HostIp: string; HostPort: string}[] | null>; primary?: {IPAddress: string; IPPrefixLen: number; Gateway: string; MacAddress: string; GlobalIPv6Address: string; GlobalIPv6PrefixLen: number; IPv6Gateway: string}; SandboxKey: string} {
   const Ports: Record<string, {HostIp: string; HostPort: string}[] | null> = {}
   for (const key of exposed) Ports[key] = null
@@ -119,14 +120,19 @@ export function networkSettingsOf(
     }
     // docker fills the deprecated top-level fields for the default bridge only.
     if (planned.network === DEFAULT_NETWORK) primary = settings
+    // docker's IPAMConfig fields are omitempty; its DNSNames (API 1.44) are the names its DNS answers
+    // for the container on a user-defined network: name, aliases, short ID.
+    const ipamConfig = {...(planned.ip ? {IPv4Address: planned.ip} : {}), ...(planned.ip6 ? {IPv6Address: planned.ip6} : {})}
+    const dnsNames = planned.network === DEFAULT_NETWORK || !plan ? null : [...new Set([plan.name, ...planned.aliases, containerId.slice(0, 12)])]
     Networks[planned.network] = {
-      IPAMConfig: planned.ip || planned.ip6 ? {IPv4Address: planned.ip ?? '', IPv6Address: planned.ip6 ?? ''} : null,
+      IPAMConfig: Object.keys(ipamConfig).length > 0 ? ipamConfig : null,
       Links: null,
       Aliases: planned.aliases.length > 0 ? planned.aliases : null,
       NetworkID: attachment?.networkId ?? '',
-      EndpointID: '',
+      EndpointID: attachment ? endpointId(containerId, attachment.networkId) : '',
       ...settings,
       DriverOpts: null,
+      DNSNames: dnsNames,
     }
   }
   return {Networks, Ports: sortedPorts, ...(primary ? {primary} : {}), SandboxKey: attachedAny(state) ? sandboxKey : ''}

@@ -397,6 +397,15 @@ describe('networking on CNI', () => {
     await nerdOk(['network', 'connect', '--alias', 'wanderer', '--ip', '10.4.230.77', net('fixed'), 'roamer'])
     assert.match(await nerdOk(['exec', 'roamer', 'ip', '-4', '-o', 'addr']), /inet 10\.4\.230\.77\/24/)
     assert.equal(await nerdOk(['ps', '--filter', `network=${net('fixed')}`, '--filter', 'name=roamer', '--format', '{{.Names}} {{.Networks}}']), `roamer bridge,${net('fixed')}\n`)
+    // inspect as docker's: IPAMConfig's empty fields left out, DNSNames, one 64-hex EndpointID per endpoint.
+    const roamer = await inspectContainer('roamer')
+    const endpoint = roamer.NetworkSettings.Networks[net('fixed')]
+    assert.deepEqual(endpoint.IPAMConfig, {IPv4Address: '10.4.230.77'})
+    assert.deepEqual(endpoint.DNSNames, ['roamer', 'wanderer', (roamer.Id as string).slice(0, 12)])
+    assert.equal(roamer.NetworkSettings.Networks.bridge.DNSNames, null)
+    assert.match(endpoint.EndpointID, /^[0-9a-f]{64}$/)
+    assert.notEqual(endpoint.EndpointID, roamer.NetworkSettings.Networks.bridge.EndpointID)
+    assert.equal((await networkDocument(net('fixed'))).Containers[roamer.Id].EndpointID, endpoint.EndpointID)
     await nerdOk(['run', '-d', '--name', 'peer', '--network', net('fixed'), ...LOCAL_DNS, IMG, 'sleep', '60'])
     const ping = await nerd(['exec', 'peer', 'ping', '-c1', '-W2', 'wanderer'])
     assert.equal(ping.code, 0, ping.stderr)
