@@ -40,14 +40,15 @@ function errnoDescription(error: unknown): string {
 }
 
 /**
- * A failed `operation` on the file at `path` in Go's words (os.PathError), which docker's users see:
- * `write /var/lib/nerd/…: no space left on device`, where Node's message names no file. The code
- * (ENOSPC, EROFS…) is kept for callers that tell failures apart.
+ * A failed `operation` (the error's own system call unless given) on the file at `path` in Go's
+ * words (os.PathError), which docker's users see: `write /var/lib/nerd/…: no space left on device`,
+ * where Node's message names no file. The code (ENOSPC, EROFS…) is kept for callers that tell
+ * failures apart.
  */
-export function fileFailure(operation: string, path: string, error: unknown): Error {
+export function fileFailure(operation: string | undefined, path: string, error: unknown): Error {
   // Anything else (already in Go's words, or no system call's) is as good as it gets.
   if (!(error instanceof Error) || !NODE_ERRNO_MESSAGE.test(error.message)) return error as Error
-  const failure: NodeJS.ErrnoException = new Error(`${operation} ${path}: ${errnoDescription(error)}`, {cause: error})
+  const failure: NodeJS.ErrnoException = new Error(`${operation ?? (error as NodeJS.ErrnoException).syscall ?? 'write'} ${path}: ${errnoDescription(error)}`, {cause: error})
   failure.code = (error as NodeJS.ErrnoException).code!
   failure.path = path
   return failure
@@ -80,7 +81,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await rename(temporary, path)
   } catch (error) {
     await rm(temporary, {force: true})
-    throw error
+    // The file meant, not the temporary one (nor none, as Node names none for a failed write).
+    throw fileFailure(undefined, path, error)
   }
 }
 
@@ -102,7 +104,7 @@ export async function writeStreamAtomic(path: string, write: (output: Writable) 
     output.destroy()
     await done.catch(() => undefined)
     await rm(temporary, {force: true})
-    throw error
+    throw fileFailure(undefined, path, error)
   }
 }
 

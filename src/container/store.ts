@@ -11,7 +11,7 @@ import {link, mkdir, readdir, readFile, rm, unlink, writeFile} from 'node:fs/pro
 import {existsSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {NerdError} from '../errors.ts'
-import {readCheckedJson, withFileLock, writeJsonAtomic} from '../files.ts'
+import {fileFailure, readCheckedJson, withFileLock, writeJsonAtomic} from '../files.ts'
 import {arrayOf, nullable, objectOf, optional, recordOf} from '../json-shape.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
 import type {AttachTarget} from '../network/attach.ts'
@@ -205,13 +205,14 @@ export async function idOfName(dataRoot: string, namespace: string, name: string
 async function createExclusive(file: string, content: string): Promise<boolean> {
   // Hidden (no name starts with a dot), so never another container's name.
   const written = join(dirname(file), `.${basename(file)}.${process.pid}-${content}.tmp`)
-  await writeFile(written, content)
   try {
+    // A write that fails (a full disk) may have made the file: it goes too.
+    await writeFile(written, content)
     await link(written, file)
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw error
+    throw fileFailure(undefined, file, error)
   } finally {
     await unlink(written).catch(ignoreMissing)
   }

@@ -76,6 +76,25 @@ describe('a full data root', () => {
     }
   })
 
+  it('a create or volume create that fails on a full disk leaves nothing behind, and says which file could not be written', async () => {
+    fillDisk()
+    try {
+      const created = await nerd(['create', '--name', 'fullc', IMG, 'true'])
+      assert.equal(created.code, 1, created.stderr)
+      assert.match(created.stderr, /^Error: write \/\S+: no space left on device\n$/)
+      const namesDir = join(dataRoot, 'names', fileNamespace())
+      assert.deepEqual(existsSync(namesDir) ? readdirSync(namesDir) : [], [])
+      const volume = await nerd(['volume', 'create', 'fullv'])
+      assert.deepEqual(
+        {code: volume.code, stderr: volume.stderr},
+        {code: 1, stderr: `Error: write ${join(dataRoot, 'volumes', fileNamespace(), 'fullv', 'volume.json')}: no space left on device\n`},
+      )
+      assert.ok(!existsSync(join(dataRoot, 'volumes', fileNamespace(), 'fullv')))
+    } finally {
+      rmSync(filler, {force: true})
+    }
+  })
+
   it('rm -f of a running container works on a full disk', async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'runs-full', IMG, 'sleep', '600'])).trim()
     fillDisk()
