@@ -104,7 +104,7 @@ describe('run and the container lifecycle', () => {
       assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'cannot-run']), 'created 127\n')
       const detached = await nerd(['start', 'cannot-run'])
       assert.equal(detached.code, 1, detached.stderr)
-      assert.match(detached.stderr, /^Error: .*nosuchcmd.*\n$/)
+      assert.match(detached.stderr, /^Error: .*nosuchcmd.*\nError: failed to start containers: cannot-run\n$/)
     } finally {
       await nerd(['rm', '-f', 'cannot-run'])
     }
