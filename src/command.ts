@@ -26,6 +26,11 @@ export interface EachNameOptions {
   parallel?: boolean
   /** Report the failures after all the output, as docker's wait does, rather than in the names' order. */
   failuresLast?: boolean
+  /**
+   * The words of docker's closing line naming the names that failed (`failed to start containers`:
+   * `Error: failed to start containers: a, b`), printed after each failure's own, for one name too.
+   */
+  failureSummary?: string
 }
 
 export interface ListOptions<Item> {
@@ -343,14 +348,14 @@ export abstract class NerdCommand extends Command {
     const settle = (outcome: Promise<string | void>) => outcome.then((line) => ({line}), (error: unknown) => ({error}))
     const limiter = new Limiter(PARALLEL_OPERATIONS)
     const outcomes = options.parallel ? names.map((name) => settle(limiter.run(() => action(name)))) : undefined
-    let failed = false
+    const failed: string[] = []
     const deferred: string[] = []
     for (const [index, name] of names.entries()) {
       const outcome = await (outcomes?.[index] ?? settle(action(name)))
       if ('error' in outcome) {
         const {error} = outcome
-        if (names.length === 1 || !(error instanceof Error)) throw error
-        failed = true
+        if ((names.length === 1 && options.failureSummary === undefined) || !(error instanceof Error)) throw error
+        failed.push(name)
         const failure = `Error: ${error.message.split('\n', 1)[0]}\n`
         if (options.failuresLast) deferred.push(failure)
         else process.stderr.write(failure)
@@ -359,7 +364,9 @@ export abstract class NerdCommand extends Command {
       }
     }
     for (const failure of deferred) process.stderr.write(failure)
-    if (failed) this.exit(1)
+    if (failed.length === 0) return
+    if (options.failureSummary !== undefined) process.stderr.write(`Error: ${options.failureSummary}: ${failed.join(', ')}\n`)
+    this.exit(1)
   }
 
   protected async finally(error: Error | undefined): Promise<unknown> {

@@ -28,9 +28,41 @@ export function openFailure(path: string, error: unknown): string {
   if (code === 'ENOENT') return `open ${path}: no such file or directory`
   if (code === 'EACCES') return `open ${path}: permission denied`
   if (code === 'EISDIR') return `read ${path}: is a directory`
-  // Node's `ENOTDIR: not a directory, open '…'` holds Go's words between the code and the call.
+  return `open ${path}: ${errnoDescription(error)}`
+}
+
+/** Node's `ENOSPC: no space left on device, write` (or `…, open '/path'`) holds Go's words between the code and the call. */
+const NODE_ERRNO_MESSAGE = /^E[A-Z0-9]+: (.*?), \w+(?: '.*)?$/s
+
+function errnoDescription(error: unknown): string {
   const message = (error as Error).message
-  return `open ${path}: ${/^E[A-Z]+: (.*?), \w+ '/.exec(message)?.[1] ?? message}`
+  return NODE_ERRNO_MESSAGE.exec(message)?.[1] ?? message
+}
+
+/**
+ * A failed `operation` (the error's own system call unless given) on the file at `path` in Go's
+ * words (os.PathError), which docker's users see: `write /var/lib/nerd/…: no space left on device`,
+ * where Node's message names no file. The code (ENOSPC, EROFS…) is kept for callers that tell
+ * failures apart.
+ */
+export function fileFailure(operation: string | undefined, path: string, error: unknown): Error {
+  // Anything else (already in Go's words, or no system call's) is as good as it gets.
+  if (!(error instanceof Error) || !NODE_ERRNO_MESSAGE.test(error.message)) return error as Error
+  const failure: NodeJS.ErrnoException = new Error(`${operation ?? (error as NodeJS.ErrnoException).syscall ?? 'write'} ${path}: ${errnoDescription(error)}`, {cause: error})
+  failure.code = (error as NodeJS.ErrnoException).code!
+  failure.path = path
+  return failure
+}
+
+/** A write the file system refuses: it is full, over quota, or read-only. */
+const REFUSED_WRITES = new Set(['ENOSPC', 'EDQUOT', 'EROFS'])
+
+/**
+ * Whether `error` is a write the file system refuses, which a write of what is about to be removed
+ * may ignore: removing a container must work on a full disk, where it is how space is won back.
+ */
+export function isWriteRefused(error: unknown): boolean {
+  return REFUSED_WRITES.has((error as NodeJS.ErrnoException | undefined)?.code ?? '')
 }
 
 /** docker's ValidateOutputPath: why a file cannot be written at `path` (its directory is missing), if so. */
@@ -49,7 +81,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await rename(temporary, path)
   } catch (error) {
     await rm(temporary, {force: true})
-    throw error
+    // The file meant, not the temporary one (nor none, as Node names none for a failed write).
+    throw fileFailure(undefined, path, error)
   }
 }
 
@@ -71,7 +104,7 @@ export async function writeStreamAtomic(path: string, write: (output: Writable) 
     output.destroy()
     await done.catch(() => undefined)
     await rm(temporary, {force: true})
-    throw error
+    throw fileFailure(undefined, path, error)
   }
 }
 

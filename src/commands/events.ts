@@ -17,19 +17,11 @@ export default class Events extends NerdCommand {
     const {flags} = await this.parse(Events)
     const {ContainerFacts, dockerEvent, eventFormatter, eventLine, eventMatches, parseEventFilters} = await import('../system/events.ts')
     const {parseLogTime} = await import('../container/logs/index.ts')
-    const {NerdError} = await import('../errors.ts')
     const filters = parseEventFilters(flags.filter ?? [])
     const render = flags.format === undefined ? eventLine : eventFormatter(flags.format)
-    const time = (flag: string, value: string | undefined) => {
-      if (value === undefined) return undefined
-      try {
-        return parseLogTime(value, new Date())
-      } catch {
-        throw new NerdError(`invalid value for --${flag}: ${value}`)
-      }
-    }
-    time('since', flags.since)
-    const until = time('until', flags.until)
+    // A bad value fails in parseLogTime's words, which docker's events prints as they are (no flag named, unlike logs).
+    if (flags.since !== undefined) parseLogTime(flags.since, new Date())
+    const until = flags.until === undefined ? undefined : parseLogTime(flags.until, new Date())
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const stop = new AbortController()
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort())

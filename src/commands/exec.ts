@@ -63,17 +63,14 @@ export default class Exec extends NerdCommand {
    * docker's refusal of `-it` without a terminal: a missing container is reported first, as docker's.
    */
   private async execTarget(reference: string, flags: {env?: string[]; 'env-file'?: string[]; 'detach-keys'?: string; detach: boolean; interactive: boolean; tty: boolean}) {
-    const {envFileEntries} = await import('../container/create-options.ts')
+    const {envFileEntries, environmentEntry} = await import('../container/create-options.ts')
     const {loadContainer} = await import('../container/lifecycle.ts')
     let env: string[]
     let detachKeys: number[]
     try {
-      // A bare NAME takes nerd's own value, or is left out (envFileEntries does so for the files).
-      const fromFlags = (flags.env ?? []).flatMap((entry) => {
-        if (entry.includes('=')) return [entry]
-        const value = process.env[entry]
-        return value === undefined ? [] : [`${entry}=${value}`]
-      })
+      // Checked as run's (docker's ValidateEnv); a bare NAME takes nerd's own value, or is left out
+      // (envFileEntries does so for the files).
+      const fromFlags = (flags.env ?? []).map((entry) => environmentEntry(entry, process.env)).filter((entry) => entry.includes('='))
       env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readFileSync(path)}), ...fromFlags]
       detachKeys = await this.detachKeys(flags['detach-keys'])
     } catch (error) {

@@ -31,7 +31,7 @@ export default class Start extends NerdCommand {
           })
         }
         this.print(reference)
-      })
+      }, {failureSummary: 'failed to start containers'})
       return
     }
     if (references.length > 1) throw new NerdError('you cannot start and attach multiple containers at once')

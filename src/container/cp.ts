@@ -217,7 +217,8 @@ export async function copyToContainer(root: string, record: ContainerRecord, hos
     await extractInto(input, destination, options.archive, options.signal)
     return
   }
-  const missing = `no such file or directory: ${hostPath}`
+  // Go's words for the lstat docker's CLI makes of the source.
+  const missing = `lstat ${hostPath}: no such file or directory`
   if (!(await lstat(hostPath).catch(() => undefined))) throw new NerdError(missing)
   const source = followsLast(hostPath, options.followLink) ? await realpath(hostPath) : hostPath
   const info = await statSource(source, hostPath, missing)

@@ -403,7 +403,7 @@ function attachStream(value: string): AttachStream {
 }
 
 /** `-e NAME=value` as typed; `-e NAME` takes nerd's NAME, and stays a bare NAME (which unsets it) when nerd has none. */
-function environmentEntry(value: string, environment: CreateContext['environment']): string {
+export function environmentEntry(value: string, environment: CreateContext['environment']): string {
   const separator = value.indexOf('=')
   const name = separator === -1 ? value : value.slice(0, separator)
   if (name === '') throw invalidFlagArgument(value, '-e, --env', `invalid environment variable: ${value}`)

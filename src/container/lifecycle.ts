@@ -10,7 +10,7 @@ import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp}
 import {isNotFound, unlessNotFound, unpackJson} from '../containerd/index.ts'
 import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
-import {isLocked, readCheckedJson, warnLeftOut, withFileLock} from '../files.ts'
+import {isLocked, isWriteRefused, readCheckedJson, warnLeftOut, withFileLock} from '../files.ts'
 import {arrayOf, objectOf, oneOf, optional, recordOf} from '../json-shape.ts'
 import type {PortMap} from '../network/ports.ts'
 import type {ImageUser} from '../image/remove.ts'
@@ -520,7 +520,9 @@ export async function recordExit(scope: ContainerScope, paths: ContainerPaths, i
  * inspect) finds its exit. The task's poststop work happens here. The caller holds the lifecycle lock.
  */
 async function recordExitAndDeleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus): Promise<ExitStatus | undefined> {
-  await recordExit(scope, container.paths, container.record.Id, ended)
+  // On a full disk the exit goes unrecorded, but the task still goes: kept, it would hold its shim
+  // and its addresses, and the container could neither start again nor be removed without -f.
+  await recordExit(scope, container.paths, container.record.Id, ended).catch(unlessWriteRefused)
   try {
     return await deleteTaskHere(scope, taskOwner(container))
   } catch (error) {
@@ -700,8 +702,9 @@ async function signalContainer(scope: ContainerScope, id: string, signal: number
  * HUP of a reload) dead. A restart the policy has under way (task-exit.ts) is waited for, so that
  * what it started is stopped too: it saw no stop when it began, and the one it will see is this.
  */
-async function markStopped(scope: ContainerScope, container: LoadedContainer): Promise<void> {
-  await updateState(container.paths, () => ({ExplicitlyStopped: true}))
+async function markStopped(scope: ContainerScope, container: LoadedContainer, removing = false): Promise<void> {
+  // A state about to be removed need not say so (a full disk must not stop rm -f).
+  await updateState(container.paths, () => ({ExplicitlyStopped: true})).catch((error: unknown) => (removing ? unlessWriteRefused(error) : Promise.reject(error)))
   if (hasRestartPolicy(container.record)) await withFileLock(container.paths.policyRestart, async () => undefined)
   if (container.labels[RESTART_STATUS_LABEL] !== undefined) {
     await scope.client.containers.update({id: container.record.Id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
@@ -916,7 +919,7 @@ export async function removeContainer(scope: ContainerScope, loaded: LoadedConta
   // Before the lifecycle lock (see there); a policy restart meanwhile would undo the kill. A
   // removal meanwhile took the state directory: the container is gone, as docker's rm -f says.
   if (options.force && !options.unlessRunning) {
-    await markStopped(scope, loaded).catch((error: unknown) => {
+    await markStopped(scope, loaded, true).catch((error: unknown) => {
       throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? new NoSuchContainerError(loaded.record.Name) : error
     })
   }
@@ -948,7 +951,7 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
     }
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
-    await markThisProcess(removal.paths.stopping)
+    await markThisProcess(removal.paths.stopping).catch(unlessWriteRefused)
     await signalContainer(scope, id, signalNumber('SIGKILL'), true)
     if (task.status === 'PAUSED' || task.status === 'PAUSING') await scope.client.tasks.resume(id).catch(() => undefined)
     // The task may be gone already: its exit handler deleted it (and recorded its exit).
@@ -957,7 +960,7 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
   if (task) {
     try {
       // Its exit recorded first: an rm cut short after the deletion leaves an exited container with its exit code and time.
-      if (ended && removal.record) await recordExit(scope, removal.paths, id, ended).catch(unlessUnreadable)
+      if (ended && removal.record) await recordExit(scope, removal.paths, id, ended).catch(unlessUnreadable).catch(unlessWriteRefused)
       await deleteTaskHere(scope, removal).catch(unlessNotFound)
     } finally {
       await rm(removal.paths.stopping, {force: true})
@@ -971,6 +974,11 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
     const {removeAnonymousVolumes} = await import('./volumes.ts')
     await removeAnonymousVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, removal.record.AnonymousVolumes)
   }
+}
+
+/** For a catch: a write the file system refuses (full, read-only) is left undone, as for a file about to go. */
+function unlessWriteRefused(error: unknown): Promise<undefined> {
+  return isWriteRefused(error) ? Promise.resolve(undefined) : Promise.reject(error)
 }
 
 /** For a catch: a state file nerd cannot read, or gone with its directory, reads as none (what a removal takes away anyway). */

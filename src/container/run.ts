@@ -160,7 +160,9 @@ export async function startAttached(
   try {
     // A container removed at exit takes its log along: no need to write one.
     if (container.record.LogPath && !container.record.HostConfig.AutoRemove) {
-      log = await openContainerLog(container.record)
+      // As docker's logger, a write that fails (a full disk) drops what it had: the output still
+      // reaches the terminal, and the container never waits on a log it cannot write.
+      log = await openContainerLog(container.record, (error) => process.stderr.write(`WARNING: output left out of the container's log: ${error.message}\n`))
     }
     const started = await startTask(
       scope,

@@ -7,11 +7,12 @@
  * that crashed half-way, a state directory removed by hand) is stale: it is taken over under the
  * namespace's lock, and the new owner again has to win the exclusive link.
  */
-import {link, mkdir, readdir, readFile, rm, unlink, writeFile} from 'node:fs/promises'
+import {link, mkdir, readdir, readFile, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {NerdError} from '../errors.ts'
-import {readCheckedJson, withFileLock, writeJsonAtomic} from '../files.ts'
+import {fileFailure, isLocked, readCheckedJson, withFileLock, writeJsonAtomic} from '../files.ts'
+import {ownerGone, ownerTag} from '../owner.ts'
 import {arrayOf, nullable, objectOf, optional, recordOf} from '../json-shape.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
 import type {AttachTarget} from '../network/attach.ts'
@@ -203,15 +204,17 @@ export async function idOfName(dataRoot: string, namespace: string, name: string
  * which would name no owner and so could be neither used nor freed.
  */
 async function createExclusive(file: string, content: string): Promise<boolean> {
-  // Hidden (no name starts with a dot), so never another container's name.
-  const written = join(dirname(file), `.${basename(file)}.${process.pid}-${content}.tmp`)
-  await writeFile(written, content)
+  // Hidden (no name starts with a dot), so never another container's name; named by its owner, so
+  // that one a killed nerd left is swept (removeOrphanedContainerFiles).
+  const written = join(dirname(file), `.${basename(file)}.${ownerTag()}-${content}.tmp`)
   try {
+    // A write that fails (a full disk) may have made the file: it goes too.
+    await writeFile(written, content)
     await link(written, file)
     return true
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw error
+    throw fileFailure(undefined, file, error)
   } finally {
     await unlink(written).catch(ignoreMissing)
   }
@@ -247,6 +250,39 @@ export async function listContainerIds(dataRoot: string, namespace: string): Pro
   } catch (error) {
     ignoreMissing(error)
     return []
+  }
+}
+
+/** A name's temporary file (createExclusive): `.<name>.<owner>-<id>.tmp`. */
+const NAME_TEMPORARY = /^\..+\.(\d+-\d+-\d+)-[0-9a-f]{64}\.tmp$/
+
+/** How long a lock has not been refreshed before the sweep removes it: far past its staleness, so never a fresh holder's. */
+const ABANDONED_LOCK_MS = 60_000
+
+/**
+ * What a nerd killed outright (SIGKILL) while it created a container leaves in the namespace's
+ * directories, which no command sees: a name's temporary file whose owner is gone, a state directory
+ * still empty that no create holds (its lifecycle lock) and containerd has no container for
+ * (`containerdIds`), and locks long abandoned.
+ */
+export async function removeOrphanedContainerFiles(dataRoot: string, namespace: string, containerdIds: ReadonlySet<string>): Promise<void> {
+  const names = namesDir(dataRoot, namespace)
+  for (const entry of await readdir(names).catch(() => [])) {
+    const owner = NAME_TEMPORARY.exec(entry)?.[1]
+    if (owner !== undefined && ownerGone(owner)) await unlink(join(names, entry)).catch(ignoreMissing)
+  }
+  const containers = containersDir(dataRoot, namespace)
+  const entries = await readdir(containers).catch(() => [])
+  for (const id of entries.filter((entry) => /^[0-9a-f]{64}$/.test(entry) && !containerdIds.has(entry))) {
+    const paths = containerPaths(dataRoot, namespace, id)
+    if ((await readdir(paths.dir).catch(() => ['unreadable'])).length > 0 || (await isLocked(paths.lifecycle))) continue
+    // rmdir: a create that took the lock since has written into it, and it stays.
+    await rmdir(paths.dir).catch(() => undefined)
+  }
+  for (const lock of entries.filter((entry) => entry.endsWith('.lock'))) {
+    const path = join(containers, lock)
+    const refreshed = await stat(path).then((stats) => stats.mtimeMs, () => Date.now())
+    if (Date.now() - refreshed > ABANDONED_LOCK_MS) await rmdir(path).catch(() => undefined)
   }
 }
 

@@ -4,8 +4,9 @@
  * running container. The container's plan (written at create, changed by connect/disconnect) says
  * which networks; its state records what CNI ADD returned, for DEL, inspect and `port`.
  */
+import {rm} from 'node:fs/promises'
 import {isIP} from 'node:net'
-import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
+import {isWriteRefused, readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel, CniError} from './cni.ts'
 import {addDefaultRoute, bridgeExists, ensureHostNetworking, removeOrphanedVeth} from './host.ts'
@@ -444,10 +445,23 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
       state.ports = {}
       if (only && netns) failure ??= await movePorts(target, plan, state, networks, netns).catch((error: unknown) => error)
     }
-    await writeJsonAtomic(target.files.state, state)
+    await writeDetachedState(target.files.state, state)
     await refreshHosts(plan, networks, names, target, state)
     if (failure) throw failure
   })
+}
+
+/**
+ * The state left after a detach. On a full disk, one with nothing attached is the missing file's,
+ * which removing it says: the task of a container must go (and the container with it) on a full disk.
+ */
+async function writeDetachedState(path: string, state: NetworkState): Promise<void> {
+  try {
+    await writeJsonAtomic(path, state)
+  } catch (error) {
+    if (!isWriteRefused(error) || attachedNames(state).length > 0 || Object.keys(state.ports).length > 0) throw error
+    await rm(path, {force: true})
+  }
 }
 
 /**

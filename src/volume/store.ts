@@ -7,6 +7,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {chmod, mkdir, readdir, rm, stat} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {withGoType} from '../format/go-types.ts'
@@ -110,11 +111,19 @@ export async function createVolumeIfMissing(scope: VolumeScope, request: VolumeC
   return withVolumeLock(scope, name, async () => {
     const existing = await getVolume(scope, name)
     if (existing) return {volume: existing, created: false}
-    const data = join(volumeDir(scope, name), DATA_DIR)
-    await mkdir(data, {recursive: true})
-    await chmod(data, 0o755)
+    const dir = volumeDir(scope, name)
+    // What is left of a volume without its record is no volume: nothing could list or remove it.
+    const madeDir = !existsSync(dir)
+    const data = join(dir, DATA_DIR)
     const record: VolumeRecord = {Name: name, Driver: LOCAL_DRIVER, CreatedAt: createdAtText(new Date()), Labels: labels, Options: options, Scope: 'local'}
-    await writeJsonAtomic(join(volumeDir(scope, name), RECORD_FILE), record)
+    try {
+      await mkdir(data, {recursive: true})
+      await chmod(data, 0o755)
+      await writeJsonAtomic(join(dir, RECORD_FILE), record)
+    } catch (error) {
+      await rm(madeDir ? dir : data, {recursive: true, force: true}).catch(() => undefined)
+      throw error
+    }
     return {volume: toVolume(scope, record), created: true}
   })
 }

@@ -38,6 +38,12 @@ describe('docker behaviours of the container commands', () => {
 
   it('start of a running container and rm -f of a missing one succeed', async () => {
     assert.deepEqual(await outcome(['start', 'web']), {code: 0, stdout: 'web\n', stderr: ''})
+    // Those that fail are named again at the end, as docker's start names them.
+    assert.deepEqual(await outcome(['start', 'nope', 'web', 'nope2']), {
+      code: 1,
+      stdout: 'web\n',
+      stderr: 'Error: No such container: nope\nError: No such container: nope2\nError: failed to start containers: nope, nope2\n',
+    })
     const missing = 'Error: No such container: nosuch\n'
     assert.deepEqual(await outcome(['rm', '-f', 'nosuch']), {code: 0, stdout: '', stderr: missing})
     await nerdOk(['create', '--name', 'made', IMG, 'true'])
@@ -546,7 +552,7 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(stdout, 'AbortError\n')
   })
 
-  it('a container whose config.json or state.json nerd cannot use is left out of ps and prune with a warning naming the file; inspect, start and logs fail on one line; rm -f removes it', async () => {
+  it('a container whose config.json or state.json nerd cannot use is left out of ps and prune with a warning naming the file; inspect and logs fail on one line, start on its own then docker's closing one; rm -f removes it', async () => {
     const made = async (args: string[]) => (await nerdOk(args)).trim()
     const spoilt = {
       garbled: {id: await made(['create', '--name', 'spoilt-garbled', IMG, 'sleep', '600']), file: 'config.json', content: 'garbage{\n'},
@@ -576,7 +582,7 @@ describe('docker behaviours of the container commands', () => {
     assert.match(pruned.stdout, /^Deleted Containers:\n[0-9a-f]{64}\n/)
 
     assert.deepEqual(await outcome(['inspect', 'spoilt-garbled']), {code: 1, stdout: '[]\n', stderr: `Error: ${problem.garbled}\n`})
-    assert.deepEqual(await outcome(['start', 'spoilt-shape']), {code: 1, stdout: '', stderr: `Error: ${problem.shape}\n`})
+    assert.deepEqual(await outcome(['start', 'spoilt-shape']), {code: 1, stdout: '', stderr: `Error: ${problem.shape}\nError: failed to start containers: spoilt-shape\n`})
     assert.deepEqual(await outcome(['logs', 'spoilt-shape']), {code: 1, stdout: '', stderr: `Error: ${problem.shape}\n`})
     assert.deepEqual(await outcome(['inspect', 'spoilt-empty']), {code: 1, stdout: '[]\n', stderr: `Error: ${problem.empty}\n`})
 

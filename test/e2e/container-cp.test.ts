@@ -92,6 +92,8 @@ describe('cp', () => {
     const missing = await nerd(['cp', 'live:/nosuch', join(work, 'x')])
     assert.equal(missing.code, 1)
     assert.equal(missing.stderr, 'Error: Could not find the file /nosuch in container live\n')
+    const missingHere = join(work, 'nosuch')
+    assert.deepEqual(await nerd(['cp', missingHere, 'live:/tmp/']).then(({code, stderr}) => ({code, stderr})), {code: 1, stderr: `Error: lstat ${missingHere}: no such file or directory\n`})
     const both = await nerd(['cp', 'live:/a', 'live:/b'])
     assert.equal(both.code, 1)
     assert.match(both.stderr, /copying between containers is not supported/)

@@ -321,4 +321,11 @@ describe('events and stats', () => {
     assert.equal(missing.code, 1)
     assert.match(missing.stderr, /No such container: nosuch/)
   })
+
+  it("events --since and --until refuse a value that is no time or duration in docker's words", async () => {
+    for (const flag of ['--since', '--until']) {
+      const bad = await nerd(['events', flag, 'bogus'])
+      assert.deepEqual({code: bad.code, stdout: bad.stdout, stderr: bad.stderr}, {code: 1, stdout: '', stderr: 'Error: failed to parse value as time or duration: "bogus"\n'})
+    }
+  })
 })

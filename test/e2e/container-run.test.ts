@@ -104,7 +104,7 @@ describe('run and the container lifecycle', () => {
       assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'cannot-run']), 'created 127\n')
       const detached = await nerd(['start', 'cannot-run'])
       assert.equal(detached.code, 1, detached.stderr)
-      assert.match(detached.stderr, /^Error: .*nosuchcmd.*\n$/)
+      assert.match(detached.stderr, /^Error: .*nosuchcmd.*\nError: failed to start containers: cannot-run\n$/)
     } finally {
       await nerd(['rm', '-f', 'cannot-run'])
     }
@@ -116,7 +116,7 @@ describe('run and the container lifecycle', () => {
     assert.equal(result.stderr.trim().split('\n').at(-1)?.startsWith('Error: '), true, result.stderr)
   })
 
-  it('a missing --env-file fails run and exec with 125 and docker\'s words, and leaves no FIFOs', async () => {
+  it('a missing --env-file fails run and exec with 125 and docker\'s words, as does exec -e =x, and leaves no FIFOs', async () => {
     const missing = join(workDir, 'no-such.env')
     const run = await nerd(['run', '--rm', '--env-file', missing, IMG, 'true'])
     assert.equal(run.code, 125, run.stderr)
@@ -127,6 +127,13 @@ describe('run and the container lifecycle', () => {
     const exec = await nerd(['exec', '--env-file', missing, 'env-exec', 'true'])
     assert.equal(exec.code, 125, exec.stderr)
     assert.equal(exec.stderr, `Error: --env-file: open ${missing}: no such file or directory\n`)
+    assert.equal(existsSync(fifoDir) ? readdirSync(fifoDir).length : 0, fifosBefore)
+    // -e is checked as run's (docker's ValidateEnv): pflag's words, 125.
+    const unnamed = await nerd(['exec', '-e', '=x', 'env-exec', 'true'])
+    assert.deepEqual(
+      {code: unnamed.code, stderr: unnamed.stderr},
+      {code: 125, stderr: 'invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x\nSee \'nerd exec --help\'.\n'},
+    )
     assert.equal(existsSync(fifoDir) ? readdirSync(fifoDir).length : 0, fifosBefore)
     await nerdOk(['rm', '-f', 'env-exec'])
   })

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {existsSync, readdirSync, readlinkSync} from 'node:fs'
+import {mkdir, mkdtemp, readFile, rm, utimes, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
+import {processStartTime} from '../../src/container/host-process.ts'
 import {ctr, fileDataRoot, killedLoad, loadTestImage, nerd, uniqueNamespace} from '../helpers/e2e.ts'
 
 const namespace = uniqueNamespace(import.meta.url)
@@ -195,6 +196,37 @@ describe('nerd namespace', () => {
     assert.match(listed.stdout, new RegExp(`^${byCtr} owner=ctr$`, "m"))
     assert.equal((await nerd(['namespace', 'rm', byCtr])).code, 0)
     assert.ok(!(await ctr(['namespaces', 'ls', '-q'])).stdout.split('\n').includes(byCtr))
+  })
+
+  it("what a create killed outright left (an empty state directory, its lock, a name's temporary file) goes with container prune once its maker is gone, and with namespace rm", async () => {
+    const swept = `${namespace}-swept`
+    assert.equal((await nerd(['namespace', 'create', swept])).code, 0)
+    const containers = join(fileDataRoot(), 'containers', swept)
+    const names = join(fileDataRoot(), 'names', swept)
+    const pidNamespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))![1]
+    const id = 'a'.repeat(64)
+    const leave = async () => {
+      await mkdir(join(containers, id), {recursive: true})
+      const lock = join(containers, `.${id}.lock`)
+      await mkdir(lock, {recursive: true})
+      const longAgo = new Date(Date.now() - 5 * 60_000)
+      await utimes(lock, longAgo, longAgo)
+      await mkdir(names, {recursive: true})
+      // Its owner is no process (pid 2^22 + 1 is past any pid_max).
+      await writeFile(join(names, `.sigd.${pidNamespace}-4194305-1-${id}.tmp`), '')
+    }
+    await leave()
+    // A live maker's (this process's) stays.
+    const live = `.alive.${pidNamespace}-${process.pid}-${processStartTime('self')}-${'b'.repeat(64)}.tmp`
+    await writeFile(join(names, live), '')
+    const pruned = await nerd(['container', 'prune', '-f'], {namespace: swept})
+    assert.equal(pruned.code, 0, pruned.stderr)
+    assert.deepEqual(readdirSync(containers), [])
+    assert.deepEqual(readdirSync(names), [live])
+    await rm(join(names, live))
+    await leave()
+    assert.equal((await nerd(['namespace', 'rm', swept])).code, 0)
+    assert.ok(!existsSync(containers) && !existsSync(names))
   })
 
   it('ls prints a table with counts', async () => {

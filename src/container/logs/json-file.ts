@@ -10,8 +10,9 @@
  * container stays off libuv's thread pool (but while it gzips a rotated file, see
  * compressed-rotation.ts) and allocates next to nothing per line.
  */
-import {closeSync, fstatSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
+import {closeSync, fstatSync, ftruncateSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {NerdError} from '../../errors.ts'
+import {fileFailure} from '../../files.ts'
 import {goJSON} from '../../format/go-json.ts'
 import {compareStrings, goParseBool, goParseBoolError} from '../../format/go-values.ts'
 import type {ContainerRecord} from '../model.ts'
@@ -27,6 +28,11 @@ export interface JsonFileOptions {
   attrs?: Record<string, string>
   /** Rotated files are gzipped (`<file>.1.gz` …, see compressed-rotation.ts); the live one stays plain. */
   compress?: boolean
+  /**
+   * Told of the first write that fails (a full disk), as an error naming the file: the log drops
+   * what it cannot write and goes on, as docker's does, for the container must not wait on its output.
+   */
+  onWriteFailure?: (error: Error) => void
 }
 
 export type LogStream = 'stdout' | 'stderr'
@@ -129,9 +135,12 @@ export function logTimestamp(nanoseconds: bigint = nowNanoseconds()): string {
 }
 
 export interface JsonFileLog {
-  /** Logs the complete lines of `chunk`; the rest waits for its newline (or 16 KiB, or close). */
+  /**
+   * Logs the complete lines of `chunk`; the rest waits for its newline (or 16 KiB, or close). Never
+   * throws: what cannot be written is dropped (see JsonFileOptions.onWriteFailure).
+   */
   write(stream: LogStream, chunk: Uint8Array): void
-  /** Logs what is left of an unfinished line, as is, and closes the file once the rotated files are compressed. */
+  /** Logs what is left of an unfinished line, as is (or drops it, as write), and closes the file once the rotated files are compressed. */
   close(): Promise<void>
 }
 
@@ -163,8 +172,10 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
   const streamField = streamFields(options.attrs)
   /** Everything of an entry except the escaped text. */
   const entryFrame = ENTRY_START.length + streamField.stdout.length + TIME_LENGTH + ENTRY_END.length
+  /** -1 while the file is closed: a rotation that could not open the new one; the next write tries again. */
   let fd = openSync(path, 'a', 0o640)
   let size = fstatSync(fd).size
+  let failureTold = false
   const output = Buffer.allocUnsafe(Math.max(OUTPUT_SIZE, entryFrame + maxEscapedLength(MAX_LINE_PIECE)))
   let outputLength = 0
   const pending: Record<LogStream, PendingLine> = {
@@ -179,10 +190,32 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
   const compressed = options.compress && maxFile > 1 ? new CompressedRotation(path, maxFile) : undefined
 
   const writeAll = (bytes: Buffer, length: number): void => {
-    for (let written = 0; written < length; ) written += writeSync(fd, bytes, written, length - written)
+    if (fd < 0) fd = openSync(path, 'a', 0o640)
+    try {
+      for (let written = 0; written < length; ) written += writeSync(fd, bytes, written, length - written)
+    } catch (error) {
+      // Half an entry would spoil the line the next write appends to.
+      try {
+        ftruncateSync(fd, size)
+      } catch {
+        // The file keeps a cut line, which readers skip.
+      }
+      throw fileFailure('write', path, error)
+    }
     size += length
   }
-  /** Writes the gathered entries; on a failed write (a full disk) they are dropped, as docker drops them. */
+  /** Runs `write`; a failure (a full disk) drops what it was writing, as docker drops it, and is told once. */
+  const dropOnFailure = (write: () => void): void => {
+    try {
+      write()
+    } catch (error) {
+      outputLength = 0
+      if (failureTold) return
+      failureTold = true
+      options.onWriteFailure?.(error as Error)
+    }
+  }
+  /** Writes the gathered entries. */
   const flush = (): void => {
     const length = outputLength
     outputLength = 0
@@ -193,7 +226,8 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
    * tell that it started over, which a truncated file followed by a longer write would hide.
    */
   const rotate = (): void => {
-    closeSync(fd)
+    if (fd >= 0) closeSync(fd)
+    fd = -1
     if (maxFile <= 1) {
       rmSync(path, {force: true})
     } else if (compressed) {
@@ -208,8 +242,8 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
         }
       }
     }
-    fd = openSync(path, 'a', 0o640)
     size = 0
+    fd = openSync(path, 'a', 0o640)
   }
   /** Adds the entry for `source[start, end)` to the output, rotating first when it would pass max-size. */
   const entry = (stream: LogStream, source: Buffer, start: number, end: number): void => {
@@ -235,9 +269,10 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
     const unfinished = pending[stream]
     if (unfinished.length === 0) return entry(stream, source, start, end)
     // One contiguous piece, so that a UTF-8 sequence cut between two chunks is whole again.
-    unfinished.length += source.copy(unfinished.bytes, unfinished.length, start, end)
-    entry(stream, unfinished.bytes, 0, unfinished.length)
+    const length = unfinished.length + source.copy(unfinished.bytes, unfinished.length, start, end)
+    // Taken before the entry is made: a failed write drops it, and the next line starts afresh.
     unfinished.length = 0
+    entry(stream, unfinished.bytes, 0, length)
   }
 
   return {
@@ -245,43 +280,49 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
       const source = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
       const unfinished = pending[stream]
       time.write(logTimestamp(), 'latin1')
-      let start = 0
-      while (start < source.length) {
-        const newline = source.indexOf(10, start)
-        const textEnd = newline < 0 ? source.length : newline
-        const room = MAX_LINE_PIECE - unfinished.length
-        if (textEnd - start >= room) {
-          // docker's 16 KiB buffer filled up without a newline: that much is logged as a piece of its own.
-          line(stream, source, start, start + room)
-          start += room
-        } else if (newline < 0) {
-          unfinished.length += source.copy(unfinished.bytes, unfinished.length, start)
-          start = source.length
-        } else {
-          line(stream, source, start, newline + 1)
-          start = newline + 1
+      dropOnFailure(() => {
+        let start = 0
+        while (start < source.length) {
+          const newline = source.indexOf(10, start)
+          const textEnd = newline < 0 ? source.length : newline
+          const room = MAX_LINE_PIECE - unfinished.length
+          if (textEnd - start >= room) {
+            // docker's 16 KiB buffer filled up without a newline: that much is logged as a piece of its own.
+            line(stream, source, start, start + room)
+            start += room
+          } else if (newline < 0) {
+            unfinished.length += source.copy(unfinished.bytes, unfinished.length, start)
+            start = source.length
+          } else {
+            line(stream, source, start, newline + 1)
+            start = newline + 1
+          }
         }
-      }
-      flush()
+        flush()
+      })
     },
     async close() {
       time.write(logTimestamp(), 'latin1')
-      for (const stream of ['stdout', 'stderr'] as const) {
-        const unfinished = pending[stream]
-        if (unfinished.length > 0) entry(stream, unfinished.bytes, 0, unfinished.length)
-        unfinished.length = 0
-      }
-      try {
+      dropOnFailure(() => {
+        for (const stream of ['stdout', 'stderr'] as const) {
+          const unfinished = pending[stream]
+          if (unfinished.length > 0) entry(stream, unfinished.bytes, 0, unfinished.length)
+          unfinished.length = 0
+        }
         flush()
-      } finally {
-        closeSync(fd)
-      }
+      })
+      if (fd >= 0) closeSync(fd)
+      fd = -1
       await compressed?.idle()
     },
   }
 }
 
 /** A container's json-file log, written with its log options and the attributes worked out at create. */
-export function openContainerLog(record: Pick<ContainerRecord, 'LogPath' | 'HostConfig' | 'LogAttributes'>): Promise<JsonFileLog> {
-  return openJsonFileLog(record.LogPath, {...parseLogOptions(record.HostConfig.LogConfig.Config), ...(record.LogAttributes ? {attrs: record.LogAttributes} : {})})
+export function openContainerLog(record: Pick<ContainerRecord, 'LogPath' | 'HostConfig' | 'LogAttributes'>, onWriteFailure?: (error: Error) => void): Promise<JsonFileLog> {
+  return openJsonFileLog(record.LogPath, {
+    ...parseLogOptions(record.HostConfig.LogConfig.Config),
+    ...(record.LogAttributes ? {attrs: record.LogAttributes} : {}),
+    ...(onWriteFailure ? {onWriteFailure} : {}),
+  })
 }

@@ -109,7 +109,8 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   // blocks or dies of SIGPIPE.
   try {
     record = JSON.parse(readFileSync(paths.record, 'utf8')) as ContainerRecord
-    if (record.HostConfig.LogConfig.Type !== 'none' && record.LogPath) log = await openContainerLog(record)
+    // What cannot be written (a full disk) is dropped, and the first failure told when the logger ends.
+    if (record.HostConfig.LogConfig.Type !== 'none' && record.LogPath) log = await openContainerLog(record, (error) => (failure ??= error))
   } catch (error) {
     failure = error
   }
@@ -145,11 +146,7 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
         const callback = (length: number): boolean => {
           const chunk = buffer.subarray(0, length)
           attach?.broadcast(stream, chunk)
-          try {
-            log?.write(stream, chunk)
-          } catch (error) {
-            failure ??= error
-          }
+          log?.write(stream, chunk)
           return true
         }
         input = new Socket({fd, readable: true, writable: false, onread: {buffer, callback}})

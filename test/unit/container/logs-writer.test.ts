@@ -243,6 +243,15 @@ describe('json-file writer', () => {
     assert.equal(execFileSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'}), 'false true\n')
   })
 
+  it('drops what it cannot write (a full disk), tells the first failure once, naming the file, and never throws', async () => {
+    const failures: string[] = []
+    const log = await openJsonFileLog('/dev/full', {onWriteFailure: (error) => failures.push(`${(error as NodeJS.ErrnoException).code} ${error.message}`)})
+    log.write('stdout', Buffer.from('one\n'))
+    log.write('stderr', Buffer.from(`${'x'.repeat(MAX_LINE_PIECE * 2)}\ntwo\nunfinished`))
+    await log.close()
+    assert.deepEqual(failures, ['ENOSPC write /dev/full: no space left on device'])
+  })
+
   it('creates the file at open, readable by its group only', async () => {
     const path = join(dir, 'mode.log')
     const log = await openJsonFileLog(path)
