@@ -178,7 +178,9 @@ export function formatInspect(items: readonly unknown[], format?: string, option
 
 function inspectLine(template: Template, item: unknown, rawFallback: boolean): string {
   const type = goTypeOf(item)
-  if (type === undefined) return template.execute(item)
+  // Without a Go type, the object is what docker's inspect decodes from raw JSON: a map, whose
+  // missing keys are errors.
+  if (type === undefined) return template.execute(item, undefined, {missingKeyError: true})
   try {
     return template.execute(goTypedValue(item, type))
   } catch (error) {

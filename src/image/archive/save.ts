@@ -109,7 +109,7 @@ async function findById(client: ContainerdClient, records: readonly ImageRecord[
     }
     if (configDigest.slice(configDigest.indexOf(':') + 1).startsWith(hex)) matches.set(configDigest, record)
   }
-  if (matches.size > 1) throw new NerdError(`image ID ${text} is ambiguous: it matches ${[...matches.keys()].join(', ')}`)
+  if (matches.size > 1) throw new NerdError(`multiple IDs found with provided prefix: ${text}`)
   return [...matches.values()][0]
 }
 

@@ -190,6 +190,13 @@ describe('formatInspect', () => {
     assert.deepEqual(formatInspect([three[1]], '{{index .Env 0}}').text, '\n')
   })
 
+  it('fails on a key an object without a Go type lacks, as docker\'s raw JSON maps do', () => {
+    assert.deepEqual(formatInspect([{Name: 'default', Labels: {}}], '{{.Nope}}'), {
+      text: '\n',
+      errors: ['template parsing error: template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"'],
+    })
+  })
+
   describe('of an object docker decodes into a Go type', () => {
     const STATE = goStruct('types.ContainerState', {Health: pointerTo(goStruct('types.Health'))})
     const CONTAINER = goStruct('types.ContainerJSON', {
