@@ -10,6 +10,7 @@
 import type {Stats} from 'node:fs'
 import {lstat, readlink, realpath, stat} from 'node:fs/promises'
 import {basename, dirname, join, normalize, posix, relative, resolve} from 'node:path'
+import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {NerdError} from '../errors.ts'
 import {extractInto, packAs} from './cp-archive.ts'
@@ -207,6 +208,32 @@ export async function copyFromContainer(root: string, record: ContainerRecord, c
   await extractInto(packAs(source, name), directory, options.archive, options.signal)
 }
 
+/** A tar header's size: less than one is a stream that ended before its first header. */
+const TAR_BLOCK = 512
+
+/**
+ * A tar stream the user gives (`cp - CONTAINER:DIR`) extracted as docker's daemon untars it: an empty
+ * one copies nothing, one that is no tar fails in Go's archive/tar words.
+ */
+async function extractUserArchive(input: NodeJS.ReadableStream, destination: string, options: CopyOptions): Promise<void> {
+  let received = 0
+  const counted = Readable.from(
+    (async function* () {
+      for await (const chunk of input) {
+        received += (chunk as Buffer).length
+        yield chunk
+      }
+    })(),
+  )
+  try {
+    await extractInto(counted, destination, options.archive, options.signal)
+  } catch (error) {
+    if ((error as {code?: string}).code !== 'TAR_BAD_ARCHIVE') throw error
+    if (received === 0) return
+    throw new NerdError(`Error processing tar file: ${received < TAR_BLOCK ? 'unexpected EOF' : 'archive/tar: invalid tar header'}`)
+  }
+}
+
 /** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST). */
 export async function copyToContainer(root: string, record: ContainerRecord, hostPath: string, containerPath: string, options: CopyOptions, input: NodeJS.ReadableStream): Promise<void> {
   const destination = await resolveInRoot(root, containerPath, true)
@@ -214,7 +241,7 @@ export async function copyToContainer(root: string, record: ContainerRecord, hos
   if (hostPath === '-') {
     if (!(await stat(destination).catch(() => undefined))?.isDirectory()) throw new NerdError(`destination "${record.Name}:${containerPath}" must be a directory`)
     refuseReadOnly(record, inContainer(destination))
-    await extractInto(input, destination, options.archive, options.signal)
+    await extractUserArchive(input, destination, options)
     return
   }
   // Go's words for the lstat docker's CLI makes of the source.

@@ -290,4 +290,13 @@ describe('cp', () => {
     const stopped = await nerd(['cp', '-', 'stopped:/copied'], {input: await readFile(join(work, 'up.tar'))})
     assert.equal(stopped.stderr, 'Error: "../trap/x" is outside of "/copied"\n')
   })
+
+  it('takes an empty stream on stdin as an empty archive and refuses one that is no tar in Go\'s words, as docker\'s daemon', async () => {
+    const empty = await nerd(['cp', '-', 'live:/tmp'], {input: Buffer.alloc(0)})
+    assert.deepEqual([empty.code, empty.stderr], [0, ''])
+    const short = await nerd(['cp', '-', 'live:/tmp'], {input: Buffer.from('garbage\n')})
+    assert.deepEqual([short.code, short.stderr], [1, 'Error: Error processing tar file: unexpected EOF\n'])
+    const long = await nerd(['cp', '-', 'live:/tmp'], {input: Buffer.alloc(2048, 'x')})
+    assert.deepEqual([long.code, long.stderr], [1, 'Error: Error processing tar file: archive/tar: invalid tar header\n'])
+  })
 })
