@@ -552,7 +552,7 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(stdout, 'AbortError\n')
   })
 
-  it('a container whose config.json or state.json nerd cannot use is left out of ps and prune with a warning naming the file; inspect and logs fail on one line, start on its own then docker's closing one; rm -f removes it', async () => {
+  it('a container whose config.json or state.json nerd cannot use is left out of ps and prune with a warning naming the file; inspect and logs fail on one line, start on its own then docker\'s closing one; rm -f removes it', async () => {
     const made = async (args: string[]) => (await nerdOk(args)).trim()
     const spoilt = {
       garbled: {id: await made(['create', '--name', 'spoilt-garbled', IMG, 'sleep', '600']), file: 'config.json', content: 'garbage{\n'},

@@ -212,7 +212,11 @@ export async function killedLoad(namespace: string): Promise<void> {
   const load = startNerd(['load'], {namespace})
   load.child.stdin.write(archive.subarray(0, archive.length - 1024))
   const deadline = Date.now() + 30_000
-  while ((await ctr(['content', 'ls', '-q'], {namespace})).stdout.trim() === '') {
+  // Its lease made and a blob stored under it (blobs of an image removed just before may still wait
+  // for containerd's collection: they alone do not say the load got that far).
+  const stored = async () =>
+    (await ctr(['leases', 'ls'], {namespace})).stdout.includes('nerd/owner') && (await ctr(['content', 'ls', '-q'], {namespace})).stdout.trim() !== ''
+  while (!(await stored())) {
     if (Date.now() > deadline) throw new Error('timed out waiting for the load to store blobs')
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 100))
   }
