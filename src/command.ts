@@ -204,7 +204,7 @@ export abstract class NerdCommand extends Command {
     const {NETWORK_HOOK_EVENTS} = await import('./network/plugin-hooks.ts')
     if (!NETWORK_HOOK_EVENTS.some((event) => this.subscribed(event))) return undefined
     const {recordHookPlugins} = await import('./hooks/recorded.ts')
-    return {nerdVersion: this.config.version, ...target, plugins: recordHookPlugins(this.config, NETWORK_HOOK_EVENTS)}
+    return {nerdVersion: this.config.version, ...target, dataDir: this.config.dataDir, plugins: recordHookPlugins(this.config, NETWORK_HOOK_EVENTS)}
   }
 
   /** The pull hooks (resolve, verify, unpack) that some plugin subscribes to. */

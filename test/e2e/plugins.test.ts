@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
@@ -199,6 +199,44 @@ describe('plugins install, uninstall and refusal', () => {
       const ran = await nerd(['run', '--rm', '--network', 'none', IMG, 'true'], {env})
       assert.deepEqual([ran.code, ran.stderr], [0, ''])
       await nerdOk(['plugins', undo, 'nerd-plugin-collide'], {env})
+    }
+  })
+
+  it('a container whose network-hook plugin was uninstalled or unlinked starts without it, warned once; an upgrade is taken from where it is now', async () => {
+    // The hook module is given as an argument: a later version moves it.
+    const networkPlugin = (name: string, module: string) => writePlugin(name, {
+      oclif: {hooks: {'nerd:network:setup': module, 'nerd:network:teardown': module}},
+      nerd: {hookApi: '^1'},
+    }, {[module]: "import {appendFileSync} from 'node:fs'\nexport default (payload) => { appendFileSync(payload.labels['test.netgone/log'], `${payload.phase ?? 'setup'} ${import.meta.url}\\n`) }\n"})
+    const log = join(home, 'netgone.log')
+    const fired = async () => (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean)
+    const installed = await networkPlugin('nerd-plugin-netgone', 'hooks/net.js')
+    await nerdOk(['plugins', 'install', installed], {env})
+    await nerdOk(['run', '-d', '--name', 'netgone', '--restart', 'always', '--label', `test.netgone/log=${log}`, IMG, 'sleep', '600'], {env})
+    try {
+      assert.deepEqual((await fired()).map((line) => line.split(' ')[0]), ['setup'])
+      const uninstalled = await nerd(['plugins', 'uninstall', 'nerd-plugin-netgone'], {env})
+      assert.equal(uninstalled.code, 0, uninstalled.stderr)
+      assert.match(uninstalled.stderr, /^WARNING: 1 container was created with the network hooks of plugin "nerd-plugin-netgone"; they start without them from now on$/m)
+      const warning = 'WARNING: plugin "nerd-plugin-netgone" is no longer installed; skipping its network hooks\n'
+      for (const args of [['restart', '-t', '0', 'netgone'], ['stop', '-t', '0', 'netgone'], ['start', 'netgone']]) {
+        const result = await nerd(args, {env})
+        assert.deepEqual([result.code, result.stderr], [0, warning], args.join(' '))
+      }
+      assert.equal((await fired()).length, 1)
+      // Upgraded: the same plugin, now linked from elsewhere with its hook module moved.
+      const upgraded = await networkPlugin('nerd-plugin-netgone-v2', 'lib/network.js')
+      await writeFile(join(upgraded, 'package.json'), (await readFile(join(upgraded, 'package.json'), 'utf8')).replace('nerd-plugin-netgone-v2', 'nerd-plugin-netgone'))
+      await nerdOk(['plugins', 'link', upgraded], {env})
+      const restarted = await nerd(['restart', '-t', '0', 'netgone'], {env})
+      assert.deepEqual([restarted.code, restarted.stderr], [0, ''])
+      assert.deepEqual((await fired()).slice(1), ['before', 'after', 'setup'].map((phase) => `${phase} file://${upgraded}/lib/network.js`))
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-netgone'], {env})
+      const unlinked = await nerd(['restart', '-t', '0', 'netgone'], {env})
+      assert.deepEqual([unlinked.code, unlinked.stderr], [0, warning])
+      assert.equal((await fired()).length, 4)
+    } finally {
+      await nerd(['rm', '-f', 'netgone'], {env})
     }
   })
 
