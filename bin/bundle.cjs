@@ -128,4 +128,7 @@ module.exports = {
   get checkInstalledPlugins() {
     return loadBundle().checkInstalledPlugins
   },
+  get exportSettingsToPluginCommand() {
+    return loadBundle().exportSettingsToPluginCommand
+  },
 }

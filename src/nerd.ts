@@ -2,3 +2,4 @@
 export {main} from './cli.ts'
 export {COMMANDS} from './command-index.ts'
 export {checkInstalledPlugins} from './plugins/install-check.ts'
+export {exportSettingsToPluginCommand} from './plugins/command-environment.ts'

@@ -12,7 +12,7 @@ import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {nerdOk} from '../helpers/containers.ts'
-import {loadTestImage, nerd} from '../helpers/e2e.ts'
+import {fileDataRoot, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -237,6 +237,33 @@ describe('plugins install, uninstall and refusal', () => {
       assert.equal((await fired()).length, 4)
     } finally {
       await nerd(['rm', '-f', 'netgone'], {env})
+    }
+  })
+
+  it('a plugin command gets its own arguments whole and nerd\'s global options in its environment', async () => {
+    const plugin = await writePlugin('nerd-plugin-globals', {oclif: {commands: './commands'}}, {
+      'commands/globals/show.js': `export default class Show {
+  static async run(argv) {
+    const {CONTAINERD_NAMESPACE, CONTAINERD_ADDRESS, CONTAINERD_SNAPSHOTTER, NERD_SETTINGS} = process.env
+    console.log(JSON.stringify({argv, namespace: CONTAINERD_NAMESPACE, address: CONTAINERD_ADDRESS, snapshotter: CONTAINERD_SNAPSHOTTER, settings: JSON.parse(NERD_SETTINGS)}))
+  }
+}
+`,
+    }, {manifest: false})
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      const shown = JSON.parse(await nerdOk(['--debug', '--snapshotter', 'native', 'globals', 'show', '--namespace', 'x', '-n', 'y', '--debug', 'keep'], {env: {...env, CONTAINERD_NAMESPACE: 'from-environment'}, namespace: 'from-flag'}))
+      assert.deepEqual(shown.argv, ['--namespace', 'x', '-n', 'y', '--debug', 'keep'])
+      assert.equal(shown.namespace, 'from-flag')
+      assert.equal(shown.address, testEnvironment.address)
+      assert.equal(shown.snapshotter, 'native')
+      assert.equal(shown.settings.namespace, 'from-flag')
+      assert.equal(shown.settings.data_root, fileDataRoot())
+      assert.equal(shown.settings.debug, true)
+      assert.equal(shown.settings.insecure_registry, false)
+      assert.ok(Array.isArray(shown.settings.hosts_dir))
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-globals'], {env})
     }
   })
 
