@@ -267,6 +267,24 @@ describe('plugins install, uninstall and refusal', () => {
     }
   })
 
+  it('--debug shows a failing hook\'s whole message and its stack, under nerd\'s one line', async () => {
+    const plugin = await writePlugin('nerd-plugin-throws', {
+      oclif: {hooks: {'nerd:container:create': './hooks/create.js'}},
+      nerd: {hookApi: '^1'},
+    }, {'hooks/create.js': "export default function refuseCreate() { throw new Error('create refused\\nthe second line of the reason') }\n"})
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      const plain = await nerd(['run', '--rm', '--network', 'none', IMG, 'true'], {env})
+      assert.deepEqual([plain.code, plain.stderr], [125, 'Error: plugin "nerd-plugin-throws" failed in nerd:container:create: create refused\n'])
+      const debugged = await nerd(['--debug', 'run', '--rm', '--network', 'none', IMG, 'true'], {env})
+      assert.equal(debugged.code, 125)
+      assert.match(debugged.stderr, /^Caused by: Error: create refused\nthe second line of the reason\n +at (?:Object\.)?refuseCreate \(file:\/\/.*\/hooks\/create\.js:1:/m)
+      assert.match(debugged.stderr, /^Error: plugin "nerd-plugin-throws" failed in nerd:container:create: create refused$/m)
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-throws'], {env})
+    }
+  })
+
   it('a plugin command that cannot load or throws is named, and only when it is run', async () => {
     const broken = await writePlugin('nerd-plugin-badcmd', {oclif: {commands: './commands'}}, {
       'commands/bad/syntax.js': 'export default class X { static async run( {\n',
