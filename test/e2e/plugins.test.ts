@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
@@ -169,6 +169,17 @@ describe('plugins install, uninstall and refusal', () => {
       const result = await nerd(['plugins', 'install', path], {env, cwd: home, timeoutMs: 10_000})
       assert.deepEqual([result.code, result.stderr], [1, `Error: ${path}: no such file or directory\n`])
     }
+  })
+
+  it('keeps in packs/ only the tarballs installed plugins come from', async () => {
+    const packs = join(home, 'data', 'nerd', 'packs')
+    const listed = async () => (await readdir(packs).catch(() => [] as string[])).sort()
+    await nerdOk(['plugins', 'install', fixture], {env})
+    assert.deepEqual(await listed(), ['nerd-plugin-hookfixture-1.0.0.tgz'])
+    assert.equal((await nerd(['plugins', 'install', badApi], {env})).code, 1)
+    assert.deepEqual(await listed(), ['nerd-plugin-hookfixture-1.0.0.tgz'])
+    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
+    assert.deepEqual(await listed(), [])
   })
 
   it('refuses to link a plugin built for another hook API major', async () => {

@@ -17,6 +17,8 @@ export default class PluginsUninstall extends NerdCommand {
     const {argv} = await this.parse(PluginsUninstall)
     const {runOclifPluginsCommand} = await import('../../plugins/oclif-plugins.ts')
     await runOclifPluginsCommand(this.config, 'plugins:uninstall', this.argv)
+    const {removeUnusedPacks} = await import('../../plugins/local-install.ts')
+    await removeUnusedPacks()
     await this.warnAboutRecordingContainers(argv as string[])
   }
 
