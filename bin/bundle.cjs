@@ -131,4 +131,7 @@ module.exports = {
   get exportSettingsToPluginCommand() {
     return loadBundle().exportSettingsToPluginCommand
   },
+  get NerdHelp() {
+    return loadBundle().NerdHelp
+  },
 }

@@ -265,6 +265,13 @@ describe('run and push hooks of a plugin', () => {
     const none = await nerd(['image', 'convert', IMG, 'other:1'], {env})
     assert.equal(none.code, 1)
     assert.equal(none.stderr, 'Error: choose a conversion format: --fixturecopy\n')
+    // Its help lists the formats the plugins offer, with their options, and an example with one of them.
+    const help = await nerdOk(['image', 'convert', '--help'], {env})
+    assert.match(help, /^ +--fixturecopy +Copy the image unchanged \(test fixture\)$/m)
+    assert.match(help, /^ +--fixturecopy-note=<value> +A note the fixture records$/m)
+    assert.match(help, /^ +\$ nerd image convert --fixturecopy busybox busybox:converted$/m)
+    assert.doesNotMatch(help, /estargz/)
+    assert.match(await nerdOk(['image', 'convert', '--help']), /No installed plugin offers a conversion format\.[^]*\$ nerd image convert --<format> busybox/)
     // Without the plugin the format's flag does not exist (docker's code for a flag error is 125).
     const unavailable = await nerd(['image', 'convert', '--fixturecopy', IMG, 'other:1'])
     assert.equal(unavailable.code, 125)
