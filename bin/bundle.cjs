@@ -128,4 +128,10 @@ module.exports = {
   get checkInstalledPlugins() {
     return loadBundle().checkInstalledPlugins
   },
+  get exportSettingsToPluginCommand() {
+    return loadBundle().exportSettingsToPluginCommand
+  },
+  get NerdHelp() {
+    return loadBundle().NerdHelp
+  },
 }

@@ -76,7 +76,7 @@ function commandHelp(id: string): string {
 async function reportError(error: unknown, debug: boolean, argv: string[]): Promise<number> {
   const err = (error instanceof Error ? error : new Error(String(error))) as OclifLikeError
   if (err.code === 'EEXIT') return err.oclif?.exit ?? 0
-  if (debug && err.stack) process.stderr.write(`${err.stack}\n`)
+  if (debug) process.stderr.write(debugReport(err))
 
   const kind = err.constructor?.name
   // The command argv names, found again: errors are rare, and oclif's do not all say it.
@@ -220,6 +220,21 @@ function argumentCountRule(err: OclifLikeError): string {
   if (most === required) return `requires exactly ${plural(required)}`
   if (required === 0) return `requires at most ${plural(most)}`
   return `requires at least ${required} and at most ${plural(most)}`
+}
+
+/**
+ * With --debug: the error's stack, then each of its causes' (a hook's own error under nerd's
+ * HookError, under the command's), message and stack whole.
+ */
+function debugReport(err: Error): string {
+  const lines: string[] = []
+  const seen = new Set<unknown>()
+  for (let current: unknown = err; current !== undefined && current !== null && !seen.has(current); current = (current as {cause?: unknown}).cause) {
+    seen.add(current)
+    const text = current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current)
+    lines.push(current === err ? text : `Caused by: ${text}`)
+  }
+  return `${lines.join('\n')}\n`
 }
 
 function firstLine(text: string): string {

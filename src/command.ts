@@ -209,7 +209,7 @@ export abstract class NerdCommand extends Command {
     const {NETWORK_HOOK_EVENTS} = await import('./network/plugin-hooks.ts')
     if (!NETWORK_HOOK_EVENTS.some((event) => this.subscribed(event))) return undefined
     const {recordHookPlugins} = await import('./hooks/recorded.ts')
-    return {nerdVersion: this.config.version, ...target, plugins: recordHookPlugins(this.config, NETWORK_HOOK_EVENTS)}
+    return {nerdVersion: this.config.version, ...target, dataDir: this.config.dataDir, plugins: recordHookPlugins(this.config, NETWORK_HOOK_EVENTS)}
   }
 
   /** The pull hooks (resolve, verify, unpack) that some plugin subscribes to. */
@@ -218,9 +218,11 @@ export abstract class NerdCommand extends Command {
     if (this.subscribed(HOOK_IMAGE_RESOLVE)) {
       hooks.resolve = async (payload) => (await runNerdHook(this.config, HOOK_IMAGE_RESOLVE, {...payload, flags}, target))?.source
     }
-    if (this.subscribed(HOOK_IMAGE_VERIFY)) {
+    const required = requiredVerifiers(flags.verify as string[] | undefined)
+    // Fired with no plugin subscribed too when a verifier is required: the runner then fails the pull.
+    if (this.subscribed(HOOK_IMAGE_VERIFY) || required.length > 0) {
       hooks.verify = async (payload) => {
-        await runNerdHook(this.config, HOOK_IMAGE_VERIFY, {...payload, require: [], flags}, target)
+        await runNerdHook(this.config, HOOK_IMAGE_VERIFY, {...payload, require: required, flags}, target)
       }
     }
     if (this.subscribed(HOOK_IMAGE_UNPACK)) {
@@ -376,4 +378,10 @@ export abstract class NerdCommand extends Command {
     }
     return super.finally(error)
   }
+}
+
+/** `--verify` values (repeated, or comma-separated) as the verifiers required; `none` requires none. */
+export function requiredVerifiers(values: readonly string[] | undefined): string[] {
+  const names = (values ?? []).flatMap((value) => value.split(',')).map((name) => name.trim()).filter((name) => name !== '' && name !== 'none')
+  return [...new Set(names)]
 }

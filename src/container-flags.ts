@@ -17,6 +17,14 @@ export const CONTENT_TRUST_FLAGS = {
   'disable-content-trust': Flags.boolean({default: true, allowNo: true, hidden: true, description: 'Skip image verification'}),
 }
 
+/**
+ * nerdctl's `--verify` of the commands that pull: the verifiers (plugins' `nerd:image:verify` hooks)
+ * that must accept the image; `none`, the default, asks for none.
+ */
+export const VERIFY_FLAGS = {
+  verify: Flags.string({multiple: true, description: 'Verifiers that must accept the image, as plugins name them (repeatable or comma-separated; "none" for none)'}),
+}
+
 const flag = (description: string, char?: FlagChar) => Flags.boolean({description, ...(char ? {char} : {})})
 
 export const CREATE_FLAGS = {
@@ -126,6 +134,7 @@ export const CREATE_FLAGS = {
   'network-alias': list('Add network-scoped alias for the container'),
   'net-alias': list('Add network-scoped alias for the container', {hidden: true}),
   ...CONTENT_TRUST_FLAGS,
+  ...VERIFY_FLAGS,
 }
 
 /** `run` adds what only matters to a container started in the foreground (or not). */

@@ -2,3 +2,5 @@
 export {main} from './cli.ts'
 export {COMMANDS} from './command-index.ts'
 export {checkInstalledPlugins} from './plugins/install-check.ts'
+export {exportSettingsToPluginCommand} from './plugins/command-environment.ts'
+export {NerdHelp} from './help.ts'

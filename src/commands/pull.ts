@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {CONTENT_TRUST_FLAGS} from '../container-flags.ts'
+import {CONTENT_TRUST_FLAGS, VERIFY_FLAGS} from '../container-flags.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from '../image/pull-defaults.ts'
 import type {ContainerdClient} from '../containerd/index.ts'
@@ -21,6 +21,7 @@ export default class Pull extends NerdCommand {
   }
   static flags = {
     ...CONTENT_TRUST_FLAGS,
+    ...VERIFY_FLAGS,
     'all-tags': Flags.boolean({char: 'a', description: 'Download all tagged images in the repository'}),
     platform: Flags.string({multiple: true, description: 'Pull content for a specific platform (repeatable)'}),
     'all-platforms': Flags.boolean({description: 'Pull content for all platforms'}),

@@ -9,8 +9,10 @@
  * - Between one of nerd's management commands and its subcommand, only help is not a global
  *   option: anything else is an unknown flag, as docker's parser says before it looks for the
  *   subcommand (`nerd container --bogus ls`).
- * - After it, only long forms are lifted: `-a`, `-n`, `-H` are commands' own flags there
- *   (`ps -a`, `logs -n 5`, `history -H`).
+ * - After it, only long forms are lifted, and only for nerd's own commands: `-a`, `-n`, `-H` are
+ *   commands' own flags there (`ps -a`, `logs -n 5`, `history -H`). A plugin's command (a first
+ *   word nerd does not own) gets everything after its command word, as docker gives a CLI plugin
+ *   its arguments: nerd's global options go before the command.
  * - For run/create/exec (and `compose run|exec`) nothing is lifted from the first positional on:
  *   in `nerd run --rm img ls --debug`, `--debug` is the container's. Finding that positional needs
  *   the commands' value flags (`-p 80:80` is not the image), hence the tables below.
@@ -37,6 +39,18 @@ const SHORT_GLOBALS: ReadonlyMap<string, SettingName> = new Map<string, SettingN
 
 /** docker's `-l, --log-level`: nerd has one level below the default, its debug setting. */
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal']
+
+/**
+ * The first words of nerd's own commands and their aliases, help's, and the topics nerd owns (a
+ * unit test checks them against the command index): after any other first word the command is a
+ * plugin's, whose arguments are all its own.
+ */
+export const NERD_COMMAND_WORDS: ReadonlySet<string> = new Set([
+  'attach', 'commit', 'container', 'cp', 'create', 'diff', 'events', 'exec', 'export', 'help', 'history', 'image',
+  'images', 'import', 'info', 'inspect', 'kill', 'load', 'login', 'logout', 'logs', 'namespace', 'network', 'pause',
+  'plugins', 'port', 'ps', 'pull', 'push', 'rename', 'restart', 'rm', 'rmi', 'run', 'save', 'start', 'stats', 'stop',
+  'system', 'tag', 'top', 'unpause', 'update', 'version', 'volume', 'wait',
+])
 
 /** Management commands: the word after them (and after their own flags) is the subcommand. */
 const TOPICS = new Set([
@@ -141,6 +155,10 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
   command.push(argv[index])
   rest.push(argv[index])
   index++
+  if (!NERD_COMMAND_WORDS.has(command[0]) && !TOPICS.has(command[0])) {
+    rest.push(...argv.slice(index))
+    return found()
+  }
 
   if (TOPICS.has(command[0])) {
     const topicValueFlags = TOPIC_VALUE_FLAGS[command[0]] ?? new Set()

@@ -115,7 +115,11 @@ const combiners: {[E in NerdHookEvent]: Combiner<E>} = {
       const result = await call(step, payload)
       if (result === undefined || result === null) continue
       const problem = resolvedSourceProblem(result)
-      if (problem) throw invalidResult(step, event, problem)
+      if (problem) {
+        // What the plugin set up for a source nerd cannot use is still given back.
+        if (isRecord(result) && typeof result.dispose === 'function') await (result.dispose as () => Promise<void>).call(result)
+        throw invalidResult(step, event, problem)
+      }
       return {plugin: step.plugin.name, source: result as ResolvedSource}
     }
     return undefined
@@ -345,9 +349,8 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 
 function resolvedSourceProblem(value: unknown): string | undefined {
   if (!isRecord(value)) return 'expected undefined or a source object'
-  const field = value.kind === 'registry' ? 'reference' : value.kind === 'oci-layout' || value.kind === 'archive' ? 'path' : undefined
-  if (field === undefined) return `unknown source kind ${JSON.stringify(value.kind)}; use "registry", "oci-layout" or "archive"`
-  if (typeof value[field] !== 'string' || value[field] === '') return `a ${value.kind} source needs a ${field}`
+  if (value.kind !== 'registry') return `unknown source kind ${JSON.stringify(value.kind)}; this nerd pulls from "registry" sources only`
+  if (typeof value.reference !== 'string' || value.reference === '') return 'a registry source needs a reference'
   if (value.name !== undefined && typeof value.name !== 'string') return 'name must be a string'
   if (value.dispose !== undefined && typeof value.dispose !== 'function') return 'dispose must be a function'
   return undefined

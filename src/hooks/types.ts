@@ -205,11 +205,11 @@ export interface ResolvedSourceCommon {
   dispose?(): Promise<void>
 }
 
-/** Where pull fetches the image from instead of the reference the user typed. */
-export type ResolvedSource =
-  | (ResolvedSourceCommon & {kind: 'registry'; reference: string})
-  | (ResolvedSourceCommon & {kind: 'oci-layout'; path: string; ref?: string})
-  | (ResolvedSourceCommon & {kind: 'archive'; path: string})
+/**
+ * Where pull fetches the image from instead of the reference the user typed: a registry reference
+ * (one the plugin serves on localhost, for example). `kind` leaves room for other sources later.
+ */
+export type ResolvedSource = ResolvedSourceCommon & {kind: 'registry'; reference: string}
 
 // ---------------------------------------------------------------------------------------------
 // nerd:image:verify

@@ -108,10 +108,6 @@ async function resolveSource(reference: string, options: PullOptions): Promise<P
     return {reference: parsed, name: normalizedName(parsed)}
   }
   const dispose = resolved.dispose?.bind(resolved)
-  if (resolved.kind !== 'registry') {
-    await dispose?.()
-    throw new NerdError(`cannot pull ${reference}: a plugin resolved it to ${resolved.kind === 'archive' ? 'an archive' : 'an OCI layout'}, which is imported rather than pulled`)
-  }
   const parsed = parseReference(resolved.reference)
   const name = resolved.name ?? normalizedName(scheme === undefined ? parseReference(reference) : parsed)
   return {reference: parsed, name, dispose}

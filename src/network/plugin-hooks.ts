@@ -3,7 +3,7 @@
  * through the hook runner with the plugins recorded in the container's network plan.
  */
 import {HOOK_NETWORK_READY, HOOK_NETWORK_SETUP, HOOK_NETWORK_TEARDOWN} from '../hooks/events.ts'
-import {recordedConfig} from '../hooks/recorded.ts'
+import {currentRecordedPlugins, recordedConfig} from '../hooks/recorded.ts'
 import type {RecordedHooks} from '../hooks/recorded.ts'
 import {runNerdHook} from '../hooks/runner.ts'
 import type {NetworkHooks} from './attach.ts'
@@ -18,9 +18,10 @@ export interface PlannedNetworkHooks {
 export const NETWORK_HOOK_EVENTS = [HOOK_NETWORK_SETUP, HOOK_NETWORK_READY, HOOK_NETWORK_TEARDOWN] as const
 
 export function pluginNetworkHooks(planned: PlannedNetworkHooks, container: {id: string; name: string}): NetworkHooks {
-  const config = recordedConfig(planned.recorded)
+  const plugins = currentRecordedPlugins(planned.recorded, NETWORK_HOOK_EVENTS)
+  const config = recordedConfig(planned.recorded.nerdVersion, plugins)
   const options = {namespace: planned.recorded.namespace, address: planned.recorded.address}
-  const subscribed = (event: string) => planned.recorded.plugins.some((plugin) => (plugin.hooks[event]?.length ?? 0) > 0)
+  const subscribed = (event: string) => plugins.some((plugin) => (plugin.hooks[event]?.length ?? 0) > 0)
   const attachment = (network: NetworkConfList, at: {netns: string; ifName: string}) => ({
     containerId: container.id,
     containerName: container.name,

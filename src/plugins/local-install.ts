@@ -7,15 +7,19 @@
  */
 import {execFile} from 'node:child_process'
 import {existsSync, statSync} from 'node:fs'
-import {mkdir, readFile} from 'node:fs/promises'
+import {mkdir, readdir, readFile, rm} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 import {pluginDataDir} from '../config/config.ts'
 import {NerdError} from '../errors.ts'
 
+function packsDir(): string {
+  return join(pluginDataDir(process.env), 'packs')
+}
+
 async function packDirectory(directory: string): Promise<string> {
-  const destination = join(pluginDataDir(process.env), 'packs')
+  const destination = packsDir()
   await mkdir(destination, {recursive: true})
   const npm = join(dirname(createRequire(import.meta.url).resolve('npm/package.json')), 'bin', 'npm-cli.js')
   try {
@@ -66,4 +70,18 @@ export async function installArgv(argv: readonly string[]): Promise<string[]> {
     rewritten.push(`file:${statSync(path).isDirectory() ? await packDirectory(path) : path}`)
   }
   return rewritten
+}
+
+/**
+ * Removes the tarballs of packs/ that no installed plugin is installed from: those of an install
+ * that was refused or failed, of plugins uninstalled, of versions replaced. The one an installed
+ * plugin's dependency names (`file:packs/…`) stays: npm needs it for `plugins update`.
+ */
+export async function removeUnusedPacks(): Promise<void> {
+  const dataDir = pluginDataDir(process.env)
+  const manifest: {dependencies?: Record<string, string>} = await readFile(join(dataDir, 'package.json'), 'utf8').then((text) => JSON.parse(text), () => ({}))
+  const used = new Set(Object.values(manifest.dependencies ?? {}).flatMap((spec) => (spec.startsWith('file:packs/') ? [spec.slice('file:packs/'.length)] : [])))
+  for (const file of await readdir(packsDir()).catch(() => [] as string[])) {
+    if (!used.has(file)) await rm(join(packsDir(), file), {force: true})
+  }
 }

@@ -234,6 +234,27 @@ describe('run and push hooks of a plugin', () => {
     assert.match(never.stderr, /No such image/)
   })
 
+  it('--verify requires the verifiers named: pull and run fail in one line when no plugin reported one', async () => {
+    const target = `${testEnvironment.registry}/${fileNamespace()}/verified:1`
+    await nerdOk(['tag', IMG, target], {env})
+    await nerdOk(['push', target], {env})
+    await nerdOk(['rmi', target], {env})
+    const refusal = (verifier: string) => `Error: image "${target}" was not verified with ${verifier}: no installed plugin verified it (is the ${verifier} plugin installed?)\n`
+    const missing = await nerd(['pull', '-q', '--verify=fixture,other', target], {env})
+    assert.deepEqual([missing.code, missing.stderr], [1, refusal('other')])
+    assert.equal((await nerd(['image', 'inspect', target], {env})).code, 1, 'no image is left')
+    const ran = await nerd(['run', '--rm', '--verify', 'other', target, 'true'], {env})
+    assert.equal(ran.code, 125)
+    assert.match(ran.stderr, new RegExp(`^${refusal('other').trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'))
+    // Without any plugin that verifies, a required verifier fails the pull all the same.
+    const unverified = await nerd(['pull', '-q', '--verify', 'fixture', target])
+    assert.deepEqual([unverified.code, unverified.stderr], [1, refusal('fixture')])
+    assert.equal(await nerdOk(['pull', '-q', '--verify', 'fixture', '--verify', 'none', target], {env}), `${target}\n`)
+    const [verification] = (await recorded('nerd:image:verify')).filter((entry) => entry.payload.name === target).slice(-1)
+    assert.deepEqual(verification?.payload.require, ['fixture'])
+    assert.equal(await nerdOk(['pull', '-q', '--verify=none', target]), `${target}\n`)
+  })
+
   it('image convert runs the format a plugin registers and names its result', async () => {
     const digest = (await nerdOk(['image', 'convert', '--fixturecopy', '--fixturecopy-note', 'hello', IMG, 'converted:1'], {env})).trim()
     assert.match(digest, /^sha256:[0-9a-f]{64}$/)
@@ -244,6 +265,13 @@ describe('run and push hooks of a plugin', () => {
     const none = await nerd(['image', 'convert', IMG, 'other:1'], {env})
     assert.equal(none.code, 1)
     assert.equal(none.stderr, 'Error: choose a conversion format: --fixturecopy\n')
+    // Its help lists the formats the plugins offer, with their options, and an example with one of them.
+    const help = await nerdOk(['image', 'convert', '--help'], {env})
+    assert.match(help, /^ +--fixturecopy +Copy the image unchanged \(test fixture\)$/m)
+    assert.match(help, /^ +--fixturecopy-note=<value> +A note the fixture records$/m)
+    assert.match(help, /^ +\$ nerd image convert --fixturecopy busybox busybox:converted$/m)
+    assert.doesNotMatch(help, /estargz/)
+    assert.match(await nerdOk(['image', 'convert', '--help']), /No installed plugin offers a conversion format\.[^]*\$ nerd image convert --<format> busybox/)
     // Without the plugin the format's flag does not exist (docker's code for a flag error is 125).
     const unavailable = await nerd(['image', 'convert', '--fixturecopy', IMG, 'other:1'])
     assert.equal(unavailable.code, 125)

@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {nerdOk} from '../helpers/containers.ts'
-import {loadTestImage, nerd} from '../helpers/e2e.ts'
+import {fileDataRoot, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -171,6 +171,17 @@ describe('plugins install, uninstall and refusal', () => {
     }
   })
 
+  it('keeps in packs/ only the tarballs installed plugins come from', async () => {
+    const packs = join(home, 'data', 'nerd', 'packs')
+    const listed = async () => (await readdir(packs).catch(() => [] as string[])).sort()
+    await nerdOk(['plugins', 'install', fixture], {env})
+    assert.deepEqual(await listed(), ['nerd-plugin-hookfixture-1.0.0.tgz'])
+    assert.equal((await nerd(['plugins', 'install', badApi], {env})).code, 1)
+    assert.deepEqual(await listed(), ['nerd-plugin-hookfixture-1.0.0.tgz'])
+    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
+    assert.deepEqual(await listed(), [])
+  })
+
   it('refuses to link a plugin built for another hook API major', async () => {
     const result = await nerd(['plugins', 'link', badApi], {env})
     assert.equal(result.code, 1, result.stderr)
@@ -199,6 +210,89 @@ describe('plugins install, uninstall and refusal', () => {
       const ran = await nerd(['run', '--rm', '--network', 'none', IMG, 'true'], {env})
       assert.deepEqual([ran.code, ran.stderr], [0, ''])
       await nerdOk(['plugins', undo, 'nerd-plugin-collide'], {env})
+    }
+  })
+
+  it('a container whose network-hook plugin was uninstalled or unlinked starts without it, warned once; an upgrade is taken from where it is now', async () => {
+    // The hook module is given as an argument: a later version moves it.
+    const networkPlugin = (name: string, module: string) => writePlugin(name, {
+      oclif: {hooks: {'nerd:network:setup': module, 'nerd:network:teardown': module}},
+      nerd: {hookApi: '^1'},
+    }, {[module]: "import {appendFileSync} from 'node:fs'\nexport default (payload) => { appendFileSync(payload.labels['test.netgone/log'], `${payload.phase ?? 'setup'} ${import.meta.url}\\n`) }\n"})
+    const log = join(home, 'netgone.log')
+    const fired = async () => (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean)
+    const installed = await networkPlugin('nerd-plugin-netgone', 'hooks/net.js')
+    await nerdOk(['plugins', 'install', installed], {env})
+    await nerdOk(['run', '-d', '--name', 'netgone', '--restart', 'always', '--label', `test.netgone/log=${log}`, IMG, 'sleep', '600'], {env})
+    try {
+      assert.deepEqual((await fired()).map((line) => line.split(' ')[0]), ['setup'])
+      const uninstalled = await nerd(['plugins', 'uninstall', 'nerd-plugin-netgone'], {env})
+      assert.equal(uninstalled.code, 0, uninstalled.stderr)
+      assert.match(uninstalled.stderr, /^WARNING: 1 container was created with the network hooks of plugin "nerd-plugin-netgone"; they start without them from now on$/m)
+      const warning = 'WARNING: plugin "nerd-plugin-netgone" is no longer installed; skipping its network hooks\n'
+      for (const args of [['restart', '-t', '0', 'netgone'], ['stop', '-t', '0', 'netgone'], ['start', 'netgone']]) {
+        const result = await nerd(args, {env})
+        assert.deepEqual([result.code, result.stderr], [0, warning], args.join(' '))
+      }
+      assert.equal((await fired()).length, 1)
+      // Upgraded: the same plugin, now linked from elsewhere with its hook module moved.
+      const upgraded = await networkPlugin('nerd-plugin-netgone-v2', 'lib/network.js')
+      await writeFile(join(upgraded, 'package.json'), (await readFile(join(upgraded, 'package.json'), 'utf8')).replace('nerd-plugin-netgone-v2', 'nerd-plugin-netgone'))
+      await nerdOk(['plugins', 'link', upgraded], {env})
+      const restarted = await nerd(['restart', '-t', '0', 'netgone'], {env})
+      assert.deepEqual([restarted.code, restarted.stderr], [0, ''])
+      assert.deepEqual((await fired()).slice(1), ['before', 'after', 'setup'].map((phase) => `${phase} file://${upgraded}/lib/network.js`))
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-netgone'], {env})
+      const unlinked = await nerd(['restart', '-t', '0', 'netgone'], {env})
+      assert.deepEqual([unlinked.code, unlinked.stderr], [0, warning])
+      assert.equal((await fired()).length, 4)
+    } finally {
+      await nerd(['rm', '-f', 'netgone'], {env})
+    }
+  })
+
+  it('a plugin command gets its own arguments whole and nerd\'s global options in its environment', async () => {
+    const plugin = await writePlugin('nerd-plugin-globals', {oclif: {commands: './commands'}}, {
+      'commands/globals/show.js': `export default class Show {
+  static async run(argv) {
+    const {CONTAINERD_NAMESPACE, CONTAINERD_ADDRESS, CONTAINERD_SNAPSHOTTER, NERD_SETTINGS} = process.env
+    console.log(JSON.stringify({argv, namespace: CONTAINERD_NAMESPACE, address: CONTAINERD_ADDRESS, snapshotter: CONTAINERD_SNAPSHOTTER, settings: JSON.parse(NERD_SETTINGS)}))
+  }
+}
+`,
+    }, {manifest: false})
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      const shown = JSON.parse(await nerdOk(['--debug', '--snapshotter', 'native', 'globals', 'show', '--namespace', 'x', '-n', 'y', '--debug', 'keep'], {env: {...env, CONTAINERD_NAMESPACE: 'from-environment'}, namespace: 'from-flag'}))
+      assert.deepEqual(shown.argv, ['--namespace', 'x', '-n', 'y', '--debug', 'keep'])
+      assert.equal(shown.namespace, 'from-flag')
+      assert.equal(shown.address, testEnvironment.address)
+      assert.equal(shown.snapshotter, 'native')
+      assert.equal(shown.settings.namespace, 'from-flag')
+      assert.equal(shown.settings.data_root, fileDataRoot())
+      assert.equal(shown.settings.debug, true)
+      assert.equal(shown.settings.insecure_registry, false)
+      assert.ok(Array.isArray(shown.settings.hosts_dir))
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-globals'], {env})
+    }
+  })
+
+  it('--debug shows a failing hook\'s whole message and its stack, under nerd\'s one line', async () => {
+    const plugin = await writePlugin('nerd-plugin-throws', {
+      oclif: {hooks: {'nerd:container:create': './hooks/create.js'}},
+      nerd: {hookApi: '^1'},
+    }, {'hooks/create.js': "export default function refuseCreate() { throw new Error('create refused\\nthe second line of the reason') }\n"})
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      const plain = await nerd(['run', '--rm', '--network', 'none', IMG, 'true'], {env})
+      assert.deepEqual([plain.code, plain.stderr], [125, 'Error: plugin "nerd-plugin-throws" failed in nerd:container:create: create refused\n'])
+      const debugged = await nerd(['--debug', 'run', '--rm', '--network', 'none', IMG, 'true'], {env})
+      assert.equal(debugged.code, 125)
+      assert.match(debugged.stderr, /^Caused by: Error: create refused\nthe second line of the reason\n +at (?:Object\.)?refuseCreate \(file:\/\/.*\/hooks\/create\.js:1:/m)
+      assert.match(debugged.stderr, /^Error: plugin "nerd-plugin-throws" failed in nerd:container:create: create refused$/m)
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-throws'], {env})
     }
   })
 

@@ -6,9 +6,10 @@ import {NerdError} from '../../errors.ts'
 import type {RegisteredConversion} from '../../hooks/index.ts'
 
 export default class ImageConvert extends NerdCommand {
-  static summary = 'Convert an image into a format a plugin offers (e.g. --estargz, --nydus)'
+  static summary = 'Convert an image into a format a plugin offers'
+  // The help lists the formats the installed plugins offer (help.ts).
   static description = 'Each conversion format comes from a plugin: `--<format>` selects it and `--<format>-<option>` sets its options.'
-  static examples = ['<%= config.bin %> image convert --estargz busybox busybox:esgz']
+  static examples = ['<%= config.bin %> image convert --<format> busybox busybox:converted']
   static args = {
     source: Args.string({required: true, description: 'SOURCE image'}),
     target: Args.string({required: true, description: 'TARGET image name'}),

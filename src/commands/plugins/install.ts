@@ -25,8 +25,12 @@ another major version of nerd's hook API, or a bundle that does not carry its pl
 
   async run(): Promise<void> {
     await this.parse(PluginsInstall)
-    const [{installArgv}, {runOclifPluginsCommand}] = await Promise.all([import('../../plugins/local-install.ts'), import('../../plugins/oclif-plugins.ts')])
-    // The checks of what was installed are nerd's plugins:postinstall hook (plugins/install-check.ts).
-    await runOclifPluginsCommand(this.config, 'plugins:install', await installArgv(this.argv))
+    const [{installArgv, removeUnusedPacks}, {runOclifPluginsCommand}] = await Promise.all([import('../../plugins/local-install.ts'), import('../../plugins/oclif-plugins.ts')])
+    try {
+      // The checks of what was installed are nerd's plugins:postinstall hook (plugins/install-check.ts).
+      await runOclifPluginsCommand(this.config, 'plugins:install', await installArgv(this.argv))
+    } finally {
+      await removeUnusedPacks()
+    }
   }
 }

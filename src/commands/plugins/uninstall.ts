@@ -14,8 +14,21 @@ export default class PluginsUninstall extends NerdCommand {
   static examples = ['<%= config.bin %> plugins rm nerd-plugin-hello']
 
   async run(): Promise<void> {
-    await this.parse(PluginsUninstall)
+    const {argv} = await this.parse(PluginsUninstall)
     const {runOclifPluginsCommand} = await import('../../plugins/oclif-plugins.ts')
     await runOclifPluginsCommand(this.config, 'plugins:uninstall', this.argv)
+    const {removeUnusedPacks} = await import('../../plugins/local-install.ts')
+    await removeUnusedPacks()
+    await this.warnAboutRecordingContainers(argv as string[])
+  }
+
+  // As docker's `plugin rm` tells of a plugin in use, but without refusing: the containers that
+  // recorded the plugin's network hooks start without them from now on (hooks/recorded.ts).
+  private async warnAboutRecordingContainers(names: string[]): Promise<void> {
+    const [{containersRecordingPlugin}, config] = await Promise.all([import('../../hooks/recorded.ts'), this.nerdConfig()])
+    for (const name of names.filter((word) => !word.startsWith('-'))) {
+      const count = await containersRecordingPlugin(config.dataRoot, name)
+      if (count > 0) process.stderr.write(`WARNING: ${count} container${count === 1 ? ' was' : 's were'} created with the network hooks of plugin "${name}"; they start without them from now on\n`)
+    }
   }
 }

@@ -203,6 +203,12 @@ const cases: Record<string, Case> = {
   'a group ending in -l': {argv: ['-Dl', 'info', 'ps'], globals: {debug: true}, rest: ['ps'], command: ['ps']},
   'help after a management command stays': {argv: ['container', '--help'], globals: {}, rest: ['container', '--help'], command: ['container']},
   'a plugin\'s management command keeps its flags': {argv: ['compose', '--dry-run', 'up'], globals: {}, rest: ['compose', '--dry-run', 'up'], command: ['compose', 'up']},
+  'a plugin\'s command keeps every flag after its command word, globals\' names too': {
+    argv: ['-n', 'a', 'qa', 'info', '--namespace', 'x', '--debug', '-n', 'y', '--data-root=/z'],
+    globals: {namespace: 'a'},
+    rest: ['qa', 'info', '--namespace', 'x', '--debug', '-n', 'y', '--data-root=/z'],
+    command: ['qa'],
+  },
   'the last of a repeated global wins': {
     argv: ['-n', 'a', 'ps', '--namespace=b'],
     globals: {namespace: 'b'},

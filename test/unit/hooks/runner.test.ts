@@ -210,7 +210,7 @@ describe('ordering', () => {
       writePlugin(dir, {
         name: 'nerd-plugin-catchall',
         nerd: {hookApi: '^1'},
-        hooks: {'nerd:image:resolve': hookSource(`export default (payload) => { note({catchall: payload.reference}); return {kind: 'oci-layout', path: '/tmp/layout'} }`)},
+        hooks: {'nerd:image:resolve': hookSource(`export default (payload) => { note({catchall: payload.reference}); return {kind: 'registry', reference: '127.0.0.1:5001/catchall:1'} }`)},
       }),
     ])
     const mine = await runNerdHook(world.config, 'nerd:image:resolve', {reference: 'fixture://app:1', scheme: 'fixture', platforms: [], flags: {}}, options(world))
@@ -218,7 +218,22 @@ describe('ordering', () => {
     assert.equal(readLog(world).filter((entry) => entry.catchall).length, 0)
 
     const other = await runNerdHook(world.config, 'nerd:image:resolve', {reference: 'alpine', scheme: undefined, platforms: [], flags: {}}, options(world))
-    assert.deepEqual(other, {plugin: 'nerd-plugin-catchall', source: {kind: 'oci-layout', path: '/tmp/layout'}})
+    assert.deepEqual(other, {plugin: 'nerd-plugin-catchall', source: {kind: 'registry', reference: '127.0.0.1:5001/catchall:1'}})
+  })
+
+  test('resolve refuses a source of a kind pull cannot fetch (an archive, an OCI layout) as an invalid result', async () => {
+    const world = await loadWorld((dir) => [
+      writePlugin(dir, {
+        name: 'nerd-plugin-archive',
+        nerd: {hookApi: '^1'},
+        hooks: {'nerd:image:resolve': hookSource(`export default () => ({kind: 'archive', path: '/tmp/image.tar', dispose: async () => note({disposed: true})})`)},
+      }),
+    ])
+    await assert.rejects(
+      runNerdHook(world.config, 'nerd:image:resolve', {reference: 'alpine', scheme: undefined, platforms: [], flags: {}}, options(world)),
+      {message: 'plugin "nerd-plugin-archive" failed in nerd:image:resolve: returned an invalid result: unknown source kind "archive"; this nerd pulls from "registry" sources only'},
+    )
+    assert.equal(readLog(world).filter((entry) => entry.disposed).length, 1)
   })
 })
 

@@ -1,0 +1,32 @@
+/**
+ * nerd's help class (oclif's `helpClass`): oclif's own, except that `image convert --help` lists
+ * the conversion formats the installed plugins offer, with their options, whose flags exist only
+ * once the plugins have said what they offer (commands/image/convert.ts).
+ */
+import {Help} from '@oclif/core/help'
+import type {Command} from '@oclif/core'
+
+export class NerdHelp extends Help {
+  async showCommandHelp(command: Command.Loadable): Promise<void> {
+    if (command.id !== 'image:convert') return super.showCommandHelp(command)
+    const [{HOOK_IMAGE_CONVERT, runNerdHook}, {conversionFlagNames}, {getConfig}] = await Promise.all([import('./hooks/index.ts'), import('./image/convert.ts'), import('./context.ts')])
+    const subscribed = this.config.getPluginsList().some((plugin) => (plugin.hooks?.[HOOK_IMAGE_CONVERT]?.length ?? 0) > 0)
+    const config = subscribed ? await getConfig() : undefined
+    const registered = config ? await runNerdHook(this.config, HOOK_IMAGE_CONVERT, {flags: {}}, {namespace: config.namespace, address: config.address}) : []
+    const flags: Command.Loadable['flags'] = {...command.flags}
+    for (const {format} of registered) {
+      for (const {flag, option, spec} of conversionFlagNames(format)) {
+        const description = option === undefined ? format.description : (spec?.description ?? option)
+        flags[flag] = spec?.type === 'integer' || spec?.type === 'string' ? {name: flag, type: 'option', multiple: false, description} : {name: flag, type: 'boolean', allowNo: false, description}
+      }
+    }
+    const offered = registered.length === 0 ? 'No installed plugin offers a conversion format.' : `Formats offered by the installed plugins: ${registered.map(({format}) => `--${format.format}`).join(', ')}.`
+    const [first] = registered
+    await super.showCommandHelp({
+      ...command,
+      flags,
+      description: `${command.description ?? ''}\n\n${offered}`,
+      examples: [`<%= config.bin %> image convert --${first?.format.format ?? '<format>'} busybox busybox:converted`],
+    })
+  }
+}
