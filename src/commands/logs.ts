@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {NerdError} from '../errors.ts'
 
 export default class Logs extends NerdCommand {
   static summary = 'Fetch the logs of a container'
@@ -20,8 +19,9 @@ export default class Logs extends NerdCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Logs)
     const {followLogs} = await import('../container/logs-command.ts')
-    const tail = flags.tail === 'all' ? undefined : Number(flags.tail)
-    if (tail !== undefined && !Number.isInteger(tail)) throw new NerdError(`invalid value for "tail": ${flags.tail}`)
+    // docker's daemon reads --tail with Go's Atoi and shows everything for what it cannot read
+    // ("all", "1.5", ""), as for a negative count.
+    const tail = /^[+-]?\d+$/.test(flags.tail) ? Number(flags.tail) : undefined
     await this.forEachContainer([args.container], (scope, container) =>
       followLogs(scope, container, {follow: flags.follow, tail, since: flags.since, until: flags.until, timestamps: flags.timestamps, details: flags.details}, process),
     )

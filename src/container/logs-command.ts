@@ -4,7 +4,7 @@ import {NerdError} from '../errors.ts'
 import {outputDrained} from './detached-output.ts'
 import {containerView} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import {parseLogOptions, parseLogTime, readLogs} from './logs/index.ts'
+import {parseLogOptions, parseLogTimeNanoseconds, readLogs} from './logs/index.ts'
 import {readRecord} from './store.ts'
 import {policyRestarts} from './lifecycle.ts'
 
@@ -18,9 +18,9 @@ export interface LogsOptions {
 }
 
 /** docker names the flag whose value it could not read. */
-function timeFlag(flag: string, value: string, now: Date): Date {
+function timeFlag(flag: string, value: string, now: Date): bigint {
   try {
-    return parseLogTime(value, now)
+    return parseLogTimeNanoseconds(value, now)
   } catch (error) {
     throw new NerdError(`invalid value for "${flag}": ${(error as Error).message}`)
   }

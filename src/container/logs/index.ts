@@ -7,5 +7,5 @@ export {logTimestamp, namesAttributes, openContainerLog, openJsonFileLog, parseL
 export type {JsonFileLog, JsonFileOptions, LogStream} from './json-file.ts'
 export {loggerUri, runLogger} from './logger.ts'
 export type {LoggerEnvironment} from './logger.ts'
-export {parseLogTime, readLogs} from './read.ts'
+export {parseLogTime, parseLogTimeNanoseconds, readLogs} from './read.ts'
 export type {LogSink, ReadLogOptions} from './read.ts'

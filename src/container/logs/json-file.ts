@@ -127,11 +127,12 @@ export function nowNanoseconds(): bigint {
   return now
 }
 
-/** RFC 3339 in UTC with exactly nine fractional digits, as docker writes `time` and prints `-t`. */
+/** RFC 3339 in UTC to the nanosecond, as docker writes an entry's `time` (`-t` pads it to nine digits). */
 export function logTimestamp(nanoseconds: bigint = nowNanoseconds()): string {
   const seconds = nanoseconds / 1_000_000_000n
-  const fraction = (nanoseconds % 1_000_000_000n).toString().padStart(9, '0')
-  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction}Z`
+  // Go's RFC3339Nano, as docker's writer: trailing zeros of the fraction dropped, and the dot with none left.
+  const fraction = (nanoseconds % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '')
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}${fraction === '' ? '' : `.${fraction}`}Z`
 }
 
 export interface JsonFileLog {
@@ -146,6 +147,7 @@ export interface JsonFileLog {
 
 const ENTRY_START = Buffer.from('{"log":"')
 const ENTRY_END = Buffer.from('"}\n')
+/** The longest `time` (nine fraction digits; fewer when it ends in zeros). */
 const TIME_LENGTH = '2006-01-02T15:04:05.000000000Z'.length
 
 /** `attrs` as Go's json.Marshal writes a map: keys sorted. */
@@ -187,6 +189,7 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
   // generation, its malloc'd memory kept until a full GC, which a logger allocating so little
   // seldom needs: the logger of a container writing small chunks grew by megabytes a minute.
   const time = Buffer.allocUnsafe(TIME_LENGTH)
+  let timeLength = 0
   const compressed = options.compress && maxFile > 1 ? new CompressedRotation(path, maxFile) : undefined
 
   const writeAll = (bytes: Buffer, length: number): void => {
@@ -232,7 +235,7 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
       rmSync(path, {force: true})
     } else if (compressed) {
       // The entry that rotates is stamped no earlier than the last one of the file rotated out.
-      compressed.rotate(time.toString('latin1'))
+      compressed.rotate(time.toString('latin1', 0, timeLength))
     } else {
       for (let index = maxFile - 1; index >= 1; index--) {
         try {
@@ -252,7 +255,7 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
     let offset = entryStart + ENTRY_START.copy(output, entryStart)
     offset = writeEscaped(source, start, end, output, offset)
     offset += streamField[stream].copy(output, offset)
-    offset += time.copy(output, offset)
+    offset += time.copy(output, offset, 0, timeLength)
     offset += ENTRY_END.copy(output, offset)
     outputLength = offset
     const entryLength = offset - entryStart
@@ -279,7 +282,7 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
     write(stream, chunk) {
       const source = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
       const unfinished = pending[stream]
-      time.write(logTimestamp(), 'latin1')
+      timeLength = time.write(logTimestamp(), 'latin1')
       dropOnFailure(() => {
         let start = 0
         while (start < source.length) {
@@ -302,7 +305,7 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
       })
     },
     async close() {
-      time.write(logTimestamp(), 'latin1')
+      timeLength = time.write(logTimestamp(), 'latin1')
       dropOnFailure(() => {
         for (const stream of ['stdout', 'stderr'] as const) {
           const unfinished = pending[stream]

@@ -12,7 +12,8 @@ export function maxEscapedLength(length: number): number {
 }
 
 const HEX = '0123456789abcdef'
-const SHORT_ESCAPES: Record<number, number> = {0x22: 0x22, 0x5c: 0x5c, 0x0a: 0x6e, 0x0d: 0x72, 0x09: 0x74, 0x08: 0x62, 0x0c: 0x66}
+// Only these four: docker's writer gives every other control character (a tab too) as `\u00XX`.
+const SHORT_ESCAPES: Record<number, number> = {0x22: 0x22, 0x5c: 0x5c, 0x0a: 0x6e, 0x0d: 0x72}
 
 function writeUnicodeEscape(target: Buffer, offset: number, code: number): number {
   target[offset] = 0x5c

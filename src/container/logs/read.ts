@@ -23,8 +23,10 @@ export interface ReadLogOptions {
   follow?: boolean
   /** The last N entries; undefined or negative means all. */
   tail?: number
-  since?: Date
-  until?: Date
+  /** Nanoseconds since the epoch (parseLogTimeNanoseconds). */
+  since?: bigint
+  /** Nanoseconds since the epoch (parseLogTimeNanoseconds). */
+  until?: bigint
   /** Prefix each line with its time, as `-t`. */
   timestamps?: boolean
   /** Prefix each line with its attributes (docker's `attrs`), as `--details`. */
@@ -95,8 +97,6 @@ function detailsPrefix(attrs: Record<string, string> | undefined): string {
 class Printer {
   private readonly options: ReadLogOptions
   private readonly sink: LogSink
-  private readonly since?: bigint
-  private readonly until?: bigint
   /** An entry after --until was seen: nothing later is shown. */
   passedUntil = false
   private pending = ''
@@ -106,8 +106,6 @@ class Printer {
   constructor(options: ReadLogOptions, sink: LogSink) {
     this.options = options
     this.sink = sink
-    if (options.since) this.since = BigInt(options.since.getTime()) * 1_000_000n
-    if (options.until) this.until = BigInt(options.until.getTime()) * 1_000_000n
   }
 
   line(bytes: Buffer): void {
@@ -119,10 +117,11 @@ class Printer {
       return
     }
     if (typeof entry.log !== 'string' || typeof entry.time !== 'string') return
-    if (this.since !== undefined || this.until !== undefined) {
+    const {since, until} = this.options
+    if (since !== undefined || until !== undefined) {
       const time = timeNanoseconds(entry.time)
-      if (this.since !== undefined && time < this.since) return
-      if (this.until !== undefined && time > this.until) {
+      if (since !== undefined && time < since) return
+      if (until !== undefined && time > until) {
         this.passedUntil = true
         return
       }
@@ -409,7 +408,7 @@ export async function readLogs(path: string, options: ReadLogOptions, sink: LogS
   const reading: {live?: LogFile} = live ? {live} : {}
   try {
     await readBacklog(rotated, reading.live, options, printer)
-    if (!options.follow || printer.passedUntil || (options.until && options.until.getTime() < Date.now())) return
+    if (!options.follow || printer.passedUntil || (options.until !== undefined && options.until < BigInt(Date.now()) * 1_000_000n)) return
     await follow(path, reading, options, printer)
   } finally {
     await reading.live?.handle.close()
@@ -423,9 +422,9 @@ export async function readLogs(path: string, options: ReadLogOptions, sink: LogS
 async function readBacklog(rotated: LogFile[], live: LogFile | undefined, options: ReadLogOptions, printer: Printer): Promise<void> {
   let files = live ? [...rotated, live] : rotated
   try {
-    if (options.since) {
+    const {since} = options
+    if (since !== undefined) {
       // As docker's: a compressed file whose last entry is before --since is not read, nor any older one.
-      const since = BigInt(options.since.getTime()) * 1_000_000n
       for (let index = files.length - 1; index >= 0; index--) {
         const file = files[index]!
         if (!file.compressed) continue
@@ -565,7 +564,7 @@ async function follow(path: string, reading: {live?: LogFile}, options: ReadLogO
         live.end = end
       }
       if (progressed) continue
-      if (stopping || (options.until && options.until.getTime() < Date.now())) return
+      if (stopping || (options.until !== undefined && options.until < BigInt(Date.now()) * 1_000_000n)) return
       if (Date.now() - lastAsked >= POLL_MS) {
         lastAsked = Date.now()
         stopping = (await options.shouldStop?.()) ?? false
@@ -582,29 +581,46 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate()
 }
 
-/** docker's RFC 3339 forms: a date, optionally a time to the hour, minute, second or nanosecond, optionally a zone; no zone means local time. */
-function parseDate(value: string): Date | undefined {
+/** Nanoseconds in a fraction of a second as written (`5` is 500 ms), to the nanosecond. */
+function fractionNanoseconds(fraction: string | undefined): bigint {
+  return BigInt((fraction ?? '').padEnd(9, '0').slice(0, 9))
+}
+
+/**
+ * docker's RFC 3339 forms, in nanoseconds since the epoch: a date, optionally a time to the hour,
+ * minute, second or nanosecond, optionally a zone; no zone means local time.
+ */
+function parseDate(value: string): bigint | undefined {
   const match = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d)(?::(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?)?)?(Z|[+-]\d\d:\d\d)?$/.exec(value)
   if (!match) return undefined
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number]
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined
-  const millisecond = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3))
   const zone = match[8]
-  if (zone === undefined) return new Date(year, month - 1, day, hour, minute, second, millisecond)
-  const offset = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)))
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millisecond) - offset * 60_000)
+  let milliseconds: number
+  if (zone === undefined) milliseconds = new Date(year, month - 1, day, hour, minute, second).getTime()
+  else {
+    const offset = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)))
+    milliseconds = Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60_000
+  }
+  return BigInt(milliseconds) * 1_000_000n + fractionNanoseconds(match[7])
 }
 
 /**
- * docker's `--since`/`--until` values: a duration before `now` (`10m`, `1h30m`, `2.5s`), an RFC
- * 3339 date or time (local time without a zone), or Unix seconds with an optional fraction.
+ * docker's `--since`/`--until` values, in nanoseconds since the epoch, as docker compares them: a
+ * duration before `now` (`10m`, `1h30m`, `2.5s`), an RFC 3339 date or time (local time without a
+ * zone), or Unix seconds with an optional fraction.
  */
-export function parseLogTime(value: string, now: Date = new Date()): Date {
+export function parseLogTimeNanoseconds(value: string, now: Date = new Date()): bigint {
   const duration = value === '0' ? undefined : parseGoDuration(value)
-  if (duration !== undefined) return new Date(now.getTime() - duration)
+  if (duration !== undefined) return BigInt(Math.round(now.getTime() - duration)) * 1_000_000n
   const date = parseDate(value)
-  if (date) return date
+  if (date !== undefined) return date
   const seconds = /^(\d+)(?:\.(\d+))?$/.exec(value)
-  if (seconds) return new Date(Number(seconds[1]) * 1000 + Number(`0.${seconds[2] ?? '0'}`) * 1000)
+  if (seconds) return BigInt(seconds[1]!) * 1_000_000_000n + fractionNanoseconds(seconds[2])
   throw new NerdError(`failed to parse value as time or duration: "${value}"`)
+}
+
+/** parseLogTimeNanoseconds to the millisecond, for filters that compare dates (prune's until, events). */
+export function parseLogTime(value: string, now: Date = new Date()): Date {
+  return new Date(Number(parseLogTimeNanoseconds(value, now) / 1_000_000n))
 }

@@ -10,7 +10,7 @@ import {parseLogOptions, parseLogSize} from '../../../src/container/logs/json-fi
 import {initProcessExit, loggerUri, seenOutByStopper} from '../../../src/container/logs/logger.ts'
 import {markThisProcess} from '../../../src/container/process-mark.ts'
 import {processStartTime, recordedInitProcess, recordInitProcess} from '../../../src/container/host-process.ts'
-import {parseLogTime} from '../../../src/container/logs/read.ts'
+import {parseLogTime, parseLogTimeNanoseconds} from '../../../src/container/logs/read.ts'
 import {containerPaths} from '../../../src/container/store.ts'
 
 describe('json-file log options', () => {
@@ -100,6 +100,12 @@ describe('--since and --until values', () => {
       if (zone === undefined) delete process.env.TZ
       else process.env.TZ = zone
     }
+  })
+
+  it('keeps nanoseconds, as docker compares entry times', () => {
+    assert.equal(parseLogTimeNanoseconds('2026-11-24T05:15:41.936819526Z', now), 1795497341936819526n)
+    assert.equal(parseLogTimeNanoseconds('1795497341.936819526', now), 1795497341936819526n)
+    assert.equal(parseLogTimeNanoseconds('1795497341.5', now), 1795497341500000000n)
   })
 
   it('refuses anything else with docker message', () => {

@@ -196,16 +196,21 @@ describe('reading json-file logs', () => {
 
   it('filters on the entry times with nanosecond precision, after --tail as docker does', async () => {
     const path = rotatedLog()
-    const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second))
+    const at = (second: number) => BigInt(Date.UTC(2026, 0, 1, 0, 0, second)) * 1_000_000n
     assert.deepEqual((await read(path, {since: at(5), until: at(7)})).all, lines(5, 7))
     assert.deepEqual((await read(path, {since: at(10)})).all, lines(10, 11))
     assert.deepEqual((await read(path, {tail: 4, since: at(2)})).all, lines(8, 11))
     assert.deepEqual((await read(path, {tail: 4, until: at(9)})).all, lines(8, 9))
     const precise = join(newDir(), 'p.log')
     writeFileSync(precise, entry({log: 'early\n', time: '2026-01-01T00:00:00.000999999Z'}) + entry({log: 'late\n', time: '2026-01-01T00:00:00.001000001Z'}))
-    const millisecond = new Date(Date.UTC(2026, 0, 1, 0, 0, 0, 1))
+    const millisecond = BigInt(Date.UTC(2026, 0, 1, 0, 0, 0, 1)) * 1_000_000n
     assert.deepEqual((await read(precise, {since: millisecond})).all, ['late\n'])
     assert.deepEqual((await read(precise, {until: millisecond})).all, ['early\n'])
+    // At an entry's own time both --since and --until keep it; a nanosecond later, --since drops it.
+    const late = millisecond + 1n
+    assert.deepEqual((await read(precise, {since: late})).all, ['late\n'])
+    assert.deepEqual((await read(precise, {since: late + 1n})).all, [])
+    assert.deepEqual((await read(precise, {until: late})).all, ['early\n', 'late\n'])
   })
 
   it('sends each entry to its stream and prefixes -t times with nine digits and --details attributes', async () => {
@@ -246,7 +251,7 @@ describe('reading json-file logs', () => {
     assert.deepEqual((await read(path, {maxFile: 2})).all, lines(4, 11))
     for (const tail of [0, 2, 4, 6, 9, 12, 100]) assert.deepEqual((await read(path, {tail})).all, lines(Math.max(0, 12 - tail), 11), `--tail ${tail}`)
     assert.deepEqual((await read(path, {tail: 9, timestamps: true})).all.slice(0, 2), ['2026-01-01T00:00:03.000000000Z line 3\n', '2026-01-01T00:00:04.000000000Z line 4\n'])
-    const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second))
+    const at = (second: number) => BigInt(Date.UTC(2026, 0, 1, 0, 0, second)) * 1_000_000n
     assert.deepEqual((await read(path, {since: at(2), until: at(5)})).all, lines(2, 5))
     assert.deepEqual((await read(path, {tail: 6, until: at(7)})).all, lines(6, 7))
     // A file still waiting for compression, and one between its .gz's rename and its own removal
@@ -264,7 +269,7 @@ describe('reading json-file logs', () => {
 
   it('leaves out a gzipped file whose header says it ends before --since, and every older one, as docker does', async () => {
     const path = compressedLog()
-    const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second))
+    const at = (second: number) => BigInt(Date.UTC(2026, 0, 1, 0, 0, second)) * 1_000_000n
     // The headers are taken at their word: lines 4-7 of x.log.1.gz, said to end at second 7, are not read for --since 8.
     writeFileSync(`${path}.1.gz`, gzipped([4, 5, 6, 7].map((second) => entry({log: `line ${second}\n`}, second + 10)).join(''), '2026-01-01T00:00:07Z'))
     assert.deepEqual((await read(path, {since: at(8)})).all, lines(8, 11))
@@ -435,9 +440,9 @@ describe('reading json-file logs', () => {
     const path = join(newDir(), 'until.log')
     writeFileSync(path, entry({log: 'old\n'}))
     const started = Date.now()
-    const past = await read(path, {follow: true, until: new Date(Date.UTC(2026, 0, 1, 0, 0, 30)), shouldStop: async () => false})
+    const past = await read(path, {follow: true, until: BigInt(Date.UTC(2026, 0, 1, 0, 0, 30)) * 1_000_000n, shouldStop: async () => false})
     assert.deepEqual(past.all, ['old\n'])
-    const soon = new Date(Date.now() + 600)
+    const soon = BigInt(Date.now() + 600) * 1_000_000n
     const seen: string[] = []
     const following = readLogs(path, {follow: true, until: soon, shouldStop: async () => false}, {stdout: (text) => seen.push(text), stderr: () => undefined})
     await new Promise((resolve) => setTimeout(resolve, 100))

@@ -111,7 +111,7 @@ describe('json-file writer', () => {
     log.write('stderr', Buffer.from([0x62, 0xff, 0xc3, 0x28, 0x0a]))
     await log.close()
     const raw = readFileSync(path, 'utf8')
-    assert.ok(raw.startsWith('{"log":"a \\"q\\" \\\\ \\u003cb\\u003e\\u0026\\t\\u0001 ☃ \\u2028\\n","stream":"stdout","time":"'), raw)
+    assert.ok(raw.startsWith('{"log":"a \\"q\\" \\\\ \\u003cb\\u003e\\u0026\\u0009\\u0001 ☃ \\u2028\\n","stream":"stdout","time":"'), raw)
     assert.deepEqual(
       entriesOf(path).map((entry) => entry.log),
       ['a "q" \\ <b>&\t\x01 ☃ \u2028\n', 'b\ufffd\ufffd(\n'],
@@ -127,12 +127,16 @@ describe('json-file writer', () => {
     const after = Date.now()
     const times = entriesOf(path).map((entry) => entry.time)
     for (const time of times) {
-      assert.match(time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/)
+      assert.match(time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?Z$/)
       const millis = Date.parse(time)
       assert.ok(millis >= before - 1 && millis <= after + 1, `${time} within the write`)
     }
-    assert.deepEqual([...times].sort(), times)
+    const nanoseconds = times.map((time) => BigInt(Date.parse(time.replace(/\.\d+/, ''))) * 1_000_000n + BigInt((/\.(\d+)/.exec(time)?.[1] ?? '').padEnd(9, '0')))
+    assert.deepEqual([...nanoseconds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), nanoseconds)
     assert.equal(logTimestamp(1_700_000_001_000_000_042n), '2023-11-14T22:13:21.000000042Z')
+    // Go's RFC3339Nano, as docker's writer: no trailing zeros, no dot without a fraction.
+    assert.equal(logTimestamp(1_700_000_001_704_414_660n), '2023-11-14T22:13:21.70441466Z')
+    assert.equal(logTimestamp(1_700_000_001_000_000_000n), '2023-11-14T22:13:21Z')
   })
 
   it('rotates before an entry would pass max-size, keeping max-file - 1 rotated files', async () => {
