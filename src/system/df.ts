@@ -12,7 +12,7 @@ import {asGoStruct} from '../format/go-values.ts'
 import {IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, summarizeImages, unpackedLayerSize} from '../image/list.ts'
 import type {ImageSummary} from '../image/list.ts'
 import {chainIds} from '../image/store.ts'
-import {listVolumes, VOLUME_CONTEXT, VOLUME_RAW_FORMAT, volumeRow, volumeSize, volumeUsers} from '../volume/index.ts'
+import {isOnLocalDisk, listVolumes, VOLUME_CONTEXT, VOLUME_RAW_FORMAT, volumeRow, volumeSize, volumeUsers} from '../volume/index.ts'
 
 export interface UsageRow {
   Type: 'Images' | 'Containers' | 'Local Volumes' | 'Build Cache'
@@ -131,7 +131,8 @@ export async function diskUsage(scope: ContainerScope, namespace: string, snapsh
   const [images, views, volumes, users] = await Promise.all([
     summarizeImages(scope.client),
     listContainerViews(scope),
-    listVolumes({dataRoot: scope.dataRoot, namespace}),
+    // As docker's: a volume with driver options is not really local, so neither counted nor listed.
+    listVolumes({dataRoot: scope.dataRoot, namespace}).then((all) => all.filter(isOnLocalDisk)),
     volumeUsers({dataRoot: scope.dataRoot, namespace}),
   ])
   const imagesInUse = new Set(views.map((view) => view.record.Image))

@@ -9,6 +9,7 @@ export {
   createVolume,
   createVolumeIfMissing,
   getVolume,
+  isOnLocalDisk,
   listVolumes,
   prepareVolumeMount,
   pruneVolumes,

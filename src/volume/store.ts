@@ -319,6 +319,14 @@ export async function removeVolume(scope: VolumeScope, name: string, options: Re
   })
 }
 
+/**
+ * Whether the volume's content is on this disk: true unless it has driver options (tmpfs, binds,
+ * remote filesystems). Like docker, prune and `system df` take only these.
+ */
+export function isOnLocalDisk(volume: Volume): boolean {
+  return Object.keys(volume.Options).length === 0
+}
+
 export interface PruneReport {
   /** Names of the removed volumes. */
   removed: string[]
@@ -328,13 +336,12 @@ export interface PruneReport {
 
 /**
  * `volume prune`: the volumes no container uses among those the filters keep (only anonymous ones
- * unless `all`). Like docker, volumes with driver options (tmpfs, binds, remote filesystems) are
- * left alone: their content is not on this disk.
+ * unless `all`), of those on this disk (isOnLocalDisk).
  */
 export async function pruneVolumes(scope: VolumeScope, filters: VolumePruneFilters, inUseBy: VolumeUsers): Promise<PruneReport> {
   const report: PruneReport = {removed: [], reclaimed: 0}
   for (const candidate of await listVolumes(scope)) {
-    if (Object.keys(candidate.Options).length > 0 || !matchesLabelFilters(candidate, filters)) continue
+    if (!isOnLocalDisk(candidate) || !matchesLabelFilters(candidate, filters)) continue
     await withVolumeLock(scope, candidate.Name, async () => {
       const volume = await getVolume(scope, candidate.Name)
       if (!volume || (await inUseBy(volume.Name)).length > 0) return

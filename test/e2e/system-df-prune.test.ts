@@ -38,6 +38,11 @@ describe('system df and prune', () => {
   it('counts images, containers and volumes, active and reclaimable', async () => {
     await nerdOk(['run', '-d', '--name', 'running', '--network', 'none', '-v', 'used:/data', IMG, 'sleep', '60'])
     await nerdOk(['run', '--name', 'stopped', '--network', 'none', '-v', '/anon', IMG, 'sh', '-c', 'head -c 100000 /dev/zero > /big; head -c 12345 /dev/zero > /anon/y'])
+    // As docker's LocalVolumesSize, a volume with driver options (here a bind of a host directory
+    // holding a file) is not really local: in neither the summary nor -v.
+    const hostDir = await mkdtemp(join(tmpdir(), 'nerd-df-bind-'))
+    await writeFile(join(hostDir, 'f'), 'x'.repeat(5000))
+    await nerdOk(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${hostDir}`, 'withopts'])
     const table = await nerdOk(['system', 'df'])
     assert.match(table, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE$/m)
     assert.deepEqual(row(table, 'Images').slice(0, 2), ['1', '1'])
@@ -70,6 +75,9 @@ describe('system df and prune', () => {
     const volumes = await nerdOk(['system', 'df', '-v', '--format', '{{range .Volumes}}{{println .Name .Size}}{{end}}'])
     assert.ok(volumes.split('\n').includes('used 0B'), volumes)
     assert.match(await nerdOk(['system', 'df', '-v', '--format', 'raw']), /^type: Volume\nname: used\ndriver: local\n\n/m)
+    assert.doesNotMatch(verbose, /withopts/)
+    await nerdOk(['volume', 'rm', 'withopts'])
+    await rm(hostDir, {recursive: true, force: true})
   })
 
   it('counts a layer images share once, and as reclaimable only what unused images hold alone, as docker\'s LayersSize', async () => {
