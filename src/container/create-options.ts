@@ -18,6 +18,7 @@ import {parseLogOptions} from './logs/index.ts'
 import type {DockerConfig, DockerHostConfig, DockerMount, HealthConfig, LogConfig, RestartPolicy} from './model.ts'
 import {mergeHealthcheck} from './health.ts'
 import {cleanPath} from './spec/flags.ts'
+import {parseVolumesFrom} from './spec/index.ts'
 import {
   DEFAULT_SHM_SIZE,
   networkNamespace,
@@ -853,7 +854,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
     network,
     typed: {binds, anonymousVolumes, tmpfs: keyValueMap(values.tmpfs ?? [], ':'), mounts: mountFlags.map(dockerMount), securityOpt},
     volumesFrom: (values['volumes-from'] ?? []).map((value) => {
-      if (!/^[^:]+(:(ro|rw))?$/.test(value)) fail(`invalid mode for volumes-from: ${value.split(':').slice(1).join(':')}`)
+      parseVolumesFrom(value)
       return value
     }),
   }

@@ -22,7 +22,7 @@ import {hostFacts, statDevice} from './host-facts.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
-import {buildSpec, volumesToResolve} from './spec/index.ts'
+import {buildSpec, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
 import {removeAnonymousVolumes, resolveVolumes} from './volumes.ts'
 import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
 import {containerView, loadContainer, seeOutOrphanedContainer} from './lifecycle.ts'
@@ -363,7 +363,7 @@ async function joinableContainers(scope: ContainerScope, options: RunOptions): P
 
 /**
  * `--volumes-from`: the binds and volumes of other containers, at the same targets, read-only when
- * asked (`name:ro`) or when they were: as docker's, `name:rw` never makes a read-only mount writable.
+ * asked (`name:ro`, `name:ro,z`) or when they were: as docker's, `name:rw` never makes a read-only mount writable.
  * A target this container mounts itself keeps its own mount. The anonymous volumes among them are
  * this container's too: as docker's, `rm -v` of whichever container uses one last removes it.
  */
@@ -372,13 +372,13 @@ async function mountsFrom(scope: ContainerScope, references: string[], own: User
   const mounts: UserMount[] = []
   const anonymous: string[] = []
   for (const value of references) {
-    const [reference, mode] = value.split(':') as [string, string | undefined]
+    const {container: reference, readonly: asReadonly} = parseVolumesFrom(value)
     const source = await loadContainer(scope, reference)
     for (const point of source.record.Mounts) {
       if (point.Type === 'tmpfs' || taken.has(point.Destination)) continue
       taken.add(point.Destination)
       if (point.Type === 'volume' && source.record.AnonymousVolumes.includes(point.Name!)) anonymous.push(point.Name!)
-      const readonly = !point.RW || mode === 'ro'
+      const readonly = !point.RW || asReadonly
       mounts.push(
         point.Type === 'volume'
           ? {type: 'volume', name: point.Name!, target: point.Destination, readonly, noCopy: true}

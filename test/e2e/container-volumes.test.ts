@@ -76,6 +76,12 @@ describe('volumes in containers', () => {
     assert.equal(await nerdOk(['run', '--rm', '--volumes-from', 'source', IMG, 'cat', '/shared/file']), 'from-source\n')
     const readOnly = await nerd(['run', '--rm', '--volumes-from', 'source:ro', IMG, 'touch', '/shared/x'])
     assert.notEqual(readOnly.code, 0)
+    // SELinux label modes are accepted, as docker's ParseVolumesFrom does (nerd has no SELinux to relabel with).
+    assert.equal(await nerdOk(['run', '--rm', '--volumes-from', 'source:z', IMG, 'cat', '/shared/file']), 'from-source\n')
+    const labelledReadOnly = await nerd(['run', '--rm', '--volumes-from', 'source:ro,Z', IMG, 'touch', '/shared/x'])
+    assert.match(labelledReadOnly.stderr, /Read-only file system/)
+    const copyMode = await nerd(['run', '--rm', '--volumes-from', 'source:nocopy', IMG, 'true'])
+    assert.deepEqual([copyMode.code, copyMode.stderr], [125, 'Error: invalid mode: nocopy\n'])
     const missing = await nerd(['run', '--rm', '--volumes-from', 'nosuch', IMG, 'true'])
     assert.equal(missing.code, 125)
     assert.match(missing.stderr, /No such container: nosuch/)

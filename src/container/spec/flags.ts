@@ -427,6 +427,20 @@ export function parseVolumeSpec(value: string, cwd: string): BindMount | VolumeM
   return volume
 }
 
+/**
+ * `--volumes-from CONTAINER[:MODE]`, as docker's ParseVolumesFrom: any `-v` mode (`ro`, `z`, `ro,Z`)
+ * but propagation and copy modes, which the mounts keep from the container they come from.
+ */
+export function parseVolumesFrom(value: string): {container: string; readonly: boolean} {
+  if (value === '') throw specError('volumes-from specification cannot be an empty string')
+  const colon = value.indexOf(':')
+  if (colon === -1) return {container: value, readonly: false}
+  const mode = value.slice(colon + 1)
+  const words = mode.split(',')
+  if (!isVolumeMode(mode) || words.some((word) => PROPAGATIONS.has(word) || COPY_MODES.has(word))) throw specError(`invalid mode: ${mode}`)
+  return {container: value.slice(0, colon), readonly: words.includes('ro')}
+}
+
 const LABEL_KEYS = new Set(['user', 'role', 'type', 'level', 'filetype'])
 
 /**

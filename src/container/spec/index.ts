@@ -17,6 +17,7 @@ export {
   parseUlimit,
   parseUtsMode,
   parseVolumeSpec,
+  parseVolumesFrom,
 } from './flags.ts'
 export {DEFAULT_SHM_SIZE, INIT_PATH, volumesToResolve} from './mounts.ts'
 export {goArch} from './host.ts'

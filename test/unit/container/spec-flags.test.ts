@@ -24,6 +24,7 @@ import {
   parseUlimit,
   parseUtsMode,
   parseVolumeSpec,
+  parseVolumesFrom,
   signalNumber,
 } from '../../../src/container/spec/index.ts'
 import {OCI_SPEC_TYPE_URL, packJson, unpackJson} from '../../../src/containerd/values.ts'
@@ -253,6 +254,23 @@ describe('-v', () => {
       () => parseVolumeSpec('a b:/x', '/'),
       '"a b" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path',
     )
+  })
+})
+
+describe('--volumes-from', () => {
+  it('takes any -v mode but propagation and copy modes, as docker\'s ParseVolumesFrom', () => {
+    assert.deepEqual(parseVolumesFrom('src'), {container: 'src', readonly: false})
+    assert.deepEqual(parseVolumesFrom('src:rw'), {container: 'src', readonly: false})
+    assert.deepEqual(parseVolumesFrom('src:ro'), {container: 'src', readonly: true})
+    assert.deepEqual(parseVolumesFrom('src:z'), {container: 'src', readonly: false})
+    assert.deepEqual(parseVolumesFrom('src:Z'), {container: 'src', readonly: false})
+    assert.deepEqual(parseVolumesFrom('src:ro,z'), {container: 'src', readonly: true})
+    rejects(() => parseVolumesFrom('src:nocopy'), 'invalid mode: nocopy')
+    rejects(() => parseVolumesFrom('src:ro,rshared'), 'invalid mode: ro,rshared')
+    rejects(() => parseVolumesFrom('src:bogus'), 'invalid mode: bogus')
+    rejects(() => parseVolumesFrom('src:ro,rw'), 'invalid mode: ro,rw')
+    rejects(() => parseVolumesFrom('src:ro:z'), 'invalid mode: ro:z')
+    rejects(() => parseVolumesFrom(''), 'volumes-from specification cannot be an empty string')
   })
 })
 
