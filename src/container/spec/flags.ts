@@ -413,6 +413,8 @@ export function parseVolumeSpec(value: string, cwd: string): BindMount | VolumeM
     throw invalid((error as Error).message)
   }
   if (type === 'bind') {
+    // docker takes a copy mode as VolumeOptions, which a bind cannot have: nothing is copied into a host directory.
+    if (words.some((word) => COPY_MODES.has(word))) throw invalid('field VolumeOptions must not be specified')
     const bind: BindMount = {type: 'bind', source: cleanPath(source), target: cleanTarget, readonly, createSource: true}
     const propagation = words.find((word) => PROPAGATIONS.has(word))
     if (propagation) bind.propagation = propagation as Propagation

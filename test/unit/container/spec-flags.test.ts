@@ -245,6 +245,10 @@ describe('-v', () => {
     rejects(() => parseVolumeSpec('/foo:rw', '/'), "invalid volume specification: '/foo:rw'")
     rejects(() => parseVolumeSpec('/a:/b:ro,rw', '/'), 'invalid mode: ro,rw')
     rejects(() => parseVolumeSpec('/a:/b:fast', '/'), 'invalid mode: fast')
+    rejects(
+      () => parseVolumeSpec('/host:/ctr:ro,nocopy', '/'),
+      "invalid volume specification: '/host:/ctr:ro,nocopy': invalid mount config for type \"bind\": field VolumeOptions must not be specified",
+    )
     rejects(() => parseVolumeSpec('/a:/', '/'), "invalid volume specification: '/a:/': invalid mount config for type \"bind\": invalid specification: destination can't be '/'")
     rejects(
       () => parseVolumeSpec('foo', '/'),
