@@ -3,7 +3,7 @@
  * docker's local driver mounts with its options), measuring and filling a directory.
  */
 import {execFile} from 'node:child_process'
-import {lstat, readdir, readFile, realpath} from 'node:fs/promises'
+import {chmod, lstat, readdir, readFile, realpath, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
@@ -91,4 +91,6 @@ export async function copyDirectoryContents(source: string, target: string): Pro
   } catch (error) {
     throw new Error(commandFailure(error), {cause: error})
   }
+  // cp leaves the special bits an existing directory had (a tmpfs root's sticky bit); docker's copy sets exactly the source's.
+  await chmod(target, (await stat(source)).mode & 0o7777)
 }

@@ -69,6 +69,10 @@ describe('volumes in containers', () => {
   it('copies the image\'s content into a new named volume, not into one that has data, and not with nocopy', async () => {
     assert.match(await nerdOk(['run', '--rm', '-v', 'etc-copy:/etc', IMG, 'cat', '/etc/passwd']), /^root:/m)
     assert.equal(await nerdOk(['run', '--rm', '--mount', 'type=volume,source=etc-empty,target=/etc,volume-nocopy', IMG, 'sh', '-c', 'test -e /etc/passwd && echo copied || echo empty']), 'empty\n')
+    // The volume's root takes exactly the image directory's mode (0700): a tmpfs root's sticky bit (1777) goes.
+    const tmpfsRoot = ['--mount', 'type=volume,source=root-tmpfs,target=/root,volume-opt=type=tmpfs,volume-opt=device=tmpfs']
+    assert.equal(await nerdOk(['run', '--rm', '--network', 'none', ...tmpfsRoot, IMG, 'stat', '-c', '%a', '/root']), '700\n')
+    await nerdOk(['volume', 'rm', 'root-tmpfs'])
   })
 
   it('mounts the volumes and binds of another container with --volumes-from', async () => {
