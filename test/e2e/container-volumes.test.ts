@@ -75,6 +75,14 @@ describe('volumes in containers', () => {
     await nerdOk(['volume', 'rm', 'root-tmpfs'])
   })
 
+  it('refuses a bad volume name with the volume store\'s message, as docker\'s daemon when it creates the volume', async () => {
+    const short = await nerd(['run', '--rm', '--network', 'none', '-v', 'x:/x', IMG, 'true'])
+    assert.deepEqual([short.code, short.stderr], [125, 'Error: create x: volume name is too short, names should be at least two alphanumeric characters\n'])
+    const path = await nerd(['run', '--rm', '--network', 'none', '-v', 'relative/path:/x', IMG, 'true'])
+    assert.equal(path.code, 125)
+    assert.match(path.stderr, /^Error: create relative\/path: "relative\/path" includes invalid characters for a local volume name/)
+  })
+
   it('mounts the volumes and binds of another container with --volumes-from', async () => {
     await nerdOk(['run', '--name', 'source', '-v', 'from-vol:/shared', IMG, 'sh', '-c', 'echo from-source > /shared/file'])
     assert.equal(await nerdOk(['run', '--rm', '--volumes-from', 'source', IMG, 'cat', '/shared/file']), 'from-source\n')

@@ -18,6 +18,7 @@ import type {
   VolumeMount,
 } from './types.ts'
 import {goParseBool} from '../../format/go-values.ts'
+import {validateVolumeName} from '../../volume/model.ts'
 import {specError} from './errors.ts'
 import {formatTmpfsSize, parseBytes} from './units.ts'
 
@@ -153,14 +154,12 @@ export function parseTmpfs(value: string): TmpfsMount {
 }
 
 const PROPAGATIONS = new Set<string>(['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'])
-const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
-
+/** The volume store's rule and messages (`create NAME: ...`), as docker's daemon reports them at create: exit 125. */
 function checkVolumeName(name: string): void {
-  if (!VOLUME_NAME.test(name)) {
-    throw specError(
-      `${JSON.stringify(name)} includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. ` +
-        'If you intended to pass a host directory, use absolute path',
-    )
+  try {
+    validateVolumeName(name)
+  } catch (error) {
+    throw specError((error as Error).message)
   }
 }
 

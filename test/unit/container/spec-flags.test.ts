@@ -254,9 +254,12 @@ describe('-v', () => {
       () => parseVolumeSpec('foo', '/'),
       "invalid volume specification: 'foo': invalid mount config for type \"volume\": invalid mount path: 'foo' mount path must be absolute",
     )
+    // The volume store's messages, as docker's daemon gives them when it creates the volume.
+    rejects(() => parseVolumeSpec('x:/x', '/'), 'create x: volume name is too short, names should be at least two alphanumeric characters')
+    rejects(() => parseMount('type=volume,src=x,dst=/x', '/'), 'create x: volume name is too short, names should be at least two alphanumeric characters')
     rejects(
       () => parseVolumeSpec('a b:/x', '/'),
-      '"a b" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path',
+      'create a b: "a b" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path',
     )
   })
 })
