@@ -140,15 +140,18 @@ describe('volumes in containers', () => {
     await nerdOk(['create', '--name', 'mounts-from', '--network', 'none', '-v', 'from-src:/from', IMG, 'true'])
     await nerdOk([
       'create', '--name', 'mounts-shown', '--network', 'none', '-v', '/anon', '-v', 'named-m:/named', '--mount', 'type=volume,source=mounted-m,target=/mounted,volume-nocopy',
-      '--mount', 'type=tmpfs,target=/scratch,tmpfs-size=1m', '--tmpfs', '/run', '--volumes-from', 'mounts-from:ro', IMG, 'true',
+      '--mount', 'type=volume,target=/mounted-anon', '--mount', 'type=tmpfs,target=/scratch,tmpfs-size=1m', '--tmpfs', '/run', '--volumes-from', 'mounts-from:ro', IMG, 'true',
     ])
     const document = await inspectContainer('mounts-shown')
     const byDestination = Object.fromEntries((document.Mounts as Record<string, any>[]).map((mount) => [mount.Destination, mount]))
-    assert.deepEqual(Object.keys(byDestination).sort(), ['/anon', '/from', '/mounted', '/named', '/scratch'])
-    assert.deepEqual([byDestination['/anon'].Mode, byDestination['/named'].Mode, byDestination['/mounted'].Mode, byDestination['/from'].RW], ['', 'z', '', false])
+    assert.deepEqual(Object.keys(byDestination).sort(), ['/anon', '/from', '/mounted', '/mounted-anon', '/named', '/scratch'])
+    // A --mount volume, named or anonymous, has docker's setBindModeIfNull mode `z`; a `-v /path` anonymous one none.
+    const modes = ['/anon', '/named', '/mounted', '/mounted-anon'].map((destination) => byDestination[destination].Mode)
+    assert.deepEqual([...modes, byDestination['/from'].RW], ['', 'z', 'z', 'z', false])
     assert.deepEqual(byDestination['/scratch'], {Type: 'tmpfs', Source: '', Destination: '/scratch', Mode: '', RW: true, Propagation: ''})
     assert.deepEqual(document.HostConfig.Mounts, [
       {Type: 'volume', Source: 'mounted-m', Target: '/mounted', VolumeOptions: {NoCopy: true}},
+      {Type: 'volume', Target: '/mounted-anon'},
       {Type: 'tmpfs', Target: '/scratch', TmpfsOptions: {SizeBytes: 1048576}},
     ])
     assert.deepEqual(document.HostConfig.VolumesFrom, ['mounts-from:ro'])

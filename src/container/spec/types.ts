@@ -49,7 +49,7 @@ export interface VolumeMount {
   /** `--mount volume-label=…`, `volume-opt=…`: for creating the volume when it does not exist. */
   labels?: Record<string, string>
   driverOptions?: Record<string, string>
-  /** docker's Mode in inspect: a named `-v`'s mode as typed, `z` without one; empty for the others. */
+  /** docker's Mode in inspect: a named `-v`'s mode as typed, `z` without one or for a `--mount`; empty for the others. */
   mode?: string
 }
 

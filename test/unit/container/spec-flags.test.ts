@@ -161,14 +161,16 @@ describe('--mount', () => {
   })
 
   it('volumes and tmpfs', () => {
+    // A volume's mode is `z`, named or anonymous, as docker's setBindModeIfNull.
     assert.deepEqual(parseMount('source=data,target=/data,volume-nocopy', '/'), {
       type: 'volume',
       name: 'data',
       target: '/data',
       readonly: false,
       noCopy: true,
+      mode: 'z',
     })
-    assert.deepEqual(parseMount('type=volume,target=/anon', '/'), {type: 'volume', target: '/anon', readonly: false, noCopy: false})
+    assert.deepEqual(parseMount('type=volume,target=/anon', '/'), {type: 'volume', target: '/anon', readonly: false, noCopy: false, mode: 'z'})
     assert.deepEqual(parseMount('type=tmpfs,target=/t,tmpfs-size=64m,tmpfs-mode=1770,readonly', '/'), {
       type: 'tmpfs',
       target: '/t',
@@ -189,7 +191,7 @@ describe('--mount', () => {
       submounts: 'readonly',
     })
     // `enabled` sets no bind option, so a volume takes it as docker's CLI does.
-    assert.deepEqual(parseMount('type=volume,dst=/v,bind-recursive=enabled', '/'), {type: 'volume', target: '/v', readonly: false, noCopy: false})
+    assert.deepEqual(parseMount('type=volume,dst=/v,bind-recursive=enabled', '/'), {type: 'volume', target: '/v', readonly: false, noCopy: false, mode: 'z'})
     rejects(() => parseMount('type=bind,src=/a,dst=/b,bind-recursive=yes', '/'), 'invalid value for bind-recursive: yes (must be "enabled", "disabled", "writable", or "readonly")')
     rejects(() => parseMount('type=volume,dst=/v,bind-recursive=disabled', '/'), "cannot mix 'bind-*' options with mount type 'volume'")
     rejects(() => parseMount('type=bind,src=/a,dst=/b,bind-recursive=writable', '/'), "option 'bind-recursive=writable' requires 'readonly' to be specified in conjunction")
