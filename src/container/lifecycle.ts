@@ -178,13 +178,14 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
   const viewState = {...state}
   switch (task?.status) {
     case 'RUNNING':
-      status = 'running'
-      pid = task.pid
-      break
     case 'PAUSED':
     case 'PAUSING':
-      status = 'paused'
+      status = task.status === 'RUNNING' ? 'running' : 'paused'
       pid = task.pid
+      // A running process has no exit code yet, as docker's SetRunning says, also before the start
+      // that a policy made has written its state (which still holds the last exit's code).
+      exitCode = 0
+      viewState.ExitCode = 0
       break
     case 'STOPPED':
       exitCode = task.exitStatus

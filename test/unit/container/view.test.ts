@@ -167,6 +167,15 @@ describe('viewOf', () => {
     assert.equal(viewOf(always, {...INITIAL_STATE, ...started}, {}, task('CREATED')).status, 'restarting')
     assert.equal(viewOf(always, {...INITIAL_STATE, ...started, ExplicitlyStopped: true}, {}, task('CREATED')).status, 'exited')
   })
+
+  it('shows a running or paused process with exit code 0, also before its start has written the state (a policy restart after exit 137)', () => {
+    const exited = {StartedAt: '2026-11-23T02:00:01Z', ExitCode: 137}
+    for (const status of ['RUNNING', 'PAUSED'] as const) {
+      const view = viewOf(record, {...INITIAL_STATE, ...exited}, {}, task(status))
+      assert.deepEqual([view.exitCode, view.state.ExitCode], [0, 0], status)
+    }
+    assert.equal(viewOf(record, {...INITIAL_STATE, ...exited}, {}, undefined).exitCode, 137)
+  })
 })
 
 describe('commandLine', () => {
