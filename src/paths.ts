@@ -19,6 +19,11 @@ export function userCacheDir(): string | undefined {
   return base ? join(base, 'nerd') : undefined
 }
 
+/** oclif's data directory for nerd (XDG_DATA_HOME, else ~/.local/share), where user plugins are installed. */
+export function pluginDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'nerd')
+}
+
 /** The C library's default search path. */
 export const SYSTEM_PATH = '/bin:/usr/bin'
 

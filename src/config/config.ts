@@ -16,6 +16,7 @@ import {readFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {NerdError} from '../errors.ts'
+import {pluginDataDir} from '../paths.ts'
 import {
   SETTING_NAMES,
   SETTING_SPECS,
@@ -165,11 +166,6 @@ function settingFromEnvironment(name: SettingName, variable: string, text: strin
 interface ConfigFile {
   path: string
   settings: Partial<Settings>
-}
-
-/** oclif's data directory for nerd, where user plugins are installed. */
-export function pluginDataDir(env: LoadConfigOptions['env']): string {
-  return join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'nerd')
 }
 
 /**

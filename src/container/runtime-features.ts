@@ -8,6 +8,7 @@ import {spawnSync} from 'node:child_process'
 import {mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {release} from 'node:os'
 import {delimiter, join} from 'node:path'
+import {executableOnPath} from '../paths.ts'
 import type {RecursiveReadOnly} from './spec/index.ts'
 
 /** The containerd runtimes that run the `runc` binary. */
@@ -54,17 +55,10 @@ function kernelAtLeast(version: string, major: number, minor: number): boolean {
 }
 
 function findRunc(directories: readonly string[]): {path: string; size: number; mtimeMs: number} | undefined {
-  for (const directory of directories) {
-    if (!directory.startsWith('/')) continue
-    const path = join(directory, 'runc')
-    try {
-      const stats = statSync(path)
-      if (stats.isFile() && (stats.mode & 0o111) !== 0) return {path, size: stats.size, mtimeMs: stats.mtimeMs}
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined
+  const path = executableOnPath('runc', directories.filter((directory) => directory.startsWith('/')).join(delimiter))
+  if (path === undefined) return undefined
+  const {size, mtimeMs} = statSync(path)
+  return {path, size, mtimeMs}
 }
 
 /** The mount options `runc features` lists, from the cache while the binary is unchanged. */

@@ -37,7 +37,7 @@ export function installedPlugins(dataDir: string): Map<string, InstalledPlugin> 
     if (!pjson) return
     found.set(name, {name, root, pjson})
     const children = (pjson.oclif?.plugins ?? []).flatMap((entry) => (typeof entry === 'string' ? [entry] : []))
-    for (const child of Object.keys(pjson.dependencies ?? {}).filter((dependency) => children.some((pattern) => globMatch(pattern, dependency)))) {
+    for (const child of Object.keys(pjson.dependencies ?? {}).filter((dependency) => children.some((pattern) => pluginPatternMatches(pattern, dependency)))) {
       add(child, resolvePackageRoot(root, child))
     }
   }
@@ -79,8 +79,8 @@ function resolvePackageRoot(root: string, name: string): string | undefined {
   }
 }
 
-/** oclif's plugin patterns: a name, or one with `*` wildcards (`@vendor/plugin-*`). */
-function globMatch(pattern: string, name: string): boolean {
+/** oclif's plugin patterns, read as minimatch reads a package name: `*` is any run of characters but `/` (`@vendor/plugin-*`). */
+export function pluginPatternMatches(pattern: string, name: string): boolean {
   const expression = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')
   return new RegExp(`^${expression}$`).test(name)
 }

@@ -6,8 +6,8 @@
  * those of the recorded plugins that are still installed, as they are installed now.
  */
 import type {Interfaces} from '@oclif/core'
-import {homedir} from 'node:os'
 import {join} from 'node:path'
+import {pluginDataDir} from '../paths.ts'
 import {declaredHooks, installedPlugins} from './installed.ts'
 
 /** What the OCI hook needs of one plugin: where its modules are, which hooks, and its `nerd` settings. */
@@ -48,7 +48,8 @@ const warnedMissing = new Set<string>()
  * declares; one that is no longer installed is skipped with a warning, once per process.
  */
 export function currentRecordedPlugins(recorded: RecordedHooks, events: readonly string[], warn: (message: string) => void = stderrWarning): RecordedPlugin[] {
-  const installed = installedPlugins(recorded.dataDir ?? defaultDataDir())
+  // A record from before nerd kept the data directory: oclif's default for nerd, as the CLI has it.
+  const installed = installedPlugins(recorded.dataDir ?? pluginDataDir())
   return recorded.plugins.flatMap((plugin) => {
     if (plugin.type === 'core') return [plugin]
     const current = installed.get(plugin.name)
@@ -84,11 +85,6 @@ export function recordedConfig(nerdVersion: string, recordedPlugins: readonly Re
 
 function pickHooks(hooks: Record<string, Interfaces.Plugin['hooks'][string]> | undefined, events: readonly string[]): Record<string, Interfaces.Plugin['hooks'][string]> {
   return Object.fromEntries(events.filter((event) => (hooks?.[event]?.length ?? 0) > 0).map((event) => [event, hooks![event]!]))
-}
-
-// A record from before nerd kept the data directory: oclif's default for nerd (XDG), as the CLI has it.
-function defaultDataDir(): string {
-  return join(process.env.XDG_DATA_HOME || join(process.env.HOME || homedir(), '.local', 'share'), 'nerd')
 }
 
 function stderrWarning(message: string): void {

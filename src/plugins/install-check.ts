@@ -8,6 +8,7 @@
 import {spawnSync} from 'node:child_process'
 import type {Hook, Interfaces} from '@oclif/core'
 import {hookDeclarationProblems, readNerdSettings} from '../hooks/discovery.ts'
+import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
 
@@ -55,7 +56,7 @@ export async function pluginRefusal(plugin: Interfaces.Plugin): Promise<string |
 async function missingBundledPlugins(plugin: Interfaces.Plugin): Promise<string[]> {
   const patterns = (plugin.pjson.oclif?.plugins ?? []).filter((pattern): pattern is string => typeof pattern === 'string')
   if (patterns.length === 0) return []
-  const named = Object.keys(plugin.pjson.dependencies ?? {}).filter((name) => patterns.some((pattern) => globMatches(pattern, name)))
+  const named = Object.keys(plugin.pjson.dependencies ?? {}).filter((name) => patterns.some((pattern) => pluginPatternMatches(pattern, name)))
   const {Plugin} = await import('@oclif/core/config')
   const missing: string[] = []
   for (const name of named) {
@@ -66,12 +67,6 @@ async function missingBundledPlugins(plugin: Interfaces.Plugin): Promise<string[
     }
   }
   return missing
-}
-
-/** minimatch's reading of a package-name pattern: `*` is any run of characters but `/`. */
-function globMatches(pattern: string, name: string): boolean {
-  const source = pattern.split('*').map((part) => part.replaceAll(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')
-  return new RegExp(`^${source}$`).test(name)
 }
 
 /** The warnings about `plugin` worth giving when it is installed or linked. */

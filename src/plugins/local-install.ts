@@ -11,7 +11,7 @@ import {mkdir, readdir, readFile, rm} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
-import {pluginDataDir} from '../config/config.ts'
+import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
 
 function packsDir(): string {
