@@ -74,6 +74,9 @@ export abstract class NerdCommand extends Command {
     // A repeatable flag takes one value per occurrence, as docker's do (`--label a=b NAME`);
     // oclif's would take every following word.
     for (const flag of Object.values(definitions)) if (flag.type === 'option' && flag.multiple) flag.multipleNonGreedy = true
+    // docker takes arguments from argv only; oclif would read a missing optional one from a piped
+    // stdin (`... | while read c; do nerd commit $c; done` named the image after the next line).
+    for (const arg of Object.values(this.ctor.args ?? {})) arg.ignoreStdin = true
   }
 
   /**

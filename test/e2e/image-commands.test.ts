@@ -79,6 +79,8 @@ describe('image commands', () => {
     assert.equal((await nerdOk(['images', '--format', '{{.Platform}}', repository])).trim(), `${manifest.platform.os}/${manifest.platform.architecture}`)
 
     assert.equal((await nerdOk(['images', '-q'])).trim(), shortId)
+    // An optional argument comes from argv only, never from a piped stdin (oclif's default).
+    assert.equal((await nerdOk(['images', '-q'], {input: 'nerd-test/nosuch\n'})).trim(), shortId)
     assert.equal((await nerdOk(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
     assert.equal((await nerdOk(['images', '--no-trunc', '--format', '{{.ID}} {{.Digest}}'])).trim(), `${manifest.config.digest} ${busybox.target.digest}`)
     assert.equal((await nerdOk(['images', '-f', 'reference=*/*/nosuch'])).trim().split('\n').length, 1)
