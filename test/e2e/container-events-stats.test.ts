@@ -202,7 +202,7 @@ describe('events and stats', () => {
     }
   })
 
-  it('image events name the image by its ID: tag, untag and with the last name delete, save, load, import, pull', async () => {
+  it('image events name the image by its ID: tag, untag and with the last name delete, save, load, import; pull and push by the reference', async () => {
     const imageId = (await nerdOk(['image', 'inspect', IMG, '--format', '{{.Id}}'])).trim()
     const tagged = `qa/tagged-${suffix}`
     const pulled = `${testEnvironment.registry}/qa/pulled-${suffix}:1`
@@ -227,7 +227,8 @@ describe('events and stats', () => {
       const importedId = (await nerdOk(['import', '-c', 'LABEL made=here', `${rootfs}.tar`, `qa/imported-${suffix}:1`])).trim()
       await nerdOk(['rmi', `qa/imported-${suffix}:1`])
       await nerdOk(['pull', '-q', pulled])
-      await watch.line('the pull event', (text) => text.startsWith('pull '))
+      await nerdOk(['push', '-q', pulled])
+      await watch.line('the push event', (text) => text.startsWith('push '))
       assert.deepEqual(watch.lines(), [
         `tag ${imageId} ${tagged}:latest <no value>`,
         `tag ${imageId} ${tagged}:two <no value>`,
@@ -240,6 +241,7 @@ describe('events and stats', () => {
         `untag ${importedId} qa/imported-${suffix}:1 here`,
         `delete ${importedId} ${importedId} <no value>`,
         `pull ${pulled} ${pulled.replace(/:1$/, '')} <no value>`,
+        `push ${pulled} ${pulled.replace(/:1$/, '')} <no value>`,
       ])
     } finally {
       await watch.stop()
@@ -327,5 +329,24 @@ describe('events and stats', () => {
       const bad = await nerd(['events', flag, 'bogus'])
       assert.deepEqual({code: bad.code, stdout: bad.stdout, stderr: bad.stderr}, {code: 1, stdout: '', stderr: 'Error: failed to parse value as time or duration: "bogus"\n'})
     }
+  })
+
+  it("events --since to come leaves out the events before it; a --since after --until is refused in docker's words; a past --since warns that nothing is replayed", async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const since = now + 4
+    const stream = nerd(['events', '--filter', 'type=image', '--since', String(since), '--until', String(since + 4), '--format', '{{.Action}} {{.Actor.Attributes.name}}'])
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await nerdOk(['tag', IMG, `qa/early-${suffix}:1`])
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, since * 1000 + 500 - Date.now())))
+    await nerdOk(['tag', IMG, `qa/late-${suffix}:1`])
+    const streamed = await stream
+    assert.deepEqual({code: streamed.code, stdout: streamed.stdout, stderr: streamed.stderr}, {code: 0, stdout: `tag qa/late-${suffix}:1\n`, stderr: ''})
+    await nerdOk(['rmi', `qa/early-${suffix}:1`, `qa/late-${suffix}:1`])
+
+    const reversed = await nerd(['events', '--since', '1700000600', '--until', '1700000000'])
+    assert.deepEqual({code: reversed.code, stdout: reversed.stdout, stderr: reversed.stderr}, {code: 1, stdout: '', stderr: 'Error: `since` time (1700000600) cannot be after `until` time (1700000000)\n'})
+    const past = await nerd(['events', '--since', '1m', '--until', '0s'])
+    assert.deepEqual({code: past.code, stdout: past.stdout}, {code: 0, stdout: ''})
+    assert.match(past.stderr, /^WARNING: nerd cannot replay past events \(containerd keeps none\): only those from now on are shown\n$/)
   })
 })
