@@ -324,6 +324,43 @@ describe('events and stats', () => {
     assert.match(missing.stderr, /No such container: nosuch/)
   })
 
+  it("stats lists newest first, shows each reference once as typed, reports every missing container, and shows 0B of network for --network host", async () => {
+    const ids: string[] = []
+    for (const name of ['order1', 'order2', 'order3']) ids.push((await nerdOk(['run', '-d', '--name', name, '--network', 'none', IMG, 'sleep', '60'])).trim())
+    const listed = (await nerdOk(['stats', '--no-stream', '--format', '{{.Name}}'])).split('\n').filter((name) => name.startsWith('order'))
+    assert.deepEqual(listed, ['order3', 'order2', 'order1'])
+    const prefix = ids[0]!.slice(0, 10)
+    assert.equal(await nerdOk(['stats', '--no-stream', '--format', '{{.Container}} {{.Name}}', 'order1', 'order1', prefix]), `order1 order1\n${prefix} order1\n`)
+    const missing = await nerd(['stats', '--no-stream', 'order1', 'nosuch1', 'nosuch2'])
+    assert.deepEqual({code: missing.code, stdout: missing.stdout, stderr: missing.stderr}, {code: 1, stdout: '', stderr: 'Error: No such container: nosuch1\nError: No such container: nosuch2\n'})
+    await nerdOk(['run', '-d', '--name', 'hostnet', '--network', 'host', IMG, 'sleep', '60'])
+    assert.equal(await nerdOk(['stats', '--no-stream', '--format', '{{.NetIO}}', 'hostnet']), '0B / 0B\n')
+  })
+
+  it('stats of named containers keeps streaming when one is removed: its row shows --, the others go on', async () => {
+    await nerdOk(['run', '-d', '--name', 'streamed', '--network', 'none', IMG, 'sleep', '60'])
+    await nerdOk(['run', '-d', '--name', 'removed', '--network', 'none', IMG, 'sleep', '60'])
+    const stats = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'stats', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}', 'removed', 'streamed'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let output = ''
+    let errors = ''
+    stats.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    stats.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
+    const closed = new Promise<number | null>((resolve) => stats.on('close', resolve))
+    try {
+      await until('a first frame', async () => (output.includes('streamed ') ? true : undefined), 15_000)
+      await nerdOk(['rm', '-f', 'removed'])
+      const removedAt = output.length
+      await until('two frames after the removal', async () => ((output.slice(removedAt).match(/^streamed \d/gm)?.length ?? 0) >= 2 ? true : undefined), 15_000)
+      const frames = output.slice(removedAt).split('\n').filter((line) => line !== '')
+      assert.match(frames.at(-1)!, /^streamed \d+\.\d+% \S+ \/ \S+ [1-9]\d*$/)
+      assert.ok(frames.includes('removed -- -- / -- --'), frames.join('\n'))
+      assert.equal(stats.exitCode, null, errors)
+    } finally {
+      stats.kill('SIGTERM')
+      await closed
+    }
+  })
+
   it("events --since and --until refuse a value that is no time or duration in docker's words", async () => {
     for (const flag of ['--since', '--until']) {
       const bad = await nerd(['events', flag, 'bogus'])
