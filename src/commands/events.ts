@@ -4,7 +4,7 @@ import {NerdCommand} from '../command.ts'
 export default class Events extends NerdCommand {
   static summary = 'Get real time events from the server'
   static description =
-    "containerd's events as docker's, and those nerd's commands publish for what containerd never sees (a container's attach, kill, stop, execs with their command, images by ID, volume mounts, network connections, ...). Events arrive as they happen: --since cannot replay past ones; --until ends the stream at that time."
+    "containerd's events as docker's, and those nerd's commands publish for what containerd never sees (a container's attach, kill, stop, execs with their command, images by ID, volume mounts, network connections, ...). Events arrive as they happen: --since leaves out those before it, but cannot replay past ones (a warning says so); --until ends the stream at that time."
   static aliases = ['system:events']
   static flags = {
     filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions provided (event, type, container, image, volume, network, label)'}),
@@ -16,21 +16,22 @@ export default class Events extends NerdCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Events)
     const {ContainerFacts, dockerEvent, eventFormatter, eventLine, eventMatches, parseEventFilters} = await import('../system/events.ts')
-    const {parseLogTime} = await import('../container/logs/index.ts')
+    const {eventWindow} = await import('../system/event-times.ts')
     const filters = parseEventFilters(flags.filter ?? [])
     const render = flags.format === undefined ? eventLine : eventFormatter(flags.format)
     // A bad value fails in parseLogTime's words, which docker's events prints as they are (no flag named, unlike logs).
-    if (flags.since !== undefined) parseLogTime(flags.since, new Date())
-    const until = flags.until === undefined ? undefined : parseLogTime(flags.until, new Date())
+    const {since, untilMillis, sinceInPast} = eventWindow(flags.since, flags.until, new Date())
+    if (sinceInPast) process.stderr.write('WARNING: nerd cannot replay past events (containerd keeps none): only those from now on are shown\n')
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const stop = new AbortController()
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort())
-    if (until) setTimeout(() => stop.abort(), Math.max(0, until.getTime() - Date.now())).unref()
+    if (untilMillis !== undefined) setTimeout(() => stop.abort(), Math.max(0, untilMillis - Date.now())).unref()
     const facts = new ContainerFacts(config.dataRoot, config.namespace)
     try {
       for await (const raw of client.events.subscribe([`namespace==${config.namespace}`], {signal: stop.signal, timeoutMs: Infinity})) {
         const event = await dockerEvent(raw, facts)
-        if (!event || !eventMatches(event, filters)) continue
+        // Those before a --since still to come are left out.
+        if (!event || (since !== undefined && event.TimeNano < since) || !eventMatches(event, filters)) continue
         // A line for every event, as docker's: also when the template made nothing of it.
         process.stdout.write(`${render(event)}\n`)
       }

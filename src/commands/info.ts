@@ -9,11 +9,11 @@ export default class Info extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {clientInfo, renderClientInfo, renderServerInfo, SERVER_HEADER, systemInfo} = await import('../system/info.ts')
+    const {clientInfo, renderClientInfo, renderServerInfo, renderWarnings, SERVER_HEADER, systemInfo} = await import('../system/info.ts')
     const {flags} = await this.parse(Info)
     const config = await this.nerdConfig()
     const nerdPlugins = this.config.getPluginsList().filter((plugin) => !plugin.isRoot).map((plugin) => plugin.name)
-    const info = this.containerd().then((client) => systemInfo(client, config, nerdPlugins))
+    const info = this.containerd().then((client) => systemInfo(client, config, nerdPlugins, this.config.version))
     info.catch(() => undefined)
     if (flags.format !== undefined) {
       const {asGoStruct} = await import('../format/go-values.ts')
@@ -24,7 +24,9 @@ export default class Info extends NerdCommand {
     // Like docker: the client's section is printed even when the server cannot be reached, then the error.
     this.print(renderClientInfo(clientInfo(config, nerdPlugins)))
     try {
-      this.print(renderServerInfo(await info))
+      const server = await info
+      this.print(renderServerInfo(server))
+      process.stderr.write(renderWarnings(server))
     } catch (error) {
       this.print(SERVER_HEADER)
       throw error

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import type {StatsEntry} from '../container/stats.ts'
 
 const INTERVAL_MS = 1000
 
@@ -18,23 +19,24 @@ export default class Stats extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Stats)
-    const {sampleStats, statsRow} = await import('../container/stats.ts')
-    const {listContainerViews, loadContainer, containerView} = await import('../container/lifecycle.ts')
+    const {listedStatsEntries, namedStatsEntries, refreshStatsEntries, sampleStats, statsRow} = await import('../container/stats.ts')
+    const {listContainerViews} = await import('../container/lifecycle.ts')
     const scope = await this.containerScope()
     const named = argv as string[]
-    const typed = new Map<string, string>()
-    const views = async () => {
-      if (named.length > 0) {
-        return Promise.all(
-          named.map(async (reference) => {
-            const container = await loadContainer(scope, reference)
-            typed.set(container.record.Id, reference)
-            return containerView(scope, container)
-          }),
-        )
+    let entries: StatsEntry[] = []
+    if (named.length > 0) {
+      // As docker's: every container that cannot be shown is reported, then nothing is shown.
+      const {entries: found, failures} = await namedStatsEntries(scope, named)
+      if (failures.length > 0) {
+        for (const failure of failures) process.stderr.write(`Error: ${failure}\n`)
+        this.exit(1)
       }
+      entries = found
+    }
+    const next = async (): Promise<StatsEntry[]> => {
+      if (named.length > 0) return refreshStatsEntries(scope, entries)
       const all = await listContainerViews(scope)
-      return flags.all ? all : all.filter((view) => view.status === 'running' || view.status === 'paused')
+      return listedStatsEntries(entries, flags.all ? all : all.filter((view) => view.status === 'running' || view.status === 'paused'))
     }
     // As docker's: config.json's statsFormat when no --format is given.
     const format = flags.format || (await this.configuredFormat('statsFormat'))
@@ -46,14 +48,16 @@ export default class Stats extends NerdCommand {
         itemType: '*container.statsContext',
       })
     // CPU % needs two readings: the first is taken a moment before the one shown.
-    let current = await views()
-    let previous = await sampleStats(scope, current)
+    if (named.length === 0) entries = await next()
+    const shown = () => entries.filter((entry) => !entry.gone).map((entry) => entry.view)
+    let previous = await sampleStats(scope, shown())
     await new Promise((resolve) => setTimeout(resolve, flags['no-stream'] ? INTERVAL_MS / 2 : INTERVAL_MS))
     const terminal = process.stdout.isTTY && !flags['no-stream']
     for (;;) {
-      current = await views()
-      const samples = await sampleStats(scope, current)
-      const table = await render(current.map((view) => statsRow(view, samples.get(view.record.Id), previous.get(view.record.Id), {noTrunc: flags['no-trunc'] ?? false, typed: typed.get(view.record.Id)})))
+      entries = await next()
+      const samples = await sampleStats(scope, shown())
+      const rows = entries.map((entry) => statsRow(entry, samples.get(entry.view.record.Id), previous.get(entry.view.record.Id), {noTrunc: flags['no-trunc'] ?? false}))
+      const table = await render(rows)
       // On a terminal the table is redrawn in place, as docker does.
       if (terminal) process.stdout.write('\x1b[2J\x1b[H')
       this.print(table)

@@ -1,14 +1,18 @@
 /**
  * `stats`: a container's resource use as docker shows it, from containerd's task metrics (cgroup v1
  * or v2), /proc/stat (the host's CPU time, for CPU %) and the network counters of the task's network
- * namespace (/proc/<pid>/net/dev).
+ * namespace (/proc/<pid>/net/dev), and which containers it shows, in docker's order, frame after
+ * frame.
  */
-import {readFile} from 'node:fs/promises'
+import {readFile, readlink} from 'node:fs/promises'
 import {availableParallelism, totalmem} from 'node:os'
 import {unpackAny} from '../containerd/index.ts'
 import {bytesSize, humanSize} from '../format/index.ts'
+import {newestFirst} from './filters.ts'
+import {containerView, loadContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {ContainerView} from './model.ts'
+import {NoSuchContainerError} from './store.ts'
 
 /** One reading of a container's counters. */
 export interface StatsSample {
@@ -130,10 +134,71 @@ export function cpuPercent(previous: StatsSample | undefined, current: StatsSamp
   return cpu > 0 && system > 0 ? (cpu / system) * availableParallelism() * 100 : 0
 }
 
-/** One row of `stats`; `.Container` is the name or ID the user typed (`typed`), the full ID when listing them all, as in docker. */
-export function statsRow(view: ContainerView, sample: StatsSample | undefined, previous: StatsSample | undefined, options: {noTrunc: boolean; typed?: string}): StatsRow {
+/** A container `stats` shows. */
+export interface StatsEntry {
+  /** `.Container`: the name or ID as typed, the full ID when listing them all, as in docker. */
+  container: string
+  view: ContainerView
+  /** A named container removed while streaming: docker's row of `--` from then on. */
+  gone?: boolean
+}
+
+/** The row of a container that is gone: docker's IsInvalid values, with the name and ID it had. */
+const GONE = {CPUPerc: '--', MemUsage: '-- / --', MemPerc: '--', NetIO: '--', BlockIO: '--', PIDs: '--'}
+
+/**
+ * The named containers, each reference once (docker's add skips one it has), in the order given; the
+ * failures are every reference's that names no container, reported together as docker's errors.Join.
+ */
+export async function namedStatsEntries(scope: ContainerScope, references: readonly string[]): Promise<{entries: StatsEntry[]; failures: string[]}> {
+  const unique = [...new Set(references)]
+  const outcomes = await Promise.allSettled(unique.map(async (reference) => containerView(scope, await loadContainer(scope, reference))))
+  const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as Error).message] : []))
+  const entries = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [{container: unique[index]!, view: outcome.value}] : []))
+  return {entries, failures}
+}
+
+/**
+ * The named containers for the next frame, read again by ID: one removed meanwhile stays, gone, as
+ * docker's stream for it ended (and a new container of its name is not it).
+ */
+export async function refreshStatsEntries(scope: ContainerScope, entries: readonly StatsEntry[]): Promise<StatsEntry[]> {
+  return Promise.all(
+    entries.map(async (entry) => {
+      if (entry.gone) return entry
+      try {
+        return {...entry, view: await containerView(scope, await loadContainer(scope, entry.view.record.Id))}
+      } catch (error) {
+        if (error instanceof NoSuchContainerError) return {...entry, gone: true}
+        throw error
+      }
+    }),
+  )
+}
+
+/**
+ * docker's order when listing them all: its container list's at first (newest first), then the
+ * containers that appear later after them, as their events come (the oldest first); those no longer
+ * listed leave.
+ */
+export function listedStatsEntries(previous: readonly StatsEntry[], views: readonly ContainerView[]): StatsEntry[] {
+  const byId = new Map(views.map((view) => [view.record.Id, view]))
+  const kept = previous.flatMap((entry) => {
+    const view = byId.get(entry.view.record.Id)
+    return view ? [{container: view.record.Id, view}] : []
+  })
+  const known = new Set(previous.map((entry) => entry.view.record.Id))
+  const newcomers = newestFirst(views.filter((view) => !known.has(view.record.Id)))
+  if (previous.length > 0) newcomers.reverse()
+  return [...kept, ...newcomers.map((view) => ({container: view.record.Id, view}))]
+}
+
+/** One row of `stats`. */
+export function statsRow(entry: StatsEntry, sample: StatsSample | undefined, previous: StatsSample | undefined, options: {noTrunc: boolean}): StatsRow {
+  const {view} = entry
   const id = options.noTrunc ? view.record.Id : view.record.Id.slice(0, 12)
-  const container = options.typed ?? view.record.Id
+  const container = entry.container
+  if (entry.gone) return {Container: container, ID: id, Name: view.record.Name, ...GONE}
   if (!sample) {
     return {Container: container, ID: id, Name: view.record.Name, CPUPerc: '0.00%', MemUsage: '0B / 0B', MemPerc: '0.00%', NetIO: '0B / 0B', BlockIO: '0B / 0B', PIDs: '0'}
   }
@@ -166,8 +231,25 @@ export async function sampleStats(scope: ContainerScope, views: readonly Contain
     if (!view || !metric.data) continue
     const decoded = unpackAny<V1Metrics & V2Metrics>(metric.data)
     if (!decoded) continue
-    const network = await readFile(`/proc/${view.pid}/net/dev`, 'utf8').then(networkBytesOf, () => ({received: 0, sent: 0}))
+    const network = await networkBytes(view.pid)
     samples.set(view.record.Id, {...countersOf(metric.data.typeUrl, decoded), systemNanos, netReceived: network.received, netSent: network.sent})
   }
   return samples
+}
+
+/** nerd's own network namespace: the host's, which --network host shares. */
+let hostNetworkNamespace: Promise<string | undefined> | undefined
+
+/**
+ * The bytes of the network namespace the task's process is in: none for the host's, as docker's
+ * sandbox of a --network host container has no interfaces of its own (and one that joins it with
+ * container:X has X's).
+ */
+async function networkBytes(pid: number | undefined): Promise<{received: number; sent: number}> {
+  const none = {received: 0, sent: 0}
+  if (!pid) return none
+  hostNetworkNamespace ??= readlink('/proc/self/ns/net').catch(() => undefined)
+  const [own, host] = await Promise.all([readlink(`/proc/${pid}/ns/net`).catch(() => undefined), hostNetworkNamespace])
+  if (own === undefined || own === host) return none
+  return readFile(`/proc/${pid}/net/dev`, 'utf8').then(networkBytesOf, () => none)
 }

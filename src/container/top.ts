@@ -2,8 +2,12 @@
 import {execFile} from 'node:child_process'
 import {promisify} from 'node:util'
 import {NerdError} from '../errors.ts'
+import type {TabWriterOptions} from '../format/index.ts'
 import {noProcessError, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+
+/** docker's top table: `tabwriter.NewWriter(out, 20, 1, 3, ' ', 0)`, wider than its other tables. */
+export const TOP_TABLE: TabWriterOptions = {minWidth: 20, padding: 3}
 
 export interface TopResult {
   titles: string[]

@@ -37,35 +37,53 @@ function currentResources(record: ContainerRecord): UpdateRequest['resources'] {
 
 /**
  * The settings an update changes, as docker's UpdateContainer reads its request: a 0 (an empty
- * cpuset) is no value and leaves the setting as it is, except --pids-limit's (no limit). What
- * conflicts with the container's settings is refused in docker's words and order.
+ * cpuset) is no value and leaves the setting as it is; --pids-limit 0 too, as docker's CLI does not
+ * send it (-1 lifts the limit).
  */
-function changedResources(record: ContainerRecord, resources: UpdateRequest['resources']): UpdateRequest['resources'] {
-  const changed: UpdateRequest['resources'] = Object.fromEntries(Object.entries(resources).filter(([name, value]) => name === 'pidsLimit' || (value !== 0 && value !== '')))
+function changedResources(resources: UpdateRequest['resources']): UpdateRequest['resources'] {
+  return Object.fromEntries(Object.entries(resources).filter(([, value]) => value !== 0 && value !== ''))
+}
+
+/**
+ * docker's UpdateContainer's refusals of what conflicts with the container's settings, in its words
+ * and order, with the prefix its errCannotUpdate gives them.
+ */
+function checkConflicts(record: ContainerRecord, changed: UpdateRequest['resources'], restart: UpdateRequest['restart']): void {
   const host = record.HostConfig
-  const conflict = (message: string): never => {
-    throw new NerdError(`Conflicting options: ${message}`)
+  const refuse = (message: string): never => {
+    throw new NerdError(`Cannot update container ${record.Id}: ${message}`)
   }
-  if ((changed.nanoCpus ?? 0) > 0 && host.CpuPeriod > 0) conflict('Nano CPUs cannot be updated as CPU Period has already been set')
-  if ((changed.nanoCpus ?? 0) > 0 && host.CpuQuota > 0) conflict('Nano CPUs cannot be updated as CPU Quota has already been set')
-  if ((changed.cpuPeriod ?? 0) > 0 && host.NanoCpus > 0) conflict('CPU Period cannot be updated as NanoCPUs has already been set')
-  if ((changed.cpuQuota ?? 0) > 0 && host.NanoCpus > 0) conflict('CPU Quota cannot be updated as NanoCPUs has already been set')
+  if ((changed.nanoCpus ?? 0) > 0 && host.CpuPeriod > 0) refuse('Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set')
+  if ((changed.nanoCpus ?? 0) > 0 && host.CpuQuota > 0) refuse('Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set')
+  if ((changed.cpuPeriod ?? 0) > 0 && host.NanoCpus > 0) refuse('Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set')
+  if ((changed.cpuQuota ?? 0) > 0 && host.NanoCpus > 0) refuse('Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set')
   if (changed.memory !== undefined && changed.memorySwap === undefined && host.MemorySwap > 0 && changed.memory > host.MemorySwap) {
-    throw new NerdError('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time')
+    refuse('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time')
   }
-  return changed
+  if (restart && restart.Name !== 'no' && host.AutoRemove) refuse('Restart policy cannot be updated because AutoRemove is enabled for the container')
 }
 
 export async function updateContainer(scope: ContainerScope, container: LoadedContainer, request: UpdateRequest, cgroupManager: CgroupManager): Promise<string[]> {
   const {client} = scope
   const {record} = container
   const warnings: string[] = []
-  const merged: RunOptions = {...currentResources(record), ...changedResources(record, request.resources)}
-  if (request.restart && request.restart.Name !== 'no' && record.HostConfig.AutoRemove) {
-    throw new NerdError('Restart policy cannot be updated because AutoRemove is enabled for the container')
-  }
   const facts = hostFacts({cgroupManager, privileged: false})
-  const limits = resourceLimits(merged, facts, warnings)
+  const changed = changedResources(request.resources)
+  // docker checks the request's own values (verifyContainerSettings), before it reads the container's.
+  resourceLimits(changed, facts, warnings, {update: true})
+  checkConflicts(record, changed, request.restart)
+  const merged: RunOptions = {...currentResources(record), ...changed}
+  // The merged values are the kernel's to refuse, as docker leaves them: a reservation above the
+  // memory limit is taken (cgroup v1's soft limit and v2's memory.low may exceed the limit), so it is
+  // left out of the checks and put back.
+  const {memoryReservation, ...checked} = merged
+  let limits: ReturnType<typeof resourceLimits>
+  try {
+    limits = resourceLimits(checked, facts, [], {update: true})
+  } catch (error) {
+    throw new NerdError(`Cannot update container ${record.Id}: ${(error as Error).message}`, {cause: error})
+  }
+  if (memoryReservation) limits.memory = {...limits.memory, reservation: memoryReservation}
   // 0 or less asks for no limit; runc lifts the limit a running task has only when told -1 (docker's getPidsLimit).
   if (merged.pidsLimit !== undefined && merged.pidsLimit <= 0) limits.pids = {limit: -1}
   const stored = await client.containers.get(record.Id)

@@ -4,7 +4,7 @@
  * (the config digest), and docker reports what a command did (a pull, an untag, a load), not each
  * record it wrote. As docker's daemon does, an event carries the image's labels while it exists, and
  * a `name`: the tag for tag and untag, the ID itself for delete, save, load and import; a pull is
- * named by the reference pulled.
+ * or a push is named by the reference pulled or pushed.
  */
 import type {ContainerdClient} from '../containerd/index.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
@@ -12,7 +12,7 @@ import type {Descriptor, ImageConfig} from './manifest.ts'
 import {familiarName, familiarRepository, parseReference} from './reference.ts'
 import {resolveImageConfig} from './store.ts'
 
-export type ImageAction = 'pull' | 'tag' | 'untag' | 'delete' | 'save' | 'load' | 'import'
+export type ImageAction = 'pull' | 'push' | 'tag' | 'untag' | 'delete' | 'save' | 'load' | 'import'
 
 /** An image as its events name it: its ID and, while it exists, its config (for the labels). */
 export interface EventImage {
@@ -32,8 +32,11 @@ export async function eventImage(client: ContainerdClient, target: Descriptor): 
   )
 }
 
-/** docker's pull event: the reference pulled (`busybox:latest`) and its repository (`busybox`) as the name. */
-export function pullEvent(name: string, image: EventImage): NerdEvent {
+/**
+ * docker's pull and push events: the reference pulled or pushed (`busybox:latest`) and its repository
+ * (`busybox`) as the name (moby's LogImageEvent with FamiliarString and FamiliarName).
+ */
+export function referenceEvent(action: 'pull' | 'push', name: string, image: EventImage): NerdEvent {
   let id = name
   let repository = name
   try {
@@ -43,5 +46,5 @@ export function pullEvent(name: string, image: EventImage): NerdEvent {
   } catch {
     // A name a plugin gave outside docker's grammar stays as it is.
   }
-  return {type: 'image', action: 'pull', id, attributes: {...image.config?.config?.Labels, name: repository}}
+  return {type: 'image', action, id, attributes: {...image.config?.config?.Labels, name: repository}}
 }

@@ -22,7 +22,7 @@ import {
   parseManifest,
   shortDigest,
 } from './manifest.ts'
-import {eventImage, pullEvent} from './events.ts'
+import {eventImage, referenceEvent} from './events.ts'
 import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifest.ts'
 import {formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {Platform} from './platform.ts'
@@ -130,7 +130,7 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
       const resolved = await resolving
       return [resolved, await new PullSession(leased, client, registry, source, options, platforms).run(resolved)] as const
     })
-    await publishEvent(client, pullEvent(result.name, await eventImage(client, result.target)))
+    await publishEvent(client, referenceEvent('pull', result.name, await eventImage(client, result.target)))
     return {...result, updated: (await previous)?.target.digest !== root.digest}
   } finally {
     await source.dispose?.()

@@ -7,6 +7,8 @@
 import {createHash} from 'node:crypto'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
+import {publishEvent} from '../system/nerd-events.ts'
+import {eventImage, referenceEvent} from './events.ts'
 import {distributionSourceKey, isConfigMediaType, distributionSourceLabel, distributionSources, isNonDistributable, parseIndex, parseManifest, shortDigest} from './manifest.ts'
 import type {Descriptor, ImageIndex} from './manifest.ts'
 import {formatPlatform, hostPlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
@@ -98,6 +100,7 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   }
   const pushed = await registry.pushManifest(target, {mediaType: plan.root.descriptor.mediaType, bytes: plan.root.bytes}, {signal})
   await options.hooks?.pushed?.({name, descriptor: pushed})
+  await publishEvent(client, referenceEvent('push', name, await eventImage(client, image.target)))
   return {name, descriptor: pushed}
 }
 

@@ -7,7 +7,7 @@
  * - nerd's own (nerd-events.ts), which the commands publish for what containerd never sees or cannot
  *   tell as docker does: containers attach, kill, stop, restart, rename, commit, update, top, export,
  *   archive-path, extract-to-dir, exec_create and exec_start (with the command), health_status;
- *   images pull, tag, untag, delete, save, load, import (by the image ID docker shows, where
+ *   images pull, push, tag, untag, delete, save, load, import (by the image ID docker shows, where
  *   containerd knows only names); volumes create, destroy, mount, unmount; networks create, destroy,
  *   connect and disconnect.
  * containerd sends only live events: `--since` in the past cannot be replayed, and `--until` ends the

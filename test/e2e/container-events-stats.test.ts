@@ -202,7 +202,7 @@ describe('events and stats', () => {
     }
   })
 
-  it('image events name the image by its ID: tag, untag and with the last name delete, save, load, import, pull', async () => {
+  it('image events name the image by its ID: tag, untag and with the last name delete, save, load, import; pull and push by the reference', async () => {
     const imageId = (await nerdOk(['image', 'inspect', IMG, '--format', '{{.Id}}'])).trim()
     const tagged = `qa/tagged-${suffix}`
     const pulled = `${testEnvironment.registry}/qa/pulled-${suffix}:1`
@@ -227,7 +227,8 @@ describe('events and stats', () => {
       const importedId = (await nerdOk(['import', '-c', 'LABEL made=here', `${rootfs}.tar`, `qa/imported-${suffix}:1`])).trim()
       await nerdOk(['rmi', `qa/imported-${suffix}:1`])
       await nerdOk(['pull', '-q', pulled])
-      await watch.line('the pull event', (text) => text.startsWith('pull '))
+      await nerdOk(['push', '-q', pulled])
+      await watch.line('the push event', (text) => text.startsWith('push '))
       assert.deepEqual(watch.lines(), [
         `tag ${imageId} ${tagged}:latest <no value>`,
         `tag ${imageId} ${tagged}:two <no value>`,
@@ -240,6 +241,7 @@ describe('events and stats', () => {
         `untag ${importedId} qa/imported-${suffix}:1 here`,
         `delete ${importedId} ${importedId} <no value>`,
         `pull ${pulled} ${pulled.replace(/:1$/, '')} <no value>`,
+        `push ${pulled} ${pulled.replace(/:1$/, '')} <no value>`,
       ])
     } finally {
       await watch.stop()
@@ -322,10 +324,66 @@ describe('events and stats', () => {
     assert.match(missing.stderr, /No such container: nosuch/)
   })
 
+  it("stats lists newest first, shows each reference once as typed, reports every missing container, and shows 0B of network for --network host", async () => {
+    const ids: string[] = []
+    for (const name of ['order1', 'order2', 'order3']) ids.push((await nerdOk(['run', '-d', '--name', name, '--network', 'none', IMG, 'sleep', '60'])).trim())
+    const listed = (await nerdOk(['stats', '--no-stream', '--format', '{{.Name}}'])).split('\n').filter((name) => name.startsWith('order'))
+    assert.deepEqual(listed, ['order3', 'order2', 'order1'])
+    const prefix = ids[0]!.slice(0, 10)
+    assert.equal(await nerdOk(['stats', '--no-stream', '--format', '{{.Container}} {{.Name}}', 'order1', 'order1', prefix]), `order1 order1\n${prefix} order1\n`)
+    const missing = await nerd(['stats', '--no-stream', 'order1', 'nosuch1', 'nosuch2'])
+    assert.deepEqual({code: missing.code, stdout: missing.stdout, stderr: missing.stderr}, {code: 1, stdout: '', stderr: 'Error: No such container: nosuch1\nError: No such container: nosuch2\n'})
+    await nerdOk(['run', '-d', '--name', 'hostnet', '--network', 'host', IMG, 'sleep', '60'])
+    assert.equal(await nerdOk(['stats', '--no-stream', '--format', '{{.NetIO}}', 'hostnet']), '0B / 0B\n')
+  })
+
+  it('stats of named containers keeps streaming when one is removed: its row shows --, the others go on', async () => {
+    await nerdOk(['run', '-d', '--name', 'streamed', '--network', 'none', IMG, 'sleep', '60'])
+    await nerdOk(['run', '-d', '--name', 'removed', '--network', 'none', IMG, 'sleep', '60'])
+    const stats = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'stats', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}', 'removed', 'streamed'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let output = ''
+    let errors = ''
+    stats.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    stats.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
+    const closed = new Promise<number | null>((resolve) => stats.on('close', resolve))
+    try {
+      await until('a first frame', async () => (output.includes('streamed ') ? true : undefined), 15_000)
+      await nerdOk(['rm', '-f', 'removed'])
+      const removedAt = output.length
+      await until('two frames after the removal', async () => ((output.slice(removedAt).match(/^streamed \d/gm)?.length ?? 0) >= 2 ? true : undefined), 15_000)
+      const frames = output.slice(removedAt).split('\n').filter((line) => line !== '')
+      assert.match(frames.at(-1)!, /^streamed \d+\.\d+% \S+ \/ \S+ [1-9]\d*$/)
+      assert.ok(frames.includes('removed -- -- / -- --'), frames.join('\n'))
+      assert.equal(stats.exitCode, null, errors)
+    } finally {
+      stats.kill('SIGTERM')
+      await closed
+    }
+  })
+
   it("events --since and --until refuse a value that is no time or duration in docker's words", async () => {
     for (const flag of ['--since', '--until']) {
       const bad = await nerd(['events', flag, 'bogus'])
       assert.deepEqual({code: bad.code, stdout: bad.stdout, stderr: bad.stderr}, {code: 1, stdout: '', stderr: 'Error: failed to parse value as time or duration: "bogus"\n'})
     }
+  })
+
+  it("events --since to come leaves out the events before it; a --since after --until is refused in docker's words; a past --since warns that nothing is replayed", async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const since = now + 4
+    const stream = nerd(['events', '--filter', 'type=image', '--since', String(since), '--until', String(since + 4), '--format', '{{.Action}} {{.Actor.Attributes.name}}'])
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await nerdOk(['tag', IMG, `qa/early-${suffix}:1`])
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, since * 1000 + 500 - Date.now())))
+    await nerdOk(['tag', IMG, `qa/late-${suffix}:1`])
+    const streamed = await stream
+    assert.deepEqual({code: streamed.code, stdout: streamed.stdout, stderr: streamed.stderr}, {code: 0, stdout: `tag qa/late-${suffix}:1\n`, stderr: ''})
+    await nerdOk(['rmi', `qa/early-${suffix}:1`, `qa/late-${suffix}:1`])
+
+    const reversed = await nerd(['events', '--since', '1700000600', '--until', '1700000000'])
+    assert.deepEqual({code: reversed.code, stdout: reversed.stdout, stderr: reversed.stderr}, {code: 1, stdout: '', stderr: 'Error: `since` time (1700000600) cannot be after `until` time (1700000000)\n'})
+    const past = await nerd(['events', '--since', '1m', '--until', '0s'])
+    assert.deepEqual({code: past.code, stdout: past.stdout}, {code: 0, stdout: ''})
+    assert.match(past.stderr, /^WARNING: nerd cannot replay past events \(containerd keeps none\): only those from now on are shown\n$/)
   })
 })

@@ -30,15 +30,16 @@ describe('update', () => {
     assert.equal(await memory(), `${128 * 2 ** 20}\n`)
   })
 
-  it('lifts the running container\'s pids limit with --pids-limit -1 or 0, as inspect then shows (0)', async () => {
+  it('lifts the running container\'s pids limit with --pids-limit -1, as inspect then shows (0); --pids-limit 0 changes nothing, as docker\'s CLI does not send it', async () => {
     const pidsMax = () => nerdOk(['exec', 'limited', 'sh', '-c', cgroupFile('pids/pids.max', 'pids.max')])
-    for (const unlimited of ['-1', '0']) {
-      await nerdOk(['update', '--pids-limit', '20', 'limited'])
-      assert.equal(await pidsMax(), '20\n')
-      await nerdOk(['update', '--pids-limit', unlimited, 'limited'])
-      assert.equal(await pidsMax(), 'max\n', unlimited)
-      assert.equal((await inspectContainer('limited')).HostConfig.PidsLimit, 0)
-    }
+    await nerdOk(['update', '--pids-limit', '20', 'limited'])
+    assert.equal(await pidsMax(), '20\n')
+    assert.equal(await nerdOk(['update', '--pids-limit', '0', 'limited']), 'limited\n')
+    assert.equal(await pidsMax(), '20\n')
+    assert.equal((await inspectContainer('limited')).HostConfig.PidsLimit, 20)
+    await nerdOk(['update', '--pids-limit', '-1', 'limited'])
+    assert.equal(await pidsMax(), 'max\n')
+    assert.equal((await inspectContainer('limited')).HostConfig.PidsLimit, 0)
   })
 
   it('takes a 0 as no value, as docker does: the limits stay, in inspect, in the cgroup and after a restart', async () => {
@@ -65,10 +66,28 @@ describe('update', () => {
     ] as const) {
       const result = await nerd(['update', ...args])
       assert.equal(result.code, 1, result.stderr)
-      assert.equal(result.stderr, `Error: ${message}\n`)
+      assert.equal(result.stderr, `Error: Cannot update container ${(await inspectContainer(args.at(-1)!)).Id}: ${message}\n`)
     }
     const host = (await inspectContainer('periodic')).HostConfig
     assert.deepEqual([host.Memory, host.MemorySwap, host.NanoCpus, host.CpuQuota], [64 * 2 ** 20, 128 * 2 ** 20, 0, 50000])
+  })
+
+  it('checks a memory reservation against the request\'s own memory limit only, as docker\'s daemon', async () => {
+    await nerdOk(['run', '-d', '--name', 'reserved', '--network', 'none', '-m', '64m', IMG, 'sleep', '120'])
+    assert.equal(await nerdOk(['update', '--memory-reservation', '96m', 'reserved']), 'reserved\n')
+    assert.equal((await inspectContainer('reserved')).HostConfig.MemoryReservation, 96 * 2 ** 20)
+    const soft = await nerdOk(['exec', 'reserved', 'sh', '-c', cgroupFile('memory/memory.soft_limit_in_bytes', 'memory.low')])
+    assert.equal(soft, `${96 * 2 ** 20}\n`)
+    const both = await nerd(['update', '-m', '64m', '--memory-swap', '128m', '--memory-reservation', '96m', 'reserved'])
+    assert.equal(both.code, 1, both.stdout)
+    assert.equal(both.stderr, 'Error: Minimum memory limit can not be less than memory reservation limit, see usage\n')
+  })
+
+  it('refuses a restart policy for a --rm container with docker\'s prefix', async () => {
+    await nerdOk(['run', '-d', '--rm', '--name', 'autoremoved', '--network', 'none', IMG, 'sleep', '120'])
+    const result = await nerd(['update', '--restart', 'always', 'autoremoved'])
+    assert.equal(result.code, 1, result.stdout)
+    assert.equal(result.stderr, `Error: Cannot update container ${(await inspectContainer('autoremoved')).Id}: Restart policy cannot be updated because AutoRemove is enabled for the container\n`)
   })
 
   it('changes the restart policy, and refuses what docker refuses with exit 1', async () => {

@@ -116,12 +116,38 @@ describe('nerd info', () => {
     assert.deepEqual([client.code, client.stderr], [1, 'Error: template parsing error: template: :1:9: executing "" at <.Client.Nope>: can\'t evaluate field Nope in type system.clientVersion\n'])
   })
 
+  it("has docker's info fields scripts read, and counts an image once whatever its names", async () => {
+    const read = async (format: string) => {
+      const result = await nerd(['info', '--format', format], {namespace})
+      assert.equal(result.code, 0, result.stderr)
+      return result.stdout
+    }
+    const fields = '{{.DockerRootDir}}|{{.Swarm.LocalNodeState}}|{{json .SecurityOptions}}|{{.Plugins.Volume}}|{{.Plugins.Network}}|{{.ClientInfo.Context}}|{{.IndexServerAddress}}|{{.ExperimentalBuild}}|{{json .DriverStatus}}|{{.CPUShares}}|{{.HttpProxy}}'
+    const [root, swarm, security, volume, network, context, index, , driverStatus, cpuShares, httpProxy] = (await read(fields)).trim().split('|')
+    assert.deepEqual(
+      {root, swarm, volume, network, context, index, driverStatus, cpuShares, httpProxy},
+      {root: fileDataRoot(), swarm: 'inactive', volume: '[local]', network: '[bridge host ipvlan macvlan null]', context: 'default', index: 'https://index.docker.io/v1/', driverStatus: '[["driver-type","io.containerd.snapshotter.v1"]]', cpuShares: 'true', httpProxy: ''},
+    )
+    assert.ok((JSON.parse(security!) as string[]).includes('name=seccomp,profile=builtin'), security)
+    await loadTestImage('nerd-test/busybox:latest', namespace)
+    const images = Number(await read('{{.Images}}'))
+    assert.ok(images >= 1)
+    for (const tag of ['info-one:1', 'info-two:2']) assert.equal((await nerd(['tag', 'nerd-test/busybox:latest', tag], {namespace})).code, 0)
+    assert.equal(Number(await read('{{.Images}}')), images)
+    await nerd(['rmi', 'info-one:1', 'info-two:2'], {namespace})
+  })
+
   it('prints docker-like sections', async () => {
     const result = await nerd(['info'], {namespace})
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /\nServer:\n Containers: \d+\n/)
     assert.match(result.stdout, / Storage Driver: overlayfs\n/)
     assert.match(result.stdout, / Cgroup Driver: (cgroupfs|systemd)\n/)
+    assert.match(result.stdout, /\n  Volume: local\n  Network: bridge host ipvlan macvlan null\n/)
+    assert.match(result.stdout, /\n Swarm: inactive\n/)
+    assert.match(result.stdout, /\n Security Options:\n(  \S+\n(   Profile: \S+\n)?)*  seccomp\n   Profile: builtin\n/)
+    assert.match(result.stdout, /\n Docker Root Dir: \S+\n/)
+    assert.match(result.stdout, /\n Insecure Registries:\n  ::1\/128\n  127\.0\.0\.0\/8\n Live Restore Enabled: true\n/)
   })
 
   it('reports a missing socket in one line naming the address, exit 1, after the client\'s section, as docker\'s', async () => {

@@ -20,10 +20,14 @@ function listWithin(list: string, available: string): boolean {
 
 type Limits = Omit<Resources, 'devices'>
 
-export function resourceLimits(options: RunOptions, host: HostFacts, warnings: string[]): Limits {
+/**
+ * `update`: the values are an update's own (docker's verifyContainerSettings with update set), where a
+ * swap limit without a memory limit keeps the container's memory limit.
+ */
+export function resourceLimits(options: RunOptions, host: HostFacts, warnings: string[], check: {update?: boolean} = {}): Limits {
   const limits: Limits = {}
   if (options.kernelMemory) warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.')
-  const memory = memoryLimits(options, host, warnings)
+  const memory = memoryLimits(options, host, warnings, check.update ?? false)
   if (Object.keys(memory).length > 0) limits.memory = memory
   const cpu = cpuLimits(options, host)
   if (Object.keys(cpu).length > 0) limits.cpu = cpu
@@ -35,13 +39,13 @@ export function resourceLimits(options: RunOptions, host: HostFacts, warnings: s
   return limits
 }
 
-function memoryLimits(options: RunOptions, host: HostFacts, warnings: string[]): NonNullable<Resources['memory']> {
+function memoryLimits(options: RunOptions, host: HostFacts, warnings: string[], update: boolean): NonNullable<Resources['memory']> {
   const memory = options.memory ?? 0
   const reservation = options.memoryReservation ?? 0
   // docker: swap defaults to as much again as the memory limit
   let swap = options.memorySwap ?? (memory > 0 ? memory * 2 : 0)
   if (memory !== 0 && memory < MIN_MEMORY) throw specError('Minimum memory limit allowed is 6MB')
-  if (memory === 0 && swap > 0) throw specError('You should always set the Memory limit when using Memoryswap limit, see usage')
+  if (memory === 0 && swap > 0 && !update) throw specError('You should always set the Memory limit when using Memoryswap limit, see usage')
   if (memory > 0 && swap > 0 && swap < memory) throw specError('Minimum memoryswap limit should be larger than memory limit, see usage')
   if (reservation > 0 && memory > 0 && memory < reservation) {
     throw specError('Minimum memory limit can not be less than memory reservation limit, see usage')
