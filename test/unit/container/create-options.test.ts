@@ -366,6 +366,11 @@ describe('dockerConfigFor', () => {
     })
   })
 
+  it("keeps the image's Shell (what a CMD-SHELL health check runs under), which no flag sets", () => {
+    assert.deepEqual(dockerConfigFor(request({}), {...image, Shell: ['/bin/bash', '-c']}, facts).Config.Shell, ['/bin/bash', '-c'])
+    assert.equal(Object.hasOwn(dockerConfigFor(request({}), image, facts).Config, 'Shell'), false)
+  })
+
   it('lets the user\'s values win', () => {
     const made = request({user: 'root', workdir: '/srv//app/', hostname: 'web', domainname: 'example.org', 'stop-signal': 'kill', 'stop-timeout': '3', interactive: true, tty: true})
     const {Config} = dockerConfigFor(made, image, facts)
