@@ -146,6 +146,7 @@ function committedRuntimeConfig(config: DockerConfig): ImageRuntimeConfig {
     ...(some(config.Labels) ? {Labels: config.Labels} : {}),
     ...(config.StopSignal ? {StopSignal: config.StopSignal} : {}),
     ...(config.Healthcheck ? {Healthcheck: config.Healthcheck} : {}),
+    ...(config.Shell?.length ? {Shell: config.Shell} : {}),
   }
 }
 

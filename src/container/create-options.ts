@@ -12,7 +12,7 @@ import {EXIT_NERD_FAILED, FlagValueError, NerdError, invalidFlagArgument} from '
 import {compareStrings} from '../format/go-values.ts'
 import {openFailure} from '../files.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
-import {parseGoDuration} from '../format/go-duration.ts'
+import {goDurationError, parseGoDuration} from '../format/go-duration.ts'
 import {parseExpose, parsePublish, portBindings} from '../network/ports.ts'
 import {parseLogOptions} from './logs/index.ts'
 import type {DockerConfig, DockerHostConfig, DockerMount, HealthConfig, LogConfig, RestartPolicy} from './model.ts'
@@ -291,7 +291,7 @@ const durationFlag = (value: string | undefined, flag: string) =>
     ? undefined
     : flagValue(value, flag, (text) => {
         const ms = parseGoDuration(text)
-        if (ms === undefined) throw new Error(`time: invalid duration ${quote(text)}`)
+        if (ms === undefined) throw new Error(goDurationError(text))
         return ms
       })
 
@@ -310,13 +310,13 @@ function healthcheckFromFlags(values: CreateFlagValues): HealthConfig | undefine
   const retries = integerFlag(values['health-retries'], '--health-retries', {bits: 32}) ?? 0
   const given = command !== '' || retries !== 0 || Object.values(durations).some((ms) => ms !== 0)
   if (values['no-healthcheck']) {
-    if (given) fail('--no-healthcheck conflicts with --health-* options')
+    if (given) parseFail('--no-healthcheck conflicts with --health-* options')
     return {Test: ['NONE']}
   }
   if (!given) return undefined
   // In docker's CLI's order.
   const negative = [['interval', durations.Interval], ['timeout', durations.Timeout], ['retries', retries], ['start-period', durations.StartPeriod], ['start-interval', durations.StartInterval]] as const
-  for (const [name, value] of negative) if (value < 0) fail(`--health-${name} cannot be negative`)
+  for (const [name, value] of negative) if (value < 0) parseFail(`--health-${name} cannot be negative`)
   for (const [field, ms] of Object.entries(durations)) if (ms !== 0 && ms < 1) fail(`${field} in Healthcheck cannot be less than 1ms`)
   // docker's JSON leaves out what is not set.
   const config: HealthConfig = command !== '' ? {Test: ['CMD-SHELL', command]} : {}
@@ -758,9 +758,9 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const pid = values.pid === undefined ? undefined : parsePidMode(values.pid)
   const uts = values.uts === undefined ? undefined : parseUtsMode(values.uts)
   const cgroupns = values.cgroupns === undefined ? undefined : parseCgroupnsMode(values.cgroupns)
-  const restart = parseRestartPolicy(values.restart ?? 'no')
+  const restart = parsedValue(() => parseRestartPolicy(values.restart ?? 'no'))
   const log = logConfig(values)
-  const securityOpt = typedSecurityOptions(values['security-opt'] ?? [], context)
+  const securityOpt = parsedValue(() => typedSecurityOptions(values['security-opt'] ?? [], context))
   if (values.rm && restart.Name !== 'no') fail('Conflicting options: --restart and --rm')
   const network = networkRequest(values)
   if (values.detach && attachFlags.length > 0) fail('Conflicting options: -a and -d')
@@ -938,6 +938,7 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
   if (Object.keys(exposed).length > 0) Config.ExposedPorts = sortedMap(exposed)
   const healthcheck = mergeHealthcheck(request.healthcheck, image.Healthcheck)
   if (healthcheck) Config.Healthcheck = healthcheck
+  if (image.Shell?.length) Config.Shell = image.Shell
 
   const privileged = options.privileged ?? false
   const ipcMode = namespaceText(options.ipc, 'private')

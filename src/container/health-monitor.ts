@@ -1,61 +1,87 @@
 /**
- * A container's health monitor: `node dist/health.js <data root> <namespace> <id>`, started (detached)
- * by each start of a container that has a health check. It runs the probe in the container as an
- * exec at docker's intervals, keeps the state in the container's health.json (inspect's
- * State.Health, ps's "(healthy)") and ends with the task it was started for.
+ * A container's health monitor: `node dist/health.js <data root> <namespace> <id> [start|resume]`,
+ * started (detached) by each start of a container that has a health check, and again by the next
+ * look at the container when it was killed (resume). It runs the probe in the container as an exec
+ * at docker's intervals, keeps the state in the container's health.json (inspect's State.Health,
+ * ps's "(healthy)") and ends with the task it was started for.
  */
 import {randomBytes} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import {open, rm, unlink, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {connect, packJson} from '../containerd/index.ts'
-import {writeJsonAtomic} from '../files.ts'
+import type {ExitStatus} from '../containerd/index.ts'
+import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import {formatGoDuration} from '../format/go-duration.ts'
+import {ownerTag} from '../owner.ts'
 import {HEALTH_STATUS_ACTION, publishEvent, publishEvents} from '../system/nerd-events.ts'
 import {startFailureMessage} from './attach.ts'
 import {execEvents, execProcessSpec, PROCESS_TYPE_URL} from './exec.ts'
-import {afterProbe, healthTiming, nextProbeDelay, PROBE_OUTPUT_LIMIT, restartHealth} from './health.ts'
-import type {HealthTiming} from './health.ts'
-import {ended, makeFifos, openFifos} from './io.ts'
+import {afterProbe, delayFor, healthTiming, nextProbeDelay, PROBE_OUTPUT_LIMIT, restartHealth, unmonitoredHealth} from './health.ts'
+import type {HealthTiming, MonitorMode} from './health.ts'
+import {makeIoDir} from './io.ts'
 import {loadContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import type {HealthProbe} from './model.ts'
-import {containerPaths, readRecord} from './store.ts'
+import type {HealthProbe, HealthState} from './model.ts'
+import {containerPaths, readRecord, readState} from './store.ts'
+import type {ContainerPaths} from './store.ts'
 
-export async function monitorHealth(dataRoot: string, namespace: string, id: string): Promise<void> {
+/**
+ * Monitors the container's health until its task ends, or `stop` aborts (a signal to the monitor):
+ * then the probe under way is killed and deleted, and the monitor's mark is left for the next look
+ * at the container to restart it. A monitor whose mark another has taken (a later start's) ends.
+ */
+export async function monitorHealth(dataRoot: string, namespace: string, id: string, mode: MonitorMode, stop: AbortSignal): Promise<void> {
   const paths = containerPaths(dataRoot, namespace, id)
   const record = await readRecord(paths)
-  const timing = healthTiming(record?.Config.Healthcheck)
-  if (!record?.Address || !timing) return
+  const timing = healthTiming(record?.Config.Healthcheck, record?.Config.Shell)
+  if (!record?.Address || !timing || !(await takeMark(paths.healthMonitor, mode))) return
   const client = await connect({address: record.Address, namespace})
+  const taskEnded = new AbortController()
   try {
     const scope = {client, dataRoot}
     const container = await loadContainer(scope, id)
     const task = await runningTask(scope, id)
     if (!task) return
-    const startedAt = Date.now()
     // The monitor ends with this task: its exit, or a later start's task (which has a monitor of its own).
-    const taskEnded = new AbortController()
     client.tasks.wait(id, {signal: taskEnded.signal}).then(
       () => taskEnded.abort(),
       () => taskEnded.abort(),
     )
+    const ending = AbortSignal.any([taskEnded.signal, stop])
     // This task's status; undefined once the container or the task is gone, or a later start made another.
     const status = async () => {
       const now = (await readRecord(paths)) && (await client.tasks.get(id).catch(() => undefined))
       return now && now.pid === task.pid ? now.status : undefined
     }
     // Already so when nerd made the start; not when containerd's restart monitor did (the logger starts this then).
-    let health = await restartHealth(paths.health)
-    while (await sleep(nextProbeDelay(health, Date.now() - startedAt, timing), taskEnded.signal)) {
-      // As docker's, no probe of a paused container: its health stays what it was.
+    let health = mode === 'start' ? await restartHealth(paths.health) : await resumedHealth(paths.health)
+    const startedAt = mode === 'start' ? Date.now() : startTimeOf((await readState(paths)).StartedAt)
+    // As docker's: no probe of a paused container, which is unhealthy until a probe after its unpause passes.
+    const pausedNow = async (): Promise<void> => {
+      if (health.Status === 'unhealthy' || !ownsMark(paths)) return
+      health = unmonitoredHealth(health)
+      await writeJsonAtomic(paths.health, health)
+    }
+    while (await delayFor(nextProbeDelay(health, Date.now() - startedAt, timing), ending)) {
+      if (!ownsMark(paths)) return
       const before = await status()
       if (before === undefined) break
-      if (before !== 'RUNNING') continue
-      const probe = await runProbe(scope, container, timing, taskEnded.signal)
+      if (before !== 'RUNNING') {
+        await pausedNow()
+        continue
+      }
+      const probe = await runProbe(scope, container, timing, ending)
       // A probe the exit cut short says nothing of the container's health, nor one a pause cut short.
-      if (taskEnded.signal.aborted) break
+      if (ending.aborted) break
       const after = await status()
       if (after === undefined) break
-      if (after !== 'RUNNING') continue
+      if (after !== 'RUNNING') {
+        await pausedNow()
+        continue
+      }
+      if (!ownsMark(paths)) return
       const next = afterProbe(health, probe, Date.now() - startedAt, timing)
       await writeJsonAtomic(paths.health, next)
       if (next.Status !== health.Status) {
@@ -63,78 +89,167 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
       }
       health = next
     }
-    taskEnded.abort()
+    // As docker's, the container whose monitor stops with it is unhealthy (no event).
+    if (!stop.aborted && ownsMark(paths) && health.Status !== 'unhealthy') await writeJsonAtomic(paths.health, unmonitoredHealth(health))
   } finally {
+    taskEnded.abort()
     client.close()
+    if (!stop.aborted && ownsMark(paths)) await unlink(paths.healthMonitor).catch(() => undefined)
   }
+}
+
+/**
+ * Marks the container as monitored by this process. A start's monitor takes the mark over (the last
+ * one's is gone with its task, or about to be); one resumed in place of a monitor killed only makes
+ * a new one, so that of two looks at the container that restart it, one monitor runs.
+ */
+async function takeMark(mark: string, mode: MonitorMode): Promise<boolean> {
+  try {
+    await writeFile(mark, ownerTag(), {flag: mode === 'start' ? 'w' : 'wx'})
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  }
+}
+
+/** Whether the container's monitor mark still names this process: a later start's monitor takes it over. */
+function ownsMark(paths: ContainerPaths): boolean {
+  try {
+    return readFileSync(paths.healthMonitor, 'utf8') === ownerTag()
+  } catch {
+    return false
+  }
+}
+
+/** The state a monitor resumed in place of one killed goes on from (starting, if there is none). */
+async function resumedHealth(path: string): Promise<HealthState> {
+  return (await readJsonIfExists<HealthState>(path)) ?? (await restartHealth(path))
+}
+
+/** The time (ms since the epoch) the state's StartedAt names; now when it names none. */
+function startTimeOf(startedAt: string): number {
+  const time = Date.parse(startedAt)
+  return Number.isNaN(time) ? Date.now() : time
 }
 
 /** How long a monitor waits for its task to run: a logger starts it before the shim has created the task. */
 const TASK_START_WAIT_MS = 10_000
 const TASK_POLL_MS = 100
 
-/** The container's task once it runs; undefined when it has not come to run within TASK_START_WAIT_MS. */
+/** The container's task once it runs (or is paused); undefined when it has not come to run within TASK_START_WAIT_MS. */
 async function runningTask(scope: ContainerScope, id: string): Promise<{pid: number} | undefined> {
   const deadline = Date.now() + TASK_START_WAIT_MS
   for (;;) {
     const task = await scope.client.tasks.get(id).catch(() => undefined)
-    if (task?.status === 'RUNNING') return task
+    if (task?.status === 'RUNNING' || task?.status === 'PAUSED' || task?.status === 'PAUSING') return task
     if ((task && task.status !== 'CREATED') || Date.now() >= deadline) return undefined
     await delay(TASK_POLL_MS)
   }
 }
 
-/** Resolves true after `ms`, false at once when the signal aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return delay(ms, true, {signal}).catch(() => false)
-}
+/**
+ * How often a running probe's output file is looked at, and the size it is cut back from to the
+ * part kept (and one byte more, which says that there was more): a probe that writes without end
+ * must not fill the disk until its timeout.
+ */
+const OUTPUT_CHECK_MS = 100
+const OUTPUT_FILE_CAP = 1024 * 1024
+/** How long a probe killed (timed out, or the monitor stopped) is waited for, and its output with it. */
+const KILLED_PROBE_WAIT_MS = 2000
 
-/** One probe: the command as an exec in the container, its output (the first 4096 bytes) and exit code; -1 when it cannot run or times out. */
+/**
+ * One probe: the command as an exec in the container, its output (the first 4096 bytes, and "..."
+ * when there was more, as docker's limitedBuffer) and exit code; -1 when it cannot run or times out.
+ * Its stdout and stderr go to a file (file://), which the shim writes by itself: a FIFO would need
+ * this process to read it, and a monitor killed mid-probe left the shim blocked on the exec's I/O.
+ */
 async function runProbe(scope: ContainerScope, container: LoadedContainer, timing: HealthTiming, stop: AbortSignal): Promise<HealthProbe> {
   const {client} = scope
   const id = container.record.Id
   const start = new Date()
   const probe = (ExitCode: number, Output: string): HealthProbe => ({Start: start.toISOString(), End: new Date().toISOString(), ExitCode, Output})
   const execId = `health-${randomBytes(8).toString('hex')}`
-  const fifos = openFifos(await makeFifos(scope.dataRoot, {stdin: false, terminal: false}))
-  const chunks: Buffer[] = []
-  let kept = 0
-  const keep = (chunk: Buffer): void => {
-    if (kept >= PROBE_OUTPUT_LIMIT) return
-    chunks.push(chunk.subarray(0, PROBE_OUTPUT_LIMIT - kept))
-    kept += Math.min(chunk.length, PROBE_OUTPUT_LIMIT - kept)
-  }
-  fifos.stdout.on('data', keep)
-  fifos.stderr?.on('data', keep)
+  const dir = await makeIoDir(scope.dataRoot)
+  const output = join(dir, 'output')
   const waiting = new AbortController()
-  const onStop = (): void => waiting.abort()
-  stop.addEventListener('abort', onStop, {once: true})
+  let exit: Promise<ExitStatus> | undefined
+  let deleted = false
+  let capping: NodeJS.Timeout | undefined
   try {
     const spec = await execProcessSpec(scope, container, {command: timing.command, env: [], interactive: false, tty: false, detach: false, privileged: false, detachKeys: []})
     // As docker's probes, an exec seen in events: published while it is made, before it starts.
     const announced = publishEvents(client, execEvents(id, execId, timing.command))
-    await client.tasks.exec({containerId: id, execId, spec: packJson(PROCESS_TYPE_URL, spec), terminal: false, stdout: fifos.paths.stdout, stderr: fifos.paths.stderr})
-    const exit = client.tasks.wait(id, {execId, signal: waiting.signal})
+    const uri = `file://${output}`
+    await client.tasks.exec({containerId: id, execId, spec: packJson(PROCESS_TYPE_URL, spec), terminal: false, stdout: uri, stderr: uri})
+    exit = client.tasks.wait(id, {execId, signal: waiting.signal})
     exit.catch(() => undefined)
     await announced
     await client.tasks.start(id, execId)
-    let timer: NodeJS.Timeout | undefined
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timing.timeoutMs)))
-    const outcome = await Promise.race([exit, timedOut])
-    clearTimeout(timer)
-    if (outcome === 'timeout') {
-      await client.tasks.kill(id, 9, {execId}).catch(() => undefined)
-      return probe(-1, `Health check exceeded timeout (${formatGoDuration(timing.timeoutMs)})`)
+    capping = setInterval(() => void capOutput(output), OUTPUT_CHECK_MS)
+    const timer = new AbortController()
+    const outcome = await Promise.race([
+      exit.then((status) => status, () => 'ended' as const),
+      delayFor(timing.timeoutMs, AbortSignal.any([timer.signal, stop])).then((due) => (due ? ('timeout' as const) : ('stopped' as const))),
+    ])
+    timer.abort()
+    if (typeof outcome === 'object') {
+      // Deleted first: the shim's delete waits for it to have written the output.
+      await client.tasks.deleteProcess(id, execId).catch(() => undefined)
+      deleted = true
+      return probe(outcome.exitStatus, await readOutput(output))
     }
-    // What the probe wrote reaches the FIFOs before the shim closes them.
-    await Promise.race([Promise.all([ended(fifos.stdout), ended(fifos.stderr)]), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
-    return probe(outcome.exitStatus, Buffer.concat(chunks).toString('utf8'))
+    if (outcome === 'timeout') {
+      await endProbe(scope, id, execId, exit)
+      deleted = true
+      const text = await readOutput(output)
+      return probe(-1, `Health check exceeded timeout (${formatGoDuration(timing.timeoutMs)})${text === '' ? '' : `: ${text}`}`)
+    }
+    return probe(-1, '')
   } catch (error) {
     return probe(-1, startFailureMessage((error as Error).message))
   } finally {
-    stop.removeEventListener('abort', onStop)
+    clearInterval(capping)
+    // What is still there of it: the monitor stopped, or the task ended, mid-probe.
+    if (!deleted) await endProbe(scope, id, execId, exit)
     waiting.abort()
-    await client.tasks.deleteProcess(id, execId).catch(() => undefined)
-    await fifos.dispose()
+    await rm(dir, {recursive: true, force: true})
+  }
+}
+
+/** Kills the probe's exec (if it still runs), waits a little for its end, and deletes it. */
+async function endProbe(scope: ContainerScope, id: string, execId: string, exit: Promise<ExitStatus> | undefined): Promise<void> {
+  const {client} = scope
+  if (exit) {
+    await client.tasks.kill(id, 9, {execId}).catch(() => undefined)
+    await Promise.race([exit.catch(() => undefined), delay(KILLED_PROBE_WAIT_MS)])
+  }
+  await client.tasks.deleteProcess(id, execId).catch(() => undefined)
+}
+
+/** Cuts a running probe's output file back to what is kept (and one byte) once it has grown past OUTPUT_FILE_CAP. */
+async function capOutput(path: string): Promise<void> {
+  const file = await open(path, 'r+').catch(() => undefined)
+  if (!file) return
+  try {
+    if ((await file.stat()).size > OUTPUT_FILE_CAP) await file.truncate(PROBE_OUTPUT_LIMIT + 1)
+  } catch {
+    // Gone with the probe.
+  } finally {
+    await file.close()
+  }
+}
+
+/** The probe's output as docker keeps it: the first 4096 bytes, with "..." when there was more. */
+async function readOutput(path: string): Promise<string> {
+  const file = await open(path, 'r').catch(() => undefined)
+  if (!file) return ''
+  try {
+    const buffer = Buffer.alloc(PROBE_OUTPUT_LIMIT)
+    const {bytesRead} = await file.read(buffer, 0, PROBE_OUTPUT_LIMIT, 0)
+    const more = (await file.stat()).size > PROBE_OUTPUT_LIMIT
+    return buffer.subarray(0, bytesRead).toString('utf8') + (more ? '...' : '')
+  } finally {
+    await file.close()
   }
 }

@@ -4,7 +4,9 @@
  * (moby daemon/health.go). The probes run in the container's health monitor (health-monitor.ts).
  */
 import {spawn} from 'node:child_process'
+import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import {codeDir} from '../paths.ts'
 import type {LoadedContainer} from './lifecycle.ts'
@@ -15,13 +17,14 @@ const DEFAULT_INTERVAL_MS = 30_000
 const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_START_INTERVAL_MS = 5_000
 const DEFAULT_RETRIES = 3
+const DEFAULT_SHELL = ['/bin/sh', '-c']
 /** docker keeps the last five probes, and the first 4096 bytes of each one's output. */
 const KEPT_PROBES = 5
 export const PROBE_OUTPUT_LIMIT = 4096
 
 /** What a container's check comes to: undefined when it has none (or `NONE`). */
 export interface HealthTiming {
-  /** The probe's command line: CMD's arguments, or CMD-SHELL's command under /bin/sh -c. */
+  /** The probe's command line: CMD's arguments, or CMD-SHELL's words after the container's shell (/bin/sh -c). */
   command: string[]
   intervalMs: number
   timeoutMs: number
@@ -39,11 +42,15 @@ export function mergeHealthcheck(own: HealthConfig | undefined, image: HealthCon
   return merged
 }
 
-export function healthTiming(config: HealthConfig | undefined): HealthTiming | undefined {
+/**
+ * The check's command and timing; `shell` is the container's Config.Shell (the image's SHELL), which
+ * runs a CMD-SHELL probe with the words after CMD-SHELL as its arguments, as docker's daemon does.
+ */
+export function healthTiming(config: HealthConfig | undefined, shell?: readonly string[] | null): HealthTiming | undefined {
   const [kind, ...rest] = config?.Test ?? []
   let command: string[]
   if (kind === 'CMD' && rest.length > 0) command = rest
-  else if (kind === 'CMD-SHELL' && rest.length > 0) command = ['/bin/sh', '-c', rest.join(' ')]
+  else if (kind === 'CMD-SHELL' && rest.length > 0) command = [...(shell?.length ? shell : DEFAULT_SHELL), ...rest]
   else return undefined
   const ms = (ns: number | undefined, fallback: number) => (ns ? ns / NS_PER_MS : fallback)
   return {
@@ -84,11 +91,45 @@ export function afterProbe(state: HealthState, probe: HealthProbe, sinceStartMs:
 }
 
 /**
+ * The state docker shows of a container whose monitor does not run (stopped, exited, paused):
+ * unhealthy, as docker's CloseMonitorChannel makes it "for compatibility reasons".
+ */
+export function unmonitoredHealth(state: HealthState): HealthState {
+  return {...state, Status: 'unhealthy'}
+}
+
+/** Node's timers take at most this many milliseconds (2^31 - 1); a longer delay would fire at once. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * Resolves true after `ms` (any Go duration: waited in steps Node's timers take), false at once
+ * when the signal aborts first.
+ */
+export async function delayFor(ms: number, signal: AbortSignal): Promise<boolean> {
+  const due = performance.now() + ms
+  for (let left = ms; left > 0; left = due - performance.now()) {
+    if (!(await delay(Math.min(left, LONGEST_TIMER_MS), true, {signal}).catch(() => false))) return false
+  }
+  return !signal.aborted
+}
+
+/** How a health monitor comes to run: for a start just made, or in place of one that died. */
+export type MonitorMode = 'start' | 'resume'
+
+/**
  * Starts the health monitor (dist/health.js) of a container just started, if it has a health check;
- * it is `starting` from now, as in docker, not from when the monitor has come up.
+ * it is `starting` from now, as in docker, not from when the monitor has come up. The last monitor's
+ * mark goes first: that monitor, still ending with its task, must not write over the new state, nor
+ * be taken for a monitor killed and restarted.
  */
 export async function startHealthMonitor(dataRoot: string, namespace: string, container: LoadedContainer): Promise<void> {
   if (!healthTiming(container.record.Config.Healthcheck)) return
+  await rm(container.paths.healthMonitor, {force: true})
   await restartHealth(container.paths.health)
-  spawn(process.execPath, [join(codeDir, 'health.js'), dataRoot, namespace, container.record.Id], {detached: true, stdio: 'ignore'}).unref()
+  spawnHealthMonitor(dataRoot, namespace, container.record.Id, 'start')
+}
+
+/** Runs dist/health.js for the container, detached from this process. */
+export function spawnHealthMonitor(dataRoot: string, namespace: string, id: string, mode: MonitorMode): void {
+  spawn(process.execPath, [join(codeDir, 'health.js'), dataRoot, namespace, id, mode], {detached: true, stdio: 'ignore'}).unref()
 }

@@ -54,9 +54,7 @@ function fifosDir(dataRoot: string): string {
  * Meanwhile the directories of nerds killed before they removed theirs go.
  */
 export async function makeFifos(dataRoot: string, options: {stdin: boolean; terminal: boolean}): Promise<FifoSet> {
-  const base = fifosDir(dataRoot)
-  await mkdir(base, {recursive: true, mode: 0o700})
-  const dir = await mkdtemp(join(base, ownedNamePrefix(FIFO_DIR_PREFIX)))
+  const dir = await makeIoDir(dataRoot)
   const orphans = removeOrphanedFifos(dataRoot)
   const paths: FifoSet = {
     dir,
@@ -73,6 +71,16 @@ export async function makeFifos(dataRoot: string, options: {stdin: boolean; term
     await orphans
   }
   return paths
+}
+
+/**
+ * A directory of this process's for a process's stdio (`<data root>/fifo/io-<owner>-<random>`),
+ * removed as the FIFOs' are once this process is gone without removing it.
+ */
+export async function makeIoDir(dataRoot: string): Promise<string> {
+  const base = fifosDir(dataRoot)
+  await mkdir(base, {recursive: true, mode: 0o700})
+  return mkdtemp(join(base, ownedNamePrefix(FIFO_DIR_PREFIX)))
 }
 
 /**

@@ -10,7 +10,7 @@ import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp}
 import {isNotFound, unlessNotFound, unpackJson} from '../containerd/index.ts'
 import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
-import {isLocked, isWriteRefused, readCheckedJson, warnLeftOut, withFileLock} from '../files.ts'
+import {isLocked, isWriteRefused, readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, oneOf, optional, recordOf} from '../json-shape.ts'
 import type {PortMap} from '../network/ports.ts'
 import type {ImageUser} from '../image/remove.ts'
@@ -18,12 +18,12 @@ import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
 import {claimOrphanedMark, markHeld, markThisProcess} from './process-mark.ts'
-import {processStartedAt} from './host-process.ts'
+import {processEnded, processStartedAt, processStartTime, recordedInitProcess} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {hasShareableShm, mountShm, unmountShm} from './shm.ts'
 import {refreshUser} from './start-user.ts'
-import {startHealthMonitor} from './health.ts'
+import {spawnHealthMonitor, startHealthMonitor, unmonitoredHealth} from './health.ts'
 import {oomKilled} from './stats.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig, HealthState} from './model.ts'
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
@@ -126,11 +126,25 @@ export class AlreadyRunningError extends NerdError {
 
 export async function getTask(scope: ContainerScope, id: string): Promise<Process | undefined> {
   try {
-    return await scope.client.tasks.get(id)
+    return knownTask(await scope.client.tasks.get(id), containerPaths(scope.dataRoot, namespaceOf(scope), id).initPid)
   } catch (error) {
     if (isNotFound(error)) return undefined
     throw error
   }
+}
+
+/**
+ * containerd's task, UNKNOWN taken for what the container's process says: containerd gives that
+ * status when the shim does not answer in time (one blocked on a process's I/O), while the process
+ * may well run. As docker shows a container running while its process lives, it is RUNNING, with
+ * that pid, while the init process its hook recorded (`initPidFile`) lives: neither shown as exited
+ * nor stopped, killed or exec'd into as one.
+ */
+export function knownTask(task: Process, initPidFile: string): Process {
+  if (task.status !== 'UNKNOWN') return task
+  const init = recordedInitProcess(initPidFile)
+  if (!init || processEnded(init.pid) || Number(processStartTime(init.pid)) !== init.startTime) return task
+  return {...task, status: 'RUNNING', pid: init.pid}
 }
 
 function timestampToIso(timestamp: Timestamp | null | undefined): string {
@@ -207,7 +221,19 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
 export async function containerView(scope: ContainerScope, container: LoadedContainer): Promise<ContainerView> {
   const [state, found, files] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), viewFilesOf(container.paths, container.record)])
   const task = await seeOutDeadCommit(scope, container, found)
-  return withViewFiles(viewOf(container.record, withProcessStart(state, task), container.labels, task), files)
+  const view = withViewFiles(viewOf(container.record, withProcessStart(state, task), container.labels, task), files)
+  await resumeKilledHealthMonitor(scope, container.paths, view)
+  return view
+}
+
+/**
+ * Restarts the health monitor of a running (or paused) container when its mark names a process
+ * gone: a monitor killed (SIGKILL, a session's end) would have left its health as it was for good.
+ * One file read per container with a check; the mark goes to one caller only.
+ */
+async function resumeKilledHealthMonitor(scope: ContainerScope, paths: ContainerPaths, view: ContainerView): Promise<void> {
+  if (!view.health || (view.status !== 'running' && view.status !== 'paused')) return
+  if (await claimOrphanedMark(paths.healthMonitor)) spawnHealthMonitor(scope.dataRoot, namespaceOf(scope), view.record.Id, 'resume')
 }
 
 /** The state, with the start time of the task's process when it runs and the state has none (state.json lost, or being written). */
@@ -247,7 +273,8 @@ async function viewFilesOf(paths: ContainerPaths, record: ContainerRecord): Prom
 function withViewFiles(view: ContainerView, files: ViewFiles): ContainerView {
   if (files.ports && Object.keys(files.ports).length > 0) view.ports = files.ports
   if (files.networks) view.networks = files.networks
-  if (files.health) view.health = files.health
+  // As docker's, a container not running (paused, too) has no monitor, and is unhealthy for that.
+  if (files.health) view.health = view.status === 'running' ? files.health : unmonitoredHealth(files.health)
   return view
 }
 
@@ -262,7 +289,7 @@ export async function listContainerViews(scope: ContainerScope): Promise<Contain
     scope.client.tasks.list(),
     listContainerIds(scope.dataRoot, namespaceOf(scope)),
   ])
-  const taskById = new Map(tasks.map((task) => [task.containerId || task.id, task]))
+  const taskById = new Map(tasks.map((task) => [task.containerId || task.id, knownTask(task, containerPaths(scope.dataRoot, namespaceOf(scope), task.containerId || task.id).initPid)]))
   const known = new Set(containers.map((container) => container.id))
   const [views, unregistered] = await Promise.all([
     Promise.all(containers.map((container) => registeredView(scope, container, taskById.get(container.id)))),
@@ -280,7 +307,9 @@ async function registeredView(scope: ContainerScope, container: Container, task:
     const loaded = {record, paths, labels: container.labels}
     if (await seeOutOrphan(scope, loaded, task)) return undefined
     const current = await seeOutDeadCommit(scope, loaded, task)
-    return withViewFiles(viewOf(record, withProcessStart(state, current), container.labels, current), await viewFilesOf(paths, record))
+    const view = withViewFiles(viewOf(record, withProcessStart(state, current), container.labels, current), await viewFilesOf(paths, record))
+    await resumeKilledHealthMonitor(scope, paths, view)
+    return view
   } catch (error) {
     if (!(error instanceof InvalidFileError)) throw error
     warnLeftOut(`container ${container.id.slice(0, 12)} (nerd rm -f removes it)`, error)
@@ -894,7 +923,15 @@ export async function pauseContainer(scope: ContainerScope, container: LoadedCon
       const now = await getTask(scope, container.record.Id).catch(() => undefined)
       throw now?.status === 'RUNNING' ? error : new NerdError(notRunning)
     })
+    // As docker's pause stops the monitor: unhealthy until a probe after the unpause passes.
+    if (container.record.Config.Healthcheck) await markUnhealthy(container.paths)
   })
+}
+
+/** Writes the container's health state unhealthy, if it has one. */
+async function markUnhealthy(paths: ContainerPaths): Promise<void> {
+  const health = await readCheckedJson<HealthState>(paths.health, 'container health state', HEALTH_SHAPE)
+  if (health && health.Status !== 'unhealthy') await writeJsonAtomic(paths.health, unmonitoredHealth(health))
 }
 
 export async function unpauseContainer(scope: ContainerScope, container: LoadedContainer): Promise<void> {

@@ -35,6 +35,8 @@ export interface DockerConfig {
   StopTimeout?: number
   ExposedPorts?: Record<string, object>
   Healthcheck?: HealthConfig
+  /** The image's (docker's CLI has no flag for it): what a CMD-SHELL health check runs under. */
+  Shell?: string[]
 }
 
 /** docker's Config.Healthcheck, as an image has it. */

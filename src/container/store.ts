@@ -57,6 +57,11 @@ export interface ContainerPaths {
   policyRestart: string
   /** The state of its health check (HealthState), written by its health monitor. */
   health: string
+  /**
+   * There while a health monitor probes the container, naming its process (process-mark.ts): one
+   * that names a process gone is a monitor killed, which the next look at the container restarts.
+   */
+  healthMonitor: string
   /** With `--ipc shareable`: where its /dev/shm tmpfs is mounted while it runs (shm.ts). */
   shm: string
   /**
@@ -98,6 +103,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     restarting: join(dir, 'restarting'),
     policyRestart: join(dir, 'policy-restart'),
     health: join(dir, 'health.json'),
+    healthMonitor: join(dir, 'health-monitor'),
     shm: join(dir, 'shm'),
     userFiles: join(dir, 'user-files.json'),
     lifecycle: join(containersDir(dataRoot, namespace), `.${id}`),
@@ -339,6 +345,7 @@ const RECORD_SHAPE = objectOf({
     Labels: optional(nullable(STRING_MAP)),
     ExposedPorts: optional(recordOf('unknown')),
     Healthcheck: optional(objectOf({Test: optional(nullable(STRINGS))})),
+    Shell: optional(STRINGS),
   }),
   HostConfig: objectOf({
     Binds: optional(nullable(STRINGS)),

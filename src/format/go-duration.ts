@@ -11,6 +11,25 @@ export function parseGoDuration(value: string): number | undefined {
   return match[1] === '-' ? -total : total
 }
 
+/**
+ * The error Go's time.ParseDuration gives for `value`, one parseGoDuration refuses: a number
+ * without a unit, a unit it does not know, or anything else.
+ */
+export function goDurationError(value: string): string {
+  const quoted = JSON.stringify(value)
+  let rest = value.replace(/^[+-]/, '')
+  while (rest !== '') {
+    const [number] = /^\d*(?:\.\d*)?/.exec(rest)!
+    if (!/\d/.test(number)) break
+    rest = rest.slice(number.length)
+    const [unit] = /^[^\d.]*/.exec(rest)!
+    if (unit === '') return `time: missing unit in duration ${quoted}`
+    if (!(unit in UNIT_MS)) return `time: unknown unit ${JSON.stringify(unit)} in duration ${quoted}`
+    rest = rest.slice(unit.length)
+  }
+  return `time: invalid duration ${quoted}`
+}
+
 /** Go's Duration.String: `300ms`, `30s`, `1m30s`, `1h0m0s`, `1.5µs`. */
 export function formatGoDuration(ms: number): string {
   if (ms === 0) return '0s'

@@ -60,6 +60,8 @@ export interface ImageRuntimeConfig {
   Labels?: Record<string, string>
   StopSignal?: string
   Healthcheck?: Healthcheck
+  /** The shell of the image's shell-form commands (Dockerfile SHELL), which its CMD-SHELL health check runs under. */
+  Shell?: string[]
   /** Dockerfile instructions a build run on top of the image runs first (`RUN make`). */
   OnBuild?: string[]
 }

@@ -65,6 +65,7 @@ function dockerConfig(config: ImageConfig | undefined): Record<string, unknown> 
     OnBuild: runtime.OnBuild ?? null,
     Labels: runtime.Labels ?? null,
     ...(runtime.StopSignal ? {StopSignal: runtime.StopSignal} : {}),
+    ...(runtime.Shell?.length ? {Shell: runtime.Shell} : {}),
   }
 }
 

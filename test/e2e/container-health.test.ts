@@ -56,16 +56,21 @@ describe('health checks', () => {
     assert.equal((await inspectContainer('checked')).State.Health.Status, 'unhealthy')
   })
 
-  it('does not probe a paused container, whose health stays; a restart makes it starting again and keeps the last probes, as docker\'s', async () => {
+  it('does not probe a paused container, which is unhealthy until a probe after its unpause passes; a restart makes it starting again and keeps the last probes, as docker\'s', async () => {
     await nerdOk(['run', '-d', '--name', 'paused', '--health-cmd', 'true', '--health-interval', '1s', IMG, 'sleep', '600'])
     await until('it to be healthy', async () => (/\(healthy\)$/.test(await statusOf('paused')) ? true : undefined), 15_000)
     await nerdOk(['pause', 'paused'])
+    assert.equal((await inspectContainer('paused')).State.Health.Status, 'unhealthy')
+    assert.equal(await nerdOk(['ps', '--filter', 'health=unhealthy', '--format', '{{.Names}}']), 'paused\n')
     // Three intervals paused.
     await new Promise((resolve) => setTimeout(resolve, 3500))
+    const unpaused = new Date()
     await nerdOk(['unpause', 'paused'])
     const health = (await inspectContainer('paused')).State.Health
-    assert.deepEqual([health.Status, health.FailingStreak], ['healthy', 0])
+    // Unhealthy, unless a probe since the unpause passed.
+    if (health.Status !== 'unhealthy') assert.ok(new Date(health.Log.at(-1).Start) >= unpaused, JSON.stringify(health))
     assert.deepEqual(health.Log.filter((probe: {ExitCode: number}) => probe.ExitCode !== 0), [])
+    await until('a probe to make it healthy again', async () => ((await inspectContainer('paused')).State.Health.Status === 'healthy' ? true : undefined), 15_000)
     await nerdOk(['restart', '-t', '0', 'paused'])
     const restarted = (await inspectContainer('paused')).State.Health
     assert.deepEqual([restarted.Status, restarted.FailingStreak], ['starting', 0])
@@ -75,14 +80,64 @@ describe('health checks', () => {
   })
 
   it('fails a probe that outlasts its timeout, and one that cannot run', async () => {
-    await nerdOk(['run', '-d', '--name', 'slow', '--health-cmd', 'sleep 5', '--health-timeout', '200ms', '--health-interval', '200ms', IMG, 'sleep', '600'])
+    await nerdOk(['run', '-d', '--name', 'slow', '--health-cmd', 'echo partial; sleep 5', '--health-timeout', '200ms', '--health-interval', '200ms', IMG, 'sleep', '600'])
     await nerdOk(['run', '-d', '--name', 'broken', '--health-interval', '200ms', '--health-cmd', 'exit 3', IMG, 'sleep', '600'])
     const lastProbe = async (name: string) => (await inspectContainer(name)).State.Health?.Log.at(-1)
     const timedOut = await until('a probe to time out', lastProbe.bind(undefined, 'slow'), 15_000)
-    assert.deepEqual([timedOut.ExitCode, timedOut.Output], [-1, 'Health check exceeded timeout (200ms)'])
+    // With what it wrote before, as docker's.
+    assert.deepEqual([timedOut.ExitCode, timedOut.Output], [-1, 'Health check exceeded timeout (200ms): partial\n'])
     const failed = await until('a probe to fail', lastProbe.bind(undefined, 'broken'), 15_000)
     assert.equal(failed.ExitCode, 3)
     await until('three failures to make it unhealthy', async () => ((await inspectContainer('broken')).State.Health.Status === 'unhealthy' ? true : undefined), 15_000)
+  })
+
+  it('waits intervals and timeouts past Node\'s timer limit (2^31 ms) in full; a stopped container is unhealthy, as docker\'s', async () => {
+    // Probed at the start interval until healthy, then not for 1000 hours; the probe has 1000 hours to end.
+    await nerdOk(['run', '-d', '--name', 'long', '--health-cmd', 'sleep 0.2', '--health-interval', '1000h', '--health-timeout', '1000h', '--health-start-period', '1m', '--health-start-interval', '300ms', IMG, 'sleep', '600'])
+    await until('it to be healthy', async () => (/\(healthy\)$/.test(await statusOf('long')) ? true : undefined), 15_000)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const health = (await inspectContainer('long')).State.Health
+    assert.deepEqual(health.Log.map((probe: {ExitCode: number}) => probe.ExitCode), [0])
+    await nerdOk(['stop', '-t', '0', 'long'])
+    assert.equal((await inspectContainer('long')).State.Health.Status, 'unhealthy')
+    assert.equal(await nerdOk(['ps', '-a', '--filter', 'health=unhealthy', '--filter', 'name=long', '--format', '{{.Names}}']), 'long\n')
+    await nerdOk(['rm', '-f', 'long'])
+  })
+
+  it('keeps the first 4096 bytes of a probe\'s output (stdout and stderr), with "..." when there was more, as docker\'s', async () => {
+    await nerdOk(['run', '-d', '--name', 'chatty', '--health-cmd', 'echo err >&2; head -c 5000 /dev/zero | tr "\\0" a', '--health-interval', '300ms', IMG, 'sleep', '600'])
+    const probed = await until('a probe', async () => (await inspectContainer('chatty')).State.Health?.Log.at(-1), 15_000)
+    assert.equal(probed.Output, `err\n${'a'.repeat(4092)}...`)
+    await nerdOk(['rm', '-f', 'chatty'])
+  })
+
+  it('a monitor stopped mid-probe kills and deletes the probe, leaving the container running; the next look restarts a monitor stopped or killed', async () => {
+    await nerdOk(['run', '-d', '--name', 'watched', '--health-cmd', 'sleep 30', '--health-interval', '100ms', '--health-timeout', '60s', IMG, 'sleep', '600'])
+    const {Id: id} = await inspectContainer('watched')
+    const monitors = async (): Promise<string[]> => {
+      const {stdout} = await promisify(execFile)('pgrep', ['-f', `health.js .* ${id}`]).catch(() => ({stdout: ''}))
+      return stdout.split('\n').filter((line) => line !== '')
+    }
+    const processes = async (): Promise<number> => (await ctr(['tasks', 'ps', id])).stdout.trim().split('\n').length - 1
+    await until('a probe to run', async () => ((await processes()) === 2 ? true : undefined), 15_000)
+    const [first] = await monitors()
+    process.kill(Number(first), 'SIGTERM')
+    await until('the monitor to end', async () => ((await monitors()).length === 0 ? true : undefined))
+    assert.equal(await processes(), 1)
+    assert.match((await ctr(['tasks', 'ls'])).stdout, new RegExp(`${id}\\s+\\d+\\s+RUNNING`))
+    // ps starts it again; killed outright, inspect does.
+    assert.match(await statusOf('watched'), /^Up /)
+    const [second] = await until('a monitor again', async () => ((await monitors()).length === 1 ? await monitors() : undefined))
+    assert.notEqual(second, first)
+    // Up (its mark written) once it probes.
+    await until('it to probe', async () => ((await processes()) === 2 ? true : undefined), 15_000)
+    process.kill(Number(second), 'SIGKILL')
+    await until('the monitor to end', async () => ((await monitors()).length === 0 ? true : undefined))
+    await inspectContainer('watched')
+    await until('a monitor again', async () => ((await monitors()).length === 1 ? true : undefined))
+    await nerdOk(['stop', '-t', '0', 'watched'])
+    await until('the monitor to end with the container', async () => ((await monitors()).length === 0 ? true : undefined))
+    await nerdOk(['rm', '-f', 'watched'])
   })
 
   it('takes the image\'s check (commit keeps the container\'s), which flags change field by field and --no-healthcheck turns off', async () => {
@@ -129,6 +184,11 @@ describe('health checks', () => {
       const result = await nerd(['run', '--rm', ...flags, IMG, 'true'])
       assert.deepEqual([result.code, result.stderr.split('\n')[0]], [125, `${prefix}${message}`], flags.join(' '))
     }
+    // The CLI's own refusals are 125 for create too; the daemon's (less than 1ms) are 1.
+    for (const flags of [['--health-interval=-1s'], ['--no-healthcheck', '--health-cmd', 'true'], ['--restart', 'bogus'], ['--security-opt', 'foo']]) {
+      assert.equal((await nerd(['create', ...flags, IMG, 'true'])).code, 125, flags.join(' '))
+    }
+    assert.equal((await nerd(['create', '--health-interval', '10us', IMG, 'true'])).code, 1)
     await nerdOk(['create', '--name', 'unchecked', '--no-healthcheck', IMG, 'true'])
     assert.deepEqual((await inspectContainer('unchecked')).Config.Healthcheck, {Test: ['NONE']})
     assert.equal(await nerdOk(['ps', '-a', '--filter', 'health=none', '--filter', 'name=unchecked', '--format', '{{.Names}}']), 'unchecked\n')

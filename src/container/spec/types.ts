@@ -14,6 +14,7 @@ export interface ImageConfig {
   StopSignal?: string
   Labels?: Record<string, string> | null
   Healthcheck?: HealthConfig | null
+  Shell?: string[] | null
 }
 
 export type Propagation = 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave'

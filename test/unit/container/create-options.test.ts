@@ -5,7 +5,7 @@ import {CONTAINER_COMMAND_VALUE_FLAGS, containerCommandArgv, flagSetsOf, normali
 import {CREATE_FLAGS, RUN_FLAGS} from '../../../src/container-flags.ts'
 import {createRequestFromFlags, dockerConfigFor, parseRestartPolicy} from '../../../src/container/create-options.ts'
 import type {CreateContext, CreateFlagValues} from '../../../src/container/create-options.ts'
-import {NerdError} from '../../../src/errors.ts'
+import {FlagValueError, NerdError} from '../../../src/errors.ts'
 
 function unreadable(path: string, code: string): never {
   throw Object.assign(new Error(`${code}: ${path}`), {code})
@@ -30,6 +30,13 @@ const refuses = (values: CreateFlagValues, message: string) =>
     assert.ok(error instanceof NerdError)
     assert.equal(error.message, message)
     assert.equal(error.exitCode, 125)
+    return true
+  })
+/** A refusal of docker's CLI's parse(): 125 for `create` too, which keeps daemon-side refusals at 1. */
+const refusesWhileParsing = (values: CreateFlagValues, message: string) =>
+  assert.throws(() => request(values), (error: unknown) => {
+    assert.ok(error instanceof FlagValueError, `${String(error)} is not a FlagValueError`)
+    assert.equal(error.message, message)
     return true
   })
 const facts = {id: '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', hostname: 'host1', cgroupVersion: 2 as const}
@@ -89,9 +96,19 @@ describe('createRequestFromFlags: block IO, device rules and health checks', () 
     assert.deepEqual(request({'health-timeout': '2s'}).healthcheck, {Timeout: 2e9})
     assert.deepEqual(request({'no-healthcheck': true}).healthcheck, {Test: ['NONE']})
     assert.equal(request({}).healthcheck, undefined)
-    refuses({'no-healthcheck': true, 'health-cmd': 'x'}, '--no-healthcheck conflicts with --health-* options')
-    refuses({'health-interval': '-1s', 'health-retries': '-1'}, '--health-interval cannot be negative')
+    refusesWhileParsing({'no-healthcheck': true, 'health-cmd': 'x'}, '--no-healthcheck conflicts with --health-* options')
+    refusesWhileParsing({'health-interval': '-1s', 'health-retries': '-1'}, '--health-interval cannot be negative')
+    refusesWhileParsing({'health-retries': '-1'}, '--health-retries cannot be negative')
+    refusesWhileParsing({'health-start-period': '-1s'}, '--health-start-period cannot be negative')
     refuses({'health-start-interval': '500us'}, 'StartInterval in Healthcheck cannot be less than 1ms')
+  })
+
+  it("refuses a duration with Go's time.ParseDuration error", () => {
+    refuses({'health-interval': '10'}, 'invalid argument "10" for "--health-interval" flag: time: missing unit in duration "10"')
+    refuses({'health-interval': '5x'}, 'invalid argument "5x" for "--health-interval" flag: time: unknown unit "x" in duration "5x"')
+    refuses({'health-timeout': '1s5'}, 'invalid argument "1s5" for "--health-timeout" flag: time: missing unit in duration "1s5"')
+    refuses({'health-timeout': 'soon'}, 'invalid argument "soon" for "--health-timeout" flag: time: invalid duration "soon"')
+    refuses({'health-timeout': '.s'}, 'invalid argument ".s" for "--health-timeout" flag: time: invalid duration ".s"')
   })
 })
 
@@ -143,12 +160,12 @@ describe('createRequestFromFlags: refusals', () => {
     refuses({'log-driver': 'syslog'}, 'unknown log driver "syslog": nerd supports json-file and none')
     assert.throws(() => request({'log-opt': ['max-size=1m', 'colour=red']}), {message: "unknown log opt 'colour' for json-file log driver"})
     refuses({pull: 'sometimes'}, `invalid pull option: 'sometimes': must be one of "always", "missing" or "never"`)
-    refuses({restart: 'sometimes'}, "invalid restart policy: unknown policy 'sometimes'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'")
+    refusesWhileParsing({restart: 'sometimes'}, "invalid restart policy: unknown policy 'sometimes'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'")
     refuses({'memory-swappiness': '101'}, 'invalid value: 101. Valid memory swappiness range is 0-100')
     refuses({'mac-address': '92:d0:c6:0a:29'}, '92:d0:c6:0a:29 is not a valid mac address')
     refuses({'stop-signal': 'SIGNOPE'}, 'Invalid signal: SIGNOPE')
     refuses({annotation: ['=x']}, 'invalid Annotations: the empty string is not permitted as an annotation key')
-    refuses({'security-opt': ['seccomp']}, 'Invalid --security-opt: "seccomp"')
+    refusesWhileParsing({'security-opt': ['seccomp']}, 'Invalid --security-opt: "seccomp"')
     refuses({volume: ['/a:rw']}, "invalid volume specification: '/a:rw'")
     refuses({device: ['/dev/fuse:fuse']}, 'fuse is not an absolute path')
   })
@@ -158,7 +175,7 @@ describe('createRequestFromFlags: refusals', () => {
     refuses({'env-file': ['/etc/secret']}, '--env-file: open /etc/secret: permission denied')
     refuses({'env-file': ['/bad-env']}, "invalid env file (/bad-env): variable 'A B' contains whitespaces")
     refuses({'label-file': ['/latin1-labels']}, 'invalid env file (/latin1-labels): invalid utf8 bytes at line 1: [108 97 98 61 255]')
-    refuses({'security-opt': ['seccomp=/missing.json']}, 'opening seccomp profile (/missing.json) failed: open /missing.json: no such file or directory')
+    refusesWhileParsing({'security-opt': ['seccomp=/missing.json']}, 'opening seccomp profile (/missing.json) failed: open /missing.json: no such file or directory')
     assert.throws(() => request({'security-opt': ['seccomp=/labels']}), {message: /^compacting json for seccomp profile \(\/labels\) failed: /})
   })
 })
@@ -347,6 +364,11 @@ describe('dockerConfigFor', () => {
       StopSignal: 'SIGQUIT',
       ExposedPorts: {'80/tcp': {}},
     })
+  })
+
+  it("keeps the image's Shell (what a CMD-SHELL health check runs under), which no flag sets", () => {
+    assert.deepEqual(dockerConfigFor(request({}), {...image, Shell: ['/bin/bash', '-c']}, facts).Config.Shell, ['/bin/bash', '-c'])
+    assert.equal(Object.hasOwn(dockerConfigFor(request({}), image, facts).Config, 'Shell'), false)
   })
 
   it('lets the user\'s values win', () => {

@@ -4,7 +4,11 @@ import {renderItems} from '../../../src/format/index.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig} from '../../../src/container/model.ts'
 import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, statusText, ZERO_TIME} from '../../../src/container/view.ts'
 import {INITIAL_STATE} from '../../../src/container/store.ts'
-import {viewOf} from '../../../src/container/lifecycle.ts'
+import {knownTask, viewOf} from '../../../src/container/lifecycle.ts'
+import {recordInitProcess} from '../../../src/container/host-process.ts'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import type {Process} from '../../../src/containerd/index.ts'
 
 const IMAGE_ID = `sha256:${'9'.repeat(64)}`
@@ -175,6 +179,32 @@ describe('viewOf', () => {
       assert.deepEqual([view.exitCode, view.state.ExitCode], [0, 0], status)
     }
     assert.equal(viewOf(record, {...INITIAL_STATE, ...exited}, {}, undefined).exitCode, 137)
+  })
+})
+
+describe('knownTask', () => {
+  const unknown = {id: 'c', containerId: '', pid: 0, status: 'UNKNOWN', exitStatus: 0} as Process
+
+  it('takes a task whose shim did not answer (UNKNOWN) for running while the init process its hook recorded lives', async (context) => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-known-task-'))
+    context.after(() => rm(dir, {recursive: true, force: true}))
+    const initPid = join(dir, 'init.pid')
+    // This test's own process stands for the container's.
+    await recordInitProcess(initPid, process.pid)
+    assert.deepEqual(knownTask(unknown, initPid), {...unknown, status: 'RUNNING', pid: process.pid})
+    const running = {...unknown, status: 'RUNNING', pid: 7} as Process
+    assert.equal(knownTask(running, initPid), running)
+  })
+
+  it('leaves it UNKNOWN (not running) when that process is gone or was never recorded', async (context) => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-known-task-'))
+    context.after(() => rm(dir, {recursive: true, force: true}))
+    assert.equal(knownTask(unknown, join(dir, 'none')), unknown)
+    const initPid = join(dir, 'init.pid')
+    // A pid reused since: its start time is not the recorded one.
+    const {writeFile} = await import('node:fs/promises')
+    await writeFile(initPid, `${process.pid} 1`)
+    assert.equal(knownTask(unknown, initPid), unknown)
   })
 })
 
