@@ -134,16 +134,22 @@ export interface NetworkFilter {
 }
 
 export function parseNetworkFilters(texts: readonly string[]): NetworkFilter[] {
-  return texts.map((text) => {
+  const filters = texts.map((text) => {
     const equals = text.indexOf('=')
     if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
     const key = text.slice(0, equals).trim().toLowerCase()
     const value = text.slice(equals + 1).trim()
     if (!FILTER_KEYS.includes(key)) throw new NerdError(`invalid filter '${key}'`)
     if (key === 'type' && value !== 'custom' && value !== 'builtin') throw new NerdError(`invalid filter: 'type'='${value}'`)
-    if (key === 'dangling' && !['true', 'false', '1', '0'].includes(value)) throw new NerdError(`invalid filter 'dangling=${value}'`)
+    if (key === 'dangling' && !['true', 'false', '1', '0'].includes(value)) {
+      throw new NerdError(`invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`)
+    }
     return {key, value}
   })
+  if (new Set(filters.filter((filter) => filter.key === 'dangling').map((filter) => filter.value)).size > 1) {
+    throw new NerdError('got more than one value for filter key "dangling"')
+  }
+  return filters
 }
 
 function labelMatches(labels: Record<string, string>, value: string): boolean {
