@@ -341,7 +341,7 @@ function printArg(value: unknown, verb: string, flags: Flags, nested: boolean): 
     case 'int':
       return formatIntegerVerb(value as number | bigint, verb, flags)
     case 'float':
-      if ('vgGeEfF'.includes(verb)) return formatFloatVerb(value as number, verb, flags)
+      if ('vgGeEfF'.includes(verb)) return formatFloatVerb(Number(value), verb, flags)
       return badVerb(value, verb, flags)
     case 'string':
       return formatStringVerb(value as string, verb, flags)

@@ -6,6 +6,20 @@
  */
 export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float' | 'string' | 'slice' | 'map' | 'time' | 'func'
 
+/**
+ * A Go float64 holding a whole number (the template constant `1.0`), which a JavaScript number
+ * would show as an int. Arithmetic and comparisons see its number (valueOf).
+ */
+export class GoFloat {
+  readonly value: number
+  constructor(value: number) {
+    this.value = value
+  }
+  valueOf(): number {
+    return this.value
+  }
+}
+
 export function goKind(value: unknown): GoKind {
   switch (typeof value) {
     case 'undefined':
@@ -24,6 +38,7 @@ export function goKind(value: unknown): GoKind {
       if (value === null) return 'nil'
       if (Array.isArray(value)) return 'slice'
       if (value instanceof Date) return 'time'
+      if (value instanceof GoFloat) return 'float'
       return 'map'
     default:
       return 'invalid'
