@@ -170,6 +170,8 @@ class Execution {
         return elements.length > 0
       }
       case 'map': {
+        // A struct is not a map: Go's range refuses it.
+        if (goStructType(value as object) !== undefined) this.errorf(`range can't iterate over ${formatValue(value)}`)
         const map = value as Record<string, unknown>
         const keys = mapKeys(map)
         for (const key of keys) iterate(key, map[key])

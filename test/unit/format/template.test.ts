@@ -3,6 +3,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {compileTemplate, Template, TemplateError} from '../../../src/format/index.ts'
+import {asGoStruct} from '../../../src/format/go-values.ts'
 
 const container = {
   ID: 'c0ffee123456',
@@ -334,6 +335,12 @@ describe('execution errors', () => {
   for (const [text, message] of Object.entries(cases)) {
     it(`reports ${JSON.stringify(text)}`, () => assert.equal(failure(text), message))
   }
+
+  it('refuses to range over a Go struct, which is not a map', () => {
+    const row = asGoStruct({Names: 'web', State: 'running'}, '*formatter.ContainerContext')
+    assert.equal(failure('{{range $k, $v := .}}{{$k}};{{end}}', row), `template: :1:18: executing "" at <.>: range can't iterate over {web running}`)
+    assert.equal(run('{{range $k, $v := .}}{{$k}};{{end}}', {Names: 'web', State: 'running'}), 'Names;State;')
+  })
 
   it('reports an error thrown by a method as an error calling it', () => {
     const data = {
