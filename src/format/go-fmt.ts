@@ -1,5 +1,5 @@
 import {GO_JSON} from './go-json.ts'
-import {goKind, goStructType, goTimeString, goTypeName, mapKeys} from './go-values.ts'
+import {goKind, goStringOf, goStructType, goTimeString, goTypeName, mapKeys} from './go-values.ts'
 
 /**
  * Go's fmt package as docker templates use it: `%v` printing of values (what `{{.Field}}` prints),
@@ -377,6 +377,9 @@ function printArg(value: unknown, verb: string, flags: Flags, nested: boolean): 
     return nested || verb === 'v' || verb === 'T' ? pad('<nil>', flags) : badVerb(value, verb, flags)
   }
   if (verb === 'T') return pad(goTypeName(value), flags)
+  // fmt's handleMethods: a Stringer prints its String() for the string verbs (not %#v).
+  const stringer = goStringOf(value)
+  if (stringer !== undefined && !flags.sharpV && 'vsxXq'.includes(verb)) return formatStringVerb(stringer, verb, flags)
   switch (goKind(value)) {
     case 'bool':
       return verb === 't' || verb === 'v' ? pad(String(value), flags) : badVerb(value, verb, flags)

@@ -92,6 +92,22 @@ export function asGoStruct<T extends object>(value: T, typeName: string): T {
   return value
 }
 
+/**
+ * Gives a value Go's String method (fmt.Stringer): `%v` and `{{.X}}` print the text, while a
+ * template still sees its fields and JSON its members.
+ */
+const GO_STRING: unique symbol = Symbol('Go String method')
+
+export function withGoString<T extends object>(value: T, text: string): T {
+  Object.defineProperty(value, GO_STRING, {value: text})
+  return value
+}
+
+/** The text a value's String method gives (withGoString), if it has one. */
+export function goStringOf(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null ? (value as {[GO_STRING]?: string})[GO_STRING] : undefined
+}
+
 /** The Go struct type a value was marked with (asGoStruct), if any. */
 export function goStructType(value: object): string | undefined {
   return (value as {[GO_STRUCT]?: string})[GO_STRUCT]
