@@ -11,7 +11,7 @@ import type {ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
 import {isRunning, networkNames} from './view.ts'
 import {goFilterMatcher} from '../format/go-values.ts'
-import {parseExpose} from '../network/ports.ts'
+import {parseExpose, splitPort} from '../network/ports.ts'
 
 const FILTER_KEYS = ['ancestor', 'before', 'exited', 'expose', 'health', 'id', 'is-task', 'isolation', 'label', 'name', 'network', 'publish', 'since', 'status', 'volume'] as const
 
@@ -80,7 +80,7 @@ export function parsePsFilters(texts: readonly string[]): PsFilter[] {
   return filters
 }
 
-/** The container ports `publish=` or `expose=` values name: `80` (tcp), `53/udp`, `8000-8080/tcp`. */
+/** The ports `publish=` (host ports) or `expose=` (container ports) values name: `80` (tcp), `53/udp`, `8000-8080/tcp`. */
 function filteredPorts(filters: readonly PsFilter[], key: 'publish' | 'expose'): Set<string> {
   const ports = new Set<string>()
   for (const value of valuesOf(filters, key)) {
@@ -90,6 +90,24 @@ function filteredPorts(filters: readonly PsFilter[], key: 'publish' | 'expose'):
     } catch (error) {
       throw new NerdError(`error while looking up for ${key} ${value}: ${(error as Error).message}`)
     }
+  }
+  return ports
+}
+
+/**
+ * The ports docker's list API gives a container (its Ports), as `port/protocol` texts: one for each
+ * host binding (its host port public, the container port private) and one for each port exposed
+ * without one (public port 0). None unless it runs: docker drops them when the network goes.
+ */
+function listedPorts(view: ContainerView): {public: string; private: string}[] {
+  if (view.status !== 'running' && view.status !== 'paused') return []
+  const published = view.ports ?? {}
+  const ports: {public: string; private: string}[] = []
+  for (const key of new Set([...Object.keys(published), ...Object.keys(view.record.Config.ExposedPorts ?? {})])) {
+    const {protocol} = splitPort(key)
+    const bindings = published[key] ?? []
+    if (bindings.length === 0) ports.push({public: `0/${protocol}`, private: key})
+    for (const binding of bindings) ports.push({public: `${Number(binding.HostPort)}/${protocol}`, private: key})
   }
   return ports
 }
@@ -196,7 +214,6 @@ export function filterContainers(views: readonly ContainerView[], filters: reado
   const networks = values('network').map((network) => context.networkName?.(network) ?? network)
   const ancestors = values('ancestor')
   const ancestorIds = new Set(ancestors.flatMap((ancestor) => imagesOf(context, ancestor)))
-  // publish= matches the container ports published now (the host side is any), expose= those exposed.
   const published = filteredPorts(filters, 'publish')
   const exposed = filteredPorts(filters, 'expose')
 
@@ -211,8 +228,7 @@ export function filterContainers(views: readonly ContainerView[], filters: reado
     if (volumes.length > 0 && !mountsAny(view, volumes)) return false
     if (ancestors.length > 0 && !ancestorIds.has(record.Image)) return false
     if (networks.length > 0 && !networkNames(view).some((name) => networks.includes(name))) return false
-    if (published.size > 0 && !Object.entries(view.ports ?? {}).some(([port, bindings]) => bindings.length > 0 && published.has(port))) return false
-    if (exposed.size > 0 && !Object.keys(record.Config.ExposedPorts ?? {}).some((port) => exposed.has(port))) return false
+    if ((published.size > 0 || exposed.size > 0) && !listedPorts(view).some((port) => published.has(port.public) || exposed.has(port.private))) return false
     return true
   })
 }

@@ -1,11 +1,12 @@
 /**
  * docker's Go types of a container's inspect document (api/types ContainerJSON and what it holds),
- * as far as a template sees them differ from the JSON (see goTypedValue): renamed fields, and the
- * slices, maps, pointers and omitted scalars whose nil or zero value Go prints.
+ * as far as a template sees them differ from the JSON (see goTypedValue): renamed fields, the
+ * slices, maps, pointers and omitted scalars whose nil or zero value Go prints, and the field order
+ * of the structs templates commonly print whole (`{{.State}}`, `{{.Mounts}}`, `{{.HostConfig.RestartPolicy}}`).
  */
 import {goStruct, MAP, mapOf, POINTER, pointerTo, renamed, SLICE, sliceOf} from '../format/go-types.ts'
 
-const PORT_MAP = mapOf(sliceOf(goStruct('nat.PortBinding', {HostIP: renamed('HostIp')})))
+const PORT_MAP = mapOf(sliceOf(goStruct('nat.PortBinding', {HostIP: renamed('HostIp')}, ['HostIP', 'HostPort'])))
 
 /** container.Config, which image inspect shows too. */
 export const CONFIG_TYPE = goStruct('container.Config', {
@@ -17,7 +18,7 @@ export const CONFIG_TYPE = goStruct('container.Config', {
 export const GRAPH_DRIVER_TYPE = goStruct('types.GraphDriverData', {Data: MAP})
 
 const HOST_CONFIG_TYPE = goStruct('container.HostConfig', {
-  Binds: SLICE, LogConfig: goStruct('container.LogConfig', {Config: MAP}), PortBindings: PORT_MAP, RestartPolicy: goStruct('container.RestartPolicy'),
+  Binds: SLICE, LogConfig: goStruct('container.LogConfig', {Config: MAP}), PortBindings: PORT_MAP, RestartPolicy: goStruct('container.RestartPolicy', {}, ['Name', 'MaximumRetryCount']),
   VolumesFrom: SLICE, ConsoleSize: SLICE, Annotations: MAP, CapAdd: SLICE, CapDrop: SLICE, DNS: renamed('Dns', SLICE), DNSOptions: renamed('DnsOptions', SLICE),
   DNSSearch: renamed('DnsSearch', SLICE), ExtraHosts: SLICE, GroupAdd: SLICE, Links: SLICE, SecurityOpt: SLICE, StorageOpt: MAP, Tmpfs: MAP, Sysctls: MAP,
   Runtime: 'string', MaskedPaths: SLICE, ReadonlyPaths: SLICE, Init: POINTER,
@@ -36,6 +37,10 @@ const HOST_CONFIG_TYPE = goStruct('container.HostConfig', {
 
 const HEALTH_TYPE = goStruct('types.Health', {Log: sliceOf(pointerTo(goStruct('types.HealthcheckResult', {Start: 'time', End: 'time'})))})
 
+const STATE_TYPE = goStruct('types.ContainerState', {Health: pointerTo(HEALTH_TYPE)}, [
+  'Status', 'Running', 'Paused', 'Restarting', 'OOMKilled', 'Dead', 'Pid', 'ExitCode', 'Error', 'StartedAt', 'FinishedAt', 'Health',
+])
+
 const ENDPOINT_SETTINGS_TYPE = goStruct('network.EndpointSettings', {
   IPAMConfig: pointerTo(goStruct('network.EndpointIPAMConfig', {IPv4Address: 'string', IPv6Address: 'string', LinkLocalIPs: SLICE})),
   Links: SLICE, Aliases: SLICE, DriverOpts: MAP, DNSNames: SLICE,
@@ -44,8 +49,9 @@ const ENDPOINT_SETTINGS_TYPE = goStruct('network.EndpointSettings', {
 const ADDRESSES = sliceOf(goStruct('network.Address'))
 
 export const CONTAINER_TYPE = goStruct('types.ContainerJSON', {
-  ID: renamed('Id'), Args: SLICE, State: pointerTo(goStruct('types.ContainerState', {Health: pointerTo(HEALTH_TYPE)})), Node: POINTER, ExecIDs: SLICE,
+  ID: renamed('Id'), Args: SLICE, State: pointerTo(STATE_TYPE), Node: POINTER, ExecIDs: SLICE,
   HostConfig: pointerTo(HOST_CONFIG_TYPE), GraphDriver: GRAPH_DRIVER_TYPE, SizeRw: POINTER, SizeRootFs: POINTER,
-  Mounts: sliceOf(goStruct('types.MountPoint', {Type: 'string', Name: 'string', Driver: 'string'})), Config: pointerTo(CONFIG_TYPE),
+  Mounts: sliceOf(goStruct('types.MountPoint', {Type: 'string', Name: 'string', Driver: 'string'}, ['Type', 'Name', 'Source', 'Destination', 'Driver', 'Mode', 'RW', 'Propagation'])),
+  Config: pointerTo(CONFIG_TYPE),
   NetworkSettings: pointerTo(goStruct('types.NetworkSettings', {Ports: PORT_MAP, SecondaryIPAddresses: ADDRESSES, SecondaryIPv6Addresses: ADDRESSES, Networks: mapOf(pointerTo(ENDPOINT_SETTINGS_TYPE))})),
 })

@@ -7,7 +7,8 @@ import {formatPortsColumn} from '../network/ports.ts'
 import {NerdError} from '../errors.ts'
 import {containerStatus, ellipsis, goLocalTimeString, goQuote, humanSize, Template, TemplateError, timeAgo, truncateId} from '../format/index.ts'
 import {withGoType} from '../format/go-types.ts'
-import {asGoStruct} from '../format/go-values.ts'
+import {GO_JSON} from '../format/go-json.ts'
+import {asGoStruct, withGoString} from '../format/go-values.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
 import {CONTAINER_TYPE} from './inspect-types.ts'
 import type {ContainerRecord, ContainerView, DockerConfig, DockerHostConfig, HealthState, MountPoint} from './model.ts'
@@ -59,9 +60,12 @@ export interface PsRow {
   Labels: string
   LocalVolumes: string
   Mounts: string
+  /** State of its health check: starting, healthy, unhealthy, or none. */
+  HealthStatus: string
   Names: string
   Networks: string
-  Platform: string
+  /** The image's platform: `linux/amd64` printed, an OCI platform object in JSON; nil when unknown. */
+  Platform: object | null
   Ports: string
   RunningFor: string
   Size: string
@@ -113,6 +117,8 @@ export function psRow(view: ContainerView, options: PsRowOptions = {}): PsRow {
   return {
     Command: goQuote(trunc ? ellipsis(command, 20) : command),
     CreatedAt: goLocalTimeString(created),
+    // docker's daemon (API >= 1.52) reports `none` for a container whose health check has not started or that has none.
+    HealthStatus: view.health?.Status ?? 'none',
     ID: truncateId(record.Id, !trunc),
     Image: imageColumn(record, options),
     Labels: Object.entries(labels)
@@ -126,7 +132,7 @@ export function psRow(view: ContainerView, options: PsRowOptions = {}): PsRow {
     }).join(','),
     Names: record.Name,
     Networks: networkNames(view).join(','),
-    Platform: record.Platform,
+    Platform: platformValue(record.Platform),
     Ports: view.status === 'running' || view.status === 'paused' ? formatPortsColumn(view.ports ?? {}, Object.keys(record.Config.ExposedPorts ?? {})) : '',
     RunningFor: timeAgo(created, options.now),
     Size: size.rootFs > 0 ? `${humanSize(size.rw)} (virtual ${humanSize(size.rootFs)})` : humanSize(size.rw),
@@ -134,6 +140,19 @@ export function psRow(view: ContainerView, options: PsRowOptions = {}): PsRow {
     Status: statusText(view, options.now),
     Label: (name) => labels[name] ?? '',
   }
+}
+
+/**
+ * docker's formatter.Platform: an ocispec.Platform whose String() is `os/arch[/variant]`, so that
+ * `{{.Platform}}` prints `linux/amd64` and JSON has `{"architecture":"amd64","os":"linux"}`.
+ */
+function platformValue(text: string): object | null {
+  const [os, architecture, variant] = text.split('/')
+  if (!os || !architecture) return null
+  const json = {architecture, os, ...(variant ? {variant} : {})}
+  const fields = {Architecture: architecture, OS: os, OSVersion: '', OSFeatures: null, Variant: variant ?? ''}
+  Object.defineProperty(fields, GO_JSON, {value: () => json})
+  return withGoString(asGoStruct(fields, 'formatter.Platform'), text)
 }
 
 /** Column headers of `ps` tables, by field (docker's). */
@@ -153,6 +172,7 @@ export const PS_HEADERS: Readonly<Record<string, string>> = {
   LocalVolumes: 'LOCAL VOLUMES',
   Networks: 'NETWORKS',
   Platform: 'PLATFORM',
+  HealthStatus: 'HEALTH STATUS',
 }
 
 const PS_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}'

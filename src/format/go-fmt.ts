@@ -1,4 +1,5 @@
-import {goKind, goTimeString, goTypeName, mapKeys} from './go-values.ts'
+import {GO_JSON} from './go-json.ts'
+import {goKind, goStringOf, goStructType, goTimeString, goTypeName, mapKeys} from './go-values.ts'
 
 /**
  * Go's fmt package as docker templates use it: `%v` printing of values (what `{{.Field}}` prints),
@@ -13,11 +14,52 @@ interface Flags {
   sharp: boolean
   space: boolean
   zero: boolean
+  /** `%+v`: struct field names (the plus flag of verb v). */
+  plusV?: boolean
+  /** `%#v`: Go syntax (the sharp flag of verb v). */
+  sharpV?: boolean
   width?: number
   precision?: number
 }
 
 const NO_FLAGS: Flags = {minus: false, plus: false, sharp: false, space: false, zero: false}
+
+/** A struct's fields as fmt prints them, in declaration order (methods and absent fields are not fields). */
+function structFields(struct: Record<string, unknown>): [string, unknown][] {
+  return Object.entries(struct).filter(([, member]) => member !== undefined && typeof member !== 'function')
+}
+
+/** Whether a slice or map is Go's nil one (goTypedValue's: empty, with JSON null). */
+function isNilCollection(value: object): boolean {
+  const marshal = (value as {[GO_JSON]?: () => unknown})[GO_JSON]
+  return typeof marshal === 'function' && marshal() === null
+}
+
+/** `%#v`: the value as Go syntax, for the types templates meet. */
+function goSyntax(value: unknown, flags: Flags, nested: boolean): string {
+  if (value === null || value === undefined) return nested ? 'interface {}(nil)' : '<nil>'
+  switch (goKind(value)) {
+    case 'string':
+      return pad(goQuote(value as string), flags)
+    case 'slice': {
+      const type = goTypeName(value)
+      if (isNilCollection(value as object)) return `${type}(nil)`
+      return `${type}{${(value as unknown[]).map((element) => goSyntax(element, flags, true)).join(', ')}}`
+    }
+    case 'map': {
+      const record = value as Record<string, unknown>
+      const struct = goStructType(record)
+      if (struct !== undefined) {
+        return `${struct}{${structFields(record).map(([name, member]) => `${name}:${member === null ? '<nil>' : goSyntax(member, flags, true)}`).join(', ')}}`
+      }
+      const type = goTypeName(value)
+      if (isNilCollection(record)) return `${type}(nil)`
+      return `${type}{${mapKeys(record).map((key) => `${goQuote(key)}:${goSyntax(record[key], flags, true)}`).join(', ')}}`
+    }
+    default:
+      return printArg(value, 'v', {...flags, sharpV: false}, nested)
+  }
+}
 
 /** `value = 0.digits × 10^dp`, digits without trailing zeros (empty for zero), like strconv's decimal. */
 interface Decimal {
@@ -335,20 +377,29 @@ function printArg(value: unknown, verb: string, flags: Flags, nested: boolean): 
     return nested || verb === 'v' || verb === 'T' ? pad('<nil>', flags) : badVerb(value, verb, flags)
   }
   if (verb === 'T') return pad(goTypeName(value), flags)
+  // fmt's handleMethods: a Stringer prints its String() for the string verbs (not %#v).
+  const stringer = goStringOf(value)
+  if (stringer !== undefined && !flags.sharpV && 'vsxXq'.includes(verb)) return formatStringVerb(stringer, verb, flags)
   switch (goKind(value)) {
     case 'bool':
       return verb === 't' || verb === 'v' ? pad(String(value), flags) : badVerb(value, verb, flags)
     case 'int':
       return formatIntegerVerb(value as number | bigint, verb, flags)
     case 'float':
-      if ('vgGeEfF'.includes(verb)) return formatFloatVerb(value as number, verb, flags)
+      if ('vgGeEfF'.includes(verb)) return formatFloatVerb(Number(value), verb, flags)
       return badVerb(value, verb, flags)
     case 'string':
+      if (flags.sharpV) return goSyntax(value, flags, nested)
       return formatStringVerb(value as string, verb, flags)
     case 'slice':
+      if (flags.sharpV) return goSyntax(value, flags, nested)
       return `[${(value as unknown[]).map((element) => printArg(element, verb, flags, true)).join(' ')}]`
     case 'map': {
+      if (flags.sharpV) return goSyntax(value, flags, nested)
       const record = value as Record<string, unknown>
+      if (goStructType(record) !== undefined) {
+        return `{${structFields(record).map(([name, member]) => `${flags.plusV ? `${name}:` : ''}${printArg(member, verb, flags, true)}`).join(' ')}}`
+      }
       const entries = mapKeys(record).map((key) => `${printArg(key, verb, flags, true)}:${printArg(record[key], verb, flags, true)}`)
       return `map[${entries.join(' ')}]`
     }
@@ -389,10 +440,29 @@ function parseNumber(format: string, start: number): {value?: number; end: numbe
   return end === start ? {end} : {value: Number(format.slice(start, end)), end}
 }
 
-/** fmt.Sprintf, including Go's in-band errors: `%!d(string=x)`, `%!s(MISSING)`, `%!(EXTRA int=1)`. */
+/**
+ * Go's parseArgNumber at `[`: the 0-based argument index of `[n]`, and the text's length taken
+ * (1 when there is no closing bracket); ok false when it is not a positive number.
+ */
+function parseArgNumber(format: string, start: number): {index: number; width: number; ok: boolean} {
+  if (format.length - start < 3) return {index: 0, width: 1, ok: false}
+  for (let end = start + 1; end < format.length; end++) {
+    if (format[end] !== ']') continue
+    const number = parseNumber(format, start + 1)
+    if (number.value === undefined || number.end !== end) return {index: 0, width: end - start + 1, ok: false}
+    return {index: number.value - 1, width: end - start + 1, ok: true}
+  }
+  return {index: 0, width: 1, ok: false}
+}
+
+/**
+ * fmt.Sprintf, including Go's in-band errors: `%!d(string=x)`, `%!s(MISSING)`, `%!(EXTRA int=1)`,
+ * `%!v(BADINDEX)`; explicit argument indexes (`%[2]s`), and `%+v`/`%#v` as field names and Go syntax.
+ */
 export function sprintf(format: string, args: readonly unknown[]): string {
   let text = ''
   let argIndex = 0
+  let reordered = false
   let index = 0
   while (index < format.length) {
     const percent = format.indexOf('%', index)
@@ -402,6 +472,26 @@ export function sprintf(format: string, args: readonly unknown[]): string {
     }
     text += format.slice(index, percent)
     index = percent + 1
+    let goodArgNum = true
+    /** Go's argNumber: an explicit `[n]` here sets the next argument; whether one was read. */
+    const argNumber = (): boolean => {
+      if (format[index] !== '[') return false
+      reordered = true
+      const parsed = parseArgNumber(format, index)
+      index += parsed.width
+      if (parsed.ok && parsed.index >= 0 && parsed.index < args.length) {
+        argIndex = parsed.index
+        return true
+      }
+      goodArgNum = false
+      return parsed.ok
+    }
+    /** Go's intFromArg for `*`: the argument as an int, undefined when it is not one. */
+    const intFromArg = (): number | undefined => {
+      if (argIndex >= args.length) return undefined
+      const arg = args[argIndex++]
+      return goKind(arg) === 'int' && Math.abs(Number(arg)) <= 1e6 ? Number(arg) : undefined
+    }
     const flags: Flags = {...NO_FLAGS}
     flagLoop: for (; index < format.length; index++) {
       switch (format[index]) {
@@ -425,37 +515,40 @@ export function sprintf(format: string, args: readonly unknown[]): string {
           break flagLoop
       }
     }
+    let afterIndex = argNumber()
     if (format[index] === '*') {
       index++
-      const width = args[argIndex++]
-      if (goKind(width) === 'int') {
-        flags.width = Number(width)
-        if (flags.width < 0) {
-          flags.minus = true
-          flags.zero = false
-          flags.width = -flags.width
-        }
-      } else {
-        text += '%!(BADWIDTH)'
+      flags.width = intFromArg()
+      if (flags.width === undefined) text += '%!(BADWIDTH)'
+      else if (flags.width < 0) {
+        flags.minus = true
+        flags.zero = false
+        flags.width = -flags.width
       }
+      afterIndex = false
     } else {
       const width = parseNumber(format, index)
       flags.width = width.value
       index = width.end
+      if (afterIndex && flags.width !== undefined) goodArgNum = false
     }
-    if (format[index] === '.') {
+    if (index + 1 < format.length && format[index] === '.') {
       index++
+      if (afterIndex) goodArgNum = false
+      afterIndex = argNumber()
       if (format[index] === '*') {
         index++
-        const precision = args[argIndex++]
-        if (goKind(precision) === 'int' && Number(precision) >= 0) flags.precision = Number(precision)
-        else text += '%!(BADPREC)'
+        flags.precision = intFromArg()
+        if (flags.precision !== undefined && flags.precision < 0) flags.precision = undefined
+        if (flags.precision === undefined) text += '%!(BADPREC)'
+        afterIndex = false
       } else {
         const precision = parseNumber(format, index)
         flags.precision = precision.value ?? 0
         index = precision.end
       }
     }
+    if (!afterIndex) afterIndex = argNumber()
     if (index >= format.length) {
       text += '%!(NOVERB)'
       break
@@ -464,15 +557,19 @@ export function sprintf(format: string, args: readonly unknown[]): string {
     index += verb.length
     if (verb === '%') {
       text += '%'
-      continue
-    }
-    if (argIndex >= args.length) {
+    } else if (!goodArgNum) {
+      text += `%!${verb}(BADINDEX)`
+    } else if (argIndex >= args.length) {
       text += `%!${verb}(MISSING)`
-      continue
+    } else {
+      if (verb === 'v') {
+        // Verb v takes + for field names and # for Go syntax, not as a sign or an alternate form.
+        Object.assign(flags, {plusV: flags.plus, plus: false, sharpV: flags.sharp, sharp: false})
+      }
+      text += printArg(args[argIndex++], verb, flags, false)
     }
-    text += printArg(args[argIndex++], verb, flags, false)
   }
-  if (argIndex < args.length) {
+  if (!reordered && argIndex < args.length) {
     const extra = args.slice(argIndex).map((arg) => (arg === null || arg === undefined ? '<nil>' : `${goTypeName(arg)}=${formatValue(arg)}`))
     text += `%!(EXTRA ${extra.join(', ')})`
   }

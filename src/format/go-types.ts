@@ -1,5 +1,5 @@
 import {GO_JSON} from './go-json.ts'
-import {asGoStruct} from './go-values.ts'
+import {asGoStruct, compareStrings} from './go-values.ts'
 
 /**
  * What a template sees of docker's typed API structs (ContainerJSON, ImageInspect, ...), which
@@ -27,6 +27,11 @@ export interface GoStructType {
   readonly struct: string
   /** Fields by Go name; `{json, type}` for one whose json tag names it differently. */
   readonly fields: Readonly<Record<string, GoType | GoRenamedField>>
+  /**
+   * Every Go field in declaration order, which `{{.X}}` prints a struct's values in (`{no 0}`); when
+   * not given, the JSON's order, then the described fields it lacks.
+   */
+  readonly order?: readonly string[]
 }
 
 export interface GoRenamedField {
@@ -40,7 +45,7 @@ export const POINTER: GoType = {pointer: 'value'}
 export const sliceOf = (type: GoType): GoType => ({slice: type})
 export const mapOf = (type: GoType): GoType => ({map: type})
 export const pointerTo = (type: GoType): GoType => ({pointer: type})
-export const goStruct = (struct: string, fields: GoStructType['fields'] = {}): GoStructType => ({struct, fields})
+export const goStruct = (struct: string, fields: GoStructType['fields'] = {}, order?: readonly string[]): GoStructType => (order ? {struct, fields, order} : {struct, fields})
 export const renamed = (json: string, type: GoType = 'value'): GoRenamedField => ({json, type})
 
 /** A Go nil slice or map: empty to a template, `null` in JSON. */
@@ -71,10 +76,16 @@ export function goTypedValue(value: unknown, type: GoType): unknown {
   }
   if ('pointer' in type) return value === null || value === undefined ? null : goTypedValue(value, type.pointer)
   const json = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
-  const view: Record<string, unknown> = {...json}
-  for (const [name, field] of Object.entries(type.fields)) {
-    if (typeof field === 'object' && 'json' in field) {
-      delete view[field.json]
+  const goNames = new Map<string, string>()
+  for (const [name, field] of Object.entries(type.fields)) if (typeof field === 'object' && 'json' in field) goNames.set(field.json, name)
+  const jsonOrder = Object.keys(json).map((key) => goNames.get(key) ?? key)
+  // Fields in Go's order, as fmt prints a struct's values.
+  const view: Record<string, unknown> = {}
+  for (const name of new Set([...(type.order ?? []), ...jsonOrder, ...Object.keys(type.fields)])) {
+    const field = type.fields[name]
+    if (field === undefined) {
+      if (Object.hasOwn(json, name)) view[name] = json[name]
+    } else if (typeof field === 'object' && 'json' in field) {
       view[name] = goTypedValue(json[field.json], field.type)
     } else {
       view[name] = goTypedValue(json[name], field)
@@ -92,8 +103,38 @@ export function goTypedValue(value: unknown, type: GoType): unknown {
  */
 const INSPECT_TYPE: unique symbol = Symbol('inspect Go type')
 
+/**
+ * Marks an inspect document with the Go type docker decodes it into, its maps' keys put in Go's
+ * sorted order, as encoding/json writes a Go map (`NetworkSettings.Ports`, `Config.Labels`, ...).
+ */
 export function withGoType<T extends object>(document: T, type: GoStructType): T {
-  return Object.assign(document, {[INSPECT_TYPE]: type})
+  return Object.assign(document, sortedMaps(document, type) as T, {[INSPECT_TYPE]: type})
+}
+
+/** The value with the keys of every map its Go type has in Go's order (a copy of what changes). */
+function sortedMaps(value: unknown, type: GoType): unknown {
+  if (typeof type === 'string' || value === null || typeof value !== 'object') return value
+  if ('slice' in type) return Array.isArray(value) ? value.map((element) => sortedMaps(element, type.slice)) : value
+  if ('pointer' in type) return sortedMaps(value, type.pointer)
+  const record = value as Record<string, unknown>
+  if ('map' in type) {
+    return Object.fromEntries(
+      Object.keys(record)
+        .sort(compareStrings)
+        .map((key) => [key, sortedMaps(record[key], type.map)]),
+    )
+  }
+  const fieldTypes = new Map<string, GoType>()
+  for (const [name, field] of Object.entries(type.fields)) {
+    if (typeof field === 'object' && 'json' in field) fieldTypes.set(field.json, field.type)
+    else fieldTypes.set(name, field)
+  }
+  const sorted: Record<string, unknown> = {}
+  for (const [key, member] of Object.entries(record)) {
+    const fieldType = fieldTypes.get(key)
+    sorted[key] = fieldType === undefined ? member : sortedMaps(member, fieldType)
+  }
+  return sorted
 }
 
 export function goTypeOf(document: unknown): GoStructType | undefined {

@@ -6,6 +6,20 @@
  */
 export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float' | 'string' | 'slice' | 'map' | 'time' | 'func'
 
+/**
+ * A Go float64 holding a whole number (the template constant `1.0`), which a JavaScript number
+ * would show as an int. Arithmetic and comparisons see its number (valueOf).
+ */
+export class GoFloat {
+  readonly value: number
+  constructor(value: number) {
+    this.value = value
+  }
+  valueOf(): number {
+    return this.value
+  }
+}
+
 export function goKind(value: unknown): GoKind {
   switch (typeof value) {
     case 'undefined':
@@ -24,6 +38,7 @@ export function goKind(value: unknown): GoKind {
       if (value === null) return 'nil'
       if (Array.isArray(value)) return 'slice'
       if (value instanceof Date) return 'time'
+      if (value instanceof GoFloat) return 'float'
       return 'map'
     default:
       return 'invalid'
@@ -75,6 +90,22 @@ const GO_STRUCT: unique symbol = Symbol('Go struct type')
 export function asGoStruct<T extends object>(value: T, typeName: string): T {
   Object.defineProperty(value, GO_STRUCT, {value: typeName})
   return value
+}
+
+/**
+ * Gives a value Go's String method (fmt.Stringer): `%v` and `{{.X}}` print the text, while a
+ * template still sees its fields and JSON its members.
+ */
+const GO_STRING: unique symbol = Symbol('Go String method')
+
+export function withGoString<T extends object>(value: T, text: string): T {
+  Object.defineProperty(value, GO_STRING, {value: text})
+  return value
+}
+
+/** The text a value's String method gives (withGoString), if it has one. */
+export function goStringOf(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null ? (value as {[GO_STRING]?: string})[GO_STRING] : undefined
 }
 
 /** The Go struct type a value was marked with (asGoStruct), if any. */

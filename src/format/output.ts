@@ -155,11 +155,10 @@ export interface InspectOutput {
  * for `--format json`, or the template applied to each item, one line each. A template that does
  * not parse fails with exit code 64, as docker's does. An item marked with its Go type (withGoType)
  * is run as docker's inspector runs it: on the Go value first (goTypedValue), and when that fails on
- * its JSON, where a missing key is an error (not with `rawFallback: false`, as docker's volume
- * inspect, which reports the first error). An item the template fails on gets its error instead of
- * its line; the others are still printed.
+ * its JSON, where a missing key is an error (volumes too, since docker 29). An item the template
+ * fails on gets its error instead of its line; the others are still printed.
  */
-export function formatInspect(items: readonly unknown[], format?: string, options: {rawFallback?: boolean} = {}): InspectOutput {
+export function formatInspect(items: readonly unknown[], format?: string): InspectOutput {
   const errors: (string | undefined)[] = items.map(() => undefined)
   if (!format) return {text: `${goJSON(items, {indent: '    '})}\n`, errors}
   if (format === 'json') return {text: `${goJSON(items)}\n`, errors}
@@ -167,7 +166,7 @@ export function formatInspect(items: readonly unknown[], format?: string, option
   let text = ''
   for (const [index, item] of items.entries()) {
     try {
-      text += `${inspectLine(template, item, options.rawFallback ?? true)}\n`
+      text += `${inspectLine(template, item)}\n`
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error
       errors[index] = `template parsing error: ${error.message}`
@@ -176,7 +175,7 @@ export function formatInspect(items: readonly unknown[], format?: string, option
   return {text: text === '' ? '\n' : text, errors}
 }
 
-function inspectLine(template: Template, item: unknown, rawFallback: boolean): string {
+function inspectLine(template: Template, item: unknown): string {
   const type = goTypeOf(item)
   // Without a Go type, the object is what docker's inspect decodes from raw JSON: a map, whose
   // missing keys are errors.
@@ -184,7 +183,7 @@ function inspectLine(template: Template, item: unknown, rawFallback: boolean): s
   try {
     return template.execute(goTypedValue(item, type))
   } catch (error) {
-    if (!rawFallback || !(error instanceof TemplateError)) throw error
+    if (!(error instanceof TemplateError)) throw error
   }
   return template.execute(JSON.parse(goJSON(item)), undefined, {missingKeyError: true})
 }

@@ -1,5 +1,5 @@
 import {formatValue, goQuote} from './go-fmt.ts'
-import {goKind, goStructType, goTypeName, isTrue, mapKeys} from './go-values.ts'
+import {GoFloat, goKind, goStructType, goTypeName, isTrue, mapKeys} from './go-values.ts'
 import {paramTypeName, type FunctionMap, type ParamKind, type TemplateFunction} from './template-funcs.ts'
 import {
   locationOf,
@@ -170,6 +170,8 @@ class Execution {
         return elements.length > 0
       }
       case 'map': {
+        // A struct is not a map: Go's range refuses it.
+        if (goStructType(value as object) !== undefined) this.errorf(`range can't iterate over ${formatValue(value)}`)
         const map = value as Record<string, unknown>
         const keys = mapKeys(map)
         for (const key of keys) iterate(key, map[key])
@@ -271,11 +273,11 @@ class Execution {
     }
   }
 
-  /** An untyped number literal, which must fit Go's int unless it is written as a float. */
-  private idealConstant(node: NumberNode): number | bigint {
+  /** An untyped number literal: a float64 when written as a float (`1.0`), else an int it must fit. */
+  private idealConstant(node: NumberNode): number | bigint | GoFloat {
     this.at(node)
     if (!node.isInt && !node.looksFloat) this.errorf(`${node.text} overflows int`)
-    return node.value
+    return node.looksFloat && goKind(node.value) === 'int' ? new GoFloat(Number(node.value)) : node.value
   }
 
   private evalFieldNode(dot: unknown, field: FieldNode, args: ArgNode[] | undefined, final: Final): unknown {

@@ -1,6 +1,6 @@
 import {formatValue, sprint, sprintf, sprintln} from './go-fmt.ts'
 import {goJSON} from './go-json.ts'
-import {goKind, goTypeName, isTrue, mapKeys, utf8Length} from './go-values.ts'
+import {GoFloat, goKind, goTypeName, isTrue, mapKeys, utf8Length} from './go-values.ts'
 
 /**
  * The functions templates can call: Go's text/template builtins and the ones docker adds
@@ -30,15 +30,17 @@ export function paramTypeName(kind: ParamKind): string {
   return {value: 'reflect.Value', any: 'interface {}', string: 'string', int: 'int', stringList: '[]string'}[kind]
 }
 
-type BasicKind = 'bool' | 'number' | 'string' | 'invalid' | 'other'
+/** Go's basicKind: ints and floats are different kinds, which eq and lt do not compare (nerd has no uints). */
+type BasicKind = 'bool' | 'int' | 'float' | 'string' | 'invalid' | 'other'
 
 function basicKind(value: unknown): BasicKind {
   switch (goKind(value)) {
     case 'bool':
       return 'bool'
     case 'int':
+      return 'int'
     case 'float':
-      return 'number'
+      return 'float'
     case 'string':
       return 'string'
     case 'invalid':
@@ -54,7 +56,8 @@ function isValid(value: unknown): boolean {
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
-  return typeof a === 'bigint' || typeof b === 'bigint' ? BigInt(a as number) === BigInt(b as number) : a === b
+  if (typeof a === 'bigint' || typeof b === 'bigint') return BigInt(a as number) === BigInt(b as number)
+  return a instanceof GoFloat || b instanceof GoFloat ? Number(a) === Number(b) : a === b
 }
 
 function eq(first: unknown, ...others: unknown[]): boolean {

@@ -5,6 +5,7 @@
  */
 import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
+import {parseLogTime} from '../container/logs/read.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings, goLocalTimeString, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
@@ -169,25 +170,47 @@ export function noSuchImage(text: string): NoSuchImageError {
 }
 
 export interface ImageFilter {
-  key: 'reference' | 'dangling' | 'before' | 'since' | 'label'
+  key: 'reference' | 'dangling' | 'before' | 'since' | 'until' | 'label' | 'label!'
   value: string
 }
 
-const FILTER_KEYS: readonly string[] = ['reference', 'dangling', 'before', 'since', 'label']
+/** The keys docker's containerd image store lists images by. */
+const FILTER_KEYS: readonly string[] = ['reference', 'dangling', 'before', 'since', 'until', 'label', 'label!']
 
-/** Parses `--filter key=value` values; docker's message for an unknown key. */
-export function parseImageFilters(texts: readonly string[]): ImageFilter[] {
-  return texts.map((text) => {
+/**
+ * Parses `--filter key=value` values, with docker's messages for an unknown key, a dangling value
+ * that is not 0, 1, true or false (or both at once), and an until that is neither a time nor a duration.
+ */
+export function parseImageFilters(texts: readonly string[], now = new Date()): ImageFilter[] {
+  const filters = texts.map((text) => {
     const equals = text.indexOf('=')
     if (equals <= 0) throw new NerdError(`bad format of filter (expected name=value)`)
     const key = text.slice(0, equals).trim().toLowerCase()
     const value = text.slice(equals + 1)
     if (!FILTER_KEYS.includes(key)) throw new NerdError(`invalid filter '${key}'`)
-    if (key === 'dangling' && !['true', 'false', '1', '0'].includes(value.toLowerCase())) {
-      throw new NerdError(`invalid filter 'dangling=${value}'`)
-    }
+    if (key === 'until') untilTime(value, now)
     return {key: key as ImageFilter['key'], value}
   })
+  danglingWanted(filters)
+  return filters
+}
+
+/** docker's GetBoolOrDefault of the dangling values: undefined when none is given. */
+function danglingWanted(filters: readonly ImageFilter[]): boolean | undefined {
+  const values = [...new Set(filters.filter((filter) => filter.key === 'dangling').map((filter) => filter.value))]
+  if (values.length === 0) return undefined
+  const wantsFalse = values.includes('0') || values.includes('false')
+  const wantsTrue = values.includes('1') || values.includes('true')
+  if (wantsFalse === wantsTrue) throw new NerdError(`invalid filter 'dangling=[${values.join(' ')}]'`)
+  return wantsTrue
+}
+
+function untilTime(value: string, now: Date): number {
+  try {
+    return parseLogTime(value, now).getTime()
+  } catch (error) {
+    throw new NerdError(`invalid value for 'until' filter: ${(error as Error).message}`)
+  }
 }
 
 /** Go's path.Match for the `*`, `?` and `[...]` patterns of reference filters (`*` stops at `/`). */
@@ -216,35 +239,51 @@ function matchesReference(summary: ImageSummary, pattern: string): boolean {
   return summary.tag !== NONE && globMatches(pattern, `${summary.repository}:${summary.tag}`)
 }
 
-function matchesLabel(summary: ImageSummary, wanted: string): boolean {
-  const labels = summary.config?.config?.Labels ?? {}
-  const equals = wanted.indexOf('=')
-  if (equals === -1) return wanted in labels
-  return labels[wanted.slice(0, equals)] === wanted.slice(equals + 1)
+/**
+ * docker's label checks on the image config: `label=key` (set), `label=key=value`, and their
+ * negations `label!=...`; a key written `key!` flips the check, as in docker.
+ */
+function labelCheck(filter: ImageFilter): (labels: Record<string, string>) => boolean {
+  const equals = filter.value.indexOf('=')
+  let key = equals === -1 ? filter.value : filter.value.slice(0, equals)
+  const value = equals === -1 ? undefined : filter.value.slice(equals + 1)
+  let negate = filter.key === 'label!'
+  if (key.endsWith('!')) {
+    key = key.slice(0, -1)
+    negate = !negate
+  }
+  return (labels) => (Object.hasOwn(labels, key) && (value === undefined || labels[key] === value)) !== negate
 }
 
 /**
  * Keeps the summaries all filter keys accept, as docker does: any of the reference patterns, every
- * label; before/since name an image whose creation time bounds the list.
+ * label check; before/since name an image whose creation time bounds the list; until keeps the
+ * images containerd has had since before that time (docker's containerd store compares the image
+ * record's creation, not the config's).
  */
-export function filterImages(summaries: readonly ImageSummary[], filters: readonly ImageFilter[]): ImageSummary[] {
+export function filterImages(summaries: readonly ImageSummary[], filters: readonly ImageFilter[], now = new Date()): ImageSummary[] {
   const anchorTime = (text: string): number => {
     const [anchor] = findImages(summaries, text)
     if (!anchor) throw new NerdError(`No such image: ${text}`)
     return anchor.created?.getTime() ?? 0
   }
-  const references = filters.filter((filter) => filter.key === 'reference').map((filter) => filter.value)
-  const labels = filters.filter((filter) => filter.key === 'label').map((filter) => filter.value)
-  const dangling = filters.filter((filter) => filter.key === 'dangling').map((filter) => ['true', '1'].includes(filter.value.toLowerCase()))
-  const before = filters.filter((filter) => filter.key === 'before').map((filter) => anchorTime(filter.value))
-  const since = filters.filter((filter) => filter.key === 'since').map((filter) => anchorTime(filter.value))
+  const values = (key: ImageFilter['key']) => filters.filter((filter) => filter.key === key).map((filter) => filter.value)
+  const references = values('reference')
+  const labelChecks = filters.filter((filter) => filter.key === 'label' || filter.key === 'label!').map(labelCheck)
+  const dangling = danglingWanted(filters)
+  const before = values('before').map(anchorTime)
+  const since = values('since').map(anchorTime)
+  const until = values('until').map((value) => untilTime(value, now))
   return summaries.filter((summary) => {
     const created = summary.created?.getTime() ?? 0
+    const recorded = (summary.record.createdAt ?? summary.created)?.getTime() ?? 0
     if (references.length > 0 && !references.some((pattern) => matchesReference(summary, pattern))) return false
-    if (!labels.every((label) => matchesLabel(summary, label))) return false
-    if (dangling.length > 0 && !dangling.includes(summary.repository === NONE)) return false
+    const labels = summary.config?.config?.Labels ?? {}
+    if (!labelChecks.every((check) => check(labels))) return false
+    if (dangling !== undefined && dangling !== (summary.repository === NONE)) return false
     if (!before.every((time) => created < time)) return false
     if (!since.every((time) => created > time)) return false
+    if (!until.every((time) => recorded < time)) return false
     return true
   })
 }

@@ -7,7 +7,7 @@ import {NerdError} from '../errors.ts'
 import type {InvalidFileError} from '../errors.ts'
 import {warnLeftOut} from '../files.ts'
 import {goStruct, MAP, mapOf, renamed, sliceOf, withGoType} from '../format/go-types.ts'
-import {compareStrings, goFilterMatcher, naturalCompare} from '../format/go-values.ts'
+import {compareStrings, goFilterMatcher, goTimeString, naturalCompare} from '../format/go-values.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK, endpointId} from './model.ts'
@@ -24,6 +24,7 @@ export interface NetworkInspect {
   Created: string
   Scope: 'local'
   Driver: string
+  EnableIPv4: boolean
   EnableIPv6: boolean
   IPAM: {Driver: 'default'; Options: Record<string, string>; Config: Array<{Subnet: string; Gateway: string; IPRange?: string}>}
   Internal: boolean
@@ -57,6 +58,28 @@ export interface NetworkEntry {
   internal: boolean
   builtin: boolean
   network?: NetworkConfList
+}
+
+/** `network ls` column headers, by field (docker's networkContext). */
+export const NETWORK_HEADERS: Readonly<Record<string, string>> = {
+  ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv4: 'IPV4', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT',
+}
+
+/** One line of `network ls`, as templates see docker's networkContext. */
+export function networkRow(entry: NetworkEntry, options: {noTrunc?: boolean} = {}): Record<string, unknown> {
+  return {
+    // Go's time.Time String(), as docker's list prints it.
+    CreatedAt: goTimeString(new Date(entry.created || Number.NaN)),
+    Driver: entry.driver,
+    ID: options.noTrunc ? entry.id : entry.id.slice(0, 12),
+    IPv4: 'true',
+    IPv6: String(entry.ipv6),
+    Internal: String(entry.internal),
+    Labels: Object.entries(entry.labels).map(([key, value]) => `${key}=${value}`).join(','),
+    Name: entry.name,
+    Scope: 'local',
+    Label: (name: string) => entry.labels[name] ?? '',
+  }
 }
 
 /** The ID of a built-in network: 64 hex digits, as docker's, derived from its name so every nerd shows the same. */
@@ -134,16 +157,22 @@ export interface NetworkFilter {
 }
 
 export function parseNetworkFilters(texts: readonly string[]): NetworkFilter[] {
-  return texts.map((text) => {
+  const filters = texts.map((text) => {
     const equals = text.indexOf('=')
     if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
     const key = text.slice(0, equals).trim().toLowerCase()
     const value = text.slice(equals + 1).trim()
     if (!FILTER_KEYS.includes(key)) throw new NerdError(`invalid filter '${key}'`)
     if (key === 'type' && value !== 'custom' && value !== 'builtin') throw new NerdError(`invalid filter: 'type'='${value}'`)
-    if (key === 'dangling' && !['true', 'false', '1', '0'].includes(value)) throw new NerdError(`invalid filter 'dangling=${value}'`)
+    if (key === 'dangling' && !['true', 'false', '1', '0'].includes(value)) {
+      throw new NerdError(`invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`)
+    }
     return {key, value}
   })
+  if (new Set(filters.filter((filter) => filter.key === 'dangling').map((filter) => filter.value)).size > 1) {
+    throw new NerdError('got more than one value for filter key "dangling"')
+  }
+  return filters
 }
 
 function labelMatches(labels: Record<string, string>, value: string): boolean {
@@ -211,6 +240,8 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
     Created: entry.created || '0001-01-01T00:00:00Z',
     Scope: 'local',
     Driver: entry.driver,
+    // docker's networks have IPv4 unless created with --ipv4=false, which nerd does not offer.
+    EnableIPv4: true,
     EnableIPv6: entry.ipv6,
     IPAM: {
       Driver: 'default',

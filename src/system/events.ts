@@ -17,7 +17,7 @@ import type {ContainerdEvent, Timestamp} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {GO_JSON} from '../format/go-json.ts'
 import {literalTemplate} from '../format/output.ts'
-import {compareStrings} from '../format/go-values.ts'
+import {asGoStruct, compareStrings} from '../format/go-values.ts'
 import {containerPaths, readRecord, readState} from '../container/store.ts'
 import {familiarRepository, parseReference} from '../image/reference.ts'
 import {DETAILED_ACTIONS, nerdEventOf} from './nerd-events.ts'
@@ -54,19 +54,19 @@ const CONTAINER_ACTIONS: Record<string, string> = {
 }
 
 export interface EventFilter {
-  key: 'event' | 'type' | 'container' | 'image' | 'volume' | 'network' | 'label'
+  key: string
   value: string
 }
 
-const FILTER_KEYS = ['event', 'type', 'container', 'image', 'volume', 'network', 'label']
-
+/**
+ * Parses `--filter key=value`. Any key is taken, as docker's daemon takes it: the ones it knows
+ * (daemon/events/filter.go) filter, the others are ignored.
+ */
 export function parseEventFilters(texts: readonly string[]): EventFilter[] {
   return texts.map((text) => {
     const equals = text.indexOf('=')
     if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
-    const key = text.slice(0, equals).trim().toLowerCase()
-    if (!FILTER_KEYS.includes(key)) throw new NerdError(`invalid filter '${key}'`)
-    return {key: key as EventFilter['key'], value: text.slice(equals + 1).trim()}
+    return {key: text.slice(0, equals).trim().toLowerCase(), value: text.slice(equals + 1).trim()}
   })
 }
 
@@ -203,12 +203,13 @@ function imageRepository(name: string): string {
 }
 
 /**
- * The message as templates see it, whose JSON is docker's: the json tags of events.Message
+ * The message as templates see it, a Go struct (a field it lacks is an error), whose JSON is docker's: the json tags of events.Message
  * (`status`, `id`, `from`, `scope`, `time`, `timeNano`, the empty ones left out), the attributes in
  * key order (message puts them so), and timeNano exact.
  */
 export function eventTemplateData(event: DockerEvent): DockerEvent & {[GO_JSON](): unknown} {
-  return {...event, [GO_JSON]: () => eventJson(event)}
+  const actor = asGoStruct({...event.Actor}, 'events.Actor')
+  return asGoStruct({...event, Actor: actor, [GO_JSON]: () => eventJson(event)}, 'events.Message')
 }
 
 /**
@@ -216,9 +217,20 @@ export function eventTemplateData(event: DockerEvent): DockerEvent & {[GO_JSON](
  * `table`), or `json` for `{{json .}}`.
  */
 export function eventFormatter(format: string): (event: DockerEvent) => string {
-  const render = literalTemplate(format === 'json' ? '{{json .}}' : format)
+  const render = literalTemplate(format === 'json' ? '{{json .}}' : format, EXIT_BAD_FORMAT)
+  // As docker's CLI, the template runs on an empty message first: one naming a field events.Message lacks fails before any event.
+  try {
+    render(asGoStruct({...EMPTY_MESSAGE, Actor: asGoStruct({ID: '', Attributes: {}}, 'events.Actor')}, '*events.Message'))
+  } catch (error) {
+    throw error instanceof NerdError ? new NerdError(error.message, {exitCode: EXIT_BAD_FORMAT, cause: error}) : error
+  }
   return (event) => render(eventTemplateData(event))
 }
+
+/** docker's exit code for an events format that does not parse or run on an empty message. */
+const EXIT_BAD_FORMAT = 64
+
+const EMPTY_MESSAGE = {Status: '', ID: '', From: '', Type: '', Action: '', Scope: '', Time: 0, TimeNano: 0}
 
 function eventJson(event: DockerEvent): Record<string, unknown> {
   return {
@@ -234,25 +246,27 @@ function eventJson(event: DockerEvent): Record<string, unknown> {
   }
 }
 
+/** The keys docker's daemon matches against a prefix of the actor's ID or name, whatever the event's type. */
+const ACTOR_KEYS = ['container', 'volume', 'network', 'daemon', 'plugin', 'node', 'service', 'secret', 'config']
+
 /**
  * docker's rules (daemon/events/filter.go): values of one key widen the match, different keys narrow
- * it, except labels, which must all match. `container=`, `volume=` and `network=` take a prefix of
- * the actor's ID or name, whatever the event's type; `image=` an image name, or its repository.
+ * it, except labels, which must all match. The ACTOR_KEYS (`container=`, ...) take a prefix of the
+ * actor's ID or name; `image=` an image name, or its repository; `scope=` local; other keys nothing.
  */
 export function eventMatches(event: DockerEvent, filters: readonly EventFilter[]): boolean {
-  const values = (key: EventFilter['key']) => filters.filter((filter) => filter.key === key).map((filter) => filter.value)
+  const values = (key: string) => filters.filter((filter) => filter.key === key).map((filter) => filter.value)
   const {ID: id, Attributes: attributes} = event.Actor
   const imageName = event.Type === 'image' ? attributes.name : attributes.image
   const images = [id, imageName, imageRepository(id), imageName === undefined ? undefined : imageRepository(imageName)]
   const actorNamed = (value: string) => id.startsWith(value) || (attributes.name?.startsWith(value) ?? false)
-  const checks: [EventFilter['key'], (value: string) => boolean][] = [
+  const checks: [string, (value: string) => boolean][] = [
     // docker's daemon: health_status, exec_create and exec_start also match those with their `: ...`.
     ['event', (value) => value === event.Action || (DETAILED_ACTIONS.includes(value) && event.Action.startsWith(`${value}:`))],
     ['type', (value) => value === event.Type],
-    ['container', actorNamed],
-    ['volume', actorNamed],
-    ['network', actorNamed],
+    ['scope', (value) => value === event.Scope],
     ['image', (value) => images.includes(value)],
+    ...ACTOR_KEYS.map((key): [string, (value: string) => boolean] => [key, actorNamed]),
   ]
   const labelsMatch = values('label').every((value) => {
     const equals = value.indexOf('=')

@@ -36,7 +36,7 @@ export interface VolumeRecord {
 
 /** docker's Go type of the volume document, as templates see it (goTypedValue). */
 export const VOLUME_TYPE = goStruct('volume.Volume', {
-  ClusterVolume: POINTER, CreatedAt: 'string', Labels: MAP, Options: MAP, Status: MAP, UsageData: pointerTo(goStruct('volume.UsageData')),
+  ClusterVolume: POINTER, CreatedAt: 'string', Labels: MAP, Options: MAP, Status: MAP, UsageData: pointerTo(goStruct('volume.UsageData', {}, ['RefCount', 'Size'])),
 })
 
 /** docker's volume document (`volume inspect`), key order included. */

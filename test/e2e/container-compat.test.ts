@@ -202,11 +202,11 @@ describe('docker behaviours of the container commands', () => {
       stdout: 'running\n',
       stderr: 'Error: template parsing error: template: :1:8: executing "" at <.State.Status>: map has no entry for key "State"\n',
     })
-    // docker's volume inspect runs the template on the Go value only.
+    // docker 29's volume inspect falls back on the JSON as the others do.
     assert.deepEqual(await outcome(['volume', 'inspect', '-f', '{{.Id}}', 'typed-vol']), {
       code: 1,
       stdout: '\n',
-      stderr: 'Error: template parsing error: template: :1:2: executing "" at <.Id>: can\'t evaluate field Id in type volume.Volume\n',
+      stderr: 'Error: template parsing error: template: :1:2: executing "" at <.Id>: map has no entry for key "Id"\n',
     })
     await nerdOk(['rm', 'fresh'])
   })
@@ -252,16 +252,25 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', '-f', 'sized'])
   })
 
-  it('ps filters on published and exposed container ports and folds runs of ports as docker does', async () => {
-    await nerdOk(['run', '-d', '--name', 'published', '-p', '127.0.0.1::80', IMG, 'sleep', '600'])
+  it('ps filters on published host ports and exposed container ports and folds runs of ports as docker does', async () => {
+    await nerdOk(['run', '-d', '--name', 'published', '-p', '127.0.0.1::80', '--expose', '7005', IMG, 'sleep', '600'])
     await nerdOk(['run', '-d', '--name', 'exposed', '--expose', '7000-7002', IMG, 'sleep', '600'])
     const names = (filter: string) => nerdOk(['ps', '-f', filter, '--format', '{{.Names}}'])
-    assert.equal(await names('publish=80'), 'published\n')
-    assert.equal(await names('publish=80/udp'), '')
+    const hostPort = (await nerdOk(['port', 'published', '80'])).trim().split(':').at(-1)
+    assert.equal(await names(`publish=${hostPort}`), 'published\n')
+    assert.equal(await names(`publish=${hostPort}/udp`), '')
+    assert.equal(await names('publish=80'), '')
     assert.equal(await names('expose=7001'), 'exposed\n')
     assert.equal(await names('expose=79-80/tcp'), 'published\n')
     assert.equal(await nerdOk(['ps', '-f', 'name=exposed', '--format', '{{.Ports}}']), '7000-7002/tcp\n')
-    assert.match(await nerdOk(['ps', '-f', 'name=published', '--format', '{{.Ports}}']), /^127\.0\.0\.1:\d+->80\/tcp\n$/)
+    assert.match(await nerdOk(['ps', '-f', 'name=published', '--format', '{{.Ports}}']), /^7005\/tcp, 127\.0\.0\.1:\d+->80\/tcp\n$/)
+    // Inspect templates print Go structs in field order, and JSON has Go's map keys sorted.
+    assert.equal(await nerdOk(['inspect', '-f', '{{json .NetworkSettings.Ports}}', 'published']), `{"7005/tcp":null,"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"${hostPort}"}]}\n`)
+    assert.equal(
+      await nerdOk(['inspect', '-f', '{{.NetworkSettings.Ports}} {{.HostConfig.RestartPolicy}} {{.HostConfig.PortBindings}}', 'published']),
+      `map[7005/tcp:[] 80/tcp:[{127.0.0.1 ${hostPort}}]] {no 0} map[80/tcp:[{127.0.0.1 }]]\n`,
+    )
+    assert.match(await nerdOk(['inspect', '-f', '{{.State}}', 'published']), /^\{running true false false false false \d+ 0  \S+ 0001-01-01T00:00:00Z <nil>\}\n$/)
     const bad = await outcome(['ps', '-f', 'publish=127.0.0.1:80'])
     assert.deepEqual(bad, {code: 1, stdout: '', stderr: "Error: filter for 'publish' should not contain ':': 127.0.0.1:80\n"})
     await nerdOk(['rm', '-f', 'published', 'exposed'])

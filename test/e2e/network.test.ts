@@ -606,7 +606,9 @@ describe('networking on CNI', () => {
     assert.equal(document.Id, id)
     assert.deepEqual(document.IPAM.Config, [{Subnet: '10.4.240.0/24', Gateway: '10.4.240.254'}])
     assert.deepEqual(document.Labels, {team: 'blue'})
-    assert.equal(document.EnableIPv6, false)
+    assert.deepEqual([document.EnableIPv4, document.EnableIPv6], [true, false])
+    assert.deepEqual(Object.keys(document).slice(4, 7), ['Driver', 'EnableIPv4', 'EnableIPv6'])
+    assert.equal(await nerdOk(['network', 'ls', '--filter', `name=^${net('other')}$`, '--format', 'table {{.IPv4}}\t{{.IPv6}}']), 'IPV4      IPV6\ntrue      false\n')
     // Options are those given, as docker shows them; the default network shows its bridge, as docker's shows docker0.
     assert.deepEqual(document.Options, {})
     assert.equal((await networkDocument('bridge')).Options['com.docker.network.bridge.name'], 'nerd0')

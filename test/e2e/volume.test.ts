@@ -167,6 +167,14 @@ describe('volume commands', () => {
     await writeFile(join(Mountpoint, 'blob'), Buffer.alloc(2345))
     const [sized] = JSON.parse(await nerdOk(['volume', 'inspect', '--size', 'e2e-sized'])) as Record<string, any>[]
     assert.deepEqual(sized!.UsageData, {RefCount: 0, Size: 2345})
+    // A Go struct prints its values in field order; a field neither the Go value nor the JSON has fails on the JSON, as docker 29's.
+    assert.equal(await nerdOk(['volume', 'inspect', '-s', '-f', '{{.UsageData}}', 'e2e-sized']), '{0 2345}\n')
+    const missing = await nerd(['volume', 'inspect', '-f', '{{.Nope}}', 'e2e-sized'])
+    assert.deepEqual({code: missing.code, stdout: missing.stdout, stderr: missing.stderr}, {
+      code: 1,
+      stdout: '\n',
+      stderr: 'Error: template parsing error: template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"\n',
+    })
     // docker's volumeContext prints sizes with go-units' 4 digits.
     assert.equal(await nerdOk(['volume', 'ls', '-s']), 'DRIVER    VOLUME NAME   SIZE\nlocal     e2e-sized     2.345kB\n')
     assert.equal(await nerdOk(['volume', 'ls', '-s', '--format', '{{.Name}} {{.Links}} {{.Size}}']), 'e2e-sized 0 2.345kB\n')

@@ -13,13 +13,11 @@ export default class NetworkLs extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(NetworkLs)
-    const {allNetworkEntries, filterNetworks, parseNetworkFilters} = await import('../../network/list.ts')
-    const {goTimeString} = await import('../../format/go-values.ts')
+    const {allNetworkEntries, filterNetworks, NETWORK_HEADERS, networkRow, parseNetworkFilters} = await import('../../network/list.ts')
     const {listingFormat} = await import('../../format/index.ts')
     const config = await this.nerdConfig()
     const filters = parseNetworkFilters(flags.filter ?? [])
     const entries = await filterNetworks(await allNetworkEntries({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, {warn: true}), filters)
-    const id = (full: string) => (flags['no-trunc'] ? full : full.slice(0, 12))
     // As docker's: config.json's networksFormat unless -q; -q changes only the table and raw formats.
     const format = listingFormat(
       flags.format || (flags.quiet ? undefined : await this.configuredFormat('networksFormat')),
@@ -35,19 +33,8 @@ export default class NetworkLs extends NerdCommand {
         format,
         defaultTable: format,
         itemType: '*network.networkContext',
-        headers: {ID: 'NETWORK ID', Name: 'NAME', Driver: 'DRIVER', Scope: 'SCOPE', IPv6: 'IPV6', Internal: 'INTERNAL', Labels: 'LABELS', CreatedAt: 'CREATED AT'},
-        fields: (entry) => ({
-          // Go's time.Time String(), as docker's list prints it.
-          CreatedAt: goTimeString(new Date(entry.created || Number.NaN)),
-          Driver: entry.driver,
-          ID: id(entry.id),
-          IPv6: String(entry.ipv6),
-          Internal: String(entry.internal),
-          Labels: Object.entries(entry.labels).map(([key, value]) => `${key}=${value}`).join(','),
-          Name: entry.name,
-          Scope: 'local',
-          Label: (name: string) => entry.labels[name] ?? '',
-        }),
+        headers: NETWORK_HEADERS,
+        fields: (entry) => networkRow(entry, {noTrunc: flags['no-trunc']}),
       }),
     )
   }

@@ -25,8 +25,6 @@ export default class VolumeInspect extends NerdCommand {
       },
       flags.format,
       'volume',
-      // docker's volume inspect runs the template on the Go value only.
-      {rawFallback: false},
     )
   }
 }

@@ -19,6 +19,8 @@ interface Spec {
   labels?: Record<string, string>
   mounts?: MountPoint[]
   network?: string
+  exposed?: string[]
+  ports?: Record<string, {HostIp: string; HostPort: string}[]>
 }
 
 /** Only what the filters read of a container; anything else they touched would be undefined and fail. */
@@ -29,7 +31,7 @@ function view(spec: Spec): ContainerView {
       Name: spec.name,
       Created: spec.created,
       Image: spec.image ?? BUSYBOX,
-      Config: {Labels: spec.labels ?? {}},
+      Config: {Labels: spec.labels ?? {}, ExposedPorts: Object.fromEntries((spec.exposed ?? []).map((port) => [port, {}]))},
       HostConfig: {NetworkMode: spec.network ?? 'default'},
       Mounts: spec.mounts ?? [],
     },
@@ -38,6 +40,7 @@ function view(spec: Spec): ContainerView {
     status: spec.status,
     pid: 0,
     exitCode: spec.exitCode ?? 0,
+    ports: spec.ports,
   } as unknown as ContainerView
 }
 
@@ -204,6 +207,30 @@ describe('filterContainers', () => {
     assert.deepEqual(filtered('network=bridge'), ['loop', 'crashed', 'web-canary', 'old'])
     assert.deepEqual(filtered('network=host'), ['web'])
     assert.deepEqual(filtered('network=none', 'network=host'), ['job', 'web'])
+  })
+
+  it('matches publish= against host ports and expose= against container ports, either one keeping a container', () => {
+    const bound = {'80/tcp': [{HostIp: '0.0.0.0', HostPort: '8080'}], '90/udp': [{HostIp: '127.0.0.1', HostPort: '9090'}]}
+    const running = view({id: '7'.repeat(64), name: 'running', created: '2026-11-23T02:06:00Z', status: 'running', exposed: ['80/tcp', '90/udp', '7000/tcp'], ports: bound})
+    const other = view({id: '8'.repeat(64), name: 'other', created: '2026-11-23T02:07:00Z', status: 'paused', exposed: ['80/tcp'], ports: {'80/tcp': [{HostIp: '', HostPort: '18010'}]}})
+    const containers = [running, other]
+    const matching = (...texts: string[]) => names(filterContainers(containers, parsePsFilters(texts), context))
+    assert.deepEqual(matching('publish=8080'), ['running'])
+    assert.deepEqual(matching('publish=18010/tcp'), ['other'])
+    assert.deepEqual(matching('publish=80'), [])
+    assert.deepEqual(matching('publish=90/udp'), [])
+    assert.deepEqual(matching('publish=9090/udp'), ['running'])
+    assert.deepEqual(matching('expose=80'), ['other', 'running'])
+    assert.deepEqual(matching('expose=7000'), ['running'])
+    assert.deepEqual(matching('publish=9999', 'expose=7000'), ['running'])
+    assert.deepEqual(matching('publish=18010', 'expose=7000'), ['other', 'running'])
+  })
+
+  it('matches no stopped or created container on publish= or expose=, as docker drops their ports', () => {
+    const ports = {'80/tcp': [{HostIp: '', HostPort: '8080'}]}
+    const stopped = view({id: '7'.repeat(64), name: 'stopped', created: '2026-11-23T02:06:00Z', status: 'exited', exposed: ['80/tcp'], ports})
+    const created = view({id: '8'.repeat(64), name: 'created', created: '2026-11-23T02:07:00Z', status: 'created', started: false, exposed: ['80/tcp']})
+    for (const filter of ['publish=8080', 'expose=80']) assert.deepEqual(names(filterContainers([stopped, created], parsePsFilters([filter]), context)), [], filter)
   })
 
   it('keeps the containers created before or since the one named', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {renderItems} from '../../../src/format/index.ts'
+import {formatValue, goJSON, renderItems} from '../../../src/format/index.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig} from '../../../src/container/model.ts'
 import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, statusText, ZERO_TIME} from '../../../src/container/view.ts'
 import {INITIAL_STATE} from '../../../src/container/store.ts'
@@ -242,10 +242,11 @@ describe('psRow', () => {
 
   it('gives docker\'s fields, truncated as docker truncates them', () => {
     const row = psRow(running, {now: NOW})
-    const {Label, ...fields} = row
+    const {Label, Platform, ...fields} = row
     assert.deepEqual(fields, {
       Command: `"sh -c 'while true; …"`,
       CreatedAt: '2026-11-23 02:00:00 +0000 UTC',
+      HealthStatus: 'none',
       ID: 'aaaaaaaaaaaa',
       Image: 'busybox',
       Labels: 'app=shop,com.example.role=front,tier=web',
@@ -253,7 +254,6 @@ describe('psRow', () => {
       Mounts: '',
       Names: 'web',
       Networks: 'bridge',
-      Platform: 'linux/amd64',
       Ports: '',
       RunningFor: '10 minutes ago',
       Size: '0B',
@@ -262,6 +262,18 @@ describe('psRow', () => {
     })
     assert.equal(Label('com.example.role'), 'front')
     assert.equal(Label('nosuch'), '')
+    // docker's formatter.Platform: a Stringer for templates, an OCI platform in JSON, nil when unknown.
+    assert.equal(formatValue(Platform), 'linux/amd64')
+    assert.equal(goJSON(Platform), '{"architecture":"amd64","os":"linux"}')
+    const arm = psRow(makeView({record: {Platform: 'linux/arm64/v8'}}), {now: NOW}).Platform
+    assert.equal(goJSON(arm), '{"architecture":"arm64","os":"linux","variant":"v8"}')
+    assert.equal(psRow(makeView({record: {Platform: ''}}), {now: NOW}).Platform, null)
+  })
+
+  it('gives the health status docker\'s daemon reports: none without a started health check', () => {
+    assert.equal(psRow(running, {now: NOW}).HealthStatus, 'none')
+    const healthy = {...makeView({status: 'running'}), health: {Status: 'healthy' as const, FailingStreak: 0, Log: []}}
+    assert.equal(psRow(healthy, {now: NOW}).HealthStatus, 'healthy')
   })
 
   it('keeps everything whole with --no-trunc', () => {
@@ -379,8 +391,8 @@ describe('ps output', () => {
     const [first] = render('json').split('\n')
     assert.equal(
       first,
-      '{"Command":"\\"nginx -g \'daemon of…\\"","CreatedAt":"2026-11-23 02:00:00 +0000 UTC","ID":"bbbbbbbbbbbb","Image":"nginx:1.27",' +
-        '"Labels":"com.example.role=proxy","LocalVolumes":"0","Mounts":"","Names":"api","Networks":"bridge","Platform":"linux/amd64",' +
+      '{"Command":"\\"nginx -g \'daemon of…\\"","CreatedAt":"2026-11-23 02:00:00 +0000 UTC","HealthStatus":"none","ID":"bbbbbbbbbbbb","Image":"nginx:1.27",' +
+        '"Labels":"com.example.role=proxy","LocalVolumes":"0","Mounts":"","Names":"api","Networks":"bridge","Platform":{"architecture":"amd64","os":"linux"},' +
         '"Ports":"","RunningFor":"10 minutes ago","Size":"0B","State":"running","Status":"Up 2 minutes"}',
     )
   })

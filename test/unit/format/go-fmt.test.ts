@@ -2,6 +2,8 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {formatFloat, formatValue, goQuote, sprint, sprintf, sprintln} from '../../../src/format/index.ts'
+import {goStruct, goTypedValue, mapOf, SLICE, sliceOf} from '../../../src/format/go-types.ts'
+import {asGoStruct} from '../../../src/format/go-values.ts'
 
 describe('formatFloat', () => {
   it('formats %e, %f and %g with a precision', () => {
@@ -98,6 +100,39 @@ describe('sprintf', () => {
     assert.equal(sprintf('%d', [1.5]), '%!d(float64=1.5)')
     assert.equal(sprintf('%5d', ['ab']), '%!d(string=   ab)')
     assert.equal(sprintf('%*d', ['x', 1]), '%!(BADWIDTH)1')
+  })
+
+  it('takes explicit argument indexes, with Go\'s BADINDEX and no EXTRA once reordered', () => {
+    assert.equal(sprintf('%[2]s %[1]s', ['a', 'b']), 'b a')
+    assert.equal(sprintf('%[1]d %[1]x %#[1]o %d', [8, 9]), '8 8 010 9')
+    assert.equal(sprintf('%[3]*.[2]*[1]f', [12.0, 2, 6]), ' 12.00')
+    assert.equal(sprintf('%[3]s', ['a']), '%!s(BADINDEX)')
+    assert.equal(sprintf('%[x]s %s', ['a']), '%!s(BADINDEX) a')
+    assert.equal(sprintf('%[1]s', ['a', 'b']), 'a')
+  })
+
+  it('gives verb v\'s + field names (no sign) and # Go syntax', () => {
+    const policy = asGoStruct({Name: 'no', MaximumRetryCount: 0}, 'container.RestartPolicy')
+    assert.equal(sprintf('%+v|%+d|%+v', [5, 5, policy]), '5|+5|{Name:no MaximumRetryCount:0}')
+    assert.equal(sprintf('%#v|%#v|%#v|%#v|%#v', ['s', ['sleep', '3600'], 5, true, 1.5]), '"s"|[]string{"sleep", "3600"}|5|true|1.5')
+    assert.equal(sprintf('%#v', [{b: 'x', a: 'y'}]), 'map[string]string{"a":"y", "b":"x"}')
+    assert.equal(sprintf('%#v', [['a', 1, null]]), '[]interface {}{"a", 1, interface {}(nil)}')
+    assert.equal(sprintf('%#v', [policy]), 'container.RestartPolicy{Name:"no", MaximumRetryCount:0}')
+    assert.equal(sprintf('%#v %#v', [goTypedValue(null, SLICE), null]), '[]interface {}(nil) <nil>')
+  })
+})
+
+describe('printing Go structs', () => {
+  it('prints a struct\'s values in field order, nested ones too, as fmt does', () => {
+    const binding = goStruct('nat.PortBinding', {HostIP: {json: 'HostIp', type: 'value'}})
+    const ports = goTypedValue({'90/udp': [{HostIp: '127.0.0.1', HostPort: '9090'}], '7000/tcp': null, '80/tcp': [{HostIp: '0.0.0.0', HostPort: '8080'}]}, mapOf(sliceOf(binding)))
+    assert.equal(formatValue(ports), 'map[7000/tcp:[] 80/tcp:[{0.0.0.0 8080}] 90/udp:[{127.0.0.1 9090}]]')
+    assert.equal(formatValue(asGoStruct({Name: 'no', MaximumRetryCount: 0, method: () => 1}, 'container.RestartPolicy')), '{no 0}')
+    const mount = goStruct('container.MountPoint', {Type: 'string', Name: 'string', Driver: 'string'}, ['Type', 'Name', 'Source', 'Destination', 'Driver', 'Mode', 'RW', 'Propagation'])
+    // The JSON leaves out an empty Name and Driver (omitempty): Go's struct still has them, in their place.
+    const bind = goTypedValue([{Type: 'bind', Source: '/src', Destination: '/dst', Mode: '', RW: true, Propagation: 'rprivate'}], sliceOf(mount))
+    assert.equal(formatValue(bind), '[{bind  /src /dst   true rprivate}]')
+    assert.equal(sprintf('%+v', [bind]), '[{Type:bind Name: Source:/src Destination:/dst Driver: Mode: RW:true Propagation:rprivate}]')
   })
 })
 

@@ -3,6 +3,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {compileTemplate, Template, TemplateError} from '../../../src/format/index.ts'
+import {asGoStruct} from '../../../src/format/go-values.ts'
 
 const container = {
   ID: 'c0ffee123456',
@@ -197,6 +198,7 @@ describe('builtin functions', () => {
       '{{eq .State.Status "running"}} {{eq .Size 3}} {{eq .Running true}}': 'true true true',
       '{{eq .Missing "x"}}': 'false',
       '{{if and .Running (eq .Names "web")}}ok{{end}}': 'ok',
+      '{{eq 1.0 1.0}} {{lt 1.0 1.5}} {{eq .CPU 1.5}} {{printf "%T %v %T" 1.0 1.0 1}} {{json 2.0}}': 'true true true float64 1 int 2',
     })
   })
 
@@ -306,6 +308,10 @@ describe('execution errors', () => {
     '{{truncate .ID "a"}}': 'template: :1:15: executing "" at <"a">: expected integer; found "a"',
     '{{lower 5}}': 'template: :1:8: executing "" at <5>: expected string; found 5',
     '{{eq .ID 1}}': 'template: :1:2: executing "" at <eq .ID 1>: error calling eq: incompatible types for comparison',
+    '{{eq 1 1.0}}': 'template: :1:2: executing "" at <eq 1 1.0>: error calling eq: incompatible types for comparison',
+    '{{lt 1 1.5}}': 'template: :1:2: executing "" at <lt 1 1.5>: error calling lt: incompatible types for comparison',
+    '{{ne .Size 3.0}}': 'template: :1:2: executing "" at <ne .Size 3.0>: error calling ne: incompatible types for comparison',
+    '{{index .Ports 1.0}}': 'template: :1:2: executing "" at <index .Ports 1.0>: error calling index: cannot index slice/array with type float64',
     '{{eq 1}}': 'template: :1:2: executing "" at <eq 1>: error calling eq: missing argument for comparison',
     '{{lt true false}}': 'template: :1:2: executing "" at <lt true false>: error calling lt: invalid type for comparison',
     '{{.ID 1}}': 'template: :1:2: executing "" at <.ID>: ID is not a method but has arguments',
@@ -329,6 +335,12 @@ describe('execution errors', () => {
   for (const [text, message] of Object.entries(cases)) {
     it(`reports ${JSON.stringify(text)}`, () => assert.equal(failure(text), message))
   }
+
+  it('refuses to range over a Go struct, which is not a map', () => {
+    const row = asGoStruct({Names: 'web', State: 'running'}, '*formatter.ContainerContext')
+    assert.equal(failure('{{range $k, $v := .}}{{$k}};{{end}}', row), `template: :1:18: executing "" at <.>: range can't iterate over {web running}`)
+    assert.equal(run('{{range $k, $v := .}}{{$k}};{{end}}', {Names: 'web', State: 'running'}), 'Names;State;')
+  })
 
   it('reports an error thrown by a method as an error calling it', () => {
     const data = {

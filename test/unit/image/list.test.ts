@@ -5,6 +5,13 @@ import {filterImages, findImages, globMatches, imageRow, lookupImages, noSuchIma
 import type {ImageSummary} from '../../../src/image/list.ts'
 import type {ImageConfig} from '../../../src/image/manifest.ts'
 
+function failure(message: string): (error: unknown) => boolean {
+  return (error) => {
+    assert.equal((error as Error).message, message)
+    return true
+  }
+}
+
 const hex = (char: string): string => `sha256:${char.repeat(64)}`
 
 function summary(name: string, id: string, created: string, labels: Record<string, string> = {}): ImageSummary {
@@ -83,7 +90,12 @@ describe('image filters', () => {
   it('parses docker\'s keys and refuses others', () => {
     assert.deepEqual(parseImageFilters(['dangling=true', 'reference=bu*']), [{key: 'dangling', value: 'true'}, {key: 'reference', value: 'bu*'}])
     assert.throws(() => parseImageFilters(['colour=red']), /invalid filter 'colour'/)
-    assert.throws(() => parseImageFilters(['dangling=maybe']), /invalid filter 'dangling=maybe'/)
+    assert.throws(() => parseImageFilters(['dangling=maybe']), failure("invalid filter 'dangling=[maybe]'"))
+    assert.throws(() => parseImageFilters(['dangling=TRUE']), failure("invalid filter 'dangling=[TRUE]'"))
+    assert.throws(() => parseImageFilters(['dangling=true', 'dangling=0']), failure("invalid filter 'dangling=[true 0]'"))
+    assert.deepEqual(parseImageFilters(['dangling=1', 'dangling=true']).length, 2)
+    assert.throws(() => parseImageFilters(['until=soon']), failure('invalid value for \'until\' filter: failed to parse value as time or duration: "soon"'))
+    assert.deepEqual(parseImageFilters(['until=1h', 'label!=tier', 'until=2024-01-01']).map((filter) => filter.key), ['until', 'label!', 'until'])
     assert.throws(() => parseImageFilters(['dangling']), /bad format of filter/)
   })
 
@@ -109,6 +121,25 @@ describe('image filters', () => {
     assert.deepEqual(names(['before=me/app:1']), [busybox.record.name, local.record.name, dangling.record.name])
     assert.deepEqual(names(['since=busybox']), [app.record.name])
     assert.throws(() => names(['since=nosuch']), /No such image: nosuch/)
+  })
+
+  it('filters by label! (a label unset or of another value) and a key written key! flips the check, as docker\'s containerd store', () => {
+    const names = (filters: string[]): string[] => filterImages(all, parseImageFilters(filters)).map((image) => image.record.name)
+    assert.deepEqual(names(['label!=tier']), [local.record.name, dangling.record.name])
+    assert.deepEqual(names(['label!=tier=app']), [busybox.record.name, local.record.name, dangling.record.name])
+    assert.deepEqual(names(['label=tier!=app']), [busybox.record.name, local.record.name, dangling.record.name])
+    assert.deepEqual(names(['label=tier', 'label!=tier=base']), [app.record.name])
+  })
+
+  it('filters by until: the images recorded before that time (a duration ago or a timestamp), else created before it', () => {
+    const now = new Date('2024-01-03T12:00:00Z')
+    const names = (filters: string[]): string[] => filterImages(all, parseImageFilters(filters, now), now).map((image) => image.record.name)
+    assert.deepEqual(names(['until=2024-01-02T12:00:00Z']), [busybox.record.name, local.record.name, dangling.record.name])
+    assert.deepEqual(names(['until=36h']), [dangling.record.name])
+    assert.deepEqual(names(['until=1704067200']), [])
+    const pulled = {...app, record: {...app.record, createdAt: new Date('2024-01-03T11:00:00Z')}}
+    assert.deepEqual(filterImages([pulled], parseImageFilters(['until=2h'], now), now).length, 0)
+    assert.deepEqual(filterImages([pulled], parseImageFilters(['until=30m'], now), now).length, 1)
   })
 })
 

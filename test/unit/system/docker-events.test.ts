@@ -116,6 +116,19 @@ describe('docker events from containerd events', () => {
     assert.equal(renderItems([eventTemplateData(volume)], {format: '[{{.ID}}] {{.Actor.ID}}', defaultTable: '', headers: {}}), '[] data\n')
   })
 
+  it('runs templates on a Go struct: a field events.Message or events.Actor lacks is an error', async () => {
+    const start = (await dockerEvent(containerd('/tasks/start', {containerId: 'c1', pid: 9}), facts))!
+    // As docker's CLI, before any event: the template is tried on an empty *events.Message.
+    assert.throws(() => eventFormatter('{{.Actor.Attributes.name}} {{.Nope}}'), {
+      message: `template parsing error: template: :1:29: executing "" at <.Nope>: can't evaluate field Nope in type *events.Message`,
+      exitCode: 64,
+    })
+    assert.throws(() => eventFormatter('{{.Actor.Nope}}'), {message: `template parsing error: template: :1:8: executing "" at <.Actor.Nope>: can't evaluate field Nope in type events.Actor`})
+    assert.equal(eventFormatter('{{.Actor.Attributes.nope}}')(start), '<no value>')
+    assert.throws(() => eventFormatter('{{if .ID}}{{index .ID 99}}{{end}}')(start), {message: /error calling index: index out of range: 99$/, exitCode: 1})
+    assert.throws(() => eventFormatter('{{range .}}{{end}}'), /range can't iterate over/)
+  })
+
   it("runs --format as docker's events do: `table` and `\\t` are text like any other", async () => {
     const start = (await dockerEvent(containerd('/tasks/start', {containerId: 'c1', pid: 9}), facts))!
     assert.equal(eventFormatter('table {{.Type}}\\t{{.Action}}')(start), 'table container\\tstart')
@@ -134,7 +147,11 @@ describe('docker events from containerd events', () => {
     assert.equal(eventMatches(start, parseEventFilters(['label=tier=front', 'label=tier=back'])), false)
     assert.equal(eventMatches(start, parseEventFilters(['image=alpine'])), false)
     assert.equal(eventMatches(start, parseEventFilters(['image=busybox'])), true)
-    assert.throws(() => parseEventFilters(['colour=red']), /invalid filter 'colour'/)
+    // docker's daemon takes any key: the ones it knows filter, the others are ignored.
+    assert.equal(eventMatches(start, parseEventFilters(['colour=red', 'scope=local'])), true)
+    assert.equal(eventMatches(start, parseEventFilters(['scope=swarm'])), false)
+    assert.equal(eventMatches(start, parseEventFilters(['daemon=c'])), true)
+    for (const key of ['daemon', 'plugin', 'node', 'service', 'secret', 'config']) assert.equal(eventMatches(start, parseEventFilters([`${key}=x`])), false, key)
     assert.throws(() => parseEventFilters(['event']), /bad format of filter/)
   })
 
