@@ -5,12 +5,12 @@
  * Only processes of this file's containers are killed.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
-import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
 
@@ -141,5 +141,22 @@ describe('a container whose helper processes die', () => {
       return current.RestartCount === 1 && current.State.Status === 'running' ? true : undefined
     })
     await nerdOk(['rm', '-f', 'rebooted', 'rebooted-onfail'])
+  })
+
+  it('kill -9 of `nerd stop` midway: the next look finishes the stop (SIGKILL), as docker\'s daemon would', async () => {
+    await nerdOk(['run', '-d', '--name', 'halfstopped', '--restart=always', '--network', 'none', IMG, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.2; done'])
+    const stopper = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'stop', '-t', '60', 'halfstopped'], {stdio: 'ignore', env: {...process.env, NERD_TOML: '/dev/null'}})
+    await until('the stop to be under way', async () => ((await pids(`stop -t 60 halfstopped`)).length > 0 && (await inspectContainer('halfstopped')).State.Running ? true : undefined))
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    stopper.kill('SIGKILL')
+    await nerdOk(['ps', '-a'])
+    const stopped = await until('the stop to be finished', async () => {
+      const current = await inspectContainer('halfstopped')
+      return current.State.Status === 'exited' ? current : undefined
+    }, 15_000)
+    assert.equal(stopped.State.ExitCode, 137)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    assert.equal((await inspectContainer('halfstopped')).State.Status, 'exited', 'its policy left it stopped')
+    await nerdOk(['rm', 'halfstopped'])
   })
 })
