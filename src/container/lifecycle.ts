@@ -7,7 +7,7 @@ import {existsSync} from 'node:fs'
 import {rm, writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
-import {isNotFound, unlessNotFound, unpackJson} from '../containerd/index.ts'
+import {isNotFound, toDate, unlessNotFound, unpackJson} from '../containerd/index.ts'
 import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
 import {isLocked, isWriteRefused, readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
@@ -221,6 +221,7 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
 export async function containerView(scope: ContainerScope, container: LoadedContainer): Promise<ContainerView> {
   const [state, found, files] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), viewFilesOf(container.paths, container.record)])
   const task = await seeOutDeadCommit(scope, container, found)
+  await seeOutLeftContainer(scope, container, state, task)
   const view = withViewFiles(viewOf(container.record, withProcessStart(state, task), container.labels, task), files)
   await resumeKilledHealthMonitor(scope, container.paths, view)
   return view
@@ -307,6 +308,7 @@ async function registeredView(scope: ContainerScope, container: Container, task:
     const loaded = {record, paths, labels: container.labels}
     if (await seeOutOrphan(scope, loaded, task)) return undefined
     const current = await seeOutDeadCommit(scope, loaded, task)
+    await seeOutLeftContainer(scope, loaded, state, current)
     const view = withViewFiles(viewOf(record, withProcessStart(state, current), container.labels, current), await viewFilesOf(paths, record))
     await resumeKilledHealthMonitor(scope, paths, view)
     return view
@@ -414,6 +416,48 @@ async function seeOutOrphan(scope: ContainerScope, container: LoadedContainer, t
   if (!autoRemove) return false
   await removeAutoRemoved(scope, container)
   return true
+}
+
+/** How long after a task's exit its logger has to start the exit handler, before a look at the container takes it for one nobody handles. */
+const EXIT_HANDOVER_MS = 1000
+
+/**
+ * What a look at a container (ps, inspect, the commands' checks) finishes of what a process that
+ * died left undone, docker's daemon being the one process that never leaves it:
+ * - a stop whose nerd died (its mark left, the process running): finished at once, with SIGKILL, as
+ *   its time is taken to be up (seeOutDeadStop);
+ * - an exit nobody sees out: a start's run that ended or whose task went (its shim, logger or exit
+ *   handler died, the host rebooted) with no exit recorded (ContainerState.ExitUnrecorded), or a
+ *   restart by policy whose handler died during the back-off. It goes to an exit handler, which
+ *   records it (255 for a task gone unseen, as docker's daemon records for a container it finds
+ *   without its process), releases the networks, and applies the restart policy or `--rm`.
+ * Not while a live handler, stop or foreground session sees the container out (their marks), nor
+ * in the moment after an exit when the logger starts the handler. Only files are read, and only of
+ * a container whose task is stopped or gone: ps makes no call per container. The view shows the
+ * exit once the handler has recorded it (a handler the logger started may know it better).
+ */
+async function seeOutLeftContainer(scope: ContainerScope, container: LoadedContainer, state: ContainerState, task: Process | undefined): Promise<void> {
+  const {paths} = container
+  if (processLives(task)) return seeOutDeadStop(scope, container, task!)
+  if (task?.status === 'CREATED') return
+  const restartLeft = state.RestartDueAt !== undefined && !state.ExplicitlyStopped
+  if (!state.ExitUnrecorded && !restartLeft) return
+  const exitedAt = toDate(task?.exitedAt)?.getTime()
+  if (exitedAt !== undefined && Date.now() - exitedAt < EXIT_HANDOVER_MS) return
+  if (markHeld(paths.exitHandler) || markHeld(paths.stopping) || markHeld(paths.attachedSession)) return
+  // A stop's mark left by a nerd that died after the exit: the handler sees the exit out.
+  await claimOrphanedMark(paths.stopping)
+  startExitHandler(scope.dataRoot, namespaceOf(scope), container.record.Id, undefined)
+}
+
+/**
+ * Finishes a stop whose nerd died before the process ended (its mark names a process gone): the
+ * user asked for the stop, and docker's daemon would have killed the process when its time was up.
+ * The exit handler kills it now and sees it out.
+ */
+async function seeOutDeadStop(scope: ContainerScope, container: LoadedContainer, task: Process): Promise<void> {
+  if (!(await claimOrphanedMark(container.paths.stopping))) return
+  startExitHandler(scope.dataRoot, namespaceOf(scope), container.record.Id, task.pid, Date.now())
 }
 
 /**
@@ -542,7 +586,24 @@ export async function recordExit(scope: ContainerScope, paths: ContainerPaths, i
     ExitCode: ended.exitStatus,
     FinishedAt: timestampToIso(ended.exitedAt) || new Date().toISOString(),
     OOMKilled: state.OOMKilled || killed,
+    ExitUnrecorded: undefined,
   }))
+}
+
+/**
+ * For the exit handler of a container whose task went before anyone saw its exit (a dead shim,
+ * which containerd cleans up; a reboot): records `ended` and does what follows the task's end
+ * (networks detached, volumes released, docker's die), as the task's deletion would have. Under the
+ * lifecycle lock; false when a start made a task meanwhile or the exit is recorded already.
+ */
+export async function recordGoneTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus): Promise<boolean> {
+  return withContainerLock(container, async (current) => {
+    if ((await getTask(scope, current.record.Id)) || !(await readState(current.paths)).ExitUnrecorded) return false
+    await recordExit(scope, current.paths, current.record.Id, ended)
+    const owner = taskOwner(current)
+    await Promise.all([taskGone(scope, owner), publishTaskEvents(scope, taskEndEvents({record: current.record, paths: current.paths}))])
+    return true
+  })
 }
 
 /**
@@ -865,7 +926,10 @@ async function isRestarting(container: LoadedContainer, task: Process | undefine
  */
 export async function startNotNeeded(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {
   const task = await getTask(scope, container.record.Id)
-  return processLives(task) || isRestarting(container, task)
+  if (processLives(task)) return true
+  const state = await readState(container.paths)
+  await seeOutLeftContainer(scope, container, state, task)
+  return viewOf(container.record, state, container.labels, task).status === 'restarting'
 }
 
 /** Whether the task's process was started and has not ended (it may be paused). */
@@ -961,9 +1025,18 @@ export async function removeContainer(scope: ContainerScope, loaded: LoadedConta
       throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? new NoSuchContainerError(loaded.record.Name) : error
     })
   }
-  await withContainerLock(loaded, (container) =>
-    removeLocked(scope, {...taskOwner(container), name: container.record.Name, snapshotter: container.record.Snapshotter}, options),
-  )
+  await withContainerLock(loaded, async (container) => {
+    // As docker's: one waiting to be restarted by its policy is removed only by force.
+    if (!options.force) {
+      const task = await getTask(scope, container.record.Id)
+      const state = await readState(container.paths)
+      await seeOutLeftContainer(scope, container, state, task)
+      if (viewOf(container.record, state, container.labels, task).status === 'restarting') {
+        throw new NerdError(`You cannot remove a restarting container ${container.record.Id}. Stop the container before attempting removal or force remove`)
+      }
+    }
+    await removeLocked(scope, {...taskOwner(container), name: container.record.Name, snapshotter: container.record.Snapshotter}, options)
+  })
 }
 
 /** What a removal takes away: a whole container, or what is left of one (no record nerd can read). */

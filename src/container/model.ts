@@ -207,6 +207,13 @@ export interface ContainerState {
   RestartDueAt?: number
   /** The back-off before the last restart by policy (ms), which the next one doubles. */
   RestartDelay?: number
+  /**
+   * Set by each start, cleared once the run's exit is recorded: a container whose task has ended or
+   * gone while this is set, and that no exit handler sees out, has an exit nobody handled (its
+   * shim, logger or handler died, or the host rebooted): the next command that looks hands it to one
+   * (lifecycle.ts, seeOutUnhandledExit).
+   */
+  ExitUnrecorded?: boolean
 }
 
 /** docker's State.Status values. */

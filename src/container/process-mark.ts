@@ -10,10 +10,15 @@
  * - A commit's pause (commit-pause) is resumed by the next command that looks at the container
  *   (lifecycle.ts, seeOutDeadCommit).
  * - A stop or forced removal (stopping) deletes the task of the process it ends: the container's
- *   logger leaves that exit to it while its nerd lives (logs/logger.ts).
+ *   logger leaves that exit to it while its nerd lives (logs/logger.ts). A stop whose nerd died is
+ *   finished by the next command that looks (lifecycle.ts, seeOutDeadStop).
+ * - An exit handler (exit-handler) holds its container while it sees an exit out (task-exit.ts): a
+ *   second one waits for it, and the next command that looks at a container whose exit went
+ *   unhandled starts one only when none holds it (lifecycle.ts, seeOutUnhandledExit).
  */
 import {readFileSync} from 'node:fs'
 import {readFile, unlink, writeFile} from 'node:fs/promises'
+import {setTimeout as delay} from 'node:timers/promises'
 import {ownerGone, ownerTag} from '../owner.ts'
 
 export async function markThisProcess(file: string): Promise<void> {
@@ -48,4 +53,28 @@ export async function claimOrphanedMark(file: string): Promise<boolean> {
     () => true,
     () => false,
   )
+}
+
+const CLAIM_POLL_MS = 100
+
+/**
+ * Makes the mark this process's once no live process holds it (waiting meanwhile): of processes
+ * that want it at once, one has it at a time. The caller removes it when done (releaseMark).
+ */
+export async function waitForMark(file: string): Promise<void> {
+  for (;;) {
+    try {
+      await writeFile(file, ownerTag(), {flag: 'wx'})
+      return
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    if (!(await claimOrphanedMark(file))) await delay(CLAIM_POLL_MS)
+  }
+}
+
+/** Removes the mark if this process holds it. */
+export async function releaseMark(file: string): Promise<void> {
+  const mark = await readFile(file, 'utf8').catch(() => undefined)
+  if (mark === ownerTag()) await unlink(file).catch(() => undefined)
 }

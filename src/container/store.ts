@@ -55,6 +55,11 @@ export interface ContainerPaths {
   restarting: string
   /** Locked while a restart policy restarts the container (task-exit.ts), which a stop waits out. */
   policyRestart: string
+  /**
+   * There while an exit handler (task-exit.ts) sees the container's process out, naming its process
+   * (process-mark.ts): one handler at a time, and none started for a container one owns.
+   */
+  exitHandler: string
   /** The state of its health check (HealthState), written by its health monitor. */
   health: string
   /**
@@ -102,6 +107,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     stopping: join(dir, 'stopping'),
     restarting: join(dir, 'restarting'),
     policyRestart: join(dir, 'policy-restart'),
+    exitHandler: join(dir, 'exit-handler'),
     health: join(dir, 'health.json'),
     healthMonitor: join(dir, 'health-monitor'),
     shm: join(dir, 'shm'),
@@ -130,7 +136,7 @@ export const INITIAL_STATE: ContainerState = {
  * the last run's exit code, OOM kill and error go, its FinishedAt stays.
  */
 export function startedState(): Partial<ContainerState> {
-  return {StartedAt: new Date().toISOString(), ExitCode: 0, OOMKilled: false, Error: ''}
+  return {StartedAt: new Date().toISOString(), ExitCode: 0, OOMKilled: false, Error: '', ExitUnrecorded: true}
 }
 
 export class NameConflictError extends NerdError {
@@ -393,6 +399,7 @@ const STATE_SHAPE = objectOf({
   RestartCount: optional('number'),
   ExplicitlyStopped: optional('boolean'),
   RestartDueAt: optional('number'),
+  ExitUnrecorded: optional('boolean'),
 })
 
 /** The container's config.json; InvalidFileError naming it when it cannot be used. */

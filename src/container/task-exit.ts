@@ -9,15 +9,18 @@
  * `on-failure[:N]`, which 1.6 does not know.
  */
 import {setTimeout as delay} from 'node:timers/promises'
-import {connect, isConnectionError, toDate} from '../containerd/index.ts'
+import {connect, isConnectionError, isNotFound, toDate} from '../containerd/index.ts'
 import type {ContainerdClient, ExitStatus, Process} from '../containerd/index.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
-import {AlreadyRunningError, deleteTask, getTask, loadContainer, monitorRestarts, policyRestarts, recordExit, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, getTask, loadContainer, monitorRestarts, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {signalNumber} from './spec/signals.ts'
+import {releaseMark, waitForMark} from './process-mark.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
+import type {ContainerPaths} from './store.ts'
+import type {ContainerRecord} from './model.ts'
 
 const FIRST_RESTART_DELAY_MS = 100
 const MAX_RESTART_DELAY_MS = 60_000
@@ -69,30 +72,92 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
 const CONTAINERD_OUTAGE_MS = 10 * 60_000
 const RECONNECT_INTERVAL_MS = 1000
 
+/** How long a handler whose task is gone waits for containerd's report of its exit (a dead shim's clean-up). */
+const GONE_TASK_EXIT_WAIT_MS = 2000
+
+/** What a handler saw end. */
+interface SeenExit {
+  client: ContainerdClient
+  /** The process: the task's, or the one watched; undefined when no process was watched and the task was gone. */
+  pid?: number
+  /** Its exit as containerd reported it; undefined when the task went before any was heard of. */
+  exit?: ExitStatus
+  /** For a task that went (its shim died): containerd's report of the exit, if heard of within GONE_TASK_EXIT_WAIT_MS. */
+  reported?: Promise<ExitStatus | undefined>
+}
+
 /**
  * A client, the task's process and its exit as containerd reports it, once containerd answers;
  * undefined when the task runs another process than `watchedPid`: a start since (a user's, or
  * containerd's restart monitor's) replaced it, and the new process's exit is its own handler's.
+ * A task that went unseen (its shim died: containerd deletes it, and reports the exit after) has
+ * the report to come.
  */
-async function waitForExit(address: string, namespace: string, id: string, watchedPid: number | undefined, killAt: number | undefined): Promise<{client: ContainerdClient; pid: number; exit: ExitStatus} | undefined> {
+async function waitForExit(address: string, namespace: string, id: string, watchedPid: number | undefined, killAt: number | undefined): Promise<SeenExit | undefined> {
   const deadline = Date.now() + CONTAINERD_OUTAGE_MS
   for (;;) {
     let client: ContainerdClient | undefined
+    const listening = new AbortController()
     try {
       client = await connect({address, namespace})
-      const {pid} = await client.tasks.get(id)
-      if (watchedPid !== undefined && pid !== watchedPid) {
+      // Listened for before the task is looked for: a dead shim's task leaves containerd's list first.
+      const reported = watchedPid === undefined ? undefined : reportedExit(client, namespace, id, listening.signal)
+      const report = (): Promise<ExitStatus | undefined> | undefined => (reported ? heardWithin(reported, listening) : undefined)
+      let task: Process
+      try {
+        task = await client.tasks.get(id)
+      } catch (error) {
+        if (!isNotFound(error)) throw error
+        return {client, ...(watchedPid === undefined ? {} : {pid: watchedPid, reported: report()})}
+      }
+      if (watchedPid !== undefined && task.pid !== watchedPid) {
+        listening.abort()
         client.close()
         return undefined
       }
       const exit = client.tasks.wait(id)
       if (killAt !== undefined) await killWhenDue(client, id, exit, killAt)
-      return {client, pid, exit: await exit}
+      try {
+        const ended = await exit
+        listening.abort()
+        return {client, pid: task.pid, exit: ended}
+      } catch (error) {
+        // The shim died while waited for: containerd deletes the task, and reports the exit after;
+        // or another deleted it.
+        if (isConnectionError(error) || (!reported && !isNotFound(error))) throw error
+        return {client, pid: task.pid, ...(reported ? {reported: report()} : {})}
+      }
     } catch (error) {
+      listening.abort()
       client?.close()
       if (!isConnectionError(error) || Date.now() > deadline) throw error
       await delay(RECONNECT_INTERVAL_MS)
     }
+  }
+}
+
+/** The first /tasks/exit containerd reports of the container's init process, from now on; undefined once `signal` aborts. */
+async function reportedExit(client: ContainerdClient, namespace: string, id: string, signal: AbortSignal): Promise<ExitStatus | undefined> {
+  const events = client.events.subscribe([`namespace==${namespace},topic=="/tasks/exit",event.container_id==${id}`], {signal})
+  try {
+    for await (const event of events) {
+      const payload = event.payload as {id?: string; exitStatus?: number; exitedAt?: ExitStatus['exitedAt']} | undefined
+      if (payload?.exitStatus !== undefined && (payload.id ?? id) === id) return {exitStatus: payload.exitStatus, exitedAt: payload.exitedAt ?? null}
+    }
+  } catch {
+    // Aborted, or containerd went: nothing heard.
+  }
+  return undefined
+}
+
+/** What `reported` tells within GONE_TASK_EXIT_WAIT_MS; then the listening ends. */
+async function heardWithin(reported: Promise<ExitStatus | undefined>, listening: AbortController): Promise<ExitStatus | undefined> {
+  const timer = setTimeout(() => listening.abort(), GONE_TASK_EXIT_WAIT_MS)
+  try {
+    return await reported
+  } finally {
+    clearTimeout(timer)
+    listening.abort()
   }
 }
 
@@ -105,8 +170,26 @@ async function killWhenDue(client: ContainerdClient, id: string, exit: Promise<E
 }
 
 /**
+ * The exit status recorded for a process whose end nobody saw (its task gone with the host, or
+ * anything else nerd cannot tell): docker's daemon records 255 for a container it finds without its
+ * process.
+ */
+const UNSEEN_EXIT_STATUS = 255
+
+/**
+ * The exit status containerd reports when it cleans up after a dead shim: the shim's `delete` ends
+ * the container's processes with SIGKILL and answers 128+SIGKILL. The report (/tasks/exit) goes
+ * out once, a few ms after the task leaves containerd's list, often before a handler the logger
+ * started can hear it: a handler that watched the process of a task found gone takes this.
+ */
+const DEAD_SHIM_EXIT_STATUS = 128 + 9
+
+/**
  * Sees out the container's process `watchedPid` (without it, the task's current process); with
- * `killAt`, a stop cut short: the process is killed then if it has not ended.
+ * `killAt`, a stop cut short: the process is killed then if it has not ended. Once it has, the
+ * handler takes the container's exit-handler mark (one handler at a time) and sees the exit out
+ * unless another did meanwhile. A task found gone whose exit nerd did not record gets the exit
+ * containerd reported, or UNSEEN_EXIT_STATUS; a restart by policy whose handler died is carried out.
  */
 export async function handleTaskExit(dataRoot: string, namespace: string, id: string, watchedPid?: number, killAt?: number): Promise<void> {
   const paths = containerPaths(dataRoot, namespace, id)
@@ -114,32 +197,72 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
   if (!record?.Address) return
   const watched = await waitForExit(record.Address, namespace, id, watchedPid, killAt)
   if (!watched) return
-  const {client, pid, exit} = watched
+  const {client} = watched
   try {
-    const scope = {client, dataRoot}
-    const state = await readState(paths)
-    if (policyRestarts(record, state, exit.exitStatus)) {
-      const ranMs = (toDate(exit.exitedAt) ?? new Date()).getTime() - Date.parse(state.StartedAt)
-      const backOffMs = restartDelayMs(state.RestartDelay, ranMs)
-      await updateState(paths, () => ({RestartDueAt: Date.now() + backOffMs, RestartDelay: backOffMs}))
-      // Restarting, it shows how it ended (inspect's OOMKilled) until it runs again, as docker's.
-      await recordExit(scope, paths, id, exit)
-      // containerd's restart monitor, which starts a task it finds stopped within its 10 s period,
-      // would cut the back-off short: it leaves the container alone until the restart labels it again.
-      if (monitorRestarts(record)) await client.containers.update({id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
-      await delay(backOffMs)
-      // The user may have stopped or removed it meanwhile.
-      if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
-      await restartByPolicy(scope, await loadContainer(scope, id), {endedPid: pid})
-    } else if (record.HostConfig.AutoRemove) {
-      await removeAutoRemoved(scope, await loadContainer(scope, id))
-    } else {
-      // As docker's daemon, nothing of an exited container runs on: deleting its task ends its shim
-      // and logger (which then logs what is left of an unfinished line), and runs the poststop hook
-      // that frees its network addresses and ports.
-      await deleteTask(scope, await loadContainer(scope, id), exit)
+    // A task found gone by a handler that watched no process (one a look at the container started):
+    // a handler the logger started, which hears containerd's report of the exit, goes first.
+    if (watched.pid === undefined) await delay(GONE_TASK_EXIT_WAIT_MS + RECONNECT_INTERVAL_MS)
+    try {
+      await waitForMark(paths.exitHandler)
+    } catch (error) {
+      // Removed meanwhile.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw error
+    }
+    try {
+      const exit = watched.exit ?? (await watched.reported)
+      await seeOut({client, dataRoot}, record, paths, {...watched, ...(exit ? {exit} : {})})
+    } finally {
+      await releaseMark(paths.exitHandler)
     }
   } finally {
     client.close()
+  }
+}
+
+async function seeOut(scope: ContainerScope, record: ContainerRecord, paths: ContainerPaths, watched: SeenExit): Promise<void> {
+  const id = record.Id
+  // A task of another process than the one that ended (a restart by another handler while this one
+  // waited for the mark, or a user's start): that exit is seen out already.
+  const task = await getTask(scope, id)
+  if (task && task.pid !== watched.pid) return
+  let state = await readState(paths)
+  if (!state.ExitUnrecorded) {
+    // A restart by policy whose handler died during its back-off, or an exit seen out already.
+    if (state.RestartDueAt === undefined || state.ExplicitlyStopped) {
+      if (!task) return
+    } else {
+      await delay(Math.max(0, state.RestartDueAt - Date.now()))
+      if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
+      await restartByPolicy(scope, await loadContainer(scope, id), task ? {endedPid: task.pid} : {})
+      return
+    }
+  }
+  const exit = watched.exit ?? task ?? {exitStatus: watched.pid === undefined ? UNSEEN_EXIT_STATUS : DEAD_SHIM_EXIT_STATUS, exitedAt: null}
+  if (!task) {
+    // The task is gone (its shim died, the host rebooted): its exit is recorded and what it held released here.
+    if (!(await recordGoneTask(scope, await loadContainer(scope, id), exit))) return
+    state = await readState(paths)
+  }
+  if (policyRestarts(record, state, exit.exitStatus)) {
+    const ranMs = (toDate(exit.exitedAt) ?? new Date()).getTime() - Date.parse(state.StartedAt)
+    const backOffMs = restartDelayMs(state.RestartDelay, ranMs)
+    await updateState(paths, () => ({RestartDueAt: Date.now() + backOffMs, RestartDelay: backOffMs}))
+    // Restarting, it shows how it ended (inspect's OOMKilled) until it runs again, as docker's.
+    await recordExit(scope, paths, id, exit)
+    // containerd's restart monitor, which starts a task it finds stopped within its 10 s period,
+    // would cut the back-off short: it leaves the container alone until the restart labels it again.
+    if (monitorRestarts(record)) await scope.client.containers.update({id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
+    await delay(backOffMs)
+    // The user may have stopped or removed it meanwhile.
+    if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
+    await restartByPolicy(scope, await loadContainer(scope, id), task ? {endedPid: task.pid} : {})
+  } else if (record.HostConfig.AutoRemove) {
+    await removeAutoRemoved(scope, await loadContainer(scope, id))
+  } else if (task) {
+    // As docker's daemon, nothing of an exited container runs on: deleting its task ends its shim
+    // and logger (which then logs what is left of an unfinished line), and runs the poststop hook
+    // that frees its network addresses and ports.
+    await deleteTask(scope, await loadContainer(scope, id), exit)
   }
 }

@@ -6,7 +6,7 @@
  * directory can go while its lock is held.
  */
 import {randomBytes} from 'node:crypto'
-import {chmod, mkdir, readdir, rm, stat} from 'node:fs/promises'
+import {chmod, mkdir, readdir, rename, rm, stat} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {InvalidFileError, NerdError} from '../errors.ts'
@@ -108,12 +108,13 @@ export async function createVolumeIfMissing(scope: VolumeScope, request: VolumeC
   const options = sortedByKey(request.options ?? {})
   checkLocalOptions(name, options)
   const labels = sortedByKey(named ? {...request.labels} : {...request.labels, [ANONYMOUS_LABEL]: ''})
+  await sweepLeftovers(scope)
   return withVolumeLock(scope, name, async () => {
     const existing = await getVolume(scope, name)
     if (existing) return {volume: existing, created: false}
     const dir = volumeDir(scope, name)
-    // What is left of a volume without its record is no volume: nothing could list or remove it.
-    const madeDir = !existsSync(dir)
+    // What is left of a volume without its record is no volume: the new one starts empty.
+    await deleteRecordless(scope, name)
     const data = join(dir, DATA_DIR)
     const record: VolumeRecord = {Name: name, Driver: LOCAL_DRIVER, CreatedAt: createdAtText(new Date()), Labels: labels, Options: options, Scope: 'local'}
     try {
@@ -121,7 +122,7 @@ export async function createVolumeIfMissing(scope: VolumeScope, request: VolumeC
       await chmod(data, 0o755)
       await writeJsonAtomic(join(dir, RECORD_FILE), record)
     } catch (error) {
-      await rm(madeDir ? dir : data, {recursive: true, force: true}).catch(() => undefined)
+      await rm(dir, {recursive: true, force: true}).catch(() => undefined)
       throw error
     }
     return {volume: toVolume(scope, record), created: true}
@@ -272,11 +273,44 @@ async function deleteLocked(scope: VolumeScope, volume: Volume): Promise<void> {
   await deleteDirectory(scope, volume.Name)
 }
 
+/** Where a removal puts a volume's directory before deleting it: a name no volume has (names never start with a dot). */
+const TRASH_PREFIX = '.trash-'
+
 async function deleteDirectory(scope: VolumeScope, name: string): Promise<void> {
+  // Renamed away in one step first: a removal cut short (SIGKILL) leaves no volume of the name,
+  // and nothing a create of that name would take up; sweepLeftovers deletes the rest.
+  const trash = join(volumesDir(scope.dataRoot, scope.namespace), `${TRASH_PREFIX}${name}-${randomBytes(4).toString('hex')}`)
+  try {
+    await rename(volumeDir(scope, name), trash)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
+  }
+  await rm(trash, {recursive: true, force: true})
+}
+
+/** Deletes the directory of `name` if it is no volume (no record: an older nerd's removal cut short, a create killed); the caller holds the lock. */
+async function deleteRecordless(scope: VolumeScope, name: string): Promise<void> {
   const dir = volumeDir(scope, name)
-  // The record first: a removal cut short leaves a directory that is no longer a volume.
-  await rm(join(dir, RECORD_FILE), {force: true})
-  await rm(dir, {recursive: true, force: true})
+  if (!existsSync(dir) || existsSync(join(dir, RECORD_FILE))) return
+  await unmountIfMounted(join(dir, DATA_DIR))
+  await deleteDirectory(scope, name)
+}
+
+/**
+ * Deletes what removals cut short left in the namespace's volumes directory (create, rm and prune
+ * call it): the trash of a removal, and directories that are no volume. Best effort: what cannot
+ * go now is tried again next time.
+ */
+async function sweepLeftovers(scope: VolumeScope): Promise<void> {
+  const dir = volumesDir(scope.dataRoot, scope.namespace)
+  const entries = await readdir(dir).catch(() => [])
+  for (const entry of entries) {
+    if (entry.startsWith(TRASH_PREFIX)) await rm(join(dir, entry), {recursive: true, force: true}).catch(() => undefined)
+    else if (VOLUME_NAME_PATTERN.test(entry) && !existsSync(join(dir, entry, RECORD_FILE))) {
+      await withVolumeLock(scope, entry, () => deleteRecordless(scope, entry)).catch(() => undefined)
+    }
+  }
 }
 
 /**
@@ -305,6 +339,7 @@ export async function removeVolume(scope: VolumeScope, name: string, options: Re
     return false
   }
   if (!VOLUME_NAME_PATTERN.test(name)) return missing()
+  await sweepLeftovers(scope)
   return withVolumeLock(scope, name, async () => {
     const volume = await getVolume(scope, name).catch((error: unknown) => {
       if (error instanceof InvalidFileError) return error
@@ -340,6 +375,7 @@ export interface PruneReport {
  */
 export async function pruneVolumes(scope: VolumeScope, filters: VolumePruneFilters, inUseBy: VolumeUsers): Promise<PruneReport> {
   const report: PruneReport = {removed: [], reclaimed: 0}
+  await sweepLeftovers(scope)
   for (const candidate of await listVolumes(scope)) {
     if (!isOnLocalDisk(candidate) || !matchesLabelFilters(candidate, filters)) continue
     await withVolumeLock(scope, candidate.Name, async () => {

@@ -17,7 +17,7 @@ import {fifoInput, serveAttachSocket} from '../attach-socket.ts'
 import {markHeld} from '../process-mark.ts'
 import {processEnded, processStartTime, recordedInitProcess} from '../host-process.ts'
 import type {InitProcess} from '../host-process.ts'
-import type {ContainerRecord} from '../model.ts'
+import type {ContainerRecord, ContainerState} from '../model.ts'
 import {containerPaths, startedState, updateState} from '../store.ts'
 import type {ContainerPaths} from '../store.ts'
 import {openContainerLog} from './json-file.ts'
@@ -164,7 +164,14 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
     const watching = new AbortController()
     const exitedPid = await Promise.race([initProcessExit(paths.initPid, started, watching.signal), ended.then(() => undefined)])
     watching.abort()
-    if (exitedPid !== undefined && !(await seenOutByStopper(paths.stopping, ended))) await startBeside(environment, 'task-exit.js', String(exitedPid))
+    if (exitedPid !== undefined) {
+      if (!(await seenOutByStopper(paths.stopping, ended))) await startBeside(environment, 'task-exit.js', String(exitedPid))
+    } else if (exitUnrecorded(paths)) {
+      // The output ended before the process was seen to (the shim died: containerd ends the process
+      // and deletes the task), and nobody recorded the exit: the handler gets it from containerd.
+      const init = recordedInitProcess(paths.initPid)
+      await startBeside(environment, 'task-exit.js', ...(init && init.startTime >= started ? [String(init.pid)] : []))
+    }
   }
   await ended
   await attach?.close()
@@ -176,6 +183,15 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
     failure ??= error
   }
   if (failure) throw failure
+}
+
+/** Whether the state says the container's last start has no exit recorded (ContainerState.ExitUnrecorded); read without the state's lock, whose module costs the logger memory. */
+function exitUnrecorded(paths: ContainerPaths): boolean {
+  try {
+    return (JSON.parse(readFileSync(paths.state, 'utf8')) as Partial<ContainerState>).ExitUnrecorded === true
+  } catch {
+    return false
+  }
 }
 
 /**

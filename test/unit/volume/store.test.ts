@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {chmod, chown, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile} from 'node:fs/promises'
+import {chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -77,6 +77,25 @@ describe('volume store', () => {
     await assert.rejects(removeVolume(scope, 'v9', {inUseBy: nobody}), {message: 'get v9: no such volume'})
     assert.equal(await removeVolume(scope, 'v9', {force: true, inUseBy: nobody}), false)
     await assert.rejects(removeVolume(scope, '/abs', {inUseBy: nobody}), {message: 'get /abs: no such volume'})
+  })
+
+  it('a create starts empty where a removal cut short left a directory, and create, rm and prune sweep what removals left', async () => {
+    const volumes = join(dataRoot, 'volumes/unit')
+    // A removal killed half-way: by an older nerd (the record gone, the data left), and by this one (its trash).
+    const old = await createVolume(scope, {name: 'revived'})
+    await writeFile(join(old.Mountpoint, 'old'), 'data')
+    await rm(join(volumes, 'revived/volume.json'))
+    await mkdir(join(volumes, 'stray/_data'), {recursive: true})
+    await mkdir(join(volumes, '.trash-gone-0123abcd/_data'), {recursive: true})
+    const fresh = await createVolume(scope, {name: 'revived'})
+    assert.deepEqual(await readdir(fresh.Mountpoint), [])
+    assert.deepEqual((await readdir(volumes)).filter((entry) => ['stray', '.trash-gone-0123abcd'].includes(entry)), [])
+    for (const sweep of [() => removeVolume(scope, 'revived', {inUseBy: nobody}), () => pruneVolumes(scope, parsePruneFilters([], false), nobody)]) {
+      await mkdir(join(volumes, 'stray2/_data'), {recursive: true})
+      await mkdir(join(volumes, '.trash-gone-4567cdef'), {recursive: true})
+      await sweep()
+      assert.deepEqual((await readdir(volumes)).filter((entry) => ['stray2', '.trash-gone-4567cdef', 'revived'].includes(entry)), [])
+    }
   })
 
   it('prunes anonymous unused volumes, all unused ones with all, never ones with driver options', async () => {

@@ -1,0 +1,162 @@
+/**
+ * What becomes of a container when a process that sees it through dies (kill -9): its shim, its
+ * logger, its exit handler, a `nerd stop` midway. docker's daemon does all of this in one process
+ * that survives its clients; nerd's next look at the container must finish what was left undone.
+ * Only processes of this file's containers are killed.
+ */
+import assert from 'node:assert/strict'
+import {execFile, spawn} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {promisify} from 'node:util'
+import {after, before, describe, it} from 'node:test'
+import {inspectContainer, nerdOk, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
+import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+
+const IMG = 'nerd-test/busybox'
+
+/** The pids of processes whose command line matches `pattern` (pgrep -f), none when there are none. */
+async function pids(pattern: string): Promise<number[]> {
+  const {stdout} = await promisify(execFile)('pgrep', ['-f', pattern]).catch(() => ({stdout: ''}))
+  return stdout.split('\n').filter(Boolean).map(Number)
+}
+
+function kill(pid: number): void {
+  process.kill(pid, 'SIGKILL')
+}
+
+/** The shim of this file's container `id`. */
+async function shimOf(id: string): Promise<number> {
+  const [shim] = await pids(`containerd-shim-runc-v2 -namespace ${fileNamespace()} -id ${id}`)
+  assert.ok(shim, `the shim of ${id} runs`)
+  return shim
+}
+
+/** The logger (dist/logger.js) the shim of this file's container `id` runs. */
+async function loggerOf(id: string): Promise<number> {
+  const shim = await shimOf(id)
+  const loggers = (await pids('/logger.js ')).filter((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(shim))
+  assert.equal(loggers.length, 1, `one logger of ${id}`)
+  return loggers[0]!
+}
+
+/** Kills the container's logger, then its process: nothing sees that exit. */
+async function exitUnseen(name: string): Promise<string> {
+  const {Id: id, State: {Pid: pid}} = await inspectContainer(name)
+  kill(await loggerOf(id))
+  kill(pid)
+  await until(`${name}'s task to stop`, async () => ((await taskStatus(id)) === 'STOPPED' ? true : undefined))
+  return id
+}
+
+describe('a container whose helper processes die', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+  })
+
+  after(async () => {
+    await removeAllContainers()
+  })
+
+  it('kill -9 of its shim: the exit is recorded as containerd reports it (137) and the policy applied', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'shimless', '--restart=on-failure', '--network', 'none', IMG, 'sleep', '600'])).trim()
+    kill(await shimOf(id))
+    const restarted = await until('the policy to restart it', async () => {
+      const current = await inspectContainer('shimless')
+      return current.RestartCount === 1 && current.State.Status === 'running' ? current : undefined
+    }, 20_000)
+    assert.equal(restarted.State.ExitCode, 0)
+    // The exit the restart followed: as `kill -9` of the shim ends a task (containerd's 128+SIGKILL).
+    await nerdOk(['stop', '-t', '0', 'shimless'])
+    const norestart = (await nerdOk(['run', '-d', '--name', 'shimless-no', '--network', 'none', IMG, 'sleep', '600'])).trim()
+    kill(await shimOf(norestart))
+    const exited = await until('the exit to be recorded', async () => {
+      const current = await inspectContainer('shimless-no')
+      return current.State.Status === 'exited' && current.State.FinishedAt !== '0001-01-01T00:00:00Z' ? current : undefined
+    }, 20_000)
+    assert.equal(exited.State.ExitCode, 137)
+    assert.equal(await taskStatus(norestart), undefined)
+  })
+
+  it('an exit nobody saw (its logger killed) is seen out by the next look: recorded, its port freed, its policy applied; rm without -f refuses it meanwhile', async () => {
+    await nerdOk(['run', '-d', '--name', 'unlogged', '-p', '18391:80', IMG, 'sleep', '600'])
+    const id = await exitUnseen('unlogged')
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await until('ps to show the exit', async () => (/^Exited \(137\) /.test(await nerdOk(['ps', '-a', '--filter', 'name=unlogged', '--format', '{{.Status}}'])) ? true : undefined), 10_000)
+    await until('its task to be deleted', async () => ((await taskStatus(id)) === undefined ? true : undefined), 10_000)
+    // Its host port is free again.
+    await nerdOk(['run', '-d', '--name', 'unlogged-port', '-p', '18391:80', IMG, 'sleep', '600'])
+    await nerdOk(['rm', '-f', 'unlogged-port', 'unlogged'])
+
+    await nerdOk(['run', '-d', '--name', 'onfail', '--restart=on-failure', '--network', 'none', IMG, 'sh', '-c', 'sleep 2; exit 3'])
+    await exitUnseen('onfail')
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const refused = await nerd(['rm', 'onfail'])
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /^Error: You cannot remove a restarting container [0-9a-f]{64}\. Stop the container before attempting removal or force remove\n$/)
+    await until('the policy to restart it', async () => {
+      const current = await inspectContainer('onfail')
+      return current.RestartCount >= 1 && current.State.Status === 'running' ? true : undefined
+    }, 20_000)
+    await nerdOk(['rm', '-f', 'onfail'])
+  })
+
+  it('an exit handler killed during the back-off: the next look carries out the restart', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'backoff', '--restart=on-failure', '--network', 'none', IMG, 'sh', '-c', 'sleep 0.2; exit 3'])).trim()
+    // Waits of 1.6 s and more: time to kill the handler while it waits.
+    const handler = await until('a handler waiting out a back-off of a second or more', async () => {
+      const current = await inspectContainer('backoff')
+      if (current.State.Status !== 'restarting' || current.RestartCount < 4) return undefined
+      const [pid] = await pids(`task-exit.js .* ${id}`)
+      return pid
+    }, 30_000)
+    kill(handler)
+    const count = (await inspectContainer('backoff')).RestartCount as number
+    await until('a restart after the killed handler\'s', async () => ((await inspectContainer('backoff')).RestartCount > count ? true : undefined), 30_000).catch(async (error) => {
+      throw new Error(`${error.message}: ${readFileSync(`${fileDataRoot()}/containers/${fileNamespace()}/${id}/state.json`, 'utf8')} ${await taskStatus(id)} ${await pids(`task-exit.js .* ${id}`)}`)
+    })
+    await nerdOk(['rm', '-f', 'backoff'])
+  })
+
+  it('a container whose task went without its exit recorded (as after a reboot): exit 255 recorded, --rm applied, on-failure restarts it', async () => {
+    const gone = async (name: string): Promise<string> => {
+      const id = await exitUnseen(name)
+      assert.equal((await ctr(['tasks', 'delete', id])).code, 0)
+      return id
+    }
+    await nerdOk(['run', '-d', '--name', 'rebooted', '--network', 'none', IMG, 'sleep', '600'])
+    await nerdOk(['run', '-d', '--name', 'rebooted-rm', '--rm', '--network', 'none', IMG, 'sleep', '600'])
+    await nerdOk(['run', '-d', '--name', 'rebooted-onfail', '--restart=on-failure', '--network', 'none', IMG, 'sleep', '600'])
+    const started = Date.now()
+    for (const name of ['rebooted', 'rebooted-rm', 'rebooted-onfail']) await gone(name)
+    const exited = await until('the exit to be recorded', async () => {
+      const current = await inspectContainer('rebooted')
+      return current.State.FinishedAt !== '0001-01-01T00:00:00Z' ? current : undefined
+    })
+    assert.equal(exited.State.ExitCode, 255)
+    assert.match(await nerdOk(['ps', '-a', '--filter', 'name=^rebooted$', '--format', '{{.Status}}']), /^Exited \(255\) /)
+    assert.ok(Date.parse(exited.State.FinishedAt) >= started - 1000, `FinishedAt ${exited.State.FinishedAt}`)
+    await until('--rm to remove it', async () => ((await nerd(['inspect', 'rebooted-rm'])).code === 1 ? true : undefined))
+    await until('the policy to restart it', async () => {
+      const current = await inspectContainer('rebooted-onfail')
+      return current.RestartCount === 1 && current.State.Status === 'running' ? true : undefined
+    })
+    await nerdOk(['rm', '-f', 'rebooted', 'rebooted-onfail'])
+  })
+
+  it('kill -9 of `nerd stop` midway: the next look finishes the stop (SIGKILL), as docker\'s daemon would', async () => {
+    await nerdOk(['run', '-d', '--name', 'halfstopped', '--restart=always', '--network', 'none', IMG, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.2; done'])
+    const stopper = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'stop', '-t', '60', 'halfstopped'], {stdio: 'ignore', env: {...process.env, NERD_TOML: '/dev/null'}})
+    await until('the stop to be under way', async () => ((await pids(`stop -t 60 halfstopped`)).length > 0 && (await inspectContainer('halfstopped')).State.Running ? true : undefined))
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    stopper.kill('SIGKILL')
+    await nerdOk(['ps', '-a'])
+    const stopped = await until('the stop to be finished', async () => {
+      const current = await inspectContainer('halfstopped')
+      return current.State.Status === 'exited' ? current : undefined
+    }, 15_000)
+    assert.equal(stopped.State.ExitCode, 137)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    assert.equal((await inspectContainer('halfstopped')).State.Status, 'exited', 'its policy left it stopped')
+    await nerdOk(['rm', 'halfstopped'])
+  })
+})
