@@ -97,6 +97,13 @@ describe('diff and commit', () => {
     const {readFile} = await import('node:fs/promises')
     assert.equal((await pathsOf(await readFile(file))).get('hello'), 'hi\n')
     assert.deepEqual(await nerdOnTerminal(['export', 'exported']), {code: 1, screen: ['Error: cowardly refusing to save to a terminal. Use the -o flag or redirect']})
+    // Output paths docker's CLI refuses before it exports anything, in its words.
+    const refused = async (path: string) => {
+      const result = await nerd(['export', '-o', path, 'exported'])
+      return [result.code, result.stderr]
+    }
+    assert.deepEqual(await refused(testEnvironment.root), [1, 'Error: failed to export container: cannot write to a directory\n'])
+    assert.deepEqual(await refused('/nonexistent/x.tar'), [1, 'Error: failed to export container: invalid output path: stat /nonexistent: no such file or directory\n'])
     const full = await promisify(execFile)('sh', ['-c', `${nerdCommandLine(['export', 'exported'])} > /dev/full; echo "exit $?"`])
     assert.deepEqual([full.stderr, full.stdout], ['Error: write /dev/stdout: no space left on device\n', 'exit 1\n'])
     await nerdOk(['rm', '-f', '-v', 'exported'])
