@@ -60,7 +60,7 @@ describe('diff and commit', () => {
 
   after(async () => {
     await removeAllContainers()
-    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', `${testEnvironment.registry}/e2e/committed:v1`, 'e2e/base:2', 'e2e/from-untagged:v1', 'e2e/from-retagged:v1'])
+    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', `${testEnvironment.registry}/e2e/committed:v1`, 'e2e/base:2', 'e2e/from-untagged:v1', 'e2e/from-retagged:v1', 'e2e/unchanged:v1'])
   })
 
   it('export streams a container\'s filesystem, running or stopped, without its volumes; -o writes a file; a terminal is refused', async () => {
@@ -111,8 +111,9 @@ describe('diff and commit', () => {
   })
 
   it('diff lists added, changed and deleted paths; an untouched container has none', async () => {
-    await nerdOk(['run', '--name', 'changer', IMG, 'sh', '-c', 'mkdir -p /data/x && echo y > /data/x/f && echo hi > /etc/added && rm /etc/group && echo more >> /etc/passwd'])
-    assert.equal(await nerdOk(['diff', 'changer']), ['A /data', 'A /data/x', 'A /data/x/f', 'C /etc', 'A /etc/added', 'D /etc/group', 'C /etc/passwd', ''].join('\n'))
+    await nerdOk(['run', '--name', 'changer', IMG, 'sh', '-c', 'mkdir -p /data/x /data/x-y && echo y > /data/x/f && touch /data/x.c && echo hi > /etc/added && rm /etc/group && echo more >> /etc/passwd'])
+    // In docker's walk order: a directory's contents right after it, though `-` and `.` sort before `/`.
+    assert.equal(await nerdOk(['diff', 'changer']), ['A /data', 'A /data/x', 'A /data/x/f', 'A /data/x-y', 'A /data/x.c', 'C /etc', 'A /etc/added', 'D /etc/group', 'C /etc/passwd', ''].join('\n'))
     await nerdOk(['run', '--name', 'idle', IMG, 'true'])
     assert.equal(await nerdOk(['diff', 'idle']), '')
     // A directory's own change (its mode, or a file become one) is listed, as docker lists it; the runtime's mount points still are not.
@@ -141,6 +142,16 @@ describe('diff and commit', () => {
     await nerdOk(['rmi', pushed, 'e2e/committed:v1'])
     await nerdOk(['pull', '-q', pushed])
     assert.equal(await nerdOk(['run', '--rm', pushed]), 'hi\n')
+  })
+
+  it('commit without changes adds no layer, only an empty_layer history entry; CREATED BY is the command without the entrypoint, as docker\'s', async () => {
+    await nerdOk(['run', '--name', 'unchanged', '--entrypoint', '/bin/echo', IMG, 'hello', 'there'])
+    await nerdOk(['commit', '-m', 'nothing', 'unchanged', 'e2e/unchanged:v1'])
+    const [base, image] = JSON.parse(await nerdOk(['image', 'inspect', IMG, 'e2e/unchanged:v1'])) as Record<string, any>[]
+    assert.deepEqual(image!.RootFS.Layers, base!.RootFS.Layers)
+    assert.equal(image!.Size, base!.Size)
+    assert.equal((await nerdOk(['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}|{{.Comment}}', 'e2e/unchanged:v1'])).split('\n')[0], 'hello there|0B|nothing')
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/unchanged:v1']), 'hello there\n')
   })
 
   it('commit keeps the container\'s own config: its env, command, working directory and labels', async () => {
