@@ -169,7 +169,12 @@ describe('diff and commit', () => {
   it('commit finds the container\'s image by its ID once its name is removed or names another image', async () => {
     await nerdOk(['tag', IMG, 'e2e/base:1'])
     await nerdOk(['run', '--name', 'untagged', '--network', 'none', 'e2e/base:1', 'sh', '-c', 'echo y > /y'])
+    const imageOf = async (name: string) => (await nerdOk(['ps', '-a', '--filter', `name=^${name}$`, '--format', '{{.Image}}'])).trim()
+    assert.equal(await imageOf('untagged'), 'e2e/base:1')
     await nerdOk(['rmi', 'e2e/base:1'])
+    // As docker's ps: the name gone, the image is shown by its ID.
+    const shortId = (JSON.parse(await nerdOk(['image', 'inspect', IMG]))[0].Id as string).slice('sha256:'.length, 'sha256:'.length + 12)
+    assert.equal(await imageOf('untagged'), shortId)
     await nerdOk(['commit', 'untagged', 'e2e/from-untagged:v1'])
     assert.equal(await nerdOk(['run', '--rm', 'e2e/from-untagged:v1', 'cat', '/y']), 'y\n')
 
@@ -177,6 +182,7 @@ describe('diff and commit', () => {
     await nerdOk(['tag', IMG, 'e2e/base:2'])
     await nerdOk(['run', '--name', 'retagged', '--network', 'none', 'e2e/base:2', 'sh', '-c', 'echo z > /z'])
     await nerdOk(['tag', 'e2e/from-untagged:v1', 'e2e/base:2'])
+    assert.equal(await imageOf('retagged'), shortId, 'the name now names another image')
     await nerdOk(['commit', 'retagged', 'e2e/from-retagged:v1'])
     assert.equal(await nerdOk(['run', '--rm', 'e2e/from-retagged:v1', 'sh', '-c', 'cat /z; test -e /y || echo no-y']), 'z\nno-y\n')
   })
