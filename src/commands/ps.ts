@@ -38,6 +38,7 @@ export default class Ps extends NerdCommand {
     })
     const now = new Date()
     const {imageIdsNamed} = await import('../container/current-image.ts')
+    // -q shows no image: not looked up.
     const imageIds = flags.quiet ? new Map<string, string | undefined>() : await imageIdsNamed(scope, views.map((view) => view.record))
     const sizes = new Map<string, {rw: number; rootFs: number}>()
     if (size && !flags.quiet) {
@@ -50,7 +51,7 @@ export default class Ps extends NerdCommand {
         defaultTable: psFormat(undefined, {size}),
         headers: PS_HEADERS,
         itemType: CONTAINER_CONTEXT,
-        fields: (view) => psRow(view, {noTrunc: flags['no-trunc'], now, size: sizes.get(view.record.Id), imageIdOf: (reference) => (imageIds.has(reference) ? imageIds.get(reference) : view.record.Image)}),
+        fields: (view) => psRow(view, {noTrunc: flags['no-trunc'], now, size: sizes.get(view.record.Id), imageIdOf: (reference) => imageIds.get(reference)}),
       }),
     )
   }
