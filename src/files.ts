@@ -3,7 +3,8 @@
  * networks) is shared by concurrent nerd processes and by the processes containerd starts for nerd,
  * so a file is either the old or the new version, and a read-modify-write holds a lock.
  */
-import {createWriteStream, existsSync, readFileSync} from 'node:fs'
+import {createWriteStream, existsSync, lstatSync, readFileSync, statSync} from 'node:fs'
+import type {Stats} from 'node:fs'
 import {chmod, mkdir, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, normalize} from 'node:path'
 import type {Writable} from 'node:stream'
@@ -65,10 +66,41 @@ export function isWriteRefused(error: unknown): boolean {
   return REFUSED_WRITES.has((error as NodeJS.ErrnoException | undefined)?.code ?? '')
 }
 
-/** docker's ValidateOutputPath: why a file cannot be written at `path` (its directory is missing), if so. */
+/** How docker's CLI refuses to write an archive over what is neither a regular file nor missing. */
+function unwritableKind(info: Stats): string | undefined {
+  if (info.isDirectory()) return 'a directory'
+  // Not followed, as docker's CLI: a link is refused whatever it points to.
+  if (info.isSymbolicLink()) return 'a symbolic link directly'
+  if (info.isCharacterDevice()) return 'a character device file'
+  if (info.isBlockDevice()) return 'a block device file'
+  if (info.isFIFO()) return 'a named pipe (FIFO)'
+  if (info.isSocket()) return 'a socket'
+  return undefined
+}
+
+/**
+ * docker's ValidateOutputPath (`export -o`, `save -o`), checked before anything is done: why an
+ * archive cannot be written at `path` (its directory is missing, or it is a directory, a link, a
+ * device…), if so, in docker 28's words.
+ */
 export function invalidOutputPath(path: string): string | undefined {
   const directory = dirname(normalize(path))
-  return directory !== '.' && !existsSync(directory) ? `invalid output path: directory ${JSON.stringify(directory)} does not exist` : undefined
+  if (directory !== '.') {
+    try {
+      if (!statSync(directory).isDirectory()) return `invalid output path: stat ${directory}: not a directory`
+    } catch (error) {
+      return `invalid output path: stat ${directory}: ${errnoDescription(error)}`
+    }
+  }
+  let info: Stats | undefined
+  try {
+    info = lstatSync(path, {throwIfNoEntry: false})
+  } catch {
+    // Left to the write, which names what is wrong.
+    return undefined
+  }
+  const kind = info === undefined ? undefined : unwritableKind(info)
+  return kind === undefined ? undefined : `cannot write to ${kind}`
 }
 
 /** Writes `data` to `path` through a temporary file renamed over it: readers never see half a file. */

@@ -15,7 +15,8 @@ export default class Export extends NerdCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Export)
     const {exportContainer} = await import('../container/export.ts')
-    const output = flags.output
+    // As docker's: an empty -o is stdout.
+    const output = flags.output || undefined
     if (output === undefined && process.stdout.isTTY) throw new NerdError('cowardly refusing to save to a terminal. Use the -o flag or redirect')
     const invalid = output === undefined ? undefined : invalidOutputPath(output)
     if (invalid) throw new NerdError(`failed to export container: ${invalid}`)

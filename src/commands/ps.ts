@@ -37,6 +37,9 @@ export default class Ps extends NerdCommand {
       filters,
     })
     const now = new Date()
+    const {imageIdsNamed} = await import('../container/current-image.ts')
+    // -q shows no image: not looked up.
+    const imageIds = flags.quiet ? new Map<string, string | undefined>() : await imageIdsNamed(scope, views.map((view) => view.record))
     const sizes = new Map<string, {rw: number; rootFs: number}>()
     if (size && !flags.quiet) {
       const {containerSize} = await import('../container/inspect.ts')
@@ -48,7 +51,7 @@ export default class Ps extends NerdCommand {
         defaultTable: psFormat(undefined, {size}),
         headers: PS_HEADERS,
         itemType: CONTAINER_CONTEXT,
-        fields: (view) => psRow(view, {noTrunc: flags['no-trunc'], now, size: sizes.get(view.record.Id)}),
+        fields: (view) => psRow(view, {noTrunc: flags['no-trunc'], now, size: sizes.get(view.record.Id), imageIdOf: (reference) => imageIds.get(reference)}),
       }),
     )
   }

@@ -37,6 +37,9 @@ import type {ContainerRecord, DockerConfig} from './model.ts'
 
 const MOUNT_POINTS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']
 
+/** The diff ID of a layer without entries: a tar of its end marker only. */
+const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef'
+
 /** A layer entry's path as docker prints it: absolute, no trailing slash. */
 function entryPath(entry: TarEntry): string {
   return posix.join('/', entry.path).replace(/\/$/, '') || '/'
@@ -84,7 +87,21 @@ async function withChanges<T>(
 }
 
 /**
- * docker's `diff`: A for an added path, C for a changed one, D for a deleted one, sorted by path. A
+ * docker's order of changes, its walk of the container's layer: depth first, each directory's names
+ * sorted by their bytes. So a directory's contents come right after it (`/a`, `/a/x`, `/a-b`),
+ * where a sort of whole paths would put `/a-b` first (`-` sorts before `/`).
+ */
+function walkOrder(a: Change, b: Change): number {
+  const left = a.path.split('/')
+  const right = b.path.split('/')
+  for (let index = 0; index < Math.min(left.length, right.length); index++) {
+    if (left[index] !== right[index]) return Buffer.compare(Buffer.from(left[index]!), Buffer.from(right[index]!))
+  }
+  return left.length - right.length
+}
+
+/**
+ * docker's `diff`: A for an added path, C for a changed one, D for a deleted one, in docker's order (walkOrder). A
  * directory that is still one with the same mode and owner is listed only for what changed inside
  * it, as docker compares no directory times: so the directories the runtime's mount points touched
  * are left out with them.
@@ -111,7 +128,7 @@ export async function containerChanges(scope: ContainerScope, container: LoadedC
       }
       const changedInside = (directory: string) => changes.some((other) => other.path.startsWith(`${directory}/`) && !sameDirectories.has(other.path))
       const kept = changes.filter((change) => !sameDirectories.has(change.path) || changedInside(change.path))
-      return kept.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      return kept.sort(walkOrder)
     }),
   )
 }
@@ -195,15 +212,21 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
   try {
     const id = await client.withLease((leased) => withChanges(leased, container, MEDIA_TYPE_OCI_LAYER_GZIP, async (diffLayer, lower) => {
       const {layer, diffId} = await withoutRuntimeMountPoints(leased, diffLayer, lower)
+      // As docker's: no changes add no layer, only a history entry that says so.
+      const empty = diffId === EMPTY_LAYER_DIFF_ID
       const created = new Date().toISOString()
-      const command = [record.Path, ...record.Args].join(' ')
+      // docker's CREATED BY: the container's command without its entrypoint.
+      const command = (record.Config.Cmd ?? []).join(' ')
       const config: ImageConfig = {
         ...base.config,
         created,
         ...(options.author ? {author: options.author} : {}),
         config: applyChanges(committedRuntimeConfig(record.Config), changes),
-        rootfs: {type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, diffId]},
-        history: [...(base.config.history ?? []), {created, created_by: command, ...(options.author ? {author: options.author} : {}), ...(options.message ? {comment: options.message} : {})}],
+        rootfs: {type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, ...(empty ? [] : [diffId])]},
+        history: [
+          ...(base.config.history ?? []),
+          {created, created_by: command, ...(options.author ? {author: options.author} : {}), ...(options.message ? {comment: options.message} : {}), ...(empty ? {empty_layer: true} : {})},
+        ],
       }
       const configBlob = jsonBlob(config, MEDIA_TYPE_OCI_CONFIG)
       await writeBlob(leased, configBlob.descriptor, configBlob.bytes)
@@ -211,7 +234,7 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
         schemaVersion: 2,
         mediaType: MEDIA_TYPE_OCI_MANIFEST,
         config: configBlob.descriptor,
-        layers: [...base.manifest.layers, layer],
+        layers: [...base.manifest.layers, ...(empty ? [] : [layer])],
       }
       const manifest = jsonBlob(manifestDocument, MEDIA_TYPE_OCI_MANIFEST)
       await writeBlob(leased, manifest.descriptor, manifest.bytes, {labels: childGcLabels(MEDIA_TYPE_OCI_MANIFEST, manifestDocument)})

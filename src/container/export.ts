@@ -1,32 +1,31 @@
 /**
  * docker's export: the container's filesystem as one tar stream, without its volumes and binds (their
- * mount points stay, empty). Its snapshot is mounted read-only beside it, the upper layer as one more
- * lower one, so that a running container's filesystem can be read too.
+ * mount points stay, empty). containerd's Diff service writes it, as the difference between nothing
+ * and the container's snapshot: its archive keeps what Node cannot read, the files' capabilities
+ * (`security.capability`, as docker's export keeps them), and it reads a running container's
+ * snapshot mounted read-only beside it, as it does for commit.
  */
+import {randomBytes} from 'node:crypto'
+import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
-import type {Mount} from '../containerd/index.ts'
-import {packAs} from './cp-archive.ts'
+import {MEDIA_TYPE_OCI_LAYER} from '../image/registry/media-types.ts'
 import {publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import {withMountedRootfs} from './rootfs-mount.ts'
-
-/** containerd's mounts of a snapshot, read-only: an overlay's upper directory joins its lower ones. */
-export function readOnlyMounts(mounts: Mount[]): Mount[] {
-  return mounts.map((mount) => {
-    if (mount.type !== 'overlay') return {...mount, options: [...mount.options.filter((option) => option !== 'rw'), 'ro']}
-    const option = (name: string) => mount.options.find((candidate) => candidate.startsWith(`${name}=`))?.slice(name.length + 1)
-    const upper = option('upperdir')
-    const lower = option('lowerdir')
-    const others = mount.options.filter((candidate) => !/^(upperdir|workdir|lowerdir)=/.test(candidate) && candidate !== 'rw')
-    return {...mount, options: [...others, `lowerdir=${[upper, lower].filter((dir) => dir).join(':')}`, 'ro']}
-  })
-}
 
 /** Writes the tar stream to `output` (`end`: and ends it; not nerd's stdout; `signal`: stops it). */
 export async function exportContainer(scope: ContainerScope, container: LoadedContainer, output: NodeJS.WritableStream, options: {end: boolean; signal?: AbortSignal}): Promise<void> {
   const {record} = container
-  const mounts = readOnlyMounts(await scope.client.snapshots.mounts(record.Snapshotter, record.Id))
-  // The root's entries by name, as docker's archive has them (no leading ./).
-  await withMountedRootfs(mounts, [], (root) => pipeline(packAs(root, ''), output, options))
+  const {signal} = options
+  const mounts = await scope.client.snapshots.mounts(record.Snapshotter, record.Id)
+  // The archive is a blob as large as the filesystem: its lease is deleted with a garbage
+  // collection at once, so that the space is free again when the export ends.
+  await scope.client.withLease(
+    async (leased) => {
+      const ref = `nerd-export-${record.Id.slice(0, 12)}-${randomBytes(4).toString('hex')}`
+      const archive = await leased.diff.diff({left: [], right: mounts, mediaType: MEDIA_TYPE_OCI_LAYER, ref, labels: {}}, {signal})
+      await pipeline(Readable.from(leased.content.read(archive.digest, {signal})), output, {end: options.end, signal})
+    },
+    {sync: true},
+  )
   await publishContainerEvent(scope, container, 'export')
 }

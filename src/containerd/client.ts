@@ -100,7 +100,7 @@ export class ContainerdClient {
     const lease = await this.leases.create({id: newLeaseId(), labels})
     // Those of nerds killed meanwhile go, one call beside this lease's work.
     const orphans = this.deleteOrphanedLeases({keepDownloads: true}).catch(() => undefined)
-    const deleteLease = () => this.leases.delete(lease.id)
+    const deleteLease = () => this.leases.delete(lease.id, {sync: options.sync ?? false})
     const registered = onEarlyExit(deleteLease)
     try {
       return await fn(new ContainerdClient(this.#transport, {...this.#scope, lease: lease.id}))

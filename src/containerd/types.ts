@@ -413,6 +413,8 @@ export interface WithLeaseOptions {
   /** Lease lifetime in milliseconds (containerd.io/gc.expire); default 24 h. */
   expireMs?: number
   labels?: Labels
+  /** Delete the lease with a garbage collection at once: what it held is gone when withLease returns. */
+  sync?: boolean
 }
 
 // Introspection

@@ -7,7 +7,7 @@ import {execFile, spawn} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
-import {readTar} from '../../src/image/archive/tar-reader.ts'
+import {readTar, type TarEntry} from '../../src/image/archive/tar-reader.ts'
 import {inspectContainer, nerdOk, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
 import {ctr, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals, nerdOnTerminal, testEnvironment} from '../helpers/e2e.ts'
 
@@ -60,20 +60,22 @@ describe('diff and commit', () => {
 
   after(async () => {
     await removeAllContainers()
-    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', `${testEnvironment.registry}/e2e/committed:v1`, 'e2e/base:2', 'e2e/from-untagged:v1', 'e2e/from-retagged:v1'])
+    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', `${testEnvironment.registry}/e2e/committed:v1`, 'e2e/base:2', 'e2e/from-untagged:v1', 'e2e/from-retagged:v1', 'e2e/unchanged:v1'])
   })
 
   it('export streams a container\'s filesystem, running or stopped, without its volumes; -o writes a file; a terminal is refused', async () => {
-    await nerdOk(['run', '-d', '--name', 'exported', '-v', 'export-vol:/data', IMG, 'sh', '-c', 'echo hi > /hello; echo in-volume > /data/x; rm /etc/group; mkfifo /tmp/fifo; mknod /tmp/null c 1 3; sleep 600'])
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const types = new Map<string, string>()
+    await nerdOk(['run', '-d', '--name', 'exported', '-v', 'export-vol:/data', IMG, 'sh', '-c', 'echo hi > /hello; echo in-volume > /data/x; rm /etc/group; mkfifo /tmp/fifo; mknod /tmp/null c 1 3; ln /hello /tmp/hard; chown 123:456 /hello; touch /written; sleep 600'])
+    await until('the changes to be written', async () => ((await nerd(['exec', 'exported', 'test', '-e', '/written'])).code === 0 ? true : undefined))
+    // A file capability, which only containerd's archive (not Node) can read: docker's export keeps it.
+    await promisify(execFile)('setcap', ['cap_net_raw+ep', `/proc/${(await inspectContainer('exported')).State.Pid}/root/written`])
+    const entries = new Map<string, TarEntry & {pax: string}>()
     const pathsOf = async (archive: Buffer): Promise<Map<string, string>> => {
       const files = new Map<string, string>()
       for await (const entry of readTar(bytes(archive))) {
         const chunks: Buffer[] = []
         for await (const chunk of entry.body) chunks.push(chunk)
         files.set(entry.path, Buffer.concat(chunks).toString('utf8'))
-        types.set(entry.path, entry.type)
+        entries.set(entry.path, {...entry, pax: Buffer.concat(entry.headerBlocks.slice(0, -1)).toString('latin1')})
       }
       return files
     }
@@ -83,13 +85,25 @@ describe('diff and commit', () => {
     assert.equal(files.get('hello'), 'hi\n')
     assert.ok(files.has('bin/busybox') && files.has('data/'), 'the image\'s files and the volume\'s empty mount point')
     assert.ok(!files.has('data/x') && !files.has('etc/group'), 'neither the volume\'s content nor a deleted file')
-    assert.deepEqual([types.get('tmp/fifo'), types.get('tmp/null')], ['FIFO', 'CharacterDevice'])
+    // Every path of the container's own filesystem, mount points included (without what is mounted on them), and nothing else.
+    const inContainer = (await nerdOk(['exec', 'exported', 'find', '/', '-xdev', '-mindepth', '1'])).split('\n').filter(Boolean).map((path) => path.slice(1)).sort()
+    assert.deepEqual([...entries.keys()].map((path) => path.replace(/\/$/, '')).sort(), inContainer)
+    assert.deepEqual(['tmp/fifo', 'tmp/null', 'tmp/hard'].map((path) => entries.get(path)?.type), ['FIFO', 'CharacterDevice', 'Link'])
+    assert.deepEqual([entries.get('hello')!.uid, entries.get('hello')!.gid], [123, 456])
+    assert.match(entries.get('written')!.pax, /SCHILY\.xattr\.security\.capability=/)
     await nerdOk(['stop', '-t', '0', 'exported'])
     const file = `${testEnvironment.root}/exported.tar`
     await nerdOk(['container', 'export', '-o', file, 'exported'])
     const {readFile} = await import('node:fs/promises')
     assert.equal((await pathsOf(await readFile(file))).get('hello'), 'hi\n')
     assert.deepEqual(await nerdOnTerminal(['export', 'exported']), {code: 1, screen: ['Error: cowardly refusing to save to a terminal. Use the -o flag or redirect']})
+    // Output paths docker's CLI refuses before it exports anything, in its words.
+    const refused = async (path: string) => {
+      const result = await nerd(['export', '-o', path, 'exported'])
+      return [result.code, result.stderr]
+    }
+    assert.deepEqual(await refused(testEnvironment.root), [1, 'Error: failed to export container: cannot write to a directory\n'])
+    assert.deepEqual(await refused('/nonexistent/x.tar'), [1, 'Error: failed to export container: invalid output path: stat /nonexistent: no such file or directory\n'])
     const full = await promisify(execFile)('sh', ['-c', `${nerdCommandLine(['export', 'exported'])} > /dev/full; echo "exit $?"`])
     assert.deepEqual([full.stderr, full.stdout], ['Error: write /dev/stdout: no space left on device\n', 'exit 1\n'])
     await nerdOk(['rm', '-f', '-v', 'exported'])
@@ -97,8 +111,9 @@ describe('diff and commit', () => {
   })
 
   it('diff lists added, changed and deleted paths; an untouched container has none', async () => {
-    await nerdOk(['run', '--name', 'changer', IMG, 'sh', '-c', 'mkdir -p /data/x && echo y > /data/x/f && echo hi > /etc/added && rm /etc/group && echo more >> /etc/passwd'])
-    assert.equal(await nerdOk(['diff', 'changer']), ['A /data', 'A /data/x', 'A /data/x/f', 'C /etc', 'A /etc/added', 'D /etc/group', 'C /etc/passwd', ''].join('\n'))
+    await nerdOk(['run', '--name', 'changer', IMG, 'sh', '-c', 'mkdir -p /data/x /data/x-y && echo y > /data/x/f && touch /data/x.c && echo hi > /etc/added && rm /etc/group && echo more >> /etc/passwd'])
+    // In docker's walk order: a directory's contents right after it, though `-` and `.` sort before `/`.
+    assert.equal(await nerdOk(['diff', 'changer']), ['A /data', 'A /data/x', 'A /data/x/f', 'A /data/x-y', 'A /data/x.c', 'C /etc', 'A /etc/added', 'D /etc/group', 'C /etc/passwd', ''].join('\n'))
     await nerdOk(['run', '--name', 'idle', IMG, 'true'])
     assert.equal(await nerdOk(['diff', 'idle']), '')
     // A directory's own change (its mode, or a file become one) is listed, as docker lists it; the runtime's mount points still are not.
@@ -129,6 +144,16 @@ describe('diff and commit', () => {
     assert.equal(await nerdOk(['run', '--rm', pushed]), 'hi\n')
   })
 
+  it('commit without changes adds no layer, only an empty_layer history entry; CREATED BY is the command without the entrypoint, as docker\'s', async () => {
+    await nerdOk(['run', '--name', 'unchanged', '--entrypoint', '/bin/echo', IMG, 'hello', 'there'])
+    await nerdOk(['commit', '-m', 'nothing', 'unchanged', 'e2e/unchanged:v1'])
+    const [base, image] = JSON.parse(await nerdOk(['image', 'inspect', IMG, 'e2e/unchanged:v1'])) as Record<string, any>[]
+    assert.deepEqual(image!.RootFS.Layers, base!.RootFS.Layers)
+    assert.equal(image!.Size, base!.Size)
+    assert.equal((await nerdOk(['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}|{{.Comment}}', 'e2e/unchanged:v1'])).split('\n')[0], 'hello there|0B|nothing')
+    assert.equal(await nerdOk(['run', '--rm', 'e2e/unchanged:v1']), 'hello there\n')
+  })
+
   it('commit keeps the container\'s own config: its env, command, working directory and labels', async () => {
     await nerdOk(['run', '--name', 'configured', '-e', 'FOO=bar', '-w', '/tmp', '--label', 'cl=1', IMG, 'sh', '-c', 'echo x > f'])
     await nerdOk(['commit', 'configured', 'e2e/configured:v1'])
@@ -144,7 +169,12 @@ describe('diff and commit', () => {
   it('commit finds the container\'s image by its ID once its name is removed or names another image', async () => {
     await nerdOk(['tag', IMG, 'e2e/base:1'])
     await nerdOk(['run', '--name', 'untagged', '--network', 'none', 'e2e/base:1', 'sh', '-c', 'echo y > /y'])
+    const imageOf = async (name: string) => (await nerdOk(['ps', '-a', '--filter', `name=^${name}$`, '--format', '{{.Image}}'])).trim()
+    assert.equal(await imageOf('untagged'), 'e2e/base:1')
     await nerdOk(['rmi', 'e2e/base:1'])
+    // As docker's ps: the name gone, the image is shown by its ID.
+    const shortId = (JSON.parse(await nerdOk(['image', 'inspect', IMG]))[0].Id as string).slice('sha256:'.length, 'sha256:'.length + 12)
+    assert.equal(await imageOf('untagged'), shortId)
     await nerdOk(['commit', 'untagged', 'e2e/from-untagged:v1'])
     assert.equal(await nerdOk(['run', '--rm', 'e2e/from-untagged:v1', 'cat', '/y']), 'y\n')
 
@@ -152,6 +182,7 @@ describe('diff and commit', () => {
     await nerdOk(['tag', IMG, 'e2e/base:2'])
     await nerdOk(['run', '--name', 'retagged', '--network', 'none', 'e2e/base:2', 'sh', '-c', 'echo z > /z'])
     await nerdOk(['tag', 'e2e/from-untagged:v1', 'e2e/base:2'])
+    assert.equal(await imageOf('retagged'), shortId, 'the name now names another image')
     await nerdOk(['commit', 'retagged', 'e2e/from-retagged:v1'])
     assert.equal(await nerdOk(['run', '--rm', 'e2e/from-retagged:v1', 'sh', '-c', 'cat /z; test -e /y || echo no-y']), 'z\nno-y\n')
   })

@@ -364,7 +364,7 @@ describe('image commands', () => {
     assert.deepEqual(await readFile(archive), before)
     const nowhere = await nerd(['save', '-o', join(workDir, 'nosuchdir', 'x.tar'), pulled])
     assert.equal(nowhere.code, 1)
-    assert.equal(nowhere.stderr, `Error: failed to save image: invalid output path: directory "${join(workDir, 'nosuchdir')}" does not exist\n`)
+    assert.equal(nowhere.stderr, `Error: failed to save image: invalid output path: stat ${join(workDir, 'nosuchdir')}: no such file or directory\n`)
     assert.deepEqual((await readdir(workDir)).filter((name) => name !== 'busybox.tar'), [])
     // And a load of a file that is not there says so in Go's words, before it starts anything.
     const missing = await nerd(['load', '-i', join(workDir, 'never.tar')])

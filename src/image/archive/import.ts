@@ -44,7 +44,7 @@ export interface ImportOptions {
   changes?: readonly string[]
   /** `os/arch[/variant]` written in the config; default the host's. */
   platform?: string
-  /** The history entry's comment; default `Imported from <source>`. */
+  /** The history entry's comment; default `Imported from <URL>` or `Imported from -`, as docker's. */
   message?: string
   /** Default: the namespace's default snapshotter, else overlayfs. */
   snapshotter?: string
@@ -73,8 +73,13 @@ function layerMediaType(compression: Compression, description: string): string {
 interface LocalTarball {
   path: string
   size: number
-  /** How the history entry names the source: the path, the URL, or `-`. */
+  /** How errors name the source: the path, the URL, or `-`. */
   description: string
+  /**
+   * How the history entry names the source, as docker's: the URL of a download, else `-` (docker's
+   * CLI sends a file as it sends stdin).
+   */
+  sourceName: string
   dispose(): Promise<void>
 }
 
@@ -82,7 +87,7 @@ function isUrl(source: string): boolean {
   return /^https?:\/\//i.test(source)
 }
 
-async function spool(stream: AsyncIterable<Uint8Array>, description: string, options: ImportOptions): Promise<LocalTarball> {
+async function spool(stream: AsyncIterable<Uint8Array>, description: string, sourceName: string, options: ImportOptions): Promise<LocalTarball> {
   const directory = await mkdtemp(join(options.tempDir ?? tmpdir(), 'nerd-import-'))
   const remove = (): Promise<void> => rm(directory, {recursive: true, force: true})
   // Whatever ends the import, nerd ended early too, the copy goes.
@@ -94,7 +99,7 @@ async function spool(stream: AsyncIterable<Uint8Array>, description: string, opt
   try {
     const path = join(directory, 'rootfs')
     await pipeline(stream, createWriteStream(path), {signal: options.signal})
-    return {path, size: (await stat(path)).size, description, dispose}
+    return {path, size: (await stat(path)).size, description, sourceName, dispose}
   } catch (error) {
     await dispose()
     throw error
@@ -119,7 +124,7 @@ async function download(url: URL, options: ImportOptions): Promise<LocalTarball>
     throw new NerdError(`cannot fetch ${url.href}: HTTP ${response.status} ${response.statusText}`.trimEnd())
   }
   try {
-    return await spool(response.body, url.href, options)
+    return await spool(response.body, url.href, url.href, options)
   } catch (error) {
     if (options.signal?.aborted || error instanceof NerdError) throw error
     throw new NerdError(`cannot fetch ${url.href}: ${failureCause(error)}`, {cause: error})
@@ -132,8 +137,8 @@ async function localTarball(source: ImportSource, options: ImportOptions): Promi
     if (source.protocol === 'http:' || source.protocol === 'https:') return download(source, options)
     throw new NerdError(`cannot import from ${source.href}: only files, - (stdin) and http(s) URLs are supported`)
   }
-  if (typeof source !== 'string') return spool(source, '-', options)
-  if (source === '-') return spool(process.stdin, '-', options)
+  if (typeof source !== 'string') return spool(source, '-', '-', options)
+  if (source === '-') return spool(process.stdin, '-', '-', options)
   if (isUrl(source)) return download(new URL(source), options)
   let info
   try {
@@ -143,8 +148,8 @@ async function localTarball(source: ImportSource, options: ImportOptions): Promi
   }
   if (info.isDirectory()) throw new NerdError(`cannot import ${source}: it is a directory`)
   // A pipe (`<(…)`, a FIFO) has no size until read: it is spooled like stdin.
-  if (!info.isFile()) return spool(createReadStream(source), source, options)
-  return {path: source, size: info.size, description: source, dispose: async () => undefined}
+  if (!info.isFile()) return spool(createReadStream(source), source, '-', options)
+  return {path: source, size: info.size, description: source, sourceName: '-', dispose: async () => undefined}
 }
 
 /** The first tar block of a file (enough for its compression's magic number too). */
@@ -231,7 +236,7 @@ export async function importRootfs(client: ContainerdClient, source: ImportSourc
   try {
     return await client.withLease(async (leased) => {
       const {layer, diffId} = await storeLayer(leased, tarball, options.signal)
-      const configDocument = importedConfig({platform: options.platform, changes, diffId, comment: options.message || `Imported from ${tarball.description}`, created: new Date()})
+      const configDocument = importedConfig({platform: options.platform, changes, diffId, comment: options.message || `Imported from ${tarball.sourceName}`, created: new Date()})
       const config = jsonBlob(configDocument, MEDIA_TYPE_OCI_CONFIG)
       await writeBlob(leased, config.descriptor, config.bytes)
       const manifestDocument: ImageManifest = {schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_MANIFEST, config: config.descriptor, layers: [layer]}
