@@ -317,7 +317,9 @@ export async function copyToContainer(root: number, record: ContainerRecord, hos
     throw error.code === 'ENOTDIR' ? new NerdError('extraction point is not a directory') : parentMissing()
   }
   try {
-    const existing = kindOf(lstatAt(destination.parent, destination.name))
+    const found = kindOf(lstatAt(destination.parent, destination.name))
+    // A path ending in `/` names no file (docker's stat of it fails): a copy there goes beside it, and the extraction refuses that.
+    const existing = found === 'other' && containerPath.endsWith('/') ? undefined : found
     const target = (parts: string[]): ExtractionTarget => {
       refuseReadOnly(record, rootedPath(parts))
       return {root, directory: parts, refuseLinks: false}
