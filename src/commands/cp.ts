@@ -13,17 +13,28 @@ export default class Cp extends NerdCommand {
   static flags = {
     archive: Flags.boolean({char: 'a', description: 'Archive mode (copy all uid/gid information)'}),
     'follow-link': Flags.boolean({char: 'L', description: 'Always follow symbol link in SRC_PATH'}),
-    quiet: Flags.boolean({char: 'q', description: 'Suppress progress output during copy'}),
+    quiet: Flags.boolean({char: 'q', description: 'Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Cp)
     const {copyWithContainer, parseCopyArguments} = await import('../container/cp.ts')
+    const {CopyProgress} = await import('../container/cp-progress.ts')
     const copy = parseCopyArguments(args.source, args.destination)
+    // As docker: progress on stderr when stdout is a terminal, none for a tar stream on stdout.
+    const showProgress = !flags.quiet && process.stdout.isTTY === true && !(copy.direction === 'from-container' && copy.hostPath === '-')
     // ctrl-c stops the copy so that a stopped container's root filesystem is unmounted before nerd dies of it.
-    await this.stoppableBySignals((signal) => {
-      const options = {archive: flags.archive ?? false, followLink: flags['follow-link'] ?? false, signal}
-      return this.forEachContainer([copy.container], (scope, container) => copyWithContainer(scope, container, copy, options, {input: process.stdin, output: process.stdout}))
-    })
+    await this.stoppableBySignals((signal) =>
+      this.forEachContainer([copy.container], async (scope, container) => {
+        const progress = showProgress ? new CopyProgress(process.stderr, copy.direction === 'to-container' ? 'to' : 'from', process.stderr.isTTY === true) : undefined
+        try {
+          const report = await copyWithContainer(scope, container, copy, {archive: flags.archive ?? false, followLink: flags['follow-link'] ?? false, signal, onProgress: progress?.add}, {input: process.stdin, output: process.stdout})
+          progress?.finish(report)
+        } catch (error) {
+          progress?.finish()
+          throw error
+        }
+      }),
+    )
   }
 }

@@ -1,24 +1,48 @@
 /**
  * cp's and export's tar streams, as docker's: an archive keeps owners, modes, times, symbolic and
  * hard links, FIFOs and device nodes as they are (`-a` only matters when extracting), and extraction
- * writes link targets verbatim, absolute ones included, yet never writes outside its directory: no
- * entry may climb out with `..`, nor lie under a symbolic link, whether the link was there before or
- * came earlier in the same archive. Nor does it replace a directory by a file or a file by a
- * directory (docker's NoOverwriteDirNonDir): a copy never deletes what it does not replace.
+ * writes link targets verbatim, absolute ones included. Both walk the tree through held directories
+ * (cp-root.ts), so a running container that swaps a directory for a link meanwhile cannot make them
+ * read or write outside it. Extraction never climbs out of its directory with `..`; a link above an
+ * entry is resolved inside the root, as docker's untar chrooted in the container resolves it (or,
+ * on the host, refused). Nor does it replace a directory by a file or a file by a directory
+ * (docker's NoOverwriteDirNonDir): a copy never deletes what it does not replace.
  */
-import {execFile} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import type {Stats} from 'node:fs'
-import {createReadStream, lstatSync} from 'node:fs'
-import {chmod, lchown, lstat, lutimes, mkdir, readdir, readlink, rm} from 'node:fs/promises'
-import {dirname, join, resolve} from 'node:path'
-import {Readable} from 'node:stream'
-import {pipeline} from 'node:stream/promises'
-import {promisify} from 'node:util'
-import type {HeaderData, ReadEntry} from 'tar'
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
+import {basename, dirname} from 'node:path'
+import {addAbortSignal, Readable} from 'node:stream'
+import type {HeaderData} from 'tar'
 import {NerdError} from '../errors.ts'
+import {readTar, TruncatedArchiveError} from '../image/archive/tar-reader.ts'
+import type {TarEntry} from '../image/archive/tar-reader.ts'
 import {tarEnd, tarPadding} from '../image/archive/tar-writer.ts'
+import {fdPath, inTreeTerms, LinkAboveError, lstatAt, openDirectoryAt, openRoot, pathParts, rootedPath, WalkError, walkInRoot, withEntry} from './cp-root.ts'
+import type {Located} from './cp-root.ts'
 
-/** The entry types extraction makes itself: the `tar` package's Unpack has no mknod. */
+const {O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK} = constants
+
+/** The entry types extraction makes with mknod(1): Node has no mknod. */
 const NODE_TYPES = {FIFO: 'p', CharacterDevice: 'c', BlockDevice: 'b'} as const
 type NodeType = keyof typeof NODE_TYPES
 
@@ -59,14 +83,18 @@ async function entryHeader(fields: HeaderData): Promise<Buffer> {
   return Buffer.concat([new Pax({path, linkpath, size, uid, gid, mtime}).encode(), header.block as Buffer])
 }
 
-/** A regular file's body, `size` bytes (what it read then, zero-filled if the file shrank meanwhile), and its padding. */
-async function* fileBody(path: string, size: number): AsyncGenerator<Buffer> {
+/** Bytes read from a file at a time. */
+const READ_BYTES = 1024 * 1024
+
+/** The open file `fd`'s body, `size` bytes (what it read then, zero-filled if the file shrank meanwhile), and its padding. */
+function* fileBody(fd: number, size: number): Generator<Buffer> {
   let read = 0
-  if (size > 0) {
-    for await (const chunk of createReadStream(path, {end: size - 1, highWaterMark: 1024 * 1024})) {
-      read += (chunk as Buffer).length
-      yield chunk as Buffer
-    }
+  while (read < size) {
+    const chunk = Buffer.allocUnsafe(Math.min(READ_BYTES, size - read))
+    const count = readSync(fd, chunk, 0, chunk.length, read)
+    if (count === 0) break
+    read += count
+    yield chunk.subarray(0, count)
   }
   if (read < size) yield Buffer.alloc(size - read)
   yield tarPadding(size)
@@ -77,180 +105,302 @@ function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
 
-/**
- * The entries of `path` named `name` (a directory's with `name/` before its own), depth first as
- * docker's walk goes; `name` '' for a directory's contents under their own names without an entry
- * for the directory (export). A file linked more than once is archived once, the later names as hard
- * links to the first (`seen`). What vanishes meanwhile (a running container's files) is left out.
- */
-async function* treeEntries(path: string, name: string, seen: Map<string, string>, top: boolean): AsyncGenerator<Buffer> {
-  const info = await lstat(path).catch((error: NodeJS.ErrnoException) => {
-    if (top || error.code !== 'ENOENT') throw error
-    return undefined
-  })
-  const type = info && entryType(info)
-  if (!info || !type) return
-  if (name !== '') {
-    const fields: HeaderData = {path: type === 'Directory' ? `${name}/` : name, type, mode: info.mode & 0o7777, uid: info.uid, gid: info.gid, size: 0, mtime: new Date(Math.floor(info.mtimeMs / 1000) * 1000)}
-    const identity = `${info.dev}:${info.ino}`
-    const linked = type !== 'Directory' && info.nlink > 1
-    const first = linked ? seen.get(identity) : undefined
-    if (linked && first === undefined) seen.set(identity, name)
-    if (first !== undefined) Object.assign(fields, {type: 'Link', linkpath: first})
-    else if (type === 'SymbolicLink') fields.linkpath = await readlink(path)
-    else if (type === 'File') fields.size = info.size
-    else if (isNodeType(type)) Object.assign(fields, deviceNumbers(info.rdev))
-    yield await entryHeader(fields)
-    if (fields.type === 'File') yield* fileBody(path, info.size)
-  }
-  if (type !== 'Directory') return
-  const children = await readdir(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' && !top) return []
-    throw error
-  })
-  for (const child of children.sort(byteOrder)) yield* treeEntries(join(path, child), name === '' ? child : `${name}/${child}`, seen, false)
+/** Whether an error says an entry went away or changed kind between two looks at it (a running container's files). */
+function vanished(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP'
 }
 
 /**
- * A tar stream of `source` whose top entry is named `name` (`.`: a directory's contents under
- * `./`; '': a directory's contents under their own names, with no entry for the directory).
+ * The entries of `name` in the directory `parent` (held open), named `archiveName` (a directory's
+ * with `archiveName/` before its own), depth first as docker's walk goes; `archiveName` '' for a
+ * directory's contents under their own names without an entry for the directory (export). A
+ * directory is read through a descriptor opened without following links, and a file's body from the
+ * one its header was taken from. A file linked more than once is archived once, the later names as
+ * hard links to the first (`seen`). What vanishes or changes kind meanwhile is left out.
  */
-export function packAs(source: string, name: string): Readable {
+async function* treeEntries(parent: number, name: string, archiveName: string, seen: Map<string, string>, top: boolean): AsyncGenerator<Buffer> {
+  let info = lstatAt(parent, name)
+  if (!info) {
+    if (top) throw Object.assign(new Error(`no such file or directory: ${name}`), {code: 'ENOENT'})
+    return
+  }
+  const type = entryType(info)
+  if (!type) return
+  let fd: number | undefined
+  try {
+    if (type === 'Directory' || type === 'File') {
+      try {
+        // Non-blocking: a FIFO swapped in meanwhile must not hang the copy.
+        fd = type === 'Directory' ? openDirectoryAt(parent, name) : openSync(fdPath(parent, name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+      } catch (error) {
+        if (top || !vanished(error)) throw error
+        return
+      }
+      info = fstatSync(fd)
+      if (entryType(info) !== type) return
+    }
+    if (archiveName !== '') {
+      const fields: HeaderData = {
+        path: type === 'Directory' ? `${archiveName}/` : archiveName,
+        type,
+        mode: info.mode & 0o7777,
+        uid: info.uid,
+        gid: info.gid,
+        size: 0,
+        mtime: new Date(Math.floor(info.mtimeMs / 1000) * 1000),
+      }
+      const identity = `${info.dev}:${info.ino}`
+      const linked = type !== 'Directory' && info.nlink > 1
+      const first = linked ? seen.get(identity) : undefined
+      if (linked && first === undefined) seen.set(identity, archiveName)
+      if (first !== undefined) Object.assign(fields, {type: 'Link', linkpath: first})
+      else if (type === 'SymbolicLink') {
+        try {
+          fields.linkpath = readlinkSync(fdPath(parent, name))
+        } catch (error) {
+          if (top || !vanished(error) && (error as NodeJS.ErrnoException).code !== 'EINVAL') throw error
+          return
+        }
+      } else if (type === 'File') fields.size = info.size
+      else if (isNodeType(type)) Object.assign(fields, deviceNumbers(info.rdev))
+      yield await entryHeader(fields)
+      if (fields.type === 'File') yield* fileBody(fd!, info.size)
+    }
+    if (type !== 'Directory') return
+    // Names once each: a directory read while entries are renamed in it may list one twice.
+    const children = [...new Set(readdirSync(fdPath(fd!)))].sort(byteOrder)
+    for (const child of children) yield* treeEntries(fd!, child, archiveName === '' ? child : `${archiveName}/${child}`, seen, false)
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/** A tar stream of `name` in the directory `parent` (held open, and kept so until the stream ends) whose top entry is named `archiveName`. */
+export function packAt(parent: number, name: string, archiveName: string): Readable {
   async function* archive(): AsyncGenerator<Buffer> {
-    yield* treeEntries(source, name, new Map(), true)
+    yield* treeEntries(parent, name, archiveName, new Map(), true)
     yield tarEnd()
   }
   return Readable.from(archive(), {objectMode: false})
 }
 
-/** What a path is, for the checks before an entry is written there. */
-type PathKind = 'directory' | 'symlink' | 'other' | 'missing'
+/**
+ * A tar stream of the host path `source` whose top entry is named `name` (`.`: a directory's
+ * contents under `./`; '': a directory's contents under their own names, with no entry for the
+ * directory). Everything below `source` is read as packAt reads it.
+ */
+export function packAs(source: string, name: string): Readable {
+  async function* archive(): AsyncGenerator<Buffer> {
+    const parent = openRoot(dirname(source))
+    try {
+      yield* packAt(parent, basename(source) || '.', name)
+    } finally {
+      closeSync(parent)
+    }
+  }
+  return Readable.from(archive(), {objectMode: false})
+}
 
-function kindOfEntry(type: ReadEntry['type']): PathKind {
-  return type === 'Directory' ? 'directory' : type === 'SymbolicLink' ? 'symlink' : 'other'
+/** Where an archive is extracted: a directory in a tree held open as `root`. */
+export interface ExtractionTarget {
+  root: number
+  /** The directory's path in the root, without links. */
+  directory: readonly string[]
+  /**
+   * Whether a symbolic link above an entry is refused (the host, which is no container's to
+   * resolve in) rather than resolved inside the root (a container, as docker's chrooted untar).
+   */
+  refuseLinks: boolean
+}
+
+export interface ExtractionOptions {
+  /** Owners as the archive records them (-a); else the user nerd runs as. */
+  keepOwners: boolean
+  signal?: AbortSignal
 }
 
 /**
- * Admits archive entries one by one as they are read, for extraction into `directory`: names them
- * relative to it without `.` or `..` (a leading `/` counts from the directory, as docker's untar
- * has it) and refuses any entry, or hard link target, that would leave it, and any entry that would
- * replace a directory by a non-directory or the reverse. `undefined` for the directory itself, which
- * stays as it is.
+ * GNU tar's device numbers, which the `tar` package decodes for ustar and PAX headers only:
+ * octal fields at 329 and 337 of a header whose magic is GNU's `ustar  \0`.
  */
-function extractionGuard(directory: string): (entry: Pick<ReadEntry, 'path' | 'type' | 'linkpath'>) => string | undefined {
-  const named = resolve(directory)
-  // What each path is once the entries admitted so far are written.
-  const kinds = new Map<string, PathKind>()
-  const kindOf = (path: string): PathKind => {
-    let kind = kinds.get(path)
-    if (kind === undefined) {
-      const info = lstatSync(join(directory, path), {throwIfNoEntry: false})
-      kind = !info ? 'missing' : info.isDirectory() ? 'directory' : info.isSymbolicLink() ? 'symlink' : 'other'
-      kinds.set(path, kind)
-    }
-    return kind
+function gnuDeviceNumbers(block: Buffer): {devmaj: number; devmin: number} | undefined {
+  if (block.subarray(257, 265).toString('latin1') !== 'ustar  \0') return undefined
+  const octal = (offset: number): number => parseInt(block.subarray(offset, offset + 8).toString('latin1').replace(/[\0 ].*$/s, '') || '0', 8)
+  return {devmaj: octal(329), devmin: octal(337)}
+}
+
+/** A tar entry's device numbers, GNU headers' included. */
+function entryDevice(entry: TarEntry): {devmaj: number; devmin: number} {
+  return gnuDeviceNumbers(entry.headerBlocks.at(-1)!) ?? {devmaj: entry.header.devmaj ?? 0, devmin: entry.header.devmin ?? 0}
+}
+
+/** Writes all of `data` to `fd`. */
+function writeAll(fd: number, data: Buffer): void {
+  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written)
+}
+
+/** The archive's entries, what is no tar reported in docker's daemon's (Go's archive/tar) words. */
+async function* archiveEntries(archive: AsyncIterable<Uint8Array>): AsyncGenerator<TarEntry> {
+  try {
+    yield* readTar(archive)
+  } catch (error) {
+    if (error instanceof TruncatedArchiveError) throw new NerdError('Error processing tar file: unexpected EOF', {cause: error})
+    // tar-reader's words for a block that is no tar header.
+    if (error instanceof NerdError && /^(unrecognized image format|invalid tar header)/.test(error.message)) throw new NerdError('Error processing tar file: archive/tar: invalid tar header', {cause: error})
+    throw error
   }
-  const inside = (path: string): string => {
-    const parts = path.split('/').filter((part) => part !== '' && part !== '.')
+}
+
+/**
+ * Extracts `archive` into `target`. Each entry's parent directories are walked from the root
+ * (cp-root.ts) and made if missing; the entry is then made by its name in its held parent: a file
+ * created anew without following a link there (O_EXCL|O_NOFOLLOW), its owner, mode and times set
+ * through its descriptor; others with calls that do not follow a link at the name. Modes come out as
+ * the archive has them, whatever nerd's umask, setuid and sticky bits included; directories' times
+ * are set last, once their entries are written.
+ */
+export async function extractInto(archive: NodeJS.ReadableStream, target: ExtractionTarget, options: ExtractionOptions): Promise<void> {
+  const {root, directory, refuseLinks} = target
+  const named = rootedPath(directory)
+  const directories: Array<{parts: string[]; atime: Date; mtime: Date}> = []
+  // The parent directory of the last entry, held: the next one is most often in it too.
+  let cached: {key: string; located: Located} | undefined
+  const dropCache = (): void => {
+    if (cached) closeSync(cached.located.parent)
+    cached = undefined
+  }
+  const inside = (path: string): string[] => {
+    const parts = pathParts(path)
     if (parts.includes('..')) throw new NerdError(`"${path}" is outside of "${named}"`)
-    return parts.join('/') || '.'
+    return parts
   }
-  const refuseLinksAbove = (path: string): void => {
-    const parts = path.split('/')
-    for (let depth = 1; depth < parts.length; depth++) {
-      const above = parts.slice(0, depth).join('/')
-      const kind = kindOf(above)
-      if (kind === 'symlink') throw new NerdError(`cannot extract "${path}" through the symbolic link "${above}"`)
-      if (kind === 'other') throw new NerdError(`cannot extract "${path}": "${join(named, above)}" is not a directory`)
-      // A missing one is made a directory.
-      kinds.set(above, 'directory')
-    }
+  const walkFailure = (error: unknown, path: string): unknown => {
+    const relative = (at: string): string => (at.startsWith(`${named}/`) ? at.slice(named.length + 1) : at)
+    if (error instanceof LinkAboveError) return new NerdError(`cannot extract "${path}" through the symbolic link "${relative(error.path)}"`)
+    if (error instanceof WalkError && error.code === 'ENOTDIR') return new NerdError(`cannot extract "${path}": "${error.path}" is not a directory`)
+    return error
   }
-  return (entry) => {
-    const path = inside(entry.path)
-    if (path === '.') return undefined
-    refuseLinksAbove(path)
-    const existing = kindOf(path)
-    const kind = kindOfEntry(entry.type)
-    if (existing === 'directory' && kind !== 'directory') throw new NerdError(`cannot overwrite directory "${join(named, path)}" with non-directory "${named}"`)
-    if (existing !== 'directory' && existing !== 'missing' && kind === 'directory') throw new NerdError(`cannot overwrite non-directory "${join(named, path)}" with directory "${named}"`)
-    if (entry.type === 'Link') {
-      entry.linkpath = inside(entry.linkpath ?? '')
-      refuseLinksAbove(entry.linkpath)
-    }
-    kinds.set(path, kind)
-    return path
-  }
-}
-
-/** An entry whose metadata extraction sets once all are written. */
-interface Written {
-  path: string
-  type: ReadEntry['type']
-  mode?: number
-  uid?: number
-  gid?: number
-  atime?: Date
-  mtime?: Date
-  devmaj: number
-  devmin: number
-}
-
-/** Makes a FIFO or device node (as root, as docker's daemon does), replacing a non-directory there. */
-async function makeNode(path: string, type: NodeType, entry: Written): Promise<void> {
-  await rm(path, {force: true})
-  await mkdir(dirname(path), {recursive: true})
-  const numbers = type === 'FIFO' ? [] : [String(entry.devmaj), String(entry.devmin)]
-  await promisify(execFile)('mknod', [path, NODE_TYPES[type], ...numbers]).catch((error: {stderr?: string}) => {
-    throw new NerdError(error.stderr?.trim() || `cannot make ${path}`)
-  })
-}
-
-/**
- * Extracts `archive` into `directory` (`keepOwners`: with the owners it records, else the user nerd
- * runs as). The `tar` package's own guard would make absolute link targets relative, so it is off
- * and extractionGuard stands in; a refused entry or one that cannot be written fails the copy.
- * Modes come out as the archive has them, whatever nerd's umask, setuid and sticky bits included.
- */
-export async function extractInto(archive: NodeJS.ReadableStream, directory: string, keepOwners: boolean, signal?: AbortSignal): Promise<void> {
-  const tar = await import('tar')
-  const admit = extractionGuard(directory)
-  const written: Written[] = []
-  const unpack = new tar.Unpack({
-    cwd: directory,
-    preserveOwner: keepOwners,
-    preservePaths: true,
-    // A file replaced is made anew, as docker's untar does.
-    unlink: true,
-    filter: (_path, entry) => {
-      const read = entry as ReadEntry
+  /** Where the entry `parts` goes: its parent held and its name there. */
+  const locate = (parts: string[], path: string): Located => {
+    const key = parts.slice(0, -1).join('/')
+    if (cached?.key !== key) {
+      dropCache()
       try {
-        const path = admit(read)
-        if (path === undefined) return false
-        read.path = path
-        const {type, mode, uid, gid, atime, mtime, header} = read
-        written.push({path, type, mode, uid, gid, atime, mtime, devmaj: header.devmaj, devmin: header.devmin})
-        return !isNodeType(type)
+        const parent = walkInRoot(root, [...directory, ...parts.slice(0, -1)], {makeParents: true, refuseLinks, toDirectory: true})
+        cached = {key, located: parent}
       } catch (error) {
-        unpack.abort(error as Error)
-        return false
+        throw walkFailure(error, path)
       }
-    },
-    onwarn: (code, message) => {
-      if (code === 'TAR_ENTRY_ERROR') unpack.abort(new NerdError(message))
-    },
-  })
-  await pipeline(archive, unpack, {signal})
-  for (const entry of written) {
-    const path = join(directory, entry.path)
-    if (isNodeType(entry.type)) {
-      await makeNode(path, entry.type, entry)
-      if (keepOwners && entry.uid !== undefined && entry.gid !== undefined) await lchown(path, entry.uid, entry.gid)
-      if (entry.mtime) await lutimes(path, entry.atime ?? entry.mtime, entry.mtime)
     }
-    // After any chown, which clears setuid bits; a link has no mode of its own, nor a hard link one apart from its file's.
-    if (entry.mode !== undefined && entry.type !== 'SymbolicLink' && entry.type !== 'Link') await chmod(path, entry.mode)
+    const {parent, parts: parentParts} = cached!.located
+    return {parent, name: parts.at(-1)!, parts: [...parentParts, parts.at(-1)!]}
   }
-  // Writing a directory's entries changed its time after tar set it; as docker's untar, set them last.
-  for (const {path, type, atime, mtime} of written) if (type === 'Directory' && mtime) await lutimes(join(directory, path), atime ?? mtime, mtime)
+  // ctrl-c ends the input, and the extraction with it.
+  if (options.signal) addAbortSignal(options.signal, archive as Readable)
+  try {
+    for await (const entry of archiveEntries(archive as AsyncIterable<Uint8Array>)) {
+      const parts = inside(entry.path)
+      if (parts.length === 0) continue
+      // An entry that replaces the held parent or one above it: look it up again after.
+      const path = parts.join('/')
+      if (cached && (cached.key === path || cached.key.startsWith(`${path}/`))) dropCache()
+      const {parent, name, parts: resolved} = locate(parts, path)
+      const full = rootedPath(resolved)
+      try {
+        await extractEntry(entry, parent, name, full)
+      } catch (error) {
+        throw inTreeTerms(error, full)
+      }
+      if (entry.type === 'Directory') directories.push({parts: resolved, atime: entry.header.atime ?? entry.header.mtime ?? new Date(), mtime: entry.header.mtime ?? new Date()})
+    }
+    dropCache()
+    // Writing a directory's entries changed its time; as docker's untar, set them last.
+    for (const {parts, atime, mtime} of directories) {
+      const located = walkInRoot(root, parts, {refuseLinks})
+      try {
+        lutimesSync(fdPath(located.parent, located.name), atime, mtime)
+      } finally {
+        closeSync(located.parent)
+      }
+    }
+  } finally {
+    dropCache()
+  }
+
+  /** Makes `entry` by `name` in the directory `parent` (`full`: its path in the root). */
+  async function extractEntry(entry: TarEntry, parent: number, name: string, full: string): Promise<void> {
+      const existing = lstatAt(parent, name)
+      if (entry.type === 'Directory') {
+        if (existing && !existing.isDirectory()) throw new NerdError(`cannot overwrite non-directory "${full}" with directory "${named}"`)
+        if (!existing) mkdirSync(fdPath(parent, name), 0o700)
+        const fd = openDirectoryAt(parent, name)
+        try {
+          if (options.keepOwners) fchownSync(fd, entry.uid, entry.gid)
+          fchmodSync(fd, entry.mode)
+        } finally {
+          closeSync(fd)
+        }
+        return
+      }
+      if (existing?.isDirectory()) throw new NerdError(`cannot overwrite directory "${full}" with non-directory "${named}"`)
+      if (existing) unlinkSync(fdPath(parent, name))
+      const mtime = entry.header.mtime ?? new Date()
+      const atime = entry.header.atime ?? mtime
+      if (entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile') {
+        const fd = openSync(fdPath(parent, name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+        try {
+          for await (const piece of entry.body) writeAll(fd, piece)
+          // chown before chmod: it clears setuid bits.
+          if (options.keepOwners) fchownSync(fd, entry.uid, entry.gid)
+          fchmodSync(fd, entry.mode)
+          futimesSync(fd, atime, mtime)
+        } finally {
+          closeSync(fd)
+        }
+        return
+      }
+      if (entry.type === 'SymbolicLink') {
+        symlinkSync(entry.linkpath ?? '', fdPath(parent, name))
+        if (options.keepOwners) lchownSync(fdPath(parent, name), entry.uid, entry.gid)
+        lutimesSync(fdPath(parent, name), atime, mtime)
+        return
+      }
+      if (entry.type === 'Link') {
+        const linkPath = entry.linkpath ?? ''
+        let linked: Located
+        try {
+          linked = walkInRoot(root, [...directory, ...inside(linkPath)], {refuseLinks})
+        } catch (error) {
+          throw walkFailure(error, linkPath)
+        }
+        try {
+          linkSync(fdPath(linked.parent, linked.name), fdPath(parent, name))
+        } finally {
+          closeSync(linked.parent)
+        }
+        return
+      }
+      if (isNodeType(entry.type)) {
+        makeNode(parent, name, entry.type, entryDevice(entry), full)
+        if (options.keepOwners) lchownSync(fdPath(parent, name), entry.uid, entry.gid)
+        withEntry(parent, name, (fd, info) => {
+          // Replaced by a link meanwhile: a link has no mode of its own.
+          if (!info.isSymbolicLink()) chmodSync(fdPath(fd), entry.mode)
+        })
+        lutimesSync(fdPath(parent, name), atime, mtime)
+      }
+      // Other types (a GNU dump directory, say) are left out, as docker's untar leaves them.
+  }
+}
+
+/** Makes a FIFO or device node by `name` in the directory `parent` (as root, as docker's daemon does). */
+function makeNode(parent: number, name: string, type: NodeType, device: {devmaj: number; devmin: number}, full: string): void {
+  const numbers = type === 'FIFO' ? [] : [String(device.devmaj), String(device.devmin)]
+  try {
+    execFileSync('mknod', [fdPath(parent, name), NODE_TYPES[type], ...numbers], {stdio: ['ignore', 'ignore', 'pipe']})
+  } catch (error) {
+    const message = ((error as {stderr?: Buffer}).stderr?.toString() ?? '').trim().replace(fdPath(parent, name), full)
+    throw new NerdError(message || `cannot make ${full}`)
+  }
 }

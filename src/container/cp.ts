@@ -7,13 +7,18 @@
  * mount namespace, a stopped one through its root filesystem mounted with its mounts on a temporary
  * directory).
  */
+import {closeSync} from 'node:fs'
 import type {Stats} from 'node:fs'
-import {lstat, readlink, realpath, stat} from 'node:fs/promises'
-import {basename, dirname, join, normalize, posix, relative, resolve} from 'node:path'
-import {Readable} from 'node:stream'
+import {lstat, readdir, readlink, realpath, stat} from 'node:fs/promises'
+import {basename, dirname, join, normalize, posix, resolve} from 'node:path'
+import {Readable, Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {NerdError} from '../errors.ts'
-import {extractInto, packAs} from './cp-archive.ts'
+import {decompress} from '../image/archive/compression.ts'
+import {extractInto, packAs, packAt} from './cp-archive.ts'
+import type {ExtractionTarget} from './cp-archive.ts'
+import {lstatAt, openRoot, pathParts, rootedPath, WalkError, walkInRoot} from './cp-root.ts'
+import type {Located} from './cp-root.ts'
 import {containerView, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
@@ -27,11 +32,17 @@ export interface CopyArguments {
   direction: 'from-container' | 'to-container'
 }
 
-/** `cp SRC DEST`: exactly one side names a container (`name:path`); a path with a slash before its colon is local. */
+/**
+ * `cp SRC DEST`: exactly one side names a container (`name:path`), docker's way: an absolute path is
+ * local, and so is one whose part before the colon starts with `.` (`./file:name`); a part before
+ * the colon may hold a slash (`host/name:path`).
+ */
 export function parseCopyArguments(source: string, destination: string): CopyArguments {
+  if (source === '') throw new NerdError('source can not be empty')
+  if (destination === '') throw new NerdError('destination can not be empty')
   const split = (text: string): {container: string; path: string} | undefined => {
     const colon = text.indexOf(':')
-    if (colon <= 0 || text.slice(0, colon).includes('/')) return undefined
+    if (text.startsWith('/') || colon <= 0 || text.startsWith('.')) return undefined
     return {container: text.slice(0, colon), path: text.slice(colon + 1) || '/'}
   }
   const from = split(source)
@@ -103,6 +114,7 @@ export async function withContainerRoot<T>(scope: ContainerScope, container: Loa
   }
 }
 
+
 export interface CopyOptions {
   /** `-a`: keep the owners the files have (else they belong to the user nerd runs as). */
   archive: boolean
@@ -110,6 +122,18 @@ export interface CopyOptions {
   followLink: boolean
   /** Stops the copy (ctrl-c), which then fails. */
   signal?: AbortSignal
+  /** Told the tar stream's bytes as they pass, for a progress display. */
+  onProgress?: (bytes: number) => void
+}
+
+/** What a copy did, for docker's `Successfully copied` line. */
+export interface CopyReport {
+  /** The content's size: a file's, or the regular files' in a directory copied in (else the stream's). */
+  contentSize: number
+  /** The tar stream's bytes. */
+  transferred: number
+  /** The destination as docker names it: `CONTAINER:PATH`, or an absolute host path. */
+  destination: string
 }
 
 /** The name docker gives the copy of `path` (as typed): its last element; `.` for the root or a directory's contents (`/.`). */
@@ -128,36 +152,38 @@ function followsLast(path: string, followLink: boolean): boolean {
   return followLink || assertsDirectory(path)
 }
 
-/** The source at host path `source` (`name`: as typed); a path ending in `/` or `/.` must be a directory. */
-async function statSource(source: string, name: string, missing: string): Promise<Stats> {
-  const info = await lstat(source).catch(() => undefined)
-  if (!info) throw new NerdError(missing)
-  if (!info.isDirectory() && assertsDirectory(name)) throw new NerdError(`not a directory: ${name}`)
-  return info
+/** docker's CLI's absolute form of a host path, keeping a trailing `/` or `/.` that says it is a directory. */
+function absoluteHostPath(path: string): string {
+  const absolute = resolve(path)
+  if (/(^|\/)\.$/.test(path)) return `${absolute}/.`
+  return path.endsWith('/') && absolute !== '/' ? `${absolute}/` : absolute
 }
 
-/** Which side of the copy a destination is on: the host (docker's CLI checks it) or the container (its daemon does). */
-type Side = 'host' | 'container'
+/** docker's CLI's check of a host destination before it copies: its parent directory must exist. */
+async function validateOutputPath(hostPath: string): Promise<void> {
+  const parent = dirname(normalize(resolve(hostPath)))
+  if (!(await stat(parent).catch(() => undefined))) throw new NerdError(`invalid output path: directory "${parent}" does not exist`)
+}
+
+/** What a destination is, for landing: a directory, something else, or nothing. */
+type Kind = 'directory' | 'other' | undefined
+
+function kindOf(info: Stats | undefined): Kind {
+  return info === undefined ? undefined : info.isDirectory() ? 'directory' : 'other'
+}
 
 /**
- * Where a copy of `sourceName` lands for `destination` (`destinationName`: as typed, for messages),
- * docker's way: the directory to extract in and the name of the copy there (`.`: a directory's
- * contents into the directory itself). What is there already is never replaced by something of
- * another kind: a directory copied onto a file fails here, and the extraction refuses the rest.
+ * How a copy lands on a destination of kind `existing` (`destinationName`: as
+ * typed), docker's way: in it under the copy's own name (`.`: a directory's contents into the
+ * directory itself), or in its parent under the destination's name. What is there already is never
+ * replaced by something of another kind: a directory copied onto a file fails here, and the
+ * extraction refuses the rest.
  */
-async function landing(sourceName: string, sourceIsDirectory: boolean, destination: string, destinationName: string, side: Side): Promise<{directory: string; name: string}> {
-  const existing = await stat(destination).catch((error: NodeJS.ErrnoException) => {
-    // docker's CLI fails on a host path under a file (`file/`); its daemon lets the extraction point decide.
-    if (error.code === 'ENOTDIR' && side === 'host') throw new NerdError(`lstat ${resolve(destinationName)}${destinationName.endsWith('/') ? '/' : ''}: not a directory`)
-    return undefined
-  })
-  if (existing?.isDirectory()) return {directory: destination, name: copyName(sourceName)}
+function landing(sourceIsDirectory: boolean, existing: Kind, destinationName: string): 'into' | 'beside' {
+  if (existing === 'directory') return 'into'
   if (existing && sourceIsDirectory) throw new NerdError('cannot copy directory')
-  if (!existing && assertsDirectory(destinationName) && !sourceIsDirectory) throw new NerdError(`no such directory: ${destinationName}`)
-  const parent = await stat(dirname(destination)).catch(() => undefined)
-  if (!parent) throw new NerdError(`no such directory: ${dirname(destinationName)}`)
-  if (!parent.isDirectory()) throw new NerdError('extraction point is not a directory')
-  return {directory: dirname(destination), name: basename(destination)}
+  if (!existing && assertsDirectory(destinationName) && !sourceIsDirectory) throw new NerdError('no such directory')
+  return 'beside'
 }
 
 /**
@@ -175,9 +201,32 @@ function refuseReadOnly(record: Pick<ContainerRecord, 'Mounts' | 'HostConfig'>, 
   if (!mount && record.HostConfig.ReadonlyRootfs) throw new NerdError('container rootfs is marked read-only')
 }
 
+/** `stream` passed on as is, its bytes counted into `report` and told to `onProgress`. */
+function counted(stream: AsyncIterable<Uint8Array>, report: CopyReport, onProgress?: (bytes: number) => void): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      report.transferred += chunk.length
+      onProgress?.(chunk.length)
+      done(null, chunk)
+    },
+  })
+  return Readable.from(stream).pipe(counter)
+}
+
+/** The size of the regular files at host path `path` (the file's own, or those in the directory's tree), as docker's CLI reports a copy in. */
+async function localContentSize(path: string): Promise<number> {
+  const info = await lstat(path)
+  if (!info.isDirectory()) return info.isFile() ? info.size : 0
+  let total = 0
+  for (const name of await readdir(path)) total += await localContentSize(join(path, name))
+  return total
+}
+
 /**
  * The copy `copy` asks for, from or into the container, with `output` for a tar stream out and
- * `input` for one in; docker reports it as the container's archive-path or extract-to-dir.
+ * `input` for one in; docker reports it as the container's archive-path or extract-to-dir. Paths in
+ * the container are walked in its root held open (cp-root.ts), so that a running container cannot
+ * lead the copy out of it.
  */
 export async function copyWithContainer(
   scope: ContainerScope,
@@ -185,71 +234,115 @@ export async function copyWithContainer(
   copy: CopyArguments,
   options: CopyOptions,
   stdio: {input: NodeJS.ReadableStream; output: NodeJS.WritableStream},
-): Promise<void> {
+): Promise<CopyReport> {
   const from = copy.direction === 'from-container'
-  await withContainerRoot(scope, container, (root) =>
-    from
-      ? copyFromContainer(root, container.record, copy.containerPath, copy.hostPath, options, stdio.output)
-      : copyToContainer(root, container.record, copy.hostPath, copy.containerPath, options, stdio.input),
-  )
+  if (from && copy.hostPath !== '-') await validateOutputPath(copy.hostPath)
+  const report = await withContainerRoot(scope, container, async (rootPath) => {
+    const root = openRoot(rootPath)
+    try {
+      return from
+        ? await copyFromContainer(root, container.record, copy.containerPath, copy.hostPath, options, stdio.output)
+        : await copyToContainer(root, container.record, copy.hostPath, copy.containerPath, options, stdio.input)
+    } finally {
+      closeSync(root)
+    }
+  })
   await publishContainerEvent(scope, container, from ? 'archive-path' : 'extract-to-dir')
+  return report
 }
 
-/** `cp CONTAINER:SRC DEST` (DEST `-`: a tar stream on `output`). */
-export async function copyFromContainer(root: string, record: ContainerRecord, containerPath: string, hostPath: string, options: CopyOptions, output: NodeJS.WritableStream): Promise<void> {
-  const source = await resolveInRoot(root, containerPath, followsLast(containerPath, options.followLink))
-  const info = await statSource(source, containerPath, `Could not find the file ${containerPath} in container ${record.Name}`)
-  if (hostPath === '-') {
-    // Not ending `output`: nerd's stdout stays open until nerd exits.
-    await pipeline(packAs(source, copyName(containerPath)), output, {end: false, signal: options.signal})
-    return
+/** `cp CONTAINER:SRC DEST` (DEST `-`: a tar stream on `output`); `root`: the container's root, held open. */
+export async function copyFromContainer(root: number, record: ContainerRecord, containerPath: string, hostPath: string, options: CopyOptions, output: NodeJS.WritableStream): Promise<CopyReport> {
+  const missing = new NerdError(`Could not find the file ${containerPath} in container ${record.Name}`)
+  let source: Located
+  try {
+    source = walkInRoot(root, containerPath, {followLast: followsLast(containerPath, options.followLink)})
+  } catch (error) {
+    if (error instanceof WalkError) throw missing
+    throw error
   }
-  const {directory, name} = await landing(containerPath, info.isDirectory(), hostPath, hostPath, 'host')
-  await extractInto(packAs(source, name), directory, options.archive, options.signal)
+  try {
+    const info = lstatAt(source.parent, source.name)
+    if (!info) throw missing
+    if (!info.isDirectory() && assertsDirectory(containerPath)) throw new NerdError(`not a directory: ${containerPath}`)
+    const report: CopyReport = {contentSize: 0, transferred: 0, destination: hostPath === '-' ? '-' : absoluteHostPath(hostPath)}
+    if (hostPath === '-') {
+      // Not ending `output`: nerd's stdout stays open until nerd exits.
+      await pipeline(packAt(source.parent, source.name, copyName(containerPath)), output, {end: false, signal: options.signal})
+      return report
+    }
+    const existing = await stat(hostPath).catch((error: NodeJS.ErrnoException) => {
+      // docker's CLI fails on a host path under a file (`file/`).
+      if (error.code === 'ENOTDIR') throw new NerdError(`lstat ${resolve(hostPath)}${hostPath.endsWith('/') ? '/' : ''}: not a directory`)
+      return undefined
+    })
+    const into = landing(info.isDirectory(), kindOf(existing), hostPath) === 'into'
+    const directory = into ? hostPath : dirname(hostPath)
+    if (!into && !(await stat(directory)).isDirectory()) throw new NerdError('extraction point is not a directory')
+    const hostRoot = openRoot('/')
+    try {
+      // The host is no container to resolve links in: a link under the destination is refused.
+      const target: ExtractionTarget = {root: hostRoot, directory: pathParts(await realpath(directory)), refuseLinks: true}
+      await extractInto(counted(packAt(source.parent, source.name, into ? copyName(containerPath) : basename(hostPath)), report, options.onProgress), target, {keepOwners: options.archive, signal: options.signal})
+    } finally {
+      closeSync(hostRoot)
+    }
+    report.contentSize = info.isDirectory() ? report.transferred : info.size
+    return report
+  } finally {
+    closeSync(source.parent)
+  }
 }
-
-/** A tar header's size: less than one is a stream that ended before its first header. */
-const TAR_BLOCK = 512
 
 /**
- * A tar stream the user gives (`cp - CONTAINER:DIR`) extracted as docker's daemon untars it: an empty
- * one copies nothing, one that is no tar fails in Go's archive/tar words.
+ * A tar stream the user gives (`cp - CONTAINER:DIR`), compressed or not as docker's daemon takes it
+ * (gzip, bzip2, xz, zstd), extracted into `target`; an empty one copies nothing.
  */
-async function extractUserArchive(input: NodeJS.ReadableStream, destination: string, options: CopyOptions): Promise<void> {
-  let received = 0
-  const counted = Readable.from(
-    (async function* () {
-      for await (const chunk of input) {
-        received += (chunk as Buffer).length
-        yield chunk
-      }
-    })(),
-  )
-  try {
-    await extractInto(counted, destination, options.archive, options.signal)
-  } catch (error) {
-    if ((error as {code?: string}).code !== 'TAR_BAD_ARCHIVE') throw error
-    if (received === 0) return
-    throw new NerdError(`Error processing tar file: ${received < TAR_BLOCK ? 'unexpected EOF' : 'archive/tar: invalid tar header'}`)
-  }
+async function extractUserArchive(input: NodeJS.ReadableStream, target: ExtractionTarget, options: CopyOptions, report: CopyReport): Promise<void> {
+  const uncompressed = Readable.from(decompress(counted(input as AsyncIterable<Uint8Array>, report, options.onProgress), 'the archive'))
+  await extractInto(uncompressed, target, {keepOwners: options.archive, signal: options.signal})
+  report.contentSize = report.transferred
 }
 
-/** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST). */
-export async function copyToContainer(root: string, record: ContainerRecord, hostPath: string, containerPath: string, options: CopyOptions, input: NodeJS.ReadableStream): Promise<void> {
-  const destination = await resolveInRoot(root, containerPath, true)
-  const inContainer = (path: string): string => `/${relative(root, path)}`
-  if (hostPath === '-') {
-    if (!(await stat(destination).catch(() => undefined))?.isDirectory()) throw new NerdError(`destination "${record.Name}:${containerPath}" must be a directory`)
-    refuseReadOnly(record, inContainer(destination))
-    await extractUserArchive(input, destination, options)
-    return
+/** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST); `root`: the container's root, held open. */
+export async function copyToContainer(root: number, record: ContainerRecord, hostPath: string, containerPath: string, options: CopyOptions, input: NodeJS.ReadableStream): Promise<CopyReport> {
+  const report: CopyReport = {contentSize: 0, transferred: 0, destination: `${record.Name}:${containerPath}`}
+  const parentMissing = (): NerdError => new NerdError(`Could not find the file ${posix.dirname(posix.normalize(containerPath))} in container ${record.Name}`)
+  let destination: Located
+  try {
+    destination = walkInRoot(root, containerPath, {followLast: true})
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error
+    if (hostPath === '-') throw new NerdError(`destination "${record.Name}:${containerPath}" must be a directory`)
+    throw error.code === 'ENOTDIR' ? new NerdError('extraction point is not a directory') : parentMissing()
   }
-  // Go's words for the lstat docker's CLI makes of the source.
-  const missing = `lstat ${hostPath}: no such file or directory`
-  if (!(await lstat(hostPath).catch(() => undefined))) throw new NerdError(missing)
-  const source = followsLast(hostPath, options.followLink) ? await realpath(hostPath) : hostPath
-  const info = await statSource(source, hostPath, missing)
-  const {directory, name} = await landing(hostPath, info.isDirectory(), destination + (containerPath.endsWith('/') ? '/' : ''), containerPath, 'container')
-  refuseReadOnly(record, inContainer(directory))
-  await extractInto(packAs(source, name), directory, options.archive, options.signal)
+  try {
+    const found = kindOf(lstatAt(destination.parent, destination.name))
+    // A path ending in `/` names no file (docker's stat of it fails): a copy there goes beside it, and the extraction refuses that.
+    const existing = found === 'other' && containerPath.endsWith('/') ? undefined : found
+    const target = (parts: string[]): ExtractionTarget => {
+      refuseReadOnly(record, rootedPath(parts))
+      return {root, directory: parts, refuseLinks: false}
+    }
+    if (hostPath === '-') {
+      if (existing !== 'directory') throw new NerdError(`destination "${record.Name}:${containerPath}" must be a directory`)
+      await extractUserArchive(input, target(destination.parts), options, report)
+      return report
+    }
+    // Go's words for the lstat docker's CLI makes of the source.
+    const missing = `lstat ${hostPath}: no such file or directory`
+    if (!(await lstat(hostPath).catch(() => undefined))) throw new NerdError(missing)
+    const source = followsLast(hostPath, options.followLink) ? await realpath(hostPath) : hostPath
+    const info = await lstat(source).catch(() => undefined)
+    if (!info) throw new NerdError(missing)
+    if (!info.isDirectory() && assertsDirectory(hostPath)) throw new NerdError(`not a directory: ${hostPath}`)
+    report.contentSize = await localContentSize(source)
+    const into = landing(info.isDirectory(), existing, containerPath) === 'into'
+    // The walk resolved every link on the way: these paths have none.
+    const directory = into ? destination.parts : destination.parts.slice(0, -1)
+    await extractInto(counted(packAs(source, into ? copyName(hostPath) : destination.name), report, options.onProgress), target(directory), {keepOwners: options.archive, signal: options.signal})
+    return report
+  } finally {
+    closeSync(destination.parent)
+  }
 }

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {loadTestImage, nerd, nerdEntry, nerdGlobals, startNerd} from '../helpers/e2e.ts'
+import {loadTestImage, nerd, nerdEntry, nerdGlobals, nerdOnTerminal, startNerd} from '../helpers/e2e.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -99,7 +99,7 @@ describe('cp', () => {
     assert.match(both.stderr, /copying between containers is not supported/)
   })
 
-  it('copies symbolic links as they are, absolute targets included, and never extracts through one', async () => {
+  it('copies symbolic links as they are, absolute targets included, and extracts through one only inside the container', async () => {
     await nerdOk(['exec', 'live', 'ln', '-s', '/etc/hostname', '/hn'])
     await nerdOk(['cp', 'live:/hn', join(work, 'hn')])
     assert.equal(await readlink(join(work, 'hn')), '/etc/hostname')
@@ -107,7 +107,7 @@ describe('cp', () => {
     await nerdOk(['cp', join(work, 'pw'), 'live:/pw'])
     assert.equal(await nerdOk(['exec', 'live', 'readlink', '/pw']), '/etc/passwd\n')
 
-    // A link in the container to a host directory: on the host, extracting through it would write there.
+    // A link in the container to a host directory: followed inside the container (as docker's chrooted untar), never to the host.
     const host = join(work, 'host-only')
     await mkdir(host)
     await nerdOk(['exec', 'live', 'ln', '-s', host, '/data/trap'])
@@ -115,8 +115,8 @@ describe('cp', () => {
     await writeFile(join(work, 'crafted/trap/x'), 'pwned\n')
     await run('tar', ['-cf', join(work, 'through.tar'), '-C', join(work, 'crafted'), 'trap/x'])
     const through = await nerd(['cp', '-', 'live:/data'], {input: await readFile(join(work, 'through.tar'))})
-    assert.equal(through.code, 1)
-    assert.equal(through.stderr, 'Error: cannot extract "trap/x" through the symbolic link "trap"\n')
+    assert.deepEqual([through.code, through.stderr], [0, ''])
+    assert.equal(await nerdOk(['exec', 'live', 'cat', `${host}/x`]), 'pwned\n')
     await run('tar', ['-P', '-cf', join(work, 'up.tar'), '-C', join(work, 'crafted/trap'), '../trap/x'])
     const up = await nerd(['cp', '-', 'live:/data'], {input: await readFile(join(work, 'up.tar'))})
     assert.equal(up.code, 1)
@@ -281,7 +281,13 @@ describe('cp', () => {
   it('names paths in the container in its messages', async () => {
     const missing = await nerd(['cp', join(work, 'tree/top.txt'), 'live:/no/such/file'])
     assert.equal(missing.code, 1)
-    assert.equal(missing.stderr, 'Error: no such directory: /no/such\n')
+    assert.equal(missing.stderr, 'Error: Could not find the file /no/such in container live\n')
+    assert.equal((await nerd(['cp', join(work, 'tree/top.txt'), 'live:/nonexist/'])).stderr, 'Error: no such directory\n')
+    assert.equal((await nerd(['cp', 'live:/etc/passwd', join(work, 'nodir/x')])).stderr, `Error: invalid output path: directory "${join(work, 'nodir')}" does not exist\n`)
+    assert.equal((await nerd(['cp', '', 'live:/'])).stderr, 'Error: source can not be empty\n')
+    assert.equal((await nerd(['cp', join(work, 'tree/top.txt'), ''])).stderr, 'Error: destination can not be empty\n')
+    // /proc/self names no process of the container's to nerd: nothing to copy, and no Node error.
+    assert.equal((await nerd(['cp', 'live:/proc/self/status', work])).stderr, 'Error: Could not find the file /proc/self/status in container live\n')
     const underFile = await nerd(['cp', join(work, 'tree/top.txt'), 'live:/etc/passwd/x'])
     assert.equal(underFile.stderr, 'Error: extraction point is not a directory\n')
     const notDirectory = await nerd(['cp', '-', 'live:/nosuch'], {input: await readFile(join(work, 'up.tar'))})
@@ -298,5 +304,77 @@ describe('cp', () => {
     assert.deepEqual([short.code, short.stderr], [1, 'Error: Error processing tar file: unexpected EOF\n'])
     const long = await nerd(['cp', '-', 'live:/tmp'], {input: Buffer.alloc(2048, 'x')})
     assert.deepEqual([long.code, long.stderr], [1, 'Error: Error processing tar file: archive/tar: invalid tar header\n'])
+  })
+
+  it('follows a link above an archive entry inside the container (lib -> usr/lib), as docker\'s chrooted untar', async () => {
+    await nerdOk(['exec', 'live', 'sh', '-c', 'mkdir -p /usr/lib && ln -s usr/lib /mlib && ln -s / /rootlink'])
+    const tree = join(work, 'merged')
+    await mkdir(join(tree, 'mlib'), {recursive: true})
+    await writeFile(join(tree, 'mlib/x.so'), 'so\n')
+    await run('tar', ['-cf', join(work, 'merged.tar'), '-C', tree, 'mlib/x.so'])
+    const copied = await nerd(['cp', '-', 'live:/'], {input: await readFile(join(work, 'merged.tar'))})
+    assert.deepEqual([copied.code, copied.stderr], [0, ''])
+    assert.equal(await nerdOk(['exec', 'live', 'cat', '/usr/lib/x.so']), 'so\n')
+    // A link to / resolves to the container's root, not the host's.
+    await nerdOk(['cp', join(work, 'tree/top.txt'), `live:/rootlink${work}-in-root`])
+    assert.equal(await nerdOk(['exec', 'live', 'cat', `${work}-in-root`]), 'top\n')
+    assert.ok(!(await lstat(`${work}-in-root`).catch(() => undefined)))
+  })
+
+  it('makes device nodes of a GNU-format tar with their numbers', async () => {
+    const devices = join(work, 'devices')
+    await mkdir(devices)
+    await run('mknod', [join(devices, 'bdev'), 'b', '7', '200'])
+    await run('mknod', [join(devices, 'cdev'), 'c', '1', '3'])
+    await run('tar', ['--format=gnu', '-cf', join(work, 'devices-gnu.tar'), '-C', devices, 'bdev', 'cdev'])
+    await nerdOk(['exec', 'live', 'mkdir', '/gnu'])
+    const copied = await nerd(['cp', '-', 'live:/gnu'], {input: await readFile(join(work, 'devices-gnu.tar'))})
+    assert.deepEqual([copied.code, copied.stderr], [0, ''])
+    // stat's %t,%T: major and minor in hex.
+    assert.equal(await nerdOk(['exec', 'live', 'stat', '-c', '%F %t,%T', '/gnu/bdev', '/gnu/cdev']), 'block special file 7,c8\ncharacter special file 1,3\n')
+  })
+
+  it('takes bzip2, xz and zstd archives on stdin, as docker\'s daemon decompresses them', async () => {
+    const source = join(work, 'compressed')
+    await mkdir(source)
+    await writeFile(join(source, 'packed.txt'), 'packed\n')
+    const formats = [['bzip2', '-j'], ['xz', '-J'], ['zstd', '--zstd']] as const
+    for (const [name, flag] of formats) {
+      if (name === 'zstd' && (await run('sh', ['-c', 'command -v zstd']).catch(() => undefined)) === undefined) continue
+      const archive = join(work, `archive.${name}`)
+      await run('tar', [flag, '-cf', archive, '-C', source, 'packed.txt'])
+      await nerdOk(['exec', 'live', 'mkdir', `/${name}`])
+      const copied = await nerd(['cp', '-', `live:/${name}`], {input: await readFile(archive)})
+      assert.deepEqual([copied.code, copied.stderr], [0, ''], name)
+      assert.equal(await nerdOk(['exec', 'live', 'cat', `/${name}/packed.txt`]), 'packed\n', name)
+    }
+  })
+
+  it('shows docker\'s progress and summary on a terminal, and nothing with -q', async () => {
+    await writeFile(join(work, 'six.txt'), 'hello\n')
+    const into = await nerdOnTerminal(['cp', join(work, 'six.txt'), 'live:/tmp/six.txt'])
+    assert.equal(into.code, 0)
+    assert.deepEqual(into.screen, ['Successfully copied 6B (transferred 2.05kB) to live:/tmp/six.txt'])
+    const out = await nerdOnTerminal(['cp', 'live:/tmp/six.txt', join(work, 'six-back.txt')])
+    assert.deepEqual(out.screen, [`Successfully copied 6B (transferred 2.05kB) to ${join(work, 'six-back.txt')}`])
+    const quiet = await nerdOnTerminal(['cp', '-q', join(work, 'six.txt'), 'live:/tmp/six.txt'])
+    assert.deepEqual([quiet.code, quiet.screen], [0, []])
+  })
+
+  it('cannot be made to write or read outside the container by one swapping a directory and a link to a host directory (CVE-2018-15664)', async () => {
+    const target = join(work, 'race-target')
+    await mkdir(target)
+    await writeFile(join(target, 'secret'), 'HOST SECRET\n')
+    await writeFile(join(work, 'pwn.txt'), 'PWNED\n')
+    const loop = `while true; do rm -rf /tmp/race; mkdir /tmp/race; echo inside > /tmp/race/secret; usleep 2000; rm -rf /tmp/race; ln -s ${target} /tmp/race; usleep 2000; done`
+    await nerdOk(['run', '-d', '--name', 'racer', IMG, 'sh', '-c', loop])
+    const deadline = Date.now() + 20_000
+    for (let attempt = 0; attempt < 100 && Date.now() < deadline; attempt++) {
+      await nerd(['cp', join(work, 'pwn.txt'), 'racer:/tmp/race/'])
+      const read = await nerd(['cp', 'racer:/tmp/race/secret', '-'])
+      assert.ok(!read.stdout.includes('HOST SECRET'), `attempt ${attempt} read the host's file`)
+      assert.deepEqual(await readdir(target), ['secret'], `attempt ${attempt} wrote on the host`)
+    }
+    await nerdOk(['rm', '-f', 'racer'])
   })
 })

@@ -27,6 +27,8 @@ export interface TarEntry {
   gid: number
   /** The entry's header as the archive has it, extended headers before it included: to copy the entry. */
   headerBlocks: Buffer[]
+  /** The header decoded, its PAX records applied: the times and device numbers. */
+  header: Header
   /**
    * The entry's bytes in pieces of up to the reader's chunk size. Read it before asking for the
    * next entry (what is left unread is skipped then); it can be read once.
@@ -211,6 +213,7 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
         uid: header.uid ?? 0,
         gid: header.gid ?? 0,
         headerBlocks: entryHeader,
+        header,
         body: hasBody ? body() : emptyBody(),
       }
       if (header.linkpath) entry.linkpath = header.linkpath

@@ -9,7 +9,9 @@ import {pipeline} from 'node:stream/promises'
 import {after, before, beforeEach, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {Header} from 'tar'
+import {closeSync} from 'node:fs'
 import {extractInto, packAs} from '../../../src/container/cp-archive.ts'
+import {openRoot, pathParts} from '../../../src/container/cp-root.ts'
 
 const run = promisify(execFile)
 
@@ -33,6 +35,26 @@ function archive(entries: Entry[]): Readable {
   return Readable.from([Buffer.concat([...blocks, Buffer.alloc(1024)])])
 }
 
+/** Extracts into the host directory `into`, as a copy out of a container does: links under it refused. */
+async function extractOnHost(stream: NodeJS.ReadableStream, into: string): Promise<void> {
+  const root = openRoot('/')
+  try {
+    await extractInto(stream, {root, directory: pathParts(into), refuseLinks: true}, {keepOwners: false})
+  } finally {
+    closeSync(root)
+  }
+}
+
+/** Extracts into `directory` of the tree `root` as into a container whose root it is: links resolved inside it. */
+async function extractInRoot(stream: NodeJS.ReadableStream, root: string, directory = '/'): Promise<void> {
+  const fd = openRoot(root)
+  try {
+    await extractInto(stream, {root: fd, directory: pathParts(directory), refuseLinks: false}, {keepOwners: false})
+  } finally {
+    closeSync(fd)
+  }
+}
+
 describe('cp archives', () => {
   let work: string
   let into: string
@@ -45,75 +67,106 @@ describe('cp archives', () => {
   })
 
   it('writes symbolic links as they are, absolute targets and targets above the directory included', async () => {
-    await extractInto(
+    await extractOnHost(
       archive([
         {path: 'hn', type: 'SymbolicLink', linkpath: '/etc/hostname'},
         {path: 'up', type: 'SymbolicLink', linkpath: '../../elsewhere'},
-      ]),
-      into,
-      false,
-    )
+      ]), into)
     assert.equal(await readlink(join(into, 'hn')), '/etc/hostname')
     assert.equal(await readlink(join(into, 'up')), '../../elsewhere')
   })
 
   it('replaces a file with a new one that has the archive\'s mode', async () => {
     await writeFile(join(into, 'f'), 'old', {mode: 0o600})
-    await extractInto(archive([{path: 'f', type: 'File', body: 'new'}]), into, false)
+    await extractOnHost(archive([{path: 'f', type: 'File', body: 'new'}]), into)
     assert.equal(await readFile(join(into, 'f'), 'utf8'), 'new')
     assert.equal((await lstat(join(into, 'f'))).mode & 0o777, 0o644)
   })
 
   it('names entries from the directory: a leading / counts from it, .. is refused', async () => {
-    await extractInto(archive([{path: '/abs.txt', type: 'File', body: 'abs'}]), into, false)
+    await extractOnHost(archive([{path: '/abs.txt', type: 'File', body: 'abs'}]), into)
     assert.equal(await readFile(join(into, 'abs.txt'), 'utf8'), 'abs')
-    await assert.rejects(extractInto(archive([{path: '../evil', type: 'File', body: 'x'}]), into, false), /"\.\.\/evil" is outside of/)
-    await assert.rejects(extractInto(archive([{path: 'a/../../evil', type: 'File', body: 'x'}]), into, false), /is outside of/)
-    await assert.rejects(extractInto(archive([{path: 'h', type: 'Link', linkpath: '../../etc/passwd'}]), into, false), /"\.\.\/\.\.\/etc\/passwd" is outside of/)
+    await assert.rejects(extractOnHost(archive([{path: '../evil', type: 'File', body: 'x'}]), into), /"\.\.\/evil" is outside of/)
+    await assert.rejects(extractOnHost(archive([{path: 'a/../../evil', type: 'File', body: 'x'}]), into), /is outside of/)
+    await assert.rejects(extractOnHost(archive([{path: 'h', type: 'Link', linkpath: '../../etc/passwd'}]), into), /"\.\.\/\.\.\/etc\/passwd" is outside of/)
     await assert.rejects(readFile(join(work, 'evil')), {code: 'ENOENT'})
   })
 
-  it('never writes through a symbolic link, one from the same archive or one already there', async () => {
+  it('on the host, never writes through a symbolic link, one from the same archive or one already there', async () => {
     const outside = join(work, 'outside')
     await mkdir(outside, {recursive: true})
     await assert.rejects(
-      extractInto(
+      extractOnHost(
         archive([
           {path: 'l', type: 'SymbolicLink', linkpath: outside},
           {path: 'l/x', type: 'File', body: 'pwned'},
-        ]),
-        into,
-        false,
-      ),
+        ]), into),
       /cannot extract "l\/x" through the symbolic link "l"/,
     )
     await symlink(outside, join(into, 'there'))
-    await assert.rejects(extractInto(archive([{path: 'there/sub/x', type: 'File', body: 'pwned'}]), into, false), /through the symbolic link "there"/)
-    await assert.rejects(extractInto(archive([{path: 'h', type: 'Link', linkpath: 'there/secret'}]), into, false), /through the symbolic link "there"/)
+    await assert.rejects(extractOnHost(archive([{path: 'there/sub/x', type: 'File', body: 'pwned'}]), into), /through the symbolic link "there"/)
+    await assert.rejects(extractOnHost(archive([{path: 'h', type: 'Link', linkpath: 'there/secret'}]), into), /through the symbolic link "there"/)
     assert.deepEqual(await readdir(outside), [])
+  })
+
+  it('in a container, follows a symbolic link above an entry inside the root, as docker\'s chrooted untar, and .. still cannot leave the directory', async () => {
+    const outside = join(work, 'outside-root')
+    await mkdir(outside, {recursive: true})
+    await mkdir(join(into, 'usr/lib'), {recursive: true})
+    await mkdir(join(into, 'tmp'))
+    await symlink('../usr/lib', join(into, 'tmp/mlib'))
+    await symlink(outside, join(into, 'tmp/hostlink'))
+    await symlink('../../../../..', join(into, 'tmp/up'))
+    await extractInRoot(
+      archive([
+        {path: 'mlib/x.so', type: 'File', body: 'so'},
+        // Absolute and climbing targets count from the root, never the host's.
+        {path: 'hostlink/f', type: 'File', body: 'in root'},
+        {path: 'up/etc-file', type: 'File', body: 'top'},
+        {path: 'l', type: 'SymbolicLink', linkpath: '/etc'},
+        {path: 'l/passwd-ish', type: 'File', body: 'p'},
+      ]),
+      into,
+      '/tmp',
+    )
+    assert.equal(await readFile(join(into, 'usr/lib/x.so'), 'utf8'), 'so')
+    assert.equal(await readFile(join(into, outside, 'f'), 'utf8'), 'in root')
+    assert.equal(await readFile(join(into, 'etc-file'), 'utf8'), 'top')
+    assert.equal(await readFile(join(into, 'etc/passwd-ish'), 'utf8'), 'p')
+    assert.deepEqual(await readdir(outside), [])
+    await assert.rejects(extractInRoot(archive([{path: '../evil', type: 'File', body: 'x'}]), into, '/tmp'), /"\.\.\/evil" is outside of "\/tmp"/)
+  })
+
+  it('makes device nodes from GNU-format headers with their numbers (tar decodes them for ustar only)', async () => {
+    const tree = join(work, 'gnu')
+    await mkdir(tree)
+    await run('mknod', [join(tree, 'bdev'), 'b', '7', '200'])
+    const packed = join(work, 'gnu.tar')
+    await run('tar', ['--format=gnu', '-cf', packed, '-C', tree, 'bdev'])
+    await extractOnHost(createReadStream(packed), into)
+    const device = await lstat(join(into, 'bdev'))
+    assert.ok(device.isBlockDevice())
+    assert.equal(device.rdev, (await lstat(join(tree, 'bdev'))).rdev)
   })
 
   it('never replaces a directory by a non-directory, nor a file or link by a directory, from the disk or the same archive', async () => {
     await mkdir(join(into, 'dir/inner'), {recursive: true})
     await writeFile(join(into, 'file'), 'kept')
-    await assert.rejects(extractInto(archive([{path: 'dir', type: 'File', body: 'x'}]), into, false), {message: `cannot overwrite directory "${into}/dir" with non-directory "${into}"`})
-    await assert.rejects(extractInto(archive([{path: 'file/', type: 'Directory'}]), into, false), {message: `cannot overwrite non-directory "${into}/file" with directory "${into}"`})
-    await assert.rejects(extractInto(archive([{path: 'file/x', type: 'File', body: 'x'}]), into, false), /"file\/x": ".*\/file" is not a directory/)
+    await assert.rejects(extractOnHost(archive([{path: 'dir', type: 'File', body: 'x'}]), into), {message: `cannot overwrite directory "${into}/dir" with non-directory "${into}"`})
+    await assert.rejects(extractOnHost(archive([{path: 'file/', type: 'Directory'}]), into), {message: `cannot overwrite non-directory "${into}/file" with directory "${into}"`})
+    await assert.rejects(extractOnHost(archive([{path: 'file/x', type: 'File', body: 'x'}]), into), /"file\/x": ".*\/file" is not a directory/)
     await assert.rejects(
-      extractInto(
+      extractOnHost(
         archive([
           {path: 'd', type: 'SymbolicLink', linkpath: '/etc'},
           {path: 'd/', type: 'Directory'},
-        ]),
-        into,
-        false,
-      ),
+        ]), into),
       /cannot overwrite non-directory ".*\/d" with directory/,
     )
     assert.ok((await lstat(join(into, 'dir/inner'))).isDirectory())
     assert.equal(await readFile(join(into, 'file'), 'utf8'), 'kept')
     // Of the same kind, it merges into a directory and replaces a file.
-    await extractInto(archive([{path: 'dir/', type: 'Directory'}, {path: 'dir/new', type: 'File', body: 'n'}, {path: 'file', type: 'File', body: 'new'}]), into, false)
+    await extractOnHost(archive([{path: 'dir/', type: 'Directory'}, {path: 'dir/new', type: 'File', body: 'n'}, {path: 'file', type: 'File', body: 'new'}]), into)
     assert.deepEqual((await readdir(join(into, 'dir'))).sort(), ['inner', 'new'])
     assert.equal(await readFile(join(into, 'file'), 'utf8'), 'new')
   })
@@ -121,15 +174,12 @@ describe('cp archives', () => {
   it('gives every entry the archive\'s mode exactly, whatever the umask: sticky, setuid and group/world write bits too', async () => {
     const umask = process.umask(0o077)
     try {
-      await extractInto(
+      await extractOnHost(
         archive([
           {path: 'shared/', type: 'Directory', mode: 0o1777},
           {path: 'shared/open', type: 'File', body: 'o', mode: 0o666},
           {path: 'shared/tool', type: 'File', body: 't', mode: 0o4755},
-        ]),
-        into,
-        false,
-      )
+        ]), into)
     } finally {
       process.umask(umask)
     }
@@ -157,7 +207,7 @@ describe('cp archives', () => {
     assert.match(listed, /^h[rw-]{9} .* special\/b link to special\/a$/m)
     assert.doesNotMatch(listed, /PaxHeader/)
 
-    await extractInto(createReadStream(packed), into, false)
+    await extractOnHost(createReadStream(packed), into)
     assert.ok((await lstat(join(into, 'special/pipe'))).isFIFO())
     const device = await lstat(join(into, 'special/null'))
     assert.ok(device.isCharacterDevice())
@@ -167,15 +217,12 @@ describe('cp archives', () => {
 
   it('restores directory times after writing their entries, and leaves the directory itself as it is', async () => {
     const old = new Date('2001-02-03T04:05:06Z')
-    await extractInto(
+    await extractOnHost(
       archive([
         {path: './', type: 'Directory', mtime: old},
         {path: './sub/', type: 'Directory', mtime: old},
         {path: './sub/f', type: 'File', body: 'f'},
-      ]),
-      into,
-      false,
-    )
+      ]), into)
     assert.deepEqual((await lstat(join(into, 'sub'))).mtime, old)
     assert.equal((await lstat(into)).mode & 0o777, 0o700)
   })

@@ -6,7 +6,12 @@ import {after, before, describe, it} from 'node:test'
 import {copyName, inContainerTerms, parseCopyArguments, resolveInRoot} from '../../../src/container/cp.ts'
 
 describe('cp arguments', () => {
-  it('takes the container side from NAME:PATH, and a path with a slash before its colon as local', () => {
+  it('takes the container side from NAME:PATH as docker splits it: absolute paths and ones starting with . are local', () => {
+    assert.equal(parseCopyArguments('.x:y', 'web:/tmp').hostPath, '.x:y')
+    assert.deepEqual(parseCopyArguments('a/b:c', '/tmp/out'), {container: 'a/b', containerPath: 'c', hostPath: '/tmp/out', direction: 'from-container'})
+    assert.throws(() => parseCopyArguments(':x', '/y'), /must specify at least one container source/)
+    assert.throws(() => parseCopyArguments('', 'web:/'), {message: 'source can not be empty'})
+    assert.throws(() => parseCopyArguments('f', ''), {message: 'destination can not be empty'})
     assert.deepEqual(parseCopyArguments('web:/etc/hosts', '.'), {container: 'web', containerPath: '/etc/hosts', hostPath: '.', direction: 'from-container'})
     assert.deepEqual(parseCopyArguments('./a:b', 'web:/tmp'), {container: 'web', containerPath: '/tmp', hostPath: './a:b', direction: 'to-container'})
     assert.deepEqual(parseCopyArguments('-', 'web:'), {container: 'web', containerPath: '/', hostPath: '-', direction: 'to-container'})
