@@ -5,16 +5,30 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {existsSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {nerdOk, remainsOf, removeAllContainers} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, remainsOf, removeAllContainers} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
+/** This file's networks: the CNI configuration directory is the whole run's. */
+const networkNames = Array.from({length: 6}, (_, index) => `conc${index + 1}-${fileNamespace().slice(2, 8)}`)
+
+/** The networks inspect shows the container on, with their addresses. */
+async function networksOf(container: string): Promise<Record<string, string>> {
+  const networks = (await inspectContainer(container)).NetworkSettings.Networks as Record<string, {IPAddress: string}>
+  return Object.fromEntries(Object.entries(networks).map(([name, endpoint]) => [name, endpoint.IPAddress]))
+}
+
+/** The IPv4 addresses of the container's interfaces but its loopback. */
+async function interfaceAddresses(container: string): Promise<string[]> {
+  const lines = (await nerdOk(['exec', container, 'ip', '-o', '-4', 'addr'])).split('\n').filter((line) => line !== '' && !/^\d+: lo /.test(line))
+  return lines.map((line) => /inet (\S+)\//.exec(line)![1]!).sort()
+}
 
 describe('the container lifecycle under concurrency and interruption', () => {
   before(async () => {
@@ -23,6 +37,7 @@ describe('the container lifecycle under concurrency and interruption', () => {
 
   after(async () => {
     await removeAllContainers()
+    for (const network of networkNames) await nerd(['network', 'rm', network])
   })
 
   it('stop and rm -f of many containers see their processes out themselves: no exit handler starts, nothing is left', async () => {
@@ -102,5 +117,39 @@ describe('the container lifecycle under concurrency and interruption', () => {
     await nerdOk(['create', '--network', 'none', '--name', 'emptyname', IMG, 'true'])
     assert.equal(await nerdOk(['inspect', '-f', '{{.Name}}', 'emptyname']), '/emptyname\n')
     await nerdOk(['rm', 'emptyname', 'other'])
+  })
+
+  it('parallel network connects and disconnects of one container are all attached, recorded and kept; a second disconnect fails as docker\'s', async () => {
+    for (const network of networkNames) await nerdOk(['network', 'create', network])
+    const id = (await nerdOk(['run', '-d', '--name', 'hub', IMG, 'sleep', '600'])).trim()
+    const connects = await Promise.all(networkNames.map((network) => nerd(['network', 'connect', network, 'hub'])))
+    for (const result of connects) assert.deepEqual([result.code, result.stderr], [0, ''])
+    const connected = await networksOf('hub')
+    assert.deepEqual(Object.keys(connected).sort(), ['bridge', ...networkNames].sort())
+    for (const [network, address] of Object.entries(connected)) assert.match(address, /^\d+\.\d+\.\d+\.\d+$/, network)
+    assert.deepEqual(await interfaceAddresses('hub'), Object.values(connected).sort())
+
+    // Four networks disconnected at once, the first of them twice: one of those two finds it gone.
+    const leaving = [...networkNames.slice(0, 4), networkNames[0]!]
+    const disconnects = await Promise.all(leaving.map((network) => nerd(['network', 'disconnect', network, 'hub'])))
+    for (const result of disconnects.slice(1, 4)) assert.deepEqual([result.code, result.stderr], [0, ''])
+    const twice = [disconnects[0]!, disconnects[4]!].sort((one, other) => one.code - other.code)
+    assert.deepEqual(twice.map((result) => result.code), [0, 1])
+    assert.equal(twice[1]!.stderr, `Error: container ${id} is not connected to network ${networkNames[0]}\n`)
+    const kept = ['bridge', ...networkNames.slice(4)].sort()
+    assert.deepEqual(Object.keys(await networksOf('hub')).sort(), kept)
+    await nerdOk(['restart', '-t', '0', 'hub'])
+    const restarted = await networksOf('hub')
+    assert.deepEqual(Object.keys(restarted).sort(), kept)
+    assert.deepEqual(await interfaceAddresses('hub'), Object.values(restarted).sort())
+
+    // Every address given back: none leaked by an attachment that was not recorded.
+    await nerdOk(['rm', '-f', 'hub'])
+    for (const network of networkNames) {
+      const networkId = ((JSON.parse(await nerdOk(['network', 'inspect', network])) as {Id: string}[])[0]!).Id
+      const ipam = join(fileDataRoot(), 'networks', networkId, 'ipam', network)
+      const leases = existsSync(ipam) ? readdirSync(ipam).filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file)) : []
+      assert.deepEqual(leases, [], network)
+    }
   })
 })
