@@ -17,6 +17,7 @@ import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/
 const IMG = 'nerd-test/busybox'
 /** This file's networks: the CNI configuration directory is the whole run's. */
 const networkNames = Array.from({length: 6}, (_, index) => `conc${index + 1}-${fileNamespace().slice(2, 8)}`)
+const cgroupFile = (v1: string, v2: string) => `cat /sys/fs/cgroup/${v1} 2>/dev/null || cat /sys/fs/cgroup/${v2}`
 
 /** The networks inspect shows the container on, with their addresses. */
 async function networksOf(container: string): Promise<Record<string, string>> {
@@ -150,6 +151,37 @@ describe('the container lifecycle under concurrency and interruption', () => {
       const ipam = join(fileDataRoot(), 'networks', networkId, 'ipam', network)
       const leases = existsSync(ipam) ? readdirSync(ipam).filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file)) : []
       assert.deepEqual(leases, [], network)
+    }
+  })
+
+  it('parallel updates of one container all take effect and survive a restart; an update racing a rename keeps the new name', async () => {
+    await nerdOk(['run', '-d', '--network', 'none', '--name', 'updated', IMG, 'sleep', '600'])
+    const changes = [['--memory', '64m'], ['--cpus', '1'], ['--pids-limit', '50'], ['--restart', 'always']]
+    const results = await Promise.all(changes.map((change) => nerd(['update', ...change, 'updated'])))
+    for (const result of results) assert.deepEqual([result.code, result.stdout, result.stderr], [0, 'updated\n', ''])
+    const recorded = async () => {
+      const host = (await inspectContainer('updated')).HostConfig
+      return [host.Memory, host.NanoCpus, host.PidsLimit, host.RestartPolicy.Name]
+    }
+    assert.deepEqual(await recorded(), [64 * 2 ** 20, 1_000_000_000, 50, 'always'])
+    await nerdOk(['restart', '-t', '0', 'updated'])
+    assert.deepEqual(await recorded(), [64 * 2 ** 20, 1_000_000_000, 50, 'always'])
+    const cgroup = await nerdOk(['exec', 'updated', 'sh', '-c', `${cgroupFile('memory/memory.limit_in_bytes', 'memory.max')}; ${cgroupFile('pids/pids.max', 'pids.max')}`])
+    assert.equal(cgroup, `${64 * 2 ** 20}\n50\n`)
+    await nerdOk(['rm', '-f', 'updated'])
+
+    for (let round = 0; round < 4; round++) {
+      const id = (await nerdOk(['run', '-d', '--network', 'none', '--name', `before${round}`, IMG, 'sleep', '600'])).trim()
+      const [update, rename] = await Promise.all([nerd(['update', '--cpus', '1', `before${round}`]), nerd(['rename', `before${round}`, `after${round}`])])
+      assert.deepEqual([rename.code, rename.stderr], [0, ''], `round ${round}`)
+      // An update that looked the container up after the rename finds no such name, as docker's.
+      if (update.code !== 0) assert.equal(update.stderr, `Error: No such container: before${round}\n`, `round ${round}`)
+      const document = await inspectContainer(id)
+      assert.equal(document.Name, `/after${round}`, `round ${round}`)
+      if (update.code === 0) assert.equal(document.HostConfig.NanoCpus, 1_000_000_000, `round ${round}`)
+      assert.equal((await nerd(['inspect', `before${round}`])).code, 1, `round ${round}`)
+      assert.equal(await nerdOk(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Names}}']), `after${round}\n`)
+      await nerdOk(['rm', '-f', `after${round}`])
     }
   })
 })
