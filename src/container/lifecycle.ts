@@ -34,10 +34,10 @@ import {taskEndEvents, taskStartEvents} from './task-events.ts'
 import {
   attachTarget,
   containerPaths,
-  idOfName,
   INITIAL_STATE,
   listContainerIds,
   matchContainerReference,
+  nameFileOwner,
   NoSuchContainerError,
   readRecord,
   readState,
@@ -1005,7 +1005,9 @@ export async function removeContainerRemains(scope: ContainerScope, reference: s
   try {
     id = await matchContainerReference(reference, ids, async (name) => {
       named = name
-      return (await idOfName(scope.dataRoot, namespace, name)) ?? stored.find((container) => container.labels[NAME_LABEL] === name)?.id
+      // The owner's state directory counts, with or without a record: what a killed create left is removed with its name.
+      const owner = await nameFileOwner(scope.dataRoot, namespace, name)
+      return (owner !== undefined && ids.includes(owner) ? owner : undefined) ?? stored.find((container) => container.labels[NAME_LABEL] === name)?.id
     })
   } catch (error) {
     // A name whose file names no container at all goes all the same.

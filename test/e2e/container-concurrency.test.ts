@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {existsSync, readdirSync} from 'node:fs'
-import {writeFile} from 'node:fs/promises'
+import {mkdir, utimes, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {promisify} from 'node:util'
@@ -118,6 +118,32 @@ describe('the container lifecycle under concurrency and interruption', () => {
     await nerdOk(['create', '--network', 'none', '--name', 'emptyname', IMG, 'true'])
     assert.equal(await nerdOk(['inspect', '-f', '{{.Name}}', 'emptyname']), '/emptyname\n')
     await nerdOk(['rm', 'emptyname', 'other'])
+  })
+
+  it('a create killed before it wrote its record (lock gone stale) leaves no name in use: run takes the name, rm and prune remove what it left', async () => {
+    const containers = join(fileDataRoot(), 'containers', fileNamespace())
+    const names = join(fileDataRoot(), 'names', fileNamespace())
+    /** What a create SIGKILLed after its network plan, before its record, leaves: state directory, name, stale lifecycle lock. */
+    const leftByKilledCreate = async (digit: string, name: string) => {
+      const id = digit.repeat(64)
+      await mkdir(join(containers, id), {recursive: true})
+      await writeFile(join(containers, id, 'network-plan.json'), '{}')
+      await mkdir(names, {recursive: true})
+      await writeFile(join(names, name), id)
+      await mkdir(join(containers, `.${id}.lock`))
+      const refreshed = new Date(Date.now() - 30_000)
+      await utimes(join(containers, `.${id}.lock`), refreshed, refreshed)
+      return id
+    }
+    await leftByKilledCreate('a', 'ghost')
+    const taker = (await nerdOk(['create', '--network', 'none', '--name', 'ghost', IMG, 'true'])).trim()
+    assert.equal(await nerdOk(['inspect', '-f', '{{.Id}}', 'ghost']), `${taker}\n`)
+    const pruned = await leftByKilledCreate('b', 'ghost-pruned')
+    await nerdOk(['container', 'prune', '-f'])
+    assert.deepEqual([existsSync(join(containers, pruned)), existsSync(join(names, 'ghost-pruned'))], [false, false])
+    const removed = await leftByKilledCreate('c', 'ghost-removed')
+    assert.equal(await nerdOk(['rm', 'ghost-removed']), 'ghost-removed\n')
+    assert.deepEqual([existsSync(join(containers, removed)), existsSync(join(names, 'ghost-removed'))], [false, false])
   })
 
   it('parallel network connects and disconnects of one container are all attached, recorded and kept; a second disconnect fails as docker\'s', async () => {
