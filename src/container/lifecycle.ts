@@ -7,7 +7,7 @@ import {existsSync} from 'node:fs'
 import {rm, writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
-import {isNotFound, unlessNotFound, unpackJson} from '../containerd/index.ts'
+import {isNotFound, isShimClosed, unlessNotFound, unpackJson} from '../containerd/index.ts'
 import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
 import {isLocked, isWriteRefused, readCheckedJson, warnLeftOut, withFileLock} from '../files.ts'
@@ -806,8 +806,10 @@ async function killTask(scope: ContainerScope, id: string, signal: number, all: 
   try {
     await scope.client.tasks.kill(id, signal, {all})
   } catch (error) {
-    // the process exited meanwhile
-    if (!isNotFound(error)) throw error
+    // The process exited meanwhile; or its shim, exiting after a concurrent deletion of the task, closed the connection.
+    if (isNotFound(error)) return
+    if (isShimClosed(error) && !processLives(await getTask(scope, id).catch(() => undefined))) return
+    throw error
   }
 }
 
