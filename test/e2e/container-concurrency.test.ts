@@ -4,17 +4,28 @@
  * and nothing is left behind (tasks, containerd records, snapshots, state directories, names).
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
-import {existsSync, readdirSync} from 'node:fs'
-import {mkdir, utimes, writeFile} from 'node:fs/promises'
+import {execFile, spawn} from 'node:child_process'
+import {constants, existsSync, readdirSync, readFileSync} from 'node:fs'
+import {mkdir, mkdtemp, open, readFile, rm, utimes, writeFile} from 'node:fs/promises'
+import type {FileHandle} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, remainsOf, removeAllContainers} from '../helpers/containers.ts'
-import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
+
+/** Whether the process runs (neither gone nor a zombie). */
+function processRuns(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
 /** This file's networks: the CNI configuration directory is the whole run's. */
 const networkNames = Array.from({length: 6}, (_, index) => `conc${index + 1}-${fileNamespace().slice(2, 8)}`)
 const cgroupFile = (v1: string, v2: string) => `cat /sys/fs/cgroup/${v1} 2>/dev/null || cat /sys/fs/cgroup/${v2}`
@@ -144,6 +155,46 @@ describe('the container lifecycle under concurrency and interruption', () => {
     const removed = await leftByKilledCreate('c', 'ghost-removed')
     assert.equal(await nerdOk(['rm', 'ghost-removed']), 'ghost-removed\n')
     assert.deepEqual([existsSync(join(containers, removed)), existsSync(join(names, 'ghost-removed'))], [false, false])
+  })
+
+  it('the prunes end a containerd shim that serves no container or task of the namespace (a killed task creation leaves one), and no other', async () => {
+    const running = (await nerdOk(['run', '-d', '--network', 'none', '--name', 'served', IMG, 'sleep', '600'])).trim()
+    /** A shim as containerd starts one for a task (`start`, which leaves the shim daemon running), with no container or task. */
+    const startShim = async (namespace: string, id: string) => {
+      const bundle = await mkdtemp(join(tmpdir(), 'nerd-shim-'))
+      await writeFile(join(bundle, 'config.json'), '{"ociVersion":"1.0.2"}')
+      await promisify(execFile)('mkfifo', [join(bundle, 'log')])
+      // The shim writes its log into the fifo, which containerd reads.
+      const log = await open(join(bundle, 'log'), constants.O_RDONLY | constants.O_NONBLOCK)
+      // Its stdin empty: `start` reads the runtime's options from it to its end.
+      const start = spawn('containerd-shim-runc-v2', ['-namespace', namespace, '-id', id, '-address', testEnvironment.address, 'start'], {cwd: bundle, stdio: 'ignore'})
+      assert.equal(await new Promise((resolve) => start.once('exit', resolve)), 0)
+      const {stdout} = await promisify(execFile)('pgrep', ['-f', '--', `-namespace ${namespace} -id ${id} -address`])
+      const shim = {pid: Number(stdout.trim()), bundle, log}
+      shims.push(shim)
+      return shim
+    }
+    const shims: {pid: number; bundle: string; log: FileHandle}[] = []
+    try {
+      const orphan = await startShim(fileNamespace(), 'c'.repeat(64))
+      const elsewhere = await startShim(`${fileNamespace()}-other`, 'c'.repeat(64))
+      assert.ok(processRuns(orphan.pid) && processRuns(elsewhere.pid))
+      // Past the grace a shim just started gets.
+      await delay(5500)
+      await nerdOk(['container', 'prune', '-f'])
+      await delay(200)
+      assert.deepEqual([processRuns(orphan.pid), processRuns(elsewhere.pid)], [false, true])
+      assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', running]), 'running\n')
+    } finally {
+      for (const shim of shims) {
+        if (processRuns(shim.pid)) process.kill(shim.pid, 'SIGKILL')
+        await shim.log.close()
+        const socket = (await readFile(join(shim.bundle, 'address'), 'utf8').catch(() => '')).replace(/^unix:\/\//, '')
+        if (socket) await rm(socket, {force: true})
+        await rm(shim.bundle, {recursive: true, force: true})
+      }
+      await nerdOk(['rm', '-f', running])
+    }
   })
 
   it('parallel network connects and disconnects of one container are all attached, recorded and kept; a second disconnect fails as docker\'s', async () => {
