@@ -7,7 +7,7 @@ import {existsSync} from 'node:fs'
 import {rm, writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
-import {isNotFound, toDate, unlessNotFound, unpackJson} from '../containerd/index.ts'
+import {isNotFound, isShimClosed, toDate, unlessNotFound, unpackJson} from '../containerd/index.ts'
 import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
 import {isLocked, isWriteRefused, readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
@@ -34,10 +34,10 @@ import {taskEndEvents, taskStartEvents} from './task-events.ts'
 import {
   attachTarget,
   containerPaths,
-  idOfName,
   INITIAL_STATE,
   listContainerIds,
   matchContainerReference,
+  nameFileOwner,
   NoSuchContainerError,
   readRecord,
   readState,
@@ -896,8 +896,10 @@ async function killTask(scope: ContainerScope, id: string, signal: number, all: 
   try {
     await scope.client.tasks.kill(id, signal, {all})
   } catch (error) {
-    // the process exited meanwhile
-    if (!isNotFound(error)) throw error
+    // The process exited meanwhile; or its shim, exiting after a concurrent deletion of the task, closed the connection.
+    if (isNotFound(error)) return
+    if (isShimClosed(error) && !processLives(await getTask(scope, id).catch(() => undefined))) return
+    throw error
   }
 }
 
@@ -1115,7 +1117,9 @@ export async function removeContainerRemains(scope: ContainerScope, reference: s
   try {
     id = await matchContainerReference(reference, ids, async (name) => {
       named = name
-      return (await idOfName(scope.dataRoot, namespace, name)) ?? stored.find((container) => container.labels[NAME_LABEL] === name)?.id
+      // The owner's state directory counts, with or without a record: what a killed create left is removed with its name.
+      const owner = await nameFileOwner(scope.dataRoot, namespace, name)
+      return (owner !== undefined && ids.includes(owner) ? owner : undefined) ?? stored.find((container) => container.labels[NAME_LABEL] === name)?.id
     })
   } catch (error) {
     // A name whose file names no container at all goes all the same.

@@ -241,14 +241,21 @@ async function readOwner(file: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * Whether the container `id` owns what names it: its state directory has its record, or a create (or
+ * removal) under way holds its lifecycle lock. A directory without a record whose lock nobody holds
+ * (gone stale) is what a create killed before it wrote the record left: no container `ps` or
+ * `inspect` could show, and so no owner (the sweep removes it).
+ */
 async function ownerExists(dataRoot: string, namespace: string, id: string): Promise<boolean> {
-  try {
-    await readdir(containerPaths(dataRoot, namespace, id).dir)
-    return true
-  } catch (error) {
-    ignoreMissing(error)
-    return false
-  }
+  const paths = containerPaths(dataRoot, namespace, id)
+  if (!existsSync(paths.dir)) return false
+  return existsSync(paths.record) || (await isLocked(paths.lifecycle))
+}
+
+/** The id the file of `name` names, whether or not that container exists. */
+export async function nameFileOwner(dataRoot: string, namespace: string, name: string): Promise<string | undefined> {
+  return readOwner(join(namesDir(dataRoot, namespace), name))
 }
 
 function ignoreMissing(error: unknown): void {
@@ -274,8 +281,9 @@ const ABANDONED_LOCK_MS = 60_000
 /**
  * What a nerd killed outright (SIGKILL) while it created a container leaves in the namespace's
  * directories, which no command sees: a name's temporary file whose owner is gone, a state directory
- * still empty that no create holds (its lifecycle lock) and containerd has no container for
- * (`containerdIds`), and locks long abandoned.
+ * without a record (whatever else the create wrote into it: its network plan, /etc files) that no
+ * create holds (its lifecycle lock) and containerd has no container for (`containerdIds`), the
+ * names of such containers, and locks long abandoned.
  */
 export async function removeOrphanedContainerFiles(dataRoot: string, namespace: string, containerdIds: ReadonlySet<string>): Promise<void> {
   const names = namesDir(dataRoot, namespace)
@@ -287,15 +295,28 @@ export async function removeOrphanedContainerFiles(dataRoot: string, namespace: 
   const entries = await readdir(containers).catch(() => [])
   for (const id of entries.filter((entry) => /^[0-9a-f]{64}$/.test(entry) && !containerdIds.has(entry))) {
     const paths = containerPaths(dataRoot, namespace, id)
-    if ((await readdir(paths.dir).catch(() => ['unreadable'])).length > 0 || (await isLocked(paths.lifecycle))) continue
-    // rmdir: a create that took the lock since has written into it, and it stays.
-    await rmdir(paths.dir).catch(() => undefined)
+    if (existsSync(paths.record) || (await isLocked(paths.lifecycle))) continue
+    // Under its lock, taken over from the killed create: an `rm` of what it left may be at it too.
+    await withFileLock(paths.lifecycle, async () => {
+      if (!existsSync(paths.record)) await removeContainerFiles(dataRoot, namespace, id, undefined)
+    }).catch(() => undefined)
   }
+  await releaseStaleNames(dataRoot, namespace)
   for (const lock of entries.filter((entry) => entry.endsWith('.lock'))) {
     const path = join(containers, lock)
     const refreshed = await stat(path).then((stats) => stats.mtimeMs, () => Date.now())
     if (Date.now() - refreshed > ABANDONED_LOCK_MS) await rmdir(path).catch(() => undefined)
   }
+}
+
+/** Removes every name of the namespace whose container does not exist (see ownerExists). */
+async function releaseStaleNames(dataRoot: string, namespace: string): Promise<void> {
+  const dir = namesDir(dataRoot, namespace)
+  const names = (await readdir(dir).catch(() => [])).filter((entry) => !entry.startsWith('.'))
+  if (names.length === 0) return
+  await withFileLock(dir, async () => {
+    for (const name of names) await liveOwnerElseUnlink(dataRoot, namespace, join(dir, name))
+  })
 }
 
 /**

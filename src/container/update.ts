@@ -8,7 +8,7 @@ import {OCI_LINUX_RESOURCES_TYPE_URL, packJson, unpackJson} from '../containerd/
 import {NerdError} from '../errors.ts'
 import type {UpdateRequest} from './create-options.ts'
 import {hostFacts} from './host-facts.ts'
-import {containerView, monitorRestarts, publishContainerEvent, RESTART_LOGURI_LABEL, RESTART_STATUS_LABEL} from './lifecycle.ts'
+import {containerView, monitorRestarts, publishContainerEvent, RESTART_LOGURI_LABEL, RESTART_STATUS_LABEL, withContainerLock} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {ContainerRecord} from './model.ts'
 import {containerLogUri, defaultStartContext} from './run.ts'
@@ -63,7 +63,16 @@ function checkConflicts(record: ContainerRecord, changed: UpdateRequest['resourc
   if (restart && restart.Name !== 'no' && host.AutoRemove) refuse('Restart policy cannot be updated because AutoRemove is enabled for the container')
 }
 
-export async function updateContainer(scope: ContainerScope, container: LoadedContainer, request: UpdateRequest, cgroupManager: CgroupManager): Promise<string[]> {
+/**
+ * Under the container's lifecycle lock, as docker's update: the record and spec are read and written
+ * whole by one command at a time, so that of concurrent updates each keeps the others' changes, and
+ * an update never writes back the name a concurrent rename changed.
+ */
+export async function updateContainer(scope: ContainerScope, loaded: LoadedContainer, request: UpdateRequest, cgroupManager: CgroupManager): Promise<string[]> {
+  return withContainerLock(loaded, (container) => updateLocked(scope, container, request, cgroupManager))
+}
+
+async function updateLocked(scope: ContainerScope, container: LoadedContainer, request: UpdateRequest, cgroupManager: CgroupManager): Promise<string[]> {
   const {client} = scope
   const {record} = container
   const warnings: string[] = []
@@ -116,7 +125,8 @@ export async function updateContainer(scope: ContainerScope, container: LoadedCo
   host.BlkioWeight = merged.blkioWeight ?? 0
   if (request.restart) {
     host.RestartPolicy = request.restart
-    await handRestartToMonitor(scope, container, view.status === 'running')
+    // With containerd's labels as they are now, under the lock: a concurrent update may have changed them.
+    await handRestartToMonitor(scope, {...container, labels: stored.labels}, view.status === 'running')
   }
   await writeRecord(container.paths, record)
   await publishContainerEvent(scope, container, 'update')

@@ -125,6 +125,11 @@ function hasCode(error: unknown, code: number): boolean {
 export const isNotFound = (error: unknown): boolean => hasCode(error, GrpcCode.NOT_FOUND)
 /** For a promise's catch: what is gone already is what was wanted; any other error stands. */
 export const unlessNotFound = (error: unknown): Promise<undefined> => (isNotFound(error) ? Promise.resolve(undefined) : Promise.reject(error))
+/**
+ * The shim's connection closed under the call: the shim is exiting, as it does once its task is
+ * deleted (a concurrent stop or rm); whether the task is gone is for the caller to ask again.
+ */
+export const isShimClosed = (error: unknown): boolean => error instanceof ContainerdError && /\bttrpc: closed\b/.test(error.message)
 export const isAlreadyExists = (error: unknown): boolean => hasCode(error, GrpcCode.ALREADY_EXISTS)
 export const isInvalidArgument = (error: unknown): boolean => hasCode(error, GrpcCode.INVALID_ARGUMENT)
 export const isFailedPrecondition = (error: unknown): boolean => hasCode(error, GrpcCode.FAILED_PRECONDITION)

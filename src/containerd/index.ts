@@ -14,6 +14,7 @@ export {
   isNotFound,
   unlessNotFound,
   isOutOfRange,
+  isShimClosed,
   isUnavailable,
   isUnimplemented,
   type GrpcCodeName,

@@ -109,7 +109,9 @@ export async function removeImage(client: ContainerdClient, text: string, option
     const targets = new Map(plan.records.map((summary) => [summary.record.target.digest, summary.record.target]))
     for (const target of targets.values()) await putImage(client, {name: danglingImageName(target.digest), target})
   }
-  const lines = await untag(client, plan.records)
+  const {lines, deleted} = await untag(client, plan.records)
+  // A concurrent rmi deleted them first: one deletion per reference, as docker's, and the others find no such image.
+  if (deleted === 0) throw noSuchImage(text)
   if (plan.deleted === undefined) return lines
   await publishEvent(client, imageEvent('delete', {id: plan.deleted}))
   return [...lines, `Deleted: ${plan.deleted}`]
@@ -131,19 +133,22 @@ function withOrphanedDigests(untagging: readonly ImageSummary[], names: readonly
 }
 
 /**
- * Deletes the records; `Untagged:` lines and docker's untag events for those with a name. With
- * `sync` the last deletion waits for the garbage collection.
+ * Deletes the records; `Untagged:` lines and docker's untag events for those with a name, and how
+ * many it deleted: not one that another nerd deleted meanwhile. With `sync` the last deletion waits
+ * for the garbage collection.
  */
-async function untag(client: ContainerdClient, doomed: readonly ImageSummary[], options: {sync?: boolean} = {}): Promise<string[]> {
+async function untag(client: ContainerdClient, doomed: readonly ImageSummary[], options: {sync?: boolean} = {}): Promise<{lines: string[]; deleted: number}> {
   const lines: string[] = []
+  let deleted = 0
   for (const [index, summary] of doomed.entries()) {
-    await deleteImage(client, summary.record.name, {sync: options.sync === true && index === doomed.length - 1})
+    if (!(await deleteImage(client, summary.record.name, {sync: options.sync === true && index === doomed.length - 1}))) continue
+    deleted++
     const name = nameOf(summary)
     if (!name) continue
     lines.push(`Untagged: ${familiarName(name)}`)
     await publishEvent(client, imageEvent('untag', summary, familiarName(name)))
   }
-  return lines
+  return {lines, deleted}
 }
 
 /** Content bytes of the namespace, for `Total reclaimed space`. */
@@ -176,7 +181,7 @@ export async function pruneImages(client: ContainerdClient, options: {all: boole
   )
   const deleted = new Set(doomed.map((summary) => summary.id))
   for (const summary of summaries) if (!doomed.includes(summary)) deleted.delete(summary.id)
-  const untagged = await untag(client, doomed, {sync: true})
+  const {lines: untagged} = await untag(client, doomed, {sync: true})
   for (const id of deleted) await publishEvent(client, imageEvent('delete', {id}))
   const lines = [...untagged.map((line) => line.replace(/^Untagged/, 'untagged')), ...[...deleted].map((id) => `deleted: ${id}`)]
   return {lines, reclaimedBytes: Math.max(0, before - (await contentBytes(client)))}

@@ -1,11 +1,14 @@
 /**
  * `network connect` and `network disconnect`: the container's plan changes (so the next start joins
  * the same networks) and a running container is attached or detached at once, which docker reports
- * as a network event (a stopped container's plan change it does not).
+ * as a network event (a stopped container's plan change it does not). Under the container's
+ * lifecycle lock, as docker changes a container's networks under its container lock: concurrent
+ * connects and disconnects each read the plan the one before wrote, and none attaches or detaches
+ * while a start, stop or removal changes the task (which take that lock before the network lock too).
  */
 import {NerdError} from '../errors.ts'
 import {writeJsonAtomic} from '../files.ts'
-import {containerView} from '../container/lifecycle.ts'
+import {containerView, withContainerLock} from '../container/lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from '../container/lifecycle.ts'
 import {attachTarget} from '../container/store.ts'
 import {publishEvent} from '../system/nerd-events.ts'
@@ -44,7 +47,11 @@ async function runningNetns(scope: ContainerScope, container: LoadedContainer): 
   return view.status === 'running' || view.status === 'paused' ? `/proc/${view.pid}/ns/net` : undefined
 }
 
-export async function connectNetwork(scope: ContainerScope, container: LoadedContainer, networkText: string, options: ConnectOptions): Promise<void> {
+export async function connectNetwork(scope: ContainerScope, loaded: LoadedContainer, networkText: string, options: ConnectOptions): Promise<void> {
+  await withContainerLock(loaded, (container) => connectLocked(scope, container, networkText, options))
+}
+
+async function connectLocked(scope: ContainerScope, container: LoadedContainer, networkText: string, options: ConnectOptions): Promise<void> {
   const plan = await planOf(container, networkText, 'connect')
   const network = await getNetwork(plan.netconfPath, networkText)
   if (network.name === DEFAULT_NETWORK) {
@@ -70,7 +77,11 @@ export async function connectNetwork(scope: ContainerScope, container: LoadedCon
   await publishEvent(scope.client, networkEvent('connect', network, container.record.Id))
 }
 
-export async function disconnectNetwork(scope: ContainerScope, container: LoadedContainer, networkText: string): Promise<void> {
+export async function disconnectNetwork(scope: ContainerScope, loaded: LoadedContainer, networkText: string): Promise<void> {
+  await withContainerLock(loaded, (container) => disconnectLocked(scope, container, networkText))
+}
+
+async function disconnectLocked(scope: ContainerScope, container: LoadedContainer, networkText: string): Promise<void> {
   const plan = await planOf(container, networkText, 'disconnect')
   const network = await getNetwork(plan.netconfPath, networkText)
   if (!plan.networks.some((planned) => planned.network === network.name)) {

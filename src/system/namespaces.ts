@@ -2,6 +2,7 @@ import {rmdir} from 'node:fs/promises'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {containersDir, namesDir, removeOrphanedContainerFiles} from '../container/store.ts'
+import {removeOrphanedShims} from './shims.ts'
 import {NerdError} from '../errors.ts'
 import {sortedByKey} from '../labels.ts'
 import {listVolumes, volumeLocksDir, volumesDir} from '../volume/index.ts'
@@ -62,11 +63,13 @@ export async function inspectNamespace(client: ContainerdClient, name: string): 
 
 /**
  * containerd's namespace deletion, which refuses a namespace still holding anything: first the
- * leases of nerds killed in it go (what they kept would make it refuse), and after it nerd's
+ * leases of nerds killed in it go (what they kept would make it refuse), and the shims they left
+ * serving nothing (shims.ts), and after it nerd's
  * directories of the namespace, with what killed creates left there, when empty (a volume, which containerd knows nothing of, stays).
  */
 export async function removeNamespace(client: ContainerdClient, dataRoot: string, name: string): Promise<void> {
   await client.withNamespace(name).deleteOrphanedLeases({sync: true}).catch(() => undefined)
+  await removeOrphanedShims(client.withNamespace(name)).catch(() => undefined)
   await client.namespaces.delete(name).catch(unlessNoSuchNamespace(name))
   // containerd has no container left there: what killed creates left goes, and the directories with it.
   await removeOrphanedContainerFiles(dataRoot, name, new Set())

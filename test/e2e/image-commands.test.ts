@@ -191,6 +191,17 @@ describe('image commands', () => {
     assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
   })
 
+  it('parallel rmi of one name: one untags it, the others find no such image (exit 1), as docker\'s', async () => {
+    for (let round = 0; round < 5; round++) {
+      await nerdOk(['tag', pulled, 'e2e-raced:1'])
+      const results = await Promise.all(Array.from({length: 8}, () => nerd(['rmi', 'e2e-raced:1'])))
+      const won = results.filter((result) => result.code === 0)
+      assert.deepEqual(won.map((result) => [result.stdout, result.stderr]), [['Untagged: e2e-raced:1\n', '']], `round ${round}`)
+      for (const result of results.filter((each) => each.code !== 0)) assert.deepEqual([result.code, result.stderr], [1, 'Error: No such image: e2e-raced:1\n'], `round ${round}`)
+    }
+    assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
+  })
+
   it('push sends the image to another repository with the same digest', async () => {
     const target = `${registry}/${fileNamespace()}/pushed:1`
     await nerdOk(['tag', pulled, target])

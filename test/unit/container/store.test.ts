@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {mkdir, mkdtemp, rm, utimes, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -11,6 +12,7 @@ import {
   readState,
   releaseName,
   removeContainerFiles,
+  removeOrphanedContainerFiles,
   reserveName,
   resolveContainerId,
   updateState,
@@ -18,6 +20,21 @@ import {
 
 const id = (digit: string): string => digit.repeat(64)
 let root: string
+
+/** A container as a finished create leaves it in the store: its state directory with its record. */
+async function storedContainer(namespace: string, containerId: string): Promise<void> {
+  const paths = containerPaths(root, namespace, containerId)
+  await createContainerDir(paths)
+  await writeFile(paths.record, '{}')
+}
+
+/** The lifecycle lock of `containerId` as a create holding it leaves it, refreshed `ageMs` ago (stale after 10 s). */
+async function lifecycleLock(namespace: string, containerId: string, ageMs: number): Promise<void> {
+  const lock = `${containerPaths(root, namespace, containerId).lifecycle}.lock`
+  await mkdir(lock, {recursive: true})
+  const time = new Date(Date.now() - ageMs)
+  await utimes(lock, time, time)
+}
 
 describe('container store', () => {
   before(async () => {
@@ -30,7 +47,7 @@ describe('container store', () => {
 
   it('gives a name to exactly one of many concurrent claimants', async () => {
     const ids = ['1', '2', '3', '4', '5', '6', '7', '8'].map(id)
-    await Promise.all(ids.map((each) => createContainerDir(containerPaths(root, 'ns', each))))
+    await Promise.all(ids.map((each) => storedContainer('ns', each)))
     const results = await Promise.allSettled(ids.map((each) => reserveName(root, 'ns', 'web', each)))
     const won = results.filter((result) => result.status === 'fulfilled')
     assert.equal(won.length, 1)
@@ -44,17 +61,53 @@ describe('container store', () => {
   })
 
   it('takes over a name whose owner is gone, and releases only its own', async () => {
-    await createContainerDir(containerPaths(root, 'ns', id('a')))
+    await storedContainer('ns', id('a'))
     await reserveName(root, 'ns', 'stale', id('a'))
     await removeContainerFiles(root, 'ns', id('a'), undefined)
-    await createContainerDir(containerPaths(root, 'ns', id('b')))
+    await storedContainer('ns', id('b'))
     await reserveName(root, 'ns', 'stale', id('b'))
     await releaseName(root, 'ns', 'stale', id('a'))
     assert.equal(await idOfName(root, 'ns', 'stale'), id('b'))
   })
 
+  it('takes over a name whose owner a create killed before its record left (no lock held), not one a create under way holds', async () => {
+    for (const [digit, name] of [['d', 'ghost'], ['e', 'creating']] as const) {
+      const paths = containerPaths(root, 'ns4', id(digit))
+      await createContainerDir(paths)
+      await writeFile(paths.networkPlan, '{}')
+      await reserveName(root, 'ns4', name, id(digit))
+    }
+    await lifecycleLock('ns4', id('d'), 30_000)
+    await lifecycleLock('ns4', id('e'), 0)
+    await storedContainer('ns4', id('f'))
+    await reserveName(root, 'ns4', 'ghost', id('f'))
+    assert.equal(await idOfName(root, 'ns4', 'ghost'), id('f'))
+    await assert.rejects(reserveName(root, 'ns4', 'creating', id('f')), NameConflictError)
+  })
+
+  it('sweeps what a killed create left, whatever files it holds, with its name; never a create under way or a container with a record', async () => {
+    const ghost = containerPaths(root, 'ns5', id('1'))
+    await createContainerDir(ghost)
+    await writeFile(ghost.networkPlan, '{}')
+    await writeFile(join(ghost.dir, 'hostname'), 'x\n')
+    await reserveName(root, 'ns5', 'ghost', id('1'))
+    await lifecycleLock('ns5', id('1'), 30_000)
+    const creating = containerPaths(root, 'ns5', id('2'))
+    await createContainerDir(creating)
+    await writeFile(creating.networkPlan, '{}')
+    await reserveName(root, 'ns5', 'creating', id('2'))
+    await lifecycleLock('ns5', id('2'), 0)
+    // Nerd's record without containerd's container: remains that `ps -a` lists and `rm` removes.
+    await storedContainer('ns5', id('3'))
+    await reserveName(root, 'ns5', 'recorded', id('3'))
+    await removeOrphanedContainerFiles(root, 'ns5', new Set())
+    assert.deepEqual([existsSync(ghost.dir), existsSync(creating.dir), existsSync(containerPaths(root, 'ns5', id('3')).dir)], [false, true, true])
+    const namesDir = join(root, 'names', 'ns5')
+    assert.deepEqual(['ghost', 'creating', 'recorded'].map((name) => existsSync(join(namesDir, name))), [false, true, true])
+  })
+
   it('resolves full ids, names and unique prefixes, and refuses ambiguous ones', async () => {
-    await createContainerDir(containerPaths(root, 'ns2', `ab${'0'.repeat(62)}`))
+    await storedContainer('ns2', `ab${'0'.repeat(62)}`)
     await createContainerDir(containerPaths(root, 'ns2', `ac${'0'.repeat(62)}`))
     await reserveName(root, 'ns2', 'named', `ab${'0'.repeat(62)}`)
     assert.equal(await resolveContainerId(root, 'ns2', 'named'), `ab${'0'.repeat(62)}`)
