@@ -138,22 +138,30 @@ class ReconnectingScope implements ContainerScope {
    */
   reconnect(failed: ContainerdClient, stop: AbortSignal): Promise<boolean> {
     if (failed !== this.client) return Promise.resolve(true)
+    if (stop.aborted) return Promise.resolve(false)
     this.#reconnecting ??= this.#connectAgain().finally(() => (this.#reconnecting = undefined))
-    const stopped = new Promise<boolean>((resolve) => (stop.aborted ? resolve(false) : stop.addEventListener('abort', () => resolve(false), {once: true})))
-    return Promise.race([this.#reconnecting, stopped])
+    let onStop = (): void => undefined
+    const stopped = new Promise<boolean>((resolve) => stop.addEventListener('abort', (onStop = () => resolve(false)), {once: true}))
+    return Promise.race([this.#reconnecting, stopped]).finally(() => stop.removeEventListener('abort', onStop))
   }
 
   async #connectAgain(): Promise<boolean> {
-    for (let pause = FIRST_RECONNECT_DELAY_MS; ; pause = Math.min(pause * 2, MAX_RECONNECT_DELAY_MS)) {
-      this.client.close()
-      try {
-        this.client = await connect({address: this.#address, namespace: this.#namespace})
-        await this.client.version.version()
-        return true
-      } catch (error) {
-        if (!isConnectionError(error)) throw error
+    const closed = this.#closed.signal
+    try {
+      for (let pause = FIRST_RECONNECT_DELAY_MS; ; pause = Math.min(pause * 2, MAX_RECONNECT_DELAY_MS)) {
+        this.client.close()
+        try {
+          this.client = await connect({address: this.#address, namespace: this.#namespace})
+          await this.client.version.version()
+          return !closed.aborted
+        } catch (error) {
+          if (!isConnectionError(error)) throw error
+        }
+        if (!(await delayFor(pause, closed))) return false
       }
-      if (!(await delayFor(pause, this.#closed.signal))) return false
+    } finally {
+      // Closed meanwhile (the monitor has ended): so is the client made since.
+      if (closed.aborted) this.client.close()
     }
   }
 
@@ -299,7 +307,7 @@ async function runProbe(scope: ReconnectingScope, container: LoadedContainer, ti
     clearInterval(capping)
     // What is still there of it: the monitor stopped, or the task ended, mid-probe; or, once
     // containerd answers again, what its shim still runs when containerd went away.
-    if (lost && (await scope.reconnect(client, stop))) {
+    if (lost && (await scope.reconnect(client, stop).catch(() => false))) {
       exit = scope.client.tasks.wait(id, {execId, signal: waiting.signal})
       exit.catch(() => undefined)
     }
