@@ -21,6 +21,7 @@ import {startFailureMessage} from './attach.ts'
 import {execEvents, execProcessSpec, PROCESS_TYPE_URL} from './exec.ts'
 import {afterProbe, delayFor, healthTiming, nextProbeDelay, PROBE_OUTPUT_LIMIT, restartHealth, unmonitoredHealth} from './health.ts'
 import type {HealthTiming, MonitorMode} from './health.ts'
+import {initProcessRuns, recordedInitProcess} from './host-process.ts'
 import {makeIoDir} from './io.ts'
 import {loadContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -38,7 +39,7 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
   const record = await readRecord(paths)
   const timing = healthTiming(record?.Config.Healthcheck, record?.Config.Shell)
   if (!record?.Address || !timing || !(await takeMark(paths.healthMonitor, mode))) return
-  const scope = new ReconnectingScope(await connect({address: record.Address, namespace}), record.Address, namespace, dataRoot)
+  const scope = new ReconnectingScope(await connect({address: record.Address, namespace}), record.Address, namespace, dataRoot, paths)
   const taskEnded = new AbortController()
   try {
     const container = await loadContainer(scope, id)
@@ -101,21 +102,24 @@ const MAX_RECONNECT_DELAY_MS = 2000
 
 /**
  * The monitor's client, made again when containerd went away (a crash, a restart, an upgrade): the
- * container runs on meanwhile, and its monitor must not take the lost connection for its end.
+ * container runs on meanwhile, and its monitor must not take the lost connection for its end. It
+ * gives up once the container is gone, or its process has ended: there is nothing left to probe.
  */
 class ReconnectingScope implements ContainerScope {
   client: ContainerdClient
   readonly dataRoot: string
   readonly #address: string
   readonly #namespace: string
+  readonly #paths: ContainerPaths
   readonly #closed = new AbortController()
   #reconnecting: Promise<boolean> | undefined
 
-  constructor(client: ContainerdClient, address: string, namespace: string, dataRoot: string) {
+  constructor(client: ContainerdClient, address: string, namespace: string, dataRoot: string, paths: ContainerPaths) {
     this.client = client
     this.dataRoot = dataRoot
     this.#address = address
     this.#namespace = namespace
+    this.#paths = paths
   }
 
   /** The call's answer, asked again of a new client each time containerd could not be reached; undefined when `stop` aborts first. */
@@ -133,8 +137,10 @@ class ReconnectingScope implements ContainerScope {
 
   /**
    * Replaces the client `failed`, which lost containerd, by one that gets an answer, trying again at
-   * pauses growing up to MAX_RECONNECT_DELAY_MS; false when `stop` aborts first. Callers whose calls
-   * failed on the same client share one attempt: each new client would cut the others' calls short.
+   * pauses growing up to MAX_RECONNECT_DELAY_MS; false when `stop` aborts first, or when the
+   * container or its process is gone meanwhile (containerd, which may never come back, cannot say
+   * so). Callers whose calls failed on the same client share one attempt: each new client would cut
+   * the others' calls short.
    */
   reconnect(failed: ContainerdClient, stop: AbortSignal): Promise<boolean> {
     if (failed !== this.client) return Promise.resolve(true)
@@ -157,12 +163,19 @@ class ReconnectingScope implements ContainerScope {
         } catch (error) {
           if (!isConnectionError(error)) throw error
         }
-        if (!(await delayFor(pause, closed))) return false
+        if (!(await this.#processRuns()) || !(await delayFor(pause, closed))) return false
       }
     } finally {
       // Closed meanwhile (the monitor has ended): so is the client made since.
       if (closed.aborted) this.client.close()
     }
+  }
+
+  /** Whether the container is still there, with the process its hook recorded running (or none recorded yet). */
+  async #processRuns(): Promise<boolean> {
+    if (!(await readRecord(this.#paths))) return false
+    const init = recordedInitProcess(this.#paths.initPid)
+    return init === undefined || initProcessRuns(init)
   }
 
   close(): void {

@@ -126,6 +126,28 @@ describe('containers across a containerd restart', () => {
     })
     assert.equal(unhealthy.Log.at(-1).ExitCode, 1)
     assert.deepEqual(await monitors(), [monitor])
+    await nerdOk(['rm', '-f', 'checked'], options())
+    await until('the monitor to end with the container', async () => ((await monitors()).length === 0 ? true : undefined))
+  })
+
+  it('a health monitor that lost containerd ends when the container\'s process ends meanwhile, containerd or not', async () => {
+    await nerdOk(['run', '-d', '--name', 'checked-out', '--network', 'none', '--health-cmd', 'true', '--health-interval', '300ms', IMG, 'sleep', '600'], options())
+    const {Id: id, State: {Pid: pid}} = await inspect('checked-out')
+    const health = (): Record<string, any> => JSON.parse(readFileSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'health.json'), 'utf8'))
+    const monitors = async (): Promise<string[]> => {
+      const {stdout} = await promisify(execFile)('pgrep', ['-f', `health.js .* ${id}`]).catch(() => ({stdout: ''}))
+      return stdout.split('\n').filter(Boolean)
+    }
+    await until('it to be healthy', async () => (health().Status === 'healthy' ? true : undefined))
+    await containerd.kill()
+    try {
+      process.kill(pid, 'SIGKILL')
+      await until('the monitor to end', async () => ((await monitors()).length === 0 ? true : undefined), 15_000)
+      // As docker's, a container whose monitor stops with it is unhealthy.
+      assert.equal(health().Status, 'unhealthy')
+    } finally {
+      await containerd.start()
+    }
   })
 
   it('an attached run that loses containerd exits 125 as docker\'s, and hands the output on: the log has all of it, the exit handler sees the container out', async () => {
