@@ -3,15 +3,16 @@
  * started (detached) by each start of a container that has a health check, and again by the next
  * look at the container when it was killed (resume). It runs the probe in the container as an exec
  * at docker's intervals, keeps the state in the container's health.json (inspect's State.Health,
- * ps's "(healthy)") and ends with the task it was started for.
+ * ps's "(healthy)") and ends with the task it was started for. containerd going away (killed,
+ * restarted, upgraded) is not that end: the task runs on in its shim, and the monitor connects again.
  */
 import {randomBytes} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {open, rm, unlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
-import {connect, packJson} from '../containerd/index.ts'
-import type {ExitStatus} from '../containerd/index.ts'
+import {connect, isConnectionError, packJson} from '../containerd/index.ts'
+import type {ContainerdClient, ExitStatus} from '../containerd/index.ts'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import {formatGoDuration} from '../format/go-duration.ts'
 import {ownerTag} from '../owner.ts'
@@ -20,6 +21,7 @@ import {startFailureMessage} from './attach.ts'
 import {execEvents, execProcessSpec, PROCESS_TYPE_URL} from './exec.ts'
 import {afterProbe, delayFor, healthTiming, nextProbeDelay, PROBE_OUTPUT_LIMIT, restartHealth, unmonitoredHealth} from './health.ts'
 import type {HealthTiming, MonitorMode} from './health.ts'
+import {initProcessRuns, recordedInitProcess} from './host-process.ts'
 import {makeIoDir} from './io.ts'
 import {loadContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -37,22 +39,17 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
   const record = await readRecord(paths)
   const timing = healthTiming(record?.Config.Healthcheck, record?.Config.Shell)
   if (!record?.Address || !timing || !(await takeMark(paths.healthMonitor, mode))) return
-  const client = await connect({address: record.Address, namespace})
+  const scope = new ReconnectingScope(await connect({address: record.Address, namespace}), record.Address, namespace, dataRoot, paths)
   const taskEnded = new AbortController()
   try {
-    const scope = {client, dataRoot}
     const container = await loadContainer(scope, id)
     const task = await runningTask(scope, id)
     if (!task) return
-    // The monitor ends with this task: its exit, or a later start's task (which has a monitor of its own).
-    client.tasks.wait(id, {signal: taskEnded.signal}).then(
-      () => taskEnded.abort(),
-      () => taskEnded.abort(),
-    )
+    void endWithTask(scope, id, task.pid, taskEnded)
     const ending = AbortSignal.any([taskEnded.signal, stop])
-    // This task's status; undefined once the container or the task is gone, or a later start made another.
+    // This task's status, once containerd answers; undefined once the container or the task is gone, or a later start made another.
     const status = async () => {
-      const now = (await readRecord(paths)) && (await client.tasks.get(id).catch(() => undefined))
+      const now = (await readRecord(paths)) && (await scope.call((client) => client.tasks.get(id), ending).catch(() => undefined))
       return now && now.pid === task.pid ? now.status : undefined
     }
     // Already so when nerd made the start; not when containerd's restart monitor did (the logger starts this then).
@@ -73,8 +70,9 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
         continue
       }
       const probe = await runProbe(scope, container, timing, ending)
-      // A probe the exit cut short says nothing of the container's health, nor one a pause cut short.
+      // A probe the exit cut short says nothing of the container's health, nor one a pause or the loss of containerd cut short.
       if (ending.aborted) break
+      if (!probe) continue
       const after = await status()
       if (after === undefined) break
       if (after !== 'RUNNING') {
@@ -85,7 +83,7 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
       const next = afterProbe(health, probe, Date.now() - startedAt, timing)
       await writeJsonAtomic(paths.health, next)
       if (next.Status !== health.Status) {
-        await publishEvent(client, {type: 'container', action: HEALTH_STATUS_ACTION, id, attributes: {[HEALTH_STATUS_ACTION]: next.Status}})
+        await publishEvent(scope.client, {type: 'container', action: HEALTH_STATUS_ACTION, id, attributes: {[HEALTH_STATUS_ACTION]: next.Status}})
       }
       health = next
     }
@@ -93,8 +91,114 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
     if (!stop.aborted && ownsMark(paths) && health.Status !== 'unhealthy') await writeJsonAtomic(paths.health, unmonitoredHealth(health))
   } finally {
     taskEnded.abort()
-    client.close()
+    scope.close()
     if (!stop.aborted && ownsMark(paths)) await unlink(paths.healthMonitor).catch(() => undefined)
+  }
+}
+
+/** The pauses between attempts to reach containerd again: doubled from the first up to the last. */
+const FIRST_RECONNECT_DELAY_MS = 100
+const MAX_RECONNECT_DELAY_MS = 2000
+
+/**
+ * The monitor's client, made again when containerd went away (a crash, a restart, an upgrade): the
+ * container runs on meanwhile, and its monitor must not take the lost connection for its end. It
+ * gives up once the container is gone, or its process has ended: there is nothing left to probe.
+ */
+class ReconnectingScope implements ContainerScope {
+  client: ContainerdClient
+  readonly dataRoot: string
+  readonly #address: string
+  readonly #namespace: string
+  readonly #paths: ContainerPaths
+  readonly #closed = new AbortController()
+  #reconnecting: Promise<boolean> | undefined
+
+  constructor(client: ContainerdClient, address: string, namespace: string, dataRoot: string, paths: ContainerPaths) {
+    this.client = client
+    this.dataRoot = dataRoot
+    this.#address = address
+    this.#namespace = namespace
+    this.#paths = paths
+  }
+
+  /** The call's answer, asked again of a new client each time containerd could not be reached; undefined when `stop` aborts first. */
+  async call<T>(call: (client: ContainerdClient) => Promise<T>, stop: AbortSignal): Promise<T | undefined> {
+    for (;;) {
+      const client = this.client
+      try {
+        return await call(client)
+      } catch (error) {
+        if (!isConnectionError(error) || stop.aborted) throw error
+        if (!(await this.reconnect(client, stop))) return undefined
+      }
+    }
+  }
+
+  /**
+   * Replaces the client `failed`, which lost containerd, by one that gets an answer, trying again at
+   * pauses growing up to MAX_RECONNECT_DELAY_MS; false when `stop` aborts first, or when the
+   * container or its process is gone meanwhile (containerd, which may never come back, cannot say
+   * so). Callers whose calls failed on the same client share one attempt: each new client would cut
+   * the others' calls short.
+   */
+  reconnect(failed: ContainerdClient, stop: AbortSignal): Promise<boolean> {
+    if (failed !== this.client) return Promise.resolve(true)
+    if (stop.aborted) return Promise.resolve(false)
+    this.#reconnecting ??= this.#connectAgain().finally(() => (this.#reconnecting = undefined))
+    let onStop = (): void => undefined
+    const stopped = new Promise<boolean>((resolve) => stop.addEventListener('abort', (onStop = () => resolve(false)), {once: true}))
+    return Promise.race([this.#reconnecting, stopped]).finally(() => stop.removeEventListener('abort', onStop))
+  }
+
+  async #connectAgain(): Promise<boolean> {
+    const closed = this.#closed.signal
+    try {
+      for (let pause = FIRST_RECONNECT_DELAY_MS; ; pause = Math.min(pause * 2, MAX_RECONNECT_DELAY_MS)) {
+        this.client.close()
+        try {
+          this.client = await connect({address: this.#address, namespace: this.#namespace})
+          await this.client.version.version()
+          return !closed.aborted
+        } catch (error) {
+          if (!isConnectionError(error)) throw error
+        }
+        if (!(await this.#processRuns()) || !(await delayFor(pause, closed))) return false
+      }
+    } finally {
+      // Closed meanwhile (the monitor has ended): so is the client made since.
+      if (closed.aborted) this.client.close()
+    }
+  }
+
+  /** Whether the container is still there, with the process its hook recorded running (or none recorded yet). */
+  async #processRuns(): Promise<boolean> {
+    if (!(await readRecord(this.#paths))) return false
+    const init = recordedInitProcess(this.#paths.initPid)
+    return init === undefined || initProcessRuns(init)
+  }
+
+  close(): void {
+    this.#closed.abort()
+    this.client.close()
+  }
+}
+
+/**
+ * Aborts `ended` when the task's process `pid` has ended, or the task is gone or runs another
+ * process (a later start, which has a monitor of its own): a lost connection to containerd is none of these.
+ */
+async function endWithTask(scope: ReconnectingScope, id: string, pid: number, ended: AbortController): Promise<void> {
+  try {
+    await scope.call(async (client) => {
+      const task = await client.tasks.get(id)
+      // Asked again after containerd came back: the process may have ended, or been replaced, meanwhile.
+      if (task.pid === pid && task.status !== 'STOPPED') await client.tasks.wait(id, {signal: ended.signal})
+    }, ended.signal)
+  } catch {
+    // Gone, or containerd says so otherwise: the end all the same.
+  } finally {
+    ended.abort()
   }
 }
 
@@ -163,8 +267,9 @@ const KILLED_PROBE_WAIT_MS = 2000
  * when there was more, as docker's limitedBuffer) and exit code; -1 when it cannot run or times out.
  * Its stdout and stderr go to a file (file://), which the shim writes by itself: a FIFO would need
  * this process to read it, and a monitor killed mid-probe left the shim blocked on the exec's I/O.
+ * Undefined when containerd went away meanwhile: the probe's end is then unknown.
  */
-async function runProbe(scope: ContainerScope, container: LoadedContainer, timing: HealthTiming, stop: AbortSignal): Promise<HealthProbe> {
+async function runProbe(scope: ReconnectingScope, container: LoadedContainer, timing: HealthTiming, stop: AbortSignal): Promise<HealthProbe | undefined> {
   const {client} = scope
   const id = container.record.Id
   const start = new Date()
@@ -175,6 +280,7 @@ async function runProbe(scope: ContainerScope, container: LoadedContainer, timin
   const waiting = new AbortController()
   let exit: Promise<ExitStatus> | undefined
   let deleted = false
+  let lost = false
   let capping: NodeJS.Timeout | undefined
   try {
     const spec = await execProcessSpec(scope, container, {command: timing.command, env: [], interactive: false, tty: false, detach: false, privileged: false, detachKeys: []})
@@ -189,7 +295,7 @@ async function runProbe(scope: ContainerScope, container: LoadedContainer, timin
     capping = setInterval(() => void capOutput(output), OUTPUT_CHECK_MS)
     const timer = new AbortController()
     const outcome = await Promise.race([
-      exit.then((status) => status, () => 'ended' as const),
+      exit.then((status) => status, (error: unknown) => (isConnectionError(error) ? ('lost' as const) : ('ended' as const))),
       delayFor(timing.timeoutMs, AbortSignal.any([timer.signal, stop])).then((due) => (due ? ('timeout' as const) : ('stopped' as const))),
     ])
     timer.abort()
@@ -205,12 +311,19 @@ async function runProbe(scope: ContainerScope, container: LoadedContainer, timin
       const text = await readOutput(output)
       return probe(-1, `Health check exceeded timeout (${formatGoDuration(timing.timeoutMs)})${text === '' ? '' : `: ${text}`}`)
     }
-    return probe(-1, '')
+    lost = outcome === 'lost'
+    return lost ? undefined : probe(-1, '')
   } catch (error) {
-    return probe(-1, startFailureMessage((error as Error).message))
+    lost = isConnectionError(error)
+    return lost ? undefined : probe(-1, startFailureMessage((error as Error).message))
   } finally {
     clearInterval(capping)
-    // What is still there of it: the monitor stopped, or the task ended, mid-probe.
+    // What is still there of it: the monitor stopped, or the task ended, mid-probe; or, once
+    // containerd answers again, what its shim still runs when containerd went away.
+    if (lost && (await scope.reconnect(client, stop).catch(() => false))) {
+      exit = scope.client.tasks.wait(id, {execId, signal: waiting.signal})
+      exit.catch(() => undefined)
+    }
     if (!deleted) await endProbe(scope, id, execId, exit)
     waiting.abort()
     await rm(dir, {recursive: true, force: true})

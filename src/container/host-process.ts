@@ -43,6 +43,11 @@ export interface InitProcess {
   startTime: number
 }
 
+/** Whether the init process still runs: not gone, nor a zombie, nor its pid given to a later process. */
+export function initProcessRuns(init: InitProcess): boolean {
+  return !processEnded(init.pid) && Number(processStartTime(init.pid)) === init.startTime
+}
+
 /** Records a task's init process (`<pid> <start time>`), while it exists: its hook runs before it starts. */
 export async function recordInitProcess(file: string, pid: number): Promise<void> {
   await writeFile(file, `${pid} ${processStartTime(pid) ?? ''}`)

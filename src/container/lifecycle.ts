@@ -18,7 +18,7 @@ import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
 import {claimOrphanedMark, markHeld, markThisProcess} from './process-mark.ts'
-import {processEnded, processStartedAt, processStartTime, recordedInitProcess} from './host-process.ts'
+import {initProcessRuns, processStartedAt, recordedInitProcess} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {hasShareableShm, mountShm, unmountShm} from './shm.ts'
@@ -143,7 +143,7 @@ export async function getTask(scope: ContainerScope, id: string): Promise<Proces
 export function knownTask(task: Process, initPidFile: string): Process {
   if (task.status !== 'UNKNOWN') return task
   const init = recordedInitProcess(initPidFile)
-  if (!init || processEnded(init.pid) || Number(processStartTime(init.pid)) !== init.startTime) return task
+  if (!init || !initProcessRuns(init)) return task
   return {...task, status: 'RUNNING', pid: init.pid}
 }
 

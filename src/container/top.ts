@@ -3,7 +3,7 @@ import {execFile} from 'node:child_process'
 import {promisify} from 'node:util'
 import {NerdError} from '../errors.ts'
 import type {TabWriterOptions} from '../format/index.ts'
-import {noProcessError, publishContainerEvent} from './lifecycle.ts'
+import {getTask, noProcessError, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 
 /** docker's top table: `tabwriter.NewWriter(out, 20, 1, 3, ' ', 0)`, wider than its other tables. */
@@ -33,7 +33,7 @@ export function parsePsOutput(output: string, pids: ReadonlySet<number>): TopRes
 }
 
 export async function containerTop(scope: ContainerScope, container: LoadedContainer, psArgs: string[]): Promise<TopResult> {
-  const task = await scope.client.tasks.get(container.record.Id).catch(() => undefined)
+  const task = await getTask(scope, container.record.Id)
   // A paused container's processes are still there to list, as docker's top lists them.
   if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) throw await noProcessError(container, task, `container ${container.record.Id} is not running`)
   const pids = new Set((await scope.client.tasks.listPids(container.record.Id)).map((process) => process.pid))

@@ -256,10 +256,18 @@ function labelCheck(filter: ImageFilter): (labels: Record<string, string>) => bo
 }
 
 /**
+ * The time an `until=` filter compares, in `images` and `image prune` alike: when containerd
+ * recorded the image (pulled, loaded, tagged), as docker's containerd store compares, not when its
+ * config says it was built; that one for a record that has no time.
+ */
+export function untilComparedTime(summary: ImageSummary): Date | undefined {
+  return summary.record.createdAt ?? summary.created
+}
+
+/**
  * Keeps the summaries all filter keys accept, as docker does: any of the reference patterns, every
  * label check; before/since name an image whose creation time bounds the list; until keeps the
- * images containerd has had since before that time (docker's containerd store compares the image
- * record's creation, not the config's).
+ * images recorded before that time (untilComparedTime).
  */
 export function filterImages(summaries: readonly ImageSummary[], filters: readonly ImageFilter[], now = new Date()): ImageSummary[] {
   const anchorTime = (text: string): number => {
@@ -276,7 +284,7 @@ export function filterImages(summaries: readonly ImageSummary[], filters: readon
   const until = values('until').map((value) => untilTime(value, now))
   return summaries.filter((summary) => {
     const created = summary.created?.getTime() ?? 0
-    const recorded = (summary.record.createdAt ?? summary.created)?.getTime() ?? 0
+    const recorded = untilComparedTime(summary)?.getTime() ?? 0
     if (references.length > 0 && !references.some((pattern) => matchesReference(summary, pattern))) return false
     const labels = summary.config?.config?.Labels ?? {}
     if (!labelChecks.every((check) => check(labels))) return false

@@ -7,7 +7,7 @@
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {truncateId} from '../format/index.ts'
-import {lookupImages, noSuchImage, summarizeImages} from './list.ts'
+import {lookupImages, noSuchImage, summarizeImages, untilComparedTime} from './list.ts'
 import type {ImageSummary} from './list.ts'
 import {familiarName, parseReference, repository} from './reference.ts'
 import type {Reference} from './reference.ts'
@@ -165,8 +165,8 @@ export interface PruneResult {
 
 /**
  * docker's image prune: dangling images (no name), or with `all` every image; images a container
- * uses are kept, and so are those the filters (`until=`, `label=`, `label!=` on the image's config)
- * keep. Reclaimed space is what the content store shrank by once the collector ran.
+ * uses are kept, and so are those the filters keep (`until=` as `images` compares it, `label=` and
+ * `label!=` on the image's config). Reclaimed space is what the content store shrank by once the collector ran.
  */
 export async function pruneImages(client: ContainerdClient, options: {all: boolean; filter: PruneFilter; users: readonly ImageUser[]}): Promise<PruneResult> {
   const {filter} = options
@@ -177,7 +177,7 @@ export async function pruneImages(client: ContainerdClient, options: {all: boole
     (summary) =>
       (options.all || isDanglingImageName(summary.record.name)) &&
       !used.has(summary.id) &&
-      withinPruneFilter(filter, summary.created, summary.config?.config?.Labels ?? {}),
+      withinPruneFilter(filter, untilComparedTime(summary), summary.config?.config?.Labels ?? {}),
   )
   const deleted = new Set(doomed.map((summary) => summary.id))
   for (const summary of summaries) if (!doomed.includes(summary)) deleted.delete(summary.id)

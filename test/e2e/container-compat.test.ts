@@ -81,6 +81,26 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['top', 'web', '--bogus']), {code: 1, stdout: '', stderr: `Error: ps: ${psSaid}\n`})
   })
 
+  it('top lists a container whose shim does not answer containerd in time (UNKNOWN) while its process lives', async () => {
+    await nerdOk(['run', '-d', '--name', 'unanswering', '--network', 'none', IMG, 'sleep', '600'])
+    const {Id: id} = await inspectContainer('unanswering')
+    const {stdout} = await promisify(execFile)('pgrep', ['-f', `containerd-shim-runc-v2 -namespace ${fileNamespace()} -id ${id}`])
+    const shim = Number(stdout.trim())
+    // containerd gives up on the stopped shim's state after 2 s (UNKNOWN); the listing of the processes waits for it to go on.
+    process.kill(shim, 'SIGSTOP')
+    let listed: ReturnType<typeof nerd>
+    try {
+      listed = nerd(['top', 'unanswering'])
+      await new Promise((resolve) => setTimeout(resolve, 4000))
+    } finally {
+      process.kill(shim, 'SIGCONT')
+    }
+    const {code, stdout: table, stderr} = await listed
+    assert.equal(code, 0, stderr)
+    assert.match(table, /sleep 600/)
+    await nerdOk(['rm', '-f', 'unanswering'])
+  })
+
   it('kill -s \'\' sends docker\'s default signal, SIGKILL', async () => {
     await nerdOk(['run', '-d', '--name', 'default-killed', IMG, 'sleep', '600'])
     assert.equal(await nerdOk(['kill', '-s', '', 'default-killed']), 'default-killed\n')

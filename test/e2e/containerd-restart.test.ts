@@ -6,13 +6,14 @@
  * one the other test files share.
  */
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import type {ChildProcess} from 'node:child_process'
-import {mkdirSync, openSync, writeFileSync} from 'node:fs'
+import {mkdirSync, openSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
+import {promisify} from 'node:util'
 import {nerdOk, until} from '../helpers/containers.ts'
-import {ctr, fileNamespace, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, fileNamespace, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 import {testImageArchive} from '../helpers/test-images.ts'
 
 const IMG = 'nerd-test/busybox'
@@ -99,6 +100,54 @@ describe('containers across a containerd restart', () => {
     assert.deepEqual([stillSteady.State.Status, stillSteady.State.Pid, stillSteady.RestartCount], ['running', steady.State.Pid, 0])
     assert.equal(await nerdOk(['logs', 'talker'], options()), 'line1\nline2\nline3\nline4\nline5\nline6\n')
     await until('the finished container to be exited', async () => ((await inspect('talker')).State.Status === 'exited' ? true : undefined))
+  })
+
+  it('a health monitor rides out the restart: the same monitor goes on probing the container that ran on', async () => {
+    await nerdOk(['run', '-d', '--name', 'checked', '--network', 'none', '--health-cmd', 'test ! -f /tmp/bad', '--health-interval', '300ms', '--health-retries', '2', IMG, 'sleep', '600'], options())
+    const {Id: id, State: {Pid: pid}} = await inspect('checked')
+    // Read from its files and processes: a ps or inspect would start a monitor again in place of one gone.
+    const health = (): Record<string, any> => JSON.parse(readFileSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'health.json'), 'utf8'))
+    const monitors = async (): Promise<string[]> => {
+      const {stdout} = await promisify(execFile)('pgrep', ['-f', `health.js .* ${id}`]).catch(() => ({stdout: ''}))
+      return stdout.split('\n').filter(Boolean)
+    }
+    await until('it to be healthy', async () => (health().Status === 'healthy' ? true : undefined))
+    const [monitor] = await monitors()
+    assert.ok(monitor)
+
+    await containerd.kill()
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await containerd.start()
+    // The check fails from now on: written into the container's root, with no nerd command.
+    writeFileSync(`/proc/${pid}/root/tmp/bad`, '')
+    const unhealthy = await until('probes after the restart to fail', async () => {
+      const current = health()
+      return current.Status === 'unhealthy' && current.FailingStreak >= 2 ? current : undefined
+    })
+    assert.equal(unhealthy.Log.at(-1).ExitCode, 1)
+    assert.deepEqual(await monitors(), [monitor])
+    await nerdOk(['rm', '-f', 'checked'], options())
+    await until('the monitor to end with the container', async () => ((await monitors()).length === 0 ? true : undefined))
+  })
+
+  it('a health monitor that lost containerd ends when the container\'s process ends meanwhile, containerd or not', async () => {
+    await nerdOk(['run', '-d', '--name', 'checked-out', '--network', 'none', '--health-cmd', 'true', '--health-interval', '300ms', IMG, 'sleep', '600'], options())
+    const {Id: id, State: {Pid: pid}} = await inspect('checked-out')
+    const health = (): Record<string, any> => JSON.parse(readFileSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'health.json'), 'utf8'))
+    const monitors = async (): Promise<string[]> => {
+      const {stdout} = await promisify(execFile)('pgrep', ['-f', `health.js .* ${id}`]).catch(() => ({stdout: ''}))
+      return stdout.split('\n').filter(Boolean)
+    }
+    await until('it to be healthy', async () => (health().Status === 'healthy' ? true : undefined))
+    await containerd.kill()
+    try {
+      process.kill(pid, 'SIGKILL')
+      await until('the monitor to end', async () => ((await monitors()).length === 0 ? true : undefined), 15_000)
+      // As docker's, a container whose monitor stops with it is unhealthy.
+      assert.equal(health().Status, 'unhealthy')
+    } finally {
+      await containerd.start()
+    }
   })
 
   it('an attached run that loses containerd exits 125 as docker\'s, and hands the output on: the log has all of it, the exit handler sees the container out', async () => {

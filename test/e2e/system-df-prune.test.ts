@@ -137,6 +137,15 @@ describe('system df and prune', () => {
     assert.equal(bad.stderr, "Error: invalid filter 'bogus'\n")
   })
 
+  it('image prune --filter until= compares when the image was stored, as images --filter until= does, not when its config says it was built', async () => {
+    // Built on 2024-01-01 (its config's Created), stored now.
+    await loadTestImage('nerd-test/multilayer:latest')
+    assert.equal(await nerdOk(['images', '-q', '--filter', 'reference=nerd-test/multilayer', '--filter', 'until=1h']), '')
+    assert.equal(await nerdOk(['image', 'prune', '-a', '-f', '--filter', 'until=1h']), 'Total reclaimed space: 0B\n')
+    assert.match(await nerdOk(['images', '--format', '{{.Repository}}']), /^nerd-test\/multilayer$/m)
+    await nerdOk(['rmi', 'nerd-test/multilayer'])
+  })
+
   it('system prune checks every filter before it removes anything, and takes until= as a duration', async () => {
     await nerdOk(['create', '--name', 'prune-until', '--network', 'none', IMG, 'true'])
     for (const [args, message] of [

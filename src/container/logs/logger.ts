@@ -15,7 +15,7 @@ import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
 import {fifoInput, serveAttachSocket} from '../attach-socket.ts'
 import {markHeld} from '../process-mark.ts'
-import {processEnded, processStartTime, recordedInitProcess} from '../host-process.ts'
+import {initProcessRuns, processStartTime, recordedInitProcess} from '../host-process.ts'
 import type {InitProcess} from '../host-process.ts'
 import type {ContainerRecord, ContainerState} from '../model.ts'
 import {containerPaths, startedState, updateState} from '../store.ts'
@@ -244,8 +244,7 @@ export async function initProcessExit(pidFile: string, since: number, signal: Ab
       if (recorded && recorded.startTime >= since) init = recorded
       continue
     }
-    // Gone, a zombie, or its pid given to a later process.
-    if (processEnded(init.pid) || Number(processStartTime(init.pid)) !== init.startTime) return init.pid
+    if (!initProcessRuns(init)) return init.pid
   }
   return undefined
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {packAny} from '../../../src/containerd/index.ts'
 import type {ContainerdEvent} from '../../../src/containerd/index.ts'
+import Events from '../../../src/commands/events.ts'
 import {renderItems} from '../../../src/format/index.ts'
 import {ContainerFacts, dockerEvent, eventFormatter, eventLine, eventMatches, eventTemplateData, parseEventFilters} from '../../../src/system/events.ts'
 import {nerdEventOf} from '../../../src/system/nerd-events.ts'
@@ -153,6 +154,14 @@ describe('docker events from containerd events', () => {
     assert.equal(eventMatches(start, parseEventFilters(['daemon=c'])), true)
     for (const key of ['daemon', 'plugin', 'node', 'service', 'secret', 'config']) assert.equal(eventMatches(start, parseEventFilters([`${key}=x`])), false, key)
     assert.throws(() => parseEventFilters(['event']), /bad format of filter/)
+  })
+
+  it('--filter\'s help names every key that filters, docker\'s keys all', async () => {
+    const start = (await dockerEvent(containerd('/tasks/start', {containerId: 'c1', pid: 9}), facts))!
+    const named = /\(([^)]*)\)$/.exec(Events.flags.filter.description ?? '')?.[1].split(', ') ?? []
+    assert.deepEqual([...named].sort(), ['config', 'container', 'daemon', 'event', 'image', 'label', 'network', 'node', 'plugin', 'scope', 'secret', 'service', 'type', 'volume'])
+    // A key docker's daemon does not know is ignored: each one named here leaves out an event it does not match.
+    for (const key of named) assert.equal(eventMatches(start, parseEventFilters([`${key}=nosuch`])), false, key)
   })
 
   it('filters volume and network events by type, name and ID', async () => {
