@@ -243,7 +243,7 @@ describe('cp', () => {
     assert.deepEqual((await readdir(temporary)).filter((name) => name.startsWith('nerd-rootfs-')), [])
   })
 
-  it('rm of a container unmounts the root filesystem a SIGKILLed copy or export left mounted, and not that of one still running', async () => {
+  it('rm of a container unmounts the root filesystem a SIGKILLed copy left mounted, and not that of one still running', async () => {
     const temporary = join(work, 'killed-tmp')
     await mkdir(temporary)
     const mounted = async (): Promise<string[]> =>
@@ -257,10 +257,11 @@ describe('cp', () => {
     // Their stdout never read, both wait with the root mounted.
     const start = (args: string[]) => startNerd(args, {env: {TMPDIR: temporary}})
     const live = start(['cp', 'copied-live:/bin', '-'])
+    let killed: ReturnType<typeof start> | undefined
     try {
       await until('the root filesystem to be mounted', async () => ((await mounted()).length > 0 ? true : undefined))
       const [kept] = await mounted()
-      const killed = start(['export', 'copied-killed'])
+      killed = start(['cp', 'copied-killed:/bin', '-'])
       await until('the other root filesystem to be mounted', async () => ((await mounted()).length > 1 ? true : undefined))
       killed.child.kill('SIGKILL')
       assert.equal(await killed.ended, 'SIGKILL')
@@ -271,6 +272,8 @@ describe('cp', () => {
       assert.deepEqual(await roots(), [kept!.slice(temporary.length + 1)])
     } finally {
       live.child.kill('SIGINT')
+      // A copy that never got as far as its mount must not keep the file's process waiting on it.
+      killed?.child.kill('SIGKILL')
     }
     assert.equal(await live.ended, 'SIGINT')
     assert.deepEqual(await mounted(), [])
