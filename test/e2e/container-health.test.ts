@@ -105,7 +105,7 @@ describe('health checks', () => {
   })
 
   it('keeps the first 4096 bytes of a probe\'s output (stdout and stderr), with "..." when there was more, as docker\'s', async () => {
-    await nerdOk(['run', '-d', '--name', 'chatty', '--health-cmd', 'echo err >&2; head -c 5000 /dev/zero | tr "\\0" a', '--health-interval', '300ms', IMG, 'sleep', '600'])
+    await nerdOk(['run', '-d', '--name', 'chatty', '--health-cmd', 'echo err >&2; sleep 0.3; head -c 5000 /dev/zero | tr "\\0" a', '--health-interval', '300ms', IMG, 'sleep', '600'])
     const probed = await until('a probe', async () => (await inspectContainer('chatty')).State.Health?.Log.at(-1), 15_000)
     assert.equal(probed.Output, `err\n${'a'.repeat(4092)}...`)
     await nerdOk(['rm', '-f', 'chatty'])
