@@ -16,7 +16,9 @@
  * - For run/create/exec (and `compose run|exec`) nothing is lifted from the first positional on:
  *   in `nerd run --rm img ls --debug`, `--debug` is the container's. Finding that positional needs
  *   the commands' value flags (`-p 80:80` is not the image), hence the tables below.
- * - Nothing is lifted after `--`; for run/create/exec, a `--` is put before the first positional.
+ * - A `--` before the command word ends the global options and is dropped (`nerd -- ps`). After
+ *   the command word nothing is lifted after `--`; for run/create/exec, a `--` is put before the
+ *   first positional.
  */
 import {flagNeedsArgument, invalidFlagArgument, unknownFlag} from '../errors.ts'
 import {flagExtent, type ValueFlags} from './run-args.ts'
@@ -147,10 +149,9 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
     index += lifted || 1
   }
   const found = (): SplitGlobalArgs => ({globals, rest, command, ...(dockerConfig === undefined ? {} : {dockerConfig})})
-  if (index >= argv.length || argv[index] === '--') {
-    rest.push(...argv.slice(index))
-    return found()
-  }
+  // docker's root parser takes a `--` before the command as the end of its own flags: `nerd -- ps` is `ps`.
+  if (argv[index] === '--') index++
+  if (index >= argv.length) return found()
 
   command.push(argv[index])
   rest.push(argv[index])

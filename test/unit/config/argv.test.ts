@@ -121,7 +121,9 @@ const cases: Record<string, Case> = {
     rest: ['run', '--', 'img', '--debug'],
     command: ['run'],
   },
-  '-- before any command': {argv: ['--debug', '--', 'ps'], globals: {debug: true}, rest: ['--', 'ps'], command: []},
+  '-- before the command ends the global options, as docker\'s root parser reads it': {argv: ['--debug', '--', 'ps', '-a'], globals: {debug: true}, rest: ['ps', '-a'], command: ['ps']},
+  '-- before run': {argv: ['--', 'run', '--rm', 'img', '--debug'], globals: {}, rest: ['run', '--rm', '--', 'img', '--debug'], command: ['run']},
+  'a lone --': {argv: ['--'], globals: {}, rest: [], command: []},
   'topic and subcommand': {
     argv: ['namespace', 'ls', '--debug'],
     globals: {debug: true},
