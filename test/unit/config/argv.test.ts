@@ -232,6 +232,17 @@ describe('splitGlobalArgs', () => {
     assert.deepEqual(splitGlobalArgs(['compose', '--config', 'x']).rest, ['compose', '--config', 'x'])
   })
 
+  it("accepts docker's -c/--context default before the command and refuses any other context (exit 1)", () => {
+    for (const argv of [['--context', 'default', 'ps'], ['--context=default', 'ps'], ['-c', 'default', '-n', 'x', 'ps'], ['-c=default', 'ps']]) {
+      assert.deepEqual(splitGlobalArgs(argv).rest, ['ps'], argv.join(' '))
+    }
+    assert.throws(
+      () => splitGlobalArgs(['--context', 'remote', 'ps']),
+      (error: unknown) => error instanceof NerdError && error.exitCode === 1 && error.message === 'context "remote" does not exist: nerd has the "default" context only (use -H or CONTAINERD_ADDRESS)',
+    )
+    assert.throws(() => splitGlobalArgs(['--context']), (error: unknown) => error instanceof NerdError && error.exitCode === 125)
+  })
+
   it('does not modify its input', () => {
     const argv = ['-n', 'x', 'ps', '--debug']
     splitGlobalArgs(argv)
