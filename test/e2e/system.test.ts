@@ -370,6 +370,10 @@ describe('usage errors', () => {
     [['container', 'run'], 1, '"nerd container run" requires at least 1 argument.\nSee \'nerd container run --help\'.\n'],
     [['help', 'frob'], 1, 'unknown help topic: frob\n'],
     [['help', 'container', 'frob'], 1, 'unknown help topic: frob\n'],
+    // docker's build commands, which only a plugin brings to nerd: said in one line.
+    ...[['build', '-t', 'x', '.'], ['image', 'build', '.'], ['builder', 'prune']].map((args): [string[], number, string] => [
+      args, 1, `unknown command: nerd ${args[0] === 'image' ? 'image build' : args[0]}: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n`,
+    ]),
   ]
   for (const [args, code, stderr] of cases) {
     it(`nerd ${args.join(' ')}: docker's words and exit code`, async () => {
