@@ -103,7 +103,10 @@ step('build info', () => {
   } catch {
     // Not a git checkout (a packed tarball): the commit stays unknown.
   }
-  writeFileSync(join(root, 'dist', 'build-info.json'), `${JSON.stringify({commit})}\n`)
+  // The time is docker's BuildTime (`version`); SOURCE_DATE_EPOCH makes it reproducible.
+  const seconds = Number(process.env.SOURCE_DATE_EPOCH)
+  const time = new Date(Number.isInteger(seconds) && process.env.SOURCE_DATE_EPOCH !== '' ? seconds * 1000 : Date.now()).toISOString()
+  writeFileSync(join(root, 'dist', 'build-info.json'), `${JSON.stringify({commit, time})}\n`)
 })
 for (const dir of pluginDirs) {
   if (!existsSync(join(dir, 'tsconfig.json'))) continue

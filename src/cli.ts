@@ -109,6 +109,11 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
       process.stderr.write(`"nerd ${command.id}" accepts no arguments.\n${commandHelp(command.id)}\n`)
       return 1
     }
+    const build = buildCommandTyped(argv)
+    if (build) {
+      process.stderr.write(`unknown command: nerd ${build}: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n`)
+      return 1
+    }
     process.stderr.write(`unknown command: nerd ${notFound[1]!.replaceAll(':', ' ')}\nRun 'nerd --help' for more information\n`)
     return 1
   }
@@ -141,6 +146,14 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
   // 2 is oclif's default for a failed command (this.error), where docker's CLI fails with 1.
   const exit = err.oclif?.exit
   return typeof exit === 'number' && exit !== 2 ? exit : 1
+}
+
+/** docker's build commands, when argv names one (no plugin provided it): `build`, `image build`, `builder ...`, `buildx ...`. */
+function buildCommandTyped(argv: readonly string[]): string | undefined {
+  const [first, second] = argv
+  if (first === 'build' || first === 'builder' || first === 'buildx') return first
+  if (first === 'image' && second === 'build') return 'image build'
+  return undefined
 }
 
 interface NamedCommand {

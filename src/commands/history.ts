@@ -13,10 +13,11 @@ export default class History extends NerdCommand {
     'no-trunc': Flags.boolean({description: "Don't truncate output"}),
     quiet: Flags.boolean({char: 'q', description: 'Only show image IDs'}),
     format: Flags.string({description: "Format the output using a Go template, 'table', or 'json'"}),
+    platform: Flags.string({description: 'Show history for the given platform of a multi-platform image (os[/arch[/variant]])'}),
   }
 
   async run(): Promise<void> {
-    const {historyRows} = await import('../image/inspect.ts')
+    const {historyRows, imageConfigForPlatform} = await import('../image/inspect.ts')
     const {findImages, noSuchImage, summarizeImages, unpackedLayerSize} = await import('../image/list.ts')
     const {chainIds, resolveImageConfig} = await import('../image/store.ts')
     const {listingFormat} = await import('../format/index.ts')
@@ -24,7 +25,7 @@ export default class History extends NerdCommand {
     const [client, {snapshotter}] = await Promise.all([this.containerd(), this.nerdConfig()])
     const [image] = findImages(await summarizeImages(client), args.image)
     if (!image) throw noSuchImage(args.image)
-    const {config, manifest} = await resolveImageConfig(client, image.record)
+    const {config, manifest} = flags.platform === undefined ? await resolveImageConfig(client, image.record) : await imageConfigForPlatform(client, image, args.image, flags.platform)
     // docker's sizes are the unpacked layers' (their snapshots' usage); a layer not unpacked has its blob's.
     const unpacked = await Promise.all(chainIds(config.rootfs.diff_ids).map((chainId) => unpackedLayerSize(client, snapshotter, chainId)))
     const sizes = manifest.layers.map((layer, index) => unpacked[index] ?? layer.size)

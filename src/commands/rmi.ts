@@ -11,6 +11,8 @@ export default class Rmi extends NerdCommand {
   }
   static flags = {
     force: Flags.boolean({char: 'f', description: 'Force removal of the image'}),
+    // docker's: keep untagged parents. containerd's store has no parent images to remove.
+    'no-prune': Flags.boolean({description: 'Do not delete untagged parents (nerd has none: no effect)'}),
   }
 
   async run(): Promise<void> {

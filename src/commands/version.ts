@@ -12,7 +12,7 @@ export default class Version extends NerdCommand {
   async run(): Promise<void> {
     const {clientVersion, renderClientVersion, renderServerVersion, serverVersion} = await import('../system/version.ts')
     const {flags} = await this.parse(Version)
-    const server = this.containerd().then(serverVersion)
+    const server = Promise.all([this.containerd(), this.nerdConfig()]).then(([client, config]) => serverVersion(client, config.experimental))
     server.catch(() => undefined)
     const info: VersionInfo = {Client: clientVersion()}
     // Like docker: the client's part is printed even when the server cannot be reached, then the error.
@@ -24,7 +24,13 @@ export default class Version extends NerdCommand {
     const {asGoStruct} = await import('../format/go-values.ts')
     // docker's template runs on its versionInfo struct: a field it lacks is an error.
     const context = (serverPart: VersionInfo['Server'] | null) =>
-      asGoStruct({Client: asGoStruct({...info.Client}, 'system.clientVersion'), Server: serverPart && asGoStruct({...serverPart}, '*types.Version')}, 'system.versionInfo')
+      asGoStruct(
+        {
+          Client: asGoStruct({...info.Client, Platform: asGoStruct({...info.Client.Platform}, '*system.platformInfo')}, 'system.clientVersion'),
+          Server: serverPart && asGoStruct({...serverPart, Platform: asGoStruct({...serverPart.Platform}, 'struct { Name string }')}, '*types.Version'),
+        },
+        'system.versionInfo',
+      )
     try {
       info.Server = await server
     } catch (error) {

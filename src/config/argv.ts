@@ -5,7 +5,8 @@
  * Rules:
  * - Before the first command word, long and short forms are lifted (`-n`, `-a`, `-H`: `-n x`,
  *   `-n=x`, `-nx`; grouped as pflag groups them: `-Dn x`), and docker's `--config DIR`. Unknown
- *   options there are left in place for the entry point to report.
+ *   options there are left in place for the entry point to report. docker's `-c, --context` is
+ *   checked (only `default`) and dropped.
  * - Between one of nerd's management commands and its subcommand, only help is not a global
  *   option: anything else is an unknown flag, as docker's parser says before it looks for the
  *   subcommand (`nerd container --bogus ls`).
@@ -16,9 +17,11 @@
  * - For run/create/exec (and `compose run|exec`) nothing is lifted from the first positional on:
  *   in `nerd run --rm img ls --debug`, `--debug` is the container's. Finding that positional needs
  *   the commands' value flags (`-p 80:80` is not the image), hence the tables below.
- * - Nothing is lifted after `--`; for run/create/exec, a `--` is put before the first positional.
+ * - A `--` before the command word ends the global options and is dropped (`nerd -- ps`). After
+ *   the command word nothing is lifted after `--`; for run/create/exec, a `--` is put before the
+ *   first positional.
  */
-import {flagNeedsArgument, invalidFlagArgument, unknownFlag} from '../errors.ts'
+import {flagNeedsArgument, invalidFlagArgument, NerdError, unknownFlag} from '../errors.ts'
 import {flagExtent, type ValueFlags} from './run-args.ts'
 import {SETTING_SPECS, InvalidSettingValue, parseBooleanFlag, type GlobalFlags, type SettingName} from './settings.ts'
 
@@ -142,15 +145,21 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
       index += token === '--config' ? 2 : 1
       continue
     }
+    const context = /^(-c|--context)(?:=(.*))?$/s.exec(token)
+    if (context) {
+      if (context[2] === undefined && index + 1 >= argv.length) throw flagNeedsArgument(token, '')
+      checkContext(context[2] ?? argv[index + 1]!)
+      index += context[2] === undefined ? 2 : 1
+      continue
+    }
     const lifted = liftGlobal(argv, index, globals, true)
     if (lifted === 0) rest.push(token)
     index += lifted || 1
   }
   const found = (): SplitGlobalArgs => ({globals, rest, command, ...(dockerConfig === undefined ? {} : {dockerConfig})})
-  if (index >= argv.length || argv[index] === '--') {
-    rest.push(...argv.slice(index))
-    return found()
-  }
+  // docker's root parser takes a `--` before the command as the end of its own flags: `nerd -- ps` is `ps`.
+  if (argv[index] === '--') index++
+  if (index >= argv.length) return found()
 
   command.push(argv[index])
   rest.push(argv[index])
@@ -205,6 +214,14 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
   }
   rest.push(...argv.slice(index))
   return found()
+}
+
+/**
+ * docker's `-c, --context`: nerd has docker's `default` context only (the containerd it is given
+ * with -H or its settings), so naming it is accepted and any other is refused.
+ */
+function checkContext(name: string): void {
+  if (name !== 'default') throw new NerdError(`context ${JSON.stringify(name)} does not exist: nerd has the "default" context only (use -H or CONTAINERD_ADDRESS)`)
 }
 
 function isOption(token: string): boolean {
@@ -311,6 +328,7 @@ export function globalOptionsHelp(): string {
     return [[...shorts, ...longs].join(', ') + (spec.kind === 'boolean' ? '' : ' <value>'), spec.description] as const
   })
   rows.push(['-l, --log-level <value>', 'debug is --debug; info, warn, error and fatal are the default'])
+  rows.push(['-c, --context <value>', 'docker\'s context: only "default" (nerd has no other)'])
   rows.push(['--config <value>', "Location of docker's client configuration (DOCKER_CONFIG; default ~/.docker)"])
   const width = Math.max(...rows.map(([flags]) => flags.length))
   return `GLOBAL OPTIONS\n${rows.map(([flags, description]) => `  ${flags.padEnd(width)}  ${description}`).join('\n')}\n`

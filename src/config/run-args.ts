@@ -93,7 +93,7 @@ export function normalizeBooleanFlags(
   options: {chars?: ReadonlyMap<string, string>; negatable?: ReadonlySet<string>} = {},
 ): string[] {
   const end = flags.indexOf('--')
-  const head = end === -1 ? flags : flags.slice(0, end)
+  const head = (end === -1 ? flags : flags.slice(0, end)).flatMap((token) => splitGroupBeforeValue(token, options.chars))
   const rewritten = head.flatMap((token) => {
     const long = /^--([^=]+)=(.*)$/s.exec(token)
     const short = /^-([^-])=(.*)$/s.exec(token)
@@ -111,6 +111,20 @@ export function normalizeBooleanFlags(
     return !options.negatable || options.negatable.has(name) ? [`--no-${name}`] : []
   })
   return end === -1 ? rewritten : [...rewritten, ...flags.slice(end)]
+}
+
+/**
+ * pflag lets the last letter of a group of short booleans take `=value` (`-it=false` is `-i` and
+ * `-t=false`): such a group is split there, so that the last flag is read as a lone `-t=false` is.
+ * Left whole when a letter before the last is no boolean of the command's (a value flag takes the
+ * rest of the group; an unknown one is the parser's to report).
+ */
+function splitGroupBeforeValue(token: string, chars: ReadonlyMap<string, string> | undefined): string[] {
+  const group = /^-([^-=]{2,})=(.*)$/s.exec(token)
+  if (!group || !chars) return [token]
+  const letters = group[1]!
+  if (![...letters.slice(0, -1)].every((char) => chars.has(char))) return [token]
+  return [`-${letters.slice(0, -1)}`, `-${letters.slice(-1)}=${group[2]}`]
 }
 
 export interface FlagDefinitionShape {

@@ -3,13 +3,16 @@
  * record sharing the image ID contributes its tags and repository digests.
  */
 import type {ContainerdClient} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
 import {CONFIG_TYPE, GRAPH_DRIVER_TYPE} from '../container/inspect-types.ts'
 import {goLocalRFC3339, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import {goStruct, pointerTo, renamed, SLICE, withGoType} from '../format/go-types.ts'
 import type {ImageConfig} from './manifest.ts'
 import {findImages, NONE, summarizeImages} from './list.ts'
 import type {ImageSummary} from './list.ts'
+import {formatPlatform, normalizePlatform, onlyPlatform, parsePlatform} from './platform.ts'
 import {InvalidReferenceError} from './reference.ts'
+import {NoPlatformManifestError, resolveImageConfig, type ResolvedImageConfig} from './store.ts'
 
 /** The fields of docker's `image inspect` that an image in containerd has. */
 export interface DockerImageInspect {
@@ -107,11 +110,33 @@ export function inspectDocument(image: ImageSummary, group: readonly ImageSummar
 }
 
 /**
+ * The config of `image` for `--platform` (`history`, `image inspect`): the index's manifest for it,
+ * or the image's own when it is one platform's; in docker's words when the image has none for it.
+ */
+export async function imageConfigForPlatform(client: ContainerdClient, image: ImageSummary, reference: string, specifier: string): Promise<ResolvedImageConfig> {
+  const platform = parsePlatform(specifier)
+  const wanted = formatPlatform(platform)
+  let resolved: ResolvedImageConfig
+  try {
+    resolved = await resolveImageConfig(client, image.record, platform)
+  } catch (error) {
+    if (!(error instanceof NoPlatformManifestError)) throw error
+    throw new NerdError(`image with reference ${reference} was found but does not provide the specified platform (${wanted})`)
+  }
+  const actual = normalizePlatform({os: resolved.config.os, architecture: resolved.config.architecture, ...(resolved.config.variant ? {variant: resolved.config.variant} : {})})
+  if (!resolved.index && !onlyPlatform(platform).match(actual)) {
+    throw new NerdError(`image with reference ${reference} was found but does not match the specified platform: wanted ${wanted}, actual: ${formatPlatform(actual)}`)
+  }
+  return resolved
+}
+
+/**
  * Looks up `inspect`'s images by reference, ID or ID prefix, listing them (with their unpacked sizes
- * in `snapshotter`, the SIZE `images` shows) on first use. A word that is no valid reference names
+ * in `snapshotter`, the SIZE `images` shows) on first use; with `platform`, each image as that
+ * platform's (imageConfigForPlatform). A word that is no valid reference names
  * no image, so docker's "No such ..." reports it beside the others found.
  */
-export function imageInspector(client: ContainerdClient, snapshotter: string): (name: string) => Promise<DockerImageInspect | undefined> {
+export function imageInspector(client: ContainerdClient, snapshotter: string, platform?: string): (name: string) => Promise<DockerImageInspect | undefined> {
   let listed: Promise<ImageSummary[]> | undefined
   return async (name) => {
     listed ??= summarizeImages(client, {unpackedIn: snapshotter})
@@ -123,7 +148,11 @@ export function imageInspector(client: ContainerdClient, snapshotter: string): (
       if (error instanceof InvalidReferenceError) return undefined
       throw error
     }
-    return image && inspectDocument(image, summaries.filter((summary) => summary.id === image.id), snapshotter)
+    if (!image) return undefined
+    const group = summaries.filter((summary) => summary.id === image.id)
+    if (platform === undefined) return inspectDocument(image, group, snapshotter)
+    // `--platform`: that platform's config (os, architecture, layers, settings) in the image's document.
+    return inspectDocument({...image, config: (await imageConfigForPlatform(client, image, name, platform)).config}, group, snapshotter)
   }
 }
 

@@ -66,6 +66,9 @@ export interface WriteBlobResult {
 }
 
 /** The image platform's documents, found from an image's root. */
+/** An index without a manifest (pulled) for the platform asked for. */
+export class NoPlatformManifestError extends NerdError {}
+
 export interface ResolvedImageConfig {
   manifestDescriptor: Descriptor
   manifest: ImageManifest
@@ -297,7 +300,7 @@ export async function resolveImageConfig(
       }
     }
     if (!found) {
-      throw new NerdError(`image ${name}: no manifest for ${describePlatform(platform)}${candidates.length > 0 ? ' was pulled' : ' in its index'}`)
+      throw new NoPlatformManifestError(`image ${name}: no manifest for ${describePlatform(platform)}${candidates.length > 0 ? ' was pulled' : ' in its index'}`)
     }
     manifestDescriptor = found
   } else if (!isManifestMediaType(target.mediaType)) {

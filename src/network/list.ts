@@ -26,7 +26,7 @@ export interface NetworkInspect {
   Driver: string
   EnableIPv4: boolean
   EnableIPv6: boolean
-  IPAM: {Driver: 'default'; Options: Record<string, string>; Config: Array<{Subnet: string; Gateway: string; IPRange?: string}>}
+  IPAM: {Driver: 'default'; Options: Record<string, string>; Config: Array<{Subnet: string; Gateway: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string>}>}
   Internal: boolean
   Attachable: boolean
   Ingress: boolean
@@ -245,11 +245,16 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
     EnableIPv6: entry.ipv6,
     IPAM: {
       Driver: 'default',
-      Options: {},
-      Config: (facts?.ranges ?? []).map((range) => ({Subnet: range.subnet, Gateway: range.gateway, ...(range.ipRange ? {IPRange: range.ipRange} : {})})),
+      Options: {...facts?.ipamOptions},
+      Config: (facts?.ranges ?? []).map((range) => ({
+        Subnet: range.subnet,
+        Gateway: range.gateway,
+        ...(range.ipRange ? {IPRange: range.ipRange} : {}),
+        ...(range.auxAddresses ? {AuxiliaryAddresses: range.auxAddresses} : {}),
+      })),
     },
     Internal: entry.internal,
-    Attachable: false,
+    Attachable: facts?.attachable ?? false,
     Ingress: false,
     ConfigFrom: {Network: ''},
     ConfigOnly: false,

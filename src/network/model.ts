@@ -6,7 +6,7 @@ import {createHash} from 'node:crypto'
 import {NerdError} from '../errors.ts'
 import type {CniConfList, CniPluginConf} from '../hooks/types.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
-import {firstHost, hostRange, parseAddress, parseSubnet, subnetContains} from './ip.ts'
+import {firstHost, formatAddress, hostRange, parseAddress, parseSubnet, subnetContains} from './ip.ts'
 import type {Subnet} from './ip.ts'
 
 export const NETWORK_DRIVERS = ['bridge', 'macvlan', 'ipvlan'] as const
@@ -23,6 +23,8 @@ export interface IpamRange {
   subnet: string
   gateway: string
   ipRange?: string
+  /** docker's `--aux-address name=IP`: addresses IPAM never gives a container. */
+  auxAddresses?: Record<string, string>
 }
 
 export interface NetworkFacts {
@@ -44,6 +46,10 @@ export interface NetworkFacts {
    * host's (a user's br0), as docker's driver leaves a bridge it did not create.
    */
   bridgeCreated?: boolean
+  /** `--attachable`: recorded for inspect (without swarm every network is attachable). */
+  attachable?: boolean
+  /** `--ipam-opt`: recorded for inspect; host-local takes no options. */
+  ipamOptions?: Record<string, string>
 }
 
 export interface NetworkConfList extends CniConfList {
@@ -60,6 +66,10 @@ export interface NetworkCreateRequest {
   internal: boolean
   labels: Record<string, string>
   options: Record<string, string>
+  /** `--aux-address`, by name. */
+  auxAddresses?: Record<string, string>
+  attachable?: boolean
+  ipamOptions?: Record<string, string>
 }
 
 /** What network events say of a network: its ID, name and driver (the built-in `host` and `none` have no conflist). */
@@ -114,7 +124,7 @@ function withoutHostBits(flag: 'subnet' | 'ip-range', text: string, subnet: Subn
  * docker's pairing of `--subnet`, `--gateway` and `--ip-range`: each gateway and range belongs to the
  * subnet that contains it; a subnet without a gateway gets its first address.
  */
-export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gateways' | 'ipRanges'>): IpamRange[] {
+export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gateways' | 'ipRanges' | 'auxAddresses'>): IpamRange[] {
   const subnets = request.subnets.map((text) => {
     const subnet = parseSubnet(text)
     if (!subnet) throw new NerdError(`invalid subnet ${text}: it is not a CIDR such as 10.5.0.0/16`)
@@ -125,7 +135,7 @@ export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gate
   }
   const owner = (flag: string, value: string, test: (subnet: Subnet) => boolean): number => {
     const index = subnets.findIndex(test)
-    if (index === -1) throw new NerdError(`no matching subnet for ${flag === '--gateway' ? 'gateway' : 'range'} ${value}`)
+    if (index === -1) throw new NerdError(`no matching subnet for ${flag === '--gateway' ? 'gateway' : flag === '--aux-address' ? 'aux-address' : 'range'} ${value}`)
     return index
   }
   const gateways = new Map<number, string>()
@@ -144,21 +154,42 @@ export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gate
     if (ranges.has(index)) throw new NerdError(`cannot set more than one ip-range for subnet ${subnets[index]!.text}`)
     ranges.set(index, range.text)
   }
+  const auxAddresses = new Map<number, Record<string, string>>()
+  for (const [name, address] of Object.entries(request.auxAddresses ?? {})) {
+    if (!parseAddress(address)) throw new NerdError(`invalid aux-address ${name}=${address}: ${JSON.stringify(address)} is not an IP address`)
+    const index = owner('--aux-address', address, (subnet) => subnetContains(subnet, address))
+    auxAddresses.set(index, {...auxAddresses.get(index), [name]: address})
+  }
   return subnets.map((subnet, index) => {
     const range: IpamRange = {subnet: subnet.text, gateway: gateways.get(index) ?? firstHost(subnet)}
     if (ranges.has(index)) range.ipRange = ranges.get(index)!
+    if (auxAddresses.has(index)) range.auxAddresses = auxAddresses.get(index)!
     return range
   })
 }
 
-function hostLocalRange(range: IpamRange): Record<string, string> {
+/**
+ * host-local's ranges for one subnet: the `--ip-range` (else what host-local picks by default), cut
+ * around the `--aux-address`es so that it never hands them out.
+ */
+function hostLocalRanges(range: IpamRange): Record<string, string>[] {
   const entry: Record<string, string> = {subnet: range.subnet, gateway: range.gateway}
-  if (range.ipRange) {
-    const {start, end} = hostRange(parseSubnet(range.ipRange)!)
-    entry.rangeStart = start
-    entry.rangeEnd = end
+  const reserved = Object.values(range.auxAddresses ?? {})
+  if (!range.ipRange && reserved.length === 0) return [entry]
+  const {start, end} = hostRange(parseSubnet(range.ipRange ?? range.subnet)!)
+  const family = parseSubnet(range.subnet)!.family
+  const last = parseAddress(end)!.value
+  let from = parseAddress(start)!.value
+  const pieces: Record<string, string>[] = []
+  const cuts = reserved.map((address) => parseAddress(address)!.value).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  for (const cut of cuts) {
+    if (cut < from || cut > last) continue
+    if (cut > from) pieces.push({...entry, rangeStart: formatAddress(family, from), rangeEnd: formatAddress(family, cut - 1n)})
+    from = cut + 1n
   }
-  return entry
+  if (from <= last) pieces.push({...entry, rangeStart: formatAddress(family, from), rangeEnd: formatAddress(family, last)})
+  // Every address reserved: host-local needs a range, and will find it full.
+  return pieces.length > 0 ? pieces : [{...entry, rangeStart: start, rangeEnd: start}]
 }
 
 /** The host-local IPAM section; its dataDir is the network's own. */
@@ -166,7 +197,7 @@ export function ipamConfig(facts: NetworkFacts): Record<string, unknown> {
   const routes = facts.internal ? [] : facts.ranges.map((range) => ({dst: parseSubnet(range.subnet)!.family === 4 ? '0.0.0.0/0' : '::/0'}))
   return {
     type: 'host-local',
-    ranges: facts.ranges.map((range) => [hostLocalRange(range)]),
+    ranges: facts.ranges.map(hostLocalRanges),
     ...(routes.length > 0 ? {routes} : {}),
     dataDir: `${facts.stateDir}/ipam`,
   }
@@ -218,7 +249,11 @@ export function networkConfList(name: string, facts: NetworkFacts): NetworkConfL
 export function networkForAddresses(network: NetworkConfList, addresses: string[]): NetworkConfList {
   const asked = (range: IpamRange) => range.ipRange !== undefined && addresses.some((address) => subnetContains(parseSubnet(range.subnet)!, address))
   if (!network.nerd.ranges.some(asked)) return network
-  const ranges = network.nerd.ranges.map((range) => (asked(range) ? {subnet: range.subnet, gateway: range.gateway} : range))
+  const ranges = network.nerd.ranges.map((range) => {
+    if (!asked(range)) return range
+    const {ipRange, ...whole} = range
+    return whole
+  })
   return networkConfList(network.name, {...network.nerd, ranges})
 }
 

@@ -104,10 +104,12 @@ const CONFLIST_SHAPE = objectOf({
       options: recordOf('string'),
       internal: 'boolean',
       ipv6: 'boolean',
-      ranges: arrayOf(objectOf({subnet: 'string', gateway: 'string', ipRange: optional('string')})),
+      ranges: arrayOf(objectOf({subnet: 'string', gateway: 'string', ipRange: optional('string'), auxAddresses: optional(recordOf('string'))})),
       stateDir: 'string',
       bridge: optional('string'),
       bridgeCreated: optional('boolean'),
+      attachable: optional('boolean'),
+      ipamOptions: optional(recordOf('string')),
     }),
   ),
 })
@@ -249,6 +251,8 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
       internal: request.internal,
       ipv6: request.ipv6,
       ranges,
+      ...(request.attachable ? {attachable: true} : {}),
+      ...(request.ipamOptions && Object.keys(request.ipamOptions).length > 0 ? {ipamOptions: request.ipamOptions} : {}),
     }
     if (driver === 'bridge') {
       facts.bridge = request.options[BRIDGE_NAME_OPTION] ?? `br-${id.slice(0, 12)}`

@@ -1,6 +1,7 @@
 import {execFile} from 'node:child_process'
 import {readFileSync, statSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
+import {release} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import type {ContainerdClient} from '../containerd/index.ts'
@@ -14,41 +15,102 @@ export interface ComponentVersion {
   Details: Record<string, string>
 }
 
-/** Shaped like `docker version --format '{{json .}}'` so docker users' templates keep working. */
+/**
+ * The Engine API version whose command surface nerd follows (docker 28.0's): nerd serves no API,
+ * but scripts read `{{.Server.APIVersion}}` to tell which docker features to expect.
+ */
+const DOCKER_API_VERSION = '1.48'
+
+/**
+ * Shaped like `docker version --format '{{json .}}'` so docker users' templates keep working: the
+ * client is docker's clientVersion, the server its types.Version, each with nerd's extra fields
+ * (NodeVersion, Revision). docker's Go field `APIVersion` is `ApiVersion` in JSON: templates reach
+ * it through the method of that name.
+ */
 export interface VersionInfo {
   Client: {
+    Platform: {Name: string}
     Version: string
+    ApiVersion: string
+    DefaultAPIVersion: string
     GitCommit: string
+    /** docker's Go version; nerd runs on Node, whose version it is. */
+    GoVersion: string
     NodeVersion: string
     Os: string
     Arch: string
+    BuildTime: string
+    /** nerd has docker's default context only. */
+    Context: string
+    APIVersion: () => string
   }
   Server?: {
-    Version: string
-    Revision: string
+    Platform: {Name: string}
     Components: ComponentVersion[]
+    Version: string
+    ApiVersion: string
+    MinAPIVersion: string
+    /** containerd's revision (also under Revision, nerd's older name for it). */
+    GitCommit: string
+    Revision: string
+    /** containerd does not say which Go built it. */
+    GoVersion: string
+    Os: string
+    Arch: string
+    KernelVersion: string
+    Experimental: boolean
+    BuildTime: string
+    APIVersion: () => string
   }
 }
 
 interface BuildInfo {
   version: string
   commit: string
+  /** When dist/ was built, RFC 3339; empty when unknown. */
+  time: string
 }
 
 function buildInfo(): BuildInfo {
   const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {version: string}
-  let commit = 'unknown'
+  let built: Partial<Pick<BuildInfo, 'commit' | 'time'>> = {}
   try {
-    commit = (JSON.parse(readFileSync(join(codeDir, 'build-info.json'), 'utf8')) as {commit: string}).commit
+    built = JSON.parse(readFileSync(join(codeDir, 'build-info.json'), 'utf8')) as typeof built
   } catch {
-    // Running from sources without a build: the commit is unknown.
+    // Running from sources without a build: the commit and time are unknown.
   }
-  return {version: pkg.version, commit}
+  return {version: pkg.version, commit: built.commit ?? 'unknown', time: built.time ?? ''}
+}
+
+/** docker's reformatDate: an RFC 3339 time in Go's time.ANSIC layout (`Thu Feb  1 00:24:09 2024`), else the text as it is. */
+export function ansicDate(text: string): string {
+  const date = new Date(text)
+  if (text === '' || Number.isNaN(date.getTime())) return text
+  const [weekday, , month, , clock] = date.toUTCString().replace(',', '').split(' ')
+  return `${weekday} ${month} ${String(date.getUTCDate()).padStart(2, ' ')} ${clock} ${date.getUTCFullYear()}`
+}
+
+/** A Go method returning a field, for templates that name docker's Go field (`.APIVersion`). */
+function goMethodReturning(value: string): () => string {
+  return () => value
 }
 
 export function clientVersion(): VersionInfo['Client'] {
-  const {version, commit} = buildInfo()
-  return {Version: version, GitCommit: commit, NodeVersion: process.version, Os: process.platform, Arch: goArchitecture(process.arch)}
+  const {version, commit, time} = buildInfo()
+  return {
+    Platform: {Name: 'nerd'},
+    Version: version,
+    ApiVersion: DOCKER_API_VERSION,
+    DefaultAPIVersion: DOCKER_API_VERSION,
+    GitCommit: commit,
+    GoVersion: process.version,
+    NodeVersion: process.version,
+    Os: process.platform,
+    Arch: goArchitecture(process.arch),
+    BuildTime: ansicDate(time),
+    Context: 'default',
+    APIVersion: goMethodReturning(DOCKER_API_VERSION),
+  }
 }
 
 interface CachedRuncVersion {
@@ -92,11 +154,30 @@ async function askRunc(binary: string): Promise<ComponentVersion | undefined> {
   }
 }
 
-export async function serverVersion(client: ContainerdClient): Promise<NonNullable<VersionInfo['Server']>> {
+/**
+ * containerd's part, as docker's types.Version: nerd reaches containerd through a local socket
+ * only, so its OS, architecture and kernel are this machine's.
+ */
+export async function serverVersion(client: ContainerdClient, experimental: boolean): Promise<NonNullable<VersionInfo['Server']>> {
   const [containerd, runc] = await Promise.all([client.version.version(), runcVersion()])
   const components: ComponentVersion[] = [{Name: 'containerd', Version: containerd.version, Details: {GitCommit: containerd.revision}}]
   if (runc) components.push(runc)
-  return {Version: containerd.version, Revision: containerd.revision, Components: components}
+  return {
+    Platform: {Name: 'containerd'},
+    Components: components,
+    Version: containerd.version,
+    ApiVersion: DOCKER_API_VERSION,
+    MinAPIVersion: DOCKER_API_VERSION,
+    GitCommit: containerd.revision,
+    Revision: containerd.revision,
+    GoVersion: '',
+    Os: process.platform,
+    Arch: goArchitecture(process.arch),
+    KernelVersion: release(),
+    Experimental: experimental,
+    BuildTime: '',
+    APIVersion: goMethodReturning(DOCKER_API_VERSION),
+  }
 }
 
 function field(name: string, value: string, indent: string): string {

@@ -10,6 +10,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {ctr, fileNamespace, nerd, nerdOnTerminal, testEnvironment, testImage} from '../helpers/e2e.ts'
+import {buildImageArchive, file} from '../helpers/oci-image.ts'
 import type {NerdOptions, RunResult} from '../helpers/e2e.ts'
 
 function skopeo(args: string[]): Promise<RunResult> {
@@ -274,6 +275,40 @@ describe('image commands', () => {
       mismatched.stderr,
       `WARNING: image with reference ${pulled} was found but its platform (linux/${manifest.platform.architecture}) does not match the specified platform (${other})\n`,
     )
+  })
+
+  it('history and image inspect --platform read that platform of a multi-platform image, and fail in docker\'s words for one it lacks', async () => {
+    const base = {entries: [file('etc/base', 'base\n')]}
+    const archive = join(workDir, 'multiarch.tar')
+    const name = 'nerd-e2e/platforms:v1'
+    await buildImageArchive({
+      name,
+      images: [
+        {platform: {architecture: 'amd64'}, layers: [base, {entries: [file('etc/arch', 'amd64\n')]}], config: {Cmd: ['amd64']}},
+        {platform: {architecture: 'arm64', variant: 'v8'}, layers: [base], config: {Cmd: ['arm64']}},
+      ],
+    }, archive)
+    await nerdOk(['load', '--all-platforms', '-i', archive])
+    try {
+      for (const [platform, cmd, layers] of [['linux/amd64', 'amd64', 2], ['linux/arm64', 'arm64', 1]] as const) {
+        const inspected = await nerdOk(['image', 'inspect', '--platform', platform, '--format', '{{.Os}}/{{.Architecture}} {{json .Config.Cmd}} {{len .RootFS.Layers}}', name])
+        assert.equal(inspected, `${platform} ["${cmd}"] ${layers}\n`)
+        assert.equal((await nerdOk(['history', '--platform', platform, '-q', name])).trim().split('\n').length, layers)
+      }
+      const missing = await nerd(['history', '--platform', 'linux/s390x', name])
+      assert.deepEqual([missing.code, missing.stderr], [1, `Error: image with reference ${name} was found but does not provide the specified platform (linux/s390x)\n`])
+      const single = await nerd(['image', 'inspect', '--platform', manifest.platform.architecture === 's390x' ? 'linux/arm64' : 'linux/s390x', pulled])
+      assert.equal(single.code, 1)
+      assert.match(single.stderr, /^Error: image with reference \S+ was found but does not match the specified platform: wanted linux\/\w+, actual: linux\/\w+\n$/)
+    } finally {
+      await nerd(['rmi', name])
+      await rm(archive, {force: true})
+    }
+  })
+
+  it('rmi --no-prune is accepted (containerd\'s store keeps no untagged parents)', async () => {
+    await nerdOk(['tag', pulled, `${pulled}-noprune`])
+    assert.equal(await nerdOk(['rmi', '--no-prune', `${pulled}-noprune`]), `Untagged: ${pulled}-noprune\n`)
   })
 
   it('rmi refuses an image a container was created from', async () => {

@@ -108,7 +108,7 @@ describe('networking on CNI', () => {
 
   after(async () => {
     await removeAllContainers()
-    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside', 'aux']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
@@ -664,6 +664,32 @@ describe('networking on CNI', () => {
       assert.equal(refused.code, 1)
       assert.equal(refused.stderr, `Error: ${message}\n`)
     }
+    // docker's --aux-address (reserved: never given to a container), --ipam-opt, --attachable; no IPv6-only network.
+    await nerdOk(['network', 'create', '--subnet', '10.4.245.0/29', '--aux-address', 'router=10.4.245.2', '--aux-address', 'nas=10.4.245.4', '--ipam-opt', 'foo=bar', '--attachable', net('aux')])
+    const aux = await networkDocument(net('aux'))
+    assert.deepEqual(aux.IPAM.Config, [{Subnet: '10.4.245.0/29', Gateway: '10.4.245.1', AuxiliaryAddresses: {router: '10.4.245.2', nas: '10.4.245.4'}}])
+    assert.deepEqual([aux.IPAM.Options, aux.Attachable], [{foo: 'bar'}, true])
+    assert.equal(await nerdOk(['network', 'inspect', '-v', '--format', '{{range .IPAM.Config}}{{.AuxAddress.router}}{{end}}', net('aux')]), '10.4.245.2\n')
+    const given: string[] = []
+    for (const name of ['aux1', 'aux2', 'aux3']) {
+      await nerdOk(['run', '-d', '--name', name, '--network', net('aux'), IMG, 'sleep', '60'])
+      given.push(await addressOn(name, net('aux')))
+    }
+    assert.deepEqual(given.sort(), ['10.4.245.3', '10.4.245.5', '10.4.245.6'])
+    await nerdOk(['rm', '-f', 'aux1', 'aux2', 'aux3'])
+    await nerdOk(['network', 'rm', net('aux')])
+    for (const [args, message] of [
+      [['--subnet', '10.4.246.0/24', '--aux-address', 'x=10.5.0.1'], 'no matching subnet for aux-address 10.5.0.1'],
+      [['--ipv4=false'], 'IPv6-only networks are not supported: --ipv4=false'],
+    ] as const) {
+      const refused = await nerd(['network', 'create', ...args, net('refused')])
+      assert.deepEqual([refused.code, refused.stderr], [1, `Error: ${message}\n`])
+    }
+    // docker's network rm -f (v24+): a network that is not there is no error, and nothing is said.
+    const forced = await nerd(['network', 'rm', '-f', net('never-made')])
+    assert.deepEqual([forced.code, forced.stdout, forced.stderr], [0, '', ''])
+    assert.equal((await nerd(['network', 'rm', net('never-made')])).code, 1)
+
     const builtin = await nerd(['network', 'rm', 'bridge'])
     assert.equal(builtin.code, 1)
     assert.match(builtin.stderr, /pre-defined network/)

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import {existsSync, readdirSync, readlinkSync} from 'node:fs'
 import {mkdir, mkdtemp, readFile, rm, utimes, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {release, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {processStartTime} from '../../src/container/host-process.ts'
+import {nerdOk} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, killedLoad, loadTestImage, nerd, uniqueNamespace} from '../helpers/e2e.ts'
 
 const namespace = uniqueNamespace(import.meta.url)
@@ -23,6 +24,18 @@ describe('nerd version', () => {
     const ctrVersion = await ctr(['version'])
     const serverVersion = /Server:\n\s+Version:\s+(\S+)/.exec(ctrVersion.stdout)?.[1]
     assert.equal(result.stdout.trim(), serverVersion)
+  })
+
+  it("answers docker's version fields scripts ask for: .Server.Os, .Server.APIVersion (a Go method; ApiVersion in JSON), .Client.Context...", async () => {
+    const result = await nerd(['version', '--format', '{{.Server.Os}}/{{.Server.Arch}} {{.Server.APIVersion}} {{.Client.APIVersion}} {{.Server.KernelVersion}} {{.Client.Context}} {{.Server.Platform.Name}}'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, `linux/${process.arch === 'x64' ? 'amd64' : process.arch} 1.48 1.48 ${release()} default containerd\n`)
+    const json = JSON.parse(await nerdOk(['version', '--format', 'json'])) as {Client: Record<string, unknown>; Server: Record<string, unknown>}
+    assert.deepEqual(
+      [json.Client.ApiVersion, json.Client.Context, json.Client.GoVersion, json.Server.ApiVersion, json.Server.GitCommit, json.Server.Os],
+      ['1.48', 'default', process.version, '1.48', json.Server.Revision, 'linux'],
+    )
+    assert.match(String(json.Client.BuildTime), /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}$/)
   })
 
   it('shows the version of the runc on PATH, asked again only when that binary changes', async () => {
@@ -357,6 +370,10 @@ describe('usage errors', () => {
     [['container', 'run'], 1, '"nerd container run" requires at least 1 argument.\nSee \'nerd container run --help\'.\n'],
     [['help', 'frob'], 1, 'unknown help topic: frob\n'],
     [['help', 'container', 'frob'], 1, 'unknown help topic: frob\n'],
+    // docker's build commands, which only a plugin brings to nerd: said in one line.
+    ...[['build', '-t', 'x', '.'], ['image', 'build', '.'], ['builder', 'prune']].map((args): [string[], number, string] => [
+      args, 1, `unknown command: nerd ${args[0] === 'image' ? 'image build' : args[0]}: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n`,
+    ]),
   ]
   for (const [args, code, stderr] of cases) {
     it(`nerd ${args.join(' ')}: docker's words and exit code`, async () => {

@@ -15,12 +15,17 @@ export default class NetworkCreate extends NerdCommand {
     label: Flags.string({multiple: true, description: 'Set metadata on a network'}),
     opt: Flags.string({char: 'o', multiple: true, description: 'Set driver specific options (com.docker.network.bridge.name, mtu, parent, mode)'}),
     'ipam-driver': Flags.string({description: 'IP Address Management Driver (default only)', default: 'default'}),
+    'aux-address': Flags.string({multiple: true, description: 'Auxiliary IPv4 or IPv6 addresses used by Network driver (name=IP: never given to a container)'}),
+    'ipam-opt': Flags.string({multiple: true, description: 'Set IPAM driver specific options (recorded; host-local takes none)'}),
+    attachable: Flags.boolean({description: 'Enable manual container attachment (every network is, without swarm)'}),
+    ipv4: Flags.boolean({description: 'Enable IPv4 networking (nerd has no IPv6-only networks)', default: true, allowNo: true}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NetworkCreate)
     const {NerdError} = await import('../../errors.ts')
     if (flags['ipam-driver'] !== 'default' && flags['ipam-driver'] !== 'host-local') throw new NerdError(`IPAM driver ${flags['ipam-driver']} is not supported: nerd uses host-local`)
+    if (!flags.ipv4) throw new NerdError('IPv6-only networks are not supported: --ipv4=false')
     const {parseLabels} = await import('../../labels.ts')
     const {createNetwork} = await import('../../network/store.ts')
     const {networkEvent} = await import('../../network/model.ts')
@@ -37,6 +42,9 @@ export default class NetworkCreate extends NerdCommand {
         internal: flags.internal ?? false,
         labels: parseLabels(flags.label),
         options: parseLabels(flags.opt),
+        auxAddresses: parseLabels(flags['aux-address']),
+        ipamOptions: parseLabels(flags['ipam-opt']),
+        attachable: flags.attachable ?? false,
       },
     )
     await this.publishEvents([networkEvent('create', network)])

@@ -8,6 +8,7 @@ export default class NetworkInspect extends NerdCommand {
   static args = {network: Args.string({required: true, description: 'NETWORK'})}
   static flags = {
     format: Flags.string({char: 'f', description: 'Format the output using the given Go template'}),
+    verbose: Flags.boolean({char: 'v', description: "Verbose output for diagnostics (docker's swarm details: a local network has none)"}),
   }
 
   async run(): Promise<void> {

@@ -121,7 +121,9 @@ const cases: Record<string, Case> = {
     rest: ['run', '--', 'img', '--debug'],
     command: ['run'],
   },
-  '-- before any command': {argv: ['--debug', '--', 'ps'], globals: {debug: true}, rest: ['--', 'ps'], command: []},
+  '-- before the command ends the global options, as docker\'s root parser reads it': {argv: ['--debug', '--', 'ps', '-a'], globals: {debug: true}, rest: ['ps', '-a'], command: ['ps']},
+  '-- before run': {argv: ['--', 'run', '--rm', 'img', '--debug'], globals: {}, rest: ['run', '--rm', '--', 'img', '--debug'], command: ['run']},
+  'a lone --': {argv: ['--'], globals: {}, rest: [], command: []},
   'topic and subcommand': {
     argv: ['namespace', 'ls', '--debug'],
     globals: {debug: true},
@@ -228,6 +230,17 @@ describe('splitGlobalArgs', () => {
     assert.deepEqual(splitGlobalArgs(['--config', '/d', '-n', 'x', 'logout']), {globals: {namespace: 'x'}, rest: ['logout'], command: ['logout'], dockerConfig: '/d'})
     assert.equal(splitGlobalArgs(['--config=/e', 'ps']).dockerConfig, '/e')
     assert.deepEqual(splitGlobalArgs(['compose', '--config', 'x']).rest, ['compose', '--config', 'x'])
+  })
+
+  it("accepts docker's -c/--context default before the command and refuses any other context (exit 1)", () => {
+    for (const argv of [['--context', 'default', 'ps'], ['--context=default', 'ps'], ['-c', 'default', '-n', 'x', 'ps'], ['-c=default', 'ps']]) {
+      assert.deepEqual(splitGlobalArgs(argv).rest, ['ps'], argv.join(' '))
+    }
+    assert.throws(
+      () => splitGlobalArgs(['--context', 'remote', 'ps']),
+      (error: unknown) => error instanceof NerdError && error.exitCode === 1 && error.message === 'context "remote" does not exist: nerd has the "default" context only (use -H or CONTAINERD_ADDRESS)',
+    )
+    assert.throws(() => splitGlobalArgs(['--context']), (error: unknown) => error instanceof NerdError && error.exitCode === 125)
   })
 
   it('does not modify its input', () => {

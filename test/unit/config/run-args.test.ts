@@ -81,6 +81,14 @@ describe('normalizeBooleanFlags', () => {
     )
   })
 
+  it("splits a group whose last letter takes =value, as pflag reads it: -it=false is -i -t=false", () => {
+    const chars = new Map([['i', 'interactive'], ['t', 'tty'], ['d', 'detach']])
+    assert.deepEqual(
+      normalizeBooleanFlags(['-it=false', '-dt=1', '-de=A=1', '-xt=false'], new Set(['interactive', 'tty', 'detach']), {chars}),
+      ['-i', '--no-tty', '-d', '--tty', '-d', '-e=A=1', '-xt=false'],
+    )
+  })
+
   it('normalizeCommandBooleans reads booleans, chars and allowNo from flag definitions', () => {
     const definitions = {human: {type: 'boolean' as const, char: 'H'}, quiet: {type: 'boolean' as const, char: 'q', allowNo: true}, format: {type: 'option' as const}}
     assert.deepEqual(normalizeCommandBooleans(['-H=false', '-q=false', '--format=x', '--human=1'], definitions), ['--no-quiet', '--format=x', '--human'])
@@ -149,6 +157,13 @@ describe('containerCommandArgv handed to oclif', () => {
   it('lets the last of --rm / --rm=false win, as docker does', async () => {
     assert.equal((await parse(['--rm', '--rm=false', 'img'])).flags.rm, false)
     assert.equal((await parse(['--rm=false', '--rm=true', 'img'])).flags.rm, true)
+  })
+
+  it('reads -it=false and -ti=false as docker does: the last letter takes the value', async () => {
+    const parsed = await parse(['-it=false', 'img'])
+    assert.deepEqual([parsed.flags.interactive, parsed.flags.tty], [true, false])
+    const swapped = await parse(['-ti=false', '-d', 'img', 'sh'])
+    assert.deepEqual([swapped.flags.interactive, swapped.flags.tty, swapped.flags.detach, swapped.argv], [false, true, true, ['img', 'sh']])
   })
 
   it('passes a dash-leading value through', async () => {
