@@ -13,7 +13,7 @@ import {NerdError} from '../errors.ts'
 import {forwardSignals, terminalInput} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {AttachFrameReader, connectAttachSocket} from './attach-socket.ts'
-import {getTask, publishContainerEvent, viewOf} from './lifecycle.ts'
+import {getTask, publishContainerEvent, seeOutOrphan, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readState} from './store.ts'
 
@@ -41,6 +41,8 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   if (status === 'paused') throw new NerdError('You cannot attach to a paused container, unpause it first')
   if (status === 'restarting') throw new NerdError('You cannot attach to a restarting container, wait until it is running')
   if (status !== 'running') throw new NerdError('You cannot attach to a stopped container, start it first')
+  // A foreground session whose nerd was killed serves nothing: its output goes to a drain, which does.
+  await seeOutOrphan(scope, container, task)
   await publishContainerEvent(scope, container, 'attach')
   const controller = new AbortController()
   const exit = scope.client.tasks.wait(id, {signal: controller.signal}).then((ended) => ended.exitStatus)
@@ -96,7 +98,7 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
       const socket = await connectWithin(container.paths.dir, () => exited || controller.signal.aborted)
       if (!socket) {
         if (exited || controller.signal.aborted) return exit
-        throw new NerdError(`cannot attach to ${container.record.Name}: nothing serves its output (a container started by an older nerd: restart it)`)
+        throw new NerdError(`cannot attach to ${container.record.Name}: nothing reads its output (its reader was killed, or an older nerd started it): restart it`)
       }
       // One chunk from the socket may hold many frames: one wait for a full target's drain at a time.
       const draining = new Set<NodeJS.WriteStream>()

@@ -9,13 +9,14 @@
  * no stdin without a terminal.
  */
 import {spawn} from 'node:child_process'
-import {constants, openSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {closeSync, constants, openSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {join} from 'node:path'
 import {codeDir} from '../paths.ts'
 import {fifoInput, serveAttachSocket} from './attach-socket.ts'
 import {startExitHandler} from './exit-handler.ts'
-import {recordedInitProcess} from './host-process.ts'
+import {parentPid, recordedInitProcess} from './host-process.ts'
+import {reopenOrphanedFifos} from './io.ts'
 import type {OpenedFifos} from './io.ts'
 import {openContainerLog} from './logs/index.ts'
 import type {LogStream} from './logs/index.ts'
@@ -110,6 +111,28 @@ export async function handOverSession(fifos: OpenedFifos, recordFile: string): P
   const drain = handOverOutput({...output, ...(stdin === undefined ? {} : {stdin}), recordFile})
   fifos.closeOutputs()
   await drain
+  return true
+}
+
+/**
+ * Takes over the output of a foreground session whose nerd was killed outright (SIGKILL; its
+ * `owner`, owner.ts) while its process (`initPid`) runs on: nobody reads the FIFOs then, and the
+ * process blocks once their pipes are full. Their ends, opened again through the shim, the init
+ * process's parent (io.ts, reopenOrphanedFifos), go to a drain as a session that lets go hands its
+ * own over: the output goes on into the log, `attach` reaches the drain, and the drain sees the exit
+ * out. False when there is nothing to take over: the process has ended, or its shim cannot be read
+ * (a nerd in another pid namespace).
+ */
+export async function takeOverOrphanedSession(paths: Pick<ContainerPaths, 'drainMark' | 'record'>, owner: string, initPid: number): Promise<boolean> {
+  const shim = parentPid(initPid)
+  const ends = shim === undefined ? undefined : reopenOrphanedFifos(owner, shim)
+  if (!ends) return false
+  writeFileSync(paths.drainMark, '')
+  try {
+    await handOverOutput({...ends, recordFile: paths.record})
+  } finally {
+    for (const fd of Object.values(ends)) closeSync(fd)
+  }
   return true
 }
 

@@ -31,6 +31,12 @@ export function processStartedAt(pid: number): string | undefined {
   return new Date(Number(bootSeconds) * 1000 + (Number(ticks) * 1000) / TICKS_PER_SECOND).toISOString()
 }
 
+/** The parent of a host process; undefined when it is gone. */
+export function parentPid(pid: number): number | undefined {
+  const parent = statFields(pid)?.[1]
+  return parent === undefined ? undefined : Number(parent)
+}
+
 /** True when the process is gone or a zombie (exited, not yet reaped by its parent). */
 export function processEnded(pid: number): boolean {
   const state = statFields(pid)?.[0]

@@ -4,12 +4,12 @@
  * the shim has opened the other ends); the directory is removed once the process is deleted.
  */
 import {execFile} from 'node:child_process'
-import {constants, openSync} from 'node:fs'
+import {closeSync, constants, openSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {mkdir, mkdtemp, readdir, rm} from 'node:fs/promises'
 import {Socket} from 'node:net'
 import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
 import {ownedNameOrphaned, ownedNamePrefix} from '../owner.ts'
-import {join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {promisify} from 'node:util'
 
 export interface FifoSet {
@@ -155,6 +155,74 @@ export function openFifos(paths: FifoSet): OpenedFifos {
     void dispose()
     throw error
   }
+}
+
+/** Ends of a process's FIFOs opened for a drain to inherit (detached-output.ts). */
+export interface FifoEnds {
+  stdout: number
+  /** Absent with a terminal. */
+  stderr?: number
+  /** Absent for a process without `-i`. */
+  stdin?: number
+}
+
+/** The access mode bits of open(2)'s flags, and the write-only mode (node's constants have neither name on every platform). */
+const ACCESS_MODE = 0o3
+const WRITE_ONLY = 0o1
+
+/**
+ * Opens again the FIFOs of a process whose nerd (`owner`, owner.ts) was killed with them open
+ * (SIGKILL), through the descriptors its shim (`shimPid`) holds them by, `/proc/<shim>/fd/<n>`:
+ * their names may be gone, swept with the dead nerd's directory. The output ends read-only and
+ * non-blocking, as nerd's own; stdin read-write, as a drain holds it. Undefined when the shim no
+ * longer writes the output (the process has ended) or cannot be read: a FIFO opened once its last
+ * writer has closed never reports its end, so the shim's writing ends are looked for before and
+ * after the open.
+ */
+export function reopenOrphanedFifos(owner: string, shimPid: number): FifoEnds | undefined {
+  const before = shimWritingEnds(`${FIFO_DIR_PREFIX}${owner}-`, shimPid)
+  const stdout = before.get('stdout')
+  if (stdout === undefined) return undefined
+  const ends: Partial<FifoEnds> = {}
+  const closeEnds = (): undefined => {
+    for (const fd of Object.values(ends)) closeSync(fd)
+    return undefined
+  }
+  try {
+    const modes = {stdout: constants.O_RDONLY, stderr: constants.O_RDONLY, stdin: constants.O_RDWR} as const
+    for (const [name, mode] of Object.entries(modes) as [keyof FifoEnds, number][]) {
+      const fd = before.get(name)
+      if (fd !== undefined) ends[name] = openSync(`/proc/${shimPid}/fd/${fd}`, mode | constants.O_NONBLOCK)
+    }
+  } catch {
+    return closeEnds()
+  }
+  const after = shimWritingEnds(`${FIFO_DIR_PREFIX}${owner}-`, shimPid)
+  if (before.get('stdout') !== after.get('stdout') || before.get('stderr') !== after.get('stderr')) return closeEnds()
+  return ends as FifoEnds
+}
+
+/** The descriptors by which the shim writes to FIFOs of a directory named `dirPrefix`…, by FIFO name (stdout, stderr, stdin). */
+function shimWritingEnds(dirPrefix: string, shimPid: number): Map<string, number> {
+  const ends = new Map<string, number>()
+  let fds: string[]
+  try {
+    fds = readdirSync(`/proc/${shimPid}/fd`)
+  } catch {
+    return ends
+  }
+  for (const fd of fds) {
+    try {
+      // A FIFO whose name was removed reads `<path> (deleted)`.
+      const target = readlinkSync(`/proc/${shimPid}/fd/${fd}`).replace(/ \(deleted\)$/, '')
+      if (!basename(dirname(target)).startsWith(dirPrefix)) continue
+      const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/${shimPid}/fdinfo/${fd}`, 'utf8'))?.[1]
+      if (flags !== undefined && (parseInt(flags, 8) & ACCESS_MODE) === WRITE_ONLY) ends.set(basename(target), Number(fd))
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return ends
 }
 
 /** Resolves once the stream has ended or closed (the shim closed its end). */

@@ -17,9 +17,10 @@ import type {ImageUser} from '../image/remove.ts'
 import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {startFailureExitCode} from './attach.ts'
-import {claimOrphanedMark, markHeld, markThisProcess} from './process-mark.ts'
+import {claimOrphanedMark, claimOrphanedOwner, markHeld, markThisProcess} from './process-mark.ts'
 import {initProcessRuns, processStartedAt, recordedInitProcess} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
+import {takeOverOrphanedSession} from './detached-output.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {hasShareableShm, mountShm, unmountShm} from './shm.ts'
 import {refreshUser} from './start-user.ts'
@@ -400,16 +401,20 @@ function remainsRecord(namespace: string, container: Container): ContainerRecord
 
 /**
  * Sees out a container whose foreground session's nerd died (process-mark.ts) as the session
- * would have: one that runs on (or exited without `--rm`) goes to the exit handler, which waits for
- * its exit; an exited `--rm` one is removed here, then true. False for every other container.
+ * would have: one that runs on goes to a drain that takes its output over, as a session letting go
+ * hands it, and sees its exit out; one whose output cannot be taken over (or that exited without
+ * `--rm`) goes to the exit handler, which waits for its exit; an exited `--rm` one is removed here,
+ * then true. False for every other container. The session's mark goes to one caller only.
  */
-async function seeOutOrphan(scope: ContainerScope, container: LoadedContainer, task: Process | undefined): Promise<boolean> {
+export async function seeOutOrphan(scope: ContainerScope, container: LoadedContainer, task: Process | undefined): Promise<boolean> {
   const autoRemove = container.record.HostConfig.AutoRemove
   // Only these can have a session to see out: the others' tasks were deleted, by a session or the exit handler.
   if (!task && !autoRemove) return false
-  if (!(await claimOrphanedMark(container.paths.attachedSession))) return false
+  const owner = await claimOrphanedOwner(container.paths.attachedSession)
+  if (owner === undefined) return false
   const live = task?.status === 'RUNNING' || task?.status === 'PAUSED' || task?.status === 'PAUSING'
   if (task && (live || (task.status === 'STOPPED' && !autoRemove))) {
+    if (live && (await takeOverOrphanedSession(container.paths, owner, task.pid))) return false
     startExitHandler(scope.dataRoot, namespaceOf(scope), container.record.Id, task.pid)
     return false
   }

@@ -41,17 +41,22 @@ export function markHeld(file: string): boolean {
  * exactly one caller, who is to finish what that process did not.
  */
 export async function claimOrphanedMark(file: string): Promise<boolean> {
+  return (await claimOrphanedOwner(file)) !== undefined
+}
+
+/** claimOrphanedMark, with the process the mark named (an owner, owner.ts) for its one caller. */
+export async function claimOrphanedOwner(file: string): Promise<string | undefined> {
   let mark: string
   try {
     mark = await readFile(file, 'utf8')
   } catch {
-    return false
+    return undefined
   }
   // An empty mark is one being written.
-  if (!ownerGone(mark)) return false
+  if (!ownerGone(mark)) return undefined
   return unlink(file).then(
-    () => true,
-    () => false,
+    () => mark,
+    () => undefined,
   )
 }
 

@@ -10,7 +10,7 @@ import {readFileSync} from 'node:fs'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
-import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, startNerd} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
 
@@ -46,6 +46,59 @@ async function exitUnseen(name: string): Promise<string> {
   kill(pid)
   await until(`${name}'s task to stop`, async () => ((await taskStatus(id)) === 'STOPPED' ? true : undefined))
   return id
+}
+
+/** The padding of each of killedForegroundRun's stdout lines: 64 of them fill a pipe. */
+const PAD = '0'.repeat(1000)
+
+/**
+ * A foreground `nerd run` of a counter writing a long line to stdout and a short one to stderr
+ * about a thousand times a second, killed outright (SIGKILL) once it runs: nothing reads the
+ * container's output then. nerd's own stdout is read to the end.
+ */
+async function killedForegroundRun(name: string): Promise<void> {
+  const counter = `i=0; while true; do echo $i > /tmp/count; echo "line $i ${PAD}"; echo "err $i" >&2; i=$((i+1)); sleep 0.001; done`
+  const run = startNerd(['run', '--name', name, '--network', 'none', IMG, 'sh', '-c', counter])
+  run.child.stdout.resume()
+  await until(`${name} to run`, async () => ((await nerd(['inspect', name])).code === 0 && (await inspectContainer(name)).State.Running ? true : undefined))
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  run.child.kill('SIGKILL')
+  assert.equal(await run.ended, 'SIGKILL')
+}
+
+/** The counter killedForegroundRun's container has reached (read again while it is being rewritten). */
+async function countOf(name: string): Promise<number> {
+  return until(`${name}'s count`, async () => {
+    const text = (await nerdOk(['exec', name, 'cat', '/tmp/count'])).trim()
+    return text === '' ? undefined : Number(text)
+  })
+}
+
+/** The count of the last line of the stream in the container's log (of the last few entries). */
+async function lastLogged(name: string, stream: 'stdout' | 'stderr'): Promise<number> {
+  const logs = await nerd(['logs', '--tail', '10', name])
+  assert.equal(logs.code, 0, logs.stderr)
+  const counts = [...logs[stream].matchAll(/^(?:line|err) (\d+)/gm)].map((match) => Number(match[1]))
+  return counts.at(-1) ?? -1
+}
+
+/** What an `attach` to the container shows of its output once it shows a whole line (it is then let go). */
+async function attachedOutput(name: string): Promise<string> {
+  const attach = startNerd(['attach', '--no-stdin', '--sig-proxy=false', name])
+  let shown = ''
+  attach.child.stdout.on('data', (chunk: Buffer) => (shown += chunk.toString()))
+  try {
+    return await until(`attach to show ${name}'s output`, async () => (new RegExp(`^line \\d+ ${PAD}$`, 'm').test(shown) ? shown : undefined), 10_000)
+  } finally {
+    attach.child.kill('SIGKILL')
+    await attach.ended
+  }
+}
+
+/** Waits until the container's counter, its log's stdout and its log's stderr are all past `count`. */
+async function goesOnPast(name: string, count: number): Promise<void> {
+  await until(`${name}'s counter to go on`, async () => ((await countOf(name)) > count + 500 ? true : undefined), 15_000)
+  await until(`${name}'s log to go on`, async () => ((await lastLogged(name, 'stdout')) > count + 500 && (await lastLogged(name, 'stderr')) > count + 500 ? true : undefined), 15_000)
 }
 
 describe('a container whose helper processes die', () => {
@@ -141,6 +194,29 @@ describe('a container whose helper processes die', () => {
       return current.RestartCount === 1 && current.State.Status === 'running' ? true : undefined
     })
     await nerdOk(['rm', '-f', 'rebooted', 'rebooted-onfail'])
+  })
+
+  it('kill -9 of a foreground run: the next look (ps, or attach) hands its output to a drain: the process goes on, its output is logged and attach shows it', async () => {
+    await killedForegroundRun('orphaned')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    // Nothing reads its output: it blocks on the full pipe.
+    const blocked = await countOf('orphaned')
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    assert.equal(await countOf('orphaned'), blocked, 'blocked while nothing reads its output')
+    await nerdOk(['ps'])
+    await goesOnPast('orphaned', blocked)
+    assert.match(await attachedOutput('orphaned'), new RegExp(`^line \\d+ ${PAD}$`, 'm'))
+    // The drain sees its exit out, as the session would have: the task is deleted once it is recorded.
+    await nerdOk(['kill', 'orphaned'])
+    assert.equal(await nerdOk(['wait', 'orphaned']), '137\n')
+    assert.equal(await taskStatus((await inspectContainer('orphaned')).Id), undefined)
+
+    // An attach that finds the session dead takes it over itself.
+    await killedForegroundRun('orphaned-attach')
+    const count = await countOf('orphaned-attach')
+    await attachedOutput('orphaned-attach')
+    await goesOnPast('orphaned-attach', count)
+    await nerdOk(['rm', '-f', 'orphaned', 'orphaned-attach'])
   })
 
   it('kill -9 of `nerd stop` midway: the next look finishes the stop (SIGKILL), as docker\'s daemon would', async () => {
