@@ -131,6 +131,7 @@ export const CREATE_FLAGS = {
   'dns-option': list('Set DNS options'),
   'dns-opt': list('Set DNS options', {hidden: true}),
   'add-host': list('Add a custom host-to-IP mapping (host:ip)'),
+  link: list('Add link to another container'),
   'network-alias': list('Add network-scoped alias for the container'),
   'net-alias': list('Add network-scoped alias for the container', {hidden: true}),
   ...CONTENT_TRUST_FLAGS,

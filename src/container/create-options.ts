@@ -19,6 +19,8 @@ import type {DockerConfig, DockerHostConfig, DockerMount, HealthConfig, LogConfi
 import {mergeHealthcheck} from './health.ts'
 import {cleanPath} from './spec/flags.ts'
 import {parseVolumesFrom} from './spec/index.ts'
+import {parseLink} from './links.ts'
+import type {LinkRequest} from './links.ts'
 import {
   DEFAULT_SHM_SIZE,
   networkNamespace,
@@ -138,6 +140,7 @@ export interface CreateFlagValues {
   'dns-option'?: string[]
   'dns-opt'?: string[]
   'add-host'?: string[]
+  link?: string[]
   'network-alias'?: string[]
   'net-alias'?: string[]
 }
@@ -179,6 +182,8 @@ export interface NetworkRequest {
   /** --add-host entries as docker records them: `host:ip`. */
   extraHosts: string[]
   aliases: string[]
+  /** --link values, each `container:alias`. */
+  links: LinkRequest[]
 }
 
 /** What docker's inspect shows of the storage and security flags: the user's text rather than its meaning. */
@@ -576,7 +581,7 @@ function networkTarget(value: string): string {
 }
 
 /** Networks docker creates itself and containers sharing another's stack: no user-defined network. */
-function isUserDefinedNetwork(target: string): boolean {
+export function isUserDefinedNetwork(target: string): boolean {
   return !['default', 'bridge', 'host', 'none'].includes(target) && !target.startsWith('container:')
 }
 
@@ -621,6 +626,13 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   })
   const dnsSearch = (values['dns-search'] ?? []).map(dnsSearchDomain)
   const extraHosts = (values['add-host'] ?? []).map(extraHost)
+  const links = (values.link ?? []).map((value) => {
+    try {
+      return parseLink(value)
+    } catch (error) {
+      throw invalidFlagArgument(value, '--link', (error as Error).message)
+    }
+  })
   const networks = [...(values.network ?? []), ...(values.net ?? [])]
   const targets = networks.map(networkTarget)
   const aliases = [...(values['network-alias'] ?? []), ...(values['net-alias'] ?? [])]
@@ -641,6 +653,8 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   for (const spec of values.publish ?? []) parsedValue(() => parsePublish(spec))
   for (const spec of values.expose ?? []) parsedValue(() => parseExpose(spec))
   const mode = targets[0] === undefined || targets[0] === 'default' ? 'bridge' : targets[0]
+  if (links.length > 0 && mode === 'host') fail("conflicting options: host type networking can't be used with links. This would result in undefined behavior")
+  if (links.length > 0 && mode.startsWith('container:')) fail("conflicting options: container type network can't be used with links. This would result in undefined behavior")
   if (mode.startsWith('container:')) {
     // docker's daemon refuses what a container sharing another's network stack cannot have of its own.
     if (dns.length > 0) fail('conflicting options: dns and the network mode')
@@ -660,6 +674,7 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
     dnsOptions: [...(values['dns-option'] ?? []), ...(values['dns-opt'] ?? [])],
     extraHosts,
     aliases,
+    links,
   }
   if (ip !== undefined) request.ip = ip
   if (ip6 !== undefined) request.ip6 = ip6

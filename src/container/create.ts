@@ -28,7 +28,8 @@ import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, Use
 import {containerView, loadContainer, seeOutOrphanedContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {DaemonFacts, NetworkRequest} from './create-options.ts'
-import {sortedMap} from './create-options.ts'
+import {isUserDefinedNetwork, sortedMap} from './create-options.ts'
+import {linksAtCreate} from './linked-containers.ts'
 import {planNetworks, usesCni} from '../network/plan.ts'
 import {containerPaths, createContainerDir, INITIAL_STATE, NameConflictError, releaseName, reserveName, removeContainerFiles, writeRecord} from './store.ts'
 import type {ContainerPaths} from './store.ts'
@@ -186,6 +187,10 @@ export async function createContainer(client: ContainerdClient, request: Contain
     try {
       const name = await claimName({client, dataRoot: context.dataRoot}, namespace, id, wantedName)
       undo.push(() => releaseName(context.dataRoot, namespace, name, id))
+      // docker keeps links on its default bridge only; on a user-defined network they are names (network/hosts.ts).
+      const links = request.network?.links ?? []
+      const userNetwork = request.network !== undefined && isUserDefinedNetwork(request.network.mode)
+      const bridgeLinks = links.length > 0 && !userNetwork ? await linksAtCreate({client, dataRoot: context.dataRoot}, name, links) : undefined
       return await client.withLease(async (leased) => {
         const rootfs = await leased.snapshots.prepare({snapshotter: context.snapshotter, key: id, parent: chainId, labels: {}})
         undo.push(() => client.snapshots.remove(context.snapshotter, id))
@@ -231,6 +236,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
         for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
         if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize
         const {Config, HostConfig} = context.dockerConfig(imageConfig, {id, cgroupVersion: facts.cgroupVersion, hostname: facts.hostname, swapLimit: facts.swapLimit})
+        if (bridgeLinks) HostConfig.Links = bridgeLinks.shown
         const process = built.spec.process
         const userArgs = process?.args ?? []
         const userProcess = options.init ? userArgs.slice(userArgs.indexOf('--') + 1) : userArgs
@@ -253,6 +259,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           LogPath: request.logConfig.Type === 'none' ? '' : paths.log,
           AnonymousVolumes: [...volumes.anonymous, ...from.anonymous],
           Address: client.address,
+          ...(bridgeLinks ? {Links: bridgeLinks.recorded} : {}),
         }
         const proposed = {
           spec: built.spec,
@@ -279,6 +286,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           const plan = await planNetworks({...context.cni, dataRoot: context.dataRoot}, {name, hostname, domainname: Config.Domainname}, {
             ...request.network!,
             portBindings: publishedPorts(HostConfig, Config),
+            links: userNetwork ? links : [],
           })
           // The container's labels as the other events carry them: containerd's, nerd's own among them.
           if (context.networkHooks) plan.hooks = {recorded: context.networkHooks, labels}

@@ -29,6 +29,7 @@ import {oomKilled} from './stats.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig, HealthState} from './model.ts'
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
+import {prepareLinks} from './linked-containers.ts'
 import {INIT_PATH, signalNumber} from './spec/index.ts'
 import type {Spec} from './spec/index.ts'
 import {taskEndEvents, taskStartEvents} from './task-events.ts'
@@ -692,16 +693,21 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     throw new AlreadyRunningError(current.record.Name)
   } else if (existing) await recordExitAndDeleteTask(scope, current, existing)
   const rootfs = current.justCreated?.rootfs ?? (await client.snapshots.mounts(current.record.Snapshotter, id))
-  // A container just created has its spec and state as this start needs them.
+  const failed = async (error: unknown): Promise<never> => {
+    await recordStartFailure(current, error)
+    throw error
+  }
+  // docker looks the linked containers up at every start, the first one too.
+  const linksChange = await prepareLinks(scope, current).catch(failed)
+  // A container just created has its spec and state as this start needs them, but for its links.
   if (!current.justCreated) {
-    const user = await refreshUser(current, rootfs).catch(async (error: unknown) => {
-      await recordStartFailure(current, error)
-      throw error
-    })
-    await refreshJoinedNamespaces(scope, current, user?.change)
+    const user = await refreshUser(current, rootfs).catch(failed)
+    const userChange = user?.change
+    const change = userChange && linksChange ? (spec: Spec) => [userChange(spec), linksChange(spec)].some(Boolean) : (userChange ?? linksChange)
+    await refreshJoinedNamespaces(scope, current, change)
     await user?.recorded()
     await updateState(current.paths, () => ({Error: ''}))
-  }
+  } else if (linksChange) await refreshJoinedNamespaces(scope, current, linksChange)
   if (io.kind === 'log') await writeFile(current.paths.startMark, '')
   const stdio =
     io.kind === 'fifo'

@@ -11,6 +11,7 @@
  * place exclusively so concurrent creates of one name have exactly one winner).
  */
 
+import type {RecordedLink} from './links.ts'
 import type {Healthcheck} from '../hooks/types.ts'
 
 /** docker's `Config` in inspect: what the container was created with, image defaults merged. */
@@ -101,6 +102,8 @@ export interface DockerHostConfig {
   DnsOptions: string[]
   DnsSearch: string[]
   ExtraHosts: string[] | null
+  /** `--link`s on the default bridge as docker shows them: `/name:/parent/alias`. */
+  Links?: string[] | null
   GroupAdd: string[] | null
   IpcMode: string
   PidMode: string
@@ -188,6 +191,8 @@ export interface ContainerRecord {
   AnonymousVolumes: string[]
   /** The containerd socket the container was created on: processes containerd starts for nerd reach it there. */
   Address?: string
+  /** `--link`s on the default bridge (links.ts). */
+  Links?: RecordedLink[]
 }
 
 /** `state.json`: what changes over the container's life. Times are RFC 3339, '' when never. */

@@ -376,14 +376,14 @@ function inspectHostConfig(hostConfig: DockerHostConfig): Record<string, unknown
     OomKillDisable, PidsLimit, Ulimits, Init, ContainerIDFile, OomScoreAdj, PublishAllPorts, BlkioWeight, MemorySwappiness, VolumesFrom, Mounts,
     // Records of containers made before nerd knew them have none.
     BlkioWeightDevice = [], BlkioDeviceReadBps = [], BlkioDeviceWriteBps = [], BlkioDeviceReadIOps = [], BlkioDeviceWriteIOps = [],
-    CpuRealtimePeriod = 0, CpuRealtimeRuntime = 0, DeviceCgroupRules = null, MaskedPaths, ReadonlyPaths, ...rest
+    CpuRealtimePeriod = 0, CpuRealtimeRuntime = 0, DeviceCgroupRules = null, MaskedPaths, ReadonlyPaths, Links, ...rest
   } = hostConfig
   // Records of containers made before nerd kept them have none: the defaults for their privilege.
   const paths = MaskedPaths === undefined ? systemPaths(Privileged, false) : {MaskedPaths, ReadonlyPaths}
   const ordered = {
     Binds, ContainerIDFile, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, VolumeDriver: '', VolumesFrom: VolumesFrom ?? null,
     ConsoleSize: [0, 0], Annotations, CapAdd, CapDrop, CgroupnsMode, Dns, DnsOptions, DnsSearch, ExtraHosts, GroupAdd, IpcMode, Cgroup: '',
-    Links: null, OomScoreAdj, PidMode, Privileged, PublishAllPorts, ReadonlyRootfs, SecurityOpt, Tmpfs, UTSMode, UsernsMode: '',
+    Links: Links ?? null, OomScoreAdj, PidMode, Privileged, PublishAllPorts, ReadonlyRootfs, SecurityOpt, Tmpfs, UTSMode, UsernsMode: '',
     ShmSize, Sysctls, Runtime, Isolation: '', CpuShares, Memory, NanoCpus, CgroupParent, BlkioWeight, BlkioWeightDevice,
     BlkioDeviceReadBps, BlkioDeviceWriteBps, BlkioDeviceReadIOps, BlkioDeviceWriteIOps, CpuPeriod, CpuQuota,
     CpuRealtimePeriod, CpuRealtimeRuntime, CpusetCpus, CpusetMems, Devices, DeviceCgroupRules, DeviceRequests: null,

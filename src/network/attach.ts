@@ -42,6 +42,10 @@ export interface NetworkPlan {
   portBindings: PortMap
   /** `--add-host` as `host:ip`; `host-gateway` is the first network's gateway. */
   extraHosts: string[]
+  /** `--link`s on a user-defined network: the alias is a name of the linked container for this container. */
+  links?: {container: string; alias: string}[]
+  /** `--link`s on the default bridge: the hosts lines of the linked containers, written at every start (container/linked-containers.ts). */
+  linkHosts?: string[]
   /** The plugins with network hooks when the container was created, fired at every attach and detach. */
   hooks?: PlannedNetworkHooks
 }

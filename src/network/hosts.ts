@@ -2,7 +2,8 @@
  * Name resolution between containers: on a user-defined network each container's /etc/hosts lists the
  * other members by name, aliases and short ID, names and aliases also as `<name>.<network>`, and its
  * own address with its own name and aliases (docker answers these from its embedded DNS; a hosts
- * file needs no server). The default `bridge` network resolves no names, as in docker.
+ * file needs no server). The default `bridge` network resolves no names, as in docker, but those of
+ * `--link`s (container/linked-containers.ts).
  */
 import {open, readFile, writeFile} from 'node:fs/promises'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
@@ -35,7 +36,12 @@ async function hostsLines(owner: {namespace: string; id: string}, plan: NetworkP
       if (key === self || member.namespace !== owner.namespace) continue
       const {names, qualified} = namesOn(name, member.name, member.aliases)
       const line = [...new Set([...names, member.id.slice(0, 12), member.hostname, ...qualified])].join(' ')
-      for (const address of member.addresses) peers.push(`${address}\t${line}`)
+      const linked = (plan.links ?? []).filter((link) => [member.name, member.id, member.id.slice(0, 12)].includes(link.container))
+      for (const address of member.addresses) {
+        peers.push(`${address}\t${line}`)
+        // A --link alias names the linked container for this container only, as docker's DNS answers it.
+        for (const link of linked) peers.push(`${address}\t${link.alias}`)
+      }
     }
   }
   const addresses = attachments.flatMap(([name, attachment]) => {
@@ -49,7 +55,7 @@ async function hostsLines(owner: {namespace: string; id: string}, plan: NetworkP
     network: 'private',
     hostHostname: '',
     addresses,
-    extraHosts: [...extraHostLines(plan.extraHosts, gateway), ...[...new Set(peers)]],
+    extraHosts: [...extraHostLines(plan.extraHosts, gateway), ...(plan.linkHosts ?? []), ...[...new Set(peers)]],
   })
   return content.split('\n').slice(0, -1)
 }

@@ -45,6 +45,8 @@ export interface NetworkPlanRequest {
   macAddress?: string
   extraHosts: string[]
   portBindings: PortMap
+  /** `--link`s on a user-defined network: each alias a name of the linked container here. */
+  links: {container: string; alias: string}[]
 }
 
 /**
@@ -88,6 +90,7 @@ export async function planNetworks(
     networks: attachments,
     portBindings: request.portBindings,
     extraHosts: request.extraHosts,
+    ...(request.links.length > 0 ? {links: request.links} : {}),
   }
 }
 

@@ -1,0 +1,87 @@
+/**
+ * The linked containers of `--link` (links.ts) looked up: at create, that they exist; at every
+ * start, that they run, and where.
+ */
+import {NerdError} from '../errors.ts'
+import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import {containerView, loadContainer} from './lifecycle.ts'
+import type {LinkRequest, RecordedLink} from './links.ts'
+import {linkEnv, linkHostsLine, setLinkEnv} from './links.ts'
+import type {Spec} from './spec/index.ts'
+import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
+import type {NetworkPlan} from '../network/attach.ts'
+import type {ContainerRecord} from './model.ts'
+import {readNetworkState} from '../network/attach.ts'
+import {DEFAULT_NETWORK} from '../network/model.ts'
+import {NoSuchContainerError} from './store.ts'
+
+/** docker's refusal of a link whose container cannot be found, at create. */
+function missingLinkError(reference: string, cause: unknown): NerdError {
+  return new NerdError(`could not get container for ${reference}: No such container: ${reference}`, {exitCode: 125, cause})
+}
+
+/**
+ * `--link` at create on the default bridge: each linked container must exist and not be on the
+ * host's network. The links as recorded, and as docker's inspect shows them (`/name:/parent/alias`).
+ */
+export async function linksAtCreate(scope: ContainerScope, parent: string, links: LinkRequest[]): Promise<{recorded: RecordedLink[]; shown: string[]}> {
+  const recorded: RecordedLink[] = []
+  const shown: string[] = []
+  for (const link of links) {
+    const child = await loadContainer(scope, link.container).catch((error: unknown) => {
+      throw error instanceof NoSuchContainerError ? missingLinkError(link.container, error) : error
+    })
+    if (child.record.HostConfig.NetworkMode === 'host') {
+      throw new NerdError("conflicting options: host type networking can't be used with links. This would result in undefined behavior", {exitCode: 125})
+    }
+    recorded.push({Id: child.record.Id, Alias: link.alias})
+    shown.push(`/${child.record.Name}:/${parent}/${link.alias}`)
+  }
+  return {recorded, shown}
+}
+
+/**
+ * What a start gives the container for its links: the linked containers must be running and on the
+ * default bridge (docker's messages otherwise); their hosts lines and variables, from their current
+ * address, as docker works them out at every start.
+ */
+export async function linksAtStart(scope: ContainerScope, container: LoadedContainer): Promise<{hosts: string[]; env: string[]; aliases: string[]} | undefined> {
+  const links = container.record.Links ?? []
+  if (links.length === 0) return undefined
+  const hosts: string[] = []
+  const env: string[] = []
+  for (const link of links) {
+    // As docker's, removing the linked container removed the link.
+    const child = await loadContainer(scope, link.Id).catch((error: unknown) => {
+      if (error instanceof NoSuchContainerError) return undefined
+      throw error
+    })
+    if (!child) continue
+    const view = await containerView(scope, child)
+    if (view.status !== 'running') throw new NerdError(`Cannot link to a non running container: /${child.record.Name} AS /${container.record.Name}/${link.Alias}`)
+    const attachment = (await readNetworkState({plan: child.paths.networkPlan, state: child.paths.networkState, hosts: child.paths.hosts})).attachments[DEFAULT_NETWORK]
+    const address = attachment?.addresses.find((entry) => !entry.includes(':'))?.split('/')[0]
+    if (!address) throw new NerdError(`Cannot link to /${child.record.Name}, as it does not belong to the default network`)
+    hosts.push(linkHostsLine({address, alias: link.Alias, hostname: hostnameOf(child.record), name: child.record.Name}))
+    env.push(...linkEnv({parent: container.record.Name, alias: link.Alias, address, exposedPorts: Object.keys(child.record.Config.ExposedPorts ?? {}), env: child.record.Config.Env ?? []}))
+  }
+  return {hosts, env, aliases: links.map((link) => link.Alias)}
+}
+
+function hostnameOf(record: ContainerRecord): string {
+  return record.Config.Hostname || record.Id.slice(0, 12)
+}
+
+/**
+ * The start's part of the links: the linked containers' hosts lines go in the network plan, which
+ * the container's /etc/hosts is written from as its networks attach; the returned change puts
+ * their variables in the spec.
+ */
+export async function prepareLinks(scope: ContainerScope, container: LoadedContainer): Promise<((spec: Spec) => boolean) | undefined> {
+  if (container.record.HostConfig.NetworkMode !== DEFAULT_NETWORK) return undefined
+  const links = await linksAtStart(scope, container)
+  if (!links) return undefined
+  const plan = await readJsonIfExists<NetworkPlan>(container.paths.networkPlan)
+  if (plan) await writeJsonAtomic(container.paths.networkPlan, {...plan, linkHosts: links.hosts})
+  return (spec) => setLinkEnv(spec, links.aliases, container.record.Config.Env ?? [], links.env)
+}
