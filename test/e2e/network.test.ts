@@ -108,7 +108,7 @@ describe('networking on CNI', () => {
 
   after(async () => {
     await removeAllContainers()
-    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside', 'aux']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside', 'aux', 'linked']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
@@ -250,6 +250,69 @@ describe('networking on CNI', () => {
     const unresolved = await nerd(['run', '--rm', ...LOCAL_DNS, IMG, 'ping', '-c1', '-W1', 'plain'])
     assert.notEqual(unresolved.code, 0, 'a name resolved on the default bridge')
     assert.doesNotMatch(await nerdOk(['run', '--rm', IMG, 'cat', '/etc/hosts']), /\bplain\b/)
+  })
+
+  it('--link on the default bridge: the linked container by alias, hostname and name, docker\'s variables, inspect\'s Links; a missing or stopped one refused', async () => {
+    await nerdOk(['run', '-d', '--name', 'linkdb', '-e', 'SECRET=s1', '--expose', '8081', EXPOSING, 'sleep', '60'])
+    const address = await addressOn('linkdb', 'bridge')
+    const shortId = ((await inspectContainer('linkdb')).Id as string).slice(0, 12)
+    const linked = await nerd(['run', '--rm', '--name', 'linker', '--link', 'linkdb:database', ...LOCAL_DNS, IMG, 'sh', '-c', 'grep database /etc/hosts; env | grep ^DATABASE_ | sort; ping -c1 -W2 database >/dev/null && echo reached'])
+    assert.equal(linked.code, 0, linked.stderr)
+    const url = (port: string) => `${port.endsWith('udp') ? 'udp' : 'tcp'}://${address}:${port.split('/')[0]}`
+    const portVariables = (port: string) => {
+      const [number, protocol] = port.split('/') as [string, string]
+      const name = `DATABASE_PORT_${number}_${protocol.toUpperCase()}`
+      return [`${name}=${url(port)}`, `${name}_ADDR=${address}`, `${name}_PORT=${number}`, `${name}_PROTO=${protocol}`]
+    }
+    const variables = [
+      'DATABASE_ENV_SECRET=s1',
+      'DATABASE_NAME=/linker/database',
+      `DATABASE_PORT=${url('8080/tcp')}`,
+      ...portVariables('53/udp'),
+      ...portVariables('8080/tcp'),
+      `DATABASE_PORT_8080_TCP_END=${url('8081/tcp')}`,
+      'DATABASE_PORT_8080_TCP_PORT_END=8081',
+      'DATABASE_PORT_8080_TCP_PORT_START=8080',
+      `DATABASE_PORT_8080_TCP_START=${url('8080/tcp')}`,
+      ...portVariables('8081/tcp'),
+    ].sort()
+    assert.equal(linked.stdout, [`${address}\tdatabase ${shortId} linkdb`, ...variables, 'reached', ''].join('\n'))
+    // Without an alias the name is the alias, once; an -e of the container's own wins over a link's variable.
+    const plain = await nerdOk(['run', '--rm', '--link', 'linkdb', '-e', 'LINKDB_NAME=mine', IMG, 'sh', '-c', 'grep linkdb /etc/hosts; echo $LINKDB_NAME'])
+    assert.equal(plain, `${address}\tlinkdb ${shortId}\nmine\n`)
+
+    await nerdOk(['create', '--name', 'linkedlater', '--link', 'linkdb:database', IMG, 'true'])
+    assert.deepEqual((await inspectContainer('linkedlater')).HostConfig.Links, ['/linkdb:/linkedlater/database'])
+    await nerdOk(['stop', '-t', '0', 'linkdb'])
+    const stopped = await nerd(['start', 'linkedlater'])
+    assert.equal(stopped.code, 1)
+    assert.match(stopped.stderr, /^Error: Cannot link to a non running container: \/linkdb AS \/linkedlater\/database\n/)
+    const stoppedRun = await nerd(['run', '--rm', '--link', 'linkdb:database', IMG, 'true'])
+    assert.equal(stoppedRun.code, 125)
+    assert.match(stoppedRun.stderr, /Cannot link to a non running container: \/linkdb AS \/[a-z_]+\/database\n/)
+    // Started again, the link works again, at the linked container's address now.
+    await nerdOk(['start', 'linkdb'])
+    const again = await nerdOk(['start', '-a', 'linkedlater'])
+    assert.equal(again, '')
+
+    const missing = await nerd(['run', '--rm', '--name', 'nolink', '--link', 'nosuch:database', IMG, 'true'])
+    assert.deepEqual({code: missing.code, stderr: missing.stderr}, {code: 125, stderr: 'Error: could not get container for nosuch: No such container: nosuch\n'})
+    assert.equal((await nerd(['inspect', 'nolink'])).code, 1, 'a refused link left its container behind')
+    const badFormat = await nerd(['run', '--rm', '--link', 'a:b:c', IMG, 'true'])
+    assert.equal(badFormat.code, 125)
+    assert.match(badFormat.stderr, /invalid argument "a:b:c" for "--link" flag: bad format for links: a:b:c/)
+    const hostLink = await nerd(['run', '--rm', '--network', 'host', '--link', 'linkdb', IMG, 'true'])
+    assert.equal(hostLink.code, 125)
+    assert.match(hostLink.stderr, /conflicting options: host type networking can't be used with links/)
+  })
+
+  it('--link on a user-defined network: the alias names the linked container for this container only', async () => {
+    await nerdOk(['network', 'create', net('linked')])
+    await nerdOk(['run', '-d', '--name', 'linkpeer', '--network', net('linked'), IMG, 'sleep', '60'])
+    const address = await addressOn('linkpeer', net('linked'))
+    const viaAlias = await nerdOk(['run', '--rm', '--network', net('linked'), '--link', 'linkpeer:peeralias', ...LOCAL_DNS, IMG, 'sh', '-c', 'grep peeralias /etc/hosts; ping -c1 -W2 peeralias >/dev/null && echo reached'])
+    assert.equal(viaAlias, `${address}\tpeeralias\nreached\n`)
+    assert.doesNotMatch(await liveHosts('linkpeer'), /peeralias/)
   })
 
   it('keeps the lines a container adds to its /etc/hosts while others join and leave, and never shows a peer a partial file', async () => {
