@@ -318,6 +318,7 @@ describe('createRequestFromFlags: values', () => {
       dnsOptions: ['ndots:2', 'timeout:1'],
       extraHosts: ['db:10.0.0.2', 'gw:host-gateway', 'v6:::1'],
       aliases: ['api'],
+      links: [],
     })
     assert.deepEqual(made.options.network, {kind: 'private'})
   })
