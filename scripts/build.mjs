@@ -88,9 +88,9 @@ function withoutCollatorAtStart(source) {
 }
 step('bundle helper entry points', () => {
   // What containerd starts for nerd: the logging driver (one per running container, so its memory
-  // counts), the OCI hook (on every container start) and the exit handler. Each is one small file
-  // without the CLI.
-  bundle({entryPoints: ['oci-hook', 'task-exit', 'fifo-drain', 'health'].map((name) => join(root, 'dist', `${name}.js`)), outdir: join(root, 'dist')})
+  // counts), the OCI hook (on every container start), the exit handler and the reaper of a detached
+  // exec. Each is one small file without the CLI.
+  bundle({entryPoints: ['oci-hook', 'task-exit', 'fifo-drain', 'health', 'exec-exit'].map((name) => join(root, 'dist', `${name}.js`)), outdir: join(root, 'dist')})
   // The logger holds nerd's own code only: a package it rarely needs (the lock module, used when
   // containerd's restart monitor started the task) is imported from node_modules then, instead of
   // taking a megabyte and more in every running container's logger.

@@ -14,6 +14,7 @@ import {attachStdio, startFailureMessage} from './attach.ts'
 import {hostCapabilities} from './host-facts.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverSession} from './detached-output.ts'
+import {forgetExec, handOverExec, recordExec, sweepEndedExecs} from './exec-reaper.ts'
 import {discardFifos, makeFifos, openFifos, type FifoSet} from './io.ts'
 import {getTask, restartingMessage, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -142,6 +143,7 @@ export async function execInContainer(
   terminal: AttachTerminal,
 ): Promise<number | 'detached' | 'let-go'> {
   const id = container.record.Id
+  const execId = `exec-${randomBytes(8).toString('hex')}`
   let spec
   try {
     // The process spec is worked out while the container's state is looked at.
@@ -150,38 +152,68 @@ export async function execInContainer(
     const refusal = await stateRefusal(scope, container)
     if (refusal) throw refusal
     spec = packJson(PROCESS_TYPE_URL, await processSpec)
+    // Recorded before its process is made: a nerd killed from now on leaves it to a later sweep.
+    await recordExec(container.paths, execId)
   } catch (error) {
     await discardFifos(options.fifos)
     throw error
   }
-  const execId = `exec-${randomBytes(8).toString('hex')}`
+  const swept = sweepEndedExecs(scope.client, id, container.paths)
+  try {
+    return await runExec(scope, container, options, terminal, spec, execId)
+  } finally {
+    await swept
+  }
+}
+
+async function runExec(
+  scope: ContainerScope,
+  container: LoadedContainer,
+  options: ExecOptions,
+  terminal: AttachTerminal,
+  spec: ReturnType<typeof packJson>,
+  execId: string,
+): Promise<number | 'detached' | 'let-go'> {
+  const id = container.record.Id
   // Published while the process is made, and before it starts: its exec_die comes after them.
   const announced = publishEvents(scope.client, execEvents(id, execId, options.command))
   if (options.detach) {
     // The shim copies a terminal's output to stdout, which must be somewhere: nowhere, as nobody
     // reads a detached exec's output (docker's daemon reads and drops it).
-    await createExecProcess(scope, container, {containerId: id, execId, spec, terminal: options.tty, ...(options.tty ? {stdout: '/dev/null'} : {})})
-    await announced
-    await startExecProcess(scope, container, execId)
+    try {
+      await createExecProcess(scope, container, {containerId: id, execId, spec, terminal: options.tty, ...(options.tty ? {stdout: '/dev/null'} : {})})
+      await announced
+      await startExecProcess(scope, container, execId)
+    } catch (error) {
+      await forgetExec(container.paths, execId)
+      throw error
+    }
+    handOverExec(scope.client, scope.dataRoot, id, execId)
     return 0
   }
   const fifos = openFifos(await (options.fifos ?? makeFifos(scope.dataRoot, {stdin: options.interactive, terminal: options.tty})))
   let session
   const detaching = new AbortController()
   try {
-    await createExecProcess(scope, container, {
-      containerId: id,
-      execId,
-      spec,
-      terminal: options.tty,
-      stdin: fifos.paths.stdin,
-      stdout: fifos.paths.stdout,
-      stderr: fifos.paths.stderr,
-    })
-    const exit = scope.client.tasks.wait(id, {execId, signal: detaching.signal})
-    exit.catch(() => undefined)
-    await announced
-    await startExecProcess(scope, container, execId)
+    let exit
+    try {
+      await createExecProcess(scope, container, {
+        containerId: id,
+        execId,
+        spec,
+        terminal: options.tty,
+        stdin: fifos.paths.stdin,
+        stdout: fifos.paths.stdout,
+        stderr: fifos.paths.stderr,
+      })
+      exit = scope.client.tasks.wait(id, {execId, signal: detaching.signal})
+      exit.catch(() => undefined)
+      await announced
+      await startExecProcess(scope, container, execId)
+    } catch (error) {
+      await forgetExec(container.paths, execId)
+      throw error
+    }
     session = attachStdio({
       fifos,
       terminal,
@@ -195,9 +227,13 @@ export async function execInContainer(
     })
     const outcome = await session.done(exit)
     // docker keeps no log of an exec: its further output is read and dropped, so it never blocks.
-    if (outcome !== 'exited' && (await handOverSession(fifos, ''))) return outcome
+    if (outcome !== 'exited' && (await handOverSession(fifos, ''))) {
+      handOverExec(scope.client, scope.dataRoot, id, execId)
+      return outcome
+    }
     const code = (await exit).exitStatus
     await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
+    await forgetExec(container.paths, execId)
     return code
   } finally {
     detaching.abort()

@@ -67,6 +67,8 @@ export interface ContainerPaths {
    * that names a process gone is a monitor killed, which the next look at the container restarts.
    */
   healthMonitor: string
+  /** One file per exec whose process is not deleted yet, naming the process that will delete it (exec-reaper.ts). */
+  execs: string
   /** With `--ipc shareable`: where its /dev/shm tmpfs is mounted while it runs (shm.ts). */
   shm: string
   /**
@@ -110,6 +112,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     exitHandler: join(dir, 'exit-handler'),
     health: join(dir, 'health.json'),
     healthMonitor: join(dir, 'health-monitor'),
+    execs: join(dir, 'execs'),
     shm: join(dir, 'shm'),
     userFiles: join(dir, 'user-files.json'),
     lifecycle: join(containersDir(dataRoot, namespace), `.${id}`),

@@ -1,4 +1,5 @@
-import {rmdir} from 'node:fs/promises'
+import {readFile, rmdir} from 'node:fs/promises'
+import {join} from 'node:path'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {containersDir, namesDir, removeOrphanedContainerFiles} from '../container/store.ts'
@@ -65,7 +66,8 @@ export async function inspectNamespace(client: ContainerdClient, name: string): 
  * containerd's namespace deletion, which refuses a namespace still holding anything: first the
  * leases of nerds killed in it go (what they kept would make it refuse), and the shims they left
  * serving nothing (shims.ts), and after it nerd's
- * directories of the namespace, with what killed creates left there, when empty (a volume, which containerd knows nothing of, stays).
+ * directories of the namespace, with what killed creates left there, when empty (a volume, which containerd knows nothing of, stays),
+ * and its cgroup parents.
  */
 export async function removeNamespace(client: ContainerdClient, dataRoot: string, name: string): Promise<void> {
   await client.withNamespace(name).deleteOrphanedLeases({sync: true}).catch(() => undefined)
@@ -74,4 +76,29 @@ export async function removeNamespace(client: ContainerdClient, dataRoot: string
   // containerd has no container left there: what killed creates left goes, and the directories with it.
   await removeOrphanedContainerFiles(dataRoot, name, new Set())
   for (const directory of [containersDir, namesDir, volumeLocksDir, volumesDir]) await rmdir(directory(dataRoot, name)).catch(() => undefined)
+  await removeCgroupParents(name)
+}
+
+/** The mount points of the cgroup hierarchies (v1's, one per controller or name, and v2's) in a mountinfo file. */
+export function cgroupMountPoints(mountinfo: string): string[] {
+  return mountinfo.split('\n').flatMap((line) => {
+    const [mount, superblock] = line.split(' - ')
+    const fsType = superblock?.split(' ')[0]
+    const point = mount?.split(' ')[4]
+    if ((fsType !== 'cgroup' && fsType !== 'cgroup2') || !point) return []
+    return [point.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)))]
+  })
+}
+
+/**
+ * The cgroupfs driver puts a namespace's containers under `/<namespace>` in every hierarchy
+ * (spec/build.ts, cgroupsPath), and runc removes only a container's own cgroup: the parents go with
+ * the namespace. rmdir only, which the kernel refuses for a cgroup still holding a process or a
+ * child (a `--cgroup-parent` of that name someone else uses). The systemd driver's slice is shared.
+ */
+async function removeCgroupParents(name: string): Promise<void> {
+  // containerd's identifiers (its namespaces' names) are one path element, never `.` or `..`: checked all the same.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return
+  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '')
+  await Promise.all(cgroupMountPoints(mountinfo).map((point) => rmdir(join(point, name)).catch(() => undefined)))
 }

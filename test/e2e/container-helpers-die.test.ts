@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
@@ -234,5 +234,26 @@ describe('a container whose helper processes die', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500))
     assert.equal((await inspectContainer('halfstopped')).State.Status, 'exited', 'its policy left it stopped')
     await nerdOk(['rm', 'halfstopped'])
+  })
+
+  it('an exec leaves no process in the shim once it ends, as docker\'s daemon deletes it: exec -d\'s reaper deletes it, the next exec one whose nerd was killed', async () => {
+    await nerdOk(['run', '-d', '--name', 'execs', '--network', 'none', IMG, 'sleep', '300'])
+    const id = (await nerdOk(['inspect', '-f', '{{.Id}}', 'execs'])).trim()
+    // The shim runs in the task's bundle, where it keeps a pid file for each exec not deleted.
+    const bundle = readlinkSync(`/proc/${await shimOf(id)}/cwd`)
+    const execsLeft = () => readdirSync(bundle).filter((name) => name.startsWith('exec-'))
+    for (let round = 0; round < 5; round++) await nerdOk(['exec', '-d', 'execs', 'true'])
+    await nerdOk(['exec', '-d', 'execs', 'sleep', '1'])
+    await until('the detached execs to be deleted', async () => (execsLeft().length === 0 ? true : undefined), 15_000)
+
+    const killed = startNerd(['exec', 'execs', 'sleep', '1'])
+    await until('the exec to start', async () => (execsLeft().length === 1 ? true : undefined))
+    killed.child.kill('SIGKILL')
+    await killed.ended
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    assert.equal(execsLeft().length, 1, 'the killed nerd left its exec')
+    await nerdOk(['exec', 'execs', 'true'])
+    assert.deepEqual(execsLeft(), [])
+    await nerdOk(['rm', '-f', 'execs'])
   })
 })

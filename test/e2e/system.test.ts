@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
-import {existsSync, readdirSync, readlinkSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {mkdir, mkdtemp, readFile, rm, utimes, writeFile} from 'node:fs/promises'
 import {release, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {processStartTime} from '../../src/container/host-process.ts'
+import {cgroupMountPoints} from '../../src/system/namespaces.ts'
 import {nerdOk} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, killedLoad, loadTestImage, nerd, uniqueNamespace} from '../helpers/e2e.ts'
 
@@ -337,6 +338,19 @@ describe('nerd namespace', () => {
     const removed = await nerd(['namespace', 'rm', killedIn])
     assert.deepEqual([removed.code, removed.stdout, removed.stderr], [0, `${killedIn}\n`, ''])
     assert.deepEqual(directories.filter((directory) => existsSync(directory)), [])
+  })
+
+  it("rm of a namespace removes its empty cgroup parents (/<namespace> in each hierarchy, where the cgroupfs driver puts its containers)", async () => {
+    const cgrouped = `${namespace}-cg`
+    await loadTestImage('nerd-test/busybox:latest', cgrouped)
+    const started = await nerd(['--cgroup-manager', 'cgroupfs', 'run', '-d', '--name', 'cg', 'nerd-test/busybox', 'sleep', '60'], {namespace: cgrouped})
+    assert.equal(started.code, 0, started.stderr)
+    const parents = cgroupMountPoints(readFileSync('/proc/self/mountinfo', 'utf8')).map((point) => join(point, cgrouped))
+    assert.ok(parents.some((parent) => existsSync(parent)), `no cgroup parent among ${parents.join(' ')}`)
+    for (const args of [['rm', '-f', 'cg'], ['rmi', 'nerd-test/busybox']]) assert.equal((await nerd(args, {namespace: cgrouped})).code, 0)
+    const removed = await nerd(['namespace', 'rm', cgrouped])
+    assert.equal(removed.code, 0, removed.stderr)
+    assert.deepEqual(parents.filter((parent) => existsSync(parent)), [])
   })
 
   it('global -n before the command selects the namespace, also grouped after -D as pflag reads it (-Dn x)', async () => {
