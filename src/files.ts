@@ -3,14 +3,16 @@
  * networks) is shared by concurrent nerd processes and by the processes containerd starts for nerd,
  * so a file is either the old or the new version, and a read-modify-write holds a lock.
  */
-import {createWriteStream, existsSync, lstatSync, readFileSync, statSync} from 'node:fs'
+import fs, {createWriteStream, existsSync, lstatSync, readFileSync, statSync} from 'node:fs'
 import type {Stats} from 'node:fs'
 import {chmod, mkdir, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, normalize} from 'node:path'
 import type {Writable} from 'node:stream'
 import {finished} from 'node:stream/promises'
+import {setTimeout as delay} from 'node:timers/promises'
 import {InvalidFileError} from './errors.ts'
 import {shapeMismatch} from './json-shape.ts'
+import {ownerGone, ownerTag} from './owner.ts'
 import type {Shape} from './json-shape.ts'
 
 let temporaries = 0
@@ -203,6 +205,22 @@ export function warnLeftOut(what: string, error: InvalidFileError): void {
 /** A lock not refreshed for this long is a crashed holder's, and taken over. */
 const LOCK_STALE_MS = 10_000
 
+/**
+ * How long a lock is waited for: far past LOCK_STALE_MS, so that a lock whose holder died unnamed
+ * (before it wrote its owner file) is taken over rather than failed.
+ */
+const LOCK_WAIT_MS = 20_000
+const LOCK_RETRY_MIN_MS = 5
+const LOCK_RETRY_MAX_MS = 50
+
+/**
+ * The holder of a lock, as an owner (owner.ts), in a file inside the lock's directory: a holder
+ * killed outright (SIGKILL) leaves its lock, and the next one that wants it takes it over at once
+ * rather than after LOCK_STALE_MS (an `--rm` container's exit handler waits for the lock of the
+ * `run` that started it). Being inside, it goes with the directory.
+ */
+const LOCK_OWNER_FILE = 'owner'
+
 export interface FileLockOptions {
   /**
    * Whether a missing directory of `path` is made (the default). Without, locking in a directory
@@ -211,25 +229,76 @@ export interface FileLockOptions {
   createDirectory?: boolean
 }
 
-/** Whether a live holder (not a crashed one's stale lock) holds withFileLock's lock on `path`. */
+/** proper-lockfile's lock directory for `path`. */
+function lockDirectory(path: string): string {
+  return `${path}.lock`
+}
+
+/**
+ * The file system proper-lockfile uses, but for removing a lock's directory, which takes its owner
+ * file along (a release, or the takeover of a stale lock).
+ */
+const lockFs = {...fs, rmdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) => fs.rm(path, {recursive: true}, callback)}
+
+/** Whether a live holder (not a crashed one's lock) holds withFileLock's lock on `path`. */
 export async function isLocked(path: string): Promise<boolean> {
   const {check} = await import('proper-lockfile')
-  return check(path, {realpath: false, stale: LOCK_STALE_MS})
+  return (await check(path, {realpath: false, stale: LOCK_STALE_MS, fs: lockFs})) && !holderGone(path)
+}
+
+/** Whether the lock's owner file names a process that has ended. */
+function holderGone(path: string): boolean {
+  let owner: string
+  try {
+    owner = readFileSync(join(lockDirectory(path), LOCK_OWNER_FILE), 'utf8')
+  } catch {
+    return false
+  }
+  return ownerGone(owner)
+}
+
+/**
+ * Removes the lock on `path` if the process its owner file names has ended; whether it did. Under a
+ * lock of its own, so that of waiters who find the same dead holder one removes its lock, and the
+ * others then find the lock of the one that took it next.
+ */
+async function takeOverDeadHolder(lock: typeof import('proper-lockfile').lock, path: string): Promise<boolean> {
+  if (!holderGone(path)) return false
+  const release = await lock(`${path}.takeover`, {realpath: false, stale: LOCK_STALE_MS, fs: lockFs, retries: {retries: 100, minTimeout: LOCK_RETRY_MIN_MS, maxTimeout: LOCK_RETRY_MAX_MS}})
+  try {
+    if (!holderGone(path)) return false
+    await rm(lockDirectory(path), {recursive: true, force: true})
+    return true
+  } finally {
+    await release().catch(() => undefined)
+  }
 }
 
 /**
  * Runs `fn` holding an exclusive lock on `path` (which need not exist; the lock is `<path>.lock`).
- * Waits for other holders; a lock left by a crashed process is taken over after it goes stale.
+ * Waits for other holders; a lock whose holder died is taken over at once when its owner file names
+ * it, else after it goes stale.
  */
 export async function withFileLock<T>(path: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const {lock} = await import('proper-lockfile')
   if (options.createDirectory ?? true) await mkdir(dirname(path), {recursive: true})
-  const release = await lock(path, {
-    realpath: false,
-    stale: LOCK_STALE_MS,
-    retries: {retries: 400, factor: 1.2, minTimeout: 5, maxTimeout: 50, randomize: true},
-  })
+  const deadline = Date.now() + LOCK_WAIT_MS
+  let retryMs = LOCK_RETRY_MIN_MS
+  let release: () => Promise<void>
+  for (;;) {
+    try {
+      release = await lock(path, {realpath: false, stale: LOCK_STALE_MS, fs: lockFs})
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) throw error
+    }
+    if (await takeOverDeadHolder(lock, path)) continue
+    await delay(retryMs * (1 + Math.random()))
+    retryMs = Math.min(retryMs * 1.2, LOCK_RETRY_MAX_MS)
+  }
   try {
+    // Without it (a full disk), a holder that dies is taken over once its lock goes stale.
+    await writeFile(join(lockDirectory(path), LOCK_OWNER_FILE), ownerTag()).catch(() => undefined)
     return await fn()
   } finally {
     await release().catch(() => undefined)

@@ -7,7 +7,7 @@
  * that crashed half-way, a state directory removed by hand) is stale: it is taken over under the
  * namespace's lock, and the new owner again has to win the exclusive link.
  */
-import {link, mkdir, readdir, readFile, rm, rmdir, stat, unlink, writeFile} from 'node:fs/promises'
+import {link, mkdir, readdir, readFile, rm, stat, unlink, writeFile} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {NerdError} from '../errors.ts'
@@ -308,7 +308,7 @@ export async function removeOrphanedContainerFiles(dataRoot: string, namespace: 
   for (const lock of entries.filter((entry) => entry.endsWith('.lock'))) {
     const path = join(containers, lock)
     const refreshed = await stat(path).then((stats) => stats.mtimeMs, () => Date.now())
-    if (Date.now() - refreshed > ABANDONED_LOCK_MS) await rmdir(path).catch(() => undefined)
+    if (Date.now() - refreshed > ABANDONED_LOCK_MS) await rm(path, {recursive: true, force: true}).catch(() => undefined)
   }
 }
 
