@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
@@ -99,6 +100,41 @@ async function attachedOutput(name: string): Promise<string> {
 async function goesOnPast(name: string, count: number): Promise<void> {
   await until(`${name}'s counter to go on`, async () => ((await countOf(name)) > count + 500 ? true : undefined), 15_000)
   await until(`${name}'s log to go on`, async () => ((await lastLogged(name, 'stdout')) > count + 500 && (await lastLogged(name, 'stderr')) > count + 500 ? true : undefined), 15_000)
+}
+
+/** The file's text; undefined while it is not there. */
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A `run -d --rm` of a one-second process, killed outright (SIGKILL) as soon as the container's
+ * state says its process started, which is still within the start's hold of the container's
+ * lock: the kill lands after Tasks.Start and before run returns. The container's ID once a kill
+ * landed there (its lock left behind); undefined when the run was quicker.
+ */
+async function killedDetachedRemovedRun(name: string): Promise<string | undefined> {
+  const containers = join(fileDataRoot(), 'containers', fileNamespace())
+  const listed = (): string[] => (existsSync(containers) ? readdirSync(containers) : [])
+  const before = new Set(listed())
+  const run = startNerd(['run', '-d', '--rm', '--name', name, '--network', 'none', IMG, 'sleep', '1'])
+  let id: string | undefined
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline && run.child.exitCode === null) {
+    id ??= listed().find((entry) => /^[0-9a-f]{64}$/.test(entry) && !before.has(entry))
+    const state = id === undefined ? undefined : readText(join(containers, id, 'state.json'))
+    if (state?.includes('"StartedAt": "2')) {
+      run.child.kill('SIGKILL')
+      break
+    }
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  await run.ended
+  return id !== undefined && existsSync(join(containers, `.${id}.lock`)) ? id : undefined
 }
 
 describe('a container whose helper processes die', () => {
@@ -255,5 +291,21 @@ describe('a container whose helper processes die', () => {
     await nerdOk(['exec', 'execs', 'true'])
     assert.deepEqual(execsLeft(), [])
     await nerdOk(['rm', '-f', 'execs'])
+  })
+
+  it('kill -9 of `run -d --rm` after its process started: the container is removed once the process exits, as docker\'s daemon removes it', async () => {
+    // A kill that lands once the start is done leaves nothing to take over: tried until one lands within it.
+    let id: string | undefined
+    for (let attempt = 0; attempt < 10 && id === undefined; attempt++) {
+      id = await killedDetachedRemovedRun(`autorm${attempt}`)
+      if (id === undefined) await until('the quicker run\'s container to go', async () => ((await nerd(['inspect', `autorm${attempt}`])).code !== 0 ? true : undefined))
+    }
+    assert.ok(id, 'a kill landed while the start held the container\'s lock')
+    const killedAt = Date.now()
+    // Its one second, then its exit handler: well before the killed run's lock would go stale (10 s).
+    await until('the container to be removed', async () => (!existsSync(join(fileDataRoot(), 'containers', fileNamespace(), id!)) ? true : undefined), 15_000)
+    assert.ok(Date.now() - killedAt < 7000, `removed ${Date.now() - killedAt} ms after the kill`)
+    assert.notEqual((await nerd(['inspect', id!])).code, 0)
+    assert.ok(!(await ctr(['containers', 'ls', '-q'])).stdout.includes(id!), 'containerd has no such container')
   })
 })
