@@ -9,6 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import type {Mount} from '../containerd/index.ts'
+import {mountPoints} from '../mountinfo.ts'
 import {ownedNameOrphaned, ownedNamePrefix} from '../owner.ts'
 
 const run = promisify(execFile)
@@ -70,10 +71,7 @@ export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], 
  */
 export async function removeOrphanedRootfsMounts(): Promise<void> {
   try {
-    // Mount points (field 5) in mount order, octal-escaped (a space is \040).
-    const points = (await readFile('/proc/self/mountinfo', 'utf8'))
-      .split('\n')
-      .map((line) => (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+    const points = mountPoints(await readFile('/proc/self/mountinfo', 'utf8'))
     const roots = new Set(points.map(orphanedRoot).filter((root) => root !== undefined))
     for (const entry of await readdir(tmpdir())) if (ownedNameOrphaned(entry, ROOTFS_PREFIX)) roots.add(join(tmpdir(), entry))
     for (const root of roots) {

@@ -5,6 +5,7 @@ import {isNotFound} from '../containerd/index.ts'
 import {containersDir, namesDir, removeOrphanedContainerFiles} from '../container/store.ts'
 import {removeOrphanedShims} from './shims.ts'
 import {NerdError} from '../errors.ts'
+import {mountInfoEntries} from '../mountinfo.ts'
 import {sortedByKey} from '../labels.ts'
 import {listVolumes, volumeLocksDir, volumesDir} from '../volume/index.ts'
 
@@ -81,13 +82,9 @@ export async function removeNamespace(client: ContainerdClient, dataRoot: string
 
 /** The mount points of the cgroup hierarchies (v1's, one per controller or name, and v2's) in a mountinfo file. */
 export function cgroupMountPoints(mountinfo: string): string[] {
-  return mountinfo.split('\n').flatMap((line) => {
-    const [mount, superblock] = line.split(' - ')
-    const fsType = superblock?.split(' ')[0]
-    const point = mount?.split(' ')[4]
-    if ((fsType !== 'cgroup' && fsType !== 'cgroup2') || !point) return []
-    return [point.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)))]
-  })
+  return mountInfoEntries(mountinfo)
+    .filter((entry) => entry.fsType === 'cgroup' || entry.fsType === 'cgroup2')
+    .map((entry) => entry.point)
 }
 
 /**

@@ -6,18 +6,10 @@ import {execFile} from 'node:child_process'
 import {chmod, lstat, readdir, readFile, realpath, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
+import {mountPoints} from '../mountinfo.ts'
 
 const run = promisify(execFile)
 const SYSTEM_PATH = {PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}
-
-/** The mount points listed in a mountinfo file (the fifth field), with its octal escapes (`\040`) decoded. */
-export function mountPoints(mountinfo: string): string[] {
-  return mountinfo
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((field) => field !== undefined && field !== '')
-    .map((field) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))))
-}
 
 export async function isMountPoint(path: string): Promise<boolean> {
   const real = await realpath(path)

@@ -3,7 +3,8 @@ import {link, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {directorySize, mountPoints} from '../../../src/volume/host.ts'
+import {mountPoints} from '../../../src/mountinfo.ts'
+import {directorySize} from '../../../src/volume/host.ts'
 
 describe('mountinfo', () => {
   it('lists mount points with octal escapes decoded', () => {
