@@ -3,7 +3,7 @@
  * daemon, so whoever holds an exec deletes it: the attached `exec` itself once its process ends,
  * else a small process of nerd's own (dist/exec-exit.js) that waits for the end, started by
  * `exec -d` and by an `exec -it` that detaches. Until it is deleted, an exec is recorded in the
- * container's `execs` directory with the pid of its holder, and each exec sweeps the ended ones
+ * container's `execs` directory naming its holder (an owner, owner.ts), and each exec sweeps the ended ones
  * whose holder is gone (a nerd or reaper killed meanwhile): those stay in the shim only until the
  * container's next exec, or the task's deletion.
  */
@@ -12,16 +12,17 @@ import {mkdir, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {connect, isNotFound} from '../containerd/index.ts'
 import type {ContainerdClient} from '../containerd/index.ts'
+import {ownerGone, ownerTag} from '../owner.ts'
 import {codeDir} from '../paths.ts'
 import {containerPaths} from './store.ts'
 import type {ContainerPaths} from './store.ts'
 
 type ExecsDir = Pick<ContainerPaths, 'execs'>
 
-/** Records the exec before its process is made, held by `holder` (this process unless said). */
-export async function recordExec(paths: ExecsDir, execId: string, holder = process.pid): Promise<void> {
+/** Records the exec as held by this process: before its process is made, or by the reaper taking it over. */
+export async function recordExec(paths: ExecsDir, execId: string): Promise<void> {
   await mkdir(paths.execs, {recursive: true})
-  await writeFile(join(paths.execs, execId), String(holder))
+  await writeFile(join(paths.execs, execId), ownerTag())
 }
 
 /** The exec's process is deleted, or was never made. */
@@ -36,16 +37,6 @@ async function deleteExec(client: ContainerdClient, id: string, paths: ExecsDir,
   await forgetExec(paths, execId)
 }
 
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /**
  * Deletes the container's recorded execs that ended (or were made and never started) and whose
  * holder is gone; one whose holder lives is the holder's to delete. Failures are left for the next sweep.
@@ -54,8 +45,9 @@ export async function sweepEndedExecs(client: ContainerdClient, id: string, path
   const execIds = await readdir(paths.execs).catch(() => [])
   await Promise.all(
     execIds.map(async (execId) => {
-      const holder = Number(await readFile(join(paths.execs, execId), 'utf8').catch(() => ''))
-      if (isAlive(holder)) return
+      const holder = await readFile(join(paths.execs, execId), 'utf8').catch(() => '')
+      // An empty record is a holder's killed while it wrote it.
+      if (holder !== '' && !ownerGone(holder)) return
       try {
         const {status} = await client.tasks.get(id, execId)
         if (status === 'STOPPED' || status === 'CREATED') await deleteExec(client, id, paths, execId)
