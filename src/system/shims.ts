@@ -11,7 +11,7 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {basename} from 'node:path'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {parseAddress} from '../containerd/index.ts'
-import {processStartTime, TICKS_PER_SECOND} from '../container/host-process.ts'
+import {parentPid, processStartTime, TICKS_PER_SECOND} from '../container/host-process.ts'
 
 /** What a shim's command line says it serves. */
 export interface ShimCommand {
@@ -66,9 +66,8 @@ function hostProcesses(): HostProcess[] {
     if (!/^\d+$/.test(entry)) continue
     try {
       const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').slice(0, -1)
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      processes.push({pid: Number(entry), parent, args})
+      const parent = parentPid(Number(entry))
+      if (parent !== undefined) processes.push({pid: Number(entry), parent, args})
     } catch {
       // Gone meanwhile.
     }
