@@ -16,9 +16,10 @@ export default class Info extends NerdCommand {
     const info = this.containerd().then((client) => systemInfo(client, config, nerdPlugins, this.config.version))
     info.catch(() => undefined)
     if (flags.format !== undefined) {
-      const {asGoStruct} = await import('../format/go-values.ts')
-      // docker's template runs on its dockerInfo struct: a field it lacks is an error.
-      this.print(await this.renderOne(asGoStruct({...(await info)}, 'system.dockerInfo'), flags.format))
+      const {goStruct, goTypedValue, SLICE} = await import('../format/go-types.ts')
+      // docker's template runs on its dockerInfo struct: a field it lacks is an error, and no
+      // warnings is a nil slice, which prints `[]`.
+      this.print(await this.renderOne(goTypedValue(await info, goStruct('system.dockerInfo', {Warnings: SLICE})) as object, flags.format))
       return
     }
     // Like docker: the client's section is printed even when the server cannot be reached, then the error.

@@ -143,6 +143,9 @@ describe('nerd info', () => {
       {root: fileDataRoot(), swarm: 'inactive', volume: '[local]', network: '[bridge host ipvlan macvlan null]', context: 'default', index: 'https://index.docker.io/v1/', driverStatus: '[["driver-type","io.containerd.snapshotter.v1"]]', cpuShares: 'true', httpProxy: ''},
     )
     assert.ok((JSON.parse(security!) as string[]).includes('name=seccomp,profile=builtin'), security)
+    // Warnings is a Go slice: none prints `[]` (a nil slice), not <nil>, while its JSON is null.
+    const [warningsText, warningsJson] = (await read('{{.Warnings}}|{{json .Warnings}}')).trim().split('|')
+    assert.equal(warningsText, `[${((JSON.parse(warningsJson!) as string[] | null) ?? []).join(' ')}]`)
     await loadTestImage('nerd-test/busybox:latest', namespace)
     const images = Number(await read('{{.Images}}'))
     assert.ok(images >= 1)
