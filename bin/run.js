@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // nerd's entry point. Kept tiny: everything heavy is imported only when a command needs it.
-import {createRequire, enableCompileCache} from 'node:module'
+import {createRequire} from 'node:module'
 
-// V8 code cache for the ES modules nerd loads outside its bundle (the bundle has its own: bundle.cjs).
-enableCompileCache?.()
+// No node:module enableCompileCache here: its default directory is the shared /tmp, and Node takes
+// cache entries from a directory another user made first, which would run their code as root. The
+// bundle's own cache (bundle.cjs) reads only files of the running user, from the user's cache dir.
 
 // A reader that goes away (`nerd ps | head -1`) ends nerd quietly, as it ends other tools; any other
 // failure to write (a full disk) ends it with one line in Go's words, as docker's CLI says it.

@@ -79,3 +79,15 @@ describe('the code cache of the bundle', () => {
     }
   })
 })
+
+describe("node's own compile cache", () => {
+  it('is not used: its directory is the shared temp dir, where another user could plant code root then runs', async () => {
+    const temp = await mkdtemp(join(tmpdir(), 'nerd-tmpdir-'))
+    try {
+      await nerdOk(['version'], {env: {TMPDIR: temp, XDG_CACHE_HOME: join(temp, 'cache')}})
+      assert.deepEqual((await readdir(temp)).filter((name) => name !== 'cache'), [])
+    } finally {
+      await rm(temp, {recursive: true, force: true})
+    }
+  })
+})
