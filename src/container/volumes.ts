@@ -5,12 +5,13 @@
  * with a filesystem of its own (tmpfs, nfs, …) while a container runs with it, as docker's local
  * driver counts mounts.
  */
-import {join} from 'node:path'
+import {closeSync} from 'node:fs'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {InvalidFileError} from '../errors.ts'
 import {containersUsingVolume, copyUpIfEmpty, createVolume, getVolume, prepareVolumeMount, releaseVolume, removeVolume, withVolumesMounted} from '../volume/index.ts'
 import type {Volume, VolumeScope} from '../volume/index.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
+import {fdPath, openDirectoryInRoot, openRoot, WalkError} from './cp-root.ts'
 import {existsInLayers, rootfsLayers} from './rootfs-files.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
 import type {VolumeMount} from './spec/index.ts'
@@ -46,7 +47,7 @@ export async function resolveVolumes(scope: VolumeScope, wanted: VolumeMount[], 
     }
     if (fill.length > 0) {
       await withMountedRootfs(rootfs, [], async (root) => {
-        for (const {volume, target} of fill) await copyUpIfEmpty(scope, volume, join(root, target))
+        for (const {volume, target} of fill) await copyUpFromRoot(scope, volume, root, target)
       })
     }
   } catch (error) {
@@ -54,6 +55,31 @@ export async function resolveVolumes(scope: VolumeScope, wanted: VolumeMount[], 
     throw error
   }
   return resolved
+}
+
+/**
+ * Copies the image's directory at `target` into the volume, `target` resolved inside the mounted
+ * rootfs `root` as the container sees it: an image's link (`x -> /etc`, `../../..`) must not make
+ * nerd copy a directory of the host (docker resolves it in the container's scope too).
+ */
+async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, target: string): Promise<void> {
+  const rootFd = openRoot(root)
+  try {
+    let directory: number
+    try {
+      directory = openDirectoryInRoot(rootFd, target).fd
+    } catch (error) {
+      if (error instanceof WalkError || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return // not a directory in the image: nothing to copy
+      throw error
+    }
+    try {
+      await copyUpIfEmpty(scope, volume, fdPath(directory), target)
+    } finally {
+      closeSync(directory)
+    }
+  } finally {
+    closeSync(rootFd)
+  }
 }
 
 /** Removes a container's anonymous volumes (`rm -v`, `--rm`), leaving any another container still uses. */

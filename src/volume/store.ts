@@ -242,12 +242,13 @@ export async function releaseVolume(scope: VolumeScope, volume: Volume, inUse: (
 }
 
 /**
- * docker's copy-up: when the volume is empty, `sourceDir` (the image's content at the mount target)
+ * docker's copy-up: when the volume is empty, `sourceDir` (the image's content at the mount target,
+ * `shownAs` in messages)
  * is copied into it with modes, owners, times and links, and `sourceDir`'s own mode and owner go onto
  * the volume's root. Nothing happens when `sourceDir` is not a directory or the volume has content.
  * Answers whether it copied.
  */
-export async function copyUpIfEmpty(scope: VolumeScope, volume: Volume, sourceDir: string): Promise<boolean> {
+export async function copyUpIfEmpty(scope: VolumeScope, volume: Volume, sourceDir: string, shownAs = sourceDir): Promise<boolean> {
   const source = await stat(sourceDir).catch(() => undefined)
   if (!source?.isDirectory()) return false
   return withVolumeLock(scope, volume.Name, async () => {
@@ -256,7 +257,7 @@ export async function copyUpIfEmpty(scope: VolumeScope, volume: Volume, sourceDi
     try {
       await copyDirectoryContents(sourceDir, target)
     } catch (error) {
-      throw new NerdError(`failed to copy ${sourceDir} into volume ${volume.Name}: ${(error as Error).message}`, {cause: error})
+      throw new NerdError(`failed to copy ${shownAs} into volume ${volume.Name}: ${(error as Error).message}`, {cause: error})
     }
     return true
   })

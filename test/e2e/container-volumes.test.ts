@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {mkdir, mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {release, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {loadTestImage, nerd} from '../helpers/e2e.ts'
+import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, dir, file, symlink} from '../helpers/oci-image.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const MULTILAYER = 'docker.io/nerd-test/multilayer:latest'
@@ -199,6 +200,34 @@ describe('volumes in containers', () => {
     } finally {
       execFileSync('umount', [sub])
       await rm(dir, {recursive: true, force: true})
+    }
+  })
+
+  it("copies an image's VOLUME content from inside the image: a link in it to a host path, or a relative VOLUME, never reaches the host", async () => {
+    const secret = await mkdtemp(join(tmpdir(), 'nerd-e2e-host-secret-'))
+    await writeFile(join(secret, 'host-only'), 'host secret\n')
+    const archive = join(secret, 'image.tar')
+    const climb = '../'.repeat(12)
+    // The image has a directory of its own at the secret's path (and its parents but /tmp, which busybox's root has).
+    const inImage = secret.slice(1).split('/').map((_, index, parts) => parts.slice(0, index + 1).join('/')).filter((path) => path !== 'tmp')
+    await buildImageArchive({
+      name: 'nerd-e2e/volume-links:1',
+      images: [{
+        layers: [{entries: [...(await busyboxRootfs()), ...inImage.map((path) => dir(path)), file(`${inImage.at(-1)}/in-image`, 'image file\n'), symlink('abs', secret), symlink('rel', `${climb}${secret.slice(1)}`)]}],
+        config: {Env: [DEFAULT_PATH], Cmd: ['sh'], Volumes: {'/abs': {}, '/rel': {}, [`${climb}${secret.slice(1)}`]: {}}},
+      }],
+    }, archive)
+    try {
+      await nerdOk(['load', '-i', archive])
+      // Each link resolves inside the image, to its own directory of that path.
+      const listed = await nerdOk(['run', '--rm', 'nerd-e2e/volume-links:1', 'sh', '-c', `ls /abs /rel ${secret}`])
+      assert.equal(listed, `/abs:\nin-image\n\n/rel:\nin-image\n\n${secret}:\nin-image\n`)
+      const named = await nerdOk(['run', '--rm', '-v', 'links-named:/abs', 'nerd-e2e/volume-links:1', 'ls', '/abs'])
+      assert.equal(named, 'in-image\n')
+      await nerdOk(['volume', 'rm', 'links-named'])
+    } finally {
+      await nerd(['rmi', 'nerd-e2e/volume-links:1'])
+      await rm(secret, {recursive: true, force: true})
     }
   })
 })

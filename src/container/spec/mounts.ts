@@ -3,6 +3,7 @@
  * sized and per IPC mode), then the state directory's /etc files, the init binary and the user's binds,
  * volumes and tmpfs mounts, parents before children.
  */
+import {posix} from 'node:path'
 import type {Mount} from './oci.ts'
 import type {BindMount, EtcFiles, ImageConfig, RecursiveReadOnly, RunOptions, UserMount, VolumeMount} from './types.ts'
 import {specError} from './errors.ts'
@@ -73,7 +74,8 @@ export function volumesToResolve(image: ImageConfig, options: RunOptions): Volum
   const volumes = mounts.filter((mount): mount is VolumeMount => mount.type === 'volume')
   const targets = new Set(mounts.map((mount) => mount.target))
   for (const target of Object.keys(image.Volumes ?? {})) {
-    const clean = cleanPath(target)
+    // Absolute as docker makes it (cleanResourcePath): a relative VOLUME must not climb out of the root.
+    const clean = cleanPath(posix.join('/', target))
     if (!targets.has(clean)) volumes.push({type: 'volume', target: clean, readonly: false, noCopy: false})
   }
   return volumes
