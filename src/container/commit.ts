@@ -29,7 +29,7 @@ import {jsonBlob, listImages, resolveImageConfig, writeBlob} from '../image/stor
 import type {ImageRecord, ResolvedImageConfig} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
 import {publishEvent} from '../system/nerd-events.ts'
-import {containerView, publishContainerEvent} from './lifecycle.ts'
+import {containerView, pauseTask, publishContainerEvent, resumeTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {markThisProcess} from './process-mark.ts'
 import {existsInLayers, rootfsLayers, statInLayers} from './rootfs-files.ts'
@@ -201,12 +201,12 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
   // before nerd dies of a second one; a nerd killed outright leaves the resume to the next command
   // that looks at the container (the mark, see lifecycle.ts's seeOutDeadCommit).
   const resume = async (): Promise<void> => {
-    await client.tasks.resume(record.Id).catch(() => undefined)
+    await resumeTask(scope, container).catch(() => undefined)
     await rm(container.paths.commitPause, {force: true})
   }
   if (pause) {
     await markThisProcess(container.paths.commitPause)
-    await client.tasks.pause(record.Id)
+    await pauseTask(scope, container)
   }
   const resumedEarly = pause ? onEarlyExit(resume) : undefined
   try {

@@ -472,7 +472,7 @@ async function seeOutDeadStop(scope: ContainerScope, container: LoadedContainer,
  */
 async function seeOutDeadCommit(scope: ContainerScope, container: LoadedContainer, task: Process | undefined): Promise<Process | undefined> {
   if (task?.status !== 'PAUSED' || !(await claimOrphanedMark(container.paths.commitPause))) return task
-  const resumed = await scope.client.tasks.resume(container.record.Id).then(() => true, () => false)
+  const resumed = await resumeTask(scope, container).then(() => true, () => false)
   return resumed ? {...task, status: 'RUNNING'} : task
 }
 
@@ -995,7 +995,7 @@ export async function pauseContainer(scope: ContainerScope, container: LoadedCon
     if (task?.status !== 'RUNNING') throw await noProcessError(container, task, notRunning)
     // Paused by the user from now on, whatever a commit's mark says (seeOutDeadCommit).
     await rm(container.paths.commitPause, {force: true})
-    await scope.client.tasks.pause(container.record.Id).catch(async (error: unknown) => {
+    await pauseTask(scope, container).catch(async (error: unknown) => {
       // A stop or kill (which take no lifecycle lock) ended the process meanwhile.
       const now = await getTask(scope, container.record.Id).catch(() => undefined)
       throw now?.status === 'RUNNING' ? error : new NerdError(notRunning)
@@ -1015,8 +1015,41 @@ export async function unpauseContainer(scope: ContainerScope, container: LoadedC
   await withContainerLock(container, async () => {
     const task = await getTask(scope, container.record.Id)
     if (!task || task.status !== 'PAUSED') throw new NerdError(`Container ${container.record.Id} is not paused`)
-    await scope.client.tasks.resume(container.record.Id)
+    await resumeTask(scope, container)
   })
+}
+
+/**
+ * Pauses the task with containerd's restart-monitor label off: containerd 1.6's monitor restarts a
+ * labelled container whose task is not running, a paused one too (it killed a paused `always`
+ * container within 10 s and started a new one), while docker's pause holds until the unpause.
+ */
+export async function pauseTask(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  await dropRestartMonitorLabel(scope, container)
+  try {
+    await scope.client.tasks.pause(container.record.Id)
+  } catch (error) {
+    await restoreRestartMonitorLabel(scope, container).catch(() => undefined)
+    throw error
+  }
+}
+
+/** Resumes a paused task (pauseTask), handing an `always`/`unless-stopped` policy back to containerd's monitor. */
+export async function resumeTask(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  await scope.client.tasks.resume(container.record.Id)
+  await restoreRestartMonitorLabel(scope, container)
+}
+
+async function dropRestartMonitorLabel(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  if (container.labels[RESTART_STATUS_LABEL] !== undefined) await scope.client.containers.update({id: container.record.Id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
+}
+
+/** The monitor's label back, unless a stop meanwhile ended the policy or the monitor has no log URI to restart with (update.ts gives one). */
+async function restoreRestartMonitorLabel(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  if (!monitorRestarts(container.record) || (await readState(container.paths)).ExplicitlyStopped) return
+  const current = await scope.client.containers.get(container.record.Id)
+  if (current.labels[RESTART_LOGURI_LABEL] === undefined) return
+  await scope.client.containers.update({id: container.record.Id, labels: {[RESTART_STATUS_LABEL]: 'running'}}, [`labels.${RESTART_STATUS_LABEL}`])
 }
 
 /**

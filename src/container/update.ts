@@ -126,22 +126,23 @@ async function updateLocked(scope: ContainerScope, container: LoadedContainer, r
   if (request.restart) {
     host.RestartPolicy = request.restart
     // With containerd's labels as they are now, under the lock: a concurrent update may have changed them.
-    await handRestartToMonitor(scope, {...container, labels: stored.labels}, view.status === 'running')
+    await handRestartToMonitor(scope, {...container, labels: stored.labels}, view.status)
   }
   await writeRecord(container.paths, record)
   await publishContainerEvent(scope, container, 'update')
   return warnings
 }
 
-/** containerd 1.6's restart monitor carries `always`/`unless-stopped`: its labels follow the new policy. */
-async function handRestartToMonitor(scope: ContainerScope, container: LoadedContainer, running: boolean): Promise<void> {
+/**
+ * containerd 1.6's restart monitor carries `always`/`unless-stopped`: its labels follow the new
+ * policy. A paused container gets the log URI only; its unpause hands it to the monitor.
+ */
+async function handRestartToMonitor(scope: ContainerScope, container: LoadedContainer, status: string): Promise<void> {
   const {Id} = container.record
   const uri = containerLogUri(scope, defaultStartContext())
-  if (monitorRestarts(container.record) && running) {
-    await scope.client.containers.update({id: Id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: uri}}, [
-      `labels.${RESTART_STATUS_LABEL}`,
-      `labels.${RESTART_LOGURI_LABEL}`,
-    ])
+  if (monitorRestarts(container.record) && (status === 'running' || status === 'paused')) {
+    const labels = status === 'running' ? [RESTART_STATUS_LABEL, RESTART_LOGURI_LABEL] : [RESTART_LOGURI_LABEL]
+    await scope.client.containers.update({id: Id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: uri}}, labels.map((label) => `labels.${label}`))
   } else if (!monitorRestarts(container.record) && container.labels[RESTART_STATUS_LABEL]) {
     await scope.client.containers.update({id: Id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`, `labels.${RESTART_LOGURI_LABEL}`])
   }

@@ -412,6 +412,20 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(refused, {code: 125, stdout: '', stderr: `Error: Container ${id} is restarting, wait until the container is running\n`})
   })
 
+  it("a paused container stays paused whatever its restart policy: containerd's restart monitor leaves it alone until the unpause", async () => {
+    const id = (await nerdOk(['run', '-d', '--restart', 'always', '--network', 'none', IMG, 'sleep', '1000'])).trim()
+    const pid = Number(await nerdOk(['inspect', '-f', '{{.State.Pid}}', id]))
+    const monitored = async () => JSON.parse((await ctr(['containers', 'info', id])).stdout).Labels['containerd.io/restart.status']
+    await nerdOk(['pause', id])
+    assert.equal(await monitored(), undefined)
+    // Past the monitor's 10 s tick, which killed a labelled paused task and started a new one.
+    await new Promise((resolve) => setTimeout(resolve, 12_000))
+    assert.equal((await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.Pid}} {{.RestartCount}}', id])).trim(), `paused ${pid} 0`)
+    await nerdOk(['unpause', id])
+    assert.equal(await monitored(), 'running')
+    await nerdOk(['rm', '-f', id])
+  })
+
   it('run -di keeps the container\'s stdin open for a later attach, across a restart too', async () => {
     await nerdOk(['run', '-d', '-i', '--name', 'reader', IMG, 'sh', '-c', 'while read line; do echo "got $line"; [ "$line" = last ] && exit 3; done'])
     await new Promise((resolve) => setTimeout(resolve, 1000))
