@@ -375,28 +375,40 @@ function deviceCgroupRule(text: string): NonNullable<RunOptions['deviceCgroupRul
 
 const bytesFlag = (value: string | undefined, flag: string) => (value === undefined ? undefined : flagValue(value, flag, parseBytes))
 
-/** docker's restart policies: `no`, `always`, `unless-stopped`, `on-failure[:max-retries]`. */
+/**
+ * docker's restart policies: `no`, `always`, `unless-stopped`, `on-failure[:max-retries]`. The
+ * syntax is docker's CLI's (ParseRestartPolicy), the name and count its daemon's
+ * (ValidateRestartPolicy): `create` fails with 125 for the one and 1 for the other.
+ */
 export function parseRestartPolicy(value: string): RestartPolicy {
+  return validRestartPolicy(parsedValue(() => restartPolicySyntax(value)))
+}
+
+function restartPolicySyntax(value: string): RestartPolicy {
   if (value === '') return {Name: 'no', MaximumRetryCount: 0}
   const separator = value.indexOf(':')
   const name = separator === -1 ? value : value.slice(0, separator)
   const count = separator === -1 ? '' : value.slice(separator + 1)
   if (separator !== -1 && name === '') fail('invalid restart policy format: no policy provided before colon')
   if (count !== '' && !/^[+-]?\d+$/.test(count)) fail('invalid restart policy format: maximum retry count must be an integer')
-  const retries = count === '' ? 0 : Number(count)
+  return {Name: name, MaximumRetryCount: count === '' ? 0 : Number(count)}
+}
+
+function validRestartPolicy(policy: RestartPolicy): RestartPolicy {
+  const {Name: name, MaximumRetryCount: retries} = policy
   switch (name) {
     case 'no':
     case 'always':
     case 'unless-stopped':
-      if (retries !== 0) fail(`maximum retry count cannot be used with restart policy '${name}'`)
+      if (retries !== 0) fail(`invalid restart policy: maximum retry count can only be used with 'on-failure'${retries < 0 ? ' and cannot be negative' : ''}`)
       break
     case 'on-failure':
-      if (retries < 0) fail('maximum retry count cannot be negative')
+      if (retries < 0) fail('invalid restart policy: maximum retry count cannot be negative')
       break
     default:
       fail(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`)
   }
-  return {Name: name, MaximumRetryCount: retries}
+  return policy
 }
 
 /** `-a` streams, lower-cased as docker takes them. */
@@ -773,10 +785,10 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const pid = values.pid === undefined ? undefined : parsePidMode(values.pid)
   const uts = values.uts === undefined ? undefined : parseUtsMode(values.uts)
   const cgroupns = values.cgroupns === undefined ? undefined : parseCgroupnsMode(values.cgroupns)
-  const restart = parsedValue(() => parseRestartPolicy(values.restart ?? 'no'))
+  const restart = parseRestartPolicy(values.restart ?? 'no')
   const log = logConfig(values)
   const securityOpt = parsedValue(() => typedSecurityOptions(values['security-opt'] ?? [], context))
-  if (values.rm && restart.Name !== 'no') fail('Conflicting options: --restart and --rm')
+  if (values.rm && restart.Name !== 'no') parseFail('Conflicting options: --restart and --rm')
   const network = networkRequest(values)
   if (values.detach && attachFlags.length > 0) fail('Conflicting options: -a and -d')
   const pull = pullPolicy(values.pull)

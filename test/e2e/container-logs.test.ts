@@ -537,6 +537,12 @@ describe('logs and restart policies', () => {
     const conflicting = await nerd(['run', '--rm', '--restart=always', IMG, 'true'])
     assert.equal(conflicting.code, 125)
     assert.equal(conflicting.stderr, 'Error: Conflicting options: --restart and --rm\n')
+    // The conflict and the policy's syntax are docker's CLI's refusals, 125 for create too; the policy's
+    // name and count its daemon's, which create reports with 1.
+    for (const [flags, code] of [[['--rm', '--restart=always'], 125], [['--restart=on-failure:x'], 125], [['--restart=bogus'], 1], [['--restart=always:3'], 1]] as const) {
+      assert.equal((await nerd(['create', ...flags, IMG, 'true'])).code, code, flags.join(' '))
+      assert.equal((await nerd(['run', ...flags, IMG, 'true'])).code, 125, flags.join(' '))
+    }
     const driver = await nerd(['run', '--log-driver', 'syslog', IMG, 'true'])
     assert.equal(driver.code, 125)
     assert.match(driver.stderr, /unknown log driver "syslog"/)

@@ -52,9 +52,9 @@ describe('restart policies', () => {
   })
 
   it('refuses the others with docker messages', () => {
-    assert.throws(() => parseRestartPolicy('always:3'), {message: "maximum retry count cannot be used with restart policy 'always'"})
-    assert.throws(() => parseRestartPolicy('no:1'), {message: "maximum retry count cannot be used with restart policy 'no'"})
-    assert.throws(() => parseRestartPolicy('on-failure:-1'), {message: 'maximum retry count cannot be negative'})
+    assert.throws(() => parseRestartPolicy('always:3'), {message: "invalid restart policy: maximum retry count can only be used with 'on-failure'"})
+    assert.throws(() => parseRestartPolicy('no:-1'), {message: "invalid restart policy: maximum retry count can only be used with 'on-failure' and cannot be negative"})
+    assert.throws(() => parseRestartPolicy('on-failure:-1'), {message: 'invalid restart policy: maximum retry count cannot be negative'})
     assert.throws(() => parseRestartPolicy('on-failure:x'), {message: 'invalid restart policy format: maximum retry count must be an integer'})
     assert.throws(() => parseRestartPolicy('on-failure:1:2'), {message: 'invalid restart policy format: maximum retry count must be an integer'})
     assert.throws(() => parseRestartPolicy(':3'), {message: 'invalid restart policy format: no policy provided before colon'})
@@ -137,8 +137,8 @@ describe('createRequestFromFlags: refusals', () => {
   })
 
   it('refuses conflicting options', () => {
-    refuses({rm: true, restart: 'always'}, 'Conflicting options: --restart and --rm')
-    refuses({rm: true, restart: 'on-failure:3'}, 'Conflicting options: --restart and --rm')
+    refusesWhileParsing({rm: true, restart: 'always'}, 'Conflicting options: --restart and --rm')
+    refusesWhileParsing({rm: true, restart: 'on-failure:3'}, 'Conflicting options: --restart and --rm')
     refuses({detach: true, attach: ['stdout']}, 'Conflicting options: -a and -d')
     refuses({'log-driver': 'none', 'log-opt': ['max-size=1m']}, 'invalid logging opts for driver none')
     refuses({'network-alias': ['db']}, 'network-scoped aliases are only supported for user-defined networks')
@@ -160,7 +160,9 @@ describe('createRequestFromFlags: refusals', () => {
     refuses({'log-driver': 'syslog'}, 'unknown log driver "syslog": nerd supports json-file and none')
     assert.throws(() => request({'log-opt': ['max-size=1m', 'colour=red']}), {message: "unknown log opt 'colour' for json-file log driver"})
     refuses({pull: 'sometimes'}, `invalid pull option: 'sometimes': must be one of "always", "missing" or "never"`)
-    refusesWhileParsing({restart: 'sometimes'}, "invalid restart policy: unknown policy 'sometimes'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'")
+    // The name is checked by docker's daemon (ValidateRestartPolicy), the syntax by its CLI.
+    refuses({restart: 'sometimes'}, "invalid restart policy: unknown policy 'sometimes'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'")
+    refusesWhileParsing({restart: 'on-failure:x'}, 'invalid restart policy format: maximum retry count must be an integer')
     refuses({'memory-swappiness': '101'}, 'invalid value: 101. Valid memory swappiness range is 0-100')
     refuses({'mac-address': '92:d0:c6:0a:29'}, '92:d0:c6:0a:29 is not a valid mac address')
     refuses({'stop-signal': 'SIGNOPE'}, 'Invalid signal: SIGNOPE')
