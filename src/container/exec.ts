@@ -7,10 +7,10 @@ import {randomBytes} from 'node:crypto'
 import {constants} from 'node:os'
 import {packJson, unpackJson} from '../containerd/index.ts'
 import type {ExecInput} from '../containerd/index.ts'
-import {EXIT_NERD_FAILED, EXIT_NOT_EXECUTABLE, NerdError} from '../errors.ts'
+import {EXIT_NERD_FAILED, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
 import {publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
-import {attachStdio, startFailureMessage} from './attach.ts'
+import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
 import {hostCapabilities} from './host-facts.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverSession} from './detached-output.ts'
@@ -114,12 +114,14 @@ async function stateRefusal(scope: ContainerScope, container: LoadedContainer): 
 
 /**
  * Why the exec's process could not be made or started: the container's state if it stopped or began
- * restarting meanwhile, else 126, as docker's daemon gives an exec that could not start, whatever the
- * reason (a missing command too).
+ * restarting meanwhile, else docker's (>= 28) codes: 127 for a command or directory not found, 126
+ * for one that cannot run and any other reason.
  */
 async function startFailure(scope: ContainerScope, container: LoadedContainer, error: unknown): Promise<NerdError> {
   const refusal = await stateRefusal(scope, container).catch(() => undefined)
-  return refusal ?? new NerdError(startFailureMessage((error as Error).message), {exitCode: EXIT_NOT_EXECUTABLE, cause: error})
+  const message = (error as Error).message
+  const exitCode = startFailureExitCode(message) === EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE
+  return refusal ?? new NerdError(startFailureMessage(message), {exitCode, cause: error})
 }
 
 async function createExecProcess(scope: ContainerScope, container: LoadedContainer, request: ExecInput): Promise<void> {

@@ -356,10 +356,10 @@ describe('docker behaviours of the container commands', () => {
     }
   })
 
-  it('an exec that cannot start exits 126, as docker\'s; exec -u gets that user\'s HOME and --privileged the host\'s capabilities', async () => {
-    for (const args of [['nosuchcmd'], ['-w', '/nonexistent', 'pwd']]) {
-      const result = await nerd(['exec', ...(args[0] === '-w' ? args.slice(0, 2) : []), 'web', ...(args[0] === '-w' ? args.slice(2) : args)])
-      assert.equal(result.code, 126, result.stderr)
+  it('an exec that cannot start exits 127 for what is not found and 126 for what cannot run, as docker >= 28; exec -u gets that user\'s HOME and --privileged the host\'s capabilities', async () => {
+    for (const [args, code] of [[['web', 'nosuchcmd'], 127], [['-w', '/nonexistent', 'web', 'pwd'], 127], [['web', '/etc/passwd'], 126]] as const) {
+      const result = await nerd(['exec', ...args])
+      assert.equal(result.code, code, result.stderr)
       assert.match(result.stderr, /^Error: OCI runtime exec failed: .*\n$/)
     }
     // docker's daemon looks the user up as the exec starts.

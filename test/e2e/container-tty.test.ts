@@ -228,9 +228,9 @@ describe('terminals', () => {
     assert.match(listed.stdout, /^bin$/m)
     const failed = await nerd(['exec', 'exec1', 'sh', '-c', 'exit 7'])
     assert.equal(failed.code, 7)
-    // docker's daemon gives any exec that cannot start 126, a missing command too.
+    // docker's daemon (>= 28) gives an exec whose command is not found 127.
     const missing = await nerd(['exec', 'exec1', 'nosuchbin'])
-    assert.equal(missing.code, 126, missing.stderr)
+    assert.equal(missing.code, 127, missing.stderr)
     const asApp = await nerd(['exec', '-u', 'app', '-w', '/tmp', '-e', 'X=1', 'exec1', 'sh', '-c', 'id -u; pwd; echo $X'])
     assert.equal(asApp.stdout, '1000\n/tmp\n1\n')
     const piped = await nerd(['exec', '-i', 'exec1', 'cat'], {input: 'through stdin\n'})
