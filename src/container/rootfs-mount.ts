@@ -1,6 +1,9 @@
 /**
  * A snapshot's root filesystem mounted on a temporary directory, for work that needs it as one tree
- * (cp into a stopped container, the image content a new volume is filled from).
+ * (cp into a stopped container, the image content a new volume is filled from). The mount point is
+ * one level down in a directory of mkdtemp's (0700, root's): mounted, the point itself takes the
+ * root's mode (0755), and the shared temporary directory would let every local user read the
+ * container's files and write into its world-writable directories.
  */
 import {execFile, spawnSync} from 'node:child_process'
 import {rmdirSync} from 'node:fs'
@@ -14,8 +17,10 @@ import {ownedNameOrphaned, ownedNamePrefix} from '../owner.ts'
 
 const run = promisify(execFile)
 const SBIN_PATH = {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
-/** The mount directory's name: this prefix, its nerd (owner.ts), a random part. */
+/** The private directory's name: this prefix, its nerd (owner.ts), a random part. */
 const ROOTFS_PREFIX = 'nerd-rootfs-'
+/** The mount point in the private directory. */
+const MOUNT_POINT = 'root'
 
 /** More to mount on top of the root filesystem: a host path bound at a path the callback finds in the root. */
 export interface ExtraBind {
@@ -30,19 +35,22 @@ export interface ExtraBind {
  * mounted here would be mounted twice once the container starts.
  */
 export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], action: (root: string) => Promise<T>): Promise<T> {
-  const root = await mkdtemp(join(tmpdir(), ownedNamePrefix(ROOTFS_PREFIX)))
+  const directory = await mkdtemp(join(tmpdir(), ownedNamePrefix(ROOTFS_PREFIX)))
+  const root = join(directory, MOUNT_POINT)
   const orphans = removeOrphanedRootfsMounts()
   const mounted: string[] = []
   const unmountAtExit = (): void => {
     for (const target of mounted) spawnSync('umount', ['-l', target], {env: SBIN_PATH})
     try {
       rmdirSync(root)
+      rmdirSync(directory)
     } catch {
       // left for a look: never removed with what may still be mounted on it
     }
   }
   process.once('exit', unmountAtExit)
   try {
+    await mkdir(root, {mode: 0o700})
     for (const layer of mounts) {
       await run('mount', [...(layer.type === 'bind' ? [] : ['-t', layer.type]), '-o', layer.options.join(','), layer.source, root], {env: SBIN_PATH})
       mounted.unshift(root)
@@ -59,6 +67,7 @@ export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], 
     for (const target of mounted) await run('umount', ['-l', target], {env: SBIN_PATH}).catch(() => undefined)
     // Not recursive: were the root still mounted, that would delete the container's files.
     await rmdir(root).catch(() => undefined)
+    await rmdir(directory).catch(() => undefined)
     await orphans
   }
 }
@@ -66,28 +75,29 @@ export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], 
 /**
  * Unmounts and removes the roots that a nerd killed meanwhile (SIGKILL) left mounted: those still
  * mounted, under whatever temporary directory, and the directories left in this one's. A root is
- * found by its directory's name, which names its nerd (owner.ts); one of a nerd still running is
- * left alone.
+ * found by its private directory's name, which names its nerd (owner.ts); one of a nerd still
+ * running is left alone.
  */
 export async function removeOrphanedRootfsMounts(): Promise<void> {
   try {
     const points = mountPoints(await readFile('/proc/self/mountinfo', 'utf8'))
-    const roots = new Set(points.map(orphanedRoot).filter((root) => root !== undefined))
-    for (const entry of await readdir(tmpdir())) if (ownedNameOrphaned(entry, ROOTFS_PREFIX)) roots.add(join(tmpdir(), entry))
-    for (const root of roots) {
+    const directories = new Set(points.map(orphanedDirectory).filter((directory) => directory !== undefined))
+    for (const entry of await readdir(tmpdir())) if (ownedNameOrphaned(entry, ROOTFS_PREFIX)) directories.add(join(tmpdir(), entry))
+    for (const directory of directories) {
       // The binds inside the root first.
-      for (const target of points.filter((point) => point === root || point.startsWith(`${root}/`)).reverse()) {
+      for (const target of points.filter((point) => point === directory || point.startsWith(`${directory}/`)).reverse()) {
         await run('umount', ['-l', target], {env: SBIN_PATH}).catch(() => undefined)
       }
-      await rmdir(root).catch(() => undefined)
+      await rmdir(join(directory, MOUNT_POINT)).catch(() => undefined)
+      await rmdir(directory).catch(() => undefined)
     }
   } catch {
     // Left for the next sweep: what the caller does comes first.
   }
 }
 
-/** The root of an orphan's mount `point` is in: its first directory of a rootfs mount's name, when that names a nerd gone. */
-function orphanedRoot(point: string): string | undefined {
+/** The private directory of an orphan's mount `point` is in: its first directory of that name, when that names a nerd gone. */
+function orphanedDirectory(point: string): string | undefined {
   const parts = point.split('/')
   const index = parts.findIndex((part) => part.startsWith(ROOTFS_PREFIX))
   return index !== -1 && ownedNameOrphaned(parts[index]!, ROOTFS_PREFIX) ? parts.slice(0, index + 1).join('/') : undefined

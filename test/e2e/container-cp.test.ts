@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
@@ -243,6 +243,39 @@ describe('cp', () => {
     assert.deepEqual((await readdir(temporary)).filter((name) => name.startsWith('nerd-rootfs-')), [])
   })
 
+  it('mounts a stopped container\'s root filesystem where no other user can reach it', async () => {
+    // A shared temporary directory, as /tmp: anyone may look in it (work is root's alone).
+    const temporary = await mkdtemp(join(tmpdir(), 'nerd-cp-shared-'))
+    await chmod(temporary, 0o1777)
+    const asNobody = (path: string) =>
+      new Promise<{code: number | null; stderr: string}>((resolve) => {
+        const child = execFile('ls', [path], {uid: 65534, gid: 65534}, (_error, _stdout, stderr) => resolve({code: child.exitCode, stderr}))
+      })
+    assert.equal((await asNobody(temporary)).code, 0, 'another user lists the temporary directory')
+    const mounted = async (): Promise<string[]> =>
+      (await readFile('/proc/mounts', 'utf8'))
+        .split('\n')
+        .filter((line) => line.includes(temporary))
+        .map((line) => line.split(' ')[1]!)
+    await nerdOk(['create', '--name', 'private-root', IMG])
+    // Its stdout never read, the copy waits with the root mounted.
+    const copy = startNerd(['cp', 'private-root:/bin', '-'], {env: {TMPDIR: temporary}})
+    try {
+      await until('the root filesystem to be mounted', async () => ((await mounted()).length > 0 ? true : undefined))
+      const [root] = await mounted()
+      const listed = await asNobody(join(root!, 'etc'))
+      assert.notEqual(listed.code, 0, 'another user lists the container\'s /etc')
+      assert.match(listed.stderr, /Permission denied/)
+    } finally {
+      copy.child.kill('SIGINT')
+    }
+    assert.equal(await copy.ended, 'SIGINT')
+    assert.deepEqual(await mounted(), [])
+    assert.deepEqual(await readdir(temporary), [])
+    await rm(temporary, {recursive: true})
+    await nerdOk(['rm', 'private-root'])
+  })
+
   it('rm of a container unmounts the root filesystem a SIGKILLed copy left mounted, and not that of one still running', async () => {
     const temporary = join(work, 'killed-tmp')
     await mkdir(temporary)
@@ -269,7 +302,7 @@ describe('cp', () => {
       // With TMPDIR unset: the mount is found wherever it is.
       await nerdOk(['rm', '-f', 'copied-killed'])
       assert.deepEqual(await mounted(), [kept], 'the running copy keeps its mount')
-      assert.deepEqual(await roots(), [kept!.slice(temporary.length + 1)])
+      assert.deepEqual(await roots(), [dirname(kept!).slice(temporary.length + 1)])
     } finally {
       live.child.kill('SIGINT')
       // A copy that never got as far as its mount must not keep the file's process waiting on it.
