@@ -9,9 +9,10 @@ import {execFile, spawnSync} from 'node:child_process'
 import {rmdirSync} from 'node:fs'
 import {mkdir, mkdtemp, readdir, readFile, rmdir} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {join, relative} from 'node:path'
 import {promisify} from 'node:util'
 import type {Mount} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
 import {mountPoints} from '../mountinfo.ts'
 import {ownedNameOrphaned, ownedNamePrefix} from '../owner.ts'
 
@@ -21,6 +22,8 @@ const SBIN_PATH = {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
 const ROOTFS_PREFIX = 'nerd-rootfs-'
 /** The mount point in the private directory. */
 const MOUNT_POINT = 'root'
+/** The most of mount(2)'s options the kernel reads: one page, its final NUL included. */
+const MOUNT_OPTIONS_MAX = 4095
 
 /** More to mount on top of the root filesystem: a host path bound at a path the callback finds in the root. */
 export interface ExtraBind {
@@ -52,13 +55,14 @@ export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], 
   try {
     await mkdir(root, {mode: 0o700})
     for (const layer of mounts) {
-      await run('mount', [...(layer.type === 'bind' ? [] : ['-t', layer.type]), '-o', layer.options.join(','), layer.source, root], {env: SBIN_PATH})
+      const {options, cwd} = compactMountOptions(layer.options)
+      await mount([...(layer.type === 'bind' ? [] : ['-t', layer.type]), '-o', options, layer.source, root], 'the root filesystem', cwd)
       mounted.unshift(root)
     }
     for (const bind of binds) {
       const target = await bind.target(root)
       await mkdir(target, {recursive: true}).catch(() => undefined)
-      await run('mount', ['--bind', bind.source, target], {env: SBIN_PATH})
+      await mount(['--bind', bind.source, target], bind.source)
       mounted.unshift(target)
     }
     return await action(root)
@@ -70,6 +74,45 @@ export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], 
     await rmdir(directory).catch(() => undefined)
     await orphans
   }
+}
+
+/** Runs mount(8) with `args` (in `cwd`); its failure is one line naming `what` was mounted and why not. */
+async function mount(args: string[], what: string, cwd?: string): Promise<void> {
+  try {
+    await run('mount', args, {env: SBIN_PATH, ...(cwd ? {cwd} : {})})
+  } catch (error) {
+    // mount(8) says `mount: <mount point>: <reason>.`, then where to look further: the reason is what helps.
+    const said = String((error as {stderr?: unknown}).stderr ?? '').split('\n')[0]!.trim()
+    const reason = said.replace(/^mount: [^:]*: /, '').replace(/\.$/, '') || (error as Error).message.split('\n')[0]!
+    throw new NerdError(`cannot mount ${what}: ${reason}`, {cause: error})
+  }
+}
+
+/**
+ * mount(2)'s options as one string, and the directory mount(8) runs in. An overlay's lowerdir names
+ * every layer of the image, and past a page the kernel cuts the whole string (containerd's paths: 45
+ * layers or so, where docker allows 125): the layers are then named relative to their common parent,
+ * the directory mount runs in, as containerd's own mount code does.
+ */
+export function compactMountOptions(options: string[]): {options: string; cwd?: string} {
+  const joined = options.join(',')
+  const lower = options.findIndex((option) => option.startsWith('lowerdir='))
+  if (joined.length <= MOUNT_OPTIONS_MAX || lower === -1) return {options: joined}
+  const layers = options[lower]!.slice('lowerdir='.length).split(':')
+  const parent = commonParent(layers)
+  if (parent === undefined) return {options: joined}
+  const compacted = options.with(lower, `lowerdir=${layers.map((layer) => relative(parent, layer)).join(':')}`)
+  return {options: compacted.join(','), cwd: parent}
+}
+
+/** The deepest directory that holds every one of the absolute `paths`. */
+function commonParent(paths: string[]): string | undefined {
+  if (!paths.every((path) => path.startsWith('/'))) return undefined
+  const split = paths.map((path) => path.split('/').slice(0, -1))
+  const first = split[0]!
+  let depth = 0
+  while (depth < first.length && split.every((parts) => parts[depth] === first[depth])) depth++
+  return first.slice(0, depth).join('/') || '/'
 }
 
 /**

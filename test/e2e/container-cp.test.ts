@@ -8,6 +8,7 @@ import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {loadTestImage, nerd, nerdEntry, nerdGlobals, nerdOnTerminal, startNerd} from '../helpers/e2e.ts'
+import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, file} from '../helpers/oci-image.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -274,6 +275,41 @@ describe('cp', () => {
     assert.deepEqual(await readdir(temporary), [])
     await rm(temporary, {recursive: true})
     await nerdOk(['rm', 'private-root'])
+  })
+
+  it('mounts the root filesystem of an image of 130 layers, for cp and a volume\'s copy-up', async () => {
+    // docker allows 125 layers; each names a directory of containerd's in the overlay's options.
+    const layers = Array.from({length: 129}, (_, index) => ({entries: [file(`layers/${String(index).padStart(3, '0')}`, `${index}\n`)]}))
+    const image = 'nerd-e2e/many-layers:v1'
+    const archive = join(work, 'many-layers.tar')
+    await buildImageArchive({name: image, images: [{layers: [{entries: await busyboxRootfs()}, ...layers], config: {Env: [DEFAULT_PATH], Cmd: ['sh']}}]}, archive)
+    await nerdOk(['load', '-q', '-i', archive])
+    try {
+      await nerdOk(['create', '--name', 'many-layers', image])
+      await nerdOk(['cp', 'many-layers:/layers/000', join(work, 'bottom-layer')])
+      assert.equal(await readFile(join(work, 'bottom-layer'), 'utf8'), '0\n')
+      await nerdOk(['cp', join(work, 'tree/top.txt'), 'many-layers:/layers/'])
+      await nerdOk(['cp', 'many-layers:/layers/top.txt', join(work, 'top-layer')])
+      assert.equal(await readFile(join(work, 'top-layer'), 'utf8'), 'top\n')
+
+      // The volume is filled with the image's /layers, read from its root filesystem mounted.
+      const listed = await nerdOk(['run', '--rm', '-v', 'many-layers:/layers', image, 'sh', '-c', 'ls /layers | wc -l; cat /layers/128'])
+      assert.equal(listed, '129\n128\n')
+    } finally {
+      await nerd(['rm', '-f', 'many-layers'])
+      await nerd(['volume', 'rm', 'many-layers'])
+      await nerd(['rmi', image])
+    }
+  })
+
+  it('says in one line why a stopped container\'s root filesystem cannot be mounted', async () => {
+    const gone = join(work, 'gone')
+    await mkdir(gone)
+    await nerdOk(['create', '--name', 'bound-gone', '-v', `${gone}:/mnt/gone`, IMG])
+    await rm(gone, {recursive: true})
+    const failed = await nerd(['cp', 'bound-gone:/etc/passwd', join(work, 'not-copied')])
+    assert.deepEqual([failed.code, failed.stderr], [1, `Error: cannot mount ${gone}: special device ${gone} does not exist\n`])
+    await nerdOk(['rm', 'bound-gone'])
   })
 
   it('rm of a container unmounts the root filesystem a SIGKILLed copy left mounted, and not that of one still running', async () => {
