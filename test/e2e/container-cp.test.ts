@@ -1,7 +1,7 @@
 /** cp end to end: trees with modes, owners, links and special files, both ways, running and stopped containers, tar streams. */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile} from 'node:fs/promises'
+import {chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, rmdir, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {promisify} from 'node:util'
@@ -273,7 +273,7 @@ describe('cp', () => {
     assert.equal(await copy.ended, 'SIGINT')
     assert.deepEqual(await mounted(), [])
     assert.deepEqual(await readdir(temporary), [])
-    await rm(temporary, {recursive: true})
+    await rmdir(temporary)
     await nerdOk(['rm', 'private-root'])
   })
 
