@@ -1,13 +1,14 @@
 /** cp end to end: trees with modes, owners, links and special files, both ways, running and stopped containers, tar streams. */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile} from 'node:fs/promises'
+import {chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, rmdir, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {loadTestImage, nerd, nerdEntry, nerdGlobals, nerdOnTerminal, startNerd} from '../helpers/e2e.ts'
+import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, file} from '../helpers/oci-image.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -243,6 +244,74 @@ describe('cp', () => {
     assert.deepEqual((await readdir(temporary)).filter((name) => name.startsWith('nerd-rootfs-')), [])
   })
 
+  it('mounts a stopped container\'s root filesystem where no other user can reach it', async () => {
+    // A shared temporary directory, as /tmp: anyone may look in it (work is root's alone).
+    const temporary = await mkdtemp(join(tmpdir(), 'nerd-cp-shared-'))
+    await chmod(temporary, 0o1777)
+    const asNobody = (path: string) =>
+      new Promise<{code: number | null; stderr: string}>((resolve) => {
+        const child = execFile('ls', [path], {uid: 65534, gid: 65534}, (_error, _stdout, stderr) => resolve({code: child.exitCode, stderr}))
+      })
+    assert.equal((await asNobody(temporary)).code, 0, 'another user lists the temporary directory')
+    const mounted = async (): Promise<string[]> =>
+      (await readFile('/proc/mounts', 'utf8'))
+        .split('\n')
+        .filter((line) => line.includes(temporary))
+        .map((line) => line.split(' ')[1]!)
+    await nerdOk(['create', '--name', 'private-root', IMG])
+    // Its stdout never read, the copy waits with the root mounted.
+    const copy = startNerd(['cp', 'private-root:/bin', '-'], {env: {TMPDIR: temporary}})
+    try {
+      await until('the root filesystem to be mounted', async () => ((await mounted()).length > 0 ? true : undefined))
+      const [root] = await mounted()
+      const listed = await asNobody(join(root!, 'etc'))
+      assert.notEqual(listed.code, 0, 'another user lists the container\'s /etc')
+      assert.match(listed.stderr, /Permission denied/)
+    } finally {
+      copy.child.kill('SIGINT')
+    }
+    assert.equal(await copy.ended, 'SIGINT')
+    assert.deepEqual(await mounted(), [])
+    assert.deepEqual(await readdir(temporary), [])
+    await rmdir(temporary)
+    await nerdOk(['rm', 'private-root'])
+  })
+
+  it('mounts the root filesystem of an image of 130 layers, for cp and a volume\'s copy-up', async () => {
+    // docker allows 125 layers; each names a directory of containerd's in the overlay's options.
+    const layers = Array.from({length: 129}, (_, index) => ({entries: [file(`layers/${String(index).padStart(3, '0')}`, `${index}\n`)]}))
+    const image = 'nerd-e2e/many-layers:v1'
+    const archive = join(work, 'many-layers.tar')
+    await buildImageArchive({name: image, images: [{layers: [{entries: await busyboxRootfs()}, ...layers], config: {Env: [DEFAULT_PATH], Cmd: ['sh']}}]}, archive)
+    await nerdOk(['load', '-q', '-i', archive])
+    try {
+      await nerdOk(['create', '--name', 'many-layers', image])
+      await nerdOk(['cp', 'many-layers:/layers/000', join(work, 'bottom-layer')])
+      assert.equal(await readFile(join(work, 'bottom-layer'), 'utf8'), '0\n')
+      await nerdOk(['cp', join(work, 'tree/top.txt'), 'many-layers:/layers/'])
+      await nerdOk(['cp', 'many-layers:/layers/top.txt', join(work, 'top-layer')])
+      assert.equal(await readFile(join(work, 'top-layer'), 'utf8'), 'top\n')
+
+      // The volume is filled with the image's /layers, read from its root filesystem mounted.
+      const listed = await nerdOk(['run', '--rm', '-v', 'many-layers:/layers', image, 'sh', '-c', 'ls /layers | wc -l; cat /layers/128'])
+      assert.equal(listed, '129\n128\n')
+    } finally {
+      await nerd(['rm', '-f', 'many-layers'])
+      await nerd(['volume', 'rm', 'many-layers'])
+      await nerd(['rmi', image])
+    }
+  })
+
+  it('says in one line why a stopped container\'s root filesystem cannot be mounted', async () => {
+    const gone = join(work, 'gone')
+    await mkdir(gone)
+    await nerdOk(['create', '--name', 'bound-gone', '-v', `${gone}:/mnt/gone`, IMG])
+    await rm(gone, {recursive: true})
+    const failed = await nerd(['cp', 'bound-gone:/etc/passwd', join(work, 'not-copied')])
+    assert.deepEqual([failed.code, failed.stderr], [1, `Error: cannot mount ${gone}: special device ${gone} does not exist\n`])
+    await nerdOk(['rm', 'bound-gone'])
+  })
+
   it('rm of a container unmounts the root filesystem a SIGKILLed copy left mounted, and not that of one still running', async () => {
     const temporary = join(work, 'killed-tmp')
     await mkdir(temporary)
@@ -269,7 +338,7 @@ describe('cp', () => {
       // With TMPDIR unset: the mount is found wherever it is.
       await nerdOk(['rm', '-f', 'copied-killed'])
       assert.deepEqual(await mounted(), [kept], 'the running copy keeps its mount')
-      assert.deepEqual(await roots(), [kept!.slice(temporary.length + 1)])
+      assert.deepEqual(await roots(), [dirname(kept!).slice(temporary.length + 1)])
     } finally {
       live.child.kill('SIGINT')
       // A copy that never got as far as its mount must not keep the file's process waiting on it.

@@ -6,8 +6,36 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
+import {compactMountOptions} from '../../../src/container/rootfs-mount.ts'
 
 const rootfsMount = fileURLToPath(new URL('../../../src/container/rootfs-mount.ts', import.meta.url))
+
+describe('compactMountOptions', () => {
+  const snapshots = '/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots'
+  const overlay = (layers: number): string[] => [
+    'index=off',
+    `workdir=${snapshots}/${layers + 1}/work`,
+    `upperdir=${snapshots}/${layers + 1}/fs`,
+    `lowerdir=${Array.from({length: layers}, (_, index) => `${snapshots}/${layers - index}/fs`).join(':')}`,
+  ]
+
+  it('leaves options that fit in a page as they are', () => {
+    assert.deepEqual(compactMountOptions(overlay(40)), {options: overlay(40).join(',')})
+    assert.deepEqual(compactMountOptions(['rbind', 'ro']), {options: 'rbind,ro'})
+  })
+
+  it('names the layers of a long lowerdir relative to their common parent, where mount is to run', () => {
+    const {options, cwd} = compactMountOptions(overlay(130))
+    assert.equal(cwd, snapshots)
+    assert.ok(options.length < 4096, `${options.length} bytes`)
+    assert.equal(options, [...overlay(130).slice(0, 3), `lowerdir=${Array.from({length: 130}, (_, index) => `${130 - index}/fs`).join(':')}`].join(','))
+  })
+
+  it('compacts layers in different directories to the deepest one holding them all', () => {
+    const long = 'x'.repeat(4096)
+    assert.deepEqual(compactMountOptions([`lowerdir=/a/b/${long}:/a/c/d`]), {options: `lowerdir=b/${long}:c/d`, cwd: '/a'})
+  })
+})
 
 describe('withMountedRootfs', () => {
   let work: string
