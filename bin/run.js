@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // nerd's entry point. Kept tiny: everything heavy is imported only when a command needs it.
 import {createRequire} from 'node:module'
 

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {removeAllContainers} from '../helpers/containers.ts'
-import {loadTestImage, nerd} from '../helpers/e2e.ts'
+import {loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -58,4 +58,15 @@ describe('start-up work', () => {
       assert.doesNotMatch(result.stderr, /COLLATOR/)
     })
   }
+})
+
+describe('bin/run.js run by its own #! line (npm link, npm install -g)', () => {
+  it("passes every argument to nerd: node does not take nerd's --env-file as its own", async () => {
+    const path = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`
+    const result = await run(nerdEntry, [...nerdGlobals(), 'run', '--rm', '--env-file', '/nonexistent-env-file', IMG, 'true'], {env: {...process.env, PATH: path}}).then(
+      () => ({code: 0, stderr: ''}),
+      (error: {code: number; stderr: string}) => ({code: error.code, stderr: error.stderr}),
+    )
+    assert.deepEqual(result, {code: 125, stderr: 'Error: --env-file: open /nonexistent-env-file: no such file or directory\n'})
+  })
 })
