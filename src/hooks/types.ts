@@ -502,6 +502,7 @@ export interface NerdHookContext {
 }
 
 export type NerdHook<E extends NerdHookEvent> = (
+  this: NerdHookContext,
   payload: NerdHookPayload<E>,
   context: NerdHookContext,
 ) => Promise<NerdHookResult<E>> | NerdHookResult<E>

@@ -65,6 +65,22 @@ describe('the SDK', () => {
     }
   })
 
+  it('gives a hook its context as `this` too, as nerd calls it (docs/plugins.md)', async () => {
+    const plugin = await mkdtemp(join(tmpdir(), 'nerd-sdk-this-'))
+    try {
+      await writeFile(join(plugin, 'start.js'), `// @ts-check
+/** @type {import('nerd/sdk').NerdHook<'nerd:container:start'>} */
+export default async function start(payload) {
+  this.log(\`started \${payload.id}\`)
+}
+`)
+      const {code, output} = await typeCheck(plugin)
+      assert.equal(code, 0, output)
+    } finally {
+      await rm(plugin, {recursive: true, force: true})
+    }
+  })
+
   it('catches a hook that returns the wrong result', async () => {
     const broken = await mkdtemp(join(tmpdir(), 'nerd-sdk-broken-'))
     try {
