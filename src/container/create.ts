@@ -308,7 +308,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
         try {
           await leased.containers.create({
             id,
-            labels,
+            labels: withinContainerdLimit(labels),
             image: image.name,
             runtime: {name: built.runtime ?? RUNC_RUNTIME, options: packAny(RUNC_OPTIONS_TYPE, runtimeOptions)},
             spec: packJson(SPEC_TYPE_URL, spec),
@@ -447,4 +447,15 @@ function mountPoints(spec: Spec, volumePaths: Record<string, string>): MountPoin
     })
   }
   return points
+}
+
+/** containerd's limit on a label: its key and value together (ValidateLabel). */
+const CONTAINERD_LABEL_MAX_BYTES = 4096
+
+/**
+ * The labels containerd can keep: a bigger one (an image's or `--label`'s) stays in nerd's record
+ * only, where docker keeps every label, instead of failing the create in containerd's words.
+ */
+function withinContainerdLimit(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([key, value]) => Buffer.byteLength(key) + Buffer.byteLength(value) <= CONTAINERD_LABEL_MAX_BYTES))
 }

@@ -318,6 +318,14 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['container', 'prune', '-f', '--filter', 'label=bare-label-test']), `Deleted Containers:\n${id}\n\nTotal reclaimed space: 0B\n`)
   })
 
+  it('keeps a label bigger than containerd takes (4 KiB) as docker keeps every label: inspect shows it and ps filters on it', async () => {
+    const big = 'x'.repeat(5000)
+    const id = (await nerdOk(['create', '--label', `big=${big}`, '--label', 'small=1', IMG, 'true'])).trim()
+    assert.equal((await inspectContainer(id)).Config.Labels.big, big)
+    assert.equal((await nerdOk(['ps', '-aq', '--no-trunc', '--filter', `label=big=${big}`])).trim(), id)
+    await nerdOk(['rm', id])
+  })
+
   it('--help after the image or container is the container\'s command\'s, as in docker', async () => {
     assert.deepEqual(await outcome(['run', '--rm', IMG, 'echo', '--help']), {code: 0, stdout: '--help\n', stderr: ''})
     assert.equal(await nerdOk(['exec', 'web', 'echo', 'x', '--help']), 'x --help\n')
