@@ -65,7 +65,8 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
     const files = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
     let user
     try {
-      user = resolveUser(options.user, {passwd: files['/etc/passwd'], group: files['/etc/group']})
+      // The container's --group-add groups too, as docker's daemon adds them to an exec's user.
+      user = resolveUser(options.user, {passwd: files['/etc/passwd'], group: files['/etc/group']}, container.record.HostConfig.GroupAdd ?? [])
     } catch (error) {
       // docker's daemon looks the user up as it starts the exec: a failure to start, 126.
       throw new NerdError((error as Error).message, {exitCode: EXIT_NOT_EXECUTABLE, cause: error})

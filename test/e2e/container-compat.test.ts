@@ -380,6 +380,13 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(privileged, `CapEff:\t${host}\n`)
   })
 
+  it("exec -u keeps the container's --group-add groups, as docker's daemon adds them to the exec's user", async () => {
+    const id = (await nerdOk(['run', '-d', '--network', 'none', '--group-add', '3000', '--group-add', 'app', IMG, 'sleep', '600'])).trim()
+    assert.equal(await nerdOk(['exec', '-u', 'nobody', id, 'id', '-G']), '65534 1000 3000\n')
+    assert.equal(await nerdOk(['exec', '-u', '1234', id, 'id', '-G']), '0 1000 3000\n')
+    await nerdOk(['rm', '-f', id])
+  })
+
   it('exec -dt and -dit start the process on a terminal in the background and print nothing; -t sets TERM=xterm unless the container has a TERM', async () => {
     for (const flags of ['-dt', '-dit']) {
       assert.deepEqual(await outcome(['exec', flags, 'web', 'sh', '-c', `tty > /tmp/tty${flags}; sleep 600`]), {code: 0, stdout: '', stderr: ''}, flags)
