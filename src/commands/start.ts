@@ -39,6 +39,15 @@ export default class Start extends NerdCommand {
     const detachKeys = await this.detachKeys(flags['detach-keys'])
     await this.forEachContainer(references, async (scope, container) => {
       requireInputTerminal(process.stdin, {stdin: flags.interactive ?? false, tty: container.record.Config.Tty})
+      if (await startNotNeeded(scope, container)) {
+        // docker's CLI attaches first and its daemon answers the start of a running container "not
+        // modified": `start -ai` gets back into a running container, as attach does.
+        const {attachRunning} = await import('../container/attach-running.ts')
+        const outcome = await attachRunning(scope, container, {sigProxy: true, detachKeys, stdin: flags.interactive ?? false}, process)
+        if (outcome === 'detached') return
+        if (outcome !== 0) this.exit(outcome)
+        return
+      }
       await resetRestartPolicy(scope, container)
       const outcome = await startAttached(scope, container, context, {
         terminal: process,

@@ -52,6 +52,14 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['rm', 'nosuch']), {code: 1, stdout: '', stderr: missing})
   })
 
+  it('start -a and -ai of a running container attach to it and exit with its code, as docker\'s', async () => {
+    for (const flags of [['-a'], ['-ai']]) {
+      const id = (await nerdOk(['run', '-d', '-i', '--network', 'none', IMG, 'sh', '-c', 'sleep 2; echo fin; exit 8'])).trim()
+      assert.deepEqual(await outcome(['start', ...flags, id]), {code: 8, stdout: 'fin\n', stderr: ''}, flags.join(' '))
+      await nerdOk(['rm', id])
+    }
+  })
+
   it('stop and restart take --timeout (docker 25) and --time; a bad signal fails with 1 and leaves the container running', async () => {
     await nerdOk(['run', '-d', '--name', 'stoppable', IMG, 'sleep', '600'])
     assert.equal(await nerdOk(['restart', '--timeout', '1', 'stoppable']), 'stoppable\n')
