@@ -20,9 +20,10 @@ let temporaries = 0
 /**
  * A file beside `path` to write before renaming it over `path`: unique per process and call (and
  * created exclusively); not from node:crypto, whose start-up would cost the long-lived logger megabytes.
+ * Only the start of the file's name is kept in it: a name as long as a file name can be still has one.
  */
 function temporaryPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}-${++temporaries}.tmp`)
+  return join(dirname(path), `.${basename(path).slice(0, 64)}.${process.pid}-${++temporaries}.tmp`)
 }
 
 /** The words Go's os package uses for a file it cannot open or read, which docker's users see. */
