@@ -123,16 +123,18 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
 
 /**
  * Writes `path` with `write`, which ends the stream it is given, into a temporary file renamed over
- * `path` only when all of it was written: a failure or an interruption leaves what was there.
+ * `path` only when all of it was written: a failure or an interruption leaves what was there. With
+ * `mode`, the file has exactly that mode (the umask aside); else the umask's narrowing of 0666.
  */
-export async function writeStreamAtomic(path: string, write: (output: Writable) => Promise<void>): Promise<void> {
+export async function writeStreamAtomic(path: string, write: (output: Writable) => Promise<void>, mode?: number): Promise<void> {
   const temporary = temporaryPath(path)
-  const output = createWriteStream(temporary, {flags: 'wx'})
+  const output = createWriteStream(temporary, {flags: 'wx', ...(mode === undefined ? {} : {mode})})
   const done = finished(output)
   done.catch(() => undefined)
   try {
     await write(output)
     await done
+    if (mode !== undefined) await chmod(temporary, mode)
     await rename(temporary, path)
   } catch (error) {
     // Closed first: a file still being opened would otherwise appear after its removal.
