@@ -145,7 +145,11 @@ export async function writeStreamAtomic(path: string, write: (output: Writable) 
   }
 }
 
-export async function writeJsonAtomic(path: string, value: unknown, mode = 0o644): Promise<void> {
+/**
+ * writeFileAtomic of `value` as JSON, by default readable by its owner only: nerd's state (a
+ * container's config.json holds its environment, passwords and all) is nobody else's to read.
+ */
+export async function writeJsonAtomic(path: string, value: unknown, mode = 0o600): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, mode)
 }
 

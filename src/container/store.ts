@@ -225,7 +225,7 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
   const written = join(dirname(file), `.${ownerTag()}-${content}.tmp`)
   try {
     // A write that fails (a full disk) may have made the file: it goes too.
-    await writeFile(written, content)
+    await writeFile(written, content, {mode: 0o600})
     await link(written, file)
     return true
   } catch (error) {
