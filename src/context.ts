@@ -13,9 +13,16 @@ export function setGlobalFlags(flags: GlobalFlags): void {
   resolved = undefined
 }
 
-/** The effective configuration: flag > environment > nerd.toml > default. Loaded once. */
+/**
+ * The effective configuration: flag > environment > nerd.toml > default. Loaded once, its data root
+ * made safe to use then (data-root.ts): every use of the data root comes through here.
+ */
 export function getConfig(): Promise<NerdConfig> {
-  resolved ??= import('./config/index.ts').then(({loadConfig}) => loadConfig({globals: globalFlags, env: process.env}))
+  resolved ??= Promise.all([import('./config/index.ts'), import('./data-root.ts')]).then(async ([{loadConfig}, {secureDataRoot}]) => {
+    const config = await loadConfig({globals: globalFlags, env: process.env})
+    secureDataRoot(config.dataRoot)
+    return config
+  })
   return resolved
 }
 

@@ -20,9 +20,10 @@ let temporaries = 0
 /**
  * A file beside `path` to write before renaming it over `path`: unique per process and call (and
  * created exclusively); not from node:crypto, whose start-up would cost the long-lived logger megabytes.
+ * Only the start of the file's name is kept in it: a name as long as a file name can be still has one.
  */
 function temporaryPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}-${++temporaries}.tmp`)
+  return join(dirname(path), `.${basename(path).slice(0, 64)}.${process.pid}-${++temporaries}.tmp`)
 }
 
 /** The words Go's os package uses for a file it cannot open or read, which docker's users see. */
@@ -122,16 +123,18 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
 
 /**
  * Writes `path` with `write`, which ends the stream it is given, into a temporary file renamed over
- * `path` only when all of it was written: a failure or an interruption leaves what was there.
+ * `path` only when all of it was written: a failure or an interruption leaves what was there. With
+ * `mode`, the file has exactly that mode (the umask aside); else the umask's narrowing of 0666.
  */
-export async function writeStreamAtomic(path: string, write: (output: Writable) => Promise<void>): Promise<void> {
+export async function writeStreamAtomic(path: string, write: (output: Writable) => Promise<void>, mode?: number): Promise<void> {
   const temporary = temporaryPath(path)
-  const output = createWriteStream(temporary, {flags: 'wx'})
+  const output = createWriteStream(temporary, {flags: 'wx', ...(mode === undefined ? {} : {mode})})
   const done = finished(output)
   done.catch(() => undefined)
   try {
     await write(output)
     await done
+    if (mode !== undefined) await chmod(temporary, mode)
     await rename(temporary, path)
   } catch (error) {
     // Closed first: a file still being opened would otherwise appear after its removal.
@@ -142,7 +145,11 @@ export async function writeStreamAtomic(path: string, write: (output: Writable) 
   }
 }
 
-export async function writeJsonAtomic(path: string, value: unknown, mode = 0o644): Promise<void> {
+/**
+ * writeFileAtomic of `value` as JSON, by default readable by its owner only: nerd's state (a
+ * container's config.json holds its environment, passwords and all) is nobody else's to read.
+ */
+export async function writeJsonAtomic(path: string, value: unknown, mode = 0o600): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, mode)
 }
 

@@ -10,6 +10,8 @@ const NAME_CHARS = '[a-zA-Z0-9][a-zA-Z0-9_.-]'
 // one-character name (`--name w`), which cannot clash with anything docker accepts.
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 const FULL_ID = /^[0-9a-f]{64}$/
+/** A name is the name of its file in the name store (store.ts): at most a file name's length (Linux's NAME_MAX). */
+const NAME_MAX = 255
 
 /**
  * Checks a `--name` (or `rename`) value against docker's rule, a leading `/` allowed as docker
@@ -18,6 +20,7 @@ const FULL_ID = /^[0-9a-f]{64}$/
 export function validateName(name: string): string {
   const bare = name.startsWith('/') ? name.slice(1) : name
   if (!NAME_PATTERN.test(bare)) throw new NerdError(`Invalid container name (${name}), only ${NAME_CHARS} are allowed`)
+  if (bare.length > NAME_MAX) throw new NerdError(`Invalid container name (${name}), names are at most ${NAME_MAX} characters long`)
   return bare
 }
 

@@ -220,11 +220,12 @@ export async function idOfName(dataRoot: string, namespace: string, name: string
  */
 async function createExclusive(file: string, content: string): Promise<boolean> {
   // Hidden (no name starts with a dot), so never another container's name; named by its owner, so
-  // that one a killed nerd left is swept (removeOrphanedContainerFiles).
-  const written = join(dirname(file), `.${basename(file)}.${ownerTag()}-${content}.tmp`)
+  // that one a killed nerd left is swept (removeOrphanedContainerFiles); not by the name, which may
+  // be as long as a file name can be.
+  const written = join(dirname(file), `.${ownerTag()}-${content}.tmp`)
   try {
     // A write that fails (a full disk) may have made the file: it goes too.
-    await writeFile(written, content)
+    await writeFile(written, content, {mode: 0o600})
     await link(written, file)
     return true
   } catch (error) {
@@ -275,8 +276,8 @@ export async function listContainerIds(dataRoot: string, namespace: string): Pro
   }
 }
 
-/** A name's temporary file (createExclusive): `.<name>.<owner>-<id>.tmp`. */
-const NAME_TEMPORARY = /^\..+\.(\d+-\d+-\d+)-[0-9a-f]{64}\.tmp$/
+/** A name's temporary file (createExclusive): `.<owner>-<id>.tmp`, or an older nerd's `.<name>.<owner>-<id>.tmp`. */
+const NAME_TEMPORARY = /^\.(?:.+\.)?(\d+-\d+-\d+)-[0-9a-f]{64}\.tmp$/
 
 /** How long a lock has not been refreshed before the sweep removes it: far past its staleness, so never a fresh holder's. */
 const ABANDONED_LOCK_MS = 60_000

@@ -107,10 +107,14 @@ export function endpointId(containerId: string, networkId: string): string {
 /** Names nerd (like docker) keeps for itself. */
 export const RESERVED_NETWORK_NAMES = ['bridge', 'host', 'none', 'default']
 
+/** The longest network name: a file name (Linux's NAME_MAX, 255) less what its conflist's adds (`nerd-<name>.conflist`, store.ts). */
+const NETWORK_NAME_MAX = 255 - 'nerd-.conflist'.length
+
 export function validateNetworkName(name: string): string {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
     throw new NerdError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`)
   }
+  if (name.length > NETWORK_NAME_MAX) throw new NerdError(`invalid network name ${JSON.stringify(name)}: names are at most ${NETWORK_NAME_MAX} characters long`)
   return name
 }
 

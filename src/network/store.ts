@@ -62,6 +62,9 @@ export class NoSuchNetworkError extends NerdError {
 const CONFLIST_PREFIX = 'nerd-'
 const CONFLIST_SUFFIX = '.conflist'
 
+/** A conflist holds no secret, and other CNI tools read the directory: its usual mode, unlike nerd's own state (files.ts). */
+const CONFLIST_MODE = 0o644
+
 export function conflistPath(netconfPath: string, name: string): string {
   return join(netconfPath, `${CONFLIST_PREFIX}${name}${CONFLIST_SUFFIX}`)
 }
@@ -209,7 +212,7 @@ function networkSubnets(network: NetworkConfList): Subnet[] {
 
 async function writeNetwork(location: NetworkLocation, name: string, facts: Omit<NetworkFacts, 'stateDir'>): Promise<NetworkConfList> {
   const list = networkConfList(name, {...facts, stateDir: join(location.dataRoot, 'networks', facts.id)})
-  await writeJsonAtomic(conflistPath(location.netconfPath, name), list)
+  await writeJsonAtomic(conflistPath(location.netconfPath, name), list, CONFLIST_MODE)
   return list
 }
 
@@ -291,7 +294,7 @@ export async function ensureDefaultNetwork(location: NetworkLocation): Promise<N
 export async function recordBridgeCreated(netconfPath: string, network: NetworkConfList): Promise<void> {
   if (network.nerd.bridgeCreated) return
   network.nerd.bridgeCreated = true
-  await writeJsonAtomic(conflistPath(netconfPath, network.name), network)
+  await writeJsonAtomic(conflistPath(netconfPath, network.name), network, CONFLIST_MODE)
 }
 
 /** `network rm`: refused while containers are attached; takes the bridge and masquerade rule with it. */

@@ -136,7 +136,7 @@ async function runcVersion(): Promise<ComponentVersion | undefined> {
   if (component && cacheDir && cacheFile) {
     // Only a cache: a write that fails costs the next run the same ~10 ms.
     await mkdir(cacheDir, {recursive: true, mode: 0o700})
-      .then(() => writeJsonAtomic(cacheFile, {binary: identity, component} satisfies CachedRuncVersion, 0o600))
+      .then(() => writeJsonAtomic(cacheFile, {binary: identity, component} satisfies CachedRuncVersion))
       .catch(() => undefined)
   }
   return component

@@ -3,7 +3,7 @@
  * docker's local driver mounts with its options), measuring and filling a directory.
  */
 import {execFile} from 'node:child_process'
-import {chmod, lstat, readdir, readFile, realpath, stat} from 'node:fs/promises'
+import {chmod, lstat, opendir, readFile, realpath, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {mountPoints} from '../mountinfo.ts'
@@ -41,21 +41,23 @@ export async function unmountFilesystem(target: string): Promise<void> {
 
 /**
  * Bytes in the files under `root` as docker counts a volume's size: regular files, links and
- * devices by their size, a file with several hard links once, directories not at all.
+ * devices by their size, a file with several hard links once, directories not at all. Memory stays
+ * small however many files there are: directories are read a few entries at a time, and only
+ * inodes with more than one link are remembered.
  */
 export async function directorySize(root: string): Promise<number> {
-  const seen = new Set<string>()
+  const linked = new Set<string>()
   let size = 0
   const walk = async (dir: string): Promise<void> => {
     let entries
     try {
-      entries = await readdir(dir, {withFileTypes: true})
+      entries = await opendir(dir, {bufferSize: 1024})
     } catch (error) {
       // Removed meanwhile: nothing to count.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
       throw error
     }
-    for (const entry of entries) {
+    for await (const entry of entries) {
       const path = join(dir, entry.name)
       if (entry.isDirectory()) {
         await walk(path)
@@ -63,14 +65,29 @@ export async function directorySize(root: string): Promise<number> {
       }
       const stats = await lstat(path, {bigint: true}).catch(() => undefined)
       if (!stats || stats.size === 0n) continue
-      const inode = `${stats.dev}:${stats.ino}`
-      if (seen.has(inode)) continue
-      seen.add(inode)
+      if (stats.nlink > 1n) {
+        const inode = `${stats.dev}:${stats.ino}`
+        if (linked.has(inode)) continue
+        linked.add(inode)
+      }
       size += Number(stats.size)
     }
   }
   await walk(root)
   return size
+}
+
+/**
+ * Deletes the directory tree at `path` (missing is no error) with rm(1), whose memory does not grow
+ * with the number of files (Node's recursive rm took 800 MB for 300,000); a file system mounted
+ * inside is not entered.
+ */
+export async function removeTree(path: string): Promise<void> {
+  try {
+    await run('rm', ['-rf', '--one-file-system', '--', path], {env: SYSTEM_PATH, maxBuffer: 16 * 1024 * 1024})
+  } catch (error) {
+    throw new Error(commandFailure(error), {cause: error})
+  }
 }
 
 /**

@@ -67,14 +67,22 @@ export interface VolumeCreateRequest {
 
 export const VOLUME_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 
+/**
+ * The longest volume name: a file name (Linux's NAME_MAX, 255) less what the volume's lock adds to
+ * it (`<name>.takeover.lock`, files.ts).
+ */
+const VOLUME_NAME_MAX = 255 - '.takeover.lock'.length
+
 /** docker's rule for local volume names, with its messages; the name is a directory name, so this also keeps paths inside the store. */
 export function validateVolumeName(name: string): void {
-  if (name.length === 1) throw new NerdError(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`)
+  // In bytes, as Go's len: `é` is two, so refused for its characters.
+  if (Buffer.byteLength(name) === 1) throw new NerdError(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`)
   if (!VOLUME_NAME_PATTERN.test(name)) {
     throw new NerdError(
       `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
     )
   }
+  if (name.length > VOLUME_NAME_MAX) throw new NerdError(`create ${name}: volume name is too long, names should be at most ${VOLUME_NAME_MAX} characters`)
 }
 
 /** docker's `-o key=value` map: a value without `=` is a key with an empty value, later values win. */

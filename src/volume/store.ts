@@ -15,7 +15,7 @@ import {compareStrings, naturalCompare} from '../format/go-values.ts'
 import {readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
 import {sortedByKey} from '../labels.ts'
 import {objectOf, oneOf, recordOf} from '../json-shape.ts'
-import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, unmountFilesystem} from './host.ts'
+import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, removeTree, unmountFilesystem} from './host.ts'
 import {matchesLabelFilters} from './filters.ts'
 import type {VolumePruneFilters} from './filters.ts'
 import {
@@ -274,20 +274,23 @@ async function deleteLocked(scope: VolumeScope, volume: Volume): Promise<void> {
   await deleteDirectory(scope, volume.Name)
 }
 
-/** Where a removal puts a volume's directory before deleting it: a name no volume has (names never start with a dot). */
+/**
+ * Where a removal puts a volume's directory before deleting it: a name no volume has (names never
+ * start with a dot), and random rather than the volume's, which may be as long as a name can be.
+ */
 const TRASH_PREFIX = '.trash-'
 
 async function deleteDirectory(scope: VolumeScope, name: string): Promise<void> {
   // Renamed away in one step first: a removal cut short (SIGKILL) leaves no volume of the name,
   // and nothing a create of that name would take up; sweepLeftovers deletes the rest.
-  const trash = join(volumesDir(scope.dataRoot, scope.namespace), `${TRASH_PREFIX}${name}-${randomBytes(4).toString('hex')}`)
+  const trash = join(volumesDir(scope.dataRoot, scope.namespace), `${TRASH_PREFIX}${randomBytes(8).toString('hex')}`)
   try {
     await rename(volumeDir(scope, name), trash)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
     throw error
   }
-  await rm(trash, {recursive: true, force: true})
+  await removeTree(trash)
 }
 
 /** Deletes the directory of `name` if it is no volume (no record: an older nerd's removal cut short, a create killed); the caller holds the lock. */
@@ -307,7 +310,7 @@ async function sweepLeftovers(scope: VolumeScope): Promise<void> {
   const dir = volumesDir(scope.dataRoot, scope.namespace)
   const entries = await readdir(dir).catch(() => [])
   for (const entry of entries) {
-    if (entry.startsWith(TRASH_PREFIX)) await rm(join(dir, entry), {recursive: true, force: true}).catch(() => undefined)
+    if (entry.startsWith(TRASH_PREFIX)) await removeTree(join(dir, entry)).catch(() => undefined)
     else if (VOLUME_NAME_PATTERN.test(entry) && !existsSync(join(dir, entry, RECORD_FILE))) {
       await withVolumeLock(scope, entry, () => deleteRecordless(scope, entry)).catch(() => undefined)
     }
@@ -379,14 +382,19 @@ export async function pruneVolumes(scope: VolumeScope, filters: VolumePruneFilte
   await sweepLeftovers(scope)
   for (const candidate of await listVolumes(scope)) {
     if (!isOnLocalDisk(candidate) || !matchesLabelFilters(candidate, filters)) continue
-    await withVolumeLock(scope, candidate.Name, async () => {
-      const volume = await getVolume(scope, candidate.Name)
-      if (!volume || (await inUseBy(volume.Name)).length > 0) return
-      const size = await volumeSize(volume)
-      await deleteLocked(scope, volume)
-      report.removed.push(volume.Name)
-      report.reclaimed += size
-    })
+    try {
+      await withVolumeLock(scope, candidate.Name, async () => {
+        const volume = await getVolume(scope, candidate.Name)
+        if (!volume || (await inUseBy(volume.Name)).length > 0) return
+        const size = await volumeSize(volume)
+        await deleteLocked(scope, volume)
+        report.removed.push(volume.Name)
+        report.reclaimed += size
+      })
+    } catch (error) {
+      // As docker's daemon, one volume does not stop the prune: it is said and passed over.
+      process.stderr.write(`WARNING: failed to prune volume ${candidate.Name}: ${(error as Error).message}\n`)
+    }
   }
   return report
 }

@@ -33,7 +33,8 @@ describe('a full data root', () => {
   before(async () => {
     await loadTestImage('nerd-test/busybox:latest')
     mkdirSync(dataRoot, {recursive: true})
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'nerd-e2e-full', dataRoot])
+    // A tmpfs's root is 1777 unless told: nerd refuses a data root others may write to.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'nerd-e2e-full', dataRoot])
   })
 
   after(async () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -365,6 +365,8 @@ describe('image commands', () => {
     // Saved by digest, the image goes without names, as docker saves it.
     const archive = join(workDir, 'digested.tar')
     await nerdOk(['save', '-o', archive, digested])
+    // docker's CLI (28.1+) writes it 0600: layers may hold secrets.
+    assert.equal(((await stat(archive)).mode & 0o777).toString(8), '600')
     const listed = await new Promise<string>((resolve, reject) => {
       const tar = spawn('tar', ['-xOf', archive, 'manifest.json'], {stdio: ['ignore', 'pipe', 'inherit']})
       let out = ''

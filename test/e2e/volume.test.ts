@@ -4,11 +4,16 @@
  * are covered with `run -v`.
  */
 import assert from 'node:assert/strict'
-import {mkdir, stat, writeFile} from 'node:fs/promises'
+import {execFile} from 'node:child_process'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdir, readdir, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
+import {promisify} from 'node:util'
 import {nerdOk} from '../helpers/containers.ts'
-import {fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
+import {fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+
+const runFile = promisify(execFile)
 
 const DOCKER_KEYS = ['CreatedAt', 'Driver', 'Labels', 'Mountpoint', 'Name', 'Options', 'Scope']
 
@@ -71,6 +76,12 @@ describe('volume commands', () => {
       [['-d', 'nfs', 'vol'], 'Error: create vol: error looking up volume plugin nfs: plugin "nfs" not found\n'],
       [['-o', 'colour=blue', 'vol'], 'Error: create vol: invalid option: "colour"\n'],
       [['-o', 'type=tmpfs', 'vol'], 'Error: create vol: missing required option: "device"\n'],
+      // Go's len counts bytes: docker says é has invalid characters, not that it is too short.
+      [
+        ['é'],
+        'Error: create é: "é" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path\n',
+      ],
+      [['v'.repeat(242)], `Error: create ${'v'.repeat(242)}: volume name is too long, names should be at most 241 characters\n`],
     ]
     for (const [args, stderr] of cases) {
       const result = await nerd(['volume', 'create', ...args])
@@ -224,6 +235,31 @@ describe('volume commands', () => {
     const conflicting = await nerd(['volume', 'prune', '-a', '-f', '--filter', 'all=true'])
     assert.deepEqual([conflicting.code, conflicting.stderr], [1, 'Error: conflicting options: cannot specify both --all and --filter all=1\n'])
     await removeAll()
+  })
+
+  it('a volume named as long as names can be is removed by rm and by prune, which a normal one beside it does not stop', async () => {
+    const longest = 'l'.repeat(241)
+    await nerdOk(['volume', 'create', longest])
+    assert.equal(await nerdOk(['volume', 'rm', longest]), `${longest}\n`)
+    await nerdOk(['volume', 'create', longest])
+    await nerdOk(['volume', 'create', 'e2e-beside'])
+    assert.equal(await nerdOk(['volume', 'prune', '-a', '-f']), `Deleted Volumes:\ne2e-beside\n${longest}\n\nTotal reclaimed space: 0B\n`)
+    assert.deepEqual(await names(), [])
+    assert.deepEqual(await readdir(join(fileDataRoot(), 'volumes', fileNamespace())), [])
+  })
+
+  it('removes a volume of 50,000 files without memory growing with them (Node\'s recursive rm took 220 MB)', {timeout: 300_000}, async () => {
+    const volume = await inspectVolume((await nerdOk(['volume', 'create', 'e2e-many'])).trim())
+    for (let directory = 0; directory < 5; directory++) {
+      const path = join(volume.Mountpoint, `d${directory}`)
+      mkdirSync(path)
+      for (let file = 0; file < 10_000; file++) writeFileSync(join(path, `f${file}`), '')
+    }
+    const {stderr} = await runFile('/usr/bin/time', ['-f', 'max RSS %M KB', process.execPath, '--', nerdEntry, ...nerdGlobals(), 'volume', 'rm', 'e2e-many'], {env: {...process.env, NERD_TOML: '/dev/null'}})
+    const rss = Number(/max RSS (\d+) KB/.exec(stderr)?.[1])
+    assert.ok(rss > 0 && rss < 150_000, stderr)
+    assert.deepEqual(await names(), [])
+    assert.deepEqual(await readdir(join(fileDataRoot(), 'volumes', fileNamespace())), [])
   })
 
   it('a volume whose volume.json nerd cannot use is left out of ls and prune with a warning naming the file, fails inspect and run -v on one line, and rm removes it', async () => {

@@ -37,6 +37,15 @@ describe('validateName', () => {
   })
 })
 
+describe('validateName and long names', () => {
+  it('takes a name as long as a file name (its record in the name store), and refuses a longer one on one line', () => {
+    assert.equal(validateName('n'.repeat(255)), 'n'.repeat(255))
+    assert.equal(validateName(`/${'n'.repeat(255)}`), 'n'.repeat(255))
+    const long = 'n'.repeat(256)
+    assert.throws(() => validateName(long), {message: `Invalid container name (${long}), names are at most 255 characters long`})
+  })
+})
+
 describe('container IDs', () => {
   it('makes 64 lowercase hex IDs, different each time, whose short form is not a number', () => {
     const ids = new Set(Array.from({length: 200}, () => newContainerId()))

@@ -66,6 +66,9 @@ describe('network requests', () => {
   it('checks names and driver options', () => {
     assert.equal(validateNetworkName('front_end.1'), 'front_end.1')
     assert.throws(() => validateNetworkName('-bad'), /invalid network name/)
+    // Its conflist, nerd-<name>.conflist, is a file name (255 bytes at most).
+    assert.equal(validateNetworkName('n'.repeat(241)), 'n'.repeat(241))
+    assert.throws(() => validateNetworkName('n'.repeat(242)), {message: `invalid network name "${'n'.repeat(242)}": names are at most 241 characters long`})
     assert.throws(() => checkDriverOptions('macvlan', {}), /needs a parent interface/)
     assert.throws(() => checkDriverOptions('ipvlan', {parent: 'eth0', mode: 'bridge'}), /invalid ipvlan mode/)
     assert.throws(() => checkDriverOptions('bridge', {mtu: 'big'}), /invalid mtu/)

@@ -12,6 +12,16 @@ describe('volume names', () => {
     assert.throws(() => validateVolumeName('x'), {message: 'create x: volume name is too short, names should be at least two alphanumeric characters'})
   })
 
+  it('counts a name\'s length in bytes, as Go\'s len: `é` is two, refused for its characters', () => {
+    assert.throws(() => validateVolumeName('é'), {message: 'create é: "é" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path'})
+  })
+
+  it('takes names up to 241 characters, what its lock file (<name>.takeover.lock) leaves of a file name, and refuses longer ones on one line', () => {
+    assert.doesNotThrow(() => validateVolumeName('v'.repeat(241)))
+    const long = 'v'.repeat(242)
+    assert.throws(() => validateVolumeName(long), {message: `create ${long}: volume name is too long, names should be at most 241 characters`})
+  })
+
   it('refuses other characters with docker message, host paths included', () => {
     for (const name of ['/data', '../up', '_lead', '.hidden', 'has space', 'a/b', 'ü1']) {
       assert.throws(

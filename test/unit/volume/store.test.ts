@@ -98,6 +98,33 @@ describe('volume store', () => {
     }
   })
 
+  it('removes a volume whose name is as long as names can be: its trash name is not made from it', async () => {
+    const long = 'l'.repeat(241)
+    await createVolume(scope, {name: long})
+    assert.equal(await removeVolume(scope, long, {inUseBy: nobody}), true)
+    assert.deepEqual((await readdir(join(dataRoot, 'volumes/unit'))).filter((entry) => entry.includes('lll')), [])
+  })
+
+  it('prune goes on past a volume it cannot remove, and says which on stderr', async () => {
+    const pruneScope = {dataRoot, namespace: 'prune-failing'}
+    await createVolume(pruneScope, {name: 'a-failing'})
+    await createVolume(pruneScope, {name: 'b-fine'})
+    const inUseBy = async (name: string) => {
+      if (name === 'a-failing') throw new Error('cannot tell')
+      return []
+    }
+    const warnings: string[] = []
+    const write = process.stderr.write
+    process.stderr.write = ((text: string) => warnings.push(text)) as typeof process.stderr.write
+    try {
+      assert.deepEqual(await pruneVolumes(pruneScope, parsePruneFilters([], true), inUseBy), {removed: ['b-fine'], reclaimed: 0})
+    } finally {
+      process.stderr.write = write
+    }
+    assert.deepEqual(warnings, ['WARNING: failed to prune volume a-failing: cannot tell\n'])
+    assert.deepEqual((await listVolumes(pruneScope)).map((volume) => volume.Name), ['a-failing'])
+  })
+
   it('prunes anonymous unused volumes, all unused ones with all, never ones with driver options', async () => {
     const pruneScope = {dataRoot, namespace: 'prune'}
     const anonymousUsed = await createVolume(pruneScope)

@@ -1,0 +1,83 @@
+/**
+ * The data root's own safety, settled once per process at its first use (context.ts getConfig), as
+ * docker's daemon settles its root at start: nerd (usually root) writes and removes files below it by
+ * names it builds, so neither the root nor its top-level directories may be open to another user,
+ * who could plant a link there (`names/<namespace>` -> /etc) to have root write or unlink anywhere;
+ * and the state below holds containers' environments (`-e PASSWORD=…`), so nobody else reads it.
+ * A few stat calls: the checks cost no more on `run` than they must.
+ */
+import {chmodSync, lstatSync, mkdirSync, statSync} from 'node:fs'
+import type {Stats} from 'node:fs'
+import {join} from 'node:path'
+import {NerdError} from './errors.ts'
+
+/** The directories nerd makes directly under the data root. */
+const TOP_LEVEL = ['names', 'containers', 'volumes', 'networks', 'cache', 'fifo']
+
+/** The mode a data root gets: its owner's alone, as /var/lib/nerd has been (docker's is 0711 only for user-namespace remapping, which nerd has not). */
+const DATA_ROOT_MODE = 0o700
+
+/**
+ * Makes the data root (mode 0700) if it is missing, narrows an existing one of the running user to
+ * 0700, and refuses (NerdError) a root or top-level directory that another user owns (root aside) or
+ * could write to, or a link another user owns.
+ */
+export function secureDataRoot(root: string, uid: number = process.geteuid?.() ?? 0): void {
+  const found = entry(root)
+  if (found === undefined) {
+    try {
+      mkdirSync(root, {recursive: true, mode: DATA_ROOT_MODE})
+      // The umask may have narrowed the mode, never widened it; make it exact.
+      chmodSync(root, DATA_ROOT_MODE)
+    } catch {
+      // Not nerd's to make (a user without rights): the command's own write says so, as it always did.
+    }
+    return
+  }
+  const info = trusted(root, found, uid, 'data root')
+  if (info === undefined) return
+  if (info.uid === uid && (info.mode & 0o777) !== DATA_ROOT_MODE) chmodSync(root, DATA_ROOT_MODE)
+  for (const name of TOP_LEVEL) {
+    const path = join(root, name)
+    let child: Stats | undefined
+    try {
+      child = entry(path)
+    } catch (error) {
+      // A user who cannot look inside cannot use it either: the command says so.
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') return
+      throw error
+    }
+    if (child !== undefined) trusted(path, child, uid, 'data root directory')
+  }
+}
+
+function entry(path: string): Stats | undefined {
+  return lstatSync(path, {throwIfNoEntry: false})
+}
+
+/**
+ * What `path` (lstat'ed as `found`) is, links followed, once it is known to be safe: owned by the
+ * running user or root, written by no one else. Undefined for a link to nothing, left to the command.
+ */
+function trusted(path: string, found: Stats, uid: number, what: string): Stats | undefined {
+  refuseForeign(path, found, uid, what)
+  if (!found.isSymbolicLink()) return refuseOpen(path, found, what)
+  const target = statSync(path, {throwIfNoEntry: false})
+  if (target === undefined) return undefined
+  refuseForeign(path, target, uid, what)
+  return refuseOpen(path, target, what)
+}
+
+function refuseForeign(path: string, info: Stats, uid: number, what: string): void {
+  if (info.uid === uid || info.uid === 0) return
+  const kind = info.isSymbolicLink() ? 'a symbolic link owned by' : 'owned by'
+  throw new NerdError(`refusing to use ${what} ${path}: it is ${kind} user ${info.uid}, neither root nor the user running nerd (${uid})`)
+}
+
+function refuseOpen(path: string, info: Stats, what: string): Stats {
+  if (!info.isDirectory()) throw new NerdError(`refusing to use ${what} ${path}: it is not a directory`)
+  if ((info.mode & 0o022) !== 0) {
+    throw new NerdError(`refusing to use ${what} ${path}: it is writable by other users (mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')})`)
+  }
+  return info
+}

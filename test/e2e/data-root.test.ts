@@ -1,0 +1,87 @@
+/**
+ * The data root's own safety: the modes nerd gives it and the state files holding containers'
+ * environments, the data roots it refuses (another user's, one others may write to, a link another
+ * user planted in it), and container names as long as its name store keeps.
+ */
+import assert from 'node:assert/strict'
+import {statSync} from 'node:fs'
+import {chmod, chown, lchown, mkdir, readdir, symlink} from 'node:fs/promises'
+import {join} from 'node:path'
+import {before, describe, it} from 'node:test'
+import {nerdOk} from '../helpers/containers.ts'
+import {fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
+import {suiteDirectory} from '../helpers/temporary.ts'
+
+const NOBODY = 65534
+
+function mode(path: string): number {
+  return statSync(path).mode & 0o7777
+}
+
+describe('data root', () => {
+  const scratch = suiteDirectory('nerd-e2e-data-root-')
+  before(() => loadTestImage('nerd-test/busybox:latest'))
+
+  it('is made 0700 whichever command makes it, one of the user\'s is set to 0700, and a container\'s environment is in files only its owner reads', async () => {
+    const fresh = join(scratch(), 'fresh')
+    await nerdOk(['volume', 'create', 'first'], {dataRoot: fresh})
+    assert.equal(mode(fresh).toString(8), '700')
+
+    const open = join(scratch(), 'open')
+    await mkdir(open)
+    await chmod(open, 0o755)
+    const id = (await nerdOk(['create', '--name', 'secret', '-e', 'PASSWORD=hunter2', 'nerd-test/busybox', 'true'], {dataRoot: open})).trim()
+    assert.equal(mode(open).toString(8), '700')
+    const state = join(open, 'containers', fileNamespace(), id)
+    for (const file of [join(state, 'config.json'), join(state, 'state.json'), join(open, 'names', fileNamespace(), 'secret')]) {
+      assert.equal(mode(file).toString(8), '600', file)
+    }
+    await nerdOk(['rm', 'secret'], {dataRoot: open})
+  })
+
+  it('refuses, on one line with exit 1, a data root another user owns or others may write to, and a directory or link in it another user owns, writing nothing through them', async () => {
+    const theirs = join(scratch(), 'theirs')
+    await mkdir(theirs)
+    await chown(theirs, NOBODY, NOBODY)
+    const owned = await nerd(['volume', 'create', 'v1'], {dataRoot: theirs})
+    assert.deepEqual([owned.code, owned.stderr], [1, `Error: refusing to use data root ${theirs}: it is owned by user ${NOBODY}, neither root nor the user running nerd (0)\n`])
+    assert.deepEqual(await readdir(theirs), [])
+
+    const shared = join(scratch(), 'shared')
+    await mkdir(shared)
+    await chmod(shared, 0o777)
+    const writable = await nerd(['ps', '-a'], {dataRoot: shared})
+    assert.deepEqual([writable.code, writable.stderr], [1, `Error: refusing to use data root ${shared}: it is writable by other users (mode 0777)\n`])
+    assert.equal(mode(shared).toString(8), '777', 'left as it is')
+
+    // Another user's link where nerd keeps names: root nerd would write and unlink through it.
+    const planted = join(scratch(), 'planted')
+    const elsewhere = join(scratch(), 'elsewhere')
+    await mkdir(planted, {mode: 0o700})
+    await mkdir(join(elsewhere, fileNamespace()), {recursive: true})
+    await symlink(elsewhere, join(planted, 'names'))
+    await lchown(join(planted, 'names'), NOBODY, NOBODY)
+    const linked = await nerd(['create', '--name', 'pwned', 'nerd-test/busybox', 'true'], {dataRoot: planted})
+    assert.deepEqual([linked.code, linked.stderr], [1, `Error: refusing to use data root directory ${join(planted, 'names')}: it is a symbolic link owned by user ${NOBODY}, neither root nor the user running nerd (0)\n`])
+    assert.deepEqual(await readdir(join(elsewhere, fileNamespace())), [])
+
+    const groupWritable = join(scratch(), 'group-writable')
+    await mkdir(join(groupWritable, 'volumes'), {recursive: true, mode: 0o700})
+    await chmod(join(groupWritable, 'volumes'), 0o775)
+    const directory = await nerd(['volume', 'ls'], {dataRoot: groupWritable})
+    assert.deepEqual([directory.code, directory.stderr], [1, `Error: refusing to use data root directory ${join(groupWritable, 'volumes')}: it is writable by other users (mode 0775)\n`])
+  })
+
+  it('keeps a container name as long as a file name can be; a longer one is refused on one line, leaving nothing', async () => {
+    const longest = 'n'.repeat(255)
+    const id = (await nerdOk(['create', '--name', longest, 'nerd-test/busybox', 'true'])).trim()
+    assert.equal((await nerdOk(['inspect', '-f', '{{.Name}}', longest])).trim(), `/${longest}`)
+    await nerdOk(['rm', longest])
+    assert.equal((await nerd(['inspect', id])).code, 1)
+    const tooLong = 'n'.repeat(256)
+    const refused = await nerd(['create', '--name', tooLong, 'nerd-test/busybox', 'true'])
+    assert.equal(refused.stderr, `Error: Invalid container name (${tooLong}), names are at most 255 characters long\n`)
+    assert.notEqual(refused.code, 0)
+    assert.equal(await nerdOk(['ps', '-aq']), '')
+  })
+})
