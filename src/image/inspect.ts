@@ -8,7 +8,7 @@ import {CONFIG_TYPE, GRAPH_DRIVER_TYPE} from '../container/inspect-types.ts'
 import {goLocalRFC3339, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import {goStruct, pointerTo, renamed, SLICE, withGoType} from '../format/go-types.ts'
 import type {ImageConfig} from './manifest.ts'
-import {findImages, NONE, summarizeImages} from './list.ts'
+import {findImages, NONE, summarizeImages, withResolvedPlatform} from './list.ts'
 import type {ImageSummary} from './list.ts'
 import {formatPlatform, normalizePlatform, onlyPlatform, parsePlatform} from './platform.ts'
 import {InvalidReferenceError} from './reference.ts'
@@ -151,8 +151,9 @@ export function imageInspector(client: ContainerdClient, snapshotter: string, pl
     if (!image) return undefined
     const group = summaries.filter((summary) => summary.id === image.id)
     if (platform === undefined) return inspectDocument(image, group, snapshotter)
-    // `--platform`: that platform's config (os, architecture, layers, settings) in the image's document.
-    return inspectDocument({...image, config: (await imageConfigForPlatform(client, image, name, platform)).config}, group, snapshotter)
+    // `--platform`: that platform's image (ID, config, layers, size) under the image's names.
+    const resolved = await imageConfigForPlatform(client, image, name, platform)
+    return inspectDocument(await withResolvedPlatform(client, image, resolved, {unpackedIn: snapshotter}), group, snapshotter)
   }
 }
 
