@@ -325,7 +325,7 @@ describe('image commands', () => {
     }
   })
 
-  it('rmi as docker: other tags untag under a container, a running container keeps the image even from -f, a stopped one gives way to -f', async () => {
+  it('rmi as docker: other tags untag under a container, a container keeps the image nameless from -f NAME, a running one even from -f ID, a stopped one gives way to -f ID', async () => {
     const short = manifest.config.digest.slice(7, 19)
     const container = `image-commands-running-${process.pid}`
     await nerdOk(['tag', pulled, 'e2e-used:1'])
@@ -347,6 +347,10 @@ describe('image commands', () => {
       const stopped = await nerd(['rmi', short])
       assert.equal(stopped.code, 1)
       assert.equal(stopped.stderr, `Error: conflict: unable to delete ${short} (must be forced) - image is being used by stopped container ${id.slice(0, 12)}\n`)
+      // As docker's containerd store, a stopped container keeps the image nameless too when its last name goes.
+      assert.equal((await nerdOk(['rmi', '-f', pulled])).trim(), `Untagged: ${pulled}`)
+      assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])).trim(), `<none>:<none> ${short}`)
+      await nerdOk(['tag', short, pulled])
       assert.equal((await nerdOk(['rmi', '-f', short])).trim(), `Untagged: ${pulled}\nDeleted: ${manifest.config.digest}`)
     } finally {
       await nerd(['rm', '-f', container])
