@@ -394,6 +394,13 @@ describe('image commands', () => {
     assert.equal((await nerdOk(['rmi', 'e2e-bydigest:1', 'e2e-byid:1'])).trim(), 'Untagged: e2e-bydigest:1\nUntagged: e2e-byid:1')
   })
 
+  it('tag refuses an invalid target in the words of docker\'s client, naming the repository docker checked', async () => {
+    const uppercase = await nerd(['tag', pulled, 'Upper:1'])
+    assert.deepEqual([uppercase.code, uppercase.stderr], [1, 'Error: error parsing reference: "Upper:1" is not a valid repository/tag: invalid reference format: repository name (library/Upper) must be lowercase\n'])
+    const malformed = await nerd(['tag', pulled, 'a:b:c'])
+    assert.deepEqual([malformed.code, malformed.stderr], [1, 'Error: error parsing reference: "a:b:c" is not a valid repository/tag: invalid reference format\n'])
+  })
+
   it('save then load gives back the same image ID', async () => {
     const archive = join(workDir, 'busybox.tar')
     await nerdOk(['save', '-o', archive, pulled])
@@ -433,7 +440,7 @@ describe('image commands', () => {
   it('pull of an invalid reference says invalid reference format, exit 1', async () => {
     const uppercase = await nerd(['pull', 'Busybox'])
     assert.equal(uppercase.code, 1)
-    assert.equal(uppercase.stderr, 'Error: invalid reference format: repository name must be lowercase\n')
+    assert.equal(uppercase.stderr, 'Error: invalid reference format: repository name (library/Busybox) must be lowercase\n')
     const malformed = await nerd(['pull', 'busybox::1'])
     assert.equal(malformed.code, 1)
     assert.equal(malformed.stderr, 'Error: invalid reference format\n')

@@ -82,7 +82,7 @@ describe('findImages', () => {
   it('rejects an ambiguous prefix and an invalid reference', () => {
     const twins = [summary('docker.io/library/p:1', `sha256:ab${'0'.repeat(62)}`, '2024-01-01T00:00:00Z'), summary('docker.io/library/q:1', `sha256:ab${'1'.repeat(62)}`, '2024-01-01T00:00:00Z')]
     assert.throws(() => findImages(twins, 'ab'), /multiple IDs found with provided prefix: ab/)
-    assert.throws(() => findImages(all, 'Busybox'), /invalid reference format: repository name must be lowercase/)
+    assert.throws(() => findImages(all, 'Busybox'), /invalid reference format: repository name \(library\/Busybox\) must be lowercase/)
   })
 })
 
