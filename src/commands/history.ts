@@ -25,11 +25,11 @@ export default class History extends NerdCommand {
     const [client, {snapshotter}] = await Promise.all([this.containerd(), this.nerdConfig()])
     const [image] = findImages(await summarizeImages(client), args.image)
     if (!image) throw noSuchImage(args.image)
-    const {config, manifest} = flags.platform === undefined ? await resolveImageConfig(client, image.record) : await imageConfigForPlatform(client, image, args.image, flags.platform)
+    const {config, configDescriptor, manifest} = flags.platform === undefined ? await resolveImageConfig(client, image.record) : await imageConfigForPlatform(client, image, args.image, flags.platform)
     // docker's sizes are the unpacked layers' (their snapshots' usage); a layer not unpacked has its blob's.
     const unpacked = await Promise.all(chainIds(config.rootfs.diff_ids).map((chainId) => unpackedLayerSize(client, snapshotter, chainId)))
     const sizes = manifest.layers.map((layer, index) => unpacked[index] ?? layer.size)
-    const rows = historyRows(image.id, config, sizes, {human: flags.human, noTrunc: flags['no-trunc']})
+    const rows = historyRows(configDescriptor.digest, config, sizes, {human: flags.human, noTrunc: flags['no-trunc']})
     // As docker's: -q changes only the table format; without -H the table shows CreatedAt.
     const table = `table {{.ID}}\t${flags.human ? '{{.CreatedSince}}' : '{{.CreatedAt}}'}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`
     const format = listingFormat(flags.format, {table, quiet: {table: '{{.ID}}'}}, flags.quiet)

@@ -9,7 +9,7 @@ import type {CgroupManager} from '../config/index.ts'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {isAlreadyExists, isNotFound, packAny, packJson} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
-import {formatPlatform, hostPlatform, onlyPlatform, parsePlatform} from '../image/platform.ts'
+import {detectedHostPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform} from '../image/platform.ts'
 import type {Platform} from '../image/platform.ts'
 import {normalizedName, parseReference, referenceScheme} from '../image/reference.ts'
 import {ManifestCache} from '../image/manifest-cache.ts'
@@ -116,18 +116,21 @@ interface LocalImage {
   name: string
   resolved: ResolvedImageConfig
   platform: string
+  warnings: string[]
 }
 
 /** The local image a `run`/`create` argument names (a reference or an image ID), pulling it as the policy says. */
 async function localImage(client: ContainerdClient, text: string, request: ContainerCreateRequest, context: CreateContext): Promise<LocalImage> {
-  const platform = request.options.platform ? parsePlatform(request.options.platform) : hostPlatform()
+  // No --platform: the host's, or the platform of the image that is here (resolveImageConfig).
+  const requested = request.options.platform ? parsePlatform(request.options.platform) : undefined
+  const platform = requested ?? hostPlatform()
   const cache = new ManifestCache(context.dataRoot)
   // A reference in a scheme of a plugin's (`ipfs://...`) names no local image until the plugin has
   // resolved it: it is pulled, and run under the name the pull stored it as.
   if (referenceScheme(text) !== undefined) {
     if (request.pull === 'never') throw new NerdError(`No such image: ${text}`)
     const pulled = await context.pull(text, {missing: false})
-    return {name: pulled, resolved: await resolveImageConfig(client, pulled, platform, cache), platform: formatPlatform(platform)}
+    return usedAs(pulled, await resolveImageConfig(client, pulled, requested, cache), requested)
   }
   let name: string | undefined
   try {
@@ -143,7 +146,7 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
   }
   if (name === undefined) throw new NerdError(`No such image: ${text}`)
   const present = request.pull === 'always' ? undefined : await getImage(client, name)
-  let resolved = present && (await resolveImageConfig(client, present, platform, cache))
+  let resolved = present && (await resolveImageConfig(client, present, requested, cache))
   // An image of another platform than --platform asks for is not the one wanted, as for docker's daemon: it is pulled.
   if (resolved && request.options.platform && !onlyPlatform(platform).match(configPlatform(resolved.config))) {
     if (request.pull === 'never') {
@@ -154,9 +157,22 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
   if (!resolved) {
     if (request.pull === 'never') throw new NerdError(`No such image: ${text}`)
     await context.pull(name, {missing: request.pull !== 'always'})
-    resolved = await resolveImageConfig(client, name, platform, cache)
+    resolved = await resolveImageConfig(client, name, requested, cache)
   }
-  return {name, resolved, platform: formatPlatform(platform)}
+  return usedAs(name, resolved, requested)
+}
+
+/**
+ * The image as a container uses it: the platform asked for, else the host's, else the image's own
+ * with docker's warning that it is not the host's.
+ */
+function usedAs(name: string, resolved: ResolvedImageConfig, requested: Platform | undefined): LocalImage {
+  if (requested) return {name, resolved, platform: formatPlatform(requested), warnings: []}
+  const host = hostPlatform()
+  const actual = configPlatform(resolved.config)
+  if (onlyPlatform(host).match(actual)) return {name, resolved, platform: formatPlatform(host), warnings: []}
+  const warning = `The requested image's platform (${formatPlatform(actual)}) does not match the detected host platform (${detectedHostPlatform()}) and no specific platform was requested`
+  return {name, resolved, platform: formatPlatform(normalizePlatform(actual)), warnings: [warning]}
 }
 
 /** The platform an image config says it is for. */
@@ -319,7 +335,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           if (isAlreadyExists(error)) throw new NerdError(`container ${id} already exists in containerd`)
           throw error
         }
-        const warnings = [...built.warnings]
+        const warnings = [...image.warnings, ...built.warnings]
         if (network.kind === 'host' && Object.keys(HostConfig.PortBindings).length > 0) warnings.push('Published ports are discarded when using host network mode')
         return {record, paths, labels, rootfs, warnings}
       })

@@ -64,6 +64,8 @@ export interface ImageRuntimeConfig {
   Shell?: string[]
   /** Dockerfile instructions a build run on top of the image runs first (`RUN make`). */
   OnBuild?: string[]
+  /** The Cmd/Entrypoint are escaped already (Windows images; buildkit sets it for shell-form CMD). */
+  ArgsEscaped?: boolean
 }
 
 /**
@@ -83,6 +85,8 @@ export interface ImageConfig {
   architecture: string
   os: string
   variant?: string
+  /** The OS version a Windows image needs. */
+  'os.version'?: string
   created?: string
   author?: string
   config?: ImageRuntimeConfig

@@ -8,7 +8,8 @@ import {CONFIG_TYPE, GRAPH_DRIVER_TYPE} from '../container/inspect-types.ts'
 import {goLocalRFC3339, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import {goStruct, pointerTo, renamed, SLICE, withGoType} from '../format/go-types.ts'
 import type {ImageConfig} from './manifest.ts'
-import {findImages, NONE, summarizeImages} from './list.ts'
+import type {Healthcheck} from '../hooks/types.ts'
+import {findImages, NONE, summarizeImages, withResolvedPlatform} from './list.ts'
 import type {ImageSummary} from './list.ts'
 import {formatPlatform, normalizePlatform, onlyPlatform, parsePlatform} from './platform.ts'
 import {InvalidReferenceError} from './reference.ts'
@@ -28,6 +29,7 @@ export interface DockerImageInspect {
   Architecture: string
   Variant?: string
   Os: string
+  OsVersion?: string
   Size: number
   /** The snapshotter, as docker's containerd image store names it. */
   GraphDriver: {Data: null; Name: string}
@@ -44,6 +46,26 @@ const IMAGE_TYPE = goStruct('types.ImageInspect', {
   RootFS: goStruct('types.RootFS', {Type: 'string', Layers: SLICE}), Metadata: goStruct('image.Metadata', {LastTagTime: 'time'}),
 })
 
+/** docker's HealthcheckConfig as Go marshals it: every field is omitempty. */
+function withoutZeroFields(healthcheck: Healthcheck): Healthcheck {
+  return Object.fromEntries(Object.entries(healthcheck).filter(([, value]) => !(value === undefined || value === null || value === 0 || (Array.isArray(value) && value.length === 0)))) as Healthcheck
+}
+
+/**
+ * An RFC 3339 time as docker prints the Go time it parses (time.RFC3339Nano): the fraction without
+ * its trailing zeros, the offset as written (`Z` for UTC); "" when there is none, as docker's
+ * containerd store. A text Go would not parse is passed through.
+ */
+export function goRFC3339Nano(text: string | undefined): string {
+  if (text === undefined || text === null) return ''
+  const match = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/.exec(text)
+  if (match === null) return text
+  const [, date, time, fraction = '', zone] = match
+  const digits = fraction.slice(0, 9).replace(/0+$/, '')
+  const offset = zone.toUpperCase() === 'Z' || zone === '+00:00' || zone === '-00:00' ? 'Z' : zone
+  return `${date}T${time}${digits ? `.${digits}` : ''}${offset}`
+}
+
 /** docker's Config block: the image's runtime config with docker's defaults for what it leaves out. */
 function dockerConfig(config: ImageConfig | undefined): Record<string, unknown> {
   const runtime = config?.config ?? {}
@@ -54,13 +76,14 @@ function dockerConfig(config: ImageConfig | undefined): Record<string, unknown> 
     AttachStdin: false,
     AttachStdout: false,
     AttachStderr: false,
-    ...(runtime.ExposedPorts ? {ExposedPorts: runtime.ExposedPorts} : {}),
+    ...(runtime.ExposedPorts && Object.keys(runtime.ExposedPorts).length > 0 ? {ExposedPorts: runtime.ExposedPorts} : {}),
     Tty: false,
     OpenStdin: false,
     StdinOnce: false,
     Env: runtime.Env ?? null,
     Cmd: runtime.Cmd ?? null,
-    ...(runtime.Healthcheck ? {Healthcheck: runtime.Healthcheck} : {}),
+    ...(runtime.Healthcheck ? {Healthcheck: withoutZeroFields(runtime.Healthcheck)} : {}),
+    ...(runtime.ArgsEscaped === true ? {ArgsEscaped: true} : {}),
     Image: '',
     Volumes: runtime.Volumes ?? null,
     WorkingDir: runtime.WorkingDir ?? '',
@@ -95,13 +118,14 @@ export function inspectDocument(image: ImageSummary, group: readonly ImageSummar
     RepoDigests: digests,
     Parent: '',
     Comment: config?.history?.at(-1)?.comment ?? '',
-    Created: config?.created ?? ZERO_TIME,
+    Created: goRFC3339Nano(config?.created),
     DockerVersion: '',
     Author: config?.author ?? '',
     Config: dockerConfig(config),
     Architecture: config?.architecture ?? '',
     ...(config?.variant ? {Variant: config.variant} : {}),
     Os: config?.os ?? '',
+    ...(config?.['os.version'] ? {OsVersion: config['os.version']} : {}),
     Size: image.size,
     GraphDriver: {Data: null, Name: snapshotter},
     RootFS: {Type: config?.rootfs.type ?? 'layers', Layers: config?.rootfs.diff_ids ?? []},
@@ -151,8 +175,9 @@ export function imageInspector(client: ContainerdClient, snapshotter: string, pl
     if (!image) return undefined
     const group = summaries.filter((summary) => summary.id === image.id)
     if (platform === undefined) return inspectDocument(image, group, snapshotter)
-    // `--platform`: that platform's config (os, architecture, layers, settings) in the image's document.
-    return inspectDocument({...image, config: (await imageConfigForPlatform(client, image, name, platform)).config}, group, snapshotter)
+    // `--platform`: that platform's image (ID, config, layers, size) under the image's names.
+    const resolved = await imageConfigForPlatform(client, image, name, platform)
+    return inspectDocument(await withResolvedPlatform(client, image, resolved, {unpackedIn: snapshotter}), group, snapshotter)
   }
 }
 

@@ -9,12 +9,12 @@ import {parseLogTime} from '../container/logs/read.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings, goLocalTimeString, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
-import {formatPlatform, normalizePlatform} from './platform.ts'
+import {defaultPlatformMatcher, formatPlatform, normalizePlatform, onlyPlatform} from './platform.ts'
 import {familiarName, familiarRepository, normalizedName, parseReference} from './reference.ts'
 import type {Reference} from './reference.ts'
 import type {ManifestCache} from './manifest-cache.ts'
 import {chainIds, imageSize, isDanglingImageName, listImages, recordsByDigest, resolveImageConfig} from './store.ts'
-import type {ImageRecord} from './store.ts'
+import type {ImageRecord, ResolvedImageConfig} from './store.ts'
 
 export const NONE = '<none>'
 
@@ -79,21 +79,35 @@ async function unpackedSize(client: ContainerdClient, config: ImageConfig, snaps
   return total
 }
 
-/** The summary of one record; content missing for the host's platform leaves the ID as the root digest. */
+/**
+ * The summary of one record, as the platform it is used as without --platform: the host's, else
+ * another present (resolveImageConfig). Nothing of any platform present leaves the ID as the root digest.
+ */
 export async function summarizeImage(client: ContainerdClient, record: ImageRecord, options: SummarizeOptions = {}): Promise<ImageSummary> {
   const [repository, tag] = repositoryAndTag(record.name)
   const summary: ImageSummary = {record, repository, tag, digest: record.target.digest, id: record.target.digest, platform: '', size: 0}
   try {
-    const resolved = await resolveImageConfig(client, record, undefined, options.manifestCache)
-    summary.config = resolved.config
-    summary.id = resolved.configDescriptor.digest
-    summary.platform = formatPlatform(normalizePlatform({os: resolved.config.os, architecture: resolved.config.architecture, ...(resolved.config.variant ? {variant: resolved.config.variant} : {})}))
-    if (resolved.config.created) summary.created = new Date(resolved.config.created)
-    summary.size = (options.unpackedIn ? await unpackedSize(client, resolved.config, options.unpackedIn) : undefined) ?? (await imageSize(client, record))
+    return await withResolvedPlatform(client, summary, await resolveImageConfig(client, record, undefined, options.manifestCache), options)
   } catch (error) {
     if (!(error instanceof NerdError)) throw error
   }
   return summary
+}
+
+/**
+ * `summary` as the image of one platform, `resolved` (`--platform`, or the default one): that
+ * platform's ID, config, creation time and size.
+ */
+export async function withResolvedPlatform(client: ContainerdClient, summary: ImageSummary, resolved: ResolvedImageConfig, options: Pick<SummarizeOptions, 'unpackedIn'> = {}): Promise<ImageSummary> {
+  const {config} = resolved
+  const platform = normalizePlatform({os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})})
+  const result: ImageSummary = {...summary, config, id: resolved.configDescriptor.digest, platform: formatPlatform(platform)}
+  delete result.created
+  if (config.created) result.created = new Date(config.created)
+  // The content size counts the manifests of the platform: the host's (and what it also runs) when it is one of them.
+  const sized = resolved.index === undefined || defaultPlatformMatcher().match(platform) ? undefined : onlyPlatform(platform)
+  result.size = (options.unpackedIn ? await unpackedSize(client, config, options.unpackedIn) : undefined) ?? (await imageSize(client, summary.record, sized))
+  return result
 }
 
 /** Every image of the namespace, newest first (docker's order). */

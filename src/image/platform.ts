@@ -5,6 +5,7 @@
  * also runs older variants of its architecture (amd64 runs 386, arm/v7 runs v6 and v5) preferring
  * its own.
  */
+import {readFileSync} from 'node:fs'
 import {arch, endianness} from 'node:os'
 import {NerdError} from '../errors.ts'
 import type {Platform} from './registry/media-types.ts'
@@ -100,6 +101,41 @@ let host: Platform | undefined
 export function hostPlatform(): Platform {
   host ??= normalizePlatform({...architectureOfNode(arch()), os: process.platform === 'linux' ? 'linux' : normalizeOs(process.platform)})
   return {...host}
+}
+
+/** The x86-64 microarchitecture levels by the /proc/cpuinfo flags each adds to the one below. */
+const AMD64_LEVELS: ReadonlyArray<readonly string[]> = [
+  ['cx16', 'lahf_lm', 'popcnt', 'pni', 'sse4_1', 'sse4_2', 'ssse3'],
+  ['abm', 'avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'movbe', 'xsave'],
+  ['avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'],
+]
+
+/** `v1`…`v4`: the highest x86-64 level whose CPU features this machine has. */
+function amd64Level(cpuinfo: string): string {
+  const flags = new Set(/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1]?.trim().split(/\s+/) ?? [])
+  let level = 1
+  for (const features of AMD64_LEVELS) {
+    if (!features.every((feature) => flags.has(feature))) break
+    level++
+  }
+  return `v${level}`
+}
+
+/**
+ * The host platform as docker's daemon names it in its platform-mismatch warning: with the CPU
+ * variant (amd64's microarchitecture level, arm64's `v8`), which matching leaves out.
+ */
+export function detectedHostPlatform(): string {
+  const platform = hostPlatform()
+  if (platform.architecture === 'arm64') return formatPlatform({...platform, variant: 'v8'})
+  if (platform.architecture !== 'amd64') return formatPlatform(platform)
+  let cpuinfo = ''
+  try {
+    cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+  } catch {
+    return formatPlatform(platform)
+  }
+  return formatPlatform({...platform, variant: amd64Level(cpuinfo)})
 }
 
 /** Go's %q, for the messages containerd words with it. */
@@ -262,6 +298,26 @@ export function orderedPlatforms(platforms: readonly Platform[]): PlatformMatche
 /** The host's matcher: what `pull` and `run` choose without `--platform`. */
 export function defaultPlatformMatcher(): PlatformMatcher {
   return onlyPlatform(hostPlatform())
+}
+
+/**
+ * Accepts every platform that is one (not `unknown/unknown`), `preferred`'s first in its order, the
+ * others after them: how docker's containerd image store picks the platform of a local image when
+ * none is asked for (the host's if present, else another that is).
+ */
+export function preferringPlatforms(preferred: PlatformMatcher): PlatformMatcher {
+  const rank = (candidate: Platform): number => {
+    const preferredRank = preferred.rank(candidate)
+    if (preferredRank !== -1) return preferredRank
+    const normalized = normalizePlatform(candidate)
+    return normalized.os === UNKNOWN || normalized.architecture === UNKNOWN || normalized.os === '' ? -1 : Number.MAX_SAFE_INTEGER - 1
+  }
+  return {rank, match: (candidate) => rank(candidate) !== -1}
+}
+
+/** The platform a local image is used as when none is asked for (see preferringPlatforms). */
+export function localPlatformMatcher(): PlatformMatcher {
+  return preferringPlatforms(defaultPlatformMatcher())
 }
 
 /**

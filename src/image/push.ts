@@ -11,14 +11,13 @@ import {publishEvent} from '../system/nerd-events.ts'
 import {eventImage, referenceEvent} from './events.ts'
 import {distributionSourceKey, isConfigMediaType, distributionSourceLabel, distributionSources, isNonDistributable, parseIndex, parseManifest, shortDigest} from './manifest.ts'
 import type {Descriptor, ImageIndex} from './manifest.ts'
-import {formatPlatform, hostPlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
-import type {Platform} from './platform.ts'
+import {formatPlatform, hostPlatform, localPlatformMatcher, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, familiarRepository, normalizedName, parseReference, repository as repositoryName} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
-import {addBlobLabels, blobLabels, getImage, listImages, readBlob} from './store.ts'
+import {addBlobLabels, blobLabels, getImage, listImages, manifestContentPresent, readBlob} from './store.ts'
 import {compareStrings} from '../format/index.ts'
 
 export const DEFAULT_MAX_CONCURRENT_UPLOADS = 3
@@ -57,7 +56,8 @@ interface PushPlan {
 
 /**
  * Pushes a local image to the registry its name points at. Without platform options an index goes
- * whole when every manifest of it is present, else the host platform's manifest alone.
+ * whole when every manifest of it is present with its config and layers, else the host platform's
+ * manifest alone (another platform's when the host's is not here), as docker's containerd store.
  */
 export async function pushImage(client: ContainerdClient, reference: string, options: PushOptions = {}): Promise<PushResult> {
   const target = parseReference(reference)
@@ -151,7 +151,7 @@ async function pushBlob(
 ): Promise<void> {
   const event = {id: shortDigest(blob.digest), kind: blobKind(blob), digest: blob.digest}
   const labels = await blobLabels(client, blob.digest)
-  if (labels === undefined) throw new NerdError(`cannot push ${blob.digest}: it is not in the content store (pull the image again)`)
+  if (labels === undefined) throw new NerdError(`cannot push ${blob.digest}: it is not in the content store`)
   const mountFrom = distributionSources(labels[distributionSourceKey(target.domain)]).filter((repository) => repository !== target.path)
   let sent = 0
   const stream = async function* (): AsyncIterable<Uint8Array> {
@@ -178,9 +178,11 @@ async function planPush(client: ContainerdClient, root: Descriptor, options: Pus
   if (!isIndexMediaType(root.mediaType)) throw new NerdError(`cannot push ${what}: unsupported media type ${root.mediaType}`)
 
   const index = parseIndex(rootBytes, `index ${root.digest}`)
+  // A manifest counts as present with all it pushes: a load keeps every manifest of an index but
+  // the configs and layers of the platforms it loads only.
   const present = new Map<string, Uint8Array>()
   for (const child of index.manifests) {
-    if (isManifestMediaType(child.mediaType) && (await blobLabels(client, child.digest)) !== undefined) present.set(child.digest, await readBlob(client, child.digest))
+    if (isManifestMediaType(child.mediaType) && (await manifestContentPresent(client, child))) present.set(child.digest, await readBlob(client, child.digest))
   }
   const withBytes = (descriptor: Descriptor) => ({descriptor, bytes: present.get(descriptor.digest) as Uint8Array})
   const complete = index.manifests.every((child) => present.has(child.digest))
@@ -188,15 +190,20 @@ async function planPush(client: ContainerdClient, root: Descriptor, options: Pus
   if (options.allPlatforms || (!options.platforms?.length && complete)) {
     if (!complete) {
       const missing = index.manifests.filter((child) => !present.has(child.digest)).map(describeChild)
-      throw new NerdError(`cannot push all platforms of ${what}: the content of ${missing.join(', ')} is missing (pull it with --all-platforms)`)
+      throw new NerdError(`cannot push all platforms of ${what}: the content of ${missing.join(', ')} is missing (pull or load the image with --all-platforms)`)
     }
     return {root: {descriptor: root, bytes: rootBytes}, manifests: index.manifests.map(withBytes)}
   }
 
-  const requested: Platform[] = options.platforms?.length ? options.platforms.map(parsePlatform) : [hostPlatform()]
   const available = index.manifests.filter((child) => present.has(child.digest))
   const chosen = new Map<string, Descriptor>()
-  for (const platform of requested) {
+  if (!options.platforms?.length) {
+    // As docker's containerd store: the host's manifest alone, or when it is not here the best one that is.
+    const [best] = rankByPlatform(available, (child) => child.platform, localPlatformMatcher())
+    if (!best) throw new NerdError(`cannot push ${what}: no manifest for platform ${formatPlatform(hostPlatform())} is present locally`)
+    chosen.set(best.digest, best)
+  }
+  for (const platform of (options.platforms ?? []).map(parsePlatform)) {
     const [best] = rankByPlatform(available, (child) => child.platform, onlyPlatform(platform))
     if (!best) throw new NerdError(`cannot push ${what}: no manifest for platform ${formatPlatform(platform)} is present locally`)
     chosen.set(best.digest, best)

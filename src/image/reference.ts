@@ -78,7 +78,7 @@ export function parseReference(text: string, options: ParseReferenceOptions = {}
   const tagSeparator = remainder.indexOf(':')
   const remote = tagSeparator > -1 ? remainder.slice(0, tagSeparator) : remainder
   if (remote.toLowerCase() !== remote) {
-    throw invalidReference(`${INVALID_FORMAT}: repository name must be lowercase`)
+    throw invalidReference(`${INVALID_FORMAT}: repository name (${remote}) must be lowercase`)
   }
 
   const match = REFERENCE_PATTERN.exec(`${domain}/${remainder}`)

@@ -2,7 +2,8 @@
  * Removing images the way docker's rmi and image prune do (moby's image_delete.go): a name untags
  * that name and the image goes with its last one; an ID removes every name of the image, which
  * takes force when they are not all of one repository. Containers use an image by its ID: one that
- * runs is a conflict force cannot override, a stopped one a conflict force does.
+ * runs is a conflict force cannot override, a stopped one a conflict force does; untagging the last
+ * name of an image a container uses leaves it nameless, not deleted.
  */
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
@@ -92,9 +93,10 @@ export function planRemoval(summaries: readonly ImageSummary[], text: string, op
   }
   const untagged = withOrphanedDigests(found, names)
   if (untagged.length < names.length) return {records: untagged, keep: false}
-  // That was the image's last name. A container keeps the image (a running one even when forced),
-  // as docker does without a word; else it goes, with the records that never had a name.
-  if (running || (stopped && !options.force)) return {records: untagged, keep: true}
+  // That was the image's last name. A container, running or stopped, keeps the image nameless
+  // (forced, as the untagging of a single reference must be), as docker's containerd store does
+  // without a word; else it goes, with the records that never had a name.
+  if (using.length > 0) return {records: untagged, keep: true}
   return {records: image, keep: false, deleted: id}
 }
 

@@ -11,12 +11,13 @@ import {
   chainIds,
   childrenOf,
   ingestRef,
+  isNonDistributable,
   parseConfig,
   parseIndex,
   parseManifest,
 } from './manifest.ts'
 import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifest.ts'
-import {defaultPlatformMatcher, formatPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
+import {defaultPlatformMatcher, formatPlatform, localPlatformMatcher, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {Platform, PlatformMatcher} from './platform.ts'
 import type {ManifestCache} from './manifest-cache.ts'
 import {isIndexMediaType, isManifestMediaType} from './registry/media-types.ts'
@@ -251,8 +252,8 @@ export async function deleteImage(client: ContainerdClient, name: string, option
   }
 }
 
-function matcherFor(platform: Platform | PlatformMatcher | string | undefined): PlatformMatcher {
-  if (platform === undefined) return defaultPlatformMatcher()
+function matcherFor(platform: Platform | PlatformMatcher | string | undefined, fallback: () => PlatformMatcher = defaultPlatformMatcher): PlatformMatcher {
+  if (platform === undefined) return fallback()
   if (typeof platform === 'string') return onlyPlatform(parsePlatform(platform))
   if ('match' in platform) return platform
   return onlyPlatform(platform)
@@ -273,8 +274,24 @@ async function imageTarget(client: ContainerdClient, image: ImageRecord | Descri
 }
 
 /**
- * The manifest and config an image (record, name or root descriptor) uses on `platform` (default:
- * the host's). Of an index's matching manifests the best one whose content is present wins.
+ * Whether a manifest and what a push of it sends (its config and distributable layers) are all in
+ * the content store: an index's other platforms often are not, or only their manifests (a load
+ * keeps every manifest of an index and the content of the platforms it loads).
+ */
+export async function manifestContentPresent(client: ContainerdClient, descriptor: Descriptor): Promise<boolean> {
+  if ((await blobLabels(client, descriptor.digest)) === undefined) return false
+  const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest}`)
+  for (const blob of [manifest.config, ...manifest.layers]) {
+    if (isNonDistributable(blob.mediaType)) continue
+    if ((await blobLabels(client, blob.digest)) === undefined) return false
+  }
+  return true
+}
+
+/**
+ * The manifest and config an image (record, name or root descriptor) uses on `platform`. Of an
+ * index's matching manifests the best one whose manifest and config are present wins; with no
+ * platform given, the host's when present, else another platform that is (localPlatformMatcher).
  */
 export async function resolveImageConfig(
   client: ContainerdClient,
@@ -290,11 +307,11 @@ export async function resolveImageConfig(
     const candidates = rankByPlatform(
       index.manifests.filter((child) => isManifestMediaType(child.mediaType)),
       (child) => child.platform,
-      matcherFor(platform),
+      matcherFor(platform, localPlatformMatcher),
     )
     let found: Descriptor | undefined
     for (const candidate of candidates) {
-      if ((await blobLabels(client, candidate.digest)) !== undefined) {
+      if (await manifestAndConfigPresent(client, candidate, cache)) {
         found = candidate
         break
       }
@@ -315,6 +332,14 @@ export async function resolveImageConfig(
   const resolved: ResolvedImageConfig = {manifestDescriptor, manifest, configDescriptor: manifest.config, config}
   if (index) resolved.index = index
   return resolved
+}
+
+/** Whether a manifest and its config are in the content store (a load keeps an index's manifests, not every config). */
+async function manifestAndConfigPresent(client: ContainerdClient, descriptor: Descriptor, cache: ManifestCache | undefined): Promise<boolean> {
+  if (cache?.read(descriptor.digest)) return true
+  if ((await blobLabels(client, descriptor.digest)) === undefined) return false
+  const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest}`)
+  return (await blobLabels(client, manifest.config.digest)) !== undefined
 }
 
 /**

@@ -325,7 +325,7 @@ describe('image commands', () => {
     }
   })
 
-  it('rmi as docker: other tags untag under a container, a running container keeps the image even from -f, a stopped one gives way to -f', async () => {
+  it('rmi as docker: other tags untag under a container, a container keeps the image nameless from -f NAME, a running one even from -f ID, a stopped one gives way to -f ID', async () => {
     const short = manifest.config.digest.slice(7, 19)
     const container = `image-commands-running-${process.pid}`
     await nerdOk(['tag', pulled, 'e2e-used:1'])
@@ -347,6 +347,10 @@ describe('image commands', () => {
       const stopped = await nerd(['rmi', short])
       assert.equal(stopped.code, 1)
       assert.equal(stopped.stderr, `Error: conflict: unable to delete ${short} (must be forced) - image is being used by stopped container ${id.slice(0, 12)}\n`)
+      // As docker's containerd store, a stopped container keeps the image nameless too when its last name goes.
+      assert.equal((await nerdOk(['rmi', '-f', pulled])).trim(), `Untagged: ${pulled}`)
+      assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'])).trim(), `<none>:<none> ${short}`)
+      await nerdOk(['tag', short, pulled])
       assert.equal((await nerdOk(['rmi', '-f', short])).trim(), `Untagged: ${pulled}\nDeleted: ${manifest.config.digest}`)
     } finally {
       await nerd(['rm', '-f', container])
@@ -392,6 +396,13 @@ describe('image commands', () => {
     assert.equal((await nerdOk(['rmi', 'e2e-bydigest:1', 'e2e-byid:1'])).trim(), 'Untagged: e2e-bydigest:1\nUntagged: e2e-byid:1')
   })
 
+  it('tag refuses an invalid target in the words of docker\'s client, naming the repository docker checked', async () => {
+    const uppercase = await nerd(['tag', pulled, 'Upper:1'])
+    assert.deepEqual([uppercase.code, uppercase.stderr], [1, 'Error: error parsing reference: "Upper:1" is not a valid repository/tag: invalid reference format: repository name (library/Upper) must be lowercase\n'])
+    const malformed = await nerd(['tag', pulled, 'a:b:c'])
+    assert.deepEqual([malformed.code, malformed.stderr], [1, 'Error: error parsing reference: "a:b:c" is not a valid repository/tag: invalid reference format\n'])
+  })
+
   it('save then load gives back the same image ID', async () => {
     const archive = join(workDir, 'busybox.tar')
     await nerdOk(['save', '-o', archive, pulled])
@@ -431,7 +442,7 @@ describe('image commands', () => {
   it('pull of an invalid reference says invalid reference format, exit 1', async () => {
     const uppercase = await nerd(['pull', 'Busybox'])
     assert.equal(uppercase.code, 1)
-    assert.equal(uppercase.stderr, 'Error: invalid reference format: repository name must be lowercase\n')
+    assert.equal(uppercase.stderr, 'Error: invalid reference format: repository name (library/Busybox) must be lowercase\n')
     const malformed = await nerd(['pull', 'busybox::1'])
     assert.equal(malformed.code, 1)
     assert.equal(malformed.stderr, 'Error: invalid reference format\n')

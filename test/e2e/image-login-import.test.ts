@@ -162,7 +162,7 @@ describe('login, logout and import', () => {
     assert.equal(bad.code, 1)
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr)
     const badName = await nerd(['import', tarball, 'Bad:1'])
-    assert.deepEqual([badName.code, badName.stderr], [1, 'Error: invalid reference format: repository name must be lowercase\n'])
+    assert.deepEqual([badName.code, badName.stderr], [1, 'Error: invalid reference format: repository name (library/Bad) must be lowercase\n'])
 
     // HEALTHCHECK and ONBUILD too, as docker's import and commit take them.
     await nerdOk(['import', '-c', 'HEALTHCHECK --interval=2s --retries=2 CMD /bin/cat /hello.txt', '-c', 'ONBUILD RUN make', tarball, 'e2e/imported:hc'])
@@ -176,7 +176,7 @@ describe('login, logout and import', () => {
     assert.deepEqual(committed!.Config.Healthcheck, {Test: ['NONE']})
     assert.deepEqual(committed!.Config.OnBuild, ['RUN make install'])
     const badCommit = await nerd(['commit', 'e2e-hc', 'Bad:1'])
-    assert.deepEqual([badCommit.code, badCommit.stderr], [1, 'Error: invalid reference format: repository name must be lowercase\n'])
+    assert.deepEqual([badCommit.code, badCommit.stderr], [1, 'Error: invalid reference format: repository name (library/Bad) must be lowercase\n'])
     await nerdOk(['rm', 'e2e-hc'])
     await nerdOk(['rmi', 'e2e/imported:v1', 'e2e/imported:stdin', 'e2e/imported:hc', 'e2e/committed:hc'])
   })

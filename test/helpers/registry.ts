@@ -16,6 +16,8 @@ export interface RegistryOptions {
   /** The YAML of the `auth:` section, indented by two spaces. */
   auth?: string
   tls?: {certificate: string; key: string; clientCas?: string}
+  /** URL patterns (regular expressions) the registry accepts on foreign and non-distributable layers (`validation.manifests.urls.allow`). */
+  allowLayerUrls?: string[]
 }
 
 export interface RunningRegistry {
@@ -71,6 +73,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     ...(tls ? ['  tls:', `    certificate: ${tls.certificate}`, `    key: ${tls.key}`] : []),
     ...(tls?.clientCas === undefined ? [] : ['    clientcas:', `      - ${tls.clientCas}`]),
     ...(options.auth === undefined ? [] : ['auth:', options.auth]),
+    ...(options.allowLayerUrls === undefined ? [] : ['validation:', '  manifests:', '    urls:', '      allow:', ...options.allowLayerUrls.map((pattern) => `        - '${pattern}'`)]),
   ].join('\n')
   await writeFile(join(options.dir, 'config.yml'), `${config}\n`)
   const child = spawn(DOCKER_REGISTRY, ['serve', join(options.dir, 'config.yml')], {stdio: ['ignore', 'ignore', 'pipe']})

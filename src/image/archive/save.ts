@@ -14,7 +14,7 @@ import {publishEvent} from '../../system/nerd-events.ts'
 import {eventImage, imageEvent} from '../events.ts'
 import {isAttestation, parseIndex, parseManifest} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
-import {defaultPlatformMatcher, formatPlatform, onlyPlatform, parsePlatform, rankByPlatform} from '../platform.ts'
+import {defaultPlatformMatcher, formatPlatform, localPlatformMatcher, onlyPlatform, parsePlatform, rankByPlatform} from '../platform.ts'
 import type {PlatformMatcher} from '../platform.ts'
 import {normalizedName, parseReference, repository} from '../reference.ts'
 import {MEDIA_TYPE_OCI_INDEX, isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
@@ -125,7 +125,8 @@ function platformChoice(options: SaveOptions): PlatformChoice {
   const preferred = options.platform === undefined ? defaultPlatformMatcher() : onlyPlatform(parsePlatform(options.platform))
   if (options.allPlatforms) return {matcher: undefined, description: 'every platform', preferred}
   if (options.platform !== undefined) return {matcher: preferred, description: formatPlatform(parsePlatform(options.platform)), preferred}
-  return {matcher: preferred, description: 'the host platform', preferred}
+  // As the other image commands: the host's platform, else one that is here.
+  return {matcher: localPlatformMatcher(), description: 'the host platform', preferred}
 }
 
 /** The blobs one image contributes, root first, and the manifest docker's manifest.json gets. */

@@ -176,6 +176,34 @@ async function* rechunk(source: AsyncIterable<Uint8Array>, size: number): AsyncI
   if (pendingLength > 0) yield Buffer.concat(pending, pendingLength)
 }
 
+/** A blob opened where it is read from, and how to open it there again from a position (a resumed download). */
+interface OpenedBlob {
+  response: HttpResponse
+  /** Bytes of the body before the position asked for (a server that ignored the Range header). */
+  skip: number
+  host: string
+  reopen: (position: number) => Promise<{response: HttpResponse; skip: number}>
+}
+
+/** Storage behind redirects may compress on the fly: that would change the bytes and their digest. */
+function blobRequestHeaders(offset: number): Record<string, string> {
+  return offset > 0 ? {range: `bytes=${offset}-`, 'accept-encoding': 'identity'} : {'accept-encoding': 'identity'}
+}
+
+/** The body of a blob response from `offset`: a 206 must start there, a 200 is skipped up to it. */
+async function openedBlob(response: HttpResponse, descriptor: Descriptor, offset: number, describe: (status: number) => string): Promise<{response: HttpResponse; skip: number}> {
+  if (response.status === 206) {
+    const start = contentRangeStart(response.headers.get('content-range'))
+    if (start !== offset) {
+      await response.body?.cancel()
+      throw new RegistryError(`blob ${descriptor.digest}: asked for bytes from ${offset}, the registry sent a range from ${start ?? 'unknown'}`, {kind: 'failed'})
+    }
+    return {response, skip: 0}
+  }
+  if (response.ok) return {response, skip: offset}
+  throw await errorFromResponse(response, describe)
+}
+
 function contentRangeStart(header: string | null): number | undefined {
   const match = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(header?.trim() ?? '')
   return match === null ? undefined : Number(match[1])
@@ -394,23 +422,41 @@ export class RegistryClient {
     const response = await this.#request(endpoint, {
       method: 'GET',
       path: `${reference.path}/blobs/${descriptor.digest}`,
-      // Storage behind redirects may compress on the fly: that would change the bytes and their digest.
-      headers: offset > 0 ? {range: `bytes=${offset}-`, 'accept-encoding': 'identity'} : {'accept-encoding': 'identity'},
+      headers: blobRequestHeaders(offset),
       scopes: [pullScope(reference.path)],
       signal,
     })
-    if (response.status === 206) {
-      const start = contentRangeStart(response.headers.get('content-range'))
-      if (start !== offset) {
-        await response.body?.cancel()
-        throw new RegistryError(`blob ${descriptor.digest}: asked for bytes from ${offset}, the registry sent a range from ${start ?? 'unknown'}`, {kind: 'failed'})
-      }
-      return {response, skip: 0}
-    }
-    if (response.ok) return {response, skip: offset}
-    throw await errorFromResponse(response, (status) =>
+    return openedBlob(response, descriptor, offset, (status) =>
       status === 404 ? `blob ${descriptor.digest} not found in ${familiarRepository(reference)}` : `failed to fetch blob ${descriptor.digest}`,
     )
+  }
+
+  /** A blob from one of the `urls` of its descriptor (a foreign or non-distributable layer), plain HTTP(S) with no registry auth. */
+  async #openBlobUrl(url: string, descriptor: Descriptor, offset: number, signal: AbortSignal | undefined): Promise<{response: HttpResponse; skip: number}> {
+    const response = await send({method: 'GET', url, headers: {'user-agent': this.#userAgent, ...blobRequestHeaders(offset)}, signal})
+    return openedBlob(response, descriptor, offset, (status) => `failed to fetch blob ${descriptor.digest} from ${url}: ${status}`)
+  }
+
+  /**
+   * Where a blob is read from: first the http(s) `urls` of its descriptor, each in turn, as
+   * containerd's fetcher tries them, then the registry. Each place is left for the next when it
+   * cannot give the blob; its content is verified whichever gives it.
+   */
+  async #openBlobSource(reference: Reference, descriptor: Descriptor, offset: number, signal: AbortSignal | undefined): Promise<OpenedBlob> {
+    for (const url of descriptor.urls ?? []) {
+      if (!/^https?:\/\//i.test(url)) continue
+      try {
+        const opened = await this.#openBlobUrl(url, descriptor, offset, signal)
+        return {...opened, host: new URL(url).host, reopen: (position) => this.#openBlobUrl(url, descriptor, position, signal)}
+      } catch (error) {
+        if (signal?.aborted === true || !(error instanceof RegistryError)) throw error
+      }
+    }
+    return this.#acrossEndpoints(reference.domain, 'pull', async (endpoint) => ({
+      ...(await this.#openBlob(endpoint, reference, descriptor, offset, signal)),
+      host: endpoint.host,
+      reopen: (position: number) => this.#openBlob(endpoint, reference, descriptor, position, signal),
+    }))
   }
 
   /**
@@ -437,19 +483,16 @@ export class RegistryClient {
       return Readable.from([])
     }
 
-    const first = await this.#acrossEndpoints(reference.domain, 'pull', async (endpoint) => ({
-      ...(await this.#openBlob(endpoint, reference, descriptor, offset, options.signal)),
-      endpoint,
-    }))
     // Resumed requests go where the first one succeeded.
-    const source = first.endpoint
+    const source = await this.#openBlobSource(reference, descriptor, offset, options.signal)
+    const first = {response: source.response, skip: source.skip}
 
-    const stream = async function* (client: RegistryClient): AsyncGenerator<Uint8Array> {
+    const stream = async function* (): AsyncGenerator<Uint8Array> {
       let position = offset
       let current: {response: HttpResponse; skip: number} | undefined = first
       let resumes = 0
       while (position < descriptor.size) {
-        current ??= await client.#openBlob(source, reference, descriptor, position, options.signal)
+        current ??= await source.reopen(position)
         let skip = current.skip
         try {
           for await (const chunk of current.response.body ?? []) {
@@ -482,7 +525,7 @@ export class RegistryClient {
       }
       verifyDigest()
     }
-    return Readable.from(stream(this), {objectMode: false})
+    return Readable.from(stream(), {objectMode: false})
   }
 
   async #pushEndpoint(domain: string): Promise<RegistryEndpoint> {

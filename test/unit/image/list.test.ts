@@ -82,7 +82,7 @@ describe('findImages', () => {
   it('rejects an ambiguous prefix and an invalid reference', () => {
     const twins = [summary('docker.io/library/p:1', `sha256:ab${'0'.repeat(62)}`, '2024-01-01T00:00:00Z'), summary('docker.io/library/q:1', `sha256:ab${'1'.repeat(62)}`, '2024-01-01T00:00:00Z')]
     assert.throws(() => findImages(twins, 'ab'), /multiple IDs found with provided prefix: ab/)
-    assert.throws(() => findImages(all, 'Busybox'), /invalid reference format: repository name must be lowercase/)
+    assert.throws(() => findImages(all, 'Busybox'), /invalid reference format: repository name \(library\/Busybox\) must be lowercase/)
   })
 })
 
@@ -176,6 +176,36 @@ describe('inspectDocument', () => {
     const config = inspectDocument(checked, [checked], 'overlayfs').Config
     assert.deepEqual(config.Healthcheck, healthcheck)
     assert.deepEqual(Object.keys(config).slice(Object.keys(config).indexOf('Cmd'), Object.keys(config).indexOf('Cmd') + 3), ['Cmd', 'Healthcheck', 'Image'])
+  })
+})
+
+describe('inspectDocument renders the config as docker\'s Go types marshal it', () => {
+  it('re-formats Created as RFC3339Nano, "" when the config has none', () => {
+    const shaped = summary('docker.io/me/shaped:1', hex('e'), '2024-01-02T00:00:00Z')
+    const created = (text: string | undefined) => inspectDocument({...shaped, config: {...shaped.config!, created: text}}, [shaped], 'overlayfs').Created
+    assert.equal(created('2024-01-01T01:02:03.500000000+02:00'), '2024-01-01T01:02:03.5+02:00')
+    assert.equal(created('2024-01-01T00:00:00.000000000Z'), '2024-01-01T00:00:00Z')
+    assert.equal(created('2024-01-01T00:00:00.123456789123+00:00'), '2024-01-01T00:00:00.123456789Z')
+    assert.equal(created(undefined), '')
+  })
+
+  it('leaves out an empty ExposedPorts and the health check\'s zero fields, keeps ArgsEscaped and the OS version', () => {
+    const shaped = summary('docker.io/me/shaped:1', hex('e'), '2024-01-02T00:00:00Z')
+    shaped.config = {
+      ...shaped.config!,
+      'os.version': '10.0.17763.1',
+      config: {ExposedPorts: {}, Cmd: ['sh'], ArgsEscaped: true, Healthcheck: {Test: ['CMD', 'true'], Interval: 1_000_000_000, Timeout: 0, Retries: 0}},
+    }
+    const document = inspectDocument(shaped, [shaped], 'overlayfs')
+    assert.equal('ExposedPorts' in document.Config, false)
+    assert.deepEqual(document.Config.Healthcheck, {Test: ['CMD', 'true'], Interval: 1_000_000_000})
+    assert.deepEqual(Object.keys(document.Config).slice(Object.keys(document.Config).indexOf('Cmd'), Object.keys(document.Config).indexOf('Cmd') + 4), ['Cmd', 'Healthcheck', 'ArgsEscaped', 'Image'])
+    assert.equal(document.Config.ArgsEscaped, true)
+    assert.deepEqual(Object.keys(document).slice(Object.keys(document).indexOf('Os'), Object.keys(document).indexOf('Os') + 3), ['Os', 'OsVersion', 'Size'])
+    assert.equal(document.OsVersion, '10.0.17763.1')
+    const plain = inspectDocument(busybox, [busybox], 'overlayfs')
+    assert.equal('ArgsEscaped' in plain.Config, false)
+    assert.equal('OsVersion' in plain, false)
   })
 })
 

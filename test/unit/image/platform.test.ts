@@ -10,6 +10,7 @@ import {
   onlyPlatform,
   parsePlatform,
   platformEquals,
+  preferringPlatforms,
   rankByPlatform,
   strictPlatform,
 } from '../../../src/image/platform.ts'
@@ -171,6 +172,21 @@ describe('matching index entries', () => {
     assert.equal(platformEquals(wanted, {os: 'windows', architecture: 'amd64', 'os.features': ['win32k']}), true)
     assert.equal(platformEquals(wanted, {os: 'windows', architecture: 'amd64'}), true)
     assert.equal(platformEquals({os: 'windows', architecture: 'amd64'}, {os: 'windows', architecture: 'amd64', 'os.features': ['win32k']}), false)
+  })
+})
+
+describe('preferringPlatforms (a local image without --platform)', () => {
+  it('ranks the preferred platforms first, then every other real platform in index order, never unknown/unknown', () => {
+    const entries = [
+      {name: 'arm', platform: {os: 'linux', architecture: 'arm', variant: 'v7'}},
+      {name: 'attestation', platform: {os: 'unknown', architecture: 'unknown'}},
+      {name: 's390x', platform: {os: 'linux', architecture: 's390x'}},
+      {name: 'amd64', platform: {os: 'linux', architecture: 'amd64'}},
+      {name: '386', platform: {os: 'linux', architecture: '386'}},
+      {name: 'unsaid', platform: undefined},
+    ]
+    const ranked = rankByPlatform(entries, (entry) => entry.platform, preferringPlatforms(onlyPlatform({os: 'linux', architecture: 'amd64'})))
+    assert.deepEqual(ranked.map((entry) => entry.name), ['amd64', '386', 'arm', 's390x', 'unsaid'])
   })
 })
 

@@ -62,9 +62,9 @@ describe('parseReference', () => {
   })
 
   const invalid: Array<[input: string, message: string]> = [
-    ['Busybox', 'invalid reference format: repository name must be lowercase'],
-    ['user/App', 'invalid reference format: repository name must be lowercase'],
-    ['host:5000/App:tag', 'invalid reference format: repository name must be lowercase'],
+    ['Busybox', 'invalid reference format: repository name (library/Busybox) must be lowercase'],
+    ['user/App', 'invalid reference format: repository name (user/App) must be lowercase'],
+    ['host:5000/App:tag', 'invalid reference format: repository name (App) must be lowercase'],
     ['', 'invalid reference format'],
     ['busybox:', 'invalid reference format'],
     [':tag', 'invalid reference format'],

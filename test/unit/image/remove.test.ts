@@ -35,9 +35,9 @@ describe('planRemoval (docker rmi)', () => {
     assert.throws(() => planRemoval([busybox, byDigest], 'busybox', {force: false, users: [stopped]}), /must force/)
   })
 
-  it('-f of the last name keeps an image a running container uses, nameless; a stopped one lets it go', () => {
+  it('-f of the last name keeps an image a container uses, running or stopped, nameless (docker\'s containerd store)', () => {
     assert.deepEqual(planRemoval([busybox], 'busybox', {force: true, users: [running]}), {records: [busybox], keep: true})
-    assert.deepEqual(planRemoval([busybox], 'busybox', {force: true, users: [stopped]}), {records: [busybox], keep: false, deleted: ID})
+    assert.deepEqual(planRemoval([busybox], 'busybox', {force: true, users: [stopped]}), {records: [busybox], keep: true})
     assert.deepEqual(planRemoval([busybox], 'busybox', {force: false, users: []}), {records: [busybox], keep: false, deleted: ID})
   })
 

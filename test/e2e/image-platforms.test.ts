@@ -1,0 +1,139 @@
+/**
+ * Images whose platforms are not all here, end to end with the built nerd: an index loaded or
+ * pulled for one platform only, the host's or another one. Each command uses the platform that is
+ * present, as docker's containerd image store does, and push sends what it can.
+ */
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {formatPlatform, hostPlatform, normalizePlatform} from '../../src/image/platform.ts'
+import {fileNamespace, nerd, testEnvironment} from '../helpers/e2e.ts'
+import type {NerdOptions, RunResult} from '../helpers/e2e.ts'
+import {buildImageArchive, busyboxRootfs, file} from '../helpers/oci-image.ts'
+import type {BuiltArchive, BuiltManifest} from '../helpers/oci-image.ts'
+
+function skopeo(args: string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('skopeo', args, {stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code: code ?? 1, stdout, stderr}))
+  })
+}
+
+async function nerdOk(args: string[], options: NerdOptions = {}): Promise<string> {
+  const result = await nerd(args, options)
+  assert.equal(result.code, 0, `nerd ${args.join(' ')}: ${result.stderr}`)
+  return result.stdout
+}
+
+/** The digest of what a registry's tag points at. */
+async function registryDigest(reference: string): Promise<string> {
+  const inspected = await skopeo(['inspect', '--tls-verify=false', '--raw', `docker://${reference}`])
+  assert.equal(inspected.code, 0, inspected.stderr)
+  const {createHash} = await import('node:crypto')
+  return `sha256:${createHash('sha256').update(inspected.stdout).digest('hex')}`
+}
+
+const host = hostPlatform()
+/** The platform of the test image that is not the host's (both run here: their files are the host's busybox). */
+const other = host.architecture === 'arm64' ? {architecture: 'amd64'} : {architecture: 'arm64', variant: 'v8'}
+const otherName = formatPlatform({os: 'linux', ...other})
+/** How nerd lists the platform: normalised (arm64's v8 is left out). */
+const otherListed = formatPlatform(normalizePlatform({os: 'linux', ...other}))
+const repository = `${testEnvironment.registry}/${fileNamespace()}`
+let workDir: string
+/** Loaded from its archive (its blobs are no other test's: what one leaves behind until the garbage collector runs is present to the next). */
+let loaded: BuiltArchive
+let image: BuiltArchive
+/** Like image, with layers of its own: none of them is unpacked, so inspect's sizes are the content's. */
+let sized: BuiltArchive
+let otherManifest: BuiltManifest
+
+describe('images with platforms missing', () => {
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'nerd-image-platforms-'))
+    const base = {entries: await busyboxRootfs(), createdBy: 'busybox'}
+    // The host's image has a large second layer, the other platform's a small one: their sizes differ.
+    const build = (key: string) => buildImageArchive({
+      name: `${repository}/${key}:1`,
+      images: [
+        {platform: {architecture: host.architecture, ...(host.variant ? {variant: host.variant} : {})}, layers: [base, {entries: [file('etc/arch', `${key} host\n`), file('big', {pseudoRandom: 400_000, seed: key})]}]},
+        {platform: other, layers: [base, {entries: [file('etc/arch', `${key} other\n`)]}], config: {Cmd: ['sh'], Labels: {platform: 'other'}}},
+      ],
+    }, join(workDir, `${key}.tar`))
+    loaded = await build('load')
+    image = await build('plat')
+    sized = await build('sized')
+    for (const [key, built] of [['load', loaded], ['plat', image], ['sized', sized]] as const) {
+      const copied = await skopeo(['copy', '--quiet', '--all', '--dest-tls-verify=false', `oci-archive:${built.file}`, `docker://${repository}/${key}:1`])
+      assert.equal(copied.code, 0, copied.stderr)
+    }
+    otherManifest = image.manifests[1]
+  })
+
+  after(async () => {
+    await rm(workDir, {recursive: true, force: true})
+  })
+
+  it('push after a default load of a multi-platform archive sends the host\'s manifest; --all-platforms says what is missing', async () => {
+    assert.match(await nerdOk(['load', '-i', loaded.file]), /Loaded image: /)
+    await nerdOk(['tag', `${repository}/load:1`, `${repository}/loaded:1`])
+    await nerdOk(['push', `${repository}/loaded:1`])
+    assert.equal(await registryDigest(`${repository}/loaded:1`), loaded.manifests[0].descriptor.digest)
+    const all = await nerd(['push', '--all-platforms', `${repository}/loaded:1`])
+    assert.equal(all.code, 1)
+    assert.equal(all.stderr.trim(), `Error: cannot push all platforms of ${repository}/loaded:1: the content of ${otherName} is missing (pull or load the image with --all-platforms)`)
+    await nerdOk(['rmi', `${repository}/load:1`, `${repository}/loaded:1`])
+  })
+
+  it('an image pulled for another platform only is that platform\'s everywhere: images, inspect, history, push, save, run (with docker\'s warning)', async () => {
+    const name = `${repository}/plat:1`
+    await nerdOk(['pull', '-q', '--platform', otherName, name])
+    const [row] = (await nerdOk(['images', '--no-trunc', '--format', '{{.ID}} {{.Platform}}', name])).trim().split('\n')
+    assert.equal(row, `${otherManifest.config.digest} ${otherListed}`)
+    const [document] = JSON.parse(await nerdOk(['image', 'inspect', name])) as Array<Record<string, unknown>>
+    assert.equal(document.Id, otherManifest.config.digest)
+    assert.equal(document.Architecture, other.architecture)
+    assert.deepEqual((document.RootFS as {Layers: string[]}).Layers, otherManifest.diffIds)
+    assert.ok((document.Size as number) > 0)
+    assert.equal((await nerdOk(['history', '-q', '--no-trunc', name])).trim().split('\n')[0], otherManifest.config.digest)
+
+    await nerdOk(['tag', name, `${repository}/otheronly:1`])
+    await nerdOk(['push', `${repository}/otheronly:1`])
+    assert.equal(await registryDigest(`${repository}/otheronly:1`), otherManifest.descriptor.digest)
+    await nerdOk(['save', '-o', join(workDir, 'other.tar'), name])
+
+    const ran = await nerd(['run', '--rm', name, 'cat', '/etc/arch'])
+    assert.equal(ran.code, 0, ran.stderr)
+    assert.equal(ran.stdout, 'plat other\n')
+    const warning = /^WARNING: The requested image's platform \((.+)\) does not match the detected host platform \((.+)\) and no specific platform was requested$/m.exec(ran.stderr)
+    assert.ok(warning, ran.stderr)
+    assert.equal(warning[1], otherName)
+    assert.match(warning[2], new RegExp(`^${formatPlatform(host)}(/v\\d+)?$`))
+    // Asked for, the platform is no surprise: no warning.
+    const asked = await nerd(['run', '--rm', '--platform', otherName, name, 'true'])
+    assert.equal(asked.code, 0, asked.stderr)
+    assert.doesNotMatch(asked.stderr, /WARNING/)
+    await nerdOk(['rmi', name, `${repository}/otheronly:1`])
+  })
+
+  it('image inspect and history --platform give that platform\'s ID and size', async () => {
+    const name = `${repository}/sized:1`
+    await nerdOk(['pull', '-q', '--all-platforms', name])
+    const inspect = async (...flags: string[]) => (await nerdOk(['image', 'inspect', ...flags, '-f', '{{.Id}} {{.Architecture}} {{.Size}}', name])).trim().split(' ')
+    // Nothing of it is unpacked (--all-platforms unpacks nothing): the sizes are the content's, the index and one platform's blobs.
+    const contentSize = (manifest: BuiltManifest) => sized.target.size + manifest.descriptor.size + manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0)
+    const [sizedHost, sizedOther] = sized.manifests
+    assert.deepEqual(await inspect(), [sizedHost.config.digest, host.architecture, String(contentSize(sizedHost))])
+    assert.deepEqual(await inspect('--platform', otherName), [sizedOther.config.digest, other.architecture, String(contentSize(sizedOther))])
+    assert.equal((await nerdOk(['history', '-q', '--no-trunc', '--platform', otherName, name])).trim().split('\n')[0], sizedOther.config.digest)
+    await nerdOk(['rmi', name])
+  })
+})
