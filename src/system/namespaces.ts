@@ -1,4 +1,4 @@
-import {readFile, rmdir} from 'node:fs/promises'
+import {readFile, rm, rmdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
@@ -76,7 +76,10 @@ export async function removeNamespace(client: ContainerdClient, dataRoot: string
   await client.namespaces.delete(name).catch(unlessNoSuchNamespace(name))
   // containerd has no container left there: what killed creates left goes, and the directories with it.
   await removeOrphanedContainerFiles(dataRoot, name, new Set())
-  for (const directory of [containersDir, namesDir, volumeLocksDir, volumesDir]) await rmdir(directory(dataRoot, name)).catch(() => undefined)
+  for (const directory of [containersDir, namesDir]) await rmdir(directory(dataRoot, name)).catch(() => undefined)
+  // The volumes' lock files outlive the volumes: they go with the last volume of the namespace.
+  const noVolumes = await rmdir(volumesDir(dataRoot, name)).then(() => true, (error: NodeJS.ErrnoException) => error.code === 'ENOENT')
+  if (noVolumes) await rm(volumeLocksDir(dataRoot, name), {recursive: true, force: true})
   await removeCgroupParents(name)
 }
 

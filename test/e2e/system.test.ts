@@ -272,6 +272,24 @@ describe('nerd namespace', () => {
     assert.ok(!existsSync(containers) && !existsSync(names))
   })
 
+  it("rm removes the namespace's volume locks with its last volume, and keeps them while a volume stays", async () => {
+    const locks = (ns: string) => join(fileDataRoot(), 'volumes', '.locks', ns)
+    for (const keep of [false, true]) {
+      const ns = `${namespace}-locks-${keep ? 'kept' : 'gone'}`
+      assert.equal((await nerd(['namespace', 'create', ns])).code, 0)
+      assert.equal((await nerd(['volume', 'create', 'v1'], {namespace: ns})).code, 0)
+      if (!keep) assert.equal((await nerd(['volume', 'rm', 'v1'], {namespace: ns})).code, 0)
+      assert.equal((await nerd(['namespace', 'rm', ns])).code, 0)
+      assert.equal(existsSync(locks(ns)), keep, ns)
+      if (keep) {
+        assert.equal((await nerd(['volume', 'rm', 'v1'], {namespace: ns})).code, 0)
+        assert.equal((await nerd(['namespace', 'create', ns])).code, 0)
+        assert.equal((await nerd(['namespace', 'rm', ns])).code, 0)
+        assert.equal(existsSync(locks(ns)), false, ns)
+      }
+    }
+  })
+
   it('ls prints a table with counts', async () => {
     const result = await nerd(['namespace', 'ls'])
     assert.equal(result.code, 0, result.stderr)
