@@ -816,14 +816,15 @@ async function markStopped(scope: ContainerScope, container: LoadedContainer, re
 /**
  * A start the user asked for (start, restart), as docker's ResetRestartManager: the restart policy
  * applies again, until the next stop, with its count (RestartCount, which on-failure:N limits) and
- * back-off started over. A running container is left alone: docker's start of one changes nothing.
+ * back-off started over, and a restart still due called off (an exit handler waiting out its
+ * back-off ends, task-exit.ts). A running container is left alone: docker's start of one changes nothing.
  */
 export async function resetRestartPolicy(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   const task = await getTask(scope, container.record.Id)
   if (task && task.status !== 'STOPPED') return
   const state = await readState(container.paths)
-  if (state.ExplicitlyStopped || state.RestartDelay !== undefined || state.RestartCount !== 0) {
-    await updateState(container.paths, () => ({ExplicitlyStopped: false, RestartCount: 0, RestartDelay: undefined}))
+  if (state.ExplicitlyStopped || state.RestartDelay !== undefined || state.RestartCount !== 0 || state.RestartDueAt !== undefined) {
+    await updateState(container.paths, () => ({ExplicitlyStopped: false, RestartCount: 0, RestartDelay: undefined, RestartDueAt: undefined}))
   }
 }
 

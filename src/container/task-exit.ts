@@ -8,6 +8,8 @@
  * 10 s interval and after a containerd restart; this handler restarts at once and also carries out
  * `on-failure[:N]`, which 1.6 does not know.
  */
+import {existsSync, watch} from 'node:fs'
+import type {FSWatcher} from 'node:fs'
 import {setTimeout as delay} from 'node:timers/promises'
 import {connect, isConnectionError, isNotFound, toDate} from '../containerd/index.ts'
 import type {ContainerdClient, ExitStatus, Process} from '../containerd/index.ts'
@@ -42,7 +44,7 @@ export function restartDelayMs(previousDelayMs: number | undefined, ranMs: numbe
  * container meanwhile; its logger counts that start unless it takes the start mark this start left
  * (logs/logger.ts), so exactly one of the two counts it.
  */
-export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer, options: {endedPid?: number} = {}): Promise<void> {
+export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer, options: {endedPid?: number; dueAt?: number} = {}): Promise<void> {
   const running = (task: Process | undefined): boolean => (task?.status ?? 'STOPPED') !== 'STOPPED'
   // A stop marks the container first, then waits for this lock: either this sees the mark, or the stop sees what this started.
   await withFileLock(container.paths.policyRestart, async () => {
@@ -51,8 +53,13 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
     // Another process than the one that ended (`endedPid`) was started meanwhile (a user's start or
     // restart, which also sets the count back): its own exit is its own handler's to see out.
     if (task && options.endedPid !== undefined && task.pid !== options.endedPid) return
-    const state = await updateState(container.paths, (current) => (current.ExplicitlyStopped ? {} : {RestartCount: current.RestartCount + 1}))
-    if (state.ExplicitlyStopped) return
+    // Called off meanwhile: a stop, or a start by hand (which clears the due time, see backOff).
+    let due = false
+    await updateState(container.paths, (current) => {
+      due = !current.ExplicitlyStopped && (options.dueAt === undefined || current.RestartDueAt === options.dueAt)
+      return due ? {RestartCount: current.RestartCount + 1} : {}
+    })
+    if (!due) return
     try {
       await startDetached(scope, container, defaultStartContext())
     } catch (error) {
@@ -232,9 +239,9 @@ async function seeOut(scope: ContainerScope, record: ContainerRecord, paths: Con
     if (state.RestartDueAt === undefined || state.ExplicitlyStopped) {
       if (!task) return
     } else {
-      await delay(Math.max(0, state.RestartDueAt - Date.now()))
-      if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
-      await restartByPolicy(scope, await loadContainer(scope, id), task ? {endedPid: task.pid} : {})
+      const dueAt = state.RestartDueAt
+      if (!(await backOff(paths, dueAt))) return
+      await restartByPolicy(scope, await loadContainer(scope, id), {dueAt, ...(task ? {endedPid: task.pid} : {})})
       return
     }
   }
@@ -247,16 +254,15 @@ async function seeOut(scope: ContainerScope, record: ContainerRecord, paths: Con
   if (policyRestarts(record, state, exit.exitStatus)) {
     const ranMs = (toDate(exit.exitedAt) ?? new Date()).getTime() - Date.parse(state.StartedAt)
     const backOffMs = restartDelayMs(state.RestartDelay, ranMs)
-    await updateState(paths, () => ({RestartDueAt: Date.now() + backOffMs, RestartDelay: backOffMs}))
+    const dueAt = Date.now() + backOffMs
+    await updateState(paths, () => ({RestartDueAt: dueAt, RestartDelay: backOffMs}))
     // Restarting, it shows how it ended (inspect's OOMKilled) until it runs again, as docker's.
     await recordExit(scope, paths, id, exit)
     // containerd's restart monitor, which starts a task it finds stopped within its 10 s period,
     // would cut the back-off short: it leaves the container alone until the restart labels it again.
     if (monitorRestarts(record)) await scope.client.containers.update({id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
-    await delay(backOffMs)
-    // The user may have stopped or removed it meanwhile.
-    if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
-    await restartByPolicy(scope, await loadContainer(scope, id), task ? {endedPid: task.pid} : {})
+    if (!(await backOff(paths, dueAt))) return
+    await restartByPolicy(scope, await loadContainer(scope, id), {dueAt, ...(task ? {endedPid: task.pid} : {})})
   } else if (record.HostConfig.AutoRemove) {
     await removeAutoRemoved(scope, await loadContainer(scope, id))
   } else if (task) {
@@ -264,5 +270,57 @@ async function seeOut(scope: ContainerScope, record: ContainerRecord, paths: Con
     // and logger (which then logs what is left of an unfinished line), and runs the poststop hook
     // that frees its network addresses and ports.
     await deleteTask(scope, await loadContainer(scope, id), exit)
+  }
+}
+
+/** How often a back-off looks at the container when its directory cannot be watched (inotify's limit reached). */
+const UNWATCHED_LOOK_MS = 1000
+
+/**
+ * Waits until the restart due at `dueAt`; false as soon as the user calls it off: a stop, kill or
+ * `rm -f` (which mark the container stopped, or remove its directory) or a start or restart by hand
+ * (which clear or replace the due time: docker's ResetRestartManager cancels the restart manager's
+ * wait). The handler holds the container's exit-handler mark until then, so it must not sleep out
+ * a back-off of up to a minute the user has ended: a Node process lingering per removed container,
+ * and the handlers of a restarted container's new processes queued behind it. Every change in the
+ * container's directory (state.json is replaced at each write) is a cue to look again.
+ */
+async function backOff(paths: ContainerPaths, dueAt: number): Promise<boolean> {
+  const stillDue = async (): Promise<boolean> => {
+    const state = await readState(paths).catch(() => undefined)
+    return state !== undefined && !state.ExplicitlyStopped && state.RestartDueAt === dueAt && existsSync(paths.record)
+  }
+  let changed = false
+  let wake = (): void => undefined
+  const cue = (): void => {
+    changed = true
+    wake()
+  }
+  let watcher: FSWatcher | undefined
+  try {
+    watcher = watch(paths.dir, {persistent: false}, cue)
+    // The directory removed: the watch ends with an error.
+    watcher.on('error', cue)
+  } catch {
+    watcher = undefined
+  }
+  try {
+    for (;;) {
+      changed = false
+      if (!(await stillDue())) return false
+      const left = dueAt - Date.now()
+      if (left <= 0) return true
+      if (changed) continue
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, watcher ? left : Math.min(left, UNWATCHED_LOOK_MS))
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      wake = () => undefined
+    }
+  } finally {
+    watcher?.close()
   }
 }

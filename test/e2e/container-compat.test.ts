@@ -412,6 +412,43 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(refused, {code: 125, stdout: '', stderr: `Error: Container ${id} is restarting, wait until the container is running\n`})
   })
 
+  it('rm -f and restart call off a restart still due: the exit handler waiting out the back-off ends at once, and the policy starts over with a short back-off, as docker\'s ResetRestartManager', async () => {
+    const handlers = async (id: string): Promise<number[]> => {
+      const {stdout} = await promisify(execFile)('pgrep', ['-f', `task-exit.js .* ${id}`]).catch(() => ({stdout: ''}))
+      return stdout.split('\n').filter(Boolean).map(Number)
+    }
+    const state = async (id: string): Promise<Record<string, any>> => JSON.parse(await readFile(join(containersDir, id, 'state.json'), 'utf8'))
+    // Crash loops, until each has a handler with more than 8 s of a back-off (12.8 s) to wait out.
+    const ids = await Promise.all(['loop-removed', 'loop-restarted'].map(async (name) => (await nerdOk(['run', '-d', '--name', name, '--restart', 'always', '--network', 'none', IMG, 'true'])).trim()))
+    const waiting = await Promise.all(
+      ids.map((id) =>
+        until(
+          'a handler in a long back-off',
+          async () => {
+            const current = await state(id).catch(() => undefined)
+            if (current?.RestartDelay !== 12_800 || current.RestartDueAt - Date.now() < 8000) return undefined
+            const [handler, ...others] = await handlers(id)
+            return handler !== undefined && others.length === 0 ? handler : undefined
+          },
+          60_000,
+        ),
+      ),
+    )
+    const [removed, restarted] = ids as [string, string]
+    const [removedHandler, restartedHandler] = waiting as [number, number]
+    const ended = (pid: number): Promise<true> => until(`handler ${pid} to end`, async () => (existsSync(`/proc/${pid}`) ? undefined : true), 2000)
+
+    await nerdOk(['rm', '-f', removed])
+    await ended(removedHandler)
+    assert.deepEqual(await handlers(removed), [])
+
+    await nerdOk(['restart', '-t', '0', restarted])
+    await ended(restartedHandler)
+    // Backing off 0.1 s, 0.2 s... again: not after the old handler's 12.8 s, nor at containerd's monitor's 10 s ticks.
+    await until('restarts by policy after the restart', async () => ((await inspectContainer(restarted)).RestartCount >= 2 ? true : undefined), 6000)
+    await nerdOk(['rm', '-f', restarted])
+  })
+
   it("a paused container stays paused whatever its restart policy: containerd's restart monitor leaves it alone until the unpause", async () => {
     const id = (await nerdOk(['run', '-d', '--restart', 'always', '--network', 'none', IMG, 'sleep', '1000'])).trim()
     const pid = Number(await nerdOk(['inspect', '-f', '{{.State.Pid}}', id]))
