@@ -1041,6 +1041,20 @@ export async function resumeTask(scope: ContainerScope, container: LoadedContain
   await restoreRestartMonitorLabel(scope, container)
 }
 
+/**
+ * For the exit handler, first thing once the process `endedPid` has exited: takes containerd's
+ * restart-monitor label off an `always`/`unless-stopped` container, so that the monitor's 10 s tick
+ * does not start it again between the exit and the handler's back-off (a start with no back-off,
+ * counted as a restart). A start meanwhile (the monitor's, a user's) of another process gets the label
+ * back: it runs, and the monitor is to bring it back after a reboot.
+ */
+export async function holdOffRestartMonitor(scope: ContainerScope, container: LoadedContainer, endedPid: number): Promise<void> {
+  if (!monitorRestarts(container.record)) return
+  await scope.client.containers.update({id: container.record.Id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
+  const task = await getTask(scope, container.record.Id)
+  if (task && task.pid !== endedPid && processLives(task)) await restoreRestartMonitorLabel(scope, container)
+}
+
 async function dropRestartMonitorLabel(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   if (container.labels[RESTART_STATUS_LABEL] !== undefined) await scope.client.containers.update({id: container.record.Id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
 }

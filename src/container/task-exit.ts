@@ -15,7 +15,7 @@ import {connect, isConnectionError, isNotFound, toDate} from '../containerd/inde
 import type {ContainerdClient, ExitStatus, Process} from '../containerd/index.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
-import {AlreadyRunningError, deleteTask, getTask, loadContainer, monitorRestarts, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, getTask, holdOffRestartMonitor, loadContainer, monitorRestarts, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {signalNumber} from './spec/signals.ts'
@@ -206,6 +206,16 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
   if (!watched) return
   const {client} = watched
   try {
+    // Before anything else (the mark, the exit's record): containerd's restart monitor would start an
+    // `always` container it finds stopped at its next tick, with no back-off. What remains open is
+    // the time from the exit to here: the logger's look for the exit (every 100 ms, logs/logger.ts),
+    // this process's start and a connection to containerd, a few hundred ms on a loaded host; a tick
+    // that falls in it still starts the container (and the logger counts that restart).
+    if (watched.exit && watched.pid !== undefined) {
+      await holdOffRestartMonitor({client, dataRoot}, {record, paths, labels: {}}, watched.pid).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error
+      })
+    }
     // A task found gone by a handler that watched no process (one a look at the container started):
     // a handler the logger started, which hears containerd's report of the exit, goes first.
     if (watched.pid === undefined) await delay(GONE_TASK_EXIT_WAIT_MS + RECONNECT_INTERVAL_MS)

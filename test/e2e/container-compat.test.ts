@@ -14,6 +14,7 @@ import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdCommandLine, testEnvironment} from '../helpers/e2e.ts'
+import {ownerTag} from '../../src/owner.ts'
 
 const IMG = 'nerd-test/busybox'
 const containersDir = join(fileDataRoot(), 'containers', fileNamespace())
@@ -447,6 +448,29 @@ describe('docker behaviours of the container commands', () => {
     // Backing off 0.1 s, 0.2 s... again: not after the old handler's 12.8 s, nor at containerd's monitor's 10 s ticks.
     await until('restarts by policy after the restart', async () => ((await inspectContainer(restarted)).RestartCount >= 2 ? true : undefined), 6000)
     await nerdOk(['rm', '-f', restarted])
+  })
+
+  it("containerd's restart monitor does not start an exited always container ahead of its exit handler's back-off: the label goes first", async () => {
+    // It fails once, then runs on.
+    const id = (await nerdOk(['run', '-d', '--restart', 'always', '--network', 'none', IMG, 'sh', '-c', '[ -f /ran ] && sleep 600; touch /ran; sleep 1; exit 3'])).trim()
+    const pid = Number(await nerdOk(['inspect', '-f', '{{.State.Pid}}', id]))
+    const monitored = async () => JSON.parse((await ctr(['containers', 'info', id])).stdout).Labels['containerd.io/restart.status']
+    const task = async () => (await ctr(['tasks', 'ls'])).stdout.split('\n').find((line) => line.startsWith(id))?.split(/\s+/).slice(1).join(' ')
+    // The exit handler held up (this process holds its mark, as a slow handler would), past a tick of the monitor's.
+    const mark = join(containersDir, id, 'exit-handler')
+    await writeFile(mark, ownerTag())
+    try {
+      await until('the exit', async () => ((await task()) === `${pid} STOPPED` ? true : undefined), 10_000)
+      await new Promise((resolve) => setTimeout(resolve, 12_000))
+      assert.equal(await monitored(), undefined)
+      assert.equal(await task(), `${pid} STOPPED`)
+    } finally {
+      await rm(mark, {force: true})
+    }
+    // The handler carries on: the restart by policy, after its back-off.
+    await until('the restart by policy', async () => ((await inspectContainer(id)).RestartCount === 1 ? true : undefined), 10_000)
+    await until("the monitor's label back on the process that runs", async () => ((await monitored()) === 'running' ? true : undefined), 5000)
+    await nerdOk(['rm', '-f', id])
   })
 
   it("a paused container stays paused whatever its restart policy: containerd's restart monitor leaves it alone until the unpause", async () => {
