@@ -186,6 +186,13 @@ function hasRestartPolicy(record: ContainerRecord): boolean {
   return !['', 'no'].includes(record.HostConfig.RestartPolicy.Name)
 }
 
+/**
+ * The exit status recorded for a process whose end nobody saw (its task gone with the host, or
+ * anything else nerd cannot tell): docker's daemon records 255 for a container it finds without its
+ * process.
+ */
+export const UNSEEN_EXIT_STATUS = 255
+
 /** Combines nerd's record and state with containerd's task (if any) into what users see. */
 export function viewOf(record: ContainerRecord, state: ContainerState, labels: Record<string, string>, task: Process | undefined): ContainerView {
   let status: ContainerStatus
@@ -212,6 +219,16 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       status = policyRestarts(record, state, task.exitStatus) || (!state.ExplicitlyStopped && restartPending(state)) ? 'restarting' : 'exited'
       break
     default:
+      if (!task && state.StartedAt !== '' && state.ExitUnrecorded) {
+        // Its task went unseen (a reboot, a dead shim): shown at once as its exit handler is to record
+        // it (UNSEEN_EXIT_STATUS, task-exit.ts), as docker's daemon records a container it finds without
+        // its process before anything lists it; not as the exit before, which the state still holds.
+        exitCode = UNSEEN_EXIT_STATUS
+        viewState.ExitCode = exitCode
+        viewState.FinishedAt = new Date().toISOString()
+        status = policyRestarts(record, state, exitCode) ? 'restarting' : 'exited'
+        break
+      }
       // No task, or one made but not started yet: `created` only before the first start, as docker's.
       // A task made for a later start, with a policy, is taken for its restart: read before the state
       // of a start that has just cleared the restart's mark, it would show `exited` in between.

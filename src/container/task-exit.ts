@@ -15,10 +15,11 @@ import {connect, isConnectionError, isNotFound, toDate} from '../containerd/inde
 import type {ContainerdClient, ExitStatus, Process} from '../containerd/index.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
-import {AlreadyRunningError, deleteTask, getTask, holdOffRestartMonitor, loadContainer, monitorRestarts, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, getTask, holdOffRestartMonitor, loadContainer, monitorRestarts, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, RESTART_STATUS_LABEL, UNSEEN_EXIT_STATUS} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {signalNumber} from './spec/signals.ts'
+import {startedBeforeBoot} from './host-process.ts'
 import {releaseMark, waitForMark} from './process-mark.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
 import type {ContainerPaths} from './store.ts'
@@ -42,7 +43,8 @@ export function restartDelayMs(previousDelayMs: number | undefined, ranMs: numbe
  * A restart the policy asked for: a new task in the background, counted in RestartCount before it
  * starts (inspect shows the count with the new process). containerd's restart monitor may start the
  * container meanwhile; its logger counts that start unless it takes the start mark this start left
- * (logs/logger.ts), so exactly one of the two counts it.
+ * (logs/logger.ts), so exactly one of the two counts it. The first start after a reboot (of a run
+ * that began before it) is docker's daemon start of the container: the count starts over at 0.
  */
 export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer, options: {endedPid?: number; dueAt?: number} = {}): Promise<void> {
   const running = (task: Process | undefined): boolean => (task?.status ?? 'STOPPED') !== 'STOPPED'
@@ -57,7 +59,7 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
     let due = false
     await updateState(container.paths, (current) => {
       due = !current.ExplicitlyStopped && (options.dueAt === undefined || current.RestartDueAt === options.dueAt)
-      return due ? {RestartCount: current.RestartCount + 1} : {}
+      return due ? {RestartCount: startedBeforeBoot(current.StartedAt) ? 0 : current.RestartCount + 1} : {}
     })
     if (!due) return
     try {
@@ -67,7 +69,8 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
       // Found running before any mark was left, or the mark is still here: the monitor's logger counted.
       const beforeMark = (error as Error).cause instanceof AlreadyRunningError
       const markLeft = await unlink(container.paths.startMark).then(() => true, () => false)
-      if (beforeMark || markLeft) await updateState(container.paths, (current) => ({RestartCount: current.RestartCount - 1}))
+      // (Both set it to 0 after a reboot.)
+      if (beforeMark || markLeft) await updateState(container.paths, (current) => ({RestartCount: Math.max(0, current.RestartCount - 1)}))
     }
   })
 }
@@ -175,13 +178,6 @@ async function killWhenDue(client: ContainerdClient, id: string, exit: Promise<E
   clearTimeout(timer)
   if (!exited) await client.tasks.kill(id, signalNumber('SIGKILL'), {all: true}).catch(() => undefined)
 }
-
-/**
- * The exit status recorded for a process whose end nobody saw (its task gone with the host, or
- * anything else nerd cannot tell): docker's daemon records 255 for a container it finds without its
- * process.
- */
-const UNSEEN_EXIT_STATUS = 255
 
 /**
  * The exit status containerd reports when it cleans up after a dead shim: the shim's `delete` ends
