@@ -26,9 +26,32 @@ export function processStartTime(pid: number | 'self'): string | undefined {
 /** When the host process `pid` started (RFC 3339), from its start time and the host's boot time; undefined when it is gone. */
 export function processStartedAt(pid: number): string | undefined {
   const ticks = processStartTime(pid)
-  const bootSeconds = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]
-  if (ticks === undefined || bootSeconds === undefined) return undefined
-  return new Date(Number(bootSeconds) * 1000 + (Number(ticks) * 1000) / TICKS_PER_SECOND).toISOString()
+  const boot = bootTime()
+  if (ticks === undefined || boot === undefined) return undefined
+  return new Date(boot + (Number(ticks) * 1000) / TICKS_PER_SECOND).toISOString()
+}
+
+/** When the host booted (ms since the epoch, to the second), from /proc/stat; undefined without it. */
+export function bootTime(): number | undefined {
+  let stat: string
+  try {
+    stat = readFileSync('/proc/stat', 'utf8')
+  } catch {
+    return undefined
+  }
+  const seconds = /^btime (\d+)$/m.exec(stat)?.[1]
+  return seconds === undefined ? undefined : Number(seconds) * 1000
+}
+
+/**
+ * Whether the run `startedAt` (RFC 3339) began before the host's last boot: its process went with a
+ * reboot. A start after one is docker's daemon start of the container, which sets RestartCount back
+ * to 0 (ResetRestartManager).
+ */
+export function startedBeforeBoot(startedAt: string): boolean {
+  const boot = bootTime()
+  const started = Date.parse(startedAt)
+  return boot !== undefined && !Number.isNaN(started) && started < boot
 }
 
 /** The parent of a host process; undefined when it is gone. */

@@ -186,6 +186,13 @@ function hasRestartPolicy(record: ContainerRecord): boolean {
   return !['', 'no'].includes(record.HostConfig.RestartPolicy.Name)
 }
 
+/**
+ * The exit status recorded for a process whose end nobody saw (its task gone with the host, or
+ * anything else nerd cannot tell): docker's daemon records 255 for a container it finds without its
+ * process.
+ */
+export const UNSEEN_EXIT_STATUS = 255
+
 /** Combines nerd's record and state with containerd's task (if any) into what users see. */
 export function viewOf(record: ContainerRecord, state: ContainerState, labels: Record<string, string>, task: Process | undefined): ContainerView {
   let status: ContainerStatus
@@ -212,6 +219,16 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       status = policyRestarts(record, state, task.exitStatus) || (!state.ExplicitlyStopped && restartPending(state)) ? 'restarting' : 'exited'
       break
     default:
+      if (!task && state.StartedAt !== '' && state.ExitUnrecorded) {
+        // Its task went unseen (a reboot, a dead shim): shown at once as its exit handler is to record
+        // it (UNSEEN_EXIT_STATUS, task-exit.ts), as docker's daemon records a container it finds without
+        // its process before anything lists it; not as the exit before, which the state still holds.
+        exitCode = UNSEEN_EXIT_STATUS
+        viewState.ExitCode = exitCode
+        viewState.FinishedAt = new Date().toISOString()
+        status = policyRestarts(record, state, exitCode) ? 'restarting' : 'exited'
+        break
+      }
       // No task, or one made but not started yet: `created` only before the first start, as docker's.
       // A task made for a later start, with a policy, is taken for its restart: read before the state
       // of a start that has just cleared the restart's mark, it would show `exited` in between.
@@ -816,14 +833,15 @@ async function markStopped(scope: ContainerScope, container: LoadedContainer, re
 /**
  * A start the user asked for (start, restart), as docker's ResetRestartManager: the restart policy
  * applies again, until the next stop, with its count (RestartCount, which on-failure:N limits) and
- * back-off started over. A running container is left alone: docker's start of one changes nothing.
+ * back-off started over, and a restart still due called off (an exit handler waiting out its
+ * back-off ends, task-exit.ts). A running container is left alone: docker's start of one changes nothing.
  */
 export async function resetRestartPolicy(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   const task = await getTask(scope, container.record.Id)
   if (task && task.status !== 'STOPPED') return
   const state = await readState(container.paths)
-  if (state.ExplicitlyStopped || state.RestartDelay !== undefined || state.RestartCount !== 0) {
-    await updateState(container.paths, () => ({ExplicitlyStopped: false, RestartCount: 0, RestartDelay: undefined}))
+  if (state.ExplicitlyStopped || state.RestartDelay !== undefined || state.RestartCount !== 0 || state.RestartDueAt !== undefined) {
+    await updateState(container.paths, () => ({ExplicitlyStopped: false, RestartCount: 0, RestartDelay: undefined, RestartDueAt: undefined}))
   }
 }
 
@@ -1038,6 +1056,20 @@ export async function pauseTask(scope: ContainerScope, container: LoadedContaine
 export async function resumeTask(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   await scope.client.tasks.resume(container.record.Id)
   await restoreRestartMonitorLabel(scope, container)
+}
+
+/**
+ * For the exit handler, first thing once the process `endedPid` has exited: takes containerd's
+ * restart-monitor label off an `always`/`unless-stopped` container, so that the monitor's 10 s tick
+ * does not start it again between the exit and the handler's back-off (a start with no back-off,
+ * counted as a restart). A start meanwhile (the monitor's, a user's) of another process gets the label
+ * back: it runs, and the monitor is to bring it back after a reboot.
+ */
+export async function holdOffRestartMonitor(scope: ContainerScope, container: LoadedContainer, endedPid: number): Promise<void> {
+  if (!monitorRestarts(container.record)) return
+  await scope.client.containers.update({id: container.record.Id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
+  const task = await getTask(scope, container.record.Id)
+  if (task && task.pid !== endedPid && processLives(task)) await restoreRestartMonitorLabel(scope, container)
 }
 
 async function dropRestartMonitorLabel(scope: ContainerScope, container: LoadedContainer): Promise<void> {

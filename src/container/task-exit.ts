@@ -8,15 +8,18 @@
  * 10 s interval and after a containerd restart; this handler restarts at once and also carries out
  * `on-failure[:N]`, which 1.6 does not know.
  */
+import {existsSync, watch} from 'node:fs'
+import type {FSWatcher} from 'node:fs'
 import {setTimeout as delay} from 'node:timers/promises'
 import {connect, isConnectionError, isNotFound, toDate} from '../containerd/index.ts'
 import type {ContainerdClient, ExitStatus, Process} from '../containerd/index.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
-import {AlreadyRunningError, deleteTask, getTask, loadContainer, monitorRestarts, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, RESTART_STATUS_LABEL} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, getTask, holdOffRestartMonitor, loadContainer, monitorRestarts, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, RESTART_STATUS_LABEL, UNSEEN_EXIT_STATUS} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {signalNumber} from './spec/signals.ts'
+import {startedBeforeBoot} from './host-process.ts'
 import {releaseMark, waitForMark} from './process-mark.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
 import type {ContainerPaths} from './store.ts'
@@ -40,9 +43,10 @@ export function restartDelayMs(previousDelayMs: number | undefined, ranMs: numbe
  * A restart the policy asked for: a new task in the background, counted in RestartCount before it
  * starts (inspect shows the count with the new process). containerd's restart monitor may start the
  * container meanwhile; its logger counts that start unless it takes the start mark this start left
- * (logs/logger.ts), so exactly one of the two counts it.
+ * (logs/logger.ts), so exactly one of the two counts it. The first start after a reboot (of a run
+ * that began before it) is docker's daemon start of the container: the count starts over at 0.
  */
-export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer, options: {endedPid?: number} = {}): Promise<void> {
+export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer, options: {endedPid?: number; dueAt?: number} = {}): Promise<void> {
   const running = (task: Process | undefined): boolean => (task?.status ?? 'STOPPED') !== 'STOPPED'
   // A stop marks the container first, then waits for this lock: either this sees the mark, or the stop sees what this started.
   await withFileLock(container.paths.policyRestart, async () => {
@@ -51,8 +55,13 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
     // Another process than the one that ended (`endedPid`) was started meanwhile (a user's start or
     // restart, which also sets the count back): its own exit is its own handler's to see out.
     if (task && options.endedPid !== undefined && task.pid !== options.endedPid) return
-    const state = await updateState(container.paths, (current) => (current.ExplicitlyStopped ? {} : {RestartCount: current.RestartCount + 1}))
-    if (state.ExplicitlyStopped) return
+    // Called off meanwhile: a stop, or a start by hand (which clears the due time, see backOff).
+    let due = false
+    await updateState(container.paths, (current) => {
+      due = !current.ExplicitlyStopped && (options.dueAt === undefined || current.RestartDueAt === options.dueAt)
+      return due ? {RestartCount: startedBeforeBoot(current.StartedAt) ? 0 : current.RestartCount + 1} : {}
+    })
+    if (!due) return
     try {
       await startDetached(scope, container, defaultStartContext())
     } catch (error) {
@@ -60,7 +69,8 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
       // Found running before any mark was left, or the mark is still here: the monitor's logger counted.
       const beforeMark = (error as Error).cause instanceof AlreadyRunningError
       const markLeft = await unlink(container.paths.startMark).then(() => true, () => false)
-      if (beforeMark || markLeft) await updateState(container.paths, (current) => ({RestartCount: current.RestartCount - 1}))
+      // (Both set it to 0 after a reboot.)
+      if (beforeMark || markLeft) await updateState(container.paths, (current) => ({RestartCount: Math.max(0, current.RestartCount - 1)}))
     }
   })
 }
@@ -170,13 +180,6 @@ async function killWhenDue(client: ContainerdClient, id: string, exit: Promise<E
 }
 
 /**
- * The exit status recorded for a process whose end nobody saw (its task gone with the host, or
- * anything else nerd cannot tell): docker's daemon records 255 for a container it finds without its
- * process.
- */
-const UNSEEN_EXIT_STATUS = 255
-
-/**
  * The exit status containerd reports when it cleans up after a dead shim: the shim's `delete` ends
  * the container's processes with SIGKILL and answers 128+SIGKILL. The report (/tasks/exit) goes
  * out once, a few ms after the task leaves containerd's list, often before a handler the logger
@@ -199,6 +202,16 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
   if (!watched) return
   const {client} = watched
   try {
+    // Before anything else (the mark, the exit's record): containerd's restart monitor would start an
+    // `always` container it finds stopped at its next tick, with no back-off. What remains open is
+    // the time from the exit to here: the logger's look for the exit (every 100 ms, logs/logger.ts),
+    // this process's start and a connection to containerd, a few hundred ms on a loaded host; a tick
+    // that falls in it still starts the container (and the logger counts that restart).
+    if (watched.exit && watched.pid !== undefined) {
+      await holdOffRestartMonitor({client, dataRoot}, {record, paths, labels: {}}, watched.pid).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error
+      })
+    }
     // A task found gone by a handler that watched no process (one a look at the container started):
     // a handler the logger started, which hears containerd's report of the exit, goes first.
     if (watched.pid === undefined) await delay(GONE_TASK_EXIT_WAIT_MS + RECONNECT_INTERVAL_MS)
@@ -232,9 +245,9 @@ async function seeOut(scope: ContainerScope, record: ContainerRecord, paths: Con
     if (state.RestartDueAt === undefined || state.ExplicitlyStopped) {
       if (!task) return
     } else {
-      await delay(Math.max(0, state.RestartDueAt - Date.now()))
-      if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
-      await restartByPolicy(scope, await loadContainer(scope, id), task ? {endedPid: task.pid} : {})
+      const dueAt = state.RestartDueAt
+      if (!(await backOff(paths, dueAt))) return
+      await restartByPolicy(scope, await loadContainer(scope, id), {dueAt, ...(task ? {endedPid: task.pid} : {})})
       return
     }
   }
@@ -247,16 +260,15 @@ async function seeOut(scope: ContainerScope, record: ContainerRecord, paths: Con
   if (policyRestarts(record, state, exit.exitStatus)) {
     const ranMs = (toDate(exit.exitedAt) ?? new Date()).getTime() - Date.parse(state.StartedAt)
     const backOffMs = restartDelayMs(state.RestartDelay, ranMs)
-    await updateState(paths, () => ({RestartDueAt: Date.now() + backOffMs, RestartDelay: backOffMs}))
+    const dueAt = Date.now() + backOffMs
+    await updateState(paths, () => ({RestartDueAt: dueAt, RestartDelay: backOffMs}))
     // Restarting, it shows how it ended (inspect's OOMKilled) until it runs again, as docker's.
     await recordExit(scope, paths, id, exit)
     // containerd's restart monitor, which starts a task it finds stopped within its 10 s period,
     // would cut the back-off short: it leaves the container alone until the restart labels it again.
     if (monitorRestarts(record)) await scope.client.containers.update({id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
-    await delay(backOffMs)
-    // The user may have stopped or removed it meanwhile.
-    if ((await readState(paths)).ExplicitlyStopped || !(await readRecord(paths))) return
-    await restartByPolicy(scope, await loadContainer(scope, id), task ? {endedPid: task.pid} : {})
+    if (!(await backOff(paths, dueAt))) return
+    await restartByPolicy(scope, await loadContainer(scope, id), {dueAt, ...(task ? {endedPid: task.pid} : {})})
   } else if (record.HostConfig.AutoRemove) {
     await removeAutoRemoved(scope, await loadContainer(scope, id))
   } else if (task) {
@@ -264,5 +276,57 @@ async function seeOut(scope: ContainerScope, record: ContainerRecord, paths: Con
     // and logger (which then logs what is left of an unfinished line), and runs the poststop hook
     // that frees its network addresses and ports.
     await deleteTask(scope, await loadContainer(scope, id), exit)
+  }
+}
+
+/** How often a back-off looks at the container when its directory cannot be watched (inotify's limit reached). */
+const UNWATCHED_LOOK_MS = 1000
+
+/**
+ * Waits until the restart due at `dueAt`; false as soon as the user calls it off: a stop, kill or
+ * `rm -f` (which mark the container stopped, or remove its directory) or a start or restart by hand
+ * (which clear or replace the due time: docker's ResetRestartManager cancels the restart manager's
+ * wait). The handler holds the container's exit-handler mark until then, so it must not sleep out
+ * a back-off of up to a minute the user has ended: a Node process lingering per removed container,
+ * and the handlers of a restarted container's new processes queued behind it. Every change in the
+ * container's directory (state.json is replaced at each write) is a cue to look again.
+ */
+async function backOff(paths: ContainerPaths, dueAt: number): Promise<boolean> {
+  const stillDue = async (): Promise<boolean> => {
+    const state = await readState(paths).catch(() => undefined)
+    return state !== undefined && !state.ExplicitlyStopped && state.RestartDueAt === dueAt && existsSync(paths.record)
+  }
+  let changed = false
+  let wake = (): void => undefined
+  const cue = (): void => {
+    changed = true
+    wake()
+  }
+  let watcher: FSWatcher | undefined
+  try {
+    watcher = watch(paths.dir, {persistent: false}, cue)
+    // The directory removed: the watch ends with an error.
+    watcher.on('error', cue)
+  } catch {
+    watcher = undefined
+  }
+  try {
+    for (;;) {
+      changed = false
+      if (!(await stillDue())) return false
+      const left = dueAt - Date.now()
+      if (left <= 0) return true
+      if (changed) continue
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, watcher ? left : Math.min(left, UNWATCHED_LOOK_MS))
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      wake = () => undefined
+    }
+  } finally {
+    watcher?.close()
   }
 }

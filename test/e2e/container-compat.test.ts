@@ -14,6 +14,7 @@ import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdCommandLine, testEnvironment} from '../helpers/e2e.ts'
+import {ownerTag} from '../../src/owner.ts'
 
 const IMG = 'nerd-test/busybox'
 const containersDir = join(fileDataRoot(), 'containers', fileNamespace())
@@ -433,6 +434,66 @@ describe('docker behaviours of the container commands', () => {
       return exec.code === 0 || (exec.code === 137 && exec.stderr === '') ? undefined : exec
     })
     assert.deepEqual(refused, {code: 125, stdout: '', stderr: `Error: Container ${id} is restarting, wait until the container is running\n`})
+  })
+
+  it('rm -f and restart call off a restart still due: the exit handler waiting out the back-off ends at once, and the policy starts over with a short back-off, as docker\'s ResetRestartManager', async () => {
+    const handlers = async (id: string): Promise<number[]> => {
+      const {stdout} = await promisify(execFile)('pgrep', ['-f', `task-exit.js .* ${id}`]).catch(() => ({stdout: ''}))
+      return stdout.split('\n').filter(Boolean).map(Number)
+    }
+    const state = async (id: string): Promise<Record<string, any>> => JSON.parse(await readFile(join(containersDir, id, 'state.json'), 'utf8'))
+    // Crash loops, until each has a handler with more than 8 s of a back-off (12.8 s) to wait out.
+    const ids = await Promise.all(['loop-removed', 'loop-restarted'].map(async (name) => (await nerdOk(['run', '-d', '--name', name, '--restart', 'always', '--network', 'none', IMG, 'true'])).trim()))
+    const waiting = await Promise.all(
+      ids.map((id) =>
+        until(
+          'a handler in a long back-off',
+          async () => {
+            const current = await state(id).catch(() => undefined)
+            if (current?.RestartDelay !== 12_800 || current.RestartDueAt - Date.now() < 8000) return undefined
+            const [handler, ...others] = await handlers(id)
+            return handler !== undefined && others.length === 0 ? handler : undefined
+          },
+          60_000,
+        ),
+      ),
+    )
+    const [removed, restarted] = ids as [string, string]
+    const [removedHandler, restartedHandler] = waiting as [number, number]
+    const ended = (pid: number): Promise<true> => until(`handler ${pid} to end`, async () => (existsSync(`/proc/${pid}`) ? undefined : true), 2000)
+
+    await nerdOk(['rm', '-f', removed])
+    await ended(removedHandler)
+    assert.deepEqual(await handlers(removed), [])
+
+    await nerdOk(['restart', '-t', '0', restarted])
+    await ended(restartedHandler)
+    // Backing off 0.1 s, 0.2 s... again: not after the old handler's 12.8 s, nor at containerd's monitor's 10 s ticks.
+    await until('restarts by policy after the restart', async () => ((await inspectContainer(restarted)).RestartCount >= 2 ? true : undefined), 6000)
+    await nerdOk(['rm', '-f', restarted])
+  })
+
+  it("containerd's restart monitor does not start an exited always container ahead of its exit handler's back-off: the label goes first", async () => {
+    // It fails once, then runs on.
+    const id = (await nerdOk(['run', '-d', '--restart', 'always', '--network', 'none', IMG, 'sh', '-c', '[ -f /ran ] && sleep 600; touch /ran; sleep 1; exit 3'])).trim()
+    const pid = Number(await nerdOk(['inspect', '-f', '{{.State.Pid}}', id]))
+    const monitored = async () => JSON.parse((await ctr(['containers', 'info', id])).stdout).Labels['containerd.io/restart.status']
+    const task = async () => (await ctr(['tasks', 'ls'])).stdout.split('\n').find((line) => line.startsWith(id))?.split(/\s+/).slice(1).join(' ')
+    // The exit handler held up (this process holds its mark, as a slow handler would), past a tick of the monitor's.
+    const mark = join(containersDir, id, 'exit-handler')
+    await writeFile(mark, ownerTag())
+    try {
+      await until('the exit', async () => ((await task()) === `${pid} STOPPED` ? true : undefined), 10_000)
+      await new Promise((resolve) => setTimeout(resolve, 12_000))
+      assert.equal(await monitored(), undefined)
+      assert.equal(await task(), `${pid} STOPPED`)
+    } finally {
+      await rm(mark, {force: true})
+    }
+    // The handler carries on: the restart by policy, after its back-off.
+    await until('the restart by policy', async () => ((await inspectContainer(id)).RestartCount === 1 ? true : undefined), 10_000)
+    await until("the monitor's label back on the process that runs", async () => ((await monitored()) === 'running' ? true : undefined), 5000)
+    await nerdOk(['rm', '-f', id])
   })
 
   it("a paused container stays paused whatever its restart policy: containerd's restart monitor leaves it alone until the unpause", async () => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
@@ -158,11 +158,11 @@ describe('a container whose helper processes die', () => {
     await nerdOk(['stop', '-t', '0', 'shimless'])
     const norestart = (await nerdOk(['run', '-d', '--name', 'shimless-no', '--network', 'none', IMG, 'sleep', '600'])).trim()
     kill(await shimOf(norestart))
-    const exited = await until('the exit to be recorded', async () => {
-      const current = await inspectContainer('shimless-no')
-      return current.State.Status === 'exited' && current.State.FinishedAt !== '0001-01-01T00:00:00Z' ? current : undefined
-    }, 20_000)
-    assert.equal(exited.State.ExitCode, 137)
+    // Recorded in its state (until then a look shows the 255 of an exit nobody saw).
+    const state = join(fileDataRoot(), 'containers', fileNamespace(), norestart, 'state.json')
+    await until('the exit to be recorded', async () => (JSON.parse(readFileSync(state, 'utf8')).ExitUnrecorded === undefined ? true : undefined), 20_000)
+    const exited = await inspectContainer('shimless-no')
+    assert.deepEqual([exited.State.Status, exited.State.ExitCode], ['exited', 137])
     assert.equal(await taskStatus(norestart), undefined)
   })
 
@@ -230,6 +230,52 @@ describe('a container whose helper processes die', () => {
       return current.RestartCount === 1 && current.State.Status === 'running' ? true : undefined
     })
     await nerdOk(['rm', '-f', 'rebooted', 'rebooted-onfail'])
+  })
+
+  it("after a reboot (runs begun before the boot, their tasks gone): ps shows at once exited 255 or restarting, not the exit before, and the start after it sets RestartCount back to 0, as docker's daemon start", async () => {
+    const boot = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]) * 1000
+    const names = {'booted-no': [], 'booted-onfail': ['--restart=on-failure'], 'booted-always': ['--restart=always']}
+    const ids: Record<string, string> = {}
+    for (const [name, flags] of Object.entries(names)) {
+      ids[name] = (await nerdOk(['run', '-d', '--name', name, '--network', 'none', ...flags, IMG, 'sleep', '600'])).trim()
+      // As a run begun before the last boot, after restarts, with an earlier exit in the state.
+      const file = join(fileDataRoot(), 'containers', fileNamespace(), ids[name]!, 'state.json')
+      const state = JSON.parse(readFileSync(file, 'utf8'))
+      writeFileSync(file, JSON.stringify({...state, StartedAt: new Date(boot - 60_000).toISOString(), FinishedAt: new Date(boot - 120_000).toISOString(), RestartCount: 3}))
+    }
+    const gone = async (name: string): Promise<void> => {
+      await exitUnseen(name)
+      assert.equal((await ctr(['tasks', 'delete', ids[name]!])).code, 0)
+    }
+    const monitorLabel = async (value: string): Promise<void> => assert.equal((await ctr(['containers', 'label', ids['booted-always']!, `containerd.io/restart.status=${value}`])).code, 0)
+
+    // containerd's restart monitor starts the always one, as when containerd comes back up after the boot; nothing of nerd's looks meanwhile.
+    await monitorLabel('')
+    await gone('booted-always')
+    await monitorLabel('running')
+    await until('the monitor to start it', async () => ((await taskStatus(ids['booted-always']!)) === 'RUNNING' ? true : undefined), 20_000)
+    const always = await until('its start recorded', async () => {
+      const current = await inspectContainer('booted-always')
+      return current.State.Running && Date.parse(current.State.StartedAt) > boot ? current : undefined
+    })
+    assert.equal(always.RestartCount, 0)
+
+    await gone('booted-no')
+    await gone('booted-onfail')
+    const shown = await nerdOk(['ps', '-a', '--filter', 'name=booted-', '--format', '{{.Names}} {{.Status}}'])
+    assert.match(shown, /^booted-no Exited \(255\) Less than a second ago$/m)
+    assert.match(shown, /^booted-onfail Restarting \(255\) Less than a second ago$/m)
+    const onFailure = await until('the policy to start it', async () => {
+      const current = await inspectContainer('booted-onfail')
+      return current.State.Status === 'running' ? current : undefined
+    })
+    assert.equal(onFailure.RestartCount, 0)
+    const exited = await until('the exit to be recorded', async () => {
+      const current = await inspectContainer('booted-no')
+      return Date.parse(current.State.FinishedAt) > boot ? current : undefined
+    })
+    assert.deepEqual([exited.State.Status, exited.State.ExitCode, exited.RestartCount], ['exited', 255, 3])
+    await nerdOk(['rm', '-f', ...Object.keys(names)])
   })
 
   it('kill -9 of a foreground run: the next look (ps, or attach) hands its output to a drain: the process goes on, its output is logged and attach shows it', async () => {

@@ -15,7 +15,7 @@ import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
 import {fifoInput, serveAttachSocket} from '../attach-socket.ts'
 import {markHeld} from '../process-mark.ts'
-import {initProcessRuns, processStartTime, recordedInitProcess} from '../host-process.ts'
+import {initProcessRuns, processStartTime, recordedInitProcess, startedBeforeBoot} from '../host-process.ts'
 import type {InitProcess} from '../host-process.ts'
 import type {ContainerRecord, ContainerState} from '../model.ts'
 import {containerPaths, startedState, updateState} from '../store.ts'
@@ -196,11 +196,13 @@ function exitUnrecorded(paths: ContainerPaths): boolean {
 
 /**
  * nerd marks the starts it makes; a task nobody marked is containerd's restart monitor at work, and
- * counts as a restart (then true). Only then is the state locked: the lock's module costs the logger memory.
+ * counts as a restart (then true), but for the first start after a reboot, which is docker's daemon
+ * start of the container: the count starts over. Only then is the state locked: the lock's module
+ * costs the logger memory.
  */
 async function countUnrequestedStart(paths: ContainerPaths, prelude: LoggerPrelude | undefined): Promise<boolean> {
   if (prelude?.requested ?? takeStartMark(paths)) return false
-  await updateState(paths, (state) => ({RestartCount: state.RestartCount + 1, ...startedState()}))
+  await updateState(paths, (state) => ({RestartCount: startedBeforeBoot(state.StartedAt) ? 0 : state.RestartCount + 1, ...startedState()}))
   return true
 }
 

@@ -180,6 +180,16 @@ describe('viewOf', () => {
     }
     assert.equal(viewOf(record, {...INITIAL_STATE, ...exited}, {}, undefined).exitCode, 137)
   })
+
+  it('shows a run whose task went unseen (a reboot) as exited 255 now, or restarting when its policy restarts it, not as the exit before', () => {
+    const gone = {StartedAt: '2026-11-23T02:00:01Z', FinishedAt: '2026-11-23T01:00:00.000000000Z', ExitCode: 0, ExitUnrecorded: true}
+    const view = viewOf(record, {...INITIAL_STATE, ...gone}, {}, undefined)
+    assert.deepEqual([view.status, view.exitCode, view.state.ExitCode], ['exited', 255, 255])
+    assert.ok(Date.now() - Date.parse(view.state.FinishedAt) < 5000, view.state.FinishedAt)
+    const onFailure = {...record, HostConfig: {...record.HostConfig, RestartPolicy: {Name: 'on-failure', MaximumRetryCount: 0}}}
+    assert.equal(viewOf(onFailure, {...INITIAL_STATE, ...gone}, {}, undefined).status, 'restarting')
+    assert.equal(viewOf(onFailure, {...INITIAL_STATE, ...gone, ExplicitlyStopped: true}, {}, undefined).status, 'exited')
+  })
 })
 
 describe('knownTask', () => {
