@@ -70,28 +70,44 @@ describe('attached stdio under back-pressure', () => {
     assert.equal(stdout.trim(), String(size))
   })
 
-  it('input a process does not read yet stays in nerd\'s stdin (run -i), and reaches it whole and in order', async () => {
-    const run = startNerd(['run', '-i', '--rm', '--network', 'none', IMG, 'sh', '-c', 'sleep 6; md5sum'])
-    const pid = run.child.pid!
+  /**
+   * Feeds VOLUME bytes (each MiB different, so that a block lost, repeated or out of order changes
+   * the sum) into the nerd's stdin as fast as it takes them; its peak resident set 4.5 s in, while
+   * the container does not read yet; then its stdout and exit.
+   */
+  async function feedStalledInput(started: StartedNerd): Promise<{sent: string; peak: number; output: Buffer; ended: NodeJS.Signals | number | null}> {
     const block = Buffer.alloc(MIB)
     const sent = createHash('md5')
     const feeding = (async () => {
       for (let index = 0; index < VOLUME / MIB; index++) {
-        // Each MiB different, so that a block lost, repeated or out of order changes the sum.
         block.fill(index % 251)
         block.writeUInt32BE(index)
         sent.update(block)
-        if (!run.child.stdin.write(Buffer.from(block))) await new Promise((resolve) => run.child.stdin.once('drain', resolve))
+        if (!started.child.stdin.write(Buffer.from(block))) await new Promise((resolve) => started.child.stdin.once('drain', resolve))
       }
-      run.child.stdin.end()
+      started.child.stdin.end()
     })()
-    const result = readAll(run)
+    const result = readAll(started)
     await sleep(4500)
-    const peak = peakResidentKib(pid)
+    const peak = peakResidentKib(started.child.pid!)
     await feeding
-    const {output, ended} = await result
+    return {sent: sent.digest('hex'), peak, ...(await result)}
+  }
+
+  it('input a process does not read yet stays in nerd\'s stdin (run -i), and reaches it whole and in order', async () => {
+    const run = startNerd(['run', '-i', '--rm', '--network', 'none', IMG, 'sh', '-c', 'sleep 6; md5sum'])
+    const {sent, peak, output, ended} = await feedStalledInput(run)
     assert.equal(ended, 0)
-    assert.equal(output.toString().split(' ')[0], sent.digest('hex'))
+    assert.equal(output.toString().split(' ')[0], sent)
     assert.ok(peak < PEAK_LIMIT_KIB, `nerd's peak resident set ${peak} KiB while ${VOLUME / MIB} MiB of input waited for the process`)
+  })
+
+  it('attach\'s input waits for the container as run -i\'s does', async () => {
+    await nerd(['run', '-di', '--name', 'attach-input', '--network', 'none', IMG, 'sh', '-c', `sleep 6; head -c ${VOLUME} | md5sum`])
+    const attach = startNerd(['attach', 'attach-input'])
+    const {sent, peak, output, ended} = await feedStalledInput(attach)
+    assert.equal(ended, 0)
+    assert.equal(output.toString().split(' ')[0], sent)
+    assert.ok(peak < PEAK_LIMIT_KIB, `attach's peak resident set ${peak} KiB while ${VOLUME / MIB} MiB of input waited for the container`)
   })
 })
