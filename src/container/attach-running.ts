@@ -79,7 +79,15 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
     // The end of the input is not the container's (docker keeps its stdin open).
     const onData = (chunk: Buffer): void => {
       const scanned = input.scanner.scan(chunk)
-      if (scanned.forward.length > 0) connection?.write(scanned.forward)
+      const sending = connection
+      // Read no faster than the container takes it (the server stops reading while its stdin is
+      // full): the input waits, and resumes with the socket's drain or with the next socket.
+      if (scanned.forward.length > 0 && sending && !sending.write(scanned.forward)) {
+        terminal.stdin.pause()
+        sending.once('drain', () => {
+          if (connection === sending) terminal.stdin.resume()
+        })
+      }
       if (scanned.detach) detach()
     }
     // A terminal that hangs up fails the read: input ends there, output goes on.

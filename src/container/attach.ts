@@ -169,6 +169,9 @@ export interface AttachedRun {
   close(): void
 }
 
+/** How long after the exit an attached session waits for output that does not end, while its reader keeps up. */
+const OUTPUT_GRACE_MS = 2000
+
 /** Wires the FIFOs to nerd's stdio; call once the task exists (output flows from Tasks.Start on). */
 export function attachStdio(session: AttachSession): AttachedRun {
   const {fifos, terminal} = session
@@ -180,11 +183,31 @@ export function attachStdio(session: AttachSession): AttachedRun {
     process.exitCode = 128 + constants.signals[signal]
     end('let-go')
   }
+  /** The output sources paused until nerd's own stdout or stderr drains; see `done` for why it matters. */
+  const heldBack = new Set<Socket>()
+  let heldBackChanged = (): void => undefined
   const pipeOut = (source: Socket | undefined, target: NodeJS.WriteStream, stream: 'stdout' | 'stderr'): void => {
+    if (!source) return
     let shown = session.shown?.has(stream) ?? true
-    source?.on('data', (chunk: Buffer) => {
-      if (shown) target.write(chunk)
+    // docker's attach holds the container up while its client does not read: the FIFO is read no
+    // faster than nerd's stdout or stderr takes it, so a stalled reader fills the pipes and the
+    // process blocks on its writes, where nerd would otherwise queue all its output in memory. The
+    // log (written as read) keeps pace with the reader, as docker's does with its attach.
+    const release = (): void => {
+      if (!heldBack.delete(source)) return
+      target.off('drain', release)
+      source.resume()
+      heldBackChanged()
+    }
+    source.on('data', (chunk: Buffer) => {
+      const full = shown && !target.write(chunk)
       session.tee?.(stream, chunk)
+      if (full && !heldBack.has(source)) {
+        heldBack.add(source)
+        source.pause()
+        target.once('drain', release)
+        heldBackChanged()
+      }
     })
     // A reader that goes away (`nerd run IMG seq 1 1000000 | head -1`) detaches the session instead
     // of ending nerd there and then: the process goes on, its output read into the log and its
@@ -194,12 +217,15 @@ export function attachStdio(session: AttachSession): AttachedRun {
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code !== 'EPIPE') return others.forEach((listener) => listener.call(target, error))
       shown = false
+      // No drain comes after a broken pipe: the output goes on to the log alone.
+      release()
       end('let-go')
     }
     target.removeAllListeners('error')
     target.on('error', onError)
     cleanups.push(() => {
       target.off('error', onError)
+      target.off('drain', release)
       for (const listener of others) target.on('error', listener)
     })
   }
@@ -218,9 +244,21 @@ export function attachStdio(session: AttachSession): AttachedRun {
   }
   if (session.stdin && fifos.stdin) {
     const toProcess = fifos.stdin
+    // Input is read no faster than the process takes it: while the FIFO is full nerd's stdin waits,
+    // as docker's CLI's copy does, instead of queueing all of it in memory.
+    let inputHeld = false
+    const releaseInput = (): void => {
+      if (!inputHeld) return
+      inputHeld = false
+      terminal.stdin.resume()
+    }
     const onData = (chunk: Buffer): void => {
       const {forward, detach: typed} = input.scanner.scan(chunk)
-      if (forward.length > 0) toProcess.write(forward)
+      if (forward.length > 0 && !toProcess.write(forward) && !inputHeld) {
+        inputHeld = true
+        terminal.stdin.pause()
+        toProcess.once('drain', releaseInput)
+      }
       if (typed) end('detached')
     }
     // The end of a terminal's input is a hang-up (raw mode reads ctrl-d as a key): docker never
@@ -238,6 +276,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
     if (session.tty) terminal.stdin.once('error', onEnd)
     terminal.stdin.resume()
     cleanups.push(() => {
+      toProcess.off('drain', releaseInput)
       terminal.stdin.off('data', onData)
       terminal.stdin.off('end', onEnd)
       terminal.stdin.off('error', onEnd)
@@ -256,11 +295,22 @@ export function attachStdio(session: AttachSession): AttachedRun {
       cleanups.push(() => process.off(name, onSignal))
     }
   }
+  const outputGrace = (): Promise<void> =>
+    new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined
+      heldBackChanged = () => {
+        clearTimeout(timer)
+        if (heldBack.size === 0) timer = setTimeout(resolve, OUTPUT_GRACE_MS).unref()
+      }
+      heldBackChanged()
+    })
   return {
     async done(exit) {
       const exited = exit.then(async () => {
         // Output still in the FIFOs arrives after the exit; the shim closes them when it is drained.
-        await Promise.race([Promise.all([ended(fifos.stdout), ended(fifos.stderr)]), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
+        // Something else may hold them open (a background child of an exec): the wait ends once the
+        // output has not been held back for nerd's own reader for OUTPUT_GRACE_MS.
+        await Promise.race([Promise.all([ended(fifos.stdout), ended(fifos.stderr)]), outputGrace()])
         return 'exited' as const
       })
       return Promise.race([exited, ending])

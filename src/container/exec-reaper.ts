@@ -37,26 +37,38 @@ async function deleteExec(client: ContainerdClient, id: string, paths: ExecsDir,
   await forgetExec(paths, execId)
 }
 
+/** An exec whose holder is gone (killed outright) while its process runs on: its `holder`, and its process's `pid`. */
+export interface OrphanedExec {
+  execId: string
+  holder: string
+  pid: number
+}
+
 /**
  * Deletes the container's recorded execs that ended (or were made and never started) and whose
- * holder is gone; one whose holder lives is the holder's to delete. Failures are left for the next sweep.
+ * holder is gone; one whose holder lives is the holder's to delete. Failures are left for the next
+ * sweep. Answers those whose holder is gone while they run, for exec-orphans.ts to take over.
+ * Without records (most containers) only the directory is read.
  */
-export async function sweepEndedExecs(client: ContainerdClient, id: string, paths: ExecsDir): Promise<void> {
+export async function sweepEndedExecs(client: ContainerdClient, id: string, paths: ExecsDir): Promise<OrphanedExec[]> {
   const execIds = await readdir(paths.execs).catch(() => [])
+  const orphans: OrphanedExec[] = []
   await Promise.all(
     execIds.map(async (execId) => {
       const holder = await readFile(join(paths.execs, execId), 'utf8').catch(() => '')
       // An empty record is a holder's killed while it wrote it.
       if (holder !== '' && !ownerGone(holder)) return
       try {
-        const {status} = await client.tasks.get(id, execId)
+        const {status, pid} = await client.tasks.get(id, execId)
         if (status === 'STOPPED' || status === 'CREATED') await deleteExec(client, id, paths, execId)
+        else if (holder !== '') orphans.push({execId, holder, pid})
       } catch (error) {
         // The task was deleted (and its execs with it), or replaced by a new one.
         if (isNotFound(error)) await forgetExec(paths, execId)
       }
     }),
   ).catch(() => undefined)
+  return orphans
 }
 
 /**

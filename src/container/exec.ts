@@ -14,7 +14,8 @@ import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.t
 import {hostCapabilities} from './host-facts.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverSession} from './detached-output.ts'
-import {forgetExec, handOverExec, recordExec, sweepEndedExecs} from './exec-reaper.ts'
+import {forgetExec, handOverExec, recordExec} from './exec-reaper.ts'
+import {seeOutOrphanedExecs} from './exec-orphans.ts'
 import {discardFifos, makeFifos, openFifos, type FifoSet} from './io.ts'
 import {getTask, restartingMessage, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -161,7 +162,7 @@ export async function execInContainer(
     await discardFifos(options.fifos)
     throw error
   }
-  const swept = sweepEndedExecs(scope.client, id, container.paths)
+  const swept = seeOutOrphanedExecs(scope, id, container.paths)
   try {
     return await runExec(scope, container, options, terminal, spec, execId)
   } finally {

@@ -21,6 +21,7 @@ import {claimOrphanedMark, claimOrphanedOwner, markHeld, markThisProcess} from '
 import {initProcessRuns, processStartedAt, recordedInitProcess} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {takeOverOrphanedSession} from './detached-output.ts'
+import {seeOutOrphanedExecs} from './exec-orphans.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {hasShareableShm, mountShm, unmountShm} from './shm.ts'
 import {refreshUser} from './start-user.ts'
@@ -449,6 +450,8 @@ const EXIT_HANDOVER_MS = 1000
  * died left undone, docker's daemon being the one process that never leaves it:
  * - a stop whose nerd died (its mark left, the process running): finished at once, with SIGKILL, as
  *   its time is taken to be up (seeOutDeadStop);
+ * - an exec whose nerd died while the container runs: deleted if it ended, else its output taken
+ *   over so that it does not block (exec-orphans.ts); containerd is asked only about such execs;
  * - an exit nobody sees out: a start's run that ended or whose task went (its shim, logger or exit
  *   handler died, the host rebooted) with no exit recorded (ContainerState.ExitUnrecorded), or a
  *   restart by policy whose handler died during the back-off. It goes to an exit handler, which
@@ -461,7 +464,10 @@ const EXIT_HANDOVER_MS = 1000
  */
 async function seeOutLeftContainer(scope: ContainerScope, container: LoadedContainer, state: ContainerState, task: Process | undefined): Promise<void> {
   const {paths} = container
-  if (processLives(task)) return seeOutDeadStop(scope, container, task!)
+  if (processLives(task)) {
+    await seeOutOrphanedExecs(scope, container.record.Id, paths)
+    return seeOutDeadStop(scope, container, task!)
+  }
   if (task?.status === 'CREATED') return
   const restartLeft = state.RestartDueAt !== undefined && !state.ExplicitlyStopped
   if (!state.ExitUnrecorded && !restartLeft) return

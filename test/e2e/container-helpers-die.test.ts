@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
@@ -337,6 +337,44 @@ describe('a container whose helper processes die', () => {
     await nerdOk(['exec', 'execs', 'true'])
     assert.deepEqual(execsLeft(), [])
     await nerdOk(['rm', '-f', 'execs'])
+  })
+
+  it('kill -9 of an attached exec: the next look (ps, or another exec) takes its output over, so the process goes on to its end and nothing of it is left', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'exec-orphan', '--network', 'none', IMG, 'sleep', '300'])).trim()
+    const {State: {Pid: pid}} = await inspectContainer('exec-orphan')
+    // Read from the host: an exec to read it would be the look that takes the exec over.
+    const count = (): number => Number(readText(`/proc/${pid}/root/tmp/count`)?.trim() || 0)
+    const bundle = readlinkSync(`/proc/${await shimOf(id)}/cwd`)
+    const fifoDir = join(fileDataRoot(), 'fifo')
+    for (const look of [['ps'], ['exec', 'exec-orphan', 'true']]) {
+      // A few seconds of output, 64 lines of which fill a pipe.
+      const last = 3000
+      const writer = `i=0; while [ $i -lt ${last} ]; do i=$((i+1)); echo $i > /tmp/count; echo "line $i ${PAD}"; sleep 0.001; done`
+      rmSync(`/proc/${pid}/root/tmp/count`, {force: true})
+      const killed = startNerd(['exec', 'exec-orphan', 'sh', '-c', writer])
+      killed.child.stdout.resume()
+      const started = await until('the exec to write', async () => (count() > 100 ? count() : undefined))
+      killed.child.kill('SIGKILL')
+      assert.equal(await killed.ended, 'SIGKILL')
+      // Nothing reads its output: it blocks once the pipes are full.
+      const blocked = await until('the exec to block', async () => {
+        const before = count()
+        await new Promise((resolve) => setTimeout(resolve, 1000))
+        return count() === before ? before : undefined
+      }, 15_000)
+      assert.ok(blocked < last, `blocked at ${blocked} (from ${started}), before its end`)
+      await nerdOk(look)
+      await until(`the exec to go on to its end after \`nerd ${look[0]}\``, async () => (count() === last ? true : undefined), 30_000)
+      await until('nothing of the exec to be left', async () => {
+        const left = {
+          records: existsSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'execs')) ? readdirSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'execs')) : [],
+          shim: readdirSync(bundle).filter((name) => name.startsWith('exec-')),
+          fifos: existsSync(fifoDir) ? readdirSync(fifoDir) : [],
+        }
+        return Object.values(left).every((names) => names.length === 0) ? true : undefined
+      }, 15_000)
+    }
+    await nerdOk(['rm', '-f', 'exec-orphan'])
   })
 
   it('kill -9 of `run -d --rm` after its process started: the container is removed once the process exits, as docker\'s daemon removes it', async () => {
