@@ -19,8 +19,9 @@ const DATA_ROOT_MODE = 0o700
 
 /**
  * Makes the data root (mode 0700) if it is missing, narrows an existing one of the running user to
- * 0700, and refuses (NerdError) a root or top-level directory that another user owns (root aside) or
- * could write to, or a link another user owns.
+ * 0700 and its group-writable top-level directories to no group write, and refuses (NerdError) a
+ * root or top-level directory that another user owns (root aside) or anybody could write to, or a
+ * link another user owns.
  */
 export function secureDataRoot(root: string, uid: number = process.geteuid?.() ?? 0): void {
   const found = entry(root)
@@ -61,11 +62,24 @@ function entry(path: string): Stats | undefined {
  */
 function trusted(path: string, found: Stats, uid: number, what: string): Stats | undefined {
   refuseForeign(path, found, uid, what)
-  if (!found.isSymbolicLink()) return refuseOpen(path, found, what)
+  if (!found.isSymbolicLink()) return narrowOrRefuseOpen(path, found, uid, what)
   const target = statSync(path, {throwIfNoEntry: false})
   if (target === undefined) return undefined
   refuseForeign(path, target, uid, what)
-  return refuseOpen(path, target, what)
+  return narrowOrRefuseOpen(path, target, uid, what)
+}
+
+/**
+ * A directory of the running user's that its group may write to (what an older nerd made under umask
+ * 002) is narrowed, as docker's daemon sets its root's mode rather than refuse it. One anybody may
+ * write to, or another's, is refused: who knows what was planted in it.
+ */
+function narrowOrRefuseOpen(path: string, info: Stats, uid: number, what: string): Stats {
+  if (info.isDirectory() && (info.mode & 0o022) === 0o020 && info.uid === uid) {
+    chmodSync(path, info.mode & 0o7757)
+    return statSync(path)
+  }
+  return refuseOpen(path, info, what)
 }
 
 function refuseForeign(path: string, info: Stats, uid: number, what: string): void {

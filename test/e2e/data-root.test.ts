@@ -65,11 +65,20 @@ describe('data root', () => {
     assert.deepEqual([linked.code, linked.stderr], [1, `Error: refusing to use data root directory ${join(planted, 'names')}: it is a symbolic link owned by user ${NOBODY}, neither root nor the user running nerd (0)\n`])
     assert.deepEqual(await readdir(join(elsewhere, fileNamespace())), [])
 
+    const worldWritable = join(scratch(), 'world-writable')
+    await mkdir(join(worldWritable, 'volumes'), {recursive: true, mode: 0o700})
+    await chmod(join(worldWritable, 'volumes'), 0o777)
+    const directory = await nerd(['volume', 'ls'], {dataRoot: worldWritable})
+    assert.deepEqual([directory.code, directory.stderr], [1, `Error: refusing to use data root directory ${join(worldWritable, 'volumes')}: it is writable by other users (mode 0777)\n`])
+  })
+
+  it("narrows a group-writable data root and directories of the user's, which an older nerd made under umask 002, rather than refuse them", async () => {
     const groupWritable = join(scratch(), 'group-writable')
-    await mkdir(join(groupWritable, 'volumes'), {recursive: true, mode: 0o700})
+    await mkdir(join(groupWritable, 'volumes'), {recursive: true})
+    await chmod(groupWritable, 0o775)
     await chmod(join(groupWritable, 'volumes'), 0o775)
-    const directory = await nerd(['volume', 'ls'], {dataRoot: groupWritable})
-    assert.deepEqual([directory.code, directory.stderr], [1, `Error: refusing to use data root directory ${join(groupWritable, 'volumes')}: it is writable by other users (mode 0775)\n`])
+    await nerdOk(['volume', 'ls'], {dataRoot: groupWritable})
+    assert.deepEqual([mode(groupWritable).toString(8), mode(join(groupWritable, 'volumes')).toString(8)], ['700', '755'])
   })
 
   it('keeps a container name as long as a file name can be; a longer one is refused on one line, leaving nothing', async () => {
