@@ -158,8 +158,8 @@ export async function startAttached(
   const detaching = new AbortController()
   await markThisProcess(container.paths.attachedSession)
   try {
-    // A container removed at exit takes its log along: no need to write one.
-    if (container.record.LogPath && !container.record.HostConfig.AutoRemove) {
+    // A --rm container's too, which takes it along at its exit: `logs` of one that runs shows its output, as docker's.
+    if (container.record.LogPath) {
       // As docker's logger, a write that fails (a full disk) drops what it had: the output still
       // reaches the terminal, and the container never waits on a log it cannot write.
       log = await openContainerLog(container.record, (error) => process.stderr.write(`WARNING: output left out of the container's log: ${error.message}\n`))

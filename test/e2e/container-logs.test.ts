@@ -482,6 +482,15 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', '-f', 'shell'])
   })
 
+  it("logs of a foreground run --rm shows its output while it runs, as docker's", async () => {
+    const running = nerd(['run', '--rm', '--name', 'fg-rm-logged', '--network', 'none', IMG, 'sh', '-c', 'echo started; sleep 4'])
+    assert.equal(await until('the output in the log', async () => {
+      const logs = await nerd(['logs', 'fg-rm-logged'])
+      return logs.stdout === '' ? undefined : logs.stdout
+    }), 'started\n')
+    assert.deepEqual(await running.then((result) => [result.code, result.stdout]), [0, 'started\n'])
+  })
+
   it('run -d --rm removes the container once it exits', async () => {
     const id = (await nerdOk(['run', '-d', '--rm', IMG, 'sh', '-c', 'sleep 1'])).trim()
     assert.match(id, /^[0-9a-f]{64}$/)
