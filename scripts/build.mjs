@@ -3,7 +3,7 @@
 // hold, and the oclif manifests. `--check-manifests` (implied by CI=true) leaves the committed
 // manifests alone so the test suite can tell when one is stale.
 import {execFileSync} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {writeCommandReference} from './command-reference.mjs'
@@ -24,9 +24,14 @@ const pluginDirs = existsSync(join(root, 'plugins'))
   ? readdirSync(join(root, 'plugins')).map((name) => join(root, 'plugins', name)).filter((dir) => existsSync(join(dir, 'package.json')))
   : []
 
+// Built beside dist/ and put in its place at the end: running containers' helpers (the logger, the
+// exit handler, ...) are started from dist/ at any moment, and a dist/ missing for the ten seconds
+// of a build left an exit unhandled until the next command.
+const dist = join(root, 'dist')
+const out = join(root, 'dist.next')
 step('compile core', () => {
-  rmSync(join(root, 'dist'), {recursive: true, force: true})
-  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], {stdio: 'inherit'})
+  rmSync(out, {recursive: true, force: true})
+  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json'), '--outDir', out], {stdio: 'inherit'})
 })
 /** esbuild, the way every bundle of nerd's is made: ESM for Node (unless told), `require` available to CommonJS code. */
 function bundle(options) {
@@ -38,12 +43,14 @@ function bundle(options) {
     target: 'node22',
     logLevel: 'warning',
     banner: {js: "import {createRequire as __nerdCreateRequire} from 'node:module'; const require = __nerdCreateRequire(import.meta.url);"},
+    // package.json's `#containerd-codecs` ("./dist/proto/containerd.cjs"), in the tree being built.
+    alias: {'#containerd-codecs': join(out, 'proto', 'containerd.cjs')},
     ...options,
   })
 }
 step('protobuf codecs', () => {
   // Before the bundles: they hold dist/proto/containerd.cjs (package.json "imports" #containerd-codecs).
-  execFileSync(process.execPath, [join(root, 'scripts', 'gen-codecs.mjs'), join(root, 'dist', 'proto')], {stdio: 'inherit'})
+  execFileSync(process.execPath, [join(root, 'scripts', 'gen-codecs.mjs'), join(out, 'proto')], {stdio: 'inherit'})
 })
 /** A CommonJS bundle in dist/, where import.meta.url still names a file of that directory. */
 const commonJs = {
@@ -57,18 +64,18 @@ step('bundle', () => {
   // CommonJS, because bin/bundle.cjs runs it as a vm.Script to give it a code cache taken after a run.
   bundle({
     ...commonJs,
-    entryPoints: [join(root, 'dist', 'nerd.js')],
-    outfile: join(root, 'dist', 'nerd.cjs'),
+    entryPoints: [join(out, 'nerd.js')],
+    outfile: join(out, 'nerd.cjs'),
     // oclif can load TypeScript plugins through these; nerd never needs them at run time.
     external: ['typescript', 'ts-node', 'tsx'],
   })
   // What bin/run.js reads before the bundle (the --version answer, the command's words).
-  bundle({...commonJs, entryPoints: [join(root, 'dist', 'launch.js')], outfile: join(root, 'dist', 'launch.cjs')})
+  bundle({...commonJs, entryPoints: [join(out, 'launch.js')], outfile: join(out, 'launch.cjs')})
   // esbuild leaves non-ASCII characters in comments and regular expressions; one of them makes V8
   // hold the whole 4 MB source as two-byte characters, and bin/bundle.cjs reads it as latin1 (a
   // plain copy, half the time of UTF-8 decoding). A \uXXXX escape means the same character in every
   // place esbuild leaves one, except after a backslash or in a String.raw template (checked).
-  const bundlePath = join(root, 'dist', 'nerd.cjs')
+  const bundlePath = join(out, 'nerd.cjs')
   const source = withoutCollatorAtStart(readFileSync(bundlePath, 'utf8'))
   const escapedOrRaw = source.match(/\\[^\x00-\x7f]|String\.raw`[^`]*[^\x00-\x7f]/)
   if (escapedOrRaw) throw new Error(`bundle: cannot escape the non-ASCII character in ${JSON.stringify(escapedOrRaw[0].slice(-40))}`)
@@ -90,11 +97,11 @@ step('bundle helper entry points', () => {
   // What containerd starts for nerd: the logging driver (one per running container, so its memory
   // counts), the OCI hook (on every container start), the exit handler and the reaper of a detached
   // exec. Each is one small file without the CLI.
-  bundle({entryPoints: ['oci-hook', 'task-exit', 'fifo-drain', 'health', 'exec-exit'].map((name) => join(root, 'dist', `${name}.js`)), outdir: join(root, 'dist')})
+  bundle({entryPoints: ['oci-hook', 'task-exit', 'fifo-drain', 'health', 'exec-exit'].map((name) => join(out, `${name}.js`)), outdir: out})
   // The logger holds nerd's own code only: a package it rarely needs (the lock module, used when
   // containerd's restart monitor started the task) is imported from node_modules then, instead of
   // taking a megabyte and more in every running container's logger.
-  bundle({entryPoints: [join(root, 'dist', 'logger.js')], outfile: join(root, 'dist', 'logger.js'), packages: 'external'})
+  bundle({entryPoints: [join(out, 'logger.js')], outfile: join(out, 'logger.js'), packages: 'external'})
 })
 step('build info', () => {
   let commit = 'unknown'
@@ -106,7 +113,15 @@ step('build info', () => {
   // The time is docker's BuildTime (`version`); SOURCE_DATE_EPOCH makes it reproducible.
   const seconds = Number(process.env.SOURCE_DATE_EPOCH)
   const time = new Date(Number.isInteger(seconds) && process.env.SOURCE_DATE_EPOCH !== '' ? seconds * 1000 : Date.now()).toISOString()
-  writeFileSync(join(root, 'dist', 'build-info.json'), `${JSON.stringify({commit, time})}\n`)
+  writeFileSync(join(out, 'build-info.json'), `${JSON.stringify({commit, time})}\n`)
+})
+step('replace dist/', () => {
+  // Two renames: dist/ is missing only between them.
+  const previous = join(root, 'dist.previous')
+  rmSync(previous, {recursive: true, force: true})
+  if (existsSync(dist)) renameSync(dist, previous)
+  renameSync(out, dist)
+  rmSync(previous, {recursive: true, force: true})
 })
 for (const dir of pluginDirs) {
   if (!existsSync(join(dir, 'tsconfig.json'))) continue
