@@ -531,7 +531,7 @@ function changeNotices(path: string, signal: AbortSignal | undefined): {wait(ms:
   return {
     wait: (ms) =>
       new Promise<void>((resolve) => {
-        if (changed) {
+        if (changed || signal?.aborted) {
           changed = false
           resolve()
           return

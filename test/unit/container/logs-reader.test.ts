@@ -1,6 +1,6 @@
 /** Reading json-file logs as `docker logs` does: rotated files (plain or gzipped), --tail, --since/--until, -t, --details, -f. */
 import assert from 'node:assert/strict'
-import {appendFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, linkSync, watch, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import fsPromises from 'node:fs/promises'
 import {syncBuiltinESMExports} from 'node:module'
 import {tmpdir} from 'node:os'
@@ -589,6 +589,49 @@ describe('reading json-file logs', () => {
     await following
     assert.ok(Date.now() - started < 3000, 'ended once --until passed')
     assert.deepEqual(seen, ['old\n', 'now\n'])
+  })
+
+  it('wakes at once for a change noticed while it was not waiting, without waiting for its poll', async () => {
+    const dir = newDir()
+    const path = join(dir, 'noticed.log')
+    writeFileSync(path, entry({log: 'first\n'}))
+    const seen: string[] = []
+    const controller = new AbortController()
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+    // The follow's poll never fires: only the change notice can wake it.
+    mock.timers.enable({apis: ['setTimeout']})
+    try {
+      let asked = 0
+      const following = readLogs(
+        path,
+        {
+          follow: true,
+          signal: controller.signal,
+          shouldStop: async () => {
+            if (++asked > 1) return false
+            // Written, and its notice delivered, after the follow's last look and before it waits.
+            const noticed = new Promise<void>((resolve) => {
+              const watcher = watch(dir, () => {
+                watcher.close()
+                resolve()
+              })
+            })
+            appendFileSync(path, entry({log: 'second\n'}))
+            await noticed
+            await nextTurn()
+            return false
+          },
+        },
+        {stdout: (text) => void seen.push(...linesOf(text)), stderr: () => undefined},
+      )
+      const deadline = Date.now() + 3000
+      while (seen.length < 2 && Date.now() < deadline) await nextTurn()
+      controller.abort()
+      await following
+    } finally {
+      mock.timers.reset()
+    }
+    assert.deepEqual(seen, ['first\n', 'second\n'])
   })
 
   it('asks shouldStop only while nothing new comes, and reads what arrived before stopping', async () => {
