@@ -61,9 +61,11 @@ describe('logs and restart policies', () => {
   })
 
   it('logs -f loses no line of a log rotated several times between two of its reads, plain or gzipped', async () => {
-    // Bursts of 20 lines, about two rotations each at max-size 1k, once logs -f has started.
+    // Bursts of 20 lines, about two rotations each at max-size 1k, once logs -f has started. The
+    // files kept let a follow starved of CPU for half a second (a loaded machine) go on without a
+    // gap, as it must: one further behind is warned of lines missed (a warning the test shows).
     const script = 'echo ready; while [ ! -e /go ]; do sleep 0.05; done; i=0; while [ $i -lt 400 ]; do i=$((i+1)); echo "line $i"; if [ $((i % 20)) = 0 ]; then sleep 0.1; fi; done'
-    const rotating = ['--log-opt', 'max-size=1k', '--log-opt', 'max-file=5']
+    const rotating = ['--log-opt', 'max-size=1k', '--log-opt', 'max-file=10']
     const cases: [string, string[]][] = [['bursts', rotating], ['zipped-bursts', [...rotating, '--log-opt', 'compress=true']]]
     const expected = ['ready', ...Array.from({length: 400}, (_, index) => `line ${index + 1}`), '']
     await Promise.all(
@@ -84,7 +86,8 @@ describe('logs and restart policies', () => {
           clearTimeout(timer)
         }
         const lines = output.stdout.split('\n')
-        assert.deepEqual(lines, expected, `${name}: ${lines.length - 2} lines; the first missing: ${expected.find((line) => !lines.includes(line))}`)
+        const missing = expected.filter((line) => !lines.includes(line))
+        assert.deepEqual(lines, expected, `${name}: ${lines.length - 2} lines; missing: ${missing[0]} to ${missing.at(-1)} (${missing.length}); stderr: ${output.stderr}`)
         assert.equal(output.stderr, '')
         await nerdOk(['rm', name])
       }),

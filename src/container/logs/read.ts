@@ -306,6 +306,8 @@ interface LogFile {
   end: number
   /** A gzipped rotated file (`<file>.<n>.gz`), read from its start through gunzip. */
   compressed: boolean
+  /** The CRC-32 and size of a plain rotated file's content, once worked out: what the trailer of its gzipped copy holds. */
+  checksum?: {crc: number; size: number}
 }
 
 async function openLogFile(path: string, compressed = false): Promise<LogFile | undefined> {
@@ -320,64 +322,207 @@ async function openLogFile(path: string, compressed = false): Promise<LogFile | 
   return {handle, ino, end: compressed ? size : await completeEnd(handle, size), compressed}
 }
 
+/** `<file>.<index>`, or `<file>.<index>.gz` once compressed (the plain one first: it is removed only after the complete .gz has its name). */
+async function openRotatedFile(path: string, index: number): Promise<LogFile | undefined> {
+  return (await openLogFile(`${path}.${index}`)) ?? (await openLogFile(`${path}.${index}.gz`, true))
+}
+
+async function closeAll(files: (LogFile | undefined)[]): Promise<void> {
+  for (const file of files) await file?.handle.close()
+}
+
+/** The CRC-32 and size of a whole (rotated, so final) file. */
+async function contentChecksum(handle: FileHandle): Promise<{crc: number; size: number}> {
+  const buffer = Buffer.allocUnsafe(BLOCK_SIZE)
+  let crc = 0
+  let size = 0
+  for (;;) {
+    const {bytesRead} = await handle.read(buffer, 0, BLOCK_SIZE, size)
+    if (bytesRead === 0) return {crc, size}
+    crc = crc32(buffer.subarray(0, bytesRead), crc)
+    size += bytesRead
+  }
+}
+
+/** Whether `gzipped` is the copy the logger made of the plain rotated file `plain`, by the CRC-32 and size in its gzip trailer. */
+async function gzippedCopy(plain: LogFile, gzipped: LogFile): Promise<boolean> {
+  const trailer = Buffer.alloc(8)
+  if (gzipped.end < trailer.length) return false
+  await gzipped.handle.read(trailer, 0, trailer.length, gzipped.end - trailer.length)
+  plain.checksum ??= await contentChecksum(plain.handle)
+  return trailer.readUInt32LE(0) === plain.checksum.crc && trailer.readUInt32LE(4) === plain.checksum.size % 2 ** 32
+}
+
 /**
- * The rotated files, oldest first: `<file>.<n>`, or `<file>.<n>.gz` once compressed (the plain one
- * first, as docker's: it is removed only after the complete .gz has its name). Without max-file,
- * as many as there are in a row.
+ * Whether the rotated `file` is `<file>.<index>` now (plain or gzipped), another file is, or none.
+ * Told by the inode, but for the gzipped copy of a plain file, whose trailer is read.
  */
-async function openRotatedFiles(path: string, maxFile: number | undefined, live: LogFile | undefined): Promise<LogFile[]> {
-  const files: LogFile[] = []
+async function whatIsAt(path: string, index: number, file: LogFile): Promise<'it' | 'other' | 'none'> {
+  const plain = await stat(`${path}.${index}`).catch(() => undefined)
+  if (plain?.ino === file.ino) return 'it'
+  // Both names are there for a moment once the compression is done: the .gz is then the same file.
+  const gzipped = await stat(`${path}.${index}.gz`).catch(() => undefined)
+  if (!gzipped) return plain ? 'other' : 'none'
+  if (gzipped.ino === file.ino) return 'it'
+  if (file.compressed) return 'other'
+  const candidate = await openLogFile(`${path}.${index}.gz`, true)
+  if (!candidate) return plain ? 'other' : 'none'
   try {
-    for (let index = 1; maxFile === undefined || index < maxFile; index++) {
-      const file = (await openLogFile(`${path}.${index}`)) ?? (await openLogFile(`${path}.${index}.gz`, true))
-      if (!file) {
-        if (maxFile === undefined) break
+    return (await gzippedCopy(file, candidate)) ? 'it' : 'other'
+  } finally {
+    await candidate.handle.close()
+  }
+}
+
+/**
+ * How long a file is looked for while rotations keep moving it as it is looked for, and a step of
+ * a walk retried; a logger that rotates without pause for that long outruns any reader anyway.
+ */
+const PATIENCE_MS = 2000
+
+/** How often a walk looks for the live file the logger is about to make. */
+const LIVE_FILE_POLL_MS = 5
+
+/** The inode of the live file now; undefined while there is none. */
+async function liveInode(path: string): Promise<number | undefined> {
+  return (await stat(path).catch(() => undefined))?.ino
+}
+
+/**
+ * Where the rotated `file` is now (`<file>.<index>`, `from` or higher); undefined once it has gone
+ * out of the log. Rotations move it up while it is looked for: only a look through all the names
+ * with no rotation meanwhile says it is not there.
+ */
+async function findRotated(path: string, file: LogFile, from: number, maxFile: number | undefined): Promise<number | undefined> {
+  if (maxFile !== undefined && from >= maxFile) return undefined
+  const started = Date.now()
+  for (;;) {
+    const live = await liveInode(path)
+    for (let index = from; maxFile === undefined || index < maxFile; index++) {
+      const there = await whatIsAt(path, index, file)
+      if (there === 'it') return index
+      // Without max-file, the files in a row.
+      if (there === 'none' && maxFile === undefined) break
+    }
+    if ((await liveInode(path)) === live || Date.now() - started >= PATIENCE_MS) return undefined
+  }
+}
+
+/** The files after a rotated one, oldest first, up to the live file (undefined while there is none). */
+interface Chain {
+  rotated: LogFile[]
+  live?: LogFile
+}
+
+/**
+ * The files after `anchor` (held open, rotated, at `<file>.<index>`), each opened while the one
+ * before it is still where it was: the file one index lower, or the live one after `.1`, is then
+ * the next. A rotation between the two moves the one before up: it is found again, and the walk
+ * goes on from there; so a rotation at any moment neither skips a file nor shows one twice (as the
+ * gzipped copy of one already open). Undefined when `anchor` went out of the log meanwhile.
+ */
+async function walkToLive(path: string, anchor: LogFile, index: number, maxFile: number | undefined): Promise<Chain | undefined> {
+  const rotated: LogFile[] = []
+  let last = anchor
+  let lastAt = index
+  let next: LogFile | undefined
+  let missingSince: number | undefined
+  try {
+    for (let probe = index - 1; ; ) {
+      next = probe === 0 ? await openLogFile(path) : await openRotatedFile(path, probe)
+      if ((await whatIsAt(path, lastAt, last)) !== 'it') {
+        await next?.handle.close()
+        next = undefined
+        const found = await findRotated(path, last, lastAt + 1, maxFile)
+        if (found === undefined) {
+          await closeAll(rotated)
+          return undefined
+        }
+        probe += found - lastAt
+        lastAt = found
         continue
       }
-      // The live file opened a moment ago, rotated since, or a file seen under its last name too as
-      // a rotation moved it up.
-      if (file.ino === live?.ino || files.some((other) => other.ino === file.ino)) await file.handle.close()
-      else files.unshift(file)
+      if (probe === 0) {
+        if (next) return {rotated, live: next}
+        // The logger has moved the live file away and not yet made the next: it comes (unless the
+        // log is gone), and rotations before it is opened would be skipped unseen.
+        missingSince ??= Date.now()
+        if (Date.now() - missingSince >= PATIENCE_MS) return {rotated}
+        await new Promise((resolve) => setTimeout(resolve, LIVE_FILE_POLL_MS))
+        continue
+      }
+      // No file under that index (not one nerd's logger leaves): the walk goes on below it.
+      if (next) {
+        rotated.push(next)
+        last = next
+        lastAt = probe
+      }
+      next = undefined
+      probe--
     }
   } catch (error) {
-    for (const file of files) await file.handle.close()
+    await closeAll([...rotated, next])
     throw error
   }
-  return files
 }
 
-/** How many times the files are opened again when a rotation came while they were opened. */
-const OPEN_ATTEMPTS = 3
-
 /**
- * The live file and the rotated ones, opened as one set: when the live file was rotated while the
- * others were opened, their names moved meanwhile (and a compression may have given the file opened
- * as the live one a second name), so they are opened again.
+ * All the files of the log, oldest first, the live one apart: walked from the oldest rotated one,
+ * found again when the logger dropped it meanwhile. The live file is opened first: when no rotated
+ * file is found, a rotation after that moves the live file opened, which a follow then sees.
  */
-async function openLog(path: string, maxFile: number | undefined): Promise<{live?: LogFile; rotated: LogFile[]}> {
-  for (let attempt = 1; ; attempt++) {
+async function openLog(path: string, maxFile: number | undefined): Promise<Chain> {
+  const started = Date.now()
+  for (;;) {
     const live = await openLogFile(path)
-    let rotated: LogFile[]
+    let oldest: {file: LogFile; index: number} | undefined
     try {
-      rotated = await openRotatedFiles(path, maxFile, live)
+      for (let index = 1; maxFile === undefined || index < maxFile; index++) {
+        const file = await openRotatedFile(path, index)
+        if (!file) {
+          if (maxFile === undefined) break
+          continue
+        }
+        await oldest?.file.handle.close()
+        oldest = {file, index}
+      }
     } catch (error) {
-      await live?.handle.close()
+      await closeAll([live, oldest?.file])
       throw error
     }
-    const current = await stat(path).catch(() => undefined)
-    if (attempt === OPEN_ATTEMPTS || current?.ino === live?.ino) return live ? {live, rotated} : {rotated}
-    for (const file of [...rotated, ...(live ? [live] : [])]) await file.handle.close()
+    if (!oldest) return live ? {rotated: [], live} : {rotated: []}
+    await live?.handle.close()
+    const chain = await walkToLive(path, oldest.file, oldest.index, maxFile).catch(async (error: unknown) => {
+      await oldest.file.handle.close()
+      throw error
+    })
+    if (chain) return {...chain, rotated: [oldest.file, ...chain.rotated]}
+    await oldest.file.handle.close()
+    // Dropped before the walk was done: the logger outran it. From the oldest again, unless it does
+    // so for good: then the live file alone.
+    if (Date.now() - started >= PATIENCE_MS) {
+      const now = await openLogFile(path)
+      return now ? {rotated: [], live: now} : {rotated: []}
+    }
   }
 }
 
-/** Wakes a follow when something in the log's directory changes, or after `ms` at the latest. */
+/**
+ * Wakes a follow when something in the log's directory changes, or after `ms` at the latest. A
+ * change noticed while the follow was not waiting (reading, or asking whether to stop) ends its next
+ * wait at once: it may have come after the follow's last look, and a burst of output can rotate the
+ * log several times while the follow sleeps a whole poll.
+ */
 function changeNotices(path: string, signal: AbortSignal | undefined): {wait(ms: number): Promise<void>; close(): void} {
   let wake: (() => void) | undefined
+  let changed = false
   let watcher: ReturnType<typeof watch> | undefined
   try {
     const name = basename(path)
-    watcher = watch(dirname(path), {persistent: false}, (_, changed) => {
-      if (changed === null || changed.startsWith(name)) wake?.()
+    watcher = watch(dirname(path), {persistent: false}, (_, file) => {
+      if (file !== null && !file.startsWith(name)) return
+      if (wake) wake()
+      else changed = true
     })
     watcher.on('error', () => watcher?.close())
   } catch {
@@ -386,6 +531,11 @@ function changeNotices(path: string, signal: AbortSignal | undefined): {wait(ms:
   return {
     wait: (ms) =>
       new Promise<void>((resolve) => {
+        if (changed || signal?.aborted) {
+          changed = false
+          resolve()
+          return
+        }
         const done = (): void => {
           clearTimeout(timer)
           signal?.removeEventListener('abort', done)
@@ -460,58 +610,24 @@ async function readBacklog(rotated: LogFile[], live: LogFile | undefined, option
 }
 
 /**
- * The followed file, found again among `rotated` (oldest first): the position of the plain file by
- * its inode, or of the gzipped copy the logger made of it since by the CRC and size in its trailer;
- * -1 when it is not there. Looked for from the newest: it is usually `<file>.1`.
- */
-async function rotatedPosition(rotated: LogFile[], followed: LogFile): Promise<number> {
-  let content: {crc: number; size: number} | undefined
-  for (let index = rotated.length - 1; index >= 0; index--) {
-    const file = rotated[index]!
-    if (!file.compressed) {
-      if (file.ino === followed.ino) return index
-      continue
-    }
-    // gzip's trailer: the CRC-32 of the data and its size modulo 2^32.
-    const trailer = Buffer.alloc(8)
-    if (file.end < trailer.length) continue
-    await file.handle.read(trailer, 0, trailer.length, file.end - trailer.length)
-    content ??= await contentChecksum(followed.handle)
-    if (trailer.readUInt32LE(0) === content.crc && trailer.readUInt32LE(4) === content.size % 2 ** 32) return index
-  }
-  return -1
-}
-
-/** The CRC-32 and size of a whole (rotated, so final) file. */
-async function contentChecksum(handle: FileHandle): Promise<{crc: number; size: number}> {
-  const buffer = Buffer.allocUnsafe(BLOCK_SIZE)
-  let crc = 0
-  let size = 0
-  for (;;) {
-    const {bytesRead} = await handle.read(buffer, 0, BLOCK_SIZE, size)
-    if (bytesRead === 0) return {crc, size}
-    crc = crc32(buffer.subarray(0, bytesRead), crc)
-    size += bytesRead
-  }
-}
-
-/**
  * The followed file is no longer the live one. Reads the rest of it (the logger closes a file
- * before it moves it, so what it holds now is all it will), then every file rotated after it that
- * is still there, oldest first; returns the live file now, to be read from its start. When it went
- * out of the log before it was found (more rotations than max-file keeps), what was between is
- * lost: the sink is warned, and the oldest rotated file kept comes next.
+ * before it moves it, so what it holds now is all it will), then every file rotated after it,
+ * oldest first; returns the live file now, to be read from its start. When it went out of the log
+ * before it was found (more rotations than max-file keeps), what was between is lost: the sink is
+ * warned, and the oldest rotated file kept comes next.
  */
 async function readRotated(path: string, followed: LogFile, options: ReadLogOptions, printer: Printer): Promise<LogFile | undefined> {
+  const {maxFile} = options
   // Opened first: a logger faster than the output cannot rotate them away while the rest of the
   // followed file is read.
-  const {live, rotated} = await openLog(path, options.maxFile)
+  const index = await findRotated(path, followed, 1, maxFile)
+  const after = index === undefined ? undefined : await walkToLive(path, followed, index, maxFile)
+  const {rotated, live} = after ?? (await openLog(path, maxFile))
   try {
     followed.end = await readLines(followed.handle, followed.end, printer)
-    const position = await rotatedPosition(rotated, followed)
     // None kept (max-file 1) or the log recreated: nothing to read, nothing to tell.
-    if (position < 0 && rotated.length > 0) printer.warning(MISSED_ROTATIONS)
-    for (const file of rotated.slice(position + 1)) {
+    if (!after && rotated.length > 0) printer.warning(MISSED_ROTATIONS)
+    for (const file of rotated) {
       if (printer.passedUntil) break
       await readFileLines(file, 0, printer)
     }
@@ -519,7 +635,7 @@ async function readRotated(path: string, followed: LogFile, options: ReadLogOpti
     await live?.handle.close()
     throw error
   } finally {
-    for (const file of rotated) await file.handle.close()
+    await closeAll(rotated)
   }
   return live
 }

@@ -1,9 +1,11 @@
 /** Reading json-file logs as `docker logs` does: rotated files (plain or gzipped), --tail, --since/--until, -t, --details, -f. */
 import assert from 'node:assert/strict'
-import {appendFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import {appendFileSync, existsSync, linkSync, watch, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
+import fsPromises from 'node:fs/promises'
+import {syncBuiltinESMExports} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {after, describe, it} from 'node:test'
+import {after, describe, it, mock} from 'node:test'
 import {gzipSync} from 'node:zlib'
 import {rotatedFileHeader} from '../../../src/container/logs/compressed-rotation.ts'
 import {openJsonFileLog} from '../../../src/container/logs/json-file.ts'
@@ -143,6 +145,66 @@ function heldFollow(path: string, maxFile: number) {
 }
 
 const compressedAll = (dir: string) => !readdirSync(dir).some((name) => /\.\d+$/.test(name))
+
+/**
+ * The first half of a rotation as the logger makes one, by hand: the rotated files move up one (the
+ * oldest dropped) and the live file becomes `.1`; the logger makes the next live file at its next write.
+ */
+function moveLiveAway(path: string, maxFile: number): void {
+  rmSync(`${path}.${maxFile - 1}`, {force: true})
+  rmSync(`${path}.${maxFile - 1}.gz`, {force: true})
+  for (let index = maxFile - 1; index > 1; index--) {
+    for (const suffix of ['', '.gz']) {
+      if (existsSync(`${path}.${index - 1}${suffix}`)) renameSync(`${path}.${index - 1}${suffix}`, `${path}.${index}${suffix}`)
+    }
+  }
+  renameSync(path, `${path}.1`)
+}
+
+/** What the logger's compression does to `.1`: a complete `.1.gz` under its name, then the plain file removed. */
+function gzipFirst(path: string): void {
+  const plain = readFileSync(`${path}.1`)
+  writeFileSync(`${path}.gz.tmp`, gzipped(plain.toString(), '2026-01-01T00:00:00Z'))
+  renameSync(`${path}.gz.tmp`, `${path}.1.gz`)
+  unlinkSync(`${path}.1`)
+}
+
+/**
+ * Has the reader's opens (node:fs/promises) call `hook` with the path first: the test acts at
+ * chosen moments of its reading.
+ */
+function beforeReaderOpens(hook: (path: string) => void): () => void {
+  const original = fsPromises.open
+  mock.method(fsPromises, 'open', (...args: Parameters<typeof original>) => {
+    hook(String(args[0]))
+    return original(...args)
+  })
+  syncBuiltinESMExports()
+  return () => {
+    mock.restoreAll()
+    syncBuiltinESMExports()
+  }
+}
+
+/** A follow of `path` with its lines and warnings, until `end()`. */
+function plainFollow(path: string, maxFile: number) {
+  const seen: string[] = []
+  const warnings: string[] = []
+  let stop = false
+  const following = readLogs(path, {follow: true, maxFile, shouldStop: async () => stop}, {
+    stdout: (text) => void seen.push(...linesOf(text)),
+    stderr: () => undefined,
+    warning: (message) => void warnings.push(message),
+  })
+  return {
+    seen,
+    warnings,
+    async end() {
+      stop = true
+      await following
+    },
+  }
+}
 
 describe('reading json-file logs', () => {
   it('reads the rotated files oldest first, then the live one', async () => {
@@ -381,6 +443,83 @@ describe('reading json-file logs', () => {
     }
   })
 
+  it('follows rotations that come while it opens the files, the files moving and gzipped under it, each line once and in order', async () => {
+    const path = join(newDir(), 'moving-json.log')
+    const maxFile = 10
+    let next = 0
+    const write = (count: number) => {
+      for (let index = 0; index < count; index++, next++) appendFileSync(path, entry({log: `line ${next}\n`}, next % 60))
+    }
+    write(2)
+    const follow = plainFollow(path, maxFile)
+    let restore: (() => void) | undefined
+    try {
+      await until('the first lines', () => follow.seen.length === 2)
+      // Each of the follow's next six opens of the live file or of `.1` comes just after a rotation
+      // that gzipped the file rotated: the names it has looked at moved on, and a file it opened
+      // under one name may have another by now.
+      let rotations = 6
+      restore = beforeReaderOpens((name) => {
+        if ((name !== path && name !== `${path}.1`) || rotations === 0) return
+        rotations--
+        moveLiveAway(path, maxFile)
+        write(2)
+        gzipFirst(path)
+      })
+      moveLiveAway(path, maxFile)
+      write(2)
+      await until('the rotations', () => rotations === 0)
+      write(1)
+      await until('every line', () => follow.seen.length >= next).catch(() => undefined)
+    } finally {
+      restore?.()
+      await follow.end()
+    }
+    assert.deepEqual(follow.seen, lines(0, next - 1))
+    assert.deepEqual(follow.warnings, [])
+  })
+
+  it('follows a rotation whose next live file comes late, and rotates away at once', async () => {
+    const path = join(newDir(), 'late-live-json.log')
+    const maxFile = 10
+    let next = 0
+    const write = (count: number) => {
+      for (let index = 0; index < count; index++, next++) appendFileSync(path, entry({log: `line ${next}\n`}, next % 60))
+    }
+    write(2)
+    const follow = plainFollow(path, maxFile)
+    let restore: (() => void) | undefined
+    try {
+      await until('the first lines', () => follow.seen.length === 2)
+      // As the follow opens the live file, the logger moves it away and is held before it makes the
+      // next (a loaded machine); once it goes on, that next file is rotated before the follow looks.
+      let moved = false
+      const resumed = new Promise<void>((resolve) => {
+        restore = beforeReaderOpens((name) => {
+          if (name !== path || moved) return
+          moved = true
+          moveLiveAway(path, maxFile)
+          setTimeout(() => {
+            write(2)
+            moveLiveAway(path, maxFile)
+            write(2)
+            resolve()
+          }, 300)
+        })
+      })
+      moveLiveAway(path, maxFile)
+      write(2)
+      await resumed
+      write(1)
+      await until('every line', () => follow.seen.length >= next).catch(() => undefined)
+    } finally {
+      restore?.()
+      await follow.end()
+    }
+    assert.deepEqual(follow.seen, lines(0, next - 1))
+    assert.deepEqual(follow.warnings, [])
+  })
+
   it('warns when the file it was reading fell off the end of the rotated ones, and goes on with the oldest kept', async () => {
     const dir = newDir()
     const path = join(dir, 'lapped-json.log')
@@ -450,6 +589,49 @@ describe('reading json-file logs', () => {
     await following
     assert.ok(Date.now() - started < 3000, 'ended once --until passed')
     assert.deepEqual(seen, ['old\n', 'now\n'])
+  })
+
+  it('wakes at once for a change noticed while it was not waiting, without waiting for its poll', async () => {
+    const dir = newDir()
+    const path = join(dir, 'noticed.log')
+    writeFileSync(path, entry({log: 'first\n'}))
+    const seen: string[] = []
+    const controller = new AbortController()
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve))
+    // The follow's poll never fires: only the change notice can wake it.
+    mock.timers.enable({apis: ['setTimeout']})
+    try {
+      let asked = 0
+      const following = readLogs(
+        path,
+        {
+          follow: true,
+          signal: controller.signal,
+          shouldStop: async () => {
+            if (++asked > 1) return false
+            // Written, and its notice delivered, after the follow's last look and before it waits.
+            const noticed = new Promise<void>((resolve) => {
+              const watcher = watch(dir, () => {
+                watcher.close()
+                resolve()
+              })
+            })
+            appendFileSync(path, entry({log: 'second\n'}))
+            await noticed
+            await nextTurn()
+            return false
+          },
+        },
+        {stdout: (text) => void seen.push(...linesOf(text)), stderr: () => undefined},
+      )
+      const deadline = Date.now() + 3000
+      while (seen.length < 2 && Date.now() < deadline) await nextTurn()
+      controller.abort()
+      await following
+    } finally {
+      mock.timers.reset()
+    }
+    assert.deepEqual(seen, ['first\n', 'second\n'])
   })
 
   it('asks shouldStop only while nothing new comes, and reads what arrived before stopping', async () => {
