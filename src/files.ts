@@ -5,7 +5,7 @@
  */
 import fs, {createWriteStream, existsSync, lstatSync, readFileSync, statSync} from 'node:fs'
 import type {Stats} from 'node:fs'
-import {chmod, mkdir, rename, rm, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, rename, rm, stat, utimes, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, normalize} from 'node:path'
 import type {Writable} from 'node:stream'
 import {finished} from 'node:stream/promises'
@@ -282,6 +282,24 @@ async function takeOverDeadHolder(lock: typeof import('proper-lockfile').lock, p
 }
 
 /**
+ * Writes the owner file into the lock's directory, then gives the directory back the mtime
+ * proper-lockfile set: it refreshes the lock every half stale time only while that mtime is still
+ * its own, and took the file's creation for another process's takeover (ECOMPROMISED, thrown from a
+ * timer: every lock held past 5 s killed nerd mid-work). Without the file (a full disk), a holder
+ * that dies is taken over once its lock goes stale.
+ */
+async function recordLockOwner(path: string): Promise<void> {
+  const directory = lockDirectory(path)
+  try {
+    const {atime, mtime} = await stat(directory)
+    await writeFile(join(directory, LOCK_OWNER_FILE), ownerTag())
+    await utimes(directory, atime, mtime)
+  } catch {
+    // As without the file.
+  }
+}
+
+/**
  * Runs `fn` holding an exclusive lock on `path` (which need not exist; the lock is `<path>.lock`).
  * Waits for other holders; a lock whose holder died is taken over at once when its owner file names
  * it, else after it goes stale.
@@ -304,8 +322,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
     retryMs = Math.min(retryMs * 1.2, LOCK_RETRY_MAX_MS)
   }
   try {
-    // Without it (a full disk), a holder that dies is taken over once its lock goes stale.
-    await writeFile(join(lockDirectory(path), LOCK_OWNER_FILE), ownerTag()).catch(() => undefined)
+    await recordLockOwner(path)
     return await fn()
   } finally {
     await release().catch(() => undefined)
