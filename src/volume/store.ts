@@ -257,6 +257,8 @@ export async function copyUpIfEmpty(scope: VolumeScope, volume: Volume, sourceDi
     try {
       await copyDirectoryContents(sourceDir, target)
     } catch (error) {
+      // Left half filled, the volume would count as filled: the next container would get no copy-up.
+      for (const name of await readdir(target).catch(() => [])) await removeTree(join(target, name)).catch(() => undefined)
       throw new NerdError(`failed to copy ${shownAs} into volume ${volume.Name}: ${(error as Error).message}`, {cause: error})
     }
     return true

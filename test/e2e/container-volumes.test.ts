@@ -230,4 +230,25 @@ describe('volumes in containers', () => {
       await rm(secret, {recursive: true, force: true})
     }
   })
+
+  it('leaves a volume whose copy-up failed half way empty, so the next container copies again instead of taking half', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'nerd-e2e-copyup-'))
+    const archive = join(scratch, 'image.tar')
+    await buildImageArchive({
+      name: 'nerd-e2e/copy-up-big:1',
+      images: [{layers: [{entries: [...(await busyboxRootfs()), dir('data'), file('data/a-small', 'small\n'), file('data/b-big', 'x'.repeat(3 * 1024 * 1024))]}], config: {Env: [DEFAULT_PATH], Cmd: ['sh'], Volumes: {'/data': {}}}}],
+    }, archive)
+    try {
+      await nerdOk(['load', '-i', archive])
+      await nerdOk(['volume', 'create', '--opt', 'type=tmpfs', '--opt', 'device=tmpfs', '--opt', 'o=size=1m', 'too-small'])
+      const failed = await nerd(['run', '--rm', '-v', 'too-small:/data', 'nerd-e2e/copy-up-big:1', 'ls', '/data'])
+      assert.equal(failed.code, 125, failed.stderr)
+      assert.match(failed.stderr, /failed to copy \/data into volume too-small/)
+      assert.equal(await nerdOk(['run', '--rm', '-v', 'too-small:/data', '--entrypoint', 'ls', IMG, '/data']), '')
+      await nerdOk(['volume', 'rm', 'too-small'])
+    } finally {
+      await nerd(['rmi', 'nerd-e2e/copy-up-big:1'])
+      await rm(scratch, {recursive: true, force: true})
+    }
+  })
 })
