@@ -5,6 +5,8 @@ import {createRequire} from 'node:module'
 // No node:module enableCompileCache here: its default directory is the shared /tmp, and Node takes
 // cache entries from a directory another user made first, which would run their code as root. The
 // bundle's own cache (bundle.cjs) reads only files of the running user, from the user's cache dir.
+// Nor in the node programs nerd starts: npm (plugins install) turns that cache on unless told not to.
+process.env.NODE_DISABLE_COMPILE_CACHE = '1'
 
 // A reader that goes away (`nerd ps | head -1`) ends nerd quietly, as it ends other tools; any other
 // failure to write (a full disk) ends it with one line in Go's words, as docker's CLI says it.

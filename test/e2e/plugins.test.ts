@@ -54,7 +54,9 @@ describe('plugins install, uninstall and refusal', () => {
     home = await mkdtemp(join(tmpdir(), 'nerd-plugins-'))
     // CI=true as CI machines set it: oclif's colour library then colours even piped output, which
     // nerd must keep plain.
-    env = {XDG_DATA_HOME: join(home, 'data'), CI: 'true'}
+    // TMPDIR its own: the npm that installs plugins must leave no compile cache there (see below).
+    env = {XDG_DATA_HOME: join(home, 'data'), CI: 'true', TMPDIR: join(home, 'tmp')}
+    await mkdir(env.TMPDIR!)
     await loadTestImage('nerd-test/busybox:latest')
   })
 
@@ -64,6 +66,8 @@ describe('plugins install, uninstall and refusal', () => {
 
   it('installs a plugin from a directory as a copy; its hooks run; uninstalling takes them away', async () => {
     await nerdOk(['plugins', 'install', fixture], {env})
+    // npm turns node's compile cache on, in the shared temp dir, where another user could plant code root would run.
+    assert.deepEqual((await readdir(env.TMPDIR!)).filter((name) => name.includes('compile-cache')), [])
     assert.match(await nerdOk(['plugins', 'ls'], {env}), /^NAME +VERSION +TYPE +BUNDLE +HOOK API\nnerd-plugin-hookfixture +1\.0\.0 +user +\^1 *$/m)
     assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), 'nerd-plugin-hookfixture\n')
     assert.deepEqual(JSON.parse(await nerdOk(['plugins', 'ls', '--format', 'json'], {env})), {Name: 'nerd-plugin-hookfixture', Version: '1.0.0', Type: 'user', Bundle: '', HookApi: '^1'})
