@@ -78,6 +78,9 @@ async function execPlugin(command: 'ADD' | 'DEL', plugin: CniPluginConf, input: 
 }
 
 async function findPlugin(type: string, cniPath: string): Promise<string> {
+  // A name in the plugin directories, never a path: a conflist's `../../x` would run a program from
+  // anywhere as root (libcni refuses such names too).
+  if (type === '' || type === '.' || type === '..' || type.includes('/')) throw new CniError(type, `invalid CNI plugin name: ${JSON.stringify(type)}`)
   const {access, constants} = await import('node:fs/promises')
   for (const directory of cniPath.split(delimiter)) {
     if (directory === '') continue
