@@ -52,6 +52,21 @@ export function secureDataRoot(root: string, uid: number = process.geteuid?.() ?
   }
 }
 
+/**
+ * Refuses (NerdError) a directory whose content nerd runs or trusts as root (CNI configurations,
+ * which name the programs to run and where to write) when another user owns it (root aside) or
+ * others may write to it. Left as it is; a missing one is the caller's to handle.
+ */
+export function refuseUntrustedDirectory(path: string, what: string, uid: number = process.geteuid?.() ?? 0): void {
+  const found = entry(path)
+  if (found === undefined) return
+  refuseForeign(path, found, uid, what)
+  const info = found.isSymbolicLink() ? statSync(path, {throwIfNoEntry: false}) : found
+  if (info === undefined) return
+  refuseForeign(path, info, uid, what)
+  refuseOpen(path, info, what)
+}
+
 function entry(path: string): Stats | undefined {
   return lstatSync(path, {throwIfNoEntry: false})
 }

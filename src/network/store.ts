@@ -6,7 +6,8 @@
  */
 import {randomBytes} from 'node:crypto'
 import {readdir, readFile, rm} from 'node:fs/promises'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
+import {refuseUntrustedDirectory} from '../data-root.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {readCheckedJson, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, optional, recordOf} from '../json-shape.ts'
@@ -71,6 +72,7 @@ export function conflistPath(netconfPath: string, name: string): string {
 
 /** The lock every network change and every container attach takes. */
 export function withNetworkLock<T>(netconfPath: string, fn: () => Promise<T>): Promise<T> {
+  trustNetconfDirectory(netconfPath)
   return withFileLock(join(netconfPath, '.nerd-networks'), fn)
 }
 
@@ -118,7 +120,21 @@ const CONFLIST_SHAPE = objectOf({
 })
 
 /** The conflist at `path` if it is one of nerd's; undefined if not, or gone; InvalidFileError naming it when nerd cannot use it. */
+/** The CNI configuration directories found safe in this process (see trustNetconfDirectory). */
+const trustedNetconfDirectories = new Set<string>()
+
+/**
+ * A conflist names the plugins root runs and where they write: one planted by another user in a
+ * directory they may write to would run their program as root. Checked once per directory.
+ */
+function trustNetconfDirectory(netconfPath: string): void {
+  if (trustedNetconfDirectories.has(netconfPath)) return
+  refuseUntrustedDirectory(netconfPath, 'CNI configuration directory')
+  trustedNetconfDirectories.add(netconfPath)
+}
+
 async function readConflist(path: string): Promise<NetworkConfList | undefined> {
+  trustNetconfDirectory(dirname(path))
   const list = await readCheckedJson<Partial<NetworkConfList>>(path, 'network config', CONFLIST_SHAPE)
   return list?.nerd ? (list as NetworkConfList) : undefined
 }
@@ -128,6 +144,7 @@ async function readConflist(path: string): Promise<NetworkConfList | undefined> 
  * with the name of its network (`network ls` warns of it).
  */
 export async function listNetworks(netconfPath: string, options: {onInvalid?: (name: string, error: InvalidFileError) => void} = {}): Promise<NetworkConfList[]> {
+  trustNetconfDirectory(netconfPath)
   let files: string[]
   try {
     files = await readdir(netconfPath)

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {readdirSync} from 'node:fs'
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {chmod, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -112,6 +112,18 @@ describe('networking on CNI', () => {
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
+  })
+
+  it('refuses a CNI configuration directory others may write to: a conflist planted there names the programs root runs', async () => {
+    const shared = await mkdtemp(join(tmpdir(), 'nerd-e2e-netconf-'))
+    try {
+      await chmod(shared, 0o1777)
+      const refused = await nerd(['--cni-netconfpath', shared, 'network', 'ls'])
+      assert.deepEqual([refused.code, refused.stderr], [1, `Error: refusing to use CNI configuration directory ${shared}: it is writable by other users (mode 1777)\n`])
+      assert.deepEqual(await readdir(shared), [])
+    } finally {
+      await rm(shared, {recursive: true, force: true})
+    }
   })
 
   it('publishes a port on 127.0.0.1 that an HTTP GET from the host reaches; port and ps show it', async () => {
