@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readSmallFile} from './files.ts'
 import {NerdCommand} from './command.ts'
 import type {CreatedContainer} from './container/create.ts'
 import type {ContainerScope} from './container/lifecycle.ts'
@@ -37,7 +37,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
       const [image, ...command] = positional
       if (image === undefined) throw new NerdError(`"${this.id?.replace(':', ' ')}" requires at least 1 argument.`)
       const {createRequestFromFlags} = await import('./container/create-options.ts')
-      const request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readFileSync(path), command, image, cwd: process.cwd()})
+      const request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readSmallFile(path), command, image, cwd: process.cwd()})
       const cidFile = request.cidfile ? await (await import('./container/cid-file.ts')).createCidFile(request.cidfile) : undefined
       const {scope, created} = await this.createContainer(flags, request, image).catch(async (error: unknown) => {
         await cidFile?.discard()

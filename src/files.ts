@@ -328,3 +328,28 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
     await release().catch(() => undefined)
   }
 }
+
+/** What readSmallFile reads at most: far more than any --env-file, --label-file or seccomp profile. */
+const SMALL_FILE_MAX_BYTES = 64 * 1024 * 1024
+
+/**
+ * A file a flag names, read whole, but never more than SMALL_FILE_MAX_BYTES: `--env-file /dev/zero`
+ * (or a FIFO fed forever) grew nerd by gigabytes where docker's line reader fails at once.
+ */
+export function readSmallFile(path: string): Buffer {
+  const fd = fs.openSync(path, 'r')
+  try {
+    const chunks: Buffer[] = []
+    let total = 0
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024)
+      const read = fs.readSync(fd, chunk, 0, chunk.length, null)
+      if (read === 0) return Buffer.concat(chunks, total)
+      total += read
+      if (total > SMALL_FILE_MAX_BYTES) throw new Error(`file too large (over ${SMALL_FILE_MAX_BYTES / 1024 / 1024} MiB)`)
+      chunks.push(chunk.subarray(0, read))
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+}

@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readSmallFile} from './files.ts'
 import {NerdError} from './errors.ts'
 import {compareStrings} from './format/go-values.ts'
 
@@ -22,7 +22,7 @@ export function parseLabels(values: readonly string[] = [], files: readonly stri
   for (const file of files) {
     let text: string
     try {
-      text = readFileSync(file, 'utf8')
+      text = readSmallFile(file).toString('utf8')
     } catch (error) {
       throw new NerdError(`cannot read label file ${file}: ${(error as Error).message}`)
     }

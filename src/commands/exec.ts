@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readSmallFile} from '../files.ts'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
@@ -71,7 +71,7 @@ export default class Exec extends NerdCommand {
       // Checked as run's (docker's ValidateEnv); a bare NAME takes nerd's own value, or is left out
       // (envFileEntries does so for the files).
       const fromFlags = (flags.env ?? []).map((entry) => environmentEntry(entry, process.env)).filter((entry) => entry.includes('='))
-      env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readFileSync(path)}), ...fromFlags]
+      env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readSmallFile(path)}), ...fromFlags]
       detachKeys = await this.detachKeys(flags['detach-keys'])
     } catch (error) {
       if (error instanceof NerdError && error.exitCode === EXIT_NERD_FAILED) throw error

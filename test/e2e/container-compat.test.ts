@@ -327,6 +327,12 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['container', 'prune', '-f', '--filter', 'label=bare-label-test']), `Deleted Containers:\n${id}\n\nTotal reclaimed space: 0B\n`)
   })
 
+  it('refuses an --env-file or --label-file that never ends (/dev/zero) at once, instead of reading it into memory', async () => {
+    for (const flag of ['--env-file', '--label-file']) {
+      assert.deepEqual(await outcome(['create', flag, '/dev/zero', IMG, 'true']), {code: 125, stdout: '', stderr: `Error: ${flag}: open /dev/zero: file too large (over 64 MiB)\n`})
+    }
+  })
+
   it('keeps a label bigger than containerd takes (4 KiB) as docker keeps every label: inspect shows it and ps filters on it', async () => {
     const big = 'x'.repeat(5000)
     const id = (await nerdOk(['create', '--label', `big=${big}`, '--label', 'small=1', IMG, 'true'])).trim()
