@@ -6,9 +6,9 @@
  * and the state below holds containers' environments (`-e PASSWORD=…`), so nobody else reads it.
  * A few stat calls: the checks cost no more on `run` than they must.
  */
-import {chmodSync, lstatSync, mkdirSync, statSync} from 'node:fs'
+import {chmodSync, lstatSync, mkdirSync, realpathSync, statSync} from 'node:fs'
 import type {Stats} from 'node:fs'
-import {join} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 import {NerdError} from './errors.ts'
 
 /** The directories nerd makes directly under the data root. */
@@ -24,6 +24,7 @@ const DATA_ROOT_MODE = 0o700
  * link another user owns.
  */
 export function secureDataRoot(root: string, uid: number = process.geteuid?.() ?? 0): void {
+  refuseUntrustedAncestors(root, uid)
   const found = entry(root)
   if (found === undefined) {
     try {
@@ -65,6 +66,33 @@ export function refuseUntrustedDirectory(path: string, what: string, uid: number
   if (info === undefined) return
   refuseForeign(path, info, uid, what)
   refuseOpen(path, info, what)
+}
+
+/**
+ * The directories above the data root, as given and with links resolved: another user's link or
+ * directory there, or one anybody may write to without the sticky bit, could swap what the data root
+ * is (a link of theirs to a directory of root's, which nerd would then chmod and fill).
+ */
+function refuseUntrustedAncestors(root: string, uid: number): void {
+  const given = resolve(root)
+  let real: string | undefined
+  try {
+    real = realpathSync(given)
+  } catch {
+    // Not there yet: the path as given is what mkdir follows.
+  }
+  for (const path of new Set([given, ...(real ? [real] : [])])) {
+    for (let ancestor = dirname(path); ; ancestor = dirname(ancestor)) {
+      const info = entry(ancestor)
+      if (info !== undefined) {
+        refuseForeign(ancestor, info, uid, 'data root parent')
+        if (!info.isSymbolicLink() && (info.mode & 0o002) !== 0 && (info.mode & 0o1000) === 0) {
+          throw new NerdError(`refusing to use data root ${root}: its parent ${ancestor} is writable by other users (mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')})`)
+        }
+      }
+      if (ancestor === dirname(ancestor)) break
+    }
+  }
 }
 
 function entry(path: string): Stats | undefined {

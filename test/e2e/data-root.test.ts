@@ -72,6 +72,20 @@ describe('data root', () => {
     assert.deepEqual([directory.code, directory.stderr], [1, `Error: refusing to use data root directory ${join(worldWritable, 'volumes')}: it is writable by other users (mode 0777)\n`])
   })
 
+  it('refuses a data root reached through another user\'s link, touching nothing of what it points to', async () => {
+    const shared = join(scratch(), 'shared-parent')
+    await mkdir(shared)
+    await chmod(shared, 0o1777)
+    const victim = join(scratch(), 'victim')
+    await mkdir(join(victim, 'lib'), {recursive: true})
+    await chmod(join(victim, 'lib'), 0o755)
+    await symlink(victim, join(shared, 'theirs'))
+    await lchown(join(shared, 'theirs'), NOBODY, NOBODY)
+    const refused = await nerd(['volume', 'create', 'v1'], {dataRoot: join(shared, 'theirs', 'lib')})
+    assert.deepEqual([refused.code, refused.stderr], [1, `Error: refusing to use data root parent ${join(shared, 'theirs')}: it is a symbolic link owned by user ${NOBODY}, neither root nor the user running nerd (0)\n`])
+    assert.deepEqual([mode(join(victim, 'lib')).toString(8), await readdir(join(victim, 'lib'))], ['755', []])
+  })
+
   it("narrows a group-writable data root and directories of the user's, which an older nerd made under umask 002, rather than refuse them", async () => {
     const groupWritable = join(scratch(), 'group-writable')
     await mkdir(join(groupWritable, 'volumes'), {recursive: true})
