@@ -4,21 +4,8 @@
  */
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {ctr, fileNamespace, loadTestImage, testEnvironment, testImage} from '../helpers/e2e.ts'
+import {ctr, fileNamespace, loadTestImage, skopeo, testEnvironment, testImage} from '../helpers/e2e.ts'
 import {testImageArchive} from '../helpers/test-images.ts'
-import {spawn} from 'node:child_process'
-
-function skopeo(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('skopeo', args, {stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({code: code ?? 1, stdout, stderr}))
-  })
-}
 
 describe('test containerd', () => {
   it('is the one the harness started (or NERD_TEST_ADDRESS), and answers', async () => {

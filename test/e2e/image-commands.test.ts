@@ -9,27 +9,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
-import {ctr, fileNamespace, nerd, nerdOnTerminal, testEnvironment, testImage} from '../helpers/e2e.ts'
+import {nerdOk} from '../helpers/containers.ts'
+import {ctr, fileNamespace, nerd, nerdOnTerminal, skopeo, testEnvironment, testImage} from '../helpers/e2e.ts'
 import {buildImageArchive, file} from '../helpers/oci-image.ts'
-import type {NerdOptions, RunResult} from '../helpers/e2e.ts'
-
-function skopeo(args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('skopeo', args, {stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({code: code ?? 1, stdout, stderr}))
-  })
-}
-
-async function nerdOk(args: string[], options: NerdOptions = {}): Promise<string> {
-  const result = await nerd(args, options)
-  assert.equal(result.code, 0, `nerd ${args.join(' ')}: ${result.stderr}`)
-  return result.stdout
-}
 
 const run = promisify(execFile)
 const busybox = testImage('nerd-test/busybox:latest')

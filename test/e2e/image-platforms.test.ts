@@ -4,34 +4,15 @@
  * present, as docker's containerd image store does, and push sends what it can.
  */
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {formatPlatform, hostPlatform, normalizePlatform} from '../../src/image/platform.ts'
-import {fileNamespace, nerd, testEnvironment} from '../helpers/e2e.ts'
-import type {NerdOptions, RunResult} from '../helpers/e2e.ts'
+import {nerdOk} from '../helpers/containers.ts'
+import {fileNamespace, nerd, skopeo, testEnvironment} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, file} from '../helpers/oci-image.ts'
 import type {BuiltArchive, BuiltManifest} from '../helpers/oci-image.ts'
-
-function skopeo(args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('skopeo', args, {stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({code: code ?? 1, stdout, stderr}))
-  })
-}
-
-async function nerdOk(args: string[], options: NerdOptions = {}): Promise<string> {
-  const result = await nerd(args, options)
-  assert.equal(result.code, 0, `nerd ${args.join(' ')}: ${result.stderr}`)
-  return result.stdout
-}
 
 /** The digest of what a registry's tag points at. */
 async function registryDigest(reference: string): Promise<string> {

@@ -152,6 +152,11 @@ function terminalScreen(output: string): string[] {
   return rows
 }
 
+/** skopeo, the second registry client the image tests check nerd against. */
+export function skopeo(args: string[]): Promise<RunResult> {
+  return runProcess('skopeo', args, {})
+}
+
 /** Runs ctr against the test containerd, in this file's namespace unless told otherwise. */
 export function ctr(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const address = options.address === undefined ? testEnvironment.address : options.address

@@ -186,6 +186,17 @@ function beforeReaderOpens(hook: (path: string) => void): () => void {
   }
 }
 
+/** Appends entries `line 0`, `line 1`, ... to the log at `path`, numbered on from the last call. */
+function numberedLines(path: string): {write: (count: number) => void; next: () => number} {
+  let next = 0
+  return {
+    write: (count) => {
+      for (let index = 0; index < count; index++, next++) appendFileSync(path, entry({log: `line ${next}\n`}, next % 60))
+    },
+    next: () => next,
+  }
+}
+
 /** A follow of `path` with its lines and warnings, until `end()`. */
 function plainFollow(path: string, maxFile: number) {
   const seen: string[] = []
@@ -446,10 +457,8 @@ describe('reading json-file logs', () => {
   it('follows rotations that come while it opens the files, the files moving and gzipped under it, each line once and in order', async () => {
     const path = join(newDir(), 'moving-json.log')
     const maxFile = 10
-    let next = 0
-    const write = (count: number) => {
-      for (let index = 0; index < count; index++, next++) appendFileSync(path, entry({log: `line ${next}\n`}, next % 60))
-    }
+    const lineWriter = numberedLines(path)
+    const write = lineWriter.write
     write(2)
     const follow = plainFollow(path, maxFile)
     let restore: (() => void) | undefined
@@ -470,22 +479,20 @@ describe('reading json-file logs', () => {
       write(2)
       await until('the rotations', () => rotations === 0)
       write(1)
-      await until('every line', () => follow.seen.length >= next).catch(() => undefined)
+      await until('every line', () => follow.seen.length >= lineWriter.next()).catch(() => undefined)
     } finally {
       restore?.()
       await follow.end()
     }
-    assert.deepEqual(follow.seen, lines(0, next - 1))
+    assert.deepEqual(follow.seen, lines(0, lineWriter.next() - 1))
     assert.deepEqual(follow.warnings, [])
   })
 
   it('follows a rotation whose next live file comes late, and rotates away at once', async () => {
     const path = join(newDir(), 'late-live-json.log')
     const maxFile = 10
-    let next = 0
-    const write = (count: number) => {
-      for (let index = 0; index < count; index++, next++) appendFileSync(path, entry({log: `line ${next}\n`}, next % 60))
-    }
+    const lineWriter = numberedLines(path)
+    const write = lineWriter.write
     write(2)
     const follow = plainFollow(path, maxFile)
     let restore: (() => void) | undefined
@@ -511,12 +518,12 @@ describe('reading json-file logs', () => {
       write(2)
       await resumed
       write(1)
-      await until('every line', () => follow.seen.length >= next).catch(() => undefined)
+      await until('every line', () => follow.seen.length >= lineWriter.next()).catch(() => undefined)
     } finally {
       restore?.()
       await follow.end()
     }
-    assert.deepEqual(follow.seen, lines(0, next - 1))
+    assert.deepEqual(follow.seen, lines(0, lineWriter.next() - 1))
     assert.deepEqual(follow.warnings, [])
   })
 
