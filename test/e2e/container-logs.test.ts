@@ -420,12 +420,14 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'unlogged'])
   })
 
-  it('attach keeps up with a container writing at full speed: every byte, and its exit code', async () => {
+  it('attach keeps up with a container writing at full speed: every byte, and its exit code', async (t) => {
     // 50 MB in one burst, read by the test as fast as it comes: the logger broadcast faster than
     // attach read, and let it go a few MB in.
     const script = 'until [ -e /tmp/go ]; do echo waiting; sleep 0.2; done; head -c 50000000 /dev/zero; exit 9'
     await nerdOk(['run', '-d', '--name', 'burst', IMG, 'sh', '-c', script])
     const attach = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', 'burst'], {stdio: ['ignore', 'pipe', 'pipe']})
+    // A failed assertion must not leave it blocked on its output.
+    t.after(() => attach.kill('SIGKILL'))
     let zeros = 0
     let shown = ''
     let stderr = ''
@@ -442,10 +444,11 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'burst'])
   })
 
-  it('an attach that stops reading holds the container up, as docker\'s, and then gets every byte; its log stays complete', async () => {
+  it('an attach that stops reading holds the container up, as docker\'s, and then gets every byte; its log stays complete', async (t) => {
     const script = 'until [ -e /tmp/go ]; do echo waiting; sleep 0.2; done; head -c 20000000 /dev/zero; echo written >&2; exit 4'
     await nerdOk(['run', '-d', '--name', 'flood', IMG, 'sh', '-c', script])
     const attach = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', 'flood'], {stdio: ['ignore', 'pipe', 'pipe']})
+    t.after(() => attach.kill('SIGKILL'))
     let shown = ''
     let stderr = ''
     let zeros = 0
@@ -483,11 +486,12 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'flood'])
   })
 
-  it('an attach cut off from the output (it did not read the rest within 5 s of the end) fails with an error, not the container\'s exit code', async () => {
+  it('an attach cut off from the output (it did not read the rest within 5 s of the end) fails with an error, not the container\'s exit code', async (t) => {
     const script = 'until [ -e /tmp/go ]; do echo waiting; sleep 0.2; done; head -c 20000000 /dev/zero; exit 3'
     await nerdOk(['run', '-d', '--name', 'stalled', IMG, 'sh', '-c', script])
     const dir = join(fileDataRoot(), 'containers', fileNamespace(), (await inspect('stalled')).Id)
     const attach = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', 'stalled'], {stdio: ['ignore', 'pipe', 'pipe']})
+    t.after(() => attach.kill('SIGKILL'))
     let shown = ''
     let stderr = ''
     attach.stdout.on('data', (chunk: Buffer) => (shown += chunk.toString('latin1')))
