@@ -184,9 +184,11 @@ function relay(socket: Socket, frames: AttachFrameReader, exitSeen: Promise<unkn
     let exited = false
     const settleLater = (): void => {
       clearTimeout(settle)
+      const armed = Date.now()
       settle = setTimeout(() => {
-        // Paused, the socket waits for nerd's own output to drain: that is no silence of the server's.
-        if (socket.isPaused()) return settleLater()
+        // Paused, the socket waits for nerd's own output to drain; late, nerd was blocked writing it
+        // (stdout is synchronous) and has not read since: that is no silence of the server's.
+        if (socket.isPaused() || Date.now() - armed > 2 * OUTPUT_SETTLE_MS) return settleLater()
         settled = true
         socket.destroy()
       }, OUTPUT_SETTLE_MS)

@@ -35,8 +35,12 @@ const END_FRAME = frameOf(END, new Uint8Array(0))
  */
 export const CLIENT_BACKLOG_LIMIT = 1024 * 1024
 
-/** How long a client that was let go, or that has the last of the output to read, may take before it is cut off. */
-const CLIENT_LINGER_MS = 5000
+/**
+ * How long a client that was let go, or that has the last of the output to read, may take before it
+ * is cut off. Short: a logger ends only after this, and containerd's shim, which waits for its
+ * logger when the task is deleted, was left running for good when a stalled attach held it 5 s.
+ */
+const CLIENT_LINGER_MS = 1000
 
 export interface AttachServer {
   /**
