@@ -101,6 +101,23 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
     })
   }
   connected(undefined)
+  // As docker's CLI, a reader that goes away (`attach c | head -1`) fails the attach with the write's error.
+  let brokenPipe: (error: NerdError) => void = () => undefined
+  const pipeBroken = new Promise<never>((_, reject) => (brokenPipe = reject))
+  pipeBroken.catch(() => undefined)
+  for (const [target, name] of [[terminal.stdout, 'stdout'], [terminal.stderr, 'stderr']] as const) {
+    const others = target.rawListeners('error') as ((error: Error) => void)[]
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (error.code !== 'EPIPE') return others.forEach((listener) => listener.call(target, error))
+      brokenPipe(new NerdError(`write /dev/${name}: broken pipe`))
+    }
+    target.removeAllListeners('error')
+    target.on('error', onError)
+    cleanups.push(() => {
+      target.off('error', onError)
+      for (const listener of others) target.on('error', listener)
+    })
+  }
   const output = async (): Promise<number> => {
     for (;;) {
       const socket = await connectWithin(container.paths.dir, () => exited || controller.signal.aborted)
@@ -119,15 +136,20 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
           if (draining.size === 0) socket.resume()
         })
       }
+      let ended = false
       const frames = new AttachFrameReader({
         stdout: (chunk) => write(terminal.stdout, chunk),
         stderr: (chunk) => write(terminal.stderr, chunk),
         systemError: (message) => {
           throw new NerdError(message)
         },
+        end: () => (ended = true),
       })
       connected(socket)
-      await relay(socket, frames, exitSeen)
+      const {settled} = await relay(socket, frames, exitSeen)
+      // A server ends its clients with an end frame once they have all it had; a connection closed
+      // without one (a client that would not read in time, a server killed) lost output.
+      if (!ended && !settled) throw new NerdError(`the attach to ${container.record.Name} was cut off: some of its output did not reach it`)
       connected(undefined)
       if (exited || controller.signal.aborted) return exit
       // The server let go of its clients while the process runs on (a session handing over to its
@@ -135,7 +157,7 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
     }
   }
   try {
-    return await Promise.race([output(), detached, exit.then(() => new Promise<never>(() => undefined))])
+    return await Promise.race([output(), detached, pipeBroken, exit.then(() => new Promise<never>(() => undefined))])
   } finally {
     controller.abort()
     connection?.destroy()
@@ -160,16 +182,24 @@ async function connectWithin(dir: string, stop: () => boolean): Promise<Socket |
 
 /**
  * Passes the socket's frames on until the server ends it, or, once the process has exited, until no
- * output has come for OUTPUT_SETTLE_MS (a logger's socket ends only when the task is deleted).
- * Rejects with the server's reason when it let this client go.
+ * output has come for OUTPUT_SETTLE_MS while the socket was read (a logger's socket ends only when
+ * the task is deleted): `settled` then. Rejects with the server's reason when it let this client go.
  */
-function relay(socket: Socket, frames: AttachFrameReader, exitSeen: Promise<unknown>): Promise<void> {
+function relay(socket: Socket, frames: AttachFrameReader, exitSeen: Promise<unknown>): Promise<{settled: boolean}> {
   return new Promise((resolve, reject) => {
     let settle: NodeJS.Timeout | undefined
+    let settled = false
     let exited = false
     const settleLater = (): void => {
       clearTimeout(settle)
-      settle = setTimeout(() => socket.destroy(), OUTPUT_SETTLE_MS)
+      const armed = Date.now()
+      settle = setTimeout(() => {
+        // Paused, the socket waits for nerd's own output to drain; late, nerd was blocked writing it
+        // (stdout is synchronous) and has not read since: that is no silence of the server's.
+        if (socket.isPaused() || Date.now() - armed > 2 * OUTPUT_SETTLE_MS) return settleLater()
+        settled = true
+        socket.destroy()
+      }, OUTPUT_SETTLE_MS)
     }
     exitSeen.then(
       () => {
@@ -191,7 +221,7 @@ function relay(socket: Socket, frames: AttachFrameReader, exitSeen: Promise<unkn
     socket.on('error', () => socket.destroy())
     socket.on('close', () => {
       clearTimeout(settle)
-      resolve()
+      resolve({settled})
     })
   })
 }

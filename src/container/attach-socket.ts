@@ -5,7 +5,9 @@
  * docker's stdcopy frames (an 8-byte header: the stream, 1 for stdout or 2 for stderr, three zero
  * bytes and the length, big-endian; a terminal's output is all stdout), and what it sends goes into
  * the container's stdin. The end of a client's input is not the container's (docker's attach keeps
- * stdin open). A frame of stream 3 (docker's systemerr) says why the server let the client go.
+ * stdin open). A frame of stream 3 (docker's systemerr) says why the server let the client go; an
+ * empty frame of stream 4 (nerd's own) that the client got all the server had: a connection that
+ * closes without it was cut off, and output was lost.
  *
  * The logger of every running container serves one, so this loads nothing but node:fs and
  * node:net, and nothing is allocated until a client connects.
@@ -22,20 +24,33 @@ const LISTEN_BACKLOG = 511
 const HEADER_SIZE = 8
 const STREAM_CODES: Record<LogStream, number> = {stdout: 1, stderr: 2}
 const SYSTEM_ERROR = 3
+const END = 4
+const END_FRAME = frameOf(END, new Uint8Array(0))
 
 /**
- * How far a client may fall behind the output before it is let go. docker's attach pipe (moby's
- * BytesPipe) holds up the container, log and all, once a client is 1 MB behind; here the log and
- * the container go on, and the client is told it lost the stream.
+ * How far a client may fall behind the output before it is let go. A reader that holds (see
+ * broadcast) keeps its clients far below it, as docker's unbuffered attach holds up the container;
+ * it bounds what a reader that cannot hold (a foreground session, whose pace is its terminal's), or
+ * one that no longer holds (the process has exited), queues for a client that does not read.
  */
 export const CLIENT_BACKLOG_LIMIT = 1024 * 1024
 
-/** How long a client that was let go, or that has the last of the output to read, may take before it is cut off. */
-const CLIENT_LINGER_MS = 5000
+/**
+ * How long a client that was let go, or that has the last of the output to read, may take before it
+ * is cut off. Short: a logger ends only after this, and containerd's shim, which waits for its
+ * logger when the task is deleted, was left running for good when a stalled attach held it 5 s.
+ */
+const CLIENT_LINGER_MS = 1000
 
 export interface AttachServer {
-  /** A chunk of the container's output, for every client (copied: the caller may reuse it). */
-  broadcast(stream: LogStream, chunk: Uint8Array): void
+  /**
+   * A chunk of the container's output, for every client (copied: the caller may reuse it). False
+   * when a client is behind: a reader that holds stops reading the output until `caughtUp`, so that
+   * the container waits on its attachers as on docker's.
+   */
+  broadcast(stream: LogStream, chunk: Uint8Array): boolean
+  /** Calls `resume` once no client is behind (at once when none is). */
+  caughtUp(resume: () => void): void
   /** The output has ended (or moves to another reader): no more clients; those there get the rest, then the end. */
   close(): Promise<void>
 }
@@ -66,10 +81,22 @@ function viaDirectory<T>(dir: string, use: (path: (name: string) => string) => T
  */
 export function serveAttachSocket(dir: string, input: AttachInput = () => undefined): AttachServer | undefined {
   const clients = new Set<Socket>()
+  /** Clients whose socket is full (its write returned false) until it drains, and who waits for them. */
+  const behind = new Set<Socket>()
+  let waiting: (() => void)[] = []
+  const caughtUpWith = (client: Socket): void => {
+    if (!behind.delete(client) || behind.size > 0) return
+    const resumes = waiting
+    waiting = []
+    for (const resume of resumes) resume()
+  }
   const server = createServer({allowHalfOpen: true}, (client) => {
     clients.add(client)
     client.on('error', () => client.destroy())
-    client.on('close', () => clients.delete(client))
+    client.on('close', () => {
+      clients.delete(client)
+      caughtUpWith(client)
+    })
     client.on('data', (chunk: Buffer) => {
       // A stdin that was closed (its session's input ended) takes nothing more.
       const stdin = input()
@@ -103,20 +130,33 @@ export function serveAttachSocket(dir: string, input: AttachInput = () => undefi
     server.close()
     return undefined
   }
-  const letGo = (client: Socket, last?: Buffer): void => {
+  /**
+   * Ends a client with its last frame (the end, or why it is let go) after what it has queued; one
+   * that does not read it within CLIENT_LINGER_MS is cut off, and knows it by the end frame missing.
+   */
+  const letGo = (client: Socket, last: Buffer): void => {
     clients.delete(client)
-    if (last) client.end(last)
-    else client.end()
+    caughtUpWith(client)
+    client.end(last)
     setTimeout(() => client.destroy(), CLIENT_LINGER_MS).unref()
   }
   return {
     broadcast(stream, chunk) {
-      if (clients.size === 0) return
+      if (clients.size === 0) return true
       const frame = frameOf(STREAM_CODES[stream], chunk)
       for (const client of clients) {
-        if (client.writableLength + frame.length <= CLIENT_BACKLOG_LIMIT) client.write(frame)
-        else letGo(client, frameOf(SYSTEM_ERROR, Buffer.from(`this attach fell more than ${CLIENT_BACKLOG_LIMIT / 1024 / 1024} MiB behind the container's output`)))
+        if (client.writableLength + frame.length > CLIENT_BACKLOG_LIMIT) {
+          letGo(client, frameOf(SYSTEM_ERROR, Buffer.from(`this attach fell more than ${CLIENT_BACKLOG_LIMIT / 1024 / 1024} MiB behind the container's output`)))
+        } else if (!client.write(frame) && !behind.has(client)) {
+          behind.add(client)
+          client.once('drain', () => caughtUpWith(client))
+        }
       }
+      return behind.size === 0
+    },
+    caughtUp(resume) {
+      if (behind.size === 0) resume()
+      else waiting.push(resume)
     },
     async close() {
       server.close()
@@ -129,7 +169,7 @@ export function serveAttachSocket(dir: string, input: AttachInput = () => undefi
         // Gone already, with the container's directory.
       }
       const ended = [...clients].map((client) => new Promise((resolve) => client.once('close', resolve)))
-      for (const client of clients) letGo(client)
+      for (const client of clients) letGo(client, END_FRAME)
       await Promise.all(ended)
     },
   }
@@ -189,6 +229,8 @@ export interface AttachFrameSink {
   stderr(chunk: Buffer): void
   /** The server's reason for letting this client go. */
   systemError(message: string): void
+  /** The client got all the server had of the output (it ended, or moves to another reader). */
+  end(): void
 }
 
 /** Splits what the server sends into frames, across chunks. */
@@ -210,6 +252,7 @@ export class AttachFrameReader {
       if (code === STREAM_CODES.stdout) this.#sink.stdout(payload)
       else if (code === STREAM_CODES.stderr) this.#sink.stderr(payload)
       else if (code === SYSTEM_ERROR) this.#sink.systemError(payload.toString())
+      else if (code === END) this.#sink.end()
       data = data.subarray(HEADER_SIZE + length)
     }
     this.#pending = data

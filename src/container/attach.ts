@@ -211,11 +211,15 @@ export function attachStdio(session: AttachSession): AttachedRun {
     })
     // A reader that goes away (`nerd run IMG seq 1 1000000 | head -1`) detaches the session instead
     // of ending nerd there and then: the process goes on, its output read into the log and its
-    // --rm applied at its exit, as docker's daemon goes on when its CLI dies of the broken pipe.
-    // The other handlers (bin/run.js's quiet exit) get the errors this does not take.
+    // --rm applied at its exit, as docker's daemon goes on when its CLI fails with the broken pipe
+    // (its error, and status 1: moby#38769). The other handlers (bin/run.js's) get the errors this
+    // does not take.
     const others = target.rawListeners('error') as ((error: Error) => void)[]
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code !== 'EPIPE') return others.forEach((listener) => listener.call(target, error))
+      // A broken stderr takes no message.
+      if (shown && stream === 'stdout') process.stderr.write('Error: write /dev/stdout: broken pipe\n')
+      process.exitCode = 1
       shown = false
       // No drain comes after a broken pipe: the output goes on to the log alone.
       release()

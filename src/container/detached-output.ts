@@ -15,10 +15,11 @@ import {join} from 'node:path'
 import {codeDir} from '../paths.ts'
 import {fifoInput, serveAttachSocket} from './attach-socket.ts'
 import {startExitHandler} from './exit-handler.ts'
-import {parentPid, recordedInitProcess} from './host-process.ts'
+import {parentPid, processStartTime, recordedInitProcess} from './host-process.ts'
 import {reopenOrphanedFifos} from './io.ts'
 import type {OpenedFifos} from './io.ts'
 import {openContainerLog} from './logs/index.ts'
+import {initProcessExit} from './logs/logger.ts'
 import type {LogStream} from './logs/index.ts'
 import type {ContainerRecord} from './model.ts'
 import {containerPaths} from './store.ts'
@@ -153,15 +154,34 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
     request.stdin === undefined || request.stdin === '' ? undefined : fifoInput(typeof request.stdin === 'number' ? request.stdin : openSync(request.stdin, constants.O_RDWR | constants.O_NONBLOCK))
   // Served before the output is read: an `attach` that lost a session letting go comes back here.
   const attach = paths ? serveAttachSocket(paths.dir, stdin?.input) : undefined
+  // As the logger's (see runLogger): the output waits for an attacher that is behind while the
+  // process runs; after its exit the rest goes into the log at once.
+  let holding = paths !== undefined
+  const inputs: Socket[] = []
+  const release = (): void => {
+    holding = false
+    for (const input of inputs) input.resume()
+  }
+  const watching = new AbortController()
+  if (paths) {
+    // A process started before the drain (a session letting go) is the one recorded; else the
+    // record to wait for is the one made after the drain's start.
+    const since = typeof request.stdout === 'number' ? 0 : Number(processStartTime('self'))
+    void initProcessExit(paths.initPid, since, watching.signal).then(release)
+  }
   const copy = (fifo: string | number | undefined, stream: LogStream): Promise<void> =>
     new Promise((resolve) => {
       if (fifo === undefined || fifo === '') return resolve()
       // Read-only, so that the end comes when the shim closes its end (the process has exited).
       const fd = typeof fifo === 'number' ? fifo : openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
       const input = new Socket({fd, readable: true, writable: false})
+      inputs.push(input)
+      const resume = (): void => void input.resume()
       input.on('data', (chunk: Buffer) => {
-        attach?.broadcast(stream, chunk)
         log?.write(stream, chunk)
+        if (!attach || attach.broadcast(stream, chunk) || !holding) return
+        input.pause()
+        attach.caughtUp(resume)
       })
       input.on('error', () => resolve())
       input.on('close', () => resolve())
@@ -169,6 +189,7 @@ export async function drainOutput(request: DrainRequest): Promise<void> {
   const copied = Promise.all([copy(request.stdout, 'stdout'), copy(request.stderr, 'stderr')])
   process.stdout.write('ready\n')
   await copied
+  watching.abort()
   await attach?.close()
   stdin?.close()
   await log?.close()

@@ -529,19 +529,28 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', '-f', 'reader'])
   })
 
-  it('a run whose reader goes away (| head -1) ends at once and leaves the container to finish: its log complete, --rm applied', async () => {
+  it('a run (or attach) whose reader goes away (| head -1) fails at once with docker\'s error and leaves the container to finish: its log complete, --rm applied', async () => {
+    // nerd's status, and what it says on stderr.
     const pipedToHead = async (args: string[]): Promise<string> =>
-      (await promisify(execFile)('sh', ['-c', `${nerdCommandLine(args)} | head -n 1`], {timeout: 20_000})).stdout
+      (await promisify(execFile)('bash', ['-c', `${nerdCommandLine(args)} | head -n 1; echo "status \${PIPESTATUS[0]}"`], {timeout: 20_000})).stdout
+    const brokenPipe = 'Error: write /dev/stdout: broken pipe\n'
     const longOutput = 'seq 1 200000; echo finished'
-    assert.equal(await pipedToHead(['run', '--rm', '--name', 'headed-rm', IMG, 'sh', '-c', longOutput]), '1\n')
+    assert.equal(await pipedToHead(['run', '--rm', '--name', 'headed-rm', IMG, 'sh', '-c', `${longOutput} 2>&1`]), '1\nstatus 1\n')
     await until('the container to be removed', async () => ((await nerdOk(['ps', '-aq', '--filter', 'name=headed-rm'])) === '' ? true : undefined))
-    assert.equal(await pipedToHead(['run', '--name', 'headed', IMG, 'sh', '-c', longOutput]), '1\n')
+    const run = await promisify(execFile)('bash', ['-c', `${nerdCommandLine(['run', '--name', 'headed', IMG, 'sh', '-c', longOutput])} | head -n 1; echo "status \${PIPESTATUS[0]}"`], {timeout: 20_000})
+    assert.deepEqual([run.stdout, run.stderr], ['1\nstatus 1\n', brokenPipe])
     const state = await until('the container to end', async () => {
       const inspected = JSON.parse(await nerdOk(['inspect', 'headed']))[0].State
       return inspected.Status === 'exited' ? inspected : undefined
     })
     assert.equal(state.ExitCode, 0)
     assert.equal(await nerdOk(['logs', '--tail', '2', 'headed']), '200000\nfinished\n')
+
+    await nerdOk(['run', '-d', '--name', 'headed-attach', IMG, 'sh', '-c', 'while :; do seq 1 1000; sleep 0.1; done'])
+    const attach = await promisify(execFile)('bash', ['-c', `${nerdCommandLine(['attach', 'headed-attach'])} | head -n 1 >/dev/null; echo "status \${PIPESTATUS[0]}"`], {timeout: 20_000})
+    assert.deepEqual([attach.stdout, attach.stderr], ['status 1\n', brokenPipe])
+    assert.equal((await inspectContainer('headed-attach')).State.Status, 'running')
+    await nerdOk(['rm', '-f', 'headed-attach'])
   })
 
   it('a run and an attach without a terminal forward every signal they can catch, SIGWINCH too (docker\'s ForwardAllSignals)', async () => {

@@ -136,6 +136,16 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   const attach = serveAttachSocket(paths.dir, stdin?.input)
 
   const inputs: Socket[] = []
+  // As docker's unbuffered attach: while an attacher is behind (its socket is full), the output is
+  // not read, and the container waits on its full pipe instead of the attacher losing output. The
+  // log misses nothing either way: it is written as the output is read. Once the process has
+  // exited, what is left in the pipes is read whatever the attachers' pace: it goes into the log
+  // before the task's deletion ends the logger, and a stalled attacher is let go (CLIENT_BACKLOG_LIMIT).
+  let holding = true
+  const release = (): void => {
+    holding = false
+    for (const input of inputs) input.resume()
+  }
   const copy = (fd: number, stream: LogStream): Promise<void> =>
     new Promise((resolve) => {
       let input: Socket
@@ -143,11 +153,14 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
         // One buffer reused for every read: a fresh one per read is memory that only a GC returns,
         // and the logger allocates so little that GCs are rare.
         const buffer = Buffer.allocUnsafe(READ_SIZE)
+        const resume = (): void => void input.resume()
         const callback = (length: number): boolean => {
           const chunk = buffer.subarray(0, length)
-          attach?.broadcast(stream, chunk)
           log?.write(stream, chunk)
-          return true
+          if (!attach || attach.broadcast(stream, chunk) || !holding) return true
+          // False pauses the socket.
+          attach.caughtUp(resume)
+          return false
         }
         input = new Socket({fd, readable: true, writable: false, onread: {buffer, callback}})
       } catch {
@@ -158,12 +171,14 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
       input.on('close', () => resolve())
     })
   const copied = Promise.all([copy(STDOUT_FD, 'stdout'), copy(STDERR_FD, 'stderr')]).then(() => undefined)
+  void terminated.then(release)
   const ended = Promise.race([copied, terminated.then(() => new Promise<void>((resolve) => setTimeout(resolve, DRAIN_AFTER_TERM_MS).unref()))])
 
   if (record) {
     const watching = new AbortController()
     const exitedPid = await Promise.race([initProcessExit(paths.initPid, started, watching.signal), ended.then(() => undefined)])
     watching.abort()
+    release()
     if (exitedPid !== undefined) {
       if (!(await seenOutByStopper(paths.stopping, ended))) await startBeside(environment, 'task-exit.js', String(exitedPid))
     } else if (exitUnrecorded(paths)) {

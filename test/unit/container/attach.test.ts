@@ -48,18 +48,19 @@ describe('forwarded signals', () => {
 describe('attach socket frames', () => {
   const frame = (code: number, payload: string): Buffer => Buffer.concat([Buffer.from([code, 0, 0, 0]), Buffer.from([0, 0, 0, Buffer.byteLength(payload, 'latin1')]), Buffer.from(payload, 'latin1')])
 
-  it('are taken apart across chunks, byte for byte, with the server\'s reason for letting go', () => {
+  it('are taken apart across chunks, byte for byte, with the server\'s reason for letting go and its end', () => {
     const got: string[] = []
     const reader = new AttachFrameReader({
       stdout: (chunk) => got.push(`out:${chunk.toString('latin1')}`),
       stderr: (chunk) => got.push(`err:${chunk.toString('latin1')}`),
       systemError: (message) => got.push(`system:${message}`),
+      end: () => got.push('end'),
     })
-    const stream = Buffer.concat([frame(1, 'a\xffb\x00'), frame(2, 'oops\n'), frame(1, ''), frame(3, 'too slow')])
+    const stream = Buffer.concat([frame(1, 'a\xffb\x00'), frame(2, 'oops\n'), frame(1, ''), frame(3, 'too slow'), frame(4, '')])
     for (const size of [1, 3, 7]) {
       got.length = 0
       for (let at = 0; at < stream.length; at += size) reader.push(stream.subarray(at, at + size))
-      assert.deepEqual(got, ['out:a\xffb\x00', 'err:oops\n', 'out:', 'system:too slow'], `in chunks of ${size}`)
+      assert.deepEqual(got, ['out:a\xffb\x00', 'err:oops\n', 'out:', 'system:too slow', 'end'], `in chunks of ${size}`)
     }
   })
 })
