@@ -280,7 +280,10 @@ describe('logs and restart policies', () => {
     // A user's start, as docker's, counts the restarts since itself: the policy tries twice more.
     for (const [command, runs] of [['start', 6], ['restart', 9]] as const) {
       await nerdOk([command, 'flaky'])
-      await until(`the runs after ${command}`, async () => ((await nerdOk(['logs', 'flaky'])).split('\n').length === runs + 1 ? true : undefined))
+      let logged = ''
+      await until(`the runs after ${command}`, async () => ((logged = await nerdOk(['logs', 'flaky'])).split('\n').length === runs + 1 ? true : undefined)).catch((error: Error) => {
+        throw new Error(`${error.message}; the log: ${JSON.stringify(logged)}`)
+      })
       await retriesEnded()
     }
     await nerdOk(['rm', 'flaky'])
