@@ -140,7 +140,7 @@ const table = [
   '|---|---|',
   ...ps.map((result) => `| \`${result.command.replace(/, /, '\`, ')} | ${(result.median * 1000).toFixed(0)} ms |`),
   '',
-  '| 20 detached containers | nerd | ctr | nerd / ctr |',
+  `| 20 detached containers (medians of ${twenty[0].times.length} runs) | nerd | ctr | nerd / ctr |`,
   '|---|---|---|---|',
   `| \`run -d IMG sleep 600\`, 20 times | ${(twentyMedian('nerd run') * 1000).toFixed(0)} ms | ${(twentyMedian('ctr run') * 1000).toFixed(0)} ms | ${(twentyMedian('nerd run') / twentyMedian('ctr run')).toFixed(2)}x |`,
   `| their removal (\`rm -f\` of the 20; ctr: \`tasks rm -f\`, \`containers rm\`) | ${(twentyMedian('nerd rm') * 1000).toFixed(0)} ms | ${(twentyMedian('ctr tasks') * 1000).toFixed(0)} ms | ${(twentyMedian('nerd rm') / twentyMedian('ctr tasks')).toFixed(2)}x |`,
