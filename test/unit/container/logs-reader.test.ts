@@ -197,6 +197,38 @@ function numberedLines(path: string): {write: (count: number) => void; next: () 
   }
 }
 
+/** A log of two numbered lines, and a plain follow of it (max-file 10) that has seen them. */
+async function followingTwoLines(name: string) {
+  const path = join(newDir(), name)
+  const maxFile = 10
+  const lineWriter = numberedLines(path)
+  lineWriter.write(2)
+  const follow = plainFollow(path, maxFile)
+  try {
+    await until('the first lines', () => follow.seen.length === 2)
+  } catch (error) {
+    await follow.end()
+    throw error
+  }
+  return {path, maxFile, lineWriter, follow}
+}
+
+/**
+ * Writes a last line, waits for the follow to see every line written, ends it (and the open hook,
+ * `restore`), and checks that it saw each line once, in order, and warned of nothing.
+ */
+async function expectEveryLineOnce(follow: ReturnType<typeof plainFollow>, lineWriter: ReturnType<typeof numberedLines>, restore: (() => void) | undefined): Promise<void> {
+  try {
+    lineWriter.write(1)
+    await until('every line', () => follow.seen.length >= lineWriter.next()).catch(() => undefined)
+  } finally {
+    restore?.()
+    await follow.end()
+  }
+  assert.deepEqual(follow.seen, lines(0, lineWriter.next() - 1))
+  assert.deepEqual(follow.warnings, [])
+}
+
 /** A follow of `path` with its lines and warnings, until `end()`. */
 function plainFollow(path: string, maxFile: number) {
   const seen: string[] = []
@@ -455,15 +487,10 @@ describe('reading json-file logs', () => {
   })
 
   it('follows rotations that come while it opens the files, the files moving and gzipped under it, each line once and in order', async () => {
-    const path = join(newDir(), 'moving-json.log')
-    const maxFile = 10
-    const lineWriter = numberedLines(path)
+    const {path, maxFile, lineWriter, follow} = await followingTwoLines('moving-json.log')
     const write = lineWriter.write
-    write(2)
-    const follow = plainFollow(path, maxFile)
     let restore: (() => void) | undefined
     try {
-      await until('the first lines', () => follow.seen.length === 2)
       // Each of the follow's next six opens of the live file or of `.1` comes just after a rotation
       // that gzipped the file rotated: the names it has looked at moved on, and a file it opened
       // under one name may have another by now.
@@ -478,26 +505,19 @@ describe('reading json-file logs', () => {
       moveLiveAway(path, maxFile)
       write(2)
       await until('the rotations', () => rotations === 0)
-      write(1)
-      await until('every line', () => follow.seen.length >= lineWriter.next()).catch(() => undefined)
-    } finally {
+    } catch (error) {
       restore?.()
       await follow.end()
+      throw error
     }
-    assert.deepEqual(follow.seen, lines(0, lineWriter.next() - 1))
-    assert.deepEqual(follow.warnings, [])
+    await expectEveryLineOnce(follow, lineWriter, restore)
   })
 
   it('follows a rotation whose next live file comes late, and rotates away at once', async () => {
-    const path = join(newDir(), 'late-live-json.log')
-    const maxFile = 10
-    const lineWriter = numberedLines(path)
+    const {path, maxFile, lineWriter, follow} = await followingTwoLines('late-live-json.log')
     const write = lineWriter.write
-    write(2)
-    const follow = plainFollow(path, maxFile)
     let restore: (() => void) | undefined
     try {
-      await until('the first lines', () => follow.seen.length === 2)
       // As the follow opens the live file, the logger moves it away and is held before it makes the
       // next (a loaded machine); once it goes on, that next file is rotated before the follow looks.
       let moved = false
@@ -517,14 +537,12 @@ describe('reading json-file logs', () => {
       moveLiveAway(path, maxFile)
       write(2)
       await resumed
-      write(1)
-      await until('every line', () => follow.seen.length >= lineWriter.next()).catch(() => undefined)
-    } finally {
+    } catch (error) {
       restore?.()
       await follow.end()
+      throw error
     }
-    assert.deepEqual(follow.seen, lines(0, lineWriter.next() - 1))
-    assert.deepEqual(follow.warnings, [])
+    await expectEveryLineOnce(follow, lineWriter, restore)
   })
 
   it('warns when the file it was reading fell off the end of the rotated ones, and goes on with the oldest kept', async () => {
