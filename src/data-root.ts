@@ -60,12 +60,7 @@ export function secureDataRoot(root: string, uid: number = process.geteuid?.() ?
  */
 export function refuseUntrustedDirectory(path: string, what: string, uid: number = process.geteuid?.() ?? 0): void {
   const found = entry(path)
-  if (found === undefined) return
-  refuseForeign(path, found, uid, what)
-  const info = found.isSymbolicLink() ? statSync(path, {throwIfNoEntry: false}) : found
-  if (info === undefined) return
-  refuseForeign(path, info, uid, what)
-  refuseOpen(path, info, what)
+  if (found !== undefined) trusted(path, found, uid, what, refuseOpen)
 }
 
 /**
@@ -87,7 +82,7 @@ function refuseUntrustedAncestors(root: string, uid: number): void {
       if (info !== undefined) {
         refuseForeign(ancestor, info, uid, 'data root parent')
         if (!info.isSymbolicLink() && (info.mode & 0o002) !== 0 && (info.mode & 0o1000) === 0) {
-          throw new NerdError(`refusing to use data root ${root}: its parent ${ancestor} is writable by other users (mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')})`)
+          throw new NerdError(`refusing to use data root ${root}: its parent ${ancestor} is writable by other users (mode ${modeText(info)})`)
         }
       }
       if (ancestor === dirname(ancestor)) break
@@ -101,15 +96,16 @@ function entry(path: string): Stats | undefined {
 
 /**
  * What `path` (lstat'ed as `found`) is, links followed, once it is known to be safe: owned by the
- * running user or root, written by no one else. Undefined for a link to nothing, left to the command.
+ * running user or root, and passed by `checkOpen` (written by no one else, or narrowed so). Undefined
+ * for a link to nothing, left to the command.
  */
-function trusted(path: string, found: Stats, uid: number, what: string): Stats | undefined {
+function trusted(path: string, found: Stats, uid: number, what: string, checkOpen: (path: string, info: Stats, what: string, uid: number) => Stats = narrowOrRefuseOpen): Stats | undefined {
   refuseForeign(path, found, uid, what)
-  if (!found.isSymbolicLink()) return narrowOrRefuseOpen(path, found, uid, what)
+  if (!found.isSymbolicLink()) return checkOpen(path, found, what, uid)
   const target = statSync(path, {throwIfNoEntry: false})
   if (target === undefined) return undefined
   refuseForeign(path, target, uid, what)
-  return narrowOrRefuseOpen(path, target, uid, what)
+  return checkOpen(path, target, what, uid)
 }
 
 /**
@@ -117,7 +113,7 @@ function trusted(path: string, found: Stats, uid: number, what: string): Stats |
  * 002) is narrowed, as docker's daemon sets its root's mode rather than refuse it. One anybody may
  * write to, or another's, is refused: who knows what was planted in it.
  */
-function narrowOrRefuseOpen(path: string, info: Stats, uid: number, what: string): Stats {
+function narrowOrRefuseOpen(path: string, info: Stats, what: string, uid: number): Stats {
   if (info.isDirectory() && (info.mode & 0o022) === 0o020 && info.uid === uid) {
     chmodSync(path, info.mode & 0o7757)
     return statSync(path)
@@ -134,7 +130,12 @@ function refuseForeign(path: string, info: Stats, uid: number, what: string): vo
 function refuseOpen(path: string, info: Stats, what: string): Stats {
   if (!info.isDirectory()) throw new NerdError(`refusing to use ${what} ${path}: it is not a directory`)
   if ((info.mode & 0o022) !== 0) {
-    throw new NerdError(`refusing to use ${what} ${path}: it is writable by other users (mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')})`)
+    throw new NerdError(`refusing to use ${what} ${path}: it is writable by other users (mode ${modeText(info)})`)
   }
   return info
+}
+
+/** A file's mode bits as ls's octal: `1777`. */
+function modeText(info: Stats): string {
+  return (info.mode & 0o7777).toString(8).padStart(4, '0')
 }

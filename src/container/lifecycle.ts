@@ -831,9 +831,7 @@ async function markStopped(scope: ContainerScope, container: LoadedContainer, re
   // A state about to be removed need not say so (a full disk must not stop rm -f).
   await updateState(container.paths, () => ({ExplicitlyStopped: true})).catch((error: unknown) => (removing ? unlessWriteRefused(error) : Promise.reject(error)))
   if (hasRestartPolicy(container.record)) await withFileLock(container.paths.policyRestart, async () => undefined)
-  if (container.labels[RESTART_STATUS_LABEL] !== undefined) {
-    await scope.client.containers.update({id: container.record.Id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
-  }
+  await dropRestartMonitorLabel(scope, container)
 }
 
 /**
@@ -1073,13 +1071,19 @@ export async function resumeTask(scope: ContainerScope, container: LoadedContain
  */
 export async function holdOffRestartMonitor(scope: ContainerScope, container: LoadedContainer, endedPid: number): Promise<void> {
   if (!monitorRestarts(container.record)) return
-  await scope.client.containers.update({id: container.record.Id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
+  await removeRestartStatusLabel(scope.client, container.record.Id)
   const task = await getTask(scope, container.record.Id)
   if (task && task.pid !== endedPid && processLives(task)) await restoreRestartMonitorLabel(scope, container)
 }
 
+/** Takes containerd's restart-monitor label off a container that has it (as loaded). */
 async function dropRestartMonitorLabel(scope: ContainerScope, container: LoadedContainer): Promise<void> {
-  if (container.labels[RESTART_STATUS_LABEL] !== undefined) await scope.client.containers.update({id: container.record.Id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
+  if (container.labels[RESTART_STATUS_LABEL] !== undefined) await removeRestartStatusLabel(scope.client, container.record.Id)
+}
+
+/** Takes containerd's restart-monitor label off the container `id`: the monitor leaves it alone then. */
+export async function removeRestartStatusLabel(client: ContainerdClient, id: string): Promise<void> {
+  await client.containers.update({id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
 }
 
 /** The monitor's label back, unless a stop meanwhile ended the policy or the monitor has no log URI to restart with (update.ts gives one). */

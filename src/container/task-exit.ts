@@ -15,7 +15,7 @@ import {connect, isConnectionError, isNotFound, toDate} from '../containerd/inde
 import type {ContainerdClient, ExitStatus, Process} from '../containerd/index.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
-import {AlreadyRunningError, deleteTask, getTask, holdOffRestartMonitor, loadContainer, monitorRestarts, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, RESTART_STATUS_LABEL, UNSEEN_EXIT_STATUS} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, getTask, holdOffRestartMonitor, loadContainer, monitorRestarts, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, removeRestartStatusLabel, UNSEEN_EXIT_STATUS} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {signalNumber} from './spec/signals.ts'
@@ -266,7 +266,7 @@ async function seeOut(scope: ContainerScope, record: ContainerRecord, paths: Con
     await recordExit(scope, paths, id, exit)
     // containerd's restart monitor, which starts a task it finds stopped within its 10 s period,
     // would cut the back-off short: it leaves the container alone until the restart labels it again.
-    if (monitorRestarts(record)) await scope.client.containers.update({id, labels: {}}, [`labels.${RESTART_STATUS_LABEL}`])
+    if (monitorRestarts(record)) await removeRestartStatusLabel(scope.client, id)
     if (!(await backOff(paths, dueAt))) return
     await restartByPolicy(scope, await loadContainer(scope, id), {dueAt, ...(task ? {endedPid: task.pid} : {})})
   } else if (record.HostConfig.AutoRemove) {

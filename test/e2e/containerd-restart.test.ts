@@ -55,6 +55,17 @@ class PrivateContainerd {
   }
 }
 
+/** A container's health state, read from its file: a ps or inspect would start a monitor again in place of one gone. */
+function healthState(id: string): Record<string, any> {
+  return JSON.parse(readFileSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'health.json'), 'utf8'))
+}
+
+/** The pids of the health monitors of the container `id`. */
+async function healthMonitors(id: string): Promise<string[]> {
+  const {stdout} = await promisify(execFile)('pgrep', ['-f', `health.js .* ${id}`]).catch(() => ({stdout: ''}))
+  return stdout.split('\n').filter(Boolean)
+}
+
 describe('containers across a containerd restart', () => {
   const containerd = new PrivateContainerd()
   const options = (): {address: string} => ({address: containerd.address})
@@ -106,11 +117,8 @@ describe('containers across a containerd restart', () => {
     await nerdOk(['run', '-d', '--name', 'checked', '--network', 'none', '--health-cmd', 'test ! -f /tmp/bad', '--health-interval', '300ms', '--health-retries', '2', IMG, 'sleep', '600'], options())
     const {Id: id, State: {Pid: pid}} = await inspect('checked')
     // Read from its files and processes: a ps or inspect would start a monitor again in place of one gone.
-    const health = (): Record<string, any> => JSON.parse(readFileSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'health.json'), 'utf8'))
-    const monitors = async (): Promise<string[]> => {
-      const {stdout} = await promisify(execFile)('pgrep', ['-f', `health.js .* ${id}`]).catch(() => ({stdout: ''}))
-      return stdout.split('\n').filter(Boolean)
-    }
+    const health = () => healthState(id)
+    const monitors = () => healthMonitors(id)
     await until('it to be healthy', async () => (health().Status === 'healthy' ? true : undefined))
     const [monitor] = await monitors()
     assert.ok(monitor)
@@ -133,11 +141,8 @@ describe('containers across a containerd restart', () => {
   it('a health monitor that lost containerd ends when the container\'s process ends meanwhile, containerd or not', async () => {
     await nerdOk(['run', '-d', '--name', 'checked-out', '--network', 'none', '--health-cmd', 'true', '--health-interval', '300ms', IMG, 'sleep', '600'], options())
     const {Id: id, State: {Pid: pid}} = await inspect('checked-out')
-    const health = (): Record<string, any> => JSON.parse(readFileSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'health.json'), 'utf8'))
-    const monitors = async (): Promise<string[]> => {
-      const {stdout} = await promisify(execFile)('pgrep', ['-f', `health.js .* ${id}`]).catch(() => ({stdout: ''}))
-      return stdout.split('\n').filter(Boolean)
-    }
+    const health = () => healthState(id)
+    const monitors = () => healthMonitors(id)
     await until('it to be healthy', async () => (health().Status === 'healthy' ? true : undefined))
     await containerd.kill()
     try {
