@@ -69,7 +69,7 @@ async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, 
     try {
       directory = openDirectoryInRoot(rootFd, target).fd
     } catch (error) {
-      if (error instanceof WalkError || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return // not a directory in the image: nothing to copy
+      if (error instanceof WalkError) return // not a directory in the image: nothing to copy
       throw error
     }
     try {
