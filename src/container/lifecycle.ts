@@ -653,13 +653,16 @@ async function recordExitAndDeleteTask(scope: ContainerScope, container: LoadedC
 
 /**
  * deleteTask for stop, the end of an attached run and the exit handler: under the lifecycle lock,
- * and only while the container's task is still the one that ended (a start meanwhile made a new
- * one, a removal took it). Undefined when there was nothing left to delete.
+ * and only while the container's task is still the one whose process `pid` ended (a start meanwhile
+ * made a new one, a removal took it). The pid matters: a process a start made meanwhile may have
+ * ended too, and its task, deleted here with the older exit recorded, left its own handler nothing
+ * to see out (no restart by policy). Undefined when there was nothing left to delete.
  */
-export async function deleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus): Promise<ExitStatus | undefined> {
+export async function deleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus, pid: number): Promise<ExitStatus | undefined> {
   try {
     return await withContainerLock(container, async (current) => {
-      if ((await getTask(scope, current.record.Id))?.status !== 'STOPPED') return undefined
+      const task = await getTask(scope, current.record.Id)
+      if (task?.status !== 'STOPPED' || task.pid !== pid) return undefined
       return recordExitAndDeleteTask(scope, current, ended)
     })
   } catch (error) {
@@ -920,7 +923,7 @@ async function seeOutStop(scope: ContainerScope, container: LoadedContainer, sig
       return true
     }
   }
-  await deleteTask(scope, container, ended)
+  await deleteTask(scope, container, ended, signalled.task.pid)
   if (signalled.exit) await publishContainerEvent(scope, container, 'stop')
   return true
 }
@@ -1006,7 +1009,7 @@ export async function killContainer(scope: ContainerScope, container: LoadedCont
     if (stops && (current?.status === 'PAUSED' || current?.status === 'PAUSING')) await scope.client.tasks.resume(id).catch(() => undefined)
   }
   // The last run's task, left for the restart: deleted as a stop deletes it (its networks freed).
-  else if (stops && current?.status === 'STOPPED') await deleteTask(scope, container, current)
+  else if (stops && current?.status === 'STOPPED') await deleteTask(scope, container, current, current.pid)
 }
 
 export async function pauseContainer(scope: ContainerScope, container: LoadedContainer): Promise<void> {

@@ -219,7 +219,7 @@ export async function startAttached(
       // It is seen out as attached.
     }
     const ended = await exit
-    return (await deleteTask(scope, container, ended))?.exitStatus ?? ended.exitStatus
+    return (await deleteTask(scope, container, ended, started.pid))?.exitStatus ?? ended.exitStatus
   } finally {
     detaching.abort()
     session?.close()

@@ -275,7 +275,7 @@ async function seeOut(scope: ContainerScope, record: ContainerRecord, paths: Con
     // As docker's daemon, nothing of an exited container runs on: deleting its task ends its shim
     // and logger (which then logs what is left of an unfinished line), and runs the poststop hook
     // that frees its network addresses and ports.
-    await deleteTask(scope, await loadContainer(scope, id), exit)
+    await deleteTask(scope, await loadContainer(scope, id), exit, task.pid)
   }
 }
 
