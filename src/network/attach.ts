@@ -9,10 +9,10 @@ import {isIP} from 'node:net'
 import {isWriteRefused, readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel, CniError} from './cni.ts'
-import {addDefaultRoute, bridgeExists, ensureHostNetworking, removeOrphanedVeth} from './host.ts'
+import {addDefaultRoute, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, setContainerMac} from './host.ts'
 import {claimPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
-import {carriesPublishedPorts, DEFAULT_NETWORK, networkForAddresses} from './model.ts'
+import {bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import type {PortMap, PortMapping} from './ports.ts'
 import {findNetwork, listNetworks, memberKey, readMembers, recordBridgeCreated, updateMembers, withNetworkLock} from './store.ts'
@@ -197,10 +197,15 @@ async function attachOne(
   const newBridge = network.nerd.driver === 'bridge' && !bridgeExists(network)
   state.pending = {...state.pending, [network.name]: {networkId: network.nerd.id, conflist, ifName, capabilityArgs}}
   await writeJsonAtomic(target.files.state, state)
+  const runtime = {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs}
   let result: CniResult
   try {
-    result = await cniAdd(conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName, capabilityArgs}).catch((error: unknown) => {
+    result = await cniAdd(conflist, runtime).catch((error: unknown) => {
       throw ipamError(network, error)
+    })
+    await configureLink(network, conflist, capabilityArgs, netns, ifName, result).catch(async (error: unknown) => {
+      await cniDel(conflist, runtime, result).catch(() => undefined)
+      throw error
     })
   } finally {
     // A failed ADD undid itself; a successful one is recorded as attached (written with the state).
@@ -217,6 +222,25 @@ async function attachOne(
     members[memberKey(target.namespace, target.id)] = memberOf(target, plan, attachment)
   })
   await hooks.ready?.(network, {netns, ifName}, result)
+}
+
+/**
+ * What nerd sets on a link the plugins made. Its MAC address comes from its IPv4 address unless the
+ * plugins were given one (`--mac-address`, or a plugin's hook): macForAddress, so an address that
+ * comes back, by `--ip` or from the pool, comes back with its MAC, and the change is announced. With
+ * `enable_icc=false` its bridge port is isolated. `result` is changed to show the MAC the link has.
+ */
+async function configureLink(network: NetworkConfList, conflist: CniConfList, capabilityArgs: Record<string, unknown>, netns: string, ifName: string, result: CniResult): Promise<void> {
+  // The list ADD ran (a plugin's hook may have changed it) says what the link is; an ipvlan link has its parent's MAC.
+  const main = conflist.plugins[0]?.type
+  const link = result.interfaces?.find((candidate) => candidate.name === ifName && candidate.sandbox !== undefined)
+  const ipv4 = result.ips?.map((ip) => ip.address.split('/')[0]!).find((address) => isIP(address) === 4)
+  if (capabilityArgs.mac === undefined && (main === 'bridge' || main === 'macvlan') && link && ipv4) {
+    const mac = macForAddress(ipv4)
+    await setContainerMac(netns, ifName, mac, result.ips!.some((ip) => isIP(ip.address.split('/')[0]!) === 6))
+    link.mac = mac
+  }
+  if (main === 'bridge' && !interContainerTraffic(network.nerd)) await isolateBridgePort(network, result)
 }
 
 /**
@@ -304,7 +328,7 @@ async function movePorts(target: AttachTarget, plan: NetworkPlan, state: Network
   if (!carrier || !portmap) return
   const attachment = state.attachments[carrier.network]!
   const owner = memberKey(target.namespace, target.id)
-  const claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, plan.portBindings)
+  const claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, bindingsOnNetwork(networkOf(carrier.network)!.nerd, plan.portBindings))
   const capabilityArgs = {...attachment.capabilityArgs, portMappings: claimed.mappings}
   try {
     await cniAdd({...attachment.conflist, plugins: [portmap]}, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs}, attachment.result)
@@ -400,7 +424,7 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
       // network connected when none attached has them; a container on internal networks only has none.
       const carrier = Object.values(state.attachments).some(carriesPorts) ? undefined : wanted.find((planned) => carriesPublishedPorts(findNetwork(networks, planned.network).nerd))
       if (carrier) {
-        claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, plan.portBindings)
+        claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, bindingsOnNetwork(findNetwork(networks, carrier.network).nerd, plan.portBindings))
         state.ports = claimed.ports
       }
       for (const planned of wanted) {

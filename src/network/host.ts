@@ -2,9 +2,10 @@
  * What nerd keeps on the host for each bridge network besides the CNI plugins' per-container work,
  * in the way docker keeps it: one masquerade rule, isolation from the other networks, forwarding
  * accepted to and from the bridge (for hosts whose FORWARD policy is DROP), and the bridge device.
- * They are made when a network's bridge is first created (by its first container after a boot) and
- * removed with the network. Per-network rules rather than the CNI firewall plugin's: that plugin
- * never removes its isolation rules, and runs on every container start and stop.
+ * They are made at `network create`, as docker's driver makes them, made again with the bridge by
+ * the network's first container after a boot, and removed with the network. Per-network rules rather
+ * than the CNI firewall plugin's: that plugin never removes its isolation rules, and runs on every
+ * container start and stop. Also what nerd sets on a container's link after the plugins made it.
  */
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
@@ -14,11 +15,22 @@ import {promisify} from 'node:util'
 import {NerdError} from '../errors.ts'
 import type {CniResult} from '../hooks/types.ts'
 import {parseSubnet} from './ip.ts'
-import {ownsBridge} from './model.ts'
+import {masquerades, networkMtu, ownsBridge} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 
 const run = promisify(execFile)
 const SBIN_PATH = {PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'}
+
+/** Runs a command of iproute2's (or nsenter); a failure is one line: `what` and the first line the command said. */
+async function runIp(command: 'ip' | 'nsenter', args: string[], what: string): Promise<void> {
+  try {
+    await run(command, args, {env: SBIN_PATH})
+  } catch (error) {
+    const {stderr, message} = error as {stderr?: string; message: string}
+    // iproute2 starts its messages with "Error: ", which nerd's own prefix already says.
+    throw new Error(`${what}: ${(stderr?.trim() || message).split('\n')[0]!.replace(/^Error: /, '')}`)
+  }
+}
 
 const ISOLATION_1 = 'NERD-ISOLATION-1'
 const ISOLATION_2 = 'NERD-ISOLATION-2'
@@ -42,7 +54,7 @@ function networkRules(network: NetworkConfList): Rule[] {
     ]
   }
   const masquerade = nerd.ranges
-    .filter((range) => parseSubnet(range.subnet)?.family === 4)
+    .filter((range) => masquerades(nerd) && parseSubnet(range.subnet)?.family === 4)
     .map((range): Rule => ({table: 'nat', chain: 'POSTROUTING', spec: ['-s', range.subnet, '!', '-o', bridge, ...comment, '-j', 'MASQUERADE']}))
   return [
     {table: 'filter', chain: ISOLATION_1, spec: ['-i', bridge, '!', '-o', bridge, ...comment, '-j', ISOLATION_2]},
@@ -98,6 +110,21 @@ export async function ensureHostNetworking(network: NetworkConfList): Promise<vo
   }
 }
 
+/**
+ * Makes a new network's bridge as the bridge plugin's ADD would, which then finds it so and takes it:
+ * up, holding the gateway address of each subnet, with the network's MTU.
+ */
+export async function createBridge(network: NetworkConfList): Promise<void> {
+  const bridge = network.nerd.bridge!
+  const what = `cannot create bridge ${bridge} of network ${network.name}`
+  const mtu = networkMtu(network.nerd)
+  await runIp('ip', ['link', 'add', 'name', bridge, ...(mtu === undefined ? [] : ['mtu', String(mtu)]), 'type', 'bridge'], what)
+  for (const range of network.nerd.ranges) {
+    await runIp('ip', ['address', 'add', `${range.gateway}/${range.subnet.split('/')[1]}`, 'dev', bridge], what)
+  }
+  await runIp('ip', ['link', 'set', bridge, 'up'], what)
+}
+
 /** Removes what the network left on the host: its rules, and its bridge when nerd made it. */
 export async function removeHostNetworking(network: NetworkConfList): Promise<void> {
   for (const rule of networkRules(network)) while (await iptables(rule.table, ['-D', rule.chain, ...rule.spec]));
@@ -113,9 +140,8 @@ export async function removeHostNetworking(network: NetworkConfList): Promise<vo
  */
 export async function removeOrphanedVeth(network: NetworkConfList, result: CniResult): Promise<void> {
   const bridge = network.nerd.bridge
-  if (network.nerd.driver !== 'bridge' || !bridge) return
-  const hostEnd = result.interfaces?.find((link) => link.sandbox === undefined && link.name !== bridge)
-  if (!hostEnd?.mac || !existsSync(`/sys/class/net/${hostEnd.name}`)) return
+  const hostEnd = hostEndOf(network, result)
+  if (!bridge || !hostEnd?.mac || !existsSync(`/sys/class/net/${hostEnd.name}`)) return
   const [mac, master] = await Promise.all([
     readFile(`/sys/class/net/${hostEnd.name}/address`, 'utf8').then((text) => text.trim(), () => ''),
     readlink(`/sys/class/net/${hostEnd.name}/master`).then(basename, () => ''),
@@ -125,6 +151,37 @@ export async function removeOrphanedVeth(network: NetworkConfList, result: CniRe
     // Gone meanwhile (the joiners ended) is what was wanted.
     if (existsSync(`/sys/class/net/${hostEnd.name}`)) throw error
   })
+}
+
+/** The host end of the container's veth on a bridge network, as the ADD result names it. */
+function hostEndOf(network: NetworkConfList, result: CniResult): {name: string; mac?: string} | undefined {
+  const bridge = network.nerd.bridge
+  if (network.nerd.driver !== 'bridge' || !bridge) return undefined
+  return result.interfaces?.find((link) => link.sandbox === undefined && link.name !== bridge)
+}
+
+/**
+ * `enable_icc=false`: the container's bridge port is made isolated. The bridge forwards nothing
+ * between isolated ports, so the containers on it do not reach each other, while the host and
+ * what the host routes (published ports, the way out) still reach them. Unlike a DROP rule in
+ * FORWARD, it needs no br_netfilter and sees IPv4, IPv6 and ARP alike.
+ */
+export async function isolateBridgePort(network: NetworkConfList, result: CniResult): Promise<void> {
+  const hostEnd = hostEndOf(network, result)
+  if (!hostEnd) throw new Error(`the result of CNI ADD on network ${network.name} names no host end of the container's link`)
+  await runIp('ip', ['link', 'set', 'dev', hostEnd.name, 'type', 'bridge_slave', 'isolated', 'on'], `cannot isolate ${hostEnd.name} on bridge ${network.nerd.bridge} (enable_icc=false)`)
+}
+
+/**
+ * Sets the MAC address of the container's interface `ifName`. The bridge and macvlan plugins turn
+ * arp_notify on, so the kernel announces the change with a gratuitous ARP; with `announceIpv6` the
+ * same goes for its IPv6 addresses (ndisc_notify: an unsolicited neighbour advertisement).
+ */
+export async function setContainerMac(netns: string, ifName: string, mac: string, announceIpv6: boolean): Promise<void> {
+  const command = announceIpv6
+    ? ['sh', '-c', 'echo 1 > "/proc/sys/net/ipv6/conf/$1/ndisc_notify" && exec ip link set dev "$1" address "$2"', 'sh', ifName, mac]
+    : ['ip', 'link', 'set', 'dev', ifName, 'address', mac]
+  await runIp('nsenter', [`--net=${netns}`, ...command], `cannot set the MAC address of the container's ${ifName}`)
 }
 
 /** Adds a default route to the container's namespace through `gateway` on its interface `ifName`. */

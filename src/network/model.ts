@@ -3,11 +3,13 @@
  * `nerd` key that CNI ignores. Turning `network create`'s request into a conflist is pure and lives here.
  */
 import {createHash} from 'node:crypto'
+import {isIP} from 'node:net'
 import {NerdError} from '../errors.ts'
 import type {CniConfList, CniPluginConf} from '../hooks/types.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {firstHost, formatAddress, hostRange, parseAddress, parseSubnet, subnetContains} from './ip.ts'
 import type {Subnet} from './ip.ts'
+import type {PortMap} from './ports.ts'
 
 export const NETWORK_DRIVERS = ['bridge', 'macvlan', 'ipvlan'] as const
 export type NetworkDriver = (typeof NETWORK_DRIVERS)[number]
@@ -17,6 +19,18 @@ export const DEFAULT_BRIDGE = 'nerd0'
 export const DEFAULT_SUBNET = '10.4.0.0/24'
 /** docker's `com.docker.network.bridge.name` option (nerdctl reads it too). */
 export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name'
+/** docker's bridge options nerd implements besides the name (docs.docker.com/engine/network/drivers/bridge, "Options"). */
+export const HOST_BINDING_OPTION = 'com.docker.network.bridge.host_binding_ipv4'
+export const ICC_OPTION = 'com.docker.network.bridge.enable_icc'
+export const MASQUERADE_OPTION = 'com.docker.network.bridge.enable_ip_masquerade'
+const MTU_OPTION = 'com.docker.network.driver.mtu'
+/** docker's reserved option space: an option in it that nerd does not implement is refused, not recorded and ignored. */
+const DOCKER_OPTION_PREFIX = 'com.docker.network.'
+const DOCKER_OPTIONS: Record<NetworkDriver, string[]> = {
+  bridge: [BRIDGE_NAME_OPTION, HOST_BINDING_OPTION, ICC_OPTION, MASQUERADE_OPTION, MTU_OPTION],
+  macvlan: [MTU_OPTION],
+  ipvlan: [MTU_OPTION],
+}
 const CNI_VERSION = '1.0.0'
 
 export interface IpamRange {
@@ -207,14 +221,20 @@ export function ipamConfig(facts: NetworkFacts): Record<string, unknown> {
   }
 }
 
+/** The MTU of the network's links (`-o mtu`, docker's `com.docker.network.driver.mtu`) when given one; 0 is the links' default, as docker's. */
+export function networkMtu(facts: NetworkFacts): number | undefined {
+  const mtu = Number(facts.options.mtu ?? facts.options[MTU_OPTION] ?? 0)
+  return mtu > 0 ? mtu : undefined
+}
+
 /**
  * The CNI plugins of a network. Masquerading, isolation and forwarding are rules per network that
  * nerd keeps (host.ts) rather than the bridge plugin's per-container masquerade chains (which its
  * DEL can only remove while the container's network namespace exists) and the firewall plugin.
  */
 export function networkPlugins(facts: NetworkFacts): CniPluginConf[] {
-  const mtu = facts.options.mtu ?? facts.options['com.docker.network.driver.mtu']
-  const common = mtu ? {mtu: Number(mtu)} : {}
+  const mtu = networkMtu(facts)
+  const common = mtu ? {mtu} : {}
   const ipam = ipamConfig(facts)
   const tuning = {type: 'tuning', capabilities: {mac: true}}
   switch (facts.driver) {
@@ -261,13 +281,66 @@ export function networkForAddresses(network: NetworkConfList, addresses: string[
   return networkConfList(network.name, {...network.nerd, ranges})
 }
 
+/** Go's strconv.ParseBool, which docker's bridge driver reads its boolean options with. */
+function parseGoBool(text: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false
+  return undefined
+}
+
+/** A boolean bridge option, `fallback` when not given (checked at create: checkDriverOptions). */
+function bridgeFlag(facts: NetworkFacts, option: string, fallback: boolean): boolean {
+  const value = facts.driver === 'bridge' ? facts.options[option] : undefined
+  return value === undefined ? fallback : (parseGoBool(value) ?? fallback)
+}
+
+/** `enable_icc`: whether the containers on the bridge may reach each other (docker's default: yes). */
+export function interContainerTraffic(facts: NetworkFacts): boolean {
+  return bridgeFlag(facts, ICC_OPTION, true)
+}
+
+/** `enable_ip_masquerade`: whether the containers' outbound traffic is masqueraded (docker's default: yes). */
+export function masquerades(facts: NetworkFacts): boolean {
+  return bridgeFlag(facts, MASQUERADE_OPTION, true)
+}
+
+/**
+ * The bindings as the network publishes them: `host_binding_ipv4` is the host address of the ones
+ * given none (`-p 8080:80`, `-P`), as docker's default binding IP; `0.0.0.0` is every address, as none.
+ */
+export function bindingsOnNetwork(facts: NetworkFacts, bindings: PortMap): PortMap {
+  const hostIp = facts.driver === 'bridge' ? facts.options[HOST_BINDING_OPTION] : undefined
+  if (hostIp === undefined || hostIp === '0.0.0.0') return bindings
+  return Object.fromEntries(Object.entries(bindings).map(([port, list]) => [port, list.map((binding) => (binding.HostIp === '' ? {...binding, HostIp: hostIp} : binding))]))
+}
+
+/**
+ * The MAC address of a container's interface with IPv4 address `address`: 02:42 and the address's
+ * four bytes, as docker (up to 27) derives it. A container given an address another had holds that
+ * one's MAC too, so the host's and the peers' neighbour entries for the address stay right.
+ */
+export function macForAddress(address: string): string {
+  return ['02', '42', ...address.split('.').map((byte) => Number(byte).toString(16).padStart(2, '0'))].join(':')
+}
+
 /** Checks the driver options docker's drivers take, so a bad one fails at create rather than at the first run. */
-export function checkDriverOptions(driver: NetworkDriver, options: Record<string, string>): void {
-  const mtu = options.mtu ?? options['com.docker.network.driver.mtu']
+export function checkDriverOptions(driver: NetworkDriver, options: Record<string, string>, ipv6 = false): void {
+  for (const option of Object.keys(options)) {
+    if (option.startsWith(DOCKER_OPTION_PREFIX) && !DOCKER_OPTIONS[driver].includes(option)) throw new NerdError(`network option ${option} is not supported by nerd's ${driver} driver`)
+  }
+  const mtu = options.mtu ?? options[MTU_OPTION]
   if (mtu !== undefined && !/^\d+$/.test(mtu)) throw new NerdError(`invalid mtu ${JSON.stringify(mtu)}: it is not a number`)
   if (driver === 'bridge') {
     const bridge = options[BRIDGE_NAME_OPTION]
     if (bridge !== undefined && !/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) throw new NerdError(`invalid bridge name ${JSON.stringify(bridge)}: at most 15 letters, digits, "_", "." or "-"`)
+    for (const option of [ICC_OPTION, MASQUERADE_OPTION]) {
+      const value = options[option]
+      if (value !== undefined && parseGoBool(value) === undefined) throw new NerdError(`failed to parse ${option} value: ${value} (strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax)`)
+    }
+    const hostIp = options[HOST_BINDING_OPTION]
+    if (hostIp !== undefined && isIP(hostIp) === 0) throw new NerdError(`failed to parse ${HOST_BINDING_OPTION} value: ${hostIp} (nil ip)`)
+    // docker proxies an IPv6 host address to a container's IPv4 one; nerd has no proxy, and portmap maps families alike.
+    if (hostIp !== undefined && isIP(hostIp) === 6 && !ipv6) throw new NerdError(`${HOST_BINDING_OPTION} ${hostIp}: an IPv6 host address needs an IPv6 network (--ipv6)`)
     return
   }
   if (!options.parent) throw new NerdError(`the ${driver} driver needs a parent interface: -o parent=<host interface>`)

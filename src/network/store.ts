@@ -11,7 +11,7 @@ import {refuseUntrustedDirectory} from '../data-root.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {readCheckedJson, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, optional, recordOf} from '../json-shape.ts'
-import {bridgeNameFree, removeHostNetworking} from './host.ts'
+import {bridgeNameFree, createBridge, ensureHostNetworking, removeHostNetworking} from './host.ts'
 import {parseSubnet, subnetsOverlap} from './ip.ts'
 import type {Subnet} from './ip.ts'
 import {
@@ -239,7 +239,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
   if (RESERVED_NETWORK_NAMES.includes(name)) throw new NerdError(`network name ${name} is reserved: choose another name`)
   if (!(NETWORK_DRIVERS as readonly string[]).includes(request.driver)) throw new NerdError(`plugin "${request.driver}" not found: nerd's network drivers are ${NETWORK_DRIVERS.join(', ')}`)
   const driver = request.driver as NetworkDriver
-  checkDriverOptions(driver, request.options)
+  checkDriverOptions(driver, request.options, request.ipv6)
   const requested = ipamRanges(request)
   const families = requested.map((range) => parseSubnet(range.subnet)!.family)
   if (driver === 'bridge' && (families.filter((family) => family === 4).length > 1 || families.filter((family) => family === 6).length > 1)) {
@@ -280,8 +280,26 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
       if (owner) throw new NerdError(`bridge ${facts.bridge} is already used by network ${owner.name}`)
       facts.bridgeCreated = bridgeNameFree(facts.bridge)
     }
-    return writeNetwork(location, name, facts)
+    const network = await writeNetwork(location, name, facts)
+    if (driver === 'bridge') await makeHostNetworking(location, network)
+    return network
   })
+}
+
+/**
+ * The bridge (when the name was free) and the rules of a new bridge network, made at create as
+ * docker's driver makes them: host tools can use the bridge at once. A failure takes back what
+ * was made, the network with it.
+ */
+async function makeHostNetworking(location: NetworkLocation, network: NetworkConfList): Promise<void> {
+  try {
+    if (network.nerd.bridgeCreated) await createBridge(network)
+    await ensureHostNetworking(network)
+  } catch (error) {
+    await removeHostNetworking(network)
+    await rm(conflistPath(location.netconfPath, network.name), {force: true})
+    throw error
+  }
 }
 
 /** The default `bridge` network (nerd0, 10.4.0.0/24), created on first use. */

@@ -108,7 +108,7 @@ describe('networking on CNI', () => {
 
   after(async () => {
     await removeAllContainers()
-    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside', 'aux', 'linked']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside', 'aux', 'linked', 'early', 'hugemtu', 'reuse', 'opts']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
@@ -400,7 +400,7 @@ describe('networking on CNI', () => {
     await nerdOk(['network', 'create', '--subnet', '10.4.220.0/24', net('n20')])
     const network = await networkDocument(net('n20'))
     const stateDir = join(fileDataRoot(), 'networks', network.Id as string)
-    // A first container makes the bridge and the chains every later one shares.
+    // A first container makes the chains every later one shares.
     await nerdOk(['rm', '-f', (await nerdOk(['run', '-d', '--network', net('n20'), '-p', '127.0.0.1::80', IMG, 'sleep', '60'])).trim()])
     const start = await footprint(network, stateDir)
     const ids: string[] = []
@@ -646,6 +646,147 @@ describe('networking on CNI', () => {
     assert.equal((await sh(`ip -o link show ${bridge} 2>/dev/null | wc -l`)).trim(), '0')
   })
 
+  it('makes a bridge network\'s bridge, with its gateway, and its rules at create, as docker; network rm takes them; a bridge that cannot be made leaves nothing', async () => {
+    await nerdOk(['network', 'create', net('early')])
+    const document = await networkDocument(net('early'))
+    const bridge = bridgeOf(document)
+    const gateway = (document.IPAM.Config as {Gateway: string}[])[0]!.Gateway
+    assert.match(await sh(`ip -4 -o addr show ${bridge}`), new RegExp(`inet ${gateway.replaceAll('.', '\\.')}/24 `))
+    assert.match(await sh(`ip -o link show ${bridge}`), /[<,]UP[,>]/)
+    const comment = `nerd network ${(document.Id as string).slice(0, 12)}`
+    const rules = async () => Number((await sh(`(iptables -w -S; iptables -w -t nat -S) | grep -c -- '${comment}' || true`)).trim())
+    assert.equal(await rules(), 5)
+    await nerdOk(['network', 'rm', net('early')])
+    assert.equal(await rules(), 0)
+    assert.equal((await sh(`ip -o link show ${bridge} 2>/dev/null | wc -l`)).trim(), '0')
+
+    // Linux bridges take no MTU above 65535: the network is not made, and nothing of it stays.
+    const refused = await nerd(['network', 'create', '-o', 'com.docker.network.driver.mtu=70000', net('hugemtu')])
+    const failed = /^Error: cannot create bridge br-([0-9a-f]{12}) of network \S+: mtu greater than device maximum\.?\n$/.exec(refused.stderr)
+    assert.ok(refused.code === 1 && failed, refused.stderr)
+    assert.equal((await nerd(['network', 'inspect', net('hugemtu')])).code, 1)
+    assert.equal((await sh(`ip -o link show br-${failed[1]} 2>/dev/null | wc -l`)).trim(), '0')
+    assert.equal((await sh(`(iptables -w -S; iptables -w -t nat -S) | grep -c -- 'nerd network ${failed[1]}' || true`)).trim(), '0')
+  })
+
+  it('gives a container that takes over an address, by --ip after rm or by a restart on policy, the same MAC: the host, its published port and a peer reach it at once', async () => {
+    await nerdOk(['network', 'create', net('reuse')])
+    const subnet = ((await networkDocument(net('reuse'))).IPAM.Config as {Subnet: string}[])[0]!.Subnet
+    const address = subnet.replace(/\.0\/24$/, '.200')
+    // docker's (up to 27) MAC of an IPv4 address: 02:42 and its four bytes.
+    const macOf = (ip: string) => ['02', '42', ...ip.split('.').map((byte) => Number(byte).toString(16).padStart(2, '0'))].join(':')
+    const macs = async (container: string) => [
+      (await inspectContainer(container)).NetworkSettings.Networks[net('reuse')].MacAddress as string,
+      (await nerdOk(['exec', container, 'cat', '/sys/class/net/eth0/address'])).trim(),
+    ]
+    const serve = async (name: string, port: number, more: string[] = []) => {
+      await nerdOk(['run', '-d', '--name', name, '--network', net('reuse'), '--ip', address, '-p', `127.0.0.1:${port}:80`, '-v', `${workDir}:/www`, ...more, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
+    }
+    const fromPeer = async () => {
+      const page = await nerdOk(['exec', 'reuse-peer', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w2 ${address} 80 || true`])
+      return page.includes('hello from nerd') ? page : undefined
+    }
+    // Within a second or two: a neighbour entry still holding the last holder's MAC takes 15 to 45 s to go.
+    const reachedAtOnce = async (what: string, probe: () => Promise<string | undefined>) => {
+      const start = Date.now()
+      await until(what, probe, 3000)
+      assert.ok(Date.now() - start < 3000, `${what} took ${Date.now() - start} ms`)
+    }
+    await nerdOk(['run', '-d', '--name', 'reuse-peer', '--network', net('reuse'), ...LOCAL_DNS, IMG, 'sleep', '600'])
+
+    const first = await freePort()
+    await serve('holder1', first)
+    assert.equal(await until('the first holder\'s page', () => httpGet(`http://127.0.0.1:${first}/`), 15_000), 'hello from nerd\n')
+    assert.equal(await httpGet(`http://${address}/`), 'hello from nerd\n')
+    assert.ok(await until('the first holder from the peer', fromPeer, 15_000))
+    assert.deepEqual(await macs('holder1'), [macOf(address), macOf(address)])
+
+    await nerdOk(['rm', '-f', 'holder1'])
+    const second = await freePort()
+    await serve('holder2', second)
+    await reachedAtOnce('the second holder\'s published port', () => httpGet(`http://127.0.0.1:${second}/`))
+    await reachedAtOnce('the second holder from the host', () => httpGet(`http://${address}/`))
+    await reachedAtOnce('the second holder from the peer', fromPeer)
+    assert.deepEqual(await macs('holder2'), [macOf(address), macOf(address)])
+
+    // Restarted by its policy after its process is killed: a new link, the same address.
+    await nerdOk(['rm', '-f', 'holder2'])
+    const third = await freePort()
+    await serve('holder3', third, ['--restart', 'always'])
+    assert.equal(await until('the third holder\'s page', () => httpGet(`http://127.0.0.1:${third}/`), 15_000), 'hello from nerd\n')
+    process.kill((await inspectContainer('holder3')).State.Pid as number, 'SIGKILL')
+    await until('the restart by policy', async () => {
+      const {RestartCount, State} = await inspectContainer('holder3')
+      return RestartCount === 1 && State.Running ? true : undefined
+    }, 15_000)
+    await reachedAtOnce('the restarted holder\'s published port', () => httpGet(`http://127.0.0.1:${third}/`))
+    await reachedAtOnce('the restarted holder from the peer', fromPeer)
+
+    // --mac-address wins; the next holder's MAC change is announced, so the host's entry follows it.
+    await nerdOk(['rm', '-f', 'holder3'])
+    const fourth = await freePort()
+    await serve('holder4', fourth, ['--mac-address', '02:00:00:00:42:01'])
+    assert.equal(await until('the fourth holder\'s page', () => httpGet(`http://127.0.0.1:${fourth}/`), 15_000), 'hello from nerd\n')
+    assert.deepEqual(await macs('holder4'), ['02:00:00:00:42:01', '02:00:00:00:42:01'])
+    await nerdOk(['rm', '-f', 'holder4'])
+    const fifth = await freePort()
+    await serve('holder5', fifth)
+    await reachedAtOnce('the fifth holder\'s published port', () => httpGet(`http://127.0.0.1:${fifth}/`))
+
+    // An address from the pool has its MAC too.
+    const pooled = (await nerdOk(['run', '-d', '--network', net('reuse'), IMG, 'sleep', '60'])).trim()
+    const [pooledMac, pooledLink] = await macs(pooled)
+    assert.deepEqual([pooledMac, pooledLink], [macOf(await addressOn(pooled, net('reuse'))), pooledMac])
+    await nerdOk(['rm', '-f', 'holder5', 'reuse-peer', pooled])
+    await nerdOk(['network', 'rm', net('reuse')])
+  })
+
+  it('takes docker\'s bridge options host_binding_ipv4, enable_icc=false and enable_ip_masquerade=false; refuses the docker options it does not implement', async () => {
+    await nerdOk([
+      'network', 'create',
+      '-o', 'com.docker.network.bridge.host_binding_ipv4=127.0.0.1',
+      '-o', 'com.docker.network.bridge.enable_icc=false',
+      '-o', 'com.docker.network.bridge.enable_ip_masquerade=false',
+      net('opts'),
+    ])
+    const document = await networkDocument(net('opts'))
+    const port = await freePort()
+    await nerdOk(['run', '-d', '--name', 'opts-web', '--network', net('opts'), '-p', `${port}:80`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
+    await nerdOk(['run', '-d', '--name', 'opts-peer', '--network', net('opts'), ...LOCAL_DNS, IMG, 'sleep', '600'])
+
+    // host_binding_ipv4: the port given no host address is published on 127.0.0.1 alone.
+    assert.equal(await nerdOk(['port', 'opts-web']), `80/tcp -> 127.0.0.1:${port}\n`)
+    const web = await inspectContainer('opts-web')
+    assert.deepEqual(web.NetworkSettings.Ports, {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]})
+    assert.deepEqual(web.HostConfig.PortBindings, {'80/tcp': [{HostIp: '', HostPort: String(port)}]})
+    assert.match(await sh(`iptables -w -t nat -S | grep -- '--dport ${port} ' | grep -- '-j DNAT'`), /-d 127\.0\.0\.1\/32 /)
+    assert.equal(await until('the page through the published port', () => httpGet(`http://127.0.0.1:${port}/`), 15_000), 'hello from nerd\n')
+
+    // enable_icc=false: the host reaches the container, its peer on the network does not.
+    const address = await addressOn('opts-web', net('opts'))
+    assert.equal(await httpGet(`http://${address}/`), 'hello from nerd\n')
+    assert.equal(await nerdOk(['exec', 'opts-peer', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w2 ${address} 80 || true`]), '')
+    assert.notEqual((await nerd(['exec', 'opts-peer', 'ping', '-c1', '-W1', address])).code, 0)
+
+    // enable_ip_masquerade=false: the network's forwarding and isolation rules, no masquerade rule.
+    const comment = `nerd network ${(document.Id as string).slice(0, 12)}`
+    assert.equal((await sh(`iptables -w -t nat -S | grep -c -- '${comment}' || true`)).trim(), '0')
+    assert.equal((await sh(`iptables -w -S | grep -c -- '${comment}' || true`)).trim(), '4')
+    await nerdOk(['rm', '-f', 'opts-web', 'opts-peer'])
+    await nerdOk(['network', 'rm', net('opts')])
+
+    for (const [option, message] of [
+      ['com.docker.network.bridge.gateway_mode_ipv4=routed', "network option com.docker.network.bridge.gateway_mode_ipv4 is not supported by nerd's bridge driver"],
+      ['com.docker.network.container_iface_prefix=en', "network option com.docker.network.container_iface_prefix is not supported by nerd's bridge driver"],
+      ['com.docker.network.bridge.enable_icc=nope', 'failed to parse com.docker.network.bridge.enable_icc value: nope (strconv.ParseBool: parsing "nope": invalid syntax)'],
+      ['com.docker.network.bridge.host_binding_ipv4=::1', 'com.docker.network.bridge.host_binding_ipv4 ::1: an IPv6 host address needs an IPv6 network (--ipv6)'],
+    ] as const) {
+      const refused = await nerd(['network', 'create', '-o', option, net('refused')])
+      assert.deepEqual([refused.code, refused.stderr], [1, `Error: ${message}\n`])
+      assert.equal((await nerd(['network', 'inspect', net('refused')])).code, 1)
+    }
+  })
+
   it('uses a host bridge named with com.docker.network.bridge.name and leaves it; refuses a link that is no bridge; deletes a bridge it made', async () => {
     const hostBridge = `qb${suffix}`
     const veth = `qv${suffix}`
@@ -788,10 +929,15 @@ describe('networking on CNI', () => {
   it('leaves a conflist nerd cannot use out of network ls with a warning naming it; inspect and run of its network fail in one line naming it', async () => {
     // A configuration directory of its own: the other test files list theirs meanwhile.
     const netconf = await mkdtemp(join(tmpdir(), 'nerd-netconf-'))
+    const broken = {garbled: net('garbled'), empty: net('empty'), pluginless: net('pluginless')}
+    const file = (name: string) => join(netconf, `nerd-${name}.conflist`)
+    // Their bridges and rules, made at create, go with them at the end: their conflists put back first.
+    const intact = new Map<string, string>()
     try {
-      const broken = {garbled: net('garbled'), empty: net('empty'), pluginless: net('pluginless')}
-      for (const name of Object.values(broken)) await nerdOk(['network', 'create', name], {netconf})
-      const file = (name: string) => join(netconf, `nerd-${name}.conflist`)
+      for (const name of Object.values(broken)) {
+        await nerdOk(['network', 'create', name], {netconf})
+        intact.set(name, await readFile(file(name), 'utf8'))
+      }
       await writeFile(file(broken.garbled), 'garbage{\n')
       await writeFile(file(broken.empty), '')
       const {plugins: _, ...pluginless} = JSON.parse(await readFile(file(broken.pluginless), 'utf8')) as Record<string, unknown>
@@ -815,6 +961,8 @@ describe('networking on CNI', () => {
       const garbled = await nerd(['inspect', broken.garbled], {netconf})
       assert.deepEqual([garbled.code, garbled.stderr], [1, `Error: ${invalid.garbled}\n`])
     } finally {
+      for (const [name, text] of intact) await writeFile(file(name), text)
+      if (intact.size > 0) await nerd(['network', 'rm', ...intact.keys()], {netconf})
       await rm(netconf, {recursive: true, force: true})
     }
   })

@@ -13,7 +13,7 @@ export default class NetworkCreate extends NerdCommand {
     ipv6: Flags.boolean({description: 'Enable IPv6 networking'}),
     internal: Flags.boolean({description: 'Restrict external access to the network'}),
     label: Flags.string({multiple: true, description: 'Set metadata on a network'}),
-    opt: Flags.string({char: 'o', multiple: true, description: 'Set driver specific options (com.docker.network.bridge.name, mtu, parent, mode)'}),
+    opt: Flags.string({char: 'o', multiple: true, description: 'Set driver specific options (docker\'s com.docker.network.bridge.name, .host_binding_ipv4, .enable_icc, .enable_ip_masquerade and com.docker.network.driver.mtu; parent, mode)'}),
     'ipam-driver': Flags.string({description: 'IP Address Management Driver (default only)', default: 'default'}),
     'aux-address': Flags.string({multiple: true, description: 'Auxiliary IPv4 or IPv6 addresses used by Network driver (name=IP: never given to a container)'}),
     'ipam-opt': Flags.string({multiple: true, description: 'Set IPAM driver specific options (recorded; host-local takes none)'}),

@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {formatAddress, hostRange, parseAddress, parseSubnet, subnetContains, subnetsOverlap} from '../../../src/network/ip.ts'
-import {checkDriverOptions, ipamRanges, networkConfList, networkForAddresses, validateNetworkName} from '../../../src/network/model.ts'
+import {
+  bindingsOnNetwork,
+  checkDriverOptions,
+  interContainerTraffic,
+  ipamRanges,
+  macForAddress,
+  masquerades,
+  networkConfList,
+  networkForAddresses,
+  networkMtu,
+  validateNetworkName,
+} from '../../../src/network/model.ts'
 import type {NetworkFacts} from '../../../src/network/model.ts'
 import {parseNetworkValue, usesCni} from '../../../src/network/plan.ts'
 import {extraHostLines} from '../../../src/container/etc-files.ts'
@@ -73,6 +84,71 @@ describe('network requests', () => {
     assert.throws(() => checkDriverOptions('ipvlan', {parent: 'eth0', mode: 'bridge'}), /invalid ipvlan mode/)
     assert.throws(() => checkDriverOptions('bridge', {mtu: 'big'}), /invalid mtu/)
     assert.throws(() => checkDriverOptions('bridge', {'com.docker.network.bridge.name': 'a-bridge-name-too-long'}), /invalid bridge name/)
+  })
+
+  it('takes the docker bridge options nerd implements and refuses the others of docker\'s option space', () => {
+    const implemented = {
+      'com.docker.network.bridge.name': 'br-x',
+      'com.docker.network.driver.mtu': '1400',
+      'com.docker.network.bridge.host_binding_ipv4': '127.0.0.1',
+      'com.docker.network.bridge.enable_icc': 'false',
+      'com.docker.network.bridge.enable_ip_masquerade': 'F',
+      foo: 'bar',
+    }
+    checkDriverOptions('bridge', implemented)
+    checkDriverOptions('bridge', {'com.docker.network.bridge.host_binding_ipv4': '::1'}, true)
+    checkDriverOptions('macvlan', {parent: 'eth0', 'com.docker.network.driver.mtu': '1400'})
+    for (const option of [
+      'com.docker.network.bridge.gateway_mode_ipv4',
+      'com.docker.network.bridge.inhibit_ipv4',
+      'com.docker.network.container_iface_prefix',
+      'com.docker.network.host_ipv4',
+      'com.docker.network.bridge.trusted_host_interfaces',
+      'com.docker.network.enable_ipv6',
+    ]) {
+      assert.throws(() => checkDriverOptions('bridge', {[option]: 'x'}), {message: `network option ${option} is not supported by nerd's bridge driver`})
+    }
+    assert.throws(() => checkDriverOptions('ipvlan', {parent: 'eth0', 'com.docker.network.bridge.enable_icc': 'false'}), {
+      message: "network option com.docker.network.bridge.enable_icc is not supported by nerd's ipvlan driver",
+    })
+    assert.throws(() => checkDriverOptions('bridge', {'com.docker.network.bridge.enable_icc': 'no'}), {
+      message: 'failed to parse com.docker.network.bridge.enable_icc value: no (strconv.ParseBool: parsing "no": invalid syntax)',
+    })
+    assert.throws(() => checkDriverOptions('bridge', {'com.docker.network.bridge.host_binding_ipv4': 'localhost'}), {
+      message: 'failed to parse com.docker.network.bridge.host_binding_ipv4 value: localhost (nil ip)',
+    })
+    assert.throws(() => checkDriverOptions('bridge', {'com.docker.network.bridge.host_binding_ipv4': '::'}), /an IPv6 host address needs an IPv6 network \(--ipv6\)/)
+  })
+
+  it('reads enable_icc and enable_ip_masquerade as docker does, true unless given false', () => {
+    assert.deepEqual([interContainerTraffic(facts()), masquerades(facts())], [true, true])
+    const off = facts({options: {'com.docker.network.bridge.enable_icc': '0', 'com.docker.network.bridge.enable_ip_masquerade': 'FALSE'}})
+    assert.deepEqual([interContainerTraffic(off), masquerades(off)], [false, false])
+    const on = facts({options: {'com.docker.network.bridge.enable_icc': 'True', 'com.docker.network.bridge.enable_ip_masquerade': 't'}})
+    assert.deepEqual([interContainerTraffic(on), masquerades(on)], [true, true])
+  })
+
+  it('publishes the ports given no host address on host_binding_ipv4; an address given, or 0.0.0.0, stays', () => {
+    const bindings = {'80/tcp': [{HostIp: '', HostPort: '8080'}, {HostIp: '10.0.0.5', HostPort: '8081'}], '53/udp': [{HostIp: '', HostPort: ''}]}
+    const local = facts({options: {'com.docker.network.bridge.host_binding_ipv4': '127.0.0.1'}})
+    assert.deepEqual(bindingsOnNetwork(local, bindings), {
+      '80/tcp': [{HostIp: '127.0.0.1', HostPort: '8080'}, {HostIp: '10.0.0.5', HostPort: '8081'}],
+      '53/udp': [{HostIp: '127.0.0.1', HostPort: ''}],
+    })
+    assert.equal(bindingsOnNetwork(facts(), bindings), bindings)
+    assert.equal(bindingsOnNetwork(facts({options: {'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0'}}), bindings), bindings)
+  })
+
+  it('derives a container\'s MAC address from its IPv4 address as docker up to 27 did', () => {
+    assert.equal(macForAddress('172.17.0.2'), '02:42:ac:11:00:02')
+    assert.equal(macForAddress('10.231.255.254'), '02:42:0a:e7:ff:fe')
+  })
+
+  it('gives the links an MTU only when one above 0 is given', () => {
+    assert.equal(networkMtu(facts()), undefined)
+    assert.equal(networkMtu(facts({options: {'com.docker.network.driver.mtu': '0'}})), undefined)
+    assert.equal(networkMtu(facts({options: {'com.docker.network.driver.mtu': '1400'}})), 1400)
+    assert.equal(networkConfList('zero', facts({options: {mtu: '0'}})).plugins[0]!.mtu, undefined)
   })
 
   it('builds a bridge conflist with IPAM under the network\'s state directory and no per-container masquerading', () => {
