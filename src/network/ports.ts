@@ -4,7 +4,7 @@
  */
 import {isIP} from 'node:net'
 import {NerdError} from '../errors.ts'
-import {compareStrings} from '../format/go-values.ts'
+import {compareStrings, naturalCompare} from '../format/go-values.ts'
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp'
 
@@ -172,15 +172,15 @@ export function formatPortsColumn(published: PortMap, exposed: string[]): string
   return [...entries, ...[...runs.values()].map(runText), ...mappings].join(', ')
 }
 
-/** `nerd port` lines: `80/tcp -> 127.0.0.1:18080`. */
+/** `nerd port` lines (`80/tcp -> 127.0.0.1:18080`, or the host side alone for one port), in docker's CLI's natural order of the lines. */
 export function formatPortLines(published: PortMap, filter?: string): string[] {
   const lines: string[] = []
-  for (const [key, bindings] of Object.entries(published).sort((a, b) => splitPort(a[0]).port - splitPort(b[0]).port)) {
+  for (const [key, bindings] of Object.entries(published)) {
     if (filter !== undefined && key !== filter) continue
     for (const binding of bindings) {
       const host = joinHostPort(binding.HostIp || '0.0.0.0', binding.HostPort)
       lines.push(filter === undefined ? `${key} -> ${host}` : host)
     }
   }
-  return lines
+  return lines.sort(naturalCompare)
 }

@@ -68,4 +68,23 @@ describe('networking as docker has it', () => {
     const bad = await nerd(['run', '--rm', '-p', 'published=8080,target', IMG, 'true'])
     assert.deepEqual([bad.code, bad.stderr], [125, "Error: invalid publish opts format (should be name=value but got 'target')\n"])
   })
+
+  it('port: lines in docker\'s natural order, docker\'s errors naming the port and the container as typed', async () => {
+    const [first, loopback, last, dns] = [await freePort(), await freePort(), await freePort(), await freePort()]
+    const [low, high] = [Math.min(first, last), Math.max(first, last)]
+    const id = (await nerdOk(['run', '-d', '--name', 'ported', '-p', `${first}:80`, '-p', `127.0.0.1:${loopback}:80`, '-p', `${last}:80`, '-p', `${dns}:53/udp`, '-p', `${dns}:53/tcp`, IMG, 'sleep', '60'])).trim()
+    assert.equal(await nerdOk(['port', 'ported']), [`53/tcp -> 0.0.0.0:${dns}`, `53/udp -> 0.0.0.0:${dns}`, `80/tcp -> 0.0.0.0:${low}`, `80/tcp -> 0.0.0.0:${high}`, `80/tcp -> 127.0.0.1:${loopback}`, ''].join('\n'))
+    assert.equal(await nerdOk(['port', 'ported', '80']), [`0.0.0.0:${low}`, `0.0.0.0:${high}`, `127.0.0.1:${loopback}`, ''].join('\n'))
+    assert.equal(await nerdOk(['port', 'ported', '53/']), `0.0.0.0:${dns}\n`)
+    for (const [args, message] of [
+      [['ported', '81'], "No public port '81' published for ported"],
+      [[id.slice(0, 8), '81/udp'], `No public port '81/udp' published for ${id.slice(0, 8)}`],
+      [['ported', 'abc'], 'invalid port (abc): strconv.ParseUint: parsing "abc": invalid syntax'],
+      [['ported', '70000/tcp'], 'invalid port (70000): strconv.ParseUint: parsing "70000": value out of range'],
+    ] as const) {
+      const result = await nerd(['port', ...args])
+      assert.deepEqual([result.code, result.stdout, result.stderr], [1, '', `Error: ${message}\n`], args.join(' '))
+    }
+    await nerdOk(['rm', '-f', 'ported'])
+  })
 })

@@ -42,6 +42,16 @@ describe('published ports', () => {
     assert.deepEqual(portBindings([], false, ['80/tcp']), {})
   })
 
+  it('sorts port\'s lines as docker\'s CLI does: in natural order of the whole line', () => {
+    const published = {
+      '80/tcp': [{HostIp: '0.0.0.0', HostPort: '18080'}, {HostIp: '127.0.0.1', HostPort: '18081'}, {HostIp: '0.0.0.0', HostPort: '46301'}],
+      '53/udp': [{HostIp: '0.0.0.0', HostPort: '5353'}],
+      '53/tcp': [{HostIp: '0.0.0.0', HostPort: '5353'}],
+    }
+    assert.deepEqual(formatPortLines(published), ['53/tcp -> 0.0.0.0:5353', '53/udp -> 0.0.0.0:5353', '80/tcp -> 0.0.0.0:18080', '80/tcp -> 0.0.0.0:46301', '80/tcp -> 127.0.0.1:18081'])
+    assert.deepEqual(formatPortLines(published, '80/tcp'), ['0.0.0.0:18080', '0.0.0.0:46301', '127.0.0.1:18081'])
+  })
+
   it('puts IPv6 host addresses in brackets, as Go\'s JoinHostPort does', () => {
     const published = {'80/tcp': [{HostIp: '::1', HostPort: '18171'}], '81/tcp': [{HostIp: '::', HostPort: '81'}]}
     assert.equal(formatPortsColumn(published, []), '[::]:81->81/tcp, [::1]:18171->80/tcp')
