@@ -6,9 +6,9 @@ import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
 import {parseSubnet, subnetContains} from './ip.ts'
-import {DEFAULT_NETWORK, endpointId} from './model.ts'
-import type {NetworkConfList} from './model.ts'
-import {splitPort} from './ports.ts'
+import {carriesPublishedPorts, DEFAULT_NETWORK, endpointId} from './model.ts'
+import type {NetworkConfList, NetworkFacts} from './model.ts'
+import {joinHostPort, splitPort, unpublishableReason} from './ports.ts'
 import type {PortMap} from './ports.ts'
 import {ensureDefaultNetwork, findNetwork, listNetworks, NoSuchNetworkError, unusableNetworkError} from './store.ts'
 import type {NetworkLocation} from './store.ts'
@@ -65,6 +65,7 @@ export async function planNetworks(
   if (request.ip6) first.ip6 ??= request.ip6
   if (request.macAddress) first.mac ??= request.macAddress
   const networks = await listNetworks(location.netconfPath)
+  let carrier: NetworkConfList | undefined
   for (const attachment of attachments) {
     let network: NetworkConfList
     try {
@@ -80,7 +81,9 @@ export async function planNetworks(
         throw new NerdError(`Invalid address ${address}: It does not belong to any of this network's subnets`, {exitCode: 125})
       }
     }
+    if (!carrier && carriesPublishedPorts(network.nerd)) carrier = network
   }
+  if (carrier) refuseUnpublishable(request.portBindings, hasIpv6(carrier.nerd))
   return {
     netconfPath: location.netconfPath,
     cniPath: location.cniPath,
@@ -91,6 +94,21 @@ export async function planNetworks(
     portBindings: request.portBindings,
     extraHosts: request.extraHosts,
     ...(request.links.length > 0 ? {links: request.links} : {}),
+  }
+}
+
+/** Whether the network gives its containers IPv6 addresses. */
+export function hasIpv6(facts: NetworkFacts): boolean {
+  return facts.ranges.some((range) => parseSubnet(range.subnet)?.family === 6)
+}
+
+/** A binding the network carrying the ports could not carry is refused at create, not listed as a mapping that leads nowhere. */
+function refuseUnpublishable(bindings: PortMap, containerHasIpv6: boolean): void {
+  for (const [key, wanted] of Object.entries(bindings)) {
+    for (const binding of wanted) {
+      const reason = unpublishableReason(binding.HostIp, containerHasIpv6)
+      if (reason) throw new NerdError(`cannot publish ${key} on ${binding.HostPort ? joinHostPort(binding.HostIp, binding.HostPort) : `[${binding.HostIp}]`}: ${reason}`, {exitCode: 125})
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 import {isIP} from 'node:net'
 import {NerdError} from '../errors.ts'
 import {compareStrings, naturalCompare} from '../format/go-values.ts'
+import {parseAddress} from './ip.ts'
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp'
 
@@ -183,4 +184,33 @@ export function formatPortLines(published: PortMap, filter?: string): string[] {
     }
   }
   return lines.sort(naturalCompare)
+}
+
+/** Whether a host address is IPv6's loopback (`::1`, or an IPv4-mapped 127.x address). */
+function isIpv6Loopback(address: string): boolean {
+  const parsed = parseAddress(address)
+  return parsed?.family === 6 && (parsed.value === 1n || parsed.value >> 24n === 0xffff7fn)
+}
+
+/**
+ * Why portmap's DNAT cannot carry a binding to the container, when it cannot: an IPv6 host address
+ * when the container has no IPv6 address on the network carrying its ports (docker's userland proxy
+ * would forward it to the IPv4 one; nerd has none), or IPv6 loopback, which the kernel does not route
+ * once DNATed (IPv6 has no route_localnet).
+ */
+export function unpublishableReason(hostIp: string, containerHasIpv6: boolean): string | undefined {
+  if (!hostIp.includes(':')) return undefined
+  if (isIpv6Loopback(hostIp)) return 'the kernel does not route IPv6 loopback traffic to a container, and nerd has no userland proxy: publish on 127.0.0.1'
+  if (!containerHasIpv6) return 'the container has no IPv6 address on the network carrying its ports, and nerd has no userland proxy to forward IPv6 to IPv4'
+  return undefined
+}
+
+/** The bindings portmap can carry (see unpublishableReason): a container made before nerd refused the others at create lists only these. */
+export function publishableBindings(bindings: PortMap, containerHasIpv6: boolean): PortMap {
+  const kept: PortMap = {}
+  for (const [key, wanted] of Object.entries(bindings)) {
+    const carried = wanted.filter((binding) => unpublishableReason(binding.HostIp, containerHasIpv6) === undefined)
+    if (carried.length > 0) kept[key] = carried
+  }
+  return kept
 }

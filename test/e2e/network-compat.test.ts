@@ -59,6 +59,35 @@ describe('networking as docker has it', () => {
     await rm(workDir, {recursive: true, force: true})
   })
 
+  it('refuses at create the IPv6 host addresses portmap cannot carry: any to a container without IPv6, ::1 always', async () => {
+    const before = await containerIds()
+    const port = await freePort()
+    const reasons = {
+      loopback: 'the kernel does not route IPv6 loopback traffic to a container, and nerd has no userland proxy: publish on 127.0.0.1',
+      noIpv6: 'the container has no IPv6 address on the network carrying its ports, and nerd has no userland proxy to forward IPv6 to IPv4',
+    }
+    for (const [spec, message] of [
+      [`[::1]:${port}:80`, `cannot publish 80/tcp on [::1]:${port}: ${reasons.loopback}`],
+      [`[::]:${port}:80`, `cannot publish 80/tcp on [::]:${port}: ${reasons.noIpv6}`],
+      ['[::]::80', `cannot publish 80/tcp on [::]: ${reasons.noIpv6}`],
+    ]) {
+      // create's refusals once the flags are read are 1, as its daemon-side ones are in docker.
+      for (const [command, code] of [['run', 125], ['create', 1]] as const) {
+        const refused = await nerd([command, '-p', spec!, IMG, 'sleep', '60'])
+        assert.deepEqual([refused.code, refused.stderr], [code, `Error: ${message}\n`], `${command} -p ${spec}`)
+      }
+    }
+    assert.equal(await containerIds(), before)
+
+    // A container with IPv6 on the network carrying its ports is published [::] (portmap DNATs it), never ::1.
+    await nerdOk(['network', 'create', '--ipv6', '--subnet', 'fd00:4:e2f::/64', '--subnet', '10.4.193.0/24', net('six')])
+    await nerdOk(['run', '-d', '--name', 'six-port', '--network', net('six'), '-p', `[::]:${port}:80`, IMG, 'sleep', '60'])
+    assert.equal(await nerdOk(['port', 'six-port']), `80/tcp -> [::]:${port}\n`)
+    const loopback = await nerd(['run', '-d', '--network', net('six'), '-p', `[::1]:${port + 1}:80`, IMG, 'sleep', '60'])
+    assert.deepEqual([loopback.code, loopback.stderr], [125, `Error: cannot publish 80/tcp on [::1]:${port + 1}: ${reasons.loopback}\n`])
+    await nerdOk(['rm', '-f', 'six-port'])
+  })
+
   it('takes docker\'s long -p syntax, published=,target=,protocol=, as its CLI converts it', async () => {
     const [tcp, udp] = [await freePort(), await freePort()]
     await nerdOk(['run', '-d', '--name', 'long', '-p', `published=${tcp},target=80`, '-p', `target=81,published=${udp},protocol=udp,mode=host`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {formatPortLines, formatPortsColumn, parseExpose, parsePublish, portBindings} from '../../../src/network/ports.ts'
+import {formatPortLines, formatPortsColumn, parseExpose, parsePublish, portBindings, publishableBindings, unpublishableReason} from '../../../src/network/ports.ts'
 
 describe('published ports', () => {
   it('reads docker\'s -p forms', () => {
@@ -50,6 +50,16 @@ describe('published ports', () => {
     }
     assert.deepEqual(formatPortLines(published), ['53/tcp -> 0.0.0.0:5353', '53/udp -> 0.0.0.0:5353', '80/tcp -> 0.0.0.0:18080', '80/tcp -> 0.0.0.0:46301', '80/tcp -> 127.0.0.1:18081'])
     assert.deepEqual(formatPortLines(published, '80/tcp'), ['0.0.0.0:18080', '0.0.0.0:46301', '127.0.0.1:18081'])
+  })
+
+  it('publishes IPv6 host addresses only to a container with IPv6, and never IPv6 loopback: portmap\'s DNAT cannot carry them and nerd has no proxy', () => {
+    for (const address of ['', '0.0.0.0', '127.0.0.1']) assert.equal(unpublishableReason(address, false), undefined)
+    assert.equal(unpublishableReason('::', true), undefined)
+    assert.match(unpublishableReason('::', false) ?? '', /no IPv6 address/)
+    for (const loopback of ['::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) assert.match(unpublishableReason(loopback, true) ?? '', /loopback/)
+    const bindings = {'80/tcp': [{HostIp: '', HostPort: '8080'}, {HostIp: '::', HostPort: '8080'}], '81/tcp': [{HostIp: '::1', HostPort: '8081'}]}
+    assert.deepEqual(publishableBindings(bindings, false), {'80/tcp': [{HostIp: '', HostPort: '8080'}]})
+    assert.deepEqual(publishableBindings(bindings, true), {'80/tcp': [{HostIp: '', HostPort: '8080'}, {HostIp: '::', HostPort: '8080'}]})
   })
 
   it('puts IPv6 host addresses in brackets, as Go\'s JoinHostPort does', () => {
