@@ -35,6 +35,17 @@ const LOCAL_HOSTS = [
   'ff02::2\tip6-allrouters',
 ]
 
+/**
+ * Why `name` cannot be one of the names of an /etc/hosts line, undefined when it can: a resolver
+ * splits the line at whitespace and ends it at '#', and a newline would start a line of its own (on a
+ * user-defined network, in the other containers' files too).
+ */
+export function hostsNameProblem(name: string): string | undefined {
+  if (name === '') return 'it is empty'
+  if (/[\s#\p{Cc}]/u.test(name)) return "names in /etc/hosts cannot hold whitespace, '#' or control characters"
+  return undefined
+}
+
 /** `host:ip` entries as hosts lines; `host-gateway` is the gateway of the container's first network. */
 export function extraHostLines(extraHosts: string[], gateway: string | undefined): string[] {
   return extraHosts.flatMap((entry) => {

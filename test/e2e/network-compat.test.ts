@@ -116,4 +116,30 @@ describe('networking as docker has it', () => {
     }
     await nerdOk(['rm', '-f', 'ported'])
   })
+
+  it('refuses aliases and hostnames that would write lines into other containers\' /etc/hosts, in one line', async () => {
+    await nerdOk(['network', 'create', '--subnet', '10.4.195.0/24', net('churn')])
+    await nerdOk(['run', '-d', '--name', 'hbx', '--network', net('churn'), IMG, 'sleep', '600'])
+    const hostsBefore = await nerdOk(['exec', 'hbx', 'cat', '/etc/hosts'])
+    const containers = await containerIds()
+    const problem = "names in /etc/hosts cannot hold whitespace, '#' or control characters"
+    for (const command of ['run', 'create']) {
+      for (const [args, message] of [
+        [['--network-alias', 'okalias\n10.9.9.9 hbx injected.example'], `invalid network alias "okalias\\n10.9.9.9 hbx injected.example": ${problem}`],
+        [['--network-alias', 'x#y'], `invalid network alias "x#y": ${problem}`],
+        [['--network-alias', 'a b'], `invalid network alias "a b": ${problem}`],
+        [['-h', 'hh\n10.9.9.8 injected-by-hostname'], `invalid hostname "hh\\n10.9.9.8 injected-by-hostname": ${problem}`],
+      ] as const) {
+        const refused = await nerd([command, '--network', net('churn'), ...args, IMG, 'sleep', '60'])
+        assert.deepEqual([refused.code, refused.stderr], [125, `Error: ${message}\n`], `${command} ${args.join(' ')}`)
+      }
+    }
+    assert.equal(await containerIds(), containers)
+    await nerdOk(['run', '-d', '--name', 'u1', IMG, 'sleep', '600'])
+    const connect = await nerd(['network', 'connect', '--alias', 'al\n10.9.9.7 injected-by-connect', net('churn'), 'u1'])
+    assert.deepEqual([connect.code, connect.stderr], [1, `Error: invalid alias "al\\n10.9.9.7 injected-by-connect": ${problem}\n`])
+    assert.equal(await nerdOk(['exec', 'hbx', 'cat', '/etc/hosts']), hostsBefore)
+    assert.deepEqual(Object.keys((await inspectContainer('u1')).NetworkSettings.Networks), ['bridge'])
+    await nerdOk(['rm', '-f', 'u1'])
+  })
 })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {containerResolvConf, hostNetworkHosts, hostsFile} from '../../../src/container/etc-files.ts'
+import {containerResolvConf, hostNetworkHosts, hostsFile, hostsNameProblem} from '../../../src/container/etc-files.ts'
 
 describe('etc files', () => {
   it('drops loopback nameservers from the host resolv.conf', () => {
@@ -10,6 +10,12 @@ describe('etc files', () => {
   it('falls back to public resolvers when only loopback ones were there', () => {
     assert.equal(containerResolvConf('nameserver 127.0.0.53\noptions edns0\n'), 'options edns0\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n')
     assert.equal(containerResolvConf(''), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n')
+  })
+
+  it('tells a name an /etc/hosts line cannot hold', () => {
+    for (const name of ['web', 'db_primary', 'api.example', 'bücher', 'x-1']) assert.equal(hostsNameProblem(name), undefined, name)
+    for (const name of ['a b', 'a\tb', 'a\nb', 'x#y', 'a\u0000', 'a\u007f', 'a\u00a0b']) assert.match(hostsNameProblem(name) ?? '', /whitespace, '#' or control characters/, JSON.stringify(name))
+    assert.equal(hostsNameProblem(''), 'it is empty')
   })
 
   it('replaces the host\'s nameservers, search domains and options with --dns, --dns-search and --dns-option', () => {
