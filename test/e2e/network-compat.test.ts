@@ -117,6 +117,27 @@ describe('networking as docker has it', () => {
     await nerdOk(['rm', '-f', 'ported'])
   })
 
+  it('gives a container the upstream servers of a systemd-resolved host, not public ones, and drops IPv6 servers for one without IPv6', {skip: !existsSync('/run/systemd') && 'no /run/systemd to mount over'}, async () => {
+    const stub = join(workDir, 'stub-resolv.conf')
+    const upstream = join(workDir, 'upstream-resolv.conf')
+    await writeFile(stub, 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch corp.example\n')
+    await writeFile(upstream, 'nameserver 192.0.2.53\nnameserver fd00::53\nsearch corp.example\n')
+    const toml = join(workDir, 'nerd.toml')
+    await writeFile(toml, '')
+    // The host's files as systemd-resolved has them, in a mount namespace of nerd's own: the machine's stay as they are.
+    const onResolvedHost = async (args: string[]) => {
+      const script = 'mount --bind "$1" /etc/resolv.conf && mount -t tmpfs nerd-e2e /run/systemd && mkdir /run/systemd/resolve && cp "$2" /run/systemd/resolve/resolv.conf && shift 2 && exec "$@"'
+      const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !['NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'CONTAINERD_ADDRESS', 'CONTAINERD_NAMESPACE'].includes(name)))
+      const {stdout} = await run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', stub, upstream, process.execPath, '--', nerdEntry, ...nerdGlobals(), ...args], {env: {...env, NERD_TOML: toml}})
+      return stdout
+    }
+    assert.equal(await onResolvedHost(['run', '--rm', IMG, 'cat', '/etc/resolv.conf']), 'nameserver 192.0.2.53\nsearch corp.example\n')
+    await nerdOk(['network', 'create', '--ipv6', '--subnet', 'fd00:4:e30::/64', '--subnet', '10.4.194.0/24', net('names')])
+    assert.equal(await onResolvedHost(['run', '--rm', '--network', net('names'), IMG, 'cat', '/etc/resolv.conf']), 'nameserver 192.0.2.53\nnameserver fd00::53\nsearch corp.example\n')
+    // The host's network reaches the stub: its file is the host's as it is.
+    assert.equal(await onResolvedHost(['run', '--rm', '--network', 'host', IMG, 'cat', '/etc/resolv.conf']), await readFile(stub, 'utf8'))
+  })
+
   it('refuses aliases and hostnames that would write lines into other containers\' /etc/hosts, in one line', async () => {
     await nerdOk(['network', 'create', '--subnet', '10.4.195.0/24', net('churn')])
     await nerdOk(['run', '-d', '--name', 'hbx', '--network', net('churn'), IMG, 'sleep', '600'])
