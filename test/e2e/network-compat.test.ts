@@ -163,4 +163,20 @@ describe('networking as docker has it', () => {
     assert.deepEqual(Object.keys((await inspectContainer('u1')).NetworkSettings.Networks), ['bridge'])
     await nerdOk(['rm', '-f', 'u1'])
   })
+
+  it('refuses at create the gateways docker\'s IPAM refuses, and subnets too small for host-local', async () => {
+    for (const [args, message] of [
+      [['--subnet', '10.94.0.0/24', '--gateway', '10.94.0.255'], 'failed to allocate gateway (10.94.0.255): Address already in use'],
+      [['--subnet', '10.94.0.0/24', '--gateway', '10.94.0.0'], 'failed to allocate gateway (10.94.0.0): Address already in use'],
+      [['--ipv6', '--subnet', '10.94.1.0/24', '--subnet', 'fd00:94::/64', '--gateway', 'fd00:94::'], 'failed to allocate gateway (fd00:94::): Address already in use'],
+      [['--subnet', '10.94.2.0/24', '--aux-address', 'bcast=10.94.2.255'], 'failed to allocate secondary ip address (bcast:10.94.2.255): Address already in use'],
+      [['--subnet', '10.94.2.0/24', '--aux-address', 'gw=10.94.2.1'], 'failed to allocate secondary ip address (gw:10.94.2.1): Address already in use'],
+      [['--subnet', '10.94.4.0/31'], "subnet 10.94.4.0/31 is too small: nerd's IPAM (CNI host-local) needs a /30 or larger"],
+      [['--subnet', '10.94.4.7/32'], "subnet 10.94.4.7/32 is too small: nerd's IPAM (CNI host-local) needs a /30 or larger"],
+    ] as const) {
+      const refused = await nerd(['network', 'create', ...args, net('refused')])
+      assert.deepEqual([refused.code, refused.stderr], [1, `Error: ${message}\n`], args.join(' '))
+      assert.equal((await nerd(['network', 'inspect', net('refused')])).code, 1)
+    }
+  })
 })
