@@ -112,6 +112,43 @@ function refuseUnpublishable(bindings: PortMap, containerHasIpv6: boolean): void
   }
 }
 
+/** docker's deprecated top-level NetworkSettings fields, the default bridge endpoint's. */
+export interface PrimarySettings {
+  EndpointID: string
+  IPAddress: string
+  IPPrefixLen: number
+  Gateway: string
+  MacAddress: string
+  GlobalIPv6Address: string
+  GlobalIPv6PrefixLen: number
+  IPv6Gateway: string
+}
+
+/**
+ * docker's NetworkSettings.Networks of a container on the built-in `host` or `none` network: an
+ * endpoint without addresses, its ID while the container runs.
+ */
+export function builtinNetworkSettings(name: 'host' | 'none', networkId: string, containerId: string, running: boolean): Record<string, object> {
+  return {
+    [name]: {
+      IPAMConfig: null,
+      Links: null,
+      Aliases: null,
+      NetworkID: networkId,
+      EndpointID: running ? endpointId(containerId, networkId) : '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      Gateway: '',
+      MacAddress: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPv6Gateway: '',
+      DriverOpts: null,
+      DNSNames: null,
+    },
+  }
+}
+
 /** docker's NetworkSettings of a container from its network state (empty ones while it is down). */
 export function networkSettingsOf(
   plan: NetworkPlan | undefined,
@@ -119,7 +156,7 @@ export function networkSettingsOf(
   exposed: string[],
   sandboxKey: string,
   containerId: string,
-): {Networks: Record<string, object>; Ports: Record<string, {HostIp: string; HostPort: string}[] | null>; primary?: {IPAddress: string; IPPrefixLen: number; Gateway: string; MacAddress: string; GlobalIPv6Address: string; GlobalIPv6PrefixLen: number; IPv6Gateway: string}; SandboxKey: string} {
+): {Networks: Record<string, object>; Ports: Record<string, {HostIp: string; HostPort: string}[] | null>; primary?: PrimarySettings; SandboxKey: string} {
   const Ports: Record<string, {HostIp: string; HostPort: string}[] | null> = {}
   for (const key of exposed) Ports[key] = null
   for (const [key, bindings] of Object.entries(state?.ports ?? {})) Ports[key] = bindings
@@ -139,8 +176,9 @@ export function networkSettingsOf(
       GlobalIPv6PrefixLen: v6 ? Number(v6.split('/')[1]) : 0,
       IPv6Gateway: attachment?.gateways.find((gateway) => gateway.includes(':')) ?? '',
     }
+    const endpoint = attachment ? endpointId(containerId, attachment.networkId) : ''
     // docker fills the deprecated top-level fields for the default bridge only.
-    if (planned.network === DEFAULT_NETWORK) primary = settings
+    if (planned.network === DEFAULT_NETWORK) primary = {...settings, EndpointID: endpoint}
     // docker's IPAMConfig fields are omitempty; its DNSNames (API 1.44) are the names its DNS answers
     // for the container on a user-defined network: name, aliases, short ID.
     const ipamConfig = {...(planned.ip ? {IPv4Address: planned.ip} : {}), ...(planned.ip6 ? {IPv6Address: planned.ip6} : {})}
@@ -150,7 +188,7 @@ export function networkSettingsOf(
       Links: null,
       Aliases: planned.aliases.length > 0 ? planned.aliases : null,
       NetworkID: attachment?.networkId ?? '',
-      EndpointID: attachment ? endpointId(containerId, attachment.networkId) : '',
+      EndpointID: endpoint,
       ...settings,
       DriverOpts: null,
       DNSNames: dnsNames,

@@ -179,4 +179,27 @@ describe('networking as docker has it', () => {
       assert.equal((await nerd(['network', 'inspect', net('refused')])).code, 1)
     }
   })
+
+  it('inspect: host and none as docker shows them in NetworkSettings.Networks; the top-level EndpointID is the default bridge\'s', async () => {
+    for (const mode of ['host', 'none']) {
+      await nerdOk(['run', '-d', '--name', `on-${mode}`, '--network', mode, IMG, 'sleep', '60'])
+      const networkId = (await nerdOk(['network', 'inspect', mode, '--format', '{{.Id}}'])).trim()
+      const settings = (await inspectContainer(`on-${mode}`)).NetworkSettings
+      const endpoint = settings.Networks[mode]
+      assert.deepEqual(Object.keys(settings.Networks), [mode])
+      assert.equal(endpoint.NetworkID, networkId)
+      assert.match(endpoint.EndpointID, /^[0-9a-f]{64}$/)
+      assert.deepEqual([endpoint.IPAddress, endpoint.Gateway, endpoint.MacAddress, endpoint.IPPrefixLen, endpoint.Aliases, endpoint.DNSNames], ['', '', '', 0, null, null])
+      assert.equal(await nerdOk(['inspect', `on-${mode}`, '--format', '{{range $name, $endpoint := .NetworkSettings.Networks}}{{$name}}{{end}}']), `${mode}\n`)
+      await nerdOk(['stop', '-t', '0', `on-${mode}`])
+      const stopped = (await inspectContainer(`on-${mode}`)).NetworkSettings.Networks[mode]
+      assert.deepEqual([stopped.NetworkID, stopped.EndpointID], [networkId, ''])
+      await nerdOk(['rm', '-f', `on-${mode}`])
+    }
+    await nerdOk(['run', '-d', '--name', 'on-bridge', IMG, 'sleep', '60'])
+    const settings = (await inspectContainer('on-bridge')).NetworkSettings
+    assert.match(settings.EndpointID, /^[0-9a-f]{64}$/)
+    assert.equal(settings.EndpointID, settings.Networks.bridge.EndpointID)
+    await nerdOk(['rm', '-f', 'on-bridge'])
+  })
 })
