@@ -164,6 +164,27 @@ describe('networking as docker has it', () => {
     await nerdOk(['rm', '-f', 'u1'])
   })
 
+  it('keeps a running peer\'s /etc/hosts bounded: the lines of members gone are taken out, in place, once there are more than 16', async () => {
+    // hbx, on the network since the test before, adds a line of its own.
+    await nerdOk(['exec', 'hbx', 'sh', '-c', 'echo "10.77.0.98 own-entry" >> /etc/hosts'])
+    const hostsPath = (await inspectContainer('hbx')).HostsPath as string
+    const inode = statSync(hostsPath).ino
+    const ids = await Promise.all(Array.from({length: 18}, () => nerdOk(['run', '-d', '--network', net('churn'), IMG, 'sleep', '600']).then((out) => out.trim())))
+    await nerdOk(['rm', '-f', ...ids])
+    const hosts = await nerdOk(['exec', 'hbx', 'cat', '/etc/hosts'])
+    assert.equal(statSync(hostsPath).ino, inode)
+    assert.equal(await readFile(hostsPath, 'utf8'), hosts)
+    const comments = hosts.split('\n').filter((line) => line.startsWith('#'))
+    assert.ok(comments.length <= 16, `${comments.length} comment lines:\n${hosts}`)
+    assert.match(hosts, /^10\.77\.0\.98 own-entry$/m)
+    assert.match(hosts, /^127\.0\.0\.1\tlocalhost$/m)
+    for (const id of ids) assert.doesNotMatch(hosts, new RegExp(`^[^#].*\\b${id.slice(0, 12)}\\b`, 'm'))
+    // A member that comes after is a line of the file as before.
+    await nerdOk(['run', '-d', '--name', 'later', '--network', net('churn'), IMG, 'sleep', '600'])
+    assert.match(await nerdOk(['exec', 'hbx', 'cat', '/etc/hosts']), /^10\.4\.195\.\d+\tlater /m)
+    await nerdOk(['rm', '-f', 'later', 'hbx'])
+  })
+
   it('refuses at create the gateways docker\'s IPAM refuses, and subnets too small for host-local', async () => {
     for (const [args, message] of [
       [['--subnet', '10.94.0.0/24', '--gateway', '10.94.0.255'], 'failed to allocate gateway (10.94.0.255): Address already in use'],
