@@ -12,8 +12,8 @@ export default class Port extends NerdCommand {
   async run(): Promise<void> {
     const {args} = await this.parse(Port)
     const {containerPortLines} = await import('../network/container-ports.ts')
-    await this.forEachContainer([args.container], async (scope, container) => {
-      this.print((await containerPortLines(scope, container, args.port)).join('\n'))
+    await this.forEachContainer([args.container], async (scope, container, reference) => {
+      this.print((await containerPortLines(scope, container, reference, args.port)).join('\n'))
     })
   }
 }

@@ -19,6 +19,7 @@ import type {DockerConfig, DockerHostConfig, DockerMount, HealthConfig, LogConfi
 import {mergeHealthcheck} from './health.ts'
 import {cleanPath} from './spec/flags.ts'
 import {parseVolumesFrom} from './spec/index.ts'
+import {hostsNameProblem} from './etc-files.ts'
 import {parseLink} from './links.ts'
 import type {LinkRequest} from './links.ts'
 import {
@@ -592,6 +593,15 @@ function networkTarget(value: string): string {
   return fail('network name/id is not specified')
 }
 
+/** The `alias=` fields of docker's `name=x,alias=y` form of a --network value. */
+function networkValueAliases(value: string): string[] {
+  if (!value.includes('=')) return []
+  return value.split(',').flatMap((field) => {
+    const separator = field.indexOf('=')
+    return field.slice(0, separator).trim().toLowerCase() === 'alias' ? [field.slice(separator + 1).trim()] : []
+  })
+}
+
 /** Networks docker creates itself and containers sharing another's stack: no user-defined network. */
 export function isUserDefinedNetwork(target: string): boolean {
   return !['default', 'bridge', 'host', 'none'].includes(target) && !target.startsWith('container:')
@@ -615,12 +625,26 @@ function extraHost(value: string): string {
   if (separator === -1) separator = value.indexOf(':')
   const host = separator === -1 ? '' : value.slice(0, separator)
   let address = value.slice(separator + 1)
-  if (host === '' || host.includes(':')) throw invalidFlagArgument(value, '--add-host', `bad format for add-host: ${quote(value)}`)
+  // A control character (a newline) in the name would write a line of its own into /etc/hosts.
+  if (host === '' || host.includes(':') || /\p{Cc}/u.test(host)) throw invalidFlagArgument(value, '--add-host', `bad format for add-host: ${quote(value)}`)
   if (address !== 'host-gateway') {
     if (address.length > 2 && address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1)
     if (isIP(address.trim()) === 0) throw invalidFlagArgument(value, '--add-host', `invalid IP address in add-host: ${quote(address)}`)
   }
   return `${host}:${address}`
+}
+
+/** The kernel's HOST_NAME_MAX, which sethostname and setdomainname refuse to go beyond. */
+const HOST_NAME_MAX = 64
+
+/**
+ * `--hostname` and `--domainname`, which name the container in its own /etc/hosts and (the hostname)
+ * in its peers' on a user-defined network: as docker (since 1.13) only what cannot work is refused.
+ */
+function etcHostsName(flag: 'hostname' | 'domainname', value: string): string {
+  const problem = hostsNameProblem(value) ?? (Buffer.byteLength(value) > HOST_NAME_MAX ? `the kernel takes at most ${HOST_NAME_MAX} bytes` : undefined)
+  if (problem) parseFail(`invalid ${flag} ${JSON.stringify(value)}: ${problem}`)
+  return value
 }
 
 function networkRequest(values: CreateFlagValues): NetworkRequest {
@@ -648,6 +672,10 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   const networks = [...(values.network ?? []), ...(values.net ?? [])]
   const targets = networks.map(networkTarget)
   const aliases = [...(values['network-alias'] ?? []), ...(values['net-alias'] ?? [])]
+  for (const alias of [...aliases, ...networks.flatMap(networkValueAliases)]) {
+    const problem = hostsNameProblem(alias)
+    if (problem) parseFail(`invalid network alias ${JSON.stringify(alias)}: ${problem}`)
+  }
   for (const [index, target] of targets.entries()) {
     if (target.trim() === '') parseFail('no name set for network')
     if (targets.indexOf(target) !== index) parseFail(`network ${quote(target)} is specified multiple times`)
@@ -815,8 +843,8 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   set('user', values.user)
   if (values['group-add']?.length) options.groupAdd = values['group-add']
   set('tty', values.tty)
-  set('hostname', values.hostname)
-  set('domainname', values.domainname)
+  set('hostname', values.hostname && etcHostsName('hostname', values.hostname))
+  set('domainname', values.domainname && etcHostsName('domainname', values.domainname))
   set('privileged', values.privileged)
   if (values['cap-add']?.length) options.capAdd = values['cap-add']
   if (values['cap-drop']?.length) options.capDrop = values['cap-drop']

@@ -35,6 +35,17 @@ const LOCAL_HOSTS = [
   'ff02::2\tip6-allrouters',
 ]
 
+/**
+ * Why `name` cannot be one of the names of an /etc/hosts line, undefined when it can: a resolver
+ * splits the line at whitespace and ends it at '#', and a newline would start a line of its own (on a
+ * user-defined network, in the other containers' files too).
+ */
+export function hostsNameProblem(name: string): string | undefined {
+  if (name === '') return 'it is empty'
+  if (/[\s#\p{Cc}]/u.test(name)) return "names in /etc/hosts cannot hold whitespace, '#' or control characters"
+  return undefined
+}
+
 /** `host:ip` entries as hosts lines; `host-gateway` is the gateway of the container's first network. */
 export function extraHostLines(extraHosts: string[], gateway: string | undefined): string[] {
   return extraHosts.flatMap((entry) => {
@@ -60,39 +71,80 @@ export function hostNetworkHosts(hostHosts: string, extraHosts: string[], hostHo
   return hostsFile({hostname: hostHostname, network: 'host', hostHostname, extraHosts})
 }
 
+/** Google's public resolvers, docker's fallback when the host gives a container no nameserver it can reach. */
+const DEFAULT_NAMESERVERS = ['8.8.8.8', '8.8.4.4']
+const DEFAULT_IPV6_NAMESERVERS = ['2001:4860:4860::8888', '2001:4860:4860::8844']
+
+/** The address a `nameserver` line names, undefined for any other line. */
+function nameserverOf(line: string): string | undefined {
+  return /^\s*nameserver\s+(\S+)/.exec(line)?.[1]
+}
+
+/**
+ * Whether the host's nameserver line is of no use to a container with its own network namespace:
+ * a loopback address (it would point into the container), or an IPv6 one for a container without
+ * IPv6, as docker's legacy networking drops them.
+ */
+function unreachableNameserver(address: string, ipv6: boolean): boolean {
+  return /^(127\.|::1$|::1%|0\.0\.0\.0$)/.test(address) || (!ipv6 && address.includes(':'))
+}
+
 /**
  * docker's resolv.conf: the host's, with `--dns`, `--dns-search` and `--dns-option` each replacing
- * what it has. A container with its own network namespace also loses the host's loopback
- * nameservers (they would point into the container), falling back to public resolvers when nothing
- * is left; on the host's network they work as they are.
+ * what it has. A container with its own network namespace also loses the host's nameservers it
+ * cannot reach (unreachableNameserver), falling back to public resolvers (IPv6 ones too for a
+ * container with IPv6) when nothing is left; on the host's network they work as they are.
  */
-export function containerResolvConf(hostResolvConf: string, overrides?: ResolvOverrides, network: 'host' | 'private' = 'private'): string {
+export function containerResolvConf(hostResolvConf: string, overrides?: ResolvOverrides, network: 'host' | 'private' = 'private', ipv6 = false): string {
   const overridden = Boolean(overrides?.dns.length || overrides?.dnsSearch.length || overrides?.dnsOptions.length)
   if (network === 'host' && !overridden) return hostResolvConf
   const drop = [
-    ...(network === 'private' ? [/^\s*nameserver\s+(127\.|::1\b|0\.0\.0\.0)/] : []),
-    ...(overrides?.dns.length ? [/^\s*nameserver\s/] : []),
-    ...(overrides?.dnsSearch.length ? [/^\s*(search|domain)\s/] : []),
-    ...(overrides?.dnsOptions.length ? [/^\s*options\s/] : []),
+    ...(network === 'private' ? [(line: string) => {
+      const address = nameserverOf(line)
+      return address !== undefined && unreachableNameserver(address, ipv6)
+    }] : []),
+    ...(overrides?.dns.length ? [(line: string) => nameserverOf(line) !== undefined] : []),
+    ...(overrides?.dnsSearch.length ? [(line: string) => /^\s*(search|domain)\s/.test(line)] : []),
+    ...(overrides?.dnsOptions.length ? [(line: string) => /^\s*options\s/.test(line)] : []),
   ]
-  const lines = hostResolvConf.split('\n').filter((line) => !drop.some((pattern) => pattern.test(line)))
+  const lines = hostResolvConf.split('\n').filter((line) => !drop.some((dropped) => dropped(line)))
   while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop()
   if (overrides?.dns.length) lines.push(...overrides.dns.map((server) => `nameserver ${server}`))
   const search = overrides?.dnsSearch.filter((domain) => domain !== '.') ?? []
   if (search.length > 0) lines.push(`search ${search.join(' ')}`)
   if (overrides?.dnsOptions.length) lines.push(`options ${overrides.dnsOptions.join(' ')}`)
   const kept = lines.join('\n').trim()
-  const hasNameserver = /^\s*nameserver\s/m.test(kept)
-  const fallback = hasNameserver || network === 'host' ? '' : `${kept ? '\n' : ''}nameserver 8.8.8.8\nnameserver 8.8.4.4`
-  return `${kept}${fallback}\n`
+  const hasNameserver = kept.split('\n').some((line) => nameserverOf(line) !== undefined)
+  const fallback = hasNameserver || network === 'host' ? [] : [...DEFAULT_NAMESERVERS, ...(ipv6 ? DEFAULT_IPV6_NAMESERVERS : [])]
+  return `${[...(kept ? [kept] : []), ...fallback.map((server) => `nameserver ${server}`)].join('\n')}\n`
+}
+
+/** The list of upstream servers systemd-resolved writes, besides its stub resolver's /etc/resolv.conf. */
+const RESOLVED_UPSTREAM_RESOLV_CONF = '/run/systemd/resolve/resolv.conf'
+
+/** Whether the file names systemd-resolved's stub resolver, 127.0.0.53, and no other nameserver. */
+export function namesOnlyResolvedStub(resolvConf: string): boolean {
+  const servers = resolvConf.split('\n').flatMap((line) => nameserverOf(line) ?? [])
+  return servers.length === 1 && servers[0] === '127.0.0.53'
 }
 
 async function readHostFile(path: string): Promise<string> {
   return readFile(path, 'utf8').catch(() => '')
 }
 
+/**
+ * The host's resolv.conf a container's starts from: /etc/resolv.conf, or, for a container with a
+ * network namespace of its own when that file names only systemd-resolved's stub (which the
+ * container cannot reach), the upstream servers resolved lists, as docker reads them.
+ */
+export async function hostResolvConf(network: 'host' | 'private'): Promise<string> {
+  const etc = await readHostFile('/etc/resolv.conf')
+  if (network === 'host' || !namesOnlyResolvedStub(etc)) return etc
+  return readFile(RESOLVED_UPSTREAM_RESOLV_CONF, 'utf8').catch(() => etc)
+}
+
 export async function writeEtcFiles(paths: ContainerPaths, facts: EtcFileFacts): Promise<void> {
-  const [hostResolv, hostHosts] = await Promise.all([readHostFile('/etc/resolv.conf'), facts.network === 'host' ? readHostFile('/etc/hosts') : ''])
+  const [hostResolv, hostHosts] = await Promise.all([hostResolvConf(facts.network), facts.network === 'host' ? readHostFile('/etc/hosts') : ''])
   await Promise.all([
     writeFileAtomic(paths.hosts, facts.network === 'host' ? hostNetworkHosts(hostHosts, facts.extraHosts ?? [], facts.hostHostname) : hostsFile(facts)),
     writeFileAtomic(paths.resolvConf, containerResolvConf(hostResolv, facts.dns, facts.network)),

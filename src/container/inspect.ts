@@ -3,7 +3,7 @@ import {lstat, readdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import {readJsonIfExists} from '../files.ts'
 import type {NetworkPlan, NetworkState} from '../network/attach.ts'
-import {networkSettingsOf} from '../network/plan.ts'
+import {builtinNetworkSettings, networkSettingsOf} from '../network/plan.ts'
 import {containerView, loadContainer} from './lifecycle.ts'
 import {rootfsLayers} from './rootfs-files.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -33,7 +33,14 @@ async function networkSettings(view: ContainerView, container: LoadedContainer):
   const [plan, state] = await Promise.all([readJsonIfExists<NetworkPlan>(container.paths.networkPlan), readJsonIfExists<NetworkState>(container.paths.networkState)])
   const running = view.status === 'running' || view.status === 'paused'
   const exposed = Object.keys(container.record.Config.ExposedPorts ?? {})
-  const network = networkSettingsOf(plan, running ? state : undefined, running ? exposed : [], view.pid ? `/proc/${view.pid}/ns/net` : '', container.record.Id)
+  const sandboxKey = view.pid ? `/proc/${view.pid}/ns/net` : ''
+  const mode = container.record.HostConfig.NetworkMode
+  if (mode === 'host' || mode === 'none') {
+    const {builtinNetworkId} = await import('../network/list.ts')
+    const Networks = builtinNetworkSettings(mode, builtinNetworkId(mode), container.record.Id, running)
+    return {...settings, Networks, SandboxKey: running ? sandboxKey : ''}
+  }
+  const network = networkSettingsOf(plan, running ? state : undefined, running ? exposed : [], sandboxKey, container.record.Id)
   return {...settings, ...network.primary, Ports: network.Ports, Networks: network.Networks, SandboxKey: network.SandboxKey}
 }
 

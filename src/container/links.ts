@@ -6,6 +6,7 @@
  * the alias is one more name of the linked container, for this container only, while both are on a
  * network they share (network/hosts.ts).
  */
+import {hostsNameProblem} from './etc-files.ts'
 import type {Spec} from './spec/index.ts'
 
 export interface LinkRequest {
@@ -26,10 +27,15 @@ export function parseLink(value: string): LinkRequest {
   if (value === '') throw new Error('empty string specified for links')
   const parts = value.split(':')
   if (parts.length > 2) throw new Error(`bad format for links: ${value}`)
-  if (parts.length === 1) return {container: value, alias: value}
-  const [container, alias] = parts as [string, string]
-  if (container.startsWith('/')) return {container: container.slice(1), alias: alias.slice(alias.lastIndexOf('/') + 1)}
-  return {container, alias}
+  const [container, alias] = parts as [string, string | undefined]
+  let link: LinkRequest
+  if (alias === undefined) link = {container, alias: container}
+  else if (container.startsWith('/')) link = {container: container.slice(1), alias: alias.slice(alias.lastIndexOf('/') + 1)}
+  else link = {container, alias}
+  // The alias names the linked container in this container's /etc/hosts.
+  const problem = hostsNameProblem(link.alias)
+  if (problem) throw new Error(`invalid link alias ${JSON.stringify(link.alias)}: ${problem}`)
+  return link
 }
 
 function portOf(key: string): {number: number; protocol: string} {

@@ -15,7 +15,7 @@ import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
 import {recordInitProcess} from './host-process.ts'
-import {containerResolvConf, extraHostLines, hostNetworkHosts} from './etc-files.ts'
+import {containerResolvConf, extraHostLines, hostNetworkHosts, hostResolvConf} from './etc-files.ts'
 import {attachTarget, containerPaths, readRecord} from './store.ts'
 import type {ContainerPaths} from './store.ts'
 import type {OciHookCommand} from './spec/index.ts'
@@ -46,19 +46,21 @@ export async function taskCreated(namespace: string, id: string, paths: Containe
   await recordInitProcess(paths.initPid, pid)
   const hostConfig = (await readRecord(paths))?.HostConfig
   const mode = hostConfig?.NetworkMode ?? 'none'
-  const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
   const dns = hostConfig && {dns: hostConfig.Dns, dnsSearch: hostConfig.DnsSearch, dnsOptions: hostConfig.DnsOptions}
   // resolv.conf and, on the host's network, /etc/hosts follow the host's current ones, as docker's do at every start.
   if (mode === 'host') {
-    await writeFile(paths.resolvConf, containerResolvConf(hostResolv, dns, 'host'))
+    await writeFile(paths.resolvConf, containerResolvConf(await hostResolvConf('host'), dns, 'host'))
     const hostHosts = await readFile('/etc/hosts', 'utf8').catch(() => '')
     await writeFile(paths.hosts, hostNetworkHosts(hostHosts, extraHostLines(hostConfig?.ExtraHosts ?? [], undefined), hostname()))
   } else if (!mode.startsWith('container:')) {
-    await writeFile(paths.resolvConf, containerResolvConf(hostResolv, dns))
+    let ipv6 = false
     if (existsSync(paths.networkPlan)) {
       const {attachNetworks} = await import('../network/attach.ts')
-      await attachNetworks(attachTarget(namespace, id, paths), `/proc/${pid}/ns/net`)
+      const state = await attachNetworks(attachTarget(namespace, id, paths), `/proc/${pid}/ns/net`)
+      ipv6 = Object.values(state.attachments).some((attachment) => attachment.addresses.some((address) => address.includes(':')))
     }
+    // Written once the networks say whether the container has IPv6, which decides the IPv6 nameservers it keeps.
+    await writeFile(paths.resolvConf, containerResolvConf(await hostResolvConf('private'), dns, 'private', ipv6))
   }
 }
 

@@ -14,7 +14,9 @@ import {claimPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
 import {bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses} from './model.ts'
 import type {NetworkConfList} from './model.ts'
+import {publishableBindings} from './ports.ts'
 import type {PortMap, PortMapping} from './ports.ts'
+import {hasIpv6} from './plan.ts'
 import {findNetwork, listNetworks, memberKey, readMembers, recordBridgeCreated, updateMembers, withNetworkLock} from './store.ts'
 import type {NetworkMember} from './store.ts'
 import {writeContainerHosts} from './hosts.ts'
@@ -328,7 +330,8 @@ async function movePorts(target: AttachTarget, plan: NetworkPlan, state: Network
   if (!carrier || !portmap) return
   const attachment = state.attachments[carrier.network]!
   const owner = memberKey(target.namespace, target.id)
-  const claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, bindingsOnNetwork(networkOf(carrier.network)!.nerd, plan.portBindings))
+  const facts = networkOf(carrier.network)!.nerd
+  const claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, publishableBindings(bindingsOnNetwork(facts, plan.portBindings), hasIpv6(facts)))
   const capabilityArgs = {...attachment.capabilityArgs, portMappings: claimed.mappings}
   try {
     await cniAdd({...attachment.conflist, plugins: [portmap]}, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs}, attachment.result)
@@ -424,7 +427,8 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
       // network connected when none attached has them; a container on internal networks only has none.
       const carrier = Object.values(state.attachments).some(carriesPorts) ? undefined : wanted.find((planned) => carriesPublishedPorts(findNetwork(networks, planned.network).nerd))
       if (carrier) {
-        claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, bindingsOnNetwork(findNetwork(networks, carrier.network).nerd, plan.portBindings))
+        const facts = findNetwork(networks, carrier.network).nerd
+        claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, publishableBindings(bindingsOnNetwork(facts, plan.portBindings), hasIpv6(facts)))
         state.ports = claimed.ports
       }
       for (const planned of wanted) {

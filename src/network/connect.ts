@@ -10,6 +10,7 @@ import {NerdError} from '../errors.ts'
 import {writeJsonAtomic} from '../files.ts'
 import {containerView, withContainerLock} from '../container/lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from '../container/lifecycle.ts'
+import {hostsNameProblem} from '../container/etc-files.ts'
 import {attachTarget} from '../container/store.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {attachNetworks, detachNetworks, readNetworkPlan} from './attach.ts'
@@ -48,6 +49,10 @@ async function runningNetns(scope: ContainerScope, container: LoadedContainer): 
 }
 
 export async function connectNetwork(scope: ContainerScope, loaded: LoadedContainer, networkText: string, options: ConnectOptions): Promise<void> {
+  for (const alias of options.aliases) {
+    const problem = hostsNameProblem(alias)
+    if (problem) throw new NerdError(`invalid alias ${JSON.stringify(alias)}: ${problem}`)
+  }
   await withContainerLock(loaded, (container) => connectLocked(scope, container, networkText, options))
 }
 

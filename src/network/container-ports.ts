@@ -4,13 +4,26 @@ import {containerView} from '../container/lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from '../container/lifecycle.ts'
 import {formatPortLines} from './ports.ts'
 
-export async function containerPortLines(scope: ContainerScope, container: LoadedContainer, port: string | undefined): Promise<string[]> {
+/** Go's strconv.ParseUint(text, 10, 16) error, which docker's CLI gives for a port that is no number. */
+function portNumberError(text: string): string | undefined {
+  if (!/^\d+$/.test(text)) return `strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`
+  if (Number(text) > 65535) return `strconv.ParseUint: parsing ${JSON.stringify(text)}: value out of range`
+  return undefined
+}
+
+/**
+ * The lines `port` prints for the container (`reference` as typed), or for one of its ports: as
+ * docker's CLI, `PORT[/PROTO]` (tcp when no protocol is given) names the key as typed.
+ */
+export async function containerPortLines(scope: ContainerScope, container: LoadedContainer, reference: string, port: string | undefined): Promise<string[]> {
   const view = await containerView(scope, container)
   const ports = view.ports ?? {}
   if (port === undefined) return formatPortLines(ports)
-  const key = port.includes('/') ? port.toLowerCase() : `${port}/tcp`
-  if (!/^\d+\/(tcp|udp|sctp)$/.test(key)) throw new NerdError(`invalid port ${JSON.stringify(port)}: PRIVATE_PORT[/PROTO] such as 80/tcp`)
-  const lines = formatPortLines(ports, key)
-  if (lines.length === 0) throw new NerdError(`No public port '${key}' published for ${container.record.Name}`)
+  const slash = port.indexOf('/')
+  const [number, protocol] = slash === -1 ? [port, ''] : [port.slice(0, slash), port.slice(slash + 1)]
+  const invalid = portNumberError(number)
+  if (invalid) throw new NerdError(`invalid port (${number}): ${invalid}`)
+  const lines = formatPortLines(ports, `${number}/${protocol || 'tcp'}`)
+  if (lines.length === 0) throw new NerdError(`No public port '${port}' published for ${reference}`)
   return lines
 }

@@ -65,14 +65,14 @@ function writtenLinesFile(path: string): string {
   return `${path}.nerd-lines.json`
 }
 
-/** Each line of the file with the offset of its first byte. */
-function linesAt(content: Buffer): {offset: number; text: string}[] {
-  const lines: {offset: number; text: string}[] = []
+/** Each line of the file with the offsets of its first byte and of the byte after it (its newline's, or the end). */
+function linesAt(content: Buffer): {offset: number; end: number; text: string}[] {
+  const lines: {offset: number; end: number; text: string}[] = []
   for (let offset = 0; offset < content.length; ) {
-    const end = content.indexOf(0x0a, offset)
-    const stop = end === -1 ? content.length : end
-    lines.push({offset, text: content.subarray(offset, stop).toString('utf8')})
-    offset = stop + 1
+    const newline = content.indexOf(0x0a, offset)
+    const end = newline === -1 ? content.length : newline
+    lines.push({offset, end, text: content.subarray(offset, end).toString('utf8')})
+    offset = end + 1
   }
   return lines
 }
@@ -81,9 +81,10 @@ function linesAt(content: Buffer): {offset: number; text: string}[] {
  * Changes the file from nerd's lines `before` to `after` without ever truncating it, as a resolver
  * may read it at any moment: the new lines are appended in one O_APPEND write, and each line that
  * goes is made a comment by one byte, '#', written over its first character, when it is still as
- * nerd wrote it. Lines nerd did not write stay as they are.
+ * nerd wrote it. Lines nerd did not write stay as they are. Returns the lines made comments, as the
+ * file now has them.
  */
-async function changeLines(path: string, before: string[], after: string[]): Promise<void> {
+async function changeLines(path: string, before: string[], after: string[]): Promise<string[]> {
   const left = new Map<string, number>()
   for (const line of before) left.set(line, (left.get(line) ?? 0) + 1)
   const added: string[] = []
@@ -93,7 +94,7 @@ async function changeLines(path: string, before: string[], after: string[]): Pro
     else added.push(line)
   }
   const gone = [...left].flatMap(([line, count]) => Array<string>(count).fill(line))
-  if (added.length === 0 && gone.length === 0) return
+  if (added.length === 0 && gone.length === 0) return []
   const content = await readFile(path)
   if (added.length > 0) {
     const separator = content.length > 0 && content.at(-1) !== 0x0a ? '\n' : ''
@@ -109,28 +110,84 @@ async function changeLines(path: string, before: string[], after: string[]): Pro
     const index = lines.findIndex((candidate) => candidate.text === line && line !== '')
     if (index === -1) return []
     const [target] = lines.splice(index, 1)
-    return [target!.offset]
+    return [target!]
   })
-  if (targets.length === 0) return
+  if (targets.length === 0) return []
   const editing = await open(path, 'r+')
   try {
-    for (const offset of targets) await editing.write('#', offset)
+    for (const {offset} of targets) await editing.write('#', offset)
   } finally {
     await editing.close()
   }
+  return targets.map(({text}) => `#${text.slice(1)}`)
+}
+
+/** How many lines nerd made comments a running container's hosts file keeps before nerd takes them out (compactLines). */
+const RETIRED_LINES_LIMIT = 16
+
+/**
+ * Takes the lines nerd made comments (`retired`) out of the file, so that it does not grow with every
+ * peer that comes and goes. The file is bind-mounted, so its inode stays: the compacted lines are
+ * written over the old ones in one write, padded to the old length with a comment line, and the file
+ * is cut to length after, so that whatever follows the new lines is a comment until then. A read
+ * racing that one write may still see old and new bytes mixed, as with any file rewritten in place:
+ * the threshold makes that rare. Lines the container appended meanwhile stay, after the padding.
+ */
+async function compactLines(path: string, retired: string[]): Promise<void> {
+  const handle = await open(path, 'r+')
+  try {
+    const content = await handle.readFile()
+    // A last line without its newline may be one the container is writing: left for another time.
+    if (content.length === 0 || content.at(-1) !== 0x0a) return
+    const left = new Map<string, number>()
+    for (const line of retired) left.set(line, (left.get(line) ?? 0) + 1)
+    const kept: Buffer[] = []
+    for (const {offset, end, text} of linesAt(content)) {
+      const count = left.get(text) ?? 0
+      if (count > 0) left.set(text, count - 1)
+      else kept.push(content.subarray(offset, end + 1))
+    }
+    const compacted = Buffer.concat(kept)
+    const padding = content.length - compacted.length
+    if (padding < 2) return
+    await handle.write(Buffer.concat([compacted, Buffer.from(`#${' '.repeat(padding - 2)}\n`)]), 0, content.length, 0)
+    // Grown meanwhile: the container appended lines after the padding, which stays as a comment.
+    if ((await handle.stat()).size === content.length) await handle.truncate(compacted.length)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** What nerd records of a running container's hosts file: its lines there, and those it made comments since it last wrote the file whole or compacted it. */
+interface WrittenLines {
+  lines: string[]
+  retired: string[]
+}
+
+async function readWrittenLines(path: string): Promise<WrittenLines | undefined> {
+  const recorded = await readJsonIfExists<WrittenLines | string[]>(writtenLinesFile(path))
+  // An earlier nerd recorded the lines alone.
+  return Array.isArray(recorded) ? {lines: recorded, retired: []} : recorded
 }
 
 /**
  * Brings nerd's lines in the container's /etc/hosts up to date. `whole` (only before the container's
  * process runs) writes the file afresh, which drops the lines made comments since; otherwise only
- * the lines that changed are touched (changeLines). The file is written in place either way: it is
- * bind-mounted, so its inode must stay.
+ * the lines that changed are touched (changeLines), and the lines made comments are taken out once
+ * there are more than RETIRED_LINES_LIMIT of them (compactLines). The file is written in place
+ * either way: it is bind-mounted, so its inode must stay.
  */
 export async function writeContainerHosts(path: string, owner: {namespace: string; id: string}, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], whole: boolean): Promise<void> {
   const lines = await hostsLines(owner, plan, state, networks)
   // A file nerd never recorded its lines for (a container of an earlier nerd) is written whole once.
-  const written = whole ? undefined : await readJsonIfExists<string[]>(writtenLinesFile(path))
-  if (written) await changeLines(path, written, lines)
-  else await writeFile(path, `${lines.join('\n')}\n`)
-  await writeJsonAtomic(writtenLinesFile(path), lines)
+  const written = whole ? undefined : await readWrittenLines(path)
+  let retired: string[] = []
+  if (written) {
+    retired = [...written.retired, ...(await changeLines(path, written.lines, lines))]
+    if (retired.length > RETIRED_LINES_LIMIT) {
+      await compactLines(path, retired)
+      retired = []
+    }
+  } else await writeFile(path, `${lines.join('\n')}\n`)
+  await writeJsonAtomic(writtenLinesFile(path), {lines, retired} satisfies WrittenLines)
 }

@@ -78,6 +78,17 @@ export function subnetContains(subnet: Subnet, address: string): boolean {
   return parsed !== undefined && parsed.family === subnet.family && parsed.value >= subnet.network && parsed.value <= lastAddress(subnet)
 }
 
+/**
+ * Whether docker's IPAM keeps `address` from everyone, gateway included: the network address of an
+ * IPv4 subnet larger than a /31 (of every IPv6 subnet: its Subnet-Router anycast address) and the
+ * broadcast address of an IPv4 subnet larger than a /31.
+ */
+export function isReservedAddress(subnet: Subnet, address: string): boolean {
+  const value = parseAddress(address)?.value
+  if (subnet.family === 6) return value === subnet.network
+  return subnet.prefix < 31 && (value === subnet.network || value === lastAddress(subnet))
+}
+
 /** docker's default gateway: the subnet's first address. */
 export function firstHost(subnet: Subnet): string {
   return formatAddress(subnet.family, subnet.network + 1n)

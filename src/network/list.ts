@@ -83,12 +83,14 @@ export function networkRow(entry: NetworkEntry, options: {noTrunc?: boolean} = {
 }
 
 /** The ID of a built-in network: 64 hex digits, as docker's, derived from its name so every nerd shows the same. */
-const builtinId = (name: string) => createHash('sha256').update(`nerd built-in network ${name}`).digest('hex')
+export function builtinNetworkId(name: string): string {
+  return createHash('sha256').update(`nerd built-in network ${name}`).digest('hex')
+}
 
 /** `host` and `none`, docker's built-in networks. */
 const BUILTIN: NetworkEntry[] = [
-  {name: 'host', id: builtinId('host'), driver: 'host', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
-  {name: 'none', id: builtinId('none'), driver: 'null', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
+  {name: 'host', id: builtinNetworkId('host'), driver: 'host', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
+  {name: 'none', id: builtinNetworkId('none'), driver: 'null', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
 ]
 
 /**

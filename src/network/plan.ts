@@ -6,9 +6,9 @@ import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
 import {parseSubnet, subnetContains} from './ip.ts'
-import {DEFAULT_NETWORK, endpointId} from './model.ts'
-import type {NetworkConfList} from './model.ts'
-import {splitPort} from './ports.ts'
+import {carriesPublishedPorts, DEFAULT_NETWORK, endpointId} from './model.ts'
+import type {NetworkConfList, NetworkFacts} from './model.ts'
+import {joinHostPort, splitPort, unpublishableReason} from './ports.ts'
 import type {PortMap} from './ports.ts'
 import {ensureDefaultNetwork, findNetwork, listNetworks, NoSuchNetworkError, unusableNetworkError} from './store.ts'
 import type {NetworkLocation} from './store.ts'
@@ -65,6 +65,7 @@ export async function planNetworks(
   if (request.ip6) first.ip6 ??= request.ip6
   if (request.macAddress) first.mac ??= request.macAddress
   const networks = await listNetworks(location.netconfPath)
+  let carrier: NetworkConfList | undefined
   for (const attachment of attachments) {
     let network: NetworkConfList
     try {
@@ -80,7 +81,9 @@ export async function planNetworks(
         throw new NerdError(`Invalid address ${address}: It does not belong to any of this network's subnets`, {exitCode: 125})
       }
     }
+    if (!carrier && carriesPublishedPorts(network.nerd)) carrier = network
   }
+  if (carrier) refuseUnpublishable(request.portBindings, hasIpv6(carrier.nerd))
   return {
     netconfPath: location.netconfPath,
     cniPath: location.cniPath,
@@ -94,6 +97,58 @@ export async function planNetworks(
   }
 }
 
+/** Whether the network gives its containers IPv6 addresses. */
+export function hasIpv6(facts: NetworkFacts): boolean {
+  return facts.ranges.some((range) => parseSubnet(range.subnet)?.family === 6)
+}
+
+/** A binding the network carrying the ports could not carry is refused at create, not listed as a mapping that leads nowhere. */
+function refuseUnpublishable(bindings: PortMap, containerHasIpv6: boolean): void {
+  for (const [key, wanted] of Object.entries(bindings)) {
+    for (const binding of wanted) {
+      const reason = unpublishableReason(binding.HostIp, containerHasIpv6)
+      if (reason) throw new NerdError(`cannot publish ${key} on ${binding.HostPort ? joinHostPort(binding.HostIp, binding.HostPort) : `[${binding.HostIp}]`}: ${reason}`, {exitCode: 125})
+    }
+  }
+}
+
+/** docker's deprecated top-level NetworkSettings fields, the default bridge endpoint's. */
+export interface PrimarySettings {
+  EndpointID: string
+  IPAddress: string
+  IPPrefixLen: number
+  Gateway: string
+  MacAddress: string
+  GlobalIPv6Address: string
+  GlobalIPv6PrefixLen: number
+  IPv6Gateway: string
+}
+
+/**
+ * docker's NetworkSettings.Networks of a container on the built-in `host` or `none` network: an
+ * endpoint without addresses, its ID while the container runs.
+ */
+export function builtinNetworkSettings(name: 'host' | 'none', networkId: string, containerId: string, running: boolean): Record<string, object> {
+  return {
+    [name]: {
+      IPAMConfig: null,
+      Links: null,
+      Aliases: null,
+      NetworkID: networkId,
+      EndpointID: running ? endpointId(containerId, networkId) : '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      Gateway: '',
+      MacAddress: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPv6Gateway: '',
+      DriverOpts: null,
+      DNSNames: null,
+    },
+  }
+}
+
 /** docker's NetworkSettings of a container from its network state (empty ones while it is down). */
 export function networkSettingsOf(
   plan: NetworkPlan | undefined,
@@ -101,7 +156,7 @@ export function networkSettingsOf(
   exposed: string[],
   sandboxKey: string,
   containerId: string,
-): {Networks: Record<string, object>; Ports: Record<string, {HostIp: string; HostPort: string}[] | null>; primary?: {IPAddress: string; IPPrefixLen: number; Gateway: string; MacAddress: string; GlobalIPv6Address: string; GlobalIPv6PrefixLen: number; IPv6Gateway: string}; SandboxKey: string} {
+): {Networks: Record<string, object>; Ports: Record<string, {HostIp: string; HostPort: string}[] | null>; primary?: PrimarySettings; SandboxKey: string} {
   const Ports: Record<string, {HostIp: string; HostPort: string}[] | null> = {}
   for (const key of exposed) Ports[key] = null
   for (const [key, bindings] of Object.entries(state?.ports ?? {})) Ports[key] = bindings
@@ -121,8 +176,9 @@ export function networkSettingsOf(
       GlobalIPv6PrefixLen: v6 ? Number(v6.split('/')[1]) : 0,
       IPv6Gateway: attachment?.gateways.find((gateway) => gateway.includes(':')) ?? '',
     }
+    const endpoint = attachment ? endpointId(containerId, attachment.networkId) : ''
     // docker fills the deprecated top-level fields for the default bridge only.
-    if (planned.network === DEFAULT_NETWORK) primary = settings
+    if (planned.network === DEFAULT_NETWORK) primary = {...settings, EndpointID: endpoint}
     // docker's IPAMConfig fields are omitempty; its DNSNames (API 1.44) are the names its DNS answers
     // for the container on a user-defined network: name, aliases, short ID.
     const ipamConfig = {...(planned.ip ? {IPv4Address: planned.ip} : {}), ...(planned.ip6 ? {IPv6Address: planned.ip6} : {})}
@@ -132,7 +188,7 @@ export function networkSettingsOf(
       Links: null,
       Aliases: planned.aliases.length > 0 ? planned.aliases : null,
       NetworkID: attachment?.networkId ?? '',
-      EndpointID: attachment ? endpointId(containerId, attachment.networkId) : '',
+      EndpointID: endpoint,
       ...settings,
       DriverOpts: null,
       DNSNames: dnsNames,

@@ -4,7 +4,8 @@
  */
 import {isIP} from 'node:net'
 import {NerdError} from '../errors.ts'
-import {compareStrings} from '../format/go-values.ts'
+import {compareStrings, naturalCompare} from '../format/go-values.ts'
+import {parseAddress} from './ip.ts'
 
 export type PortProtocol = 'tcp' | 'udp' | 'sctp'
 
@@ -44,8 +45,24 @@ function protocol(text: string | undefined): PortProtocol {
   return value
 }
 
+/**
+ * docker's CLI's long syntax, `published=8080,target=80[,protocol=udp][,mode=host]`, as the short one
+ * it stands for (`8080:80/udp`); any other value as it is. Other fields (`mode`) say nothing here.
+ */
+function shortSyntax(spec: string): string {
+  if (!spec.includes('=')) return spec
+  const fields: Record<string, string> = {protocol: 'tcp'}
+  for (const field of spec.split(',')) {
+    const separator = field.indexOf('=')
+    if (separator <= 0) throw publishError(`invalid publish opts format (should be name=value but got '${field}')`)
+    fields[field.slice(0, separator)] = field.slice(separator + 1)
+  }
+  return `${fields.published ?? ''}:${fields.target ?? ''}/${fields.protocol}`
+}
+
 /** One `-p` value as docker's PortMap entries. */
-export function parsePublish(spec: string): PortMap {
+export function parsePublish(value: string): PortMap {
+  const spec = shortSyntax(value)
   const slash = spec.lastIndexOf('/')
   const [rest, proto] = slash === -1 ? [spec, protocol(undefined)] : [spec.slice(0, slash), protocol(spec.slice(slash + 1))]
   let hostIp = ''
@@ -156,15 +173,44 @@ export function formatPortsColumn(published: PortMap, exposed: string[]): string
   return [...entries, ...[...runs.values()].map(runText), ...mappings].join(', ')
 }
 
-/** `nerd port` lines: `80/tcp -> 127.0.0.1:18080`. */
+/** `nerd port` lines (`80/tcp -> 127.0.0.1:18080`, or the host side alone for one port), in docker's CLI's natural order of the lines. */
 export function formatPortLines(published: PortMap, filter?: string): string[] {
   const lines: string[] = []
-  for (const [key, bindings] of Object.entries(published).sort((a, b) => splitPort(a[0]).port - splitPort(b[0]).port)) {
+  for (const [key, bindings] of Object.entries(published)) {
     if (filter !== undefined && key !== filter) continue
     for (const binding of bindings) {
       const host = joinHostPort(binding.HostIp || '0.0.0.0', binding.HostPort)
       lines.push(filter === undefined ? `${key} -> ${host}` : host)
     }
   }
-  return lines
+  return lines.sort(naturalCompare)
+}
+
+/** Whether a host address is IPv6's loopback (`::1`, or an IPv4-mapped 127.x address). */
+function isIpv6Loopback(address: string): boolean {
+  const parsed = parseAddress(address)
+  return parsed?.family === 6 && (parsed.value === 1n || parsed.value >> 24n === 0xffff7fn)
+}
+
+/**
+ * Why portmap's DNAT cannot carry a binding to the container, when it cannot: an IPv6 host address
+ * when the container has no IPv6 address on the network carrying its ports (docker's userland proxy
+ * would forward it to the IPv4 one; nerd has none), or IPv6 loopback, which the kernel does not route
+ * once DNATed (IPv6 has no route_localnet).
+ */
+export function unpublishableReason(hostIp: string, containerHasIpv6: boolean): string | undefined {
+  if (!hostIp.includes(':')) return undefined
+  if (isIpv6Loopback(hostIp)) return 'the kernel does not route IPv6 loopback traffic to a container, and nerd has no userland proxy: publish on 127.0.0.1'
+  if (!containerHasIpv6) return 'the container has no IPv6 address on the network carrying its ports, and nerd has no userland proxy to forward IPv6 to IPv4'
+  return undefined
+}
+
+/** The bindings portmap can carry (see unpublishableReason): a container made before nerd refused the others at create lists only these. */
+export function publishableBindings(bindings: PortMap, containerHasIpv6: boolean): PortMap {
+  const kept: PortMap = {}
+  for (const [key, wanted] of Object.entries(bindings)) {
+    const carried = wanted.filter((binding) => unpublishableReason(binding.HostIp, containerHasIpv6) === undefined)
+    if (carried.length > 0) kept[key] = carried
+  }
+  return kept
 }

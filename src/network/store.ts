@@ -12,7 +12,7 @@ import {InvalidFileError, NerdError} from '../errors.ts'
 import {readCheckedJson, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, optional, recordOf} from '../json-shape.ts'
 import {bridgeNameFree, createBridge, ensureHostNetworking, removeHostNetworking} from './host.ts'
-import {parseSubnet, subnetsOverlap} from './ip.ts'
+import {isReservedAddress, parseAddress, parseSubnet, subnetsOverlap} from './ip.ts'
 import type {Subnet} from './ip.ts'
 import {
   BRIDGE_NAME_OPTION,
@@ -233,6 +233,22 @@ async function writeNetwork(location: NetworkLocation, name: string, facts: Omit
   return list
 }
 
+/**
+ * What docker's IPAM refuses when it reserves a network's gateway and aux addresses, in its words, and
+ * a subnet too small for host-local (which needs four addresses; docker would take a /31 or /32) at
+ * create rather than at the first container's CNI ADD.
+ */
+function checkRangeAddresses(range: IpamRange): void {
+  const subnet = parseSubnet(range.subnet)!
+  const smallest = subnet.family === 4 ? 30 : 126
+  if (subnet.prefix > smallest) throw new NerdError(`subnet ${subnet.text} is too small: nerd's IPAM (CNI host-local) needs a /${smallest} or larger`)
+  const inUse = (what: string) => new NerdError(`failed to allocate ${what}: Address already in use`)
+  if (isReservedAddress(subnet, range.gateway)) throw inUse(`gateway (${range.gateway})`)
+  for (const [name, address] of Object.entries(range.auxAddresses ?? {})) {
+    if (isReservedAddress(subnet, address) || parseAddress(address)!.value === parseAddress(range.gateway)!.value) throw inUse(`secondary ip address (${name}:${address})`)
+  }
+}
+
 /** `network create`: checks the request against docker's rules and the networks there are, then writes the conflist. */
 export async function createNetwork(location: NetworkLocation, request: NetworkCreateRequest): Promise<NetworkConfList> {
   const name = validateNetworkName(request.name)
@@ -248,6 +264,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
   if (request.ipv6 && !requested.some((range) => parseSubnet(range.subnet)!.family === 6)) {
     throw new NerdError('--ipv6 needs an IPv6 --subnet (nerd does not allocate IPv6 subnets itself)')
   }
+  for (const range of requested) checkRangeAddresses(range)
   return withNetworkLock(location.netconfPath, async () => {
     const networks = await listNetworks(location.netconfPath)
     if (networks.some((network) => network.name === name)) throw new NerdError(`network with name ${name} already exists`)

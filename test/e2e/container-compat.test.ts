@@ -160,8 +160,9 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['ps', '--format', '{{.ID']), {code: 1, stdout: '', stderr: 'Error: failed to parse template: template: :1: unclosed action\n'})
     assert.deepEqual(await outcome(['logs', 'web', 'extra']), {code: 1, stdout: '', stderr: '"nerd logs" requires exactly 1 argument.\nSee \'nerd logs --help\'.\n'})
     assert.deepEqual(await outcome(['images', 'a', 'b']), {code: 1, stdout: '', stderr: '"nerd images" requires at most 1 argument.\nSee \'nerd images --help\'.\n'})
+    // docker's CLI checks the number only: another protocol is a port nothing publishes.
     const port = await nerd(['port', 'web', '80/xyz'])
-    assert.deepEqual([port.code, port.stderr], [1, 'Error: invalid port "80/xyz": PRIVATE_PORT[/PROTO] such as 80/tcp\n'])
+    assert.deepEqual([port.code, port.stderr], [1, "Error: No public port '80/xyz' published for web\n"])
   })
 
   it('ps formats as docker: -q over --format with a warning, .Size unless --size=false, local times, config.json\'s psFormat', async () => {

@@ -158,7 +158,7 @@ describe('networking on CNI', () => {
     assert.equal(await httpGet(`http://127.0.0.1:${port}/`), undefined)
   })
 
-  it('refuses a host port a host process listens on, as docker does; a host range takes its first free port; an IPv6 host address prints in brackets', async () => {
+  it('refuses a host port a host process listens on, as docker does; a host range takes its first free port', async () => {
     const port = await freePort(3)
     const server = createServer((socket) => socket.end('host\n'))
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
@@ -180,11 +180,6 @@ describe('networking on CNI', () => {
     }
     await nerdOk(['rm', '-f', 'ranged1', 'ranged2'])
 
-    // An IPv6 host address is printed in brackets, as docker's CLI prints it.
-    await nerdOk(['run', '-d', '--name', 'six-port', '-p', `[::1]:${port}:80`, IMG, 'sleep', '60'])
-    assert.equal(await nerdOk(['port', 'six-port']), `80/tcp -> [::1]:${port}\n`)
-    assert.equal(await nerdOk(['ps', '--filter', 'name=six-port', '--format', '{{.Ports}}']), `[::1]:${port}->80/tcp\n`)
-    await nerdOk(['rm', '-f', 'six-port'])
   })
 
   it('-P gives every exposed port a free host port; a bad -p fails before anything is created', async () => {
@@ -336,9 +331,11 @@ describe('networking on CNI', () => {
     assert.match(await liveHosts('a'), /^10\.77\.0\.99 custom-entry$/m)
     assert.doesNotMatch(await liveHosts('a'), /\bcomer\b/)
 
-    // While containers come and go, a reader in a sees the file only grow (nerd appends lines and
-    // makes them comments, never truncates), and its localhost line always there.
-    const reader = nerd(['exec', 'a', 'sh', '-c', 'end=$(($(date +%s)+6)); n=0; bad=0; last=0; while [ $(date +%s) -lt $end ]; do n=$((n+1)); size=$(wc -c < /etc/hosts); grep -q "^127.0.0.1" /etc/hosts || bad=$((bad+1)); [ "$size" -lt "$last" ] && bad=$((bad+1)); last=$size; done; echo "$n $bad"'])
+    // While containers come and go, a reader in a always sees its localhost line and its own, and no
+    // line cut short: nerd appends lines and makes them comments, and takes the comments out (in
+    // one write over the file, then cutting it short) only once there are more than 16.
+    const lines = String.raw`^(#|127\.0\.0\.1[[:space:]]localhost$|::1[[:space:]]|fe00::0[[:space:]]|ff0[02]::[012][[:space:]]|10\.4\.[0-9]+\.[0-9]+[[:space:]]|10\.77\.0\.99 custom-entry$)`
+    const reader = nerd(['exec', 'a', 'sh', '-c', `end=$(($(date +%s)+6)); n=0; bad=0; while [ $(date +%s) -lt $end ]; do n=$((n+1)); hosts=$(cat /etc/hosts); echo "$hosts" | grep -q "^127.0.0.1" || bad=$((bad+1)); echo "$hosts" | grep -q "custom-entry" || bad=$((bad+1)); echo "$hosts" | grep -q -v -E '${lines}' && bad=$((bad+1)); done; echo "$n $bad"`])
     let done = false
     void reader.then(() => (done = true))
     const churn = async () => {
@@ -349,7 +346,7 @@ describe('networking on CNI', () => {
     assert.equal(result.code, 0, result.stderr)
     const [reads, bad] = result.stdout.trim().split(' ').map(Number)
     assert.ok(reads! > 0, result.stdout)
-    assert.equal(bad, 0, `${bad} of ${reads} reads saw the file shrink or without localhost`)
+    assert.equal(bad, 0, `${bad} of ${reads} reads saw the file without localhost or its own line, or with a line cut short`)
   })
 
   it('shares a container\'s network namespace, the host\'s, or none', async () => {

@@ -156,6 +156,23 @@ describe('createRequestFromFlags: refusals', () => {
     assert.equal(request({network: ['backend'], 'mac-address': '02:42:ac:11:00:09'}).network.macAddress, '02:42:ac:11:00:09')
   })
 
+  it('refuses names that would break or add /etc/hosts lines, here and in peers\' files: whitespace, \'#\', control characters', () => {
+    const network = ['backend']
+    refusesWhileParsing({network, 'network-alias': ['okalias\n10.9.9.9 hbx injected.example']}, `invalid network alias "okalias\\n10.9.9.9 hbx injected.example": names in /etc/hosts cannot hold whitespace, '#' or control characters`)
+    refusesWhileParsing({network, 'network-alias': ['x#y']}, `invalid network alias "x#y": names in /etc/hosts cannot hold whitespace, '#' or control characters`)
+    refusesWhileParsing({network, 'net-alias': ['a b']}, `invalid network alias "a b": names in /etc/hosts cannot hold whitespace, '#' or control characters`)
+    refusesWhileParsing({network: ['name=backend,alias=a\tb']}, `invalid network alias "a\\tb": names in /etc/hosts cannot hold whitespace, '#' or control characters`)
+    refusesWhileParsing({network, 'network-alias': ['']}, 'invalid network alias "": it is empty')
+    refusesWhileParsing({hostname: 'hh\n10.9.9.8 injected-by-hostname'}, `invalid hostname "hh\\n10.9.9.8 injected-by-hostname": names in /etc/hosts cannot hold whitespace, '#' or control characters`)
+    refusesWhileParsing({hostname: 'h'.repeat(65)}, `invalid hostname "${'h'.repeat(65)}": the kernel takes at most 64 bytes`)
+    refusesWhileParsing({domainname: 'corp example'}, `invalid domainname "corp example": names in /etc/hosts cannot hold whitespace, '#' or control characters`)
+    refuses({link: ['db:a b']}, `invalid argument "db:a b" for "--link" flag: invalid link alias "a b": names in /etc/hosts cannot hold whitespace, '#' or control characters`)
+    refuses({'add-host': ['db\n10.9.9.9 x:10.0.0.2']}, 'invalid argument "db\\n10.9.9.9 x:10.0.0.2" for "--add-host" flag: bad format for add-host: "db\\n10.9.9.9 x:10.0.0.2"')
+    // What docker takes still goes: underscores (docker >= 1.13), 64 bytes, IDNs, and docker's two names of an --add-host with a space.
+    const taken = request({network, hostname: `web_1${'x'.repeat(59)}`, domainname: 'corp.example', 'network-alias': ['db_primary', 'bücher'], 'add-host': ['a b:10.0.0.2']})
+    assert.deepEqual([taken.options.hostname?.length, taken.network.aliases, taken.network.extraHosts], [64, ['db_primary', 'bücher'], ['a b:10.0.0.2']])
+  })
+
   it('refuses values docker does not know', () => {
     refuses({'log-driver': 'syslog'}, 'unknown log driver "syslog": nerd supports json-file and none')
     assert.throws(() => request({'log-opt': ['max-size=1m', 'colour=red']}), {message: "unknown log opt 'colour' for json-file log driver"})

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {containerResolvConf, hostNetworkHosts, hostsFile} from '../../../src/container/etc-files.ts'
+import {containerResolvConf, hostNetworkHosts, hostsFile, hostsNameProblem, namesOnlyResolvedStub} from '../../../src/container/etc-files.ts'
 
 describe('etc files', () => {
   it('drops loopback nameservers from the host resolv.conf', () => {
@@ -10,6 +10,32 @@ describe('etc files', () => {
   it('falls back to public resolvers when only loopback ones were there', () => {
     assert.equal(containerResolvConf('nameserver 127.0.0.53\noptions edns0\n'), 'options edns0\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n')
     assert.equal(containerResolvConf(''), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n')
+  })
+
+  it('drops IPv6 nameservers for a container without IPv6, as docker\'s legacy networking does, and falls back to IPv6 public resolvers too for one with IPv6', () => {
+    const host = 'nameserver fd00::53\nnameserver 10.0.0.1\nnameserver fe80::1%eth0\nsearch lan\n'
+    assert.equal(containerResolvConf(host), 'nameserver 10.0.0.1\nsearch lan\n')
+    assert.equal(containerResolvConf(host, undefined, 'private', true), host)
+    assert.equal(containerResolvConf('nameserver fd00::53\n'), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n')
+    assert.equal(containerResolvConf('nameserver ::1\n', undefined, 'private', true), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\nnameserver 2001:4860:4860::8888\nnameserver 2001:4860:4860::8844\n')
+    // --dns replaces them all, IPv6 ones given kept; on the host's network nothing is dropped.
+    assert.equal(containerResolvConf(host, {dns: ['fd00::99'], dnsSearch: [], dnsOptions: []}), 'search lan\nnameserver fd00::99\n')
+    assert.equal(containerResolvConf(host, undefined, 'host'), host)
+  })
+
+  it('tells a resolv.conf that names only systemd-resolved\'s stub, whose upstream list docker reads instead', () => {
+    assert.equal(namesOnlyResolvedStub('nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch corp.example\n'), true)
+    assert.equal(namesOnlyResolvedStub('  nameserver   127.0.0.53  \n'), true)
+    assert.equal(namesOnlyResolvedStub('nameserver 127.0.0.53\nnameserver 10.0.0.1\n'), false)
+    assert.equal(namesOnlyResolvedStub('nameserver 127.0.0.1\n'), false)
+    assert.equal(namesOnlyResolvedStub('# nameserver 10.0.0.1\nnameserver 127.0.0.53\n'), true)
+    assert.equal(namesOnlyResolvedStub(''), false)
+  })
+
+  it('tells a name an /etc/hosts line cannot hold', () => {
+    for (const name of ['web', 'db_primary', 'api.example', 'bücher', 'x-1']) assert.equal(hostsNameProblem(name), undefined, name)
+    for (const name of ['a b', 'a\tb', 'a\nb', 'x#y', 'a\u0000', 'a\u007f', 'a\u00a0b']) assert.match(hostsNameProblem(name) ?? '', /whitespace, '#' or control characters/, JSON.stringify(name))
+    assert.equal(hostsNameProblem(''), 'it is empty')
   })
 
   it('replaces the host\'s nameservers, search domains and options with --dns, --dns-search and --dns-option', () => {

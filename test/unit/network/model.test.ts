@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {formatAddress, hostRange, parseAddress, parseSubnet, subnetContains, subnetsOverlap} from '../../../src/network/ip.ts'
+import {formatAddress, hostRange, isReservedAddress, parseAddress, parseSubnet, subnetContains, subnetsOverlap} from '../../../src/network/ip.ts'
 import {
   bindingsOnNetwork,
   checkDriverOptions,
@@ -48,6 +48,13 @@ describe('addresses and subnets', () => {
     assert.equal(subnetContains(parseSubnet('10.4.8.0/24')!, '10.4.8.200'), true)
     assert.equal(subnetContains(parseSubnet('10.4.8.0/24')!, '10.4.9.1'), false)
     assert.deepEqual(hostRange(parseSubnet('10.4.8.128/25')!), {start: '10.4.8.129', end: '10.4.8.254'})
+  })
+
+  it('tells the addresses docker\'s IPAM reserves: network and broadcast of IPv4 subnets larger than a /31, the network address of IPv6 ones', () => {
+    const reserved = (subnet: string, address: string) => isReservedAddress(parseSubnet(subnet)!, address)
+    assert.deepEqual(['10.94.0.0', '10.94.0.255', '10.94.0.1', '10.94.0.254'].map((address) => reserved('10.94.0.0/24', address)), [true, true, false, false])
+    assert.deepEqual(['10.94.4.0', '10.94.4.1'].map((address) => reserved('10.94.4.0/31', address)), [false, false])
+    assert.deepEqual(['fd00::', 'fd00::1', 'fd00::ffff:ffff:ffff:ffff'].map((address) => reserved('fd00::/64', address)), [true, false, false])
   })
 })
 

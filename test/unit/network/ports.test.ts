@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {formatPortLines, formatPortsColumn, parseExpose, parsePublish, portBindings} from '../../../src/network/ports.ts'
+import {formatPortLines, formatPortsColumn, parseExpose, parsePublish, portBindings, publishableBindings, unpublishableReason} from '../../../src/network/ports.ts'
 
 describe('published ports', () => {
   it('reads docker\'s -p forms', () => {
@@ -12,6 +12,15 @@ describe('published ports', () => {
     assert.deepEqual(parsePublish('8000-8001:80-81'), {'80/tcp': [{HostIp: '', HostPort: '8000'}], '81/tcp': [{HostIp: '', HostPort: '8001'}]})
     assert.deepEqual(parsePublish('8000-8010:80'), {'80/tcp': [{HostIp: '', HostPort: '8000-8010'}]})
     assert.deepEqual(parsePublish('0:80'), {'80/tcp': [{HostIp: '', HostPort: ''}]})
+  })
+
+  it('reads docker\'s CLI\'s long syntax as the short one it stands for', () => {
+    assert.deepEqual(parsePublish('published=18540,target=80'), {'80/tcp': [{HostIp: '', HostPort: '18540'}]})
+    assert.deepEqual(parsePublish('target=81,published=18541,protocol=udp'), {'81/udp': [{HostIp: '', HostPort: '18541'}]})
+    assert.deepEqual(parsePublish('published=8000-8001,target=80-81,mode=host'), {'80/tcp': [{HostIp: '', HostPort: '8000'}], '81/tcp': [{HostIp: '', HostPort: '8001'}]})
+    assert.deepEqual(parsePublish('target=80'), {'80/tcp': [{HostIp: '', HostPort: ''}]})
+    assert.throws(() => parsePublish('published=18540,target'), {message: "invalid publish opts format (should be name=value but got 'target')"})
+    assert.throws(() => parsePublish('published=18540'), {message: 'no port specified: 18540:/tcp<empty>'})
   })
 
   it('refuses what docker refuses, with its words', () => {
@@ -31,6 +40,26 @@ describe('published ports', () => {
       '53/udp': [{HostIp: '', HostPort: ''}],
     })
     assert.deepEqual(portBindings([], false, ['80/tcp']), {})
+  })
+
+  it('sorts port\'s lines as docker\'s CLI does: in natural order of the whole line', () => {
+    const published = {
+      '80/tcp': [{HostIp: '0.0.0.0', HostPort: '18080'}, {HostIp: '127.0.0.1', HostPort: '18081'}, {HostIp: '0.0.0.0', HostPort: '46301'}],
+      '53/udp': [{HostIp: '0.0.0.0', HostPort: '5353'}],
+      '53/tcp': [{HostIp: '0.0.0.0', HostPort: '5353'}],
+    }
+    assert.deepEqual(formatPortLines(published), ['53/tcp -> 0.0.0.0:5353', '53/udp -> 0.0.0.0:5353', '80/tcp -> 0.0.0.0:18080', '80/tcp -> 0.0.0.0:46301', '80/tcp -> 127.0.0.1:18081'])
+    assert.deepEqual(formatPortLines(published, '80/tcp'), ['0.0.0.0:18080', '0.0.0.0:46301', '127.0.0.1:18081'])
+  })
+
+  it('publishes IPv6 host addresses only to a container with IPv6, and never IPv6 loopback: portmap\'s DNAT cannot carry them and nerd has no proxy', () => {
+    for (const address of ['', '0.0.0.0', '127.0.0.1']) assert.equal(unpublishableReason(address, false), undefined)
+    assert.equal(unpublishableReason('::', true), undefined)
+    assert.match(unpublishableReason('::', false) ?? '', /no IPv6 address/)
+    for (const loopback of ['::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) assert.match(unpublishableReason(loopback, true) ?? '', /loopback/)
+    const bindings = {'80/tcp': [{HostIp: '', HostPort: '8080'}, {HostIp: '::', HostPort: '8080'}], '81/tcp': [{HostIp: '::1', HostPort: '8081'}]}
+    assert.deepEqual(publishableBindings(bindings, false), {'80/tcp': [{HostIp: '', HostPort: '8080'}]})
+    assert.deepEqual(publishableBindings(bindings, true), {'80/tcp': [{HostIp: '', HostPort: '8080'}, {HostIp: '::', HostPort: '8080'}]})
   })
 
   it('puts IPv6 host addresses in brackets, as Go\'s JoinHostPort does', () => {

@@ -1,0 +1,226 @@
+/**
+ * Networking's edges as docker has them, each found different once: published ports nerd cannot
+ * carry refused at create, docker's long -p syntax, `port`'s order and errors, the DNS servers a
+ * container gets from a systemd-resolved host, names that /etc/hosts cannot hold, gateways docker's
+ * IPAM refuses, inspect of host and none, and a long-running peer's /etc/hosts kept bounded. Traffic
+ * goes only to loopback.
+ */
+import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {existsSync, statSync} from 'node:fs'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {after, before, describe, it} from 'node:test'
+import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
+import {fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+
+const run = promisify(execFile)
+const IMG = 'docker.io/nerd-test/busybox:latest'
+const suffix = fileNamespace().slice(2, 8)
+const net = (name: string) => `${name}-${suffix}`
+let workDir: string
+
+/** A port free on 127.0.0.1 now (the kernel's pick). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as {port: number}
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+async function httpGet(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, {signal: AbortSignal.timeout(2000)})
+    return response.ok ? await response.text() : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The container IDs of this file's namespace, to tell that a refused run left none behind. */
+async function containerIds(): Promise<string> {
+  return (await nerdOk(['ps', '-aq'])).trim()
+}
+
+describe('networking as docker has it', () => {
+  before(async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+    workDir = await mkdtemp(join(tmpdir(), 'nerd-network-compat-'))
+    await writeFile(join(workDir, 'index.html'), 'hello from nerd\n')
+  })
+
+  after(async () => {
+    await removeAllContainers()
+    for (const name of ['six', 'names', 'churn']) await nerd(['network', 'rm', net(name)])
+    await rm(workDir, {recursive: true, force: true})
+  })
+
+  it('refuses at create the IPv6 host addresses portmap cannot carry: any to a container without IPv6, ::1 always', async () => {
+    const before = await containerIds()
+    const port = await freePort()
+    const reasons = {
+      loopback: 'the kernel does not route IPv6 loopback traffic to a container, and nerd has no userland proxy: publish on 127.0.0.1',
+      noIpv6: 'the container has no IPv6 address on the network carrying its ports, and nerd has no userland proxy to forward IPv6 to IPv4',
+    }
+    for (const [spec, message] of [
+      [`[::1]:${port}:80`, `cannot publish 80/tcp on [::1]:${port}: ${reasons.loopback}`],
+      [`[::]:${port}:80`, `cannot publish 80/tcp on [::]:${port}: ${reasons.noIpv6}`],
+      ['[::]::80', `cannot publish 80/tcp on [::]: ${reasons.noIpv6}`],
+    ]) {
+      // create's refusals once the flags are read are 1, as its daemon-side ones are in docker.
+      for (const [command, code] of [['run', 125], ['create', 1]] as const) {
+        const refused = await nerd([command, '-p', spec!, IMG, 'sleep', '60'])
+        assert.deepEqual([refused.code, refused.stderr], [code, `Error: ${message}\n`], `${command} -p ${spec}`)
+      }
+    }
+    assert.equal(await containerIds(), before)
+
+    // A container with IPv6 on the network carrying its ports is published [::] (portmap DNATs it), never ::1.
+    await nerdOk(['network', 'create', '--ipv6', '--subnet', 'fd00:4:e2f::/64', '--subnet', '10.4.193.0/24', net('six')])
+    await nerdOk(['run', '-d', '--name', 'six-port', '--network', net('six'), '-p', `[::]:${port}:80`, IMG, 'sleep', '60'])
+    assert.equal(await nerdOk(['port', 'six-port']), `80/tcp -> [::]:${port}\n`)
+    const loopback = await nerd(['run', '-d', '--network', net('six'), '-p', `[::1]:${port + 1}:80`, IMG, 'sleep', '60'])
+    assert.deepEqual([loopback.code, loopback.stderr], [125, `Error: cannot publish 80/tcp on [::1]:${port + 1}: ${reasons.loopback}\n`])
+    await nerdOk(['rm', '-f', 'six-port'])
+  })
+
+  it('takes docker\'s long -p syntax, published=,target=,protocol=, as its CLI converts it', async () => {
+    const [tcp, udp] = [await freePort(), await freePort()]
+    await nerdOk(['run', '-d', '--name', 'long', '-p', `published=${tcp},target=80`, '-p', `target=81,published=${udp},protocol=udp,mode=host`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
+    assert.deepEqual((await inspectContainer('long')).HostConfig.PortBindings, {'80/tcp': [{HostIp: '', HostPort: String(tcp)}], '81/udp': [{HostIp: '', HostPort: String(udp)}]})
+    assert.equal(await until('the published page', () => httpGet(`http://127.0.0.1:${tcp}/`), 15_000), 'hello from nerd\n')
+    await nerdOk(['rm', '-f', 'long'])
+    const bad = await nerd(['run', '--rm', '-p', 'published=8080,target', IMG, 'true'])
+    assert.deepEqual([bad.code, bad.stderr], [125, "Error: invalid publish opts format (should be name=value but got 'target')\n"])
+  })
+
+  it('port: lines in docker\'s natural order, docker\'s errors naming the port and the container as typed', async () => {
+    const [first, loopback, last, dns] = [await freePort(), await freePort(), await freePort(), await freePort()]
+    const [low, high] = [Math.min(first, last), Math.max(first, last)]
+    const id = (await nerdOk(['run', '-d', '--name', 'ported', '-p', `${first}:80`, '-p', `127.0.0.1:${loopback}:80`, '-p', `${last}:80`, '-p', `${dns}:53/udp`, '-p', `${dns}:53/tcp`, IMG, 'sleep', '60'])).trim()
+    assert.equal(await nerdOk(['port', 'ported']), [`53/tcp -> 0.0.0.0:${dns}`, `53/udp -> 0.0.0.0:${dns}`, `80/tcp -> 0.0.0.0:${low}`, `80/tcp -> 0.0.0.0:${high}`, `80/tcp -> 127.0.0.1:${loopback}`, ''].join('\n'))
+    assert.equal(await nerdOk(['port', 'ported', '80']), [`0.0.0.0:${low}`, `0.0.0.0:${high}`, `127.0.0.1:${loopback}`, ''].join('\n'))
+    assert.equal(await nerdOk(['port', 'ported', '53/']), `0.0.0.0:${dns}\n`)
+    for (const [args, message] of [
+      [['ported', '81'], "No public port '81' published for ported"],
+      [[id.slice(0, 8), '81/udp'], `No public port '81/udp' published for ${id.slice(0, 8)}`],
+      [['ported', 'abc'], 'invalid port (abc): strconv.ParseUint: parsing "abc": invalid syntax'],
+      [['ported', '70000/tcp'], 'invalid port (70000): strconv.ParseUint: parsing "70000": value out of range'],
+    ] as const) {
+      const result = await nerd(['port', ...args])
+      assert.deepEqual([result.code, result.stdout, result.stderr], [1, '', `Error: ${message}\n`], args.join(' '))
+    }
+    await nerdOk(['rm', '-f', 'ported'])
+  })
+
+  it('gives a container the upstream servers of a systemd-resolved host, not public ones, and drops IPv6 servers for one without IPv6', {skip: !existsSync('/run/systemd') && 'no /run/systemd to mount over'}, async () => {
+    const stub = join(workDir, 'stub-resolv.conf')
+    const upstream = join(workDir, 'upstream-resolv.conf')
+    await writeFile(stub, 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch corp.example\n')
+    await writeFile(upstream, 'nameserver 192.0.2.53\nnameserver fd00::53\nsearch corp.example\n')
+    const toml = join(workDir, 'nerd.toml')
+    await writeFile(toml, '')
+    // The host's files as systemd-resolved has them, in a mount namespace of nerd's own: the machine's stay as they are.
+    const onResolvedHost = async (args: string[]) => {
+      const script = 'mount --bind "$1" /etc/resolv.conf && mount -t tmpfs nerd-e2e /run/systemd && mkdir /run/systemd/resolve && cp "$2" /run/systemd/resolve/resolv.conf && shift 2 && exec "$@"'
+      const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !['NODE_TEST_CONTEXT', 'NODE_OPTIONS', 'CONTAINERD_ADDRESS', 'CONTAINERD_NAMESPACE'].includes(name)))
+      const {stdout} = await run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', stub, upstream, process.execPath, '--', nerdEntry, ...nerdGlobals(), ...args], {env: {...env, NERD_TOML: toml}})
+      return stdout
+    }
+    assert.equal(await onResolvedHost(['run', '--rm', IMG, 'cat', '/etc/resolv.conf']), 'nameserver 192.0.2.53\nsearch corp.example\n')
+    await nerdOk(['network', 'create', '--ipv6', '--subnet', 'fd00:4:e30::/64', '--subnet', '10.4.194.0/24', net('names')])
+    assert.equal(await onResolvedHost(['run', '--rm', '--network', net('names'), IMG, 'cat', '/etc/resolv.conf']), 'nameserver 192.0.2.53\nnameserver fd00::53\nsearch corp.example\n')
+    // The host's network reaches the stub: its file is the host's as it is.
+    assert.equal(await onResolvedHost(['run', '--rm', '--network', 'host', IMG, 'cat', '/etc/resolv.conf']), await readFile(stub, 'utf8'))
+  })
+
+  it('refuses aliases and hostnames that would write lines into other containers\' /etc/hosts, in one line', async () => {
+    await nerdOk(['network', 'create', '--subnet', '10.4.195.0/24', net('churn')])
+    await nerdOk(['run', '-d', '--name', 'hbx', '--network', net('churn'), IMG, 'sleep', '600'])
+    const hostsBefore = await nerdOk(['exec', 'hbx', 'cat', '/etc/hosts'])
+    const containers = await containerIds()
+    const problem = "names in /etc/hosts cannot hold whitespace, '#' or control characters"
+    for (const command of ['run', 'create']) {
+      for (const [args, message] of [
+        [['--network-alias', 'okalias\n10.9.9.9 hbx injected.example'], `invalid network alias "okalias\\n10.9.9.9 hbx injected.example": ${problem}`],
+        [['--network-alias', 'x#y'], `invalid network alias "x#y": ${problem}`],
+        [['--network-alias', 'a b'], `invalid network alias "a b": ${problem}`],
+        [['-h', 'hh\n10.9.9.8 injected-by-hostname'], `invalid hostname "hh\\n10.9.9.8 injected-by-hostname": ${problem}`],
+      ] as const) {
+        const refused = await nerd([command, '--network', net('churn'), ...args, IMG, 'sleep', '60'])
+        assert.deepEqual([refused.code, refused.stderr], [125, `Error: ${message}\n`], `${command} ${args.join(' ')}`)
+      }
+    }
+    assert.equal(await containerIds(), containers)
+    await nerdOk(['run', '-d', '--name', 'u1', IMG, 'sleep', '600'])
+    const connect = await nerd(['network', 'connect', '--alias', 'al\n10.9.9.7 injected-by-connect', net('churn'), 'u1'])
+    assert.deepEqual([connect.code, connect.stderr], [1, `Error: invalid alias "al\\n10.9.9.7 injected-by-connect": ${problem}\n`])
+    assert.equal(await nerdOk(['exec', 'hbx', 'cat', '/etc/hosts']), hostsBefore)
+    assert.deepEqual(Object.keys((await inspectContainer('u1')).NetworkSettings.Networks), ['bridge'])
+    await nerdOk(['rm', '-f', 'u1'])
+  })
+
+  it('keeps a running peer\'s /etc/hosts bounded: the lines of members gone are taken out, in place, once there are more than 16', async () => {
+    // hbx, on the network since the test before, adds a line of its own.
+    await nerdOk(['exec', 'hbx', 'sh', '-c', 'echo "10.77.0.98 own-entry" >> /etc/hosts'])
+    const hostsPath = (await inspectContainer('hbx')).HostsPath as string
+    const inode = statSync(hostsPath).ino
+    const ids = await Promise.all(Array.from({length: 18}, () => nerdOk(['run', '-d', '--network', net('churn'), IMG, 'sleep', '600']).then((out) => out.trim())))
+    await nerdOk(['rm', '-f', ...ids])
+    const hosts = await nerdOk(['exec', 'hbx', 'cat', '/etc/hosts'])
+    assert.equal(statSync(hostsPath).ino, inode)
+    assert.equal(await readFile(hostsPath, 'utf8'), hosts)
+    const comments = hosts.split('\n').filter((line) => line.startsWith('#'))
+    assert.ok(comments.length <= 16, `${comments.length} comment lines:\n${hosts}`)
+    assert.match(hosts, /^10\.77\.0\.98 own-entry$/m)
+    assert.match(hosts, /^127\.0\.0\.1\tlocalhost$/m)
+    for (const id of ids) assert.doesNotMatch(hosts, new RegExp(`^[^#].*\\b${id.slice(0, 12)}\\b`, 'm'))
+    // A member that comes after is a line of the file as before.
+    await nerdOk(['run', '-d', '--name', 'later', '--network', net('churn'), IMG, 'sleep', '600'])
+    assert.match(await nerdOk(['exec', 'hbx', 'cat', '/etc/hosts']), /^10\.4\.195\.\d+\tlater /m)
+    await nerdOk(['rm', '-f', 'later', 'hbx'])
+  })
+
+  it('refuses at create the gateways docker\'s IPAM refuses, and subnets too small for host-local', async () => {
+    for (const [args, message] of [
+      [['--subnet', '10.94.0.0/24', '--gateway', '10.94.0.255'], 'failed to allocate gateway (10.94.0.255): Address already in use'],
+      [['--subnet', '10.94.0.0/24', '--gateway', '10.94.0.0'], 'failed to allocate gateway (10.94.0.0): Address already in use'],
+      [['--ipv6', '--subnet', '10.94.1.0/24', '--subnet', 'fd00:94::/64', '--gateway', 'fd00:94::'], 'failed to allocate gateway (fd00:94::): Address already in use'],
+      [['--subnet', '10.94.2.0/24', '--aux-address', 'bcast=10.94.2.255'], 'failed to allocate secondary ip address (bcast:10.94.2.255): Address already in use'],
+      [['--subnet', '10.94.2.0/24', '--aux-address', 'gw=10.94.2.1'], 'failed to allocate secondary ip address (gw:10.94.2.1): Address already in use'],
+      [['--subnet', '10.94.4.0/31'], "subnet 10.94.4.0/31 is too small: nerd's IPAM (CNI host-local) needs a /30 or larger"],
+      [['--subnet', '10.94.4.7/32'], "subnet 10.94.4.7/32 is too small: nerd's IPAM (CNI host-local) needs a /30 or larger"],
+    ] as const) {
+      const refused = await nerd(['network', 'create', ...args, net('refused')])
+      assert.deepEqual([refused.code, refused.stderr], [1, `Error: ${message}\n`], args.join(' '))
+      assert.equal((await nerd(['network', 'inspect', net('refused')])).code, 1)
+    }
+  })
+
+  it('inspect: host and none as docker shows them in NetworkSettings.Networks; the top-level EndpointID is the default bridge\'s', async () => {
+    for (const mode of ['host', 'none']) {
+      await nerdOk(['run', '-d', '--name', `on-${mode}`, '--network', mode, IMG, 'sleep', '60'])
+      const networkId = (await nerdOk(['network', 'inspect', mode, '--format', '{{.Id}}'])).trim()
+      const settings = (await inspectContainer(`on-${mode}`)).NetworkSettings
+      const endpoint = settings.Networks[mode]
+      assert.deepEqual(Object.keys(settings.Networks), [mode])
+      assert.equal(endpoint.NetworkID, networkId)
+      assert.match(endpoint.EndpointID, /^[0-9a-f]{64}$/)
+      assert.deepEqual([endpoint.IPAddress, endpoint.Gateway, endpoint.MacAddress, endpoint.IPPrefixLen, endpoint.Aliases, endpoint.DNSNames], ['', '', '', 0, null, null])
+      assert.equal(await nerdOk(['inspect', `on-${mode}`, '--format', '{{range $name, $endpoint := .NetworkSettings.Networks}}{{$name}}{{end}}']), `${mode}\n`)
+      await nerdOk(['stop', '-t', '0', `on-${mode}`])
+      const stopped = (await inspectContainer(`on-${mode}`)).NetworkSettings.Networks[mode]
+      assert.deepEqual([stopped.NetworkID, stopped.EndpointID], [networkId, ''])
+      await nerdOk(['rm', '-f', `on-${mode}`])
+    }
+    await nerdOk(['run', '-d', '--name', 'on-bridge', IMG, 'sleep', '60'])
+    const settings = (await inspectContainer('on-bridge')).NetworkSettings
+    assert.match(settings.EndpointID, /^[0-9a-f]{64}$/)
+    assert.equal(settings.EndpointID, settings.Networks.bridge.EndpointID)
+    await nerdOk(['rm', '-f', 'on-bridge'])
+  })
+})
