@@ -80,8 +80,12 @@ export interface ContainerPaths {
   userFiles: string
 }
 
+function containersRoot(dataRoot: string): string {
+  return join(dataRoot, 'containers')
+}
+
 export function containersDir(dataRoot: string, namespace: string): string {
-  return join(dataRoot, 'containers', namespace)
+  return join(containersRoot(dataRoot), namespace)
 }
 
 export function namesDir(dataRoot: string, namespace: string): string {
@@ -264,6 +268,16 @@ export async function nameFileOwner(dataRoot: string, namespace: string, name: s
 
 function ignoreMissing(error: unknown): void {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+}
+
+/** The namespaces nerd has container state directories in under `dataRoot`. */
+export async function containerNamespaces(dataRoot: string): Promise<string[]> {
+  try {
+    return (await readdir(containersRoot(dataRoot), {withFileTypes: true})).filter((entry) => entry.isDirectory()).map((entry) => entry.name)
+  } catch (error) {
+    ignoreMissing(error)
+    return []
+  }
 }
 
 /** The ids of every container nerd has a state directory for in `namespace`. */

@@ -115,6 +115,7 @@ const CONFLIST_SHAPE = objectOf({
       bridgeCreated: optional('boolean'),
       attachable: optional('boolean'),
       ipamOptions: optional(recordOf('string')),
+      namespace: optional('string'),
     }),
   ),
 })
@@ -273,6 +274,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
       ranges,
       ...(request.attachable ? {attachable: true} : {}),
       ...(request.ipamOptions && Object.keys(request.ipamOptions).length > 0 ? {ipamOptions: request.ipamOptions} : {}),
+      namespace: request.namespace,
     }
     if (driver === 'bridge') {
       facts.bridge = request.options[BRIDGE_NAME_OPTION] ?? `br-${id.slice(0, 12)}`
