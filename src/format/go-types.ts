@@ -1,5 +1,5 @@
 import {GO_JSON} from './go-json.ts'
-import {asGoStruct, compareStrings} from './go-values.ts'
+import {asGoStruct, compareStrings, GoDuration} from './go-values.ts'
 
 /**
  * What a template sees of docker's typed API structs (ContainerJSON, ImageInspect, ...), which
@@ -17,6 +17,8 @@ export type GoType =
   | 'bool'
   /** A time.Time, from its RFC 3339 text. */
   | 'time'
+  /** A time.Duration, from its nanoseconds (0 when the JSON leaves it out). */
+  | 'duration'
   | GoStructType
   | {readonly slice: GoType}
   | {readonly map: GoType}
@@ -67,6 +69,8 @@ export function goTypedValue(value: unknown, type: GoType): unknown {
         return value ?? false
       case 'time':
         return new Date(typeof value === 'string' ? value : Number.NaN)
+      case 'duration':
+        return new GoDuration(typeof value === 'number' ? value : 0)
     }
   }
   if ('slice' in type) return Array.isArray(value) ? value.map((element) => goTypedValue(element, type.slice)) : goNil([])

@@ -2,8 +2,10 @@
  * How nerd's template and printing code sees JavaScript values as the Go values docker's templates
  * work on: `undefined` is Go's invalid value (a missing map key), `null` is nil, arrays are slices,
  * plain objects are `map[string]interface{}` whose function-valued properties act as methods, a Date
- * is a `time.Time`.
+ * is a `time.Time`, a GoDuration a `time.Duration`.
  */
+import {formatGoDuration} from './go-duration.ts'
+
 export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float' | 'string' | 'slice' | 'map' | 'time' | 'func'
 
 /**
@@ -17,6 +19,21 @@ export class GoFloat {
   }
   valueOf(): number {
     return this.value
+  }
+}
+
+/**
+ * A Go time.Duration: an int64 of nanoseconds (what JSON, `%d`, `eq` and `lt` see) whose String
+ * method fmt and templates print: `2s`, `1m30s`, `500ms`, `0s`.
+ */
+export class GoDuration {
+  readonly nanoseconds: number
+  constructor(nanoseconds: number) {
+    this.nanoseconds = nanoseconds
+    withGoString(this, formatGoDuration(nanoseconds / 1e6))
+  }
+  valueOf(): number {
+    return this.nanoseconds
   }
 }
 
@@ -39,6 +56,7 @@ export function goKind(value: unknown): GoKind {
       if (Array.isArray(value)) return 'slice'
       if (value instanceof Date) return 'time'
       if (value instanceof GoFloat) return 'float'
+      if (value instanceof GoDuration) return 'int'
       return 'map'
     default:
       return 'invalid'
@@ -126,6 +144,7 @@ export function goTypeName(value: unknown): string {
     case 'bool':
       return 'bool'
     case 'int':
+      if (value instanceof GoDuration) return 'time.Duration'
       return typeof value === 'bigint' ? 'int64' : 'int'
     case 'float':
       return 'float64'
