@@ -10,6 +10,7 @@
 import {link, mkdir, readdir, readFile, rm, stat, unlink, writeFile} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
+import {preciseNow} from '../clock.ts'
 import {NerdError} from '../errors.ts'
 import {fileFailure, isLocked, readCheckedJson, withFileLock, writeJsonAtomic} from '../files.ts'
 import {ownerGone, ownerTag} from '../owner.ts'
@@ -143,7 +144,7 @@ export const INITIAL_STATE: ContainerState = {
  * the last run's exit code, OOM kill and error go, its FinishedAt stays.
  */
 export function startedState(): Partial<ContainerState> {
-  return {StartedAt: new Date().toISOString(), ExitCode: 0, OOMKilled: false, Error: '', ExitUnrecorded: true}
+  return {StartedAt: preciseNow(), ExitCode: 0, OOMKilled: false, Error: '', ExitUnrecorded: true}
 }
 
 export class NameConflictError extends NerdError {

@@ -204,11 +204,31 @@ export function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8')
 }
 
-/** Go's time.Time String() for a Date, in UTC: `2024-01-02 15:04:05.123 +0000 UTC`. */
+/**
+ * A Go time.Time to the nanosecond, from RFC 3339 text: a Date (to the millisecond) that keeps the
+ * nanoseconds of its second as well, which Go prints (`.123456789`) and a Date cannot hold.
+ */
+export class GoTime extends Date {
+  /** Nanoseconds within the second. */
+  readonly nanosecond: number
+  constructor(text: string) {
+    super(text)
+    const fraction = /T\d\d:\d\d:\d\d\.(\d+)/.exec(text)?.[1]
+    this.nanosecond = fraction === undefined ? this.getUTCMilliseconds() * 1e6 : Number(fraction.slice(0, 9).padEnd(9, '0'))
+  }
+}
+
+/** The fractional seconds of a time as Go prints them: up to nine digits, trailing zeros dropped, empty for none. */
+function goFraction(date: Date): string {
+  const nanosecond = date instanceof GoTime ? date.nanosecond : date.getUTCMilliseconds() * 1e6
+  return String(nanosecond).padStart(9, '0').replace(/0+$/, '')
+}
+
+/** Go's time.Time String() for a Date, in UTC: `2024-01-02 15:04:05.123456789 +0000 UTC`. */
 export function goTimeString(date: Date): string {
   if (Number.isNaN(date.getTime())) return '0001-01-01 00:00:00 +0000 UTC'
   const iso = date.toISOString()
-  const fraction = iso.slice(20, 23).replace(/0+$/, '')
+  const fraction = goFraction(date)
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction ? `.${fraction}` : ''} +0000 UTC`
 }
 
@@ -216,7 +236,7 @@ export function goTimeString(date: Date): string {
 export function goTimeRFC3339(date: Date): string {
   if (Number.isNaN(date.getTime())) return '0001-01-01T00:00:00Z'
   const iso = date.toISOString()
-  const fraction = iso.slice(20, 23).replace(/0+$/, '')
+  const fraction = goFraction(date)
   return `${iso.slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`
 }
 

@@ -9,7 +9,7 @@ import {NerdError} from '../errors.ts'
 import type {InvalidFileError} from '../errors.ts'
 import {warnLeftOut} from '../files.ts'
 import {goStruct, MAP, mapOf, renamed, sliceOf, withGoType} from '../format/go-types.ts'
-import {compareStrings, goFilterMatcher, goTimeString, naturalCompare} from '../format/go-values.ts'
+import {compareStrings, goFilterMatcher, GoTime, goTimeRFC3339, goTimeString, naturalCompare} from '../format/go-values.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK, endpointId} from './model.ts'
@@ -71,7 +71,7 @@ export const NETWORK_HEADERS: Readonly<Record<string, string>> = {
 export function networkRow(entry: NetworkEntry, options: {noTrunc?: boolean} = {}): Record<string, unknown> {
   return {
     // Go's time.Time String(), as docker's list prints it.
-    CreatedAt: goTimeString(new Date(entry.created || Number.NaN)),
+    CreatedAt: goTimeString(new GoTime(entry.created)),
     Driver: entry.driver,
     ID: options.noTrunc ? entry.id : entry.id.slice(0, 12),
     IPv4: 'true',
@@ -239,7 +239,8 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
   return withGoType({
     Name: entry.name,
     Id: entry.id,
-    Created: entry.created || '0001-01-01T00:00:00Z',
+    // As Go writes a time.Time: RFC 3339, to the nanosecond recorded, trailing zeros dropped.
+    Created: goTimeRFC3339(new GoTime(entry.created)),
     Scope: 'local',
     Driver: entry.driver,
     // docker's networks have IPv4 unless created with --ipv4=false, which nerd does not offer.

@@ -7,6 +7,7 @@
 import {randomBytes} from 'node:crypto'
 import {readdir, readFile, rm} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
+import {preciseNow} from '../clock.ts'
 import {refuseUntrustedDirectory} from '../data-root.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {readCheckedJson, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
@@ -265,7 +266,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
     const id = randomBytes(32).toString('hex')
     const facts: Omit<NetworkFacts, 'stateDir'> = {
       id,
-      created: new Date().toISOString(),
+      created: preciseNow(),
       driver,
       labels: request.labels,
       options: request.options,
@@ -296,7 +297,7 @@ export async function ensureDefaultNetwork(location: NetworkLocation): Promise<N
     if (again) return again
     return writeNetwork(location, DEFAULT_NETWORK, {
       id: randomBytes(32).toString('hex'),
-      created: new Date().toISOString(),
+      created: preciseNow(),
       driver: 'bridge',
       labels: {},
       options: {},

@@ -689,9 +689,11 @@ describe('networking on CNI', () => {
     assert.equal((await networkDocument('bridge')).Options['com.docker.network.bridge.name'], 'nerd0')
 
     const names = (await nerdOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n')
-    // CreatedAt as docker's list prints it: Go's time.Time String().
+    // CreatedAt as docker's list prints it: Go's time.Time String(), to the nanosecond (trailing zeros dropped); inspect's RFC 3339 likewise.
     const created = (await nerdOk(['network', 'ls', '--format', '{{.Name}}|{{.CreatedAt}}'])).split('\n').find((line) => line.startsWith(`${net('other')}|`))
-    assert.match(created ?? '', /\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC$/)
+    assert.match(created ?? '', /\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{4,9} \+0000 UTC$/)
+    assert.match(document.Created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{4,9}Z$/)
+    assert.equal(await nerdOk(['network', 'inspect', '-f', '{{.Created}}', net('other')]), `${created!.split('|')[1]}\n`)
     for (const name of ['bridge', 'host', 'none', net('other')]) assert.ok(names.includes(name), `${name} missing from ${names.join(' ')}`)
     // Sorted by name, as docker's CLI lists them; the built-in ones have IDs like any other.
     const positions = ['bridge', 'host', 'none', net('other')].map((name) => names.indexOf(name))

@@ -239,6 +239,14 @@ describe('formatInspect', () => {
       assert.equal(formatInspect([withGoType({Config: {Healthcheck: null}}, CONTAINER_TYPE)], '{{.Config.Healthcheck}}').text, '<nil>\n')
     })
 
+    it('prints a time.Time to the nanosecond its text has, trailing zeros dropped, as Go does', () => {
+      const NETWORK = goStruct('network.Inspect', {Created: 'time'})
+      const render = (created: string, format: string) => formatInspect([withGoType({Created: created}, NETWORK)], format).text
+      assert.equal(render('2024-01-02T15:04:05.123456780Z', '{{.Created}}|{{json .Created}}'), '2024-01-02 15:04:05.12345678 +0000 UTC|"2024-01-02T15:04:05.12345678Z"\n')
+      assert.equal(render('2024-01-02T15:04:05Z', '{{.Created}}|{{json .Created}}'), '2024-01-02 15:04:05 +0000 UTC|"2024-01-02T15:04:05Z"\n')
+      assert.equal(render('', '{{.Created}}'), '0001-01-01 00:00:00 +0000 UTC\n')
+    })
+
     it('shows JSON as docker\'s API has it', () => {
       assert.equal(run('{{json .Args}} {{json .HostConfig}} {{json .Networks}}').text, 'null {"NanoCpus":0,"Binds":null} {"bridge":{"Aliases":null}}\n')
     })
