@@ -8,6 +8,7 @@ import {hostname as hostHostname} from 'node:os'
 import type {CgroupManager} from '../config/index.ts'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {isAlreadyExists, isNotFound, packAny, packJson} from '../containerd/index.ts'
+import {preciseNow} from '../clock.ts'
 import {NerdError} from '../errors.ts'
 import {detectedHostPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform} from '../image/platform.ts'
 import type {Platform} from '../image/platform.ts'
@@ -260,7 +261,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           Id: id,
           Name: name,
           Namespace: namespace,
-          Created: new Date().toISOString(),
+          Created: preciseNow(),
           Path: userProcess[0] ?? '',
           Args: userProcess.slice(1),
           ImageRef: image.name,

@@ -8,9 +8,16 @@ import {goStruct, MAP, mapOf, POINTER, pointerTo, renamed, SLICE, sliceOf} from 
 
 const PORT_MAP = mapOf(sliceOf(goStruct('nat.PortBinding', {HostIP: renamed('HostIp')}, ['HostIP', 'HostPort'])))
 
+/** container.HealthConfig, `{{.Config.Healthcheck}}`: its durations print as Go's (`2s`), JSON keeps their nanoseconds. */
+const HEALTH_CONFIG_TYPE = goStruct(
+  'container.HealthConfig',
+  {Test: SLICE, Interval: 'duration', Timeout: 'duration', StartPeriod: 'duration', StartInterval: 'duration', Retries: 'int'},
+  ['Test', 'Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'],
+)
+
 /** container.Config, which image inspect shows too. */
 export const CONFIG_TYPE = goStruct('container.Config', {
-  ExposedPorts: MAP, Env: SLICE, Cmd: SLICE, Healthcheck: POINTER, ArgsEscaped: 'bool', Volumes: MAP, Entrypoint: SLICE, NetworkDisabled: 'bool',
+  ExposedPorts: MAP, Env: SLICE, Cmd: SLICE, Healthcheck: pointerTo(HEALTH_CONFIG_TYPE), ArgsEscaped: 'bool', Volumes: MAP, Entrypoint: SLICE, NetworkDisabled: 'bool',
   MacAddress: 'string', OnBuild: SLICE, Labels: MAP, StopSignal: 'string', StopTimeout: POINTER, Shell: SLICE,
 })
 

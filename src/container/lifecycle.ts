@@ -8,6 +8,7 @@ import {rm, writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound, isShimClosed, toDate, unlessNotFound, unpackJson} from '../containerd/index.ts'
+import {preciseNow} from '../clock.ts'
 import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
 import {isLocked, isWriteRefused, readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
@@ -226,7 +227,7 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
         // its process before anything lists it; not as the exit before, which the state still holds.
         exitCode = UNSEEN_EXIT_STATUS
         viewState.ExitCode = exitCode
-        viewState.FinishedAt = new Date().toISOString()
+        viewState.FinishedAt = preciseNow()
         status = policyRestarts(record, state, exitCode) ? 'restarting' : 'exited'
         break
       }
@@ -613,7 +614,7 @@ export async function recordExit(scope: ContainerScope, paths: ContainerPaths, i
   const killed = await oomKilled(scope, id)
   await updateState(paths, (state) => ({
     ExitCode: ended.exitStatus,
-    FinishedAt: timestampToIso(ended.exitedAt) || new Date().toISOString(),
+    FinishedAt: timestampToIso(ended.exitedAt) || preciseNow(),
     OOMKilled: state.OOMKilled || killed,
     ExitUnrecorded: undefined,
   }))

@@ -2,11 +2,10 @@
 import {existsSync} from 'node:fs'
 import {NerdError} from '../errors.ts'
 import {outputDrained} from './detached-output.ts'
-import {containerView} from './lifecycle.ts'
+import {containerView, getTask, policyRestarts} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {parseLogOptions, parseLogTimeNanoseconds, readLogs} from './logs/index.ts'
 import {readRecord} from './store.ts'
-import {policyRestarts} from './lifecycle.ts'
 
 export interface LogsOptions {
   follow: boolean
@@ -28,8 +27,15 @@ function timeFlag(flag: string, value: string, now: Date): bigint {
 
 const DRAIN_POLL_MS = 20
 
-/** How long a container must stay down before `logs -f` gives up on it (a restart comes back sooner). */
-const SETTLE_MS = 1500
+/**
+ * How long `logs -f` of a container that nothing will restart waits for its log to be whole (its
+ * task deleted, see logComplete) before it ends anyway: a task left undeleted (its exit handler
+ * killed) gets no more output. The deletion comes well before, even on a loaded machine.
+ */
+const COMPLETE_WAIT_MS = 5000
+
+/** How often the follow looks for that deletion meanwhile: it comes a few hundred milliseconds after the exit. */
+const DELETION_POLL_MS = 25
 
 export async function followLogs(scope: ContainerScope, container: LoadedContainer, options: LogsOptions, output: {stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream}): Promise<void> {
   const {record} = container
@@ -37,17 +43,20 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
     throw new NerdError(`configured logging driver does not support reading`)
   }
   const now = new Date()
-  let downSince: number | undefined
+  const controller = new AbortController()
+  // Asked while the log has nothing new. A container its policy restarts is followed through the
+  // restart; one nothing restarts (policy no, on-failure after a success or its last retry, a stop)
+  // ends the follow as soon as its log is whole, as docker's ends at the container's end.
   const shouldStop = async (): Promise<boolean> => {
     if (!(await readRecord(container.paths))) return true
     const view = await containerView(scope, container)
     const up = view.status === 'running' || view.status === 'paused' || view.status === 'restarting' || view.status === 'created'
-    if (up || policyRestarts(record, view.state, view.exitCode)) {
-      downSince = undefined
-      return false
+    if (up || policyRestarts(record, view.state, view.exitCode)) return false
+    const deadline = Date.now() + COMPLETE_WAIT_MS
+    while (!controller.signal.aborted && Date.now() < deadline && !(await logComplete(scope, container))) {
+      await new Promise((resolve) => setTimeout(resolve, DELETION_POLL_MS))
     }
-    downSince ??= Date.now()
-    return Date.now() - downSince >= SETTLE_MS
+    return true
   }
   if (!options.follow && existsSync(container.paths.drainMark)) await untilOutputDrained(scope, container)
   // As docker's, a container never started has no logger to follow: -f shows what there is and returns.
@@ -55,7 +64,6 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
   // As the logger's (src/logger.ts): a follow's allocations are short-lived, and a young generation
   // V8 doubles under a chatty container's output stays dirty for good.
   if (follow) (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1')
-  const controller = new AbortController()
   const stop = (): void => controller.abort()
   process.once('SIGINT', stop)
   try {
@@ -99,6 +107,15 @@ function drainOf(stream: NodeJS.WritableStream): Promise<void> {
     writable.on('close', done)
     writable.on('error', done)
   })
+}
+
+/**
+ * Whether all the output of a container that has ended is in its log: its task is deleted (the
+ * deletion waits for the logger, which writes what is left in the pipes) and a drain that carried
+ * its output (detached-output.ts) is done.
+ */
+async function logComplete(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {
+  return outputDrained(container.paths) && (await getTask(scope, container.record.Id)) === undefined
 }
 
 async function neverStarted(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {

@@ -10,6 +10,7 @@
 import {link, mkdir, readdir, readFile, rm, stat, unlink, writeFile} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
+import {preciseNow} from '../clock.ts'
 import {NerdError} from '../errors.ts'
 import {fileFailure, isLocked, readCheckedJson, withFileLock, writeJsonAtomic} from '../files.ts'
 import {ownerGone, ownerTag} from '../owner.ts'
@@ -80,8 +81,12 @@ export interface ContainerPaths {
   userFiles: string
 }
 
+function containersRoot(dataRoot: string): string {
+  return join(dataRoot, 'containers')
+}
+
 export function containersDir(dataRoot: string, namespace: string): string {
-  return join(dataRoot, 'containers', namespace)
+  return join(containersRoot(dataRoot), namespace)
 }
 
 export function namesDir(dataRoot: string, namespace: string): string {
@@ -139,7 +144,7 @@ export const INITIAL_STATE: ContainerState = {
  * the last run's exit code, OOM kill and error go, its FinishedAt stays.
  */
 export function startedState(): Partial<ContainerState> {
-  return {StartedAt: new Date().toISOString(), ExitCode: 0, OOMKilled: false, Error: '', ExitUnrecorded: true}
+  return {StartedAt: preciseNow(), ExitCode: 0, OOMKilled: false, Error: '', ExitUnrecorded: true}
 }
 
 export class NameConflictError extends NerdError {
@@ -264,6 +269,16 @@ export async function nameFileOwner(dataRoot: string, namespace: string, name: s
 
 function ignoreMissing(error: unknown): void {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+}
+
+/** The namespaces nerd has container state directories in under `dataRoot`. */
+export async function containerNamespaces(dataRoot: string): Promise<string[]> {
+  try {
+    return (await readdir(containersRoot(dataRoot), {withFileTypes: true})).filter((entry) => entry.isDirectory()).map((entry) => entry.name)
+  } catch (error) {
+    ignoreMissing(error)
+    return []
+  }
 }
 
 /** The ids of every container nerd has a state directory for in `namespace`. */

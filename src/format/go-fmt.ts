@@ -56,6 +56,9 @@ function goSyntax(value: unknown, flags: Flags, nested: boolean): string {
       if (isNilCollection(record)) return `${type}(nil)`
       return `${type}{${mapKeys(record).map((key) => `${goQuote(key)}:${goSyntax(record[key], flags, true)}`).join(', ')}}`
     }
+    case 'int':
+      // A time.Duration's String method is not used by %#v: Go prints its number.
+      return formatIntegerVerb(value as number, 'v', {...flags, sharpV: false})
     default:
       return printArg(value, 'v', {...flags, sharpV: false}, nested)
   }

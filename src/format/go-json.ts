@@ -1,4 +1,4 @@
-import {GoFloat, goTimeRFC3339} from './go-values.ts'
+import {GoDuration, GoFloat, goTimeRFC3339} from './go-values.ts'
 
 /**
  * JSON as Go's encoding/json writes it, which is what docker prints: `<`, `>` and `&` escaped as
@@ -64,6 +64,7 @@ function encode(value: unknown, options: Required<GoJSONOptions>, depth: number)
   if (value === null) return 'null'
   if (value instanceof Date) return encodeString(goTimeRFC3339(value), options.escapeHTML)
   if (value instanceof GoFloat) return encodeNumber(value.value)
+  if (value instanceof GoDuration) return encodeNumber(value.nanoseconds)
   if (isMarshaler(value)) return encode(value[GO_JSON](), options, depth)
   const {indent} = options
   const inner = indent ? `\n${indent.repeat(depth + 1)}` : ''

@@ -1,5 +1,5 @@
 import {GO_JSON} from './go-json.ts'
-import {asGoStruct, compareStrings} from './go-values.ts'
+import {asGoStruct, compareStrings, GoDuration, GoTime} from './go-values.ts'
 
 /**
  * What a template sees of docker's typed API structs (ContainerJSON, ImageInspect, ...), which
@@ -15,8 +15,10 @@ export type GoType =
   | 'string'
   | 'int'
   | 'bool'
-  /** A time.Time, from its RFC 3339 text. */
+  /** A time.Time, from its RFC 3339 text, to the nanosecond. */
   | 'time'
+  /** A time.Duration, from its nanoseconds (0 when the JSON leaves it out). */
+  | 'duration'
   | GoStructType
   | {readonly slice: GoType}
   | {readonly map: GoType}
@@ -66,7 +68,9 @@ export function goTypedValue(value: unknown, type: GoType): unknown {
       case 'bool':
         return value ?? false
       case 'time':
-        return new Date(typeof value === 'string' ? value : Number.NaN)
+        return new GoTime(typeof value === 'string' ? value : '')
+      case 'duration':
+        return new GoDuration(typeof value === 'number' ? value : 0)
     }
   }
   if ('slice' in type) return Array.isArray(value) ? value.map((element) => goTypedValue(element, type.slice)) : goNil([])

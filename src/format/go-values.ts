@@ -2,8 +2,10 @@
  * How nerd's template and printing code sees JavaScript values as the Go values docker's templates
  * work on: `undefined` is Go's invalid value (a missing map key), `null` is nil, arrays are slices,
  * plain objects are `map[string]interface{}` whose function-valued properties act as methods, a Date
- * is a `time.Time`.
+ * is a `time.Time`, a GoDuration a `time.Duration`.
  */
+import {formatGoDuration} from './go-duration.ts'
+
 export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float' | 'string' | 'slice' | 'map' | 'time' | 'func'
 
 /**
@@ -17,6 +19,21 @@ export class GoFloat {
   }
   valueOf(): number {
     return this.value
+  }
+}
+
+/**
+ * A Go time.Duration: an int64 of nanoseconds (what JSON, `%d`, `eq` and `lt` see) whose String
+ * method fmt and templates print: `2s`, `1m30s`, `500ms`, `0s`.
+ */
+export class GoDuration {
+  readonly nanoseconds: number
+  constructor(nanoseconds: number) {
+    this.nanoseconds = nanoseconds
+    withGoString(this, formatGoDuration(nanoseconds / 1e6))
+  }
+  valueOf(): number {
+    return this.nanoseconds
   }
 }
 
@@ -39,6 +56,7 @@ export function goKind(value: unknown): GoKind {
       if (Array.isArray(value)) return 'slice'
       if (value instanceof Date) return 'time'
       if (value instanceof GoFloat) return 'float'
+      if (value instanceof GoDuration) return 'int'
       return 'map'
     default:
       return 'invalid'
@@ -126,6 +144,7 @@ export function goTypeName(value: unknown): string {
     case 'bool':
       return 'bool'
     case 'int':
+      if (value instanceof GoDuration) return 'time.Duration'
       return typeof value === 'bigint' ? 'int64' : 'int'
     case 'float':
       return 'float64'
@@ -185,11 +204,31 @@ export function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8')
 }
 
-/** Go's time.Time String() for a Date, in UTC: `2024-01-02 15:04:05.123 +0000 UTC`. */
+/**
+ * A Go time.Time to the nanosecond, from RFC 3339 text: a Date (to the millisecond) that keeps the
+ * nanoseconds of its second as well, which Go prints (`.123456789`) and a Date cannot hold.
+ */
+export class GoTime extends Date {
+  /** Nanoseconds within the second. */
+  readonly nanosecond: number
+  constructor(text: string) {
+    super(text)
+    const fraction = /T\d\d:\d\d:\d\d\.(\d+)/.exec(text)?.[1]
+    this.nanosecond = fraction === undefined ? this.getUTCMilliseconds() * 1e6 : Number(fraction.slice(0, 9).padEnd(9, '0'))
+  }
+}
+
+/** The fractional seconds of a time as Go prints them: up to nine digits, trailing zeros dropped, empty for none. */
+function goFraction(date: Date): string {
+  const nanosecond = date instanceof GoTime ? date.nanosecond : date.getUTCMilliseconds() * 1e6
+  return String(nanosecond).padStart(9, '0').replace(/0+$/, '')
+}
+
+/** Go's time.Time String() for a Date, in UTC: `2024-01-02 15:04:05.123456789 +0000 UTC`. */
 export function goTimeString(date: Date): string {
   if (Number.isNaN(date.getTime())) return '0001-01-01 00:00:00 +0000 UTC'
   const iso = date.toISOString()
-  const fraction = iso.slice(20, 23).replace(/0+$/, '')
+  const fraction = goFraction(date)
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction ? `.${fraction}` : ''} +0000 UTC`
 }
 
@@ -197,7 +236,7 @@ export function goTimeString(date: Date): string {
 export function goTimeRFC3339(date: Date): string {
   if (Number.isNaN(date.getTime())) return '0001-01-01T00:00:00Z'
   const iso = date.toISOString()
-  const fraction = iso.slice(20, 23).replace(/0+$/, '')
+  const fraction = goFraction(date)
   return `${iso.slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`
 }
 

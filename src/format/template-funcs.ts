@@ -1,6 +1,6 @@
 import {formatValue, sprint, sprintf, sprintln} from './go-fmt.ts'
 import {goJSON} from './go-json.ts'
-import {GoFloat, goKind, goTypeName, isTrue, mapKeys, utf8Length} from './go-values.ts'
+import {goKind, goTypeName, isTrue, mapKeys, utf8Length} from './go-values.ts'
 
 /**
  * The functions templates can call: Go's text/template builtins and the ones docker adds
@@ -57,7 +57,8 @@ function isValid(value: unknown): boolean {
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (typeof a === 'bigint' || typeof b === 'bigint') return BigInt(a as number) === BigInt(b as number)
-  return a instanceof GoFloat || b instanceof GoFloat ? Number(a) === Number(b) : a === b
+  // A GoFloat or GoDuration is an object: its number is what compares.
+  return typeof a === 'object' || typeof b === 'object' ? Number(a) === Number(b) : a === b
 }
 
 function eq(first: unknown, ...others: unknown[]): boolean {

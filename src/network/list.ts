@@ -3,11 +3,13 @@
  * built-in `host` and `none`, docker's filters, and the members each network has.
  */
 import {createHash} from 'node:crypto'
+import {resolve} from 'node:path'
+import {containerNamespaces, containerPaths, listContainerIds} from '../container/store.ts'
 import {NerdError} from '../errors.ts'
 import type {InvalidFileError} from '../errors.ts'
 import {warnLeftOut} from '../files.ts'
 import {goStruct, MAP, mapOf, renamed, sliceOf, withGoType} from '../format/go-types.ts'
-import {compareStrings, goFilterMatcher, goTimeString, naturalCompare} from '../format/go-values.ts'
+import {compareStrings, goFilterMatcher, GoTime, goTimeRFC3339, goTimeString, naturalCompare} from '../format/go-values.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK, endpointId} from './model.ts'
@@ -69,7 +71,7 @@ export const NETWORK_HEADERS: Readonly<Record<string, string>> = {
 export function networkRow(entry: NetworkEntry, options: {noTrunc?: boolean} = {}): Record<string, unknown> {
   return {
     // Go's time.Time String(), as docker's list prints it.
-    CreatedAt: goTimeString(new Date(entry.created || Number.NaN)),
+    CreatedAt: goTimeString(new GoTime(entry.created)),
     Driver: entry.driver,
     ID: options.noTrunc ? entry.id : entry.id.slice(0, 12),
     IPv4: 'true',
@@ -239,7 +241,8 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
   return withGoType({
     Name: entry.name,
     Id: entry.id,
-    Created: entry.created || '0001-01-01T00:00:00Z',
+    // As Go writes a time.Time: RFC 3339, to the nanosecond recorded, trailing zeros dropped.
+    Created: goTimeRFC3339(new GoTime(entry.created)),
     Scope: 'local',
     Driver: entry.driver,
     // docker's networks have IPv4 unless created with --ipv4=false, which nerd does not offer.
@@ -267,13 +270,25 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
   }, NETWORK_TYPE)
 }
 
-/** `network prune`: every user-defined network no container uses, among those the filters (`until`, `label`, `label!`) keep, read as container and image prune read them. */
-export async function pruneNetworks(location: NetworkLocation, filter: PruneFilter): Promise<NetworkConfList[]> {
+/**
+ * `network prune` in `namespace`: the user-defined networks made in it, among those the filters
+ * (`until`, `label`, `label!`) keep, read as container and image prune read them, that no container
+ * uses. Networks are shared by every namespace (as nerdctl's), so a network made in another one is
+ * left to it, and "uses" counts the containers of every namespace: running ones (the network's
+ * members), and stopped ones too (their network plans), which docker's prune does not, as in one
+ * namespace another's stopped container would be left unable to start. A network made before nerd
+ * recorded its namespace (NetworkFacts.namespace) is any namespace's to prune once none uses it.
+ */
+export async function pruneNetworks(location: NetworkLocation, filter: PruneFilter, namespace: string): Promise<NetworkConfList[]> {
   const removed: NetworkConfList[] = []
+  let planned: Set<string> | undefined
   for (const network of await listNetworks(location.netconfPath)) {
     if (network.name === DEFAULT_NETWORK) continue
+    if (network.nerd.namespace !== undefined && network.nerd.namespace !== namespace) continue
     if (!withinPruneFilter(filter, new Date(network.nerd.created), network.nerd.labels)) continue
     if (Object.keys(await readMembers(network)).length > 0) continue
+    planned ??= await plannedNetworkNames(location)
+    if (planned.has(network.name)) continue
     try {
       await removeNetwork(location, network.nerd.id)
       removed.push(network)
@@ -282,4 +297,22 @@ export async function pruneNetworks(location: NetworkLocation, filter: PruneFilt
     }
   }
   return removed
+}
+
+/**
+ * The networks of `location` that the containers under its data root, of every namespace and
+ * running or not, join at their next start (their network plans: `network connect`s included). A
+ * plan that cannot be read names none: its container cannot start anyway.
+ */
+async function plannedNetworkNames(location: NetworkLocation): Promise<Set<string>> {
+  const names = new Set<string>()
+  const netconfPath = resolve(location.netconfPath)
+  for (const namespace of await containerNamespaces(location.dataRoot)) {
+    for (const id of await listContainerIds(location.dataRoot, namespace)) {
+      const plan = await readJsonIfExists<NetworkPlan>(containerPaths(location.dataRoot, namespace, id).networkPlan).catch(() => undefined)
+      if (!plan || resolve(plan.netconfPath) !== netconfPath || !Array.isArray(plan.networks)) continue
+      for (const planned of plan.networks) names.add(planned.network)
+    }
+  }
+  return names
 }

@@ -64,6 +64,12 @@ export interface NetworkFacts {
   attachable?: boolean
   /** `--ipam-opt`: recorded for inspect; host-local takes no options. */
   ipamOptions?: Record<string, string>
+  /**
+   * The containerd namespace `network create` ran in. Networks are shared by every namespace (as
+   * nerdctl's); this only limits which ones a namespace's `network prune` takes. Unset on the
+   * default network and on networks made before nerd recorded it.
+   */
+  namespace?: string
 }
 
 export interface NetworkConfList extends CniConfList {
@@ -84,6 +90,8 @@ export interface NetworkCreateRequest {
   auxAddresses?: Record<string, string>
   attachable?: boolean
   ipamOptions?: Record<string, string>
+  /** The namespace of the nerd that creates it (NetworkFacts.namespace). */
+  namespace: string
 }
 
 /** What network events say of a network: its ID, name and driver (the built-in `host` and `none` have no conflist). */

@@ -7,6 +7,7 @@
 import {randomBytes} from 'node:crypto'
 import {readdir, readFile, rm} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
+import {preciseNow} from '../clock.ts'
 import {refuseUntrustedDirectory} from '../data-root.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {readCheckedJson, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
@@ -115,6 +116,7 @@ const CONFLIST_SHAPE = objectOf({
       bridgeCreated: optional('boolean'),
       attachable: optional('boolean'),
       ipamOptions: optional(recordOf('string')),
+      namespace: optional('string'),
     }),
   ),
 })
@@ -281,7 +283,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
     const id = randomBytes(32).toString('hex')
     const facts: Omit<NetworkFacts, 'stateDir'> = {
       id,
-      created: new Date().toISOString(),
+      created: preciseNow(),
       driver,
       labels: request.labels,
       options: request.options,
@@ -290,6 +292,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
       ranges,
       ...(request.attachable ? {attachable: true} : {}),
       ...(request.ipamOptions && Object.keys(request.ipamOptions).length > 0 ? {ipamOptions: request.ipamOptions} : {}),
+      namespace: request.namespace,
     }
     if (driver === 'bridge') {
       facts.bridge = request.options[BRIDGE_NAME_OPTION] ?? `br-${id.slice(0, 12)}`
@@ -329,7 +332,7 @@ export async function ensureDefaultNetwork(location: NetworkLocation): Promise<N
     if (again) return again
     return writeNetwork(location, DEFAULT_NETWORK, {
       id: randomBytes(32).toString('hex'),
-      created: new Date().toISOString(),
+      created: preciseNow(),
       driver: 'bridge',
       labels: {},
       options: {},

@@ -148,6 +148,9 @@ describe('docker behaviours of the container commands', () => {
     })
     await nerdOk(['start', 'again'])
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.FinishedAt}}', 'again']), `running 0 ${ended}\n`)
+    // Its times to the nanosecond, RFC 3339 with trailing zeros dropped, as docker's.
+    const nanoTime = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{4,9}Z$/
+    for (const time of (await nerdOk(['inspect', '-f', '{{.Created}} {{.State.StartedAt}} {{.State.FinishedAt}}', 'again'])).trim().split(' ')) assert.match(time, nanoTime)
     await nerdOk(['rm', '-f', 'again'])
   })
 

@@ -145,8 +145,11 @@ describe('health checks', () => {
     await nerdOk(['commit', 'template', 'checked-image:1'])
     const imageCheck = {Test: ['CMD-SHELL', 'true'], Interval: 300_000_000, Retries: 4}
     assert.deepEqual(JSON.parse(await nerdOk(['image', 'inspect', '--format', '{{json .Config.Healthcheck}}', 'checked-image:1'])), imageCheck)
-    await nerdOk(['create', '--name', 'inherits', '--health-retries', '9', 'checked-image:1'])
-    assert.deepEqual((await inspectContainer('inherits')).Config.Healthcheck, {Test: ['CMD-SHELL', 'true'], Interval: 300_000_000, Retries: 9})
+    // Templates see docker's typed HealthConfig, whose durations print as Go's time.Duration.
+    assert.equal(await nerdOk(['image', 'inspect', '--format', '{{.Config.Healthcheck}} {{.Config.Healthcheck.Interval}}', 'checked-image:1']), '{[CMD-SHELL true] 300ms 0s 0s 0s 4} 300ms\n')
+    await nerdOk(['create', '--name', 'inherits', '--health-retries', '9', '--health-timeout', '1m30s', '--health-start-period', '2s', 'checked-image:1'])
+    assert.deepEqual((await inspectContainer('inherits')).Config.Healthcheck, {Test: ['CMD-SHELL', 'true'], Interval: 300_000_000, Timeout: 90_000_000_000, StartPeriod: 2_000_000_000, Retries: 9})
+    assert.equal(await nerdOk(['inspect', '-f', '{{.Config.Healthcheck}} {{.Config.Healthcheck.Timeout}} {{json .Config.Healthcheck.Timeout}}', 'inherits']), '{[CMD-SHELL true] 300ms 1m30s 2s 0s 9} 1m30s 90000000000\n')
     await nerdOk(['run', '-d', '--name', 'inherits-running', 'checked-image:1'])
     await until('the image\'s probe to pass', async () => (/\(healthy\)$/.test(await statusOf('inherits-running')) ? true : undefined), 15_000)
     await nerdOk(['create', '--name', 'off', '--no-healthcheck', 'checked-image:1'])

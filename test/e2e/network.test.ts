@@ -14,7 +14,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH} from '../helpers/oci-image.ts'
 
 const run = promisify(execFile)
@@ -827,9 +827,11 @@ describe('networking on CNI', () => {
     assert.equal((await networkDocument('bridge')).Options['com.docker.network.bridge.name'], 'nerd0')
 
     const names = (await nerdOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n')
-    // CreatedAt as docker's list prints it: Go's time.Time String().
+    // CreatedAt as docker's list prints it: Go's time.Time String(), to the nanosecond (trailing zeros dropped); inspect's RFC 3339 likewise.
     const created = (await nerdOk(['network', 'ls', '--format', '{{.Name}}|{{.CreatedAt}}'])).split('\n').find((line) => line.startsWith(`${net('other')}|`))
-    assert.match(created ?? '', /\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC$/)
+    assert.match(created ?? '', /\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{4,9} \+0000 UTC$/)
+    assert.match(document.Created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{4,9}Z$/)
+    assert.equal(await nerdOk(['network', 'inspect', '-f', '{{.Created}}', net('other')]), `${created!.split('|')[1]}\n`)
     for (const name of ['bridge', 'host', 'none', net('other')]) assert.ok(names.includes(name), `${name} missing from ${names.join(' ')}`)
     // Sorted by name, as docker's CLI lists them; the built-in ones have IDs like any other.
     const positions = ['bridge', 'host', 'none', net('other')].map((name) => names.indexOf(name))
@@ -921,6 +923,52 @@ describe('networking on CNI', () => {
     const gone = await nerd(['network', 'inspect', net('other')])
     assert.equal(gone.code, 1)
     assert.match(gone.stderr, /No such network/)
+  })
+
+  it('network prune takes only the unused networks of its own namespace, and none a container of any namespace is attached to, stopped ones too', async () => {
+    const other = `${fileNamespace()}-prune`
+    const label = `prune-ns=${suffix}`
+    const inOther = {namespace: other}
+    const created = (name: string, options = {}) => nerdOk(['network', 'create', '--label', label, net(name)], options)
+    await loadTestImage('nerd-test/busybox:latest', other)
+    try {
+      // Another namespace's networks: one its stopped container is attached to, one unused.
+      await created('theirs', inOther)
+      await created('theirs-unused', inOther)
+      await nerdOk(['run', '--name', 'victim', '--network', net('theirs'), IMG, 'true'], inOther)
+      // This namespace's: one unused, one only a created (never started) container is attached to.
+      await created('mine-unused')
+      await created('mine-stopped')
+      await nerdOk(['create', '--name', 'idle', '--network', net('mine-stopped'), IMG, 'true'])
+      // Networks from before nerd recorded the namespace: any namespace's to prune once no container uses them.
+      for (const name of ['legacy-used', 'legacy-unused']) {
+        await created(name)
+        const file = join(testEnvironment.netconf, `nerd-${net(name)}.conflist`)
+        const conflist = JSON.parse(await readFile(file, 'utf8')) as {nerd: Record<string, unknown>}
+        assert.equal(conflist.nerd.namespace, fileNamespace())
+        delete conflist.nerd.namespace
+        await writeFile(file, JSON.stringify(conflist))
+      }
+      await nerdOk(['create', '--name', 'legacy-user', '--network', net('legacy-used'), IMG, 'true'], inOther)
+
+      assert.equal(await nerdOk(['network', 'prune', '-f', '--filter', `label=${label}`]), `Deleted Networks:\n${net('legacy-unused')}\n${net('mine-unused')}\n\n`)
+      // Every namespace still lists every network left.
+      const listed = (await nerdOk(['network', 'ls', '--filter', `label=${label}`, '--format', '{{.Name}}'], inOther)).trim().split('\n').sort()
+      assert.deepEqual(listed, [net('legacy-used'), net('mine-stopped'), net('theirs'), net('theirs-unused')])
+      await nerdOk(['start', 'victim'], inOther)
+      assert.equal(await nerdOk(['network', 'prune', '-f', '--filter', `label=${label}`], inOther), `Deleted Networks:\n${net('theirs-unused')}\n\n`)
+      // Once their containers are gone, the networks go with the prune of their namespace (an older one's, with any).
+      await nerdOk(['rm', '-f', 'victim', 'legacy-user'], inOther)
+      await nerdOk(['rm', 'idle'])
+      assert.equal(await nerdOk(['network', 'prune', '-f', '--filter', `label=${label}`], inOther), `Deleted Networks:\n${net('legacy-used')}\n${net('theirs')}\n\n`)
+      assert.equal(await nerdOk(['network', 'prune', '-f', '--filter', `label=${label}`]), `Deleted Networks:\n${net('mine-stopped')}\n\n`)
+    } finally {
+      await removeAllContainers(inOther)
+      await nerd(['rm', '-f', 'idle'])
+      for (const name of ['theirs', 'theirs-unused', 'mine-unused', 'mine-stopped', 'legacy-used', 'legacy-unused']) await nerd(['network', 'rm', net(name)])
+      await nerd(['rmi', IMG], inOther)
+      await nerd(['namespace', 'rm', other])
+    }
   })
 
   it('leaves a conflist nerd cannot use out of network ls with a warning naming it; inspect and run of its network fail in one line naming it', async () => {

@@ -45,6 +45,7 @@ export default class NetworkCreate extends NerdCommand {
         auxAddresses: parseLabels(flags['aux-address']),
         ipamOptions: parseLabels(flags['ipam-opt']),
         attachable: flags.attachable ?? false,
+        namespace: config.namespace,
       },
     )
     await this.publishEvents([networkEvent('create', network)])

@@ -40,7 +40,7 @@ export default class SystemPrune extends NerdCommand {
     await (await import('../../system/orphans.ts')).removeOrphans(scope)
     const containers = await pruneContainers(scope, filter)
     if (containers.removed.length > 0) this.print(`Deleted Containers:\n${containers.removed.join('\n')}\n\n`)
-    const networks = await pruneNetworks({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, filter)
+    const networks = await pruneNetworks({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, filter, config.namespace)
     await this.publishEvents(networks.map((network) => networkEvent('destroy', network)))
     if (networks.length > 0) this.print(`Deleted Networks:\n${networks.map((network) => network.name).join('\n')}\n\n`)
     let reclaimed = containers.reclaimed

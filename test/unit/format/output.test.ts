@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import {NerdError} from '../../../src/errors.ts'
 import {formatInspect, goStructRow, headerName, listingFormat, renderItems, truncateId, type RenderOptions} from '../../../src/format/index.ts'
 import {goStruct, MAP, mapOf, POINTER, pointerTo, renamed, SLICE, sliceOf, withGoType} from '../../../src/format/go-types.ts'
+import {CONTAINER_TYPE} from '../../../src/container/inspect-types.ts'
 
 const containers = [
   {
@@ -226,6 +227,24 @@ describe('formatInspect', () => {
       const document = withGoType({Ports: {'80/tcp': [{HostIp: '', HostPort: '8080'}], '90/udp': null, '7000/tcp': null}, Labels: {b: '1', a: '2'}, Name: 'x'}, PORTS)
       assert.equal(formatInspect([document], 'json').text, '[{"Ports":{"7000/tcp":null,"80/tcp":[{"HostIp":"","HostPort":"8080"}],"90/udp":null},"Labels":{"a":"2","b":"1"},"Name":"x"}]\n')
       assert.equal(formatInspect([document], '{{json .Ports}} {{.Ports}}').text, '{"7000/tcp":null,"80/tcp":[{"HostIp":"","HostPort":"8080"}],"90/udp":null} map[7000/tcp:[] 80/tcp:[{ 8080}] 90/udp:[]]\n')
+    })
+
+    it('prints a time.Duration as Go does (2s, 1m30s, 500ms, 0s); JSON, %d and comparisons see its nanoseconds', () => {
+      const document = withGoType({Config: {Healthcheck: {Test: ['CMD-SHELL', 'true'], Interval: 2e9, Timeout: 90e9, StartPeriod: 5e8, Retries: 2}}}, CONTAINER_TYPE)
+      const render = (format: string) => formatInspect([document], format)
+      assert.equal(render('{{.Config.Healthcheck}}|{{.Config.Healthcheck.Interval}}|{{.Config.Healthcheck.StartInterval}}').text, '{[CMD-SHELL true] 2s 1m30s 500ms 0s 2}|2s|0s\n')
+      assert.equal(render('{{json .Config.Healthcheck}} {{json .Config.Healthcheck.Timeout}}').text, '{"Test":["CMD-SHELL","true"],"Interval":2000000000,"Timeout":90000000000,"StartPeriod":500000000,"Retries":2} 90000000000\n')
+      assert.equal(render('{{printf "%d %v %s %#v" .Config.Healthcheck.Interval .Config.Healthcheck.Interval .Config.Healthcheck.Interval .Config.Healthcheck.Interval}}').text, '2000000000 2s 2s 2000000000\n')
+      assert.equal(render('{{eq .Config.Healthcheck.Interval 2000000000}} {{lt .Config.Healthcheck.StartPeriod .Config.Healthcheck.Interval}}').text, 'true true\n')
+      assert.equal(formatInspect([withGoType({Config: {Healthcheck: null}}, CONTAINER_TYPE)], '{{.Config.Healthcheck}}').text, '<nil>\n')
+    })
+
+    it('prints a time.Time to the nanosecond its text has, trailing zeros dropped, as Go does', () => {
+      const NETWORK = goStruct('network.Inspect', {Created: 'time'})
+      const render = (created: string, format: string) => formatInspect([withGoType({Created: created}, NETWORK)], format).text
+      assert.equal(render('2024-01-02T15:04:05.123456780Z', '{{.Created}}|{{json .Created}}'), '2024-01-02 15:04:05.12345678 +0000 UTC|"2024-01-02T15:04:05.12345678Z"\n')
+      assert.equal(render('2024-01-02T15:04:05Z', '{{.Created}}|{{json .Created}}'), '2024-01-02 15:04:05 +0000 UTC|"2024-01-02T15:04:05Z"\n')
+      assert.equal(render('', '{{.Created}}'), '0001-01-01 00:00:00 +0000 UTC\n')
     })
 
     it('shows JSON as docker\'s API has it', () => {
