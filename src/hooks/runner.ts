@@ -3,7 +3,7 @@ import {abandonWork} from './abandoned-work.ts'
 import {NerdError} from '../errors.ts'
 import {DEFAULT_HOOK_TIMEOUT_MS, orderedHookSteps} from './discovery.ts'
 import type {HookStep} from './discovery.ts'
-import {HookError, describeThrown} from './errors.ts'
+import {HookError, describeThrown, plainLine} from './errors.ts'
 import {loadHookFunction} from './loader.ts'
 import type {
   CniConfList,
@@ -134,7 +134,7 @@ const combiners: {[E in NerdHookEvent]: Combiner<E>} = {
       if (result === undefined || result === null) continue
       if (!isRecord(result)) throw invalidResult(step, event, 'expected undefined or {verified, ...}')
       if (result.verified === false) {
-        const reason = typeof result.reason === 'string' && result.reason !== '' ? result.reason : 'no reason given'
+        const reason = (typeof result.reason === 'string' && plainLine(result.reason)) || 'no reason given'
         throw new HookError({plugin: step.plugin.name, event, reason: `rejected image "${payload.name}": ${reason}`})
       }
       if (result.verified !== true || typeof result.verifier !== 'string' || result.verifier === '') {
@@ -201,7 +201,7 @@ const combiners: {[E in NerdHookEvent]: Combiner<E>} = {
       if (result === undefined || result === null) continue
       if (!isRecord(result)) throw invalidResult(step, event, 'expected undefined or {veto?, annotations?}')
       if (typeof result.veto === 'string' && result.veto !== '') {
-        throw new HookError({plugin: step.plugin.name, event, reason: `refused to push "${payload.name}": ${result.veto}`})
+        throw new HookError({plugin: step.plugin.name, event, reason: `refused to push "${payload.name}": ${plainLine(result.veto)}`})
       }
       if (result.annotations !== undefined) {
         if (!isStringRecord(result.annotations)) throw invalidResult(step, event, 'annotations must map strings to strings')

@@ -304,6 +304,8 @@ describe('plugins install, uninstall and refusal', () => {
     const broken = await writePlugin('nerd-plugin-badcmd', {oclif: {commands: './commands'}}, {
       'commands/bad/syntax.js': 'export default class X { static async run( {\n',
       'commands/bad/throws.js': "export default class X { static async run() { throw new Error('it broke') } }\n",
+      'commands/bad/nullproto.js': 'export default class X { static async run() { throw Object.create(null) } }\n',
+      'commands/bad/escapes.js': "export default class X { static async run() { throw new Error('\\x1b[2Jcleared\\rover' + 'x'.repeat(9000)) } }\n",
     }, {manifest: false})
     await nerdOk(['plugins', 'link', broken], {env})
     try {
@@ -312,6 +314,11 @@ describe('plugins install, uninstall and refusal', () => {
       assert.deepEqual([syntax.code, syntax.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" cannot load command "bad syntax": Unexpected end of input\n'])
       const throws = await nerd(['bad', 'throws'], {env})
       assert.deepEqual([throws.code, throws.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" failed in command "bad throws": it broke\n'])
+      // What String() cannot convert, and a reason that would clear the screen and fill it, are named and cut short the same.
+      const nullProto = await nerd(['bad', 'nullproto'], {env})
+      assert.deepEqual([nullProto.code, nullProto.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" failed in command "bad nullproto": threw an object that cannot be turned into text\n'])
+      const escapes = await nerd(['bad', 'escapes'], {env})
+      assert.deepEqual([escapes.code, escapes.stderr], [1, `Error: plugin "nerd-plugin-badcmd" failed in command "bad escapes": \\x1b[2Jcleared\\rover${'x'.repeat(500 - '\x1b[2Jcleared\rover'.length)}…\n`])
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-badcmd'], {env})
     }
