@@ -1,8 +1,8 @@
 /**
  * What nerd checks of a plugin being installed or linked. A plugin built for another major version
- * of nerd's hook API, or a bundle that does not carry the plugins it names, is refused: at install
- * it is uninstalled again at once, with the reason, rather than failing at its first event or
- * making oclif complain on every command. What would only surprise its user later (commands nerd's
+ * of nerd's hook API, or a bundle that does not carry the plugins it names or carries one nerd
+ * refuses, is refused: at install it is uninstalled again at once, with the reason, rather than
+ * failing at its first event or making oclif complain on every command. What would only surprise its user later (commands nerd's
  * own hide, hook declarations nerd cannot use) is a warning at install and link.
  */
 import {spawnSync} from 'node:child_process'
@@ -39,34 +39,46 @@ function isUsers(config: Interfaces.Config, plugin: Interfaces.Plugin): boolean 
   return plugin.type === 'user' || plugin.type === 'link' || plugin.root.startsWith(`${config.dataDir}/`)
 }
 
-/** Why nerd cannot use `plugin`, or undefined when it can. */
+/**
+ * Why nerd cannot use `plugin`, or undefined when it can: its own settings, then those of the
+ * plugins it carries as a bundle, which oclif loads with it (and nerd would otherwise refuse only
+ * when their hooks fire, failing every pull and run from then on).
+ */
 export async function pluginRefusal(plugin: Interfaces.Plugin): Promise<string | undefined> {
   const declared = readNerdSettings(plugin.name, plugin.pjson).hookApi
   const refusal = declared === undefined ? undefined : hookApiIncompatibility(plugin.name, declared)
   if (refusal) return refusal
-  const missing = await missingBundledPlugins(plugin)
+  const {carried, missing} = await bundledPlugins(plugin)
   if (missing.length > 0) return `bundle "${plugin.name}" does not carry ${missing.join(', ')} (run npm install in it before npm pack)`
+  for (const child of carried) {
+    const childRefusal = await pluginRefusal(child)
+    if (childRefusal) return `bundle "${plugin.name}" carries a plugin nerd cannot use: ${childRefusal}`
+  }
   return undefined
 }
 
 /**
- * The plugins a bundle names in `oclif.plugins` that oclif would fail to load from it: the names of
- * its dependencies matching those patterns (as oclif matches them), loaded as oclif loads them.
+ * The plugins a bundle names in `oclif.plugins` (the names of its dependencies matching those
+ * patterns, as oclif matches them), loaded as oclif loads them: `carried`, or `missing` when oclif
+ * would fail to load them from it.
  */
-async function missingBundledPlugins(plugin: Interfaces.Plugin): Promise<string[]> {
+async function bundledPlugins(plugin: Interfaces.Plugin): Promise<{carried: Interfaces.Plugin[]; missing: string[]}> {
   const patterns = (plugin.pjson.oclif?.plugins ?? []).filter((pattern): pattern is string => typeof pattern === 'string')
-  if (patterns.length === 0) return []
+  if (patterns.length === 0) return {carried: [], missing: []}
   const named = Object.keys(plugin.pjson.dependencies ?? {}).filter((name) => patterns.some((pattern) => pluginPatternMatches(pattern, name)))
   const {Plugin} = await import('@oclif/core/config')
+  const carried: Interfaces.Plugin[] = []
   const missing: string[] = []
   for (const name of named) {
+    const child = new Plugin({name, root: plugin.root, type: plugin.type, parent: plugin as never})
     try {
-      await new Plugin({name, root: plugin.root, type: plugin.type, parent: plugin as never}).load()
+      await child.load()
+      carried.push(child)
     } catch {
       missing.push(name)
     }
   }
-  return missing
+  return {carried, missing}
 }
 
 /** The warnings about `plugin` worth giving when it is installed or linked. */

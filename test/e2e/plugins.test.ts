@@ -28,7 +28,7 @@ let env: Record<string, string>
  * Writes a small plugin under the test's home: its package.json (`name`, version 1.0.0, type
  * module, `oclif` and `nerd` as given), an empty manifest unless `manifest` is false, and `files`.
  */
-async function writePlugin(name: string, pjson: {oclif?: object; nerd?: object}, files: Record<string, string> = {}, options: {manifest?: boolean} = {}): Promise<string> {
+async function writePlugin(name: string, pjson: {oclif?: object; nerd?: object; [key: string]: unknown}, files: Record<string, string> = {}, options: {manifest?: boolean} = {}): Promise<string> {
   const root = join(home, 'plugins', name)
   await rm(root, {recursive: true, force: true})
   await mkdir(root, {recursive: true})
@@ -39,6 +39,17 @@ async function writePlugin(name: string, pjson: {oclif?: object; nerd?: object},
     await writeFile(join(root, path), text)
   }
   return root
+}
+
+/** A vendor bundle under the test's home that carries the plugins of the given directories (written by writePlugin). */
+function writeBundle(name: string, children: string[], nerd: object = {hookApi: '^1'}): Promise<string> {
+  const names = children.map((child) => child.split('/').pop()!)
+  return writePlugin(name, {
+    dependencies: Object.fromEntries(names.map((child) => [child, `file:../${child}`])),
+    bundleDependencies: names,
+    oclif: {plugins: names},
+    nerd,
+  })
 }
 
 /** A hook that never ends and keeps a timer running, when NERD_TEST_HANG names its event. */
@@ -123,6 +134,21 @@ describe('plugins install, uninstall and refusal', () => {
     assert.equal(result.code, 1, result.stderr)
     assert.match(result.stderr, /^Error: plugin "nerd-plugin-badapi" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+; it was not installed$/m)
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
+  it('refuses a bundle that carries a plugin built for another hook API major, naming it, and keeps nothing of it', async () => {
+    const child = await writePlugin('nerd-plugin-vtwo', {oclif: {hooks: {'nerd:container:start': './hooks/start.js'}}, nerd: {hookApi: '^2'}}, {'hooks/start.js': 'export default () => {}\n'})
+    const bundle = await writeBundle('nerd-bundle-two', [child])
+    const result = await nerd(['plugins', 'install', bundle], {env})
+    assert.equal(result.code, 1, result.stderr)
+    assert.match(result.stderr, /^Error: bundle "nerd-bundle-two" carries a plugin nerd cannot use: plugin "nerd-plugin-vtwo" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+; it was not installed$/m)
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.deepEqual(await readdir(join(home, 'data', 'nerd', 'packs')), [])
+    assert.deepEqual((await readdir(join(home, 'data', 'nerd', 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
+    const linked = await nerd(['plugins', 'link', bundle], {env})
+    assert.deepEqual([linked.code, linked.stderr], [1, 'Error: bundle "nerd-bundle-two" carries a plugin nerd cannot use: plugin "nerd-plugin-vtwo" targets nerd hook API 2.x; this nerd provides 1.0.0; it was not linked\n'])
+    const ran = await nerd(['run', '--rm', '--network', 'none', IMG, 'true'], {env})
+    assert.deepEqual([ran.code, ran.stderr], [0, ''])
   })
 
   it('exits once the command is done when a hook outlives its time limit, failing or warning as the event says', async () => {

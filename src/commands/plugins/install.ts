@@ -8,7 +8,8 @@ export default class PluginsInstall extends NerdCommand {
   static summary = 'Install plugins: an npm name, a directory, a .tgz (npm pack) or a git URL'
   static description = `A directory is packed and installed as a copy. nerd's own commands cannot be replaced: a plugin
 command with the id of one of nerd's is hidden by nerd's (install warns). A plugin built for
-another major version of nerd's hook API, or a bundle that does not carry its plugins, is refused.`
+another major version of nerd's hook API, or a bundle that does not carry its plugins or carries
+one nerd refuses, is refused.`
   static aliases = ['plugins:add']
   static strict = false
   static args = {plugin: Args.string({required: true, description: 'PLUGIN: npm name[@version], directory, .tgz or git URL'})}
