@@ -171,7 +171,9 @@ interface ConfigFile {
 /**
  * The defaults installed plugins bring (a vendor bundle's `"nerd": {"defaults": {...}}`, with
  * nerd.toml's keys): below nerd.toml, above nerd's own defaults; of two plugins, the one installed
- * first wins.
+ * first wins. Install and link refuse defaults nerd.toml would refuse; a plugin's that are broken
+ * all the same (edited in place) are ignored with a warning: its settings must not break every
+ * command, `plugins uninstall` included.
  */
 async function readPluginDefaults(env: LoadConfigOptions['env']): Promise<{name: string; settings: Partial<Settings>}[]> {
   const dataDir = pluginDataDir(env)
@@ -187,10 +189,24 @@ async function readPluginDefaults(env: LoadConfigOptions['env']): Promise<{name:
     const pjson = await readFile(join(dataDir, 'node_modules', name, 'package.json'), 'utf8').then((text) => JSON.parse(text) as {nerd?: {defaults?: unknown}}).catch(() => undefined)
     const defaults = pjson?.nerd?.defaults
     if (defaults === undefined) continue
-    if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) throw new NerdError(`plugin ${name}: nerd.defaults must be an object of nerd.toml keys`)
-    found.push({name, settings: await settingsFromDocument(`plugin ${name}: nerd.defaults`, defaults as Record<string, unknown>)})
+    try {
+      found.push({name, settings: pluginDefaultSettings(name, defaults)})
+    } catch (error) {
+      if (!(error instanceof NerdError)) throw error
+      process.stderr.write(`WARNING: ${error.message}; ignoring the plugin's defaults\n`)
+    }
   }
   return found
+}
+
+/**
+ * A plugin's `nerd.defaults` as settings, read as nerd.toml is read: a NerdError naming the plugin
+ * for what nerd.toml would refuse (an unknown key, a value of the wrong type).
+ */
+export function pluginDefaultSettings(name: string, defaults: unknown): Partial<Settings> {
+  const path = `plugin "${name}": nerd.defaults`
+  if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) throw new NerdError(`${path} must be an object of nerd.toml keys`)
+  return settingsFromDocument(path, defaults as Record<string, unknown>)
 }
 
 async function readConfigFile(env: LoadConfigOptions['env'], defaultConfigFile: string): Promise<ConfigFile | undefined> {

@@ -1,12 +1,15 @@
 /**
  * What nerd checks of a plugin being installed or linked. A plugin built for another major version
- * of nerd's hook API, or a bundle that does not carry the plugins it names or carries one nerd
- * refuses, is refused: at install it is uninstalled again at once, with the reason, rather than
- * failing at its first event or making oclif complain on every command. What would only surprise its user later (commands nerd's
- * own hide, hook declarations nerd cannot use) is a warning at install and link.
+ * of nerd's hook API or with `nerd.defaults` nerd.toml would refuse, or a bundle that does not carry
+ * the plugins it names or carries one nerd refuses, is refused: at install it is uninstalled again
+ * at once, with the reason, rather than failing at its first event or making oclif complain on
+ * every command. What would only surprise its user later (commands nerd's own hide, hook
+ * declarations nerd cannot use) is a warning at install and link.
  */
 import {spawnSync} from 'node:child_process'
 import type {Hook, Interfaces} from '@oclif/core'
+import {pluginDefaultSettings} from '../config/config.ts'
+import {NerdError} from '../errors.ts'
 import {hookDeclarationProblems, readNerdSettings} from '../hooks/discovery.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
@@ -48,6 +51,8 @@ export async function pluginRefusal(plugin: Interfaces.Plugin): Promise<string |
   const declared = readNerdSettings(plugin.name, plugin.pjson).hookApi
   const refusal = declared === undefined ? undefined : hookApiIncompatibility(plugin.name, declared)
   if (refusal) return refusal
+  const defaultsProblem = pluginDefaultsProblem(plugin)
+  if (defaultsProblem) return defaultsProblem
   const {carried, missing} = await bundledPlugins(plugin)
   if (missing.length > 0) return `bundle "${plugin.name}" does not carry ${missing.join(', ')} (run npm install in it before npm pack)`
   for (const child of carried) {
@@ -55,6 +60,20 @@ export async function pluginRefusal(plugin: Interfaces.Plugin): Promise<string |
     if (childRefusal) return `bundle "${plugin.name}" carries a plugin nerd cannot use: ${childRefusal}`
   }
   return undefined
+}
+
+/** What nerd.toml would refuse in the plugin's `nerd.defaults`, read as every command reads them. */
+function pluginDefaultsProblem(plugin: Interfaces.Plugin): string | undefined {
+  const block: unknown = plugin.pjson.nerd
+  const defaults = typeof block === 'object' && block !== null ? (block as {defaults?: unknown}).defaults : undefined
+  if (defaults === undefined) return undefined
+  try {
+    pluginDefaultSettings(plugin.name, defaults)
+    return undefined
+  } catch (error) {
+    if (error instanceof NerdError) return error.message
+    throw error
+  }
 }
 
 /**

@@ -151,6 +151,31 @@ describe('plugins install, uninstall and refusal', () => {
     assert.deepEqual([ran.code, ran.stderr], [0, ''])
   })
 
+  it('refuses a plugin whose nerd.defaults nerd.toml would refuse; defaults broken after install are ignored with a warning', async () => {
+    const typo = await writePlugin('nerd-bundle-typo', {oclif: {}, nerd: {hookApi: '^1', defaults: {insecure_registy: true}}})
+    const refusal = 'plugin "nerd-bundle-typo": nerd.defaults: unknown key "insecure_registy" (did you mean "insecure_registry"?)'
+    const installed = await nerd(['plugins', 'install', typo], {env})
+    assert.equal(installed.code, 1, installed.stderr)
+    assert.ok(installed.stderr.split('\n').includes(`Error: ${refusal}; it was not installed`), installed.stderr)
+    const linked = await nerd(['plugins', 'link', typo], {env})
+    assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${refusal}; it was not linked\n`])
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    // Broken in place after a good install: commands go on without those defaults, uninstall works.
+    const good = await writePlugin('nerd-bundle-typo', {oclif: {}, nerd: {hookApi: '^1', defaults: {insecure_registry: true}}})
+    await nerdOk(['plugins', 'install', good], {env})
+    const pjson = join(home, 'data', 'nerd', 'node_modules', 'nerd-bundle-typo', 'package.json')
+    await writeFile(pjson, (await readFile(pjson, 'utf8')).replace('insecure_registry', 'insecure_registy'))
+    const warning = `WARNING: ${refusal}; ignoring the plugin's defaults\n`
+    const ps = await nerd(['ps'], {env})
+    assert.deepEqual([ps.code, ps.stderr], [0, warning])
+    const info = await nerd(['info', '--format', '{{json .}}'], {env})
+    assert.deepEqual([info.code, info.stderr], [0, warning])
+    assert.deepEqual((JSON.parse(info.stdout) as {Settings: {key: string}[]}).Settings.filter((setting) => setting.key === 'insecure_registry'), [])
+    const uninstalled = await nerd(['plugins', 'uninstall', 'nerd-bundle-typo'], {env})
+    assert.equal(uninstalled.code, 0, uninstalled.stderr)
+    assert.equal((await nerd(['ps'], {env})).stderr, '')
+  })
+
   it('exits once the command is done when a hook outlives its time limit, failing or warning as the event says', async () => {
     const plugin = await writePlugin('nerd-plugin-hang', {
       oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:container:start': './hooks/start.js'}},

@@ -286,6 +286,55 @@ experimental = false
   })
 })
 
+describe('loadConfig plugin defaults', () => {
+  /** A data directory (XDG_DATA_HOME) with user plugins installed, each with the given `nerd.defaults`. */
+  function pluginsInstalled(defaultsByPlugin: Record<string, unknown>): string {
+    const xdg = mkdtempSync(join(directory, 'xdg-'))
+    const data = join(xdg, 'nerd')
+    for (const [name, defaults] of Object.entries(defaultsByPlugin)) {
+      mkdirSync(join(data, 'node_modules', name), {recursive: true})
+      writeFileSync(join(data, 'node_modules', name, 'package.json'), JSON.stringify({name, version: '1.0.0', nerd: {hookApi: '^1', defaults}}))
+    }
+    const plugins = Object.keys(defaultsByPlugin).map((name) => ({name, type: 'user'}))
+    writeFileSync(join(data, 'package.json'), JSON.stringify({private: true, oclif: {plugins}}))
+    return xdg
+  }
+
+  async function loadWithStderr(env: Record<string, string>): Promise<{config: NerdConfig; stderr: string}> {
+    const write = process.stderr.write
+    let stderr = ''
+    process.stderr.write = ((chunk: string) => {
+      stderr += chunk
+      return true
+    }) as typeof process.stderr.write
+    try {
+      return {config: await load({}, env), stderr}
+    } finally {
+      process.stderr.write = write
+    }
+  }
+
+  it('takes an installed plugin\'s defaults below nerd.toml', async () => {
+    const xdg = pluginsInstalled({'nerd-bundle-good': {insecure_registry: true, snapshotter: 'native'}})
+    const {config, stderr} = await loadWithStderr({XDG_DATA_HOME: xdg, NERD_TOML: tomlFile('snapshotter = "overlayfs"\n')})
+    assert.equal(config.insecureRegistry, true)
+    assert.deepEqual(config.sources.insecureRegistry, {kind: 'plugin', name: 'nerd-bundle-good'})
+    assert.equal(config.snapshotter, 'overlayfs')
+    assert.equal(stderr, '')
+  })
+
+  it('ignores the broken defaults of an installed plugin with a warning naming it, and keeps the others\'', async () => {
+    const xdg = pluginsInstalled({'nerd-bundle-typo': {insecure_registy: true}, 'nerd-bundle-text': 'x', 'nerd-bundle-good': {snapshotter: 'native'}})
+    const {config, stderr} = await loadWithStderr({XDG_DATA_HOME: xdg})
+    assert.equal(config.insecureRegistry, false)
+    assert.equal(config.snapshotter, 'native')
+    assert.equal(stderr, [
+      'WARNING: plugin "nerd-bundle-typo": nerd.defaults: unknown key "insecure_registy" (did you mean "insecure_registry"?); ignoring the plugin\'s defaults\n',
+      'WARNING: plugin "nerd-bundle-text": nerd.defaults must be an object of nerd.toml keys; ignoring the plugin\'s defaults\n',
+    ].join(''))
+  })
+})
+
 describe('describeConfig', () => {
   it('lists every value with its source', async () => {
     const path = tomlFile('snapshotter = "native"\nhosts_dir = ["/a", "/b"]\n')
