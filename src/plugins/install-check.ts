@@ -51,8 +51,9 @@ export async function pluginRefusal(plugin: Interfaces.Plugin): Promise<string |
   const declared = readNerdSettings(plugin.name, plugin.pjson).hookApi
   const refusal = declared === undefined ? undefined : hookApiIncompatibility(plugin.name, declared)
   if (refusal) return refusal
-  const defaultsProblem = pluginDefaultsProblem(plugin)
-  if (defaultsProblem) return defaultsProblem
+  // What oclif loads without a word (a hook given as a number) nerd cannot use either.
+  const malformed = oclifSectionProblem(plugin.name, plugin.pjson) ?? pluginDefaultsProblem(plugin)
+  if (malformed) return malformed
   const {carried, missing} = await bundledPlugins(plugin)
   if (missing.length > 0) return `bundle "${plugin.name}" does not carry ${missing.join(', ')} (run npm install in it before npm pack)`
   for (const child of carried) {
@@ -98,6 +99,38 @@ async function bundledPlugins(plugin: Interfaces.Plugin): Promise<{carried: Inte
     }
   }
   return {carried, missing}
+}
+
+/**
+ * What in a plugin's package.json `oclif` section oclif cannot load: it would fail with a TypeError
+ * of its own (`Cannot read properties of null`) that names neither the plugin nor the entry, on
+ * install or link and then on every command.
+ */
+export function oclifSectionProblem(name: string, pjson: unknown): string | undefined {
+  const oclif = isObject(pjson) ? pjson.oclif : undefined
+  if (oclif === undefined) return undefined
+  const refused = (what: string) => `plugin "${name}" has ${what} in its package.json`
+  if (!isObject(oclif)) return refused('an "oclif" entry that is not an object')
+  const {hooks, commands, plugins, topics} = oclif
+  if (hooks !== undefined) {
+    if (!isObject(hooks)) return refused('an "oclif.hooks" that is not an object')
+    for (const [event, declared] of Object.entries(hooks)) {
+      const entries: unknown[] = Array.isArray(declared) ? declared : [declared]
+      const usable = (entry: unknown) => typeof entry === 'string' || (isObject(entry) && typeof entry.target === 'string' && (entry.identifier === undefined || typeof entry.identifier === 'string'))
+      if (!entries.every(usable)) return refused(`a hook for ${JSON.stringify(event)} that is neither a module path nor {target, identifier}`)
+    }
+  }
+  const strategies = ['pattern', 'explicit', 'single']
+  if (commands !== undefined && typeof commands !== 'string' && !(isObject(commands) && typeof commands.target === 'string' && strategies.includes(commands.strategy as string))) {
+    return refused('an "oclif.commands" that is neither a directory nor {strategy, target}')
+  }
+  if (plugins !== undefined && !Array.isArray(plugins)) return refused('an "oclif.plugins" that is not a list')
+  if (topics !== undefined && !(isObject(topics) && Object.values(topics).every(isObject))) return refused('an "oclif.topics" that is not an object of topics')
+  return undefined
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** The warnings about `plugin` worth giving when it is installed or linked. */

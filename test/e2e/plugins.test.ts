@@ -176,6 +176,29 @@ describe('plugins install, uninstall and refusal', () => {
     assert.equal((await nerd(['ps'], {env})).stderr, '')
   })
 
+  it('refuses a plugin whose oclif section oclif cannot load, naming the plugin and the entry, and keeps nothing of it', async () => {
+    const data = join(home, 'data', 'nerd')
+    const cases = [
+      ['nerd-plugin-nullhook', {hooks: {'nerd:container:start': [null]}}, 'a hook for "nerd:container:start" that is neither a module path nor {target, identifier}'],
+      ['nerd-plugin-numbercommands', {commands: 5}, 'an "oclif.commands" that is neither a directory nor {strategy, target}'],
+      // oclif loads this one; nerd's loader could not.
+      ['nerd-plugin-numberhook', {hooks: {'nerd:container:create': 42}}, 'a hook for "nerd:container:create" that is neither a module path nor {target, identifier}'],
+    ] as const
+    for (const [name, oclif, what] of cases) {
+      const plugin = await writePlugin(name, {oclif, nerd: {hookApi: '^1'}})
+      const installed = await nerd(['plugins', 'install', plugin], {env})
+      assert.equal(installed.code, 1, installed.stderr)
+      assert.ok(installed.stderr.split('\n').includes(`Error: plugin "${name}" has ${what} in its package.json; it was not installed`), installed.stderr)
+      const manifest = JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}
+      assert.deepEqual(manifest.dependencies ?? {}, {})
+      assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
+      assert.deepEqual(await readdir(join(data, 'packs')), [])
+      const linked = await nerd(['plugins', 'link', plugin], {env})
+      assert.deepEqual([linked.code, linked.stderr], [1, `Error: plugin "${name}" has ${what} in its package.json; it was not linked\n`])
+    }
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
   it('exits once the command is done when a hook outlives its time limit, failing or warning as the event says', async () => {
     const plugin = await writePlugin('nerd-plugin-hang', {
       oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:container:start': './hooks/start.js'}},

@@ -26,10 +26,11 @@ one nerd refuses, is refused.`
 
   async run(): Promise<void> {
     await this.parse(PluginsInstall)
-    const [{installArgv, removeUnusedPacks}, {runOclifPluginsCommand}] = await Promise.all([import('../../plugins/local-install.ts'), import('../../plugins/oclif-plugins.ts')])
+    const [{installArgv, removeUnusedPacks, undoingFailedInstall}, {runOclifPluginsCommand}] = await Promise.all([import('../../plugins/local-install.ts'), import('../../plugins/oclif-plugins.ts')])
     try {
       // The checks of what was installed are nerd's plugins:postinstall hook (plugins/install-check.ts).
-      await runOclifPluginsCommand(this.config, 'plugins:install', await installArgv(this.argv))
+      const argv = await installArgv(this.argv)
+      await undoingFailedInstall(() => runOclifPluginsCommand(this.config, 'plugins:install', argv))
     } finally {
       await removeUnusedPacks()
     }

@@ -1,4 +1,5 @@
-import {resolve} from 'node:path'
+import {readFile} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
@@ -20,15 +21,19 @@ built for another major version of nerd's hook API is refused.`
 
   async run(): Promise<void> {
     const {args} = await this.parse(PluginsLink)
-    const [{Plugin}, {runOclifPluginsCommand}, {pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem}] = await Promise.all([
+    const [{Plugin}, {runOclifPluginsCommand}, {oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
       import('../../plugins/local-install.ts'),
     ])
-    const problem = pluginDirectoryProblem(resolve(args.path), args.path)
+    const root = resolve(args.path)
+    const problem = pluginDirectoryProblem(root, args.path)
     if (problem) throw new NerdError(problem)
-    const plugin = new Plugin({root: resolve(args.path), type: 'link'})
+    const pjson = await readFile(join(root, 'package.json'), 'utf8').then((text) => JSON.parse(text) as {name?: unknown}, () => undefined)
+    const malformed = pjson && oclifSectionProblem(String(pjson.name), pjson)
+    if (malformed) throw new NerdError(`${malformed}; it was not linked`)
+    const plugin = new Plugin({root, type: 'link'})
     await plugin.load()
     const refusal = await pluginRefusal(plugin)
     if (refusal) throw new NerdError(`${refusal}; it was not linked`)
