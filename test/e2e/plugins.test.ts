@@ -329,6 +329,40 @@ describe('plugins install, uninstall and refusal', () => {
     }
   })
 
+  it('nerd:container:start fires after every start nerd makes: run, start, start -a, restart, and the exit handler\'s restarts by policy', async () => {
+    const plugin = await writePlugin('nerd-plugin-starts', {oclif: {hooks: {'nerd:container:start': './hooks/start.js'}}, nerd: {hookApi: '^1'}}, {
+      'hooks/start.js': "import {appendFileSync} from 'node:fs'\nexport default (payload) => { appendFileSync(payload.labels['test.starts/log'], `${payload.name} ${payload.pid}\\n`) }\n",
+    })
+    await nerdOk(['plugins', 'install', plugin], {env})
+    const log = join(home, 'starts.log')
+    const started = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => line.split(' '))
+    const label = ['--network', 'none', '--label', `test.starts/log=${log}`]
+    try {
+      await nerdOk(['run', '-d', '--name', 'starts-run', ...label, IMG, 'sleep', '600'], {env})
+      await nerdOk(['create', '--name', 'starts', ...label, IMG, 'sleep', '600'], {env})
+      await nerdOk(['start', 'starts'], {env})
+      const pid = (await nerdOk(['inspect', '-f', '{{.State.Pid}}', 'starts'], {env})).trim()
+      await nerdOk(['restart', '-t', '0', 'starts'], {env})
+      // Already running: no start, no event.
+      await nerdOk(['start', 'starts'], {env})
+      await nerdOk(['create', '--name', 'starts-attached', ...label, IMG, 'echo', 'attached'], {env})
+      assert.equal(await nerdOk(['start', '-a', 'starts-attached'], {env}), 'attached\n')
+      assert.deepEqual((await started()).map(([name]) => name), ['starts-run', 'starts', 'starts', 'starts-attached'])
+      assert.equal((await started())[1]![1], pid)
+      assert.ok((await started()).every(([, startedPid]) => Number(startedPid) > 0))
+      // Fails at once, is restarted once by nerd's exit handler, fails again.
+      await nerdOk(['run', '-d', '--name', 'starts-policy', '--restart', 'on-failure:1', ...label, IMG, 'sh', '-c', 'exit 3'], {env})
+      const deadline = Date.now() + 20_000
+      while ((await started()).filter(([name]) => name === 'starts-policy').length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200))
+      const policy = (await started()).filter(([name]) => name === 'starts-policy')
+      assert.equal(policy.length, 2, JSON.stringify(await started()))
+      assert.notEqual(policy[0]![1], policy[1]![1])
+    } finally {
+      await nerd(['rm', '-f', 'starts-run', 'starts', 'starts-attached', 'starts-policy'], {env})
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-starts'], {env})
+    }
+  })
+
   it('a plugin command gets its own arguments whole and nerd\'s global options in its environment', async () => {
     const plugin = await writePlugin('nerd-plugin-globals', {oclif: {commands: './commands'}}, {
       'commands/globals/show.js': `export default class Show {
