@@ -5,6 +5,7 @@ import {DEFAULT_HOOK_TIMEOUT_MS, orderedHookSteps} from './discovery.ts'
 import type {HookStep} from './discovery.ts'
 import {HookError, describeThrown, plainLine} from './errors.ts'
 import {loadHookFunction} from './loader.ts'
+import {watchHookCall} from './stray-errors.ts'
 import type {
   CniConfList,
   ConversionFormat,
@@ -320,13 +321,22 @@ async function invokeHook({config, event, step, payload, api, options, output}: 
     const hook = await loadHookFunction(plugin, declaration)
     return hook.call(context, payload, context)
   }
+  // What the plugin throws outside its promise (a timer's error, a rejection nobody handles, a call
+  // of process.exit) is this hook's failure while it runs.
+  const stray = watchHookCall(plugin.name, event, plugin.root)
+  const strayFailure = stray.failure.catch((error: unknown) => {
+    // The plugin's code may still be running: nerd exits once the command is done.
+    abandonWork()
+    throw error
+  })
   try {
-    return await Promise.race([run(), deadline])
+    return await Promise.race([run(), deadline, strayFailure])
   } catch (error) {
     if (error === timedOut) throw timedOut
     throw new HookError({plugin: plugin.name, event, reason: describeThrown(error), cause: error})
   } finally {
     clearTimeout(timer)
+    stray.end()
   }
 }
 

@@ -363,6 +363,45 @@ describe('plugins install, uninstall and refusal', () => {
     }
   })
 
+  it('what a hook\'s code throws outside its promise, or its process.exit, is the hook\'s failure while it runs and a warning after', async () => {
+    const plugin = await writePlugin('nerd-plugin-stray', {oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:image:verify': './hooks/create.js'}}, nerd: {hookApi: '^1'}}, {
+      'hooks/create.js': `const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+export default async function create() {
+  switch (process.env.NERD_TEST_STRAY) {
+    case 'exit0': process.exit(0)
+    case 'exit-later': setTimeout(() => process.exit(0), 10); await pause(2000); return
+    case 'timer': setTimeout(() => { throw new Error('stray timer error') }, 10); await pause(2000); return
+    case 'rejection': Promise.reject(new Error('stray rejection')); await pause(2000); return
+    case 'after': setTimeout(() => { throw new Error('late timer error') }, 20); return
+  }
+}
+`,
+    })
+    await nerdOk(['plugins', 'install', plugin], {env})
+    const run = (mode: string) => nerd(['run', '--rm', '--network', 'none', '--name', 'stray', IMG, 'echo', 'ran'], {env: {...env, NERD_TEST_STRAY: mode}, timeoutMs: 30_000})
+    const failed = (reason: string) => `Error: plugin "nerd-plugin-stray" failed in nerd:container:create: ${reason}\n`
+    try {
+      for (const [mode, reason] of [['exit0', 'called process.exit(0)'], ['exit-later', 'called process.exit(0)'], ['timer', 'stray timer error'], ['rejection', 'stray rejection']] as const) {
+        const result = await run(mode)
+        assert.deepEqual([result.code, result.stdout, result.stderr], [125, '', failed(reason)], mode)
+        // Nothing half made: the name is free, no container is left.
+        assert.equal(await nerdOk(['ps', '-a', '-q'], {env}), '', mode)
+      }
+      const after = await run('after')
+      assert.deepEqual([after.code, after.stdout, after.stderr], [0, 'ran\n', 'WARNING: plugin "nerd-plugin-stray" failed after its nerd:container:create hook returned: late timer error\n'])
+      const pushed = `${testEnvironment.registry}/e2e/stray:v1`
+      await nerdOk(['tag', IMG, pushed], {env})
+      await nerdOk(['push', '-q', pushed], {env})
+      await nerdOk(['rmi', pushed], {env})
+      // Verification fails closed: an exit(0) must not pass for success.
+      const pull = await nerd(['pull', '-q', pushed], {env: {...env, NERD_TEST_STRAY: 'exit0'}})
+      assert.deepEqual([pull.code, pull.stdout, pull.stderr], [1, '', 'Error: plugin "nerd-plugin-stray" failed in nerd:image:verify: called process.exit(0)\n'])
+    } finally {
+      await nerd(['rm', '-f', 'stray'], {env})
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-stray'], {env})
+    }
+  })
+
   it('a plugin command gets its own arguments whole and nerd\'s global options in its environment', async () => {
     const plugin = await writePlugin('nerd-plugin-globals', {oclif: {commands: './commands'}}, {
       'commands/globals/show.js': `export default class Show {
