@@ -10,6 +10,7 @@ import {spawnSync} from 'node:child_process'
 import type {Hook, Interfaces} from '@oclif/core'
 import {pluginDefaultSettings} from '../config/config.ts'
 import {NerdError} from '../errors.ts'
+import {compareStrings} from '../format/go-values.ts'
 import {hookDeclarationProblems, readNerdSettings} from '../hooks/discovery.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
@@ -29,7 +30,7 @@ export async function checkInstalledPlugins(this: Hook.Context, options: {config
       this.error(`${refusal}; it was not installed`, {exit: 1})
     }
     // oclif's installer loads the plugin it installed as a plain Plugin: not typed 'user' yet.
-    if (plugin.type === 'core') printWarnings(pluginWarnings(config, plugin))
+    if (plugin.type === 'core') printWarnings(await pluginWarnings(config, plugin))
   }
 }
 
@@ -133,26 +134,56 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** The warnings about `plugin` worth giving when it is installed or linked. */
-export function pluginWarnings(config: Interfaces.Config, plugin: Interfaces.Plugin): string[] {
-  const hidden = hiddenCommands(config, plugin)
-  return [
-    ...(hidden.length > 0 ? [`plugin "${plugin.name}" has commands that nerd's own hide (nerd's win): ${hidden.join(', ')}`] : []),
-    ...hookDeclarationProblems(plugin),
-    ...unloadableHookModules(plugin),
-  ]
+/**
+ * The warnings about `plugin` (and the plugins it carries as a bundle) worth giving when it is
+ * installed or linked.
+ */
+export async function pluginWarnings(config: Interfaces.Config, plugin: Interfaces.Plugin): Promise<string[]> {
+  const arriving = [plugin, ...(await bundledPlugins(plugin)).carried]
+  const names = new Set(arriving.map((each) => each.name))
+  return arriving.flatMap((each) => {
+    const hidden = hiddenCommands(config, each)
+    return [
+      ...(hidden.length > 0 ? [`plugin "${each.name}" has commands that nerd's own hide (nerd's win): ${hidden.join(', ')}`] : []),
+      ...sharedCommands(config, each, names),
+      ...hookDeclarationProblems(each),
+      ...unloadableHookModules(each),
+    ]
+  })
+}
+
+/** A command's id and aliases, as oclif registers them (`image:ls`). */
+function commandIds(plugin: Interfaces.Plugin): string[] {
+  return plugin.commands.flatMap((command) => [command.id, ...command.aliases])
+}
+
+/** As typed: `image ls`. */
+function typed(ids: Iterable<string>): string[] {
+  return [...new Set(ids)].sort().map((id) => id.replaceAll(':', ' '))
 }
 
 /** The plugin's command ids and aliases that are also ids or aliases of nerd's commands, as typed (`image ls`). */
 function hiddenCommands(config: Interfaces.Config, plugin: Interfaces.Plugin): string[] {
-  const nerds = new Set(
-    config
-      .getPluginsList()
-      .filter((other) => other !== plugin && !isUsers(config, other))
-      .flatMap((other) => other.commands.flatMap((command) => [command.id, ...command.aliases])),
-  )
-  const ids = plugin.commands.flatMap((command) => [command.id, ...command.aliases]).filter((id) => nerds.has(id))
-  return [...new Set(ids)].sort().map((id) => id.replaceAll(':', ' '))
+  const nerds = new Set(config.getPluginsList().filter((other) => other !== plugin && !isUsers(config, other)).flatMap(commandIds))
+  return typed(commandIds(plugin).filter((id) => nerds.has(id)))
+}
+
+/**
+ * A warning for each other plugin of the user's (not one of `arriving`) with command ids or aliases
+ * the plugin has too. oclif runs an installed plugin's over a linked one's; of two installed (or
+ * two linked) plugins it runs the one it happened to load first.
+ */
+function sharedCommands(config: Interfaces.Config, plugin: Interfaces.Plugin, arriving: ReadonlySet<string>): string[] {
+  const ids = new Set(commandIds(plugin))
+  const linked = (each: Interfaces.Plugin) => each.type === 'link'
+  const others = [...config.getPluginsList()].sort((a, b) => compareStrings(a.name, b.name))
+  return others.flatMap((other) => {
+    if (arriving.has(other.name) || !isUsers(config, other)) return []
+    const both = commandIds(other).filter((id) => ids.has(id))
+    if (both.length === 0) return []
+    const rule = linked(plugin) === linked(other) ? 'which of the two runs is not defined' : `the installed plugin "${linked(plugin) ? other.name : plugin.name}"'s run`
+    return [`plugin "${plugin.name}" has commands that plugin "${other.name}" has too (${rule}): ${typed(both).join(', ')}`]
+  })
 }
 
 /** Hook modules that are missing or do not parse (checked with `node --check`, which runs nothing). */

@@ -291,6 +291,29 @@ describe('plugins install, uninstall and refusal', () => {
     }
   })
 
+  it('install and link warn about commands another of the user\'s plugins has too, naming both; an installed plugin\'s run before a linked one\'s', async () => {
+    const command = (text: string, aliases: string[] = []) => `export default class Command { static aliases = ${JSON.stringify(aliases)}; static async run() { console.log('${text}') } }\n`
+    const first = await writePlugin('nerd-plugin-dupa', {oclif: {commands: './commands'}}, {'commands/dup/info.js': command('from dupa')}, {manifest: false})
+    const second = await writePlugin('nerd-plugin-dupb', {oclif: {commands: './commands'}}, {'commands/dup/info.js': command('from dupb'), 'commands/dupb.js': command('dupb alias', ['dup:alias'])}, {manifest: false})
+    const third = await writePlugin('nerd-plugin-dupc', {oclif: {commands: './commands'}}, {'commands/dup/info.js': command('from dupc'), 'commands/dup/alias.js': command('dupc alias')}, {manifest: false})
+    const warnings = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('WARNING'))
+    await nerdOk(['plugins', 'install', first], {env})
+    try {
+      const installed = await nerd(['plugins', 'install', second], {env})
+      assert.equal(installed.code, 0, installed.stderr)
+      assert.deepEqual(warnings(installed.stderr), ['WARNING: plugin "nerd-plugin-dupb" has commands that plugin "nerd-plugin-dupa" has too (which of the two runs is not defined): dup info'])
+      const linked = await nerd(['plugins', 'link', third], {env})
+      assert.equal(linked.code, 0, linked.stderr)
+      assert.deepEqual(warnings(linked.stderr), [
+        'WARNING: plugin "nerd-plugin-dupc" has commands that plugin "nerd-plugin-dupa" has too (the installed plugin "nerd-plugin-dupa"\'s run): dup info',
+        'WARNING: plugin "nerd-plugin-dupc" has commands that plugin "nerd-plugin-dupb" has too (the installed plugin "nerd-plugin-dupb"\'s run): dup alias, dup info',
+      ])
+      assert.equal(await nerdOk(['dup', 'alias'], {env}), 'dupb alias\n')
+    } finally {
+      for (const name of ['nerd-plugin-dupc', 'nerd-plugin-dupb', 'nerd-plugin-dupa']) await nerd(['plugins', 'uninstall', name], {env})
+    }
+  })
+
   it('a container whose network-hook plugin was uninstalled or unlinked starts without it, warned once; an upgrade is taken from where it is now', async () => {
     // The hook module is given as an argument: a later version moves it.
     const networkPlugin = (name: string, module: string) => writePlugin(name, {

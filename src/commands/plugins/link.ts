@@ -38,6 +38,6 @@ built for another major version of nerd's hook API is refused.`
     const refusal = await pluginRefusal(plugin)
     if (refusal) throw new NerdError(`${refusal}; it was not linked`)
     await runOclifPluginsCommand(this.config, 'plugins:link', this.argv)
-    printWarnings(pluginWarnings(this.config, plugin))
+    printWarnings(await pluginWarnings(this.config, plugin))
   }
 }
