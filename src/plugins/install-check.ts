@@ -24,13 +24,14 @@ export async function checkInstalledPlugins(this: Hook.Context, options: {config
   const {config} = options
   for (const plugin of config.getPluginsList()) {
     if (!isUsers(config, plugin)) continue
-    const refusal = await pluginRefusal(plugin)
+    // oclif's installer loads the plugin it installed as a plain Plugin: not typed 'user' yet.
+    const arriving = plugin.type === 'core'
+    const refusal = (arriving ? bundleConflict(config, plugin) : undefined) ?? (await pluginRefusal(plugin))
     if (refusal) {
       await config.runCommand('plugins:uninstall', [plugin.name])
       this.error(`${refusal}; it was not installed`, {exit: 1})
     }
-    // oclif's installer loads the plugin it installed as a plain Plugin: not typed 'user' yet.
-    if (plugin.type === 'core') printWarnings(await pluginWarnings(config, plugin))
+    if (arriving) printWarnings(await pluginWarnings(config, plugin))
   }
 }
 
@@ -84,9 +85,8 @@ function pluginDefaultsProblem(plugin: Interfaces.Plugin): string | undefined {
  * would fail to load them from it.
  */
 async function bundledPlugins(plugin: Interfaces.Plugin): Promise<{carried: Interfaces.Plugin[]; missing: string[]}> {
-  const patterns = (plugin.pjson.oclif?.plugins ?? []).filter((pattern): pattern is string => typeof pattern === 'string')
-  if (patterns.length === 0) return {carried: [], missing: []}
-  const named = Object.keys(plugin.pjson.dependencies ?? {}).filter((name) => patterns.some((pattern) => pluginPatternMatches(pattern, name)))
+  const named = bundledPluginNames(plugin)
+  if (named.length === 0) return {carried: [], missing: []}
   const {Plugin} = await import('@oclif/core/config')
   const carried: Interfaces.Plugin[] = []
   const missing: string[] = []
@@ -132,6 +132,28 @@ export function oclifSectionProblem(name: string, pjson: unknown): string | unde
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The names of the plugins a bundle carries: its dependencies that its `oclif.plugins` patterns match. */
+export function bundledPluginNames(plugin: Interfaces.Plugin): string[] {
+  const patterns = (plugin.pjson.oclif?.plugins ?? []).filter((pattern): pattern is string => typeof pattern === 'string')
+  if (patterns.length === 0) return []
+  return Object.keys(plugin.pjson.dependencies ?? {}).filter((name) => patterns.some((pattern) => pluginPatternMatches(pattern, name)))
+}
+
+/**
+ * Why `plugin` cannot be added next to the user's other plugins: it is a plugin an installed
+ * bundle carries, or a bundle carrying one installed on its own. oclif would load one copy of the
+ * two, not always the one `nerd plugins` shows, and uninstalling the one would leave the other.
+ */
+export function bundleConflict(config: Interfaces.Config, plugin: Interfaces.Plugin): string | undefined {
+  const others = config.getPluginsList().filter((other) => isUsers(config, other) && other !== plugin && other.name !== plugin.name && !other.root.startsWith(`${plugin.root}/`))
+  const bundle = others.find((other) => bundledPluginNames(other).includes(plugin.name))
+  if (bundle) return `plugin "${plugin.name}" is installed already, with bundle "${bundle.name}": uninstall the bundle first`
+  const carried = new Set(bundledPluginNames(plugin))
+  const alone = others.find((other) => carried.has(other.name) && !other.parent)
+  if (alone) return `bundle "${plugin.name}" carries plugin "${alone.name}", which is installed already on its own: uninstall it first`
+  return undefined
 }
 
 /**

@@ -314,6 +314,42 @@ describe('plugins install, uninstall and refusal', () => {
     }
   })
 
+  it('refuses a plugin a bundle carries already, and a bundle carrying one installed on its own; uninstalling a bundle warns about the containers that recorded its plugins', async () => {
+    const gammaPlugin = (directory: string, version: string) => writePlugin(directory, {
+      version,
+      oclif: {hooks: {'nerd:network:setup': './hooks/net.js'}},
+      nerd: {hookApi: '^1'},
+    }, {'hooks/net.js': 'export default () => {}\n'})
+    const gamma = await gammaPlugin('nerd-plugin-gamma', '1.0.0')
+    const bundle = await writeBundle('nerd-bundle-gamma', [gamma])
+    const newer = await gammaPlugin('nerd-plugin-gamma-v2', '2.0.0')
+    await writeFile(join(newer, 'package.json'), (await readFile(join(newer, 'package.json'), 'utf8')).replace('nerd-plugin-gamma-v2', 'nerd-plugin-gamma'))
+    await writeFile(join(newer, 'oclif.manifest.json'), JSON.stringify({version: '2.0.0', commands: {}}))
+    await nerdOk(['plugins', 'install', bundle], {env})
+    try {
+      const installed = await nerd(['plugins', 'install', newer], {env})
+      assert.equal(installed.code, 1, installed.stderr)
+      assert.ok(installed.stderr.split('\n').includes('Error: plugin "nerd-plugin-gamma" is installed already, with bundle "nerd-bundle-gamma": uninstall the bundle first; it was not installed'), installed.stderr)
+      const linked = await nerd(['plugins', 'link', newer], {env})
+      assert.deepEqual([linked.code, linked.stderr], [1, 'Error: plugin "nerd-plugin-gamma" is installed already, with bundle "nerd-bundle-gamma": uninstall the bundle first; it was not linked\n'])
+      assert.match(await nerdOk(['plugins'], {env}), /^nerd-bundle-gamma 1\.0\.0\n└─ nerd-plugin-gamma 1\.0\.0$/m)
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}} {{.Bundle}}'], {env}), 'nerd-bundle-gamma 1.0.0 \nnerd-plugin-gamma 1.0.0 nerd-bundle-gamma\n')
+      await nerdOk(['create', '--name', 'gamma-net', IMG, 'true'], {env})
+      const uninstalled = await nerd(['plugins', 'uninstall', 'nerd-bundle-gamma'], {env})
+      assert.equal(uninstalled.code, 0, uninstalled.stderr)
+      assert.match(uninstalled.stderr, /^WARNING: 1 container was created with the network hooks of plugin "nerd-plugin-gamma"; they start without them from now on$/m)
+      // The other way round.
+      await nerdOk(['plugins', 'install', newer], {env})
+      const bundled = await nerd(['plugins', 'install', bundle], {env})
+      assert.equal(bundled.code, 1, bundled.stderr)
+      assert.ok(bundled.stderr.split('\n').includes('Error: bundle "nerd-bundle-gamma" carries plugin "nerd-plugin-gamma", which is installed already on its own: uninstall it first; it was not installed'), bundled.stderr)
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), 'nerd-plugin-gamma 2.0.0\n')
+    } finally {
+      await nerd(['rm', '-f', 'gamma-net'], {env})
+      for (const name of ['nerd-bundle-gamma', 'nerd-plugin-gamma']) await nerd(['plugins', 'uninstall', name], {env})
+    }
+  })
+
   it('a container whose network-hook plugin was uninstalled or unlinked starts without it, warned once; an upgrade is taken from where it is now', async () => {
     // The hook module is given as an argument: a later version moves it.
     const networkPlugin = (name: string, module: string) => writePlugin(name, {

@@ -21,7 +21,7 @@ built for another major version of nerd's hook API is refused.`
 
   async run(): Promise<void> {
     const {args} = await this.parse(PluginsLink)
-    const [{Plugin}, {runOclifPluginsCommand}, {oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem}] = await Promise.all([
+    const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
@@ -35,7 +35,7 @@ built for another major version of nerd's hook API is refused.`
     if (malformed) throw new NerdError(`${malformed}; it was not linked`)
     const plugin = new Plugin({root, type: 'link'})
     await plugin.load()
-    const refusal = await pluginRefusal(plugin)
+    const refusal = bundleConflict(this.config, plugin) ?? (await pluginRefusal(plugin))
     if (refusal) throw new NerdError(`${refusal}; it was not linked`)
     await runOclifPluginsCommand(this.config, 'plugins:link', this.argv)
     printWarnings(await pluginWarnings(this.config, plugin))
