@@ -461,6 +461,32 @@ export default async function create() {
     }
   })
 
+  it('image convert names the plugin and the format of a conversion that fails, returns junk or never settles', async () => {
+    const plugin = await writePlugin('nerd-plugin-badconvert', {oclif: {hooks: {'nerd:image:convert': './hooks/convert.js'}}, nerd: {hookApi: '^1'}}, {
+      'hooks/convert.js': `export default () => [
+  {format: 'hang', description: 'never settles', convert: () => new Promise(() => {})},
+  {format: 'junk', description: 'returns junk', convert: async () => ({descriptor: {mediaType: 'x', digest: 'sha256:nope', size: 1}})},
+  {format: 'throws', description: 'throws', convert: async () => { throw new Error('no converter here') }},
+]
+`,
+    })
+    await nerdOk(['plugins', 'install', plugin], {env})
+    try {
+      const failure = (format: string, reason: string) => [1, '', `Error: plugin "nerd-plugin-badconvert" failed to convert to format "${format}": ${reason}\n`]
+      const converted = async (format: string) => {
+        const result = await nerd(['image', 'convert', `--${format}`, IMG, 'badconvert:1'], {env, timeoutMs: 20_000})
+        return [result.code, result.stdout, result.stderr]
+      }
+      // Not node's exit 13 for an unsettled top-level await.
+      assert.deepEqual(await converted('hang'), failure('hang', 'its convert() never settled, and nothing it started is running any more'))
+      assert.deepEqual(await converted('junk'), failure('junk', 'returned an invalid result: expected {descriptor} of the new image, with its mediaType, digest (sha256:…) and size'))
+      assert.deepEqual(await converted('throws'), failure('throws', 'no converter here'))
+      assert.doesNotMatch(await nerdOk(['images'], {env}), /badconvert/)
+    } finally {
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-badconvert'], {env})
+    }
+  })
+
   it('a plugin command gets its own arguments whole and nerd\'s global options in its environment', async () => {
     const plugin = await writePlugin('nerd-plugin-globals', {oclif: {commands: './commands'}}, {
       'commands/globals/show.js': `export default class Show {
