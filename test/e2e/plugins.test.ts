@@ -242,6 +242,33 @@ describe('plugins install, uninstall and refusal', () => {
     assert.equal(result.stderr, 'WARNING: plugin "nerd-plugin-lost" cannot be loaded: its package is not found\n')
   })
 
+  it('a package.json that does not parse is named by its path: at link, and when a linked plugin\'s breaks later', async () => {
+    const broken = '{"name": "nerd-plugin-broken", broken'
+    const parseError = (() => {
+      try {
+        JSON.parse(broken)
+      } catch (error) {
+        return (error as Error).message
+      }
+      throw new Error('it parsed')
+    })()
+    const plugin = await writePlugin('nerd-plugin-broken', {oclif: {}})
+    const file = join(plugin, 'package.json')
+    const good = await readFile(file, 'utf8')
+    await writeFile(file, broken)
+    const linked = await nerd(['plugins', 'link', plugin], {env})
+    assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${file}: ${parseError}; it was not linked\n`])
+    await writeFile(file, good)
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      await writeFile(file, broken)
+      const ps = await nerd(['ps'], {env})
+      assert.deepEqual([ps.code, ps.stderr], [0, `WARNING: plugin "nerd-plugin-broken" cannot be loaded: ${file}: ${parseError}\n`])
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-broken'], {env})
+    }
+  })
+
   it('refuses a path that does not exist at once, without asking npm or GitHub', async () => {
     for (const path of ['./nerd-plugin-typo', '../nothing.tgz', '/nonexistent/plugin']) {
       const result = await nerd(['plugins', 'install', path], {env, cwd: home, timeoutMs: 10_000})

@@ -30,8 +30,14 @@ built for another major version of nerd's hook API is refused.`
     const root = resolve(args.path)
     const problem = pluginDirectoryProblem(root, args.path)
     if (problem) throw new NerdError(problem)
-    const pjson = await readFile(join(root, 'package.json'), 'utf8').then((text) => JSON.parse(text) as {name?: unknown}, () => undefined)
-    const malformed = pjson && oclifSectionProblem(String(pjson.name), pjson)
+    const file = join(root, 'package.json')
+    let pjson: {name?: unknown}
+    try {
+      pjson = JSON.parse(await readFile(file, 'utf8')) as typeof pjson
+    } catch (error) {
+      throw new NerdError(`${file}: ${(error as Error).message}; it was not linked`)
+    }
+    const malformed = oclifSectionProblem(String(pjson.name), pjson)
     if (malformed) throw new NerdError(`${malformed}; it was not linked`)
     const plugin = new Plugin({root, type: 'link'})
     await plugin.load()
