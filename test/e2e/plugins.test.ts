@@ -536,6 +536,11 @@ export default async function create() {
       assert.equal(shown.settings.debug, true)
       assert.equal(shown.settings.insecure_registry, false)
       assert.ok(Array.isArray(shown.settings.hosts_dir))
+      // --help and -h too, as docker hands them to its CLI plugins; nerd's help for it is `nerd help`.
+      for (const argv of [['x', '--help', 'y'], ['--help'], ['-h']]) {
+        assert.deepEqual(JSON.parse(await nerdOk(['globals', 'show', ...argv], {env})).argv, argv)
+      }
+      assert.match(await nerdOk(['help', 'globals', 'show'], {env}), /^USAGE\n +\$ nerd globals show/m)
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-globals'], {env})
     }
