@@ -523,6 +523,15 @@ export default async function create() {
   }
 }
 `,
+      // Runs a nerd of its own, as plugins do, without passing any option on.
+      'commands/globals/nerd.js': `import {execFileSync} from 'node:child_process'
+export default class Nerd {
+  static strict = false
+  static async run(argv) {
+    process.stdout.write(execFileSync(process.execPath, ['--', process.argv[1], ...argv], {encoding: 'utf8'}))
+  }
+}
+`,
     }, {manifest: false})
     await nerdOk(['plugins', 'link', plugin], {env})
     try {
@@ -541,6 +550,10 @@ export default async function create() {
         assert.deepEqual(JSON.parse(await nerdOk(['globals', 'show', ...argv], {env})).argv, argv)
       }
       assert.match(await nerdOk(['help', 'globals', 'show'], {env}), /^USAGE\n +\$ nerd globals show/m)
+      // A nerd the command runs works with its parent's settings: the data root, as every other.
+      const child = JSON.parse(await nerdOk(['--insecure-registry', 'globals', 'nerd', 'info', '--format', '{{json .}}'], {env})) as {DockerRootDir: string; Settings: {key: string; value: string; source: string}[]}
+      assert.equal(child.DockerRootDir, fileDataRoot())
+      assert.deepEqual(child.Settings.find((setting) => setting.key === 'insecure_registry'), {key: 'insecure_registry', value: 'true', source: 'env NERD_SETTINGS'})
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-globals'], {env})
     }

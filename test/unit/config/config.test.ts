@@ -8,6 +8,7 @@ import {
   defaultCniPath,
   describeConfig,
   loadConfig,
+  runningUnder,
   type GlobalFlags,
   type NerdConfig,
 } from '../../../src/config/index.ts'
@@ -332,6 +333,40 @@ describe('loadConfig plugin defaults', () => {
       'WARNING: plugin "nerd-bundle-typo": nerd.defaults: unknown key "insecure_registy" (did you mean "insecure_registry"?); ignoring the plugin\'s defaults\n',
       'WARNING: plugin "nerd-bundle-text": nerd.defaults must be an object of nerd.toml keys; ignoring the plugin\'s defaults\n',
     ].join(''))
+  })
+})
+
+describe('loadConfig from a parent nerd (NERD_SETTINGS)', () => {
+  const parent = {NERD_SETTINGS: JSON.stringify({data_root: '/srv/parent', namespace: 'parent-ns', insecure_registry: true, hosts_dir: ['/parent/certs.d']}), NERD_SETTINGS_PID: '4242'}
+  const loadUnder = (ancestor: boolean, globals: GlobalFlags = {}, env: Record<string, string> = {}) =>
+    loadConfig({globals, env: {HOME: '/home/someone', ...parent, ...env}, defaultConfigFile: absentDefault, isAncestor: (pid) => ancestor && pid === 4242})
+
+  it('takes the settings of the nerd it runs under, below its own flags and containerd\'s variables', async () => {
+    const config = await loadUnder(true, {insecureRegistry: false}, {CONTAINERD_NAMESPACE: 'from-env', NERD_TOML: tomlFile('data_root = "/srv/file"\n')})
+    assert.equal(config.dataRoot, '/srv/parent')
+    assert.deepEqual(config.sources.dataRoot, {kind: 'env', variable: 'NERD_SETTINGS'})
+    assert.deepEqual(config.hostsDir, ['/parent/certs.d'])
+    assert.equal(config.insecureRegistry, false)
+    assert.equal(config.namespace, 'from-env')
+  })
+
+  it('ignores them unless the nerd that wrote them is an ancestor of this process', async () => {
+    const config = await loadUnder(false)
+    assert.equal(config.dataRoot, '/var/lib/nerd')
+    assert.equal(config.namespace, 'default')
+    assert.equal((await load({}, {NERD_SETTINGS: parent.NERD_SETTINGS})).dataRoot, '/var/lib/nerd')
+  })
+
+  it('refuses settings that do not parse or that nerd.toml would refuse, naming the variable', async () => {
+    const broken = (text: string) => loadConfig({globals: {}, env: {...parent, NERD_SETTINGS: text}, defaultConfigFile: absentDefault, isAncestor: () => true})
+    await assert.rejects(broken('{'), /^NerdError: environment variable NERD_SETTINGS: /)
+    await assert.rejects(broken('{"data_rot": "/x"}'), {message: 'environment variable NERD_SETTINGS: unknown key "data_rot" (did you mean "data_root"?)'})
+  })
+
+  it('runningUnder finds the process\'s ancestors only', () => {
+    assert.equal(runningUnder(process.ppid), true)
+    assert.equal(runningUnder(process.pid), false)
+    assert.equal(runningUnder(2 ** 22 + 1), false)
   })
 })
 
