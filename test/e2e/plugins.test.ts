@@ -577,6 +577,27 @@ export default class Nerd {
     }
   })
 
+  it('link says nothing of a lock file a plugin without dependencies lacks; removing a plugin takes the code caches of its commands', async () => {
+    const cacheHome = join(home, 'cache')
+    const cached = {...env, XDG_CACHE_HOME: cacheHome}
+    const caches = async () => {
+      const root = join(cacheHome, 'nerd', 'code-cache')
+      const names: string[] = []
+      for (const bundle of await readdir(root)) names.push(...(await readdir(join(root, bundle))).map((file) => file.split('-').slice(6).join('-')))
+      return names.sort()
+    }
+    const plugin = await writePlugin('nerd-plugin-cached', {oclif: {commands: './commands'}}, {
+      'commands/cached/hello.js': "export default class Hello { static async run() { console.log('hello') } }\n",
+    }, {manifest: false})
+    const linked = await nerd(['plugins', 'link', plugin], {env: cached})
+    assert.deepEqual([linked.code, linked.stderr], [0, `nerd: Linking plugin ${plugin}... done\n`])
+    assert.equal(await nerdOk(['cached', 'hello'], {env: cached}), 'hello\n')
+    await nerdOk(['version'], {env: cached})
+    assert.deepEqual((await caches()).filter((name) => name === 'cached' || name === 'version'), ['cached', 'version'])
+    await nerdOk(['plugins', 'unlink', 'nerd-plugin-cached'], {env: cached})
+    assert.deepEqual((await caches()).filter((name) => name === 'cached' || name === 'version'), ['version'])
+  })
+
   it('a plugin command that cannot load or throws is named, and only when it is run', async () => {
     const broken = await writePlugin('nerd-plugin-badcmd', {oclif: {commands: './commands'}}, {
       'commands/bad/syntax.js': 'export default class X { static async run( {\n',

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import * as Args from '@oclif/core/args'
@@ -20,7 +21,7 @@ built for another major version of nerd's hook API is refused.`
   static examples = ['<%= config.bin %> plugins link ./nerd-plugin-hello']
 
   async run(): Promise<void> {
-    const {args} = await this.parse(PluginsLink)
+    const {args, flags} = await this.parse(PluginsLink)
     const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
@@ -43,7 +44,12 @@ built for another major version of nerd's hook API is refused.`
     await plugin.load()
     const refusal = bundleConflict(this.config, plugin) ?? (await pluginRefusal(plugin))
     if (refusal) throw new NerdError(`${refusal}; it was not linked`)
-    await runOclifPluginsCommand(this.config, 'plugins:link', this.argv)
+    // oclif installs a linked plugin's dependencies when it has one of these lock files, and
+    // without one only warns that they may need installing: for a plugin without dependencies, as
+    // the guide recommends, on every link. There is nothing to install then.
+    const lockFiles = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']
+    const nothingToInstall = flags.install && !lockFiles.some((name) => existsSync(join(root, name)))
+    await runOclifPluginsCommand(this.config, 'plugins:link', nothingToInstall ? [...this.argv.filter((word) => word !== '--install'), '--no-install'] : this.argv)
     printWarnings(await pluginWarnings(this.config, plugin))
   }
 }

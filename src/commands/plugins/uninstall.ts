@@ -15,15 +15,25 @@ export default class PluginsUninstall extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv} = await this.parse(PluginsUninstall)
-    const [{runOclifPluginsCommand}, {bundledPluginNames}] = await Promise.all([import('../../plugins/oclif-plugins.ts'), import('../../plugins/install-check.ts')])
+    const [{runOclifPluginsCommand}, {bundledPluginNames}, {cacheNameOf, removeCommandCaches}] = await Promise.all([
+      import('../../plugins/oclif-plugins.ts'),
+      import('../../plugins/install-check.ts'),
+      import('../../plugins/code-cache.ts'),
+    ])
     // A bundle's plugins go with it.
     const removed = (argv as string[]).filter((word) => !word.startsWith('-')).flatMap((name) => {
       const plugin = this.config.getPluginsList().find((each) => each.name === name)
       return [name, ...(plugin ? bundledPluginNames(plugin) : [])]
     })
+    // The code caches of their commands, unless a command kept has the same cache name.
+    const cacheNames = (removing: boolean) =>
+      new Set(this.config.getPluginsList().filter((plugin) => removed.includes(plugin.name) === removing).flatMap((plugin) => plugin.commands.flatMap((command) => [command.id, ...command.aliases].flatMap((id) => cacheNameOf(id) ?? []))))
+    const kept = cacheNames(false)
+    const unusedCaches = new Set([...cacheNames(true)].filter((name) => !kept.has(name)))
     await runOclifPluginsCommand(this.config, 'plugins:uninstall', this.argv)
     const {removeUnusedPacks} = await import('../../plugins/local-install.ts')
     await removeUnusedPacks()
+    await removeCommandCaches(unusedCaches)
     await this.warnAboutRecordingContainers(removed)
   }
 
