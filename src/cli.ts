@@ -1,6 +1,7 @@
 import {globalOptionsHelp, splitGlobalArgs} from './config/index.ts'
 import {connectEarly, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
+import {describeThrown, plainLine} from './hooks/errors.ts'
 import {packageRoot} from './paths.ts'
 import {dockerFlagError} from './config/flag-errors.ts'
 import {FlagError, NerdError, unknownFlag} from './errors.ts'
@@ -74,7 +75,8 @@ function commandHelp(id: string): string {
 
 /** Prints one line (plus a usage hint for usage errors) and returns the exit code, as docker does. */
 async function reportError(error: unknown, debug: boolean, argv: string[]): Promise<number> {
-  const err = (error instanceof Error ? error : new Error(String(error))) as OclifLikeError
+  // A plugin's command may throw anything, an object String() cannot convert included.
+  const err = (error instanceof Error ? error : new Error(describeThrown(error))) as OclifLikeError
   if (err.code === 'EEXIT') return err.oclif?.exit ?? 0
   if (debug) process.stderr.write(debugReport(err))
 
@@ -142,7 +144,7 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
   }
   // A plugin's command that failed (to load, or running) is the plugin's to fix: it is named.
   const blame = command?.plugin ? `plugin "${command.plugin}" failed in command "${command.id}": ` : ''
-  process.stderr.write(`Error: ${blame}${firstLine(err.message)}\n`)
+  process.stderr.write(`Error: ${blame}${command?.plugin ? plainLine(err.message) : firstLine(err.message)}\n`)
   // 2 is oclif's default for a failed command (this.error), where docker's CLI fails with 1.
   const exit = err.oclif?.exit
   return typeof exit === 'number' && exit !== 2 ? exit : 1

@@ -6,7 +6,7 @@ import type {ContainerScope, LoadedContainer} from './container/lifecycle.ts'
 import {connectToContainerd, getConfig, takeEarlyConnection} from './context.ts'
 import {onStopSignals, runEarlyExitCleanups} from './early-exit.ts'
 import {NerdError} from './errors.ts'
-import {HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from './hooks/index.ts'
+import {HOOK_CONTAINER_START, HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from './hooks/index.ts'
 import type {NerdHookEvent} from './hooks/index.ts'
 import type {PullHooks} from './image/pull.ts'
 import type {RecordedHooks} from './hooks/recorded.ts'
@@ -213,6 +213,24 @@ export abstract class NerdCommand extends Command {
     if (!NETWORK_HOOK_EVENTS.some((event) => this.subscribed(event))) return undefined
     const {recordHookPlugins} = await import('./hooks/recorded.ts')
     return {nerdVersion: this.config.version, ...target, dataDir: this.config.dataDir, plugins: recordHookPlugins(this.config, NETWORK_HOOK_EVENTS)}
+  }
+
+  /** The plugins with nerd:container:start hooks, recorded for the exit handler's restarts (container/start-hooks.ts); undefined when none. */
+  protected async recordedStartHooks(target: {namespace: string; address: string}): Promise<RecordedHooks | undefined> {
+    if (!this.subscribed(HOOK_CONTAINER_START)) return undefined
+    const {recordHookPlugins} = await import('./hooks/recorded.ts')
+    return {nerdVersion: this.config.version, ...target, dataDir: this.config.dataDir, plugins: recordHookPlugins(this.config, [HOOK_CONTAINER_START])}
+  }
+
+  /**
+   * Tells the plugins subscribed to `nerd:container:start` that the container's process `pid` runs:
+   * after every start this command made (`run`, `start`, `restart`); the exit handler fires it for
+   * its restarts by policy (container/start-hooks.ts).
+   */
+  protected async announceStart(container: {record: {Id: string; Name: string}; labels: Record<string, string>}, pid: number): Promise<void> {
+    if (!this.subscribed(HOOK_CONTAINER_START)) return
+    const config = await this.nerdConfig()
+    await runNerdHook(this.config, HOOK_CONTAINER_START, {id: container.record.Id, name: container.record.Name, pid, labels: container.labels}, {namespace: config.namespace, address: config.address})
   }
 
   /** The pull hooks (resolve, verify, unpack) that some plugin subscribes to. */

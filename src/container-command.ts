@@ -4,7 +4,7 @@ import type {CreatedContainer} from './container/create.ts'
 import type {ContainerScope} from './container/lifecycle.ts'
 import type {CreateRequest} from './container/create-options.ts'
 import {EXIT_NERD_FAILED, NerdError} from './errors.ts'
-import {HOOK_CONTAINER_CREATE, HOOK_CONTAINER_START, runNerdHook} from './hooks/index.ts'
+import {HOOK_CONTAINER_CREATE, runNerdHook} from './hooks/index.ts'
 import type {RuntimeSpec} from './hooks/index.ts'
 import type {Spec} from './container/spec/index.ts'
 
@@ -65,6 +65,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
       cgroupManager: config.cgroupManager,
       cni: {cniPath: config.cniPath, netconfPath: config.cniNetconfPath},
       networkHooks: await this.recordedNetworkHooks(target),
+      startHooks: await this.recordedStartHooks(target),
       environment: process.env,
       userResolvedAtStart: this.userResolvedAtStart,
       ...(process.stdout.isTTY ? {consoleSize: {width: process.stdout.columns, height: process.stdout.rows}} : {}),
@@ -107,12 +108,5 @@ export abstract class ContainerCreateCommand extends NerdCommand {
     })
     for (const warning of created.warnings) process.stderr.write(`WARNING: ${warning}\n`)
     return {scope, created}
-  }
-
-  /** Tells the plugins subscribed to `nerd:container:start` that the container runs. */
-  protected async afterStart(created: CreatedContainer, pid: number, labels: Record<string, string>): Promise<void> {
-    if (!this.subscribed(HOOK_CONTAINER_START)) return
-    const config = await this.nerdConfig()
-    await runNerdHook(this.config, HOOK_CONTAINER_START, {id: created.record.Id, name: created.record.Name, pid, labels}, {namespace: config.namespace, address: config.address})
   }
 }

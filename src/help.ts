@@ -1,12 +1,26 @@
 /**
  * nerd's help class (oclif's `helpClass`): oclif's own, except that `image convert --help` lists
  * the conversion formats the installed plugins offer, with their options, whose flags exist only
- * once the plugins have said what they offer (commands/image/convert.ts).
+ * once the plugins have said what they offer (commands/image/convert.ts), and that `--help` after a
+ * user's plugin command goes to the command, as docker hands it to its CLI plugins.
  */
 import {Help} from '@oclif/core/help'
-import type {Command} from '@oclif/core'
+import type {Command, Interfaces} from '@oclif/core'
 
 export class NerdHelp extends Help {
+  /**
+   * oclif shows help, without running the command, for a `--help` anywhere before `--`. A plugin's
+   * command gets every word after its name (docs/plugins.md), that one too: it is run with them.
+   */
+  async showHelp(argv: string[]): Promise<void> {
+    const typed = userPluginCommandTyped(this.config, argv)
+    if (typed) {
+      await this.config.runCommand(typed.id, typed.argv)
+      return
+    }
+    await super.showHelp(argv)
+  }
+
   async showCommandHelp(command: Command.Loadable): Promise<void> {
     if (command.id !== 'image:convert') return super.showCommandHelp(command)
     const [{HOOK_IMAGE_CONVERT, runNerdHook}, {conversionFlagNames}, {getConfig}] = await Promise.all([import('./hooks/index.ts'), import('./image/convert.ts'), import('./context.ts')])
@@ -29,4 +43,21 @@ export class NerdHelp extends Help {
       examples: [`<%= config.bin %> image convert --${first?.format.format ?? '<format>'} busybox busybox:converted`],
     })
   }
+}
+
+/**
+ * The user's (installed or linked) plugin command argv's leading words name, and the words after
+ * them, when `--help` is among those (before `--`): undefined for anything else, `nerd help CMD` too.
+ */
+function userPluginCommandTyped(config: Interfaces.Config, argv: string[]): {id: string; argv: string[]} | undefined {
+  const optionsEnd = argv.indexOf('--')
+  if (!(optionsEnd === -1 ? argv : argv.slice(0, optionsEnd)).includes('--help')) return undefined
+  const end = argv.findIndex((word) => word.startsWith('-'))
+  const words = end === -1 ? argv : argv.slice(0, end)
+  for (let count = words.length; count > 0; count--) {
+    const command = config.findCommand(words.slice(0, count).join(':'))
+    if (!command) continue
+    return command.pluginType === 'user' || command.pluginType === 'link' ? {id: command.id, argv: argv.slice(count)} : undefined
+  }
+  return undefined
 }

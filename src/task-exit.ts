@@ -5,14 +5,18 @@
  * loaded. (Loggers of an older nerd name no pid: the handler takes the task's current process.)
  */
 import {handleTaskExit} from './container/task-exit.ts'
+import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 
 const [dataRoot, namespace, id, pid, killAt] = process.argv.slice(2)
 if (!dataRoot || !namespace || !id) {
   process.stderr.write('usage: task-exit.js <data root> <namespace> <container id> [<pid> [<kill at>]]\n')
   process.exitCode = 2
 } else {
-  handleTaskExit(dataRoot, namespace, id, pid ? Number(pid) : undefined, killAt ? Number(killAt) : undefined).catch((error: unknown) => {
-    process.stderr.write(`nerd task-exit ${id}: ${(error as Error).message}\n`)
-    process.exitCode = 1
-  })
+  handleTaskExit(dataRoot, namespace, id, pid ? Number(pid) : undefined, killAt ? Number(killAt) : undefined)
+    .catch((error: unknown) => {
+      process.stderr.write(`nerd task-exit ${id}: ${(error as Error).message}\n`)
+      process.exitCode = 1
+    })
+    // A plugin's nerd:container:start hook that outlived its time limit (start-hooks.ts) does not keep the handler.
+    .finally(exitIfWorkWasAbandoned)
 }

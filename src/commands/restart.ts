@@ -13,7 +13,8 @@ export default class Restart extends NerdCommand {
     const {argv, flags} = await this.parse(Restart)
     const {restartContainer} = await import('../container/run.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
-      await restartContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal})
+      const pid = await restartContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal})
+      if (pid !== undefined) await this.announceStart(container, pid)
       this.print(reference)
     })
   }

@@ -36,7 +36,7 @@ export default class Run extends ContainerCreateCommand {
     if (flags.detach) {
       try {
         const pid = await startDetached(scope, fresh, defaultStartContext())
-        await this.afterStart(created, pid, container.labels)
+        await this.announceStart(container, pid)
       } catch (error) {
         await removeAfterwards().catch(() => undefined)
         throw error
@@ -53,7 +53,7 @@ export default class Run extends ContainerCreateCommand {
         sigProxy: flags['sig-proxy'] && !request.tty,
         detachKeys,
         shown: new Set(request.attach.filter((stream) => stream !== 'stdin')),
-        onStarted: (pid) => this.afterStart(created, pid, container.labels),
+        onStarted: (pid) => this.announceStart(container, pid),
         fifos,
       })
     } catch (error) {

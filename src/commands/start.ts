@@ -25,10 +25,11 @@ export default class Start extends NerdCommand {
         // Starting a running (or restarting) container is no error: docker's daemon answers "not modified".
         if (!(await startNotNeeded(scope, container))) {
           await resetRestartPolicy(scope, container)
-          await startDetached(scope, container, context).catch((error: unknown) => {
-            if (error instanceof Error && error.cause instanceof AlreadyRunningError) return
+          const pid = await startDetached(scope, container, context).catch((error: unknown) => {
+            if (error instanceof Error && error.cause instanceof AlreadyRunningError) return undefined
             throw startCommandFailure(error)
           })
+          if (pid !== undefined) await this.announceStart(container, pid)
         }
         this.print(reference)
       }, {failureSummary: 'failed to start containers'})
@@ -55,6 +56,7 @@ export default class Start extends NerdCommand {
         tty: container.record.Config.Tty,
         sigProxy: true,
         detachKeys,
+        onStarted: (pid) => this.announceStart(container, pid),
       }).catch((error: unknown) => Promise.reject(startCommandFailure(error)))
       if (outcome === 'detached') return
       await removeAutoRemoved(scope, container)

@@ -11,7 +11,7 @@
  * found there (and fails on a malformed `package.json`), which a command usually run as root in
  * arbitrary directories must not do.
  */
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
@@ -55,6 +55,8 @@ export interface LoadConfigOptions {
   env: Readonly<Record<string, string | undefined>>
   /** The file read when NERD_TOML is unset, if it exists (rootless mode: ~/.config/nerd/nerd.toml). */
   defaultConfigFile?: string
+  /** Whether process `pid` is an ancestor of this one (runningUnder): NERD_SETTINGS is read from a parent nerd only. */
+  isAncestor?: (pid: number) => boolean
 }
 
 /** The environment variables that set a setting (nerdctl's names). */
@@ -99,8 +101,9 @@ export function defaultCgroupManager(exists: (path: string) => boolean = existsS
  * message naming the file or variable at fault: a missing NERD_TOML file, a TOML syntax error (with
  * its line), an unknown key, a value of the wrong type, or a value that breaks a setting's rule.
  */
-export async function loadConfig({globals, env, defaultConfigFile = DEFAULT_CONFIG_FILE}: LoadConfigOptions): Promise<NerdConfig> {
+export async function loadConfig({globals, env, defaultConfigFile = DEFAULT_CONFIG_FILE, isAncestor = runningUnder}: LoadConfigOptions): Promise<NerdConfig> {
   const [file, pluginDefaults] = await Promise.all([readConfigFile(env, defaultConfigFile), readPluginDefaults(env)])
+  const inherited = parentNerdSettings(env, isAncestor)
   const sources = {} as Record<ConfigName, SettingSource>
   const config = {configFile: file?.path, sources} as NerdConfig
   const defaults = staticDefaults()
@@ -109,6 +112,7 @@ export async function loadConfig({globals, env, defaultConfigFile = DEFAULT_CONF
     const variable = ENVIRONMENT[name]
     const fromEnv = variable ? env[variable] : undefined
     const fromFlag = globals[name]
+    const fromParent = inherited?.[name]
     const fromFile = file?.settings[name]
     const fromPlugin = pluginDefaults.find((plugin) => plugin.settings[name] !== undefined)
     if (fromFlag !== undefined) {
@@ -117,6 +121,9 @@ export async function loadConfig({globals, env, defaultConfigFile = DEFAULT_CONF
     } else if (variable && fromEnv) {
       Object.assign(config, {[name]: settingFromEnvironment(name, variable, fromEnv)})
       sources[name] = {kind: 'env', variable}
+    } else if (fromParent !== undefined) {
+      Object.assign(config, {[name]: fromParent})
+      sources[name] = {kind: 'env', variable: 'NERD_SETTINGS'}
     } else if (file && fromFile !== undefined) {
       Object.assign(config, {[name]: fromFile})
       sources[name] = {kind: 'file', path: file.path}
@@ -169,9 +176,47 @@ interface ConfigFile {
 }
 
 /**
+ * The settings a parent nerd resolved for the plugin command that started this nerd
+ * (NERD_SETTINGS, written by plugins/command-environment.ts with NERD_SETTINGS_PID, its own pid):
+ * read only when that nerd is an ancestor of this process, so that a variable left in a shell
+ * changes nothing. Checked as nerd.toml is.
+ */
+function parentNerdSettings(env: LoadConfigOptions['env'], isAncestor: (pid: number) => boolean): Partial<Settings> | undefined {
+  const text = env.NERD_SETTINGS
+  const pid = Number(env.NERD_SETTINGS_PID)
+  if (!text || !Number.isSafeInteger(pid) || pid <= 1 || !isAncestor(pid)) return undefined
+  let document: unknown
+  try {
+    document = JSON.parse(text)
+  } catch (error) {
+    throw new NerdError(`environment variable NERD_SETTINGS: ${(error as Error).message}`)
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new NerdError('environment variable NERD_SETTINGS must be an object of nerd.toml keys')
+  return settingsFromDocument('environment variable NERD_SETTINGS', document as Record<string, unknown>)
+}
+
+/** Whether process `pid` is this process's parent, or the parent's parent, and so on (Linux's /proc). */
+export function runningUnder(pid: number): boolean {
+  let current = process.ppid
+  for (let depth = 0; depth < 64 && current > 1; depth++) {
+    if (current === pid) return true
+    try {
+      // `pid (comm) state ppid …`; the command name may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${current}/stat`, 'utf8')
+      current = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    } catch {
+      return false
+    }
+  }
+  return false
+}
+
+/**
  * The defaults installed plugins bring (a vendor bundle's `"nerd": {"defaults": {...}}`, with
  * nerd.toml's keys): below nerd.toml, above nerd's own defaults; of two plugins, the one installed
- * first wins.
+ * first wins. Install and link refuse defaults nerd.toml would refuse; a plugin's that are broken
+ * all the same (edited in place) are ignored with a warning: its settings must not break every
+ * command, `plugins uninstall` included.
  */
 async function readPluginDefaults(env: LoadConfigOptions['env']): Promise<{name: string; settings: Partial<Settings>}[]> {
   const dataDir = pluginDataDir(env)
@@ -187,10 +232,24 @@ async function readPluginDefaults(env: LoadConfigOptions['env']): Promise<{name:
     const pjson = await readFile(join(dataDir, 'node_modules', name, 'package.json'), 'utf8').then((text) => JSON.parse(text) as {nerd?: {defaults?: unknown}}).catch(() => undefined)
     const defaults = pjson?.nerd?.defaults
     if (defaults === undefined) continue
-    if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) throw new NerdError(`plugin ${name}: nerd.defaults must be an object of nerd.toml keys`)
-    found.push({name, settings: await settingsFromDocument(`plugin ${name}: nerd.defaults`, defaults as Record<string, unknown>)})
+    try {
+      found.push({name, settings: pluginDefaultSettings(name, defaults)})
+    } catch (error) {
+      if (!(error instanceof NerdError)) throw error
+      process.stderr.write(`WARNING: ${error.message}; ignoring the plugin's defaults\n`)
+    }
   }
   return found
+}
+
+/**
+ * A plugin's `nerd.defaults` as settings, read as nerd.toml is read: a NerdError naming the plugin
+ * for what nerd.toml would refuse (an unknown key, a value of the wrong type).
+ */
+export function pluginDefaultSettings(name: string, defaults: unknown): Partial<Settings> {
+  const path = `plugin "${name}": nerd.defaults`
+  if (typeof defaults !== 'object' || defaults === null || Array.isArray(defaults)) throw new NerdError(`${path} must be an object of nerd.toml keys`)
+  return settingsFromDocument(path, defaults as Record<string, unknown>)
 }
 
 async function readConfigFile(env: LoadConfigOptions['env'], defaultConfigFile: string): Promise<ConfigFile | undefined> {

@@ -13,6 +13,7 @@ export {
 } from './run-args.ts'
 export {
   loadConfig,
+  runningUnder,
   describeConfig,
   defaultCniPath,
   defaultCgroupManager,

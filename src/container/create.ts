@@ -90,6 +90,8 @@ export interface CreateContext {
   cni: {cniPath: string; netconfPath: string}
   /** The plugins with network hooks, which the OCI hook fires at every attach and detach. */
   networkHooks?: RecordedHooks
+  /** The plugins with nerd:container:start hooks, which the exit handler fires at its restarts by policy. */
+  startHooks?: RecordedHooks
   /** `create`: the user is resolved again at start, and only a start fails for one the image lacks (docker's create). */
   userResolvedAtStart?: boolean
 }
@@ -320,6 +322,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           writeRecord(paths, record),
           writeJsonAtomic(paths.state, INITIAL_STATE),
           writeUserFilesRecord(paths, {digest: userFilesDigest(imageFiles), resolved: built.userError === undefined}),
+          ...(context.startHooks ? [writeJsonAtomic(paths.startHooks, context.startHooks)] : []),
         ])
         const runtimeOptions = context.cgroupManager === 'systemd' ? {systemdCgroup: true} : {}
         try {

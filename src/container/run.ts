@@ -80,22 +80,25 @@ export async function startDetached(scope: ContainerScope, container: LoadedCont
 /**
  * docker's restart: a stop, then a start of the container's process, detached. Marked while under
  * way: the session or exit handler that sees the stopped process out does not remove a `--rm`
- * container meanwhile.
+ * container meanwhile. Returns the pid of the process it started; undefined when another start
+ * came first.
  */
-export async function restartContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string}): Promise<void> {
+export async function restartContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string}): Promise<number | undefined> {
   await markThisProcess(container.paths.restarting)
+  let pid: number | undefined
   try {
     await stopContainer(scope, container, options)
     await resetRestartPolicy(scope, container)
-    await startDetached(scope, container, defaultStartContext()).catch((error: unknown) => {
+    pid = await startDetached(scope, container, defaultStartContext()).catch((error: unknown) => {
       // A start meanwhile (another restart, start) has it running again: what this restart was for.
-      if (error instanceof Error && error.cause instanceof AlreadyRunningError) return
+      if (error instanceof Error && error.cause instanceof AlreadyRunningError) return undefined
       throw startCommandFailure(error)
     })
   } finally {
     await rm(container.paths.restarting, {force: true})
   }
   await publishContainerEvent(scope, container, 'restart')
+  return pid
 }
 
 /**

@@ -35,6 +35,8 @@ export interface ContainerPaths {
   startMark: string
   /** Which networks the container joins (network/attach.ts), and what is attached now. */
   networkPlan: string
+  /** The plugins subscribed to nerd:container:start at create, for the starts the exit handler makes (start-hooks.ts). */
+  startHooks: string
   networkState: string
   /** The stdin FIFO of a detached `-i` container, which `attach` writes to and its logger (with `-t`) or nerd's drain keeps open. */
   stdin: string
@@ -106,6 +108,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     initPid: join(dir, 'init.pid'),
     startMark: join(dir, 'start-requested'),
     networkPlan: join(dir, 'network-plan.json'),
+    startHooks: join(dir, 'start-hooks.json'),
     networkState: join(dir, 'network.json'),
     stdin: join(dir, 'stdin.fifo'),
     drainMark: join(dir, 'output-draining'),

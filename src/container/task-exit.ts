@@ -18,6 +18,7 @@ import {unlink} from 'node:fs/promises'
 import {AlreadyRunningError, deleteTask, getTask, holdOffRestartMonitor, loadContainer, monitorRestarts, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, removeRestartStatusLabel, UNSEEN_EXIT_STATUS} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
+import {announceRecordedStart} from './start-hooks.ts'
 import {signalNumber} from './spec/signals.ts'
 import {startedBeforeBoot} from './host-process.ts'
 import {releaseMark, waitForMark} from './process-mark.ts'
@@ -49,21 +50,21 @@ export function restartDelayMs(previousDelayMs: number | undefined, ranMs: numbe
 export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer, options: {endedPid?: number; dueAt?: number} = {}): Promise<void> {
   const running = (task: Process | undefined): boolean => (task?.status ?? 'STOPPED') !== 'STOPPED'
   // A stop marks the container first, then waits for this lock: either this sees the mark, or the stop sees what this started.
-  await withFileLock(container.paths.policyRestart, async () => {
+  const pid = await withFileLock(container.paths.policyRestart, async (): Promise<number | undefined> => {
     const task = await getTask(scope, container.record.Id)
-    if (running(task)) return
+    if (running(task)) return undefined
     // Another process than the one that ended (`endedPid`) was started meanwhile (a user's start or
     // restart, which also sets the count back): its own exit is its own handler's to see out.
-    if (task && options.endedPid !== undefined && task.pid !== options.endedPid) return
+    if (task && options.endedPid !== undefined && task.pid !== options.endedPid) return undefined
     // Called off meanwhile: a stop, or a start by hand (which clears the due time, see backOff).
     let due = false
     await updateState(container.paths, (current) => {
       due = !current.ExplicitlyStopped && (options.dueAt === undefined || current.RestartDueAt === options.dueAt)
       return due ? {RestartCount: startedBeforeBoot(current.StartedAt) ? 0 : current.RestartCount + 1} : {}
     })
-    if (!due) return
+    if (!due) return undefined
     try {
-      await startDetached(scope, container, defaultStartContext())
+      return await startDetached(scope, container, defaultStartContext())
     } catch (error) {
       if (!running(await getTask(scope, container.record.Id))) throw error
       // Found running before any mark was left, or the mark is still here: the monitor's logger counted.
@@ -71,8 +72,12 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
       const markLeft = await unlink(container.paths.startMark).then(() => true, () => false)
       // (Both set it to 0 after a reboot.)
       if (beforeMark || markLeft) await updateState(container.paths, (current) => ({RestartCount: Math.max(0, current.RestartCount - 1)}))
+      return undefined
     }
   })
+  // Not under the lock: a stop need not wait for the plugins. Their failure is a warning (of a
+  // notification), as after the user's starts.
+  if (pid !== undefined) await announceRecordedStart(container, pid)
 }
 
 /**

@@ -45,9 +45,10 @@ const warnedMissing = new Set<string>()
 /**
  * The recorded plugins as they are installed now: a user plugin (installed, linked, or brought by a
  * bundle) is matched by name and taken from where it is now, with the hooks for `events` it now
- * declares; one that is no longer installed is skipped with a warning, once per process.
+ * declares; one that is no longer installed is skipped with a warning, once per process, which calls
+ * the hooks skipped `skipped`.
  */
-export function currentRecordedPlugins(recorded: RecordedHooks, events: readonly string[], warn: (message: string) => void = stderrWarning): RecordedPlugin[] {
+export function currentRecordedPlugins(recorded: RecordedHooks, events: readonly string[], skipped = 'network hooks', warn: (message: string) => void = stderrWarning): RecordedPlugin[] {
   // A record from before nerd kept the data directory: oclif's default for nerd, as the CLI has it.
   const installed = installedPlugins(recorded.dataDir ?? pluginDataDir())
   return recorded.plugins.flatMap((plugin) => {
@@ -56,7 +57,7 @@ export function currentRecordedPlugins(recorded: RecordedHooks, events: readonly
     if (!current) {
       if (!warnedMissing.has(plugin.name)) {
         warnedMissing.add(plugin.name)
-        warn(`plugin "${plugin.name}" is no longer installed; skipping its network hooks`)
+        warn(`plugin "${plugin.name}" is no longer installed; skipping its ${skipped}`)
       }
       return []
     }

@@ -3,8 +3,9 @@ import {abandonWork} from './abandoned-work.ts'
 import {NerdError} from '../errors.ts'
 import {DEFAULT_HOOK_TIMEOUT_MS, orderedHookSteps} from './discovery.ts'
 import type {HookStep} from './discovery.ts'
-import {HookError, describeThrown} from './errors.ts'
+import {HookError, describeThrown, plainLine} from './errors.ts'
 import {loadHookFunction} from './loader.ts'
+import {watchHookCall} from './stray-errors.ts'
 import type {
   CniConfList,
   ConversionFormat,
@@ -134,7 +135,7 @@ const combiners: {[E in NerdHookEvent]: Combiner<E>} = {
       if (result === undefined || result === null) continue
       if (!isRecord(result)) throw invalidResult(step, event, 'expected undefined or {verified, ...}')
       if (result.verified === false) {
-        const reason = typeof result.reason === 'string' && result.reason !== '' ? result.reason : 'no reason given'
+        const reason = (typeof result.reason === 'string' && plainLine(result.reason)) || 'no reason given'
         throw new HookError({plugin: step.plugin.name, event, reason: `rejected image "${payload.name}": ${reason}`})
       }
       if (result.verified !== true || typeof result.verifier !== 'string' || result.verifier === '') {
@@ -201,7 +202,7 @@ const combiners: {[E in NerdHookEvent]: Combiner<E>} = {
       if (result === undefined || result === null) continue
       if (!isRecord(result)) throw invalidResult(step, event, 'expected undefined or {veto?, annotations?}')
       if (typeof result.veto === 'string' && result.veto !== '') {
-        throw new HookError({plugin: step.plugin.name, event, reason: `refused to push "${payload.name}": ${result.veto}`})
+        throw new HookError({plugin: step.plugin.name, event, reason: `refused to push "${payload.name}": ${plainLine(result.veto)}`})
       }
       if (result.annotations !== undefined) {
         if (!isStringRecord(result.annotations)) throw invalidResult(step, event, 'annotations must map strings to strings')
@@ -320,13 +321,22 @@ async function invokeHook({config, event, step, payload, api, options, output}: 
     const hook = await loadHookFunction(plugin, declaration)
     return hook.call(context, payload, context)
   }
+  // What the plugin throws outside its promise (a timer's error, a rejection nobody handles, a call
+  // of process.exit) is this hook's failure while it runs.
+  const stray = watchHookCall(plugin.name, event, plugin.root)
+  const strayFailure = stray.failure.catch((error: unknown) => {
+    // The plugin's code may still be running: nerd exits once the command is done.
+    abandonWork()
+    throw error
+  })
   try {
-    return await Promise.race([run(), deadline])
+    return await Promise.race([run(), deadline, strayFailure])
   } catch (error) {
     if (error === timedOut) throw timedOut
     throw new HookError({plugin: plugin.name, event, reason: describeThrown(error), cause: error})
   } finally {
     clearTimeout(timer)
+    stray.end()
   }
 }
 

@@ -19,6 +19,8 @@ export function pluginCommandEnvironment(config: NerdConfig): Record<string, str
     CONTAINERD_NAMESPACE: config.namespace,
     CONTAINERD_SNAPSHOTTER: config.snapshotter,
     NERD_SETTINGS: JSON.stringify(settings),
+    // A nerd the command starts takes the settings from a nerd it runs under only (config.ts).
+    NERD_SETTINGS_PID: String(process.pid),
   }
 }
 

@@ -1,12 +1,16 @@
 /**
  * What nerd checks of a plugin being installed or linked. A plugin built for another major version
- * of nerd's hook API, or a bundle that does not carry the plugins it names, is refused: at install
- * it is uninstalled again at once, with the reason, rather than failing at its first event or
- * making oclif complain on every command. What would only surprise its user later (commands nerd's
- * own hide, hook declarations nerd cannot use) is a warning at install and link.
+ * of nerd's hook API or with `nerd.defaults` nerd.toml would refuse, or a bundle that does not carry
+ * the plugins it names or carries one nerd refuses, is refused: at install it is uninstalled again
+ * at once, with the reason, rather than failing at its first event or making oclif complain on
+ * every command. What would only surprise its user later (commands nerd's own hide, hook
+ * declarations nerd cannot use) is a warning at install and link.
  */
 import {spawnSync} from 'node:child_process'
 import type {Hook, Interfaces} from '@oclif/core'
+import {pluginDefaultSettings} from '../config/config.ts'
+import {NerdError} from '../errors.ts'
+import {compareStrings} from '../format/go-values.ts'
 import {hookDeclarationProblems, readNerdSettings} from '../hooks/discovery.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
@@ -20,13 +24,14 @@ export async function checkInstalledPlugins(this: Hook.Context, options: {config
   const {config} = options
   for (const plugin of config.getPluginsList()) {
     if (!isUsers(config, plugin)) continue
-    const refusal = await pluginRefusal(plugin)
+    // oclif's installer loads the plugin it installed as a plain Plugin: not typed 'user' yet.
+    const arriving = plugin.type === 'core'
+    const refusal = (arriving ? bundleConflict(config, plugin) : undefined) ?? (await pluginRefusal(plugin))
     if (refusal) {
       await config.runCommand('plugins:uninstall', [plugin.name])
       this.error(`${refusal}; it was not installed`, {exit: 1})
     }
-    // oclif's installer loads the plugin it installed as a plain Plugin: not typed 'user' yet.
-    if (plugin.type === 'core') printWarnings(pluginWarnings(config, plugin))
+    if (arriving) printWarnings(await pluginWarnings(config, plugin))
   }
 }
 
@@ -39,56 +44,168 @@ function isUsers(config: Interfaces.Config, plugin: Interfaces.Plugin): boolean 
   return plugin.type === 'user' || plugin.type === 'link' || plugin.root.startsWith(`${config.dataDir}/`)
 }
 
-/** Why nerd cannot use `plugin`, or undefined when it can. */
+/**
+ * Why nerd cannot use `plugin`, or undefined when it can: its own settings, then those of the
+ * plugins it carries as a bundle, which oclif loads with it (and nerd would otherwise refuse only
+ * when their hooks fire, failing every pull and run from then on).
+ */
 export async function pluginRefusal(plugin: Interfaces.Plugin): Promise<string | undefined> {
   const declared = readNerdSettings(plugin.name, plugin.pjson).hookApi
   const refusal = declared === undefined ? undefined : hookApiIncompatibility(plugin.name, declared)
   if (refusal) return refusal
-  const missing = await missingBundledPlugins(plugin)
+  // What oclif loads without a word (a hook given as a number) nerd cannot use either.
+  const malformed = oclifSectionProblem(plugin.name, plugin.pjson) ?? pluginDefaultsProblem(plugin)
+  if (malformed) return malformed
+  const {carried, missing} = await bundledPlugins(plugin)
   if (missing.length > 0) return `bundle "${plugin.name}" does not carry ${missing.join(', ')} (run npm install in it before npm pack)`
+  for (const child of carried) {
+    const childRefusal = await pluginRefusal(child)
+    if (childRefusal) return `bundle "${plugin.name}" carries a plugin nerd cannot use: ${childRefusal}`
+  }
   return undefined
 }
 
+/** What nerd.toml would refuse in the plugin's `nerd.defaults`, read as every command reads them. */
+function pluginDefaultsProblem(plugin: Interfaces.Plugin): string | undefined {
+  const block: unknown = plugin.pjson.nerd
+  const defaults = typeof block === 'object' && block !== null ? (block as {defaults?: unknown}).defaults : undefined
+  if (defaults === undefined) return undefined
+  try {
+    pluginDefaultSettings(plugin.name, defaults)
+    return undefined
+  } catch (error) {
+    if (error instanceof NerdError) return error.message
+    throw error
+  }
+}
+
 /**
- * The plugins a bundle names in `oclif.plugins` that oclif would fail to load from it: the names of
- * its dependencies matching those patterns (as oclif matches them), loaded as oclif loads them.
+ * The plugins a bundle names in `oclif.plugins` (the names of its dependencies matching those
+ * patterns, as oclif matches them), loaded as oclif loads them: `carried`, or `missing` when oclif
+ * would fail to load them from it.
  */
-async function missingBundledPlugins(plugin: Interfaces.Plugin): Promise<string[]> {
-  const patterns = (plugin.pjson.oclif?.plugins ?? []).filter((pattern): pattern is string => typeof pattern === 'string')
-  if (patterns.length === 0) return []
-  const named = Object.keys(plugin.pjson.dependencies ?? {}).filter((name) => patterns.some((pattern) => pluginPatternMatches(pattern, name)))
+async function bundledPlugins(plugin: Interfaces.Plugin): Promise<{carried: Interfaces.Plugin[]; missing: string[]}> {
+  const named = bundledPluginNames(plugin)
+  if (named.length === 0) return {carried: [], missing: []}
   const {Plugin} = await import('@oclif/core/config')
+  const carried: Interfaces.Plugin[] = []
   const missing: string[] = []
   for (const name of named) {
+    const child = new Plugin({name, root: plugin.root, type: plugin.type, parent: plugin as never})
     try {
-      await new Plugin({name, root: plugin.root, type: plugin.type, parent: plugin as never}).load()
+      await child.load()
+      carried.push(child)
     } catch {
       missing.push(name)
     }
   }
-  return missing
+  return {carried, missing}
 }
 
-/** The warnings about `plugin` worth giving when it is installed or linked. */
-export function pluginWarnings(config: Interfaces.Config, plugin: Interfaces.Plugin): string[] {
-  const hidden = hiddenCommands(config, plugin)
-  return [
-    ...(hidden.length > 0 ? [`plugin "${plugin.name}" has commands that nerd's own hide (nerd's win): ${hidden.join(', ')}`] : []),
-    ...hookDeclarationProblems(plugin),
-    ...unloadableHookModules(plugin),
-  ]
+/**
+ * What in a plugin's package.json `oclif` section oclif cannot load: it would fail with a TypeError
+ * of its own (`Cannot read properties of null`) that names neither the plugin nor the entry, on
+ * install or link and then on every command.
+ */
+export function oclifSectionProblem(name: string, pjson: unknown): string | undefined {
+  const oclif = isObject(pjson) ? pjson.oclif : undefined
+  if (oclif === undefined) return undefined
+  const refused = (what: string) => `plugin "${name}" has ${what} in its package.json`
+  if (!isObject(oclif)) return refused('an "oclif" entry that is not an object')
+  const {hooks, commands, plugins, topics} = oclif
+  if (hooks !== undefined) {
+    if (!isObject(hooks)) return refused('an "oclif.hooks" that is not an object')
+    for (const [event, declared] of Object.entries(hooks)) {
+      const entries: unknown[] = Array.isArray(declared) ? declared : [declared]
+      const usable = (entry: unknown) => typeof entry === 'string' || (isObject(entry) && typeof entry.target === 'string' && (entry.identifier === undefined || typeof entry.identifier === 'string'))
+      if (!entries.every(usable)) return refused(`a hook for ${JSON.stringify(event)} that is neither a module path nor {target, identifier}`)
+    }
+  }
+  const strategies = ['pattern', 'explicit', 'single']
+  if (commands !== undefined && typeof commands !== 'string' && !(isObject(commands) && typeof commands.target === 'string' && strategies.includes(commands.strategy as string))) {
+    return refused('an "oclif.commands" that is neither a directory nor {strategy, target}')
+  }
+  if (plugins !== undefined && !Array.isArray(plugins)) return refused('an "oclif.plugins" that is not a list')
+  if (topics !== undefined && !(isObject(topics) && Object.values(topics).every(isObject))) return refused('an "oclif.topics" that is not an object of topics')
+  return undefined
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The names of the plugins a bundle carries: its dependencies that its `oclif.plugins` patterns match. */
+export function bundledPluginNames(plugin: Interfaces.Plugin): string[] {
+  const patterns = (plugin.pjson.oclif?.plugins ?? []).filter((pattern): pattern is string => typeof pattern === 'string')
+  if (patterns.length === 0) return []
+  return Object.keys(plugin.pjson.dependencies ?? {}).filter((name) => patterns.some((pattern) => pluginPatternMatches(pattern, name)))
+}
+
+/**
+ * Why `plugin` cannot be added next to the user's other plugins: it is a plugin an installed
+ * bundle carries, or a bundle carrying one installed on its own. oclif would load one copy of the
+ * two, not always the one `nerd plugins` shows, and uninstalling the one would leave the other.
+ */
+export function bundleConflict(config: Interfaces.Config, plugin: Interfaces.Plugin): string | undefined {
+  const others = config.getPluginsList().filter((other) => isUsers(config, other) && other !== plugin && other.name !== plugin.name && !other.root.startsWith(`${plugin.root}/`))
+  const bundle = others.find((other) => bundledPluginNames(other).includes(plugin.name))
+  if (bundle) return `plugin "${plugin.name}" is installed already, with bundle "${bundle.name}": uninstall the bundle first`
+  const carried = new Set(bundledPluginNames(plugin))
+  const alone = others.find((other) => carried.has(other.name) && !other.parent)
+  if (alone) return `bundle "${plugin.name}" carries plugin "${alone.name}", which is installed already on its own: uninstall it first`
+  return undefined
+}
+
+/**
+ * The warnings about `plugin` (and the plugins it carries as a bundle) worth giving when it is
+ * installed or linked.
+ */
+export async function pluginWarnings(config: Interfaces.Config, plugin: Interfaces.Plugin): Promise<string[]> {
+  const arriving = [plugin, ...(await bundledPlugins(plugin)).carried]
+  const names = new Set(arriving.map((each) => each.name))
+  return arriving.flatMap((each) => {
+    const hidden = hiddenCommands(config, each)
+    return [
+      ...(hidden.length > 0 ? [`plugin "${each.name}" has commands that nerd's own hide (nerd's win): ${hidden.join(', ')}`] : []),
+      ...sharedCommands(config, each, names),
+      ...hookDeclarationProblems(each),
+      ...unloadableHookModules(each),
+    ]
+  })
+}
+
+/** A command's id and aliases, as oclif registers them (`image:ls`). */
+function commandIds(plugin: Interfaces.Plugin): string[] {
+  return plugin.commands.flatMap((command) => [command.id, ...command.aliases])
+}
+
+/** As typed: `image ls`. */
+function typed(ids: Iterable<string>): string[] {
+  return [...new Set(ids)].sort().map((id) => id.replaceAll(':', ' '))
 }
 
 /** The plugin's command ids and aliases that are also ids or aliases of nerd's commands, as typed (`image ls`). */
 function hiddenCommands(config: Interfaces.Config, plugin: Interfaces.Plugin): string[] {
-  const nerds = new Set(
-    config
-      .getPluginsList()
-      .filter((other) => other !== plugin && !isUsers(config, other))
-      .flatMap((other) => other.commands.flatMap((command) => [command.id, ...command.aliases])),
-  )
-  const ids = plugin.commands.flatMap((command) => [command.id, ...command.aliases]).filter((id) => nerds.has(id))
-  return [...new Set(ids)].sort().map((id) => id.replaceAll(':', ' '))
+  const nerds = new Set(config.getPluginsList().filter((other) => other !== plugin && !isUsers(config, other)).flatMap(commandIds))
+  return typed(commandIds(plugin).filter((id) => nerds.has(id)))
+}
+
+/**
+ * A warning for each other plugin of the user's (not one of `arriving`) with command ids or aliases
+ * the plugin has too. oclif runs an installed plugin's over a linked one's; of two installed (or
+ * two linked) plugins it runs the one it happened to load first.
+ */
+function sharedCommands(config: Interfaces.Config, plugin: Interfaces.Plugin, arriving: ReadonlySet<string>): string[] {
+  const ids = new Set(commandIds(plugin))
+  const linked = (each: Interfaces.Plugin) => each.type === 'link'
+  const others = [...config.getPluginsList()].sort((a, b) => compareStrings(a.name, b.name))
+  return others.flatMap((other) => {
+    if (arriving.has(other.name) || !isUsers(config, other)) return []
+    const both = commandIds(other).filter((id) => ids.has(id))
+    if (both.length === 0) return []
+    const rule = linked(plugin) === linked(other) ? 'which of the two runs is not defined' : `the installed plugin "${linked(plugin) ? other.name : plugin.name}"'s run`
+    return [`plugin "${plugin.name}" has commands that plugin "${other.name}" has too (${rule}): ${typed(both).join(', ')}`]
+  })
 }
 
 /** Hook modules that are missing or do not parse (checked with `node --check`, which runs nothing). */

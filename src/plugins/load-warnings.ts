@@ -5,6 +5,9 @@
  * module's failure for when that command is run (commandLoadFailure): the other commands do not
  * need it.
  */
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {pluginDataDir} from '../paths.ts'
 
 interface CommandLoadFailure {
   plugin: string
@@ -44,6 +47,9 @@ function pluginLoadWarning(warning: unknown, second: unknown): string | undefine
   const plugin = /^plugin: (.+)$/m.exec(detail)?.[1]
   if (plugin === undefined) return undefined
   const reason = error.message.split('\n', 1)[0]!.trim()
+  // A user's plugin whose package.json does not parse: oclif's detail names the CLI's own root.
+  const unparsable = error instanceof SyntaxError ? unparsablePluginPackage(error.message) : undefined
+  if (unparsable) return `plugin "${unparsable.name}" cannot be loaded: ${unparsable.file}: ${reason}`
   const command = /^task: findCommand \((.+)\)$/m.exec(detail)?.[1]
   if (command !== undefined) {
     commandFailures.set(command, {plugin, reason})
@@ -59,4 +65,31 @@ function pluginLoadWarning(warning: unknown, second: unknown): string | undefine
       : `plugin "${notFound[1]}" cannot be loaded: its package is not found`
   }
   return `plugin "${plugin}" cannot be loaded: ${reason}`
+}
+
+/**
+ * The installed or linked plugin (as the data directory lists them) whose package.json fails to
+ * parse with `message`. Read only when oclif has reported such a failure.
+ */
+function unparsablePluginPackage(message: string): {name: string; file: string} | undefined {
+  const dataDir = pluginDataDir(process.env)
+  let listed: unknown[]
+  try {
+    listed = (JSON.parse(readFileSync(join(dataDir, 'package.json'), 'utf8')) as {oclif?: {plugins?: unknown[]}}).oclif?.plugins ?? []
+  } catch {
+    return undefined
+  }
+  for (const entry of listed) {
+    const {name, type, root} = (typeof entry === 'object' && entry !== null ? entry : {}) as {name?: unknown; type?: unknown; root?: unknown}
+    if (typeof name !== 'string') continue
+    const directory = type === 'link' && typeof root === 'string' ? root : type === 'user' ? join(dataDir, 'node_modules', name) : undefined
+    if (directory === undefined) continue
+    const file = join(directory, 'package.json')
+    try {
+      JSON.parse(readFileSync(file, 'utf8'))
+    } catch (error) {
+      if (error instanceof SyntaxError && error.message === message) return {name, file}
+    }
+  }
+  return undefined
 }

@@ -13,15 +13,22 @@ import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
+import {describeThrown} from '../hooks/errors.ts'
+import {oclifSectionProblem} from './install-check.ts'
 
 function packsDir(): string {
   return join(pluginDataDir(process.env), 'packs')
 }
 
+/** The npm nerd ships with, which oclif's installer runs too. */
+function npmCli(): string {
+  return join(dirname(createRequire(import.meta.url).resolve('npm/package.json')), 'bin', 'npm-cli.js')
+}
+
 async function packDirectory(directory: string): Promise<string> {
   const destination = packsDir()
   await mkdir(destination, {recursive: true})
-  const npm = join(dirname(createRequire(import.meta.url).resolve('npm/package.json')), 'bin', 'npm-cli.js')
+  const npm = npmCli()
   try {
     // A vendor bundle carries its plugins inside (bundleDependencies): they are installed as copies
     // first (from local paths: offline), so that the tarball holds them.
@@ -70,6 +77,39 @@ export async function installArgv(argv: readonly string[]): Promise<string[]> {
     rewritten.push(`file:${statSync(path).isDirectory() ? await packDirectory(path) : path}`)
   }
   return rewritten
+}
+
+/**
+ * Runs `install` (oclif's installer) and, when it fails, removes the npm dependencies it added: oclif
+ * takes them back only when its own check of the plugin fails, not when loading the plugin throws
+ * (a malformed `oclif` section), and then neither `plugins uninstall` nor `plugins reset` finds them.
+ * The error then names the plugin, with what is wrong in its `oclif` section if nerd can tell.
+ */
+export async function undoingFailedInstall(install: () => Promise<void>): Promise<void> {
+  const before = new Set((await dataManifest()).dependencies)
+  try {
+    await install()
+  } catch (error) {
+    // Not those of plugins installed before the one that failed (`plugins install a b`).
+    const {dependencies, plugins} = await dataManifest()
+    const added = dependencies.filter((name) => !before.has(name) && !plugins.includes(name))
+    if (added.length === 0) throw error
+    const dataDir = pluginDataDir(process.env)
+    const [name] = added as [string]
+    const pjson: unknown = await readFile(join(dataDir, 'node_modules', name, 'package.json'), 'utf8').then((text) => JSON.parse(text), () => undefined)
+    await promisify(execFile)(process.execPath, [npmCli(), 'uninstall', '--no-audit', '--no-fund', '--ignore-scripts', ...added], {cwd: dataDir}).catch(() => undefined)
+    // What npm did not take (a package missing from its lock file) goes all the same.
+    for (const leftover of added) await rm(join(dataDir, 'node_modules', leftover), {recursive: true, force: true})
+    const reason = oclifSectionProblem(name, pjson) ?? `plugin "${name}" cannot be loaded: ${describeThrown(error)}`
+    throw new NerdError(`${reason}; it was not installed`, {cause: error})
+  }
+}
+
+/** The npm dependencies of nerd's plugin data directory, and the plugins oclif lists there. */
+async function dataManifest(): Promise<{dependencies: string[]; plugins: string[]}> {
+  const manifest: {dependencies?: Record<string, string>; oclif?: {plugins?: unknown[]}} = await readFile(join(pluginDataDir(process.env), 'package.json'), 'utf8').then((text) => JSON.parse(text), () => ({}))
+  const plugins = (manifest.oclif?.plugins ?? []).flatMap((entry) => (typeof entry === 'string' ? [entry] : typeof (entry as {name?: unknown})?.name === 'string' ? [(entry as {name: string}).name] : []))
+  return {dependencies: Object.keys(manifest.dependencies ?? {}), plugins}
 }
 
 /**

@@ -28,7 +28,7 @@ let env: Record<string, string>
  * Writes a small plugin under the test's home: its package.json (`name`, version 1.0.0, type
  * module, `oclif` and `nerd` as given), an empty manifest unless `manifest` is false, and `files`.
  */
-async function writePlugin(name: string, pjson: {oclif?: object; nerd?: object}, files: Record<string, string> = {}, options: {manifest?: boolean} = {}): Promise<string> {
+async function writePlugin(name: string, pjson: {oclif?: object; nerd?: object; [key: string]: unknown}, files: Record<string, string> = {}, options: {manifest?: boolean} = {}): Promise<string> {
   const root = join(home, 'plugins', name)
   await rm(root, {recursive: true, force: true})
   await mkdir(root, {recursive: true})
@@ -39,6 +39,17 @@ async function writePlugin(name: string, pjson: {oclif?: object; nerd?: object},
     await writeFile(join(root, path), text)
   }
   return root
+}
+
+/** A vendor bundle under the test's home that carries the plugins of the given directories (written by writePlugin). */
+function writeBundle(name: string, children: string[], nerd: object = {hookApi: '^1'}): Promise<string> {
+  const names = children.map((child) => child.split('/').pop()!)
+  return writePlugin(name, {
+    dependencies: Object.fromEntries(names.map((child) => [child, `file:../${child}`])),
+    bundleDependencies: names,
+    oclif: {plugins: names},
+    nerd,
+  })
 }
 
 /** A hook that never ends and keeps a timer running, when NERD_TEST_HANG names its event. */
@@ -125,6 +136,69 @@ describe('plugins install, uninstall and refusal', () => {
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
   })
 
+  it('refuses a bundle that carries a plugin built for another hook API major, naming it, and keeps nothing of it', async () => {
+    const child = await writePlugin('nerd-plugin-vtwo', {oclif: {hooks: {'nerd:container:start': './hooks/start.js'}}, nerd: {hookApi: '^2'}}, {'hooks/start.js': 'export default () => {}\n'})
+    const bundle = await writeBundle('nerd-bundle-two', [child])
+    const result = await nerd(['plugins', 'install', bundle], {env})
+    assert.equal(result.code, 1, result.stderr)
+    assert.match(result.stderr, /^Error: bundle "nerd-bundle-two" carries a plugin nerd cannot use: plugin "nerd-plugin-vtwo" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+; it was not installed$/m)
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.deepEqual(await readdir(join(home, 'data', 'nerd', 'packs')), [])
+    assert.deepEqual((await readdir(join(home, 'data', 'nerd', 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
+    const linked = await nerd(['plugins', 'link', bundle], {env})
+    assert.deepEqual([linked.code, linked.stderr], [1, 'Error: bundle "nerd-bundle-two" carries a plugin nerd cannot use: plugin "nerd-plugin-vtwo" targets nerd hook API 2.x; this nerd provides 1.0.0; it was not linked\n'])
+    const ran = await nerd(['run', '--rm', '--network', 'none', IMG, 'true'], {env})
+    assert.deepEqual([ran.code, ran.stderr], [0, ''])
+  })
+
+  it('refuses a plugin whose nerd.defaults nerd.toml would refuse; defaults broken after install are ignored with a warning', async () => {
+    const typo = await writePlugin('nerd-bundle-typo', {oclif: {}, nerd: {hookApi: '^1', defaults: {insecure_registy: true}}})
+    const refusal = 'plugin "nerd-bundle-typo": nerd.defaults: unknown key "insecure_registy" (did you mean "insecure_registry"?)'
+    const installed = await nerd(['plugins', 'install', typo], {env})
+    assert.equal(installed.code, 1, installed.stderr)
+    assert.ok(installed.stderr.split('\n').includes(`Error: ${refusal}; it was not installed`), installed.stderr)
+    const linked = await nerd(['plugins', 'link', typo], {env})
+    assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${refusal}; it was not linked\n`])
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    // Broken in place after a good install: commands go on without those defaults, uninstall works.
+    const good = await writePlugin('nerd-bundle-typo', {oclif: {}, nerd: {hookApi: '^1', defaults: {insecure_registry: true}}})
+    await nerdOk(['plugins', 'install', good], {env})
+    const pjson = join(home, 'data', 'nerd', 'node_modules', 'nerd-bundle-typo', 'package.json')
+    await writeFile(pjson, (await readFile(pjson, 'utf8')).replace('insecure_registry', 'insecure_registy'))
+    const warning = `WARNING: ${refusal}; ignoring the plugin's defaults\n`
+    const ps = await nerd(['ps'], {env})
+    assert.deepEqual([ps.code, ps.stderr], [0, warning])
+    const info = await nerd(['info', '--format', '{{json .}}'], {env})
+    assert.deepEqual([info.code, info.stderr], [0, warning])
+    assert.deepEqual((JSON.parse(info.stdout) as {Settings: {key: string}[]}).Settings.filter((setting) => setting.key === 'insecure_registry'), [])
+    const uninstalled = await nerd(['plugins', 'uninstall', 'nerd-bundle-typo'], {env})
+    assert.equal(uninstalled.code, 0, uninstalled.stderr)
+    assert.equal((await nerd(['ps'], {env})).stderr, '')
+  })
+
+  it('refuses a plugin whose oclif section oclif cannot load, naming the plugin and the entry, and keeps nothing of it', async () => {
+    const data = join(home, 'data', 'nerd')
+    const cases = [
+      ['nerd-plugin-nullhook', {hooks: {'nerd:container:start': [null]}}, 'a hook for "nerd:container:start" that is neither a module path nor {target, identifier}'],
+      ['nerd-plugin-numbercommands', {commands: 5}, 'an "oclif.commands" that is neither a directory nor {strategy, target}'],
+      // oclif loads this one; nerd's loader could not.
+      ['nerd-plugin-numberhook', {hooks: {'nerd:container:create': 42}}, 'a hook for "nerd:container:create" that is neither a module path nor {target, identifier}'],
+    ] as const
+    for (const [name, oclif, what] of cases) {
+      const plugin = await writePlugin(name, {oclif, nerd: {hookApi: '^1'}})
+      const installed = await nerd(['plugins', 'install', plugin], {env})
+      assert.equal(installed.code, 1, installed.stderr)
+      assert.ok(installed.stderr.split('\n').includes(`Error: plugin "${name}" has ${what} in its package.json; it was not installed`), installed.stderr)
+      const manifest = JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}
+      assert.deepEqual(manifest.dependencies ?? {}, {})
+      assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
+      assert.deepEqual(await readdir(join(data, 'packs')), [])
+      const linked = await nerd(['plugins', 'link', plugin], {env})
+      assert.deepEqual([linked.code, linked.stderr], [1, `Error: plugin "${name}" has ${what} in its package.json; it was not linked\n`])
+    }
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
   it('exits once the command is done when a hook outlives its time limit, failing or warning as the event says', async () => {
     const plugin = await writePlugin('nerd-plugin-hang', {
       oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:container:start': './hooks/start.js'}},
@@ -166,6 +240,33 @@ describe('plugins install, uninstall and refusal', () => {
     const result = await nerd(['ps'], {env: {...env, XDG_DATA_HOME: data}})
     assert.equal(result.code, 0, result.stderr)
     assert.equal(result.stderr, 'WARNING: plugin "nerd-plugin-lost" cannot be loaded: its package is not found\n')
+  })
+
+  it('a package.json that does not parse is named by its path: at link, and when a linked plugin\'s breaks later', async () => {
+    const broken = '{"name": "nerd-plugin-broken", broken'
+    const parseError = (() => {
+      try {
+        JSON.parse(broken)
+      } catch (error) {
+        return (error as Error).message
+      }
+      throw new Error('it parsed')
+    })()
+    const plugin = await writePlugin('nerd-plugin-broken', {oclif: {}})
+    const file = join(plugin, 'package.json')
+    const good = await readFile(file, 'utf8')
+    await writeFile(file, broken)
+    const linked = await nerd(['plugins', 'link', plugin], {env})
+    assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${file}: ${parseError}; it was not linked\n`])
+    await writeFile(file, good)
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      await writeFile(file, broken)
+      const ps = await nerd(['ps'], {env})
+      assert.deepEqual([ps.code, ps.stderr], [0, `WARNING: plugin "nerd-plugin-broken" cannot be loaded: ${file}: ${parseError}\n`])
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-broken'], {env})
+    }
   })
 
   it('refuses a path that does not exist at once, without asking npm or GitHub', async () => {
@@ -217,6 +318,65 @@ describe('plugins install, uninstall and refusal', () => {
     }
   })
 
+  it('install and link warn about commands another of the user\'s plugins has too, naming both; an installed plugin\'s run before a linked one\'s', async () => {
+    const command = (text: string, aliases: string[] = []) => `export default class Command { static aliases = ${JSON.stringify(aliases)}; static async run() { console.log('${text}') } }\n`
+    const first = await writePlugin('nerd-plugin-dupa', {oclif: {commands: './commands'}}, {'commands/dup/info.js': command('from dupa')}, {manifest: false})
+    const second = await writePlugin('nerd-plugin-dupb', {oclif: {commands: './commands'}}, {'commands/dup/info.js': command('from dupb'), 'commands/dupb.js': command('dupb alias', ['dup:alias'])}, {manifest: false})
+    const third = await writePlugin('nerd-plugin-dupc', {oclif: {commands: './commands'}}, {'commands/dup/info.js': command('from dupc'), 'commands/dup/alias.js': command('dupc alias')}, {manifest: false})
+    const warnings = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('WARNING'))
+    await nerdOk(['plugins', 'install', first], {env})
+    try {
+      const installed = await nerd(['plugins', 'install', second], {env})
+      assert.equal(installed.code, 0, installed.stderr)
+      assert.deepEqual(warnings(installed.stderr), ['WARNING: plugin "nerd-plugin-dupb" has commands that plugin "nerd-plugin-dupa" has too (which of the two runs is not defined): dup info'])
+      const linked = await nerd(['plugins', 'link', third], {env})
+      assert.equal(linked.code, 0, linked.stderr)
+      assert.deepEqual(warnings(linked.stderr), [
+        'WARNING: plugin "nerd-plugin-dupc" has commands that plugin "nerd-plugin-dupa" has too (the installed plugin "nerd-plugin-dupa"\'s run): dup info',
+        'WARNING: plugin "nerd-plugin-dupc" has commands that plugin "nerd-plugin-dupb" has too (the installed plugin "nerd-plugin-dupb"\'s run): dup alias, dup info',
+      ])
+      assert.equal(await nerdOk(['dup', 'alias'], {env}), 'dupb alias\n')
+    } finally {
+      for (const name of ['nerd-plugin-dupc', 'nerd-plugin-dupb', 'nerd-plugin-dupa']) await nerd(['plugins', 'uninstall', name], {env})
+    }
+  })
+
+  it('refuses a plugin a bundle carries already, and a bundle carrying one installed on its own; uninstalling a bundle warns about the containers that recorded its plugins', async () => {
+    const gammaPlugin = (directory: string, version: string) => writePlugin(directory, {
+      version,
+      oclif: {hooks: {'nerd:network:setup': './hooks/net.js'}},
+      nerd: {hookApi: '^1'},
+    }, {'hooks/net.js': 'export default () => {}\n'})
+    const gamma = await gammaPlugin('nerd-plugin-gamma', '1.0.0')
+    const bundle = await writeBundle('nerd-bundle-gamma', [gamma])
+    const newer = await gammaPlugin('nerd-plugin-gamma-v2', '2.0.0')
+    await writeFile(join(newer, 'package.json'), (await readFile(join(newer, 'package.json'), 'utf8')).replace('nerd-plugin-gamma-v2', 'nerd-plugin-gamma'))
+    await writeFile(join(newer, 'oclif.manifest.json'), JSON.stringify({version: '2.0.0', commands: {}}))
+    await nerdOk(['plugins', 'install', bundle], {env})
+    try {
+      const installed = await nerd(['plugins', 'install', newer], {env})
+      assert.equal(installed.code, 1, installed.stderr)
+      assert.ok(installed.stderr.split('\n').includes('Error: plugin "nerd-plugin-gamma" is installed already, with bundle "nerd-bundle-gamma": uninstall the bundle first; it was not installed'), installed.stderr)
+      const linked = await nerd(['plugins', 'link', newer], {env})
+      assert.deepEqual([linked.code, linked.stderr], [1, 'Error: plugin "nerd-plugin-gamma" is installed already, with bundle "nerd-bundle-gamma": uninstall the bundle first; it was not linked\n'])
+      assert.match(await nerdOk(['plugins'], {env}), /^nerd-bundle-gamma 1\.0\.0\n└─ nerd-plugin-gamma 1\.0\.0$/m)
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}} {{.Bundle}}'], {env}), 'nerd-bundle-gamma 1.0.0 \nnerd-plugin-gamma 1.0.0 nerd-bundle-gamma\n')
+      await nerdOk(['create', '--name', 'gamma-net', IMG, 'true'], {env})
+      const uninstalled = await nerd(['plugins', 'uninstall', 'nerd-bundle-gamma'], {env})
+      assert.equal(uninstalled.code, 0, uninstalled.stderr)
+      assert.match(uninstalled.stderr, /^WARNING: 1 container was created with the network hooks of plugin "nerd-plugin-gamma"; they start without them from now on$/m)
+      // The other way round.
+      await nerdOk(['plugins', 'install', newer], {env})
+      const bundled = await nerd(['plugins', 'install', bundle], {env})
+      assert.equal(bundled.code, 1, bundled.stderr)
+      assert.ok(bundled.stderr.split('\n').includes('Error: bundle "nerd-bundle-gamma" carries plugin "nerd-plugin-gamma", which is installed already on its own: uninstall it first; it was not installed'), bundled.stderr)
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), 'nerd-plugin-gamma 2.0.0\n')
+    } finally {
+      await nerd(['rm', '-f', 'gamma-net'], {env})
+      for (const name of ['nerd-bundle-gamma', 'nerd-plugin-gamma']) await nerd(['plugins', 'uninstall', name], {env})
+    }
+  })
+
   it('a container whose network-hook plugin was uninstalled or unlinked starts without it, warned once; an upgrade is taken from where it is now', async () => {
     // The hook module is given as an argument: a later version moves it.
     const networkPlugin = (name: string, module: string) => writePlugin(name, {
@@ -255,12 +415,120 @@ describe('plugins install, uninstall and refusal', () => {
     }
   })
 
+  it('nerd:container:start fires after every start nerd makes: run, start, start -a, restart, and the exit handler\'s restarts by policy', async () => {
+    const plugin = await writePlugin('nerd-plugin-starts', {oclif: {hooks: {'nerd:container:start': './hooks/start.js'}}, nerd: {hookApi: '^1'}}, {
+      'hooks/start.js': "import {appendFileSync} from 'node:fs'\nexport default (payload) => { appendFileSync(payload.labels['test.starts/log'], `${payload.name} ${payload.pid}\\n`) }\n",
+    })
+    await nerdOk(['plugins', 'install', plugin], {env})
+    const log = join(home, 'starts.log')
+    const started = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => line.split(' '))
+    const label = ['--network', 'none', '--label', `test.starts/log=${log}`]
+    try {
+      await nerdOk(['run', '-d', '--name', 'starts-run', ...label, IMG, 'sleep', '600'], {env})
+      await nerdOk(['create', '--name', 'starts', ...label, IMG, 'sleep', '600'], {env})
+      await nerdOk(['start', 'starts'], {env})
+      const pid = (await nerdOk(['inspect', '-f', '{{.State.Pid}}', 'starts'], {env})).trim()
+      await nerdOk(['restart', '-t', '0', 'starts'], {env})
+      // Already running: no start, no event.
+      await nerdOk(['start', 'starts'], {env})
+      await nerdOk(['create', '--name', 'starts-attached', ...label, IMG, 'echo', 'attached'], {env})
+      assert.equal(await nerdOk(['start', '-a', 'starts-attached'], {env}), 'attached\n')
+      assert.deepEqual((await started()).map(([name]) => name), ['starts-run', 'starts', 'starts', 'starts-attached'])
+      assert.equal((await started())[1]![1], pid)
+      assert.ok((await started()).every(([, startedPid]) => Number(startedPid) > 0))
+      // Fails at once, is restarted once by nerd's exit handler, fails again.
+      await nerdOk(['run', '-d', '--name', 'starts-policy', '--restart', 'on-failure:1', ...label, IMG, 'sh', '-c', 'exit 3'], {env})
+      const deadline = Date.now() + 20_000
+      while ((await started()).filter(([name]) => name === 'starts-policy').length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200))
+      const policy = (await started()).filter(([name]) => name === 'starts-policy')
+      assert.equal(policy.length, 2, JSON.stringify(await started()))
+      assert.notEqual(policy[0]![1], policy[1]![1])
+    } finally {
+      await nerd(['rm', '-f', 'starts-run', 'starts', 'starts-attached', 'starts-policy'], {env})
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-starts'], {env})
+    }
+  })
+
+  it('what a hook\'s code throws outside its promise, or its process.exit, is the hook\'s failure while it runs and a warning after', async () => {
+    const plugin = await writePlugin('nerd-plugin-stray', {oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:image:verify': './hooks/create.js'}}, nerd: {hookApi: '^1'}}, {
+      'hooks/create.js': `const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+export default async function create() {
+  switch (process.env.NERD_TEST_STRAY) {
+    case 'exit0': process.exit(0)
+    case 'exit-later': setTimeout(() => process.exit(0), 10); await pause(2000); return
+    case 'timer': setTimeout(() => { throw new Error('stray timer error') }, 10); await pause(2000); return
+    case 'rejection': Promise.reject(new Error('stray rejection')); await pause(2000); return
+    case 'after': setTimeout(() => { throw new Error('late timer error') }, 20); return
+  }
+}
+`,
+    })
+    await nerdOk(['plugins', 'install', plugin], {env})
+    const run = (mode: string) => nerd(['run', '--rm', '--network', 'none', '--name', 'stray', IMG, 'echo', 'ran'], {env: {...env, NERD_TEST_STRAY: mode}, timeoutMs: 30_000})
+    const failed = (reason: string) => `Error: plugin "nerd-plugin-stray" failed in nerd:container:create: ${reason}\n`
+    try {
+      for (const [mode, reason] of [['exit0', 'called process.exit(0)'], ['exit-later', 'called process.exit(0)'], ['timer', 'stray timer error'], ['rejection', 'stray rejection']] as const) {
+        const result = await run(mode)
+        assert.deepEqual([result.code, result.stdout, result.stderr], [125, '', failed(reason)], mode)
+        // Nothing half made: the name is free, no container is left.
+        assert.equal(await nerdOk(['ps', '-a', '-q'], {env}), '', mode)
+      }
+      const after = await run('after')
+      assert.deepEqual([after.code, after.stdout, after.stderr], [0, 'ran\n', 'WARNING: plugin "nerd-plugin-stray" failed after its nerd:container:create hook returned: late timer error\n'])
+      const pushed = `${testEnvironment.registry}/e2e/stray:v1`
+      await nerdOk(['tag', IMG, pushed], {env})
+      await nerdOk(['push', '-q', pushed], {env})
+      await nerdOk(['rmi', pushed], {env})
+      // Verification fails closed: an exit(0) must not pass for success.
+      const pull = await nerd(['pull', '-q', pushed], {env: {...env, NERD_TEST_STRAY: 'exit0'}})
+      assert.deepEqual([pull.code, pull.stdout, pull.stderr], [1, '', 'Error: plugin "nerd-plugin-stray" failed in nerd:image:verify: called process.exit(0)\n'])
+    } finally {
+      await nerd(['rm', '-f', 'stray'], {env})
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-stray'], {env})
+    }
+  })
+
+  it('image convert names the plugin and the format of a conversion that fails, returns junk or never settles', async () => {
+    const plugin = await writePlugin('nerd-plugin-badconvert', {oclif: {hooks: {'nerd:image:convert': './hooks/convert.js'}}, nerd: {hookApi: '^1'}}, {
+      'hooks/convert.js': `export default () => [
+  {format: 'hang', description: 'never settles', convert: () => new Promise(() => {})},
+  {format: 'junk', description: 'returns junk', convert: async () => ({descriptor: {mediaType: 'x', digest: 'sha256:nope', size: 1}})},
+  {format: 'throws', description: 'throws', convert: async () => { throw new Error('no converter here') }},
+]
+`,
+    })
+    await nerdOk(['plugins', 'install', plugin], {env})
+    try {
+      const failure = (format: string, reason: string) => [1, '', `Error: plugin "nerd-plugin-badconvert" failed to convert to format "${format}": ${reason}\n`]
+      const converted = async (format: string) => {
+        const result = await nerd(['image', 'convert', `--${format}`, IMG, 'badconvert:1'], {env, timeoutMs: 20_000})
+        return [result.code, result.stdout, result.stderr]
+      }
+      // Not node's exit 13 for an unsettled top-level await.
+      assert.deepEqual(await converted('hang'), failure('hang', 'its convert() never settled, and nothing it started is running any more'))
+      assert.deepEqual(await converted('junk'), failure('junk', 'returned an invalid result: expected {descriptor} of the new image, with its mediaType, digest (sha256:…) and size'))
+      assert.deepEqual(await converted('throws'), failure('throws', 'no converter here'))
+      assert.doesNotMatch(await nerdOk(['images'], {env}), /badconvert/)
+    } finally {
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-badconvert'], {env})
+    }
+  })
+
   it('a plugin command gets its own arguments whole and nerd\'s global options in its environment', async () => {
     const plugin = await writePlugin('nerd-plugin-globals', {oclif: {commands: './commands'}}, {
       'commands/globals/show.js': `export default class Show {
   static async run(argv) {
     const {CONTAINERD_NAMESPACE, CONTAINERD_ADDRESS, CONTAINERD_SNAPSHOTTER, NERD_SETTINGS} = process.env
     console.log(JSON.stringify({argv, namespace: CONTAINERD_NAMESPACE, address: CONTAINERD_ADDRESS, snapshotter: CONTAINERD_SNAPSHOTTER, settings: JSON.parse(NERD_SETTINGS)}))
+  }
+}
+`,
+      // Runs a nerd of its own, as plugins do, without passing any option on.
+      'commands/globals/nerd.js': `import {execFileSync} from 'node:child_process'
+export default class Nerd {
+  static strict = false
+  static async run(argv) {
+    process.stdout.write(execFileSync(process.execPath, ['--', process.argv[1], ...argv], {encoding: 'utf8'}))
   }
 }
 `,
@@ -277,6 +545,15 @@ describe('plugins install, uninstall and refusal', () => {
       assert.equal(shown.settings.debug, true)
       assert.equal(shown.settings.insecure_registry, false)
       assert.ok(Array.isArray(shown.settings.hosts_dir))
+      // --help and -h too, as docker hands them to its CLI plugins; nerd's help for it is `nerd help`.
+      for (const argv of [['x', '--help', 'y'], ['--help'], ['-h']]) {
+        assert.deepEqual(JSON.parse(await nerdOk(['globals', 'show', ...argv], {env})).argv, argv)
+      }
+      assert.match(await nerdOk(['help', 'globals', 'show'], {env}), /^USAGE\n +\$ nerd globals show/m)
+      // A nerd the command runs works with its parent's settings: the data root, as every other.
+      const child = JSON.parse(await nerdOk(['--insecure-registry', 'globals', 'nerd', 'info', '--format', '{{json .}}'], {env})) as {DockerRootDir: string; Settings: {key: string; value: string; source: string}[]}
+      assert.equal(child.DockerRootDir, fileDataRoot())
+      assert.deepEqual(child.Settings.find((setting) => setting.key === 'insecure_registry'), {key: 'insecure_registry', value: 'true', source: 'env NERD_SETTINGS'})
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-globals'], {env})
     }
@@ -300,10 +577,33 @@ describe('plugins install, uninstall and refusal', () => {
     }
   })
 
+  it('link says nothing of a lock file a plugin without dependencies lacks; removing a plugin takes the code caches of its commands', async () => {
+    const cacheHome = join(home, 'cache')
+    const cached = {...env, XDG_CACHE_HOME: cacheHome}
+    const caches = async () => {
+      const root = join(cacheHome, 'nerd', 'code-cache')
+      const names: string[] = []
+      for (const bundle of await readdir(root)) names.push(...(await readdir(join(root, bundle))).map((file) => file.split('-').slice(6).join('-')))
+      return names.sort()
+    }
+    const plugin = await writePlugin('nerd-plugin-cached', {oclif: {commands: './commands'}}, {
+      'commands/cached/hello.js': "export default class Hello { static async run() { console.log('hello') } }\n",
+    }, {manifest: false})
+    const linked = await nerd(['plugins', 'link', plugin], {env: cached})
+    assert.deepEqual([linked.code, linked.stderr], [0, `nerd: Linking plugin ${plugin}... done\n`])
+    assert.equal(await nerdOk(['cached', 'hello'], {env: cached}), 'hello\n')
+    await nerdOk(['version'], {env: cached})
+    assert.deepEqual((await caches()).filter((name) => name === 'cached' || name === 'version'), ['cached', 'version'])
+    await nerdOk(['plugins', 'unlink', 'nerd-plugin-cached'], {env: cached})
+    assert.deepEqual((await caches()).filter((name) => name === 'cached' || name === 'version'), ['version'])
+  })
+
   it('a plugin command that cannot load or throws is named, and only when it is run', async () => {
     const broken = await writePlugin('nerd-plugin-badcmd', {oclif: {commands: './commands'}}, {
       'commands/bad/syntax.js': 'export default class X { static async run( {\n',
       'commands/bad/throws.js': "export default class X { static async run() { throw new Error('it broke') } }\n",
+      'commands/bad/nullproto.js': 'export default class X { static async run() { throw Object.create(null) } }\n',
+      'commands/bad/escapes.js': "export default class X { static async run() { throw new Error('\\x1b[2Jcleared\\rover' + 'x'.repeat(9000)) } }\n",
     }, {manifest: false})
     await nerdOk(['plugins', 'link', broken], {env})
     try {
@@ -312,6 +612,11 @@ describe('plugins install, uninstall and refusal', () => {
       assert.deepEqual([syntax.code, syntax.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" cannot load command "bad syntax": Unexpected end of input\n'])
       const throws = await nerd(['bad', 'throws'], {env})
       assert.deepEqual([throws.code, throws.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" failed in command "bad throws": it broke\n'])
+      // What String() cannot convert, and a reason that would clear the screen and fill it, are named and cut short the same.
+      const nullProto = await nerd(['bad', 'nullproto'], {env})
+      assert.deepEqual([nullProto.code, nullProto.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" failed in command "bad nullproto": threw an object that cannot be turned into text\n'])
+      const escapes = await nerd(['bad', 'escapes'], {env})
+      assert.deepEqual([escapes.code, escapes.stderr], [1, `Error: plugin "nerd-plugin-badcmd" failed in command "bad escapes": \\x1b[2Jcleared\\rover${'x'.repeat(500 - '\x1b[2Jcleared\rover'.length)}…\n`])
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-badcmd'], {env})
     }

@@ -36,13 +36,13 @@ export default class ImageConvert extends NerdCommand {
     const values = flags as Record<string, unknown>
     const chosen = registered.filter(({format}) => values[format.format] === true)
     if (chosen.length !== 1) throw new NerdError(this.formatChoiceProblem(registered, chosen.length))
-    const {format} = chosen[0]!
+    const {plugin, format} = chosen[0]!
     const options = Object.fromEntries(
       conversionFlagNames(format).flatMap(({flag, option, spec}) => (option ? [[option, (values[flag] as string | number | boolean | undefined) ?? spec?.default]] : [])),
     )
     const client = await this.containerd()
     const descriptor = await this.stoppableBySignals((signal) =>
-      convertImage(client, {format, source: args.source, target: args.target, platforms: flags.platform ?? [], options, signal}),
+      convertImage(client, {plugin, format, source: args.source, target: args.target, platforms: flags.platform ?? [], options, signal}),
     )
     this.print(descriptor.digest)
   }

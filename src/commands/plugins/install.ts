@@ -8,7 +8,8 @@ export default class PluginsInstall extends NerdCommand {
   static summary = 'Install plugins: an npm name, a directory, a .tgz (npm pack) or a git URL'
   static description = `A directory is packed and installed as a copy. nerd's own commands cannot be replaced: a plugin
 command with the id of one of nerd's is hidden by nerd's (install warns). A plugin built for
-another major version of nerd's hook API, or a bundle that does not carry its plugins, is refused.`
+another major version of nerd's hook API, or a bundle that does not carry its plugins or carries
+one nerd refuses, is refused.`
   static aliases = ['plugins:add']
   static strict = false
   static args = {plugin: Args.string({required: true, description: 'PLUGIN: npm name[@version], directory, .tgz or git URL'})}
@@ -25,10 +26,11 @@ another major version of nerd's hook API, or a bundle that does not carry its pl
 
   async run(): Promise<void> {
     await this.parse(PluginsInstall)
-    const [{installArgv, removeUnusedPacks}, {runOclifPluginsCommand}] = await Promise.all([import('../../plugins/local-install.ts'), import('../../plugins/oclif-plugins.ts')])
+    const [{installArgv, removeUnusedPacks, undoingFailedInstall}, {runOclifPluginsCommand}] = await Promise.all([import('../../plugins/local-install.ts'), import('../../plugins/oclif-plugins.ts')])
     try {
       // The checks of what was installed are nerd's plugins:postinstall hook (plugins/install-check.ts).
-      await runOclifPluginsCommand(this.config, 'plugins:install', await installArgv(this.argv))
+      const argv = await installArgv(this.argv)
+      await undoingFailedInstall(() => runOclifPluginsCommand(this.config, 'plugins:install', argv))
     } finally {
       await removeUnusedPacks()
     }

@@ -1,4 +1,6 @@
-import {resolve} from 'node:path'
+import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
@@ -19,20 +21,35 @@ built for another major version of nerd's hook API is refused.`
   static examples = ['<%= config.bin %> plugins link ./nerd-plugin-hello']
 
   async run(): Promise<void> {
-    const {args} = await this.parse(PluginsLink)
-    const [{Plugin}, {runOclifPluginsCommand}, {pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem}] = await Promise.all([
+    const {args, flags} = await this.parse(PluginsLink)
+    const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
       import('../../plugins/local-install.ts'),
     ])
-    const problem = pluginDirectoryProblem(resolve(args.path), args.path)
+    const root = resolve(args.path)
+    const problem = pluginDirectoryProblem(root, args.path)
     if (problem) throw new NerdError(problem)
-    const plugin = new Plugin({root: resolve(args.path), type: 'link'})
+    const file = join(root, 'package.json')
+    let pjson: {name?: unknown}
+    try {
+      pjson = JSON.parse(await readFile(file, 'utf8')) as typeof pjson
+    } catch (error) {
+      throw new NerdError(`${file}: ${(error as Error).message}; it was not linked`)
+    }
+    const malformed = oclifSectionProblem(String(pjson.name), pjson)
+    if (malformed) throw new NerdError(`${malformed}; it was not linked`)
+    const plugin = new Plugin({root, type: 'link'})
     await plugin.load()
-    const refusal = await pluginRefusal(plugin)
+    const refusal = bundleConflict(this.config, plugin) ?? (await pluginRefusal(plugin))
     if (refusal) throw new NerdError(`${refusal}; it was not linked`)
-    await runOclifPluginsCommand(this.config, 'plugins:link', this.argv)
-    printWarnings(pluginWarnings(this.config, plugin))
+    // oclif installs a linked plugin's dependencies when it has one of these lock files, and
+    // without one only warns that they may need installing: for a plugin without dependencies, as
+    // the guide recommends, on every link. There is nothing to install then.
+    const lockFiles = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']
+    const nothingToInstall = flags.install && !lockFiles.some((name) => existsSync(join(root, name)))
+    await runOclifPluginsCommand(this.config, 'plugins:link', nothingToInstall ? [...this.argv.filter((word) => word !== '--install'), '--no-install'] : this.argv)
+    printWarnings(await pluginWarnings(this.config, plugin))
   }
 }

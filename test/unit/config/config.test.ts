@@ -8,6 +8,7 @@ import {
   defaultCniPath,
   describeConfig,
   loadConfig,
+  runningUnder,
   type GlobalFlags,
   type NerdConfig,
 } from '../../../src/config/index.ts'
@@ -283,6 +284,89 @@ experimental = false
       process.chdir(previous)
     }
     assert.equal(existsSync(marker), false)
+  })
+})
+
+describe('loadConfig plugin defaults', () => {
+  /** A data directory (XDG_DATA_HOME) with user plugins installed, each with the given `nerd.defaults`. */
+  function pluginsInstalled(defaultsByPlugin: Record<string, unknown>): string {
+    const xdg = mkdtempSync(join(directory, 'xdg-'))
+    const data = join(xdg, 'nerd')
+    for (const [name, defaults] of Object.entries(defaultsByPlugin)) {
+      mkdirSync(join(data, 'node_modules', name), {recursive: true})
+      writeFileSync(join(data, 'node_modules', name, 'package.json'), JSON.stringify({name, version: '1.0.0', nerd: {hookApi: '^1', defaults}}))
+    }
+    const plugins = Object.keys(defaultsByPlugin).map((name) => ({name, type: 'user'}))
+    writeFileSync(join(data, 'package.json'), JSON.stringify({private: true, oclif: {plugins}}))
+    return xdg
+  }
+
+  async function loadWithStderr(env: Record<string, string>): Promise<{config: NerdConfig; stderr: string}> {
+    const write = process.stderr.write
+    let stderr = ''
+    process.stderr.write = ((chunk: string) => {
+      stderr += chunk
+      return true
+    }) as typeof process.stderr.write
+    try {
+      return {config: await load({}, env), stderr}
+    } finally {
+      process.stderr.write = write
+    }
+  }
+
+  it('takes an installed plugin\'s defaults below nerd.toml', async () => {
+    const xdg = pluginsInstalled({'nerd-bundle-good': {insecure_registry: true, snapshotter: 'native'}})
+    const {config, stderr} = await loadWithStderr({XDG_DATA_HOME: xdg, NERD_TOML: tomlFile('snapshotter = "overlayfs"\n')})
+    assert.equal(config.insecureRegistry, true)
+    assert.deepEqual(config.sources.insecureRegistry, {kind: 'plugin', name: 'nerd-bundle-good'})
+    assert.equal(config.snapshotter, 'overlayfs')
+    assert.equal(stderr, '')
+  })
+
+  it('ignores the broken defaults of an installed plugin with a warning naming it, and keeps the others\'', async () => {
+    const xdg = pluginsInstalled({'nerd-bundle-typo': {insecure_registy: true}, 'nerd-bundle-text': 'x', 'nerd-bundle-good': {snapshotter: 'native'}})
+    const {config, stderr} = await loadWithStderr({XDG_DATA_HOME: xdg})
+    assert.equal(config.insecureRegistry, false)
+    assert.equal(config.snapshotter, 'native')
+    assert.equal(stderr, [
+      'WARNING: plugin "nerd-bundle-typo": nerd.defaults: unknown key "insecure_registy" (did you mean "insecure_registry"?); ignoring the plugin\'s defaults\n',
+      'WARNING: plugin "nerd-bundle-text": nerd.defaults must be an object of nerd.toml keys; ignoring the plugin\'s defaults\n',
+    ].join(''))
+  })
+})
+
+describe('loadConfig from a parent nerd (NERD_SETTINGS)', () => {
+  const parent = {NERD_SETTINGS: JSON.stringify({data_root: '/srv/parent', namespace: 'parent-ns', insecure_registry: true, hosts_dir: ['/parent/certs.d']}), NERD_SETTINGS_PID: '4242'}
+  const loadUnder = (ancestor: boolean, globals: GlobalFlags = {}, env: Record<string, string> = {}) =>
+    loadConfig({globals, env: {HOME: '/home/someone', ...parent, ...env}, defaultConfigFile: absentDefault, isAncestor: (pid) => ancestor && pid === 4242})
+
+  it('takes the settings of the nerd it runs under, below its own flags and containerd\'s variables', async () => {
+    const config = await loadUnder(true, {insecureRegistry: false}, {CONTAINERD_NAMESPACE: 'from-env', NERD_TOML: tomlFile('data_root = "/srv/file"\n')})
+    assert.equal(config.dataRoot, '/srv/parent')
+    assert.deepEqual(config.sources.dataRoot, {kind: 'env', variable: 'NERD_SETTINGS'})
+    assert.deepEqual(config.hostsDir, ['/parent/certs.d'])
+    assert.equal(config.insecureRegistry, false)
+    assert.equal(config.namespace, 'from-env')
+  })
+
+  it('ignores them unless the nerd that wrote them is an ancestor of this process', async () => {
+    const config = await loadUnder(false)
+    assert.equal(config.dataRoot, '/var/lib/nerd')
+    assert.equal(config.namespace, 'default')
+    assert.equal((await load({}, {NERD_SETTINGS: parent.NERD_SETTINGS})).dataRoot, '/var/lib/nerd')
+  })
+
+  it('refuses settings that do not parse or that nerd.toml would refuse, naming the variable', async () => {
+    const broken = (text: string) => loadConfig({globals: {}, env: {...parent, NERD_SETTINGS: text}, defaultConfigFile: absentDefault, isAncestor: () => true})
+    await assert.rejects(broken('{'), /^NerdError: environment variable NERD_SETTINGS: /)
+    await assert.rejects(broken('{"data_rot": "/x"}'), {message: 'environment variable NERD_SETTINGS: unknown key "data_rot" (did you mean "data_root"?)'})
+  })
+
+  it('runningUnder finds the process\'s ancestors only', () => {
+    assert.equal(runningUnder(process.ppid), true)
+    assert.equal(runningUnder(process.pid), false)
+    assert.equal(runningUnder(2 ** 22 + 1), false)
   })
 })
 

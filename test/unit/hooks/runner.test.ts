@@ -164,6 +164,23 @@ describe('runNerdHook with the linked fixture plugin', () => {
     assert.deepEqual(readLog(world).map((entry) => entry.plugin), [FIXTURE, 'nerd-plugin-after'])
   })
 
+  test('whatever a hook throws, the failure is one short line naming the plugin and the event', async () => {
+    const world = await loadWorld((dir) => [
+      writePlugin(dir, {
+        name: 'nerd-plugin-odd',
+        nerd: {hookApi: '^1'},
+        hooks: {'nerd:container:create': hookSource(`export default () => { throw Object.create(null) }`), 'nerd:image:verify': hookSource(`export default () => ({verified: false, reason: '\\x1b[2J' + 'y'.repeat(4000)})`)},
+      }),
+    ])
+    await assert.rejects(runNerdHook(world.config, 'nerd:container:create', createPayload(), options(world)), {
+      name: 'HookError',
+      message: 'plugin "nerd-plugin-odd" failed in nerd:container:create: threw an object that cannot be turned into text',
+    })
+    await assert.rejects(runNerdHook(world.config, 'nerd:image:verify', verifyPayload(), options(world)), {
+      message: `plugin "nerd-plugin-odd" failed in nerd:image:verify: rejected image "docker.io/library/alpine:latest": \\x1b[2J${'y'.repeat(496)}…`,
+    })
+  })
+
   test('a plugin targeting another major of the hook API is refused before its module loads', async () => {
     const world = await loadWorld(() => [badApiFixture])
     const refusal = `plugin "nerd-plugin-badapi" targets nerd hook API 2.x; this nerd provides ${HOOK_API_VERSION}`

@@ -1,0 +1,32 @@
+/**
+ * The code caches bin/bundle.cjs takes after a command's run, one per command's words (its cache
+ * name) in each nerd bundle's directory: those of an uninstalled plugin's commands go with it,
+ * since nothing runs them any more (about 1.5 MB each).
+ */
+import {readdir, rm} from 'node:fs/promises'
+import {join} from 'node:path'
+import {splitGlobalArgs} from '../config/argv.ts'
+import {userCacheDir} from '../paths.ts'
+
+/** The cache name of the command `id` (oclif's `qa:info`), as bin/run.js picks it: the words splitGlobalArgs takes for the command's. */
+export function cacheNameOf(id: string): string | undefined {
+  try {
+    return splitGlobalArgs(id.split(':')).command.join('-') || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Removes the caches named `names`, of every nerd bundle's directory. */
+export async function removeCommandCaches(names: ReadonlySet<string>): Promise<void> {
+  const base = userCacheDir()
+  if (names.size === 0 || base === undefined) return
+  const root = join(base, 'code-cache')
+  for (const bundle of await readdir(root).catch(() => [] as string[])) {
+    for (const file of await readdir(join(root, bundle)).catch(() => [] as string[])) {
+      // `<node>-<arch>-<size>-<mtime>-<ctime>-<inode>-<cache name>`, and `.<pid>` while written.
+      const name = file.split('-').slice(6).join('-').replace(/\.\d+$/, '')
+      if (names.has(name)) await rm(join(root, bundle, file), {force: true})
+    }
+  }
+}
