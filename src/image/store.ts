@@ -334,9 +334,18 @@ export async function resolveImageConfig(
   return resolved
 }
 
-/** Whether a manifest and its config are in the content store (a load keeps an index's manifests, not every config). */
+/**
+ * Whether a manifest and its config are in this namespace's content store (a load keeps an index's
+ * manifests, not every config). The cache only spares reading the manifest: it is shared by every
+ * namespace of the data root and outlives the content, so an entry says nothing of presence here.
+ */
 async function manifestAndConfigPresent(client: ContainerdClient, descriptor: Descriptor, cache: ManifestCache | undefined): Promise<boolean> {
-  if (cache?.read(descriptor.digest)) return true
+  const cached = cache?.read(descriptor.digest)
+  if (cached) {
+    const configDigest = parseManifest(cached.manifest, `manifest ${descriptor.digest}`).config.digest
+    const labels = await Promise.all([blobLabels(client, descriptor.digest), blobLabels(client, configDigest)])
+    return labels.every((found) => found !== undefined)
+  }
   if ((await blobLabels(client, descriptor.digest)) === undefined) return false
   const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest}`)
   return (await blobLabels(client, manifest.config.digest)) !== undefined
