@@ -38,6 +38,8 @@ let sized: BuiltArchive
 let otherManifest: BuiltManifest
 /** The host's platform and linux/arm/v7 (whose files are the host's too). */
 let shared: BuiltArchive
+/** Pulled, saved, removed and loaded again. */
+let again: BuiltArchive
 
 describe('images with platforms missing', () => {
   before(async () => {
@@ -54,6 +56,7 @@ describe('images with platforms missing', () => {
     loaded = await build('load')
     image = await build('plat')
     sized = await build('sized')
+    again = await build('again')
     shared = await buildImageArchive({
       name: `${repository}/shared:1`,
       images: [
@@ -61,7 +64,7 @@ describe('images with platforms missing', () => {
         {platform: {architecture: 'arm', variant: 'v7'}, layers: [base, {entries: [file('etc/arch', 'shared arm\n')]}]},
       ],
     }, join(workDir, 'shared.tar'))
-    for (const [key, built] of [['load', loaded], ['plat', image], ['sized', sized], ['shared', shared]] as const) {
+    for (const [key, built] of [['load', loaded], ['plat', image], ['sized', sized], ['again', again], ['shared', shared]] as const) {
       const copied = await skopeo(['copy', '--quiet', '--all', '--dest-tls-verify=false', `oci-archive:${built.file}`, `docker://${repository}/${key}:1`])
       assert.equal(copied.code, 0, copied.stderr)
     }
@@ -127,6 +130,24 @@ describe('images with platforms missing', () => {
     assert.match(ran.stderr, /^WARNING: The requested image's platform \(linux\/arm\/v7\) does not match the detected host platform/m)
     await nerdOk(['rmi', name])
     await nerdOk(['rmi', name], {namespace: hostOnly})
+  })
+
+  it('push right after rmi -f and a default load of a multi-platform archive sends the host\'s manifest, whatever the garbage collector has taken of the other platform yet', async () => {
+    const name = `${repository}/again:1`
+    await nerdOk(['pull', '-q', '--all-platforms', name])
+    const archive = join(workDir, 'again-all.tar')
+    await nerdOk(['save', '--all-platforms', '-o', archive, name])
+    // The other platform's config and layer, left by the rmi and again by the load, are present until the collector runs.
+    for (const attempt of [1, 2]) {
+      const pushed = `${repository}/again-pushed:${attempt}`
+      await nerdOk(['rmi', '-f', name])
+      await nerdOk(['load', '-i', archive])
+      await nerdOk(['tag', name, pushed])
+      await nerdOk(['push', pushed])
+      assert.equal(await registryDigest(pushed), again.manifests[0].descriptor.digest)
+      await nerdOk(['rmi', pushed])
+    }
+    await nerdOk(['rmi', name])
   })
 
   it('image inspect and history --platform give that platform\'s ID and size', async () => {
