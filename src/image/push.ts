@@ -17,7 +17,7 @@ import {familiarName, familiarRepository, normalizedName, parseReference, reposi
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
-import {addBlobLabels, blobLabels, getImage, listImages, manifestContentPresent, readBlob} from './store.ts'
+import {addBlobLabels, getImage, heldBlobLabels, listImages, manifestContentPresent, readBlob} from './store.ts'
 import {compareStrings} from '../format/index.ts'
 
 export const DEFAULT_MAX_CONCURRENT_UPLOADS = 3
@@ -64,7 +64,15 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   const name = normalizedName(target)
   const image = await getImage(client, name)
   if (!image) throw await missingImage(client, target)
-  const plan = await planPush(client, image.target, options, familiarName(target))
+  // Under a lease that holds each blob the plan counts on: the garbage collector cannot take one
+  // (left over from an image removed) between the plan and its upload.
+  const pushed = await client.withLease((leased) => pushPlanned(leased, target, name, image.target, options))
+  await publishEvent(client, referenceEvent('push', name, await eventImage(client, image.target)))
+  return {name, descriptor: pushed}
+}
+
+async function pushPlanned(client: ContainerdClient, target: Reference, name: string, root: Descriptor, options: PushOptions): Promise<Descriptor> {
+  const plan = await planPush(client, root, options, familiarName(target))
   const annotations = (await options.hooks?.push?.({name, descriptor: plan.root.descriptor, platforms: options.platforms ?? []})) ?? {}
   if (Object.keys(annotations).length > 0) plan.root = annotatedRoot(plan.root, annotations)
 
@@ -100,8 +108,7 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   }
   const pushed = await registry.pushManifest(target, {mediaType: plan.root.descriptor.mediaType, bytes: plan.root.bytes}, {signal})
   await options.hooks?.pushed?.({name, descriptor: pushed})
-  await publishEvent(client, referenceEvent('push', name, await eventImage(client, image.target)))
-  return {name, descriptor: pushed}
+  return pushed
 }
 
 /**
@@ -150,7 +157,7 @@ async function pushBlob(
   signal: AbortSignal,
 ): Promise<void> {
   const event = {id: shortDigest(blob.digest), kind: blobKind(blob), digest: blob.digest}
-  const labels = await blobLabels(client, blob.digest)
+  const labels = await heldBlobLabels(client, blob.digest)
   if (labels === undefined) throw new NerdError(`cannot push ${blob.digest}: it is not in the content store`)
   const mountFrom = distributionSources(labels[distributionSourceKey(target.domain)]).filter((repository) => repository !== target.path)
   let sent = 0
@@ -173,6 +180,7 @@ async function pushBlob(
 }
 
 async function planPush(client: ContainerdClient, root: Descriptor, options: PushOptions, what: string): Promise<PushPlan> {
+  await heldBlobLabels(client, root.digest)
   const rootBytes = await readBlob(client, root.digest)
   if (isManifestMediaType(root.mediaType)) return {root: {descriptor: root, bytes: rootBytes}, manifests: [{descriptor: root, bytes: rootBytes}]}
   if (!isIndexMediaType(root.mediaType)) throw new NerdError(`cannot push ${what}: unsupported media type ${root.mediaType}`)

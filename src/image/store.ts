@@ -12,6 +12,7 @@ import {
   childrenOf,
   ingestRef,
   isNonDistributable,
+  LABEL_GC_REF_CONTENT,
   parseConfig,
   parseIndex,
   parseManifest,
@@ -275,15 +276,20 @@ async function imageTarget(client: ContainerdClient, image: ImageRecord | Descri
 
 /**
  * Whether a manifest and what a push of it sends (its config and distributable layers) are all in
- * the content store: an index's other platforms often are not, or only their manifests (a load
- * keeps every manifest of an index and the content of the platforms it loads).
+ * the content store and kept there for it: an index's other platforms often are not, or only their
+ * manifests (a load keeps every manifest of an index and the content of the platforms it loads).
+ * A blob the manifest's garbage-collection labels do not name is left over (from an image removed,
+ * or a load's other platforms) and goes whenever the collector runs, so it does not count. Under a
+ * lease, what is found is added to it (heldBlobLabels) and cannot go while the caller relies on it.
  */
 export async function manifestContentPresent(client: ContainerdClient, descriptor: Descriptor): Promise<boolean> {
-  if ((await blobLabels(client, descriptor.digest)) === undefined) return false
+  const labels = await heldBlobLabels(client, descriptor.digest)
+  if (labels === undefined) return false
+  const kept = new Set(Object.entries(labels).filter(([key]) => key.startsWith(`${LABEL_GC_REF_CONTENT}.`)).map(([, digest]) => digest))
   const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest}`)
   for (const blob of [manifest.config, ...manifest.layers]) {
     if (isNonDistributable(blob.mediaType)) continue
-    if ((await blobLabels(client, blob.digest)) === undefined) return false
+    if (!kept.has(blob.digest) || (await heldBlobLabels(client, blob.digest)) === undefined) return false
   }
   return true
 }
@@ -334,9 +340,18 @@ export async function resolveImageConfig(
   return resolved
 }
 
-/** Whether a manifest and its config are in the content store (a load keeps an index's manifests, not every config). */
+/**
+ * Whether a manifest and its config are in this namespace's content store (a load keeps an index's
+ * manifests, not every config). The cache only spares reading the manifest: it is shared by every
+ * namespace of the data root and outlives the content, so an entry says nothing of presence here.
+ */
 async function manifestAndConfigPresent(client: ContainerdClient, descriptor: Descriptor, cache: ManifestCache | undefined): Promise<boolean> {
-  if (cache?.read(descriptor.digest)) return true
+  const cached = cache?.read(descriptor.digest)
+  if (cached) {
+    const configDigest = parseManifest(cached.manifest, `manifest ${descriptor.digest}`).config.digest
+    const labels = await Promise.all([blobLabels(client, descriptor.digest), blobLabels(client, configDigest)])
+    return labels.every((found) => found !== undefined)
+  }
   if ((await blobLabels(client, descriptor.digest)) === undefined) return false
   const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest}`)
   return (await blobLabels(client, manifest.config.digest)) !== undefined

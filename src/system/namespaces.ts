@@ -1,7 +1,7 @@
 import {readFile, rm, rmdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {ContainerdClient} from '../containerd/index.ts'
-import {isNotFound} from '../containerd/index.ts'
+import {isFailedPrecondition, isNotFound} from '../containerd/index.ts'
 import {containersDir, namesDir, removeOrphanedContainerFiles} from '../container/store.ts'
 import {removeOrphanedShims} from './shims.ts'
 import {NerdError} from '../errors.ts'
@@ -73,7 +73,7 @@ export async function inspectNamespace(client: ContainerdClient, name: string): 
 export async function removeNamespace(client: ContainerdClient, dataRoot: string, name: string): Promise<void> {
   await client.withNamespace(name).deleteOrphanedLeases({sync: true}).catch(() => undefined)
   await removeOrphanedShims(client.withNamespace(name)).catch(() => undefined)
-  await client.namespaces.delete(name).catch(unlessNoSuchNamespace(name))
+  await deleteEmptyNamespace(client, name)
   // containerd has no container left there: what killed creates left goes, and the directories with it.
   await removeOrphanedContainerFiles(dataRoot, name, new Set())
   for (const directory of [containersDir, namesDir]) await rmdir(directory(dataRoot, name)).catch(() => undefined)
@@ -81,6 +81,23 @@ export async function removeNamespace(client: ContainerdClient, dataRoot: string
   const noVolumes = await rmdir(volumesDir(dataRoot, name)).then(() => true, (error: NodeJS.ErrnoException) => error.code === 'ENOENT')
   if (noVolumes) await rm(volumeLocksDir(dataRoot, name), {recursive: true, force: true})
   await removeCgroupParents(name)
+}
+
+/**
+ * containerd's namespace deletion, after a garbage collection when it refuses: the blobs and
+ * snapshots of an image just removed stay until the collector runs, which containerd schedules a
+ * moment later. A lease deleted with `sync` runs it and waits; if the namespace is still not empty
+ * (an image, a container), containerd's reason is the answer.
+ */
+async function deleteEmptyNamespace(client: ContainerdClient, name: string): Promise<void> {
+  try {
+    await client.namespaces.delete(name)
+    return
+  } catch (error) {
+    if (!isFailedPrecondition(error)) unlessNoSuchNamespace(name)(error)
+  }
+  await client.withNamespace(name).withLease(async () => undefined, {sync: true})
+  await client.namespaces.delete(name).catch(unlessNoSuchNamespace(name))
 }
 
 /** The mount points of the cgroup hierarchies (v1's, one per controller or name, and v2's) in a mountinfo file. */

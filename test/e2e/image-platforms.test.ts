@@ -36,6 +36,10 @@ let image: BuiltArchive
 /** Like image, with layers of its own: none of them is unpacked, so inspect's sizes are the content's. */
 let sized: BuiltArchive
 let otherManifest: BuiltManifest
+/** The host's platform and linux/arm/v7 (whose files are the host's too). */
+let shared: BuiltArchive
+/** Pulled, saved, removed and loaded again. */
+let again: BuiltArchive
 
 describe('images with platforms missing', () => {
   before(async () => {
@@ -52,7 +56,15 @@ describe('images with platforms missing', () => {
     loaded = await build('load')
     image = await build('plat')
     sized = await build('sized')
-    for (const [key, built] of [['load', loaded], ['plat', image], ['sized', sized]] as const) {
+    again = await build('again')
+    shared = await buildImageArchive({
+      name: `${repository}/shared:1`,
+      images: [
+        {platform: {architecture: host.architecture, ...(host.variant ? {variant: host.variant} : {})}, layers: [base, {entries: [file('etc/arch', 'shared host\n')]}]},
+        {platform: {architecture: 'arm', variant: 'v7'}, layers: [base, {entries: [file('etc/arch', 'shared arm\n')]}]},
+      ],
+    }, join(workDir, 'shared.tar'))
+    for (const [key, built] of [['load', loaded], ['plat', image], ['sized', sized], ['again', again], ['shared', shared]] as const) {
       const copied = await skopeo(['copy', '--quiet', '--all', '--dest-tls-verify=false', `oci-archive:${built.file}`, `docker://${repository}/${key}:1`])
       assert.equal(copied.code, 0, copied.stderr)
     }
@@ -103,6 +115,39 @@ describe('images with platforms missing', () => {
     assert.equal(asked.code, 0, asked.stderr)
     assert.doesNotMatch(asked.stderr, /WARNING/)
     await nerdOk(['rmi', name, `${repository}/otheronly:1`])
+  })
+
+  it('an image pulled for another platform only is that platform\'s though another namespace of the data root pulled and listed the host\'s (whose manifest nerd caches there)', async () => {
+    const name = `${repository}/shared:1`
+    const hostOnly = `${fileNamespace()}-hostonly`
+    await nerdOk(['pull', '-q', name], {namespace: hostOnly})
+    assert.equal((await nerdOk(['images', '--no-trunc', '--format', '{{.ID}}', name], {namespace: hostOnly})).trim(), shared.manifests[0].config.digest)
+    await nerdOk(['pull', '-q', '--platform', 'linux/arm/v7', name])
+    assert.equal((await nerdOk(['images', '--no-trunc', '--format', '{{.ID}} {{.Platform}}', name])).trim(), `${shared.manifests[1].config.digest} linux/arm/v7`)
+    const ran = await nerd(['run', '--rm', name, 'cat', '/etc/arch'])
+    assert.equal(ran.code, 0, ran.stderr)
+    assert.equal(ran.stdout, 'shared arm\n')
+    assert.match(ran.stderr, /^WARNING: The requested image's platform \(linux\/arm\/v7\) does not match the detected host platform/m)
+    await nerdOk(['rmi', name])
+    await nerdOk(['rmi', name], {namespace: hostOnly})
+  })
+
+  it('push right after rmi -f and a default load of a multi-platform archive sends the host\'s manifest, whatever the garbage collector has taken of the other platform yet', async () => {
+    const name = `${repository}/again:1`
+    await nerdOk(['pull', '-q', '--all-platforms', name])
+    const archive = join(workDir, 'again-all.tar')
+    await nerdOk(['save', '--all-platforms', '-o', archive, name])
+    // The other platform's config and layer, left by the rmi and again by the load, are present until the collector runs.
+    for (const attempt of [1, 2]) {
+      const pushed = `${repository}/again-pushed:${attempt}`
+      await nerdOk(['rmi', '-f', name])
+      await nerdOk(['load', '-i', archive])
+      await nerdOk(['tag', name, pushed])
+      await nerdOk(['push', pushed])
+      assert.equal(await registryDigest(pushed), again.manifests[0].descriptor.digest)
+      await nerdOk(['rmi', pushed])
+    }
+    await nerdOk(['rmi', name])
   })
 
   it('image inspect and history --platform give that platform\'s ID and size', async () => {

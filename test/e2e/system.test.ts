@@ -5,9 +5,11 @@ import {release, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {processStartTime} from '../../src/container/host-process.ts'
+import {connect, GC_EXPIRE_LABEL, rfc3339Seconds} from '../../src/containerd/index.ts'
+import {jsonBlob, writeBlob} from '../../src/image/store.ts'
 import {cgroupMountPoints} from '../../src/system/namespaces.ts'
 import {nerdOk} from '../helpers/containers.ts'
-import {ctr, fileDataRoot, killedLoad, loadTestImage, nerd, uniqueNamespace} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, killedLoad, loadTestImage, nerd, testEnvironment, uniqueNamespace} from '../helpers/e2e.ts'
 
 const namespace = uniqueNamespace(import.meta.url)
 
@@ -339,6 +341,27 @@ describe('nerd namespace', () => {
     assert.equal(removed.stderr.trim().split('\n').length, 1)
     assert.equal((await ctr(['-n', busy, 'snapshots', 'rm', 'held'])).code, 0)
     assert.equal((await nerd(['namespace', 'rm', busy])).code, 0)
+  })
+
+  it('rm of a namespace whose last blob nothing holds any more does not wait for containerd\'s garbage collector to come round', async () => {
+    // Held by a lease that has expired, the blob stays until the collector next runs, which nothing
+    // schedules: as an image's blobs and snapshots straight after its rmi, until the collection
+    // containerd schedules a moment later.
+    const leftover = `${namespace}-leftover`
+    const client = await connect({address: testEnvironment.address, namespace: leftover})
+    try {
+      const lease = await client.leases.create({id: `${leftover}-expiring`, labels: {[GC_EXPIRE_LABEL]: rfc3339Seconds(new Date(Date.now() + 2000))}})
+      await client.withLease(async (leased) => {
+        const {bytes, descriptor} = jsonBlob({left: 'over'}, 'application/json')
+        await writeBlob(leased, descriptor, bytes)
+        await leased.leases.addResource(lease.id, {id: descriptor.digest, type: 'content'})
+      })
+    } finally {
+      client.close()
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3500))
+    const removed = await nerd(['namespace', 'rm', leftover])
+    assert.deepEqual([removed.code, removed.stderr], [0, ''])
   })
 
   it('rm of a namespace first deletes the leases of nerds killed in it, which would keep it from being empty, and then nerd\'s empty directories of it', async () => {
