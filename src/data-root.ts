@@ -55,12 +55,23 @@ export function secureDataRoot(root: string, uid: number = process.geteuid?.() ?
 
 /**
  * Refuses (NerdError) a directory whose content nerd runs or trusts as root (CNI configurations,
- * which name the programs to run and where to write) when another user owns it (root aside) or
- * others may write to it. Left as it is; a missing one is the caller's to handle.
+ * which name the programs to run and where to write; CNI plugins) when another user owns it (root
+ * aside) or others may write to it. Left as it is; false for a missing one, the caller's to handle.
  */
-export function refuseUntrustedDirectory(path: string, what: string, uid: number = process.geteuid?.() ?? 0): void {
+export function refuseUntrustedDirectory(path: string, what: string, uid: number = process.geteuid?.() ?? 0): boolean {
   const found = entry(path)
   if (found !== undefined) trusted(path, found, uid, what, refuseOpen)
+  return found !== undefined
+}
+
+/**
+ * Refuses (NerdError) a program nerd runs as root (a CNI plugin) that another user owns (root
+ * aside) or that others may write to, or a link to one. False for a missing one.
+ */
+export function refuseUntrustedProgram(path: string, what: string, uid: number = process.geteuid?.() ?? 0): boolean {
+  const found = entry(path)
+  if (found !== undefined) trusted(path, found, uid, what, refuseWritableFile)
+  return found !== undefined
 }
 
 /**
@@ -129,6 +140,15 @@ function refuseForeign(path: string, info: Stats, uid: number, what: string): vo
 
 function refuseOpen(path: string, info: Stats, what: string): Stats {
   if (!info.isDirectory()) throw new NerdError(`refusing to use ${what} ${path}: it is not a directory`)
+  return refuseWritable(path, info, what)
+}
+
+function refuseWritableFile(path: string, info: Stats, what: string): Stats {
+  if (!info.isFile()) throw new NerdError(`refusing to use ${what} ${path}: it is not a regular file`)
+  return refuseWritable(path, info, what)
+}
+
+function refuseWritable(path: string, info: Stats, what: string): Stats {
   if ((info.mode & 0o022) !== 0) {
     throw new NerdError(`refusing to use ${what} ${path}: it is writable by other users (mode ${modeText(info)})`)
   }

@@ -5,6 +5,7 @@
  */
 import {spawn} from 'node:child_process'
 import {delimiter, join} from 'node:path'
+import {refuseUntrustedDirectory, refuseUntrustedProgram} from '../data-root.ts'
 import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
 
 export interface CniRuntime {
@@ -42,6 +43,9 @@ function pluginInput(list: CniConfList, plugin: CniPluginConf, runtime: CniRunti
 
 async function execPlugin(command: 'ADD' | 'DEL', plugin: CniPluginConf, input: Record<string, unknown>, runtime: CniRuntime): Promise<CniResult | undefined> {
   const binary = await findPlugin(plugin.type, runtime.cniPath)
+  // The IPAM plugin the plugin will run from CNI_PATH; one missing is the plugin's to report.
+  const ipam = (plugin.ipam as {type?: unknown} | undefined)?.type
+  if (typeof ipam === 'string') await locatePlugin(ipam, runtime.cniPath)
   const child = spawn(binary, [], {
     env: {
       CNI_COMMAND: command,
@@ -77,22 +81,46 @@ async function execPlugin(command: 'ADD' | 'DEL', plugin: CniPluginConf, input: 
   return command === 'ADD' && output !== '' ? (JSON.parse(output) as CniResult) : undefined
 }
 
+/** The plugin directories and plugins found safe in this process (see trustPluginPath). */
+const trustedPluginPaths = new Set<string>()
+
+/**
+ * Plugins run as root, and find the plugins they delegate to (IPAM) in the same directories: a
+ * directory or a program another user may change would have root run their code (libcni and
+ * containerd do not check). Refused as the CNI configuration directory is; each checked once.
+ */
+function trustPluginPath(path: string, refuseUntrusted: (path: string, what: string) => boolean, what: string): void {
+  if (trustedPluginPaths.has(path)) return
+  // One missing now is not known to be safe should it appear later.
+  if (refuseUntrusted(path, what)) trustedPluginPaths.add(path)
+}
+
 async function findPlugin(type: string, cniPath: string): Promise<string> {
+  const found = await locatePlugin(type, cniPath)
+  if (found === undefined) throw new CniError(type, `CNI plugin ${type} not found in ${cniPath} (--cni-path)`)
+  return found
+}
+
+/** The plugin `type` in the first directory of `cniPath` that has it, once it and every directory are known to be safe. */
+async function locatePlugin(type: string, cniPath: string): Promise<string | undefined> {
   // A name in the plugin directories, never a path: a conflist's `../../x` would run a program from
   // anywhere as root (libcni refuses such names too).
   if (type === '' || type === '.' || type === '..' || type.includes('/')) throw new CniError(type, `invalid CNI plugin name: ${JSON.stringify(type)}`)
+  const directories = cniPath.split(delimiter).filter((directory) => directory !== '')
+  // All of them, not just the first with the plugin: CNI_PATH hands them all to the plugin.
+  for (const directory of directories) trustPluginPath(directory, refuseUntrustedDirectory, 'CNI plugin directory')
   const {access, constants} = await import('node:fs/promises')
-  for (const directory of cniPath.split(delimiter)) {
-    if (directory === '') continue
+  for (const directory of directories) {
     const candidate = join(directory, type)
     try {
       await access(candidate, constants.X_OK)
-      return candidate
     } catch {
-      // next directory
+      continue
     }
+    trustPluginPath(candidate, refuseUntrustedProgram, 'CNI plugin')
+    return candidate
   }
-  throw new CniError(type, `CNI plugin ${type} not found in ${cniPath} (--cni-path)`)
+  return undefined
 }
 
 /**

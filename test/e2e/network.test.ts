@@ -7,12 +7,13 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {readdirSync} from 'node:fs'
-import {chmod, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {chmod, chown, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
+import {defaultCniPath} from '../../src/config/config.ts'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH} from '../helpers/oci-image.ts'
@@ -121,6 +122,33 @@ describe('networking on CNI', () => {
       const refused = await nerd(['--cni-netconfpath', shared, 'network', 'ls'])
       assert.deepEqual([refused.code, refused.stderr], [1, `Error: refusing to use CNI configuration directory ${shared}: it is writable by other users (mode 1777)\n`])
       assert.deepEqual(await readdir(shared), [])
+    } finally {
+      await rm(shared, {recursive: true, force: true})
+    }
+  })
+
+  it('refuses CNI plugin directories and plugins others may write to: root would run their program', async () => {
+    const shared = await mkdtemp(join(tmpdir(), 'nerd-e2e-cnibin-'))
+    const planted = join(shared, 'bridge')
+    const refusal = async (cniPath: string) => {
+      const result = await nerd(['--cni-path', cniPath, 'run', '--rm', '--name', 'planted', IMG, 'true'])
+      return [result.code, result.stderr]
+    }
+    try {
+      await writeFile(planted, `#!/bin/sh\ntouch ${join(shared, 'ran')}\nexit 1\n`, {mode: 0o755})
+      await chmod(shared, 0o1777)
+      const open = [125, `Error: refusing to use CNI plugin directory ${shared}: it is writable by other users (mode 1777)\n`]
+      assert.deepEqual(await refusal(shared), open)
+      // Behind the real directory too: the plugins look for the ones they delegate to in all of CNI_PATH.
+      assert.deepEqual(await refusal(`${defaultCniPath()}:${shared}`), open)
+      await chmod(shared, 0o755)
+      await chmod(planted, 0o775)
+      assert.deepEqual(await refusal(shared), [125, `Error: refusing to use CNI plugin ${planted}: it is writable by other users (mode 0775)\n`])
+      await chmod(planted, 0o755)
+      await chown(planted, 65534, 65534)
+      assert.deepEqual(await refusal(shared), [125, `Error: refusing to use CNI plugin ${planted}: it is owned by user 65534, neither root nor the user running nerd (0)\n`])
+      assert.deepEqual(await readdir(shared), ['bridge'], 'the planted plugin never ran')
+      assert.equal((await nerd(['container', 'inspect', 'planted'])).code, 1, 'the --rm container is gone')
     } finally {
       await rm(shared, {recursive: true, force: true})
     }
