@@ -8,7 +8,6 @@ import {after, describe, it} from 'node:test'
 import {gunzipSync} from 'node:zlib'
 import {logTimestamp, MAX_LINE_PIECE, openJsonFileLog} from '../../../src/container/logs/json-file.ts'
 import type {LogStream} from '../../../src/container/logs/json-file.ts'
-import {maxEscapedLength, writeEscaped} from '../../../src/container/logs/json-string.ts'
 
 interface Entry {
   log: string
