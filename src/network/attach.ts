@@ -377,7 +377,9 @@ async function movePorts(target: AttachTarget, plan: NetworkPlan, state: Network
   const claimed = await claimHostPorts(plan, owner, publishableBindings(bindingsOnNetwork(facts, plan.portBindings), hasIpv6(facts)))
   const capabilityArgs = {...attachment.capabilityArgs, portMappings: claimed.mappings}
   try {
-    await cniAdd({...attachment.conflist, plugins: [portmap]}, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs}, attachment.result)
+    await withNetworkMembersLock(plan.netconfPath, networkOf(carrier.network)!, () =>
+      cniAdd({...attachment.conflist, plugins: [portmap]}, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs}, attachment.result),
+    )
   } catch (error) {
     await releaseHostPorts(plan, owner)
     throw error
@@ -476,8 +478,12 @@ async function writeHostsOf(target: AttachTarget, networks: NetworkConfList[], w
   )
 }
 
-/** Chooses and records host ports (host-ports.ts) holding the networks lock. */
-function claimHostPorts(plan: NetworkPlan, owner: string, bindings: PortMap): Promise<{ports: PortMap; mappings: PortMapping[]}> {
+/**
+ * Chooses and records host ports (host-ports.ts) holding the networks lock; without taking it when
+ * there are none to claim, so that a container without published ports never waits for it.
+ */
+async function claimHostPorts(plan: NetworkPlan, owner: string, bindings: PortMap): Promise<{ports: PortMap; mappings: PortMapping[]}> {
+  if (Object.keys(bindings).length === 0) return {ports: {}, mappings: []}
   return withNetworksLock(plan.netconfPath, () => claimPorts(portRegistryFile(plan.netconfPath), owner, bindings))
 }
 
