@@ -10,7 +10,7 @@ import {basename, dirname, join, normalize} from 'node:path'
 import type {Writable} from 'node:stream'
 import {finished} from 'node:stream/promises'
 import {setTimeout as delay} from 'node:timers/promises'
-import {InvalidFileError} from './errors.ts'
+import {InvalidFileError, NerdError} from './errors.ts'
 import {shapeMismatch} from './json-shape.ts'
 import {ownerGone, ownerTag} from './owner.ts'
 import type {Shape} from './json-shape.ts'
@@ -234,6 +234,15 @@ export interface FileLockOptions {
    * that is gone fails with ENOENT: a container's lock must not bring back what `rm` removed.
    */
   createDirectory?: boolean
+  /** What the lock guards, for the error of a wait that timed out (`network n1`); the lock's path without. */
+  guards?: string
+}
+
+/** A wait for a lock that timed out: another nerd held it all along. */
+export class LockTimeoutError extends NerdError {
+  constructor(path: string, guards: string | undefined) {
+    super(`timed out after ${LOCK_WAIT_MS / 1000} s waiting for the lock of ${guards ?? path}: another nerd command holds it`)
+  }
 }
 
 /** proper-lockfile's lock directory for `path`. */
@@ -305,27 +314,47 @@ async function recordLockOwner(path: string): Promise<void> {
  * it, else after it goes stale.
  */
 export async function withFileLock<T>(path: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+  const release = (await acquireFileLock(path, options))!
+  try {
+    return await fn()
+  } finally {
+    await release().catch(() => undefined)
+  }
+}
+
+/**
+ * As withFileLock, but the wait ends without running `fn` (undefined) once `satisfied` says what
+ * `fn` would do has been done meanwhile, by the holder it waited for.
+ */
+export async function withFileLockUnless<T>(path: string, satisfied: () => Promise<boolean>, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T | undefined> {
+  const release = await acquireFileLock(path, options, satisfied)
+  if (!release) return undefined
+  try {
+    return await fn()
+  } finally {
+    await release().catch(() => undefined)
+  }
+}
+
+/** Takes the lock on `path` (see withFileLock): its release, or undefined when `satisfied` ended the wait. */
+async function acquireFileLock(path: string, options: FileLockOptions, satisfied?: () => Promise<boolean>): Promise<(() => Promise<void>) | undefined> {
   const {lock} = await import('proper-lockfile')
   if (options.createDirectory ?? true) await mkdir(dirname(path), {recursive: true})
   const deadline = Date.now() + LOCK_WAIT_MS
   let retryMs = LOCK_RETRY_MIN_MS
-  let release: () => Promise<void>
   for (;;) {
     try {
-      release = await lock(path, {realpath: false, stale: LOCK_STALE_MS, fs: lockFs})
-      break
+      const release = await lock(path, {realpath: false, stale: LOCK_STALE_MS, fs: lockFs})
+      await recordLockOwner(path)
+      return release
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() > deadline) throw error
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
+      if (Date.now() > deadline) throw new LockTimeoutError(path, options.guards)
     }
     if (await takeOverDeadHolder(lock, path)) continue
+    if (satisfied && (await satisfied())) return undefined
     await delay(retryMs * (1 + Math.random()))
     retryMs = Math.min(retryMs * 1.2, LOCK_RETRY_MAX_MS)
-  }
-  try {
-    await recordLockOwner(path)
-    return await fn()
-  } finally {
-    await release().catch(() => undefined)
   }
 }
 

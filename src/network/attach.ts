@@ -6,19 +6,32 @@
  */
 import {rm} from 'node:fs/promises'
 import {isIP} from 'node:net'
-import {isWriteRefused, readJsonIfExists, writeJsonAtomic} from '../files.ts'
+import {isWriteRefused, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel, CniError} from './cni.ts'
 import {addDefaultRoute, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, setContainerMac} from './host.ts'
-import {claimPorts, portRegistryFile, releasePorts} from './host-ports.ts'
+import {claimPorts, holdsPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
 import {bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {publishableBindings} from './ports.ts'
 import type {PortMap, PortMapping} from './ports.ts'
 import {hasIpv6} from './plan.ts'
-import {findNetwork, listNetworks, memberKey, readMembers, recordBridgeCreated, updateMembers, withNetworkLock} from './store.ts'
-import type {NetworkMember} from './store.ts'
+import {
+  findNetwork,
+  listNetworks,
+  memberKey,
+  NoSuchNetworkError,
+  readMembers,
+  readMembersGeneration,
+  recordBridgeCreated,
+  recordHostsRefreshed,
+  updateMembers,
+  withHostsRefreshLock,
+  withNetworkMembersLock,
+  withNetworksLock,
+} from './store.ts'
+import type {NetworkMember, NetworkMembers} from './store.ts'
 import {writeContainerHosts} from './hosts.ts'
 import {pluginNetworkHooks} from './plugin-hooks.ts'
 import type {PlannedNetworkHooks} from './plugin-hooks.ts'
@@ -176,7 +189,36 @@ function neededPlugins(list: CniConfList, capabilityArgs: Record<string, unknown
   return {...list, plugins}
 }
 
+/** The networks whose members an attach or detach changed, by ID, with the members' generation after. */
+type MemberChanges = Map<string, {network: NetworkConfList; generation: number}>
+
+/** The network as its conflist is now, under its lock: `network rm` may have removed it meanwhile. */
+async function currentNetwork(netconfPath: string, network: NetworkConfList): Promise<NetworkConfList> {
+  const now = (await listNetworks(netconfPath)).find((candidate) => candidate.nerd.id === network.nerd.id)
+  if (!now) throw new NoSuchNetworkError(network.name)
+  return now
+}
+
 async function attachOne(
+  target: AttachTarget,
+  plan: NetworkPlan,
+  state: NetworkState,
+  listed: NetworkConfList,
+  planned: PlannedAttachment,
+  netns: string,
+  portMappings: PortMapping[] | undefined,
+  hooks: NetworkHooks,
+  changes: MemberChanges,
+): Promise<void> {
+  await withNetworkMembersLock(plan.netconfPath, listed, async () => {
+    const network = await currentNetwork(plan.netconfPath, listed)
+    const generation = await attachOneLocked(target, plan, state, network, planned, netns, portMappings, hooks)
+    changes.set(network.nerd.id, {network, generation})
+  })
+}
+
+/** attachOne holding the network's lock; the members' generation after. */
+async function attachOneLocked(
   target: AttachTarget,
   plan: NetworkPlan,
   state: NetworkState,
@@ -185,7 +227,7 @@ async function attachOne(
   netns: string,
   portMappings: PortMapping[] | undefined,
   hooks: NetworkHooks,
-): Promise<void> {
+): Promise<number> {
   const ifName = nextIfName(state)
   let capabilityArgs: Record<string, unknown> = {}
   if (portMappings && portMappings.length > 0) capabilityArgs.portMappings = portMappings
@@ -220,10 +262,11 @@ async function attachOne(
   }
   const attachment: AttachmentState = {networkId: network.nerd.id, conflist, ifName, result, capabilityArgs, ...addressesOf(result), aliases: planned.aliases}
   state.attachments[network.name] = attachment
-  await updateMembers(network, (members) => {
+  const generation = await updateMembers(network, (members) => {
     members[memberKey(target.namespace, target.id)] = memberOf(target, plan, attachment)
   })
   await hooks.ready?.(network, {netns, ifName}, result)
+  return generation
 }
 
 /**
@@ -331,12 +374,14 @@ async function movePorts(target: AttachTarget, plan: NetworkPlan, state: Network
   const attachment = state.attachments[carrier.network]!
   const owner = memberKey(target.namespace, target.id)
   const facts = networkOf(carrier.network)!.nerd
-  const claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, publishableBindings(bindingsOnNetwork(facts, plan.portBindings), hasIpv6(facts)))
+  const claimed = await claimHostPorts(plan, owner, publishableBindings(bindingsOnNetwork(facts, plan.portBindings), hasIpv6(facts)))
   const capabilityArgs = {...attachment.capabilityArgs, portMappings: claimed.mappings}
   try {
-    await cniAdd({...attachment.conflist, plugins: [portmap]}, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs}, attachment.result)
+    await withNetworkMembersLock(plan.netconfPath, networkOf(carrier.network)!, () =>
+      cniAdd({...attachment.conflist, plugins: [portmap]}, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs}, attachment.result),
+    )
   } catch (error) {
-    await releasePorts(portRegistryFile(plan.netconfPath), owner)
+    await releaseHostPorts(plan, owner)
     throw error
   }
   const [main, ...rest] = attachment.conflist.plugins.filter((plugin) => plugin.type !== 'portmap')
@@ -356,21 +401,33 @@ function attachmentTo(state: NetworkState, name: string): AttachmentState | Pend
 }
 
 /** Detaches the attachment to `name`, recorded or pending (whose DEL goes without the ADD's result, as CNI allows). */
-async function detachOne(target: AttachTarget, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], name: string, netns: string, hooks: NetworkHooks): Promise<unknown> {
+async function detachOne(
+  target: AttachTarget,
+  plan: NetworkPlan,
+  state: NetworkState,
+  networks: NetworkConfList[],
+  name: string,
+  netns: string,
+  hooks: NetworkHooks,
+  changes: MemberChanges,
+): Promise<unknown> {
   const attachment = attachmentTo(state, name)!
   const result = 'result' in attachment ? attachment.result : undefined
   const network = networks.find((candidate) => candidate.nerd.id === attachment.networkId)
   let failure: unknown
   if (network) {
     await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'before')
-    try {
-      await cniDel(attachment.conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs: attachment.capabilityArgs}, result)
-      if (netns === '' && result) await removeOrphanedVeth(network, result)
-    } catch (error) {
-      failure = error
-    }
-    await updateMembers(network, (members) => {
-      delete members[memberKey(target.namespace, target.id)]
+    await withNetworkMembersLock(plan.netconfPath, network, async () => {
+      try {
+        await cniDel(attachment.conflist, {cniPath: plan.cniPath, containerId: cniContainerId(target), netns, ifName: attachment.ifName, capabilityArgs: attachment.capabilityArgs}, result)
+        if (netns === '' && result) await removeOrphanedVeth(network, result)
+      } catch (error) {
+        failure = error
+      }
+      const generation = await updateMembers(network, (members) => {
+        delete members[memberKey(target.namespace, target.id)]
+      })
+      changes.set(network.nerd.id, {network, generation})
     })
     await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'after')
   }
@@ -381,22 +438,71 @@ async function detachOne(target: AttachTarget, plan: NetworkPlan, state: Network
 
 /**
  * Updates /etc/hosts of the container (whole only when its process has not started yet) and of every
- * container sharing one of the networks with it (only the lines that changed: they are running).
+ * member of the networks whose members changed (only the lines that changed: they are running),
+ * holding no lock but the network's hosts refresh lock and each file's own (see store.ts's order).
+ * The members are read once per network, and the rewrites coalesce: one that waited for the lock is
+ * spared once a rewrite that began after its change has ended. The rewrites of one network are
+ * serialised and each reads its members after its generation, so the last leaves every member's
+ * file as the members are; a member's other networks are read as they are when its file is written.
  */
-async function refreshHosts(plan: NetworkPlan, networks: NetworkConfList[], touched: string[], self: AttachTarget, selfState: NetworkState, whole = false): Promise<void> {
-  const peers = new Map<string, NetworkMember>()
-  for (const name of touched) {
-    const network = networks.find((candidate) => candidate.name === name)
-    if (!network || name === DEFAULT_NETWORK) continue
-    for (const [key, member] of Object.entries(await readMembers(network))) {
-      if (member.namespace === self.namespace && key !== memberKey(self.namespace, self.id)) peers.set(key, member)
-    }
+async function refreshHosts(plan: NetworkPlan, changes: MemberChanges, self: AttachTarget, whole = false): Promise<void> {
+  const networks = await listNetworks(plan.netconfPath)
+  await writeHostsOf(self, networks, whole)
+  for (const {network, generation} of changes.values()) {
+    if (network.name === DEFAULT_NETWORK) continue
+    await withHostsRefreshLock(plan.netconfPath, network, generation, async () => {
+      const seen = await readMembersGeneration(network)
+      for (const member of Object.values(seen.members)) {
+        const target = {namespace: member.namespace, id: member.id, files: {plan: member.planFile, state: member.stateFile, hosts: member.hostsFile}}
+        await writeHostsOf(target, networks, false, {network, members: seen.members}).catch(() => undefined)
+      }
+      await recordHostsRefreshed(network, seen.generation)
+    })
   }
-  await writeContainerHosts(self.files.hosts, self, plan, selfState, networks, whole)
-  for (const peer of peers.values()) {
-    const [peerPlan, peerState] = await Promise.all([readJsonIfExists<NetworkPlan>(peer.planFile), readJsonIfExists<NetworkState>(peer.stateFile)])
-    if (peerPlan && peerState) await writeContainerHosts(peer.hostsFile, peer, peerPlan, peerState, networks, false).catch(() => undefined)
-  }
+}
+
+/**
+ * Writes the container's /etc/hosts from its plan and state as they are, under the file's own lock;
+ * nothing when the container is gone. The members of `known.network` are `known.members`; those of
+ * its other networks are read.
+ */
+async function writeHostsOf(target: AttachTarget, networks: NetworkConfList[], whole: boolean, known?: {network: NetworkConfList; members: NetworkMembers}): Promise<void> {
+  const membersOf = (network: NetworkConfList) => (network.nerd.id === known?.network.nerd.id ? Promise.resolve(known.members) : readMembers(network))
+  await withFileLock(
+    target.files.hosts,
+    async () => {
+      const [plan, state] = await Promise.all([readNetworkPlan(target.files), readJsonIfExists<NetworkState>(target.files.state)])
+      if (plan && state) await writeContainerHosts(target.files.hosts, target, plan, state, networks, whole, membersOf)
+    },
+    {createDirectory: false, guards: `container ${target.id.slice(0, 12)}'s /etc/hosts`},
+  )
+}
+
+/**
+ * Chooses and records host ports (host-ports.ts) holding the networks lock; without taking it when
+ * there are none to claim, so that a container without published ports never waits for it.
+ */
+async function claimHostPorts(plan: NetworkPlan, owner: string, bindings: PortMap): Promise<{ports: PortMap; mappings: PortMapping[]}> {
+  if (Object.keys(bindings).length === 0) return {ports: {}, mappings: []}
+  return withNetworksLock(plan.netconfPath, () => claimPorts(portRegistryFile(plan.netconfPath), owner, bindings))
+}
+
+/**
+ * Releases the owner's host ports holding the networks lock; without taking it when the owner holds
+ * none, so that a container without published ports never waits for another network's operations.
+ */
+async function releaseHostPorts(plan: NetworkPlan, owner: string): Promise<void> {
+  const registry = portRegistryFile(plan.netconfPath)
+  if (await holdsPorts(registry, owner)) await withNetworksLock(plan.netconfPath, () => releasePorts(registry, owner))
+}
+
+/**
+ * The container's network state lock, first in store.ts's order: one attach or detach of the
+ * container at a time (a task's poststop hook and its removal may both detach it). Not made when the
+ * container's directory is gone.
+ */
+function withNetworkStateLock<T>(target: AttachTarget, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(target.files.state, fn, {createDirectory: false, guards: `container ${target.id.slice(0, 12)}'s networks`})
 }
 
 function hooksOf(plan: NetworkPlan, target: AttachTarget): NetworkHooks {
@@ -411,45 +517,57 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
   const plan = await readNetworkPlan(target.files)
   if (!plan || plan.networks.length === 0) return structuredClone(EMPTY_STATE)
   const hooks = hooksOf(plan, target)
-  return withNetworkLock(plan.netconfPath, async () => {
-    const networks = await listNetworks(plan.netconfPath)
-    const state = await readNetworkState(target.files)
-    const owner = memberKey(target.namespace, target.id)
-    if (!only) {
-      for (const name of attachedNames(state)) await detachOne(target, plan, state, networks, name, '', hooks)
-      await releasePorts(portRegistryFile(plan.netconfPath), owner)
+  const changes: MemberChanges = new Map()
+  const wanted = only ? plan.networks.filter((planned) => only.includes(planned.network)) : plan.networks
+  let state: NetworkState
+  try {
+    state = await withNetworkStateLock(target, () => attachLocked(target, plan, netns, wanted, hooks, changes, only === undefined))
+  } catch (error) {
+    // Peers may have been given the lines of an attachment taken back.
+    await refreshHosts(plan, changes, target).catch(() => undefined)
+    throw error
+  }
+  // Attaching all the plan's networks is the task's start: its process has not run yet.
+  await refreshHosts(plan, changes, target, !only)
+  return state
+}
+
+/** attachNetworks holding the container's network state lock. `fresh`: all the plan's networks, at the task's start. */
+async function attachLocked(target: AttachTarget, plan: NetworkPlan, netns: string, wanted: PlannedAttachment[], hooks: NetworkHooks, changes: MemberChanges, fresh: boolean): Promise<NetworkState> {
+  const networks = await listNetworks(plan.netconfPath)
+  const state = await readNetworkState(target.files)
+  const owner = memberKey(target.namespace, target.id)
+  if (fresh) {
+    for (const name of attachedNames(state)) await detachOne(target, plan, state, networks, name, '', hooks, changes)
+    await releaseHostPorts(plan, owner)
+    state.ports = {}
+  }
+  let claimed: {ports: PortMap; mappings: PortMapping[]} | undefined
+  try {
+    // The published ports go with the first network attached that can carry them, and with such a
+    // network connected when none attached has them; a container on internal networks only has none.
+    const carrier = Object.values(state.attachments).some(carriesPorts) ? undefined : wanted.find((planned) => carriesPublishedPorts(findNetwork(networks, planned.network).nerd))
+    if (carrier) {
+      const facts = findNetwork(networks, carrier.network).nerd
+      claimed = await claimHostPorts(plan, owner, publishableBindings(bindingsOnNetwork(facts, plan.portBindings), hasIpv6(facts)))
+      state.ports = claimed.ports
+    }
+    for (const planned of wanted) {
+      const network = findNetwork(networks, planned.network)
+      await attachOne(target, plan, state, network, planned, netns, planned === carrier ? claimed?.mappings : undefined, hooks, changes)
+    }
+  } catch (error) {
+    // Nothing half-attached stays: what this call attached is detached again.
+    for (const planned of wanted) if (attachmentTo(state, planned.network)) await detachOne(target, plan, state, networks, planned.network, netns, hooks, changes)
+    if (claimed) {
+      await releaseHostPorts(plan, owner)
       state.ports = {}
     }
-    const wanted = only ? plan.networks.filter((planned) => only.includes(planned.network)) : plan.networks
-    let claimed: {ports: PortMap; mappings: PortMapping[]} | undefined
-    try {
-      // The published ports go with the first network attached that can carry them, and with such a
-      // network connected when none attached has them; a container on internal networks only has none.
-      const carrier = Object.values(state.attachments).some(carriesPorts) ? undefined : wanted.find((planned) => carriesPublishedPorts(findNetwork(networks, planned.network).nerd))
-      if (carrier) {
-        const facts = findNetwork(networks, carrier.network).nerd
-        claimed = await claimPorts(portRegistryFile(plan.netconfPath), owner, publishableBindings(bindingsOnNetwork(facts, plan.portBindings), hasIpv6(facts)))
-        state.ports = claimed.ports
-      }
-      for (const planned of wanted) {
-        const network = findNetwork(networks, planned.network)
-        await attachOne(target, plan, state, network, planned, netns, planned === carrier ? claimed?.mappings : undefined, hooks)
-      }
-    } catch (error) {
-      // Nothing half-attached stays: what this call attached is detached again.
-      for (const planned of wanted) if (attachmentTo(state, planned.network)) await detachOne(target, plan, state, networks, planned.network, netns, hooks)
-      if (claimed) {
-        await releasePorts(portRegistryFile(plan.netconfPath), owner)
-        state.ports = {}
-      }
-      await writeJsonAtomic(target.files.state, state)
-      throw error
-    }
     await writeJsonAtomic(target.files.state, state)
-    // Attaching all the plan's networks is the task's start: its process has not run yet.
-    await refreshHosts(plan, networks, wanted.map((planned) => planned.network), target, state, !only)
-    return state
-  })
+    throw error
+  }
+  await writeJsonAtomic(target.files.state, state)
+  return state
 }
 
 /**
@@ -462,25 +580,26 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
   const hooks = hooksOf(plan, target)
   const attached = await readNetworkState(target.files)
   if (attachedNames(attached).length === 0 && Object.keys(attached.ports).length === 0) return
-  await withNetworkLock(plan.netconfPath, async () => {
+  const changes: MemberChanges = new Map()
+  let failure: unknown
+  await withNetworkStateLock(target, async () => {
     const networks = await listNetworks(plan.netconfPath)
     const state = await readNetworkState(target.files)
     const names = attachedNames(state).filter((name) => !only || only.includes(name))
     // The published ports go with the network that carries them, as docker's do with its endpoint.
     const portsGo = !only || names.some((name) => carriesPorts(attachmentTo(state, name)!))
     const routesGone = names.flatMap((name) => defaultRoutesOf(attachmentTo(state, name)!))
-    let failure: unknown
-    for (const name of names) failure ??= await detachOne(target, plan, state, networks, name, netns, hooks)
+    for (const name of names) failure ??= await detachOne(target, plan, state, networks, name, netns, hooks, changes)
     if (netns && routesGone.length > 0) failure ??= await moveDefaultRoutes(state, networks, netns, routesGone).catch((error: unknown) => error)
     if (portsGo) {
-      await releasePorts(portRegistryFile(plan.netconfPath), memberKey(target.namespace, target.id))
+      await releaseHostPorts(plan, memberKey(target.namespace, target.id))
       state.ports = {}
       if (only && netns) failure ??= await movePorts(target, plan, state, networks, netns).catch((error: unknown) => error)
     }
     await writeDetachedState(target.files.state, state)
-    await refreshHosts(plan, networks, names, target, state)
-    if (failure) throw failure
   })
+  await refreshHosts(plan, changes, target)
+  if (failure) throw failure
 }
 
 /**
@@ -503,7 +622,8 @@ async function writeDetachedState(path: string, state: NetworkState): Promise<vo
 export async function renameInNetworks(target: AttachTarget, name: string): Promise<void> {
   const planned = await readNetworkPlan(target.files)
   if (!planned) return
-  await withNetworkLock(planned.netconfPath, async () => {
+  const changes: MemberChanges = new Map()
+  const plan = await withNetworkStateLock(target, async () => {
     const plan = (await readNetworkPlan(target.files))!
     plan.name = name
     await writeJsonAtomic(target.files.plan, plan)
@@ -512,10 +632,14 @@ export async function renameInNetworks(target: AttachTarget, name: string): Prom
     const attached = Object.keys(state.attachments)
     const key = memberKey(target.namespace, target.id)
     for (const network of networks.filter((candidate) => attached.includes(candidate.name))) {
-      await updateMembers(network, (members) => {
-        if (members[key]) members[key].name = name
-      })
+      const generation = await withNetworkMembersLock(plan.netconfPath, network, () =>
+        updateMembers(network, (members) => {
+          if (members[key]) members[key].name = name
+        }),
+      )
+      changes.set(network.nerd.id, {network, generation})
     }
-    await refreshHosts(plan, networks, attached, target, state)
+    return plan
   })
+  await refreshHosts(plan, changes, target)
 }

@@ -103,7 +103,7 @@ async function hostPortFor(registry: PortRegistry, hostIp: string, hostPort: str
 }
 
 /**
- * Chooses the host ports of the bindings and records them as `owner`'s. Call it holding the network
+ * Chooses the host ports of the bindings and records them as `owner`'s. Call it holding the networks
  * lock, with the owner's earlier ports released: any entry of the registry is another binding's.
  */
 export async function claimPorts(registryFile: string, owner: string, bindings: PortMap): Promise<{ports: PortMap; mappings: PortMapping[]}> {
@@ -121,6 +121,11 @@ export async function claimPorts(registryFile: string, owner: string, bindings: 
   }
   await writeJsonAtomic(registryFile, registry)
   return {ports, mappings}
+}
+
+/** Whether the registry records ports of `owner`'s: only the owner adds them, so a read without the lock tells. */
+export async function holdsPorts(registryFile: string, owner: string): Promise<boolean> {
+  return Object.values((await readJsonIfExists<PortRegistry>(registryFile)) ?? {}).includes(owner)
 }
 
 export async function releasePorts(registryFile: string, owner: string): Promise<void> {

@@ -11,7 +11,11 @@ import {extraHostLines, hostsFile} from '../container/etc-files.ts'
 import type {NetworkPlan, NetworkState} from './attach.ts'
 import {DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
-import {memberKey, readMembers} from './store.ts'
+import {memberKey} from './store.ts'
+import type {NetworkMembers} from './store.ts'
+
+/** A network's members, as the caller read them: a rewrite of every member's file reads them once, not once per member. */
+export type MembersOf = (network: NetworkConfList) => Promise<NetworkMembers>
 
 /** A member's name and aliases on a user-defined network, each also as `<name>.<network>`. */
 function namesOn(network: string, name: string, aliases: string[]): {names: string[]; qualified: string[]} {
@@ -24,7 +28,7 @@ function ownNames(plan: NetworkPlan): string {
 }
 
 /** The lines nerd gives the container's /etc/hosts now. */
-async function hostsLines(owner: {namespace: string; id: string}, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[]): Promise<string[]> {
+async function hostsLines(owner: {namespace: string; id: string}, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], membersOf: MembersOf): Promise<string[]> {
   const attachments = Object.entries(state.attachments)
   const self = memberKey(owner.namespace, owner.id)
   const peers: string[] = []
@@ -32,7 +36,7 @@ async function hostsLines(owner: {namespace: string; id: string}, plan: NetworkP
     if (name === DEFAULT_NETWORK) continue
     const network = networks.find((candidate) => candidate.name === name)
     if (!network) continue
-    for (const [key, member] of Object.entries(await readMembers(network))) {
+    for (const [key, member] of Object.entries(await membersOf(network))) {
       if (key === self || member.namespace !== owner.namespace) continue
       const {names, qualified} = namesOn(name, member.name, member.aliases)
       const line = [...new Set([...names, member.id.slice(0, 12), member.hostname, ...qualified])].join(' ')
@@ -177,8 +181,16 @@ async function readWrittenLines(path: string): Promise<WrittenLines | undefined>
  * there are more than RETIRED_LINES_LIMIT of them (compactLines). The file is written in place
  * either way: it is bind-mounted, so its inode must stay.
  */
-export async function writeContainerHosts(path: string, owner: {namespace: string; id: string}, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], whole: boolean): Promise<void> {
-  const lines = await hostsLines(owner, plan, state, networks)
+export async function writeContainerHosts(
+  path: string,
+  owner: {namespace: string; id: string},
+  plan: NetworkPlan,
+  state: NetworkState,
+  networks: NetworkConfList[],
+  whole: boolean,
+  membersOf: MembersOf,
+): Promise<void> {
+  const lines = await hostsLines(owner, plan, state, networks, membersOf)
   // A file nerd never recorded its lines for (a container of an earlier nerd) is written whole once.
   const written = whole ? undefined : await readWrittenLines(path)
   let retired: string[] = []

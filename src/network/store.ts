@@ -1,16 +1,27 @@
 /**
  * The network store: conflists in the CNI configuration directory, each network's IPAM leases and
- * members under its state directory, all changed under one lock per configuration directory (CNI
- * plugins are not safe to run concurrently on one bridge, and a network must not be removed while a
- * container joins it).
+ * members under its state directory.
+ *
+ * Locks, each a short section, taken only in this order (a holder never waits for one earlier in
+ * it, so no two commands wait for each other):
+ * 1. a container's network state (attach.ts: withNetworkStateLock), for the whole of its attach or detach;
+ * 2. the networks lock (withNetworksLock): one per configuration directory, for the set of networks
+ *    (create, rm, the default one) and the host port registry (host-ports.ts);
+ * 3. a network's lock (withNetworkMembersLock): its CNI ADD and DEL (CNI plugins are not safe to run
+ *    concurrently on one bridge, and a network must not be removed while a container joins it), its
+ *    members and its conflist's bridgeCreated.
+ * Apart from these, and with none of them held: a network's hosts refresh lock (attach.ts), then the
+ * lock of one container's /etc/hosts, which is taken last and alone. Rewriting the peers' /etc/hosts
+ * is O(members), so it holds no lock another network or a CNI operation waits for.
  */
 import {randomBytes} from 'node:crypto'
+import {existsSync} from 'node:fs'
 import {readdir, readFile, rm} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {preciseNow} from '../clock.ts'
 import {refuseUntrustedDirectory} from '../data-root.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
-import {readCheckedJson, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
+import {readCheckedJson, readJsonIfExists, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, optional, recordOf} from '../json-shape.ts'
 import {bridgeNameFree, createBridge, ensureHostNetworking, removeHostNetworking} from './host.ts'
 import {isReservedAddress, parseAddress, parseSubnet, subnetsOverlap} from './ip.ts'
@@ -71,10 +82,29 @@ export function conflistPath(netconfPath: string, name: string): string {
   return join(netconfPath, `${CONFLIST_PREFIX}${name}${CONFLIST_SUFFIX}`)
 }
 
-/** The lock every network change and every container attach takes. */
-export function withNetworkLock<T>(netconfPath: string, fn: () => Promise<T>): Promise<T> {
+/** The networks lock (see the order above): the set of networks and the host port registry. */
+export function withNetworksLock<T>(netconfPath: string, fn: () => Promise<T>): Promise<T> {
   trustNetconfDirectory(netconfPath)
-  return withFileLock(join(netconfPath, '.nerd-networks'), fn)
+  return withFileLock(join(netconfPath, '.nerd-networks'), fn, {guards: 'the networks'})
+}
+
+/**
+ * A network's lock (see the order above): its CNI operations and members. In the configuration
+ * directory, by ID, rather than in the network's state directory, which `network rm` removes.
+ */
+export function withNetworkMembersLock<T>(netconfPath: string, network: NetworkConfList, fn: () => Promise<T>): Promise<T> {
+  trustNetconfDirectory(netconfPath)
+  return withFileLock(join(netconfPath, `.nerd-network-${network.nerd.id}`), fn, {guards: `network ${network.name}`})
+}
+
+/**
+ * The lock serialising the rewrites of a network's members' /etc/hosts (attach.ts); waiting for it
+ * ends once a rewrite that saw the members at `generation` or later has been done.
+ */
+export function withHostsRefreshLock(netconfPath: string, network: NetworkConfList, generation: number, fn: () => Promise<void>): Promise<void | undefined> {
+  trustNetconfDirectory(netconfPath)
+  const done = async () => ((await readJsonIfExists<number>(hostsRefreshedPath(network)).catch(() => undefined)) ?? 0) >= generation
+  return withFileLockUnless(join(netconfPath, `.nerd-hosts-${network.nerd.id}`), done, fn, {guards: `network ${network.name}'s hosts files`})
 }
 
 export function memberKey(namespace: string, id: string): string {
@@ -85,16 +115,38 @@ function membersPath(network: NetworkConfList): string {
   return join(network.nerd.stateDir, 'members.json')
 }
 
+/** The number of changes made to the members: written after them, so members read after it are at least as new. */
+function membersGenerationPath(network: NetworkConfList): string {
+  return join(network.nerd.stateDir, 'members-generation.json')
+}
+
+/** The members generation the last complete rewrite of the members' /etc/hosts saw. */
+function hostsRefreshedPath(network: NetworkConfList): string {
+  return join(network.nerd.stateDir, 'hosts-refreshed.json')
+}
+
 export async function readMembers(network: NetworkConfList): Promise<NetworkMembers> {
   return (await readJsonIfExists<NetworkMembers>(membersPath(network))) ?? {}
 }
 
-/** Changes the members file; call it holding the network lock. */
-export async function updateMembers(network: NetworkConfList, change: (members: NetworkMembers) => void): Promise<NetworkMembers> {
-  const members = await readMembers(network)
+/** The members and their generation, read in the order that makes the members at least that new. */
+export async function readMembersGeneration(network: NetworkConfList): Promise<{generation: number; members: NetworkMembers}> {
+  const generation = (await readJsonIfExists<number>(membersGenerationPath(network))) ?? 0
+  return {generation, members: await readMembers(network)}
+}
+
+/** Records that the members' /etc/hosts were all rewritten from the members at `generation`; not for a network removed meanwhile. */
+export async function recordHostsRefreshed(network: NetworkConfList, generation: number): Promise<void> {
+  if (existsSync(network.nerd.stateDir)) await writeJsonAtomic(hostsRefreshedPath(network), generation)
+}
+
+/** Changes the members file holding the network's lock (withNetworkMembersLock); the members' generation after. */
+export async function updateMembers(network: NetworkConfList, change: (members: NetworkMembers) => void): Promise<number> {
+  const {generation, members} = await readMembersGeneration(network)
   change(members)
   await writeJsonAtomic(membersPath(network), members)
-  return members
+  await writeJsonAtomic(membersGenerationPath(network), generation + 1)
+  return generation + 1
 }
 
 /** What of a conflist nerd reads; without `nerd` it is not one of nerd's. */
@@ -267,7 +319,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
     throw new NerdError('--ipv6 needs an IPv6 --subnet (nerd does not allocate IPv6 subnets itself)')
   }
   for (const range of requested) checkRangeAddresses(range)
-  return withNetworkLock(location.netconfPath, async () => {
+  return withNetworksLock(location.netconfPath, async () => {
     const networks = await listNetworks(location.netconfPath)
     if (networks.some((network) => network.name === name)) throw new NerdError(`network with name ${name} already exists`)
     const taken = networks.flatMap(networkSubnets)
@@ -326,7 +378,7 @@ async function makeHostNetworking(location: NetworkLocation, network: NetworkCon
 export async function ensureDefaultNetwork(location: NetworkLocation): Promise<NetworkConfList> {
   const existing = (await listNetworks(location.netconfPath)).find((network) => network.name === DEFAULT_NETWORK)
   if (existing) return existing
-  return withNetworkLock(location.netconfPath, async () => {
+  return withNetworksLock(location.netconfPath, async () => {
     const networks = await listNetworks(location.netconfPath)
     const again = networks.find((network) => network.name === DEFAULT_NETWORK)
     if (again) return again
@@ -345,7 +397,7 @@ export async function ensureDefaultNetwork(location: NetworkLocation): Promise<N
   })
 }
 
-/** Records that the network's bridge is nerd's: a CNI ADD made it. Call it holding the network lock. */
+/** Records that the network's bridge is nerd's: a CNI ADD made it. Call it holding the network's lock. */
 export async function recordBridgeCreated(netconfPath: string, network: NetworkConfList): Promise<void> {
   if (network.nerd.bridgeCreated) return
   network.nerd.bridgeCreated = true
@@ -354,14 +406,17 @@ export async function recordBridgeCreated(netconfPath: string, network: NetworkC
 
 /** `network rm`: refused while containers are attached; takes the bridge and masquerade rule with it. */
 export async function removeNetwork(location: NetworkLocation, text: string): Promise<NetworkConfList> {
-  return withNetworkLock(location.netconfPath, async () => {
+  return withNetworksLock(location.netconfPath, async () => {
     const network = findNetwork(await listNetworks(location.netconfPath), text)
     if (network.name === DEFAULT_NETWORK) throw new NerdError(`bridge is a pre-defined network and cannot be removed`)
-    const members = Object.keys(await readMembers(network))
-    if (members.length > 0) throw new NerdError(`error while removing network: network ${network.name} id ${network.nerd.id} has active endpoints`)
-    await rm(conflistPath(location.netconfPath, network.name), {force: true})
-    await removeHostNetworking(network)
-    await rm(network.nerd.stateDir, {recursive: true, force: true})
-    return network
+    // Under the network's lock: no container is joining it meanwhile.
+    return withNetworkMembersLock(location.netconfPath, network, async () => {
+      const members = Object.keys(await readMembers(network))
+      if (members.length > 0) throw new NerdError(`error while removing network: network ${network.name} id ${network.nerd.id} has active endpoints`)
+      await rm(conflistPath(location.netconfPath, network.name), {force: true})
+      await removeHostNetworking(network)
+      await rm(network.nerd.stateDir, {recursive: true, force: true})
+      return network
+    })
   })
 }

@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {readdirSync} from 'node:fs'
-import {chmod, chown, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {setTimeout as delay} from 'node:timers/promises'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {defaultCniPath} from '../../src/config/config.ts'
@@ -486,6 +487,38 @@ describe('networking on CNI', () => {
     assert.equal(inUse.code, 1)
     assert.match(inUse.stderr, /has active endpoints/)
     await nerdOk(['rm', '-f', ...ids])
+  })
+
+  it('a run on one network is not held up by another network\'s operations; a wait for a network\'s lock that times out fails in one line', async () => {
+    await nerdOk(['network', 'create', net('lka')])
+    await nerdOk(['network', 'create', net('lkb')])
+    const idA = (await nerdOk(['network', 'inspect', '-f', '{{.Id}}', net('lka')])).trim()
+    // Held as a slow nerd would hold them, kept fresh so that they never go stale: network A's lock
+    // for longer than a wait lasts, and the lock of all networks for a while.
+    const held = [join(testEnvironment.netconf, `.nerd-network-${idA}.lock`), join(testEnvironment.netconf, '.nerd-networks.lock')]
+    for (const lock of held) await mkdir(lock)
+    const fresh = setInterval(() => {
+      const now = new Date()
+      for (const lock of held) utimes(lock, now, now).catch(() => undefined)
+    }, 1000)
+    const allHeldUntil = Date.now() + 8000
+    try {
+      const onA = nerd(['run', '-d', '--name', 'lock-a', '--network', net('lka'), IMG, 'sleep', '60'])
+      const onB = await nerd(['run', '-d', '--name', 'lock-b', '--network', net('lkb'), IMG, 'sleep', '60'])
+      assert.equal(onB.code, 0, onB.stderr)
+      assert.ok(Date.now() < allHeldUntil, 'the run on network B waited for the locks')
+      await delay(allHeldUntil - Date.now())
+      await rm(held[1]!, {recursive: true})
+      const failed = await onA
+      assert.notEqual(failed.code, 0)
+      assert.match(failed.stderr, new RegExp(`timed out after 20 s waiting for the lock of network ${net('lka')}: another nerd command holds it`))
+      assert.doesNotMatch(failed.stderr, /Lock file is already being held/)
+    } finally {
+      clearInterval(fresh)
+      for (const lock of held) await rm(lock, {recursive: true, force: true})
+      await nerd(['rm', '-f', 'lock-a', 'lock-b'])
+      await nerd(['network', 'rm', net('lka'), net('lkb')])
+    }
   })
 
   it('connects and disconnects a running container, with an alias and a fixed address', async () => {

@@ -12,6 +12,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
+import {withFileLock, withFileLockUnless} from '../../../src/files.ts'
 
 const filesModule = fileURLToPath(new URL('../../../src/files.ts', import.meta.url))
 
@@ -31,6 +32,33 @@ describe('withFileLock', () => {
       `
       const {stdout} = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script])
       assert.equal(stdout, 'owned\nreleased\n')
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('withFileLockUnless: a waiter is spared once what it waits to do was done by the holder; it runs when not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-file-lock-'))
+    try {
+      const path = join(dir, 'refresh')
+      let done = 0
+      const ran: string[] = []
+      let needed: Promise<void | undefined> | undefined
+      await withFileLock(path, async () => {
+        const spared = withFileLockUnless(path, async () => done >= 1, async () => {
+          ran.push('spared')
+        })
+        needed = withFileLockUnless(path, async () => done >= 2, async () => {
+          ran.push('needed')
+        })
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        done = 1
+        assert.equal(await spared, undefined)
+        assert.deepEqual(ran, [])
+      })
+      // Released: the waiter not spared takes the lock and runs.
+      await needed
+      assert.deepEqual(ran, ['needed'])
     } finally {
       await rm(dir, {recursive: true, force: true})
     }
