@@ -9,37 +9,19 @@ import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {existsSync, statSync} from 'node:fs'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
+import {httpGet, inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {freePort} from '../helpers/registry.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const suffix = fileNamespace().slice(2, 8)
 const net = (name: string) => `${name}-${suffix}`
 let workDir: string
-
-/** A port free on 127.0.0.1 now (the kernel's pick). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as {port: number}
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-async function httpGet(url: string): Promise<string | undefined> {
-  try {
-    const response = await fetch(url, {signal: AbortSignal.timeout(2000)})
-    return response.ok ? await response.text() : undefined
-  } catch {
-    return undefined
-  }
-}
 
 /** The container IDs of this file's namespace, to tell that a refused run left none behind. */
 async function containerIds(): Promise<string> {

@@ -15,7 +15,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {defaultCniPath} from '../../src/config/config.ts'
-import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
+import {httpGet, inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH} from '../helpers/oci-image.ts'
 
@@ -47,15 +47,6 @@ async function freePort(count = 1): Promise<number> {
     const held = await Promise.all(Array.from({length: count}, (_, index) => listenOn(first + index)))
     await Promise.all(held.map((server) => server && new Promise((resolve) => server.close(resolve))))
     if (held.every((server) => server !== undefined)) return first
-  }
-}
-
-async function httpGet(url: string): Promise<string | undefined> {
-  try {
-    const response = await fetch(url, {signal: AbortSignal.timeout(2000)})
-    return response.ok ? await response.text() : undefined
-  } catch {
-    return undefined
   }
 }
 

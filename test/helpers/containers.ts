@@ -58,3 +58,13 @@ export async function remainsOf(id: string): Promise<Record<string, string[]>> {
     directories: stateDirectories().filter((entry) => entry === id),
   }
 }
+
+/** The body of a successful GET of `url` (a container's published page), or undefined: refused, an error status, or no answer within 2 s. */
+export async function httpGet(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, {signal: AbortSignal.timeout(2000)})
+    return response.ok ? await response.text() : undefined
+  } catch {
+    return undefined
+  }
+}
