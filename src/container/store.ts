@@ -163,8 +163,12 @@ export class NameConflictError extends NerdError {
 }
 
 export class NoSuchContainerError extends NerdError {
+  /** What was looked for, as the user typed it or the id the removed container had. */
+  readonly reference: string
+
   constructor(reference: string) {
     super(`No such container: ${reference}`)
+    this.reference = reference
   }
 }
 
@@ -462,19 +466,26 @@ export async function readState(paths: ContainerPaths): Promise<ContainerState> 
 /**
  * Read-modify-write of state.json under the container's lock. A container removed meanwhile is no
  * such container: its state directory is not made again (it would stay behind, nobody's to remove).
+ * The directory can go after the check too (a racing rm -f): the lock's or the write's ENOENT then
+ * says so in docker's words.
  */
 export async function updateState(paths: ContainerPaths, change: (state: ContainerState) => Partial<ContainerState>): Promise<ContainerState> {
-  if (!existsSync(paths.dir)) throw new NoSuchContainerError(basename(paths.dir))
-  return withFileLock(
-    paths.state,
-    async () => {
-      const current = await readState(paths)
-      const next = {...current, ...change(current)}
-      await writeJsonAtomic(paths.state, next)
-      return next
-    },
-    {createDirectory: false},
-  )
+  const removed = () => new NoSuchContainerError(basename(paths.dir))
+  if (!existsSync(paths.dir)) throw removed()
+  try {
+    return await withFileLock(
+      paths.state,
+      async () => {
+        const current = await readState(paths)
+        const next = {...current, ...change(current)}
+        await writeJsonAtomic(paths.state, next)
+        return next
+      },
+      {createDirectory: false},
+    )
+  } catch (error) {
+    throw (error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(paths.dir) ? removed() : error
+  }
 }
 
 /** Removes the state directory (logs included) and the name. */
