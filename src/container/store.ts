@@ -35,6 +35,11 @@ export interface ContainerPaths {
   startMark: string
   /** Which networks the container joins (network/attach.ts), and what is attached now. */
   networkPlan: string
+  /**
+   * The names of the volumes a create is resolving, written before it looks any up: until its record
+   * lists them, they count as used by it while it holds the lifecycle lock (volume/in-use.ts).
+   */
+  volumeClaims: string
   /** The plugins subscribed to nerd:container:start at create, for the starts the exit handler makes (start-hooks.ts). */
   startHooks: string
   networkState: string
@@ -108,6 +113,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     initPid: join(dir, 'init.pid'),
     startMark: join(dir, 'start-requested'),
     networkPlan: join(dir, 'network-plan.json'),
+    volumeClaims: join(dir, 'volume-claims.json'),
     startHooks: join(dir, 'start-hooks.json'),
     networkState: join(dir, 'network.json'),
     stdin: join(dir, 'stdin.fifo'),
