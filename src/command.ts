@@ -199,7 +199,18 @@ export abstract class NerdCommand extends Command {
   ): Promise<void> {
     const scope = await this.containerScope()
     const {loadContainer} = await import('./container/lifecycle.ts')
-    await this.forEachName(references, async (reference) => action(scope, await loadContainer(scope, reference), reference), options)
+    const {NoSuchContainerError} = await import('./container/store.ts')
+    await this.forEachName(
+      references,
+      async (reference) => {
+        const container = await loadContainer(scope, reference)
+        // Removed meanwhile (a racing rm -f): named as the user typed it, as docker's daemon does, not by id.
+        return action(scope, container, reference).catch((error: unknown) => {
+          throw error instanceof NoSuchContainerError && error.reference === container.record.Id ? new NoSuchContainerError(reference) : error
+        })
+      },
+      options,
+    )
   }
 
   /** Whether any plugin subscribes to `event`: commands bridge only those, so plain runs do no hook work. */

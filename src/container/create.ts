@@ -218,8 +218,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
         const options: RunOptions = {...request.options, tty: request.tty}
         const from = await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? [])
         options.mounts = [...(options.mounts ?? []), ...from.mounts]
-        const volumes = await resolveVolumes({dataRoot: context.dataRoot, namespace}, volumesToResolve(imageConfig, options), rootfs)
-        undo.push(() => removeAnonymousVolumes({dataRoot: context.dataRoot, namespace}, volumes.anonymous))
+        const volumes = await resolveVolumes({dataRoot: context.dataRoot, namespace}, id, volumesToResolve(imageConfig, options), rootfs)
+        undo.push(() => removeAnonymousVolumes({dataRoot: context.dataRoot, namespace}, volumes.anonymous, id))
         const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
         const joinable = await joinableContainers({client, dataRoot: context.dataRoot}, options)
         const network = options.network ?? {kind: 'private'}

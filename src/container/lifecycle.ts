@@ -1175,7 +1175,7 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
   await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, removal.name)
   if (options.volumes && removal.record && removal.record.AnonymousVolumes.length > 0) {
     const {removeAnonymousVolumes} = await import('./volumes.ts')
-    await removeAnonymousVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, removal.record.AnonymousVolumes)
+    await removeAnonymousVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, removal.record.AnonymousVolumes, id)
   }
 }
 

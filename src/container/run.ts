@@ -19,6 +19,7 @@ import {AlreadyRunningError, deleteTask, publishContainerEvent, resetRestartPoli
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loggerUri, openContainerLog, type JsonFileLog} from './logs/index.ts'
 import {markThisProcess} from './process-mark.ts'
+import {NoSuchContainerError} from './store.ts'
 
 export interface StartContext {
   /** The node binary and dist/logger.js the shim runs as the logging driver. */
@@ -84,7 +85,10 @@ export async function startDetached(scope: ContainerScope, container: LoadedCont
  * came first.
  */
 export async function restartContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string}): Promise<number | undefined> {
-  await markThisProcess(container.paths.restarting)
+  await markThisProcess(container.paths.restarting).catch((error: unknown) => {
+    // Its state directory went with a racing removal (rm -f).
+    throw (error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(container.paths.dir) ? new NoSuchContainerError(container.record.Id) : error
+  })
   let pid: number | undefined
   try {
     await stopContainer(scope, container, options)

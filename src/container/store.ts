@@ -35,6 +35,11 @@ export interface ContainerPaths {
   startMark: string
   /** Which networks the container joins (network/attach.ts), and what is attached now. */
   networkPlan: string
+  /**
+   * The names of the volumes a create is resolving, written before it looks any up: until its record
+   * lists them, they count as used by it while it holds the lifecycle lock (volume/in-use.ts).
+   */
+  volumeClaims: string
   /** The plugins subscribed to nerd:container:start at create, for the starts the exit handler makes (start-hooks.ts). */
   startHooks: string
   networkState: string
@@ -108,6 +113,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     initPid: join(dir, 'init.pid'),
     startMark: join(dir, 'start-requested'),
     networkPlan: join(dir, 'network-plan.json'),
+    volumeClaims: join(dir, 'volume-claims.json'),
     startHooks: join(dir, 'start-hooks.json'),
     networkState: join(dir, 'network.json'),
     stdin: join(dir, 'stdin.fifo'),
@@ -163,8 +169,12 @@ export class NameConflictError extends NerdError {
 }
 
 export class NoSuchContainerError extends NerdError {
+  /** What was looked for, as the user typed it or the id the removed container had. */
+  readonly reference: string
+
   constructor(reference: string) {
     super(`No such container: ${reference}`)
+    this.reference = reference
   }
 }
 
@@ -462,19 +472,26 @@ export async function readState(paths: ContainerPaths): Promise<ContainerState> 
 /**
  * Read-modify-write of state.json under the container's lock. A container removed meanwhile is no
  * such container: its state directory is not made again (it would stay behind, nobody's to remove).
+ * The directory can go after the check too (a racing rm -f): the lock's or the write's ENOENT then
+ * says so in docker's words.
  */
 export async function updateState(paths: ContainerPaths, change: (state: ContainerState) => Partial<ContainerState>): Promise<ContainerState> {
-  if (!existsSync(paths.dir)) throw new NoSuchContainerError(basename(paths.dir))
-  return withFileLock(
-    paths.state,
-    async () => {
-      const current = await readState(paths)
-      const next = {...current, ...change(current)}
-      await writeJsonAtomic(paths.state, next)
-      return next
-    },
-    {createDirectory: false},
-  )
+  const removed = () => new NoSuchContainerError(basename(paths.dir))
+  if (!existsSync(paths.dir)) throw removed()
+  try {
+    return await withFileLock(
+      paths.state,
+      async () => {
+        const current = await readState(paths)
+        const next = {...current, ...change(current)}
+        await writeJsonAtomic(paths.state, next)
+        return next
+      },
+      {createDirectory: false},
+    )
+  } catch (error) {
+    throw (error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(paths.dir) ? removed() : error
+  }
 }
 
 /** Removes the state directory (logs included) and the name. */

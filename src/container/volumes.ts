@@ -8,9 +8,23 @@
 import {closeSync} from 'node:fs'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {InvalidFileError} from '../errors.ts'
-import {containersUsingVolume, copyUpIfEmpty, createVolume, getVolume, prepareVolumeMount, releaseVolume, removeVolume, withVolumesMounted} from '../volume/index.ts'
+import {writeJsonAtomic} from '../files.ts'
+import {
+  ANONYMOUS_LABEL,
+  anonymousVolumeName,
+  containersUsingVolume,
+  copyUpIfEmpty,
+  createVolume,
+  getClaimedVolume,
+  getVolume,
+  prepareVolumeMount,
+  releaseVolume,
+  removeVolume,
+  withVolumesMounted,
+} from '../volume/index.ts'
 import type {Volume, VolumeScope} from '../volume/index.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
+import {containerPaths} from './store.ts'
 import {fdPath, openDirectoryInRoot, openRoot, WalkError} from './cp-root.ts'
 import {existsInLayers, rootfsLayers} from './rootfs-files.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
@@ -25,17 +39,26 @@ export interface ResolvedVolumes {
   anonymous: string[]
 }
 
-export async function resolveVolumes(scope: VolumeScope, wanted: VolumeMount[], rootfs: Mount[]): Promise<ResolvedVolumes> {
+/**
+ * The volumes the create of the container `container` (its id) mounts, found or made, copied up.
+ * Claimed first in the container's state directory, so that a volume rm or prune racing the create
+ * does not take one between its resolution and the record that names it.
+ */
+export async function resolveVolumes(scope: VolumeScope, container: string, wanted: VolumeMount[], rootfs: Mount[]): Promise<ResolvedVolumes> {
   const resolved: ResolvedVolumes = {paths: {}, points: [], anonymous: []}
   const fill: {volume: Volume; target: string}[] = []
   const layers = rootfsLayers(rootfs)
+  // Claimed before any is looked up: from here a volume rm or prune counts this create as a user (volume/in-use.ts).
+  const names = wanted.map((mount) => mount.name ?? anonymousVolumeName())
+  if (names.length > 0) await writeJsonAtomic(containerPaths(scope.dataRoot, scope.namespace, container).volumeClaims, names)
   try {
-    for (const mount of wanted) {
-      let volume = mount.name === undefined ? undefined : await getVolume(scope, mount.name)
+    for (const [index, mount] of wanted.entries()) {
+      const name = names[index]!
+      let volume = mount.name === undefined ? undefined : await getClaimedVolume(scope, name)
       if (!volume) {
         volume = await createVolume(scope, {
-          ...(mount.name === undefined ? {} : {name: mount.name}),
-          ...(mount.labels ? {labels: mount.labels} : {}),
+          name,
+          labels: mount.name === undefined ? {...mount.labels, [ANONYMOUS_LABEL]: ''} : {...mount.labels},
           ...(mount.driverOptions ? {options: mount.driverOptions} : {}),
         })
         if (mount.name === undefined) resolved.anonymous.push(volume.Name)
@@ -51,7 +74,7 @@ export async function resolveVolumes(scope: VolumeScope, wanted: VolumeMount[], 
       })
     }
   } catch (error) {
-    await removeAnonymousVolumes(scope, resolved.anonymous)
+    await removeAnonymousVolumes(scope, resolved.anonymous, container)
     throw error
   }
   return resolved
@@ -82,10 +105,14 @@ async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, 
   }
 }
 
-/** Removes a container's anonymous volumes (`rm -v`, `--rm`), leaving any another container still uses. */
-export async function removeAnonymousVolumes(scope: VolumeScope, names: readonly string[]): Promise<void> {
+/**
+ * Removes the anonymous volumes of the container `owner` (`rm -v`, `--rm`, a failed create), leaving
+ * any another container still uses: the owner's own use (its record, or its create's claim) does not count.
+ */
+export async function removeAnonymousVolumes(scope: VolumeScope, names: readonly string[], owner: string): Promise<void> {
+  const inUseBy = async (volume: string) => (await containersUsingVolume(scope, volume)).filter((id) => id !== owner)
   for (const name of names) {
-    await removeVolume(scope, name, {force: true, inUseBy: (volume) => containersUsingVolume(scope, volume)}).catch(() => undefined)
+    await removeVolume(scope, name, {force: true, inUseBy}).catch(() => undefined)
   }
 }
 

@@ -4,7 +4,7 @@ import {onEarlyExit} from '../early-exit.ts'
 import {ownerGone, ownerTag} from '../owner.ts'
 import {parseAddress, type SocketAddress} from './address.ts'
 import {ContentService} from './content.ts'
-import {ConnectionError, REASON_NOT_SOCKET, reasonForErrno} from './errors.ts'
+import {ConnectionError, REASON_NOT_SOCKET, isNotFound, reasonForErrno} from './errors.ts'
 import {EventsService} from './events.ts'
 import {preloadCodecs} from './codecs.ts'
 import {Rpc} from './rpc.ts'
@@ -36,6 +36,11 @@ const DEFAULT_LEASE_EXPIRY_MS = 24 * 60 * 60 * 1000
 export const GC_EXPIRE_LABEL = 'containerd.io/gc.expire'
 /** Lease label naming the nerd process that holds the lease (owner.ts). */
 export const LEASE_OWNER_LABEL = 'nerd/owner'
+/**
+ * The ingest names a pull writes under (image/manifest.ts ingestRef: the kind and the digest), the
+ * same for every pull of the blob, so that a later pull continues a partial download.
+ */
+const PULL_INGEST_REF = /^(?:manifest|index|layer|config|unknown)-[a-z0-9]+:[a-f0-9]+$/
 
 /**
  * A connection to containerd seen from one namespace (and possibly one lease). Views made with
@@ -114,19 +119,31 @@ export class ContainerdClient {
 
   /**
    * Deletes this namespace's leases whose nerd is gone (killed before it deleted them): what they
-   * kept from garbage collection (a killed load's blobs, a killed create's snapshot) goes. `sync`
-   * waits for the collection, for a caller that needs the space free (prune, namespace rm);
-   * `keepDownloads` keeps a lease holding partial downloads (ingests), which the next pull of the
-   * image continues, as it does those a pull stopped by a signal keeps. Leases without an owner (an
-   * older nerd's, which may still run) are left to expire.
+   * kept from garbage collection (a killed load's blobs, a killed create's snapshot) goes, and their
+   * unfinished writes are dropped. `sync` waits for the collection, for a caller that needs the
+   * space free (prune, namespace rm); `keepDownloads` keeps a lease while a partial download of a
+   * pull is still there (one the next pull of the image continues, as it does those a pull stopped
+   * by a signal keeps). A lease lists its ingests after they are committed too, and a load's or a
+   * commit's ingests are named for the process, which no later command continues: neither keeps it.
+   * Leases without an owner (an older nerd's, which may still run) are left to expire.
    */
   async deleteOrphanedLeases(options: {sync?: boolean; keepDownloads?: boolean} = {}): Promise<void> {
     const leases = await this.leases.list([`labels."${LEASE_OWNER_LABEL}"`])
     for (const lease of leases) {
       if (!ownerGone(lease.labels[LEASE_OWNER_LABEL] ?? '')) continue
-      if (options.keepDownloads && (await this.leases.listResources(lease.id)).some((resource) => resource.type === 'ingests')) continue
+      const ingests = (await this.leases.listResources(lease.id)).filter((resource) => resource.type === 'ingests').map((resource) => resource.id)
+      const ownIngests = ingests.filter((ref) => !PULL_INGEST_REF.test(ref))
+      if (options.keepDownloads && (await this.#anyIngestLeft(ingests.filter((ref) => PULL_INGEST_REF.test(ref))))) continue
       await this.leases.delete(lease.id, {sync: options.sync ?? false}).catch(() => undefined)
+      // No other process writes under these names; a pull's are left to the pull that may be continuing them.
+      await Promise.all(ownIngests.map((ref) => this.content.abort(ref).catch(() => undefined)))
     }
+  }
+
+  /** Whether any of the ingests `refs` is still unfinished (a committed one is gone from the content store's statuses). */
+  async #anyIngestLeft(refs: string[]): Promise<boolean> {
+    const found = await Promise.all(refs.map((ref) => this.content.status(ref).then(() => true, (error: unknown) => (isNotFound(error) ? false : Promise.reject(error)))))
+    return found.includes(true)
   }
 
   /** Ends the connection (of every view) so the process can exit. */

@@ -228,14 +228,31 @@ export async function listImages(client: ContainerdClient, filters: string[] = [
   return (await client.images.list(filters)).filter((image) => image.target !== null).map(toRecord)
 }
 
-/** Creates the image record, or points an existing one at `target` with `labels` (replacing both). */
+/**
+ * How many times putImage goes round when other commands delete and make the name between its
+ * calls: each round is lost only to another command's change, so a few are plenty.
+ */
+const PUT_IMAGE_ROUNDS = 10
+
+/**
+ * Creates the image record, or points an existing one at `target` with `labels` (replacing both).
+ * The record can be deleted between the create that found it and the update (a racing rmi, or a
+ * pull moving a dangling name away), and made again before the next create: both are tried again,
+ * as docker's reference store overwrites whatever is there.
+ */
 export async function putImage(client: ContainerdClient, image: {name: string; target: Descriptor; labels?: Labels}): Promise<ImageRecord> {
   const input = {name: image.name, target: toDescriptorInput(image.target), labels: image.labels ?? {}}
-  try {
-    return toRecord(await client.images.create(input))
-  } catch (error) {
-    if (!isAlreadyExists(error)) throw error
-    return toRecord(await client.images.update(input))
+  for (let round = 1; ; round++) {
+    try {
+      return toRecord(await client.images.create(input))
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error
+    }
+    try {
+      return toRecord(await client.images.update(input))
+    } catch (error) {
+      if (!isNotFound(error) || round === PUT_IMAGE_ROUNDS) throw error
+    }
   }
 }
 

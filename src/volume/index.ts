@@ -2,12 +2,14 @@
 export {matchesListFilters, parseListFilters, parsePruneFilters} from './filters.ts'
 export type {VolumeListFilters, VolumePruneFilters} from './filters.ts'
 export {containersUsingVolume, volumeUsers} from './in-use.ts'
-export {parseVolumeOptions, VOLUME_CONTEXT, VOLUME_HEADERS, VOLUME_RAW_FORMAT, volumeEvent, volumeRow} from './model.ts'
+export {ANONYMOUS_LABEL, parseVolumeOptions, VOLUME_CONTEXT, VOLUME_HEADERS, VOLUME_RAW_FORMAT, volumeEvent, volumeRow} from './model.ts'
 export type {Volume, VolumeCreateRequest, VolumeScope} from './model.ts'
 export {
+  anonymousVolumeName,
   copyUpIfEmpty,
   createVolume,
   createVolumeIfMissing,
+  getClaimedVolume,
   getVolume,
   isOnLocalDisk,
   listVolumes,

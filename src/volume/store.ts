@@ -86,6 +86,21 @@ export async function getVolume(scope: VolumeScope, name: string): Promise<Volum
   return record && toVolume(scope, record)
 }
 
+/**
+ * getVolume under the volume's lock, for a create that has claimed the volume (volume/in-use.ts): a
+ * removal that found it unused before the claim has finished by then, and a later one sees the claim,
+ * so what is found stays.
+ */
+export async function getClaimedVolume(scope: VolumeScope, name: string): Promise<Volume | undefined> {
+  if (!VOLUME_NAME_PATTERN.test(name)) return undefined
+  return withVolumeLock(scope, name, () => getVolume(scope, name))
+}
+
+/** The name of a new anonymous volume: 64 hex digits, as docker's. */
+export function anonymousVolumeName(): string {
+  return randomBytes(32).toString('hex')
+}
+
 function noSuchVolume(name: string): NerdError {
   return new NerdError(`get ${name}: no such volume`)
 }
@@ -101,7 +116,7 @@ export async function createVolume(scope: VolumeScope, request: VolumeCreateRequ
 /** createVolume, telling whether the volume is new: docker reports a create event for a new one only. */
 export async function createVolumeIfMissing(scope: VolumeScope, request: VolumeCreateRequest = {}): Promise<{volume: Volume; created: boolean}> {
   const named = request.name !== undefined && request.name !== ''
-  const name = named ? request.name! : randomBytes(32).toString('hex')
+  const name = named ? request.name! : anonymousVolumeName()
   if (named) validateVolumeName(name)
   const driver = request.driver ?? LOCAL_DRIVER
   if (driver !== LOCAL_DRIVER) throw new NerdError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`)

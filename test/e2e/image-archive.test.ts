@@ -23,7 +23,7 @@ import type {LoadedImage} from '../../src/image/archive/index.ts'
 import {blobLabels, deleteImage, getImage, listImages, readBlob, resolveImageConfig} from '../../src/image/store.ts'
 import {until} from '../helpers/containers.ts'
 import {ctr, nerd, nerdEntry, uniqueNamespace} from '../helpers/e2e.ts'
-import {buildImageArchive, busyboxRootfs, file} from '../helpers/oci-image.ts'
+import {buildImageArchive, busyboxRootfs, file, payloadLayer} from '../helpers/oci-image.ts'
 import type {BuiltArchive, LayerSpec} from '../helpers/oci-image.ts'
 
 const run = promisify(execFile)
@@ -271,6 +271,38 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     assert.deepEqual(await listImages(fresh), [])
     assert.deepEqual(await fresh.content.listStatuses(), [])
     assert.deepEqual(await fresh.leases.list(), [])
+  })
+
+  it('a `nerd load` SIGKILLed while it writes a layer leaves nothing once the next nerd takes a lease', async () => {
+    // A layer no other namespace has, so the load writes it (an ingest under the load's own name).
+    const killedNamespace = `${namespace}-killed`
+    const killed = client.withNamespace(killedNamespace)
+    const archive = await buildImageArchive({name: 'nerd-e2e/killed:v1', images: [{layers: [payloadLayer(0, 8, `killed-${process.pid}-${Date.now()}`)]}]}, join(workDir, 'killed.tar'))
+    const whole = await readFile(archive.file)
+    const emptyToml = join(workDir, 'empty.toml')
+    await writeFile(emptyToml, '')
+    const nerdArgs = ['--', nerdEntry, '--address', address as string, '--namespace', killedNamespace, '--data-root', join(workDir, 'data')]
+    const child = spawn(process.execPath, [...nerdArgs, 'load'], {env: {...process.env, NERD_TOML: emptyToml}, stdio: ['pipe', 'ignore', 'ignore']})
+    child.stdin.on('error', () => undefined)
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    try {
+      // Most of the archive, and no end: the load stops inside the layer, its ingest begun.
+      child.stdin.write(whole.subarray(0, Math.floor(whole.length * 0.7)))
+      await until('the load to write the layer', async () => ((await killed.content.listStatuses()).some((status) => Number(status.offset) > 0) ? true : undefined))
+    } finally {
+      child.kill('SIGKILL')
+    }
+    await exited
+    assert.equal((await killed.leases.list()).length, 1)
+    try {
+      // Any command taking a lease sweeps those of dead nerds: here the next load.
+      const next = await run(process.execPath, [...nerdArgs, 'load', '-i', busybox.file], {env: {...process.env, NERD_TOML: emptyToml}})
+      assert.match(next.stdout, /Loaded image: nerd-e2e\/busybox:v1/)
+      assert.deepEqual(await killed.leases.list(), [])
+      assert.deepEqual(await killed.content.listStatuses(), [])
+    } finally {
+      await removeNamespace(killed)
+    }
   })
 
   it('loads one platform of a multi-platform archive, and says which platforms it has', async () => {

@@ -353,6 +353,7 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     const pullEnv = {...process.env, DOCKER_CONFIG: workDir, NERD_TOML: join(workDir, 'empty.toml')}
     await writeFile(pullEnv.NERD_TOML, '')
     const pullArgs = [nerdEntry, '--address', address!, '--namespace', namespace, '--hosts-dir', workDir, 'pull', '-q', name]
+    const leasesBefore = new Set((await client.leases.list()).map((lease) => lease.id))
     const child = spawn(process.execPath, pullArgs, {env: pullEnv, stdio: ['ignore', 'ignore', 'pipe']})
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
@@ -387,6 +388,11 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     assert.equal((await getImage(client, name))?.target.digest, images.big2.target.digest)
     assert.ok(proxy.bytes < total - kept + 256 * 1024, `${proxy.bytes} bytes fetched for ${total} bytes of layers, ${kept} of them kept`)
     for (const layer of layers) assert.ok(await exists(layer.digest))
+    // Its downloads continued and committed, the killed pull's lease keeps nothing a pull continues:
+    // the next command that takes a lease deletes it.
+    const third = await run(process.execPath, pullArgs, {env: pullEnv})
+    assert.equal(third.stdout.trim(), name)
+    assert.deepEqual((await client.leases.list()).filter((lease) => !leasesBefore.has(lease.id)), [])
   })
 
   /**

@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
+import {existsSync} from 'node:fs'
 import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
-import {nerdOk} from '../helpers/containers.ts'
+import {nerdOk, until} from '../helpers/containers.ts'
 import {fileDataRoot, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
 
 const run = promisify(execFile)
@@ -215,6 +216,47 @@ describe('plugins install, uninstall and refusal', () => {
       assert.match(warned.stderr, /^WARNING: plugin "nerd-plugin-hang" failed in nerd:container:start: timed out after 500 ms/m)
     } finally {
       await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hang'], {env})
+    }
+  })
+
+  it('a volume a create has resolved is in use until its record is written: volume rm refuses it, prune keeps it', async () => {
+    // A nerd:container:create hook runs between the volumes' resolution and the record: held there until the gate file appears.
+    const gate = join(home, 'create-gate')
+    const plugin = await writePlugin('nerd-plugin-gate', {oclif: {hooks: {'nerd:container:create': './hooks/create.js'}}, nerd: {hookApi: '^1', hookTimeoutMs: 60_000}}, {
+      'hooks/create.js': `import {existsSync, writeFileSync} from 'node:fs'
+import {setTimeout as delay} from 'node:timers/promises'
+export default async function () {
+  const gate = process.env.NERD_TEST_GATE
+  if (!gate) return
+  writeFileSync(gate + '.reached', '')
+  while (!existsSync(gate)) await delay(50)
+}
+`,
+    })
+    await nerdOk(['plugins', 'install', plugin], {env})
+    let created: ReturnType<typeof nerd> | undefined
+    try {
+      created = nerd(['create', '--name', 'claims', '--network', 'none', '-v', 'claimed:/data', '-v', '/anonymous', IMG, 'true'], {env: {...env, NERD_TEST_GATE: gate}, timeoutMs: 60_000})
+      await until('the create to reach its hook', async () => (existsSync(`${gate}.reached`) ? true : undefined))
+      const [volume] = (await nerdOk(['volume', 'ls', '-q'], {env})).split('\n').filter((name) => /^[0-9a-f]{64}$/.test(name))
+      assert.ok(volume, 'the anonymous volume is made')
+      const refused = await nerd(['volume', 'rm', 'claimed'], {env})
+      assert.equal(refused.code, 1)
+      assert.match(refused.stderr, /^Error: remove claimed: volume is in use - \[[0-9a-f]{64}\]\n$/)
+      await nerdOk(['volume', 'prune', '-a', '-f'], {env})
+      assert.deepEqual((await nerdOk(['volume', 'ls', '-q'], {env})).split('\n').filter(Boolean).sort(), [volume, 'claimed'].sort())
+      await writeFile(gate, '')
+      const result = await created
+      assert.equal(result.code, 0, result.stderr)
+      const mounts = await nerdOk(['inspect', '-f', '{{range .Mounts}}{{.Name}} {{end}}', 'claims'], {env})
+      assert.deepEqual(mounts.trim().split(' ').sort(), [volume, 'claimed'].sort())
+    } finally {
+      // A create never let through would wait out its hook's time limit.
+      await writeFile(gate, '')
+      await created
+      await nerd(['rm', '-f', '-v', 'claims'], {env})
+      await nerd(['volume', 'rm', '-f', 'claimed'], {env})
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-gate'], {env})
     }
   })
 

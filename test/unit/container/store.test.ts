@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
-import {existsSync} from 'node:fs'
+import {existsSync, rmSync} from 'node:fs'
 import {mkdir, mkdtemp, rm, utimes, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {
   NameConflictError,
+  NoSuchContainerError,
   containerPaths,
   createContainerDir,
   idOfName,
@@ -121,5 +122,17 @@ describe('container store', () => {
     await createContainerDir(paths)
     await Promise.all(Array.from({length: 10}, () => updateState(paths, (state) => ({RestartCount: state.RestartCount + 1}))))
     assert.equal((await readState(paths)).RestartCount, 10)
+  })
+
+  it('calls a state update whose container a racing removal took meanwhile no such container, not a missing file', async () => {
+    const paths = containerPaths(root, 'ns3', id('d'))
+    await createContainerDir(paths)
+    // The removal lands between the check that the directory exists and the write.
+    const update = updateState(paths, () => {
+      rmSync(paths.dir, {recursive: true, force: true})
+      return {ExplicitlyStopped: true}
+    })
+    await assert.rejects(update, (error: Error) => error instanceof NoSuchContainerError && error.message === `No such container: ${id('d')}`)
+    assert.equal(existsSync(paths.dir), false)
   })
 })

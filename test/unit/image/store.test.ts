@@ -17,7 +17,9 @@ import {
   parseManifest,
   shortDigest,
 } from '../../../src/image/manifest.ts'
-import {chainIds, toDescriptor, toDescriptorInput, topChainId} from '../../../src/image/store.ts'
+import {ContainerdError, GrpcCode} from '../../../src/containerd/index.ts'
+import type {ContainerdClient, ImageInput} from '../../../src/containerd/index.ts'
+import {chainIds, putImage, toDescriptor, toDescriptorInput, topChainId} from '../../../src/image/store.ts'
 
 const digest = (character: string): string => `sha256:${character.repeat(64)}`
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
@@ -178,5 +180,59 @@ describe('descriptor conversion', () => {
     assert.deepEqual(descriptor, {mediaType: OCI_MANIFEST, digest: digest('a'), size: 1234, annotations: {a: 'b'}})
     assert.deepEqual(toDescriptor({mediaType: OCI_MANIFEST, digest: digest('a'), size: '1', annotations: {}}), {mediaType: OCI_MANIFEST, digest: digest('a'), size: 1})
     assert.deepEqual(toDescriptorInput(descriptor), {mediaType: OCI_MANIFEST, digest: digest('a'), size: 1234, annotations: {a: 'b'}})
+  })
+})
+
+describe('putImage', () => {
+  const target = {mediaType: OCI_MANIFEST, digest: digest('a'), size: 10}
+
+  /**
+   * containerd's image store, with `interfere` run before each of putImage's calls: what other
+   * commands (rmi, tag, a pull moving a dangling name) do between them.
+   */
+  function imageStore(interfere: (images: Map<string, ImageInput>, call: 'create' | 'update') => void): {client: ContainerdClient; images: Map<string, ImageInput>} {
+    const images = new Map<string, ImageInput>()
+    const stored = (input: ImageInput) => ({name: input.name, labels: input.labels ?? {}, target: input.target, createdAt: null, updatedAt: null})
+    const client = {
+      images: {
+        create: async (input: ImageInput) => {
+          interfere(images, 'create')
+          if (images.has(input.name)) throw new ContainerdError(GrpcCode.ALREADY_EXISTS, `image "${input.name}": already exists`, 'Images/Create')
+          images.set(input.name, input)
+          return stored(input)
+        },
+        update: async (input: ImageInput) => {
+          interfere(images, 'update')
+          if (!images.has(input.name)) throw new ContainerdError(GrpcCode.NOT_FOUND, `image "${input.name}": not found`, 'Images/Update')
+          images.set(input.name, input)
+          return stored(input)
+        },
+      },
+    }
+    return {client: client as unknown as ContainerdClient, images}
+  }
+
+  it('points the name at the target whatever other commands make and delete between its calls', async () => {
+    // Made again before every create, deleted again before every update, twice over; then left alone.
+    let races = 2
+    const {client, images} = imageStore((images, call) => {
+      if (races === 0) return
+      if (call === 'create') images.set('x:1', {name: 'x:1', target: toDescriptorInput({...target, digest: digest('b')})})
+      else {
+        images.delete('x:1')
+        races--
+      }
+    })
+    const record = await putImage(client, {name: 'x:1', target})
+    assert.equal(record.target.digest, digest('a'))
+    assert.equal(images.get('x:1')?.target?.digest, digest('a'))
+  })
+
+  it('gives up after a bounded number of lost rounds, with the store\'s error', async () => {
+    const {client} = imageStore((images, call) => {
+      if (call === 'create') images.set('x:1', {name: 'x:1', target: toDescriptorInput(target)})
+      else images.delete('x:1')
+    })
+    await assert.rejects(putImage(client, {name: 'x:1', target}), /image "x:1": not found/)
   })
 })

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import type {ContainerRecord, MountPoint} from '../../../src/container/model.ts'
 import {containerPaths, createContainerDir, writeRecord} from '../../../src/container/store.ts'
+import {withFileLock, writeJsonAtomic} from '../../../src/files.ts'
 import {containersUsingVolume, volumeUsers} from '../../../src/volume/in-use.ts'
 
 const id = (digit: string) => digit.repeat(64)
@@ -70,5 +71,16 @@ describe('volumes in use', () => {
     assert.deepEqual(await containersUsingVolume(scope(), 'only-e'), [])
     assert.deepEqual(await containersUsingVolume(scope(), 'unused'), [])
     assert.deepEqual(await containersUsingVolume({dataRoot, namespace: 'other'}, 'only-e'), [id('e')])
+  })
+
+  it('counts the volumes a create under way has claimed, not those a killed create claimed', async () => {
+    const creating = containerPaths(dataRoot, 'ns', id('d'))
+    await writeJsonAtomic(creating.volumeClaims, ['only-b', 'claimed'])
+    // Nobody holds the create's lifecycle lock: the create was killed, its claim is void.
+    assert.deepEqual(await containersUsingVolume(scope(), 'claimed'), [])
+    await withFileLock(creating.lifecycle, async () => {
+      assert.deepEqual(await containersUsingVolume(scope(), 'claimed'), [id('d')])
+      assert.deepEqual(await containersUsingVolume(scope(), 'only-b'), [id('b'), id('d')])
+    })
   })
 })
