@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {readJsonIfExists} from '../files.ts'
 import type {NetworkPlan, NetworkState} from '../network/attach.ts'
 import {networkSettingsOf} from '../network/plan.ts'
+import {recordedExecs} from './exec-reaper.ts'
 import {containerView, loadContainer} from './lifecycle.ts'
 import {rootfsLayers} from './rootfs-files.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -22,7 +23,7 @@ export async function inspectContainers(scope: ContainerScope, reference: string
     throw error
   }
   const view = await containerView(scope, container)
-  const execIds = view.status === 'running' ? await runningExecIds(scope, container.record.Id) : []
+  const execIds = view.status === 'running' ? await runningExecIds(scope, container) : []
   const size = options.size ? await containerSize(scope, container.record.Snapshotter, container.record.Id) : undefined
   return inspectContainer(view, {dataRoot: scope.dataRoot, execIds, ...(size ? {size} : {}), networkSettings: await networkSettings(view, container)})
 }
@@ -37,10 +38,21 @@ async function networkSettings(view: ContainerView, container: LoadedContainer):
   return {...settings, ...network.primary, Ports: network.Ports, Networks: network.Networks, SandboxKey: network.SandboxKey}
 }
 
-async function runningExecIds(scope: ContainerScope, id: string): Promise<string[]> {
-  const {unpackAny} = await import('../containerd/index.ts')
-  const processes = await scope.client.tasks.listPids(id).catch(() => [])
-  return processes.flatMap((process) => unpackAny<{execId: string}>(process.info)?.execId ?? [])
+/**
+ * docker's ExecIDs: the container's execs made and not ended, of those nerd records until it
+ * deletes them (exec-reaper.ts; the look at the container has deleted those whose holder is gone).
+ * The shim answers for an exec from what it keeps; a list of the task's processes would have it run
+ * `runc ps` at every inspect.
+ */
+async function runningExecIds(scope: ContainerScope, container: LoadedContainer): Promise<string[]> {
+  const execIds = await recordedExecs(container.paths)
+  const running = await Promise.all(
+    execIds.map(async (execId) => {
+      const process = await scope.client.tasks.get(container.record.Id, execId).catch(() => undefined)
+      return process !== undefined && process.status !== 'STOPPED' ? [execId] : []
+    }),
+  )
+  return running.flat()
 }
 
 /**
