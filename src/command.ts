@@ -18,7 +18,7 @@ const STOP_GRACE_MS = 10_000
 /** How long the clean-ups of a command ended early may take (deleting a lease takes milliseconds). */
 const EARLY_EXIT_CLEANUP_MS = 2_000
 
-/** docker's CLI acts on at most this many containers at once (rm, stop, kill, pause, unpause). */
+/** docker's CLI acts on at most this many containers at once (rm, stop, kill, pause, unpause); nerd looks as many up at once for inspect. */
 const PARALLEL_OPERATIONS = 50
 
 export interface EachNameOptions {
@@ -338,7 +338,8 @@ export abstract class NerdCommand extends Command {
   /**
    * docker's inspect: a JSON array of what was found (or the template per object), `No such <kind>: x`
    * on stderr for each missing one (lookup answers undefined or throws NOT_FOUND) and the template's
-   * error for each object it failed on, in the order of the names; exit 1 if any failed.
+   * error for each object it failed on, in the order of the names; exit 1 if any failed. The names
+   * are looked up side by side (as many at a time as forEachName acts on).
    */
   protected async printInspect<T extends object>(
     names: string[],
@@ -351,15 +352,19 @@ export abstract class NerdCommand extends Command {
     const found: T[] = []
     // As docker's, a name that fails is reported after what the others printed.
     const outcomes: ({failure: string} | {index: number})[] = []
-    for (const name of names) {
-      try {
-        const item = await lookup(name)
-        if (item) outcomes.push({index: found.push(item) - 1})
+    const limiter = new Limiter(PARALLEL_OPERATIONS)
+    const lookups = names.map((name) => limiter.run(() => lookup(name)).then((item) => ({item}), (error: unknown) => ({error})))
+    for (const [index, name] of names.entries()) {
+      const looked = await lookups[index]!
+      if ('item' in looked) {
+        if (looked.item) outcomes.push({index: found.push(looked.item) - 1})
         else outcomes.push({failure: `No such ${kind}: ${name}`})
-      } catch (error) {
-        if (isNotFound(error)) outcomes.push({failure: `No such ${kind}: ${name}`})
-        else if (error instanceof NerdError) outcomes.push({failure: error.message})
-        else throw error
+      } else if (isNotFound(looked.error)) {
+        outcomes.push({failure: `No such ${kind}: ${name}`})
+      } else if (looked.error instanceof NerdError) {
+        outcomes.push({failure: looked.error.message})
+      } else {
+        throw looked.error
       }
     }
     const {text, errors} = formatInspect(found, format)

@@ -40,11 +40,7 @@ export default class Ps extends NerdCommand {
     const {imageIdsNamed} = await import('../container/current-image.ts')
     // -q shows no image: not looked up.
     const imageIds = flags.quiet ? new Map<string, string | undefined>() : await imageIdsNamed(scope, views.map((view) => view.record))
-    const sizes = new Map<string, {rw: number; rootFs: number}>()
-    if (size && !flags.quiet) {
-      const {containerSize} = await import('../container/inspect.ts')
-      for (const view of views) sizes.set(view.record.Id, await containerSize(scope, view.record.Snapshotter, view.record.Id).catch(() => ({rw: 0, rootFs: 0})))
-    }
+    const sizes = size && !flags.quiet ? await (await import('../container/inspect.ts')).containerSizes(scope, views.map((view) => view.record)) : new Map<string, {rw: number; rootFs: number}>()
     this.print(
       await this.renderList(views, {
         format: psFormat(userFormat, {quiet: flags.quiet, size}),

@@ -126,11 +126,32 @@ export async function containerChanges(scope: ContainerScope, container: LoadedC
         }
         changes.push({kind: before ? 'C' : 'A', path})
       }
-      const changedInside = (directory: string) => changes.some((other) => other.path.startsWith(`${directory}/`) && !sameDirectories.has(other.path))
-      const kept = changes.filter((change) => !sameDirectories.has(change.path) || changedInside(change.path))
-      return kept.sort(walkOrder)
+      return keptChanges(changes, sameDirectories).sort(walkOrder)
     }),
   )
+}
+
+/** Marks every directory above each of `paths` (the root too), normalized absolute paths, in `marked`. */
+function markAncestors(paths: Iterable<string>, marked: Set<string>): void {
+  for (const path of paths) {
+    for (let directory = path; directory !== '/'; ) {
+      directory = posix.dirname(directory)
+      // What is marked has its ancestors marked already.
+      if (marked.has(directory)) break
+      marked.add(directory)
+    }
+  }
+}
+
+/**
+ * The changes docker lists: those but the directories in `sameDirectories` (still directories, with
+ * the same mode and owner) under which no other change is. (The root is never listed for what
+ * changed inside it.)
+ */
+export function keptChanges(changes: readonly Change[], sameDirectories: ReadonlySet<string>): Change[] {
+  const changedInside = new Set<string>()
+  markAncestors(changes.flatMap((change) => (sameDirectories.has(change.path) ? [] : [change.path])), changedInside)
+  return changes.filter((change) => !sameDirectories.has(change.path) || (change.path !== '/' && changedInside.has(change.path)))
 }
 
 export interface CommitOptions {
@@ -273,11 +294,7 @@ async function withoutRuntimeMountPoints(client: ContainerdClient, layer: Descri
     if (!diffId) throw new NerdError(`the Diff service gave layer ${layer.digest} no uncompressed digest`)
     return {layer, diffId}
   }
-  // Deepest first, so that a directory emptied of emptied directories goes too.
-  for (const directory of directories.sort((a, b) => b.length - a.length)) {
-    const inside = paths.filter((path) => path.startsWith(`${directory === '/' ? '' : directory}/`))
-    if (inside.length > 0 && inside.every((path) => dropped.has(path))) dropped.add(directory)
-  }
+  for (const directory of emptiedDirectories(paths, directories, dropped)) dropped.add(directory)
   const work = await mkdtemp(join(tmpdir(), 'nerd-commit-'))
   try {
     const file = join(work, 'layer.tar.gz')
@@ -313,4 +330,20 @@ async function withoutRuntimeMountPoints(client: ContainerdClient, layer: Descri
   } finally {
     await rm(work, {recursive: true, force: true})
   }
+}
+
+/**
+ * Of a layer's `directories` (`paths` are all its entries), those that hold entries, all of them
+ * `dropped` or emptied in turn: a directory emptied of emptied directories goes too. One holding an
+ * entry that stays, or nothing at all, stays: so does every directory above that entry, and the
+ * root, when the layer has an entry for it.
+ */
+export function emptiedDirectories(paths: readonly string[], directories: readonly string[], dropped: ReadonlySet<string>): string[] {
+  const holding = new Set<string>()
+  markAncestors(paths, holding)
+  // A directory that holds something is emptied unless something below it stays, so only the other entries keep what is above them.
+  const candidates = new Set(directories)
+  const keeping = new Set<string>()
+  markAncestors(paths.filter((path) => !dropped.has(path) && !(candidates.has(path) && holding.has(path))), keeping)
+  return directories.filter((directory) => directory !== '/' && holding.has(directory) && !keeping.has(directory))
 }

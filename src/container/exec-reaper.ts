@@ -25,6 +25,11 @@ export async function recordExec(paths: ExecsDir, execId: string): Promise<void>
   await writeFile(join(paths.execs, execId), ownerTag())
 }
 
+/** The execs recorded: about to be made, made, or ended and not yet deleted. */
+export async function recordedExecs(paths: ExecsDir): Promise<string[]> {
+  return readdir(paths.execs).catch(() => [])
+}
+
 /** The exec's process is deleted, or was never made. */
 export async function forgetExec(paths: ExecsDir, execId: string): Promise<void> {
   await rm(join(paths.execs, execId), {force: true})
@@ -51,7 +56,7 @@ export interface OrphanedExec {
  * Without records (most containers) only the directory is read.
  */
 export async function sweepEndedExecs(client: ContainerdClient, id: string, paths: ExecsDir): Promise<OrphanedExec[]> {
-  const execIds = await readdir(paths.execs).catch(() => [])
+  const execIds = await recordedExecs(paths)
   const orphans: OrphanedExec[] = []
   await Promise.all(
     execIds.map(async (execId) => {

@@ -74,7 +74,8 @@ export interface InitProcess {
 
 /** Whether the init process still runs: not gone, nor a zombie, nor its pid given to a later process. */
 export function initProcessRuns(init: InitProcess): boolean {
-  return !processEnded(init.pid) && Number(processStartTime(init.pid)) === init.startTime
+  const fields = statFields(init.pid)
+  return fields !== undefined && fields[0] !== 'Z' && Number(fields[19]) === init.startTime
 }
 
 /** Records a task's init process (`<pid> <start time>`), while it exists: its hook runs before it starts. */

@@ -2,12 +2,14 @@
 import {lstat, readdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import {readJsonIfExists} from '../files.ts'
+import {Limiter} from '../limiter.ts'
 import type {NetworkPlan, NetworkState} from '../network/attach.ts'
 import {builtinNetworkSettings, networkSettingsOf} from '../network/plan.ts'
+import {recordedExecs} from './exec-reaper.ts'
 import {containerView, loadContainer} from './lifecycle.ts'
 import {rootfsLayers} from './rootfs-files.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import type {ContainerView} from './model.ts'
+import type {ContainerRecord, ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
 import {emptyNetworkSettings, inspectContainer} from './view.ts'
 import type {ContainerInspect, NetworkSettings} from './view.ts'
@@ -22,7 +24,7 @@ export async function inspectContainers(scope: ContainerScope, reference: string
     throw error
   }
   const view = await containerView(scope, container)
-  const execIds = view.status === 'running' ? await runningExecIds(scope, container.record.Id) : []
+  const execIds = view.status === 'running' ? await runningExecIds(scope, container) : []
   const size = options.size ? await containerSize(scope, container.record.Snapshotter, container.record.Id) : undefined
   return inspectContainer(view, {dataRoot: scope.dataRoot, execIds, ...(size ? {size} : {}), networkSettings: await networkSettings(view, container)})
 }
@@ -44,10 +46,21 @@ async function networkSettings(view: ContainerView, container: LoadedContainer):
   return {...settings, ...network.primary, Ports: network.Ports, Networks: network.Networks, SandboxKey: network.SandboxKey}
 }
 
-async function runningExecIds(scope: ContainerScope, id: string): Promise<string[]> {
-  const {unpackAny} = await import('../containerd/index.ts')
-  const processes = await scope.client.tasks.listPids(id).catch(() => [])
-  return processes.flatMap((process) => unpackAny<{execId: string}>(process.info)?.execId ?? [])
+/**
+ * docker's ExecIDs: the container's execs made and not ended, of those nerd records until it
+ * deletes them (exec-reaper.ts; the look at the container has deleted those whose holder is gone).
+ * The shim answers for an exec from what it keeps; a list of the task's processes would have it run
+ * `runc ps` at every inspect.
+ */
+async function runningExecIds(scope: ContainerScope, container: LoadedContainer): Promise<string[]> {
+  const execIds = await recordedExecs(container.paths)
+  const running = await Promise.all(
+    execIds.map(async (execId) => {
+      const process = await scope.client.tasks.get(container.record.Id, execId).catch(() => undefined)
+      return process !== undefined && process.status !== 'STOPPED' ? [execId] : []
+    }),
+  )
+  return running.flat()
 }
 
 /**
@@ -55,17 +68,54 @@ async function runningExecIds(scope: ContainerScope, id: string): Promise<string
  * link once, directories not at all), as docker's overlay2 does, so a container that changed nothing
  * is 0B; containerd's usage would count the disk blocks of its directories too.
  */
-export async function containerSize(scope: ContainerScope, snapshotter: string, id: string): Promise<{rw: number; rootFs: number}> {
+export async function containerSize(scope: ContainerScope, snapshotter: string, id: string, layers = imageLayers(scope)): Promise<ContainerSize> {
   const {client} = scope
   const [writable] = rootfsLayers(await client.snapshots.mounts(snapshotter, id))
   const rw = writable === undefined ? Number((await client.snapshots.usage(snapshotter, id)).size) : await filesSize(writable)
   let rootFs = rw
   let parent = (await client.snapshots.stat(snapshotter, id)).parent
   while (parent) {
-    rootFs += Number((await client.snapshots.usage(snapshotter, parent)).size)
-    parent = (await client.snapshots.stat(snapshotter, parent)).parent
+    const layer = await layers(snapshotter, parent)
+    rootFs += layer.size
+    parent = layer.parent
   }
   return {rw, rootFs}
+}
+
+export interface ContainerSize {
+  rw: number
+  rootFs: number
+}
+
+type ImageLayers = (snapshotter: string, key: string) => Promise<{size: number; parent: string}>
+
+/** The size and parent of image snapshots, each asked of containerd once: containers of one image share them. */
+function imageLayers(scope: ContainerScope): ImageLayers {
+  const known = new Map<string, Promise<{size: number; parent: string}>>()
+  return (snapshotter, key) => {
+    const name = `${snapshotter}/${key}`
+    let layer = known.get(name)
+    if (layer === undefined) {
+      layer = Promise.all([scope.client.snapshots.usage(snapshotter, key), scope.client.snapshots.stat(snapshotter, key)]).then(([usage, info]) => ({size: Number(usage.size), parent: info.parent}))
+      known.set(name, layer)
+    }
+    return layer
+  }
+}
+
+/** How many containers' sizes are worked out at once: each walks its files (on libuv's four threads) and asks containerd about its layers. */
+const SIZES_AT_ONCE = 8
+
+/** containerSize of each container (by ID), a few at a time; 0 for one whose size cannot be read (removed meanwhile). */
+export async function containerSizes(scope: ContainerScope, records: readonly Pick<ContainerRecord, 'Id' | 'Snapshotter'>[]): Promise<Map<string, ContainerSize>> {
+  const limiter = new Limiter(SIZES_AT_ONCE)
+  const layers = imageLayers(scope)
+  const sizes = new Map<string, ContainerSize>()
+  const sizeOf = async (record: Pick<ContainerRecord, 'Id' | 'Snapshotter'>): Promise<void> => {
+    sizes.set(record.Id, await containerSize(scope, record.Snapshotter, record.Id, layers).catch(() => ({rw: 0, rootFs: 0})))
+  }
+  await Promise.all(records.map((record) => limiter.run(() => sizeOf(record))))
+  return sizes
 }
 
 /** The bytes of the files under `directory`: each inode once, directories and empty files adding nothing. */

@@ -209,9 +209,10 @@ export async function handleTaskExit(dataRoot: string, namespace: string, id: st
   try {
     // Before anything else (the mark, the exit's record): containerd's restart monitor would start an
     // `always` container it finds stopped at its next tick, with no back-off. What remains open is
-    // the time from the exit to here: the logger's look for the exit (every 100 ms, logs/logger.ts),
-    // this process's start and a connection to containerd, a few hundred ms on a loaded host; a tick
-    // that falls in it still starts the container (and the logger counts that restart).
+    // the time from the exit to here: the logger's look for the exit (every 100 ms, or 250 ms once
+    // the process has run 10 s: logs/logger.ts), this process's start and a connection to
+    // containerd, a few hundred ms on a loaded host; a tick that falls in it still starts the
+    // container (and the logger counts that restart).
     if (watched.exit && watched.pid !== undefined) {
       await holdOffRestartMonitor({client, dataRoot}, {record, paths, labels: {}}, watched.pid).catch((error: unknown) => {
         if (!isNotFound(error)) throw error

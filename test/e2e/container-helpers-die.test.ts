@@ -325,8 +325,15 @@ describe('a container whose helper processes die', () => {
     const bundle = readlinkSync(`/proc/${await shimOf(id)}/cwd`)
     const execsLeft = () => readdirSync(bundle).filter((name) => name.startsWith('exec-'))
     for (let round = 0; round < 5; round++) await nerdOk(['exec', '-d', 'execs', 'true'])
-    await nerdOk(['exec', '-d', 'execs', 'sleep', '1'])
+    await nerdOk(['exec', '-d', 'execs', 'sleep', '3'])
+    // inspect's ExecIDs, as docker's: the exec that runs, not those that ended (their reapers may not
+    // have deleted them yet); none once it has ended too.
+    const execIds = async (): Promise<string[] | null> => JSON.parse(await nerdOk(['inspect', '-f', '{{json .ExecIDs}}', 'execs'])) as string[] | null
+    const running = await execIds()
+    assert.equal(running?.length, 1, `one exec runs: ${JSON.stringify(running)}`)
+    assert.match(running?.[0] ?? '', /^exec-[0-9a-f]{16}$/)
     await until('the detached execs to be deleted', async () => (execsLeft().length === 0 ? true : undefined), 15_000)
+    assert.equal(await execIds(), null)
 
     const killed = startNerd(['exec', 'execs', 'sleep', '1'])
     await until('the exec to start', async () => (execsLeft().length === 1 ? true : undefined))

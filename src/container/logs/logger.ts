@@ -231,7 +231,31 @@ function takeStartMark(paths: ContainerPaths): boolean {
   }
 }
 
+/**
+ * How often the logger looks for its process's exit: every 100 ms in the process's first 10 s (a
+ * quick exit, and the restarts of a crash loop), then every 250 ms. Each look wakes a Node process,
+ * which costs ~0.07 ms of CPU however little the look does, in every container's logger: at 100 ms,
+ * 50 idle containers took 8% of a CPU.
+ */
 const EXIT_POLL_MS = 100
+const IDLE_EXIT_POLL_MS = 250
+const YOUNG_PROCESS_MS = 10_000
+/**
+ * How often a look reads /proc (a zombie, a pid given to a later process); the looks between only
+ * ask whether the pid is taken (signal 0, no file opened), which tells the usual exit: the shim
+ * reaps its process at once.
+ */
+const FULL_LOOK_MS = 1000
+
+/** Whether a process has the pid: a zombie, or a later process given the pid, too. */
+function pidTaken(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH'
+  }
+}
 
 /**
  * Resolves with the pid of the init process this task's hook recorded once it is gone or a zombie:
@@ -243,27 +267,46 @@ const EXIT_POLL_MS = 100
  * process started before that one was deleted. Both times are /proc's, in ticks of one clock: a
  * file's modification time, on a coarser clock than /proc's, could not tell them apart.
  */
-export async function initProcessExit(pidFile: string, since: number, signal: AbortSignal): Promise<number | undefined> {
-  let init: InitProcess | undefined
-  while (!signal.aborted) {
-    await new Promise<void>((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer)
-        signal.removeEventListener('abort', wake)
-        resolve()
-      }
-      const timer = setTimeout(wake, EXIT_POLL_MS)
-      signal.addEventListener('abort', wake)
-    })
-    if (signal.aborted) break
-    if (init === undefined) {
-      const recorded = recordedInitProcess(pidFile)
-      if (recorded && recorded.startTime >= since) init = recorded
-      continue
+export function initProcessExit(pidFile: string, since: number, signal: AbortSignal): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(undefined)
+    let init: InitProcess | undefined
+    // Since when the process was found, or the record waited for; and the last full look.
+    let watchedSince = Date.now()
+    let lookedInProc = 0
+    let idle = false
+    const finish = (pid: number | undefined): void => {
+      clearInterval(timer)
+      signal.removeEventListener('abort', aborted)
+      resolve(pid)
     }
-    if (!initProcessRuns(init)) return init.pid
-  }
-  return undefined
+    const aborted = (): void => finish(undefined)
+    const look = (): void => {
+      const now = Date.now()
+      if (init === undefined) {
+        const recorded = recordedInitProcess(pidFile)
+        if (!recorded || recorded.startTime < since) return slowDownWhenIdle(now)
+        init = recorded
+        watchedSince = now
+        lookedInProc = 0
+      }
+      if (now - lookedInProc >= FULL_LOOK_MS) {
+        lookedInProc = now
+        if (!initProcessRuns(init)) return finish(init.pid)
+      } else if (!pidTaken(init.pid)) {
+        return finish(init.pid)
+      }
+      slowDownWhenIdle(now)
+    }
+    const slowDownWhenIdle = (now: number): void => {
+      if (idle || now - watchedSince < YOUNG_PROCESS_MS) return
+      idle = true
+      clearInterval(timer)
+      timer = setInterval(look, IDLE_EXIT_POLL_MS)
+    }
+    let timer = setInterval(look, EXIT_POLL_MS)
+    signal.addEventListener('abort', aborted)
+  })
 }
 
 /**

@@ -9,7 +9,7 @@ import {describe, it} from 'node:test'
 import {parseLogOptions, parseLogSize} from '../../../src/container/logs/json-file.ts'
 import {initProcessExit, loggerUri, seenOutByStopper} from '../../../src/container/logs/logger.ts'
 import {markThisProcess} from '../../../src/container/process-mark.ts'
-import {processStartTime, recordedInitProcess, recordInitProcess} from '../../../src/container/host-process.ts'
+import {processEnded, processStartTime, recordedInitProcess, recordInitProcess} from '../../../src/container/host-process.ts'
 import {parseLogTime, parseLogTimeNanoseconds} from '../../../src/container/logs/read.ts'
 import {containerPaths} from '../../../src/container/store.ts'
 
@@ -212,6 +212,26 @@ describe('the logger\'s watch of its task\'s init process', () => {
       assert.equal(recordedInitProcess(file), undefined)
       assert.equal(await watchFor(file, 0, 700), undefined)
     } finally {
+      await rm(root, {recursive: true, force: true})
+    }
+  })
+
+  it('sees a process that exits into a zombie (its parent not reaping it) as gone, though its pid stays taken', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nerd-init-pid-'))
+    // The shell becomes `sleep 30` (exec), which never waits for its child: the child, once exited, stays a zombie.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 30'], {stdio: ['ignore', 'pipe', 'ignore']})
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (data: Buffer) => resolve(data.toString()))))
+      const file = join(root, 'init.pid')
+      await recordInitProcess(file, pid)
+      const started = Date.now()
+      assert.equal(await watchFor(file, 0, 10_000), pid)
+      assert.equal(processEnded(pid), true)
+      // Gone from /proc only with its parent: a look by signal 0 alone would wait for that.
+      process.kill(pid, 0)
+      assert.ok(Date.now() - started < 3000)
+    } finally {
+      parent.kill('SIGKILL')
       await rm(root, {recursive: true, force: true})
     }
   })
