@@ -29,7 +29,7 @@ import {refreshUser} from './start-user.ts'
 import {spawnHealthMonitor, startHealthMonitor, unmonitoredHealth} from './health.ts'
 import {oomKilled} from './stats.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig, HealthState} from './model.ts'
-import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
+import {monitorRestarts, NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
 import {prepareLinks} from './linked-containers.ts'
 import {INIT_PATH, signalNumber} from './spec/index.ts'
@@ -670,11 +670,6 @@ export async function deleteTask(scope: ContainerScope, container: LoadedContain
     if (error instanceof NoSuchContainerError) return undefined
     throw error
   }
-}
-
-/** Whether the container's policy is one containerd's restart monitor carries out (1.6: only "always"). */
-export function monitorRestarts(record: ContainerRecord): boolean {
-  return record.HostConfig.RestartPolicy.Name === 'always' || record.HostConfig.RestartPolicy.Name === 'unless-stopped'
 }
 
 /**

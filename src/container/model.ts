@@ -253,3 +253,8 @@ import type {PortMap} from '../network/ports.ts'
 export const NAME_LABEL = 'nerd/name'
 /** containerd's label for the signal `stop` sends, which ctr also reads. */
 export const STOP_SIGNAL_LABEL = 'io.containerd.image.config.stop-signal'
+
+/** Whether the container's policy is one containerd's restart monitor carries out (1.6: only "always"). */
+export function monitorRestarts(record: ContainerRecord): boolean {
+  return record.HostConfig.RestartPolicy.Name === 'always' || record.HostConfig.RestartPolicy.Name === 'unless-stopped'
+}

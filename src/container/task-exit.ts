@@ -15,7 +15,7 @@ import {connect, isConnectionError, isNotFound, toDate} from '../containerd/inde
 import type {ContainerdClient, ExitStatus, Process} from '../containerd/index.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
-import {AlreadyRunningError, deleteTask, getTask, holdOffRestartMonitor, loadContainer, monitorRestarts, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, removeRestartStatusLabel, UNSEEN_EXIT_STATUS} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, getTask, holdOffRestartMonitor, loadContainer, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, removeRestartStatusLabel, UNSEEN_EXIT_STATUS} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {announceRecordedStart} from './start-hooks.ts'
@@ -24,6 +24,7 @@ import {startedBeforeBoot} from './host-process.ts'
 import {releaseMark, waitForMark} from './process-mark.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
 import type {ContainerPaths} from './store.ts'
+import {monitorRestarts} from './model.ts'
 import type {ContainerRecord} from './model.ts'
 
 const FIRST_RESTART_DELAY_MS = 100
