@@ -479,6 +479,26 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'burst'])
   })
 
+  /**
+   * Starts the flood of a container waiting for /tmp/go and returns its log's size once the stalled
+   * attach holds it up: the log has grown by more than its "waiting" lines (the flood began; on a
+   * slow machine a kill right after the exec could come before it) and then stops growing.
+   */
+  const floodUntilHeld = async (name: string): Promise<number> => {
+    const logSize = async (): Promise<number> => statSync((await inspect(name)).LogPath).size
+    const before = await logSize()
+    await nerdOk(['exec', name, 'touch', '/tmp/go'])
+    let size = before
+    await until('the flood to be held up', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      const now = await logSize()
+      if (now === size && now - before > 64 * 1024) return true
+      size = now
+      return undefined
+    })
+    return size
+  }
+
   it('an attach that stops reading holds the container up, as docker\'s, and then gets every byte; its log stays complete', async (t) => {
     const script = 'until [ -e /tmp/go ]; do echo waiting; sleep 0.2; done; head -c 20000000 /dev/zero; echo written >&2; exit 4'
     await nerdOk(['run', '-d', '--name', 'flood', IMG, 'sh', '-c', script])
@@ -498,16 +518,7 @@ describe('logs and restart policies', () => {
     // From here nobody reads what attach writes: the container writes what the pipes and sockets
     // on the way hold, and waits.
     attach.stdout.pause()
-    await nerdOk(['exec', 'flood', 'touch', '/tmp/go'])
-    const logSize = async (): Promise<number> => statSync((await inspect('flood')).LogPath).size
-    let size = await logSize()
-    await until('the log to stop growing', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1000))
-      const now = await logSize()
-      if (now === size) return true
-      size = now
-      return undefined
-    })
+    const size = await floodUntilHeld('flood')
     assert.equal((await inspect('flood')).State.Status, 'running')
     assert.equal((await nerd(['logs', '--tail', '1', 'flood'])).stderr, '')
     // Of 20 MB, a few hundred KiB at most (pipes, socket buffers, one read each way) went by.
@@ -534,7 +545,7 @@ describe('logs and restart policies', () => {
     const exited = new Promise((resolve) => attach.once('close', resolve))
     await until('attach to show the output', async () => (shown.includes('waiting\n') ? true : undefined))
     attach.stdout.pause()
-    await nerdOk(['exec', 'stalled', 'touch', '/tmp/go'])
+    await floodUntilHeld('stalled')
     // Held up by the stalled attach, the container is killed: the logger reads the rest into the
     // log and ends (the socket's name goes first), leaving attach a second to read what it has queued.
     await nerdOk(['kill', 'stalled'])
