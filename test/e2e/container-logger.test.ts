@@ -205,6 +205,17 @@ describe('the shim-run logger (dist/logger.js)', () => {
     await assertRestartCounted(target, logger)
   })
 
+  it('counting containerd\'s restart monitor\'s start ahead of the last run\'s exit handler, records that the last run finished', async () => {
+    const target = container({startMark: false})
+    const lastStart = new Date(Date.now() - 5000).toISOString()
+    writeFileSync(join(target.dir, 'state.json'), JSON.stringify({StartedAt: lastStart, FinishedAt: '', ExitCode: 0, Error: '', OOMKilled: false, RestartCount: 0, ExplicitlyStopped: false, ExitUnrecorded: true}))
+    const logger = startLogger(target, {direct: true})
+    await logger.ready
+    const state = JSON.parse(readFileSync(join(target.dir, 'state.json'), 'utf8')) as {FinishedAt: string; StartedAt: string}
+    assert.ok(Date.parse(state.FinishedAt) > Date.parse(lastStart) && Date.parse(state.FinishedAt) <= Date.parse(state.StartedAt), JSON.stringify(state))
+    await assertRestartCounted(target, logger)
+  })
+
   it('through the prelude, takes the start mark before it is ready and counts an unmarked start as a restart', async () => {
     const marked = container()
     const first = startLogger(marked)

@@ -20,6 +20,7 @@ import type {InitProcess} from '../host-process.ts'
 import {monitorRestarts} from '../model.ts'
 import type {ContainerRecord, ContainerState} from '../model.ts'
 import {containerPaths, startedState, updateState} from '../store.ts'
+import {preciseNow} from '../../clock.ts'
 import type {ContainerPaths} from '../store.ts'
 import {openContainerLog} from './json-file.ts'
 import type {JsonFileLog, LogStream} from './json-file.ts'
@@ -218,7 +219,13 @@ function exitUnrecorded(paths: ContainerPaths): boolean {
  */
 async function countUnrequestedStart(paths: ContainerPaths, prelude: LoggerPrelude | undefined): Promise<boolean> {
   if (prelude?.requested ?? takeStartMark(paths)) return false
-  await updateState(paths, (state) => ({RestartCount: startedBeforeBoot(state.StartedAt) ? 0 : state.RestartCount + 1, ...startedState()}))
+  await updateState(paths, (state) => ({
+    RestartCount: startedBeforeBoot(state.StartedAt) ? 0 : state.RestartCount + 1,
+    // The monitor beat the last run's exit handler, which leaves an exit it finds replaced to the
+    // start that replaced it: the run ended before now (at most the monitor's 10 s period before).
+    ...(state.ExitUnrecorded ? {FinishedAt: preciseNow()} : {}),
+    ...startedState(),
+  }))
   return true
 }
 
