@@ -13,9 +13,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {httpGet, inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
+import {httpGet, inspectContainer, nerdOk, publishablePort, removeAllContainers, until} from '../helpers/containers.ts'
 import {fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
-import {freePort} from '../helpers/registry.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -43,7 +42,7 @@ describe('networking as docker has it', () => {
 
   it('refuses at create the IPv6 host addresses portmap cannot carry: any to a container without IPv6, ::1 always', async () => {
     const before = await containerIds()
-    const port = await freePort()
+    const port = await publishablePort()
     const reasons = {
       loopback: 'the kernel does not route IPv6 loopback traffic to a container, and nerd has no userland proxy: publish on 127.0.0.1',
       noIpv6: 'the container has no IPv6 address on the network carrying its ports, and nerd has no userland proxy to forward IPv6 to IPv4',
@@ -71,7 +70,7 @@ describe('networking as docker has it', () => {
   })
 
   it('takes docker\'s long -p syntax, published=,target=,protocol=, as its CLI converts it', async () => {
-    const [tcp, udp] = [await freePort(), await freePort()]
+    const [tcp, udp] = [await publishablePort(), await publishablePort()]
     await nerdOk(['run', '-d', '--name', 'long', '-p', `published=${tcp},target=80`, '-p', `target=81,published=${udp},protocol=udp,mode=host`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
     assert.deepEqual((await inspectContainer('long')).HostConfig.PortBindings, {'80/tcp': [{HostIp: '', HostPort: String(tcp)}], '81/udp': [{HostIp: '', HostPort: String(udp)}]})
     assert.equal(await until('the published page', () => httpGet(`http://127.0.0.1:${tcp}/`), 15_000), 'hello from nerd\n')
@@ -81,7 +80,7 @@ describe('networking as docker has it', () => {
   })
 
   it('port: lines in docker\'s natural order, docker\'s errors naming the port and the container as typed', async () => {
-    const [first, loopback, last, dns] = [await freePort(), await freePort(), await freePort(), await freePort()]
+    const [first, loopback, last, dns] = [await publishablePort(), await publishablePort(), await publishablePort(), await publishablePort()]
     const [low, high] = [Math.min(first, last), Math.max(first, last)]
     const id = (await nerdOk(['run', '-d', '--name', 'ported', '-p', `${first}:80`, '-p', `127.0.0.1:${loopback}:80`, '-p', `${last}:80`, '-p', `${dns}:53/udp`, '-p', `${dns}:53/tcp`, IMG, 'sleep', '60'])).trim()
     assert.equal(await nerdOk(['port', 'ported']), [`53/tcp -> 0.0.0.0:${dns}`, `53/udp -> 0.0.0.0:${dns}`, `80/tcp -> 0.0.0.0:${low}`, `80/tcp -> 0.0.0.0:${high}`, `80/tcp -> 127.0.0.1:${loopback}`, ''].join('\n'))

@@ -15,7 +15,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {defaultCniPath} from '../../src/config/config.ts'
-import {httpGet, inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
+import {httpGet, inspectContainer, nerdOk, publishablePort, removeAllContainers, until} from '../helpers/containers.ts'
 import {fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH} from '../helpers/oci-image.ts'
 
@@ -28,27 +28,6 @@ const LOCAL_DNS = ['--dns', '127.0.0.1']
 const suffix = fileNamespace().slice(2, 8)
 const net = (name: string) => `${name}-${suffix}`
 let workDir: string
-
-function listenOn(port: number): Promise<ReturnType<typeof createServer> | undefined> {
-  const server = createServer()
-  return new Promise((resolve) => {
-    server.once('error', () => resolve(undefined))
-    server.listen(port, '127.0.0.1', () => resolve(server))
-  })
-}
-
-/** The first of `count` consecutive ports free on 127.0.0.1. */
-async function freePort(count = 1): Promise<number> {
-  for (;;) {
-    const probe = (await listenOn(0))!
-    const first = (probe.address() as {port: number}).port
-    await new Promise((resolve) => probe.close(resolve))
-    if (first + count > 65535) continue
-    const held = await Promise.all(Array.from({length: count}, (_, index) => listenOn(first + index)))
-    await Promise.all(held.map((server) => server && new Promise((resolve) => server.close(resolve))))
-    if (held.every((server) => server !== undefined)) return first
-  }
-}
 
 async function sh(command: string): Promise<string> {
   return (await run('sh', ['-c', command], {env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}})).stdout
@@ -147,7 +126,7 @@ describe('networking on CNI', () => {
   })
 
   it('publishes a port on 127.0.0.1 that an HTTP GET from the host reaches; port and ps show it', async () => {
-    const port = await freePort()
+    const port = await publishablePort()
     await nerdOk(['run', '-d', '--name', 'web', '-p', `127.0.0.1:${port}:80`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
     const page = await until('the published page', () => httpGet(`http://127.0.0.1:${port}/`), 15_000)
     assert.equal(page, 'hello from nerd\n')
@@ -179,7 +158,7 @@ describe('networking on CNI', () => {
   })
 
   it('refuses a host port a host process listens on, as docker does; a host range takes its first free port', async () => {
-    const port = await freePort(3)
+    const port = await publishablePort(3)
     const server = createServer((socket) => socket.end('host\n'))
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
     try {
@@ -601,7 +580,7 @@ describe('networking on CNI', () => {
     await nerdOk(['rm', '-f', 'two-nets'])
     // The published ports move with the default route, as docker's external connectivity moves to
     // the new gateway endpoint; they go with the container.
-    const port = await freePort()
+    const port = await publishablePort()
     await nerdOk(['run', '-d', '--name', 'two-ported', '--network', net('n1'), '--net', net('fixed'), '-p', `127.0.0.1:${port}:80`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
     assert.equal(await until('the published page', () => httpGet(`http://127.0.0.1:${port}/`), 15_000), 'hello from nerd\n')
     await nerdOk(['network', 'disconnect', net('n1'), 'two-ported'])
@@ -644,7 +623,7 @@ describe('networking on CNI', () => {
 
     // The bridge holds the gateway, so the host reaches the containers (docker >= 25.0.4); a port
     // published there is not set up, as docker's: no mapping, no DNAT, the host port free for others.
-    const port = await freePort()
+    const port = await publishablePort()
     await nerdOk(['run', '-d', '--name', 'internal-web', '--network', net('inside'), '-p', `127.0.0.1:${port}:80`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
     const gateway = (document.IPAM.Config as {Gateway: string}[])[0]!.Gateway
     assert.match(await sh(`ip -4 -o addr show ${bridgeOf(document)}`), new RegExp(`inet ${gateway.replaceAll('.', '\\.')}/`))
@@ -743,7 +722,7 @@ describe('networking on CNI', () => {
     }
     await nerdOk(['run', '-d', '--name', 'reuse-peer', '--network', net('reuse'), ...LOCAL_DNS, IMG, 'sleep', '600'])
 
-    const first = await freePort()
+    const first = await publishablePort()
     await serve('holder1', first)
     assert.equal(await until('the first holder\'s page', () => httpGet(`http://127.0.0.1:${first}/`), 15_000), 'hello from nerd\n')
     assert.equal(await httpGet(`http://${address}/`), 'hello from nerd\n')
@@ -751,7 +730,7 @@ describe('networking on CNI', () => {
     assert.deepEqual(await macs('holder1'), [macOf(address), macOf(address)])
 
     await nerdOk(['rm', '-f', 'holder1'])
-    const second = await freePort()
+    const second = await publishablePort()
     await serve('holder2', second)
     await reachedAtOnce('the second holder\'s published port', () => httpGet(`http://127.0.0.1:${second}/`))
     await reachedAtOnce('the second holder from the host', () => httpGet(`http://${address}/`))
@@ -760,7 +739,7 @@ describe('networking on CNI', () => {
 
     // Restarted by its policy after its process is killed: a new link, the same address.
     await nerdOk(['rm', '-f', 'holder2'])
-    const third = await freePort()
+    const third = await publishablePort()
     await serve('holder3', third, ['--restart', 'always'])
     assert.equal(await until('the third holder\'s page', () => httpGet(`http://127.0.0.1:${third}/`), 15_000), 'hello from nerd\n')
     process.kill((await inspectContainer('holder3')).State.Pid as number, 'SIGKILL')
@@ -773,12 +752,12 @@ describe('networking on CNI', () => {
 
     // --mac-address wins; the next holder's MAC change is announced, so the host's entry follows it.
     await nerdOk(['rm', '-f', 'holder3'])
-    const fourth = await freePort()
+    const fourth = await publishablePort()
     await serve('holder4', fourth, ['--mac-address', '02:00:00:00:42:01'])
     assert.equal(await until('the fourth holder\'s page', () => httpGet(`http://127.0.0.1:${fourth}/`), 15_000), 'hello from nerd\n')
     assert.deepEqual(await macs('holder4'), ['02:00:00:00:42:01', '02:00:00:00:42:01'])
     await nerdOk(['rm', '-f', 'holder4'])
-    const fifth = await freePort()
+    const fifth = await publishablePort()
     await serve('holder5', fifth)
     await reachedAtOnce('the fifth holder\'s published port', () => httpGet(`http://127.0.0.1:${fifth}/`))
 
@@ -799,7 +778,7 @@ describe('networking on CNI', () => {
       net('opts'),
     ])
     const document = await networkDocument(net('opts'))
-    const port = await freePort()
+    const port = await publishablePort()
     await nerdOk(['run', '-d', '--name', 'opts-web', '--network', net('opts'), '-p', `${port}:80`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
     await nerdOk(['run', '-d', '--name', 'opts-peer', '--network', net('opts'), ...LOCAL_DNS, IMG, 'sleep', '600'])
 
@@ -1006,7 +985,7 @@ describe('networking on CNI', () => {
       assert.equal(await nerdOk(['network', 'prune', '-f', '--filter', `label=${label}`]), `Deleted Networks:\n${net('legacy-unused')}\n${net('mine-unused')}\n\n`)
       // Every namespace still lists every network left.
       const listed = (await nerdOk(['network', 'ls', '--filter', `label=${label}`, '--format', '{{.Name}}'], inOther)).trim().split('\n').sort()
-      assert.deepEqual(listed, [net('legacy-used'), net('mine-stopped'), net('theirs'), net('theirs-unused')])
+      assert.deepEqual(listed, [net('legacy-used'), net('mine-stopped'), net('theirs'), net('theirs-unused')].sort())
       await nerdOk(['start', 'victim'], inOther)
       assert.equal(await nerdOk(['network', 'prune', '-f', '--filter', `label=${label}`], inOther), `Deleted Networks:\n${net('theirs-unused')}\n\n`)
       // Once their containers are gone, the networks go with the prune of their namespace (an older one's, with any).

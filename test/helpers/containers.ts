@@ -1,6 +1,7 @@
 /** What container e2e tests share: a nerd call that must succeed, polling, and inspect. */
 import assert from 'node:assert/strict'
-import {existsSync, readdirSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {join} from 'node:path'
 import {ctr, fileDataRoot, fileNamespace, nerd} from './e2e.ts'
 import type {NerdOptions} from './e2e.ts'
@@ -66,5 +67,29 @@ export async function httpGet(url: string): Promise<string | undefined> {
     return response.ok ? await response.text() : undefined
   } catch {
     return undefined
+  }
+}
+
+function listensOn(port: number): Promise<boolean> {
+  const server = createServer()
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false))
+    server.listen({port, host: '0.0.0.0', exclusive: true}, () => server.close(() => resolve(true)))
+  })
+}
+
+/**
+ * The first of `count` consecutive ports to publish with -p: free on the host, and below the
+ * kernel's ephemeral range, where nerd's -P and -p 0 get their ports (from the kernel) for the
+ * containers of test files running beside this one: those ports bind nothing (portmap's DNAT), so
+ * a bind probe would not see them taken.
+ */
+export async function publishablePort(count = 1): Promise<number> {
+  const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
+  const low = Math.max(1024, ephemeralLow - 12_000)
+  for (;;) {
+    const first = low + Math.floor(Math.random() * (ephemeralLow - low - count))
+    const free = await Promise.all(Array.from({length: count}, (_, index) => listensOn(first + index)))
+    if (free.every(Boolean)) return first
   }
 }
