@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
+import {eventsSubscribed, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const suffix = fileNamespace().slice(2, 8)
@@ -31,8 +31,7 @@ async function watchEvents(args: string[]): Promise<Watch> {
   events.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   const closed = new Promise<number | null>((resolve) => events.on('close', resolve))
   const killer = setTimeout(() => events.kill('SIGKILL'), 90_000)
-  // The subscription is live once nerd has connected: what happens after that is seen.
-  await new Promise((resolve) => setTimeout(resolve, 1500))
+  await eventsSubscribed(events.pid!)
   const lines = () => output.split('\n').filter((line) => line !== '')
   return {
     lines,

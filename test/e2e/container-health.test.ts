@@ -8,7 +8,7 @@ import {execFile, spawn} from 'node:child_process'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {ctr, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {ctr, eventsSubscribed, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
 
@@ -29,8 +29,7 @@ describe('health checks', () => {
     context.after(() => events.kill())
     let eventLines = ''
     events.stdout.on('data', (chunk: Buffer) => (eventLines += chunk.toString()))
-    // Subscribed once it has connected.
-    await new Promise((resolve) => setTimeout(resolve, 1500))
+    await eventsSubscribed(events.pid!)
     await nerdOk(['run', '-d', '--name', 'checked', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '200ms', '--health-start-period', '5s', '--health-start-interval', '200ms', '--health-retries', '2', IMG, 'sh', '-c', 'sleep 3; touch /tmp/ok; sleep 600'])
     assert.match(await statusOf('checked'), /^Up .* \(health: starting\)$/)
     await until('it to be healthy', async () => (/\(healthy\)$/.test(await statusOf('checked')) ? true : undefined), 15_000)

@@ -5,7 +5,7 @@
  */
 import {type ChildProcessByStdio, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs'
 import {constants} from 'node:os'
 import {basename, relative, resolve} from 'node:path'
 import type {Readable, Writable} from 'node:stream'
@@ -273,4 +273,33 @@ function emptyNerdToml(): string {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
   }
   return path
+}
+
+/**
+ * Resolves once the `nerd events` running as `pid` is subscribed: connected to containerd (a socket
+ * beyond its stdio) and idle (asleep, with no CPU time used for 300 ms): it subscribes as soon as it
+ * connects and then only waits for events. A fixed wait missed the first event on a loaded machine.
+ */
+export async function eventsSubscribed(pid: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let lastTicks = -1
+  let idleSamples = 0
+  while (idleSamples < 3) {
+    if (Date.now() > deadline) throw new Error(`nerd events (pid ${pid}) did not subscribe within ${timeoutMs} ms`)
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100))
+    // Fields after the command's closing parenthesis: state, then utime and stime at 12 and 13.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    const ticks = Number(fields[11]) + Number(fields[12])
+    const connected = readdirSync(`/proc/${pid}/fd`).some((fd) => Number(fd) > 2 && readlinkOrEmpty(`/proc/${pid}/fd/${fd}`).startsWith('socket:'))
+    idleSamples = connected && fields[0] === 'S' && ticks === lastTicks ? idleSamples + 1 : 0
+    lastTicks = ticks
+  }
+}
+
+function readlinkOrEmpty(path: string): string {
+  try {
+    return readlinkSync(path)
+  } catch {
+    return ''
+  }
 }
