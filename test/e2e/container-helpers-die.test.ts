@@ -393,9 +393,10 @@ describe('a container whose helper processes die', () => {
     }
     assert.ok(id, 'a kill landed while the start held the container\'s lock')
     const killedAt = Date.now()
-    // Its one second, then its exit handler: well before the killed run's lock would go stale (10 s).
+    // Its one second, then its exit handler: before the killed run's lock would go stale (10 s), with
+    // all the room a loaded machine may need.
     await until('the container to be removed', async () => (!existsSync(join(fileDataRoot(), 'containers', fileNamespace(), id!)) ? true : undefined), 15_000)
-    assert.ok(Date.now() - killedAt < 7000, `removed ${Date.now() - killedAt} ms after the kill`)
+    assert.ok(Date.now() - killedAt < 9500, `removed ${Date.now() - killedAt} ms after the kill`)
     assert.notEqual((await nerd(['inspect', id!])).code, 0)
     assert.ok(!(await ctr(['containers', 'ls', '-q'])).stdout.includes(id!), 'containerd has no such container')
   })
