@@ -198,12 +198,16 @@ export abstract class NerdCommand extends Command {
     options: EachNameOptions = {},
   ): Promise<void> {
     const scope = await this.containerScope()
-    const {loadContainer} = await import('./container/lifecycle.ts')
+    const {DeadContainerError, loadContainer} = await import('./container/lifecycle.ts')
     const {NoSuchContainerError} = await import('./container/store.ts')
     await this.forEachName(
       references,
       async (reference) => {
-        const container = await loadContainer(scope, reference)
+        // A dead container is the action's to show or refuse, as docker's commands do (lifecycle.ts, DeadContainerError).
+        const container = await loadContainer(scope, reference).catch((error: unknown) => {
+          if (error instanceof DeadContainerError) return error.container
+          throw error
+        })
         // Removed meanwhile (a racing rm -f): named as the user typed it, as docker's daemon does, not by id.
         return action(scope, container, reference).catch((error: unknown) => {
           throw error instanceof NoSuchContainerError && error.reference === container.record.Id ? new NoSuchContainerError(reference) : error

@@ -64,7 +64,7 @@ export default class Exec extends NerdCommand {
    */
   private async execTarget(reference: string, flags: {env?: string[]; 'env-file'?: string[]; 'detach-keys'?: string; detach: boolean; interactive: boolean; tty: boolean}) {
     const {envFileEntries, environmentEntry} = await import('../container/create-options.ts')
-    const {loadContainer} = await import('../container/lifecycle.ts')
+    const {DeadContainerError, loadContainer} = await import('../container/lifecycle.ts')
     let env: string[]
     let detachKeys: number[]
     try {
@@ -78,7 +78,10 @@ export default class Exec extends NerdCommand {
       throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED})
     }
     const scope = await this.containerScope()
-    const container = await loadContainer(scope, reference).catch((error: Error) => Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED})))
+    // A dead container is refused as one not running (container/exec.ts).
+    const container = await loadContainer(scope, reference).catch((error: Error) =>
+      error instanceof DeadContainerError ? error.container : Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED})),
+    )
     await this.requireAttachTerminal(flags)
     return {scope, container, env, detachKeys}
   }

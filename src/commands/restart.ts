@@ -12,7 +12,11 @@ export default class Restart extends NerdCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Restart)
     const {restartContainer} = await import('../container/run.ts')
+    const {DEAD_START_REFUSAL} = await import('../container/lifecycle.ts')
+    const {NerdError} = await import('../errors.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
+      // docker's restart of a dead container: its start's refusal, named.
+      if (container.dead) throw new NerdError(`Cannot restart container ${reference}: ${DEAD_START_REFUSAL}`)
       const pid = await restartContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal})
       if (pid !== undefined) await this.announceStart(container, pid)
       this.print(reference)

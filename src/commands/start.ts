@@ -18,10 +18,11 @@ export default class Start extends NerdCommand {
     const {argv, flags} = await this.parse(Start)
     const references = argv as string[]
     const {defaultStartContext, startCommandFailure, startAttached, startDetached} = await import('../container/run.ts')
-    const {AlreadyRunningError, removeAutoRemoved, resetRestartPolicy, startNotNeeded} = await import('../container/lifecycle.ts')
+    const {AlreadyRunningError, refuseDeadStart, removeAutoRemoved, resetRestartPolicy, startNotNeeded} = await import('../container/lifecycle.ts')
     const context = defaultStartContext()
     if (!flags.attach && !flags.interactive) {
       await this.forEachContainer(references, async (scope, container, reference) => {
+        refuseDeadStart(container)
         // Starting a running (or restarting) container is no error: docker's daemon answers "not modified".
         if (!(await startNotNeeded(scope, container))) {
           await resetRestartPolicy(scope, container)
@@ -40,6 +41,7 @@ export default class Start extends NerdCommand {
     const detachKeys = await this.detachKeys(flags['detach-keys'])
     await this.forEachContainer(references, async (scope, container) => {
       requireInputTerminal(process.stdin, {stdin: flags.interactive ?? false, tty: container.record.Config.Tty})
+      refuseDeadStart(container)
       if (await startNotNeeded(scope, container)) {
         // docker's CLI attaches first and its daemon answers the start of a running container "not
         // modified": `start -ai` gets back into a running container, as attach does.

@@ -37,7 +37,7 @@ const OUTPUT_SETTLE_MS = 1000
 export async function attachRunning(scope: ContainerScope, container: LoadedContainer, options: AttachRunningOptions, terminal: AttachTerminal): Promise<number | 'detached'> {
   const id = container.record.Id
   const [state, task] = await Promise.all([readState(container.paths), getTask(scope, id)])
-  const {status} = viewOf(container.record, state, container.labels, task)
+  const status = container.dead ? 'dead' : viewOf(container.record, state, container.labels, task).status
   if (status === 'paused') throw new NerdError('You cannot attach to a paused container, unpause it first')
   if (status === 'restarting') throw new NerdError('You cannot attach to a restarting container, wait until it is running')
   if (status !== 'running') throw new NerdError('You cannot attach to a stopped container, start it first')

@@ -29,7 +29,7 @@ import {jsonBlob, listImages, resolveImageConfig, writeBlob} from '../image/stor
 import type {ImageRecord, ResolvedImageConfig} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
 import {publishEvent} from '../system/nerd-events.ts'
-import {containerView, pauseTask, publishContainerEvent, resumeTask} from './lifecycle.ts'
+import {containerView, pauseTask, publishContainerEvent, refuseDead, resumeTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {markThisProcess} from './process-mark.ts'
 import {existsInLayers, rootfsLayers, statInLayers} from './rootfs-files.ts'
@@ -107,6 +107,7 @@ function walkOrder(a: Change, b: Change): number {
  * are left out with them.
  */
 export async function containerChanges(scope: ContainerScope, container: LoadedContainer): Promise<Change[]> {
+  refuseDead(container, 'diff')
   return scope.client.withLease((leased) =>
     withChanges(leased, container, MEDIA_TYPE_OCI_LAYER, async (layer, lower) => {
       const changes: Change[] = []
@@ -209,6 +210,7 @@ async function containerImage(client: ContainerdClient, record: ContainerRecord)
 
 /** `commit`: the container's changes as one more layer on its image; returns the new image's ID. */
 export async function commitContainer(scope: ContainerScope, container: LoadedContainer, options: CommitOptions = {}): Promise<string> {
+  refuseDead(container, 'commit')
   const changes = options.changes ?? []
   applyChanges({}, changes)
   const name = options.reference === undefined ? undefined : normalizedName(parseReference(options.reference))

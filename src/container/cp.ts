@@ -19,7 +19,7 @@ import {extractInto, packAs, packAt} from './cp-archive.ts'
 import type {ExtractionTarget} from './cp-archive.ts'
 import {lstatAt, openRoot, pathParts, rootedPath, WalkError, walkInRoot} from './cp-root.ts'
 import type {Located} from './cp-root.ts'
-import {containerView, publishContainerEvent} from './lifecycle.ts'
+import {containerView, publishContainerEvent, refuseDead} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
@@ -235,6 +235,7 @@ export async function copyWithContainer(
   options: CopyOptions,
   stdio: {input: NodeJS.ReadableStream; output: NodeJS.WritableStream},
 ): Promise<CopyReport> {
+  refuseDead(container, 'copy files of')
   const from = copy.direction === 'from-container'
   if (from && copy.hostPath !== '-') await validateOutputPath(copy.hostPath)
   const report = await withContainerRoot(scope, container, async (rootPath) => {

@@ -102,7 +102,7 @@ async function stateRefusal(scope: ContainerScope, container: LoadedContainer): 
   const id = container.record.Id
   const [state, task] = await Promise.all([readState(container.paths), getTask(scope, id)])
   const refusal = (reason: string): NerdError => new NerdError(reason, {exitCode: EXIT_NERD_FAILED})
-  switch (viewOf(container.record, state, container.labels, task).status) {
+  switch (container.dead ? 'dead' : viewOf(container.record, state, container.labels, task).status) {
     case 'running':
       return undefined
     case 'paused':

@@ -9,11 +9,12 @@ import {randomBytes} from 'node:crypto'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {MEDIA_TYPE_OCI_LAYER} from '../image/registry/media-types.ts'
-import {publishContainerEvent} from './lifecycle.ts'
+import {publishContainerEvent, refuseDead} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 
 /** Writes the tar stream to `output` (`end`: and ends it; not nerd's stdout; `signal`: stops it). */
 export async function exportContainer(scope: ContainerScope, container: LoadedContainer, output: NodeJS.WritableStream, options: {end: boolean; signal?: AbortSignal}): Promise<void> {
+  refuseDead(container, 'export')
   const {record} = container
   const {signal} = options
   const mounts = await scope.client.snapshots.mounts(record.Snapshotter, record.Id)

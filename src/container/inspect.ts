@@ -6,7 +6,7 @@ import {Limiter} from '../limiter.ts'
 import type {NetworkPlan, NetworkState} from '../network/attach.ts'
 import {builtinNetworkSettings, networkSettingsOf} from '../network/plan.ts'
 import {recordedExecs} from './exec-reaper.ts'
-import {containerView, loadContainer} from './lifecycle.ts'
+import {containerView, DeadContainerError, loadContainer} from './lifecycle.ts'
 import {rootfsLayers} from './rootfs-files.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {ContainerRecord, ContainerView} from './model.ts'
@@ -20,12 +20,15 @@ export async function inspectContainers(scope: ContainerScope, reference: string
   try {
     container = await loadContainer(scope, reference)
   } catch (error) {
-    if (error instanceof NoSuchContainerError) return undefined
-    throw error
+    // A dead one is shown as ps lists it: dead, as recorded.
+    if (error instanceof DeadContainerError) container = error.container
+    else if (error instanceof NoSuchContainerError) return undefined
+    else throw error
   }
   const view = await containerView(scope, container)
   const execIds = view.status === 'running' ? await runningExecIds(scope, container) : []
-  const size = options.size ? await containerSize(scope, container.record.Snapshotter, container.record.Id) : undefined
+  // A dead container's snapshot may have gone with its removal: nothing to count then.
+  const size = options.size ? await containerSize(scope, container.record.Snapshotter, container.record.Id).catch((error: unknown) => (container.dead ? {rw: 0, rootFs: 0} : Promise.reject(error))) : undefined
   return inspectContainer(view, {dataRoot: scope.dataRoot, execIds, ...(size ? {size} : {}), networkSettings: await networkSettings(view, container)})
 }
 

@@ -71,6 +71,8 @@ export interface LoadedContainer {
   labels: Record<string, string>
   /** Set for a container this process has just created: it has no task yet, and its rootfs mounts are known. */
   justCreated?: {rootfs: Mount[]}
+  /** Set for a dead container (DeadContainerError): containerd has none, and `labels` is empty. */
+  dead?: true
 }
 
 /** The task's stdio: FIFO paths (attached), or a log URI for both output streams (detached). */
@@ -99,10 +101,39 @@ export async function loadContainer(scope: ContainerScope, reference: string): P
   try {
     labels = (await scope.client.containers.get(id)).labels
   } catch (error) {
-    if (isNotFound(error)) throw new NoSuchContainerError(reference)
-    throw error
+    if (!isNotFound(error)) throw error
+    // Coming (a create) or going (a removal) while its lock is held, as ps leaves it out then.
+    if ((await isLocked(paths.lifecycle)) || !(await readRecord(paths).catch(() => undefined))) throw new NoSuchContainerError(reference)
+    throw new DeadContainerError(reference, {record, paths, labels: {}, dead: true})
   }
   return {record, paths, labels}
+}
+
+/**
+ * A container nerd has a record of and containerd has not: what a removal (or a create) cut short
+ * left, docker's `Dead`. No such container to whatever needs containerd's container; the commands
+ * that show it (ps, inspect, logs) or refuse it as docker refuses a dead one take `container`, and
+ * rm and prune remove it (removeContainerRemains).
+ */
+export class DeadContainerError extends NoSuchContainerError {
+  readonly container: LoadedContainer
+
+  constructor(reference: string, container: LoadedContainer) {
+    super(reference)
+    this.container = container
+  }
+}
+
+/** docker's refusal to start (or restart) a dead container (DeadContainerError), which only rm takes further. */
+export const DEAD_START_REFUSAL = 'container is marked for removal and cannot be started'
+
+export function refuseDeadStart(container: LoadedContainer): void {
+  if (container.dead) throw new NerdError(DEAD_START_REFUSAL)
+}
+
+/** docker's refusal of what needs a dead container's file system: `You cannot <what> container <id> which is Dead`. */
+export function refuseDead(container: LoadedContainer, what: string): void {
+  if (container.dead) throw new NerdError(`You cannot ${what} container ${container.record.Id} which is Dead`)
 }
 
 /**
@@ -240,6 +271,7 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
 }
 
 export async function containerView(scope: ContainerScope, container: LoadedContainer): Promise<ContainerView> {
+  if (container.dead) return deadView(container)
   const [state, found, files] = await Promise.all([readState(container.paths), getTask(scope, container.record.Id), viewFilesOf(container.paths, container.record)])
   const task = await seeOutDeadCommit(scope, container, found)
   await seeOutLeftContainer(scope, container, state, task)
@@ -341,18 +373,29 @@ async function registeredView(scope: ContainerScope, container: Container, task:
 }
 
 /**
- * A container nerd has a record of but containerd has not: a create or prune killed between nerd's
- * files and containerd's container (or after its deletion). Listed from the record, as remains
- * that `rm` and prune remove: it holds its name, and `ps -a` must show what a name conflict names.
- * Undefined while a create or removal holds its lock, for an unreadable record (nothing to list
- * it by), and once containerd has it after all.
+ * A container nerd has a record of but containerd has not: a create, rm or prune killed between
+ * nerd's files and containerd's container (or after its deletion). Listed dead from the record, as
+ * inspect shows it (DeadContainerError), as remains that `rm` and prune remove: it holds its name,
+ * and `ps -a` must show what a name conflict names. Undefined while a create or removal holds its
+ * lock, for an unreadable record or state (nothing to list it by), and once containerd has it after all.
  */
 async function unregisteredView(scope: ContainerScope, id: string): Promise<ContainerView | undefined> {
   const paths = containerPaths(scope.dataRoot, namespaceOf(scope), id)
   if (await isLocked(paths.lifecycle)) return undefined
-  const [record, state] = await Promise.all([readRecord(paths), readState(paths)]).catch(() => [undefined, undefined] as const)
-  if (!record || !state || (await scope.client.containers.get(id).catch(unlessNotFound))) return undefined
-  return {...viewOf(record, state, {}, undefined), networks: [], remains: true}
+  const record = await readRecord(paths).catch(() => undefined)
+  if (!record || (await scope.client.containers.get(id).catch(unlessNotFound))) return undefined
+  const view = await deadView({record, paths, labels: {}, dead: true}).catch(() => undefined)
+  return view && {...view, remains: true}
+}
+
+/**
+ * A dead container's view (DeadContainerError): `dead`, with its record and state as recorded (the
+ * exit of its last run), and nothing asked of containerd, which has none of it.
+ */
+async function deadView(container: LoadedContainer): Promise<ContainerView> {
+  const {record, paths} = container
+  const [state, files] = await Promise.all([readState(paths), viewFilesOf(paths, record)])
+  return withViewFiles({record, state, labels: container.labels, status: 'dead', pid: 0, exitCode: state.ExitCode}, files)
 }
 
 /**
@@ -855,6 +898,8 @@ export async function resetRestartPolicy(scope: ContainerScope, container: Loade
  * removeAutoRemoved). A container that is not running is left as it is.
  */
 export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string; interrupt?: AbortSignal} = {}): Promise<void> {
+  // Nothing runs: docker's stop of a dead container, as of any not running, changes nothing.
+  if (container.dead) return
   const stopSignal = commandSignal(options.signal ?? container.record.StopSignal)
   await markStopped(scope, container)
   const id = container.record.Id
@@ -951,6 +996,7 @@ export function restartingMessage(id: string): string {
 
 /** Whether the container waits out the back-off before a restart by policy; `task` is its task, if any. */
 async function isRestarting(container: LoadedContainer, task: Process | undefined): Promise<boolean> {
+  if (container.dead) return false
   return viewOf(container.record, await readState(container.paths), container.labels, task).status === 'restarting'
 }
 
@@ -1300,7 +1346,8 @@ async function renameLocked(scope: ContainerScope, container: LoadedContainer, n
       renamed.LogAttributes = logAttributes(renamed)
     }
     await writeRecord(container.paths, renamed)
-    await scope.client.containers.update({id: container.record.Id, labels: {[NAME_LABEL]: newName}}, [`labels.${NAME_LABEL}`])
+    // A dead one (DeadContainerError) is renamed as docker's daemon renames it: containerd has no record of it to label.
+    if (!container.dead) await scope.client.containers.update({id: container.record.Id, labels: {[NAME_LABEL]: newName}}, [`labels.${NAME_LABEL}`])
   } catch (error) {
     await writeRecord(container.paths, container.record).catch(() => undefined)
     await releaseName(scope.dataRoot, namespace, newName, container.record.Id)

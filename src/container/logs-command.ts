@@ -59,8 +59,9 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
     return true
   }
   if (!options.follow && existsSync(container.paths.drainMark)) await untilOutputDrained(scope, container)
-  // As docker's, a container never started has no logger to follow: -f shows what there is and returns.
-  const follow = options.follow && !(await neverStarted(scope, container))
+  // As docker's, a container never started has no logger to follow: -f shows what there is and
+  // returns; so does it for a dead one, which nothing starts again.
+  const follow = options.follow && !container.dead && !(await neverStarted(scope, container))
   // As the logger's (src/logger.ts): a follow's allocations are short-lived, and a young generation
   // V8 doubles under a chatty container's output stays dirty for good.
   if (follow) (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1')

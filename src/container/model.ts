@@ -242,8 +242,10 @@ export interface ContainerView {
   /** Its health check's state, for a container that has one and has been started. */
   health?: HealthState
   /**
-   * A container nerd has no record of, listed from containerd's (lifecycle.ts, remainsView): only
-   * `rm` acts on it, and `record` holds only what listings read.
+   * What is left of a container, which only `rm` and prune act on (lifecycle.ts,
+   * removeContainerRemains): one nerd has no record of, listed from containerd's (remainsView),
+   * whose `record` holds only what listings read; or a dead one, which containerd has none of
+   * (unregisteredView).
    */
   remains?: true
 }

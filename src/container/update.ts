@@ -70,6 +70,7 @@ function checkConflicts(record: ContainerRecord, changed: UpdateRequest['resourc
  * an update never writes back the name a concurrent rename changed.
  */
 export async function updateContainer(scope: ContainerScope, loaded: LoadedContainer, request: UpdateRequest, cgroupManager: CgroupManager): Promise<string[]> {
+  if (loaded.dead) throw new NerdError(`Cannot update container ${loaded.record.Id}: container is marked for removal and cannot be "update"`)
   return withContainerLock(loaded, (container) => updateLocked(scope, container, request, cgroupManager))
 }
 

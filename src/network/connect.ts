@@ -53,7 +53,13 @@ export async function connectNetwork(scope: ContainerScope, loaded: LoadedContai
     const problem = hostsNameProblem(alias)
     if (problem) throw new NerdError(`invalid alias ${JSON.stringify(alias)}: ${problem}`)
   }
+  refuseDeadInNetworks(loaded)
   await withContainerLock(loaded, (container) => connectLocked(scope, container, networkText, options))
+}
+
+/** docker's refusal to connect or disconnect a dead container (lifecycle.ts, DeadContainerError). */
+function refuseDeadInNetworks(container: LoadedContainer): void {
+  if (container.dead) throw new NerdError(`Container ${container.record.Id} is marked for removal and cannot be connected or disconnected to the network`)
 }
 
 async function connectLocked(scope: ContainerScope, container: LoadedContainer, networkText: string, options: ConnectOptions): Promise<void> {
@@ -83,6 +89,7 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
 }
 
 export async function disconnectNetwork(scope: ContainerScope, loaded: LoadedContainer, networkText: string): Promise<void> {
+  refuseDeadInNetworks(loaded)
   await withContainerLock(loaded, (container) => disconnectLocked(scope, container, networkText))
 }
 

@@ -776,6 +776,53 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', (await nerdOk(['create', '--name', 'unregistered-kept', IMG, 'true'])).trim()])
   })
 
+  it('a container whose removal was cut short after containerd\'s container went is dead, to ps, inspect and logs alike; the commands refuse it as docker\'s refuse a dead one, and rm and prune remove it', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'dead-ran', IMG, 'sh', '-c', 'echo hello; sleep 100'])).trim()
+    const pruned = (await nerdOk(['create', '--name', 'dead-pruned', '--label', 'dead-test=1', IMG, 'true'])).trim()
+    await until('its output to be logged', async () => ((await nerdOk(['logs', 'dead-ran'])) === 'hello\n' ? true : undefined))
+    // What a killed rm -f had done: the process killed and its exit recorded, its task and containerd's container deleted.
+    assert.equal((await ctr(['tasks', 'kill', '-s', 'SIGKILL', id])).code, 0)
+    // Its exit handler records the exit and deletes the task.
+    await until('its task to be deleted', async () => ((await ctr(['tasks', 'ls', '-q'])).stdout.includes(id) ? undefined : true))
+    for (const container of [id, pruned]) assert.equal((await ctr(['containers', 'rm', container])).code, 0)
+
+    assert.equal(await nerdOk(['ps', '-a', '--no-trunc', '--format', '{{.Names}} {{.ID}} {{.State}} {{.Status}}', '--filter', 'name=dead-']), `dead-pruned ${pruned} dead Dead\ndead-ran ${id} dead Dead\n`)
+    assert.equal(await nerdOk(['ps', '-a', '-q', '--filter', 'status=dead', '--filter', 'name=dead-ran']), `${id.slice(0, 12)}\n`)
+    const [inspected] = JSON.parse(await nerdOk(['inspect', 'dead-ran']))
+    assert.equal(inspected.Id, id)
+    assert.equal(inspected.Name, '/dead-ran')
+    assert.deepEqual(inspected.Config.Cmd, ['sh', '-c', 'echo hello; sleep 100'])
+    const {Status, Running, Paused, Restarting, Dead, Pid, ExitCode} = inspected.State
+    assert.deepEqual({Status, Running, Paused, Restarting, Dead, Pid, ExitCode}, {Status: 'dead', Running: false, Paused: false, Restarting: false, Dead: true, Pid: 0, ExitCode: 137})
+    assert.notEqual(inspected.State.FinishedAt, '0001-01-01T00:00:00Z')
+    assert.deepEqual(await outcome(['logs', 'dead-ran']), {code: 0, stdout: 'hello\n', stderr: ''})
+    // Nothing will write to it again: -f ends at once.
+    assert.deepEqual(await outcome(['logs', '-f', 'dead-ran']), {code: 0, stdout: 'hello\n', stderr: ''})
+
+    const refused = 'container is marked for removal and cannot be started'
+    assert.deepEqual(await outcome(['start', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: ${refused}\nError: failed to start containers: dead-ran\n`})
+    assert.deepEqual(await outcome(['restart', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: Cannot restart container dead-ran: ${refused}\n`})
+    // docker's stop of a container not running changes nothing, and says its name.
+    assert.deepEqual(await outcome(['stop', 'dead-ran']), {code: 0, stdout: 'dead-ran\n', stderr: ''})
+    assert.deepEqual(await outcome(['kill', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: Cannot kill container: dead-ran: container ${id} is not running\n`})
+    assert.deepEqual(await outcome(['pause', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: Container ${id} is not running\n`})
+    assert.deepEqual(await outcome(['exec', 'dead-ran', 'true']), {code: 125, stdout: '', stderr: `Error: container ${id} is not running\n`})
+    assert.deepEqual(await outcome(['attach', '--no-stdin', 'dead-ran']), {code: 1, stdout: '', stderr: 'Error: You cannot attach to a stopped container, start it first\n'})
+    assert.deepEqual(await outcome(['export', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: You cannot export container ${id} which is Dead\n`})
+    assert.deepEqual(await outcome(['wait', 'dead-ran']), {code: 0, stdout: '137\n', stderr: ''})
+    // As docker's daemon renames a dead container.
+    assert.deepEqual(await outcome(['rename', 'dead-ran', 'dead-renamed']), {code: 0, stdout: '', stderr: ''})
+    assert.equal(await nerdOk(['inspect', '-f', '{{.Name}} {{.State.Status}}', 'dead-renamed']), '/dead-renamed dead\n')
+
+    assert.match(await nerdOk(['container', 'prune', '-f', '--filter', 'label=dead-test=1']), new RegExp(`^Deleted Containers:\n${pruned}\n`))
+    // Without -f: nothing runs.
+    assert.deepEqual(await outcome(['rm', 'dead-renamed']), {code: 0, stdout: 'dead-renamed\n', stderr: ''})
+    assert.equal(await nerdOk(['ps', '-aq', '--filter', 'name=dead-']), '')
+    for (const container of [id, pruned]) assert.ok(!existsSync(join(containersDir, container)), `${container}'s files are left`)
+    assert.deepEqual(await outcome(['inspect', 'dead-ran']), {code: 1, stdout: '[]\n', stderr: 'Error: No such object: dead-ran\n'})
+    await nerdOk(['rm', (await nerdOk(['create', '--name', 'dead-ran', IMG, 'true'])).trim()])
+  })
+
   it('a container containerd has without nerd\'s state directory or config.json is listed by ps from containerd\'s record, and rm -f and prune remove it', async () => {
     const created = (await nerdOk(['create', '--name', 'remains-created', '--label', 'remains-test=1', IMG, 'sleep', '600'])).trim()
     const running = (await nerdOk(['run', '-d', '--name', 'remains-running', IMG, 'sleep', '600'])).trim()
