@@ -45,6 +45,7 @@ import {
   NoSuchContainerError,
   readRecord,
   readState,
+  removeAbandonedCreate,
   releaseName,
   releaseStaleName,
   removeContainerFiles,
@@ -383,7 +384,12 @@ async function unregisteredView(scope: ContainerScope, id: string): Promise<Cont
   const paths = containerPaths(scope.dataRoot, namespaceOf(scope), id)
   if (await isLocked(paths.lifecycle)) return undefined
   const record = await readRecord(paths).catch(() => undefined)
-  if (!record || (await scope.client.containers.get(id).catch(unlessNotFound))) return undefined
+  if (await scope.client.containers.get(id).catch(unlessNotFound)) return undefined
+  if (!record) {
+    // A create killed before its record: what it left is swept now, not at the next prune, unless someone holds it.
+    await removeAbandonedCreate(scope.dataRoot, namespaceOf(scope), id, {wait: false})
+    return undefined
+  }
   const view = await deadView({record, paths, labels: {}, dead: true}).catch(() => undefined)
   return view && {...view, remains: true}
 }

@@ -12,7 +12,7 @@ import {existsSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {preciseNow} from '../clock.ts'
 import {NerdError} from '../errors.ts'
-import {fileFailure, isLocked, readCheckedJson, withFileLock, writeJsonAtomic} from '../files.ts'
+import {fileFailure, isLocked, readCheckedJson, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
 import {ownerGone, ownerTag} from '../owner.ts'
 import {arrayOf, nullable, objectOf, optional, recordOf} from '../json-shape.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
@@ -326,12 +326,7 @@ export async function removeOrphanedContainerFiles(dataRoot: string, namespace: 
   const containers = containersDir(dataRoot, namespace)
   const entries = await readdir(containers).catch(() => [])
   for (const id of entries.filter((entry) => /^[0-9a-f]{64}$/.test(entry) && !containerdIds.has(entry))) {
-    const paths = containerPaths(dataRoot, namespace, id)
-    if (existsSync(paths.record) || (await isLocked(paths.lifecycle))) continue
-    // Under its lock, taken over from the killed create: an `rm` of what it left may be at it too.
-    await withFileLock(paths.lifecycle, async () => {
-      if (!existsSync(paths.record)) await removeContainerFiles(dataRoot, namespace, id, undefined)
-    }).catch(() => undefined)
+    await removeAbandonedCreate(dataRoot, namespace, id)
   }
   await releaseStaleNames(dataRoot, namespace)
   for (const lock of entries.filter((entry) => entry.endsWith('.lock'))) {
@@ -339,6 +334,22 @@ export async function removeOrphanedContainerFiles(dataRoot: string, namespace: 
     const refreshed = await stat(path).then((stats) => stats.mtimeMs, () => Date.now())
     if (Date.now() - refreshed > ABANDONED_LOCK_MS) await rm(path, {recursive: true, force: true}).catch(() => undefined)
   }
+}
+
+/**
+ * Removes the state directory of a create killed before it wrote the record (whatever else it wrote
+ * into it: its network plan, /etc files), and the lock the create held, when no live create or
+ * removal holds that lock; containerd having no container `id` is the caller's to know. Without
+ * `wait`, a lock that another holds is not waited for: nothing is removed then.
+ */
+export async function removeAbandonedCreate(dataRoot: string, namespace: string, id: string, {wait = true}: {wait?: boolean} = {}): Promise<void> {
+  const paths = containerPaths(dataRoot, namespace, id)
+  if (!existsSync(paths.dir) || existsSync(paths.record) || (await isLocked(paths.lifecycle))) return
+  // Under its lock, taken over from the killed create: an `rm` of what it left may be at it too.
+  const remove = async (): Promise<void> => {
+    if (!existsSync(paths.record)) await removeContainerFiles(dataRoot, namespace, id, undefined)
+  }
+  await (wait ? withFileLock(paths.lifecycle, remove) : withFileLockUnless(paths.lifecycle, async () => true, remove)).catch(() => undefined)
 }
 
 /** Removes every name of the namespace whose container does not exist (see ownerExists). */

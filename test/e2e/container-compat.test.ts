@@ -776,6 +776,15 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', (await nerdOk(['create', '--name', 'unregistered-kept', IMG, 'true'])).trim()])
   })
 
+  it('ps -a sweeps the state directory a create killed before its record left, which nothing else lists', async () => {
+    const halfMade = 'd'.repeat(64)
+    await mkdir(join(containersDir, halfMade), {recursive: true})
+    await writeFile(join(containersDir, halfMade, 'hostname'), 'half-made\n')
+    assert.deepEqual((await nerd(['ps', '-a'])).stderr, '')
+    assert.ok(!existsSync(join(containersDir, halfMade)), 'the state directory is left')
+    assert.deepEqual(readdirSync(containersDir).filter((entry) => entry.includes(halfMade)), [])
+  })
+
   it('a container whose removal was cut short after containerd\'s container went is dead, to ps, inspect and logs alike; the commands refuse it as docker\'s refuse a dead one, and rm and prune remove it', async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'dead-ran', IMG, 'sh', '-c', 'echo hello; sleep 100'])).trim()
     const pruned = (await nerdOk(['create', '--name', 'dead-pruned', '--label', 'dead-test=1', IMG, 'true'])).trim()
