@@ -11,7 +11,7 @@ import {extraHostLines, hostsFile} from '../container/etc-files.ts'
 import type {NetworkPlan, NetworkState} from './attach.ts'
 import {DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
-import {memberKey} from './store.ts'
+import {listNetworks, memberKey} from './store.ts'
 import type {NetworkMembers} from './store.ts'
 
 /** A network's members, as the caller read them: a rewrite of every member's file reads them once, not once per member. */
@@ -178,6 +178,16 @@ async function readWrittenLines(path: string): Promise<WrittenLines | undefined>
 }
 
 /**
+ * The networks to find the container's attachments in: `networks`, which the caller read once for
+ * many files, unless the state names one it lacks, created or made again since (by name, with
+ * another ID): without it, the lines of that network's peers would go.
+ */
+async function networksOf(plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[]): Promise<NetworkConfList[]> {
+  const listed = Object.entries(state.attachments).every(([name, attachment]) => networks.some((network) => network.name === name && network.nerd.id === attachment.networkId))
+  return listed ? networks : listNetworks(plan.netconfPath)
+}
+
+/**
  * Brings nerd's lines in the container's /etc/hosts up to date. `whole` (only before the container's
  * process runs) writes the file afresh, which drops the lines made comments since; otherwise only
  * the lines that changed are touched (changeLines), and the lines made comments are taken out once
@@ -193,7 +203,7 @@ export async function writeContainerHosts(
   whole: boolean,
   membersOf: MembersOf,
 ): Promise<void> {
-  const lines = await hostsLines(owner, plan, state, networks, membersOf)
+  const lines = await hostsLines(owner, plan, state, await networksOf(plan, state, networks), membersOf)
   // A file nerd never recorded its lines for (a container of an earlier nerd) is written whole once.
   const written = whole ? undefined : await readWrittenLines(path)
   let retired: string[] = []

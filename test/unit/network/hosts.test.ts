@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {appendFile, mkdir, mkdtemp, readFile, rm} from 'node:fs/promises'
+import {appendFile, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -7,6 +7,7 @@ import type {NetworkPlan, NetworkState} from '../../../src/network/attach.ts'
 import {writeContainerHosts} from '../../../src/network/hosts.ts'
 import {networkConfList} from '../../../src/network/model.ts'
 import type {NetworkConfList} from '../../../src/network/model.ts'
+import {conflistPath, readMembers} from '../../../src/network/store.ts'
 import type {NetworkMember, NetworkMembers} from '../../../src/network/store.ts'
 
 const owner = {namespace: 'default', id: 'a'.repeat(64)}
@@ -55,5 +56,19 @@ describe("a running container's /etc/hosts", () => {
     const retired = (await readFile(hosts, 'utf8')).split('\n').filter((line) => line.startsWith('#0.0.1.'))
     assert.ok(retired.length <= 1, `lines made comments left in the file: ${retired.join(', ')}`)
     assert.match(await readFile(hosts, 'utf8'), /^192\.0\.2\.1\tmine$/m)
+  })
+
+  it("lists a network again when the caller's list lacks one the container is attached to: its peers' lines stay", async () => {
+    const known = networkConfList('n1', facts('1'.repeat(64), join(dir, 'n1')))
+    // Created, and joined, since the caller listed the networks.
+    const joined = networkConfList('n2', facts('2'.repeat(64), join(dir, 'n2')))
+    await writeFile(conflistPath(plan.netconfPath, 'n2'), JSON.stringify(joined))
+    await mkdir(joined.nerd.stateDir)
+    const peer = member(42)
+    await writeFile(join(joined.nerd.stateDir, 'members.json'), JSON.stringify({[`default/${peer.id}`]: peer}))
+    const state: NetworkState = {attachments: {n1: attachment(known.nerd.id, '10.0.0.2'), n2: attachment(joined.nerd.id, '10.0.0.3')}, ports: {}}
+    const path = join(dir, 'hosts-joined')
+    await writeContainerHosts(path, owner, plan, state, [known], true, readMembers)
+    assert.match(await readFile(path, 'utf8'), /^10\.0\.1\.42\tpeer42 /m)
   })
 })
