@@ -589,12 +589,17 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
     // The published ports go with the network that carries them, as docker's do with its endpoint.
     const portsGo = !only || names.some((name) => carriesPorts(attachmentTo(state, name)!))
     const routesGone = names.flatMap((name) => defaultRoutesOf(attachmentTo(state, name)!))
-    for (const name of names) failure ??= await detachOne(target, plan, state, networks, name, netns, hooks, changes)
-    if (netns && routesGone.length > 0) failure ??= await moveDefaultRoutes(state, networks, netns, routesGone).catch((error: unknown) => error)
+    // Each step is taken whatever became of those before it (a failed DEL, too, leaves its network
+    // detached): the first failure is the one reported.
+    const failed = (error: unknown) => {
+      failure ??= error
+    }
+    for (const name of names) failed(await detachOne(target, plan, state, networks, name, netns, hooks, changes))
+    if (netns && routesGone.length > 0) await moveDefaultRoutes(state, networks, netns, routesGone).catch(failed)
     if (portsGo) {
       await releaseHostPorts(plan, memberKey(target.namespace, target.id))
       state.ports = {}
-      if (only && netns) failure ??= await movePorts(target, plan, state, networks, netns).catch((error: unknown) => error)
+      if (only && netns) await movePorts(target, plan, state, networks, netns).catch(failed)
     }
     await writeDetachedState(target.files.state, state)
   })

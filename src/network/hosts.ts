@@ -11,7 +11,7 @@ import {extraHostLines, hostsFile} from '../container/etc-files.ts'
 import type {NetworkPlan, NetworkState} from './attach.ts'
 import {DEFAULT_NETWORK} from './model.ts'
 import type {NetworkConfList} from './model.ts'
-import {memberKey} from './store.ts'
+import {listNetworks, memberKey} from './store.ts'
 import type {NetworkMembers} from './store.ts'
 
 /** A network's members, as the caller read them: a rewrite of every member's file reads them once, not once per member. */
@@ -136,13 +136,14 @@ const RETIRED_LINES_LIMIT = 16
  * is cut to length after, so that whatever follows the new lines is a comment until then. A read
  * racing that one write may still see old and new bytes mixed, as with any file rewritten in place:
  * the threshold makes that rare. Lines the container appended meanwhile stay, after the padding.
+ * Whether the lines are out; false when it is left for another time.
  */
-async function compactLines(path: string, retired: string[]): Promise<void> {
+async function compactLines(path: string, retired: string[]): Promise<boolean> {
   const handle = await open(path, 'r+')
   try {
     const content = await handle.readFile()
     // A last line without its newline may be one the container is writing: left for another time.
-    if (content.length === 0 || content.at(-1) !== 0x0a) return
+    if (content.length === 0 || content.at(-1) !== 0x0a) return false
     const left = new Map<string, number>()
     for (const line of retired) left.set(line, (left.get(line) ?? 0) + 1)
     const kept: Buffer[] = []
@@ -153,10 +154,12 @@ async function compactLines(path: string, retired: string[]): Promise<void> {
     }
     const compacted = Buffer.concat(kept)
     const padding = content.length - compacted.length
-    if (padding < 2) return
+    // None of them is left in the file (the container took them out).
+    if (padding < 2) return true
     await handle.write(Buffer.concat([compacted, Buffer.from(`#${' '.repeat(padding - 2)}\n`)]), 0, content.length, 0)
     // Grown meanwhile: the container appended lines after the padding, which stays as a comment.
     if ((await handle.stat()).size === content.length) await handle.truncate(compacted.length)
+    return true
   } finally {
     await handle.close()
   }
@@ -175,6 +178,16 @@ async function readWrittenLines(path: string): Promise<WrittenLines | undefined>
 }
 
 /**
+ * The networks to find the container's attachments in: `networks`, which the caller read once for
+ * many files, unless the state names one it lacks, created or made again since (by name, with
+ * another ID): without it, the lines of that network's peers would go.
+ */
+async function networksOf(plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[]): Promise<NetworkConfList[]> {
+  const listed = Object.entries(state.attachments).every(([name, attachment]) => networks.some((network) => network.name === name && network.nerd.id === attachment.networkId))
+  return listed ? networks : listNetworks(plan.netconfPath)
+}
+
+/**
  * Brings nerd's lines in the container's /etc/hosts up to date. `whole` (only before the container's
  * process runs) writes the file afresh, which drops the lines made comments since; otherwise only
  * the lines that changed are touched (changeLines), and the lines made comments are taken out once
@@ -190,16 +203,13 @@ export async function writeContainerHosts(
   whole: boolean,
   membersOf: MembersOf,
 ): Promise<void> {
-  const lines = await hostsLines(owner, plan, state, networks, membersOf)
+  const lines = await hostsLines(owner, plan, state, await networksOf(plan, state, networks), membersOf)
   // A file nerd never recorded its lines for (a container of an earlier nerd) is written whole once.
   const written = whole ? undefined : await readWrittenLines(path)
   let retired: string[] = []
   if (written) {
     retired = [...written.retired, ...(await changeLines(path, written.lines, lines))]
-    if (retired.length > RETIRED_LINES_LIMIT) {
-      await compactLines(path, retired)
-      retired = []
-    }
+    if (retired.length > RETIRED_LINES_LIMIT && (await compactLines(path, retired))) retired = []
   } else await writeFile(path, `${lines.join('\n')}\n`)
   await writeJsonAtomic(writtenLinesFile(path), {lines, retired} satisfies WrittenLines)
 }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {readdirSync} from 'node:fs'
-import {chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile} from 'node:fs/promises'
+import {chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -80,7 +80,7 @@ describe('networking on CNI', () => {
 
   after(async () => {
     await removeAllContainers()
-    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside', 'aux', 'linked', 'early', 'hugemtu', 'reuse', 'opts']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside', 'aux', 'linked', 'early', 'hugemtu', 'reuse', 'opts', 'dfa', 'dfb']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
@@ -457,6 +457,31 @@ describe('networking on CNI', () => {
     assert.equal(inUse.code, 1)
     assert.match(inUse.stderr, /has active endpoints/)
     await nerdOk(['rm', '-f', ...ids])
+  })
+
+  it("a network whose CNI DEL fails keeps none of the container's others, nor their default route: they are detached all the same", async () => {
+    await nerdOk(['network', 'create', net('dfa')])
+    await nerdOk(['network', 'create', net('dfb')])
+    const failing = await networkDocument(net('dfa'))
+    const gateway = (await networkDocument(net('dfb'))).IPAM.Config[0].Gateway as string
+    const leases = join(fileDataRoot(), 'networks', failing.Id as string, 'ipam', failing.Name as string)
+    for (const name of ['delfail', 'delfail-route']) await nerdOk(['run', '-d', '--name', name, '--network', net('dfa'), '--network', net('dfb'), IMG, 'sleep', '60'])
+    // host-local's DEL on the first network cannot open its leases: a file where their directory was.
+    await rename(leases, `${leases}.kept`)
+    await writeFile(leases, '')
+    try {
+      const disconnected = await nerd(['network', 'disconnect', net('dfa'), 'delfail-route'])
+      assert.equal(disconnected.code, 1, disconnected.stderr)
+      assert.equal(await nerdOk(['exec', 'delfail-route', 'ip', '-4', 'route', 'show', 'default']), `default via ${gateway} dev eth1 \n`)
+      await nerd(['stop', '-t', '0', 'delfail'])
+      assert.equal(await addressOn('delfail', net('dfb')), '')
+      assert.deepEqual(Object.values((await networkDocument(net('dfb'))).Containers as Record<string, {Name: string}>).map((member) => member.Name), ['delfail-route'])
+    } finally {
+      await rm(leases, {force: true})
+      await rename(`${leases}.kept`, leases)
+    }
+    await nerdOk(['rm', '-f', 'delfail', 'delfail-route'])
+    for (const name of ['dfa', 'dfb']) await nerdOk(['network', 'rm', net(name)])
   })
 
   it('a run on one network is not held up by another network\'s operations; a wait for a network\'s lock that times out fails in one line', async () => {
