@@ -879,7 +879,10 @@ async function markStopped(scope: ContainerScope, container: LoadedContainer, re
   // A state about to be removed need not say so (a full disk must not stop rm -f).
   await updateState(container.paths, () => ({ExplicitlyStopped: true})).catch((error: unknown) => (removing ? unlessWriteRefused(error) : Promise.reject(error)))
   if (hasRestartPolicy(container.record)) await withFileLock(container.paths.policyRestart, async () => undefined)
-  await dropRestartMonitorLabel(scope, container)
+  // A restart by policy since the container was loaded may have labelled it again: the label is
+  // taken off whenever the policy is one the monitor carries out, not only when it was loaded with it.
+  if (monitorRestarts(container.record)) await removeRestartStatusLabel(scope.client, container.record.Id)
+  else await dropRestartMonitorLabel(scope, container)
 }
 
 /**
@@ -1199,19 +1202,14 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
       const state = task.status === 'PAUSED' ? 'paused' : 'running'
       throw new NerdError(`You cannot remove a ${state} container ${id}. Stop the container before attempting removal or force remove`)
     }
-    const exit = scope.client.tasks.wait(id)
-    exit.catch(() => undefined)
     await markThisProcess(removal.paths.stopping).catch(unlessWriteRefused)
-    await signalContainer(scope, id, signalNumber('SIGKILL'), true)
-    if (task.status === 'PAUSED' || task.status === 'PAUSING') await scope.client.tasks.resume(id).catch(() => undefined)
-    // The task may be gone already: its exit handler deleted it (and recorded its exit).
-    ended = await exit.catch(unlessNotFound)
+    ended = await killForRemoval(scope, id, task.status === 'PAUSED' || task.status === 'PAUSING')
   }
   if (task) {
     try {
       // Its exit recorded first: an rm cut short after the deletion leaves an exited container with its exit code and time.
       if (ended && removal.record) await recordExit(scope, removal.paths, id, ended).catch(unlessUnreadable).catch(unlessWriteRefused)
-      await deleteTaskHere(scope, removal).catch(unlessNotFound)
+      await deleteTaskForRemoval(scope, removal, options.force === true)
     } finally {
       await rm(removal.paths.stopping, {force: true})
     }
@@ -1223,6 +1221,36 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
   if (options.volumes && removal.record && removal.record.AnonymousVolumes.length > 0) {
     const {removeAnonymousVolumes} = await import('./volumes.ts')
     await removeAnonymousVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, removal.record.AnonymousVolumes, id)
+  }
+}
+
+/** SIGKILL to the task's process (resumed if `paused`, so it can die); its exit, or undefined when the task went meanwhile (its exit handler deleted it, and recorded the exit). */
+async function killForRemoval(scope: ContainerScope, id: string, paused: boolean): Promise<ExitStatus | undefined> {
+  const exit = scope.client.tasks.wait(id)
+  exit.catch(() => undefined)
+  await signalContainer(scope, id, signalNumber('SIGKILL'), true)
+  if (paused) await scope.client.tasks.resume(id).catch(() => undefined)
+  return exit.catch(unlessNotFound)
+}
+
+/** How many times a forced removal kills a task that containerd's restart monitor starts again. */
+const REMOVAL_KILLS = 3
+
+/**
+ * Deletes the task of a container being removed. containerd's restart monitor can start it again
+ * between the kill and the delete (a tick that read the container's label before markStopped took
+ * it away; seen under load): with `force`, the new process is killed too and the delete tried again.
+ */
+async function deleteTaskForRemoval(scope: ContainerScope, removal: Removal, force: boolean): Promise<void> {
+  for (let kills = 1; ; kills++) {
+    try {
+      await deleteTaskHere(scope, removal).catch(unlessNotFound)
+      return
+    } catch (error) {
+      const task = await getTask(scope, removal.id)
+      if (!force || kills > REMOVAL_KILLS || !processLives(task)) throw error
+      await killForRemoval(scope, removal.id, task?.status === 'PAUSED')
+    }
   }
 }
 
