@@ -247,26 +247,41 @@ async function attachOneLocked(
     result = await cniAdd(conflist, runtime).catch((error: unknown) => {
       throw ipamError(network, error)
     })
-    await configureLink(network, conflist, capabilityArgs, netns, ifName, result).catch(async (error: unknown) => {
-      await cniDel(conflist, runtime, result).catch(() => undefined)
-      throw error
+  } catch (error) {
+    // A failed ADD undid itself.
+    withoutPending(state, network.name)
+    throw error
+  }
+  let attachment: AttachmentState
+  let generation: number
+  try {
+    await configureLink(network, conflist, capabilityArgs, netns, ifName, result)
+    await keepHostNetworking(plan.netconfPath, network, newBridge)
+    attachment = {networkId: network.nerd.id, conflist, ifName, result, capabilityArgs, ...addressesOf(result), aliases: planned.aliases}
+    generation = await updateMembers(network, (members) => {
+      members[memberKey(target.namespace, target.id)] = memberOf(target, plan, attachment)
     })
+  } catch (error) {
+    // Nothing recorded holds what ADD made (its address, its link), so it goes now; the step's error is the one told.
+    await cniDel(conflist, runtime, result).catch(() => undefined)
+    throw error
   } finally {
-    // A failed ADD undid itself; a successful one is recorded as attached (written with the state).
+    // Undone, or recorded as attached (written with the state).
     withoutPending(state, network.name)
   }
-  // The rules go with the bridge: a bridge missing means a fresh boot or a new network, and so missing rules.
-  if (newBridge) {
-    await recordBridgeCreated(plan.netconfPath, network)
-    await ensureHostNetworking(network)
-  }
-  const attachment: AttachmentState = {networkId: network.nerd.id, conflist, ifName, result, capabilityArgs, ...addressesOf(result), aliases: planned.aliases}
   state.attachments[network.name] = attachment
-  const generation = await updateMembers(network, (members) => {
-    members[memberKey(target.namespace, target.id)] = memberOf(target, plan, attachment)
-  })
   await hooks.ready?.(network, {netns, ifName}, result)
   return generation
+}
+
+/**
+ * The host rules of a bridge network, made again when a boot took them. They go with the bridge: a
+ * bridge missing before ADD means a fresh boot or a new network, and so missing rules.
+ */
+async function keepHostNetworking(netconfPath: string, network: NetworkConfList, newBridge: boolean): Promise<void> {
+  if (!newBridge) return
+  await recordBridgeCreated(netconfPath, network)
+  await ensureHostNetworking(network)
 }
 
 /**
