@@ -9,10 +9,10 @@ import {isIP} from 'node:net'
 import {isWriteRefused, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel, CniError} from './cni.ts'
-import {addDefaultRoute, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, setContainerMac} from './host.ts'
+import {addDefaultRoute, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, restoreHostNetworking, setContainerMac} from './host.ts'
 import {claimPorts, holdsPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
-import {bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses} from './model.ts'
+import {bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses, ownsBridge} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {publishableBindings} from './ports.ts'
 import type {PortMap, PortMapping} from './ports.ts'
@@ -275,13 +275,17 @@ async function attachOneLocked(
 }
 
 /**
- * The host rules of a bridge network, made again when a boot took them. They go with the bridge: a
- * bridge missing before ADD means a fresh boot or a new network, and so missing rules.
+ * The host rules of a bridge network, made again when a boot took them. They go with nerd's bridge:
+ * a bridge missing before ADD means a fresh boot or a new network, and so missing rules. A bridge
+ * nerd did not make outlives the boot that takes them, so they are looked for instead.
  */
 async function keepHostNetworking(netconfPath: string, network: NetworkConfList, newBridge: boolean): Promise<void> {
-  if (!newBridge) return
-  await recordBridgeCreated(netconfPath, network)
-  await ensureHostNetworking(network)
+  if (newBridge) {
+    await recordBridgeCreated(netconfPath, network)
+    await ensureHostNetworking(network)
+  } else if (network.nerd.driver === 'bridge' && !ownsBridge(network.nerd)) {
+    await restoreHostNetworking(network)
+  }
 }
 
 /**

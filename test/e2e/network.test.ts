@@ -869,6 +869,26 @@ describe('networking on CNI', () => {
     }
   })
 
+  it('makes the host rules of a network on a bridge it did not make again when a run finds them gone, as after a boot', async () => {
+    const hostBridge = `rb${suffix}`
+    await run('ip', ['link', 'add', hostBridge, 'type', 'bridge'])
+    try {
+      await nerdOk(['network', 'create', '-o', `com.docker.network.bridge.name=${hostBridge}`, net('onboot')])
+      const comment = `nerd network ${((await networkDocument(net('onboot'))).Id as string).slice(0, 12)}`
+      const rules = async () => (await sh(`for table in filter nat; do iptables -w -t $table -S | grep -F -- '${comment}' | sed "s/^/$table /"; done`)).split('\n').filter((line) => line !== '').sort()
+      const made = await rules()
+      assert.equal(made.length, 5, made.join('\n'))
+      // A boot takes the rules and leaves a bridge the host makes; only this network's rules go here.
+      await sh(`for table in filter nat; do iptables -w -t $table -S | grep -F -- '${comment}' | sed 's/^-A /-D /' | while read -r rule; do eval "iptables -w -t $table $rule"; done; done`)
+      assert.deepEqual(await rules(), [])
+      await nerdOk(['run', '--rm', '--network', net('onboot'), IMG, 'true'])
+      assert.deepEqual(await rules(), made)
+    } finally {
+      await nerd(['network', 'rm', net('onboot')])
+      await run('ip', ['link', 'delete', hostBridge]).catch(() => undefined)
+    }
+  })
+
   it('creates, lists, filters, inspects and removes networks with docker\'s checks', async () => {
     const id = (await nerdOk(['network', 'create', '--label', 'team=blue', '--subnet', '10.4.240.0/24', '--gateway', '10.4.240.254', net('other')])).trim()
     assert.match(id, /^[0-9a-f]{64}$/)
