@@ -9,10 +9,10 @@ import {isIP} from 'node:net'
 import {isWriteRefused, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel, CniError} from './cni.ts'
-import {addDefaultRoute, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, setContainerMac} from './host.ts'
+import {addDefaultRoute, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, restoreHostNetworking, setContainerMac} from './host.ts'
 import {claimPorts, holdsPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
-import {bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses} from './model.ts'
+import {bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses, ownsBridge} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {publishableBindings} from './ports.ts'
 import type {PortMap, PortMapping} from './ports.ts'
@@ -247,26 +247,45 @@ async function attachOneLocked(
     result = await cniAdd(conflist, runtime).catch((error: unknown) => {
       throw ipamError(network, error)
     })
-    await configureLink(network, conflist, capabilityArgs, netns, ifName, result).catch(async (error: unknown) => {
-      await cniDel(conflist, runtime, result).catch(() => undefined)
-      throw error
+  } catch (error) {
+    // A failed ADD undid itself.
+    withoutPending(state, network.name)
+    throw error
+  }
+  let attachment: AttachmentState
+  let generation: number
+  try {
+    await configureLink(network, conflist, capabilityArgs, netns, ifName, result)
+    await keepHostNetworking(plan.netconfPath, network, newBridge)
+    attachment = {networkId: network.nerd.id, conflist, ifName, result, capabilityArgs, ...addressesOf(result), aliases: planned.aliases}
+    generation = await updateMembers(network, (members) => {
+      members[memberKey(target.namespace, target.id)] = memberOf(target, plan, attachment)
     })
+  } catch (error) {
+    // Nothing recorded holds what ADD made (its address, its link), so it goes now; the step's error is the one told.
+    await cniDel(conflist, runtime, result).catch(() => undefined)
+    throw error
   } finally {
-    // A failed ADD undid itself; a successful one is recorded as attached (written with the state).
+    // Undone, or recorded as attached (written with the state).
     withoutPending(state, network.name)
   }
-  // The rules go with the bridge: a bridge missing means a fresh boot or a new network, and so missing rules.
-  if (newBridge) {
-    await recordBridgeCreated(plan.netconfPath, network)
-    await ensureHostNetworking(network)
-  }
-  const attachment: AttachmentState = {networkId: network.nerd.id, conflist, ifName, result, capabilityArgs, ...addressesOf(result), aliases: planned.aliases}
   state.attachments[network.name] = attachment
-  const generation = await updateMembers(network, (members) => {
-    members[memberKey(target.namespace, target.id)] = memberOf(target, plan, attachment)
-  })
   await hooks.ready?.(network, {netns, ifName}, result)
   return generation
+}
+
+/**
+ * The host rules of a bridge network, made again when a boot took them. They go with nerd's bridge:
+ * a bridge missing before ADD means a fresh boot or a new network, and so missing rules. A bridge
+ * nerd did not make outlives the boot that takes them, so they are looked for instead.
+ */
+async function keepHostNetworking(netconfPath: string, network: NetworkConfList, newBridge: boolean): Promise<void> {
+  if (newBridge) {
+    await recordBridgeCreated(netconfPath, network)
+    await ensureHostNetworking(network)
+  } else if (network.nerd.driver === 'bridge' && !ownsBridge(network.nerd)) {
+    await restoreHostNetworking(network)
+  }
 }
 
 /**

@@ -2,10 +2,11 @@
  * What nerd keeps on the host for each bridge network besides the CNI plugins' per-container work,
  * in the way docker keeps it: one masquerade rule, isolation from the other networks, forwarding
  * accepted to and from the bridge (for hosts whose FORWARD policy is DROP), and the bridge device.
- * They are made at `network create`, as docker's driver makes them, made again with the bridge by
- * the network's first container after a boot, and removed with the network. Per-network rules rather
- * than the CNI firewall plugin's: that plugin never removes its isolation rules, and runs on every
- * container start and stop. Also what nerd sets on a container's link after the plugins made it.
+ * They are made at `network create`, as docker's driver makes them, made again after a boot by the
+ * network's first container (with the bridge, or on a bridge nerd did not make, once found gone),
+ * and removed with the network. Per-network rules rather than the CNI firewall plugin's: that plugin
+ * never removes its isolation rules, and runs on every container start and stop. Also what nerd
+ * sets on a container's link after the plugins made it.
  */
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
@@ -108,6 +109,15 @@ export async function ensureHostNetworking(network: NetworkConfList): Promise<vo
       throw new Error(`cannot add an iptables rule of network ${network.name} (iptables -t ${rule.table} -A ${rule.chain} ${rule.spec.join(' ')})`)
     }
   }
+}
+
+/**
+ * Adds the network's rules again when its first is missing: a boot (or a reload of the firewall)
+ * takes them all. One iptables call when they are there.
+ */
+export async function restoreHostNetworking(network: NetworkConfList): Promise<void> {
+  const [first] = networkRules(network)
+  if (first && !(await iptables(first.table, ['-C', first.chain, ...first.spec]))) await ensureHostNetworking(network)
 }
 
 /**

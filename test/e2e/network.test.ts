@@ -868,6 +868,52 @@ describe('networking on CNI', () => {
     }
   })
 
+  it('takes back what CNI ADD made when a later step of the attach fails: no lease, no veth; run fails with 125 and one line', async () => {
+    const hostBridge = `lb${suffix}`
+    const conflist = join(testEnvironment.netconf, `nerd-${net('leak')}.conflist`)
+    await run('ip', ['link', 'add', hostBridge, 'type', 'bridge'])
+    try {
+      await nerdOk(['network', 'create', '-o', `com.docker.network.bridge.name=${hostBridge}`, net('leak')])
+      const network = await networkDocument(net('leak'))
+      const leases = async () => (await readdir(join(fileDataRoot(), 'networks', network.Id as string, 'ipam', network.Name as string)).catch(() => [])).filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file))
+      // As after a boot: the bridge is gone, ADD makes it again and nerd records it as its own in the
+      // conflist, which it cannot write (immutable), after ADD took an address and made the veth.
+      await run('ip', ['link', 'delete', hostBridge])
+      await run('chattr', ['+i', conflist])
+      const failed = await nerd(['run', '--rm', '--network', net('leak'), IMG, 'true'])
+      assert.deepEqual([failed.code, failed.stderr], [125, `Error: rename ${conflist}: operation not permitted\n`])
+      assert.deepEqual(await leases(), [])
+      assert.equal((await sh(`ip -o link show master ${hostBridge} | wc -l`)).trim(), '0')
+      await run('chattr', ['-i', conflist])
+      await nerdOk(['run', '--rm', '--network', net('leak'), IMG, 'true'])
+      assert.deepEqual(await leases(), [])
+    } finally {
+      await run('chattr', ['-i', conflist]).catch(() => undefined)
+      await nerd(['network', 'rm', net('leak')])
+      await run('ip', ['link', 'delete', hostBridge]).catch(() => undefined)
+    }
+  })
+
+  it('makes the host rules of a network on a bridge it did not make again when a run finds them gone, as after a boot', async () => {
+    const hostBridge = `rb${suffix}`
+    await run('ip', ['link', 'add', hostBridge, 'type', 'bridge'])
+    try {
+      await nerdOk(['network', 'create', '-o', `com.docker.network.bridge.name=${hostBridge}`, net('onboot')])
+      const comment = `nerd network ${((await networkDocument(net('onboot'))).Id as string).slice(0, 12)}`
+      const rules = async () => (await sh(`for table in filter nat; do iptables -w -t $table -S | grep -F -- '${comment}' | sed "s/^/$table /"; done`)).split('\n').filter((line) => line !== '').sort()
+      const made = await rules()
+      assert.equal(made.length, 5, made.join('\n'))
+      // A boot takes the rules and leaves a bridge the host makes; only this network's rules go here.
+      await sh(`for table in filter nat; do iptables -w -t $table -S | grep -F -- '${comment}' | sed 's/^-A /-D /' | while read -r rule; do eval "iptables -w -t $table $rule"; done; done`)
+      assert.deepEqual(await rules(), [])
+      await nerdOk(['run', '--rm', '--network', net('onboot'), IMG, 'true'])
+      assert.deepEqual(await rules(), made)
+    } finally {
+      await nerd(['network', 'rm', net('onboot')])
+      await run('ip', ['link', 'delete', hostBridge]).catch(() => undefined)
+    }
+  })
+
   it('creates, lists, filters, inspects and removes networks with docker\'s checks', async () => {
     const id = (await nerdOk(['network', 'create', '--label', 'team=blue', '--subnet', '10.4.240.0/24', '--gateway', '10.4.240.254', net('other')])).trim()
     assert.match(id, /^[0-9a-f]{64}$/)
