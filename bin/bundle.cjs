@@ -29,9 +29,18 @@ process.emitWarning = function (warning, ...rest) {
 /** The bundle's exports; `command` (the command's words, `image-ls`) picks the code cache. */
 function loadBundle(command) {
   if (bundle) return bundle
-  // ASCII only (the build escapes the rest), so latin1 reads it as it is, without UTF-8 decoding.
-  const source = readFileSync(bundlePath, 'latin1')
-  const cache = cacheFile(command)
+  // Read and stamped from one open file: a build that swaps dist/ in between would have the cache of
+  // one bundle's code saved under the other's stamp.
+  const fd = openSync(bundlePath, 'r')
+  let source, stat
+  try {
+    stat = fstatSync(fd)
+    // ASCII only (the build escapes the rest), so latin1 reads it as it is, without UTF-8 decoding.
+    source = readFileSync(fd, 'latin1')
+  } finally {
+    closeSync(fd)
+  }
+  const cache = cacheFile(command, stat)
   const cachedData = cache && readOwnFile(cache.path)
   const script = new vm.Script(Module.wrap(source), {
     filename: bundlePath,
@@ -55,10 +64,9 @@ function loadBundle(command) {
  * (size, times, inode: npm gives every file of a package the same mtime), one directory per
  * installed bundle.
  */
-function cacheFile(command) {
+function cacheFile(command, {size, mtimeMs, ctimeMs, ino}) {
   const cacheDir = userCacheDir()
   if (!cacheDir) return undefined
-  const {size, mtimeMs, ctimeMs, ino} = statSync(bundlePath)
   const stamp = `${process.version}-${process.arch}-${size}-${Math.trunc(mtimeMs)}-${Math.trunc(ctimeMs)}-${ino}`
   const dir = join(cacheDir, 'code-cache', encodeURIComponent(bundlePath))
   const name = command && /^[a-z][a-z0-9-]{0,40}$/.test(command) ? command : 'default'
