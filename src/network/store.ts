@@ -137,7 +137,12 @@ export async function readMembersGeneration(network: NetworkConfList): Promise<{
 
 /** Records that the members' /etc/hosts were all rewritten from the members at `generation`; not for a network removed meanwhile. */
 export async function recordHostsRefreshed(network: NetworkConfList, generation: number): Promise<void> {
-  if (existsSync(network.nerd.stateDir)) await writeJsonAtomic(hostsRefreshedPath(network), generation)
+  try {
+    await writeJsonAtomic(hostsRefreshedPath(network), generation)
+  } catch (error) {
+    // The network was removed meanwhile (this holds none of its locks): nothing is left to record.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(network.nerd.stateDir)) throw error
+  }
 }
 
 /** Changes the members file holding the network's lock (withNetworkMembersLock); the members' generation after. */
