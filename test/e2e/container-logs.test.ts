@@ -539,8 +539,10 @@ describe('logs and restart policies', () => {
     const size = await floodUntilHeld('flood')
     assert.equal((await inspect('flood')).State.Status, 'running')
     assert.equal((await nerd(['logs', '--tail', '1', 'flood'])).stderr, '')
-    // Of 20 MB, a few hundred KiB at most (pipes, socket buffers, one read each way) went by.
-    assert.ok(size < 4_000_000, `${size} bytes of log while attach was stalled`)
+    // Of 20 MB, what the pipes, socket buffers and reads on the way hold went by: a few hundred KiB,
+    // 670 KiB seen on a loaded machine. Each zero byte is logged as \u0000 (6 bytes): the whole flood
+    // would be some 120 MB of log, what the buffers hold about 4 MB.
+    assert.ok(size < 15_000_000, `${size} bytes of log while attach was stalled`)
     attach.stdout.resume()
     assert.equal(await exited, 4, stderr)
     assert.equal(stderr, 'written\n')
