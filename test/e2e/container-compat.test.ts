@@ -41,6 +41,40 @@ function catches(pid: number, signal: NodeJS.Signals): boolean {
   return isNerd && mask !== undefined && ((BigInt(`0x${mask}`) >> BigInt(constants.signals[signal] - 1)) & 1n) === 1n
 }
 
+/**
+ * Waits for a look of containerd's restart monitor (every 10 s it starts the tasks it finds stopped
+ * under its label), and returns as it is seen: a ctr container of its own namespace, labelled for
+ * the monitor, is killed, and started again by the monitor's next look.
+ */
+async function restartMonitorLook(): Promise<void> {
+  const namespace = `${fileNamespace()}-monitor`
+  const probe = 'monitor-probe'
+  const pidOf = async () => (await ctr(['tasks', 'ls'], {namespace})).stdout.split('\n').find((line) => line.startsWith(`${probe} `))?.split(/\s+/).slice(1).join(' ')
+  await loadTestImage('nerd-test/busybox:latest', namespace)
+  const started = await ctr(['run', '-d', '--label', 'containerd.io/restart.status=running', `docker.io/${IMG}:latest`, probe, 'sleep', '600'], {namespace})
+  assert.equal(started.code, 0, started.stderr)
+  try {
+    const first = await pidOf()
+    assert.match(first ?? '', / RUNNING$/)
+    await ctr(['tasks', 'kill', '-s', 'SIGKILL', probe], {namespace})
+    const poll = async (): Promise<void> => {
+      for (const deadline = Date.now() + 25_000; Date.now() < deadline; ) {
+        const now = await pidOf()
+        if (now !== undefined && now !== first && now.endsWith(' RUNNING')) return
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      throw new Error("timed out waiting for containerd's restart monitor to start its probe again")
+    }
+    await poll()
+  } finally {
+    await ctr(['containers', 'label', probe, 'containerd.io/restart.status='], {namespace})
+    await ctr(['tasks', 'kill', '-s', 'SIGKILL', probe], {namespace})
+    await until('the probe to stop', async () => ((await pidOf())?.endsWith(' RUNNING') ? undefined : true))
+    await ctr(['tasks', 'delete', probe], {namespace})
+    await ctr(['containers', 'delete', probe], {namespace})
+  }
+}
+
 describe('docker behaviours of the container commands', () => {
   before(async () => {
     await loadTestImage('nerd-test/busybox:latest')
@@ -507,8 +541,8 @@ describe('docker behaviours of the container commands', () => {
   })
 
   it("containerd's restart monitor does not start an exited always container ahead of its exit handler's back-off: the label goes first", async () => {
-    // It fails once, then runs on.
-    const id = (await nerdOk(['run', '-d', '--restart', 'always', '--network', 'none', IMG, 'sh', '-c', '[ -f /ran ] && sleep 600; touch /ran; sleep 1; exit 3'])).trim()
+    // It fails once, when told to, then runs on.
+    const id = (await nerdOk(['run', '-d', '--restart', 'always', '--network', 'none', IMG, 'sh', '-c', '[ -f /ran ] && sleep 600; touch /ran; until [ -e /tmp/go ]; do sleep 0.1; done; exit 3'])).trim()
     const pid = Number(await nerdOk(['inspect', '-f', '{{.State.Pid}}', id]))
     const monitored = async () => JSON.parse((await ctr(['containers', 'info', id])).stdout).Labels['containerd.io/restart.status']
     const task = async () => (await ctr(['tasks', 'ls'])).stdout.split('\n').find((line) => line.startsWith(id))?.split(/\s+/).slice(1).join(' ')
@@ -516,6 +550,11 @@ describe('docker behaviours of the container commands', () => {
     const mark = join(containersDir, id, 'exit-handler')
     await writeFile(mark, ownerTag())
     try {
+      // It exits just after a look of the monitor's: a look in the moment between the exit and the
+      // exit handler's taking the label off (its start, a few hundred ms and more on a loaded
+      // machine) starts it, as the handler cannot go first then.
+      await restartMonitorLook()
+      await writeFile(`/proc/${pid}/root/tmp/go`, '')
       await until('the exit', async () => ((await task()) === `${pid} STOPPED` ? true : undefined), 10_000)
       await new Promise((resolve) => setTimeout(resolve, 12_000))
       assert.equal(await monitored(), undefined)
