@@ -26,12 +26,12 @@ async function outcome(args: string[]): Promise<{code: number; stdout: string; s
 }
 
 /** A nerd started in the background (through sh, as a user's shell runs it): its output so far, and its exit code. */
-function startedNerd(args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): {pid: number; output: () => string; errors: () => string; ended: Promise<number | null>} {
-  const child = spawn('sh', ['-c', `exec ${nerdCommandLine(args)}`], {stdio: [stdin, 'pipe', 'pipe']})
+function startedNerd(args: string[]): {output: () => string; errors: () => string; ended: Promise<number | null>} {
+  const child = spawn('sh', ['-c', `exec ${nerdCommandLine(args)}`], {stdio: ['ignore', 'pipe', 'pipe']})
   let [output, errors] = ['', '']
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
-  return {pid: child.pid!, output: () => output, errors: () => errors, ended: new Promise((resolve) => child.once('close', resolve))}
+  return {output: () => output, errors: () => errors, ended: new Promise((resolve) => child.once('close', resolve))}
 }
 
 /** Whether the nerd running as `pid` (past sh's exec) has a handler for `signal`: its SigCgt mask in /proc. */
@@ -57,15 +57,10 @@ async function restartMonitorLook(): Promise<void> {
     const first = await pidOf()
     assert.match(first ?? '', / RUNNING$/)
     await ctr(['tasks', 'kill', '-s', 'SIGKILL', probe], {namespace})
-    const poll = async (): Promise<void> => {
-      for (const deadline = Date.now() + 25_000; Date.now() < deadline; ) {
-        const now = await pidOf()
-        if (now !== undefined && now !== first && now.endsWith(' RUNNING')) return
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-      throw new Error("timed out waiting for containerd's restart monitor to start its probe again")
-    }
-    await poll()
+    await until("containerd's restart monitor to start its probe again", async () => {
+      const now = await pidOf()
+      return now !== undefined && now !== first && now.endsWith(' RUNNING') ? true : undefined
+    }, 25_000)
   } finally {
     await ctr(['containers', 'label', probe, 'containerd.io/restart.status='], {namespace})
     await ctr(['tasks', 'kill', '-s', 'SIGKILL', probe], {namespace})
