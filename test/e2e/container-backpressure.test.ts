@@ -10,7 +10,7 @@ import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
-import {removeAllContainers} from '../helpers/containers.ts'
+import {removeAllContainers, until} from '../helpers/containers.ts'
 import {loadTestImage, nerd, nerdCommandLine, startNerd} from '../helpers/e2e.ts'
 import type {StartedNerd} from '../helpers/e2e.ts'
 
@@ -48,7 +48,9 @@ describe('attached stdio under back-pressure', () => {
   it('a stalled reader of a foreground run holds the container\'s writes up instead of growing nerd\'s memory, and then gets every byte', async () => {
     const run = startNerd(['run', '--rm', '--name', 'stalled-reader', '--network', 'none', IMG, 'sh', '-c', `head -c ${VOLUME} /dev/zero; echo done > /tmp/done; sleep 1`])
     const pid = run.child.pid!
-    // Nothing reads nerd's stdout for a while: the container has written a pipe's worth and waits.
+    // Nothing reads nerd's stdout for a while, from the container's start (a loaded machine may take
+    // seconds to get there): it has written a pipe's worth and waits.
+    await until('the container to run', async () => ((await nerd(['inspect', '-f', '{{.State.Running}}', 'stalled-reader'])).stdout === 'true\n' ? true : undefined))
     await sleep(6000)
     const peak = peakResidentKib(pid)
     // Looked at without failing: the output is read to its end below whatever the answer.

@@ -189,7 +189,7 @@ describe('diff and commit', () => {
 
   it('commits a running container, paused meanwhile, and leaves it running', async () => {
     await nerdOk(['run', '-d', '--name', 'live', IMG, 'sh', '-c', 'echo live > /live.txt; sleep 60'])
-    await nerdOk(['exec', 'live', 'test', '-e', '/live.txt'])
+    await until('the file to be written', async () => ((await nerd(['exec', 'live', 'test', '-e', '/live.txt'])).code === 0 ? true : undefined))
     await nerdOk(['commit', 'live', 'e2e/live:v1'])
     // Not the empty mount points of the /etc files nerd binds, nor their directory: the container's changes only.
     assert.deepEqual(await topLayerPaths('e2e/live:v1'), ['live.txt'])

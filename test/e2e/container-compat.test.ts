@@ -5,15 +5,15 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {existsSync, readdirSync, statSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {mkdir, mkdtemp, readFile, readlink, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {constants, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdCommandLine, testEnvironment} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdCommandLine, nerdEntry, testEnvironment} from '../helpers/e2e.ts'
 import {ownerTag} from '../../src/owner.ts'
 
 const IMG = 'nerd-test/busybox'
@@ -23,6 +23,51 @@ const containersDir = join(fileDataRoot(), 'containers', fileNamespace())
 async function outcome(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
   const {code, stdout, stderr} = await nerd(args)
   return {code, stdout, stderr}
+}
+
+/** A nerd started in the background (through sh, as a user's shell runs it): its output so far, and its exit code. */
+function startedNerd(args: string[]): {output: () => string; errors: () => string; ended: Promise<number | null>} {
+  const child = spawn('sh', ['-c', `exec ${nerdCommandLine(args)}`], {stdio: ['ignore', 'pipe', 'pipe']})
+  let [output, errors] = ['', '']
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
+  return {output: () => output, errors: () => errors, ended: new Promise((resolve) => child.once('close', resolve))}
+}
+
+/** Whether the nerd running as `pid` (past sh's exec) has a handler for `signal`: its SigCgt mask in /proc. */
+function catches(pid: number, signal: NodeJS.Signals): boolean {
+  const mask = /^SigCgt:\s+([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+  const isNerd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(nerdEntry)
+  return isNerd && mask !== undefined && ((BigInt(`0x${mask}`) >> BigInt(constants.signals[signal] - 1)) & 1n) === 1n
+}
+
+/**
+ * Waits for a look of containerd's restart monitor (every 10 s it starts the tasks it finds stopped
+ * under its label), and returns as it is seen: a ctr container of its own namespace, labelled for
+ * the monitor, is killed, and started again by the monitor's next look.
+ */
+async function restartMonitorLook(): Promise<void> {
+  const namespace = `${fileNamespace()}-monitor`
+  const probe = 'monitor-probe'
+  const pidOf = async () => (await ctr(['tasks', 'ls'], {namespace})).stdout.split('\n').find((line) => line.startsWith(`${probe} `))?.split(/\s+/).slice(1).join(' ')
+  await loadTestImage('nerd-test/busybox:latest', namespace)
+  const started = await ctr(['run', '-d', '--label', 'containerd.io/restart.status=running', `docker.io/${IMG}:latest`, probe, 'sleep', '600'], {namespace})
+  assert.equal(started.code, 0, started.stderr)
+  try {
+    const first = await pidOf()
+    assert.match(first ?? '', / RUNNING$/)
+    await ctr(['tasks', 'kill', '-s', 'SIGKILL', probe], {namespace})
+    await until("containerd's restart monitor to start its probe again", async () => {
+      const now = await pidOf()
+      return now !== undefined && now !== first && now.endsWith(' RUNNING') ? true : undefined
+    }, 25_000)
+  } finally {
+    await ctr(['containers', 'label', probe, 'containerd.io/restart.status='], {namespace})
+    await ctr(['tasks', 'kill', '-s', 'SIGKILL', probe], {namespace})
+    await until('the probe to stop', async () => ((await pidOf())?.endsWith(' RUNNING') ? undefined : true))
+    await ctr(['tasks', 'delete', probe], {namespace})
+    await ctr(['containers', 'delete', probe], {namespace})
+  }
 }
 
 describe('docker behaviours of the container commands', () => {
@@ -55,8 +100,13 @@ describe('docker behaviours of the container commands', () => {
 
   it('start -a and -ai of a running container attach to it and exit with its code, as docker\'s', async () => {
     for (const flags of [['-a'], ['-ai']]) {
-      const id = (await nerdOk(['run', '-d', '-i', '--network', 'none', IMG, 'sh', '-c', 'sleep 2; echo fin; exit 8'])).trim()
-      assert.deepEqual(await outcome(['start', ...flags, id]), {code: 8, stdout: 'fin\n', stderr: ''}, flags.join(' '))
+      // It ends once told to, after the attach shows its output (which it does from its connection on).
+      const id = (await nerdOk(['run', '-d', '-i', '--network', 'none', IMG, 'sh', '-c', 'until [ -e /tmp/go ]; do echo waiting; sleep 0.2; done; echo fin; exit 8'])).trim()
+      const started = startedNerd(['start', ...flags, id])
+      await until('the attach to show the output', async () => (started.output().includes('waiting\n') ? true : undefined))
+      await nerdOk(['exec', id, 'touch', '/tmp/go'])
+      const code = await started.ended
+      assert.deepEqual([code, started.output().replace(/^(waiting\n)+/, ''), started.errors()], [8, 'fin\n', ''], flags.join(' '))
       await nerdOk(['rm', id])
     }
   })
@@ -470,7 +520,8 @@ describe('docker behaviours of the container commands', () => {
     )
     const [removed, restarted] = ids as [string, string]
     const [removedHandler, restartedHandler] = waiting as [number, number]
-    const ended = (pid: number): Promise<true> => until(`handler ${pid} to end`, async () => (existsSync(`/proc/${pid}`) ? undefined : true), 2000)
+    // At once, not after the more than 8 s of back-off left: 5 s for a loaded machine.
+    const ended = (pid: number): Promise<true> => until(`handler ${pid} to end`, async () => (existsSync(`/proc/${pid}`) ? undefined : true), 5000)
 
     await nerdOk(['rm', '-f', removed])
     await ended(removedHandler)
@@ -478,14 +529,15 @@ describe('docker behaviours of the container commands', () => {
 
     await nerdOk(['restart', '-t', '0', restarted])
     await ended(restartedHandler)
-    // Backing off 0.1 s, 0.2 s... again: not after the old handler's 12.8 s, nor at containerd's monitor's 10 s ticks.
-    await until('restarts by policy after the restart', async () => ((await inspectContainer(restarted)).RestartCount >= 2 ? true : undefined), 6000)
+    // Backing off 0.1 s, 0.2 s... again: not after the old handler's 12.8 s, nor at containerd's monitor's
+    // 10 s ticks (of which 9 s hold one at most, where two restarts are awaited).
+    await until('restarts by policy after the restart', async () => ((await inspectContainer(restarted)).RestartCount >= 2 ? true : undefined), 9000)
     await nerdOk(['rm', '-f', restarted])
   })
 
   it("containerd's restart monitor does not start an exited always container ahead of its exit handler's back-off: the label goes first", async () => {
-    // It fails once, then runs on.
-    const id = (await nerdOk(['run', '-d', '--restart', 'always', '--network', 'none', IMG, 'sh', '-c', '[ -f /ran ] && sleep 600; touch /ran; sleep 1; exit 3'])).trim()
+    // It fails once, when told to, then runs on.
+    const id = (await nerdOk(['run', '-d', '--restart', 'always', '--network', 'none', IMG, 'sh', '-c', '[ -f /ran ] && sleep 600; touch /ran; until [ -e /tmp/go ]; do sleep 0.1; done; exit 3'])).trim()
     const pid = Number(await nerdOk(['inspect', '-f', '{{.State.Pid}}', id]))
     const monitored = async () => JSON.parse((await ctr(['containers', 'info', id])).stdout).Labels['containerd.io/restart.status']
     const task = async () => (await ctr(['tasks', 'ls'])).stdout.split('\n').find((line) => line.startsWith(id))?.split(/\s+/).slice(1).join(' ')
@@ -493,6 +545,11 @@ describe('docker behaviours of the container commands', () => {
     const mark = join(containersDir, id, 'exit-handler')
     await writeFile(mark, ownerTag())
     try {
+      // It exits just after a look of the monitor's: a look in the moment between the exit and the
+      // exit handler's taking the label off (its start, a few hundred ms and more on a loaded
+      // machine) starts it, as the handler cannot go first then.
+      await restartMonitorLook()
+      await writeFile(`/proc/${pid}/root/tmp/go`, '')
       await until('the exit', async () => ((await task()) === `${pid} STOPPED` ? true : undefined), 10_000)
       await new Promise((resolve) => setTimeout(resolve, 12_000))
       assert.equal(await monitored(), undefined)
@@ -502,7 +559,7 @@ describe('docker behaviours of the container commands', () => {
     }
     // The handler carries on: the restart by policy, after its back-off.
     await until('the restart by policy', async () => ((await inspectContainer(id)).RestartCount === 1 ? true : undefined), 10_000)
-    await until("the monitor's label back on the process that runs", async () => ((await monitored()) === 'running' ? true : undefined), 5000)
+    await until("the monitor's label back on the process that runs", async () => ((await monitored()) === 'running' ? true : undefined), 15_000)
     await nerdOk(['rm', '-f', id])
   })
 
@@ -565,8 +622,9 @@ describe('docker behaviours of the container commands', () => {
       session.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
       const ended = new Promise<number | null>((resolve) => session.once('close', resolve))
       if (args[0] === 'run') await until('the trap to be set', async () => (output.includes('ready') ? true : undefined))
-      // attach shows output from its connection on, and forwards from its start.
-      else await new Promise((resolve) => setTimeout(resolve, 2000))
+      // attach shows output from its connection on, and forwards once it handles the signals (a
+      // SIGWINCH before then is ignored, its default).
+      else await until('attach to forward signals', async () => (catches(session.pid!, 'SIGWINCH') ? true : undefined))
       session.kill('SIGWINCH')
       return {code: await ended, output}
     }
@@ -579,12 +637,14 @@ describe('docker behaviours of the container commands', () => {
   })
 
   it('a terminal session whose nerd gets SIGHUP (a closed terminal) lets go: nerd ends as killed by it, the container finishes and --rm removes it', async () => {
-    const session = spawn('sh', ['-c', `exec ${nerdCommandLine(['run', '-t', '--rm', '--name', 'hangup', IMG, 'sh', '-c', 'sleep 2; echo done'])}`], {stdio: 'ignore'})
+    // It ends once told to, after the hang-up.
+    const session = spawn('sh', ['-c', `exec ${nerdCommandLine(['run', '-t', '--rm', '--name', 'hangup', IMG, 'sh', '-c', 'until [ -e /tmp/go ]; do sleep 0.1; done; echo done'])}`], {stdio: 'ignore'})
     const ended = new Promise<number | null>((resolve) => session.once('exit', (code) => resolve(code)))
     await until('the container to run', async () => ((await nerdOk(['ps', '-q', '--filter', 'name=hangup'])) === '' ? undefined : true))
     session.kill('SIGHUP')
     assert.equal(await ended, 129)
     assert.match(await nerdOk(['ps', '--format', '{{.Names}} {{.Status}}', '--filter', 'name=hangup']), /^hangup Up /, 'the container runs on')
+    await nerdOk(['exec', 'hangup', 'touch', '/tmp/go'])
     await until('the container to be removed', async () => ((await nerdOk(['ps', '-aq', '--filter', 'name=hangup'])) === '' ? true : undefined))
   })
 
@@ -597,13 +657,17 @@ describe('docker behaviours of the container commands', () => {
       session.kill('SIGKILL')
       await ended
     }
-    // Running when the next command lists it: it runs on, and goes when it ends.
-    await killedRun(['--rm', '--name', 'killed-running', IMG, 'sleep', '2'])
+    // Running when the next command lists it: it runs on, and goes when it ends (once told to).
+    await killedRun(['--rm', '--name', 'killed-running', IMG, 'sh', '-c', 'until [ -e /tmp/go ]; do sleep 0.1; done'])
     assert.match(await nerdOk(['ps', '--format', '{{.Names}} {{.Status}}', '--filter', 'name=killed-running']), /^killed-running Up /)
+    await nerdOk(['exec', 'killed-running', 'touch', '/tmp/go'])
     await until('the container to be removed', async () => ((await nerdOk(['ps', '-aq', '--filter', 'name=killed-running'])) === '' ? true : undefined))
     // Exited before any command looked: its name is free for the next run, as docker's daemon would have removed it.
     await killedRun(['--rm', '--name', 'killed-exited', IMG, 'sleep', '1'])
-    await new Promise((resolve) => setTimeout(resolve, 2000))
+    // Its exit seen through ctr, which no nerd command would count as a look.
+    const exitedId = (await ctr(['containers', 'ls', '-q', 'labels."nerd/name"==killed-exited'])).stdout.trim()
+    assert.match(exitedId, /^[0-9a-f]{64}$/)
+    await until('its process to exit', async () => ((await ctr(['tasks', 'ls'])).stdout.split('\n').some((line) => line.startsWith(`${exitedId} `) && line.includes('RUNNING')) ? undefined : true))
     assert.equal(await nerdOk(['run', '--rm', '--name', 'killed-exited', IMG, 'echo', 'again']), 'again\n')
     assert.equal(await nerdOk(['ps', '-aq', '--filter', 'name=killed-exited']), '')
     // Without --rm it stays, exited, and nothing of its task runs on.
@@ -849,7 +913,7 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(lines.length, 3, listed.stdout)
     assert.equal(lines[0], `remains-created ${created} created "sleep 600" remains-test=1 Created`)
     assert.equal(lines[1], `remains-pruned ${pruned} created "true" prune-me=1,remains-test=1 Created`)
-    assert.match(lines[2]!, new RegExp(`^remains-running ${running} running "sleep 600"  Up [2-9] seconds$`))
+    assert.match(lines[2]!, new RegExp(`^remains-running ${running} running "sleep 600"  Up (?:[2-9]|[1-5]\\d) seconds$`))
     assert.equal(await nerdOk(['ps', '-q', '--filter', 'name=remains-']), `${running.slice(0, 12)}\n`)
 
     assert.match(await nerdOk(['container', 'prune', '-f', '--filter', 'label=prune-me=1']), new RegExp(`^Deleted Containers:\n${pruned}\n`))

@@ -13,7 +13,7 @@ import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer, nerdOk, remainsOf, removeAllContainers} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, remainsOf, removeAllContainers, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
@@ -182,7 +182,8 @@ describe('the container lifecycle under concurrency and interruption', () => {
       // Past the grace a shim just started gets.
       await delay(5500)
       await nerdOk(['container', 'prune', '-f'])
-      await delay(200)
+      // Killed (SIGKILL, not waited for): gone once the kernel has torn it down.
+      await until('the orphan to end', async () => (processRuns(orphan.pid) ? undefined : true), 5000)
       assert.deepEqual([processRuns(orphan.pid), processRuns(elsewhere.pid)], [false, true])
       assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', running]), 'running\n')
     } finally {

@@ -368,15 +368,19 @@ describe('events and stats', () => {
   })
 
   it("events --since to come leaves out the events before it; a --since after --until is refused in docker's words; a past --since warns that nothing is replayed", async () => {
-    const now = Math.floor(Date.now() / 1000)
-    const since = now + 4
-    const stream = nerd(['events', '--filter', 'type=image', '--since', String(since), '--until', String(since + 4), '--format', '{{.Action}} {{.Actor.Attributes.name}}'])
-    await new Promise((resolve) => setTimeout(resolve, 1500))
+    // Seconds enough for the stream to subscribe and the early tag to be made before --since, on a loaded machine too.
+    const since = Math.floor(Date.now() / 1000) + 8
+    const stream = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'events', '--filter', 'type=image', '--since', String(since), '--until', String(since + 4), '--format', '{{.Action}} {{.Actor.Attributes.name}}'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let [stdout, stderr] = ['', '']
+    stream.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    stream.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const streamed = new Promise<number | null>((resolve) => stream.once('close', resolve))
+    await eventsSubscribed(stream.pid!)
     await nerdOk(['tag', IMG, `qa/early-${suffix}:1`])
+    assert.ok(Date.now() < since * 1000, 'the early tag was made before --since')
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, since * 1000 + 500 - Date.now())))
     await nerdOk(['tag', IMG, `qa/late-${suffix}:1`])
-    const streamed = await stream
-    assert.deepEqual({code: streamed.code, stdout: streamed.stdout, stderr: streamed.stderr}, {code: 0, stdout: `tag qa/late-${suffix}:1\n`, stderr: ''})
+    assert.deepEqual({code: await streamed, stdout, stderr}, {code: 0, stdout: `tag qa/late-${suffix}:1\n`, stderr: ''})
     await nerdOk(['rmi', `qa/early-${suffix}:1`, `qa/late-${suffix}:1`])
 
     const reversed = await nerd(['events', '--since', '1700000600', '--until', '1700000000'])

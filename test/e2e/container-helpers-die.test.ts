@@ -10,7 +10,7 @@ import {existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSy
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer, nerdOk, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
+import {inspectContainer, nerdOk, publishablePort, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, startNerd} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
@@ -167,13 +167,14 @@ describe('a container whose helper processes die', () => {
   })
 
   it('an exit nobody saw (its logger killed) is seen out by the next look: recorded, its port freed, its policy applied; rm without -f refuses it meanwhile', async () => {
-    await nerdOk(['run', '-d', '--name', 'unlogged', '-p', '18391:80', IMG, 'sleep', '600'])
+    const port = await publishablePort()
+    await nerdOk(['run', '-d', '--name', 'unlogged', '-p', `${port}:80`, IMG, 'sleep', '600'])
     const id = await exitUnseen('unlogged')
     await new Promise((resolve) => setTimeout(resolve, 1500))
     await until('ps to show the exit', async () => (/^Exited \(137\) /.test(await nerdOk(['ps', '-a', '--filter', 'name=unlogged', '--format', '{{.Status}}'])) ? true : undefined), 10_000)
     await until('its task to be deleted', async () => ((await taskStatus(id)) === undefined ? true : undefined), 10_000)
     // Its host port is free again.
-    await nerdOk(['run', '-d', '--name', 'unlogged-port', '-p', '18391:80', IMG, 'sleep', '600'])
+    await nerdOk(['run', '-d', '--name', 'unlogged-port', '-p', `${port}:80`, IMG, 'sleep', '600'])
     await nerdOk(['rm', '-f', 'unlogged-port', 'unlogged'])
 
     await nerdOk(['run', '-d', '--name', 'onfail', '--restart=on-failure', '--network', 'none', IMG, 'sh', '-c', 'sleep 2; exit 3'])
@@ -280,11 +281,12 @@ describe('a container whose helper processes die', () => {
 
   it('kill -9 of a foreground run: the next look (ps, or attach) hands its output to a drain: the process goes on, its output is logged and attach shows it', async () => {
     await killedForegroundRun('orphaned')
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    // Nothing reads its output: it blocks on the full pipe.
-    const blocked = await countOf('orphaned')
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-    assert.equal(await countOf('orphaned'), blocked, 'blocked while nothing reads its output')
+    // Nothing reads its output: it blocks on the full pipe (its count stays put for a second).
+    const blocked = await until('it to block while nothing reads its output', async () => {
+      const before = await countOf('orphaned')
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      return (await countOf('orphaned')) === before ? before : undefined
+    }, 15_000)
     await nerdOk(['ps'])
     await goesOnPast('orphaned', blocked)
     assert.match(await attachedOutput('orphaned'), new RegExp(`^line \\d+ ${PAD}$`, 'm'))
@@ -302,10 +304,10 @@ describe('a container whose helper processes die', () => {
   })
 
   it('kill -9 of `nerd stop` midway: the next look finishes the stop (SIGKILL), as docker\'s daemon would', async () => {
-    await nerdOk(['run', '-d', '--name', 'halfstopped', '--restart=always', '--network', 'none', IMG, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.2; done'])
+    const id = (await nerdOk(['run', '-d', '--name', 'halfstopped', '--restart=always', '--network', 'none', IMG, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.2; done'])).trim()
     const stopper = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'stop', '-t', '60', 'halfstopped'], {stdio: 'ignore', env: {...process.env, NERD_TOML: '/dev/null'}})
-    await until('the stop to be under way', async () => ((await pids(`stop -t 60 halfstopped`)).length > 0 && (await inspectContainer('halfstopped')).State.Running ? true : undefined))
-    await new Promise((resolve) => setTimeout(resolve, 1500))
+    // Its mark written (then it signals the process and waits out the 60 s).
+    await until('the stop to be under way', async () => (existsSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'stopping')) ? true : undefined))
     stopper.kill('SIGKILL')
     await nerdOk(['ps', '-a'])
     const stopped = await until('the stop to be finished', async () => {
@@ -339,7 +341,8 @@ describe('a container whose helper processes die', () => {
     await until('the exec to start', async () => (execsLeft().length === 1 ? true : undefined))
     killed.child.kill('SIGKILL')
     await killed.ended
-    await new Promise((resolve) => setTimeout(resolve, 1500))
+    // Its process ended (the container's own is left), which nothing saw: only an exec that ended can be deleted.
+    await until('the exec\'s process to end', async () => ((await ctr(['tasks', 'ps', id])).stdout.trim().split('\n').length === 2 ? true : undefined))
     assert.equal(execsLeft().length, 1, 'the killed nerd left its exec')
     await nerdOk(['exec', 'execs', 'true'])
     assert.deepEqual(execsLeft(), [])

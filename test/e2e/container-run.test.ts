@@ -241,8 +241,10 @@ describe('run and the container lifecycle', () => {
   })
 
   it('--rm of a container renamed while it runs releases the new name', async () => {
-    const running = nerd(['run', '--rm', '--name', 'before-rename', IMG, 'sleep', '3'])
+    // It runs until told to end, after the rename.
+    const running = nerd(['run', '--rm', '--name', 'before-rename', IMG, 'sh', '-c', 'until [ -e /tmp/go ]; do sleep 0.1; done'])
     await until('the running container renamed', async () => ((await nerd(['rename', 'before-rename', 'after-rename'])).code === 0 ? true : undefined))
+    await nerdOk(['exec', 'after-rename', 'touch', '/tmp/go'])
     assert.equal((await running).code, 0)
     assert.equal((await nerdOk(['ps', '-aq'])).trim(), '')
     for (const name of ['before-rename', 'after-rename']) await nerdOk(['run', '--rm', '--name', name, IMG, 'true'])

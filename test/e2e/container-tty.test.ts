@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
-import {until} from '../helpers/containers.ts'
+import {nerdOk, until} from '../helpers/containers.ts'
 import {loadTestImage, nerd, nerdCommandLine} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -76,11 +76,15 @@ describe('terminals', () => {
   })
 
   it('after a detach the output goes on into the log, so the container never blocks on it', async () => {
-    const script = 'sleep 2; i=0; while [ $i -lt 3000 ]; do echo line $i; i=$((i+1)); done; echo finished; sleep 600'
+    // The output begins once told to, after the detach.
+    const script = 'echo started; until [ -e /tmp/go ]; do sleep 0.1; done; i=0; while [ $i -lt 3000 ]; do echo line $i; i=$((i+1)); done; echo finished; sleep 600'
     await tmux('respawn-pane', '-k', '-t', session, `${nerdCommandLine(['run', '-it', '--name', 'tty2', IMG, 'sh', '-c', script])}; echo DETACHED-$?; sleep 600`)
-    await new Promise((resolve) => setTimeout(resolve, 700))
+    // Attached (its terminal raw) once the output shows: keys typed before could meet the terminal's
+    // own handling (ctrl-q is its XON).
+    await screenShows(/^started\s*$/m)
     await tmux('send-keys', '-t', session, 'C-p', 'C-q')
     await screenShows(/DETACHED-0/)
+    await nerdOk(['exec', 'tty2', 'touch', '/tmp/go'])
     const deadline = Date.now() + 20_000
     let logs = ''
     while (!logs.includes('finished') && Date.now() < deadline) {

@@ -112,8 +112,7 @@ describe('update', () => {
     }
     // A limit the running cgroup cannot take (its shared memory needs more, and no swap is left) fails on one line, as docker's.
     await nerdOk(['run', '-d', '--name', 'filled', '--network', 'none', '-m', '64m', IMG, 'sh', '-c', 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=24 2>/dev/null; sleep 120'])
-    await until('the memory to fill', async () => ((await nerd(['exec', 'filled', 'test', '-s', '/dev/shm/fill'])).code === 0 ? true : undefined))
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    await until('the memory to fill', async () => ((await nerd(['exec', 'filled', 'sh', '-c', `[ "$(wc -c </dev/shm/fill)" -eq ${24 * 2 ** 20} ]`])).code === 0 ? true : undefined))
     const tooSmall = await nerd(['update', '--memory', '8m', '--memory-swap', '8m', 'filled'])
     assert.equal(tooSmall.code, 1, tooSmall.stdout)
     assert.match(tooSmall.stderr, new RegExp(`^Error: Cannot update container ${(await inspectContainer('filled')).Id}: \\S.*\\n$`))
