@@ -416,7 +416,7 @@ describe('docker behaviours of the container commands', () => {
     try {
       await nerdOk(['run', '-d', '--name', 'aliased', '--network', 'compat-alias-net', '--net-alias', 'svc', IMG, 'sleep', '600'])
       // nerdOk fails unless the ping reaches the alias.
-      await nerdOk(['run', '--rm', '--network', 'compat-alias-net', IMG, 'ping', '-c1', '-W2', 'svc'])
+      await nerdOk(['run', '--rm', '--network', 'compat-alias-net', IMG, 'ping', '-c1', '-W10', 'svc'])
     } finally {
       await nerd(['rm', '-f', 'aliased'])
       await nerd(['network', 'rm', 'compat-alias-net'])

@@ -242,7 +242,7 @@ describe('networking on CNI', () => {
     assert.equal(fetched.stdout, 'hello from nerd\n')
 
     await nerdOk(['run', '-d', '--name', 'aliased', '--network', net('n1'), '--network-alias', 'db', IMG, 'sleep', '60'])
-    const ping = await nerd(['exec', 'a', 'ping', '-c1', '-W2', 'db'])
+    const ping = await nerd(['exec', 'a', 'ping', '-c1', '-W10', 'db'])
     assert.equal(ping.code, 0, ping.stderr)
     assert.match(ping.stdout, new RegExp(`\\(${(await addressOn('aliased', net('n1'))).replaceAll('.', '\\.')}\\)`))
     // A container resolves its own name and aliases, and members resolve as <name>.<network>.
@@ -368,7 +368,7 @@ describe('networking on CNI', () => {
   it('renames a container in its networks at once: the new name resolves, the old one no longer', async () => {
     await nerdOk(['run', '-d', '--name', 'oldname', '--network', net('n1'), IMG, 'sleep', '60'])
     await nerdOk(['rename', 'oldname', 'newname'])
-    const ping = await nerd(['exec', 'a', 'ping', '-c1', '-W2', 'newname'])
+    const ping = await nerd(['exec', 'a', 'ping', '-c1', '-W10', 'newname'])
     assert.equal(ping.code, 0, ping.stderr)
     assert.doesNotMatch(await liveHosts('a'), /\boldname\b/)
     const members = () => networkDocument(net('n1')).then((document) => Object.values(document.Containers as Record<string, {Name: string}>).map((member) => member.Name))
@@ -536,7 +536,7 @@ describe('networking on CNI', () => {
     assert.notEqual(endpoint.EndpointID, roamer.NetworkSettings.Networks.bridge.EndpointID)
     assert.equal((await networkDocument(net('fixed'))).Containers[roamer.Id].EndpointID, endpoint.EndpointID)
     await nerdOk(['run', '-d', '--name', 'peer', '--network', net('fixed'), ...LOCAL_DNS, IMG, 'sleep', '60'])
-    const ping = await nerd(['exec', 'peer', 'ping', '-c1', '-W2', 'wanderer'])
+    const ping = await nerd(['exec', 'peer', 'ping', '-c1', '-W10', 'wanderer'])
     assert.equal(ping.code, 0, ping.stderr)
     for (const [option, message] of [
       [['--ip', '10.4.0.77'], 'user-specified IP address is supported on user-defined networks only'],
@@ -684,7 +684,7 @@ describe('networking on CNI', () => {
     await nerdOk(['network', 'create', net('iso')])
     await nerdOk(['run', '-d', '--name', 'isolated', '--network', net('iso'), IMG, 'sleep', '60'])
     const isolated = await addressOn('isolated', net('iso'))
-    const sameNetwork = await nerd(['run', '--rm', '--network', net('iso'), IMG, 'ping', '-c1', '-W2', isolated])
+    const sameNetwork = await nerd(['run', '--rm', '--network', net('iso'), IMG, 'ping', '-c1', '-W10', isolated])
     assert.equal(sameNetwork.code, 0, sameNetwork.stderr)
     const otherNetwork = await nerd(['run', '--rm', IMG, 'ping', '-c1', '-W1', isolated])
     assert.notEqual(otherNetwork.code, 0, 'a container on the default bridge reached one on another network')
