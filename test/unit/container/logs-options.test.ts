@@ -160,10 +160,10 @@ describe('the logger URI', () => {
       }
       await writeFile(paths.startMark, '')
       execFileSync('mkfifo', [paths.stdin])
-      assert.deepEqual(await runPrelude(), ['/opt/nerd/dist/logger.js', dataRoot, 'requested', '6', 'fd6'])
+      assert.deepEqual(await runPrelude(), ['--single-threaded', '/opt/nerd/dist/logger.js', dataRoot, 'requested', '6', 'fd6'])
       assert.equal(existsSync(paths.startMark), false)
       await rm(paths.stdin)
-      assert.deepEqual(await runPrelude(), ['/opt/nerd/dist/logger.js', dataRoot, 'unrequested'])
+      assert.deepEqual(await runPrelude(), ['--single-threaded', '/opt/nerd/dist/logger.js', dataRoot, 'unrequested'])
     } finally {
       await rm(root, {recursive: true, force: true})
     }
