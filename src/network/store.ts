@@ -358,7 +358,9 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
       facts.bridgeCreated = bridgeNameFree(facts.bridge)
     }
     const network = await writeNetwork(location, name, facts)
-    if (driver === 'bridge') await makeHostNetworking(location, network)
+    // Under the network's lock too: a run that finds the conflist already there waits for the bridge
+    // rather than making it with its CNI ADD, which a failing create would take the network from under.
+    if (driver === 'bridge') await withNetworkMembersLock(location.netconfPath, network, () => makeHostNetworking(location, network))
     return network
   })
 }
