@@ -129,15 +129,19 @@ export class ContainerdClient {
    */
   async deleteOrphanedLeases(options: {sync?: boolean; keepDownloads?: boolean} = {}): Promise<void> {
     const leases = await this.leases.list([`labels."${LEASE_OWNER_LABEL}"`])
+    let collected = false
     for (const lease of leases) {
       if (!ownerGone(lease.labels[LEASE_OWNER_LABEL] ?? '')) continue
       const ingests = (await this.leases.listResources(lease.id)).filter((resource) => resource.type === 'ingests').map((resource) => resource.id)
       const ownIngests = ingests.filter((ref) => !PULL_INGEST_REF.test(ref))
       if (options.keepDownloads && (await this.#anyIngestLeft(ingests.filter((ref) => PULL_INGEST_REF.test(ref))))) continue
-      await this.leases.delete(lease.id, {sync: options.sync ?? false}).catch(() => undefined)
+      await this.leases.delete(lease.id, {sync: options.sync ?? false}).then(() => (collected = true), () => undefined)
       // No other process writes under these names; a pull's are left to the pull that may be continuing them.
       await Promise.all(ownIngests.map((ref) => this.content.abort(ref).catch(() => undefined)))
     }
+    // Another nerd's sweep (every withLease runs one) may have deleted an orphan without waiting for
+    // the collection, which containerd runs a while later: one is run and waited for all the same.
+    if (options.sync && !collected) await this.withLease(async () => undefined, {sync: true})
   }
 
   /** Whether any of the ingests `refs` is still unfinished (a committed one is gone from the content store's statuses). */

@@ -186,6 +186,19 @@ describe('system df and prune', () => {
     assert.equal((await nerd(['namespace', 'rm', namespace])).code, 0)
   })
 
+  it('prune reclaims what a killed nerd\'s lease held also when another nerd\'s sweep deleted that lease first, without waiting for the collection', async () => {
+    const namespace = `${fileNamespace()}-swept`
+    const leases = async () => (await ctr(['leases', 'ls', '-q'], {namespace})).stdout.split('\n').filter(Boolean)
+    const blobs = async () => (await ctr(['content', 'ls', '-q'], {namespace})).stdout.split('\n').filter(Boolean)
+    await killedLoad(namespace)
+    // A load given nothing: the sweep of its own lease deletes the killed one's, and does not wait for containerd's collection.
+    assert.equal((await nerd(['load'], {namespace, input: ''})).code, 1)
+    assert.deepEqual(await leases(), [])
+    assert.equal((await nerd(['image', 'prune', '-f'], {namespace})).code, 0)
+    assert.deepEqual(await blobs(), [])
+    assert.equal((await nerd(['namespace', 'rm', namespace])).code, 0)
+  })
+
   it('system df and prune go on past a container whose config.json nerd cannot use, warning of it once', async () => {
     const spoilt = (await nerdOk(['create', '--name', 'spoilt', '--network', 'none', IMG, 'true'])).trim()
     const prunable = (await nerdOk(['create', '--name', 'prunable', '--network', 'none', IMG, 'true'])).trim()
