@@ -140,8 +140,11 @@ export class ContainerdClient {
       await Promise.all(ownIngests.map((ref) => this.content.abort(ref).catch(() => undefined)))
     }
     // Another nerd's sweep (every withLease runs one) may have deleted an orphan without waiting for
-    // the collection, which containerd runs a while later: one is run and waited for all the same.
-    if (options.sync && !collected) await this.withLease(async () => undefined, {sync: true})
+    // the collection, which containerd runs a while later: one is run and waited for all the same,
+    // in a namespace that exists (a lease would make it: `namespace rm` of a missing one must not).
+    if (options.sync && !collected && (await this.namespaces.list()).some((namespace) => namespace.name === this.namespace)) {
+      await this.withLease(async () => undefined, {sync: true})
+    }
   }
 
   /** Whether any of the ingests `refs` is still unfinished (a committed one is gone from the content store's statuses). */
