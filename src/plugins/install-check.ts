@@ -15,10 +15,12 @@ import {hookDeclarationProblems, readNerdSettings} from '../hooks/discovery.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
+import {forgetInstalledPlugins, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 
 /**
- * oclif's `plugins:postinstall` hook for nerd: uninstalls a plugin pluginRefusal refuses, and gives
- * the warnings about the plugin just installed.
+ * oclif's `plugins:postinstall` hook for nerd: uninstalls a plugin pluginRefusal refuses, or when it
+ * replaced a version installed before, puts that one back; and gives the warnings about the plugin
+ * just installed.
  */
 export async function checkInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config}): Promise<void> {
   const {config} = options
@@ -28,11 +30,24 @@ export async function checkInstalledPlugins(this: Hook.Context, options: {config
     const arriving = plugin.type === 'core'
     const refusal = (arriving ? bundleConflict(config, plugin) : undefined) ?? (await pluginRefusal(plugin))
     if (refusal) {
-      await config.runCommand('plugins:uninstall', [plugin.name])
-      this.error(`${refusal}; it was not installed`, {exit: 1})
+      const earlier = arriving ? await versionInstalledBefore(config.dataDir, plugin.name) : undefined
+      if (earlier === undefined) {
+        await config.runCommand('plugins:uninstall', [plugin.name])
+        // Dealt with: what the install command does when an install fails is not to undo this too.
+        await forgetInstalledPlugins(config.dataDir)
+        this.error(`${refusal}; it was not installed`, {exit: 1})
+      }
+      await restoreInstalledPlugins(config.dataDir)
+      this.error(`${refusal}; it was not installed: ${earlierStays(earlier)}`, {exit: 1})
     }
     if (arriving) printWarnings(await pluginWarnings(config, plugin))
   }
+  await forgetInstalledPlugins(config.dataDir)
+}
+
+/** How a refusal tells that the version installed before is still there. */
+export function earlierStays(version: string | undefined): string {
+  return `the version installed before${version === undefined ? '' : ` (${version})`} is still installed`
 }
 
 export function printWarnings(warnings: string[]): void {
