@@ -158,7 +158,7 @@ export function bundledPluginNames(plugin: Interfaces.Plugin): string[] {
 
 /**
  * Why `plugin` cannot be added next to the user's other plugins: it is a plugin an installed
- * bundle carries, or a bundle carrying one installed on its own. oclif would load one copy of the
+ * bundle carries, or a bundle carrying one installed on its own or with another bundle. oclif would load one copy of the
  * two, not always the one `nerd plugins` shows, and uninstalling the one would leave the other.
  */
 export function bundleConflict(config: Interfaces.Config, plugin: Interfaces.Plugin): string | undefined {
@@ -168,6 +168,10 @@ export function bundleConflict(config: Interfaces.Config, plugin: Interfaces.Plu
   const carried = new Set(bundledPluginNames(plugin))
   const alone = others.find((other) => carried.has(other.name) && !other.parent)
   if (alone) return `bundle "${plugin.name}" carries plugin "${alone.name}", which is installed already on its own: uninstall it first`
+  for (const other of others) {
+    const shared = bundledPluginNames(other).find((name) => carried.has(name))
+    if (shared) return `bundle "${plugin.name}" carries plugin "${shared}", which is installed already, with bundle "${other.name}": uninstall that bundle first`
+  }
   return undefined
 }
 

@@ -472,6 +472,24 @@ export default async function () {
     }
   })
 
+  it('refuses a bundle carrying a plugin another installed bundle carries', async () => {
+    const child = await writePlugin('nerd-plugin-delta', {oclif: {}, nerd: {hookApi: '^1'}})
+    const first = await writeBundle('nerd-bundle-delta-one', [child])
+    const second = await writeBundle('nerd-bundle-delta-two', [child])
+    await nerdOk(['plugins', 'install', first], {env})
+    try {
+      const refusal = 'bundle "nerd-bundle-delta-two" carries plugin "nerd-plugin-delta", which is installed already, with bundle "nerd-bundle-delta-one": uninstall that bundle first'
+      const installed = await nerd(['plugins', 'install', second], {env})
+      assert.equal(installed.code, 1, installed.stderr)
+      assert.ok(installed.stderr.split('\n').includes(`Error: ${refusal}; it was not installed`), installed.stderr)
+      const linked = await nerd(['plugins', 'link', second], {env})
+      assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${refusal}; it was not linked\n`])
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Bundle}}'], {env}), 'nerd-bundle-delta-one \nnerd-plugin-delta nerd-bundle-delta-one\n')
+    } finally {
+      for (const name of ['nerd-bundle-delta-two', 'nerd-bundle-delta-one']) await nerd(['plugins', 'uninstall', name], {env})
+    }
+  })
+
   it('a container whose network-hook plugin was uninstalled or unlinked starts without it, warned once; an upgrade is taken from where it is now', async () => {
     // The hook module is given as an argument: a later version moves it.
     const networkPlugin = (name: string, module: string) => writePlugin(name, {
