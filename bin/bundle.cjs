@@ -133,6 +133,9 @@ module.exports = {
   get COMMANDS() {
     return loadBundle().COMMANDS
   },
+  get recordInstalledPlugins() {
+    return loadBundle().recordInstalledPlugins
+  },
   get checkInstalledPlugins() {
     return loadBundle().checkInstalledPlugins
   },

@@ -2,5 +2,6 @@
 export {main} from './cli.ts'
 export {COMMANDS} from './command-index.ts'
 export {checkInstalledPlugins} from './plugins/install-check.ts'
+export {recordInstalledPlugins} from './plugins/installed-before.ts'
 export {exportSettingsToPluginCommand} from './plugins/command-environment.ts'
 export {NerdHelp} from './help.ts'

@@ -15,10 +15,12 @@ import {hookDeclarationProblems, readNerdSettings} from '../hooks/discovery.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
+import {forgetInstalledPlugins, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 
 /**
- * oclif's `plugins:postinstall` hook for nerd: uninstalls a plugin pluginRefusal refuses, and gives
- * the warnings about the plugin just installed.
+ * oclif's `plugins:postinstall` hook for nerd: uninstalls a plugin pluginRefusal refuses, or when it
+ * replaced a version installed before, puts that one back; and gives the warnings about the plugin
+ * just installed.
  */
 export async function checkInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config}): Promise<void> {
   const {config} = options
@@ -28,11 +30,24 @@ export async function checkInstalledPlugins(this: Hook.Context, options: {config
     const arriving = plugin.type === 'core'
     const refusal = (arriving ? bundleConflict(config, plugin) : undefined) ?? (await pluginRefusal(plugin))
     if (refusal) {
-      await config.runCommand('plugins:uninstall', [plugin.name])
-      this.error(`${refusal}; it was not installed`, {exit: 1})
+      const earlier = arriving ? await versionInstalledBefore(config.dataDir, plugin.name) : undefined
+      if (earlier === undefined) {
+        await config.runCommand('plugins:uninstall', [plugin.name])
+        // Dealt with: what the install command does when an install fails is not to undo this too.
+        await forgetInstalledPlugins(config.dataDir)
+        this.error(`${refusal}; it was not installed`, {exit: 1})
+      }
+      await restoreInstalledPlugins(config.dataDir)
+      this.error(`${refusal}; it was not installed: ${earlierStays(earlier)}`, {exit: 1})
     }
     if (arriving) printWarnings(await pluginWarnings(config, plugin))
   }
+  await forgetInstalledPlugins(config.dataDir)
+}
+
+/** How a refusal tells that the version installed before is still there. */
+export function earlierStays(version: string | undefined): string {
+  return `the version installed before${version === undefined ? '' : ` (${version})`} is still installed`
 }
 
 export function printWarnings(warnings: string[]): void {
@@ -143,7 +158,7 @@ export function bundledPluginNames(plugin: Interfaces.Plugin): string[] {
 
 /**
  * Why `plugin` cannot be added next to the user's other plugins: it is a plugin an installed
- * bundle carries, or a bundle carrying one installed on its own. oclif would load one copy of the
+ * bundle carries, or a bundle carrying one installed on its own or with another bundle. oclif would load one copy of the
  * two, not always the one `nerd plugins` shows, and uninstalling the one would leave the other.
  */
 export function bundleConflict(config: Interfaces.Config, plugin: Interfaces.Plugin): string | undefined {
@@ -153,6 +168,10 @@ export function bundleConflict(config: Interfaces.Config, plugin: Interfaces.Plu
   const carried = new Set(bundledPluginNames(plugin))
   const alone = others.find((other) => carried.has(other.name) && !other.parent)
   if (alone) return `bundle "${plugin.name}" carries plugin "${alone.name}", which is installed already on its own: uninstall it first`
+  for (const other of others) {
+    const shared = bundledPluginNames(other).find((name) => carried.has(name))
+    if (shared) return `bundle "${plugin.name}" carries plugin "${shared}", which is installed already, with bundle "${other.name}": uninstall that bundle first`
+  }
   return undefined
 }
 

@@ -14,7 +14,8 @@ import {promisify} from 'node:util'
 import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
 import {describeThrown} from '../hooks/errors.ts'
-import {oclifSectionProblem} from './install-check.ts'
+import {earlierStays, oclifSectionProblem} from './install-check.ts'
+import {forgetInstalledPlugins, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 
 function packsDir(): string {
   return join(pluginDataDir(process.env), 'packs')
@@ -80,12 +81,15 @@ export async function installArgv(argv: readonly string[]): Promise<string[]> {
 }
 
 /**
- * Runs `install` (oclif's installer) and, when it fails, removes the npm dependencies it added: oclif
- * takes them back only when its own check of the plugin fails, not when loading the plugin throws
- * (a malformed `oclif` section), and then neither `plugins uninstall` nor `plugins reset` finds them.
- * The error then names the plugin, with what is wrong in its `oclif` section if nerd can tell.
+ * Runs `install` (oclif's installer) and, when it fails, takes back what it changed: oclif takes a
+ * new plugin's npm dependencies back only when its own check of the plugin fails, not when loading
+ * the plugin throws (a malformed `oclif` section), and then neither `plugins uninstall` nor `plugins
+ * reset` finds them; a plugin that replaced one installed before gives way to that one again (oclif
+ * would leave the new one, or remove both). The error then names the plugin, with what is wrong in
+ * its `oclif` section if nerd can tell.
  */
 export async function undoingFailedInstall(install: () => Promise<void>): Promise<void> {
+  const dataDir = pluginDataDir(process.env)
   const before = new Set((await dataManifest()).dependencies)
   try {
     await install()
@@ -93,15 +97,22 @@ export async function undoingFailedInstall(install: () => Promise<void>): Promis
     // Not those of plugins installed before the one that failed (`plugins install a b`).
     const {dependencies, plugins} = await dataManifest()
     const added = dependencies.filter((name) => !before.has(name) && !plugins.includes(name))
-    if (added.length === 0) throw error
-    const dataDir = pluginDataDir(process.env)
-    const [name] = added as [string]
+    const [replaced] = added.length === 0 ? await pluginsReplaced(dataDir) : []
+    const name = added[0] ?? replaced
+    if (name === undefined) throw error
     const pjson: unknown = await readFile(join(dataDir, 'node_modules', name, 'package.json'), 'utf8').then((text) => JSON.parse(text), () => undefined)
+    const reason = oclifSectionProblem(name, pjson) ?? `plugin "${name}" cannot be loaded: ${describeThrown(error)}`
+    if (replaced !== undefined) {
+      const earlier = await versionInstalledBefore(dataDir, replaced)
+      await restoreInstalledPlugins(dataDir)
+      throw new NerdError(`${reason}; it was not installed: ${earlierStays(earlier)}`, {cause: error})
+    }
     await promisify(execFile)(process.execPath, [npmCli(), 'uninstall', '--no-audit', '--no-fund', '--ignore-scripts', ...added], {cwd: dataDir}).catch(() => undefined)
     // What npm did not take (a package missing from its lock file) goes all the same.
     for (const leftover of added) await rm(join(dataDir, 'node_modules', leftover), {recursive: true, force: true})
-    const reason = oclifSectionProblem(name, pjson) ?? `plugin "${name}" cannot be loaded: ${describeThrown(error)}`
     throw new NerdError(`${reason}; it was not installed`, {cause: error})
+  } finally {
+    await forgetInstalledPlugins(dataDir)
   }
 }
 

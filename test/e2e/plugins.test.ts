@@ -419,6 +419,77 @@ export default async function () {
     }
   })
 
+  it('an upgrade that is refused or fails to load leaves the version installed before installed and working', async () => {
+    const data = join(home, 'data', 'nerd')
+    const created = join(home, 'plugins', 'nerd-plugin-upg')
+    await rm(created, {recursive: true, force: true})
+    await mkdir(dirname(created), {recursive: true})
+    await nerdOk(['plugins', 'new', created], {env})
+    const pjsonPath = join(created, 'package.json')
+    const working = await readFile(pjsonPath, 'utf8')
+    const manifestPath = join(created, 'oclif.manifest.json')
+    const manifest = await readFile(manifestPath, 'utf8')
+    const setVersion = async (version: string, pjson: string) => {
+      await writeFile(pjsonPath, pjson.replace('"version": "0.1.0"', `"version": "${version}"`))
+      await writeFile(manifestPath, manifest.replace('"version": "0.1.0"', `"version": "${version}"`))
+    }
+    const hello = join(created, 'commands', 'upg', 'hello.js')
+    const helloWorking = await readFile(hello, 'utf8')
+    await nerdOk(['plugins', 'install', created], {env})
+    try {
+      const installedSpec = async () => (JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies: Record<string, string>}).dependencies['nerd-plugin-upg']
+      const spec = await installedSpec()
+      // The upgrade's files differ from the working version's: what is put back must be the earlier files.
+      await writeFile(hello, helloWorking.replaceAll('hello from', 'upgraded hello from'))
+      const cases: [string, (pjson: {oclif: Record<string, unknown>; nerd: Record<string, unknown>}) => void, RegExp][] = [
+        ['hook API 2', (pjson) => (pjson.nerd.hookApi = '^2'), /^plugin "nerd-plugin-upg" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+$/],
+        ['a hook given as a number', (pjson) => (pjson.oclif.hooks = {'nerd:container:create': 42}), /^plugin "nerd-plugin-upg" has a hook for "nerd:container:create" that is neither a module path nor \{target, identifier\} in its package\.json$/],
+        // oclif's installer fails to load this one (plugin-plugins takes back nothing of it).
+        ['a null hook', (pjson) => (pjson.oclif.hooks = {'nerd:container:create': [null]}), /^plugin "nerd-plugin-upg" has a hook for "nerd:container:create" that is neither a module path nor \{target, identifier\} in its package\.json$/],
+      ]
+      for (const [label, spoil, refusal] of cases) {
+        const pjson = JSON.parse(working) as {oclif: Record<string, unknown>; nerd: Record<string, unknown>}
+        spoil(pjson)
+        await setVersion('0.2.0', JSON.stringify(pjson, null, 2))
+        const upgraded = await nerd(['plugins', 'install', created], {env})
+        assert.equal(upgraded.code, 1, `${label}: ${upgraded.stderr}`)
+        const suffix = '; it was not installed: the version installed before (0.1.0) is still installed'
+        const error = upgraded.stderr.split('\n').find((line) => line.startsWith('Error: '))
+        assert.ok(error?.endsWith(suffix) && refusal.test(error.slice('Error: '.length, -suffix.length)), `${label}: ${upgraded.stderr}`)
+        assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), 'nerd-plugin-upg 0.1.0\n', label)
+        assert.equal(await nerdOk(['upg', 'hello'], {env}), 'hello from nerd-plugin-upg\n', label)
+        assert.equal(await installedSpec(), spec, label)
+        assert.deepEqual((await readdir(data)).filter((entry) => entry.startsWith('.')), [], label)
+        assert.deepEqual(await readdir(join(data, 'packs')), [spec!.slice('file:packs/'.length)], label)
+      }
+      // Still whole to npm: an upgrade that is fine replaces it.
+      await setVersion('0.3.0', working)
+      await nerdOk(['plugins', 'install', created], {env})
+      assert.equal(await nerdOk(['upg', 'hello'], {env}), 'upgraded hello from nerd-plugin-upg\n')
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), 'nerd-plugin-upg 0.3.0\n')
+    } finally {
+      await nerd(['plugins', 'uninstall', 'nerd-plugin-upg'], {env})
+    }
+  })
+
+  it('refuses a bundle carrying a plugin another installed bundle carries', async () => {
+    const child = await writePlugin('nerd-plugin-delta', {oclif: {}, nerd: {hookApi: '^1'}})
+    const first = await writeBundle('nerd-bundle-delta-one', [child])
+    const second = await writeBundle('nerd-bundle-delta-two', [child])
+    await nerdOk(['plugins', 'install', first], {env})
+    try {
+      const refusal = 'bundle "nerd-bundle-delta-two" carries plugin "nerd-plugin-delta", which is installed already, with bundle "nerd-bundle-delta-one": uninstall that bundle first'
+      const installed = await nerd(['plugins', 'install', second], {env})
+      assert.equal(installed.code, 1, installed.stderr)
+      assert.ok(installed.stderr.split('\n').includes(`Error: ${refusal}; it was not installed`), installed.stderr)
+      const linked = await nerd(['plugins', 'link', second], {env})
+      assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${refusal}; it was not linked\n`])
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Bundle}}'], {env}), 'nerd-bundle-delta-one \nnerd-plugin-delta nerd-bundle-delta-one\n')
+    } finally {
+      for (const name of ['nerd-bundle-delta-two', 'nerd-bundle-delta-one']) await nerd(['plugins', 'uninstall', name], {env})
+    }
+  })
+
   it('a container whose network-hook plugin was uninstalled or unlinked starts without it, warned once; an upgrade is taken from where it is now', async () => {
     // The hook module is given as an argument: a later version moves it.
     const networkPlugin = (name: string, module: string) => writePlugin(name, {

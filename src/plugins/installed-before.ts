@@ -1,0 +1,92 @@
+/**
+ * The user's installed plugins as they were before `nerd plugins install` installs one (recorded by
+ * oclif's `plugins:preinstall` hook, once per plugin named), so that a reinstall or upgrade that is
+ * refused or fails to load puts back the version that was installed and working instead of leaving
+ * the broken one, or none. What is kept: the data directory's package.json and package-lock.json,
+ * and its node_modules as hard links: npm puts a package it installs in a new directory (the one it
+ * replaces is moved aside, then removed) and writes none of the installed files in place, so the
+ * links keep the earlier files, and recording costs no copy of every plugin on every install.
+ */
+import {execFile} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {copyFile, mkdir, readFile, rename, rm, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import type {Hook, Interfaces} from '@oclif/core'
+
+const MANIFESTS = ['package.json', 'package-lock.json']
+
+function recordDir(dataDir: string): string {
+  return join(dataDir, '.installed-before')
+}
+
+/** oclif's `plugins:preinstall` hook for nerd. */
+export async function recordInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config}): Promise<void> {
+  try {
+    await recordPlugins(options.config.dataDir)
+  } catch (error) {
+    // oclif would go on without a word, and a refused upgrade would then take the earlier version away.
+    this.error(`cannot record the plugins installed in ${options.config.dataDir}: ${(error as Error).message}`, {exit: 1})
+  }
+}
+
+async function recordPlugins(dataDir: string): Promise<void> {
+  const record = recordDir(dataDir)
+  await rm(record, {recursive: true, force: true})
+  await mkdir(record, {recursive: true})
+  for (const file of MANIFESTS) {
+    if (existsSync(join(dataDir, file))) await copyFile(join(dataDir, file), join(record, file))
+  }
+  if (existsSync(join(dataDir, 'node_modules'))) await promisify(execFile)('cp', ['-al', join(dataDir, 'node_modules'), join(record, 'node_modules')])
+}
+
+/** The version of the plugin `name` installed before the install under way, if it was installed. */
+export async function versionInstalledBefore(dataDir: string, name: string): Promise<string | undefined> {
+  const record = recordDir(dataDir)
+  const manifest = await readJson(join(record, 'package.json'))
+  if (!Object.hasOwn((manifest?.dependencies as object | undefined) ?? {}, name)) return undefined
+  const version = (await readJson(join(record, 'node_modules', name, 'package.json')))?.version
+  return typeof version === 'string' ? version : undefined
+}
+
+/**
+ * The plugins installed before that the install under way replaced (their package.json in
+ * node_modules is no longer the same file, or is gone), or none when nothing was recorded.
+ */
+export async function pluginsReplaced(dataDir: string): Promise<string[]> {
+  const record = recordDir(dataDir)
+  const manifest = await readJson(join(record, 'package.json'))
+  const replaced: string[] = []
+  for (const name of Object.keys((manifest?.dependencies as object | undefined) ?? {})) {
+    const before = await stat(join(record, 'node_modules', name, 'package.json')).catch(() => undefined)
+    const now = await stat(join(dataDir, 'node_modules', name, 'package.json')).catch(() => undefined)
+    if (before && before.ino !== now?.ino) replaced.push(name)
+  }
+  return replaced
+}
+
+/** Puts back the plugins recorded before the install under way. */
+export async function restoreInstalledPlugins(dataDir: string): Promise<void> {
+  const record = recordDir(dataDir)
+  for (const file of MANIFESTS) {
+    if (existsSync(join(record, file))) await rename(join(record, file), join(dataDir, file))
+    else await rm(join(dataDir, file), {force: true})
+  }
+  await rm(join(dataDir, 'node_modules'), {recursive: true, force: true})
+  if (existsSync(join(record, 'node_modules'))) {
+    await rename(join(record, 'node_modules'), join(dataDir, 'node_modules'))
+    // npm's record of the tree, which it rewrites in place (so the link holds the new tree): without
+    // it npm reads the tree from node_modules itself.
+    await rm(join(dataDir, 'node_modules', '.package-lock.json'), {force: true})
+  }
+  await forgetInstalledPlugins(dataDir)
+}
+
+/** Drops the record, once the install under way is done. */
+export async function forgetInstalledPlugins(dataDir: string): Promise<void> {
+  await rm(recordDir(dataDir), {recursive: true, force: true})
+}
+
+async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+  return readFile(path, 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>, () => undefined)
+}
