@@ -7,6 +7,17 @@ import {describe, it} from 'node:test'
 import {ctr, fileNamespace, loadTestImage, skopeo, testEnvironment, testImage} from '../helpers/e2e.ts'
 import {testImageArchive} from '../helpers/test-images.ts'
 
+/**
+ * `ctr run --rm` of a command that prints: once, on a loaded machine, ctr exited 0 having printed
+ * nothing (its output copy lost to the task's deletion): that run is tried again, once, under a new
+ * container name. The image is what these tests check, not ctr.
+ */
+async function ctrRun(image: string, name: string, command: string[]): Promise<Awaited<ReturnType<typeof ctr>>> {
+  const result = await ctr(['run', '--rm', image, name, ...command])
+  if (result.code !== 0 || result.stdout !== '') return result
+  return ctr(['run', '--rm', image, `${name}-again`, ...command])
+}
+
 describe('test containerd', () => {
   it('is the one the harness started (or NERD_TEST_ADDRESS), and answers', async () => {
     const result = await ctr(['version'])
@@ -19,7 +30,7 @@ describe('test containerd', () => {
     await loadTestImage('nerd-test/busybox:latest')
     const images = await ctr(['images', 'ls', '-q'])
     assert.ok(images.stdout.split('\n').includes('docker.io/nerd-test/busybox:latest'), images.stdout)
-    const result = await ctr(['run', '--rm', 'docker.io/nerd-test/busybox:latest', 't1', 'echo', 'hello'])
+    const result = await ctrRun('docker.io/nerd-test/busybox:latest', 't1', ['echo', 'hello'])
     assert.equal(result.code, 0, result.stderr)
     assert.equal(result.stdout, 'hello\n')
   })
@@ -27,7 +38,7 @@ describe('test containerd', () => {
   it('unpacks the multi-layer image with its whiteouts applied', async () => {
     await loadTestImage('nerd-test/multilayer:latest')
     const script = 'cat /data/keep.txt /etc/layer2 /etc/layer3; ls /data/hidden; test ! -e /data/removed.txt && echo removed; id -u app; stat -c %a /tmp'
-    const result = await ctr(['run', '--rm', 'docker.io/nerd-test/multilayer:latest', 't2', 'sh', '-c', script])
+    const result = await ctrRun('docker.io/nerd-test/multilayer:latest', 't2', ['sh', '-c', script])
     assert.equal(result.code, 0, result.stderr)
     assert.equal(result.stdout, 'keep\nlayer 2\nlayer 3\nnew.txt\nremoved\n1000\n1777\n')
     const snapshots = await ctr(['snapshots', 'ls'])
