@@ -256,21 +256,32 @@ function lockDirectory(path: string): string {
  */
 const lockFs = {...fs, rmdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) => fs.rm(path, {recursive: true}, callback)}
 
-/** Whether a live holder (not a crashed one's lock) holds withFileLock's lock on `path`. */
+/**
+ * Whether a live holder (not a crashed one's lock) holds withFileLock's lock on `path`. A lock whose
+ * holder still runs counts however long it has not been refreshed: a holder stopped or held up for
+ * LOCK_STALE_MS (SIGSTOP, a blocked event loop) is not a crashed one, and a sweep that took its
+ * lock as stale destroyed a create still under way.
+ */
 export async function isLocked(path: string): Promise<boolean> {
+  const owner = lockOwner(path)
+  if (owner !== undefined && !ownerGone(owner)) return true
   const {check} = await import('proper-lockfile')
-  return (await check(path, {realpath: false, stale: LOCK_STALE_MS, fs: lockFs})) && !holderGone(path)
+  return (await check(path, {realpath: false, stale: LOCK_STALE_MS, fs: lockFs})) && owner === undefined
+}
+
+/** What the lock's owner file says (owner.ts), or undefined when it has none (no lock, or one just made). */
+function lockOwner(path: string): string | undefined {
+  try {
+    return readFileSync(join(lockDirectory(path), LOCK_OWNER_FILE), 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 /** Whether the lock's owner file names a process that has ended. */
 function holderGone(path: string): boolean {
-  let owner: string
-  try {
-    owner = readFileSync(join(lockDirectory(path), LOCK_OWNER_FILE), 'utf8')
-  } catch {
-    return false
-  }
-  return ownerGone(owner)
+  const owner = lockOwner(path)
+  return owner !== undefined && ownerGone(owner)
 }
 
 /**

@@ -6,15 +6,17 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdir, mkdtemp, rm, utimes, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
-import {withFileLock, withFileLockUnless} from '../../../src/files.ts'
+import {isLocked, withFileLock, withFileLockUnless} from '../../../src/files.ts'
+import {ownerTag} from '../../../src/owner.ts'
 
 const filesModule = fileURLToPath(new URL('../../../src/files.ts', import.meta.url))
+const ownerModule = fileURLToPath(new URL('../../../src/owner.ts', import.meta.url))
 
 describe('withFileLock', () => {
   it('keeps a lock held past its first refresh (5 s), its owner file in place', async () => {
@@ -59,6 +61,32 @@ describe('withFileLock', () => {
       // Released: the waiter not spared takes the lock and runs.
       await needed
       assert.deepEqual(ran, ['needed'])
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
+})
+
+describe('isLocked', () => {
+  /** A lock directory on `path` as withFileLock makes it, owned by `owner`, last refreshed a minute ago. */
+  const staleLock = async (path: string, owner: string | undefined): Promise<void> => {
+    await mkdir(`${path}.lock`)
+    if (owner !== undefined) await writeFile(join(`${path}.lock`, 'owner'), owner)
+    const minuteAgo = new Date(Date.now() - 60_000)
+    await utimes(`${path}.lock`, minuteAgo, minuteAgo)
+  }
+
+  it('counts a lock whose holder still runs however long it went unrefreshed (a stopped holder), not one whose holder is gone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-is-locked-'))
+    try {
+      await staleLock(join(dir, 'stopped'), ownerTag())
+      assert.equal(await isLocked(join(dir, 'stopped')), true)
+      const {stdout: deadOwner} = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', `import {ownerTag} from ${JSON.stringify(ownerModule)}; process.stdout.write(ownerTag())`])
+      await staleLock(join(dir, 'crashed'), deadOwner)
+      assert.equal(await isLocked(join(dir, 'crashed')), false)
+      await staleLock(join(dir, 'unowned'), undefined)
+      assert.equal(await isLocked(join(dir, 'unowned')), false)
+      assert.equal(await isLocked(join(dir, 'none')), false)
     } finally {
       await rm(dir, {recursive: true, force: true})
     }
