@@ -345,10 +345,12 @@ function ipamRoutes(plugin: CniPluginConf): {dst: string}[] {
  * A network that gave the container its default route was disconnected: the route moves to the
  * first network left that would give one (not internal), as docker's sandbox picks a new gateway.
  */
-async function moveDefaultRoutes(state: NetworkState, networks: NetworkConfList[], netns: string, gone: string[]): Promise<void> {
+async function moveDefaultRoutes(state: NetworkState, networks: NetworkConfList[], netns: string, gone: string[], leaving: string[]): Promise<void> {
   for (const dst of gone) {
     const family = dst === '::/0' ? 6 : 4
-    for (const attachment of Object.values(state.attachments)) {
+    // Not to a network being detached: one whose DEL failed is still recorded, its interface gone.
+    for (const [name, attachment] of Object.entries(state.attachments)) {
+      if (leaving.includes(name)) continue
       const network = networks.find((candidate) => candidate.nerd.id === attachment.networkId)
       const routed = network?.plugins.some((plugin) => ipamRoutes(plugin).some((route) => route.dst === dst))
       const gateway = attachment.gateways.find((address) => isIP(address) === family)
@@ -381,12 +383,12 @@ function withoutDefaultRoutes(network: NetworkConfList, state: NetworkState): Ne
  * gateway endpoint. Its attachment gets the portmap plugin (chained onto the ADD result it has), so
  * that its DEL takes the mappings away too.
  */
-async function movePorts(target: AttachTarget, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], netns: string): Promise<void> {
+async function movePorts(target: AttachTarget, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], netns: string, leaving: string[]): Promise<void> {
   if (Object.keys(plan.portBindings).length === 0) return
   const networkOf = (name: string) => networks.find((network) => network.name === name)
   const carrier = plan.networks.find((planned) => {
     const network = networkOf(planned.network)
-    return state.attachments[planned.network] !== undefined && network !== undefined && carriesPublishedPorts(network.nerd)
+    return state.attachments[planned.network] !== undefined && !leaving.includes(planned.network) && network !== undefined && carriesPublishedPorts(network.nerd)
   })
   const portmap = carrier && networkOf(carrier.network)!.plugins.find((plugin) => plugin.type === 'portmap')
   if (!carrier || !portmap) return
@@ -450,8 +452,12 @@ async function detachOne(
     })
     await hooks.teardown?.(network, {netns, ifName: attachment.ifName}, 'after')
   }
-  delete state.attachments[name]
-  withoutPending(state, name)
+  // One whose DEL failed stays recorded (it still holds its address): the next start's or the
+  // removal's detach tries the DEL again, where a start would fail on the address still taken.
+  if (failure === undefined) {
+    delete state.attachments[name]
+    withoutPending(state, name)
+  }
   return failure
 }
 
@@ -614,11 +620,11 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
       failure ??= error
     }
     for (const name of names) failed(await detachOne(target, plan, state, networks, name, netns, hooks, changes))
-    if (netns && routesGone.length > 0) await moveDefaultRoutes(state, networks, netns, routesGone).catch(failed)
+    if (netns && routesGone.length > 0) await moveDefaultRoutes(state, networks, netns, routesGone, names).catch(failed)
     if (portsGo) {
       await releaseHostPorts(plan, memberKey(target.namespace, target.id))
       state.ports = {}
-      if (only && netns) await movePorts(target, plan, state, networks, netns).catch(failed)
+      if (only && netns) await movePorts(target, plan, state, networks, netns, names).catch(failed)
     }
     await writeDetachedState(target.files.state, state)
   })

@@ -480,6 +480,9 @@ describe('networking on CNI', () => {
       await rm(leases, {force: true})
       await rename(`${leases}.kept`, leases)
     }
+    // The failed DEL is tried again by the next start, whose ADD would otherwise find the address still taken.
+    await nerdOk(['start', 'delfail'])
+    assert.notEqual(await addressOn('delfail', net('dfa')), '')
     await nerdOk(['rm', '-f', 'delfail', 'delfail-route'])
     for (const name of ['dfa', 'dfb']) await nerdOk(['network', 'rm', net(name)])
   })
