@@ -112,12 +112,15 @@ export async function ensureHostNetworking(network: NetworkConfList): Promise<vo
 }
 
 /**
- * Adds the network's rules again when its first is missing: a boot (or a reload of the firewall)
- * takes them all. One iptables call when they are there.
+ * Adds the network's rules again when the first of a table is missing: a boot (or a reload of the
+ * firewall, or a flush of one table: `iptables -t nat -F`) takes them all. One iptables call per
+ * table when they are there.
  */
 export async function restoreHostNetworking(network: NetworkConfList): Promise<void> {
-  const [first] = networkRules(network)
-  if (first && !(await iptables(first.table, ['-C', first.chain, ...first.spec]))) await ensureHostNetworking(network)
+  const firsts = networkRules(network).filter((rule, index, rules) => rules.findIndex((other) => other.table === rule.table) === index)
+  for (const rule of firsts) {
+    if (!(await iptables(rule.table, ['-C', rule.chain, ...rule.spec]))) return ensureHostNetworking(network)
+  }
 }
 
 /**

@@ -913,6 +913,11 @@ describe('networking on CNI', () => {
       assert.deepEqual(await rules(), [])
       await nerdOk(['run', '--rm', '--network', net('onboot'), IMG, 'true'])
       assert.deepEqual(await rules(), made)
+      // A flush of the nat table alone (its MASQUERADE rule gone, the filter rules there) too.
+      await sh(`iptables -w -t nat -S | grep -F -- '${comment}' | sed 's/^-A /-D /' | while read -r rule; do eval "iptables -w -t nat $rule"; done`)
+      assert.equal((await rules()).length, 4)
+      await nerdOk(['run', '--rm', '--network', net('onboot'), IMG, 'true'])
+      assert.deepEqual(await rules(), made)
     } finally {
       await nerd(['network', 'rm', net('onboot')])
       await run('ip', ['link', 'delete', hostBridge]).catch(() => undefined)
