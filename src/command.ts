@@ -198,16 +198,13 @@ export abstract class NerdCommand extends Command {
     options: EachNameOptions = {},
   ): Promise<void> {
     const scope = await this.containerScope()
-    const {DeadContainerError, loadContainer} = await import('./container/lifecycle.ts')
+    const {loadContainerOrDead} = await import('./container/lifecycle.ts')
     const {NoSuchContainerError} = await import('./container/store.ts')
     await this.forEachName(
       references,
       async (reference) => {
         // A dead container is the action's to show or refuse, as docker's commands do (lifecycle.ts, DeadContainerError).
-        const container = await loadContainer(scope, reference).catch((error: unknown) => {
-          if (error instanceof DeadContainerError) return error.container
-          throw error
-        })
+        const container = await loadContainerOrDead(scope, reference)
         // Removed meanwhile (a racing rm -f): named as the user typed it, as docker's daemon does, not by id.
         return action(scope, container, reference).catch((error: unknown) => {
           throw error instanceof NoSuchContainerError && error.reference === container.record.Id ? new NoSuchContainerError(reference) : error

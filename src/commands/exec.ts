@@ -64,7 +64,7 @@ export default class Exec extends NerdCommand {
    */
   private async execTarget(reference: string, flags: {env?: string[]; 'env-file'?: string[]; 'detach-keys'?: string; detach: boolean; interactive: boolean; tty: boolean}) {
     const {envFileEntries, environmentEntry} = await import('../container/create-options.ts')
-    const {DeadContainerError, loadContainer} = await import('../container/lifecycle.ts')
+    const {loadContainerOrDead} = await import('../container/lifecycle.ts')
     let env: string[]
     let detachKeys: number[]
     try {
@@ -79,9 +79,7 @@ export default class Exec extends NerdCommand {
     }
     const scope = await this.containerScope()
     // A dead container is refused as one not running (container/exec.ts).
-    const container = await loadContainer(scope, reference).catch((error: Error) =>
-      error instanceof DeadContainerError ? error.container : Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED})),
-    )
+    const container = await loadContainerOrDead(scope, reference).catch((error: Error) => Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED})))
     await this.requireAttachTerminal(flags)
     return {scope, container, env, detachKeys}
   }

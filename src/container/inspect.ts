@@ -6,7 +6,7 @@ import {Limiter} from '../limiter.ts'
 import type {NetworkPlan, NetworkState} from '../network/attach.ts'
 import {builtinNetworkSettings, networkSettingsOf} from '../network/plan.ts'
 import {recordedExecs} from './exec-reaper.ts'
-import {containerView, DeadContainerError, loadContainer} from './lifecycle.ts'
+import {containerView, loadContainerOrDead} from './lifecycle.ts'
 import {rootfsLayers} from './rootfs-files.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {ContainerRecord, ContainerView} from './model.ts'
@@ -18,12 +18,11 @@ import type {ContainerInspect, NetworkSettings} from './view.ts'
 export async function inspectContainers(scope: ContainerScope, reference: string, options: {size?: boolean} = {}): Promise<ContainerInspect | undefined> {
   let container
   try {
-    container = await loadContainer(scope, reference)
-  } catch (error) {
     // A dead one is shown as ps lists it: dead, as recorded.
-    if (error instanceof DeadContainerError) container = error.container
-    else if (error instanceof NoSuchContainerError) return undefined
-    else throw error
+    container = await loadContainerOrDead(scope, reference)
+  } catch (error) {
+    if (error instanceof NoSuchContainerError) return undefined
+    throw error
   }
   const view = await containerView(scope, container)
   const execIds = view.status === 'running' ? await runningExecIds(scope, container) : []

@@ -110,6 +110,11 @@ export async function loadContainer(scope: ContainerScope, reference: string): P
   return {record, paths, labels}
 }
 
+/** loadContainer, but a dead container (DeadContainerError) is loaded too: for the commands that show it or refuse it in docker's words. */
+export async function loadContainerOrDead(scope: ContainerScope, reference: string): Promise<LoadedContainer> {
+  return loadContainer(scope, reference).catch((error: unknown) => (error instanceof DeadContainerError ? error.container : Promise.reject(error)))
+}
+
 /**
  * A container nerd has a record of and containerd has not: what a removal (or a create) cut short
  * left, docker's `Dead`. No such container to whatever needs containerd's container; the commands

@@ -9,7 +9,7 @@ import {availableParallelism, totalmem} from 'node:os'
 import {unpackAny} from '../containerd/index.ts'
 import {bytesSize, humanSize} from '../format/index.ts'
 import {newestFirst} from './filters.ts'
-import {containerView, loadContainer} from './lifecycle.ts'
+import {containerView, loadContainerOrDead} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
@@ -152,7 +152,8 @@ const GONE = {CPUPerc: '--', MemUsage: '-- / --', MemPerc: '--', NetIO: '--', Bl
  */
 export async function namedStatsEntries(scope: ContainerScope, references: readonly string[]): Promise<{entries: StatsEntry[]; failures: string[]}> {
   const unique = [...new Set(references)]
-  const outcomes = await Promise.allSettled(unique.map(async (reference) => containerView(scope, await loadContainer(scope, reference))))
+  // A dead container is one not running, as docker's stats shows it: its row has nothing to read.
+  const outcomes = await Promise.allSettled(unique.map(async (reference) => containerView(scope, await loadContainerOrDead(scope, reference))))
   const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as Error).message] : []))
   const entries = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [{container: unique[index]!, view: outcome.value}] : []))
   return {entries, failures}
@@ -167,7 +168,7 @@ export async function refreshStatsEntries(scope: ContainerScope, entries: readon
     entries.map(async (entry) => {
       if (entry.gone) return entry
       try {
-        return {...entry, view: await containerView(scope, await loadContainer(scope, entry.view.record.Id))}
+        return {...entry, view: await containerView(scope, await loadContainerOrDead(scope, entry.view.record.Id))}
       } catch (error) {
         if (error instanceof NoSuchContainerError) return {...entry, gone: true}
         throw error

@@ -883,6 +883,8 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['attach', '--no-stdin', 'dead-ran']), {code: 1, stdout: '', stderr: 'Error: You cannot attach to a stopped container, start it first\n'})
     assert.deepEqual(await outcome(['export', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: You cannot export container ${id} which is Dead\n`})
     assert.deepEqual(await outcome(['wait', 'dead-ran']), {code: 0, stdout: '137\n', stderr: ''})
+    // As docker's stats shows a container not running: a row with nothing read.
+    assert.deepEqual(await outcome(['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}', 'dead-ran']), {code: 0, stdout: 'dead-ran 0.00% 0B / 0B 0\n', stderr: ''})
     // As docker's daemon renames a dead container.
     assert.deepEqual(await outcome(['rename', 'dead-ran', 'dead-renamed']), {code: 0, stdout: '', stderr: ''})
     assert.equal(await nerdOk(['inspect', '-f', '{{.Name}} {{.State.Status}}', 'dead-renamed']), '/dead-renamed dead\n')
