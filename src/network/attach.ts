@@ -324,6 +324,12 @@ function ipamError(network: NetworkConfList, error: unknown): unknown {
 
 const DEFAULT_ROUTES = new Set(['0.0.0.0/0', '::/0'])
 
+/** Takes the attachment to `name`, recorded or pending, out of the state. */
+function forgetAttachment(state: NetworkState, name: string): void {
+  delete state.attachments[name]
+  withoutPending(state, name)
+}
+
 /** Takes the pending attachment to `name` out of the state. */
 function withoutPending(state: NetworkState, name: string): void {
   if (!state.pending) return
@@ -454,10 +460,7 @@ async function detachOne(
   }
   // One whose DEL failed stays recorded (it still holds its address): the next start's or the
   // removal's detach tries the DEL again, where a start would fail on the address still taken.
-  if (failure === undefined) {
-    delete state.attachments[name]
-    withoutPending(state, name)
-  }
+  if (failure === undefined) forgetAttachment(state, name)
   return failure
 }
 
@@ -563,7 +566,11 @@ async function attachLocked(target: AttachTarget, plan: NetworkPlan, netns: stri
   const state = await readNetworkState(target.files)
   const owner = memberKey(target.namespace, target.id)
   if (fresh) {
-    for (const name of attachedNames(state)) await detachOne(target, plan, state, networks, name, '', hooks, changes)
+    for (const name of attachedNames(state)) {
+      // A DEL that fails again is given up, so that the attach keeps the interface's name: its ADD
+      // then says the address is still taken.
+      if (await detachOne(target, plan, state, networks, name, '', hooks, changes)) forgetAttachment(state, name)
+    }
     await releaseHostPorts(plan, owner)
     state.ports = {}
   }
@@ -614,8 +621,8 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
     // The published ports go with the network that carries them, as docker's do with its endpoint.
     const portsGo = !only || names.some((name) => carriesPorts(attachmentTo(state, name)!))
     const routesGone = names.flatMap((name) => defaultRoutesOf(attachmentTo(state, name)!))
-    // Each step is taken whatever became of those before it (a failed DEL, too, leaves its network
-    // detached): the first failure is the one reported.
+    // Each step is taken whatever became of those before it (a failed DEL leaves its network
+    // recorded, for the next detach to try again): the first failure is the one reported.
     const failed = (error: unknown) => {
       failure ??= error
     }
