@@ -158,8 +158,9 @@ export function bundledPluginNames(plugin: Interfaces.Plugin): string[] {
 
 /**
  * Why `plugin` cannot be added next to the user's other plugins: it is a plugin an installed
- * bundle carries, or a bundle carrying one installed on its own or with another bundle. oclif would load one copy of the
- * two, not always the one `nerd plugins` shows, and uninstalling the one would leave the other.
+ * bundle carries, or a bundle carrying one installed on its own or with another bundle. oclif would
+ * load one copy of the two, not always the one `nerd plugins` shows, and uninstalling the one would
+ * leave the other.
  */
 export function bundleConflict(config: Interfaces.Config, plugin: Interfaces.Plugin): string | undefined {
   const others = config.getPluginsList().filter((other) => isUsers(config, other) && other !== plugin && other.name !== plugin.name && !other.root.startsWith(`${plugin.root}/`))

@@ -30,21 +30,6 @@ const NAMESPACE_SLOT = '\u0001namespace'
 const ID_SLOT = '\u0001id'
 
 /**
- * The `binary://` URI of a container's logging driver. The shim creates the task only once the
- * driver has closed fd 5, and Node takes ~20 ms to start, so a /bin/sh prelude does what must come
- * before the task runs, closes fd 5 and execs node with the logger:
- * - it takes nerd's start mark (nerd leaves one before each start it makes): a task started without
- *   one is containerd's restart monitor at work, and counts as a restart;
- * - it holds a detached `-it` container's stdin FIFO open (fd 6), so that the shim's reader sees no
- *   end of input between one `attach` and the next.
- * Then `<node> <logger script> <data root> requested|unrequested [6]`. (A task deleted within the
- * ~20 ms before Node handles the shim's SIGTERM loses what its container wrote meanwhile: a start
- * that failed, or `rm -f` at once.) Without `rm` the shim runs
- * `<node> <logger script> <data root>`, and the logger does both itself before it closes fd 5.
- * The query's key and value become the arguments (`-c`, the script); containerd parses the URI as a
- * URL, so both are percent-encoded.
- */
-/**
  * V8 without its background threads (GC and compilation on the main thread): each thread that does
  * V8's work keeps a malloc arena, ~1.5 MiB of a busy logger's private memory (13.7 -> 12.2 MiB after
  * a few minutes of a chatty container), for no CPU measured (2M lines: 0.57 s either way). Only on
@@ -53,6 +38,21 @@ const ID_SLOT = '\u0001id'
  */
 const LOGGER_NODE_FLAGS = ['--single-threaded']
 
+/**
+ * The `binary://` URI of a container's logging driver. The shim creates the task only once the
+ * driver has closed fd 5, and Node takes ~20 ms to start, so a /bin/sh prelude does what must come
+ * before the task runs, closes fd 5 and execs node with the logger:
+ * - it takes nerd's start mark (nerd leaves one before each start it makes): a task started without
+ *   one is containerd's restart monitor at work, and counts as a restart;
+ * - it holds a detached `-it` container's stdin FIFO open (fd 6), so that the shim's reader sees no
+ *   end of input between one `attach` and the next.
+ * Then `<node> <LOGGER_NODE_FLAGS> <logger script> <data root> requested|unrequested [6]`. (A task
+ * deleted within the ~20 ms before Node handles the shim's SIGTERM loses what its container wrote
+ * meanwhile: a start that failed, or `rm -f` at once.) Without `rm` the shim runs
+ * `<node> <logger script> <data root>`, and the logger does both itself before it closes fd 5.
+ * The query's key and value become the arguments (`-c`, the script); containerd parses the URI as a
+ * URL, so both are percent-encoded.
+ */
 export function loggerUri(nodePath: string, loggerScript: string, dataRoot: string, rmPath: string | undefined): string {
   if (rmPath === undefined) {
     const path = nodePath.split('/').map(encodeURIComponent).join('/')
