@@ -380,8 +380,8 @@ async function whatIsAt(path: string, index: number, file: LogFile): Promise<'it
  */
 const PATIENCE_MS = 2000
 
-/** How often a walk looks for the live file the logger is about to make. */
-const LIVE_FILE_POLL_MS = 5
+/** How often a walk looks again for a file that a rotation under way is about to put under a name. */
+const MISSING_FILE_POLL_MS = 5
 
 /** The inode of the live file now; undefined while there is none. */
 async function liveInode(path: string): Promise<number | undefined> {
@@ -417,9 +417,10 @@ interface Chain {
 /**
  * The files after `anchor` (held open, rotated, at `<file>.<index>`), each opened while the one
  * before it is still where it was: the file one index lower, or the live one after `.1`, is then
- * the next. A rotation between the two moves the one before up: it is found again, and the walk
- * goes on from there; so a rotation at any moment neither skips a file nor shows one twice (as the
- * gzipped copy of one already open). Undefined when `anchor` went out of the log meanwhile.
+ * the next, and a name found empty is one a rotation under way is about to fill. A rotation between
+ * the two moves the one before up: it is found again, and the walk goes on from there; so a
+ * rotation at any moment neither skips a file nor shows one twice (as the gzipped copy of one
+ * already open). Undefined when `anchor` went out of the log meanwhile.
  */
 async function walkToLive(path: string, anchor: LogFile, index: number, maxFile: number | undefined): Promise<Chain | undefined> {
   const rotated: LogFile[] = []
@@ -440,25 +441,32 @@ async function walkToLive(path: string, anchor: LogFile, index: number, maxFile:
         }
         probe += found - lastAt
         lastAt = found
+        missingSince = undefined
         continue
       }
-      if (probe === 0) {
-        if (next) return {rotated, live: next}
-        // The logger has moved the live file away and not yet made the next: it comes (unless the
-        // log is gone), and rotations before it is opened would be skipped unseen.
-        missingSince ??= Date.now()
-        if (Date.now() - missingSince >= PATIENCE_MS) return {rotated}
-        await new Promise((resolve) => setTimeout(resolve, LIVE_FILE_POLL_MS))
-        continue
-      }
-      // No file under that index (not one nerd's logger leaves): the walk goes on below it.
       if (next) {
+        if (probe === 0) return {rotated, live: next}
         rotated.push(next)
         last = next
         lastAt = probe
+        next = undefined
+        probe--
+        missingSince = undefined
+        continue
       }
-      next = undefined
+      // Nothing under that name, the file before still in its place: a rotation is under way. It
+      // empties each name just before it fills it again (the live file's last, which the logger
+      // then makes anew), and may have moved the file before into its place already: the file
+      // comes, and going on without it would skip it unseen.
+      missingSince ??= Date.now()
+      if (Date.now() - missingSince < PATIENCE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, MISSING_FILE_POLL_MS))
+        continue
+      }
+      // It did not come: the log is gone, or a rotated file was removed (not by nerd's logger).
+      if (probe === 0) return {rotated}
       probe--
+      missingSince = undefined
     }
   } catch (error) {
     await closeAll([...rotated, next])

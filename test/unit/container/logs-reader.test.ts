@@ -151,6 +151,12 @@ const compressedAll = (dir: string) => !readdirSync(dir).some((name) => /\.\d+$/
  * oldest dropped) and the live file becomes `.1`; the logger makes the next live file at its next write.
  */
 function moveLiveAway(path: string, maxFile: number): void {
+  moveRotatedUp(path, maxFile)
+  renameSync(path, `${path}.1`)
+}
+
+/** A rotation's first steps: the rotated files move up one, the oldest dropped, and `.1` is left empty for the live file. */
+function moveRotatedUp(path: string, maxFile: number): void {
   rmSync(`${path}.${maxFile - 1}`, {force: true})
   rmSync(`${path}.${maxFile - 1}.gz`, {force: true})
   for (let index = maxFile - 1; index > 1; index--) {
@@ -158,7 +164,6 @@ function moveLiveAway(path: string, maxFile: number): void {
       if (existsSync(`${path}.${index - 1}${suffix}`)) renameSync(`${path}.${index - 1}${suffix}`, `${path}.${index}${suffix}`)
     }
   }
-  renameSync(path, `${path}.1`)
 }
 
 /** What the logger's compression does to `.1`: a complete `.1.gz` under its name, then the plain file removed. */
@@ -537,6 +542,37 @@ describe('reading json-file logs', () => {
       moveLiveAway(path, maxFile)
       write(2)
       await resumed
+    } catch (error) {
+      restore?.()
+      await follow.end()
+      throw error
+    }
+    await expectEveryLineOnce(follow, lineWriter, restore)
+  })
+
+  it('follows a rotation caught halfway, its `.1` emptied and not yet filled, without skipping the file coming there', async () => {
+    const {path, maxFile, lineWriter, follow} = await followingTwoLines('halfway-json.log')
+    const write = lineWriter.write
+    let restore: (() => void) | undefined
+    try {
+      // The follow finds the file it read rotated to `.1`, and opens the live one after it. Just
+      // then a second rotation moves that file up to `.2`, and is held before the live file becomes
+      // `.1`: the walk, which finds the file it read at `.2`, looks under `.1` while it is empty, and
+      // the rotation ends as it looks under `.1.gz`, a new live file after it.
+      let step: 'live' | 'gz' | 'done' = 'live'
+      restore = beforeReaderOpens((name) => {
+        if (step === 'live' && name === path) {
+          step = 'gz'
+          moveRotatedUp(path, maxFile)
+        } else if (step === 'gz' && name === `${path}.1.gz`) {
+          step = 'done'
+          renameSync(path, `${path}.1`)
+          write(2)
+        }
+      })
+      moveLiveAway(path, maxFile)
+      write(2)
+      await until('the halfway rotation', () => step === 'done')
     } catch (error) {
       restore?.()
       await follow.end()
