@@ -171,6 +171,10 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
 
   if (TOPICS.has(command[0])) {
     const topicValueFlags = TOPIC_VALUE_FLAGS[command[0]] ?? new Set()
+    // The topic's own flags go after the subcommand: to oclif, `compose up` is a command of its own
+    // (a plugin's), which gets them in its argv, first; in their place oclif would take `compose`
+    // alone for the command and show the topic's help.
+    const topicFlags: string[] = []
     while (index < argv.length && argv[index] !== '--') {
       const lifted = liftGlobal(argv, index, globals, false)
       if (lifted > 0) {
@@ -185,9 +189,10 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
         break
       }
       if (FLAGLESS_TOPICS.has(command[0]) && !HELP_FLAGS.has(argv[index])) throw unknownFlag(argv[index], command[0], [...argv[index].slice(1)].find((char) => char !== 'h'))
-      rest.push(...argv.slice(index, index + extent.length))
+      topicFlags.push(...argv.slice(index, index + extent.length))
       index += extent.length
     }
+    rest.push(...topicFlags)
   }
 
   const stopAtPositional = CONTAINER_COMMAND_VALUE_FLAGS[command.join(' ')]

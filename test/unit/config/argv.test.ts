@@ -136,16 +136,16 @@ const cases: Record<string, Case> = {
     rest: ['image', 'ls', '-a'],
     command: ['image', 'ls'],
   },
-  'compose run: compose flags, then nothing after the service': {
+  'compose run: compose flags after the subcommand, then nothing after the service': {
     argv: ['compose', '-f', 'x.yml', '--namespace', 'n', 'run', '--rm', '-e', 'A=1', 'svc', 'ls', '--debug'],
     globals: {namespace: 'n'},
-    rest: ['compose', '-f', 'x.yml', 'run', '--rm', '-e', 'A=1', '--', 'svc', 'ls', '--debug'],
+    rest: ['compose', 'run', '-f', 'x.yml', '--rm', '-e', 'A=1', '--', 'svc', 'ls', '--debug'],
     command: ['compose', 'run'],
   },
   'compose up: long globals anywhere': {
     argv: ['compose', '-f', 'x.yml', 'up', '-d', '--debug'],
     globals: {debug: true},
-    rest: ['compose', '-f', 'x.yml', 'up', '-d'],
+    rest: ['compose', 'up', '-f', 'x.yml', '-d'],
     command: ['compose', 'up'],
   },
   'boolean =false': {argv: ['--debug=false', 'ps'], globals: {debug: false}, rest: ['ps'], command: ['ps']},
@@ -204,7 +204,8 @@ const cases: Record<string, Case> = {
   'a boolean short option with =false ends its group': {argv: ['-D=false', 'ps'], globals: {debug: false}, rest: ['ps'], command: ['ps']},
   'a group ending in -l': {argv: ['-Dl', 'info', 'ps'], globals: {debug: true}, rest: ['ps'], command: ['ps']},
   'help after a management command stays': {argv: ['container', '--help'], globals: {}, rest: ['container', '--help'], command: ['container']},
-  'a plugin\'s management command keeps its flags': {argv: ['compose', '--dry-run', 'up'], globals: {}, rest: ['compose', '--dry-run', 'up'], command: ['compose', 'up']},
+  'a plugin\'s management command keeps its flags, after its subcommand': {argv: ['compose', '--dry-run', 'up'], globals: {}, rest: ['compose', 'up', '--dry-run'], command: ['compose', 'up']},
+  'a management command\'s flags and nothing after them': {argv: ['compose', '-f', 'x.yml'], globals: {}, rest: ['compose', '-f', 'x.yml'], command: ['compose']},
   'a plugin\'s command keeps every flag after its command word, globals\' names too': {
     argv: ['-n', 'a', 'qa', 'info', '--namespace', 'x', '--debug', '-n', 'y', '--data-root=/z'],
     globals: {namespace: 'a'},
@@ -229,7 +230,7 @@ describe('splitGlobalArgs', () => {
   it('takes docker\'s --config before the command only', () => {
     assert.deepEqual(splitGlobalArgs(['--config', '/d', '-n', 'x', 'logout']), {globals: {namespace: 'x'}, rest: ['logout'], command: ['logout'], dockerConfig: '/d'})
     assert.equal(splitGlobalArgs(['--config=/e', 'ps']).dockerConfig, '/e')
-    assert.deepEqual(splitGlobalArgs(['compose', '--config', 'x']).rest, ['compose', '--config', 'x'])
+    assert.deepEqual(splitGlobalArgs(['logs', '--config', 'x']).rest, ['logs', '--config', 'x'])
   })
 
   it("accepts docker's -c/--context default before the command and refuses any other context (exit 1)", () => {
