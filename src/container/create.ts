@@ -26,7 +26,7 @@ import {generatedNames, newContainerId, validateName} from './names.ts'
 import {buildSpec, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
 import {removeAnonymousVolumes, resolveVolumes} from './volumes.ts'
 import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
-import {containerView, loadContainer, seeOutOrphanedContainer} from './lifecycle.ts'
+import {containerView, loadContainerOrDead, seeOutOrphanedContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {DaemonFacts, NetworkRequest} from './create-options.ts'
 import {isUserDefinedNetwork, sortedMap} from './create-options.ts'
@@ -379,7 +379,7 @@ async function joinableContainers(scope: ContainerScope, options: RunOptions): P
   const ipcDonor = options.ipc?.kind === 'container' ? options.ipc.container : undefined
   const joinable = new Map<string, JoinedContainer & {paths: ContainerPaths}>()
   for (const reference of new Set(references)) {
-    const container = await loadContainer(scope, reference)
+    const container = await loadContainerOrDead(scope, reference)
     const view = await containerView(scope, container)
     if (view.status !== 'running') throw new NerdError(`cannot join the namespaces of container ${reference}: it is not running`, {exitCode: 125})
     const joined: JoinedContainer & {paths: ContainerPaths} = {pid: view.pid, hostname: container.record.Config.Hostname, paths: container.paths}
@@ -401,7 +401,8 @@ async function mountsFrom(scope: ContainerScope, references: string[], own: User
   const anonymous: string[] = []
   for (const value of references) {
     const {container: reference, readonly: asReadonly} = parseVolumesFrom(value)
-    const source = await loadContainer(scope, reference)
+    // A dead one's too, as docker takes a stopped one's.
+    const source = await loadContainerOrDead(scope, reference)
     for (const point of source.record.Mounts) {
       if (point.Type === 'tmpfs' || taken.has(point.Destination)) continue
       taken.add(point.Destination)

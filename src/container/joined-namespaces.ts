@@ -8,7 +8,7 @@
 import {packJson, unpackJson} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import {containerView, loadContainer} from './lifecycle.ts'
+import {containerView, loadContainerOrDead} from './lifecycle.ts'
 import type {Spec} from './spec/index.ts'
 
 const CONTAINER_MODE = 'container:'
@@ -28,7 +28,7 @@ export async function refreshJoinedNamespaces(scope: ContainerScope, container: 
   if (joined.size === 0 && !alsoChange) return
   const pids = new Map<string, number>()
   for (const reference of new Set(joined.values())) {
-    const view = await containerView(scope, await loadContainer(scope, reference))
+    const view = await containerView(scope, await loadContainerOrDead(scope, reference))
     if (view.status !== 'running') throw new NerdError(`cannot join the namespaces of container ${reference}: it is not running`)
     pids.set(reference, view.pid)
   }

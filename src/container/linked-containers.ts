@@ -4,7 +4,7 @@
  */
 import {NerdError} from '../errors.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import {containerView, loadContainer} from './lifecycle.ts'
+import {containerView, loadContainerOrDead} from './lifecycle.ts'
 import type {LinkRequest, RecordedLink} from './links.ts'
 import {linkEnv, linkHostsLine, setLinkEnv} from './links.ts'
 import type {Spec} from './spec/index.ts'
@@ -28,7 +28,7 @@ export async function linksAtCreate(scope: ContainerScope, parent: string, links
   const recorded: RecordedLink[] = []
   const shown: string[] = []
   for (const link of links) {
-    const child = await loadContainer(scope, link.container).catch((error: unknown) => {
+    const child = await loadContainerOrDead(scope, link.container).catch((error: unknown) => {
       throw error instanceof NoSuchContainerError ? missingLinkError(link.container, error) : error
     })
     if (child.record.HostConfig.NetworkMode === 'host') {
@@ -52,7 +52,7 @@ export async function linksAtStart(scope: ContainerScope, container: LoadedConta
   const env: string[] = []
   for (const link of links) {
     // As docker's, removing the linked container removed the link.
-    const child = await loadContainer(scope, link.Id).catch((error: unknown) => {
+    const child = await loadContainerOrDead(scope, link.Id).catch((error: unknown) => {
       if (error instanceof NoSuchContainerError) return undefined
       throw error
     })

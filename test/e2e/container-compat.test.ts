@@ -850,7 +850,7 @@ describe('docker behaviours of the container commands', () => {
   })
 
   it('a container whose removal was cut short after containerd\'s container went is dead, to ps, inspect and logs alike; the commands refuse it as docker\'s refuse a dead one, and rm and prune remove it', async () => {
-    const id = (await nerdOk(['run', '-d', '--name', 'dead-ran', IMG, 'sh', '-c', 'echo hello; sleep 100'])).trim()
+    const id = (await nerdOk(['run', '-d', '--name', 'dead-ran', '-v', '/data', IMG, 'sh', '-c', 'echo hello; sleep 100'])).trim()
     const pruned = (await nerdOk(['create', '--name', 'dead-pruned', '--label', 'dead-test=1', IMG, 'true'])).trim()
     await until('its output to be logged', async () => ((await nerdOk(['logs', 'dead-ran'])) === 'hello\n' ? true : undefined))
     // What a killed rm -f had done: the process killed and its exit recorded, its task and containerd's container deleted.
@@ -883,6 +883,16 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['attach', '--no-stdin', 'dead-ran']), {code: 1, stdout: '', stderr: 'Error: You cannot attach to a stopped container, start it first\n'})
     assert.deepEqual(await outcome(['export', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: You cannot export container ${id} which is Dead\n`})
     assert.deepEqual(await outcome(['wait', 'dead-ran']), {code: 0, stdout: '137\n', stderr: ''})
+    // What joins it or links to it needs it running; --volumes-from takes its volumes, as a stopped one's.
+    assert.deepEqual(await outcome(['run', '--rm', '--network', 'container:dead-ran', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: cannot join the namespaces of container dead-ran: it is not running\n'})
+    const [volume] = JSON.parse(await nerdOk(['inspect', '-f', '{{json .Mounts}}', 'dead-ran'])) as {Name: string}[]
+    const taker = (await nerdOk(['create', '--volumes-from', 'dead-ran', IMG, 'true'])).trim()
+    const taken = JSON.parse(await nerdOk(['inspect', '-f', '{{json .Mounts}}', taker])) as {Name: string; Destination: string}[]
+    assert.deepEqual(taken.map((mount) => [mount.Name, mount.Destination]), [[volume!.Name, '/data']])
+    await nerdOk(['rm', taker])
+    await nerdOk(['create', '--name', 'dead-linker', '--link', 'dead-ran:friend', IMG, 'true'])
+    assert.deepEqual(await outcome(['start', 'dead-linker']), {code: 1, stdout: '', stderr: 'Error: Cannot link to a non running container: /dead-ran AS /dead-linker/friend\nError: failed to start containers: dead-linker\n'})
+    await nerdOk(['rm', 'dead-linker'])
     // As docker's stats shows a container not running: a row with nothing read.
     assert.deepEqual(await outcome(['stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}', 'dead-ran']), {code: 0, stdout: 'dead-ran 0.00% 0B / 0B 0\n', stderr: ''})
     // As docker's daemon renames a dead container.
@@ -890,8 +900,9 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['inspect', '-f', '{{.Name}} {{.State.Status}}', 'dead-renamed']), '/dead-renamed dead\n')
 
     assert.match(await nerdOk(['container', 'prune', '-f', '--filter', 'label=dead-test=1']), new RegExp(`^Deleted Containers:\n${pruned}\n`))
-    // Without -f: nothing runs.
-    assert.deepEqual(await outcome(['rm', 'dead-renamed']), {code: 0, stdout: 'dead-renamed\n', stderr: ''})
+    // Without -f: nothing runs. With -v, its anonymous volume goes with it.
+    assert.deepEqual(await outcome(['rm', '-v', 'dead-renamed']), {code: 0, stdout: 'dead-renamed\n', stderr: ''})
+    assert.deepEqual(await outcome(['volume', 'inspect', volume!.Name]), {code: 1, stdout: '[]\n', stderr: `Error: No such volume: ${volume!.Name}\n`})
     assert.equal(await nerdOk(['ps', '-aq', '--filter', 'name=dead-']), '')
     for (const container of [id, pruned]) assert.ok(!existsSync(join(containersDir, container)), `${container}'s files are left`)
     assert.deepEqual(await outcome(['inspect', 'dead-ran']), {code: 1, stdout: '[]\n', stderr: 'Error: No such object: dead-ran\n'})
