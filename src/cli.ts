@@ -6,6 +6,7 @@ import {packageRoot} from './paths.ts'
 import {dockerFlagError} from './config/flag-errors.ts'
 import {FlagError, NerdError, unknownFlag} from './errors.ts'
 import {commandLoadFailure, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
+import type {CommandLoadFailure} from './plugins/load-warnings.ts'
 import {isVersionRequest, versionBanner} from './version-banner.ts'
 
 /**
@@ -95,14 +96,15 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
   // oclif's help command: `nerd help frob` (`Command container:frob not found.` for `help container frob`).
   const noHelpTopic = /^Command (\S+) not found\.$/.exec(err.message)
   if (noHelpTopic) {
-    process.stderr.write(`unknown help topic: ${await unknownWords(noHelpTopic[1]!.split(':'))}\n`)
+    const words = noHelpTopic[1]!.split(':')
+    process.stderr.write(`${leftToPlugins(words) ?? `unknown help topic: ${words.slice(await knownWordCount(words)).join(' ')}`}\n`)
     return 1
   }
   const notFound = /^command (\S+) not found$/.exec(err.message)
   if (notFound) {
-    const unloadable = commandLoadFailure(notFound[1]!)
+    const unloadable = loadFailureOf(notFound[1]!)
     if (unloadable) {
-      process.stderr.write(`Error: plugin "${unloadable.plugin}" cannot load command "${notFound[1]!.replaceAll(':', ' ')}": ${unloadable.reason}\n`)
+      process.stderr.write(`Error: plugin "${unloadable.plugin}" cannot load command "${unloadable.command}": ${unloadable.reason}\n`)
       return 1
     }
     // oclif takes the words after a command without arguments for more of its name (`ps extra`).
@@ -111,12 +113,14 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
       process.stderr.write(`"nerd ${command.id}" accepts no arguments.\n${commandHelp(command.id)}\n`)
       return 1
     }
-    const build = buildCommandTyped(argv)
-    if (build) {
-      process.stderr.write(`unknown command: nerd ${build}: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n`)
+    const pluginsOnly = leftToPlugins(argv)
+    if (pluginsOnly) {
+      process.stderr.write(`${pluginsOnly}\n`)
       return 1
     }
-    process.stderr.write(`unknown command: nerd ${notFound[1]!.replaceAll(':', ' ')}\nRun 'nerd --help' for more information\n`)
+    // oclif's id holds the arguments too (`frob:x`): the words nerd knows and the first it does not, as docker names it.
+    const words = notFound[1]!.split(':')
+    process.stderr.write(`unknown command: nerd ${words.slice(0, (await knownWordCount(words)) + 1).join(' ')}\nRun 'nerd --help' for more information\n`)
     return 1
   }
   const command = await named()
@@ -150,11 +154,29 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
   return typeof exit === 'number' && exit !== 2 ? exit : 1
 }
 
-/** docker's build commands, when argv names one (no plugin provided it): `build`, `image build`, `builder ...`, `buildx ...`. */
-function buildCommandTyped(argv: readonly string[]): string | undefined {
-  const [first, second] = argv
-  if (first === 'build' || first === 'builder' || first === 'buildx') return first
-  if (first === 'image' && second === 'build') return 'image build'
+/**
+ * Why the command `id` names could not be loaded, when a plugin's could not: the command's own id
+ * or the leading words of `id`, since oclif takes a command it could not load for a topic and adds
+ * the arguments to the id it says it did not find (`build:.` for `nerd build .`).
+ */
+function loadFailureOf(id: string): (CommandLoadFailure & {command: string}) | undefined {
+  const words = id.split(':')
+  for (let count = words.length; count > 0; count--) {
+    const failure = commandLoadFailure(words.slice(0, count).join(':'))
+    if (failure) return {...failure, command: words.slice(0, count).join(' ')}
+  }
+  return undefined
+}
+
+/**
+ * The line that says a command docker has is left to plugins, when `words` name one no plugin
+ * provided: the build commands (`build`, `image build`, `builder ...`, `buildx ...`) and compose.
+ */
+function leftToPlugins(words: readonly string[]): string | undefined {
+  const [first, second] = words
+  const build = first === 'build' || first === 'builder' || first === 'buildx' ? first : first === 'image' && second === 'build' ? 'image build' : undefined
+  if (build) return `unknown command: nerd ${build}: building images is not built into nerd; a plugin can provide it (nerd plugins install)`
+  if (first === 'compose') return 'unknown command: nerd compose: compose is not built into nerd; a plugin can provide it (nerd plugins install)'
   return undefined
 }
 
@@ -186,14 +208,14 @@ async function commandNamed(argv: string[]): Promise<NamedCommand | undefined> {
   return undefined
 }
 
-/** The words of `words` after the longest run of them that names a command or a topic. */
-async function unknownWords(words: string[]): Promise<string> {
+/** How many leading words of `words` name a command or a topic: where an id oclif did not find goes wrong. */
+async function knownWordCount(words: string[]): Promise<number> {
   const config = await oclifConfig()
   for (let count = words.length; count > 0; count--) {
     const id = words.slice(0, count).join(':')
-    if (config.findCommand(id) || config.findTopic(id)) return words.slice(count).join(' ')
+    if (config.findCommand(id) || config.findTopic(id)) return count
   }
-  return words.join(' ')
+  return 0
 }
 
 /** oclif's configuration, loaded again: only error reports need it. */

@@ -9,7 +9,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {pluginDataDir} from '../paths.ts'
 
-interface CommandLoadFailure {
+export interface CommandLoadFailure {
   plugin: string
   reason: string
 }

@@ -636,6 +636,13 @@ export default async function create() {
   }
 }
 `,
+      // A subcommand of a management command nerd leaves to plugins, as a compose plugin's.
+      'commands/compose/up.js': `export default class Up {
+  static async run(argv) {
+    console.log(JSON.stringify(argv))
+  }
+}
+`,
       // Runs a nerd of its own, as plugins do, without passing any option on.
       'commands/globals/nerd.js': `import {execFileSync} from 'node:child_process'
 export default class Nerd {
@@ -663,6 +670,9 @@ export default class Nerd {
         assert.deepEqual(JSON.parse(await nerdOk(['globals', 'show', ...argv], {env})).argv, argv)
       }
       assert.match(await nerdOk(['help', 'globals', 'show'], {env}), /^USAGE\n +\$ nerd globals show/m)
+      // The management command's flags typed before the subcommand come first in the subcommand's argv (they made oclif show the topic's help).
+      assert.deepEqual(JSON.parse(await nerdOk(['compose', '-f', 'a.yml', '--project-name', 'p', 'up', '-d'], {env})), ['-f', 'a.yml', '--project-name', 'p', '-d'])
+      assert.deepEqual(JSON.parse(await nerdOk(['compose', 'up', '-d'], {env})), ['-d'])
       // A nerd the command runs works with its parent's settings: the data root, as every other.
       const child = JSON.parse(await nerdOk(['--insecure-registry', 'globals', 'nerd', 'info', '--format', '{{json .}}'], {env})) as {DockerRootDir: string; Settings: {key: string; value: string; source: string}[]}
       assert.equal(child.DockerRootDir, fileDataRoot())
@@ -721,8 +731,11 @@ export default class Nerd {
     await nerdOk(['plugins', 'link', broken], {env})
     try {
       assert.equal((await nerd(['ps'], {env})).stderr, '')
-      const syntax = await nerd(['bad', 'syntax'], {env})
-      assert.deepEqual([syntax.code, syntax.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" cannot load command "bad syntax": Unexpected end of input\n'])
+      // With arguments too, which oclif takes for more of the name of a command it could not load.
+      for (const args of [['bad', 'syntax'], ['bad', 'syntax', '.', 'more']]) {
+        const syntax = await nerd(args, {env})
+        assert.deepEqual([syntax.code, syntax.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" cannot load command "bad syntax": Unexpected end of input\n'])
+      }
       const throws = await nerd(['bad', 'throws'], {env})
       assert.deepEqual([throws.code, throws.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" failed in command "bad throws": it broke\n'])
       // What String() cannot convert, and a reason that would clear the screen and fill it, are named and cut short the same.

@@ -427,10 +427,20 @@ describe('usage errors', () => {
     [['container', 'ls', '--bogus'], 125, 'unknown flag: --bogus\nSee \'nerd container ls --help\'.\n'],
     [['container', 'run'], 1, '"nerd container run" requires at least 1 argument.\nSee \'nerd container run --help\'.\n'],
     [['help', 'frob'], 1, 'unknown help topic: frob\n'],
+    // The unknown word, not the arguments after it.
+    [['frob', 'x', 'y'], 1, "unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
+    [['image', 'frob', 'x'], 1, "unknown command: nerd image frob\nRun 'nerd --help' for more information\n"],
     [['help', 'container', 'frob'], 1, 'unknown help topic: frob\n'],
     // docker's build commands, which only a plugin brings to nerd: said in one line.
     ...[['build', '-t', 'x', '.'], ['image', 'build', '.'], ['builder', 'prune']].map((args): [string[], number, string] => [
       args, 1, `unknown command: nerd ${args[0] === 'image' ? 'image build' : args[0]}: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n`,
+    ]),
+    // Their help too, and compose's, which nerd leaves to a plugin too.
+    ...[['build', '--help'], ['help', 'image', 'build']].map((args): [string[], number, string] => [
+      args, 1, `unknown command: nerd ${args[0] === 'help' ? 'image build' : 'build'}: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n`,
+    ]),
+    ...[['compose', 'up', '-d'], ['compose', '-f', 'x.yml', 'up'], ['compose', '--help']].map((args): [string[], number, string] => [
+      args, 1, 'unknown command: nerd compose: compose is not built into nerd; a plugin can provide it (nerd plugins install)\n',
     ]),
   ]
   for (const [args, code, stderr] of cases) {
