@@ -7,7 +7,7 @@
  */
 import {execFile} from 'node:child_process'
 import {existsSync, statSync} from 'node:fs'
-import {mkdir, readdir, readFile, rm} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rename, rm} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
@@ -26,10 +26,17 @@ function npmCli(): string {
   return join(dirname(createRequire(import.meta.url).resolve('npm/package.json')), 'bin', 'npm-cli.js')
 }
 
+/**
+ * Packs `directory` into packs/, under npm's name with a digest of the content added: a tarball of
+ * the same name and version that the lock of the plugins installed refers to stays as it was (a
+ * refused reinstall of the same version, its earlier files put back, must not leave its own
+ * tarball where `plugins update` would install it from).
+ */
 async function packDirectory(directory: string): Promise<string> {
   const destination = packsDir()
   await mkdir(destination, {recursive: true})
   const npm = npmCli()
+  const packing = await mkdtemp(join(destination, '.packing-'))
   try {
     // A vendor bundle carries its plugins inside (bundleDependencies): they are installed as copies
     // first (from local paths: offline), so that the tarball holds them.
@@ -37,12 +44,16 @@ async function packDirectory(directory: string): Promise<string> {
     if (pjson.bundleDependencies || pjson.bundledDependencies) {
       await promisify(execFile)(process.execPath, [npm, 'install', '--install-links', '--offline', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {cwd: directory})
     }
-    const {stdout} = await promisify(execFile)(process.execPath, [npm, 'pack', '--json', '--pack-destination', destination, directory], {cwd: directory})
-    const [packed] = JSON.parse(stdout) as {filename: string}[]
-    return join(destination, packed!.filename)
+    const {stdout} = await promisify(execFile)(process.execPath, [npm, 'pack', '--json', '--pack-destination', packing, directory], {cwd: directory})
+    const [packed] = JSON.parse(stdout) as {filename: string; shasum: string}[]
+    const named = join(destination, `${packed!.filename.replace(/\.tgz$/, '')}-${packed!.shasum.slice(0, 12)}.tgz`)
+    await rename(join(packing, packed!.filename), named)
+    return named
   } catch (error) {
     const detail = ((error as {stderr?: string}).stderr ?? (error as Error).message).split('\n').find((line) => line.includes('error')) ?? (error as Error).message
     throw new NerdError(`cannot pack the plugin in ${directory}: ${detail.trim()}`)
+  } finally {
+    await rm(packing, {recursive: true, force: true})
   }
 }
 
@@ -133,6 +144,7 @@ export async function removeUnusedPacks(): Promise<void> {
   const manifest: {dependencies?: Record<string, string>} = await readFile(join(dataDir, 'package.json'), 'utf8').then((text) => JSON.parse(text), () => ({}))
   const used = new Set(Object.values(manifest.dependencies ?? {}).flatMap((spec) => (spec.startsWith('file:packs/') ? [spec.slice('file:packs/'.length)] : [])))
   for (const file of await readdir(packsDir()).catch(() => [] as string[])) {
-    if (!used.has(file)) await rm(join(packsDir(), file), {force: true})
+    // A `.packing-` directory is an install's at work.
+    if (!used.has(file) && !file.startsWith('.')) await rm(join(packsDir(), file), {force: true})
   }
 }

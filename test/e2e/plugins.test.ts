@@ -322,9 +322,11 @@ export default async function () {
     const packs = join(home, 'data', 'nerd', 'packs')
     const listed = async () => (await readdir(packs).catch(() => [] as string[])).sort()
     await nerdOk(['plugins', 'install', fixture], {env})
-    assert.deepEqual(await listed(), ['nerd-plugin-hookfixture-1.0.0.tgz'])
+    // npm's name, and a digest of the content: another content of the same version is another tarball.
+    const [tarball] = await listed()
+    assert.match(tarball!, /^nerd-plugin-hookfixture-1\.0\.0-[0-9a-f]{12}\.tgz$/)
     assert.equal((await nerd(['plugins', 'install', badApi], {env})).code, 1)
-    assert.deepEqual(await listed(), ['nerd-plugin-hookfixture-1.0.0.tgz'])
+    assert.deepEqual(await listed(), [tarball])
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
     assert.deepEqual(await listed(), [])
   })
@@ -447,10 +449,11 @@ export default async function () {
         // oclif's installer fails to load this one (plugin-plugins takes back nothing of it).
         ['a null hook', (pjson) => (pjson.oclif.hooks = {'nerd:container:create': [null]}), /^plugin "nerd-plugin-upg" has a hook for "nerd:container:create" that is neither a module path nor \{target, identifier\} in its package\.json$/],
       ]
-      for (const [label, spoil, refusal] of cases) {
+      // A reinstall of the same version is refused as an upgrade is; the first case is both.
+      for (const [label, spoil, refusal, version] of [...cases.map(([...entry]) => [...entry, '0.2.0'] as const), [...cases[0]!, '0.1.0'] as const]) {
         const pjson = JSON.parse(working) as {oclif: Record<string, unknown>; nerd: Record<string, unknown>}
         spoil(pjson)
-        await setVersion('0.2.0', JSON.stringify(pjson, null, 2))
+        await setVersion(version, JSON.stringify(pjson, null, 2))
         const upgraded = await nerd(['plugins', 'install', created], {env})
         assert.equal(upgraded.code, 1, `${label}: ${upgraded.stderr}`)
         const suffix = '; it was not installed: the version installed before (0.1.0) is still installed'
@@ -462,6 +465,9 @@ export default async function () {
         assert.deepEqual((await readdir(data)).filter((entry) => entry.startsWith('.')), [], label)
         assert.deepEqual(await readdir(join(data, 'packs')), [spec!.slice('file:packs/'.length)], label)
       }
+      // What npm installs again from the lock (plugins update) is the version installed before, not the refused one of the same version.
+      await nerdOk(['plugins', 'update'], {env})
+      assert.equal(await nerdOk(['upg', 'hello'], {env}), 'hello from nerd-plugin-upg\n')
       // Still whole to npm: an upgrade that is fine replaces it.
       await setVersion('0.3.0', working)
       await nerdOk(['plugins', 'install', created], {env})
