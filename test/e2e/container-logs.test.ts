@@ -428,20 +428,29 @@ describe('logs and restart policies', () => {
     // Once the waits last a second or more: found restarting without the label the monitor goes by.
     await until('a back-off without the monitor\'s label', async () => {
       const current = await inspect('looping')
+      // Bounds for a loaded machine: each look takes two commands, and must fall in a back-off.
       return current.RestartCount >= 4 && current.State.Status === 'restarting' && (await statusLabel()) === undefined ? true : undefined
-    }, 20_000)
+    }, 60_000)
     // The restart labels it again for the monitor (a containerd restart brings it back).
-    await until('the next restart, labelled', async () => ((await inspect('looping')).State.Status === 'running' && (await statusLabel()) === 'running' ? true : undefined), 20_000)
+    await until('the next restart, labelled', async () => ((await inspect('looping')).State.Status === 'running' && (await statusLabel()) === 'running' ? true : undefined), 60_000)
     await nerdOk(['rm', '-f', 'looping'])
   })
 
   it('attach streams a background container\'s output from now on and exits with its code', async () => {
-    await nerdOk(['run', '-d', '--name', 'attached', IMG, 'sh', '-c', 'echo before; sleep 5; echo after; echo late-err >&2; exit 7'])
-    await until('the first line', async () => ((await nerd(['logs', 'attached'])).stdout === 'before\n' ? true : undefined))
-    const attached = await nerd(['attach', 'attached'])
-    assert.equal(attached.code, 7, attached.stderr)
-    assert.equal(attached.stdout, 'after\n')
-    assert.equal(attached.stderr, 'late-err\n')
+    // Ticks until told to end: the attach is under way once it shows one, however slow the machine.
+    await nerdOk(['run', '-d', '--name', 'attached', IMG, 'sh', '-c', 'echo before; while [ ! -e /go ]; do echo tick; sleep 0.2; done; echo after; echo late-err >&2; exit 7'])
+    await until('the first line', async () => ((await nerd(['logs', 'attached'])).stdout.startsWith('before\n') ? true : undefined))
+    const attaching = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', 'attached'], {stdio: ['ignore', 'pipe', 'pipe']})
+    const ended = new Promise<number | null>((resolve) => attaching.on('close', resolve))
+    let stdout = ''
+    let stderr = ''
+    attaching.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    attaching.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    await until('the attach to show a tick', async () => (stdout.includes('tick\n') ? true : undefined))
+    await nerdOk(['exec', 'attached', 'touch', '/go'])
+    assert.equal(await ended, 7, stderr)
+    assert.match(stdout, /^(?:tick\n)+after\n$/)
+    assert.equal(stderr, 'late-err\n')
     const stopped = await nerd(['attach', 'attached'])
     assert.equal(stopped.code, 1)
     assert.equal(stopped.stderr, 'Error: You cannot attach to a stopped container, start it first\n')
