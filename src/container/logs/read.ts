@@ -383,6 +383,15 @@ const PATIENCE_MS = 2000
 /** How often a walk looks again for a file that a rotation under way is about to put under a name. */
 const MISSING_FILE_POLL_MS = 5
 
+/**
+ * How long in all a walk waits for rotated files to come under names it found empty. A rotation
+ * empties a name for the moment between two renames (a logger held up between them, a loaded
+ * machine, for a scheduler's slice or a few); a file removed by hand leaves its name empty for good,
+ * and the rotations move that hole up under the walk: a walk that waited for each name anew waited
+ * until the hole left the log, and a `logs` of a stopped container waited for every hole.
+ */
+const HOLE_PATIENCE_MS = 500
+
 /** The inode of the live file now; undefined while there is none. */
 async function liveInode(path: string): Promise<number | undefined> {
   return (await stat(path).catch(() => undefined))?.ino
@@ -427,7 +436,8 @@ async function walkToLive(path: string, anchor: LogFile, index: number, maxFile:
   let last = anchor
   let lastAt = index
   let next: LogFile | undefined
-  let missingSince: number | undefined
+  let liveMissingSince: number | undefined
+  let holesWaitedUntil: number | undefined
   try {
     for (let probe = index - 1; ; ) {
       next = probe === 0 ? await openLogFile(path) : await openRotatedFile(path, probe)
@@ -441,7 +451,6 @@ async function walkToLive(path: string, anchor: LogFile, index: number, maxFile:
         }
         probe += found - lastAt
         lastAt = found
-        missingSince = undefined
         continue
       }
       if (next) {
@@ -451,22 +460,26 @@ async function walkToLive(path: string, anchor: LogFile, index: number, maxFile:
         lastAt = probe
         next = undefined
         probe--
-        missingSince = undefined
         continue
       }
-      // Nothing under that name, the file before still in its place: a rotation is under way. It
-      // empties each name just before it fills it again (the live file's last, which the logger
-      // then makes anew), and may have moved the file before into its place already: the file
-      // comes, and going on without it would skip it unseen.
-      missingSince ??= Date.now()
-      if (Date.now() - missingSince < PATIENCE_MS) {
-        await new Promise((resolve) => setTimeout(resolve, MISSING_FILE_POLL_MS))
-        continue
+      // Nothing under that name, the file before still in its place: a rotation is under way, most
+      // likely. It empties each name just before it fills it again (the live file's last, which the
+      // logger then makes anew), and may have moved the file before into its place already: the
+      // file comes, and going on without it would skip it unseen.
+      const now = Date.now()
+      if (probe === 0) {
+        liveMissingSince ??= now
+        // It did not come: the log is gone.
+        if (now - liveMissingSince >= PATIENCE_MS) return {rotated}
+      } else {
+        holesWaitedUntil ??= now + HOLE_PATIENCE_MS
+        // It did not come: a rotated file was removed (not by nerd's logger); the walk goes on below it.
+        if (now >= holesWaitedUntil) {
+          probe--
+          continue
+        }
       }
-      // It did not come: the log is gone, or a rotated file was removed (not by nerd's logger).
-      if (probe === 0) return {rotated}
-      probe--
-      missingSince = undefined
+      await new Promise((resolve) => setTimeout(resolve, MISSING_FILE_POLL_MS))
     }
   } catch (error) {
     await closeAll([...rotated, next])
@@ -633,8 +646,9 @@ async function readRotated(path: string, followed: LogFile, options: ReadLogOpti
   const {rotated, live} = after ?? (await openLog(path, maxFile))
   try {
     followed.end = await readLines(followed.handle, followed.end, printer)
-    // None kept (max-file 1) or the log recreated: nothing to read, nothing to tell.
-    if (!after && rotated.length > 0) printer.warning(MISSED_ROTATIONS)
+    // The file followed went out of the log: so did what came between, unless nothing came (no
+    // rotated file kept: max-file 1), even when no rotated file was found (all rotated away meanwhile).
+    if (!after && ((maxFile ?? 1) > 1 || rotated.length > 0)) printer.warning(MISSED_ROTATIONS)
     for (const file of rotated) {
       if (printer.passedUntil) break
       await readFileLines(file, 0, printer)

@@ -608,6 +608,44 @@ describe('reading json-file logs', () => {
     }
   })
 
+  it('warns when the file it was reading went out of the log and no rotated file is left to read', async () => {
+    const dir = newDir()
+    const path = join(dir, 'emptied-json.log')
+    const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 3})
+    log.write('stdout', Buffer.from('line 0\n'))
+    const follow = heldFollow(path, 3)
+    try {
+      await follow.hold(2, () => log.write('stdout', Buffer.from('line 1\n')))
+      const next = writeRotating(log, path, 2, 4)
+      // As a scan that the rotations outran finds none: the files between are lost all the same.
+      for (const index of [1, 2]) rmSync(`${path}.${index}`)
+      const live = readFileSync(path, 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as {log: string}).log)
+      follow.letGo()
+      await until('the live file\'s lines', () => follow.seen.at(-1) === `line ${next - 1}\n`)
+      assert.deepEqual(follow.seen.slice(-live.length), live)
+      assert.deepEqual(follow.warnings, ['file rotations were missed while following logs; some log messages have been skipped over'])
+    } finally {
+      await log.close()
+      await follow.end()
+    }
+  })
+
+  it('reads on past rotated files removed by hand without waiting for each', async () => {
+    const dir = newDir()
+    const path = join(dir, 'holes-json.log')
+    const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 10})
+    const next = writeRotating(log, path, 0, 6)
+    await log.close()
+    const files = [6, 5, 4, 3, 2, 1].map((index) => `${path}.${index}`)
+    for (const removed of [files[1]!, files[3]!]) rmSync(removed)
+    const kept = [...files.filter(existsSync), path].flatMap((file) => readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as {log: string}).log))
+    const started = Date.now()
+    assert.deepEqual((await read(path, {maxFile: 10})).all, kept)
+    // A hole is waited for as a rotation under way empties a name for a moment, once per read: a wait for each took 2 s a hole.
+    assert.ok(Date.now() - started < 1500, `${Date.now() - started} ms for a log with two holes`)
+    assert.equal(kept.at(-1), `line ${next - 1}\n`)
+  })
+
   it('follows a log that appears only later, and one started over by max-file 1 or truncated by hand', async () => {
     const path = join(newDir(), 'late-json.log')
     const seen: string[] = []
