@@ -97,14 +97,15 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
   const noHelpTopic = /^Command (\S+) not found\.$/.exec(err.message)
   if (noHelpTopic) {
     const words = noHelpTopic[1]!.split(':')
-    process.stderr.write(`${leftToPlugins(words) ?? `unknown help topic: ${words.slice(await knownWordCount(words)).join(' ')}`}\n`)
+    const unloadable = loadFailureOf(noHelpTopic[1]!)
+    process.stderr.write(`${unloadable ? cannotLoad(unloadable) : (leftToPlugins(words) ?? `unknown help topic: ${words.slice(await knownWordCount(words)).join(' ')}`)}\n`)
     return 1
   }
   const notFound = /^command (\S+) not found$/.exec(err.message)
   if (notFound) {
     const unloadable = loadFailureOf(notFound[1]!)
     if (unloadable) {
-      process.stderr.write(`Error: plugin "${unloadable.plugin}" cannot load command "${unloadable.command}": ${unloadable.reason}\n`)
+      process.stderr.write(`${cannotLoad(unloadable)}\n`)
       return 1
     }
     // oclif takes the words after a command without arguments for more of its name (`ps extra`).
@@ -166,6 +167,10 @@ function loadFailureOf(id: string): (CommandLoadFailure & {command: string}) | u
     if (failure) return {...failure, command: words.slice(0, count).join(' ')}
   }
   return undefined
+}
+
+function cannotLoad(failure: CommandLoadFailure & {command: string}): string {
+  return `Error: plugin "${failure.plugin}" cannot load command "${failure.command}": ${failure.reason}`
 }
 
 /**

@@ -737,8 +737,8 @@ export default class Nerd {
     await nerdOk(['plugins', 'link', broken], {env})
     try {
       assert.equal((await nerd(['ps'], {env})).stderr, '')
-      // With arguments too, which oclif takes for more of the name of a command it could not load.
-      for (const args of [['bad', 'syntax'], ['bad', 'syntax', '.', 'more']]) {
+      // With arguments too, which oclif takes for more of the name of a command it could not load, and asked for its help.
+      for (const args of [['bad', 'syntax'], ['bad', 'syntax', '.', 'more'], ['help', 'bad', 'syntax']]) {
         const syntax = await nerd(args, {env})
         assert.deepEqual([syntax.code, syntax.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" cannot load command "bad syntax": Unexpected end of input\n'])
       }
