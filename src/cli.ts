@@ -98,7 +98,8 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
   if (noHelpTopic) {
     const words = noHelpTopic[1]!.split(':')
     const unloadable = loadFailureOf(noHelpTopic[1]!)
-    process.stderr.write(`${unloadable ? cannotLoad(unloadable) : (leftToPlugins(words) ?? `unknown help topic: ${words.slice(await knownWordCount(words)).join(' ')}`)}\n`)
+    const known = await knownWordCount(words)
+    process.stderr.write(`${unloadable ? cannotLoad(unloadable) : (leftToPlugins(words, known) ?? `unknown help topic: ${words.slice(known).join(' ')}`)}\n`)
     return 1
   }
   const notFound = /^command (\S+) not found$/.exec(err.message)
@@ -114,14 +115,10 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
       process.stderr.write(`"nerd ${command.id}" accepts no arguments.\n${commandHelp(command.id)}\n`)
       return 1
     }
-    const pluginsOnly = leftToPlugins(argv)
-    if (pluginsOnly) {
-      process.stderr.write(`${pluginsOnly}\n`)
-      return 1
-    }
     // oclif's id holds the arguments too (`frob:x`): the words nerd knows and the first it does not, as docker names it.
     const words = notFound[1]!.split(':')
-    process.stderr.write(`unknown command: nerd ${words.slice(0, (await knownWordCount(words)) + 1).join(' ')}\nRun 'nerd --help' for more information\n`)
+    const known = await knownWordCount(words)
+    process.stderr.write(`${leftToPlugins(words, known) ?? `unknown command: nerd ${words.slice(0, known + 1).join(' ')}\nRun 'nerd --help' for more information`}\n`)
     return 1
   }
   const command = await named()
@@ -174,15 +171,17 @@ function cannotLoad(failure: CommandLoadFailure & {command: string}): string {
 }
 
 /**
- * The line that says a command docker has is left to plugins, when `words` name one no plugin
- * provided: the build commands (`build`, `image build`, `builder ...`, `buildx ...`) and compose.
+ * The line that says a command docker has is left to plugins, when `words` name one that no plugin
+ * provides (`known`: how many of them name a command or topic): the build commands (`build`,
+ * `image build`, `builder ...`, `buildx ...`) and compose.
  */
-function leftToPlugins(words: readonly string[]): string | undefined {
+function leftToPlugins(words: readonly string[], known: number): string | undefined {
   const [first, second] = words
   const build = first === 'build' || first === 'builder' || first === 'buildx' ? first : first === 'image' && second === 'build' ? 'image build' : undefined
-  if (build) return `unknown command: nerd ${build}: building images is not built into nerd; a plugin can provide it (nerd plugins install)`
-  if (first === 'compose') return 'unknown command: nerd compose: compose is not built into nerd; a plugin can provide it (nerd plugins install)'
-  return undefined
+  const typed = build ?? (first === 'compose' ? 'compose' : undefined)
+  // Where a plugin provides some of them (`builder prune`, `compose up`), the others are unknown commands.
+  if (typed === undefined || known >= typed.split(' ').length) return undefined
+  return `unknown command: nerd ${typed}: ${build ? 'building images' : 'compose'} is not built into nerd; a plugin can provide it (nerd plugins install)`
 }
 
 interface NamedCommand {
