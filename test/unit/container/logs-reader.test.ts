@@ -144,6 +144,9 @@ function heldFollow(path: string, maxFile: number) {
   }
 }
 
+/** What the entries of a plain log file hold, in order. */
+const loggedIn = (file: string): string[] => readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as {log: string}).log)
+
 const compressedAll = (dir: string) => !readdirSync(dir).some((name) => /\.\d+$/.test(name))
 
 /**
@@ -593,7 +596,7 @@ describe('reading json-file logs', () => {
       linkSync(path, join(dir, 'lapped-file'))
       const next = writeRotating(log, path, 2, 5)
       await until('the rotated files compressed', () => compressedAll(dir))
-      const lapped = readFileSync(join(dir, 'lapped-file'), 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as {log: string}).log)
+      const lapped = loggedIn(join(dir, 'lapped-file'))
       const kept = (await read(path, {maxFile: 3})).all
       assert.ok(lapped.length > 2 && kept.length < next - lapped.length)
       follow.letGo()
@@ -619,7 +622,7 @@ describe('reading json-file logs', () => {
       const next = writeRotating(log, path, 2, 4)
       // As a scan that the rotations outran finds none: the files between are lost all the same.
       for (const index of [1, 2]) rmSync(`${path}.${index}`)
-      const live = readFileSync(path, 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as {log: string}).log)
+      const live = loggedIn(path)
       follow.letGo()
       await until('the live file\'s lines', () => follow.seen.at(-1) === `line ${next - 1}\n`)
       assert.deepEqual(follow.seen.slice(-live.length), live)
@@ -638,7 +641,7 @@ describe('reading json-file logs', () => {
     await log.close()
     const files = [6, 5, 4, 3, 2, 1].map((index) => `${path}.${index}`)
     for (const removed of [files[1]!, files[3]!]) rmSync(removed)
-    const kept = [...files.filter(existsSync), path].flatMap((file) => readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as {log: string}).log))
+    const kept = [...files.filter(existsSync), path].flatMap(loggedIn)
     const started = Date.now()
     assert.deepEqual((await read(path, {maxFile: 10})).all, kept)
     // A hole is waited for as a rotation under way empties a name for a moment, once per read: a wait for each took 2 s a hole.
