@@ -222,11 +222,11 @@ async function knownWordCount(words: string[]): Promise<number> {
   return 0
 }
 
-/** oclif's configuration, loaded again: only error reports need it. */
-async function oclifConfig(): Promise<import('@oclif/core/config').Config> {
+/** oclif's configuration, loaded again, once: only error reports need it (an unknown command asks twice). */
+const oclifConfig = once(async (): Promise<import('@oclif/core/config').Config> => {
   const {Config} = await import('@oclif/core/config')
   return Config.load(packageRoot)
-}
+})
 
 /**
  * The group of short flags `-char` was typed in (`-aZ` for `-Z`): the first one, before `--`, where
