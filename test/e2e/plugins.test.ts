@@ -53,6 +53,18 @@ function writeBundle(name: string, children: string[], nerd: object = {hookApi: 
   })
 }
 
+/**
+ * Installs and then links the plugin in `directory`: each is refused with `refusal`, in one line
+ * (install's among npm's output).
+ */
+async function expectRefused(directory: string, refusal: string): Promise<void> {
+  const installed = await nerd(['plugins', 'install', directory], {env})
+  assert.equal(installed.code, 1, installed.stderr)
+  assert.ok(installed.stderr.split('\n').includes(`Error: ${refusal}; it was not installed`), installed.stderr)
+  const linked = await nerd(['plugins', 'link', directory], {env})
+  assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${refusal}; it was not linked\n`])
+}
+
 /** A hook that never ends and keeps a timer running, when NERD_TEST_HANG names its event. */
 const hangingHook = (event: string) => `export default async function () {
   if (process.env.NERD_TEST_HANG !== '${event}') return
@@ -155,11 +167,7 @@ describe('plugins install, uninstall and refusal', () => {
   it('refuses a plugin whose nerd.defaults nerd.toml would refuse; defaults broken after install are ignored with a warning', async () => {
     const typo = await writePlugin('nerd-bundle-typo', {oclif: {}, nerd: {hookApi: '^1', defaults: {insecure_registy: true}}})
     const refusal = 'plugin "nerd-bundle-typo": nerd.defaults: unknown key "insecure_registy" (did you mean "insecure_registry"?)'
-    const installed = await nerd(['plugins', 'install', typo], {env})
-    assert.equal(installed.code, 1, installed.stderr)
-    assert.ok(installed.stderr.split('\n').includes(`Error: ${refusal}; it was not installed`), installed.stderr)
-    const linked = await nerd(['plugins', 'link', typo], {env})
-    assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${refusal}; it was not linked\n`])
+    await expectRefused(typo, refusal)
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
     // Broken in place after a good install: commands go on without those defaults, uninstall works.
     const good = await writePlugin('nerd-bundle-typo', {oclif: {}, nerd: {hookApi: '^1', defaults: {insecure_registry: true}}})
@@ -187,15 +195,11 @@ describe('plugins install, uninstall and refusal', () => {
     ] as const
     for (const [name, oclif, what] of cases) {
       const plugin = await writePlugin(name, {oclif, nerd: {hookApi: '^1'}})
-      const installed = await nerd(['plugins', 'install', plugin], {env})
-      assert.equal(installed.code, 1, installed.stderr)
-      assert.ok(installed.stderr.split('\n').includes(`Error: plugin "${name}" has ${what} in its package.json; it was not installed`), installed.stderr)
+      await expectRefused(plugin, `plugin "${name}" has ${what} in its package.json`)
       const manifest = JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}
       assert.deepEqual(manifest.dependencies ?? {}, {})
       assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
       assert.deepEqual(await readdir(join(data, 'packs')), [])
-      const linked = await nerd(['plugins', 'link', plugin], {env})
-      assert.deepEqual([linked.code, linked.stderr], [1, `Error: plugin "${name}" has ${what} in its package.json; it was not linked\n`])
     }
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
   })
@@ -398,11 +402,7 @@ export default async function () {
     await writeFile(join(newer, 'oclif.manifest.json'), JSON.stringify({version: '2.0.0', commands: {}}))
     await nerdOk(['plugins', 'install', bundle], {env})
     try {
-      const installed = await nerd(['plugins', 'install', newer], {env})
-      assert.equal(installed.code, 1, installed.stderr)
-      assert.ok(installed.stderr.split('\n').includes('Error: plugin "nerd-plugin-gamma" is installed already, with bundle "nerd-bundle-gamma": uninstall the bundle first; it was not installed'), installed.stderr)
-      const linked = await nerd(['plugins', 'link', newer], {env})
-      assert.deepEqual([linked.code, linked.stderr], [1, 'Error: plugin "nerd-plugin-gamma" is installed already, with bundle "nerd-bundle-gamma": uninstall the bundle first; it was not linked\n'])
+      await expectRefused(newer, 'plugin "nerd-plugin-gamma" is installed already, with bundle "nerd-bundle-gamma": uninstall the bundle first')
       assert.match(await nerdOk(['plugins'], {env}), /^nerd-bundle-gamma 1\.0\.0\n└─ nerd-plugin-gamma 1\.0\.0$/m)
       assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}} {{.Bundle}}'], {env}), 'nerd-bundle-gamma 1.0.0 \nnerd-plugin-gamma 1.0.0 nerd-bundle-gamma\n')
       await nerdOk(['create', '--name', 'gamma-net', IMG, 'true'], {env})
@@ -485,11 +485,7 @@ export default async function () {
     await nerdOk(['plugins', 'install', first], {env})
     try {
       const refusal = 'bundle "nerd-bundle-delta-two" carries plugin "nerd-plugin-delta", which is installed already, with bundle "nerd-bundle-delta-one": uninstall that bundle first'
-      const installed = await nerd(['plugins', 'install', second], {env})
-      assert.equal(installed.code, 1, installed.stderr)
-      assert.ok(installed.stderr.split('\n').includes(`Error: ${refusal}; it was not installed`), installed.stderr)
-      const linked = await nerd(['plugins', 'link', second], {env})
-      assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${refusal}; it was not linked\n`])
+      await expectRefused(second, refusal)
       assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Bundle}}'], {env}), 'nerd-bundle-delta-one \nnerd-plugin-delta nerd-bundle-delta-one\n')
     } finally {
       for (const name of ['nerd-bundle-delta-two', 'nerd-bundle-delta-one']) await nerd(['plugins', 'uninstall', name], {env})

@@ -144,6 +144,25 @@ function heldFollow(path: string, maxFile: number) {
   }
 }
 
+/**
+ * A log at `path` (max-size 240, max-file 3) of `line 0` and `line 1`, and a heldFollow of it held
+ * at `line 1`; `lap` rotates it until the followed file is out of the log and lets the follow go.
+ * The follow must have warned of the lines missed, once; then the log and the follow end.
+ */
+async function lappedFollow(path: string, options: {compress?: boolean}, lap: (log: JsonFileLog, follow: ReturnType<typeof heldFollow>) => Promise<void>): Promise<void> {
+  const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 3, ...options})
+  log.write('stdout', Buffer.from('line 0\n'))
+  const follow = heldFollow(path, 3)
+  try {
+    await follow.hold(2, () => log.write('stdout', Buffer.from('line 1\n')))
+    await lap(log, follow)
+    assert.deepEqual(follow.warnings, ['file rotations were missed while following logs; some log messages have been skipped over'])
+  } finally {
+    await log.close()
+    await follow.end()
+  }
+}
+
 /** What the entries of a plain log file hold, in order. */
 const loggedIn = (file: string): string[] => readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as {log: string}).log)
 
@@ -587,11 +606,7 @@ describe('reading json-file logs', () => {
   it('warns when the file it was reading fell off the end of the rotated ones, and goes on with the oldest kept', async () => {
     const dir = newDir()
     const path = join(dir, 'lapped-json.log')
-    const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 3, compress: true})
-    log.write('stdout', Buffer.from('line 0\n'))
-    const follow = heldFollow(path, 3)
-    try {
-      await follow.hold(2, () => log.write('stdout', Buffer.from('line 1\n')))
+    await lappedFollow(path, {compress: true}, async (log, follow) => {
       // A second name keeps what the file being read holds once rotated out of the log.
       linkSync(path, join(dir, 'lapped-file'))
       const next = writeRotating(log, path, 2, 5)
@@ -604,21 +619,12 @@ describe('reading json-file logs', () => {
       log.write('stdout', Buffer.from(`line ${next}\n`))
       await until('a line after', () => follow.seen.at(-1) === `line ${next}\n`)
       assert.deepEqual(follow.seen, [...lapped, ...kept, `line ${next}\n`])
-      assert.deepEqual(follow.warnings, ['file rotations were missed while following logs; some log messages have been skipped over'])
-    } finally {
-      await log.close()
-      await follow.end()
-    }
+    })
   })
 
   it('warns when the file it was reading went out of the log and no rotated file is left to read', async () => {
-    const dir = newDir()
-    const path = join(dir, 'emptied-json.log')
-    const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 3})
-    log.write('stdout', Buffer.from('line 0\n'))
-    const follow = heldFollow(path, 3)
-    try {
-      await follow.hold(2, () => log.write('stdout', Buffer.from('line 1\n')))
+    const path = join(newDir(), 'emptied-json.log')
+    await lappedFollow(path, {}, async (log, follow) => {
       const next = writeRotating(log, path, 2, 4)
       // As a scan that the rotations outran finds none: the files between are lost all the same.
       for (const index of [1, 2]) rmSync(`${path}.${index}`)
@@ -626,11 +632,7 @@ describe('reading json-file logs', () => {
       follow.letGo()
       await until('the live file\'s lines', () => follow.seen.at(-1) === `line ${next - 1}\n`)
       assert.deepEqual(follow.seen.slice(-live.length), live)
-      assert.deepEqual(follow.warnings, ['file rotations were missed while following logs; some log messages have been skipped over'])
-    } finally {
-      await log.close()
-      await follow.end()
-    }
+    })
   })
 
   it('reads on past rotated files removed by hand without waiting for each', async () => {
