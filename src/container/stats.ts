@@ -6,7 +6,7 @@
  */
 import {readFile, readlink} from 'node:fs/promises'
 import {availableParallelism, totalmem} from 'node:os'
-import {unpackAny} from '../containerd/index.ts'
+import {NUMERIC_CONVERSION, unpackAny} from '../containerd/index.ts'
 import {bytesSize, humanSize} from '../format/index.ts'
 import {newestFirst} from './filters.ts'
 import {containerView, loadContainerOrDead} from './lifecycle.ts'
@@ -102,7 +102,7 @@ export function countersOf(typeUrl: string, metrics: V1Metrics & V2Metrics): Omi
  */
 export async function oomKilled(scope: ContainerScope, id: string): Promise<boolean> {
   const [metric] = await scope.client.tasks.metrics([`id==${id}`]).catch(() => [])
-  const metrics = metric?.data ? unpackAny<V1Metrics & V2Metrics>(metric.data) : undefined
+  const metrics = metric?.data ? unpackAny<V1Metrics & V2Metrics>(metric.data, NUMERIC_CONVERSION) : undefined
   return number(metrics?.memoryOomControl?.oomKill ?? metrics?.memoryEvents?.oomKill) > 0
 }
 
@@ -230,7 +230,7 @@ export async function sampleStats(scope: ContainerScope, views: readonly Contain
   for (const metric of metrics) {
     const view = running.find((candidate) => candidate.record.Id === metric.id)
     if (!view || !metric.data) continue
-    const decoded = unpackAny<V1Metrics & V2Metrics>(metric.data)
+    const decoded = unpackAny<V1Metrics & V2Metrics>(metric.data, NUMERIC_CONVERSION)
     if (!decoded) continue
     const network = await networkBytes(view.pid)
     samples.set(view.record.Id, {...countersOf(metric.data.typeUrl, decoded), systemNanos, netReceived: network.received, netSent: network.sent})

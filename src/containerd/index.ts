@@ -1,6 +1,7 @@
 // nerd's containerd client. Importing this module is cheap: grpc-js and protobufjs load on connect().
 export {connect, ContainerdClient, DEFAULT_TIMEOUT_MS, GC_EXPIRE_LABEL, rfc3339Seconds, type ConnectOptions} from './client.ts'
 export {parseAddress, type SocketAddress} from './address.ts'
+export {NUMERIC_CONVERSION} from './codecs.ts'
 export {
   ConnectionError,
   ContainerdError,

@@ -1,4 +1,4 @@
-import {CONVERSION, findType} from './codecs.ts'
+import {CONVERSION, findType, type Conversion} from './codecs.ts'
 import {parseExactJson, stringifyExactJson} from '../exact-json.ts'
 import type {Any, Timestamp, TimestampInput} from './types.ts'
 
@@ -40,13 +40,14 @@ export function packAny(typeName: string, object: Record<string, unknown>): Any 
 /**
  * Decodes a protobuf Any whose type nerd knows (see PAYLOAD_PROTOS in scripts/gen-codecs.mjs) into a plain object shaped like
  * every other decoded message; undefined for other types. A `type.googleapis.com/` style prefix is
- * accepted; containerd itself sends bare names.
+ * accepted; containerd itself sends bare names. `conversion` as NUMERIC_CONVERSION gives 64-bit
+ * integers as numbers.
  */
-export function unpackAny<T = Record<string, unknown>>(any: Any | null | undefined): T | undefined {
+export function unpackAny<T = Record<string, unknown>>(any: Any | null | undefined, conversion: Conversion = CONVERSION): T | undefined {
   if (!any?.typeUrl) return undefined
   const type = findType(any.typeUrl.slice(any.typeUrl.lastIndexOf('/') + 1))
   if (!type) return undefined
-  return type.toObject(type.decode(any.value), CONVERSION) as T
+  return type.toObject(type.decode(any.value), conversion) as T
 }
 
 /**

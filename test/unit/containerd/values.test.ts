@@ -12,6 +12,7 @@ import {
   unpackAny,
   unpackJson,
 } from '../../../src/containerd/values.ts'
+import {NUMERIC_CONVERSION} from '../../../src/containerd/codecs.ts'
 
 describe('timestamps', () => {
   it('convert to dates with millisecond precision', () => {
@@ -66,6 +67,11 @@ describe('Any payloads', () => {
     const metrics = unpackAny(packAny(CGROUP_V2_METRICS_TYPE, {memory: {usage: '18446744073709551615'}, cpu: {usageUsec: 12}}))
     assert.equal((metrics?.memory as {usage: string}).usage, '18446744073709551615')
     assert.equal((metrics?.cpu as {usageUsec: string}).usageUsec, '12')
+  })
+
+  it('give 64-bit cgroup counters as numbers with NUMERIC_CONVERSION', () => {
+    const metrics = unpackAny(packAny(CGROUP_V2_METRICS_TYPE, {memory: {usage: '4096'}, cpu: {usageUsec: 12}, memoryEvents: {oomKill: 1}}), NUMERIC_CONVERSION)
+    assert.deepEqual([(metrics?.memory as {usage: number}).usage, (metrics?.cpu as {usageUsec: number}).usageUsec, (metrics?.memoryEvents as {oomKill: number}).oomKill], [4096, 12, 1])
   })
 
   it('accept a type.googleapis.com prefix', () => {
