@@ -143,12 +143,15 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
   }
   // A name without a record may still name a local image: an ID (prefix), or a `name@digest` of its
   // RepoDigests. --pull=always pulls the name as typed.
-  if (name === undefined || (request.pull !== 'always' && !(await getImage(client, name)))) {
-    const found = findImages(await summarizeImages(client), text)
-    if (found.length > 0) name = found[0]!.record.name
+  let present = name !== undefined && request.pull !== 'always' ? await getImage(client, name) : undefined
+  if (name === undefined || (request.pull !== 'always' && !present)) {
+    const [found] = findImages(await summarizeImages(client), text)
+    if (found) {
+      name = found.record.name
+      present = request.pull === 'always' ? undefined : found.record
+    }
   }
   if (name === undefined) throw new NerdError(`No such image: ${text}`)
-  const present = request.pull === 'always' ? undefined : await getImage(client, name)
   let resolved = present && (await resolveImageConfig(client, present, requested, cache))
   // An image of another platform than --platform asks for is not the one wanted, as for docker's daemon: it is pulled.
   if (resolved && request.options.platform && !onlyPlatform(platform).match(configPlatform(resolved.config))) {
