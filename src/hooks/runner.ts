@@ -5,6 +5,7 @@ import {DEFAULT_HOOK_TIMEOUT_MS, orderedHookSteps} from './discovery.ts'
 import type {HookStep} from './discovery.ts'
 import {HookError, describeThrown, plainLine} from './errors.ts'
 import {loadHookFunction} from './loader.ts'
+import {parseReference} from '../image/reference.ts'
 import {watchHookCall} from './stray-errors.ts'
 import type {
   CniConfList,
@@ -362,6 +363,14 @@ function resolvedSourceProblem(value: unknown): string | undefined {
   if (value.kind !== 'registry') return `unknown source kind ${JSON.stringify(value.kind)}; this nerd pulls from "registry" sources only`
   if (typeof value.reference !== 'string' || value.reference === '') return 'a registry source needs a reference'
   if (value.name !== undefined && typeof value.name !== 'string') return 'name must be a string'
+  if (typeof value.name === 'string') {
+    // Stored under a name the user can type back: one that is no image reference no command could reach.
+    try {
+      parseReference(value.name)
+    } catch (error) {
+      return `name ${JSON.stringify(value.name)} is no image reference: ${(error as Error).message}`
+    }
+  }
   if (value.dispose !== undefined && typeof value.dispose !== 'function') return 'dispose must be a function'
   return undefined
 }

@@ -109,7 +109,8 @@ async function resolveSource(reference: string, options: PullOptions): Promise<P
   }
   const dispose = resolved.dispose?.bind(resolved)
   const parsed = parseReference(resolved.reference)
-  const name = resolved.name ?? normalizedName(scheme === undefined ? parseReference(reference) : parsed)
+  // The plugin's name as every command reads what the user types (`app` is docker.io/library/app:latest).
+  const name = normalizedName(resolved.name !== undefined ? parseReference(resolved.name) : scheme === undefined ? parseReference(reference) : parsed)
   return {reference: parsed, name, dispose}
 }
 

@@ -588,8 +588,9 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
         },
       },
     })
-    assert.equal(redirected.name, 'nerdtest/hooks')
-    assert.equal((await getImage(hooksClient, 'nerdtest/hooks'))?.target.digest, images.hooks.target.digest)
+    // Stored under the plugin's name as the commands read it when the user types it back.
+    assert.equal(redirected.name, 'docker.io/nerdtest/hooks:latest')
+    assert.equal((await getImage(hooksClient, 'docker.io/nerdtest/hooks:latest'))?.target.digest, images.hooks.target.digest)
     assert.deepEqual(disposed, ['hooks'])
     await assert.rejects(pullImage(hooksClient, 'nerdtest://other', hermetic), {message: 'cannot pull nerdtest://other: no plugin handles nerdtest:// references'})
   })

@@ -252,6 +252,20 @@ describe('ordering', () => {
     )
     assert.equal(readLog(world).filter((entry) => entry.disposed).length, 1)
   })
+
+  test('resolve refuses a name to store the image under that is no image reference, which no command could reach', async () => {
+    const world = await loadWorld((dir) => [
+      writePlugin(dir, {
+        name: 'nerd-plugin-shouting',
+        nerd: {hookApi: '^1'},
+        hooks: {'nerd:image:resolve': hookSource(`export default () => ({kind: 'registry', reference: '127.0.0.1:5001/app:1', name: 'QmUpperCase', dispose: async () => note({disposed: true})})`)},
+      }),
+    ])
+    await assert.rejects(runNerdHook(world.config, 'nerd:image:resolve', {reference: 'alpine', scheme: undefined, platforms: [], flags: {}}, options(world)), {
+      message: /^plugin "nerd-plugin-shouting" failed in nerd:image:resolve: returned an invalid result: name "QmUpperCase" is no image reference: invalid reference format: repository name .*must be lowercase$/,
+    })
+    assert.equal(readLog(world).filter((entry) => entry.disposed).length, 1)
+  })
 })
 
 describe('combining results', () => {
