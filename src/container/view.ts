@@ -90,7 +90,8 @@ export interface PsRowOptions {
 /** docker's ContainerContext.Image: the reference as the user typed it, familiar and without digest unless --no-trunc. */
 function imageColumn(record: ContainerRecord, options: PsRowOptions): string {
   let image = record.Config.Image
-  if (image !== record.Image && options.imageIdOf && options.imageIdOf(image) !== record.Image) image = record.Image
+  // A container known from containerd's record alone has no image ID to fall back on (remainsRecord).
+  if (record.Image !== '' && image !== record.Image && options.imageIdOf && options.imageIdOf(image) !== record.Image) image = record.Image
   if (image === '') return '<no image>'
   if (options.noTrunc) return image
   if (truncateId(record.Image) === truncateId(image)) return truncateId(record.Image)

@@ -322,6 +322,12 @@ describe('psRow', () => {
     assert.equal(psRow(view, {now: NOW, noTrunc: true, imageIdOf: () => undefined}).Image, IMAGE_ID)
   })
 
+  it('shows the image containerd names for a container it has without nerd\'s record, whose image ID nobody knows', () => {
+    const view = makeView({image: 'docker.io/library/busybox:latest', imageId: ''})
+    assert.equal(psRow(view, {now: NOW, imageIdOf: () => IMAGE_ID}).Image, 'busybox:latest')
+    assert.equal(psRow(view, {now: NOW, imageIdOf: () => undefined}).Image, 'busybox:latest')
+  })
+
   it('lists mounts by volume name or source, cut to 15 columns', () => {
     const view = makeView({
       record: {
