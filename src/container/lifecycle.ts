@@ -662,10 +662,10 @@ async function publishTaskEvents(scope: ContainerScope, events: Promise<NerdEven
  * Records in the container's state how its task ended (`ended`), as docker's SetStopped and
  * SetRestarting do: exit code, time, and whether the OOM killer struck, which only the task's
  * cgroup still tells (until the task is deleted). Recorded once already (by the exit handler,
- * before a back-off), an OOM kill stays recorded.
+ * before a back-off), an OOM kill stays recorded. `oom` is that look, when the caller started it already.
  */
-export async function recordExit(scope: ContainerScope, paths: ContainerPaths, id: string, ended: ExitStatus): Promise<void> {
-  const killed = await oomKilled(scope, id)
+export async function recordExit(scope: ContainerScope, paths: ContainerPaths, id: string, ended: ExitStatus, oom: Promise<boolean> = oomKilled(scope, id)): Promise<void> {
+  const killed = await oom
   await updateState(paths, (state) => ({
     ExitCode: ended.exitStatus,
     FinishedAt: timestampToIso(ended.exitedAt) || preciseNow(),
@@ -694,10 +694,10 @@ export async function recordGoneTask(scope: ContainerScope, container: LoadedCon
  * Deletes a task that has ended, recording how (`ended`) first: whoever then finds no task (wait,
  * inspect) finds its exit. The task's poststop work happens here. The caller holds the lifecycle lock.
  */
-async function recordExitAndDeleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus): Promise<ExitStatus | undefined> {
+async function recordExitAndDeleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus, oom?: Promise<boolean>): Promise<ExitStatus | undefined> {
   // On a full disk the exit goes unrecorded, but the task still goes: kept, it would hold its shim
   // and its addresses, and the container could neither start again nor be removed without -f.
-  await recordExit(scope, container.paths, container.record.Id, ended).catch(unlessWriteRefused)
+  await recordExit(scope, container.paths, container.record.Id, ended, oom).catch(unlessWriteRefused)
   try {
     return await deleteTaskHere(scope, taskOwner(container))
   } catch (error) {
@@ -716,9 +716,12 @@ async function recordExitAndDeleteTask(scope: ContainerScope, container: LoadedC
 export async function deleteTask(scope: ContainerScope, container: LoadedContainer, ended: ExitStatus, pid: number): Promise<ExitStatus | undefined> {
   try {
     return await withContainerLock(container, async (current) => {
+      // The OOM look beside the task's (it never fails): unused when the task is another by now.
+      const oom = oomKilled(scope, current.record.Id)
+      oom.catch(() => undefined)
       const task = await getTask(scope, current.record.Id)
       if (task?.status !== 'STOPPED' || task.pid !== pid) return undefined
-      return recordExitAndDeleteTask(scope, current, ended)
+      return recordExitAndDeleteTask(scope, current, ended, oom)
     })
   } catch (error) {
     if (error instanceof NoSuchContainerError) return undefined
