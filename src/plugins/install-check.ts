@@ -194,9 +194,12 @@ export async function pluginWarnings(config: Interfaces.Config, plugin: Interfac
   })
 }
 
-/** A command's id and aliases, as oclif registers them (`image:ls`). */
-function commandIds(plugin: Interfaces.Plugin): string[] {
-  return plugin.commands.flatMap((command) => [command.id, ...command.aliases])
+/**
+ * A command's id and aliases, hidden ones too, as oclif registers them (`image:ls`). A manifest
+ * written by hand may leave its entries' lists out, which oclif takes for none.
+ */
+export function commandIds(plugin: Interfaces.Plugin): string[] {
+  return plugin.commands.flatMap((command) => [command.id, ...(command.aliases ?? []), ...(command.hiddenAliases ?? [])]).filter((id) => typeof id === 'string')
 }
 
 /** As typed: `image ls`. */

@@ -204,6 +204,30 @@ describe('plugins install, uninstall and refusal', () => {
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
   })
 
+  it('a manifest written by hand without aliases or flags is read as oclif reads it: refusal, uninstall and errors work beside it', async () => {
+    const plugin = await writePlugin('nerd-plugin-bare', {oclif: {commands: './commands'}}, {
+      'commands/bare/hello.js': "export default class Hello { static async run() { console.log('hello') } }\n",
+      'commands/bare/flag.js': "export default class Flag { static async run() { throw new Error('Flag --foo expects a value') } }\n",
+      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {'bare:hello': {id: 'bare:hello'}, 'bare:flag': {id: 'bare:flag'}}}),
+    }, {manifest: false})
+    const linked = await nerd(['plugins', 'link', plugin], {env})
+    assert.deepEqual([linked.code, linked.stderr], [0, `nerd: Linking plugin ${plugin}... done\n`])
+    try {
+      assert.equal(await nerdOk(['bare', 'hello'], {env}), 'hello\n')
+      const flag = await nerd(['bare', 'flag'], {env})
+      assert.deepEqual([flag.code, flag.stderr], [125, "flag needs an argument: --foo\nSee 'nerd bare flag --help'.\n"])
+      // A plugin refused at install is removed again, with the reason; others install and uninstall.
+      const refused = await nerd(['plugins', 'install', badApi], {env})
+      assert.equal(refused.code, 1, refused.stderr)
+      assert.match(refused.stderr, /^Error: plugin "nerd-plugin-badapi" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+; it was not installed$/m)
+      await nerdOk(['plugins', 'install', fixture], {env})
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
+      assert.equal(await nerdOk(['plugins'], {env}), `nerd-plugin-bare 1.0.0 (link) ${plugin}\n`)
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-bare'], {env})
+    }
+  })
+
   it('exits once the command is done when a hook outlives its time limit, failing or warning as the event says', async () => {
     const plugin = await writePlugin('nerd-plugin-hang', {
       oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:container:start': './hooks/start.js'}},

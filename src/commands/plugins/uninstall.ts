@@ -15,7 +15,7 @@ export default class PluginsUninstall extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv} = await this.parse(PluginsUninstall)
-    const [{runOclifPluginsCommand}, {bundledPluginNames}, {cacheNameOf, removeCommandCaches}] = await Promise.all([
+    const [{runOclifPluginsCommand}, {bundledPluginNames, commandIds}, {cacheNameOf, removeCommandCaches}] = await Promise.all([
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
       import('../../plugins/code-cache.ts'),
@@ -27,7 +27,7 @@ export default class PluginsUninstall extends NerdCommand {
     })
     // The code caches of their commands, unless a command kept has the same cache name.
     const cacheNames = (removing: boolean) =>
-      new Set(this.config.getPluginsList().filter((plugin) => removed.includes(plugin.name) === removing).flatMap((plugin) => plugin.commands.flatMap((command) => [command.id, ...command.aliases].flatMap((id) => cacheNameOf(id) ?? []))))
+      new Set(this.config.getPluginsList().filter((plugin) => removed.includes(plugin.name) === removing).flatMap((plugin) => commandIds(plugin).flatMap((id) => cacheNameOf(id) ?? [])))
     const kept = cacheNames(false)
     const unusedCaches = new Set([...cacheNames(true)].filter((name) => !kept.has(name)))
     await runOclifPluginsCommand(this.config, 'plugins:uninstall', this.argv)
