@@ -12,6 +12,7 @@ import {pluginDefaultSettings} from '../config/config.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {hookDeclarationProblems, readNerdSettings} from '../hooks/discovery.ts'
+import {describeThrown} from '../hooks/errors.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
@@ -20,10 +21,30 @@ import {forgetInstalledPlugins, restoreInstalledPlugins, versionInstalledBefore}
 /**
  * oclif's `plugins:postinstall` hook for nerd: uninstalls a plugin pluginRefusal refuses, or when it
  * replaced a version installed before, puts that one back; and gives the warnings about the plugin
- * just installed.
+ * just installed. A plugin whose checks fail is taken back the same way, with what failed.
  */
 export async function checkInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config}): Promise<void> {
   const {config} = options
+  try {
+    await checkPlugins.call(this, config)
+  } catch (error) {
+    // oclif's runHook passes on only what this.error throws: anything else would end the install
+    // without a word, leaving the plugin installed (and uninstall fails the same way from here).
+    if ((error as {oclif?: {exit?: unknown}}).oclif?.exit !== undefined) throw error
+    const arriving = config.getPluginsList().find((plugin) => isUsers(config, plugin) && plugin.type === 'core')
+    const failure = checkFailure(arriving?.name, error)
+    const earlier = arriving ? await versionInstalledBefore(config.dataDir, arriving.name) : undefined
+    if (!(await restoreInstalledPlugins(config.dataDir))) this.error(failure, {exit: 1})
+    this.error(`${failure}; it was not installed${earlier === undefined ? '' : `: ${earlierStays(earlier)}`}`, {exit: 1})
+  }
+}
+
+/** The line for a check of plugin `name` that failed in a way nerd did not foresee. */
+export function checkFailure(name: string | undefined, error: unknown): string {
+  return `cannot check ${name === undefined ? 'the plugin' : `plugin "${name}"`}: ${describeThrown(error)}`
+}
+
+async function checkPlugins(this: Hook.Context, config: Interfaces.Config): Promise<void> {
   for (const plugin of config.getPluginsList()) {
     if (!isUsers(config, plugin)) continue
     // oclif's installer loads the plugin it installed as a plain Plugin: not typed 'user' yet.

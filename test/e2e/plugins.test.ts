@@ -228,6 +228,23 @@ describe('plugins install, uninstall and refusal', () => {
     }
   })
 
+  it('a plugin nerd fails to check is refused with the reason, at install and link, and nothing of it stays', async () => {
+    const data = join(home, 'data', 'nerd')
+    // A hook path with a NUL character in it: node's file functions throw a TypeError of their own for it.
+    const plugin = await writePlugin('nerd-plugin-nul', {oclif: {hooks: {'nerd:container:start': './hooks/start\u0000.js'}}, nerd: {hookApi: '^1'}})
+    const failure = (what: string) => new RegExp(`^Error: cannot check plugin "nerd-plugin-nul": The argument 'path' must be a string, Uint8Array, or URL without null bytes\\. Received .*; it was not ${what}$`, 'm')
+    const installed = await nerd(['plugins', 'install', plugin], {env})
+    assert.equal(installed.code, 1, installed.stderr)
+    assert.match(installed.stderr, failure('installed'))
+    assert.deepEqual((JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}).dependencies ?? {}, {})
+    assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
+    assert.deepEqual(await readdir(join(data, 'packs')), [])
+    const linked = await nerd(['plugins', 'link', plugin], {env})
+    assert.equal(linked.code, 1, linked.stderr)
+    assert.match(linked.stderr, failure('linked'))
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
   it('exits once the command is done when a hook outlives its time limit, failing or warning as the event says', async () => {
     const plugin = await writePlugin('nerd-plugin-hang', {
       oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:container:start': './hooks/start.js'}},
