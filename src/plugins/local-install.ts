@@ -118,20 +118,34 @@ export async function undoingFailedInstall(install: () => Promise<void>): Promis
       await restoreInstalledPlugins(dataDir)
       throw new NerdError(`${reason}; it was not installed: ${earlierStays(earlier)}`, {cause: error})
     }
-    await promisify(execFile)(process.execPath, [npmCli(), 'uninstall', '--no-audit', '--no-fund', '--ignore-scripts', ...added], {cwd: dataDir}).catch(() => undefined)
-    // What npm did not take (a package missing from its lock file) goes all the same.
-    for (const leftover of added) await rm(join(dataDir, 'node_modules', leftover), {recursive: true, force: true})
+    await removeStrandedCopies(added)
     throw new NerdError(`${reason}; it was not installed`, {cause: error})
   } finally {
     await forgetInstalledPlugins(dataDir)
   }
 }
 
-/** The npm dependencies of nerd's plugin data directory, and the plugins oclif lists there. */
-async function dataManifest(): Promise<{dependencies: string[]; plugins: string[]}> {
+/**
+ * Takes out of nerd's data directory (its npm dependencies and node_modules) the copies of the
+ * plugins `names` that oclif does not list as installed (any more): oclif's link of a plugin that
+ * was installed replaces it in oclif's list but leaves its copy, which nothing loads and uninstall
+ * would then leave behind.
+ */
+export async function removeStrandedCopies(names: readonly string[]): Promise<void> {
+  const dataDir = pluginDataDir(process.env)
+  const {dependencies, installed} = await dataManifest()
+  const stranded = names.filter((name) => !installed.includes(name) && (dependencies.includes(name) || existsSync(join(dataDir, 'node_modules', name))))
+  if (stranded.length === 0) return
+  await promisify(execFile)(process.execPath, [npmCli(), 'uninstall', '--no-audit', '--no-fund', '--ignore-scripts', ...stranded], {cwd: dataDir}).catch(() => undefined)
+  // What npm did not take (a package missing from its lock file) goes all the same.
+  for (const leftover of stranded) await rm(join(dataDir, 'node_modules', leftover), {recursive: true, force: true})
+}
+
+/** The npm dependencies of nerd's plugin data directory, the plugins oclif lists there, and those of them installed (not linked). */
+async function dataManifest(): Promise<{dependencies: string[]; plugins: string[]; installed: string[]}> {
   const manifest: {dependencies?: Record<string, string>; oclif?: {plugins?: unknown[]}} = await readFile(join(pluginDataDir(process.env), 'package.json'), 'utf8').then((text) => JSON.parse(text), () => ({}))
-  const plugins = (manifest.oclif?.plugins ?? []).flatMap((entry) => (typeof entry === 'string' ? [entry] : typeof (entry as {name?: unknown})?.name === 'string' ? [(entry as {name: string}).name] : []))
-  return {dependencies: Object.keys(manifest.dependencies ?? {}), plugins}
+  const entries = (manifest.oclif?.plugins ?? []).flatMap((entry) => (typeof entry === 'string' ? [{name: entry, type: 'user'}] : typeof (entry as {name?: unknown})?.name === 'string' ? [entry as {name: string; type?: unknown}] : []))
+  return {dependencies: Object.keys(manifest.dependencies ?? {}), plugins: entries.map(({name}) => name), installed: entries.flatMap(({name, type}) => (type === 'user' ? [name] : []))}
 }
 
 /**

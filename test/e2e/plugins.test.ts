@@ -245,6 +245,31 @@ describe('plugins install, uninstall and refusal', () => {
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
   })
 
+  it('link over an installed plugin takes its installed copy away, and uninstall leaves nothing of either', async () => {
+    const data = join(home, 'data', 'nerd')
+    const created = join(home, 'nerd-plugin-relinked')
+    const left = async () => ({
+      dependencies: (JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}).dependencies ?? {},
+      modules: (await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')),
+      packs: await readdir(join(data, 'packs')).catch(() => []),
+    })
+    await nerdOk(['plugins', 'new', created], {env})
+    await nerdOk(['plugins', 'install', created], {env})
+    await nerdOk(['plugins', 'link', created], {env})
+    assert.deepEqual(await left(), {dependencies: {}, modules: [], packs: []})
+    assert.equal(await nerdOk(['relinked', 'hello'], {env}), 'hello from nerd-plugin-relinked\n')
+    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-relinked'], {env})
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    // A data directory where an earlier nerd's link left the installed copy: uninstall takes it too.
+    await nerdOk(['plugins', 'install', created], {env})
+    const file = join(data, 'package.json')
+    const manifest = JSON.parse(await readFile(file, 'utf8')) as {oclif: {plugins: object[]}}
+    manifest.oclif.plugins = [{name: 'nerd-plugin-relinked', root: created, type: 'link'}]
+    await writeFile(file, JSON.stringify(manifest))
+    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-relinked'], {env})
+    assert.deepEqual(await left(), {dependencies: {}, modules: [], packs: []})
+  })
+
   it('exits once the command is done when a hook outlives its time limit, failing or warning as the event says', async () => {
     const plugin = await writePlugin('nerd-plugin-hang', {
       oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:container:start': './hooks/start.js'}},

@@ -22,7 +22,7 @@ built for another major version of nerd's hook API is refused.`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PluginsLink)
-    const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, checkFailure, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem}] = await Promise.all([
+    const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, checkFailure, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
@@ -58,6 +58,9 @@ built for another major version of nerd's hook API is refused.`
     const lockFiles = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']
     const nothingToInstall = flags.install && !lockFiles.some((name) => existsSync(join(root, name)))
     await runOclifPluginsCommand(this.config, 'plugins:link', nothingToInstall ? [...this.argv.filter((word) => word !== '--install'), '--no-install'] : this.argv)
+    // The link takes the place of the plugin's installed copy, if it had one: that goes.
+    await removeStrandedCopies([plugin.name])
+    await removeUnusedPacks()
     printWarnings(warnings)
   }
 }

@@ -31,7 +31,9 @@ export default class PluginsUninstall extends NerdCommand {
     const kept = cacheNames(false)
     const unusedCaches = new Set([...cacheNames(true)].filter((name) => !kept.has(name)))
     await runOclifPluginsCommand(this.config, 'plugins:uninstall', this.argv)
-    const {removeUnusedPacks} = await import('../../plugins/local-install.ts')
+    const {removeStrandedCopies, removeUnusedPacks} = await import('../../plugins/local-install.ts')
+    // A copy installed before the plugin was linked, which oclif uninstalls only for a plugin installed.
+    await removeStrandedCopies(removed)
     await removeUnusedPacks()
     await removeCommandCaches(unusedCaches)
     await this.warnAboutRecordingContainers(removed)
