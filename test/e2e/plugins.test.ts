@@ -107,16 +107,22 @@ describe('plugins install, uninstall and refusal', () => {
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), 'none\n')
   })
 
-  it('installs a plugin from an npm tarball', async () => {
+  it('installs a plugin from an npm tarball, from a copy of it: plugins update works once the file is gone', async () => {
     const packDir = join(home, 'pack')
+    const packs = join(home, 'data', 'nerd', 'packs')
     await run('mkdir', ['-p', packDir])
     const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', packDir, fixture])
     const tarball = join(packDir, (JSON.parse(stdout) as {filename: string}[])[0]!.filename)
     await nerdOk(['plugins', 'install', tarball], {env})
     assert.match(await nerdOk(['plugins'], {env}), /^nerd-plugin-hookfixture 1\.0\.0$/m)
+    assert.match((await readdir(packs)).join(' '), /^nerd-plugin-hookfixture-1\.0\.0-[0-9a-f]{12}\.tgz$/)
+    await rm(packDir, {recursive: true})
+    await nerdOk(['plugins', 'update'], {env})
+    assert.match(await nerdOk(['plugins'], {env}), /^nerd-plugin-hookfixture 1\.0\.0$/m)
     // docker's name for it (`docker plugin rm`).
     await nerdOk(['plugins', 'rm', 'nerd-plugin-hookfixture'], {env})
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.deepEqual(await readdir(packs), [])
   })
 
   it('a plugin not named, or a directory that holds none, is one line of error, as docker\'s usage errors', async () => {
