@@ -798,6 +798,29 @@ export default class Nerd {
     assert.deepEqual((await caches()).filter((name) => name === 'cached' || name === 'version'), ['version'])
   })
 
+  it('plugins reset removes every plugin, and their tarballs and their commands\' code caches with them', async () => {
+    const cacheHome = join(home, 'cache-reset')
+    const cached = {...env, XDG_CACHE_HOME: cacheHome}
+    const packs = join(home, 'data', 'nerd', 'packs')
+    const caches = async () => {
+      const root = join(cacheHome, 'nerd', 'code-cache')
+      const names: string[] = []
+      for (const bundle of await readdir(root)) names.push(...(await readdir(join(root, bundle))).map((file) => file.split('-').slice(6).join('-')))
+      return names.filter((name) => name.startsWith('wiped') || name === 'version').sort()
+    }
+    const created = join(home, 'nerd-plugin-wiped')
+    await nerdOk(['plugins', 'new', created], {env: cached})
+    await nerdOk(['plugins', 'install', created], {env: cached})
+    assert.equal(await nerdOk(['wiped', 'hello'], {env: cached}), 'hello from nerd-plugin-wiped\n')
+    await nerdOk(['version'], {env: cached})
+    assert.deepEqual(await caches(), ['version', 'wiped'])
+    assert.equal((await readdir(packs)).length, 1)
+    await nerdOk(['plugins', 'reset'], {env: cached})
+    assert.match(await nerdOk(['plugins'], {env: cached}), /No plugins installed/)
+    assert.deepEqual(await readdir(packs), [])
+    assert.deepEqual(await caches(), ['version'])
+  })
+
   it('a plugin command that cannot load or throws is named, and only when it is run', async () => {
     const broken = await writePlugin('nerd-plugin-badcmd', {oclif: {commands: './commands'}}, {
       'commands/bad/syntax.js': 'export default class X { static async run( {\n',
