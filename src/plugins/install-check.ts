@@ -199,7 +199,8 @@ export function bundleConflict(config: Interfaces.Config, plugin: Interfaces.Plu
 
 /**
  * The warnings about `plugin` (and the plugins it carries as a bundle) worth giving when it is
- * installed or linked.
+ * installed or linked. Commands without a manifest listing them are one: oclif then imports each
+ * command's module at every start of nerd to list them, and so runs plugin code on `nerd ps` too.
  */
 export async function pluginWarnings(config: Interfaces.Config, plugin: Interfaces.Plugin): Promise<string[]> {
   const arriving = [plugin, ...(await bundledPlugins(plugin)).carried]
@@ -211,6 +212,7 @@ export async function pluginWarnings(config: Interfaces.Config, plugin: Interfac
       ...sharedCommands(config, each, names),
       ...hookDeclarationProblems(each),
       ...unloadableHookModules(each),
+      ...(each.hasManifest || each.commandIDs.length === 0 ? [] : [`plugin "${each.name}" has commands but no oclif.manifest.json of its version (${each.version}): every nerd command imports their modules to list them; ship one (see "Commands" in nerd's plugin guide)`]),
     ]
   })
 }
