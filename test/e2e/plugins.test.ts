@@ -753,9 +753,13 @@ export default class Nerd {
       const lacking = await nerd(['compose', 'frob', 'x'], {env})
       assert.deepEqual([lacking.code, lacking.stderr], [1, "unknown command: nerd compose frob\nRun 'nerd --help' for more information\n"])
       // A nerd the command runs works with its parent's settings: the data root, as every other.
-      const child = JSON.parse(await nerdOk(['--insecure-registry', 'globals', 'nerd', 'info', '--format', '{{json .}}'], {env})) as {DockerRootDir: string; Settings: {key: string; value: string; source: string}[]}
+      type Info = {DockerRootDir: string; Settings: {key: string; value: string; source: string}[]}
+      const child = JSON.parse(await nerdOk(['--insecure-registry', 'globals', 'nerd', 'info', '--format', '{{json .}}'], {env})) as Info
       assert.equal(child.DockerRootDir, fileDataRoot())
-      assert.deepEqual(child.Settings.find((setting) => setting.key === 'insecure_registry'), {key: 'insecure_registry', value: 'true', source: 'env NERD_SETTINGS'})
+      assert.deepEqual(child.Settings.find((setting) => setting.key === 'insecure_registry'), {key: 'insecure_registry', value: 'true', source: 'flag --insecure-registry'})
+      // Its info lists what the parent's own does: the settings that are not nerd's defaults, from where the parent had them.
+      const parent = JSON.parse(await nerdOk(['--insecure-registry', 'info', '--format', '{{json .}}'], {env})) as Info
+      assert.deepEqual(child.Settings, parent.Settings)
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-globals'], {env})
     }
