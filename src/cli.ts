@@ -207,7 +207,8 @@ async function commandNamed(argv: string[]): Promise<NamedCommand | undefined> {
     if (!command) continue
     const fromUser = command.pluginType === 'user' || command.pluginType === 'link'
     const takesArguments = command.strict === false || Object.keys(command.args ?? {}).length > 0
-    return {id: words.slice(0, count).join(' '), flags: command.flags, takesArguments, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
+    // A plugin's manifest written by hand may leave `flags` out, which oclif takes for none.
+    return {id: words.slice(0, count).join(' '), flags: command.flags ?? {}, takesArguments, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
   }
   return undefined
 }

@@ -48,6 +48,7 @@ import PluginsInstall from './commands/plugins/install.ts'
 import PluginsLink from './commands/plugins/link.ts'
 import PluginsLs from './commands/plugins/ls.ts'
 import PluginsNew from './commands/plugins/new.ts'
+import PluginsReset from './commands/plugins/reset.ts'
 import PluginsUninstall from './commands/plugins/uninstall.ts'
 import SystemDf from './commands/system/df.ts'
 import SystemPrune from './commands/system/prune.ts'
@@ -114,6 +115,7 @@ export const COMMANDS = {
   'plugins:link': PluginsLink,
   'plugins:ls': PluginsLs,
   'plugins:new': PluginsNew,
+  'plugins:reset': PluginsReset,
   'plugins:uninstall': PluginsUninstall,
   port: Port,
   ps: Ps,

@@ -104,6 +104,7 @@ export function defaultCgroupManager(exists: (path: string) => boolean = existsS
 export async function loadConfig({globals, env, defaultConfigFile = DEFAULT_CONFIG_FILE, isAncestor = runningUnder}: LoadConfigOptions): Promise<NerdConfig> {
   const [file, pluginDefaults] = await Promise.all([readConfigFile(env, defaultConfigFile), readPluginDefaults(env)])
   const inherited = parentNerdSettings(env, isAncestor)
+  const inheritedSources = inherited === undefined ? undefined : parentSettingSources(env)
   const sources = {} as Record<ConfigName, SettingSource>
   const config = {configFile: file?.path, sources} as NerdConfig
   const defaults = staticDefaults()
@@ -113,17 +114,23 @@ export async function loadConfig({globals, env, defaultConfigFile = DEFAULT_CONF
     const fromEnv = variable ? env[variable] : undefined
     const fromFlag = globals[name]
     const fromParent = inherited?.[name]
+    // Where the parent nerd had it from; one of its defaults is this nerd's to resolve.
+    const parentSource = fromParent === undefined ? undefined : (inheritedSources?.[name] ?? {kind: 'env', variable: 'NERD_SETTINGS'})
     const fromFile = file?.settings[name]
     const fromPlugin = pluginDefaults.find((plugin) => plugin.settings[name] !== undefined)
+    const envValue = fromFlag === undefined && variable && fromEnv ? settingFromEnvironment(name, variable, fromEnv) : undefined
+    // A parent nerd sets containerd's variables for its plugin command: one that still holds the
+    // parent's value is the parent's setting, from the parent's source.
+    const exportedByParent = envValue !== undefined && inheritedSources?.[name] !== undefined && envValue === fromParent
     if (fromFlag !== undefined) {
       Object.assign(config, {[name]: fromFlag})
       sources[name] = {kind: 'flag', flag: `--${SETTING_SPECS[name].flag}`}
-    } else if (variable && fromEnv) {
-      Object.assign(config, {[name]: settingFromEnvironment(name, variable, fromEnv)})
+    } else if (variable && envValue !== undefined && !exportedByParent) {
+      Object.assign(config, {[name]: envValue})
       sources[name] = {kind: 'env', variable}
-    } else if (fromParent !== undefined) {
+    } else if (parentSource !== undefined && parentSource.kind !== 'default') {
       Object.assign(config, {[name]: fromParent})
-      sources[name] = {kind: 'env', variable: 'NERD_SETTINGS'}
+      sources[name] = parentSource
     } else if (file && fromFile !== undefined) {
       Object.assign(config, {[name]: fromFile})
       sources[name] = {kind: 'file', path: file.path}
@@ -193,6 +200,35 @@ function parentNerdSettings(env: LoadConfigOptions['env'], isAncestor: (pid: num
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new NerdError('environment variable NERD_SETTINGS must be an object of nerd.toml keys')
   return settingsFromDocument('environment variable NERD_SETTINGS', document as Record<string, unknown>)
+}
+
+/**
+ * Where the parent nerd had each of the settings in NERD_SETTINGS from (NERD_SETTINGS_SOURCES,
+ * written with it), so that `nerd info` tells the same as the parent would. nerd writes it, and
+ * `nerd info` is all it serves: an entry that does not read as a source is left out, and the
+ * setting's source is then NERD_SETTINGS itself.
+ */
+function parentSettingSources(env: LoadConfigOptions['env']): Partial<Record<SettingName, SettingSource>> {
+  let document: unknown
+  try {
+    document = JSON.parse(env.NERD_SETTINGS_SOURCES ?? '{}')
+  } catch {
+    return {}
+  }
+  if (typeof document !== 'object' || document === null) return {}
+  const sources: Partial<Record<SettingName, SettingSource>> = {}
+  for (const [key, source] of Object.entries(document)) {
+    const name = SETTING_BY_KEY.get(key)
+    if (name !== undefined && isSettingSource(source)) sources[name] = source
+  }
+  return sources
+}
+
+function isSettingSource(value: unknown): value is SettingSource {
+  if (typeof value !== 'object' || value === null) return false
+  const source = value as Record<string, unknown>
+  const field = {flag: 'flag', env: 'variable', file: 'path', plugin: 'name'}[source.kind as string]
+  return source.kind === 'default' || (field !== undefined && typeof source[field] === 'string')
 }
 
 /** Whether process `pid` is this process's parent, or the parent's parent, and so on (Linux's /proc). */

@@ -15,6 +15,7 @@ import type {
   NerdHookContext,
   NerdHookEvent,
   NerdHookPayload,
+  ResolveHookSource,
   ResolvedSource,
   RuntimeSpec,
   UnpackPlan,
@@ -122,7 +123,7 @@ const combiners: {[E in NerdHookEvent]: Combiner<E>} = {
         if (isRecord(result) && typeof result.dispose === 'function') await (result.dispose as () => Promise<void>).call(result)
         throw invalidResult(step, event, problem)
       }
-      return {plugin: step.plugin.name, source: result as ResolvedSource}
+      return {plugin: step.plugin.name, source: sourceForPull(result as ResolveHookSource)}
     }
     return undefined
   },
@@ -356,6 +357,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isStringRecord(value: unknown): value is Record<string, string> {
   return isRecord(value) && Object.values(value).every((entry) => typeof entry === 'string')
+}
+
+/** The source a resolve hook returned, read once, with a `dispose` that returns a promise whether the plugin's does or not. */
+function sourceForPull(source: ResolveHookSource): ResolvedSource {
+  const {reference, name, dispose} = source
+  return {kind: 'registry', reference, ...(name === undefined ? {} : {name}), ...(dispose === undefined ? {} : {dispose: async () => void (await dispose.call(source))})}
 }
 
 function resolvedSourceProblem(value: unknown): string | undefined {

@@ -207,15 +207,22 @@ export interface ImageResolvePayload {
 export interface ResolvedSourceCommon {
   /** The name to store the image under, when not the reference itself (IPFS uses the bare CID). */
   name?: string
-  /** Called once the pull is over, succeeded or not: remove temporary files, stop a helper. */
-  dispose?(): Promise<void>
+  /**
+   * Called once the pull is over, succeeded or not: remove temporary files, stop a helper. It may be
+   * synchronous or return a promise, which nerd awaits.
+   */
+  dispose?(): void | Promise<void>
 }
 
 /**
- * Where pull fetches the image from instead of the reference the user typed: a registry reference
- * (one the plugin serves on localhost, for example). `kind` leaves room for other sources later.
+ * What a `nerd:image:resolve` hook returns: where pull fetches the image from instead of the
+ * reference the user typed, a registry reference (one the plugin serves on localhost, for
+ * example). `kind` leaves room for other sources later.
  */
-export type ResolvedSource = ResolvedSourceCommon & {kind: 'registry'; reference: string}
+export type ResolveHookSource = ResolvedSourceCommon & {kind: 'registry'; reference: string}
+
+/** A resolve hook's source as nerd's pull takes it: its `dispose`, if any, returns a promise. */
+export type ResolvedSource = Omit<ResolveHookSource, 'dispose'> & {dispose?(): Promise<void>}
 
 // ---------------------------------------------------------------------------------------------
 // nerd:image:verify
@@ -442,7 +449,7 @@ export interface NerdHookEvents {
    * Turns a reference (or a custom scheme such as `ipfs://`) into a source pull can fetch.
    * Plugins are asked in order; the first one that returns a source wins, the rest are not called.
    */
-  'nerd:image:resolve': {payload: ImageResolvePayload; result: ResolvedSource | undefined}
+  'nerd:image:resolve': {payload: ImageResolvePayload; result: ResolveHookSource | undefined}
   /**
    * Verifies fetched content before anything is unpacked. Every plugin runs, in order. A
    * rejection, a thrown error or a timeout fails the pull (fail closed), and so does a verifier in

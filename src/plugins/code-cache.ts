@@ -5,8 +5,10 @@
  */
 import {readdir, rm} from 'node:fs/promises'
 import {join} from 'node:path'
+import type {Interfaces} from '@oclif/core'
 import {splitGlobalArgs} from '../config/argv.ts'
 import {userCacheDir} from '../paths.ts'
+import {commandIds} from './install-check.ts'
 
 /** The cache name of the command `id` (oclif's `qa:info`), as bin/run.js picks it: the words splitGlobalArgs takes for the command's. */
 export function cacheNameOf(id: string): string | undefined {
@@ -29,4 +31,11 @@ export async function removeCommandCaches(names: ReadonlySet<string>): Promise<v
       if (names.has(name)) await rm(join(root, bundle, file), {force: true})
     }
   }
+}
+
+/** The cache names of the commands of the plugins `removed` picks out of `plugins`, but for those a command kept has too. */
+export function unusedCacheNames(plugins: readonly Interfaces.Plugin[], removed: (plugin: Interfaces.Plugin) => boolean): Set<string> {
+  const cacheNames = (removing: boolean) => new Set(plugins.filter((plugin) => removed(plugin) === removing).flatMap((plugin) => commandIds(plugin).flatMap((id) => cacheNameOf(id) ?? [])))
+  const kept = cacheNames(false)
+  return new Set([...cacheNames(true)].filter((name) => !kept.has(name)))
 }

@@ -12,6 +12,7 @@ import {pluginDefaultSettings} from '../config/config.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {hookDeclarationProblems, readNerdSettings} from '../hooks/discovery.ts'
+import {describeThrown} from '../hooks/errors.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
@@ -20,10 +21,30 @@ import {forgetInstalledPlugins, restoreInstalledPlugins, versionInstalledBefore}
 /**
  * oclif's `plugins:postinstall` hook for nerd: uninstalls a plugin pluginRefusal refuses, or when it
  * replaced a version installed before, puts that one back; and gives the warnings about the plugin
- * just installed.
+ * just installed. A plugin whose checks fail is taken back the same way, with what failed.
  */
 export async function checkInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config}): Promise<void> {
   const {config} = options
+  try {
+    await checkPlugins.call(this, config)
+  } catch (error) {
+    // oclif's runHook passes on only what this.error throws: anything else would end the install
+    // without a word, leaving the plugin installed (and uninstall fails the same way from here).
+    if ((error as {oclif?: {exit?: unknown}}).oclif?.exit !== undefined) throw error
+    const arriving = config.getPluginsList().find((plugin) => isUsers(config, plugin) && plugin.type === 'core')
+    const failure = checkFailure(arriving?.name, error)
+    const earlier = arriving ? await versionInstalledBefore(config.dataDir, arriving.name) : undefined
+    if (!(await restoreInstalledPlugins(config.dataDir))) this.error(failure, {exit: 1})
+    this.error(`${failure}; it was not installed${earlier === undefined ? '' : `: ${earlierStays(earlier)}`}`, {exit: 1})
+  }
+}
+
+/** The line for a check of plugin `name` that failed in a way nerd did not foresee. */
+export function checkFailure(name: string | undefined, error: unknown): string {
+  return `cannot check ${name === undefined ? 'the plugin' : `plugin "${name}"`}: ${describeThrown(error)}`
+}
+
+async function checkPlugins(this: Hook.Context, config: Interfaces.Config): Promise<void> {
   for (const plugin of config.getPluginsList()) {
     if (!isUsers(config, plugin)) continue
     // oclif's installer loads the plugin it installed as a plain Plugin: not typed 'user' yet.
@@ -178,7 +199,8 @@ export function bundleConflict(config: Interfaces.Config, plugin: Interfaces.Plu
 
 /**
  * The warnings about `plugin` (and the plugins it carries as a bundle) worth giving when it is
- * installed or linked.
+ * installed or linked. Commands without a manifest listing them are one: oclif then imports each
+ * command's module at every start of nerd to list them, and so runs plugin code on `nerd ps` too.
  */
 export async function pluginWarnings(config: Interfaces.Config, plugin: Interfaces.Plugin): Promise<string[]> {
   const arriving = [plugin, ...(await bundledPlugins(plugin)).carried]
@@ -190,13 +212,17 @@ export async function pluginWarnings(config: Interfaces.Config, plugin: Interfac
       ...sharedCommands(config, each, names),
       ...hookDeclarationProblems(each),
       ...unloadableHookModules(each),
+      ...(each.hasManifest || each.commandIDs.length === 0 ? [] : [`plugin "${each.name}" has commands but no oclif.manifest.json of its version (${each.version}): every nerd command imports their modules to list them; ship one (see "Commands" in nerd's plugin guide)`]),
     ]
   })
 }
 
-/** A command's id and aliases, as oclif registers them (`image:ls`). */
-function commandIds(plugin: Interfaces.Plugin): string[] {
-  return plugin.commands.flatMap((command) => [command.id, ...command.aliases])
+/**
+ * A command's id and aliases, hidden ones too, as oclif registers them (`image:ls`). A manifest
+ * written by hand may leave its entries' lists out, which oclif takes for none.
+ */
+export function commandIds(plugin: Interfaces.Plugin): string[] {
+  return plugin.commands.flatMap((command) => [command.id, ...(command.aliases ?? []), ...(command.hiddenAliases ?? [])]).filter((id) => typeof id === 'string')
 }
 
 /** As typed: `image ls`. */

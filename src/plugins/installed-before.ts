@@ -65,9 +65,10 @@ export async function pluginsReplaced(dataDir: string): Promise<string[]> {
   return replaced
 }
 
-/** Puts back the plugins recorded before the install under way. */
-export async function restoreInstalledPlugins(dataDir: string): Promise<void> {
+/** Puts back the plugins recorded before the install under way: false when nothing was recorded. */
+export async function restoreInstalledPlugins(dataDir: string): Promise<boolean> {
   const record = recordDir(dataDir)
+  if (!existsSync(record)) return false
   for (const file of MANIFESTS) {
     if (existsSync(join(record, file))) await rename(join(record, file), join(dataDir, file))
     else await rm(join(dataDir, file), {force: true})
@@ -80,6 +81,7 @@ export async function restoreInstalledPlugins(dataDir: string): Promise<void> {
     await rm(join(dataDir, 'node_modules', '.package-lock.json'), {force: true})
   }
   await forgetInstalledPlugins(dataDir)
+  return true
 }
 
 /** Drops the record, once the install under way is done. */

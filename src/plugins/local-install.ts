@@ -3,13 +3,15 @@
  * shorthand, so a path that exists is turned into a `file:` spec first, and one that does not but
  * looks like a path is refused at once. A directory is packed into a tarball under nerd's data
  * directory, so that the plugin is a copy (npm would link a directory, and the plugin would break
- * when its sources move); a vendor bundle's plugins go into it.
+ * when its sources move); a vendor bundle's plugins go into it. A tarball is copied there, so that
+ * `plugins update` does not depend on the file the user installed from either.
  */
 import {execFile} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {existsSync, statSync} from 'node:fs'
-import {mkdir, mkdtemp, readdir, readFile, rename, rm} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
-import {dirname, join, resolve} from 'node:path'
+import {basename, dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
@@ -58,6 +60,32 @@ async function packDirectory(directory: string): Promise<string> {
 }
 
 /**
+ * Copies the tarball at `path` into packs/, named as packDirectory names its own: the plugin is
+ * then installed from nerd's copy, which `plugins update` reinstalls it from when the file it was
+ * installed from has moved or gone.
+ */
+async function copyTarball(path: string): Promise<string> {
+  const destination = packsDir()
+  await mkdir(destination, {recursive: true})
+  let content: Buffer
+  try {
+    content = await readFile(path)
+  } catch (error) {
+    throw new NerdError(`cannot read the plugin tarball ${path}: ${(error as Error).message}`)
+  }
+  const named = join(destination, `${basename(path).replace(/\.(tgz|tar\.gz)$/, '')}-${createHash('sha1').update(content).digest('hex').slice(0, 12)}.tgz`)
+  // Written aside and renamed, as a pack is: an install at work elsewhere never sees half a file.
+  const copying = await mkdtemp(join(destination, '.packing-'))
+  try {
+    await writeFile(join(copying, 'plugin.tgz'), content)
+    await rename(join(copying, 'plugin.tgz'), named)
+  } finally {
+    await rm(copying, {recursive: true, force: true})
+  }
+  return named
+}
+
+/**
  * Why `directory` cannot hold a plugin, if so: it is missing, or has no package.json (which oclif
  * would report as a raw ENOENT). `shown` is how the message names it.
  */
@@ -74,8 +102,8 @@ export function looksLikePath(word: string): boolean {
 
 /**
  * The `plugins install` argv for oclif's installer: each local plugin path replaced by a `file:`
- * spec of a tarball. A word that looks like a path but names nothing is an error, before npm is
- * asked for anything.
+ * spec of a tarball in packs/ (a directory packed, a tarball copied). A word that looks like a path
+ * but names nothing is an error, before npm is asked for anything.
  */
 export async function installArgv(argv: readonly string[]): Promise<string[]> {
   const rewritten: string[] = []
@@ -86,7 +114,7 @@ export async function installArgv(argv: readonly string[]): Promise<string[]> {
       continue
     }
     const path = resolve(word)
-    rewritten.push(`file:${statSync(path).isDirectory() ? await packDirectory(path) : path}`)
+    rewritten.push(`file:${statSync(path).isDirectory() ? await packDirectory(path) : await copyTarball(path)}`)
   }
   return rewritten
 }
@@ -118,20 +146,34 @@ export async function undoingFailedInstall(install: () => Promise<void>): Promis
       await restoreInstalledPlugins(dataDir)
       throw new NerdError(`${reason}; it was not installed: ${earlierStays(earlier)}`, {cause: error})
     }
-    await promisify(execFile)(process.execPath, [npmCli(), 'uninstall', '--no-audit', '--no-fund', '--ignore-scripts', ...added], {cwd: dataDir}).catch(() => undefined)
-    // What npm did not take (a package missing from its lock file) goes all the same.
-    for (const leftover of added) await rm(join(dataDir, 'node_modules', leftover), {recursive: true, force: true})
+    await removeStrandedCopies(added)
     throw new NerdError(`${reason}; it was not installed`, {cause: error})
   } finally {
     await forgetInstalledPlugins(dataDir)
   }
 }
 
-/** The npm dependencies of nerd's plugin data directory, and the plugins oclif lists there. */
-async function dataManifest(): Promise<{dependencies: string[]; plugins: string[]}> {
+/**
+ * Takes out of nerd's data directory (its npm dependencies and node_modules) the copies of the
+ * plugins `names` that oclif does not list as installed (any more): oclif's link of a plugin that
+ * was installed replaces it in oclif's list but leaves its copy, which nothing loads and uninstall
+ * would then leave behind.
+ */
+export async function removeStrandedCopies(names: readonly string[]): Promise<void> {
+  const dataDir = pluginDataDir(process.env)
+  const {dependencies, installed} = await dataManifest()
+  const stranded = names.filter((name) => !installed.includes(name) && (dependencies.includes(name) || existsSync(join(dataDir, 'node_modules', name))))
+  if (stranded.length === 0) return
+  await promisify(execFile)(process.execPath, [npmCli(), 'uninstall', '--no-audit', '--no-fund', '--ignore-scripts', ...stranded], {cwd: dataDir}).catch(() => undefined)
+  // What npm did not take (a package missing from its lock file) goes all the same.
+  for (const leftover of stranded) await rm(join(dataDir, 'node_modules', leftover), {recursive: true, force: true})
+}
+
+/** The npm dependencies of nerd's plugin data directory, the plugins oclif lists there, and those of them installed (not linked). */
+async function dataManifest(): Promise<{dependencies: string[]; plugins: string[]; installed: string[]}> {
   const manifest: {dependencies?: Record<string, string>; oclif?: {plugins?: unknown[]}} = await readFile(join(pluginDataDir(process.env), 'package.json'), 'utf8').then((text) => JSON.parse(text), () => ({}))
-  const plugins = (manifest.oclif?.plugins ?? []).flatMap((entry) => (typeof entry === 'string' ? [entry] : typeof (entry as {name?: unknown})?.name === 'string' ? [(entry as {name: string}).name] : []))
-  return {dependencies: Object.keys(manifest.dependencies ?? {}), plugins}
+  const entries = (manifest.oclif?.plugins ?? []).flatMap((entry) => (typeof entry === 'string' ? [{name: entry, type: 'user'}] : typeof (entry as {name?: unknown})?.name === 'string' ? [entry as {name: string; type?: unknown}] : []))
+  return {dependencies: Object.keys(manifest.dependencies ?? {}), plugins: entries.map(({name}) => name), installed: entries.flatMap(({name, type}) => (type === 'user' ? [name] : []))}
 }
 
 /**

@@ -107,16 +107,22 @@ describe('plugins install, uninstall and refusal', () => {
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), 'none\n')
   })
 
-  it('installs a plugin from an npm tarball', async () => {
+  it('installs a plugin from an npm tarball, from a copy of it: plugins update works once the file is gone', async () => {
     const packDir = join(home, 'pack')
+    const packs = join(home, 'data', 'nerd', 'packs')
     await run('mkdir', ['-p', packDir])
     const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', packDir, fixture])
     const tarball = join(packDir, (JSON.parse(stdout) as {filename: string}[])[0]!.filename)
     await nerdOk(['plugins', 'install', tarball], {env})
     assert.match(await nerdOk(['plugins'], {env}), /^nerd-plugin-hookfixture 1\.0\.0$/m)
+    assert.match((await readdir(packs)).join(' '), /^nerd-plugin-hookfixture-1\.0\.0-[0-9a-f]{12}\.tgz$/)
+    await rm(packDir, {recursive: true})
+    await nerdOk(['plugins', 'update'], {env})
+    assert.match(await nerdOk(['plugins'], {env}), /^nerd-plugin-hookfixture 1\.0\.0$/m)
     // docker's name for it (`docker plugin rm`).
     await nerdOk(['plugins', 'rm', 'nerd-plugin-hookfixture'], {env})
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.deepEqual(await readdir(packs), [])
   })
 
   it('a plugin not named, or a directory that holds none, is one line of error, as docker\'s usage errors', async () => {
@@ -202,6 +208,72 @@ describe('plugins install, uninstall and refusal', () => {
       assert.deepEqual(await readdir(join(data, 'packs')), [])
     }
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
+  it('a manifest written by hand without aliases or flags is read as oclif reads it: refusal, uninstall and errors work beside it', async () => {
+    const plugin = await writePlugin('nerd-plugin-bare', {oclif: {commands: './commands'}}, {
+      'commands/bare/hello.js': "export default class Hello { static async run() { console.log('hello') } }\n",
+      'commands/bare/flag.js': "export default class Flag { static async run() { throw new Error('Flag --foo expects a value') } }\n",
+      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {'bare:hello': {id: 'bare:hello'}, 'bare:flag': {id: 'bare:flag'}}}),
+    }, {manifest: false})
+    const linked = await nerd(['plugins', 'link', plugin], {env})
+    assert.deepEqual([linked.code, linked.stderr], [0, `nerd: Linking plugin ${plugin}... done\n`])
+    try {
+      assert.equal(await nerdOk(['bare', 'hello'], {env}), 'hello\n')
+      const flag = await nerd(['bare', 'flag'], {env})
+      assert.deepEqual([flag.code, flag.stderr], [125, "flag needs an argument: --foo\nSee 'nerd bare flag --help'.\n"])
+      // A plugin refused at install is removed again, with the reason; others install and uninstall.
+      const refused = await nerd(['plugins', 'install', badApi], {env})
+      assert.equal(refused.code, 1, refused.stderr)
+      assert.match(refused.stderr, /^Error: plugin "nerd-plugin-badapi" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+; it was not installed$/m)
+      await nerdOk(['plugins', 'install', fixture], {env})
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
+      assert.equal(await nerdOk(['plugins'], {env}), `nerd-plugin-bare 1.0.0 (link) ${plugin}\n`)
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-bare'], {env})
+    }
+  })
+
+  it('a plugin nerd fails to check is refused with the reason, at install and link, and nothing of it stays', async () => {
+    const data = join(home, 'data', 'nerd')
+    // A hook path with a NUL character in it: node's file functions throw a TypeError of their own for it.
+    const plugin = await writePlugin('nerd-plugin-nul', {oclif: {hooks: {'nerd:container:start': './hooks/start\u0000.js'}}, nerd: {hookApi: '^1'}})
+    const failure = (what: string) => new RegExp(`^Error: cannot check plugin "nerd-plugin-nul": The argument 'path' must be a string, Uint8Array, or URL without null bytes\\. Received .*; it was not ${what}$`, 'm')
+    const installed = await nerd(['plugins', 'install', plugin], {env})
+    assert.equal(installed.code, 1, installed.stderr)
+    assert.match(installed.stderr, failure('installed'))
+    assert.deepEqual((JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}).dependencies ?? {}, {})
+    assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
+    assert.deepEqual(await readdir(join(data, 'packs')), [])
+    const linked = await nerd(['plugins', 'link', plugin], {env})
+    assert.equal(linked.code, 1, linked.stderr)
+    assert.match(linked.stderr, failure('linked'))
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
+  it('link over an installed plugin takes its installed copy away, and uninstall leaves nothing of either', async () => {
+    const data = join(home, 'data', 'nerd')
+    const created = join(home, 'nerd-plugin-relinked')
+    const left = async () => ({
+      dependencies: (JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}).dependencies ?? {},
+      modules: (await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')),
+      packs: await readdir(join(data, 'packs')).catch(() => []),
+    })
+    await nerdOk(['plugins', 'new', created], {env})
+    await nerdOk(['plugins', 'install', created], {env})
+    await nerdOk(['plugins', 'link', created], {env})
+    assert.deepEqual(await left(), {dependencies: {}, modules: [], packs: []})
+    assert.equal(await nerdOk(['relinked', 'hello'], {env}), 'hello from nerd-plugin-relinked\n')
+    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-relinked'], {env})
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    // A data directory where an earlier nerd's link left the installed copy: uninstall takes it too.
+    await nerdOk(['plugins', 'install', created], {env})
+    const file = join(data, 'package.json')
+    const manifest = JSON.parse(await readFile(file, 'utf8')) as {oclif: {plugins: object[]}}
+    manifest.oclif.plugins = [{name: 'nerd-plugin-relinked', root: created, type: 'link'}]
+    await writeFile(file, JSON.stringify(manifest))
+    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-relinked'], {env})
+    assert.deepEqual(await left(), {dependencies: {}, modules: [], packs: []})
   })
 
   it('exits once the command is done when a hook outlives its time limit, failing or warning as the event says', async () => {
@@ -353,6 +425,7 @@ export default async function () {
       'WARNING: plugin "nerd-plugin-collide" declares a hook for "nerd:image:verfy", an event this nerd never fires',
       'WARNING: plugin "nerd-plugin-collide" declares nerd.hookOrder "soon", not a number; using 100',
       'WARNING: plugin "nerd-plugin-collide" does not declare the nerd hook API it targets ("nerd": {"hookApi": "^1"} in its package.json); its hooks run anyway',
+      'WARNING: plugin "nerd-plugin-collide" has commands but no oclif.manifest.json of its version (1.0.0): every nerd command imports their modules to list them; ship one (see "Commands" in nerd\'s plugin guide)',
     ]
     for (const [verb, undo] of [['install', 'uninstall'], ['link', 'unlink']] as const) {
       const installed = await nerd(['plugins', verb, plugin], {env})
@@ -371,7 +444,8 @@ export default async function () {
     const first = await writePlugin('nerd-plugin-dupa', {oclif: {commands: './commands'}}, {'commands/dup/info.js': command('from dupa')}, {manifest: false})
     const second = await writePlugin('nerd-plugin-dupb', {oclif: {commands: './commands'}}, {'commands/dup/info.js': command('from dupb'), 'commands/dupb.js': command('dupb alias', ['dup:alias'])}, {manifest: false})
     const third = await writePlugin('nerd-plugin-dupc', {oclif: {commands: './commands'}}, {'commands/dup/info.js': command('from dupc'), 'commands/dup/alias.js': command('dupc alias')}, {manifest: false})
-    const warnings = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('WARNING'))
+    // Their commands are found without a manifest, for the aliases their classes declare (another test checks that warning).
+    const warnings = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('WARNING') && !line.includes('oclif.manifest.json'))
     await nerdOk(['plugins', 'install', first], {env})
     try {
       const installed = await nerd(['plugins', 'install', second], {env})
@@ -679,9 +753,13 @@ export default class Nerd {
       const lacking = await nerd(['compose', 'frob', 'x'], {env})
       assert.deepEqual([lacking.code, lacking.stderr], [1, "unknown command: nerd compose frob\nRun 'nerd --help' for more information\n"])
       // A nerd the command runs works with its parent's settings: the data root, as every other.
-      const child = JSON.parse(await nerdOk(['--insecure-registry', 'globals', 'nerd', 'info', '--format', '{{json .}}'], {env})) as {DockerRootDir: string; Settings: {key: string; value: string; source: string}[]}
+      type Info = {DockerRootDir: string; Settings: {key: string; value: string; source: string}[]}
+      const child = JSON.parse(await nerdOk(['--insecure-registry', 'globals', 'nerd', 'info', '--format', '{{json .}}'], {env})) as Info
       assert.equal(child.DockerRootDir, fileDataRoot())
-      assert.deepEqual(child.Settings.find((setting) => setting.key === 'insecure_registry'), {key: 'insecure_registry', value: 'true', source: 'env NERD_SETTINGS'})
+      assert.deepEqual(child.Settings.find((setting) => setting.key === 'insecure_registry'), {key: 'insecure_registry', value: 'true', source: 'flag --insecure-registry'})
+      // Its info lists what the parent's own does: the settings that are not nerd's defaults, from where the parent had them.
+      const parent = JSON.parse(await nerdOk(['--insecure-registry', 'info', '--format', '{{json .}}'], {env})) as Info
+      assert.deepEqual(child.Settings, parent.Settings)
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-globals'], {env})
     }
@@ -716,7 +794,8 @@ export default class Nerd {
     }
     const plugin = await writePlugin('nerd-plugin-cached', {oclif: {commands: './commands'}}, {
       'commands/cached/hello.js': "export default class Hello { static async run() { console.log('hello') } }\n",
-    }, {manifest: false})
+      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {'cached:hello': {id: 'cached:hello', aliases: []}}}),
+    })
     const linked = await nerd(['plugins', 'link', plugin], {env: cached})
     assert.deepEqual([linked.code, linked.stderr], [0, `nerd: Linking plugin ${plugin}... done\n`])
     assert.equal(await nerdOk(['cached', 'hello'], {env: cached}), 'hello\n')
@@ -724,6 +803,29 @@ export default class Nerd {
     assert.deepEqual((await caches()).filter((name) => name === 'cached' || name === 'version'), ['cached', 'version'])
     await nerdOk(['plugins', 'unlink', 'nerd-plugin-cached'], {env: cached})
     assert.deepEqual((await caches()).filter((name) => name === 'cached' || name === 'version'), ['version'])
+  })
+
+  it('plugins reset removes every plugin, and their tarballs and their commands\' code caches with them', async () => {
+    const cacheHome = join(home, 'cache-reset')
+    const cached = {...env, XDG_CACHE_HOME: cacheHome}
+    const packs = join(home, 'data', 'nerd', 'packs')
+    const caches = async () => {
+      const root = join(cacheHome, 'nerd', 'code-cache')
+      const names: string[] = []
+      for (const bundle of await readdir(root)) names.push(...(await readdir(join(root, bundle))).map((file) => file.split('-').slice(6).join('-')))
+      return names.filter((name) => name.startsWith('wiped') || name === 'version').sort()
+    }
+    const created = join(home, 'nerd-plugin-wiped')
+    await nerdOk(['plugins', 'new', created], {env: cached})
+    await nerdOk(['plugins', 'install', created], {env: cached})
+    assert.equal(await nerdOk(['wiped', 'hello'], {env: cached}), 'hello from nerd-plugin-wiped\n')
+    await nerdOk(['version'], {env: cached})
+    assert.deepEqual(await caches(), ['version', 'wiped'])
+    assert.equal((await readdir(packs)).length, 1)
+    await nerdOk(['plugins', 'reset'], {env: cached})
+    assert.match(await nerdOk(['plugins'], {env: cached}), /No plugins installed/)
+    assert.deepEqual(await readdir(packs), [])
+    assert.deepEqual(await caches(), ['version'])
   })
 
   it('a plugin command that cannot load or throws is named, and only when it is run', async () => {

@@ -22,7 +22,7 @@ built for another major version of nerd's hook API is refused.`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PluginsLink)
-    const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem}] = await Promise.all([
+    const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, checkFailure, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
@@ -42,14 +42,25 @@ built for another major version of nerd's hook API is refused.`
     if (malformed) throw new NerdError(`${malformed}; it was not linked`)
     const plugin = new Plugin({root, type: 'link'})
     await plugin.load()
-    const refusal = bundleConflict(this.config, plugin) ?? (await pluginRefusal(plugin))
-    if (refusal) throw new NerdError(`${refusal}; it was not linked`)
+    // All of it before the plugin is linked: a check that fails leaves nothing linked.
+    let warnings: string[]
+    try {
+      const refusal = bundleConflict(this.config, plugin) ?? (await pluginRefusal(plugin))
+      if (refusal) throw new NerdError(`${refusal}; it was not linked`)
+      warnings = await pluginWarnings(this.config, plugin)
+    } catch (error) {
+      if (error instanceof NerdError) throw error
+      throw new NerdError(`${checkFailure(plugin.name, error)}; it was not linked`, {cause: error})
+    }
     // oclif installs a linked plugin's dependencies when it has one of these lock files, and
     // without one only warns that they may need installing: for a plugin without dependencies, as
     // the guide recommends, on every link. There is nothing to install then.
     const lockFiles = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']
     const nothingToInstall = flags.install && !lockFiles.some((name) => existsSync(join(root, name)))
     await runOclifPluginsCommand(this.config, 'plugins:link', nothingToInstall ? [...this.argv.filter((word) => word !== '--install'), '--no-install'] : this.argv)
-    printWarnings(await pluginWarnings(this.config, plugin))
+    // The link takes the place of the plugin's installed copy, if it had one: that goes.
+    await removeStrandedCopies([plugin.name])
+    await removeUnusedPacks()
+    printWarnings(warnings)
   }
 }

@@ -15,37 +15,24 @@ export default class PluginsUninstall extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv} = await this.parse(PluginsUninstall)
-    const [{runOclifPluginsCommand}, {bundledPluginNames}, {cacheNameOf, removeCommandCaches}] = await Promise.all([
+    const [{runOclifPluginsCommand}, {bundledPluginNames}, {removeCommandCaches, unusedCacheNames}, {removeStrandedCopies, removeUnusedPacks}, {warnAboutRecordingContainers}] = await Promise.all([
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
       import('../../plugins/code-cache.ts'),
+      import('../../plugins/local-install.ts'),
+      import('../../plugins/removal.ts'),
     ])
     // A bundle's plugins go with it.
     const removed = (argv as string[]).filter((word) => !word.startsWith('-')).flatMap((name) => {
       const plugin = this.config.getPluginsList().find((each) => each.name === name)
       return [name, ...(plugin ? bundledPluginNames(plugin) : [])]
     })
-    // The code caches of their commands, unless a command kept has the same cache name.
-    const cacheNames = (removing: boolean) =>
-      new Set(this.config.getPluginsList().filter((plugin) => removed.includes(plugin.name) === removing).flatMap((plugin) => plugin.commands.flatMap((command) => [command.id, ...command.aliases].flatMap((id) => cacheNameOf(id) ?? []))))
-    const kept = cacheNames(false)
-    const unusedCaches = new Set([...cacheNames(true)].filter((name) => !kept.has(name)))
+    const unusedCaches = unusedCacheNames(this.config.getPluginsList(), (plugin) => removed.includes(plugin.name))
     await runOclifPluginsCommand(this.config, 'plugins:uninstall', this.argv)
-    const {removeUnusedPacks} = await import('../../plugins/local-install.ts')
+    // A copy installed before the plugin was linked, which oclif uninstalls only for a plugin installed.
+    await removeStrandedCopies(removed)
     await removeUnusedPacks()
     await removeCommandCaches(unusedCaches)
-    await this.warnAboutRecordingContainers(removed)
-  }
-
-  // As docker's `plugin rm` tells of a plugin in use, but without refusing: the containers that
-  // recorded the plugin's network hooks start without them from now on (hooks/recorded.ts), unless
-  // another copy of it is still installed.
-  private async warnAboutRecordingContainers(names: string[]): Promise<void> {
-    const [{containersRecordingPlugin}, {installedPlugins}, config] = await Promise.all([import('../../hooks/recorded.ts'), import('../../hooks/installed.ts'), this.nerdConfig()])
-    const stillInstalled = installedPlugins(this.config.dataDir)
-    for (const name of names.filter((each) => !stillInstalled.has(each))) {
-      const count = await containersRecordingPlugin(config.dataRoot, name)
-      if (count > 0) process.stderr.write(`WARNING: ${count} container${count === 1 ? ' was' : 's were'} created with the network hooks of plugin "${name}"; they start without them from now on\n`)
-    }
+    await warnAboutRecordingContainers(this.config.dataDir, (await this.nerdConfig()).dataRoot, removed)
   }
 }

@@ -13,6 +13,7 @@ import {
   type NerdConfig,
 } from '../../../src/config/index.ts'
 import {NerdError} from '../../../src/errors.ts'
+import {pluginCommandEnvironment} from '../../../src/plugins/command-environment.ts'
 
 let directory: string
 let absentDefault: string
@@ -348,6 +349,28 @@ describe('loadConfig from a parent nerd (NERD_SETTINGS)', () => {
     assert.deepEqual(config.hostsDir, ['/parent/certs.d'])
     assert.equal(config.insecureRegistry, false)
     assert.equal(config.namespace, 'from-env')
+  })
+
+  it('tells each setting\'s source as the parent nerd had it (NERD_SETTINGS_SOURCES): nerd info under a plugin command lists what the parent\'s lists', async () => {
+    const shown = (config: NerdConfig) => describeConfig(config).filter((row) => row.source !== 'default' && row.key !== 'docker_config')
+    const file = tomlFile('data_root = "/srv/file"\n')
+    const parentEnv = {HOME: '/home/someone', NERD_TOML: file, CONTAINERD_ADDRESS: '/run/other.sock'}
+    const parentConfig = await loadConfig({globals: {insecureRegistry: true, namespace: 'from-flag'}, env: parentEnv, defaultConfigFile: absentDefault})
+    const exported = pluginCommandEnvironment(parentConfig)
+    // The plugin's command runs nerd without the namespace variable; containerd's other variables are still the parent's.
+    const {CONTAINERD_NAMESPACE: _, ...childEnv} = {...parentEnv, ...exported}
+    const child = await loadConfig({globals: {}, env: childEnv, defaultConfigFile: absentDefault, isAncestor: () => true})
+    assert.deepEqual(shown(child), shown(parentConfig))
+    assert.deepEqual(shown(child).map((row) => `${row.key} (${row.source})`), [
+      'address (env CONTAINERD_ADDRESS)',
+      'namespace (flag --namespace)',
+      `data_root (file ${file})`,
+      'insecure_registry (flag --insecure-registry)',
+    ])
+    // A containerd variable the command changed is the command's own, and a source that does not read as one is NERD_SETTINGS.
+    const changed = await loadConfig({globals: {}, env: {...childEnv, CONTAINERD_SNAPSHOTTER: 'native', NERD_SETTINGS_SOURCES: '{"data_root": {"kind": "file"}}'}, defaultConfigFile: absentDefault, isAncestor: () => true})
+    assert.deepEqual(changed.sources.snapshotter, {kind: 'env', variable: 'CONTAINERD_SNAPSHOTTER'})
+    assert.deepEqual(changed.sources.dataRoot, {kind: 'env', variable: 'NERD_SETTINGS'})
   })
 
   it('ignores them unless the nerd that wrote them is an ancestor of this process', async () => {

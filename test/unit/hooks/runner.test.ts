@@ -238,6 +238,21 @@ describe('ordering', () => {
     assert.deepEqual(other, {plugin: 'nerd-plugin-catchall', source: {kind: 'registry', reference: '127.0.0.1:5001/catchall:1'}})
   })
 
+  test('resolve hands pull a dispose that returns a promise, for a plugin\'s synchronous one too, called on the source', async () => {
+    const world = await loadWorld((dir) => [
+      writePlugin(dir, {
+        name: 'nerd-plugin-syncdispose',
+        nerd: {hookApi: '^1'},
+        hooks: {'nerd:image:resolve': hookSource(`export default () => ({kind: 'registry', reference: '127.0.0.1:5001/app:1', helper: 'h1', dispose() { note({disposed: this.helper}) }})`)},
+      }),
+    ])
+    const outcome = await runNerdHook(world.config, 'nerd:image:resolve', {reference: 'alpine', scheme: undefined, platforms: [], flags: {}}, options(world))
+    const disposing = outcome?.source.dispose?.()
+    assert.ok(disposing instanceof Promise)
+    await disposing
+    assert.deepEqual(readLog(world).filter((entry) => entry.disposed), [{disposed: 'h1'}])
+  })
+
   test('resolve refuses a source of a kind pull cannot fetch (an archive, an OCI layout) as an invalid result', async () => {
     const world = await loadWorld((dir) => [
       writePlugin(dir, {

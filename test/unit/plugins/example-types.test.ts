@@ -81,6 +81,23 @@ export default async function start(payload) {
     }
   })
 
+  it('takes a resolve source\'s dispose synchronous or async, as the guide says', async () => {
+    const plugin = await mkdtemp(join(tmpdir(), 'nerd-sdk-dispose-'))
+    try {
+      await writeFile(join(plugin, 'resolve.js'), `// @ts-check
+/** @type {import('nerd/sdk').NerdHook<'nerd:image:resolve'>} */
+export default async function resolve(payload) {
+  if (payload.scheme === 'sync') return {kind: 'registry', reference: 'localhost:5000/a', dispose() {}}
+  return {kind: 'registry', reference: 'localhost:5000/a', async dispose() {}}
+}
+`)
+      const {code, output} = await typeCheck(plugin)
+      assert.equal(code, 0, output)
+    } finally {
+      await rm(plugin, {recursive: true, force: true})
+    }
+  })
+
   it('catches a hook that returns the wrong result', async () => {
     const broken = await mkdtemp(join(tmpdir(), 'nerd-sdk-broken-'))
     try {

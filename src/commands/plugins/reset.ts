@@ -1,0 +1,35 @@
+import * as Flags from '@oclif/core/flags'
+import {NerdCommand} from '../../command.ts'
+
+// In place of @oclif/plugin-plugins' reset (nerd's command wins the id), which it runs: what the
+// plugins it removes leave outside npm's files (their tarballs in packs/, their commands' code
+// caches) goes as uninstall takes it.
+export default class PluginsReset extends NerdCommand {
+  static summary = 'Remove every plugin, installed and linked'
+  static flags = {
+    hard: Flags.boolean({description: "Delete node_modules and npm's files of the plugin directory too"}),
+    reinstall: Flags.boolean({description: 'Install and link the plugins again afterwards'}),
+  }
+  static examples = ['<%= config.bin %> plugins reset']
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(PluginsReset)
+    const [{runOclifPluginsCommand}, {removeCommandCaches, unusedCacheNames}, {removeStrandedCopies, removeUnusedPacks}, {warnAboutRecordingContainers}] = await Promise.all([
+      import('../../plugins/oclif-plugins.ts'),
+      import('../../plugins/code-cache.ts'),
+      import('../../plugins/local-install.ts'),
+      import('../../plugins/removal.ts'),
+    ])
+    // A bundle's plugins take its type.
+    const removed = (plugin: {type: string}) => plugin.type === 'user' || plugin.type === 'link'
+    const names = this.config.getPluginsList().filter(removed).map((plugin) => plugin.name)
+    const unusedCaches = unusedCacheNames(this.config.getPluginsList(), removed)
+    await runOclifPluginsCommand(this.config, 'plugins:reset', this.argv)
+    if (!flags.reinstall) {
+      await removeStrandedCopies(names)
+      await removeCommandCaches(unusedCaches)
+    }
+    await removeUnusedPacks()
+    await warnAboutRecordingContainers(this.config.dataDir, (await this.nerdConfig()).dataRoot, names)
+  }
+}
