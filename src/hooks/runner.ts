@@ -15,7 +15,6 @@ import type {
   NerdHookContext,
   NerdHookEvent,
   NerdHookPayload,
-  ResolveHookSource,
   ResolvedSource,
   RuntimeSpec,
   UnpackPlan,
@@ -120,10 +119,10 @@ const combiners: {[E in NerdHookEvent]: Combiner<E>} = {
       const problem = resolvedSourceProblem(result)
       if (problem) {
         // What the plugin set up for a source nerd cannot use is still given back.
-        if (isRecord(result) && typeof result.dispose === 'function') await (result.dispose as () => Promise<void>).call(result)
+        if (isRecord(result) && typeof result.dispose === 'function') await (result.dispose as () => void | Promise<void>).call(result)
         throw invalidResult(step, event, problem)
       }
-      return {plugin: step.plugin.name, source: sourceForPull(result as ResolveHookSource)}
+      return {plugin: step.plugin.name, source: result as ResolvedSource}
     }
     return undefined
   },
@@ -357,12 +356,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isStringRecord(value: unknown): value is Record<string, string> {
   return isRecord(value) && Object.values(value).every((entry) => typeof entry === 'string')
-}
-
-/** The source a resolve hook returned, read once, with a `dispose` that returns a promise whether the plugin's does or not. */
-function sourceForPull(source: ResolveHookSource): ResolvedSource {
-  const {reference, name, dispose} = source
-  return {kind: 'registry', reference, ...(name === undefined ? {} : {name}), ...(dispose === undefined ? {} : {dispose: async () => void (await dispose.call(source))})}
 }
 
 function resolvedSourceProblem(value: unknown): string | undefined {

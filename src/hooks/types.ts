@@ -219,10 +219,7 @@ export interface ResolvedSourceCommon {
  * reference the user typed, a registry reference (one the plugin serves on localhost, for
  * example). `kind` leaves room for other sources later.
  */
-export type ResolveHookSource = ResolvedSourceCommon & {kind: 'registry'; reference: string}
-
-/** A resolve hook's source as nerd's pull takes it: its `dispose`, if any, returns a promise. */
-export type ResolvedSource = Omit<ResolveHookSource, 'dispose'> & {dispose?(): Promise<void>}
+export type ResolvedSource = ResolvedSourceCommon & {kind: 'registry'; reference: string}
 
 // ---------------------------------------------------------------------------------------------
 // nerd:image:verify
@@ -449,7 +446,7 @@ export interface NerdHookEvents {
    * Turns a reference (or a custom scheme such as `ipfs://`) into a source pull can fetch.
    * Plugins are asked in order; the first one that returns a source wins, the rest are not called.
    */
-  'nerd:image:resolve': {payload: ImageResolvePayload; result: ResolveHookSource | undefined}
+  'nerd:image:resolve': {payload: ImageResolvePayload; result: ResolvedSource | undefined}
   /**
    * Verifies fetched content before anything is unpacked. Every plugin runs, in order. A
    * rejection, a thrown error or a timeout fails the pull (fail closed), and so does a verifier in

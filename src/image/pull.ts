@@ -96,7 +96,7 @@ type PulledContent = Omit<PullResult, 'updated'>
 interface PullSource {
   reference: Reference
   name: string
-  dispose?: () => Promise<void>
+  dispose?: () => void | Promise<void>
 }
 
 async function resolveSource(reference: string, options: PullOptions): Promise<PullSource> {

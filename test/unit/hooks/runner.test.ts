@@ -238,7 +238,7 @@ describe('ordering', () => {
     assert.deepEqual(other, {plugin: 'nerd-plugin-catchall', source: {kind: 'registry', reference: '127.0.0.1:5001/catchall:1'}})
   })
 
-  test('resolve hands pull a dispose that returns a promise, for a plugin\'s synchronous one too, called on the source', async () => {
+  test('resolve takes a source whose dispose is synchronous, which pull awaits called on the source', async () => {
     const world = await loadWorld((dir) => [
       writePlugin(dir, {
         name: 'nerd-plugin-syncdispose',
@@ -247,9 +247,9 @@ describe('ordering', () => {
       }),
     ])
     const outcome = await runNerdHook(world.config, 'nerd:image:resolve', {reference: 'alpine', scheme: undefined, platforms: [], flags: {}}, options(world))
-    const disposing = outcome?.source.dispose?.()
-    assert.ok(disposing instanceof Promise)
-    await disposing
+    // As pull calls it (resolveSource): bound to the source, awaited.
+    const source = outcome!.source
+    await source.dispose?.bind(source)()
     assert.deepEqual(readLog(world).filter((entry) => entry.disposed), [{disposed: 'h1'}])
   })
 
