@@ -5,7 +5,7 @@
  */
 import fs, {createWriteStream, existsSync, lstatSync, readFileSync, statSync} from 'node:fs'
 import type {Stats} from 'node:fs'
-import {chmod, mkdir, rename, rm, stat, utimes, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, normalize} from 'node:path'
 import type {Writable} from 'node:stream'
 import {finished} from 'node:stream/promises'
@@ -209,8 +209,17 @@ export function warnLeftOut(what: string, error: InvalidFileError): void {
   process.stderr.write(message)
 }
 
-/** A lock not refreshed for this long is a crashed holder's, and taken over. */
+/** A lock without an owner file that is this old is a crashed holder's, and taken over. */
 const LOCK_STALE_MS = 10_000
+
+/**
+ * The staleness proper-lockfile is given for withFileLock's locks: never reached, so that it neither
+ * takes a lock over by its age nor refreshes the locks it holds. Whether a holder lives is its owner
+ * file's to say: proper-lockfile took over the lock of a holder whose refresh came late (an rm of
+ * big files holding up the file system), and the holder, finding its lock taken, threw
+ * ECOMPROMISED from a timer and died in the middle of its work.
+ */
+const NEVER_STALE_MS = 2 ** 31
 
 /**
  * How long a lock is waited for: far past LOCK_STALE_MS, so that a lock whose holder died unnamed
@@ -278,10 +287,18 @@ function lockOwner(path: string): string | undefined {
   }
 }
 
-/** Whether the lock's owner file names a process that has ended. */
+/**
+ * Whether the lock's holder is gone: its owner file names a process that has ended, or it has none
+ * and is stale (its holder died before writing it, or could not write it: a full disk).
+ */
 function holderGone(path: string): boolean {
   const owner = lockOwner(path)
-  return owner !== undefined && ownerGone(owner)
+  if (owner !== undefined) return ownerGone(owner)
+  try {
+    return statSync(lockDirectory(path)).mtimeMs < Date.now() - LOCK_STALE_MS
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -302,18 +319,12 @@ async function takeOverDeadHolder(lock: typeof import('proper-lockfile').lock, p
 }
 
 /**
- * Writes the owner file into the lock's directory, then gives the directory back the mtime
- * proper-lockfile set: it refreshes the lock every half stale time only while that mtime is still
- * its own, and took the file's creation for another process's takeover (ECOMPROMISED, thrown from a
- * timer: every lock held past 5 s killed nerd mid-work). Without the file (a full disk), a holder
- * that dies is taken over once its lock goes stale.
+ * Writes the owner file into the lock's directory. Without it (a full disk), the lock is taken for a
+ * dead holder's once it is LOCK_STALE_MS old.
  */
 async function recordLockOwner(path: string): Promise<void> {
-  const directory = lockDirectory(path)
   try {
-    const {atime, mtime} = await stat(directory)
-    await writeFile(join(directory, LOCK_OWNER_FILE), ownerTag())
-    await utimes(directory, atime, mtime)
+    await writeFile(join(lockDirectory(path), LOCK_OWNER_FILE), ownerTag())
   } catch {
     // As without the file.
   }
@@ -355,7 +366,7 @@ async function acquireFileLock(path: string, options: FileLockOptions, satisfied
   let retryMs = LOCK_RETRY_MIN_MS
   for (;;) {
     try {
-      const release = await lock(path, {realpath: false, stale: LOCK_STALE_MS, fs: lockFs})
+      const release = await lock(path, {realpath: false, stale: NEVER_STALE_MS, fs: lockFs})
       await recordLockOwner(path)
       return release
     } catch (error) {

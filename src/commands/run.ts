@@ -32,7 +32,7 @@ export default class Run extends ContainerCreateCommand {
     const container = {record: created.record, paths: created.paths, labels: created.labels}
     // Its first start needs neither a look for an old task nor the snapshot's mounts again.
     const fresh = {...container, justCreated: {rootfs: created.rootfs}}
-    const removeAfterwards = (): Promise<void> => removeAutoRemoved(scope, container)
+    const removeAfterwards = (): Promise<boolean> => removeAutoRemoved(scope, container)
     if (flags.detach) {
       try {
         const pid = await startDetached(scope, fresh, defaultStartContext())

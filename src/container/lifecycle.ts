@@ -555,17 +555,18 @@ async function seeOutDeadCommit(scope: ContainerScope, container: LoadedContaine
 }
 
 /**
- * `--rm`'s removal, once the process has ended, of a container that has it; nothing when a removal
- * meanwhile (rm -f) did it already, or when a user's restart is under way or has started it again
- * (docker never removes a container on a restart asked for by hand).
+ * `--rm`'s removal, once the process has ended, of a container that has it, with its task if that
+ * is still there; nothing when a removal meanwhile (rm -f) did it already, or when a user's restart
+ * is under way or has started it again (docker never removes a container on a restart asked for by
+ * hand). True when the container is gone.
  */
-export async function removeAutoRemoved(scope: ContainerScope, container: LoadedContainer): Promise<void> {
-  if (!container.record.HostConfig.AutoRemove || markHeld(container.paths.restarting)) return
+export async function removeAutoRemoved(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {
+  if (!container.record.HostConfig.AutoRemove || markHeld(container.paths.restarting)) return false
   // The record as it is now: a rename meanwhile changed the name to release.
   const record = await readRecord(container.paths)
-  if (!record) return
-  await removeContainer(scope, {...container, record}, {force: true, volumes: true, unlessRunning: true}).catch((error: unknown) =>
-    error instanceof NoSuchContainerError ? undefined : Promise.reject(error),
+  if (!record) return true
+  return removeContainer(scope, {...container, record}, {force: true, volumes: true, unlessRunning: true}).catch((error: unknown) =>
+    error instanceof NoSuchContainerError ? true : Promise.reject(error),
   )
 }
 
@@ -1167,7 +1168,8 @@ export interface RemoveOptions {
   unlessRunning?: boolean
 }
 
-export async function removeContainer(scope: ContainerScope, loaded: LoadedContainer, options: RemoveOptions = {}): Promise<void> {
+/** Removes the container; false when `unlessRunning` found its process running, and left it. */
+export async function removeContainer(scope: ContainerScope, loaded: LoadedContainer, options: RemoveOptions = {}): Promise<boolean> {
   // Before the lifecycle lock (see there); a policy restart meanwhile would undo the kill. A
   // removal meanwhile took the state directory: the container is gone, as docker's rm -f says.
   if (options.force && !options.unlessRunning) {
@@ -1175,7 +1177,7 @@ export async function removeContainer(scope: ContainerScope, loaded: LoadedConta
       throw (error as NodeJS.ErrnoException).code === 'ENOENT' ? new NoSuchContainerError(loaded.record.Name) : error
     })
   }
-  await withContainerLock(loaded, async (container) => {
+  return withContainerLock(loaded, async (container) => {
     // As docker's: one waiting to be restarted by its policy is removed only by force.
     if (!options.force) {
       const task = await getTask(scope, container.record.Id)
@@ -1185,7 +1187,7 @@ export async function removeContainer(scope: ContainerScope, loaded: LoadedConta
         throw new NerdError(`You cannot remove a restarting container ${container.record.Id}. Stop the container before attempting removal or force remove`)
       }
     }
-    await removeLocked(scope, {...taskOwner(container), name: container.record.Name, snapshotter: container.record.Snapshotter}, options)
+    return removeLocked(scope, {...taskOwner(container), name: container.record.Name, snapshotter: container.record.Snapshotter}, options)
   })
 }
 
@@ -1195,10 +1197,11 @@ interface Removal extends TaskOwner {
   snapshotter: string
 }
 
-async function removeLocked(scope: ContainerScope, removal: Removal, options: RemoveOptions): Promise<void> {
+/** The removal under the lifecycle lock; false when `unlessRunning` found the process running. */
+async function removeLocked(scope: ContainerScope, removal: Removal, options: RemoveOptions): Promise<boolean> {
   const {id} = removal
   let task = await getTask(scope, id)
-  if (options.unlessRunning && processLives(task)) return
+  if (options.unlessRunning && processLives(task)) return false
   // Never started, its container is Created: no -f needed, and no exit to record.
   if (task?.status === 'CREATED') {
     await deleteUnstartedTask(scope, removal)
@@ -1230,6 +1233,7 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
     const {removeAnonymousVolumes} = await import('./volumes.ts')
     await removeAnonymousVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, removal.record.AnonymousVolumes, id)
   }
+  return true
 }
 
 /** SIGKILL to the task's process (resumed if `paused`, so it can die); its exit, or undefined when the task went meanwhile (its exit handler deleted it, and recorded the exit). */

@@ -15,7 +15,7 @@ import type {AttachServer} from './attach-socket.ts'
 import {handOverOutput, handOverSession} from './detached-output.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
-import {AlreadyRunningError, deleteTask, publishContainerEvent, resetRestartPolicy, startTask, stopContainer} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, publishContainerEvent, removeAutoRemoved, resetRestartPolicy, startTask, stopContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loggerUri, openContainerLog, type JsonFileLog} from './logs/index.ts'
 import {markThisProcess} from './process-mark.ts'
@@ -226,6 +226,14 @@ export async function startAttached(
       // It is seen out as attached.
     }
     const ended = await exit
+    if (container.record.HostConfig.AutoRemove) {
+      // `--rm`: the container goes now, its task with it, in one hold of its lock (a deletion of
+      // the task, then a removal, took two, and a second look at the task). Its log is closed
+      // first: the removal takes the container's files.
+      await log?.close()
+      log = undefined
+      if (await removeAutoRemoved(scope, container)) return ended.exitStatus
+    }
     return (await deleteTask(scope, container, ended, started.pid))?.exitStatus ?? ended.exitStatus
   } finally {
     detaching.abort()

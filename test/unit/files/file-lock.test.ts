@@ -1,8 +1,8 @@
 /**
- * withFileLock held longer than half its stale time: proper-lockfile refreshes the lock then, and
- * takes a lock directory whose mtime it did not set for another process's takeover, which it throws
- * from a timer (ECOMPROMISED) and kills the process. The owner file nerd writes into that directory
- * must not count as such a change. In a child process, which such a throw ends.
+ * withFileLock's locks last as long as their holder, however long it holds one (its owner file says
+ * whether it lives), and a crashed holder's is taken over. proper-lockfile, left to judge by age,
+ * took over a live holder's lock whose refresh came late, and the holder died of it (ECOMPROMISED,
+ * thrown from a timer): a holder past that age runs in a child process, which such a throw ends.
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
@@ -19,7 +19,7 @@ const filesModule = fileURLToPath(new URL('../../../src/files.ts', import.meta.u
 const ownerModule = fileURLToPath(new URL('../../../src/owner.ts', import.meta.url))
 
 describe('withFileLock', () => {
-  it('keeps a lock held past its first refresh (5 s), its owner file in place', async () => {
+  it('keeps a lock held past proper-lockfile\'s refresh time (5 s), its owner file in place', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nerd-file-lock-'))
     try {
       const script = `
@@ -67,22 +67,54 @@ describe('withFileLock', () => {
   })
 })
 
-describe('isLocked', () => {
-  /** A lock directory on `path` as withFileLock makes it, owned by `owner`, last refreshed a minute ago. */
-  const staleLock = async (path: string, owner: string | undefined): Promise<void> => {
-    await mkdir(`${path}.lock`)
-    if (owner !== undefined) await writeFile(join(`${path}.lock`, 'owner'), owner)
-    const minuteAgo = new Date(Date.now() - 60_000)
-    await utimes(`${path}.lock`, minuteAgo, minuteAgo)
-  }
+/** A lock directory on `path` as withFileLock makes it, owned by `owner`, made a minute ago. */
+const staleLock = async (path: string, owner: string | undefined): Promise<void> => {
+  await mkdir(`${path}.lock`)
+  if (owner !== undefined) await writeFile(join(`${path}.lock`, 'owner'), owner)
+  const minuteAgo = new Date(Date.now() - 60_000)
+  await utimes(`${path}.lock`, minuteAgo, minuteAgo)
+}
 
+/** The owner tag of a process that has ended. */
+const deadOwnerTag = async (): Promise<string> =>
+  (await promisify(execFile)(process.execPath, ['--input-type=module', '-e', `import {ownerTag} from ${JSON.stringify(ownerModule)}; process.stdout.write(ownerTag())`])).stdout
+
+describe('withFileLock takeovers', () => {
+  it('never takes the lock of a holder that still runs, however old; takes a dead holder\'s, and an old one without an owner', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-file-lock-'))
+    try {
+      const held = join(dir, 'held')
+      await staleLock(held, ownerTag())
+      let ran = false
+      const waiter = withFileLock(held, async () => {
+        ran = true
+      })
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      assert.equal(ran, false, 'the waiter took the lock of a live holder')
+      // The holder releases it: the waiter goes on.
+      await rm(`${held}.lock`, {recursive: true})
+      await waiter
+      assert.equal(ran, true)
+
+      await staleLock(join(dir, 'crashed'), await deadOwnerTag())
+      await staleLock(join(dir, 'unowned'), undefined)
+      const taken: string[] = []
+      await withFileLock(join(dir, 'crashed'), async () => void taken.push('crashed'))
+      await withFileLock(join(dir, 'unowned'), async () => void taken.push('unowned'))
+      assert.deepEqual(taken, ['crashed', 'unowned'])
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
+})
+
+describe('isLocked', () => {
   it('counts a lock whose holder still runs however long it went unrefreshed (a stopped holder), not one whose holder is gone', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nerd-is-locked-'))
     try {
       await staleLock(join(dir, 'stopped'), ownerTag())
       assert.equal(await isLocked(join(dir, 'stopped')), true)
-      const {stdout: deadOwner} = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', `import {ownerTag} from ${JSON.stringify(ownerModule)}; process.stdout.write(ownerTag())`])
-      await staleLock(join(dir, 'crashed'), deadOwner)
+      await staleLock(join(dir, 'crashed'), await deadOwnerTag())
       assert.equal(await isLocked(join(dir, 'crashed')), false)
       await staleLock(join(dir, 'unowned'), undefined)
       assert.equal(await isLocked(join(dir, 'unowned')), false)
