@@ -571,28 +571,41 @@ function changeNotices(path: string, signal: AbortSignal | undefined): {wait(ms:
   }
 }
 
+/**
+ * Where a follow is: the live file it reads, or, while there is none (a logger held up past
+ * PATIENCE_MS between moving the live file and making the next), the last file it read to its end
+ * (`anchor`), from which it walks to the live file once one comes. Opening that one from its start
+ * instead skipped every file rotated meanwhile, without a warning.
+ */
+interface FollowedFiles {
+  live?: LogFile
+  anchor?: LogFile
+}
+
 export async function readLogs(path: string, options: ReadLogOptions, sink: LogSink): Promise<void> {
   const printer = new Printer(options, sink)
   // The files are all open before any is read: a rotation while they are read then shows as a new
   // live file to follow.
   const {live, rotated} = await openLog(path, options.maxFile)
-  const reading: {live?: LogFile} = live ? {live} : {}
+  const anchor = live || !options.follow ? undefined : rotated.at(-1)
+  const reading: FollowedFiles = live ? {live} : anchor ? {anchor} : {}
   try {
-    await readBacklog(rotated, reading.live, options, printer)
+    try {
+      await readBacklog(rotated, reading.live, options, printer)
+    } finally {
+      await closeAll(rotated.filter((file) => file !== anchor))
+    }
     if (!options.follow || printer.passedUntil || (options.until !== undefined && options.until < BigInt(Date.now()) * 1_000_000n)) return
     await follow(path, reading, options, printer)
   } finally {
-    await reading.live?.handle.close()
+    await closeAll([reading.live, reading.anchor])
   }
 }
 
-/**
- * What is in the files now: the rotated ones (oldest first, closed here), then the live one up to
- * its last complete line (where `live.end` is left).
- */
+/** What is in the files now: the rotated ones (oldest first), then the live one up to its last complete line (where `live.end` is left). */
 async function readBacklog(rotated: LogFile[], live: LogFile | undefined, options: ReadLogOptions, printer: Printer): Promise<void> {
   let files = live ? [...rotated, live] : rotated
-  try {
+  {
     const {since} = options
     if (since !== undefined) {
       // As docker's: a compressed file whose last entry is before --since is not read, nor any older one.
@@ -625,26 +638,27 @@ async function readBacklog(rotated: LogFile[], live: LogFile | undefined, option
     for (let index = first; index < files.length && !printer.passedUntil; index++) {
       await readFileLines(files[index]!, index === first ? offset : 0, printer)
     }
-  } finally {
-    for (const file of rotated) await file.handle.close()
   }
 }
 
 /**
- * The followed file is no longer the live one. Reads the rest of it (the logger closes a file
- * before it moves it, so what it holds now is all it will), then every file rotated after it,
- * oldest first; returns the live file now, to be read from its start. When it went out of the log
- * before it was found (more rotations than max-file keeps), what was between is lost: the sink is
- * warned, and the oldest rotated file kept comes next.
+ * The followed file (the live one, or the anchor) is no longer the live one. Reads the rest of it
+ * (the logger closes a file before it moves it, so what it holds now is all it will), then every
+ * file rotated after it, oldest first; returns the live file now, to be read from its start, or the
+ * anchor to go on from while there is none. When it went out of the log before it was found (more
+ * rotations than max-file keeps), what was between is lost: the sink is warned, and the oldest
+ * rotated file kept comes next.
  */
-async function readRotated(path: string, followed: LogFile, options: ReadLogOptions, printer: Printer): Promise<LogFile | undefined> {
+async function readRotated(path: string, followed: LogFile, options: ReadLogOptions, printer: Printer): Promise<FollowedFiles> {
   const {maxFile} = options
   // Opened first: a logger faster than the output cannot rotate them away while the rest of the
   // followed file is read.
   const index = await findRotated(path, followed, 1, maxFile)
   const after = index === undefined ? undefined : await walkToLive(path, followed, index, maxFile)
   const {rotated, live} = after ?? (await openLog(path, maxFile))
+  let anchor: LogFile | undefined
   try {
+    // An anchor, read to its end already, may be gzipped: its end is then its size, and nothing is read.
     followed.end = await readLines(followed.handle, followed.end, printer)
     // The file followed went out of the log: so did what came between, unless nothing came (no
     // rotated file kept: max-file 1), even when no rotated file was found (all rotated away meanwhile).
@@ -653,17 +667,18 @@ async function readRotated(path: string, followed: LogFile, options: ReadLogOpti
       if (printer.passedUntil) break
       await readFileLines(file, 0, printer)
     }
+    if (!live) anchor = rotated.at(-1) ?? (after ? followed : undefined)
   } catch (error) {
     await live?.handle.close()
     throw error
   } finally {
-    await closeAll(rotated)
+    await closeAll(rotated.filter((file) => file !== anchor))
   }
-  return live
+  return live ? {live} : anchor ? {anchor} : {}
 }
 
 /** Reads what is appended to the live file, and to the files that replace it, until told to stop. */
-async function follow(path: string, reading: {live?: LogFile}, options: ReadLogOptions, printer: Printer): Promise<void> {
+async function follow(path: string, reading: FollowedFiles, options: ReadLogOptions, printer: Printer): Promise<void> {
   const notices = changeNotices(path, options.signal)
   let lastAsked = 0
   /** Told to stop: one more look, for what came (or was rotated) since the last. */
@@ -680,14 +695,25 @@ async function follow(path: string, reading: {live?: LogFile}, options: ReadLogO
         current = undefined
       }
       if (current && current.ino !== live?.ino) {
-        // Rotated, maybe more than once since the last look, or recreated.
-        reading.live = undefined
+        // Rotated, maybe more than once since the last look, or recreated; or a live file has come
+        // after the anchor.
+        const followed = live ?? reading.anchor
+        delete reading.live
+        delete reading.anchor
+        let next: FollowedFiles = {}
         try {
-          reading.live = live ? await readRotated(path, live, options, printer) : await openLogFile(path)
+          if (followed) next = await readRotated(path, followed, options, printer)
+          else {
+            const opened = await openLogFile(path)
+            if (opened) next = {live: opened}
+          }
         } finally {
-          await live?.handle.close()
+          if (next.anchor !== followed) await followed?.handle.close()
         }
-        if (reading.live) reading.live.end = 0
+        if (next.live) {
+          next.live.end = 0
+          reading.live = next.live
+        } else if (next.anchor) reading.anchor = next.anchor
         continue
       }
       if (live && current && current.size < live.end) {

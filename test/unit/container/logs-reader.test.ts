@@ -572,6 +572,39 @@ describe('reading json-file logs', () => {
     await expectEveryLineOnce(follow, lineWriter, restore)
   })
 
+  it('follows a rotation whose next live file comes only after the walk gave up waiting for it, without skipping what was rotated meanwhile', async () => {
+    const {path, maxFile, lineWriter, follow} = await followingTwoLines('stalled-live-json.log')
+    const write = lineWriter.write
+    let restore: (() => void) | undefined
+    try {
+      // As the walk opens the live file, the logger moves it away and is held past the walk's
+      // patience (2 s) before it makes the next; that one is rotated away at once, and the follow
+      // then finds a live file it did not walk to.
+      let moved = false
+      const resumed = new Promise<void>((resolve) => {
+        restore = beforeReaderOpens((name) => {
+          if (name !== path || moved) return
+          moved = true
+          moveLiveAway(path, maxFile)
+          setTimeout(() => {
+            write(2)
+            moveLiveAway(path, maxFile)
+            write(2)
+            resolve()
+          }, 2300)
+        })
+      })
+      moveLiveAway(path, maxFile)
+      write(2)
+      await resumed
+    } catch (error) {
+      restore?.()
+      await follow.end()
+      throw error
+    }
+    await expectEveryLineOnce(follow, lineWriter, restore)
+  })
+
   it('follows a rotation caught halfway, its `.1` emptied and not yet filled, without skipping the file coming there', async () => {
     const {path, maxFile, lineWriter, follow} = await followingTwoLines('halfway-json.log')
     const write = lineWriter.write
