@@ -256,6 +256,41 @@ async function expectEveryLineOnce(follow: ReturnType<typeof plainFollow>, lineW
   assert.deepEqual(follow.warnings, [])
 }
 
+/**
+ * A follow of two lines whose log is rotated just as the follow opens the live file; the logger is
+ * then held up `heldMs` (a loaded machine) before it makes the next live file, which it rotates away
+ * at once. The follow must see every line once, in order, and warn of nothing.
+ */
+async function expectLateLiveFollowed(name: string, heldMs: number): Promise<void> {
+  const {path, maxFile, lineWriter, follow} = await followingTwoLines(name)
+  const write = lineWriter.write
+  let restore: (() => void) | undefined
+  try {
+    let moved = false
+    const resumed = new Promise<void>((resolve) => {
+      restore = beforeReaderOpens((opened) => {
+        if (opened !== path || moved) return
+        moved = true
+        moveLiveAway(path, maxFile)
+        setTimeout(() => {
+          write(2)
+          moveLiveAway(path, maxFile)
+          write(2)
+          resolve()
+        }, heldMs)
+      })
+    })
+    moveLiveAway(path, maxFile)
+    write(2)
+    await resumed
+  } catch (error) {
+    restore?.()
+    await follow.end()
+    throw error
+  }
+  await expectEveryLineOnce(follow, lineWriter, restore)
+}
+
 /** A follow of `path` with its lines and warnings, until `end()`. */
 function plainFollow(path: string, maxFile: number) {
   const seen: string[] = []
@@ -541,68 +576,11 @@ describe('reading json-file logs', () => {
   })
 
   it('follows a rotation whose next live file comes late, and rotates away at once', async () => {
-    const {path, maxFile, lineWriter, follow} = await followingTwoLines('late-live-json.log')
-    const write = lineWriter.write
-    let restore: (() => void) | undefined
-    try {
-      // As the follow opens the live file, the logger moves it away and is held before it makes the
-      // next (a loaded machine); once it goes on, that next file is rotated before the follow looks.
-      let moved = false
-      const resumed = new Promise<void>((resolve) => {
-        restore = beforeReaderOpens((name) => {
-          if (name !== path || moved) return
-          moved = true
-          moveLiveAway(path, maxFile)
-          setTimeout(() => {
-            write(2)
-            moveLiveAway(path, maxFile)
-            write(2)
-            resolve()
-          }, 300)
-        })
-      })
-      moveLiveAway(path, maxFile)
-      write(2)
-      await resumed
-    } catch (error) {
-      restore?.()
-      await follow.end()
-      throw error
-    }
-    await expectEveryLineOnce(follow, lineWriter, restore)
+    await expectLateLiveFollowed('late-live-json.log', 300)
   })
 
-  it('follows a rotation whose next live file comes only after the walk gave up waiting for it, without skipping what was rotated meanwhile', async () => {
-    const {path, maxFile, lineWriter, follow} = await followingTwoLines('stalled-live-json.log')
-    const write = lineWriter.write
-    let restore: (() => void) | undefined
-    try {
-      // As the walk opens the live file, the logger moves it away and is held past the walk's
-      // patience (2 s) before it makes the next; that one is rotated away at once, and the follow
-      // then finds a live file it did not walk to.
-      let moved = false
-      const resumed = new Promise<void>((resolve) => {
-        restore = beforeReaderOpens((name) => {
-          if (name !== path || moved) return
-          moved = true
-          moveLiveAway(path, maxFile)
-          setTimeout(() => {
-            write(2)
-            moveLiveAway(path, maxFile)
-            write(2)
-            resolve()
-          }, 2300)
-        })
-      })
-      moveLiveAway(path, maxFile)
-      write(2)
-      await resumed
-    } catch (error) {
-      restore?.()
-      await follow.end()
-      throw error
-    }
-    await expectEveryLineOnce(follow, lineWriter, restore)
+  it('follows a rotation whose next live file comes only after the walk gave up waiting for it (2 s), without skipping what was rotated meanwhile', async () => {
+    await expectLateLiveFollowed('stalled-live-json.log', 2300)
   })
 
   it('follows a rotation caught halfway, its `.1` emptied and not yet filled, without skipping the file coming there', async () => {
