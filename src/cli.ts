@@ -38,7 +38,11 @@ export async function main(argv: string[]): Promise<void> {
     settings.enableAutoTranspile = false
     if (talksToContainerd(rest)) connectEarly()
     try {
-      await run(rest, packageRoot)
+      // Loaded here, not by run (which rebuilds it from the plugins already loaded): the commands the
+      // plugins provide decide how a management command's words are read.
+      const config = await oclifConfig()
+      if (split.asTyped && takesSubcommandAsArgument(config, split.command)) rest = split.asTyped
+      await run(rest, config)
     } finally {
       // Not taken (help, a usage error): closed, or it would keep nerd running.
       await takeEarlyConnection()?.then((client) => client.close(), () => undefined)
@@ -52,6 +56,14 @@ export async function main(argv: string[]): Promise<void> {
   }
   // The command's result or error is out: a hook that outlived its time limit does not hold nerd.
   exitIfWorkWasAbandoned()
+}
+
+/**
+ * Whether a plugin's command of a management command's name (`compose`) is to get the subcommand
+ * typed after it (`up`) as an argument: no command has the subcommand's name (`compose up`).
+ */
+function takesSubcommandAsArgument(config: import('@oclif/core/config').Config, command: readonly string[]): boolean {
+  return config.findCommand(command[0]!) !== undefined && config.findCommand(command.join(':')) === undefined
 }
 
 /** Commands that never call containerd (or call it only sometimes) do not pay for an early connection. */
@@ -193,10 +205,7 @@ interface NamedCommand {
   plugin?: string
 }
 
-/**
- * The command argv names: its longest run of leading words that is a command id or alias. Loaded
- * again from oclif's configuration, which only error reports need.
- */
+/** The command argv names: its longest run of leading words that is a command id or alias. */
 async function commandNamed(argv: string[]): Promise<NamedCommand | undefined> {
   const end = argv.findIndex((word) => word.startsWith('-'))
   const words = end === -1 ? argv : argv.slice(0, end)
@@ -223,7 +232,7 @@ async function knownWordCount(words: string[]): Promise<number> {
   return 0
 }
 
-/** oclif's configuration, loaded again, once: only error reports need it (an unknown command asks twice). */
+/** oclif's configuration, loaded once: before the command runs, or by an error report before that. */
 const oclifConfig = once(async (): Promise<import('@oclif/core/config').Config> => {
   const {Config} = await import('@oclif/core/config')
   return Config.load(packageRoot)

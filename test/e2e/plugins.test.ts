@@ -765,6 +765,32 @@ export default class Nerd {
     }
   })
 
+  it('a plugin\'s command of a management command\'s name gets the words typed after it, in their order', async () => {
+    // A compose plugin that hands its argv to a compose program, as docker hands its CLI plugins theirs.
+    const plugin = await writePlugin('nerd-plugin-rootcompose', {oclif: {commands: './commands'}}, {
+      'commands/compose/index.js': `export default class Compose {
+  static strict = false
+  static async run(argv) {
+    console.log(JSON.stringify(argv))
+  }
+}
+`,
+    }, {manifest: false})
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      const argvOf = async (args: string[]) => JSON.parse(await nerdOk(args, {env})) as string[]
+      assert.deepEqual(await argvOf(['compose', '-f', 'x.yml', 'up', '-d']), ['-f', 'x.yml', 'up', '-d'])
+      assert.deepEqual(await argvOf(['compose', '-f', 'x.yml', '-p', 'proj', 'up', '-d', 'web']), ['-f', 'x.yml', '-p', 'proj', 'up', '-d', 'web'])
+      assert.deepEqual(await argvOf(['compose', '--project-directory', '/x', 'ps']), ['--project-directory', '/x', 'ps'])
+      // No `--` added before the service, nor its words read: they are the plugin's.
+      assert.deepEqual(await argvOf(['compose', '-f', 'x.yml', 'run', '--rm', 'web', 'sh', '-c', 'ls --help']), ['-f', 'x.yml', 'run', '--rm', 'web', 'sh', '-c', 'ls --help'])
+      // nerd's long global options are still nerd's.
+      assert.deepEqual(await argvOf(['compose', '--namespace', 'other', '-f', 'x.yml', 'up']), ['-f', 'x.yml', 'up'])
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-rootcompose'], {env})
+    }
+  })
+
   it('--debug shows a failing hook\'s whole message and its stack, under nerd\'s one line', async () => {
     const plugin = await writePlugin('nerd-plugin-throws', {
       oclif: {hooks: {'nerd:container:create': './hooks/create.js'}},
