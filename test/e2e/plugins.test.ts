@@ -407,6 +407,27 @@ export default async function () {
     assert.deepEqual(await listed(), [])
   })
 
+  it('two installs at once both end installed: the second waits for the first', async () => {
+    const packs = join(home, 'data', 'nerd', 'packs')
+    const names = ['nerd-plugin-together-a', 'nerd-plugin-together-b']
+    const directories = await Promise.all(names.map((name) => writePlugin(name, {oclif: {commands: './commands'}, nerd: {hookApi: '^1'}}, {
+      [`commands/${name}/hello.js`]: "export default class Hello { static async run() { console.log('hello') } }\n",
+      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {[`${name}:hello`]: {id: `${name}:hello`}}}),
+    })))
+    try {
+      // Twice: the installs did not always get in each other's way.
+      for (let round = 0; round < 2; round++) {
+        const results = await Promise.all(directories.map((directory) => nerd(['plugins', 'install', directory], {env})))
+        assert.deepEqual(results.map(({code}) => code), [0, 0], results.map(({stderr}) => stderr).join('\n'))
+        assert.deepEqual((await nerdOk(['plugins', 'ls', '-q'], {env})).split('\n').filter(Boolean).sort(), names)
+        assert.deepEqual((await readdir(packs)).map((file) => file.replace(/-1\.0\.0-[0-9a-f]{12}\.tgz$/, '')).sort(), names)
+        await nerdOk(['plugins', 'uninstall', ...names], {env})
+      }
+    } finally {
+      await nerd(['plugins', 'uninstall', ...names], {env})
+    }
+  })
+
   it('refuses to link a plugin built for another hook API major', async () => {
     const result = await nerd(['plugins', 'link', badApi], {env})
     assert.equal(result.code, 1, result.stderr)
