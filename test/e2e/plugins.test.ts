@@ -210,6 +210,35 @@ describe('plugins install, uninstall and refusal', () => {
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
   })
 
+  it('refuses a plugin whose oclif.manifest.json oclif cannot read, and keeps nothing of it', async () => {
+    const data = join(home, 'data', 'nerd')
+    const parseError = (() => {
+      try {
+        JSON.parse('{not json')
+      } catch (error) {
+        return (error as Error).message
+      }
+      throw new Error('it parsed')
+    })()
+    const cases = [
+      ['nerd-plugin-badmanifest', '{not json', `does not parse: ${parseError}`],
+      // oclif fails to load this one altogether.
+      ['nerd-plugin-nocommands', JSON.stringify({version: '1.0.0'}), 'is not {"version": "…", "commands": {…}}'],
+    ] as const
+    for (const [name, manifest, what] of cases) {
+      const plugin = await writePlugin(name, {oclif: {commands: './commands'}, nerd: {hookApi: '^1'}}, {
+        [`commands/${name}/hello.js`]: "export default class Hello { static async run() { console.log('hello') } }\n",
+        'oclif.manifest.json': manifest,
+      })
+      await expectRefused(plugin, `plugin "${name}" has an oclif.manifest.json that ${what}`)
+      const pjson = JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}
+      assert.deepEqual(pjson.dependencies ?? {}, {})
+      assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
+      assert.deepEqual(await readdir(join(data, 'packs')), [])
+    }
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
   it('a manifest written by hand without aliases or flags is read as oclif reads it: refusal, uninstall and errors work beside it', async () => {
     const plugin = await writePlugin('nerd-plugin-bare', {oclif: {commands: './commands'}}, {
       'commands/bare/hello.js': "export default class Hello { static async run() { console.log('hello') } }\n",

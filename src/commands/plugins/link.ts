@@ -27,7 +27,7 @@ built for another major version of nerd's hook API is refused.`
   }
 
   private async link(path: string, install: boolean): Promise<void> {
-    const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, checkFailure, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks}] = await Promise.all([
+    const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, checkFailure, manifestProblem, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
@@ -43,7 +43,8 @@ built for another major version of nerd's hook API is refused.`
     } catch (error) {
       throw new NerdError(`${file}: ${(error as Error).message}; it was not linked`)
     }
-    const malformed = oclifSectionProblem(String(pjson.name), pjson)
+    // Before oclif loads it: it fails on a malformed oclif section, and warns of a manifest it cannot read.
+    const malformed = oclifSectionProblem(String(pjson.name), pjson) ?? manifestProblem(String(pjson.name), root)
     if (malformed) throw new NerdError(`${malformed}; it was not linked`)
     const plugin = new Plugin({root, type: 'link'})
     await plugin.load()
