@@ -105,16 +105,17 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     if (err.usageOf !== undefined) process.stderr.write(`${commandHelp(err.usageOf)}\n`)
     return err.exitCode
   }
-  // oclif's help command: `nerd help frob` (`Command container:frob not found.` for `help container frob`).
+  // oclif's help: `nerd help frob` (`Command container:frob not found.` for `help container frob`).
+  // Help asked of a command typed (`nerd compose frob --help`) is answered as the command alone is.
   const noHelpTopic = /^Command (\S+) not found\.$/.exec(err.message)
-  if (noHelpTopic) {
+  if (noHelpTopic && (argv[0] === 'help' || argv[0] === '--help')) {
     const words = noHelpTopic[1]!.split(':')
     const unloadable = loadFailureOf(noHelpTopic[1]!)
     const known = await knownWordCount(words)
     process.stderr.write(`${unloadable ? cannotLoad(unloadable) : (leftToPlugins(words, known) ?? `unknown help topic: ${words.slice(known).join(' ')}`)}\n`)
     return 1
   }
-  const notFound = /^command (\S+) not found$/.exec(err.message)
+  const notFound = noHelpTopic ?? /^command (\S+) not found$/.exec(err.message)
   if (notFound) {
     const unloadable = loadFailureOf(notFound[1]!)
     if (unloadable) {

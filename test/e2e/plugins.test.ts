@@ -799,9 +799,11 @@ export default class Nerd {
       // The management command's flags typed before the subcommand come first in the subcommand's argv (they made oclif show the topic's help).
       assert.deepEqual(JSON.parse(await nerdOk(['compose', '-f', 'a.yml', '--project-name', 'p', 'up', '-d'], {env})), ['-f', 'a.yml', '--project-name', 'p', '-d'])
       assert.deepEqual(JSON.parse(await nerdOk(['compose', 'up', '-d'], {env})), ['-d'])
-      // With a plugin that provides compose, a subcommand it lacks is unknown, not compose.
-      const lacking = await nerd(['compose', 'frob', 'x'], {env})
-      assert.deepEqual([lacking.code, lacking.stderr], [1, "unknown command: nerd compose frob\nRun 'nerd --help' for more information\n"])
+      // With a plugin that provides compose, a subcommand it lacks is unknown, not compose; its help too.
+      for (const args of [['compose', 'frob', 'x'], ['compose', 'frob', '--help']]) {
+        const lacking = await nerd(args, {env})
+        assert.deepEqual([lacking.code, lacking.stderr], [1, "unknown command: nerd compose frob\nRun 'nerd --help' for more information\n"], args.join(' '))
+      }
       // A nerd the command runs works with its parent's settings: the data root, as every other.
       type Info = {DockerRootDir: string; Settings: {key: string; value: string; source: string}[]}
       const child = JSON.parse(await nerdOk(['--insecure-registry', 'globals', 'nerd', 'info', '--format', '{{json .}}'], {env})) as Info
