@@ -5,7 +5,7 @@ import {describeThrown, plainLine} from './hooks/errors.ts'
 import {packageRoot} from './paths.ts'
 import {dockerFlagError} from './config/flag-errors.ts'
 import {FlagError, NerdError, unknownFlag} from './errors.ts'
-import {commandLoadFailure, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
+import {commandLoadFailure, commandLoadFailureUnder, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
 import type {CommandLoadFailure} from './plugins/load-warnings.ts'
 import {isVersionRequest, versionBanner} from './version-banner.ts'
 
@@ -110,8 +110,8 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
   const noHelpTopic = /^Command (\S+) not found\.$/.exec(err.message)
   if (noHelpTopic && (argv[0] === 'help' || argv[0] === '--help')) {
     const words = noHelpTopic[1]!.split(':')
-    const unloadable = loadFailureOf(noHelpTopic[1]!)
     const known = await knownWordCount(words)
+    const unloadable = loadFailureOf(noHelpTopic[1]!) ?? loadFailureUnder(words, known)
     process.stderr.write(`${unloadable ? cannotLoad(unloadable) : (leftToPlugins(words, known) ?? `unknown help topic: ${words.slice(known).join(' ')}`)}\n`)
     return 1
   }
@@ -131,7 +131,8 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     // oclif's id holds the arguments too (`frob:x`): the words nerd knows and the first it does not, as docker names it.
     const words = notFound[1]!.split(':')
     const known = await knownWordCount(words)
-    process.stderr.write(`${leftToPlugins(words, known) ?? `unknown command: nerd ${words.slice(0, known + 1).join(' ')}\nRun 'nerd --help' for more information`}\n`)
+    const unloadableUnder = loadFailureUnder(words, known)
+    process.stderr.write(`${unloadableUnder ? cannotLoad(unloadableUnder) : (leftToPlugins(words, known) ?? `unknown command: nerd ${words.slice(0, known + 1).join(' ')}\nRun 'nerd --help' for more information`)}\n`)
     return 1
   }
   const command = await named()
@@ -175,6 +176,19 @@ function loadFailureOf(id: string): (CommandLoadFailure & {command: string}) | u
   for (let count = words.length; count > 0; count--) {
     const failure = commandLoadFailure(words.slice(0, count).join(':'))
     if (failure) return {...failure, command: words.slice(0, count).join(' ')}
+  }
+  return undefined
+}
+
+/**
+ * Why the words nerd does not know of `words` (those after the first `known`) name no command, when
+ * it is that commands under them failed to load: a topic all of whose commands did (`nerd bad`
+ * where `bad syntax` does not import) is no topic to oclif.
+ */
+function loadFailureUnder(words: readonly string[], known: number): (CommandLoadFailure & {command: string}) | undefined {
+  for (let count = words.length; count > known; count--) {
+    const failure = commandLoadFailureUnder(words.slice(0, count).join(':'))
+    if (failure) return {...failure, command: failure.id.replaceAll(':', ' ')}
   }
   return undefined
 }

@@ -912,6 +912,8 @@ export default class Nerd {
       'commands/bad/throws.js': "export default class X { static async run() { throw new Error('it broke') } }\n",
       'commands/bad/nullproto.js': 'export default class X { static async run() { throw Object.create(null) } }\n',
       'commands/bad/escapes.js': "export default class X { static async run() { throw new Error('\\x1b[2Jcleared\\rover' + 'x'.repeat(9000)) } }\n",
+      // A topic whose only command does not load is no topic to oclif.
+      'commands/broken/only.js': "throw new Error('cannot start'); export default class X { static async run() {} }\n",
     }, {manifest: false})
     await nerdOk(['plugins', 'link', broken], {env})
     try {
@@ -920,6 +922,10 @@ export default class Nerd {
       for (const args of [['bad', 'syntax'], ['bad', 'syntax', '.', 'more'], ['help', 'bad', 'syntax']]) {
         const syntax = await nerd(args, {env})
         assert.deepEqual([syntax.code, syntax.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" cannot load command "bad syntax": Unexpected end of input\n'])
+      }
+      for (const args of [['broken'], ['broken', 'x'], ['broken', '--help'], ['help', 'broken']]) {
+        const only = await nerd(args, {env})
+        assert.deepEqual([only.code, only.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" cannot load command "broken only": cannot start\n'], args.join(' '))
       }
       const throws = await nerd(['bad', 'throws'], {env})
       assert.deepEqual([throws.code, throws.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" failed in command "bad throws": it broke\n'])
