@@ -5,7 +5,7 @@ import {describeThrown, plainLine} from './hooks/errors.ts'
 import {packageRoot} from './paths.ts'
 import {dockerFlagError} from './config/flag-errors.ts'
 import {FlagError, NerdError, unknownFlag} from './errors.ts'
-import {commandLoadFailure, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
+import {commandLoadFailure, commandLoadFailureUnder, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
 import type {CommandLoadFailure} from './plugins/load-warnings.ts'
 import {isVersionRequest, versionBanner} from './version-banner.ts'
 
@@ -38,7 +38,11 @@ export async function main(argv: string[]): Promise<void> {
     settings.enableAutoTranspile = false
     if (talksToContainerd(rest)) connectEarly()
     try {
-      await run(rest, packageRoot)
+      // Loaded here, not by run (which rebuilds it from the plugins already loaded): the commands the
+      // plugins provide decide how a management command's words are read.
+      const config = await oclifConfig()
+      if (split.asTyped && takesSubcommandAsArgument(config, split.command)) rest = split.asTyped
+      await run(rest, config)
     } finally {
       // Not taken (help, a usage error): closed, or it would keep nerd running.
       await takeEarlyConnection()?.then((client) => client.close(), () => undefined)
@@ -52,6 +56,14 @@ export async function main(argv: string[]): Promise<void> {
   }
   // The command's result or error is out: a hook that outlived its time limit does not hold nerd.
   exitIfWorkWasAbandoned()
+}
+
+/**
+ * Whether a plugin's command of a management command's name (`compose`) is to get the subcommand
+ * typed after it (`up`) as an argument: no command has the subcommand's name (`compose up`).
+ */
+function takesSubcommandAsArgument(config: import('@oclif/core/config').Config, command: readonly string[]): boolean {
+  return config.findCommand(command[0]!) !== undefined && config.findCommand(command.join(':')) === undefined
 }
 
 /** Commands that never call containerd (or call it only sometimes) do not pay for an early connection. */
@@ -93,16 +105,17 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     if (err.usageOf !== undefined) process.stderr.write(`${commandHelp(err.usageOf)}\n`)
     return err.exitCode
   }
-  // oclif's help command: `nerd help frob` (`Command container:frob not found.` for `help container frob`).
+  // oclif's help: `nerd help frob` (`Command container:frob not found.` for `help container frob`).
+  // Help asked of a command typed (`nerd compose frob --help`) is answered as the command alone is.
   const noHelpTopic = /^Command (\S+) not found\.$/.exec(err.message)
-  if (noHelpTopic) {
+  if (noHelpTopic && (argv[0] === 'help' || argv[0] === '--help')) {
     const words = noHelpTopic[1]!.split(':')
-    const unloadable = loadFailureOf(noHelpTopic[1]!)
     const known = await knownWordCount(words)
+    const unloadable = loadFailureOf(noHelpTopic[1]!) ?? loadFailureUnder(words, known)
     process.stderr.write(`${unloadable ? cannotLoad(unloadable) : (leftToPlugins(words, known) ?? `unknown help topic: ${words.slice(known).join(' ')}`)}\n`)
     return 1
   }
-  const notFound = /^command (\S+) not found$/.exec(err.message)
+  const notFound = noHelpTopic ?? /^command (\S+) not found$/.exec(err.message)
   if (notFound) {
     const unloadable = loadFailureOf(notFound[1]!)
     if (unloadable) {
@@ -118,7 +131,8 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     // oclif's id holds the arguments too (`frob:x`): the words nerd knows and the first it does not, as docker names it.
     const words = notFound[1]!.split(':')
     const known = await knownWordCount(words)
-    process.stderr.write(`${leftToPlugins(words, known) ?? `unknown command: nerd ${words.slice(0, known + 1).join(' ')}\nRun 'nerd --help' for more information`}\n`)
+    const unloadableUnder = loadFailureUnder(words, known)
+    process.stderr.write(`${unloadableUnder ? cannotLoad(unloadableUnder) : (leftToPlugins(words, known) ?? `unknown command: nerd ${words.slice(0, known + 1).join(' ')}\nRun 'nerd --help' for more information`)}\n`)
     return 1
   }
   const command = await named()
@@ -166,6 +180,19 @@ function loadFailureOf(id: string): (CommandLoadFailure & {command: string}) | u
   return undefined
 }
 
+/**
+ * Why the words nerd does not know of `words` (those after the first `known`) name no command, when
+ * it is that commands under them failed to load: a topic all of whose commands did (`nerd bad`
+ * where `bad syntax` does not import) is no topic to oclif.
+ */
+function loadFailureUnder(words: readonly string[], known: number): (CommandLoadFailure & {command: string}) | undefined {
+  for (let count = words.length; count > known; count--) {
+    const failure = commandLoadFailureUnder(words.slice(0, count).join(':'))
+    if (failure) return {...failure, command: failure.id.replaceAll(':', ' ')}
+  }
+  return undefined
+}
+
 function cannotLoad(failure: CommandLoadFailure & {command: string}): string {
   return `Error: plugin "${failure.plugin}" cannot load command "${failure.command}": ${failure.reason}`
 }
@@ -193,10 +220,7 @@ interface NamedCommand {
   plugin?: string
 }
 
-/**
- * The command argv names: its longest run of leading words that is a command id or alias. Loaded
- * again from oclif's configuration, which only error reports need.
- */
+/** The command argv names: its longest run of leading words that is a command id or alias. */
 async function commandNamed(argv: string[]): Promise<NamedCommand | undefined> {
   const end = argv.findIndex((word) => word.startsWith('-'))
   const words = end === -1 ? argv : argv.slice(0, end)
@@ -223,7 +247,7 @@ async function knownWordCount(words: string[]): Promise<number> {
   return 0
 }
 
-/** oclif's configuration, loaded again, once: only error reports need it (an unknown command asks twice). */
+/** oclif's configuration, loaded once: before the command runs, or by an error report before that. */
 const oclifConfig = once(async (): Promise<import('@oclif/core/config').Config> => {
   const {Config} = await import('@oclif/core/config')
   return Config.load(packageRoot)

@@ -50,6 +50,7 @@ import PluginsLs from './commands/plugins/ls.ts'
 import PluginsNew from './commands/plugins/new.ts'
 import PluginsReset from './commands/plugins/reset.ts'
 import PluginsUninstall from './commands/plugins/uninstall.ts'
+import PluginsUpdate from './commands/plugins/update.ts'
 import SystemDf from './commands/system/df.ts'
 import SystemPrune from './commands/system/prune.ts'
 import NetworkConnect from './commands/network/connect.ts'
@@ -117,6 +118,7 @@ export const COMMANDS = {
   'plugins:new': PluginsNew,
   'plugins:reset': PluginsReset,
   'plugins:uninstall': PluginsUninstall,
+  'plugins:update': PluginsUpdate,
   port: Port,
   ps: Ps,
   pull: Pull,

@@ -245,12 +245,19 @@ export interface FileLockOptions {
   createDirectory?: boolean
   /** What the lock guards, for the error of a wait that timed out (`network n1`); the lock's path without. */
   guards?: string
+  /**
+   * How long another holder is waited for, LOCK_WAIT_MS unless given: Infinity for work that may
+   * rightly take minutes (an npm install), where failing would only make the user try again.
+   */
+  waitMs?: number
+  /** Called once when the lock is found held by another, before the wait. */
+  onWait?: () => void
 }
 
 /** A wait for a lock that timed out: another nerd held it all along. */
 export class LockTimeoutError extends NerdError {
-  constructor(path: string, guards: string | undefined) {
-    super(`timed out after ${LOCK_WAIT_MS / 1000} s waiting for the lock of ${guards ?? path}: another nerd command holds it`)
+  constructor(path: string, guards: string | undefined, waitMs: number) {
+    super(`timed out after ${waitMs / 1000} s waiting for the lock of ${guards ?? path}: another nerd command holds it`)
   }
 }
 
@@ -362,8 +369,10 @@ export async function withFileLockUnless<T>(path: string, satisfied: () => Promi
 async function acquireFileLock(path: string, options: FileLockOptions, satisfied?: () => Promise<boolean>): Promise<(() => Promise<void>) | undefined> {
   const {lock} = await import('proper-lockfile')
   if (options.createDirectory ?? true) await mkdir(dirname(path), {recursive: true})
-  const deadline = Date.now() + LOCK_WAIT_MS
+  const waitMs = options.waitMs ?? LOCK_WAIT_MS
+  const deadline = Date.now() + waitMs
   let retryMs = LOCK_RETRY_MIN_MS
+  let waiting = false
   for (;;) {
     try {
       const release = await lock(path, {realpath: false, stale: NEVER_STALE_MS, fs: lockFs})
@@ -371,10 +380,14 @@ async function acquireFileLock(path: string, options: FileLockOptions, satisfied
       return release
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error
-      if (Date.now() > deadline) throw new LockTimeoutError(path, options.guards)
+      if (Date.now() > deadline) throw new LockTimeoutError(path, options.guards, waitMs)
     }
     if (await takeOverDeadHolder(lock, path)) continue
     if (satisfied && (await satisfied())) return undefined
+    if (!waiting) {
+      waiting = true
+      options.onWait?.()
+    }
     await delay(retryMs * (1 + Math.random()))
     retryMs = Math.min(retryMs * 1.2, LOCK_RETRY_MAX_MS)
   }

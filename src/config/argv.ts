@@ -20,6 +20,10 @@
  * - A `--` before the command word ends the global options and is dropped (`nerd -- ps`). After
  *   the command word nothing is lifted after `--`; for run/create/exec, a `--` is put before the
  *   first positional.
+ * - A management command's own flags typed before its subcommand (`nerd compose -f x.yml up`) go
+ *   after it, for the subcommand's command (a plugin's `compose up`); `asTyped` keeps them where
+ *   they were, for a plugin whose one command is the management command itself (`compose`), which
+ *   the entry point alone can tell, from the commands the plugins provide.
  */
 import {flagNeedsArgument, invalidFlagArgument, NerdError, unknownFlag} from '../errors.ts'
 import {flagExtent, type ValueFlags} from './run-args.ts'
@@ -122,6 +126,15 @@ export interface SplitGlobalArgs {
   command: string[]
   /** docker's `--config DIR` (what DOCKER_CONFIG says otherwise), when given. */
   dockerConfig?: string
+  /**
+   * For a management command nerd leaves to plugins and its subcommand (`compose up`), when it
+   * differs from `rest`: argv with the words after the management command as typed (its flags
+   * before the subcommand, no `--` added before a service), global options still lifted. For a
+   * plugin's command of the management command's own name (a root `compose`), which gets every
+   * word after it, as docker hands its CLI plugins theirs; `rest` is for a command of the
+   * subcommand's name (`compose up`).
+   */
+  asTyped?: string[]
 }
 
 /**
@@ -134,6 +147,10 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
   const command: string[] = []
   let dockerConfig: string | undefined
   let index = 0
+  // Where rest has the subcommand (its management command's flags after it) and the `--` put before the first positional.
+  let subcommandAt: number | undefined
+  const topicFlags: string[] = []
+  let dashAddedAt: number | undefined
 
   // Before the first command word: long and short global forms; anything else stays.
   while (index < argv.length && isOption(argv[index])) {
@@ -156,7 +173,13 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
     if (lifted === 0) rest.push(token)
     index += lifted || 1
   }
-  const found = (): SplitGlobalArgs => ({globals, rest, command, ...(dockerConfig === undefined ? {} : {dockerConfig})})
+  const found = (): SplitGlobalArgs => {
+    const split: SplitGlobalArgs = {globals, rest, command, ...(dockerConfig === undefined ? {} : {dockerConfig})}
+    if (subcommandAt === undefined || NERD_COMMAND_WORDS.has(command[0]!) || (topicFlags.length === 0 && dashAddedAt === undefined)) return split
+    const asTyped = rest.filter((_, at) => at !== dashAddedAt)
+    asTyped.splice(subcommandAt, 1 + topicFlags.length, ...topicFlags, rest[subcommandAt]!)
+    return {...split, asTyped}
+  }
   // docker's root parser takes a `--` before the command as the end of its own flags: `nerd -- ps` is `ps`.
   if (argv[index] === '--') index++
   if (index >= argv.length) return found()
@@ -174,7 +197,6 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
     // The topic's own flags go after the subcommand: to oclif, `compose up` is a command of its own
     // (a plugin's), which gets them in its argv, first; in their place oclif would take `compose`
     // alone for the command and show the topic's help.
-    const topicFlags: string[] = []
     while (index < argv.length && argv[index] !== '--') {
       const lifted = liftGlobal(argv, index, globals, false)
       if (lifted > 0) {
@@ -183,6 +205,7 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
       }
       const extent = flagExtent(argv, index, topicValueFlags)
       if (!extent) {
+        subcommandAt = rest.length
         command.push(argv[index])
         rest.push(argv[index])
         index++
@@ -211,6 +234,7 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
     if (!extent) {
       // The image (or container) and the command's words are the container's: oclif would take a
       // `--help` among them as a request for nerd's help (`nerd run img ls --help`), but not past `--`.
+      dashAddedAt = rest.length
       rest.push('--')
       break
     }

@@ -7,6 +7,8 @@
  * declarations nerd cannot use) is a warning at install and link.
  */
 import {spawnSync} from 'node:child_process'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import type {Hook, Interfaces} from '@oclif/core'
 import {pluginDefaultSettings} from '../config/config.ts'
 import {NerdError} from '../errors.ts'
@@ -90,7 +92,7 @@ export async function pluginRefusal(plugin: Interfaces.Plugin): Promise<string |
   const refusal = declared === undefined ? undefined : hookApiIncompatibility(plugin.name, declared)
   if (refusal) return refusal
   // What oclif loads without a word (a hook given as a number) nerd cannot use either.
-  const malformed = oclifSectionProblem(plugin.name, plugin.pjson) ?? pluginDefaultsProblem(plugin)
+  const malformed = oclifSectionProblem(plugin.name, plugin.pjson) ?? manifestProblem(plugin.name, plugin.root) ?? pluginDefaultsProblem(plugin)
   if (malformed) return malformed
   const {carried, missing} = await bundledPlugins(plugin)
   if (missing.length > 0) return `bundle "${plugin.name}" does not carry ${missing.join(', ')} (run npm install in it before npm pack)`
@@ -163,6 +165,35 @@ export function oclifSectionProblem(name: string, pjson: unknown): string | unde
   }
   if (plugins !== undefined && !Array.isArray(plugins)) return refused('an "oclif.plugins" that is not a list')
   if (topics !== undefined && !(isObject(topics) && Object.values(topics).every(isObject))) return refused('an "oclif.topics" that is not an object of topics')
+  return undefined
+}
+
+/**
+ * What makes the plugin's oclif.manifest.json (or else `.oclif.manifest.json`, as oclif looks for
+ * them) one oclif cannot read: oclif then warns on every command, and imports the plugin's command
+ * modules to list them. A manifest of another version is no problem here (oclif ignores it; install
+ * and link warn that commands lack one).
+ */
+export function manifestProblem(name: string, root: string): string | undefined {
+  for (const file of ['oclif.manifest.json', '.oclif.manifest.json']) {
+    let text: string
+    try {
+      text = readFileSync(join(root, file), 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+      return `plugin "${name}" has an ${file} that cannot be read: ${describeThrown(error)}`
+    }
+    let manifest: unknown
+    try {
+      manifest = JSON.parse(text)
+    } catch (error) {
+      return `plugin "${name}" has an ${file} that does not parse: ${(error as Error).message}`
+    }
+    if (!isObject(manifest) || typeof manifest.version !== 'string' || !isObject(manifest.commands)) {
+      return `plugin "${name}" has an ${file} that is not {"version": "…", "commands": {…}}`
+    }
+    return undefined
+  }
   return undefined
 }
 

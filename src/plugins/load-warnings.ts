@@ -35,6 +35,12 @@ export function commandLoadFailure(id: string): CommandLoadFailure | undefined {
   return commandFailures.get(id)
 }
 
+/** The first (by id) of the commands under the topic `topic` (`bad`) that could not be loaded, with its id. */
+export function commandLoadFailureUnder(topic: string): (CommandLoadFailure & {id: string}) | undefined {
+  const [id] = [...commandFailures.keys()].filter((each) => each.startsWith(`${topic}:`)).sort()
+  return id === undefined ? undefined : {...commandFailures.get(id)!, id}
+}
+
 /**
  * The line to print for one of oclif's plugin warnings ('' when it is kept for later), undefined
  * for other warnings. oclif passes the error either alone or after its name, its `detail` naming

@@ -16,7 +16,7 @@ import {promisify} from 'node:util'
 import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
 import {describeThrown} from '../hooks/errors.ts'
-import {earlierStays, oclifSectionProblem} from './install-check.ts'
+import {earlierStays, manifestProblem, oclifSectionProblem} from './install-check.ts'
 import {forgetInstalledPlugins, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 
 function packsDir(): string {
@@ -125,7 +125,7 @@ export async function installArgv(argv: readonly string[]): Promise<string[]> {
  * the plugin throws (a malformed `oclif` section), and then neither `plugins uninstall` nor `plugins
  * reset` finds them; a plugin that replaced one installed before gives way to that one again (oclif
  * would leave the new one, or remove both). The error then names the plugin, with what is wrong in
- * its `oclif` section if nerd can tell.
+ * its `oclif` section or its manifest if nerd can tell.
  */
 export async function undoingFailedInstall(install: () => Promise<void>): Promise<void> {
   const dataDir = pluginDataDir(process.env)
@@ -139,8 +139,9 @@ export async function undoingFailedInstall(install: () => Promise<void>): Promis
     const [replaced] = added.length === 0 ? await pluginsReplaced(dataDir) : []
     const name = added[0] ?? replaced
     if (name === undefined) throw error
-    const pjson: unknown = await readFile(join(dataDir, 'node_modules', name, 'package.json'), 'utf8').then((text) => JSON.parse(text), () => undefined)
-    const reason = oclifSectionProblem(name, pjson) ?? `plugin "${name}" cannot be loaded: ${describeThrown(error)}`
+    const root = join(dataDir, 'node_modules', name)
+    const pjson: unknown = await readFile(join(root, 'package.json'), 'utf8').then((text) => JSON.parse(text), () => undefined)
+    const reason = oclifSectionProblem(name, pjson) ?? manifestProblem(name, root) ?? `plugin "${name}" cannot be loaded: ${describeThrown(error)}`
     if (replaced !== undefined) {
       const earlier = await versionInstalledBefore(dataDir, replaced)
       await restoreInstalledPlugins(dataDir)

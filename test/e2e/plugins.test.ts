@@ -210,6 +210,35 @@ describe('plugins install, uninstall and refusal', () => {
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
   })
 
+  it('refuses a plugin whose oclif.manifest.json oclif cannot read, and keeps nothing of it', async () => {
+    const data = join(home, 'data', 'nerd')
+    const parseError = (() => {
+      try {
+        JSON.parse('{not json')
+      } catch (error) {
+        return (error as Error).message
+      }
+      throw new Error('it parsed')
+    })()
+    const cases = [
+      ['nerd-plugin-badmanifest', '{not json', `does not parse: ${parseError}`],
+      // oclif fails to load this one altogether.
+      ['nerd-plugin-nocommands', JSON.stringify({version: '1.0.0'}), 'is not {"version": "…", "commands": {…}}'],
+    ] as const
+    for (const [name, manifest, what] of cases) {
+      const plugin = await writePlugin(name, {oclif: {commands: './commands'}, nerd: {hookApi: '^1'}}, {
+        [`commands/${name}/hello.js`]: "export default class Hello { static async run() { console.log('hello') } }\n",
+        'oclif.manifest.json': manifest,
+      })
+      await expectRefused(plugin, `plugin "${name}" has an oclif.manifest.json that ${what}`)
+      const pjson = JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}
+      assert.deepEqual(pjson.dependencies ?? {}, {})
+      assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
+      assert.deepEqual(await readdir(join(data, 'packs')), [])
+    }
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
   it('a manifest written by hand without aliases or flags is read as oclif reads it: refusal, uninstall and errors work beside it', async () => {
     const plugin = await writePlugin('nerd-plugin-bare', {oclif: {commands: './commands'}}, {
       'commands/bare/hello.js': "export default class Hello { static async run() { console.log('hello') } }\n",
@@ -405,6 +434,27 @@ export default async function () {
     assert.deepEqual(await listed(), [tarball])
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
     assert.deepEqual(await listed(), [])
+  })
+
+  it('two installs at once both end installed: the second waits for the first', async () => {
+    const packs = join(home, 'data', 'nerd', 'packs')
+    const names = ['nerd-plugin-together-a', 'nerd-plugin-together-b']
+    const directories = await Promise.all(names.map((name) => writePlugin(name, {oclif: {commands: './commands'}, nerd: {hookApi: '^1'}}, {
+      [`commands/${name}/hello.js`]: "export default class Hello { static async run() { console.log('hello') } }\n",
+      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {[`${name}:hello`]: {id: `${name}:hello`}}}),
+    })))
+    try {
+      // Twice: the installs did not always get in each other's way.
+      for (let round = 0; round < 2; round++) {
+        const results = await Promise.all(directories.map((directory) => nerd(['plugins', 'install', directory], {env})))
+        assert.deepEqual(results.map(({code}) => code), [0, 0], results.map(({stderr}) => stderr).join('\n'))
+        assert.deepEqual((await nerdOk(['plugins', 'ls', '-q'], {env})).split('\n').filter(Boolean).sort(), names)
+        assert.deepEqual((await readdir(packs)).map((file) => file.replace(/-1\.0\.0-[0-9a-f]{12}\.tgz$/, '')).sort(), names)
+        await nerdOk(['plugins', 'uninstall', ...names], {env})
+      }
+    } finally {
+      await nerd(['plugins', 'uninstall', ...names], {env})
+    }
   })
 
   it('refuses to link a plugin built for another hook API major', async () => {
@@ -749,9 +799,11 @@ export default class Nerd {
       // The management command's flags typed before the subcommand come first in the subcommand's argv (they made oclif show the topic's help).
       assert.deepEqual(JSON.parse(await nerdOk(['compose', '-f', 'a.yml', '--project-name', 'p', 'up', '-d'], {env})), ['-f', 'a.yml', '--project-name', 'p', '-d'])
       assert.deepEqual(JSON.parse(await nerdOk(['compose', 'up', '-d'], {env})), ['-d'])
-      // With a plugin that provides compose, a subcommand it lacks is unknown, not compose.
-      const lacking = await nerd(['compose', 'frob', 'x'], {env})
-      assert.deepEqual([lacking.code, lacking.stderr], [1, "unknown command: nerd compose frob\nRun 'nerd --help' for more information\n"])
+      // With a plugin that provides compose, a subcommand it lacks is unknown, not compose; its help too.
+      for (const args of [['compose', 'frob', 'x'], ['compose', 'frob', '--help']]) {
+        const lacking = await nerd(args, {env})
+        assert.deepEqual([lacking.code, lacking.stderr], [1, "unknown command: nerd compose frob\nRun 'nerd --help' for more information\n"], args.join(' '))
+      }
       // A nerd the command runs works with its parent's settings: the data root, as every other.
       type Info = {DockerRootDir: string; Settings: {key: string; value: string; source: string}[]}
       const child = JSON.parse(await nerdOk(['--insecure-registry', 'globals', 'nerd', 'info', '--format', '{{json .}}'], {env})) as Info
@@ -762,6 +814,32 @@ export default class Nerd {
       assert.deepEqual(child.Settings, parent.Settings)
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-globals'], {env})
+    }
+  })
+
+  it('a plugin\'s command of a management command\'s name gets the words typed after it, in their order', async () => {
+    // A compose plugin that hands its argv to a compose program, as docker hands its CLI plugins theirs.
+    const plugin = await writePlugin('nerd-plugin-rootcompose', {oclif: {commands: './commands'}}, {
+      'commands/compose/index.js': `export default class Compose {
+  static strict = false
+  static async run(argv) {
+    console.log(JSON.stringify(argv))
+  }
+}
+`,
+    }, {manifest: false})
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      const argvOf = async (args: string[]) => JSON.parse(await nerdOk(args, {env})) as string[]
+      assert.deepEqual(await argvOf(['compose', '-f', 'x.yml', 'up', '-d']), ['-f', 'x.yml', 'up', '-d'])
+      assert.deepEqual(await argvOf(['compose', '-f', 'x.yml', '-p', 'proj', 'up', '-d', 'web']), ['-f', 'x.yml', '-p', 'proj', 'up', '-d', 'web'])
+      assert.deepEqual(await argvOf(['compose', '--project-directory', '/x', 'ps']), ['--project-directory', '/x', 'ps'])
+      // No `--` added before the service, nor its words read: they are the plugin's.
+      assert.deepEqual(await argvOf(['compose', '-f', 'x.yml', 'run', '--rm', 'web', 'sh', '-c', 'ls --help']), ['-f', 'x.yml', 'run', '--rm', 'web', 'sh', '-c', 'ls --help'])
+      // nerd's long global options are still nerd's.
+      assert.deepEqual(await argvOf(['compose', '--namespace', 'other', '-f', 'x.yml', 'up']), ['-f', 'x.yml', 'up'])
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-rootcompose'], {env})
     }
   })
 
@@ -834,6 +912,8 @@ export default class Nerd {
       'commands/bad/throws.js': "export default class X { static async run() { throw new Error('it broke') } }\n",
       'commands/bad/nullproto.js': 'export default class X { static async run() { throw Object.create(null) } }\n',
       'commands/bad/escapes.js': "export default class X { static async run() { throw new Error('\\x1b[2Jcleared\\rover' + 'x'.repeat(9000)) } }\n",
+      // A topic whose only command does not load is no topic to oclif.
+      'commands/broken/only.js': "throw new Error('cannot start'); export default class X { static async run() {} }\n",
     }, {manifest: false})
     await nerdOk(['plugins', 'link', broken], {env})
     try {
@@ -842,6 +922,10 @@ export default class Nerd {
       for (const args of [['bad', 'syntax'], ['bad', 'syntax', '.', 'more'], ['help', 'bad', 'syntax']]) {
         const syntax = await nerd(args, {env})
         assert.deepEqual([syntax.code, syntax.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" cannot load command "bad syntax": Unexpected end of input\n'])
+      }
+      for (const args of [['broken'], ['broken', 'x'], ['broken', '--help'], ['help', 'broken']]) {
+        const only = await nerd(args, {env})
+        assert.deepEqual([only.code, only.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" cannot load command "broken only": cannot start\n'], args.join(' '))
       }
       const throws = await nerd(['bad', 'throws'], {env})
       assert.deepEqual([throws.code, throws.stderr], [1, 'Error: plugin "nerd-plugin-badcmd" failed in command "bad throws": it broke\n'])

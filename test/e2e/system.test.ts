@@ -431,6 +431,10 @@ describe('usage errors', () => {
     [['frob', 'x', 'y'], 1, "unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
     [['image', 'frob', 'x'], 1, "unknown command: nerd image frob\nRun 'nerd --help' for more information\n"],
     [['help', 'container', 'frob'], 1, 'unknown help topic: frob\n'],
+    // Help asked of a command typed is answered as the command alone is; `nerd help` has topics.
+    [['frob', '--help'], 1, "unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
+    [['image', 'frob', '--help'], 1, "unknown command: nerd image frob\nRun 'nerd --help' for more information\n"],
+    [['ps', 'extra', '--help'], 1, '"nerd ps" accepts no arguments.\nSee \'nerd ps --help\'.\n'],
     // docker's build commands, which only a plugin brings to nerd: said in one line.
     ...[['build', '-t', 'x', '.'], ['image', 'build', '.'], ['builder', 'prune']].map((args): [string[], number, string] => [
       args, 1, `unknown command: nerd ${args[0] === 'image' ? 'image build' : args[0]}: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n`,

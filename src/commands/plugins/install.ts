@@ -26,13 +26,19 @@ one nerd refuses, is refused.`
 
   async run(): Promise<void> {
     await this.parse(PluginsInstall)
-    const [{installArgv, removeUnusedPacks, undoingFailedInstall}, {runOclifPluginsCommand}] = await Promise.all([import('../../plugins/local-install.ts'), import('../../plugins/oclif-plugins.ts')])
-    try {
-      // The checks of what was installed are nerd's plugins:postinstall hook (plugins/install-check.ts).
-      const argv = await installArgv(this.argv)
-      await undoingFailedInstall(() => runOclifPluginsCommand(this.config, 'plugins:install', argv))
-    } finally {
-      await removeUnusedPacks()
-    }
+    const [{installArgv, removeUnusedPacks, undoingFailedInstall}, {runOclifPluginsCommand}, {withPluginsLock}] = await Promise.all([
+      import('../../plugins/local-install.ts'),
+      import('../../plugins/oclif-plugins.ts'),
+      import('../../plugins/changes-lock.ts'),
+    ])
+    await withPluginsLock(async () => {
+      try {
+        // The checks of what was installed are nerd's plugins:postinstall hook (plugins/install-check.ts).
+        const argv = await installArgv(this.argv)
+        await undoingFailedInstall(() => runOclifPluginsCommand(this.config, 'plugins:install', argv))
+      } finally {
+        await removeUnusedPacks()
+      }
+    })
   }
 }

@@ -22,14 +22,19 @@ built for another major version of nerd's hook API is refused.`
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PluginsLink)
-    const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, checkFailure, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks}] = await Promise.all([
+    const {withPluginsLock} = await import('../../plugins/changes-lock.ts')
+    await withPluginsLock(() => this.link(args.path, flags.install))
+  }
+
+  private async link(path: string, install: boolean): Promise<void> {
+    const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, checkFailure, manifestProblem, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
       import('../../plugins/local-install.ts'),
     ])
-    const root = resolve(args.path)
-    const problem = pluginDirectoryProblem(root, args.path)
+    const root = resolve(path)
+    const problem = pluginDirectoryProblem(root, path)
     if (problem) throw new NerdError(problem)
     const file = join(root, 'package.json')
     let pjson: {name?: unknown}
@@ -38,7 +43,8 @@ built for another major version of nerd's hook API is refused.`
     } catch (error) {
       throw new NerdError(`${file}: ${(error as Error).message}; it was not linked`)
     }
-    const malformed = oclifSectionProblem(String(pjson.name), pjson)
+    // Before oclif loads it: it fails on a malformed oclif section, and warns of a manifest it cannot read.
+    const malformed = oclifSectionProblem(String(pjson.name), pjson) ?? manifestProblem(String(pjson.name), root)
     if (malformed) throw new NerdError(`${malformed}; it was not linked`)
     const plugin = new Plugin({root, type: 'link'})
     await plugin.load()
@@ -56,7 +62,7 @@ built for another major version of nerd's hook API is refused.`
     // without one only warns that they may need installing: for a plugin without dependencies, as
     // the guide recommends, on every link. There is nothing to install then.
     const lockFiles = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']
-    const nothingToInstall = flags.install && !lockFiles.some((name) => existsSync(join(root, name)))
+    const nothingToInstall = install && !lockFiles.some((name) => existsSync(join(root, name)))
     await runOclifPluginsCommand(this.config, 'plugins:link', nothingToInstall ? [...this.argv.filter((word) => word !== '--install'), '--no-install'] : this.argv)
     // The link takes the place of the plugin's installed copy, if it had one: that goes.
     await removeStrandedCopies([plugin.name])

@@ -14,6 +14,11 @@ export default class PluginsReset extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(PluginsReset)
+    const {withPluginsLock} = await import('../../plugins/changes-lock.ts')
+    await withPluginsLock(() => this.reset(flags.reinstall))
+  }
+
+  private async reset(reinstall: boolean): Promise<void> {
     const [{runOclifPluginsCommand}, {removeCommandCaches, unusedCacheNames}, {removeStrandedCopies, removeUnusedPacks}, {warnAboutRecordingContainers}] = await Promise.all([
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/code-cache.ts'),
@@ -25,7 +30,7 @@ export default class PluginsReset extends NerdCommand {
     const names = this.config.getPluginsList().filter(removed).map((plugin) => plugin.name)
     const unusedCaches = unusedCacheNames(this.config.getPluginsList(), removed)
     await runOclifPluginsCommand(this.config, 'plugins:reset', this.argv)
-    if (!flags.reinstall) {
+    if (!reinstall) {
       await removeStrandedCopies(names)
       await removeCommandCaches(unusedCaches)
     }

@@ -15,6 +15,11 @@ export default class PluginsUninstall extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv} = await this.parse(PluginsUninstall)
+    const {withPluginsLock} = await import('../../plugins/changes-lock.ts')
+    await withPluginsLock(() => this.uninstall(argv as string[]))
+  }
+
+  private async uninstall(argv: string[]): Promise<void> {
     const [{runOclifPluginsCommand}, {bundledPluginNames}, {removeCommandCaches, unusedCacheNames}, {removeStrandedCopies, removeUnusedPacks}, {warnAboutRecordingContainers}] = await Promise.all([
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
@@ -23,7 +28,7 @@ export default class PluginsUninstall extends NerdCommand {
       import('../../plugins/removal.ts'),
     ])
     // A bundle's plugins go with it.
-    const removed = (argv as string[]).filter((word) => !word.startsWith('-')).flatMap((name) => {
+    const removed = argv.filter((word) => !word.startsWith('-')).flatMap((name) => {
       const plugin = this.config.getPluginsList().find((each) => each.name === name)
       return [name, ...(plugin ? bundledPluginNames(plugin) : [])]
     })

@@ -9,6 +9,8 @@ interface Case {
   globals: GlobalFlags
   rest: string[]
   command: string[]
+  /** For a plugin's command of the management command's name (`compose`). */
+  asTyped?: string[]
 }
 
 const cases: Record<string, Case> = {
@@ -141,12 +143,28 @@ const cases: Record<string, Case> = {
     globals: {namespace: 'n'},
     rest: ['compose', 'run', '-f', 'x.yml', '--rm', '-e', 'A=1', '--', 'svc', 'ls', '--debug'],
     command: ['compose', 'run'],
+    asTyped: ['compose', '-f', 'x.yml', 'run', '--rm', '-e', 'A=1', 'svc', 'ls', '--debug'],
+  },
+  'compose run without compose flags: the words as typed have no --': {
+    argv: ['compose', 'run', 'svc', 'ls'],
+    globals: {},
+    rest: ['compose', 'run', '--', 'svc', 'ls'],
+    command: ['compose', 'run'],
+    asTyped: ['compose', 'run', 'svc', 'ls'],
   },
   'compose up: long globals anywhere': {
     argv: ['compose', '-f', 'x.yml', 'up', '-d', '--debug'],
     globals: {debug: true},
     rest: ['compose', 'up', '-f', 'x.yml', '-d'],
     command: ['compose', 'up'],
+    asTyped: ['compose', '-f', 'x.yml', 'up', '-d'],
+  },
+  'a subcommand without management command flags is read one way': {argv: ['compose', 'up', '-d'], globals: {}, rest: ['compose', 'up', '-d'], command: ['compose', 'up']},
+  'nerd\'s own management commands are read one way': {
+    argv: ['container', '--help', 'run', 'img'],
+    globals: {},
+    rest: ['container', 'run', '--help', '--', 'img'],
+    command: ['container', 'run'],
   },
   'boolean =false': {argv: ['--debug=false', 'ps'], globals: {debug: false}, rest: ['ps'], command: ['ps']},
   'boolean =1': {argv: ['--debug-full=1', 'ps'], globals: {debugFull: true}, rest: ['ps'], command: ['ps']},
@@ -204,7 +222,7 @@ const cases: Record<string, Case> = {
   'a boolean short option with =false ends its group': {argv: ['-D=false', 'ps'], globals: {debug: false}, rest: ['ps'], command: ['ps']},
   'a group ending in -l': {argv: ['-Dl', 'info', 'ps'], globals: {debug: true}, rest: ['ps'], command: ['ps']},
   'help after a management command stays': {argv: ['container', '--help'], globals: {}, rest: ['container', '--help'], command: ['container']},
-  'a plugin\'s management command keeps its flags, after its subcommand': {argv: ['compose', '--dry-run', 'up'], globals: {}, rest: ['compose', 'up', '--dry-run'], command: ['compose', 'up']},
+  'a plugin\'s management command keeps its flags, after its subcommand': {argv: ['compose', '--dry-run', 'up'], globals: {}, rest: ['compose', 'up', '--dry-run'], command: ['compose', 'up'], asTyped: ['compose', '--dry-run', 'up']},
   'a management command\'s flags and nothing after them': {argv: ['compose', '-f', 'x.yml'], globals: {}, rest: ['compose', '-f', 'x.yml'], command: ['compose']},
   'a plugin\'s command keeps every flag after its command word, globals\' names too': {
     argv: ['-n', 'a', 'qa', 'info', '--namespace', 'x', '--debug', '-n', 'y', '--data-root=/z'],
@@ -221,9 +239,9 @@ const cases: Record<string, Case> = {
 }
 
 describe('splitGlobalArgs', () => {
-  for (const [name, {argv, globals, rest, command}] of Object.entries(cases)) {
+  for (const [name, {argv, globals, rest, command, asTyped}] of Object.entries(cases)) {
     it(name, () => {
-      assert.deepEqual(splitGlobalArgs(argv), {globals, rest, command})
+      assert.deepEqual(splitGlobalArgs(argv), {globals, rest, command, ...(asTyped ? {asTyped} : {})})
     })
   }
 

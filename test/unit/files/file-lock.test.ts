@@ -12,7 +12,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
-import {isLocked, withFileLock, withFileLockUnless} from '../../../src/files.ts'
+import {isLocked, LockTimeoutError, withFileLock, withFileLockUnless} from '../../../src/files.ts'
 import {ownerTag} from '../../../src/owner.ts'
 
 const filesModule = fileURLToPath(new URL('../../../src/files.ts', import.meta.url))
@@ -61,6 +61,27 @@ describe('withFileLock', () => {
       // Released: the waiter not spared takes the lock and runs.
       await needed
       assert.deepEqual(ran, ['needed'])
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('says once that it waits for another holder, and waits as long as it is told', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-file-lock-'))
+    try {
+      const path = join(dir, 'plugins')
+      let waits = 0
+      const onWait = () => waits++
+      await withFileLock(path, async () => undefined, {onWait})
+      assert.equal(waits, 0)
+      await withFileLock(path, async () => {
+        await assert.rejects(withFileLock(path, async () => undefined, {waitMs: 300, onWait, guards: 'the plugins'}), (error: unknown) => {
+          assert.ok(error instanceof LockTimeoutError)
+          assert.equal(error.message, 'timed out after 0.3 s waiting for the lock of the plugins: another nerd command holds it')
+          return true
+        })
+      })
+      assert.equal(waits, 1)
     } finally {
       await rm(dir, {recursive: true, force: true})
     }

@@ -1,0 +1,29 @@
+/**
+ * One change of the plugins at a time (install, uninstall, link, update, reset), across nerd
+ * processes: oclif reads, changes and writes the data directory's package.json and npm its
+ * node_modules with no lock of their own, and one install's sweep of packs/ removed the tarball
+ * another was installing from (two installs at once: one plugin missing, both said to succeed).
+ */
+import {join} from 'node:path'
+import {withFileLock} from '../files.ts'
+import {pluginDataDir} from '../paths.ts'
+
+/** Whether this process holds the lock: a refused install's check runs the uninstall command under it. */
+let held = false
+
+/** Runs `change` holding the plugins' lock, waiting as long as another change of them is under way. */
+export async function withPluginsLock<T>(change: () => Promise<T>): Promise<T> {
+  if (held) return change()
+  return withFileLock(join(pluginDataDir(process.env), 'plugins'), async () => {
+    held = true
+    try {
+      return await change()
+    } finally {
+      held = false
+    }
+  }, {
+    guards: 'the plugins',
+    waitMs: Number.POSITIVE_INFINITY,
+    onWait: () => process.stderr.write('nerd: waiting for another nerd command to finish changing the plugins\n'),
+  })
+}
