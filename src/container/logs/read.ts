@@ -417,6 +417,16 @@ async function findRotated(path: string, file: LogFile, from: number, maxFile: n
   }
 }
 
+/** Whether a rotated file (plain or gzipped) is under any name from `<file>.<from>` up to `<file>.<to>`, `to` left out. */
+async function anyNamed(path: string, from: number, to: number): Promise<boolean> {
+  for (let index = from; index < to; index++) {
+    for (const name of [`${path}.${index}`, `${path}.${index}.gz`]) {
+      if (await stat(name).then(() => true, () => false)) return true
+    }
+  }
+  return false
+}
+
 /** The files after a rotated one, oldest first, up to the live file (undefined while there is none). */
 interface Chain {
   rotated: LogFile[]
@@ -441,6 +451,14 @@ async function walkToLive(path: string, anchor: LogFile, index: number, maxFile:
   try {
     for (let probe = index - 1; ; ) {
       next = probe === 0 ? await openLogFile(path) : await openRotatedFile(path, probe)
+      if (next && probe < lastAt - 1 && (await anyNamed(path, probe + 1, lastAt))) {
+        // A name skipped as a hole is filled now: the rotation held up there went on, and moved the
+        // file that was below it up into it; the file just opened may be one after that file.
+        await next.handle.close()
+        next = undefined
+        probe = lastAt - 1
+        continue
+      }
       if ((await whatIsAt(path, lastAt, last)) !== 'it') {
         await next?.handle.close()
         next = undefined

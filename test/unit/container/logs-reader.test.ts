@@ -662,6 +662,40 @@ describe('reading json-file logs', () => {
     assert.equal(kept.at(-1), `line ${next - 1}\n`)
   })
 
+  it('reads a rotation held up halfway for longer than a hole is waited for, the file then moved into the hole neither skipped nor read twice', async () => {
+    const path = join(newDir(), 'held-json.log')
+    const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 6})
+    let next = writeRotating(log, path, 0, 5)
+    await log.close()
+    const [, ...kept] = [5, 4, 3, 2, 1].map((index) => loggedIn(`${path}.${index}`))
+    const live = loggedIn(path)
+    // The rotation's first steps, then held: `.3` stays empty past the walk's patience for holes.
+    rmSync(`${path}.5`)
+    renameSync(`${path}.4`, `${path}.5`)
+    renameSync(`${path}.3`, `${path}.4`)
+    // It goes on as the walk, past the hole, opens `.2`: what the walk opens there is the file after
+    // the one that comes into the hole.
+    let holeLookedAt = false
+    let resumed = false
+    const newLive = [`line ${next++}\n`]
+    const restore = beforeReaderOpens((name) => {
+      if (name === `${path}.3`) holeLookedAt = true
+      if (name !== `${path}.2` || !holeLookedAt || resumed) return
+      resumed = true
+      renameSync(`${path}.2`, `${path}.3`)
+      renameSync(`${path}.1`, `${path}.2`)
+      renameSync(path, `${path}.1`)
+      writeFileSync(path, entry({log: newLive[0]!}))
+    })
+    try {
+      const {all} = await read(path, {maxFile: 6})
+      assert.ok(resumed)
+      assert.deepEqual(all, [...kept.flat(), ...live, ...newLive])
+    } finally {
+      restore()
+    }
+  })
+
   it('follows a log that appears only later, and one started over by max-file 1 or truncated by hand', async () => {
     const path = join(newDir(), 'late-json.log')
     const seen: string[] = []
