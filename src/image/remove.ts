@@ -111,7 +111,10 @@ export async function removeImage(client: ContainerdClient, text: string, option
     const targets = new Map(plan.records.map((summary) => [summary.record.target.digest, summary.record.target]))
     for (const target of targets.values()) await putImage(client, {name: danglingImageName(target.digest), target})
   }
-  const {lines, deleted} = await untag(client, plan.records)
+  // An image that goes takes its content with it before rmi returns, as docker's and nerdctl's rmi:
+  // left to the collector's schedule, a load or pull right after could find the content still there
+  // and keep it (an index loaded for one platform would again hold every platform it had).
+  const {lines, deleted} = await untag(client, plan.records, {sync: plan.deleted !== undefined})
   // A concurrent rmi deleted them first: one deletion per reference, as docker's, and the others find no such image.
   if (deleted === 0) throw noSuchImage(text)
   if (plan.deleted === undefined) return lines
