@@ -14,6 +14,7 @@ import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {nerdOk, until} from '../helpers/containers.ts'
 import {fileDataRoot, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
+import {withFileLock} from '../../src/files.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -455,6 +456,42 @@ export default async function () {
     } finally {
       await nerd(['plugins', 'uninstall', ...names], {env})
     }
+  })
+
+  it('a change of the plugins that waited for another judges the plugins as that one left them: a bundle and the plugin it carries are not both kept', async () => {
+    const child = await writePlugin('nerd-plugin-waited', {oclif: {}, nerd: {hookApi: '^1'}})
+    const bundle = await writeBundle('nerd-bundle-waited', [child])
+    const carried = 'plugin "nerd-plugin-waited" is installed already, with bundle "nerd-bundle-waited": uninstall the bundle first'
+    const alone = 'bundle "nerd-bundle-waited" carries plugin "nerd-plugin-waited", which is installed already on its own: uninstall it first'
+    for (const adding of ['install', 'link']) {
+      // Both start while the lock is held (here): they load the plugins there are (none), then wait.
+      const running = await withFileLock(join(home, 'data', 'nerd', 'plugins'), async () => {
+        const waits: Promise<void>[] = []
+        const commands = [['install', bundle], [adding, child]].map((args) => {
+          let waiting = () => {}
+          waits.push(new Promise<void>((resolvePromise) => (waiting = resolvePromise)))
+          return nerd(['plugins', ...args], {env, onStderr: (stderr) => stderr.includes('nerd: waiting for another nerd command') && waiting()})
+        })
+        await Promise.all(waits)
+        return commands
+      })
+      try {
+        // Whichever takes the lock first is kept; the other is refused for it.
+        const [bundled, added] = await Promise.all(running)
+        assert.deepEqual([bundled.code, added.code].sort(), [0, 1], `${bundled.stderr}\n${added.stderr}`)
+        const done = adding === 'install' ? 'installed' : 'linked'
+        if (bundled.code === 0) {
+          assert.ok(added.stderr.split('\n').includes(`Error: ${carried}; it was not ${done}`), added.stderr)
+          assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Bundle}}'], {env}), 'nerd-bundle-waited \nnerd-plugin-waited nerd-bundle-waited\n')
+        } else {
+          assert.ok(bundled.stderr.split('\n').includes(`Error: ${alone}; it was not installed`), bundled.stderr)
+          assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Type}}'], {env}), `nerd-plugin-waited ${adding === 'install' ? 'user' : 'link'}\n`)
+        }
+      } finally {
+        for (const name of ['nerd-bundle-waited', 'nerd-plugin-waited']) await nerd(['plugins', 'uninstall', name], {env})
+      }
+    }
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
   })
 
   it('refuses to link a plugin built for another hook API major', async () => {

@@ -31,11 +31,11 @@ one nerd refuses, is refused.`
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/changes-lock.ts'),
     ])
-    await withPluginsLock(async () => {
+    await withPluginsLock(this.config, async (config) => {
       try {
         // The checks of what was installed are nerd's plugins:postinstall hook (plugins/install-check.ts).
         const argv = await installArgv(this.argv)
-        await undoingFailedInstall(() => runOclifPluginsCommand(this.config, 'plugins:install', argv))
+        await undoingFailedInstall(() => runOclifPluginsCommand(config, 'plugins:install', argv))
       } finally {
         await removeUnusedPacks()
       }

@@ -11,6 +11,6 @@ export default class PluginsUpdate extends NerdCommand {
   async run(): Promise<void> {
     await this.parse(PluginsUpdate)
     const [{runOclifPluginsCommand}, {withPluginsLock}] = await Promise.all([import('../../plugins/oclif-plugins.ts'), import('../../plugins/changes-lock.ts')])
-    await withPluginsLock(() => runOclifPluginsCommand(this.config, 'plugins:update', this.argv))
+    await withPluginsLock(this.config, (config) => runOclifPluginsCommand(config, 'plugins:update', this.argv))
   }
 }
