@@ -494,6 +494,24 @@ export default async function () {
     assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
   })
 
+  it('install judges the plugin installed alone: another installed plugin nerd would refuse now stays, unnamed', async () => {
+    const older = await writePlugin('nerd-plugin-older', {oclif: {}, nerd: {hookApi: '^1'}})
+    await nerdOk(['plugins', 'install', older], {env})
+    try {
+      // As a nerd of another hook API major finds it: installed when it was fine, refused now.
+      const installed = join(home, 'data', 'nerd', 'node_modules', 'nerd-plugin-older', 'package.json')
+      const pjson = JSON.parse(await readFile(installed, 'utf8')) as {nerd: {hookApi: string}}
+      pjson.nerd.hookApi = '^2'
+      await writeFile(installed, JSON.stringify(pjson))
+      const result = await nerd(['plugins', 'install', fixture], {env})
+      assert.equal(result.code, 0, result.stderr)
+      assert.doesNotMatch(result.stderr, /nerd-plugin-older/)
+      assert.deepEqual((await nerdOk(['plugins', 'ls', '-q'], {env})).split('\n').filter(Boolean).sort(), ['nerd-plugin-hookfixture', 'nerd-plugin-older'])
+    } finally {
+      await nerd(['plugins', 'uninstall', 'nerd-plugin-hookfixture', 'nerd-plugin-older'], {env})
+    }
+  })
+
   it('refuses to link a plugin built for another hook API major', async () => {
     const result = await nerd(['plugins', 'link', badApi], {env})
     assert.equal(result.code, 1, result.stderr)
