@@ -19,6 +19,7 @@ import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
 import {forgetInstalledPlugins, pluginInstalled, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
+import {releasePluginLoadWarnings} from './load-warnings.ts'
 
 /**
  * oclif's `plugins:postinstall` hook for nerd: uninstalls the plugin just installed when
@@ -36,6 +37,7 @@ export async function checkInstalledPlugins(this: Hook.Context, options: {config
     if (arriving) await checkPlugin.call(this, config, arriving)
     await forgetInstalledPlugins(config.dataDir)
   } catch (error) {
+    releasePluginLoadWarnings(false)
     // oclif's runHook passes on only what this.error throws: anything else would end the install
     // without a word, leaving the plugin installed (and uninstall fails the same way from here).
     if ((error as {oclif?: {exit?: unknown}}).oclif?.exit !== undefined) throw error
@@ -54,6 +56,8 @@ export function checkFailure(name: string | undefined, error: unknown): string {
 async function checkPlugin(this: Hook.Context, config: Interfaces.Config, plugin: Interfaces.Plugin): Promise<void> {
   const refusal = bundleConflict(config, plugin) ?? (await pluginRefusal(plugin))
   if (refusal) {
+    // What oclif said of loading it is the refusal's to say.
+    releasePluginLoadWarnings(false)
     const earlier = await versionInstalledBefore(config.dataDir, plugin.name)
     if (earlier === undefined) {
       await config.runCommand('plugins:uninstall', [plugin.name])
@@ -64,6 +68,7 @@ async function checkPlugin(this: Hook.Context, config: Interfaces.Config, plugin
     await restoreInstalledPlugins(config.dataDir)
     this.error(`${refusal}; it was not installed: ${earlierStays(earlier)}`, {exit: 1})
   }
+  releasePluginLoadWarnings(true)
   printWarnings(await pluginWarnings(config, plugin))
 }
 

@@ -56,12 +56,14 @@ function writeBundle(name: string, children: string[], nerd: object = {hookApi: 
 
 /**
  * Installs and then links the plugin in `directory`: each is refused with `refusal`, in one line
- * (install's among npm's output).
+ * (install's among npm's output), and with no warning.
  */
 async function expectRefused(directory: string, refusal: string): Promise<void> {
   const installed = await nerd(['plugins', 'install', directory], {env})
   assert.equal(installed.code, 1, installed.stderr)
   assert.ok(installed.stderr.split('\n').includes(`Error: ${refusal}; it was not installed`), installed.stderr)
+  // The refusal alone says what is wrong: not oclif's warning of what it could not load of the plugin first.
+  assert.deepEqual(installed.stderr.split('\n').filter((line) => line.startsWith('WARNING:')), [], installed.stderr)
   const linked = await nerd(['plugins', 'link', directory], {env})
   assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${refusal}; it was not linked\n`])
 }
