@@ -5,8 +5,11 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
@@ -511,6 +514,74 @@ export default async function () {
       assert.deepEqual((await nerdOk(['plugins', 'ls', '-q'], {env})).split('\n').filter(Boolean).sort(), ['nerd-plugin-hookfixture', 'nerd-plugin-older'])
     } finally {
       await nerd(['plugins', 'uninstall', 'nerd-plugin-hookfixture', 'nerd-plugin-older'], {env})
+    }
+  })
+
+  it('plugins update names each plugin whose source cannot be reached, with the reason, and leaves it as it was; the others are updated', async () => {
+    const command = (name: string) => ({
+      [`commands/${name}/hello.js`]: `export default class Hello { static async run() { console.log('hello from ${name}') } }\n`,
+      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {[`${name}:hello`]: {id: `${name}:hello`}}}),
+    })
+    const fromGit = await writePlugin('nerd-plugin-fromgit', {oclif: {commands: './commands'}, nerd: {hookApi: '^1'}}, command('fromgit'))
+    const fromRegistry = await writePlugin('nerd-plugin-fromregistry', {oclif: {commands: './commands'}, nerd: {hookApi: '^1'}}, command('fromregistry'))
+    const fromDirectory = await writePlugin('nerd-plugin-fromdirectory', {oclif: {commands: './commands'}, nerd: {hookApi: '^1'}}, command('fromdirectory'))
+    // A git repository on a file: URL, moved away below.
+    const repository = join(home, 'git', 'fromgit.git')
+    const git = (args: string[], cwd: string) => run('git', ['-c', 'user.name=nerd', '-c', 'user.email=nerd@example.invalid', ...args], {cwd})
+    await git(['init', '-q'], fromGit)
+    await git(['add', '.'], fromGit)
+    await git(['commit', '-qm', 'plugin'], fromGit)
+    await git(['clone', '-q', '--bare', fromGit, repository], fromGit)
+    // A registry of one package on 127.0.0.1, stopped below (its other names are not found).
+    const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', home, fromRegistry])
+    const tarball = await readFile(join(home, (JSON.parse(stdout) as {filename: string}[])[0]!.filename))
+    const server = createServer((request, response) => {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      if (request.url === '/nerd-plugin-fromregistry') {
+        response.setHeader('content-type', 'application/json')
+        const dist = {tarball: `${base}/nerd-plugin-fromregistry/-/nerd-plugin-fromregistry-1.0.0.tgz`, integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`}
+        response.end(JSON.stringify({'name': 'nerd-plugin-fromregistry', 'dist-tags': {latest: '1.0.0'}, 'versions': {'1.0.0': {name: 'nerd-plugin-fromregistry', version: '1.0.0', dist}}}))
+      } else if (request.url === '/nerd-plugin-fromregistry/-/nerd-plugin-fromregistry-1.0.0.tgz') {
+        response.end(tarball)
+      } else {
+        response.statusCode = 404
+        response.end('{}')
+      }
+    })
+    await new Promise<void>((resolvePromise) => server.listen(0, '127.0.0.1', resolvePromise))
+    const registry = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    // npm's cache of this test alone, emptied before the update: npm falls back on what it has cached.
+    const npmCache = join(home, 'npm-cache')
+    const withRegistry = {...env, NERD_NPM_REGISTRY: `${registry}/`, npm_config_cache: npmCache, npm_config_fetch_retries: '0'}
+    const names = ['nerd-plugin-fromgit', 'nerd-plugin-fromregistry', 'nerd-plugin-fromdirectory']
+    try {
+      await nerdOk(['plugins', 'install', `git+file://${repository}`], {env: withRegistry})
+      await nerdOk(['plugins', 'install', 'nerd-plugin-fromregistry'], {env: withRegistry})
+      await nerdOk(['plugins', 'install', fromDirectory], {env: withRegistry})
+      const data = join(home, 'data', 'nerd')
+      const manifest = await readFile(join(data, 'package.json'), 'utf8')
+      await new Promise((resolvePromise) => server.close(resolvePromise))
+      await rename(repository, `${repository}.moved`)
+      await rm(npmCache, {recursive: true, force: true})
+      const updated = await nerd(['plugins', 'update'], {env: withRegistry})
+      assert.equal(updated.code, 1, updated.stderr)
+      const stays = '; the version installed before (1.0.0) is still installed'
+      const lines = updated.stderr.split('\n')
+      assert.equal(lines.length, 4, updated.stderr)
+      assert.equal(lines[0], 'nerd: Updating plugins... failed')
+      assert.equal(lines[1], `Error: cannot update plugin "nerd-plugin-fromgit": '${repository}' does not appear to be a git repository${stays}`)
+      assert.equal(lines[2], `Error: cannot update plugin "nerd-plugin-fromregistry": request to ${registry}/nerd-plugin-fromregistry failed, reason: connect ECONNREFUSED ${registry.slice('http://'.length)}${stays}`)
+      assert.equal(lines[3], '')
+      assert.equal(await readFile(join(data, 'package.json'), 'utf8'), manifest)
+      assert.deepEqual((await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env})).split('\n').filter(Boolean).sort(), names.map((name) => `${name} 1.0.0`).sort())
+      for (const name of ['fromgit', 'fromregistry', 'fromdirectory']) assert.equal(await nerdOk([name, 'hello'], {env}), `hello from ${name}\n`)
+      // Its repository back, the git plugin updates: the registry's alone fails.
+      await rename(`${repository}.moved`, repository)
+      const again = await nerd(['plugins', 'update'], {env: withRegistry})
+      assert.deepEqual([again.code, again.stderr.split('\n').slice(1)], [1, [lines[2], '']])
+    } finally {
+      server.close()
+      await nerd(['plugins', 'uninstall', ...names], {env})
     }
   })
 
