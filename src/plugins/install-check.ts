@@ -18,22 +18,29 @@ import {describeThrown} from '../hooks/errors.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
-import {forgetInstalledPlugins, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
+import {forgetInstalledPlugins, pluginInstalled, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
+import {releasePluginLoadWarnings} from './load-warnings.ts'
 
 /**
- * oclif's `plugins:postinstall` hook for nerd: uninstalls a plugin pluginRefusal refuses, or when it
- * replaced a version installed before, puts that one back; and gives the warnings about the plugin
- * just installed. A plugin whose checks fail is taken back the same way, with what failed.
+ * oclif's `plugins:postinstall` hook for nerd: uninstalls the plugin just installed when
+ * pluginRefusal refuses it, or when it replaced a version installed before, puts that one back; and
+ * gives the warnings about it. A plugin whose checks fail is taken back the same way, with what
+ * failed. The plugin installed is judged, and it alone: another of the user's plugins that nerd
+ * would refuse now (nerd was upgraded since it was installed) stays as it is, as it would without
+ * this install; nerd tells of it where it fails (its hooks refused when they would load, its
+ * defaults ignored with a warning).
  */
 export async function checkInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config}): Promise<void> {
   const {config} = options
+  const arriving = pluginInstalled(config)
   try {
-    await checkPlugins.call(this, config)
+    if (arriving) await checkPlugin.call(this, config, arriving)
+    await forgetInstalledPlugins(config.dataDir)
   } catch (error) {
+    releasePluginLoadWarnings(false)
     // oclif's runHook passes on only what this.error throws: anything else would end the install
     // without a word, leaving the plugin installed (and uninstall fails the same way from here).
     if ((error as {oclif?: {exit?: unknown}}).oclif?.exit !== undefined) throw error
-    const arriving = config.getPluginsList().find((plugin) => isUsers(config, plugin) && plugin.type === 'core')
     const failure = checkFailure(arriving?.name, error)
     const earlier = arriving ? await versionInstalledBefore(config.dataDir, arriving.name) : undefined
     if (!(await restoreInstalledPlugins(config.dataDir))) this.error(failure, {exit: 1})
@@ -46,26 +53,23 @@ export function checkFailure(name: string | undefined, error: unknown): string {
   return `cannot check ${name === undefined ? 'the plugin' : `plugin "${name}"`}: ${describeThrown(error)}`
 }
 
-async function checkPlugins(this: Hook.Context, config: Interfaces.Config): Promise<void> {
-  for (const plugin of config.getPluginsList()) {
-    if (!isUsers(config, plugin)) continue
-    // oclif's installer loads the plugin it installed as a plain Plugin: not typed 'user' yet.
-    const arriving = plugin.type === 'core'
-    const refusal = (arriving ? bundleConflict(config, plugin) : undefined) ?? (await pluginRefusal(plugin))
-    if (refusal) {
-      const earlier = arriving ? await versionInstalledBefore(config.dataDir, plugin.name) : undefined
-      if (earlier === undefined) {
-        await config.runCommand('plugins:uninstall', [plugin.name])
-        // Dealt with: what the install command does when an install fails is not to undo this too.
-        await forgetInstalledPlugins(config.dataDir)
-        this.error(`${refusal}; it was not installed`, {exit: 1})
-      }
-      await restoreInstalledPlugins(config.dataDir)
-      this.error(`${refusal}; it was not installed: ${earlierStays(earlier)}`, {exit: 1})
+async function checkPlugin(this: Hook.Context, config: Interfaces.Config, plugin: Interfaces.Plugin): Promise<void> {
+  const refusal = bundleConflict(config, plugin) ?? (await pluginRefusal(plugin))
+  if (refusal) {
+    // What oclif said of loading it is the refusal's to say.
+    releasePluginLoadWarnings(false)
+    const earlier = await versionInstalledBefore(config.dataDir, plugin.name)
+    if (earlier === undefined) {
+      await config.runCommand('plugins:uninstall', [plugin.name])
+      // Dealt with: what the install command does when an install fails is not to undo this too.
+      await forgetInstalledPlugins(config.dataDir)
+      this.error(`${refusal}; it was not installed`, {exit: 1})
     }
-    if (arriving) printWarnings(await pluginWarnings(config, plugin))
+    await restoreInstalledPlugins(config.dataDir)
+    this.error(`${refusal}; it was not installed: ${earlierStays(earlier)}`, {exit: 1})
   }
-  await forgetInstalledPlugins(config.dataDir)
+  releasePluginLoadWarnings(true)
+  printWarnings(await pluginWarnings(config, plugin))
 }
 
 /** How a refusal tells that the version installed before is still there. */

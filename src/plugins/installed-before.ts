@@ -20,8 +20,12 @@ function recordDir(dataDir: string): string {
   return join(dataDir, '.installed-before')
 }
 
+/** The plugins oclif had loaded when the install under way began: the one it adds is the plugin it installed. */
+let loadedBefore: ReadonlySet<Interfaces.Plugin> = new Set()
+
 /** oclif's `plugins:preinstall` hook for nerd. */
 export async function recordInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config}): Promise<void> {
+  loadedBefore = new Set(options.config.getPluginsList())
   try {
     await recordPlugins(options.config.dataDir)
   } catch (error) {
@@ -38,6 +42,15 @@ async function recordPlugins(dataDir: string): Promise<void> {
     if (existsSync(join(dataDir, file))) await copyFile(join(dataDir, file), join(record, file))
   }
   if (existsSync(join(dataDir, 'node_modules'))) await promisify(execFile)('cp', ['-al', join(dataDir, 'node_modules'), join(record, 'node_modules')])
+}
+
+/**
+ * The plugin the install under way installed, as oclif's installer loaded it (after its npm install,
+ * before its plugins:postinstall hook): the plugin that was not loaded when it began (`plugins
+ * install a b` installs one plugin after the other, each with its hooks).
+ */
+export function pluginInstalled(config: Interfaces.Config): Interfaces.Plugin | undefined {
+  return config.getPluginsList().find((plugin) => !loadedBefore.has(plugin))
 }
 
 /** The version of the plugin `name` installed before the install under way, if it was installed. */

@@ -25,9 +25,34 @@ export function shortenPluginLoadWarnings(debug: boolean): void {
     if (line === undefined || debug) emitWarning.call(process, warning, ...(rest as []))
     if (line && !told.has(line)) {
       told.add(line)
-      process.stderr.write(`WARNING: ${line}\n`)
+      if (heldLines) heldLines.push(line)
+      else process.stderr.write(`WARNING: ${line}\n`)
     }
   } as typeof process.emitWarning
+}
+
+/** The lines held back while plugins are installed (holdingPluginLoadWarnings); undefined when none are. */
+let heldLines: string[] | undefined
+
+/**
+ * Runs `install` (oclif's installer) holding the lines back: it loads each plugin it installed, and
+ * oclif warns of what it cannot load in one (a manifest that does not parse) before nerd's check
+ * refuses it with the reason. The check prints them for a plugin it keeps and drops them for one it
+ * refuses (releasePluginLoadWarnings); those of an install that failed, which its error explains, go too.
+ */
+export async function holdingPluginLoadWarnings<T>(install: () => Promise<T>): Promise<T> {
+  heldLines = []
+  try {
+    return await install()
+  } finally {
+    heldLines = undefined
+  }
+}
+
+/** Prints the lines held back (`keep`: the plugin installed stays) or drops them (it was refused). */
+export function releasePluginLoadWarnings(keep: boolean): void {
+  if (keep) for (const line of heldLines ?? []) process.stderr.write(`WARNING: ${line}\n`)
+  if (heldLines) heldLines = []
 }
 
 /** Why the command `id` (oclif's, `bad:syntax`) could not be loaded from its plugin, if that is why it is missing. */

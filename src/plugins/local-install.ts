@@ -24,7 +24,7 @@ function packsDir(): string {
 }
 
 /** The npm nerd ships with, which oclif's installer runs too. */
-function npmCli(): string {
+export function npmCli(): string {
   return join(dirname(createRequire(import.meta.url).resolve('npm/package.json')), 'bin', 'npm-cli.js')
 }
 

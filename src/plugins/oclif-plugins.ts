@@ -2,7 +2,7 @@ import type {Interfaces} from '@oclif/core'
 
 /**
  * Runs a command of @oclif/plugin-plugins (`plugins:install`, `plugins:link`, `plugins:inspect`,
- * `plugins:uninstall`, `plugins:reset`, `plugins:update`) under nerd's own command of the same id,
+ * `plugins:uninstall`, `plugins:reset`) under nerd's own command of the same id,
  * which takes its place (the root plugin wins an id) to check what the user gives it and what gets
  * installed, and to hold the plugins' lock.
  */

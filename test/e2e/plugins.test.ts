@@ -5,8 +5,11 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
@@ -14,6 +17,7 @@ import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {nerdOk, until} from '../helpers/containers.ts'
 import {fileDataRoot, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
+import {withFileLock} from '../../src/files.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -55,12 +59,14 @@ function writeBundle(name: string, children: string[], nerd: object = {hookApi: 
 
 /**
  * Installs and then links the plugin in `directory`: each is refused with `refusal`, in one line
- * (install's among npm's output).
+ * (install's among npm's output), and with no warning.
  */
 async function expectRefused(directory: string, refusal: string): Promise<void> {
   const installed = await nerd(['plugins', 'install', directory], {env})
   assert.equal(installed.code, 1, installed.stderr)
   assert.ok(installed.stderr.split('\n').includes(`Error: ${refusal}; it was not installed`), installed.stderr)
+  // The refusal alone says what is wrong: not oclif's warning of what it could not load of the plugin first.
+  assert.deepEqual(installed.stderr.split('\n').filter((line) => line.startsWith('WARNING:')), [], installed.stderr)
   const linked = await nerd(['plugins', 'link', directory], {env})
   assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${refusal}; it was not linked\n`])
 }
@@ -453,6 +459,128 @@ export default async function () {
         await nerdOk(['plugins', 'uninstall', ...names], {env})
       }
     } finally {
+      await nerd(['plugins', 'uninstall', ...names], {env})
+    }
+  })
+
+  it('a change of the plugins that waited for another judges the plugins as that one left them: a bundle and the plugin it carries are not both kept', async () => {
+    const child = await writePlugin('nerd-plugin-waited', {oclif: {}, nerd: {hookApi: '^1'}})
+    const bundle = await writeBundle('nerd-bundle-waited', [child])
+    const carried = 'plugin "nerd-plugin-waited" is installed already, with bundle "nerd-bundle-waited": uninstall the bundle first'
+    const alone = 'bundle "nerd-bundle-waited" carries plugin "nerd-plugin-waited", which is installed already on its own: uninstall it first'
+    for (const adding of ['install', 'link']) {
+      // Both start while the lock is held (here): they load the plugins there are (none), then wait.
+      const running = await withFileLock(join(home, 'data', 'nerd', 'plugins'), async () => {
+        const waits: Promise<void>[] = []
+        const commands = [['install', bundle], [adding, child]].map((args) => {
+          let waiting = () => {}
+          waits.push(new Promise<void>((resolvePromise) => (waiting = resolvePromise)))
+          return nerd(['plugins', ...args], {env, onStderr: (stderr) => stderr.includes('nerd: waiting for another nerd command') && waiting()})
+        })
+        await Promise.all(waits)
+        return commands
+      })
+      try {
+        // Whichever takes the lock first is kept; the other is refused for it.
+        const [bundled, added] = await Promise.all(running)
+        assert.deepEqual([bundled.code, added.code].sort(), [0, 1], `${bundled.stderr}\n${added.stderr}`)
+        const done = adding === 'install' ? 'installed' : 'linked'
+        if (bundled.code === 0) {
+          assert.ok(added.stderr.split('\n').includes(`Error: ${carried}; it was not ${done}`), added.stderr)
+          assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Bundle}}'], {env}), 'nerd-bundle-waited \nnerd-plugin-waited nerd-bundle-waited\n')
+        } else {
+          assert.ok(bundled.stderr.split('\n').includes(`Error: ${alone}; it was not installed`), bundled.stderr)
+          assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Type}}'], {env}), `nerd-plugin-waited ${adding === 'install' ? 'user' : 'link'}\n`)
+        }
+      } finally {
+        for (const name of ['nerd-bundle-waited', 'nerd-plugin-waited']) await nerd(['plugins', 'uninstall', name], {env})
+      }
+    }
+    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+  })
+
+  it('install judges the plugin installed alone: another installed plugin nerd would refuse now stays, unnamed', async () => {
+    const older = await writePlugin('nerd-plugin-older', {oclif: {}, nerd: {hookApi: '^1'}})
+    await nerdOk(['plugins', 'install', older], {env})
+    try {
+      // As a nerd of another hook API major finds it: installed when it was fine, refused now.
+      const installed = join(home, 'data', 'nerd', 'node_modules', 'nerd-plugin-older', 'package.json')
+      const pjson = JSON.parse(await readFile(installed, 'utf8')) as {nerd: {hookApi: string}}
+      pjson.nerd.hookApi = '^2'
+      await writeFile(installed, JSON.stringify(pjson))
+      const result = await nerd(['plugins', 'install', fixture], {env})
+      assert.equal(result.code, 0, result.stderr)
+      assert.doesNotMatch(result.stderr, /nerd-plugin-older/)
+      assert.deepEqual((await nerdOk(['plugins', 'ls', '-q'], {env})).split('\n').filter(Boolean).sort(), ['nerd-plugin-hookfixture', 'nerd-plugin-older'])
+    } finally {
+      await nerd(['plugins', 'uninstall', 'nerd-plugin-hookfixture', 'nerd-plugin-older'], {env})
+    }
+  })
+
+  it('plugins update names each plugin whose source cannot be reached, with the reason, and leaves it as it was; the others are updated', async () => {
+    const command = (name: string) => ({
+      [`commands/${name}/hello.js`]: `export default class Hello { static async run() { console.log('hello from ${name}') } }\n`,
+      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {[`${name}:hello`]: {id: `${name}:hello`}}}),
+    })
+    const fromGit = await writePlugin('nerd-plugin-fromgit', {oclif: {commands: './commands'}, nerd: {hookApi: '^1'}}, command('fromgit'))
+    const fromRegistry = await writePlugin('nerd-plugin-fromregistry', {oclif: {commands: './commands'}, nerd: {hookApi: '^1'}}, command('fromregistry'))
+    const fromDirectory = await writePlugin('nerd-plugin-fromdirectory', {oclif: {commands: './commands'}, nerd: {hookApi: '^1'}}, command('fromdirectory'))
+    // A git repository on a file: URL, moved away below.
+    const repository = join(home, 'git', 'fromgit.git')
+    const git = (args: string[], cwd: string) => run('git', ['-c', 'user.name=nerd', '-c', 'user.email=nerd@example.invalid', ...args], {cwd})
+    await git(['init', '-q'], fromGit)
+    await git(['add', '.'], fromGit)
+    await git(['commit', '-qm', 'plugin'], fromGit)
+    await git(['clone', '-q', '--bare', fromGit, repository], fromGit)
+    // A registry of one package on 127.0.0.1, stopped below (its other names are not found).
+    const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', home, fromRegistry])
+    const tarball = await readFile(join(home, (JSON.parse(stdout) as {filename: string}[])[0]!.filename))
+    const server = createServer((request, response) => {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      if (request.url === '/nerd-plugin-fromregistry') {
+        response.setHeader('content-type', 'application/json')
+        const dist = {tarball: `${base}/nerd-plugin-fromregistry/-/nerd-plugin-fromregistry-1.0.0.tgz`, integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`}
+        response.end(JSON.stringify({'name': 'nerd-plugin-fromregistry', 'dist-tags': {latest: '1.0.0'}, 'versions': {'1.0.0': {name: 'nerd-plugin-fromregistry', version: '1.0.0', dist}}}))
+      } else if (request.url === '/nerd-plugin-fromregistry/-/nerd-plugin-fromregistry-1.0.0.tgz') {
+        response.end(tarball)
+      } else {
+        response.statusCode = 404
+        response.end('{}')
+      }
+    })
+    await new Promise<void>((resolvePromise) => server.listen(0, '127.0.0.1', resolvePromise))
+    const registry = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    // npm's cache of this test alone, emptied before the update: npm falls back on what it has cached.
+    const npmCache = join(home, 'npm-cache')
+    const withRegistry = {...env, NERD_NPM_REGISTRY: `${registry}/`, npm_config_cache: npmCache, npm_config_fetch_retries: '0'}
+    const names = ['nerd-plugin-fromgit', 'nerd-plugin-fromregistry', 'nerd-plugin-fromdirectory']
+    try {
+      await nerdOk(['plugins', 'install', `git+file://${repository}`], {env: withRegistry})
+      await nerdOk(['plugins', 'install', 'nerd-plugin-fromregistry'], {env: withRegistry})
+      await nerdOk(['plugins', 'install', fromDirectory], {env: withRegistry})
+      const data = join(home, 'data', 'nerd')
+      const manifest = await readFile(join(data, 'package.json'), 'utf8')
+      await new Promise((resolvePromise) => server.close(resolvePromise))
+      await rename(repository, `${repository}.moved`)
+      await rm(npmCache, {recursive: true, force: true})
+      const updated = await nerd(['plugins', 'update'], {env: withRegistry})
+      assert.equal(updated.code, 1, updated.stderr)
+      const stays = '; the version installed before (1.0.0) is still installed'
+      const lines = updated.stderr.split('\n')
+      assert.equal(lines.length, 4, updated.stderr)
+      assert.equal(lines[0], 'nerd: Updating plugins... failed')
+      assert.equal(lines[1], `Error: cannot update plugin "nerd-plugin-fromgit": '${repository}' does not appear to be a git repository${stays}`)
+      assert.equal(lines[2], `Error: cannot update plugin "nerd-plugin-fromregistry": request to ${registry}/nerd-plugin-fromregistry failed, reason: connect ECONNREFUSED ${registry.slice('http://'.length)}${stays}`)
+      assert.equal(lines[3], '')
+      assert.equal(await readFile(join(data, 'package.json'), 'utf8'), manifest)
+      assert.deepEqual((await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env})).split('\n').filter(Boolean).sort(), names.map((name) => `${name} 1.0.0`).sort())
+      for (const name of ['fromgit', 'fromregistry', 'fromdirectory']) assert.equal(await nerdOk([name, 'hello'], {env}), `hello from ${name}\n`)
+      // Its repository back, the git plugin updates: the registry's alone fails.
+      await rename(`${repository}.moved`, repository)
+      const again = await nerd(['plugins', 'update'], {env: withRegistry})
+      assert.deepEqual([again.code, again.stderr.split('\n').slice(1)], [1, [lines[2], '']])
+    } finally {
+      server.close()
       await nerd(['plugins', 'uninstall', ...names], {env})
     }
   })

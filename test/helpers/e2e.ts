@@ -34,6 +34,8 @@ export interface RunOptions {
   /** Killed with SIGKILL after this long (default 60 s). */
   timeoutMs?: number
   cwd?: string
+  /** Given what the process has written on stderr so far, each time it writes more: to act while it runs. */
+  onStderr?: (stderr: string) => void
 }
 
 export interface NerdOptions extends RunOptions {
@@ -244,7 +246,10 @@ function runProcess(command: string, args: string[], options: RunOptions): Promi
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr.push(chunk)
+      options.onStderr?.(Buffer.concat(stderr).toString('utf8'))
+    })
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
     child.on('error', (error) => {
       clearTimeout(timer)

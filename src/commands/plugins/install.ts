@@ -26,16 +26,17 @@ one nerd refuses, is refused.`
 
   async run(): Promise<void> {
     await this.parse(PluginsInstall)
-    const [{installArgv, removeUnusedPacks, undoingFailedInstall}, {runOclifPluginsCommand}, {withPluginsLock}] = await Promise.all([
+    const [{installArgv, removeUnusedPacks, undoingFailedInstall}, {runOclifPluginsCommand}, {withPluginsLock}, {holdingPluginLoadWarnings}] = await Promise.all([
       import('../../plugins/local-install.ts'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/changes-lock.ts'),
+      import('../../plugins/load-warnings.ts'),
     ])
-    await withPluginsLock(async () => {
+    await withPluginsLock(this.config, async (config) => {
       try {
         // The checks of what was installed are nerd's plugins:postinstall hook (plugins/install-check.ts).
         const argv = await installArgv(this.argv)
-        await undoingFailedInstall(() => runOclifPluginsCommand(this.config, 'plugins:install', argv))
+        await undoingFailedInstall(() => holdingPluginLoadWarnings(() => runOclifPluginsCommand(config, 'plugins:install', argv)))
       } finally {
         await removeUnusedPacks()
       }

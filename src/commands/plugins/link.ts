@@ -3,6 +3,7 @@ import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
+import type {Interfaces} from '@oclif/core'
 import {NerdCommand} from '../../command.ts'
 import {NerdError} from '../../errors.ts'
 
@@ -23,10 +24,10 @@ built for another major version of nerd's hook API is refused.`
   async run(): Promise<void> {
     const {args, flags} = await this.parse(PluginsLink)
     const {withPluginsLock} = await import('../../plugins/changes-lock.ts')
-    await withPluginsLock(() => this.link(args.path, flags.install))
+    await withPluginsLock(this.config, (config) => this.link(config, args.path, flags.install))
   }
 
-  private async link(path: string, install: boolean): Promise<void> {
+  private async link(config: Interfaces.Config, path: string, install: boolean): Promise<void> {
     const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, checkFailure, manifestProblem, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
@@ -51,9 +52,9 @@ built for another major version of nerd's hook API is refused.`
     // All of it before the plugin is linked: a check that fails leaves nothing linked.
     let warnings: string[]
     try {
-      const refusal = bundleConflict(this.config, plugin) ?? (await pluginRefusal(plugin))
+      const refusal = bundleConflict(config, plugin) ?? (await pluginRefusal(plugin))
       if (refusal) throw new NerdError(`${refusal}; it was not linked`)
-      warnings = await pluginWarnings(this.config, plugin)
+      warnings = await pluginWarnings(config, plugin)
     } catch (error) {
       if (error instanceof NerdError) throw error
       throw new NerdError(`${checkFailure(plugin.name, error)}; it was not linked`, {cause: error})
@@ -63,7 +64,7 @@ built for another major version of nerd's hook API is refused.`
     // the guide recommends, on every link. There is nothing to install then.
     const lockFiles = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']
     const nothingToInstall = install && !lockFiles.some((name) => existsSync(join(root, name)))
-    await runOclifPluginsCommand(this.config, 'plugins:link', nothingToInstall ? [...this.argv.filter((word) => word !== '--install'), '--no-install'] : this.argv)
+    await runOclifPluginsCommand(config, 'plugins:link', nothingToInstall ? [...this.argv.filter((word) => word !== '--install'), '--no-install'] : this.argv)
     // The link takes the place of the plugin's installed copy, if it had one: that goes.
     await removeStrandedCopies([plugin.name])
     await removeUnusedPacks()

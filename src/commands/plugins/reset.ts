@@ -1,4 +1,5 @@
 import * as Flags from '@oclif/core/flags'
+import type {Interfaces} from '@oclif/core'
 import {NerdCommand} from '../../command.ts'
 
 // In place of @oclif/plugin-plugins' reset (nerd's command wins the id), which it runs: what the
@@ -15,10 +16,10 @@ export default class PluginsReset extends NerdCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(PluginsReset)
     const {withPluginsLock} = await import('../../plugins/changes-lock.ts')
-    await withPluginsLock(() => this.reset(flags.reinstall))
+    await withPluginsLock(this.config, (config) => this.reset(config, flags.reinstall))
   }
 
-  private async reset(reinstall: boolean): Promise<void> {
+  private async reset(config: Interfaces.Config, reinstall: boolean): Promise<void> {
     const [{runOclifPluginsCommand}, {removeCommandCaches, unusedCacheNames}, {removeStrandedCopies, removeUnusedPacks}, {warnAboutRecordingContainers}] = await Promise.all([
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/code-cache.ts'),
@@ -27,14 +28,14 @@ export default class PluginsReset extends NerdCommand {
     ])
     // A bundle's plugins take its type.
     const removed = (plugin: {type: string}) => plugin.type === 'user' || plugin.type === 'link'
-    const names = this.config.getPluginsList().filter(removed).map((plugin) => plugin.name)
-    const unusedCaches = unusedCacheNames(this.config.getPluginsList(), removed)
-    await runOclifPluginsCommand(this.config, 'plugins:reset', this.argv)
+    const names = config.getPluginsList().filter(removed).map((plugin) => plugin.name)
+    const unusedCaches = unusedCacheNames(config.getPluginsList(), removed)
+    await runOclifPluginsCommand(config, 'plugins:reset', this.argv)
     if (!reinstall) {
       await removeStrandedCopies(names)
       await removeCommandCaches(unusedCaches)
     }
     await removeUnusedPacks()
-    await warnAboutRecordingContainers(this.config.dataDir, (await this.nerdConfig()).dataRoot, names)
+    await warnAboutRecordingContainers(config.dataDir, (await this.nerdConfig()).dataRoot, names)
   }
 }

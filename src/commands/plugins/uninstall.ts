@@ -1,5 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
+import type {Interfaces} from '@oclif/core'
 import {NerdCommand} from '../../command.ts'
 
 // In place of @oclif/plugin-plugins' uninstall (nerd's command wins the id), which took the package
@@ -16,10 +17,10 @@ export default class PluginsUninstall extends NerdCommand {
   async run(): Promise<void> {
     const {argv} = await this.parse(PluginsUninstall)
     const {withPluginsLock} = await import('../../plugins/changes-lock.ts')
-    await withPluginsLock(() => this.uninstall(argv as string[]))
+    await withPluginsLock(this.config, (config) => this.uninstall(config, argv as string[]))
   }
 
-  private async uninstall(argv: string[]): Promise<void> {
+  private async uninstall(config: Interfaces.Config, argv: string[]): Promise<void> {
     const [{runOclifPluginsCommand}, {bundledPluginNames}, {removeCommandCaches, unusedCacheNames}, {removeStrandedCopies, removeUnusedPacks}, {warnAboutRecordingContainers}] = await Promise.all([
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
@@ -29,15 +30,15 @@ export default class PluginsUninstall extends NerdCommand {
     ])
     // A bundle's plugins go with it.
     const removed = argv.filter((word) => !word.startsWith('-')).flatMap((name) => {
-      const plugin = this.config.getPluginsList().find((each) => each.name === name)
+      const plugin = config.getPluginsList().find((each) => each.name === name)
       return [name, ...(plugin ? bundledPluginNames(plugin) : [])]
     })
-    const unusedCaches = unusedCacheNames(this.config.getPluginsList(), (plugin) => removed.includes(plugin.name))
-    await runOclifPluginsCommand(this.config, 'plugins:uninstall', this.argv)
+    const unusedCaches = unusedCacheNames(config.getPluginsList(), (plugin) => removed.includes(plugin.name))
+    await runOclifPluginsCommand(config, 'plugins:uninstall', this.argv)
     // A copy installed before the plugin was linked, which oclif uninstalls only for a plugin installed.
     await removeStrandedCopies(removed)
     await removeUnusedPacks()
     await removeCommandCaches(unusedCaches)
-    await warnAboutRecordingContainers(this.config.dataDir, (await this.nerdConfig()).dataRoot, removed)
+    await warnAboutRecordingContainers(config.dataDir, (await this.nerdConfig()).dataRoot, removed)
   }
 }

@@ -1,16 +1,25 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {NerdError} from '../../errors.ts'
 
-// In place of @oclif/plugin-plugins' update (nerd's command wins the id), which it runs holding the
-// plugins' lock, as every command that changes them.
+// In place of @oclif/plugin-plugins' update (nerd's command wins the id), which updated every plugin
+// in one npm run: a plugin whose source cannot be reached is named, with the reason (plugins/update.ts).
 export default class PluginsUpdate extends NerdCommand {
   static summary = 'Update installed plugins'
   static flags = {verbose: Flags.boolean({char: 'v', description: "Show npm's verbose output"})}
   static examples = ['<%= config.bin %> plugins update']
 
   async run(): Promise<void> {
-    await this.parse(PluginsUpdate)
-    const [{runOclifPluginsCommand}, {withPluginsLock}] = await Promise.all([import('../../plugins/oclif-plugins.ts'), import('../../plugins/changes-lock.ts')])
-    await withPluginsLock(() => runOclifPluginsCommand(this.config, 'plugins:update', this.argv))
+    const {flags} = await this.parse(PluginsUpdate)
+    const [{updatePlugins}, {withPluginsLock}] = await Promise.all([import('../../plugins/update.ts'), import('../../plugins/changes-lock.ts')])
+    const failures = await withPluginsLock(this.config, async (config) => {
+      process.stderr.write(`${config.name}: Updating plugins...`)
+      const failed = await updatePlugins(config, {verbose: flags.verbose})
+      process.stderr.write(failed.length === 0 ? ' done\n' : ' failed\n')
+      return failed
+    })
+    // One line each, as docker's commands report each name that failed; the last is the error.
+    for (const failure of failures.slice(0, -1)) process.stderr.write(`Error: ${failure}\n`)
+    if (failures.length > 0) throw new NerdError(failures.at(-1)!)
   }
 }
