@@ -39,6 +39,7 @@ import type {PortMap} from '../network/ports.ts'
 import type {RecordedHooks} from '../hooks/recorded.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
 import {makeShmDirectory, sharedShmPath} from './shm.ts'
+import {hasJoinableProcess, PID_BEFORE_START} from './joined-namespaces.ts'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
 import {standDownHook} from './oci-hook.ts'
 import {namesAttributes} from './logs/index.ts'
@@ -374,8 +375,10 @@ function publishedPorts(hostConfig: DockerHostConfig, config: DockerConfig): Por
 }
 
 /**
- * The running containers whose namespaces `--network`/`--pid`/`--ipc container:<name|id>` join,
- * looked up before the spec is built (which asks for them synchronously).
+ * The containers whose namespaces `--network`/`--pid`/`--ipc container:<name|id>` join, looked up
+ * before the spec is built (which asks for them synchronously). As docker's create, that they exist
+ * is enough: what the spec takes of them but their process is in their records, and each start
+ * looks them up again (joined-namespaces.ts), so that one not running yet is refused then.
  */
 async function joinableContainers(scope: ContainerScope, options: RunOptions): Promise<Map<string, JoinedContainer & {paths: ContainerPaths}>> {
   const references = [options.network, options.pid, options.ipc].flatMap((mode) => (mode?.kind === 'container' ? [mode.container] : []))
@@ -384,8 +387,8 @@ async function joinableContainers(scope: ContainerScope, options: RunOptions): P
   for (const reference of new Set(references)) {
     const container = await loadContainerOrDead(scope, reference)
     const view = await containerView(scope, container)
-    if (view.status !== 'running') throw new NerdError(`cannot join the namespaces of container ${reference}: it is not running`, {exitCode: 125})
-    const joined: JoinedContainer & {paths: ContainerPaths} = {pid: view.pid, hostname: container.record.Config.Hostname, paths: container.paths}
+    const pid = hasJoinableProcess(view) ? view.pid : PID_BEFORE_START
+    const joined: JoinedContainer & {paths: ContainerPaths} = {pid, hostname: container.record.Config.Hostname, paths: container.paths}
     if (reference === ipcDonor) joined.shmPath = await sharedShmPath(scope, reference, container)
     joinable.set(reference, joined)
   }

@@ -1,44 +1,76 @@
 /**
  * A container that joins another's namespaces (`--network/--pid/--ipc container:X`) holds X's
- * process in its spec (`/proc/PID/ns/net`), which stays X's only until X restarts. docker looks X
- * up at every start, so before each later start nerd points those paths at X's current process.
- * The same pass makes the start's other change to the stored spec (its user, start-user.ts), so that
- * a start updates the spec once at most.
+ * process in its spec (`/proc/PID/ns/net`), which stays X's only until X stops. As docker's, create
+ * needs X to exist only, and every start looks X up again: before each start nerd points those
+ * paths at X's current process, or refuses the start in docker's words when X does not run.
+ * The same pass makes the start's other changes to the stored spec (its user, start-user.ts; its
+ * links), so that a start updates the spec once at most.
  */
 import {packJson, unpackJson} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {containerView, loadContainerOrDead} from './lifecycle.ts'
+import type {ContainerView} from './model.ts'
 import type {Spec} from './spec/index.ts'
 
 const CONTAINER_MODE = 'container:'
 
-/** The spec's namespace type for each HostConfig mode that can name a container. */
-function joinedContainers(container: LoadedContainer): Map<string, string> {
-  const {NetworkMode, PidMode, IpcMode} = container.record.HostConfig
-  const joined = new Map<string, string>()
-  for (const [type, mode] of [['network', NetworkMode], ['pid', PidMode], ['ipc', IpcMode]] as const) {
-    if (mode?.startsWith(CONTAINER_MODE)) joined.set(type, mode.slice(CONTAINER_MODE.length))
+/**
+ * The process in the spec of a container created while X did not run, until its first start fills
+ * in X's: no /proc/0 exists, so whatever started it without looking X up would fail, not join
+ * another process's namespaces.
+ */
+export const PID_BEFORE_START = 0
+
+type JoinedType = 'network' | 'ipc' | 'pid'
+
+/** The containers named by the HostConfig modes, by spec namespace type, in the order docker's start looks them up. */
+function joinedContainers(container: LoadedContainer): [JoinedType, string][] {
+  const {NetworkMode, IpcMode, PidMode} = container.record.HostConfig
+  const joined: [JoinedType, string][] = []
+  for (const [type, mode] of [['network', NetworkMode], ['ipc', IpcMode], ['pid', PidMode]] as const) {
+    if (mode?.startsWith(CONTAINER_MODE)) joined.push([type, mode.slice(CONTAINER_MODE.length)])
   }
   return joined
 }
 
+/** Whether a container's namespaces can be joined: docker's running, which a paused container still is. */
+export function hasJoinableProcess(view: ContainerView): boolean {
+  return view.status === 'running' || view.status === 'paused'
+}
+
+/** docker's refusal of a start that would join the `type` namespace of a container that does not run. */
+function notJoinable(type: JoinedType, view: ContainerView): NerdError {
+  const {Id, Name} = view.record
+  if (type === 'network') {
+    return new NerdError(
+      view.status === 'restarting'
+        ? `cannot join network namespace of container: Container ${Id} is restarting, wait until the container is running`
+        : `cannot join network namespace of a non running container: container ${Name} is ${view.status}`,
+    )
+  }
+  const reason = view.status === 'restarting' ? `Container ${Id} is restarting, wait until the container is running` : `container ${Id} is not running`
+  return new NerdError(`failed to join ${type.toUpperCase()} namespace: ${reason}`)
+}
+
 export async function refreshJoinedNamespaces(scope: ContainerScope, container: LoadedContainer, alsoChange?: (spec: Spec) => boolean): Promise<void> {
   const joined = joinedContainers(container)
-  if (joined.size === 0 && !alsoChange) return
+  if (joined.length === 0 && !alsoChange) return
+  const views = new Map<string, ContainerView>()
   const pids = new Map<string, number>()
-  for (const reference of new Set(joined.values())) {
-    const view = await containerView(scope, await loadContainerOrDead(scope, reference))
-    if (view.status !== 'running') throw new NerdError(`cannot join the namespaces of container ${reference}: it is not running`)
-    pids.set(reference, view.pid)
+  for (const [type, reference] of joined) {
+    const view = views.get(reference) ?? (await containerView(scope, await loadContainerOrDead(scope, reference)))
+    views.set(reference, view)
+    if (!hasJoinableProcess(view)) throw notJoinable(type, view)
+    pids.set(type, view.pid)
   }
   const stored = await scope.client.containers.get(container.record.Id)
   const spec = unpackJson<Spec>(stored.spec)
   let changed = spec !== undefined && (alsoChange?.(spec) ?? false)
   for (const namespace of spec?.linux?.namespaces ?? []) {
-    const reference = joined.get(namespace.type)
-    if (reference === undefined || !namespace.path) continue
-    const path = namespace.path.replace(/^\/proc\/\d+\//, `/proc/${pids.get(reference)}/`)
+    const pid = pids.get(namespace.type)
+    if (pid === undefined || !namespace.path) continue
+    const path = namespace.path.replace(/^\/proc\/\d+\//, `/proc/${pid}/`)
     changed ||= path !== namespace.path
     namespace.path = path
   }

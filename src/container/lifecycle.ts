@@ -779,15 +779,16 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
   }
   // docker looks the linked containers up at every start, the first one too.
   const linksChange = await prepareLinks(scope, current).catch(failed)
-  // A container just created has its spec and state as this start needs them, but for its links.
+  // A container just created has its spec and state as this start needs them, but for its links and
+  // the processes of the containers it joins, which may not have run at its create or stopped since.
   if (!current.justCreated) {
     const user = await refreshUser(current, rootfs).catch(failed)
     const userChange = user?.change
     const change = userChange && linksChange ? (spec: Spec) => [userChange(spec), linksChange(spec)].some(Boolean) : (userChange ?? linksChange)
-    await refreshJoinedNamespaces(scope, current, change)
+    await refreshJoinedNamespaces(scope, current, change).catch(failed)
     await user?.recorded()
     await updateState(current.paths, () => ({Error: ''}))
-  } else if (linksChange) await refreshJoinedNamespaces(scope, current, linksChange)
+  } else await refreshJoinedNamespaces(scope, current, linksChange).catch(failed)
   if (io.kind === 'log') await writeFile(current.paths.startMark, '')
   const stdio =
     io.kind === 'fifo'

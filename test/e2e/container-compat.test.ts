@@ -716,8 +716,64 @@ describe('docker behaviours of the container commands', () => {
     const [owner, joiner] = [await pidOf('owner'), await pidOf('joiner')]
     for (const type of ['net', 'pid']) assert.equal(await readlink(`/proc/${joiner}/ns/${type}`), await readlink(`/proc/${owner}/ns/${type}`), type)
     await nerdOk(['stop', '-t', '0', 'owner'])
-    assert.deepEqual(await outcome(['restart', '-t', '0', 'joiner']), {code: 1, stdout: '', stderr: 'Error: cannot join the namespaces of container owner: it is not running\n'})
+    assert.deepEqual(await outcome(['restart', '-t', '0', 'joiner']), {code: 1, stdout: '', stderr: 'Error: cannot join network namespace of a non running container: container owner is exited\n'})
     await nerdOk(['rm', '-f', 'joiner', 'owner'])
+  })
+
+  it('create joins the namespaces of a container not started yet, as docker\'s; started after it, the joiner is in its namespaces with what a joiner made while it runs gets', async () => {
+    await nerdOk(['create', '--name', 'late-owner', '--ipc', 'shareable', IMG, 'sleep', '600'])
+    const joins = ['--network', 'container:late-owner', '--pid', 'container:late-owner', '--ipc', 'container:late-owner']
+    await nerdOk(['create', '--name', 'early-joiner', ...joins, IMG, 'sleep', '600'])
+    assert.deepEqual(await outcome(['start', 'early-joiner']), {
+      code: 1,
+      stdout: '',
+      stderr: 'Error: cannot join network namespace of a non running container: container late-owner is created\nError: failed to start containers: early-joiner\n',
+    })
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'early-joiner']), 'created\n')
+    await nerdOk(['start', 'late-owner'])
+    await nerdOk(['exec', 'late-owner', 'sh', '-c', 'echo shared > /dev/shm/marker'])
+    assert.equal(await nerdOk(['start', 'early-joiner']), 'early-joiner\n')
+    const pidOf = async (name: string): Promise<number> => JSON.parse(await nerdOk(['inspect', name]))[0].State.Pid
+    const [owner, joiner] = [await pidOf('late-owner'), await pidOf('early-joiner')]
+    for (const type of ['net', 'pid', 'ipc']) assert.equal(await readlink(`/proc/${joiner}/ns/${type}`), await readlink(`/proc/${owner}/ns/${type}`), type)
+    const seen = 'readlink /proc/self/ns/net /proc/self/ns/ipc; hostname; echo $HOSTNAME; cat /etc/hosts /etc/resolv.conf /dev/shm/marker'
+    const madeWhileRunning = await nerdOk(['run', '--rm', ...joins, IMG, 'sh', '-c', seen])
+    assert.match(madeWhileRunning, /\nshared\n$/)
+    assert.equal(await nerdOk(['exec', 'early-joiner', 'sh', '-c', seen]), madeWhileRunning)
+    // A paused container still runs, to docker: its namespaces can be joined.
+    await nerdOk(['pause', 'late-owner'])
+    assert.equal(await nerdOk(['run', '--rm', '--network', 'container:late-owner', IMG, 'readlink', '/proc/self/ns/net']), `${await readlink(`/proc/${owner}/ns/net`)}\n`)
+    await nerdOk(['unpause', 'late-owner'])
+    await nerdOk(['rm', '-f', 'early-joiner', 'late-owner'])
+  })
+
+  it('start and run of a container joining one that does not run fail in docker\'s words for each namespace and leave it created, to start once that one runs', async () => {
+    const ownerId = (await nerdOk(['run', '-d', '--name', 'stopped-owner', '--ipc', 'shareable', IMG, 'sleep', '600'])).trim()
+    await nerdOk(['stop', '-t', '0', 'stopped-owner'])
+    for (const [type, name] of [['pid', 'pid-joiner'], ['ipc', 'ipc-joiner']]) {
+      await nerdOk(['create', '--name', name!, `--${type}`, 'container:stopped-owner', IMG, 'sleep', '600'])
+      assert.deepEqual(await outcome(['start', name!]), {
+        code: 1,
+        stdout: '',
+        stderr: `Error: failed to join ${type!.toUpperCase()} namespace: container ${ownerId} is not running\nError: failed to start containers: ${name}\n`,
+      })
+    }
+    const refused = 'Error: cannot join network namespace of a non running container: container stopped-owner is exited\n'
+    // As docker's run, whose start fails after the create: the container stays, but for --rm.
+    assert.deepEqual(await outcome(['run', '-d', '--name', 'run-joiner', '--network', 'container:stopped-owner', IMG, 'sleep', '600']), {code: 125, stdout: '', stderr: refused})
+    assert.deepEqual(await outcome(['run', '--rm', '--name', 'run-rm-joiner', '--network', 'container:stopped-owner', IMG, 'true']), {code: 125, stdout: '', stderr: refused})
+    assert.equal((await nerd(['inspect', 'run-rm-joiner'])).code, 1, 'run --rm left its container behind')
+    const joiners = ['pid-joiner', 'ipc-joiner', 'run-joiner']
+    for (const name of joiners) assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', name]), 'created\n', name)
+    await nerdOk(['start', 'stopped-owner'])
+    assert.equal(await nerdOk(['start', ...joiners]), `${joiners.join('\n')}\n`)
+    const pidOf = async (name: string): Promise<number> => JSON.parse(await nerdOk(['inspect', name]))[0].State.Pid
+    const owner = await pidOf('stopped-owner')
+    for (const [name, type] of [['pid-joiner', 'pid'], ['ipc-joiner', 'ipc'], ['run-joiner', 'net']]) {
+      assert.equal(await readlink(`/proc/${await pidOf(name!)}/ns/${type}`), await readlink(`/proc/${owner}/ns/${type}`), name)
+    }
+    await nerdOk(['rm', '-f', ...joiners, 'stopped-owner'])
+    assert.deepEqual(await outcome(['create', '--network', 'container:stopped-owner', IMG, 'true']), {code: 1, stdout: '', stderr: 'Error: No such container: stopped-owner\n'})
   })
 
   it('run --platform of another platform than the local image\'s does not run that image: --pull never fails as docker\'s daemon does', async () => {
@@ -884,7 +940,11 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['export', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: You cannot export container ${id} which is Dead\n`})
     assert.deepEqual(await outcome(['wait', 'dead-ran']), {code: 0, stdout: '137\n', stderr: ''})
     // What joins it or links to it needs it running; --volumes-from takes its volumes, as a stopped one's.
-    assert.deepEqual(await outcome(['run', '--rm', '--network', 'container:dead-ran', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: cannot join the namespaces of container dead-ran: it is not running\n'})
+    assert.deepEqual(await outcome(['run', '--rm', '--network', 'container:dead-ran', IMG, 'true']), {
+      code: 125,
+      stdout: '',
+      stderr: 'Error: cannot join network namespace of a non running container: container dead-ran is dead\n',
+    })
     const [volume] = JSON.parse(await nerdOk(['inspect', '-f', '{{json .Mounts}}', 'dead-ran'])) as {Name: string}[]
     const taker = (await nerdOk(['create', '--volumes-from', 'dead-ran', IMG, 'true'])).trim()
     const taken = JSON.parse(await nerdOk(['inspect', '-f', '{{json .Mounts}}', taker])) as {Name: string; Destination: string}[]
