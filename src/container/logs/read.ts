@@ -35,6 +35,11 @@ export interface ReadLogOptions {
   maxFile?: number
   /** Asked while following and no new entry came: true ends the follow (container removed, or exited for good). */
   shouldStop?: () => Promise<boolean>
+  /**
+   * Asked, once a look across the files, when a name is found empty: true when no logger writes the
+   * log any more (the container's task is gone), so that the name stays empty and is not waited for.
+   */
+  writerGone?: () => Promise<boolean>
   signal?: AbortSignal
 }
 
@@ -442,10 +447,11 @@ interface WalkOptions {
    * empty goes on from the last file read at once instead, and looks again at its next poll.
    */
   waitForLive: boolean
+  writerGone: (() => Promise<boolean>) | undefined
 }
 
 function walkOptions(options: ReadLogOptions, waitForLive: boolean): WalkOptions {
-  return {maxFile: options.maxFile, waitForLive}
+  return {maxFile: options.maxFile, waitForLive, writerGone: options.writerGone}
 }
 
 /**
@@ -466,6 +472,8 @@ async function walkToLive(path: string, anchor: LogFile, index: number, walk: Wa
   let next: LogFile | undefined
   let liveMissingSince: number | undefined
   let holesWaitedUntil: number | undefined
+  /** No logger writes the log any more: a name found empty stays so. Asked at the first one. */
+  let writerGone: boolean | undefined
   try {
     for (let probe = index - 1; ; ) {
       next = probe === 0 ? await openLogFile(path) : await openRotatedFile(path, probe)
@@ -502,11 +510,12 @@ async function walkToLive(path: string, anchor: LogFile, index: number, walk: Wa
       // likely. It empties each name just before it fills it again (the live file's last, which the
       // logger then makes anew), and may have moved the file before into its place already: the
       // file comes, and going on without it would skip it unseen.
+      writerGone ??= (await walk.writerGone?.()) ?? false
       const now = Date.now()
       if (probe === 0) {
         liveMissingSince ??= now
         // It did not come: the log is gone.
-        if (!walk.waitForLive || now - liveMissingSince >= PATIENCE_MS) return {rotated}
+        if (!walk.waitForLive || writerGone || now - liveMissingSince >= PATIENCE_MS) return {rotated}
       } else if (removedAfter && last === anchor && probe === lastAt - 1) {
         // The place of the file removed by hand: not waited for. Once only: at the top of the log, the
         // rotation that would drop `anchor` moves that empty name onto it instead, and the file after
@@ -517,7 +526,7 @@ async function walkToLive(path: string, anchor: LogFile, index: number, walk: Wa
       } else {
         holesWaitedUntil ??= now + HOLE_PATIENCE_MS
         // It did not come: a rotated file was removed (not by nerd's logger); the walk goes on below it.
-        if (now >= holesWaitedUntil) {
+        if (writerGone || now >= holesWaitedUntil) {
           probe--
           continue
         }

@@ -767,6 +767,24 @@ describe('reading json-file logs', () => {
     assert.equal(kept.at(-1), `line ${next - 1}\n`)
   })
 
+  it('reads a log no logger writes any more without waiting for the names found empty, rotated files or the live one removed by hand', async () => {
+    const path = join(newDir(), 'settled-json.log')
+    const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 10})
+    writeRotating(log, path, 0, 6)
+    await log.close()
+    const files = [6, 5, 4, 3, 2, 1].map((index) => `${path}.${index}`)
+    for (const removed of [files[1]!, files[3]!, path]) rmSync(removed)
+    const kept = files.filter(existsSync).flatMap(loggedIn)
+    let asked = 0
+    const started = Date.now()
+    const {all} = await read(path, {maxFile: 10, writerGone: async () => (asked++, true)})
+    // Asked at the first name found empty: a logger that writes on would fill it in a moment (0.5 s
+    // for the holes in all, 2 s for the live file).
+    assert.ok(Date.now() - started < 300, `${Date.now() - started} ms`)
+    assert.equal(asked, 1)
+    assert.deepEqual(all, kept)
+  })
+
   it('reads a rotation held up halfway for longer than a hole is waited for, the file then moved into the hole neither skipped nor read twice', async () => {
     const path = join(newDir(), 'held-json.log')
     const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 6})
