@@ -79,6 +79,9 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
         details: options.details,
         maxFile: parseLogOptions(record.HostConfig.LogConfig.Config).maxFile,
         shouldStop,
+        // Once the task is gone no logger writes the log: a name found empty (a file removed by
+        // hand) stays so, and `logs` does not wait for it. Asked only then: most reads find none.
+        writerGone: follow ? undefined : () => logComplete(scope, container),
         signal: controller.signal,
       },
       {

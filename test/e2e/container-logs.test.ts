@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
@@ -177,6 +177,21 @@ describe('logs and restart policies', () => {
     assert.ok(all.length < 400, `only what max-file keeps: ${all.length} lines`)
     assert.equal(all.at(-1), 'line-400')
     await nerdOk(['rm', '-f', 'rotating'])
+  })
+
+  it('logs of a stopped container whose log files were removed by hand shows what is left without waiting for them: no logger writes the log', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'trimmed', '--network', 'none', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=5', IMG, 'sh', '-c', 'for i in $(seq 1 60); do echo line-$i; done'])).trim()
+    await until('the task to go', async () => ((await ctr(['tasks', 'ls', '-q'])).stdout.includes(id) ? undefined : true))
+    const {LogPath: path} = (await inspect('trimmed')) as {LogPath: string}
+    for (const removed of [path, `${path}.2`]) rmSync(removed)
+    const kept = [4, 3, 1].flatMap((index) => readFileSync(`${path}.${index}`, 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as {log: string}).log.trimEnd()))
+    const started = Date.now()
+    const shown = await nerdOk(['logs', 'trimmed'])
+    const elapsed = Date.now() - started
+    // A logger that writes on would fill a name found empty in a moment: waited for 0.5 s, 2 s for the live file.
+    assert.ok(elapsed < 2000, `${elapsed} ms`)
+    assert.deepEqual(shown.trimEnd().split('\n'), kept)
+    await nerdOk(['rm', 'trimmed'])
   })
 
   it('with compress=true gzips the rotated files, which logs reads as the plain ones, and rm removes them', async () => {

@@ -35,6 +35,11 @@ export interface ReadLogOptions {
   maxFile?: number
   /** Asked while following and no new entry came: true ends the follow (container removed, or exited for good). */
   shouldStop?: () => Promise<boolean>
+  /**
+   * Asked, once a look across the files, when a name is found empty: true when no logger writes the
+   * log any more (the container's task is gone), so that the name stays empty and is not waited for.
+   */
+  writerGone?: () => Promise<boolean>
   signal?: AbortSignal
 }
 
@@ -398,12 +403,12 @@ async function liveInode(path: string): Promise<number | undefined> {
 }
 
 /**
- * Where the rotated `file` is now (`<file>.<index>`, `from` or higher); undefined once it has gone
- * out of the log. Rotations move it up while it is looked for: only a look through all the names
- * with no rotation meanwhile says it is not there.
+ * Where the rotated `file` is now (`<file>.<index>`, `from` or higher): `gone` once it is under none
+ * of the names, `outrun` when rotations kept moving it for PATIENCE_MS. Rotations move it up while it
+ * is looked for: only a look through all the names with no rotation meanwhile says it is not there.
  */
-async function findRotated(path: string, file: LogFile, from: number, maxFile: number | undefined): Promise<number | undefined> {
-  if (maxFile !== undefined && from >= maxFile) return undefined
+async function findRotated(path: string, file: LogFile, from: number, maxFile: number | undefined): Promise<number | 'gone' | 'outrun'> {
+  if (maxFile !== undefined && from >= maxFile) return 'gone'
   const started = Date.now()
   for (;;) {
     const live = await liveInode(path)
@@ -413,7 +418,8 @@ async function findRotated(path: string, file: LogFile, from: number, maxFile: n
       // Without max-file, the files in a row.
       if (there === 'none' && maxFile === undefined) break
     }
-    if ((await liveInode(path)) === live || Date.now() - started >= PATIENCE_MS) return undefined
+    if ((await liveInode(path)) === live) return 'gone'
+    if (Date.now() - started >= PATIENCE_MS) return 'outrun'
   }
 }
 
@@ -433,21 +439,41 @@ interface Chain {
   live?: LogFile
 }
 
+/** How a look across the files (walkToLive, openLog) takes a name found empty. */
+interface WalkOptions {
+  maxFile: number | undefined
+  /**
+   * Whether to wait for a live file found missing (PATIENCE_MS): a follow that found the live name
+   * empty goes on from the last file read at once instead, and looks again at its next poll.
+   */
+  waitForLive: boolean
+  writerGone: (() => Promise<boolean>) | undefined
+}
+
+function walkOptions(options: ReadLogOptions, waitForLive: boolean): WalkOptions {
+  return {maxFile: options.maxFile, waitForLive, writerGone: options.writerGone}
+}
+
 /**
  * The files after `anchor` (held open, rotated, at `<file>.<index>`), each opened while the one
  * before it is still where it was: the file one index lower, or the live one after `.1`, is then
  * the next, and a name found empty is one a rotation under way is about to fill. A rotation between
  * the two moves the one before up: it is found again, and the walk goes on from there; so a
  * rotation at any moment neither skips a file nor shows one twice (as the gzipped copy of one
- * already open). Undefined when `anchor` went out of the log meanwhile.
+ * already open). Undefined when `anchor` went out of the log meanwhile. `removedAfter`: the file
+ * after `anchor` was removed by hand; its place, the name below `anchor` found empty, stays so (each
+ * rotation moves `anchor` up, then finds nothing to move into its old name), and is not waited for.
  */
-async function walkToLive(path: string, anchor: LogFile, index: number, maxFile: number | undefined): Promise<Chain | undefined> {
+async function walkToLive(path: string, anchor: LogFile, index: number, walk: WalkOptions, removedAfter = false): Promise<Chain | undefined> {
+  const {maxFile} = walk
   const rotated: LogFile[] = []
   let last = anchor
   let lastAt = index
   let next: LogFile | undefined
   let liveMissingSince: number | undefined
   let holesWaitedUntil: number | undefined
+  /** No logger writes the log any more: a name found empty stays so. Asked at the first one. */
+  let writerGone: boolean | undefined
   try {
     for (let probe = index - 1; ; ) {
       next = probe === 0 ? await openLogFile(path) : await openRotatedFile(path, probe)
@@ -463,7 +489,7 @@ async function walkToLive(path: string, anchor: LogFile, index: number, maxFile:
         await next?.handle.close()
         next = undefined
         const found = await findRotated(path, last, lastAt + 1, maxFile)
-        if (found === undefined) {
+        if (typeof found !== 'number') {
           await closeAll(rotated)
           return undefined
         }
@@ -484,15 +510,23 @@ async function walkToLive(path: string, anchor: LogFile, index: number, maxFile:
       // likely. It empties each name just before it fills it again (the live file's last, which the
       // logger then makes anew), and may have moved the file before into its place already: the
       // file comes, and going on without it would skip it unseen.
+      writerGone ??= (await walk.writerGone?.()) ?? false
       const now = Date.now()
       if (probe === 0) {
         liveMissingSince ??= now
         // It did not come: the log is gone.
-        if (now - liveMissingSince >= PATIENCE_MS) return {rotated}
+        if (!walk.waitForLive || writerGone || now - liveMissingSince >= PATIENCE_MS) return {rotated}
+      } else if (removedAfter && last === anchor && probe === lastAt - 1) {
+        // The place of the file removed by hand: not waited for. Once only: at the top of the log, the
+        // rotation that would drop `anchor` moves that empty name onto it instead, and the file after
+        // the one removed comes into the name; the walk, gone on below, then steps back to it.
+        removedAfter = false
+        probe--
+        continue
       } else {
         holesWaitedUntil ??= now + HOLE_PATIENCE_MS
         // It did not come: a rotated file was removed (not by nerd's logger); the walk goes on below it.
-        if (now >= holesWaitedUntil) {
+        if (writerGone || now >= holesWaitedUntil) {
           probe--
           continue
         }
@@ -510,7 +544,8 @@ async function walkToLive(path: string, anchor: LogFile, index: number, maxFile:
  * found again when the logger dropped it meanwhile. The live file is opened first: when no rotated
  * file is found, a rotation after that moves the live file opened, which a follow then sees.
  */
-async function openLog(path: string, maxFile: number | undefined): Promise<Chain> {
+async function openLog(path: string, walk: WalkOptions): Promise<Chain> {
+  const {maxFile} = walk
   const started = Date.now()
   for (;;) {
     const live = await openLogFile(path)
@@ -531,7 +566,7 @@ async function openLog(path: string, maxFile: number | undefined): Promise<Chain
     }
     if (!oldest) return live ? {rotated: [], live} : {rotated: []}
     await live?.handle.close()
-    const chain = await walkToLive(path, oldest.file, oldest.index, maxFile).catch(async (error: unknown) => {
+    const chain = await walkToLive(path, oldest.file, oldest.index, walk).catch(async (error: unknown) => {
       await oldest.file.handle.close()
       throw error
     })
@@ -590,13 +625,19 @@ function changeNotices(path: string, signal: AbortSignal | undefined): {wait(ms:
 }
 
 /**
- * Where a follow is: the live file it reads, or, while there is none (a logger held up past
- * PATIENCE_MS between moving the live file and making the next), the last file it read to its end
- * (`anchor`), from which it walks to the live file once one comes. Opening that one from its start
- * instead skipped every file rotated meanwhile, without a warning.
+ * Where a follow is: the live file it reads, or, while there is none (a logger held up between
+ * moving the live file and making the next), the last file it read to its end (`anchor`), from which
+ * it walks to the live file once one comes. Opening that one from its start instead skipped every
+ * file rotated meanwhile, without a warning.
  */
 interface FollowedFiles {
   live?: LogFile
+  /**
+   * The newest rotated file before `live`, when known: where the files after `live` begin when
+   * `live` goes out of the log unrotated (removed by hand: the logger writes on into it until its
+   * next rotation, which leaves its place empty).
+   */
+  before?: LogFile
   anchor?: LogFile
 }
 
@@ -604,19 +645,20 @@ export async function readLogs(path: string, options: ReadLogOptions, sink: LogS
   const printer = new Printer(options, sink)
   // The files are all open before any is read: a rotation while they are read then shows as a new
   // live file to follow.
-  const {live, rotated} = await openLog(path, options.maxFile)
+  const {live, rotated} = await openLog(path, walkOptions(options, true))
   const anchor = live || !options.follow ? undefined : rotated.at(-1)
-  const reading: FollowedFiles = live ? {live} : anchor ? {anchor} : {}
+  const before = live && options.follow ? rotated.at(-1) : undefined
+  const reading: FollowedFiles = live ? {live, before} : anchor ? {anchor} : {}
   try {
     try {
       await readBacklog(rotated, reading.live, options, printer)
     } finally {
-      await closeAll(rotated.filter((file) => file !== anchor))
+      await closeAll(rotated.filter((file) => file !== anchor && file !== before))
     }
     if (!options.follow || printer.passedUntil || (options.until !== undefined && options.until < BigInt(Date.now()) * 1_000_000n)) return
     await follow(path, reading, options, printer)
   } finally {
-    await closeAll([reading.live, reading.anchor])
+    await closeAll([reading.live, reading.before, reading.anchor])
   }
 }
 
@@ -663,18 +705,31 @@ async function readBacklog(rotated: LogFile[], live: LogFile | undefined, option
  * The followed file (the live one, or the anchor) is no longer the live one. Reads the rest of it
  * (the logger closes a file before it moves it, so what it holds now is all it will), then every
  * file rotated after it, oldest first; returns the live file now, to be read from its start, or the
- * anchor to go on from while there is none. When it went out of the log before it was found (more
- * rotations than max-file keeps), what was between is lost: the sink is warned, and the oldest
- * rotated file kept comes next.
+ * anchor to go on from while there is none. A live file removed by hand is under no name: the files
+ * after it are those after `before`, the file before it, while that one is kept. When it went out of
+ * the log before it was found (more rotations than max-file keeps), what was between is lost: the
+ * sink is warned, and the oldest rotated file kept comes next. `at` is where the followed file was found, when it was looked
+ * for already (the live name found empty: the walk does not wait for a live file then).
  */
-async function readRotated(path: string, followed: LogFile, options: ReadLogOptions, printer: Printer): Promise<FollowedFiles> {
+async function readRotated(path: string, followed: LogFile, before: LogFile | undefined, options: ReadLogOptions, printer: Printer, at?: number): Promise<FollowedFiles> {
   const {maxFile} = options
+  const walk = walkOptions(options, at === undefined)
   // Opened first: a logger faster than the output cannot rotate them away while the rest of the
   // followed file is read.
-  const index = await findRotated(path, followed, 1, maxFile)
-  const after = index === undefined ? undefined : await walkToLive(path, followed, index, maxFile)
-  const {rotated, live} = after ?? (await openLog(path, maxFile))
+  const found = at ?? (await findRotated(path, followed, 1, maxFile))
+  let after = typeof found === 'number' ? await walkToLive(path, followed, found, walk) : undefined
+  /** The file the chain `after` comes after. */
+  let from = followed
+  if (found === 'gone' && before) {
+    // Under no name: removed by hand. Its place is empty, after the file before it (the rotations
+    // since moved it up), and the files after it are the ones after that.
+    const beforeAt = await findRotated(path, before, 1, maxFile)
+    after = typeof beforeAt === 'number' ? await walkToLive(path, before, beforeAt, walk, true) : undefined
+    from = before
+  }
+  const {rotated, live} = after ?? (await openLog(path, walk))
   let anchor: LogFile | undefined
+  let nextBefore: LogFile | undefined
   try {
     // An anchor, read to its end already, may be gzipped: its end is then its size, and nothing is read.
     followed.end = await readLines(followed.handle, followed.end, printer)
@@ -685,14 +740,16 @@ async function readRotated(path: string, followed: LogFile, options: ReadLogOpti
       if (printer.passedUntil) break
       await readFileLines(file, 0, printer)
     }
-    if (!live) anchor = rotated.at(-1) ?? (after ? followed : undefined)
+    const newest = rotated.at(-1) ?? (after ? from : undefined)
+    if (live) nextBefore = newest
+    else anchor = newest
   } catch (error) {
     await live?.handle.close()
     throw error
   } finally {
-    await closeAll(rotated.filter((file) => file !== anchor))
+    await closeAll(rotated.filter((file) => file !== anchor && file !== nextBefore))
   }
-  return live ? {live} : anchor ? {anchor} : {}
+  return live ? {live, before: nextBefore} : anchor ? {anchor} : {}
 }
 
 /** Reads what is appended to the live file, and to the files that replace it, until told to stop. */
@@ -701,6 +758,26 @@ async function follow(path: string, reading: FollowedFiles, options: ReadLogOpti
   let lastAsked = 0
   /** Told to stop: one more look, for what came (or was rotated) since the last. */
   let stopping = false
+  /** Goes on from the file followed, rotated (found at `at` when looked for already), to the files after it. */
+  const moveOn = async (at?: number): Promise<void> => {
+    const followed = reading.live ?? reading.anchor
+    const {before} = reading
+    delete reading.live
+    delete reading.before
+    delete reading.anchor
+    let next: FollowedFiles = {}
+    try {
+      if (followed) next = await readRotated(path, followed, before, options, printer, at)
+      else {
+        const opened = await openLogFile(path)
+        if (opened) next = {live: opened}
+      }
+    } finally {
+      await closeAll([followed, before].filter((file) => file !== next.anchor && file !== next.before))
+    }
+    if (next.live) next.live.end = 0
+    Object.assign(reading, next)
+  }
   try {
     while (!options.signal?.aborted && !printer.passedUntil) {
       const live = reading.live
@@ -715,23 +792,7 @@ async function follow(path: string, reading: FollowedFiles, options: ReadLogOpti
       if (current && current.ino !== live?.ino) {
         // Rotated, maybe more than once since the last look, or recreated; or a live file has come
         // after the anchor.
-        const followed = live ?? reading.anchor
-        delete reading.live
-        delete reading.anchor
-        let next: FollowedFiles = {}
-        try {
-          if (followed) next = await readRotated(path, followed, options, printer)
-          else {
-            const opened = await openLogFile(path)
-            if (opened) next = {live: opened}
-          }
-        } finally {
-          if (next.anchor !== followed) await followed?.handle.close()
-        }
-        if (next.live) {
-          next.live.end = 0
-          reading.live = next.live
-        } else if (next.anchor) reading.anchor = next.anchor
+        await moveOn()
         continue
       }
       if (live && current && current.size < live.end) {
@@ -746,6 +807,19 @@ async function follow(path: string, reading: FollowedFiles, options: ReadLogOpti
         live.end = end
       }
       if (progressed) continue
+      const followed = live ?? reading.anchor
+      if (!current && followed) {
+        // No live file: a rotation under way, or held up before it makes the next live file (for
+        // seconds, on a loaded machine), or the live file removed by hand (the logger writes on into
+        // it until its next rotation). The files rotated meanwhile are read now, the file followed
+        // found rotated: waiting for the next live file let further rotations take it out of the log
+        // although all it held was read, and the follow warned of lines missed.
+        const at = await findRotated(path, followed, 1, options.maxFile)
+        if (typeof at === 'number') {
+          await moveOn(at)
+          if (reading.live) continue
+        }
+      }
       if (stopping || (options.until !== undefined && options.until < BigInt(Date.now()) * 1_000_000n)) return
       if (Date.now() - lastAsked >= POLL_MS) {
         lastAsked = Date.now()

@@ -614,6 +614,111 @@ describe('reading json-file logs', () => {
     await expectEveryLineOnce(follow, lineWriter, restore)
   })
 
+  it('follows a live file removed by hand to its end, then the files after it, each line once, warning only once the file before it left the log', async () => {
+    for (const compress of [false, true]) {
+      const path = join(newDir(), 'removed-live-json.log')
+      const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 6, ...(compress ? {compress: true} : {})})
+      const write = (): void => log.write('stdout', Buffer.from(`line ${next++}\n`))
+      /** The logger writes on into the removed file until its next rotation, which makes a new live file and leaves the removed one's place empty. */
+      const writeUntilLive = (): void => {
+        while (!existsSync(path)) write()
+      }
+      let next = writeRotating(log, path, 0, 2)
+      const follow = heldFollow(path, 6)
+      let restore: (() => void) | undefined
+      try {
+        await until('the backlog', () => follow.seen.length === next)
+        rmSync(path)
+        write()
+        await until('a line written into the removed file', () => follow.seen.length === next)
+        writeUntilLive()
+        // The place of the removed file, `.1`, stays empty: a follow that waited there (as for a
+        // rotation under way) let a fast logger rotate the file before it out of the log meanwhile.
+        // (A look there opens `.1`, then `.1.gz`; the logger's compression opens `.1` too.)
+        let looks = 0
+        restore = beforeReaderOpens((name) => {
+          if (name === `${path}.1.gz` && ++looks === 2) next = writeRotating(log, path, next, 5)
+        })
+        write()
+        await until('a line of the next live file', () => follow.seen.at(-1) === `line ${next - 1}\n`, 3000).catch(() => undefined)
+        restore()
+        assert.deepEqual(follow.seen, lines(0, next - 1), `compress ${compress}: after a removal`)
+        // Again, held while the removed file rotates and the next one too: two empty places, one above the other.
+        await follow.hold(next + 1, write)
+        rmSync(path)
+        write()
+        writeUntilLive()
+        next = writeRotating(log, path, next, 1)
+        follow.letGo()
+        write()
+        await until('a line of the last live file', () => follow.seen.length === next, 3000).catch(() => undefined)
+        assert.deepEqual(follow.seen, lines(0, next - 1), `compress ${compress}: after a removal held`)
+        // Five: the empty place reaches the top of the log. The fifth rotation, plain, finds nothing
+        // to drop: the file after the one removed comes right after the file before. Compressed, it
+        // drops the oldest file first, the file before: the follow, which cannot tell what came after
+        // it, warns (though nothing was lost here).
+        await follow.hold(next + 1, write)
+        rmSync(path)
+        write()
+        writeUntilLive()
+        next = writeRotating(log, path, next, 4)
+        follow.letGo()
+        write()
+        await until('a line of the live file', () => follow.seen.length === next, 3000).catch(() => undefined)
+        assert.deepEqual(follow.seen, lines(0, next - 1), `compress ${compress}: after a removal carried to the top`)
+      } finally {
+        restore?.()
+        await log.close()
+        await follow.end()
+      }
+      assert.deepEqual(follow.warnings, compress ? ['file rotations were missed while following logs; some log messages have been skipped over'] : [])
+    }
+  })
+
+  it('reads the files rotated while no live file comes (a logger held up), and warns only of lines it could not read', async () => {
+    for (const maxFile of [3, 4, 2]) {
+      const path = join(newDir(), `held-logger-${maxFile}-json.log`)
+      const lineWriter = numberedLines(path)
+      lineWriter.write(2)
+      const follow = heldFollow(path, maxFile)
+      /** Waits for the follow to read the files rotated while no live file comes; with max-file 2 the file it read is out of the log already, and it cannot tell which comes next. */
+      const rotatedRead = async (): Promise<void> => {
+        if (maxFile > 2) await until('the files rotated meanwhile', () => follow.seen.length === lineWriter.next(), 2000).catch(() => undefined)
+        else await new Promise((resolve) => setTimeout(resolve, 400))
+      }
+      try {
+        await until('the first lines', () => follow.seen.length === 2)
+        // Between two of its looks the file it reads rotates, the next one too; the logger is then
+        // held up before it makes the next live file.
+        await follow.hold(3, () => lineWriter.write(1))
+        moveLiveAway(path, maxFile)
+        lineWriter.write(2)
+        moveLiveAway(path, maxFile)
+        follow.letGo()
+        await rotatedRead()
+        // Held up again after one more file, which the follow, at the last file it read, did not see live.
+        lineWriter.write(2)
+        moveLiveAway(path, maxFile)
+        await rotatedRead()
+        // The logger goes on, and rotates once more: with max-file 3 the file last read leaves the log.
+        lineWriter.write(2)
+        moveLiveAway(path, maxFile)
+        lineWriter.write(2)
+        await until('the last lines', () => follow.seen.at(-1) === 'line 10\n', 3000).catch(() => undefined)
+      } finally {
+        await follow.end()
+      }
+      if (maxFile > 2) {
+        assert.deepEqual(follow.seen, lines(0, 10), `max-file ${maxFile}`)
+        assert.deepEqual(follow.warnings, [], `max-file ${maxFile}`)
+      } else {
+        // The files rotated while no live file came went before the follow could place them.
+        assert.deepEqual(follow.seen, [...lines(0, 2), ...lines(7, 10)])
+        assert.deepEqual(follow.warnings, ['file rotations were missed while following logs; some log messages have been skipped over'])
+      }
+    }
+  })
+
   it('warns when the file it was reading fell off the end of the rotated ones, and goes on with the oldest kept', async () => {
     const dir = newDir()
     const path = join(dir, 'lapped-json.log')
@@ -660,6 +765,24 @@ describe('reading json-file logs', () => {
     // A hole is waited for as a rotation under way empties a name for a moment, once per read: a wait for each took 2 s a hole.
     assert.ok(Date.now() - started < 1500, `${Date.now() - started} ms for a log with two holes`)
     assert.equal(kept.at(-1), `line ${next - 1}\n`)
+  })
+
+  it('reads a log no logger writes any more without waiting for the names found empty, rotated files or the live one removed by hand', async () => {
+    const path = join(newDir(), 'settled-json.log')
+    const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 10})
+    writeRotating(log, path, 0, 6)
+    await log.close()
+    const files = [6, 5, 4, 3, 2, 1].map((index) => `${path}.${index}`)
+    for (const removed of [files[1]!, files[3]!, path]) rmSync(removed)
+    const kept = files.filter(existsSync).flatMap(loggedIn)
+    let asked = 0
+    const started = Date.now()
+    const {all} = await read(path, {maxFile: 10, writerGone: async () => (asked++, true)})
+    // Asked at the first name found empty: a logger that writes on would fill it in a moment (0.5 s
+    // for the holes in all, 2 s for the live file).
+    assert.ok(Date.now() - started < 300, `${Date.now() - started} ms`)
+    assert.equal(asked, 1)
+    assert.deepEqual(all, kept)
   })
 
   it('reads a rotation held up halfway for longer than a hole is waited for, the file then moved into the hole neither skipped nor read twice', async () => {
