@@ -8,8 +8,10 @@
  */
 import {spawnSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import type {Hook, Interfaces} from '@oclif/core'
+import type {Plugin as OclifPlugin} from '@oclif/core/config'
 import {pluginDefaultSettings} from '../config/config.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
@@ -72,6 +74,53 @@ async function checkPlugin(this: Hook.Context, config: Interfaces.Config, plugin
   printWarnings(await pluginWarnings(config, plugin))
 }
 
+/**
+ * What `plugins update` makes of the plugin `name` it updated (npm changed its files): why install
+ * would refuse it, checked as install and link check a plugin (what oclif cannot load of it first,
+ * as link does, so that the refusal is all that is said of it), or else the warnings install gives
+ * of it. `config` is as loaded before the update, which holds its earlier version.
+ */
+export async function updatedPluginJudgement(config: Interfaces.Config, name: string): Promise<{refusal: string} | {warnings: string[]}> {
+  const root = join(config.dataDir, 'node_modules', name)
+  let pjson: unknown
+  try {
+    pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  } catch (error) {
+    return {refusal: `plugin "${name}" cannot be loaded: ${describeThrown(error)}`}
+  }
+  // oclif's installer refuses a package without one as "plugin is invalid".
+  if (!isObject(pjson) || pjson.oclif === undefined) return {refusal: `plugin "${name}" is not an oclif plugin: its package.json has no "oclif" section`}
+  const malformed = oclifSectionProblem(name, pjson) ?? manifestProblem(name, root)
+  if (malformed) return {refusal: malformed}
+  let plugin: Interfaces.Plugin
+  try {
+    // As oclif loads a user's plugin: by name, from the data directory's package.json.
+    plugin = new (installersPlugin(config))({name, root: join(config.dataDir, 'package.json'), type: 'user'})
+    await plugin.load()
+  } catch (error) {
+    return {refusal: `plugin "${name}" cannot be loaded: ${describeThrown(error)}`}
+  }
+  try {
+    const refusal = bundleConflict(config, plugin) ?? (await pluginRefusal(plugin))
+    return refusal ? {refusal} : {warnings: await pluginWarnings(config, plugin)}
+  } catch (error) {
+    return {refusal: checkFailure(name, error)}
+  }
+}
+
+/**
+ * oclif's Plugin class of the @oclif/core that @oclif/plugin-plugins runs with, which its installer
+ * loads what it installed with. Not the one of nerd's bundle: that copy of @oclif/core read the
+ * installed plugins' package.json and manifests when nerd started, and gives what it read again
+ * for the same file (oclif keeps the JSON files it reads), so it would show an updated plugin as it
+ * was before.
+ */
+function installersPlugin(config: Interfaces.Config): typeof OclifPlugin {
+  const installer = config.plugins.get('@oclif/plugin-plugins')
+  if (!installer) throw new Error('@oclif/plugin-plugins is missing')
+  return (createRequire(join(installer.root, 'package.json'))('@oclif/core/config') as {Plugin: typeof OclifPlugin}).Plugin
+}
+
 /** How a refusal tells that the version installed before is still there. */
 export function earlierStays(version: string | undefined): string {
   return `the version installed before${version === undefined ? '' : ` (${version})`} is still installed`
@@ -129,7 +178,9 @@ function pluginDefaultsProblem(plugin: Interfaces.Plugin): string | undefined {
 async function bundledPlugins(plugin: Interfaces.Plugin): Promise<{carried: Interfaces.Plugin[]; missing: string[]}> {
   const named = bundledPluginNames(plugin)
   if (named.length === 0) return {carried: [], missing: []}
-  const {Plugin} = await import('@oclif/core/config')
+  // By the @oclif/core that loaded the bundle: one installed or updated is loaded by the installer's
+  // (installersPlugin), which reads the files as they are now.
+  const Plugin = plugin.constructor as typeof OclifPlugin
   const carried: Interfaces.Plugin[] = []
   const missing: string[] = []
   for (const name of named) {

@@ -1,11 +1,13 @@
 /**
  * The user's installed plugins as they were before `nerd plugins install` installs one (recorded by
- * oclif's `plugins:preinstall` hook, once per plugin named), so that a reinstall or upgrade that is
- * refused or fails to load puts back the version that was installed and working instead of leaving
- * the broken one, or none. What is kept: the data directory's package.json and package-lock.json,
- * and its node_modules as hard links: npm puts a package it installs in a new directory (the one it
- * replaces is moved aside, then removed) and writes none of the installed files in place, so the
- * links keep the earlier files, and recording costs no copy of every plugin on every install.
+ * oclif's `plugins:preinstall` hook, once per plugin named) or `nerd plugins update` updates one, so
+ * that a reinstall, upgrade or update that is refused or fails to load puts back the version that
+ * was installed and working instead of leaving the broken one, or none. What is kept: the data
+ * directory's package.json and package-lock.json, and its node_modules as hard links: npm puts a
+ * package it installs in a new directory (the one it replaces is moved aside, then removed) and
+ * writes none of the installed files in place, so the links keep the earlier files, and recording
+ * costs no copy of every plugin on every install. A plugin npm left as it was keeps the same files,
+ * which is how pluginsReplaced tells the plugins an install or update changed.
  */
 import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
@@ -34,7 +36,7 @@ export async function recordInstalledPlugins(this: Hook.Context, options: {confi
   }
 }
 
-async function recordPlugins(dataDir: string): Promise<void> {
+export async function recordPlugins(dataDir: string): Promise<void> {
   const record = recordDir(dataDir)
   await rm(record, {recursive: true, force: true})
   await mkdir(record, {recursive: true})
@@ -53,7 +55,7 @@ export function pluginInstalled(config: Interfaces.Config): Interfaces.Plugin | 
   return config.getPluginsList().find((plugin) => !loadedBefore.has(plugin))
 }
 
-/** The version of the plugin `name` installed before the install under way, if it was installed. */
+/** The version of the plugin `name` installed before the install (or update) under way, if it was installed. */
 export async function versionInstalledBefore(dataDir: string, name: string): Promise<string | undefined> {
   const record = recordDir(dataDir)
   const manifest = await readJson(join(record, 'package.json'))
@@ -63,7 +65,7 @@ export async function versionInstalledBefore(dataDir: string, name: string): Pro
 }
 
 /**
- * The plugins installed before that the install under way replaced (their package.json in
+ * The plugins installed before that the install (or update) under way replaced (their package.json in
  * node_modules is no longer the same file, or is gone), or none when nothing was recorded.
  */
 export async function pluginsReplaced(dataDir: string): Promise<string[]> {

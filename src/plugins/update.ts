@@ -5,13 +5,19 @@
  * is updated by an npm run of its own, with npm's arguments as oclif gives them (`npm update NAME`
  * for one installed from a URL, a tarball or a git repository; `npm install NAME@TAG` for one from
  * the registry): one that fails is named, with npm's reason, and stays as it was (npm changes nothing
- * when it cannot fetch), and the others are updated all the same.
+ * when it cannot fetch), and the others are updated all the same. A plugin npm changed is then judged
+ * as install judges the plugin it installs: one install would refuse (another hook API, a manifest
+ * oclif cannot read, …) gives way to the version installed before, as a refused upgrade does. One
+ * npm left as it was is not judged: it stays as install leaves the plugins it does not install, even
+ * one this nerd would refuse now.
  */
 import {spawn} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
 import {delimiter, dirname, join} from 'node:path'
 import type {Interfaces} from '@oclif/core'
-import {earlierStays} from './install-check.ts'
+import {describeThrown} from '../hooks/errors.ts'
+import {earlierStays, updatedPluginJudgement} from './install-check.ts'
+import {forgetInstalledPlugins, pluginsReplaced, recordPlugins, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 import {npmCli} from './local-install.ts'
 
 /** An installed plugin as the data directory's package.json lists it (`oclif.plugins`). */
@@ -21,24 +27,58 @@ interface InstalledEntry {
   url?: string
 }
 
+/** What an update said: the lines saying which plugins were not updated and why, and the warnings about those updated. */
+export interface UpdateOutcome {
+  failures: string[]
+  warnings: string[]
+}
+
 /**
- * Updates the user's installed plugins (not those linked, which are their directories): the lines
- * saying which could not be updated and why, none when all were.
+ * Updates the user's installed plugins (not those linked, which are their directories), one after
+ * the other: what was not updated and why (none when all were), and the warnings about the plugins
+ * updated.
  */
-export async function updatePlugins(config: Interfaces.Config, options: {verbose: boolean}): Promise<string[]> {
-  const failures: string[] = []
+export async function updatePlugins(config: Interfaces.Config, options: {verbose: boolean}): Promise<UpdateOutcome> {
+  const outcome: UpdateOutcome = {failures: [], warnings: []}
   for (const entry of await installedEntries(config.dataDir)) {
-    const target = entry.url ? ['update', entry.name] : ['install', `${entry.name}@${entry.tag ?? 'latest'}`, '--omit', 'dev', '--no-audit']
-    const registry = config.npmRegistry ? [`--registry=${config.npmRegistry}`] : []
-    // Without --verbose npm's output is not shown, as oclif's update showed none: its error level
-    // is asked for all the same, for the reason of a failure.
-    const {code, stderr} = await runNpm([...target, `--loglevel=${options.verbose ? 'verbose' : 'error'}`, '--no-fund', ...registry], config.dataDir, options.verbose)
-    if (code === 0) continue
+    try {
+      // What a refused update puts back.
+      await recordPlugins(config.dataDir)
+    } catch (error) {
+      outcome.failures.push(`cannot update plugin "${entry.name}": cannot record the plugins installed in ${config.dataDir}: ${describeThrown(error)}`)
+      continue
+    }
+    try {
+      await updatePlugin(config, entry, options, outcome)
+    } finally {
+      await forgetInstalledPlugins(config.dataDir)
+    }
+  }
+  return outcome
+}
+
+async function updatePlugin(config: Interfaces.Config, entry: InstalledEntry, options: {verbose: boolean}, outcome: UpdateOutcome): Promise<void> {
+  const target = entry.url ? ['update', entry.name] : ['install', `${entry.name}@${entry.tag ?? 'latest'}`, '--omit', 'dev', '--no-audit']
+  const registry = config.npmRegistry ? [`--registry=${config.npmRegistry}`] : []
+  // Without --verbose npm's output is not shown, as oclif's update showed none: its error level
+  // is asked for all the same, for the reason of a failure.
+  const {code, stderr} = await runNpm([...target, `--loglevel=${options.verbose ? 'verbose' : 'error'}`, '--no-fund', ...registry], config.dataDir, options.verbose)
+  if (code !== 0) {
     const version = await installedVersion(config.dataDir, entry.name)
     const reason = npmFailureReason(stderr) ?? `npm exited with code ${code}`
-    failures.push(`cannot update plugin "${entry.name}": ${reason}${version === undefined ? '' : `; ${earlierStays(version)}`}`)
+    outcome.failures.push(`cannot update plugin "${entry.name}": ${reason}${version === undefined ? '' : `; ${earlierStays(version)}`}`)
+    return
   }
-  return failures
+  if (!(await pluginsReplaced(config.dataDir)).includes(entry.name)) return
+  const judgement = await updatedPluginJudgement(config, entry.name)
+  if ('warnings' in judgement) {
+    outcome.warnings.push(...judgement.warnings)
+    return
+  }
+  const refused = await installedVersion(config.dataDir, entry.name)
+  const earlier = await versionInstalledBefore(config.dataDir, entry.name)
+  await restoreInstalledPlugins(config.dataDir)
+  outcome.failures.push(`cannot update plugin "${entry.name}"${refused === undefined ? '' : ` to ${refused}`}: ${judgement.refusal}; ${earlierStays(earlier)}`)
 }
 
 async function installedEntries(dataDir: string): Promise<InstalledEntry[]> {

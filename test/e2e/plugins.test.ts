@@ -18,6 +18,7 @@ import {fileURLToPath} from 'node:url'
 import {nerdOk, until} from '../helpers/containers.ts'
 import {fileDataRoot, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
 import {withFileLock} from '../../src/files.ts'
+import {HOOK_API_VERSION} from '../../src/hooks/version.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -55,6 +56,57 @@ function writeBundle(name: string, children: string[], nerd: object = {hookApi: 
     oclif: {plugins: names},
     nerd,
   })
+}
+
+/** The npm tarball of the plugin in `directory`. */
+async function packed(directory: string): Promise<Buffer> {
+  const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', home, directory])
+  return readFile(join(home, (JSON.parse(stdout) as {filename: string}[])[0]!.filename))
+}
+
+/**
+ * An npm registry on 127.0.0.1 of the tarballs in `packages` (name, then version: the last added is
+ * `latest`), read at each request so that a test publishes a version by adding it; other names are
+ * not found.
+ */
+async function startRegistry(packages: Map<string, Map<string, Buffer>>): Promise<{url: string; close: () => Promise<void>}> {
+  const server = createServer((request, response) => {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const [, name, file] = /^\/([^/]+)(?:\/-\/(.+))?$/.exec(request.url ?? '') ?? []
+    const versions = packages.get(decodeURIComponent(name ?? ''))
+    const tarball = [...(versions ?? [])].find(([version]) => file === `${name}-${version}.tgz`)?.[1]
+    if (versions && file === undefined) {
+      const published = Object.fromEntries([...versions].map(([version, content]) => {
+        const dist = {tarball: `${url}/${name}/-/${name}-${version}.tgz`, integrity: `sha512-${createHash('sha512').update(content).digest('base64')}`}
+        return [version, {name, version, dist}]
+      }))
+      response.setHeader('content-type', 'application/json')
+      response.end(JSON.stringify({name, 'dist-tags': {latest: [...versions.keys()].at(-1)}, 'versions': published}))
+    } else if (tarball) {
+      response.end(tarball)
+    } else {
+      response.statusCode = 404
+      response.end('{}')
+    }
+  })
+  await new Promise<void>((resolvePromise) => server.listen(0, '127.0.0.1', resolvePromise))
+  const closed = new Promise<void>((resolvePromise) => server.on('close', resolvePromise))
+  return {url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => (server.close(), closed)}
+}
+
+/**
+ * Commits what `directory` holds (all of it: a bundle's node_modules too) to the branch of the bare
+ * git repository `repository`, which it makes first if missing: the commit's id.
+ */
+async function commitTo(repository: string, directory: string): Promise<string> {
+  if (!existsSync(repository)) {
+    await mkdir(dirname(repository), {recursive: true})
+    await run('git', ['init', '-q', '--bare', repository])
+  }
+  const git = (args: string[]) => run('git', ['-c', 'user.name=nerd', '-c', 'user.email=nerd@example.invalid', `--git-dir=${repository}`, `--work-tree=${directory}`, ...args])
+  await git(['add', '-A', '-f'])
+  await git(['commit', '-qm', 'version'])
+  return (await git(['rev-parse', 'HEAD'])).stdout.trim()
 }
 
 /**
@@ -527,29 +579,10 @@ export default async function () {
     const fromDirectory = await writePlugin('nerd-plugin-fromdirectory', {oclif: {commands: './commands'}, nerd: {hookApi: '^1'}}, command('fromdirectory'))
     // A git repository on a file: URL, moved away below.
     const repository = join(home, 'git', 'fromgit.git')
-    const git = (args: string[], cwd: string) => run('git', ['-c', 'user.name=nerd', '-c', 'user.email=nerd@example.invalid', ...args], {cwd})
-    await git(['init', '-q'], fromGit)
-    await git(['add', '.'], fromGit)
-    await git(['commit', '-qm', 'plugin'], fromGit)
-    await git(['clone', '-q', '--bare', fromGit, repository], fromGit)
-    // A registry of one package on 127.0.0.1, stopped below (its other names are not found).
-    const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', home, fromRegistry])
-    const tarball = await readFile(join(home, (JSON.parse(stdout) as {filename: string}[])[0]!.filename))
-    const server = createServer((request, response) => {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-      if (request.url === '/nerd-plugin-fromregistry') {
-        response.setHeader('content-type', 'application/json')
-        const dist = {tarball: `${base}/nerd-plugin-fromregistry/-/nerd-plugin-fromregistry-1.0.0.tgz`, integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`}
-        response.end(JSON.stringify({'name': 'nerd-plugin-fromregistry', 'dist-tags': {latest: '1.0.0'}, 'versions': {'1.0.0': {name: 'nerd-plugin-fromregistry', version: '1.0.0', dist}}}))
-      } else if (request.url === '/nerd-plugin-fromregistry/-/nerd-plugin-fromregistry-1.0.0.tgz') {
-        response.end(tarball)
-      } else {
-        response.statusCode = 404
-        response.end('{}')
-      }
-    })
-    await new Promise<void>((resolvePromise) => server.listen(0, '127.0.0.1', resolvePromise))
-    const registry = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    await commitTo(repository, fromGit)
+    // A registry of one package on 127.0.0.1, stopped below.
+    const server = await startRegistry(new Map([['nerd-plugin-fromregistry', new Map([['1.0.0', await packed(fromRegistry)]])]]))
+    const registry = server.url
     // npm's cache of this test alone, emptied before the update: npm falls back on what it has cached.
     const npmCache = join(home, 'npm-cache')
     const withRegistry = {...env, NERD_NPM_REGISTRY: `${registry}/`, npm_config_cache: npmCache, npm_config_fetch_retries: '0'}
@@ -560,7 +593,7 @@ export default async function () {
       await nerdOk(['plugins', 'install', fromDirectory], {env: withRegistry})
       const data = join(home, 'data', 'nerd')
       const manifest = await readFile(join(data, 'package.json'), 'utf8')
-      await new Promise((resolvePromise) => server.close(resolvePromise))
+      await server.close()
       await rename(repository, `${repository}.moved`)
       await rm(npmCache, {recursive: true, force: true})
       const updated = await nerd(['plugins', 'update'], {env: withRegistry})
@@ -580,8 +613,111 @@ export default async function () {
       const again = await nerd(['plugins', 'update'], {env: withRegistry})
       assert.deepEqual([again.code, again.stderr.split('\n').slice(1)], [1, [lines[2], '']])
     } finally {
-      server.close()
+      await server.close()
       await nerd(['plugins', 'uninstall', ...names], {env})
+    }
+  })
+
+  it('plugins update judges what it updated as install does: a version install refuses gives way to the one installed before; the others are updated', async () => {
+    // A plugin of version `version` with the command `<topic> hello`, saying its version.
+    const writeVersion = (topic: string, version: string, nerdBlock: object = {hookApi: '^1'}, files: Record<string, string> = {}) => writePlugin(`nerd-plugin-${topic}`, {version, oclif: {commands: './commands'}, nerd: nerdBlock}, {
+      [`commands/${topic}/hello.js`]: `export default class Hello { static async run() { console.log('hello from ${topic} ${version}') } }\n`,
+      'oclif.manifest.json': JSON.stringify({version, commands: {[`${topic}:hello`]: {id: `${topic}:hello`}}}),
+      ...files,
+    })
+    // One from a registry on 127.0.0.1, whose `latest` is the version published last.
+    const published = new Map([['1.0.0', await packed(await writeVersion('upreg', '1.0.0'))]])
+    const server = await startRegistry(new Map([['nerd-plugin-upreg', published]]))
+    // One from a git repository: each version a commit of the branch.
+    const repository = join(home, 'git', 'upgit.git')
+    await commitTo(repository, await writeVersion('upgit', '1.0.0'))
+    const withRegistry = {...env, NERD_NPM_REGISTRY: `${server.url}/`, npm_config_cache: join(home, 'npm-cache'), npm_config_prefer_online: 'true'}
+    const data = join(home, 'data', 'nerd')
+    const installed = async () => (await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env})).split('\n').filter(Boolean).sort()
+    const specs = async () => (JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies: Record<string, string>}).dependencies
+    const stays = (version: string) => `; the version installed before (${version}) is still installed`
+    try {
+      await nerdOk(['plugins', 'install', 'nerd-plugin-upreg'], {env: withRegistry})
+      await nerdOk(['plugins', 'install', `git+file://${repository}`], {env: withRegistry})
+      const installedSpecs = await specs()
+
+      // The registry's 1.1.0 targets another hook API; the repository's 1.1.0 is fine.
+      published.set('1.1.0', await packed(await writeVersion('upreg', '1.1.0', {hookApi: '^2'})))
+      const upgit110 = await commitTo(repository, await writeVersion('upgit', '1.1.0'))
+      const first = await nerd(['plugins', 'update'], {env: withRegistry})
+      assert.deepEqual([first.code, first.stderr.split('\n')], [1, [
+        'nerd: Updating plugins... failed',
+        `Error: cannot update plugin "nerd-plugin-upreg" to 1.1.0: plugin "nerd-plugin-upreg" targets nerd hook API 2.x; this nerd provides ${HOOK_API_VERSION}${stays('1.0.0')}`,
+        '',
+      ]], first.stderr)
+      assert.deepEqual(await installed(), ['nerd-plugin-upgit 1.1.0', 'nerd-plugin-upreg 1.0.0'])
+      assert.equal(await nerdOk(['upreg', 'hello'], {env}), 'hello from upreg 1.0.0\n')
+      assert.equal(await nerdOk(['upgit', 'hello'], {env}), 'hello from upgit 1.1.0\n')
+      assert.deepEqual(await specs(), installedSpecs)
+      assert.deepEqual((await readdir(data)).filter((entry) => entry.startsWith('.')), [])
+
+      // The registry's 1.2.0 is fine; the repository's 1.2.0 has a manifest oclif cannot read.
+      published.set('1.2.0', await packed(await writeVersion('upreg', '1.2.0')))
+      await commitTo(repository, await writeVersion('upgit', '1.2.0', {hookApi: '^1'}, {'oclif.manifest.json': JSON.stringify({version: '1.2.0'})}))
+      const second = await nerd(['plugins', 'update'], {env: withRegistry})
+      assert.deepEqual([second.code, second.stderr.split('\n')], [1, [
+        'nerd: Updating plugins... failed',
+        `Error: cannot update plugin "nerd-plugin-upgit" to 1.2.0: plugin "nerd-plugin-upgit" has an oclif.manifest.json that is not {"version": "…", "commands": {…}}${stays('1.1.0')}`,
+        '',
+      ]], second.stderr)
+      assert.deepEqual(await installed(), ['nerd-plugin-upgit 1.1.0', 'nerd-plugin-upreg 1.2.0'])
+      assert.equal(await nerdOk(['upreg', 'hello'], {env}), 'hello from upreg 1.2.0\n')
+      assert.equal(await nerdOk(['upgit', 'hello'], {env}), 'hello from upgit 1.1.0\n')
+
+      // An update that changes nothing judges nothing: a plugin installed that this nerd would
+      // refuse now (as a nerd of another hook API major finds it) stays as it is, unnamed, as
+      // install leaves it.
+      await run('git', [`--git-dir=${repository}`, 'update-ref', 'HEAD', upgit110])
+      const copy = join(data, 'node_modules', 'nerd-plugin-upgit', 'package.json')
+      const pjson = JSON.parse(await readFile(copy, 'utf8')) as {nerd: {hookApi: string}}
+      pjson.nerd.hookApi = '^2'
+      await writeFile(copy, JSON.stringify(pjson))
+      const unchanged = await nerd(['plugins', 'update'], {env: withRegistry})
+      assert.deepEqual([unchanged.code, unchanged.stderr], [0, 'nerd: Updating plugins... done\n'])
+      assert.deepEqual(await installed(), ['nerd-plugin-upgit 1.1.0', 'nerd-plugin-upreg 1.2.0'])
+      assert.match(await nerdOk(['plugins', 'ls'], {env}), /^nerd-plugin-upgit +1\.1\.0 +user +\^2 *$/m)
+    } finally {
+      await server.close()
+      await nerd(['plugins', 'uninstall', 'nerd-plugin-upreg', 'nerd-plugin-upgit'], {env})
+    }
+  })
+
+  it('plugins update judges the plugins an updated bundle carries as they are now: one nerd refuses keeps the bundle at the version before', async () => {
+    // A bundle carrying its plugin in its node_modules, as npm installs it from git.
+    const writeBundleVersion = (version: string, hookApi: string) => writePlugin('nerd-bundle-upb', {
+      version,
+      dependencies: {'nerd-plugin-upkid': '1.0.0'},
+      bundleDependencies: ['nerd-plugin-upkid'],
+      oclif: {plugins: ['nerd-plugin-upkid']},
+      nerd: {hookApi: '^1'},
+    }, {
+      'oclif.manifest.json': JSON.stringify({version, commands: {}}),
+      'node_modules/nerd-plugin-upkid/package.json': JSON.stringify({name: 'nerd-plugin-upkid', version: '1.0.0', type: 'module', oclif: {}, nerd: {hookApi}}),
+      'node_modules/nerd-plugin-upkid/oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {}}),
+    })
+    const repository = join(home, 'git', 'upb.git')
+    await commitTo(repository, await writeBundleVersion('1.0.0', '^1'))
+    try {
+      await nerdOk(['plugins', 'install', `git+file://${repository}`], {env})
+      // nerd read the plugin it carries when it started: the check reads it as it is after the update.
+      await commitTo(repository, await writeBundleVersion('1.1.0', '^2'))
+      const updated = await nerd(['plugins', 'update'], {env})
+      assert.deepEqual([updated.code, updated.stderr.split('\n')], [1, [
+        'nerd: Updating plugins... failed',
+        `Error: cannot update plugin "nerd-bundle-upb" to 1.1.0: bundle "nerd-bundle-upb" carries a plugin nerd cannot use: plugin "nerd-plugin-upkid" targets nerd hook API 2.x; this nerd provides ${HOOK_API_VERSION}; the version installed before (1.0.0) is still installed`,
+        '',
+      ]], updated.stderr)
+      assert.deepEqual(JSON.parse(`[${(await nerdOk(['plugins', 'ls', '--format', 'json'], {env})).trim().split('\n').join(',')}]`), [
+        {Name: 'nerd-bundle-upb', Version: '1.0.0', Type: 'user', Bundle: '', HookApi: '^1'},
+        {Name: 'nerd-plugin-upkid', Version: '1.0.0', Type: 'user', Bundle: 'nerd-bundle-upb', HookApi: '^1'},
+      ])
+    } finally {
+      await nerd(['plugins', 'uninstall', 'nerd-bundle-upb'], {env})
     }
   })
 
