@@ -643,29 +643,25 @@ describe('reading json-file logs', () => {
         await until('a line of the next live file', () => follow.seen.at(-1) === `line ${next - 1}\n`, 3000).catch(() => undefined)
         restore()
         assert.deepEqual(follow.seen, lines(0, next - 1), `compress ${compress}: after a removal`)
+        // The live file removed while the follow is held, then `rotations` more rotations before it goes on.
+        const removedWhileHeld = async (rotations: number, what: string) => {
+          await follow.hold(next + 1, write)
+          rmSync(path)
+          write()
+          writeUntilLive()
+          next = writeRotating(log, path, next, rotations)
+          follow.letGo()
+          write()
+          await until('a line of the live file', () => follow.seen.length === next, 3000).catch(() => undefined)
+          assert.deepEqual(follow.seen, lines(0, next - 1), `compress ${compress}: after a removal ${what}`)
+        }
         // Again, held while the removed file rotates and the next one too: two empty places, one above the other.
-        await follow.hold(next + 1, write)
-        rmSync(path)
-        write()
-        writeUntilLive()
-        next = writeRotating(log, path, next, 1)
-        follow.letGo()
-        write()
-        await until('a line of the last live file', () => follow.seen.length === next, 3000).catch(() => undefined)
-        assert.deepEqual(follow.seen, lines(0, next - 1), `compress ${compress}: after a removal held`)
+        await removedWhileHeld(1, 'held')
         // Five: the empty place reaches the top of the log. The fifth rotation, plain, finds nothing
         // to drop: the file after the one removed comes right after the file before. Compressed, it
         // drops the oldest file first, the file before: the follow, which cannot tell what came after
         // it, warns (though nothing was lost here).
-        await follow.hold(next + 1, write)
-        rmSync(path)
-        write()
-        writeUntilLive()
-        next = writeRotating(log, path, next, 4)
-        follow.letGo()
-        write()
-        await until('a line of the live file', () => follow.seen.length === next, 3000).catch(() => undefined)
-        assert.deepEqual(follow.seen, lines(0, next - 1), `compress ${compress}: after a removal carried to the top`)
+        await removedWhileHeld(4, 'carried to the top')
       } finally {
         restore?.()
         await log.close()
