@@ -11,15 +11,17 @@ export default class Restart extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Restart)
-    const {restartContainer} = await import('../container/run.ts')
-    const {DEAD_START_REFUSAL} = await import('../container/lifecycle.ts')
-    const {NerdError} = await import('../errors.ts')
-    await this.forEachContainer(argv as string[], async (scope, container, reference) => {
-      // docker's restart of a dead container: its start's refusal, named.
-      if (container.dead) throw new NerdError(`Cannot restart container ${reference}: ${DEAD_START_REFUSAL}`)
-      const pid = await restartContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal})
-      if (pid !== undefined) await this.announceStart(container, pid)
-      this.print(reference)
-    })
+    const {restartContainer, restartFailure} = await import('../container/run.ts')
+    const options = {timeoutSeconds: flags.timeout, signal: flags.signal}
+    // As docker's, the failures come after the names restarted.
+    await this.forEachContainer(
+      argv as string[],
+      async (scope, container, reference) => {
+        const pid = await restartContainer(scope, container, options).catch((error: unknown) => Promise.reject(restartFailure(reference, error)))
+        if (pid !== undefined) await this.announceStart(container, pid)
+        this.print(reference)
+      },
+      {failuresLast: true},
+    )
   }
 }

@@ -15,7 +15,7 @@ import type {AttachServer} from './attach-socket.ts'
 import {handOverOutput, handOverSession} from './detached-output.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
-import {AlreadyRunningError, deleteTask, publishContainerEvent, removeAutoRemoved, resetRestartPolicy, startTask, stopContainer} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, publishContainerEvent, refuseDeadStart, removeAutoRemoved, resetRestartPolicy, startTask, stopContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loggerUri, openContainerLog, type JsonFileLog} from './logs/index.ts'
 import {markThisProcess} from './process-mark.ts'
@@ -85,6 +85,8 @@ export async function startDetached(scope: ContainerScope, container: LoadedCont
  * came first.
  */
 export async function restartContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string}): Promise<number | undefined> {
+  // docker's restart of a dead container: its start's refusal.
+  refuseDeadStart(container)
   await markThisProcess(container.paths.restarting).catch((error: unknown) => {
     // Its state directory went with a racing removal (rm -f).
     throw (error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(container.paths.dir) ? new NoSuchContainerError(container.record.Id) : error
@@ -103,6 +105,15 @@ export async function restartContainer(scope: ContainerScope, container: LoadedC
   }
   await publishContainerEvent(scope, container, 'restart')
   return pid
+}
+
+/**
+ * A failed restart in docker's daemon's words: the container as the user named it, then why. One
+ * removed meanwhile is no such container, as one never there.
+ */
+export function restartFailure(reference: string, error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof NoSuchContainerError) return error
+  return new NerdError(`Cannot restart container ${reference}: ${error.message}`, {cause: error})
 }
 
 /**

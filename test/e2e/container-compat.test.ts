@@ -716,8 +716,17 @@ describe('docker behaviours of the container commands', () => {
     const [owner, joiner] = [await pidOf('owner'), await pidOf('joiner')]
     for (const type of ['net', 'pid']) assert.equal(await readlink(`/proc/${joiner}/ns/${type}`), await readlink(`/proc/${owner}/ns/${type}`), type)
     await nerdOk(['stop', '-t', '0', 'owner'])
-    assert.deepEqual(await outcome(['restart', '-t', '0', 'joiner']), {code: 1, stdout: '', stderr: 'Error: cannot join network namespace of a non running container: container owner is exited\n'})
-    await nerdOk(['rm', '-f', 'joiner', 'owner'])
+    // docker's daemon names the container restarted as given, then why its start failed.
+    const refused = 'Error: Cannot restart container joiner: cannot join network namespace of a non running container: container owner is exited\n'
+    assert.deepEqual(await outcome(['restart', '-t', '0', 'joiner']), {code: 1, stdout: '', stderr: refused})
+    // docker's CLI restarts the others, and says each failure, with no closing line.
+    const bystander = (await nerdOk(['run', '-d', '--name', 'bystander', IMG, 'sleep', '600'])).trim()
+    assert.deepEqual(await outcome(['restart', '-t', '0', 'joiner', bystander.slice(0, 12), 'nosuch']), {
+      code: 1,
+      stdout: `${bystander.slice(0, 12)}\n`,
+      stderr: `${refused}Error: No such container: nosuch\n`,
+    })
+    await nerdOk(['rm', '-f', 'joiner', 'owner', 'bystander'])
   })
 
   it('create joins the namespaces of a container not started yet, as docker\'s; started after it, the joiner is in its namespaces with what a joiner made while it runs gets', async () => {
