@@ -929,6 +929,8 @@ function deviceRates(options: RunOptions, kind: DeviceThrottleKind): {Path: stri
 export interface DaemonFacts extends Pick<HostFacts, 'cgroupVersion' | 'hostname' | 'swapLimit'> {
   /** The container's ID: docker's default hostname is its first 12 characters. */
   id: string
+  /** The full IDs of the containers the `container:<name|id>` modes name, by the name or ID given. */
+  joinedIds?: ReadonlyMap<string, string>
 }
 
 
@@ -996,8 +998,8 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
   if (image.Shell?.length) Config.Shell = image.Shell
 
   const privileged = options.privileged ?? false
-  const ipcMode = namespaceText(options.ipc, 'private')
-  const pidMode = namespaceText(options.pid, '')
+  const ipcMode = joinedById(namespaceText(options.ipc, 'private'), facts)
+  const pidMode = joinedById(namespaceText(options.pid, ''), facts)
   // docker disables SELinux labelling where the container shares the host's namespaces, unless told otherwise.
   const securityOpt = [...typed.securityOpt]
   const labelled = securityOpt.some((option) => option.split('=', 1)[0] === 'label')
@@ -1014,7 +1016,7 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
     VolumesFrom: request.volumesFrom.length > 0 ? request.volumesFrom : null,
     ...(typed.mounts.length > 0 ? {Mounts: typed.mounts} : {}),
     ContainerIDFile: request.cidfile ?? '',
-    NetworkMode: network.mode,
+    NetworkMode: joinedById(network.mode, facts),
     PortBindings: bindings,
     RestartPolicy: request.restart,
     AutoRemove: request.autoRemove,
@@ -1068,6 +1070,18 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
     ...systemPaths(privileged, options.security?.unconfinedSystemPaths ?? false),
   }
   return {Config, HostConfig}
+}
+
+const CONTAINER_MODE = 'container:'
+
+/**
+ * A `container:<name|id>` mode as docker's daemon records it: `container:<full ID>`, so that the
+ * joiner's later starts find that container whatever it is renamed to.
+ */
+function joinedById(mode: string, facts: DaemonFacts | undefined): string {
+  if (!mode.startsWith(CONTAINER_MODE)) return mode
+  const reference = mode.slice(CONTAINER_MODE.length)
+  return `${CONTAINER_MODE}${facts?.joinedIds?.get(reference) ?? reference}`
 }
 
 /** `--pid`/`--ipc` as docker records them: `host`, `container:<x>`, the IPC mode's name; `privateText` for a namespace of its own. */

@@ -258,7 +258,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
         })
         for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
         if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize
-        const {Config, HostConfig} = context.dockerConfig(imageConfig, {id, cgroupVersion: facts.cgroupVersion, hostname: facts.hostname, swapLimit: facts.swapLimit})
+        const joinedIds = new Map([...joinable].map(([reference, joined]) => [reference, joined.id]))
+        const {Config, HostConfig} = context.dockerConfig(imageConfig, {id, cgroupVersion: facts.cgroupVersion, hostname: facts.hostname, swapLimit: facts.swapLimit, joinedIds})
         if (bridgeLinks) HostConfig.Links = bridgeLinks.shown
         const process = built.spec.process
         const userArgs = process?.args ?? []
@@ -374,21 +375,24 @@ function publishedPorts(hostConfig: DockerHostConfig, config: DockerConfig): Por
   return bindings
 }
 
+/** A container whose namespaces the new one joins: what the spec takes of it, its ID (the record names it by that) and its files. */
+type JoinableContainer = JoinedContainer & {id: string; paths: ContainerPaths}
+
 /**
- * The containers whose namespaces `--network`/`--pid`/`--ipc container:<name|id>` join, looked up
- * before the spec is built (which asks for them synchronously). As docker's create, that they exist
- * is enough: what the spec takes of them but their process is in their records, and each start
+ * The containers whose namespaces `--network`/`--pid`/`--ipc container:<name|id>` join, by the name
+ * or ID given, looked up before the spec is built (which asks for them synchronously). As docker's
+ * create, that they exist is enough: what the spec takes of them but their process is in their records, and each start
  * looks them up again (joined-namespaces.ts), so that one not running yet is refused then.
  */
-async function joinableContainers(scope: ContainerScope, options: RunOptions): Promise<Map<string, JoinedContainer & {paths: ContainerPaths}>> {
+async function joinableContainers(scope: ContainerScope, options: RunOptions): Promise<Map<string, JoinableContainer>> {
   const references = [options.network, options.pid, options.ipc].flatMap((mode) => (mode?.kind === 'container' ? [mode.container] : []))
   const ipcDonor = options.ipc?.kind === 'container' ? options.ipc.container : undefined
-  const joinable = new Map<string, JoinedContainer & {paths: ContainerPaths}>()
+  const joinable = new Map<string, JoinableContainer>()
   for (const reference of new Set(references)) {
     const container = await loadContainerOrDead(scope, reference)
     const view = await containerView(scope, container)
     const pid = hasJoinableProcess(view) ? view.pid : PID_BEFORE_START
-    const joined: JoinedContainer & {paths: ContainerPaths} = {pid, hostname: container.record.Config.Hostname, paths: container.paths}
+    const joined: JoinableContainer = {pid, hostname: container.record.Config.Hostname, id: container.record.Id, paths: container.paths}
     if (reference === ipcDonor) joined.shmPath = await sharedShmPath(scope, reference, container)
     joinable.set(reference, joined)
   }

@@ -45,7 +45,8 @@ export async function unmountShm(paths: ContainerPaths): Promise<void> {
 /**
  * The host directory a container joining `donor`'s IPC namespace binds at /dev/shm, as docker's
  * ShmPath: the donor's own tmpfs, the host's /dev/shm, or what the donor itself joined (followed by
- * name, so a chain that names a container made since might lead back). A donor with a private IPC
+ * the ID its record holds, or the name an older nerd recorded, which a container made since may
+ * have taken: such a chain might lead back). A donor with a private IPC
  * namespace (the default) or none has nothing to share, and is refused in docker's words.
  */
 export async function sharedShmPath(scope: ContainerScope, reference: string, donor: LoadedContainer): Promise<string> {

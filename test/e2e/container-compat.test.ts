@@ -729,6 +729,46 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', '-f', 'joiner', 'owner', 'bystander'])
   })
 
+  it('create and run record the container whose namespaces they join by its full ID, as docker\'s daemon: renamed, it is still the one each start joins', async () => {
+    const ownerId = (await nerdOk(['run', '-d', '--name', 'named-owner', '--ipc', 'shareable', IMG, 'sleep', '600'])).trim()
+    await nerdOk(['create', '--name', 'id-joiner', '--network', 'container:named-owner', '--pid', `container:${ownerId.slice(0, 12)}`, '--ipc', 'container:named-owner', IMG, 'sleep', '600'])
+    await nerdOk(['run', '-d', '--name', 'id-runner', '--network', 'container:named-owner', '--pid', 'container:named-owner', '--ipc', `container:${ownerId}`, IMG, 'sleep', '600'])
+    const modes = '{{.HostConfig.NetworkMode}} {{.HostConfig.PidMode}} {{.HostConfig.IpcMode}}'
+    for (const name of ['id-joiner', 'id-runner']) assert.equal(await nerdOk(['inspect', '-f', modes, name]), `container:${ownerId} container:${ownerId} container:${ownerId}\n`, name)
+    await nerdOk(['rename', 'named-owner', 'renamed-owner'])
+    assert.equal(await nerdOk(['start', 'id-joiner']), 'id-joiner\n')
+    assert.equal(await nerdOk(['restart', '-t', '0', 'id-runner']), 'id-runner\n')
+    const pidOf = async (name: string): Promise<number> => JSON.parse(await nerdOk(['inspect', name]))[0].State.Pid
+    const owner = await pidOf('renamed-owner')
+    for (const name of ['id-joiner', 'id-runner']) {
+      const joiner = await pidOf(name)
+      for (const type of ['net', 'pid', 'ipc']) assert.equal(await readlink(`/proc/${joiner}/ns/${type}`), await readlink(`/proc/${owner}/ns/${type}`), `${name} ${type}`)
+    }
+    // Its refusals name it as docker's do: the network's by its name now, the others' by its ID.
+    await nerdOk(['stop', '-t', '0', 'renamed-owner'])
+    assert.deepEqual(await outcome(['restart', '-t', '0', 'id-joiner']), {
+      code: 1,
+      stdout: '',
+      stderr: 'Error: Cannot restart container id-joiner: cannot join network namespace of a non running container: container renamed-owner is exited\n',
+    })
+    await nerdOk(['create', '--name', 'ipc-id-joiner', '--ipc', 'container:renamed-owner', IMG, 'true'])
+    assert.deepEqual(await outcome(['start', 'ipc-id-joiner']), {
+      code: 1,
+      stdout: '',
+      stderr: `Error: failed to join IPC namespace: container ${ownerId} is not running\nError: failed to start containers: ipc-id-joiner\n`,
+    })
+    // A joiner an older nerd created names the container as it was given: looked up by that name still.
+    await nerdOk(['start', 'renamed-owner'])
+    const record = join(containersDir, (await nerdOk(['inspect', '-f', '{{.Id}}', 'id-joiner'])).trim(), 'config.json')
+    const recorded = JSON.parse(await readFile(record, 'utf8'))
+    for (const mode of ['NetworkMode', 'PidMode', 'IpcMode']) recorded.HostConfig[mode] = 'container:renamed-owner'
+    await writeFile(record, JSON.stringify(recorded))
+    assert.equal(await nerdOk(['restart', '-t', '0', 'id-joiner']), 'id-joiner\n')
+    const [renamedOwner, oldJoiner] = [await pidOf('renamed-owner'), await pidOf('id-joiner')]
+    for (const type of ['net', 'pid', 'ipc']) assert.equal(await readlink(`/proc/${oldJoiner}/ns/${type}`), await readlink(`/proc/${renamedOwner}/ns/${type}`), type)
+    await nerdOk(['rm', '-f', 'id-joiner', 'id-runner', 'ipc-id-joiner', 'renamed-owner'])
+  })
+
   it('create joins the namespaces of a container not started yet, as docker\'s; started after it, the joiner is in its namespaces with what a joiner made while it runs gets', async () => {
     await nerdOk(['create', '--name', 'late-owner', '--ipc', 'shareable', IMG, 'sleep', '600'])
     const joins = ['--network', 'container:late-owner', '--pid', 'container:late-owner', '--ipc', 'container:late-owner']

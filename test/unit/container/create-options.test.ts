@@ -499,6 +499,14 @@ describe('dockerConfigFor', () => {
     assert.deepEqual(paths({privileged: true, 'security-opt': ['systempaths=unconfined']}), {MaskedPaths: [], ReadonlyPaths: []})
   })
 
+  it('records the containers whose namespaces it joins by their full IDs, as docker\'s daemon', () => {
+    const dbId = 'feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface'
+    const joinedIds = new Map([['db', dbId], ['feedface', dbId]])
+    const made = request({network: ['container:db'], pid: 'container:feedface', ipc: 'container:db'})
+    const {HostConfig} = dockerConfigFor(made, image, {...facts, joinedIds})
+    assert.deepEqual([HostConfig.NetworkMode, HostConfig.PidMode, HostConfig.IpcMode], [`container:${dbId}`, `container:${dbId}`, `container:${dbId}`])
+  })
+
   it('records the flags as docker does', () => {
     const made = request({
       volume: ['/h:/bound:ro', 'data:/data', '/anon', './rel:/rel'], tmpfs: ['/run:rw,size=64m', '/tmp'], 'security-opt': ['apparmor=unconfined'],
