@@ -789,6 +789,8 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     await user?.recorded()
     await updateState(current.paths, () => ({Error: ''}))
   } else await refreshJoinedNamespaces(scope, current, linksChange).catch(failed)
+  // The mark of an earlier task's logger (one cut short leaves it) says nothing of this task's.
+  await rm(current.paths.logWriter, {force: true})
   if (io.kind === 'log') await writeFile(current.paths.startMark, '')
   const stdio =
     io.kind === 'fifo'

@@ -1,11 +1,16 @@
 /** `nerd logs`: a container's json-file log, and following it for as long as the container may write. */
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
+import {setTimeout as delay} from 'node:timers/promises'
 import {NerdError} from '../errors.ts'
+import {isLocked} from '../files.ts'
+import {ownerGone} from '../owner.ts'
 import {outputDrained} from './detached-output.ts'
 import {containerView, getTask, policyRestarts} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
+import type {Process} from '../containerd/index.ts'
 import {parseLogOptions, parseLogTimeNanoseconds, readLogs} from './logs/index.ts'
-import {readRecord} from './store.ts'
+import {readRecord, readState} from './store.ts'
+import type {ContainerPaths} from './store.ts'
 
 export interface LogsOptions {
   follow: boolean
@@ -28,14 +33,14 @@ function timeFlag(flag: string, value: string, now: Date): bigint {
 const DRAIN_POLL_MS = 20
 
 /**
- * How long `logs -f` of a container that nothing will restart waits for its log to be whole (its
- * task deleted, see logComplete) before it ends anyway: a task left undeleted (its exit handler
- * killed) gets no more output. The deletion comes well before, even on a loaded machine.
+ * How often `logs -f` of a container that has ended for good looks for the end of its log (logEnd)
+ * meanwhile: every 25 ms for the first seconds, as the task's deletion mostly comes a few hundred
+ * milliseconds after the exit; then every 250 ms, as it comes only once a logger held up (a loaded
+ * machine) goes on.
  */
-const COMPLETE_WAIT_MS = 5000
-
-/** How often the follow looks for that deletion meanwhile: it comes a few hundred milliseconds after the exit. */
 const DELETION_POLL_MS = 25
+const QUICK_LOOKS_MS = 5000
+const HELD_POLL_MS = 250
 
 export async function followLogs(scope: ContainerScope, container: LoadedContainer, options: LogsOptions, output: {stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream}): Promise<void> {
   const {record} = container
@@ -43,19 +48,24 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
     throw new NerdError(`configured logging driver does not support reading`)
   }
   const now = new Date()
+  const until = options.until ? timeFlag('until', options.until, now) : undefined
   const controller = new AbortController()
+  // Once the container is found down for good: the task of the process that ended (it may already be gone).
+  let ended: EndedTask | undefined
+  const endedForGood = async (): Promise<EndedTask | undefined> => (ended ??= await endedTask(scope, container))
+  /** Why the log may lack the end of the output, when the follow ended without it whole. */
+  let cutShort: string | undefined
   // Asked while the log has nothing new. A container its policy restarts is followed through the
   // restart; one nothing restarts (policy no, on-failure after a success or its last retry, a stop)
-  // ends the follow as soon as its log is whole, as docker's ends at the container's end.
+  // ends the follow once its log is whole, as docker's ends once its copier has drained the
+  // container's output: however long a logger held up (a loaded machine) takes to write it.
   const shouldStop = async (): Promise<boolean> => {
     if (!(await readRecord(container.paths))) return true
-    const view = await containerView(scope, container)
-    const up = view.status === 'running' || view.status === 'paused' || view.status === 'restarting' || view.status === 'created'
-    if (up || policyRestarts(record, view.state, view.exitCode)) return false
-    const deadline = Date.now() + COMPLETE_WAIT_MS
-    while (!controller.signal.aborted && Date.now() < deadline && !(await logComplete(scope, container))) {
-      await new Promise((resolve) => setTimeout(resolve, DELETION_POLL_MS))
-    }
+    const task = await endedForGood()
+    if (!task) return false
+    const end = await awaitLogEnd(scope, container, task, {signal: controller.signal, untilMs: until === undefined ? undefined : Number(until / 1_000_000n)})
+    if (end === undefined) return false
+    if (end !== 'whole') cutShort = LOG_CUT_SHORT[end]
     return true
   }
   if (!options.follow && existsSync(container.paths.drainMark)) await untilOutputDrained(scope, container)
@@ -74,7 +84,7 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
         follow,
         tail: options.tail,
         since: options.since ? timeFlag('since', options.since, now) : undefined,
-        until: options.until ? timeFlag('until', options.until, now) : undefined,
+        until,
         timestamps: options.timestamps,
         details: options.details,
         maxFile: parseLogOptions(record.HostConfig.LogConfig.Config).maxFile,
@@ -94,6 +104,7 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
   } finally {
     process.off('SIGINT', stop)
   }
+  if (cutShort) output.stderr.write(`WARNING: ${cutShort}\n`)
 }
 
 /** Resolves once the stream's buffer is below its mark again (at once if it is): a reader behind a pipe holds the follow, not memory. */
@@ -120,6 +131,100 @@ function drainOf(stream: NodeJS.WritableStream): Promise<void> {
  */
 async function logComplete(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {
   return outputDrained(container.paths) && (await getTask(scope, container.record.Id)) === undefined
+}
+
+/** The task of a container's process that has ended for good, or none when it is gone already. */
+interface EndedTask {
+  pid?: number
+  /** When the follow found it ended (ms since the epoch). */
+  foundAt: number
+}
+
+/**
+ * The task of the container's process when the container is down and nothing will start it again
+ * (policy no, on-failure after a success or its last retry, a stop); undefined while it runs, or
+ * its policy will restart it.
+ */
+async function endedTask(scope: ContainerScope, container: LoadedContainer): Promise<EndedTask | undefined> {
+  const view = await containerView(scope, container)
+  const up = view.status === 'running' || view.status === 'paused' || view.status === 'restarting' || view.status === 'created'
+  if (up || policyRestarts(container.record, view.state, view.exitCode)) return undefined
+  const task = await getTask(scope, container.record.Id)
+  // Started again since the look (by hand): asked again at the next.
+  if (task && task.status !== 'STOPPED') return undefined
+  return {...(task ? {pid: task.pid} : {}), foundAt: Date.now()}
+}
+
+/** How the log of a container ended for good came to its end: whole, or without what nothing will write. */
+type LogEnd = 'whole' | 'cut-short' | 'undeleted'
+
+const LOG_CUT_SHORT: Record<Exclude<LogEnd, 'whole'>, string> = {
+  'cut-short': "the container's logger ended before it had written all of the container's output: the log may miss its end",
+  undeleted: "the container's task was left undeleted after its exit: its log may miss the end of its output",
+}
+
+/**
+ * Whether the log of a container ended for good is done with, and how; undefined while it may still
+ * grow. It is whole once the task of the process that ended is deleted (the deletion waits for the
+ * logger, which writes what is left in the pipes), its logger has removed its mark (it wrote all
+ * of the output, see ContainerPaths.logWriter) and a drain that carried the output is done.
+ * Nothing writes the rest when the logger ended first (its mark names a process gone), or when the
+ * task stays: its exit recorded, nobody holds the container to delete it (an exit handler killed
+ * on the way).
+ */
+async function logEnd(scope: ContainerScope, container: LoadedContainer, ended: EndedTask): Promise<LogEnd | undefined> {
+  const {paths} = container
+  const undeleted = (task: Process | undefined): boolean => task !== undefined && task.pid === ended.pid
+  const task = await getTask(scope, container.record.Id)
+  if (undeleted(task)) {
+    if (logWriter(paths) === 'cut-short') return 'cut-short'
+    // Each deletion records the exit first, under the lifecycle lock, which it holds until the task
+    // is gone: the task is looked at again after the lock.
+    if (!(await readState(paths)).ExitUnrecorded && !(await isLocked(paths.lifecycle)) && undeleted(await getTask(scope, container.record.Id))) return 'undeleted'
+    return undefined
+  }
+  if (!outputDrained(paths)) return undefined
+  // Another task (a start by hand since): the mark is its logger's; this one's ended with its deletion.
+  if (task) return 'whole'
+  // A logger may outlive its task: its shim died, containerd deleted the task, and it reads what is left.
+  const writer = logWriter(paths)
+  return writer === 'writing' ? undefined : writer === 'cut-short' ? 'cut-short' : 'whole'
+}
+
+/**
+ * What the container's log-writer mark says: its logger writes the log (or is being named), it
+ * ended before it had written all of the output, or none (it wrote it all; or a logger that names
+ * itself nowhere: a foreground run's output, a container started by an earlier nerd).
+ */
+function logWriter(paths: ContainerPaths): 'writing' | 'cut-short' | 'none' {
+  let mark: string
+  try {
+    mark = readFileSync(paths.logWriter, 'utf8')
+  } catch {
+    return 'none'
+  }
+  return mark === '' || !ownerGone(mark) ? 'writing' : 'cut-short'
+}
+
+/**
+ * Waits for the end of the log of a container ended for good (logEnd) while nothing is added to
+ * it; undefined once something is (to be read first), the follow is called off, or `--until` is past.
+ */
+async function awaitLogEnd(scope: ContainerScope, container: LoadedContainer, ended: EndedTask, options: {signal: AbortSignal; untilMs: number | undefined}): Promise<LogEnd | undefined> {
+  const path = container.record.LogPath
+  const looked = liveFileState(path)
+  for (;;) {
+    const end = await logEnd(scope, container, ended)
+    if (end !== undefined) return end
+    if (options.signal.aborted || (options.untilMs !== undefined && Date.now() > options.untilMs) || liveFileState(path) !== looked) return undefined
+    await delay(Date.now() - ended.foundAt < QUICK_LOOKS_MS ? DELETION_POLL_MS : HELD_POLL_MS)
+  }
+}
+
+/** The live file's inode and size: another once the logger has written to it or rotated it. */
+function liveFileState(path: string): string {
+  const stats = statSync(path, {throwIfNoEntry: false})
+  return stats ? `${stats.ino}:${stats.size}` : ''
 }
 
 async function neverStarted(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {

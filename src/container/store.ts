@@ -47,6 +47,14 @@ export interface ContainerPaths {
   stdin: string
   /** There while nerd's drain (detached-output.ts) has output to write into the log, with its pid: attach and logs wait for it. */
   drainMark: string
+  /**
+   * Names the container's logger (logs/logger.ts) from its start until it has written all of the
+   * container's output into the log, when it removes it (process-mark.ts): one that names a process
+   * gone is a logger that ended first (killed, cut short after the shim's SIGTERM, or it could not
+   * write: a full disk), and `logs -f` then knows that nothing writes the rest. nerd removes it
+   * before each start it makes.
+   */
+  logWriter: string
   /** There while a foreground session sees the container out, naming its process (process-mark.ts). */
   attachedSession: string
   /**
@@ -118,6 +126,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     networkState: join(dir, 'network.json'),
     stdin: join(dir, 'stdin.fifo'),
     drainMark: join(dir, 'output-draining'),
+    logWriter: join(dir, 'log-writer'),
     attachedSession: join(dir, 'attached-session'),
     commitPause: join(dir, 'commit-pause'),
     stopping: join(dir, 'stopping'),

@@ -26,6 +26,19 @@ async function trapsSet(name: string): Promise<void> {
   await until(`${name}'s traps to be set`, async () => ((await nerdOk(['logs', name])).includes('ready\n') ? true : undefined))
 }
 
+/** The logger (dist/logger.js) the shim of this file's container `id` runs: the one child of the shim that runs logger.js. */
+async function loggerOf(id: string): Promise<number> {
+  const pids = async (pattern: string): Promise<number[]> => {
+    const {stdout} = await promisify(execFile)('pgrep', ['-f', pattern]).catch(() => ({stdout: ''}))
+    return stdout.split('\n').filter(Boolean).map(Number)
+  }
+  const [shim] = await pids(`containerd-shim-runc-v2 -namespace ${fileNamespace()} -id ${id}`)
+  assert.ok(shim, `the shim of ${id} runs`)
+  const loggers = (await pids('/logger.js ')).filter((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(shim))
+  assert.equal(loggers.length, 1, `one logger of ${id}`)
+  return loggers[0]!
+}
+
 describe('logs and restart policies', () => {
   before(async () => {
     await loadTestImage('nerd-test/busybox:latest')
@@ -141,6 +154,57 @@ describe('logs and restart policies', () => {
     const retried = await nerd(['logs', '-f', 'retried'])
     assert.deepEqual([retried.code, retried.stdout], [0, 'run\nrun\n'], retried.stderr)
     await nerdOk(['rm', 'finished', 'ending', 'retried'])
+  })
+
+  it('logs -f of a container whose logger is held up past the exit (a loaded machine) waits for the log to be whole: every line, then the end', async () => {
+    const script = 'while [ ! -e /go ]; do sleep 0.05; done; i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo "line $i"; done'
+    const expected = [...Array.from({length: 3000}, (_, index) => `line ${index + 1}`), '']
+    const id = (await nerdOk(['run', '-d', '--name', 'held', '--network', 'none', IMG, 'sh', '-c', script])).trim()
+    const logger = await loggerOf(id)
+    const follower = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'logs', '-f', 'held'], {stdio: ['ignore', 'pipe', 'pipe']})
+    const output = {stdout: '', stderr: ''}
+    follower.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()))
+    follower.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()))
+    let code: number | null | undefined
+    const ended = new Promise<number | null>((resolve) => follower.on('close', (exit) => resolve((code = exit))))
+    const timer = setTimeout(() => follower.kill('SIGKILL'), 60_000)
+    try {
+      // Held from before the output (30 kB, which the pipe holds) to well after the exit: the
+      // container's lines are all in the pipe, none in the log, and the task's deletion waits for
+      // the logger (which starts the exit handler once it sees the exit).
+      process.kill(logger, 'SIGSTOP')
+      try {
+        await nerdOk(['exec', 'held', 'touch', '/go'])
+        await until('the process to exit', async () => ((await taskStatus(id)) === 'STOPPED' ? true : undefined))
+        // Longer than the follow waited for the log to be whole before it ended anyway (5 s).
+        await new Promise((resolve) => setTimeout(resolve, 7000))
+        assert.equal(code, undefined, `the follow ended while the logger was held: ${output.stdout.split('\n').length - 1} lines; stderr: ${output.stderr}`)
+      } finally {
+        process.kill(logger, 'SIGCONT')
+      }
+      // It ends by itself once the log is whole.
+      assert.equal(await ended, 0, output.stderr)
+    } finally {
+      clearTimeout(timer)
+    }
+    const lines = output.stdout.split('\n')
+    assert.deepEqual([lines.length, lines.at(-2)], [expected.length, expected.at(-2)], output.stderr)
+    assert.deepEqual(lines, expected)
+    assert.equal(output.stderr, '')
+    await nerdOk(['rm', 'held'])
+  })
+
+  it('logs -f of a container whose logger was killed before it wrote the output ends at once, and warns that the log may miss its end', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'cut', '--network', 'none', IMG, 'sh', '-c', 'while [ ! -e /go ]; do sleep 0.05; done; echo lost'])).trim()
+    const logger = await loggerOf(id)
+    process.kill(logger, 'SIGSTOP')
+    await nerdOk(['exec', 'cut', 'touch', '/go'])
+    await until('the process to exit', async () => ((await taskStatus(id)) === 'STOPPED' ? true : undefined))
+    // Its last line still in the pipe: nothing will write it.
+    process.kill(logger, 'SIGKILL')
+    const result = await nerd(['logs', '-f', 'cut'], {timeoutMs: 30_000})
+    assert.deepEqual([result.code, result.stdout, result.stderr], [0, '', "WARNING: the container's logger ended before it had written all of the container's output: the log may miss its end\n"])
+    await nerdOk(['rm', '-f', 'cut'])
   })
 
   it('logs -f of a container never started returns at once, as docker does', async () => {

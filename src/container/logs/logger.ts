@@ -3,18 +3,20 @@
  * loggerUri): fd 3 and 4 carry the container's stdout and stderr, fd 5 tells the shim the logger is
  * ready (Tasks.Create waits for it to close). It writes the json-file log until both outputs end,
  * which is when the task is deleted, and starts the exit handler (dist/task-exit.js) once the
- * container's init process is gone: the shim keeps the pipes open until then.
+ * container's init process is gone: the shim keeps the pipes open until then. It names itself in the
+ * container's log-writer mark until all of the output is in the log, which `logs -f` waits for.
  *
  * One runs per running container and its memory counts against it: it reads with non-blocking
  * pipes and writes synchronously (no libuv thread pool), and loads nothing but this directory, the
  * store, the attach socket (which costs nothing until `attach` connects) and node's fs and net
  * (node's zlib too once `compress=true` has it gzip a rotated file).
  */
-import {closeSync, constants, existsSync, openSync, readFileSync, unlinkSync} from 'node:fs'
+import {closeSync, constants, existsSync, openSync, readFileSync, unlinkSync, writeFileSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
 import {fifoInput, serveAttachSocket} from '../attach-socket.ts'
 import {markHeld} from '../process-mark.ts'
+import {ownerTag} from '../../owner.ts'
 import {initProcessRuns, processStartTime, recordedInitProcess, startedBeforeBoot} from '../host-process.ts'
 import type {InitProcess} from '../host-process.ts'
 import {monitorRestarts} from '../model.ts'
@@ -113,17 +115,24 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   const started = Number(processStartTime('self'))
   const terminated = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()))
   const paths = containerPaths(environment.dataRoot, environment.namespace, environment.id)
+  const writerMark = markLogWriter(paths.logWriter)
   let record: ContainerRecord | undefined
   let log: JsonFileLog | undefined
   let failure: unknown
+  /** Whether all that was read went into the log (or nowhere, with --log-driver none). */
+  let logged = true
+  const logFailed = (error: unknown): void => {
+    logged = false
+    failure ??= error
+  }
   // Whatever fails, the output is still drained: a container whose output pipe has no reader
   // blocks or dies of SIGPIPE.
   try {
     record = JSON.parse(readFileSync(paths.record, 'utf8')) as ContainerRecord
     // What cannot be written (a full disk) is dropped, and the first failure told when the logger ends.
-    if (record.HostConfig.LogConfig.Type !== 'none' && record.LogPath) log = await openContainerLog(record, (error) => (failure ??= error))
+    if (record.HostConfig.LogConfig.Type !== 'none' && record.LogPath) log = await openContainerLog(record, logFailed)
   } catch (error) {
-    failure = error
+    logFailed(error)
   }
   const {prelude} = environment
   if (record) {
@@ -157,7 +166,8 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
     holding = false
     for (const input of inputs) input.resume()
   }
-  const copy = (fd: number, stream: LogStream): Promise<void> =>
+  /** Resolves once the output on `fd` has ended: true at its end, false when it could not be read to its end. */
+  const copy = (fd: number, stream: LogStream): Promise<boolean> =>
     new Promise((resolve) => {
       let input: Socket
       try {
@@ -175,15 +185,18 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
         }
         input = new Socket({fd, readable: true, writable: false, onread: {buffer, callback}})
       } catch {
-        return resolve()
+        // No such output to read.
+        return resolve(true)
       }
       inputs.push(input)
-      input.on('error', () => resolve())
-      input.on('close', () => resolve())
+      input.on('error', () => resolve(false))
+      input.on('close', () => resolve(true))
     })
-  const copied = Promise.all([copy(STDOUT_FD, 'stdout'), copy(STDERR_FD, 'stderr')]).then(() => undefined)
+  const copied = Promise.all([copy(STDOUT_FD, 'stdout'), copy(STDERR_FD, 'stderr')]).then((ends) => ends.every(Boolean))
   void terminated.then(release)
-  const ended = Promise.race([copied, terminated.then(() => new Promise<void>((resolve) => setTimeout(resolve, DRAIN_AFTER_TERM_MS).unref()))])
+  /** True when both outputs were read to their end; false when cut short after the shim's SIGTERM. */
+  const outputRead = Promise.race([copied, terminated.then(() => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), DRAIN_AFTER_TERM_MS).unref()))])
+  const ended = outputRead.then(() => undefined)
 
   if (record) {
     const watching = new AbortController()
@@ -199,16 +212,41 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
       await startBeside(environment, 'task-exit.js', ...(init && init.startTime >= started ? [String(init.pid)] : []))
     }
   }
-  await ended
+  const wholeOutput = await outputRead
   await attach?.close()
   stdin?.close()
   for (const input of inputs) input.destroy()
   try {
     await log?.close()
   } catch (error) {
-    failure ??= error
+    logFailed(error)
   }
+  if (wholeOutput && logged) releaseLogWriter(paths.logWriter, writerMark)
   if (failure) throw failure
+}
+
+/**
+ * Names this logger in the container's log-writer mark (ContainerPaths.logWriter), which a follow
+ * of the container waits on. Synchronous, as the logger's other writes. Undefined when it could not
+ * be written (no state directory: the logger still drains the output).
+ */
+function markLogWriter(file: string): string | undefined {
+  try {
+    writeFileSync(file, ownerTag())
+    return ownerTag()
+  } catch {
+    return undefined
+  }
+}
+
+/** Removes the mark once all of the output is in the log, unless it names another logger by now (a later task's). */
+function releaseLogWriter(file: string, mark: string | undefined): void {
+  if (mark === undefined) return
+  try {
+    if (readFileSync(file, 'utf8') === mark) unlinkSync(file)
+  } catch {
+    // Gone already (the container removed).
+  }
 }
 
 /** Whether the state says the container's last start has no exit recorded (ContainerState.ExitUnrecorded); read without the state's lock, whose module costs the logger memory. */
