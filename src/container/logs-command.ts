@@ -55,6 +55,11 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
   const endedForGood = async (): Promise<EndedTask | undefined> => (ended ??= await endedTask(scope, container))
   /** Why the log may lack the end of the output, when the follow ended without it whole. */
   let cutShort: string | undefined
+  const followedWriterGone = async (): Promise<boolean> => {
+    const task = await endedForGood()
+    const end = task && (await logEnd(scope, container, task))
+    return end === 'whole' || end === 'cut-short'
+  }
   // Asked while the log has nothing new. A container its policy restarts is followed through the
   // restart; one nothing restarts (policy no, on-failure after a success or its last retry, a stop)
   // ends the follow once its log is whole, as docker's ends once its copier has drained the
@@ -90,8 +95,9 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
         maxFile: parseLogOptions(record.HostConfig.LogConfig.Config).maxFile,
         shouldStop,
         // Once the task is gone no logger writes the log: a name found empty (a file removed by
-        // hand) stays so, and `logs` does not wait for it. Asked only then: most reads find none.
-        writerGone: follow ? undefined : () => logComplete(scope, container),
+        // hand) stays so, and is not waited for. Asked only then: most reads find none. A follow
+        // takes it so only of a container down for good: a restart by its policy brings a logger back.
+        writerGone: follow ? followedWriterGone : () => logComplete(scope, container),
         signal: controller.signal,
       },
       {

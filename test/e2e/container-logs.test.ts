@@ -258,6 +258,33 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'trimmed'])
   })
 
+  it('logs -f of a stopped container nothing restarts, whose log files were removed by hand, returns as soon as logs does: no logger writes the log', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'trimmed-f', '--network', 'none', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=5', IMG, 'sh', '-c', 'for i in $(seq 1 60); do echo line-$i; done'])).trim()
+    await until('the task to go', async () => ((await ctr(['tasks', 'ls', '-q'])).stdout.includes(id) ? undefined : true))
+    const {LogPath: path} = (await inspect('trimmed-f')) as {LogPath: string}
+    const logged = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => (JSON.parse(line) as {log: string}).log) : [])
+    // Timed against a plain logs, which costs the same start: only the follow's own wait shows.
+    const timed = async (args: string[], expected: string) => {
+      const started = Date.now()
+      const result = await nerd(args, {timeoutMs: 30_000})
+      assert.deepEqual([result.code, result.stdout, result.stderr], [0, expected, ''])
+      return Date.now() - started
+    }
+    // A rotated file removed (a hole, waited for 0.5 s), then the live file too (waited for 2 s).
+    for (const removed of [[`${path}.2`], [path, `${path}.1`]]) {
+      for (const file of removed) rmSync(file)
+      const kept = [4, 3, 2, 1].flatMap((index) => logged(`${path}.${index}`)).concat(logged(path)).join('')
+      let plain = Infinity
+      let follow = Infinity
+      for (let round = 0; round < 3; round++) {
+        plain = Math.min(plain, await timed(['logs', 'trimmed-f'], kept))
+        follow = Math.min(follow, await timed(['logs', '-f', 'trimmed-f'], kept))
+      }
+      assert.ok(follow - plain < 400, `${removed.map((file) => basename(file)).join(', ')} removed: logs -f took ${follow} ms, logs ${plain} ms`)
+    }
+    await nerdOk(['rm', 'trimmed-f'])
+  })
+
   it('with compress=true gzips the rotated files, which logs reads as the plain ones, and rm removes them', async () => {
     const options = ['--log-opt', 'max-size=1k', '--log-opt', 'max-file=3', '--log-opt', 'compress=true']
     await nerdOk(['run', '-d', '--name', 'zipped', ...options, IMG, 'sh', '-c', 'for i in $(seq 1 300); do echo line-$i; done; sleep 600'])
