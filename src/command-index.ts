@@ -43,6 +43,7 @@ import Export from './commands/export.ts'
 import Update from './commands/update.ts'
 import Stats from './commands/stats.ts'
 import Events from './commands/events.ts'
+import Plugins from './commands/plugins.ts'
 import PluginsInspect from './commands/plugins/inspect.ts'
 import PluginsInstall from './commands/plugins/install.ts'
 import PluginsLink from './commands/plugins/link.ts'
@@ -111,6 +112,7 @@ export const COMMANDS = {
   'network:prune': NetworkPrune,
   'network:rm': NetworkRm,
   pause: Pause,
+  plugins: Plugins,
   'plugins:inspect': PluginsInspect,
   'plugins:install': PluginsInstall,
   'plugins:link': PluginsLink,

@@ -1,8 +1,9 @@
 /**
  * nerd's help class (oclif's `helpClass`): oclif's own, except that `image convert --help` lists
  * the conversion formats the installed plugins offer, with their options, whose flags exist only
- * once the plugins have said what they offer (commands/image/convert.ts), and that `--help` after a
- * user's plugin command goes to the command, as docker hands it to its CLI plugins.
+ * once the plugins have said what they offer (commands/image/convert.ts), that `--help` after a
+ * user's plugin command goes to the command, as docker hands it to its CLI plugins, and that the
+ * help of a hidden command standing in for a topic (commands/plugins.ts) is the topic's.
  */
 import {Help} from '@oclif/core/help'
 import type {Command, Interfaces} from '@oclif/core'
@@ -22,6 +23,9 @@ export class NerdHelp extends Help {
   }
 
   async showCommandHelp(command: Command.Loadable): Promise<void> {
+    // A hidden command of a topic's name stands in for the topic (bare `nerd plugins`): its help is the topic's.
+    const topic = command.hidden ? this.config.findTopic(command.id) : undefined
+    if (topic) return this.showTopicHelp(topic)
     if (command.id !== 'image:convert') return super.showCommandHelp(command)
     const [{HOOK_IMAGE_CONVERT, runNerdHook}, {conversionFlagNames}, {getConfig}] = await Promise.all([import('./hooks/index.ts'), import('./image/convert.ts'), import('./context.ts')])
     const subscribed = this.config.getPluginsList().some((plugin) => (plugin.hooks?.[HOOK_IMAGE_CONVERT]?.length ?? 0) > 0)

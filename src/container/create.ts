@@ -382,7 +382,8 @@ type JoinableContainer = JoinedContainer & {id: string; paths: ContainerPaths}
  * The containers whose namespaces `--network`/`--pid`/`--ipc container:<name|id>` join, by the name
  * or ID given, looked up before the spec is built (which asks for them synchronously). As docker's
  * create, that they exist is enough: what the spec takes of them but their process is in their records, and each start
- * looks them up again (joined-namespaces.ts), so that one not running yet is refused then.
+ * looks them up again (joined-namespaces.ts), so that one not running yet, or an IPC donor with
+ * nothing to share (whose joiner's spec then binds no /dev/shm of the donor's), is refused then.
  */
 async function joinableContainers(scope: ContainerScope, options: RunOptions): Promise<Map<string, JoinableContainer>> {
   const references = [options.network, options.pid, options.ipc].flatMap((mode) => (mode?.kind === 'container' ? [mode.container] : []))
@@ -393,7 +394,7 @@ async function joinableContainers(scope: ContainerScope, options: RunOptions): P
     const view = await containerView(scope, container)
     const pid = hasJoinableProcess(view) ? view.pid : PID_BEFORE_START
     const joined: JoinableContainer = {pid, hostname: container.record.Config.Hostname, id: container.record.Id, paths: container.paths}
-    if (reference === ipcDonor) joined.shmPath = await sharedShmPath(scope, reference, container)
+    if (reference === ipcDonor) joined.shmPath = await sharedShmPath(scope, container)
     joinable.set(reference, joined)
   }
   return joinable

@@ -46,10 +46,10 @@ export async function unmountShm(paths: ContainerPaths): Promise<void> {
  * The host directory a container joining `donor`'s IPC namespace binds at /dev/shm, as docker's
  * ShmPath: the donor's own tmpfs, the host's /dev/shm, or what the donor itself joined (followed by
  * the ID its record holds, or the name an older nerd recorded, which a container made since may
- * have taken: such a chain might lead back). A donor with a private IPC
- * namespace (the default) or none has nothing to share, and is refused in docker's words.
+ * have taken: such a chain might lead back). Undefined for a donor with a private IPC namespace
+ * (the default) or none, which has nothing to share: docker's start refuses to join it.
  */
-export async function sharedShmPath(scope: ContainerScope, reference: string, donor: LoadedContainer): Promise<string> {
+export async function sharedShmPath(scope: ContainerScope, donor: LoadedContainer): Promise<string | undefined> {
   const seen = new Set<string>()
   let current: LoadedContainer | undefined = donor
   while (current && !seen.has(current.record.Id)) {
@@ -60,5 +60,5 @@ export async function sharedShmPath(scope: ContainerScope, reference: string, do
     if (!mode.startsWith(CONTAINER_MODE)) break
     current = await loadContainer(scope, mode.slice(CONTAINER_MODE.length)).catch(() => undefined)
   }
-  throw new NerdError(`container ${reference}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`, {exitCode: 125})
+  return undefined
 }

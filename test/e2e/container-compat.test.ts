@@ -825,6 +825,39 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['create', '--network', 'container:stopped-owner', IMG, 'true']), {code: 1, stdout: '', stderr: 'Error: No such container: stopped-owner\n'})
   })
 
+  it('--ipc container:X of an X whose IPC is private (the default) or none is created, and its start refused after X\'s running in docker\'s words', async () => {
+    const privateId = (await nerdOk(['create', '--name', 'private-ipc', IMG, 'sleep', '600'])).trim()
+    const noneId = (await nerdOk(['run', '-d', '--name', 'no-ipc', '--ipc', 'none', IMG, 'sleep', '600'])).trim()
+    await nerdOk(['create', '--name', 'private-joiner', '--ipc', 'container:private-ipc', IMG, 'sleep', '600'])
+    const refusedStart = (reason: string) => ({code: 1, stdout: '', stderr: `Error: failed to join IPC namespace: ${reason}\nError: failed to start containers: private-joiner\n`})
+    assert.deepEqual(await outcome(['start', 'private-joiner']), refusedStart(`container ${privateId} is not running`))
+    await nerdOk(['start', 'private-ipc'])
+    const nonShareable = (id: string) => `container ${id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`
+    assert.deepEqual(await outcome(['start', 'private-joiner']), refusedStart(nonShareable(privateId)))
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.Error}}', 'private-joiner']), `created failed to join IPC namespace: ${nonShareable(privateId)}\n`)
+    // As docker's run, whose start fails after the create: the container stays, but for --rm.
+    const refusedRun = {code: 125, stdout: '', stderr: `Error: failed to join IPC namespace: ${nonShareable(noneId)}\n`}
+    assert.deepEqual(await outcome(['run', '-d', '--name', 'none-joiner', '--ipc', 'container:no-ipc', IMG, 'sleep', '600']), refusedRun)
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'none-joiner']), 'created\n')
+    assert.deepEqual(await outcome(['run', '--rm', '--name', 'none-rm-joiner', '--ipc', 'container:no-ipc', IMG, 'true']), refusedRun)
+    assert.equal((await nerd(['inspect', 'none-rm-joiner'])).code, 1, 'run --rm left its container behind')
+    await nerdOk(['rm', '-f', 'private-joiner', 'none-joiner', 'private-ipc', 'no-ipc'])
+  })
+
+  it('start of a container joining one since removed says which namespace it failed to join, as docker\'s daemon: IPC\'s and PID\'s, not the network\'s', async () => {
+    const ownerId = (await nerdOk(['create', '--name', 'removed-owner', '--ipc', 'shareable', IMG, 'sleep', '600'])).trim()
+    for (const type of ['network', 'ipc', 'pid']) await nerdOk(['create', '--name', `${type}-orphan`, `--${type}`, 'container:removed-owner', IMG, 'sleep', '600'])
+    await nerdOk(['rm', 'removed-owner'])
+    for (const [type, prefix] of [['network', ''], ['ipc', 'failed to join IPC namespace: '], ['pid', 'failed to join PID namespace: ']]) {
+      assert.deepEqual(await outcome(['start', `${type}-orphan`]), {
+        code: 1,
+        stdout: '',
+        stderr: `Error: ${prefix}No such container: ${ownerId}\nError: failed to start containers: ${type}-orphan\n`,
+      })
+    }
+    await nerdOk(['rm', 'network-orphan', 'ipc-orphan', 'pid-orphan'])
+  })
+
   it('run --platform of another platform than the local image\'s does not run that image: --pull never fails as docker\'s daemon does', async () => {
     const [host, other] = process.arch === 'x64' ? ['linux/amd64', 'linux/arm64'] : ['linux/arm64', 'linux/amd64']
     assert.equal(await nerdOk(['run', '--rm', '--platform', host, '--pull', 'never', IMG, 'echo', 'hi']), 'hi\n')

@@ -95,19 +95,6 @@ describe('the spec of run and create', () => {
     assert.deepEqual(await mountsUnderDataRoot(), [])
   })
 
-  it('--ipc container:<it> of a container whose IPC is private (the default) or none is refused in docker\'s words', async () => {
-    await nerdOk(['run', '-d', '--name', 'private-ipc', IMG, 'sleep', '600'])
-    await nerdOk(['run', '-d', '--name', 'no-ipc', '--ipc', 'none', IMG, 'sleep', '600'])
-    const before = await nerdOk(['ps', '-aq'])
-    for (const donor of ['private-ipc', 'no-ipc']) {
-      const refused = await nerd(['run', '--rm', '--ipc', `container:${donor}`, IMG, 'true'])
-      assert.equal(refused.code, 125, refused.stderr)
-      assert.equal(refused.stderr, `Error: container ${donor}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)\n`)
-    }
-    assert.equal(await nerdOk(['ps', '-aq']), before, 'no container was made')
-    await nerdOk(['rm', '-f', 'private-ipc', 'no-ipc'])
-  })
-
   it('--uts host: HOSTNAME is the container\'s hostname (its short ID), as in /etc/hostname and Config.Hostname', async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'uts-host', '--uts', 'host', IMG, 'sleep', '600'])).trim()
     assert.equal(await nerdOk(['exec', 'uts-host', 'sh', '-c', 'echo $HOSTNAME; cat /etc/hostname']), `${id.slice(0, 12)}\n${id.slice(0, 12)}\n`)

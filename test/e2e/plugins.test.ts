@@ -157,12 +157,26 @@ describe('plugins install, uninstall and refusal', () => {
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), '1\n')
     assert.match(await nerdOk(['plugins', 'inspect', 'nerd-plugin-hookfixture'], {env}), /^└─ nerd-plugin-hookfixture\n +├─ version 1\.0\.0$/m)
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
     // One line on stderr, nothing on stdout (oclif's inspect printed "failed" there first).
     assert.deepEqual(await nerd(['plugins', 'inspect', 'nerd-plugin-hookfixture'], {env}).then(({code, stdout, stderr}) => [code, stdout, stderr]), [1, '', 'Error: nerd-plugin-hookfixture is not installed\n'])
     // A failed command exits 1, as docker's (oclif's own default is 2).
     assert.deepEqual(await nerd(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env}).then(({code, stderr}) => [code, stderr]), [1, 'Error: nerd-plugin-hookfixture is not installed\n'])
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), 'none\n')
+  })
+
+  it('bare plugins is the group\'s usage, as nerd\'s other management commands and docker\'s bare `docker plugin`: not oclif\'s own listing, nor its configuration with --json', async () => {
+    const outcome = (args: string[]) => nerd(args, {env}).then(({code, stdout, stderr}) => [code, stdout, stderr])
+    const usage = await nerdOk(['plugins'], {env})
+    assert.match(usage, /^Manage plugins\n\nUSAGE\n {2}\$ nerd plugins COMMAND\n\nCOMMANDS\n/)
+    assert.match(usage, /^ {2}plugins ls +List installed plugins \(--core adds nerd's own\)$/m)
+    for (const asked of [['plugins', '--help'], ['plugins', '-h'], ['help', 'plugins']]) assert.equal(await nerdOk(asked, {env}), usage, asked.join(' '))
+    for (const flag of ['--json', '--core']) assert.deepEqual(await outcome(['plugins', flag]), [125, '', `unknown flag: ${flag}\nSee 'nerd plugins --help'.\n`])
+    assert.deepEqual(await outcome(['plugins', 'frob']), [1, '', "unknown command: nerd plugins frob\nRun 'nerd --help' for more information\n"])
+    // The root help lists the topic, and no command of its name beside it.
+    const rootLines = (await nerdOk(['--help'], {env})).match(/^ {2}plugins .*$/gm) ?? []
+    assert.equal(rootLines.length, 1, rootLines.join('\n'))
+    assert.match(rootLines[0]!, /^ {2}plugins +Manage plugins$/)
   })
 
   it('installs a plugin from an npm tarball, from a copy of it: plugins update works once the file is gone', async () => {
@@ -172,14 +186,14 @@ describe('plugins install, uninstall and refusal', () => {
     const {stdout} = await run(process.execPath, [npm, 'pack', '--json', '--pack-destination', packDir, fixture])
     const tarball = join(packDir, (JSON.parse(stdout) as {filename: string}[])[0]!.filename)
     await nerdOk(['plugins', 'install', tarball], {env})
-    assert.match(await nerdOk(['plugins'], {env}), /^nerd-plugin-hookfixture 1\.0\.0$/m)
+    assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), 'nerd-plugin-hookfixture 1.0.0\n')
     assert.match((await readdir(packs)).join(' '), /^nerd-plugin-hookfixture-1\.0\.0-[0-9a-f]{12}\.tgz$/)
     await rm(packDir, {recursive: true})
     await nerdOk(['plugins', 'update'], {env})
-    assert.match(await nerdOk(['plugins'], {env}), /^nerd-plugin-hookfixture 1\.0\.0$/m)
+    assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), 'nerd-plugin-hookfixture 1.0.0\n')
     // docker's name for it (`docker plugin rm`).
     await nerdOk(['plugins', 'rm', 'nerd-plugin-hookfixture'], {env})
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
     assert.deepEqual(await readdir(packs), [])
   })
 
@@ -210,7 +224,7 @@ describe('plugins install, uninstall and refusal', () => {
     const result = await nerd(['plugins', 'install', badApi], {env})
     assert.equal(result.code, 1, result.stderr)
     assert.match(result.stderr, /^Error: plugin "nerd-plugin-badapi" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+; it was not installed$/m)
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
   })
 
   it('refuses a bundle that carries a plugin built for another hook API major, naming it, and keeps nothing of it', async () => {
@@ -219,7 +233,7 @@ describe('plugins install, uninstall and refusal', () => {
     const result = await nerd(['plugins', 'install', bundle], {env})
     assert.equal(result.code, 1, result.stderr)
     assert.match(result.stderr, /^Error: bundle "nerd-bundle-two" carries a plugin nerd cannot use: plugin "nerd-plugin-vtwo" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+; it was not installed$/m)
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
     assert.deepEqual(await readdir(join(home, 'data', 'nerd', 'packs')), [])
     assert.deepEqual((await readdir(join(home, 'data', 'nerd', 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
     const linked = await nerd(['plugins', 'link', bundle], {env})
@@ -232,7 +246,7 @@ describe('plugins install, uninstall and refusal', () => {
     const typo = await writePlugin('nerd-bundle-typo', {oclif: {}, nerd: {hookApi: '^1', defaults: {insecure_registy: true}}})
     const refusal = 'plugin "nerd-bundle-typo": nerd.defaults: unknown key "insecure_registy" (did you mean "insecure_registry"?)'
     await expectRefused(typo, refusal)
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
     // Broken in place after a good install: commands go on without those defaults, uninstall works.
     const good = await writePlugin('nerd-bundle-typo', {oclif: {}, nerd: {hookApi: '^1', defaults: {insecure_registry: true}}})
     await nerdOk(['plugins', 'install', good], {env})
@@ -265,7 +279,7 @@ describe('plugins install, uninstall and refusal', () => {
       assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
       assert.deepEqual(await readdir(join(data, 'packs')), [])
     }
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
   })
 
   it('refuses a plugin whose oclif.manifest.json oclif cannot read, and keeps nothing of it', async () => {
@@ -294,7 +308,7 @@ describe('plugins install, uninstall and refusal', () => {
       assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
       assert.deepEqual(await readdir(join(data, 'packs')), [])
     }
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
   })
 
   it('a manifest written by hand without aliases or flags is read as oclif reads it: refusal, uninstall and errors work beside it', async () => {
@@ -315,7 +329,7 @@ describe('plugins install, uninstall and refusal', () => {
       assert.match(refused.stderr, /^Error: plugin "nerd-plugin-badapi" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+; it was not installed$/m)
       await nerdOk(['plugins', 'install', fixture], {env})
       await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
-      assert.equal(await nerdOk(['plugins'], {env}), `nerd-plugin-bare 1.0.0 (link) ${plugin}\n`)
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}} {{.Type}}'], {env}), 'nerd-plugin-bare 1.0.0 link\n')
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-bare'], {env})
     }
@@ -335,7 +349,7 @@ describe('plugins install, uninstall and refusal', () => {
     const linked = await nerd(['plugins', 'link', plugin], {env})
     assert.equal(linked.code, 1, linked.stderr)
     assert.match(linked.stderr, failure('linked'))
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
   })
 
   it('link over an installed plugin takes its installed copy away, and uninstall leaves nothing of either', async () => {
@@ -352,7 +366,7 @@ describe('plugins install, uninstall and refusal', () => {
     assert.deepEqual(await left(), {dependencies: {}, modules: [], packs: []})
     assert.equal(await nerdOk(['relinked', 'hello'], {env}), 'hello from nerd-plugin-relinked\n')
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-relinked'], {env})
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
     // A data directory where an earlier nerd's link left the installed copy: uninstall takes it too.
     await nerdOk(['plugins', 'install', created], {env})
     const file = join(data, 'package.json')
@@ -434,7 +448,7 @@ export default async function () {
     assert.equal(result.code, 1, result.stderr)
     assert.match(result.stderr, /^Error: bundle "nerd-bundle-example" does not carry nerd-plugin-example \(run npm install in it before npm pack\); it was not installed$/m)
     assert.doesNotMatch(result.stderr, /parent|options|pjson/)
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
     assert.equal((await nerd(['ps'], {env})).stderr, '')
   })
 
@@ -548,7 +562,7 @@ export default async function () {
         for (const name of ['nerd-bundle-waited', 'nerd-plugin-waited']) await nerd(['plugins', 'uninstall', name], {env})
       }
     }
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
   })
 
   it('install judges the plugin installed alone: another installed plugin nerd would refuse now stays, unnamed', async () => {
@@ -725,7 +739,7 @@ export default async function () {
     const result = await nerd(['plugins', 'link', badApi], {env})
     assert.equal(result.code, 1, result.stderr)
     assert.equal(result.stderr, 'Error: plugin "nerd-plugin-badapi" targets nerd hook API 2.x; this nerd provides 1.0.0; it was not linked\n')
-    assert.match(await nerdOk(['plugins'], {env}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
   })
 
   it('install and link warn about the commands nerd\'s own hide and hook declarations nerd cannot use, once', async () => {
@@ -791,7 +805,6 @@ export default async function () {
     await nerdOk(['plugins', 'install', bundle], {env})
     try {
       await expectRefused(newer, 'plugin "nerd-plugin-gamma" is installed already, with bundle "nerd-bundle-gamma": uninstall the bundle first')
-      assert.match(await nerdOk(['plugins'], {env}), /^nerd-bundle-gamma 1\.0\.0\n└─ nerd-plugin-gamma 1\.0\.0$/m)
       assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}} {{.Bundle}}'], {env}), 'nerd-bundle-gamma 1.0.0 \nnerd-plugin-gamma 1.0.0 nerd-bundle-gamma\n')
       await nerdOk(['create', '--name', 'gamma-net', IMG, 'true'], {env})
       const uninstalled = await nerd(['plugins', 'uninstall', 'nerd-bundle-gamma'], {env})
@@ -1165,7 +1178,7 @@ export default class Nerd {
     assert.deepEqual(await caches(), ['version', 'wiped'])
     assert.equal((await readdir(packs)).length, 1)
     await nerdOk(['plugins', 'reset'], {env: cached})
-    assert.match(await nerdOk(['plugins'], {env: cached}), /No plugins installed/)
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env: cached}), '')
     assert.deepEqual(await readdir(packs), [])
     assert.deepEqual(await caches(), ['version'])
   })
