@@ -513,7 +513,10 @@ async function walkToLive(path: string, anchor: LogFile, index: number, walk: Wa
       writerGone ??= (await walk.writerGone?.()) ?? false
       const now = Date.now()
       if (probe === 0) {
-        liveMissingSince ??= now
+        // The rotation that empties the live name moved the file before into `.1` just before, which
+        // sets that file's ctime: one unchanged for longer than the patience was not moved by a
+        // rotation under way. The live file was removed (by hand) and is not waited for.
+        liveMissingSince ??= Math.min(now, (await last.handle.stat()).ctimeMs)
         // It did not come: the log is gone.
         if (!walk.waitForLive || writerGone || now - liveMissingSince >= PATIENCE_MS) return {rotated}
       } else if (removedAfter && last === anchor && probe === lastAt - 1) {

@@ -747,6 +747,20 @@ describe('reading json-file logs', () => {
     })
   })
 
+  it('does not wait for a live file removed by hand long after the last rotation', async () => {
+    const path = join(newDir(), 'live-removed-json.log')
+    const log = await openJsonFileLog(path, {maxSize: 240, maxFile: 5})
+    writeRotating(log, path, 0, 3)
+    await log.close()
+    const kept = [4, 3, 2, 1].filter((index) => existsSync(`${path}.${index}`)).flatMap((index) => loggedIn(`${path}.${index}`))
+    // Past the patience a rotation under way is given, counted from the last rotation's rename.
+    await new Promise((resolve) => setTimeout(resolve, 2100))
+    rmSync(path)
+    const started = Date.now()
+    assert.deepEqual((await read(path, {maxFile: 5})).all, kept)
+    assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms for a log whose live file was removed`)
+  })
+
   it('reads on past rotated files removed by hand without waiting for each', async () => {
     const dir = newDir()
     const path = join(dir, 'holes-json.log')
