@@ -527,7 +527,8 @@ async function walkToLive(path: string, anchor: LogFile, index: number, walk: Wa
         probe--
         continue
       } else {
-        holesWaitedUntil ??= now + HOLE_PATIENCE_MS
+        // Counted, as for the live file, from when the rotation moved the file before into its place.
+        holesWaitedUntil ??= Math.min(now, (await last.handle.stat()).ctimeMs) + HOLE_PATIENCE_MS
         // It did not come: a rotated file was removed (not by nerd's logger); the walk goes on below it.
         if (writerGone || now >= holesWaitedUntil) {
           probe--
