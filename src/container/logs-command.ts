@@ -1,16 +1,15 @@
 /** `nerd logs`: a container's json-file log, and following it for as long as the container may write. */
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {setTimeout as delay} from 'node:timers/promises'
 import {NerdError} from '../errors.ts'
 import {isLocked} from '../files.ts'
-import {ownerGone} from '../owner.ts'
 import {outputDrained} from './detached-output.ts'
+import {markState} from './process-mark.ts'
 import {containerView, getTask, policyRestarts} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {Process} from '../containerd/index.ts'
 import {parseLogOptions, parseLogTimeNanoseconds, readLogs} from './logs/index.ts'
 import {readRecord, readState} from './store.ts'
-import type {ContainerPaths} from './store.ts'
 
 export interface LogsOptions {
   follow: boolean
@@ -183,7 +182,8 @@ async function logEnd(scope: ContainerScope, container: LoadedContainer, ended: 
   const undeleted = (task: Process | undefined): boolean => task !== undefined && task.pid === ended.pid
   const task = await getTask(scope, container.record.Id)
   if (undeleted(task)) {
-    if (logWriter(paths) === 'cut-short') return 'cut-short'
+    // The mark of a logger gone (process-mark.ts): it ended before it had written all of the output.
+    if (markState(paths.logWriter) === 'orphaned') return 'cut-short'
     // Each deletion records the exit first, under the lifecycle lock, which it holds until the task
     // is gone: the task is looked at again after the lock.
     if (!(await readState(paths)).ExitUnrecorded && !(await isLocked(paths.lifecycle)) && undeleted(await getTask(scope, container.record.Id))) return 'undeleted'
@@ -193,23 +193,10 @@ async function logEnd(scope: ContainerScope, container: LoadedContainer, ended: 
   // Another task (a start by hand since): the mark is its logger's; this one's ended with its deletion.
   if (task) return 'whole'
   // A logger may outlive its task: its shim died, containerd deleted the task, and it reads what is left.
-  const writer = logWriter(paths)
-  return writer === 'writing' ? undefined : writer === 'cut-short' ? 'cut-short' : 'whole'
-}
-
-/**
- * What the container's log-writer mark says: its logger writes the log (or is being named), it
- * ended before it had written all of the output, or none (it wrote it all; or a logger that names
- * itself nowhere: a foreground run's output, a container started by an earlier nerd).
- */
-function logWriter(paths: ContainerPaths): 'writing' | 'cut-short' | 'none' {
-  let mark: string
-  try {
-    mark = readFileSync(paths.logWriter, 'utf8')
-  } catch {
-    return 'none'
-  }
-  return mark === '' || !ownerGone(mark) ? 'writing' : 'cut-short'
+  // No mark: it wrote it all (or named itself nowhere: a foreground run's output, a container an
+  // earlier nerd started).
+  const writer = markState(paths.logWriter)
+  return writer === 'held' ? undefined : writer === 'orphaned' ? 'cut-short' : 'whole'
 }
 
 /**

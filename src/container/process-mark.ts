@@ -16,7 +16,7 @@
  *   second one waits for it, and the next command that looks at a container whose exit went
  *   unhandled starts one only when none holds it (lifecycle.ts, seeOutUnhandledExit).
  */
-import {readFileSync} from 'node:fs'
+import {readFileSync, unlinkSync, writeFileSync} from 'node:fs'
 import {readFile, unlink, writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import {ownerGone, ownerTag} from '../owner.ts'
@@ -25,15 +25,25 @@ export async function markThisProcess(file: string): Promise<void> {
   await writeFile(file, ownerTag())
 }
 
-/** Whether the mark is there and names a live process (an empty one is being written). */
-export function markHeld(file: string): boolean {
+/** markThisProcess, synchronously: for the container's logger, which keeps off libuv's thread pool. */
+export function markThisProcessSync(file: string): void {
+  writeFileSync(file, ownerTag())
+}
+
+/** What the mark says: a live process holds it (an empty one is being written), the process it names is gone, or there is none. */
+export function markState(file: string): 'held' | 'orphaned' | 'none' {
   let mark: string
   try {
     mark = readFileSync(file, 'utf8')
   } catch {
-    return false
+    return 'none'
   }
-  return mark === '' || !ownerGone(mark)
+  return mark === '' || !ownerGone(mark) ? 'held' : 'orphaned'
+}
+
+/** Whether the mark is there and names a live process (an empty one is being written). */
+export function markHeld(file: string): boolean {
+  return markState(file) === 'held'
 }
 
 /**
@@ -82,4 +92,13 @@ export async function waitForMark(file: string): Promise<void> {
 export async function releaseMark(file: string): Promise<void> {
   const mark = await readFile(file, 'utf8').catch(() => undefined)
   if (mark === ownerTag()) await unlink(file).catch(() => undefined)
+}
+
+/** releaseMark, synchronously (the logger's). */
+export function releaseMarkSync(file: string): void {
+  try {
+    if (readFileSync(file, 'utf8') === ownerTag()) unlinkSync(file)
+  } catch {
+    // Gone already (the container removed).
+  }
 }

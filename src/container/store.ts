@@ -49,10 +49,10 @@ export interface ContainerPaths {
   drainMark: string
   /**
    * Names the container's logger (logs/logger.ts) from its start until it has written all of the
-   * container's output into the log, when it removes it (process-mark.ts): one that names a process
-   * gone is a logger that ended first (killed, cut short after the shim's SIGTERM, or it could not
-   * write: a full disk), and `logs -f` then knows that nothing writes the rest. nerd removes it
-   * before each start it makes.
+   * container's output into the log, when it removes it (process-mark.ts): one that names a
+   * process gone (markState) is a logger that ended first (killed, cut short after the shim's
+   * SIGTERM, or it could not write: a full disk), and `logs -f` then knows that nothing writes the
+   * rest. nerd removes it before each start it makes.
    */
   logWriter: string
   /** There while a foreground session sees the container out, naming its process (process-mark.ts). */

@@ -11,12 +11,11 @@
  * store, the attach socket (which costs nothing until `attach` connects) and node's fs and net
  * (node's zlib too once `compress=true` has it gzip a rotated file).
  */
-import {closeSync, constants, existsSync, openSync, readFileSync, unlinkSync, writeFileSync} from 'node:fs'
+import {closeSync, constants, existsSync, openSync, readFileSync, unlinkSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {dirname, join} from 'node:path'
 import {fifoInput, serveAttachSocket} from '../attach-socket.ts'
-import {markHeld} from '../process-mark.ts'
-import {ownerTag} from '../../owner.ts'
+import {markHeld, markThisProcessSync, releaseMarkSync} from '../process-mark.ts'
 import {initProcessRuns, processStartTime, recordedInitProcess, startedBeforeBoot} from '../host-process.ts'
 import type {InitProcess} from '../host-process.ts'
 import {monitorRestarts} from '../model.ts'
@@ -115,7 +114,11 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   const started = Number(processStartTime('self'))
   const terminated = new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()))
   const paths = containerPaths(environment.dataRoot, environment.namespace, environment.id)
-  const writerMark = markLogWriter(paths.logWriter)
+  try {
+    markThisProcessSync(paths.logWriter)
+  } catch {
+    // No state directory: the logger still drains the output.
+  }
   let record: ContainerRecord | undefined
   let log: JsonFileLog | undefined
   let failure: unknown
@@ -221,32 +224,9 @@ export async function runLogger(environment: LoggerEnvironment): Promise<void> {
   } catch (error) {
     logFailed(error)
   }
-  if (wholeOutput && logged) releaseLogWriter(paths.logWriter, writerMark)
+  // All of the output is in the log: the mark goes, unless it names another logger by now (a later task's).
+  if (wholeOutput && logged) releaseMarkSync(paths.logWriter)
   if (failure) throw failure
-}
-
-/**
- * Names this logger in the container's log-writer mark (ContainerPaths.logWriter), which a follow
- * of the container waits on. Synchronous, as the logger's other writes. Undefined when it could not
- * be written (no state directory: the logger still drains the output).
- */
-function markLogWriter(file: string): string | undefined {
-  try {
-    writeFileSync(file, ownerTag())
-    return ownerTag()
-  } catch {
-    return undefined
-  }
-}
-
-/** Removes the mark once all of the output is in the log, unless it names another logger by now (a later task's). */
-function releaseLogWriter(file: string, mark: string | undefined): void {
-  if (mark === undefined) return
-  try {
-    if (readFileSync(file, 'utf8') === mark) unlinkSync(file)
-  } catch {
-    // Gone already (the container removed).
-  }
 }
 
 /** Whether the state says the container's last start has no exit recorded (ContainerState.ExitUnrecorded); read without the state's lock, whose module costs the logger memory. */
