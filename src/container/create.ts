@@ -381,9 +381,10 @@ type JoinableContainer = JoinedContainer & {id: string; paths: ContainerPaths}
 /**
  * The containers whose namespaces `--network`/`--pid`/`--ipc container:<name|id>` join, by the name
  * or ID given, looked up before the spec is built (which asks for them synchronously). As docker's
- * create, that they exist is enough: what the spec takes of them but their process is in their records, and each start
- * looks them up again (joined-namespaces.ts), so that one not running yet, or an IPC donor with
- * nothing to share (whose joiner's spec then binds no /dev/shm of the donor's), is refused then.
+ * create, that they exist is enough: what the spec takes of them but their process is in their
+ * records, and each start looks them up again (joined-namespaces.ts), so that one not running yet,
+ * or an IPC donor with nothing to share (whose joiner's spec then binds no /dev/shm of the
+ * donor's), is refused then.
  */
 async function joinableContainers(scope: ContainerScope, options: RunOptions): Promise<Map<string, JoinableContainer>> {
   const references = [options.network, options.pid, options.ipc].flatMap((mode) => (mode?.kind === 'container' ? [mode.container] : []))

@@ -3,9 +3,9 @@
  * process in its spec (`/proc/PID/ns/net`), which stays X's only until X stops. As docker's, create
  * needs X to exist only, and every start looks X up again: before each start nerd points those
  * paths at X's current process, or refuses the start in docker's words when X is gone or does not
- * run, or has no IPC to share with an `--ipc container:X` joiner. X is
- * looked up by what the record holds: its full ID, as docker records it, so that a rename of X
- * keeps the joiner joined; a name in the records of containers an older nerd created.
+ * run, or has no IPC to share with an `--ipc container:X` joiner. X is looked up by what the record
+ * holds: its full ID, as docker records it, so that a rename of X keeps the joiner joined; a name in
+ * the records of containers an older nerd created.
  * The same pass makes the start's other changes to the stored spec (its user, start-user.ts; its
  * links), so that a start updates the spec once at most.
  */

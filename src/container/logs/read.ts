@@ -433,6 +433,15 @@ async function anyNamed(path: string, from: number, to: number): Promise<boolean
   return false
 }
 
+/**
+ * When a rotation under way moved `file` (found before a name found empty) into its place, at the
+ * latest `now`: the rotation that empties a name moved the file before it just before, which sets
+ * that file's ctime (a rename does). Waits for a name are counted from then.
+ */
+async function movedIntoPlace(file: LogFile, now: number): Promise<number> {
+  return Math.min(now, (await file.handle.stat()).ctimeMs)
+}
+
 /** The files after a rotated one, oldest first, up to the live file (undefined while there is none). */
 interface Chain {
   rotated: LogFile[]
@@ -513,10 +522,9 @@ async function walkToLive(path: string, anchor: LogFile, index: number, walk: Wa
       writerGone ??= (await walk.writerGone?.()) ?? false
       const now = Date.now()
       if (probe === 0) {
-        // The rotation that empties the live name moved the file before into `.1` just before, which
-        // sets that file's ctime: one unchanged for longer than the patience was not moved by a
-        // rotation under way. The live file was removed (by hand) and is not waited for.
-        liveMissingSince ??= Math.min(now, (await last.handle.stat()).ctimeMs)
+        // A live file missing since long before the file before was moved into `.1` was removed (by
+        // hand), not moved by a rotation under way: it is not waited for.
+        liveMissingSince ??= await movedIntoPlace(last, now)
         // It did not come: the log is gone.
         if (!walk.waitForLive || writerGone || now - liveMissingSince >= PATIENCE_MS) return {rotated}
       } else if (removedAfter && last === anchor && probe === lastAt - 1) {
@@ -528,7 +536,7 @@ async function walkToLive(path: string, anchor: LogFile, index: number, walk: Wa
         continue
       } else {
         // Counted, as for the live file, from when the rotation moved the file before into its place.
-        holesWaitedUntil ??= Math.min(now, (await last.handle.stat()).ctimeMs) + HOLE_PATIENCE_MS
+        holesWaitedUntil ??= (await movedIntoPlace(last, now)) + HOLE_PATIENCE_MS
         // It did not come: a rotated file was removed (not by nerd's logger); the walk goes on below it.
         if (writerGone || now >= holesWaitedUntil) {
           probe--
@@ -669,39 +677,37 @@ export async function readLogs(path: string, options: ReadLogOptions, sink: LogS
 /** What is in the files now: the rotated ones (oldest first), then the live one up to its last complete line (where `live.end` is left). */
 async function readBacklog(rotated: LogFile[], live: LogFile | undefined, options: ReadLogOptions, printer: Printer): Promise<void> {
   let files = live ? [...rotated, live] : rotated
-  {
-    const {since} = options
-    if (since !== undefined) {
-      // As docker's: a compressed file whose last entry is before --since is not read, nor any older one.
-      for (let index = files.length - 1; index >= 0; index--) {
-        const file = files[index]!
-        if (!file.compressed) continue
-        const lastTime = await compressedLastTime(file.handle)
-        if (lastTime === undefined || lastTime >= since) continue
-        files = files.slice(index + 1)
+  const {since} = options
+  if (since !== undefined) {
+    // As docker's: a compressed file whose last entry is before --since is not read, nor any older one.
+    for (let index = files.length - 1; index >= 0; index--) {
+      const file = files[index]!
+      if (!file.compressed) continue
+      const lastTime = await compressedLastTime(file.handle)
+      if (lastTime === undefined || lastTime >= since) continue
+      files = files.slice(index + 1)
+      break
+    }
+  }
+
+  let first = 0
+  let offset = 0
+  if (options.tail !== undefined && options.tail >= 0) {
+    first = files.length
+    let count = options.tail
+    for (let index = files.length - 1; index >= 0 && count > 0; index--) {
+      const file = files[index]!
+      const start = file.compressed ? await compressedTailStart(file.handle, count) : await tailStart(file.handle, file.end, count)
+      first = index
+      if ('offset' in start) {
+        offset = start.offset
         break
       }
+      count = start.missing
     }
-
-    let first = 0
-    let offset = 0
-    if (options.tail !== undefined && options.tail >= 0) {
-      first = files.length
-      let count = options.tail
-      for (let index = files.length - 1; index >= 0 && count > 0; index--) {
-        const file = files[index]!
-        const start = file.compressed ? await compressedTailStart(file.handle, count) : await tailStart(file.handle, file.end, count)
-        first = index
-        if ('offset' in start) {
-          offset = start.offset
-          break
-        }
-        count = start.missing
-      }
-    }
-    for (let index = first; index < files.length && !printer.passedUntil; index++) {
-      await readFileLines(files[index]!, index === first ? offset : 0, printer)
-    }
+  }
+  for (let index = first; index < files.length && !printer.passedUntil; index++) {
+    await readFileLines(files[index]!, index === first ? offset : 0, printer)
   }
 }
 
@@ -712,8 +718,9 @@ async function readBacklog(rotated: LogFile[], live: LogFile | undefined, option
  * anchor to go on from while there is none. A live file removed by hand is under no name: the files
  * after it are those after `before`, the file before it, while that one is kept. When it went out of
  * the log before it was found (more rotations than max-file keeps), what was between is lost: the
- * sink is warned, and the oldest rotated file kept comes next. `at` is where the followed file was found, when it was looked
- * for already (the live name found empty: the walk does not wait for a live file then).
+ * sink is warned, and the oldest rotated file kept comes next. `at` is where the followed file was
+ * found, when it was looked for already (the live name found empty: the walk does not wait for a
+ * live file then).
  */
 async function readRotated(path: string, followed: LogFile, before: LogFile | undefined, options: ReadLogOptions, printer: Printer, at?: number): Promise<FollowedFiles> {
   const {maxFile} = options
