@@ -858,11 +858,21 @@ async function deleteUnstartedTask(scope: ContainerScope, owner: TaskOwner): Pro
   await deleteTaskHere(scope, owner).catch(unlessNotFound)
 }
 
-/** A failed start in the container's state: the runtime's reason, and docker's 127/126 for a command that cannot run. */
+/** docker's exitUnknown: the exit code its daemon gives a failed start that no other code explains. */
+const START_FAILED_EXIT_CODE = 128
+
+/**
+ * A failed start in the container's state, as docker's daemon records it: the reason, and docker's
+ * 127/126 for a command that cannot run; otherwise the last run's code, never 0 (a start refused
+ * before the runtime, as for a joined or linked container that does not run, shows 128, not success).
+ */
 async function recordStartFailure(container: LoadedContainer, error: unknown): Promise<void> {
   const message = (error as Error).message
   const code = startFailureExitCode(message)
-  await updateState(container.paths, () => ({Error: message, ...(code === EXIT_NOT_FOUND || code === EXIT_NOT_EXECUTABLE ? {ExitCode: code} : {})}))
+  await updateState(container.paths, (state) => ({
+    Error: message,
+    ExitCode: code === EXIT_NOT_FOUND || code === EXIT_NOT_EXECUTABLE ? code : state.ExitCode || START_FAILED_EXIT_CODE,
+  }))
 }
 
 /** One of docker's container events that containerd never sees, for `nerd events` (system/nerd-events.ts). */

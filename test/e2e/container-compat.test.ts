@@ -798,6 +798,7 @@ describe('docker behaviours of the container commands', () => {
 
   it('start and run of a container joining one that does not run fail in docker\'s words for each namespace and leave it created, to start once that one runs', async () => {
     const ownerId = (await nerdOk(['run', '-d', '--name', 'stopped-owner', '--ipc', 'shareable', IMG, 'sleep', '600'])).trim()
+    await nerdOk(['run', '--name', 'ran-joiner', '--network', 'container:stopped-owner', IMG, 'true'])
     await nerdOk(['stop', '-t', '0', 'stopped-owner'])
     for (const [type, name] of [['pid', 'pid-joiner'], ['ipc', 'ipc-joiner']]) {
       await nerdOk(['create', '--name', name!, `--${type}`, 'container:stopped-owner', IMG, 'sleep', '600'])
@@ -812,16 +813,25 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['run', '-d', '--name', 'run-joiner', '--network', 'container:stopped-owner', IMG, 'sleep', '600']), {code: 125, stdout: '', stderr: refused})
     assert.deepEqual(await outcome(['run', '--rm', '--name', 'run-rm-joiner', '--network', 'container:stopped-owner', IMG, 'true']), {code: 125, stdout: '', stderr: refused})
     assert.equal((await nerd(['inspect', 'run-rm-joiner'])).code, 1, 'run --rm left its container behind')
+    // docker's daemon records its exitUnknown for a failed start of a container whose code was 0; its
+    // list still says Created of one never started, and the code of one that ran.
+    assert.deepEqual(await outcome(['start', 'ran-joiner']), {code: 1, stdout: '', stderr: `${refused}Error: failed to start containers: ran-joiner\n`})
     const joiners = ['pid-joiner', 'ipc-joiner', 'run-joiner']
-    for (const name of joiners) assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', name]), 'created\n', name)
+    for (const name of joiners) {
+      assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', name]), 'created 128\n', name)
+      assert.equal(await nerdOk(['ps', '-a', '--filter', `name=^${name}$`, '--format', '{{.Status}}']), 'Created\n', name)
+    }
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'ran-joiner']), 'exited 128\n')
+    assert.match(await nerdOk(['ps', '-a', '--filter', 'name=^ran-joiner$', '--format', '{{.Status}}']), /^Exited \(128\) .* ago\n$/)
     await nerdOk(['start', 'stopped-owner'])
     assert.equal(await nerdOk(['start', ...joiners]), `${joiners.join('\n')}\n`)
+    for (const name of joiners) assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}', name]), 'running 0 \n', name)
     const pidOf = async (name: string): Promise<number> => JSON.parse(await nerdOk(['inspect', name]))[0].State.Pid
     const owner = await pidOf('stopped-owner')
     for (const [name, type] of [['pid-joiner', 'pid'], ['ipc-joiner', 'ipc'], ['run-joiner', 'net']]) {
       assert.equal(await readlink(`/proc/${await pidOf(name!)}/ns/${type}`), await readlink(`/proc/${owner}/ns/${type}`), name)
     }
-    await nerdOk(['rm', '-f', ...joiners, 'stopped-owner'])
+    await nerdOk(['rm', '-f', ...joiners, 'ran-joiner', 'stopped-owner'])
     assert.deepEqual(await outcome(['create', '--network', 'container:stopped-owner', IMG, 'true']), {code: 1, stdout: '', stderr: 'Error: No such container: stopped-owner\n'})
   })
 
@@ -834,7 +844,7 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['start', 'private-ipc'])
     const nonShareable = (id: string) => `container ${id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`
     assert.deepEqual(await outcome(['start', 'private-joiner']), refusedStart(nonShareable(privateId)))
-    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.Error}}', 'private-joiner']), `created failed to join IPC namespace: ${nonShareable(privateId)}\n`)
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}', 'private-joiner']), `created 128 failed to join IPC namespace: ${nonShareable(privateId)}\n`)
     // As docker's run, whose start fails after the create: the container stays, but for --rm.
     const refusedRun = {code: 125, stdout: '', stderr: `Error: failed to join IPC namespace: ${nonShareable(noneId)}\n`}
     assert.deepEqual(await outcome(['run', '-d', '--name', 'none-joiner', '--ipc', 'container:no-ipc', IMG, 'sleep', '600']), refusedRun)
@@ -854,6 +864,7 @@ describe('docker behaviours of the container commands', () => {
         stdout: '',
         stderr: `Error: ${prefix}No such container: ${ownerId}\nError: failed to start containers: ${type}-orphan\n`,
       })
+      assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', `${type}-orphan`]), 'created 128\n', type)
     }
     await nerdOk(['rm', 'network-orphan', 'ipc-orphan', 'pid-orphan'])
   })
