@@ -15,6 +15,7 @@ import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {goDurationError, parseGoDuration} from '../format/go-duration.ts'
 import {parseExpose, parsePublish, portBindings} from '../network/ports.ts'
 import {parseLogOptions} from './logs/index.ts'
+import {CONTAINER_MODE, joinedContainer} from './model.ts'
 import type {DockerConfig, DockerHostConfig, DockerMount, HealthConfig, LogConfig, RestartPolicy} from './model.ts'
 import {mergeHealthcheck} from './health.ts'
 import {cleanPath} from './spec/flags.ts'
@@ -604,7 +605,7 @@ function networkValueAliases(value: string): string[] {
 
 /** Networks docker creates itself and containers sharing another's stack: no user-defined network. */
 export function isUserDefinedNetwork(target: string): boolean {
-  return !['default', 'bridge', 'host', 'none'].includes(target) && !target.startsWith('container:')
+  return !['default', 'bridge', 'host', 'none'].includes(target) && !target.startsWith(CONTAINER_MODE)
 }
 
 // docker's pattern, `(:?` (an optional colon) and all; its first group is the domain without a trailing dot.
@@ -694,8 +695,8 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   for (const spec of values.expose ?? []) parsedValue(() => parseExpose(spec))
   const mode = targets[0] === undefined || targets[0] === 'default' ? 'bridge' : targets[0]
   if (links.length > 0 && mode === 'host') fail("conflicting options: host type networking can't be used with links. This would result in undefined behavior")
-  if (links.length > 0 && mode.startsWith('container:')) fail("conflicting options: container type network can't be used with links. This would result in undefined behavior")
-  if (mode.startsWith('container:')) {
+  if (links.length > 0 && mode.startsWith(CONTAINER_MODE)) fail("conflicting options: container type network can't be used with links. This would result in undefined behavior")
+  if (mode.startsWith(CONTAINER_MODE)) {
     // docker's daemon refuses what a container sharing another's network stack cannot have of its own.
     if (dns.length > 0) fail('conflicting options: dns and the network mode')
     if (extraHosts.length > 0) fail('conflicting options: custom host-to-IP mapping and the network mode')
@@ -1072,20 +1073,17 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
   return {Config, HostConfig}
 }
 
-const CONTAINER_MODE = 'container:'
-
 /**
  * A `container:<name|id>` mode as docker's daemon records it: `container:<full ID>`, so that the
  * joiner's later starts find that container whatever it is renamed to.
  */
 function joinedById(mode: string, facts: DaemonFacts | undefined): string {
-  if (!mode.startsWith(CONTAINER_MODE)) return mode
-  const reference = mode.slice(CONTAINER_MODE.length)
-  return `${CONTAINER_MODE}${facts?.joinedIds?.get(reference) ?? reference}`
+  const reference = joinedContainer(mode)
+  return reference === undefined ? mode : `${CONTAINER_MODE}${facts?.joinedIds?.get(reference) ?? reference}`
 }
 
 /** `--pid`/`--ipc` as docker records them: `host`, `container:<x>`, the IPC mode's name; `privateText` for a namespace of its own. */
 function namespaceText(mode: IpcMode | undefined, privateText: string): string {
   if (mode === undefined || mode.kind === 'private') return privateText
-  return mode.kind === 'container' ? `container:${mode.container}` : mode.kind
+  return mode.kind === 'container' ? `${CONTAINER_MODE}${mode.container}` : mode.kind
 }

@@ -13,12 +13,11 @@ import {packJson, unpackJson} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {containerView, loadContainerOrDead} from './lifecycle.ts'
+import {joinedContainer} from './model.ts'
 import type {ContainerView} from './model.ts'
 import {sharedShmPath} from './shm.ts'
 import type {Spec} from './spec/index.ts'
 import {NoSuchContainerError} from './store.ts'
-
-const CONTAINER_MODE = 'container:'
 
 /**
  * The process in the spec of a container created while X did not run, until its first start fills
@@ -34,7 +33,8 @@ function joinedContainers(container: LoadedContainer): [JoinedType, string][] {
   const {NetworkMode, IpcMode, PidMode} = container.record.HostConfig
   const joined: [JoinedType, string][] = []
   for (const [type, mode] of [['network', NetworkMode], ['ipc', IpcMode], ['pid', PidMode]] as const) {
-    if (mode?.startsWith(CONTAINER_MODE)) joined.push([type, mode.slice(CONTAINER_MODE.length)])
+    const reference = joinedContainer(mode)
+    if (reference !== undefined) joined.push([type, reference])
   }
   return joined
 }

@@ -260,3 +260,11 @@ export const STOP_SIGNAL_LABEL = 'io.containerd.image.config.stop-signal'
 export function monitorRestarts(record: ContainerRecord): boolean {
   return record.HostConfig.RestartPolicy.Name === 'always' || record.HostConfig.RestartPolicy.Name === 'unless-stopped'
 }
+
+/** How a HostConfig network, IPC or PID mode that joins another container's namespace begins: `container:<x>`. */
+export const CONTAINER_MODE = 'container:'
+
+/** The container (x) whose namespace a HostConfig mode `container:<x>` joins; undefined for another mode. */
+export function joinedContainer(mode: string | undefined): string | undefined {
+  return mode?.startsWith(CONTAINER_MODE) ? mode.slice(CONTAINER_MODE.length) : undefined
+}

@@ -11,10 +11,9 @@ import {NerdError} from '../errors.ts'
 import {isMountPoint, mountFilesystem, unmountFilesystem} from '../volume/host.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loadContainer} from './lifecycle.ts'
+import {joinedContainer} from './model.ts'
 import type {ContainerRecord} from './model.ts'
 import type {ContainerPaths} from './store.ts'
-
-const CONTAINER_MODE = 'container:'
 
 /** Whether the container has a /dev/shm of its own to share. */
 export function hasShareableShm(record: ContainerRecord): boolean {
@@ -57,8 +56,9 @@ export async function sharedShmPath(scope: ContainerScope, donor: LoadedContaine
     const mode: string = current.record.HostConfig.IpcMode
     if (mode === 'shareable') return current.paths.shm
     if (mode === 'host') return '/dev/shm'
-    if (!mode.startsWith(CONTAINER_MODE)) break
-    current = await loadContainer(scope, mode.slice(CONTAINER_MODE.length)).catch(() => undefined)
+    const joined = joinedContainer(mode)
+    if (joined === undefined) break
+    current = await loadContainer(scope, joined).catch(() => undefined)
   }
   return undefined
 }
