@@ -28,18 +28,13 @@ export interface ConnectOptions {
 const SHARED_NETWORK_CONFLICT = 'container sharing network namespace with another container or host cannot be connected to any other network'
 const NONE_NETWORK_CONFLICT = 'container cannot be connected to multiple networks with one of the networks in private (none) mode'
 
-async function planOf(container: LoadedContainer, networkText: string, action: 'connect' | 'disconnect'): Promise<NetworkPlan> {
+/** The container's network plan; undefined for a container without networks of its own (`--network host`, `none`, `container:<x>`). */
+async function planOf(container: LoadedContainer, networkText: string, action: 'connect' | 'disconnect'): Promise<NetworkPlan | undefined> {
   if (action === 'connect' && networkText === 'none') throw new NerdError(NONE_NETWORK_CONFLICT)
   if (networkText === 'host' || networkText === 'none') {
     throw new NerdError(`container cannot be disconnected from host network or connected to host network`)
   }
-  const plan = await readNetworkPlan(attachTarget('', container.record.Id, container.paths).files)
-  if (!plan) {
-    const mode = container.record.HostConfig.NetworkMode
-    if (action === 'connect') throw new NerdError(mode === 'none' ? NONE_NETWORK_CONFLICT : SHARED_NETWORK_CONFLICT)
-    throw new NerdError(`container ${container.record.Name} has network mode ${mode}: it cannot be connected to other networks`)
-  }
-  return plan
+  return readNetworkPlan(attachTarget('', container.record.Id, container.paths).files)
 }
 
 /** The host path of the running container's network namespace, undefined when it is not running. */
@@ -64,6 +59,7 @@ function refuseDeadInNetworks(container: LoadedContainer): void {
 
 async function connectLocked(scope: ContainerScope, container: LoadedContainer, networkText: string, options: ConnectOptions): Promise<void> {
   const plan = await planOf(container, networkText, 'connect')
+  if (!plan) throw new NerdError(container.record.HostConfig.NetworkMode === 'none' ? NONE_NETWORK_CONFLICT : SHARED_NETWORK_CONFLICT)
   const network = await getNetwork(plan.netconfPath, networkText)
   if (network.name === DEFAULT_NETWORK) {
     // The default network has neither static addresses nor names, as docker's.
@@ -88,19 +84,22 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
   await publishEvent(scope.client, networkEvent('connect', network, container.record.Id))
 }
 
-export async function disconnectNetwork(scope: ContainerScope, loaded: LoadedContainer, networkText: string): Promise<void> {
+/** `netconfPath`: where to look the network up for a container without a plan (a plan names its own). */
+export async function disconnectNetwork(scope: ContainerScope, loaded: LoadedContainer, networkText: string, netconfPath: string): Promise<void> {
   refuseDeadInNetworks(loaded)
-  await withContainerLock(loaded, (container) => disconnectLocked(scope, container, networkText))
+  await withContainerLock(loaded, (container) => disconnectLocked(scope, container, networkText, netconfPath))
 }
 
-async function disconnectLocked(scope: ContainerScope, container: LoadedContainer, networkText: string): Promise<void> {
+async function disconnectLocked(scope: ContainerScope, container: LoadedContainer, networkText: string, netconfPath: string): Promise<void> {
   const plan = await planOf(container, networkText, 'disconnect')
-  const network = await getNetwork(plan.netconfPath, networkText)
-  if (!plan.networks.some((planned) => planned.network === network.name)) {
-    throw new NerdError(`container ${container.record.Id} is not connected to network ${network.name}`)
+  const network = await getNetwork(plan?.netconfPath ?? netconfPath, networkText)
+  const netns = await runningNetns(scope, container)
+  // docker's daemon's words, `the network` when it looks in a stopped container's records rather than
+  // at the endpoints; a container sharing another's network stack (or the host's) is on none.
+  if (!plan?.networks.some((planned) => planned.network === network.name)) {
+    throw new NerdError(`container ${container.record.Id} is not connected to ${netns ? '' : 'the '}network ${network.name}`)
   }
   const target = attachTarget(scope.client.namespace, container.record.Id, container.paths)
-  const netns = await runningNetns(scope, container)
   if (netns) await detachNetworks(target, netns, [network.name])
   plan.networks = plan.networks.filter((planned) => planned.network !== network.name)
   await writeJsonAtomic(target.files.plan, plan)

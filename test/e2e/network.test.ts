@@ -392,6 +392,20 @@ describe('networking on CNI', () => {
     await nerdOk(['rm', '-f', 'joiner', 'owner'])
   })
 
+  it('network connect and disconnect of a container sharing another\'s network stack fail in docker\'s daemon\'s words, running or stopped', async () => {
+    await nerdOk(['run', '-d', '--name', 'stack-owner', IMG, 'sleep', '60'])
+    const sharer = (await nerdOk(['run', '-d', '--name', 'stack-sharer', '--network', 'container:stack-owner', IMG, 'sleep', '60'])).trim()
+    const connected = await nerd(['network', 'connect', 'bridge', 'stack-sharer'])
+    assert.deepEqual([connected.code, connected.stderr], [1, 'Error: container sharing network namespace with another container or host cannot be connected to any other network\n'])
+    // It is on no network of its own: docker's daemon finds no endpoint of it, or (stopped) no network recorded.
+    for (const [state, article] of [['running', ''], ['stopped', 'the ']]) {
+      const disconnected = await nerd(['network', 'disconnect', 'bridge', 'stack-sharer'])
+      assert.deepEqual([disconnected.code, disconnected.stderr], [1, `Error: container ${sharer} is not connected to ${article}network bridge\n`], state)
+      await nerdOk(['stop', '-t', '0', 'stack-sharer'])
+    }
+    await nerdOk(['rm', '-f', 'stack-sharer', 'stack-owner'])
+  })
+
   it('leaves no veth, lease or iptables rule behind after 20 runs removed with rm -f', async () => {
     await nerdOk(['network', 'create', '--subnet', '10.4.220.0/24', net('n20')])
     const network = await networkDocument(net('n20'))

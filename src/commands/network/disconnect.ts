@@ -15,6 +15,7 @@ export default class NetworkDisconnect extends NerdCommand {
   async run(): Promise<void> {
     const {args} = await this.parse(NetworkDisconnect)
     const {disconnectNetwork} = await import('../../network/connect.ts')
-    await this.forEachContainer([args.container], (scope, container) => disconnectNetwork(scope, container, args.network))
+    const config = await this.nerdConfig()
+    await this.forEachContainer([args.container], (scope, container) => disconnectNetwork(scope, container, args.network, config.cniNetconfPath))
   }
 }
