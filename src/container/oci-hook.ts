@@ -15,6 +15,7 @@ import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
 import {recordInitProcess} from './host-process.ts'
+import {CONTAINER_MODE} from './model.ts'
 import {containerResolvConf, extraHostLines, hostNetworkHosts, hostResolvConf} from './etc-files.ts'
 import {attachTarget, containerPaths, readRecord} from './store.ts'
 import type {ContainerPaths} from './store.ts'
@@ -52,7 +53,7 @@ export async function taskCreated(namespace: string, id: string, paths: Containe
     await writeFile(paths.resolvConf, containerResolvConf(await hostResolvConf('host'), dns, 'host'))
     const hostHosts = await readFile('/etc/hosts', 'utf8').catch(() => '')
     await writeFile(paths.hosts, hostNetworkHosts(hostHosts, extraHostLines(hostConfig?.ExtraHosts ?? [], undefined), hostname()))
-  } else if (!mode.startsWith('container:')) {
+  } else if (!mode.startsWith(CONTAINER_MODE)) {
     let ipv6 = false
     if (existsSync(paths.networkPlan)) {
       const {attachNetworks} = await import('../network/attach.ts')

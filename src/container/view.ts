@@ -11,6 +11,7 @@ import {GO_JSON} from '../format/go-json.ts'
 import {asGoStruct, withGoString} from '../format/go-values.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
 import {CONTAINER_TYPE} from './inspect-types.ts'
+import {CONTAINER_MODE} from './model.ts'
 import type {ContainerRecord, ContainerView, DockerConfig, DockerHostConfig, HealthState, MountPoint} from './model.ts'
 import {systemPaths} from './spec/system-paths.ts'
 import {containerPaths} from './store.ts'
@@ -47,7 +48,7 @@ export function networkNames(view: Pick<ContainerView, 'record' | 'networks'>): 
   if (view.networks) return view.networks
   const mode = view.record.HostConfig.NetworkMode
   if (mode === '' || mode === 'default') return ['bridge']
-  if (mode.startsWith('container:')) return []
+  if (mode.startsWith(CONTAINER_MODE)) return []
   return [mode]
 }
 

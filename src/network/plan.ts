@@ -2,6 +2,7 @@
  * From `run`'s network flags to the container's network plan (which networks, addresses, aliases,
  * ports), and from its network state to docker's NetworkSettings.
  */
+import {CONTAINER_MODE} from '../container/model.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
@@ -15,7 +16,7 @@ import type {NetworkLocation} from './store.ts'
 
 /** Whether a network mode is one nerd attaches through CNI (not host, none or another container's). */
 export function usesCni(mode: string): boolean {
-  return mode !== 'host' && mode !== 'none' && !mode.startsWith('container:')
+  return mode !== 'host' && mode !== 'none' && !mode.startsWith(CONTAINER_MODE)
 }
 
 /** A `--network` value: a name, or docker's `name=n1,alias=a,ip=…,ip6=…,mac-address=…` form. */

@@ -19,6 +19,7 @@ import type {
 } from './types.ts'
 import {goParseBool} from '../../format/go-values.ts'
 import {validateVolumeName} from '../../volume/model.ts'
+import {CONTAINER_MODE, joinedContainer} from '../model.ts'
 import {specError} from './errors.ts'
 import {formatTmpfsSize, parseBytes} from './units.ts'
 
@@ -516,8 +517,8 @@ export function isIpcSysctl(key: string): boolean {
 }
 
 function containerMode(value: string): NamespaceMode | undefined {
-  if (!value.startsWith('container:') || value.length === 'container:'.length) return undefined
-  return {kind: 'container', container: value.slice('container:'.length)}
+  const container = joinedContainer(value)
+  return container ? {kind: 'container', container} : undefined
 }
 
 /** `--pid`: empty (private), `host`, `container:<name|id>`. */
@@ -558,7 +559,7 @@ export function parseCgroupnsMode(value: string): 'host' | 'private' | undefined
  */
 export function networkNamespace(value: string): NamespaceMode {
   if (value === 'host') return {kind: 'host'}
-  if (value.startsWith('container:')) {
+  if (value.startsWith(CONTAINER_MODE)) {
     const mode = containerMode(value)
     if (!mode) throw specError('invalid container format container:<name|id>')
     return mode
