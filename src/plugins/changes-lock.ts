@@ -9,9 +9,6 @@ import type {Interfaces} from '@oclif/core'
 import {withFileLock} from '../files.ts'
 import {pluginDataDir} from '../paths.ts'
 
-/** Whether this process holds the lock: a refused install's check runs the uninstall command under it. */
-let held = false
-
 /**
  * Runs `change` holding the plugins' lock, waiting as long as another change of them is under way,
  * with oclif's configuration loaded again once the lock is held: the plugins `config` lists are
@@ -19,15 +16,9 @@ let held = false
  * bundle installed meanwhile would not be seen by the checks of a plugin it carries).
  */
 export async function withPluginsLock<T>(config: Interfaces.Config, change: (config: Interfaces.Config) => Promise<T>): Promise<T> {
-  if (held) return change(config)
   return withFileLock(join(pluginDataDir(process.env), 'plugins'), async () => {
-    held = true
-    try {
-      const {Config} = await import('@oclif/core/config')
-      return await change(await Config.load(config.root))
-    } finally {
-      held = false
-    }
+    const {Config} = await import('@oclif/core/config')
+    return change(await Config.load(config.root))
   }, {
     guards: 'the plugins',
     waitMs: Number.POSITIVE_INFINITY,

@@ -1,10 +1,10 @@
 /**
  * What nerd checks of a plugin being installed or linked. A plugin built for another major version
  * of nerd's hook API or with `nerd.defaults` nerd.toml would refuse, or a bundle that does not carry
- * the plugins it names or carries one nerd refuses, is refused: at install it is uninstalled again
- * at once, with the reason, rather than failing at its first event or making oclif complain on
- * every command. What would only surprise its user later (commands nerd's own hide, hook
- * declarations nerd cannot use) is a warning at install and link.
+ * the plugins it names or carries one nerd refuses, is refused: at install the plugins installed
+ * before are put back at once, and the reason is all that is said, rather than failing at its
+ * first event or making oclif complain on every command. What would only surprise its user later
+ * (commands nerd's own hide, hook declarations nerd cannot use) is a warning at install and link.
  */
 import {spawnSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -12,6 +12,7 @@ import {createRequire} from 'node:module'
 import {join} from 'node:path'
 import type {Hook, Interfaces} from '@oclif/core'
 import type {Plugin as OclifPlugin} from '@oclif/core/config'
+import type {ux} from '@oclif/core/ux'
 import {pluginDefaultSettings} from '../config/config.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
@@ -20,58 +21,86 @@ import {describeThrown} from '../hooks/errors.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
-import {forgetInstalledPlugins, pluginInstalled, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
+import {forgetInstalledPlugins, pluginInstalled} from './installed-before.ts'
 import {releasePluginLoadWarnings} from './load-warnings.ts'
 
 /**
- * oclif's `plugins:postinstall` hook for nerd: uninstalls the plugin just installed when
- * pluginRefusal refuses it, or when it replaced a version installed before, puts that one back; and
- * gives the warnings about it. A plugin whose checks fail is taken back the same way, with what
- * failed. The plugin installed is judged, and it alone: another of the user's plugins that nerd
- * would refuse now (nerd was upgraded since it was installed) stays as it is, as it would without
- * this install; nerd tells of it where it fails (its hooks refused when they would load, its
- * defaults ignored with a warning).
+ * oclif's `plugins:postinstall` hook for nerd: refuses the plugin just installed when pluginRefusal
+ * refuses it, or when its checks fail (with what failed), and otherwise gives the warnings about it.
+ * The install command then puts back the plugins installed before (undoingFailedInstall), and says
+ * why in one line. The plugin installed is judged, and it alone: another of the user's plugins that
+ * nerd would refuse now (nerd was upgraded since it was installed) stays as it is, as it would
+ * without this install; nerd tells of it where it fails (its hooks refused when they would load,
+ * its defaults ignored with a warning).
  */
 export async function checkInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config}): Promise<void> {
   const {config} = options
   const arriving = pluginInstalled(config)
+  if (!arriving) return forgetInstalledPlugins(config.dataDir)
+  let refusal: string | undefined
   try {
-    if (arriving) await checkPlugin.call(this, config, arriving)
-    await forgetInstalledPlugins(config.dataDir)
+    refusal = bundleConflict(config, arriving) ?? (await pluginRefusal(arriving))
+    if (refusal === undefined) {
+      releasePluginLoadWarnings(true)
+      printWarnings(await pluginWarnings(config, arriving))
+      // A plugin named after this one (`plugins install a b`) that fails before its own record is
+      // taken must not put back what was installed before this one.
+      await forgetInstalledPlugins(config.dataDir)
+      return
+    }
   } catch (error) {
-    releasePluginLoadWarnings(false)
-    // oclif's runHook passes on only what this.error throws: anything else would end the install
-    // without a word, leaving the plugin installed (and uninstall fails the same way from here).
-    if ((error as {oclif?: {exit?: unknown}}).oclif?.exit !== undefined) throw error
-    const failure = checkFailure(arriving?.name, error)
-    const earlier = arriving ? await versionInstalledBefore(config.dataDir, arriving.name) : undefined
-    if (!(await restoreInstalledPlugins(config.dataDir))) this.error(failure, {exit: 1})
-    this.error(`${failure}; it was not installed${earlier === undefined ? '' : `: ${earlierStays(earlier)}`}`, {exit: 1})
+    refusal = checkFailure(arriving.name, error)
+  }
+  // What oclif said of loading it is the refusal's to say.
+  releasePluginLoadWarnings(false)
+  // As oclif's installer ends the line of an install that fails (its command would end it with "!").
+  installersOclif(config).ux.action.stop('failed')
+  // oclif's runHook passes on only what this.error throws: anything else would end the install
+  // without a word.
+  this.error(new PluginRefused(arriving.name, refusal), {exit: 1})
+}
+
+/** The refusal of the plugin `plugin` by the install command's check, which names it: the reason. */
+export class PluginRefused extends Error {
+  readonly plugin: string
+
+  constructor(plugin: string, reason: string) {
+    super(reason)
+    this.name = 'PluginRefused'
+    this.plugin = plugin
   }
 }
 
 /** The line for a check of plugin `name` that failed in a way nerd did not foresee. */
-export function checkFailure(name: string | undefined, error: unknown): string {
-  return `cannot check ${name === undefined ? 'the plugin' : `plugin "${name}"`}: ${describeThrown(error)}`
+export function checkFailure(name: string, error: unknown): string {
+  return `cannot check plugin "${name}": ${describeThrown(error)}`
 }
 
-async function checkPlugin(this: Hook.Context, config: Interfaces.Config, plugin: Interfaces.Plugin): Promise<void> {
-  const refusal = bundleConflict(config, plugin) ?? (await pluginRefusal(plugin))
-  if (refusal) {
-    // What oclif said of loading it is the refusal's to say.
-    releasePluginLoadWarnings(false)
-    const earlier = await versionInstalledBefore(config.dataDir, plugin.name)
-    if (earlier === undefined) {
-      await config.runCommand('plugins:uninstall', [plugin.name])
-      // Dealt with: what the install command does when an install fails is not to undo this too.
-      await forgetInstalledPlugins(config.dataDir)
-      this.error(`${refusal}; it was not installed`, {exit: 1})
-    }
-    await restoreInstalledPlugins(config.dataDir)
-    this.error(`${refusal}; it was not installed: ${earlierStays(earlier)}`, {exit: 1})
+/**
+ * What in the package npm installed for the plugin `name` at `root` oclif cannot load, read before
+ * oclif loads it (it fails without naming what): its package.json, its `oclif` section, its manifest.
+ */
+export function installedPackageProblem(name: string, root: string): string | undefined {
+  let pjson: unknown
+  try {
+    pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  } catch (error) {
+    return `plugin "${name}" cannot be loaded: ${describeThrown(error)}`
   }
-  releasePluginLoadWarnings(true)
-  printWarnings(await pluginWarnings(config, plugin))
+  return oclifSectionProblem(name, pjson) ?? manifestProblem(name, root)
+}
+
+/**
+ * The failure `error` of oclif's installer with the plugin `name`, in nerd's words where nerd can
+ * tell what its words mean: "plugin is invalid" is all it says of a package without an `oclif` section.
+ */
+export function installerFailure(name: string, error: unknown): string {
+  if (error instanceof Error && error.message === 'plugin is invalid') return notAnOclifPlugin(name)
+  return `plugin "${name}" cannot be loaded: ${describeThrown(error)}`
+}
+
+function notAnOclifPlugin(name: string): string {
+  return `plugin "${name}" is not an oclif plugin: its package.json has no "oclif" section`
 }
 
 /**
@@ -81,21 +110,12 @@ async function checkPlugin(this: Hook.Context, config: Interfaces.Config, plugin
  * of it. `config` is as loaded before the update, which holds its earlier version.
  */
 export async function updatedPluginJudgement(config: Interfaces.Config, name: string): Promise<{refusal: string} | {warnings: string[]}> {
-  const root = join(config.dataDir, 'node_modules', name)
-  let pjson: unknown
-  try {
-    pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-  } catch (error) {
-    return {refusal: `plugin "${name}" cannot be loaded: ${describeThrown(error)}`}
-  }
-  // oclif's installer refuses a package without one as "plugin is invalid".
-  if (!isObject(pjson) || pjson.oclif === undefined) return {refusal: `plugin "${name}" is not an oclif plugin: its package.json has no "oclif" section`}
-  const malformed = oclifSectionProblem(name, pjson) ?? manifestProblem(name, root)
+  const malformed = installedPackageProblem(name, join(config.dataDir, 'node_modules', name))
   if (malformed) return {refusal: malformed}
   let plugin: Interfaces.Plugin
   try {
     // As oclif loads a user's plugin: by name, from the data directory's package.json.
-    plugin = new (installersPlugin(config))({name, root: join(config.dataDir, 'package.json'), type: 'user'})
+    plugin = new (installersOclif(config).Plugin)({name, root: join(config.dataDir, 'package.json'), type: 'user'})
     await plugin.load()
   } catch (error) {
     return {refusal: `plugin "${name}" cannot be loaded: ${describeThrown(error)}`}
@@ -109,16 +129,16 @@ export async function updatedPluginJudgement(config: Interfaces.Config, name: st
 }
 
 /**
- * oclif's Plugin class of the @oclif/core that @oclif/plugin-plugins runs with, which its installer
- * loads what it installed with. Not the one of nerd's bundle: that copy of @oclif/core read the
- * installed plugins' package.json and manifests when nerd started, and gives what it read again
- * for the same file (oclif keeps the JSON files it reads), so it would show an updated plugin as it
- * was before.
+ * The @oclif/core that @oclif/plugin-plugins runs with: its Plugin class, which its installer loads
+ * what it installed with, and its ux, whose action line the installer started. Not the copy of nerd's
+ * bundle: that one read the installed plugins' package.json and manifests when nerd started, and
+ * gives what it read again for the same file (oclif keeps the JSON files it reads), so it would
+ * show an updated plugin as it was before; and a spinner is stopped by the copy that started it.
  */
-function installersPlugin(config: Interfaces.Config): typeof OclifPlugin {
+function installersOclif(config: Interfaces.Config): {Plugin: typeof OclifPlugin; ux: typeof ux} {
   const installer = config.plugins.get('@oclif/plugin-plugins')
   if (!installer) throw new Error('@oclif/plugin-plugins is missing')
-  return (createRequire(join(installer.root, 'package.json'))('@oclif/core/config') as {Plugin: typeof OclifPlugin}).Plugin
+  return createRequire(join(installer.root, 'package.json'))('@oclif/core') as {Plugin: typeof OclifPlugin; ux: typeof ux}
 }
 
 /** How a refusal tells that the version installed before is still there. */
@@ -179,7 +199,7 @@ async function bundledPlugins(plugin: Interfaces.Plugin): Promise<{carried: Inte
   const named = bundledPluginNames(plugin)
   if (named.length === 0) return {carried: [], missing: []}
   // By the @oclif/core that loaded the bundle: one installed or updated is loaded by the installer's
-  // (installersPlugin), which reads the files as they are now.
+  // (installersOclif), which reads the files as they are now.
   const Plugin = plugin.constructor as typeof OclifPlugin
   const carried: Interfaces.Plugin[] = []
   const missing: string[] = []
@@ -198,11 +218,12 @@ async function bundledPlugins(plugin: Interfaces.Plugin): Promise<{carried: Inte
 /**
  * What in a plugin's package.json `oclif` section oclif cannot load: it would fail with a TypeError
  * of its own (`Cannot read properties of null`) that names neither the plugin nor the entry, on
- * install or link and then on every command.
+ * install or link and then on every command. Or that it has none, of which oclif's installer says
+ * only "plugin is invalid".
  */
 export function oclifSectionProblem(name: string, pjson: unknown): string | undefined {
   const oclif = isObject(pjson) ? pjson.oclif : undefined
-  if (oclif === undefined) return undefined
+  if (oclif === undefined) return notAnOclifPlugin(name)
   const refused = (what: string) => `plugin "${name}" has ${what} in its package.json`
   if (!isObject(oclif)) return refused('an "oclif" entry that is not an object')
   const {hooks, commands, plugins, topics} = oclif

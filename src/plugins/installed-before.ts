@@ -65,6 +65,25 @@ export async function versionInstalledBefore(dataDir: string, name: string): Pro
 }
 
 /**
+ * The plugins the install under way added: those npm lists at the root of the data directory now
+ * (in its package.json or its lock) and did not before, or none when nothing was recorded. The lock
+ * too: oclif takes a plugin from the registry that it cannot load out of package.json, not out of
+ * the lock, nor out of node_modules.
+ */
+export async function pluginsAdded(dataDir: string): Promise<string[]> {
+  const record = recordDir(dataDir)
+  if (!existsSync(record)) return []
+  const before = await rootDependencies(record)
+  return [...(await rootDependencies(dataDir))].filter((name) => !before.has(name))
+}
+
+async function rootDependencies(directory: string): Promise<Set<string>> {
+  const manifest = (await readJson(join(directory, 'package.json'))) as {dependencies?: object} | undefined
+  const lock = (await readJson(join(directory, 'package-lock.json'))) as {packages?: {''?: {dependencies?: object}}} | undefined
+  return new Set([...Object.keys(manifest?.dependencies ?? {}), ...Object.keys(lock?.packages?.['']?.dependencies ?? {})])
+}
+
+/**
  * The plugins installed before that the install (or update) under way replaced (their package.json in
  * node_modules is no longer the same file, or is gone), or none when nothing was recorded.
  */

@@ -15,9 +15,8 @@ import {basename, dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
-import {describeThrown} from '../hooks/errors.ts'
-import {earlierStays, manifestProblem, oclifSectionProblem} from './install-check.ts'
-import {forgetInstalledPlugins, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
+import {earlierStays, installedPackageProblem, installerFailure, PluginRefused} from './install-check.ts'
+import {forgetInstalledPlugins, pluginsAdded, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 
 function packsDir(): string {
   return join(pluginDataDir(process.env), 'packs')
@@ -120,35 +119,34 @@ export async function installArgv(argv: readonly string[]): Promise<string[]> {
 }
 
 /**
- * Runs `install` (oclif's installer) and, when it fails, takes back what it changed: oclif takes a
- * new plugin's npm dependencies back only when its own check of the plugin fails, not when loading
- * the plugin throws (a malformed `oclif` section), and then neither `plugins uninstall` nor `plugins
- * reset` finds them; a plugin that replaced one installed before gives way to that one again (oclif
- * would leave the new one, or remove both). The error then names the plugin, with what is wrong in
- * its `oclif` section or its manifest if nerd can tell.
+ * Runs `install` (oclif's installer) and, when it fails having added or replaced a plugin, puts
+ * back the plugins installed before (as the plugins:preinstall hook recorded them): oclif takes
+ * back a new plugin's npm dependencies only when its own check of the plugin fails, not when
+ * loading the plugin throws (a malformed `oclif` section), and then neither `plugins uninstall` nor
+ * `plugins reset` finds them; one from the registry stays in node_modules either way; a plugin that
+ * replaced one installed before gives way to that one again (oclif would leave the new one, or
+ * remove both); and a plugin nerd's check refused (plugins:postinstall) goes. The error is one
+ * line naming the plugin: the refusal, or what is wrong in its package.json, its `oclif` section or
+ * its manifest if nerd can tell.
  */
 export async function undoingFailedInstall(install: () => Promise<void>): Promise<void> {
   const dataDir = pluginDataDir(process.env)
-  const before = new Set((await dataManifest()).dependencies)
+  // A record here is one an install or update left when it was killed, and no longer holds what is
+  // installed: under the plugins' lock no other change of them is under way.
+  await forgetInstalledPlugins(dataDir)
   try {
     await install()
   } catch (error) {
-    // Not those of plugins installed before the one that failed (`plugins install a b`).
-    const {dependencies, plugins} = await dataManifest()
-    const added = dependencies.filter((name) => !before.has(name) && !plugins.includes(name))
-    const [replaced] = added.length === 0 ? await pluginsReplaced(dataDir) : []
-    const name = added[0] ?? replaced
+    const refused = error instanceof PluginRefused ? error : undefined
+    const [name] = refused ? [refused.plugin] : [...(await pluginsAdded(dataDir)), ...(await pluginsReplaced(dataDir))]
     if (name === undefined) throw error
+    const earlier = await versionInstalledBefore(dataDir, name)
     const root = join(dataDir, 'node_modules', name)
-    const pjson: unknown = await readFile(join(root, 'package.json'), 'utf8').then((text) => JSON.parse(text), () => undefined)
-    const reason = oclifSectionProblem(name, pjson) ?? manifestProblem(name, root) ?? `plugin "${name}" cannot be loaded: ${describeThrown(error)}`
-    if (replaced !== undefined) {
-      const earlier = await versionInstalledBefore(dataDir, replaced)
-      await restoreInstalledPlugins(dataDir)
-      throw new NerdError(`${reason}; it was not installed: ${earlierStays(earlier)}`, {cause: error})
-    }
-    await removeStrandedCopies(added)
-    throw new NerdError(`${reason}; it was not installed`, {cause: error})
+    // Gone when oclif uninstalled it, as it does an upgrade from the registry it fails on: its error
+    // is all there is to go by then.
+    const reason = refused?.message ?? (existsSync(root) ? installedPackageProblem(name, root) : undefined) ?? installerFailure(name, error)
+    if (!(await restoreInstalledPlugins(dataDir))) throw error
+    throw new NerdError(`${reason}; it was not installed${earlier === undefined ? '' : `: ${earlierStays(earlier)}`}`, {cause: error})
   } finally {
     await forgetInstalledPlugins(dataDir)
   }
@@ -170,11 +168,11 @@ export async function removeStrandedCopies(names: readonly string[]): Promise<vo
   for (const leftover of stranded) await rm(join(dataDir, 'node_modules', leftover), {recursive: true, force: true})
 }
 
-/** The npm dependencies of nerd's plugin data directory, the plugins oclif lists there, and those of them installed (not linked). */
-async function dataManifest(): Promise<{dependencies: string[]; plugins: string[]; installed: string[]}> {
+/** The npm dependencies of nerd's plugin data directory, and the plugins oclif lists there as installed (not linked). */
+async function dataManifest(): Promise<{dependencies: string[]; installed: string[]}> {
   const manifest: {dependencies?: Record<string, string>; oclif?: {plugins?: unknown[]}} = await readFile(join(pluginDataDir(process.env), 'package.json'), 'utf8').then((text) => JSON.parse(text), () => ({}))
   const entries = (manifest.oclif?.plugins ?? []).flatMap((entry) => (typeof entry === 'string' ? [{name: entry, type: 'user'}] : typeof (entry as {name?: unknown})?.name === 'string' ? [entry as {name: string; type?: unknown}] : []))
-  return {dependencies: Object.keys(manifest.dependencies ?? {}), plugins: entries.map(({name}) => name), installed: entries.flatMap(({name, type}) => (type === 'user' ? [name] : []))}
+  return {dependencies: Object.keys(manifest.dependencies ?? {}), installed: entries.flatMap(({name, type}) => (type === 'user' ? [name] : []))}
 }
 
 /**

@@ -109,16 +109,30 @@ async function commitTo(repository: string, directory: string): Promise<string> 
   return (await git(['rev-parse', 'HEAD'])).stdout.trim()
 }
 
+/** What nerd's data directory holds of installed plugins: npm's dependencies there, node_modules, the tarballs in packs/. */
+async function leftInstalled(): Promise<{dependencies: object; modules: string[]; packs: string[]}> {
+  const data = join(home, 'data', 'nerd')
+  return {
+    dependencies: (JSON.parse(await readFile(join(data, 'package.json'), 'utf8').catch(() => '{}')) as {dependencies?: object}).dependencies ?? {},
+    modules: (await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')),
+    packs: await readdir(join(data, 'packs')).catch(() => []),
+  }
+}
+
 /**
  * Installs and then links the plugin in `directory`: each is refused with `refusal`, in one line
- * (install's among npm's output), and with no warning.
+ * after install's line (npm's output goes to stdout), and leaves the plugins as they were.
  */
 async function expectRefused(directory: string, refusal: string): Promise<void> {
+  const before = await leftInstalled()
   const installed = await nerd(['plugins', 'install', directory], {env})
   assert.equal(installed.code, 1, installed.stderr)
-  assert.ok(installed.stderr.split('\n').includes(`Error: ${refusal}; it was not installed`), installed.stderr)
-  // The refusal alone says what is wrong: not oclif's warning of what it could not load of the plugin first.
-  assert.deepEqual(installed.stderr.split('\n').filter((line) => line.startsWith('WARNING:')), [], installed.stderr)
+  // The refusal alone says what is wrong: not oclif's warning of what it could not load of the
+  // plugin first, nor its line of the uninstall that took it back.
+  const [line, ...rest] = installed.stderr.split('\n')
+  assert.match(line!, /^nerd: Installing plugin file:\S+\.tgz\.\.\. failed$/, installed.stderr)
+  assert.deepEqual(rest, [`Error: ${refusal}; it was not installed`, ''], installed.stderr)
+  assert.deepEqual(await leftInstalled(), before)
   const linked = await nerd(['plugins', 'link', directory], {env})
   assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${refusal}; it was not linked\n`])
 }
@@ -221,10 +235,53 @@ describe('plugins install, uninstall and refusal', () => {
   })
 
   it('refuses a plugin built for another hook API major at install, in one line, and keeps nothing of it', async () => {
-    const result = await nerd(['plugins', 'install', badApi], {env})
-    assert.equal(result.code, 1, result.stderr)
-    assert.match(result.stderr, /^Error: plugin "nerd-plugin-badapi" targets nerd hook API 2\.x; this nerd provides \d+\.\d+\.\d+; it was not installed$/m)
+    await expectRefused(badApi, `plugin "nerd-plugin-badapi" targets nerd hook API 2.x; this nerd provides ${HOOK_API_VERSION}`)
     assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
+  })
+
+  it('refuses a package that is not an oclif plugin in nerd\'s words at install, link and update, and keeps nothing of it', async () => {
+    const name = 'nerd-plugin-notoclif'
+    const refusal = `plugin "${name}" is not an oclif plugin: its package.json has no "oclif" section`
+    const version = (number: string, oclif: boolean) => writePlugin(name, {version: number, ...(oclif ? {oclif: {}} : {}), nerd: {hookApi: '^1'}}, {}, {manifest: false})
+    await expectRefused(await version('1.0.0', false), refusal)
+    // From a registry, whose `latest` is the version published last: oclif took the package out of
+    // package.json alone, and said only "plugin is invalid".
+    const published = new Map([['1.0.0', await packed(await version('1.0.0', false))]])
+    const server = await startRegistry(new Map([[name, published]]))
+    const withRegistry = {...env, NERD_NPM_REGISTRY: `${server.url}/`, npm_config_cache: join(home, 'npm-cache'), npm_config_prefer_online: 'true'}
+    const outcome = (args: string[]) => nerd(args, {env: withRegistry}).then(({code, stderr}) => [code, stderr])
+    try {
+      const before = await leftInstalled()
+      assert.deepEqual(await outcome(['plugins', 'install', name]), [1, `nerd: Installing plugin ${name}@latest... failed\nError: ${refusal}; it was not installed\n`])
+      assert.deepEqual(await leftInstalled(), before)
+      // Over a version that is one, update and install refuse a later one in the same words.
+      published.set('1.1.0', await packed(await version('1.1.0', true)))
+      await nerdOk(['plugins', 'install', name], {env: withRegistry})
+      published.set('1.2.0', await packed(await version('1.2.0', false)))
+      const stays = 'the version installed before (1.1.0) is still installed'
+      assert.deepEqual(await outcome(['plugins', 'update']), [1, `nerd: Updating plugins... failed\nError: cannot update plugin "${name}" to 1.2.0: ${refusal}; ${stays}\n`])
+      assert.deepEqual(await outcome(['plugins', 'install', name]), [1, `nerd: Installing plugin ${name}@latest... failed\nError: ${refusal}; it was not installed: ${stays}\n`])
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), `${name} 1.1.0\n`)
+    } finally {
+      await server.close()
+      await nerd(['plugins', 'uninstall', name], {env})
+    }
+  })
+
+  it('an install that fails puts back nothing of what a killed install recorded', async () => {
+    const data = join(home, 'data', 'nerd')
+    await nerdOk(['plugins', 'install', fixture], {env})
+    // What an install killed during its npm run leaves: its record of the plugins installed then (installed-before.ts).
+    const record = join(data, '.installed-before')
+    await mkdir(record)
+    for (const file of ['package.json', 'package-lock.json']) await writeFile(join(record, file), await readFile(join(data, file)))
+    await run('cp', ['-al', join(data, 'node_modules'), join(record, 'node_modules')])
+    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
+    // oclif refuses the name before it records the plugins installed.
+    const failed = await nerd(['plugins', 'install', 'not a name'], {env})
+    assert.deepEqual([failed.code, failed.stderr], [1, 'Error: Invalid npm package name.\n'])
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
+    assert.deepEqual(await leftInstalled(), {dependencies: {}, modules: [], packs: []})
   })
 
   it('refuses a bundle that carries a plugin built for another hook API major, naming it, and keeps nothing of it', async () => {
@@ -264,7 +321,6 @@ describe('plugins install, uninstall and refusal', () => {
   })
 
   it('refuses a plugin whose oclif section oclif cannot load, naming the plugin and the entry, and keeps nothing of it', async () => {
-    const data = join(home, 'data', 'nerd')
     const cases = [
       ['nerd-plugin-nullhook', {hooks: {'nerd:container:start': [null]}}, 'a hook for "nerd:container:start" that is neither a module path nor {target, identifier}'],
       ['nerd-plugin-numbercommands', {commands: 5}, 'an "oclif.commands" that is neither a directory nor {strategy, target}'],
@@ -274,16 +330,12 @@ describe('plugins install, uninstall and refusal', () => {
     for (const [name, oclif, what] of cases) {
       const plugin = await writePlugin(name, {oclif, nerd: {hookApi: '^1'}})
       await expectRefused(plugin, `plugin "${name}" has ${what} in its package.json`)
-      const manifest = JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}
-      assert.deepEqual(manifest.dependencies ?? {}, {})
-      assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
-      assert.deepEqual(await readdir(join(data, 'packs')), [])
+      assert.deepEqual(await leftInstalled(), {dependencies: {}, modules: [], packs: []})
     }
     assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
   })
 
   it('refuses a plugin whose oclif.manifest.json oclif cannot read, and keeps nothing of it', async () => {
-    const data = join(home, 'data', 'nerd')
     const parseError = (() => {
       try {
         JSON.parse('{not json')
@@ -303,10 +355,7 @@ describe('plugins install, uninstall and refusal', () => {
         'oclif.manifest.json': manifest,
       })
       await expectRefused(plugin, `plugin "${name}" has an oclif.manifest.json that ${what}`)
-      const pjson = JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}
-      assert.deepEqual(pjson.dependencies ?? {}, {})
-      assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
-      assert.deepEqual(await readdir(join(data, 'packs')), [])
+      assert.deepEqual(await leftInstalled(), {dependencies: {}, modules: [], packs: []})
     }
     assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
   })
@@ -336,16 +385,13 @@ describe('plugins install, uninstall and refusal', () => {
   })
 
   it('a plugin nerd fails to check is refused with the reason, at install and link, and nothing of it stays', async () => {
-    const data = join(home, 'data', 'nerd')
     // A hook path with a NUL character in it: node's file functions throw a TypeError of their own for it.
     const plugin = await writePlugin('nerd-plugin-nul', {oclif: {hooks: {'nerd:container:start': './hooks/start\u0000.js'}}, nerd: {hookApi: '^1'}})
     const failure = (what: string) => new RegExp(`^Error: cannot check plugin "nerd-plugin-nul": The argument 'path' must be a string, Uint8Array, or URL without null bytes\\. Received .*; it was not ${what}$`, 'm')
     const installed = await nerd(['plugins', 'install', plugin], {env})
     assert.equal(installed.code, 1, installed.stderr)
     assert.match(installed.stderr, failure('installed'))
-    assert.deepEqual((JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}).dependencies ?? {}, {})
-    assert.deepEqual((await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')), [])
-    assert.deepEqual(await readdir(join(data, 'packs')), [])
+    assert.deepEqual(await leftInstalled(), {dependencies: {}, modules: [], packs: []})
     const linked = await nerd(['plugins', 'link', plugin], {env})
     assert.equal(linked.code, 1, linked.stderr)
     assert.match(linked.stderr, failure('linked'))
@@ -355,15 +401,10 @@ describe('plugins install, uninstall and refusal', () => {
   it('link over an installed plugin takes its installed copy away, and uninstall leaves nothing of either', async () => {
     const data = join(home, 'data', 'nerd')
     const created = join(home, 'nerd-plugin-relinked')
-    const left = async () => ({
-      dependencies: (JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {dependencies?: object}).dependencies ?? {},
-      modules: (await readdir(join(data, 'node_modules')).catch(() => [])).filter((entry) => !entry.startsWith('.')),
-      packs: await readdir(join(data, 'packs')).catch(() => []),
-    })
     await nerdOk(['plugins', 'new', created], {env})
     await nerdOk(['plugins', 'install', created], {env})
     await nerdOk(['plugins', 'link', created], {env})
-    assert.deepEqual(await left(), {dependencies: {}, modules: [], packs: []})
+    assert.deepEqual(await leftInstalled(), {dependencies: {}, modules: [], packs: []})
     assert.equal(await nerdOk(['relinked', 'hello'], {env}), 'hello from nerd-plugin-relinked\n')
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-relinked'], {env})
     assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
@@ -374,7 +415,7 @@ describe('plugins install, uninstall and refusal', () => {
     manifest.oclif.plugins = [{name: 'nerd-plugin-relinked', root: created, type: 'link'}]
     await writeFile(file, JSON.stringify(manifest))
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-relinked'], {env})
-    assert.deepEqual(await left(), {dependencies: {}, modules: [], packs: []})
+    assert.deepEqual(await leftInstalled(), {dependencies: {}, modules: [], packs: []})
   })
 
   it('exits once the command is done when a hook outlives its time limit, failing or warning as the event says', async () => {
