@@ -281,17 +281,16 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
  */
 export async function pruneNetworks(location: NetworkLocation, filter: PruneFilter, namespace: string): Promise<NetworkConfList[]> {
   const removed: NetworkConfList[] = []
-  let planned: Set<string> | undefined
+  // Read under the network's lock, right before its removal, not once before them all: a container
+  // created on it or connected to it meanwhile (its plan written) keeps it.
+  const planned = async (network: NetworkConfList) => (await plannedNetworkNames(location)).has(network.name)
   for (const network of await listNetworks(location.netconfPath)) {
     if (network.name === DEFAULT_NETWORK) continue
     if (network.nerd.namespace !== undefined && network.nerd.namespace !== namespace) continue
     if (!withinPruneFilter(filter, new Date(network.nerd.created), network.nerd.labels)) continue
     if (Object.keys(await readMembers(network)).length > 0) continue
-    planned ??= await plannedNetworkNames(location)
-    if (planned.has(network.name)) continue
     try {
-      await removeNetwork(location, network.nerd.id)
-      removed.push(network)
+      if (await removeNetwork(location, network.nerd.id, planned)) removed.push(network)
     } catch {
       // A container joined it meanwhile: it is in use, so not pruned.
     }

@@ -411,8 +411,12 @@ export async function recordBridgeCreated(netconfPath: string, network: NetworkC
   await writeJsonAtomic(conflistPath(netconfPath, network.name), network, CONFLIST_MODE)
 }
 
-/** `network rm`: refused while containers are attached; takes the bridge and masquerade rule with it. */
-export async function removeNetwork(location: NetworkLocation, text: string): Promise<NetworkConfList> {
+/**
+ * `network rm`: refused while containers are attached; takes the bridge and masquerade rule with it.
+ * `keep` (prune's) is asked under the network's lock, right before the removal: when it says so, the
+ * network stays and nothing is returned.
+ */
+export async function removeNetwork(location: NetworkLocation, text: string, keep?: (network: NetworkConfList) => Promise<boolean>): Promise<NetworkConfList | undefined> {
   return withNetworksLock(location.netconfPath, async () => {
     const network = findNetwork(await listNetworks(location.netconfPath), text)
     if (network.name === DEFAULT_NETWORK) throw new NerdError(`bridge is a pre-defined network and cannot be removed`)
@@ -420,6 +424,7 @@ export async function removeNetwork(location: NetworkLocation, text: string): Pr
     return withNetworkMembersLock(location.netconfPath, network, async () => {
       const members = Object.keys(await readMembers(network))
       if (members.length > 0) throw new NerdError(`error while removing network: network ${network.name} id ${network.nerd.id} has active endpoints`)
+      if (await keep?.(network)) return undefined
       await rm(conflistPath(location.netconfPath, network.name), {force: true})
       await removeHostNetworking(network)
       await rm(network.nerd.stateDir, {recursive: true, force: true})

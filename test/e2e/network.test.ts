@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {readdirSync} from 'node:fs'
+import {existsSync, readdirSync} from 'node:fs'
 import {chmod, chown, mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -76,6 +76,26 @@ async function publishedPage(what: string, port: number): Promise<string> {
     ).catch((failed: Error) => failed.message)
     throw new Error(`${error.message}; the host then:\n${state}`)
   })
+}
+
+/**
+ * Takes the locks (`<path>.lock` directories) as a slow nerd would hold them, kept fresh so that they
+ * never go stale: `release` lets one go, `releaseAll` every one.
+ */
+async function holdLocks(locks: string[]): Promise<{release: (lock: string) => Promise<void>; releaseAll: () => Promise<void>}> {
+  for (const lock of locks) await mkdir(lock)
+  const fresh = setInterval(() => {
+    const now = new Date()
+    for (const lock of locks) utimes(lock, now, now).catch(() => undefined)
+  }, 1000)
+  const release = (lock: string) => rm(lock, {recursive: true, force: true})
+  return {
+    release,
+    releaseAll: async () => {
+      clearInterval(fresh)
+      for (const lock of locks) await release(lock)
+    },
+  }
 }
 
 async function addressOn(container: string, network: string): Promise<string> {
@@ -520,14 +540,9 @@ describe('networking on CNI', () => {
     await nerdOk(['network', 'create', net('lka')])
     await nerdOk(['network', 'create', net('lkb')])
     const idA = (await nerdOk(['network', 'inspect', '-f', '{{.Id}}', net('lka')])).trim()
-    // Held as a slow nerd would hold them, kept fresh so that they never go stale: network A's lock
-    // for longer than a wait lasts, and the lock of all networks for a while.
+    // Network A's lock for longer than a wait lasts, and the lock of all networks for a while.
     const held = [join(testEnvironment.netconf, `.nerd-network-${idA}.lock`), join(testEnvironment.netconf, '.nerd-networks.lock')]
-    for (const lock of held) await mkdir(lock)
-    const fresh = setInterval(() => {
-      const now = new Date()
-      for (const lock of held) utimes(lock, now, now).catch(() => undefined)
-    }, 1000)
+    const locks = await holdLocks(held)
     // Long enough for a run on a loaded machine; the run on network A waits 20 s for its lock.
     const allHeldUntil = Date.now() + 12_000
     try {
@@ -536,14 +551,13 @@ describe('networking on CNI', () => {
       assert.equal(onB.code, 0, onB.stderr)
       assert.ok(Date.now() < allHeldUntil, 'the run on network B waited for the locks')
       await delay(allHeldUntil - Date.now())
-      await rm(held[1]!, {recursive: true})
+      await locks.release(held[1]!)
       const failed = await onA
       assert.notEqual(failed.code, 0)
       assert.match(failed.stderr, new RegExp(`timed out after 20 s waiting for the lock of network ${net('lka')}: another nerd command holds it`))
       assert.doesNotMatch(failed.stderr, /Lock file is already being held/)
     } finally {
-      clearInterval(fresh)
-      for (const lock of held) await rm(lock, {recursive: true, force: true})
+      await locks.releaseAll()
       await nerd(['rm', '-f', 'lock-a', 'lock-b'])
       await nerd(['network', 'rm', net('lka'), net('lkb')])
     }
@@ -1109,6 +1123,40 @@ describe('networking on CNI', () => {
       for (const name of ['theirs', 'theirs-unused', 'mine-unused', 'mine-stopped', 'legacy-used', 'legacy-unused']) await nerd(['network', 'rm', net(name)])
       await nerd(['rmi', IMG], inOther)
       await nerd(['namespace', 'rm', other])
+    }
+  })
+
+  it("network prune keeps a network a container is created on or connected to while the prune is under way: it reads the plans under the network's lock", async () => {
+    const label = `prune-race=${suffix}`
+    await nerdOk(['network', 'create', '--label', label, net('joined-late')])
+    await nerdOk(['create', '--name', 'connector', IMG, 'true'])
+    const id = (await nerdOk(['network', 'inspect', '-f', '{{.Id}}', net('joined-late')])).trim()
+    const networkLock = join(testEnvironment.netconf, `.nerd-network-${id}.lock`)
+    const locks = await holdLocks([networkLock])
+    try {
+      const pruning = nerd(['network', 'prune', '-f', '--filter', `label=${label}`])
+      // prune holds the lock of all networks while it waits for this one's: it has looked for containers using it.
+      await until('the prune to wait for the network', async () => (existsSync(join(testEnvironment.netconf, '.nerd-networks.lock')) ? true : undefined), 20_000)
+      const joining = [nerd(['create', '--name', 'joiner', '--network', net('joined-late'), IMG, 'true']), nerd(['network', 'connect', net('joined-late'), 'connector'])]
+      // Both have written their plans.
+      const planning = async () => {
+        const dir = join(fileDataRoot(), 'containers', fileNamespace())
+        let plans = 0
+        for (const entry of await readdir(dir).catch(() => [])) {
+          if ((await readFile(join(dir, entry, 'network-plan.json'), 'utf8').catch(() => '')).includes(net('joined-late'))) plans++
+        }
+        return plans === joining.length ? true : undefined
+      }
+      await until('the containers to plan the network', planning, 20_000)
+      await locks.release(networkLock)
+      const [pruned, ...joined] = await Promise.all([pruning, ...joining])
+      assert.deepEqual([pruned.code, pruned.stdout, pruned.stderr], [0, '', ''])
+      for (const result of joined) assert.equal(result.code, 0, result.stderr)
+      for (const name of ['joiner', 'connector']) await nerdOk(['start', '-a', name])
+    } finally {
+      await locks.releaseAll()
+      await nerd(['rm', '-f', 'joiner', 'connector'])
+      await nerd(['network', 'rm', net('joined-late')])
     }
   })
 
