@@ -509,13 +509,14 @@ const EXIT_HANDOVER_MS = 1000
  *   over so that it does not block (exec-orphans.ts); containerd is asked only about such execs;
  * - an exit nobody sees out: a start's run that ended or whose task went (its shim, logger or exit
  *   handler died, the host rebooted) with no exit recorded (ContainerState.ExitUnrecorded), or a
- *   restart by policy whose handler died during the back-off. It goes to an exit handler, which
- *   records it (255 for a task gone unseen, as docker's daemon records for a container it finds
- *   without its process), releases the networks, and applies the restart policy or `--rm`.
+ *   restart by policy whose handler died during the back-off, or during the restart itself
+ *   (its task made, not started). It goes to an exit handler, which records it (255 for a task
+ *   gone unseen, as docker's daemon records for a container it finds without its process),
+ *   releases the networks, and applies the restart policy or `--rm`.
  * Not while a live handler, stop or foreground session sees the container out (their marks), nor
  * in the moment after an exit when the logger starts the handler. Only files are read, and only of
- * a container whose task is stopped or gone: ps makes no call per container. The view shows the
- * exit once the handler has recorded it (a handler the logger started may know it better).
+ * a container whose task is stopped, made and not started, or gone: ps makes no call per container.
+ * The view shows the exit once the handler has recorded it (a handler the logger started may know it better).
  */
 async function seeOutLeftContainer(scope: ContainerScope, container: LoadedContainer, state: ContainerState, task: Process | undefined): Promise<void> {
   const {paths} = container
@@ -523,9 +524,13 @@ async function seeOutLeftContainer(scope: ContainerScope, container: LoadedConta
     await seeOutOrphanedExecs(scope, container.record.Id, paths)
     return seeOutDeadStop(scope, container, task!)
   }
-  if (task?.status === 'CREATED') return
   const restartLeft = state.RestartDueAt !== undefined && !state.ExplicitlyStopped
-  if (!state.ExitUnrecorded && !restartLeft) return
+  if (task?.status === 'CREATED') {
+    // A start under way (every start makes and starts its task under the lifecycle lock), or one
+    // whose nerd died between the two: a user's is left to the next start (deleteUnstartedTask);
+    // a restart by policy is finished, as docker's daemon never leaves one half done.
+    if (!restartLeft || (await isLocked(paths.lifecycle))) return
+  } else if (!state.ExitUnrecorded && !restartLeft) return
   const exitedAt = toDate(task?.exitedAt)?.getTime()
   if (exitedAt !== undefined && Date.now() - exitedAt < EXIT_HANDOVER_MS) return
   if (markHeld(paths.exitHandler) || markHeld(paths.stopping) || markHeld(paths.attachedSession)) return

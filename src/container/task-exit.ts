@@ -53,7 +53,11 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
   // A stop marks the container first, then waits for this lock: either this sees the mark, or the stop sees what this started.
   const pid = await withFileLock(container.paths.policyRestart, async (): Promise<number | undefined> => {
     const task = await getTask(scope, container.record.Id)
-    if (running(task)) return undefined
+    // A task made and never started while this restart is still due (below) is its own, left by a
+    // handler that died before the start (a user's start calls the restart off before it makes
+    // one): the start deletes it, and the count has it already.
+    const unstarted = options.dueAt !== undefined && task?.status === 'CREATED'
+    if (running(task) && !unstarted) return undefined
     // Another process than the one that ended (`endedPid`) was started meanwhile (a user's start or
     // restart, which also sets the count back): its own exit is its own handler's to see out.
     if (task && options.endedPid !== undefined && task.pid !== options.endedPid) return undefined
@@ -61,7 +65,8 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
     let due = false
     await updateState(container.paths, (current) => {
       due = !current.ExplicitlyStopped && (options.dueAt === undefined || current.RestartDueAt === options.dueAt)
-      return due ? {RestartCount: startedBeforeBoot(current.StartedAt) ? 0 : current.RestartCount + 1} : {}
+      if (!due || unstarted) return {}
+      return {RestartCount: startedBeforeBoot(current.StartedAt) ? 0 : current.RestartCount + 1}
     })
     if (!due) return undefined
     try {
@@ -100,6 +105,8 @@ interface SeenExit {
   exit?: ExitStatus
   /** For a task that went (its shim died): containerd's report of the exit, if heard of within GONE_TASK_EXIT_WAIT_MS. */
   reported?: Promise<ExitStatus | undefined>
+  /** The task was made and never started: nothing ended (see seeOut). */
+  unstarted?: boolean
 }
 
 /**
@@ -130,6 +137,12 @@ async function waitForExit(address: string, namespace: string, id: string, watch
         listening.abort()
         client.close()
         return undefined
+      }
+      // Made and never started (a restart whose handler died between the two, seeOutLeftContainer):
+      // no exit to wait for, and none would come.
+      if (task.status === 'CREATED') {
+        listening.abort()
+        return {client, pid: task.pid, unstarted: true}
       }
       const exit = client.tasks.wait(id)
       if (killAt !== undefined) await killWhenDue(client, id, exit, killAt)
@@ -247,14 +260,17 @@ async function seeOut(scope: ContainerScope, record: ContainerRecord, paths: Con
   const task = await getTask(scope, id)
   if (task && task.pid !== watched.pid) return
   let state = await readState(paths)
-  if (!state.ExitUnrecorded) {
-    // A restart by policy whose handler died during its back-off, or an exit seen out already.
-    if (state.RestartDueAt === undefined || state.ExplicitlyStopped) {
+  const restartDueAt = state.ExplicitlyStopped ? undefined : state.RestartDueAt
+  // A task seen made and never started: the restart left half done is carried out below while it
+  // stays so; started since (the pid stays the same) or gone, it is another's to see out.
+  if (watched.unstarted && (task?.status !== 'CREATED' || restartDueAt === undefined)) return
+  if (!state.ExitUnrecorded || watched.unstarted) {
+    // A restart by policy whose handler died during its back-off or before its start, or an exit seen out already.
+    if (restartDueAt === undefined) {
       if (!task) return
     } else {
-      const dueAt = state.RestartDueAt
-      if (!(await backOff(paths, dueAt))) return
-      await restartByPolicy(scope, await loadContainer(scope, id), {dueAt, ...(task ? {endedPid: task.pid} : {})})
+      if (!(await backOff(paths, restartDueAt))) return
+      await restartByPolicy(scope, await loadContainer(scope, id), {dueAt: restartDueAt, ...(task ? {endedPid: task.pid} : {})})
       return
     }
   }

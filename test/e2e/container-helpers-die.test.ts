@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
@@ -23,6 +23,11 @@ async function pids(pattern: string): Promise<number[]> {
 
 function kill(pid: number): void {
   process.kill(pid, 'SIGKILL')
+}
+
+/** The state directory of this file's container `id`. */
+function stateDir(id: string): string {
+  return join(fileDataRoot(), 'containers', fileNamespace(), id)
 }
 
 /** The shim of this file's container `id`. */
@@ -159,7 +164,7 @@ describe('a container whose helper processes die', () => {
     const norestart = (await nerdOk(['run', '-d', '--name', 'shimless-no', '--network', 'none', IMG, 'sleep', '600'])).trim()
     kill(await shimOf(norestart))
     // Recorded in its state (until then a look shows the 255 of an exit nobody saw).
-    const state = join(fileDataRoot(), 'containers', fileNamespace(), norestart, 'state.json')
+    const state = join(stateDir(norestart), 'state.json')
     await until('the exit to be recorded', async () => (JSON.parse(readFileSync(state, 'utf8')).ExitUnrecorded === undefined ? true : undefined), 20_000)
     const exited = await inspectContainer('shimless-no')
     assert.deepEqual([exited.State.Status, exited.State.ExitCode], ['exited', 137])
@@ -192,19 +197,62 @@ describe('a container whose helper processes die', () => {
 
   it('an exit handler killed during the back-off: the next look carries out the restart', async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'backoff', '--restart=on-failure', '--network', 'none', IMG, 'sh', '-c', 'sleep 0.2; exit 3'])).trim()
+    const state = join(stateDir(id), 'state.json')
     // Waits of 1.6 s and more: time to kill the handler while it waits.
     const handler = await until('a handler waiting out a back-off of a second or more', async () => {
       const current = await inspectContainer('backoff')
       if (current.State.Status !== 'restarting' || current.RestartCount < 4) return undefined
       const [pid] = await pids(`task-exit.js .* ${id}`)
-      return pid
+      if (pid === undefined) return undefined
+      // Held still while looked at: `restarting` also covers the restart itself, which begins with
+      // the stopped task's deletion. Its due time still to come, the task there: it waits.
+      process.kill(pid, 'SIGSTOP')
+      if ((await taskStatus(id)) === 'STOPPED' && JSON.parse(readFileSync(state, 'utf8')).RestartDueAt > Date.now()) return pid
+      process.kill(pid, 'SIGCONT')
+      return undefined
     }, 30_000)
     kill(handler)
     const count = (await inspectContainer('backoff')).RestartCount as number
     await until('a restart after the killed handler\'s', async () => ((await inspectContainer('backoff')).RestartCount > count ? true : undefined), 30_000).catch(async (error) => {
-      throw new Error(`${error.message}: ${readFileSync(`${fileDataRoot()}/containers/${fileNamespace()}/${id}/state.json`, 'utf8')} ${await taskStatus(id)} ${await pids(`task-exit.js .* ${id}`)}`)
+      throw new Error(`${error.message}: ${readFileSync(state, 'utf8')} ${await taskStatus(id)} ${await pids(`task-exit.js .* ${id}`)}`)
     })
     await nerdOk(['rm', '-f', 'backoff'])
+  })
+
+  it('an exit handler killed in its restart, between the task\'s creation and its start: the next look (start) carries the restart out, counted once', async () => {
+    // On a network: the task's creation is followed by its attachment, before its start.
+    const id = (await nerdOk(['run', '-d', '--name', 'unstarted', '--restart=on-failure', IMG, 'sleep', '600'])).trim()
+    // Its process ends unseen and its task goes (the poststop hook detaches its networks, which the
+    // restart then has no need to detach before its task's creation).
+    await exitUnseen('unstarted')
+    assert.equal((await ctr(['tasks', 'delete', id])).code, 0)
+    // The container's network state lock held, as by a slow attach, kept fresh: the restart's task
+    // is made, and its attachment waits.
+    const lock = join(stateDir(id), 'network.json.lock')
+    mkdirSync(lock)
+    const fresh = setInterval(() => utimesSync(lock, new Date(), new Date()), 1000)
+    try {
+      // A look starts the handler of the exit nobody saw, which restarts it.
+      await nerdOk(['inspect', 'unstarted'])
+      const handlers = await until('the restart\'s task made, its handler waiting to attach it', async () => {
+        if ((await taskStatus(id)) !== 'CREATED') return undefined
+        const found = await pids(`task-exit.js .* ${id}`)
+        return found.length > 0 ? found : undefined
+      })
+      for (const pid of handlers) kill(pid)
+    } finally {
+      clearInterval(fresh)
+      rmSync(lock, {recursive: true})
+    }
+    assert.equal(await nerdOk(['start', 'unstarted']), 'unstarted\n')
+    const restarted = await until('the restart carried out', async () => {
+      const current = await inspectContainer('unstarted')
+      return current.State.Status === 'running' ? current : undefined
+    }, 20_000).catch(async (error) => {
+      throw new Error(`${error.message}: ${readFileSync(join(stateDir(id), 'state.json'), 'utf8')} ${await taskStatus(id)}`)
+    })
+    assert.equal(restarted.RestartCount, 1)
+    await nerdOk(['rm', '-f', 'unstarted'])
   })
 
   it('a container whose task went without its exit recorded (as after a reboot): exit 255 recorded, --rm applied, on-failure restarts it', async () => {
@@ -240,7 +288,7 @@ describe('a container whose helper processes die', () => {
     for (const [name, flags] of Object.entries(names)) {
       ids[name] = (await nerdOk(['run', '-d', '--name', name, '--network', 'none', ...flags, IMG, 'sleep', '600'])).trim()
       // As a run begun before the last boot, after restarts, with an earlier exit in the state.
-      const file = join(fileDataRoot(), 'containers', fileNamespace(), ids[name]!, 'state.json')
+      const file = join(stateDir(ids[name]!), 'state.json')
       const state = JSON.parse(readFileSync(file, 'utf8'))
       writeFileSync(file, JSON.stringify({...state, StartedAt: new Date(boot - 60_000).toISOString(), FinishedAt: new Date(boot - 120_000).toISOString(), RestartCount: 3}))
     }
@@ -307,7 +355,7 @@ describe('a container whose helper processes die', () => {
     const id = (await nerdOk(['run', '-d', '--name', 'halfstopped', '--restart=always', '--network', 'none', IMG, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.2; done'])).trim()
     const stopper = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'stop', '-t', '60', 'halfstopped'], {stdio: 'ignore', env: {...process.env, NERD_TOML: '/dev/null'}})
     // Its mark written (then it signals the process and waits out the 60 s).
-    await until('the stop to be under way', async () => (existsSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'stopping')) ? true : undefined))
+    await until('the stop to be under way', async () => (existsSync(join(stateDir(id), 'stopping')) ? true : undefined))
     stopper.kill('SIGKILL')
     await nerdOk(['ps', '-a'])
     const stopped = await until('the stop to be finished', async () => {
@@ -377,7 +425,7 @@ describe('a container whose helper processes die', () => {
       await until(`the exec to go on to its end after \`nerd ${look[0]}\``, async () => (count() === last ? true : undefined), 30_000)
       await until('nothing of the exec to be left', async () => {
         const left = {
-          records: existsSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'execs')) ? readdirSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'execs')) : [],
+          records: existsSync(join(stateDir(id), 'execs')) ? readdirSync(join(stateDir(id), 'execs')) : [],
           shim: readdirSync(bundle).filter((name) => name.startsWith('exec-')),
           fifos: existsSync(fifoDir) ? readdirSync(fifoDir) : [],
         }
@@ -398,7 +446,7 @@ describe('a container whose helper processes die', () => {
     const killedAt = Date.now()
     // Its one second, then its exit handler: before the killed run's lock would go stale (10 s), with
     // all the room a loaded machine may need.
-    await until('the container to be removed', async () => (!existsSync(join(fileDataRoot(), 'containers', fileNamespace(), id!)) ? true : undefined), 15_000)
+    await until('the container to be removed', async () => (!existsSync(stateDir(id!)) ? true : undefined), 15_000)
     assert.ok(Date.now() - killedAt < 9500, `removed ${Date.now() - killedAt} ms after the kill`)
     assert.notEqual((await nerd(['inspect', id!])).code, 0)
     assert.ok(!(await ctr(['containers', 'ls', '-q'])).stdout.includes(id!), 'containerd has no such container')
