@@ -1,4 +1,5 @@
 import * as Flags from '@oclif/core/flags'
+import {delayFor} from '../clock.ts'
 import {NerdCommand} from '../command.ts'
 
 export default class Events extends NerdCommand {
@@ -25,7 +26,7 @@ export default class Events extends NerdCommand {
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const stop = new AbortController()
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort())
-    if (untilMillis !== undefined) setTimeout(() => stop.abort(), Math.max(0, untilMillis - Date.now())).unref()
+    if (untilMillis !== undefined) void delayFor(untilMillis - Date.now(), stop.signal).then((due) => due && stop.abort())
     const facts = new ContainerFacts(config.dataRoot, config.namespace)
     try {
       for await (const raw of client.events.subscribe([`namespace==${config.namespace}`], {signal: stop.signal, timeoutMs: Infinity})) {
@@ -37,6 +38,9 @@ export default class Events extends NerdCommand {
       }
     } catch (error) {
       if (!stop.signal.aborted) throw error
+    } finally {
+      // Ends the wait for --until, which would keep nerd running.
+      stop.abort()
     }
   }
 }

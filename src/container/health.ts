@@ -6,7 +6,6 @@
 import {spawn} from 'node:child_process'
 import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
-import {setTimeout as delay} from 'node:timers/promises'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import {codeDir} from '../paths.ts'
 import type {LoadedContainer} from './lifecycle.ts'
@@ -96,21 +95,6 @@ export function afterProbe(state: HealthState, probe: HealthProbe, sinceStartMs:
  */
 export function unmonitoredHealth(state: HealthState): HealthState {
   return {...state, Status: 'unhealthy'}
-}
-
-/** Node's timers take at most this many milliseconds (2^31 - 1); a longer delay would fire at once. */
-const LONGEST_TIMER_MS = 2 ** 31 - 1
-
-/**
- * Resolves true after `ms` (any Go duration: waited in steps Node's timers take), false at once
- * when the signal aborts first.
- */
-export async function delayFor(ms: number, signal: AbortSignal): Promise<boolean> {
-  const due = performance.now() + ms
-  for (let left = ms; left > 0; left = due - performance.now()) {
-    if (!(await delay(Math.min(left, LONGEST_TIMER_MS), true, {signal}).catch(() => false))) return false
-  }
-  return !signal.aborted
 }
 
 /** How a health monitor comes to run: for a start just made, or in place of one that died. */

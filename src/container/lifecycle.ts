@@ -8,7 +8,7 @@ import {rm, writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
 import {isNotFound, isShimClosed, toDate, unlessNotFound, unpackJson} from '../containerd/index.ts'
-import {preciseNow} from '../clock.ts'
+import {delayFor, preciseNow} from '../clock.ts'
 import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
 import {isLocked, isWriteRefused, readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
@@ -973,18 +973,18 @@ async function seeOutStop(scope: ContainerScope, container: LoadedContainer, sig
   if (signalled.exit) {
     if (timeout >= 0) {
       const killAt = Date.now() + timeout * 1000
-      let timer: NodeJS.Timeout | undefined
+      const settled = new AbortController()
       let interrupted = (): void => undefined
       const outcome = await Promise.race([
         signalled.exit.then(() => 'exited' as const, () => 'exited' as const),
-        new Promise<'due'>((resolve) => (timer = setTimeout(() => resolve('due'), timeout * 1000))),
+        delayFor(timeout * 1000, settled.signal).then(() => 'due' as const),
         new Promise<'interrupted'>((resolve) => {
           interrupted = () => resolve('interrupted')
           if (interrupt?.aborted) interrupted()
           interrupt?.addEventListener('abort', interrupted, {once: true})
         }),
       ])
-      clearTimeout(timer)
+      settled.abort()
       interrupt?.removeEventListener('abort', interrupted)
       if (outcome === 'interrupted') {
         startExitHandler(scope.dataRoot, namespaceOf(scope), id, signalled.task.pid, killAt)

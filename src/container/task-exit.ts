@@ -11,6 +11,7 @@
 import {existsSync, watch} from 'node:fs'
 import type {FSWatcher} from 'node:fs'
 import {setTimeout as delay} from 'node:timers/promises'
+import {delayFor} from '../clock.ts'
 import {connect, isConnectionError, isNotFound, toDate} from '../containerd/index.ts'
 import type {ContainerdClient, ExitStatus, Process} from '../containerd/index.ts'
 import {withFileLock} from '../files.ts'
@@ -192,9 +193,9 @@ async function heardWithin(reported: Promise<ExitStatus | undefined>, listening:
 
 /** A stop's kill, due at `killAt`, unless the process exits before. */
 async function killWhenDue(client: ContainerdClient, id: string, exit: Promise<ExitStatus>, killAt: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const exited = await Promise.race([exit.then(() => true, () => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, killAt - Date.now()))))])
-  clearTimeout(timer)
+  const settled = new AbortController()
+  const exited = await Promise.race([exit.then(() => true, () => true), delayFor(killAt - Date.now(), settled.signal).then(() => false)])
+  settled.abort()
   if (!exited) await client.tasks.kill(id, signalNumber('SIGKILL'), {all: true}).catch(() => undefined)
 }
 

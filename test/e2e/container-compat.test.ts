@@ -25,13 +25,13 @@ async function outcome(args: string[]): Promise<{code: number; stdout: string; s
   return {code, stdout, stderr}
 }
 
-/** A nerd started in the background (through sh, as a user's shell runs it): its output so far, and its exit code. */
-function startedNerd(args: string[]): {output: () => string; errors: () => string; ended: Promise<number | null>} {
+/** A nerd started in the background (through sh, as a user's shell runs it): its output so far, its exit code, and a way to signal it. */
+function startedNerd(args: string[]): {output: () => string; errors: () => string; ended: Promise<number | null>; kill: (signal: NodeJS.Signals) => void} {
   const child = spawn('sh', ['-c', `exec ${nerdCommandLine(args)}`], {stdio: ['ignore', 'pipe', 'pipe']})
   let [output, errors] = ['', '']
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
-  return {output: () => output, errors: () => errors, ended: new Promise((resolve) => child.once('close', resolve))}
+  return {output: () => output, errors: () => errors, ended: new Promise((resolve) => child.once('close', resolve)), kill: (signal) => child.kill(signal)}
 }
 
 /** Whether the nerd running as `pid` (past sh's exec) has a handler for `signal`: its SigCgt mask in /proc. */
@@ -121,6 +121,26 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
     assert.equal(await nerdOk(['stop', '--time', '1', 'stoppable']), 'stoppable\n')
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'exited\n')
+  })
+
+  it("stop waits out a time past Node's longest timer (24.8 days: -t 2147484, --stop-timeout), as docker's daemon does, also once cut short: nothing kills the container at once", async () => {
+    await nerdOk(['run', '-d', '--name', 'patient', IMG, 'sleep', '600'])
+    await nerdOk(['run', '-d', '--name', 'patient-configured', '--stop-timeout', '99999999999', IMG, 'sleep', '600'])
+    const stillRunning = async (name: string, when: string) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', name]), 'running\n', `${name} ${when}`)
+    }
+    for (const [name, args] of [['patient', ['stop', '-t', '2147484', 'patient']], ['patient-configured', ['stop', 'patient-configured']]] as const) {
+      // sleep, the container's first process, takes no SIGTERM: the stop waits for its time to be up.
+      const stop = startedNerd([...args])
+      await stillRunning(name, 'while its stop waits')
+      // Cut short, the stop leaves the kill at the time's end to the exit handler.
+      stop.kill('SIGINT')
+      await stop.ended
+      await stillRunning(name, 'once its stop was cut short')
+      assert.doesNotMatch(stop.errors(), /TimeoutOverflowWarning/)
+    }
+    await nerdOk(['rm', '-f', 'patient', 'patient-configured'])
   })
 
   it('top passes what follows the container to ps, and lists a paused container too', async () => {

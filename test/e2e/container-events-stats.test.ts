@@ -367,6 +367,15 @@ describe('events and stats', () => {
     }
   })
 
+  it("events --until past Node's longest timer (24.8 days away) streams until then: it does not end at once", async () => {
+    const watch = await watchEvents(['--until', String(Math.floor(Date.now() / 1000) + 30 * 86_400), '--filter', 'type=image', '--format', '{{.Action}} {{.Actor.Attributes.name}}'])
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await nerdOk(['tag', IMG, `qa/far-${suffix}:1`])
+    await watch.line('the tag', (line) => line === `tag qa/far-${suffix}:1`)
+    await watch.stop()
+    await nerdOk(['rmi', `qa/far-${suffix}:1`])
+  })
+
   it("events --since to come leaves out the events before it; a --since after --until is refused in docker's words; a past --since warns that nothing is replayed", async () => {
     // Seconds enough for the stream to subscribe and the early tag to be made before --since, on a loaded machine too.
     const since = Math.floor(Date.now() / 1000) + 8
