@@ -1038,14 +1038,18 @@ async function isRestarting(container: LoadedContainer, task: Process | undefine
 
 /**
  * Whether a start would change nothing, as docker's daemon answers "not modified": the container
- * runs, or waits to be restarted by its policy (which docker counts as running).
+ * runs, or waits to be restarted by its policy (which docker counts as running). Not a task made
+ * and never started that no start holds and no restart by policy is due for: a start whose nerd
+ * died between the two (SIGKILL) left it, which shows as restarting with a policy, and is the
+ * user's to make again (the start deletes the unstarted task).
  */
 export async function startNotNeeded(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {
   const task = await getTask(scope, container.record.Id)
   if (processLives(task)) return true
   const state = await readState(container.paths)
   await seeOutLeftContainer(scope, container, state, task)
-  return viewOf(container.record, state, container.labels, task).status === 'restarting'
+  if (viewOf(container.record, state, container.labels, task).status !== 'restarting') return false
+  return task?.status !== 'CREATED' || restartPending(state) || (await isLocked(container.paths.lifecycle))
 }
 
 /** Whether the task's process was started and has not ended (it may be paused). */

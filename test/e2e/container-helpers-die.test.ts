@@ -351,6 +351,30 @@ describe('a container whose helper processes die', () => {
     await nerdOk(['rm', '-f', 'orphaned', 'orphaned-attach'])
   })
 
+  it('kill -9 of `nerd start` between the task\'s creation and its start, of a container with a restart policy: the next start makes it (not "not modified")', async () => {
+    // On a network: the task's creation is followed by its attachment, before its start.
+    const id = (await nerdOk(['run', '-d', '--name', 'halfstarted', '--restart=on-failure', IMG, 'sleep', '600'])).trim()
+    await nerdOk(['stop', '-t', '0', 'halfstarted'])
+    // The container's network state lock held, as by a slow attach, kept fresh: the start's task is
+    // made, and its attachment waits.
+    const lock = join(stateDir(id), 'network.json.lock')
+    mkdirSync(lock)
+    const fresh = setInterval(() => utimesSync(lock, new Date(), new Date()), 1000)
+    try {
+      const starter = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'start', 'halfstarted'], {stdio: 'ignore'})
+      await until('the start\'s task made, its attachment waiting', async () => ((await taskStatus(id)) === 'CREATED' ? true : undefined))
+      starter.kill('SIGKILL')
+      await new Promise((resolve) => starter.once('close', resolve))
+    } finally {
+      clearInterval(fresh)
+      rmSync(lock, {recursive: true})
+    }
+    assert.equal(await nerdOk(['start', 'halfstarted']), 'halfstarted\n')
+    const started = await inspectContainer('halfstarted')
+    assert.deepEqual([started.State.Status, started.RestartCount], ['running', 0])
+    await nerdOk(['rm', '-f', 'halfstarted'])
+  })
+
   it('kill -9 of `nerd stop` midway: the next look finishes the stop (SIGKILL), as docker\'s daemon would', async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'halfstopped', '--restart=always', '--network', 'none', IMG, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.2; done'])).trim()
     const stopper = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'stop', '-t', '60', 'halfstopped'], {stdio: 'ignore', env: {...process.env, NERD_TOML: '/dev/null'}})
