@@ -350,10 +350,11 @@ describe('nerd namespace', () => {
     const leftover = `${namespace}-leftover`
     const client = await connect({address: testEnvironment.address, namespace: leftover})
     try {
-      const lease = await client.leases.create({id: `${leftover}-expiring`, labels: {[GC_EXPIRE_LABEL]: rfc3339Seconds(new Date(Date.now() + 2000))}})
       await client.withLease(async (leased) => {
         const {bytes, descriptor} = jsonBlob({left: 'over'}, 'application/json')
         await writeBlob(leased, descriptor, bytes)
+        // Made once the blob is written: on a loaded machine the write took longer than its 2 s.
+        const lease = await client.leases.create({id: `${leftover}-expiring`, labels: {[GC_EXPIRE_LABEL]: rfc3339Seconds(new Date(Date.now() + 2000))}})
         await leased.leases.addResource(lease.id, {id: descriptor.digest, type: 'content'})
       })
     } finally {
