@@ -20,7 +20,7 @@ export default class Load extends NerdCommand {
     const {loadImages} = await import('../image/archive/index.ts')
     const {flags} = await this.parse(Load)
     if (flags.input === undefined && process.stdin.isTTY) {
-      throw new NerdError('requested load from stdin, but stdin is a terminal; use -i or redirect')
+      throw new NerdError('requested load from stdin, but stdin is empty')
     }
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const input = flags.input === undefined ? process.stdin : await openArchive(flags.input)

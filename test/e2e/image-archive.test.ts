@@ -22,7 +22,7 @@ import {importRootfs, loadImages, saveImages} from '../../src/image/archive/inde
 import type {LoadedImage} from '../../src/image/archive/index.ts'
 import {blobLabels, deleteImage, getImage, listImages, readBlob, resolveImageConfig} from '../../src/image/store.ts'
 import {until} from '../helpers/containers.ts'
-import {ctr, nerd, nerdEntry, uniqueNamespace} from '../helpers/e2e.ts'
+import {ctr, nerd, nerdEntry, nerdOnTerminal, uniqueNamespace} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, file, payloadLayer} from '../helpers/oci-image.ts'
 import type {BuiltArchive, LayerSpec} from '../helpers/oci-image.ts'
 
@@ -380,6 +380,10 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     assert.equal(pruned.code, 0, pruned.stderr)
     assert.equal(pruned.stdout, 'Total reclaimed space: 0B\n')
     await deleteImage(fresh, 'docker.io/nerd-e2e/same-id:v1', {sync: true})
+  })
+
+  it('load without -i on a terminal refuses in docker\'s words rather than wait for input', async () => {
+    assert.deepEqual(await nerdOnTerminal(['load']), {code: 1, screen: ['Error: requested load from stdin, but stdin is empty']})
   })
 
   it('refuses to save an image that does not exist', async () => {
