@@ -100,7 +100,7 @@ function cpuLimits(options: RunOptions, host: HostFacts): NonNullable<Resources[
     throw specError('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)')
   }
   if (quota > 0 && quota < 1000) throw specError('CPU cfs quota can not be less than 1ms (i.e. 1000)')
-  if (options.cpuShares !== undefined && options.cpuShares < 0) throw specError('shares: invalid argument')
+  if (options.cpuShares !== undefined && options.cpuShares < 0) throw specError(`invalid CPU shares (${options.cpuShares}): value must be a positive integer`)
   if (options.cpusetCpus !== undefined && options.cpusetCpus !== '' && !CPU_LIST.test(options.cpusetCpus)) {
     throw specError(`Invalid value ${options.cpusetCpus} for cpuset cpus`)
   }

@@ -488,6 +488,8 @@ describe('resources', () => {
     rejects(() => spec({nanoCpus: 1e9, cpuPeriod: 100000}), 'Conflicting options: Nano CPUs and CPU Period cannot both be set')
     rejects(() => spec({nanoCpus: 1e9, cpuQuota: 100000}), 'Conflicting options: Nano CPUs and CPU Quota cannot both be set')
     rejects(() => spec({nanoCpus: 8e9}), 'Range of CPUs is from 0.01 to 4.00, as there are only 4 CPUs available')
+    // docker 28's daemon's words (runconfig/hostconfig_unix.go, validateResources), not runc's of before.
+    rejects(() => spec({cpuShares: -5}), 'invalid CPU shares (-5): value must be a positive integer')
     rejects(() => spec({cpusetCpus: '2-4'}), 'Requested CPUs are not available - requested 2-4, available: 0-3')
     rejects(() => spec({cpusetMems: '1'}), 'Requested memory nodes are not available - requested 1, available: 0')
     assert.equal(spec({cpusetCpus: '1,3'}).linux.resources.cpu.cpus, '1,3')
