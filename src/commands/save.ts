@@ -34,8 +34,7 @@ export default class Save extends NerdCommand {
       await saveImages(client, argv as string[], process.stdout, options)
       return
     }
-    // As docker's: the file appears whole or not at all, and a failed save leaves an older one be;
-    // readable by its owner only (docker 28.1's 0600), as layers may hold secrets.
-    await this.stoppableBySignals((signal) => writeStreamAtomic(output, (stream) => saveImages(client, argv as string[], stream, {...options, signal}), 0o600))
+    // As docker's: the file appears whole or not at all, and a failed save leaves an older one be.
+    await this.stoppableBySignals((signal) => writeStreamAtomic(output, (stream) => saveImages(client, argv as string[], stream, {...options, signal})))
   }
 }
