@@ -427,6 +427,18 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['run', '--rm', '--gpus', 'all', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: could not select device driver "" with capabilities: [[gpu]]\n'})
   })
 
+  it('sizes are go-units\': one past int64 is refused at create in docker\'s daemon\'s words, as its CLI reads it negative; 9e18 is a size', async () => {
+    const containers = await nerdOk(['ps', '-aq'])
+    for (const [flag, refusal] of [['--memory', 'Minimum memory limit allowed is 6MB'], ['--shm-size', 'SHM size can not be less than 0']]) {
+      assert.deepEqual(await outcome(['run', '--rm', flag, '99999999999999999999999', IMG, 'true']), {code: 125, stdout: '', stderr: `Error: ${refusal}\n`})
+      assert.deepEqual(await outcome(['create', flag, '1e23', IMG, 'true']), {code: 1, stdout: '', stderr: `Error: ${refusal}\n`})
+    }
+    assert.equal(await nerdOk(['ps', '-aq']), containers)
+    await nerdOk(['create', '--name', 'huge-memory', '--memory', '9e18', '--memory-swap', '-1', IMG, 'true'])
+    assert.equal(await nerdOk(['inspect', '-f', '{{json .HostConfig.Memory}}', 'huge-memory']), '9000000000000000000\n')
+    await nerdOk(['rm', 'huge-memory'])
+  })
+
   it('rename trims the names and prefixes what refuses the new one, as docker\'s; rm takes a name between slashes, and neither takes an empty one', async () => {
     await nerdOk(['create', '--name', 'renamed-from', IMG, 'true'])
     assert.deepEqual(await outcome(['rename', ' renamed-from ', ' renamed-to ']), {code: 0, stdout: '', stderr: ''})
