@@ -27,10 +27,10 @@ export interface EachNameOptions {
   /** Report the failures after all the output, as docker's wait does, rather than in the names' order. */
   failuresLast?: boolean
   /**
-   * The words of docker's closing line naming the names that failed (`failed to start containers`:
-   * `Error: failed to start containers: a, b`), printed after each failure's own, for one name too.
+   * docker's closing line, given the names that failed (start's `failed to start containers: a, b`,
+   * rename's `failed to rename container named a`), printed after each failure's own, for one name too.
    */
-  failureSummary?: string
+  failureSummary?: (failed: string[]) => string
 }
 
 export interface ListOptions<Item> {
@@ -403,7 +403,7 @@ export abstract class NerdCommand extends Command {
     }
     for (const failure of deferred) process.stderr.write(failure)
     if (failed.length === 0) return
-    if (options.failureSummary !== undefined) process.stderr.write(`Error: ${options.failureSummary}: ${failed.join(', ')}\n`)
+    if (options.failureSummary !== undefined) process.stderr.write(`Error: ${options.failureSummary(failed)}\n`)
     this.exit(1)
   }
 

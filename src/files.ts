@@ -123,18 +123,20 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
 
 /**
  * Writes `path` with `write`, which ends the stream it is given, into a temporary file renamed over
- * `path` only when all of it was written: a failure or an interruption leaves what was there. With
- * `mode`, the file has exactly that mode (the umask aside); else the umask's narrowing of 0666.
+ * `path` only when all of it was written: a failure or an interruption leaves what was there. The
+ * file is its owner's only (0600, whatever the umask), as docker's save -o and export -o write
+ * theirs (cli/command/image/save.go, container/export.go: atomicwriter.New(output, 0o600)): an
+ * image's layers or a container's files may hold secrets.
  */
-export async function writeStreamAtomic(path: string, write: (output: Writable) => Promise<void>, mode?: number): Promise<void> {
+export async function writeStreamAtomic(path: string, write: (output: Writable) => Promise<void>): Promise<void> {
   const temporary = temporaryPath(path)
-  const output = createWriteStream(temporary, {flags: 'wx', ...(mode === undefined ? {} : {mode})})
+  const output = createWriteStream(temporary, {flags: 'wx', mode: 0o600})
   const done = finished(output)
   done.catch(() => undefined)
   try {
     await write(output)
     await done
-    if (mode !== undefined) await chmod(temporary, mode)
+    await chmod(temporary, 0o600)
     await rename(temporary, path)
   } catch (error) {
     // Closed first: a file still being opened would otherwise appear after its removal.

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {NerdError} from '../errors.ts'
 
 export default class Rm extends NerdCommand {
   static summary = 'Remove one or more containers'
@@ -21,20 +22,23 @@ export default class Rm extends NerdCommand {
     // A root filesystem a killed cp or export left mounted would keep a removed container's files on disk.
     const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig(), removeOrphanedRootfsMounts()])
     const options = {force: flags.force, volumes: flags.volumes}
-    await this.forEachName(argv as string[], async (reference) => {
+    await this.forEachName(argv as string[], async (name) => {
+      // As docker's CLI (cli/command/container/rm.go, runRm): the slashes around a name go, and what is left must be something.
+      const reference = name.replace(/^\/+|\/+$/g, '')
+      if (reference === '') throw new NerdError('container name cannot be empty')
       try {
         await removeContainer(scope, await loadContainer(scope, reference), options)
       } catch (error) {
         // What is left of a container, or one whose state file nerd cannot read, is removed all the same.
         if (!(error instanceof NoSuchContainerError || error instanceof InvalidFileError)) throw error
-        if (await removeContainerRemains(scope, reference, config.snapshotter, options)) return reference
+        if (await removeContainerRemains(scope, reference, config.snapshotter, options)) return name
         if (!(error instanceof NoSuchContainerError)) throw error
         // docker's rm -f reports what is not there but does not fail for it: clean-up scripts need no `|| true`.
         if (!flags.force) throw error
         process.stderr.write(`Error: ${new NoSuchContainerError(reference).message}\n`)
         return
       }
-      return reference
+      return name
     }, {parallel: true})
   }
 }

@@ -19,12 +19,14 @@ export default class Save extends NerdCommand {
 
   async run(): Promise<void> {
     const {saveImages} = await import('../image/archive/index.ts')
+    const {checkPlatformFlag} = await import('../image/platform.ts')
     const {argv, flags} = await this.parse(Save)
     if (flags.output === undefined && process.stdout.isTTY) {
       throw new NerdError('cowardly refusing to save to a terminal. Use the -o flag or redirect')
     }
     const invalid = flags.output === undefined ? undefined : invalidOutputPath(flags.output)
     if (invalid) throw new NerdError(`failed to save image: ${invalid}`)
+    if (flags.platform) checkPlatformFlag(flags.platform)
     const client = await this.containerd()
     const options = {...(flags.platform ? {platform: flags.platform} : {}), allPlatforms: flags['all-platforms']}
     const output = flags.output
@@ -32,8 +34,7 @@ export default class Save extends NerdCommand {
       await saveImages(client, argv as string[], process.stdout, options)
       return
     }
-    // As docker's: the file appears whole or not at all, and a failed save leaves an older one be;
-    // readable by its owner only (docker 28.1's 0600), as layers may hold secrets.
-    await this.stoppableBySignals((signal) => writeStreamAtomic(output, (stream) => saveImages(client, argv as string[], stream, {...options, signal}), 0o600))
+    // As docker's: the file appears whole or not at all, and a failed save leaves an older one be.
+    await this.stoppableBySignals((signal) => writeStreamAtomic(output, (stream) => saveImages(client, argv as string[], stream, {...options, signal})))
   }
 }

@@ -33,7 +33,7 @@ export default class Start extends NerdCommand {
           if (pid !== undefined) await this.announceStart(container, pid)
         }
         this.print(reference)
-      }, {failureSummary: 'failed to start containers'})
+      }, {failureSummary: (failed) => `failed to start containers: ${failed.join(', ')}`})
       return
     }
     if (references.length > 1) throw new NerdError('you cannot start and attach multiple containers at once')

@@ -10,6 +10,7 @@ import {isIP} from 'node:net'
 import {posix} from 'node:path'
 import {EXIT_NERD_FAILED, FlagValueError, NerdError, invalidFlagArgument} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
+import {parseBytes} from '../format/human.ts'
 import {openFailure} from '../files.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {goDurationError, parseGoDuration} from '../format/go-duration.ts'
@@ -25,9 +26,9 @@ import {parseLink} from './links.ts'
 import type {LinkRequest} from './links.ts'
 import {
   DEFAULT_SHM_SIZE,
+  defaultMemorySwap,
   networkNamespace,
   normalizeSignal,
-  parseBytes,
   parseCgroupnsMode,
   parseCpus,
   parseDevice,
@@ -1009,7 +1010,7 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
   const cgroupV2 = facts?.cgroupVersion === 2
   let memorySwap = options.memorySwap ?? 0
   if (memory > 0 && memorySwap !== -1 && facts?.swapLimit === false) memorySwap = -1
-  else if (memory > 0 && memorySwap === 0) memorySwap = memory * 2
+  else if (memory > 0 && memorySwap === 0) memorySwap = defaultMemorySwap(memory)
   const cgroupnsMode = options.cgroupns ?? (facts ? (facts.cgroupVersion === 2 ? 'private' : 'host') : '')
 
   const HostConfig: DockerHostConfig = {

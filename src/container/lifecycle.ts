@@ -1395,17 +1395,27 @@ async function exitSeenOut(scope: ContainerScope, container: LoadedContainer): P
 /** docker's rename: the new name is reserved first, so a conflict leaves the old one in place. */
 export async function renameContainer(scope: ContainerScope, loaded: LoadedContainer, newName: string): Promise<void> {
   const {validateName} = await import('./names.ts')
-  // `/name` is docker's spelling of `name`.
-  const name = validateName(newName)
+  // `/name` is docker's spelling of `name`, and the one its daemon names an invalid new name by.
+  let name: string
+  try {
+    name = validateName(newName.startsWith('/') ? newName : `/${newName}`)
+  } catch (error) {
+    throw newNameRefused(error)
+  }
   // Under the lifecycle lock: of two renames, the second renames what the first made; none writes a removed container's record.
   await withContainerLock(loaded, (container) => renameLocked(scope, container, name))
+}
+
+/** docker's daemon's words for a new name it cannot have, invalid or taken (daemon/rename.go, ContainerRename: what its reserveName refuses). */
+function newNameRefused(error: unknown): unknown {
+  return error instanceof NerdError ? new NerdError(`Error when allocating new name: ${error.message}`, {cause: error}) : error
 }
 
 async function renameLocked(scope: ContainerScope, container: LoadedContainer, newName: string): Promise<void> {
   const old = container.record.Name
   if (newName === old) throw new NerdError(`Renaming a container with the same name as its current name`)
   const namespace = namespaceOf(scope)
-  await reserveName(scope.dataRoot, namespace, newName, container.record.Id)
+  await reserveName(scope.dataRoot, namespace, newName, container.record.Id).catch((error: unknown) => Promise.reject(newNameRefused(error)))
   try {
     const renamed = {...container.record, Name: newName}
     // A log tag may name the container: the next start logs with the new one, as docker's.

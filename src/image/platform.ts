@@ -159,6 +159,18 @@ function decodeOsOption(text: string, specifier: string): string {
 }
 
 /**
+ * Refuses a `--platform` that save or load cannot take, as docker's CLI parses theirs itself and
+ * prefixes the refusal (cli/command/image/save.go RunSave, load.go runLoad: `invalid platform`).
+ */
+export function checkPlatformFlag(specifier: string): void {
+  try {
+    parsePlatform(specifier)
+  } catch (error) {
+    throw error instanceof NerdError ? new NerdError(`invalid platform: ${error.message}`, {cause: error}) : error
+  }
+}
+
+/**
  * Parses a `--platform` value as containerd's platforms.Parse does, with its messages:
  * `os[(version+feature…)][/arch[/variant]]`, `os` alone (the host's architecture) or `arch` alone
  * (the host's os). `linux/arm64/v8` and `arm64` are the same platform.

@@ -94,8 +94,10 @@ describe('diff and commit', () => {
     await nerdOk(['stop', '-t', '0', 'exported'])
     const file = `${testEnvironment.root}/exported.tar`
     await nerdOk(['container', 'export', '-o', file, 'exported'])
-    const {readFile} = await import('node:fs/promises')
+    const {readFile, stat} = await import('node:fs/promises')
     assert.equal((await pathsOf(await readFile(file))).get('hello'), 'hi\n')
+    // Its owner's only, as docker's (a container's files may hold secrets).
+    assert.equal((await stat(file)).mode & 0o777, 0o600)
     assert.deepEqual(await nerdOnTerminal(['export', 'exported']), {code: 1, screen: ['Error: cowardly refusing to save to a terminal. Use the -o flag or redirect']})
     // Output paths docker's CLI refuses before it exports anything, in its words.
     const refused = async (path: string) => {

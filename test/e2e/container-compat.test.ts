@@ -427,6 +427,32 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['run', '--rm', '--gpus', 'all', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: could not select device driver "" with capabilities: [[gpu]]\n'})
   })
 
+  it('sizes are go-units\': one past int64 is refused at create in docker\'s daemon\'s words, as its CLI reads it negative; 9e18 is a size', async () => {
+    const containers = await nerdOk(['ps', '-aq'])
+    for (const [flag, refusal] of [['--memory', 'Minimum memory limit allowed is 6MB'], ['--shm-size', 'SHM size can not be less than 0']]) {
+      assert.deepEqual(await outcome(['run', '--rm', flag, '99999999999999999999999', IMG, 'true']), {code: 125, stdout: '', stderr: `Error: ${refusal}\n`})
+      assert.deepEqual(await outcome(['create', flag, '1e23', IMG, 'true']), {code: 1, stdout: '', stderr: `Error: ${refusal}\n`})
+    }
+    assert.equal(await nerdOk(['ps', '-aq']), containers)
+    await nerdOk(['create', '--name', 'huge-memory', '--memory', '9e18', '--memory-swap', '-1', IMG, 'true'])
+    assert.equal(await nerdOk(['inspect', '-f', '{{json .HostConfig.Memory}}', 'huge-memory']), '9000000000000000000\n')
+    await nerdOk(['rm', 'huge-memory'])
+  })
+
+  it('rename trims the names and prefixes what refuses the new one, as docker\'s; rm takes a name between slashes, and neither takes an empty one', async () => {
+    await nerdOk(['create', '--name', 'renamed-from', IMG, 'true'])
+    assert.deepEqual(await outcome(['rename', ' renamed-from ', ' renamed-to ']), {code: 0, stdout: '', stderr: ''})
+    const refused = (reason: string) => ({code: 1, stdout: '', stderr: `Error: ${reason}\nError: failed to rename container named renamed-to\n`})
+    assert.deepEqual(await outcome(['rename', 'renamed-to', 'web']), refused(`Error when allocating new name: Conflict. The container name "/web" is already in use by container "${(await inspectContainer('web')).Id}". You have to remove (or rename) that container to be able to reuse that name.`))
+    assert.deepEqual(await outcome(['rename', 'renamed-to', 'a b']), refused('Error when allocating new name: Invalid container name (/a b), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed'))
+    assert.deepEqual(await outcome(['rename', 'renamed-to', 'renamed-to']), refused('Renaming a container with the same name as its current name'))
+    for (const names of [['renamed-to', ''], ['renamed-to', ' '], ['', 'x']]) {
+      assert.deepEqual(await outcome(['rename', ...names]), {code: 1, stdout: '', stderr: 'Error: Neither old nor new names may be empty\n'})
+    }
+    assert.deepEqual(await outcome(['rm', '', '/', '/renamed-to/']), {code: 1, stdout: '/renamed-to/\n', stderr: 'Error: container name cannot be empty\nError: container name cannot be empty\n'})
+    assert.equal((await nerd(['inspect', 'renamed-to'])).code, 1)
+  })
+
   it('--disable-content-trust is taken as docker\'s default; asking for content trust fails; --net-alias is --network-alias', async () => {
     assert.deepEqual(await outcome(['run', '--rm', '--disable-content-trust', IMG, 'echo', 'hi']), {code: 0, stdout: 'hi\n', stderr: ''})
     const refused = 'Error: nerd does not verify Docker Content Trust signatures: --disable-content-trust=false is not supported\n'

@@ -431,6 +431,15 @@ describe('image commands', () => {
     const missing = await nerd(['load', '-i', join(workDir, 'never.tar')])
     assert.equal(missing.code, 1)
     assert.equal(missing.stderr, `Error: open ${join(workDir, 'never.tar')}: no such file or directory\n`)
+    // A bad --platform is docker's CLI's to refuse, with its prefix; load's once the archive is open.
+    const badPlatform = async (args: string[]) => {
+      const result = await nerd([...args, '--platform', 'bogus'])
+      return [result.code, result.stderr]
+    }
+    const invalidPlatform = [1, 'Error: invalid platform: "bogus": unknown operating system or architecture: invalid argument\n']
+    assert.deepEqual(await badPlatform(['save', '-o', join(workDir, 'never.tar'), pulled]), invalidPlatform)
+    assert.deepEqual(await badPlatform(['load', '-i', archive]), invalidPlatform)
+    assert.deepEqual(await badPlatform(['load', '-i', join(workDir, 'never.tar')]), [1, missing.stderr])
     assert.equal((await ctr(['leases', 'ls', '-q'])).stdout, '')
   })
 

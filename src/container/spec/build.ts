@@ -119,6 +119,8 @@ export function buildSpec(input: SpecInput): BuiltSpec {
   if (mounts.rootfsPropagation) spec.linux.rootfsPropagation = mounts.rootfsPropagation
 
   Object.assign(spec.linux.resources, resourceLimits(options, host, warnings))
+  // docker's daemon's check after the resources' (daemon/daemon_unix.go, verifyPlatformContainerSettings): a --shm-size past int64 reads as negative (parseBytes).
+  if ((options.shmSize ?? 0) < 0) throw specError('SHM size can not be less than 0')
   applyDevices(spec, input)
 
   const sysctl = sysctls(options, network, ipc)

@@ -18,10 +18,11 @@ import type {
   VolumeMount,
 } from './types.ts'
 import {goParseBool} from '../../format/go-values.ts'
+import {parseBytes} from '../../format/human.ts'
 import {validateVolumeName} from '../../volume/model.ts'
 import {CONTAINER_MODE, joinedContainer} from '../model.ts'
 import {specError} from './errors.ts'
-import {formatTmpfsSize, parseBytes} from './units.ts'
+import {formatTmpfsSize} from './units.ts'
 
 const ULIMIT_NAMES = new Set([
   'core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime',
@@ -287,8 +288,10 @@ export function parseMount(value: string, cwd: string): UserMount {
         try {
           tmpfsSize = parseBytes(text)
         } catch {
-          throw specError(`invalid value for ${key}: ${text}`)
+          tmpfsSize = NaN
         }
+        // A size past int64 reads as negative (parseBytes): a mount no start could make.
+        if (!(tmpfsSize >= 0)) throw specError(`invalid value for ${key}: ${text}`)
         break
       case 'tmpfs-mode':
         if (!/^[0-7]+$/.test(text) || parseInt(text, 8) > 0xffffffff) throw specError(`invalid value for ${key}: ${text}`)

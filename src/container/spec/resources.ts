@@ -21,6 +21,16 @@ function listWithin(list: string, available: string): boolean {
 type Limits = Omit<Resources, 'devices'>
 
 /**
+ * The swap limit docker's daemon gives a memory limit set without one: as much again
+ * (daemon/daemon_unix.go, adaptContainerSettings), in its int64 arithmetic: a limit past half of
+ * int64 (`--memory 9e18`) wraps to a negative swap, which runc refuses at start as under docker,
+ * rather than a number no int64 of the spec can hold.
+ */
+export function defaultMemorySwap(memory: number): number {
+  return Number(BigInt.asIntN(64, BigInt(memory) * 2n))
+}
+
+/**
  * `update`: the values are an update's own (docker's verifyContainerSettings with update set), where a
  * swap limit without a memory limit keeps the container's memory limit.
  */
@@ -43,7 +53,7 @@ function memoryLimits(options: RunOptions, host: HostFacts, warnings: string[], 
   const memory = options.memory ?? 0
   const reservation = options.memoryReservation ?? 0
   // docker: swap defaults to as much again as the memory limit
-  let swap = options.memorySwap ?? (memory > 0 ? memory * 2 : 0)
+  let swap = options.memorySwap ?? (memory > 0 ? defaultMemorySwap(memory) : 0)
   if (memory !== 0 && memory < MIN_MEMORY) throw specError('Minimum memory limit allowed is 6MB')
   if (memory === 0 && swap > 0 && !update) throw specError('You should always set the Memory limit when using Memoryswap limit, see usage')
   if (memory > 0 && swap > 0 && swap < memory) throw specError('Minimum memoryswap limit should be larger than memory limit, see usage')
@@ -100,7 +110,7 @@ function cpuLimits(options: RunOptions, host: HostFacts): NonNullable<Resources[
     throw specError('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)')
   }
   if (quota > 0 && quota < 1000) throw specError('CPU cfs quota can not be less than 1ms (i.e. 1000)')
-  if (options.cpuShares !== undefined && options.cpuShares < 0) throw specError('shares: invalid argument')
+  if (options.cpuShares !== undefined && options.cpuShares < 0) throw specError(`invalid CPU shares (${options.cpuShares}): value must be a positive integer`)
   if (options.cpusetCpus !== undefined && options.cpusetCpus !== '' && !CPU_LIST.test(options.cpusetCpus)) {
     throw specError(`Invalid value ${options.cpusetCpus} for cpuset cpus`)
   }

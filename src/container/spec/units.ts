@@ -1,20 +1,9 @@
 /**
- * Docker's number formats for resource flags: binary sizes (`512m`, `1g`, `1.5GiB`, `100000`) and CPU
- * counts as rational numbers (`1.5`, `3/2`).
+ * Docker's number formats for resource flags: binary sizes (format/human.ts's parseBytes: `512m`,
+ * `1g`, `1.5GiB`, `100000`), `-1` for unlimited swap, and CPU counts as rational numbers (`1.5`, `3/2`).
  */
+import {parseBytes} from '../../format/human.ts'
 import {specError} from './errors.ts'
-
-const BINARY_UNITS: Record<string, number> = {k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50}
-
-const SIZE = /^(\d+(?:\.\d*)?|\.\d+) ?(?:([kmgtp])(?:i?b)?|b)?$/i
-
-/** Bytes in a docker size: a number, an optional space, an optional k/m/g/t/p unit (powers of 1024). */
-export function parseBytes(value: string): number {
-  const match = SIZE.exec(value)
-  if (!match) throw specError(`invalid size: '${value}'`)
-  const multiplier = match[2] ? BINARY_UNITS[match[2].toLowerCase()] : 1
-  return Math.trunc(Number(match[1]) * multiplier)
-}
 
 /** `--memory-swap`: a size, or -1 for unlimited swap. */
 export function parseSwapBytes(value: string): number {

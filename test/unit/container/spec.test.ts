@@ -474,6 +474,11 @@ describe('resources', () => {
     rejects(() => spec({memory: 2 ** 29, memoryReservation: 2 ** 30}), 'Minimum memory limit can not be less than memory reservation limit, see usage')
     rejects(() => spec({memoryReservation: 2 ** 20}), 'Minimum memory reservation allowed is 6MB')
     rejects(() => spec({memorySwappiness: 101}), 'Invalid value: 101, valid memory swappiness range is 0-100')
+    // A size past int64 (--memory 1e23, --shm-size 1e23) reads as math.MinInt64, as docker's CLI reads it: refused in its daemon's words.
+    rejects(() => spec({memory: -(2 ** 63)}), 'Minimum memory limit allowed is 6MB')
+    rejects(() => spec({shmSize: -(2 ** 63)}), 'SHM size can not be less than 0')
+    // docker's daemon doubles a limit past half of int64 into a negative swap (int64 arithmetic), which runc refuses at start.
+    assert.deepEqual(spec({memory: 9e18}).linux.resources.memory, {limit: 9e18, swap: -446744073709551616})
   })
 
   it('cpu: --cpus as a 100ms CFS quota, shares, quota/period, cpusets', () => {
@@ -488,6 +493,8 @@ describe('resources', () => {
     rejects(() => spec({nanoCpus: 1e9, cpuPeriod: 100000}), 'Conflicting options: Nano CPUs and CPU Period cannot both be set')
     rejects(() => spec({nanoCpus: 1e9, cpuQuota: 100000}), 'Conflicting options: Nano CPUs and CPU Quota cannot both be set')
     rejects(() => spec({nanoCpus: 8e9}), 'Range of CPUs is from 0.01 to 4.00, as there are only 4 CPUs available')
+    // docker 28's daemon's words (runconfig/hostconfig_unix.go, validateResources), not runc's of before.
+    rejects(() => spec({cpuShares: -5}), 'invalid CPU shares (-5): value must be a positive integer')
     rejects(() => spec({cpusetCpus: '2-4'}), 'Requested CPUs are not available - requested 2-4, available: 0-3')
     rejects(() => spec({cpusetMems: '1'}), 'Requested memory nodes are not available - requested 1, available: 0')
     assert.equal(spec({cpusetCpus: '1,3'}).linux.resources.cpu.cpus, '1,3')

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {readdir, readFile, writeFile} from 'node:fs/promises'
+import {readdir, readFile, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
@@ -10,10 +10,12 @@ import {suiteDirectory} from '../../helpers/temporary.ts'
 describe('writeStreamAtomic', () => {
   const scratch = suiteDirectory('nerd-write-stream-')
 
-  it('puts the whole file in place once written', async () => {
+  it('puts the whole file in place once written, readable by its owner only as docker\'s save -o and export -o', async () => {
     const path = join(scratch(), 'whole.tar')
+    await writeFile(path, 'older archive', {mode: 0o644})
     await writeStreamAtomic(path, (output) => pipeline(Readable.from([Buffer.from('one '), Buffer.from('two')]), output))
     assert.equal(await readFile(path, 'utf8'), 'one two')
+    assert.equal((await stat(path)).mode & 0o777, 0o600)
     assert.deepEqual(await readdir(scratch()), ['whole.tar'])
   })
 

@@ -156,9 +156,17 @@ describe('parseBytes', () => {
       ['32.3 mb', Math.trunc(32.3 * MiB)],
       ['0.3MB', Math.trunc(0.3 * MiB)],
       ['1e3k', 1000 * KiB],
+      ['10 KiB', 10 * KiB],
       ['0', 0],
+      // Go's ParseFloat takes an exponent: a size int64 holds is that size.
+      ['9e18', 9e18],
     ]
     for (const [text, expected] of cases) assert.equal(parseBytes(text), expected, text)
+  })
+
+  it('reads a size past int64 as math.MinInt64, as go-units on amd64, for docker\'s daemon to refuse as too small', () => {
+    for (const text of ['99999999999999999999999', '1e23', '9223372036854775808', '8192P', '1e308k']) assert.equal(parseBytes(text), -(2 ** 63), text)
+    assert.equal(parseBytes('9223372036854774784'), 9223372036854774784)
   })
 
   it("rejects what go-units rejects, with its messages", () => {
@@ -166,7 +174,9 @@ describe('parseBytes', () => {
       ['', "invalid size: ''"],
       ['hello', "invalid size: 'hello'"],
       ['-32', "invalid size: '-32'"],
-      [' 32 ', 'strconv.ParseFloat: parsing "": invalid syntax'],
+      [' 32 ', 'strconv.ParseFloat: parsing " 32": invalid syntax'],
+      ['1 2', 'strconv.ParseFloat: parsing "1 2": invalid syntax'],
+      ['1e400', 'strconv.ParseFloat: parsing "1e400": value out of range'],
       ['32m b', 'strconv.ParseFloat: parsing "32m": invalid syntax'],
       ['32bm', "invalid suffix: 'bm'"],
       ['1x', "invalid suffix: 'x'"],
