@@ -34,8 +34,7 @@ import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {markThisProcess} from './process-mark.ts'
 import {existsInLayers, rootfsLayers, statInLayers} from './rootfs-files.ts'
 import type {ContainerRecord, DockerConfig} from './model.ts'
-
-const MOUNT_POINTS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']
+import {ETC_FILE_PATHS} from './spec/index.ts'
 
 /** The diff ID of a layer without entries: a tar of its end marker only. */
 const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef'
@@ -51,7 +50,7 @@ function entryPath(entry: TarEntry): string {
  */
 async function isRuntimeMountPoint(entry: TarEntry, lower: string[]): Promise<boolean> {
   const path = entryPath(entry)
-  return entry.size === 0 && entry.type === 'File' && MOUNT_POINTS.includes(path) && !(await existsInLayers(lower, path))
+  return entry.size === 0 && entry.type === 'File' && Object.values(ETC_FILE_PATHS).includes(path) && !(await existsInLayers(lower, path))
 }
 
 export interface Change {

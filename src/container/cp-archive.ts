@@ -30,13 +30,15 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs'
-import {basename, dirname} from 'node:path'
+import {basename, dirname, resolve} from 'node:path'
 import {addAbortSignal, Readable} from 'node:stream'
 import type {HeaderData} from 'tar'
 import {NerdError} from '../errors.ts'
 import {readTar, TruncatedArchiveError} from '../image/archive/tar-reader.ts'
 import type {TarEntry} from '../image/archive/tar-reader.ts'
 import {tarEnd, tarPadding} from '../image/archive/tar-writer.ts'
+import {WHOLE_TREE} from './cp-mounts.ts'
+import type {TreeView} from './cp-mounts.ts'
 import {fdPath, inTreeTerms, LinkAboveError, lstatAt, openDirectoryAt, openRoot, pathParts, rootedPath, WalkError, walkInRoot, withEntry} from './cp-root.ts'
 import type {Located} from './cp-root.ts'
 
@@ -85,6 +87,28 @@ async function entryHeader(fields: HeaderData): Promise<Buffer> {
 
 /** Bytes read from a file at a time. */
 const READ_BYTES = 1024 * 1024
+/** Bytes read at a time from a file stat says is smaller than READ_BYTES. */
+const SMALL_READ_BYTES = 64 * 1024
+/** The most read of such a file: /proc's pagemap, say, says it is empty and never ends. */
+const SMALL_FILE_MAX = 16 * READ_BYTES
+
+/**
+ * The content of the open file `fd`, which stat says is small, read to its end (or SMALL_FILE_MAX)
+ * before its header is made, so that the header says what it holds: the files of /proc and /sys
+ * say 0 or 4096 bytes whatever they hold, and a small file may grow while it is read.
+ */
+function smallFileContent(fd: number): Buffer {
+  const chunks: Buffer[] = []
+  let read = 0
+  while (read < SMALL_FILE_MAX) {
+    const chunk = Buffer.allocUnsafe(SMALL_READ_BYTES)
+    const count = readSync(fd, chunk, 0, chunk.length, read)
+    if (count === 0) break
+    chunks.push(chunk.subarray(0, count))
+    read += count
+  }
+  return Buffer.concat(chunks)
+}
 
 /** The open file `fd`'s body, `size` bytes (what it read then, zero-filled if the file shrank meanwhile), and its padding. */
 function* fileBody(fd: number, size: number): Generator<Buffer> {
@@ -111,15 +135,24 @@ function vanished(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP'
 }
 
+/** How a tree is walked for an archive: the files archived so far by identity (to archive hard links as such), and how much of each path to hold. */
+interface TreeWalk {
+  seen: Map<string, string>
+  view: TreeView
+}
+
 /**
  * The entries of `name` in the directory `parent` (held open), named `archiveName` (a directory's
  * with `archiveName/` before its own), depth first as docker's walk goes; `archiveName` '' for a
- * directory's contents under their own names without an entry for the directory (export). A
+ * directory's contents under their own names without an entry for the directory (export). `path`
+ * is the entry's path in the tree, which its failures name and the walk's view is asked about. A
  * directory is read through a descriptor opened without following links, and a file's body from the
  * one its header was taken from. A file linked more than once is archived once, the later names as
- * hard links to the first (`seen`). What vanishes or changes kind meanwhile is left out.
+ * hard links to the first. What vanishes or changes kind meanwhile is left out.
  */
-async function* treeEntries(parent: number, name: string, archiveName: string, seen: Map<string, string>, top: boolean): AsyncGenerator<Buffer> {
+async function* treeEntries(parent: number, name: string, archiveName: string, path: readonly string[], walk: TreeWalk, top: boolean): AsyncGenerator<Buffer> {
+  const shown = walk.view(path)
+  if (shown === 'none') return
   let info = lstatAt(parent, name)
   if (!info) {
     if (top) throw Object.assign(new Error(`no such file or directory: ${name}`), {code: 'ENOENT'})
@@ -150,10 +183,11 @@ async function* treeEntries(parent: number, name: string, archiveName: string, s
         size: 0,
         mtime: new Date(Math.floor(info.mtimeMs / 1000) * 1000),
       }
+      let body: Iterable<Buffer> = []
       const identity = `${info.dev}:${info.ino}`
       const linked = type !== 'Directory' && info.nlink > 1
-      const first = linked ? seen.get(identity) : undefined
-      if (linked && first === undefined) seen.set(identity, archiveName)
+      const first = linked ? walk.seen.get(identity) : undefined
+      if (linked && first === undefined) walk.seen.set(identity, archiveName)
       if (first !== undefined) Object.assign(fields, {type: 'Link', linkpath: first})
       else if (type === 'SymbolicLink') {
         try {
@@ -162,24 +196,38 @@ async function* treeEntries(parent: number, name: string, archiveName: string, s
           if (top || !vanished(error) && (error as NodeJS.ErrnoException).code !== 'EINVAL') throw error
           return
         }
-      } else if (type === 'File') fields.size = info.size
-      else if (isNodeType(type)) Object.assign(fields, deviceNumbers(info.rdev))
+      } else if (type === 'File' && shown === 'all') {
+        const content = info.size < READ_BYTES ? smallFileContent(fd!) : undefined
+        fields.size = content?.length ?? info.size
+        body = content ? [content, tarPadding(content.length)] : fileBody(fd!, info.size)
+      } else if (isNodeType(type)) Object.assign(fields, deviceNumbers(info.rdev))
       yield await entryHeader(fields)
-      if (fields.type === 'File') yield* fileBody(fd!, info.size)
+      yield* body
     }
     if (type !== 'Directory') return
     // Names once each: a directory read while entries are renamed in it may list one twice.
     const children = [...new Set(readdirSync(fdPath(fd!)))].sort(byteOrder)
-    for (const child of children) yield* treeEntries(fd!, child, archiveName === '' ? child : `${archiveName}/${child}`, seen, false)
+    for (const child of children) yield* treeEntries(fd!, child, archiveName === '' ? child : `${archiveName}/${child}`, [...path, child], walk, false)
+  } catch (error) {
+    throw inTreeTerms(error, rootedPath(path))
   } finally {
     if (fd !== undefined) closeSync(fd)
   }
 }
 
-/** A tar stream of `name` in the directory `parent` (held open, and kept so until the stream ends) whose top entry is named `archiveName`. */
-export function packAt(parent: number, name: string, archiveName: string): Readable {
+/** Where a tree archived is: `path` in a tree whose paths `view` says how much of to archive. */
+export interface TreePlace {
+  path: readonly string[]
+  view: TreeView
+}
+
+/**
+ * A tar stream of `name` in the directory `parent` (held open, and kept so until the stream ends)
+ * whose top entry is named `archiveName`; `place` says where that is in its tree.
+ */
+export function packAt(parent: number, name: string, archiveName: string, place: TreePlace): Readable {
   async function* archive(): AsyncGenerator<Buffer> {
-    yield* treeEntries(parent, name, archiveName, new Map(), true)
+    yield* treeEntries(parent, name, archiveName, place.path, {seen: new Map(), view: place.view}, true)
     yield tarEnd()
   }
   return Readable.from(archive(), {objectMode: false})
@@ -194,7 +242,7 @@ export function packAs(source: string, name: string): Readable {
   async function* archive(): AsyncGenerator<Buffer> {
     const parent = openRoot(dirname(source))
     try {
-      yield* packAt(parent, basename(source) || '.', name)
+      yield* packAt(parent, basename(source) || '.', name, {path: pathParts(resolve(source)), view: WHOLE_TREE})
     } finally {
       closeSync(parent)
     }

@@ -188,10 +188,15 @@ export function openDirectoryInRoot(root: number, path: string | readonly string
   return {fd: parent, parts}
 }
 
-/** A failed call on a descriptor's path (`/proc/<nerd>/fd/…`) told in Go's words with the path `path` as the root sees it: `open /x: read-only file system`. */
+/**
+ * A failed call on a descriptor's path (`/proc/<nerd>/fd/…`), or on a descriptor (a read, a
+ * write), told in Go's words with the path `path` as the root sees it: `open /x: read-only file
+ * system`.
+ */
 export function inTreeTerms(error: unknown, path: string): unknown {
   const failure = error as NodeJS.ErrnoException
-  if (!(error instanceof Error) || typeof failure.syscall !== 'string' || !failure.message.includes(`/proc/${process.pid}/fd/`)) return error
-  const reason = /^[A-Z]+: ([^,]*)/.exec(failure.message)?.[1] ?? failure.message
+  if (!(error instanceof Error) || typeof failure.syscall !== 'string') return error
+  if (failure.path !== undefined && !failure.message.includes(`/proc/${process.pid}/fd/`)) return error
+  const reason = /^[A-Z0-9]+: ([^,]*)/.exec(failure.message)?.[1] ?? failure.message
   return new NerdError(`${failure.syscall} ${path}: ${reason}`, {cause: error})
 }

@@ -4,25 +4,31 @@
  * symbolic link given as the source (a path ending in `/` or `/.` follows it anyway). Paths inside
  * the container are resolved in its root, symbolic links included, so a link can never lead out of
  * it; volumes and bind mounts are seen as the container sees them (a running container through its
- * mount namespace, a stopped one through its root filesystem mounted with its mounts on a temporary
- * directory).
+ * mount namespace, without the filesystems the runtime mounts there, proc and sysfs among them, as
+ * docker's daemon sees it: cp-mounts.ts; a stopped one through its root filesystem mounted with its
+ * mounts on a temporary directory). A copy out is read whole before any of it lands.
  */
-import {closeSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
+import {closeSync, mkdirSync, renameSync} from 'node:fs'
 import type {Stats} from 'node:fs'
-import {lstat, readdir, readlink, realpath, stat} from 'node:fs/promises'
+import {lstat, readdir, readFile, readlink, realpath, rm, stat} from 'node:fs/promises'
 import {basename, dirname, join, normalize, posix, resolve} from 'node:path'
-import {Readable, Transform} from 'node:stream'
+import {pipeline as pipelineStreams, Readable, Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {NerdError} from '../errors.ts'
+import {fileFailure} from '../files.ts'
 import {decompress} from '../image/archive/compression.ts'
 import {extractInto, packAs, packAt} from './cp-archive.ts'
 import type {ExtractionTarget} from './cp-archive.ts'
-import {lstatAt, openRoot, pathParts, rootedPath, WalkError, walkInRoot} from './cp-root.ts'
+import {runningContainerView, WHOLE_TREE} from './cp-mounts.ts'
+import type {TreeView} from './cp-mounts.ts'
+import {fdPath, lstatAt, openDirectoryInRoot, openRoot, pathParts, rootedPath, WalkError, walkInRoot} from './cp-root.ts'
 import type {Located} from './cp-root.ts'
 import {containerView, publishContainerEvent, refuseDead} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
+import {ETC_FILE_PATHS} from './spec/index.ts'
 import {releaseContainerVolumes, withContainerVolumesMounted} from './volumes.ts'
 
 export interface CopyArguments {
@@ -88,20 +94,27 @@ export function inContainerTerms(error: unknown, root: string): unknown {
 }
 
 /**
- * Runs `action` with a host directory that is the container's root as the container sees it: its
- * running process's root, or else its snapshot mounted with its binds and volumes. What fails names
- * the container's paths, as docker's messages do.
+ * The container's mounts that docker's cp sees: its volumes and binds, not its tmpfs mounts (which
+ * docker leaves out of its view of a container, and which have no content once it is down).
  */
-export async function withContainerRoot<T>(scope: ContainerScope, container: LoadedContainer, action: (root: string) => Promise<T>): Promise<T> {
-  const inRoot = (root: string): Promise<T> =>
-    action(root).catch((error: unknown) => {
+function copiedMounts(record: ContainerRecord): MountPoint[] {
+  return record.Mounts.filter((point) => point.Type !== 'tmpfs')
+}
+
+/**
+ * Runs `action` with a host directory that is the container's root as the container sees it: its
+ * running process's root (`pid`: that process), or else its snapshot mounted with its binds and
+ * volumes. What fails names the container's paths, as docker's messages do.
+ */
+export async function withContainerRoot<T>(scope: ContainerScope, container: LoadedContainer, action: (root: string, pid?: number) => Promise<T>): Promise<T> {
+  const inRoot = (root: string, pid?: number): Promise<T> =>
+    action(root, pid).catch((error: unknown) => {
       throw inContainerTerms(error, root)
     })
   const view = await containerView(scope, container)
-  if (view.pid > 0) return inRoot(`/proc/${view.pid}/root`)
+  if (view.pid > 0) return inRoot(`/proc/${view.pid}/root`, view.pid)
   const mounts = await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)
-  // tmpfs mounts have no content once the container is down.
-  const binds = container.record.Mounts.filter((point) => point.Type !== 'tmpfs').map((point) => ({
+  const binds = copiedMounts(container.record).map((point) => ({
     source: point.Source,
     target: (root: string) => resolveInRoot(root, point.Destination, true),
   }))
@@ -114,6 +127,24 @@ export async function withContainerRoot<T>(scope: ContainerScope, container: Loa
   }
 }
 
+/**
+ * docker's view of the running container `record` (cp-mounts.ts), whose process `pid` has the root
+ * `root` (held open): the mount points of its volumes, binds and /etc files are resolved in it, as
+ * its mountinfo names them without links.
+ */
+async function runningContainerViewOf(root: number, pid: number, record: ContainerRecord): Promise<TreeView> {
+  const kept = [...copiedMounts(record).map((point) => point.Destination), ...Object.values(ETC_FILE_PATHS)].map((destination) => {
+    try {
+      const located = walkInRoot(root, destination, {followLast: true})
+      closeSync(located.parent)
+      return rootedPath(located.parts)
+    } catch {
+      return destination
+    }
+  })
+  // A process that ended meanwhile took its namespace's mounts with it: the root held has none.
+  return runningContainerView(await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => ''), kept)
+}
 
 export interface CopyOptions {
   /** `-a`: keep the owners the files have (else they belong to the user nerd runs as). */
@@ -201,7 +232,11 @@ function refuseReadOnly(record: Pick<ContainerRecord, 'Mounts' | 'HostConfig'>, 
   if (!mount && record.HostConfig.ReadonlyRootfs) throw new NerdError('container rootfs is marked read-only')
 }
 
-/** `stream` passed on as is, its bytes counted into `report` and told to `onProgress`. */
+/**
+ * `stream` passed on as is, its bytes counted into `report` and told to `onProgress`. A failure of
+ * `stream` fails the counted stream (a pipe would leave its reader waiting for good), and the end
+ * of the counted stream before all of it was read ends `stream`.
+ */
 function counted(stream: AsyncIterable<Uint8Array>, report: CopyReport, onProgress?: (bytes: number) => void): Readable {
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -210,7 +245,8 @@ function counted(stream: AsyncIterable<Uint8Array>, report: CopyReport, onProgre
       done(null, chunk)
     },
   })
-  return Readable.from(stream).pipe(counter)
+  pipelineStreams(Readable.from(stream), counter, () => undefined)
+  return counter
 }
 
 /** The size of the regular files at host path `path` (the file's own, or those in the directory's tree), as docker's CLI reports a copy in. */
@@ -238,12 +274,12 @@ export async function copyWithContainer(
   refuseDead(container, 'copy files of')
   const from = copy.direction === 'from-container'
   if (from && copy.hostPath !== '-') await validateOutputPath(copy.hostPath)
-  const report = await withContainerRoot(scope, container, async (rootPath) => {
+  const report = await withContainerRoot(scope, container, async (rootPath, pid) => {
     const root = openRoot(rootPath)
     try {
-      return from
-        ? await copyFromContainer(root, container.record, copy.containerPath, copy.hostPath, options, stdio.output)
-        : await copyToContainer(root, container.record, copy.hostPath, copy.containerPath, options, stdio.input)
+      if (!from) return await copyToContainer(root, container.record, copy.hostPath, copy.containerPath, options, stdio.input)
+      const view = pid === undefined ? WHOLE_TREE : await runningContainerViewOf(root, pid, container.record)
+      return await copyFromContainer({root, view}, container.record, copy.containerPath, copy.hostPath, options, stdio.output)
     } finally {
       closeSync(root)
     }
@@ -252,24 +288,65 @@ export async function copyWithContainer(
   return report
 }
 
-/** `cp CONTAINER:SRC DEST` (DEST `-`: a tar stream on `output`); `root`: the container's root, held open. */
-export async function copyFromContainer(root: number, record: ContainerRecord, containerPath: string, hostPath: string, options: CopyOptions, output: NodeJS.WritableStream): Promise<CopyReport> {
+/**
+ * Extracts `archive`, whose top entry is `name` (`.`: a directory's contents), into the host
+ * directory `directory` by way of a staging directory made in it, as a file is written whole or not
+ * at all: a copy that fails part way (a file the container does not let be read) leaves nothing at
+ * the destination. A new name goes into place with one rename; a copy onto what is there (into a
+ * directory that exists, a directory's contents) is extracted from the staged copy once it is whole.
+ */
+async function extractStaged(archive: Readable, directory: string, name: string, options: CopyOptions): Promise<void> {
+  const parts = pathParts(await realpath(directory))
+  const staging = [...parts, `.nerd-cp-${process.pid}-${randomBytes(6).toString('hex')}`]
+  const hostRoot = openRoot('/')
+  // The host is no container to resolve links in: a link under the destination is refused.
+  const target = (directory: string[]): ExtractionTarget => ({root: hostRoot, directory, refuseLinks: true})
+  const extraction = {keepOwners: options.archive, signal: options.signal}
+  try {
+    try {
+      mkdirSync(rootedPath(staging), 0o700)
+    } catch (error) {
+      throw fileFailure('mkdir', rootedPath([...parts, ...pathParts(name)]), error)
+    }
+    await extractInto(archive, target(staging), extraction)
+    const staged = openDirectoryInRoot(hostRoot, staging).fd
+    const destination = openDirectoryInRoot(hostRoot, parts).fd
+    try {
+      if (name !== '.' && !lstatAt(destination, name)) renameSync(fdPath(staged, name), fdPath(destination, name))
+      else await extractInto(packAt(staged, name, name, {path: [...staging, ...pathParts(name)], view: WHOLE_TREE}), target(parts), extraction)
+    } finally {
+      closeSync(destination)
+      closeSync(staged)
+    }
+  } finally {
+    closeSync(hostRoot)
+    await rm(rootedPath(staging), {recursive: true, force: true})
+  }
+}
+
+/**
+ * `cp CONTAINER:SRC DEST` (DEST `-`: a tar stream on `output`); `tree`: the container's root, held
+ * open, and how much of it the copy sees.
+ */
+export async function copyFromContainer(tree: {root: number; view: TreeView}, record: ContainerRecord, containerPath: string, hostPath: string, options: CopyOptions, output: NodeJS.WritableStream): Promise<CopyReport> {
   const missing = new NerdError(`Could not find the file ${containerPath} in container ${record.Name}`)
   let source: Located
   try {
-    source = walkInRoot(root, containerPath, {followLast: followsLast(containerPath, options.followLink)})
+    source = walkInRoot(tree.root, containerPath, {followLast: followsLast(containerPath, options.followLink)})
   } catch (error) {
     if (error instanceof WalkError) throw missing
     throw error
   }
   try {
     const info = lstatAt(source.parent, source.name)
-    if (!info) throw missing
+    const shown = tree.view(source.parts)
+    if (!info || shown === 'none') throw missing
     if (!info.isDirectory() && assertsDirectory(containerPath)) throw new NerdError(`not a directory: ${containerPath}`)
     const report: CopyReport = {contentSize: 0, transferred: 0, destination: hostPath === '-' ? '-' : absoluteHostPath(hostPath)}
+    const pack = (name: string): Readable => packAt(source.parent, source.name, name, {path: source.parts, view: tree.view})
     if (hostPath === '-') {
       // Not ending `output`: nerd's stdout stays open until nerd exits.
-      await pipeline(packAt(source.parent, source.name, copyName(containerPath)), output, {end: false, signal: options.signal})
+      await pipeline(pack(copyName(containerPath)), output, {end: false, signal: options.signal})
       return report
     }
     const existing = await stat(hostPath).catch((error: NodeJS.ErrnoException) => {
@@ -280,15 +357,9 @@ export async function copyFromContainer(root: number, record: ContainerRecord, c
     const into = landing(info.isDirectory(), kindOf(existing), hostPath) === 'into'
     const directory = into ? hostPath : dirname(hostPath)
     if (!into && !(await stat(directory)).isDirectory()) throw new NerdError('extraction point is not a directory')
-    const hostRoot = openRoot('/')
-    try {
-      // The host is no container to resolve links in: a link under the destination is refused.
-      const target: ExtractionTarget = {root: hostRoot, directory: pathParts(await realpath(directory)), refuseLinks: true}
-      await extractInto(counted(packAt(source.parent, source.name, into ? copyName(containerPath) : basename(hostPath)), report, options.onProgress), target, {keepOwners: options.archive, signal: options.signal})
-    } finally {
-      closeSync(hostRoot)
-    }
-    report.contentSize = info.isDirectory() ? report.transferred : info.size
+    const name = into ? copyName(containerPath) : basename(hostPath)
+    await extractStaged(counted(pack(name), report, options.onProgress), directory, name, options)
+    report.contentSize = info.isDirectory() ? report.transferred : shown === 'all' ? info.size : 0
     return report
   } finally {
     closeSync(source.parent)

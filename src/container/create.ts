@@ -23,7 +23,7 @@ import {hostFacts, statDevice} from './host-facts.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
-import {buildSpec, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
+import {buildSpec, ETC_FILE_PATHS, INIT_PATH, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
 import {removeAnonymousVolumes, resolveVolumes} from './volumes.ts'
 import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
 import {containerView, loadContainerOrDead, seeOutOrphanedContainer} from './lifecycle.ts'
@@ -463,7 +463,7 @@ function tmpfsPoints(hostConfig: DockerHostConfig): MountPoint[] {
 
 /** docker's Mounts list of the user's binds (nerd's own /etc files are not listed; volumes come with their names from volumes.ts). */
 function mountPoints(spec: Spec, volumePaths: Record<string, string>): MountPoint[] {
-  const own = new Set(['/etc/hosts', '/etc/resolv.conf', '/etc/hostname', '/sbin/docker-init', ...Object.keys(volumePaths)])
+  const own = new Set([...Object.values(ETC_FILE_PATHS), INIT_PATH, ...Object.keys(volumePaths)])
   const points: MountPoint[] = []
   for (const mount of spec.mounts ?? []) {
     if (own.has(mount.destination) || !mount.source || !mount.source.startsWith('/')) continue

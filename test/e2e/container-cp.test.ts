@@ -422,6 +422,51 @@ describe('cp', () => {
     }
   })
 
+  it('copies a running container\'s / as docker\'s daemon sees it: the runtime\'s proc, sysfs and /dev mounts as empty mount points, a volume in /dev whole', async () => {
+    const volume = join(work, 'dev-volume')
+    await mkdir(volume)
+    await writeFile(join(volume, 'kept.txt'), 'kept\n')
+    await nerdOk(['run', '-d', '--name', 'mounted', '-v', `${volume}:/dev/vol`, IMG, 'sleep', '120'])
+    const copy = join(work, 'root-copy')
+    await nerdOk(['cp', 'mounted:/', copy])
+    assert.deepEqual(await readdir(join(copy, 'proc')), [])
+    assert.deepEqual(await readdir(join(copy, 'sys')), [])
+    assert.deepEqual(await readdir(join(copy, 'dev')), ['vol'])
+    assert.equal(await readFile(join(copy, 'dev/vol/kept.txt'), 'utf8'), 'kept\n')
+    assert.match(await readFile(join(copy, 'etc/hosts'), 'utf8'), /localhost/)
+    assert.ok((await lstat(join(copy, 'bin/busybox'))).isFile())
+
+    await nerdOk(['cp', 'mounted:/proc', join(work, 'proc-copy')])
+    assert.deepEqual(await readdir(join(work, 'proc-copy')), [])
+    for (const path of ['/proc/1/status', '/sys/kernel', '/dev/null']) {
+      const inside = await nerd(['cp', `mounted:${path}`, join(work, 'inside')])
+      assert.deepEqual([inside.code, inside.stderr], [1, `Error: Could not find the file ${path} in container mounted\n`])
+    }
+  })
+
+  it('fails in one line when a file in the container cannot be read, leaving nothing at the destination; /sys\'s files come whole', async () => {
+    // Every sysfs bus has a write-only drivers_probe, which not even root can open for reading.
+    await nerdOk(['run', '-d', '--name', 'sysfs', '-v', '/sys/bus/cpu:/cpu:ro', IMG, 'sleep', '120'])
+    const destination = await mkdtemp(join(work, 'unreadable-'))
+    const unreadable = /^Error: open \/cpu\/\S+: permission denied\n$/
+    // The root's /bin comes first: the failure comes once it was written, in a place of its own.
+    const beside = await nerd(['cp', 'sysfs:/', join(destination, 'root')])
+    assert.equal(beside.code, 1, beside.stderr)
+    assert.match(beside.stderr, unreadable)
+    await mkdir(join(destination, 'into'))
+    const into = await nerd(['cp', 'sysfs:/', join(destination, 'into')])
+    assert.equal(into.code, 1, into.stderr)
+    assert.match(into.stderr, unreadable)
+    assert.deepEqual(await readdir(destination, {recursive: true}), ['into'])
+    const streamed = await nerd(['cp', 'sysfs:/cpu', '-'])
+    assert.equal(streamed.code, 1)
+    assert.match(streamed.stderr, unreadable)
+
+    // stat says 4096 bytes; the file holds what a read gives.
+    await nerdOk(['cp', 'sysfs:/cpu/drivers_autoprobe', join(destination, 'autoprobe')])
+    assert.equal(await readFile(join(destination, 'autoprobe'), 'utf8'), await readFile('/sys/bus/cpu/drivers_autoprobe', 'utf8'))
+  })
+
   it('shows docker\'s progress and summary on a terminal, and nothing with -q', async () => {
     await writeFile(join(work, 'six.txt'), 'hello\n')
     const into = await nerdOnTerminal(['cp', join(work, 'six.txt'), 'live:/tmp/six.txt'])

@@ -19,7 +19,7 @@ export {
   parseVolumeSpec,
   parseVolumesFrom,
 } from './flags.ts'
-export {DEFAULT_SHM_SIZE, INIT_PATH, volumesToResolve} from './mounts.ts'
+export {DEFAULT_SHM_SIZE, ETC_FILE_PATHS, INIT_PATH, volumesToResolve} from './mounts.ts'
 export {goArch} from './host.ts'
 export type * from './oci.ts'
 export {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'

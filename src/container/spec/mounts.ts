@@ -163,17 +163,16 @@ function rootPropagationFor(propagation: string, current: string | undefined): s
   return current
 }
 
+/** Where a container has the /etc files nerd binds over the image's. */
+export const ETC_FILE_PATHS: Readonly<Record<keyof EtcFiles, string>> = {resolvConf: '/etc/resolv.conf', hostname: '/etc/hostname', hosts: '/etc/hosts'}
+
 /**
  * The state directory's /etc/hosts, /etc/resolv.conf and /etc/hostname, bound over the image's;
  * read-only in a read-only rootfs, as docker's (a user's own mount there replaces them, see assembleMounts).
  */
 export function etcFileMounts(files: EtcFiles, readOnly: boolean): Mount[] {
   const options = readOnly ? ['rbind', 'ro', 'rprivate'] : ['rbind', 'rprivate']
-  return [
-    {destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options: [...options]},
-    {destination: '/etc/hostname', type: 'bind', source: files.hostname, options: [...options]},
-    {destination: '/etc/hosts', type: 'bind', source: files.hosts, options: [...options]},
-  ]
+  return (['resolvConf', 'hostname', 'hosts'] as const).map((file) => ({destination: ETC_FILE_PATHS[file], type: 'bind', source: files[file], options: [...options]}))
 }
 
 /** A host directory bound at /dev/shm (host IPC, a shareable or joined IPC namespace). */
