@@ -292,6 +292,29 @@ describe('plugins install, uninstall and refusal', () => {
     assert.deepEqual(await leftInstalled(), {dependencies: {}, modules: [], packs: []})
   })
 
+  it('an install of two versions of a plugin judges each as it is on disk, and names the version installed', async () => {
+    const name = 'nerd-plugin-twice'
+    const version = async (number: string, hookApi: string) => {
+      const directory = await writePlugin(`${name}-${number}`, {name, version: number, oclif: {}, nerd: {hookApi}})
+      await writeFile(join(directory, 'oclif.manifest.json'), JSON.stringify({version: number, commands: {}}))
+      return directory
+    }
+    const [first, second, refused] = [await version('1.0.0', '^1'), await version('1.2.0', '^1'), await version('1.1.0', '^2')]
+    try {
+      // The installer's oclif keeps what it read of the first: it judged the second by it, and named its version.
+      const upgraded = await nerd(['plugins', 'install', first, second], {env})
+      assert.equal(upgraded.code, 0, upgraded.stderr)
+      assert.deepEqual(upgraded.stderr.split('\n').map((line) => line.replace(/ file:\S+\.tgz/, '')), ['nerd: Installing plugin... installed v1.0.0', 'nerd: Installing plugin... installed v1.2.0', ''])
+      await nerdOk(['plugins', 'uninstall', name], {env})
+      const result = await nerd(['plugins', 'install', first, refused], {env})
+      assert.equal(result.code, 1, result.stderr)
+      assert.equal(result.stderr.split('\n').at(-2), `Error: plugin "${name}" targets nerd hook API 2.x; this nerd provides ${HOOK_API_VERSION}; it was not installed: the version installed before (1.0.0) is still installed`)
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), `${name} 1.0.0\n`)
+    } finally {
+      await nerd(['plugins', 'uninstall', name], {env})
+    }
+  })
+
   it('an install stopped by ctrl-c or SIGTERM ends its npm, puts the plugins back as they were, lets go of the lock, and nerd dies of the signal', async () => {
     const name = 'nerd-plugin-stopped'
     await nerdOk(['plugins', 'install', await writePlugin(name, {oclif: {}, nerd: {hookApi: '^1'}})], {env})
