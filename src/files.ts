@@ -354,6 +354,14 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
 }
 
 /**
+ * Lets go of the lock on `path` that this process holds (withFileLock) at once, for a holder about to
+ * die (of a signal) that cannot wait for its release.
+ */
+export function dropFileLock(path: string): void {
+  fs.rmSync(lockDirectory(path), {recursive: true, force: true})
+}
+
+/**
  * As withFileLock, but the wait ends without running `fn` (undefined) once `satisfied` says what
  * `fn` would do has been done meanwhile, by the holder it waited for.
  */

@@ -2,7 +2,7 @@
  * Facts about host processes from /proc, read synchronously and with nothing but node:fs: the
  * logger (which loads as little as it can) and the CLI share them.
  */
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {writeFile} from 'node:fs/promises'
 
 /** Linux's USER_HZ: /proc counts process start times in these steps. */
@@ -58,6 +58,23 @@ export function startedBeforeBoot(startedAt: string): boolean {
 export function parentPid(pid: number): number | undefined {
   const parent = statFields(pid)?.[1]
   return parent === undefined ? undefined : Number(parent)
+}
+
+/** The live processes descended from `pid`: its children, theirs, and so on. */
+export function descendantPids(pid: number): number[] {
+  const children = new Map<number, number[]>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || processEnded(Number(entry))) continue
+    const parent = parentPid(Number(entry))
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(entry)])
+  }
+  const found: number[] = []
+  for (let queue = [pid]; queue.length > 0; ) {
+    const next = children.get(queue.shift()!) ?? []
+    found.push(...next)
+    queue.push(...next)
+  }
+  return found
 }
 
 /** True when the process is gone or a zombie (exited, not yet reaped by its parent). */

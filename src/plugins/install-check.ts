@@ -39,13 +39,19 @@ export async function checkInstalledPlugins(this: Hook.Context, options: {config
   if (!arriving) return forgetInstalledPlugins(config.dataDir)
   let refusal: string | undefined
   try {
-    refusal = bundleConflict(config, arriving) ?? (await pluginRefusal(arriving))
+    // Its package.json and manifest as they are on disk: the installer's oclif keeps the JSON files
+    // it reads, and gives the first of two versions one command installs (`plugins install x@1 x@2`)
+    // for the second.
+    const pjson = readPackageJson(arriving.root)
+    refusal = bundleConflict(config, arriving) ?? (await pluginRefusal(arriving, pjson))
     if (refusal === undefined) {
       releasePluginLoadWarnings(true)
       printWarnings(await pluginWarnings(config, arriving))
       // A plugin named after this one (`plugins install a b`) that fails before its own record is
       // taken must not put back what was installed before this one.
       await forgetInstalledPlugins(config.dataDir)
+      // Ended here, as oclif would end it, but with the version installed (oclif's may be the one it read first).
+      installersOclif(config).ux.action.stop(`installed v${(pjson as {version?: unknown}).version}`)
       return
     }
   } catch (error) {
@@ -83,11 +89,15 @@ export function checkFailure(name: string, error: unknown): string {
 export function installedPackageProblem(name: string, root: string): string | undefined {
   let pjson: unknown
   try {
-    pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    pjson = readPackageJson(root)
   } catch (error) {
     return `plugin "${name}" cannot be loaded: ${describeThrown(error)}`
   }
   return oclifSectionProblem(name, pjson) ?? manifestProblem(name, root)
+}
+
+function readPackageJson(root: string): unknown {
+  return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 }
 
 /**
@@ -156,16 +166,17 @@ function isUsers(config: Interfaces.Config, plugin: Interfaces.Plugin): boolean 
 }
 
 /**
- * Why nerd cannot use `plugin`, or undefined when it can: its own settings, then those of the
- * plugins it carries as a bundle, which oclif loads with it (and nerd would otherwise refuse only
- * when their hooks fire, failing every pull and run from then on).
+ * Why nerd cannot use `plugin`, or undefined when it can: its own settings (in `pjson`, its
+ * package.json as oclif loaded it unless given), then those of the plugins it carries as a bundle,
+ * which oclif loads with it (and nerd would otherwise refuse only when their hooks fire, failing
+ * every pull and run from then on).
  */
-export async function pluginRefusal(plugin: Interfaces.Plugin): Promise<string | undefined> {
-  const declared = readNerdSettings(plugin.name, plugin.pjson).hookApi
+export async function pluginRefusal(plugin: Interfaces.Plugin, pjson: unknown = plugin.pjson): Promise<string | undefined> {
+  const declared = readNerdSettings(plugin.name, pjson as Interfaces.PJSON).hookApi
   const refusal = declared === undefined ? undefined : hookApiIncompatibility(plugin.name, declared)
   if (refusal) return refusal
   // What oclif loads without a word (a hook given as a number) nerd cannot use either.
-  const malformed = oclifSectionProblem(plugin.name, plugin.pjson) ?? manifestProblem(plugin.name, plugin.root) ?? pluginDefaultsProblem(plugin)
+  const malformed = oclifSectionProblem(plugin.name, pjson) ?? manifestProblem(plugin.name, plugin.root) ?? pluginDefaultsProblem(plugin.name, pjson)
   if (malformed) return malformed
   const {carried, missing} = await bundledPlugins(plugin)
   if (missing.length > 0) return `bundle "${plugin.name}" does not carry ${missing.join(', ')} (run npm install in it before npm pack)`
@@ -177,12 +188,12 @@ export async function pluginRefusal(plugin: Interfaces.Plugin): Promise<string |
 }
 
 /** What nerd.toml would refuse in the plugin's `nerd.defaults`, read as every command reads them. */
-function pluginDefaultsProblem(plugin: Interfaces.Plugin): string | undefined {
-  const block: unknown = plugin.pjson.nerd
+function pluginDefaultsProblem(name: string, pjson: unknown): string | undefined {
+  const block: unknown = isObject(pjson) ? pjson.nerd : undefined
   const defaults = typeof block === 'object' && block !== null ? (block as {defaults?: unknown}).defaults : undefined
   if (defaults === undefined) return undefined
   try {
-    pluginDefaultSettings(plugin.name, defaults)
+    pluginDefaultSettings(name, defaults)
     return undefined
   } catch (error) {
     if (error instanceof NerdError) return error.message

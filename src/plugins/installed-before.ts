@@ -8,9 +8,13 @@
  * writes none of the installed files in place, so the links keep the earlier files, and recording
  * costs no copy of every plugin on every install. A plugin npm left as it was keeps the same files,
  * which is how pluginsReplaced tells the plugins an install or update changed.
+ *
+ * Every change of the plugins takes a record when it takes the plugins' lock (changes-lock.ts), and
+ * drops it when it is done: a record there is one of a change killed before it was done, which put
+ * back what it recorded neither. The next change puts it back, once it holds the lock.
  */
 import {execFile} from 'node:child_process'
-import {existsSync} from 'node:fs'
+import {copyFileSync, existsSync, renameSync, rmSync} from 'node:fs'
 import {copyFile, mkdir, readFile, rename, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -36,14 +40,23 @@ export async function recordInstalledPlugins(this: Hook.Context, options: {confi
   }
 }
 
+/**
+ * Records the plugins installed now. Written aside and renamed into place: a record half written
+ * (its command killed meanwhile) is never one to put back.
+ */
 export async function recordPlugins(dataDir: string): Promise<void> {
   const record = recordDir(dataDir)
-  await rm(record, {recursive: true, force: true})
-  await mkdir(record, {recursive: true})
+  const writing = `${record}.new`
+  await rm(writing, {recursive: true, force: true})
+  await mkdir(writing, {recursive: true})
   for (const file of MANIFESTS) {
-    if (existsSync(join(dataDir, file))) await copyFile(join(dataDir, file), join(record, file))
+    if (existsSync(join(dataDir, file))) await copyFile(join(dataDir, file), join(writing, file))
   }
-  if (existsSync(join(dataDir, 'node_modules'))) await promisify(execFile)('cp', ['-al', join(dataDir, 'node_modules'), join(record, 'node_modules')])
+  // Always there in a record: restoreInstalledPlugins takes its absence for one moved back already.
+  if (existsSync(join(dataDir, 'node_modules'))) await promisify(execFile)('cp', ['-al', join(dataDir, 'node_modules'), join(writing, 'node_modules')])
+  else await mkdir(join(writing, 'node_modules'))
+  await rm(record, {recursive: true, force: true})
+  await rename(writing, record)
 }
 
 /**
@@ -99,22 +112,27 @@ export async function pluginsReplaced(dataDir: string): Promise<string[]> {
   return replaced
 }
 
-/** Puts back the plugins recorded before the install under way: false when nothing was recorded. */
-export async function restoreInstalledPlugins(dataDir: string): Promise<boolean> {
+/**
+ * Puts back the plugins recorded before the change under way: false when nothing was recorded.
+ * Synchronous, for a command stopped by a signal (changes-lock.ts), whose installer must not go on
+ * meanwhile; and so that, cut short itself (SIGKILL), it is done again by the next change from what
+ * is left of the record: the manifests are copied, and node_modules moved back last.
+ */
+export function restoreInstalledPlugins(dataDir: string): boolean {
   const record = recordDir(dataDir)
   if (!existsSync(record)) return false
   for (const file of MANIFESTS) {
-    if (existsSync(join(record, file))) await rename(join(record, file), join(dataDir, file))
-    else await rm(join(dataDir, file), {force: true})
+    if (existsSync(join(record, file))) copyFileSync(join(record, file), join(dataDir, file))
+    else rmSync(join(dataDir, file), {force: true})
   }
-  await rm(join(dataDir, 'node_modules'), {recursive: true, force: true})
   if (existsSync(join(record, 'node_modules'))) {
-    await rename(join(record, 'node_modules'), join(dataDir, 'node_modules'))
-    // npm's record of the tree, which it rewrites in place (so the link holds the new tree): without
-    // it npm reads the tree from node_modules itself.
-    await rm(join(dataDir, 'node_modules', '.package-lock.json'), {force: true})
+    rmSync(join(dataDir, 'node_modules'), {recursive: true, force: true})
+    renameSync(join(record, 'node_modules'), join(dataDir, 'node_modules'))
   }
-  await forgetInstalledPlugins(dataDir)
+  // npm's record of the tree, which it rewrites in place (so the link holds the new tree): without
+  // it npm reads the tree from node_modules itself.
+  rmSync(join(dataDir, 'node_modules', '.package-lock.json'), {force: true})
+  rmSync(record, {recursive: true, force: true})
   return true
 }
 

@@ -131,9 +131,6 @@ export async function installArgv(argv: readonly string[]): Promise<string[]> {
  */
 export async function undoingFailedInstall(install: () => Promise<void>): Promise<void> {
   const dataDir = pluginDataDir(process.env)
-  // A record here is one an install or update left when it was killed, and no longer holds what is
-  // installed: under the plugins' lock no other change of them is under way.
-  await forgetInstalledPlugins(dataDir)
   try {
     await install()
   } catch (error) {
@@ -145,7 +142,7 @@ export async function undoingFailedInstall(install: () => Promise<void>): Promis
     // Gone when oclif uninstalled it, as it does an upgrade from the registry it fails on: its error
     // is all there is to go by then.
     const reason = refused?.message ?? (existsSync(root) ? installedPackageProblem(name, root) : undefined) ?? installerFailure(name, error)
-    if (!(await restoreInstalledPlugins(dataDir))) throw error
+    if (!restoreInstalledPlugins(dataDir)) throw error
     throw new NerdError(`${reason}; it was not installed${earlier === undefined ? '' : `: ${earlierStays(earlier)}`}`, {cause: error})
   } finally {
     await forgetInstalledPlugins(dataDir)

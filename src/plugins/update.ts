@@ -77,7 +77,7 @@ async function updatePlugin(config: Interfaces.Config, entry: InstalledEntry, op
   }
   const refused = await installedVersion(config.dataDir, entry.name)
   const earlier = await versionInstalledBefore(config.dataDir, entry.name)
-  await restoreInstalledPlugins(config.dataDir)
+  restoreInstalledPlugins(config.dataDir)
   outcome.failures.push(`cannot update plugin "${entry.name}"${refused === undefined ? '' : ` to ${refused}`}: ${judgement.refusal}; ${earlierStays(earlier)}`)
 }
 

@@ -4,9 +4,9 @@
  * the refusal of a plugin written for another hook API major.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -16,7 +16,7 @@ import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {nerdOk, until} from '../helpers/containers.ts'
-import {fileDataRoot, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
+import {fileDataRoot, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 import {withFileLock} from '../../src/files.ts'
 import {HOOK_API_VERSION} from '../../src/hooks/version.ts'
 
@@ -268,20 +268,85 @@ describe('plugins install, uninstall and refusal', () => {
     }
   })
 
-  it('an install that fails puts back nothing of what a killed install recorded', async () => {
+  it('a change of the plugins killed before it was done is undone by the next change, once that one holds the lock', async () => {
     const data = join(home, 'data', 'nerd')
+    const installed = join(data, 'node_modules', 'nerd-plugin-hookfixture')
     await nerdOk(['plugins', 'install', fixture], {env})
-    // What an install killed during its npm run leaves: its record of the plugins installed then (installed-before.ts).
+    // What an upgrade killed during its npm run leaves: its record of the plugins installed then
+    // (installed-before.ts), and npm's new version in node_modules (npm moves the earlier one
+    // aside, and writes the new one into a new directory) that package.json and the lock do not name.
     const record = join(data, '.installed-before')
     await mkdir(record)
     for (const file of ['package.json', 'package-lock.json']) await writeFile(join(record, file), await readFile(join(data, file)))
     await run('cp', ['-al', join(data, 'node_modules'), join(record, 'node_modules')])
-    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
-    // oclif refuses the name before it records the plugins installed.
+    await rename(installed, join(data, 'node_modules', '.nerd-plugin-hookfixture-moved'))
+    await mkdir(installed)
+    await writeFile(join(installed, 'package.json'), JSON.stringify({name: 'nerd-plugin-hookfixture', version: '9.9.9', oclif: {}, nerd: {hookApi: '^9'}}))
+    // A change that fails at once (oclif refuses the name) still puts the plugins back first. (What
+    // oclif says of the version it finds when nerd starts is not this test's.)
     const failed = await nerd(['plugins', 'install', 'not a name'], {env})
-    assert.deepEqual([failed.code, failed.stderr], [1, 'Error: Invalid npm package name.\n'])
-    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
+    assert.deepEqual([failed.code, failed.stderr.split('\n').at(-2)], [1, 'Error: Invalid npm package name.'])
+    assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), 'nerd-plugin-hookfixture 1.0.0\n')
+    assert.deepEqual((await readdir(data)).filter((entry) => entry.startsWith('.')), [])
+    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
     assert.deepEqual(await leftInstalled(), {dependencies: {}, modules: [], packs: []})
+  })
+
+  it('an install of two versions of a plugin judges each as it is on disk, and names the version installed', async () => {
+    const name = 'nerd-plugin-twice'
+    const version = async (number: string, hookApi: string) => {
+      const directory = await writePlugin(`${name}-${number}`, {name, version: number, oclif: {}, nerd: {hookApi}})
+      await writeFile(join(directory, 'oclif.manifest.json'), JSON.stringify({version: number, commands: {}}))
+      return directory
+    }
+    const [first, second, refused] = [await version('1.0.0', '^1'), await version('1.2.0', '^1'), await version('1.1.0', '^2')]
+    try {
+      // The installer's oclif keeps what it read of the first: it judged the second by it, and named its version.
+      const upgraded = await nerd(['plugins', 'install', first, second], {env})
+      assert.equal(upgraded.code, 0, upgraded.stderr)
+      assert.deepEqual(upgraded.stderr.split('\n').map((line) => line.replace(/ file:\S+\.tgz/, '')), ['nerd: Installing plugin... installed v1.0.0', 'nerd: Installing plugin... installed v1.2.0', ''])
+      await nerdOk(['plugins', 'uninstall', name], {env})
+      const result = await nerd(['plugins', 'install', first, refused], {env})
+      assert.equal(result.code, 1, result.stderr)
+      assert.equal(result.stderr.split('\n').at(-2), `Error: plugin "${name}" targets nerd hook API 2.x; this nerd provides ${HOOK_API_VERSION}; it was not installed: the version installed before (1.0.0) is still installed`)
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), `${name} 1.0.0\n`)
+    } finally {
+      await nerd(['plugins', 'uninstall', name], {env})
+    }
+  })
+
+  it('an install stopped by ctrl-c or SIGTERM ends its npm, puts the plugins back as they were, lets go of the lock, and nerd dies of the signal', async () => {
+    const name = 'nerd-plugin-stopped'
+    await nerdOk(['plugins', 'install', await writePlugin(name, {oclif: {}, nerd: {hookApi: '^1'}})], {env})
+    const before = await leftInstalled()
+    const started = join(home, 'postinstall-started')
+    // A script of the version installed that outlasts the signal: npm runs it, under nerd.
+    const slow = await writePlugin(name, {version: '1.1.0', oclif: {}, nerd: {hookApi: '^1'}, scripts: {postinstall: `touch ${started}; sleep 30; echo done`}})
+    const scripts = () => readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && (() => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(started)
+      } catch {
+        return false
+      }
+    })())
+    try {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        await rm(started, {force: true})
+        const child = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'plugins', 'install', slow], {env: {...process.env, NODE_TEST_CONTEXT: undefined, ...env}, stdio: 'ignore'})
+        const ended = new Promise<NodeJS.Signals | number | null>((resolvePromise) => child.on('exit', (code, by) => resolvePromise(by ?? code)))
+        await until('npm to run the plugin\'s postinstall script', async () => (existsSync(started) ? true : undefined))
+        // To nerd alone, not its process group: nerd, not the signal, ends npm.
+        child.kill(signal)
+        assert.equal(await ended, signal)
+        assert.deepEqual(scripts(), [], signal)
+        assert.deepEqual({...(await leftInstalled()), packs: []}, {...before, packs: []}, signal)
+        assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), `${name} 1.0.0\n`, signal)
+        assert.deepEqual((await readdir(join(home, 'data', 'nerd'))).filter((entry) => entry.startsWith('.') || entry.endsWith('.lock')), [], signal)
+      }
+    } finally {
+      for (const pid of scripts()) process.kill(Number(pid), 'SIGKILL')
+      await nerd(['plugins', 'uninstall', name], {env})
+    }
   })
 
   it('refuses a bundle that carries a plugin built for another hook API major, naming it, and keeps nothing of it', async () => {
