@@ -77,6 +77,14 @@ export class PluginRefused extends Error {
   }
 }
 
+/** npm's failure at installing a plugin (oclif's installer ran it): npm's reason, in one line. */
+export class NpmFailed extends Error {
+  constructor(reason: string, options?: ErrorOptions) {
+    super(reason, options)
+    this.name = 'NpmFailed'
+  }
+}
+
 /** The line for a check of plugin `name` that failed in a way nerd did not foresee. */
 export function checkFailure(name: string, error: unknown): string {
   return `cannot check plugin "${name}": ${describeThrown(error)}`
@@ -140,12 +148,13 @@ export async function updatedPluginJudgement(config: Interfaces.Config, name: st
 
 /**
  * The @oclif/core that @oclif/plugin-plugins runs with: its Plugin class, which its installer loads
- * what it installed with, and its ux, whose action line the installer started. Not the copy of nerd's
- * bundle: that one read the installed plugins' package.json and manifests when nerd started, and
- * gives what it read again for the same file (oclif keeps the JSON files it reads), so it would
- * show an updated plugin as it was before; and a spinner is stopped by the copy that started it.
+ * what it installed with, and its ux, whose action line the installer started and which prints
+ * npm's output. Not the copy of nerd's bundle: that one read the installed plugins' package.json
+ * and manifests when nerd started, and gives what it read again for the same file (oclif keeps the
+ * JSON files it reads), so it would show an updated plugin as it was before; and a spinner is
+ * stopped by the copy that started it.
  */
-function installersOclif(config: Interfaces.Config): {Plugin: typeof OclifPlugin; ux: typeof ux} {
+export function installersOclif(config: Interfaces.Config): {Plugin: typeof OclifPlugin; ux: typeof ux} {
   const installer = config.plugins.get('@oclif/plugin-plugins')
   if (!installer) throw new Error('@oclif/plugin-plugins is missing')
   return createRequire(join(installer.root, 'package.json'))('@oclif/core') as {Plugin: typeof OclifPlugin; ux: typeof ux}

@@ -29,9 +29,13 @@ function recordDir(dataDir: string): string {
 /** The plugins oclif had loaded when the install under way began: the one it adds is the plugin it installed. */
 let loadedBefore: ReadonlySet<Interfaces.Plugin> = new Set()
 
+/** The npm name the install under way was given (`name@tag`), none for a URL (a tarball's, git's). */
+let namedForInstall: string | undefined
+
 /** oclif's `plugins:preinstall` hook for nerd. */
-export async function recordInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config}): Promise<void> {
+export async function recordInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config; plugin?: {type?: string; name?: string}}): Promise<void> {
   loadedBefore = new Set(options.config.getPluginsList())
+  namedForInstall = options.plugin?.type === 'npm' ? options.plugin.name : undefined
   try {
     await recordPlugins(options.config.dataDir)
   } catch (error) {
@@ -66,6 +70,14 @@ export async function recordPlugins(dataDir: string): Promise<void> {
  */
 export function pluginInstalled(config: Interfaces.Config): Interfaces.Plugin | undefined {
   return config.getPluginsList().find((plugin) => !loadedBefore.has(plugin))
+}
+
+/**
+ * The plugin the install under way was given by its npm name, if it was: what names it when npm
+ * fails, which leaves nothing installed to tell it by.
+ */
+export function pluginNamedForInstall(): string | undefined {
+  return namedForInstall
 }
 
 /** The version of the plugin `name` installed before the install (or update) under way, if it was installed. */

@@ -1,5 +1,6 @@
-/** What `nerd plugins ls` shows of the plugins oclif has loaded: a row each, a bundle's own after it. */
+/** What `nerd plugins ls` shows of the plugins oclif has loaded: a row each. */
 import type {Interfaces} from '@oclif/core'
+import {compareStrings} from '../format/go-values.ts'
 import {readNerdSettings} from '../hooks/discovery.ts'
 
 export interface PluginRow {
@@ -13,9 +14,13 @@ export interface PluginRow {
   HookApi: string
 }
 
-/** The user's plugins (installed, linked, and those their bundles bring); nerd's own too with `core`. */
+/**
+ * The user's plugins (installed, linked, and those their bundles bring); nerd's own too with `core`.
+ * By name, as docker lists its plugins (oclif's order changes from one run to the next), a bundle's
+ * own after it.
+ */
 export function pluginRows(plugins: readonly Interfaces.Plugin[], options: {core: boolean}): PluginRow[] {
-  return plugins
+  const rows = plugins
     .filter((plugin) => options.core || plugin.type !== 'core')
     .map((plugin) => ({
       Name: plugin.name,
@@ -25,4 +30,8 @@ export function pluginRows(plugins: readonly Interfaces.Plugin[], options: {core
       Bundle: plugin.parent && plugin.parent.type !== 'core' ? plugin.parent.name : '',
       HookApi: readNerdSettings(plugin.name, plugin.pjson).hookApi ?? '',
     }))
+    .sort((a, b) => compareStrings(a.Name, b.Name))
+  const listed = new Set(rows.map((row) => row.Name))
+  const carried = (row: PluginRow) => row.Bundle !== '' && listed.has(row.Bundle)
+  return rows.filter((row) => !carried(row)).flatMap((row) => [row, ...rows.filter((each) => carried(each) && each.Bundle === row.Name)])
 }

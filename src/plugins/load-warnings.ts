@@ -3,7 +3,8 @@
  * import) with process.emitWarning: an object dump of dozens of lines, on every command, for as
  * long as the plugin stays. nerd makes that one line naming the plugin, and keeps a command
  * module's failure for when that command is run (commandLoadFailure): the other commands do not
- * need it.
+ * need it. Its warning of a manifest of another version than the package's is install's and link's
+ * to give, once.
  */
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -67,11 +68,15 @@ export function commandLoadFailureUnder(topic: string): (CommandLoadFailure & {i
 }
 
 /**
- * The line to print for one of oclif's plugin warnings ('' when it is kept for later), undefined
+ * The line to print for one of oclif's plugin warnings ('' when nothing is printed now), undefined
  * for other warnings. oclif passes the error either alone or after its name, its `detail` naming
  * the plugin and the task.
  */
 function pluginLoadWarning(warning: unknown, second: unknown): string | undefined {
+  // A manifest of another version than its package's, which oclif ignores (it scans the commands
+  // instead) and warns of in three lines on every command: install and link say so in a line of
+  // nerd's (pluginWarnings), and the plugin works.
+  if (typeof warning === 'string' && /^Mismatched version in .+ plugin manifest\./.test(warning)) return ''
   const error = warning instanceof Error ? warning : second instanceof Error ? second : undefined
   const detail = (error as {detail?: unknown} | undefined)?.detail
   if (!error || typeof detail !== 'string') return undefined

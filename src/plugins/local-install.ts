@@ -15,8 +15,8 @@ import {basename, dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
-import {earlierStays, installedPackageProblem, installerFailure, PluginRefused} from './install-check.ts'
-import {forgetInstalledPlugins, pluginsAdded, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
+import {earlierStays, installedPackageProblem, installerFailure, NpmFailed, PluginRefused} from './install-check.ts'
+import {forgetInstalledPlugins, pluginNamedForInstall, pluginsAdded, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 
 function packsDir(): string {
   return join(pluginDataDir(process.env), 'packs')
@@ -127,7 +127,7 @@ export async function installArgv(argv: readonly string[]): Promise<string[]> {
  * replaced one installed before gives way to that one again (oclif would leave the new one, or
  * remove both); and a plugin nerd's check refused (plugins:postinstall) goes. The error is one
  * line naming the plugin: the refusal, or what is wrong in its package.json, its `oclif` section or
- * its manifest if nerd can tell.
+ * its manifest if nerd can tell, or npm's reason when npm failed (npmFailure).
  */
 export async function undoingFailedInstall(install: () => Promise<void>): Promise<void> {
   const dataDir = pluginDataDir(process.env)
@@ -136,6 +136,7 @@ export async function undoingFailedInstall(install: () => Promise<void>): Promis
   } catch (error) {
     const refused = error instanceof PluginRefused ? error : undefined
     const [name] = refused ? [refused.plugin] : [...(await pluginsAdded(dataDir)), ...(await pluginsReplaced(dataDir))]
+    if (error instanceof NpmFailed) throw await npmFailure(dataDir, name ?? pluginNamedForInstall(), error)
     if (name === undefined) throw error
     const earlier = await versionInstalledBefore(dataDir, name)
     const root = join(dataDir, 'node_modules', name)
@@ -147,6 +148,19 @@ export async function undoingFailedInstall(install: () => Promise<void>): Promis
   } finally {
     await forgetInstalledPlugins(dataDir)
   }
+}
+
+/**
+ * The error of an install whose npm failed, of the plugin `name` if it can be told (npm installed
+ * nothing to tell it by, from a tarball or git): npm's reason, and whether the version installed
+ * before stays, which the plugins recorded before the install are put back for (oclif uninstalls a
+ * plugin from the registry whose upgrade npm fails).
+ */
+async function npmFailure(dataDir: string, name: string | undefined, error: NpmFailed): Promise<NerdError> {
+  const earlier = name === undefined ? undefined : await versionInstalledBefore(dataDir, name)
+  restoreInstalledPlugins(dataDir)
+  const stays = earlier === undefined ? '' : `; ${earlierStays(earlier)}`
+  return new NerdError(`cannot install ${name === undefined ? 'the plugin' : `plugin "${name}"`}: ${error.message}${stays}`, {cause: error})
 }
 
 /**

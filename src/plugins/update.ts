@@ -116,7 +116,7 @@ function runNpm(args: string[], cwd: string, show: boolean): Promise<{code: numb
 
 /**
  * What npm's error lines (`npm error …`) say went wrong, in one line: git's own message for a git
- * source, the failed request for a registry, else npm's first line that is not one of its fields
+ * source, the failed request for a registry, the script that failed and its last line, else npm's first line that is not one of its fields
  * (`code`, `errno`, `syscall`, `path`, the command it ran) or its log's whereabouts.
  */
 export function npmFailureReason(stderr: string): string | undefined {
@@ -125,6 +125,13 @@ export function npmFailureReason(stderr: string): string | undefined {
   if (git) return git.slice('fatal: '.length)
   const request = lines.map((line) => /\brequest to \S+ failed, reason: .+/.exec(line)?.[0]).find((line) => line !== undefined)
   if (request) return request
+  // A package's script (`postinstall`): `command failed`, the script's command line, then what it wrote.
+  const script = lines.indexOf('command failed')
+  if (script >= 0 && lines[script + 1]?.startsWith('command ')) {
+    const code = lines.map((line) => /^code (\d+)$/.exec(line)?.[1]).find((each) => each !== undefined)
+    const said = lines.slice(script + 2).filter((line) => line !== '' && !line.startsWith('A complete log of this run')).at(-1)
+    return `script "${lines[script + 1]!.slice('command '.length)}" failed${code === undefined ? '' : ` with exit code ${code}`}${said === undefined ? '' : `: ${said}`}`
+  }
   const described = lines.find((line) => line !== '' && !/^(code|errno|syscall|path|command|signal|cwd) /.test(line) && !line.startsWith('A complete log of this run'))
   // npm's lines under a heading name it first (`enoent ENOENT: …`, `notarget No matching version …`).
   return described?.replace(/^[a-z]+ (?=[A-Z])/, '')

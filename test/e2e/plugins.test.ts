@@ -13,6 +13,7 @@ import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
+import {gunzipSync} from 'node:zlib'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {nerdOk, until} from '../helpers/containers.ts'
@@ -64,6 +65,18 @@ async function packed(directory: string): Promise<Buffer> {
   return readFile(join(home, (JSON.parse(stdout) as {filename: string}[])[0]!.filename))
 }
 
+/** The package.json in an npm tarball (`package/package.json`), found by walking its tar headers. */
+function packageJsonOf(tarball: Buffer): {dependencies?: object} {
+  const archive = gunzipSync(tarball)
+  for (let offset = 0; offset + 512 <= archive.length && archive[offset] !== 0; ) {
+    const name = archive.subarray(offset, offset + 100).toString('utf8').replace(/\0.*$/s, '')
+    const size = Number.parseInt(archive.subarray(offset + 124, offset + 136).toString('utf8').replace(/\0.*$/s, '').trim(), 8)
+    if (name === 'package/package.json') return JSON.parse(archive.subarray(offset + 512, offset + 512 + size).toString('utf8')) as {dependencies?: object}
+    offset += 512 + Math.ceil(size / 512) * 512
+  }
+  throw new Error('the tarball has no package/package.json')
+}
+
 /**
  * An npm registry on 127.0.0.1 of the tarballs in `packages` (name, then version: the last added is
  * `latest`), read at each request so that a test publishes a version by adding it; other names are
@@ -78,7 +91,9 @@ async function startRegistry(packages: Map<string, Map<string, Buffer>>): Promis
     if (versions && file === undefined) {
       const published = Object.fromEntries([...versions].map(([version, content]) => {
         const dist = {tarball: `${url}/${name}/-/${name}-${version}.tgz`, integrity: `sha512-${createHash('sha512').update(content).digest('base64')}`}
-        return [version, {name, version, dist}]
+        // npm resolves a package's dependencies from the registry's document, as a registry gives them.
+        const {dependencies} = packageJsonOf(content)
+        return [version, {name, version, dist, ...(dependencies ? {dependencies} : {})}]
       }))
       response.setHeader('content-type', 'application/json')
       response.end(JSON.stringify({name, 'dist-tags': {latest: [...versions.keys()].at(-1)}, 'versions': published}))
@@ -734,6 +749,88 @@ export default async function () {
       assert.deepEqual([again.code, again.stderr.split('\n').slice(1)], [1, [lines[2], '']])
     } finally {
       await server.close()
+      await nerd(['plugins', 'uninstall', ...names], {env})
+    }
+  })
+
+  it('a manifest of another version than the package\'s is one line of nerd\'s at install and link, and nothing on other commands', async () => {
+    const write = (name: string, hookApi: string) => writePlugin(name, {version: '1.0.1', oclif: {commands: './commands'}, nerd: {hookApi}}, {
+      'commands/mism/hello.js': "export default class Hello { static async run() { console.log('hello from mism') } }\n",
+      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {'mism:hello': {id: 'mism:hello'}}}),
+    })
+    const plugin = await write('nerd-plugin-mism', '^1')
+    const warning = `WARNING: plugin "nerd-plugin-mism" has commands but no oclif.manifest.json of its version (1.0.1): every nerd command imports their modules to list them; ship one (see "Commands" in nerd's plugin guide)`
+    try {
+      const installed = await nerd(['plugins', 'install', plugin], {env})
+      assert.equal(installed.code, 0, installed.stderr)
+      assert.deepEqual(installed.stderr.split('\n').slice(1), [warning, ''])
+      for (const [args, stdout] of [[['plugins', 'ls', '-q'], 'nerd-plugin-mism\n'], [['mism', 'hello'], 'hello from mism\n']] as const) {
+        const ran = await nerd([...args], {env})
+        assert.deepEqual([ran.code, ran.stdout, ran.stderr], [0, stdout, ''], args.join(' '))
+      }
+      const linked = await nerd(['plugins', 'link', plugin], {env})
+      assert.deepEqual([linked.code, linked.stderr], [0, `nerd: Linking plugin ${plugin}... done\n${warning}\n`])
+      assert.equal((await nerd(['mism', 'hello'], {env})).stderr, '')
+    } finally {
+      await nerd(['plugins', 'uninstall', 'nerd-plugin-mism'], {env})
+    }
+    // A refused one: the refusal alone.
+    await expectRefused(await write('nerd-plugin-mismapi', '^9'), `plugin "nerd-plugin-mismapi" targets nerd hook API 9.x; this nerd provides ${HOOK_API_VERSION}`)
+  })
+
+  it('npm failing at install is one line with its reason on stderr, nothing of npm on stdout; an upgrade npm fails leaves the version installed before', async () => {
+    const name = 'nerd-plugin-npmfail'
+    const version = (number: string, pjson: object = {}) => writePlugin(name, {version: number, oclif: {commands: './commands'}, nerd: {hookApi: '^1'}, ...pjson}, {
+      'commands/npmfail/hello.js': `export default class Hello { static async run() { console.log('hello from ${number}') } }\n`,
+      'oclif.manifest.json': JSON.stringify({version: number, commands: {'npmfail:hello': {id: 'npmfail:hello'}}}),
+    }).then(packed)
+    const published = new Map([['1.0.0', await version('1.0.0')]])
+    const server = await startRegistry(new Map([[name, published]]))
+    const registry = server.url
+    const withRegistry = {...env, NERD_NPM_REGISTRY: `${registry}/`, npm_config_cache: join(home, 'npm-cache-npmfail'), npm_config_fetch_retries: '0'}
+    const missing = `404 Not Found - GET ${registry}/nerd-plugin-missingdep`
+    /** The install of `spec` fails, with the error `error` (up to its end, or matched), and nothing on stdout. */
+    const fails = async (spec: string, error: string | RegExp) => {
+      const before = await leftInstalled()
+      const installed = await nerd(['plugins', 'install', spec], {env: withRegistry})
+      assert.deepEqual([installed.code, installed.stdout], [1, ''], installed.stderr)
+      const lines = installed.stderr.split('\n')
+      assert.equal(lines.length, 3, installed.stderr)
+      assert.match(lines[0]!, /^nerd: Installing plugin \S+\.\.\. failed$/, installed.stderr)
+      if (typeof error === 'string') assert.equal(lines[1], `Error: ${error}`)
+      else assert.match(lines[1]!, error)
+      assert.deepEqual(await leftInstalled(), before)
+    }
+    try {
+      await nerdOk(['plugins', 'install', `${name}@1.0.0`], {env: withRegistry})
+      // The upgrade needs a package the registry does not have.
+      published.set('1.0.1', await version('1.0.1', {dependencies: {'nerd-plugin-missingdep': '^1.0.0'}}))
+      await fails(`${name}@1.0.1`, new RegExp(`^Error: cannot install plugin "${name}": ${missing}\\b.*; the version installed before \\(1\\.0\\.0\\) is still installed$`))
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), `${name} 1.0.0\n`)
+      assert.equal(await nerdOk(['npmfail', 'hello'], {env}), 'hello from 1.0.0\n')
+      await nerdOk(['plugins', 'uninstall', name], {env})
+      await fails(`${name}@1.0.1`, new RegExp(`^Error: cannot install plugin "${name}": ${missing}\\b[^;]*$`))
+      // From a directory and a tarball, nothing npm installed names the plugin.
+      await fails(await writePlugin('nerd-plugin-postfail', {oclif: {}, nerd: {hookApi: '^1'}, scripts: {postinstall: 'echo cannot >&2; exit 3'}}), 'cannot install the plugin: script "sh -c echo cannot >&2; exit 3" failed with exit code 3: cannot')
+      await writeFile(join(home, 'garbage.tgz'), 'garbage')
+      await fails(join(home, 'garbage.tgz'), 'cannot install the plugin: TAR_BAD_ARCHIVE: Unrecognized archive format')
+    } finally {
+      await server.close()
+      await nerd(['plugins', 'uninstall', name], {env})
+    }
+  })
+
+  it('uninstall removes each plugin named and reports each not installed, failing at the end, as docker\'s plugin rm; ls lists the plugins by name', async () => {
+    const names = ['nerd-plugin-zeta', 'nerd-plugin-alpha', 'nerd-plugin-mu']
+    for (const name of names) await nerdOk(['plugins', 'install', await writePlugin(name, {oclif: {}, nerd: {hookApi: '^1'}})], {env})
+    try {
+      for (let run = 0; run < 3; run++) assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), `${[...names].sort().join('\n')}\n`)
+      const removed = await nerd(['plugins', 'uninstall', 'nerd-plugin-zeta', 'nerd-plugin-none', 'nerd-plugin-alpha', 'nerd-plugin-gone'], {env})
+      assert.equal(removed.code, 1, removed.stderr)
+      assert.deepEqual(removed.stderr.split('\n').filter((line) => line.startsWith('Error: ')), ['Error: nerd-plugin-none is not installed', 'Error: nerd-plugin-gone is not installed'])
+      assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), 'nerd-plugin-mu\n')
+      assert.deepEqual(Object.keys((await leftInstalled()).dependencies), ['nerd-plugin-mu'])
+    } finally {
       await nerd(['plugins', 'uninstall', ...names], {env})
     }
   })

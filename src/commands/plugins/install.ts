@@ -25,18 +25,19 @@ one nerd refuses, is refused.`
   ]
 
   async run(): Promise<void> {
-    await this.parse(PluginsInstall)
-    const [{installArgv, removeUnusedPacks, undoingFailedInstall}, {runOclifPluginsCommand}, {withPluginsLock}, {holdingPluginLoadWarnings}] = await Promise.all([
+    const {flags} = await this.parse(PluginsInstall)
+    const [{installArgv, removeUnusedPacks, undoingFailedInstall}, {runOclifPluginsCommand}, {withPluginsLock}, {holdingPluginLoadWarnings}, {holdingNpmOutput}] = await Promise.all([
       import('../../plugins/local-install.ts'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/changes-lock.ts'),
       import('../../plugins/load-warnings.ts'),
+      import('../../plugins/npm-output.ts'),
     ])
     await withPluginsLock(this.config, async (config) => {
       try {
         // The checks of what was installed are nerd's plugins:postinstall hook (plugins/install-check.ts).
         const argv = await installArgv(this.argv)
-        await undoingFailedInstall(() => holdingPluginLoadWarnings(() => runOclifPluginsCommand(config, 'plugins:install', argv)))
+        await undoingFailedInstall(() => holdingPluginLoadWarnings(() => holdingNpmOutput(config, flags.verbose, () => runOclifPluginsCommand(config, 'plugins:install', argv))))
       } finally {
         await removeUnusedPacks()
       }

@@ -28,17 +28,29 @@ export default class PluginsUninstall extends NerdCommand {
       import('../../plugins/local-install.ts'),
       import('../../plugins/removal.ts'),
     ])
-    // A bundle's plugins go with it.
-    const removed = argv.filter((word) => !word.startsWith('-')).flatMap((name) => {
-      const plugin = config.getPluginsList().find((each) => each.name === name)
-      return [name, ...(plugin ? bundledPluginNames(plugin) : [])]
-    })
-    const unusedCaches = unusedCacheNames(config.getPluginsList(), (plugin) => removed.includes(plugin.name))
-    await runOclifPluginsCommand(config, 'plugins:uninstall', this.argv)
-    // A copy installed before the plugin was linked, which oclif uninstalls only for a plugin installed.
-    await removeStrandedCopies(removed)
-    await removeUnusedPacks()
-    await removeCommandCaches(unusedCaches)
-    await warnAboutRecordingContainers(config.dataDir, (await this.nerdConfig()).dataRoot, removed)
+    const plugins = [...config.getPluginsList()]
+    // As docker's `plugin rm`: each name is removed or its error reported, and the command fails at the end.
+    const removed: string[] = []
+    const options = this.argv.filter((word) => word.startsWith('-'))
+    try {
+      await this.forEachName(
+        argv.filter((word) => !word.startsWith('-')),
+        async (name) => {
+          await runOclifPluginsCommand(config, 'plugins:uninstall', [...options, name])
+          // A bundle's plugins go with it.
+          const plugin = plugins.find((each) => each.name === name)
+          removed.push(name, ...(plugin ? bundledPluginNames(plugin) : []))
+        },
+        {failuresLast: true},
+      )
+    } finally {
+      if (removed.length > 0) {
+        // A copy installed before the plugin was linked, which oclif uninstalls only for a plugin installed.
+        await removeStrandedCopies(removed)
+        await removeUnusedPacks()
+        await removeCommandCaches(unusedCacheNames(plugins, (plugin) => removed.includes(plugin.name)))
+        await warnAboutRecordingContainers(config.dataDir, (await this.nerdConfig()).dataRoot, removed)
+      }
+    }
   }
 }

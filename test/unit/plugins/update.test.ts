@@ -51,6 +51,12 @@ describe('npmFailureReason', () => {
     assert.equal(npmFailureReason(noVersion), 'No matching version found for nerd-plugin-x@^9.')
   })
 
+  it('names a package\'s script that failed, with its exit code and the last line it wrote', () => {
+    const stderr = npmError('code 3', 'path /data/nerd/node_modules/post', 'command failed', 'command sh -c echo oops >&2; exit 3', 'first', 'oops')
+    assert.equal(npmFailureReason(stderr), 'script "sh -c echo oops >&2; exit 3" failed with exit code 3: oops')
+    assert.equal(npmFailureReason(npmError('code 3', 'path /data/nerd/node_modules/post', 'command failed', 'command sh -c exit 3')), 'script "sh -c exit 3" failed with exit code 3')
+  })
+
   it('has none when npm said nothing of the failure (its log level silent, a crash)', () => {
     assert.equal(npmFailureReason(''), undefined)
     assert.equal(npmFailureReason(npmError('code 1')), undefined)
