@@ -10,9 +10,10 @@ import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
+import {gzipSync} from 'node:zlib'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, until} from '../helpers/containers.ts'
-import {loadTestImage, nerd, nerdOnTerminal} from '../helpers/e2e.ts'
+import {ctr, loadTestImage, nerd, nerdOnTerminal} from '../helpers/e2e.ts'
 import {freePort, startRegistry} from '../helpers/registry.ts'
 import type {RunningRegistry} from '../helpers/registry.ts'
 
@@ -179,6 +180,38 @@ describe('login, logout and import', () => {
     assert.deepEqual([badCommit.code, badCommit.stderr], [1, 'Error: invalid reference format: repository name (library/Bad) must be lowercase\n'])
     await nerdOk(['rm', 'e2e-hc'])
     await nerdOk(['rmi', 'e2e/imported:v1', 'e2e/imported:stdin', 'e2e/imported:hc', 'e2e/committed:hc'])
+  })
+
+  it('refuses an archive cut inside a file\'s data or its padding in one line, as docker does, leaving nothing behind; one cut between two entries is whole', async () => {
+    const rootfs = join(work, 'cut-rootfs')
+    await mkdir(rootfs)
+    await writeFile(join(rootfs, 'a.bin'), randomBytes(3000))
+    await writeFile(join(rootfs, 'b.txt'), 'imported\n')
+    const whole = join(work, 'cut.tar')
+    // a.bin's header at 0, its data at 512 up to 3512, padded to 3584; b.txt's header at 3584, its data at 4096 up to 4105, padded to 4608.
+    await run('tar', ['-C', rootfs, '--format=ustar', '-cf', whole, 'a.bin', 'b.txt'])
+    const bytes = await readFile(whole)
+    const leftovers = async (): Promise<string[]> => {
+      const listed = await Promise.all([['images', 'ls', '-q'], ['content', 'ls', '-q'], ['snapshots', 'ls']].map((args) => ctr(args)))
+      return listed.flatMap((result) => result.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]!))
+    }
+    const before = new Set(await leftovers())
+    const cuts: [string, Buffer][] = [
+      ['data', bytes.subarray(0, 2000)],
+      ['padding', bytes.subarray(0, 4200)],
+      ['padding, gzip', gzipSync(bytes.subarray(0, 4200))],
+    ]
+    for (const [where, cut] of cuts) {
+      const path = join(work, 'cut-short.tar')
+      await writeFile(path, cut)
+      const refused = await nerd(['import', path, 'e2e/cut:v1'])
+      assert.deepEqual([refused.code, refused.stderr], [1, 'Error: unexpected EOF: the archive is truncated\n'], where)
+      assert.deepEqual((await leftovers()).filter((left) => !before.has(left)), [], where)
+    }
+    // Go's archive/tar, docker's, ends an archive that stops right after an entry without its zero blocks.
+    await writeFile(join(work, 'cut-between.tar'), bytes.subarray(0, 4608))
+    await nerdOk(['import', join(work, 'cut-between.tar'), 'e2e/cut:between'])
+    await nerdOk(['rmi', 'e2e/cut:between'])
   })
 
   it('imports from an HTTP/1.0 server that closes the connection to end the body (python3 -m http.server), leaving no spooled copy', async () => {

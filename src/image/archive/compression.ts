@@ -22,8 +22,6 @@ const MAGIC: ReadonlyArray<[Compression, readonly number[]]> = [
 ]
 /** Bytes that are enough to recognise every format above. */
 export const MAGIC_BYTES = 6
-/** Uncompressed bytes UncompressedDigest keeps: one tar block. */
-const HEAD_BYTES = 512
 
 /** The compression whose magic number `head` starts with; `none` for anything else (a tar). */
 export function detectCompression(head: Uint8Array): Compression {
@@ -168,27 +166,14 @@ export async function* decompress(input: AsyncIterable<Uint8Array>, what: string
 export class UncompressedDigest {
   readonly #hash = createHash('sha256')
   readonly #transform: Transform
-  readonly #head: Buffer[] = []
-  #headBytes = 0
   #error: Error | undefined
 
   constructor(compression: Compression, what: string) {
     if (compression !== 'gzip' && compression !== 'zstd') throw unsupported(compression, what)
     const transform = decompressor(compression)
-    transform.on('data', (chunk: Buffer) => {
-      this.#hash.update(chunk)
-      if (this.#headBytes < HEAD_BYTES) {
-        this.#head.push(chunk.subarray(0, HEAD_BYTES - this.#headBytes))
-        this.#headBytes += Math.min(chunk.length, HEAD_BYTES - this.#headBytes)
-      }
-    })
+    transform.on('data', (chunk: Buffer) => this.#hash.update(chunk))
     transform.on('error', (error) => (this.#error ??= decompressionError(error, compression, what)))
     this.#transform = transform
-  }
-
-  /** The first bytes of the uncompressed stream (up to one tar block), to check what it is. */
-  get head(): Buffer {
-    return Buffer.concat(this.#head)
   }
 
   async update(chunk: Uint8Array): Promise<void> {

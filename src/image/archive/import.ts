@@ -28,10 +28,10 @@ import type {HttpResponse} from '../registry/transport.ts'
 import {jsonBlob, writeBlob} from '../store.ts'
 import {unpackImage} from '../unpack.ts'
 import {applyChanges} from './changes.ts'
-import {UncompressedDigest, detectCompression} from './compression.ts'
+import {MAGIC_BYTES, UncompressedDigest, decompress, detectCompression, peek} from './compression.ts'
 import type {Compression} from './compression.ts'
 import {nameImage} from '../records.ts'
-import {startsLikeTar} from './tar-reader.ts'
+import {readTar, startsLikeTar} from './tar-reader.ts'
 import type {LoadedImage} from '../records.ts'
 
 /** A file path, `-` (stdin), an http(s) URL (as text or URL), or a stream of the tarball. */
@@ -152,12 +152,12 @@ async function localTarball(source: ImportSource, options: ImportOptions): Promi
   return {path: source, size: info.size, description: source, sourceName: '-', dispose: async () => undefined}
 }
 
-/** The first tar block of a file (enough for its compression's magic number too). */
+/** The first bytes of a file: its compression's magic number. */
 async function readHead(path: string): Promise<Buffer> {
   const file = await open(path)
   try {
-    const head = Buffer.alloc(TAR_BLOCK)
-    const {bytesRead} = await file.read(head, 0, TAR_BLOCK, 0)
+    const head = Buffer.alloc(MAGIC_BYTES)
+    const {bytesRead} = await file.read(head, 0, MAGIC_BYTES, 0)
     return head.subarray(0, bytesRead)
   } finally {
     await file.close()
@@ -168,13 +168,30 @@ function notATar(tarball: LocalTarball): NerdError {
   return new NerdError(`cannot import ${tarball.description}: it is not a tar archive`)
 }
 
+/**
+ * Reads the archive through, as docker's daemon does while it unpacks it (Go's archive/tar): one
+ * cut inside an entry's data or padding is truncated, and is refused before anything is stored
+ * (containerd's unpacking would name its temporary mount, or not notice a cut padding at all).
+ */
+async function checkArchive(tarball: LocalTarball, signal: AbortSignal | undefined): Promise<void> {
+  const file = createReadStream(tarball.path, {signal})
+  try {
+    const {head, rest} = await peek(decompress(file, `the tarball ${tarball.description}`), TAR_BLOCK)
+    if (!startsLikeTar(head)) throw notATar(tarball)
+    // The entries' bodies, left unread, are skipped: reaching the end checks every entry's length.
+    for await (const entry of readTar(rest)) void entry
+  } finally {
+    // Refused after its first block, the file is not read to its end.
+    file.destroy()
+  }
+}
+
 /** Streams the tarball into the content store as the layer; its digest and diffID are computed on the way. */
 async function storeLayer(client: ContainerdClient, tarball: LocalTarball, signal: AbortSignal | undefined): Promise<{layer: Descriptor; diffId: string}> {
   if (tarball.size === 0) throw new NerdError(`cannot import ${tarball.description}: it is empty`)
-  const head = await readHead(tarball.path)
-  const compression = detectCompression(head)
-  if (compression === 'none' && !startsLikeTar(head)) throw notATar(tarball)
+  const compression = detectCompression(await readHead(tarball.path))
   const mediaType = layerMediaType(compression, tarball.description)
+  await checkArchive(tarball, signal)
   // A plain tar is its own uncompressed form: its digest is the diffID.
   const uncompressed = compression === 'none' ? undefined : new UncompressedDigest(compression, `the tarball ${tarball.description}`)
   const stored = createHash('sha256')
@@ -191,7 +208,6 @@ async function storeLayer(client: ContainerdClient, tarball: LocalTarball, signa
     await client.content.write(ref, () => hashed(), {expected: '', total: tarball.size, signal})
     const digest = `sha256:${stored.digest('hex')}`
     const diffId = uncompressed ? await uncompressed.digest() : digest
-    if (uncompressed && !startsLikeTar(uncompressed.head)) throw notATar(tarball)
     return {layer: {mediaType, digest, size: tarball.size}, diffId}
   } catch (error) {
     await client.content.abort(ref).catch(() => undefined)

@@ -110,7 +110,6 @@ describe('UncompressedDigest', () => {
       const digest = new UncompressedDigest(detectCompression(encoded), 'the layer')
       for await (const piece of pieces(encoded, 1000)) await digest.update(piece)
       assert.equal(await digest.digest(), sha256(payload))
-      assert.deepEqual(digest.head, payload.subarray(0, 512))
     })
   }
 
