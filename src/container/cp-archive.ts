@@ -32,6 +32,7 @@ import {
 } from 'node:fs'
 import {basename, dirname, resolve} from 'node:path'
 import {addAbortSignal, Readable} from 'node:stream'
+import {setImmediate} from 'node:timers/promises'
 import type {HeaderData} from 'tar'
 import {NerdError} from '../errors.ts'
 import {readTar, TruncatedArchiveError} from '../image/archive/tar-reader.ts'
@@ -221,13 +222,25 @@ export interface TreePlace {
   view: TreeView
 }
 
+/** How long packing may keep the event loop, signals' handlers included, from running. */
+const EVENT_LOOP_TURN_MS = 50
+
 /**
  * A tar stream of `name` in the directory `parent` (held open, and kept so until the stream ends)
  * whose top entry is named `archiveName`; `place` says where that is in its tree.
  */
 export function packAt(parent: number, name: string, archiveName: string, place: TreePlace): Readable {
   async function* archive(): AsyncGenerator<Buffer> {
-    yield* treeEntries(parent, name, archiveName, place.path, {seen: new Map(), view: place.view}, true)
+    // The reads are synchronous, and so are the writes of a copy to files: without a turn of the
+    // event loop now and then, ctrl-c's handler would wait for the whole copy.
+    let turned = Date.now()
+    for await (const chunk of treeEntries(parent, name, archiveName, place.path, {seen: new Map(), view: place.view}, true)) {
+      yield chunk
+      if (Date.now() - turned >= EVENT_LOOP_TURN_MS) {
+        await setImmediate()
+        turned = Date.now()
+      }
+    }
     yield tarEnd()
   }
   return Readable.from(archive(), {objectMode: false})

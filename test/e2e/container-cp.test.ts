@@ -244,6 +244,27 @@ describe('cp', () => {
     assert.deepEqual((await readdir(temporary)).filter((name) => name.startsWith('nerd-rootfs-')), [])
   })
 
+  it('stops a copy out at ctrl-c while a large file is read, leaving nothing at the destination', async () => {
+    await nerdOk(['run', '-d', '--name', 'large', IMG, 'sleep', '120'])
+    await nerdOk(['exec', 'large', 'dd', 'if=/dev/zero', 'of=/large', 'bs=1M', 'count=1500'])
+    const destination = join(work, 'large-out')
+    await mkdir(destination)
+    const copy = startNerd(['cp', 'large:/large', join(destination, 'large')])
+    // The file is being written in the staging directory: the copy is under way.
+    const writing = async (): Promise<true | undefined> => {
+      const [staging] = await readdir(destination)
+      return staging !== undefined && (await readdir(join(destination, staging)).catch(() => [])).length > 0 ? true : undefined
+    }
+    await until('the copy to write the file', writing)
+    const interrupted = Date.now()
+    copy.child.kill('SIGINT')
+    assert.equal(await copy.ended, 'SIGINT')
+    const took = Date.now() - interrupted
+    assert.ok(took < 1500, `the copy ended ${took} ms after ctrl-c`)
+    assert.deepEqual(await readdir(destination), [])
+    await nerdOk(['rm', '-f', 'large'])
+  })
+
   it('mounts a stopped container\'s root filesystem where no other user can reach it', async () => {
     // A shared temporary directory, as /tmp: anyone may look in it (work is root's alone).
     const temporary = await mkdtemp(join(tmpdir(), 'nerd-cp-shared-'))
