@@ -116,11 +116,15 @@ function runNpm(args: string[], cwd: string, show: boolean): Promise<{code: numb
 
 /**
  * What npm's error lines (`npm error …`) say went wrong, in one line: git's own message for a git
- * source, the failed request for a registry, the script that failed and its last line, else npm's first line that is not one of its fields
- * (`code`, `errno`, `syscall`, `path`, the command it ran) or its log's whereabouts.
+ * source, the failed request for a registry, the script that failed and its last line, else npm's
+ * first line that is not one of its fields (`code`, `errno`, `syscall`, `path`, the command it ran).
+ * Its log's whereabouts are never the reason.
  */
 export function npmFailureReason(stderr: string): string | undefined {
-  const lines = stderr.split('\n').flatMap((line) => /^npm (?:error|ERR!)(?: (.*))?$/.exec(line.trimEnd())?.[1]?.trim() ?? [])
+  const lines = stderr
+    .split('\n')
+    .flatMap((line) => /^npm (?:error|ERR!)(?: (.*))?$/.exec(line.trimEnd())?.[1]?.trim() ?? [])
+    .filter((line) => !line.startsWith('A complete log of this run'))
   const git = lines.find((line) => line.startsWith('fatal: '))
   if (git) return git.slice('fatal: '.length)
   const request = lines.map((line) => /\brequest to \S+ failed, reason: .+/.exec(line)?.[0]).find((line) => line !== undefined)
@@ -129,10 +133,10 @@ export function npmFailureReason(stderr: string): string | undefined {
   const script = lines.indexOf('command failed')
   if (script >= 0 && lines[script + 1]?.startsWith('command ')) {
     const code = lines.map((line) => /^code (\d+)$/.exec(line)?.[1]).find((each) => each !== undefined)
-    const said = lines.slice(script + 2).filter((line) => line !== '' && !line.startsWith('A complete log of this run')).at(-1)
+    const said = lines.slice(script + 2).filter((line) => line !== '').at(-1)
     return `script "${lines[script + 1]!.slice('command '.length)}" failed${code === undefined ? '' : ` with exit code ${code}`}${said === undefined ? '' : `: ${said}`}`
   }
-  const described = lines.find((line) => line !== '' && !/^(code|errno|syscall|path|command|signal|cwd) /.test(line) && !line.startsWith('A complete log of this run'))
+  const described = lines.find((line) => line !== '' && !/^(code|errno|syscall|path|command|signal|cwd) /.test(line))
   // npm's lines under a heading name it first (`enoent ENOENT: …`, `notarget No matching version …`).
   return described?.replace(/^[a-z]+ (?=[A-Z])/, '')
 }
