@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {randomBytes} from 'node:crypto'
+import {createHash, randomBytes} from 'node:crypto'
 import {mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, copyFile, symlink} from 'node:fs/promises'
 import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
-import {gzipSync} from 'node:zlib'
+import {gzipSync, zstdCompressSync} from 'node:zlib'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, until} from '../helpers/containers.ts'
 import {ctr, loadTestImage, nerd, nerdOnTerminal} from '../helpers/e2e.ts'
@@ -182,6 +182,29 @@ describe('login, logout and import', () => {
     await nerdOk(['rmi', 'e2e/imported:v1', 'e2e/imported:stdin', 'e2e/imported:hc', 'e2e/committed:hc'])
   })
 
+  it('imports gzip and zstd tarballs as they are, with the tar\'s own digest (what follows its end included) as the diffID; the images run', async () => {
+    const rootfs = join(work, 'packed-rootfs')
+    await mkdir(join(rootfs, 'bin'), {recursive: true})
+    await copyFile('/bin/busybox', join(rootfs, 'bin/busybox'))
+    await writeFile(join(rootfs, 'hello.txt'), 'packed\n')
+    const plain = join(work, 'packed.tar')
+    // GNU tar fills its last record with zeros after the two end blocks: 2 MiB records here, more
+    // than the check reads at once.
+    await run('tar', ['-C', rootfs, '-b', '4096', '-cf', plain, '.'])
+    const tarBytes = await readFile(plain)
+    assert.equal(tarBytes.length % (2 << 20), 0, 'zeros after the end blocks')
+    const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+    for (const [kind, packed] of [['gzip', gzipSync(tarBytes)], ['zstd', zstdCompressSync(tarBytes)]] as const) {
+      const path = join(work, `packed.tar.${kind}`)
+      await writeFile(path, packed)
+      await nerdOk(['import', '-c', 'CMD ["/bin/busybox", "cat", "/hello.txt"]', path, `e2e/packed:${kind}`])
+      const [image] = JSON.parse(await nerdOk(['image', 'inspect', `e2e/packed:${kind}`])) as Record<string, any>[]
+      assert.deepEqual(image!.RootFS.Layers, [sha256(tarBytes)], kind)
+      assert.equal(await nerdOk(['run', '--rm', `e2e/packed:${kind}`]), 'packed\n', kind)
+    }
+    await nerdOk(['rmi', 'e2e/packed:gzip', 'e2e/packed:zstd'])
+  })
+
   it('refuses an archive cut inside a file\'s data or its padding in one line, as docker does, leaving nothing behind; one cut between two entries is whole', async () => {
     const rootfs = join(work, 'cut-rootfs')
     await mkdir(rootfs)
@@ -200,6 +223,8 @@ describe('login, logout and import', () => {
       ['data', bytes.subarray(0, 2000)],
       ['padding', bytes.subarray(0, 4200)],
       ['padding, gzip', gzipSync(bytes.subarray(0, 4200))],
+      // Go's archive/tar reads the second zero block of the end marker too.
+      ['end marker', bytes.subarray(0, 4608 + 512 + 100)],
     ]
     for (const [where, cut] of cuts) {
       const path = join(work, 'cut-short.tar')

@@ -4,7 +4,6 @@
  * (Node reads neither; docker's own archive package runs `xz` too), layers of them are refused.
  */
 import {spawn} from 'node:child_process'
-import {createHash} from 'node:crypto'
 import {once} from 'node:events'
 import type {Readable, Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
@@ -33,10 +32,6 @@ export function detectCompression(head: Uint8Array): Compression {
 
 function decompressor(compression: 'gzip' | 'zstd'): Transform {
   return compression === 'gzip' ? createGunzip() : createZstdDecompress()
-}
-
-function unsupported(compression: Compression, what: string): NerdError {
-  return new NerdError(`${what} is ${compression}-compressed, which nerd does not read: decompress it first, or use gzip or zstd`)
 }
 
 /** What a failing decompressor means to the user: a cut-off stream is the common case. */
@@ -156,49 +151,5 @@ export async function* decompress(input: AsyncIterable<Uint8Array>, what: string
     throw decompressionError(error, compression, what)
   } finally {
     transform.destroy()
-  }
-}
-
-/**
- * Digests the uncompressed form of a gzip or zstd stream fed to it piece by piece (a layer's
- * diffID while the compressed layer is stored as is).
- */
-export class UncompressedDigest {
-  readonly #hash = createHash('sha256')
-  readonly #transform: Transform
-  #error: Error | undefined
-
-  constructor(compression: Compression, what: string) {
-    if (compression !== 'gzip' && compression !== 'zstd') throw unsupported(compression, what)
-    const transform = decompressor(compression)
-    transform.on('data', (chunk: Buffer) => this.#hash.update(chunk))
-    transform.on('error', (error) => (this.#error ??= decompressionError(error, compression, what)))
-    this.#transform = transform
-  }
-
-  async update(chunk: Uint8Array): Promise<void> {
-    if (this.#error) throw this.#error
-    if (!this.#transform.write(chunk)) await this.#wait(this.#transform, 'drain')
-  }
-
-  /** `sha256:…` of everything fed, uncompressed. */
-  async digest(): Promise<string> {
-    if (this.#error) throw this.#error
-    this.#transform.end()
-    await this.#wait(this.#transform, 'end')
-    return `sha256:${this.#hash.digest('hex')}`
-  }
-
-  async #wait(transform: Transform, event: string): Promise<void> {
-    try {
-      await once(transform, event)
-    } catch (error) {
-      throw this.#error ?? error
-    }
-  }
-
-  /** Stops decompressing (after a failure elsewhere). */
-  dispose(): void {
-    this.#transform.destroy()
   }
 }

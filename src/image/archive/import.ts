@@ -1,7 +1,7 @@
 /**
  * `import`: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image. The tarball
- * is stored as the layer as it is — compressed or not — while its diffID (the digest of the tar
- * itself) is computed on the way; the config takes `--change` instructions and a history entry
+ * is read through first (truncation is refused, its diffID, the digest of the tar itself, computed),
+ * then stored as the layer as it is, compressed or not; the config takes `--change` instructions and a history entry
  * with the message. Sources: a file, `-` or a stream (stdin), an http(s) URL.
  */
 import {createHash, randomBytes} from 'node:crypto'
@@ -28,7 +28,7 @@ import type {HttpResponse} from '../registry/transport.ts'
 import {jsonBlob, writeBlob} from '../store.ts'
 import {unpackImage} from '../unpack.ts'
 import {applyChanges} from './changes.ts'
-import {MAGIC_BYTES, UncompressedDigest, decompress, detectCompression, peek} from './compression.ts'
+import {MAGIC_BYTES, decompress, detectCompression, peek} from './compression.ts'
 import type {Compression} from './compression.ts'
 import {nameImage} from '../records.ts'
 import {readTar, startsLikeTar} from './tar-reader.ts'
@@ -172,33 +172,44 @@ function notATar(tarball: LocalTarball): NerdError {
  * Reads the archive through, as docker's daemon does while it unpacks it (Go's archive/tar): one
  * cut inside an entry's data or padding is truncated, and is refused before anything is stored
  * (containerd's unpacking would name its temporary mount, or not notice a cut padding at all).
+ * Returns the digest of the tar itself (the diffID), whatever follows its end included.
  */
-async function checkArchive(tarball: LocalTarball, signal: AbortSignal | undefined): Promise<void> {
-  const file = createReadStream(tarball.path, {signal})
+async function checkArchive(tarball: LocalTarball, signal: AbortSignal | undefined): Promise<string> {
+  const file = createReadStream(tarball.path, {highWaterMark: 1 << 20, signal})
+  const diffId = createHash('sha256')
+  let tar: AsyncIterator<Buffer> | undefined
   try {
     const {head, rest} = await peek(decompress(file, `the tarball ${tarball.description}`), TAR_BLOCK)
     if (!startsLikeTar(head)) throw notATar(tarball)
+    const iterator = rest[Symbol.asyncIterator]()
+    tar = iterator
+    const next = async (): Promise<IteratorResult<Buffer>> => {
+      const step = await iterator.next()
+      if (!step.done) diffId.update(step.value)
+      return step
+    }
+    // The tar reader stops at the end marker; the bytes after it are digested below.
+    const hashed: AsyncIterable<Buffer> = {[Symbol.asyncIterator]: () => ({next, return: async () => ({done: true, value: undefined})})}
     // The entries' bodies, left unread, are skipped: reaching the end checks every entry's length.
-    for await (const entry of readTar(rest)) void entry
+    for await (const entry of readTar(hashed)) void entry
+    while (!(await next()).done);
+    return `sha256:${diffId.digest('hex')}`
   } finally {
-    // Refused after its first block, the file is not read to its end.
+    // Refused early, the decompressor and the file are let go without reading on.
+    await tar?.return?.()
     file.destroy()
   }
 }
 
-/** Streams the tarball into the content store as the layer; its digest and diffID are computed on the way. */
+/** Streams the tarball into the content store as the layer; the diffID comes from the check's reading. */
 async function storeLayer(client: ContainerdClient, tarball: LocalTarball, signal: AbortSignal | undefined): Promise<{layer: Descriptor; diffId: string}> {
   if (tarball.size === 0) throw new NerdError(`cannot import ${tarball.description}: it is empty`)
-  const compression = detectCompression(await readHead(tarball.path))
-  const mediaType = layerMediaType(compression, tarball.description)
-  await checkArchive(tarball, signal)
-  // A plain tar is its own uncompressed form: its digest is the diffID.
-  const uncompressed = compression === 'none' ? undefined : new UncompressedDigest(compression, `the tarball ${tarball.description}`)
+  const mediaType = layerMediaType(detectCompression(await readHead(tarball.path)), tarball.description)
+  const diffId = await checkArchive(tarball, signal)
   const stored = createHash('sha256')
   async function* hashed(): AsyncGenerator<Buffer, void, undefined> {
     for await (const chunk of createReadStream(tarball.path, {highWaterMark: 1 << 20, signal})) {
       stored.update(chunk as Buffer)
-      await uncompressed?.update(chunk as Buffer)
       yield chunk as Buffer
     }
   }
@@ -206,14 +217,10 @@ async function storeLayer(client: ContainerdClient, tarball: LocalTarball, signa
   try {
     // The digest is not known before the bytes pass: containerd commits what arrived (no `expected`).
     await client.content.write(ref, () => hashed(), {expected: '', total: tarball.size, signal})
-    const digest = `sha256:${stored.digest('hex')}`
-    const diffId = uncompressed ? await uncompressed.digest() : digest
-    return {layer: {mediaType, digest, size: tarball.size}, diffId}
+    return {layer: {mediaType, digest: `sha256:${stored.digest('hex')}`, size: tarball.size}, diffId}
   } catch (error) {
     await client.content.abort(ref).catch(() => undefined)
     throw error
-  } finally {
-    uncompressed?.dispose()
   }
 }
 

@@ -162,8 +162,9 @@ function invalidHeader(first: boolean): NerdError {
 }
 
 /**
- * The entries of a tar stream. Ends at the end-of-archive blocks, or when the input ends exactly
- * between two entries (as Go's archive/tar does); an input ending anywhere else is truncated.
+ * The entries of a tar stream. Ends at the end-of-archive blocks (what follows them is not read), or
+ * when the input ends exactly between two entries or zero blocks (as Go's archive/tar does); an input
+ * ending anywhere else is truncated.
  */
 export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunkBytes?: number} = {}): AsyncGenerator<TarEntry, void, undefined> {
   const source = new ByteSource(input)
@@ -176,8 +177,13 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
     for (;;) {
       const block = await source.exactly(BLOCK)
       if (block === undefined) return
-      // End of archive. Its second zero block is not awaited: nothing after the first one matters.
-      if (isZeroBlock(block)) return
+      // End of archive, as Go's archive/tar (docker's) reads it: input ending right after the first
+      // zero block is whole, one ending inside the second is truncated, a header there is corrupt.
+      if (isZeroBlock(block)) {
+        const second = await source.exactly(BLOCK)
+        if (second !== undefined && !isZeroBlock(second)) throw invalidHeader(false)
+        return
+      }
       const header = decodeHeader(block, extended, global)
       if (header === undefined || !header.cksumValid) throw invalidHeader(first)
       first = false

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {gzipSync, zstdCompressSync} from 'node:zlib'
 import {NerdError} from '../../../src/errors.ts'
-import {UncompressedDigest, decompress, detectCompression, peek} from '../../../src/image/archive/compression.ts'
+import {decompress, detectCompression, peek} from '../../../src/image/archive/compression.ts'
 import {TruncatedArchiveError} from '../../../src/image/archive/tar-reader.ts'
 
-const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 
 async function* pieces(bytes: Buffer, pieceSize: number): AsyncGenerator<Buffer> {
   for (let start = 0; start < bytes.length; start += pieceSize) yield bytes.subarray(start, start + pieceSize)
@@ -100,27 +98,5 @@ describe('decompress', () => {
     const corrupt = gzipSync(payload)
     corrupt.fill(0x55, 20, 60)
     await assert.rejects(drain(decompress(pieces(corrupt, 1000), 'the archive')), /the archive: invalid gzip data/)
-  })
-})
-
-describe('UncompressedDigest', () => {
-  for (const [name, encode] of [['gzip', gzipSync], ['zstd', zstdCompressSync]] as const) {
-    it(`digests the uncompressed bytes of a ${name} stream fed piece by piece`, async () => {
-      const encoded = encode(payload)
-      const digest = new UncompressedDigest(detectCompression(encoded), 'the layer')
-      for await (const piece of pieces(encoded, 1000)) await digest.update(piece)
-      assert.equal(await digest.digest(), sha256(payload))
-    })
-  }
-
-  it('refuses what it cannot decompress', () => {
-    assert.throws(() => new UncompressedDigest('xz', 'the layer'), /^NerdError: the layer is xz-compressed, which nerd does not read/)
-  })
-
-  it('fails on a cut-off gzip stream', async () => {
-    const encoded = gzipSync(payload)
-    const digest = new UncompressedDigest('gzip', 'the layer')
-    await digest.update(encoded.subarray(0, encoded.length - 30))
-    await assert.rejects(digest.digest(), TruncatedArchiveError)
   })
 })

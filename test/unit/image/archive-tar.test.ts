@@ -129,9 +129,13 @@ describe('readTar', () => {
     }
   })
 
-  it('ends at the first zero block, or when the input ends between entries', async () => {
+  it('ends at the zero blocks, or when the input ends between entries or zero blocks, as Go\'s archive/tar', async () => {
     const files = archive([['a', '1']])
     assert.equal((await readAll(files.subarray(0, files.length - 512))).length, 1)
+    assert.equal((await readAll(Buffer.concat([files, Buffer.from('anything after the end')]))).length, 1)
+    await assert.rejects(readAll(files.subarray(0, files.length - 100)), TruncatedArchiveError)
+    const headerAfterOneZeroBlock = Buffer.concat([files.subarray(0, files.length - 512), ...tarFile('b', Buffer.from('2'))])
+    await assert.rejects(readAll(headerAfterOneZeroBlock), /invalid tar header: the archive is corrupt/)
     const withoutTrailer = Buffer.concat(tarFile('a', Buffer.from('1')))
     assert.equal((await readAll(withoutTrailer)).length, 1)
     assert.deepEqual(await readAll(Buffer.alloc(0)), [])
