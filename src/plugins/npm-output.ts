@@ -6,7 +6,7 @@
  */
 import type {Interfaces} from '@oclif/core'
 import {installersOclif, NpmFailed} from './install-check.ts'
-import {npmFailureReason} from './update.ts'
+import {npmFailureReason, npmRegistryArgs, runNpm} from './update.ts'
 
 /**
  * Runs `install` (oclif's installer) holding npm's output back; `verbose` (`--verbose`, which asks
@@ -26,13 +26,30 @@ export async function holdingNpmOutput<T>(config: Interfaces.Config, verbose: bo
   try {
     return await install()
   } catch (error) {
+    if (!(error instanceof Error)) throw error
     // oclif's spawn: `<node> <npm-cli.js> install … exited with code N`.
-    const exit = error instanceof Error ? /^\S+ \S*npm-cli\.js .* exited with code (\S+)$/.exec(error.message) : null
-    if (!exit) throw error
-    failed = true
-    throw new NpmFailed(npmFailureReason(said.join('\n')) ?? `npm exited with code ${exit[1]}`, {cause: error})
+    const exit = /^\S+ \S*npm-cli\.js .* exited with code (\S+)$/.exec(error.message)
+    if (exit) {
+      failed = true
+      throw new NpmFailed(npmFailureReason(said.join('\n')) ?? `npm exited with code ${exit[1]}`, {cause: error})
+    }
+    const unfound = /^(\S+) does not exist in the registry\.$/.exec(error.message)?.[1]
+    const lookupFailure = unfound === undefined ? undefined : await registryLookupFailure(config, unfound)
+    if (lookupFailure !== undefined) throw new NpmFailed(lookupFailure, {cause: error})
+    throw error
   } finally {
     ux.stdout = print
     if (!failed) for (const args of held) print(...args)
   }
+}
+
+/**
+ * oclif says a package "does not exist in the registry" whatever its `npm view` failed of (an
+ * unreachable registry, a refused login): npm's reason when it is not that the registry has no such
+ * package. Asked once, without npm's retries, which oclif's lookup has already sat through.
+ */
+async function registryLookupFailure(config: Interfaces.Config, name: string): Promise<string | undefined> {
+  const {code, stderr} = await runNpm(['view', name, 'name', '--loglevel=error', '--fetch-retries=0', ...npmRegistryArgs(config)], config.dataDir, false)
+  if (code === 0 || /^npm (?:error|ERR!) code E404$/m.test(stderr)) return undefined
+  return npmFailureReason(stderr)
 }

@@ -59,10 +59,9 @@ export async function updatePlugins(config: Interfaces.Config, options: {verbose
 
 async function updatePlugin(config: Interfaces.Config, entry: InstalledEntry, options: {verbose: boolean}, outcome: UpdateOutcome): Promise<void> {
   const target = entry.url ? ['update', entry.name] : ['install', `${entry.name}@${entry.tag ?? 'latest'}`, '--omit', 'dev', '--no-audit']
-  const registry = config.npmRegistry ? [`--registry=${config.npmRegistry}`] : []
   // Without --verbose npm's output is not shown, as oclif's update showed none: its error level
   // is asked for all the same, for the reason of a failure.
-  const {code, stderr} = await runNpm([...target, `--loglevel=${options.verbose ? 'verbose' : 'error'}`, '--no-fund', ...registry], config.dataDir, options.verbose)
+  const {code, stderr} = await runNpm([...target, `--loglevel=${options.verbose ? 'verbose' : 'error'}`, '--no-fund', ...npmRegistryArgs(config)], config.dataDir, options.verbose)
   if (code !== 0) {
     const version = await installedVersion(config.dataDir, entry.name)
     const reason = npmFailureReason(stderr) ?? `npm exited with code ${code}`
@@ -79,6 +78,11 @@ async function updatePlugin(config: Interfaces.Config, entry: InstalledEntry, op
   const earlier = await versionInstalledBefore(config.dataDir, entry.name)
   restoreInstalledPlugins(config.dataDir)
   outcome.failures.push(`cannot update plugin "${entry.name}"${refused === undefined ? '' : ` to ${refused}`}: ${judgement.refusal}; ${earlierStays(earlier)}`)
+}
+
+/** The registry nerd's npm is told to use: oclif's (`NERD_NPM_REGISTRY`, package.json), else npm's own. */
+export function npmRegistryArgs(config: Interfaces.Config): string[] {
+  return config.npmRegistry ? [`--registry=${config.npmRegistry}`] : []
 }
 
 async function installedEntries(dataDir: string): Promise<InstalledEntry[]> {
@@ -98,7 +102,7 @@ async function installedVersion(dataDir: string, name: string): Promise<string |
 }
 
 /** Runs the npm nerd ships with in `cwd`: its exit code and what it wrote on stderr, shown too when `show`. */
-function runNpm(args: string[], cwd: string, show: boolean): Promise<{code: number; stderr: string}> {
+export function runNpm(args: string[], cwd: string, show: boolean): Promise<{code: number; stderr: string}> {
   // As oclif runs npm: this node first on PATH, for the scripts of a plugin built from git (`prepare`),
   // and husky's git hooks off, which such a script may try to install outside a git repository.
   const env = {...process.env, PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter), HUSKY: '0'}

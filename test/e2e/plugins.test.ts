@@ -728,7 +728,17 @@ export default async function () {
       await nerdOk(['plugins', 'install', fromDirectory], {env: withRegistry})
       const data = join(home, 'data', 'nerd')
       const manifest = await readFile(join(data, 'package.json'), 'utf8')
+      const unknown = await nerd(['plugins', 'install', 'nerd-plugin-nosuch'], {env: withRegistry})
+      assert.deepEqual([unknown.code, unknown.stderr.split('\n').at(-2)], [1, 'Error: nerd-plugin-nosuch does not exist in the registry.'], unknown.stderr)
       await server.close()
+      // oclif says the same of a registry it cannot reach: npm's reason is said instead.
+      const unreached = await nerd(['plugins', 'install', 'nerd-plugin-nosuch'], {env: withRegistry})
+      assert.deepEqual(
+        [unreached.code, unreached.stderr.split('\n').at(-2)],
+        [1, `Error: cannot install plugin "nerd-plugin-nosuch": request to ${registry}/nerd-plugin-nosuch failed, reason: connect ECONNREFUSED ${registry.slice('http://'.length)}`],
+        unreached.stderr,
+      )
+      assert.equal(await readFile(join(data, 'package.json'), 'utf8'), manifest)
       await rename(repository, `${repository}.moved`)
       await rm(npmCache, {recursive: true, force: true})
       const updated = await nerd(['plugins', 'update'], {env: withRegistry})
