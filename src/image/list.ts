@@ -9,7 +9,7 @@ import {parseLogTime} from '../container/logs/read.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings, goLocalTimeString, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
-import {defaultPlatformMatcher, formatPlatform, normalizePlatform, onlyPlatform} from './platform.ts'
+import {configPlatform, defaultPlatformMatcher, formatPlatform, onlyPlatform} from './platform.ts'
 import {familiarName, familiarRepository, normalizedName, parseReference} from './reference.ts'
 import type {Reference} from './reference.ts'
 import type {ManifestCache} from './manifest-cache.ts'
@@ -100,7 +100,7 @@ export async function summarizeImage(client: ContainerdClient, record: ImageReco
  */
 export async function withResolvedPlatform(client: ContainerdClient, summary: ImageSummary, resolved: ResolvedImageConfig, options: Pick<SummarizeOptions, 'unpackedIn'> = {}): Promise<ImageSummary> {
   const {config} = resolved
-  const platform = normalizePlatform({os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})})
+  const platform = configPlatform(config)
   const result: ImageSummary = {...summary, config, id: resolved.configDescriptor.digest, platform: formatPlatform(platform)}
   delete result.created
   if (config.created) result.created = new Date(config.created)

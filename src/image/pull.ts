@@ -24,7 +24,7 @@ import {
 } from './manifest.ts'
 import {eventImage, referenceEvent} from './events.ts'
 import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifest.ts'
-import {formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
+import {configPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, normalizedName, parseReference, referenceScheme, withTag} from './reference.ts'
@@ -153,10 +153,6 @@ async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
 function handled<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined)
   return promise
-}
-
-function platformOfConfig(config: ImageConfig): Platform {
-  return normalizePlatform({os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})})
 }
 
 /** `unexpected commit digest sha256:x, expected sha256:y: failed precondition` → sha256:x. */
@@ -363,7 +359,7 @@ class PullSession {
       return {...pulled, platform: normalizePlatform(descriptor.platform ?? {os: 'unknown', architecture: 'unknown'}), config: undefined}
     }
     const config = parseConfig(await this.#configBytes(manifest.config), `config ${manifest.config.digest}`)
-    return {...pulled, platform: descriptor.platform ? normalizePlatform(descriptor.platform) : platformOfConfig(config), config}
+    return {...pulled, platform: descriptor.platform ? normalizePlatform(descriptor.platform) : configPlatform(config), config}
   }
 
   #distributionLabel(existing: Labels): Labels {
