@@ -56,6 +56,8 @@ export default class Push extends NerdCommand {
     if (!allTags && typed.tag === undefined && typed.digest === undefined) say('Using default tag: latest')
     say(`The push refers to repository [${repository(typed)}]`)
     const tags = allTags ? await localTags(client, allTags) : [parseReference(args.image)]
+    // docker's notes follow all it printed (the name too, with -q).
+    const notes: string[] = []
     for (const tag of tags) {
       const progress = createProgressRenderer(flags.quiet ? {write: () => true} : process.stdout)
       try {
@@ -70,11 +72,15 @@ export default class Push extends NerdCommand {
         })
         progress.close()
         say(`${tag.tag ?? tag.digest}: digest: ${result.descriptor.digest} size: ${result.descriptor.size}`)
+        if (result.incompleteIndex) {
+          notes.push(`Not all multiplatform-content is present and only the available single-platform image was pushed\n${result.incompleteIndex.digest} -> ${result.descriptor.digest}`)
+        }
       } finally {
         progress.close()
       }
     }
     if (flags.quiet) this.print(normalizedName(allTags ?? tags[0]))
+    for (const note of notes) this.print(infoNote(note))
   }
 
   /** Bridges the push events only when a plugin subscribes to them. */

@@ -47,12 +47,16 @@ export interface PushResult {
   name: string
   /** What the tag now points at in the registry. */
   descriptor: Descriptor
+  /** The local index whose platforms were not all here: the one manifest present went instead (docker notes it). */
+  incompleteIndex?: Descriptor
 }
 
 /** What goes to the registry: the root (as stored, or a reduced index) and the manifests under it. */
 interface PushPlan {
   root: {descriptor: Descriptor; bytes: Uint8Array}
   manifests: Array<{descriptor: Descriptor; bytes: Uint8Array}>
+  /** Set when a manifest goes in place of the index, whose content is not all here. */
+  incompleteIndex?: Descriptor
 }
 
 /**
@@ -67,12 +71,12 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   if (!image) throw await missingImage(client, target)
   // Under a lease that holds each blob the plan counts on: the garbage collector cannot take one
   // (left over from an image removed) between the plan and its upload.
-  const pushed = await client.withLease((leased) => pushPlanned(leased, target, name, image.target, options))
+  const {descriptor, incompleteIndex} = await client.withLease((leased) => pushPlanned(leased, target, name, image.target, options))
   await publishEvent(client, referenceEvent('push', name, await eventImage(client, image.target)))
-  return {name, descriptor: pushed}
+  return {name, descriptor, ...(incompleteIndex ? {incompleteIndex} : {})}
 }
 
-async function pushPlanned(client: ContainerdClient, target: Reference, name: string, root: Descriptor, options: PushOptions): Promise<Descriptor> {
+async function pushPlanned(client: ContainerdClient, target: Reference, name: string, root: Descriptor, options: PushOptions): Promise<Omit<PushResult, 'name'>> {
   const plan = await planPush(client, root, options, familiarName(target))
   const annotations = (await options.hooks?.push?.({name, descriptor: plan.root.descriptor, platforms: options.platforms ?? []})) ?? {}
   if (Object.keys(annotations).length > 0) plan.root = annotatedRoot(plan.root, annotations)
@@ -109,7 +113,7 @@ async function pushPlanned(client: ContainerdClient, target: Reference, name: st
   }
   const pushed = await registry.pushManifest(target, {mediaType: plan.root.descriptor.mediaType, bytes: plan.root.bytes}, {signal})
   await options.hooks?.pushed?.({name, descriptor: pushed})
-  return pushed
+  return {descriptor: pushed, ...(plan.incompleteIndex ? {incompleteIndex: plan.incompleteIndex} : {})}
 }
 
 /**
@@ -227,6 +231,7 @@ async function planPush(client: ContainerdClient, root: Descriptor, options: Pus
     chosen.set(best.digest, best)
   }
   const manifests = [...chosen.values()].map(withBytes)
+  if (wanted.length === 0) return {root: manifests[0], manifests, incompleteIndex: root}
   if (manifests.length === 1) return {root: manifests[0], manifests}
   const reduced: ImageIndex = {...index, manifests: [...chosen.values()]}
   const bytes = Buffer.from(JSON.stringify(reduced))
