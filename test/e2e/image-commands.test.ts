@@ -396,6 +396,19 @@ describe('image commands', () => {
     assert.deepEqual((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim().split('\n').sort(), ['e2e-bydigest:1', 'e2e-byid:1'])
     await nerdOk(['tag', 'e2e-byid:1', pulled])
     assert.equal((await nerdOk(['rmi', 'e2e-bydigest:1', 'e2e-byid:1'])).trim(), 'Untagged: e2e-bydigest:1\nUntagged: e2e-byid:1')
+
+    // A name@digest record (a pull by digest) stands for the tags of its repository with that digest too, as docker's.
+    await nerdOk(['pull', '-q', digested])
+    await nerdOk(['tag', pulled, `${repository}:2`])
+    await nerdOk(['tag', pulled, 'e2e-other:1'])
+    assert.deepEqual((await nerdOk(['rmi', digested])).trim().split('\n').sort(), [`Untagged: ${digested}`, `Untagged: ${pulled}`, `Untagged: ${repository}:2`].sort())
+    assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), 'e2e-other:1')
+    // With nothing else naming it, the image goes with them.
+    await nerdOk(['tag', 'e2e-other:1', pulled])
+    await nerdOk(['pull', '-q', digested])
+    await nerdOk(['rmi', 'e2e-other:1'])
+    assert.deepEqual((await nerdOk(['rmi', digested])).trim().split('\n'), [`Untagged: ${pulled}`, `Untagged: ${digested}`, `Deleted: ${manifest.config.digest}`])
+    await nerdOk(['pull', '-q', pulled])
   })
 
   it('tag refuses an invalid target in the words of docker\'s client, naming the repository docker checked', async () => {
