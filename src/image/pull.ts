@@ -10,6 +10,7 @@ import type {ContainerdClient, Labels} from '../containerd/index.ts'
 import {ContainerdError, GC_EXPIRE_LABEL, isFailedPrecondition, isNotFound, rfc3339Seconds} from '../containerd/index.ts'
 import {onEarlyExit} from '../early-exit.ts'
 import {NerdError} from '../errors.ts'
+import {goQuote} from '../format/index.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import type {ImageResolvePayload, ImageVerifyPayload, RegistryAccess, ResolvedSource} from '../hooks/types.ts'
 import {
@@ -30,7 +31,7 @@ import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, normalizedName, parseReference, referenceScheme, withTag} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
-import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
+import {RegistryClient, RegistryError, deniedWithoutCredentials, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
 import {moveImageName} from './records.ts'
 import {addBlobLabels, getImage, heldBlobLabels, readBlob} from './store.ts'
 import {defaultSnapshotter, unpackLayers, unpackPlan} from './unpack.ts'
@@ -126,7 +127,11 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
     const registry = registryClientFor(options)
     const previous = handled(getImage(client, source.name))
     // The lease is made while the registry answers.
-    const resolving = handled(registry.resolve(source.reference, {signal: options.signal}))
+    const resolving = handled(
+      registry.resolve(source.reference, {signal: options.signal}).catch((error: unknown) => {
+        throw deniedWithoutCredentials(error, `failed to resolve reference ${goQuote(normalizedName(source.reference))}: pull access denied`)
+      }),
+    )
     const [root, result] = await client.withLease(async (leased) => {
       const resolved = await resolving
       return [resolved, await new PullSession(leased, client, registry, source, options, platforms).run(resolved)] as const

@@ -17,7 +17,7 @@ import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, familiarRepository, normalizedName, parseReference, repository as repositoryName} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
-import {RegistryClient, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
+import {RegistryClient, deniedWithoutCredentials, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
 import {addBlobLabels, getImage, heldBlobLabels, listImages, manifestContentPresent, readBlob} from './store.ts'
 import {compareStrings} from '../format/index.ts'
 
@@ -71,7 +71,9 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   if (!image) throw await missingImage(client, target)
   // Under a lease that holds each blob the plan counts on: the garbage collector cannot take one
   // (left over from an image removed) between the plan and its upload.
-  const {descriptor, incompleteIndex} = await client.withLease((leased) => pushPlanned(leased, target, name, image.target, options))
+  const {descriptor, incompleteIndex} = await client.withLease((leased) => pushPlanned(leased, target, name, image.target, options)).catch((error: unknown) => {
+    throw deniedWithoutCredentials(error, 'push access denied')
+  })
   await publishEvent(client, referenceEvent('push', name, await eventImage(client, image.target)))
   return {name, descriptor, ...(incompleteIndex ? {incompleteIndex} : {})}
 }

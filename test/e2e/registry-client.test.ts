@@ -236,7 +236,7 @@ describe('htpasswd registry (Basic authentication) and login', () => {
     await assert.rejects(anonymous.resolve(parseReference(`${host}/private/app`)), (error: unknown) => {
       assert.ok(error instanceof RegistryError)
       assert.equal(error.kind, 'unauthorized')
-      assert.match(error.message, /^pull access denied for 127\.0\.0\.1:\d+\/private\/app, repository does not exist or may require 'docker login': unauthorized: authentication required$/)
+      assert.equal(error.message, 'authorization failed: no basic auth credentials')
       return true
     })
   })

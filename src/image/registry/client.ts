@@ -334,7 +334,10 @@ export class RegistryClient {
     let authorization = await this.#authorizer.authorization(target, spec.scopes, {offline: spec.offline})
     const response = await attempt(authorization)
     if (response.status !== 401) return response
-    const retryScopes = await this.#authorizer.unauthorized(target, response, spec.scopes, authorization)
+    const retryScopes = await this.#authorizer.unauthorized(target, response, spec.scopes, authorization).catch(async (error: unknown) => {
+      await response.body?.cancel()
+      throw error
+    })
     if (retryScopes === undefined) return response
     authorization = await this.#authorizer.authorization(target, retryScopes, {offline: spec.offline})
     if (authorization === undefined) return response
