@@ -64,6 +64,19 @@ describe('login, logout and import', () => {
     assert.equal(viaStdin.stderr, '')
   })
 
+  it('login refuses conflicting or empty flags in docker\'s words before anything else', async () => {
+    const refusals: Array<[string[], string]> = [
+      [['-u', USER, '-p', PASSWORD, '--password-stdin'], 'conflicting options: cannot specify both --password and --password-stdin'],
+      [['--password-stdin'], 'the --password-stdin option requires --username to be set'],
+      [['-u', '', '-p', PASSWORD], 'username is empty'],
+      [['-u', USER, '-p', ''], 'password is empty'],
+    ]
+    for (const [flags, message] of refusals) {
+      const refused = await nerd(['login', ...flags, registry.host], {env: {DOCKER_CONFIG: join(work, 'nobody')}, input: `${PASSWORD}\n`})
+      assert.deepEqual([refused.code, refused.stdout, refused.stderr], [1, '', `Error: ${message}\n`], flags.join(' '))
+    }
+  })
+
   it('login without -u and -p reuses the stored credentials, on a terminal too, with docker\'s lines; refused ones are said so (a Basic registry\'s 401 as a failed attempt)', async () => {
     const existing = `Authenticating with existing credentials... [Username: ${USER}]\nTo login with a different account, run 'nerd logout' followed by 'nerd login'\n\n`
     const offTerminal = await nerd(['login', registry.host], {env})
