@@ -22,13 +22,16 @@ export default class Login extends NerdCommand {
     const {args, flags} = await this.parse(Login)
     const config = await this.nerdConfig()
     const access = {hostsDirs: config.hostsDir, insecure: config.insecureRegistry}
+    // docker's verifyLoginFlags, before anything is printed or read.
+    if (flags['password-stdin']) {
+      if (flags.password !== undefined) throw new NerdError('conflicting options: cannot specify both --password and --password-stdin')
+      if (flags.username === undefined) throw new NerdError('the --password-stdin option requires --username to be set')
+    }
+    if (flags.username === '') throw new NerdError('username is empty')
+    if (flags.password === '') throw new NerdError('password is empty')
     if (flags.password !== undefined) process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n')
     let password = flags.password
-    if (flags['password-stdin']) {
-      if (password !== undefined) throw new NerdError('--password and --password-stdin are mutually exclusive')
-      if (flags.username === undefined) throw new NerdError('Must provide --username with --password-stdin')
-      password = (await text(process.stdin)).replace(/\r?\n$/, '')
-    }
+    if (flags['password-stdin']) password = (await text(process.stdin)).replace(/\r?\n$/, '')
     let username = flags.username
     // As docker's: without a username or password, the stored credentials are tried first, on a
     // terminal too; refused, they name the account the prompt offers.

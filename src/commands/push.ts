@@ -25,8 +25,25 @@ export default class Push extends NerdCommand {
     const {createProgressRenderer} = await import('../image/progress.ts')
     const {localTags, pushImage} = await import('../image/push.ts')
     const {allTagsRepository, normalizedName, parseReference, repository} = await import('../image/reference.ts')
+    const {parsePlatform} = await import('../image/platform.ts')
+    const {infoNote} = await import('../format/index.ts')
     const {args, flags} = await this.parse(Push)
     requireContentTrustDisabled(flags['disable-content-trust'])
+    // docker's CLI parses --platform before anything else, and notes what a platform's push leaves out.
+    for (const platform of flags.platform ?? []) {
+      try {
+        parsePlatform(platform)
+      } catch (error) {
+        throw error instanceof NerdError ? new NerdError(`Invalid platform ${platform}: ${error.message}`, {cause: error}) : error
+      }
+    }
+    if (flags.platform?.length === 1) {
+      this.print(infoNote(
+        'Using --platform pushes only the specified platform manifest of a multi-platform image index.\n' +
+          'Other components, like attestations, will not be included.\n' +
+          'To push the complete multi-platform image, remove the --platform flag.\n',
+      ))
+    }
     const allTags = flags['all-tags'] ? allTagsRepository(args.image) : undefined
     const typed = allTags ?? parseReference(args.image, {defaultTag: false})
     // docker's client refuses it before asking the daemon: a pushed manifest goes under a tag.
@@ -39,6 +56,8 @@ export default class Push extends NerdCommand {
     if (!allTags && typed.tag === undefined && typed.digest === undefined) say('Using default tag: latest')
     say(`The push refers to repository [${repository(typed)}]`)
     const tags = allTags ? await localTags(client, allTags) : [parseReference(args.image)]
+    // docker's notes follow all it printed (the name too, with -q).
+    const notes: string[] = []
     for (const tag of tags) {
       const progress = createProgressRenderer(flags.quiet ? {write: () => true} : process.stdout)
       try {
@@ -53,11 +72,15 @@ export default class Push extends NerdCommand {
         })
         progress.close()
         say(`${tag.tag ?? tag.digest}: digest: ${result.descriptor.digest} size: ${result.descriptor.size}`)
+        if (result.incompleteIndex) {
+          notes.push(`Not all multiplatform-content is present and only the available single-platform image was pushed\n${result.incompleteIndex.digest} -> ${result.descriptor.digest}`)
+        }
       } finally {
         progress.close()
       }
     }
     if (flags.quiet) this.print(normalizedName(allTags ?? tags[0]))
+    for (const note of notes) this.print(infoNote(note))
   }
 
   /** Bridges the push events only when a plugin subscribes to them. */

@@ -7,4 +7,5 @@ export {bytesSize, containerStatus, humanDuration, humanSize, parseBytes, timeAg
 export {formatInspect, goStructRow, headerName, listingFormat, literalTemplate, renderItems, truncateId, type ListingFormats, type RenderOptions} from './output.ts'
 export {alignColumns, DOCKER_TABLE, type TabWriterOptions} from './tabwriter.ts'
 export {compileTemplate, Template, TemplateError, type FunctionMap, type ParamKind, type TemplateFunction} from './template.ts'
+export {infoNote} from './note.ts'
 export {charWidth, displayWidth, ellipsis} from './width.ts'

@@ -11,7 +11,7 @@ import type {ImageConfig} from './manifest.ts'
 import type {Healthcheck} from '../hooks/types.ts'
 import {findImages, NONE, summarizeImages, withResolvedPlatform} from './list.ts'
 import type {ImageSummary} from './list.ts'
-import {formatPlatform, normalizePlatform, onlyPlatform, parsePlatform} from './platform.ts'
+import {configPlatform, formatPlatform, onlyPlatform, parsePlatform} from './platform.ts'
 import {InvalidReferenceError} from './reference.ts'
 import {NoPlatformManifestError, resolveImageConfig, type ResolvedImageConfig} from './store.ts'
 
@@ -147,7 +147,7 @@ export async function imageConfigForPlatform(client: ContainerdClient, image: Im
     if (!(error instanceof NoPlatformManifestError)) throw error
     throw new NerdError(`image with reference ${reference} was found but does not provide the specified platform (${wanted})`)
   }
-  const actual = normalizePlatform({os: resolved.config.os, architecture: resolved.config.architecture, ...(resolved.config.variant ? {variant: resolved.config.variant} : {})})
+  const actual = configPlatform(resolved.config)
   if (!resolved.index && !onlyPlatform(platform).match(actual)) {
     throw new NerdError(`image with reference ${reference} was found but does not match the specified platform: wanted ${wanted}, actual: ${formatPlatform(actual)}`)
   }

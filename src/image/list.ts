@@ -9,8 +9,8 @@ import {parseLogTime} from '../container/logs/read.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings, goLocalTimeString, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
-import {defaultPlatformMatcher, formatPlatform, normalizePlatform, onlyPlatform} from './platform.ts'
-import {familiarName, familiarRepository, normalizedName, parseReference} from './reference.ts'
+import {configPlatform, defaultPlatformMatcher, formatPlatform, onlyPlatform} from './platform.ts'
+import {familiarName, familiarRepository, normalizedName, parseReference, withDigest} from './reference.ts'
 import type {Reference} from './reference.ts'
 import type {ManifestCache} from './manifest-cache.ts'
 import {chainIds, imageSize, isDanglingImageName, listImages, recordsByDigest, resolveImageConfig} from './store.ts'
@@ -100,7 +100,7 @@ export async function summarizeImage(client: ContainerdClient, record: ImageReco
  */
 export async function withResolvedPlatform(client: ContainerdClient, summary: ImageSummary, resolved: ResolvedImageConfig, options: Pick<SummarizeOptions, 'unpackedIn'> = {}): Promise<ImageSummary> {
   const {config} = resolved
-  const platform = normalizePlatform({os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})})
+  const platform = configPlatform(config)
   const result: ImageSummary = {...summary, config, id: resolved.configDescriptor.digest, platform: formatPlatform(platform)}
   delete result.created
   if (config.created) result.created = new Date(config.created)
@@ -133,7 +133,7 @@ export type ImageLookup = {by: 'name' | 'digest' | 'id'; found: ImageSummary[]}
 /**
  * The images a user's word names: a reference (`busybox`, `busybox:1`, `x@sha256:…`) names its
  * record, and a `name@digest` the records of that repository whose root is that digest (its
- * RepoDigests); otherwise an image ID or a unique prefix of its hex, with or without `sha256:`,
+ * RepoDigests), its own record first when there is one; otherwise an image ID or a unique prefix of its hex, with or without `sha256:`,
  * names every record with that ID. Nothing found when nothing matches; an ambiguous prefix is an
  * error.
  */
@@ -146,9 +146,15 @@ export function lookupImages(summaries: readonly ImageSummary[], text: string): 
   }
   if (reference !== undefined) {
     const name = normalizedName(reference)
+    const records = summaries.map((summary) => summary.record)
     const byName = summaries.filter((summary) => summary.record.name === name)
-    if (byName.length > 0) return {by: 'name', found: byName}
-    const byDigest = recordsByDigest(summaries.map((summary) => summary.record), reference)
+    if (byName.length > 0) {
+      if (reference.digest === undefined) return {by: 'name', found: byName}
+      // As docker's getSameReferences, the tags of the repository with that root come along.
+      const same = recordsByDigest(records, withDigest(reference, byName[0].record.target.digest))
+      return {by: 'name', found: [...byName, ...summaries.filter((summary) => same.includes(summary.record) && !byName.includes(summary))]}
+    }
+    const byDigest = recordsByDigest(records, reference)
     if (byDigest.length > 0) return {by: 'digest', found: summaries.filter((summary) => byDigest.includes(summary.record))}
     if (!IMAGE_ID.test(text)) return {by: 'name', found: []}
   }

@@ -8,6 +8,7 @@
 import {readFileSync} from 'node:fs'
 import {arch, endianness} from 'node:os'
 import {NerdError} from '../errors.ts'
+import type {ImageConfig} from '../hooks/types.ts'
 import type {Platform} from './registry/media-types.ts'
 
 export type {Platform} from './registry/media-types.ts'
@@ -207,6 +208,11 @@ export function parsePlatform(specifier: string): Platform {
     default:
       throw invalidPlatform(`${quoted(specifier)}: cannot parse platform specifier`)
   }
+}
+
+/** The platform an image config says it is for, normalised. */
+export function configPlatform(config: Pick<ImageConfig, 'os' | 'architecture' | 'variant'>): Platform {
+  return normalizePlatform({os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})})
 }
 
 /** `linux/arm64`, `linux/arm/v7`: how docker and nerdctl print a platform. */

@@ -10,6 +10,7 @@ import type {ContainerdClient, Labels} from '../containerd/index.ts'
 import {ContainerdError, GC_EXPIRE_LABEL, isFailedPrecondition, isNotFound, rfc3339Seconds} from '../containerd/index.ts'
 import {onEarlyExit} from '../early-exit.ts'
 import {NerdError} from '../errors.ts'
+import {goQuote} from '../format/index.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import type {ImageResolvePayload, ImageVerifyPayload, RegistryAccess, ResolvedSource} from '../hooks/types.ts'
 import {
@@ -24,13 +25,13 @@ import {
 } from './manifest.ts'
 import {eventImage, referenceEvent} from './events.ts'
 import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifest.ts'
-import {formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
+import {configPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, normalizedName, parseReference, referenceScheme, withTag} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
-import {RegistryClient, RegistryError, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
+import {RegistryClient, RegistryError, deniedWithoutCredentials, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
 import {moveImageName} from './records.ts'
 import {addBlobLabels, getImage, heldBlobLabels, readBlob} from './store.ts'
 import {defaultSnapshotter, unpackLayers, unpackPlan} from './unpack.ts'
@@ -126,7 +127,11 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
     const registry = registryClientFor(options)
     const previous = handled(getImage(client, source.name))
     // The lease is made while the registry answers.
-    const resolving = handled(registry.resolve(source.reference, {signal: options.signal}))
+    const resolving = handled(
+      registry.resolve(source.reference, {signal: options.signal}).catch((error: unknown) => {
+        throw deniedWithoutCredentials(error, `failed to resolve reference ${goQuote(normalizedName(source.reference))}: pull access denied`)
+      }),
+    )
     const [root, result] = await client.withLease(async (leased) => {
       const resolved = await resolving
       return [resolved, await new PullSession(leased, client, registry, source, options, platforms).run(resolved)] as const
@@ -153,10 +158,6 @@ async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
 function handled<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined)
   return promise
-}
-
-function platformOfConfig(config: ImageConfig): Platform {
-  return normalizePlatform({os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})})
 }
 
 /** `unexpected commit digest sha256:x, expected sha256:y: failed precondition` → sha256:x. */
@@ -363,7 +364,7 @@ class PullSession {
       return {...pulled, platform: normalizePlatform(descriptor.platform ?? {os: 'unknown', architecture: 'unknown'}), config: undefined}
     }
     const config = parseConfig(await this.#configBytes(manifest.config), `config ${manifest.config.digest}`)
-    return {...pulled, platform: descriptor.platform ? normalizePlatform(descriptor.platform) : platformOfConfig(config), config}
+    return {...pulled, platform: descriptor.platform ? normalizePlatform(descriptor.platform) : configPlatform(config), config}
   }
 
   #distributionLabel(existing: Labels): Labels {

@@ -9,14 +9,15 @@ import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {eventImage, referenceEvent} from './events.ts'
-import {distributionSourceKey, isConfigMediaType, distributionSourceLabel, distributionSources, isNonDistributable, parseIndex, parseManifest, shortDigest} from './manifest.ts'
+import {distributionSourceKey, isConfigMediaType, distributionSourceLabel, distributionSources, isNonDistributable, parseConfig, parseIndex, parseManifest, shortDigest} from './manifest.ts'
 import type {Descriptor, ImageIndex} from './manifest.ts'
-import {formatPlatform, hostPlatform, localPlatformMatcher, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
+import {configPlatform, formatPlatform, localPlatformMatcher, parsePlatform, rankByPlatform, strictPlatform} from './platform.ts'
+import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, familiarRepository, normalizedName, parseReference, repository as repositoryName} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
-import {RegistryClient, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
+import {RegistryClient, deniedWithoutCredentials, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
 import {addBlobLabels, getImage, heldBlobLabels, listImages, manifestContentPresent, readBlob} from './store.ts'
 import {compareStrings} from '../format/index.ts'
 
@@ -46,12 +47,16 @@ export interface PushResult {
   name: string
   /** What the tag now points at in the registry. */
   descriptor: Descriptor
+  /** The local index whose platforms were not all here: the one manifest present went instead (docker notes it). */
+  incompleteIndex?: Descriptor
 }
 
 /** What goes to the registry: the root (as stored, or a reduced index) and the manifests under it. */
 interface PushPlan {
   root: {descriptor: Descriptor; bytes: Uint8Array}
   manifests: Array<{descriptor: Descriptor; bytes: Uint8Array}>
+  /** Set when a manifest goes in place of the index, whose content is not all here. */
+  incompleteIndex?: Descriptor
 }
 
 /**
@@ -66,12 +71,14 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   if (!image) throw await missingImage(client, target)
   // Under a lease that holds each blob the plan counts on: the garbage collector cannot take one
   // (left over from an image removed) between the plan and its upload.
-  const pushed = await client.withLease((leased) => pushPlanned(leased, target, name, image.target, options))
+  const {descriptor, incompleteIndex} = await client.withLease((leased) => pushPlanned(leased, target, name, image.target, options)).catch((error: unknown) => {
+    throw deniedWithoutCredentials(error, 'push access denied')
+  })
   await publishEvent(client, referenceEvent('push', name, await eventImage(client, image.target)))
-  return {name, descriptor: pushed}
+  return {name, descriptor, ...(incompleteIndex ? {incompleteIndex} : {})}
 }
 
-async function pushPlanned(client: ContainerdClient, target: Reference, name: string, root: Descriptor, options: PushOptions): Promise<Descriptor> {
+async function pushPlanned(client: ContainerdClient, target: Reference, name: string, root: Descriptor, options: PushOptions): Promise<Omit<PushResult, 'name'>> {
   const plan = await planPush(client, root, options, familiarName(target))
   const annotations = (await options.hooks?.push?.({name, descriptor: plan.root.descriptor, platforms: options.platforms ?? []})) ?? {}
   if (Object.keys(annotations).length > 0) plan.root = annotatedRoot(plan.root, annotations)
@@ -108,7 +115,7 @@ async function pushPlanned(client: ContainerdClient, target: Reference, name: st
   }
   const pushed = await registry.pushManifest(target, {mediaType: plan.root.descriptor.mediaType, bytes: plan.root.bytes}, {signal})
   await options.hooks?.pushed?.({name, descriptor: pushed})
-  return pushed
+  return {descriptor: pushed, ...(plan.incompleteIndex ? {incompleteIndex: plan.incompleteIndex} : {})}
 }
 
 /**
@@ -182,7 +189,16 @@ async function pushBlob(
 async function planPush(client: ContainerdClient, root: Descriptor, options: PushOptions, what: string): Promise<PushPlan> {
   await heldBlobLabels(client, root.digest)
   const rootBytes = await readBlob(client, root.digest)
-  if (isManifestMediaType(root.mediaType)) return {root: {descriptor: root, bytes: rootBytes}, manifests: [{descriptor: root, bytes: rootBytes}]}
+  const wanted = (options.platforms ?? []).map(parsePlatform)
+  if (isManifestMediaType(root.mediaType)) {
+    // As docker's daemon (getPushDescriptor): a platform asked for must be the image's own, exactly.
+    if (wanted.length > 0) {
+      const config = parseConfig(await readBlob(client, parseManifest(rootBytes, `manifest ${root.digest}`).config.digest), `config of ${what}`)
+      const missing = wanted.find((platform) => !strictPlatform(platform).match(configPlatform(config)))
+      if (missing) throw platformNotProvided(what, missing)
+    }
+    return {root: {descriptor: root, bytes: rootBytes}, manifests: [{descriptor: root, bytes: rootBytes}]}
+  }
   if (!isIndexMediaType(root.mediaType)) throw new NerdError(`cannot push ${what}: unsupported media type ${root.mediaType}`)
 
   const index = parseIndex(rootBytes, `index ${root.digest}`)
@@ -195,7 +211,7 @@ async function planPush(client: ContainerdClient, root: Descriptor, options: Pus
   const withBytes = (descriptor: Descriptor) => ({descriptor, bytes: present.get(descriptor.digest) as Uint8Array})
   const complete = index.manifests.every((child) => present.has(child.digest))
 
-  if (options.allPlatforms || (!options.platforms?.length && complete)) {
+  if (options.allPlatforms || (wanted.length === 0 && complete)) {
     if (!complete) {
       const missing = index.manifests.filter((child) => !present.has(child.digest)).map(describeChild)
       throw new NerdError(`cannot push all platforms of ${what}: the content of ${missing.join(', ')} is missing (pull or load the image with --all-platforms)`)
@@ -205,22 +221,28 @@ async function planPush(client: ContainerdClient, root: Descriptor, options: Pus
 
   const available = index.manifests.filter((child) => present.has(child.digest))
   const chosen = new Map<string, Descriptor>()
-  if (!options.platforms?.length) {
+  if (wanted.length === 0) {
     // As docker's containerd store: the host's manifest alone, or when it is not here the best one that is.
     const [best] = rankByPlatform(available, (child) => child.platform, localPlatformMatcher())
-    if (!best) throw new NerdError(`cannot push ${what}: no manifest for platform ${formatPlatform(hostPlatform())} is present locally`)
+    if (!best) throw platformNotProvided(what)
     chosen.set(best.digest, best)
   }
-  for (const platform of (options.platforms ?? []).map(parsePlatform)) {
-    const [best] = rankByPlatform(available, (child) => child.platform, onlyPlatform(platform))
-    if (!best) throw new NerdError(`cannot push ${what}: no manifest for platform ${formatPlatform(platform)} is present locally`)
+  for (const platform of wanted) {
+    const [best] = rankByPlatform(available, (child) => child.platform, strictPlatform(platform))
+    if (!best) throw platformNotProvided(what, platform)
     chosen.set(best.digest, best)
   }
   const manifests = [...chosen.values()].map(withBytes)
+  if (wanted.length === 0) return {root: manifests[0], manifests, incompleteIndex: root}
   if (manifests.length === 1) return {root: manifests[0], manifests}
   const reduced: ImageIndex = {...index, manifests: [...chosen.values()]}
   const bytes = Buffer.from(JSON.stringify(reduced))
   return {root: {descriptor: {mediaType: root.mediaType, digest: digestOf(bytes), size: bytes.length}, bytes}, manifests}
+}
+
+/** docker's errPlatformNotFound: no manifest of the image present for `platform` (for any, without one). */
+function platformNotProvided(what: string, platform?: Platform): NerdError {
+  return new NerdError(`image with reference ${what} was found but does not provide ${platform ? `the specified platform (${formatPlatform(platform)})` : 'any platform'}`)
 }
 
 function describeChild(child: Descriptor): string {

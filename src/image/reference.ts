@@ -99,6 +99,11 @@ export function parseReference(text: string, options: ParseReferenceOptions = {}
   return reference
 }
 
+/** Checks `text` as docker's ParseAnyReference: an image ID (64 hex digits), or a reference parseReference takes. */
+export function checkAnyReference(text: string): void {
+  if (!IDENTIFIER_PATTERN.test(text)) parseReference(text)
+}
+
 /** The repository docker's `--all-tags` pulls or pushes: a name alone, as docker insists. */
 export function allTagsRepository(text: string): Reference {
   const reference = parseReference(text, {defaultTag: false})

@@ -396,13 +396,31 @@ describe('image commands', () => {
     assert.deepEqual((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim().split('\n').sort(), ['e2e-bydigest:1', 'e2e-byid:1'])
     await nerdOk(['tag', 'e2e-byid:1', pulled])
     assert.equal((await nerdOk(['rmi', 'e2e-bydigest:1', 'e2e-byid:1'])).trim(), 'Untagged: e2e-bydigest:1\nUntagged: e2e-byid:1')
+
+    // A name@digest record (a pull by digest) stands for the tags of its repository with that digest too, as docker's.
+    await nerdOk(['pull', '-q', digested])
+    await nerdOk(['tag', pulled, `${repository}:2`])
+    await nerdOk(['tag', pulled, 'e2e-other:1'])
+    assert.deepEqual((await nerdOk(['rmi', digested])).trim().split('\n').sort(), [`Untagged: ${digested}`, `Untagged: ${pulled}`, `Untagged: ${repository}:2`].sort())
+    assert.equal((await nerdOk(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), 'e2e-other:1')
+    // With nothing else naming it, the image goes with them.
+    await nerdOk(['tag', 'e2e-other:1', pulled])
+    await nerdOk(['pull', '-q', digested])
+    await nerdOk(['rmi', 'e2e-other:1'])
+    assert.deepEqual((await nerdOk(['rmi', digested])).trim().split('\n'), [`Untagged: ${pulled}`, `Untagged: ${digested}`, `Deleted: ${manifest.config.digest}`])
+    await nerdOk(['pull', '-q', pulled])
   })
 
-  it('tag refuses an invalid target in the words of docker\'s client, naming the repository docker checked', async () => {
+  it('tag refuses an invalid source or target in the words of docker\'s client (the source first), naming the repository docker checked', async () => {
     const uppercase = await nerd(['tag', pulled, 'Upper:1'])
-    assert.deepEqual([uppercase.code, uppercase.stderr], [1, 'Error: error parsing reference: "Upper:1" is not a valid repository/tag: invalid reference format: repository name (library/Upper) must be lowercase\n'])
+    assert.deepEqual([uppercase.code, uppercase.stderr], [1, 'Error: Error parsing reference: "Upper:1" is not a valid repository/tag: invalid reference format: repository name (library/Upper) must be lowercase\n'])
     const malformed = await nerd(['tag', pulled, 'a:b:c'])
-    assert.deepEqual([malformed.code, malformed.stderr], [1, 'Error: error parsing reference: "a:b:c" is not a valid repository/tag: invalid reference format\n'])
+    assert.deepEqual([malformed.code, malformed.stderr], [1, 'Error: Error parsing reference: "a:b:c" is not a valid repository/tag: invalid reference format\n'])
+    const source = await nerd(['tag', 'Upper/Case', 'Also:Bad'])
+    assert.deepEqual([source.code, source.stderr], [1, 'Error: Error parsing reference: "Upper/Case" is not a valid repository/tag: invalid reference format: repository name (Case) must be lowercase\n'])
+    // An image ID is a source, as docker's ParseAnyReference takes it.
+    await nerdOk(['tag', manifest.config.digest.slice('sha256:'.length), 'e2e-byfullid:1'])
+    await nerdOk(['rmi', 'e2e-byfullid:1'])
   })
 
   it('save then load gives back the same image ID', async () => {

@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {formatPlatform, hostPlatform, normalizePlatform} from '../../src/image/platform.ts'
 import {nerdOk} from '../helpers/containers.ts'
-import {fileNamespace, nerd, skopeo, testEnvironment} from '../helpers/e2e.ts'
+import {fileNamespace, loadTestImage, nerd, skopeo, testEnvironment, testImage} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, file} from '../helpers/oci-image.ts'
 import type {BuiltArchive, BuiltManifest} from '../helpers/oci-image.ts'
 
@@ -78,12 +78,39 @@ describe('images with platforms missing', () => {
   it('push after a default load of a multi-platform archive sends the host\'s manifest; --all-platforms says what is missing', async () => {
     assert.match(await nerdOk(['load', '-i', loaded.file]), /Loaded image: /)
     await nerdOk(['tag', `${repository}/load:1`, `${repository}/loaded:1`])
-    await nerdOk(['push', `${repository}/loaded:1`])
+    // docker's note, after everything else it printed: the index stands for an image the registry does not get.
+    const pushed = await nerdOk(['push', `${repository}/loaded:1`])
+    const note = `\n Info -> Not all multiplatform-content is present and only the available single-platform image was pushed\n         ${loaded.target.digest} -> ${loaded.manifests[0].descriptor.digest}\n`
+    assert.ok(pushed.endsWith(`1: digest: ${loaded.manifests[0].descriptor.digest} size: ${loaded.manifests[0].descriptor.size}\n${note}`), pushed)
+    assert.equal(await nerdOk(['push', '-q', `${repository}/loaded:1`]), `${repository}/loaded:1\n${note}`)
     assert.equal(await registryDigest(`${repository}/loaded:1`), loaded.manifests[0].descriptor.digest)
     const all = await nerd(['push', '--all-platforms', `${repository}/loaded:1`])
     assert.equal(all.code, 1)
     assert.equal(all.stderr.trim(), `Error: cannot push all platforms of ${repository}/loaded:1: the content of ${otherName} is missing (pull or load the image with --all-platforms)`)
     await nerdOk(['rmi', `${repository}/load:1`, `${repository}/loaded:1`])
+  })
+
+  it('push --platform refuses a platform the image does not provide exactly, and an unparsable one before anything, as docker', async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+    const single = `${repository}/single:1`
+    await nerdOk(['tag', 'nerd-test/busybox:latest', single])
+    const mismatched = await nerd(['push', '--platform', otherName, single])
+    assert.deepEqual([mismatched.code, mismatched.stderr], [1, `Error: image with reference ${single} was found but does not provide the specified platform (${otherListed})\n`])
+    const unparsable = await nerd(['push', '--platform', 'foo/bar/baz/qux', single])
+    assert.deepEqual([unparsable.code, unparsable.stdout, unparsable.stderr], [1, '', 'Error: Invalid platform foo/bar/baz/qux: "foo/bar/baz/qux": cannot parse platform specifier: invalid argument\n'])
+    assert.notEqual((await skopeo(['inspect', '--tls-verify=false', `docker://${single}`])).code, 0, 'nothing was pushed')
+
+    const pushed = await nerdOk(['push', '--platform', formatPlatform(host), single])
+    assert.ok(pushed.startsWith('\n Info -> Using --platform pushes only the specified platform manifest of a multi-platform image index.\n' +
+      '         Other components, like attestations, will not be included.\n         To push the complete multi-platform image, remove the --platform flag.\n         \n'), pushed)
+    assert.equal(await registryDigest(single), testImage('nerd-test/busybox:latest').target.digest)
+
+    // An index's manifest must be the platform asked for, not one a machine of it also runs (containerd's OnlyStrict).
+    const name = `${repository}/shared:1`
+    await nerdOk(['pull', '-q', '--platform', 'linux/arm/v7', name])
+    const older = await nerd(['push', '--platform', 'linux/arm/v8', name])
+    assert.deepEqual([older.code, older.stderr], [1, `Error: image with reference ${name} was found but does not provide the specified platform (linux/arm/v8)\n`])
+    await nerdOk(['rmi', single, name])
   })
 
   it('an image pulled for another platform only is that platform\'s everywhere: images, inspect, history, push, save, run (with docker\'s warning)', async () => {

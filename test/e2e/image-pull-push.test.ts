@@ -10,7 +10,8 @@ import {createHash, randomBytes} from 'node:crypto'
 import {mkdtemp, open, rm, writeFile} from 'node:fs/promises'
 import {createServer, connect as connectTcp} from 'node:net'
 import type {Server, Socket} from 'node:net'
-import {tmpdir} from 'node:os'
+import {lookup} from 'node:dns/promises'
+import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
@@ -140,6 +141,19 @@ async function removeNamespace(on: ContainerdClient): Promise<void> {
   await on.leases.delete(trigger.id, {sync: true})
   await on.namespaces.delete(on.namespace).catch((error: Error) => console.error(`namespace ${on.namespace} not removed: ${error.message}`))
 }
+
+/**
+ * A name other than localhost that this machine resolves to 127.0.0.1, where the test registry
+ * listens (often the machine's own host name, in /etc/hosts); undefined when there is none.
+ */
+async function loopbackAlias(): Promise<string | undefined> {
+  for (const name of [hostname(), 'localhost.localdomain']) {
+    const resolved = await lookup(name).catch(() => undefined)
+    if (name.toLowerCase() !== 'localhost' && resolved?.address === '127.0.0.1') return name.toLowerCase()
+  }
+  return undefined
+}
+const alias = await loopbackAlias()
 
 const busyboxLayer = async (): Promise<LayerSpec> => ({entries: await busyboxRootfs(), createdBy: 'busybox'})
 const layerOf = (...entries: LayerSpec['entries']): LayerSpec => ({entries})
@@ -446,6 +460,14 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     const {code, signal} = await stopPull('big4', ['SIGINT', 'SIGTERM'])
     assert.equal(code, null)
     assert.ok(signal === 'SIGINT' || signal === 'SIGTERM', `${signal}`)
+  })
+
+  it('takes a registry named by a host name that resolves to loopback for an insecure one, as docker: plain HTTP', {skip: alias ? false : 'no name other than localhost resolves to 127.0.0.1 here'}, async () => {
+    const name = `${alias}:${registry.port}/e2e/busybox:v1`
+    assert.equal((await pullImage(client, name, hermetic)).target.digest, images.busybox.target.digest)
+    const copy = `${alias}:${registry.port}/e2e/aliased:v1`
+    await putImage(client, {name: copy, target: (await getImage(client, name))?.target ?? assert.fail('not pulled')})
+    assert.equal((await pushImage(client, copy, {hostsDirs: [], credentials: async () => undefined})).descriptor.digest, images.busybox.target.digest)
   })
 
   it('pushes to another repository what skopeo reads back with the same digests, mounting the blobs', async () => {

@@ -33,14 +33,18 @@ export async function reusableCredentials(server: string | undefined, options: C
   return {...stored, username: stored.username}
 }
 
-/** Whether a login failed because the registry refused the credentials (not for want of an answer). */
+/**
+ * Whether a login failed because the credentials were refused, as docker's errdefs.IsUnauthorized
+ * tells it: a token service's refusal (a Basic registry's 401 is a failed attempt to docker).
+ */
 export function isRefusedLogin(error: unknown): boolean {
   return error instanceof RegistryError && error.kind === 'unauthorized'
 }
 
 /**
  * Checks `credentials` against the registry (`GET /v2/` through its Basic or token authentication)
- * and stores them when accepted. A refused password throws `unauthorized: ...`.
+ * and stores them when accepted. A refused password throws docker's words: `login attempt to
+ * <url> failed with status: 401 Unauthorized` (Basic), `Get "<url>": unauthorized: ...` (token).
  */
 export async function login(server: string | undefined, credentials: RegistryCredentials, options: LoginOptions = {}): Promise<LoginResult> {
   const key = serverKey(server)

@@ -2,7 +2,7 @@
  * Registry authorization: learns each host's challenge from a 401, then authorizes requests with
  * Basic credentials or Bearer tokens from the token service, cached per host and scope until they expire.
  */
-import {RegistryError, formatErrorDetails, parseErrorBody} from './errors.ts'
+import {NoBasicCredentialsError, RegistryError, formatErrorDetails, parseErrorBody} from './errors.ts'
 import {parseWwwAuthenticate} from './challenge.ts'
 import type {AuthChallenge} from './challenge.ts'
 import type {Agent} from 'node:https'
@@ -117,7 +117,8 @@ export class Authorizer {
 
   /**
    * Learns from a 401 answer sent with `sentAuthorization`. Returns the scopes to retry with
-   * (the request's plus any the challenge asks for), or undefined when a retry cannot succeed.
+   * (the request's plus any the challenge asks for), or undefined when a retry cannot succeed;
+   * throws NoBasicCredentialsError for a Basic challenge without credentials to answer it.
    */
   async unauthorized(
     target: AuthTarget,
@@ -133,8 +134,9 @@ export class Authorizer {
     if (challenge.scheme === 'basic') {
       const credentials = await this.#credentialsFor(target.host)
       const header = credentials === undefined ? undefined : basicHeader(credentials)
-      // Basic credentials that were already sent are wrong; without any there is nothing to send.
-      return header === undefined || header === sentAuthorization ? undefined : [...scopes]
+      if (header === undefined) throw new NoBasicCredentialsError()
+      // Basic credentials that were already sent are wrong.
+      return header === sentAuthorization ? undefined : [...scopes]
     }
 
     const retryScopes = [...scopes]

@@ -3,7 +3,9 @@
  * (verified, resumable), push blobs and manifests. Registry side only: it knows nothing of containerd.
  */
 import type {Hash} from 'node:crypto'
+import {STATUS_CODES} from 'node:http'
 import {Readable} from 'node:stream'
+import {goQuote} from '../../format/index.ts'
 import type {Reference} from '../reference.ts'
 import {familiarName, familiarRepository, parseDigest} from '../reference.ts'
 import {Authorizer, pullScope, pushScope} from './authorizer.ts'
@@ -334,7 +336,10 @@ export class RegistryClient {
     let authorization = await this.#authorizer.authorization(target, spec.scopes, {offline: spec.offline})
     const response = await attempt(authorization)
     if (response.status !== 401) return response
-    const retryScopes = await this.#authorizer.unauthorized(target, response, spec.scopes, authorization)
+    const retryScopes = await this.#authorizer.unauthorized(target, response, spec.scopes, authorization).catch(async (error: unknown) => {
+      await response.body?.cancel()
+      throw error
+    })
     if (retryScopes === undefined) return response
     authorization = await this.#authorizer.authorization(target, retryScopes, {offline: spec.offline})
     if (authorization === undefined) return response
@@ -718,20 +723,29 @@ export class RegistryClient {
     const hosts = pushing.length > 0 ? pushing : endpoints
     for (const endpoint of hosts.slice(0, -1)) {
       try {
-        return await this.#checkLoginAt(endpoint, domain, options.signal)
+        return await this.#checkLoginAt(endpoint, options.signal)
       } catch (error) {
         if (!(error instanceof RegistryError) || error.kind !== 'unreachable') throw error
       }
     }
-    return this.#checkLoginAt(hosts[hosts.length - 1], domain, options.signal)
+    return this.#checkLoginAt(hosts[hosts.length - 1], options.signal)
   }
 
-  async #checkLoginAt(endpoint: RegistryEndpoint, domain: string, signal: AbortSignal | undefined): Promise<{identityToken?: string}> {
-    const response = await this.#request(endpoint, {method: 'GET', path: '', scopes: [], offline: true, signal})
-    if (!response.ok) {
-      throw await errorFromResponse(response, (status) => (status === 401 ? undefined : `login to ${domain} failed`))
+  /** docker's loginV2 at one endpoint, in its words. */
+  async #checkLoginAt(endpoint: RegistryEndpoint, signal: AbortSignal | undefined): Promise<{identityToken?: string}> {
+    let response: HttpResponse
+    try {
+      response = await this.#request(endpoint, {method: 'GET', path: '', scopes: [], offline: true, signal})
+    } catch (error) {
+      // The token service's refusal reaches docker through Go's HTTP client, which names the request.
+      if (!(error instanceof RegistryError) || (error.kind !== 'unauthorized' && error.kind !== 'denied')) throw error
+      throw new RegistryError(`Get ${goQuote(`${endpoint.root}/`)}: ${error.message}`, {kind: error.kind, status: error.status, code: error.code, cause: error})
     }
     await response.body?.cancel()
+    if (response.status !== 200) {
+      // docker does not interpret the status: a refused Basic password is a failed attempt, not a refusal.
+      throw new RegistryError(`login attempt to ${endpoint.root}/ failed with status: ${response.status} ${STATUS_CODES[response.status] ?? ''}`, {kind: 'failed', status: response.status})
+    }
     const agent = endpoint.root.startsWith('https:') ? await tlsAgentFor(endpoint.tls) : undefined
     const identityToken = await this.#authorizer.refreshToken({host: endpoint.host, origin: new URL(endpoint.root).origin, agent}, [])
     return identityToken === undefined ? {} : {identityToken}

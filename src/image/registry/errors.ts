@@ -31,6 +31,26 @@ export class RegistryError extends NerdError {
   }
 }
 
+/**
+ * A Basic challenge answered without credentials, in containerd's words, which docker keeps: the
+ * pull or push it stopped says what was denied before them (deniedWithoutCredentials).
+ */
+export class NoBasicCredentialsError extends RegistryError {
+  constructor() {
+    super('authorization failed: no basic auth credentials', {kind: 'unauthorized', status: 401})
+    this.name = 'NoBasicCredentialsError'
+  }
+}
+
+/**
+ * containerd's words for what a NoBasicCredentialsError stopped (`push access denied`, a pull's
+ * `failed to resolve reference "…": pull access denied`); any other error as it is.
+ */
+export function deniedWithoutCredentials(error: unknown, denied: string): unknown {
+  if (!(error instanceof NoBasicCredentialsError)) return error
+  return new RegistryError(`${denied}, repository does not exist or may require authorization: ${error.message}`, {kind: 'unauthorized', status: 401, cause: error})
+}
+
 export interface RegistryErrorDetail {
   code: string
   message: string

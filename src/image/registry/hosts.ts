@@ -2,7 +2,9 @@
  * Which URLs serve a registry domain, and with what TLS: containerd's `<hosts-dir>/<host:port>/hosts.toml`
  * (mirrors in file order, then the server) or docker's `<certs-dir>/<host>/{*.crt,*.cert,*.key}`.
  */
+import {lookup as lookupAddresses} from 'node:dns/promises'
 import {readdir, readFile, stat} from 'node:fs/promises'
+import {BlockList, isIP} from 'node:net'
 import {isAbsolute, join} from 'node:path'
 import {NerdError} from '../../errors.ts'
 import {DEFAULT_DOMAIN, registryHost} from '../reference.ts'
@@ -189,12 +191,35 @@ export async function findHostDirectory(domain: string, hostsDirs: readonly stri
   return undefined
 }
 
-/** `localhost`, 127.0.0.0/8 and `::1`, with or without a port: insecure registries by default, as in docker. */
-export function isLoopbackHost(host: string): boolean {
+/** Every address of a host name (node's dns lookup, which reads /etc/hosts as Go's resolver does). */
+export type AddressLookup = (hostname: string, options: {all: true}) => Promise<Array<{address: string}>>
+
+/** docker's default insecure registries (InsecureRegistryCIDRs): the loopback networks. */
+const LOOPBACK = new BlockList()
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4')
+LOOPBACK.addSubnet('::1', 128, 'ipv6')
+
+function isLoopbackAddress(address: string): boolean {
+  return LOOPBACK.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')
+}
+
+/**
+ * Whether a registry host (with or without a port) is on loopback, an insecure registry by default
+ * as in docker: `localhost`, an address of 127.0.0.0/8 or `::1`, or a name that resolves to one of
+ * them (any of its addresses, as docker's isCIDRMatch looks the name up); a name that does not
+ * resolve is not.
+ */
+export async function isLoopbackHost(host: string, lookup: AddressLookup = lookupAddresses): Promise<boolean> {
   let hostname = host
   if (hostname.startsWith('[')) hostname = hostname.slice(1, hostname.indexOf(']'))
   else if (hostname.includes(':') && hostname.indexOf(':') === hostname.lastIndexOf(':')) hostname = hostname.slice(0, hostname.indexOf(':'))
-  return hostname === 'localhost' || hostname === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  if (hostname.toLowerCase() === 'localhost') return true
+  if (isIP(hostname) !== 0) return isLoopbackAddress(hostname)
+  try {
+    return (await lookup(hostname, {all: true})).some(({address}) => isLoopbackAddress(address))
+  } catch {
+    return false
+  }
 }
 
 async function hostEntries(domain: string, hostsDirs: readonly string[]): Promise<HostEntry[]> {
@@ -218,10 +243,10 @@ async function hostEntries(domain: string, hostsDirs: readonly string[]): Promis
 export async function configureEndpoints(domain: string, options: EndpointOptions = {}): Promise<RegistryEndpoint[]> {
   const entries = await hostEntries(domain, options.hostsDirs ?? DEFAULT_HOSTS_DIRS)
   const server = registryHost({domain})
-  return entries.map((entry, index) => {
+  return Promise.all(entries.map(async (entry, index) => {
     const isServer = index === entries.length - 1
     const hasCertificates = entry.tls.caFiles.length > 0 || entry.tls.clientPairs.length > 0
-    const insecureLoopback = entry.url === undefined && domain !== DEFAULT_DOMAIN && isLoopbackHost(domain) && !hasCertificates
+    const insecureLoopback = entry.url === undefined && domain !== DEFAULT_DOMAIN && !hasCertificates && (await isLoopbackHost(domain))
     const insecure = (options.insecure ?? false) || insecureLoopback
     // docker asks an insecure registry over HTTPS first; a loopback one is most often plain HTTP, and
     // asked that first it costs no TLS handshake (~5 ms of a command).
@@ -236,5 +261,5 @@ export async function configureEndpoints(domain: string, options: EndpointOption
     }
     if (!isServer && url.host !== server) endpoint.namespace = domain
     return endpoint
-  })
+  }))
 }

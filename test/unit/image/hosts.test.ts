@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {configureEndpoints, findHostDirectory, isLoopbackHost, parseHostsToml} from '../../../src/image/registry/hosts.ts'
+import type {AddressLookup} from '../../../src/image/registry/hosts.ts'
 
 describe('parseHostsToml', () => {
   it('lists mirrors in file order, then the server, with containerd\'s defaults', async () => {
@@ -72,9 +73,21 @@ client = [["c.cert", "c.key"], ["both.pem", ""]]
 })
 
 describe('isLoopbackHost', () => {
-  it('knows localhost, 127.0.0.0/8 and ::1 with or without ports', () => {
-    for (const host of ['localhost', 'localhost:5000', '127.0.0.1', '127.1.2.3:443', '[::1]:5000', '::1']) assert.equal(isLoopbackHost(host), true, host)
-    for (const host of ['docker.io', '128.0.0.1:5000', 'localhost.example:5000', '10.0.0.1', '[::2]:5000']) assert.equal(isLoopbackHost(host), false, host)
+  /** A resolver that knows two names; every other one fails, as a name nobody knows does. */
+  const lookup: AddressLookup = async (hostname) => {
+    const table: Record<string, string[]> = {'box.alias': ['10.0.0.9', '127.0.1.1'], 'v6.alias': ['::1'], 'remote.example': ['192.0.2.1']}
+    const addresses = table[hostname]
+    if (addresses === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {code: 'ENOTFOUND'})
+    return addresses.map((address) => ({address}))
+  }
+
+  it('knows localhost, 127.0.0.0/8 and ::1 with or without ports, and a name with a loopback address among its own', async () => {
+    for (const host of ['localhost', 'LocalHost:5000', '127.0.0.1', '127.1.2.3:443', '[::1]:5000', '::1', '[::ffff:127.0.0.1]:5000', 'box.alias:5000', 'v6.alias']) {
+      assert.equal(await isLoopbackHost(host, lookup), true, host)
+    }
+    for (const host of ['docker.io', '128.0.0.1:5000', 'localhost.example:5000', '10.0.0.1', '[::2]:5000', 'remote.example:5000']) {
+      assert.equal(await isLoopbackHost(host, lookup), false, host)
+    }
   })
 })
 

@@ -60,7 +60,7 @@ describe('findImages', () => {
     assert.deepEqual(findImages(all, 'sha256:aaab'), [])
   })
 
-  it('finds a name@digest among the RepoDigests of records of that repository, else its own record', () => {
+  it('finds a name@digest among the RepoDigests of records of that repository; its own record first, with the tags of its repository with its root', () => {
     const pulledByTag = {...summary('docker.io/library/busybox:1.36', hex('a'), '2024-01-02T00:00:00Z'), digest: hex('e')}
     pulledByTag.record = {...pulledByTag.record, target: {...pulledByTag.record.target, digest: hex('e')}}
     const images = [...all, pulledByTag]
@@ -68,7 +68,8 @@ describe('findImages', () => {
     assert.deepEqual(lookupImages(images, `busybox@${hex('f')}`), {by: 'digest', found: [busybox]})
     assert.deepEqual(findImages(images, `other/busybox@${hex('e')}`), [], 'another repository with that digest is no match')
     const pulledByDigest = summary(`docker.io/library/busybox@${hex('e')}`, hex('a'), '2024-01-02T00:00:00Z')
-    assert.deepEqual(lookupImages([...images, pulledByDigest], `busybox@${hex('e')}`), {by: 'name', found: [pulledByDigest]})
+    // The record's root (hex f) is busybox:latest's too (docker's getSameReferences); busybox:1.36's (hex e) is another.
+    assert.deepEqual(lookupImages([...images, pulledByDigest], `busybox@${hex('e')}`), {by: 'name', found: [pulledByDigest, busybox]})
   })
 
   it('says No such image with the name as docker normalises it', () => {
