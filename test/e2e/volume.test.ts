@@ -92,6 +92,14 @@ describe('volume commands', () => {
     assert.deepEqual(await names(), [])
   })
 
+  it('checks --label values as docker\'s CLI does, before anything else: exit 125 with its See line', async () => {
+    for (const [label, reason] of [['=x', "invalid label '=x': empty name"], [' =x', "invalid label ' =x': empty name"], ['a b=c', "label 'a b' contains whitespaces"]]) {
+      const result = await nerd(['volume', 'create', '--label', label!, '--name', 'a1', 'a2'])
+      assert.deepEqual([result.code, result.stdout, result.stderr], [125, '', `invalid argument "${label}" for "--label" flag: ${reason}\nSee 'nerd volume create --help'.\n`])
+    }
+    assert.deepEqual(await names(), [])
+  })
+
   it('keeps labels and tmpfs driver options, shown by inspect and ls', async () => {
     await nerdOk(['volume', 'create', '--label', 'tier=db', '--label', 'backup', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=10m,uid=1000', 'e2e-tmp'])
     const volume = await inspectVolume('e2e-tmp')
