@@ -2,7 +2,7 @@
 export {matchesListFilters, parseListFilters, parsePruneFilters} from './filters.ts'
 export type {VolumeListFilters, VolumePruneFilters} from './filters.ts'
 export {containersUsingVolume, volumeUsers} from './in-use.ts'
-export {ANONYMOUS_LABEL, parseVolumeOptions, VOLUME_CONTEXT, VOLUME_HEADERS, VOLUME_RAW_FORMAT, volumeEvent, volumeRow} from './model.ts'
+export {ANONYMOUS_LABEL, parseVolumeOptions, trimVolumeName, VOLUME_CONTEXT, VOLUME_HEADERS, VOLUME_RAW_FORMAT, volumeEvent, volumeRow} from './model.ts'
 export type {Volume, VolumeCreateRequest, VolumeScope} from './model.ts'
 export {
   anonymousVolumeName,
@@ -17,6 +17,7 @@ export {
   pruneVolumes,
   releaseVolume,
   removeVolume,
+  requireVolume,
   volumeSize,
   volumeLocksDir,
   volumesDir,

@@ -85,6 +85,16 @@ export function validateVolumeName(name: string): void {
   if (name.length > VOLUME_NAME_MAX) throw new NerdError(`create ${name}: volume name is too long, names should be at most ${VOLUME_NAME_MAX} characters`)
 }
 
+/**
+ * A volume name or ID as docker's client sends it to the daemon: trimmed, and refused when nothing
+ * is left (client/utils.go trimID).
+ */
+export function trimVolumeName(name: string): string {
+  const trimmed = name.trim()
+  if (trimmed === '') throw new NerdError('invalid volume name or ID: value is empty')
+  return trimmed
+}
+
 /** docker's `-o key=value` map: a value without `=` is a key with an empty value, later values win. */
 export function parseVolumeOptions(values: readonly string[] = []): Record<string, string> {
   const options: Record<string, string> = {}

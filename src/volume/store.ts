@@ -105,6 +105,13 @@ function noSuchVolume(name: string): NerdError {
   return new NerdError(`get ${name}: no such volume`)
 }
 
+/** getVolume of one that must exist (`volume inspect`): docker's daemon's error when it does not. */
+export async function requireVolume(scope: VolumeScope, name: string): Promise<Volume> {
+  const volume = await getVolume(scope, name)
+  if (!volume) throw noSuchVolume(name)
+  return volume
+}
+
 /**
  * `volume create`, and the volumes `run` makes: a new volume, or the existing one of that name as it
  * is (docker's create is idempotent). Without a name the volume gets a 64-hex one and is anonymous.

@@ -6,7 +6,7 @@ import {after, before, describe, it} from 'node:test'
 import {parsePruneFilters} from '../../../src/volume/filters.ts'
 import {isMountPoint} from '../../../src/volume/host.ts'
 import {ANONYMOUS_LABEL} from '../../../src/volume/model.ts'
-import {copyUpIfEmpty, createVolume, createVolumeIfMissing, getVolume, listVolumes, prepareVolumeMount, pruneVolumes, releaseVolume, removeVolume, volumeSize, withVolumesMounted} from '../../../src/volume/store.ts'
+import {copyUpIfEmpty, createVolume, createVolumeIfMissing, getVolume, listVolumes, prepareVolumeMount, pruneVolumes, releaseVolume, removeVolume, requireVolume, volumeSize, withVolumesMounted} from '../../../src/volume/store.ts'
 
 const nobody = async () => [] as string[]
 
@@ -66,6 +66,11 @@ describe('volume store', () => {
   it('refuses to remove a volume in use, naming the containers', async () => {
     await assert.rejects(removeVolume(scope, 'v9', {inUseBy: async () => ['c1', 'c2']}), {message: 'remove v9: volume is in use - [c1, c2]'})
     assert.ok(await getVolume(scope, 'v9'))
+  })
+
+  it('inspects one that must exist in the daemon\'s words', async () => {
+    assert.equal((await requireVolume(scope, 'first')).Name, 'first')
+    await assert.rejects(requireVolume(scope, 'nope'), {message: 'get nope: no such volume'})
   })
 
   it('removes a volume and its content; a missing one is an error unless forced', async () => {
