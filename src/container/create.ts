@@ -23,9 +23,9 @@ import {hostFacts, statDevice} from './host-facts.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
-import {buildSpec, ETC_FILE_PATHS, INIT_PATH, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
+import {buildSpec, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
 import {removeAnonymousVolumes, resolveVolumes} from './volumes.ts'
-import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
+import type {BindMount, ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
 import {containerView, loadContainerOrDead, seeOutOrphanedContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {DaemonFacts, NetworkRequest} from './create-options.ts'
@@ -277,7 +277,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           Snapshotter: context.snapshotter,
           Config,
           HostConfig,
-          Mounts: [...mountPoints(built.spec, volumes.paths), ...volumes.points, ...tmpfsPoints(HostConfig)],
+          Mounts: [...bindPoints(built.spec, options.mounts), ...volumes.points, ...tmpfsPoints(HostConfig)],
           StopSignal: built.stopSignal,
           StopTimeout: built.stopTimeout ?? 10,
           LogPath: request.logConfig.Type === 'none' ? '' : paths.log,
@@ -461,20 +461,23 @@ function tmpfsPoints(hostConfig: DockerHostConfig): MountPoint[] {
   )
 }
 
-/** docker's Mounts list of the user's binds (nerd's own /etc files are not listed; volumes come with their names from volumes.ts). */
-function mountPoints(spec: Spec, volumePaths: Record<string, string>): MountPoint[] {
-  const own = new Set([...Object.values(ETC_FILE_PATHS), INIT_PATH, ...Object.keys(volumePaths)])
+/**
+ * docker's Mounts list of the user's binds (`-v /h:/c`, `--mount type=bind`, those of --volumes-from),
+ * as the spec mounts them; Mode is a `-v` bind's mode as typed (docker's raw mode), empty for the others.
+ */
+function bindPoints(spec: Spec, mounts: readonly UserMount[] = []): MountPoint[] {
+  const binds = new Map(mounts.filter((mount): mount is BindMount => mount.type === 'bind').map((mount) => [mount.target, mount]))
   const points: MountPoint[] = []
   for (const mount of spec.mounts ?? []) {
-    if (own.has(mount.destination) || !mount.source || !mount.source.startsWith('/')) continue
-    if (mount.type !== 'bind') continue
+    const bind = binds.get(mount.destination)
+    if (!bind || mount.type !== 'bind') continue
     const options = mount.options ?? []
     const readonly = options.includes('ro') || options.includes('rro')
     points.push({
       Type: 'bind',
       Source: mount.source,
       Destination: mount.destination,
-      Mode: readonly ? 'ro' : '',
+      Mode: bind.mode ?? '',
       RW: !readonly,
       Propagation: options.find((option) => /^r?(private|shared|slave)$/.test(option)) ?? 'rprivate',
     })

@@ -251,4 +251,19 @@ describe('volumes in containers', () => {
       await rm(scratch, {recursive: true, force: true})
     }
   })
+
+  it('shows a -v bind\'s mode as typed in inspect\'s Mounts, as docker\'s raw mode; none for --mount and --volumes-from binds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-e2e-modes-'))
+    try {
+      await nerdOk(['create', '--name', 'bind-modes', '--network', 'none', '-v', `${dir}:/rw:rw`, '-v', `${dir}:/z:z`, '-v', `${dir}:/roz:ro,z`, '-v', `${dir}:/slave:rslave,ro`,
+        '-v', `${dir}:/plain`, '--mount', `type=bind,src=${dir},dst=/mounted`, IMG, 'true'])
+      await nerdOk(['create', '--name', 'bind-modes-from', '--network', 'none', '--volumes-from', 'bind-modes', IMG, 'true'])
+      const modes = async (name: string) => ((await inspectContainer(name)).Mounts as Record<string, any>[]).map((mount) => [mount.Destination, mount.Mode, mount.RW])
+      assert.deepEqual(await modes('bind-modes'), [['/rw', 'rw', true], ['/z', 'z', true], ['/roz', 'ro,z', false], ['/slave', 'rslave,ro', false], ['/plain', '', true], ['/mounted', '', true]])
+      assert.deepEqual((await modes('bind-modes-from')).map(([, mode]) => mode), ['', '', '', '', '', ''])
+      await nerdOk(['rm', 'bind-modes-from', 'bind-modes'])
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
 })

@@ -36,6 +36,8 @@ export interface BindMount {
   submounts?: 'writable' | 'readonly'
   /** `-v` creates a missing source directory (docker's legacy behaviour); `--mount` refuses it. */
   createSource: boolean
+  /** docker's Mode in inspect: a `-v` bind's mode as typed (`ro,z`); none for the others. */
+  mode?: string
 }
 
 /** A named (`-v data:/x`) or anonymous (`-v /x`, image `VOLUME`) volume, resolved to a host path by the caller. */
