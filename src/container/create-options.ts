@@ -555,7 +555,7 @@ function dockerMount(mount: UserMount): DockerMount {
       const options = {
         ...(mount.noCopy ? {NoCopy: true} : {}),
         ...(mount.labels ? {Labels: mount.labels} : {}),
-        ...(mount.driverOptions ? {DriverConfig: {Options: mount.driverOptions}} : {}),
+        ...(mount.driver || mount.driverOptions ? {DriverConfig: {...(mount.driver ? {Name: mount.driver} : {}), ...(mount.driverOptions ? {Options: mount.driverOptions} : {})}} : {}),
       }
       return {...base, ...(mount.readonly ? {ReadOnly: true} : {}), ...(Object.keys(options).length > 0 ? {VolumeOptions: options} : {})}
     }

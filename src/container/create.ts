@@ -24,7 +24,7 @@ import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPo
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
 import {buildSpec, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
-import {removeAnonymousVolumes, resolveVolumes} from './volumes.ts'
+import {makeVolumes, planVolumes, removeUnsharedVolumes} from './volumes.ts'
 import type {BindMount, ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
 import {containerView, loadContainerOrDead, seeOutOrphanedContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
@@ -222,10 +222,12 @@ export async function createContainer(client: ContainerdClient, request: Contain
         const options: RunOptions = {...request.options, tty: request.tty}
         const from = await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? [])
         options.mounts = [...(options.mounts ?? []), ...from.mounts]
-        const volumes = await resolveVolumes({dataRoot: context.dataRoot, namespace}, id, volumesToResolve(imageConfig, options), rootfs)
-        undo.push(() => removeAnonymousVolumes({dataRoot: context.dataRoot, namespace}, volumes.anonymous, id))
-        const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
         const joinable = await joinableContainers({client, dataRoot: context.dataRoot}, options)
+        // As docker's daemon checks a container's settings before it makes its volumes, the spec is
+        // built with where they will be before any is made: a create the spec refuses makes none.
+        const volumeScope = {dataRoot: context.dataRoot, namespace}
+        const volumes = await planVolumes(volumeScope, id, volumesToResolve(imageConfig, options))
+        const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
         const network = options.network ?? {kind: 'private'}
         const sharedNetwork = network.kind === 'container' ? joinable.get(network.container)?.paths : undefined
         const cni = request.network !== undefined && usesCni(request.network.mode)
@@ -256,6 +258,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
           statDevice,
           readFile: (path) => readFileSync(path, 'utf8'),
         })
+        const madeVolumes = await makeVolumes(volumeScope, id, volumes, rootfs)
+        undo.push(() => removeUnsharedVolumes(volumeScope, madeVolumes, id))
         for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
         if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize
         const joinedIds = new Map([...joinable].map(([reference, joined]) => [reference, joined.id]))

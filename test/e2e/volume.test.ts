@@ -109,6 +109,12 @@ describe('volume commands', () => {
     await nerdOk(['volume', 'rm', 'e2e-tmp'])
   })
 
+  it('takes an empty driver for the local one, as docker\'s volume store', async () => {
+    assert.equal(await nerdOk(['volume', 'create', '-d', '', 'e2e-empty-driver']), 'e2e-empty-driver\n')
+    assert.equal((await inspectVolume('e2e-empty-driver')).Driver, 'local')
+    await removeAll()
+  })
+
   it('lists volumes as docker does: table, -q, json, templates and the list alias', async () => {
     for (const name of ['e2e-b10', 'e2e-b9', 'e2e-a']) await nerdOk(['volume', 'create', name])
     assert.equal(await nerdOk(['volume', 'ls']), 'DRIVER    VOLUME NAME\nlocal     e2e-a\nlocal     e2e-b9\nlocal     e2e-b10\n')

@@ -341,13 +341,13 @@ export function parseMount(value: string, cwd: string): UserMount {
     }
     case 'volume': {
       if (source === '' && readonly) throw invalid('must not set ReadOnly mode when using anonymous volumes')
-      if (volumeDriver !== undefined && volumeDriver !== 'local') throw invalid(`volume driver ${volumeDriver} is not supported`)
       if (source !== '') checkVolumeName(source)
       // docker's setBindModeIfNull gives a --mount volume, named or anonymous, the mode `z`.
       const volume: VolumeMount = {type: 'volume', target: cleanTarget, readonly, noCopy: noCopy ?? false, mode: 'z'}
       if (source !== '') volume.name = source
       if (volumeLabels) volume.labels = volumeLabels
       if (volumeOptions) volume.driverOptions = volumeOptions
+      if (volumeDriver) volume.driver = volumeDriver
       return volume
     }
     case 'tmpfs': {

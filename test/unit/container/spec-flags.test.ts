@@ -171,6 +171,11 @@ describe('--mount', () => {
     assert.deepEqual(parseMount('type=tmpfs,target=/t,tmpfs-size=1000', '/'), {type: 'tmpfs', target: '/t', options: ['size=1000']})
   })
 
+  it('keeps a volume driver for the volume store to refuse, as docker\'s daemon; an empty one is the local driver', () => {
+    assert.deepEqual(parseMount('type=volume,src=v1,dst=/x,volume-driver=foo', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: false, noCopy: false, mode: 'z', driver: 'foo'})
+    assert.deepEqual(parseMount('type=volume,src=v1,dst=/x,volume-driver=', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: false, noCopy: false, mode: 'z'})
+  })
+
   it('bind-recursive: enabled (the default), disabled, writable or readonly submounts of a read-only bind', () => {
     const bind = {type: 'bind', source: '/a', target: '/b', createSource: false}
     assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,bind-recursive=enabled', '/'), {...bind, readonly: false})
