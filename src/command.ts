@@ -340,13 +340,14 @@ export abstract class NerdCommand extends Command {
    * docker's inspect: a JSON array of what was found (or the template per object), `No such <kind>: x`
    * on stderr for each missing one (lookup answers undefined or throws NOT_FOUND) and the template's
    * error for each object it failed on, in the order of the names; exit 1 if any failed. The names
-   * are looked up side by side (as many at a time as forEachName acts on).
+   * are looked up side by side (as many at a time as forEachName acts on). `rawFallback: false` as formatInspect's.
    */
   protected async printInspect<T extends object>(
     names: string[],
     lookup: (name: string) => Promise<T | undefined>,
     format: string | undefined,
     kind: string,
+    options: {rawFallback?: boolean} = {},
   ): Promise<void> {
     const {formatInspect} = await import('./format/index.ts')
     const {isNotFound} = await import('./containerd/index.ts')
@@ -368,7 +369,7 @@ export abstract class NerdCommand extends Command {
         throw looked.error
       }
     }
-    const {text, errors} = formatInspect(found, format)
+    const {text, errors} = formatInspect(found, format, options)
     this.print(text)
     const failures = outcomes.flatMap((outcome) => ('failure' in outcome ? outcome.failure : (errors[outcome.index] ?? [])))
     if (failures.length > 0) {

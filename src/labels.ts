@@ -1,5 +1,5 @@
 import {readSmallFile} from './files.ts'
-import {NerdError} from './errors.ts'
+import {invalidFlagArgument, NerdError} from './errors.ts'
 import {compareStrings} from './format/go-values.ts'
 
 /** Labels or options in key order, as Go's JSON prints a map. */
@@ -33,4 +33,20 @@ export function parseLabels(values: readonly string[] = [], files: readonly stri
   }
   for (const value of values) add(value)
   return labels
+}
+
+/**
+ * docker's ValidateLabel of a `--label` value: a key, not blank and without whitespace; pflag's
+ * error for the flag as pflag names it (`--label`, `-l, --label`) otherwise.
+ */
+export function checkLabel(value: string, flag: string): string {
+  const key = value.split('=', 1)[0]!.replace(/^[ \t]+/, '')
+  if (key === '') throw invalidFlagArgument(value, flag, `invalid label '${value}': empty name`)
+  if (/[ \t]/.test(key)) throw invalidFlagArgument(value, flag, `label '${key}' contains whitespaces`)
+  return value
+}
+
+/** The `--label` values of `volume create` and `network create`: checked as docker's, then parseLabels'. */
+export function parseLabelFlag(values: readonly string[] = []): Record<string, string> {
+  return parseLabels(values.map((value) => checkLabel(value, '--label')))
 }

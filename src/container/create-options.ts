@@ -12,6 +12,7 @@ import {EXIT_NERD_FAILED, FlagValueError, NerdError, invalidFlagArgument} from '
 import {compareStrings} from '../format/go-values.ts'
 import {parseBytes} from '../format/human.ts'
 import {openFailure} from '../files.ts'
+import {checkLabel} from '../labels.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {goDurationError, parseGoDuration} from '../format/go-duration.ts'
 import {parseExpose, parsePublish, portBindings} from '../network/ports.ts'
@@ -463,14 +464,6 @@ export function envFileEntries(paths: string[], context: Pick<CreateContext, 'en
   return paths.flatMap((path) => keyValueFile(path, '--env-file', context, (name) => context.environment[name]))
 }
 
-/** docker's ValidateLabel: a key, not blank and without whitespace. */
-function checkLabel(value: string): string {
-  const key = value.split('=', 1)[0]!.replace(/^[ \t]+/, '')
-  if (key === '') throw invalidFlagArgument(value, '-l, --label', `invalid label '${value}': empty name`)
-  if (/[ \t]/.test(key)) throw invalidFlagArgument(value, '-l, --label', `label '${key}' contains whitespaces`)
-  return value
-}
-
 /**
  * `KEY=value` entries as a map, later ones winning; a bare `KEY` has an empty value (docker's
  * ConvertKVStringsToMap; --tmpfs splits `target:options` the same way).
@@ -562,7 +555,7 @@ function dockerMount(mount: UserMount): DockerMount {
       const options = {
         ...(mount.noCopy ? {NoCopy: true} : {}),
         ...(mount.labels ? {Labels: mount.labels} : {}),
-        ...(mount.driverOptions ? {DriverConfig: {Options: mount.driverOptions}} : {}),
+        ...(mount.driver || mount.driverOptions ? {DriverConfig: {...(mount.driver ? {Name: mount.driver} : {}), ...(mount.driverOptions ? {Options: mount.driverOptions} : {})}} : {}),
       }
       return {...base, ...(mount.readonly ? {ReadOnly: true} : {}), ...(Object.keys(options).length > 0 ? {VolumeOptions: options} : {})}
     }
@@ -773,7 +766,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   // Values their flag's type or validator checks as pflag reads them.
   const attachFlags = (values.attach ?? []).map(attachStream)
   const env = (values.env ?? []).map((value) => environmentEntry(value, context.environment))
-  const labelValues = (values.label ?? []).map(checkLabel)
+  const labelValues = (values.label ?? []).map((value) => checkLabel(value, '-l, --label'))
   const memory = bytesFlag(values.memory, '-m, --memory')
   const memoryReservation = bytesFlag(values['memory-reservation'], '--memory-reservation')
   const memorySwap = values['memory-swap'] === undefined ? undefined : flagValue(values['memory-swap'], '--memory-swap', parseSwapBytes)

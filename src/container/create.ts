@@ -23,9 +23,9 @@ import {hostFacts, statDevice} from './host-facts.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
-import {buildSpec, ETC_FILE_PATHS, INIT_PATH, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
-import {removeAnonymousVolumes, resolveVolumes} from './volumes.ts'
-import type {ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
+import {buildSpec, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
+import {makeVolumes, planVolumes, removeUnsharedVolumes} from './volumes.ts'
+import type {BindMount, ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
 import {containerView, loadContainerOrDead, seeOutOrphanedContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {DaemonFacts, NetworkRequest} from './create-options.ts'
@@ -222,10 +222,12 @@ export async function createContainer(client: ContainerdClient, request: Contain
         const options: RunOptions = {...request.options, tty: request.tty}
         const from = await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? [])
         options.mounts = [...(options.mounts ?? []), ...from.mounts]
-        const volumes = await resolveVolumes({dataRoot: context.dataRoot, namespace}, id, volumesToResolve(imageConfig, options), rootfs)
-        undo.push(() => removeAnonymousVolumes({dataRoot: context.dataRoot, namespace}, volumes.anonymous, id))
-        const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
         const joinable = await joinableContainers({client, dataRoot: context.dataRoot}, options)
+        // As docker's daemon checks a container's settings before it makes its volumes, the spec is
+        // built with where they will be before any is made: a create the spec refuses makes none.
+        const volumeScope = {dataRoot: context.dataRoot, namespace}
+        const volumes = await planVolumes(volumeScope, id, volumesToResolve(imageConfig, options))
+        const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
         const network = options.network ?? {kind: 'private'}
         const sharedNetwork = network.kind === 'container' ? joinable.get(network.container)?.paths : undefined
         const cni = request.network !== undefined && usesCni(request.network.mode)
@@ -256,6 +258,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
           statDevice,
           readFile: (path) => readFileSync(path, 'utf8'),
         })
+        const madeVolumes = await makeVolumes(volumeScope, id, volumes, rootfs)
+        undo.push(() => removeUnsharedVolumes(volumeScope, madeVolumes, id))
         for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
         if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize
         const joinedIds = new Map([...joinable].map(([reference, joined]) => [reference, joined.id]))
@@ -277,7 +281,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           Snapshotter: context.snapshotter,
           Config,
           HostConfig,
-          Mounts: [...mountPoints(built.spec, volumes.paths), ...volumes.points, ...tmpfsPoints(HostConfig)],
+          Mounts: [...bindPoints(built.spec, options.mounts), ...volumes.points, ...tmpfsPoints(HostConfig)],
           StopSignal: built.stopSignal,
           StopTimeout: built.stopTimeout ?? 10,
           LogPath: request.logConfig.Type === 'none' ? '' : paths.log,
@@ -461,20 +465,23 @@ function tmpfsPoints(hostConfig: DockerHostConfig): MountPoint[] {
   )
 }
 
-/** docker's Mounts list of the user's binds (nerd's own /etc files are not listed; volumes come with their names from volumes.ts). */
-function mountPoints(spec: Spec, volumePaths: Record<string, string>): MountPoint[] {
-  const own = new Set([...Object.values(ETC_FILE_PATHS), INIT_PATH, ...Object.keys(volumePaths)])
+/**
+ * docker's Mounts list of the user's binds (`-v /h:/c`, `--mount type=bind`, those of --volumes-from),
+ * as the spec mounts them; Mode is a `-v` bind's mode as typed (docker's raw mode), empty for the others.
+ */
+function bindPoints(spec: Spec, mounts: readonly UserMount[] = []): MountPoint[] {
+  const binds = new Map(mounts.filter((mount): mount is BindMount => mount.type === 'bind').map((mount) => [mount.target, mount]))
   const points: MountPoint[] = []
   for (const mount of spec.mounts ?? []) {
-    if (own.has(mount.destination) || !mount.source || !mount.source.startsWith('/')) continue
-    if (mount.type !== 'bind') continue
+    const bind = binds.get(mount.destination)
+    if (!bind || mount.type !== 'bind') continue
     const options = mount.options ?? []
     const readonly = options.includes('ro') || options.includes('rro')
     points.push({
       Type: 'bind',
       Source: mount.source,
       Destination: mount.destination,
-      Mode: readonly ? 'ro' : '',
+      Mode: bind.mode ?? '',
       RW: !readonly,
       Propagation: options.find((option) => /^r?(private|shared|slave)$/.test(option)) ?? 'rprivate',
     })

@@ -1252,8 +1252,8 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
   await Promise.all([scope.client.snapshots.remove(removal.snapshotter, id).catch(unlessNotFound), scope.client.containers.delete(id).catch(unlessNotFound)])
   await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, removal.name)
   if (options.volumes && removal.record && removal.record.AnonymousVolumes.length > 0) {
-    const {removeAnonymousVolumes} = await import('./volumes.ts')
-    await removeAnonymousVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, removal.record.AnonymousVolumes, id)
+    const {removeUnsharedVolumes} = await import('./volumes.ts')
+    await removeUnsharedVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, removal.record.AnonymousVolumes, id)
   }
   return true
 }

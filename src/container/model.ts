@@ -79,7 +79,7 @@ export interface DockerMount {
   Target: string
   ReadOnly?: boolean
   BindOptions?: {Propagation?: string; NonRecursive?: boolean; ReadOnlyNonRecursive?: boolean; ReadOnlyForceRecursive?: boolean}
-  VolumeOptions?: {NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: {Options: Record<string, string>}}
+  VolumeOptions?: {NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: {Name?: string; Options?: Record<string, string>}}
   TmpfsOptions?: {SizeBytes?: number; Mode?: number}
 }
 

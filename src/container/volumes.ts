@@ -1,28 +1,32 @@
 /**
  * The volumes a new container mounts (`-v name:/x`, `--mount type=volume`, `-v /x` and the image's
- * VOLUMEs): found or created in the volume store, filled from the image's content at their target
- * when new (docker's copy-up, unless `nocopy`), and mounted where their backing needs it: a volume
- * with a filesystem of its own (tmpfs, nfs, …) while a container runs with it, as docker's local
- * driver counts mounts.
+ * VOLUMEs): planned before anything is made (found in the volume store, or to be made there, and
+ * where containers bind each), so that a create its settings fail makes none, as docker's daemon
+ * checks them first; then made and filled from the image's content at their target when new
+ * (docker's copy-up, unless `nocopy`). A volume with a filesystem of its own (tmpfs, nfs, …) has it
+ * mounted while a container runs with it, as docker's local driver counts mounts, and for a copy-up.
  */
 import {closeSync} from 'node:fs'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
-import {InvalidFileError} from '../errors.ts'
+import {InvalidFileError, NerdError} from '../errors.ts'
 import {writeJsonAtomic} from '../files.ts'
 import {
   ANONYMOUS_LABEL,
   anonymousVolumeName,
+  checkLocalOptions,
+  checkVolumeDriver,
   containersUsingVolume,
   copyUpIfEmpty,
-  createVolume,
+  createVolumeIfMissing,
   getClaimedVolume,
   getVolume,
-  prepareVolumeMount,
   releaseVolume,
   removeVolume,
+  volumeContentPath,
+  volumeMountpoint,
   withVolumesMounted,
 } from '../volume/index.ts'
-import type {Volume, VolumeScope} from '../volume/index.ts'
+import type {Volume, VolumeCreateRequest, VolumeScope} from '../volume/index.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
 import {containerPaths} from './store.ts'
 import {fdPath, openDirectoryInRoot, openRoot, WalkError} from './cp-root.ts'
@@ -30,43 +34,74 @@ import {existsInLayers, rootfsLayers} from './rootfs-files.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
 import type {VolumeMount} from './spec/index.ts'
 
-export interface ResolvedVolumes {
+/** One volume of a create's plan: the volume when it exists, else what makes it; where containers bind it. */
+interface PlannedVolume {
+  mount: VolumeMount
+  existing?: Volume
+  request: VolumeCreateRequest & {name: string}
+  source: string
+}
+
+export interface VolumePlan {
   /** Target in the container → host path to bind there. */
   paths: Record<string, string>
   /** How inspect shows them. */
   points: MountPoint[]
-  /** Names of the anonymous volumes made for this container (`rm -v` removes them). */
+  /** Names of the anonymous volumes the create makes (`rm -v` removes them). */
   anonymous: string[]
+  volumes: PlannedVolume[]
 }
 
 /**
- * The volumes the create of the container `container` (its id) mounts, found or made, copied up.
- * Claimed first in the container's state directory, so that a volume rm or prune racing the create
- * does not take one between its resolution and the record that names it.
+ * The volumes the create of the container `container` (its id) mounts, as they are or would be made;
+ * nothing is made. Claimed first in the container's state directory, so that a volume rm or prune
+ * racing the create does not take one between its lookup and the record that names it. A driver or
+ * options docker's store refuses are refused here (a driver for an existing volume too, as docker's).
  */
-export async function resolveVolumes(scope: VolumeScope, container: string, wanted: VolumeMount[], rootfs: Mount[]): Promise<ResolvedVolumes> {
-  const resolved: ResolvedVolumes = {paths: {}, points: [], anonymous: []}
-  const fill: {volume: Volume; target: string}[] = []
-  const layers = rootfsLayers(rootfs)
+export async function planVolumes(scope: VolumeScope, container: string, wanted: VolumeMount[]): Promise<VolumePlan> {
+  const plan: VolumePlan = {paths: {}, points: [], anonymous: [], volumes: []}
   // Claimed before any is looked up: from here a volume rm or prune counts this create as a user (volume/in-use.ts).
   const names = wanted.map((mount) => mount.name ?? anonymousVolumeName())
   if (names.length > 0) await writeJsonAtomic(containerPaths(scope.dataRoot, scope.namespace, container).volumeClaims, names)
+  for (const [index, mount] of wanted.entries()) {
+    const name = names[index]!
+    checkVolumeDriver(name, mount.driver)
+    const existing = mount.name === undefined ? undefined : await getClaimedVolume(scope, name)
+    const request = {
+      name,
+      ...(mount.name === undefined ? {labels: {...mount.labels, [ANONYMOUS_LABEL]: ''}} : mount.labels ? {labels: mount.labels} : {}),
+      ...(mount.driverOptions ? {options: mount.driverOptions} : {}),
+    }
+    if (!existing) checkLocalOptions(name, request.options ?? {})
+    if (mount.name === undefined) plan.anonymous.push(name)
+    const source = volumeContentPath(existing ?? {Mountpoint: volumeMountpoint(scope, name), Options: request.options ?? null})
+    plan.volumes.push({mount, ...(existing ? {existing} : {}), request, source})
+    plan.paths[mount.target] = source
+    plan.points.push({Type: 'volume', Name: name, Source: source, Destination: mount.target, Driver: 'local', Mode: mount.mode ?? '', RW: !mount.readonly, Propagation: ''})
+  }
+  return plan
+}
+
+/**
+ * Makes the planned volumes that do not exist and copies the image's content (in the snapshot
+ * `rootfs`) into the new or empty ones. Answers the names of those it made, which the create removes
+ * when it fails later; when this fails, it removes them itself.
+ */
+export async function makeVolumes(scope: VolumeScope, container: string, plan: VolumePlan, rootfs: Mount[]): Promise<string[]> {
+  const made: string[] = []
+  const fill: {volume: Volume; target: string}[] = []
+  const layers = rootfsLayers(rootfs)
   try {
-    for (const [index, mount] of wanted.entries()) {
-      const name = names[index]!
-      let volume = mount.name === undefined ? undefined : await getClaimedVolume(scope, name)
+    for (const {mount, existing, request, source} of plan.volumes) {
+      let volume = existing
       if (!volume) {
-        volume = await createVolume(scope, {
-          name,
-          labels: mount.name === undefined ? {...mount.labels, [ANONYMOUS_LABEL]: ''} : {...mount.labels},
-          ...(mount.driverOptions ? {options: mount.driverOptions} : {}),
-        })
-        if (mount.name === undefined) resolved.anonymous.push(volume.Name)
+        const outcome = await createVolumeIfMissing(scope, request)
+        volume = outcome.volume
+        if (outcome.created) made.push(volume.Name)
+        // Made meanwhile by another nerd, bound elsewhere than the spec says: the spec would bind the wrong directory.
+        else if (volumeContentPath(volume) !== source) throw new NerdError(`volume ${volume.Name} was created with other options while this container was created: try again`)
       }
-      const source = await prepareVolumeMount(scope, volume)
       if (!mount.noCopy && (await existsInLayers(layers, mount.target))) fill.push({volume, target: mount.target})
-      resolved.paths[mount.target] = source
-      resolved.points.push({Type: 'volume', Name: volume.Name, Source: source, Destination: mount.target, Driver: volume.Driver, Mode: mount.mode ?? '', RW: !mount.readonly, Propagation: ''})
     }
     if (fill.length > 0) {
       await withMountedRootfs(rootfs, [], async (root) => {
@@ -74,10 +109,10 @@ export async function resolveVolumes(scope: VolumeScope, container: string, want
       })
     }
   } catch (error) {
-    await removeAnonymousVolumes(scope, resolved.anonymous, container)
+    await removeUnsharedVolumes(scope, made, container)
     throw error
   }
-  return resolved
+  return made
 }
 
 /**
@@ -106,10 +141,11 @@ async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, 
 }
 
 /**
- * Removes the anonymous volumes of the container `owner` (`rm -v`, `--rm`, a failed create), leaving
- * any another container still uses: the owner's own use (its record, or its create's claim) does not count.
+ * Removes these volumes of the container `owner` (its anonymous ones at `rm -v` and `--rm`, those
+ * its create made when that fails), leaving any another container uses, asked under the volume's
+ * lock: the owner's own use (its record, or its create's claim) does not count.
  */
-export async function removeAnonymousVolumes(scope: VolumeScope, names: readonly string[], owner: string): Promise<void> {
+export async function removeUnsharedVolumes(scope: VolumeScope, names: readonly string[], owner: string): Promise<void> {
   const inUseBy = async (volume: string) => (await containersUsingVolume(scope, volume)).filter((id) => id !== owner)
   for (const name of names) {
     await removeVolume(scope, name, {force: true, inUseBy}).catch(() => undefined)

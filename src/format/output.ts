@@ -155,10 +155,11 @@ export interface InspectOutput {
  * for `--format json`, or the template applied to each item, one line each. A template that does
  * not parse fails with exit code 64, as docker's does. An item marked with its Go type (withGoType)
  * is run as docker's inspector runs it: on the Go value first (goTypedValue), and when that fails on
- * its JSON, where a missing key is an error (volumes too, since docker 29). An item the template
- * fails on gets its error instead of its line; the others are still printed.
+ * its JSON, where a missing key is an error (not with `rawFallback: false`, as docker 28's volume
+ * inspect, which has no JSON to fall back on). An item the template fails on gets its error instead
+ * of its line; the others are still printed.
  */
-export function formatInspect(items: readonly unknown[], format?: string): InspectOutput {
+export function formatInspect(items: readonly unknown[], format?: string, options: {rawFallback?: boolean} = {}): InspectOutput {
   const errors: (string | undefined)[] = items.map(() => undefined)
   if (!format) return {text: `${goJSON(items, {indent: '    '})}\n`, errors}
   if (format === 'json') return {text: `${goJSON(items)}\n`, errors}
@@ -166,7 +167,7 @@ export function formatInspect(items: readonly unknown[], format?: string): Inspe
   let text = ''
   for (const [index, item] of items.entries()) {
     try {
-      text += `${inspectLine(template, item)}\n`
+      text += `${inspectLine(template, item, options.rawFallback ?? true)}\n`
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error
       errors[index] = `template parsing error: ${error.message}`
@@ -175,7 +176,7 @@ export function formatInspect(items: readonly unknown[], format?: string): Inspe
   return {text: text === '' ? '\n' : text, errors}
 }
 
-function inspectLine(template: Template, item: unknown): string {
+function inspectLine(template: Template, item: unknown, rawFallback: boolean): string {
   const type = goTypeOf(item)
   // Without a Go type, the object is what docker's inspect decodes from raw JSON: a map, whose
   // missing keys are errors.
@@ -183,7 +184,7 @@ function inspectLine(template: Template, item: unknown): string {
   try {
     return template.execute(goTypedValue(item, type))
   } catch (error) {
-    if (!(error instanceof TemplateError)) throw error
+    if (!rawFallback || !(error instanceof TemplateError)) throw error
   }
   return template.execute(JSON.parse(goJSON(item)), undefined, {missingKeyError: true})
 }

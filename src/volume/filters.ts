@@ -82,8 +82,9 @@ export function parsePruneFilters(texts: readonly string[], all: boolean): Volum
 }
 
 /** docker's MatchKVList: every `key` is set and every `key=value` holds. */
-function allLabelsMatch(wanted: readonly string[], labels: Record<string, string>): boolean {
+function allLabelsMatch(wanted: readonly string[], labels: Record<string, string> | null): boolean {
   return wanted.every((label) => {
+    if (labels === null) return false
     const equals = label.indexOf('=')
     const key = equals === -1 ? label : label.slice(0, equals)
     return Object.hasOwn(labels, key) && (equals === -1 || labels[key] === label.slice(equals + 1))

@@ -21,13 +21,65 @@ function commandFailure(error: unknown): string {
   return (stderr?.trim() || message).split('\n')[0]!
 }
 
-/** `mount -t type [-o options] device target`; throws with mount's own reason. */
+/**
+ * `mount -t type [-o options] device target`; throws with docker's words for a failed mount(2)
+ * (moby/sys/mount's `mount DEVICE:TARGET, flags: 0x…, data: …: REASON`), see mountFailure.
+ */
 export async function mountFilesystem(type: string, device: string, options: string, target: string): Promise<void> {
   try {
     await run('mount', ['-t', type, ...(options === '' ? [] : ['-o', options]), device, target], {env: SYSTEM_PATH})
   } catch (error) {
-    throw new Error(commandFailure(error), {cause: error})
+    throw new Error(mountFailure(device, target, options, commandFailure(error)), {cause: error})
   }
+}
+
+/** moby/sys/mount's flag options (`defaults` is none: it goes to the data), the bits each sets or clears. */
+const MOUNT_FLAGS: Readonly<Record<string, {flag: number; clear?: true}>> = {
+  ro: {flag: 0x1}, rw: {flag: 0x1, clear: true}, suid: {flag: 0x2, clear: true}, nosuid: {flag: 0x2}, dev: {flag: 0x4, clear: true},
+  nodev: {flag: 0x4}, exec: {flag: 0x8, clear: true}, noexec: {flag: 0x8}, sync: {flag: 0x10}, async: {flag: 0x10, clear: true},
+  remount: {flag: 0x20}, mand: {flag: 0x40}, nomand: {flag: 0x40, clear: true}, dirsync: {flag: 0x80}, atime: {flag: 0x400, clear: true},
+  noatime: {flag: 0x400}, diratime: {flag: 0x800, clear: true}, nodiratime: {flag: 0x800}, bind: {flag: 0x1000}, rbind: {flag: 0x5000},
+  unbindable: {flag: 0x20000}, runbindable: {flag: 0x24000}, private: {flag: 0x40000}, rprivate: {flag: 0x44000}, slave: {flag: 0x80000},
+  rslave: {flag: 0x84000}, shared: {flag: 0x100000}, rshared: {flag: 0x104000}, relatime: {flag: 0x200000}, norelatime: {flag: 0x200000, clear: true},
+  strictatime: {flag: 0x1000000}, nostrictatime: {flag: 0x1000000, clear: true},
+}
+/** The propagation bits, which docker's first mount(2) leaves out (a second call sets them). */
+const PROPAGATION_FLAGS = 0x20000 | 0x40000 | 0x80000 | 0x100000
+
+/**
+ * What mount(8) says of a failed mount(2) (util-linux's words, its first line without `mount: TARGET: `),
+ * as Go's syscall.Errno says the errno; what names none is kept as said.
+ */
+const MOUNT_REASONS: readonly [RegExp, string][] = [
+  [/bad option|bad superblock/, 'invalid argument'],
+  [/unknown filesystem type/, 'no such device'],
+  [/is not a valid block device/, 'no such device or address'],
+  [/is not a block device/, 'block device required'],
+  [/is not a directory/, 'not a directory'],
+  [/does not exist|symbolic link to nowhere/, 'no such file or directory'],
+  [/already mounted|mount point is busy/, 'device or resource busy'],
+  [/can't read superblock/, 'input/output error'],
+  [/permission denied|must be superuser|permitted for root only/, 'operation not permitted'],
+  [/mount table full/, 'too many open files'],
+  [/no medium found/, 'no medium found'],
+]
+
+/** docker's error for a mount of `device` on `target` with fstab `options` that mount(8) refused saying `said`. */
+export function mountFailure(device: string, target: string, options: string, said: string): string {
+  let flags = 0
+  const data: string[] = []
+  for (const option of options.split(',')) {
+    const known = MOUNT_FLAGS[option]
+    if (!known) data.push(option)
+    else if (known.clear) flags &= ~known.flag
+    else flags |= known.flag
+  }
+  const text = said.replace(/^mount: [^:]*: /, '').replace(/\.$/, '')
+  const syscall = /system call failed: (.+)/.exec(text)?.[1]
+  const reason = syscall ? syscall[0]!.toLowerCase() + syscall.slice(1) : (MOUNT_REASONS.find(([pattern]) => pattern.test(text))?.[1] ?? text)
+  const oflags = flags & ~PROPAGATION_FLAGS
+  const shownData = data.join(',')
+  return `mount ${device === '' ? target : `${device}:${target}`}${oflags === 0 ? '' : `, flags: 0x${oflags.toString(16)}`}${shownData === '' ? '' : `, data: ${shownData}`}: ${reason}`
 }
 
 /** Detaches the filesystem at `target` (lazily, as docker does: a process still in it keeps its view). */

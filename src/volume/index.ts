@@ -2,7 +2,18 @@
 export {matchesListFilters, parseListFilters, parsePruneFilters} from './filters.ts'
 export type {VolumeListFilters, VolumePruneFilters} from './filters.ts'
 export {containersUsingVolume, volumeUsers} from './in-use.ts'
-export {ANONYMOUS_LABEL, parseVolumeOptions, VOLUME_CONTEXT, VOLUME_HEADERS, VOLUME_RAW_FORMAT, volumeEvent, volumeRow} from './model.ts'
+export {
+  ANONYMOUS_LABEL,
+  checkLocalOptions,
+  checkVolumeDriver,
+  parseVolumeOptions,
+  trimVolumeName,
+  VOLUME_CONTEXT,
+  VOLUME_HEADERS,
+  VOLUME_RAW_FORMAT,
+  volumeEvent,
+  volumeRow,
+} from './model.ts'
 export type {Volume, VolumeCreateRequest, VolumeScope} from './model.ts'
 export {
   anonymousVolumeName,
@@ -13,10 +24,12 @@ export {
   getVolume,
   isOnLocalDisk,
   listVolumes,
-  prepareVolumeMount,
   pruneVolumes,
   releaseVolume,
   removeVolume,
+  requireVolume,
+  volumeContentPath,
+  volumeMountpoint,
   volumeSize,
   volumeLocksDir,
   volumesDir,

@@ -29,8 +29,9 @@ export interface VolumeRecord {
   Driver: 'local'
   /** RFC 3339, to the second, as docker prints it. */
   CreatedAt: string
-  Labels: Record<string, string>
-  Options: Record<string, string>
+  /** null when the create gave none, as docker's nil map (a volume `run -v` made). */
+  Labels: Record<string, string> | null
+  Options: Record<string, string> | null
   Scope: 'local'
 }
 
@@ -43,10 +44,10 @@ export const VOLUME_TYPE = goStruct('volume.Volume', {
 export interface Volume {
   CreatedAt: string
   Driver: 'local'
-  Labels: Record<string, string>
+  Labels: Record<string, string> | null
   Mountpoint: string
   Name: string
-  Options: Record<string, string>
+  Options: Record<string, string> | null
   Scope: 'local'
 }
 
@@ -59,8 +60,9 @@ export interface VolumeScope {
 export interface VolumeCreateRequest {
   /** Undefined or empty: a generated 64-hex name, and the volume is anonymous. */
   name?: string
-  /** Only `local`; undefined means `local`. */
+  /** Only `local`; undefined or empty means `local`. */
   driver?: string
+  /** Undefined: none, kept as docker's nil (null), unlike an empty map. */
   labels?: Record<string, string>
   options?: Record<string, string>
 }
@@ -83,6 +85,16 @@ export function validateVolumeName(name: string): void {
     )
   }
   if (name.length > VOLUME_NAME_MAX) throw new NerdError(`create ${name}: volume name is too long, names should be at most ${VOLUME_NAME_MAX} characters`)
+}
+
+/**
+ * A volume name or ID as docker's client sends it to the daemon: trimmed, and refused when nothing
+ * is left (client/utils.go trimID).
+ */
+export function trimVolumeName(name: string): string {
+  const trimmed = name.trim()
+  if (trimmed === '') throw new NerdError('invalid volume name or ID: value is empty')
+  return trimmed
 }
 
 /** docker's `-o key=value` map: a value without `=` is a key with an empty value, later values win. */
@@ -118,6 +130,11 @@ export function checkLocalOptions(name: string, options: Record<string, string>)
   }
 }
 
+/** docker's volume store: an empty driver is the local one; any other is a plugin, which nerd has none of. */
+export function checkVolumeDriver(name: string, driver: string | undefined): void {
+  if (driver && driver !== LOCAL_DRIVER) throw new NerdError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`)
+}
+
 /** How a volume's content reaches a container. */
 export type VolumeBacking =
   /** The `_data` directory itself. */
@@ -127,11 +144,11 @@ export type VolumeBacking =
   /** A filesystem mounted on `_data` at first use: `mount -t type [-o options] device _data`. */
   | {kind: 'mount'; type: string; device: string; options: string}
 
-export function volumeBacking(options: Record<string, string>): VolumeBacking {
-  const device = options.device ?? ''
-  const type = options.type ?? ''
+export function volumeBacking(options: Record<string, string> | null): VolumeBacking {
+  const device = options?.device ?? ''
+  const type = options?.type ?? ''
   if (device === '' && type === '') return {kind: 'directory'}
-  const mountOptions = options.o ?? ''
+  const mountOptions = options?.o ?? ''
   if (mountOptions.split(',').some((option) => option === 'bind' || option === 'rbind')) return {kind: 'bind', device}
   return {kind: 'mount', type, device, options: mountOptions}
 }
@@ -170,7 +187,7 @@ export function volumeRow(volume: Volume, usage?: {refCount: number; size: numbe
     Availability: 'N/A',
     Driver: volume.Driver,
     Group: 'N/A',
-    Labels: Object.entries(volume.Labels)
+    Labels: Object.entries(volume.Labels ?? {})
       .map(([key, value]) => `${key}=${value}`)
       .sort()
       .join(','),
@@ -180,6 +197,6 @@ export function volumeRow(volume: Volume, usage?: {refCount: number; size: numbe
     Scope: volume.Scope,
     Size: usage ? humanSize(usage.size, 4) : 'N/A',
     Status: 'N/A',
-    Label: (name: string) => volume.Labels[name] ?? '',
+    Label: (name: string) => volume.Labels?.[name] ?? '',
   }
 }

@@ -14,13 +14,14 @@ import {withGoType} from '../format/go-types.ts'
 import {compareStrings, naturalCompare} from '../format/go-values.ts'
 import {readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
 import {sortedByKey} from '../labels.ts'
-import {objectOf, oneOf, recordOf} from '../json-shape.ts'
+import {nullable, objectOf, oneOf, recordOf} from '../json-shape.ts'
 import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, removeTree, unmountFilesystem} from './host.ts'
 import {matchesLabelFilters} from './filters.ts'
 import type {VolumePruneFilters} from './filters.ts'
 import {
   ANONYMOUS_LABEL,
   checkLocalOptions,
+  checkVolumeDriver,
   createdAtText,
   LOCAL_DRIVER,
   validateVolumeName,
@@ -55,12 +56,17 @@ function withVolumeLock<T>(scope: VolumeScope, name: string, fn: () => Promise<T
   return withFileLock(join(volumeLocksDir(scope.dataRoot, scope.namespace), name), fn)
 }
 
+/** The Mountpoint of the volume `name`, made or to be made. */
+export function volumeMountpoint(scope: VolumeScope, name: string): string {
+  return join(volumeDir(scope, name), DATA_DIR)
+}
+
 function toVolume(scope: VolumeScope, record: VolumeRecord): Volume {
   return withGoType({
     CreatedAt: record.CreatedAt,
     Driver: record.Driver,
     Labels: record.Labels,
-    Mountpoint: join(volumeDir(scope, record.Name), DATA_DIR),
+    Mountpoint: volumeMountpoint(scope, record.Name),
     Name: record.Name,
     Options: record.Options,
     Scope: record.Scope,
@@ -71,8 +77,8 @@ const RECORD_SHAPE = objectOf({
   Name: 'string',
   Driver: oneOf(LOCAL_DRIVER),
   CreatedAt: 'string',
-  Labels: recordOf('string'),
-  Options: recordOf('string'),
+  Labels: nullable(recordOf('string')),
+  Options: nullable(recordOf('string')),
   Scope: 'string',
 })
 
@@ -105,6 +111,13 @@ function noSuchVolume(name: string): NerdError {
   return new NerdError(`get ${name}: no such volume`)
 }
 
+/** getVolume of one that must exist (`volume inspect`): docker's daemon's error when it does not. */
+export async function requireVolume(scope: VolumeScope, name: string): Promise<Volume> {
+  const volume = await getVolume(scope, name)
+  if (!volume) throw noSuchVolume(name)
+  return volume
+}
+
 /**
  * `volume create`, and the volumes `run` makes: a new volume, or the existing one of that name as it
  * is (docker's create is idempotent). Without a name the volume gets a 64-hex one and is anonymous.
@@ -118,11 +131,10 @@ export async function createVolumeIfMissing(scope: VolumeScope, request: VolumeC
   const named = request.name !== undefined && request.name !== ''
   const name = named ? request.name! : anonymousVolumeName()
   if (named) validateVolumeName(name)
-  const driver = request.driver ?? LOCAL_DRIVER
-  if (driver !== LOCAL_DRIVER) throw new NerdError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`)
-  const options = sortedByKey(request.options ?? {})
-  checkLocalOptions(name, options)
-  const labels = sortedByKey(named ? {...request.labels} : {...request.labels, [ANONYMOUS_LABEL]: ''})
+  checkVolumeDriver(name, request.driver)
+  const options = request.options && sortedByKey(request.options)
+  checkLocalOptions(name, options ?? {})
+  const labels = named ? request.labels && sortedByKey(request.labels) : sortedByKey({...request.labels, [ANONYMOUS_LABEL]: ''})
   await sweepLeftovers(scope)
   return withVolumeLock(scope, name, async () => {
     const existing = await getVolume(scope, name)
@@ -131,7 +143,7 @@ export async function createVolumeIfMissing(scope: VolumeScope, request: VolumeC
     // What is left of a volume without its record is no volume: the new one starts empty.
     await deleteRecordless(scope, name)
     const data = join(dir, DATA_DIR)
-    const record: VolumeRecord = {Name: name, Driver: LOCAL_DRIVER, CreatedAt: createdAtText(new Date()), Labels: labels, Options: options, Scope: 'local'}
+    const record: VolumeRecord = {Name: name, Driver: LOCAL_DRIVER, CreatedAt: createdAtText(new Date()), Labels: labels ?? null, Options: options ?? null, Scope: 'local'}
     try {
       await mkdir(data, {recursive: true})
       await chmod(data, 0o755)
@@ -168,47 +180,44 @@ export async function listVolumes(scope: VolumeScope): Promise<Volume[]> {
   return volumes.filter((volume) => volume !== undefined)
 }
 
-/** The host directory holding the volume's content: `device` for a bind-backed volume, else `_data`. */
-function contentPath(volume: Volume): string {
+/**
+ * The host directory holding a volume's content, which containers bind: `device` for a bind-backed
+ * volume (`-o o=bind -o device=/path`), else its `_data`, where a volume with a filesystem of its own
+ * (`-o type=tmpfs -o device=tmpfs`, …) has it mounted while in use. Known before the volume is made.
+ */
+export function volumeContentPath(volume: Pick<Volume, 'Mountpoint' | 'Options'>): string {
   const backing = volumeBacking(volume.Options)
   return backing.kind === 'bind' ? backing.device : volume.Mountpoint
 }
 
-/** Mounts the volume's filesystem on `_data` when it has one that is not mounted yet; the caller holds the lock. */
-async function mountLocked(volume: Volume): Promise<string> {
+/**
+ * Makes the volume's content reachable at its content path, as docker's local driver mounts a
+ * volume: a filesystem of its own mounted on `_data` unless it is already (answering whether it
+ * mounted it), a bind-backed one's device there. The caller holds the lock of a volume with a filesystem.
+ */
+async function mountLocked(volume: Volume): Promise<boolean> {
   const backing = volumeBacking(volume.Options)
   const failure = (reason: string) => new NerdError(`error while mounting volume '${volume.Mountpoint}': failed to mount local volume: ${reason}`)
   switch (backing.kind) {
     case 'directory':
-      return volume.Mountpoint
+      return false
     case 'bind':
       try {
         await stat(backing.device)
       } catch {
         throw failure(`mount ${backing.device}:${volume.Mountpoint}, flags: 0x1000: no such file or directory`)
       }
-      return backing.device
+      return false
     case 'mount':
-      if (!(await isMountPoint(volume.Mountpoint))) {
-        try {
-          await mountFilesystem(backing.type, backing.device, backing.options, volume.Mountpoint)
-        } catch (error) {
-          // docker hides a CIFS password that the mount error repeats.
-          throw failure((error as Error).message.replace(/password=[^,\s]*/g, 'password=********'))
-        }
+      if (await isMountPoint(volume.Mountpoint)) return false
+      try {
+        await mountFilesystem(backing.type, backing.device, backing.options, volume.Mountpoint)
+      } catch (error) {
+        // docker hides a CIFS password that the mount error repeats.
+        throw failure((error as Error).message.replace(/password=[^,\s]*/g, 'password=********'))
       }
-      return volume.Mountpoint
+      return true
   }
-}
-
-/**
- * The host path to bind into a container for this volume. A volume with a filesystem (`-o type=tmpfs
- * -o device=tmpfs`, …) gets it mounted on `_data` the first time; a bind-backed one (`-o o=bind -o
- * device=/path`) is its device path, which must exist.
- */
-export async function prepareVolumeMount(scope: VolumeScope, volume: Volume): Promise<string> {
-  if (volumeBacking(volume.Options).kind !== 'mount') return mountLocked(volume)
-  return withVolumeLock(scope, volume.Name, () => mountLocked(volume))
 }
 
 async function releaseLocked(volume: Volume): Promise<void> {
@@ -232,6 +241,8 @@ async function unmountIfMounted(mountpoint: string): Promise<void> {
  * order, so that two callers sharing volumes never wait on each other in a circle.
  */
 export async function withVolumesMounted<T>(scope: VolumeScope, volumes: readonly Volume[], use: () => Promise<T>): Promise<T> {
+  // A bind-backed volume's device must be there, where docker's local driver would fail to mount it; it has nothing to lock.
+  for (const volume of volumes) if (volumeBacking(volume.Options).kind === 'bind') await mountLocked(volume)
   const byName = new Map(volumes.filter((volume) => volumeBacking(volume.Options).kind === 'mount').map((volume) => [volume.Name, volume]))
   const mounted = [...byName.values()].sort((a, b) => compareStrings(a.Name, b.Name))
   const next = (index: number): Promise<T> =>
@@ -261,28 +272,39 @@ export async function releaseVolume(scope: VolumeScope, volume: Volume, inUse: (
  * `shownAs` in messages)
  * is copied into it with modes, owners, times and links, and `sourceDir`'s own mode and owner go onto
  * the volume's root. Nothing happens when `sourceDir` is not a directory or the volume has content.
- * Answers whether it copied.
+ * Answers whether it copied. A filesystem the volume has is mounted for the copy only, as docker's
+ * create mounts it (so what goes into a tmpfs no container has mounted goes with it, as in docker).
  */
 export async function copyUpIfEmpty(scope: VolumeScope, volume: Volume, sourceDir: string, shownAs = sourceDir): Promise<boolean> {
   const source = await stat(sourceDir).catch(() => undefined)
   if (!source?.isDirectory()) return false
   return withVolumeLock(scope, volume.Name, async () => {
-    const target = await mountLocked(volume)
-    if ((await readdir(target)).length > 0) return false
+    let mountedHere: boolean
     try {
-      await copyDirectoryContents(sourceDir, target)
+      mountedHere = await mountLocked(volume)
     } catch (error) {
-      // Left half filled, the volume would count as filled: the next container would get no copy-up.
-      for (const name of await readdir(target).catch(() => [])) await removeTree(join(target, name)).catch(() => undefined)
-      throw new NerdError(`failed to copy ${shownAs} into volume ${volume.Name}: ${(error as Error).message}`, {cause: error})
+      throw new NerdError(`failed to populate volume: ${(error as Error).message}`, {cause: error})
     }
-    return true
+    try {
+      const target = volumeContentPath(volume)
+      if ((await readdir(target)).length > 0) return false
+      try {
+        await copyDirectoryContents(sourceDir, target)
+      } catch (error) {
+        // Left half filled, the volume would count as filled: the next container would get no copy-up.
+        for (const name of await readdir(target).catch(() => [])) await removeTree(join(target, name)).catch(() => undefined)
+        throw new NerdError(`failed to copy ${shownAs} into volume ${volume.Name}: ${(error as Error).message}`, {cause: error})
+      }
+      return true
+    } finally {
+      if (mountedHere) await releaseLocked(volume)
+    }
   })
 }
 
 /** Bytes the volume's content takes, counted as docker does (volume inspect --size, prune). */
 export function volumeSize(volume: Volume): Promise<number> {
-  return directorySize(contentPath(volume))
+  return directorySize(volumeContentPath(volume))
 }
 
 /** Unmounts the volume's filesystem and deletes the volume; the caller holds the lock and knows no container uses it. */
@@ -380,7 +402,7 @@ export async function removeVolume(scope: VolumeScope, name: string, options: Re
  * remote filesystems). Like docker, prune and `system df` take only these.
  */
 export function isOnLocalDisk(volume: Volume): boolean {
-  return Object.keys(volume.Options).length === 0
+  return Object.keys(volume.Options ?? {}).length === 0
 }
 
 export interface PruneReport {

@@ -305,11 +305,11 @@ describe('docker behaviours of the container commands', () => {
       stdout: 'running\n',
       stderr: 'Error: template parsing error: template: :1:8: executing "" at <.State.Status>: map has no entry for key "State"\n',
     })
-    // docker 29's volume inspect falls back on the JSON as the others do.
+    // docker 28's volume inspect has no JSON to fall back on: it fails on the Go value.
     assert.deepEqual(await outcome(['volume', 'inspect', '-f', '{{.Id}}', 'typed-vol']), {
       code: 1,
       stdout: '\n',
-      stderr: 'Error: template parsing error: template: :1:2: executing "" at <.Id>: map has no entry for key "Id"\n',
+      stderr: 'Error: template parsing error: template: :1:2: executing "" at <.Id>: can\'t evaluate field Id in type volume.Volume\n',
     })
     await nerdOk(['rm', 'fresh'])
   })
@@ -1101,7 +1101,7 @@ describe('docker behaviours of the container commands', () => {
     assert.match(await nerdOk(['container', 'prune', '-f', '--filter', 'label=dead-test=1']), new RegExp(`^Deleted Containers:\n${pruned}\n`))
     // Without -f: nothing runs. With -v, its anonymous volume goes with it.
     assert.deepEqual(await outcome(['rm', '-v', 'dead-renamed']), {code: 0, stdout: 'dead-renamed\n', stderr: ''})
-    assert.deepEqual(await outcome(['volume', 'inspect', volume!.Name]), {code: 1, stdout: '[]\n', stderr: `Error: No such volume: ${volume!.Name}\n`})
+    assert.deepEqual(await outcome(['volume', 'inspect', volume!.Name]), {code: 1, stdout: '[]\n', stderr: `Error: get ${volume!.Name}: no such volume\n`})
     assert.equal(await nerdOk(['ps', '-aq', '--filter', 'name=dead-']), '')
     for (const container of [id, pruned]) assert.ok(!existsSync(join(containersDir, container)), `${container}'s files are left`)
     assert.deepEqual(await outcome(['inspect', 'dead-ran']), {code: 1, stdout: '[]\n', stderr: 'Error: No such object: dead-ran\n'})

@@ -70,10 +70,80 @@ describe('volumes in containers', () => {
   it('copies the image\'s content into a new named volume, not into one that has data, and not with nocopy', async () => {
     assert.match(await nerdOk(['run', '--rm', '-v', 'etc-copy:/etc', IMG, 'cat', '/etc/passwd']), /^root:/m)
     assert.equal(await nerdOk(['run', '--rm', '--mount', 'type=volume,source=etc-empty,target=/etc,volume-nocopy', IMG, 'sh', '-c', 'test -e /etc/passwd && echo copied || echo empty']), 'empty\n')
-    // The volume's root takes exactly the image directory's mode (0700): a tmpfs root's sticky bit (1777) goes.
+    // The volume's root takes exactly the image directory's mode (0700): a tmpfs root's sticky bit (1777) goes. The
+    // tmpfs keeps it while a container has it mounted; else, as in docker, the copy-up's mount is undone and the copy with it.
     const tmpfsRoot = ['--mount', 'type=volume,source=root-tmpfs,target=/root,volume-opt=type=tmpfs,volume-opt=device=tmpfs']
+    assert.equal(await nerdOk(['run', '--rm', '--network', 'none', ...tmpfsRoot, IMG, 'stat', '-c', '%a', '/root']), '1777\n')
+    await nerdOk(['run', '-d', '--name', 'tmpfs-keeper', '--network', 'none', '-v', 'root-tmpfs:/kept', IMG, 'sleep', '60'])
     assert.equal(await nerdOk(['run', '--rm', '--network', 'none', ...tmpfsRoot, IMG, 'stat', '-c', '%a', '/root']), '700\n')
+    await nerdOk(['rm', '-f', 'tmpfs-keeper'])
     await nerdOk(['volume', 'rm', 'root-tmpfs'])
+  })
+
+  it('a run or create that fails makes no volume, or removes those it made; a volume that was there stays', async () => {
+    await nerdOk(['volume', 'create', 'was-there'])
+    const before = await volumeNames()
+    const failing = [
+      ['-w', 'relative'], ['--mount', 'type=bind,src=/nonexistent-source,dst=/y'], ['--memory', '1k'], ['--cpuset-cpus', '99'], ['--oom-score-adj', '5000'],
+      ['--cpus', '99'], ['--cap-add', 'NOPE'], ['--runtime', 'nosuchrt'], ['--network', 'nosuchnet'], ['--ipc', 'container:nosuch'], ['--pid', 'container:nosuch'],
+      ['--security-opt', 'seccomp=/nonexistent.json'], ['--mount', 'type=volume,dst=/z,volume-driver=foo'],
+      // A copy-up that fails (a tmpfs too small for the image's /etc): the volume was made, and goes.
+      ['--mount', 'type=volume,src=small-new,dst=/etc,volume-opt=type=tmpfs,volume-opt=device=tmpfs,"volume-opt=o=size=4k,nr_inodes=2"'],
+    ]
+    for (const extra of failing) {
+      const result = await nerd(['run', '--rm', '-v', 'made-here:/x', '-v', 'was-there:/w', '-v', '/anonymous', ...extra, IMG, 'true'])
+      assert.equal(result.code, 125, `${extra.join(' ')}: ${result.stderr}`)
+      assert.deepEqual(await volumeNames(), before, extra.join(' '))
+    }
+    const created = await nerd(['create', '--network', 'nosuchnet', '-v', 'made-here:/x', IMG, 'true'])
+    assert.deepEqual([created.code, created.stderr, await volumeNames()], [1, 'Error: network nosuchnet not found\n', before])
+    await nerdOk(['volume', 'rm', 'was-there'])
+  })
+
+  it('creates a container whose volume cannot be mounted, and fails its start, as docker mounts at create only for a copy-up', async () => {
+    await nerdOk(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', 'device=/nonexistent-device', 'unbound'])
+    await nerdOk(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=bogus,nope', 'bad-tmpfs'])
+    const mountpoint = async (name: string) => ((JSON.parse(await nerdOk(['volume', 'inspect', name])) as Record<string, any>[])[0]!.Mountpoint as string)
+    const failures = {
+      unbound: `mount /nonexistent-device:${await mountpoint('unbound')}, flags: 0x1000: no such file or directory`,
+      'bad-tmpfs': `mount tmpfs:${await mountpoint('bad-tmpfs')}, data: size=bogus,nope: invalid argument`,
+    }
+    for (const [name, failure] of Object.entries(failures)) {
+      const mounting = `error while mounting volume '${await mountpoint(name)}': failed to mount local volume: ${failure}`
+      await nerdOk(['create', '--name', `${name}-user`, '--network', 'none', '-v', `${name}:/x`, IMG, 'true'])
+      const started = await nerd(['start', `${name}-user`])
+      assert.deepEqual([started.code, started.stderr], [1, `Error: ${mounting}\nError: failed to start containers: ${name}-user\n`])
+      // A copy-up mounts it at create: the create fails then.
+      const copying = await nerd(['create', '--network', 'none', '-v', `${name}:/etc`, IMG, 'true'])
+      assert.deepEqual([copying.code, copying.stderr], [1, `Error: failed to populate volume: ${mounting}\n`])
+      await nerdOk(['rm', `${name}-user`])
+      await nerdOk(['volume', 'rm', name])
+    }
+    // Nor does a create leave a tmpfs volume mounted, a copy-up's included.
+    await nerdOk(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'idle-tmpfs'])
+    const idle = await mountpoint('idle-tmpfs')
+    await nerdOk(['create', '--name', 'idle-1', '--network', 'none', '-v', 'idle-tmpfs:/x', IMG, 'true'])
+    await nerdOk(['create', '--name', 'idle-2', '--network', 'none', '-v', 'idle-tmpfs:/etc', IMG, 'true'])
+    assert.ok(!(await readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((line) => line.split(' ')[4] === idle))
+    await nerdOk(['rm', 'idle-1', 'idle-2'])
+    await nerdOk(['volume', 'rm', 'idle-tmpfs'])
+  })
+
+  it('gives the volumes a run makes docker\'s null labels and options; --mount keys in any case, and an empty driver for the local one', async () => {
+    await nerdOk(['create', '--name', 'made-volumes', '--network', 'none', '-v', 'plain-made:/p', '-v', '/anon-made',
+      '--mount', 'TYPE=volume,Target=/m,SRC=mount-made,Volume-Driver=', '--mount', 'type=volume,src=labelled-made,dst=/l,volume-label=a=b', IMG, 'true'])
+    const [anonymous] = ((await inspectContainer('made-volumes')).Mounts as Record<string, any>[]).filter((mount) => mount.Destination === '/anon-made')
+    const shown = JSON.parse(await nerdOk(['volume', 'inspect', 'plain-made', anonymous!.Name, 'mount-made', 'labelled-made'])) as Record<string, any>[]
+    assert.deepEqual(shown.map((volume) => [volume.Labels, volume.Options, volume.Driver]), [
+      [null, null, 'local'],
+      [{'com.docker.volume.anonymous': ''}, null, 'local'],
+      [null, null, 'local'],
+      [{a: 'b'}, null, 'local'],
+    ])
+    await nerdOk(['rm', '-v', 'made-volumes'])
+    await nerdOk(['volume', 'rm', 'plain-made', 'mount-made', 'labelled-made'])
+    const plugin = await nerd(['run', '--rm', '--network', 'none', '--mount', 'type=volume,src=plugged,dst=/x,volume-driver=foo', IMG, 'true'])
+    assert.deepEqual([plugin.code, plugin.stderr], [125, 'Error: create plugged: error looking up volume plugin foo: plugin "foo" not found\n'])
   })
 
   it('refuses a bad volume name with the volume store\'s message, as docker\'s daemon when it creates the volume', async () => {
@@ -249,6 +319,21 @@ describe('volumes in containers', () => {
     } finally {
       await nerd(['rmi', 'nerd-e2e/copy-up-big:1'])
       await rm(scratch, {recursive: true, force: true})
+    }
+  })
+
+  it('shows a -v bind\'s mode as typed in inspect\'s Mounts, as docker\'s raw mode; none for --mount and --volumes-from binds', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-e2e-modes-'))
+    try {
+      await nerdOk(['create', '--name', 'bind-modes', '--network', 'none', '-v', `${dir}:/rw:rw`, '-v', `${dir}:/z:z`, '-v', `${dir}:/roz:ro,z`, '-v', `${dir}:/slave:rslave,ro`,
+        '-v', `${dir}:/plain`, '--mount', `type=bind,src=${dir},dst=/mounted`, IMG, 'true'])
+      await nerdOk(['create', '--name', 'bind-modes-from', '--network', 'none', '--volumes-from', 'bind-modes', IMG, 'true'])
+      const modes = async (name: string) => ((await inspectContainer(name)).Mounts as Record<string, any>[]).map((mount) => [mount.Destination, mount.Mode, mount.RW])
+      assert.deepEqual(await modes('bind-modes'), [['/rw', 'rw', true], ['/z', 'z', true], ['/roz', 'ro,z', false], ['/slave', 'rslave,ro', false], ['/plain', '', true], ['/mounted', '', true]])
+      assert.deepEqual((await modes('bind-modes-from')).map(([, mode]) => mode), ['', '', '', '', '', ''])
+      await nerdOk(['rm', 'bind-modes-from', 'bind-modes'])
+    } finally {
+      await rm(dir, {recursive: true, force: true})
     }
   })
 })

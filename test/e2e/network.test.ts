@@ -1055,6 +1055,9 @@ describe('networking on CNI', () => {
       const refused = await nerd(['network', 'create', ...args, net('refused')])
       assert.deepEqual([refused.code, refused.stderr], [1, `Error: ${message}\n`])
     }
+    // --label is checked as docker's CLI checks it, before anything else (here, the IPv6-only refusal).
+    const badLabel = await nerd(['network', 'create', '--label', 'a b=c', '--ipv4=false', net('refused')])
+    assert.deepEqual([badLabel.code, badLabel.stderr], [125, `invalid argument "a b=c" for "--label" flag: label 'a b' contains whitespaces\nSee 'nerd network create --help'.\n`])
     // docker's network rm -f (v24+): a network that is not there is no error, and nothing is said.
     const forced = await nerd(['network', 'rm', '-f', net('never-made')])
     assert.deepEqual([forced.code, forced.stdout, forced.stderr], [0, '', ''])

@@ -92,6 +92,14 @@ describe('volume commands', () => {
     assert.deepEqual(await names(), [])
   })
 
+  it('checks --label values as docker\'s CLI does, before anything else: exit 125 with its See line', async () => {
+    for (const [label, reason] of [['=x', "invalid label '=x': empty name"], [' =x', "invalid label ' =x': empty name"], ['a b=c', "label 'a b' contains whitespaces"]]) {
+      const result = await nerd(['volume', 'create', '--label', label!, '--name', 'a1', 'a2'])
+      assert.deepEqual([result.code, result.stdout, result.stderr], [125, '', `invalid argument "${label}" for "--label" flag: ${reason}\nSee 'nerd volume create --help'.\n`])
+    }
+    assert.deepEqual(await names(), [])
+  })
+
   it('keeps labels and tmpfs driver options, shown by inspect and ls', async () => {
     await nerdOk(['volume', 'create', '--label', 'tier=db', '--label', 'backup', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=10m,uid=1000', 'e2e-tmp'])
     const volume = await inspectVolume('e2e-tmp')
@@ -99,6 +107,12 @@ describe('volume commands', () => {
     assert.deepEqual(volume.Options, {device: 'tmpfs', o: 'size=10m,uid=1000', type: 'tmpfs'})
     assert.equal(await nerdOk(['volume', 'ls', '--format', '{{.Name}}|{{.Labels}}|{{.Label "tier"}}']), 'e2e-tmp|backup=,tier=db|db\n')
     await nerdOk(['volume', 'rm', 'e2e-tmp'])
+  })
+
+  it('takes an empty driver for the local one, as docker\'s volume store', async () => {
+    assert.equal(await nerdOk(['volume', 'create', '-d', '', 'e2e-empty-driver']), 'e2e-empty-driver\n')
+    assert.equal((await inspectVolume('e2e-empty-driver')).Driver, 'local')
+    await removeAll()
   })
 
   it('lists volumes as docker does: table, -q, json, templates and the list alias', async () => {
@@ -159,16 +173,20 @@ describe('volume commands', () => {
     await removeAll()
   })
 
-  it('inspects several volumes, and reports missing ones with exit 1', async () => {
+  it('inspects several volumes, and reports missing ones with exit 1 in docker 28\'s words', async () => {
     await nerdOk(['volume', 'create', 'e2e-one'])
     await nerdOk(['volume', 'create', 'e2e-two'])
     const result = await nerd(['volume', 'inspect', 'e2e-one', 'e2e-missing', 'e2e-two'])
     assert.equal(result.code, 1)
-    assert.equal(result.stderr, 'Error: No such volume: e2e-missing\n')
+    assert.equal(result.stderr, 'Error: get e2e-missing: no such volume\n')
     assert.deepEqual((JSON.parse(result.stdout) as Array<{Name: string}>).map((volume) => volume.Name), ['e2e-one', 'e2e-two'])
     assert.match(result.stdout, /^\[\n {4}\{\n {8}"CreatedAt"/)
     const none = await nerd(['volume', 'inspect', 'e2e-missing'])
-    assert.deepEqual([none.code, none.stdout, none.stderr], [1, '[]\n', 'Error: No such volume: e2e-missing\n'])
+    assert.deepEqual([none.code, none.stdout, none.stderr], [1, '[]\n', 'Error: get e2e-missing: no such volume\n'])
+    // docker's client trims a name, and refuses one that is empty then.
+    assert.equal((JSON.parse(await nerdOk(['volume', 'inspect', ' e2e-one '])) as Array<{Name: string}>)[0]!.Name, 'e2e-one')
+    const empty = await nerd(['volume', 'inspect', ' '])
+    assert.deepEqual([empty.code, empty.stdout, empty.stderr], [1, '[]\n', 'Error: invalid volume name or ID: value is empty\n'])
     await removeAll()
   })
 
@@ -178,13 +196,14 @@ describe('volume commands', () => {
     await writeFile(join(Mountpoint, 'blob'), Buffer.alloc(2345))
     const [sized] = JSON.parse(await nerdOk(['volume', 'inspect', '--size', 'e2e-sized'])) as Record<string, any>[]
     assert.deepEqual(sized!.UsageData, {RefCount: 0, Size: 2345})
-    // A Go struct prints its values in field order; a field neither the Go value nor the JSON has fails on the JSON, as docker 29's.
+    // A Go struct prints its values in field order.
     assert.equal(await nerdOk(['volume', 'inspect', '-s', '-f', '{{.UsageData}}', 'e2e-sized']), '{0 2345}\n')
+    // docker 28's volume inspect runs the template on the Go value only.
     const missing = await nerd(['volume', 'inspect', '-f', '{{.Nope}}', 'e2e-sized'])
     assert.deepEqual({code: missing.code, stdout: missing.stdout, stderr: missing.stderr}, {
       code: 1,
       stdout: '\n',
-      stderr: 'Error: template parsing error: template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"\n',
+      stderr: 'Error: template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type volume.Volume\n',
     })
     // docker's volumeContext prints sizes with go-units' 4 digits.
     assert.equal(await nerdOk(['volume', 'ls', '-s']), 'DRIVER    VOLUME NAME   SIZE\nlocal     e2e-sized     2.345kB\n')
@@ -205,6 +224,12 @@ describe('volume commands', () => {
     assert.deepEqual(await names(), [])
     const single = await nerd(['volume', 'rm', 'e2e-nosuch'])
     assert.deepEqual([single.code, single.stderr], [1, 'Error: get e2e-nosuch: no such volume\n'])
+    // docker's client trims a name, and refuses one that is empty then, -f or not.
+    await nerdOk(['volume', 'create', 'e2e-r4'])
+    assert.equal(await nerdOk(['volume', 'rm', ' e2e-r4']), ' e2e-r4\n')
+    assert.deepEqual(await names(), [])
+    const empty = await nerd(['volume', 'rm', '-f', ''])
+    assert.deepEqual([empty.code, empty.stdout, empty.stderr], [1, '', 'Error: invalid volume name or ID: value is empty\n'])
   })
 
   it('prune asks first, removes only anonymous volumes unless -a, and reports the space', async () => {

@@ -23,10 +23,12 @@ export default class NetworkCreate extends NerdCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NetworkCreate)
+    const {parseLabelFlag, parseLabels} = await import('../../labels.ts')
+    // A flag's value docker's CLI refuses before anything else.
+    const labels = parseLabelFlag(flags.label)
     const {NerdError} = await import('../../errors.ts')
     if (flags['ipam-driver'] !== 'default' && flags['ipam-driver'] !== 'host-local') throw new NerdError(`IPAM driver ${flags['ipam-driver']} is not supported: nerd uses host-local`)
     if (!flags.ipv4) throw new NerdError('IPv6-only networks are not supported: --ipv4=false')
-    const {parseLabels} = await import('../../labels.ts')
     const {createNetwork} = await import('../../network/store.ts')
     const {networkEvent} = await import('../../network/model.ts')
     const config = await this.nerdConfig()
@@ -40,7 +42,7 @@ export default class NetworkCreate extends NerdCommand {
         ipRanges: flags['ip-range'] ?? [],
         ipv6: flags.ipv6 ?? false,
         internal: flags.internal ?? false,
-        labels: parseLabels(flags.label),
+        labels,
         options: parseLabels(flags.opt),
         auxAddresses: parseLabels(flags['aux-address']),
         ipamOptions: parseLabels(flags['ipam-opt']),

@@ -13,18 +13,20 @@ export default class VolumeInspect extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(VolumeInspect)
-    const {containersUsingVolume, getVolume, volumeSize} = await import('../../volume/index.ts')
+    const {containersUsingVolume, requireVolume, trimVolumeName, volumeSize} = await import('../../volume/index.ts')
     const config = await this.nerdConfig()
     const scope = {dataRoot: config.dataRoot, namespace: config.namespace}
     await this.printInspect(
       argv as string[],
       async (name) => {
-        const volume = await getVolume(scope, name)
-        if (!volume || !flags.size) return volume
-        return {...volume, UsageData: {RefCount: (await containersUsingVolume(scope, name)).length, Size: await volumeSize(volume)}}
+        const volume = await requireVolume(scope, trimVolumeName(name))
+        if (!flags.size) return volume
+        return {...volume, UsageData: {RefCount: (await containersUsingVolume(scope, volume.Name)).length, Size: await volumeSize(volume)}}
       },
       flags.format,
       'volume',
+      // docker 28's volume inspect runs the template on the Go value only.
+      {rawFallback: false},
     )
   }
 }

@@ -14,11 +14,12 @@ export default class VolumeRm extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(VolumeRm)
-    const {containersUsingVolume, removeVolume, volumeEvent} = await import('../../volume/index.ts')
+    const {containersUsingVolume, removeVolume, trimVolumeName, volumeEvent} = await import('../../volume/index.ts')
     const config = await this.nerdConfig()
     const scope = {dataRoot: config.dataRoot, namespace: config.namespace}
     await this.forEachName(argv as string[], async (name) => {
-      if (await removeVolume(scope, name, {force: flags.force, inUseBy: (volume) => containersUsingVolume(scope, volume)})) await this.publishEvents([volumeEvent('destroy', name)])
+      const volume = trimVolumeName(name)
+      if (await removeVolume(scope, volume, {force: flags.force, inUseBy: (used) => containersUsingVolume(scope, used)})) await this.publishEvents([volumeEvent('destroy', volume)])
       this.print(name)
     })
   }

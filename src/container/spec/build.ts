@@ -148,7 +148,7 @@ export function buildSpec(input: SpecInput): BuiltSpec {
   }
   if (userError !== undefined) built.userError = userError
   if (options.stopTimeout !== undefined) built.stopTimeout = options.stopTimeout
-  if (options.runtime !== undefined) built.runtime = options.runtime
+  if (options.runtime !== undefined) built.runtime = containerdRuntime(options.runtime)
   if (options.platform !== undefined) built.platform = options.platform
   return built
 }
@@ -298,6 +298,17 @@ function oomScoreAdj(options: RunOptions): number {
   const score = options.oomScoreAdj ?? 0
   if (score < -1000 || score > 1000) throw specError(`Invalid value ${score}, range for oom score adj is [-1000, 1000]`)
   return score
+}
+
+/**
+ * The containerd runtime of `--runtime`, as docker's daemon takes the name: its stock `runc`, or one
+ * containerd finds a shim on its PATH for (`io.containerd.runsc.v1`: a prefix and a `.`), never a path
+ * to a binary.
+ */
+function containerdRuntime(name: string): string {
+  if (name === 'runc') return 'io.containerd.runc.v2'
+  if (name.includes('/') || name.indexOf('.') <= 0) throw specError(`unknown or invalid runtime name: ${name}`)
+  return name
 }
 
 function cgroupsPath({id, namespace, options, host}: SpecInput): string {

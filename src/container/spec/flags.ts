@@ -232,14 +232,15 @@ export function parseMount(value: string, cwd: string): UserMount {
 
   for (const field of csvFields(value)) {
     const separator = field.indexOf('=')
+    // docker's CLI takes keys in any case (`Target=/x`, `RO`).
+    const key = (separator === -1 ? field : field.slice(0, separator)).toLowerCase()
     if (separator === -1) {
-      if (field === 'readonly' || field === 'ro') readonly = true
-      else if (field === 'volume-nocopy') noCopy = true
-      else if (field === 'bind-nonrecursive') nonRecursive = true
+      if (key === 'readonly' || key === 'ro') readonly = true
+      else if (key === 'volume-nocopy') noCopy = true
+      else if (key === 'bind-nonrecursive') nonRecursive = true
       else throw specError(`invalid field '${field}' must be a key=value pair`)
       continue
     }
-    const key = field.slice(0, separator)
     const text = field.slice(separator + 1)
     switch (key) {
       case 'type':
@@ -340,13 +341,13 @@ export function parseMount(value: string, cwd: string): UserMount {
     }
     case 'volume': {
       if (source === '' && readonly) throw invalid('must not set ReadOnly mode when using anonymous volumes')
-      if (volumeDriver !== undefined && volumeDriver !== 'local') throw invalid(`volume driver ${volumeDriver} is not supported`)
       if (source !== '') checkVolumeName(source)
       // docker's setBindModeIfNull gives a --mount volume, named or anonymous, the mode `z`.
       const volume: VolumeMount = {type: 'volume', target: cleanTarget, readonly, noCopy: noCopy ?? false, mode: 'z'}
       if (source !== '') volume.name = source
       if (volumeLabels) volume.labels = volumeLabels
       if (volumeOptions) volume.driverOptions = volumeOptions
+      if (volumeDriver) volume.driver = volumeDriver
       return volume
     }
     case 'tmpfs': {
@@ -419,7 +420,7 @@ export function parseVolumeSpec(value: string, cwd: string): BindMount | VolumeM
   if (type === 'bind') {
     // docker takes a copy mode as VolumeOptions, which a bind cannot have: nothing is copied into a host directory.
     if (words.some((word) => COPY_MODES.has(word))) throw invalid('field VolumeOptions must not be specified')
-    const bind: BindMount = {type: 'bind', source: cleanPath(source), target: cleanTarget, readonly, createSource: true}
+    const bind: BindMount = {type: 'bind', source: cleanPath(source), target: cleanTarget, readonly, createSource: true, ...(mode ? {mode} : {})}
     const propagation = words.find((word) => PROPAGATIONS.has(word))
     if (propagation) bind.propagation = propagation as Propagation
     return bind

@@ -36,6 +36,8 @@ export interface BindMount {
   submounts?: 'writable' | 'readonly'
   /** `-v` creates a missing source directory (docker's legacy behaviour); `--mount` refuses it. */
   createSource: boolean
+  /** docker's Mode in inspect: a `-v` bind's mode as typed (`ro,z`); none for the others. */
+  mode?: string
 }
 
 /** A named (`-v data:/x`) or anonymous (`-v /x`, image `VOLUME`) volume, resolved to a host path by the caller. */
@@ -50,6 +52,8 @@ export interface VolumeMount {
   /** `--mount volume-label=…`, `volume-opt=…`: for creating the volume when it does not exist. */
   labels?: Record<string, string>
   driverOptions?: Record<string, string>
+  /** `--mount volume-driver=…`: empty or `local` for docker's local driver, the only one nerd has. */
+  driver?: string
   /** docker's Mode in inspect: a named `-v`'s mode as typed, `z` without one or for a `--mount`; empty for the others. */
   mode?: string
 }

@@ -141,6 +141,12 @@ describe('--mount', () => {
     assert.deepEqual(parseMount('type=bind,source=/a,target=/b,ro=false', '/'), {type: 'bind', source: '/a', target: '/b', readonly: false, createSource: false})
   })
 
+  it('takes keys in any case, as docker\'s CLI', () => {
+    assert.deepEqual(parseMount('TYPE=volume,Target=/x,SRC=v1,RO', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: true, noCopy: false, mode: 'z'})
+    rejects(() => parseMount('type=bind,source=/a,target=/b,Color=red', '/'), "unexpected key 'color' in 'Color=red'")
+    rejects(() => parseMount('type=bind,source=/a,target=/b,Shiny', '/'), "invalid field 'Shiny' must be a key=value pair")
+  })
+
   it('quoted fields may hold commas', () => {
     const mount = parseMount('type=bind,"source=/a,b",target=/b', '/')
     assert.equal(mount.type === 'bind' && mount.source, '/a,b')
@@ -163,6 +169,11 @@ describe('--mount', () => {
       options: ['ro', 'mode=1770', 'size=64m'],
     })
     assert.deepEqual(parseMount('type=tmpfs,target=/t,tmpfs-size=1000', '/'), {type: 'tmpfs', target: '/t', options: ['size=1000']})
+  })
+
+  it('keeps a volume driver for the volume store to refuse, as docker\'s daemon; an empty one is the local driver', () => {
+    assert.deepEqual(parseMount('type=volume,src=v1,dst=/x,volume-driver=foo', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: false, noCopy: false, mode: 'z', driver: 'foo'})
+    assert.deepEqual(parseMount('type=volume,src=v1,dst=/x,volume-driver=', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: false, noCopy: false, mode: 'z'})
   })
 
   it('bind-recursive: enabled (the default), disabled, writable or readonly submounts of a read-only bind', () => {
@@ -208,14 +219,15 @@ describe('--mount', () => {
 })
 
 describe('-v', () => {
-  it('binds absolute and ./ paths, with modes', () => {
-    assert.deepEqual(parseVolumeSpec('/host:/ctr:ro', '/cwd'), {type: 'bind', source: '/host', target: '/ctr', readonly: true, createSource: true})
+  it('binds absolute and ./ paths, with modes, keeping the mode as typed for inspect', () => {
+    assert.deepEqual(parseVolumeSpec('/host:/ctr:ro', '/cwd'), {type: 'bind', source: '/host', target: '/ctr', readonly: true, createSource: true, mode: 'ro'})
     assert.deepEqual(parseVolumeSpec('./d:/ctr:rshared,z', '/cwd'), {
       type: 'bind',
       source: '/cwd/d',
       target: '/ctr',
       readonly: false,
       createSource: true,
+      mode: 'rshared,z',
       propagation: 'rshared',
     })
     assert.deepEqual(parseVolumeSpec('../up:/ctr', '/cwd/sub'), {type: 'bind', source: '/cwd/up', target: '/ctr', readonly: false, createSource: true})

@@ -273,6 +273,12 @@ describe('image config merge', () => {
     assert.equal(built.platform, 'linux/arm64')
     rejects(() => build({stopSignal: 'SIGNOPE'}), 'Invalid signal: SIGNOPE')
   })
+
+  it('--runtime: docker\'s stock runc, or a containerd runtime name; not a name containerd cannot take, nor a path', () => {
+    assert.equal(build({runtime: 'runc'}).runtime, 'io.containerd.runc.v2')
+    assert.equal(build({runtime: 'io.containerd.runsc.v1'}).runtime, 'io.containerd.runsc.v1')
+    for (const name of ['nosuchrt', '.x.v1', '/usr/bin/containerd-shim-runc-v2', 'io.containerd/x.v1']) rejects(() => build({runtime: name}), `unknown or invalid runtime name: ${name}`)
+  })
 })
 
 describe('security flags', () => {

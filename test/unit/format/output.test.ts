@@ -259,6 +259,13 @@ describe('formatInspect', () => {
       })
       assert.deepEqual(run('{{.Nope}}').errors, ['template parsing error: template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"'])
     })
+
+    it('without the raw fallback (docker 28\'s volume inspect), fails on the Go value, naming its type', () => {
+      assert.deepEqual(formatInspect([container()], '{{.Nope}}', {rawFallback: false}).errors, [
+        'template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type types.ContainerJSON',
+      ])
+      assert.equal(formatInspect([container()], '{{.ID}}', {rawFallback: false}).text, 'c1\n')
+    })
   })
 })
 

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {mountPoints} from '../../../src/mountinfo.ts'
-import {directorySize} from '../../../src/volume/host.ts'
+import {directorySize, mountFailure} from '../../../src/volume/host.ts'
 
 describe('mountinfo', () => {
   it('lists mount points with octal escapes decoded', () => {
@@ -36,5 +36,20 @@ describe('directory size', () => {
 
   it('is 0 for a directory that does not exist', async () => {
     assert.equal(await directorySize(join(root, 'missing')), 0)
+  })
+})
+
+describe('mount failures', () => {
+  const said = (text: string) => `mount: /v/_data: ${text}.`
+
+  it('reads as moby/sys/mount\'s error: the options split into mount(2) flags and data, the errno mount(8) names as Go says it', () => {
+    const einval = said('wrong fs type, bad option, bad superblock on tmpfs, missing codepage or helper program, or other error')
+    assert.equal(mountFailure('tmpfs', '/v/_data', 'size=bogus,nope', einval), 'mount tmpfs:/v/_data, data: size=bogus,nope: invalid argument')
+    // Propagation goes in a second mount(2), so the first one's flags leave it out (its recursion bit stays).
+    assert.equal(mountFailure('/src', '/v/_data', 'rbind,rprivate,ro,noexec,exec,defaults', einval), 'mount /src:/v/_data, flags: 0x5001, data: defaults: invalid argument')
+    assert.equal(mountFailure('none', '/v/_data', '', said("unknown filesystem type 'nosuchfs'")), 'mount none:/v/_data: no such device')
+    assert.equal(mountFailure('', '/v/_data', '', said('mount point does not exist')), 'mount /v/_data: no such file or directory')
+    assert.equal(mountFailure('x', '/v/_data', '', said('mount(2) system call failed: Operation not supported')), 'mount x:/v/_data: operation not supported')
+    assert.equal(mountFailure('x', '/v/_data', '', said('fsconfig() failed: tmpfs: Bad value for \'size\'')), "mount x:/v/_data: fsconfig() failed: tmpfs: Bad value for 'size'")
   })
 })

@@ -6,7 +6,20 @@ import {after, before, describe, it} from 'node:test'
 import {parsePruneFilters} from '../../../src/volume/filters.ts'
 import {isMountPoint} from '../../../src/volume/host.ts'
 import {ANONYMOUS_LABEL} from '../../../src/volume/model.ts'
-import {copyUpIfEmpty, createVolume, createVolumeIfMissing, getVolume, listVolumes, prepareVolumeMount, pruneVolumes, releaseVolume, removeVolume, volumeSize, withVolumesMounted} from '../../../src/volume/store.ts'
+import {
+  copyUpIfEmpty,
+  createVolume,
+  createVolumeIfMissing,
+  getVolume,
+  listVolumes,
+  pruneVolumes,
+  releaseVolume,
+  removeVolume,
+  requireVolume,
+  volumeContentPath,
+  volumeSize,
+  withVolumesMounted,
+} from '../../../src/volume/store.ts'
 
 const nobody = async () => [] as string[]
 
@@ -27,7 +40,23 @@ describe('volume store', () => {
     assert.deepEqual(Object.keys(volume), ['CreatedAt', 'Driver', 'Labels', 'Mountpoint', 'Name', 'Options', 'Scope'])
     assert.deepEqual(Object.keys(volume.Labels), ['a', 'b'])
     const record = JSON.parse(await readFile(join(dataRoot, 'volumes/unit/first/volume.json'), 'utf8'))
-    assert.deepEqual(record, {Name: 'first', Driver: 'local', CreatedAt: volume.CreatedAt, Labels: {a: '1', b: '2'}, Options: {}, Scope: 'local'})
+    assert.deepEqual(record, {Name: 'first', Driver: 'local', CreatedAt: volume.CreatedAt, Labels: {a: '1', b: '2'}, Options: null, Scope: 'local'})
+  })
+
+  it('keeps labels and options a create did not give as null, as docker\'s nil maps, and empty ones given as empty', async () => {
+    const bare = await createVolume(scope, {name: 'bare'})
+    assert.deepEqual([bare.Labels, bare.Options], [null, null])
+    assert.deepEqual([(await getVolume(scope, 'bare'))!.Labels, (await getVolume(scope, 'bare'))!.Options], [null, null])
+    const anonymous = await createVolume(scope)
+    assert.deepEqual([anonymous.Labels, anonymous.Options], [{[ANONYMOUS_LABEL]: ''}, null])
+    const given = await createVolume(scope, {name: 'given-empty', labels: {}, options: {}})
+    assert.deepEqual([given.Labels, given.Options], [{}, {}])
+    for (const name of ['bare', anonymous.Name, 'given-empty']) await removeVolume(scope, name, {inUseBy: nobody})
+  })
+
+  it('takes an empty driver for the local one, as docker\'s store', async () => {
+    assert.equal((await createVolume(scope, {name: 'local-empty', driver: ''})).Driver, 'local')
+    await removeVolume(scope, 'local-empty', {inUseBy: nobody})
   })
 
   it('returns the existing volume when one of that name exists, as docker does', async () => {
@@ -66,6 +95,11 @@ describe('volume store', () => {
   it('refuses to remove a volume in use, naming the containers', async () => {
     await assert.rejects(removeVolume(scope, 'v9', {inUseBy: async () => ['c1', 'c2']}), {message: 'remove v9: volume is in use - [c1, c2]'})
     assert.ok(await getVolume(scope, 'v9'))
+  })
+
+  it('inspects one that must exist in the daemon\'s words', async () => {
+    assert.equal((await requireVolume(scope, 'first')).Name, 'first')
+    await assert.rejects(requireVolume(scope, 'nope'), {message: 'get nope: no such volume'})
   })
 
   it('removes a volume and its content; a missing one is an error unless forced', async () => {
@@ -145,10 +179,14 @@ describe('volume store', () => {
     await mkdir(device)
     await writeFile(join(device, 'f'), '12345')
     const bound = await createVolume(scope, {name: 'bound', options: {type: 'none', o: 'bind', device}})
-    assert.equal(await prepareVolumeMount(scope, bound), device)
+    assert.equal(volumeContentPath(bound), device)
+    assert.equal(await withVolumesMounted(scope, [bound], async () => 'used'), 'used')
     assert.equal(await volumeSize(bound), 5)
     const missing = await createVolume(scope, {name: 'unbound', options: {type: 'none', o: 'bind', device: join(dataRoot, 'nowhere')}})
-    await assert.rejects(prepareVolumeMount(scope, missing), {message: /^error while mounting volume '.*unbound\/_data': failed to mount local volume: mount .*nowhere:.*, flags: 0x1000: no such file or directory$/})
+    await assert.rejects(withVolumesMounted(scope, [missing], async () => 'used'), {
+      message: /^error while mounting volume '.*unbound\/_data': failed to mount local volume: mount .*nowhere:.*, flags: 0x1000: no such file or directory$/,
+    })
+    await assert.rejects(copyUpIfEmpty(scope, missing, device), {message: /^failed to populate volume: error while mounting volume '.*unbound\/_data': /})
   })
 
   it('copies image content into an empty volume once, keeping modes, owners and symlinks', async () => {
@@ -181,8 +219,9 @@ describe('volume store', () => {
     const volume = await createVolume(scope, {name: 'in-memory', options: {type: 'tmpfs', device: 'tmpfs', o: 'size=1m,mode=0710'}})
     assert.equal(await isMountPoint(volume.Mountpoint), false)
     try {
-      assert.equal(await prepareVolumeMount(scope, volume), volume.Mountpoint)
-      assert.equal(await prepareVolumeMount(scope, volume), volume.Mountpoint)
+      assert.equal(volumeContentPath(volume), volume.Mountpoint)
+      await withVolumesMounted(scope, [volume], async () => undefined)
+      await withVolumesMounted(scope, [volume], async () => undefined)
       const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((line) => line.split(' ')[4] === volume.Mountpoint)
       assert.equal(mounts.length, 1)
       assert.match(mounts[0]!, / - tmpfs tmpfs rw,.*size=1024k,mode=710/)
@@ -204,7 +243,26 @@ describe('volume store', () => {
   })
 
   it('reports a filesystem that cannot be mounted in docker words', {skip: process.getuid?.() !== 0 && 'mounting needs root'}, async () => {
-    const volume = await createVolume(scope, {name: 'broken', options: {type: 'nosuchfs', device: 'none'}})
-    await assert.rejects(prepareVolumeMount(scope, volume), {message: new RegExp(`^error while mounting volume '${volume.Mountpoint}': failed to mount local volume: .+`)})
+    const volume = await createVolume(scope, {name: 'broken', options: {type: 'tmpfs', device: 'tmpfs', o: 'size=bogus,nope'}})
+    await assert.rejects(withVolumesMounted(scope, [volume], async () => undefined), {
+      message: `error while mounting volume '${volume.Mountpoint}': failed to mount local volume: mount tmpfs:${volume.Mountpoint}, data: size=bogus,nope: invalid argument`,
+    })
+  })
+
+  it('mounts a tmpfs volume for a copy-up only, as docker\'s create, unless it was mounted already', {skip: process.getuid?.() !== 0 && 'mounting needs root'}, async () => {
+    const image = join(dataRoot, 'image-for-tmpfs')
+    await mkdir(image, {recursive: true})
+    await writeFile(join(image, 'f'), 'image')
+    const volume = await createVolume(scope, {name: 'copied-tmpfs', options: {type: 'tmpfs', device: 'tmpfs', o: 'size=1m'}})
+    try {
+      assert.equal(await copyUpIfEmpty(scope, volume, image), true)
+      assert.equal(await isMountPoint(volume.Mountpoint), false, 'unmounted after the copy')
+      await withVolumesMounted(scope, [volume], async () => undefined)
+      assert.equal(await copyUpIfEmpty(scope, volume, image), true)
+      assert.equal(await isMountPoint(volume.Mountpoint), true, 'left mounted for whoever mounted it')
+      assert.equal(await readFile(join(volume.Mountpoint, 'f'), 'utf8'), 'image')
+    } finally {
+      await removeVolume(scope, 'copied-tmpfs', {inUseBy: nobody})
+    }
   })
 })
