@@ -4,7 +4,7 @@ import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {describeThrown, plainLine} from './hooks/errors.ts'
 import {packageRoot} from './paths.ts'
 import {dockerFlagError} from './config/flag-errors.ts'
-import {FlagError, NerdError, unknownFlag} from './errors.ts'
+import {FlagError, NerdError, RefusedFlagValue, unknownFlag} from './errors.ts'
 import {commandLoadFailure, commandLoadFailureUnder, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
 import type {CommandLoadFailure} from './plugins/load-warnings.ts'
 import {isVersionRequest, versionBanner} from './version-banner.ts'
@@ -149,7 +149,7 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     process.stderr.write(`"nerd ${commandId}" ${argumentCountRule(err)}.\n${commandHelp(commandId)}\n`)
     return 1
   }
-  const flagError = command && dockerFlagError(err.message, command.flags, argv, command.id)
+  const flagError = command && dockerFlagError(err.message, command.flags, argv, command.id, err instanceof RefusedFlagValue ? err.value : undefined)
   if (flagError) {
     process.stderr.write(`${flagError.message}\n${commandHelp(command.id)}\n`)
     return flagError.exitCode

@@ -4,6 +4,7 @@
  */
 import {parseLogTime} from './container/logs/index.ts'
 import {NerdError} from './errors.ts'
+import {filterTerms} from './filter-flag.ts'
 
 export interface PruneFilter {
   until?: Date
@@ -13,11 +14,7 @@ export interface PruneFilter {
 /** Parses the filters; docker's messages for a malformed one or another key. */
 export function parsePruneFilters(values: readonly string[], now = new Date()): PruneFilter {
   const filter: PruneFilter = {labels: []}
-  for (const value of values) {
-    const separator = value.indexOf('=')
-    if (separator < 0) throw new NerdError(`bad format of filter (expected name=value)`)
-    const key = value.slice(0, separator)
-    const argument = value.slice(separator + 1)
+  for (const {key, value: argument} of filterTerms(values)) {
     if (key === 'until') filter.until = parseLogTime(argument, now)
     else if (key === 'label' || key === 'label!') {
       const equals = argument.indexOf('=')

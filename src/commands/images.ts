@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {filterFlag} from '../filter-flag.ts'
 
 export default class Images extends NerdCommand {
   static summary = 'List images'
@@ -15,7 +16,7 @@ export default class Images extends NerdCommand {
     digests: Flags.boolean({description: 'Show digests'}),
     'no-trunc': Flags.boolean({description: "Don't truncate output"}),
     format: Flags.string({description: "Format the output using a Go template, 'table', or 'json'"}),
-    filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions (reference=, dangling=, before=, since=, label=)'}),
+    filter: filterFlag({char: 'f', description: 'Filter output based on conditions (reference=, dangling=, before=, since=, label=)'}),
   }
 
   async run(): Promise<void> {

@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {filterFlag} from '../filter-flag.ts'
 
 export default class Ps extends NerdCommand {
   static summary = 'List containers'
@@ -14,7 +15,7 @@ export default class Ps extends NerdCommand {
     size: Flags.boolean({char: 's', allowNo: true, description: 'Display total file sizes'}),
     'no-trunc': Flags.boolean({description: "Don't truncate output"}),
     format: Flags.string({description: "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template"}),
-    filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions provided'}),
+    filter: filterFlag({char: 'f', description: 'Filter output based on conditions provided'}),
   }
 
   async run(): Promise<void> {

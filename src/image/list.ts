@@ -7,6 +7,7 @@ import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {parseLogTime} from '../container/logs/read.ts'
 import {NerdError} from '../errors.ts'
+import {filterTerms} from '../filter-flag.ts'
 import {compareStrings, goLocalTimeString, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
 import {defaultPlatformMatcher, formatPlatform, normalizePlatform, onlyPlatform} from './platform.ts'
@@ -196,11 +197,7 @@ const FILTER_KEYS: readonly string[] = ['reference', 'dangling', 'before', 'sinc
  * that is not 0, 1, true or false (or both at once), and an until that is neither a time nor a duration.
  */
 export function parseImageFilters(texts: readonly string[], now = new Date()): ImageFilter[] {
-  const filters = texts.map((text) => {
-    const equals = text.indexOf('=')
-    if (equals <= 0) throw new NerdError(`bad format of filter (expected name=value)`)
-    const key = text.slice(0, equals).trim().toLowerCase()
-    const value = text.slice(equals + 1)
+  const filters = filterTerms(texts).map(({key, value}) => {
     if (!FILTER_KEYS.includes(key)) throw new NerdError(`invalid filter '${key}'`)
     if (key === 'until') untilTime(value, now)
     return {key: key as ImageFilter['key'], value}

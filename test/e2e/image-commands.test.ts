@@ -67,6 +67,8 @@ describe('image commands', () => {
     assert.equal((await nerdOk(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
     assert.equal((await nerdOk(['images', '--no-trunc', '--format', '{{.ID}} {{.Digest}}'])).trim(), `${manifest.config.digest} ${busybox.target.digest}`)
     assert.equal((await nerdOk(['images', '-f', 'reference=*/*/nosuch'])).trim().split('\n').length, 1)
+    // An empty filter is none, as docker's FilterOpt reads it (scripts pass `-f "$F"` with F unset).
+    assert.equal((await nerdOk(['images', '-q', '-f', ''])).trim(), shortId)
     // docker's templates run over typed contexts: a field they lack is an error, not <no value>.
     for (const [command, type] of [['images', 'formatter.imageContext'], ['history', 'image.historyContext']]) {
       const unknown = await nerd([command, '--format', '{{.Foo}}', ...(command === 'history' ? [pulled] : [])])

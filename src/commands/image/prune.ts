@@ -1,12 +1,13 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {filterFlag} from '../../filter-flag.ts'
 
 export default class ImagePrune extends NerdCommand {
   static summary = 'Remove unused images'
   static flags = {
     all: Flags.boolean({char: 'a', description: 'Remove all unused images, not just dangling ones'}),
     force: Flags.boolean({char: 'f', description: 'Do not prompt for confirmation'}),
-    filter: Flags.string({multiple: true, description: "Provide filter values (e.g. 'until=<timestamp>')"}),
+    filter: filterFlag({description: "Provide filter values (e.g. 'until=<timestamp>')"}),
   }
 
   async run(): Promise<void> {

@@ -97,6 +97,7 @@ describe('image filters', () => {
     assert.throws(() => parseImageFilters(['until=soon']), failure('invalid value for \'until\' filter: failed to parse value as time or duration: "soon"'))
     assert.deepEqual(parseImageFilters(['until=1h', 'label!=tier', 'until=2024-01-01']).map((filter) => filter.key), ['until', 'label!', 'until'])
     assert.throws(() => parseImageFilters(['dangling']), /bad format of filter/)
+    assert.throws(() => parseImageFilters(['=x']), failure("invalid filter ''"))
   })
 
   it('matches globs like Go\'s path.Match', () => {
@@ -118,6 +119,7 @@ describe('image filters', () => {
     assert.deepEqual(names(['dangling=false']), [app.record.name, busybox.record.name, local.record.name])
     assert.deepEqual(names(['label=tier']), [app.record.name, busybox.record.name])
     assert.deepEqual(names(['label=tier=app']), [app.record.name])
+    assert.deepEqual(names(['label=tier=app ', 'label= tier=app', '']), [app.record.name])
     assert.deepEqual(names(['before=me/app:1']), [busybox.record.name, local.record.name, dangling.record.name])
     assert.deepEqual(names(['since=busybox']), [app.record.name])
     assert.throws(() => names(['since=nosuch']), /No such image: nosuch/)
