@@ -199,7 +199,8 @@ const FILTER_KEYS: readonly string[] = ['reference', 'dangling', 'before', 'sinc
 export function parseImageFilters(texts: readonly string[], now = new Date()): ImageFilter[] {
   const filters = filterTerms(texts).map(({key, value}) => {
     if (!FILTER_KEYS.includes(key)) throw new NerdError(`invalid filter '${key}'`)
-    if (key === 'until') untilTime(value, now)
+    // Refused in parseLogTime's words alone, as docker's containerd store refuses it.
+    if (key === 'until') parseLogTime(value, now)
     return {key: key as ImageFilter['key'], value}
   })
   danglingWanted(filters)
@@ -214,14 +215,6 @@ function danglingWanted(filters: readonly ImageFilter[]): boolean | undefined {
   const wantsTrue = values.includes('1') || values.includes('true')
   if (wantsFalse === wantsTrue) throw new NerdError(`invalid filter 'dangling=[${values.join(' ')}]'`)
   return wantsTrue
-}
-
-function untilTime(value: string, now: Date): number {
-  try {
-    return parseLogTime(value, now).getTime()
-  } catch (error) {
-    throw new NerdError(`invalid value for 'until' filter: ${(error as Error).message}`)
-  }
 }
 
 /** Go's path.Match for the `*`, `?` and `[...]` patterns of reference filters (`*` stops at `/`). */
@@ -292,7 +285,7 @@ export function filterImages(summaries: readonly ImageSummary[], filters: readon
   const dangling = danglingWanted(filters)
   const before = values('before').map(anchorTime)
   const since = values('since').map(anchorTime)
-  const until = values('until').map((value) => untilTime(value, now))
+  const until = values('until').map((value) => parseLogTime(value, now).getTime())
   return summaries.filter((summary) => {
     const created = summary.created?.getTime() ?? 0
     const recorded = untilComparedTime(summary)?.getTime() ?? 0
