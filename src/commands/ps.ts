@@ -34,7 +34,8 @@ export default class Ps extends NerdCommand {
     const context = {resolve: await this.ancestorResolver(filters), networkName: await this.networkNamer(filters)}
     const views = selectContainers(filterContainers(await listContainerViews(scope), filters, context), {
       all: flags.all,
-      last: flags.latest ? 1 : flags.last,
+      // As docker's: -l is -n 1 unless -n is given.
+      last: flags.latest && flags.last === -1 ? 1 : flags.last,
       filters,
     })
     const now = new Date()
