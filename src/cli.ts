@@ -1,5 +1,5 @@
 import {globalOptionsHelp, splitGlobalArgs} from './config/index.ts'
-import {connectEarly, setGlobalFlags, takeEarlyConnection} from './context.ts'
+import {connectEarly, setCommandWords, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {describeThrown, plainLine} from './hooks/errors.ts'
 import {packageRoot} from './paths.ts'
@@ -22,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
     rest = split.rest[0] === '-h' ? ['--help', ...split.rest.slice(1)] : split.rest
     debug = Boolean(split.globals.debug || split.globals.debugFull)
     setGlobalFlags(split.globals)
+    setCommandWords(split.command)
     // docker's --config is DOCKER_CONFIG given on the command line.
     if (split.dockerConfig !== undefined) process.env.DOCKER_CONFIG = split.dockerConfig
     shortenPluginLoadWarnings(debug)

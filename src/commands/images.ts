@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {commandWords} from '../context.ts'
 import {filterFlag} from '../filter-flag.ts'
 
 export default class Images extends NerdCommand {
@@ -20,7 +21,7 @@ export default class Images extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {filterImages, IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, parseImageFilters, summarizeImages} = await import('../image/list.ts')
+    const {filterImages, IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, parseImageFilters, subcommandTakenForRepositoryHint, summarizeImages} = await import('../image/list.ts')
     const {args, flags} = await this.parse(Images)
     const filters = parseImageFilters(flags.filter ?? [])
     if (args.repository !== undefined) filters.push({key: 'reference', value: args.repository})
@@ -51,5 +52,9 @@ export default class Images extends NerdCommand {
         itemType: IMAGE_CONTEXT,
       }),
     )
+    // Only as `images`, as docker's: `image ls ls` is no mistake for `image ls`.
+    if (args.repository !== undefined && images.length === 0 && commandWords()[0] === 'images') {
+      process.stderr.write(subcommandTakenForRepositoryHint(args.repository) ?? '')
+    }
   }
 }

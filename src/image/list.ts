@@ -117,6 +117,17 @@ export async function summarizeImages(client: ContainerdClient, options: Summari
   return summaries.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0) || compareStrings(a.record.name, b.record.name))
 }
 
+/** The subcommands of docker's `image` and their aliases, which `images WORD` is likely a mistake for. */
+const IMAGE_SUBCOMMANDS = ['build', 'history', 'import', 'inspect', 'list', 'load', 'ls', 'prune', 'pull', 'push', 'rm', 'save', 'tag']
+
+/**
+ * docker's hint when `images ls` (which lists the repository `ls`) found nothing, for its stderr;
+ * undefined for a repository that is no such word.
+ */
+export function subcommandTakenForRepositoryHint(repository: string): string | undefined {
+  return IMAGE_SUBCOMMANDS.includes(repository) ? `\nNo images found matching "${repository}": did you mean "nerd image ${repository}"?\n` : undefined
+}
+
 /**
  * The rows of `images`: a `name@digest` record's row is left out when the same image has a tag in
  * that repository, as docker's formatter does (the tag's row shows the digest with --digests).

@@ -67,6 +67,10 @@ describe('image commands', () => {
     assert.equal((await nerdOk(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
     assert.equal((await nerdOk(['images', '--no-trunc', '--format', '{{.ID}} {{.Digest}}'])).trim(), `${manifest.config.digest} ${busybox.target.digest}`)
     assert.equal((await nerdOk(['images', '-f', 'reference=*/*/nosuch'])).trim().split('\n').length, 1)
+    // `images ls` lists the repository ls: docker's hint follows the empty list, only as `images`.
+    const mistaken = await nerd(['images', 'ls'])
+    assert.deepEqual([mistaken.code, mistaken.stdout.split('\n')[0]!.split(/\s{3,}/), mistaken.stderr], [0, ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], '\nNo images found matching "ls": did you mean "nerd image ls"?\n'])
+    for (const args of [['image', 'ls', 'ls'], ['images', 'nosuch']]) assert.deepEqual(await nerd(args).then((result) => [result.code, result.stderr]), [0, ''], args.join(' '))
     // An empty filter is none, as docker's FilterOpt reads it (scripts pass `-f "$F"` with F unset).
     assert.equal((await nerdOk(['images', '-q', '-f', ''])).trim(), shortId)
     // docker's templates run over typed contexts: a field they lack is an error, not <no value>.

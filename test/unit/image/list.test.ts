@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {historyRows, inspectDocument} from '../../../src/image/inspect.ts'
-import {filterImages, findImages, globMatches, imageRow, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag} from '../../../src/image/list.ts'
+import {filterImages, findImages, globMatches, imageRow, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag, subcommandTakenForRepositoryHint} from '../../../src/image/list.ts'
 import type {ImageSummary} from '../../../src/image/list.ts'
 import type {ImageConfig} from '../../../src/image/manifest.ts'
 
@@ -98,6 +98,13 @@ describe('image filters', () => {
     assert.deepEqual(parseImageFilters(['until=1h', 'label!=tier', 'until=2024-01-01']).map((filter) => filter.key), ['until', 'label!', 'until'])
     assert.throws(() => parseImageFilters(['dangling']), /bad format of filter/)
     assert.throws(() => parseImageFilters(['=x']), failure("invalid filter ''"))
+  })
+
+  it('hints at `image WORD` for a subcommand of docker\'s image taken for a repository, and for no other word', () => {
+    for (const word of ['build', 'history', 'import', 'inspect', 'list', 'load', 'ls', 'prune', 'pull', 'push', 'rm', 'save', 'tag']) {
+      assert.equal(subcommandTakenForRepositoryHint(word), `\nNo images found matching "${word}": did you mean "nerd image ${word}"?\n`)
+    }
+    for (const word of ['busybox', 'rmi', 'images', 'LS']) assert.equal(subcommandTakenForRepositoryHint(word), undefined, word)
   })
 
   it('matches globs like Go\'s path.Match', () => {
