@@ -21,7 +21,7 @@ export default class Images extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {filterImages, IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, parseImageFilters, subcommandTakenForRepositoryHint, summarizeImages} = await import('../image/list.ts')
+    const {filterImages, IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, listingDigest, parseImageFilters, subcommandTakenForRepositoryHint, summarizeImages} = await import('../image/list.ts')
     const {args, flags} = await this.parse(Images)
     const filters = parseImageFilters(flags.filter ?? [])
     if (args.repository !== undefined) filters.push({key: 'reference', value: args.repository})
@@ -48,7 +48,7 @@ export default class Images extends NerdCommand {
         format,
         defaultTable: format,
         headers: {Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Platform: 'PLATFORM', Size: 'SIZE', VirtualSize: 'SIZE'},
-        fields: (image) => imageRow(image, {noTrunc: flags['no-trunc']}),
+        fields: (image) => imageRow(image, {noTrunc: flags['no-trunc'], digest: listingDigest(image, {digests: flags.digests, format})}),
         itemType: IMAGE_CONTEXT,
       }),
     )

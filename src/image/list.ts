@@ -343,17 +343,28 @@ export interface ImageUsage {
 }
 
 /**
+ * docker's Digest of an `images` row: `<none>` for a dangling image; for a tag, the digest only with
+ * --digests or a format that has `{{.Digest}}` as written (needDigest), else `<none>`; for a name by
+ * digest alone, the digest with --digests, else nothing.
+ */
+export function listingDigest(summary: ImageSummary, options: {digests: boolean; format: string}): string {
+  if (isDanglingImageName(summary.record.name)) return NONE
+  if (summary.tag !== NONE) return options.digests || options.format.includes('{{.Digest}}') ? summary.digest : NONE
+  return options.digests ? summary.digest : ''
+}
+
+/**
  * The fields of docker's imageContext: `.CreatedAt` as Go prints `time.Unix(created, 0)` in the local
  * zone, usage `N/A` unless given (then SharedSize and UniqueSize with 4 digits, as docker's). `.Platform`
- * is nerd's, kept out of `{{json .}}` (docker's has no such key).
+ * is nerd's, kept out of `{{json .}}` (docker's has no such key). `digest` is the listing's to decide.
  */
-export function imageRow(summary: ImageSummary, options: {noTrunc: boolean; now?: Date; usage?: ImageUsage}): ImageRow {
+export function imageRow(summary: ImageSummary, options: {noTrunc: boolean; digest: string; now?: Date; usage?: ImageUsage}): ImageRow {
   const {usage} = options
   const size = usage?.size ?? summary.size
   const row: ImageRow = {
     Repository: summary.repository,
     Tag: summary.tag,
-    Digest: summary.digest,
+    Digest: options.digest,
     ID: truncateId(summary.id, options.noTrunc),
     CreatedSince: summary.created ? timeAgo(summary.created, options.now) : 'N/A',
     CreatedAt: summary.created ? goLocalTimeString(new Date(Math.floor(summary.created.getTime() / 1000) * 1000)) : '',

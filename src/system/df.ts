@@ -163,7 +163,7 @@ export async function diskUsage(scope: ContainerScope, namespace: string, snapsh
         shared: imageSizes.shared.get(image.id) ?? 0,
         containers: views.filter((view) => view.record.Image === image.id).length,
       }
-      return goStructRow(imageRow(image, {noTrunc, usage}), IMAGE_CONTEXT)
+      return goStructRow(imageRow(image, {noTrunc, usage, digest: image.digest}), IMAGE_CONTEXT)
     }),
     // As docker's, without the virtual size.
     containers: views.map((view, index) => goStructRow(psRow(view, {noTrunc, size: {rw: containerSizes[index]!.rw, rootFs: 0}}), CONTAINER_CONTEXT)),

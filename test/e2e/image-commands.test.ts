@@ -95,6 +95,9 @@ describe('image commands', () => {
     const json = JSON.parse(await nerdOk(['images', '--format', 'json', repository]))
     assert.deepEqual(Object.keys(json), [...Object.keys(json)].sort())
     assert.equal(json.Platform, undefined)
+    // As docker's needDigest: a tag's digest only with --digests or a format that has {{.Digest}}.
+    assert.equal(json.Digest, '<none>')
+    assert.equal(JSON.parse(await nerdOk(['images', '--digests', '--format', 'json', repository])).Digest, busybox.target.digest)
     assert.equal(await nerdOk(['images', '--format', '{{.CreatedAt}}', repository], {env: {TZ: 'Asia/Tokyo'}}), '2024-01-01 09:00:00 +0900 JST\n')
     const env = {DOCKER_CONFIG: workDir}
     await writeFile(join(workDir, 'config.json'), JSON.stringify({imagesFormat: 'I {{.Tag}}'}))
@@ -110,8 +113,10 @@ describe('image commands', () => {
     await nerdOk(['push', '-q', `${other}:1`])
     await nerdOk(['rmi', `${other}:1`])
     await nerdOk(['pull', '-q', byDigest])
-    const rows = async (...flags: string[]) => (await nerdOk(['images', ...flags, '--format', '{{.Repository}} {{.Tag}} {{.Digest}}', other])).trim().split('\n')
-    assert.deepEqual(await rows(), [`${other} <none> ${busybox.target.digest}`])
+    const rows = async (...flags: string[]) => (await nerdOk(['images', ...flags, '--format', '{{.Repository}} {{.Tag}} {{.Digest}}', other])).split('\n').slice(0, -1)
+    // A name by digest alone shows its digest with --digests only, as docker's.
+    assert.deepEqual(await rows(), [`${other} <none> `])
+    assert.deepEqual(await rows('--digests'), [`${other} <none> ${busybox.target.digest}`])
     await nerdOk(['pull', '-q', `${other}:1`])
     assert.deepEqual(await rows(), [`${other} 1 ${busybox.target.digest}`])
     const table = (await nerdOk(['images', '--digests', other])).trimEnd().split('\n')

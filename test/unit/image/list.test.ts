@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {historyRows, inspectDocument} from '../../../src/image/inspect.ts'
-import {filterImages, findImages, globMatches, imageRow, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag, subcommandTakenForRepositoryHint} from '../../../src/image/list.ts'
+import {filterImages, findImages, globMatches, imageRow, listingDigest, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag, subcommandTakenForRepositoryHint} from '../../../src/image/list.ts'
 import type {ImageSummary} from '../../../src/image/list.ts'
 import type {ImageConfig} from '../../../src/image/manifest.ts'
 
@@ -154,12 +154,27 @@ describe('image filters', () => {
 
 describe('imageRow', () => {
   it('shows docker\'s fields', () => {
-    const row = imageRow(busybox, {noTrunc: false, now: new Date('2024-01-02T03:00:00Z')})
+    const row = imageRow(busybox, {noTrunc: false, digest: '<none>', now: new Date('2024-01-02T03:00:00Z')})
     assert.equal(row.ID, 'aaaaaaaaaaaa')
     assert.equal(row.CreatedSince, '3 hours ago')
     assert.equal(row.CreatedAt, '2024-01-02 00:00:00 +0000 UTC')
     assert.equal(row.Size, '2.35MB')
-    assert.equal(imageRow(busybox, {noTrunc: true}).ID, hex('a'))
+    assert.equal(imageRow(busybox, {noTrunc: true, digest: '<none>'}).ID, hex('a'))
+  })
+
+  it('shows the digest as docker\'s needDigest: of a tag with --digests or {{.Digest}} as written; <none> for a dangling image; of a name by digest with --digests, else nothing', () => {
+    const digestOnly = summary(`docker.io/library/busybox@${hex('f')}`, hex('a'), '2024-01-02T00:00:00Z')
+    const cases: [ImageSummary, boolean, string, string][] = [
+      [busybox, false, 'json', '<none>'],
+      [busybox, false, '{{json .}}', '<none>'],
+      [busybox, true, 'json', hex('f')],
+      [busybox, false, '{{.ID}} {{.Digest}}', hex('f')],
+      [busybox, false, '{{ .Digest }}', '<none>'],
+      [dangling, true, 'table {{.Digest}}', '<none>'],
+      [digestOnly, false, '{{.Digest}}', ''],
+      [digestOnly, true, 'json', hex('f')],
+    ]
+    for (const [image, digests, format, expected] of cases) assert.equal(listingDigest(image, {digests, format}), expected, `${image.record.name} ${digests} ${format}`)
   })
 })
 
