@@ -1,10 +1,10 @@
 import {globalOptionsHelp, splitGlobalArgs} from './config/index.ts'
-import {connectEarly, setGlobalFlags, takeEarlyConnection} from './context.ts'
+import {connectEarly, setCommandWords, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {describeThrown, plainLine} from './hooks/errors.ts'
 import {packageRoot} from './paths.ts'
 import {dockerFlagError} from './config/flag-errors.ts'
-import {FlagError, NerdError, unknownFlag} from './errors.ts'
+import {FlagError, NerdError, RefusedFlagValue, unknownFlag} from './errors.ts'
 import {commandLoadFailure, commandLoadFailureUnder, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
 import type {CommandLoadFailure} from './plugins/load-warnings.ts'
 import {isVersionRequest, versionBanner} from './version-banner.ts'
@@ -22,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
     rest = split.rest[0] === '-h' ? ['--help', ...split.rest.slice(1)] : split.rest
     debug = Boolean(split.globals.debug || split.globals.debugFull)
     setGlobalFlags(split.globals)
+    setCommandWords(split.command)
     // docker's --config is DOCKER_CONFIG given on the command line.
     if (split.dockerConfig !== undefined) process.env.DOCKER_CONFIG = split.dockerConfig
     shortenPluginLoadWarnings(debug)
@@ -149,7 +150,7 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     process.stderr.write(`"nerd ${commandId}" ${argumentCountRule(err)}.\n${commandHelp(commandId)}\n`)
     return 1
   }
-  const flagError = command && dockerFlagError(err.message, command.flags, argv, command.id)
+  const flagError = command && dockerFlagError(err.message, command.flags, argv, command.id, err instanceof RefusedFlagValue ? err.value : undefined)
   if (flagError) {
     process.stderr.write(`${flagError.message}\n${commandHelp(command.id)}\n`)
     return flagError.exitCode

@@ -3,14 +3,28 @@ import type {ContainerdClient} from './containerd/index.ts'
 
 /**
  * Process-wide state set once by the entry point: the global options lifted out of argv before
- * oclif parsed the command. Commands (core and first-party plugins) read the resolved config here.
+ * oclif parsed the command, and the command's words as typed. Commands (core and first-party
+ * plugins) read the resolved config here.
  */
 let globalFlags: GlobalFlags = {}
 let resolved: Promise<NerdConfig> | undefined
+let typedWords: readonly string[] = []
 
 export function setGlobalFlags(flags: GlobalFlags): void {
   globalFlags = flags
   resolved = undefined
+}
+
+export function setCommandWords(words: readonly string[]): void {
+  typedWords = words
+}
+
+/**
+ * The command's words as typed (`images`, `image ls`): oclif gives an alias's command its canonical
+ * id, where docker tells some commands by the name they were called by (cobra's CalledAs).
+ */
+export function commandWords(): readonly string[] {
+  return typedWords
 }
 
 /**

@@ -68,6 +68,21 @@ export function invalidFlagArgument(value: string, flag: string, reason: string,
 }
 
 /**
+ * What a flag's own parse (an oclif `parse`) throws for a value it refuses: oclif rewrites the
+ * message (`Parsing --filter ...`) but keeps the error, whose value is the one pflag would name
+ * (the last typed may be another).
+ */
+export class RefusedFlagValue extends Error {
+  readonly value: string
+
+  constructor(value: string, reason: string) {
+    super(reason)
+    this.name = 'RefusedFlagValue'
+    this.value = value
+  }
+}
+
+/**
  * A file of nerd's state that cannot be used: not JSON, empty, or not of the shape nerd wrote
  * (json-shape.ts). Its message names the file, for the user to see which one to fix or remove.
  */

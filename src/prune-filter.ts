@@ -4,25 +4,30 @@
  */
 import {parseLogTime} from './container/logs/index.ts'
 import {NerdError} from './errors.ts'
+import {filterTerms} from './filter-flag.ts'
 
 export interface PruneFilter {
   until?: Date
   labels: {key: string; value?: string; negate: boolean}[]
 }
 
-/** Parses the filters; docker's messages for a malformed one or another key. */
-export function parsePruneFilters(values: readonly string[], now = new Date()): PruneFilter {
+/**
+ * Parses the filters, with docker's messages in the daemon's order: another key, then more than one
+ * until (the daemon prunes containers and networks by one), then an until neither a time nor a
+ * duration. `untilEach`: image prune, whose containerd store keeps to what is older than each until,
+ * so the earliest.
+ */
+export function parsePruneFilters(values: readonly string[], now = new Date(), options: {untilEach?: boolean} = {}): PruneFilter {
+  const terms = filterTerms(values)
+  const unknown = terms.find(({key}) => !['until', 'label', 'label!'].includes(key))
+  if (unknown) throw new NerdError(`invalid filter '${unknown.key}'`)
+  const untils = new Set(terms.filter(({key}) => key === 'until').map(({value}) => value))
+  if (untils.size > 1 && !options.untilEach) throw new NerdError('more than one until filter specified')
   const filter: PruneFilter = {labels: []}
-  for (const value of values) {
-    const separator = value.indexOf('=')
-    if (separator < 0) throw new NerdError(`bad format of filter (expected name=value)`)
-    const key = value.slice(0, separator)
-    const argument = value.slice(separator + 1)
-    if (key === 'until') filter.until = parseLogTime(argument, now)
-    else if (key === 'label' || key === 'label!') {
-      const equals = argument.indexOf('=')
-      filter.labels.push(equals < 0 ? {key: argument, negate: key === 'label!'} : {key: argument.slice(0, equals), value: argument.slice(equals + 1), negate: key === 'label!'})
-    } else throw new NerdError(`invalid filter '${key}'`)
+  for (const until of [...untils].map((value) => parseLogTime(value, now))) if (!filter.until || until < filter.until) filter.until = until
+  for (const {key, value} of terms.filter((term) => term.key !== 'until')) {
+    const equals = value.indexOf('=')
+    filter.labels.push(equals < 0 ? {key: value, negate: key === 'label!'} : {key: value.slice(0, equals), value: value.slice(equals + 1), negate: key === 'label!'})
   }
   return filter
 }

@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {delayFor} from '../clock.ts'
 import {NerdCommand} from '../command.ts'
+import {filterFlag} from '../filter-flag.ts'
 
 export default class Events extends NerdCommand {
   static summary = 'Get real time events from the server'
@@ -8,7 +9,7 @@ export default class Events extends NerdCommand {
     "containerd's events as docker's, and those nerd's commands publish for what containerd never sees (a container's attach, kill, stop, execs with their command, images by ID, volume mounts, network connections, ...). Events arrive as they happen: --since leaves out those before it, but cannot replay past ones (a warning says so); --until ends the stream at that time."
   static aliases = ['system:events']
   static flags = {
-    filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions provided (event, type, scope, container, image, volume, network, label, daemon, plugin, node, service, secret, config)'}),
+    filter: filterFlag({char: 'f', description: 'Filter output based on conditions provided (event, type, scope, container, image, volume, network, label, daemon, plugin, node, service, secret, config)'}),
     format: Flags.string({description: "Format the output using the given Go template, or 'json'"}),
     since: Flags.string({description: 'Show all events created since timestamp'}),
     until: Flags.string({description: 'Stream events until this timestamp'}),

@@ -1,6 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {commandWords} from '../context.ts'
+import {filterFlag} from '../filter-flag.ts'
 
 export default class Images extends NerdCommand {
   static summary = 'List images'
@@ -15,11 +17,11 @@ export default class Images extends NerdCommand {
     digests: Flags.boolean({description: 'Show digests'}),
     'no-trunc': Flags.boolean({description: "Don't truncate output"}),
     format: Flags.string({description: "Format the output using a Go template, 'table', or 'json'"}),
-    filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions (reference=, dangling=, before=, since=, label=)'}),
+    filter: filterFlag({char: 'f', description: 'Filter output based on conditions (reference=, dangling=, before=, since=, label=)'}),
   }
 
   async run(): Promise<void> {
-    const {filterImages, IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, parseImageFilters, summarizeImages} = await import('../image/list.ts')
+    const {filterImages, IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, listingDigest, parseImageFilters, subcommandTakenForRepositoryHint, summarizeImages} = await import('../image/list.ts')
     const {args, flags} = await this.parse(Images)
     const filters = parseImageFilters(flags.filter ?? [])
     if (args.repository !== undefined) filters.push({key: 'reference', value: args.repository})
@@ -46,9 +48,13 @@ export default class Images extends NerdCommand {
         format,
         defaultTable: format,
         headers: {Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Platform: 'PLATFORM', Size: 'SIZE', VirtualSize: 'SIZE'},
-        fields: (image) => imageRow(image, {noTrunc: flags['no-trunc']}),
+        fields: (image) => imageRow(image, {noTrunc: flags['no-trunc'], digest: listingDigest(image, {digests: flags.digests, format})}),
         itemType: IMAGE_CONTEXT,
       }),
     )
+    // Only as `images`, as docker's: `image ls ls` is no mistake for `image ls`.
+    if (args.repository !== undefined && images.length === 0 && commandWords()[0] === 'images') {
+      process.stderr.write(subcommandTakenForRepositoryHint(args.repository) ?? '')
+    }
   }
 }

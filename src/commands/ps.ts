@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {filterFlag} from '../filter-flag.ts'
 
 export default class Ps extends NerdCommand {
   static summary = 'List containers'
@@ -14,7 +15,7 @@ export default class Ps extends NerdCommand {
     size: Flags.boolean({char: 's', allowNo: true, description: 'Display total file sizes'}),
     'no-trunc': Flags.boolean({description: "Don't truncate output"}),
     format: Flags.string({description: "Format output using a custom template: 'table', 'table TEMPLATE', 'json', or a Go template"}),
-    filter: Flags.string({char: 'f', multiple: true, description: 'Filter output based on conditions provided'}),
+    filter: filterFlag({char: 'f', description: 'Filter output based on conditions provided'}),
   }
 
   async run(): Promise<void> {
@@ -33,7 +34,8 @@ export default class Ps extends NerdCommand {
     const context = {resolve: await this.ancestorResolver(filters), networkName: await this.networkNamer(filters)}
     const views = selectContainers(filterContainers(await listContainerViews(scope), filters, context), {
       all: flags.all,
-      last: flags.latest ? 1 : flags.last,
+      // As docker's: -l is -n 1 unless -n is given.
+      last: flags.latest && flags.last === -1 ? 1 : flags.last,
       filters,
     })
     const now = new Date()

@@ -14,9 +14,10 @@ export interface FlagShape {
  * `Parsing --last` / `Expected an integer but received: abc` is `invalid argument "abc" for
  * "-n, --last" flag: strconv.ParseInt: parsing "abc": invalid syntax`; a value outside a flag's
  * options is an invalid argument too. undefined for any other error. `argv` is the command's, as
- * typed; `usageOf` the command for the See line.
+ * typed; `usageOf` the command for the See line; `refused` the value a flag's own parse refused
+ * (RefusedFlagValue), when it said which.
  */
-export function dockerFlagError(message: string, flags: Readonly<Record<string, FlagShape>>, argv: readonly string[], usageOf: string): FlagError | undefined {
+export function dockerFlagError(message: string, flags: Readonly<Record<string, FlagShape>>, argv: readonly string[], usageOf: string, refused?: string): FlagError | undefined {
   const missing = /^Flag --([\w-]+) expects (?:a value|one of these values)/.exec(message)
   if (missing) {
     const [, name] = missing as unknown as [string, string]
@@ -28,7 +29,7 @@ export function dockerFlagError(message: string, flags: Readonly<Record<string, 
   if (parsing) {
     const [, name, reason] = parsing as unknown as [string, string, string]
     const integer = /^Expected an integer but received: (.*)$/.exec(reason.trim())
-    const value = integer?.[1] ?? typedValue(argv, name, flags[name]?.char) ?? ''
+    const value = integer?.[1] ?? refused ?? typedValue(argv, name, flags[name]?.char) ?? ''
     return invalidFlagArgument(value, pflagName(name, flags[name]?.char), integer ? `strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax` : reason.trim(), usageOf)
   }
   const option = /^Expected --([\w-]+)=(.*) to be one of: (.*)$/m.exec(message)

@@ -7,6 +7,7 @@
  * since before/since name any container, stopped ones too.
  */
 import {NerdError} from '../errors.ts'
+import {filterTerms} from '../filter-flag.ts'
 import type {ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
 import {isRunning, networkNames} from './view.ts'
@@ -53,12 +54,7 @@ function isTaskWanted(values: readonly string[]): boolean {
  */
 export function parsePsFilters(texts: readonly string[]): PsFilter[] {
   const filters: PsFilter[] = []
-  for (const text of texts) {
-    if (text === '') continue
-    const equals = text.indexOf('=')
-    if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
-    const key = text.slice(0, equals).trim().toLowerCase()
-    const value = text.slice(equals + 1).trim()
+  for (const {key, value} of filterTerms(texts)) {
     if (!(FILTER_KEYS as readonly string[]).includes(key)) throw new NerdError(`invalid filter '${key}'`)
     if (!filters.some((filter) => filter.key === key && filter.value === value)) filters.push({key: key as PsFilterKey, value})
   }

@@ -19,6 +19,18 @@ export interface GoJSONOptions {
  */
 export const GO_JSON = Symbol('goJSON')
 
+/**
+ * Marks a value whose JSON is HTML-escaped whatever the encoder around it asks, as a Go type whose
+ * MarshalJSON is json.Marshal's: docker's listing contexts (formatter.MarshalJSON), so that their
+ * `--format json` and `{{json .}}` escape what the `json` template function otherwise would not.
+ */
+const ESCAPES_HTML: unique symbol = Symbol('JSON escapes HTML')
+
+export function withHTMLEscapedJSON<T extends object>(value: T): T {
+  Object.defineProperty(value, ESCAPES_HTML, {value: true})
+  return value
+}
+
 interface GoJSONMarshaler {
   [GO_JSON](): unknown
 }
@@ -62,6 +74,7 @@ function encode(value: unknown, options: Required<GoJSONOptions>, depth: number)
       return 'null'
   }
   if (value === null) return 'null'
+  if ((value as {[ESCAPES_HTML]?: boolean})[ESCAPES_HTML]) options = {...options, escapeHTML: true}
   if (value instanceof Date) return encodeString(goTimeRFC3339(value), options.escapeHTML)
   if (value instanceof GoFloat) return encodeNumber(value.value)
   if (value instanceof GoDuration) return encodeNumber(value.nanoseconds)

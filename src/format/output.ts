@@ -1,5 +1,5 @@
 import {NerdError} from '../errors.ts'
-import {goJSON} from './go-json.ts'
+import {goJSON, withHTMLEscapedJSON} from './go-json.ts'
 import {goTypedValue, goTypeOf} from './go-types.ts'
 import {asGoStruct, compareStrings} from './go-values.ts'
 import {alignColumns, DOCKER_TABLE} from './tabwriter.ts'
@@ -83,9 +83,12 @@ function sortedFields(item: object): object {
   return sorted
 }
 
-/** A listing row as docker's context of Go type `type`: a field it lacks is an error, its JSON keys sorted. */
+/**
+ * A listing row as docker's context of Go type `type`: a field it lacks is an error, its JSON keys
+ * sorted and HTML-escaped (formatter.MarshalJSON is json.Marshal's).
+ */
 export function goStructRow<T extends object>(item: T, type: string): T {
-  return asGoStruct(sortedFields(item), type) as T
+  return withHTMLEscapedJSON(asGoStruct(sortedFields(item), type) as T)
 }
 
 
@@ -152,7 +155,8 @@ export interface InspectOutput {
 
 /**
  * docker's inspect output: a JSON array indented by 4 spaces (`[]` when empty), a compact array
- * for `--format json`, or the template applied to each item, one line each. A template that does
+ * for `--format json` (both the daemon's JSON, written without HTML escaping), or the template
+ * applied to each item, one line each. A template that does
  * not parse fails with exit code 64, as docker's does. An item marked with its Go type (withGoType)
  * is run as docker's inspector runs it: on the Go value first (goTypedValue), and when that fails on
  * its JSON, where a missing key is an error (not with `rawFallback: false`, as docker 28's volume
@@ -161,8 +165,8 @@ export interface InspectOutput {
  */
 export function formatInspect(items: readonly unknown[], format?: string, options: {rawFallback?: boolean} = {}): InspectOutput {
   const errors: (string | undefined)[] = items.map(() => undefined)
-  if (!format) return {text: `${goJSON(items, {indent: '    '})}\n`, errors}
-  if (format === 'json') return {text: `${goJSON(items)}\n`, errors}
+  if (!format) return {text: `${goJSON(items, {indent: '    ', escapeHTML: false})}\n`, errors}
+  if (format === 'json') return {text: `${goJSON(items, {escapeHTML: false})}\n`, errors}
   const template = parse(format, 64)
   let text = ''
   for (const [index, item] of items.entries()) {

@@ -7,6 +7,7 @@ import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {parseLogTime} from '../container/logs/read.ts'
 import {NerdError} from '../errors.ts'
+import {filterTerms} from '../filter-flag.ts'
 import {compareStrings, goLocalTimeString, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
 import {configPlatform, defaultPlatformMatcher, formatPlatform, onlyPlatform} from './platform.ts'
@@ -116,6 +117,17 @@ export async function summarizeImages(client: ContainerdClient, options: Summari
   return summaries.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0) || compareStrings(a.record.name, b.record.name))
 }
 
+/** The subcommands of docker's `image` and their aliases, which `images WORD` is likely a mistake for. */
+const IMAGE_SUBCOMMANDS = ['build', 'history', 'import', 'inspect', 'list', 'load', 'ls', 'prune', 'pull', 'push', 'rm', 'save', 'tag']
+
+/**
+ * docker's hint when `images ls` (which lists the repository `ls`) found nothing, for its stderr;
+ * undefined for a repository that is no such word.
+ */
+export function subcommandTakenForRepositoryHint(repository: string): string | undefined {
+  return IMAGE_SUBCOMMANDS.includes(repository) ? `\nNo images found matching "${repository}": did you mean "nerd image ${repository}"?\n` : undefined
+}
+
 /**
  * The rows of `images`: a `name@digest` record's row is left out when the same image has a tag in
  * that repository, as docker's formatter does (the tag's row shows the digest with --digests).
@@ -202,13 +214,10 @@ const FILTER_KEYS: readonly string[] = ['reference', 'dangling', 'before', 'sinc
  * that is not 0, 1, true or false (or both at once), and an until that is neither a time nor a duration.
  */
 export function parseImageFilters(texts: readonly string[], now = new Date()): ImageFilter[] {
-  const filters = texts.map((text) => {
-    const equals = text.indexOf('=')
-    if (equals <= 0) throw new NerdError(`bad format of filter (expected name=value)`)
-    const key = text.slice(0, equals).trim().toLowerCase()
-    const value = text.slice(equals + 1)
+  const filters = filterTerms(texts).map(({key, value}) => {
     if (!FILTER_KEYS.includes(key)) throw new NerdError(`invalid filter '${key}'`)
-    if (key === 'until') untilTime(value, now)
+    // Refused in parseLogTime's words alone, as docker's containerd store refuses it.
+    if (key === 'until') parseLogTime(value, now)
     return {key: key as ImageFilter['key'], value}
   })
   danglingWanted(filters)
@@ -223,14 +232,6 @@ function danglingWanted(filters: readonly ImageFilter[]): boolean | undefined {
   const wantsTrue = values.includes('1') || values.includes('true')
   if (wantsFalse === wantsTrue) throw new NerdError(`invalid filter 'dangling=[${values.join(' ')}]'`)
   return wantsTrue
-}
-
-function untilTime(value: string, now: Date): number {
-  try {
-    return parseLogTime(value, now).getTime()
-  } catch (error) {
-    throw new NerdError(`invalid value for 'until' filter: ${(error as Error).message}`)
-  }
 }
 
 /** Go's path.Match for the `*`, `?` and `[...]` patterns of reference filters (`*` stops at `/`). */
@@ -301,7 +302,7 @@ export function filterImages(summaries: readonly ImageSummary[], filters: readon
   const dangling = danglingWanted(filters)
   const before = values('before').map(anchorTime)
   const since = values('since').map(anchorTime)
-  const until = values('until').map((value) => untilTime(value, now))
+  const until = values('until').map((value) => parseLogTime(value, now).getTime())
   return summaries.filter((summary) => {
     const created = summary.created?.getTime() ?? 0
     const recorded = untilComparedTime(summary)?.getTime() ?? 0
@@ -348,17 +349,28 @@ export interface ImageUsage {
 }
 
 /**
+ * docker's Digest of an `images` row: `<none>` for a dangling image; for a tag, the digest only with
+ * --digests or a format that has `{{.Digest}}` as written (needDigest), else `<none>`; for a name by
+ * digest alone, the digest with --digests, else nothing.
+ */
+export function listingDigest(summary: ImageSummary, options: {digests: boolean; format: string}): string {
+  if (isDanglingImageName(summary.record.name)) return NONE
+  if (summary.tag !== NONE) return options.digests || options.format.includes('{{.Digest}}') ? summary.digest : NONE
+  return options.digests ? summary.digest : ''
+}
+
+/**
  * The fields of docker's imageContext: `.CreatedAt` as Go prints `time.Unix(created, 0)` in the local
  * zone, usage `N/A` unless given (then SharedSize and UniqueSize with 4 digits, as docker's). `.Platform`
- * is nerd's, kept out of `{{json .}}` (docker's has no such key).
+ * is nerd's, kept out of `{{json .}}` (docker's has no such key). `digest` is the listing's to decide.
  */
-export function imageRow(summary: ImageSummary, options: {noTrunc: boolean; now?: Date; usage?: ImageUsage}): ImageRow {
+export function imageRow(summary: ImageSummary, options: {noTrunc: boolean; digest: string; now?: Date; usage?: ImageUsage}): ImageRow {
   const {usage} = options
   const size = usage?.size ?? summary.size
   const row: ImageRow = {
     Repository: summary.repository,
     Tag: summary.tag,
-    Digest: summary.digest,
+    Digest: options.digest,
     ID: truncateId(summary.id, options.noTrunc),
     CreatedSince: summary.created ? timeAgo(summary.created, options.now) : 'N/A',
     CreatedAt: summary.created ? goLocalTimeString(new Date(Math.floor(summary.created.getTime() / 1000) * 1000)) : '',

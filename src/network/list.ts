@@ -7,6 +7,7 @@ import {resolve} from 'node:path'
 import {containerNamespaces, containerPaths, listContainerIds} from '../container/store.ts'
 import {NerdError} from '../errors.ts'
 import type {InvalidFileError} from '../errors.ts'
+import {filterTerms} from '../filter-flag.ts'
 import {warnLeftOut} from '../files.ts'
 import {goStruct, MAP, mapOf, renamed, sliceOf, withGoType} from '../format/go-types.ts'
 import {compareStrings, goFilterMatcher, GoTime, goTimeRFC3339, goTimeString, naturalCompare} from '../format/go-values.ts'
@@ -161,11 +162,7 @@ export interface NetworkFilter {
 }
 
 export function parseNetworkFilters(texts: readonly string[]): NetworkFilter[] {
-  const filters = texts.map((text) => {
-    const equals = text.indexOf('=')
-    if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
-    const key = text.slice(0, equals).trim().toLowerCase()
-    const value = text.slice(equals + 1).trim()
+  const filters = filterTerms(texts).map(({key, value}) => {
     if (!FILTER_KEYS.includes(key)) throw new NerdError(`invalid filter '${key}'`)
     if (key === 'type' && value !== 'custom' && value !== 'builtin') throw new NerdError(`invalid filter: 'type'='${value}'`)
     if (key === 'dangling' && !['true', 'false', '1', '0'].includes(value)) {

@@ -8,8 +8,8 @@ import {CONTAINER_CONTEXT, psFormat, psRow} from '../container/view.ts'
 import type {ContainerScope} from '../container/lifecycle.ts'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {goStructRow, humanSize} from '../format/index.ts'
-import {asGoStruct} from '../format/go-values.ts'
-import {IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, summarizeImages, unpackedLayerSize} from '../image/list.ts'
+import {asGoStruct, compareStrings} from '../format/go-values.ts'
+import {IMAGE_CONTEXT, imageRawFormat, imageRow, NONE, summarizeImages, unpackedLayerSize} from '../image/list.ts'
 import type {ImageSummary} from '../image/list.ts'
 import {chainIds} from '../image/store.ts'
 import {isOnLocalDisk, listVolumes, VOLUME_CONTEXT, VOLUME_RAW_FORMAT, volumeRow, volumeSize, volumeUsers} from '../volume/index.ts'
@@ -125,6 +125,20 @@ async function imageUsage(client: ContainerdClient, images: readonly ImageSummar
   return usage
 }
 
+/**
+ * The images of docker's `-v` table: one per image (in the order given), named by the first of its
+ * names in the daemon's order (by name; dangling ones left out) when that is a tag, else `<none>`
+ * (RepoTags[0]); their digest is not shown.
+ */
+export function verboseImages(images: readonly ImageSummary[]): ImageSummary[] {
+  const byId = new Map<string, ImageSummary[]>()
+  for (const image of images) byId.set(image.id, [...(byId.get(image.id) ?? []), image])
+  return [...byId.values()].map((records) => {
+    const [first] = records.filter((record) => record.repository !== NONE).sort((a, b) => compareStrings(a.record.name, b.record.name))
+    return first !== undefined && first.tag !== NONE ? first : {...records[0]!, repository: NONE, tag: NONE}
+  })
+}
+
 /** `noTrunc`: whole IDs, as docker's `-v` shows them for a format other than a table. */
 export async function diskUsage(scope: ContainerScope, namespace: string, snapshotter: string, options: {noTrunc?: boolean} = {}): Promise<DiskUsage> {
   const noTrunc = options.noTrunc ?? false
@@ -157,13 +171,13 @@ export async function diskUsage(scope: ContainerScope, namespace: string, snapsh
       usageRow('Local Volumes', {total: volumes.length, active: volumes.filter((volume) => volumeLinks(volume.Name) > 0).length}, volumeTotal, volumeReclaimable),
       usageRow('Build Cache', {total: 0, active: 0}, 0, 0),
     ],
-    images: listedImages(images).map((image) => {
+    images: verboseImages(images).map((image) => {
       const usage = {
         size: imageSizes.sizes.get(image.id) ?? image.size,
         shared: imageSizes.shared.get(image.id) ?? 0,
         containers: views.filter((view) => view.record.Image === image.id).length,
       }
-      return goStructRow(imageRow(image, {noTrunc, usage}), IMAGE_CONTEXT)
+      return goStructRow(imageRow(image, {noTrunc, usage, digest: ''}), IMAGE_CONTEXT)
     }),
     // As docker's, without the virtual size.
     containers: views.map((view, index) => goStructRow(psRow(view, {noTrunc, size: {rw: containerSizes[index]!.rw, rootFs: 0}}), CONTAINER_CONTEXT)),

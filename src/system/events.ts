@@ -15,6 +15,8 @@
  */
 import type {ContainerdEvent, Timestamp} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
+import {filterTerms} from '../filter-flag.ts'
+import type {FilterTerm} from '../filter-flag.ts'
 import {GO_JSON} from '../format/go-json.ts'
 import {literalTemplate} from '../format/output.ts'
 import {asGoStruct, compareStrings} from '../format/go-values.ts'
@@ -53,21 +55,14 @@ const CONTAINER_ACTIONS: Record<string, string> = {
   '/tasks/oom': 'oom',
 }
 
-export interface EventFilter {
-  key: string
-  value: string
-}
+export type EventFilter = FilterTerm
 
 /**
  * Parses `--filter key=value`. Any key is taken, as docker's daemon takes it: the ones it knows
  * (daemon/events/filter.go) filter, the others are ignored.
  */
 export function parseEventFilters(texts: readonly string[]): EventFilter[] {
-  return texts.map((text) => {
-    const equals = text.indexOf('=')
-    if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
-    return {key: text.slice(0, equals).trim().toLowerCase(), value: text.slice(equals + 1).trim()}
-  })
+  return filterTerms(texts)
 }
 
 interface ContainerFact {

@@ -4,6 +4,7 @@
  * match), different keys narrow it.
  */
 import {NerdError} from '../errors.ts'
+import {filterTerms} from '../filter-flag.ts'
 import {ANONYMOUS_LABEL} from './model.ts'
 import type {Volume} from './model.ts'
 import {goFilterMatcher, goParseBool, goParseBoolError} from '../format/go-values.ts'
@@ -15,11 +16,7 @@ type FilterValues = Map<string, string[]>
 
 function parseFilterArgs(texts: readonly string[], accepted: readonly string[]): FilterValues {
   const filters: FilterValues = new Map()
-  for (const text of texts) {
-    const equals = text.indexOf('=')
-    if (equals === -1) throw new NerdError('bad format of filter (expected name=value)')
-    const key = text.slice(0, equals).trim().toLowerCase()
-    const value = text.slice(equals + 1).trim()
+  for (const {key, value} of filterTerms(texts)) {
     if (!accepted.includes(key)) throw new NerdError(`invalid filter '${key}'`)
     const values = filters.get(key) ?? []
     if (!values.includes(value)) values.push(value)

@@ -137,6 +137,9 @@ describe('diff and commit', () => {
     assert.deepEqual(image!.Config.Cmd, ['cat', '/etc/added'])
     assert.equal(image!.RootFS.Layers.length, 2)
     assert.match(await nerdOk(['history', 'e2e/committed:v1']), /added a file/)
+    // As docker's: inspect prints the daemon's JSON, HTML as it is; history's rows are json.Marshal's, escaped.
+    assert.match(await nerdOk(['image', 'inspect', 'e2e/committed:v1']), /^ {8}"Author": "Tester <t@example.test>",$/m)
+    assert.match((await nerdOk(['history', '--format', 'json', 'e2e/committed:v1'])).split('\n')[1]!, /"ID":"\\u003cmissing\\u003e"/)
 
     const pushed = `${testEnvironment.registry}/e2e/committed:v1`
     await nerdOk(['tag', 'e2e/committed:v1', pushed])

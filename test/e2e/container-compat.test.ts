@@ -401,6 +401,22 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['container', 'prune', '-f', '--filter', 'label=bare-label-test']), `Deleted Containers:\n${id}\n\nTotal reclaimed space: 0B\n`)
   })
 
+  it('escapes HTML in the JSON of listing rows (json.Marshal\'s) and not in inspect\'s (the daemon\'s) nor the json function\'s, as docker', async () => {
+    await nerdOk(['create', '--name', 'html-label', '--label', 'page=<a>&b', IMG, 'true'])
+    try {
+      assert.match(await nerdOk(['inspect', 'html-label']), /^ {16}"page": "<a>&b"$/m)
+      assert.match(await nerdOk(['inspect', '--format', 'json', 'html-label']), /"page":"<a>&b"/)
+      assert.equal(await nerdOk(['inspect', '-f', '{{json .Config.Labels}}', 'html-label']), '{"page":"<a>&b"}\n')
+      for (const format of ['json', '{{json .}}']) {
+        assert.equal(JSON.parse(await nerdOk(['ps', '-a', '--format', format, '-f', 'name=html-label'])).Labels, 'page=<a>&b')
+        assert.match(await nerdOk(['ps', '-a', '--format', format, '-f', 'name=html-label']), /"Labels":"page=\\u003ca\\u003e\\u0026b"/, format)
+      }
+      assert.equal(await nerdOk(['ps', '-a', '--format', '{{json .Labels}}', '-f', 'name=html-label']), '"page=<a>&b"\n')
+    } finally {
+      await nerdOk(['rm', 'html-label'])
+    }
+  })
+
   it('refuses an --env-file or --label-file that never ends (/dev/zero) at once, instead of reading it into memory', async () => {
     for (const flag of ['--env-file', '--label-file']) {
       assert.deepEqual(await outcome(['create', flag, '/dev/zero', IMG, 'true']), {code: 125, stdout: '', stderr: `Error: ${flag}: open /dev/zero: file too large (over 64 MiB)\n`})

@@ -399,6 +399,8 @@ describe('run and the container lifecycle', () => {
     assert.equal((await nerdOk(['ps', '-a', '--filter', 'status=exited', '--format', '{{.Names}} {{.Status}}'])).trim().replace(/ago$/, '').split(' ').slice(0, 3).join(' '), 'done1 Exited (2)')
     assert.equal((await nerdOk(['ps', '-a', '--filter', 'label=tier=web', '--format', '{{.Names}} {{.Label "tier"}}'])).trim(), 'up1 web')
     assert.equal((await nerdOk(['ps', '-l', '--format', '{{.Names}}'])).trim(), 'done1')
+    // -n wins over -l when given, as docker's.
+    assert.equal((await nerdOk(['ps', '-l', '-n', '2', '--format', '{{.Names}}'])).trim(), 'done1\nup1')
     assert.equal((await nerdOk(['ps', '-a', '--filter', 'exited=2', '-q'])).trim().length, 12)
     const invalid = await nerd(['ps', '--filter', 'colour=red'])
     assert.equal(invalid.code, 1)

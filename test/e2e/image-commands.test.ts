@@ -67,6 +67,12 @@ describe('image commands', () => {
     assert.equal((await nerdOk(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])).trim(), pulled)
     assert.equal((await nerdOk(['images', '--no-trunc', '--format', '{{.ID}} {{.Digest}}'])).trim(), `${manifest.config.digest} ${busybox.target.digest}`)
     assert.equal((await nerdOk(['images', '-f', 'reference=*/*/nosuch'])).trim().split('\n').length, 1)
+    // `images ls` lists the repository ls: docker's hint follows the empty list, only as `images`.
+    const mistaken = await nerd(['images', 'ls'])
+    assert.deepEqual([mistaken.code, mistaken.stdout.split('\n')[0]!.split(/\s{3,}/), mistaken.stderr], [0, ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], '\nNo images found matching "ls": did you mean "nerd image ls"?\n'])
+    for (const args of [['image', 'ls', 'ls'], ['images', 'nosuch']]) assert.deepEqual(await nerd(args).then((result) => [result.code, result.stderr]), [0, ''], args.join(' '))
+    // An empty filter is none, as docker's FilterOpt reads it (scripts pass `-f "$F"` with F unset).
+    assert.equal((await nerdOk(['images', '-q', '-f', ''])).trim(), shortId)
     // docker's templates run over typed contexts: a field they lack is an error, not <no value>.
     for (const [command, type] of [['images', 'formatter.imageContext'], ['history', 'image.historyContext']]) {
       const unknown = await nerd([command, '--format', '{{.Foo}}', ...(command === 'history' ? [pulled] : [])])
@@ -89,6 +95,9 @@ describe('image commands', () => {
     const json = JSON.parse(await nerdOk(['images', '--format', 'json', repository]))
     assert.deepEqual(Object.keys(json), [...Object.keys(json)].sort())
     assert.equal(json.Platform, undefined)
+    // As docker's needDigest: a tag's digest only with --digests or a format that has {{.Digest}}.
+    assert.equal(json.Digest, '<none>')
+    assert.equal(JSON.parse(await nerdOk(['images', '--digests', '--format', 'json', repository])).Digest, busybox.target.digest)
     assert.equal(await nerdOk(['images', '--format', '{{.CreatedAt}}', repository], {env: {TZ: 'Asia/Tokyo'}}), '2024-01-01 09:00:00 +0900 JST\n')
     const env = {DOCKER_CONFIG: workDir}
     await writeFile(join(workDir, 'config.json'), JSON.stringify({imagesFormat: 'I {{.Tag}}'}))
@@ -104,18 +113,21 @@ describe('image commands', () => {
     await nerdOk(['push', '-q', `${other}:1`])
     await nerdOk(['rmi', `${other}:1`])
     await nerdOk(['pull', '-q', byDigest])
-    const rows = async (...flags: string[]) => (await nerdOk(['images', ...flags, '--format', '{{.Repository}} {{.Tag}} {{.Digest}}', other])).trim().split('\n')
-    assert.deepEqual(await rows(), [`${other} <none> ${busybox.target.digest}`])
+    const rows = async (...flags: string[]) => (await nerdOk(['images', ...flags, '--format', '{{.Repository}} {{.Tag}} {{.Digest}}', other])).split('\n').slice(0, -1)
+    // A name by digest alone shows its digest with --digests only, as docker's.
+    assert.deepEqual(await rows(), [`${other} <none> `])
+    assert.deepEqual(await rows('--digests'), [`${other} <none> ${busybox.target.digest}`])
     await nerdOk(['pull', '-q', `${other}:1`])
     assert.deepEqual(await rows(), [`${other} 1 ${busybox.target.digest}`])
     const table = (await nerdOk(['images', '--digests', other])).trimEnd().split('\n')
     assert.equal(table.length, 2, table.join('\n'))
     assert.match(table[1], new RegExp(`^${other.replaceAll('.', '\\.')}\\s+1\\s+${busybox.target.digest}\\s`))
     assert.equal((await nerdOk(['images', '-q', other])).trim(), manifest.config.digest.slice(7, 19))
-    // system df -v lists images as images does.
-    const usage = (await nerdOk(['system', 'df', '-v'])).split('\n').filter((line) => line.startsWith(`${other} `))
+    // system df -v lists the image once, by the first of its names (busybox:1 before digested:1), as docker's.
+    const usage = (await nerdOk(['system', 'df', '-v'])).split('\n').filter((line) => line.includes(` ${manifest.config.digest.slice(7, 19)} `))
     assert.equal(usage.length, 1, usage.join('\n'))
-    assert.match(usage[0]!, new RegExp(`^${other.replaceAll('.', '\\.')}\\s+1\\s`))
+    assert.match(usage[0]!, new RegExp(`^${repository.replaceAll('.', '\\.')}\\s+1\\s`))
+    assert.doesNotMatch(await nerdOk(['system', 'df', '-v', '--format', '{{range .Images}}{{.Digest}}{{end}}']), /sha256/)
     await nerdOk(['rmi', `${other}:1`])
     assert.equal((await nerdOk(['images', '-q', other])).trim(), '')
   })

@@ -998,6 +998,9 @@ describe('networking on CNI', () => {
     assert.match(hostId, /^[0-9a-f]{64}$/)
     assert.ok(builtinIds.includes(hostId.slice(0, 12)))
     assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', 'label=team=blue']), `${id.slice(0, 12)}\n`)
+    // An empty filter is none; a value is trimmed (docker's FilterOpt).
+    assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', '']), await nerdOk(['network', 'ls', '-q']))
+    assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', 'label= team=blue ']), `${id.slice(0, 12)}\n`)
     // name and id match as docker's filters.Match: equal, or an unanchored regular expression.
     assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', `name=^${net('other')}$`]), `${id.slice(0, 12)}\n`)
     assert.equal(await nerdOk(['network', 'ls', '-q', '--filter', `name=^${net('other').slice(1)}$`]), '')

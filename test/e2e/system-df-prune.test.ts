@@ -135,6 +135,8 @@ describe('system df and prune', () => {
     const bad = await nerd(['image', 'prune', '-f', '--filter', 'bogus=1'])
     assert.equal(bad.code, 1)
     assert.equal(bad.stderr, "Error: invalid filter 'bogus'\n")
+    // An empty filter is none, as docker's FilterOpt reads it.
+    assert.equal(await nerdOk(['image', 'prune', '-f', '--filter', '']), 'Total reclaimed space: 0B\n')
   })
 
   it('image prune --filter until= compares when the image was stored, as images --filter until= does, not when its config says it was built', async () => {

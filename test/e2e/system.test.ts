@@ -411,6 +411,10 @@ describe('nerd namespace', () => {
 describe('usage errors', () => {
   const cases: [string[], number, string][] = [
     [['ps', '-n', 'abc'], 125, 'invalid argument "abc" for "-n, --last" flag: strconv.ParseInt: parsing "abc": invalid syntax\nSee \'nerd ps --help\'.\n'],
+    // A filter without `=` is its flag's error, whatever the command (the value refused, not the last one typed).
+    [['ps', '-f', 'foo', '-f', 'a=b'], 125, 'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee \'nerd ps --help\'.\n'],
+    [['image', 'prune', '--filter', 'foo'], 125, 'invalid argument "foo" for "--filter" flag: bad format of filter (expected name=value)\nSee \'nerd image prune --help\'.\n'],
+    [['events', '-f', 'foo'], 125, 'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee \'nerd events --help\'.\n'],
     [['stop', '-t', 'x', 'c'], 125, 'invalid argument "x" for "-t, --timeout" flag: strconv.ParseInt: parsing "x": invalid syntax\nSee \'nerd stop --help\'.\n'],
     [['image', 'ls', '--format'], 125, 'flag needs an argument: --format\nSee \'nerd image ls --help\'.\n'],
     [['logs', '-n'], 125, "flag needs an argument: 'n' in -n\nSee 'nerd logs --help'.\n"],

@@ -161,13 +161,16 @@ describe('volume commands', () => {
     assert.deepEqual(await names(['--filter', 'driver=local', '--filter', 'name=cache']), ['e2e-cache'])
     assert.deepEqual(await names(['--filter', 'dangling=true']), ['e2e-cache', 'e2e-db', 'e2e-web'])
     assert.deepEqual(await names(['--filter', 'dangling=false']), [])
-    for (const [filter, message] of [
-      ['until=1h', "Error: invalid filter 'until'\n"],
-      ['dangling=maybe', "Error: invalid filter 'dangling=[maybe]'\n"],
-      ['name', 'Error: bad format of filter (expected name=value)\n'],
-    ]) {
-      const result = await nerd(['volume', 'ls', '--filter', filter!])
-      assert.equal(result.code, 1, filter)
+    // An empty value is no filter (`-f "$F"` with F unset), and both sides are trimmed, as docker's FilterOpt reads them.
+    assert.deepEqual(await names(['--filter', '']), ['e2e-cache', 'e2e-db', 'e2e-web'])
+    assert.deepEqual(await names(['--filter', 'label= app=db ']), ['e2e-db'])
+    for (const [filter, code, message] of [
+      ['until=1h', 1, "Error: invalid filter 'until'\n"],
+      ['dangling=maybe', 1, "Error: invalid filter 'dangling=[maybe]'\n"],
+      ['name', 125, `invalid argument "name" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee 'nerd volume ls --help'.\n`],
+    ] as const) {
+      const result = await nerd(['volume', 'ls', '--filter', filter])
+      assert.equal(result.code, code, filter)
       assert.equal(result.stderr, message)
     }
     await removeAll()

@@ -22,4 +22,13 @@ describe('prune filters (container, image and system prune)', () => {
     assert.throws(() => parsePruneFilters(['dangling=true']), {message: "invalid filter 'dangling'"})
     assert.throws(() => parsePruneFilters(['until']), {message: 'bad format of filter (expected name=value)'})
   })
+
+  it('takes one until, as docker\'s daemon prunes containers and networks (a repeated value is one); image prune each, so the earliest', () => {
+    assert.deepEqual(parsePruneFilters(['until=1h', 'until=1h'], now).until, new Date('2024-06-01T11:00:00Z'))
+    assert.throws(() => parsePruneFilters(['until=1h', 'until=2h'], now), {message: 'more than one until filter specified'})
+    assert.throws(() => parsePruneFilters(['until=abc', 'until=2h'], now), {message: 'more than one until filter specified'})
+    assert.throws(() => parsePruneFilters(['until=abc', 'colour=red'], now), {message: "invalid filter 'colour'"})
+    assert.throws(() => parsePruneFilters(['until=abc'], now), {message: 'failed to parse value as time or duration: "abc"'})
+    assert.deepEqual(parsePruneFilters(['until=1h', 'until=2h'], now, {untilEach: true}).until, new Date('2024-06-01T10:00:00Z'))
+  })
 })

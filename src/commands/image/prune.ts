@@ -1,12 +1,13 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {filterFlag} from '../../filter-flag.ts'
 
 export default class ImagePrune extends NerdCommand {
   static summary = 'Remove unused images'
   static flags = {
     all: Flags.boolean({char: 'a', description: 'Remove all unused images, not just dangling ones'}),
     force: Flags.boolean({char: 'f', description: 'Do not prompt for confirmation'}),
-    filter: Flags.string({multiple: true, description: "Provide filter values (e.g. 'until=<timestamp>')"}),
+    filter: filterFlag({description: "Provide filter values (e.g. 'until=<timestamp>')"}),
   }
 
   async run(): Promise<void> {
@@ -21,7 +22,7 @@ export default class ImagePrune extends NerdCommand {
     if (!flags.force && !(await this.confirm(warning))) return
     const scope = await this.containerScope()
     await (await import('../../system/orphans.ts')).removeOrphans(scope)
-    const {lines, reclaimedBytes} = await pruneImages(scope.client, {all: flags.all, filter: parsePruneFilters(flags.filter ?? []), users: await imageUsers(scope)})
+    const {lines, reclaimedBytes} = await pruneImages(scope.client, {all: flags.all, filter: parsePruneFilters(flags.filter ?? [], new Date(), {untilEach: true}), users: await imageUsers(scope)})
     // docker ends the list with a blank line
     if (lines.length > 0) this.print(['Deleted Images:', ...lines, '', ''].join('\n'))
     this.print(`Total reclaimed space: ${humanSize(reclaimedBytes)}`)

@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {filterFlag} from '../../filter-flag.ts'
 
 export default class NetworkLs extends NerdCommand {
   static summary = 'List networks'
@@ -7,7 +8,7 @@ export default class NetworkLs extends NerdCommand {
   static flags = {
     quiet: Flags.boolean({char: 'q', description: 'Only display network IDs'}),
     format: Flags.string({description: "Format the output using a Go template, 'table', or 'json'"}),
-    filter: Flags.string({char: 'f', multiple: true, description: 'Provide filter values (e.g. "driver=bridge")'}),
+    filter: filterFlag({char: 'f', description: 'Provide filter values (e.g. "driver=bridge")'}),
     'no-trunc': Flags.boolean({description: "Don't truncate the output"}),
   }
 

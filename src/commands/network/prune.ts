@@ -1,11 +1,12 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {filterFlag} from '../../filter-flag.ts'
 
 export default class NetworkPrune extends NerdCommand {
   static summary = 'Remove all unused networks'
   static flags = {
     force: Flags.boolean({char: 'f', description: 'Do not prompt for confirmation'}),
-    filter: Flags.string({multiple: true, description: "Provide filter values (e.g. 'label=<key>=<value>')"}),
+    filter: filterFlag({description: "Provide filter values (e.g. 'label=<key>=<value>')"}),
   }
 
   async run(): Promise<void> {

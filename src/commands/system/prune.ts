@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {filterFlag} from '../../filter-flag.ts'
 import {NerdError} from '../../errors.ts'
 
 export default class SystemPrune extends NerdCommand {
@@ -8,7 +9,7 @@ export default class SystemPrune extends NerdCommand {
     all: Flags.boolean({char: 'a', description: 'Remove all unused images not just dangling ones'}),
     force: Flags.boolean({char: 'f', description: 'Do not prompt for confirmation'}),
     volumes: Flags.boolean({description: 'Prune anonymous volumes'}),
-    filter: Flags.string({multiple: true, description: "Provide filter values (e.g. 'label=<key>=<value>')"}),
+    filter: filterFlag({description: "Provide filter values (e.g. 'label=<key>=<value>')"}),
   }
 
   async run(): Promise<void> {

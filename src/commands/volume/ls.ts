@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {filterFlag} from '../../filter-flag.ts'
 
 export default class VolumeLs extends NerdCommand {
   static summary = 'List volumes'
@@ -7,7 +8,7 @@ export default class VolumeLs extends NerdCommand {
   static flags = {
     quiet: Flags.boolean({char: 'q', description: 'Only display volume names'}),
     format: Flags.string({description: "Format the output using a Go template, 'table', or 'json'"}),
-    filter: Flags.string({char: 'f', multiple: true, description: "Provide filter values (e.g. 'dangling=true', 'label=<key>=<value>', 'name=<name>', 'driver=local')"}),
+    filter: filterFlag({char: 'f', description: "Provide filter values (e.g. 'dangling=true', 'label=<key>=<value>', 'name=<name>', 'driver=local')"}),
     size: Flags.boolean({char: 's', description: 'Display the disk usage of volumes'}),
   }
 

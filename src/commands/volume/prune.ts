@@ -1,12 +1,13 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {filterFlag} from '../../filter-flag.ts'
 
 export default class VolumePrune extends NerdCommand {
   static summary = 'Remove unused local volumes'
   static flags = {
     all: Flags.boolean({char: 'a', description: 'Remove all unused volumes, not just anonymous ones'}),
     force: Flags.boolean({char: 'f', description: 'Do not prompt for confirmation'}),
-    filter: Flags.string({multiple: true, description: 'Provide filter values (e.g. "label=<label>")'}),
+    filter: filterFlag({description: 'Provide filter values (e.g. "label=<label>")'}),
   }
 
   async run(): Promise<void> {

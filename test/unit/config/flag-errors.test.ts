@@ -22,6 +22,11 @@ describe('oclif flag errors in pflag\'s words', () => {
     })
   }
 
+  it('names the value a flag\'s own parse refused, not the last one typed', () => {
+    const error = dockerFlagError('Parsing --filter \n\tbad format of filter (expected name=value)\nSee more help with --help', {filter: {char: 'f'}}, ['-f', 'foo', '-f', 'a=b'], 'ps', 'foo')
+    assert.equal(error?.message, 'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)')
+  })
+
   it('leaves other errors alone', () => {
     assert.equal(dockerFlagError('No such container: x', flags, [], 'ps'), undefined)
   })

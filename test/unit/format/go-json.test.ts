@@ -1,6 +1,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {GO_JSON, goJSON, renderItems} from '../../../src/format/index.ts'
+import {withHTMLEscapedJSON} from '../../../src/format/go-json.ts'
 
 describe('goJSON', () => {
   it('writes compact JSON with keys in object order', () => {
@@ -20,6 +21,12 @@ describe('goJSON', () => {
     assert.equal(goJSON('\b\f\n\r\t\x01\x1f\x7f'), '"\\b\\f\\n\\r\\t\\u0001\\u001f\x7f"')
     assert.equal(goJSON('é日🚀'), '"é日🚀"')
     assert.equal(goJSON('\ud800x'), '"\\ufffdx"')
+  })
+
+  it('escapes HTML inside a value marked as json.Marshal\'s whatever the encoder asks, as Go keeps what a MarshalJSON wrote', () => {
+    const value = {outer: '<', row: withHTMLEscapedJSON({inner: '<&>', list: ['>']})}
+    assert.equal(goJSON(value, {escapeHTML: false}), '{"outer":"<","row":{"inner":"\\u003c\\u0026\\u003e","list":["\\u003e"]}}')
+    assert.equal(goJSON(value, {escapeHTML: false, indent: ' '}), '{\n "outer": "<",\n "row": {\n  "inner": "\\u003c\\u0026\\u003e",\n  "list": [\n   "\\u003e"\n  ]\n }\n}')
   })
 
   it('writes numbers as Go does and refuses NaN and infinities', () => {

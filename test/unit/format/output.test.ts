@@ -136,7 +136,7 @@ describe('formatInspect', () => {
   const objects = [{Id: 'abc', Config: {Labels: {note: '<b>&'}, Env: []}, State: {Running: true, Pid: 42}}]
   const text = (items: readonly unknown[], format?: string) => formatInspect(items, format).text
 
-  it('prints a JSON array indented by 4 spaces, HTML characters escaped, even for one object', () => {
+  it('prints a JSON array indented by 4 spaces, HTML characters as they are (the daemon\'s JSON), even for one object', () => {
     assert.equal(
       text(objects),
       lines(
@@ -145,7 +145,7 @@ describe('formatInspect', () => {
         '        "Id": "abc",',
         '        "Config": {',
         '            "Labels": {',
-        '                "note": "\\u003cb\\u003e\\u0026"',
+        '                "note": "<b>&"',
         '            },',
         '            "Env": []',
         '        },',
@@ -165,7 +165,8 @@ describe('formatInspect', () => {
   })
 
   it('prints a compact array for "json"', () => {
-    assert.equal(text(objects, 'json'), '[{"Id":"abc","Config":{"Labels":{"note":"\\u003cb\\u003e\\u0026"},"Env":[]},"State":{"Running":true,"Pid":42}}]\n')
+    assert.equal(text(objects, 'json'), '[{"Id":"abc","Config":{"Labels":{"note":"<b>&"},"Env":[]},"State":{"Running":true,"Pid":42}}]\n')
+    assert.equal(text(objects, '{{json .}}'), '{"Id":"abc","Config":{"Labels":{"note":"<b>&"},"Env":[]},"State":{"Running":true,"Pid":42}}\n')
   })
 
   it('applies a template to each object, one line each, without expanding \\t', () => {
@@ -313,6 +314,11 @@ describe('listing formats and contexts', () => {
     assert.equal(renderItems([row], {...options, format: 'json'}), '{"ID":"abc","Tag":"1"}\n')
     assert.equal(renderItems([row], {...options, format: '{{.Platform}}'}), 'linux/amd64\n')
     assert.equal(renderItems([goStructRow({B: '2', A: '1'}, 'T')], {format: 'json', defaultTable: '', headers: {}}), '{"A":"1","B":"2"}\n')
+    // Its JSON is json.Marshal's (formatter.MarshalJSON), HTML-escaped; a field through the json function is not.
+    const missing = {ID: '<missing>', Labels: 'a=<b>&'}
+    for (const format of ['json', '{{json .}}']) assert.equal(renderItems([missing], {...options, format}), '{"ID":"\\u003cmissing\\u003e","Labels":"a=\\u003cb\\u003e\\u0026"}\n', format)
+    assert.equal(renderItems([missing], {...options, format: '{{json .Labels}} {{json .ID}}'}), '"a=<b>&" "<missing>"\n')
+    assert.equal(renderItems([goStructRow(missing, 'T')], {format: '{{json .}}', defaultTable: '', headers: {}}), '{"ID":"\\u003cmissing\\u003e","Labels":"a=\\u003cb\\u003e\\u0026"}\n')
     assert.throws(() => renderItems([row], {...options, format: '{{.Nope}}'}), /can't evaluate field Nope in type \*formatter\.imageContext/)
   })
 })

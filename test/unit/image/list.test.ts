@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {historyRows, inspectDocument} from '../../../src/image/inspect.ts'
-import {filterImages, findImages, globMatches, imageRow, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag} from '../../../src/image/list.ts'
+import {filterImages, findImages, globMatches, imageRow, listingDigest, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag, subcommandTakenForRepositoryHint} from '../../../src/image/list.ts'
 import type {ImageSummary} from '../../../src/image/list.ts'
 import type {ImageConfig} from '../../../src/image/manifest.ts'
 
@@ -95,9 +95,17 @@ describe('image filters', () => {
     assert.throws(() => parseImageFilters(['dangling=TRUE']), failure("invalid filter 'dangling=[TRUE]'"))
     assert.throws(() => parseImageFilters(['dangling=true', 'dangling=0']), failure("invalid filter 'dangling=[true 0]'"))
     assert.deepEqual(parseImageFilters(['dangling=1', 'dangling=true']).length, 2)
-    assert.throws(() => parseImageFilters(['until=soon']), failure('invalid value for \'until\' filter: failed to parse value as time or duration: "soon"'))
+    assert.throws(() => parseImageFilters(['until=soon']), failure('failed to parse value as time or duration: "soon"'))
     assert.deepEqual(parseImageFilters(['until=1h', 'label!=tier', 'until=2024-01-01']).map((filter) => filter.key), ['until', 'label!', 'until'])
     assert.throws(() => parseImageFilters(['dangling']), /bad format of filter/)
+    assert.throws(() => parseImageFilters(['=x']), failure("invalid filter ''"))
+  })
+
+  it('hints at `image WORD` for a subcommand of docker\'s image taken for a repository, and for no other word', () => {
+    for (const word of ['build', 'history', 'import', 'inspect', 'list', 'load', 'ls', 'prune', 'pull', 'push', 'rm', 'save', 'tag']) {
+      assert.equal(subcommandTakenForRepositoryHint(word), `\nNo images found matching "${word}": did you mean "nerd image ${word}"?\n`)
+    }
+    for (const word of ['busybox', 'rmi', 'images', 'LS']) assert.equal(subcommandTakenForRepositoryHint(word), undefined, word)
   })
 
   it('matches globs like Go\'s path.Match', () => {
@@ -119,6 +127,7 @@ describe('image filters', () => {
     assert.deepEqual(names(['dangling=false']), [app.record.name, busybox.record.name, local.record.name])
     assert.deepEqual(names(['label=tier']), [app.record.name, busybox.record.name])
     assert.deepEqual(names(['label=tier=app']), [app.record.name])
+    assert.deepEqual(names(['label=tier=app ', 'label= tier=app', '']), [app.record.name])
     assert.deepEqual(names(['before=me/app:1']), [busybox.record.name, local.record.name, dangling.record.name])
     assert.deepEqual(names(['since=busybox']), [app.record.name])
     assert.throws(() => names(['since=nosuch']), /No such image: nosuch/)
@@ -146,12 +155,27 @@ describe('image filters', () => {
 
 describe('imageRow', () => {
   it('shows docker\'s fields', () => {
-    const row = imageRow(busybox, {noTrunc: false, now: new Date('2024-01-02T03:00:00Z')})
+    const row = imageRow(busybox, {noTrunc: false, digest: '<none>', now: new Date('2024-01-02T03:00:00Z')})
     assert.equal(row.ID, 'aaaaaaaaaaaa')
     assert.equal(row.CreatedSince, '3 hours ago')
     assert.equal(row.CreatedAt, '2024-01-02 00:00:00 +0000 UTC')
     assert.equal(row.Size, '2.35MB')
-    assert.equal(imageRow(busybox, {noTrunc: true}).ID, hex('a'))
+    assert.equal(imageRow(busybox, {noTrunc: true, digest: '<none>'}).ID, hex('a'))
+  })
+
+  it('shows the digest as docker\'s needDigest: of a tag with --digests or {{.Digest}} as written; <none> for a dangling image; of a name by digest with --digests, else nothing', () => {
+    const digestOnly = summary(`docker.io/library/busybox@${hex('f')}`, hex('a'), '2024-01-02T00:00:00Z')
+    const cases: [ImageSummary, boolean, string, string][] = [
+      [busybox, false, 'json', '<none>'],
+      [busybox, false, '{{json .}}', '<none>'],
+      [busybox, true, 'json', hex('f')],
+      [busybox, false, '{{.ID}} {{.Digest}}', hex('f')],
+      [busybox, false, '{{ .Digest }}', '<none>'],
+      [dangling, true, 'table {{.Digest}}', '<none>'],
+      [digestOnly, false, '{{.Digest}}', ''],
+      [digestOnly, true, 'json', hex('f')],
+    ]
+    for (const [image, digests, format, expected] of cases) assert.equal(listingDigest(image, {digests, format}), expected, `${image.record.name} ${digests} ${format}`)
   })
 })
 
