@@ -61,6 +61,11 @@ function sameValue(a: unknown, b: unknown): boolean {
   return typeof a === 'object' || typeof b === 'object' ? Number(a) === Number(b) : a === b
 }
 
+/** Go's error of eq and lt for operands of different basic kinds, naming their types. */
+function incompatibleTypes(a: unknown, b: unknown): Error {
+  return new Error(`incompatible types for comparison: ${goTypeName(a)} and ${goTypeName(b)}`)
+}
+
 function eq(first: unknown, ...others: unknown[]): boolean {
   if (others.length === 0) throw new Error('missing argument for comparison')
   const firstKind = basicKind(first)
@@ -68,7 +73,7 @@ function eq(first: unknown, ...others: unknown[]): boolean {
     const otherKind = basicKind(other)
     let truth: boolean
     if (firstKind !== otherKind) {
-      if (isValid(first) && isValid(other)) throw new Error('incompatible types for comparison')
+      if (isValid(first) && isValid(other)) throw incompatibleTypes(first, other)
       truth = false
     } else if (firstKind === 'invalid') {
       truth = true
@@ -91,7 +96,7 @@ function lt(a: unknown, b: unknown): boolean {
   const kindA = basicKind(a)
   const kindB = basicKind(b)
   if (kindA === 'invalid' || kindA === 'other' || kindB === 'invalid' || kindB === 'other') throw new Error('invalid type for comparison')
-  if (kindA !== kindB) throw new Error('incompatible types for comparison')
+  if (kindA !== kindB) throw incompatibleTypes(a, b)
   if (kindA === 'bool') throw new Error('invalid type for comparison')
   return (a as number | string) < (b as number | string)
 }
