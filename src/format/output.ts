@@ -1,7 +1,7 @@
 import {NerdError} from '../errors.ts'
 import {goJSON} from './go-json.ts'
 import {goTypedValue, goTypeOf} from './go-types.ts'
-import {asGoStruct, compareStrings} from './go-values.ts'
+import {asGoContext, compareStrings} from './go-values.ts'
 import {alignColumns, DOCKER_TABLE} from './tabwriter.ts'
 import {HEADER_FUNCTIONS} from './template-funcs.ts'
 import {Template, TemplateError} from './template.ts'
@@ -83,9 +83,9 @@ function sortedFields(item: object): object {
   return sorted
 }
 
-/** A listing row as docker's context of Go type `type`: a field it lacks is an error, its JSON keys sorted. */
+/** A listing row as docker's context of Go type `type`: a field it lacks is an error, its fields methods, its JSON keys sorted. */
 export function goStructRow<T extends object>(item: T, type: string): T {
-  return asGoStruct(sortedFields(item), type) as T
+  return asGoContext(sortedFields(item), type) as T
 }
 
 

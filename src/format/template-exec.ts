@@ -1,5 +1,5 @@
 import {formatValue, goQuote} from './go-fmt.ts'
-import {GoFloat, goKind, goStructType, goTypeName, isTrue, mapKeys} from './go-values.ts'
+import {fieldsAreMethods, GoFloat, goKind, goMethodParams, goStructType, goTypeName, isTrue, mapKeys} from './go-values.ts'
 import {paramTypeName, type FunctionMap, type ParamKind, type TemplateFunction} from './template-funcs.ts'
 import {
   locationOf,
@@ -318,7 +318,8 @@ class Execution {
       const map = receiver as Record<string, unknown>
       const member = Object.hasOwn(map, name) ? map[name] : undefined
       if (typeof member === 'function') return this.evalCall(dot, methodOf(map, member), node, name, args, final)
-      if ((args !== undefined && args.length > 1) || final !== MISSING) this.errorf(`${name} is not a method but has arguments`)
+      const given = (args === undefined ? 0 : args.length - 1) + (final === MISSING ? 0 : 1)
+      if (given > 0) this.errorf(fieldsAreMethods(map) ? `wrong number of args for ${name}: want 0 got ${given}` : `${name} is not a method but has arguments`)
       if (member === undefined && this.missingKeyError) this.errorf(`map has no entry for key ${goQuote(name)}`)
       return member
     }
@@ -425,9 +426,9 @@ class Execution {
   }
 }
 
-/** A function-valued property called like a Go method: its arity is the function's length. */
+/** A function-valued property called like a Go method: its parameters as goMethod typed them, else any values, as many as it takes. */
 function methodOf(receiver: object, fn: Function): TemplateFunction {
-  return {params: Array<ParamKind>(fn.length).fill('any'), call: (...args: never[]) => fn.apply(receiver, args)}
+  return {params: [...(goMethodParams(fn) ?? Array<ParamKind>(fn.length).fill('any'))], call: (...args: never[]) => fn.apply(receiver, args)}
 }
 
 export interface ExecuteOptions {

@@ -9,7 +9,7 @@ import {NerdError} from '../errors.ts'
 import type {InvalidFileError} from '../errors.ts'
 import {warnLeftOut} from '../files.ts'
 import {goStruct, MAP, mapOf, renamed, sliceOf, withGoType} from '../format/go-types.ts'
-import {compareStrings, goFilterMatcher, GoTime, goTimeRFC3339, goTimeString, naturalCompare} from '../format/go-values.ts'
+import {compareStrings, goFilterMatcher, GoTime, goTimeRFC3339, goTimeString, labelMethod, naturalCompare} from '../format/go-values.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK, endpointId} from './model.ts'
@@ -80,7 +80,7 @@ export function networkRow(entry: NetworkEntry, options: {noTrunc?: boolean} = {
     Labels: Object.entries(entry.labels).map(([key, value]) => `${key}=${value}`).join(','),
     Name: entry.name,
     Scope: 'local',
-    Label: (name: string) => entry.labels[name] ?? '',
+    Label: labelMethod(entry.labels),
   }
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {formatValue, goJSON, renderItems} from '../../../src/format/index.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig} from '../../../src/container/model.ts'
-import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, statusText, ZERO_TIME} from '../../../src/container/view.ts'
+import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, psTemplateReadsSize, statusText, ZERO_TIME} from '../../../src/container/view.ts'
 import {INITIAL_STATE} from '../../../src/container/store.ts'
 import {knownTask, viewOf} from '../../../src/container/lifecycle.ts'
 import {recordInitProcess} from '../../../src/container/host-process.ts'
@@ -401,6 +401,12 @@ describe('ps output', () => {
   it('runs custom templates, with Label and docker\'s header for it (the key\'s last part)', () => {
     assert.equal(render('{{.Names}} {{.State}} {{.Label "com.example.role"}}'), 'api running proxy\njob exited \n')
     assert.equal(render('table {{.Names}}\t{{.Label "com.example.role"}}\t{{.RunningFor}}'), 'NAMES     role      CREATED\napi       proxy     10 minutes ago\njob                 10 minutes ago\n')
+  })
+
+  it("checks a format on docker's ContainerContext, whose fields are methods: Names takes no argument, Label a string", () => {
+    assert.throws(() => psTemplateReadsSize('{{.Names 1}}'), {message: 'failed to execute template: template: :1:2: executing "" at <.Names>: wrong number of args for Names: want 0 got 1'})
+    assert.throws(() => psTemplateReadsSize('{{.Label 1}}'), {message: 'failed to execute template: template: :1:9: executing "" at <1>: expected string; found 1'})
+    assert.equal(psTemplateReadsSize('{{.Label "a"}} {{.Size}}'), true)
   })
 
   it('prints one JSON object a line with docker\'s keys in docker\'s order', () => {

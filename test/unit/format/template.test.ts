@@ -3,7 +3,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {compileTemplate, Template, TemplateError} from '../../../src/format/index.ts'
-import {asGoStruct} from '../../../src/format/go-values.ts'
+import {asGoContext, asGoStruct, labelMethod} from '../../../src/format/go-values.ts'
 
 const container = {
   ID: 'c0ffee123456',
@@ -337,6 +337,15 @@ describe('execution errors', () => {
   for (const [text, message] of Object.entries(cases)) {
     it(`reports ${JSON.stringify(text)}`, () => assert.equal(failure(text), message))
   }
+
+  it("takes a docker context's fields for its methods: arguments to one are counted, Label's checked as a string", () => {
+    const row = asGoContext({Names: 'web', Label: labelMethod({app: 'shop'})}, '*formatter.ContainerContext')
+    assert.equal(failure('{{.Names 1}}', row), 'template: :1:2: executing "" at <.Names>: wrong number of args for Names: want 0 got 1')
+    assert.equal(failure('{{"x" | .Names 1}}', row), 'template: :1:8: executing "" at <.Names>: wrong number of args for Names: want 0 got 2')
+    assert.equal(failure('{{.Label 1}}', row), 'template: :1:9: executing "" at <1>: expected string; found 1')
+    assert.equal(failure('{{.Label .Names .Names}}', row), 'template: :1:2: executing "" at <.Label>: wrong number of args for Label: want 1 got 2')
+    assert.equal(run('{{.Label "app"}} {{.Label "nope"}}|{{"app" | .Label}}', row), 'shop |shop')
+  })
 
   it('refuses to range over a Go struct, which is not a map', () => {
     const row = asGoStruct({Names: 'web', State: 'running'}, '*formatter.ContainerContext')
