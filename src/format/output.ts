@@ -1,7 +1,7 @@
 import {NerdError} from '../errors.ts'
 import {goJSON} from './go-json.ts'
 import {goTypedValue, goTypeOf} from './go-types.ts'
-import {asGoContext, compareStrings} from './go-values.ts'
+import {asGoContext, compareStrings, goMethod} from './go-values.ts'
 import {alignColumns, DOCKER_TABLE} from './tabwriter.ts'
 import {HEADER_FUNCTIONS} from './template-funcs.ts'
 import {Template, TemplateError} from './template.ts'
@@ -15,24 +15,14 @@ export interface RenderOptions {
   format?: string
   /** The default table as a docker `table ...` template, e.g. `table {{.ID}}\t{{.Image}}`. */
   defaultTable: string
-  /** Column headers by field name, as docker prints them (`ID` → `CONTAINER ID`). */
+  /** Column headers by field name, as docker prints them (`ID` → `CONTAINER ID`): its context's header map, whole. */
   headers: Readonly<Record<string, string>>
   /** The Go struct docker runs the template on, when it is one (asGoStruct): then a field the items lack is an error. */
   itemType?: string
 }
 
-/** A field name as a column header when the command gives none: `RunningFor` → `RUNNING FOR`. */
-export function headerName(field: string): string {
-  return field
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
-    .toUpperCase()
-}
-
 /** docker's SubHeaderContext.Label: `{{.Label "com.example.role"}}` heads its column `role`. */
-function labelHeader(name: string): string {
-  return (name.split('.').at(-1) as string).replace(/[-_]/g, ' ')
-}
+const labelHeader = goMethod(['string'], (name: string): string => (name.split('.').at(-1) as string).replace(/[-_]/g, ' '))
 
 function parse(text: string, exitCode = 1): Template {
   try {
@@ -127,15 +117,12 @@ export function literalTemplate(text: string, parseExitCode = 1): (item: object)
 }
 
 /**
- * The header line: the template run over the column names, a name made from the field for a column
- * the command has none for; fields only tested by if/with/range stay missing (false), as in docker.
- * Like docker, a template failure keeps what was written.
+ * The header line: the template run over the column names as docker runs it over its SubHeaderContext
+ * map, where a field it names no column for is missing: `<no value>`, false to if/with/range. Like
+ * docker, a template failure keeps what was written.
  */
 function tableHeader(template: Template, headers: Readonly<Record<string, string>>): string {
-  const names: Record<string, unknown> = {}
-  for (const field of template.columnFields()) names[field] = headerName(field)
-  names.Label = labelHeader
-  Object.assign(names, headers)
+  const names = {...headers, Label: labelHeader}
   try {
     return template.execute(names, HEADER_FUNCTIONS)
   } catch (error) {

@@ -387,9 +387,4 @@ describe('Template', () => {
     assert.equal(template.execute({Name: 'x'}), 'X')
     assert.equal(template.execute({Name: 'x'}, {upper: {params: ['string'], call: (text: string) => `<${text}>`}}), '<x>')
   })
-
-  it('lists the fields a header names, leaving out if/with/range conditions', () => {
-    const template = new Template('{{.ID}}\t{{.Names | upper}}{{if .Current}}{{$.Star}}{{end}}{{range .Ports}}{{.}}{{end}}{{with .State}}{{.Status}}{{end}}')
-    assert.deepEqual(template.columnFields(), ['ID', 'Names', 'Star', 'Status'])
-  })
 })
