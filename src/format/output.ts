@@ -4,7 +4,7 @@ import {goTypedValue, goTypeOf} from './go-types.ts'
 import {asGoContext, compareStrings, goMethod} from './go-values.ts'
 import {alignColumns, DOCKER_TABLE} from './tabwriter.ts'
 import {HEADER_FUNCTIONS} from './template-funcs.ts'
-import {Template, TemplateError} from './template.ts'
+import {Template, TemplateError, type TemplateOptions} from './template.ts'
 
 /**
  * docker's `--format` for listing commands and its `inspect` output.
@@ -100,18 +100,38 @@ export function listingFormat(source: string | undefined, formats: ListingFormat
   return source
 }
 
+/** What a template run as it is made of an item, and Go's error when it failed on it: docker writes the one, then reports the other. */
+export interface LiteralOutput {
+  /** All of it, or what was written before the failure. */
+  text: string
+  failure?: NerdError
+}
+
+export interface LiteralOptions extends TemplateOptions {
+  /** What a template that does not parse is reported with (exit 64): docker's `template parsing error: ` unless said. */
+  parseFailurePrefix?: string
+}
+
 /**
- * A template run as it is over one item at a time, as docker's `events --format` runs it: no
- * `table`, no `\t` escapes, no trimming, and nothing added (the caller ends each line). Template
- * errors as renderItems's; one that does not parse exits with `parseExitCode`.
+ * A template run as it is over one item at a time, as docker's info, version and events run theirs:
+ * `json` for `{{json .}}`, no `table`, no `\t` escapes, no trimming, and nothing added (the caller
+ * ends each line). One that does not parse fails at once, exit 64; one that fails on an item gives
+ * what it wrote of it and Go's error as it is (exit 1), as docker returns it.
  */
-export function literalTemplate(text: string, parseExitCode = 1): (item: object) => string {
-  const template = parse(text, parseExitCode)
+export function literalTemplate(format: string, options: LiteralOptions = {}): (item: object) => LiteralOutput {
+  const {parseFailurePrefix = 'template parsing error: ', ...templateOptions} = options
+  let template: Template
+  try {
+    template = new Template(format === 'json' ? '{{json .}}' : format, templateOptions)
+  } catch (error) {
+    throw error instanceof TemplateError ? new NerdError(`${parseFailurePrefix}${error.message}`, {exitCode: 64, cause: error}) : error
+  }
   return (item) => {
     try {
-      return template.execute(item)
+      return {text: template.execute(item)}
     } catch (error) {
-      throw templateFailure(error)
+      if (!(error instanceof TemplateError)) throw error
+      return {text: error.partialOutput, failure: new NerdError(error.message, {cause: error})}
     }
   }
 }

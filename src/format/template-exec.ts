@@ -45,7 +45,7 @@ class Execution {
   private output = ''
   private vars: Variable[]
   private node: Node | ArgNode | CommandNode | undefined
-  private templateName = ''
+  private templateName: string
   private depth = 0
   private readonly template: ParsedTemplate
   private readonly text: string
@@ -58,6 +58,7 @@ class Execution {
     this.functions = functions
     this.missingKeyError = options.missingKeyError ?? false
     this.vars = [{name: '$', value: data}]
+    this.templateName = template.name
   }
 
   run(): string {
@@ -77,7 +78,7 @@ class Execution {
   private errorf(message: string): never {
     const name = goQuote(this.templateName)
     if (!this.node) throw new TemplateError(`template: ${this.templateName}: ${message}`)
-    throw new TemplateError(`template: ${locationOf(this.text, this.node.pos)}: executing ${name} at <${nodeString(this.node)}>: ${message}`)
+    throw new TemplateError(`template: ${this.template.name}${locationOf(this.text, this.node.pos)}: executing ${name} at <${nodeString(this.node)}>: ${message}`)
   }
 
   private walk(dot: unknown, node: Node): void {
@@ -394,10 +395,11 @@ class Execution {
       case 'string':
         if (node.kind === 'string') return node.text
         this.errorf(`expected string; found ${nodeString(node)}`)
-      case 'stringList':
-        this.errorf(`can't handle ${nodeString(node)} for arg of type []string`)
-      default:
+      case 'value':
+      case 'any':
         return node.kind === 'bool' ? node.value : node.kind === 'number' ? this.idealConstant(node) : node.text
+      default:
+        this.errorf(`can't handle ${nodeString(node)} for arg of type ${paramTypeName(kind)}`)
     }
   }
 
@@ -420,7 +422,11 @@ class Execution {
           this.errorf(`wrong type for value; expected []string; got ${goTypeName(value)}`)
         }
         return value
+      case 'value':
+      case 'any':
+        return value
       default:
+        if (typeof value !== 'object' || goStructType(value) !== kind.struct) this.errorf(`wrong type for value; expected ${kind.struct}; got ${goTypeName(value)}`)
         return value
     }
   }

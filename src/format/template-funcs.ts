@@ -10,9 +10,10 @@ import {goKind, goTypeName, isTrue, mapKeys, utf8Length} from './go-values.ts'
 /**
  * How an argument reaches a function, mirroring the Go parameter types the messages name:
  * `value` is reflect.Value (a missing value stays undefined), `any` is interface{} (a missing value
- * becomes nil), `string`, `int` and `stringList` ([]string) are checked.
+ * becomes nil), `string`, `int` and `stringList` ([]string) are checked, as is a struct by its Go
+ * type's name (a value marked with it, asGoStruct).
  */
-export type ParamKind = 'value' | 'any' | 'string' | 'int' | 'stringList'
+export type ParamKind = 'value' | 'any' | 'string' | 'int' | 'stringList' | {readonly struct: string}
 
 export interface TemplateFunction {
   params: ParamKind[]
@@ -27,6 +28,7 @@ export type FunctionMap = Readonly<Record<string, TemplateFunction>>
 
 /** Go's name for a parameter kind, as it appears in `expected X` messages. */
 export function paramTypeName(kind: ParamKind): string {
+  if (typeof kind === 'object') return kind.struct
   return {value: 'reflect.Value', any: 'interface {}', string: 'string', int: 'int', stringList: '[]string'}[kind]
 }
 

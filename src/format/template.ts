@@ -13,14 +13,23 @@ export type {FunctionMap, ParamKind, TemplateFunction} from './template-funcs.ts
 const FUNCTIONS: FunctionMap = {...BUILTIN_FUNCTIONS, ...DOCKER_FUNCTIONS}
 const FUNCTION_NAMES: ReadonlySet<string> = new Set(Object.keys(FUNCTIONS))
 
+export interface TemplateOptions {
+  /** Its name in Go's messages (`template: version:1: ...`, `executing "version"`); docker's usual one has none. */
+  name?: string
+  /** Functions a command adds (docker's version adds getDetailsOrder). */
+  functions?: FunctionMap
+}
+
 export class Template {
   readonly text: string
   private readonly parsed: ParsedTemplate
+  private readonly functions: FunctionMap
 
   /** Parses `text`; throws TemplateError on a syntax error or an unknown function. */
-  constructor(text: string) {
+  constructor(text: string, options: TemplateOptions = {}) {
     this.text = text
-    this.parsed = parseTemplate(text, FUNCTION_NAMES)
+    this.functions = options.functions ? {...FUNCTIONS, ...options.functions} : FUNCTIONS
+    this.parsed = parseTemplate(text, options.functions ? new Set(Object.keys(this.functions)) : FUNCTION_NAMES, options.name)
   }
 
   /**
@@ -28,7 +37,7 @@ export class Template {
    * in its header functions to print a table header. Throws TemplateError (with `partialOutput`).
    */
   execute(data: unknown, overrides?: FunctionMap, options?: ExecuteOptions): string {
-    return executeTemplate(this.parsed, this.text, overrides ? {...FUNCTIONS, ...overrides} : FUNCTIONS, data, options)
+    return executeTemplate(this.parsed, this.text, overrides ? {...this.functions, ...overrides} : this.functions, data, options)
   }
 }
 

@@ -16,7 +16,7 @@
 import type {ContainerdEvent, Timestamp} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {GO_JSON} from '../format/go-json.ts'
-import {literalTemplate} from '../format/output.ts'
+import {literalTemplate, type LiteralOutput} from '../format/output.ts'
 import {asGoStruct, compareStrings} from '../format/go-values.ts'
 import {containerPaths, readRecord, readState} from '../container/store.ts'
 import {familiarRepository, parseReference} from '../image/reference.ts'
@@ -213,22 +213,21 @@ export function eventTemplateData(event: DockerEvent): DockerEvent & {[GO_JSON](
 }
 
 /**
- * `--format`: the template over each event's message, taken as it is (docker's events know no
- * `table`), or `json` for `{{json .}}`.
+ * What each event prints: docker's line without `--format`, else the template over the event's
+ * message, taken as it is (docker's events know no `table`), or `json` for `{{json .}}`. A format
+ * that does not parse, or fails on an empty message, fails before any event, exit 64.
  */
-export function eventFormatter(format: string): (event: DockerEvent) => string {
-  const render = literalTemplate(format === 'json' ? '{{json .}}' : format, EXIT_BAD_FORMAT)
+export function eventRenderer(format: string | undefined): (event: DockerEvent) => LiteralOutput {
+  if (format === undefined) return (event) => ({text: eventLine(event)})
+  const render = literalTemplate(format, {parseFailurePrefix: BAD_FORMAT})
   // As docker's CLI, the template runs on an empty message first: one naming a field events.Message lacks fails before any event.
-  try {
-    render(asGoStruct({...EMPTY_MESSAGE, Actor: asGoStruct({ID: '', Attributes: {}}, 'events.Actor')}, '*events.Message'))
-  } catch (error) {
-    throw error instanceof NerdError ? new NerdError(error.message, {exitCode: EXIT_BAD_FORMAT, cause: error}) : error
-  }
+  const {failure} = render(asGoStruct({...EMPTY_MESSAGE, Actor: asGoStruct({ID: '', Attributes: {}}, 'events.Actor')}, '*events.Message'))
+  if (failure) throw new NerdError(`${BAD_FORMAT}${failure.message}`, {exitCode: 64, cause: failure})
   return (event) => render(eventTemplateData(event))
 }
 
-/** docker's exit code for an events format that does not parse or run on an empty message. */
-const EXIT_BAD_FORMAT = 64
+/** How docker's events report a format that does not parse or run on an empty message. */
+const BAD_FORMAT = 'Error parsing format: '
 
 const EMPTY_MESSAGE = {Status: '', ID: '', From: '', Type: '', Action: '', Scope: '', Time: 0, TimeNano: 0}
 

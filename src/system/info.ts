@@ -2,6 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import os from 'node:os'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {describeConfig, isCgroupV2, type NerdConfig} from '../config/index.ts'
+import {goStruct, goTypedValue, SLICE} from '../format/go-types.ts'
 import {bytesSize} from '../format/index.ts'
 
 /** Shaped like `docker info --format '{{json .}}'` where docker has the field; nerd's own fields added. */
@@ -262,6 +263,14 @@ export async function systemInfo(client: ContainerdClient, config: NerdConfig, n
     Settings: known.Settings,
     ClientInfo: {Debug: known.Debug, Version: nerdVersion, Context: 'default', Os: process.platform, Arch: os.machine(), Plugins: nerdPlugins.map((name) => ({Name: name})), Warnings: null},
   }
+}
+
+/**
+ * What `info --format` runs on: docker's dockerInfo struct, where a field it lacks is an error and no
+ * warnings is a nil slice, which prints `[]`.
+ */
+export function infoTemplateData(info: SystemInfo): object {
+  return goTypedValue(info, goStruct('system.dockerInfo', {Warnings: SLICE})) as object
 }
 
 /** docker's Client section of `info`, which it prints also when the server cannot be reached. */

@@ -5,6 +5,8 @@ import {release} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import type {ContainerdClient} from '../containerd/index.ts'
+import {asGoStruct, compareStrings} from '../format/go-values.ts'
+import type {FunctionMap} from '../format/index.ts'
 import {goArchitecture} from '../image/platform.ts'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
 import {codeDir, executableOnPath, packageRoot, userCacheDir} from '../paths.ts'
@@ -178,6 +180,34 @@ export async function serverVersion(client: ContainerdClient, experimental: bool
     BuildTime: '',
     APIVersion: goMethodReturning(DOCKER_API_VERSION),
   }
+}
+
+const COMPONENT_TYPE = 'types.ComponentVersion'
+
+/** docker's version template runs on its versionInfo struct: a field it lacks is an error, a nil Server when the server could not say. */
+export function versionTemplateData(info: VersionInfo): object {
+  const {Client: client, Server: server} = info
+  return asGoStruct(
+    {
+      Client: asGoStruct({...client, Platform: asGoStruct({...client.Platform}, '*system.platformInfo')}, 'system.clientVersion'),
+      Server: server
+        ? asGoStruct(
+            {
+              ...server,
+              Platform: asGoStruct({...server.Platform}, 'struct { Name string }'),
+              Components: server.Components.map((component) => asGoStruct({...component}, COMPONENT_TYPE)),
+            },
+            '*types.Version',
+          )
+        : null,
+    },
+    'system.versionInfo',
+  )
+}
+
+/** The function docker's version template adds: a component's Details keys, sorted, in the order its default template lists them. */
+export const VERSION_TEMPLATE_FUNCTIONS: FunctionMap = {
+  getDetailsOrder: {params: [{struct: COMPONENT_TYPE}], call: (component: ComponentVersion) => Object.keys(component.Details).sort(compareStrings)},
 }
 
 function field(name: string, value: string, indent: string): string {

@@ -88,21 +88,36 @@ describe('nerd version', () => {
     assert.equal(client.code, 1)
     assert.match(client.stdout, /^\d+\.\d+\.\d+\n$/)
     assert.match(client.stderr, /^Error: Cannot connect to containerd at unix:\/\/\/nonexistent\.sock: .*\n$/)
-    // docker's template fails on the nil Server, and only the server's error is reported.
+    // docker's template fails on the nil Server, and only the server's error is reported (after the newline docker writes anyway).
     const server = await nerd(['version', '--format', '{{.Server.Version}}'], {address: '/nonexistent.sock'})
-    assert.deepEqual([server.code, server.stdout, server.stderr], [1, '', client.stderr])
+    assert.deepEqual([server.code, server.stdout, server.stderr], [1, '\n', client.stderr])
+    // A template that does not parse is told first.
+    const broken = await nerd(['version', '--format', '{{.X'], {address: '/nonexistent.sock'})
+    assert.deepEqual([broken.code, broken.stdout, broken.stderr], [64, '', 'Error: template parsing error: template: version:1: unclosed action\n'])
     const json = await nerd(['version', '--format', 'json'], {address: '/nonexistent.sock'})
     assert.equal(JSON.parse(json.stdout).Server, null)
   })
 })
 
 describe('nerd version and info --format', () => {
-  it('exit 64 on a template that does not parse and print \\t and \\n as typed, as docker\'s', async () => {
-    for (const command of ['version', 'info']) {
-      const broken = await nerd([command, '--format', '{{.X'], {namespace})
-      assert.deepEqual([broken.code, broken.stdout, broken.stderr], [64, '', 'Error: template parsing error: template: :1: unclosed action\n'], command)
-      assert.equal((await nerd([command, '--format', 'a\\tb\\nc'], {namespace})).stdout, 'a\\tb\\nc\n', command)
+  it('exit 64 on a template that does not parse and print \\t and \\n as typed, as docker\'s (whose version template is named)', async () => {
+    for (const [command, name] of [['version', 'version'], ['info', '']]) {
+      const broken = await nerd([command!, '--format', '{{.X'], {namespace})
+      assert.deepEqual([broken.code, broken.stdout, broken.stderr], [64, '', `Error: template parsing error: template: ${name}:1: unclosed action\n`], command)
+      assert.equal((await nerd([command!, '--format', 'a\\tb\\nc'], {namespace})).stdout, 'a\\tb\\nc\n', command)
     }
+  })
+
+  it("print what a template wrote before it failed, and the newline, then Go's error as it is, as docker's", async () => {
+    const info = await nerd(['info', '--format', 'abc{{.Bogus}}'], {namespace})
+    assert.deepEqual([info.code, info.stdout, info.stderr], [1, 'abc\n', `Error: template: :1:5: executing "" at <.Bogus>: can't evaluate field Bogus in type system.dockerInfo\n`])
+    const version = await nerd(['version', '--format', '{{.ID}}'])
+    assert.deepEqual([version.code, version.stdout, version.stderr], [1, '\n', `Error: template: version:1:2: executing "version" at <.ID>: can't evaluate field ID in type system.versionInfo\n`])
+  })
+
+  it("version has docker's getDetailsOrder", async () => {
+    const details = await nerdOk(['version', '--format', '{{range .Server.Components}}{{if eq .Name "containerd"}}{{getDetailsOrder .}}{{end}}{{end}}'])
+    assert.equal(details, '[GitCommit]\n')
   })
 })
 
@@ -119,17 +134,16 @@ describe('nerd info', () => {
   })
 
   it('a field docker\'s info, version or a listing lacks is an error, not <no value>', async () => {
-    const templateError = (field: string, type: string) => `Error: template parsing error: template: :1:2: executing "" at <.${field}>: can't evaluate field ${field} in type ${type}\n`
-    for (const [args, type] of [
-      [['info'], 'system.dockerInfo'],
-      [['version'], 'system.versionInfo'],
-      [['plugins', 'ls', '--core'], 'pluginContext'],
+    for (const [args, error] of [
+      [['info'], `template: :1:2: executing "" at <.Nope>: can't evaluate field Nope in type system.dockerInfo`],
+      [['version'], `template: version:1:2: executing "version" at <.Nope>: can't evaluate field Nope in type system.versionInfo`],
+      [['plugins', 'ls', '--core'], `template parsing error: template: :1:2: executing "" at <.Nope>: can't evaluate field Nope in type pluginContext`],
     ] as const) {
       const result = await nerd([...args, '--format', '{{.Nope}}'])
-      assert.deepEqual([result.code, result.stderr], [1, templateError('Nope', type)], args.join(' '))
+      assert.deepEqual([result.code, result.stderr], [1, `Error: ${error}\n`], args.join(' '))
     }
     const client = await nerd(['version', '--format', '{{.Client.Nope}}'])
-    assert.deepEqual([client.code, client.stderr], [1, 'Error: template parsing error: template: :1:9: executing "" at <.Client.Nope>: can\'t evaluate field Nope in type system.clientVersion\n'])
+    assert.deepEqual([client.code, client.stderr], [1, 'Error: template: version:1:9: executing "version" at <.Client.Nope>: can\'t evaluate field Nope in type system.clientVersion\n'])
   })
 
   it("has docker's info fields scripts read, and counts an image once whatever its names", async () => {

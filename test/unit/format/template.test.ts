@@ -347,6 +347,22 @@ describe('execution errors', () => {
     assert.equal(run('{{.Label "app"}} {{.Label "nope"}}|{{"app" | .Label}}', row), 'shop |shop')
   })
 
+  it('names a named template in its messages, as docker names its version template', () => {
+    assert.throws(() => new Template('{{.X', {name: 'version'}), {message: 'template: version:1: unclosed action'})
+    assert.throws(() => new Template('{{.ID}}{{.Nope}}', {name: 'version'}).execute(asGoStruct({ID: 'x'}, 'system.versionInfo')), {
+      message: `template: version:1:9: executing "version" at <.Nope>: can't evaluate field Nope in type system.versionInfo`,
+    })
+  })
+
+  it('takes functions a command adds, their struct parameters checked by type name', () => {
+    const functions = {keys: {params: [{struct: 'types.ComponentVersion'}], call: (component: {Details: object}) => Object.keys(component.Details)}} as const
+    const data = {C: asGoStruct({Details: {b: '1', a: '2'}}, 'types.ComponentVersion'), Size: 3}
+    assert.equal(new Template('{{keys .C}}', {functions}).execute(data), '[b a]')
+    assert.throws(() => new Template('{{keys .Size}}', {functions}).execute(data), {message: 'template: :1:7: executing "" at <.Size>: wrong type for value; expected types.ComponentVersion; got int'})
+    assert.throws(() => new Template('{{keys 1}}', {functions}).execute(data), {message: `template: :1:7: executing "" at <1>: can't handle 1 for arg of type types.ComponentVersion`})
+    assert.throws(() => new Template('{{keys .C}}'), {message: 'template: :1: function "keys" not defined'})
+  })
+
   it('refuses to range over a Go struct, which is not a map', () => {
     const row = asGoStruct({Names: 'web', State: 'running'}, '*formatter.ContainerContext')
     assert.equal(failure('{{range $k, $v := .}}{{$k}};{{end}}', row), `template: :1:18: executing "" at <.>: range can't iterate over {web running}`)
