@@ -17,6 +17,7 @@ import type {ContainerdEvent, Timestamp} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {GO_JSON} from '../format/go-json.ts'
 import {literalTemplate, type LiteralOutput} from '../format/output.ts'
+import {goLocalRFC3339} from '../format/go-time.ts'
 import {asGoStruct, compareStrings} from '../format/go-values.ts'
 import {containerPaths, readRecord, readState} from '../container/store.ts'
 import {familiarRepository, parseReference} from '../image/reference.ts'
@@ -280,12 +281,11 @@ export function eventMatches(event: DockerEvent, filters: readonly EventFilter[]
   )
 }
 
-/** docker's line: `2026-11-23T06:00:00.123456789Z container start <id> (image=…, name=…)`. */
+/** docker's line, its time in the local zone: `2026-11-23T07:00:00.123456789+01:00 container start <id> (image=…, name=…)`. */
 export function eventLine(event: DockerEvent): string {
-  const date = new Date(event.Time * 1000).toISOString().replace(/\.\d{3}Z$/, '')
-  const nanos = String(event.TimeNano % 1_000_000_000n).padStart(9, '0')
+  const time = goLocalRFC3339(new Date(event.Time * 1000), {nanosecond: Number(event.TimeNano % NANOS_PER_SECOND), fixed: true})
   const attributes = Object.entries(event.Actor.Attributes)
     .map(([key, value]) => `${key}=${value}`)
     .join(', ')
-  return `${date}.${nanos}Z ${event.Type} ${event.Action} ${event.Actor.ID}${attributes ? ` (${attributes})` : ''}`
+  return `${time} ${event.Type} ${event.Action} ${event.Actor.ID}${attributes ? ` (${attributes})` : ''}`
 }
