@@ -42,10 +42,16 @@ export interface NetworkInspect {
 /** docker's Go type of the document, network.Inspect, as templates see it (goTypedValue). */
 const NETWORK_TYPE = goStruct('network.Inspect', {
   ID: renamed('Id'), Created: 'time', ConfigFrom: goStruct('network.ConfigReference'), Containers: mapOf(goStruct('network.EndpointResource')),
-  IPAM: goStruct('network.IPAM', {
-    Options: MAP,
-    Config: sliceOf(goStruct('network.IPAMConfig', {Subnet: 'string', IPRange: 'string', Gateway: 'string', AuxAddress: renamed('AuxiliaryAddresses', MAP)})),
-  }),
+  IPAM: goStruct(
+    'network.IPAM',
+    {
+      Options: MAP,
+      Config: sliceOf(
+        goStruct('network.IPAMConfig', {Subnet: 'string', IPRange: 'string', Gateway: 'string', AuxAddress: renamed('AuxiliaryAddresses', MAP)}, ['Subnet', 'IPRange', 'Gateway', 'AuxAddress']),
+      ),
+    },
+    ['Driver', 'Options', 'Config'],
+  ),
   Options: MAP, Labels: MAP, Peers: sliceOf(goStruct('network.PeerInfo')), Services: MAP,
 })
 

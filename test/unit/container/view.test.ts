@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {formatValue, goJSON, renderItems} from '../../../src/format/index.ts'
+import {formatInspect, formatValue, goJSON, renderItems} from '../../../src/format/index.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig} from '../../../src/container/model.ts'
 import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, psTemplateReadsSize, statusText, ZERO_TIME} from '../../../src/container/view.ts'
 import {INITIAL_STATE} from '../../../src/container/store.ts'
@@ -535,6 +535,9 @@ describe('inspectContainer', () => {
     assert.deepEqual(Object.keys(document.Mounts[0]), ['Type', 'Source', 'Destination', 'Mode', 'RW', 'Propagation'])
     const withPorts = inspectContainer(makeView({id, record: {Config: {...view.record.Config, ExposedPorts: {'80/tcp': {}}, StopSignal: 'SIGQUIT', StopTimeout: 3}}}), {dataRoot})
     assert.deepEqual(Object.keys(withPorts.Config).filter((key) => ['AttachStderr', 'ExposedPorts', 'Tty', 'Labels', 'StopSignal', 'StopTimeout'].includes(key)), ['AttachStderr', 'ExposedPorts', 'Tty', 'Labels', 'StopSignal', 'StopTimeout'])
+    // Go sets (map[string]struct{}): their values print {}.
+    const withVolumes = inspectContainer(makeView({id, record: {Config: {...view.record.Config, ExposedPorts: {'9000/tcp': {}}, Volumes: {'/data': {}}}}}), {dataRoot})
+    assert.equal(formatInspect([withVolumes], '{{.Config.ExposedPorts}} {{.Config.Volumes}} {{json .Config.ExposedPorts}}').text, 'map[9000/tcp:{}] map[/data:{}] {"9000/tcp":{}}\n')
   })
 
   it('takes exec IDs, AppArmor profile, sizes and network settings from the caller', () => {
