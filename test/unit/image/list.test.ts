@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {historyRows, inspectDocument} from '../../../src/image/inspect.ts'
-import {filterImages, findImages, globMatches, imageRow, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag} from '../../../src/image/list.ts'
+import {filterImages, findImages, globMatches, imageChildren, imageRow, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag} from '../../../src/image/list.ts'
 import type {ImageSummary} from '../../../src/image/list.ts'
 import type {ImageConfig} from '../../../src/image/manifest.ts'
 
@@ -151,6 +151,28 @@ describe('imageRow', () => {
     assert.equal(row.CreatedAt, '2024-01-02 00:00:00 +0000 UTC')
     assert.equal(row.Size, '2.35MB')
     assert.equal(imageRow(busybox, {noTrunc: true}).ID, hex('a'))
+  })
+})
+
+describe('committed images', () => {
+  const committed = (name: string, id: string, parent: string): ImageSummary => {
+    const image = summary(name, id, '2024-01-04T00:00:00Z')
+    return {...image, record: {...image.record, labels: {'org.mobyproject.image.parent': parent}}}
+  }
+  const child = committed('docker.io/me/child:1', hex('1'), hex('a'))
+  const untagged = committed(`nerd-dangling@${hex('2')}`, hex('2'), hex('a'))
+  const grandchild = committed('docker.io/me/grandchild:1', hex('3'), hex('1'))
+
+  it("are the children of the image their records' parent label names, as docker's Children", () => {
+    const children = imageChildren([...all, child, untagged, grandchild, {...grandchild, repository: 'me/again'}])
+    assert.deepEqual(children(hex('a')), [hex('1'), hex('2')])
+    assert.deepEqual(children(hex('1')), [hex('3')])
+    assert.deepEqual(children(hex('3')), [])
+  })
+
+  it("show that parent as image inspect's Parent, as docker's containerd store does; others none", () => {
+    assert.equal(inspectDocument(child, [child], 'overlayfs').Parent, hex('a'))
+    assert.equal(inspectDocument(busybox, [busybox, local], 'overlayfs').Parent, '')
   })
 })
 
