@@ -130,7 +130,29 @@ describe('nerd info', () => {
     assert.equal(info.ServerVersion, version.stdout.trim())
     assert.equal(info.Namespace, namespace)
     assert.ok(info.Snapshotters.includes('overlayfs'))
-    assert.ok(info.Runtimes.includes('io.containerd.runc.v2'))
+    assert.deepEqual(info.Runtimes['io.containerd.runc.v2'], {path: 'runc'})
+    // docker's JSON names (its Go names are for templates).
+    assert.deepEqual([typeof info.CpuCfsPeriod, typeof info.HttpProxy, 'CPUCfsPeriod' in info], ['boolean', 'string', false])
+  })
+
+  it("gives templates docker's Go names and the fields of docker's Info, truthful where nerd knows them, docker's zero values where it has none", async () => {
+    const fields = '{{.HTTPProxy}}|{{.HTTPSProxy}}|{{.CPUCfsPeriod}}|{{.CPUCfsQuota}}|{{.CPUShares}}|{{range $name, $_ := .Runtimes}}{{$name}} {{end}}|{{.NFd}} {{.NGoroutines}} {{.NEventsListener}}|{{.OSVersion}}|{{.SystemTime}}|{{.Containerd.Address}} {{.Containerd.Namespaces.Containers}}|{{.FirewallBackend.Driver}}|{{.DefaultAddressPools}}|{{.CDISpecDirs}} {{.DiscoveredDevices}} {{.SystemStatus}} {{.ProductLicense}}|{{.KernelMemory}}|{{.InitCommit.ID}}'
+    const result = await nerd(['info', '--format', fields], {namespace, env: {HTTP_PROXY: 'http://proxy.invalid:3128'}})
+    assert.equal(result.code, 0, result.stderr)
+    const [httpProxy, httpsProxy, cfsPeriod, cfsQuota, cpuShares, runtimes, counts, osVersion, systemTime, containerd, firewall, pools, empty, kernelMemory, initCommit] = result.stdout.trimEnd().split('|')
+    assert.deepEqual(
+      {httpProxy, httpsProxy, cfsPeriod, cfsQuota, runc: runtimes!.split(' ').includes('io.containerd.runc.v2'), counts, firewall, pools, empty},
+      {httpProxy: 'http://proxy.invalid:3128', httpsProxy: '', cfsPeriod: cpuShares, cfsQuota: cpuShares, runc: true, counts: '0 0 0', firewall: 'iptables', pools: '[{10.4.0.0/16 24}]', empty: '[] [] [] '},
+    )
+    assert.equal(osVersion, /^VERSION_ID="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? '')
+    assert.ok(Math.abs(Date.parse(systemTime!) - Date.now()) < 60_000, systemTime)
+    assert.match(systemTime!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/)
+    assert.equal(containerd, `${testEnvironment.address} ${namespace}`)
+    assert.equal(kernelMemory, String(existsSync('/sys/fs/cgroup/memory/memory.kmem.limit_in_bytes')))
+    // Debian's tini says no commit; none found is docker's N/A.
+    assert.ok(initCommit === '' || initCommit === 'N/A' || /^[0-9a-f]+$/.test(initCommit!), initCommit)
+    const goNameOnly = await nerd(['info', '--format', '{{.HttpProxy}}'], {namespace})
+    assert.deepEqual([goNameOnly.code, goNameOnly.stderr], [1, `Error: template: :1:2: executing "" at <.HttpProxy>: can't evaluate field HttpProxy in type system.dockerInfo\n`])
   })
 
   it('a field docker\'s info, version or a listing lacks is an error, not <no value>', async () => {
@@ -152,7 +174,7 @@ describe('nerd info', () => {
       assert.equal(result.code, 0, result.stderr)
       return result.stdout
     }
-    const fields = '{{.DockerRootDir}}|{{.Swarm.LocalNodeState}}|{{json .SecurityOptions}}|{{.Plugins.Volume}}|{{.Plugins.Network}}|{{.ClientInfo.Context}}|{{.IndexServerAddress}}|{{.ExperimentalBuild}}|{{json .DriverStatus}}|{{.CPUShares}}|{{.HttpProxy}}'
+    const fields = '{{.DockerRootDir}}|{{.Swarm.LocalNodeState}}|{{json .SecurityOptions}}|{{.Plugins.Volume}}|{{.Plugins.Network}}|{{.ClientInfo.Context}}|{{.IndexServerAddress}}|{{.ExperimentalBuild}}|{{json .DriverStatus}}|{{.CPUShares}}|{{.HTTPProxy}}'
     const [root, swarm, security, volume, network, context, index, , driverStatus, cpuShares, httpProxy] = (await read(fields)).trim().split('|')
     assert.deepEqual(
       {root, swarm, volume, network, context, index, driverStatus, cpuShares, httpProxy},
