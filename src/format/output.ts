@@ -24,16 +24,17 @@ export interface RenderOptions {
 /** docker's SubHeaderContext.Label: `{{.Label "com.example.role"}}` heads its column `role`. */
 const labelHeader = goMethod(['string'], (name: string): string => (name.split('.').at(-1) as string).replace(/[-_]/g, ' '))
 
-function parse(text: string, exitCode = 1): Template {
+function parse(text: string, exitCode = 1, options: LiteralOptions = {}): Template {
+  const {parseFailurePrefix, ...templateOptions} = options
   try {
-    return new Template(text)
+    return new Template(text, templateOptions)
   } catch (error) {
-    throw templateFailure(error, exitCode)
+    throw templateFailure(error, exitCode, parseFailurePrefix)
   }
 }
 
-function templateFailure(error: unknown, exitCode = 1): unknown {
-  return error instanceof TemplateError ? new NerdError(`template parsing error: ${error.message}`, {exitCode, cause: error}) : error
+function templateFailure(error: unknown, exitCode = 1, prefix = 'template parsing error: '): unknown {
+  return error instanceof TemplateError ? new NerdError(`${prefix}${error.message}`, {exitCode, cause: error}) : error
 }
 
 /**
@@ -119,13 +120,7 @@ export interface LiteralOptions extends TemplateOptions {
  * what it wrote of it and Go's error as it is (exit 1), as docker returns it.
  */
 export function literalTemplate(format: string, options: LiteralOptions = {}): (item: object) => LiteralOutput {
-  const {parseFailurePrefix = 'template parsing error: ', ...templateOptions} = options
-  let template: Template
-  try {
-    template = new Template(format === 'json' ? '{{json .}}' : format, templateOptions)
-  } catch (error) {
-    throw error instanceof TemplateError ? new NerdError(`${parseFailurePrefix}${error.message}`, {exitCode: 64, cause: error}) : error
-  }
+  const template = parse(format === 'json' ? '{{json .}}' : format, 64, options)
   return (item) => {
     try {
       return {text: template.execute(item)}
