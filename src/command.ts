@@ -2,6 +2,7 @@ import {Command} from '@oclif/core/command'
 import type {ContainerdClient} from './containerd/index.ts'
 import type {NerdConfig} from './config/index.ts'
 import type {FifoSet} from './container/io.ts'
+import type {TemplateOptions} from './format/index.ts'
 import type {ContainerScope, LoadedContainer} from './container/lifecycle.ts'
 import {connectToContainerd, getConfig, takeEarlyConnection} from './context.ts'
 import {onStopSignals, runEarlyExitCleanups} from './early-exit.ts'
@@ -328,12 +329,19 @@ export abstract class NerdCommand extends Command {
   }
 
   /**
-   * docker's `--format` of info and version: `json`, or the template run once as typed (no `table`,
-   * no `\t` escapes), then a newline; one that does not parse exits with 64.
+   * docker's `--format` of info and version, parsed at once (exit 64 when it does not parse): `json`,
+   * or the template as typed (no `table`, no `\t` escapes). The printer writes what the template made
+   * of an item and a newline, also when it failed on it, and answers that failure (Go's error) for
+   * the caller to report, as docker's do.
    */
-  protected async renderOne(item: object, format: string): Promise<string> {
+  protected async oneItemPrinter(format: string, options?: TemplateOptions): Promise<(item: object) => NerdError | undefined> {
     const {literalTemplate} = await import('./format/index.ts')
-    return `${literalTemplate(format === 'json' ? '{{json .}}' : format, 64)(item)}\n`
+    const render = literalTemplate(format, options)
+    return (item) => {
+      const {text, failure} = render(item)
+      process.stdout.write(`${text}\n`)
+      return failure
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import {accessSync, constants, statSync} from 'node:fs'
+import {accessSync, constants, existsSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {delimiter, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -22,6 +22,14 @@ export function userCacheDir(): string | undefined {
 /** oclif's data directory for nerd (XDG_DATA_HOME, else ~/.local/share), where user plugins are installed. */
 export function pluginDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'nerd')
+}
+
+/** A statically linked tini (Debian's tini package): containers cannot use a host binary's libraries. */
+const INIT_CANDIDATES = ['/usr/bin/tini-static', '/usr/sbin/tini-static', '/usr/local/bin/tini-static', '/usr/bin/docker-init']
+
+/** The init `--init` runs in a container (mounted as docker's /sbin/docker-init), when the host has one. */
+export function initBinary(): string | undefined {
+  return INIT_CANDIDATES.find((path) => existsSync(path))
 }
 
 /** The C library's default search path. */

@@ -17,10 +17,10 @@ export default class Events extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Events)
-    const {ContainerFacts, dockerEvent, eventFormatter, eventLine, eventMatches, parseEventFilters} = await import('../system/events.ts')
+    const {ContainerFacts, dockerEvent, eventMatches, eventRenderer, parseEventFilters} = await import('../system/events.ts')
     const {eventWindow} = await import('../system/event-times.ts')
     const filters = parseEventFilters(flags.filter ?? [])
-    const render = flags.format === undefined ? eventLine : eventFormatter(flags.format)
+    const render = eventRenderer(flags.format)
     // A bad value fails in parseLogTime's words, which docker's events prints as they are (no flag named, unlike logs).
     const {since, untilMillis, sinceInPast} = eventWindow(flags.since, flags.until, new Date())
     if (sinceInPast) process.stderr.write('WARNING: nerd cannot replay past events (containerd keeps none): only those from now on are shown\n')
@@ -34,8 +34,10 @@ export default class Events extends NerdCommand {
         const event = await dockerEvent(raw, facts)
         // Those before a --since still to come are left out.
         if (!event || (since !== undefined && event.TimeNano < since) || !eventMatches(event, filters)) continue
-        // A line for every event, as docker's: also when the template made nothing of it.
-        process.stdout.write(`${render(event)}\n`)
+        // A line for every event, as docker's: also when the template made nothing of it, or failed on it (then its error ends the stream).
+        const {text, failure} = render(event)
+        process.stdout.write(`${text}\n`)
+        if (failure) throw failure
       }
     } catch (error) {
       if (!stop.signal.aborted) throw error

@@ -47,7 +47,7 @@ export default class Images extends NerdCommand {
       await this.renderList(images, {
         format,
         defaultTable: format,
-        headers: {Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Platform: 'PLATFORM', Size: 'SIZE', VirtualSize: 'SIZE'},
+        headers: {Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', Platform: 'PLATFORM', Size: 'SIZE', VirtualSize: 'SIZE', Containers: 'CONTAINERS', SharedSize: 'SHARED SIZE', UniqueSize: 'UNIQUE SIZE'},
         fields: (image) => imageRow(image, {noTrunc: flags['no-trunc'], digest: listingDigest(image, {digests: flags.digests, format})}),
         itemType: IMAGE_CONTEXT,
       }),

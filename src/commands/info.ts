@@ -16,10 +16,10 @@ export default class Info extends NerdCommand {
     const info = this.containerd().then((client) => systemInfo(client, config, nerdPlugins, this.config.version))
     info.catch(() => undefined)
     if (flags.format !== undefined) {
-      const {goStruct, goTypedValue, SLICE} = await import('../format/go-types.ts')
-      // docker's template runs on its dockerInfo struct: a field it lacks is an error, and no
-      // warnings is a nil slice, which prints `[]`.
-      this.print(await this.renderOne(goTypedValue(await info, goStruct('system.dockerInfo', {Warnings: SLICE})) as object, flags.format))
+      const {infoTemplateData} = await import('../system/info.ts')
+      const print = await this.oneItemPrinter(flags.format)
+      const failure = print(infoTemplateData(await info))
+      if (failure) throw failure
       return
     }
     // Like docker: the client's section is printed even when the server cannot be reached, then the error.

@@ -1,6 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
 import {filterFlag} from '../filter-flag.ts'
+import type {FilterContext} from '../container/filters.ts'
 
 export default class Ps extends NerdCommand {
   static summary = 'List containers'
@@ -31,7 +32,7 @@ export default class Ps extends NerdCommand {
     const size = flags.size ?? (!flags.quiet && readsSize)
     const filters = parsePsFilters(flags.filter ?? [])
     const scope = await this.containerScope()
-    const context = {resolve: await this.ancestorResolver(filters), networkName: await this.networkNamer(filters)}
+    const context = {...(await this.ancestorLookup(filters)), networkName: await this.networkNamer(filters)}
     const views = selectContainers(filterContainers(await listContainerViews(scope), filters, context), {
       all: flags.all,
       // As docker's: -l is -n 1 unless -n is given.
@@ -54,12 +55,12 @@ export default class Ps extends NerdCommand {
     )
   }
 
-  /** Image IDs an `ancestor=` value names; the image list is read only when such a filter is given. */
-  private async ancestorResolver(filters: {key: string}[]): Promise<(image: string) => string[]> {
-    if (!filters.some((filter) => filter.key === 'ancestor')) return () => []
-    const {findImages, summarizeImages} = await import('../image/list.ts')
+  /** Image IDs an `ancestor=` value names, and the images committed from each; the image list is read only when such a filter is given. */
+  private async ancestorLookup(filters: {key: string}[]): Promise<Pick<FilterContext, 'resolve' | 'children'>> {
+    if (!filters.some((filter) => filter.key === 'ancestor')) return {resolve: () => []}
+    const {findImages, imageChildren, summarizeImages} = await import('../image/list.ts')
     const summaries = await summarizeImages(await this.containerd())
-    return (image) => findImages(summaries, image).map((summary) => summary.id)
+    return {resolve: (image) => findImages(summaries, image).map((summary) => summary.id), children: imageChildren(summaries)}
   }
 
   /** docker's `network=` takes a network's name or ID; the networks are read only when such a filter is given. */

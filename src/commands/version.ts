@@ -10,7 +10,7 @@ export default class Version extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {clientVersion, renderClientVersion, renderServerVersion, serverVersion} = await import('../system/version.ts')
+    const {clientVersion, renderClientVersion, renderServerVersion, serverVersion, VERSION_TEMPLATE_FUNCTIONS, versionTemplateData} = await import('../system/version.ts')
     const {flags} = await this.parse(Version)
     const server = Promise.all([this.containerd(), this.nerdConfig()]).then(([client, config]) => serverVersion(client, config.experimental))
     server.catch(() => undefined)
@@ -21,24 +21,16 @@ export default class Version extends NerdCommand {
       this.print(renderServerVersion(await server))
       return
     }
-    const {asGoStruct} = await import('../format/go-values.ts')
-    // docker's template runs on its versionInfo struct: a field it lacks is an error.
-    const context = (serverPart: VersionInfo['Server'] | null) =>
-      asGoStruct(
-        {
-          Client: asGoStruct({...info.Client, Platform: asGoStruct({...info.Client.Platform}, '*system.platformInfo')}, 'system.clientVersion'),
-          Server: serverPart && asGoStruct({...serverPart, Platform: asGoStruct({...serverPart.Platform}, 'struct { Name string }')}, '*types.Version'),
-        },
-        'system.versionInfo',
-      )
+    const print = await this.oneItemPrinter(flags.format, {name: 'version', functions: VERSION_TEMPLATE_FUNCTIONS})
     try {
       info.Server = await server
     } catch (error) {
       // docker runs the template with a nil Server (scripts ask for the client's version so), and
       // reports the server's error rather than the template's.
-      this.print(await this.renderOne(context(null), flags.format).catch(() => ''))
+      print(versionTemplateData(info))
       throw error
     }
-    this.print(await this.renderOne(context(info.Server), flags.format))
+    const failure = print(versionTemplateData(info))
+    if (failure) throw failure
   }
 }

@@ -25,7 +25,7 @@ import {childGcLabels} from '../image/manifest.ts'
 import type {Descriptor, ImageManifest} from '../image/manifest.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../image/registry/media-types.ts'
 import {normalizedName, parseReference} from '../image/reference.ts'
-import {jsonBlob, listImages, resolveImageConfig, writeBlob} from '../image/store.ts'
+import {jsonBlob, listImages, PARENT_IMAGE_LABEL, resolveImageConfig, writeBlob} from '../image/store.ts'
 import type {ImageRecord, ResolvedImageConfig} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
 import {publishEvent} from '../system/nerd-events.ts'
@@ -261,7 +261,7 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
       const manifest = jsonBlob(manifestDocument, MEDIA_TYPE_OCI_MANIFEST)
       await writeBlob(leased, manifest.descriptor, manifest.bytes, {labels: childGcLabels(MEDIA_TYPE_OCI_MANIFEST, manifestDocument)})
       await unpackImage(leased, {name: name ?? manifest.descriptor.digest, target: manifest.descriptor, snapshotter: record.Snapshotter, signal})
-      await nameImage(leased, {names: name === undefined ? [] : [name], target: manifest.descriptor}, configBlob.descriptor.digest)
+      await nameImage(leased, {names: name === undefined ? [] : [name], target: manifest.descriptor, labels: {[PARENT_IMAGE_LABEL]: record.Image}}, configBlob.descriptor.digest)
       if (name !== undefined) await publishEvent(leased, imageEvent('tag', {id: configBlob.descriptor.digest, config}, familiarImageName(name)))
       return configBlob.descriptor.digest
     }, signal))

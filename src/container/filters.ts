@@ -162,18 +162,30 @@ export interface FilterContext {
    * (`busybox` being `busybox:latest`), an image ID or a unique prefix of one; empty when it names none.
    */
   resolve: (image: string) => readonly string[]
+  /** The IDs of the images committed from image `id` (their records name it their parent); none when not given. */
+  children?: (id: string) => readonly string[]
   /** The name of the network a `network=` value names (a name, an ID or a unique ID prefix); the value itself when none. */
   networkName?: (network: string) => string
 }
 
-/** The images an ancestor names; like docker, a lookup that fails (an invalid reference, an ambiguous ID) names none. */
-function imagesOf(context: FilterContext, ancestor: string): readonly string[] {
-  try {
-    return context.resolve(ancestor)
-  } catch (error) {
-    if (error instanceof NerdError) return []
-    throw error
+/**
+ * The images an ancestor names, and those committed from them, down the generations, as docker walks
+ * them (populateImageFilterByParents); like docker, a lookup that fails (an invalid reference, an
+ * ambiguous ID) names none.
+ */
+function imagesOf(context: FilterContext, ancestor: string): Set<string> {
+  const found = new Set<string>()
+  const walk = (id: string): void => {
+    if (found.has(id)) return
+    found.add(id)
+    for (const child of context.children?.(id) ?? []) walk(child)
   }
+  try {
+    context.resolve(ancestor).forEach(walk)
+  } catch (error) {
+    if (!(error instanceof NerdError)) throw error
+  }
+  return found
 }
 
 /**
@@ -209,7 +221,7 @@ export function filterContainers(views: readonly ContainerView[], filters: reado
   const volumes = values('volume')
   const networks = values('network').map((network) => context.networkName?.(network) ?? network)
   const ancestors = values('ancestor')
-  const ancestorIds = new Set(ancestors.flatMap((ancestor) => imagesOf(context, ancestor)))
+  const ancestorIds = new Set(ancestors.flatMap((ancestor) => [...imagesOf(context, ancestor)]))
   const published = filteredPorts(filters, 'publish')
   const exposed = filteredPorts(filters, 'expose')
 

@@ -5,11 +5,9 @@ import {join} from 'node:path'
 import {isCgroupV2} from '../config/index.ts'
 import type {CgroupManager} from '../config/index.ts'
 import {goArchitecture} from '../image/platform.ts'
+import {initBinary} from '../paths.ts'
 import {capabilitiesFromMask} from './spec/index.ts'
 import type {DeviceLookup, DeviceNode, HostDevice, HostFacts} from './spec/index.ts'
-
-/** A statically linked tini (Debian's tini package): containers cannot use a host binary's libraries. */
-const INIT_CANDIDATES = ['/usr/bin/tini-static', '/usr/sbin/tini-static', '/usr/local/bin/tini-static', '/usr/bin/docker-init']
 
 export function hostFacts(options: {cgroupManager: CgroupManager; privileged: boolean}): HostFacts {
   const facts: HostFacts = {
@@ -28,7 +26,7 @@ export function hostFacts(options: {cgroupManager: CgroupManager; privileged: bo
   if (onlineCpus) facts.onlineCpus = onlineCpus
   const onlineMems = readText('/sys/devices/system/node/online')?.trim()
   if (onlineMems) facts.onlineMems = onlineMems
-  const init = INIT_CANDIDATES.find((path) => existsSync(path))
+  const init = initBinary()
   if (init) facts.initPath = init
   if (options.privileged) facts.devices = hostDevices('/dev')
   return facts

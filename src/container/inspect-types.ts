@@ -15,9 +15,12 @@ const HEALTH_CONFIG_TYPE = goStruct(
   ['Test', 'Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'],
 )
 
+/** The values of a Go set (`map[string]struct{}`), which print `{}`. */
+const SET = mapOf(goStruct('struct {}'))
+
 /** container.Config, which image inspect shows too. */
 export const CONFIG_TYPE = goStruct('container.Config', {
-  ExposedPorts: MAP, Env: SLICE, Cmd: SLICE, Healthcheck: pointerTo(HEALTH_CONFIG_TYPE), ArgsEscaped: 'bool', Volumes: MAP, Entrypoint: SLICE, NetworkDisabled: 'bool',
+  ExposedPorts: SET, Env: SLICE, Cmd: SLICE, Healthcheck: pointerTo(HEALTH_CONFIG_TYPE), ArgsEscaped: 'bool', Volumes: SET, Entrypoint: SLICE, NetworkDisabled: 'bool',
   MacAddress: 'string', OnBuild: SLICE, Labels: MAP, StopSignal: 'string', StopTimeout: POINTER, Shell: SLICE,
 })
 

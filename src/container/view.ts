@@ -8,7 +8,7 @@ import {NerdError} from '../errors.ts'
 import {containerStatus, ellipsis, goLocalTimeString, goQuote, humanSize, Template, TemplateError, timeAgo, truncateId} from '../format/index.ts'
 import {withGoType} from '../format/go-types.ts'
 import {GO_JSON} from '../format/go-json.ts'
-import {asGoStruct, withGoString} from '../format/go-values.ts'
+import {asGoContext, asGoStruct, labelMethod, withGoString} from '../format/go-values.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
 import {CONTAINER_TYPE} from './inspect-types.ts'
 import {CONTAINER_MODE} from './model.ts'
@@ -140,7 +140,7 @@ export function psRow(view: ContainerView, options: PsRowOptions = {}): PsRow {
     Size: size.rootFs > 0 ? `${humanSize(size.rw)} (virtual ${humanSize(size.rootFs)})` : humanSize(size.rw),
     State: view.status,
     Status: statusText(view, options.now),
-    Label: (name) => labels[name] ?? '',
+    Label: labelMethod(labels),
   }
 }
 
@@ -224,8 +224,8 @@ export function psTemplateReadsSize(format: string): boolean {
     throw wrap('failed to parse template', error)
   }
   let readsSize = false
-  // Its arity is what the template's call is checked against: `{{.Label "k"}}` takes one argument.
-  const empty: Record<string, unknown> = {Label: (_name: string) => ''}
+  // Its signature is what the template's call is checked against: `{{.Label "k"}}` takes one string.
+  const empty: Record<string, unknown> = {Label: labelMethod({})}
   for (const field of Object.keys(PS_HEADERS)) empty[field] = ''
   Object.defineProperty(empty, 'Size', {
     enumerable: true,
@@ -235,7 +235,7 @@ export function psTemplateReadsSize(format: string): boolean {
     },
   })
   try {
-    template.execute(asGoStruct(empty, CONTAINER_CONTEXT))
+    template.execute(asGoContext(empty, CONTAINER_CONTEXT))
   } catch (error) {
     throw wrap('failed to execute template', error)
   }

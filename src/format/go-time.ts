@@ -143,8 +143,14 @@ export function goLocalTimeString(date: Date): string {
   return `${wall.slice(0, 10)} ${wall.slice(11, 19)}${fraction ? `.${fraction}` : ''} ${offsetText(type.offset, '')} ${type.name}`
 }
 
-/** Go's `Format(time.RFC3339)` in the local zone: `2024-01-01T01:00:00+01:00`, `Z` in UTC (whole seconds). */
-export function goLocalRFC3339(date: Date): string {
+/**
+ * Go's `Format(time.RFC3339)` in the local zone: `2024-01-01T01:00:00+01:00`, `Z` in UTC. With the
+ * nanoseconds of its second, RFC3339Nano's fraction (trailing zeros dropped), or `fixed`, all nine
+ * digits (docker's rfc3339NanoFixed).
+ */
+export function goLocalRFC3339(date: Date, fraction?: {nanosecond: number; fixed?: boolean}): string {
   const type = zoneTypeAt(date)
-  return `${wallClock(date, type).slice(0, 19)}${type.offset === 0 ? 'Z' : offsetText(type.offset, ':')}`
+  const digits = fraction === undefined ? '' : String(fraction.nanosecond).padStart(9, '0')
+  const shown = fraction?.fixed ? digits : digits.replace(/0+$/, '')
+  return `${wallClock(date, type).slice(0, 19)}${shown ? `.${shown}` : ''}${type.offset === 0 ? 'Z' : offsetText(type.offset, ':')}`
 }

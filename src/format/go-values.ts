@@ -5,6 +5,7 @@
  * is a `time.Time`, a GoDuration a `time.Duration`.
  */
 import {formatGoDuration} from './go-duration.ts'
+import type {ParamKind} from './template-funcs.ts'
 
 export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float' | 'string' | 'slice' | 'map' | 'time' | 'func'
 
@@ -108,6 +109,41 @@ const GO_STRUCT: unique symbol = Symbol('Go struct type')
 export function asGoStruct<T extends object>(value: T, typeName: string): T {
   Object.defineProperty(value, GO_STRUCT, {value: typeName})
   return value
+}
+
+/**
+ * Marks a struct whose fields docker's Go type has as methods (its formatter contexts: `ID()`,
+ * `Names()`): a template that gives one arguments is told how many it takes (none), as Go tells of a
+ * method, not that it is no method.
+ */
+const GO_METHOD_SET: unique symbol = Symbol('Go fields are methods')
+
+export function asGoContext<T extends object>(value: T, typeName: string): T {
+  Object.defineProperty(asGoStruct(value, typeName), GO_METHOD_SET, {value: true})
+  return value
+}
+
+export function fieldsAreMethods(value: object): boolean {
+  return (value as {[GO_METHOD_SET]?: boolean})[GO_METHOD_SET] === true
+}
+
+/**
+ * The parameters of a method as its Go signature types them (`Label(name string)`), which a
+ * template's arguments are checked against; a function without them takes any values.
+ */
+const GO_PARAMS: unique symbol = Symbol('Go method parameters')
+
+export function goMethod<F extends (...args: never[]) => unknown>(params: readonly ParamKind[], method: F): F {
+  return Object.defineProperty(method, GO_PARAMS, {value: params})
+}
+
+export function goMethodParams(method: Function): readonly ParamKind[] | undefined {
+  return (method as {[GO_PARAMS]?: readonly ParamKind[]})[GO_PARAMS]
+}
+
+/** docker's contexts' `Label(name string)`: one label's value, empty when unset. */
+export function labelMethod(labels: Readonly<Record<string, string>> | null): (name: string) => string {
+  return goMethod(['string'], (name: string) => labels?.[name] ?? '')
 }
 
 /**

@@ -1,10 +1,10 @@
 import {NerdError} from '../errors.ts'
 import {goJSON, withHTMLEscapedJSON} from './go-json.ts'
 import {goTypedValue, goTypeOf} from './go-types.ts'
-import {asGoStruct, compareStrings} from './go-values.ts'
+import {asGoContext, compareStrings, goMethod} from './go-values.ts'
 import {alignColumns, DOCKER_TABLE} from './tabwriter.ts'
 import {HEADER_FUNCTIONS} from './template-funcs.ts'
-import {Template, TemplateError} from './template.ts'
+import {Template, TemplateError, type TemplateOptions} from './template.ts'
 
 /**
  * docker's `--format` for listing commands and its `inspect` output.
@@ -15,35 +15,26 @@ export interface RenderOptions {
   format?: string
   /** The default table as a docker `table ...` template, e.g. `table {{.ID}}\t{{.Image}}`. */
   defaultTable: string
-  /** Column headers by field name, as docker prints them (`ID` → `CONTAINER ID`). */
+  /** Column headers by field name, as docker prints them (`ID` → `CONTAINER ID`): its context's header map, whole. */
   headers: Readonly<Record<string, string>>
   /** The Go struct docker runs the template on, when it is one (asGoStruct): then a field the items lack is an error. */
   itemType?: string
 }
 
-/** A field name as a column header when the command gives none: `RunningFor` → `RUNNING FOR`. */
-export function headerName(field: string): string {
-  return field
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
-    .toUpperCase()
-}
-
 /** docker's SubHeaderContext.Label: `{{.Label "com.example.role"}}` heads its column `role`. */
-function labelHeader(name: string): string {
-  return (name.split('.').at(-1) as string).replace(/[-_]/g, ' ')
-}
+const labelHeader = goMethod(['string'], (name: string): string => (name.split('.').at(-1) as string).replace(/[-_]/g, ' '))
 
-function parse(text: string, exitCode = 1): Template {
+function parse(text: string, exitCode = 1, options: LiteralOptions = {}): Template {
+  const {parseFailurePrefix, ...templateOptions} = options
   try {
-    return new Template(text)
+    return new Template(text, templateOptions)
   } catch (error) {
-    throw templateFailure(error, exitCode)
+    throw templateFailure(error, exitCode, parseFailurePrefix)
   }
 }
 
-function templateFailure(error: unknown, exitCode = 1): unknown {
-  return error instanceof TemplateError ? new NerdError(`template parsing error: ${error.message}`, {exitCode, cause: error}) : error
+function templateFailure(error: unknown, exitCode = 1, prefix = 'template parsing error: '): unknown {
+  return error instanceof TemplateError ? new NerdError(`${prefix}${error.message}`, {exitCode, cause: error}) : error
 }
 
 /**
@@ -84,11 +75,11 @@ function sortedFields(item: object): object {
 }
 
 /**
- * A listing row as docker's context of Go type `type`: a field it lacks is an error, its JSON keys
- * sorted and HTML-escaped (formatter.MarshalJSON is json.Marshal's).
+ * A listing row as docker's context of Go type `type`: a field it lacks is an error, its fields
+ * methods, its JSON keys sorted and HTML-escaped (formatter.MarshalJSON is json.Marshal's).
  */
 export function goStructRow<T extends object>(item: T, type: string): T {
-  return withHTMLEscapedJSON(asGoStruct(sortedFields(item), type) as T)
+  return withHTMLEscapedJSON(asGoContext(sortedFields(item), type) as T)
 }
 
 
@@ -113,32 +104,43 @@ export function listingFormat(source: string | undefined, formats: ListingFormat
   return source
 }
 
+/** What a template run as it is made of an item, and Go's error when it failed on it: docker writes the one, then reports the other. */
+export interface LiteralOutput {
+  /** All of it, or what was written before the failure. */
+  text: string
+  failure?: NerdError
+}
+
+export interface LiteralOptions extends TemplateOptions {
+  /** What a template that does not parse is reported with (exit 64): docker's `template parsing error: ` unless said. */
+  parseFailurePrefix?: string
+}
+
 /**
- * A template run as it is over one item at a time, as docker's `events --format` runs it: no
- * `table`, no `\t` escapes, no trimming, and nothing added (the caller ends each line). Template
- * errors as renderItems's; one that does not parse exits with `parseExitCode`.
+ * A template run as it is over one item at a time, as docker's info, version and events run theirs:
+ * `json` for `{{json .}}`, no `table`, no `\t` escapes, no trimming, and nothing added (the caller
+ * ends each line). One that does not parse fails at once, exit 64; one that fails on an item gives
+ * what it wrote of it and Go's error as it is (exit 1), as docker returns it.
  */
-export function literalTemplate(text: string, parseExitCode = 1): (item: object) => string {
-  const template = parse(text, parseExitCode)
+export function literalTemplate(format: string, options: LiteralOptions = {}): (item: object) => LiteralOutput {
+  const template = parse(format === 'json' ? '{{json .}}' : format, 64, options)
   return (item) => {
     try {
-      return template.execute(item)
+      return {text: template.execute(item)}
     } catch (error) {
-      throw templateFailure(error)
+      if (!(error instanceof TemplateError)) throw error
+      return {text: error.partialOutput, failure: new NerdError(error.message, {cause: error})}
     }
   }
 }
 
 /**
- * The header line: the template run over the column names, a name made from the field for a column
- * the command has none for; fields only tested by if/with/range stay missing (false), as in docker.
- * Like docker, a template failure keeps what was written.
+ * The header line: the template run over the column names as docker runs it over its SubHeaderContext
+ * map, where a field it names no column for is missing: `<no value>`, false to if/with/range. Like
+ * docker, a template failure keeps what was written.
  */
 function tableHeader(template: Template, headers: Readonly<Record<string, string>>): string {
-  const names: Record<string, unknown> = {}
-  for (const field of template.columnFields()) names[field] = headerName(field)
-  names.Label = labelHeader
-  Object.assign(names, headers)
+  const names = {...headers, Label: labelHeader}
   try {
     return template.execute(names, HEADER_FUNCTIONS)
   } catch (error) {

@@ -1,5 +1,5 @@
 import {formatValue, goQuote} from './go-fmt.ts'
-import {GoFloat, goKind, goStructType, goTypeName, isTrue, mapKeys} from './go-values.ts'
+import {fieldsAreMethods, GoFloat, goKind, goMethodParams, goStructType, goTypeName, isTrue, mapKeys} from './go-values.ts'
 import {paramTypeName, type FunctionMap, type ParamKind, type TemplateFunction} from './template-funcs.ts'
 import {
   locationOf,
@@ -45,7 +45,7 @@ class Execution {
   private output = ''
   private vars: Variable[]
   private node: Node | ArgNode | CommandNode | undefined
-  private templateName = ''
+  private templateName: string
   private depth = 0
   private readonly template: ParsedTemplate
   private readonly text: string
@@ -58,6 +58,7 @@ class Execution {
     this.functions = functions
     this.missingKeyError = options.missingKeyError ?? false
     this.vars = [{name: '$', value: data}]
+    this.templateName = template.name
   }
 
   run(): string {
@@ -77,7 +78,7 @@ class Execution {
   private errorf(message: string): never {
     const name = goQuote(this.templateName)
     if (!this.node) throw new TemplateError(`template: ${this.templateName}: ${message}`)
-    throw new TemplateError(`template: ${locationOf(this.text, this.node.pos)}: executing ${name} at <${nodeString(this.node)}>: ${message}`)
+    throw new TemplateError(`template: ${this.template.name}${locationOf(this.text, this.node.pos)}: executing ${name} at <${nodeString(this.node)}>: ${message}`)
   }
 
   private walk(dot: unknown, node: Node): void {
@@ -318,7 +319,8 @@ class Execution {
       const map = receiver as Record<string, unknown>
       const member = Object.hasOwn(map, name) ? map[name] : undefined
       if (typeof member === 'function') return this.evalCall(dot, methodOf(map, member), node, name, args, final)
-      if ((args !== undefined && args.length > 1) || final !== MISSING) this.errorf(`${name} is not a method but has arguments`)
+      const given = (args === undefined ? 0 : args.length - 1) + (final === MISSING ? 0 : 1)
+      if (given > 0) this.errorf(fieldsAreMethods(map) ? `wrong number of args for ${name}: want 0 got ${given}` : `${name} is not a method but has arguments`)
       if (member === undefined && this.missingKeyError) this.errorf(`map has no entry for key ${goQuote(name)}`)
       return member
     }
@@ -393,10 +395,11 @@ class Execution {
       case 'string':
         if (node.kind === 'string') return node.text
         this.errorf(`expected string; found ${nodeString(node)}`)
-      case 'stringList':
-        this.errorf(`can't handle ${nodeString(node)} for arg of type []string`)
-      default:
+      case 'value':
+      case 'any':
         return node.kind === 'bool' ? node.value : node.kind === 'number' ? this.idealConstant(node) : node.text
+      default:
+        this.errorf(`can't handle ${nodeString(node)} for arg of type ${paramTypeName(kind)}`)
     }
   }
 
@@ -419,15 +422,19 @@ class Execution {
           this.errorf(`wrong type for value; expected []string; got ${goTypeName(value)}`)
         }
         return value
+      case 'value':
+      case 'any':
+        return value
       default:
+        if (typeof value !== 'object' || goStructType(value) !== kind.struct) this.errorf(`wrong type for value; expected ${kind.struct}; got ${goTypeName(value)}`)
         return value
     }
   }
 }
 
-/** A function-valued property called like a Go method: its arity is the function's length. */
+/** A function-valued property called like a Go method: its parameters as goMethod typed them, else any values, as many as it takes. */
 function methodOf(receiver: object, fn: Function): TemplateFunction {
-  return {params: Array<ParamKind>(fn.length).fill('any'), call: (...args: never[]) => fn.apply(receiver, args)}
+  return {params: [...(goMethodParams(fn) ?? Array<ParamKind>(fn.length).fill('any'))], call: (...args: never[]) => fn.apply(receiver, args)}
 }
 
 export interface ExecuteOptions {

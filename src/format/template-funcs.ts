@@ -10,9 +10,10 @@ import {goKind, goTypeName, isTrue, mapKeys, utf8Length} from './go-values.ts'
 /**
  * How an argument reaches a function, mirroring the Go parameter types the messages name:
  * `value` is reflect.Value (a missing value stays undefined), `any` is interface{} (a missing value
- * becomes nil), `string`, `int` and `stringList` ([]string) are checked.
+ * becomes nil), `string`, `int` and `stringList` ([]string) are checked, as is a struct by its Go
+ * type's name (a value marked with it, asGoStruct).
  */
-export type ParamKind = 'value' | 'any' | 'string' | 'int' | 'stringList'
+export type ParamKind = 'value' | 'any' | 'string' | 'int' | 'stringList' | {readonly struct: string}
 
 export interface TemplateFunction {
   params: ParamKind[]
@@ -27,6 +28,7 @@ export type FunctionMap = Readonly<Record<string, TemplateFunction>>
 
 /** Go's name for a parameter kind, as it appears in `expected X` messages. */
 export function paramTypeName(kind: ParamKind): string {
+  if (typeof kind === 'object') return kind.struct
   return {value: 'reflect.Value', any: 'interface {}', string: 'string', int: 'int', stringList: '[]string'}[kind]
 }
 
@@ -61,6 +63,11 @@ function sameValue(a: unknown, b: unknown): boolean {
   return typeof a === 'object' || typeof b === 'object' ? Number(a) === Number(b) : a === b
 }
 
+/** Go's error of eq and lt for operands of different basic kinds, naming their types. */
+function incompatibleTypes(a: unknown, b: unknown): Error {
+  return new Error(`incompatible types for comparison: ${goTypeName(a)} and ${goTypeName(b)}`)
+}
+
 function eq(first: unknown, ...others: unknown[]): boolean {
   if (others.length === 0) throw new Error('missing argument for comparison')
   const firstKind = basicKind(first)
@@ -68,7 +75,7 @@ function eq(first: unknown, ...others: unknown[]): boolean {
     const otherKind = basicKind(other)
     let truth: boolean
     if (firstKind !== otherKind) {
-      if (isValid(first) && isValid(other)) throw new Error('incompatible types for comparison')
+      if (isValid(first) && isValid(other)) throw incompatibleTypes(first, other)
       truth = false
     } else if (firstKind === 'invalid') {
       truth = true
@@ -91,7 +98,7 @@ function lt(a: unknown, b: unknown): boolean {
   const kindA = basicKind(a)
   const kindB = basicKind(b)
   if (kindA === 'invalid' || kindA === 'other' || kindB === 'invalid' || kindB === 'other') throw new Error('invalid type for comparison')
-  if (kindA !== kindB) throw new Error('incompatible types for comparison')
+  if (kindA !== kindB) throw incompatibleTypes(a, b)
   if (kindA === 'bool') throw new Error('invalid type for comparison')
   return (a as number | string) < (b as number | string)
 }

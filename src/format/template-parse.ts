@@ -108,6 +108,8 @@ export interface StringNode {
 export type ArgNode = FieldNode | VariableNode | ChainNode | IdentifierNode | DotNode | NilNode | BoolNode | NumberNode | StringNode | PipeNode
 
 export interface ParsedTemplate {
+  /** The template's name, which Go's messages give (`template: version:1: ...`); empty for docker's usual one. */
+  name: string
   root: ListNode
   /** Templates from `{{define}}` and `{{block}}`, by name. */
   defined: Map<string, ListNode>
@@ -290,13 +292,16 @@ class Parser {
   private rangeDepth = 0
   readonly defined = new Map<string, ListNode>()
 
-  constructor(text: string, functions: ReadonlySet<string>) {
+  private readonly name: string
+
+  constructor(text: string, functions: ReadonlySet<string>, name: string) {
     this.items = lex(text)
     this.functions = functions
+    this.name = name
   }
 
   private errorf(message: string): never {
-    throw new TemplateError(`template: :${this.items[this.furthest].line}: ${message}`)
+    throw new TemplateError(`template: ${this.name}:${this.items[this.furthest].line}: ${message}`)
   }
 
   private next(): Item {
@@ -363,8 +368,8 @@ class Parser {
       if (isEnd(node)) this.errorf(`unexpected ${nodeString(node)}`)
       root.nodes.push(node)
     }
-    this.addTemplate('', root)
-    return {root, defined: this.defined}
+    this.addTemplate(this.name, root)
+    return {name: this.name, root, defined: this.defined}
   }
 
   /** Runs `parse` as a separate template: its own variables and range depth, as Go's sub-tree does. */
@@ -703,7 +708,7 @@ function isEmptyTree(node: Node): boolean {
   }
 }
 
-/** Parses a template; `functions` are the names its identifiers may call. */
-export function parseTemplate(text: string, functions: ReadonlySet<string>): ParsedTemplate {
-  return new Parser(text, functions).parse()
+/** Parses a template named `name`; `functions` are the names its identifiers may call. */
+export function parseTemplate(text: string, functions: ReadonlySet<string>, name = ''): ParsedTemplate {
+  return new Parser(text, functions, name).parse()
 }

@@ -1,6 +1,6 @@
 import {executeTemplate, type ExecuteOptions} from './template-exec.ts'
 import {BUILTIN_FUNCTIONS, DOCKER_FUNCTIONS, type FunctionMap} from './template-funcs.ts'
-import {parseTemplate, TemplateError, type ArgNode, type Node, type ParsedTemplate} from './template-parse.ts'
+import {parseTemplate, TemplateError, type ParsedTemplate} from './template-parse.ts'
 
 /**
  * Go text/template, as docker users write `--format` templates: parse once, run per item, with Go's
@@ -13,14 +13,23 @@ export type {FunctionMap, ParamKind, TemplateFunction} from './template-funcs.ts
 const FUNCTIONS: FunctionMap = {...BUILTIN_FUNCTIONS, ...DOCKER_FUNCTIONS}
 const FUNCTION_NAMES: ReadonlySet<string> = new Set(Object.keys(FUNCTIONS))
 
+export interface TemplateOptions {
+  /** Its name in Go's messages (`template: version:1: ...`, `executing "version"`); docker's usual one has none. */
+  name?: string
+  /** Functions a command adds (docker's version adds getDetailsOrder). */
+  functions?: FunctionMap
+}
+
 export class Template {
   readonly text: string
   private readonly parsed: ParsedTemplate
+  private readonly functions: FunctionMap
 
   /** Parses `text`; throws TemplateError on a syntax error or an unknown function. */
-  constructor(text: string) {
+  constructor(text: string, options: TemplateOptions = {}) {
     this.text = text
-    this.parsed = parseTemplate(text, FUNCTION_NAMES)
+    this.functions = options.functions ? {...FUNCTIONS, ...options.functions} : FUNCTIONS
+    this.parsed = parseTemplate(text, options.functions ? new Set(Object.keys(this.functions)) : FUNCTION_NAMES, options.name)
   }
 
   /**
@@ -28,53 +37,7 @@ export class Template {
    * in its header functions to print a table header. Throws TemplateError (with `partialOutput`).
    */
   execute(data: unknown, overrides?: FunctionMap, options?: ExecuteOptions): string {
-    return executeTemplate(this.parsed, this.text, overrides ? {...FUNCTIONS, ...overrides} : FUNCTIONS, data, options)
-  }
-
-  /**
-   * The fields the template reads from its data (`ID` for `{{.ID}}` or `{{$.ID}}`) outside the
-   * conditions of if, with and range, in order of appearance: the ones a table header names.
-   */
-  columnFields(): string[] {
-    const names = new Set<string>()
-    const visitArg = (arg: ArgNode): void => {
-      switch (arg.kind) {
-        case 'field':
-          names.add(arg.ident[0])
-          break
-        case 'variable':
-          if (arg.ident[0] === '$' && arg.ident.length > 1) names.add(arg.ident[1])
-          break
-        case 'chain':
-          visitArg(arg.node)
-          break
-        case 'pipe':
-          for (const command of arg.cmds) command.args.forEach(visitArg)
-          break
-      }
-    }
-    const visit = (node: Node): void => {
-      switch (node.kind) {
-        case 'list':
-          node.nodes.forEach(visit)
-          break
-        case 'action':
-          visitArg(node.pipe)
-          break
-        case 'if':
-        case 'range':
-        case 'with':
-          visit(node.list)
-          if (node.elseList) visit(node.elseList)
-          break
-        case 'template':
-          if (node.pipe) visitArg(node.pipe)
-          break
-      }
-    }
-    visit(this.parsed.root)
-    for (const [name, list] of this.parsed.defined) if (name !== '') visit(list)
-    return [...names]
+    return executeTemplate(this.parsed, this.text, overrides ? {...this.functions, ...overrides} : this.functions, data, options)
   }
 }
 

@@ -13,7 +13,7 @@ import {findImages, NONE, summarizeImages, withResolvedPlatform} from './list.ts
 import type {ImageSummary} from './list.ts'
 import {configPlatform, formatPlatform, onlyPlatform, parsePlatform} from './platform.ts'
 import {InvalidReferenceError} from './reference.ts'
-import {NoPlatformManifestError, resolveImageConfig, type ResolvedImageConfig} from './store.ts'
+import {NoPlatformManifestError, PARENT_IMAGE_LABEL, resolveImageConfig, type ResolvedImageConfig} from './store.ts'
 
 /** The fields of docker's `image inspect` that an image in containerd has. */
 export interface DockerImageInspect {
@@ -116,7 +116,8 @@ export function inspectDocument(image: ImageSummary, group: readonly ImageSummar
     Id: image.id,
     RepoTags: tags,
     RepoDigests: digests,
-    Parent: '',
+    // As docker's containerd store: the image it was committed from, which its records' label names.
+    Parent: group.map((summary) => summary.record.labels[PARENT_IMAGE_LABEL]).find((parent) => parent !== undefined) ?? '',
     Comment: config?.history?.at(-1)?.comment ?? '',
     Created: goRFC3339Nano(config?.created),
     DockerVersion: '',

@@ -14,7 +14,7 @@ import {configPlatform, defaultPlatformMatcher, formatPlatform, onlyPlatform} fr
 import {familiarName, familiarRepository, normalizedName, parseReference, withDigest} from './reference.ts'
 import type {Reference} from './reference.ts'
 import type {ManifestCache} from './manifest-cache.ts'
-import {chainIds, imageSize, isDanglingImageName, listImages, recordsByDigest, resolveImageConfig} from './store.ts'
+import {chainIds, imageSize, isDanglingImageName, listImages, PARENT_IMAGE_LABEL, recordsByDigest, resolveImageConfig} from './store.ts'
 import type {ImageRecord, ResolvedImageConfig} from './store.ts'
 
 export const NONE = '<none>'
@@ -174,6 +174,16 @@ export function lookupImages(summaries: readonly ImageSummary[], text: string): 
   const found = summaries.filter((summary) => (hex.length === 64 ? summary.id === `sha256:${hex}` : summary.id.startsWith(`sha256:${hex}`)))
   if (new Set(found.map((summary) => summary.id)).size > 1) throw new NerdError(`multiple IDs found with provided prefix: ${text}`)
   return {by: 'id', found}
+}
+
+/** The IDs of the images committed from an image, by its ID: those whose records name it their parent (docker's Children). */
+export function imageChildren(summaries: readonly ImageSummary[]): (id: string) => string[] {
+  const children = new Map<string, Set<string>>()
+  for (const summary of summaries) {
+    const parent = summary.record.labels[PARENT_IMAGE_LABEL]
+    if (parent !== undefined) children.set(parent, (children.get(parent) ?? new Set()).add(summary.id))
+  }
+  return (id) => [...(children.get(id) ?? [])]
 }
 
 /** The images a user's word names (see lookupImages). */

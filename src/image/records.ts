@@ -11,10 +11,11 @@ import {danglingImageName, deleteImage, getImage, listImages, putImage, resolveI
 import type {ImageRecord} from './store.ts'
 import {familiarImageName} from './archive/names.ts'
 
-/** An image to record: its root and its names, normalised (none: dangling). */
+/** An image to record: its root and its names, normalised (none: dangling), and its records' labels. */
 export interface ImageToName {
   names: string[]
   target: Descriptor
+  labels?: Labels
 }
 
 /** One image record written. */
@@ -38,19 +39,19 @@ export interface LoadedImage {
  * holds it.
  */
 export async function nameImage(client: ContainerdClient, image: ImageToName, configDigest: string | undefined): Promise<LoadedImage[]> {
-  const {target} = image
+  const {target, labels} = image
   const base = {target, ...(configDigest === undefined ? {} : {configDigest})}
   if (image.names.length === 0) {
     const [existing] = await listImages(client, [`target.digest==${target.digest}`])
     const same = existing ?? (configDigest === undefined ? undefined : await recordOfImageId(client, configDigest))
     if (same) return [{name: same.name, ...base, target: same.target}]
     const name = danglingImageName(target.digest)
-    await putImage(client, {name, target})
+    await putImage(client, {name, target, ...(labels ? {labels} : {})})
     return [{name, ...base}]
   }
   const events: LoadedImage[] = []
   for (const name of image.names) {
-    const replaced = await moveImageName(client, {name, target})
+    const replaced = await moveImageName(client, {name, target, ...(labels ? {labels} : {})})
     events.push({name, familiarName: familiarImageName(name), ...base, ...(replaced === undefined ? {} : {replaced})})
   }
   return events

@@ -42,6 +42,13 @@ export function isDanglingImageName(name: string): boolean {
   return name.startsWith(DANGLING_PREFIX)
 }
 
+/**
+ * The label a committed image's records carry: the image ID (config digest) of the image it was
+ * committed from, as docker's containerd image store records it (`docker image inspect`'s Parent,
+ * and the images `ps -f ancestor=` walks down to).
+ */
+export const PARENT_IMAGE_LABEL = 'org.mobyproject.image.parent'
+
 /** An image record: a name and the root descriptor (index or manifest) it points at. */
 export interface ImageRecord {
   name: string

@@ -10,7 +10,7 @@ import type {InvalidFileError} from '../errors.ts'
 import {filterTerms} from '../filter-flag.ts'
 import {warnLeftOut} from '../files.ts'
 import {goStruct, MAP, mapOf, renamed, sliceOf, withGoType} from '../format/go-types.ts'
-import {compareStrings, goFilterMatcher, GoTime, goTimeRFC3339, goTimeString, naturalCompare} from '../format/go-values.ts'
+import {compareStrings, goFilterMatcher, GoTime, goTimeRFC3339, goTimeString, labelMethod, naturalCompare} from '../format/go-values.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK, endpointId} from './model.ts'
@@ -43,10 +43,16 @@ export interface NetworkInspect {
 /** docker's Go type of the document, network.Inspect, as templates see it (goTypedValue). */
 const NETWORK_TYPE = goStruct('network.Inspect', {
   ID: renamed('Id'), Created: 'time', ConfigFrom: goStruct('network.ConfigReference'), Containers: mapOf(goStruct('network.EndpointResource')),
-  IPAM: goStruct('network.IPAM', {
-    Options: MAP,
-    Config: sliceOf(goStruct('network.IPAMConfig', {Subnet: 'string', IPRange: 'string', Gateway: 'string', AuxAddress: renamed('AuxiliaryAddresses', MAP)})),
-  }),
+  IPAM: goStruct(
+    'network.IPAM',
+    {
+      Options: MAP,
+      Config: sliceOf(
+        goStruct('network.IPAMConfig', {Subnet: 'string', IPRange: 'string', Gateway: 'string', AuxAddress: renamed('AuxiliaryAddresses', MAP)}, ['Subnet', 'IPRange', 'Gateway', 'AuxAddress']),
+      ),
+    },
+    ['Driver', 'Options', 'Config'],
+  ),
   Options: MAP, Labels: MAP, Peers: sliceOf(goStruct('network.PeerInfo')), Services: MAP,
 })
 
@@ -81,7 +87,7 @@ export function networkRow(entry: NetworkEntry, options: {noTrunc?: boolean} = {
     Labels: Object.entries(entry.labels).map(([key, value]) => `${key}=${value}`).join(','),
     Name: entry.name,
     Scope: 'local',
-    Label: (name: string) => entry.labels[name] ?? '',
+    Label: labelMethod(entry.labels),
   }
 }
 

@@ -29,6 +29,7 @@ import type {Subnet} from './ip.ts'
 import {
   BRIDGE_NAME_OPTION,
   checkDriverOptions,
+  DEFAULT_ADDRESS_POOL,
   DEFAULT_BRIDGE,
   DEFAULT_NETWORK,
   DEFAULT_SUBNET,
@@ -279,7 +280,7 @@ function freeSubnet(taken: Subnet[]): string {
     const candidate = parseSubnet(`10.4.${third}.0/24`)!
     if (!taken.some((subnet) => subnetsOverlap(subnet, candidate))) return candidate.text
   }
-  throw new NerdError('no free subnet left in 10.4.0.0/16: give one with --subnet')
+  throw new NerdError(`no free subnet left in ${DEFAULT_ADDRESS_POOL.Base}: give one with --subnet`)
 }
 
 function networkSubnets(network: NetworkConfList): Subnet[] {

@@ -18,7 +18,8 @@ import {NerdError} from '../errors.ts'
 import {filterTerms} from '../filter-flag.ts'
 import type {FilterTerm} from '../filter-flag.ts'
 import {GO_JSON} from '../format/go-json.ts'
-import {literalTemplate} from '../format/output.ts'
+import {literalTemplate, type LiteralOutput} from '../format/output.ts'
+import {goLocalRFC3339} from '../format/go-time.ts'
 import {asGoStruct, compareStrings} from '../format/go-values.ts'
 import {containerPaths, readRecord, readState} from '../container/store.ts'
 import {familiarRepository, parseReference} from '../image/reference.ts'
@@ -208,22 +209,21 @@ export function eventTemplateData(event: DockerEvent): DockerEvent & {[GO_JSON](
 }
 
 /**
- * `--format`: the template over each event's message, taken as it is (docker's events know no
- * `table`), or `json` for `{{json .}}`.
+ * What each event prints: docker's line without `--format`, else the template over the event's
+ * message, taken as it is (docker's events know no `table`), or `json` for `{{json .}}`. A format
+ * that does not parse, or fails on an empty message, fails before any event, exit 64.
  */
-export function eventFormatter(format: string): (event: DockerEvent) => string {
-  const render = literalTemplate(format === 'json' ? '{{json .}}' : format, EXIT_BAD_FORMAT)
+export function eventRenderer(format: string | undefined): (event: DockerEvent) => LiteralOutput {
+  if (format === undefined) return (event) => ({text: eventLine(event)})
+  const render = literalTemplate(format, {parseFailurePrefix: BAD_FORMAT})
   // As docker's CLI, the template runs on an empty message first: one naming a field events.Message lacks fails before any event.
-  try {
-    render(asGoStruct({...EMPTY_MESSAGE, Actor: asGoStruct({ID: '', Attributes: {}}, 'events.Actor')}, '*events.Message'))
-  } catch (error) {
-    throw error instanceof NerdError ? new NerdError(error.message, {exitCode: EXIT_BAD_FORMAT, cause: error}) : error
-  }
+  const {failure} = render(asGoStruct({...EMPTY_MESSAGE, Actor: asGoStruct({ID: '', Attributes: {}}, 'events.Actor')}, '*events.Message'))
+  if (failure) throw new NerdError(`${BAD_FORMAT}${failure.message}`, {exitCode: 64, cause: failure})
   return (event) => render(eventTemplateData(event))
 }
 
-/** docker's exit code for an events format that does not parse or run on an empty message. */
-const EXIT_BAD_FORMAT = 64
+/** How docker's events report a format that does not parse or run on an empty message. */
+const BAD_FORMAT = 'Error parsing format: '
 
 const EMPTY_MESSAGE = {Status: '', ID: '', From: '', Type: '', Action: '', Scope: '', Time: 0, TimeNano: 0}
 
@@ -276,12 +276,11 @@ export function eventMatches(event: DockerEvent, filters: readonly EventFilter[]
   )
 }
 
-/** docker's line: `2026-11-23T06:00:00.123456789Z container start <id> (image=…, name=…)`. */
+/** docker's line, its time in the local zone: `2026-11-23T07:00:00.123456789+01:00 container start <id> (image=…, name=…)`. */
 export function eventLine(event: DockerEvent): string {
-  const date = new Date(event.Time * 1000).toISOString().replace(/\.\d{3}Z$/, '')
-  const nanos = String(event.TimeNano % 1_000_000_000n).padStart(9, '0')
+  const time = goLocalRFC3339(new Date(event.Time * 1000), {nanosecond: Number(event.TimeNano % NANOS_PER_SECOND), fixed: true})
   const attributes = Object.entries(event.Actor.Attributes)
     .map(([key, value]) => `${key}=${value}`)
     .join(', ')
-  return `${date}.${nanos}Z ${event.Type} ${event.Action} ${event.Actor.ID}${attributes ? ` (${attributes})` : ''}`
+  return `${time} ${event.Type} ${event.Action} ${event.Actor.ID}${attributes ? ` (${attributes})` : ''}`
 }

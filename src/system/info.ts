@@ -2,14 +2,19 @@ import {existsSync, readFileSync} from 'node:fs'
 import os from 'node:os'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {describeConfig, isCgroupV2, type NerdConfig} from '../config/index.ts'
+import {goStruct, goTypedValue, MAP, mapOf, pointerTo, renamed, SLICE, sliceOf} from '../format/go-types.ts'
+import {goLocalRFC3339} from '../format/go-time.ts'
 import {bytesSize} from '../format/index.ts'
+import {DEFAULT_ADDRESS_POOL} from '../network/model.ts'
+import {initVersion, runcVersion} from './version.ts'
 
-/** Shaped like `docker info --format '{{json .}}'` where docker has the field; nerd's own fields added. */
-export interface SystemInfo extends CgroupFacts {
+/**
+ * Shaped like `docker info --format '{{json .}}'`, in docker's order (moby's system.Info, JSON names:
+ * `CpuCfsPeriod`, `HttpProxy`, which templates know by their Go names, see infoTemplateData); what
+ * no daemon of nerd's has a value for has docker's zero one. nerd's own fields after docker's.
+ */
+export interface SystemInfo {
   ID: string
-  Name: string
-  Namespace: string
-  ServerVersion: string
   Containers: number
   ContainersRunning: number
   ContainersPaused: number
@@ -18,12 +23,32 @@ export interface SystemInfo extends CgroupFacts {
   Images: number
   Driver: string
   DriverStatus: [string, string][]
-  Snapshotters: string[]
+  Plugins: {Volume: string[]; Network: string[]; Authorization: null; Log: string[]; Storage: string[]; Nerd: string[]}
+  MemoryLimit: boolean
+  SwapLimit: boolean
+  /** cgroup v1's kernel memory limits, left out when there are none (docker's omitempty). */
+  KernelMemory?: true
+  KernelMemoryTCP?: true
+  CpuCfsPeriod: boolean
+  CpuCfsQuota: boolean
+  CPUShares: boolean
+  CPUSet: boolean
+  PidsLimit: boolean
+  IPv4Forwarding: boolean
+  Debug: boolean
+  /** The daemon's open files, goroutines and event listeners: nerd runs no daemon of its own, so 0. */
+  NFd: 0
+  OomKillDisable: boolean
+  NGoroutines: 0
+  /** Now, RFC 3339 in the local zone, to the nanosecond Go has (the millisecond here). */
+  SystemTime: string
   LoggingDriver: string
   CgroupDriver: string
   CgroupVersion: string
+  NEventsListener: 0
   KernelVersion: string
   OperatingSystem: string
+  OSVersion: string
   OSType: string
   Architecture: string
   IndexServerAddress: string
@@ -35,41 +60,47 @@ export interface SystemInfo extends CgroupFacts {
   HttpProxy: string
   HttpsProxy: string
   NoProxy: string
+  Name: string
   Labels: string[]
   ExperimentalBuild: boolean
-  Runtimes: string[]
+  ServerVersion: string
+  /** docker's map of the runtimes `--runtime` takes, by name. */
+  Runtimes: Record<string, {path: string}>
   DefaultRuntime: string
   Swarm: {NodeID: string; NodeAddr: string; LocalNodeState: 'inactive'; ControlAvailable: boolean; Error: string; RemoteManagers: null}
   LiveRestoreEnabled: boolean
   Isolation: string
   InitBinary: string
-  ContainerdCommit: {ID: string}
+  /** containerd's revision; runc's and the init's commits (`N/A` where there is none to ask, as docker's). */
+  ContainerdCommit: Commit
+  RuncCommit: Commit
+  InitCommit: Commit
   SecurityOptions: string[]
+  /** The pools networks created without --subnet take theirs from. */
+  DefaultAddressPools: {Base: string; Size: number}[]
+  FirewallBackend: {Driver: 'iptables'}
+  /** nerd has no CDI devices: docker's empty list when CDI is off. */
+  CDISpecDirs: []
+  Containerd: {Address: string; Namespaces: {Containers: string; Plugins: string}}
   /** docker's warnings of what the host lacks; null when none, as docker's JSON has it. */
   Warnings: string[] | null
+  Namespace: string
+  Snapshotters: string[]
   /** nerd's names for docker's DockerRootDir (kept for nerd's own scripts) and containerd's socket. */
   DataRoot: string
   ContainerdAddress: string
-  Debug: boolean
-  Plugins: {Volume: string[]; Network: string[]; Authorization: null; Log: string[]; Storage: string[]; Nerd: string[]}
   /** nerd's settings that do not come from its defaults, with their source (flag, env, nerd.toml, a plugin bundle). */
   Settings: {key: string; value: string; source: string}[]
   /** docker's CLI puts its own facts beside the server's: `{{.ClientInfo.Context}}`. */
   ClientInfo: {Debug: boolean; Version: string; Context: string; Os: string; Arch: string; Plugins: {Name: string}[]; Warnings: null}
 }
 
-/** What docker's sysinfo finds of the cgroup controllers. */
-interface CgroupFacts {
-  MemoryLimit: boolean
-  SwapLimit: boolean
-  CpuCfsPeriod: boolean
-  CpuCfsQuota: boolean
-  CPUShares: boolean
-  CPUSet: boolean
-  PidsLimit: boolean
-  IPv4Forwarding: boolean
-  OomKillDisable: boolean
+interface Commit {
+  ID: string
 }
+
+/** What docker's sysinfo finds of the cgroup controllers. */
+type CgroupFacts = Pick<SystemInfo, 'MemoryLimit' | 'SwapLimit' | 'KernelMemory' | 'KernelMemoryTCP' | 'CpuCfsPeriod' | 'CpuCfsQuota' | 'CPUShares' | 'CPUSet' | 'PidsLimit' | 'IPv4Forwarding' | 'OomKillDisable'>
 
 interface RegistryConfig {
   InsecureRegistryCIDRs: string[]
@@ -77,15 +108,11 @@ interface RegistryConfig {
   Mirrors: string[]
 }
 
-function operatingSystem(): string {
-  try {
-    const release = readFileSync('/etc/os-release', 'utf8')
-    const pretty = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(release)
-    if (pretty) return pretty[1]
-  } catch {
-    // No os-release: fall back to the kernel's name.
-  }
-  return os.type()
+/** A value of the host's os-release (the last line that sets it, quotes trimmed), as docker's operatingsystem package reads it; empty when none. */
+function osRelease(key: string): string {
+  const text = readText('/etc/os-release') ?? readText('/usr/lib/os-release') ?? ''
+  const line = text.split('\n').findLast((candidate) => candidate.startsWith(`${key}=`))
+  return line?.slice(key.length + 1).replace(/^["' ]+|["' ]+$/g, '') ?? ''
 }
 
 function readText(path: string): string | undefined {
@@ -109,6 +136,8 @@ function cgroupFacts(v2: boolean): CgroupFacts {
   return {
     MemoryLimit: has('memory/memory.limit_in_bytes'),
     SwapLimit: has('memory/memory.memsw.limit_in_bytes'),
+    ...(has('memory/memory.kmem.limit_in_bytes') ? {KernelMemory: true} : {}),
+    ...(has('memory/memory.kmem.tcp.limit_in_bytes') ? {KernelMemoryTCP: true} : {}),
     CpuCfsPeriod: has('cpu/cpu.cfs_period_us'),
     CpuCfsQuota: has('cpu/cpu.cfs_quota_us'),
     CPUShares: has('cpu/cpu.shares'),
@@ -172,12 +201,15 @@ function registryConfig(insecure: boolean): RegistryConfig {
   }
 }
 
-/** Maps containerd's runtime plugins to the runtime names users pass to `--runtime`. */
-function runtimeNames(plugins: {type: string; id: string}[]): string[] {
-  const names: string[] = []
-  if (plugins.some((plugin) => plugin.type === 'io.containerd.runtime.v2' && plugin.id === 'task')) names.push('io.containerd.runc.v2')
-  if (plugins.some((plugin) => plugin.type === 'io.containerd.runtime.v1' && plugin.id === 'linux')) names.push('io.containerd.runtime.v1.linux')
-  return names
+/**
+ * The runtimes `--runtime` takes, as docker's map of them: containerd's runtime plugins by the names
+ * users pass, each running runc (what docker's stock runtimes have for Path).
+ */
+function runtimes(plugins: {type: string; id: string}[]): SystemInfo['Runtimes'] {
+  const found: SystemInfo['Runtimes'] = {}
+  if (plugins.some((plugin) => plugin.type === 'io.containerd.runtime.v2' && plugin.id === 'task')) found['io.containerd.runc.v2'] = {path: 'runc'}
+  if (plugins.some((plugin) => plugin.type === 'io.containerd.runtime.v1' && plugin.id === 'linux')) found['io.containerd.runtime.v1.linux'] = {path: 'runc'}
+  return found
 }
 
 const TASK_STATUS_RUNNING = 'RUNNING'
@@ -197,13 +229,15 @@ export function clientInfo(config: NerdConfig, nerdPlugins: string[]): ClientInf
 
 export async function systemInfo(client: ContainerdClient, config: NerdConfig, nerdPlugins: string[], nerdVersion: string): Promise<SystemInfo> {
   const known = clientInfo(config, nerdPlugins)
-  const [version, server, plugins, containers, tasks, images] = await Promise.all([
+  const [version, server, plugins, containers, tasks, images, runc, init] = await Promise.all([
     client.version.version(),
     client.introspection.server(),
     client.introspection.plugins(),
     client.containers.list(),
     client.tasks.list(),
     client.images.list(),
+    runcVersion(),
+    initVersion(),
   ])
   const usable = plugins.filter((plugin) => !plugin.initErr)
   const snapshotters = usable.filter((plugin) => plugin.type === 'io.containerd.snapshotter.v1').map((plugin) => plugin.id).sort()
@@ -212,11 +246,9 @@ export async function systemInfo(client: ContainerdClient, config: NerdConfig, n
   const v2 = isCgroupV2()
   const cgroups = cgroupFacts(v2)
   const dockerRootDir = config.dataRoot
+  const now = new Date()
   return {
     ID: server.uuid,
-    Name: os.hostname(),
-    Namespace: known.Namespace,
-    ServerVersion: version.version,
     Containers: containers.length,
     ContainersRunning: running,
     ContainersPaused: paused,
@@ -225,13 +257,29 @@ export async function systemInfo(client: ContainerdClient, config: NerdConfig, n
     Driver: config.snapshotter,
     // As docker's containerd image store says of its snapshotter.
     DriverStatus: [['driver-type', 'io.containerd.snapshotter.v1']],
-    Snapshotters: snapshotters,
-    ...cgroups,
+    Plugins: {Volume: ['local'], Network: ['bridge', 'host', 'ipvlan', 'macvlan', 'null'], Authorization: null, Log: ['json-file', 'none'], Storage: snapshotters, Nerd: known.Plugins.Nerd},
+    MemoryLimit: cgroups.MemoryLimit,
+    SwapLimit: cgroups.SwapLimit,
+    ...(cgroups.KernelMemory ? {KernelMemory: true} : {}),
+    ...(cgroups.KernelMemoryTCP ? {KernelMemoryTCP: true} : {}),
+    CpuCfsPeriod: cgroups.CpuCfsPeriod,
+    CpuCfsQuota: cgroups.CpuCfsQuota,
+    CPUShares: cgroups.CPUShares,
+    CPUSet: cgroups.CPUSet,
+    PidsLimit: cgroups.PidsLimit,
+    IPv4Forwarding: cgroups.IPv4Forwarding,
+    Debug: known.Debug,
+    NFd: 0,
+    OomKillDisable: cgroups.OomKillDisable,
+    NGoroutines: 0,
+    SystemTime: goLocalRFC3339(now, {nanosecond: now.getMilliseconds() * 1e6}),
     LoggingDriver: 'json-file',
     CgroupDriver: config.cgroupManager,
     CgroupVersion: v2 ? '2' : '1',
+    NEventsListener: 0,
     KernelVersion: os.release(),
-    OperatingSystem: operatingSystem(),
+    OperatingSystem: osRelease('PRETTY_NAME') || 'Linux',
+    OSVersion: osRelease('VERSION_ID'),
     OSType: process.platform,
     Architecture: os.machine(),
     IndexServerAddress: 'https://index.docker.io/v1/',
@@ -243,9 +291,11 @@ export async function systemInfo(client: ContainerdClient, config: NerdConfig, n
     HttpProxy: proxy('HTTP_PROXY', 'http_proxy'),
     HttpsProxy: proxy('HTTPS_PROXY', 'https_proxy'),
     NoProxy: proxy('NO_PROXY', 'no_proxy'),
+    Name: os.hostname(),
     Labels: [],
     ExperimentalBuild: config.experimental,
-    Runtimes: runtimeNames(usable),
+    ServerVersion: version.version,
+    Runtimes: runtimes(usable),
     DefaultRuntime: 'io.containerd.runc.v2',
     Swarm: {NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null},
     // Containers run on under containerd's shims whatever becomes of nerd, or of containerd's restart.
@@ -253,15 +303,64 @@ export async function systemInfo(client: ContainerdClient, config: NerdConfig, n
     Isolation: '',
     InitBinary: 'tini',
     ContainerdCommit: {ID: version.revision},
+    RuncCommit: {ID: runc?.Details.GitCommit ?? NO_COMMIT},
+    InitCommit: {ID: init?.Details.GitCommit ?? NO_COMMIT},
     SecurityOptions: securityOptions(v2),
+    DefaultAddressPools: [{...DEFAULT_ADDRESS_POOL}],
+    // nerd's own rules (network/host.ts) and the CNI plugins' are iptables'.
+    FirewallBackend: {Driver: 'iptables'},
+    CDISpecDirs: [],
+    Containerd: {Address: config.address, Namespaces: {Containers: known.Namespace, Plugins: ''}},
     Warnings: hostWarnings(cgroups),
+    Namespace: known.Namespace,
+    Snapshotters: snapshotters,
     DataRoot: dockerRootDir,
     ContainerdAddress: config.address,
-    Debug: known.Debug,
-    Plugins: {Volume: ['local'], Network: ['bridge', 'host', 'ipvlan', 'macvlan', 'null'], Authorization: null, Log: ['json-file', 'none'], Storage: snapshotters, Nerd: known.Plugins.Nerd},
     Settings: known.Settings,
     ClientInfo: {Debug: known.Debug, Version: nerdVersion, Context: 'default', Os: process.platform, Arch: os.machine(), Plugins: nerdPlugins.map((name) => ({Name: name})), Warnings: null},
   }
+}
+
+/** docker's commit of a tool it could not ask. */
+const NO_COMMIT = 'N/A'
+
+const COMMIT_TYPE = goStruct('system.Commit', {Expected: 'string'}, ['ID', 'Expected'])
+
+/**
+ * docker's dockerInfo struct, as templates see it: Go's names where the JSON's differ (`.HTTPProxy`,
+ * `.CPUCfsPeriod`), nil slices that print `[]` (no warnings, no system status), the zero values of
+ * what the JSON leaves out (omitempty), `.Runtimes` a map of RuntimeWithStatus (whose embedded
+ * Runtime's fields it has as its own).
+ */
+const INFO_TYPE = goStruct('system.dockerInfo', {
+  SystemStatus: SLICE,
+  KernelMemory: 'bool',
+  KernelMemoryTCP: 'bool',
+  CPUCfsPeriod: renamed('CpuCfsPeriod'),
+  CPUCfsQuota: renamed('CpuCfsQuota'),
+  HTTPProxy: renamed('HttpProxy'),
+  HTTPSProxy: renamed('HttpsProxy'),
+  Runtimes: mapOf(
+    goStruct(
+      'system.RuntimeWithStatus',
+      {Path: renamed('path', 'string'), Args: renamed('runtimeArgs', SLICE), Type: renamed('runtimeType', 'string'), Options: renamed('options', MAP), Status: renamed('status', MAP)},
+      ['Path', 'Args', 'Type', 'Options', 'Status'],
+    ),
+  ),
+  ContainerdCommit: COMMIT_TYPE,
+  RuncCommit: COMMIT_TYPE,
+  InitCommit: COMMIT_TYPE,
+  ProductLicense: 'string',
+  DefaultAddressPools: sliceOf(goStruct('system.NetworkAddressPool')),
+  FirewallBackend: pointerTo(goStruct('system.FirewallInfo', {Info: SLICE}, ['Driver', 'Info'])),
+  DiscoveredDevices: SLICE,
+  Containerd: pointerTo(goStruct('system.ContainerdInfo', {Address: 'string'})),
+  Warnings: SLICE,
+})
+
+/** What `info --format` runs on: docker's dockerInfo struct (INFO_TYPE), where a field it lacks is an error. */
+export function infoTemplateData(info: SystemInfo): object {
+  return goTypedValue(info, INFO_TYPE) as object
 }
 
 /** docker's Client section of `info`, which it prints also when the server cannot be reached. */
@@ -299,10 +398,12 @@ export function renderServerInfo(info: SystemInfo): string {
     `  Log: ${info.Plugins.Log.join(' ')}`,
     `  Storage: ${info.Plugins.Storage.join(' ')}`,
     ` Swarm: ${info.Swarm.LocalNodeState}`,
-    ` Runtimes: ${info.Runtimes.join(' ')}`,
+    ` Runtimes: ${Object.keys(info.Runtimes).join(' ')}`,
     ` Default Runtime: ${info.DefaultRuntime}`,
     ` Init Binary: ${info.InitBinary}`,
     ` containerd version: ${info.ContainerdCommit.ID}`,
+    ` runc version: ${info.RuncCommit.ID}`,
+    ` init version: ${info.InitCommit.ID}`,
     ...securityLines(info.SecurityOptions),
     ` Kernel Version: ${info.KernelVersion}`,
     ` Operating System: ${info.OperatingSystem}`,
@@ -322,6 +423,7 @@ export function renderServerInfo(info: SystemInfo): string {
     ' Insecure Registries:',
     ...info.RegistryConfig.InsecureRegistryCIDRs.map((cidr) => `  ${cidr}`),
     ` Live Restore Enabled: ${info.LiveRestoreEnabled}`,
+    ...(info.DefaultAddressPools.length > 0 ? [' Default Address Pools:', ...info.DefaultAddressPools.map((pool) => `   Base: ${pool.Base}, Size: ${pool.Size}`)] : []),
     ` Containerd Address: ${info.ContainerdAddress}`,
   ]
   return `${SERVER_HEADER}${lines.join('\n')}\n\n`

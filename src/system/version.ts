@@ -2,12 +2,14 @@ import {execFile} from 'node:child_process'
 import {readFileSync, statSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
 import {release} from 'node:os'
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
 import {promisify} from 'node:util'
 import type {ContainerdClient} from '../containerd/index.ts'
+import {asGoStruct, compareStrings} from '../format/go-values.ts'
+import type {FunctionMap} from '../format/index.ts'
 import {goArchitecture} from '../image/platform.ts'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
-import {codeDir, executableOnPath, packageRoot, userCacheDir} from '../paths.ts'
+import {codeDir, executableOnPath, initBinary, packageRoot, userCacheDir} from '../paths.ts'
 
 export interface ComponentVersion {
   Name: string
@@ -113,45 +115,58 @@ export function clientVersion(): VersionInfo['Client'] {
   }
 }
 
-interface CachedRuncVersion {
+interface CachedToolVersion {
   /** The binary it was asked of: path, size, times and inode. */
   binary: string
   component: ComponentVersion
 }
 
 /**
- * runc's version, kept in the user's cache and asked again only when the binary changes: starting
- * runc took ~10 ms that `nerd version` waited for.
+ * A tool's version (runc's, the init's), kept in the user's cache under `cacheName` and asked again
+ * only when the binary changes: starting runc took ~10 ms that `nerd version` waited for.
  */
-async function runcVersion(): Promise<ComponentVersion | undefined> {
-  const binary = executableOnPath('runc')
+async function toolVersion(binary: string | undefined, cacheName: string, ask: (binary: string) => ComponentVersion | undefined): Promise<ComponentVersion | undefined> {
   if (binary === undefined) return undefined
   const {size, mtimeMs, ctimeMs, ino} = statSync(binary)
   const identity = [binary, size, mtimeMs, ctimeMs, ino].join(':')
   const cacheDir = userCacheDir()
-  const cacheFile = cacheDir && join(cacheDir, 'runc-version.json')
-  const cached = cacheFile ? await readJsonIfExists<CachedRuncVersion>(cacheFile).catch(() => undefined) : undefined
+  const cacheFile = cacheDir && join(cacheDir, cacheName)
+  const cached = cacheFile ? await readJsonIfExists<CachedToolVersion>(cacheFile).catch(() => undefined) : undefined
   if (cached?.binary === identity) return cached.component
-  const component = await askRunc(binary)
+  let component: ComponentVersion | undefined
+  try {
+    component = ask((await promisify(execFile)(binary, ['--version'], {timeout: 2000})).stdout)
+  } catch {
+    return undefined
+  }
   if (component && cacheDir && cacheFile) {
     // Only a cache: a write that fails costs the next run the same ~10 ms.
     await mkdir(cacheDir, {recursive: true, mode: 0o700})
-      .then(() => writeJsonAtomic(cacheFile, {binary: identity, component} satisfies CachedRuncVersion))
+      .then(() => writeJsonAtomic(cacheFile, {binary: identity, component} satisfies CachedToolVersion))
       .catch(() => undefined)
   }
   return component
 }
 
-/** `runc --version` prints `runc version 1.1.5+ds1`, then `commit: ...`, then spec/go lines. */
-async function askRunc(binary: string): Promise<ComponentVersion | undefined> {
-  try {
-    const {stdout} = await promisify(execFile)(binary, ['--version'], {timeout: 2000})
-    const [first, ...rest] = stdout.split('\n')
+/** The runc on PATH: `runc --version` prints `runc version 1.1.5+ds1`, then `commit: ...`, then spec/go lines. */
+export function runcVersion(): Promise<ComponentVersion | undefined> {
+  return toolVersion(executableOnPath('runc'), 'runc-version.json', (output) => {
+    const [first, ...rest] = output.split('\n')
     const commit = rest.find((line) => line.startsWith('commit:'))?.slice('commit:'.length).trim() ?? ''
-    return {Name: 'runc', Version: first.replace(/^runc version\s*/, '').trim(), Details: {GitCommit: commit}}
-  } catch {
-    return undefined
-  }
+    return {Name: 'runc', Version: first!.replace(/^runc version\s*/, '').trim(), Details: {GitCommit: commit}}
+  })
+}
+
+/** The init `--init` runs, as docker's parseInitVersion reads tini's `tini version 0.19.0 - git.de40ad0` (the git part may be missing). */
+export function initVersion(): Promise<ComponentVersion | undefined> {
+  const binary = initBinary()
+  return toolVersion(binary, 'init-version.json', (output) => {
+    const [first, git] = output.split(' - ')
+    const gitParts = git?.trim().split('.')
+    const commit = gitParts?.length === 2 && gitParts[0] === 'git' ? gitParts[1]! : ''
+    const version = /^tini version (.*)$/.exec(first!.trim())?.[1] ?? ''
+    return version === '' && commit === '' ? undefined : {Name: basename(binary!), Version: version, Details: {GitCommit: commit}}
+  })
 }
 
 /**
@@ -178,6 +193,34 @@ export async function serverVersion(client: ContainerdClient, experimental: bool
     BuildTime: '',
     APIVersion: goMethodReturning(DOCKER_API_VERSION),
   }
+}
+
+const COMPONENT_TYPE = 'types.ComponentVersion'
+
+/** docker's version template runs on its versionInfo struct: a field it lacks is an error, a nil Server when the server could not say. */
+export function versionTemplateData(info: VersionInfo): object {
+  const {Client: client, Server: server} = info
+  return asGoStruct(
+    {
+      Client: asGoStruct({...client, Platform: asGoStruct({...client.Platform}, '*system.platformInfo')}, 'system.clientVersion'),
+      Server: server
+        ? asGoStruct(
+            {
+              ...server,
+              Platform: asGoStruct({...server.Platform}, 'struct { Name string }'),
+              Components: server.Components.map((component) => asGoStruct({...component}, COMPONENT_TYPE)),
+            },
+            '*types.Version',
+          )
+        : null,
+    },
+    'system.versionInfo',
+  )
+}
+
+/** The function docker's version template adds: a component's Details keys, sorted, in the order its default template lists them. */
+export const VERSION_TEMPLATE_FUNCTIONS: FunctionMap = {
+  getDetailsOrder: {params: [{struct: COMPONENT_TYPE}], call: (component: ComponentVersion) => Object.keys(component.Details).sort(compareStrings)},
 }
 
 function field(name: string, value: string, indent: string): string {

@@ -10,6 +10,7 @@
  */
 import {NerdError} from '../errors.ts'
 import {goStruct, MAP, POINTER, pointerTo} from '../format/go-types.ts'
+import {labelMethod} from '../format/go-values.ts'
 import {humanSize, parseBytes} from '../format/human.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 
@@ -197,6 +198,6 @@ export function volumeRow(volume: Volume, usage?: {refCount: number; size: numbe
     Scope: volume.Scope,
     Size: usage ? humanSize(usage.size, 4) : 'N/A',
     Status: 'N/A',
-    Label: (name: string) => volume.Labels?.[name] ?? '',
+    Label: labelMethod(volume.Labels),
   }
 }

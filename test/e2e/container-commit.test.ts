@@ -192,6 +192,25 @@ describe('diff and commit', () => {
     assert.equal(await nerdOk(['run', '--rm', 'e2e/from-retagged:v1', 'sh', '-c', 'cat /z; test -e /y || echo no-y']), 'z\nno-y\n')
   })
 
+  it("commit records the image it was committed from: image inspect's Parent, and ps -f ancestor= finds its images' containers down the generations, as docker's", async () => {
+    await nerdOk(['run', '--name', 'gen1', '--network', 'none', IMG, 'sh', '-c', 'echo 1 > /g1'])
+    const child = (await nerdOk(['commit', 'gen1', 'e2e/gen:1'])).trim()
+    await nerdOk(['run', '--name', 'gen2', '--network', 'none', 'e2e/gen:1', 'sh', '-c', 'echo 2 > /g2'])
+    const grandchild = (await nerdOk(['commit', 'gen2'])).trim()
+    await nerdOk(['create', '--name', 'gen3', '--network', 'none', grandchild, 'true'])
+    const base = (JSON.parse(await nerdOk(['image', 'inspect', IMG])) as {Id: string}[])[0]!.Id
+    assert.equal(await nerdOk(['image', 'inspect', '-f', '{{.Parent}}', IMG]), '\n')
+    assert.equal(await nerdOk(['image', 'inspect', '-f', '{{.Parent}}', 'e2e/gen:1']), `${base}\n`)
+    assert.equal(await nerdOk(['image', 'inspect', '-f', '{{.Parent}}', grandchild]), `${child}\n`)
+    const ancestry = async (image: string) => (await nerdOk(['ps', '-a', '--filter', `ancestor=${image}`, '--filter', 'name=^gen', '--format', '{{.Names}}'])).trim().split('\n').sort()
+    assert.deepEqual(await ancestry(IMG), ['gen1', 'gen2', 'gen3'])
+    assert.deepEqual(await ancestry('e2e/gen:1'), ['gen2', 'gen3'])
+    // A name given later keeps the record's parent.
+    await nerdOk(['tag', grandchild, 'e2e/gen:2'])
+    assert.equal(await nerdOk(['image', 'inspect', '-f', '{{.Parent}}', 'e2e/gen:2']), `${child}\n`)
+    await nerdOk(['rm', 'gen1', 'gen2', 'gen3'])
+  })
+
   it('commits a running container, paused meanwhile, and leaves it running', async () => {
     await nerdOk(['run', '-d', '--name', 'live', IMG, 'sh', '-c', 'echo live > /live.txt; sleep 60'])
     await until('the file to be written', async () => ((await nerd(['exec', 'live', 'test', '-e', '/live.txt'])).code === 0 ? true : undefined))

@@ -367,6 +367,26 @@ describe('events and stats', () => {
     }
   })
 
+  it("events tells a bad format before any event, exit 64; one that fails on an event prints what it wrote and the newline, then Go's error", async () => {
+    const bad = await nerd(['events', '--format', '{{.ID'])
+    assert.deepEqual([bad.code, bad.stdout, bad.stderr], [64, '', 'Error: Error parsing format: template: :1: unclosed action\n'])
+    const unknown = await nerd(['events', '--format', '{{.Bogus}}'])
+    assert.deepEqual([unknown.code, unknown.stdout, unknown.stderr], [64, '', `Error: Error parsing format: template: :1:2: executing "" at <.Bogus>: can't evaluate field Bogus in type *events.Message\n`])
+    // An image event's ID is the image's: shorter than 99 bytes, where the empty message's is empty.
+    const stream = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'events', '--filter', 'type=image', '--format', '{{.Action}} {{if .ID}}{{index .ID 99}}{{end}}'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let [stdout, stderr] = ['', '']
+    stream.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    stream.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const ended = new Promise<number | null>((resolve) => stream.once('close', resolve))
+    const killer = setTimeout(() => stream.kill('SIGKILL'), 30_000)
+    await eventsSubscribed(stream.pid!)
+    await nerdOk(['tag', IMG, `qa/failing-${suffix}:1`])
+    const code = await ended
+    clearTimeout(killer)
+    await nerdOk(['rmi', `qa/failing-${suffix}:1`])
+    assert.deepEqual({code, stdout, stderr}, {code: 1, stdout: 'tag \n', stderr: 'Error: template: :1:24: executing "" at <index .ID 99>: error calling index: index out of range: 99\n'})
+  })
+
   it("events --until past Node's longest timer (24.8 days away) streams until then: it does not end at once", async () => {
     const watch = await watchEvents(['--until', String(Math.floor(Date.now() / 1000) + 30 * 86_400), '--filter', 'type=image', '--format', '{{.Action}} {{.Actor.Attributes.name}}'])
     await new Promise((resolve) => setTimeout(resolve, 500))

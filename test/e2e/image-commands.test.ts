@@ -79,6 +79,9 @@ describe('image commands', () => {
       assert.equal(unknown.code, 1)
       assert.equal(unknown.stderr, `Error: template parsing error: template: :1:2: executing "" at <.Foo>: can't evaluate field Foo in type *${type}\n`)
     }
+    // With no image to fail on, docker's header map heads an unknown field <no value>, a known one its column.
+    const empty = await nerd(['images', '-f', 'reference=zzz', '--format', 'table {{.Bogus}}\t{{.Containers}}\t{{.SharedSize}}'])
+    assert.deepEqual([empty.code, empty.stdout, empty.stderr], [0, '<no value>   CONTAINERS   SHARED SIZE\n', ''])
   })
 
   it('images formats as docker: -q only for table and raw, raw, --digests adds DIGEST to a table, sorted JSON, local times, config.json\'s imagesFormat', async () => {

@@ -1043,6 +1043,8 @@ describe('networking on CNI', () => {
     assert.deepEqual(aux.IPAM.Config, [{Subnet: '10.4.245.0/29', Gateway: '10.4.245.1', AuxiliaryAddresses: {router: '10.4.245.2', nas: '10.4.245.4'}}])
     assert.deepEqual([aux.IPAM.Options, aux.Attachable], [{foo: 'bar'}, true])
     assert.equal(await nerdOk(['network', 'inspect', '-v', '--format', '{{range .IPAM.Config}}{{.AuxAddress.router}}{{end}}', net('aux')]), '10.4.245.2\n')
+    // The structs in Go's field order: IPAM's Driver, Options, Config; a config's Subnet, IPRange, Gateway, AuxAddress.
+    assert.equal(await nerdOk(['network', 'inspect', '-f', '{{.IPAM}}', net('aux')]), '{default map[foo:bar] [{10.4.245.0/29  10.4.245.1 map[nas:10.4.245.4 router:10.4.245.2]}]}\n')
     const given: string[] = []
     for (const name of ['aux1', 'aux2', 'aux3']) {
       await nerdOk(['run', '-d', '--name', name, '--network', net('aux'), IMG, 'sleep', '60'])

@@ -88,21 +88,36 @@ describe('nerd version', () => {
     assert.equal(client.code, 1)
     assert.match(client.stdout, /^\d+\.\d+\.\d+\n$/)
     assert.match(client.stderr, /^Error: Cannot connect to containerd at unix:\/\/\/nonexistent\.sock: .*\n$/)
-    // docker's template fails on the nil Server, and only the server's error is reported.
+    // docker's template fails on the nil Server, and only the server's error is reported (after the newline docker writes anyway).
     const server = await nerd(['version', '--format', '{{.Server.Version}}'], {address: '/nonexistent.sock'})
-    assert.deepEqual([server.code, server.stdout, server.stderr], [1, '', client.stderr])
+    assert.deepEqual([server.code, server.stdout, server.stderr], [1, '\n', client.stderr])
+    // A template that does not parse is told first.
+    const broken = await nerd(['version', '--format', '{{.X'], {address: '/nonexistent.sock'})
+    assert.deepEqual([broken.code, broken.stdout, broken.stderr], [64, '', 'Error: template parsing error: template: version:1: unclosed action\n'])
     const json = await nerd(['version', '--format', 'json'], {address: '/nonexistent.sock'})
     assert.equal(JSON.parse(json.stdout).Server, null)
   })
 })
 
 describe('nerd version and info --format', () => {
-  it('exit 64 on a template that does not parse and print \\t and \\n as typed, as docker\'s', async () => {
-    for (const command of ['version', 'info']) {
-      const broken = await nerd([command, '--format', '{{.X'], {namespace})
-      assert.deepEqual([broken.code, broken.stdout, broken.stderr], [64, '', 'Error: template parsing error: template: :1: unclosed action\n'], command)
-      assert.equal((await nerd([command, '--format', 'a\\tb\\nc'], {namespace})).stdout, 'a\\tb\\nc\n', command)
+  it('exit 64 on a template that does not parse and print \\t and \\n as typed, as docker\'s (whose version template is named)', async () => {
+    for (const [command, name] of [['version', 'version'], ['info', '']]) {
+      const broken = await nerd([command!, '--format', '{{.X'], {namespace})
+      assert.deepEqual([broken.code, broken.stdout, broken.stderr], [64, '', `Error: template parsing error: template: ${name}:1: unclosed action\n`], command)
+      assert.equal((await nerd([command!, '--format', 'a\\tb\\nc'], {namespace})).stdout, 'a\\tb\\nc\n', command)
     }
+  })
+
+  it("print what a template wrote before it failed, and the newline, then Go's error as it is, as docker's", async () => {
+    const info = await nerd(['info', '--format', 'abc{{.Bogus}}'], {namespace})
+    assert.deepEqual([info.code, info.stdout, info.stderr], [1, 'abc\n', `Error: template: :1:5: executing "" at <.Bogus>: can't evaluate field Bogus in type system.dockerInfo\n`])
+    const version = await nerd(['version', '--format', '{{.ID}}'])
+    assert.deepEqual([version.code, version.stdout, version.stderr], [1, '\n', `Error: template: version:1:2: executing "version" at <.ID>: can't evaluate field ID in type system.versionInfo\n`])
+  })
+
+  it("version has docker's getDetailsOrder", async () => {
+    const details = await nerdOk(['version', '--format', '{{range .Server.Components}}{{if eq .Name "containerd"}}{{getDetailsOrder .}}{{end}}{{end}}'])
+    assert.equal(details, '[GitCommit]\n')
   })
 })
 
@@ -115,21 +130,42 @@ describe('nerd info', () => {
     assert.equal(info.ServerVersion, version.stdout.trim())
     assert.equal(info.Namespace, namespace)
     assert.ok(info.Snapshotters.includes('overlayfs'))
-    assert.ok(info.Runtimes.includes('io.containerd.runc.v2'))
+    assert.deepEqual(info.Runtimes['io.containerd.runc.v2'], {path: 'runc'})
+    // docker's JSON names (its Go names are for templates).
+    assert.deepEqual([typeof info.CpuCfsPeriod, typeof info.HttpProxy, 'CPUCfsPeriod' in info], ['boolean', 'string', false])
+  })
+
+  it("gives templates docker's Go names and the fields of docker's Info, truthful where nerd knows them, docker's zero values where it has none", async () => {
+    const fields = '{{.HTTPProxy}}|{{.HTTPSProxy}}|{{.CPUCfsPeriod}}|{{.CPUCfsQuota}}|{{.CPUShares}}|{{range $name, $_ := .Runtimes}}{{$name}} {{end}}|{{.NFd}} {{.NGoroutines}} {{.NEventsListener}}|{{.OSVersion}}|{{.SystemTime}}|{{.Containerd.Address}} {{.Containerd.Namespaces.Containers}}|{{.FirewallBackend.Driver}}|{{.DefaultAddressPools}}|{{.CDISpecDirs}} {{.DiscoveredDevices}} {{.SystemStatus}} {{.ProductLicense}}|{{.KernelMemory}}|{{.InitCommit.ID}}'
+    const result = await nerd(['info', '--format', fields], {namespace, env: {HTTP_PROXY: 'http://proxy.invalid:3128'}})
+    assert.equal(result.code, 0, result.stderr)
+    const [httpProxy, httpsProxy, cfsPeriod, cfsQuota, cpuShares, runtimes, counts, osVersion, systemTime, containerd, firewall, pools, empty, kernelMemory, initCommit] = result.stdout.trimEnd().split('|')
+    assert.deepEqual(
+      {httpProxy, httpsProxy, cfsPeriod, cfsQuota, runc: runtimes!.split(' ').includes('io.containerd.runc.v2'), counts, firewall, pools, empty},
+      {httpProxy: 'http://proxy.invalid:3128', httpsProxy: '', cfsPeriod: cpuShares, cfsQuota: cpuShares, runc: true, counts: '0 0 0', firewall: 'iptables', pools: '[{10.4.0.0/16 24}]', empty: '[] [] [] '},
+    )
+    assert.equal(osVersion, /^VERSION_ID="?([^"\n]*)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? '')
+    assert.ok(Math.abs(Date.parse(systemTime!) - Date.now()) < 60_000, systemTime)
+    assert.match(systemTime!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/)
+    assert.equal(containerd, `${testEnvironment.address} ${namespace}`)
+    assert.equal(kernelMemory, String(existsSync('/sys/fs/cgroup/memory/memory.kmem.limit_in_bytes')))
+    // Debian's tini says no commit; none found is docker's N/A.
+    assert.ok(initCommit === '' || initCommit === 'N/A' || /^[0-9a-f]+$/.test(initCommit!), initCommit)
+    const goNameOnly = await nerd(['info', '--format', '{{.HttpProxy}}'], {namespace})
+    assert.deepEqual([goNameOnly.code, goNameOnly.stderr], [1, `Error: template: :1:2: executing "" at <.HttpProxy>: can't evaluate field HttpProxy in type system.dockerInfo\n`])
   })
 
   it('a field docker\'s info, version or a listing lacks is an error, not <no value>', async () => {
-    const templateError = (field: string, type: string) => `Error: template parsing error: template: :1:2: executing "" at <.${field}>: can't evaluate field ${field} in type ${type}\n`
-    for (const [args, type] of [
-      [['info'], 'system.dockerInfo'],
-      [['version'], 'system.versionInfo'],
-      [['plugins', 'ls', '--core'], 'pluginContext'],
+    for (const [args, error] of [
+      [['info'], `template: :1:2: executing "" at <.Nope>: can't evaluate field Nope in type system.dockerInfo`],
+      [['version'], `template: version:1:2: executing "version" at <.Nope>: can't evaluate field Nope in type system.versionInfo`],
+      [['plugins', 'ls', '--core'], `template parsing error: template: :1:2: executing "" at <.Nope>: can't evaluate field Nope in type pluginContext`],
     ] as const) {
       const result = await nerd([...args, '--format', '{{.Nope}}'])
-      assert.deepEqual([result.code, result.stderr], [1, templateError('Nope', type)], args.join(' '))
+      assert.deepEqual([result.code, result.stderr], [1, `Error: ${error}\n`], args.join(' '))
     }
     const client = await nerd(['version', '--format', '{{.Client.Nope}}'])
-    assert.deepEqual([client.code, client.stderr], [1, 'Error: template parsing error: template: :1:9: executing "" at <.Client.Nope>: can\'t evaluate field Nope in type system.clientVersion\n'])
+    assert.deepEqual([client.code, client.stderr], [1, 'Error: template: version:1:9: executing "version" at <.Client.Nope>: can\'t evaluate field Nope in type system.clientVersion\n'])
   })
 
   it("has docker's info fields scripts read, and counts an image once whatever its names", async () => {
@@ -138,7 +174,7 @@ describe('nerd info', () => {
       assert.equal(result.code, 0, result.stderr)
       return result.stdout
     }
-    const fields = '{{.DockerRootDir}}|{{.Swarm.LocalNodeState}}|{{json .SecurityOptions}}|{{.Plugins.Volume}}|{{.Plugins.Network}}|{{.ClientInfo.Context}}|{{.IndexServerAddress}}|{{.ExperimentalBuild}}|{{json .DriverStatus}}|{{.CPUShares}}|{{.HttpProxy}}'
+    const fields = '{{.DockerRootDir}}|{{.Swarm.LocalNodeState}}|{{json .SecurityOptions}}|{{.Plugins.Volume}}|{{.Plugins.Network}}|{{.ClientInfo.Context}}|{{.IndexServerAddress}}|{{.ExperimentalBuild}}|{{json .DriverStatus}}|{{.CPUShares}}|{{.HTTPProxy}}'
     const [root, swarm, security, volume, network, context, index, , driverStatus, cpuShares, httpProxy] = (await read(fields)).trim().split('|')
     assert.deepEqual(
       {root, swarm, volume, network, context, index, driverStatus, cpuShares, httpProxy},

@@ -203,6 +203,20 @@ describe('filterContainers', () => {
     assert.throws(() => filterContainers(every, parsePsFilters(['ancestor=x']), broken), TypeError)
   })
 
+  it('matches the containers of images committed from an ancestor, down the generations, as docker walks their parents', () => {
+    const COMMITTED = `sha256:${'c'.repeat(64)}`
+    const GRANDCHILD = `sha256:${'d'.repeat(64)}`
+    const derived = view({id: '7'.repeat(64), name: 'derived', created: '2026-11-23T02:06:00Z', status: 'running', image: COMMITTED})
+    const further = view({id: '8'.repeat(64), name: 'further', created: '2026-11-23T02:07:00Z', status: 'running', image: GRANDCHILD})
+    // A cycle (records another client made) ends the walk.
+    const children: Record<string, string[]> = {[NGINX]: [COMMITTED], [COMMITTED]: [GRANDCHILD], [GRANDCHILD]: [NGINX]}
+    const walking = {...context, children: (id: string) => children[id] ?? []}
+    const ancestry = (ancestor: string) => names(filterContainers([...every, derived, further], parsePsFilters([`ancestor=${ancestor}`]), walking))
+    assert.deepEqual(ancestry('nginx'), ['further', 'derived', 'web-canary', 'web'])
+    assert.deepEqual(ancestry('busybox'), ['loop', 'crashed', 'job', 'old'])
+    assert.deepEqual(names(filterContainers([...every, derived], parsePsFilters(['ancestor=nginx']), context)), ['web-canary', 'web'])
+  })
+
   it('matches networks by name', () => {
     assert.deepEqual(filtered('network=bridge'), ['loop', 'crashed', 'web-canary', 'old'])
     assert.deepEqual(filtered('network=host'), ['web'])

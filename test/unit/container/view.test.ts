@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {formatValue, goJSON, renderItems} from '../../../src/format/index.ts'
+import {formatInspect, formatValue, goJSON, renderItems} from '../../../src/format/index.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig} from '../../../src/container/model.ts'
-import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, statusText, ZERO_TIME} from '../../../src/container/view.ts'
+import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, psTemplateReadsSize, statusText, ZERO_TIME} from '../../../src/container/view.ts'
 import {INITIAL_STATE} from '../../../src/container/store.ts'
 import {knownTask, viewOf} from '../../../src/container/lifecycle.ts'
 import {recordInitProcess} from '../../../src/container/host-process.ts'
@@ -403,6 +403,12 @@ describe('ps output', () => {
     assert.equal(render('table {{.Names}}\t{{.Label "com.example.role"}}\t{{.RunningFor}}'), 'NAMES     role      CREATED\napi       proxy     10 minutes ago\njob                 10 minutes ago\n')
   })
 
+  it("checks a format on docker's ContainerContext, whose fields are methods: Names takes no argument, Label a string", () => {
+    assert.throws(() => psTemplateReadsSize('{{.Names 1}}'), {message: 'failed to execute template: template: :1:2: executing "" at <.Names>: wrong number of args for Names: want 0 got 1'})
+    assert.throws(() => psTemplateReadsSize('{{.Label 1}}'), {message: 'failed to execute template: template: :1:9: executing "" at <1>: expected string; found 1'})
+    assert.equal(psTemplateReadsSize('{{.Label "a"}} {{.Size}}'), true)
+  })
+
   it('prints one JSON object a line with docker\'s keys in docker\'s order', () => {
     const [first] = render('json').split('\n')
     assert.equal(
@@ -529,6 +535,9 @@ describe('inspectContainer', () => {
     assert.deepEqual(Object.keys(document.Mounts[0]), ['Type', 'Source', 'Destination', 'Mode', 'RW', 'Propagation'])
     const withPorts = inspectContainer(makeView({id, record: {Config: {...view.record.Config, ExposedPorts: {'80/tcp': {}}, StopSignal: 'SIGQUIT', StopTimeout: 3}}}), {dataRoot})
     assert.deepEqual(Object.keys(withPorts.Config).filter((key) => ['AttachStderr', 'ExposedPorts', 'Tty', 'Labels', 'StopSignal', 'StopTimeout'].includes(key)), ['AttachStderr', 'ExposedPorts', 'Tty', 'Labels', 'StopSignal', 'StopTimeout'])
+    // Go sets (map[string]struct{}): their values print {}.
+    const withVolumes = inspectContainer(makeView({id, record: {Config: {...view.record.Config, ExposedPorts: {'9000/tcp': {}}, Volumes: {'/data': {}}}}}), {dataRoot})
+    assert.equal(formatInspect([withVolumes], '{{.Config.ExposedPorts}} {{.Config.Volumes}} {{json .Config.ExposedPorts}}').text, 'map[9000/tcp:{}] map[/data:{}] {"9000/tcp":{}}\n')
   })
 
   it('takes exec IDs, AppArmor profile, sizes and network settings from the caller', () => {

@@ -13,3 +13,11 @@ it('prints a time in the local zone as Go does, the zone named from its tzdata f
   assert.equal(goLocalRFC3339(new Date('2024-01-01T00:00:00Z')), '2024-01-01T01:00:00+01:00')
   assert.equal(goLocalRFC3339(new Date('2024-07-01T12:30:00Z')), '2024-07-01T14:30:00+02:00')
 })
+
+it("gives RFC 3339 times a fraction: RFC3339Nano's, trailing zeros dropped, or docker's fixed nine digits", () => {
+  const date = new Date('2024-01-01T05:18:54Z')
+  assert.equal(goLocalRFC3339(date, {nanosecond: 934230170}), '2024-01-01T06:18:54.93423017+01:00')
+  assert.equal(goLocalRFC3339(date, {nanosecond: 934230170, fixed: true}), '2024-01-01T06:18:54.934230170+01:00')
+  assert.equal(goLocalRFC3339(date, {nanosecond: 0}), '2024-01-01T06:18:54+01:00')
+  assert.equal(goLocalRFC3339(date, {nanosecond: 0, fixed: true}), '2024-01-01T06:18:54.000000000+01:00')
+})

@@ -3,7 +3,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {NerdError} from '../../../src/errors.ts'
-import {formatInspect, goStructRow, headerName, listingFormat, renderItems, truncateId, type RenderOptions} from '../../../src/format/index.ts'
+import {formatInspect, goStructRow, listingFormat, renderItems, truncateId, type RenderOptions} from '../../../src/format/index.ts'
 import {goStruct, MAP, mapOf, POINTER, pointerTo, renamed, SLICE, sliceOf, withGoType} from '../../../src/format/go-types.ts'
 import {CONTAINER_TYPE} from '../../../src/container/inspect-types.ts'
 
@@ -73,12 +73,16 @@ describe('renderItems', () => {
     assert.equal(renderItems(containers, {...ps, format: 'table{{.Names}}'}), lines('NAMES', 'web', 'x<y>'))
   })
 
-  it('heads unknown fields with their name in capitals and label columns with the last part of the key', () => {
+  it("heads a field the command names no column for <no value>, as docker's header map, and label columns with the last part of the key", () => {
     const format = 'table {{.Names}}\\t{{.Label "com.docker.compose.project"}}\\t{{.CreatedAt}}\\t{{.LocalVolumes}}'
     assert.equal(
       renderItems(containers.slice(0, 1), {...ps, format}),
-      lines('NAMES     project   CREATED AT   LOCAL VOLUMES', 'web       shop      <no value>   <no value>'),
+      lines('NAMES     project   <no value>   <no value>', 'web       shop      <no value>   <no value>'),
     )
+    // A listing of nothing prints the header alone: there is no row for an unknown field to fail on.
+    const typed = {...ps, itemType: '*formatter.imageContext', format: 'table {{.Bogus}}\\t{{.ID}}'}
+    assert.equal(renderItems([], typed), lines('<no value>   CONTAINER ID'))
+    assert.throws(() => renderItems(containers, typed), /can't evaluate field Bogus/)
   })
 
   it('keeps header names as they are through docker functions, except pad', () => {
@@ -285,16 +289,6 @@ describe('truncateId', () => {
   })
 })
 
-describe('headerName', () => {
-  it('splits field names into upper-case words', () => {
-    assert.equal(headerName('ID'), 'ID')
-    assert.equal(headerName('Names'), 'NAMES')
-    assert.equal(headerName('RunningFor'), 'RUNNING FOR')
-    assert.equal(headerName('CreatedAt'), 'CREATED AT')
-    assert.equal(headerName('IPAddress'), 'IP ADDRESS')
-    assert.equal(headerName('LocalVolumes'), 'LOCAL VOLUMES')
-  })
-})
 
 describe('listing formats and contexts', () => {
   const formats = {table: 'table {{.ID}}', raw: 'id: {{.ID}}\\n', quiet: {table: '{{.ID}}', raw: 'id: {{.ID}}'}}

@@ -3,7 +3,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {compileTemplate, Template, TemplateError} from '../../../src/format/index.ts'
-import {asGoStruct} from '../../../src/format/go-values.ts'
+import {asGoContext, asGoStruct, labelMethod} from '../../../src/format/go-values.ts'
 
 const container = {
   ID: 'c0ffee123456',
@@ -307,10 +307,12 @@ describe('execution errors', () => {
     '{{join .Mounts ","}}': 'template: :1:7: executing "" at <.Mounts>: wrong type for value; expected []string; got []interface {}',
     '{{truncate .ID "a"}}': 'template: :1:15: executing "" at <"a">: expected integer; found "a"',
     '{{lower 5}}': 'template: :1:8: executing "" at <5>: expected string; found 5',
-    '{{eq .ID 1}}': 'template: :1:2: executing "" at <eq .ID 1>: error calling eq: incompatible types for comparison',
-    '{{eq 1 1.0}}': 'template: :1:2: executing "" at <eq 1 1.0>: error calling eq: incompatible types for comparison',
-    '{{lt 1 1.5}}': 'template: :1:2: executing "" at <lt 1 1.5>: error calling lt: incompatible types for comparison',
-    '{{ne .Size 3.0}}': 'template: :1:2: executing "" at <ne .Size 3.0>: error calling ne: incompatible types for comparison',
+    '{{eq .ID 1}}': 'template: :1:2: executing "" at <eq .ID 1>: error calling eq: incompatible types for comparison: string and int',
+    '{{eq 1 "a"}}': 'template: :1:2: executing "" at <eq 1 "a">: error calling eq: incompatible types for comparison: int and string',
+    '{{eq 1 1.0}}': 'template: :1:2: executing "" at <eq 1 1.0>: error calling eq: incompatible types for comparison: int and float64',
+    '{{lt 1 1.5}}': 'template: :1:2: executing "" at <lt 1 1.5>: error calling lt: incompatible types for comparison: int and float64',
+    '{{lt 1 "a"}}': 'template: :1:2: executing "" at <lt 1 "a">: error calling lt: incompatible types for comparison: int and string',
+    '{{ne .Size 3.0}}': 'template: :1:2: executing "" at <ne .Size 3.0>: error calling ne: incompatible types for comparison: int and float64',
     '{{index .Ports 1.0}}': 'template: :1:2: executing "" at <index .Ports 1.0>: error calling index: cannot index slice/array with type float64',
     '{{eq 1}}': 'template: :1:2: executing "" at <eq 1>: error calling eq: missing argument for comparison',
     '{{lt true false}}': 'template: :1:2: executing "" at <lt true false>: error calling lt: invalid type for comparison',
@@ -335,6 +337,31 @@ describe('execution errors', () => {
   for (const [text, message] of Object.entries(cases)) {
     it(`reports ${JSON.stringify(text)}`, () => assert.equal(failure(text), message))
   }
+
+  it("takes a docker context's fields for its methods: arguments to one are counted, Label's checked as a string", () => {
+    const row = asGoContext({Names: 'web', Label: labelMethod({app: 'shop'})}, '*formatter.ContainerContext')
+    assert.equal(failure('{{.Names 1}}', row), 'template: :1:2: executing "" at <.Names>: wrong number of args for Names: want 0 got 1')
+    assert.equal(failure('{{"x" | .Names 1}}', row), 'template: :1:8: executing "" at <.Names>: wrong number of args for Names: want 0 got 2')
+    assert.equal(failure('{{.Label 1}}', row), 'template: :1:9: executing "" at <1>: expected string; found 1')
+    assert.equal(failure('{{.Label .Names .Names}}', row), 'template: :1:2: executing "" at <.Label>: wrong number of args for Label: want 1 got 2')
+    assert.equal(run('{{.Label "app"}} {{.Label "nope"}}|{{"app" | .Label}}', row), 'shop |shop')
+  })
+
+  it('names a named template in its messages, as docker names its version template', () => {
+    assert.throws(() => new Template('{{.X', {name: 'version'}), {message: 'template: version:1: unclosed action'})
+    assert.throws(() => new Template('{{.ID}}{{.Nope}}', {name: 'version'}).execute(asGoStruct({ID: 'x'}, 'system.versionInfo')), {
+      message: `template: version:1:9: executing "version" at <.Nope>: can't evaluate field Nope in type system.versionInfo`,
+    })
+  })
+
+  it('takes functions a command adds, their struct parameters checked by type name', () => {
+    const functions = {keys: {params: [{struct: 'types.ComponentVersion'}], call: (component: {Details: object}) => Object.keys(component.Details)}} as const
+    const data = {C: asGoStruct({Details: {b: '1', a: '2'}}, 'types.ComponentVersion'), Size: 3}
+    assert.equal(new Template('{{keys .C}}', {functions}).execute(data), '[b a]')
+    assert.throws(() => new Template('{{keys .Size}}', {functions}).execute(data), {message: 'template: :1:7: executing "" at <.Size>: wrong type for value; expected types.ComponentVersion; got int'})
+    assert.throws(() => new Template('{{keys 1}}', {functions}).execute(data), {message: `template: :1:7: executing "" at <1>: can't handle 1 for arg of type types.ComponentVersion`})
+    assert.throws(() => new Template('{{keys .C}}'), {message: 'template: :1: function "keys" not defined'})
+  })
 
   it('refuses to range over a Go struct, which is not a map', () => {
     const row = asGoStruct({Names: 'web', State: 'running'}, '*formatter.ContainerContext')
@@ -375,10 +402,5 @@ describe('Template', () => {
     const template = new Template('{{upper .Name}}')
     assert.equal(template.execute({Name: 'x'}), 'X')
     assert.equal(template.execute({Name: 'x'}, {upper: {params: ['string'], call: (text: string) => `<${text}>`}}), '<x>')
-  })
-
-  it('lists the fields a header names, leaving out if/with/range conditions', () => {
-    const template = new Template('{{.ID}}\t{{.Names | upper}}{{if .Current}}{{$.Star}}{{end}}{{range .Ports}}{{.}}{{end}}{{with .State}}{{.Status}}{{end}}')
-    assert.deepEqual(template.columnFields(), ['ID', 'Names', 'Star', 'Status'])
   })
 })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {historyRows, inspectDocument} from '../../../src/image/inspect.ts'
-import {filterImages, findImages, globMatches, imageRow, listingDigest, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag, subcommandTakenForRepositoryHint} from '../../../src/image/list.ts'
+import {filterImages, findImages, globMatches, imageChildren, imageRow, listingDigest, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag, subcommandTakenForRepositoryHint} from '../../../src/image/list.ts'
 import type {ImageSummary} from '../../../src/image/list.ts'
 import type {ImageConfig} from '../../../src/image/manifest.ts'
 
@@ -176,6 +176,28 @@ describe('imageRow', () => {
       [digestOnly, true, 'json', hex('f')],
     ]
     for (const [image, digests, format, expected] of cases) assert.equal(listingDigest(image, {digests, format}), expected, `${image.record.name} ${digests} ${format}`)
+  })
+})
+
+describe('committed images', () => {
+  const committed = (name: string, id: string, parent: string): ImageSummary => {
+    const image = summary(name, id, '2024-01-04T00:00:00Z')
+    return {...image, record: {...image.record, labels: {'org.mobyproject.image.parent': parent}}}
+  }
+  const child = committed('docker.io/me/child:1', hex('1'), hex('a'))
+  const untagged = committed(`nerd-dangling@${hex('2')}`, hex('2'), hex('a'))
+  const grandchild = committed('docker.io/me/grandchild:1', hex('3'), hex('1'))
+
+  it("are the children of the image their records' parent label names, as docker's Children", () => {
+    const children = imageChildren([...all, child, untagged, grandchild, {...grandchild, repository: 'me/again'}])
+    assert.deepEqual(children(hex('a')), [hex('1'), hex('2')])
+    assert.deepEqual(children(hex('1')), [hex('3')])
+    assert.deepEqual(children(hex('3')), [])
+  })
+
+  it("show that parent as image inspect's Parent, as docker's containerd store does; others none", () => {
+    assert.equal(inspectDocument(child, [child], 'overlayfs').Parent, hex('a'))
+    assert.equal(inspectDocument(busybox, [busybox, local], 'overlayfs').Parent, '')
   })
 })
 

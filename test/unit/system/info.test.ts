@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {goJSON, Template} from '../../../src/format/index.ts'
+import {infoTemplateData, renderServerInfo, type SystemInfo} from '../../../src/system/info.ts'
+
+/** The fields these tests read, as systemInfo gives them. */
+const info = {
+  ID: 'uuid',
+  CpuCfsPeriod: true,
+  CpuCfsQuota: false,
+  HttpProxy: 'http://proxy:3128',
+  HttpsProxy: '',
+  Runtimes: {'io.containerd.runc.v2': {path: 'runc'}},
+  ContainerdCommit: {ID: 'c0ffee'},
+  RuncCommit: {ID: 'N/A'},
+  InitCommit: {ID: ''},
+  DefaultAddressPools: [{Base: '10.4.0.0/16', Size: 24}],
+  FirewallBackend: {Driver: 'iptables'},
+  CDISpecDirs: [],
+  Containerd: {Address: '/run/containerd/containerd.sock', Namespaces: {Containers: 'default', Plugins: ''}},
+  Warnings: null,
+} as unknown as SystemInfo
+
+const run = (format: string): string => new Template(format).execute(infoTemplateData(info))
+
+describe('info --format', () => {
+  it("sees docker's Go field names where its JSON has others: .HTTPProxy and .CPUCfsPeriod, not .HttpProxy", () => {
+    assert.equal(run('{{.HTTPProxy}}|{{.HTTPSProxy}}|{{.CPUCfsPeriod}}|{{.CPUCfsQuota}}'), 'http://proxy:3128||true|false')
+    assert.throws(() => run('{{.HttpProxy}}'), {message: `template: :1:2: executing "" at <.HttpProxy>: can't evaluate field HttpProxy in type system.dockerInfo`})
+    assert.throws(() => run('{{.CpuCfsPeriod}}'), /can't evaluate field CpuCfsPeriod in type system\.dockerInfo/)
+    assert.match(goJSON(infoTemplateData(info)), /"CpuCfsPeriod":true,"CpuCfsQuota":false,"HttpProxy":"http:\/\/proxy:3128"/)
+  })
+
+  it("has docker's Runtimes, a map of RuntimeWithStatus by name", () => {
+    assert.equal(run('{{range $name, $runtime := .Runtimes}}{{$name}}={{$runtime.Path}}{{end}}'), 'io.containerd.runc.v2=runc')
+    assert.equal(run('{{json .Runtimes}}'), '{"io.containerd.runc.v2":{"path":"runc"}}')
+  })
+
+  it("has docker's other fields, the zero values of what nerd has none for", () => {
+    assert.equal(run('{{.SystemStatus}}|{{.KernelMemory}}|{{.KernelMemoryTCP}}|{{.ProductLicense}}|{{.DiscoveredDevices}}|{{.CDISpecDirs}}|{{.Warnings}}'), '[]|false|false||[]|[]|[]')
+    assert.equal(run('{{.ContainerdCommit.ID}} {{.RuncCommit.ID}} {{.RuncCommit.Expected}}|{{.InitCommit}}'), 'c0ffee N/A |{ }')
+    assert.equal(run('{{.FirewallBackend.Driver}} {{.FirewallBackend.Info}} {{.Containerd.Address}} {{.Containerd.Namespaces.Containers}}'), 'iptables [] /run/containerd/containerd.sock default')
+    assert.equal(run('{{range .DefaultAddressPools}}{{.Base}}/{{.Size}}{{end}} {{.DefaultAddressPools}}'), '10.4.0.0/16/24 [{10.4.0.0/16 24}]')
+  })
+})
+
+describe('info', () => {
+  it("prints the runc and init commits and the default address pools, as docker's", () => {
+    const full = {
+      ...info, Plugins: {Volume: [], Network: [], Log: [], Storage: []}, DriverStatus: [], Swarm: {LocalNodeState: 'inactive'}, SecurityOptions: [], Labels: [],
+      RegistryConfig: {InsecureRegistryCIDRs: []}, MemTotal: 0, LiveRestoreEnabled: true,
+    } as unknown as SystemInfo
+    const text = renderServerInfo(full)
+    assert.match(text, /\n containerd version: c0ffee\n runc version: N\/A\n init version: \n/)
+    assert.match(text, /\n Live Restore Enabled: true\n Default Address Pools:\n   Base: 10\.4\.0\.0\/16, Size: 24\n/)
+  })
+})
