@@ -325,7 +325,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
             hostname,
             network: network.kind === 'host' ? 'host' : 'private',
             hostHostname: hostHostname(),
-            extraHosts: extraHostLines(request.network?.extraHosts ?? [], undefined),
+            extraHosts: extraHostLines(request.network?.extraHosts ?? []),
             dns: request.network,
           }),
           writeRecord(paths, record),

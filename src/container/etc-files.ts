@@ -4,6 +4,7 @@
  */
 import {readFile} from 'node:fs/promises'
 import {writeFileAtomic} from '../files.ts'
+import {DEFAULT_GATEWAY} from '../network/model.ts'
 import type {ContainerPaths} from './store.ts'
 
 export interface EtcFileFacts {
@@ -46,13 +47,15 @@ export function hostsNameProblem(name: string): string | undefined {
   return undefined
 }
 
-/** `host:ip` entries as hosts lines; `host-gateway` is the gateway of the container's first network. */
-export function extraHostLines(extraHosts: string[], gateway: string | undefined): string[] {
-  return extraHosts.flatMap((entry) => {
+/**
+ * `host:ip` entries as hosts lines; `host-gateway` is the default bridge's gateway whatever the
+ * container's networks (`host` and `none` too), as docker's daemon resolves it once for all.
+ */
+export function extraHostLines(extraHosts: string[]): string[] {
+  return extraHosts.map((entry) => {
     const separator = entry.indexOf(':')
     const address = entry.slice(separator + 1)
-    if (address === 'host-gateway') return gateway ? [`${gateway}\t${entry.slice(0, separator)}`] : []
-    return [`${address}\t${entry.slice(0, separator)}`]
+    return `${address === 'host-gateway' ? DEFAULT_GATEWAY : address}\t${entry.slice(0, separator)}`
   })
 }
 

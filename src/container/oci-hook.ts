@@ -52,7 +52,7 @@ export async function taskCreated(namespace: string, id: string, paths: Containe
   if (mode === 'host') {
     await writeFile(paths.resolvConf, containerResolvConf(await hostResolvConf('host'), dns, 'host'))
     const hostHosts = await readFile('/etc/hosts', 'utf8').catch(() => '')
-    await writeFile(paths.hosts, hostNetworkHosts(hostHosts, extraHostLines(hostConfig?.ExtraHosts ?? [], undefined), hostname()))
+    await writeFile(paths.hosts, hostNetworkHosts(hostHosts, extraHostLines(hostConfig?.ExtraHosts ?? []), hostname()))
   } else if (!mode.startsWith(CONTAINER_MODE)) {
     let ipv6 = false
     if (existsSync(paths.networkPlan)) {

@@ -53,13 +53,12 @@ async function hostsLines(owner: {namespace: string; id: string}, plan: NetworkP
     const own = name === DEFAULT_NETWORK ? [] : [...names, ...qualified]
     return attachment.addresses.map((address) => ({address: address.split('/')[0]!, names: own}))
   })
-  const gateway = attachments[0]?.[1].gateways[0]
   const content = hostsFile({
     hostname: ownNames(plan),
     network: 'private',
     hostHostname: '',
     addresses,
-    extraHosts: [...extraHostLines(plan.extraHosts, gateway), ...(plan.linkHosts ?? []), ...[...new Set(peers)]],
+    extraHosts: [...extraHostLines(plan.extraHosts), ...(plan.linkHosts ?? []), ...[...new Set(peers)]],
   })
   return content.split('\n').slice(0, -1)
 }

@@ -17,6 +17,8 @@ export type NetworkDriver = (typeof NETWORK_DRIVERS)[number]
 export const DEFAULT_NETWORK = 'bridge'
 export const DEFAULT_BRIDGE = 'nerd0'
 export const DEFAULT_SUBNET = '10.4.0.0/24'
+/** The default bridge's gateway (store.ts's ensureDefaultNetwork), known before that network exists. */
+export const DEFAULT_GATEWAY = firstHost(parseSubnet(DEFAULT_SUBNET)!)
 /** Where networks created without --subnet get theirs (store.ts's freeSubnet): a /24 of 10.4.0.0/16, nerdctl's pool. */
 export const DEFAULT_ADDRESS_POOL = {Base: '10.4.0.0/16', Size: 24} as const
 /** docker's `com.docker.network.bridge.name` option (nerdctl reads it too). */

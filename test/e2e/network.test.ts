@@ -710,7 +710,7 @@ describe('networking on CNI', () => {
     assert.equal((await sh(`iptables -w -S | grep -c -- '${comment}' || true`)).trim(), '0')
   })
 
-  it('writes --add-host and --dns into the container, host-gateway as the network gateway, on the host\'s network too', async () => {
+  it('writes --add-host and --dns into the container, host-gateway as the default bridge\'s gateway, on the host\'s network too', async () => {
     const hosts = await nerdOk(['run', '--rm', '--add-host', 'extra:10.9.8.7', '--add-host', 'gw:host-gateway', '--dns', '10.0.0.53', '--dns-search', 'example.test', IMG, 'sh', '-c', 'cat /etc/hosts /etc/resolv.conf'])
     assert.match(hosts, /^10\.9\.8\.7\textra$/m)
     assert.match(hosts, /^10\.4\.0\.1\tgw$/m)
@@ -724,6 +724,13 @@ describe('networking on CNI', () => {
     assert.doesNotMatch(onHost, /^nameserver (?!10\.0\.0\.53$)/m)
     assert.match(onHost, /^search example\.test$/m)
     assert.equal(await nerdOk(['run', '--rm', '--network', 'host', IMG, 'cat', '/etc/hosts']), await readFile('/etc/hosts', 'utf8'))
+
+    // host-gateway is the default bridge's gateway on every network, as docker's.
+    await nerdOk(['network', 'create', '--subnet', '10.4.77.0/24', net('gw')])
+    for (const mode of ['host', 'none', net('gw')]) {
+      assert.match(await nerdOk(['run', '--rm', '--network', mode, '--add-host', 'gw:host-gateway', IMG, 'cat', '/etc/hosts']), /^10\.4\.0\.1\tgw$/m, mode)
+    }
+    await nerdOk(['network', 'rm', net('gw')])
   })
 
   it('isolates networks from each other, and takes a network\'s host rules and bridge away with it', async () => {

@@ -192,8 +192,7 @@ describe('container network options', () => {
     assert.equal(usesCni('container:web'), false)
   })
 
-  it('writes --add-host entries as hosts lines, host-gateway as the gateway', () => {
-    assert.deepEqual(extraHostLines(['db:10.0.0.5', 'gw:host-gateway', 'v6:fd00::1'], '10.4.0.1'), ['10.0.0.5\tdb', '10.4.0.1\tgw', 'fd00::1\tv6'])
-    assert.deepEqual(extraHostLines(['gw:host-gateway'], undefined), [])
+  it('writes --add-host entries as hosts lines, host-gateway as the default bridge\'s gateway', () => {
+    assert.deepEqual(extraHostLines(['db:10.0.0.5', 'gw:host-gateway', 'v6:fd00::1']), ['10.0.0.5\tdb', '10.4.0.1\tgw', 'fd00::1\tv6'])
   })
 })
