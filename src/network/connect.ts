@@ -15,7 +15,8 @@ import {attachTarget} from '../container/store.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {attachNetworks, detachNetworks, readNetworkPlan} from './attach.ts'
 import type {NetworkPlan} from './attach.ts'
-import {DEFAULT_NETWORK, networkEvent} from './model.ts'
+import {networkEvent} from './model.ts'
+import {endpointProblems, invalidEndpoint} from './plan.ts'
 import {getNetwork} from './store.ts'
 
 export interface ConnectOptions {
@@ -61,19 +62,18 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
   const plan = await planOf(container, networkText, 'connect')
   if (!plan) throw new NerdError(container.record.HostConfig.NetworkMode === 'none' ? NONE_NETWORK_CONFLICT : SHARED_NETWORK_CONFLICT)
   const network = await getNetwork(plan.netconfPath, networkText)
-  if (network.name === DEFAULT_NETWORK) {
-    // The default network has neither static addresses nor names, as docker's.
-    if (options.ip || options.ip6) throw new NerdError('user-specified IP address is supported on user-defined networks only')
-    if (options.aliases.length > 0) throw new NerdError('network-scoped aliases are only supported for user-defined networks')
-  }
+  const problems = endpointProblems(network, options)
+  if (problems.length > 0) throw new NerdError(invalidEndpoint(problems))
+  const netns = await runningNetns(scope, container)
   if (plan.networks.some((planned) => planned.network === network.name)) {
+    // docker keeps a stopped container's entry as it is; a running one's endpoint exists already.
+    if (!netns) return
     throw new NerdError(`endpoint with name ${container.record.Name} already exists in network ${network.name}`)
   }
   const target = attachTarget(scope.client.namespace, container.record.Id, container.paths)
   const before = structuredClone(plan)
   plan.networks.push({network: network.name, aliases: options.aliases, ...(options.ip ? {ip: options.ip} : {}), ...(options.ip6 ? {ip6: options.ip6} : {})})
   await writeJsonAtomic(target.files.plan, plan)
-  const netns = await runningNetns(scope, container)
   if (!netns) return
   try {
     await attachNetworks(target, netns, [network.name])

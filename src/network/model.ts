@@ -43,6 +43,8 @@ export interface IpamRange {
   ipRange?: string
   /** docker's `--aux-address name=IP`: addresses IPAM never gives a container. */
   auxAddresses?: Record<string, string>
+  /** nerd picked the subnet (no `--subnet`): docker gives no `--ip` on such a one (its IsStatic). */
+  chosen?: boolean
 }
 
 export interface NetworkFacts {

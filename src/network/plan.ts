@@ -2,11 +2,12 @@
  * From `run`'s network flags to the container's network plan (which networks, addresses, aliases,
  * ports), and from its network state to docker's NetworkSettings.
  */
+import {isIP} from 'node:net'
 import {CONTAINER_MODE} from '../container/model.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
-import {parseSubnet, subnetContains} from './ip.ts'
+import {parseAddress, parseSubnet, subnetContains} from './ip.ts'
 import {carriesPublishedPorts, DEFAULT_NETWORK, endpointId} from './model.ts'
 import type {NetworkConfList, NetworkFacts} from './model.ts'
 import {joinHostPort, splitPort, unpublishableReason} from './ports.ts'
@@ -68,6 +69,7 @@ export async function planNetworks(
   const networks = await listNetworks(location.netconfPath)
   let carrier: NetworkConfList | undefined
   for (const attachment of attachments) {
+    const typed = attachment.network
     let network: NetworkConfList
     try {
       network = attachment.network === DEFAULT_NETWORK ? await ensureDefaultNetwork(location) : findNetwork(networks, attachment.network)
@@ -77,11 +79,8 @@ export async function planNetworks(
     }
     // A name typed as an ID prefix is recorded as the network's name: the conflist is found by it.
     attachment.network = network.name
-    for (const address of [attachment.ip, attachment.ip6]) {
-      if (address && !network.nerd.ranges.some((range) => subnetContains(parseSubnet(range.subnet)!, address))) {
-        throw new NerdError(`Invalid address ${address}: It does not belong to any of this network's subnets`, {exitCode: 125})
-      }
-    }
+    const problems = endpointProblems(network, attachment)
+    if (problems.length > 0) throw new NerdError(`invalid config for network ${typed}: ${invalidEndpoint(problems)}`, {exitCode: 125})
     if (!carrier && carriesPublishedPorts(network.nerd)) carrier = network
   }
   if (carrier) refuseUnpublishable(request.portBindings, hasIpv6(carrier.nerd))
@@ -96,6 +95,35 @@ export async function planNetworks(
     extraHosts: request.extraHosts,
     ...(request.links.length > 0 ? {links: request.links} : {}),
   }
+}
+
+/**
+ * What docker's daemon finds wrong with an endpoint's addresses and aliases on `network`
+ * (validateEndpointSettings), in its words: an address must be of its family and inside one of the
+ * network's subnets of that family that the user configured (docker's IsStatic).
+ */
+export function endpointProblems(network: NetworkConfList, endpoint: {ip?: string; ip6?: string; aliases: string[]}): string[] {
+  const problems: string[] = []
+  if (network.name === DEFAULT_NETWORK) {
+    if (endpoint.ip || endpoint.ip6) problems.push('user specified IP address is supported on user defined networks only')
+    if (endpoint.aliases.length > 0) problems.push('network-scoped alias is supported only for containers in user defined networks')
+  }
+  for (const [address, family] of [[endpoint.ip, 4], [endpoint.ip6, 6]] as const) {
+    if (!address) continue
+    if (isIP(address) !== family || parseAddress(address)!.value === 0n) problems.push(`invalid IPv${family} address: ${address}`)
+  }
+  for (const [address, family] of [[endpoint.ip, 4], [endpoint.ip6, 6]] as const) {
+    if (!address) continue
+    const configured = network.nerd.ranges.map((range) => ({...range, parsed: parseSubnet(range.subnet)!})).filter((range) => !range.chosen && range.parsed.family === family)
+    if (configured.length === 0) problems.push('user specified IP address is supported only when connecting to networks with user configured subnets')
+    else if (!configured.some((range) => subnetContains(range.parsed, address))) problems.push(`no configured subnet or ip-range contain the IP address ${address}`)
+  }
+  return problems
+}
+
+/** docker's error for an endpoint's problems, on one line (docker puts each on a line of its own). */
+export function invalidEndpoint(problems: string[]): string {
+  return `invalid endpoint settings: ${problems.join('; ')}`
 }
 
 /** Whether the network gives its containers IPv6 addresses. */

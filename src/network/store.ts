@@ -168,7 +168,7 @@ const CONFLIST_SHAPE = objectOf({
       options: recordOf('string'),
       internal: 'boolean',
       ipv6: 'boolean',
-      ranges: arrayOf(objectOf({subnet: 'string', gateway: 'string', ipRange: optional('string'), auxAddresses: optional(recordOf('string'))})),
+      ranges: arrayOf(objectOf({subnet: 'string', gateway: 'string', ipRange: optional('string'), auxAddresses: optional(recordOf('string')), chosen: optional('boolean')})),
       stateDir: 'string',
       bridge: optional('string'),
       bridgeCreated: optional('boolean'),
@@ -332,7 +332,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
     let ranges: IpamRange[] = requested
     if (!requested.some((range) => parseSubnet(range.subnet)!.family === 4)) {
       const subnet = freeSubnet([...taken, ...(await routedSubnets())])
-      ranges = [...ipamRanges({subnets: [subnet], gateways: [], ipRanges: []}), ...requested]
+      ranges = [...ipamRanges({subnets: [subnet], gateways: [], ipRanges: []}).map((range) => ({...range, chosen: true})), ...requested]
     }
     for (const range of requested) {
       const subnet = parseSubnet(range.subnet)!

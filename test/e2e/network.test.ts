@@ -568,7 +568,7 @@ describe('networking on CNI', () => {
     await nerdOk(['run', '-d', '--name', 'roamer', IMG, 'sleep', '60'])
     const outside = await nerd(['run', '--rm', '--network', net('fixed'), '--ip', '10.9.9.9', IMG, 'true'])
     assert.equal(outside.code, 125, outside.stderr)
-    assert.equal(outside.stderr, "Error: Invalid address 10.9.9.9: It does not belong to any of this network's subnets\n")
+    assert.equal(outside.stderr, `Error: invalid config for network ${net('fixed')}: invalid endpoint settings: no configured subnet or ip-range contain the IP address 10.9.9.9\n`)
     await nerdOk(['network', 'connect', '--alias', 'wanderer', '--ip', '10.4.230.77', net('fixed'), 'roamer'])
     assert.match(await nerdOk(['exec', 'roamer', 'ip', '-4', '-o', 'addr']), /inet 10\.4\.230\.77\/24/)
     assert.equal(await nerdOk(['ps', '--filter', `network=${net('fixed')}`, '--filter', 'name=roamer', '--format', '{{.Names}} {{.Networks}}']), `roamer bridge,${net('fixed')}\n`)
@@ -585,8 +585,8 @@ describe('networking on CNI', () => {
     const ping = await nerd(['exec', 'peer', 'ping', '-c1', '-W10', 'wanderer'])
     assert.equal(ping.code, 0, ping.stderr)
     for (const [option, message] of [
-      [['--ip', '10.4.0.77'], 'user-specified IP address is supported on user-defined networks only'],
-      [['--alias', 'x'], 'network-scoped aliases are only supported for user-defined networks'],
+      [['--ip', '10.4.0.77'], 'invalid endpoint settings: user specified IP address is supported on user defined networks only'],
+      [['--alias', 'x'], 'invalid endpoint settings: network-scoped alias is supported only for containers in user defined networks'],
     ] as const) {
       const onBridge = await nerd(['network', 'connect', ...option, 'bridge', 'peer'])
       assert.equal(onBridge.code, 1)
@@ -602,6 +602,37 @@ describe('networking on CNI', () => {
     const notConnected = await nerd(['network', 'disconnect', net('fixed'), 'roamer'])
     assert.equal(notConnected.code, 1)
     assert.match(notConnected.stderr, /is not connected to network/)
+  })
+
+  it('network connect checks --ip against the network as docker\'s daemon does, running or stopped; a stopped container connected again stays as it is', async () => {
+    await nerdOk(['network', 'create', '--subnet', '10.4.231.0/24', net('checked')])
+    await nerdOk(['network', 'create', net('picked')])
+    await nerdOk(['run', '-d', '--name', 'ip-running', IMG, 'sleep', '60'])
+    await nerdOk(['create', '--name', 'ip-stopped', IMG, 'true'])
+    try {
+      for (const container of ['ip-running', 'ip-stopped']) {
+        for (const [options, network, problem] of [
+          [['--ip', '10.9.9.9'], net('checked'), 'no configured subnet or ip-range contain the IP address 10.9.9.9'],
+          [['--ip', 'bogus'], net('checked'), 'invalid IPv4 address: bogus; no configured subnet or ip-range contain the IP address bogus'],
+          [['--ip', '10.4.0.9'], net('picked'), 'user specified IP address is supported only when connecting to networks with user configured subnets'],
+        ] as const) {
+          const refused = await nerd(['network', 'connect', ...options, network, container])
+          assert.deepEqual([refused.code, refused.stderr], [1, `Error: invalid endpoint settings: ${problem}\n`], container)
+        }
+        assert.deepEqual(Object.keys((await inspectContainer(container)).NetworkSettings.Networks), ['bridge'], container)
+      }
+      const run = await nerd(['run', '--rm', '--network', net('picked'), '--ip', '10.4.0.9', IMG, 'true'])
+      assert.deepEqual([run.code, run.stderr], [125, `Error: invalid config for network ${net('picked')}: invalid endpoint settings: user specified IP address is supported only when connecting to networks with user configured subnets\n`])
+
+      // Connected again while stopped: docker keeps the entry it has and says nothing.
+      await nerdOk(['network', 'connect', '--ip', '10.4.231.8', net('checked'), 'ip-stopped'])
+      await nerdOk(['network', 'connect', '--alias', 'other', net('checked'), 'ip-stopped'])
+      const endpoint = (await inspectContainer('ip-stopped')).NetworkSettings.Networks[net('checked')]
+      assert.deepEqual([endpoint.IPAMConfig, endpoint.Aliases], [{IPv4Address: '10.4.231.8'}, null])
+    } finally {
+      await nerd(['rm', '-f', 'ip-running', 'ip-stopped'])
+      await nerd(['network', 'rm', net('checked'), net('picked')])
+    }
   })
 
   it('takes an --ip outside the network\'s --ip-range but inside its subnet; picks addresses in the range', async () => {
