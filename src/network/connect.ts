@@ -17,7 +17,7 @@ import {attachNetworks, detachNetworks, readNetworkPlan} from './attach.ts'
 import type {NetworkPlan} from './attach.ts'
 import {networkEvent} from './model.ts'
 import {endpointProblems, invalidEndpoint} from './plan.ts'
-import {getNetwork} from './store.ts'
+import {getNetwork, NoSuchNetworkError} from './store.ts'
 
 export interface ConnectOptions {
   ip?: string
@@ -29,13 +29,27 @@ export interface ConnectOptions {
 const SHARED_NETWORK_CONFLICT = 'container sharing network namespace with another container or host cannot be connected to any other network'
 const NONE_NETWORK_CONFLICT = 'container cannot be connected to multiple networks with one of the networks in private (none) mode'
 
-/** The container's network plan; undefined for a container without networks of its own (`--network host`, `none`, `container:<x>`). */
-async function planOf(container: LoadedContainer, networkText: string, action: 'connect' | 'disconnect'): Promise<NetworkPlan | undefined> {
+/**
+ * The container's network plan; undefined for a container without networks of its own (`--network
+ * host`, `none`, `container:<x>`). The built-in `host` and `none` are no networks nerd attaches:
+ * joining or leaving them is refused in docker's words, or, for a container not on them, found
+ * not connected.
+ */
+async function planOf(container: LoadedContainer, networkText: string, action: 'connect' | 'disconnect', running: boolean): Promise<NetworkPlan | undefined> {
+  const mode = container.record.HostConfig.NetworkMode
   if (action === 'connect' && networkText === 'none') throw new NerdError(NONE_NETWORK_CONFLICT)
+  if (action === 'connect' && networkText === 'host' && mode !== 'host') throw new NerdError('cannot connect container to host network - container must be created in host network mode')
+  if (action === 'disconnect' && networkText === 'host' && mode === 'host') throw new NerdError('cannot disconnect container from host network - container was created in host network mode')
+  if (action === 'disconnect' && (networkText === 'host' || networkText === 'none') && mode !== networkText) throw notConnected(container, networkText, running)
   if (networkText === 'host' || networkText === 'none') {
     throw new NerdError(`container cannot be disconnected from host network or connected to host network`)
   }
   return readNetworkPlan(attachTarget('', container.record.Id, container.paths).files)
+}
+
+/** docker's daemon's words, `the network` when it looks in a stopped container's records rather than at the endpoints. */
+function notConnected(container: LoadedContainer, network: string, running: boolean): NerdError {
+  return new NerdError(`container ${container.record.Id} is not connected to ${running ? '' : 'the '}network ${network}`)
 }
 
 /** The host path of the running container's network namespace, undefined when it is not running. */
@@ -59,12 +73,12 @@ function refuseDeadInNetworks(container: LoadedContainer): void {
 }
 
 async function connectLocked(scope: ContainerScope, container: LoadedContainer, networkText: string, options: ConnectOptions): Promise<void> {
-  const plan = await planOf(container, networkText, 'connect')
+  const netns = await runningNetns(scope, container)
+  const plan = await planOf(container, networkText, 'connect', netns !== undefined)
   if (!plan) throw new NerdError(container.record.HostConfig.NetworkMode === 'none' ? NONE_NETWORK_CONFLICT : SHARED_NETWORK_CONFLICT)
   const network = await getNetwork(plan.netconfPath, networkText)
   const problems = endpointProblems(network, options)
   if (problems.length > 0) throw new NerdError(invalidEndpoint(problems))
-  const netns = await runningNetns(scope, container)
   if (plan.networks.some((planned) => planned.network === network.name)) {
     // docker keeps a stopped container's entry as it is; a running one's endpoint exists already.
     if (!netns) return
@@ -91,17 +105,20 @@ export async function disconnectNetwork(scope: ContainerScope, loaded: LoadedCon
 }
 
 async function disconnectLocked(scope: ContainerScope, container: LoadedContainer, networkText: string, netconfPath: string): Promise<void> {
-  const plan = await planOf(container, networkText, 'disconnect')
-  const network = await getNetwork(plan?.netconfPath ?? netconfPath, networkText)
   const netns = await runningNetns(scope, container)
-  // docker's daemon's words, `the network` when it looks in a stopped container's records rather than
-  // at the endpoints; a container sharing another's network stack (or the host's) is on none.
-  if (!plan?.networks.some((planned) => planned.network === network.name)) {
-    throw new NerdError(`container ${container.record.Id} is not connected to ${netns ? '' : 'the '}network ${network.name}`)
-  }
+  const plan = await planOf(container, networkText, 'disconnect', netns !== undefined)
+  const network = await getNetwork(plan?.netconfPath ?? netconfPath, networkText).catch((error: unknown) => {
+    // docker drops a stopped container's entry by the name given without looking the network up, so
+    // that one on a network removed since can leave it.
+    if (netns || !(error instanceof NoSuchNetworkError)) throw error
+    return undefined
+  })
+  const name = network?.name ?? networkText
+  // A container sharing another's network stack (or the host's) is on none.
+  if (!plan?.networks.some((planned) => planned.network === name)) throw notConnected(container, name, netns !== undefined)
   const target = attachTarget(scope.client.namespace, container.record.Id, container.paths)
-  if (netns) await detachNetworks(target, netns, [network.name])
-  plan.networks = plan.networks.filter((planned) => planned.network !== network.name)
+  if (netns) await detachNetworks(target, netns, [name])
+  plan.networks = plan.networks.filter((planned) => planned.network !== name)
   await writeJsonAtomic(target.files.plan, plan)
-  if (netns) await publishEvent(scope.client, networkEvent('disconnect', network, container.record.Id))
+  if (netns && network) await publishEvent(scope.client, networkEvent('disconnect', network, container.record.Id))
 }

@@ -441,6 +441,39 @@ describe('networking on CNI', () => {
     await nerdOk(['rm', '-f', 'stack-sharer', 'stack-owner'])
   })
 
+  it('a stopped container leaves a network removed since with network disconnect, as docker\'s daemon drops the entry by name; the host network in docker\'s words', async () => {
+    await nerdOk(['network', 'create', net('gone')])
+    await nerdOk(['network', 'create', net('kept')])
+    const id = (await nerdOk(['create', '--name', 'left-behind', '--network', net('gone'), IMG, 'sleep', '60'])).trim()
+    try {
+      await nerdOk(['network', 'connect', net('kept'), 'left-behind'])
+      await nerdOk(['network', 'rm', net('gone')])
+      const start = await nerd(['start', 'left-behind'])
+      assert.deepEqual([start.code, start.stderr], [1, `Error: network ${net('gone')} not found\nError: failed to start containers: left-behind\n`])
+      await nerdOk(['network', 'disconnect', net('gone'), 'left-behind'])
+      const again = await nerd(['network', 'disconnect', '-f', net('gone'), 'left-behind'])
+      assert.deepEqual([again.code, again.stderr], [1, `Error: container ${id} is not connected to the network ${net('gone')}\n`])
+      await nerdOk(['start', 'left-behind'])
+      assert.deepEqual(Object.keys((await inspectContainer('left-behind')).NetworkSettings.Networks), [net('kept')])
+
+      for (const [state, article] of [['running', ''], ['stopped', 'the ']]) {
+        const connected = await nerd(['network', 'connect', 'host', 'left-behind'])
+        assert.deepEqual([connected.code, connected.stderr], [1, 'Error: cannot connect container to host network - container must be created in host network mode\n'], state)
+        for (const builtin of ['host', 'none']) {
+          const disconnected = await nerd(['network', 'disconnect', builtin, 'left-behind'])
+          assert.deepEqual([disconnected.code, disconnected.stderr], [1, `Error: container ${id} is not connected to ${article}network ${builtin}\n`], state)
+        }
+        await nerdOk(['stop', '-t', '0', 'left-behind'])
+      }
+      await nerdOk(['run', '-d', '--name', 'on-host', '--network', 'host', IMG, 'sleep', '60'])
+      const fromHost = await nerd(['network', 'disconnect', 'host', 'on-host'])
+      assert.deepEqual([fromHost.code, fromHost.stderr], [1, 'Error: cannot disconnect container from host network - container was created in host network mode\n'])
+    } finally {
+      await nerd(['rm', '-f', 'left-behind', 'on-host'])
+      await nerd(['network', 'rm', net('gone'), net('kept')])
+    }
+  })
+
   it('leaves no veth, lease or iptables rule behind after 20 runs removed with rm -f', async () => {
     await nerdOk(['network', 'create', '--subnet', '10.4.220.0/24', net('n20')])
     const network = await networkDocument(net('n20'))
