@@ -16,6 +16,8 @@ import {checkLabel} from '../labels.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {goDurationError, parseGoDuration} from '../format/go-duration.ts'
 import {parseExpose, parsePublish, portBindings} from '../network/ports.ts'
+import {parseNetworkValue} from '../network/plan.ts'
+import type {PlannedAttachment} from '../network/attach.ts'
 import {parseLogOptions} from './logs/index.ts'
 import {CONTAINER_MODE, joinedContainer} from './model.ts'
 import type {DockerConfig, DockerHostConfig, DockerMount, HealthConfig, LogConfig, RestartPolicy} from './model.ts'
@@ -577,24 +579,13 @@ function isMacAddress(text: string): boolean {
   return /^[0-9a-fA-F]{4}(?:\.[0-9a-fA-F]{4})+$/.test(text) && byteCounts.includes(((text.length + 1) / 5) * 2)
 }
 
-/** The network a --network value names: the value, or `name=` of docker's `name=x,alias=y` form (lower-cased, as docker reads it). */
-function networkTarget(value: string): string {
-  if (!/\w+=\w+(,\w+=\w+)*/.test(value)) return value
-  for (const field of value.split(',')) {
-    const separator = field.indexOf('=')
-    if (separator === -1 || separator === 0) fail(`invalid field ${field}`)
-    if (field.slice(0, separator).trim().toLowerCase() === 'name') return field.slice(separator + 1).trim().toLowerCase()
+/** A --network (or --net) value as docker's CLI parses it, a bad one refused as its flag parser does. */
+function networkAttachment(flag: '--network' | '--net', value: string): PlannedAttachment {
+  try {
+    return parseNetworkValue(value)
+  } catch (error) {
+    throw invalidFlagArgument(value, flag, (error as Error).message)
   }
-  return fail('network name/id is not specified')
-}
-
-/** The `alias=` fields of docker's `name=x,alias=y` form of a --network value. */
-function networkValueAliases(value: string): string[] {
-  if (!value.includes('=')) return []
-  return value.split(',').flatMap((field) => {
-    const separator = field.indexOf('=')
-    return field.slice(0, separator).trim().toLowerCase() === 'alias' ? [field.slice(separator + 1).trim()] : []
-  })
 }
 
 /** Networks docker creates itself and containers sharing another's stack: no user-defined network. */
@@ -665,18 +656,28 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
     }
   })
   const networks = [...(values.network ?? []), ...(values.net ?? [])]
-  const targets = networks.map(networkTarget)
+  const attachments = [
+    ...(values.network ?? []).map((value) => networkAttachment('--network', value)),
+    ...(values.net ?? []).map((value) => networkAttachment('--net', value)),
+  ]
+  const targets = attachments.map((attachment) => attachment.network)
   const aliases = [...(values['network-alias'] ?? []), ...(values['net-alias'] ?? [])]
-  for (const alias of [...aliases, ...networks.flatMap(networkValueAliases)]) {
+  for (const alias of [...aliases, ...attachments.flatMap((attachment) => attachment.aliases)]) {
     const problem = hostsNameProblem(alias)
     if (problem) parseFail(`invalid network alias ${JSON.stringify(alias)}: ${problem}`)
   }
-  for (const [index, target] of targets.entries()) {
-    if (target.trim() === '') parseFail('no name set for network')
-    if (targets.indexOf(target) !== index) parseFail(`network ${quote(target)} is specified multiple times`)
-  }
-  if (aliases.length > 0 && !isUserDefinedNetwork(targets[0] ?? 'default')) {
-    fail('network-scoped aliases are only supported for user-defined networks')
+  // docker's CLI gives the first network the flags of the older syntax (applyContainerOptions), then checks each.
+  const checked: PlannedAttachment[] = attachments.length > 0 ? attachments : [{network: 'default', aliases: []}]
+  const first = checked[0]!
+  if (first.aliases.length > 0 && aliases.length > 0) parseFail('conflicting options: cannot specify both --network-alias and per-network alias')
+  if (first.ip && ip !== undefined) parseFail('conflicting options: cannot specify both --ip and per-network IPv4 address')
+  if (first.ip6 && ip6 !== undefined) parseFail('conflicting options: cannot specify both --ip6 and per-network IPv6 address')
+  if (first.mac && macAddress) parseFail('conflicting options: cannot specify both --mac-address and per-network MAC address')
+  for (const [index, attachment] of checked.entries()) {
+    if (attachment.network.trim() === '') parseFail('no name set for network')
+    const named = index === 0 ? [...attachment.aliases, ...aliases] : attachment.aliases
+    if (named.length > 0 && !isUserDefinedNetwork(attachment.network)) parseFail('network-scoped aliases are only supported for user-defined networks')
+    if (checked.findIndex((other) => other.network === attachment.network) !== index) parseFail(`network ${quote(attachment.network)} is specified multiple times`)
   }
   if ((ip !== undefined || ip6 !== undefined) && !isUserDefinedNetwork(targets[0] ?? 'default')) {
     fail('user specified IP address is supported on user defined networks only')

@@ -20,21 +20,32 @@ export function usesCni(mode: string): boolean {
   return mode !== 'host' && mode !== 'none' && !mode.startsWith(CONTAINER_MODE)
 }
 
-/** A `--network` value: a name, or docker's `name=n1,alias=a,ip=…,ip6=…,mac-address=…` form. */
+/** Keys docker's `--network` takes that nerd does not implement: refused, not ignored. */
+const UNSUPPORTED_NETWORK_KEYS = ['link-local-ip', 'driver-opt', 'gw-priority']
+
+/**
+ * A `--network` value as docker's CLI reads it (opts/network.go, NetworkOpt.Set): a name, or
+ * `name=n1,alias=a,ip=…,ip6=…,mac-address=…`, lowercased as docker lowercases it. Throws docker's
+ * words for a value it refuses.
+ */
 export function parseNetworkValue(value: string): PlannedAttachment {
-  if (!value.includes('=')) return {network: value === 'default' ? DEFAULT_NETWORK : value, aliases: []}
+  if (!/\w+=\w+(,\w+=\w+)*/.test(value)) return {network: value, aliases: []}
   const attachment: PlannedAttachment = {network: '', aliases: []}
   for (const field of value.split(',')) {
-    const separator = field.indexOf('=')
-    const key = field.slice(0, separator).trim().toLowerCase()
-    const text = field.slice(separator + 1).trim()
+    const lowered = field.toLowerCase()
+    const separator = lowered.indexOf('=')
+    if (separator <= 0) throw new Error(`invalid field ${field}`)
+    const key = lowered.slice(0, separator).trim()
+    const text = lowered.slice(separator + 1).trim()
     if (key === 'name') attachment.network = text
     else if (key === 'alias') attachment.aliases.push(text)
     else if (key === 'ip') attachment.ip = text
     else if (key === 'ip6') attachment.ip6 = text
     else if (key === 'mac-address') attachment.mac = text
-    else throw new NerdError(`invalid field ${JSON.stringify(key)} in --network ${value}: nerd takes name, alias, ip, ip6 and mac-address`, {exitCode: 125})
+    else if (UNSUPPORTED_NETWORK_KEYS.includes(key)) throw new Error(`nerd does not support the ${key} field`)
+    else throw new Error(`invalid field key ${key}`)
   }
+  if (attachment.network === '') throw new Error('network name/id is not specified')
   return attachment
 }
 
@@ -61,6 +72,7 @@ export async function planNetworks(
   request: NetworkPlanRequest,
 ): Promise<NetworkPlan> {
   const attachments = (request.networks.length > 0 ? request.networks : [DEFAULT_NETWORK]).map(parseNetworkValue)
+  for (const attachment of attachments) if (attachment.network === 'default') attachment.network = DEFAULT_NETWORK
   const first = attachments[0]!
   first.aliases.push(...request.aliases)
   if (request.ip) first.ip ??= request.ip

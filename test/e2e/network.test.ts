@@ -241,11 +241,13 @@ describe('networking on CNI', () => {
       [['-p', '70000:80'], 125, 'invalid hostPort: 70000'],
       [['--mac-address', 'zz'], 125, 'zz is not a valid mac address'],
       [['--network', 'bridge', '--network', 'bridge'], 125, 'network "bridge" is specified multiple times'],
-      [['--network-alias', 'foo'], 1, 'network-scoped aliases are only supported for user-defined networks'],
+      [['--network-alias', 'foo'], 125, 'network-scoped aliases are only supported for user-defined networks'],
     ] as const) {
       const result = await nerd(['create', ...args, IMG, 'true'])
       assert.deepEqual([result.code, result.stderr], [code, `Error: ${message}\n`], args.join(' '))
     }
+    const badField = await nerd(['create', '--network', 'name=qn1,foo=bar', IMG, 'true'])
+    assert.deepEqual([badField.code, badField.stderr.split('\n')[0]], [125, 'invalid argument "name=qn1,foo=bar" for "--network" flag: invalid field key foo'])
   })
 
   it('a missing network, an address outside it or an option the network mode cannot have fails in one line with 125 and leaves nothing; host networking ignores -p with docker\'s warning', async () => {

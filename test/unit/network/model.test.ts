@@ -184,9 +184,11 @@ describe('network requests', () => {
 describe('container network options', () => {
   it('reads --network values, docker\'s advanced form included', () => {
     assert.deepEqual(parseNetworkValue('front'), {network: 'front', aliases: []})
-    assert.deepEqual(parseNetworkValue('default'), {network: 'bridge', aliases: []})
-    assert.deepEqual(parseNetworkValue('name=front,alias=web,alias=www,ip=10.4.7.9'), {network: 'front', aliases: ['web', 'www'], ip: '10.4.7.9'})
-    assert.throws(() => parseNetworkValue('name=front,driver-opt=x=y'), /invalid field "driver-opt"/)
+    assert.deepEqual(parseNetworkValue('name=Front,alias=Web,alias=www,ip=10.4.7.9'), {network: 'front', aliases: ['web', 'www'], ip: '10.4.7.9'})
+    assert.throws(() => parseNetworkValue('name=front,driver-opt=x=y'), {message: 'nerd does not support the driver-opt field'})
+    assert.throws(() => parseNetworkValue('name=qn1,foo=bar'), {message: 'invalid field key foo'})
+    assert.throws(() => parseNetworkValue('name=,alias=z'), {message: 'network name/id is not specified'})
+    assert.throws(() => parseNetworkValue('name=x,alias'), {message: 'invalid field alias'})
     assert.equal(usesCni('bridge'), true)
     assert.equal(usesCni('none'), false)
     assert.equal(usesCni('container:web'), false)
