@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {readJsonIfExists} from '../files.ts'
 import {Limiter} from '../limiter.ts'
 import type {NetworkPlan, NetworkState} from '../network/attach.ts'
-import {builtinNetworkSettings, networkSettingsOf} from '../network/plan.ts'
+import {builtinNetworkSettings, networkSettingsOf as endpointSettingsOf} from '../network/plan.ts'
 import {recordedExecs} from './exec-reaper.ts'
 import {containerView, loadContainerOrDead} from './lifecycle.ts'
 import {rootfsLayers} from './rootfs-files.ts'
@@ -28,13 +28,18 @@ export async function inspectContainers(scope: ContainerScope, reference: string
   const execIds = view.status === 'running' ? await runningExecIds(scope, container) : []
   // A dead container's snapshot may have gone with its removal: nothing to count then.
   const size = options.size ? await containerSize(scope, container.record.Snapshotter, container.record.Id).catch((error: unknown) => (container.dead ? {rw: 0, rootFs: 0} : Promise.reject(error))) : undefined
-  return inspectContainer(view, {dataRoot: scope.dataRoot, execIds, ...(size ? {size} : {}), networkSettings: await networkSettings(view, container)})
+  const plan = await readJsonIfExists<NetworkPlan>(container.paths.networkPlan)
+  // docker's Config.MacAddress (API < 1.44) is the one asked for the endpoint of the network mode.
+  const mode = container.record.HostConfig.NetworkMode
+  const macAddress = plan?.networks.find((planned) => planned.network === (mode === 'default' ? 'bridge' : mode))?.mac
+  const networkSettings = await networkSettingsOf(view, container, plan)
+  return inspectContainer(view, {dataRoot: scope.dataRoot, execIds, ...(size ? {size} : {}), networkSettings, ...(macAddress ? {macAddress} : {})})
 }
 
 /** docker's NetworkSettings: the attached networks' addresses and the published ports. */
-async function networkSettings(view: ContainerView, container: LoadedContainer): Promise<NetworkSettings> {
+async function networkSettingsOf(view: ContainerView, container: LoadedContainer, plan: NetworkPlan | undefined): Promise<NetworkSettings> {
   const settings = emptyNetworkSettings()
-  const [plan, state] = await Promise.all([readJsonIfExists<NetworkPlan>(container.paths.networkPlan), readJsonIfExists<NetworkState>(container.paths.networkState)])
+  const state = await readJsonIfExists<NetworkState>(container.paths.networkState)
   const running = view.status === 'running' || view.status === 'paused'
   const exposed = Object.keys(container.record.Config.ExposedPorts ?? {})
   const sandboxKey = view.pid ? `/proc/${view.pid}/ns/net` : ''
@@ -44,8 +49,16 @@ async function networkSettings(view: ContainerView, container: LoadedContainer):
     const Networks = builtinNetworkSettings(mode, builtinNetworkId(mode), container.record.Id, running)
     return {...settings, Networks, SandboxKey: running ? sandboxKey : ''}
   }
-  const network = networkSettingsOf(plan, running ? state : undefined, running ? exposed : [], sandboxKey, container.record.Id)
+  const networkIds = plan && !running ? await endpointNetworkIds(plan) : {}
+  const network = endpointSettingsOf(plan, running ? state : undefined, running ? exposed : [], sandboxKey, {containerId: container.record.Id, networkIds, started: view.state.StartedAt !== ''})
   return {...settings, ...network.primary, Ports: network.Ports, Networks: network.Networks, SandboxKey: network.SandboxKey}
+}
+
+/** The IDs of the networks a stopped container's plan names; one removed since has none. */
+async function endpointNetworkIds(plan: NetworkPlan): Promise<Record<string, string>> {
+  const {listNetworks} = await import('../network/store.ts')
+  const networks = await listNetworks(plan.netconfPath).catch(() => [])
+  return Object.fromEntries(networks.map((network) => [network.name, network.nerd.id]))
 }
 
 /**

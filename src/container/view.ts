@@ -353,6 +353,8 @@ export interface InspectOptions {
   /** `inspect --size`: bytes of the writable layer and of the whole root filesystem. */
   size?: {rw: number; rootFs: number}
   networkSettings?: NetworkSettings
+  /** The MAC address asked for the endpoint of the container's network mode. */
+  macAddress?: string
 }
 
 /** Empty as Go's `omitempty` sees the strings, maps and pointers it is used on here. */
@@ -396,14 +398,14 @@ function inspectHostConfig(hostConfig: DockerHostConfig): Record<string, unknown
 }
 
 /** docker's Config members in docker's order. */
-function inspectConfig(config: DockerConfig): Record<string, unknown> {
+function inspectConfig(config: DockerConfig, macAddress: string | undefined): Record<string, unknown> {
   const {
     Hostname, Domainname, User, AttachStdin, AttachStdout, AttachStderr, ExposedPorts, Tty, OpenStdin, StdinOnce, Env, Cmd, Image, Volumes,
     WorkingDir, Entrypoint, Labels, StopSignal, StopTimeout, ...rest
   } = config
   const ordered = {
     Hostname, Domainname, User, AttachStdin, AttachStdout, AttachStderr, ExposedPorts, Tty, OpenStdin, StdinOnce, Env, Cmd, Image, Volumes,
-    WorkingDir, Entrypoint, OnBuild: null, Labels, StopSignal, StopTimeout, ...rest,
+    WorkingDir, Entrypoint, ...(macAddress ? {MacAddress: macAddress} : {}), OnBuild: null, Labels, StopSignal, StopTimeout, ...rest,
   }
   return omitEmpty(ordered, ['ExposedPorts', 'StopSignal', 'StopTimeout'])
 }
@@ -452,7 +454,7 @@ export function inspectContainer(view: ContainerView, options: InspectOptions): 
     HostConfig: inspectHostConfig(record.HostConfig),
     GraphDriver: {Data: null, Name: record.Snapshotter},
     Mounts: record.Mounts.map(inspectMount),
-    Config: inspectConfig(record.Config),
+    Config: inspectConfig(record.Config, options.macAddress),
     NetworkSettings: options.networkSettings ?? emptyNetworkSettings(),
   }
   if (!options.size) return withGoType(document, CONTAINER_TYPE)

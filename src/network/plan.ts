@@ -175,19 +175,28 @@ export function builtinNetworkSettings(name: 'host' | 'none', networkId: string,
       IPAMConfig: null,
       Links: null,
       Aliases: null,
+      MacAddress: '',
+      DriverOpts: null,
+      GwPriority: 0,
       NetworkID: networkId,
       EndpointID: running ? endpointId(containerId, networkId) : '',
+      Gateway: '',
       IPAddress: '',
       IPPrefixLen: 0,
-      Gateway: '',
-      MacAddress: '',
+      IPv6Gateway: '',
       GlobalIPv6Address: '',
       GlobalIPv6PrefixLen: 0,
-      IPv6Gateway: '',
-      DriverOpts: null,
       DNSNames: null,
     },
   }
+}
+
+/** What docker's endpoint settings show besides the container's network state. */
+export interface EndpointContext {
+  containerId: string
+  /** The networks' IDs by name: docker keeps an endpoint's NetworkID once the container has started. */
+  networkIds: Record<string, string>
+  started: boolean
 }
 
 /** docker's NetworkSettings of a container from its network state (empty ones while it is down). */
@@ -196,42 +205,48 @@ export function networkSettingsOf(
   state: NetworkState | undefined,
   exposed: string[],
   sandboxKey: string,
-  containerId: string,
+  context: EndpointContext,
 ): {Networks: Record<string, object>; Ports: Record<string, {HostIp: string; HostPort: string}[] | null>; primary?: PrimarySettings; SandboxKey: string} {
+  const {containerId} = context
   const Ports: Record<string, {HostIp: string; HostPort: string}[] | null> = {}
   for (const key of exposed) Ports[key] = null
   for (const [key, bindings] of Object.entries(state?.ports ?? {})) Ports[key] = bindings
   const sortedPorts = Object.fromEntries(Object.entries(Ports).sort((a, b) => splitPort(a[0]).port - splitPort(b[0]).port || compareStrings(a[0], b[0])))
   const Networks: Record<string, object> = {}
   let primary
-  for (const planned of plan?.networks ?? []) {
+  for (const [index, planned] of (plan?.networks ?? []).entries()) {
     const attachment = state?.attachments[planned.network]
     const v4 = attachment?.addresses.find((address) => !address.includes(':'))
     const v6 = attachment?.addresses.find((address) => address.includes(':'))
-    const settings = {
+    const endpoint = attachment ? endpointId(containerId, attachment.networkId) : ''
+    const addresses = {
+      Gateway: attachment?.gateways.find((gateway) => !gateway.includes(':')) ?? '',
       IPAddress: v4?.split('/')[0] ?? '',
       IPPrefixLen: v4 ? Number(v4.split('/')[1]) : 0,
-      Gateway: attachment?.gateways.find((gateway) => !gateway.includes(':')) ?? '',
-      MacAddress: attachment?.mac ?? '',
+      IPv6Gateway: attachment?.gateways.find((gateway) => gateway.includes(':')) ?? '',
       GlobalIPv6Address: v6?.split('/')[0] ?? '',
       GlobalIPv6PrefixLen: v6 ? Number(v6.split('/')[1]) : 0,
-      IPv6Gateway: attachment?.gateways.find((gateway) => gateway.includes(':')) ?? '',
     }
-    const endpoint = attachment ? endpointId(containerId, attachment.networkId) : ''
+    // A running container's MAC is its interface's; before it runs, the one asked for.
+    const mac = attachment?.mac ?? (context.started ? '' : (planned.mac ?? ''))
     // docker fills the deprecated top-level fields for the default bridge only.
-    if (planned.network === DEFAULT_NETWORK) primary = {...settings, EndpointID: endpoint}
+    if (planned.network === DEFAULT_NETWORK) primary = {...addresses, MacAddress: mac, EndpointID: endpoint}
     // docker's IPAMConfig fields are omitempty; its DNSNames (API 1.44) are the names its DNS answers
-    // for the container on a user-defined network: name, aliases, short ID.
+    // for the container on a user-defined network (buildEndpointDNSNames): name, aliases, short ID, hostname.
     const ipamConfig = {...(planned.ip ? {IPv4Address: planned.ip} : {}), ...(planned.ip6 ? {IPv6Address: planned.ip6} : {})}
-    const dnsNames = planned.network === DEFAULT_NETWORK || !plan ? null : [...new Set([plan.name, ...planned.aliases, containerId.slice(0, 12)])]
+    const dnsNames = planned.network === DEFAULT_NETWORK || !plan ? null : [...new Set([plan.name, ...planned.aliases, containerId.slice(0, 12), plan.hostname])]
+    // docker's CLI gives a user-defined network's --links to the first network only, as typed.
+    const links = index === 0 && plan?.links ? plan.links.map((link) => (link.container === link.alias ? link.container : `${link.container}:${link.alias}`)) : []
     Networks[planned.network] = {
       IPAMConfig: Object.keys(ipamConfig).length > 0 ? ipamConfig : null,
-      Links: null,
+      Links: links.length > 0 ? links : null,
       Aliases: planned.aliases.length > 0 ? planned.aliases : null,
-      NetworkID: attachment?.networkId ?? '',
-      EndpointID: endpoint,
-      ...settings,
+      MacAddress: mac,
       DriverOpts: null,
+      GwPriority: 0,
+      NetworkID: attachment?.networkId ?? (context.started ? (context.networkIds[planned.network] ?? '') : ''),
+      EndpointID: endpoint,
+      ...addresses,
       DNSNames: dnsNames,
     }
   }

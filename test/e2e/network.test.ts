@@ -670,6 +670,31 @@ describe('networking on CNI', () => {
     }
   })
 
+  it('inspect shows a user network\'s endpoint as docker 28: its field order, GwPriority, DNSNames with the hostname, --link as typed, the MAC asked for, NetworkID once started', async () => {
+    await nerdOk(['network', 'create', net('shown')])
+    const networkId = (await networkDocument(net('shown'))).Id as string
+    try {
+      await nerdOk(['run', '-d', '--name', 'shown-peer', '--network', net('shown'), IMG, 'sleep', '60'])
+      const id = (await nerdOk(['create', '--name', 'shown', '--hostname', 'shown-host', '--network', net('shown'), '--network-alias', 'al', '--link', 'shown-peer:lnk', '--mac-address', '02:42:ac:11:00:19', IMG, 'sleep', '60'])).trim()
+      const endpoint = async () => ((await inspectContainer('shown')).NetworkSettings.Networks as Record<string, Record<string, unknown>>)[net('shown')]!
+      const created = await endpoint()
+      assert.deepEqual(Object.keys(created), [
+        'IPAMConfig', 'Links', 'Aliases', 'MacAddress', 'DriverOpts', 'GwPriority', 'NetworkID', 'EndpointID', 'Gateway', 'IPAddress', 'IPPrefixLen',
+        'IPv6Gateway', 'GlobalIPv6Address', 'GlobalIPv6PrefixLen', 'DNSNames',
+      ])
+      assert.deepEqual([created.Links, created.MacAddress, created.GwPriority, created.NetworkID, created.DNSNames], [['shown-peer:lnk'], '02:42:ac:11:00:19', 0, '', ['shown', 'al', id.slice(0, 12), 'shown-host']])
+      assert.equal((await inspectContainer('shown')).Config.MacAddress, '02:42:ac:11:00:19')
+      await nerdOk(['start', 'shown'])
+      assert.deepEqual([(await endpoint()).NetworkID, (await endpoint()).MacAddress], [networkId, '02:42:ac:11:00:19'])
+      await nerdOk(['stop', '-t', '0', 'shown'])
+      assert.equal((await endpoint()).NetworkID, networkId)
+      assert.equal(await nerdOk(['inspect', '-f', `{{(index .NetworkSettings.Networks "${net('shown')}").GwPriority}}`, 'shown']), '0\n')
+    } finally {
+      await nerd(['rm', '-f', 'shown', 'shown-peer'])
+      await nerd(['network', 'rm', net('shown')])
+    }
+  })
+
   it('takes an --ip outside the network\'s --ip-range but inside its subnet; picks addresses in the range', async () => {
     await nerdOk(['network', 'create', '--subnet', '10.4.236.0/24', '--ip-range', '10.4.236.128/25', net('ranged')])
     await nerdOk(['run', '-d', '--name', 'static', '--network', net('ranged'), '--ip', '10.4.236.9', IMG, 'sleep', '60'])
