@@ -2,14 +2,7 @@
 import {NerdError} from '../errors.ts'
 import {containerView} from '../container/lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from '../container/lifecycle.ts'
-import {formatPortLines} from './ports.ts'
-
-/** Go's strconv.ParseUint(text, 10, 16) error, which docker's CLI gives for a port that is no number. */
-function portNumberError(text: string): string | undefined {
-  if (!/^\d+$/.test(text)) return `strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`
-  if (Number(text) > 65535) return `strconv.ParseUint: parsing ${JSON.stringify(text)}: value out of range`
-  return undefined
-}
+import {formatPortLines, portNumberError} from './ports.ts'
 
 /**
  * The lines `port` prints for the container (`reference` as typed), or for one of its ports: as

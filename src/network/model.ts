@@ -7,7 +7,7 @@ import {isIP} from 'node:net'
 import {NerdError} from '../errors.ts'
 import type {CniConfList, CniPluginConf} from '../hooks/types.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
-import {firstHost, formatAddress, hostRange, parseAddress, parseSubnet, subnetContains} from './ip.ts'
+import {firstHost, formatAddress, hostRange, parseAddress, parseSubnet, subnetContains, subnetsOverlap} from './ip.ts'
 import type {Subnet} from './ip.ts'
 import type {PortMap} from './ports.ts'
 
@@ -159,11 +159,11 @@ function withoutHostBits(flag: 'subnet' | 'ip-range', text: string, subnet: Subn
 export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gateways' | 'ipRanges' | 'auxAddresses'>): IpamRange[] {
   const subnets = request.subnets.map((text) => {
     const subnet = parseSubnet(text)
-    if (!subnet) throw new NerdError(`invalid subnet ${text}: it is not a CIDR such as 10.5.0.0/16`)
+    if (!subnet) throw new NerdError(`invalid subnet ${text}: invalid CIDR block notation`)
     return withoutHostBits('subnet', text, subnet)
   })
   for (const [index, subnet] of subnets.entries()) {
-    if (subnets.findIndex((other) => other.text === subnet.text) !== index) throw new NerdError(`subnet ${subnet.text} is given twice`)
+    if (subnets.slice(0, index).some((other) => subnetsOverlap(other, subnet))) throw new NerdError('multiple overlapping subnet configuration is not supported')
   }
   const owner = (flag: string, value: string, test: (subnet: Subnet) => boolean): number => {
     const index = subnets.findIndex(test)
@@ -171,8 +171,8 @@ export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gate
     return index
   }
   const gateways = new Map<number, string>()
+  // A gateway or aux-address that is no address is in no subnet, as docker's CLI finds.
   for (const gateway of request.gateways) {
-    if (!parseAddress(gateway)) throw new NerdError(`invalid gateway ${gateway}: it is not an IP address`)
     const index = owner('--gateway', gateway, (subnet) => subnetContains(subnet, gateway))
     if (gateways.has(index)) throw new NerdError(`cannot set more than one gateway for subnet ${subnets[index]!.text}`)
     gateways.set(index, gateway)
@@ -180,7 +180,7 @@ export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gate
   const ranges = new Map<number, string>()
   for (const text of request.ipRanges) {
     const range = parseSubnet(text)
-    if (!range) throw new NerdError(`invalid ip-range ${text}: it is not a CIDR`)
+    if (!range) throw new NerdError(`invalid CIDR address: ${text}`)
     withoutHostBits('ip-range', text, range)
     const index = owner('--ip-range', text, (subnet) => subnet.family === range.family && subnet.prefix <= range.prefix && subnetContains(subnet, firstHost(range)))
     if (ranges.has(index)) throw new NerdError(`cannot set more than one ip-range for subnet ${subnets[index]!.text}`)
@@ -188,7 +188,6 @@ export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gate
   }
   const auxAddresses = new Map<number, Record<string, string>>()
   for (const [name, address] of Object.entries(request.auxAddresses ?? {})) {
-    if (!parseAddress(address)) throw new NerdError(`invalid aux-address ${name}=${address}: ${JSON.stringify(address)} is not an IP address`)
     const index = owner('--aux-address', address, (subnet) => subnetContains(subnet, address))
     auxAddresses.set(index, {...auxAddresses.get(index), [name]: address})
   }

@@ -65,22 +65,14 @@ export function parsePublish(value: string): PortMap {
   const spec = shortSyntax(value)
   const slash = spec.lastIndexOf('/')
   const [rest, proto] = slash === -1 ? [spec, protocol(undefined)] : [spec.slice(0, slash), protocol(spec.slice(slash + 1))]
-  let hostIp = ''
-  let remainder = rest
-  const bracketed = /^\[([^\]]+)\]:(.*)$/.exec(rest)
-  if (bracketed) {
-    hostIp = bracketed[1]!
-    remainder = bracketed[2]!
-  } else {
-    const parts = rest.split(':')
-    if (parts.length > 3) throw publishError(`invalid port format for --publish: ${spec}`)
-    if (parts.length === 3) {
-      hostIp = parts[0]!
-      remainder = `${parts[1]}:${parts[2]}`
-    }
-  }
-  if (hostIp !== '' && isIP(hostIp) === 0) throw publishError(`invalid IP address: ${hostIp}`)
-  const [hostText, containerText] = remainder.includes(':') ? (remainder.split(':') as [string, string]) : ['', remainder]
+  // go-connections' splitParts: the last part is the container's port, the one before the host's,
+  // all before them the host IP (an IPv6 one bracketed or not).
+  const parts = rest.split(':')
+  const containerText = parts.at(-1)!
+  const hostText = parts.length >= 2 ? parts.at(-2)! : ''
+  const ipText = parts.slice(0, -2).join(':')
+  const hostIp = /^\[[^\]]*\]$/.test(ipText) ? ipText.slice(1, -1) : ipText
+  if (hostIp !== '' && isIP(hostIp) === 0) throw publishError(`invalid IP address: ${ipText}`)
   if (containerText === '') throw publishError(`no port specified: ${spec}<empty>`)
   const [containerStart, containerEnd] = portRange(containerText, 'containerPort')
   const count = containerEnd - containerStart + 1
@@ -103,10 +95,30 @@ export function parsePublish(value: string): PortMap {
   return map
 }
 
-/** `--expose 80`, `8000-8010/udp`: the ports, as `80/tcp` keys. */
+/** Go's strconv.ParseUint(text, 10, 16) error, which docker's CLI gives for a port that is no number. */
+export function portNumberError(text: string): string | undefined {
+  if (!/^\d+$/.test(text)) return `strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`
+  if (Number(text) > 65535) return `strconv.ParseUint: parsing ${JSON.stringify(text)}: value out of range`
+  return undefined
+}
+
+/** go-connections' ParsePortRange, `80` or `8000-8010`, its error's text when it refuses one. */
+function portRangeProblem(text: string): string | undefined {
+  if (text === '') return 'empty string specified for ports'
+  const [start, end = start] = text.split('-') as [string, string?]
+  const problem = portNumberError(start) ?? portNumberError(end)
+  if (problem) return problem
+  return Number(end) < Number(start) ? `invalid range specified for port: ${text}` : undefined
+}
+
+/** `--expose 80`, `8000-8010/udp`: the ports, as `80/tcp` keys, a bad one refused in docker's CLI's words. */
 export function parseExpose(spec: string): string[] {
-  const slash = spec.lastIndexOf('/')
-  const [ports, proto] = slash === -1 ? [spec, protocol(undefined)] : [spec.slice(0, slash), protocol(spec.slice(slash + 1))]
+  if (spec.includes(':')) throw publishError(`invalid port format for --expose: ${spec}`)
+  // go-connections' SplitProtoPort: nothing before the slash is no port at all.
+  const [ports = '', protoText] = spec.split('/')
+  const problem = portRangeProblem(ports)
+  if (problem) throw publishError(`invalid range format for --expose: ${spec}, error: ${problem}`)
+  const proto = protocol(protoText || undefined)
   const [start, end] = portRange(ports, 'containerPort')
   return Array.from({length: end - start + 1}, (_, index) => `${start + index}/${proto}`)
 }

@@ -19,6 +19,7 @@ import {existsSync} from 'node:fs'
 import {readdir, readFile, rm} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {preciseNow} from '../clock.ts'
+import {compareStrings} from '../format/go-values.ts'
 import {refuseUntrustedDirectory} from '../data-root.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {readCheckedJson, readJsonIfExists, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
@@ -33,6 +34,7 @@ import {
   DEFAULT_BRIDGE,
   DEFAULT_NETWORK,
   DEFAULT_SUBNET,
+  endpointId,
   ipamRanges,
   NETWORK_DRIVERS,
   networkConfList,
@@ -312,7 +314,8 @@ function checkRangeAddresses(range: IpamRange): void {
 /** `network create`: checks the request against docker's rules and the networks there are, then writes the conflist. */
 export async function createNetwork(location: NetworkLocation, request: NetworkCreateRequest): Promise<NetworkConfList> {
   const name = validateNetworkName(request.name)
-  if (RESERVED_NETWORK_NAMES.includes(name)) throw new NerdError(`network name ${name} is reserved: choose another name`)
+  // docker's words, trailing space and all.
+  if (RESERVED_NETWORK_NAMES.includes(name)) throw new NerdError(`operation is not permitted on predefined ${name} network `)
   if (!(NETWORK_DRIVERS as readonly string[]).includes(request.driver)) throw new NerdError(`plugin "${request.driver}" not found: nerd's network drivers are ${NETWORK_DRIVERS.join(', ')}`)
   const driver = request.driver as NetworkDriver
   checkDriverOptions(driver, request.options, request.ipv6)
@@ -336,7 +339,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
     }
     for (const range of requested) {
       const subnet = parseSubnet(range.subnet)!
-      if (taken.some((other) => subnetsOverlap(other, subnet))) throw new NerdError(`subnet ${subnet.text} overlaps with another network's: Pool overlaps with other one on this address space`)
+      if (taken.some((other) => subnetsOverlap(other, subnet))) throw new NerdError('invalid pool request: Pool overlaps with other one on this address space')
     }
     const id = randomBytes(32).toString('hex')
     const facts: Omit<NetworkFacts, 'stateDir'> = {
@@ -423,8 +426,11 @@ export async function removeNetwork(location: NetworkLocation, text: string, kee
     if (network.name === DEFAULT_NETWORK) throw new NerdError(`bridge is a pre-defined network and cannot be removed`)
     // Under the network's lock: no container is joining it meanwhile.
     return withNetworkMembersLock(location.netconfPath, network, async () => {
-      const members = Object.keys(await readMembers(network))
-      if (members.length > 0) throw new NerdError(`error while removing network: network ${network.name} id ${network.nerd.id} has active endpoints`)
+      const members = Object.values(await readMembers(network)).sort((a, b) => compareStrings(a.name, b.name))
+      if (members.length > 0) {
+        const endpoints = members.map((member) => `name:${JSON.stringify(member.name)} id:${JSON.stringify(endpointId(member.id, network.nerd.id).slice(0, 12))}`)
+        throw new NerdError(`error while removing network: network ${network.name} has active endpoints (${endpoints.join(', ')})`)
+      }
       if (await keep?.(network)) return undefined
       await rm(conflistPath(location.netconfPath, network.name), {force: true})
       await removeHostNetworking(network)

@@ -14,12 +14,14 @@ export default class NetworkInspect extends NerdCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(NetworkInspect)
     const {allNetworkEntries, inspectNetworkNamed} = await import('../../network/list.ts')
+    const {NoSuchNetworkError} = await import('../../network/store.ts')
     const config = await this.nerdConfig()
     const location = {netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}
     const entries = await allNetworkEntries(location)
     await this.printInspect(
       argv as string[],
-      (name) => inspectNetworkNamed(location, entries, name, config.namespace),
+      // docker's daemon's words for a network, not the `No such …` of its other objects.
+      async (name) => (await inspectNetworkNamed(location, entries, name, config.namespace)) ?? Promise.reject(new NoSuchNetworkError(name)),
       flags.format,
       'network',
     )

@@ -67,7 +67,12 @@ describe('network requests', () => {
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: ['10.6.0.1'], ipRanges: []}), /no matching subnet for gateway 10\.6\.0\.1/)
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['10.7.0.0/24']}), /no matching subnet for range 10\.7\.0\.0\/24/)
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0'], gateways: [], ipRanges: []}), /invalid subnet 10\.5\.0\.0/)
-    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16', '10.5.0.0/16'], gateways: [], ipRanges: []}), /given twice/)
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16', '10.5.0.0/16'], gateways: [], ipRanges: []}), {message: 'multiple overlapping subnet configuration is not supported'})
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16', '10.5.1.0/24'], gateways: [], ipRanges: []}), {message: 'multiple overlapping subnet configuration is not supported'})
+    assert.throws(() => ipamRanges({subnets: ['bogus'], gateways: [], ipRanges: []}), {message: 'invalid subnet bogus: invalid CIDR block notation'})
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['bogus']}), {message: 'invalid CIDR address: bogus'})
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: ['bogus'], ipRanges: []}), {message: 'no matching subnet for gateway bogus'})
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: [], auxAddresses: {a: 'bogus'}}), {message: 'no matching subnet for aux-address bogus'})
     // docker 25's refusal of host bits, which nerd masked off.
     assert.throws(() => ipamRanges({subnets: ['172.31.0.5/16'], gateways: [], ipRanges: []}), {message: 'invalid subnet 172.31.0.5/16: it should be 172.31.0.0/16'})
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['10.5.1.7/24']}), {message: 'invalid ip-range 10.5.1.7/24: it should be 10.5.1.0/24'})
