@@ -4,7 +4,8 @@
  */
 import {createHash} from 'node:crypto'
 import {resolve} from 'node:path'
-import {containerNamespaces, containerPaths, listContainerIds} from '../container/store.ts'
+import {initProcessRuns, recordedInitProcess} from '../container/host-process.ts'
+import {containerNamespaces, containerPaths, listContainerIds, readRecord} from '../container/store.ts'
 import {NerdError} from '../errors.ts'
 import type {InvalidFileError} from '../errors.ts'
 import {filterTerms} from '../filter-flag.ts'
@@ -129,7 +130,7 @@ export async function allNetworkEntries(location: NetworkLocation, options: {war
 /** `inspect` of a network: undefined when there is none of that name or ID; its conflist's error when nerd cannot use it. */
 export async function inspectNetworkNamed(location: NetworkLocation, entries: NetworkEntry[], name: string, namespace: string): Promise<NetworkInspect | undefined> {
   const entry = findEntry(entries, name)
-  if (entry) return inspectNetwork(entry, namespace)
+  if (entry) return inspectNetwork(entry, namespace, location.dataRoot)
   const unusable = await unusableNetworkError(location.netconfPath, name)
   if (unusable) throw unusable
   return undefined
@@ -222,9 +223,30 @@ async function memberCount(entry: NetworkEntry): Promise<number> {
   return entry.network ? Object.keys(await readMembers(entry.network)).length : 0
 }
 
+/**
+ * The containers of `namespace` running on the host's network or on none, as `{id, name}`: docker
+ * gives each an endpoint there while it runs. Whether one runs is its init process's, as recorded.
+ */
+async function builtinMembers(dataRoot: string, namespace: string, mode: 'host' | 'none'): Promise<{id: string; name: string}[]> {
+  const members: {id: string; name: string}[] = []
+  for (const id of await listContainerIds(dataRoot, namespace)) {
+    const paths = containerPaths(dataRoot, namespace, id)
+    const record = await readRecord(paths).catch(() => undefined)
+    if (record?.HostConfig.NetworkMode !== mode) continue
+    const init = recordedInitProcess(paths.initPid)
+    if (init && initProcessRuns(init)) members.push({id, name: record.Name})
+  }
+  return members
+}
+
 /** `network inspect`: the containers listed are the ones of `namespace`, as docker lists its own. */
-export async function inspectNetwork(entry: NetworkEntry, namespace: string): Promise<NetworkInspect> {
+export async function inspectNetwork(entry: NetworkEntry, namespace: string, dataRoot: string): Promise<NetworkInspect> {
   const containers: NetworkInspect['Containers'] = {}
+  if (entry.name === 'host' || entry.name === 'none') {
+    for (const member of (await builtinMembers(dataRoot, namespace, entry.name)).sort((a, b) => compareStrings(a.id, b.id))) {
+      containers[member.id] = {Name: member.name, EndpointID: endpointId(member.id, entry.id), MacAddress: '', IPv4Address: '', IPv6Address: ''}
+    }
+  }
   if (entry.network) {
     const members = Object.values(await readMembers(entry.network)).filter((member) => member.namespace === namespace)
     const prefixes = new Map(entry.network.nerd.ranges.map((range) => [range.subnet.includes(':') ? 6 : 4, range.subnet.split('/')[1]]))
@@ -254,7 +276,8 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string): Pr
     IPAM: {
       Driver: 'default',
       Options: {...facts?.ipamOptions},
-      Config: (facts?.ranges ?? []).map((range) => ({
+      // docker lists the IPv4 subnet before the IPv6 one, whatever the order of the flags.
+      Config: [...(facts?.ranges ?? [])].sort((a, b) => Number(a.subnet.includes(':')) - Number(b.subnet.includes(':'))).map((range) => ({
         Subnet: range.subnet,
         Gateway: range.gateway,
         ...(range.ipRange ? {IPRange: range.ipRange} : {}),

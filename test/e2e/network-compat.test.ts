@@ -193,7 +193,12 @@ describe('networking as docker has it', () => {
       assert.match(endpoint.EndpointID, /^[0-9a-f]{64}$/)
       assert.deepEqual([endpoint.IPAddress, endpoint.Gateway, endpoint.MacAddress, endpoint.IPPrefixLen, endpoint.Aliases, endpoint.DNSNames], ['', '', '', 0, null, null])
       assert.equal(await nerdOk(['inspect', `on-${mode}`, '--format', '{{range $name, $endpoint := .NetworkSettings.Networks}}{{$name}}{{end}}']), `${mode}\n`)
+      // The network lists the endpoint while the container runs, as docker's.
+      const id = (await inspectContainer(`on-${mode}`)).Id as string
+      const members = async () => JSON.parse(await nerdOk(['network', 'inspect', mode, '--format', '{{json .Containers}}'])) as Record<string, unknown>
+      assert.deepEqual(await members(), {[id]: {Name: `on-${mode}`, EndpointID: endpoint.EndpointID, MacAddress: '', IPv4Address: '', IPv6Address: ''}})
       await nerdOk(['stop', '-t', '0', `on-${mode}`])
+      assert.deepEqual(await members(), {})
       const stopped = (await inspectContainer(`on-${mode}`)).NetworkSettings.Networks[mode]
       assert.deepEqual([stopped.NetworkID, stopped.EndpointID], [networkId, ''])
       await nerdOk(['rm', '-f', `on-${mode}`])
@@ -203,5 +208,15 @@ describe('networking as docker has it', () => {
     assert.match(settings.EndpointID, /^[0-9a-f]{64}$/)
     assert.equal(settings.EndpointID, settings.Networks.bridge.EndpointID)
     await nerdOk(['rm', '-f', 'on-bridge'])
+  })
+
+  it('network inspect lists the IPv4 subnet before the IPv6 one, whatever the order of the flags', async () => {
+    const name = net('v6first')
+    await nerdOk(['network', 'create', '--ipv6', '--subnet', 'fd00:4:e3e::/64', '--subnet', '10.4.249.0/24', name])
+    try {
+      assert.equal(await nerdOk(['network', 'inspect', name, '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}']), '10.4.249.0/24 fd00:4:e3e::/64 \n')
+    } finally {
+      await nerd(['network', 'rm', name])
+    }
   })
 })
