@@ -870,9 +870,9 @@ describe('networking on CNI', () => {
   })
 
   it('gives a container that takes over an address, by --ip after rm or by a restart on policy, the same MAC: the host, its published port and a peer reach it at once', async () => {
-    await nerdOk(['network', 'create', net('reuse')])
-    const subnet = ((await networkDocument(net('reuse'))).IPAM.Config as {Subnet: string}[])[0]!.Subnet
-    const address = subnet.replace(/\.0\/24$/, '.200')
+    // docker takes an --ip only on a subnet the user configured.
+    await nerdOk(['network', 'create', '--subnet', '10.4.232.0/24', net('reuse')])
+    const address = '10.4.232.200'
     // docker's (up to 27) MAC of an IPv4 address: 02:42 and its four bytes.
     const macOf = (ip: string) => ['02', '42', ...ip.split('.').map((byte) => Number(byte).toString(16).padStart(2, '0'))].join(':')
     const macs = async (container: string) => [
