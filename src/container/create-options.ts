@@ -15,7 +15,7 @@ import {openFailure} from '../files.ts'
 import {checkLabel} from '../labels.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {goDurationError, parseGoDuration} from '../format/go-duration.ts'
-import {parseExpose, parsePublish, portBindings} from '../network/ports.ts'
+import {checkExposeFlag, parseExpose, parsePublish, portBindings} from '../network/ports.ts'
 import {parseNetworkValue} from '../network/plan.ts'
 import type {PlannedAttachment} from '../network/attach.ts'
 import {parseLogOptions} from './logs/index.ts'
@@ -687,7 +687,10 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   }
   // Checked now, so that a bad one fails before anything is created.
   for (const spec of values.publish ?? []) parsedValue(() => parsePublish(spec))
-  for (const spec of values.expose ?? []) parsedValue(() => parseExpose(spec))
+  for (const spec of values.expose ?? []) {
+    checkExposeFlag(spec)
+    parsedValue(() => parseExpose(spec))
+  }
   const mode = targets[0] === undefined || targets[0] === 'default' ? 'bridge' : targets[0]
   if (links.length > 0 && mode === 'host') fail("conflicting options: host type networking can't be used with links. This would result in undefined behavior")
   if (links.length > 0 && mode.startsWith(CONTAINER_MODE)) fail("conflicting options: container type network can't be used with links. This would result in undefined behavior")

@@ -111,14 +111,18 @@ function portRangeProblem(text: string): string | undefined {
   return Number(end) < Number(start) ? `invalid range specified for port: ${text}` : undefined
 }
 
-/** `--expose 80`, `8000-8010/udp`: the ports, as `80/tcp` keys, a bad one refused in docker's CLI's words. */
-export function parseExpose(spec: string): string[] {
+/** What docker's CLI refuses in an `--expose` value, in its words (go-connections' SplitProtoPort and ParsePortRange). */
+export function checkExposeFlag(spec: string): void {
   if (spec.includes(':')) throw publishError(`invalid port format for --expose: ${spec}`)
-  // go-connections' SplitProtoPort: nothing before the slash is no port at all.
-  const [ports = '', protoText] = spec.split('/')
-  const problem = portRangeProblem(ports)
+  // Nothing before the slash is no port at all.
+  const problem = portRangeProblem(spec.split('/')[0]!)
   if (problem) throw publishError(`invalid range format for --expose: ${spec}, error: ${problem}`)
-  const proto = protocol(protoText || undefined)
+}
+
+/** `--expose 80`, `8000-8010/udp`: the ports, as `80/tcp` keys. */
+export function parseExpose(spec: string): string[] {
+  const slash = spec.lastIndexOf('/')
+  const [ports, proto] = slash === -1 ? [spec, protocol(undefined)] : [spec.slice(0, slash), protocol(spec.slice(slash + 1))]
   const [start, end] = portRange(ports, 'containerPort')
   return Array.from({length: end - start + 1}, (_, index) => `${start + index}/${proto}`)
 }

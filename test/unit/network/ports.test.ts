@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {formatPortLines, formatPortsColumn, parseExpose, parsePublish, portBindings, publishableBindings, unpublishableReason} from '../../../src/network/ports.ts'
+import {checkExposeFlag, formatPortLines, formatPortsColumn, parseExpose, parsePublish, portBindings, publishableBindings, unpublishableReason} from '../../../src/network/ports.ts'
 
 describe('published ports', () => {
   it('reads docker\'s -p forms', () => {
@@ -30,10 +30,11 @@ describe('published ports', () => {
     // go-connections' splitParts: everything before the last two parts is the host IP.
     assert.throws(() => parsePublish('80:80:80:80'), {message: 'invalid IP address: 80:80'})
     assert.deepEqual(parsePublish(':::18080:80'), {'80/tcp': [{HostIp: '::', HostPort: '18080'}]})
-    assert.throws(() => parseExpose('80:80'), {message: 'invalid port format for --expose: 80:80'})
-    assert.throws(() => parseExpose('abc'), {message: 'invalid range format for --expose: abc, error: strconv.ParseUint: parsing "abc": invalid syntax'})
-    assert.throws(() => parseExpose('/tcp'), {message: 'invalid range format for --expose: /tcp, error: empty string specified for ports'})
-    assert.throws(() => parseExpose('8080-NaN/tcp'), {message: 'invalid range format for --expose: 8080-NaN/tcp, error: strconv.ParseUint: parsing "NaN": invalid syntax'})
+    assert.throws(() => checkExposeFlag('80:80'), {message: 'invalid port format for --expose: 80:80'})
+    assert.throws(() => checkExposeFlag('abc'), {message: 'invalid range format for --expose: abc, error: strconv.ParseUint: parsing "abc": invalid syntax'})
+    assert.throws(() => checkExposeFlag('/tcp'), {message: 'invalid range format for --expose: /tcp, error: empty string specified for ports'})
+    assert.throws(() => checkExposeFlag('8080-NaN/tcp'), {message: 'invalid range format for --expose: 8080-NaN/tcp, error: strconv.ParseUint: parsing "NaN": invalid syntax'})
+    checkExposeFlag('8000-8010/udp')
     assert.throws(() => parsePublish('80/xyz'), /invalid proto: xyz/)
     assert.throws(() => parsePublish('8000-8002:80-81'), /invalid ranges specified/)
     assert.throws(() => parsePublish('70000'), /invalid containerPort: 70000/)
