@@ -120,15 +120,16 @@ export function endpointProblems(network: NetworkConfList, endpoint: {ip?: strin
     if (endpoint.ip || endpoint.ip6) problems.push('user specified IP address is supported on user defined networks only')
     if (endpoint.aliases.length > 0) problems.push('network-scoped alias is supported only for containers in user defined networks')
   }
-  for (const [address, family] of [[endpoint.ip, 4], [endpoint.ip6, 6]] as const) {
-    if (!address) continue
+  const addresses = ([[endpoint.ip, 4], [endpoint.ip6, 6]] as const).filter((pair): pair is [string, 4 | 6] => Boolean(pair[0]))
+  // Every malformed address is said before any subnet problem, as docker lists them.
+  for (const [address, family] of addresses) {
     if (isIP(address) !== family || parseAddress(address)!.value === 0n) problems.push(`invalid IPv${family} address: ${address}`)
   }
-  for (const [address, family] of [[endpoint.ip, 4], [endpoint.ip6, 6]] as const) {
-    if (!address) continue
-    const configured = network.nerd.ranges.map((range) => ({...range, parsed: parseSubnet(range.subnet)!})).filter((range) => !range.chosen && range.parsed.family === family)
+  const userSubnets = network.nerd.ranges.filter((range) => !range.chosen).map((range) => parseSubnet(range.subnet)!)
+  for (const [address, family] of addresses) {
+    const configured = userSubnets.filter((subnet) => subnet.family === family)
     if (configured.length === 0) problems.push('user specified IP address is supported only when connecting to networks with user configured subnets')
-    else if (!configured.some((range) => subnetContains(range.parsed, address))) problems.push(`no configured subnet or ip-range contain the IP address ${address}`)
+    else if (!configured.some((subnet) => subnetContains(subnet, address))) problems.push(`no configured subnet or ip-range contain the IP address ${address}`)
   }
   return problems
 }
