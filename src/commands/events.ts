@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 import {delayFor} from '../clock.ts'
 import {NerdCommand} from '../command.ts'
-import {filterFlag} from '../filter-flag.ts'
+import {filterFlag, filterTerms} from '../filter-flag.ts'
 
 export default class Events extends NerdCommand {
   static summary = 'Get real time events from the server'
@@ -17,9 +17,10 @@ export default class Events extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Events)
-    const {ContainerFacts, dockerEvent, eventMatches, eventRenderer, parseEventFilters} = await import('../system/events.ts')
+    const {ContainerFacts, dockerEvent, eventMatches, eventRenderer} = await import('../system/events.ts')
     const {eventWindow} = await import('../system/event-times.ts')
-    const filters = parseEventFilters(flags.filter ?? [])
+    // Any key is taken, as docker's daemon takes it: eventMatches ignores those it does not know.
+    const filters = filterTerms(flags.filter ?? [])
     const render = eventRenderer(flags.format)
     // A bad value fails in parseLogTime's words, which docker's events prints as they are (no flag named, unlike logs).
     const {since, untilMillis, sinceInPast} = eventWindow(flags.since, flags.until, new Date())

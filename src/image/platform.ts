@@ -160,14 +160,15 @@ function decodeOsOption(text: string, specifier: string): string {
 }
 
 /**
- * Refuses a `--platform` that save or load cannot take, as docker's CLI parses theirs itself and
- * prefixes the refusal (cli/command/image/save.go RunSave, load.go runLoad: `invalid platform`).
+ * Refuses a `--platform` that a command cannot take, as docker's CLI parses it itself and prefixes
+ * the refusal: `invalid platform: ` for save and load (cli/command/image/save.go RunSave, load.go
+ * runLoad), push its own (`Invalid platform X: `).
  */
-export function checkPlatformFlag(specifier: string): void {
+export function checkPlatformFlag(specifier: string, prefix = 'invalid platform: '): void {
   try {
     parsePlatform(specifier)
   } catch (error) {
-    throw error instanceof NerdError ? new NerdError(`invalid platform: ${error.message}`, {cause: error}) : error
+    throw error instanceof NerdError ? new NerdError(`${prefix}${error.message}`, {cause: error}) : error
   }
 }
 

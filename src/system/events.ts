@@ -15,10 +15,9 @@
  */
 import type {ContainerdEvent, Timestamp} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
-import {filterTerms} from '../filter-flag.ts'
 import type {FilterTerm} from '../filter-flag.ts'
 import {GO_JSON} from '../format/go-json.ts'
-import {literalTemplate, type LiteralOutput} from '../format/output.ts'
+import {literalTemplate, type LiteralOutput} from '../format/index.ts'
 import {goLocalRFC3339} from '../format/go-time.ts'
 import {asGoStruct, compareStrings} from '../format/go-values.ts'
 import {containerPaths, readRecord, readState} from '../container/store.ts'
@@ -54,16 +53,6 @@ const CONTAINER_ACTIONS: Record<string, string> = {
   '/tasks/paused': 'pause',
   '/tasks/resumed': 'unpause',
   '/tasks/oom': 'oom',
-}
-
-export type EventFilter = FilterTerm
-
-/**
- * Parses `--filter key=value`. Any key is taken, as docker's daemon takes it: the ones it knows
- * (daemon/events/filter.go) filter, the others are ignored.
- */
-export function parseEventFilters(texts: readonly string[]): EventFilter[] {
-  return filterTerms(texts)
 }
 
 interface ContainerFact {
@@ -249,7 +238,7 @@ const ACTOR_KEYS = ['container', 'volume', 'network', 'daemon', 'plugin', 'node'
  * it, except labels, which must all match. The ACTOR_KEYS (`container=`, ...) take a prefix of the
  * actor's ID or name; `image=` an image name, or its repository; `scope=` local; other keys nothing.
  */
-export function eventMatches(event: DockerEvent, filters: readonly EventFilter[]): boolean {
+export function eventMatches(event: DockerEvent, filters: readonly FilterTerm[]): boolean {
   const values = (key: string) => filters.filter((filter) => filter.key === key).map((filter) => filter.value)
   const {ID: id, Attributes: attributes} = event.Actor
   const imageName = event.Type === 'image' ? attributes.name : attributes.image

@@ -4,7 +4,8 @@ import {packAny} from '../../../src/containerd/index.ts'
 import type {ContainerdEvent} from '../../../src/containerd/index.ts'
 import Events from '../../../src/commands/events.ts'
 import {renderItems} from '../../../src/format/index.ts'
-import {ContainerFacts, dockerEvent, eventLine, eventMatches, eventRenderer, eventTemplateData, parseEventFilters} from '../../../src/system/events.ts'
+import {ContainerFacts, dockerEvent, eventLine, eventMatches, eventRenderer, eventTemplateData} from '../../../src/system/events.ts'
+import {filterTerms} from '../../../src/filter-flag.ts'
 import {nerdEventOf} from '../../../src/system/nerd-events.ts'
 
 /** Facts of c1 (`web`, renamed `shop` once forgotten) and of any other container. */
@@ -77,8 +78,8 @@ describe('docker events from containerd events', () => {
     assert.deepEqual(create?.Actor.Attributes, {execID: 'e1', tier: 'front', image: 'busybox', name: 'web'})
     const start = (await dockerEvent(published('/nerd/container/exec_start', 'c1', {execID: 'e1', exec_start: 'true '}), facts))!
     assert.equal(start.Action, 'exec_start: true ')
-    assert.equal(eventMatches(start, parseEventFilters(['event=exec_start'])), true)
-    assert.equal(eventMatches(start, parseEventFilters(['event=exec_create'])), false)
+    assert.equal(eventMatches(start, filterTerms(['event=exec_start'])), true)
+    assert.equal(eventMatches(start, filterTerms(['event=exec_create'])), false)
   })
 
   it("translates nerd's own events: containers with their name, image and labels, volumes and networks as published", async () => {
@@ -147,19 +148,19 @@ describe('docker events from containerd events', () => {
     const start = (await dockerEvent(containerd('/tasks/start', {containerId: 'c1', pid: 9}), facts))!
     // In the local zone (event-line.test.ts runs it in a known one).
     assert.match(eventLine(start), /^2026-11-\d\dT\d\d:\d\d:19\.776624384(Z|[+-]\d\d:\d\d) container start c1 \(image=busybox, name=web, tier=front\)$/)
-    assert.equal(eventMatches(start, parseEventFilters(['event=start', 'event=die'])), true)
-    assert.equal(eventMatches(start, parseEventFilters(['event=die'])), false)
-    assert.equal(eventMatches(start, parseEventFilters(['container=web', 'label=tier=front', 'type=container'])), true)
-    assert.equal(eventMatches(start, parseEventFilters(['container=we'])), true)
-    assert.equal(eventMatches(start, parseEventFilters(['label=tier=front', 'label=tier=back'])), false)
-    assert.equal(eventMatches(start, parseEventFilters(['image=alpine'])), false)
-    assert.equal(eventMatches(start, parseEventFilters(['image=busybox'])), true)
+    assert.equal(eventMatches(start, filterTerms(['event=start', 'event=die'])), true)
+    assert.equal(eventMatches(start, filterTerms(['event=die'])), false)
+    assert.equal(eventMatches(start, filterTerms(['container=web', 'label=tier=front', 'type=container'])), true)
+    assert.equal(eventMatches(start, filterTerms(['container=we'])), true)
+    assert.equal(eventMatches(start, filterTerms(['label=tier=front', 'label=tier=back'])), false)
+    assert.equal(eventMatches(start, filterTerms(['image=alpine'])), false)
+    assert.equal(eventMatches(start, filterTerms(['image=busybox'])), true)
     // docker's daemon takes any key: the ones it knows filter, the others are ignored.
-    assert.equal(eventMatches(start, parseEventFilters(['colour=red', 'scope=local'])), true)
-    assert.equal(eventMatches(start, parseEventFilters(['scope=swarm'])), false)
-    assert.equal(eventMatches(start, parseEventFilters(['daemon=c'])), true)
-    for (const key of ['daemon', 'plugin', 'node', 'service', 'secret', 'config']) assert.equal(eventMatches(start, parseEventFilters([`${key}=x`])), false, key)
-    assert.throws(() => parseEventFilters(['event']), /bad format of filter/)
+    assert.equal(eventMatches(start, filterTerms(['colour=red', 'scope=local'])), true)
+    assert.equal(eventMatches(start, filterTerms(['scope=swarm'])), false)
+    assert.equal(eventMatches(start, filterTerms(['daemon=c'])), true)
+    for (const key of ['daemon', 'plugin', 'node', 'service', 'secret', 'config']) assert.equal(eventMatches(start, filterTerms([`${key}=x`])), false, key)
+    assert.throws(() => filterTerms(['event']), /bad format of filter/)
   })
 
   it('--filter\'s help names every key that filters, docker\'s keys all', async () => {
@@ -167,25 +168,25 @@ describe('docker events from containerd events', () => {
     const named = /\(([^)]*)\)$/.exec(Events.flags.filter.description ?? '')?.[1].split(', ') ?? []
     assert.deepEqual([...named].sort(), ['config', 'container', 'daemon', 'event', 'image', 'label', 'network', 'node', 'plugin', 'scope', 'secret', 'service', 'type', 'volume'])
     // A key docker's daemon does not know is ignored: each one named here leaves out an event it does not match.
-    for (const key of named) assert.equal(eventMatches(start, parseEventFilters([`${key}=nosuch`])), false, key)
+    for (const key of named) assert.equal(eventMatches(start, filterTerms([`${key}=nosuch`])), false, key)
   })
 
   it('filters volume and network events by type, name and ID', async () => {
     const volume = (await dockerEvent(published('/nerd/volume/create', 'data', {driver: 'local'}), facts))!
     const network = (await dockerEvent(published('/nerd/network/connect', 'f00d', {container: 'c1', name: 'front', type: 'bridge'}), facts))!
-    assert.equal(eventMatches(volume, parseEventFilters(['type=volume', 'volume=data'])), true)
-    assert.equal(eventMatches(volume, parseEventFilters(['type=network'])), false)
-    assert.equal(eventMatches(network, parseEventFilters(['type=network', 'network=front', 'event=connect'])), true)
-    assert.equal(eventMatches(network, parseEventFilters(['network=f00'])), true)
-    assert.equal(eventMatches(network, parseEventFilters(['network=back'])), false)
+    assert.equal(eventMatches(volume, filterTerms(['type=volume', 'volume=data'])), true)
+    assert.equal(eventMatches(volume, filterTerms(['type=network'])), false)
+    assert.equal(eventMatches(network, filterTerms(['type=network', 'network=front', 'event=connect'])), true)
+    assert.equal(eventMatches(network, filterTerms(['network=f00'])), true)
+    assert.equal(eventMatches(network, filterTerms(['network=back'])), false)
     // As docker's: a container filter looks at the actor, and a network's actor is the network.
-    assert.equal(eventMatches(network, parseEventFilters(['container=c1'])), false)
+    assert.equal(eventMatches(network, filterTerms(['container=c1'])), false)
   })
 
   it('filters image events by name and repository', async () => {
     const tag = (await dockerEvent(published('/nerd/image/tag', 'sha256:abc', {name: 'qa/tagged:v1'}), facts))!
-    assert.equal(eventMatches(tag, parseEventFilters(['image=qa/tagged:v1'])), true)
-    assert.equal(eventMatches(tag, parseEventFilters(['image=qa/tagged'])), true)
-    assert.equal(eventMatches(tag, parseEventFilters(['image=qa/other'])), false)
+    assert.equal(eventMatches(tag, filterTerms(['image=qa/tagged:v1'])), true)
+    assert.equal(eventMatches(tag, filterTerms(['image=qa/tagged'])), true)
+    assert.equal(eventMatches(tag, filterTerms(['image=qa/other'])), false)
   })
 })
