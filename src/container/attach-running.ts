@@ -119,8 +119,9 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
     })
   }
   const output = async (): Promise<number> => {
+    let connectBy = Date.now() + CONNECT_WITHIN_MS
     for (;;) {
-      const socket = await connectWithin(container.paths.dir, () => exited || controller.signal.aborted)
+      const socket = await connectWithin(container.paths.dir, connectBy, () => exited || controller.signal.aborted)
       if (!socket) {
         if (exited || controller.signal.aborted) return exit
         throw new NerdError(`cannot attach to ${container.record.Name}: nothing reads its output (its reader was killed, or an older nerd started it): restart it`)
@@ -146,12 +147,19 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
         end: () => (ended = true),
       })
       connected(socket)
-      const {settled} = await relay(socket, frames, exitSeen)
-      // A server ends its clients with an end frame once they have all it had; a connection closed
-      // without one (a client that would not read in time, a server killed) lost output.
-      if (!ended && !settled) throw new NerdError(`the attach to ${container.record.Name} was cut off: some of its output did not reach it`)
+      const {settled, served} = await relay(socket, frames, exitSeen)
       connected(undefined)
+      if (!ended && !settled) {
+        // A server closed before it took this connection up (one handing over to its successor
+        // closes on connections still waiting to be accepted, or it was killed): it sent nothing, so
+        // nothing was lost; its successor, if any, serves the socket next.
+        if (!served && !exited && !controller.signal.aborted) continue
+        // A server ends its clients with an end frame once they have all it had; a connection closed
+        // without one (a client that would not read in time, a server killed) lost output.
+        throw new NerdError(`the attach to ${container.record.Name} was cut off: some of its output did not reach it`)
+      }
       if (exited || controller.signal.aborted) return exit
+      connectBy = Date.now() + CONNECT_WITHIN_MS
       // The server let go of its clients while the process runs on (a session handing over to its
       // drain): its successor serves the socket next.
     }
@@ -165,9 +173,8 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   }
 }
 
-/** Connects to the attach socket, trying again while nothing serves it, until CONNECT_WITHIN_MS or `stop()`; undefined then. */
-async function connectWithin(dir: string, stop: () => boolean): Promise<Socket | undefined> {
-  const deadline = Date.now() + CONNECT_WITHIN_MS
+/** Connects to the attach socket, trying again while nothing serves it, until `deadline` or `stop()`; undefined then. */
+async function connectWithin(dir: string, deadline: number, stop: () => boolean): Promise<Socket | undefined> {
   for (;;) {
     try {
       return await connectAttachSocket(dir)
@@ -183,12 +190,14 @@ async function connectWithin(dir: string, stop: () => boolean): Promise<Socket |
 /**
  * Passes the socket's frames on until the server ends it, or, once the process has exited, until no
  * output has come for OUTPUT_SETTLE_MS while the socket was read (a logger's socket ends only when
- * the task is deleted): `settled` then. Rejects with the server's reason when it let this client go.
+ * the task is deleted): `settled` then; `served` once anything came. Rejects with the server's
+ * reason when it let this client go.
  */
-function relay(socket: Socket, frames: AttachFrameReader, exitSeen: Promise<unknown>): Promise<{settled: boolean}> {
+function relay(socket: Socket, frames: AttachFrameReader, exitSeen: Promise<unknown>): Promise<{settled: boolean; served: boolean}> {
   return new Promise((resolve, reject) => {
     let settle: NodeJS.Timeout | undefined
     let settled = false
+    let served = false
     let exited = false
     const settleLater = (): void => {
       clearTimeout(settle)
@@ -209,6 +218,7 @@ function relay(socket: Socket, frames: AttachFrameReader, exitSeen: Promise<unkn
       () => undefined,
     )
     socket.on('data', (chunk: Buffer) => {
+      served = true
       try {
         frames.push(chunk)
       } catch (error) {
@@ -221,7 +231,7 @@ function relay(socket: Socket, frames: AttachFrameReader, exitSeen: Promise<unkn
     socket.on('error', () => socket.destroy())
     socket.on('close', () => {
       clearTimeout(settle)
-      resolve({settled})
+      resolve({settled, served})
     })
   })
 }

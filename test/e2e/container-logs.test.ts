@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {existsSync, linkSync, readdirSync, readFileSync, renameSync, rmSync, statSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
@@ -691,6 +691,41 @@ describe('logs and restart policies', () => {
     assert.equal(await exited, 1, stderr)
     assert.equal(stderr, 'Error: the attach to stalled was cut off: some of its output did not reach it\n')
     await nerdOk(['rm', 'stalled'])
+  })
+
+  it('an attach whose connection a server closed before taking it up (a reader handing over) goes on with the next server', async (t) => {
+    await nerdOk(['run', '-d', '--name', 'handed', IMG, 'sh', '-c', 'while [ ! -e /tmp/stop ]; do echo tick; sleep 0.2; done; exit 7'])
+    const dir = join(fileDataRoot(), 'containers', fileNamespace(), (await inspect('handed')).Id)
+    // The logger's socket is kept under a second name while a server that never accepts takes its
+    // place: attach's connection waits in that server's backlog until it is killed.
+    linkSync(join(dir, 'attach.sock'), join(dir, 'kept.sock'))
+    const fakeName = `unserving-${process.pid}.sock`
+    const unserving = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(fakeName)}, () => process.stdout.write('ready'))`], {cwd: dir, stdio: ['ignore', 'pipe', 'inherit']})
+    t.after(() => unserving.kill('SIGKILL'))
+    await new Promise((resolve) => unserving.stdout.once('data', resolve))
+    renameSync(join(dir, fakeName), join(dir, 'attach.sock'))
+    unserving.kill('SIGSTOP')
+    const attach = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'attach', 'handed'], {stdio: ['ignore', 'pipe', 'pipe']})
+    t.after(() => attach.kill('SIGKILL'))
+    let shown = ''
+    let stderr = ''
+    attach.stdout.on('data', (chunk: Buffer) => (shown += chunk.toString()))
+    attach.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const exited = new Promise((resolve) => attach.once('close', resolve))
+    await until('attach to wait in the backlog', async () => {
+      const {stdout} = await promisify(execFile)('ss', ['-xlH'])
+      return stdout.split('\n').some((line) => line.includes(fakeName) && /^\S+\s+\S+\s+[1-9]/.test(line)) ? true : undefined
+    })
+    renameSync(join(dir, 'kept.sock'), join(dir, 'attach.sock'))
+    unserving.kill('SIGKILL')
+    await until('attach to show the output', async () => {
+      if (attach.exitCode !== null) throw new Error(`attach ended (${attach.exitCode}): ${stderr}`)
+      return shown.includes('tick\n') ? true : undefined
+    })
+    await nerdOk(['exec', 'handed', 'touch', '/tmp/stop'])
+    assert.equal(await exited, 7, stderr)
+    assert.equal(stderr, '')
+    await nerdOk(['rm', 'handed'])
   })
 
   it('attach refuses a paused container and a restarting one, as docker\'s', async () => {

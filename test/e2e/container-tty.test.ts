@@ -124,11 +124,13 @@ describe('terminals', () => {
       terminal.kill('SIGKILL')
       await new Promise((resolve) => setTimeout(resolve, 2000))
       assert.equal(await inspectState(name), 'running', `${name}'s shell outlives its terminal`)
-      const reattached = spawn('script', ['--quiet', '--return', '--command', nerdCommandLine(['attach', name]), '/dev/null'], {stdio: ['pipe', 'ignore', 'ignore']})
-      const ended = new Promise((resolve) => reattached.once('exit', resolve))
+      const reattached = spawn('script', ['--quiet', '--return', '--command', nerdCommandLine(['attach', name]), '/dev/null'], {stdio: ['pipe', 'pipe', 'ignore']})
+      let shown = ''
+      reattached.stdout.on('data', (chunk: Buffer) => (shown += chunk.toString()))
+      const ended = new Promise((resolve) => reattached.once('close', resolve))
       await new Promise((resolve) => setTimeout(resolve, 1000))
       reattached.stdin.write('exit 4\n')
-      assert.equal(await ended, 4)
+      assert.equal(await ended, 4, `attach to ${name} showed: ${shown}`)
     }
     await nerd(['rm', '-f', 'hup1', 'hup2'])
   })
