@@ -171,8 +171,8 @@ export type PullPolicy = 'always' | 'missing' | 'never'
 export interface NetworkRequest {
   /** docker's NetworkMode: the network of the first --network, `bridge` by default. */
   mode: string
-  /** Every --network/--net value as typed (docker's `name=x,alias=y` form included); empty when none. */
-  networks: string[]
+  /** Every --network/--net value, as docker's CLI reads it (its `name=x,alias=y` form included); empty when none. */
+  networks: PlannedAttachment[]
   /** -p values as typed. */
   publish: string[]
   publishAll: boolean
@@ -655,7 +655,6 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
       throw invalidFlagArgument(value, '--link', (error as Error).message)
     }
   })
-  const networks = [...(values.network ?? []), ...(values.net ?? [])]
   const attachments = [
     ...(values.network ?? []).map((value) => networkAttachment('--network', value)),
     ...(values.net ?? []).map((value) => networkAttachment('--net', value)),
@@ -704,7 +703,7 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   if (macAddress && !isUserDefinedNetwork(mode) && mode !== 'bridge') fail('conflicting options: mac-address and the network mode')
   const request: NetworkRequest = {
     mode,
-    networks,
+    networks: attachments,
     publish: values.publish ?? [],
     publishAll: values['publish-all'] ?? false,
     expose: values.expose ?? [],

@@ -50,8 +50,8 @@ export function parseNetworkValue(value: string): PlannedAttachment {
 }
 
 export interface NetworkPlanRequest {
-  /** --network values as typed; none means the default bridge. */
-  networks: string[]
+  /** --network values as parseNetworkValue reads them; none means the default bridge. */
+  networks: PlannedAttachment[]
   aliases: string[]
   ip?: string
   ip6?: string
@@ -71,7 +71,8 @@ export async function planNetworks(
   container: {name: string; hostname: string; domainname: string},
   request: NetworkPlanRequest,
 ): Promise<NetworkPlan> {
-  const attachments = (request.networks.length > 0 ? request.networks : [DEFAULT_NETWORK]).map(parseNetworkValue)
+  // Copies: the first takes the older flags' values, and each the network's name as found.
+  const attachments = (request.networks.length > 0 ? request.networks : [{network: DEFAULT_NETWORK, aliases: []}]).map((attachment) => ({...attachment, aliases: [...attachment.aliases]}))
   for (const attachment of attachments) if (attachment.network === 'default') attachment.network = DEFAULT_NETWORK
   const first = attachments[0]!
   first.aliases.push(...request.aliases)

@@ -332,7 +332,7 @@ describe('createRequestFromFlags: values', () => {
     })
     assert.deepEqual(made.network, {
       mode: 'backend',
-      networks: ['backend', 'Name=Frontend,alias=web'],
+      networks: [{network: 'backend', aliases: []}, {network: 'frontend', aliases: ['web']}],
       publish: ['8080:80', '127.0.0.1::53/udp'],
       publishAll: true,
       expose: ['3000-3001'],
