@@ -1,7 +1,8 @@
 /**
  * docker's `cp` progress on a terminal: `Preparing to copy...`, then `Copying to container - 1.2MB`
  * redrawn in place as the bytes pass (every 75 ms, when the count changed), and last
- * `Successfully copied 6B (transferred 2.05kB) to web:/tmp`. It goes to stderr, and only when
+ * `Successfully copied 2.05kB to web:/tmp` (the tar stream's size, as docker 28's
+ * CLI counts it). It goes to stderr, and only when
  * stdout is a terminal and -q is not given (the command decides); the redrawn line only when
  * stderr is one too.
  */
@@ -55,8 +56,7 @@ export class CopyProgress {
   }
 }
 
-/** docker's last line of a copy: the content's size, and the stream's when it differs. */
-export function copySummary({contentSize, transferred, destination}: CopyReport): string {
-  const transfer = contentSize === transferred ? '' : ` (transferred ${humanSize(transferred)})`
-  return `Successfully copied ${humanSize(contentSize)}${transfer} to ${destination}\n`
+/** docker's last line of a copy: the tar stream's size (docker/cli's cp.go, v28). */
+export function copySummary({transferred, destination}: CopyReport): string {
+  return `Successfully copied ${humanSize(transferred)} to ${destination}\n`
 }

@@ -11,7 +11,7 @@
 import {randomBytes} from 'node:crypto'
 import {closeSync, mkdirSync, renameSync} from 'node:fs'
 import type {Stats} from 'node:fs'
-import {lstat, readdir, readFile, readlink, realpath, rm, stat} from 'node:fs/promises'
+import {lstat, readFile, readlink, realpath, rm, stat} from 'node:fs/promises'
 import {basename, dirname, join, normalize, posix, resolve} from 'node:path'
 import {pipeline as pipelineStreams, Readable, Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
@@ -159,8 +159,6 @@ export interface CopyOptions {
 
 /** What a copy did, for docker's `Successfully copied` line. */
 export interface CopyReport {
-  /** The content's size: a file's, or the regular files' in a directory copied in (else the stream's). */
-  contentSize: number
   /** The tar stream's bytes. */
   transferred: number
   /** The destination as docker names it: `CONTAINER:PATH`, or an absolute host path. */
@@ -249,15 +247,6 @@ function counted(stream: AsyncIterable<Uint8Array>, report: CopyReport, onProgre
   return counter
 }
 
-/** The size of the regular files at host path `path` (the file's own, or those in the directory's tree), as docker's CLI reports a copy in. */
-async function localContentSize(path: string): Promise<number> {
-  const info = await lstat(path)
-  if (!info.isDirectory()) return info.isFile() ? info.size : 0
-  let total = 0
-  for (const name of await readdir(path)) total += await localContentSize(join(path, name))
-  return total
-}
-
 /**
  * The copy `copy` asks for, from or into the container, with `output` for a tar stream out and
  * `input` for one in; docker reports it as the container's archive-path or extract-to-dir. Paths in
@@ -325,6 +314,21 @@ async function extractStaged(archive: Readable, directory: string, name: string,
 }
 
 /**
+ * Where a copy out to the host path `hostPath` lands, as go-archive's CopyInfoDestinationPath finds
+ * it: a symbolic link there is written through, to its target (a dangling link's too, which the copy
+ * creates), followed at most eleven times.
+ */
+async function linkedHostDestination(hostPath: string): Promise<string> {
+  const start = absoluteHostPath(hostPath)
+  let path = start
+  for (let links = 0; (await lstat(path).catch(() => undefined))?.isSymbolicLink(); links++) {
+    if (links > 10) throw new NerdError(`too many symlinks in ${start}`)
+    path = resolve(dirname(path), await readlink(path))
+  }
+  return path
+}
+
+/**
  * `cp CONTAINER:SRC DEST` (DEST `-`: a tar stream on `output`); `tree`: the container's root, held
  * open, and how much of it the copy sees.
  */
@@ -342,28 +346,38 @@ export async function copyFromContainer(tree: {root: number; view: TreeView}, re
     const shown = tree.view(source.parts)
     if (!info || shown === 'none') throw missing
     if (!info.isDirectory() && assertsDirectory(containerPath)) throw new NerdError(`not a directory: ${containerPath}`)
-    const report: CopyReport = {contentSize: 0, transferred: 0, destination: hostPath === '-' ? '-' : absoluteHostPath(hostPath)}
+    const report: CopyReport = {transferred: 0, destination: hostPath === '-' ? '-' : absoluteHostPath(hostPath)}
     const pack = (name: string): Readable => packAt(source.parent, source.name, name, {path: source.parts, view: tree.view})
     if (hostPath === '-') {
       // Not ending `output`: nerd's stdout stays open until nerd exits.
       await pipeline(pack(copyName(containerPath)), output, {end: false, signal: options.signal})
       return report
     }
-    const existing = await stat(hostPath).catch((error: NodeJS.ErrnoException) => {
+    const landingPath = await linkedHostDestination(hostPath)
+    const existing = await stat(landingPath).catch((error: NodeJS.ErrnoException) => {
       // docker's CLI fails on a host path under a file (`file/`).
       if (error.code === 'ENOTDIR') throw new NerdError(`lstat ${resolve(hostPath)}${hostPath.endsWith('/') ? '/' : ''}: not a directory`)
       return undefined
     })
-    const into = landing(info.isDirectory(), kindOf(existing), hostPath) === 'into'
-    const directory = into ? hostPath : dirname(hostPath)
+    const into = landing(info.isDirectory(), kindOf(existing), landingPath) === 'into'
+    const directory = into ? landingPath : dirname(landingPath)
     if (!into && !(await stat(directory)).isDirectory()) throw new NerdError('extraction point is not a directory')
-    const name = into ? copyName(containerPath) : basename(hostPath)
+    const name = into ? copyName(containerPath) : basename(landingPath)
     await extractStaged(counted(pack(name), report, options.onProgress), directory, name, options)
-    report.contentSize = info.isDirectory() ? report.transferred : shown === 'all' ? info.size : 0
     return report
   } finally {
     closeSync(source.parent)
   }
+}
+
+/**
+ * docker's CLI's failure to find a host source, in Go's words: go-archive lstats its absolute path
+ * (`lstat /abs/x: no such file or directory`) once the links above it are resolved, which fails
+ * bare (Go's EvalSymlinks: `not a directory`) for a path that goes on under a file (`file/`).
+ */
+function hostSourceFailure(hostPath: string, error: unknown): Error {
+  if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return new NerdError('not a directory')
+  return fileFailure('lstat', absoluteHostPath(hostPath), error)
 }
 
 /**
@@ -373,12 +387,11 @@ export async function copyFromContainer(tree: {root: number; view: TreeView}, re
 async function extractUserArchive(input: NodeJS.ReadableStream, target: ExtractionTarget, options: CopyOptions, report: CopyReport): Promise<void> {
   const uncompressed = Readable.from(decompress(counted(input as AsyncIterable<Uint8Array>, report, options.onProgress), 'the archive'))
   await extractInto(uncompressed, target, {keepOwners: options.archive, signal: options.signal})
-  report.contentSize = report.transferred
 }
 
 /** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST); `root`: the container's root, held open. */
 export async function copyToContainer(root: number, record: ContainerRecord, hostPath: string, containerPath: string, options: CopyOptions, input: NodeJS.ReadableStream): Promise<CopyReport> {
-  const report: CopyReport = {contentSize: 0, transferred: 0, destination: `${record.Name}:${containerPath}`}
+  const report: CopyReport = {transferred: 0, destination: `${record.Name}:${containerPath}`}
   const parentMissing = (): NerdError => new NerdError(`Could not find the file ${posix.dirname(posix.normalize(containerPath))} in container ${record.Name}`)
   let destination: Located
   try {
@@ -401,14 +414,13 @@ export async function copyToContainer(root: number, record: ContainerRecord, hos
       await extractUserArchive(input, target(destination.parts), options, report)
       return report
     }
-    // Go's words for the lstat docker's CLI makes of the source.
-    const missing = `lstat ${hostPath}: no such file or directory`
-    if (!(await lstat(hostPath).catch(() => undefined))) throw new NerdError(missing)
-    const source = followsLast(hostPath, options.followLink) ? await realpath(hostPath) : hostPath
-    const info = await lstat(source).catch(() => undefined)
-    if (!info) throw new NerdError(missing)
+    const located = <T>(look: () => Promise<T>): Promise<T> =>
+      look().catch((error: unknown) => {
+        throw hostSourceFailure(hostPath, error)
+      })
+    const source = followsLast(hostPath, options.followLink) ? await located(() => realpath(hostPath)) : hostPath
+    const info = await located(() => lstat(source))
     if (!info.isDirectory() && assertsDirectory(hostPath)) throw new NerdError(`not a directory: ${hostPath}`)
-    report.contentSize = await localContentSize(source)
     const into = landing(info.isDirectory(), existing, containerPath) === 'into'
     // The walk resolved every link on the way: these paths have none.
     const directory = into ? destination.parts : destination.parts.slice(0, -1)
