@@ -17,9 +17,6 @@ import {parseExpose} from '../../network/ports.ts'
 const INSTRUCTIONS = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL', 'ONBUILD', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR'])
 const SHELL = ['/bin/sh', '-c']
 
-function changeError(change: string, why: string): NerdError {
-  return new NerdError(`invalid change "${change}": ${why}`)
-}
 
 /**
  * Splits on unquoted whitespace, keeping quotes and backslashes in the words (expansion removes
@@ -122,38 +119,45 @@ function jsonForm(text: string): string[] | undefined {
   return undefined
 }
 
+/** CMD's and ENTRYPOINT's arguments: the JSON (exec) form's list, or the shell form's one command line (none when empty). */
+function commandForm(rest: string): {exec?: string[]; args: string[]} {
+  const exec = jsonForm(rest)
+  if (exec) return {exec, args: exec}
+  return {args: rest === '' ? [] : [rest]}
+}
+
 /** `a=1 b="x y"` → pairs; `key some value` (no `=` in the first word) → one pair, the legacy form. */
-function keyValuePairs(change: string, instruction: string, text: string, env: ReadonlyMap<string, string>): Array<[string, string]> {
+function keyValuePairs(instruction: string, text: string, env: ReadonlyMap<string, string>): Array<[string, string]> {
   const words = splitWords(text)
-  if (words.length === 0) throw changeError(change, `${instruction} requires at least one argument`)
+  if (words.length === 0) throw new NerdError(`${instruction} requires at least one argument`)
   if (!words[0].includes('=')) {
     const separator = /\s+/.exec(text)
-    if (!separator) throw changeError(change, `${instruction} must have two arguments`)
+    if (!separator) throw new NerdError(`${instruction} must have two arguments`)
     const key = text.slice(0, separator.index)
     return [[expandWord(key, env), expandWord(text.slice(separator.index + separator[0].length).trim(), env)]]
   }
   return words.map((word) => {
     const equals = word.indexOf('=')
-    if (equals === -1) throw changeError(change, `syntax error - can't find = in "${word}". Must be of the form: name=value`)
+    if (equals === -1) throw new NerdError(`syntax error - can't find = in "${word}". Must be of the form: name=value`)
     const key = expandWord(word.slice(0, equals), env)
-    if (key === '') throw changeError(change, `${instruction} names can not be blank`)
+    if (key === '') throw new NerdError(`${instruction} names can not be blank`)
     return [key, expandWord(word.slice(equals + 1), env)]
   })
 }
 
 /** EXPOSE's `80`, `53/udp`, `8000-8002/tcp` → `80/tcp`, …, read as `--expose` reads them. */
-function exposedPorts(change: string, spec: string): string[] {
+function exposedPorts(spec: string): string[] {
   try {
     return parseExpose(spec)
   } catch (error) {
-    throw changeError(change, (error as Error).message)
+    throw new NerdError((error as Error).message)
   }
 }
 
-function checkSignal(change: string, signal: string): void {
+function checkSignal(signal: string): void {
   if (/^\d+$/.test(signal) && Number(signal) > 0 && Number(signal) <= 64) return
   const name = signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`
-  if (!(name in constants.signals) && !/^SIGRTM(IN|AX)([+-]\d+)?$/.test(name)) throw changeError(change, `invalid signal: ${signal}`)
+  if (!(name in constants.signals) && !/^SIGRTM(IN|AX)([+-]\d+)?$/.test(name)) throw new NerdError(`invalid signal: ${signal}`)
 }
 
 const HEALTHCHECK_DURATIONS = {interval: 'Interval', timeout: 'Timeout', 'start-period': 'StartPeriod', 'start-interval': 'StartInterval'} as const
@@ -163,55 +167,55 @@ const HEALTHCHECK_DURATIONS = {interval: 'Interval', timeout: 'Timeout', 'start-
  * CMD command` or `NONE`, as the Dockerfile parser reads it: durations in nanoseconds, left out when
  * not given, the shell form as CMD-SHELL.
  */
-function healthcheck(change: string, text: string): Healthcheck {
+function healthcheck(text: string): Healthcheck {
   const flags = new Map<string, string>()
   let rest = text
   for (let flag = /^--(\S*)\s*/.exec(rest); flag; flag = /^--(\S*)\s*/.exec(rest)) {
     rest = rest.slice(flag[0].length)
     const equals = flag[1].indexOf('=')
     const name = equals === -1 ? flag[1] : flag[1].slice(0, equals)
-    if (name !== 'retries' && !(name in HEALTHCHECK_DURATIONS)) throw changeError(change, `Unknown flag: ${name}`)
-    if (equals === -1) throw changeError(change, `Missing a value on flag: ${name}`)
-    if (flags.has(name)) throw changeError(change, `Duplicate flag specified: ${name}`)
+    if (name !== 'retries' && !(name in HEALTHCHECK_DURATIONS)) throw new NerdError(`Unknown flag: ${name}`)
+    if (equals === -1) throw new NerdError(`Missing a value on flag: ${name}`)
+    if (flags.has(name)) throw new NerdError(`Duplicate flag specified: ${name}`)
     flags.set(name, flag[1].slice(equals + 1))
   }
   const typeMatch = /^(\S+)\s*([\s\S]*)$/.exec(rest)
-  if (!typeMatch) throw changeError(change, 'HEALTHCHECK requires at least one argument')
+  if (!typeMatch) throw new NerdError('HEALTHCHECK requires at least one argument')
   const type = typeMatch[1].toUpperCase()
   const command = typeMatch[2].trim()
   if (type === 'NONE') {
-    if (command !== '') throw changeError(change, 'HEALTHCHECK NONE takes no arguments')
+    if (command !== '') throw new NerdError('HEALTHCHECK NONE takes no arguments')
     return {Test: ['NONE']}
   }
-  if (type !== 'CMD') throw changeError(change, `Unknown type ${JSON.stringify(type)} in HEALTHCHECK (try CMD)`)
+  if (type !== 'CMD') throw new NerdError(`Unknown type ${JSON.stringify(type)} in HEALTHCHECK (try CMD)`)
   const exec = jsonForm(command)
-  if ((exec ?? [command]).every((word) => word === '')) throw changeError(change, 'missing command after HEALTHCHECK CMD')
+  if ((exec ?? [command]).every((word) => word === '')) throw new NerdError('missing command after HEALTHCHECK CMD')
   const config: Healthcheck = {Test: exec ? ['CMD', ...exec] : ['CMD-SHELL', command]}
   for (const [name, field] of Object.entries(HEALTHCHECK_DURATIONS)) {
     const value = flags.get(name)
     if (value === undefined || value === '') continue
     const ms = parseGoDuration(value)
-    if (ms === undefined) throw changeError(change, `time: invalid duration ${JSON.stringify(value)}`)
-    if (ms !== 0 && ms < 1) throw changeError(change, `Interval ${JSON.stringify(name)} cannot be less than 1ms`)
+    if (ms === undefined) throw new NerdError(`time: invalid duration ${JSON.stringify(value)}`)
+    if (ms !== 0 && ms < 1) throw new NerdError(`Interval ${JSON.stringify(name)} cannot be less than 1ms`)
     if (ms !== 0) config[field] = Math.round(ms * 1e6)
   }
   const retries = flags.get('retries')
   if (retries !== undefined && retries !== '') {
     if (!/^[+-]?\d+$/.test(retries) || Math.abs(Number(retries)) > 2 ** 31 - 1) {
-      throw changeError(change, `strconv.ParseInt: parsing ${JSON.stringify(retries)}: invalid syntax`)
+      throw new NerdError(`strconv.ParseInt: parsing ${JSON.stringify(retries)}: invalid syntax`)
     }
-    if (Number(retries) < 0) throw changeError(change, `--retries cannot be negative (${Number(retries)})`)
+    if (Number(retries) < 0) throw new NerdError(`--retries cannot be negative (${Number(retries)})`)
     if (Number(retries) !== 0) config.Retries = Number(retries)
   }
   return config
 }
 
 /** ONBUILD's trigger, kept as written for the builds that use the image as their base. */
-function onBuildTrigger(change: string, text: string): string {
+function onBuildTrigger(text: string): string {
   const trigger = /^\S+/.exec(text)?.[0].toUpperCase()
-  if (trigger === undefined) throw changeError(change, 'ONBUILD requires at least one argument')
-  if (trigger === 'ONBUILD') throw changeError(change, 'Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed')
-  if (trigger === 'MAINTAINER' || trigger === 'FROM') throw changeError(change, `${trigger} isn't allowed as an ONBUILD trigger`)
+  if (trigger === undefined) throw new NerdError('ONBUILD requires at least one argument')
+  if (trigger === 'ONBUILD') throw new NerdError('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed')
+  if (trigger === 'MAINTAINER' || trigger === 'FROM') throw new NerdError(`${trigger} isn't allowed as an ONBUILD trigger`)
   return text
 }
 
@@ -221,60 +225,96 @@ function setEnv(env: readonly string[] | undefined, key: string, value: string):
   return result
 }
 
+/** A line that goes on on the next: it ends in an unescaped backslash (and blanks), which goes (buildkit's lineContinuationRegex). */
+const LINE_CONTINUATION = /([^\\])\\[ \t]*$|^\\[ \t]*$/
+
 /**
- * Applies `--change` instructions, in order, to an image's runtime config and returns the new one
- * (the input is not modified). ENTRYPOINT clears the CMD the config had unless a CMD change came
- * before it, as in a Dockerfile.
+ * The instructions of the Dockerfile the `--change` values make, joined by newlines, as docker's
+ * daemon reads them (builder.go BuildFromConfig, buildkit's parser): blank and comment lines are
+ * skipped, and a line ending in a backslash goes on on the next (comment and blank lines between
+ * skipped). None at all is refused in the parser's words.
+ */
+export function dockerfileInstructions(changes: readonly string[]): string[] {
+  const lines = changes.join('\n').split('\n').map((line) => line.replace(/[\r\n]+$/, ''))
+  const skipped = (line: string): boolean => line.trimStart() === '' || line.trimStart().startsWith('#')
+  const continued = (line: string): [text: string, more: boolean] => (LINE_CONTINUATION.test(line) ? [line.replace(LINE_CONTINUATION, '$1'), true] : [line, false])
+  const instructions: string[] = []
+  for (let index = 0; index < lines.length; index++) {
+    const first = lines[index]!.trimStart()
+    if (first.startsWith('#')) continue
+    let [text, more] = continued(first)
+    if (!more && text === '') continue
+    while (more && ++index < lines.length) {
+      if (skipped(lines[index]!)) continue
+      const [piece, next] = continued(lines[index]!)
+      text += piece
+      more = next
+    }
+    instructions.push(text)
+  }
+  if (instructions.length === 0) throw new NerdError('file with no instructions')
+  return instructions
+}
+
+/**
+ * Applies `--change` instructions, read as one Dockerfile (dockerfileInstructions), in order, to
+ * an image's runtime config and returns the new one (the input is not modified). Every instruction
+ * is checked to be a change before any is applied, as docker does. ENTRYPOINT clears the CMD the
+ * config had unless a CMD with arguments came before it, as in a Dockerfile.
  */
 export function applyChanges(base: ImageRuntimeConfig, changes: readonly string[]): ImageRuntimeConfig {
   const config: ImageRuntimeConfig = structuredClone(base)
+  if (changes.length === 0) return config
+  const instructions = dockerfileInstructions(changes).map((line) => {
+    const [, keyword = '', rest = ''] = /^(\S+)(?:\s+([\s\S]*))?$/.exec(line.trim()) ?? []
+    return {keyword, instruction: keyword.toUpperCase(), rest: rest.trim()}
+  })
+  const invalid = instructions.find(({instruction}) => !INSTRUCTIONS.has(instruction))
+  if (invalid) throw new NerdError(`${invalid.keyword} is not a valid change command`)
   let cmdSet = false
-  for (const change of changes) {
-    const trimmed = change.trim()
-    const match = /^(\S+)(?:\s+([\s\S]*))?$/.exec(trimmed)
-    if (!match) throw new NerdError('invalid change "": it is empty')
-    const instruction = match[1].toUpperCase()
-    const rest = (match[2] ?? '').trim()
-    if (!INSTRUCTIONS.has(instruction)) throw new NerdError(`${match[1]} is not a valid change command`)
+  for (const {instruction, rest} of instructions) {
     const env = envMap(config.Env)
     const words = (): string[] => splitWords(rest).map((word) => expandWord(word, env))
     // WORKDIR, USER and STOPSIGNAL take the rest of the line as one value, spaces included.
     const whole = (): string => {
       const value = expandWord(rest, env)
-      if (value === '') throw changeError(change, `${instruction} requires exactly one argument`)
+      if (value === '') throw new NerdError(`${instruction} requires exactly one argument`)
       return value
     }
     switch (instruction) {
-      case 'CMD':
+      case 'CMD': {
+        // Without arguments the shell form is the shell alone, and sets no CMD an ENTRYPOINT after it keeps.
+        const {exec, args} = commandForm(rest)
+        config.Cmd = exec ?? [...SHELL, ...args]
+        if (args.length > 0) cmdSet = true
+        break
+      }
       case 'ENTRYPOINT': {
-        const command = jsonForm(rest) ?? (rest === '' ? [] : [...SHELL, rest])
-        if (instruction === 'CMD') {
-          config.Cmd = command
-          cmdSet = true
-        } else {
-          config.Entrypoint = command
-          if (!cmdSet) delete config.Cmd
-        }
+        // Without arguments there is no ENTRYPOINT.
+        const {exec, args} = commandForm(rest)
+        if (args.length > 0) config.Entrypoint = exec ?? [...SHELL, ...args]
+        else delete config.Entrypoint
+        if (!cmdSet) delete config.Cmd
         break
       }
       case 'ENV':
         // Every value is expanded with the environment from before the instruction, as docker does.
-        for (const [key, value] of keyValuePairs(change, instruction, rest, env)) config.Env = setEnv(config.Env, key, value)
+        for (const [key, value] of keyValuePairs(instruction, rest, env)) config.Env = setEnv(config.Env, key, value)
         break
       case 'LABEL':
         config.Labels = {...config.Labels}
-        for (const [key, value] of keyValuePairs(change, instruction, rest, env)) config.Labels[key] = value
+        for (const [key, value] of keyValuePairs(instruction, rest, env)) config.Labels[key] = value
         break
       case 'EXPOSE': {
         const specs = words()
-        if (specs.length === 0) throw changeError(change, 'EXPOSE requires at least one argument')
+        if (specs.length === 0) throw new NerdError('EXPOSE requires at least one argument')
         config.ExposedPorts = {...config.ExposedPorts}
-        for (const spec of specs) for (const port of exposedPorts(change, spec)) config.ExposedPorts[port] = {}
+        for (const spec of specs) for (const port of exposedPorts(spec)) config.ExposedPorts[port] = {}
         break
       }
       case 'VOLUME': {
         const volumes = jsonForm(rest)?.map((volume) => expandWord(volume, env)) ?? words()
-        if (volumes.length === 0 || volumes.some((volume) => volume.trim() === '')) throw changeError(change, 'VOLUME specified can not be an empty string')
+        if (volumes.length === 0 || volumes.some((volume) => volume.trim() === '')) throw new NerdError('VOLUME specified can not be an empty string')
         config.Volumes = {...config.Volumes}
         for (const volume of volumes) config.Volumes[volume] = {}
         break
@@ -288,14 +328,14 @@ export function applyChanges(base: ImageRuntimeConfig, changes: readonly string[
         config.User = whole()
         break
       case 'HEALTHCHECK':
-        config.Healthcheck = healthcheck(change, rest)
+        config.Healthcheck = healthcheck(rest)
         break
       case 'ONBUILD':
-        config.OnBuild = [...(config.OnBuild ?? []), onBuildTrigger(change, rest)]
+        config.OnBuild = [...(config.OnBuild ?? []), onBuildTrigger(rest)]
         break
       case 'STOPSIGNAL': {
         const signal = whole()
-        checkSignal(change, signal)
+        checkSignal(signal)
         config.StopSignal = signal
         break
       }

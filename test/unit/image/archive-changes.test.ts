@@ -71,6 +71,22 @@ describe('applyChanges', () => {
     assert.deepEqual(applyChanges({OnBuild: ['ADD . /app']}, ['ONBUILD RUN make', 'onbuild run  echo "$HOME"']).OnBuild, ['ADD . /app', 'RUN make', 'run  echo "$HOME"'])
   })
 
+  it('reads the changes as one Dockerfile, joined by newlines: blank and comment lines skipped, a trailing backslash going on on the next line', () => {
+    assert.deepEqual(applyChanges({}, ['CMD ["sh"]', '']), {Cmd: ['sh']})
+    assert.deepEqual(applyChanges({}, ['# comment', 'CMD x']), {Cmd: ['/bin/sh', '-c', 'x']})
+    assert.deepEqual(applyChanges({}, ['ENV A=1\nENV B=2']), {Env: ['A=1', 'B=2']})
+    assert.deepEqual(applyChanges({}, ['ENV A=1 \\', 'B=2']), {Env: ['A=1', 'B=2']})
+    assert.deepEqual(applyChanges({}, ['LABEL a=1 \\', '# between', '', '  b=2']), {Labels: {a: '1', b: '2'}})
+    // Every instruction is a change, checked before any is applied.
+    assert.throws(() => applyChanges({}, ['ENV A=1', 'RUN x']), {message: 'RUN is not a valid change command'})
+  })
+
+  it('takes CMD without arguments as the shell alone, which an ENTRYPOINT after it does not keep, and ENTRYPOINT without arguments as none', () => {
+    assert.deepEqual(applyChanges({}, ['CMD']), {Cmd: ['/bin/sh', '-c']})
+    assert.deepEqual(applyChanges({Cmd: ['sh']}, ['CMD', 'ENTRYPOINT ["top"]']), {Entrypoint: ['top']})
+    assert.deepEqual(applyChanges({Entrypoint: ['top'], Cmd: ['-b']}, ['ENTRYPOINT']), {})
+  })
+
   it('leaves the base config untouched', () => {
     const base = {Env: ['A=1'], Labels: {a: 'b'}}
     applyChanges(base, ['ENV A=2', 'LABEL a=c'])
@@ -81,7 +97,9 @@ describe('applyChanges', () => {
     const cases: Array<[string, RegExp]> = [
       ['RUN echo hi', /^RUN is not a valid change command$/],
       ['FROM busybox', /^FROM is not a valid change command$/],
-      ['', /^invalid change "": it is empty$/],
+      ['', /^file with no instructions$/],
+      ['# only a comment', /^file with no instructions$/],
+      ['ENV', /^ENV requires at least one argument$/],
       ['EXPOSE', /EXPOSE requires at least one argument/],
       ['EXPOSE 80/xyz', /invalid proto: xyz/],
       ['EXPOSE 9000-8000', /invalid containerPort: 9000-8000/],
