@@ -5,17 +5,20 @@ import {goQuote} from '../format/index.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {imageEvent} from './events.ts'
 import {findImages, noSuchImage, summarizeImages} from './list.ts'
-import {checkAnyReference, familiarName, InvalidReferenceError, normalizedName, parseReference} from './reference.ts'
+import {checkAnyReference, familiarName, familiarRepository, InvalidReferenceError, normalizedName, parseReference} from './reference.ts'
 import {moveImageName} from './records.ts'
 
 /**
- * Names the image `source` names `target`; docker's client refuses an invalid source or target (in
- * its words, the source first) or a digest in the target before looking for the image.
+ * Names the image `source` names `target`; docker refuses an invalid source or target (in its
+ * client's words, the source first), a digest in the target or `sha256` as its name before looking
+ * for the image.
  */
 export async function tagImage(client: ContainerdClient, source: string, target: string): Promise<void> {
   checkedForTag(source, checkAnyReference)
   const reference = checkedForTag(target, parseReference)
   if (reference.digest !== undefined) throw new NerdError('refusing to create a tag with a digest reference')
+  // docker's daemon refuses the name of the digest algorithm, which reads as an image ID's prefix (image_routes.go postImagesTag).
+  if (familiarRepository(reference) === 'sha256') throw new NerdError('refusing to create an ambiguous tag using digest algorithm as name')
   const [image] = findImages(await summarizeImages(client), source)
   if (!image) throw noSuchImage(source)
   await moveImageName(client, {name: normalizedName(reference), target: image.record.target, labels: image.record.labels})

@@ -405,6 +405,10 @@ describe('image commands', () => {
     const refused = await nerd(['tag', pulled, `e2e-x@${busybox.target.digest}`])
     assert.equal(refused.code, 1)
     assert.equal(refused.stderr, 'Error: refusing to create a tag with a digest reference\n')
+    for (const ambiguous of ['sha256:foo', 'sha256', 'docker.io/library/sha256:1']) {
+      const refusedName = await nerd(['tag', pulled, ambiguous])
+      assert.deepEqual([refusedName.code, refusedName.stderr], [1, 'Error: refusing to create an ambiguous tag using digest algorithm as name\n'], ambiguous)
+    }
     // rmi of a name@digest untags the names of that repository with that digest.
     await nerdOk(['tag', pulled, `${repository}:2`])
     assert.deepEqual((await nerdOk(['rmi', digested])).trim().split('\n').sort(), [`Untagged: ${pulled}`, `Untagged: ${repository}:2`])
