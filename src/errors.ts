@@ -16,6 +16,13 @@ export class NerdError extends Error {
   }
 }
 
+/** A name or ID as docker's client sends it to the daemon (client/utils.go trimID): trimmed, refused when nothing is left. */
+export function trimmedId(objectType: string, id: string): string {
+  const trimmed = id.trim()
+  if (trimmed === '') throw new NerdError(`invalid ${objectType} name or ID: value is empty`)
+  return trimmed
+}
+
 /** Docker's exit codes for run/create/exec: nerd failed before the container's process started. */
 export const EXIT_NERD_FAILED = 125
 /** The command exists but cannot be executed (permission denied, a directory). */

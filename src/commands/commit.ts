@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {trimmedId} from '../errors.ts'
 
 export default class Commit extends NerdCommand {
   static summary = "Create a new image from a container's changes"
@@ -18,12 +19,15 @@ export default class Commit extends NerdCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Commit)
-    const {commitContainer} = await import('../container/commit.ts')
+    const {commitContainer, commitImageName} = await import('../container/commit.ts')
+    // docker's client checks the container's ID and the reference before the daemon looks for the container.
+    const container = trimmedId('container', args.container)
+    const name = args.repository ? commitImageName(args.repository) : undefined
     // ctrl-c stops the commit so that the container is resumed (and the commit's lease goes) before nerd dies of it.
     await this.stoppableBySignals((signal) =>
-      this.forEachContainer([args.container], async (scope, container) => {
-        const id = await commitContainer(scope, container, {
-          ...(args.repository ? {reference: args.repository} : {}),
+      this.forEachContainer([container], async (scope, loaded) => {
+        const id = await commitContainer(scope, loaded, {
+          ...(name === undefined ? {} : {name}),
           ...(flags.author ? {author: flags.author} : {}),
           ...(flags.message ? {message: flags.message} : {}),
           changes: flags.change ?? [],

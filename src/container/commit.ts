@@ -155,8 +155,8 @@ export function keptChanges(changes: readonly Change[], sameDirectories: Readonl
 }
 
 export interface CommitOptions {
-  /** The new image's name; a dangling image without it. */
-  reference?: string
+  /** The new image's name, normalized (commitImageName); a dangling image without it. */
+  name?: string
   message?: string
   author?: string
   /** Dockerfile instructions (`--change`) applied to the image's config. */
@@ -207,12 +207,22 @@ async function containerImage(client: ContainerdClient, record: ContainerRecord)
   return found
 }
 
+/**
+ * The name `commit` gives its image, as docker's client reads the reference before the daemon looks
+ * for the container (client/container_commit.go): a valid name, with no digest.
+ */
+export function commitImageName(reference: string): string {
+  const parsed = parseReference(reference)
+  if (parsed.digest !== undefined) throw new NerdError('refusing to create a tag with a digest reference')
+  return normalizedName(parsed)
+}
+
 /** `commit`: the container's changes as one more layer on its image; returns the new image's ID. */
 export async function commitContainer(scope: ContainerScope, container: LoadedContainer, options: CommitOptions = {}): Promise<string> {
   refuseDead(container, 'commit')
   const changes = options.changes ?? []
   applyChanges({}, changes)
-  const name = options.reference === undefined ? undefined : normalizedName(parseReference(options.reference))
+  const {name} = options
   const {client} = scope
   const {record} = container
   const base = await containerImage(client, record)

@@ -149,6 +149,18 @@ describe('diff and commit', () => {
     assert.equal(await nerdOk(['run', '--rm', pushed]), 'hi\n')
   })
 
+  it('commit refuses an empty container, then an invalid reference or one with a digest, before it looks for the container, as docker\'s client', async () => {
+    const refusal = async (args: string[]) => {
+      const {code, stderr} = await nerd(['commit', ...args])
+      return {code, stderr}
+    }
+    assert.deepEqual(await refusal(['', 'x']), {code: 1, stderr: 'Error: invalid container name or ID: value is empty\n'})
+    assert.deepEqual(await refusal(['nosuch', 'BAD']), {code: 1, stderr: 'Error: invalid reference format: repository name (library/BAD) must be lowercase\n'})
+    assert.deepEqual(await refusal(['nosuch', `x@sha256:${'a'.repeat(64)}`]), {code: 1, stderr: 'Error: refusing to create a tag with a digest reference\n'})
+    assert.deepEqual(await refusal(['changer', `x@sha256:${'a'.repeat(64)}`]), {code: 1, stderr: 'Error: refusing to create a tag with a digest reference\n'})
+    assert.equal(await nerdOk(['images', '-q', 'x']), '')
+  })
+
   it('commit without changes adds no layer, only an empty_layer history entry; CREATED BY is the command without the entrypoint, as docker\'s', async () => {
     await nerdOk(['run', '--name', 'unchanged', '--entrypoint', '/bin/echo', IMG, 'hello', 'there'])
     await nerdOk(['commit', '-m', 'nothing', 'unchanged', 'e2e/unchanged:v1'])
