@@ -18,18 +18,19 @@ export default class History extends NerdCommand {
 
   async run(): Promise<void> {
     const {historyRows, imageConfigForPlatform} = await import('../image/inspect.ts')
-    const {findImages, noSuchImage, summarizeImages, unpackedLayerSize} = await import('../image/list.ts')
+    const {findImages, imageAncestors, noSuchImage, summarizeImages, unpackedLayerSize} = await import('../image/list.ts')
     const {chainIds, resolveImageConfig} = await import('../image/store.ts')
     const {listingFormat} = await import('../format/index.ts')
     const {args, flags} = await this.parse(History)
     const [client, {snapshotter}] = await Promise.all([this.containerd(), this.nerdConfig()])
-    const [image] = findImages(await summarizeImages(client), args.image)
+    const summaries = await summarizeImages(client)
+    const [image] = findImages(summaries, args.image)
     if (!image) throw noSuchImage(args.image)
     const {config, configDescriptor, manifest} = flags.platform === undefined ? await resolveImageConfig(client, image.record) : await imageConfigForPlatform(client, image, args.image, flags.platform)
     // docker's sizes are the unpacked layers' (their snapshots' usage); a layer not unpacked has its blob's.
     const unpacked = await Promise.all(chainIds(config.rootfs.diff_ids).map((chainId) => unpackedLayerSize(client, snapshotter, chainId)))
     const sizes = manifest.layers.map((layer, index) => unpacked[index] ?? layer.size)
-    const rows = historyRows(configDescriptor.digest, config, sizes, {human: flags.human, noTrunc: flags['no-trunc']})
+    const rows = historyRows([configDescriptor.digest, ...imageAncestors(summaries, image)], config, sizes, {human: flags.human, noTrunc: flags['no-trunc']})
     // As docker's: -q changes only the table format; without -H the table shows CreatedAt.
     const table = `table {{.ID}}\t${flags.human ? '{{.CreatedSince}}' : '{{.CreatedAt}}'}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}`
     const format = listingFormat(flags.format, {table, quiet: {table: '{{.ID}}'}}, flags.quiet)

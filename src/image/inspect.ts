@@ -203,10 +203,11 @@ const CREATED_BY_WIDTH = 45
 const MISSING = '<missing>'
 
 /**
- * The image's history, newest first, as docker prints it: the image ID on the newest line and
- * `<missing>` on the others; each entry that made a layer gets that layer's size, in order.
+ * The image's history, newest first, as docker prints it: `ids` (the image's and those of the images
+ * it was committed from, imageAncestors) on the newest lines, one each, and `<missing>` on the
+ * others; each entry that made a layer gets that layer's size, in order.
  */
-export function historyRows(id: string, config: ImageConfig, layerSizes: readonly number[], options: HistoryOptions): HistoryRow[] {
+export function historyRows(ids: readonly string[], config: ImageConfig, layerSizes: readonly number[], options: HistoryOptions): HistoryRow[] {
   const history = config.history ?? []
   let layer = 0
   const rows = history.map((entry): HistoryRow => {
@@ -225,6 +226,6 @@ export function historyRows(id: string, config: ImageConfig, layerSizes: readonl
     }
   })
   rows.reverse()
-  if (rows.length > 0) rows[0].ID = truncateId(id, options.noTrunc)
+  for (const [index, row] of rows.slice(0, ids.length).entries()) row.ID = truncateId(ids[index]!, options.noTrunc)
   return rows
 }

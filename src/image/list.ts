@@ -186,6 +186,24 @@ export function imageChildren(summaries: readonly ImageSummary[]): (id: string) 
   return (id) => [...(children.get(id) ?? [])]
 }
 
+/**
+ * The IDs of the images `image` was committed from, its parent first, as docker's containerd store
+ * walks them for history (image_history.go): up to an image with no parent, or whose parent is gone.
+ */
+export function imageAncestors(summaries: readonly ImageSummary[], image: ImageSummary): string[] {
+  const parentOf = new Map<string, string>()
+  for (const summary of summaries) {
+    const parent = summary.record.labels[PARENT_IMAGE_LABEL]
+    if (parent !== undefined) parentOf.set(summary.id, parent)
+  }
+  const present = new Set(summaries.map((summary) => summary.id))
+  const ancestors: string[] = []
+  for (let parent: string | undefined = image.record.labels[PARENT_IMAGE_LABEL]; parent !== undefined && present.has(parent) && !ancestors.includes(parent); parent = parentOf.get(parent)) {
+    ancestors.push(parent)
+  }
+  return ancestors
+}
+
 /** The images a user's word names (see lookupImages). */
 export function findImages(summaries: readonly ImageSummary[], text: string): ImageSummary[] {
   return lookupImages(summaries, text).found

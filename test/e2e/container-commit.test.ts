@@ -127,7 +127,7 @@ describe('diff and commit', () => {
   })
 
   it('commit makes an image with the changes, the message, the author and the --change instructions; run and push use it', async () => {
-    const id = (await nerdOk(['commit', '-m', 'added a file', '-a', 'Tester <t@example.test>', '-c', 'ENV GREETING=hello', '-c', 'CMD ["cat", "/etc/added"]', 'changer', 'e2e/committed:v1'])).trim()
+    const id = (await nerdOk(['commit', '-m', 'added a file <etc/added>', '-a', 'Tester <t@example.test>', '-c', 'ENV GREETING=hello', '-c', 'CMD ["cat", "/etc/added"]', 'changer', 'e2e/committed:v1'])).trim()
     assert.match(id, /^sha256:[0-9a-f]{64}$/)
     assert.equal(await nerdOk(['run', '--rm', 'e2e/committed:v1']), 'hi\n')
     assert.equal(await nerdOk(['run', '--rm', 'e2e/committed:v1', 'sh', '-c', 'echo $GREETING; test -e /etc/group || echo no-group']), 'hello\nno-group\n')
@@ -139,7 +139,11 @@ describe('diff and commit', () => {
     assert.match(await nerdOk(['history', 'e2e/committed:v1']), /added a file/)
     // As docker's: inspect prints the daemon's JSON, HTML as it is; history's rows are json.Marshal's, escaped.
     assert.match(await nerdOk(['image', 'inspect', 'e2e/committed:v1']), /^ {8}"Author": "Tester <t@example.test>",$/m)
-    assert.match((await nerdOk(['history', '--format', 'json', 'e2e/committed:v1'])).split('\n')[1]!, /"ID":"\\u003cmissing\\u003e"/)
+    const [newest, parent] = (await nerdOk(['history', '--format', 'json', 'e2e/committed:v1'])).split('\n')
+    assert.match(newest!, /"Comment":"added a file \\u003cetc\/added\\u003e"/)
+    // The line below is the image it was committed from, with that image's ID.
+    const base = (JSON.parse(await nerdOk(['image', 'inspect', IMG])) as {Id: string}[])[0]!.Id
+    assert.match(parent!, new RegExp(`"ID":"${base.slice('sha256:'.length, 'sha256:'.length + 12)}"`))
 
     const pushed = `${testEnvironment.registry}/e2e/committed:v1`
     await nerdOk(['tag', 'e2e/committed:v1', pushed])
@@ -214,6 +218,10 @@ describe('diff and commit', () => {
     assert.equal(await nerdOk(['image', 'inspect', '-f', '{{.Parent}}', IMG]), '\n')
     assert.equal(await nerdOk(['image', 'inspect', '-f', '{{.Parent}}', 'e2e/gen:1']), `${base}\n`)
     assert.equal(await nerdOk(['image', 'inspect', '-f', '{{.Parent}}', grandchild]), `${child}\n`)
+    // history names each image of the lineage on its own line, as docker's containerd store walks the parent labels.
+    const historyIds = (await nerdOk(['history', '-q', '--no-trunc', grandchild])).trim().split('\n')
+    assert.deepEqual(historyIds.slice(0, 3), [grandchild, child, base])
+    assert.ok(historyIds.slice(3).every((id) => id === '<missing>'), historyIds.join(' '))
     const ancestry = async (image: string) => (await nerdOk(['ps', '-a', '--filter', `ancestor=${image}`, '--filter', 'name=^gen', '--format', '{{.Names}}'])).trim().split('\n').sort()
     assert.deepEqual(await ancestry(IMG), ['gen1', 'gen2', 'gen3'])
     assert.deepEqual(await ancestry('e2e/gen:1'), ['gen2', 'gen3'])

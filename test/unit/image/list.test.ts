@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {historyRows, inspectDocument} from '../../../src/image/inspect.ts'
-import {filterImages, findImages, globMatches, imageChildren, imageRow, listingDigest, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag, subcommandTakenForRepositoryHint} from '../../../src/image/list.ts'
+import {filterImages, findImages, globMatches, imageAncestors, imageChildren, imageRow, listingDigest, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag, subcommandTakenForRepositoryHint} from '../../../src/image/list.ts'
 import type {ImageSummary} from '../../../src/image/list.ts'
 import type {ImageConfig} from '../../../src/image/manifest.ts'
 
@@ -195,6 +195,14 @@ describe('committed images', () => {
     assert.deepEqual(children(hex('3')), [])
   })
 
+  it('have their ancestors walked by the parent labels, up to an image without one or whose parent is gone, as docker\'s history', () => {
+    const summaries = [...all, child, untagged, grandchild]
+    assert.deepEqual(imageAncestors(summaries, grandchild), [hex('1'), hex('a')])
+    assert.deepEqual(imageAncestors(summaries, child), [hex('a')])
+    assert.deepEqual(imageAncestors([grandchild], grandchild), [])
+    assert.deepEqual(imageAncestors(summaries, busybox), [])
+  })
+
   it("show that parent as image inspect's Parent, as docker's containerd store does; others none", () => {
     assert.equal(inspectDocument(child, [child], 'overlayfs').Parent, hex('a'))
     assert.equal(inspectDocument(busybox, [busybox, local], 'overlayfs').Parent, '')
@@ -269,7 +277,7 @@ describe('historyRows', () => {
   }
 
   it('lists newest first, sizes the layers in order, cuts CREATED BY to 45 characters', () => {
-    const rows = historyRows(hex('a'), config, [1500, 2_000_000], {human: true, noTrunc: false, now: new Date('2024-01-01T02:00:00Z')})
+    const rows = historyRows([hex('a')], config, [1500, 2_000_000], {human: true, noTrunc: false, now: new Date('2024-01-01T02:00:00Z')})
     assert.deepEqual(rows.map((row) => [row.ID, row.Size, row.Comment]), [
       ['aaaaaaaaaaaa', '2MB', 'buildkit'],
       ['<missing>', '0B', ''],
@@ -280,10 +288,15 @@ describe('historyRows', () => {
   })
 
   it('-H=false gives bytes and RFC 3339; --no-trunc the whole command and ID', () => {
-    const [newest, , oldest] = historyRows(hex('a'), config, [1500, 2_000_000], {human: false, noTrunc: true})
+    const [newest, , oldest] = historyRows([hex('a')], config, [1500, 2_000_000], {human: false, noTrunc: true})
     assert.equal(newest.ID, hex('a'))
     assert.equal(newest.Size, '2000000')
     assert.equal(newest.CreatedSince, '2024-01-01T00:00:02Z')
     assert.equal(oldest.CreatedBy, config.history?.[0].created_by)
+  })
+
+  it('gives the images it was committed from their IDs on the lines below, one each', () => {
+    const rows = historyRows([hex('a'), hex('b')], config, [1500, 2_000_000], {human: true, noTrunc: false})
+    assert.deepEqual(rows.map((row) => row.ID), ['aaaaaaaaaaaa', 'bbbbbbbbbbbb', '<missing>'])
   })
 })
