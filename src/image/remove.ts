@@ -3,12 +3,13 @@
  * that name and the image goes with its last one; an ID removes every name of the image, which
  * takes force when they are not all of one repository. Containers use an image by its ID: one that
  * runs is a conflict force cannot override, a stopped one a conflict force does; untagging the last
- * name of an image a container uses leaves it nameless, not deleted.
+ * name of an image a container uses leaves it nameless, not deleted, and so does removing unforced
+ * the only name of an image others were committed from (reported deleted all the same).
  */
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {truncateId} from '../format/index.ts'
-import {lookupImages, noSuchImage, summarizeImages, untilComparedTime} from './list.ts'
+import {imageChildren, lookupImages, noSuchImage, summarizeImages, untilComparedTime} from './list.ts'
 import type {ImageSummary} from './list.ts'
 import {familiarName, parseReference, repository} from './reference.ts'
 import type {Reference} from './reference.ts'
@@ -57,9 +58,9 @@ function conflict(id: string, forceable: boolean, why: string): NerdError {
 export interface RemovalPlan {
   /** The records to delete, in docker's order. */
   records: ImageSummary[]
-  /** The image loses its last name but a container keeps it: it stays, nameless. */
+  /** The image loses its last name but stays, nameless: a container uses it, or images were committed from it. */
   keep: boolean
-  /** The image ID that goes with the records; undefined while the image stays. */
+  /** The image ID reported deleted: undefined while a container keeps the image, not while its children do (as docker's containerd store). */
   deleted?: string
 }
 
@@ -77,6 +78,9 @@ export function planRemoval(summaries: readonly ImageSummary[], text: string, op
   const using = usersOf(id, options.users, summaries)
   const running = using.find((user) => user.running)
   const stopped = using.find((user) => !user.running)
+  // docker's containerd store keeps an image other images were committed from as a dangling record when
+  // its only name goes unforced, and reports it deleted all the same (image_delete.go imageDeleteHelper).
+  const deleting = (): RemovalPlan => ({records: image, keep: !options.force && image.length === 1 && names.length === 1 && imageChildren(summaries)(id).length > 0, deleted: id})
 
   if (by === 'id') {
     if (running) throw conflict(id, false, `image is being used by running container ${truncateId(running.id)}`)
@@ -84,7 +88,7 @@ export function planRemoval(summaries: readonly ImageSummary[], text: string, op
       if (names.length > 0 && !single) throw conflict(id, true, 'image is referenced in multiple repositories')
       if (stopped) throw conflict(id, true, `image is being used by stopped container ${truncateId(stopped.id)}`)
     }
-    return {records: image, keep: false, deleted: id}
+    return deleting()
   }
 
   if (!options.force && using.length > 0 && single) {
@@ -97,7 +101,7 @@ export function planRemoval(summaries: readonly ImageSummary[], text: string, op
   // (forced, as the untagging of a single reference must be), as docker's containerd store does
   // without a word; else it goes, with the records that never had a name.
   if (using.length > 0) return {records: untagged, keep: true}
-  return {records: image, keep: false, deleted: id}
+  return deleting()
 }
 
 /**
@@ -114,7 +118,7 @@ export async function removeImage(client: ContainerdClient, text: string, option
   // An image that goes takes its content with it before rmi returns, as docker's and nerdctl's rmi:
   // left to the collector's schedule, a load or pull right after could find the content still there
   // and keep it (an index loaded for one platform would again hold every platform it had).
-  const {lines, deleted} = await untag(client, plan.records, {sync: plan.deleted !== undefined})
+  const {lines, deleted} = await untag(client, plan.records, {sync: plan.deleted !== undefined && !plan.keep})
   // A concurrent rmi deleted them first: one deletion per reference, as docker's, and the others find no such image.
   if (deleted === 0) throw noSuchImage(text)
   if (plan.deleted === undefined) return lines

@@ -231,6 +231,19 @@ describe('diff and commit', () => {
     await nerdOk(['rm', 'gen1', 'gen2', 'gen3'])
   })
 
+  it('rmi of the only name of an image others were committed from keeps it nameless, reporting it deleted, as docker\'s containerd store; by ID then it goes', async () => {
+    await nerdOk(['run', '--name', 'parent', '--network', 'none', IMG, 'sh', '-c', 'echo p > /p'])
+    const parent = (await nerdOk(['commit', 'parent', 'e2e/parent:1'])).trim()
+    await nerdOk(['run', '--name', 'kid', '--network', 'none', 'e2e/parent:1', 'sh', '-c', 'echo k > /k'])
+    await nerdOk(['commit', 'kid', 'e2e/kid:1'])
+    await nerdOk(['rm', 'parent', 'kid'])
+    assert.equal(await nerdOk(['rmi', 'e2e/parent:1']), `Untagged: e2e/parent:1\nDeleted: ${parent}\n`)
+    assert.equal(await nerdOk(['image', 'inspect', '-f', '{{.Id}} {{len .RepoTags}}', parent]), `${parent} 0\n`)
+    assert.equal(await nerdOk(['rmi', parent]), `Deleted: ${parent}\n`)
+    assert.equal((await nerd(['image', 'inspect', parent])).code, 1)
+    assert.equal(await nerdOk(['run', '--rm', '--network', 'none', 'e2e/kid:1', 'cat', '/p', '/k']), 'p\nk\n')
+  })
+
   it('commits a running container, paused meanwhile, and leaves it running', async () => {
     await nerdOk(['run', '-d', '--name', 'live', IMG, 'sh', '-c', 'echo live > /live.txt; sleep 60'])
     await until('the file to be written', async () => ((await nerd(['exec', 'live', 'test', '-e', '/live.txt'])).code === 0 ? true : undefined))

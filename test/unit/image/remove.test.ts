@@ -70,6 +70,17 @@ describe('planRemoval (docker rmi)', () => {
     assert.deepEqual(names(planRemoval([busybox, second, other], `busybox@${hex('f')}`, {force: false, users: []})), [busybox.record.name, second.record.name])
   })
 
+  it('keeps an image others were committed from as a dangling record when its only name goes unforced, reporting it deleted (docker\'s containerd store)', () => {
+    const child: ImageSummary = {...image('docker.io/library/child:1', hex('b'), hex('e')), record: {...image('docker.io/library/child:1', hex('b'), hex('e')).record, labels: {'org.mobyproject.image.parent': ID}}}
+    for (const word of ['busybox', ID]) {
+      assert.deepEqual(planRemoval([busybox, child], word, {force: false, users: []}), {records: [busybox], keep: true, deleted: ID})
+      assert.deepEqual(planRemoval([busybox, child], word, {force: true, users: []}), {records: [busybox], keep: false, deleted: ID})
+    }
+    // A nameless image goes, children or not.
+    const dangling = image(`nerd-dangling@${hex('f')}`)
+    assert.deepEqual(planRemoval([dangling, child], ID, {force: false, users: []}), {records: [dangling], keep: false, deleted: ID})
+  })
+
   it('names a missing image as docker does', () => {
     assert.throws(() => planRemoval([busybox], 'nosuch', {force: false, users: []}), {message: 'No such image: nosuch:latest'})
   })
