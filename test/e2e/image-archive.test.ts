@@ -309,7 +309,9 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     const {names} = await load(multiarch.file)
     assert.deepEqual(names, ['docker.io/nerd-e2e/multiarch:v1'])
     assert.equal(await runImage('docker.io/nerd-e2e/multiarch:v1', ['/bin/busybox', 'cat', '/etc/arch']), 'amd64\n')
-    await assert.rejects(load(multiarch.file, fresh, {platform: 'linux/s390x'}), /^NerdError: nerd-e2e\/multiarch:v1: the archive has no image for linux\/s390x \(it has linux\/amd64, linux\/arm64\/v8\); choose one with --platform, or load all with --all-platforms$/)
+    // A platform asked for that an index lacks: docker's containerd store loads the image and fails.
+    await assert.rejects(load(multiarch.file, fresh, {platform: 'linux/s390x'}), /^NerdError: image nerd-e2e\/multiarch:v1 was loaded, but doesn't provide the requested platform \(linux\/s390x\)$/)
+    assert.ok(await deleteImage(fresh, 'docker.io/nerd-e2e/multiarch:v1', {sync: true}))
     // Saved again, only the loaded platform's blobs go into the archive, under the image's own index.
     const archive = join(workDir, 'multiarch-saved.tar')
     await save(['nerd-e2e/multiarch:v1'], archive)
@@ -319,7 +321,37 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     assert.ok(members.includes(`blobs/sha256/${amd64.layers[1].digest.slice(7)}`))
     assert.ok(!members.includes(`blobs/sha256/${arm64.layers[1].digest.slice(7)}`))
     await assert.rejects(save(['nerd-e2e/multiarch:v1'], join(workDir, 'all.tar'), {allPlatforms: true}), /^NerdError: nerd-e2e\/multiarch:v1: its linux\/arm64\/v8 image is not in the content store in full/)
-    await assert.rejects(save(['nerd-e2e/multiarch:v1'], join(workDir, 'arm.tar'), {platform: 'linux/arm64'}), /^NerdError: nerd-e2e\/multiarch:v1: no image for linux\/arm64 is in the content store$/)
+    await assert.rejects(save(['nerd-e2e/multiarch:v1'], join(workDir, 'arm.tar'), {platform: 'linux/arm64'}),
+      /^NerdError: no suitable export target found: image with reference nerd-e2e\/multiarch:v1 was found but does not provide the specified platform \(linux\/arm64\)$/)
+  })
+
+  it('save --platform writes that platform\'s manifest alone and refuses an image without it; load --platform loads an archive that lacks it and fails, as docker\'s containerd store', async () => {
+    await load(busybox.file)
+    await load(second.file)
+    await load(multiarch.file)
+    const [amd64] = multiarch.manifests
+    const single = join(workDir, 'multiarch-amd64.tar')
+    const saved = await nerd(['save', '--platform', 'linux/amd64', '-o', single, 'nerd-e2e/multiarch:v1'], {namespace})
+    assert.deepEqual([saved.code, saved.stderr], [0, ''])
+    const index = JSON.parse(await tarRead(single, 'index.json')) as {manifests: Array<{digest: string}>}
+    assert.deepEqual(index.manifests.map((entry) => entry.digest), [amd64.descriptor.digest])
+    assert.ok(!(await tarList(single)).includes(`blobs/sha256/${multiarch.target.digest.slice(7)}`), 'the index is not saved')
+    const fromOci = JSON.parse((await run('skopeo', ['inspect', '--override-arch', 'amd64', `oci-archive:${single}`])).stdout) as {Digest: string}
+    assert.equal(fromOci.Digest, amd64.descriptor.digest)
+
+    const never = join(workDir, 'never.tar')
+    const mismatched = await nerd(['save', '--platform', 'linux/s390x', '-o', never, 'nerd-e2e/busybox:v1'], {namespace})
+    assert.deepEqual([mismatched.code, mismatched.stderr], [1, 'Error: no suitable export target found: image with reference nerd-e2e/busybox:v1 was found but does not provide the specified platform (linux/s390x)\n'])
+    await assert.rejects(stat(never), {code: 'ENOENT'})
+
+    const two = join(workDir, 'two-for-platform.tar')
+    await save(['nerd-e2e/busybox:v1', 'nerd-e2e/second:v1'], two)
+    const lacking = await nerd(['load', '--platform', 'linux/s390x', '-i', busybox.file], {namespace: freshNamespace})
+    assert.deepEqual([lacking.code, lacking.stdout, lacking.stderr], [1, '', 'Error: image nerd-e2e/busybox:v1 was loaded, but doesn\'t provide the requested platform (linux/s390x)\n'])
+    const both = await nerd(['load', '--platform', 'linux/s390x', '-i', two], {namespace: freshNamespace})
+    assert.deepEqual([both.code, both.stdout, both.stderr], [1, '', 'Error: images [nerd-e2e/busybox:v1, nerd-e2e/second:v1] were loaded, but don\'t provide the requested platform (linux/s390x)\n'])
+    assert.deepEqual((await listImages(fresh)).map((image) => image.name).sort(), ['docker.io/nerd-e2e/busybox:v1', 'docker.io/nerd-e2e/second:v1'])
+    for (const name of ['docker.io/nerd-e2e/busybox:v1', 'docker.io/nerd-e2e/second:v1']) assert.ok(await deleteImage(fresh, name, {sync: true}))
   })
 
   it('keeps the image a name pointed at before as a dangling image', async () => {

@@ -12,10 +12,10 @@ import {isNotFound} from '../../containerd/index.ts'
 import {NerdError} from '../../errors.ts'
 import {publishEvent} from '../../system/nerd-events.ts'
 import {eventImage, imageEvent} from '../events.ts'
-import {isAttestation, parseIndex, parseManifest} from '../manifest.ts'
+import {isAttestation, parseConfig, parseIndex, parseManifest} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
-import {defaultPlatformMatcher, formatPlatform, localPlatformMatcher, onlyPlatform, parsePlatform, rankByPlatform} from '../platform.ts'
-import type {PlatformMatcher} from '../platform.ts'
+import {configPlatform, defaultPlatformMatcher, formatPlatform, localPlatformMatcher, parsePlatform, platformNotProvided, rankByPlatform, strictPlatform} from '../platform.ts'
+import type {Platform, PlatformMatcher} from '../platform.ts'
 import {normalizedName, parseReference, repository} from '../reference.ts'
 import {MEDIA_TYPE_OCI_INDEX, isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
 import {getImage, isDanglingImageName, listImages, readBlob, recordsByDigest, resolveImageConfig} from '../store.ts'
@@ -116,17 +116,23 @@ async function findById(client: ContainerdClient, records: readonly ImageRecord[
 interface PlatformChoice {
   /** Undefined: every platform. */
   matcher: PlatformMatcher | undefined
+  /** `--platform`: that platform's manifest alone is saved (see manifestForPlatform). */
+  requested: Platform | undefined
   description: string
   /** Picks the manifest manifest.json describes. */
   preferred: PlatformMatcher
 }
 
 function platformChoice(options: SaveOptions): PlatformChoice {
-  const preferred = options.platform === undefined ? defaultPlatformMatcher() : onlyPlatform(parsePlatform(options.platform))
-  if (options.allPlatforms) return {matcher: undefined, description: 'every platform', preferred}
-  if (options.platform !== undefined) return {matcher: preferred, description: formatPlatform(parsePlatform(options.platform)), preferred}
+  if (options.platform !== undefined) {
+    const requested = parsePlatform(options.platform)
+    const matcher = strictPlatform(requested)
+    return {matcher, requested, description: formatPlatform(requested), preferred: matcher}
+  }
+  const preferred = defaultPlatformMatcher()
+  if (options.allPlatforms) return {matcher: undefined, requested: undefined, description: 'every platform', preferred}
   // As the other image commands: the host's platform, else one that is here.
-  return {matcher: localPlatformMatcher(), description: 'the host platform', preferred}
+  return {matcher: localPlatformMatcher(), requested: undefined, description: 'the host platform', preferred}
 }
 
 /** The blobs one image contributes, root first, and the manifest docker's manifest.json gets. */
@@ -196,6 +202,32 @@ async function collectBlobs(client: ContainerdClient, image: SavedImage, choice:
   await visit(image.target)
   const [preferred] = rankByPlatform(manifests, (entry) => entry.platform, choice.preferred)
   return {blobs, dockerManifest: (preferred ?? manifests[0])?.manifest}
+}
+
+/**
+ * The manifest of `image` for the platform asked for, which docker's containerd store saves in the
+ * image's place (image_exporter.go, getPushDescriptor): the one present manifest whose config is
+ * for exactly that platform, attestations left out; an image that has none, or several, is refused.
+ */
+async function manifestForPlatform(client: ContainerdClient, image: SavedImage, platform: Platform): Promise<Descriptor> {
+  const what = image.names.length > 0 ? familiarImageName(image.names[0]) : image.target.digest
+  const matcher = strictPlatform(platform)
+  const matching: Descriptor[] = []
+  const visit = async (descriptor: Descriptor): Promise<void> => {
+    if (isIndexMediaType(descriptor.mediaType)) {
+      if (!(await isPresent(client, descriptor.digest))) return
+      for (const child of parseIndex(await readBlob(client, descriptor.digest), `index ${descriptor.digest} of ${what}`).manifests) await visit(child)
+      return
+    }
+    if (!isManifestMediaType(descriptor.mediaType) || isAttestation(descriptor) || !(await isComplete(client, descriptor))) return
+    const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest} of ${what}`)
+    const config = parseConfig(await readBlob(client, manifest.config.digest), `config ${manifest.config.digest} of ${what}`)
+    if (matcher.match(configPlatform(config))) matching.push(descriptor)
+  }
+  await visit(image.target)
+  if (matching.length > 1) throw new NerdError(`no suitable export target found: multiple manifests found for platform ${formatPlatform(platform)}`)
+  if (matching.length === 0) throw new NerdError(`no suitable export target found: ${platformNotProvided(what, platform).message}`)
+  return matching[0]
 }
 
 /** What the archive holds, computed before its first byte is written. */
@@ -280,7 +312,10 @@ export async function saveImages(client: ContainerdClient, references: readonly 
   if (references.length === 0) throw new NerdError('save: name at least one image')
   const choice = platformChoice(options)
   const images = []
-  for (const image of await findImagesToSave(client, references)) images.push({...image, ...(await collectBlobs(client, image, choice))})
+  for (const found of await findImagesToSave(client, references)) {
+    const image = choice.requested === undefined ? found : {...found, target: await manifestForPlatform(client, found, choice.requested)}
+    images.push({...image, ...(await collectBlobs(client, image, choice))})
+  }
   const plan = archivePlan(images)
   await checkBlobs(client, plan.blobs)
   await pipeline(archiveChunks(client, plan, options.signal), output, {signal: options.signal})
