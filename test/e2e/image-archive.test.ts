@@ -22,7 +22,7 @@ import {importRootfs, loadImages, saveImages} from '../../src/image/archive/inde
 import type {LoadedImage} from '../../src/image/archive/index.ts'
 import {blobLabels, deleteImage, getImage, listImages, readBlob, resolveImageConfig} from '../../src/image/store.ts'
 import {until} from '../helpers/containers.ts'
-import {ctr, nerd, nerdEntry, nerdOnTerminal, uniqueNamespace} from '../helpers/e2e.ts'
+import {ctr, nerd, nerdCommandLine, nerdEntry, nerdOnTerminal, uniqueNamespace} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, file, payloadLayer} from '../helpers/oci-image.ts'
 import type {BuiltArchive, LayerSpec} from '../helpers/oci-image.ts'
 
@@ -352,6 +352,25 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     assert.deepEqual([both.code, both.stdout, both.stderr], [1, '', 'Error: images [nerd-e2e/busybox:v1, nerd-e2e/second:v1] were loaded, but don\'t provide the requested platform (linux/s390x)\n'])
     assert.deepEqual((await listImages(fresh)).map((image) => image.name).sort(), ['docker.io/nerd-e2e/busybox:v1', 'docker.io/nerd-e2e/second:v1'])
     for (const name of ['docker.io/nerd-e2e/busybox:v1', 'docker.io/nerd-e2e/second:v1']) assert.ok(await deleteImage(fresh, name, {sync: true}))
+  })
+
+  it('save, export and cp to - into a pipe whose reader quits die of SIGPIPE, as docker\'s CLI (status 141 in a shell), export\'s lease gone; other output still ends quietly', async () => {
+    await load(busybox.file)
+    const created = await nerd(['create', '--name', 'piped', '--network', 'none', 'nerd-e2e/busybox:v1'])
+    assert.equal(created.code, 0, created.stderr)
+    try {
+      const piped = async (args: string[]): Promise<string[]> => {
+        const {stdout, stderr} = await run('bash', ['-c', `${nerdCommandLine(args)} | head -c 10 >/dev/null; echo "status \${PIPESTATUS[0]}"`], {timeout: 30_000})
+        return [stdout, stderr]
+      }
+      for (const args of [['save', 'nerd-e2e/busybox:v1'], ['export', 'piped'], ['cp', 'piped:/bin', '-']]) assert.deepEqual(await piped(args), ['status 141\n', ''], args.join(' '))
+      assert.deepEqual(await client.leases.list(), [])
+      const inspect = ['image', 'inspect', ...Array<string>(300).fill('nerd-e2e/busybox:v1')]
+      assert.ok((await nerd(inspect)).stdout.length > 1 << 16, 'more than a pipe holds')
+      assert.deepEqual(await piped(inspect), ['status 0\n', ''])
+    } finally {
+      await nerd(['rm', '-f', 'piped'])
+    }
   })
 
   it('keeps the image a name pointed at before as a dangling image', async () => {
