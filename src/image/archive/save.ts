@@ -124,13 +124,10 @@ interface PlatformChoice {
 }
 
 function platformChoice(options: SaveOptions): PlatformChoice {
-  if (options.platform !== undefined) {
-    const requested = parsePlatform(options.platform)
-    const matcher = strictPlatform(requested)
-    return {matcher, requested, description: formatPlatform(requested), preferred: matcher}
-  }
-  const preferred = defaultPlatformMatcher()
+  const requested = options.platform === undefined ? undefined : parsePlatform(options.platform)
+  const preferred = requested === undefined ? defaultPlatformMatcher() : strictPlatform(requested)
   if (options.allPlatforms) return {matcher: undefined, requested: undefined, description: 'every platform', preferred}
+  if (requested !== undefined) return {matcher: preferred, requested, description: formatPlatform(requested), preferred}
   // As the other image commands: the host's platform, else one that is here.
   return {matcher: localPlatformMatcher(), requested: undefined, description: 'the host platform', preferred}
 }
