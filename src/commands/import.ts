@@ -4,6 +4,7 @@ import {NerdCommand} from '../command.ts'
 
 export default class Import extends NerdCommand {
   static summary = 'Import the contents from a tarball to create a filesystem image'
+  static description = 'The tarball may be plain or compressed with gzip, zstd, bzip2 or xz (bzip2 and xz are read with the bzip2 and xz commands); all but gzip and zstd are stored gzip-compressed, as docker does.'
   static aliases = ['image:import']
   // As docker's (RequiresMinArgs(1)): arguments after the reference are ignored.
   static strict = false
