@@ -381,11 +381,9 @@ async function imagesLacking(client: ContainerdClient, prepared: ReadonlyArray<{
   const matcher = strictPlatform(platform)
   const lacking: ImageToName[] = []
   for (const {image, selected} of prepared) {
-    let provides = false
-    for (const {manifest} of selected) {
-      if (matcher.match(configPlatform(parseConfig(await readBlob(client, manifest.config.digest), `config ${manifest.config.digest} of ${displayName(image)}`)))) provides = true
-    }
-    if (!provides) lacking.push(image)
+    const platforms = []
+    for (const {manifest} of selected) platforms.push(configPlatform(parseConfig(await readBlob(client, manifest.config.digest), `config ${manifest.config.digest} of ${displayName(image)}`)))
+    if (!platforms.some((each) => matcher.match(each))) lacking.push(image)
   }
   return lacking
 }

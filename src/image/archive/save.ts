@@ -27,7 +27,7 @@ import {annotationsForName, familiarImageName} from './names.ts'
 import {tarEnd, tarFile, tarHeader, tarPadding} from './tar-writer.ts'
 
 export interface SaveOptions {
-  /** Of multi-platform images, save this platform; default the host's. */
+  /** Save each image's manifest for this platform alone (an image without one is refused); default: the host's platform of multi-platform images. */
   platform?: string
   /** Save every platform of multi-platform images (all must be in the content store). */
   allPlatforms?: boolean
@@ -113,6 +113,11 @@ async function findById(client: ContainerdClient, records: readonly ImageRecord[
   return [...matches.values()][0]
 }
 
+/** How messages name an image: its first name, or its digest when saved by ID. */
+function savedImageName(image: SavedImage): string {
+  return image.names.length > 0 ? familiarImageName(image.names[0]) : image.target.digest
+}
+
 interface PlatformChoice {
   /** Undefined: every platform. */
   matcher: PlatformMatcher | undefined
@@ -165,11 +170,11 @@ async function isComplete(client: ContainerdClient, descriptor: Descriptor): Pro
 
 /**
  * Walks an image for the platforms chosen: the root, every index and manifest on the way, their
- * configs and layers. An index is saved whole even when only some of its manifests are (as
- * containerd's exporter does), so the image keeps its digest through save and load.
+ * configs and layers. Without `--platform` an index is saved whole even when only some of its
+ * manifests are (as containerd's exporter does), so the image keeps its digest through save and load.
  */
 async function collectBlobs(client: ContainerdClient, image: SavedImage, choice: PlatformChoice): Promise<ImageBlobs> {
-  const what = image.names.length > 0 ? familiarImageName(image.names[0]) : image.target.digest
+  const what = savedImageName(image)
   const blobs: Descriptor[] = []
   const manifests: Array<{manifest: ImageManifest; platform: Descriptor['platform']}> = []
   const visit = async (descriptor: Descriptor): Promise<void> => {
@@ -207,7 +212,7 @@ async function collectBlobs(client: ContainerdClient, image: SavedImage, choice:
  * for exactly that platform, attestations left out; an image that has none, or several, is refused.
  */
 async function manifestForPlatform(client: ContainerdClient, image: SavedImage, platform: Platform): Promise<Descriptor> {
-  const what = image.names.length > 0 ? familiarImageName(image.names[0]) : image.target.digest
+  const what = savedImageName(image)
   const matcher = strictPlatform(platform)
   const matching: Descriptor[] = []
   const visit = async (descriptor: Descriptor): Promise<void> => {
