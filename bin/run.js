@@ -9,9 +9,14 @@ import {createRequire} from 'node:module'
 process.env.NODE_DISABLE_COMPILE_CACHE = '1'
 
 // A reader that goes away (`nerd ps | head -1`) ends nerd quietly, as it ends other tools; any other
-// failure to write (a full disk) ends it with one line in Go's words, as docker's CLI says it.
+// failure to write (a full disk) ends it with one line in Go's words, as docker's CLI says it. An
+// archive on stdout (save, export, cp to -) is left to the command writing it: cut short, it is a
+// failure (src/command.ts, writingArchiveToStdout, which sets this symbol).
 process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(0)
+  if (error.code === 'EPIPE') {
+    if (process.stdout[Symbol.for('nerd.archive-on-stdout')]) return
+    process.exit(0)
+  }
   const reason = /^E[A-Z]+: (.*?)(, \w+)?$/.exec(error.message)?.[1] ?? error.message
   process.stderr.write(`Error: write /dev/stdout: ${reason}\n`)
   process.exit(1)

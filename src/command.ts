@@ -164,6 +164,27 @@ export abstract class NerdCommand extends Command {
     }
   }
 
+  /**
+   * Runs `work`, which writes an archive to stdout (save, export, cp to -). A reader that goes away
+   * cuts the archive short: nerd then dies of SIGPIPE, as docker's CLI does (status 141 in a shell),
+   * once the work has cleaned up (a lease), where other output ends nerd quietly (bin/run.js).
+   */
+  protected async writingArchiveToStdout<T>(work: () => Promise<T>): Promise<T> {
+    ;(process.stdout as unknown as Record<symbol, boolean>)[Symbol.for('nerd.archive-on-stdout')] = true
+    try {
+      return await work()
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+        // Node ignores SIGPIPE; its default (death) comes back when the last listener goes.
+        const restoreDefault = (): void => undefined
+        process.on('SIGPIPE', restoreDefault)
+        process.off('SIGPIPE', restoreDefault)
+        process.kill(process.pid, 'SIGPIPE')
+      }
+      throw error
+    }
+  }
+
   protected nerdConfig(): Promise<NerdConfig> {
     return getConfig()
   }

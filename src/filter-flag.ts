@@ -25,6 +25,19 @@ export function filterTerms(texts: readonly string[]): FilterTerm[] {
 }
 
 /**
+ * A boolean filter's values as docker's GetBoolOrDefault reads them: `true` or `1`, `false` or `0`;
+ * neither, or both, refused in its words. Undefined when no value is given.
+ */
+export function booleanFilter(key: string, values: readonly string[]): boolean | undefined {
+  const distinct = [...new Set(values)]
+  if (distinct.length === 0) return undefined
+  const isFalse = distinct.includes('0') || distinct.includes('false')
+  const isTrue = distinct.includes('1') || distinct.includes('true')
+  if (isFalse === isTrue) throw new NerdError(`invalid filter '${key}=[${distinct.join(' ')}]'`)
+  return isTrue
+}
+
+/**
  * The flag, whose values stay as typed for the command's filterTerms: a bad one is refused while
  * flags are parsed, so that it is pflag's `invalid argument "x" for "-f, --filter" flag`, exit 125.
  */

@@ -21,10 +21,11 @@ export default class Cp extends NerdCommand {
     const {copyWithContainer, parseCopyArguments} = await import('../container/cp.ts')
     const {CopyProgress} = await import('../container/cp-progress.ts')
     const copy = parseCopyArguments(args.source, args.destination)
+    const toStdout = copy.direction === 'from-container' && copy.hostPath === '-'
     // As docker: progress on stderr when stdout is a terminal, none for a tar stream on stdout.
-    const showProgress = !flags.quiet && process.stdout.isTTY === true && !(copy.direction === 'from-container' && copy.hostPath === '-')
+    const showProgress = !flags.quiet && process.stdout.isTTY === true && !toStdout
     // ctrl-c stops the copy so that a stopped container's root filesystem is unmounted before nerd dies of it.
-    await this.stoppableBySignals((signal) =>
+    const copying = () => this.stoppableBySignals((signal) =>
       this.forEachContainer([copy.container], async (scope, container) => {
         const progress = showProgress ? new CopyProgress(process.stderr, copy.direction === 'to-container' ? 'to' : 'from', process.stderr.isTTY === true) : undefined
         try {
@@ -36,5 +37,6 @@ export default class Cp extends NerdCommand {
         }
       }),
     )
+    await (toStdout ? this.writingArchiveToStdout(copying) : copying())
   }
 }

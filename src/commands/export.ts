@@ -24,7 +24,7 @@ export default class Export extends NerdCommand {
     await this.stoppableBySignals((signal) =>
       this.forEachContainer([args.container], (scope, container) =>
         output === undefined
-          ? exportContainer(scope, container, process.stdout, {end: false, signal})
+          ? this.writingArchiveToStdout(() => exportContainer(scope, container, process.stdout, {end: false, signal}))
           : // As docker's: the file appears whole or not at all.
             writeStreamAtomic(output, (stream) => exportContainer(scope, container, stream, {end: true, signal})),
       ),

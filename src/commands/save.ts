@@ -31,7 +31,7 @@ export default class Save extends NerdCommand {
     const options = {...(flags.platform ? {platform: flags.platform} : {}), allPlatforms: flags['all-platforms']}
     const output = flags.output
     if (output === undefined) {
-      await saveImages(client, argv as string[], process.stdout, options)
+      await this.writingArchiveToStdout(() => saveImages(client, argv as string[], process.stdout, options))
       return
     }
     // As docker's: the file appears whole or not at all, and a failed save leaves an older one be.

@@ -7,7 +7,7 @@ import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {parseLogTime} from '../container/logs/read.ts'
 import {NerdError} from '../errors.ts'
-import {filterTerms} from '../filter-flag.ts'
+import {booleanFilter, filterTerms} from '../filter-flag.ts'
 import {compareStrings, goLocalTimeString, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
 import {configPlatform, defaultPlatformMatcher, formatPlatform, onlyPlatform} from './platform.ts'
@@ -252,14 +252,9 @@ export function parseImageFilters(texts: readonly string[], now = new Date()): I
   return filters
 }
 
-/** docker's GetBoolOrDefault of the dangling values: undefined when none is given. */
+/** Whether the filters want dangling images (true) or named ones (false); undefined: either. */
 function danglingWanted(filters: readonly ImageFilter[]): boolean | undefined {
-  const values = [...new Set(filters.filter((filter) => filter.key === 'dangling').map((filter) => filter.value))]
-  if (values.length === 0) return undefined
-  const wantsFalse = values.includes('0') || values.includes('false')
-  const wantsTrue = values.includes('1') || values.includes('true')
-  if (wantsFalse === wantsTrue) throw new NerdError(`invalid filter 'dangling=[${values.join(' ')}]'`)
-  return wantsTrue
+  return booleanFilter('dangling', filters.filter((filter) => filter.key === 'dangling').map((filter) => filter.value))
 }
 
 /** Go's path.Match for the `*`, `?` and `[...]` patterns of reference filters (`*` stops at `/`). */

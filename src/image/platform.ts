@@ -211,6 +211,11 @@ export function parsePlatform(specifier: string): Platform {
   }
 }
 
+/** docker's errPlatformNotFound: no manifest of the image present for `platform` (for any, without one). */
+export function platformNotProvided(what: string, platform?: Platform): NerdError {
+  return new NerdError(`image with reference ${what} was found but does not provide ${platform ? `the specified platform (${formatPlatform(platform)})` : 'any platform'}`)
+}
+
 /** The platform an image config says it is for, normalised. */
 export function configPlatform(config: Pick<ImageConfig, 'os' | 'architecture' | 'variant'>): Platform {
   return normalizePlatform({os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})})

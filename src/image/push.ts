@@ -11,8 +11,7 @@ import {publishEvent} from '../system/nerd-events.ts'
 import {eventImage, referenceEvent} from './events.ts'
 import {distributionSourceKey, isConfigMediaType, distributionSourceLabel, distributionSources, isNonDistributable, parseConfig, parseIndex, parseManifest, shortDigest} from './manifest.ts'
 import type {Descriptor, ImageIndex} from './manifest.ts'
-import {configPlatform, formatPlatform, localPlatformMatcher, parsePlatform, rankByPlatform, strictPlatform} from './platform.ts'
-import type {Platform} from './platform.ts'
+import {configPlatform, formatPlatform, localPlatformMatcher, parsePlatform, platformNotProvided, rankByPlatform, strictPlatform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, familiarRepository, normalizedName, parseReference, repository as repositoryName} from './reference.ts'
 import type {Reference} from './reference.ts'
@@ -238,11 +237,6 @@ async function planPush(client: ContainerdClient, root: Descriptor, options: Pus
   const reduced: ImageIndex = {...index, manifests: [...chosen.values()]}
   const bytes = Buffer.from(JSON.stringify(reduced))
   return {root: {descriptor: {mediaType: root.mediaType, digest: digestOf(bytes), size: bytes.length}, bytes}, manifests}
-}
-
-/** docker's errPlatformNotFound: no manifest of the image present for `platform` (for any, without one). */
-function platformNotProvided(what: string, platform?: Platform): NerdError {
-  return new NerdError(`image with reference ${what} was found but does not provide ${platform ? `the specified platform (${formatPlatform(platform)})` : 'any platform'}`)
 }
 
 function describeChild(child: Descriptor): string {

@@ -22,7 +22,7 @@ import {importRootfs, loadImages, saveImages} from '../../src/image/archive/inde
 import type {LoadedImage} from '../../src/image/archive/index.ts'
 import {blobLabels, deleteImage, getImage, listImages, readBlob, resolveImageConfig} from '../../src/image/store.ts'
 import {until} from '../helpers/containers.ts'
-import {ctr, nerd, nerdEntry, nerdOnTerminal, uniqueNamespace} from '../helpers/e2e.ts'
+import {ctr, nerd, nerdCommandLine, nerdEntry, nerdOnTerminal, uniqueNamespace} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, file, payloadLayer} from '../helpers/oci-image.ts'
 import type {BuiltArchive, LayerSpec} from '../helpers/oci-image.ts'
 
@@ -309,7 +309,9 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     const {names} = await load(multiarch.file)
     assert.deepEqual(names, ['docker.io/nerd-e2e/multiarch:v1'])
     assert.equal(await runImage('docker.io/nerd-e2e/multiarch:v1', ['/bin/busybox', 'cat', '/etc/arch']), 'amd64\n')
-    await assert.rejects(load(multiarch.file, fresh, {platform: 'linux/s390x'}), /^NerdError: nerd-e2e\/multiarch:v1: the archive has no image for linux\/s390x \(it has linux\/amd64, linux\/arm64\/v8\); choose one with --platform, or load all with --all-platforms$/)
+    // A platform asked for that an index lacks: docker's containerd store loads the image and fails.
+    await assert.rejects(load(multiarch.file, fresh, {platform: 'linux/s390x'}), /^NerdError: image nerd-e2e\/multiarch:v1 was loaded, but doesn't provide the requested platform \(linux\/s390x\)$/)
+    assert.ok(await deleteImage(fresh, 'docker.io/nerd-e2e/multiarch:v1', {sync: true}))
     // Saved again, only the loaded platform's blobs go into the archive, under the image's own index.
     const archive = join(workDir, 'multiarch-saved.tar')
     await save(['nerd-e2e/multiarch:v1'], archive)
@@ -319,7 +321,56 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     assert.ok(members.includes(`blobs/sha256/${amd64.layers[1].digest.slice(7)}`))
     assert.ok(!members.includes(`blobs/sha256/${arm64.layers[1].digest.slice(7)}`))
     await assert.rejects(save(['nerd-e2e/multiarch:v1'], join(workDir, 'all.tar'), {allPlatforms: true}), /^NerdError: nerd-e2e\/multiarch:v1: its linux\/arm64\/v8 image is not in the content store in full/)
-    await assert.rejects(save(['nerd-e2e/multiarch:v1'], join(workDir, 'arm.tar'), {platform: 'linux/arm64'}), /^NerdError: nerd-e2e\/multiarch:v1: no image for linux\/arm64 is in the content store$/)
+    await assert.rejects(save(['nerd-e2e/multiarch:v1'], join(workDir, 'arm.tar'), {platform: 'linux/arm64'}),
+      /^NerdError: no suitable export target found: image with reference nerd-e2e\/multiarch:v1 was found but does not provide the specified platform \(linux\/arm64\)$/)
+  })
+
+  it('save --platform writes that platform\'s manifest alone and refuses an image without it; load --platform loads an archive that lacks it and fails, as docker\'s containerd store', async () => {
+    await load(busybox.file)
+    await load(second.file)
+    await load(multiarch.file)
+    const [amd64] = multiarch.manifests
+    const single = join(workDir, 'multiarch-amd64.tar')
+    const saved = await nerd(['save', '--platform', 'linux/amd64', '-o', single, 'nerd-e2e/multiarch:v1'], {namespace})
+    assert.deepEqual([saved.code, saved.stderr], [0, ''])
+    const index = JSON.parse(await tarRead(single, 'index.json')) as {manifests: Array<{digest: string}>}
+    assert.deepEqual(index.manifests.map((entry) => entry.digest), [amd64.descriptor.digest])
+    assert.ok(!(await tarList(single)).includes(`blobs/sha256/${multiarch.target.digest.slice(7)}`), 'the index is not saved')
+    const fromOci = JSON.parse((await run('skopeo', ['inspect', '--override-arch', 'amd64', `oci-archive:${single}`])).stdout) as {Digest: string}
+    assert.equal(fromOci.Digest, amd64.descriptor.digest)
+
+    const never = join(workDir, 'never.tar')
+    const mismatched = await nerd(['save', '--platform', 'linux/s390x', '-o', never, 'nerd-e2e/busybox:v1'], {namespace})
+    assert.deepEqual([mismatched.code, mismatched.stderr], [1, 'Error: no suitable export target found: image with reference nerd-e2e/busybox:v1 was found but does not provide the specified platform (linux/s390x)\n'])
+    await assert.rejects(stat(never), {code: 'ENOENT'})
+
+    const two = join(workDir, 'two-for-platform.tar')
+    await save(['nerd-e2e/busybox:v1', 'nerd-e2e/second:v1'], two)
+    const lacking = await nerd(['load', '--platform', 'linux/s390x', '-i', busybox.file], {namespace: freshNamespace})
+    assert.deepEqual([lacking.code, lacking.stdout, lacking.stderr], [1, '', 'Error: image nerd-e2e/busybox:v1 was loaded, but doesn\'t provide the requested platform (linux/s390x)\n'])
+    const both = await nerd(['load', '--platform', 'linux/s390x', '-i', two], {namespace: freshNamespace})
+    assert.deepEqual([both.code, both.stdout, both.stderr], [1, '', 'Error: images [nerd-e2e/busybox:v1, nerd-e2e/second:v1] were loaded, but don\'t provide the requested platform (linux/s390x)\n'])
+    assert.deepEqual((await listImages(fresh)).map((image) => image.name).sort(), ['docker.io/nerd-e2e/busybox:v1', 'docker.io/nerd-e2e/second:v1'])
+    for (const name of ['docker.io/nerd-e2e/busybox:v1', 'docker.io/nerd-e2e/second:v1']) assert.ok(await deleteImage(fresh, name, {sync: true}))
+  })
+
+  it('save, export and cp to - into a pipe whose reader quits die of SIGPIPE, as docker\'s CLI (status 141 in a shell), export\'s lease gone; other output still ends quietly', async () => {
+    await load(busybox.file)
+    const created = await nerd(['create', '--name', 'piped', '--network', 'none', 'nerd-e2e/busybox:v1'])
+    assert.equal(created.code, 0, created.stderr)
+    try {
+      const piped = async (args: string[]): Promise<string[]> => {
+        const {stdout, stderr} = await run('bash', ['-c', `${nerdCommandLine(args)} | head -c 10 >/dev/null; echo "status \${PIPESTATUS[0]}"`], {timeout: 30_000})
+        return [stdout, stderr]
+      }
+      for (const args of [['save', 'nerd-e2e/busybox:v1'], ['export', 'piped'], ['cp', 'piped:/bin', '-']]) assert.deepEqual(await piped(args), ['status 141\n', ''], args.join(' '))
+      assert.deepEqual(await client.leases.list(), [])
+      const inspect = ['image', 'inspect', ...Array<string>(300).fill('nerd-e2e/busybox:v1')]
+      assert.ok((await nerd(inspect)).stdout.length > 1 << 16, 'more than a pipe holds')
+      assert.deepEqual(await piped(inspect), ['status 0\n', ''])
+    } finally {
+      await nerd(['rm', '-f', 'piped'])
+    }
   })
 
   it('keeps the image a name pointed at before as a dangling image', async () => {
@@ -426,8 +477,9 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
 
     const fromStream = await importRootfs(client, createReadStream(rootfs), {reference: 'nerd-e2e/imported:plain', message: 'plain tar', changes: ['ENTRYPOINT ["/bin/busybox", "echo"]', 'CMD ["from", "stdin"]']})
     const plain = await resolveImageConfig(client, fromStream.name)
-    assert.equal(plain.manifest.layers[0].mediaType, 'application/vnd.oci.image.layer.v1.tar')
-    assert.equal(plain.manifest.layers[0].digest, manifest.diffIds[0], 'an uncompressed layer is its own diffID')
+    // As docker's daemon: a plain tar is stored gzip-compressed.
+    assert.equal(plain.manifest.layers[0].mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip')
+    assert.deepEqual(plain.config.rootfs.diff_ids, manifest.diffIds)
     assert.equal(plain.config.history?.[0].comment, 'plain tar')
     assert.equal(await runImage('docker.io/nerd-e2e/imported:plain'), 'from stdin\n')
 

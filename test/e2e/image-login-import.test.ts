@@ -179,6 +179,14 @@ describe('login, logout and import', () => {
     assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr)
     const badName = await nerd(['import', tarball, 'Bad:1'])
     assert.deepEqual([badName.code, badName.stderr], [1, 'Error: invalid reference format: repository name (library/Bad) must be lowercase\n'])
+    const digested = await nerd(['import', tarball, `e2e/z@sha256:${'a'.repeat(64)}`])
+    assert.deepEqual([digested.code, digested.stderr], [1, 'Error: cannot import digest reference\n'])
+    // docker's CLI downloads what starts with http:// or https:// as typed; anything else is a file.
+    const upperCase = await nerd(['import', 'HTTP://127.0.0.1:1/rootfs.tar', 'e2e/upper:v1'])
+    assert.deepEqual([upperCase.code, upperCase.stderr], [1, 'Error: open HTTP://127.0.0.1:1/rootfs.tar: no such file or directory\n'])
+    // And it takes arguments past the reference, ignored.
+    const extra = await nerd(['import', tarball, 'e2e/imported:extra', 'ignored'])
+    assert.deepEqual([extra.code, extra.stderr], [0, ''])
 
     // HEALTHCHECK and ONBUILD too, as docker's import and commit take them.
     await nerdOk(['import', '-c', 'HEALTHCHECK --interval=2s --retries=2 CMD /bin/cat /hello.txt', '-c', 'ONBUILD RUN make', tarball, 'e2e/imported:hc'])
@@ -194,10 +202,10 @@ describe('login, logout and import', () => {
     const badCommit = await nerd(['commit', 'e2e-hc', 'Bad:1'])
     assert.deepEqual([badCommit.code, badCommit.stderr], [1, 'Error: invalid reference format: repository name (library/Bad) must be lowercase\n'])
     await nerdOk(['rm', 'e2e-hc'])
-    await nerdOk(['rmi', 'e2e/imported:v1', 'e2e/imported:stdin', 'e2e/imported:hc', 'e2e/committed:hc'])
+    await nerdOk(['rmi', 'e2e/imported:v1', 'e2e/imported:stdin', 'e2e/imported:extra', 'e2e/imported:hc', 'e2e/committed:hc'])
   })
 
-  it('imports gzip and zstd tarballs as they are, with the tar\'s own digest (what follows its end included) as the diffID; the images run', async () => {
+  it('imports gzip and zstd tarballs as they are, plain, bzip2 and xz ones gzip-compressed (as docker\'s daemon), with the tar\'s own digest (what follows its end included) as the diffID; the images run', async () => {
     const rootfs = join(work, 'packed-rootfs')
     await mkdir(join(rootfs, 'bin'), {recursive: true})
     await copyFile('/bin/busybox', join(rootfs, 'bin/busybox'))
@@ -209,15 +217,27 @@ describe('login, logout and import', () => {
     const tarBytes = await readFile(plain)
     assert.equal(tarBytes.length % (2 << 20), 0, 'zeros after the end blocks')
     const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
-    for (const [kind, packed] of [['gzip', gzipSync(tarBytes)], ['zstd', zstdCompressSync(tarBytes)]] as const) {
+    const commandPacked = async (command: string): Promise<Buffer> => (await run(command, ['-c', plain], {encoding: 'buffer', maxBuffer: 64 << 20})).stdout
+    const kinds: Array<[string, Buffer, string]> = [
+      ['gzip', gzipSync(tarBytes), 'gzip'],
+      ['zstd', zstdCompressSync(tarBytes), 'zstd'],
+      ['plain', tarBytes, 'gzip'],
+      ['bzip2', await commandPacked('bzip2'), 'gzip'],
+      ['xz', await commandPacked('xz'), 'gzip'],
+    ]
+    for (const [kind, packed, storedAs] of kinds) {
       const path = join(work, `packed.tar.${kind}`)
       await writeFile(path, packed)
       await nerdOk(['import', '-c', 'CMD ["/bin/busybox", "cat", "/hello.txt"]', path, `e2e/packed:${kind}`])
       const [image] = JSON.parse(await nerdOk(['image', 'inspect', `e2e/packed:${kind}`])) as Record<string, any>[]
       assert.deepEqual(image!.RootFS.Layers, [sha256(tarBytes)], kind)
+      const target = (await ctr(['images', 'ls', `name==docker.io/e2e/packed:${kind}`])).stdout.trim().split('\n')[1]!.split(/\s+/)[2]!
+      const manifest = JSON.parse((await ctr(['content', 'get', target])).stdout) as {layers: Array<{mediaType: string; digest: string}>}
+      assert.equal(manifest.layers[0]!.mediaType, `application/vnd.oci.image.layer.v1.tar+${storedAs}`, kind)
+      if (kind === 'gzip' || kind === 'zstd') assert.equal(manifest.layers[0]!.digest, sha256(packed), `${kind} is stored as it is`)
       assert.equal(await nerdOk(['run', '--rm', `e2e/packed:${kind}`]), 'packed\n', kind)
     }
-    await nerdOk(['rmi', 'e2e/packed:gzip', 'e2e/packed:zstd'])
+    await nerdOk(['rmi', ...kinds.map(([kind]) => `e2e/packed:${kind}`)])
   })
 
   it('refuses an archive cut inside a file\'s data or its padding in one line, as docker does, leaving nothing behind; one cut between two entries is whole', async () => {

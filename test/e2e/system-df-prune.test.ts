@@ -130,11 +130,15 @@ describe('system df and prune', () => {
     assert.deepEqual(await names(), ['labelled:1', 'nerd-test/busybox:latest', 'other:1', 'plain:1'])
     assert.match(await nerdOk(['system', 'prune', '-a', '-f', '--filter', 'label=prune=yes']), /^Deleted Images:\nuntagged: labelled:1\ndeleted: sha256:[0-9a-f]{64}\n\n/m)
     assert.deepEqual(await names(), ['nerd-test/busybox:latest', 'other:1', 'plain:1'])
-    assert.match(await nerdOk(['image', 'prune', '-a', '-f', '--filter', 'label!=prune']), /^Deleted Images:\nuntagged: plain:1\n/)
+    // docker's CLI sends -a as dangling=false: the same filter given is taken, the other refused.
+    assert.match(await nerdOk(['image', 'prune', '-a', '-f', '--filter', 'label!=prune', '--filter', 'dangling=false']), /^Deleted Images:\nuntagged: plain:1\n/)
     assert.deepEqual(await names(), ['nerd-test/busybox:latest', 'other:1'])
     const bad = await nerd(['image', 'prune', '-f', '--filter', 'bogus=1'])
     assert.equal(bad.code, 1)
     assert.equal(bad.stderr, "Error: invalid filter 'bogus'\n")
+    assert.equal(await nerdOk(['image', 'prune', '-f', '--filter', 'dangling=true']), 'Total reclaimed space: 0B\n')
+    const conflicting = await nerd(['image', 'prune', '-f', '--filter', 'dangling=false'])
+    assert.deepEqual([conflicting.code, conflicting.stderr], [1, "Error: invalid filter 'dangling=[false true]'\n"])
     // An empty filter is none, as docker's FilterOpt reads it.
     assert.equal(await nerdOk(['image', 'prune', '-f', '--filter', '']), 'Total reclaimed space: 0B\n')
   })

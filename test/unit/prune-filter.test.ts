@@ -31,4 +31,16 @@ describe('prune filters (container, image and system prune)', () => {
     assert.throws(() => parsePruneFilters(['until=abc'], now), {message: 'failed to parse value as time or duration: "abc"'})
     assert.deepEqual(parsePruneFilters(['until=1h', 'until=2h'], now, {untilEach: true}).until, new Date('2024-06-01T10:00:00Z'))
   })
+
+  it('image prune takes dangling= with the value docker\'s CLI adds for --all (dangling=false: every unused image), in the daemon\'s order and words', () => {
+    const imagePrune = (values: string[], all: boolean) => parsePruneFilters(values, now, {untilEach: true, all})
+    assert.deepEqual(imagePrune(['dangling=true'], false), {labels: []})
+    assert.deepEqual(imagePrune(['dangling=0', 'label=tier'], true), {labels: [{key: 'tier', negate: false}]})
+    // The CLI's value joins the user's: one that is no boolean leaves it to decide.
+    assert.deepEqual(imagePrune(['dangling=maybe'], false), {labels: []})
+    assert.throws(() => imagePrune(['dangling=false'], false), {message: "invalid filter 'dangling=[false true]'"})
+    assert.throws(() => imagePrune(['dangling=true'], true), {message: "invalid filter 'dangling=[true false]'"})
+    assert.throws(() => imagePrune(['colour=red', 'dangling=false'], false), {message: "invalid filter 'colour'"})
+    assert.throws(() => imagePrune(['until=abc', 'dangling=false'], false), {message: "invalid filter 'dangling=[false true]'"})
+  })
 })

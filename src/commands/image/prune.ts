@@ -22,7 +22,7 @@ export default class ImagePrune extends NerdCommand {
     if (!flags.force && !(await this.confirm(warning))) return
     const scope = await this.containerScope()
     await (await import('../../system/orphans.ts')).removeOrphans(scope)
-    const {lines, reclaimedBytes} = await pruneImages(scope.client, {all: flags.all, filter: parsePruneFilters(flags.filter ?? [], new Date(), {untilEach: true}), users: await imageUsers(scope)})
+    const {lines, reclaimedBytes} = await pruneImages(scope.client, {all: flags.all, filter: parsePruneFilters(flags.filter ?? [], new Date(), {untilEach: true, all: flags.all ?? false}), users: await imageUsers(scope)})
     // docker ends the list with a blank line
     if (lines.length > 0) this.print(['Deleted Images:', ...lines, '', ''].join('\n'))
     this.print(`Total reclaimed space: ${humanSize(reclaimedBytes)}`)

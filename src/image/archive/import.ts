@@ -1,16 +1,19 @@
 /**
- * `import`: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image. The tarball
- * is read through first (truncation is refused, its diffID, the digest of the tar itself, computed),
- * then stored as the layer as it is, compressed or not; the config takes `--change` instructions and a history entry
- * with the message. Sources: a file, `-` or a stream (stdin), an http(s) URL.
+ * `import`: a root filesystem tarball (plain, gzip, zstd, bzip2 or xz) becomes a one-layer image.
+ * The layer is stored as docker's daemon stores it: gzip and zstd tarballs as they are, any other
+ * recompressed with gzip. It is read through first (truncation is refused, its diffID, the digest
+ * of the tar itself, computed); the config takes `--change` instructions and a history entry with
+ * the message. Sources: a file, `-` or a stream (stdin), an http(s) URL.
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
 import {mkdtemp, open, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import type {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {fileURLToPath} from 'node:url'
+import {createGzip} from 'node:zlib'
 import type {ContainerdClient} from '../../containerd/index.ts'
 import {NerdError} from '../../errors.ts'
 import {publishEvents} from '../../system/nerd-events.ts'
@@ -22,14 +25,13 @@ import {childGcLabels} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {hostPlatform, parsePlatform} from '../platform.ts'
 import {normalizedName, parseReference} from '../reference.ts'
-import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../registry/media-types.ts'
+import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../registry/media-types.ts'
 import {failureCause, send} from '../registry/transport.ts'
 import type {HttpResponse} from '../registry/transport.ts'
 import {jsonBlob, writeBlob} from '../store.ts'
 import {unpackImage} from '../unpack.ts'
 import {applyChanges} from './changes.ts'
 import {MAGIC_BYTES, decompress, detectCompression, peek} from './compression.ts'
-import type {Compression} from './compression.ts'
 import {nameImage} from '../records.ts'
 import {readTar, startsLikeTar} from './tar-reader.ts'
 import type {LoadedImage} from '../records.ts'
@@ -61,14 +63,6 @@ export type ImportedImage = LoadedImage & {configDigest: string}
 const MEDIA_TYPE_OCI_LAYER_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd'
 const TAR_BLOCK = 512
 
-/** The layer's media type: the tarball is stored with the compression it came with. */
-function layerMediaType(compression: Compression, description: string): string {
-  if (compression === 'none') return MEDIA_TYPE_OCI_LAYER
-  if (compression === 'gzip') return MEDIA_TYPE_OCI_LAYER_GZIP
-  if (compression === 'zstd') return MEDIA_TYPE_OCI_LAYER_ZSTD
-  throw new NerdError(`cannot import ${description}: it is ${compression}-compressed; decompress it first, or use gzip or zstd`)
-}
-
 /** The tarball as a file of known size; `dispose` removes it when it is a spooled copy. */
 interface LocalTarball {
   path: string
@@ -83,11 +77,12 @@ interface LocalTarball {
   dispose(): Promise<void>
 }
 
+/** As docker's CLI tells them: by the prefix as typed (`HTTP://…` is a file name). */
 function isUrl(source: string): boolean {
-  return /^https?:\/\//i.test(source)
+  return source.startsWith('http://') || source.startsWith('https://')
 }
 
-async function spool(stream: AsyncIterable<Uint8Array>, description: string, sourceName: string, options: ImportOptions): Promise<LocalTarball> {
+async function spool(stream: AsyncIterable<Uint8Array>, description: string, sourceName: string, options: ImportOptions, transform?: Transform): Promise<LocalTarball> {
   const directory = await mkdtemp(join(options.tempDir ?? tmpdir(), 'nerd-import-'))
   const remove = (): Promise<void> => rm(directory, {recursive: true, force: true})
   // Whatever ends the import, nerd ended early too, the copy goes.
@@ -98,7 +93,7 @@ async function spool(stream: AsyncIterable<Uint8Array>, description: string, sou
   }
   try {
     const path = join(directory, 'rootfs')
-    await pipeline(stream, createWriteStream(path), {signal: options.signal})
+    await (transform ? pipeline(stream, transform, createWriteStream(path), {signal: options.signal}) : pipeline(stream, createWriteStream(path), {signal: options.signal}))
     return {path, size: (await stat(path)).size, description, sourceName, dispose}
   } catch (error) {
     await dispose()
@@ -201,10 +196,21 @@ async function checkArchive(tarball: LocalTarball, signal: AbortSignal | undefin
   }
 }
 
-/** Streams the tarball into the content store as the layer; the diffID comes from the check's reading. */
-async function storeLayer(client: ContainerdClient, tarball: LocalTarball, signal: AbortSignal | undefined): Promise<{layer: Descriptor; diffId: string}> {
+/**
+ * The tarball as the layer is stored, with its media type: gzip and zstd as they come, anything else
+ * (plain, bzip2, xz) decompressed and gzip-compressed into a spooled copy, as docker's daemon does.
+ */
+async function layerTarball(tarball: LocalTarball, options: ImportOptions): Promise<{tarball: LocalTarball; mediaType: string}> {
   if (tarball.size === 0) throw new NerdError(`cannot import ${tarball.description}: it is empty`)
-  const mediaType = layerMediaType(detectCompression(await readHead(tarball.path)), tarball.description)
+  const compression = detectCompression(await readHead(tarball.path))
+  if (compression === 'gzip') return {tarball, mediaType: MEDIA_TYPE_OCI_LAYER_GZIP}
+  if (compression === 'zstd') return {tarball, mediaType: MEDIA_TYPE_OCI_LAYER_ZSTD}
+  const uncompressed = decompress(createReadStream(tarball.path, {highWaterMark: 1 << 20, signal: options.signal}), `the tarball ${tarball.description}`)
+  return {tarball: await spool(uncompressed, tarball.description, tarball.sourceName, options, createGzip()), mediaType: MEDIA_TYPE_OCI_LAYER_GZIP}
+}
+
+/** Streams the tarball into the content store as the layer; the diffID comes from the check's reading. */
+async function storeLayer(client: ContainerdClient, tarball: LocalTarball, mediaType: string, signal: AbortSignal | undefined): Promise<{layer: Descriptor; diffId: string}> {
   const diffId = await checkArchive(tarball, signal)
   const stored = createHash('sha256')
   async function* hashed(): AsyncGenerator<Buffer, void, undefined> {
@@ -252,13 +258,14 @@ export async function importRootfs(client: ContainerdClient, source: ImportSourc
   // The name as typed, refused in the reference parser's words, as docker's daemon does.
   const typed = options.reference === undefined ? undefined : parseReference(options.reference)
   const name = typed === undefined ? undefined : normalizedName(typed)
-  if (typed?.digest !== undefined) {
-    throw new NerdError(`cannot import as ${options.reference}: a digest cannot name an imported image`)
-  }
-  const tarball = await localTarball(source, options)
+  if (typed?.digest !== undefined) throw new NerdError('cannot import digest reference')
+  const given = await localTarball(source, options)
+  let tarball = given
   try {
+    const stored = await layerTarball(given, options)
+    tarball = stored.tarball
     return await client.withLease(async (leased) => {
-      const {layer, diffId} = await storeLayer(leased, tarball, options.signal)
+      const {layer, diffId} = await storeLayer(leased, tarball, stored.mediaType, options.signal)
       const configDocument = importedConfig({platform: options.platform, changes, diffId, comment: options.message || `Imported from ${tarball.sourceName}`, created: new Date()})
       const config = jsonBlob(configDocument, MEDIA_TYPE_OCI_CONFIG)
       await writeBlob(leased, config.descriptor, config.bytes)
@@ -274,5 +281,6 @@ export async function importRootfs(client: ContainerdClient, source: ImportSourc
     })
   } finally {
     await tarball.dispose()
+    if (tarball !== given) await given.dispose()
   }
 }

@@ -4,7 +4,9 @@
  * the digest a `blobs/sha256/<hex>` name promises; other files are hashed on the way). Then the
  * images it describes are checked for the platforms wanted, labelled for the garbage collector,
  * unpacked, and only then named — all under one lease, so an archive that fails half-way (cut
- * short, a blob missing) leaves no image and nothing the garbage collector keeps.
+ * short, a blob missing) leaves no image and nothing the garbage collector keeps. Images read in
+ * full that lack the `--platform` asked for are named but not unpacked, and the load fails, as
+ * docker's does.
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {posix} from 'node:path'
@@ -16,8 +18,8 @@ import {publishEvent} from '../../system/nerd-events.ts'
 import {eventImage, imageEvent} from '../events.ts'
 import {childGcLabels, isAttestation, parseConfig, parseIndex, parseManifest} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
-import {defaultPlatformMatcher, formatPlatform, onlyPlatform, parsePlatform, rankByPlatform} from '../platform.ts'
-import type {PlatformMatcher} from '../platform.ts'
+import {configPlatform, defaultPlatformMatcher, formatPlatform, parsePlatform, rankByPlatform, strictPlatform} from '../platform.ts'
+import type {Platform, PlatformMatcher} from '../platform.ts'
 import {isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
 import {addBlobLabels, blobLabels, readBlob, writeBlob} from '../store.ts'
 import {unpackImage} from '../unpack.ts'
@@ -85,6 +87,8 @@ interface SelectedManifest {
 interface PlatformSelection {
   /** Undefined: every platform. */
   matcher: PlatformMatcher | undefined
+  /** `--platform`: every image must provide it, exactly (containerd's OnlyStrict, as docker matches it). */
+  requested?: Platform
   /** `linux/amd64`, for messages. */
   description: string
 }
@@ -99,10 +103,18 @@ export async function loadImages(client: ContainerdClient, input: AsyncIterable<
     const contents = await readArchive(leased, input, options.signal)
     const images = contents.metadata.has(OCI_INDEX_FILE) ? ociImages(contents) : await dockerImages(leased, contents)
     if (images.length === 0) throw new NerdError('the archive holds no images')
-    const unpackMatcher = options.platform === undefined ? defaultPlatformMatcher() : onlyPlatform(parsePlatform(options.platform))
+    const prepared = []
+    for (const image of images) prepared.push({image, selected: await prepareImage(leased, image, selection)})
+    const {requested} = selection
+    const lacking = requested === undefined ? [] : await imagesLacking(leased, prepared, requested)
+    if (requested !== undefined && lacking.length > 0) {
+      // As docker's containerd store: the archive's images are loaded, nothing unpacked, and the load fails.
+      for (const {image} of prepared) await nameImage(leased, image, undefined)
+      throw platformNotLoaded(lacking.flatMap(imageNames), requested)
+    }
+    const unpackMatcher = selection.matcher ?? defaultPlatformMatcher()
     const configs = new Map<string, string | undefined>()
-    for (const image of images) {
-      const selected = await prepareImage(leased, image, selection)
+    for (const {image, selected} of prepared) {
       // A plain manifest is unpacked whatever its platform; of an index, the platform asked for.
       const toUnpack = isManifestMediaType(image.target.mediaType) ? selected[0] : rankByPlatform(selected, (chosen) => chosen.descriptor.platform, unpackMatcher)[0]
       if (toUnpack !== undefined) {
@@ -126,8 +138,8 @@ export async function loadImages(client: ContainerdClient, input: AsyncIterable<
 function platformSelection(options: LoadOptions): PlatformSelection {
   if (options.allPlatforms) return {matcher: undefined, description: 'every platform'}
   if (options.platform !== undefined) {
-    const platform = parsePlatform(options.platform)
-    return {matcher: onlyPlatform(platform), description: formatPlatform(platform)}
+    const requested = parsePlatform(options.platform)
+    return {matcher: strictPlatform(requested), requested, description: formatPlatform(requested)}
   }
   return {matcher: defaultPlatformMatcher(), description: 'the host platform'}
 }
@@ -353,6 +365,8 @@ async function chooseChildren(client: ContainerdClient, children: readonly Descr
   for (const candidate of rankByPlatform(images.filter((child) => !isAttestation(child)), (child) => child.platform, selection.matcher)) {
     if ((await blobLabels(client, candidate.digest)) !== undefined) return [candidate]
   }
+  // The platform asked for is checked once every image is read (imagesLacking).
+  if (selection.requested !== undefined) return []
   const available = []
   for (const child of images) {
     if (!isAttestation(child) && (await blobLabels(client, child.digest)) !== undefined) available.push(child.platform ? formatPlatform(child.platform) : 'unknown')
@@ -360,4 +374,27 @@ async function chooseChildren(client: ContainerdClient, children: readonly Descr
   throw new NerdError(
     `${what}: the archive has no image for ${selection.description} (it has ${available.length > 0 ? available.join(', ') : 'none'}); choose one with --platform, or load all with --all-platforms`,
   )
+}
+
+/** The images none of whose manifests chosen has a config of `platform` (docker's verifyImagesProvidePlatform). */
+async function imagesLacking(client: ContainerdClient, prepared: ReadonlyArray<{image: ImageToName; selected: SelectedManifest[]}>, platform: Platform): Promise<ImageToName[]> {
+  const matcher = strictPlatform(platform)
+  const lacking: ImageToName[] = []
+  for (const {image, selected} of prepared) {
+    const platforms = []
+    for (const {manifest} of selected) platforms.push(configPlatform(parseConfig(await readBlob(client, manifest.config.digest), `config ${manifest.config.digest} of ${displayName(image)}`)))
+    if (!platforms.some((each) => matcher.match(each))) lacking.push(image)
+  }
+  return lacking
+}
+
+/** How docker names a loaded image in messages: each of its names, familiar, or its digest. */
+function imageNames(image: ImageToName): string[] {
+  return image.names.length > 0 ? image.names.map(familiarImageName) : [image.target.digest]
+}
+
+function platformNotLoaded(names: readonly string[], platform: Platform): NerdError {
+  const wanted = formatPlatform(platform)
+  if (names.length === 1) return new NerdError(`image ${names[0]} was loaded, but doesn't provide the requested platform (${wanted})`)
+  return new NerdError(`images [${names.join(', ')}] were loaded, but don't provide the requested platform (${wanted})`)
 }

@@ -12,10 +12,10 @@ import {isNotFound} from '../../containerd/index.ts'
 import {NerdError} from '../../errors.ts'
 import {publishEvent} from '../../system/nerd-events.ts'
 import {eventImage, imageEvent} from '../events.ts'
-import {isAttestation, parseIndex, parseManifest} from '../manifest.ts'
+import {isAttestation, parseConfig, parseIndex, parseManifest} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
-import {defaultPlatformMatcher, formatPlatform, localPlatformMatcher, onlyPlatform, parsePlatform, rankByPlatform} from '../platform.ts'
-import type {PlatformMatcher} from '../platform.ts'
+import {configPlatform, defaultPlatformMatcher, formatPlatform, localPlatformMatcher, parsePlatform, platformNotProvided, rankByPlatform, strictPlatform} from '../platform.ts'
+import type {Platform, PlatformMatcher} from '../platform.ts'
 import {normalizedName, parseReference, repository} from '../reference.ts'
 import {MEDIA_TYPE_OCI_INDEX, isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
 import {getImage, isDanglingImageName, listImages, readBlob, recordsByDigest, resolveImageConfig} from '../store.ts'
@@ -27,7 +27,7 @@ import {annotationsForName, familiarImageName} from './names.ts'
 import {tarEnd, tarFile, tarHeader, tarPadding} from './tar-writer.ts'
 
 export interface SaveOptions {
-  /** Of multi-platform images, save this platform; default the host's. */
+  /** Save each image's manifest for this platform alone (an image without one is refused); default: the host's platform of multi-platform images. */
   platform?: string
   /** Save every platform of multi-platform images (all must be in the content store). */
   allPlatforms?: boolean
@@ -113,20 +113,28 @@ async function findById(client: ContainerdClient, records: readonly ImageRecord[
   return [...matches.values()][0]
 }
 
+/** How messages name an image: its first name, or its digest when saved by ID. */
+function savedImageName(image: SavedImage): string {
+  return image.names.length > 0 ? familiarImageName(image.names[0]) : image.target.digest
+}
+
 interface PlatformChoice {
   /** Undefined: every platform. */
   matcher: PlatformMatcher | undefined
+  /** `--platform`: that platform's manifest alone is saved (see manifestForPlatform). */
+  requested: Platform | undefined
   description: string
   /** Picks the manifest manifest.json describes. */
   preferred: PlatformMatcher
 }
 
 function platformChoice(options: SaveOptions): PlatformChoice {
-  const preferred = options.platform === undefined ? defaultPlatformMatcher() : onlyPlatform(parsePlatform(options.platform))
-  if (options.allPlatforms) return {matcher: undefined, description: 'every platform', preferred}
-  if (options.platform !== undefined) return {matcher: preferred, description: formatPlatform(parsePlatform(options.platform)), preferred}
+  const requested = options.platform === undefined ? undefined : parsePlatform(options.platform)
+  const preferred = requested === undefined ? defaultPlatformMatcher() : strictPlatform(requested)
+  if (options.allPlatforms) return {matcher: undefined, requested: undefined, description: 'every platform', preferred}
+  if (requested !== undefined) return {matcher: preferred, requested, description: formatPlatform(requested), preferred}
   // As the other image commands: the host's platform, else one that is here.
-  return {matcher: localPlatformMatcher(), description: 'the host platform', preferred}
+  return {matcher: localPlatformMatcher(), requested: undefined, description: 'the host platform', preferred}
 }
 
 /** The blobs one image contributes, root first, and the manifest docker's manifest.json gets. */
@@ -162,11 +170,11 @@ async function isComplete(client: ContainerdClient, descriptor: Descriptor): Pro
 
 /**
  * Walks an image for the platforms chosen: the root, every index and manifest on the way, their
- * configs and layers. An index is saved whole even when only some of its manifests are (as
- * containerd's exporter does), so the image keeps its digest through save and load.
+ * configs and layers. Without `--platform` an index is saved whole even when only some of its
+ * manifests are (as containerd's exporter does), so the image keeps its digest through save and load.
  */
 async function collectBlobs(client: ContainerdClient, image: SavedImage, choice: PlatformChoice): Promise<ImageBlobs> {
-  const what = image.names.length > 0 ? familiarImageName(image.names[0]) : image.target.digest
+  const what = savedImageName(image)
   const blobs: Descriptor[] = []
   const manifests: Array<{manifest: ImageManifest; platform: Descriptor['platform']}> = []
   const visit = async (descriptor: Descriptor): Promise<void> => {
@@ -196,6 +204,32 @@ async function collectBlobs(client: ContainerdClient, image: SavedImage, choice:
   await visit(image.target)
   const [preferred] = rankByPlatform(manifests, (entry) => entry.platform, choice.preferred)
   return {blobs, dockerManifest: (preferred ?? manifests[0])?.manifest}
+}
+
+/**
+ * The manifest of `image` for the platform asked for, which docker's containerd store saves in the
+ * image's place (image_exporter.go, getPushDescriptor): the one present manifest whose config is
+ * for exactly that platform, attestations left out; an image that has none, or several, is refused.
+ */
+async function manifestForPlatform(client: ContainerdClient, image: SavedImage, platform: Platform): Promise<Descriptor> {
+  const what = savedImageName(image)
+  const matcher = strictPlatform(platform)
+  const matching: Descriptor[] = []
+  const visit = async (descriptor: Descriptor): Promise<void> => {
+    if (isIndexMediaType(descriptor.mediaType)) {
+      if (!(await isPresent(client, descriptor.digest))) return
+      for (const child of parseIndex(await readBlob(client, descriptor.digest), `index ${descriptor.digest} of ${what}`).manifests) await visit(child)
+      return
+    }
+    if (!isManifestMediaType(descriptor.mediaType) || isAttestation(descriptor) || !(await isComplete(client, descriptor))) return
+    const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest} of ${what}`)
+    const config = parseConfig(await readBlob(client, manifest.config.digest), `config ${manifest.config.digest} of ${what}`)
+    if (matcher.match(configPlatform(config))) matching.push(descriptor)
+  }
+  await visit(image.target)
+  if (matching.length > 1) throw new NerdError(`no suitable export target found: multiple manifests found for platform ${formatPlatform(platform)}`)
+  if (matching.length === 0) throw new NerdError(`no suitable export target found: ${platformNotProvided(what, platform).message}`)
+  return matching[0]
 }
 
 /** What the archive holds, computed before its first byte is written. */
@@ -280,7 +314,10 @@ export async function saveImages(client: ContainerdClient, references: readonly 
   if (references.length === 0) throw new NerdError('save: name at least one image')
   const choice = platformChoice(options)
   const images = []
-  for (const image of await findImagesToSave(client, references)) images.push({...image, ...(await collectBlobs(client, image, choice))})
+  for (const found of await findImagesToSave(client, references)) {
+    const image = choice.requested === undefined ? found : {...found, target: await manifestForPlatform(client, found, choice.requested)}
+    images.push({...image, ...(await collectBlobs(client, image, choice))})
+  }
   const plan = archivePlan(images)
   await checkBlobs(client, plan.blobs)
   await pipeline(archiveChunks(client, plan, options.signal), output, {signal: options.signal})
