@@ -170,9 +170,15 @@ export abstract class NerdCommand extends Command {
    * once the work has cleaned up (a lease), where other output ends nerd quietly (bin/run.js).
    */
   protected async writingArchiveToStdout<T>(work: () => Promise<T>): Promise<T> {
-    ;(process.stdout as unknown as Record<symbol, boolean>)[Symbol.for('nerd.archive-on-stdout')] = true
+    const marks = process.stdout as unknown as Record<symbol, boolean>
+    const mark = Symbol.for('nerd.archive-on-stdout')
+    marks[mark] = true
     try {
-      return await work()
+      const result = await work()
+      // The archive is whole, and stdout ended with it: oclif's last flush writes to it and fails
+      // with EPIPE, which ends nerd quietly as for any other output.
+      delete marks[mark]
+      return result
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
         // Node ignores SIGPIPE; its default (death) comes back when the last listener goes.
