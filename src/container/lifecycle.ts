@@ -810,6 +810,7 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
   // docker's events of the start (attach, networks, volumes) go out while the task is made, before containerd's start.
   const announced = publishTaskEvents(scope, taskStartEvents(current, {attach: waitSignal !== undefined}))
   let created
+  const startedAt = preciseNow()
   try {
     if (hasShareableShm(current.record)) await mountShm(current.paths, current.record.HostConfig.ShmSize)
     created = await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
@@ -839,7 +840,7 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     await recordStartFailure(current, error)
     throw error
   }
-  await updateState(current.paths, () => ({...startedState(), RestartDueAt: undefined}))
+  await updateState(current.paths, () => ({...startedState(startedAt), RestartDueAt: undefined}))
   await startHealthMonitor(scope.dataRoot, namespaceOf(scope), current)
   if (monitorRestarts(current.record)) {
     await client.containers.update({id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: logUri}}, [

@@ -245,6 +245,17 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', 'hog', 'hog-restarted', 'killed'])
   })
 
+  it('a process that ends at once started before it finished: StartedAt is taken before the task is made, as docker\'s startupTime', async () => {
+    const nanoseconds = (time: string) => BigInt(Date.parse(`${time.slice(0, 19)}Z`)) * 1_000_000n + BigInt((/\.(\d+)/.exec(time)?.[1] ?? '').padEnd(9, '0'))
+    for (let run = 0; run < 5; run++) {
+      const id = (await nerdOk(['run', '-d', '--network', 'none', IMG, 'true'])).trim()
+      await nerdOk(['wait', id])
+      const {StartedAt, FinishedAt} = (await inspectContainer(id)).State
+      assert.ok(nanoseconds(StartedAt) <= nanoseconds(FinishedAt), `started ${StartedAt}, finished ${FinishedAt}`)
+      await nerdOk(['rm', id])
+    }
+  })
+
   it('a container started again shows exit code 0 and when its last run ended, as docker\'s', async () => {
     await nerdOk(['run', '-d', '--name', 'again', IMG, 'sleep', '600'])
     await nerdOk(['kill', 'again'])
