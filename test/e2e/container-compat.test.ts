@@ -185,6 +185,9 @@ describe('docker behaviours of the container commands', () => {
     assert.match(titles!, /^PID {17}COMMAND$/)
     assert.match(process!, /^\d+ +sleep$/)
     assert.equal(process!.indexOf('sleep'), 20)
+    // docker's client joins the arguments with spaces and its daemon splits them at spaces: one argument with both is the same.
+    assert.equal(await nerdOk(['top', 'web', '-o pid,comm']), await nerdOk(['top', 'web', '-o', 'pid,comm']))
+    assert.deepEqual(await outcome(['top', 'web', '-o', 'user=PID,pid']), {code: 1, stdout: '', stderr: 'Error: specifying "user=PID,pid" is not allowed\n'})
     await nerdOk(['pause', 'web'])
     try {
       assert.match(await nerdOk(['top', 'web']), /sleep 600/)
