@@ -259,6 +259,17 @@ describe('docker behaviours of the container commands', () => {
     }
   })
 
+  it('a restart by policy that fails to start leaves the container as its last run ended, with the start\'s error, as docker\'s monitor', async () => {
+    await nerdOk(['run', '-d', '--name', 'restart-fails', '--network', 'none', '--restart', 'on-failure:3', IMG, 'sh', '-c', 'rm /bin/sh; exit 1'])
+    const state = await until('the restart to fail', async () => {
+      const {State, RestartCount} = await inspectContainer('restart-fails')
+      return State.Status === 'exited' && State.Error !== '' ? {State, RestartCount} : undefined
+    }, 20_000)
+    assert.deepEqual([state.State.ExitCode, state.RestartCount], [1, 1])
+    assert.match(state.State.Error, /sh/)
+    await nerdOk(['rm', 'restart-fails'])
+  })
+
   it('a container started again shows exit code 0 and when its last run ended, as docker\'s', async () => {
     await nerdOk(['run', '-d', '--name', 'again', IMG, 'sleep', '600'])
     await nerdOk(['kill', 'again'])
