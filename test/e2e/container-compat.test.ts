@@ -155,6 +155,7 @@ describe('docker behaviours of the container commands', () => {
     const empty = 'Error: invalid container name or ID: value is empty\n'
     for (const command of ['stop', 'kill', 'pause', 'wait', 'top', 'rm']) assert.deepEqual(await outcome([command, ' ']), {code: 1, stdout: '', stderr: empty}, command)
     assert.deepEqual(await outcome(['start', '']), {code: 1, stdout: '', stderr: `${empty}Error: failed to start containers: \n`})
+    assert.deepEqual(await outcome(['exec', ' ', 'true']), {code: 125, stdout: '', stderr: empty})
     assert.deepEqual(await outcome(['rm', '/']), {code: 1, stdout: '', stderr: 'Error: container name cannot be empty\n'})
     assert.equal((await nerdOk(['rm', ' spaced '])), ' spaced \n')
   })
