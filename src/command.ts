@@ -6,7 +6,7 @@ import type {TemplateOptions} from './format/index.ts'
 import type {ContainerScope, LoadedContainer} from './container/lifecycle.ts'
 import {connectToContainerd, getConfig, takeEarlyConnection} from './context.ts'
 import {onStopSignals, runEarlyExitCleanups} from './early-exit.ts'
-import {NerdError} from './errors.ts'
+import {NerdError, trimmedId} from './errors.ts'
 import {HOOK_CONTAINER_START, HOOK_IMAGE_RESOLVE, HOOK_IMAGE_UNPACK, HOOK_IMAGE_VERIFY, runNerdHook} from './hooks/index.ts'
 import type {NerdHookEvent} from './hooks/index.ts'
 import type {PullHooks} from './image/pull.ts'
@@ -32,6 +32,13 @@ export interface EachNameOptions {
    * rename's `failed to rename container named a`), printed after each failure's own, for one name too.
    */
   failureSummary?: (failed: string[]) => string
+}
+
+export interface EachContainerOptions extends EachNameOptions {
+  /** A check docker's daemon makes before it looks the container up (kill's signal); its failure goes through `failure`. */
+  beforeLookup?: () => void
+  /** docker's daemon's wording of a failure, its lookup's too (kill's `cannot kill container: <name>: …`). */
+  failure?: (reference: string, error: unknown) => unknown
 }
 
 export interface ListOptions<Item> {
@@ -223,22 +230,30 @@ export abstract class NerdCommand extends Command {
   protected async forEachContainer(
     references: string[],
     action: (scope: ContainerScope, container: LoadedContainer, reference: string) => Promise<string | void>,
-    options: EachNameOptions = {},
+    options: EachContainerOptions = {},
   ): Promise<void> {
     const scope = await this.containerScope()
     const {loadContainerOrDead} = await import('./container/lifecycle.ts')
     const {NoSuchContainerError} = await import('./container/store.ts')
+    const {beforeLookup, failure = (_reference: string, error: unknown) => error, ...eachName} = options
     await this.forEachName(
       references,
-      async (reference) => {
-        // A dead container is the action's to show or refuse, as docker's commands do (lifecycle.ts, DeadContainerError).
-        const container = await loadContainerOrDead(scope, reference)
-        // Removed meanwhile (a racing rm -f): named as the user typed it, as docker's daemon does, not by id.
-        return action(scope, container, reference).catch((error: unknown) => {
-          throw error instanceof NoSuchContainerError && error.reference === container.record.Id ? new NoSuchContainerError(reference) : error
-        })
+      async (typed) => {
+        // As docker's client sends it (trimID), before the daemon's checks.
+        const reference = trimmedId('container', typed)
+        try {
+          beforeLookup?.()
+          // A dead container is the action's to show or refuse, as docker's commands do (lifecycle.ts, DeadContainerError).
+          const container = await loadContainerOrDead(scope, reference)
+          // Removed meanwhile (a racing rm -f): named as the user typed it, as docker's daemon does, not by id.
+          return await action(scope, container, reference).catch((error: unknown) => {
+            throw error instanceof NoSuchContainerError && error.reference === container.record.Id ? new NoSuchContainerError(reference) : error
+          })
+        } catch (error) {
+          throw failure(reference, error)
+        }
       },
-      options,
+      eachName,
     )
   }
 

@@ -148,10 +148,14 @@ export const UPDATE_FLAGS = {
   'cpu-shares': CREATE_FLAGS['cpu-shares'],
   'cpu-period': CREATE_FLAGS['cpu-period'],
   'cpu-quota': CREATE_FLAGS['cpu-quota'],
+  'cpu-rt-period': CREATE_FLAGS['cpu-rt-period'],
+  'cpu-rt-runtime': CREATE_FLAGS['cpu-rt-runtime'],
   'cpuset-cpus': CREATE_FLAGS['cpuset-cpus'],
   'cpuset-mems': CREATE_FLAGS['cpuset-mems'],
   'pids-limit': CREATE_FLAGS['pids-limit'],
   'blkio-weight': CREATE_FLAGS['blkio-weight'],
+  // Hidden in docker's update too: its daemon ignores the value from API 1.42 on.
+  'kernel-memory': text('Kernel memory limit (deprecated, ignored)', {hidden: true}),
   restart: text('Restart policy to apply when a container exits'),
 }
 

@@ -2,7 +2,7 @@ import {readSmallFile} from '../files.ts'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
+import {EXIT_NERD_FAILED, NerdError, trimmedId} from '../errors.ts'
 
 export default class Exec extends NerdCommand {
   static summary = 'Execute a command in a running container'
@@ -79,7 +79,9 @@ export default class Exec extends NerdCommand {
     }
     const scope = await this.containerScope()
     // A dead container is refused as one not running (container/exec.ts).
-    const container = await loadContainerOrDead(scope, reference).catch((error: Error) => Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED})))
+    const container = await Promise.resolve()
+      .then(() => loadContainerOrDead(scope, trimmedId('container', reference)))
+      .catch((error: Error) => Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED})))
     await this.requireAttachTerminal(flags)
     return {scope, container, env, detachKeys}
   }

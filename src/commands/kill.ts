@@ -13,10 +13,10 @@ export default class Kill extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Kill)
-    const {killContainer} = await import('../container/lifecycle.ts')
+    const {killContainer, killFailure, killSignal} = await import('../container/lifecycle.ts')
     await this.forEachContainer(argv as string[], async (scope, container, reference) => {
-      await killContainer(scope, container, flags.signal)
+      await killContainer(scope, container, killSignal(flags.signal))
       return reference
-    }, {parallel: true})
+    }, {parallel: true, beforeLookup: () => killSignal(flags.signal), failure: killFailure})
   }
 }

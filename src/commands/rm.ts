@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {NerdError} from '../errors.ts'
+import {NerdError, trimmedId} from '../errors.ts'
 
 export default class Rm extends NerdCommand {
   static summary = 'Remove one or more containers'
@@ -23,11 +23,12 @@ export default class Rm extends NerdCommand {
     const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig(), removeOrphanedRootfsMounts()])
     const options = {force: flags.force, volumes: flags.volumes}
     await this.forEachName(argv as string[], async (name) => {
-      // As docker's CLI (cli/command/container/rm.go, runRm): the slashes around a name go, and what is left must be something.
-      const reference = name.replace(/^\/+|\/+$/g, '')
-      if (reference === '') throw new NerdError('container name cannot be empty')
+      // As docker's CLI (cli/command/container/rm.go, runRm): the slashes around a name go, and what is left must be something; then its client's trim.
+      const unslashed = name.replace(/^\/+|\/+$/g, '')
+      if (unslashed === '') throw new NerdError('container name cannot be empty')
+      const reference = trimmedId('container', unslashed)
       try {
-        await removeContainer(scope, await loadContainer(scope, reference), options)
+        await removeContainer(scope, await loadContainer(scope, reference), {...options, reference})
       } catch (error) {
         // What is left of a container, or one whose state file nerd cannot read, is removed all the same.
         if (!(error instanceof NoSuchContainerError || error instanceof InvalidFileError)) throw error

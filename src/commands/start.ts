@@ -42,7 +42,8 @@ export default class Start extends NerdCommand {
     await this.forEachContainer(references, async (scope, container) => {
       requireInputTerminal(process.stdin, {stdin: flags.interactive ?? false, tty: container.record.Config.Tty})
       refuseDeadStart(container)
-      if (await startNotNeeded(scope, container)) {
+      // docker's CLI attaches before the start: its daemon's attach refuses a paused container.
+      if (await startNotNeeded(scope, container, `container ${container.record.Id} is paused, unpause the container before attach`)) {
         // docker's CLI attaches first and its daemon answers the start of a running container "not
         // modified": `start -ai` gets back into a running container, as attach does.
         const {attachRunning} = await import('../container/attach-running.ts')

@@ -11,11 +11,11 @@ export default class Stop extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Stop)
-    const {stopContainer} = await import('../container/lifecycle.ts')
+    const {stopContainer, stopFailure} = await import('../container/lifecycle.ts')
     // ctrl-C hands each stop under way to its container's exit handler, which finishes it.
     await this.stoppableBySignals((interrupt) =>
       this.forEachContainer(argv as string[], async (scope, container, reference) => {
-        await stopContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal, interrupt})
+        await stopContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal, interrupt}).catch((error: unknown) => Promise.reject(stopFailure(reference, error)))
         return reference
       }, {parallel: true}),
     )

@@ -18,11 +18,12 @@ export default class Top extends NerdCommand {
   async run(): Promise<void> {
     await this.parse(Top)
     const [reference, ...psArgs] = this.containerArgs()
-    const {containerTop, TOP_TABLE} = await import('../container/top.ts')
+    const {containerTop, psArguments, TOP_TABLE} = await import('../container/top.ts')
     const {alignColumns} = await import('../format/index.ts')
+    // docker's daemon checks ps's arguments before it looks the container up.
     await this.forEachContainer([reference!], async (scope, container) => {
       const top = await containerTop(scope, container, psArgs)
       this.print(alignColumns([top.titles, ...top.processes].map((row) => row.join('\t')).join('\n'), TOP_TABLE))
-    })
+    }, {beforeLookup: () => psArguments(psArgs)})
   }
 }

@@ -738,12 +738,17 @@ function pullPolicy(value: string | undefined): PullPolicy {
 
 /** What `update` changes: resource settings as RunOptions names them, and the restart policy. */
 export interface UpdateRequest {
-  resources: Pick<RunOptions, 'memory' | 'memorySwap' | 'memoryReservation' | 'nanoCpus' | 'cpuShares' | 'cpuPeriod' | 'cpuQuota' | 'cpusetCpus' | 'cpusetMems' | 'pidsLimit' | 'blkioWeight'>
+  resources: Pick<
+    RunOptions,
+    'memory' | 'memorySwap' | 'memoryReservation' | 'nanoCpus' | 'cpuShares' | 'cpuPeriod' | 'cpuQuota' | 'cpuRealtimePeriod' | 'cpuRealtimeRuntime' | 'cpusetCpus' | 'cpusetMems' | 'pidsLimit' | 'blkioWeight'
+  >
   restart?: RestartPolicy
 }
 
 /** `update`'s flags, read as `create` reads them. */
-export function updateRequestFromFlags(values: Pick<CreateFlagValues, 'memory' | 'memory-swap' | 'memory-reservation' | 'cpus' | 'cpu-shares' | 'cpu-period' | 'cpu-quota' | 'cpuset-cpus' | 'cpuset-mems' | 'pids-limit' | 'blkio-weight' | 'restart'>): UpdateRequest {
+export function updateRequestFromFlags(
+  values: Pick<CreateFlagValues, 'memory' | 'memory-swap' | 'memory-reservation' | 'cpus' | 'cpu-shares' | 'cpu-period' | 'cpu-quota' | 'cpu-rt-period' | 'cpu-rt-runtime' | 'cpuset-cpus' | 'cpuset-mems' | 'pids-limit' | 'blkio-weight' | 'kernel-memory' | 'restart'>,
+): UpdateRequest {
   const resources: UpdateRequest['resources'] = {
     memory: bytesFlag(values.memory, '-m, --memory'),
     memorySwap: values['memory-swap'] === undefined ? undefined : flagValue(values['memory-swap'], '--memory-swap', parseSwapBytes),
@@ -752,14 +757,18 @@ export function updateRequestFromFlags(values: Pick<CreateFlagValues, 'memory' |
     cpuShares: integerFlag(values['cpu-shares'], '-c, --cpu-shares'),
     cpuPeriod: integerFlag(values['cpu-period'], '--cpu-period'),
     cpuQuota: integerFlag(values['cpu-quota'], '--cpu-quota'),
+    cpuRealtimePeriod: integerFlag(values['cpu-rt-period'], '--cpu-rt-period'),
+    cpuRealtimeRuntime: integerFlag(values['cpu-rt-runtime'], '--cpu-rt-runtime'),
     cpusetCpus: values['cpuset-cpus'],
     cpusetMems: values['cpuset-mems'],
     pidsLimit: integerFlag(values['pids-limit'], '--pids-limit'),
     blkioWeight: integerFlag(values['blkio-weight'], '--blkio-weight', {unsigned: true, bits: 16}),
   }
+  // Read as docker's CLI reads it, then dropped: its daemon ignores a kernel memory limit from API 1.42 on.
+  const kernelMemory = bytesFlag(values['kernel-memory'], '--kernel-memory')
   const request: UpdateRequest = {resources: Object.fromEntries(Object.entries(resources).filter(([, value]) => value !== undefined))}
   if (values.restart !== undefined) request.restart = parseRestartPolicy(values.restart)
-  if (Object.keys(request.resources).length === 0 && !request.restart) fail('you must provide one or more flags when using this command')
+  if (Object.keys(request.resources).length === 0 && !request.restart && kernelMemory === undefined) fail('you must provide one or more flags when using this command')
   return request
 }
 

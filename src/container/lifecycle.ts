@@ -774,7 +774,7 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
   const existing = current.justCreated ? undefined : await getTask(scope, id)
   if (existing?.status === 'CREATED') await deleteUnstartedTask(scope, taskOwner(current))
   else if (existing && existing.status !== 'STOPPED') {
-    if (existing.status === 'PAUSED') throw new NerdError(`cannot start a paused container, try unpause instead`)
+    if (existing.status === 'PAUSED') throw new NerdError(PAUSED_START_REFUSAL)
     throw new AlreadyRunningError(current.record.Name)
   } else if (existing) await recordExitAndDeleteTask(scope, current, existing)
   const rootfs = current.justCreated?.rootfs ?? (await client.snapshots.mounts(current.record.Snapshotter, id))
@@ -810,6 +810,7 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
   // docker's events of the start (attach, networks, volumes) go out while the task is made, before containerd's start.
   const announced = publishTaskEvents(scope, taskStartEvents(current, {attach: waitSignal !== undefined}))
   let created
+  const startedAt = preciseNow()
   try {
     if (hasShareableShm(current.record)) await mountShm(current.paths, current.record.HostConfig.ShmSize)
     created = await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
@@ -839,7 +840,7 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     await recordStartFailure(current, error)
     throw error
   }
-  await updateState(current.paths, () => ({...startedState(), RestartDueAt: undefined}))
+  await updateState(current.paths, () => ({...startedState(startedAt), RestartDueAt: undefined}))
   await startHealthMonitor(scope.dataRoot, namespaceOf(scope), current)
   if (monitorRestarts(current.record)) {
     await client.containers.update({id, labels: {[RESTART_STATUS_LABEL]: 'running', [RESTART_LOGURI_LABEL]: logUri}}, [
@@ -936,7 +937,15 @@ export async function resetRestartPolicy(scope: ContainerScope, container: Loade
 export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string; interrupt?: AbortSignal} = {}): Promise<void> {
   // Nothing runs: docker's stop of a dead container, as of any not running, changes nothing.
   if (container.dead) return
-  const stopSignal = commandSignal(options.signal ?? container.record.StopSignal)
+  let stopSignal: number
+  try {
+    stopSignal = commandSignal(options.signal || container.record.StopSignal)
+  } catch (error) {
+    // docker's daemon reads the signal only to stop a container that runs (or waits to be restarted).
+    const task = await getTask(scope, container.record.Id)
+    if (processLives(task) || (await isRestarting(container, task))) throw error
+    return
+  }
   await markStopped(scope, container)
   const id = container.record.Id
   // Signalled under the lifecycle lock, waited for outside it: a kill or rm -f meanwhile must not wait out the timeout.
@@ -960,6 +969,11 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
     await rm(container.paths.stopping, {force: true})
   }
   if (seenOut) await removeAutoRemoved(scope, container)
+}
+
+/** A failed stop (daemon/stop.go). One removed meanwhile is no such container, as one never there. */
+export function stopFailure(reference: string, error: unknown): unknown {
+  return error instanceof NoSuchContainerError ? error : prefixedFailure(`cannot stop container: ${reference}`, error)
 }
 
 /**
@@ -1036,15 +1050,20 @@ async function isRestarting(container: LoadedContainer, task: Process | undefine
   return viewOf(container.record, await readState(container.paths), container.labels, task).status === 'restarting'
 }
 
+/** docker's daemon's refusal of the start of a paused container. */
+export const PAUSED_START_REFUSAL = 'cannot start a paused container, try unpause instead'
+
 /**
  * Whether a start would change nothing, as docker's daemon answers "not modified": the container
  * runs, or waits to be restarted by its policy (which docker counts as running). Not a task made
  * and never started that no start holds and no restart by policy is due for: a start whose nerd
  * died between the two (SIGKILL) left it, which shows as restarting with a policy, and is the
- * user's to make again (the start deletes the unstarted task).
+ * user's to make again (the start deletes the unstarted task). A paused container is no "not
+ * modified" but a conflict, refused with `pausedRefusal` (docker's daemon checks it first).
  */
-export async function startNotNeeded(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {
+export async function startNotNeeded(scope: ContainerScope, container: LoadedContainer, pausedRefusal = PAUSED_START_REFUSAL): Promise<boolean> {
   const task = await getTask(scope, container.record.Id)
+  if (task?.status === 'PAUSED' || task?.status === 'PAUSING') throw new NerdError(pausedRefusal)
   if (processLives(task)) return true
   const state = await readState(container.paths)
   await seeOutLeftContainer(scope, container, state, task)
@@ -1066,18 +1085,41 @@ export async function noProcessError(container: LoadedContainer, task: Process |
   return new NerdError(notRunning)
 }
 
+/** The numbers of Linux's signals, as docker's daemon has them (moby/sys/signal's SignalMap): 32 and 33 are the C library's. */
+function isLinuxSignal(number: number): boolean {
+  return (number >= 1 && number <= 31) || (number >= 34 && number <= 64)
+}
+
 /**
- * docker's kill: the signal to a running container (SIGKILL when it is empty, `kill -s ''`), which
- * then stays down whatever its policy. One
- * waiting to be restarted has no process to signal: the kill cancels the restart (a signal that
- * stops it), and the container stays as its last run ended, as docker's does.
+ * The signal of docker's kill (SIGKILL when it is empty, `kill -s ''`). Its daemon reads it before it
+ * looks the container up, and takes any number that Go's Atoi reads, then refuses one Linux has no
+ * signal for (daemon/kill.go, ValidSignalForPlatform).
  */
-export async function killContainer(scope: ContainerScope, container: LoadedContainer, signal: string): Promise<void> {
-  signal ||= 'KILL'
-  const number = commandSignal(signal)
+export function killSignal(signal: string): number {
+  const number = /^[+-]?\d+$/.test(signal) && Number(signal) !== 0 ? Number(signal) : commandSignal(signal || 'KILL')
+  if (!isLinuxSignal(number)) throw new NerdError(`the linux daemon does not support signal ${number}`)
+  return number
+}
+
+/** A command's failure in docker's daemon's words: `prefix`, which names the container as the user did, then why. */
+export function prefixedFailure(prefix: string, error: unknown): unknown {
+  return error instanceof Error ? new NerdError(`${prefix}: ${error.message}`, {cause: error}) : error
+}
+
+/** A failed kill (container_routes.go): its lookup's failure too. */
+export function killFailure(reference: string, error: unknown): unknown {
+  return prefixedFailure(`cannot kill container: ${reference}`, error)
+}
+
+/**
+ * docker's kill: the signal (killSignal) to a running container, which then stays down whatever
+ * its policy. One waiting to be restarted has no process to signal: the kill cancels the restart (a
+ * signal that stops it), and the container stays as its last run ended, as docker's does.
+ */
+export async function killContainer(scope: ContainerScope, container: LoadedContainer, number: number): Promise<void> {
   const id = container.record.Id
   const task = await getTask(scope, id)
-  if (!processLives(task) && !(await isRestarting(container, task))) throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${id} is not running`)
+  if (!processLives(task) && !(await isRestarting(container, task))) throw new NerdError(`container ${id} is not running`)
   // As docker's: SIGKILL, any signal when no stop signal was configured (image or --stop-signal), or
   // the configured one ends the restart policy, until the next start.
   const configured = container.record.Config.StopSignal
@@ -1098,7 +1140,7 @@ export async function pauseContainer(scope: ContainerScope, container: LoadedCon
   await withContainerLock(container, async () => {
     const task = await getTask(scope, container.record.Id)
     if (task?.status === 'PAUSED') throw new NerdError(`Container ${container.record.Id} is already paused`)
-    const notRunning = `Container ${container.record.Id} is not running`
+    const notRunning = `container ${container.record.Id} is not running`
     if (task?.status !== 'RUNNING') throw await noProcessError(container, task, notRunning)
     // Paused by the user from now on, whatever a commit's mark says (seeOutDeadCommit).
     await rm(container.paths.commitPause, {force: true})
@@ -1188,6 +1230,18 @@ export interface RemoveOptions {
   volumes?: boolean
   /** Not a container that runs (again: `--rm`'s removal after a restart started it anew). */
   unlessRunning?: boolean
+  /** The container as the user named it, for the refusal of one that runs (its name otherwise). */
+  reference?: string
+}
+
+/** docker's daemon's refusal to remove, unforced, a container that runs: why, after the name as given. */
+function removalRefusal(reference: string, reason: string): NerdError {
+  return new NerdError(`cannot remove container "${reference}": ${reason}`)
+}
+
+/** docker's reason for a container that runs, restarts or is paused (`state`). */
+function runningRemovalReason(state: 'running' | 'restarting' | 'paused'): string {
+  return state === 'paused' ? 'container is paused and must be unpaused first' : `container is ${state}: stop the container before removing or force remove`
 }
 
 /** Removes the container; false when `unlessRunning` found its process running, and left it. */
@@ -1206,7 +1260,7 @@ export async function removeContainer(scope: ContainerScope, loaded: LoadedConta
       const state = await readState(container.paths)
       await seeOutLeftContainer(scope, container, state, task)
       if (viewOf(container.record, state, container.labels, task).status === 'restarting') {
-        throw new NerdError(`You cannot remove a restarting container ${container.record.Id}. Stop the container before attempting removal or force remove`)
+        throw removalRefusal(options.reference ?? container.record.Name, runningRemovalReason('restarting'))
       }
     }
     return removeLocked(scope, {...taskOwner(container), name: container.record.Name, snapshotter: container.record.Snapshotter}, options)
@@ -1232,8 +1286,8 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
   let ended: ExitStatus | undefined = task
   if (task && task.status !== 'STOPPED') {
     if (!options.force) {
-      const state = task.status === 'PAUSED' ? 'paused' : 'running'
-      throw new NerdError(`You cannot remove a ${state} container ${id}. Stop the container before attempting removal or force remove`)
+      const state = task.status === 'PAUSED' || task.status === 'PAUSING' ? 'paused' : 'running'
+      throw removalRefusal(options.reference ?? removal.name ?? id, runningRemovalReason(state))
     }
     await markThisProcess(removal.paths.stopping).catch(unlessWriteRefused)
     ended = await killForRemoval(scope, id, task.status === 'PAUSED' || task.status === 'PAUSING')

@@ -15,7 +15,7 @@ import type {AttachServer} from './attach-socket.ts'
 import {handOverOutput, handOverSession} from './detached-output.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
-import {AlreadyRunningError, deleteTask, publishContainerEvent, refuseDeadStart, removeAutoRemoved, resetRestartPolicy, startTask, stopContainer} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, prefixedFailure, publishContainerEvent, refuseDeadStart, removeAutoRemoved, resetRestartPolicy, startTask, stopContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loggerUri, openContainerLog, type JsonFileLog} from './logs/index.ts'
 import {markThisProcess} from './process-mark.ts'
@@ -112,8 +112,7 @@ export async function restartContainer(scope: ContainerScope, container: LoadedC
  * removed meanwhile is no such container, as one never there.
  */
 export function restartFailure(reference: string, error: unknown): unknown {
-  if (!(error instanceof Error) || error instanceof NoSuchContainerError) return error
-  return new NerdError(`Cannot restart container ${reference}: ${error.message}`, {cause: error})
+  return error instanceof NoSuchContainerError ? error : prefixedFailure(`Cannot restart container ${reference}`, error)
 }
 
 /**

@@ -10,7 +10,6 @@
 import {link, mkdir, readdir, readFile, rm, stat, unlink, writeFile} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
-import {preciseNow} from '../clock.ts'
 import {NerdError} from '../errors.ts'
 import {fileFailure, isLocked, readCheckedJson, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
 import {ownerGone, ownerTag} from '../owner.ts'
@@ -159,10 +158,11 @@ export const INITIAL_STATE: ContainerState = {
 
 /**
  * What a start changes in the state of a container whose process now runs, as docker's SetRunning:
- * the last run's exit code, OOM kill and error go, its FinishedAt stays.
+ * the last run's exit code, OOM kill and error go, its FinishedAt stays. `startedAt` is taken before
+ * the task is made, as docker's startupTime: a process that ends at once must not end before it started.
  */
-export function startedState(): Partial<ContainerState> {
-  return {StartedAt: preciseNow(), ExitCode: 0, OOMKilled: false, Error: '', ExitUnrecorded: true}
+export function startedState(startedAt: string): Partial<ContainerState> {
+  return {StartedAt: startedAt, ExitCode: 0, OOMKilled: false, Error: '', ExitUnrecorded: true}
 }
 
 export class NameConflictError extends NerdError {

@@ -32,15 +32,30 @@ export function parsePsOutput(output: string, pids: ReadonlySet<number>): TopRes
   return {titles, processes}
 }
 
+/** A `key=PID…` in ps's arguments, after an ASCII space as Go's `\s` (daemon/top_unix.go, psArgsRegexp). */
+const PID_HEADER_PATTERN = /[\t\n\f\r ]+([^\t\n\f\r ]*)=[\t\n\f\r ]*(PID[^\t\n\f\r ]*)/g
+
+/**
+ * ps's arguments as docker has them: what follows the container joined with spaces (its client),
+ * `-ef` when that is empty, split at each space (its daemon). A column headed PID but for `pid`'s
+ * is refused (validatePSArgs): top finds the container's rows by that column.
+ */
+export function psArguments(args: string[]): string[] {
+  const joined = args.join(' ') || '-ef'
+  for (const [, key, header] of joined.matchAll(PID_HEADER_PATTERN)) {
+    if (key !== 'pid') throw new NerdError(`specifying "${key}=${header}" is not allowed`)
+  }
+  return joined.split(' ')
+}
+
 export async function containerTop(scope: ContainerScope, container: LoadedContainer, psArgs: string[]): Promise<TopResult> {
   const task = await getTask(scope, container.record.Id)
   // A paused container's processes are still there to list, as docker's top lists them.
   if (!task || (task.status !== 'RUNNING' && task.status !== 'PAUSED')) throw await noProcessError(container, task, `container ${container.record.Id} is not running`)
   const pids = new Set((await scope.client.tasks.listPids(container.record.Id)).map((process) => process.pid))
-  const args = psArgs.length > 0 ? psArgs : ['-ef']
   let stdout: string
   try {
-    stdout = (await promisify(execFile)('ps', args, {maxBuffer: 64 * 1024 * 1024})).stdout
+    stdout = (await promisify(execFile)('ps', psArguments(psArgs), {maxBuffer: 64 * 1024 * 1024})).stdout
   } catch (error) {
     // docker's words: the first line of what ps said, else its exit status, or why it did not run.
     const failure = error as Error & {stderr?: string; code?: number | string}

@@ -29,6 +29,8 @@ function currentResources(record: ContainerRecord): UpdateRequest['resources'] {
     cpuShares: host.CpuShares,
     cpuPeriod: host.CpuPeriod,
     cpuQuota: host.CpuQuota,
+    cpuRealtimePeriod: host.CpuRealtimePeriod,
+    cpuRealtimeRuntime: host.CpuRealtimeRuntime,
     cpusetCpus: host.CpusetCpus,
     cpusetMems: host.CpusetMems,
     pidsLimit: host.PidsLimit ?? undefined,
@@ -104,7 +106,10 @@ async function updateLocked(scope: ContainerScope, container: LoadedContainer, r
 
   const view = await containerView(scope, container)
   if (view.status === 'running' || view.status === 'paused') {
-    await client.tasks.update({containerId: record.Id, resources: packJson(OCI_LINUX_RESOURCES_TYPE_URL, spec.linux.resources)}).catch((error: unknown) => {
+    // Real-time CPU limits are the next start's: docker's update records them but does not give them to the task (toContainerdResources).
+    const {realtimePeriod: _period, realtimeRuntime: _runtime, ...cpu} = spec.linux.resources.cpu ?? {}
+    const resources = {...spec.linux.resources, ...(spec.linux.resources.cpu ? {cpu} : {})}
+    await client.tasks.update({containerId: record.Id, resources: packJson(OCI_LINUX_RESOURCES_TYPE_URL, resources)}).catch((error: unknown) => {
       // docker's words, on one line: runc's reason without its line break, nor containerd's kind after it (which docker's client drops).
       const reason = (error as Error).message.replace(/\s*: unknown$/, '').replace(/\s*\n\s*/g, ' ')
       throw new NerdError(`Cannot update container ${record.Id}: ${reason}`, {cause: error})
@@ -120,6 +125,8 @@ async function updateLocked(scope: ContainerScope, container: LoadedContainer, r
   host.CpuShares = merged.cpuShares ?? 0
   host.CpuPeriod = merged.cpuPeriod ?? 0
   host.CpuQuota = merged.cpuQuota ?? 0
+  host.CpuRealtimePeriod = merged.cpuRealtimePeriod ?? 0
+  host.CpuRealtimeRuntime = merged.cpuRealtimeRuntime ?? 0
   host.CpusetCpus = merged.cpusetCpus ?? ''
   host.CpusetMems = merged.cpusetMems ?? ''
   // docker records an update's "no limit" as 0 (a create's as null).

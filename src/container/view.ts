@@ -61,8 +61,6 @@ export interface PsRow {
   Labels: string
   LocalVolumes: string
   Mounts: string
-  /** State of its health check: starting, healthy, unhealthy, or none. */
-  HealthStatus: string
   Names: string
   Networks: string
   /** The image's platform: `linux/amd64` printed, an OCI platform object in JSON; nil when unknown. */
@@ -119,8 +117,6 @@ export function psRow(view: ContainerView, options: PsRowOptions = {}): PsRow {
   return {
     Command: goQuote(trunc ? ellipsis(command, 20) : command),
     CreatedAt: goLocalTimeString(created),
-    // docker's daemon (API >= 1.52) reports `none` for a container whose health check has not started or that has none.
-    HealthStatus: view.health?.Status ?? 'none',
     ID: truncateId(record.Id, !trunc),
     Image: imageColumn(record, options),
     Labels: Object.entries(labels)
@@ -174,7 +170,6 @@ export const PS_HEADERS: Readonly<Record<string, string>> = {
   LocalVolumes: 'LOCAL VOLUMES',
   Networks: 'NETWORKS',
   Platform: 'PLATFORM',
-  HealthStatus: 'HEALTH STATUS',
 }
 
 const PS_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}'

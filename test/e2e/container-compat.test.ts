@@ -111,16 +111,53 @@ describe('docker behaviours of the container commands', () => {
     }
   })
 
-  it('stop and restart take --timeout (docker 25) and --time; a bad signal fails with 1 and leaves the container running', async () => {
+  it('stop and restart take --timeout (docker 25) and --time; a bad signal fails with 1, in docker\'s daemon\'s words, and leaves the container running', async () => {
     await nerdOk(['run', '-d', '--name', 'stoppable', IMG, 'sleep', '600'])
     assert.equal(await nerdOk(['restart', '--timeout', '1', 'stoppable']), 'stoppable\n')
-    for (const command of [['kill', '-s', 'BOGUS'], ['stop', '-s', 'BOGUS']]) {
+    // The signal's own words ("invalid signal") are signals.ts's: docker's lower case comes with --stop-signal's fix.
+    for (const [command, prefix] of [[['kill', '-s', 'BOGUS'], 'cannot kill container: stoppable: '], [['stop', '-s', 'BOGUS'], 'cannot stop container: stoppable: '], [['restart', '-s', 'BOGUS'], 'Cannot restart container stoppable: ']] as const) {
       const result = await nerd([...command, 'stoppable'])
-      assert.deepEqual([result.code, result.stderr], [1, 'Error: Invalid signal: BOGUS\n'], command.join(' '))
+      assert.deepEqual([result.code, result.stderr.replace('Invalid', 'invalid')], [1, `Error: ${prefix}invalid signal: BOGUS\n`], command.join(' '))
     }
+    // kill's daemon reads the signal before it looks the container up, and refuses a number Linux has no signal for.
+    for (const [signal, reason] of [['BOGUS', 'invalid signal: BOGUS'], ['32', 'the linux daemon does not support signal 32'], ['99', 'the linux daemon does not support signal 99'], ['-1', 'the linux daemon does not support signal -1']]) {
+      const result = await nerd(['kill', '-s', signal!, 'nosuch'])
+      assert.deepEqual([result.code, result.stderr.replace('Invalid', 'invalid')], [1, `Error: cannot kill container: nosuch: ${reason}\n`], signal)
+    }
+    assert.deepEqual(await outcome(['kill', 'nosuch']), {code: 1, stdout: '', stderr: 'Error: cannot kill container: nosuch: No such container: nosuch\n'})
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
     assert.equal(await nerdOk(['stop', '--time', '1', 'stoppable']), 'stoppable\n')
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'exited\n')
+    // A stopped container's stop changes nothing and its restart starts it: docker's daemon reads the signal only to stop one that runs.
+    assert.deepEqual(await outcome(['stop', '-s', 'BOGUS', 'stoppable']), {code: 0, stdout: 'stoppable\n', stderr: ''})
+    assert.deepEqual(await outcome(['restart', '-s', 'BOGUS', 'stoppable']), {code: 0, stdout: 'stoppable\n', stderr: ''})
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
+    // The kill of a stopped one names it as typed (an ID prefix here).
+    const id = (await nerdOk(['inspect', '-f', '{{.Id}}', 'stoppable'])).trim()
+    await nerdOk(['stop', '-t', '0', 'stoppable'])
+    assert.deepEqual(await outcome(['kill', id.slice(0, 6)]), {code: 1, stdout: '', stderr: `Error: cannot kill container: ${id.slice(0, 6)}: container ${id} is not running\n`})
+  })
+
+  it('start of a paused container is refused in docker\'s daemon\'s words; start -a in its attach\'s; rm of a running or paused one too', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'paused-start', IMG, 'sleep', '600'])).trim()
+    assert.deepEqual(await outcome(['rm', '/paused-start/']), {code: 1, stdout: '', stderr: 'Error: cannot remove container "paused-start": container is running: stop the container before removing or force remove\n'})
+    await nerdOk(['pause', 'paused-start'])
+    assert.deepEqual(await outcome(['start', 'paused-start']), {code: 1, stdout: '', stderr: 'Error: cannot start a paused container, try unpause instead\nError: failed to start containers: paused-start\n'})
+    assert.deepEqual(await outcome(['start', '-a', 'paused-start']), {code: 1, stdout: '', stderr: `Error: container ${id} is paused, unpause the container before attach\n`})
+    assert.deepEqual(await outcome(['rm', id.slice(0, 8)]), {code: 1, stdout: '', stderr: `Error: cannot remove container "${id.slice(0, 8)}": container is paused and must be unpaused first\n`})
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'paused-start']), 'paused\n')
+    await nerdOk(['rm', '-f', 'paused-start'])
+  })
+
+  it('a container named with spaces around it is the one without them; an empty name is refused, as docker\'s client does', async () => {
+    await nerdOk(['create', '--name', 'spaced', IMG, 'true'])
+    assert.deepEqual(await outcome(['pause', ' spaced ']), {code: 1, stdout: '', stderr: `Error: container ${await nerdOk(['inspect', '-f', '{{.Id}}', 'spaced']).then((id) => id.trim())} is not running\n`})
+    const empty = 'Error: invalid container name or ID: value is empty\n'
+    for (const command of ['stop', 'kill', 'pause', 'wait', 'top', 'rm']) assert.deepEqual(await outcome([command, ' ']), {code: 1, stdout: '', stderr: empty}, command)
+    assert.deepEqual(await outcome(['start', '']), {code: 1, stdout: '', stderr: `${empty}Error: failed to start containers: \n`})
+    assert.deepEqual(await outcome(['exec', ' ', 'true']), {code: 125, stdout: '', stderr: empty})
+    assert.deepEqual(await outcome(['rm', '/']), {code: 1, stdout: '', stderr: 'Error: container name cannot be empty\n'})
+    assert.equal((await nerdOk(['rm', ' spaced '])), ' spaced \n')
   })
 
   it("stop waits out a time past Node's longest timer (24.8 days: -t 2147484, --stop-timeout), as docker's daemon does, also once cut short: nothing kills the container at once", async () => {
@@ -149,6 +186,9 @@ describe('docker behaviours of the container commands', () => {
     assert.match(titles!, /^PID {17}COMMAND$/)
     assert.match(process!, /^\d+ +sleep$/)
     assert.equal(process!.indexOf('sleep'), 20)
+    // docker's client joins the arguments with spaces and its daemon splits them at spaces: one argument with both is the same.
+    assert.equal(await nerdOk(['top', 'web', '-o pid,comm']), await nerdOk(['top', 'web', '-o', 'pid,comm']))
+    assert.deepEqual(await outcome(['top', 'web', '-o', 'user=PID,pid']), {code: 1, stdout: '', stderr: 'Error: specifying "user=PID,pid" is not allowed\n'})
     await nerdOk(['pause', 'web'])
     try {
       assert.match(await nerdOk(['top', 'web']), /sleep 600/)
@@ -207,6 +247,28 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['kill', 'killed'])
     await until('the kill to be seen', async () => ((await nerdOk(['inspect', '-f', state, 'killed'])) === 'exited 137 false\n' ? true : undefined))
     await nerdOk(['rm', 'hog', 'hog-restarted', 'killed'])
+  })
+
+  it('a process that ends at once started before it finished: StartedAt is taken before the task is made, as docker\'s startupTime', async () => {
+    const nanoseconds = (time: string) => BigInt(Date.parse(`${time.slice(0, 19)}Z`)) * 1_000_000n + BigInt((/\.(\d+)/.exec(time)?.[1] ?? '').padEnd(9, '0'))
+    for (let run = 0; run < 5; run++) {
+      const id = (await nerdOk(['run', '-d', '--network', 'none', IMG, 'true'])).trim()
+      await nerdOk(['wait', id])
+      const {StartedAt, FinishedAt} = (await inspectContainer(id)).State
+      assert.ok(nanoseconds(StartedAt) <= nanoseconds(FinishedAt), `started ${StartedAt}, finished ${FinishedAt}`)
+      await nerdOk(['rm', id])
+    }
+  })
+
+  it('a restart by policy that fails to start leaves the container as its last run ended, with the start\'s error, as docker\'s monitor', async () => {
+    await nerdOk(['run', '-d', '--name', 'restart-fails', '--network', 'none', '--restart', 'on-failure:3', IMG, 'sh', '-c', 'rm /bin/sh; exit 1'])
+    const state = await until('the restart to fail', async () => {
+      const {State, RestartCount} = await inspectContainer('restart-fails')
+      return State.Status === 'exited' && State.Error !== '' ? {State, RestartCount} : undefined
+    }, 20_000)
+    assert.deepEqual([state.State.ExitCode, state.RestartCount], [1, 1])
+    assert.match(state.State.Error, /sh/)
+    await nerdOk(['rm', 'restart-fails'])
   })
 
   it('a container started again shows exit code 0 and when its last run ended, as docker\'s', async () => {
@@ -1088,8 +1150,8 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['restart', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: Cannot restart container dead-ran: ${refused}\n`})
     // docker's stop of a container not running changes nothing, and says its name.
     assert.deepEqual(await outcome(['stop', 'dead-ran']), {code: 0, stdout: 'dead-ran\n', stderr: ''})
-    assert.deepEqual(await outcome(['kill', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: Cannot kill container: dead-ran: container ${id} is not running\n`})
-    assert.deepEqual(await outcome(['pause', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: Container ${id} is not running\n`})
+    assert.deepEqual(await outcome(['kill', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: cannot kill container: dead-ran: container ${id} is not running\n`})
+    assert.deepEqual(await outcome(['pause', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: container ${id} is not running\n`})
     assert.deepEqual(await outcome(['exec', 'dead-ran', 'true']), {code: 125, stdout: '', stderr: `Error: container ${id} is not running\n`})
     assert.deepEqual(await outcome(['attach', '--no-stdin', 'dead-ran']), {code: 1, stdout: '', stderr: 'Error: You cannot attach to a stopped container, start it first\n'})
     assert.deepEqual(await outcome(['export', 'dead-ran']), {code: 1, stdout: '', stderr: `Error: You cannot export container ${id} which is Dead\n`})

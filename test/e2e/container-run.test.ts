@@ -283,7 +283,7 @@ describe('run and the container lifecycle', () => {
 
     const removed = await nerd(['rm', 'w'])
     assert.equal(removed.code, 1)
-    assert.match(removed.stderr, /You cannot remove a running container/)
+    assert.equal(removed.stderr, 'Error: cannot remove container "w": container is running: stop the container before removing or force remove\n')
     await nerdOk(['rm', '-f', 'w'])
     assert.equal((await ctr(['containers', 'ls', '-q'])).stdout.trim(), '')
     assert.equal((await ctr(['tasks', 'ls', '-q'])).stdout.trim(), '')

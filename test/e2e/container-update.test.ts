@@ -90,6 +90,17 @@ describe('update', () => {
     assert.equal(result.stderr, `Error: Cannot update container ${(await inspectContainer('autoremoved')).Id}: Restart policy cannot be updated because AutoRemove is enabled for the container\n`)
   })
 
+  it('takes docker\'s --cpu-rt-period and --cpu-rt-runtime, recorded for the next start, and its hidden --kernel-memory, which its daemon ignores', async () => {
+    await nerdOk(['run', '-d', '--name', 'realtime', '--network', 'none', IMG, 'sleep', '120'])
+    assert.equal(await nerdOk(['update', '--cpu-rt-period', '1000000', '--cpu-rt-runtime', '950', 'realtime']), 'realtime\n')
+    const {CpuRealtimePeriod, CpuRealtimeRuntime, KernelMemory} = (await inspectContainer('realtime')).HostConfig
+    assert.deepEqual({CpuRealtimePeriod, CpuRealtimeRuntime}, {CpuRealtimePeriod: 1000000, CpuRealtimeRuntime: 950})
+    assert.deepEqual(await nerd(['update', '--kernel-memory', '50m', 'realtime']).then(({code, stdout, stderr}) => ({code, stdout, stderr})), {code: 0, stdout: 'realtime\n', stderr: ''})
+    assert.equal((await inspectContainer('realtime')).HostConfig.KernelMemory, KernelMemory)
+    await nerdOk(['rm', '-f', 'realtime'])
+    assert.doesNotMatch(await nerdOk(['update', '--help']), /kernel-memory/)
+  })
+
   it('changes the restart policy, and refuses what docker refuses with exit 1', async () => {
     await nerdOk(['update', '--restart', 'on-failure:3', 'limited'])
     assert.deepEqual((await inspectContainer('limited')).HostConfig.RestartPolicy, {Name: 'on-failure', MaximumRetryCount: 3})

@@ -251,7 +251,8 @@ async function countUnrequestedStart(paths: ContainerPaths, prelude: LoggerPrelu
     // The monitor beat the last run's exit handler, which leaves an exit it finds replaced to the
     // start that replaced it: the run ended before now (at most the monitor's 10 s period before).
     ...(state.ExitUnrecorded ? {FinishedAt: preciseNow()} : {}),
-    ...startedState(),
+    // The shim runs the logger as it makes the task, before the process starts.
+    ...startedState(preciseNow()),
   }))
   return true
 }

@@ -4,7 +4,7 @@ import type {ContainerRecord, ContainerState} from '../../../src/container/model
 import {INITIAL_STATE} from '../../../src/container/store.ts'
 import {policyRestarts} from '../../../src/container/lifecycle.ts'
 import {restartDelayMs} from '../../../src/container/task-exit.ts'
-import {parsePsOutput} from '../../../src/container/top.ts'
+import {parsePsOutput, psArguments} from '../../../src/container/top.ts'
 
 function recordWith(Name: string, MaximumRetryCount = 0): ContainerRecord {
   return {HostConfig: {RestartPolicy: {Name, MaximumRetryCount}}} as unknown as ContainerRecord
@@ -45,5 +45,15 @@ describe('top', () => {
       processes: [['root', '4242', '4200', '0', '10:01', '?', '00:00:00', 'sleep 600']],
     })
     assert.throws(() => parsePsOutput('USER COMMAND\nroot x\n', new Set()), /Couldn't find PID field in ps output/)
+  })
+
+  it('gives ps what follows the container joined and split at spaces, as docker\'s client and daemon, and refuses another column headed PID', () => {
+    assert.deepEqual(psArguments([]), ['-ef'])
+    assert.deepEqual(psArguments(['']), ['-ef'])
+    assert.deepEqual(psArguments(['-o pid,comm']), ['-o', 'pid,comm'])
+    assert.deepEqual(psArguments(['-o', 'pid,comm']), ['-o', 'pid,comm'])
+    assert.deepEqual(psArguments(['-o', 'pid=PID,comm']), ['-o', 'pid=PID,comm'])
+    assert.throws(() => psArguments(['-o', 'user=PID,pid']), {message: 'specifying "user=PID,pid" is not allowed'})
+    assert.throws(() => psArguments(['-o pid,user= PIDX']), {message: 'specifying "pid,user=PIDX" is not allowed'})
   })
 })

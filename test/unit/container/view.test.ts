@@ -256,7 +256,6 @@ describe('psRow', () => {
     assert.deepEqual(fields, {
       Command: `"sh -c 'while true; …"`,
       CreatedAt: '2026-11-23 02:00:00 +0000 UTC',
-      HealthStatus: 'none',
       ID: 'aaaaaaaaaaaa',
       Image: 'busybox',
       Labels: 'app=shop,com.example.role=front,tier=web',
@@ -280,10 +279,9 @@ describe('psRow', () => {
     assert.equal(psRow(makeView({record: {Platform: ''}}), {now: NOW}).Platform, null)
   })
 
-  it('gives the health status docker\'s daemon reports: none without a started health check', () => {
-    assert.equal(psRow(running, {now: NOW}).HealthStatus, 'none')
+  it('has no HealthStatus, which docker\'s CLI gained in v29, not in 28.5.2\'s ContainerContext', () => {
     const healthy = {...makeView({status: 'running'}), health: {Status: 'healthy' as const, FailingStreak: 0, Log: []}}
-    assert.equal(psRow(healthy, {now: NOW}).HealthStatus, 'healthy')
+    assert.equal('HealthStatus' in psRow(healthy, {now: NOW}), false)
   })
 
   it('keeps everything whole with --no-trunc', () => {
@@ -413,7 +411,7 @@ describe('ps output', () => {
     const [first] = render('json').split('\n')
     assert.equal(
       first,
-      '{"Command":"\\"nginx -g \'daemon of…\\"","CreatedAt":"2026-11-23 02:00:00 +0000 UTC","HealthStatus":"none","ID":"bbbbbbbbbbbb","Image":"nginx:1.27",' +
+      '{"Command":"\\"nginx -g \'daemon of…\\"","CreatedAt":"2026-11-23 02:00:00 +0000 UTC","ID":"bbbbbbbbbbbb","Image":"nginx:1.27",' +
         '"Labels":"com.example.role=proxy","LocalVolumes":"0","Mounts":"","Names":"api","Networks":"bridge","Platform":{"architecture":"amd64","os":"linux"},' +
         '"Ports":"","RunningFor":"10 minutes ago","Size":"0B","State":"running","Status":"Up 2 minutes"}',
     )
