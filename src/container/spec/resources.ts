@@ -52,8 +52,9 @@ export function resourceLimits(options: RunOptions, host: HostFacts, warnings: s
 function memoryLimits(options: RunOptions, host: HostFacts, warnings: string[], update: boolean): NonNullable<Resources['memory']> {
   const memory = options.memory ?? 0
   const reservation = options.memoryReservation ?? 0
-  // docker: swap defaults to as much again as the memory limit
-  let swap = options.memorySwap ?? (memory > 0 ? defaultMemorySwap(memory) : 0)
+  // docker: swap defaults to as much again as the memory limit, where it is unset or 0 (an update's 0 changes nothing)
+  let swap = options.memorySwap ?? 0
+  if (memory > 0 && swap === 0 && !update) swap = defaultMemorySwap(memory)
   if (memory !== 0 && memory < MIN_MEMORY) throw specError('Minimum memory limit allowed is 6MB')
   if (memory === 0 && swap > 0 && !update) throw specError('You should always set the Memory limit when using Memoryswap limit, see usage')
   if (memory > 0 && swap > 0 && swap < memory) throw specError('Minimum memoryswap limit should be larger than memory limit, see usage')

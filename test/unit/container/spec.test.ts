@@ -457,6 +457,8 @@ describe('resources', () => {
       disableOOMKiller: true,
     })
     assert.deepEqual(spec({memory: 2 ** 30, memorySwap: -1}).linux.resources.memory, {limit: 2 ** 30, swap: -1})
+    // docker's daemon reads an explicit --memory-swap 0 as unset (adaptContainerSettings)
+    assert.deepEqual(spec({memory: 2 ** 30, memorySwap: 0}).linux.resources.memory, {limit: 2 ** 30, swap: 2 ** 31})
     assert.equal(spec().linux.resources.memory, undefined)
   })
 
