@@ -19,7 +19,7 @@ import type {ResolvedImageConfig} from '../image/store.ts'
 import {findImages, summarizeImages} from '../image/list.ts'
 import {unpackImage} from '../image/unpack.ts'
 import {withFileLock, writeJsonAtomic} from '../files.ts'
-import {hostFacts, statDevice} from './host-facts.ts'
+import {devicesUnder, hostFacts, statDevice} from './host-facts.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
@@ -256,6 +256,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           pathExists: existsSync,
           recursiveReadOnly: () => recursiveReadOnlySupport({dataRoot: context.dataRoot, runtime: options.runtime}),
           statDevice,
+          devicesUnder,
           readFile: (path) => readFileSync(path, 'utf8'),
         })
         const madeVolumes = await makeVolumes(volumeScope, id, volumes, rootfs)

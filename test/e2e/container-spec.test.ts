@@ -4,7 +4,8 @@
  * `--ipc shareable`, HOSTNAME under `--uts host`, and inspect's labels.
  */
 import assert from 'node:assert/strict'
-import {mkdtemp, readFile, realpath, rm, writeFile} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {mkdir, mkdtemp, readFile, realpath, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -93,6 +94,16 @@ describe('the spec of run and create', () => {
     assert.equal(await nerdOk(['run', '--rm', '--ipc', 'container:donor', IMG, 'cat', '/dev/shm/marker']), 'again\n')
     await nerdOk(['rm', '-f', 'donor'])
     assert.deepEqual(await mountsUnderDataRoot(), [])
+  })
+
+  it('--device with a directory gives the device nodes under it, at the container path', async () => {
+    const devices = join(workDir, 'devices')
+    await mkdir(join(devices, 'sub'), {recursive: true})
+    execFileSync('mknod', [join(devices, 'null'), 'c', '1', '3'])
+    execFileSync('mknod', [join(devices, 'sub', 'zero'), 'c', '1', '5'])
+    await writeFile(join(devices, 'plain'), '')
+    const script = 'ls /dev/mine /dev/mine/sub; echo gone > /dev/mine/null && head -c 3 /dev/mine/sub/zero | wc -c'
+    assert.equal(await nerdOk(['run', '--rm', '--device', `${devices}:/dev/mine`, IMG, 'sh', '-c', script]), '/dev/mine:\nnull\nsub\n\n/dev/mine/sub:\nzero\n3\n')
   })
 
   it('--uts host: HOSTNAME is the container\'s hostname (its short ID), as in /etc/hostname and Config.Hostname', async () => {

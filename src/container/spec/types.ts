@@ -281,6 +281,8 @@ export interface SpecInput {
   /** Whether the kernel and the runtime can make a mount recursively read-only; asked only for a read-only bind or volume. */
   recursiveReadOnly?: () => RecursiveReadOnly
   statDevice?: (path: string) => DeviceLookup
+  /** The device nodes under a host directory (`--device /dev/net`), at their host paths. */
+  devicesUnder?: (directory: string) => HostDevice[]
   readFile?: (path: string) => string
   joinContainer?: (container: string) => JoinedContainer
 }

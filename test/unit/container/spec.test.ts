@@ -550,6 +550,18 @@ describe('devices', () => {
     ])
   })
 
+  it('--device with a directory creates the nodes under it at the container path, as docker', () => {
+    const net = {type: 'c', major: 10, minor: 200, fileMode: 0o20666, uid: 0, gid: 0} as const
+    const devicesUnder = (directory: string) => (directory === '/dev/net' ? [{...net, path: '/dev/net/tun'}] : [])
+    const built = spec({devices: [{hostPath: '/dev/net', containerPath: '/dev/n2', permissions: 'rw'}]}, {statDevice: () => 'not-a-device', devicesUnder})
+    assert.deepEqual(built.linux.devices, [{path: '/dev/n2/tun', type: 'c', major: 10, minor: 200, fileMode: 0o666, uid: 0, gid: 0}])
+    assert.deepEqual(built.linux.resources.devices.at(-1), {allow: true, type: 'c', major: 10, minor: 200, access: 'rw'})
+    rejects(
+      () => spec({devices: [{hostPath: '/etc', containerPath: '/dev/x', permissions: 'rwm'}]}, {statDevice: () => 'not-a-device', devicesUnder}),
+      'error gathering device information while adding custom device "/etc": not a device node',
+    )
+  })
+
   it('refuses missing paths and non-devices', () => {
     rejects(
       () => spec({devices: [{hostPath: '/dev/nope', containerPath: '/dev/nope', permissions: 'rwm'}]}, {statDevice}),
