@@ -10,7 +10,7 @@ import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {isAlreadyExists, isNotFound, packAny, packJson} from '../containerd/index.ts'
 import {preciseNow} from '../clock.ts'
 import {NerdError} from '../errors.ts'
-import {detectedHostPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform} from '../image/platform.ts'
+import {detectedHostPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, platformMismatch} from '../image/platform.ts'
 import type {Platform} from '../image/platform.ts'
 import {normalizedName, parseReference, referenceScheme} from '../image/reference.ts'
 import {ManifestCache} from '../image/manifest-cache.ts'
@@ -153,18 +153,24 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
     }
   }
   if (name === undefined) throw new NerdError(`No such image: ${text}`)
+  // An image of another platform than --platform asks for is not the one wanted, as for docker's daemon:
+  // it is pulled, and refused when what the pull gave is still not it (a single-platform image).
+  const mismatch = (image: ResolvedImageConfig): string | undefined => {
+    const actual = configPlatform(image.config)
+    return request.options.platform && !onlyPlatform(platform).match(actual) ? platformMismatch(text, actual, formatPlatform(platform)) : undefined
+  }
   let resolved = present && (await resolveImageConfig(client, present, requested, cache))
-  // An image of another platform than --platform asks for is not the one wanted, as for docker's daemon: it is pulled.
-  if (resolved && request.options.platform && !onlyPlatform(platform).match(configPlatform(resolved.config))) {
-    if (request.pull === 'never') {
-      throw new NerdError(`image with reference ${text} was found but does not match the specified platform: wanted ${formatPlatform(platform)}, actual: ${formatPlatform(configPlatform(resolved.config))}`)
-    }
+  const presentMismatch = resolved && mismatch(resolved)
+  if (presentMismatch) {
+    if (request.pull === 'never') throw new NerdError(presentMismatch)
     resolved = undefined
   }
   if (!resolved) {
     if (request.pull === 'never') throw new NerdError(`No such image: ${text}`)
     await context.pull(name, {missing: request.pull !== 'always'})
     resolved = await resolveImageConfig(client, name, requested, cache)
+    const pulledMismatch = mismatch(resolved)
+    if (pulledMismatch) throw new NerdError(pulledMismatch)
   }
   return usedAs(name, resolved, requested)
 }

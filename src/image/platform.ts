@@ -216,6 +216,11 @@ export function configPlatform(config: Pick<ImageConfig, 'os' | 'architecture' |
   return normalizePlatform({os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})})
 }
 
+/** docker's daemon's words for a local image of another platform than the one asked for (daemon/images/image.go). */
+export function platformMismatch(name: string, actual: Platform, wanted: string): string {
+  return `image with reference ${name} was found but its platform (${formatPlatform(actual)}) does not match the specified platform (${wanted})`
+}
+
 /** `linux/arm64`, `linux/arm/v7`: how docker and nerdctl print a platform. */
 export function formatPlatform(platform: Platform): string {
   if (!platform.os) return UNKNOWN

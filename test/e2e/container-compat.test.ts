@@ -937,7 +937,7 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['run', '--rm', '--platform', other, '--pull', 'never', IMG, 'echo', 'hi']), {
       code: 125,
       stdout: '',
-      stderr: `Error: image with reference ${IMG} was found but does not match the specified platform: wanted ${other}, actual: ${host}\n`,
+      stderr: `Error: image with reference ${IMG} was found but its platform (${host}) does not match the specified platform (${other})\n`,
     })
   })
 
