@@ -733,7 +733,7 @@ function logConfig(values: CreateFlagValues): LogConfig {
 function pullPolicy(value: string | undefined): PullPolicy {
   if (value === undefined || value === '') return 'missing'
   if (value === 'always' || value === 'missing' || value === 'never') return value
-  return fail(`invalid pull option: '${value}': must be one of "always", "missing" or "never"`)
+  return parseFail(`invalid pull option: '${value}': must be one of "always", "missing" or "never"`)
 }
 
 /** What `update` changes: resource settings as RunOptions names them, and the restart policy. */
@@ -766,6 +766,8 @@ export function updateRequestFromFlags(values: Pick<CreateFlagValues, 'memory' |
 /** The create request for parsed `run`/`create` flags; throws docker's message for the first value it refuses. */
 export function createRequestFromFlags(values: CreateFlagValues, context: CreateContext): CreateRequest {
   const cwd = context.cwd ?? process.cwd()
+  // docker's CLI checks --pull before it parses the other flags.
+  const pull = pullPolicy(values.pull)
   // Values their flag's type or validator checks as pflag reads them.
   const attachFlags = (values.attach ?? []).map(attachStream)
   const env = (values.env ?? []).map((value) => environmentEntry(value, context.environment))
@@ -796,7 +798,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const annotations = keyValueMap(values.annotation ?? [])
 
   // What docker's CLI checks once every flag has its value, in its order.
-  if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) fail(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`)
+  if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) parseFail(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`)
   const volumes = (values.volume ?? []).map((value) => parseVolumeSpec(value, cwd))
   const binds: string[] = []
   const anonymousVolumes: string[] = []
@@ -805,22 +807,21 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
     if (volume.type === 'volume' && volume.name === undefined) anonymousVolumes.push(value)
     else binds.push(volume.type === 'bind' ? bindText(value, cwd) : value)
   }
-  const devices = (values.device ?? []).map(parseDevice)
+  const devices = (values.device ?? []).map((value) => parsedValue(() => parseDevice(value)))
   const envFile = envFileEntries(values['env-file'] ?? [], context)
   const labelFile = (values['label-file'] ?? []).flatMap((path) => keyValueFile(path, '--label-file', context, () => undefined))
-  const pid = values.pid === undefined ? undefined : parsePidMode(values.pid)
-  const uts = values.uts === undefined ? undefined : parseUtsMode(values.uts)
-  const cgroupns = values.cgroupns === undefined ? undefined : parseCgroupnsMode(values.cgroupns)
+  const pid = values.pid === undefined ? undefined : parsedValue(() => parsePidMode(values.pid!))
+  const uts = values.uts === undefined ? undefined : parsedValue(() => parseUtsMode(values.uts!))
+  const cgroupns = values.cgroupns === undefined ? undefined : parsedValue(() => parseCgroupnsMode(values.cgroupns!))
   const restart = parseRestartPolicy(values.restart ?? 'no')
   const log = logConfig(values)
   const securityOpt = parsedValue(() => typedSecurityOptions(values['security-opt'] ?? [], context))
   if (values.rm && restart.Name !== 'no') parseFail('Conflicting options: --restart and --rm')
   const network = networkRequest(values)
   if (values.detach && attachFlags.length > 0) fail('Conflicting options: -a and -d')
-  const pull = pullPolicy(values.pull)
   // Flags of docker's that nerd takes for what they mean on Linux, or refuses as docker's daemon would here.
   const kernelMemory = bytesFlag(values['kernel-memory'], '--kernel-memory')
-  if (values.userns !== undefined && !['', 'host'].includes(values.userns)) fail('--userns: invalid USER mode')
+  if (values.userns !== undefined && !['', 'host'].includes(values.userns)) parseFail('--userns: invalid USER mode')
   if (values.isolation !== undefined && !['', 'default'].includes(values.isolation)) fail(`Invalid isolation: ${quote(values.isolation)} - linux only supports 'default'`)
   if (values.gpus !== undefined) fail('could not select device driver "" with capabilities: [[gpu]]')
   if ((values['storage-opt'] ?? []).length > 0) fail("--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
