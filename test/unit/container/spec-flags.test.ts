@@ -50,6 +50,12 @@ describe('sizes and CPUs', () => {
     assert.equal(parseCpus('2'), 2_000_000_000)
     assert.equal(parseCpus('.25'), 250_000_000)
     assert.equal(parseCpus('3/2'), 1_500_000_000)
+    // Go's big.Rat takes an exponent
+    assert.equal(parseCpus('1e0'), 1_000_000_000)
+    assert.equal(parseCpus('25E-2'), 250_000_000)
+    assert.equal(parseCpus('0.05e1'), 500_000_000)
+    rejects(() => parseCpus('1e-10'), 'value is too precise')
+    rejects(() => parseCpus('1e'), 'failed to parse 1e as a rational number')
     rejects(() => parseCpus('0.0000000001'), 'value is too precise')
     rejects(() => parseCpus('one'), 'failed to parse one as a rational number')
     rejects(() => parseCpus('1/0'), 'failed to parse 1/0 as a rational number')
