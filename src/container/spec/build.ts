@@ -208,7 +208,8 @@ function containerMounts(input: SpecInput, join: Join, withInit: boolean): UserM
     shmSize: ipc.kind === 'none' ? undefined : options.shmSize || DEFAULT_SHM_SIZE,
     readOnly: options.readOnly ?? false,
     writableSysfs: privileged,
-    writableCgroups: privileged || (options.security?.writableCgroups ?? false),
+    // docker: an explicit writable-cgroups wins over privileged's default
+    writableCgroups: options.security?.writableCgroups ?? privileged,
   })
   return {...user, mounts: assembleMounts(defaults, own, user.mounts)}
 }

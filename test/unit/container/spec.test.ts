@@ -325,6 +325,8 @@ describe('security flags', () => {
     assert.deepEqual(mount(open, '/sys/fs/cgroup')?.options, ['rw', 'nosuid', 'noexec', 'nodev'])
     assert.deepEqual(mount(open, '/sys')?.options, ['nosuid', 'noexec', 'nodev', 'ro'])
     assert.equal(open.process.noNewPrivileges, true)
+    // An explicit writable-cgroups=false wins over --privileged's writable cgroupfs, as docker's.
+    assert.deepEqual(mount(spec({privileged: true, security: {writableCgroups: false}}), '/sys/fs/cgroup')?.options, ['ro', 'nosuid', 'noexec', 'nodev'])
   })
 
   it('--read-only: read-only root, system mounts and /etc files (unless the user mounts their own), writable kernel filesystems', () => {
