@@ -32,7 +32,7 @@ import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, Do
 import {monitorRestarts, NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
 import {prepareLinks} from './linked-containers.ts'
-import {INIT_PATH, signalNumber} from './spec/index.ts'
+import {INIT_PATH, isPlatformSignal, signalNumber} from './spec/index.ts'
 import type {Spec} from './spec/index.ts'
 import {taskEndEvents, taskStartEvents} from './task-events.ts'
 import {
@@ -949,13 +949,18 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
     exit.catch(() => undefined)
     if (task.status !== 'RUNNING' && task.status !== 'CREATED') await scope.client.tasks.resume(id).catch(() => undefined)
     await markThisProcess(container.paths.stopping)
-    await signalContainer(scope, id, stopSignal, false)
-    return {task, exit}
+    // As docker's daemon: a stop signal the kernel refuses (`--stop-signal 99`) leaves 2 s before the SIGKILL.
+    const refused = await signalContainer(scope, id, stopSignal, false).then(() => false, (error: unknown) => {
+      if (isPlatformSignal(stopSignal)) throw error
+      return true
+    })
+    return {task, exit, refused}
   })
   if (!signalled) return
+  const timeout = options.timeoutSeconds ?? container.record.StopTimeout
   let seenOut: boolean
   try {
-    seenOut = await seeOutStop(scope, container, signalled, options.timeoutSeconds ?? container.record.StopTimeout, options.interrupt)
+    seenOut = await seeOutStop(scope, container, signalled, signalled.refused && timeout >= 0 ? 2 : timeout, options.interrupt)
   } finally {
     await rm(container.paths.stopping, {force: true})
   }
@@ -1075,6 +1080,7 @@ export async function noProcessError(container: LoadedContainer, task: Process |
 export async function killContainer(scope: ContainerScope, container: LoadedContainer, signal: string): Promise<void> {
   signal ||= 'KILL'
   const number = commandSignal(signal)
+  if (!isPlatformSignal(number)) throw new NerdError(`the linux daemon does not support signal ${number}`)
   const id = container.record.Id
   const task = await getTask(scope, id)
   if (!processLives(task) && !(await isRestarting(container, task))) throw new NerdError(`Cannot kill container: ${container.record.Name}: container ${id} is not running`)

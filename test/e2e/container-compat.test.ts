@@ -116,8 +116,18 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['restart', '--timeout', '1', 'stoppable']), 'stoppable\n')
     for (const command of [['kill', '-s', 'BOGUS'], ['stop', '-s', 'BOGUS']]) {
       const result = await nerd([...command, 'stoppable'])
-      assert.deepEqual([result.code, result.stderr], [1, 'Error: Invalid signal: BOGUS\n'], command.join(' '))
+      assert.deepEqual([result.code, result.stderr], [1, 'Error: invalid signal: BOGUS\n'], command.join(' '))
     }
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
+    // A number Linux has no signal for: kill refuses it as docker's daemon; stop sends it, and kills 2 s after the refusal.
+    const unknown = await nerd(['kill', '-s', '99', 'stoppable'])
+    assert.deepEqual([unknown.code, unknown.stderr], [1, 'Error: the linux daemon does not support signal 99\n'])
+    await nerdOk(['run', '-d', '--name', 'odd-signal', '--stop-signal', '99', IMG, 'sleep', '600'])
+    const started = Date.now()
+    assert.equal(await nerdOk(['stop', 'odd-signal']), 'odd-signal\n')
+    assert.ok(Date.now() - started < 8000, 'the stop waited out the 10 s timeout')
+    assert.equal(await nerdOk(['inspect', '-f', '{{.Config.StopSignal}} {{.State.ExitCode}}', 'odd-signal']), '99 137\n')
+    await nerdOk(['rm', 'odd-signal'])
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
     assert.equal(await nerdOk(['stop', '--time', '1', 'stoppable']), 'stoppable\n')
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'exited\n')

@@ -194,7 +194,7 @@ describe('createRequestFromFlags: refusals', () => {
     refusesWhileParsing({restart: 'on-failure:x'}, 'invalid restart policy format: maximum retry count must be an integer')
     refusesWhileParsing({'memory-swappiness': '101'}, 'invalid value: 101. Valid memory swappiness range is 0-100')
     refuses({'mac-address': '92:d0:c6:0a:29'}, '92:d0:c6:0a:29 is not a valid mac address')
-    refuses({'stop-signal': 'SIGNOPE'}, 'Invalid signal: SIGNOPE')
+    refuses({'stop-signal': 'SIGNOPE'}, 'invalid signal: SIGNOPE')
     refuses({annotation: ['=x']}, 'invalid Annotations: the empty string is not permitted as an annotation key')
     refusesWhileParsing({'security-opt': ['seccomp']}, 'Invalid --security-opt: "seccomp"')
     refuses({volume: ['/a:rw']}, "invalid volume specification: '/a:rw'")

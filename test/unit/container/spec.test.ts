@@ -271,7 +271,7 @@ describe('image config merge', () => {
     assert.equal(built.stopTimeout, 3)
     assert.equal(built.runtime, 'io.containerd.runc.v2')
     assert.equal(built.platform, 'linux/arm64')
-    rejects(() => build({stopSignal: 'SIGNOPE'}), 'Invalid signal: SIGNOPE')
+    rejects(() => build({stopSignal: 'SIGNOPE'}), 'invalid signal: SIGNOPE')
   })
 
   it('--runtime: docker\'s stock runc, or a containerd runtime name; not a name containerd cannot take, nor a path', () => {
