@@ -820,7 +820,8 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const network = networkRequest(values)
   if (values.detach && attachFlags.length > 0) fail('Conflicting options: -a and -d')
   // Flags of docker's that nerd takes for what they mean on Linux, or refuses as docker's daemon would here.
-  const kernelMemory = bytesFlag(values['kernel-memory'], '--kernel-memory')
+  // docker's CLI reads --kernel-memory's size (refusing a bad one); its daemon (API 1.42 on) drops it without a word.
+  bytesFlag(values['kernel-memory'], '--kernel-memory')
   if (values.userns !== undefined && !['', 'host'].includes(values.userns)) parseFail('--userns: invalid USER mode')
   if (values.isolation !== undefined && !['', 'default'].includes(values.isolation)) fail(`Invalid isolation: ${quote(values.isolation)} - linux only supports 'default'`)
   if (values.gpus !== undefined) fail('could not select device driver "" with capabilities: [[gpu]]')
@@ -873,7 +874,6 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const throttles = Object.fromEntries(Object.entries(deviceThrottles).filter(([, rates]) => rates.length > 0))
   if (Object.keys(throttles).length > 0) options.deviceThrottles = throttles
   if (deviceCgroupRules.length > 0) options.deviceCgroupRules = deviceCgroupRules
-  if (kernelMemory) options.kernelMemory = kernelMemory
   set('cpuRealtimePeriod', cpuRealtimePeriod)
   set('cpuRealtimeRuntime', cpuRealtimeRuntime)
   set('cgroupParent', values['cgroup-parent'])

@@ -36,7 +36,6 @@ export function defaultMemorySwap(memory: number): number {
  */
 export function resourceLimits(options: RunOptions, host: HostFacts, warnings: string[], check: {update?: boolean} = {}): Limits {
   const limits: Limits = {}
-  if (options.kernelMemory) warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.')
   const memory = memoryLimits(options, host, warnings, check.update ?? false)
   if (Object.keys(memory).length > 0) limits.memory = memory
   const cpu = cpuLimits(options, host)

@@ -155,8 +155,6 @@ export interface RunOptions {
   deviceThrottles?: {[kind in DeviceThrottleKind]?: {path: string; rate: number}[]}
   /** `--device-cgroup-rule`: devices the container may use besides its own (`*` is undefined). */
   deviceCgroupRules?: {type: 'a' | 'b' | 'c'; major?: number; minor?: number; access: string}[]
-  /** `--kernel-memory`: deprecated in docker, which ignores it with a warning. */
-  kernelMemory?: number
   cpuRealtimePeriod?: number
   cpuRealtimeRuntime?: number
   cgroupParent?: string

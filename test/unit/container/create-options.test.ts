@@ -84,7 +84,8 @@ describe('createRequestFromFlags: block IO, device rules and health checks', () 
   })
 
   it('takes docker\'s Linux meanings of --userns, --isolation and --kernel-memory, and refuses --gpus and --storage-opt as its daemon would here', () => {
-    assert.equal(request({userns: 'host', isolation: 'default', 'kernel-memory': '10m'}).options.kernelMemory, 10 * 2 ** 20)
+    assert.equal(request({userns: 'host', isolation: 'default', 'kernel-memory': '10m'}).options.command?.[0], 'sh')
+    refuses({'kernel-memory': '10x'}, 'invalid argument "10x" for "--kernel-memory" flag: invalid suffix: \'x\'')
     refusesWhileParsing({userns: 'remap'}, '--userns: invalid USER mode')
     refuses({isolation: 'hyperv'}, `Invalid isolation: "hyperv" - linux only supports 'default'`)
     refuses({gpus: 'all'}, 'could not select device driver "" with capabilities: [[gpu]]')
