@@ -10,12 +10,36 @@ const MIN_MEMORY = 6 * 2 ** 20
 /** The CFS period `--cpus` uses: 100ms. */
 const CFS_PERIOD = 100_000
 const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/
+/** Linux's usual most CPUs: docker refuses numbers past it, or past the host's highest if higher (CVE-2018-20699). */
+const MAX_CPUS = 8192
 
-/** Whether every number of a Linux list (`0-2,5`) is in `available` (one too). */
-function listWithin(list: string, available: string): boolean {
-  const ranges = (text: string) => text.split(',').map((part) => part.split('-').map(Number) as [number, number?])
+type Ranges = [first: number, last: number][]
+
+function ranges(list: string): Ranges {
+  return list.split(',').map((part) => {
+    const [first, last = first] = part.split('-').map(Number) as [number, number?]
+    return [first, last]
+  })
+}
+
+/**
+ * The ranges of `--cpuset-cpus`/`--cpuset-mems` (`0-2,5`) as docker's daemon reads them (sysinfo's
+ * parseUintList), refused in its words: a bad format (`1-0` too), or a number past what Linux has.
+ */
+function cpusetRanges(list: string, kind: 'cpus' | 'mems', available: string | undefined): Ranges {
+  const refuse = (reason: string) => specError(`Invalid value ${list} for cpuset ${kind}: ${reason}`)
+  if (!CPU_LIST.test(list)) throw refuse(`invalid format: ${list}`)
+  const requested = ranges(list)
+  if (requested.some(([first, last]) => last < first)) throw refuse(`invalid format: ${list}`)
+  const maximum = Math.max(MAX_CPUS, ...(available ? ranges(available).map(([, last]) => last) : []))
+  if (requested.some(([, last]) => last > maximum)) throw refuse(`value of out range, maximum is ${maximum}`)
+  return requested
+}
+
+/** Whether every number of `requested` is in `available` (a Linux list, `0-3`). */
+function listWithin(requested: Ranges, available: string): boolean {
   const offered = ranges(available)
-  return ranges(list).every(([first, last = first]) => offered.some(([start, end = start]) => start <= first && last <= end))
+  return requested.every(([first, last]) => offered.some(([start, end]) => start <= first && last <= end))
 }
 
 type Limits = Omit<Resources, 'devices'>
@@ -111,17 +135,17 @@ function cpuLimits(options: RunOptions, host: HostFacts): NonNullable<Resources[
   }
   if (quota > 0 && quota < 1000) throw specError('CPU cfs quota can not be less than 1ms (i.e. 1000)')
   if (options.cpuShares !== undefined && options.cpuShares < 0) throw specError(`invalid CPU shares (${options.cpuShares}): value must be a positive integer`)
-  if (options.cpusetCpus !== undefined && options.cpusetCpus !== '' && !CPU_LIST.test(options.cpusetCpus)) {
-    throw specError(`Invalid value ${options.cpusetCpus} for cpuset cpus`)
+  if (options.cpusetCpus) {
+    const requested = cpusetRanges(options.cpusetCpus, 'cpus', host.onlineCpus)
+    if (host.onlineCpus && !listWithin(requested, host.onlineCpus)) {
+      throw specError(`Requested CPUs are not available - requested ${options.cpusetCpus}, available: ${host.onlineCpus}`)
+    }
   }
-  if (options.cpusetMems !== undefined && options.cpusetMems !== '' && !CPU_LIST.test(options.cpusetMems)) {
-    throw specError(`Invalid value ${options.cpusetMems} for cpuset mems`)
-  }
-  if (options.cpusetCpus && host.onlineCpus && !listWithin(options.cpusetCpus, host.onlineCpus)) {
-    throw specError(`Requested CPUs are not available - requested ${options.cpusetCpus}, available: ${host.onlineCpus}`)
-  }
-  if (options.cpusetMems && host.onlineMems && !listWithin(options.cpusetMems, host.onlineMems)) {
-    throw specError(`Requested memory nodes are not available - requested ${options.cpusetMems}, available: ${host.onlineMems}`)
+  if (options.cpusetMems) {
+    const requested = cpusetRanges(options.cpusetMems, 'mems', host.onlineMems)
+    if (host.onlineMems && !listWithin(requested, host.onlineMems)) {
+      throw specError(`Requested memory nodes are not available - requested ${options.cpusetMems}, available: ${host.onlineMems}`)
+    }
   }
 
   const limits: NonNullable<Resources['cpu']> = {}

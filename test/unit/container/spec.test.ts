@@ -510,7 +510,10 @@ describe('resources', () => {
     assert.equal(spec({cpusetCpus: '1,3'}).linux.resources.cpu.cpus, '1,3')
     rejects(() => spec({cpuPeriod: 10}), 'CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)')
     rejects(() => spec({cpuQuota: 10}), 'CPU cfs quota can not be less than 1ms (i.e. 1000)')
-    rejects(() => spec({cpusetCpus: '0-a'}), 'Invalid value 0-a for cpuset cpus')
+    // docker's daemon's words (sysinfo's parseUintList): a reversed range too, which runc refused only at start.
+    rejects(() => spec({cpusetCpus: '0-a'}), 'Invalid value 0-a for cpuset cpus: invalid format: 0-a')
+    rejects(() => spec({cpusetCpus: '1-0'}), 'Invalid value 1-0 for cpuset cpus: invalid format: 1-0')
+    rejects(() => spec({cpusetMems: '0,9000'}), 'Invalid value 0,9000 for cpuset mems: value of out range, maximum is 8192')
   })
 
   it('pids and blkio', () => {
