@@ -440,12 +440,14 @@ export function environmentEntry(value: string, environment: CreateContext['envi
  * The `KEY=value` entries of docker's key/value files (--env-file, --label-file): a bare `KEY` takes
  * `lookup`'s value, and is left out when there is none.
  */
-function keyValueFile(path: string, flag: string, context: Pick<CreateContext, 'readFile'>, lookup: (name: string) => string | undefined): string[] {
+function keyValueFile(path: string, context: Pick<CreateContext, 'readFile'>, lookup: (name: string) => string | undefined): string[] {
   let bytes: Uint8Array
   try {
     bytes = context.readFile(path)
   } catch (error) {
-    throw new FlagValueError(`${flag}: ${openFailure(path, error)}`)
+    // docker's kvfile.Parse: os.Open's words alone; a file it opens but cannot read (a directory) is an invalid env file.
+    const failure = openFailure(path, error)
+    throw new FlagValueError((error as NodeJS.ErrnoException).code === 'EISDIR' ? `invalid env file (${path}): ${failure}` : failure)
   }
   let entries: string[]
   try {
@@ -463,7 +465,7 @@ function keyValueFile(path: string, flag: string, context: Pick<CreateContext, '
 
 /** The entries of `--env-file` files, for run, create and exec (a bare NAME takes nerd's own value). */
 export function envFileEntries(paths: string[], context: Pick<CreateContext, 'environment' | 'readFile'>): string[] {
-  return paths.flatMap((path) => keyValueFile(path, '--env-file', context, (name) => context.environment[name]))
+  return paths.flatMap((path) => keyValueFile(path, context, (name) => context.environment[name]))
 }
 
 /**
@@ -809,14 +811,14 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   }
   const devices = (values.device ?? []).map((value) => parsedValue(() => parseDevice(value)))
   const envFile = envFileEntries(values['env-file'] ?? [], context)
-  const labelFile = (values['label-file'] ?? []).flatMap((path) => keyValueFile(path, '--label-file', context, () => undefined))
+  const labelFile = (values['label-file'] ?? []).flatMap((path) => keyValueFile(path, context, () => undefined))
   const pid = values.pid === undefined ? undefined : parsedValue(() => parsePidMode(values.pid!))
   const uts = values.uts === undefined ? undefined : parsedValue(() => parseUtsMode(values.uts!))
   const cgroupns = values.cgroupns === undefined ? undefined : parsedValue(() => parseCgroupnsMode(values.cgroupns!))
   const restart = parseRestartPolicy(values.restart ?? 'no')
   const log = logConfig(values)
   const securityOpt = parsedValue(() => typedSecurityOptions(values['security-opt'] ?? [], context))
-  if (values.rm && restart.Name !== 'no') parseFail('Conflicting options: --restart and --rm')
+  if (values.rm && restart.Name !== 'no') parseFail('conflicting options: cannot specify both --restart and --rm')
   const network = networkRequest(values)
   if (values.detach && attachFlags.length > 0) fail('Conflicting options: -a and -d')
   // Flags of docker's that nerd takes for what they mean on Linux, or refuses as docker's daemon would here.

@@ -10,7 +10,7 @@ import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {isAlreadyExists, isNotFound, packAny, packJson} from '../containerd/index.ts'
 import {preciseNow} from '../clock.ts'
 import {NerdError} from '../errors.ts'
-import {detectedHostPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, platformMismatch} from '../image/platform.ts'
+import {detectedHostPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatformFlag, platformMismatch} from '../image/platform.ts'
 import type {Platform} from '../image/platform.ts'
 import {normalizedName, parseReference, referenceScheme} from '../image/reference.ts'
 import {ManifestCache} from '../image/manifest-cache.ts'
@@ -126,7 +126,7 @@ interface LocalImage {
 /** The local image a `run`/`create` argument names (a reference or an image ID), pulling it as the policy says. */
 async function localImage(client: ContainerdClient, text: string, request: ContainerCreateRequest, context: CreateContext): Promise<LocalImage> {
   // No --platform: the host's, or the platform of the image that is here (resolveImageConfig).
-  const requested = request.options.platform ? parsePlatform(request.options.platform) : undefined
+  const requested = request.options.platform ? parsePlatformFlag(request.options.platform, 'error parsing specified platform: ') : undefined
   const platform = requested ?? hostPlatform()
   const cache = new ManifestCache(context.dataRoot)
   // A reference in a scheme of a plugin's (`ipfs://...`) names no local image until the plugin has

@@ -160,13 +160,13 @@ function decodeOsOption(text: string, specifier: string): string {
 }
 
 /**
- * Refuses a `--platform` that a command cannot take, as docker's CLI parses it itself and prefixes
- * the refusal: `invalid platform: ` for save and load (cli/command/image/save.go RunSave, load.go
- * runLoad), push its own (`Invalid platform X: `).
+ * A `--platform` of a command whose docker CLI parses it itself and prefixes the refusal: `invalid
+ * platform: ` for save and load (cli/command/image/save.go RunSave, load.go runLoad), push and
+ * run/create their own (`Invalid platform X: `, `error parsing specified platform: `).
  */
-export function checkPlatformFlag(specifier: string, prefix = 'invalid platform: '): void {
+export function parsePlatformFlag(specifier: string, prefix = 'invalid platform: '): Platform {
   try {
-    parsePlatform(specifier)
+    return parsePlatform(specifier)
   } catch (error) {
     throw error instanceof NerdError ? new NerdError(`${prefix}${error.message}`, {cause: error}) : error
   }

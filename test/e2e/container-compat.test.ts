@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {mkdir, mkdtemp, readFile, readlink, rm, writeFile} from 'node:fs/promises'
-import {constants, tmpdir} from 'node:os'
+import {availableParallelism, constants, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
@@ -451,6 +451,17 @@ describe('docker behaviours of the container commands', () => {
   it('--kernel-memory is ignored without a word as docker 28\'s daemon ignores it; --gpus fails as docker\'s daemon without a GPU driver', async () => {
     assert.deepEqual(await outcome(['run', '--rm', '--kernel-memory', '10m', '--userns', 'host', IMG, 'echo', 'hi']), {code: 0, stdout: 'hi\n', stderr: ''})
     assert.deepEqual(await outcome(['run', '--rm', '--gpus', 'all', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: could not select device driver "" with capabilities: [[gpu]]\n'})
+  })
+
+  it('refusals before the process starts are in docker 28\'s words: no command, capabilities, CPUs, an env file that is a directory, the platform', async () => {
+    const refused = (stderr: string) => ({code: 125, stdout: '', stderr: `Error: ${stderr}\n`})
+    assert.deepEqual(await outcome(['run', '--rm', '--entrypoint', '', IMG]), refused('no command specified'))
+    assert.deepEqual(await outcome(['run', '--rm', '--cap-add', 'fly', IMG, 'true']), refused('invalid CapAdd: unknown capability: "CAP_FLY"'))
+    assert.deepEqual(await outcome(['run', '--rm', '--cap-drop', 'fly', IMG, 'true']), refused('invalid CapDrop: unknown capability: "CAP_FLY"'))
+    assert.deepEqual(await outcome(['run', '--rm', '--cpus', '1000', IMG, 'true']), refused(`range of CPUs is from 0.01 to ${availableParallelism()}.00, as there are only ${availableParallelism()} CPUs available`))
+    const directory = tmpdir()
+    assert.deepEqual(await outcome(['run', '--rm', '--env-file', directory, IMG, 'true']), refused(`invalid env file (${directory}): read ${directory}: is a directory`))
+    assert.deepEqual(await outcome(['run', '--rm', '--platform', 'bogus', IMG, 'true']), refused('error parsing specified platform: "bogus": unknown operating system or architecture: invalid argument'))
   })
 
   it('sizes are go-units\': one past int64 is refused at create in docker\'s daemon\'s words, as its CLI reads it negative; 9e18 is a size', async () => {

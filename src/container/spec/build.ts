@@ -222,7 +222,7 @@ function processArgs({image, options}: SpecInput): string[] {
   const entrypoint = options.entrypoint === undefined ? (image.Entrypoint ?? []) : options.entrypoint === '' ? [] : [options.entrypoint]
   const cmd = options.command?.length ? options.command : options.entrypoint === undefined ? (image.Cmd ?? []) : []
   const args = [...entrypoint, ...cmd]
-  if (args.length === 0) throw specError('No command specified')
+  if (args.length === 0) throw specError('no command specified')
   return args
 }
 

@@ -128,7 +128,7 @@ function cpuLimits(options: RunOptions, host: HostFacts): NonNullable<Resources[
   if (nanoCpus > 0 && quota > 0) throw specError('Conflicting options: Nano CPUs and CPU Quota cannot both be set')
   if (nanoCpus < 0 || (host.cpuCount !== undefined && nanoCpus > host.cpuCount * 1e9)) {
     const count = host.cpuCount ?? 0
-    throw specError(`Range of CPUs is from 0.01 to ${count}.00, as there are only ${count} CPUs available`)
+    throw specError(`range of CPUs is from 0.01 to ${count}.00, as there are only ${count} CPUs available`)
   }
   if (period !== 0 && (period < 1000 || period > 1_000_000)) {
     throw specError('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)')

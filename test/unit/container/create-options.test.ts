@@ -138,8 +138,8 @@ describe('createRequestFromFlags: refusals', () => {
   })
 
   it('refuses conflicting options', () => {
-    refusesWhileParsing({rm: true, restart: 'always'}, 'Conflicting options: --restart and --rm')
-    refusesWhileParsing({rm: true, restart: 'on-failure:3'}, 'Conflicting options: --restart and --rm')
+    refusesWhileParsing({rm: true, restart: 'always'}, 'conflicting options: cannot specify both --restart and --rm')
+    refusesWhileParsing({rm: true, restart: 'on-failure:3'}, 'conflicting options: cannot specify both --restart and --rm')
     refuses({detach: true, attach: ['stdout']}, 'Conflicting options: -a and -d')
     refuses({'log-driver': 'none', 'log-opt': ['max-size=1m']}, 'invalid logging opts for driver none')
     refuses({'network-alias': ['db']}, 'network-scoped aliases are only supported for user-defined networks')
@@ -204,8 +204,13 @@ describe('createRequestFromFlags: refusals', () => {
   })
 
   it('reports files it cannot read as docker does', () => {
-    refuses({'label-file': ['/missing']}, '--label-file: open /missing: no such file or directory')
-    refuses({'env-file': ['/etc/secret']}, '--env-file: open /etc/secret: permission denied')
+    // docker's kvfile.Parse: os.Open's words alone, and a directory it opens but cannot read is an invalid env file
+    refuses({'label-file': ['/missing']}, 'open /missing: no such file or directory')
+    refuses({'env-file': ['/etc/secret']}, 'open /etc/secret: permission denied')
+    const directory = () => {
+      throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), {code: 'EISDIR'})
+    }
+    assert.throws(() => request({'env-file': ['/d']}, {readFile: directory}), {message: 'invalid env file (/d): read /d: is a directory'})
     refuses({'env-file': ['/bad-env']}, "invalid env file (/bad-env): variable 'A B' contains whitespaces")
     refuses({'label-file': ['/latin1-labels']}, 'invalid env file (/latin1-labels): invalid utf8 bytes at line 1: [108 97 98 61 255]')
     refusesWhileParsing({'security-opt': ['seccomp=/missing.json']}, 'opening seccomp profile (/missing.json) failed: open /missing.json: no such file or directory')

@@ -401,7 +401,8 @@ describe('capabilities', () => {
     assert.deepEqual(containerCapabilities({drop: ['ALL'], add: ['chown', 'chown']}, all), ['CAP_CHOWN'])
     assert.deepEqual(containerCapabilities({add: ['all'], drop: ['sys_admin']}, all), all.filter((name) => name !== 'CAP_SYS_ADMIN'))
     assert.deepEqual(containerCapabilities({privileged: true, drop: ['ALL']}, ['CAP_CHOWN']), ['CAP_CHOWN'])
-    rejects(() => containerCapabilities({add: ['CAP_NOPE']}, all), 'unknown capability: "CAP_NOPE"')
+    rejects(() => containerCapabilities({add: ['CAP_NOPE']}, all), 'invalid CapAdd: unknown capability: "CAP_NOPE"')
+    rejects(() => containerCapabilities({drop: ['nope']}, all), 'invalid CapDrop: unknown capability: "CAP_NOPE"')
   })
 })
 
