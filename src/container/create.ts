@@ -45,6 +45,7 @@ import {standDownHook} from './oci-hook.ts'
 import {namesAttributes} from './logs/index.ts'
 import {recursiveReadOnlySupport} from './runtime-features.ts'
 import {USER_FILES, userFilesDigest, writeUserFilesRecord} from './start-user.ts'
+import {makeWorkingDirectory} from './working-directory.ts'
 
 export const RUNC_RUNTIME = 'io.containerd.runc.v2'
 export const RUNC_OPTIONS_TYPE = 'containerd.runc.v1.Options'
@@ -265,6 +266,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           devicesUnder,
           readFile: (path) => readFileSync(path, 'utf8'),
         })
+        await makeWorkingDirectory(rootfs, built.spec.process?.cwd ?? '/')
         const madeVolumes = await makeVolumes(volumeScope, id, volumes, rootfs)
         undo.push(() => removeUnsharedVolumes(volumeScope, madeVolumes, id))
         for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
