@@ -429,7 +429,7 @@ describe('docker behaviours of the container commands', () => {
 
   it('refuses an --env-file or --label-file that never ends (/dev/zero) at once, instead of reading it into memory', async () => {
     for (const flag of ['--env-file', '--label-file']) {
-      assert.deepEqual(await outcome(['create', flag, '/dev/zero', IMG, 'true']), {code: 125, stdout: '', stderr: `Error: ${flag}: open /dev/zero: file too large (over 64 MiB)\n`})
+      assert.deepEqual(await outcome(['create', flag, '/dev/zero', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: open /dev/zero: file too large (over 64 MiB)\n'})
     }
   })
 
