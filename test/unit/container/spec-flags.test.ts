@@ -325,7 +325,7 @@ describe('namespace modes and sysctls', () => {
     assert.deepEqual(parseIpcMode('shareable'), {kind: 'shareable'})
     assert.deepEqual(parseIpcMode(''), {kind: 'private'})
     assert.deepEqual(parseIpcMode('container:db'), {kind: 'container', container: 'db'})
-    rejects(() => parseIpcMode('public'), '--ipc: invalid IPC mode')
+    rejects(() => parseIpcMode('public'), 'invalid IPC mode: public')
     assert.equal(parseUtsMode('host'), 'host')
     rejects(() => parseUtsMode('container:x'), '--uts: invalid UTS mode')
     assert.equal(parseCgroupnsMode(''), undefined)
