@@ -18,14 +18,14 @@ export default class Load extends NerdCommand {
 
   async run(): Promise<void> {
     const {loadImages} = await import('../image/archive/index.ts')
-    const {checkPlatformFlag} = await import('../image/platform.ts')
+    const {parsePlatformFlag} = await import('../image/platform.ts')
     const {flags} = await this.parse(Load)
     if (flags.input === undefined && process.stdin.isTTY) {
       throw new NerdError('requested load from stdin, but stdin is empty')
     }
     // In docker's order: the archive opened, then the platform checked, before anything is asked of the daemon.
     const input = flags.input === undefined ? process.stdin : await openArchive(flags.input)
-    if (flags.platform) checkPlatformFlag(flags.platform)
+    if (flags.platform) parsePlatformFlag(flags.platform)
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     await this.stoppableBySignals((signal) =>
       loadImages(client, input, {

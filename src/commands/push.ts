@@ -25,12 +25,12 @@ export default class Push extends NerdCommand {
     const {createProgressRenderer} = await import('../image/progress.ts')
     const {localTags, pushImage} = await import('../image/push.ts')
     const {allTagsRepository, normalizedName, parseReference, repository} = await import('../image/reference.ts')
-    const {checkPlatformFlag} = await import('../image/platform.ts')
+    const {parsePlatformFlag} = await import('../image/platform.ts')
     const {infoNote} = await import('../format/index.ts')
     const {args, flags} = await this.parse(Push)
     requireContentTrustDisabled(flags['disable-content-trust'])
     // docker's CLI parses --platform before anything else, and notes what a platform's push leaves out.
-    for (const platform of flags.platform ?? []) checkPlatformFlag(platform, `Invalid platform ${platform}: `)
+    for (const platform of flags.platform ?? []) parsePlatformFlag(platform, `Invalid platform ${platform}: `)
     if (flags.platform?.length === 1) {
       this.print(infoNote(
         'Using --platform pushes only the specified platform manifest of a multi-platform image index.\n' +

@@ -19,14 +19,14 @@ export default class Save extends NerdCommand {
 
   async run(): Promise<void> {
     const {saveImages} = await import('../image/archive/index.ts')
-    const {checkPlatformFlag} = await import('../image/platform.ts')
+    const {parsePlatformFlag} = await import('../image/platform.ts')
     const {argv, flags} = await this.parse(Save)
     if (flags.output === undefined && process.stdout.isTTY) {
       throw new NerdError('cowardly refusing to save to a terminal. Use the -o flag or redirect')
     }
     const invalid = flags.output === undefined ? undefined : invalidOutputPath(flags.output)
     if (invalid) throw new NerdError(`failed to save image: ${invalid}`)
-    if (flags.platform) checkPlatformFlag(flags.platform)
+    if (flags.platform) parsePlatformFlag(flags.platform)
     const client = await this.containerd()
     const options = {...(flags.platform ? {platform: flags.platform} : {}), allPlatforms: flags['all-platforms']}
     const output = flags.output

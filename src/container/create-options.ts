@@ -440,12 +440,14 @@ export function environmentEntry(value: string, environment: CreateContext['envi
  * The `KEY=value` entries of docker's key/value files (--env-file, --label-file): a bare `KEY` takes
  * `lookup`'s value, and is left out when there is none.
  */
-function keyValueFile(path: string, flag: string, context: Pick<CreateContext, 'readFile'>, lookup: (name: string) => string | undefined): string[] {
+function keyValueFile(path: string, context: Pick<CreateContext, 'readFile'>, lookup: (name: string) => string | undefined): string[] {
   let bytes: Uint8Array
   try {
     bytes = context.readFile(path)
   } catch (error) {
-    throw new FlagValueError(`${flag}: ${openFailure(path, error)}`)
+    // docker's kvfile.Parse: os.Open's words alone; a file it opens but cannot read (a directory) is an invalid env file.
+    const failure = openFailure(path, error)
+    throw new FlagValueError((error as NodeJS.ErrnoException).code === 'EISDIR' ? `invalid env file (${path}): ${failure}` : failure)
   }
   let entries: string[]
   try {
@@ -463,7 +465,7 @@ function keyValueFile(path: string, flag: string, context: Pick<CreateContext, '
 
 /** The entries of `--env-file` files, for run, create and exec (a bare NAME takes nerd's own value). */
 export function envFileEntries(paths: string[], context: Pick<CreateContext, 'environment' | 'readFile'>): string[] {
-  return paths.flatMap((path) => keyValueFile(path, '--env-file', context, (name) => context.environment[name]))
+  return paths.flatMap((path) => keyValueFile(path, context, (name) => context.environment[name]))
 }
 
 /**
@@ -733,7 +735,7 @@ function logConfig(values: CreateFlagValues): LogConfig {
 function pullPolicy(value: string | undefined): PullPolicy {
   if (value === undefined || value === '') return 'missing'
   if (value === 'always' || value === 'missing' || value === 'never') return value
-  return fail(`invalid pull option: '${value}': must be one of "always", "missing" or "never"`)
+  return parseFail(`invalid pull option: '${value}': must be one of "always", "missing" or "never"`)
 }
 
 /** What `update` changes: resource settings as RunOptions names them, and the restart policy. */
@@ -775,6 +777,8 @@ export function updateRequestFromFlags(
 /** The create request for parsed `run`/`create` flags; throws docker's message for the first value it refuses. */
 export function createRequestFromFlags(values: CreateFlagValues, context: CreateContext): CreateRequest {
   const cwd = context.cwd ?? process.cwd()
+  // docker's CLI checks --pull before it parses the other flags.
+  const pull = pullPolicy(values.pull)
   // Values their flag's type or validator checks as pflag reads them.
   const attachFlags = (values.attach ?? []).map(attachStream)
   const env = (values.env ?? []).map((value) => environmentEntry(value, context.environment))
@@ -805,7 +809,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const annotations = keyValueMap(values.annotation ?? [])
 
   // What docker's CLI checks once every flag has its value, in its order.
-  if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) fail(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`)
+  if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) parseFail(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`)
   const volumes = (values.volume ?? []).map((value) => parseVolumeSpec(value, cwd))
   const binds: string[] = []
   const anonymousVolumes: string[] = []
@@ -814,22 +818,22 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
     if (volume.type === 'volume' && volume.name === undefined) anonymousVolumes.push(value)
     else binds.push(volume.type === 'bind' ? bindText(value, cwd) : value)
   }
-  const devices = (values.device ?? []).map(parseDevice)
+  const devices = (values.device ?? []).map((value) => parsedValue(() => parseDevice(value)))
   const envFile = envFileEntries(values['env-file'] ?? [], context)
-  const labelFile = (values['label-file'] ?? []).flatMap((path) => keyValueFile(path, '--label-file', context, () => undefined))
-  const pid = values.pid === undefined ? undefined : parsePidMode(values.pid)
-  const uts = values.uts === undefined ? undefined : parseUtsMode(values.uts)
-  const cgroupns = values.cgroupns === undefined ? undefined : parseCgroupnsMode(values.cgroupns)
+  const labelFile = (values['label-file'] ?? []).flatMap((path) => keyValueFile(path, context, () => undefined))
+  const pid = values.pid === undefined ? undefined : parsedValue(() => parsePidMode(values.pid!))
+  const uts = values.uts === undefined ? undefined : parsedValue(() => parseUtsMode(values.uts!))
+  const cgroupns = values.cgroupns === undefined ? undefined : parsedValue(() => parseCgroupnsMode(values.cgroupns!))
   const restart = parseRestartPolicy(values.restart ?? 'no')
   const log = logConfig(values)
   const securityOpt = parsedValue(() => typedSecurityOptions(values['security-opt'] ?? [], context))
-  if (values.rm && restart.Name !== 'no') parseFail('Conflicting options: --restart and --rm')
+  if (values.rm && restart.Name !== 'no') parseFail('conflicting options: cannot specify both --restart and --rm')
   const network = networkRequest(values)
   if (values.detach && attachFlags.length > 0) fail('Conflicting options: -a and -d')
-  const pull = pullPolicy(values.pull)
   // Flags of docker's that nerd takes for what they mean on Linux, or refuses as docker's daemon would here.
-  const kernelMemory = bytesFlag(values['kernel-memory'], '--kernel-memory')
-  if (values.userns !== undefined && !['', 'host'].includes(values.userns)) fail('--userns: invalid USER mode')
+  // docker's CLI reads --kernel-memory's size (refusing a bad one); its daemon (API 1.42 on) drops it without a word.
+  bytesFlag(values['kernel-memory'], '--kernel-memory')
+  if (values.userns !== undefined && !['', 'host'].includes(values.userns)) parseFail('--userns: invalid USER mode')
   if (values.isolation !== undefined && !['', 'default'].includes(values.isolation)) fail(`Invalid isolation: ${quote(values.isolation)} - linux only supports 'default'`)
   if (values.gpus !== undefined) fail('could not select device driver "" with capabilities: [[gpu]]')
   if ((values['storage-opt'] ?? []).length > 0) fail("--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
@@ -881,7 +885,6 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const throttles = Object.fromEntries(Object.entries(deviceThrottles).filter(([, rates]) => rates.length > 0))
   if (Object.keys(throttles).length > 0) options.deviceThrottles = throttles
   if (deviceCgroupRules.length > 0) options.deviceCgroupRules = deviceCgroupRules
-  if (kernelMemory) options.kernelMemory = kernelMemory
   set('cpuRealtimePeriod', cpuRealtimePeriod)
   set('cpuRealtimeRuntime', cpuRealtimeRuntime)
   set('cgroupParent', values['cgroup-parent'])

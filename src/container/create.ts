@@ -10,7 +10,7 @@ import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {isAlreadyExists, isNotFound, packAny, packJson} from '../containerd/index.ts'
 import {preciseNow} from '../clock.ts'
 import {NerdError} from '../errors.ts'
-import {detectedHostPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform} from '../image/platform.ts'
+import {detectedHostPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatformFlag, platformMismatch} from '../image/platform.ts'
 import type {Platform} from '../image/platform.ts'
 import {normalizedName, parseReference, referenceScheme} from '../image/reference.ts'
 import {ManifestCache} from '../image/manifest-cache.ts'
@@ -19,7 +19,7 @@ import type {ResolvedImageConfig} from '../image/store.ts'
 import {findImages, summarizeImages} from '../image/list.ts'
 import {unpackImage} from '../image/unpack.ts'
 import {withFileLock, writeJsonAtomic} from '../files.ts'
-import {hostFacts, statDevice} from './host-facts.ts'
+import {devicesUnder, hostFacts, statDevice} from './host-facts.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
 import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
@@ -45,6 +45,7 @@ import {standDownHook} from './oci-hook.ts'
 import {namesAttributes} from './logs/index.ts'
 import {recursiveReadOnlySupport} from './runtime-features.ts'
 import {USER_FILES, userFilesDigest, writeUserFilesRecord} from './start-user.ts'
+import {makeWorkingDirectory} from './working-directory.ts'
 
 export const RUNC_RUNTIME = 'io.containerd.runc.v2'
 export const RUNC_OPTIONS_TYPE = 'containerd.runc.v1.Options'
@@ -126,7 +127,7 @@ interface LocalImage {
 /** The local image a `run`/`create` argument names (a reference or an image ID), pulling it as the policy says. */
 async function localImage(client: ContainerdClient, text: string, request: ContainerCreateRequest, context: CreateContext): Promise<LocalImage> {
   // No --platform: the host's, or the platform of the image that is here (resolveImageConfig).
-  const requested = request.options.platform ? parsePlatform(request.options.platform) : undefined
+  const requested = request.options.platform ? parsePlatformFlag(request.options.platform, 'error parsing specified platform: ') : undefined
   const platform = requested ?? hostPlatform()
   const cache = new ManifestCache(context.dataRoot)
   // A reference in a scheme of a plugin's (`ipfs://...`) names no local image until the plugin has
@@ -153,18 +154,24 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
     }
   }
   if (name === undefined) throw new NerdError(`No such image: ${text}`)
+  // An image of another platform than --platform asks for is not the one wanted, as for docker's daemon:
+  // it is pulled, and refused when what the pull gave is still not it (a single-platform image).
+  const mismatch = (image: ResolvedImageConfig): string | undefined => {
+    const actual = configPlatform(image.config)
+    return request.options.platform && !onlyPlatform(platform).match(actual) ? platformMismatch(text, actual, formatPlatform(platform)) : undefined
+  }
   let resolved = present && (await resolveImageConfig(client, present, requested, cache))
-  // An image of another platform than --platform asks for is not the one wanted, as for docker's daemon: it is pulled.
-  if (resolved && request.options.platform && !onlyPlatform(platform).match(configPlatform(resolved.config))) {
-    if (request.pull === 'never') {
-      throw new NerdError(`image with reference ${text} was found but does not match the specified platform: wanted ${formatPlatform(platform)}, actual: ${formatPlatform(configPlatform(resolved.config))}`)
-    }
+  const presentMismatch = resolved && mismatch(resolved)
+  if (presentMismatch) {
+    if (request.pull === 'never') throw new NerdError(presentMismatch)
     resolved = undefined
   }
   if (!resolved) {
     if (request.pull === 'never') throw new NerdError(`No such image: ${text}`)
     await context.pull(name, {missing: request.pull !== 'always'})
     resolved = await resolveImageConfig(client, name, requested, cache)
+    const pulledMismatch = mismatch(resolved)
+    if (pulledMismatch) throw new NerdError(pulledMismatch)
   }
   return usedAs(name, resolved, requested)
 }
@@ -256,8 +263,10 @@ export async function createContainer(client: ContainerdClient, request: Contain
           pathExists: existsSync,
           recursiveReadOnly: () => recursiveReadOnlySupport({dataRoot: context.dataRoot, runtime: options.runtime}),
           statDevice,
+          devicesUnder,
           readFile: (path) => readFileSync(path, 'utf8'),
         })
+        await makeWorkingDirectory(rootfs, built.spec.process?.cwd ?? '/')
         const madeVolumes = await makeVolumes(volumeScope, id, volumes, rootfs)
         undo.push(() => removeUnsharedVolumes(volumeScope, madeVolumes, id))
         for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})

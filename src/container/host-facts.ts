@@ -1,5 +1,5 @@
 /** What the spec builder needs to know about this host, read from /proc, /sys and /dev. */
-import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, lstatSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {availableParallelism, hostname, release} from 'node:os'
 import {join} from 'node:path'
 import {isCgroupV2} from '../config/index.ts'
@@ -51,10 +51,11 @@ function apparmorProfileLoaded(): boolean {
   return (readText('/sys/kernel/security/apparmor/profiles') ?? '').split('\n').some((line) => line.startsWith('nerd-default '))
 }
 
-export function statDevice(path: string): DeviceLookup {
+/** The node at `path`; `stat` is lstatSync where a symbolic link is not followed. */
+export function statDevice(path: string, stat: typeof statSync = statSync): DeviceLookup {
   let stats
   try {
-    stats = statSync(path)
+    stats = stat(path)
   } catch {
     return 'missing'
   }
@@ -64,27 +65,42 @@ export function statDevice(path: string): DeviceLookup {
   return node
 }
 
-/** Device nodes a privileged container gets: all of /dev except the pseudo-terminals and shm it mounts itself. */
-function hostDevices(root: string): HostDevice[] {
+/**
+ * The device nodes under a directory, depth first in name order as Go's filepath.WalkDir, entering the
+ * subdirectories `enter` allows; nothing where it is no directory.
+ */
+function deviceNodesUnder(root: string, lookup: (path: string) => DeviceLookup, enter: (name: string) => boolean = () => true): HostDevice[] {
   const devices: HostDevice[] = []
   const walk = (dir: string): void => {
     let entries
     try {
-      entries = readdirSync(dir, {withFileTypes: true})
+      entries = readdirSync(dir, {withFileTypes: true}).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     } catch {
       return
     }
     for (const entry of entries) {
       const path = join(dir, entry.name)
       if (entry.isDirectory()) {
-        if (!['pts', 'shm', 'fd', 'mqueue'].includes(entry.name)) walk(path)
+        if (enter(entry.name)) walk(path)
         continue
       }
-      if (path === '/dev/console' || path === '/dev/ptmx') continue
-      const node = statDevice(path)
-      if (typeof node === 'object' && node.type !== 'p') devices.push({...node, path})
+      const node = lookup(path)
+      if (typeof node === 'object') devices.push({...node, path})
     }
   }
   walk(root)
   return devices
+}
+
+/** `--device` with a directory: the nodes under it, links not followed (docker's DevicesFromPath). */
+export function devicesUnder(directory: string): HostDevice[] {
+  return deviceNodesUnder(directory, (path) => statDevice(path, lstatSync))
+}
+
+/** Device nodes a privileged container gets: all of /dev except the pseudo-terminals and shm it mounts itself. */
+function hostDevices(root: string): HostDevice[] {
+  const skipped = ['pts', 'shm', 'fd', 'mqueue']
+  return deviceNodesUnder(root, (path) => statDevice(path), (name) => !skipped.includes(name)).filter(
+    ({path, type}) => path !== '/dev/console' && path !== '/dev/ptmx' && type !== 'p',
+  )
 }

@@ -32,7 +32,7 @@ import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, Do
 import {monitorRestarts, NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
 import {prepareLinks} from './linked-containers.ts'
-import {INIT_PATH, signalNumber} from './spec/index.ts'
+import {INIT_PATH, isPlatformSignal, signalNumber} from './spec/index.ts'
 import type {Spec} from './spec/index.ts'
 import {taskEndEvents, taskStartEvents} from './task-events.ts'
 import {
@@ -958,13 +958,18 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
     exit.catch(() => undefined)
     if (task.status !== 'RUNNING' && task.status !== 'CREATED') await scope.client.tasks.resume(id).catch(() => undefined)
     await markThisProcess(container.paths.stopping)
-    await signalContainer(scope, id, stopSignal, false)
-    return {task, exit}
+    // As docker's daemon: a stop signal the kernel refuses (`--stop-signal 99`) leaves 2 s before the SIGKILL.
+    const refused = await signalContainer(scope, id, stopSignal, false).then(() => false, (error: unknown) => {
+      if (isPlatformSignal(stopSignal)) throw error
+      return true
+    })
+    return {task, exit, refused}
   })
   if (!signalled) return
+  const timeout = options.timeoutSeconds ?? container.record.StopTimeout
   let seenOut: boolean
   try {
-    seenOut = await seeOutStop(scope, container, signalled, options.timeoutSeconds ?? container.record.StopTimeout, options.interrupt)
+    seenOut = await seeOutStop(scope, container, signalled, signalled.refused && timeout >= 0 ? 2 : timeout, options.interrupt)
   } finally {
     await rm(container.paths.stopping, {force: true})
   }
@@ -1085,19 +1090,14 @@ export async function noProcessError(container: LoadedContainer, task: Process |
   return new NerdError(notRunning)
 }
 
-/** The numbers of Linux's signals, as docker's daemon has them (moby/sys/signal's SignalMap): 32 and 33 are the C library's. */
-function isLinuxSignal(number: number): boolean {
-  return (number >= 1 && number <= 31) || (number >= 34 && number <= 64)
-}
-
 /**
  * The signal of docker's kill (SIGKILL when it is empty, `kill -s ''`). Its daemon reads it before it
  * looks the container up, and takes any number that Go's Atoi reads, then refuses one Linux has no
  * signal for (daemon/kill.go, ValidSignalForPlatform).
  */
 export function killSignal(signal: string): number {
-  const number = /^[+-]?\d+$/.test(signal) && Number(signal) !== 0 ? Number(signal) : commandSignal(signal || 'KILL')
-  if (!isLinuxSignal(number)) throw new NerdError(`the linux daemon does not support signal ${number}`)
+  const number = commandSignal(signal || 'KILL')
+  if (!isPlatformSignal(number)) throw new NerdError(`the linux daemon does not support signal ${number}`)
   return number
 }
 

@@ -11,7 +11,7 @@ import type {ImageConfig} from './manifest.ts'
 import type {Healthcheck} from '../hooks/types.ts'
 import {findImages, NONE, summarizeImages, withResolvedPlatform} from './list.ts'
 import type {ImageSummary} from './list.ts'
-import {configPlatform, formatPlatform, onlyPlatform, parsePlatform} from './platform.ts'
+import {configPlatform, formatPlatform, onlyPlatform, parsePlatform, platformMismatch} from './platform.ts'
 import {InvalidReferenceError} from './reference.ts'
 import {NoPlatformManifestError, PARENT_IMAGE_LABEL, resolveImageConfig, type ResolvedImageConfig} from './store.ts'
 
@@ -150,7 +150,7 @@ export async function imageConfigForPlatform(client: ContainerdClient, image: Im
   }
   const actual = configPlatform(resolved.config)
   if (!resolved.index && !onlyPlatform(platform).match(actual)) {
-    throw new NerdError(`image with reference ${reference} was found but does not match the specified platform: wanted ${wanted}, actual: ${formatPlatform(actual)}`)
+    throw new NerdError(platformMismatch(reference, actual, wanted))
   }
   return resolved
 }

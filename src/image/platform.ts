@@ -160,13 +160,13 @@ function decodeOsOption(text: string, specifier: string): string {
 }
 
 /**
- * Refuses a `--platform` that a command cannot take, as docker's CLI parses it itself and prefixes
- * the refusal: `invalid platform: ` for save and load (cli/command/image/save.go RunSave, load.go
- * runLoad), push its own (`Invalid platform X: `).
+ * A `--platform` of a command whose docker CLI parses it itself and prefixes the refusal: `invalid
+ * platform: ` for save and load (cli/command/image/save.go RunSave, load.go runLoad), push and
+ * run/create their own (`Invalid platform X: `, `error parsing specified platform: `).
  */
-export function checkPlatformFlag(specifier: string, prefix = 'invalid platform: '): void {
+export function parsePlatformFlag(specifier: string, prefix = 'invalid platform: '): Platform {
   try {
-    parsePlatform(specifier)
+    return parsePlatform(specifier)
   } catch (error) {
     throw error instanceof NerdError ? new NerdError(`${prefix}${error.message}`, {cause: error}) : error
   }
@@ -219,6 +219,11 @@ export function platformNotProvided(what: string, platform?: Platform): NerdErro
 /** The platform an image config says it is for, normalised. */
 export function configPlatform(config: Pick<ImageConfig, 'os' | 'architecture' | 'variant'>): Platform {
   return normalizePlatform({os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})})
+}
+
+/** docker's daemon's words for a local image of another platform than the one asked for (daemon/images/image.go). */
+export function platformMismatch(name: string, actual: Platform, wanted: string): string {
+  return `image with reference ${name} was found but its platform (${formatPlatform(actual)}) does not match the specified platform (${wanted})`
 }
 
 /** `linux/arm64`, `linux/arm/v7`: how docker and nerdctl print a platform. */

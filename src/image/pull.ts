@@ -25,7 +25,7 @@ import {
 } from './manifest.ts'
 import {eventImage, referenceEvent} from './events.ts'
 import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifest.ts'
-import {configPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
+import {configPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatform, platformMismatch, rankByPlatform} from './platform.ts'
 import type {Platform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
 import {familiarName, normalizedName, parseReference, referenceScheme, withTag} from './reference.ts'
@@ -333,7 +333,7 @@ class PullSession {
     )
     if (matches) return []
     const wanted = this.#platforms.map(formatPlatform).join(', ')
-    return [`image with reference ${familiarName(this.#reference)} was found but its platform (${formatPlatform(actual)}) does not match the specified platform (${wanted})`]
+    return [platformMismatch(familiarName(this.#reference), actual, wanted)]
   }
 
   /** The manifests of an index to pull: all, or for each requested platform the best one. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {mkdir, mkdtemp, readFile, readlink, rm, writeFile} from 'node:fs/promises'
-import {constants, tmpdir} from 'node:os'
+import {availableParallelism, constants, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
@@ -114,17 +114,26 @@ describe('docker behaviours of the container commands', () => {
   it('stop and restart take --timeout (docker 25) and --time; a bad signal fails with 1, in docker\'s daemon\'s words, and leaves the container running', async () => {
     await nerdOk(['run', '-d', '--name', 'stoppable', IMG, 'sleep', '600'])
     assert.equal(await nerdOk(['restart', '--timeout', '1', 'stoppable']), 'stoppable\n')
-    // The signal's own words ("invalid signal") are signals.ts's: docker's lower case comes with --stop-signal's fix.
     for (const [command, prefix] of [[['kill', '-s', 'BOGUS'], 'cannot kill container: stoppable: '], [['stop', '-s', 'BOGUS'], 'cannot stop container: stoppable: '], [['restart', '-s', 'BOGUS'], 'Cannot restart container stoppable: ']] as const) {
       const result = await nerd([...command, 'stoppable'])
-      assert.deepEqual([result.code, result.stderr.replace('Invalid', 'invalid')], [1, `Error: ${prefix}invalid signal: BOGUS\n`], command.join(' '))
+      assert.deepEqual([result.code, result.stderr], [1, `Error: ${prefix}invalid signal: BOGUS\n`], command.join(' '))
     }
     // kill's daemon reads the signal before it looks the container up, and refuses a number Linux has no signal for.
     for (const [signal, reason] of [['BOGUS', 'invalid signal: BOGUS'], ['32', 'the linux daemon does not support signal 32'], ['99', 'the linux daemon does not support signal 99'], ['-1', 'the linux daemon does not support signal -1']]) {
       const result = await nerd(['kill', '-s', signal!, 'nosuch'])
-      assert.deepEqual([result.code, result.stderr.replace('Invalid', 'invalid')], [1, `Error: cannot kill container: nosuch: ${reason}\n`], signal)
+      assert.deepEqual([result.code, result.stderr], [1, `Error: cannot kill container: nosuch: ${reason}\n`], signal)
     }
     assert.deepEqual(await outcome(['kill', 'nosuch']), {code: 1, stdout: '', stderr: 'Error: cannot kill container: nosuch: No such container: nosuch\n'})
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
+    // A number Linux has no signal for: kill refuses it as docker's daemon; stop sends it, and kills 2 s after the refusal.
+    const unknown = await nerd(['kill', '-s', '99', 'stoppable'])
+    assert.deepEqual([unknown.code, unknown.stderr], [1, 'Error: cannot kill container: stoppable: the linux daemon does not support signal 99\n'])
+    await nerdOk(['run', '-d', '--name', 'odd-signal', '--stop-signal', '99', IMG, 'sleep', '600'])
+    const started = Date.now()
+    assert.equal(await nerdOk(['stop', 'odd-signal']), 'odd-signal\n')
+    assert.ok(Date.now() - started < 8000, 'the stop waited out the 10 s timeout')
+    assert.equal(await nerdOk(['inspect', '-f', '{{.Config.StopSignal}} {{.State.ExitCode}}', 'odd-signal']), '99 137\n')
+    await nerdOk(['rm', 'odd-signal'])
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
     assert.equal(await nerdOk(['stop', '--time', '1', 'stoppable']), 'stoppable\n')
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'exited\n')
@@ -481,7 +490,7 @@ describe('docker behaviours of the container commands', () => {
 
   it('refuses an --env-file or --label-file that never ends (/dev/zero) at once, instead of reading it into memory', async () => {
     for (const flag of ['--env-file', '--label-file']) {
-      assert.deepEqual(await outcome(['create', flag, '/dev/zero', IMG, 'true']), {code: 125, stdout: '', stderr: `Error: ${flag}: open /dev/zero: file too large (over 64 MiB)\n`})
+      assert.deepEqual(await outcome(['create', flag, '/dev/zero', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: open /dev/zero: file too large (over 64 MiB)\n'})
     }
   })
 
@@ -500,9 +509,20 @@ describe('docker behaviours of the container commands', () => {
     assert.match(await nerdOk(['run', '--help']), /^Create and run a new container/)
   })
 
-  it('--kernel-memory is ignored with docker\'s warning; --gpus fails as docker\'s daemon without a GPU driver', async () => {
-    assert.deepEqual(await outcome(['run', '--rm', '--kernel-memory', '10m', '--userns', 'host', IMG, 'echo', 'hi']), {code: 0, stdout: 'hi\n', stderr: 'WARNING: Specifying a kernel memory limit is deprecated and will be removed in a future release.\n'})
+  it('--kernel-memory is ignored without a word as docker 28\'s daemon ignores it; --gpus fails as docker\'s daemon without a GPU driver', async () => {
+    assert.deepEqual(await outcome(['run', '--rm', '--kernel-memory', '10m', '--userns', 'host', IMG, 'echo', 'hi']), {code: 0, stdout: 'hi\n', stderr: ''})
     assert.deepEqual(await outcome(['run', '--rm', '--gpus', 'all', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: could not select device driver "" with capabilities: [[gpu]]\n'})
+  })
+
+  it('refusals before the process starts are in docker 28\'s words: no command, capabilities, CPUs, an env file that is a directory, the platform', async () => {
+    const refused = (stderr: string) => ({code: 125, stdout: '', stderr: `Error: ${stderr}\n`})
+    assert.deepEqual(await outcome(['run', '--rm', '--entrypoint', '', IMG]), refused('no command specified'))
+    assert.deepEqual(await outcome(['run', '--rm', '--cap-add', 'fly', IMG, 'true']), refused('invalid CapAdd: unknown capability: "CAP_FLY"'))
+    assert.deepEqual(await outcome(['run', '--rm', '--cap-drop', 'fly', IMG, 'true']), refused('invalid CapDrop: unknown capability: "CAP_FLY"'))
+    assert.deepEqual(await outcome(['run', '--rm', '--cpus', '1000', IMG, 'true']), refused(`range of CPUs is from 0.01 to ${availableParallelism()}.00, as there are only ${availableParallelism()} CPUs available`))
+    const directory = tmpdir()
+    assert.deepEqual(await outcome(['run', '--rm', '--env-file', directory, IMG, 'true']), refused(`invalid env file (${directory}): read ${directory}: is a directory`))
+    assert.deepEqual(await outcome(['run', '--rm', '--platform', 'bogus', IMG, 'true']), refused('error parsing specified platform: "bogus": unknown operating system or architecture: invalid argument'))
   })
 
   it('sizes are go-units\': one past int64 is refused at create in docker\'s daemon\'s words, as its CLI reads it negative; 9e18 is a size', async () => {
@@ -999,7 +1019,7 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['run', '--rm', '--platform', other, '--pull', 'never', IMG, 'echo', 'hi']), {
       code: 125,
       stdout: '',
-      stderr: `Error: image with reference ${IMG} was found but does not match the specified platform: wanted ${other}, actual: ${host}\n`,
+      stderr: `Error: image with reference ${IMG} was found but its platform (${host}) does not match the specified platform (${other})\n`,
     })
   })
 

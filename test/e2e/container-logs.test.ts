@@ -829,7 +829,7 @@ describe('logs and restart policies', () => {
   it('refuses --rm with a restart policy, and unknown log drivers, with exit code 125', async () => {
     const conflicting = await nerd(['run', '--rm', '--restart=always', IMG, 'true'])
     assert.equal(conflicting.code, 125)
-    assert.equal(conflicting.stderr, 'Error: Conflicting options: --restart and --rm\n')
+    assert.equal(conflicting.stderr, 'Error: conflicting options: cannot specify both --restart and --rm\n')
     // The conflict and the policy's syntax are docker's CLI's refusals, 125 for create too; the policy's
     // name and count its daemon's, which create reports with 1.
     for (const [flags, code] of [[['--rm', '--restart=always'], 125], [['--restart=on-failure:x'], 125], [['--restart=bogus'], 1], [['--restart=always:3'], 1]] as const) {

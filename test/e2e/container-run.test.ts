@@ -120,13 +120,13 @@ describe('run and the container lifecycle', () => {
     const missing = join(workDir, 'no-such.env')
     const run = await nerd(['run', '--rm', '--env-file', missing, IMG, 'true'])
     assert.equal(run.code, 125, run.stderr)
-    assert.equal(run.stderr, `Error: --env-file: open ${missing}: no such file or directory\n`)
+    assert.equal(run.stderr, `Error: open ${missing}: no such file or directory\n`)
     await nerdOk(['run', '-d', '--name', 'env-exec', IMG, 'sleep', '60'])
     const fifoDir = join(fileDataRoot(), 'fifo')
     const fifosBefore = existsSync(fifoDir) ? readdirSync(fifoDir).length : 0
     const exec = await nerd(['exec', '--env-file', missing, 'env-exec', 'true'])
     assert.equal(exec.code, 125, exec.stderr)
-    assert.equal(exec.stderr, `Error: --env-file: open ${missing}: no such file or directory\n`)
+    assert.equal(exec.stderr, `Error: open ${missing}: no such file or directory\n`)
     assert.equal(existsSync(fifoDir) ? readdirSync(fifoDir).length : 0, fifosBefore)
     // -e is checked as run's (docker's ValidateEnv): pflag's words, 125.
     const unnamed = await nerd(['exec', '-e', '=x', 'env-exec', 'true'])

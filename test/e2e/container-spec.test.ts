@@ -4,12 +4,15 @@
  * `--ipc shareable`, HOSTNAME under `--uts host`, and inspect's labels.
  */
 import assert from 'node:assert/strict'
-import {mkdtemp, readFile, realpath, rm, writeFile} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {mkdir, mkdtemp, readFile, realpath, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
 import {fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
+import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, symlink} from '../helpers/oci-image.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 let workDir: string
@@ -93,6 +96,31 @@ describe('the spec of run and create', () => {
     assert.equal(await nerdOk(['run', '--rm', '--ipc', 'container:donor', IMG, 'cat', '/dev/shm/marker']), 'again\n')
     await nerdOk(['rm', '-f', 'donor'])
     assert.deepEqual(await mountsUnderDataRoot(), [])
+  })
+
+  it('--device with a directory gives the device nodes under it, at the container path', async () => {
+    const devices = join(workDir, 'devices')
+    await mkdir(join(devices, 'sub'), {recursive: true})
+    execFileSync('mknod', [join(devices, 'null'), 'c', '1', '3'])
+    execFileSync('mknod', [join(devices, 'sub', 'zero'), 'c', '1', '5'])
+    await writeFile(join(devices, 'plain'), '')
+    const script = 'ls /dev/mine /dev/mine/sub; echo gone > /dev/mine/null && head -c 3 /dev/mine/sub/zero | wc -c'
+    assert.equal(await nerdOk(['run', '--rm', '--device', `${devices}:/dev/mine`, IMG, 'sh', '-c', script]), '/dev/mine:\nnull\nsub\n\n/dev/mine/sub:\nzero\n3\n')
+  })
+
+  it('-w through an image\'s links makes the directory inside the root filesystem, never on the host; a file there is refused in docker\'s words', async () => {
+    const outside = join(workDir, 'outside')
+    const image = 'nerd-e2e/workdir-links:v1'
+    const archive = join(workDir, 'workdir-links.tar')
+    const links = [symlink('dang', '/nonexistdir'), symlink('out', outside), symlink('up', `../../../../../../..${outside}`)]
+    await buildImageArchive({name: image, images: [{layers: [{entries: await busyboxRootfs()}, {entries: links}], config: {Env: [DEFAULT_PATH], Cmd: ['sh']}}]}, archive)
+    await nerdOk(['load', '-q', '-i', archive])
+    assert.equal(await nerdOk(['run', '--rm', '-w', '/dang/sub', image, 'pwd', '-P']), '/nonexistdir/sub\n')
+    for (const link of ['out', 'up']) assert.equal(await nerdOk(['run', '--rm', '-w', `/${link}/made`, image, 'pwd', '-P']), `${outside}/made\n`)
+    assert.equal(existsSync(outside), false, 'a directory was made on the host')
+    const file = await nerd(['run', '--rm', '-w', '/etc/passwd', image, 'true'])
+    assert.deepEqual([file.code, file.stderr], [125, 'Error: Cannot mkdir: /etc/passwd is not a directory\n'])
+    await nerdOk(['rmi', image])
   })
 
   it('--uts host: HOSTNAME is the container\'s hostname (its short ID), as in /etc/hostname and Config.Hostname', async () => {

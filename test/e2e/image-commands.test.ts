@@ -316,7 +316,7 @@ describe('image commands', () => {
       assert.deepEqual([missing.code, missing.stderr], [1, `Error: image with reference ${name} was found but does not provide the specified platform (linux/s390x)\n`])
       const single = await nerd(['image', 'inspect', '--platform', manifest.platform.architecture === 's390x' ? 'linux/arm64' : 'linux/s390x', pulled])
       assert.equal(single.code, 1)
-      assert.match(single.stderr, /^Error: image with reference \S+ was found but does not match the specified platform: wanted linux\/\w+, actual: linux\/\w+\n$/)
+      assert.match(single.stderr, /^Error: image with reference \S+ was found but its platform \(linux\/\w+\) does not match the specified platform \(linux\/\w+\)\n$/)
     } finally {
       await nerd(['rmi', name])
       await rm(archive, {force: true})

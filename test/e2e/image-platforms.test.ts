@@ -113,6 +113,18 @@ describe('images with platforms missing', () => {
     await nerdOk(['rmi', single, name])
   })
 
+  it('run --platform of a single-platform image of another platform pulls it and then refuses it, as docker\'s daemon', async () => {
+    await loadTestImage('nerd-test/busybox:latest')
+    const single = `${repository}/single-run:1`
+    await nerdOk(['tag', 'nerd-test/busybox:latest', single])
+    await nerdOk(['push', '-q', single])
+    await nerdOk(['rmi', single])
+    const ran = await nerd(['run', '--rm', '--platform', otherName, single, 'echo', 'ran'])
+    const mismatch = `image with reference ${single} was found but its platform (${formatPlatform(host)}) does not match the specified platform (${otherListed})`
+    assert.deepEqual([ran.code, ran.stdout, ran.stderr.split('\n').slice(-2)], [125, '', [`Error: ${mismatch}`, '']])
+    await nerdOk(['rmi', single])
+  })
+
   it('an image pulled for another platform only is that platform\'s everywhere: images, inspect, history, push, save, run (with docker\'s warning)', async () => {
     const name = `${repository}/plat:1`
     await nerdOk(['pull', '-q', '--platform', otherName, name])

@@ -67,6 +67,6 @@ describe('bin/run.js run by its own #! line (npm link, npm install -g)', () => {
       () => ({code: 0, stderr: ''}),
       (error: {code: number; stderr: string}) => ({code: error.code, stderr: error.stderr}),
     )
-    assert.deepEqual(result, {code: 125, stderr: 'Error: --env-file: open /nonexistent-env-file: no such file or directory\n'})
+    assert.deepEqual(result, {code: 125, stderr: 'Error: open /nonexistent-env-file: no such file or directory\n'})
   })
 })

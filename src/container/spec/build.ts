@@ -7,7 +7,7 @@
  */
 import {posix} from 'node:path'
 import type {Hook, Mount, Namespace, Spec} from './oci.ts'
-import type {BuiltSpec, DeviceThrottleKind, IpcMode, JoinedContainer, NamespaceMode, OciHookCommand, RunOptions, SpecInput} from './types.ts'
+import type {BuiltSpec, DeviceMapping, DeviceThrottleKind, HostDevice, IpcMode, JoinedContainer, NamespaceMode, OciHookCommand, RunOptions, SpecInput} from './types.ts'
 import {KNOWN_CAPABILITIES, containerCapabilities} from './capabilities.ts'
 import {specError} from './errors.ts'
 import {cleanPath, isIpcSysctl} from './flags.ts'
@@ -208,7 +208,8 @@ function containerMounts(input: SpecInput, join: Join, withInit: boolean): UserM
     shmSize: ipc.kind === 'none' ? undefined : options.shmSize || DEFAULT_SHM_SIZE,
     readOnly: options.readOnly ?? false,
     writableSysfs: privileged,
-    writableCgroups: privileged || (options.security?.writableCgroups ?? false),
+    // docker: an explicit writable-cgroups wins over privileged's default
+    writableCgroups: options.security?.writableCgroups ?? privileged,
   })
   return {...user, mounts: assembleMounts(defaults, own, user.mounts)}
 }
@@ -221,7 +222,7 @@ function processArgs({image, options}: SpecInput): string[] {
   const entrypoint = options.entrypoint === undefined ? (image.Entrypoint ?? []) : options.entrypoint === '' ? [] : [options.entrypoint]
   const cmd = options.command?.length ? options.command : options.entrypoint === undefined ? (image.Cmd ?? []) : []
   const args = [...entrypoint, ...cmd]
-  if (args.length === 0) throw specError('No command specified')
+  if (args.length === 0) throw specError('no command specified')
   return args
 }
 
@@ -360,15 +361,10 @@ function applyDevices(spec: Spec, input: SpecInput): void {
   for (const mapping of options.devices ?? []) {
     // A privileged container already has the host's node at the same path.
     if (options.privileged && mapping.hostPath === mapping.containerPath) continue
-    if (!input.statDevice) throw new Error('buildSpec needs the statDevice callback for --device')
-    const node = input.statDevice(mapping.hostPath)
-    if (node === 'missing' || node === 'not-a-device') {
-      const reason = node === 'missing' ? 'no such file or directory' : 'not a device node'
-      throw specError(`error gathering device information while adding custom device ${JSON.stringify(mapping.hostPath)}: ${reason}`)
+    for (const {type, major, minor, fileMode, uid, gid, path} of mappedDevices(input, mapping)) {
+      nodes.push({path, type, major, minor, fileMode: fileMode & 0o7777, uid, gid})
+      if (!options.privileged) devices.push({allow: true, type, major, minor, access: mapping.permissions})
     }
-    const {type, major, minor, fileMode, uid, gid} = node
-    nodes.push({path: mapping.containerPath, type, major, minor, fileMode: fileMode & 0o7777, uid, gid})
-    if (!options.privileged) devices.push({allow: true, type, major, minor, access: mapping.permissions})
   }
   if (nodes.length > 0) spec.linux.devices = nodes
   if (!options.privileged) {
@@ -377,6 +373,20 @@ function applyDevices(spec: Spec, input: SpecInput): void {
     }
   }
   blockDeviceLimits(input, spec.linux.resources)
+}
+
+/**
+ * docker's DevicesFromPath: the node at a `--device` host path, or where it is a directory the nodes under
+ * it, at the container path.
+ */
+function mappedDevices(input: SpecInput, mapping: DeviceMapping): HostDevice[] {
+  if (!input.statDevice) throw new Error('buildSpec needs the statDevice callback for --device')
+  const node = input.statDevice(mapping.hostPath)
+  if (typeof node === 'object') return [{...node, path: mapping.containerPath}]
+  const under = node === 'not-a-device' ? (input.devicesUnder?.(mapping.hostPath) ?? []) : []
+  if (under.length > 0) return under.map((device) => ({...device, path: mapping.containerPath + device.path.slice(mapping.hostPath.length)}))
+  const reason = node === 'missing' ? 'no such file or directory' : 'not a device node'
+  throw specError(`error gathering device information while adding custom device ${JSON.stringify(mapping.hostPath)}: ${reason}`)
 }
 
 const THROTTLE_FIELDS = {readBps: 'throttleReadBpsDevice', writeBps: 'throttleWriteBpsDevice', readIops: 'throttleReadIOPSDevice', writeIops: 'throttleWriteIOPSDevice'} as const

@@ -58,12 +58,23 @@ export interface CapabilityChanges {
  * otherwise the default set minus the drops plus the adds.
  */
 export function containerCapabilities(changes: CapabilityChanges, hostCapabilities: readonly string[]): string[] {
-  const add = unique((changes.add ?? []).map(normalizeCapability))
-  const drop = unique((changes.drop ?? []).map(normalizeCapability))
+  const add = fieldCapabilities(changes.add, 'CapAdd')
+  const drop = fieldCapabilities(changes.drop, 'CapDrop')
   if (changes.privileged) return [...hostCapabilities]
   if (add.includes(ALL)) return hostCapabilities.filter((name) => !drop.includes(name))
   if (drop.includes(ALL)) return add
   return unique([...DEFAULT_CAPABILITIES.filter((name) => !drop.includes(name)), ...add])
+}
+
+/** The names of docker's CapAdd or CapDrop, a bad one refused under the field's name (its daemon's validateCapabilities). */
+function fieldCapabilities(names: readonly string[] | undefined, field: 'CapAdd' | 'CapDrop'): string[] {
+  return unique((names ?? []).map((name) => {
+    try {
+      return normalizeCapability(name)
+    } catch (error) {
+      throw specError(`invalid ${field}: ${(error as Error).message}`)
+    }
+  }))
 }
 
 function unique(values: string[]): string[] {

@@ -539,7 +539,8 @@ export function parseIpcMode(value: string): IpcMode {
   if (value === '' || value === 'private') return {kind: 'private'}
   if (value === 'host' || value === 'shareable' || value === 'none') return {kind: value}
   const mode = containerMode(value)
-  if (!mode) throw specError('--ipc: invalid IPC mode')
+  // docker's daemon checks --ipc (verifyPlatformContainerSettings), not its CLI as for --pid.
+  if (!mode) throw specError(`invalid IPC mode: ${value}`)
   return mode
 }
 

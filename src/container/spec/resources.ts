@@ -10,12 +10,36 @@ const MIN_MEMORY = 6 * 2 ** 20
 /** The CFS period `--cpus` uses: 100ms. */
 const CFS_PERIOD = 100_000
 const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/
+/** Linux's usual most CPUs: docker refuses numbers past it, or past the host's highest if higher (CVE-2018-20699). */
+const MAX_CPUS = 8192
 
-/** Whether every number of a Linux list (`0-2,5`) is in `available` (one too). */
-function listWithin(list: string, available: string): boolean {
-  const ranges = (text: string) => text.split(',').map((part) => part.split('-').map(Number) as [number, number?])
+type Ranges = [first: number, last: number][]
+
+function ranges(list: string): Ranges {
+  return list.split(',').map((part) => {
+    const [first, last = first] = part.split('-').map(Number) as [number, number?]
+    return [first, last]
+  })
+}
+
+/**
+ * The ranges of `--cpuset-cpus`/`--cpuset-mems` (`0-2,5`) as docker's daemon reads them (sysinfo's
+ * parseUintList), refused in its words: a bad format (`1-0` too), or a number past what Linux has.
+ */
+function cpusetRanges(list: string, kind: 'cpus' | 'mems', available: string | undefined): Ranges {
+  const refuse = (reason: string) => specError(`Invalid value ${list} for cpuset ${kind}: ${reason}`)
+  if (!CPU_LIST.test(list)) throw refuse(`invalid format: ${list}`)
+  const requested = ranges(list)
+  if (requested.some(([first, last]) => last < first)) throw refuse(`invalid format: ${list}`)
+  const maximum = Math.max(MAX_CPUS, ...(available ? ranges(available).map(([, last]) => last) : []))
+  if (requested.some(([, last]) => last > maximum)) throw refuse(`value of out range, maximum is ${maximum}`)
+  return requested
+}
+
+/** Whether every number of `requested` is in `available` (a Linux list, `0-3`). */
+function listWithin(requested: Ranges, available: string): boolean {
   const offered = ranges(available)
-  return ranges(list).every(([first, last = first]) => offered.some(([start, end = start]) => start <= first && last <= end))
+  return requested.every(([first, last]) => offered.some(([start, end]) => start <= first && last <= end))
 }
 
 type Limits = Omit<Resources, 'devices'>
@@ -36,7 +60,6 @@ export function defaultMemorySwap(memory: number): number {
  */
 export function resourceLimits(options: RunOptions, host: HostFacts, warnings: string[], check: {update?: boolean} = {}): Limits {
   const limits: Limits = {}
-  if (options.kernelMemory) warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.')
   const memory = memoryLimits(options, host, warnings, check.update ?? false)
   if (Object.keys(memory).length > 0) limits.memory = memory
   const cpu = cpuLimits(options, host)
@@ -52,8 +75,9 @@ export function resourceLimits(options: RunOptions, host: HostFacts, warnings: s
 function memoryLimits(options: RunOptions, host: HostFacts, warnings: string[], update: boolean): NonNullable<Resources['memory']> {
   const memory = options.memory ?? 0
   const reservation = options.memoryReservation ?? 0
-  // docker: swap defaults to as much again as the memory limit
-  let swap = options.memorySwap ?? (memory > 0 ? defaultMemorySwap(memory) : 0)
+  // docker: swap defaults to as much again as the memory limit, where it is unset or 0 (an update's 0 changes nothing)
+  let swap = options.memorySwap ?? 0
+  if (memory > 0 && swap === 0 && !update) swap = defaultMemorySwap(memory)
   if (memory !== 0 && memory < MIN_MEMORY) throw specError('Minimum memory limit allowed is 6MB')
   if (memory === 0 && swap > 0 && !update) throw specError('You should always set the Memory limit when using Memoryswap limit, see usage')
   if (memory > 0 && swap > 0 && swap < memory) throw specError('Minimum memoryswap limit should be larger than memory limit, see usage')
@@ -104,24 +128,24 @@ function cpuLimits(options: RunOptions, host: HostFacts): NonNullable<Resources[
   if (nanoCpus > 0 && quota > 0) throw specError('Conflicting options: Nano CPUs and CPU Quota cannot both be set')
   if (nanoCpus < 0 || (host.cpuCount !== undefined && nanoCpus > host.cpuCount * 1e9)) {
     const count = host.cpuCount ?? 0
-    throw specError(`Range of CPUs is from 0.01 to ${count}.00, as there are only ${count} CPUs available`)
+    throw specError(`range of CPUs is from 0.01 to ${count}.00, as there are only ${count} CPUs available`)
   }
   if (period !== 0 && (period < 1000 || period > 1_000_000)) {
     throw specError('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)')
   }
   if (quota > 0 && quota < 1000) throw specError('CPU cfs quota can not be less than 1ms (i.e. 1000)')
   if (options.cpuShares !== undefined && options.cpuShares < 0) throw specError(`invalid CPU shares (${options.cpuShares}): value must be a positive integer`)
-  if (options.cpusetCpus !== undefined && options.cpusetCpus !== '' && !CPU_LIST.test(options.cpusetCpus)) {
-    throw specError(`Invalid value ${options.cpusetCpus} for cpuset cpus`)
+  if (options.cpusetCpus) {
+    const requested = cpusetRanges(options.cpusetCpus, 'cpus', host.onlineCpus)
+    if (host.onlineCpus && !listWithin(requested, host.onlineCpus)) {
+      throw specError(`Requested CPUs are not available - requested ${options.cpusetCpus}, available: ${host.onlineCpus}`)
+    }
   }
-  if (options.cpusetMems !== undefined && options.cpusetMems !== '' && !CPU_LIST.test(options.cpusetMems)) {
-    throw specError(`Invalid value ${options.cpusetMems} for cpuset mems`)
-  }
-  if (options.cpusetCpus && host.onlineCpus && !listWithin(options.cpusetCpus, host.onlineCpus)) {
-    throw specError(`Requested CPUs are not available - requested ${options.cpusetCpus}, available: ${host.onlineCpus}`)
-  }
-  if (options.cpusetMems && host.onlineMems && !listWithin(options.cpusetMems, host.onlineMems)) {
-    throw specError(`Requested memory nodes are not available - requested ${options.cpusetMems}, available: ${host.onlineMems}`)
+  if (options.cpusetMems) {
+    const requested = cpusetRanges(options.cpusetMems, 'mems', host.onlineMems)
+    if (host.onlineMems && !listWithin(requested, host.onlineMems)) {
+      throw specError(`Requested memory nodes are not available - requested ${options.cpusetMems}, available: ${host.onlineMems}`)
+    }
   }
 
   const limits: NonNullable<Resources['cpu']> = {}

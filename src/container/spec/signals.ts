@@ -9,17 +9,26 @@ const SIGNALS: Record<string, number> = {
 const RTMIN = 34
 const RTMAX = 64
 
-/** The number of `SIGTERM`, `term`, `TERM`, `15`, `SIGRTMIN+3`, `RTMAX-1`; anything else is an error. */
+/**
+ * The number of `SIGTERM`, `term`, `TERM`, `15`, `SIGRTMIN+3`, `RTMAX-1`, as moby/sys/signal's ParseSignal:
+ * any non-zero integer is taken as it is (whether the kernel has such a signal is the kill's affair).
+ */
 export function signalNumber(signal: string): number {
-  if (/^\d+$/.test(signal)) {
+  // Go's strconv.Atoi: an optionally signed decimal int64.
+  if (/^[+-]?\d+$/.test(signal) && BigInt.asIntN(64, BigInt(signal)) === BigInt(signal)) {
     const number = Number(signal)
-    if (number === 0 || number > RTMAX) throw specError(`Invalid signal: ${signal}`)
+    if (number === 0) throw specError(`invalid signal: ${signal}`)
     return number
   }
   const name = signal.toUpperCase().replace(/^SIG/, '')
   const number = SIGNALS[name] ?? realtimeSignal(name)
-  if (number === undefined) throw specError(`Invalid signal: ${signal}`)
+  if (number === undefined) throw specError(`invalid signal: ${signal}`)
   return number
+}
+
+/** Whether Linux has the signal (moby/sys/signal's ValidSignalForPlatform: one of its names' numbers). */
+export function isPlatformSignal(number: number): boolean {
+  return (number >= 1 && number <= 31) || (number >= RTMIN && number <= RTMAX)
 }
 
 function realtimeSignal(name: string): number | undefined {
@@ -33,5 +42,5 @@ function realtimeSignal(name: string): number | undefined {
 /** A valid signal as docker records it: names upper-cased with their `SIG` prefix, numbers as given. */
 export function normalizeSignal(signal: string): string {
   signalNumber(signal)
-  return /^\d+$/.test(signal) ? signal : `SIG${signal.toUpperCase().replace(/^SIG/, '')}`
+  return /^[+-]?\d+$/.test(signal) ? signal : `SIG${signal.toUpperCase().replace(/^SIG/, '')}`
 }

@@ -155,8 +155,6 @@ export interface RunOptions {
   deviceThrottles?: {[kind in DeviceThrottleKind]?: {path: string; rate: number}[]}
   /** `--device-cgroup-rule`: devices the container may use besides its own (`*` is undefined). */
   deviceCgroupRules?: {type: 'a' | 'b' | 'c'; major?: number; minor?: number; access: string}[]
-  /** `--kernel-memory`: deprecated in docker, which ignores it with a warning. */
-  kernelMemory?: number
   cpuRealtimePeriod?: number
   cpuRealtimeRuntime?: number
   cgroupParent?: string
@@ -281,6 +279,8 @@ export interface SpecInput {
   /** Whether the kernel and the runtime can make a mount recursively read-only; asked only for a read-only bind or volume. */
   recursiveReadOnly?: () => RecursiveReadOnly
   statDevice?: (path: string) => DeviceLookup
+  /** The device nodes under a host directory (`--device /dev/net`), at their host paths. */
+  devicesUnder?: (directory: string) => HostDevice[]
   readFile?: (path: string) => string
   joinContainer?: (container: string) => JoinedContainer
 }

@@ -12,10 +12,16 @@ export function parseSwapBytes(value: string): number {
 
 const NANO = 1_000_000_000n
 
-/** `--cpus` as billionths of a CPU: `1.5` → 1500000000. Finer values than a billionth are an error. */
+/** Go's big.Rat.SetString refuses exponents past a million (the number would be too large). */
+const MAX_EXPONENT = 1_000_000
+
+/**
+ * `--cpus` as billionths of a CPU: `1.5` → 1500000000, read as Go's big.Rat.SetString reads it (`3/2`,
+ * `1e0`, `25e-2`). Finer values than a billionth are an error.
+ */
 export function parseCpus(value: string): number {
   const fraction = /^([+-]?)(\d+)\/(\d+)$/.exec(value)
-  const decimal = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(value)
+  const decimal = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(value)
   let numerator: bigint
   let denominator: bigint
   if (fraction) {
@@ -24,7 +30,11 @@ export function parseCpus(value: string): number {
   } else if (decimal && (decimal[2] !== '' || (decimal[3] ?? '') !== '')) {
     const digits = decimal[3] ?? ''
     numerator = BigInt(`${decimal[2] || '0'}${digits}`) * (decimal[1] === '-' ? -1n : 1n)
-    denominator = 10n ** BigInt(digits.length)
+    const exponent = Number(decimal[4] ?? 0) - digits.length
+    if (numerator !== 0n && Math.abs(exponent) > MAX_EXPONENT) throw specError(`failed to parse ${value} as a rational number`)
+    denominator = 1n
+    if (numerator !== 0n && exponent > 0) numerator *= 10n ** BigInt(exponent)
+    else if (numerator !== 0n) denominator = 10n ** BigInt(-exponent)
   } else {
     throw specError(`failed to parse ${value} as a rational number`)
   }

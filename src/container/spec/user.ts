@@ -78,9 +78,8 @@ export function resolveUser(
   files: {passwd?: string; group?: string},
   groupAdd: readonly string[] = [],
 ): ResolvedUser {
-  const separator = userSpec.indexOf(':')
-  const userArg = separator === -1 ? userSpec : userSpec.slice(0, separator)
-  const groupArg = separator === -1 ? '' : userSpec.slice(separator + 1)
+  // moby/sys/user's parseLine: the fields after the second are ignored (`1000:1000:1000`).
+  const [userArg = '', groupArg = ''] = userSpec.split(':')
   const users = files.passwd === undefined ? [] : parsePasswd(files.passwd)
   const groups = files.group === undefined ? [] : parseGroup(files.group)
 

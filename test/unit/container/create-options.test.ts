@@ -84,8 +84,9 @@ describe('createRequestFromFlags: block IO, device rules and health checks', () 
   })
 
   it('takes docker\'s Linux meanings of --userns, --isolation and --kernel-memory, and refuses --gpus and --storage-opt as its daemon would here', () => {
-    assert.equal(request({userns: 'host', isolation: 'default', 'kernel-memory': '10m'}).options.kernelMemory, 10 * 2 ** 20)
-    refuses({userns: 'remap'}, '--userns: invalid USER mode')
+    assert.equal(request({userns: 'host', isolation: 'default', 'kernel-memory': '10m'}).options.command?.[0], 'sh')
+    refuses({'kernel-memory': '10x'}, 'invalid argument "10x" for "--kernel-memory" flag: invalid suffix: \'x\'')
+    refusesWhileParsing({userns: 'remap'}, '--userns: invalid USER mode')
     refuses({isolation: 'hyperv'}, `Invalid isolation: "hyperv" - linux only supports 'default'`)
     refuses({gpus: 'all'}, 'could not select device driver "" with capabilities: [[gpu]]')
     refuses({'storage-opt': ['size=1G']}, "--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
@@ -137,8 +138,8 @@ describe('createRequestFromFlags: refusals', () => {
   })
 
   it('refuses conflicting options', () => {
-    refusesWhileParsing({rm: true, restart: 'always'}, 'Conflicting options: --restart and --rm')
-    refusesWhileParsing({rm: true, restart: 'on-failure:3'}, 'Conflicting options: --restart and --rm')
+    refusesWhileParsing({rm: true, restart: 'always'}, 'conflicting options: cannot specify both --restart and --rm')
+    refusesWhileParsing({rm: true, restart: 'on-failure:3'}, 'conflicting options: cannot specify both --restart and --rm')
     refuses({detach: true, attach: ['stdout']}, 'Conflicting options: -a and -d')
     refuses({'log-driver': 'none', 'log-opt': ['max-size=1m']}, 'invalid logging opts for driver none')
     refuses({'network-alias': ['db']}, 'network-scoped aliases are only supported for user-defined networks')
@@ -183,22 +184,33 @@ describe('createRequestFromFlags: refusals', () => {
   it('refuses values docker does not know', () => {
     refuses({'log-driver': 'syslog'}, 'unknown log driver "syslog": nerd supports json-file and none')
     assert.throws(() => request({'log-opt': ['max-size=1m', 'colour=red']}), {message: "unknown log opt 'colour' for json-file log driver"})
-    refuses({pull: 'sometimes'}, `invalid pull option: 'sometimes': must be one of "always", "missing" or "never"`)
+    refusesWhileParsing({pull: 'sometimes'}, `invalid pull option: 'sometimes': must be one of "always", "missing" or "never"`)
+    // docker's CLI checks --pull before the other flags
+    refusesWhileParsing({pull: 'sometimes', pid: 'bogus'}, `invalid pull option: 'sometimes': must be one of "always", "missing" or "never"`)
+    refusesWhileParsing({pid: 'bogus'}, '--pid: invalid PID mode')
+    refusesWhileParsing({uts: 'bogus'}, '--uts: invalid UTS mode')
+    refusesWhileParsing({cgroupns: 'bogus'}, '--cgroupns: invalid CGROUP mode')
     // The name is checked by docker's daemon (ValidateRestartPolicy), the syntax by its CLI.
     refuses({restart: 'sometimes'}, "invalid restart policy: unknown policy 'sometimes'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'")
     refusesWhileParsing({restart: 'on-failure:x'}, 'invalid restart policy format: maximum retry count must be an integer')
-    refuses({'memory-swappiness': '101'}, 'invalid value: 101. Valid memory swappiness range is 0-100')
+    refusesWhileParsing({'memory-swappiness': '101'}, 'invalid value: 101. Valid memory swappiness range is 0-100')
     refuses({'mac-address': '92:d0:c6:0a:29'}, '92:d0:c6:0a:29 is not a valid mac address')
-    refuses({'stop-signal': 'SIGNOPE'}, 'Invalid signal: SIGNOPE')
+    refuses({'stop-signal': 'SIGNOPE'}, 'invalid signal: SIGNOPE')
     refuses({annotation: ['=x']}, 'invalid Annotations: the empty string is not permitted as an annotation key')
     refusesWhileParsing({'security-opt': ['seccomp']}, 'Invalid --security-opt: "seccomp"')
     refuses({volume: ['/a:rw']}, "invalid volume specification: '/a:rw'")
-    refuses({device: ['/dev/fuse:fuse']}, 'fuse is not an absolute path')
+    refusesWhileParsing({device: ['/dev/fuse:fuse']}, 'fuse is not an absolute path')
+    refusesWhileParsing({device: ['/dev/fuse:/dev/f:x']}, 'bad mode specified: x')
   })
 
   it('reports files it cannot read as docker does', () => {
-    refuses({'label-file': ['/missing']}, '--label-file: open /missing: no such file or directory')
-    refuses({'env-file': ['/etc/secret']}, '--env-file: open /etc/secret: permission denied')
+    // docker's kvfile.Parse: os.Open's words alone, and a directory it opens but cannot read is an invalid env file
+    refuses({'label-file': ['/missing']}, 'open /missing: no such file or directory')
+    refuses({'env-file': ['/etc/secret']}, 'open /etc/secret: permission denied')
+    const directory = () => {
+      throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), {code: 'EISDIR'})
+    }
+    assert.throws(() => request({'env-file': ['/d']}, {readFile: directory}), {message: 'invalid env file (/d): read /d: is a directory'})
     refuses({'env-file': ['/bad-env']}, "invalid env file (/bad-env): variable 'A B' contains whitespaces")
     refuses({'label-file': ['/latin1-labels']}, 'invalid env file (/latin1-labels): invalid utf8 bytes at line 1: [108 97 98 61 255]')
     refusesWhileParsing({'security-opt': ['seccomp=/missing.json']}, 'opening seccomp profile (/missing.json) failed: open /missing.json: no such file or directory')

@@ -5,6 +5,7 @@ import {
   containerCapabilities,
   DEFAULT_CAPABILITIES,
   goArch,
+  isPlatformSignal,
   mergeTmpfsOptions,
   networkNamespace,
   normalizeCapability,
@@ -50,6 +51,12 @@ describe('sizes and CPUs', () => {
     assert.equal(parseCpus('2'), 2_000_000_000)
     assert.equal(parseCpus('.25'), 250_000_000)
     assert.equal(parseCpus('3/2'), 1_500_000_000)
+    // Go's big.Rat takes an exponent
+    assert.equal(parseCpus('1e0'), 1_000_000_000)
+    assert.equal(parseCpus('25E-2'), 250_000_000)
+    assert.equal(parseCpus('0.05e1'), 500_000_000)
+    rejects(() => parseCpus('1e-10'), 'value is too precise')
+    rejects(() => parseCpus('1e'), 'failed to parse 1e as a rational number')
     rejects(() => parseCpus('0.0000000001'), 'value is too precise')
     rejects(() => parseCpus('one'), 'failed to parse one as a rational number')
     rejects(() => parseCpus('1/0'), 'failed to parse 1/0 as a rational number')
@@ -318,7 +325,7 @@ describe('namespace modes and sysctls', () => {
     assert.deepEqual(parseIpcMode('shareable'), {kind: 'shareable'})
     assert.deepEqual(parseIpcMode(''), {kind: 'private'})
     assert.deepEqual(parseIpcMode('container:db'), {kind: 'container', container: 'db'})
-    rejects(() => parseIpcMode('public'), '--ipc: invalid IPC mode')
+    rejects(() => parseIpcMode('public'), 'invalid IPC mode: public')
     assert.equal(parseUtsMode('host'), 'host')
     rejects(() => parseUtsMode('container:x'), '--uts: invalid UTS mode')
     assert.equal(parseCgroupnsMode(''), undefined)
@@ -394,7 +401,8 @@ describe('capabilities', () => {
     assert.deepEqual(containerCapabilities({drop: ['ALL'], add: ['chown', 'chown']}, all), ['CAP_CHOWN'])
     assert.deepEqual(containerCapabilities({add: ['all'], drop: ['sys_admin']}, all), all.filter((name) => name !== 'CAP_SYS_ADMIN'))
     assert.deepEqual(containerCapabilities({privileged: true, drop: ['ALL']}, ['CAP_CHOWN']), ['CAP_CHOWN'])
-    rejects(() => containerCapabilities({add: ['CAP_NOPE']}, all), 'unknown capability: "CAP_NOPE"')
+    rejects(() => containerCapabilities({add: ['CAP_NOPE']}, all), 'invalid CapAdd: unknown capability: "CAP_NOPE"')
+    rejects(() => containerCapabilities({drop: ['nope']}, all), 'invalid CapDrop: unknown capability: "CAP_NOPE"')
   })
 })
 
@@ -407,9 +415,13 @@ describe('signals and architectures', () => {
     assert.equal(signalNumber('RTMAX-1'), 63)
     assert.equal(normalizeSignal('quit'), 'SIGQUIT')
     assert.equal(normalizeSignal('15'), '15')
-    rejects(() => signalNumber('SIGNOPE'), 'Invalid signal: SIGNOPE')
-    rejects(() => signalNumber('0'), 'Invalid signal: 0')
-    rejects(() => signalNumber('RTMIN+40'), 'Invalid signal: RTMIN+40')
+    // moby/sys/signal's ParseSignal takes any non-zero number; kill checks the kernel has it
+    assert.equal(signalNumber('99'), 99)
+    assert.equal(normalizeSignal('99'), '99')
+    assert.deepEqual([isPlatformSignal(99), isPlatformSignal(32), isPlatformSignal(31), isPlatformSignal(64)], [false, false, true, true])
+    rejects(() => signalNumber('SIGNOPE'), 'invalid signal: SIGNOPE')
+    rejects(() => signalNumber('0'), 'invalid signal: 0')
+    rejects(() => signalNumber('RTMIN+40'), 'invalid signal: RTMIN+40')
   })
 
   it('maps Node architectures to Go names', () => {

@@ -45,6 +45,8 @@ describe('resolveUser', () => {
     ['app:999', 1000, 999, [999], '/home/app'],
     ['1000:docker', 1000, 999, [999], '/home/app'],
     ['4242:4343', 4242, 4343, [4343], '/'],
+    // Fields after the group are ignored, as moby/sys/user's parseLine does.
+    ['4242:4343:5000', 4242, 4343, [4343], '/'],
     ['nobody', 65534, 65534, [65534], '/nonexistent'],
   ]
   for (const [spec, uid, gid, additionalGids, home] of cases) {

@@ -213,8 +213,8 @@ describe('image config merge', () => {
     ]
     for (const [name, options, args] of cases) assert.deepEqual(withImage(options).spec.process.args, args, name)
     assert.deepEqual(build({command: ['echo', 'hi']}).spec.process.args, ['echo', 'hi'])
-    rejects(() => withImage({entrypoint: ''}), 'No command specified')
-    rejects(() => build({}, {image: {}}), 'No command specified')
+    rejects(() => withImage({entrypoint: ''}), 'no command specified')
+    rejects(() => build({}, {image: {}}), 'no command specified')
   })
 
   it('env precedence: image, then --env-file, then -e; NAME alone copies or removes', () => {
@@ -271,7 +271,7 @@ describe('image config merge', () => {
     assert.equal(built.stopTimeout, 3)
     assert.equal(built.runtime, 'io.containerd.runc.v2')
     assert.equal(built.platform, 'linux/arm64')
-    rejects(() => build({stopSignal: 'SIGNOPE'}), 'Invalid signal: SIGNOPE')
+    rejects(() => build({stopSignal: 'SIGNOPE'}), 'invalid signal: SIGNOPE')
   })
 
   it('--runtime: docker\'s stock runc, or a containerd runtime name; not a name containerd cannot take, nor a path', () => {
@@ -305,7 +305,7 @@ describe('security flags', () => {
     const mountRule = built.linux.seccomp?.syscalls.find((rule) => rule.names.includes('mount'))
     assert.equal(mountRule?.action, 'SCMP_ACT_ALLOW')
     assert.equal(spec().linux.seccomp?.syscalls.some((rule) => rule.names.includes('mount')), false)
-    rejects(() => spec({capAdd: ['CAP_FLY']}), 'unknown capability: "CAP_FLY"')
+    rejects(() => spec({capAdd: ['CAP_FLY']}), 'invalid CapAdd: unknown capability: "CAP_FLY"')
   })
 
   it('--security-opt seccomp, systempaths, writable-cgroups, no-new-privileges', () => {
@@ -325,6 +325,8 @@ describe('security flags', () => {
     assert.deepEqual(mount(open, '/sys/fs/cgroup')?.options, ['rw', 'nosuid', 'noexec', 'nodev'])
     assert.deepEqual(mount(open, '/sys')?.options, ['nosuid', 'noexec', 'nodev', 'ro'])
     assert.equal(open.process.noNewPrivileges, true)
+    // An explicit writable-cgroups=false wins over --privileged's writable cgroupfs, as docker's.
+    assert.deepEqual(mount(spec({privileged: true, security: {writableCgroups: false}}), '/sys/fs/cgroup')?.options, ['ro', 'nosuid', 'noexec', 'nodev'])
   })
 
   it('--read-only: read-only root, system mounts and /etc files (unless the user mounts their own), writable kernel filesystems', () => {
@@ -457,6 +459,8 @@ describe('resources', () => {
       disableOOMKiller: true,
     })
     assert.deepEqual(spec({memory: 2 ** 30, memorySwap: -1}).linux.resources.memory, {limit: 2 ** 30, swap: -1})
+    // docker's daemon reads an explicit --memory-swap 0 as unset (adaptContainerSettings)
+    assert.deepEqual(spec({memory: 2 ** 30, memorySwap: 0}).linux.resources.memory, {limit: 2 ** 30, swap: 2 ** 31})
     assert.equal(spec().linux.resources.memory, undefined)
   })
 
@@ -498,7 +502,7 @@ describe('resources', () => {
     assert.deepEqual(spec({cpuQuota: 50000, cpuPeriod: 200000}).linux.resources.cpu, {quota: 50000, period: 200000})
     rejects(() => spec({nanoCpus: 1e9, cpuPeriod: 100000}), 'Conflicting options: Nano CPUs and CPU Period cannot both be set')
     rejects(() => spec({nanoCpus: 1e9, cpuQuota: 100000}), 'Conflicting options: Nano CPUs and CPU Quota cannot both be set')
-    rejects(() => spec({nanoCpus: 8e9}), 'Range of CPUs is from 0.01 to 4.00, as there are only 4 CPUs available')
+    rejects(() => spec({nanoCpus: 8e9}), 'range of CPUs is from 0.01 to 4.00, as there are only 4 CPUs available')
     // docker 28's daemon's words (runconfig/hostconfig_unix.go, validateResources), not runc's of before.
     rejects(() => spec({cpuShares: -5}), 'invalid CPU shares (-5): value must be a positive integer')
     rejects(() => spec({cpusetCpus: '2-4'}), 'Requested CPUs are not available - requested 2-4, available: 0-3')
@@ -506,7 +510,10 @@ describe('resources', () => {
     assert.equal(spec({cpusetCpus: '1,3'}).linux.resources.cpu.cpus, '1,3')
     rejects(() => spec({cpuPeriod: 10}), 'CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)')
     rejects(() => spec({cpuQuota: 10}), 'CPU cfs quota can not be less than 1ms (i.e. 1000)')
-    rejects(() => spec({cpusetCpus: '0-a'}), 'Invalid value 0-a for cpuset cpus')
+    // docker's daemon's words (sysinfo's parseUintList): a reversed range too, which runc refused only at start.
+    rejects(() => spec({cpusetCpus: '0-a'}), 'Invalid value 0-a for cpuset cpus: invalid format: 0-a')
+    rejects(() => spec({cpusetCpus: '1-0'}), 'Invalid value 1-0 for cpuset cpus: invalid format: 1-0')
+    rejects(() => spec({cpusetMems: '0,9000'}), 'Invalid value 0,9000 for cpuset mems: value of out range, maximum is 8192')
   })
 
   it('pids and blkio', () => {
@@ -546,6 +553,18 @@ describe('devices', () => {
       {allow: true, type: 'c', major: 10, minor: 229, access: 'rwm'},
       {allow: true, type: 'b', major: 8, minor: 0, access: 'r'},
     ])
+  })
+
+  it('--device with a directory creates the nodes under it at the container path, as docker', () => {
+    const net = {type: 'c', major: 10, minor: 200, fileMode: 0o20666, uid: 0, gid: 0} as const
+    const devicesUnder = (directory: string) => (directory === '/dev/net' ? [{...net, path: '/dev/net/tun'}] : [])
+    const built = spec({devices: [{hostPath: '/dev/net', containerPath: '/dev/n2', permissions: 'rw'}]}, {statDevice: () => 'not-a-device', devicesUnder})
+    assert.deepEqual(built.linux.devices, [{path: '/dev/n2/tun', type: 'c', major: 10, minor: 200, fileMode: 0o666, uid: 0, gid: 0}])
+    assert.deepEqual(built.linux.resources.devices.at(-1), {allow: true, type: 'c', major: 10, minor: 200, access: 'rw'})
+    rejects(
+      () => spec({devices: [{hostPath: '/etc', containerPath: '/dev/x', permissions: 'rwm'}]}, {statDevice: () => 'not-a-device', devicesUnder}),
+      'error gathering device information while adding custom device "/etc": not a device node',
+    )
   })
 
   it('refuses missing paths and non-devices', () => {
