@@ -32,9 +32,26 @@ export const FORWARDED_SIGNALS = (Object.keys(constants.signals) as NodeJS.Signa
     names.findIndex((other) => constants.signals[other] === constants.signals[name]) === index,
 )
 
-/** Forwards FORWARDED_SIGNALS through `forward` until the returned function is called. */
-export function forwardSignals(forward: (signal: NodeJS.Signals) => void): () => void {
-  const listeners = FORWARDED_SIGNALS.map((name) => [name, () => forward(name)] as const)
+/**
+ * Forwards FORWARDED_SIGNALS through `forward` until the returned function is called. A process may
+ * ignore SIGINT and SIGTERM, so, as docker's CLI (forceExitAfter3TerminationSignals), the third of
+ * them is forwarded and also ends the session: docker's words on stderr, then `forceExit`.
+ */
+export function forwardSignals(forward: (signal: NodeJS.Signals) => void, forceExit: () => void): () => void {
+  let terminations = 0
+  const listeners = FORWARDED_SIGNALS.map(
+    (name) =>
+      [
+        name,
+        () => {
+          forward(name)
+          if ((name === 'SIGINT' || name === 'SIGTERM') && ++terminations === 3) {
+            process.stderr.write('\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n')
+            forceExit()
+          }
+        },
+      ] as const,
+  )
   for (const [name, listener] of listeners) process.on(name, listener)
   return () => {
     for (const [name, listener] of listeners) process.off(name, listener)
@@ -288,7 +305,12 @@ export function attachStdio(session: AttachSession): AttachedRun {
     })
   }
   if (session.sigProxy && !session.tty) {
-    cleanups.push(forwardSignals((name) => session.signal(name).catch(() => undefined)))
+    // Forced out, nerd lets go of the process as at any other signal it does not pass on, status 1.
+    const forceExit = (): void => {
+      process.exitCode = 1
+      end('let-go')
+    }
+    cleanups.push(forwardSignals((name) => session.signal(name).catch(() => undefined), forceExit))
   } else {
     // Not passed on (a terminal's session, --sig-proxy=false), these end docker's CLI and leave the
     // container running: a closed terminal, a timeout. nerd lets go as a detach does, so the process

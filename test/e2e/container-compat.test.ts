@@ -26,12 +26,12 @@ async function outcome(args: string[]): Promise<{code: number; stdout: string; s
 }
 
 /** A nerd started in the background (through sh, as a user's shell runs it): its output so far, its exit code, and a way to signal it. */
-function startedNerd(args: string[]): {output: () => string; errors: () => string; ended: Promise<number | null>; kill: (signal: NodeJS.Signals) => void} {
+function startedNerd(args: string[]): {pid: number; output: () => string; errors: () => string; ended: Promise<number | null>; kill: (signal: NodeJS.Signals) => void} {
   const child = spawn('sh', ['-c', `exec ${nerdCommandLine(args)}`], {stdio: ['ignore', 'pipe', 'pipe']})
   let [output, errors] = ['', '']
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
-  return {output: () => output, errors: () => errors, ended: new Promise((resolve) => child.once('close', resolve)), kill: (signal) => child.kill(signal)}
+  return {pid: child.pid!, output: () => output, errors: () => errors, ended: new Promise((resolve) => child.once('close', resolve)), kill: (signal) => child.kill(signal)}
 }
 
 /** Whether the nerd running as `pid` (past sh's exec) has a handler for `signal`: its SigCgt mask in /proc. */
@@ -696,6 +696,27 @@ describe('docker behaviours of the container commands', () => {
     const attached = await forwarded(['attach', 'winched-later'])
     assert.deepEqual([attached.code, attached.output], [9, 'got\n'])
     await nerdOk(['rm', 'winched-later'])
+  })
+
+  it('a run and an attach forwarding signals end at the third SIGINT or SIGTERM, which the container may ignore, as docker\'s CLI: its words, status 1, the container running on', async () => {
+    const forcedOut = async (args: string[], name: string): Promise<void> => {
+      const session = startedNerd(args)
+      // SIGWINCH is caught only once nerd forwards signals.
+      await until('nerd to forward signals', async () => (catches(session.pid, 'SIGWINCH') ? true : undefined))
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGINT'] as const) {
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        session.kill(signal)
+      }
+      const code = await Promise.race([session.ended, new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000))])
+      if (code === 'still running') session.kill('SIGKILL')
+      assert.deepEqual([code, session.errors()], [1, '\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n'], args.join(' '))
+      // sleep, the container's first process, ignores both signals.
+      assert.equal((await inspectContainer(name)).State.Status, 'running', name)
+    }
+    await forcedOut(['run', '--rm', '--name', 'forced', IMG, 'sleep', '600'], 'forced')
+    await nerdOk(['run', '-d', '--name', 'forced-attach', IMG, 'sleep', '600'])
+    await forcedOut(['attach', 'forced-attach'], 'forced-attach')
+    await nerdOk(['rm', '-f', 'forced', 'forced-attach'])
   })
 
   it('a terminal session whose nerd gets SIGHUP (a closed terminal) lets go: nerd ends as killed by it, the container finishes and --rm removes it', async () => {
