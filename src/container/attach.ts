@@ -163,6 +163,11 @@ export interface AttachSession {
   stdin: boolean
   tty: boolean
   sigProxy: boolean
+  /**
+   * The status nerd ends with when SIGINT or SIGTERM lets go of the process, else as killed by the
+   * signal (exec's: docker's CLI ends an exec's wait at them as a canceled context, quietly, 0).
+   */
+  stopStatus?: number
   detachKeys: number[]
   /** The output streams shown on nerd's (`run -a`); both unless given. The others still reach `tee`. */
   shown?: ReadonlySet<'stdout' | 'stderr'>
@@ -195,9 +200,10 @@ export function attachStdio(session: AttachSession): AttachedRun {
   let end: (how: 'detached' | 'let-go') => void = () => undefined
   const ending = new Promise<'detached' | 'let-go'>((resolve) => (end = resolve))
   const cleanups: (() => void)[] = []
-  /** nerd exits as killed by the signal. */
+  /** nerd exits as killed by the signal, or with the session's stopStatus. */
   const letGoAt = (signal: NodeJS.Signals): void => {
-    process.exitCode = 128 + constants.signals[signal]
+    const stopping = signal === 'SIGINT' || signal === 'SIGTERM'
+    process.exitCode = stopping && session.stopStatus !== undefined ? session.stopStatus : 128 + constants.signals[signal]
     end('let-go')
   }
   /** The output sources paused until nerd's own stdout or stderr drains; see `done` for why it matters. */
@@ -312,7 +318,7 @@ export function attachStdio(session: AttachSession): AttachedRun {
     }
     cleanups.push(forwardSignals((name) => session.signal(name).catch(() => undefined), forceExit))
   } else {
-    // Not passed on (a terminal's session, --sig-proxy=false), these end docker's CLI and leave the
+    // Not passed on (a terminal's session, --sig-proxy=false, an exec), these end docker's CLI and leave the
     // container running: a closed terminal, a timeout. nerd lets go as a detach does, so the process
     // goes on with its output read and its --rm applied at its exit.
     for (const name of STOP_SIGNALS) {

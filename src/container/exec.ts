@@ -223,7 +223,9 @@ async function runExec(
       terminal,
       stdin: options.interactive,
       tty: options.tty,
-      sigProxy: !options.tty,
+      // docker's exec passes no signal on: its process goes on past the CLI's end, as a detached one.
+      sigProxy: false,
+      stopStatus: 0,
       detachKeys: options.detachKeys,
       resize: (width, height) => scope.client.tasks.resizePty({containerId: id, execId, width, height}),
       signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal], {execId}),

@@ -719,6 +719,18 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', '-f', 'forced', 'forced-attach'])
   })
 
+  it('exec passes no signal to its process, as docker\'s: SIGINT or SIGTERM ends the exec quietly with status 0 and the process goes on, its output no longer shown', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const marker = `/tmp/exec-${signal}`
+      const session = startedNerd(['exec', 'web', 'sh', '-c', `trap "echo got; exit 3" TERM INT; echo ready; sleep 2; echo done > ${marker}; echo later`])
+      await until('the exec to run', async () => (session.output().includes('ready') ? true : undefined))
+      session.kill(signal)
+      assert.deepEqual([await session.ended, session.output(), session.errors()], [0, 'ready\n', ''], signal)
+      // The process was not signalled: it goes on to its end.
+      assert.equal(await until('the exec to finish', async () => (await nerd(['exec', 'web', 'cat', marker])).stdout || undefined), 'done\n', signal)
+    }
+  })
+
   it('a terminal session whose nerd gets SIGHUP (a closed terminal) lets go: nerd ends as killed by it, the container finishes and --rm removes it', async () => {
     // It ends once told to, after the hang-up.
     const session = spawn('sh', ['-c', `exec ${nerdCommandLine(['run', '-t', '--rm', '--name', 'hangup', IMG, 'sh', '-c', 'until [ -e /tmp/go ]; do sleep 0.1; done; echo done'])}`], {stdio: 'ignore'})
