@@ -70,8 +70,11 @@ export function makeRaw(terminal: NodeJS.ReadStream): () => void {
   return () => terminal.setRawMode(false)
 }
 
-/** docker's `--detach-keys` syntax: comma-separated `ctrl-<x>` or single characters. */
-export function parseDetachKeys(text: string): number[] {
+/**
+ * docker's `--detach-keys` syntax: comma-separated `ctrl-<x>` or single characters. docker's daemon
+ * calls them escape keys in its refusal of an exec's.
+ */
+export function parseDetachKeys(text: string, kind: 'detach' | 'escape' = 'detach'): number[] {
   return text.split(',').map((key) => {
     const ctrl = /^ctrl-(.)$/i.exec(key)
     if (ctrl) {
@@ -80,7 +83,7 @@ export function parseDetachKeys(text: string): number[] {
       const special = '@[\\]^_'.indexOf(char)
       if (special >= 0) return special === 0 ? 0 : 26 + special
     } else if (key.length === 1) return key.charCodeAt(0)
-    throw new NerdError(`Invalid detach keys (${text}) provided`)
+    throw new NerdError(`Invalid ${kind} keys (${text}) provided`)
   })
 }
 

@@ -495,14 +495,19 @@ describe('docker behaviours of the container commands', () => {
     }
   })
 
-  it('an exec that cannot start exits 127 for what is not found and 126 for what cannot run, as docker >= 28; exec -u gets that user\'s HOME and --privileged the host\'s capabilities', async () => {
+  it('an exec that cannot start exits 127 for what is not found and 126 for what cannot run, as docker >= 28, and an unknown -u user or bad --detach-keys 125 (docker\'s exec create refuses them); exec -u gets that user\'s HOME and --privileged the host\'s capabilities', async () => {
     for (const [args, code] of [[['web', 'nosuchcmd'], 127], [['-w', '/nonexistent', 'web', 'pwd'], 127], [['web', '/etc/passwd'], 126]] as const) {
       const result = await nerd(['exec', ...args])
       assert.equal(result.code, code, result.stderr)
       assert.match(result.stderr, /^Error: OCI runtime exec failed: .*\n$/)
     }
-    // docker's daemon looks the user up as the exec starts.
-    assert.deepEqual(await outcome(['exec', '-u', 'nosuchuser', 'web', 'id']), {code: 126, stdout: '', stderr: 'Error: unable to find user nosuchuser: no matching entries in passwd file\n'})
+    // docker's daemon looks the user up, then the detach keys, as it creates the exec: failures before
+    // the process, 125. Its CLI looks for the container first.
+    const noUser = {code: 125, stdout: '', stderr: 'Error: unable to find user nosuchuser: no matching entries in passwd file\n'}
+    assert.deepEqual(await outcome(['exec', '-u', 'nosuchuser', 'web', 'id']), noUser)
+    assert.deepEqual(await outcome(['exec', '-u', 'nosuchuser', '--detach-keys', 'foo', 'web', 'id']), noUser)
+    assert.deepEqual(await outcome(['exec', '--detach-keys', 'foo', 'web', 'true']), {code: 125, stdout: '', stderr: 'Error: Invalid escape keys (foo) provided\n'})
+    assert.deepEqual(await outcome(['exec', '--detach-keys', 'foo', 'nosuch', 'true']), {code: 125, stdout: '', stderr: 'Error: No such container: nosuch\n'})
     // exec -u runs with that user's HOME, unless one is given.
     assert.equal(await nerdOk(['exec', '-u', 'app', 'web', 'sh', '-c', 'echo $HOME']), '/home/app\n')
     assert.equal(await nerdOk(['exec', '-u', 'app', '-e', 'HOME=/tmp', 'web', 'sh', '-c', 'echo $HOME']), '/tmp\n')
