@@ -16,7 +16,7 @@ import type {AttachTerminal} from './attach.ts'
 import {handOverSession} from './detached-output.ts'
 import {forgetExec, handOverExec, recordExec} from './exec-reaper.ts'
 import {seeOutOrphanedExecs} from './exec-orphans.ts'
-import {discardFifos, makeFifos, openFifos, type FifoSet} from './io.ts'
+import {discardFifos, hasEnded, makeFifos, openFifos, type FifoSet} from './io.ts'
 import {getTask, restartingMessage, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
@@ -251,6 +251,13 @@ async function runExec(
       return outcome
     }
     const code = (await exit).exitStatus
+    // Output still held open past attachStdio's grace (a background child of the exec's): docker's
+    // daemon gives up on it there and deletes the exec in the background. containerd's deletion
+    // would wait up to 2 s more for that output, so a reaper deletes it.
+    if (!hasEnded(fifos.stdout) || !hasEnded(fifos.stderr)) {
+      handOverExec(scope.client, scope.dataRoot, id, execId)
+      return code
+    }
     await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
     await forgetExec(container.paths, execId)
     return code
