@@ -353,8 +353,14 @@ export abstract class NerdCommand extends Command {
    * config.json's `detachKeys`, else ctrl-p,ctrl-q; an empty value counts as none.
    */
   protected async detachKeys(flag: string | undefined): Promise<number[]> {
-    const {DEFAULT_DETACH_KEYS, parseDetachKeys} = await import('./container/attach.ts')
-    return parseDetachKeys(flag || (await this.configuredValue('detachKeys')) || DEFAULT_DETACH_KEYS)
+    const {parseDetachKeys} = await import('./container/attach.ts')
+    return parseDetachKeys(await this.detachKeySetting(flag))
+  }
+
+  /** The detach keys' text (see detachKeys), unchecked: exec's are checked once the container is (container/exec.ts). */
+  protected async detachKeySetting(flag: string | undefined): Promise<string> {
+    const {DEFAULT_DETACH_KEYS} = await import('./container/attach.ts')
+    return flag || (await this.configuredValue('detachKeys')) || DEFAULT_DETACH_KEYS
   }
 
   /** A non-empty string setting of docker's config.json; one that cannot be read is docker's warning, and no value. */

@@ -59,20 +59,20 @@ export default class Exec extends NerdCommand {
   }
 
   /**
-   * The container, the environment (`-e`, `--env-file`) and the detach keys; failures exit 125. Then
+   * The container, the environment (`-e`, `--env-file`) and the detach keys' setting; failures exit 125. Then
    * docker's refusal of `-it` without a terminal: a missing container is reported first, as docker's.
    */
   private async execTarget(reference: string, flags: {env?: string[]; 'env-file'?: string[]; 'detach-keys'?: string; detach: boolean; interactive: boolean; tty: boolean}) {
     const {envFileEntries, environmentEntry} = await import('../container/create-options.ts')
     const {loadContainerOrDead} = await import('../container/lifecycle.ts')
     let env: string[]
-    let detachKeys: number[]
+    let detachKeys: string
     try {
       // Checked as run's (docker's ValidateEnv); a bare NAME takes nerd's own value, or is left out
       // (envFileEntries does so for the files).
       const fromFlags = (flags.env ?? []).map((entry) => environmentEntry(entry, process.env)).filter((entry) => entry.includes('='))
       env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readSmallFile(path)}), ...fromFlags]
-      detachKeys = await this.detachKeys(flags['detach-keys'])
+      detachKeys = await this.detachKeySetting(flags['detach-keys'])
     } catch (error) {
       if (error instanceof NerdError && error.exitCode === EXIT_NERD_FAILED) throw error
       throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED})

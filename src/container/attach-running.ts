@@ -54,7 +54,10 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   const detached = new Promise<'detached'>((resolve) => (detach = () => resolve('detached')))
   const cleanups: (() => void)[] = []
   const {OpenStdin, Tty} = container.record.Config
-  if (options.sigProxy && !Tty) cleanups.push(forwardSignals((name) => scope.client.tasks.kill(id, constants.signals[name]).catch(() => undefined)))
+  // Forced out (a third SIGINT or SIGTERM the process ignores), the attach ends with status 1, the container running on.
+  let forceExit: () => void = () => undefined
+  const forced = new Promise<number>((resolve) => (forceExit = () => resolve(1)))
+  if (options.sigProxy && !Tty) cleanups.push(forwardSignals((name) => scope.client.tasks.kill(id, constants.signals[name]).catch(() => undefined), forceExit))
   if (Tty && terminal.stdout.isTTY) {
     const resize = (): void => {
       scope.client.tasks.resizePty({containerId: id, width: terminal.stdout.columns, height: terminal.stdout.rows}).catch(() => undefined)
@@ -165,7 +168,7 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
     }
   }
   try {
-    return await Promise.race([output(), detached, pipeBroken, exit.then(() => new Promise<never>(() => undefined))])
+    return await Promise.race([output(), detached, pipeBroken, forced, exit.then(() => new Promise<never>(() => undefined))])
   } finally {
     controller.abort()
     connection?.destroy()

@@ -32,9 +32,26 @@ export const FORWARDED_SIGNALS = (Object.keys(constants.signals) as NodeJS.Signa
     names.findIndex((other) => constants.signals[other] === constants.signals[name]) === index,
 )
 
-/** Forwards FORWARDED_SIGNALS through `forward` until the returned function is called. */
-export function forwardSignals(forward: (signal: NodeJS.Signals) => void): () => void {
-  const listeners = FORWARDED_SIGNALS.map((name) => [name, () => forward(name)] as const)
+/**
+ * Forwards FORWARDED_SIGNALS through `forward` until the returned function is called. A process may
+ * ignore SIGINT and SIGTERM, so, as docker's CLI (forceExitAfter3TerminationSignals), the third of
+ * them is forwarded and also ends the session: docker's words on stderr, then `forceExit`.
+ */
+export function forwardSignals(forward: (signal: NodeJS.Signals) => void, forceExit: () => void): () => void {
+  let terminations = 0
+  const listeners = FORWARDED_SIGNALS.map(
+    (name) =>
+      [
+        name,
+        () => {
+          forward(name)
+          if ((name === 'SIGINT' || name === 'SIGTERM') && ++terminations === 3) {
+            process.stderr.write('\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n')
+            forceExit()
+          }
+        },
+      ] as const,
+  )
   for (const [name, listener] of listeners) process.on(name, listener)
   return () => {
     for (const [name, listener] of listeners) process.off(name, listener)
@@ -53,8 +70,11 @@ export function makeRaw(terminal: NodeJS.ReadStream): () => void {
   return () => terminal.setRawMode(false)
 }
 
-/** docker's `--detach-keys` syntax: comma-separated `ctrl-<x>` or single characters. */
-export function parseDetachKeys(text: string): number[] {
+/**
+ * docker's `--detach-keys` syntax: comma-separated `ctrl-<x>` or single characters. docker's daemon
+ * calls them escape keys in its refusal of an exec's.
+ */
+export function parseDetachKeys(text: string, kind: 'detach' | 'escape' = 'detach'): number[] {
   return text.split(',').map((key) => {
     const ctrl = /^ctrl-(.)$/i.exec(key)
     if (ctrl) {
@@ -63,7 +83,7 @@ export function parseDetachKeys(text: string): number[] {
       const special = '@[\\]^_'.indexOf(char)
       if (special >= 0) return special === 0 ? 0 : 26 + special
     } else if (key.length === 1) return key.charCodeAt(0)
-    throw new NerdError(`Invalid detach keys (${text}) provided`)
+    throw new NerdError(`Invalid ${kind} keys (${text}) provided`)
   })
 }
 
@@ -146,6 +166,11 @@ export interface AttachSession {
   stdin: boolean
   tty: boolean
   sigProxy: boolean
+  /**
+   * The status nerd ends with when SIGINT or SIGTERM lets go of the process, else as killed by the
+   * signal (exec's: docker's CLI ends an exec's wait at them as a canceled context, quietly, 0).
+   */
+  stopStatus?: number
   detachKeys: number[]
   /** The output streams shown on nerd's (`run -a`); both unless given. The others still reach `tee`. */
   shown?: ReadonlySet<'stdout' | 'stderr'>
@@ -178,9 +203,10 @@ export function attachStdio(session: AttachSession): AttachedRun {
   let end: (how: 'detached' | 'let-go') => void = () => undefined
   const ending = new Promise<'detached' | 'let-go'>((resolve) => (end = resolve))
   const cleanups: (() => void)[] = []
-  /** nerd exits as killed by the signal. */
+  /** nerd exits as killed by the signal, or with the session's stopStatus. */
   const letGoAt = (signal: NodeJS.Signals): void => {
-    process.exitCode = 128 + constants.signals[signal]
+    const stopping = signal === 'SIGINT' || signal === 'SIGTERM'
+    process.exitCode = stopping && session.stopStatus !== undefined ? session.stopStatus : 128 + constants.signals[signal]
     end('let-go')
   }
   /** The output sources paused until nerd's own stdout or stderr drains; see `done` for why it matters. */
@@ -288,9 +314,14 @@ export function attachStdio(session: AttachSession): AttachedRun {
     })
   }
   if (session.sigProxy && !session.tty) {
-    cleanups.push(forwardSignals((name) => session.signal(name).catch(() => undefined)))
+    // Forced out, nerd lets go of the process as at any other signal it does not pass on, status 1.
+    const forceExit = (): void => {
+      process.exitCode = 1
+      end('let-go')
+    }
+    cleanups.push(forwardSignals((name) => session.signal(name).catch(() => undefined), forceExit))
   } else {
-    // Not passed on (a terminal's session, --sig-proxy=false), these end docker's CLI and leave the
+    // Not passed on (a terminal's session, --sig-proxy=false, an exec), these end docker's CLI and leave the
     // container running: a closed terminal, a timeout. nerd lets go as a detach does, so the process
     // goes on with its output read and its --rm applied at its exit.
     for (const name of STOP_SIGNALS) {

@@ -10,13 +10,13 @@ import type {ExecInput} from '../containerd/index.ts'
 import {EXIT_NERD_FAILED, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
 import {publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
-import {attachStdio, startFailureExitCode, startFailureMessage} from './attach.ts'
+import {attachStdio, parseDetachKeys, startFailureExitCode, startFailureMessage} from './attach.ts'
 import {hostCapabilities} from './host-facts.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverSession} from './detached-output.ts'
 import {forgetExec, handOverExec, recordExec} from './exec-reaper.ts'
 import {seeOutOrphanedExecs} from './exec-orphans.ts'
-import {discardFifos, makeFifos, openFifos, type FifoSet} from './io.ts'
+import {discardFifos, hasEnded, makeFifos, openFifos, type FifoSet} from './io.ts'
 import {getTask, restartingMessage, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
@@ -36,7 +36,8 @@ export interface ExecOptions {
   workdir?: string
   user?: string
   privileged: boolean
-  detachKeys: number[]
+  /** The detach keys' text, checked as docker's daemon does, once the container runs and the user is found. */
+  detachKeys: string
   /** The terminal's size, which the runtime gives the pty before the process starts (it may read it at once). */
   consoleSize?: {width: number; height: number}
   /** FIFOs the caller is making already (an attached exec); removed here if the exec cannot start. */
@@ -69,8 +70,8 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
       // The container's --group-add groups too, as docker's daemon adds them to an exec's user.
       user = resolveUser(options.user, {passwd: files['/etc/passwd'], group: files['/etc/group']}, container.record.HostConfig.GroupAdd ?? [])
     } catch (error) {
-      // docker's daemon looks the user up as it starts the exec: a failure to start, 126.
-      throw new NerdError((error as Error).message, {exitCode: EXIT_NOT_EXECUTABLE, cause: error})
+      // docker's daemon looks the user up as it creates the exec: a failure before the process, 125.
+      throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED, cause: error})
     }
     process.user = {uid: user.uid, gid: user.gid, additionalGids: user.additionalGids}
     // The HOME nerd gave the container's user is the exec user's now, unless the image, run -e or exec -e set one.
@@ -139,6 +140,15 @@ async function startExecProcess(scope: ContainerScope, container: LoadedContaine
   })
 }
 
+/** The exec's detach keys, refused as docker's daemon does at exec create (a failure before the process, 125). */
+function detachKeysOf(options: ExecOptions): number[] {
+  try {
+    return parseDetachKeys(options.detachKeys, 'escape')
+  } catch (error) {
+    throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED, cause: error})
+  }
+}
+
 /** Runs the exec; resolves with its exit code (0 with `-d`), or how it let go of the process (see attachStdio). */
 export async function execInContainer(
   scope: ContainerScope,
@@ -149,6 +159,7 @@ export async function execInContainer(
   const id = container.record.Id
   const execId = `exec-${randomBytes(8).toString('hex')}`
   let spec
+  let detachKeys
   try {
     // The process spec is worked out while the container's state is looked at.
     const processSpec = execProcessSpec(scope, container, options)
@@ -156,6 +167,7 @@ export async function execInContainer(
     const refusal = await stateRefusal(scope, container)
     if (refusal) throw refusal
     spec = packJson(PROCESS_TYPE_URL, await processSpec)
+    detachKeys = detachKeysOf(options)
     // Recorded before its process is made: a nerd killed from now on leaves it to a later sweep.
     await recordExec(container.paths, execId)
   } catch (error) {
@@ -164,7 +176,7 @@ export async function execInContainer(
   }
   const swept = seeOutOrphanedExecs(scope, id, container.paths)
   try {
-    return await runExec(scope, container, options, terminal, spec, execId)
+    return await runExec(scope, container, options, terminal, spec, execId, detachKeys)
   } finally {
     await swept
   }
@@ -177,6 +189,7 @@ async function runExec(
   terminal: AttachTerminal,
   spec: ReturnType<typeof packJson>,
   execId: string,
+  detachKeys: number[],
 ): Promise<number | 'detached' | 'let-go'> {
   const id = container.record.Id
   // Published while the process is made, and before it starts: its exec_die comes after them.
@@ -223,8 +236,10 @@ async function runExec(
       terminal,
       stdin: options.interactive,
       tty: options.tty,
-      sigProxy: !options.tty,
-      detachKeys: options.detachKeys,
+      // docker's exec passes no signal on: its process goes on past the CLI's end, as a detached one.
+      sigProxy: false,
+      stopStatus: 0,
+      detachKeys,
       resize: (width, height) => scope.client.tasks.resizePty({containerId: id, execId, width, height}),
       signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal], {execId}),
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, execId, stdin: true}),
@@ -236,6 +251,13 @@ async function runExec(
       return outcome
     }
     const code = (await exit).exitStatus
+    // Output still held open past attachStdio's grace (a background child of the exec's): docker's
+    // daemon gives up on it there and deletes the exec in the background. containerd's deletion
+    // would wait up to 2 s more for that output, so a reaper deletes it.
+    if (!hasEnded(fifos.stdout) || !hasEnded(fifos.stderr)) {
+      handOverExec(scope.client, scope.dataRoot, id, execId)
+      return code
+    }
     await scope.client.tasks.deleteProcess(id, execId).catch(() => undefined)
     await forgetExec(container.paths, execId)
     return code

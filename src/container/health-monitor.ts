@@ -284,7 +284,7 @@ async function runProbe(scope: ReconnectingScope, container: LoadedContainer, ti
   let lost = false
   let capping: NodeJS.Timeout | undefined
   try {
-    const spec = await execProcessSpec(scope, container, {command: timing.command, env: [], interactive: false, tty: false, detach: false, privileged: false, detachKeys: []})
+    const spec = await execProcessSpec(scope, container, {command: timing.command, env: [], interactive: false, tty: false, detach: false, privileged: false, detachKeys: ''})
     // As docker's probes, an exec seen in events: published while it is made, before it starts.
     const announced = publishEvents(client, execEvents(id, execId, timing.command))
     const uri = `file://${output}`

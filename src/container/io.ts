@@ -225,9 +225,14 @@ function shimWritingEnds(dirPrefix: string, shimPid: number): Map<string, number
   return ends
 }
 
-/** Resolves once the stream has ended or closed (the shim closed its end). */
+/** Whether the stream has ended or closed (the shim closed its end); one not opened has. */
+export function hasEnded(stream: Socket | undefined): boolean {
+  return !stream || stream.destroyed || stream.readableEnded
+}
+
+/** Resolves once the stream has ended or closed (see hasEnded). */
 export function ended(stream: Socket | undefined): Promise<void> {
-  if (!stream || stream.destroyed || stream.readableEnded) return Promise.resolve()
+  if (!stream || hasEnded(stream)) return Promise.resolve()
   return new Promise((resolve) => {
     stream.once('end', resolve)
     stream.once('close', resolve)

@@ -794,6 +794,8 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     await user?.recorded()
     await updateState(current.paths, () => ({Error: ''}))
   } else await refreshJoinedNamespaces(scope, current, linksChange).catch(failed)
+  // docker's logger works its tag out as it starts, after the spec: a template that fails, fails the start.
+  if (current.record.HostConfig.LogConfig.Config.tag) await import('./logs/attributes.ts').then(({checkLogTag}) => checkLogTag(current.record)).catch(failed)
   // The mark of an earlier task's logger (one cut short leaves it) says nothing of this task's.
   await rm(current.paths.logWriter, {force: true})
   if (io.kind === 'log') await writeFile(current.paths.startMark, '')

@@ -26,12 +26,12 @@ async function outcome(args: string[]): Promise<{code: number; stdout: string; s
 }
 
 /** A nerd started in the background (through sh, as a user's shell runs it): its output so far, its exit code, and a way to signal it. */
-function startedNerd(args: string[]): {output: () => string; errors: () => string; ended: Promise<number | null>; kill: (signal: NodeJS.Signals) => void} {
+function startedNerd(args: string[]): {pid: number; output: () => string; errors: () => string; ended: Promise<number | null>; kill: (signal: NodeJS.Signals) => void} {
   const child = spawn('sh', ['-c', `exec ${nerdCommandLine(args)}`], {stdio: ['ignore', 'pipe', 'pipe']})
   let [output, errors] = ['', '']
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
-  return {output: () => output, errors: () => errors, ended: new Promise((resolve) => child.once('close', resolve)), kill: (signal) => child.kill(signal)}
+  return {pid: child.pid!, output: () => output, errors: () => errors, ended: new Promise((resolve) => child.once('close', resolve)), kill: (signal) => child.kill(signal)}
 }
 
 /** Whether the nerd running as `pid` (past sh's exec) has a handler for `signal`: its SigCgt mask in /proc. */
@@ -577,14 +577,19 @@ describe('docker behaviours of the container commands', () => {
     }
   })
 
-  it('an exec that cannot start exits 127 for what is not found and 126 for what cannot run, as docker >= 28; exec -u gets that user\'s HOME and --privileged the host\'s capabilities', async () => {
+  it('an exec that cannot start exits 127 for what is not found and 126 for what cannot run, as docker >= 28, and an unknown -u user or bad --detach-keys 125 (docker\'s exec create refuses them); exec -u gets that user\'s HOME and --privileged the host\'s capabilities', async () => {
     for (const [args, code] of [[['web', 'nosuchcmd'], 127], [['-w', '/nonexistent', 'web', 'pwd'], 127], [['web', '/etc/passwd'], 126]] as const) {
       const result = await nerd(['exec', ...args])
       assert.equal(result.code, code, result.stderr)
       assert.match(result.stderr, /^Error: OCI runtime exec failed: .*\n$/)
     }
-    // docker's daemon looks the user up as the exec starts.
-    assert.deepEqual(await outcome(['exec', '-u', 'nosuchuser', 'web', 'id']), {code: 126, stdout: '', stderr: 'Error: unable to find user nosuchuser: no matching entries in passwd file\n'})
+    // docker's daemon looks the user up, then the detach keys, as it creates the exec: failures before
+    // the process, 125. Its CLI looks for the container first.
+    const noUser = {code: 125, stdout: '', stderr: 'Error: unable to find user nosuchuser: no matching entries in passwd file\n'}
+    assert.deepEqual(await outcome(['exec', '-u', 'nosuchuser', 'web', 'id']), noUser)
+    assert.deepEqual(await outcome(['exec', '-u', 'nosuchuser', '--detach-keys', 'foo', 'web', 'id']), noUser)
+    assert.deepEqual(await outcome(['exec', '--detach-keys', 'foo', 'web', 'true']), {code: 125, stdout: '', stderr: 'Error: Invalid escape keys (foo) provided\n'})
+    assert.deepEqual(await outcome(['exec', '--detach-keys', 'foo', 'nosuch', 'true']), {code: 125, stdout: '', stderr: 'Error: No such container: nosuch\n'})
     // exec -u runs with that user's HOME, unless one is given.
     assert.equal(await nerdOk(['exec', '-u', 'app', 'web', 'sh', '-c', 'echo $HOME']), '/home/app\n')
     assert.equal(await nerdOk(['exec', '-u', 'app', '-e', 'HOME=/tmp', 'web', 'sh', '-c', 'echo $HOME']), '/tmp\n')
@@ -778,6 +783,39 @@ describe('docker behaviours of the container commands', () => {
     const attached = await forwarded(['attach', 'winched-later'])
     assert.deepEqual([attached.code, attached.output], [9, 'got\n'])
     await nerdOk(['rm', 'winched-later'])
+  })
+
+  it('a run and an attach forwarding signals end at the third SIGINT or SIGTERM, which the container may ignore, as docker\'s CLI: its words, status 1, the container running on', async () => {
+    const forcedOut = async (args: string[], name: string): Promise<void> => {
+      const session = startedNerd(args)
+      // SIGWINCH is caught only once nerd forwards signals.
+      await until('nerd to forward signals', async () => (catches(session.pid, 'SIGWINCH') ? true : undefined))
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGINT'] as const) {
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        session.kill(signal)
+      }
+      const code = await Promise.race([session.ended, new Promise((resolve) => setTimeout(() => resolve('still running'), 10_000))])
+      if (code === 'still running') session.kill('SIGKILL')
+      assert.deepEqual([code, session.errors()], [1, '\ngot 3 SIGTERM/SIGINTs, forcefully exiting\n'], args.join(' '))
+      // sleep, the container's first process, ignores both signals.
+      assert.equal((await inspectContainer(name)).State.Status, 'running', name)
+    }
+    await forcedOut(['run', '--rm', '--name', 'forced', IMG, 'sleep', '600'], 'forced')
+    await nerdOk(['run', '-d', '--name', 'forced-attach', IMG, 'sleep', '600'])
+    await forcedOut(['attach', 'forced-attach'], 'forced-attach')
+    await nerdOk(['rm', '-f', 'forced', 'forced-attach'])
+  })
+
+  it('exec passes no signal to its process, as docker\'s: SIGINT or SIGTERM ends the exec quietly with status 0 and the process goes on, its output no longer shown', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const marker = `/tmp/exec-${signal}`
+      const session = startedNerd(['exec', 'web', 'sh', '-c', `trap "echo got; exit 3" TERM INT; echo ready; sleep 2; echo done > ${marker}; echo later`])
+      await until('the exec to run', async () => (session.output().includes('ready') ? true : undefined))
+      session.kill(signal)
+      assert.deepEqual([await session.ended, session.output(), session.errors()], [0, 'ready\n', ''], signal)
+      // The process was not signalled: it goes on to its end.
+      assert.equal(await until('the exec to finish', async () => (await nerd(['exec', 'web', 'cat', marker])).stdout || undefined), 'done\n', signal)
+    }
   })
 
   it('a terminal session whose nerd gets SIGHUP (a closed terminal) lets go: nerd ends as killed by it, the container finishes and --rm removes it', async () => {

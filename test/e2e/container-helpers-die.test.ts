@@ -421,6 +421,26 @@ describe('a container whose helper processes die', () => {
     await nerdOk(['rm', '-f', 'execs'])
   })
 
+  it('an exec whose background child holds its output open ends 2 s after its process, as docker\'s daemon gives up on the output then; a reaper deletes the exec', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'exec-held', '--network', 'none', IMG, 'sleep', '300'])).trim()
+    const bundle = readlinkSync(`/proc/${await shimOf(id)}/cwd`)
+    const execsLeft = () => readdirSync(bundle).filter((name) => name.startsWith('exec-'))
+    const timed = async (command: string[]): Promise<{ms: number; code: number; stdout: string}> => {
+      const start = Date.now()
+      const {code, stdout} = await nerd(['exec', 'exec-held', ...command])
+      return {ms: Date.now() - start, code, stdout}
+    }
+    // nerd's own start and end, measured apart.
+    const plain = await timed(['true'])
+    const held = await timed(['sh', '-c', 'sleep 8 & echo done'])
+    assert.deepEqual([held.code, held.stdout], [0, 'done\n'])
+    const waited = held.ms - plain.ms
+    // containerd's deletion of the exec waits up to 2 s more for that output: not nerd's to wait for.
+    assert.ok(waited >= 1500 && waited < 3200, `waited ${waited} ms after the process`)
+    await until('the exec to be deleted', async () => (execsLeft().length === 0 ? true : undefined), 15_000)
+    await nerdOk(['rm', '-f', 'exec-held'])
+  })
+
   it('kill -9 of an attached exec: the next look (ps, or another exec) takes its output over, so the process goes on to its end and nothing of it is left', async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'exec-orphan', '--network', 'none', IMG, 'sleep', '300'])).trim()
     const {State: {Pid: pid}} = await inspectContainer('exec-orphan')

@@ -232,6 +232,20 @@ describe('logs and restart policies', () => {
     assert.deepEqual([refused.code, refused.stderr], [125, "Error: logger: max-buffer-size option is only supported with 'mode=non-blocking'\n"])
   })
 
+  it('a tag template docker\'s logger cannot work out fails each start, not the create, in docker\'s words: run 125, start 1', async () => {
+    const refusal = (reason: string) => `Error: failed to create task for container: failed to initialize logging driver: template: log-tag:1${reason}\n`
+    const bogus = refusal(':2: executing "log-tag" at <.Bogus>: can\'t evaluate field Bogus in type *logger.Info')
+    const run = await nerd(['run', '-d', '--name', 'tagged', '--network', 'none', '--log-opt', 'tag={{.Bogus}}', IMG, 'echo', 'hi'])
+    assert.deepEqual([run.code, run.stdout, run.stderr], [125, '', bogus])
+    assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'tagged']), 'created 128\n')
+    const started = await nerd(['start', 'tagged'])
+    assert.deepEqual([started.code, started.stderr], [1, `${bogus}Error: failed to start containers: tagged\n`])
+    await nerdOk(['rm', 'tagged'])
+    const unparsed = await nerd(['run', '--rm', '--name', 'untagged', '--network', 'none', '--log-opt', 'tag={{.ID', IMG, 'true'])
+    assert.deepEqual([unparsed.code, unparsed.stderr], [125, refusal(': unclosed action')])
+    assert.equal((await nerd(['inspect', 'untagged'])).code, 1, '--rm removes it')
+  })
+
   it('rotates the log at max-size keeping max-file files', async () => {
     await nerdOk(['run', '-d', '--name', 'rotating', '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', IMG, 'sh', '-c', 'for i in $(seq 1 400); do echo line-$i; done; sleep 600'])
     const record = await inspect('rotating')

@@ -4,10 +4,13 @@
  * variables named by `env` or matching `env-regex`, and `tag`, a Go template over the container
  * (`{{.Name}}`, `{{.ID}}`, `{{.ImageName}}`, …). Worked out in nerd's process, since the logger must
  * not load the template engine; labels and variables are fixed at create, and the tag follows a
- * rename.
+ * rename. docker's logger works the tag out as it starts: a template that fails fails each start
+ * (checkLogTag), not the create.
  */
 import {hostname} from 'node:os'
-import {Template} from '../../format/template.ts'
+import {NerdError} from '../../errors.ts'
+import {asGoStruct} from '../../format/go-values.ts'
+import {Template, TemplateError} from '../../format/template.ts'
 import type {ContainerRecord} from '../model.ts'
 
 /** What docker's logger.Info offers a tag template, methods as the values they return. */
@@ -36,7 +39,23 @@ function tagData(record: ContainerRecord): Record<string, unknown> {
   }
 }
 
-/** The attributes of the container's log entries, undefined when there are none. */
+/** The container's tag: docker's ParseLogTag, its template run on a *logger.Info; '' when it has none. Throws TemplateError. */
+function logTag(record: ContainerRecord): string {
+  const template = record.HostConfig.LogConfig.Config.tag
+  return template ? new Template(template, {name: 'log-tag'}).execute(asGoStruct(tagData(record), '*logger.Info')) : ''
+}
+
+/** docker's refusal of a start whose logger cannot work the tag out (a template that does not parse, a field logger.Info lacks). */
+export function checkLogTag(record: ContainerRecord): void {
+  try {
+    logTag(record)
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error
+    throw new NerdError(`failed to create task for container: failed to initialize logging driver: ${error.message}`, {cause: error})
+  }
+}
+
+/** The attributes of the container's log entries, undefined when there are none. A tag that fails is left out: checkLogTag refuses its start. */
 export function logAttributes(record: ContainerRecord): Record<string, string> | undefined {
   const config = record.HostConfig.LogConfig.Config
   const labels = record.Config.Labels ?? {}
@@ -52,9 +71,12 @@ export function logAttributes(record: ContainerRecord): Record<string, string> |
     const pattern = new RegExp(config['env-regex'])
     for (const [key, value] of env) if (pattern.test(key)) attrs[key] = value
   }
-  if (config.tag) {
-    const tag = new Template(config.tag).execute(tagData(record))
-    if (tag !== '') attrs.tag = tag
+  let tag = ''
+  try {
+    tag = logTag(record)
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error
   }
+  if (tag !== '') attrs.tag = tag
   return Object.keys(attrs).length > 0 ? attrs : undefined
 }

@@ -1,7 +1,7 @@
 /** docker's json-file attributes: labels, environment variables and tag the log options name. */
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {logAttributes} from '../../../src/container/logs/attributes.ts'
+import {checkLogTag, logAttributes} from '../../../src/container/logs/attributes.ts'
 import type {ContainerRecord} from '../../../src/container/model.ts'
 
 function record(config: Record<string, string>): ContainerRecord {
@@ -31,6 +31,15 @@ describe('log attributes', () => {
   it('adds the tag, a template over the container as docker\'s ParseLogTag', () => {
     assert.deepEqual(logAttributes(record({tag: '{{.ImageName}}/{{.Name}}/{{.ID}}/{{.ImageID}}'})), {tag: `busybox/web/${'c0ffee000000'}/${'ab'.repeat(6)}`})
     assert.deepEqual(logAttributes(record({tag: 'static'})), {tag: 'static'})
-    assert.throws(() => logAttributes(record({tag: '{{nosuch}}'})), /function "nosuch" not defined/)
+  })
+
+  it('leaves out a tag docker\'s logger cannot work out, a template on a *logger.Info; checkLogTag refuses the start in docker\'s words', () => {
+    const refusal = (reason: string) => ({message: `failed to create task for container: failed to initialize logging driver: template: log-tag:1${reason}`})
+    assert.throws(() => checkLogTag(record({tag: '{{.Bogus}}'})), refusal(':2: executing "log-tag" at <.Bogus>: can\'t evaluate field Bogus in type *logger.Info'))
+    assert.throws(() => checkLogTag(record({tag: '{{.ID'})), refusal(': unclosed action'))
+    assert.throws(() => checkLogTag(record({tag: '{{nosuch}}'})), refusal(': function "nosuch" not defined'))
+    for (const tag of ['{{.Bogus}}', '{{.ID', '{{nosuch}}']) assert.deepEqual(logAttributes(record({tag, labels: 'app'})), {app: 'shop'}, tag)
+    checkLogTag(record({tag: '{{.Name}}'}))
+    checkLogTag(record({}))
   })
 })
