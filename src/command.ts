@@ -226,10 +226,14 @@ export abstract class NerdCommand extends Command {
     return {client, dataRoot: config.dataRoot}
   }
 
-  /** Runs `action` on each container named, docker-style: one error line per failure, exit 1 if any failed. */
+  /**
+   * Runs `action` on each container named, docker-style: one error line per failure, exit 1 if any
+   * failed. The action gets the reference trimmed, as docker's client sends it (for messages in its
+   * daemon's words), and as typed, which docker's CLI prints for the containers it acted on.
+   */
   protected async forEachContainer(
     references: string[],
-    action: (scope: ContainerScope, container: LoadedContainer, reference: string) => Promise<string | void>,
+    action: (scope: ContainerScope, container: LoadedContainer, reference: string, typed: string) => Promise<string | void>,
     options: EachContainerOptions = {},
   ): Promise<void> {
     const scope = await this.containerScope()
@@ -246,7 +250,7 @@ export abstract class NerdCommand extends Command {
           // A dead container is the action's to show or refuse, as docker's commands do (lifecycle.ts, DeadContainerError).
           const container = await loadContainerOrDead(scope, reference)
           // Removed meanwhile (a racing rm -f): named as the user typed it, as docker's daemon does, not by id.
-          return await action(scope, container, reference).catch((error: unknown) => {
+          return await action(scope, container, reference, typed).catch((error: unknown) => {
             throw error instanceof NoSuchContainerError && error.reference === container.record.Id ? new NoSuchContainerError(reference) : error
           })
         } catch (error) {

@@ -14,9 +14,9 @@ export default class Kill extends NerdCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Kill)
     const {killContainer, killFailure, killSignal} = await import('../container/lifecycle.ts')
-    await this.forEachContainer(argv as string[], async (scope, container, reference) => {
+    await this.forEachContainer(argv as string[], async (scope, container, _reference, typed) => {
       await killContainer(scope, container, killSignal(flags.signal))
-      return reference
+      return typed
     }, {parallel: true, beforeLookup: () => killSignal(flags.signal), failure: killFailure})
   }
 }

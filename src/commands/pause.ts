@@ -10,9 +10,9 @@ export default class Pause extends NerdCommand {
   async run(): Promise<void> {
     const {argv} = await this.parse(Pause)
     const {pauseContainer} = await import('../container/lifecycle.ts')
-    await this.forEachContainer(argv as string[], async (scope, container, reference) => {
+    await this.forEachContainer(argv as string[], async (scope, container, _reference, typed) => {
       await pauseContainer(scope, container)
-      return reference
+      return typed
     }, {parallel: true})
   }
 }

@@ -16,10 +16,10 @@ export default class Restart extends NerdCommand {
     // As docker's, the failures come after the names restarted.
     await this.forEachContainer(
       argv as string[],
-      async (scope, container, reference) => {
+      async (scope, container, reference, typed) => {
         const pid = await restartContainer(scope, container, options).catch((error: unknown) => Promise.reject(restartFailure(reference, error)))
         if (pid !== undefined) await this.announceStart(container, pid)
-        this.print(reference)
+        this.print(typed)
       },
       {failuresLast: true},
     )

@@ -21,7 +21,7 @@ export default class Start extends NerdCommand {
     const {AlreadyRunningError, refuseDeadStart, removeAutoRemoved, resetRestartPolicy, startNotNeeded} = await import('../container/lifecycle.ts')
     const context = defaultStartContext()
     if (!flags.attach && !flags.interactive) {
-      await this.forEachContainer(references, async (scope, container, reference) => {
+      await this.forEachContainer(references, async (scope, container, _reference, typed) => {
         refuseDeadStart(container)
         // Starting a running (or restarting) container is no error: docker's daemon answers "not modified".
         if (!(await startNotNeeded(scope, container))) {
@@ -32,7 +32,7 @@ export default class Start extends NerdCommand {
           })
           if (pid !== undefined) await this.announceStart(container, pid)
         }
-        this.print(reference)
+        this.print(typed)
       }, {failureSummary: (failed) => `failed to start containers: ${failed.join(', ')}`})
       return
     }

@@ -14,9 +14,9 @@ export default class Stop extends NerdCommand {
     const {stopContainer, stopFailure} = await import('../container/lifecycle.ts')
     // ctrl-C hands each stop under way to its container's exit handler, which finishes it.
     await this.stoppableBySignals((interrupt) =>
-      this.forEachContainer(argv as string[], async (scope, container, reference) => {
+      this.forEachContainer(argv as string[], async (scope, container, reference, typed) => {
         await stopContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal, interrupt}).catch((error: unknown) => Promise.reject(stopFailure(reference, error)))
-        return reference
+        return typed
       }, {parallel: true}),
     )
   }

@@ -10,9 +10,9 @@ export default class Unpause extends NerdCommand {
   async run(): Promise<void> {
     const {argv} = await this.parse(Unpause)
     const {unpauseContainer} = await import('../container/lifecycle.ts')
-    await this.forEachContainer(argv as string[], async (scope, container, reference) => {
+    await this.forEachContainer(argv as string[], async (scope, container, _reference, typed) => {
       await unpauseContainer(scope, container)
-      return reference
+      return typed
     }, {parallel: true})
   }
 }

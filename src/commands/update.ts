@@ -24,12 +24,12 @@ export default class Update extends NerdCommand {
       throw new NerdError((error as Error).message)
     }
     const {cgroupManager} = await this.nerdConfig()
-    await this.forEachContainer(argv as string[], async (scope, container, reference) => {
+    await this.forEachContainer(argv as string[], async (scope, container, _reference, typed) => {
       const warnings = await updateContainer(scope, container, request, cgroupManager).catch((error: unknown) => {
         throw error instanceof NerdError ? new NerdError(error.message) : error
       })
       for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`)
-      this.print(reference)
+      this.print(typed)
     })
   }
 }

@@ -165,7 +165,8 @@ export interface AttachSession {
   /** Forward nerd's stdin (`-i`). */
   stdin: boolean
   tty: boolean
-  sigProxy: boolean
+  /** Where the signals nerd gets go, for a session that passes them on (`--sig-proxy`, without a terminal); none: nerd lets go at them. */
+  forwardSignal?: (signal: NodeJS.Signals) => Promise<void>
   /**
    * The status nerd ends with when SIGINT or SIGTERM lets go of the process, else as killed by the
    * signal (exec's: docker's CLI ends an exec's wait at them as a canceled context, quietly, 0).
@@ -177,7 +178,6 @@ export interface AttachSession {
   /** Also gets the output, e.g. the json-file log. */
   tee?: (stream: 'stdout' | 'stderr', chunk: Uint8Array) => void
   resize: (width: number, height: number) => Promise<void>
-  signal: (signal: NodeJS.Signals) => Promise<void>
   closeStdin: () => Promise<void>
 }
 
@@ -313,17 +313,18 @@ export function attachStdio(session: AttachSession): AttachedRun {
       terminal.stdin.pause()
     })
   }
-  if (session.sigProxy && !session.tty) {
+  const {forwardSignal} = session
+  if (forwardSignal && !session.tty) {
     // Forced out, nerd lets go of the process as at any other signal it does not pass on, status 1.
     const forceExit = (): void => {
       process.exitCode = 1
       end('let-go')
     }
-    cleanups.push(forwardSignals((name) => session.signal(name).catch(() => undefined), forceExit))
+    cleanups.push(forwardSignals((name) => forwardSignal(name).catch(() => undefined), forceExit))
   } else {
-    // Not passed on (a terminal's session, --sig-proxy=false, an exec), these end docker's CLI and leave the
-    // container running: a closed terminal, a timeout. nerd lets go as a detach does, so the process
-    // goes on with its output read and its --rm applied at its exit.
+    // Not passed on (a terminal's session, --sig-proxy=false, an exec): nerd lets go at the first, as
+    // a detach does, so the process goes on with its output read and its --rm applied at its exit. docker's exec
+    // ends at the first too; its run and start -a outlast two and end at the third (status 1).
     for (const name of STOP_SIGNALS) {
       const onSignal = (): void => letGoAt(name)
       process.on(name, onSignal)

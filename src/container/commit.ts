@@ -24,7 +24,7 @@ import {imageEvent} from '../image/events.ts'
 import {childGcLabels} from '../image/manifest.ts'
 import type {Descriptor, ImageManifest} from '../image/manifest.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../image/registry/media-types.ts'
-import {normalizedName, parseReference} from '../image/reference.ts'
+import {newTagName, parseReference} from '../image/reference.ts'
 import {jsonBlob, listImages, PARENT_IMAGE_LABEL, resolveImageConfig, writeBlob} from '../image/store.ts'
 import type {ImageRecord, ResolvedImageConfig} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
@@ -212,9 +212,7 @@ async function containerImage(client: ContainerdClient, record: ContainerRecord)
  * for the container (client/container_commit.go): a valid name, with no digest.
  */
 export function commitImageName(reference: string): string {
-  const parsed = parseReference(reference)
-  if (parsed.digest !== undefined) throw new NerdError('refusing to create a tag with a digest reference')
-  return normalizedName(parsed)
+  return newTagName(parseReference(reference))
 }
 
 /** `commit`: the container's changes as one more layer on its image; returns the new image's ID. */

@@ -361,7 +361,11 @@ export async function copyFromContainer(tree: {root: number; view: TreeView}, re
     })
     const into = landing(info.isDirectory(), kindOf(existing), landingPath) === 'into'
     const directory = into ? landingPath : dirname(landingPath)
-    if (!into && !(await stat(directory)).isDirectory()) throw new NerdError('extraction point is not a directory')
+    if (!into) {
+      // A dangling link's target may lie under a directory that is missing too.
+      const parent = await stat(directory).catch((error: unknown) => Promise.reject(fileFailure('stat', directory, error)))
+      if (!parent.isDirectory()) throw new NerdError('extraction point is not a directory')
+    }
     const name = into ? copyName(containerPath) : basename(landingPath)
     await extractStaged(counted(pack(name), report, options.onProgress), directory, name, options)
     return report

@@ -4,7 +4,6 @@
  * output goes to /dev/null).
  */
 import {randomBytes} from 'node:crypto'
-import {constants} from 'node:os'
 import {packJson, unpackJson} from '../containerd/index.ts'
 import type {ExecInput} from '../containerd/index.ts'
 import {EXIT_NERD_FAILED, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
@@ -236,12 +235,10 @@ async function runExec(
       terminal,
       stdin: options.interactive,
       tty: options.tty,
-      // docker's exec passes no signal on: its process goes on past the CLI's end, as a detached one.
-      sigProxy: false,
+      // docker's exec passes no signal on (no forwardSignal): its process goes on past the CLI's end, as a detached one.
       stopStatus: 0,
       detachKeys,
       resize: (width, height) => scope.client.tasks.resizePty({containerId: id, execId, width, height}),
-      signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal], {execId}),
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, execId, stdin: true}),
     })
     const outcome = await session.done(exit)

@@ -7,7 +7,7 @@
  * since before/since name any container, stopped ones too.
  */
 import {NerdError} from '../errors.ts'
-import {filterTerms} from '../filter-flag.ts'
+import {booleanFilter, filterTerms} from '../filter-flag.ts'
 import type {ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
 import {isRunning, networkNames} from './view.ts'
@@ -39,14 +39,6 @@ function valuesOf(filters: readonly PsFilter[], key: PsFilterKey): string[] {
   return filters.filter((filter) => filter.key === key).map((filter) => filter.value)
 }
 
-/** docker's is-task: true or false, as 1/0 or true/false; both or neither is an error. */
-function isTaskWanted(values: readonly string[]): boolean {
-  const wantsFalse = values.includes('0') || values.includes('false')
-  const wantsTrue = values.includes('1') || values.includes('true')
-  if (wantsFalse === wantsTrue) throw new NerdError(`invalid filter 'is-task=[${values.join(' ')}]'`)
-  return wantsTrue
-}
-
 /**
  * Parses `--filter` values (`key=value`, the key case-insensitive, both trimmed, repeats dropped)
  * and checks them with docker's messages: an unknown key, an exit code that is not a number, a
@@ -68,8 +60,7 @@ export function parsePsFilters(texts: readonly string[]): PsFilter[] {
   for (const value of valuesOf(filters, 'status')) {
     if (!STATES.includes(value)) throw new NerdError(`invalid filter 'status=${value}': invalid value for state (${value}): must be one of ${STATES.join(', ')}`)
   }
-  const isTask = valuesOf(filters, 'is-task')
-  if (isTask.length > 0) isTaskWanted(isTask)
+  booleanFilter('is-task', valuesOf(filters, 'is-task'))
   for (const value of valuesOf(filters, 'health')) {
     if (!HEALTHS.includes(value)) throw new NerdError(`invalid filter 'health=${value}': invalid value for health (${value}): must be one of ${HEALTHS.join(', ')}`)
   }
@@ -208,8 +199,7 @@ export function filterContainers(views: readonly ContainerView[], filters: reado
 
   const health = values('health')
   // nerd has no swarm: no container is a task.
-  const isTask = values('is-task')
-  if (isTask.length > 0 && isTaskWanted(isTask)) return []
+  if (booleanFilter('is-task', values('is-task'))) return []
 
   const ids = values('id')
   const idMatches = new Set(ids.map((prefix) => uniqueByPrefix(sorted, prefix)?.record.Id))

@@ -32,7 +32,7 @@ import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, Do
 import {monitorRestarts, NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
 import {prepareLinks} from './linked-containers.ts'
-import {INIT_PATH, isPlatformSignal, signalNumber} from './spec/index.ts'
+import {commandSignal, INIT_PATH, isPlatformSignal, signalNumber} from './spec/index.ts'
 import type {Spec} from './spec/index.ts'
 import {taskEndEvents, taskStartEvents} from './task-events.ts'
 import {
@@ -1037,15 +1037,6 @@ async function killTask(scope: ContainerScope, id: string, signal: number, all: 
   }
 }
 
-/** The number of a signal named to stop or kill: a bad name fails the command (exit 1), not a container's start (125). */
-function commandSignal(signal: string): number {
-  try {
-    return signalNumber(signal)
-  } catch (error) {
-    throw new NerdError((error as Error).message)
-  }
-}
-
 /** docker's refusal of what needs the process of a container waiting to be restarted by its policy. */
 export function restartingMessage(id: string): string {
   return `Container ${id} is restarting, wait until the container is running`
@@ -1058,7 +1049,7 @@ async function isRestarting(container: LoadedContainer, task: Process | undefine
 }
 
 /** docker's daemon's refusal of the start of a paused container. */
-export const PAUSED_START_REFUSAL = 'cannot start a paused container, try unpause instead'
+const PAUSED_START_REFUSAL = 'cannot start a paused container, try unpause instead'
 
 /**
  * Whether a start would change nothing, as docker's daemon answers "not modified": the container

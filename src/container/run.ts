@@ -196,7 +196,7 @@ export async function startAttached(
       terminal: options.terminal,
       stdin: options.stdin,
       tty: options.tty,
-      sigProxy: options.sigProxy,
+      ...(options.sigProxy ? {forwardSignal: (signal: NodeJS.Signals) => scope.client.tasks.kill(id, constants.signals[signal])} : {}),
       detachKeys: options.detachKeys,
       ...(options.shown ? {shown: options.shown} : {}),
       tee: (stream, chunk) => {
@@ -204,7 +204,6 @@ export async function startAttached(
         log?.write(stream, chunk)
       },
       resize: (width, height) => scope.client.tasks.resizePty({containerId: id, width, height}),
-      signal: (signal) => scope.client.tasks.kill(id, constants.signals[signal]),
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, stdin: true}),
     })
     await options.onStarted?.(started.pid)

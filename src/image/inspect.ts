@@ -11,7 +11,7 @@ import type {ImageConfig} from './manifest.ts'
 import type {Healthcheck} from '../hooks/types.ts'
 import {findImages, NONE, summarizeImages, withResolvedPlatform} from './list.ts'
 import type {ImageSummary} from './list.ts'
-import {configPlatform, formatPlatform, onlyPlatform, parsePlatform, platformMismatch} from './platform.ts'
+import {configPlatform, formatPlatform, onlyPlatform, parsePlatform, platformMismatch, platformNotProvided} from './platform.ts'
 import {InvalidReferenceError} from './reference.ts'
 import {NoPlatformManifestError, PARENT_IMAGE_LABEL, resolveImageConfig, type ResolvedImageConfig} from './store.ts'
 
@@ -146,7 +146,7 @@ export async function imageConfigForPlatform(client: ContainerdClient, image: Im
     resolved = await resolveImageConfig(client, image.record, platform)
   } catch (error) {
     if (!(error instanceof NoPlatformManifestError)) throw error
-    throw new NerdError(`image with reference ${reference} was found but does not provide the specified platform (${wanted})`)
+    throw platformNotProvided(reference, platform)
   }
   const actual = configPlatform(resolved.config)
   if (!resolved.index && !onlyPlatform(platform).match(actual)) {

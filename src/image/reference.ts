@@ -159,6 +159,12 @@ export function normalizedName(reference: Reference): string {
   return withSuffixes(repository(reference), reference)
 }
 
+/** The name a new tag (tag, commit) gives its image: docker's clients refuse one with a digest. */
+export function newTagName(reference: Reference): string {
+  if (reference.digest !== undefined) throw new NerdError('refusing to create a tag with a digest reference')
+  return normalizedName(reference)
+}
+
 /** `busybox:latest`: the name docker shows. */
 export function familiarName(reference: Reference): string {
   return withSuffixes(familiarRepository(reference), reference)

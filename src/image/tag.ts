@@ -5,7 +5,7 @@ import {goQuote} from '../format/index.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {imageEvent} from './events.ts'
 import {findImages, noSuchImage, summarizeImages} from './list.ts'
-import {checkAnyReference, familiarName, familiarRepository, InvalidReferenceError, normalizedName, parseReference} from './reference.ts'
+import {checkAnyReference, familiarName, familiarRepository, InvalidReferenceError, newTagName, parseReference} from './reference.ts'
 import {moveImageName} from './records.ts'
 
 /**
@@ -16,12 +16,12 @@ import {moveImageName} from './records.ts'
 export async function tagImage(client: ContainerdClient, source: string, target: string): Promise<void> {
   checkedForTag(source, checkAnyReference)
   const reference = checkedForTag(target, parseReference)
-  if (reference.digest !== undefined) throw new NerdError('refusing to create a tag with a digest reference')
+  const name = newTagName(reference)
   // docker's daemon refuses the name of the digest algorithm, which reads as an image ID's prefix (image_routes.go postImagesTag).
   if (familiarRepository(reference) === 'sha256') throw new NerdError('refusing to create an ambiguous tag using digest algorithm as name')
   const [image] = findImages(await summarizeImages(client), source)
   if (!image) throw noSuchImage(source)
-  await moveImageName(client, {name: normalizedName(reference), target: image.record.target, labels: image.record.labels})
+  await moveImageName(client, {name, target: image.record.target, labels: image.record.labels})
   await publishEvent(client, imageEvent('tag', image, familiarName(reference)))
 }
 

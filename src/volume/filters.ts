@@ -4,7 +4,7 @@
  * match), different keys narrow it.
  */
 import {NerdError} from '../errors.ts'
-import {filterTerms} from '../filter-flag.ts'
+import {booleanFilter, filterTerms} from '../filter-flag.ts'
 import {ANONYMOUS_LABEL} from './model.ts'
 import type {Volume} from './model.ts'
 import {goFilterMatcher, goParseBool, goParseBoolError} from '../format/go-values.ts'
@@ -47,13 +47,8 @@ export interface VolumeListFilters extends LabelFilters {
 export function parseListFilters(texts: readonly string[]): VolumeListFilters {
   const filters = parseFilterArgs(texts, LIST_KEYS)
   const result: VolumeListFilters = {names: filters.get('name') ?? [], drivers: filters.get('driver') ?? [], labels: filters.get('label') ?? [], notLabels: []}
-  const dangling = filters.get('dangling')
-  if (dangling) {
-    const wantsFalse = dangling.includes('0') || dangling.includes('false')
-    const wantsTrue = dangling.includes('1') || dangling.includes('true')
-    if (wantsFalse === wantsTrue) throw new NerdError(`invalid filter 'dangling=${goList(dangling)}'`)
-    result.dangling = wantsTrue
-  }
+  const dangling = booleanFilter('dangling', filters.get('dangling') ?? [])
+  if (dangling !== undefined) result.dangling = dangling
   return result
 }
 

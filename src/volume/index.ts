@@ -7,7 +7,6 @@ export {
   checkLocalOptions,
   checkVolumeDriver,
   parseVolumeOptions,
-  trimVolumeName,
   VOLUME_CONTEXT,
   VOLUME_HEADERS,
   VOLUME_RAW_FORMAT,

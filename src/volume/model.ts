@@ -8,7 +8,7 @@
  * are kept in the record and applied when a container needs the volume, as docker does: a volume with
  * a filesystem of its own has it mounted while a container runs with it (and for a copy-up).
  */
-import {NerdError, trimmedId} from '../errors.ts'
+import {NerdError} from '../errors.ts'
 import {goStruct, MAP, POINTER, pointerTo} from '../format/go-types.ts'
 import {labelMethod} from '../format/go-values.ts'
 import {humanSize, parseBytes} from '../format/human.ts'
@@ -86,11 +86,6 @@ export function validateVolumeName(name: string): void {
     )
   }
   if (name.length > VOLUME_NAME_MAX) throw new NerdError(`create ${name}: volume name is too long, names should be at most ${VOLUME_NAME_MAX} characters`)
-}
-
-/** A volume name or ID as docker's client sends it to the daemon (trimmedId). */
-export function trimVolumeName(name: string): string {
-  return trimmedId('volume', name)
 }
 
 /** docker's `-o key=value` map: a value without `=` is a key with an empty value, later values win. */

@@ -166,6 +166,9 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['start', '']), {code: 1, stdout: '', stderr: `${empty}Error: failed to start containers: \n`})
     assert.deepEqual(await outcome(['exec', ' ', 'true']), {code: 125, stdout: '', stderr: empty})
     assert.deepEqual(await outcome(['rm', '/']), {code: 1, stdout: '', stderr: 'Error: container name cannot be empty\n'})
+    // Each command prints the name as typed, as docker's CLI does.
+    assert.equal(await nerdOk(['start', ' spaced ']), ' spaced \n')
+    assert.equal(await nerdOk(['stop', '-t', '0', ' spaced ']), ' spaced \n')
     assert.equal((await nerdOk(['rm', ' spaced '])), ' spaced \n')
   })
 

@@ -515,6 +515,10 @@ describe('cp', () => {
     assert.equal(await readFile(join(out, 'd/f'), 'utf8'), 'new\n')
     assert.equal(await readlink(join(out, 'dangling')), 'nonexist')
     assert.equal(await readFile(join(out, 'nonexist'), 'utf8'), 'new\n')
+    // A dangling link whose target's directory is missing as well: Go's words for the stat of that directory.
+    await symlink('nowhere/x', join(out, 'deeper'))
+    const deeper = await nerd(['cp', 'live:/tmp/new.txt', join(out, 'deeper')])
+    assert.deepEqual([deeper.code, deeper.stderr], [1, `Error: stat ${join(out, 'nowhere')}: no such file or directory\n`])
   })
 
   it('cannot be made to write or read outside the container by one swapping a directory and a link to a host directory (CVE-2018-15664)', async () => {

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {trimmedId} from '../../errors.ts'
 
 export default class VolumeInspect extends NerdCommand {
   static summary = 'Display detailed information on one or more volumes'
@@ -13,13 +14,13 @@ export default class VolumeInspect extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(VolumeInspect)
-    const {containersUsingVolume, requireVolume, trimVolumeName, volumeSize} = await import('../../volume/index.ts')
+    const {containersUsingVolume, requireVolume, volumeSize} = await import('../../volume/index.ts')
     const config = await this.nerdConfig()
     const scope = {dataRoot: config.dataRoot, namespace: config.namespace}
     await this.printInspect(
       argv as string[],
       async (name) => {
-        const volume = await requireVolume(scope, trimVolumeName(name))
+        const volume = await requireVolume(scope, trimmedId('volume', name))
         if (!flags.size) return volume
         return {...volume, UsageData: {RefCount: (await containersUsingVolume(scope, volume.Name)).length, Size: await volumeSize(volume)}}
       },

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {trimmedId} from '../../errors.ts'
 
 export default class VolumeRm extends NerdCommand {
   static summary = 'Remove one or more volumes'
@@ -14,11 +15,11 @@ export default class VolumeRm extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(VolumeRm)
-    const {containersUsingVolume, removeVolume, trimVolumeName, volumeEvent} = await import('../../volume/index.ts')
+    const {containersUsingVolume, removeVolume, volumeEvent} = await import('../../volume/index.ts')
     const config = await this.nerdConfig()
     const scope = {dataRoot: config.dataRoot, namespace: config.namespace}
     await this.forEachName(argv as string[], async (name) => {
-      const volume = trimVolumeName(name)
+      const volume = trimmedId('volume', name)
       if (await removeVolume(scope, volume, {force: flags.force, inUseBy: (used) => containersUsingVolume(scope, used)})) await this.publishEvents([volumeEvent('destroy', volume)])
       this.print(name)
     })

@@ -384,7 +384,8 @@ function mappedDevices(input: SpecInput, mapping: DeviceMapping): HostDevice[] {
   const node = input.statDevice(mapping.hostPath)
   if (typeof node === 'object') return [{...node, path: mapping.containerPath}]
   const under = node === 'not-a-device' ? (input.devicesUnder?.(mapping.hostPath) ?? []) : []
-  if (under.length > 0) return under.map((device) => ({...device, path: mapping.containerPath + device.path.slice(mapping.hostPath.length)}))
+  // By the path below the directory: the host path may be typed with a trailing slash.
+  if (under.length > 0) return under.map((device) => ({...device, path: posix.join(mapping.containerPath, posix.relative(mapping.hostPath, device.path))}))
   const reason = node === 'missing' ? 'no such file or directory' : 'not a device node'
   throw specError(`error gathering device information while adding custom device ${JSON.stringify(mapping.hostPath)}: ${reason}`)
 }

@@ -1,4 +1,5 @@
 /** Linux signal names and numbers, as docker's `--stop-signal` and `STOPSIGNAL` accept them. */
+import {NerdError} from '../../errors.ts'
 import {specError} from './errors.ts'
 
 const SIGNALS: Record<string, number> = {
@@ -24,6 +25,15 @@ export function signalNumber(signal: string): number {
   const number = SIGNALS[name] ?? realtimeSignal(name)
   if (number === undefined) throw specError(`invalid signal: ${signal}`)
   return number
+}
+
+/** signalNumber for a command (kill, stop, commit's STOPSIGNAL): a bad signal fails it with status 1, not as a container's start (125). */
+export function commandSignal(signal: string): number {
+  try {
+    return signalNumber(signal)
+  } catch (error) {
+    throw new NerdError((error as Error).message)
+  }
 }
 
 /** Whether Linux has the signal (moby/sys/signal's ValidSignalForPlatform: one of its names' numbers). */

@@ -7,8 +7,8 @@
  * `${VAR}`, `${VAR:-default}` and `${VAR:+alternative}` from the environment set so far, in every
  * instruction but CMD and ENTRYPOINT.
  */
-import {constants} from 'node:os'
 import {posix} from 'node:path'
+import {commandSignal} from '../../container/spec/signals.ts'
 import {NerdError} from '../../errors.ts'
 import {parseGoDuration} from '../../format/go-duration.ts'
 import type {Healthcheck, ImageRuntimeConfig} from '../../hooks/types.ts'
@@ -152,12 +152,6 @@ function exposedPorts(spec: string): string[] {
   } catch (error) {
     throw new NerdError((error as Error).message)
   }
-}
-
-function checkSignal(signal: string): void {
-  if (/^\d+$/.test(signal) && Number(signal) > 0 && Number(signal) <= 64) return
-  const name = signal.toUpperCase().startsWith('SIG') ? signal.toUpperCase() : `SIG${signal.toUpperCase()}`
-  if (!(name in constants.signals) && !/^SIGRTM(IN|AX)([+-]\d+)?$/.test(name)) throw new NerdError(`invalid signal: ${signal}`)
 }
 
 const HEALTHCHECK_DURATIONS = {interval: 'Interval', timeout: 'Timeout', 'start-period': 'StartPeriod', 'start-interval': 'StartInterval'} as const
@@ -335,7 +329,8 @@ export function applyChanges(base: ImageRuntimeConfig, changes: readonly string[
         break
       case 'STOPSIGNAL': {
         const signal = whole()
-        checkSignal(signal)
+        // docker's dispatchStopSignal reads it with ParseSignal, as --stop-signal is read.
+        commandSignal(signal)
         config.StopSignal = signal
         break
       }

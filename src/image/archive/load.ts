@@ -26,7 +26,7 @@ import {unpackImage} from '../unpack.ts'
 import {MAGIC_BYTES, decompress, detectCompression} from './compression.ts'
 import {DOCKER_MANIFEST_FILE, DOCKER_REPOSITORIES_FILE, dockerLayerMediaType, parseDockerManifest, synthesizeManifest} from './docker-archive.ts'
 import {OCI_INDEX_FILE, OCI_LAYOUT_FILE, checkLayoutVersion, cleanArchivePath, digestOfBlobPath} from './layout.ts'
-import {ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, familiarImageName, nameFromAnnotations, normalizeImageName} from './names.ts'
+import {ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, familiarImageName, imageDisplayName, nameFromAnnotations, normalizeImageName} from './names.ts'
 import {nameImage} from '../records.ts'
 import type {ImageToName, LoadedImage} from '../records.ts'
 import {ByteBudget, ChunkChannel} from './read-ahead.ts'
@@ -119,7 +119,7 @@ export async function loadImages(client: ContainerdClient, input: AsyncIterable<
       const toUnpack = isManifestMediaType(image.target.mediaType) ? selected[0] : rankByPlatform(selected, (chosen) => chosen.descriptor.platform, unpackMatcher)[0]
       if (toUnpack !== undefined) {
         options.signal?.throwIfAborted()
-        await unpackImage(leased, {name: displayName(image), target: toUnpack.descriptor, snapshotter: options.snapshotter, signal: options.signal})
+        await unpackImage(leased, {name: imageDisplayName(image), target: toUnpack.descriptor, snapshotter: options.snapshotter, signal: options.signal})
       }
       configs.set(image.target.digest, toUnpack?.manifest.config.digest)
     }
@@ -142,10 +142,6 @@ function platformSelection(options: LoadOptions): PlatformSelection {
     return {matcher: strictPlatform(requested), requested, description: formatPlatform(requested)}
   }
   return {matcher: defaultPlatformMatcher(), description: 'the host platform'}
-}
-
-function displayName(image: ImageToName): string {
-  return image.names.length > 0 ? familiarImageName(image.names[0]) : image.target.digest
 }
 
 function isRegularFile(entry: TarEntry): boolean {
@@ -336,7 +332,7 @@ async function requirePresent(client: ContainerdClient, descriptor: Descriptor, 
  * collector. Returns the manifests chosen.
  */
 async function prepareImage(client: ContainerdClient, image: ImageToName, selection: PlatformSelection): Promise<SelectedManifest[]> {
-  const what = displayName(image)
+  const what = imageDisplayName(image)
   const selected: SelectedManifest[] = []
   const visit = async (descriptor: Descriptor): Promise<void> => {
     await requirePresent(client, descriptor, what)
@@ -382,7 +378,7 @@ async function imagesLacking(client: ContainerdClient, prepared: ReadonlyArray<{
   const lacking: ImageToName[] = []
   for (const {image, selected} of prepared) {
     const platforms = []
-    for (const {manifest} of selected) platforms.push(configPlatform(parseConfig(await readBlob(client, manifest.config.digest), `config ${manifest.config.digest} of ${displayName(image)}`)))
+    for (const {manifest} of selected) platforms.push(configPlatform(parseConfig(await readBlob(client, manifest.config.digest), `config ${manifest.config.digest} of ${imageDisplayName(image)}`)))
     if (!platforms.some((each) => matcher.match(each))) lacking.push(image)
   }
   return lacking

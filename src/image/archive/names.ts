@@ -25,6 +25,11 @@ export function familiarImageName(name: string): string {
   return familiarName(parseReference(name))
 }
 
+/** How an archive's image is named in messages: its first name as docker shows it, else its digest. */
+export function imageDisplayName(image: {names: readonly string[]; target: {digest: string}}): string {
+  return image.names.length > 0 ? familiarImageName(image.names[0]!) : image.target.digest
+}
+
 /**
  * The name of an index.json entry: `io.containerd.image.name`; else a ref.name that is a whole
  * reference (`busybox:latest`, `docker.io/x/y:1`). A ref.name that is only a tag (`latest`, as

@@ -23,7 +23,7 @@ import type {ImageRecord} from '../store.ts'
 import {DOCKER_MANIFEST_FILE, DOCKER_REPOSITORIES_FILE, dockerManifestEntry, repositoriesFile} from './docker-archive.ts'
 import type {DockerManifestEntry} from './docker-archive.ts'
 import {OCI_INDEX_FILE, OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION, blobPath} from './layout.ts'
-import {annotationsForName, familiarImageName} from './names.ts'
+import {annotationsForName, familiarImageName, imageDisplayName} from './names.ts'
 import {tarEnd, tarFile, tarHeader, tarPadding} from './tar-writer.ts'
 
 export interface SaveOptions {
@@ -113,11 +113,6 @@ async function findById(client: ContainerdClient, records: readonly ImageRecord[
   return [...matches.values()][0]
 }
 
-/** How messages name an image: its first name, or its digest when saved by ID. */
-function savedImageName(image: SavedImage): string {
-  return image.names.length > 0 ? familiarImageName(image.names[0]) : image.target.digest
-}
-
 interface PlatformChoice {
   /** Undefined: every platform. */
   matcher: PlatformMatcher | undefined
@@ -174,7 +169,7 @@ async function isComplete(client: ContainerdClient, descriptor: Descriptor): Pro
  * manifests are (as containerd's exporter does), so the image keeps its digest through save and load.
  */
 async function collectBlobs(client: ContainerdClient, image: SavedImage, choice: PlatformChoice): Promise<ImageBlobs> {
-  const what = savedImageName(image)
+  const what = imageDisplayName(image)
   const blobs: Descriptor[] = []
   const manifests: Array<{manifest: ImageManifest; platform: Descriptor['platform']}> = []
   const visit = async (descriptor: Descriptor): Promise<void> => {
@@ -212,7 +207,7 @@ async function collectBlobs(client: ContainerdClient, image: SavedImage, choice:
  * for exactly that platform, attestations left out; an image that has none, or several, is refused.
  */
 async function manifestForPlatform(client: ContainerdClient, image: SavedImage, platform: Platform): Promise<Descriptor> {
-  const what = savedImageName(image)
+  const what = imageDisplayName(image)
   const matcher = strictPlatform(platform)
   const matching: Descriptor[] = []
   const visit = async (descriptor: Descriptor): Promise<void> => {

@@ -561,6 +561,9 @@ describe('devices', () => {
     const built = spec({devices: [{hostPath: '/dev/net', containerPath: '/dev/n2', permissions: 'rw'}]}, {statDevice: () => 'not-a-device', devicesUnder})
     assert.deepEqual(built.linux.devices, [{path: '/dev/n2/tun', type: 'c', major: 10, minor: 200, fileMode: 0o666, uid: 0, gid: 0}])
     assert.deepEqual(built.linux.resources.devices.at(-1), {allow: true, type: 'c', major: 10, minor: 200, access: 'rw'})
+    // Typed with a trailing slash, the container path (cleaned) still takes the node's name below it.
+    const slashed = spec({devices: [{hostPath: '/dev/net/', containerPath: '/dev/net', permissions: 'rwm'}]}, {statDevice: () => 'not-a-device', devicesUnder: () => [{...net, path: '/dev/net/tun'}]})
+    assert.deepEqual(slashed.linux.devices.map((device) => device.path), ['/dev/net/tun'])
     rejects(
       () => spec({devices: [{hostPath: '/etc', containerPath: '/dev/x', permissions: 'rwm'}]}, {statDevice: () => 'not-a-device', devicesUnder}),
       'error gathering device information while adding custom device "/etc": not a device node',

@@ -53,6 +53,8 @@ describe('applyChanges', () => {
     assert.equal(config.StopSignal, 'SIGQUIT')
     assert.equal(applyChanges({}, ['WORKDIR relative']).WorkingDir, '/relative')
     assert.equal(applyChanges({}, ['STOPSIGNAL 9']).StopSignal, '9')
+    // Any number, as --stop-signal takes it (docker's ParseSignal for both).
+    assert.equal(applyChanges({}, ['STOPSIGNAL 99']).StopSignal, '99')
     assert.equal(applyChanges({}, ['STOPSIGNAL term']).StopSignal, 'term')
   })
 
