@@ -978,9 +978,9 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
   if (seenOut) await removeAutoRemoved(scope, container)
 }
 
-/** A failed stop (daemon/stop.go). One removed meanwhile is no such container, as one never there. */
+/** A failed stop (daemon/stop.go). */
 export function stopFailure(reference: string, error: unknown): unknown {
-  return error instanceof NoSuchContainerError ? error : prefixedFailure(`cannot stop container: ${reference}`, error)
+  return foundContainerFailure(`cannot stop container: ${reference}`, error)
 }
 
 /**
@@ -1095,8 +1095,16 @@ export function killSignal(signal: string): number {
 }
 
 /** A command's failure in docker's daemon's words: `prefix`, which names the container as the user did, then why. */
-export function prefixedFailure(prefix: string, error: unknown): unknown {
+function prefixedFailure(prefix: string, error: unknown): unknown {
   return error instanceof Error ? new NerdError(`${prefix}: ${error.message}`, {cause: error}) : error
+}
+
+/**
+ * The failure of a command on a container it found (stop, restart), prefixed as prefixedFailure; one
+ * removed meanwhile is no such container, as one never there, unprefixed as docker's lookup says it.
+ */
+export function foundContainerFailure(prefix: string, error: unknown): unknown {
+  return error instanceof NoSuchContainerError ? error : prefixedFailure(prefix, error)
 }
 
 /** A failed kill (container_routes.go): its lookup's failure too. */
@@ -1227,14 +1235,10 @@ export interface RemoveOptions {
   reference?: string
 }
 
-/** docker's daemon's refusal to remove, unforced, a container that runs: why, after the name as given. */
-function removalRefusal(reference: string, reason: string): NerdError {
+/** docker's daemon's refusal to remove, unforced, a container that runs, restarts or is paused (`state`), named as given. */
+function removalRefusal(reference: string, state: 'running' | 'restarting' | 'paused'): NerdError {
+  const reason = state === 'paused' ? 'container is paused and must be unpaused first' : `container is ${state}: stop the container before removing or force remove`
   return new NerdError(`cannot remove container "${reference}": ${reason}`)
-}
-
-/** docker's reason for a container that runs, restarts or is paused (`state`). */
-function runningRemovalReason(state: 'running' | 'restarting' | 'paused'): string {
-  return state === 'paused' ? 'container is paused and must be unpaused first' : `container is ${state}: stop the container before removing or force remove`
 }
 
 /** Removes the container; false when `unlessRunning` found its process running, and left it. */
@@ -1253,7 +1257,7 @@ export async function removeContainer(scope: ContainerScope, loaded: LoadedConta
       const state = await readState(container.paths)
       await seeOutLeftContainer(scope, container, state, task)
       if (viewOf(container.record, state, container.labels, task).status === 'restarting') {
-        throw removalRefusal(options.reference ?? container.record.Name, runningRemovalReason('restarting'))
+        throw removalRefusal(options.reference ?? container.record.Name, 'restarting')
       }
     }
     return removeLocked(scope, {...taskOwner(container), name: container.record.Name, snapshotter: container.record.Snapshotter}, options)
@@ -1280,7 +1284,7 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
   if (task && task.status !== 'STOPPED') {
     if (!options.force) {
       const state = task.status === 'PAUSED' || task.status === 'PAUSING' ? 'paused' : 'running'
-      throw removalRefusal(options.reference ?? removal.name ?? id, runningRemovalReason(state))
+      throw removalRefusal(options.reference ?? removal.name ?? id, state)
     }
     await markThisProcess(removal.paths.stopping).catch(unlessWriteRefused)
     ended = await killForRemoval(scope, id, task.status === 'PAUSED' || task.status === 'PAUSING')

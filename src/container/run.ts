@@ -15,7 +15,7 @@ import type {AttachServer} from './attach-socket.ts'
 import {handOverOutput, handOverSession} from './detached-output.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
-import {AlreadyRunningError, deleteTask, prefixedFailure, publishContainerEvent, refuseDeadStart, removeAutoRemoved, resetRestartPolicy, startTask, stopContainer} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, foundContainerFailure, publishContainerEvent, refuseDeadStart, removeAutoRemoved, resetRestartPolicy, startTask, stopContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loggerUri, openContainerLog, type JsonFileLog} from './logs/index.ts'
 import {markThisProcess} from './process-mark.ts'
@@ -107,12 +107,9 @@ export async function restartContainer(scope: ContainerScope, container: LoadedC
   return pid
 }
 
-/**
- * A failed restart in docker's daemon's words: the container as the user named it, then why. One
- * removed meanwhile is no such container, as one never there.
- */
+/** A failed restart in docker's daemon's words: the container as the user named it, then why. */
 export function restartFailure(reference: string, error: unknown): unknown {
-  return error instanceof NoSuchContainerError ? error : prefixedFailure(`Cannot restart container ${reference}`, error)
+  return foundContainerFailure(`Cannot restart container ${reference}`, error)
 }
 
 /**
