@@ -50,7 +50,7 @@ export default class Run extends ContainerCreateCommand {
         terminal: process,
         stdin: request.interactive,
         tty: request.tty,
-        sigProxy: flags['sig-proxy'] && !request.tty,
+        sigProxy: flags['sig-proxy'],
         detachKeys,
         shown: new Set(request.attach.filter((stream) => stream !== 'stdin')),
         onStarted: (pid) => this.announceStart(container, pid),

@@ -57,7 +57,8 @@ export default class Start extends NerdCommand {
         terminal: process,
         stdin: flags.interactive && container.record.Config.OpenStdin,
         tty: container.record.Config.Tty,
-        sigProxy: true,
+        // As docker's attach, its start -a passes signals on only to a container without a terminal (its run to one too).
+        sigProxy: !container.record.Config.Tty,
         detachKeys,
         onStarted: (pid) => this.announceStart(container, pid),
       }).catch((error: unknown) => Promise.reject(startCommandFailure(error)))

@@ -6,6 +6,7 @@
 import {spawnSync} from 'node:child_process'
 import type {Socket} from 'node:net'
 import {constants} from 'node:os'
+import {isatty} from 'node:tty'
 import {STOP_SIGNALS} from '../early-exit.ts'
 import {NerdError} from '../errors.ts'
 import {ended} from './io.ts'
@@ -56,6 +57,14 @@ export function forwardSignals(forward: (signal: NodeJS.Signals) => void, forceE
   return () => {
     for (const [name, listener] of listeners) process.off(name, listener)
   }
+}
+
+/**
+ * Whether a terminal nerd's stdio had has hung up (closed): the kernel turns its files into ones
+ * that are no terminal any more before it sends the hang-up, where a SIGHUP from `kill` leaves them.
+ */
+function terminalHungUp(terminal: AttachTerminal): boolean {
+  return [terminal.stdin, terminal.stdout, terminal.stderr].some((stream) => stream.isTTY && !isatty(stream.fd))
 }
 
 /**
@@ -153,10 +162,11 @@ export function startFailureMessage(message: string): string {
   return message.replace(/^\d+ [A-Z_]+: /, '')
 }
 
+/** nerd's stdio; the descriptors tell a terminal that hung up (terminalHungUp). */
 export interface AttachTerminal {
-  stdin: NodeJS.ReadStream
-  stdout: NodeJS.WriteStream
-  stderr: NodeJS.WriteStream
+  stdin: NodeJS.ReadStream & {fd: number}
+  stdout: NodeJS.WriteStream & {fd: number}
+  stderr: NodeJS.WriteStream & {fd: number}
 }
 
 export interface AttachSession {
@@ -165,7 +175,7 @@ export interface AttachSession {
   /** Forward nerd's stdin (`-i`). */
   stdin: boolean
   tty: boolean
-  /** Where the signals nerd gets go, for a session that passes them on (`--sig-proxy`, without a terminal); none: nerd lets go at them. */
+  /** Where the signals nerd gets go, for a session that passes them on (`--sig-proxy`); none: nerd lets go at them. */
   forwardSignal?: (signal: NodeJS.Signals) => Promise<void>
   /**
    * The status nerd ends with when SIGINT or SIGTERM lets go of the process, else as killed by the
@@ -314,16 +324,23 @@ export function attachStdio(session: AttachSession): AttachedRun {
     })
   }
   const {forwardSignal} = session
-  if (forwardSignal && !session.tty) {
+  if (forwardSignal) {
     // Forced out, nerd lets go of the process as at any other signal it does not pass on, status 1.
     const forceExit = (): void => {
       process.exitCode = 1
       end('let-go')
     }
-    cleanups.push(forwardSignals((name) => forwardSignal(name).catch(() => undefined), forceExit))
+    const forward = (name: NodeJS.Signals): void => {
+      const sent = forwardSignal(name).catch(() => undefined)
+      // A closed terminal's hang-up goes on to the process too, as docker's (a shell as the first
+      // process ignores it); then nerd lets go as at the end of that terminal's input, where docker's
+      // CLI would linger on a terminal no one sees: the shell stays for a later attach.
+      if (name === 'SIGHUP' && terminalHungUp(terminal)) void sent.then(() => letGoAt('SIGHUP'))
+    }
+    cleanups.push(forwardSignals(forward, forceExit))
   } else {
-    // Not passed on (a terminal's session, --sig-proxy=false, an exec): nerd lets go at the first, as
-    // a detach does, so the process goes on with its output read and its --rm applied at its exit. docker's exec
+    // Not passed on (--sig-proxy=false, start -a of a terminal's container, an exec): nerd lets go at
+    // the first, as a detach does, so the process goes on with its output read and its --rm applied at its exit. docker's exec
     // ends at the first too; its run and start -a outlast two and end at the third (status 1).
     for (const name of STOP_SIGNALS) {
       const onSignal = (): void => letGoAt(name)

@@ -788,7 +788,7 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', 'winched-later'])
   })
 
-  it('a run and an attach forwarding signals end at the third SIGINT or SIGTERM, which the container may ignore, as docker\'s CLI: its words, status 1, the container running on', async () => {
+  it('a run (with -t too) and an attach forwarding signals end at the third SIGINT or SIGTERM, which the container may ignore, as docker\'s CLI: its words, status 1, the container running on', async () => {
     const forcedOut = async (args: string[], name: string): Promise<void> => {
       const session = startedNerd(args)
       // SIGWINCH is caught only once nerd forwards signals.
@@ -804,9 +804,10 @@ describe('docker behaviours of the container commands', () => {
       assert.equal((await inspectContainer(name)).State.Status, 'running', name)
     }
     await forcedOut(['run', '--rm', '--name', 'forced', IMG, 'sleep', '600'], 'forced')
+    await forcedOut(['run', '-t', '--rm', '--name', 'forced-tty', IMG, 'sleep', '600'], 'forced-tty')
     await nerdOk(['run', '-d', '--name', 'forced-attach', IMG, 'sleep', '600'])
     await forcedOut(['attach', 'forced-attach'], 'forced-attach')
-    await nerdOk(['rm', '-f', 'forced', 'forced-attach'])
+    await nerdOk(['rm', '-f', 'forced', 'forced-tty', 'forced-attach'])
   })
 
   it('exec passes no signal to its process, as docker\'s: SIGINT or SIGTERM ends the exec quietly with status 0 and the process goes on, its output no longer shown', async () => {
@@ -821,16 +822,15 @@ describe('docker behaviours of the container commands', () => {
     }
   })
 
-  it('a terminal session whose nerd gets SIGHUP (a closed terminal) lets go: nerd ends as killed by it, the container finishes and --rm removes it', async () => {
-    // It ends once told to, after the hang-up.
-    const session = spawn('sh', ['-c', `exec ${nerdCommandLine(['run', '-t', '--rm', '--name', 'hangup', IMG, 'sh', '-c', 'until [ -e /tmp/go ]; do sleep 0.1; done; echo done'])}`], {stdio: 'ignore'})
-    const ended = new Promise<number | null>((resolve) => session.once('exit', (code) => resolve(code)))
-    await until('the container to run', async () => ((await nerdOk(['ps', '-q', '--filter', 'name=hangup'])) === '' ? undefined : true))
+  it('a run -t passes on a SIGHUP that no closed terminal sent (nerd has none), as docker\'s, and goes on to the container\'s end, --rm removing it', async () => {
+    // A closed terminal's hang-up: container-tty.test.ts. It ends once told to, after the hang-up.
+    const session = startedNerd(['run', '-t', '--rm', '--name', 'hangup', IMG, 'sh', '-c', 'trap "echo hung up" HUP; echo ready; until [ -e /tmp/go ]; do sleep 0.1; done; echo done'])
+    await until('the trap to be set', async () => (session.output().includes('ready') ? true : undefined))
     session.kill('SIGHUP')
-    assert.equal(await ended, 129)
-    assert.match(await nerdOk(['ps', '--format', '{{.Names}} {{.Status}}', '--filter', 'name=hangup']), /^hangup Up /, 'the container runs on')
+    await until('the hang-up to reach the container', async () => (session.output().includes('hung up') ? true : undefined))
     await nerdOk(['exec', 'hangup', 'touch', '/tmp/go'])
-    await until('the container to be removed', async () => ((await nerdOk(['ps', '-aq', '--filter', 'name=hangup'])) === '' ? true : undefined))
+    assert.deepEqual([await session.ended, session.output(), session.errors()], [0, 'ready\r\nhung up\r\ndone\r\n', ''])
+    assert.equal(await nerdOk(['ps', '-aq', '--filter', 'name=hangup']), '')
   })
 
   it('a foreground run whose nerd is SIGKILLed is seen out by the next command: --rm removes it at its exit, its name is free, a kept one has no task left', async () => {

@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {nerdOk, until} from '../helpers/containers.ts'
-import {loadTestImage, nerd, nerdCommandLine} from '../helpers/e2e.ts'
+import {loadTestImage, nerd, nerdCommandLine, nerdEntry} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const run = promisify(execFile)
@@ -50,6 +50,36 @@ async function shellAnswers(n: number): Promise<void> {
 async function inspectState(name: string): Promise<string> {
   const result = await nerd(['inspect', '--format', '{{.State.Status}}', name])
   return result.stdout.trim()
+}
+
+/** The nerd that `script` (`pid`) runs, past its shell: the descendant whose command line names nerd's entry. */
+function nerdUnder(pid: number): number | undefined {
+  try {
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number)) {
+      if (readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').includes(nerdEntry)) return child
+      const below = nerdUnder(child)
+      if (below !== undefined) return below
+    }
+  } catch {
+    // It ended meanwhile.
+  }
+  return undefined
+}
+
+/** Whether the process `pid` has ended (a zombie too). */
+function processEnded(pid: number): boolean {
+  return !existsSync(`/proc/${pid}`) || /^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+}
+
+/** nerd run in `script`'s terminal: what the terminal shows, its end, and nerd's pid once the container shows `ready`. */
+async function readyOnTerminal(args: string[]): Promise<{terminal: ReturnType<typeof spawn>; shown: () => string; ended: Promise<number | null>; pid: number}> {
+  const terminal = spawn('script', ['--quiet', '--return', '--command', nerdCommandLine(args), '/dev/null'], {stdio: ['pipe', 'pipe', 'ignore']})
+  let shown = ''
+  terminal.stdout!.on('data', (chunk: Buffer) => (shown += chunk.toString()))
+  const closed = new Promise<number | null>((resolve) => terminal.once('close', resolve))
+  await until('the container to be ready', async () => (shown.includes('ready') ? true : undefined))
+  const pid = await until('nerd to show', async () => nerdUnder(terminal.pid!))
+  return {terminal, shown: () => shown, ended: closed, pid}
 }
 
 describe('terminals', () => {
@@ -133,6 +163,30 @@ describe('terminals', () => {
       assert.equal(await ended, 4, `attach to ${name} showed: ${shown}`)
     }
     await nerd(['rm', '-f', 'hup1', 'hup2'])
+  })
+
+  it('run -t passes signals on with a terminal too, as docker\'s since 20.10: SIGTERM reaches the container and nerd ends with its status; start -a of a terminal\'s container does not (docker\'s keeps that check), and lets go of it', async () => {
+    const trapping = 'trap "echo got; exit 5" TERM; echo ready; while :; do sleep 0.1; done'
+    const run = await readyOnTerminal(['run', '-t', '--rm', '--name', 'termed', IMG, 'sh', '-c', trapping])
+    process.kill(run.pid, 'SIGTERM')
+    assert.deepEqual([await run.ended, /^got\r?$/m.test(run.shown())], [5, true], run.shown())
+    await nerd(['create', '-t', '--name', 'termed-start', IMG, 'sh', '-c', trapping])
+    const start = await readyOnTerminal(['start', '-a', 'termed-start'])
+    process.kill(start.pid, 'SIGTERM')
+    assert.deepEqual([await start.ended, /^got\r?$/m.test(start.shown())], [143, false], start.shown())
+    assert.equal(await inspectState('termed-start'), 'running')
+    await nerd(['rm', '-f', 'termed-start'])
+  })
+
+  it('a hang-up of run -t\'s terminal (closed) reaches the container, as docker\'s, and nerd lets go of it: the container runs on, and --rm removes it at its end', async () => {
+    const run = await readyOnTerminal(['run', '-t', '--rm', '--name', 'hup3', IMG, 'sh', '-c', 'trap "touch /tmp/hung-up" HUP; echo ready; until [ -e /tmp/go ]; do sleep 0.1; done'])
+    // The terminal's end: its master side closes.
+    run.terminal.kill('SIGKILL')
+    await until('nerd to let go', async () => (processEnded(run.pid) ? true : undefined), 10_000)
+    assert.equal(await inspectState('hup3'), 'running')
+    assert.equal((await nerd(['exec', 'hup3', 'ls', '/tmp/hung-up'])).code, 0, 'the container got the hang-up')
+    await nerd(['exec', 'hup3', 'touch', '/tmp/go'])
+    await until('the container to be removed', async () => ((await nerd(['ps', '-aq', '--filter', 'name=hup3'])).stdout === '' ? true : undefined))
   })
 
   it('the terminal gets the container\'s line ends as they are (docker\'s raw mode clears OPOST: no \\r\\r\\n), and is set back as it was', async () => {
