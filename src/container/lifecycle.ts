@@ -74,6 +74,8 @@ export interface LoadedContainer {
   justCreated?: {rootfs: Mount[]}
   /** Set for a dead container (DeadContainerError): containerd has none, and `labels` is empty. */
   dead?: true
+  /** Set for a start of the restart policy's: one that fails keeps the last run's exit code (recordStartFailure). */
+  restartedByPolicy?: true
 }
 
 /** The task's stdio: FIFO paths (attached), or a log URI for both output streams (detached). */
@@ -873,13 +875,15 @@ const START_FAILED_EXIT_CODE = 128
  * A failed start in the container's state, as docker's daemon records it: the reason, and docker's
  * 127/126 for a command that cannot run; otherwise the last run's code, never 0 (a start refused
  * before the runtime, as for a joined or linked container that does not run, shows 128, not success).
+ * A restart of the policy's keeps the last run's code whatever the reason, as docker's monitor
+ * (SetStopped with the run's status), in the same write: a reader never sees another code between.
  */
 async function recordStartFailure(container: LoadedContainer, error: unknown): Promise<void> {
   const message = (error as Error).message
   const code = startFailureExitCode(message)
   await updateState(container.paths, (state) => ({
     Error: message,
-    ExitCode: code === EXIT_NOT_FOUND || code === EXIT_NOT_EXECUTABLE ? code : state.ExitCode || START_FAILED_EXIT_CODE,
+    ExitCode: container.restartedByPolicy ? state.ExitCode : code === EXIT_NOT_FOUND || code === EXIT_NOT_EXECUTABLE ? code : state.ExitCode || START_FAILED_EXIT_CODE,
   }))
 }
 

@@ -64,22 +64,17 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
     if (task && options.endedPid !== undefined && task.pid !== options.endedPid) return undefined
     // Called off meanwhile: a stop, or a start by hand (which clears the due time, see backOff).
     let due = false
-    let lastExitCode = 0
     await updateState(container.paths, (current) => {
-      lastExitCode = current.ExitCode
       due = !current.ExplicitlyStopped && (options.dueAt === undefined || current.RestartDueAt === options.dueAt)
       if (!due || unstarted) return {}
       return {RestartCount: startedBeforeBoot(current.StartedAt) ? 0 : current.RestartCount + 1}
     })
     if (!due) return undefined
     try {
-      return await startDetached(scope, container, defaultStartContext())
+      // Failed, the container stays as its last run ended, with the start's error (recordStartFailure).
+      return await startDetached(scope, {...container, restartedByPolicy: true}, defaultStartContext())
     } catch (error) {
-      if (!running(await getTask(scope, container.record.Id))) {
-        // As docker's monitor (SetStopped with the run's status): the container stays as its last run ended, with the start's error.
-        await updateState(container.paths, () => ({ExitCode: lastExitCode}))
-        throw error
-      }
+      if (!running(await getTask(scope, container.record.Id))) throw error
       // Found running before any mark was left, or the mark is still here: the monitor's logger counted.
       const beforeMark = (error as Error).cause instanceof AlreadyRunningError
       const markLeft = await unlink(container.paths.startMark).then(() => true, () => false)
