@@ -35,3 +35,4 @@ export {
   withVolumesMounted,
 } from './store.ts'
 export type {PruneReport, RemoveVolumeOptions, VolumeUsers} from './store.ts'
+export type {PlacedEntry} from './host.ts'

@@ -80,6 +80,17 @@ describe('volumes in containers', () => {
     await nerdOk(['volume', 'rm', 'root-tmpfs'])
   })
 
+  it("fills a new volume on /etc with docker's init layer's mount points, so a read-only one takes the hosts, hostname and resolv.conf binds", async () => {
+    const listed = await nerd(['run', '--rm', '--hostname', 'ro-etc', '-v', 'ro-etc:/etc:ro', IMG, 'sh', '-c', 'ls /etc; cat /etc/hostname'])
+    assert.equal(listed.code, 0, listed.stderr)
+    for (const name of ['group', 'hostname', 'hosts', 'mtab', 'passwd', 'resolv.conf']) assert.ok(listed.stdout.split('\n').includes(name), `${name} in ${listed.stdout}`)
+    assert.match(listed.stdout, /\nro-etc\n$/)
+    // The volume keeps the empty mount points, as docker's: nerd's files are bound over them.
+    const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'ro-etc'])) as {Mountpoint: string}[]
+    assert.equal(await readFile(join(volume!.Mountpoint, 'hosts'), 'utf8'), '')
+    await nerdOk(['volume', 'rm', 'ro-etc'])
+  })
+
   it('a run or create that fails makes no volume, or removes those it made; a volume that was there stays', async () => {
     await nerdOk(['volume', 'create', 'was-there'])
     const before = await volumeNames()
