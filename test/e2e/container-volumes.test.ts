@@ -10,7 +10,7 @@ import {release, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {loadTestImage, nerd} from '../helpers/e2e.ts'
+import {ctr, loadTestImage, nerd} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, dir, file, symlink} from '../helpers/oci-image.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -241,7 +241,7 @@ describe('volumes in containers', () => {
     await nerdOk(['rm', '-v', 'mounts-shown', 'mounts-from'])
   })
 
-  it('keeps a read-only bind or volume read-only under --volumes-from name:rw, as docker does', async () => {
+  it('keeps a read-only bind or volume read-only under --volumes-from name:rw, and a bind\'s propagation, as docker does', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nerd-e2e-rofrom-'))
     try {
       await nerdOk(['create', '--name', 'ro-source', '--network', 'none', '-v', `${dir}:/bound:ro`, '--mount', 'type=volume,source=ro-vol,target=/vol,readonly', '-v', 'rw-vol:/open', IMG, 'true'])
@@ -251,7 +251,14 @@ describe('volumes in containers', () => {
         assert.match(refused.stderr, /Read-only file system/)
       }
       await nerdOk(['run', '--rm', '--network', 'none', '--volumes-from', 'ro-source:rw', IMG, 'touch', '/open/x'])
-      await nerdOk(['rm', 'ro-source'])
+      // The bind keeps its propagation, as docker copies the mount point.
+      await nerdOk(['create', '--name', 'slave-source', '--network', 'none', '-v', `${dir}:/slave:rslave`, IMG, 'true'])
+      await nerdOk(['create', '--name', 'slave-from', '--network', 'none', '--volumes-from', 'slave-source', IMG, 'true'])
+      const [point] = (await inspectContainer('slave-from')).Mounts as Record<string, any>[]
+      assert.deepEqual([point!.Destination, point!.Propagation], ['/slave', 'rslave'])
+      const spec = JSON.parse((await ctr(['containers', 'info', '--spec', (await inspectContainer('slave-from')).Id as string])).stdout) as {mounts: {destination: string; options: string[]}[]}
+      assert.ok(spec.mounts.find((mount) => mount.destination === '/slave')!.options.includes('rslave'))
+      await nerdOk(['rm', 'ro-source', 'slave-source', 'slave-from'])
     } finally {
       await rm(dir, {recursive: true, force: true})
     }
