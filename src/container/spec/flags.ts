@@ -425,6 +425,8 @@ export function parseVolumeSpec(value: string, cwd: string): BindMount | VolumeM
     if (propagation) bind.propagation = propagation as Propagation
     return bind
   }
+  // docker takes a propagation mode as BindOptions, which a volume cannot have.
+  if (words.some((word) => PROPAGATIONS.has(word))) throw invalid('field BindOptions must not be specified')
   if (source !== '') checkVolumeName(source)
   const volume: VolumeMount = {type: 'volume', target: cleanTarget, readonly, noCopy: words.includes('nocopy')}
   if (source !== '') {

@@ -256,6 +256,10 @@ describe('-v', () => {
       () => parseVolumeSpec('/host:/ctr:ro,nocopy', '/'),
       "invalid volume specification: '/host:/ctr:ro,nocopy': invalid mount config for type \"bind\": field VolumeOptions must not be specified",
     )
+    rejects(
+      () => parseVolumeSpec('vmode:/p:ro,rshared', '/'),
+      "invalid volume specification: 'vmode:/p:ro,rshared': invalid mount config for type \"volume\": field BindOptions must not be specified",
+    )
     rejects(() => parseVolumeSpec('/a:/', '/'), "invalid volume specification: '/a:/': invalid mount config for type \"bind\": invalid specification: destination can't be '/'")
     rejects(
       () => parseVolumeSpec('foo', '/'),
