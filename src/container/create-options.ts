@@ -559,6 +559,7 @@ function dockerMount(mount: UserMount): DockerMount {
       const options = {
         ...(mount.noCopy ? {NoCopy: true} : {}),
         ...(mount.labels ? {Labels: mount.labels} : {}),
+        ...(mount.subpath ? {Subpath: mount.subpath} : {}),
         ...(mount.driver || mount.driverOptions ? {DriverConfig: {...(mount.driver ? {Name: mount.driver} : {}), ...(mount.driverOptions ? {Options: mount.driverOptions} : {})}} : {}),
       }
       return {...base, ...(mount.readonly ? {ReadOnly: true} : {}), ...(Object.keys(options).length > 0 ? {VolumeOptions: options} : {})}

@@ -436,7 +436,7 @@ async function mountsFrom(scope: ContainerScope, references: string[], own: User
       const readonly = !point.RW || asReadonly
       mounts.push(
         point.Type === 'volume'
-          ? {type: 'volume', name: point.Name!, target: point.Destination, readonly, noCopy: true}
+          ? {type: 'volume', name: point.Name!, target: point.Destination, readonly, noCopy: true, ...(point.Subpath ? {subpath: point.Subpath} : {})}
           : {type: 'bind', source: point.Source, target: point.Destination, readonly, createSource: false, ...(point.Propagation ? {propagation: point.Propagation as Propagation} : {})},
       )
     }

@@ -7,7 +7,7 @@
  * mounted while a container runs with it, as docker's local driver counts mounts, and for a copy-up.
  */
 import {closeSync} from 'node:fs'
-import {posix} from 'node:path'
+import {join, posix} from 'node:path'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {writeJsonAtomic} from '../files.ts'
@@ -21,6 +21,7 @@ import {
   createVolumeIfMissing,
   getClaimedVolume,
   getVolume,
+  openVolumeSubpath,
   releaseVolume,
   removeVolume,
   volumeContentPath,
@@ -77,8 +78,11 @@ export async function planVolumes(scope: VolumeScope, container: string, wanted:
     if (mount.name === undefined) plan.anonymous.push(name)
     const source = volumeContentPath(existing ?? {Mountpoint: volumeMountpoint(scope, name), Options: request.options ?? null})
     plan.volumes.push({mount, ...(existing ? {existing} : {}), request, source})
-    plan.paths[mount.target] = source
-    plan.points.push({Type: 'volume', Name: name, Source: source, Destination: mount.target, Driver: 'local', Mode: mount.mode ?? '', RW: !mount.readonly, Propagation: ''})
+    plan.paths[mount.target] = mount.subpath === undefined ? source : join(source, mount.subpath)
+    plan.points.push({
+      Type: 'volume', Name: name, Source: source, Destination: mount.target, Driver: 'local', Mode: mount.mode ?? '', RW: !mount.readonly, Propagation: '',
+      ...(mount.subpath === undefined ? {} : {Subpath: mount.subpath}),
+    })
   }
   return plan
 }
@@ -90,7 +94,7 @@ export async function planVolumes(scope: VolumeScope, container: string, wanted:
  */
 export async function makeVolumes(scope: VolumeScope, container: string, plan: VolumePlan, rootfs: Mount[]): Promise<string[]> {
   const made: string[] = []
-  const fill: {volume: Volume; target: string}[] = []
+  const fill: {volume: Volume; mount: VolumeMount}[] = []
   const layers = rootfsLayers(rootfs)
   try {
     for (const {mount, existing, request, source} of plan.volumes) {
@@ -102,11 +106,11 @@ export async function makeVolumes(scope: VolumeScope, container: string, plan: V
         // Made meanwhile by another nerd, bound elsewhere than the spec says: the spec would bind the wrong directory.
         else if (volumeContentPath(volume) !== source) throw new NerdError(`volume ${volume.Name} was created with other options while this container was created: try again`)
       }
-      if (!mount.noCopy && (initLayerEntriesIn(mount.target).length > 0 || (await existsInLayers(layers, mount.target)))) fill.push({volume, target: mount.target})
+      if (!mount.noCopy && (initLayerEntriesIn(mount.target).length > 0 || (await existsInLayers(layers, mount.target)))) fill.push({volume, mount})
     }
     if (fill.length > 0) {
       await withMountedRootfs(rootfs, [], async (root) => {
-        for (const {volume, target} of fill) await copyUpFromRoot(scope, volume, root, target)
+        for (const {volume, mount} of fill) await copyUpFromRoot(scope, volume, root, mount)
       })
     }
   } catch (error) {
@@ -145,7 +149,7 @@ export function initLayerEntriesIn(target: string): PlacedEntry[] {
  * rootfs `root` as the container sees it: an image's link (`x -> /etc`, `../../..`) must not make
  * nerd copy a directory of the host (docker resolves it in the container's scope too).
  */
-async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, target: string): Promise<void> {
+async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, {target, subpath}: VolumeMount): Promise<void> {
   const placed = initLayerEntriesIn(target)
   const rootFd = openRoot(root)
   try {
@@ -157,7 +161,7 @@ async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, 
       if (!(error instanceof WalkError)) throw error
     }
     try {
-      await copyUpIfEmpty(scope, volume, directory === undefined ? undefined : fdPath(directory), {shownAs: target, placed})
+      await copyUpIfEmpty(scope, volume, directory === undefined ? undefined : fdPath(directory), {shownAs: target, placed, subpath})
     } finally {
       if (directory !== undefined) closeSync(directory)
     }
@@ -190,9 +194,16 @@ async function volumesOf(scope: VolumeScope, record: ContainerRecord, options: {
   return volumes.filter((volume) => volume !== undefined)
 }
 
-/** Runs `use` (the creation of the container's task, or a use of its stopped root) with its volumes' filesystems mounted. */
+/**
+ * Runs `use` (the creation of the container's task, or a use of its stopped root) with its volumes'
+ * filesystems mounted, and their `volume-subpath`s there, as docker's start checks them (it binds
+ * what it checked; nerd's bind is the runtime's, a moment later).
+ */
 export async function withContainerVolumesMounted<T>(scope: VolumeScope, record: ContainerRecord, use: () => Promise<T>): Promise<T> {
-  return withVolumesMounted(scope, await volumesOf(scope, record), use)
+  return withVolumesMounted(scope, await volumesOf(scope, record), async () => {
+    for (const point of record.Mounts) if (point.Subpath !== undefined) closeSync(openVolumeSubpath(point.Source, point.Subpath))
+    return use()
+  })
 }
 
 /**

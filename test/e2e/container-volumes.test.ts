@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, symlink as makeSymlink, writeFile} from 'node:fs/promises'
 import {release, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -89,6 +89,35 @@ describe('volumes in containers', () => {
     const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'ro-etc'])) as {Mountpoint: string}[]
     assert.equal(await readFile(join(volume!.Mountpoint, 'hosts'), 'utf8'), '')
     await nerdOk(['volume', 'rm', 'ro-etc'])
+  })
+
+  it('mounts a volume-subpath of a volume, copying the image into it when empty, and checks it at each start as docker does', async () => {
+    await nerdOk(['volume', 'create', 'sub-vol'])
+    const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'sub-vol'])) as {Mountpoint: string}[]
+    await mkdir(join(volume!.Mountpoint, 'sub/empty'), {recursive: true})
+    await writeFile(join(volume!.Mountpoint, 'sub/inside'), 'in sub\n')
+    await writeFile(join(volume!.Mountpoint, 'top'), 'top\n')
+    assert.equal(await nerdOk(['run', '--rm', '--mount', 'type=volume,src=sub-vol,dst=/p,volume-subpath=sub', IMG, 'ls', '/p']), 'empty\ninside\n')
+    // An empty subdirectory gets the image's content, as docker's copy-up into the subpath.
+    await nerdOk(['create', '--name', 'sub-etc', '--mount', 'type=volume,src=sub-vol,dst=/etc,volume-subpath=sub/empty', IMG, 'true'])
+    assert.ok((await readdir(join(volume!.Mountpoint, 'sub/empty'))).includes('passwd'))
+    const document = await inspectContainer('sub-etc')
+    assert.deepEqual(document.HostConfig.Mounts, [{Type: 'volume', Source: 'sub-vol', Target: '/etc', VolumeOptions: {Subpath: 'sub/empty'}}])
+    assert.equal((document.Mounts as Record<string, any>[])[0]!.Source, volume!.Mountpoint)
+    // A link put in its place is refused at the next start: it could lead out of the volume.
+    await rm(join(volume!.Mountpoint, 'sub/empty'), {recursive: true})
+    await makeSymlink('/', join(volume!.Mountpoint, 'sub/empty'))
+    const linked = await nerd(['start', 'sub-etc'])
+    assert.deepEqual([linked.code, linked.stderr.trim()], [1, `Error: cannot access path ${volume!.Mountpoint}/sub/empty: too many levels of symbolic links\nError: failed to start containers: sub-etc`])
+    const missing = await nerd(['run', '--rm', '--mount', 'type=volume,src=sub-vol,dst=/p,volume-subpath=nosub', IMG, 'true'])
+    assert.deepEqual([missing.code, missing.stderr], [127, `Error: cannot access path ${volume!.Mountpoint}/nosub: no such file or directory\n`])
+    for (const [spec, reason] of [['src=sub-vol,dst=/p,volume-subpath=../x', 'subpath must be a relative path within the volume'], ['dst=/p,volume-subpath=sub', 'must not set Subpath when using anonymous volumes']]) {
+      const refused = await nerd(['run', '--rm', '--mount', `type=volume,${spec}`, IMG, 'true'])
+      assert.equal(refused.code, 125)
+      assert.match(refused.stderr, new RegExp(`invalid mount config for type "volume": ${reason}`))
+    }
+    await nerdOk(['rm', 'sub-etc'])
+    await nerdOk(['volume', 'rm', 'sub-vol'])
   })
 
   it('a run or create that fails makes no volume, or removes those it made; a volume that was there stays', async () => {
