@@ -89,6 +89,8 @@ export interface DockerHostConfig {
   VolumesFrom?: string[] | null
   /** `--mount` values; absent without any. */
   Mounts?: DockerMount[]
+  /** `--volume-driver`; absent in records made before nerd kept it. */
+  VolumeDriver?: string
   NetworkMode: string
   PortBindings: Record<string, {HostIp: string; HostPort: string}[]>
   RestartPolicy: RestartPolicy

@@ -120,6 +120,21 @@ describe('volumes in containers', () => {
     await nerdOk(['volume', 'rm', 'sub-vol'])
   })
 
+  it("takes --volume-driver for -v and the image's VOLUMEs as docker's daemon: local works, another driver is not found", async () => {
+    await nerdOk(['create', '--name', 'driven', '--network', 'none', '--volume-driver', 'local', '-v', 'driven-vol:/p', IMG, 'true'])
+    assert.equal((await inspectContainer('driven')).HostConfig.VolumeDriver, 'local')
+    await nerdOk(['rm', 'driven'])
+    await nerdOk(['volume', 'rm', 'driven-vol'])
+    const named = await nerd(['run', '--rm', '--network', 'none', '--volume-driver', 'foo', '-v', 'foo-vol:/p', IMG, 'true'])
+    assert.deepEqual([named.code, named.stderr], [125, 'Error: create foo-vol: error looking up volume plugin foo: plugin "foo" not found\n'])
+    const image = await nerd(['run', '--rm', '--network', 'none', '--volume-driver', 'foo', '--entrypoint', 'true', MULTILAYER])
+    assert.equal(image.code, 125)
+    assert.match(image.stderr, /^Error: create [0-9a-f]{64}: error looking up volume plugin foo: plugin "foo" not found\n$/)
+    // Not --mount's: docker's CLI puts it in the -v volumes' options only.
+    await nerdOk(['run', '--rm', '--network', 'none', '--volume-driver', 'foo', '--mount', 'type=volume,src=mount-vol,dst=/p', IMG, 'true'])
+    await nerdOk(['volume', 'rm', 'mount-vol'])
+  })
+
   it('a run or create that fails makes no volume, or removes those it made; a volume that was there stays', async () => {
     await nerdOk(['volume', 'create', 'was-there'])
     const before = await volumeNames()

@@ -129,6 +129,8 @@ export interface RunOptions {
   readOnly?: boolean
   /** `-v`, `--mount` and `--tmpfs`, in the order given. */
   mounts?: UserMount[]
+  /** `--volume-driver`: the driver of the image's VOLUMEs (the `-v` ones have it already). */
+  volumeDriver?: string
   /** `--shm-size` in bytes (default 64 MiB). */
   shmSize?: number
   ulimits?: Ulimit[]
