@@ -76,6 +76,7 @@ export const CREATE_FLAGS = {
   // Storage and logging
   volume: list('Bind mount a volume', {char: 'v'}),
   mount: list('Attach a filesystem mount to the container'),
+  'volume-driver': text('Optional volume driver for the container'),
   'volumes-from': list('Mount volumes from the specified container(s)'),
   tmpfs: list('Mount a tmpfs directory'),
   'log-driver': text('Logging driver for the container'),

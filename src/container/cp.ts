@@ -115,7 +115,7 @@ export async function withContainerRoot<T>(scope: ContainerScope, container: Loa
   if (view.pid > 0) return inRoot(`/proc/${view.pid}/root`, view.pid)
   const mounts = await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)
   const binds = copiedMounts(container.record).map((point) => ({
-    source: point.Source,
+    source: point.Subpath === undefined ? point.Source : join(point.Source, point.Subpath),
     target: (root: string) => resolveInRoot(root, point.Destination, true),
   }))
   // Its volumes' filesystems are mounted for the while, as docker mounts them for a stopped container's cp.

@@ -97,6 +97,7 @@ export interface CreateFlagValues {
   cgroupns?: string
   volume?: string[]
   mount?: string[]
+  'volume-driver'?: string
   'volumes-from'?: string[]
   tmpfs?: string[]
   'log-driver'?: string
@@ -202,6 +203,8 @@ export interface TypedStorageAndSecurity {
   tmpfs: Record<string, string>
   /** --mount values, as docker's CLI sends them. */
   mounts: DockerMount[]
+  /** --volume-driver as typed. */
+  volumeDriver: string
   /** --security-opt values, a seccomp profile file replaced by its compacted JSON, `systempaths=unconfined` left out. */
   securityOpt: string[]
 }
@@ -559,6 +562,7 @@ function dockerMount(mount: UserMount): DockerMount {
       const options = {
         ...(mount.noCopy ? {NoCopy: true} : {}),
         ...(mount.labels ? {Labels: mount.labels} : {}),
+        ...(mount.subpath ? {Subpath: mount.subpath} : {}),
         ...(mount.driver || mount.driverOptions ? {DriverConfig: {...(mount.driver ? {Name: mount.driver} : {}), ...(mount.driverOptions ? {Options: mount.driverOptions} : {})}} : {}),
       }
       return {...base, ...(mount.readonly ? {ReadOnly: true} : {}), ...(Object.keys(options).length > 0 ? {VolumeOptions: options} : {})}
@@ -810,7 +814,9 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
 
   // What docker's CLI checks once every flag has its value, in its order.
   if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) parseFail(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`)
-  const volumes = (values.volume ?? []).map((value) => parseVolumeSpec(value, cwd))
+  const volumeDriver = values['volume-driver'] ?? ''
+  // docker's daemon makes the volumes of `-v` and the image's VOLUMEs with --volume-driver (not those of --mount).
+  const volumes = (values.volume ?? []).map((value) => parseVolumeSpec(value, cwd)).map((volume) => (volume.type === 'volume' && volumeDriver ? {...volume, driver: volumeDriver} : volume))
   const binds: string[] = []
   const anonymousVolumes: string[] = []
   for (const [index, volume] of volumes.entries()) {
@@ -863,6 +869,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   set('readOnly', values['read-only'])
   const mounts: UserMount[] = [...volumes, ...mountFlags, ...(values.tmpfs ?? []).map(parseTmpfs)]
   if (mounts.length > 0) options.mounts = mounts
+  if (volumeDriver) options.volumeDriver = volumeDriver
   set('shmSize', shmSize)
   if (limits.length > 0) options.ulimits = limits
   if (Object.keys(sysctls).length > 0) options.sysctls = sysctls
@@ -917,7 +924,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
     quietPull: values.quiet ?? false,
     labels: keyValueMap([...labelFile, ...labelValues]),
     network,
-    typed: {binds, anonymousVolumes, tmpfs: keyValueMap(values.tmpfs ?? [], ':'), mounts: mountFlags.map(dockerMount), securityOpt},
+    typed: {binds, anonymousVolumes, tmpfs: keyValueMap(values.tmpfs ?? [], ':'), mounts: mountFlags.map(dockerMount), volumeDriver, securityOpt},
     volumesFrom: (values['volumes-from'] ?? []).map((value) => {
       parseVolumesFrom(value)
       return value
@@ -1025,6 +1032,7 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
     Binds: typed.binds.length > 0 ? typed.binds : null,
     VolumesFrom: request.volumesFrom.length > 0 ? request.volumesFrom : null,
     ...(typed.mounts.length > 0 ? {Mounts: typed.mounts} : {}),
+    VolumeDriver: typed.volumeDriver,
     ContainerIDFile: request.cidfile ?? '',
     NetworkMode: joinedById(network.mode, facts),
     PortBindings: bindings,

@@ -25,7 +25,7 @@ import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
 import {buildSpec, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
 import {makeVolumes, planVolumes, removeUnsharedVolumes} from './volumes.ts'
-import type {BindMount, ImageConfig, JoinedContainer, OciHookCommand, RunOptions, Spec, UserMount} from './spec/index.ts'
+import type {BindMount, ImageConfig, JoinedContainer, OciHookCommand, Propagation, RunOptions, Spec, UserMount} from './spec/index.ts'
 import {containerView, loadContainerOrDead, seeOutOrphanedContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {DaemonFacts, NetworkRequest} from './create-options.ts'
@@ -415,8 +415,9 @@ async function joinableContainers(scope: ContainerScope, options: RunOptions): P
 }
 
 /**
- * `--volumes-from`: the binds and volumes of other containers, at the same targets, read-only when
- * asked (`name:ro`, `name:ro,z`) or when they were: as docker's, `name:rw` never makes a read-only mount writable.
+ * `--volumes-from`: the binds and volumes of other containers, at the same targets, a bind with its
+ * propagation (docker copies each mount point), read-only when asked (`name:ro`, `name:ro,z`) or
+ * when they were: as docker's, `name:rw` never makes a read-only mount writable.
  * A target this container mounts itself keeps its own mount. The anonymous volumes among them are
  * this container's too: as docker's, `rm -v` of whichever container uses one last removes it.
  */
@@ -435,8 +436,8 @@ async function mountsFrom(scope: ContainerScope, references: string[], own: User
       const readonly = !point.RW || asReadonly
       mounts.push(
         point.Type === 'volume'
-          ? {type: 'volume', name: point.Name!, target: point.Destination, readonly, noCopy: true}
-          : {type: 'bind', source: point.Source, target: point.Destination, readonly, createSource: false},
+          ? {type: 'volume', name: point.Name!, target: point.Destination, readonly, noCopy: true, ...(point.Subpath ? {subpath: point.Subpath} : {})}
+          : {type: 'bind', source: point.Source, target: point.Destination, readonly, createSource: false, ...(point.Propagation ? {propagation: point.Propagation as Propagation} : {})},
       )
     }
   }

@@ -79,7 +79,7 @@ export interface DockerMount {
   Target: string
   ReadOnly?: boolean
   BindOptions?: {Propagation?: string; NonRecursive?: boolean; ReadOnlyNonRecursive?: boolean; ReadOnlyForceRecursive?: boolean}
-  VolumeOptions?: {NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: {Name?: string; Options?: Record<string, string>}}
+  VolumeOptions?: {NoCopy?: boolean; Labels?: Record<string, string>; Subpath?: string; DriverConfig?: {Name?: string; Options?: Record<string, string>}}
   TmpfsOptions?: {SizeBytes?: number; Mode?: number}
 }
 
@@ -89,6 +89,8 @@ export interface DockerHostConfig {
   VolumesFrom?: string[] | null
   /** `--mount` values; absent without any. */
   Mounts?: DockerMount[]
+  /** `--volume-driver`; absent in records made before nerd kept it. */
+  VolumeDriver?: string
   NetworkMode: string
   PortBindings: Record<string, {HostIp: string; HostPort: string}[]>
   RestartPolicy: RestartPolicy
@@ -158,6 +160,8 @@ export interface MountPoint {
   Mode: string
   RW: boolean
   Propagation: string
+  /** A volume's `volume-subpath`, which docker keeps in the mount point's spec (not shown): what is bound, and checked at each start. */
+  Subpath?: string
 }
 
 /** `config.json`: fixed at create, except Name (rename). */

@@ -372,7 +372,7 @@ function inspectHostConfig(hostConfig: DockerHostConfig): Record<string, unknown
     Binds, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, Annotations, CapAdd, CapDrop, CgroupnsMode, Dns, DnsOptions,
     DnsSearch, ExtraHosts, GroupAdd, IpcMode, PidMode, Privileged, ReadonlyRootfs, SecurityOpt, Tmpfs, UTSMode, ShmSize, Sysctls, Runtime,
     CpuShares, Memory, NanoCpus, CgroupParent, CpuPeriod, CpuQuota, CpusetCpus, CpusetMems, Devices, MemoryReservation, MemorySwap,
-    OomKillDisable, PidsLimit, Ulimits, Init, ContainerIDFile, OomScoreAdj, PublishAllPorts, BlkioWeight, MemorySwappiness, VolumesFrom, Mounts,
+    OomKillDisable, PidsLimit, Ulimits, Init, ContainerIDFile, OomScoreAdj, PublishAllPorts, BlkioWeight, MemorySwappiness, VolumesFrom, Mounts, VolumeDriver,
     // Records of containers made before nerd knew them have none.
     BlkioWeightDevice = [], BlkioDeviceReadBps = [], BlkioDeviceWriteBps = [], BlkioDeviceReadIOps = [], BlkioDeviceWriteIOps = [],
     CpuRealtimePeriod = 0, CpuRealtimeRuntime = 0, DeviceCgroupRules = null, MaskedPaths, ReadonlyPaths, Links, ...rest
@@ -380,7 +380,7 @@ function inspectHostConfig(hostConfig: DockerHostConfig): Record<string, unknown
   // Records of containers made before nerd kept them have none: the defaults for their privilege.
   const paths = MaskedPaths === undefined ? systemPaths(Privileged, false) : {MaskedPaths, ReadonlyPaths}
   const ordered = {
-    Binds, ContainerIDFile, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, VolumeDriver: '', VolumesFrom: VolumesFrom ?? null,
+    Binds, ContainerIDFile, LogConfig, NetworkMode, PortBindings, RestartPolicy, AutoRemove, VolumeDriver: VolumeDriver ?? '', VolumesFrom: VolumesFrom ?? null,
     ConsoleSize: [0, 0], Annotations, CapAdd, CapDrop, CgroupnsMode, Dns, DnsOptions, DnsSearch, ExtraHosts, GroupAdd, IpcMode, Cgroup: '',
     Links: Links ?? null, OomScoreAdj, PidMode, Privileged, PublishAllPorts, ReadonlyRootfs, SecurityOpt, Tmpfs, UTSMode, UsernsMode: '',
     ShmSize, Sysctls, Runtime, Isolation: '', CpuShares, Memory, NanoCpus, CgroupParent, BlkioWeight, BlkioWeightDevice,

@@ -7,6 +7,7 @@
  * mounted while a container runs with it, as docker's local driver counts mounts, and for a copy-up.
  */
 import {closeSync} from 'node:fs'
+import {join, posix} from 'node:path'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {writeJsonAtomic} from '../files.ts'
@@ -20,13 +21,14 @@ import {
   createVolumeIfMissing,
   getClaimedVolume,
   getVolume,
+  openVolumeSubpath,
   releaseVolume,
   removeVolume,
   volumeContentPath,
   volumeMountpoint,
   withVolumesMounted,
 } from '../volume/index.ts'
-import type {Volume, VolumeCreateRequest, VolumeScope} from '../volume/index.ts'
+import type {PlacedEntry, Volume, VolumeCreateRequest, VolumeScope} from '../volume/index.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
 import {containerPaths} from './store.ts'
 import {fdPath, openDirectoryInRoot, openRoot, WalkError} from './cp-root.ts'
@@ -76,8 +78,11 @@ export async function planVolumes(scope: VolumeScope, container: string, wanted:
     if (mount.name === undefined) plan.anonymous.push(name)
     const source = volumeContentPath(existing ?? {Mountpoint: volumeMountpoint(scope, name), Options: request.options ?? null})
     plan.volumes.push({mount, ...(existing ? {existing} : {}), request, source})
-    plan.paths[mount.target] = source
-    plan.points.push({Type: 'volume', Name: name, Source: source, Destination: mount.target, Driver: 'local', Mode: mount.mode ?? '', RW: !mount.readonly, Propagation: ''})
+    plan.paths[mount.target] = mount.subpath === undefined ? source : join(source, mount.subpath)
+    plan.points.push({
+      Type: 'volume', Name: name, Source: source, Destination: mount.target, Driver: 'local', Mode: mount.mode ?? '', RW: !mount.readonly, Propagation: '',
+      ...(mount.subpath === undefined ? {} : {Subpath: mount.subpath}),
+    })
   }
   return plan
 }
@@ -89,7 +94,7 @@ export async function planVolumes(scope: VolumeScope, container: string, wanted:
  */
 export async function makeVolumes(scope: VolumeScope, container: string, plan: VolumePlan, rootfs: Mount[]): Promise<string[]> {
   const made: string[] = []
-  const fill: {volume: Volume; target: string}[] = []
+  const fill: {volume: Volume; mount: VolumeMount}[] = []
   const layers = rootfsLayers(rootfs)
   try {
     for (const {mount, existing, request, source} of plan.volumes) {
@@ -101,11 +106,11 @@ export async function makeVolumes(scope: VolumeScope, container: string, plan: V
         // Made meanwhile by another nerd, bound elsewhere than the spec says: the spec would bind the wrong directory.
         else if (volumeContentPath(volume) !== source) throw new NerdError(`volume ${volume.Name} was created with other options while this container was created: try again`)
       }
-      if (!mount.noCopy && (await existsInLayers(layers, mount.target))) fill.push({volume, target: mount.target})
+      if (!mount.noCopy && (initLayerEntriesIn(mount.target).length > 0 || (await existsInLayers(layers, mount.target)))) fill.push({volume, mount})
     }
     if (fill.length > 0) {
       await withMountedRootfs(rootfs, [], async (root) => {
-        for (const {volume, target} of fill) await copyUpFromRoot(scope, volume, root, target)
+        for (const {volume, mount} of fill) await copyUpFromRoot(scope, volume, root, mount)
       })
     }
   } catch (error) {
@@ -116,24 +121,49 @@ export async function makeVolumes(scope: VolumeScope, container: string, plan: V
 }
 
 /**
- * Copies the image's directory at `target` into the volume, `target` resolved inside the mounted
+ * What docker's init layer (moby daemon/initlayer) puts over the image in every container's view,
+ * so what its copy-up brings into a volume mounted on their directory (`-v v:/etc`): the mount
+ * points of what the runtime mounts there, which it could not make on a read-only volume.
+ * `/.dockerenv` is left out: it lies in `/`, which no volume is mounted on.
+ */
+const INIT_LAYER: readonly {path: string; kind: PlacedEntry['kind']}[] = [
+  {path: '/dev/pts', kind: 'directory'},
+  {path: '/dev/shm', kind: 'directory'},
+  {path: '/proc', kind: 'directory'},
+  {path: '/sys', kind: 'directory'},
+  {path: '/etc/resolv.conf', kind: 'file'},
+  {path: '/etc/hosts', kind: 'file'},
+  {path: '/etc/hostname', kind: 'file'},
+  {path: '/dev/console', kind: 'file'},
+  {path: '/etc/mtab', kind: {link: '/proc/mounts'}},
+]
+
+/** The init layer's entries in the directory `target` (a clean absolute path), named there. */
+export function initLayerEntriesIn(target: string): PlacedEntry[] {
+  return INIT_LAYER.filter(({path}) => posix.dirname(path) === target).map(({path, kind}) => ({name: posix.basename(path), kind}))
+}
+
+/**
+ * Copies the image's directory at `target` into the volume, with the init layer's entries there
+ * over it, as docker copies from the container's view. `target` is resolved inside the mounted
  * rootfs `root` as the container sees it: an image's link (`x -> /etc`, `../../..`) must not make
  * nerd copy a directory of the host (docker resolves it in the container's scope too).
  */
-async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, target: string): Promise<void> {
+async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, {target, subpath}: VolumeMount): Promise<void> {
+  const placed = initLayerEntriesIn(target)
   const rootFd = openRoot(root)
   try {
-    let directory: number
+    let directory: number | undefined
     try {
       directory = openDirectoryInRoot(rootFd, target).fd
     } catch (error) {
-      if (error instanceof WalkError) return // not a directory in the image: nothing to copy
-      throw error
+      // Not a directory in the image: only the init layer's entries, if any, go in.
+      if (!(error instanceof WalkError)) throw error
     }
     try {
-      await copyUpIfEmpty(scope, volume, fdPath(directory), target)
+      await copyUpIfEmpty(scope, volume, directory === undefined ? undefined : fdPath(directory), {shownAs: target, placed, subpath})
     } finally {
-      closeSync(directory)
+      if (directory !== undefined) closeSync(directory)
     }
   } finally {
     closeSync(rootFd)
@@ -164,9 +194,16 @@ async function volumesOf(scope: VolumeScope, record: ContainerRecord, options: {
   return volumes.filter((volume) => volume !== undefined)
 }
 
-/** Runs `use` (the creation of the container's task, or a use of its stopped root) with its volumes' filesystems mounted. */
+/**
+ * Runs `use` (the creation of the container's task, or a use of its stopped root) with its volumes'
+ * filesystems mounted, and their `volume-subpath`s there, as docker's start checks them (it binds
+ * what it checked; nerd's bind is the runtime's, a moment later).
+ */
 export async function withContainerVolumesMounted<T>(scope: VolumeScope, record: ContainerRecord, use: () => Promise<T>): Promise<T> {
-  return withVolumesMounted(scope, await volumesOf(scope, record), use)
+  return withVolumesMounted(scope, await volumesOf(scope, record), async () => {
+    for (const point of record.Mounts) if (point.Subpath !== undefined) closeSync(openVolumeSubpath(point.Source, point.Subpath))
+    return use()
+  })
 }
 
 /**

@@ -3,9 +3,11 @@
  * docker's local driver mounts with its options), measuring and filling a directory.
  */
 import {execFile} from 'node:child_process'
-import {chmod, lstat, opendir, readFile, realpath, stat} from 'node:fs/promises'
-import {join} from 'node:path'
+import {closeSync, constants, fstatSync, openSync} from 'node:fs'
+import {chmod, lstat, mkdir, open, opendir, readFile, realpath, stat, symlink} from 'node:fs/promises'
+import {join, posix} from 'node:path'
 import {promisify} from 'node:util'
+import {NerdError} from '../errors.ts'
 import {mountPoints} from '../mountinfo.ts'
 
 const run = promisify(execFile)
@@ -154,4 +156,61 @@ export async function copyDirectoryContents(source: string, target: string): Pro
   }
   // cp leaves the special bits an existing directory had (a tmpfs root's sticky bit); docker's copy sets exactly the source's.
   await chmod(target, (await stat(source)).mode & 0o7777)
+}
+
+/** An entry a copy-up puts into a volume's root over the image's content there (docker's init layer's). */
+export interface PlacedEntry {
+  name: string
+  kind: 'directory' | 'file' | {link: string}
+}
+
+/**
+ * Puts the entries into `target` over what stands at each name, as an upper overlay layer shows
+ * them: a directory merges with one there, anything else replaces it. Made as docker's init layer
+ * makes them: mode 0755, owned by this process (root), a file empty.
+ */
+export async function placeEntries(target: string, entries: readonly PlacedEntry[]): Promise<void> {
+  for (const {name, kind} of entries) {
+    const path = join(target, name)
+    const present = await lstat(path).catch(() => undefined)
+    if (kind === 'directory' && present?.isDirectory()) continue
+    if (present) await removeTree(path)
+    if (kind === 'directory') await mkdir(path)
+    // O_EXCL: what the image put there is gone, and a link made since would not be followed.
+    else if (kind === 'file') await (await open(path, 'wx')).close()
+    else await symlink(kind.link, path)
+    if (typeof kind === 'string') await chmod(path, 0o755)
+  }
+}
+
+/** Linux's O_PATH, which Node's constants leave out. */
+const O_PATH = 0o10000000
+const GO_ERRNO_TEXTS: Readonly<Record<string, string>> = {ENOENT: 'no such file or directory', ELOOP: 'too many levels of symbolic links', ENOTDIR: 'not a directory'}
+
+/**
+ * Opens (O_PATH; the caller closes it) what the `volume-subpath` `subpath` names in the volume's
+ * content directory `base`, as docker's safepath.Join (openat2 RESOLVE_BENEATH and
+ * RESOLVE_NO_SYMLINKS): no link on the way nor at the end, so that one a container put in its volume
+ * never leads a bind or a copy-up out of it. Fails with docker's `cannot access path …`.
+ */
+export function openVolumeSubpath(base: string, subpath: string): number {
+  const failure = (code: string) => new NerdError(`cannot access path ${join(base, subpath)}: ${GO_ERRNO_TEXTS[code] ?? code}`)
+  let fd = openSync(base, O_PATH | constants.O_DIRECTORY)
+  try {
+    for (const part of posix.normalize(subpath).split('/').filter((name) => name !== '' && name !== '.')) {
+      let next: number
+      try {
+        next = openSync(`/proc/${process.pid}/fd/${fd}/${part}`, O_PATH | constants.O_NOFOLLOW)
+      } catch (error) {
+        throw failure((error as NodeJS.ErrnoException).code ?? '')
+      }
+      closeSync(fd)
+      fd = next
+      if (fstatSync(fd).isSymbolicLink()) throw failure('ELOOP')
+    }
+    return fd
+  } catch (error) {
+    closeSync(fd)
+    throw error
+  }
 }

@@ -7,7 +7,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {chmod, mkdir, readdir, rename, rm, stat} from 'node:fs/promises'
-import {existsSync} from 'node:fs'
+import {closeSync, existsSync, fstatSync} from 'node:fs'
 import {join} from 'node:path'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {withGoType} from '../format/go-types.ts'
@@ -15,7 +15,8 @@ import {compareStrings, naturalCompare} from '../format/go-values.ts'
 import {readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
 import {sortedByKey} from '../labels.ts'
 import {nullable, objectOf, oneOf, recordOf} from '../json-shape.ts'
-import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, removeTree, unmountFilesystem} from './host.ts'
+import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, openVolumeSubpath, placeEntries, removeTree, unmountFilesystem} from './host.ts'
+import type {PlacedEntry} from './host.ts'
 import {matchesLabelFilters} from './filters.ts'
 import type {VolumePruneFilters} from './filters.ts'
 import {
@@ -269,15 +270,22 @@ export async function releaseVolume(scope: VolumeScope, volume: Volume, inUse: (
 
 /**
  * docker's copy-up: when the volume is empty, `sourceDir` (the image's content at the mount target,
- * `shownAs` in messages)
- * is copied into it with modes, owners, times and links, and `sourceDir`'s own mode and owner go onto
- * the volume's root. Nothing happens when `sourceDir` is not a directory or the volume has content.
- * Answers whether it copied. A filesystem the volume has is mounted for the copy only, as docker's
- * create mounts it (so what goes into a tmpfs no container has mounted goes with it, as in docker).
+ * `shownAs` in messages; undefined or no directory when the image has none there) is copied into it
+ * with modes, owners, times and links, and `sourceDir`'s own mode and owner go onto the volume's
+ * root; then `placed` goes over it. With a `subpath`, all this goes into that directory of the
+ * volume instead, as docker's copy-up into a `volume-subpath` mount (none when it is missing or no
+ * directory). Nothing happens when there is nothing to copy or the volume has content. Answers whether it copied. A filesystem the volume has is mounted for the copy only, as
+ * docker's create mounts it (so what goes into a tmpfs no container has mounted goes with it, as in docker).
  */
-export async function copyUpIfEmpty(scope: VolumeScope, volume: Volume, sourceDir: string, shownAs = sourceDir): Promise<boolean> {
-  const source = await stat(sourceDir).catch(() => undefined)
-  if (!source?.isDirectory()) return false
+export async function copyUpIfEmpty(
+  scope: VolumeScope,
+  volume: Volume,
+  sourceDir: string | undefined,
+  {shownAs = sourceDir, placed = [], subpath}: {shownAs?: string | undefined; placed?: readonly PlacedEntry[]; subpath?: string | undefined} = {},
+): Promise<boolean> {
+  const source = sourceDir === undefined ? undefined : await stat(sourceDir).catch(() => undefined)
+  const copied = source?.isDirectory() ? sourceDir : undefined
+  if (copied === undefined && placed.length === 0) return false
   return withVolumeLock(scope, volume.Name, async () => {
     let mountedHere: boolean
     try {
@@ -285,11 +293,21 @@ export async function copyUpIfEmpty(scope: VolumeScope, volume: Volume, sourceDi
     } catch (error) {
       throw new NerdError(`failed to populate volume: ${(error as Error).message}`, {cause: error})
     }
+    let subpathFd: number | undefined
     try {
-      const target = volumeContentPath(volume)
+      if (subpath !== undefined) {
+        try {
+          subpathFd = openVolumeSubpath(volumeContentPath(volume), subpath)
+        } catch {
+          return false // the start says why
+        }
+        if (!fstatSync(subpathFd).isDirectory()) return false
+      }
+      const target = subpathFd === undefined ? volumeContentPath(volume) : `/proc/${process.pid}/fd/${subpathFd}`
       if ((await readdir(target)).length > 0) return false
       try {
-        await copyDirectoryContents(sourceDir, target)
+        if (copied !== undefined) await copyDirectoryContents(copied, target)
+        await placeEntries(target, placed)
       } catch (error) {
         // Left half filled, the volume would count as filled: the next container would get no copy-up.
         for (const name of await readdir(target).catch(() => [])) await removeTree(join(target, name)).catch(() => undefined)
@@ -297,6 +315,7 @@ export async function copyUpIfEmpty(scope: VolumeScope, volume: Volume, sourceDi
       }
       return true
     } finally {
+      if (subpathFd !== undefined) closeSync(subpathFd)
       if (mountedHere) await releaseLocked(volume)
     }
   })

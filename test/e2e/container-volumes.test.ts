@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, rm, symlink as makeSymlink, writeFile} from 'node:fs/promises'
 import {release, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {loadTestImage, nerd} from '../helpers/e2e.ts'
+import {ctr, loadTestImage, nerd} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, dir, file, symlink} from '../helpers/oci-image.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -78,6 +78,61 @@ describe('volumes in containers', () => {
     assert.equal(await nerdOk(['run', '--rm', '--network', 'none', ...tmpfsRoot, IMG, 'stat', '-c', '%a', '/root']), '700\n')
     await nerdOk(['rm', '-f', 'tmpfs-keeper'])
     await nerdOk(['volume', 'rm', 'root-tmpfs'])
+  })
+
+  it("fills a new volume on /etc with docker's init layer's mount points, so a read-only one takes the hosts, hostname and resolv.conf binds", async () => {
+    const listed = await nerd(['run', '--rm', '--hostname', 'ro-etc', '-v', 'ro-etc:/etc:ro', IMG, 'sh', '-c', 'ls /etc; cat /etc/hostname'])
+    assert.equal(listed.code, 0, listed.stderr)
+    for (const name of ['group', 'hostname', 'hosts', 'mtab', 'passwd', 'resolv.conf']) assert.ok(listed.stdout.split('\n').includes(name), `${name} in ${listed.stdout}`)
+    assert.match(listed.stdout, /\nro-etc\n$/)
+    // The volume keeps the empty mount points, as docker's: nerd's files are bound over them.
+    const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'ro-etc'])) as {Mountpoint: string}[]
+    assert.equal(await readFile(join(volume!.Mountpoint, 'hosts'), 'utf8'), '')
+    await nerdOk(['volume', 'rm', 'ro-etc'])
+  })
+
+  it('mounts a volume-subpath of a volume, copying the image into it when empty, and checks it at each start as docker does', async () => {
+    await nerdOk(['volume', 'create', 'sub-vol'])
+    const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'sub-vol'])) as {Mountpoint: string}[]
+    await mkdir(join(volume!.Mountpoint, 'sub/empty'), {recursive: true})
+    await writeFile(join(volume!.Mountpoint, 'sub/inside'), 'in sub\n')
+    await writeFile(join(volume!.Mountpoint, 'top'), 'top\n')
+    assert.equal(await nerdOk(['run', '--rm', '--mount', 'type=volume,src=sub-vol,dst=/p,volume-subpath=sub', IMG, 'ls', '/p']), 'empty\ninside\n')
+    // An empty subdirectory gets the image's content, as docker's copy-up into the subpath.
+    await nerdOk(['create', '--name', 'sub-etc', '--mount', 'type=volume,src=sub-vol,dst=/etc,volume-subpath=sub/empty', IMG, 'true'])
+    assert.ok((await readdir(join(volume!.Mountpoint, 'sub/empty'))).includes('passwd'))
+    const document = await inspectContainer('sub-etc')
+    assert.deepEqual(document.HostConfig.Mounts, [{Type: 'volume', Source: 'sub-vol', Target: '/etc', VolumeOptions: {Subpath: 'sub/empty'}}])
+    assert.equal((document.Mounts as Record<string, any>[])[0]!.Source, volume!.Mountpoint)
+    // A link put in its place is refused at the next start: it could lead out of the volume.
+    await rm(join(volume!.Mountpoint, 'sub/empty'), {recursive: true})
+    await makeSymlink('/', join(volume!.Mountpoint, 'sub/empty'))
+    const linked = await nerd(['start', 'sub-etc'])
+    assert.deepEqual([linked.code, linked.stderr.trim()], [1, `Error: cannot access path ${volume!.Mountpoint}/sub/empty: too many levels of symbolic links\nError: failed to start containers: sub-etc`])
+    const missing = await nerd(['run', '--rm', '--mount', 'type=volume,src=sub-vol,dst=/p,volume-subpath=nosub', IMG, 'true'])
+    assert.deepEqual([missing.code, missing.stderr], [127, `Error: cannot access path ${volume!.Mountpoint}/nosub: no such file or directory\n`])
+    for (const [spec, reason] of [['src=sub-vol,dst=/p,volume-subpath=../x', 'subpath must be a relative path within the volume'], ['dst=/p,volume-subpath=sub', 'must not set Subpath when using anonymous volumes']]) {
+      const refused = await nerd(['run', '--rm', '--mount', `type=volume,${spec}`, IMG, 'true'])
+      assert.equal(refused.code, 125)
+      assert.match(refused.stderr, new RegExp(`invalid mount config for type "volume": ${reason}`))
+    }
+    await nerdOk(['rm', 'sub-etc'])
+    await nerdOk(['volume', 'rm', 'sub-vol'])
+  })
+
+  it("takes --volume-driver for -v and the image's VOLUMEs as docker's daemon: local works, another driver is not found", async () => {
+    await nerdOk(['create', '--name', 'driven', '--network', 'none', '--volume-driver', 'local', '-v', 'driven-vol:/p', IMG, 'true'])
+    assert.equal((await inspectContainer('driven')).HostConfig.VolumeDriver, 'local')
+    await nerdOk(['rm', 'driven'])
+    await nerdOk(['volume', 'rm', 'driven-vol'])
+    const named = await nerd(['run', '--rm', '--network', 'none', '--volume-driver', 'foo', '-v', 'foo-vol:/p', IMG, 'true'])
+    assert.deepEqual([named.code, named.stderr], [125, 'Error: create foo-vol: error looking up volume plugin foo: plugin "foo" not found\n'])
+    const image = await nerd(['run', '--rm', '--network', 'none', '--volume-driver', 'foo', '--entrypoint', 'true', MULTILAYER])
+    assert.equal(image.code, 125)
+    assert.match(image.stderr, /^Error: create [0-9a-f]{64}: error looking up volume plugin foo: plugin "foo" not found\n$/)
+    // Not --mount's: docker's CLI puts it in the -v volumes' options only.
+    await nerdOk(['run', '--rm', '--network', 'none', '--volume-driver', 'foo', '--mount', 'type=volume,src=mount-vol,dst=/p', IMG, 'true'])
+    await nerdOk(['volume', 'rm', 'mount-vol'])
   })
 
   it('a run or create that fails makes no volume, or removes those it made; a volume that was there stays', async () => {
@@ -230,7 +285,7 @@ describe('volumes in containers', () => {
     await nerdOk(['rm', '-v', 'mounts-shown', 'mounts-from'])
   })
 
-  it('keeps a read-only bind or volume read-only under --volumes-from name:rw, as docker does', async () => {
+  it('keeps a read-only bind or volume read-only under --volumes-from name:rw, and a bind\'s propagation, as docker does', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nerd-e2e-rofrom-'))
     try {
       await nerdOk(['create', '--name', 'ro-source', '--network', 'none', '-v', `${dir}:/bound:ro`, '--mount', 'type=volume,source=ro-vol,target=/vol,readonly', '-v', 'rw-vol:/open', IMG, 'true'])
@@ -240,7 +295,14 @@ describe('volumes in containers', () => {
         assert.match(refused.stderr, /Read-only file system/)
       }
       await nerdOk(['run', '--rm', '--network', 'none', '--volumes-from', 'ro-source:rw', IMG, 'touch', '/open/x'])
-      await nerdOk(['rm', 'ro-source'])
+      // The bind keeps its propagation, as docker copies the mount point.
+      await nerdOk(['create', '--name', 'slave-source', '--network', 'none', '-v', `${dir}:/slave:rslave`, IMG, 'true'])
+      await nerdOk(['create', '--name', 'slave-from', '--network', 'none', '--volumes-from', 'slave-source', IMG, 'true'])
+      const [point] = (await inspectContainer('slave-from')).Mounts as Record<string, any>[]
+      assert.deepEqual([point!.Destination, point!.Propagation], ['/slave', 'rslave'])
+      const spec = JSON.parse((await ctr(['containers', 'info', '--spec', (await inspectContainer('slave-from')).Id as string])).stdout) as {mounts: {destination: string; options: string[]}[]}
+      assert.ok(spec.mounts.find((mount) => mount.destination === '/slave')!.options.includes('rslave'))
+      await nerdOk(['rm', 'ro-source', 'slave-source', 'slave-from'])
     } finally {
       await rm(dir, {recursive: true, force: true})
     }

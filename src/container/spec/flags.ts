@@ -195,6 +195,13 @@ function csvFields(value: string): string[] {
   return fields
 }
 
+/** Go's filepath.IsLocal: relative, not empty, and inside its base once cleaned. */
+export function isLocalPath(path: string): boolean {
+  if (path === '' || posix.isAbsolute(path)) return false
+  const clean = posix.normalize(path)
+  return clean !== '..' && !clean.startsWith('../')
+}
+
 /** `--mount` sources `.` and `./x` are relative to the working directory (docker's CLI). */
 function resolveMountSource(source: string, cwd: string): string {
   return source === '.' || source.startsWith('./') ? posix.resolve(cwd, source) : source
@@ -216,6 +223,7 @@ export function parseMount(value: string, cwd: string): UserMount {
   let volumeLabels: Record<string, string> | undefined
   let volumeDriver: string | undefined
   let volumeOptions: Record<string, string> | undefined
+  let volumeSubpath: string | undefined
   let tmpfsSize: number | undefined
   let tmpfsMode: number | undefined
   const boolValue = (key: string, text: string) => {
@@ -282,6 +290,9 @@ export function parseMount(value: string, cwd: string): UserMount {
       case 'volume-driver':
         volumeDriver = text
         break
+      case 'volume-subpath':
+        volumeSubpath = text
+        break
       case 'volume-opt':
         volumeOptions = setEntry(volumeOptions ?? {}, text)
         break
@@ -305,7 +316,7 @@ export function parseMount(value: string, cwd: string): UserMount {
 
   if (type === '') throw specError('type is required')
   if (target === '') throw specError('target is required')
-  const hasVolumeOptions = noCopy !== undefined || volumeLabels || volumeDriver !== undefined || volumeOptions
+  const hasVolumeOptions = noCopy !== undefined || volumeLabels || volumeDriver !== undefined || volumeOptions || volumeSubpath !== undefined
   if (hasVolumeOptions && type !== 'volume') throw specError(`cannot mix 'volume-*' options with mount type '${type}'`)
   if ((propagation !== undefined || nonRecursive !== undefined || submounts !== undefined) && type !== 'bind') {
     throw specError(`cannot mix 'bind-*' options with mount type '${type}'`)
@@ -340,11 +351,16 @@ export function parseMount(value: string, cwd: string): UserMount {
       return bind
     }
     case 'volume': {
+      if (volumeSubpath) {
+        if (source === '') throw invalid('must not set Subpath when using anonymous volumes')
+        if (!isLocalPath(volumeSubpath)) throw invalid('subpath must be a relative path within the volume')
+      }
       if (source === '' && readonly) throw invalid('must not set ReadOnly mode when using anonymous volumes')
       if (source !== '') checkVolumeName(source)
       // docker's setBindModeIfNull gives a --mount volume, named or anonymous, the mode `z`.
       const volume: VolumeMount = {type: 'volume', target: cleanTarget, readonly, noCopy: noCopy ?? false, mode: 'z'}
       if (source !== '') volume.name = source
+      if (volumeSubpath) volume.subpath = volumeSubpath
       if (volumeLabels) volume.labels = volumeLabels
       if (volumeOptions) volume.driverOptions = volumeOptions
       if (volumeDriver) volume.driver = volumeDriver
@@ -425,6 +441,8 @@ export function parseVolumeSpec(value: string, cwd: string): BindMount | VolumeM
     if (propagation) bind.propagation = propagation as Propagation
     return bind
   }
+  // docker takes a propagation mode as BindOptions, which a volume cannot have.
+  if (words.some((word) => PROPAGATIONS.has(word))) throw invalid('field BindOptions must not be specified')
   if (source !== '') checkVolumeName(source)
   const volume: VolumeMount = {type: 'volume', target: cleanTarget, readonly, noCopy: words.includes('nocopy')}
   if (source !== '') {

@@ -76,7 +76,7 @@ export function volumesToResolve(image: ImageConfig, options: RunOptions): Volum
   for (const target of Object.keys(image.Volumes ?? {})) {
     // Absolute as docker makes it (cleanResourcePath): a relative VOLUME must not climb out of the root.
     const clean = cleanPath(posix.join('/', target))
-    if (!targets.has(clean)) volumes.push({type: 'volume', target: clean, readonly: false, noCopy: false})
+    if (!targets.has(clean)) volumes.push({type: 'volume', target: clean, readonly: false, noCopy: false, ...(options.volumeDriver ? {driver: options.volumeDriver} : {})})
   }
   return volumes
 }

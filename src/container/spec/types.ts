@@ -52,6 +52,8 @@ export interface VolumeMount {
   /** `--mount volume-label=…`, `volume-opt=…`: for creating the volume when it does not exist. */
   labels?: Record<string, string>
   driverOptions?: Record<string, string>
+  /** `--mount volume-subpath=…`: the volume's directory (or file) mounted instead of its root, relative and inside it. */
+  subpath?: string
   /** `--mount volume-driver=…`: empty or `local` for docker's local driver, the only one nerd has. */
   driver?: string
   /** docker's Mode in inspect: a named `-v`'s mode as typed, `z` without one or for a `--mount`; empty for the others. */
@@ -127,6 +129,8 @@ export interface RunOptions {
   readOnly?: boolean
   /** `-v`, `--mount` and `--tmpfs`, in the order given. */
   mounts?: UserMount[]
+  /** `--volume-driver`: the driver of the image's VOLUMEs (the `-v` ones have it already). */
+  volumeDriver?: string
   /** `--shm-size` in bytes (default 64 MiB). */
   shmSize?: number
   ulimits?: Ulimit[]

@@ -231,7 +231,7 @@ describe('createRequestFromFlags: values', () => {
     assert.equal(made.pull, 'missing')
     assert.deepEqual(made.labels, {})
     assert.equal(made.network.mode, 'bridge')
-    assert.deepEqual(made.typed, {binds: [], anonymousVolumes: [], tmpfs: {}, mounts: [], securityOpt: []})
+    assert.deepEqual(made.typed, {binds: [], anonymousVolumes: [], tmpfs: {}, mounts: [], volumeDriver: '', securityOpt: []})
   })
 
   it('attaches stdout and stderr, -a streams instead, stdin with -i, nothing with -d', () => {
@@ -315,6 +315,7 @@ describe('createRequestFromFlags: values', () => {
       anonymousVolumes: ['/anon'],
       tmpfs: {'/scratch': 'size=64m,exec'},
       mounts: [{Type: 'tmpfs', Target: '/run/x', TmpfsOptions: {SizeBytes: 1048576}}],
+      volumeDriver: '',
       securityOpt: ['no-new-privileges', 'seccomp={"defaultAction":"SCMP_ACT_ALLOW","names":["a b","c\\"d"]}'],
     })
   })
@@ -448,6 +449,7 @@ describe('dockerConfigFor', () => {
     assert.deepEqual(HostConfig, {
       Binds: null,
       VolumesFrom: null,
+      VolumeDriver: '',
       ContainerIDFile: '',
       NetworkMode: 'bridge',
       PortBindings: {},

@@ -154,6 +154,15 @@ describe('--mount', () => {
     rejects(() => parseMount('type=bind,source=/a,target=/b,Shiny', '/'), "invalid field 'Shiny' must be a key=value pair")
   })
 
+  it("takes a volume-subpath inside a named volume, as docker's daemon (Go's filepath.IsLocal)", () => {
+    assert.deepEqual(parseMount('type=volume,src=v1,dst=/x,volume-subpath=a/../b', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: false, noCopy: false, mode: 'z', subpath: 'a/../b'})
+    const invalid = (reason: string) => `invalid mount config for type "volume": ${reason}`
+    rejects(() => parseMount('type=volume,src=v1,dst=/x,volume-subpath=a/../..', '/'), invalid('subpath must be a relative path within the volume'))
+    rejects(() => parseMount('type=volume,src=v1,dst=/x,volume-subpath=/abs', '/'), invalid('subpath must be a relative path within the volume'))
+    rejects(() => parseMount('type=volume,dst=/x,volume-subpath=a', '/'), invalid('must not set Subpath when using anonymous volumes'))
+    rejects(() => parseMount('type=bind,src=/a,dst=/x,volume-subpath=a', '/'), "cannot mix 'volume-*' options with mount type 'bind'")
+  })
+
   it('quoted fields may hold commas', () => {
     const mount = parseMount('type=bind,"source=/a,b",target=/b', '/')
     assert.equal(mount.type === 'bind' && mount.source, '/a,b')
@@ -255,6 +264,10 @@ describe('-v', () => {
     rejects(
       () => parseVolumeSpec('/host:/ctr:ro,nocopy', '/'),
       "invalid volume specification: '/host:/ctr:ro,nocopy': invalid mount config for type \"bind\": field VolumeOptions must not be specified",
+    )
+    rejects(
+      () => parseVolumeSpec('vmode:/p:ro,rshared', '/'),
+      "invalid volume specification: 'vmode:/p:ro,rshared': invalid mount config for type \"volume\": field BindOptions must not be specified",
     )
     rejects(() => parseVolumeSpec('/a:/', '/'), "invalid volume specification: '/a:/': invalid mount config for type \"bind\": invalid specification: destination can't be '/'")
     rejects(
