@@ -4,6 +4,7 @@
  */
 import {isIP} from 'node:net'
 import {CONTAINER_MODE} from '../container/model.ts'
+import type {ContainerRecord, DockerConfig, DockerHostConfig} from '../container/model.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
@@ -18,6 +19,22 @@ import type {NetworkLocation} from './store.ts'
 /** Whether a network mode is one nerd attaches through CNI (not host, none or another container's). */
 export function usesCni(mode: string): boolean {
   return mode !== 'host' && mode !== 'none' && !mode.startsWith(CONTAINER_MODE)
+}
+
+/**
+ * The built-in network a container is on: its network mode's `host` or `none`, until a `none` one
+ * leaves it (`network disconnect none`). docker then drops `none` from its Networks and keeps its
+ * NetworkMode; nerd gives it a plan (planWithoutNetworks), whose networks are its from then on.
+ */
+export function builtinNetworkOf(mode: string, planned: boolean): 'host' | 'none' | undefined {
+  return (mode === 'host' || mode === 'none') && !planned ? mode : undefined
+}
+
+/** The bindings the network setup publishes: `-p`'s, and with `-P` a free port for every other exposed port. */
+export function publishedPorts(hostConfig: DockerHostConfig, config: DockerConfig): PortMap {
+  const bindings: PortMap = structuredClone(hostConfig.PortBindings)
+  if (hostConfig.PublishAllPorts) for (const port of Object.keys(config.ExposedPorts ?? {})) bindings[port] ??= [{HostIp: '', HostPort: ''}]
+  return bindings
 }
 
 /** Keys docker's `--network` takes that nerd does not implement: refused, not ignored. */
@@ -107,6 +124,23 @@ export async function planNetworks(
     portBindings: request.portBindings,
     extraHosts: request.extraHosts,
     ...(request.links.length > 0 ? {links: request.links} : {}),
+  }
+}
+
+/**
+ * The plan of a `none` container that leaves `none`: on no network, until `network connect` adds
+ * one, which it joins at once when running (its network namespace is its own) and at every start.
+ */
+export function planWithoutNetworks(location: {netconfPath: string; cniPath: string}, record: ContainerRecord): NetworkPlan {
+  return {
+    netconfPath: location.netconfPath,
+    cniPath: location.cniPath,
+    name: record.Name,
+    hostname: record.Config.Hostname,
+    domainname: record.Config.Domainname,
+    networks: [],
+    portBindings: publishedPorts(record.HostConfig, record.Config),
+    extraHosts: record.HostConfig.ExtraHosts ?? [],
   }
 }
 
