@@ -233,8 +233,10 @@ describe('networking as docker has it', () => {
       assert.deepEqual(JSON.parse(await nerdOk(['network', 'inspect', 'none', '--format', '{{json .Containers}}'])), {})
       const again = await nerd(['network', 'disconnect', 'none', 'none-running'])
       assert.deepEqual([again.code, again.stderr], [1, `Error: container ${id} is not connected to network none\n`])
-      await nerdOk(['network', 'connect', '--ip', '10.213.40.9', name, 'none-running'])
+      await nerdOk(['network', 'connect', '--ip', '10.213.40.9', '--alias', 'a1,a2', '--alias', 'a3', name, 'none-running'])
       assert.match((await eth0('none-running')).stdout, /inet 10\.213\.40\.9\/24 /)
+      // --alias is docker's StringSliceVar: comma-separated lists.
+      assert.deepEqual((await inspectContainer('none-running')).NetworkSettings.Networks[name].Aliases, ['a1', 'a2', 'a3'])
       assert.deepEqual(await networksOf('none-running'), [name])
       assert.equal((await inspectContainer('none-running')).HostConfig.NetworkMode, 'none')
       await nerdOk(['network', 'disconnect', name, 'none-running'])
