@@ -16,7 +16,7 @@ import {promisify} from 'node:util'
 import {NerdError} from '../errors.ts'
 import type {CniResult} from '../hooks/types.ts'
 import {parseSubnet} from './ip.ts'
-import {masquerades, networkMtu, ownsBridge} from './model.ts'
+import {addressRanges, masquerades, networkMtu, ownsBridge} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 
 const run = promisify(execFile)
@@ -132,7 +132,7 @@ export async function createBridge(network: NetworkConfList): Promise<void> {
   const what = `cannot create bridge ${bridge} of network ${network.name}`
   const mtu = networkMtu(network.nerd)
   await runIp('ip', ['link', 'add', 'name', bridge, ...(mtu === undefined ? [] : ['mtu', String(mtu)]), 'type', 'bridge'], what)
-  for (const range of network.nerd.ranges) {
+  for (const range of addressRanges(network.nerd)) {
     await runIp('ip', ['address', 'add', `${range.gateway}/${range.subnet.split('/')[1]}`, 'dev', bridge], what)
   }
   await runIp('ip', ['link', 'set', bridge, 'up'], what)

@@ -223,12 +223,21 @@ function hostLocalRanges(range: IpamRange): Record<string, string>[] {
   return pieces.length > 0 ? pieces : [{...entry, rangeStart: start, rangeEnd: start}]
 }
 
+/**
+ * The ranges containers get addresses from: an IPv6 subnet only when the network has IPv6 enabled,
+ * as docker's libnetwork allocates no IPv6 pool otherwise (its IPAM config, which inspect shows, keeps the subnet).
+ */
+export function addressRanges(facts: NetworkFacts): IpamRange[] {
+  return facts.ranges.filter((range) => facts.ipv6 || parseSubnet(range.subnet)?.family === 4)
+}
+
 /** The host-local IPAM section; its dataDir is the network's own. */
 export function ipamConfig(facts: NetworkFacts): Record<string, unknown> {
-  const routes = facts.internal ? [] : facts.ranges.map((range) => ({dst: parseSubnet(range.subnet)!.family === 4 ? '0.0.0.0/0' : '::/0'}))
+  const ranges = addressRanges(facts)
+  const routes = facts.internal ? [] : ranges.map((range) => ({dst: parseSubnet(range.subnet)!.family === 4 ? '0.0.0.0/0' : '::/0'}))
   return {
     type: 'host-local',
-    ranges: facts.ranges.map(hostLocalRanges),
+    ranges: ranges.map(hostLocalRanges),
     ...(routes.length > 0 ? {routes} : {}),
     dataDir: `${facts.stateDir}/ipam`,
   }

@@ -9,7 +9,7 @@ import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
 import {parseAddress, parseSubnet, subnetContains} from './ip.ts'
-import {carriesPublishedPorts, DEFAULT_NETWORK, endpointId} from './model.ts'
+import {addressRanges, carriesPublishedPorts, DEFAULT_NETWORK, endpointId} from './model.ts'
 import type {NetworkConfList, NetworkFacts} from './model.ts'
 import {joinHostPort, splitPort, unpublishableReason} from './ports.ts'
 import type {PortMap} from './ports.ts'
@@ -176,7 +176,7 @@ export function invalidEndpoint(problems: string[]): string {
 
 /** Whether the network gives its containers IPv6 addresses. */
 export function hasIpv6(facts: NetworkFacts): boolean {
-  return facts.ranges.some((range) => parseSubnet(range.subnet)?.family === 6)
+  return addressRanges(facts).some((range) => parseSubnet(range.subnet)?.family === 6)
 }
 
 /** A binding the network carrying the ports could not carry is refused at create, not listed as a mapping that leads nowhere. */

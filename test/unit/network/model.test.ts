@@ -184,6 +184,14 @@ describe('network requests', () => {
     const macvlan = networkConfList('lan', facts({driver: 'macvlan', options: {parent: 'eth1'}})).plugins[0]!
     assert.deepEqual([macvlan.type, macvlan.master, macvlan.mode], ['macvlan', 'eth1', 'bridge'])
   })
+
+  it('hands out IPv6 addresses only on a network with IPv6 enabled, as docker allocates no IPv6 pool otherwise', () => {
+    const ranges = [{subnet: '10.4.7.0/24', gateway: '10.4.7.1'}, {subnet: 'fd00:213:14::/64', gateway: 'fd00:213:14::1'}]
+    const ipam = (ipv6: boolean) => networkConfList('six', facts({ipv6, ranges})).plugins[0]!.ipam as {ranges: {subnet: string}[][]; routes: {dst: string}[]}
+    assert.deepEqual(ipam(false).ranges.map(([range]) => range!.subnet), ['10.4.7.0/24'])
+    assert.deepEqual(ipam(false).routes, [{dst: '0.0.0.0/0'}])
+    assert.deepEqual(ipam(true).ranges.map(([range]) => range!.subnet), ['10.4.7.0/24', 'fd00:213:14::/64'])
+  })
 })
 
 describe('container network options', () => {
