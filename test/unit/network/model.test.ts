@@ -76,6 +76,15 @@ describe('network requests', () => {
     // docker 25's refusal of host bits, which nerd masked off.
     assert.throws(() => ipamRanges({subnets: ['172.31.0.5/16'], gateways: [], ipRanges: []}), {message: 'invalid subnet 172.31.0.5/16: it should be 172.31.0.0/16'})
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['10.5.1.7/24']}), {message: 'invalid ip-range 10.5.1.7/24: it should be 10.5.1.0/24'})
+    // docker's CLI pairs a range by its address as typed; its daemon then says what is wrong with the block.
+    assert.throws(() => ipamRanges({subnets: ['10.213.4.0/24'], gateways: [], ipRanges: ['10.213.4.0/23']}), {message: 'invalid ip-range 10.213.4.0/23: CIDR block is bigger than its parent subnet 10.213.4.0/24'})
+    assert.throws(() => ipamRanges({subnets: ['10.213.5.0/24'], gateways: [], ipRanges: ['10.213.5.0/23']}), {
+      message: 'invalid ip-range 10.213.5.0/23: CIDR block is bigger than its parent subnet 10.213.5.0/24; invalid ip-range 10.213.5.0/23: it should be 10.213.4.0/23',
+    })
+    assert.throws(() => ipamRanges({subnets: ['10.213.6.0/24'], gateways: ['10.213.6.1', '10.213.6.2'], ipRanges: []}), {message: 'cannot configure multiple gateways (10.213.6.2, 10.213.6.1) for the same subnet (10.213.6.0/24)'})
+    assert.throws(() => ipamRanges({subnets: ['10.213.6.0/24'], gateways: [], ipRanges: ['10.213.6.0/25', '10.213.6.128/25']}), {
+      message: 'cannot configure multiple ranges (10.213.6.128/25, 10.213.6.0/25) on the same subnet (10.213.6.0/24)',
+    })
   })
 
   it('gives CNI the whole subnet for a container asking for an address outside --ip-range', () => {
