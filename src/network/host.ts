@@ -83,9 +83,14 @@ async function ensureChains(): Promise<void> {
   }
 }
 
+/** Whether the host has a network interface `name` (one with '/' or only dots names none: it would be a path elsewhere). */
+export function hostLinkExists(name: string): boolean {
+  return /^[^/]+$/.test(name) && !/^\.+$/.test(name) && existsSync(`/sys/class/net/${name}`)
+}
+
 /** Whether the network's bridge device exists (it is made by the first CNI ADD after boot). */
 export function bridgeExists(network: NetworkConfList): boolean {
-  return network.nerd.bridge !== undefined && existsSync(`/sys/class/net/${network.nerd.bridge}`)
+  return network.nerd.bridge !== undefined && hostLinkExists(network.nerd.bridge)
 }
 
 /**
@@ -93,7 +98,7 @@ export function bridgeExists(network: NetworkConfList): boolean {
  * driver refuses any other link. Whether the name is free, so that the bridge will be nerd's.
  */
 export function bridgeNameFree(name: string): boolean {
-  if (!existsSync(`/sys/class/net/${name}`)) return true
+  if (!hostLinkExists(name)) return true
   if (!existsSync(`/sys/class/net/${name}/bridge`)) throw new NerdError(`existing interface ${name} is not a bridge`)
   return false
 }

@@ -359,7 +359,23 @@ export function macForAddress(address: string): string {
 }
 
 /** Checks the driver options docker's drivers take, so a bad one fails at create rather than at the first run. */
-export function checkDriverOptions(driver: NetworkDriver, options: Record<string, string>, ipv6 = false): void {
+/**
+ * What docker's macvlan and ipvlan drivers refuse of a `-o parent=` at create, in their words: one
+ * not on the host is taken as the `name.vlan_id` of a VLAN link to make (parseVlan). docker then makes
+ * that link; nerd changes no host links, so it asks for the link to be there.
+ */
+export function parentProblem(parent: string, linkExists: (name: string) => boolean): string | undefined {
+  if (linkExists(parent)) return undefined
+  const parts = parent.split('.')
+  if (parts.length !== 2) return `required interface name format is: name.vlan_id, ex. eth0.10 for vlan 10, instead received ${parent}`
+  const [link, vlan] = parts as [string, string]
+  if (!/^[+-]?\d+$/.test(vlan)) return `unable to parse a valid vlan id from: ${vlan} (ex. eth0.10 for vlan 10)`
+  if (!linkExists(link)) return `-o parent interface was not found on the host: ${link}`
+  return `-o parent interface was not found on the host: ${parent} (nerd does not make VLAN links: make it first, ip link add link ${link} name ${parent} type vlan id ${Number(vlan)})`
+}
+
+/** `linkExists`: whether the host has a network interface of that name (parentProblem). */
+export function checkDriverOptions(driver: NetworkDriver, options: Record<string, string>, ipv6 = false, linkExists: (name: string) => boolean = () => true): void {
   for (const option of Object.keys(options)) {
     if (option.startsWith(DOCKER_OPTION_PREFIX) && !DOCKER_OPTIONS[driver].includes(option)) throw new NerdError(`network option ${option} is not supported by nerd's ${driver} driver`)
   }
@@ -379,6 +395,8 @@ export function checkDriverOptions(driver: NetworkDriver, options: Record<string
     return
   }
   if (!options.parent) throw new NerdError(`the ${driver} driver needs a parent interface: -o parent=<host interface>`)
+  const problem = parentProblem(options.parent, linkExists)
+  if (problem) throw new NerdError(problem)
   const mode = options[`${driver}_mode`] ?? options.mode
   const modes = driver === 'macvlan' ? ['bridge', 'vepa', 'private', 'passthru'] : ['l2', 'l3', 'l3s']
   if (mode !== undefined && !modes.includes(mode)) throw new NerdError(`invalid ${driver} mode ${JSON.stringify(mode)}: one of ${modes.join(', ')}`)

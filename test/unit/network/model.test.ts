@@ -11,6 +11,7 @@ import {
   networkConfList,
   networkForAddresses,
   networkMtu,
+  parentProblem,
   validateNetworkName,
 } from '../../../src/network/model.ts'
 import type {NetworkFacts} from '../../../src/network/model.ts'
@@ -192,6 +193,17 @@ describe('network requests', () => {
     assert.equal((internal.ipam as {routes?: unknown}).routes, undefined)
     const macvlan = networkConfList('lan', facts({driver: 'macvlan', options: {parent: 'eth1'}})).plugins[0]!
     assert.deepEqual([macvlan.type, macvlan.master, macvlan.mode], ['macvlan', 'eth1', 'bridge'])
+  })
+
+  it('refuses a macvlan/ipvlan parent the host lacks in the words of docker\'s drivers (parseVlan)', () => {
+    const links = new Set(['eth0', 'eth0.10'])
+    const problem = (parent: string) => parentProblem(parent, (name) => links.has(name))
+    assert.equal(problem('eth0'), undefined)
+    assert.equal(problem('eth0.10'), undefined)
+    assert.equal(problem('nosuchif'), 'required interface name format is: name.vlan_id, ex. eth0.10 for vlan 10, instead received nosuchif')
+    assert.equal(problem('eth0.x'), 'unable to parse a valid vlan id from: x (ex. eth0.10 for vlan 10)')
+    assert.equal(problem('eth9.20'), '-o parent interface was not found on the host: eth9')
+    assert.match(problem('eth0.20')!, /^-o parent interface was not found on the host: eth0\.20 \(nerd does not make VLAN links/)
   })
 
   it('hands out IPv6 addresses only on a network with IPv6 enabled, as docker allocates no IPv6 pool otherwise', () => {
