@@ -31,11 +31,10 @@ import type {ContainerScope} from './lifecycle.ts'
 import type {DaemonFacts, NetworkRequest} from './create-options.ts'
 import {isUserDefinedNetwork, sortedMap} from './create-options.ts'
 import {linksAtCreate} from './linked-containers.ts'
-import {planNetworks, usesCni} from '../network/plan.ts'
+import {planNetworks, publishedPorts, usesCni} from '../network/plan.ts'
 import {containerPaths, createContainerDir, INITIAL_STATE, NameConflictError, releaseName, reserveName, removeContainerFiles, writeRecord} from './store.ts'
 import type {ContainerPaths} from './store.ts'
 import {extraHostLines, writeEtcFiles} from './etc-files.ts'
-import type {PortMap} from '../network/ports.ts'
 import type {RecordedHooks} from '../hooks/recorded.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
 import {makeShmDirectory, sharedShmPath} from './shm.ts'
@@ -379,13 +378,6 @@ function ociHookFor(request: ContainerCreateRequest, network: RunOptions['networ
   if (cni) return {...command, points: ['createRuntime', 'postStop']}
   const restarts = request.restart.Name !== 'no' && request.restart.Name !== ''
   return network?.kind === 'host' || restarts ? {...command, points: ['createRuntime']} : undefined
-}
-
-/** The bindings the network setup publishes: `-p`'s, and with `-P` a free port for every other exposed port. */
-function publishedPorts(hostConfig: DockerHostConfig, config: DockerConfig): PortMap {
-  const bindings: PortMap = structuredClone(hostConfig.PortBindings)
-  if (hostConfig.PublishAllPorts) for (const port of Object.keys(config.ExposedPorts ?? {})) bindings[port] ??= [{HostIp: '', HostPort: ''}]
-  return bindings
 }
 
 /** A container whose namespaces the new one joins: what the spec takes of it, its ID (the record names it by that) and its files. */

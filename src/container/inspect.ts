@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {readJsonIfExists} from '../files.ts'
 import {Limiter} from '../limiter.ts'
 import type {NetworkPlan, NetworkState} from '../network/attach.ts'
-import {builtinNetworkSettings, networkSettingsOf as endpointSettingsOf} from '../network/plan.ts'
+import {builtinNetworkOf, builtinNetworkSettings, networkSettingsOf as endpointSettingsOf} from '../network/plan.ts'
 import {recordedExecs} from './exec-reaper.ts'
 import {containerView, loadContainerOrDead} from './lifecycle.ts'
 import {rootfsLayers} from './rootfs-files.ts'
@@ -44,9 +44,10 @@ async function networkSettingsOf(view: ContainerView, container: LoadedContainer
   const exposed = Object.keys(container.record.Config.ExposedPorts ?? {})
   const sandboxKey = view.pid ? `/proc/${view.pid}/ns/net` : ''
   const mode = container.record.HostConfig.NetworkMode
-  if (mode === 'host' || mode === 'none') {
+  const builtin = builtinNetworkOf(mode, plan !== undefined)
+  if (builtin) {
     const {builtinNetworkId} = await import('../network/list.ts')
-    const Networks = builtinNetworkSettings(mode, builtinNetworkId(mode), container.record.Id, running)
+    const Networks = builtinNetworkSettings(builtin, builtinNetworkId(builtin), container.record.Id, running)
     return {...settings, Networks, SandboxKey: running ? sandboxKey : ''}
   }
   const networkIds = plan && !running ? await endpointNetworkIds(plan) : {}

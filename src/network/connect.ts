@@ -16,7 +16,8 @@ import {publishEvent} from '../system/nerd-events.ts'
 import {attachNetworks, detachNetworks, readNetworkPlan} from './attach.ts'
 import type {NetworkPlan} from './attach.ts'
 import {networkEvent} from './model.ts'
-import {endpointProblems, invalidEndpoint} from './plan.ts'
+import {builtinNetworkOf, endpointProblems, invalidEndpoint, planWithoutNetworks} from './plan.ts'
+import {builtinNetwork} from './list.ts'
 import {getNetwork, NoSuchNetworkError} from './store.ts'
 
 export interface ConnectOptions {
@@ -29,21 +30,8 @@ export interface ConnectOptions {
 const SHARED_NETWORK_CONFLICT = 'container sharing network namespace with another container or host cannot be connected to any other network'
 const NONE_NETWORK_CONFLICT = 'container cannot be connected to multiple networks with one of the networks in private (none) mode'
 
-/**
- * The container's network plan; undefined for a container without networks of its own (`--network
- * host`, `none`, `container:<x>`). The built-in `host` and `none` are no networks nerd attaches:
- * joining or leaving them is refused in docker's words, or, for a container not on them, found
- * not connected.
- */
-async function planOf(container: LoadedContainer, networkText: string, action: 'connect' | 'disconnect', running: boolean): Promise<NetworkPlan | undefined> {
-  const mode = container.record.HostConfig.NetworkMode
-  if (action === 'connect' && networkText === 'none') throw new NerdError(NONE_NETWORK_CONFLICT)
-  if (action === 'connect' && networkText === 'host' && mode !== 'host') throw new NerdError('cannot connect container to host network - container must be created in host network mode')
-  if (action === 'disconnect' && networkText === 'host' && mode === 'host') throw new NerdError('cannot disconnect container from host network - container was created in host network mode')
-  if (action === 'disconnect' && (networkText === 'host' || networkText === 'none') && mode !== networkText) throw notConnected(container, networkText, running)
-  if (networkText === 'host' || networkText === 'none') {
-    throw new NerdError(`container cannot be disconnected from host network or connected to host network`)
-  }
+/** The container's network plan; undefined for a container without networks of its own (`--network host`, `none`, `container:<x>`). */
+function planOf(container: LoadedContainer): Promise<NetworkPlan | undefined> {
   return readNetworkPlan(attachTarget('', container.record.Id, container.paths).files)
 }
 
@@ -74,8 +62,17 @@ function refuseDeadInNetworks(container: LoadedContainer): void {
 
 async function connectLocked(scope: ContainerScope, container: LoadedContainer, networkText: string, options: ConnectOptions): Promise<void> {
   const netns = await runningNetns(scope, container)
-  const plan = await planOf(container, networkText, 'connect', netns !== undefined)
-  if (!plan) throw new NerdError(container.record.HostConfig.NetworkMode === 'none' ? NONE_NETWORK_CONFLICT : SHARED_NETWORK_CONFLICT)
+  const mode = container.record.HostConfig.NetworkMode
+  // The built-in `host` and `none` are no networks nerd attaches.
+  if (networkText === 'none') throw new NerdError(NONE_NETWORK_CONFLICT)
+  if (networkText === 'host') {
+    if (mode !== 'host') throw new NerdError('cannot connect container to host network - container must be created in host network mode')
+    // As on any network: docker keeps a stopped container's entry as it is; a running one's endpoint exists already.
+    if (!netns) return
+    throw new NerdError(`endpoint with name ${container.record.Name} already exists in network host`)
+  }
+  const plan = await planOf(container)
+  if (!plan) throw new NerdError(mode === 'none' ? NONE_NETWORK_CONFLICT : SHARED_NETWORK_CONFLICT)
   const network = await getNetwork(plan.netconfPath, networkText)
   const problems = endpointProblems(network, options)
   if (problems.length > 0) throw new NerdError(invalidEndpoint(problems))
@@ -98,16 +95,36 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
   await publishEvent(scope.client, networkEvent('connect', network, container.record.Id))
 }
 
-/** `netconfPath`: where to look the network up for a container without a plan (a plan names its own). */
-export async function disconnectNetwork(scope: ContainerScope, loaded: LoadedContainer, networkText: string, netconfPath: string): Promise<void> {
-  refuseDeadInNetworks(loaded)
-  await withContainerLock(loaded, (container) => disconnectLocked(scope, container, networkText, netconfPath))
+/** Where the networks and the CNI plugins are: for a container without a plan (a plan names its own). */
+export interface CniLocation {
+  netconfPath: string
+  cniPath: string
 }
 
-async function disconnectLocked(scope: ContainerScope, container: LoadedContainer, networkText: string, netconfPath: string): Promise<void> {
+/**
+ * `network disconnect host|none`. docker refuses only a host-mode container's leaving `host` (its
+ * DisconnectFromNetwork); a `none` container leaves `none` and is then on no network, its
+ * NetworkMode kept, so that `network connect` can give it one: nerd writes it a plan without networks.
+ */
+async function leaveBuiltin(scope: ContainerScope, container: LoadedContainer, builtin: 'host' | 'none', facts: {netns: string | undefined; planned: boolean; location: CniLocation}): Promise<void> {
+  const mode = container.record.HostConfig.NetworkMode
+  if (builtin === 'host' && mode === 'host') throw new NerdError('cannot disconnect container from host network - container was created in host network mode')
+  if (builtinNetworkOf(mode, facts.planned) !== builtin) throw notConnected(container, builtin, facts.netns !== undefined)
+  await writeJsonAtomic(container.paths.networkPlan, planWithoutNetworks(facts.location, container.record))
+  if (facts.netns) await publishEvent(scope.client, networkEvent('disconnect', builtinNetwork(builtin), container.record.Id))
+}
+
+
+export async function disconnectNetwork(scope: ContainerScope, loaded: LoadedContainer, networkText: string, location: CniLocation): Promise<void> {
+  refuseDeadInNetworks(loaded)
+  await withContainerLock(loaded, (container) => disconnectLocked(scope, container, networkText, location))
+}
+
+async function disconnectLocked(scope: ContainerScope, container: LoadedContainer, networkText: string, location: CniLocation): Promise<void> {
   const netns = await runningNetns(scope, container)
-  const plan = await planOf(container, networkText, 'disconnect', netns !== undefined)
-  const network = await getNetwork(plan?.netconfPath ?? netconfPath, networkText).catch((error: unknown) => {
+  const plan = await planOf(container)
+  if (networkText === 'host' || networkText === 'none') return leaveBuiltin(scope, container, networkText, {netns, planned: plan !== undefined, location})
+  const network = await getNetwork(plan?.netconfPath ?? location.netconfPath, networkText).catch((error: unknown) => {
     // docker drops a stopped container's entry by the name given without looking the network up, so
     // that one on a network removed since can leave it.
     if (netns || !(error instanceof NoSuchNetworkError)) throw error

@@ -16,7 +16,7 @@ import {promisify} from 'node:util'
 import {NerdError} from '../errors.ts'
 import type {CniResult} from '../hooks/types.ts'
 import {parseSubnet} from './ip.ts'
-import {masquerades, networkMtu, ownsBridge} from './model.ts'
+import {addressRanges, masquerades, networkMtu, ownsBridge} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 
 const run = promisify(execFile)
@@ -83,9 +83,14 @@ async function ensureChains(): Promise<void> {
   }
 }
 
+/** Whether the host has a network interface `name` (one with '/' or only dots names none: it would be a path elsewhere). */
+export function hostLinkExists(name: string): boolean {
+  return /^[^/]+$/.test(name) && !/^\.+$/.test(name) && existsSync(`/sys/class/net/${name}`)
+}
+
 /** Whether the network's bridge device exists (it is made by the first CNI ADD after boot). */
 export function bridgeExists(network: NetworkConfList): boolean {
-  return network.nerd.bridge !== undefined && existsSync(`/sys/class/net/${network.nerd.bridge}`)
+  return network.nerd.bridge !== undefined && hostLinkExists(network.nerd.bridge)
 }
 
 /**
@@ -93,7 +98,7 @@ export function bridgeExists(network: NetworkConfList): boolean {
  * driver refuses any other link. Whether the name is free, so that the bridge will be nerd's.
  */
 export function bridgeNameFree(name: string): boolean {
-  if (!existsSync(`/sys/class/net/${name}`)) return true
+  if (!hostLinkExists(name)) return true
   if (!existsSync(`/sys/class/net/${name}/bridge`)) throw new NerdError(`existing interface ${name} is not a bridge`)
   return false
 }
@@ -132,7 +137,7 @@ export async function createBridge(network: NetworkConfList): Promise<void> {
   const what = `cannot create bridge ${bridge} of network ${network.name}`
   const mtu = networkMtu(network.nerd)
   await runIp('ip', ['link', 'add', 'name', bridge, ...(mtu === undefined ? [] : ['mtu', String(mtu)]), 'type', 'bridge'], what)
-  for (const range of network.nerd.ranges) {
+  for (const range of addressRanges(network.nerd)) {
     await runIp('ip', ['address', 'add', `${range.gateway}/${range.subnet.split('/')[1]}`, 'dev', bridge], what)
   }
   await runIp('ip', ['link', 'set', bridge, 'up'], what)

@@ -23,8 +23,14 @@ function namesOn(network: string, name: string, aliases: string[]): {names: stri
   return {names, qualified: names.map((entry) => `${entry}.${network}`)}
 }
 
-function ownNames(plan: NetworkPlan): string {
-  return plan.domainname ? `${plan.hostname}.${plan.domainname} ${plan.hostname}` : plan.hostname
+/**
+ * The names of the container's own hosts line, as docker's libnetwork writes them (makeHostsRecs):
+ * the FQDN, however --hostname and --domainname split it, then the bare name cut at its first dot.
+ */
+export function ownHostNames(hostname: string, domainname: string): string {
+  const fqdn = domainname ? `${hostname}.${domainname}` : hostname
+  const dot = fqdn.indexOf('.')
+  return dot === -1 ? fqdn : `${fqdn} ${fqdn.slice(0, dot)}`
 }
 
 /** The lines nerd gives the container's /etc/hosts now. */
@@ -54,7 +60,7 @@ async function hostsLines(owner: {namespace: string; id: string}, plan: NetworkP
     return attachment.addresses.map((address) => ({address: address.split('/')[0]!, names: own}))
   })
   const content = hostsFile({
-    hostname: ownNames(plan),
+    hostname: ownHostNames(plan.hostname, plan.domainname),
     network: 'private',
     hostHostname: '',
     addresses,

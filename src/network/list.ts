@@ -3,6 +3,7 @@
  * built-in `host` and `none`, docker's filters, and the members each network has.
  */
 import {createHash} from 'node:crypto'
+import {existsSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {initProcessRuns, recordedInitProcess} from '../container/host-process.ts'
 import {containerNamespaces, containerPaths, listContainerIds, readRecord} from '../container/store.ts'
@@ -18,6 +19,7 @@ import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK, endpointId} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {readJsonIfExists} from '../files.ts'
 import type {NetworkPlan} from './attach.ts'
+import {builtinNetworkOf} from './plan.ts'
 import {ensureDefaultNetwork, listNetworks, readMembers, removeNetwork, unusableNetworkError} from './store.ts'
 import type {NetworkLocation} from './store.ts'
 
@@ -103,15 +105,19 @@ const BUILTIN: NetworkEntry[] = [
   {name: 'none', id: builtinNetworkId('none'), driver: 'null', created: '', labels: {}, ipv6: false, internal: false, builtin: true},
 ]
 
+export function builtinNetwork(name: 'host' | 'none'): NetworkEntry {
+  return BUILTIN.find((entry) => entry.name === name)!
+}
+
 /**
  * The networks a container with network `mode` joins at each start, as its network events name
  * them: the built-in one of `host` and `none`, those of its plan (`planFile`) for the others, none
  * when it shares another container's.
  */
 export async function joinedNetworks(mode: string, planFile: string): Promise<NetworkEntry[]> {
-  const builtin = BUILTIN.find((entry) => entry.name === mode)
-  if (builtin) return [builtin]
   const plan = await readJsonIfExists<NetworkPlan>(planFile)
+  const builtin = builtinNetworkOf(mode, plan !== undefined)
+  if (builtin) return [builtinNetwork(builtin)]
   if (!plan) return []
   const entries = networkEntries(await listNetworks(plan.netconfPath))
   return plan.networks.flatMap((planned) => entries.filter((entry) => entry.name === planned.network))
@@ -232,7 +238,7 @@ async function builtinMembers(dataRoot: string, namespace: string, mode: 'host' 
   for (const id of await listContainerIds(dataRoot, namespace)) {
     const paths = containerPaths(dataRoot, namespace, id)
     const record = await readRecord(paths).catch(() => undefined)
-    if (record?.HostConfig.NetworkMode !== mode) continue
+    if (!record || builtinNetworkOf(record.HostConfig.NetworkMode, existsSync(paths.networkPlan)) !== mode) continue
     const init = recordedInitProcess(paths.initPid)
     if (init && initProcessRuns(init)) members.push({id, name: record.Name})
   }

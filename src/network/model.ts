@@ -147,9 +147,18 @@ export function validateNetworkName(name: string): string {
 }
 
 /** docker (since 25) refuses a CIDR with host bits set rather than masking them off. */
-function withoutHostBits(flag: 'subnet' | 'ip-range', text: string, subnet: Subnet): Subnet {
-  if (parseAddress(text.split('/')[0]!)!.value !== subnet.network) throw new NerdError(`invalid ${flag} ${text}: it should be ${subnet.text}`)
+function withoutHostBits(text: string, subnet: Subnet): Subnet {
+  if (parseAddress(text.split('/')[0]!)!.value !== subnet.network) throw new NerdError(`invalid subnet ${text}: it should be ${subnet.text}`)
   return subnet
+}
+
+/** What docker's daemon finds wrong with an ip-range in its subnet (ValidateIPAM's validateIPRange), in its words. */
+function ipRangeProblems(text: string, subnet: Subnet): string[] {
+  const range = parseSubnet(text)!
+  const problems: string[] = []
+  if (range.prefix < subnet.prefix) problems.push(`invalid ip-range ${text}: CIDR block is bigger than its parent subnet ${subnet.text}`)
+  if (parseAddress(text.split('/')[0]!)!.value !== range.network) problems.push(`invalid ip-range ${text}: it should be ${range.text}`)
+  return problems
 }
 
 /**
@@ -160,7 +169,7 @@ export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gate
   const subnets = request.subnets.map((text) => {
     const subnet = parseSubnet(text)
     if (!subnet) throw new NerdError(`invalid subnet ${text}: invalid CIDR block notation`)
-    return withoutHostBits('subnet', text, subnet)
+    return withoutHostBits(text, subnet)
   })
   for (const [index, subnet] of subnets.entries()) {
     if (subnets.slice(0, index).some((other) => subnetsOverlap(other, subnet))) throw new NerdError('multiple overlapping subnet configuration is not supported')
@@ -170,30 +179,34 @@ export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gate
     if (index === -1) throw new NerdError(`no matching subnet for ${flag === '--gateway' ? 'gateway' : flag === '--aux-address' ? 'aux-address' : 'range'} ${value}`)
     return index
   }
+  // docker's CLI pairs each range with the subnet holding its address as typed, then each gateway,
+  // refusing a second one for a subnet; its daemon then finds what is wrong with a range's block.
+  const ranges = new Map<number, string>()
+  for (const text of request.ipRanges) {
+    if (!parseSubnet(text)) throw new NerdError(`invalid CIDR address: ${text}`)
+    const index = owner('--ip-range', text, (subnet) => subnetContains(subnet, text.split('/')[0]!))
+    if (ranges.has(index)) throw new NerdError(`cannot configure multiple ranges (${text}, ${ranges.get(index)}) on the same subnet (${request.subnets[index]})`)
+    ranges.set(index, text)
+  }
   const gateways = new Map<number, string>()
   // A gateway or aux-address that is no address is in no subnet, as docker's CLI finds.
   for (const gateway of request.gateways) {
     const index = owner('--gateway', gateway, (subnet) => subnetContains(subnet, gateway))
-    if (gateways.has(index)) throw new NerdError(`cannot set more than one gateway for subnet ${subnets[index]!.text}`)
+    if (gateways.has(index)) throw new NerdError(`cannot configure multiple gateways (${gateway}, ${gateways.get(index)}) for the same subnet (${request.subnets[index]})`)
     gateways.set(index, gateway)
-  }
-  const ranges = new Map<number, string>()
-  for (const text of request.ipRanges) {
-    const range = parseSubnet(text)
-    if (!range) throw new NerdError(`invalid CIDR address: ${text}`)
-    withoutHostBits('ip-range', text, range)
-    const index = owner('--ip-range', text, (subnet) => subnet.family === range.family && subnet.prefix <= range.prefix && subnetContains(subnet, firstHost(range)))
-    if (ranges.has(index)) throw new NerdError(`cannot set more than one ip-range for subnet ${subnets[index]!.text}`)
-    ranges.set(index, range.text)
   }
   const auxAddresses = new Map<number, Record<string, string>>()
   for (const [name, address] of Object.entries(request.auxAddresses ?? {})) {
     const index = owner('--aux-address', address, (subnet) => subnetContains(subnet, address))
     auxAddresses.set(index, {...auxAddresses.get(index), [name]: address})
   }
+  for (const [index, text] of ranges) {
+    const problems = ipRangeProblems(text, subnets[index]!)
+    if (problems.length > 0) throw new NerdError(problems.join('; '))
+  }
   return subnets.map((subnet, index) => {
     const range: IpamRange = {subnet: subnet.text, gateway: gateways.get(index) ?? firstHost(subnet)}
-    if (ranges.has(index)) range.ipRange = ranges.get(index)!
+    if (ranges.has(index)) range.ipRange = parseSubnet(ranges.get(index)!)!.text
     if (auxAddresses.has(index)) range.auxAddresses = auxAddresses.get(index)!
     return range
   })
@@ -223,12 +236,21 @@ function hostLocalRanges(range: IpamRange): Record<string, string>[] {
   return pieces.length > 0 ? pieces : [{...entry, rangeStart: start, rangeEnd: start}]
 }
 
+/**
+ * The ranges containers get addresses from: an IPv6 subnet only when the network has IPv6 enabled,
+ * as docker's libnetwork allocates no IPv6 pool otherwise (its IPAM config, which inspect shows, keeps the subnet).
+ */
+export function addressRanges(facts: NetworkFacts): IpamRange[] {
+  return facts.ranges.filter((range) => facts.ipv6 || parseSubnet(range.subnet)?.family === 4)
+}
+
 /** The host-local IPAM section; its dataDir is the network's own. */
 export function ipamConfig(facts: NetworkFacts): Record<string, unknown> {
-  const routes = facts.internal ? [] : facts.ranges.map((range) => ({dst: parseSubnet(range.subnet)!.family === 4 ? '0.0.0.0/0' : '::/0'}))
+  const ranges = addressRanges(facts)
+  const routes = facts.internal ? [] : ranges.map((range) => ({dst: parseSubnet(range.subnet)!.family === 4 ? '0.0.0.0/0' : '::/0'}))
   return {
     type: 'host-local',
-    ranges: facts.ranges.map(hostLocalRanges),
+    ranges: ranges.map(hostLocalRanges),
     ...(routes.length > 0 ? {routes} : {}),
     dataDir: `${facts.stateDir}/ipam`,
   }
@@ -337,7 +359,23 @@ export function macForAddress(address: string): string {
 }
 
 /** Checks the driver options docker's drivers take, so a bad one fails at create rather than at the first run. */
-export function checkDriverOptions(driver: NetworkDriver, options: Record<string, string>, ipv6 = false): void {
+/**
+ * What docker's macvlan and ipvlan drivers refuse of a `-o parent=` at create, in their words: one
+ * not on the host is taken as the `name.vlan_id` of a VLAN link to make (parseVlan). docker then makes
+ * that link; nerd changes no host links, so it asks for the link to be there.
+ */
+export function parentProblem(parent: string, linkExists: (name: string) => boolean): string | undefined {
+  if (linkExists(parent)) return undefined
+  const parts = parent.split('.')
+  if (parts.length !== 2) return `required interface name format is: name.vlan_id, ex. eth0.10 for vlan 10, instead received ${parent}`
+  const [link, vlan] = parts as [string, string]
+  if (!/^[+-]?\d+$/.test(vlan)) return `unable to parse a valid vlan id from: ${vlan} (ex. eth0.10 for vlan 10)`
+  if (!linkExists(link)) return `-o parent interface was not found on the host: ${link}`
+  return `-o parent interface was not found on the host: ${parent} (nerd does not make VLAN links: make it first, ip link add link ${link} name ${parent} type vlan id ${Number(vlan)})`
+}
+
+/** `linkExists`: whether the host has a network interface of that name (parentProblem). */
+export function checkDriverOptions(driver: NetworkDriver, options: Record<string, string>, ipv6 = false, linkExists: (name: string) => boolean = () => true): void {
   for (const option of Object.keys(options)) {
     if (option.startsWith(DOCKER_OPTION_PREFIX) && !DOCKER_OPTIONS[driver].includes(option)) throw new NerdError(`network option ${option} is not supported by nerd's ${driver} driver`)
   }
@@ -357,6 +395,8 @@ export function checkDriverOptions(driver: NetworkDriver, options: Record<string
     return
   }
   if (!options.parent) throw new NerdError(`the ${driver} driver needs a parent interface: -o parent=<host interface>`)
+  const problem = parentProblem(options.parent, linkExists)
+  if (problem) throw new NerdError(problem)
   const mode = options[`${driver}_mode`] ?? options.mode
   const modes = driver === 'macvlan' ? ['bridge', 'vepa', 'private', 'passthru'] : ['l2', 'l3', 'l3s']
   if (mode !== undefined && !modes.includes(mode)) throw new NerdError(`invalid ${driver} mode ${JSON.stringify(mode)}: one of ${modes.join(', ')}`)

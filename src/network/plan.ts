@@ -4,11 +4,12 @@
  */
 import {isIP} from 'node:net'
 import {CONTAINER_MODE} from '../container/model.ts'
+import type {ContainerRecord, DockerConfig, DockerHostConfig} from '../container/model.ts'
 import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
 import {parseAddress, parseSubnet, subnetContains} from './ip.ts'
-import {carriesPublishedPorts, DEFAULT_NETWORK, endpointId} from './model.ts'
+import {addressRanges, carriesPublishedPorts, DEFAULT_NETWORK, endpointId} from './model.ts'
 import type {NetworkConfList, NetworkFacts} from './model.ts'
 import {joinHostPort, splitPort, unpublishableReason} from './ports.ts'
 import type {PortMap} from './ports.ts'
@@ -18,6 +19,22 @@ import type {NetworkLocation} from './store.ts'
 /** Whether a network mode is one nerd attaches through CNI (not host, none or another container's). */
 export function usesCni(mode: string): boolean {
   return mode !== 'host' && mode !== 'none' && !mode.startsWith(CONTAINER_MODE)
+}
+
+/**
+ * The built-in network a container is on: its network mode's `host` or `none`, until a `none` one
+ * leaves it (`network disconnect none`). docker then drops `none` from its Networks and keeps its
+ * NetworkMode; nerd gives it a plan (planWithoutNetworks), whose networks are its from then on.
+ */
+export function builtinNetworkOf(mode: string, planned: boolean): 'host' | 'none' | undefined {
+  return (mode === 'host' || mode === 'none') && !planned ? mode : undefined
+}
+
+/** The bindings the network setup publishes: `-p`'s, and with `-P` a free port for every other exposed port. */
+export function publishedPorts(hostConfig: DockerHostConfig, config: DockerConfig): PortMap {
+  const bindings: PortMap = structuredClone(hostConfig.PortBindings)
+  if (hostConfig.PublishAllPorts) for (const port of Object.keys(config.ExposedPorts ?? {})) bindings[port] ??= [{HostIp: '', HostPort: ''}]
+  return bindings
 }
 
 /** Keys docker's `--network` takes that nerd does not implement: refused, not ignored. */
@@ -111,6 +128,23 @@ export async function planNetworks(
 }
 
 /**
+ * The plan of a `none` container that leaves `none`: on no network, until `network connect` adds
+ * one, which it joins at once when running (its network namespace is its own) and at every start.
+ */
+export function planWithoutNetworks(location: {netconfPath: string; cniPath: string}, record: ContainerRecord): NetworkPlan {
+  return {
+    netconfPath: location.netconfPath,
+    cniPath: location.cniPath,
+    name: record.Name,
+    hostname: record.Config.Hostname,
+    domainname: record.Config.Domainname,
+    networks: [],
+    portBindings: publishedPorts(record.HostConfig, record.Config),
+    extraHosts: record.HostConfig.ExtraHosts ?? [],
+  }
+}
+
+/**
  * What docker's daemon finds wrong with an endpoint's addresses and aliases on `network`
  * (validateEndpointSettings), in its words: an address must be of its family and inside one of the
  * network's subnets of that family that the user configured (docker's IsStatic).
@@ -142,7 +176,7 @@ export function invalidEndpoint(problems: string[]): string {
 
 /** Whether the network gives its containers IPv6 addresses. */
 export function hasIpv6(facts: NetworkFacts): boolean {
-  return facts.ranges.some((range) => parseSubnet(range.subnet)?.family === 6)
+  return addressRanges(facts).some((range) => parseSubnet(range.subnet)?.family === 6)
 }
 
 /** A binding the network carrying the ports could not carry is refused at create, not listed as a mapping that leads nowhere. */

@@ -24,7 +24,7 @@ import {refuseUntrustedDirectory} from '../data-root.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {readCheckedJson, readJsonIfExists, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, optional, recordOf} from '../json-shape.ts'
-import {bridgeNameFree, createBridge, ensureHostNetworking, removeHostNetworking} from './host.ts'
+import {bridgeNameFree, createBridge, ensureHostNetworking, hostLinkExists, removeHostNetworking} from './host.ts'
 import {isReservedAddress, parseAddress, parseSubnet, subnetsOverlap} from './ip.ts'
 import type {Subnet} from './ip.ts'
 import {
@@ -318,7 +318,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
   if (RESERVED_NETWORK_NAMES.includes(name)) throw new NerdError(`operation is not permitted on predefined ${name} network `)
   if (!(NETWORK_DRIVERS as readonly string[]).includes(request.driver)) throw new NerdError(`plugin "${request.driver}" not found: nerd's network drivers are ${NETWORK_DRIVERS.join(', ')}`)
   const driver = request.driver as NetworkDriver
-  checkDriverOptions(driver, request.options, request.ipv6)
+  checkDriverOptions(driver, request.options, request.ipv6, hostLinkExists)
   const requested = ipamRanges(request)
   const families = requested.map((range) => parseSubnet(range.subnet)!.family)
   if (driver === 'bridge' && (families.filter((family) => family === 4).length > 1 || families.filter((family) => family === 6).length > 1)) {

@@ -219,4 +219,40 @@ describe('networking as docker has it', () => {
       await nerd(['network', 'rm', name])
     }
   })
+
+  it('a none container leaves none and joins a network, running (at once) or stopped (at its start), as docker\'s disconnect allows', async () => {
+    const name = net('from-none')
+    await nerdOk(['network', 'create', '--subnet', '10.213.40.0/24', name])
+    try {
+      const networksOf = async (container: string) => Object.keys((await inspectContainer(container)).NetworkSettings.Networks).sort()
+      const eth0 = (container: string) => nerd(['exec', container, 'ip', '-4', '-o', 'addr', 'show', 'eth0'])
+      await nerdOk(['run', '-d', '--name', 'none-running', '--network', 'none', IMG, 'sleep', '60'])
+      const id = (await inspectContainer('none-running')).Id as string
+      await nerdOk(['network', 'disconnect', 'none', 'none-running'])
+      assert.deepEqual(await networksOf('none-running'), [])
+      assert.deepEqual(JSON.parse(await nerdOk(['network', 'inspect', 'none', '--format', '{{json .Containers}}'])), {})
+      const again = await nerd(['network', 'disconnect', 'none', 'none-running'])
+      assert.deepEqual([again.code, again.stderr], [1, `Error: container ${id} is not connected to network none\n`])
+      await nerdOk(['network', 'connect', '--ip', '10.213.40.9', '--alias', 'a1,a2', '--alias', 'a3', name, 'none-running'])
+      assert.match((await eth0('none-running')).stdout, /inet 10\.213\.40\.9\/24 /)
+      // --alias is docker's StringSliceVar: comma-separated lists.
+      assert.deepEqual((await inspectContainer('none-running')).NetworkSettings.Networks[name].Aliases, ['a1', 'a2', 'a3'])
+      assert.deepEqual(await networksOf('none-running'), [name])
+      assert.equal((await inspectContainer('none-running')).HostConfig.NetworkMode, 'none')
+      await nerdOk(['network', 'disconnect', name, 'none-running'])
+      assert.equal((await eth0('none-running')).code, 1)
+      await nerdOk(['rm', '-f', 'none-running'])
+
+      await nerdOk(['create', '--name', 'none-stopped', '--network', 'none', IMG, 'sleep', '60'])
+      await nerdOk(['network', 'disconnect', 'none', 'none-stopped'])
+      await nerdOk(['network', 'connect', '--ip', '10.213.40.10', name, 'none-stopped'])
+      assert.deepEqual(await networksOf('none-stopped'), [name])
+      await nerdOk(['start', 'none-stopped'])
+      assert.match((await eth0('none-stopped')).stdout, /inet 10\.213\.40\.10\/24 /)
+      await nerdOk(['rm', '-f', 'none-stopped'])
+    } finally {
+      await nerd(['rm', '-f', 'none-running', 'none-stopped'])
+      await nerd(['network', 'rm', name])
+    }
+  })
 })

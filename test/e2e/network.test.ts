@@ -1326,5 +1326,15 @@ describe('networking on CNI', () => {
     const noParent = await nerd(['network', 'create', '-d', 'macvlan', net('noparent')])
     assert.equal(noParent.code, 1)
     assert.match(noParent.stderr, /needs a parent interface/)
+    // A parent the host lacks is refused at create, in the words of docker's drivers.
+    for (const [parent, message] of [
+      [`nosuch${suffix}`, `required interface name format is: name.vlan_id, ex. eth0.10 for vlan 10, instead received nosuch${suffix}`],
+      [`nosuch${suffix}.10`, `-o parent interface was not found on the host: nosuch${suffix}`],
+    ]) {
+      for (const driver of ['macvlan', 'ipvlan']) {
+        const missing = await nerd(['network', 'create', '-d', driver, '-o', `parent=${parent}`, '--subnet', '10.213.41.0/24', net('noparent')])
+        assert.deepEqual([missing.code, missing.stderr], [1, `Error: ${message}\n`], `${driver} ${parent}`)
+      }
+    }
   })
 })

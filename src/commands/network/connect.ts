@@ -2,6 +2,11 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
 
+/** docker's StringSliceVar: each value is a comma-separated list (run's --network-alias is not). */
+function commaSeparated(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => (value === '' ? [] : value.split(',')))
+}
+
 export default class NetworkConnect extends NerdCommand {
   static summary = 'Connect a container to a network'
   static args = {
@@ -18,7 +23,7 @@ export default class NetworkConnect extends NerdCommand {
     const {args, flags} = await this.parse(NetworkConnect)
     const {connectNetwork} = await import('../../network/connect.ts')
     await this.forEachContainer([args.container], (scope, container) =>
-      connectNetwork(scope, container, args.network, {aliases: flags.alias ?? [], ...(flags.ip ? {ip: flags.ip} : {}), ...(flags.ip6 ? {ip6: flags.ip6} : {})}),
+      connectNetwork(scope, container, args.network, {aliases: commaSeparated(flags.alias), ...(flags.ip ? {ip: flags.ip} : {}), ...(flags.ip6 ? {ip6: flags.ip6} : {})}),
     )
   }
 }

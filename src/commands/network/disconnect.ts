@@ -16,6 +16,6 @@ export default class NetworkDisconnect extends NerdCommand {
     const {args} = await this.parse(NetworkDisconnect)
     const {disconnectNetwork} = await import('../../network/connect.ts')
     const config = await this.nerdConfig()
-    await this.forEachContainer([args.container], (scope, container) => disconnectNetwork(scope, container, args.network, config.cniNetconfPath))
+    await this.forEachContainer([args.container], (scope, container) => disconnectNetwork(scope, container, args.network, {netconfPath: config.cniNetconfPath, cniPath: config.cniPath}))
   }
 }

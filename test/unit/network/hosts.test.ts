@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import type {NetworkPlan, NetworkState} from '../../../src/network/attach.ts'
-import {writeContainerHosts} from '../../../src/network/hosts.ts'
+import {ownHostNames, writeContainerHosts} from '../../../src/network/hosts.ts'
 import {networkConfList} from '../../../src/network/model.ts'
 import type {NetworkConfList} from '../../../src/network/model.ts'
 import {conflistPath, readMembers} from '../../../src/network/store.ts'
@@ -70,5 +70,14 @@ describe("a running container's /etc/hosts", () => {
     const path = join(dir, 'hosts-joined')
     await writeContainerHosts(path, owner, plan, state, [known], true, readMembers)
     assert.match(await readFile(path, 'utf8'), /^10\.0\.1\.42\tpeer42 /m)
+  })
+})
+
+describe("the container's own names in its /etc/hosts", () => {
+  it('are the FQDN and the bare name cut at the first dot, as docker\'s libnetwork writes them', () => {
+    assert.equal(ownHostNames('web', ''), 'web')
+    assert.equal(ownHostNames('a.b.example', ''), 'a.b.example a')
+    assert.equal(ownHostNames('web', 'example.com'), 'web.example.com web')
+    assert.equal(ownHostNames('a.b', 'c'), 'a.b.c a')
   })
 })

@@ -11,6 +11,7 @@ import {
   networkConfList,
   networkForAddresses,
   networkMtu,
+  parentProblem,
   validateNetworkName,
 } from '../../../src/network/model.ts'
 import type {NetworkFacts} from '../../../src/network/model.ts'
@@ -76,6 +77,15 @@ describe('network requests', () => {
     // docker 25's refusal of host bits, which nerd masked off.
     assert.throws(() => ipamRanges({subnets: ['172.31.0.5/16'], gateways: [], ipRanges: []}), {message: 'invalid subnet 172.31.0.5/16: it should be 172.31.0.0/16'})
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['10.5.1.7/24']}), {message: 'invalid ip-range 10.5.1.7/24: it should be 10.5.1.0/24'})
+    // docker's CLI pairs a range by its address as typed; its daemon then says what is wrong with the block.
+    assert.throws(() => ipamRanges({subnets: ['10.213.4.0/24'], gateways: [], ipRanges: ['10.213.4.0/23']}), {message: 'invalid ip-range 10.213.4.0/23: CIDR block is bigger than its parent subnet 10.213.4.0/24'})
+    assert.throws(() => ipamRanges({subnets: ['10.213.5.0/24'], gateways: [], ipRanges: ['10.213.5.0/23']}), {
+      message: 'invalid ip-range 10.213.5.0/23: CIDR block is bigger than its parent subnet 10.213.5.0/24; invalid ip-range 10.213.5.0/23: it should be 10.213.4.0/23',
+    })
+    assert.throws(() => ipamRanges({subnets: ['10.213.6.0/24'], gateways: ['10.213.6.1', '10.213.6.2'], ipRanges: []}), {message: 'cannot configure multiple gateways (10.213.6.2, 10.213.6.1) for the same subnet (10.213.6.0/24)'})
+    assert.throws(() => ipamRanges({subnets: ['10.213.6.0/24'], gateways: [], ipRanges: ['10.213.6.0/25', '10.213.6.128/25']}), {
+      message: 'cannot configure multiple ranges (10.213.6.128/25, 10.213.6.0/25) on the same subnet (10.213.6.0/24)',
+    })
   })
 
   it('gives CNI the whole subnet for a container asking for an address outside --ip-range', () => {
@@ -183,6 +193,25 @@ describe('network requests', () => {
     assert.equal((internal.ipam as {routes?: unknown}).routes, undefined)
     const macvlan = networkConfList('lan', facts({driver: 'macvlan', options: {parent: 'eth1'}})).plugins[0]!
     assert.deepEqual([macvlan.type, macvlan.master, macvlan.mode], ['macvlan', 'eth1', 'bridge'])
+  })
+
+  it('refuses a macvlan/ipvlan parent the host lacks in the words of docker\'s drivers (parseVlan)', () => {
+    const links = new Set(['eth0', 'eth0.10'])
+    const problem = (parent: string) => parentProblem(parent, (name) => links.has(name))
+    assert.equal(problem('eth0'), undefined)
+    assert.equal(problem('eth0.10'), undefined)
+    assert.equal(problem('nosuchif'), 'required interface name format is: name.vlan_id, ex. eth0.10 for vlan 10, instead received nosuchif')
+    assert.equal(problem('eth0.x'), 'unable to parse a valid vlan id from: x (ex. eth0.10 for vlan 10)')
+    assert.equal(problem('eth9.20'), '-o parent interface was not found on the host: eth9')
+    assert.match(problem('eth0.20')!, /^-o parent interface was not found on the host: eth0\.20 \(nerd does not make VLAN links/)
+  })
+
+  it('hands out IPv6 addresses only on a network with IPv6 enabled, as docker allocates no IPv6 pool otherwise', () => {
+    const ranges = [{subnet: '10.4.7.0/24', gateway: '10.4.7.1'}, {subnet: 'fd00:213:14::/64', gateway: 'fd00:213:14::1'}]
+    const ipam = (ipv6: boolean) => networkConfList('six', facts({ipv6, ranges})).plugins[0]!.ipam as {ranges: {subnet: string}[][]; routes: {dst: string}[]}
+    assert.deepEqual(ipam(false).ranges.map(([range]) => range!.subnet), ['10.4.7.0/24'])
+    assert.deepEqual(ipam(false).routes, [{dst: '0.0.0.0/0'}])
+    assert.deepEqual(ipam(true).ranges.map(([range]) => range!.subnet), ['10.4.7.0/24', 'fd00:213:14::/64'])
   })
 })
 
