@@ -1,4 +1,4 @@
-import {GoDuration, GoFloat, goTimeRFC3339} from './go-values.ts'
+import {GoFloat, GoNamedInt, goTimeRFC3339} from './go-values.ts'
 
 /**
  * JSON as Go's encoding/json writes it, which is what docker prints: `<`, `>` and `&` escaped as
@@ -77,7 +77,7 @@ function encode(value: unknown, options: Required<GoJSONOptions>, depth: number)
   if ((value as {[ESCAPES_HTML]?: boolean})[ESCAPES_HTML]) options = {...options, escapeHTML: true}
   if (value instanceof Date) return encodeString(goTimeRFC3339(value), options.escapeHTML)
   if (value instanceof GoFloat) return encodeNumber(value.value)
-  if (value instanceof GoDuration) return encodeNumber(value.nanoseconds)
+  if (value instanceof GoNamedInt) return encodeNumber(value.value)
   if (isMarshaler(value)) return encode(value[GO_JSON](), options, depth)
   const {indent} = options
   const inner = indent ? `\n${indent.repeat(depth + 1)}` : ''
