@@ -1,6 +1,6 @@
 import {formatValue, sprint, sprintf, sprintln} from './go-fmt.ts'
 import {goJSON} from './go-json.ts'
-import {goKind, goTypeName, isTrue, mapKeys, utf8Length} from './go-values.ts'
+import {goKind, goStructType, goTypeName, isTrue, mapKeys, utf8Length} from './go-values.ts'
 
 /**
  * The functions templates can call: Go's text/template builtins and the ones docker adds
@@ -183,8 +183,12 @@ function length(item: unknown): number {
       return utf8Length(item as string)
     case 'slice':
       return (item as unknown[]).length
-    case 'map':
+    case 'map': {
+      // A struct has no length; Go's len names its type through the pointer it was given.
+      const struct = goStructType(item as object)
+      if (struct !== undefined) throw new Error(`len of type ${struct.replace(/^\*/, '')}`)
       return mapKeys(item as object).length
+    }
     default:
       throw new Error(`len of type ${goTypeName(item)}`)
   }

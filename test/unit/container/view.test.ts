@@ -407,6 +407,10 @@ describe('ps output', () => {
     assert.equal(psTemplateReadsSize('{{.Label "a"}} {{.Size}}'), true)
   })
 
+  it("fails on len of the row as docker's does on its ContainerContext", () => {
+    assert.throws(() => psTemplateReadsSize('{{len .}}'), {message: 'failed to execute template: template: :1:2: executing "" at <len .>: error calling len: len of type formatter.ContainerContext'})
+  })
+
   it('prints one JSON object a line with docker\'s keys in docker\'s order', () => {
     const [first] = render('json').split('\n')
     assert.equal(
