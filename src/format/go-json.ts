@@ -1,4 +1,4 @@
-import {GoFloat, GoNamedInt, goTimeRFC3339} from './go-values.ts'
+import {GoFloat, GoNamedInt, GoNilPointer, goTimeRFC3339} from './go-values.ts'
 
 /**
  * JSON as Go's encoding/json writes it, which is what docker prints: `<`, `>` and `&` escaped as
@@ -73,7 +73,7 @@ function encode(value: unknown, options: Required<GoJSONOptions>, depth: number)
     case 'symbol':
       return 'null'
   }
-  if (value === null) return 'null'
+  if (value === null || value instanceof GoNilPointer) return 'null'
   if ((value as {[ESCAPES_HTML]?: boolean})[ESCAPES_HTML]) options = {...options, escapeHTML: true}
   if (value instanceof Date) return encodeString(goTimeRFC3339(value), options.escapeHTML)
   if (value instanceof GoFloat) return encodeNumber(value.value)

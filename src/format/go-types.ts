@@ -1,5 +1,5 @@
 import {GO_JSON} from './go-json.ts'
-import {asGoStruct, compareStrings, GoDuration, GoTime} from './go-values.ts'
+import {asGoStruct, compareStrings, GoDuration, GoNilPointer, GoTime} from './go-values.ts'
 
 /**
  * What a template sees of docker's typed API structs (ContainerJSON, ImageInspect, ...), which
@@ -78,7 +78,11 @@ export function goTypedValue(value: unknown, type: GoType): unknown {
     if (typeof value !== 'object' || value === null) return goNil({})
     return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, goTypedValue(member, type.map)]))
   }
-  if ('pointer' in type) return value === null || value === undefined ? null : goTypedValue(value, type.pointer)
+  if ('pointer' in type) {
+    if (value !== null && value !== undefined) return goTypedValue(value, type.pointer)
+    // A nil pointer to a struct is named by its type, as Go names it in `%T` and errors.
+    return typeof type.pointer === 'object' && 'struct' in type.pointer ? new GoNilPointer(`*${type.pointer.struct}`) : null
+  }
   const json = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
   const goNames = new Map<string, string>()
   for (const [name, field] of Object.entries(type.fields)) if (typeof field === 'object' && 'json' in field) goNames.set(field.json, name)

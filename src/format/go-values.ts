@@ -52,6 +52,18 @@ export class GoDuration extends GoNamedInt {
   }
 }
 
+/**
+ * A nil pointer of a Go struct type (`*formatter.Platform`): nil to printing, JSON and truth, but
+ * named by `%T` and by the error of a field read through it, as Go names it.
+ */
+export class GoNilPointer {
+  /** The pointer's type, `*formatter.Platform`. */
+  readonly typeName: string
+  constructor(typeName: string) {
+    this.typeName = typeName
+  }
+}
+
 export function goKind(value: unknown): GoKind {
   switch (typeof value) {
     case 'undefined':
@@ -67,7 +79,7 @@ export function goKind(value: unknown): GoKind {
     case 'function':
       return 'func'
     case 'object':
-      if (value === null) return 'nil'
+      if (value === null || value instanceof GoNilPointer) return 'nil'
       if (Array.isArray(value)) return 'slice'
       if (value instanceof Date) return 'time'
       if (value instanceof GoFloat) return 'float'
@@ -187,6 +199,7 @@ export function goTypeName(value: unknown): string {
     const struct = goStructType(value)
     if (struct !== undefined) return struct
   }
+  if (value instanceof GoNilPointer) return value.typeName
   switch (goKind(value)) {
     case 'invalid':
     case 'nil':

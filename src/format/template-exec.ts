@@ -315,7 +315,7 @@ class Execution {
       if (this.missingKeyError) this.errorf(`nil data; no entry for key ${goQuote(name)}`)
       return undefined
     }
-    if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${name}`)
+    if (goKind(receiver) === 'nil') this.errorf(`nil pointer evaluating ${receiver === null ? 'interface {}' : goTypeName(receiver)}.${name}`)
     if (goKind(receiver) === 'map' && (goStructType(receiver as object) === undefined || Object.hasOwn(receiver as object, name))) {
       const map = receiver as Record<string, unknown>
       const member = Object.hasOwn(map, name) ? map[name] : undefined

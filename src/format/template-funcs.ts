@@ -177,7 +177,7 @@ function slice(item: unknown, ...indexes: unknown[]): unknown {
 
 function length(item: unknown): number {
   if (item === undefined) throw new Error('reflect: call of reflect.Value.Type on zero Value')
-  if (item === null) throw new Error('len of nil pointer')
+  if (goKind(item) === 'nil') throw new Error('len of nil pointer')
   switch (goKind(item)) {
     case 'string':
       return utf8Length(item as string)

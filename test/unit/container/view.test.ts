@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {formatInspect, formatValue, goJSON, renderItems} from '../../../src/format/index.ts'
+import {formatInspect, formatValue, goJSON, renderItems, sprintf} from '../../../src/format/index.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig} from '../../../src/container/model.ts'
 import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, psTemplateReadsSize, statusText, ZERO_TIME} from '../../../src/container/view.ts'
 import {INITIAL_STATE} from '../../../src/container/store.ts'
@@ -276,7 +276,13 @@ describe('psRow', () => {
     assert.equal(goJSON(Platform), '{"architecture":"amd64","os":"linux"}')
     const arm = psRow(makeView({record: {Platform: 'linux/arm64/v8'}}), {now: NOW}).Platform
     assert.equal(goJSON(arm), '{"architecture":"arm64","os":"linux","variant":"v8"}')
-    assert.equal(psRow(makeView({record: {Platform: ''}}), {now: NOW}).Platform, null)
+    const unknown = psRow(makeView({record: {Platform: ''}}), {now: NOW}).Platform
+    assert.equal(`${formatValue(unknown)} ${goJSON(unknown)} ${sprintf('%T %T', [unknown, Platform])}`, '<nil> null *formatter.Platform *formatter.Platform')
+  })
+
+  it("fails on a field of the empty row's Platform as docker's does on its nil *formatter.Platform", () => {
+    assert.throws(() => psTemplateReadsSize('{{.Platform.OS}}'), {message: 'failed to execute template: template: :1:11: executing "" at <.Platform.OS>: nil pointer evaluating *formatter.Platform.OS'})
+    assert.equal(psTemplateReadsSize('{{if .Platform}}{{.Platform.OS}}{{end}}'), false)
   })
 
   it('has no HealthStatus, which docker\'s CLI gained in v29, not in 28.5.2\'s ContainerContext', () => {
