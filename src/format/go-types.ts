@@ -25,7 +25,7 @@ export type GoType =
   | {readonly pointer: GoType}
 
 export interface GoStructType {
-  /** The type's name in Go's error messages: `types.ContainerJSON`. */
+  /** The type's name in Go's error messages: `container.InspectResponse`. */
   readonly struct: string
   /** Fields by Go name; `{json, type}` for one whose json tag names it differently. */
   readonly fields: Readonly<Record<string, GoType | GoRenamedField>>
@@ -79,9 +79,13 @@ export function goTypedValue(value: unknown, type: GoType): unknown {
     return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, goTypedValue(member, type.map)]))
   }
   if ('pointer' in type) {
-    if (value !== null && value !== undefined) return goTypedValue(value, type.pointer)
-    // A nil pointer to a struct is named by its type, as Go names it in `%T` and errors.
-    return typeof type.pointer === 'object' && 'struct' in type.pointer ? new GoNilPointer(`*${type.pointer.struct}`) : null
+    const pointee = type.pointer
+    // A pointer to a struct is named by its type, as Go names it in `%T` and errors (`*container.State`).
+    if (typeof pointee === 'object' && 'struct' in pointee) {
+      const struct = `*${pointee.struct}`
+      return value === null || value === undefined ? new GoNilPointer(struct) : goTypedValue(value, {...pointee, struct})
+    }
+    return value === null || value === undefined ? null : goTypedValue(value, pointee)
   }
   const json = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
   const goNames = new Map<string, string>()

@@ -548,6 +548,12 @@ describe('inspectContainer', () => {
     assert.equal(formatInspect([withVolumes], '{{.Config.ExposedPorts}} {{.Config.Volumes}} {{json .Config.ExposedPorts}}').text, 'map[9000/tcp:{}] map[/data:{}] {"9000/tcp":{}}\n')
   })
 
+  it("names the document's Go types as docker 28's: container.InspectResponse, pointers to structs with their star", async () => {
+    const document = inspectContainer(makeView({id}), {dataRoot})
+    assert.equal(formatInspect([document], '{{printf "%T %T %T %T" . .State .HostConfig .GraphDriver}}').text, 'container.InspectResponse *container.State *container.HostConfig storage.DriverData\n')
+    assert.deepEqual(formatInspect([document], '{{.State.Nope}}', {rawFallback: false}).errors, ['template parsing error: template: :1:8: executing "" at <.State.Nope>: can\'t evaluate field Nope in type *container.State'])
+  })
+
   it('takes exec IDs, AppArmor profile, sizes and network settings from the caller', () => {
     const network = {...emptyNetworkSettings(), IPAddress: '10.4.0.2', Networks: {bridge: {}}}
     const document = inspectContainer(makeView({id}), {dataRoot, execIds: ['exec-1'], appArmorProfile: 'nerd-default', size: {rw: 10, rootFs: 20}, networkSettings: network})
