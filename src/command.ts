@@ -375,7 +375,7 @@ export abstract class NerdCommand extends Command {
       return typeof value === 'string' && value !== '' ? value : undefined
     } catch (error) {
       if (!(error instanceof NerdError)) throw error
-      process.stderr.write(`WARNING: Error loading config file: ${error.message}\n`)
+      process.stderr.write(`WARNING: Error ${error.message}\n`)
       return undefined
     }
   }

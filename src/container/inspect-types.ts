@@ -1,5 +1,5 @@
 /**
- * docker's Go types of a container's inspect document (api/types ContainerJSON and what it holds),
+ * docker's Go types of a container's inspect document (api/types/container InspectResponse and what it holds),
  * as far as a template sees them differ from the JSON (see goTypedValue): renamed fields, the
  * slices, maps, pointers and omitted scalars whose nil or zero value Go prints, and the field order
  * of the structs templates commonly print whole (`{{.State}}`, `{{.Mounts}}`, `{{.HostConfig.RestartPolicy}}`).
@@ -24,8 +24,8 @@ export const CONFIG_TYPE = goStruct('container.Config', {
   MacAddress: 'string', OnBuild: SLICE, Labels: MAP, StopSignal: 'string', StopTimeout: POINTER, Shell: SLICE,
 })
 
-/** api/types GraphDriverData, of containers and images. */
-export const GRAPH_DRIVER_TYPE = goStruct('types.GraphDriverData', {Data: MAP})
+/** api/types/storage DriverData, of containers and images. */
+export const GRAPH_DRIVER_TYPE = goStruct('storage.DriverData', {Data: MAP})
 
 const HOST_CONFIG_TYPE = goStruct('container.HostConfig', {
   Binds: SLICE, LogConfig: goStruct('container.LogConfig', {Config: MAP}), PortBindings: PORT_MAP, RestartPolicy: goStruct('container.RestartPolicy', {}, ['Name', 'MaximumRetryCount']),
@@ -45,9 +45,9 @@ const HOST_CONFIG_TYPE = goStruct('container.HostConfig', {
   KernelMemory: 'int', KernelMemoryTCP: 'int', MemorySwappiness: POINTER, OomKillDisable: POINTER, PidsLimit: POINTER, Ulimits: sliceOf(pointerTo(goStruct('container.Ulimit'))),
 })
 
-const HEALTH_TYPE = goStruct('types.Health', {Log: sliceOf(pointerTo(goStruct('types.HealthcheckResult', {Start: 'time', End: 'time'})))})
+const HEALTH_TYPE = goStruct('container.Health', {Log: sliceOf(pointerTo(goStruct('container.HealthcheckResult', {Start: 'time', End: 'time'})))})
 
-const STATE_TYPE = goStruct('types.ContainerState', {Health: pointerTo(HEALTH_TYPE)}, [
+const STATE_TYPE = goStruct('container.State', {Health: pointerTo(HEALTH_TYPE)}, [
   'Status', 'Running', 'Paused', 'Restarting', 'OOMKilled', 'Dead', 'Pid', 'ExitCode', 'Error', 'StartedAt', 'FinishedAt', 'Health',
 ])
 
@@ -58,10 +58,10 @@ const ENDPOINT_SETTINGS_TYPE = goStruct('network.EndpointSettings', {
 
 const ADDRESSES = sliceOf(goStruct('network.Address'))
 
-export const CONTAINER_TYPE = goStruct('types.ContainerJSON', {
+export const CONTAINER_TYPE = goStruct('container.InspectResponse', {
   ID: renamed('Id'), Args: SLICE, State: pointerTo(STATE_TYPE), Node: POINTER, ExecIDs: SLICE,
   HostConfig: pointerTo(HOST_CONFIG_TYPE), GraphDriver: GRAPH_DRIVER_TYPE, SizeRw: POINTER, SizeRootFs: POINTER,
-  Mounts: sliceOf(goStruct('types.MountPoint', {Type: 'string', Name: 'string', Driver: 'string'}, ['Type', 'Name', 'Source', 'Destination', 'Driver', 'Mode', 'RW', 'Propagation'])),
+  Mounts: sliceOf(goStruct('container.MountPoint', {Type: 'string', Name: 'string', Driver: 'string'}, ['Type', 'Name', 'Source', 'Destination', 'Driver', 'Mode', 'RW', 'Propagation'])),
   Config: pointerTo(CONFIG_TYPE),
-  NetworkSettings: pointerTo(goStruct('types.NetworkSettings', {Ports: PORT_MAP, SecondaryIPAddresses: ADDRESSES, SecondaryIPv6Addresses: ADDRESSES, Networks: mapOf(pointerTo(ENDPOINT_SETTINGS_TYPE))})),
+  NetworkSettings: pointerTo(goStruct('container.NetworkSettings', {Ports: PORT_MAP, SecondaryIPAddresses: ADDRESSES, SecondaryIPv6Addresses: ADDRESSES, Networks: mapOf(pointerTo(ENDPOINT_SETTINGS_TYPE))})),
 })

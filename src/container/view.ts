@@ -8,7 +8,7 @@ import {NerdError} from '../errors.ts'
 import {containerStatus, ellipsis, goLocalTimeString, goQuote, humanSize, Template, TemplateError, timeAgo, truncateId} from '../format/index.ts'
 import {withGoType} from '../format/go-types.ts'
 import {GO_JSON} from '../format/go-json.ts'
-import {asGoContext, asGoStruct, labelMethod, withGoString} from '../format/go-values.ts'
+import {asGoContext, asGoStruct, GoNilPointer, labelMethod, withGoString} from '../format/go-values.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
 import {CONTAINER_TYPE} from './inspect-types.ts'
 import {CONTAINER_MODE} from './model.ts'
@@ -63,8 +63,8 @@ export interface PsRow {
   Mounts: string
   Names: string
   Networks: string
-  /** The image's platform: `linux/amd64` printed, an OCI platform object in JSON; nil when unknown. */
-  Platform: object | null
+  /** The image's platform: `linux/amd64` printed, an OCI platform object in JSON; a nil *formatter.Platform when unknown. */
+  Platform: object
   Ports: string
   RunningFor: string
   Size: string
@@ -140,17 +140,20 @@ export function psRow(view: ContainerView, options: PsRowOptions = {}): PsRow {
   }
 }
 
+/** ContainerContext.Platform's Go type. */
+const PLATFORM_TYPE = '*formatter.Platform'
+
 /**
  * docker's formatter.Platform: an ocispec.Platform whose String() is `os/arch[/variant]`, so that
  * `{{.Platform}}` prints `linux/amd64` and JSON has `{"architecture":"amd64","os":"linux"}`.
  */
-function platformValue(text: string): object | null {
+function platformValue(text: string): object {
   const [os, architecture, variant] = text.split('/')
-  if (!os || !architecture) return null
+  if (!os || !architecture) return new GoNilPointer(PLATFORM_TYPE)
   const json = {architecture, os, ...(variant ? {variant} : {})}
   const fields = {Architecture: architecture, OS: os, OSVersion: '', OSFeatures: null, Variant: variant ?? ''}
   Object.defineProperty(fields, GO_JSON, {value: () => json})
-  return withGoString(asGoStruct(fields, 'formatter.Platform'), text)
+  return withGoString(asGoStruct(fields, PLATFORM_TYPE), text)
 }
 
 /** Column headers of `ps` tables, by field (docker's). */
@@ -222,6 +225,8 @@ export function psTemplateReadsSize(format: string): boolean {
   // Its signature is what the template's call is checked against: `{{.Label "k"}}` takes one string.
   const empty: Record<string, unknown> = {Label: labelMethod({})}
   for (const field of Object.keys(PS_HEADERS)) empty[field] = ''
+  // An empty container has no image manifest: Platform() gives nil.
+  empty.Platform = platformValue('')
   Object.defineProperty(empty, 'Size', {
     enumerable: true,
     get: () => {

@@ -1,5 +1,5 @@
 import {GO_JSON} from './go-json.ts'
-import {goKind, goStringOf, goStructType, goTimeString, goTypeName, mapKeys} from './go-values.ts'
+import {GoNilPointer, goKind, goStringOf, goStructType, goTimeString, goTypeName, mapKeys} from './go-values.ts'
 
 /**
  * Go's fmt package as docker templates use it: `%v` printing of values (what `{{.Field}}` prints),
@@ -37,6 +37,7 @@ function isNilCollection(value: object): boolean {
 
 /** `%#v`: the value as Go syntax, for the types templates meet. */
 function goSyntax(value: unknown, flags: Flags, nested: boolean): string {
+  if (value instanceof GoNilPointer) return `(${value.typeName})(nil)`
   if (value === null || value === undefined) return nested ? 'interface {}(nil)' : '<nil>'
   switch (goKind(value)) {
     case 'string':
@@ -376,6 +377,11 @@ function formatIntegerVerb(value: number | bigint, verb: string, flags: Flags): 
 
 /** Formats one operand the way fmt's printArg/printValue does. `nested` is true inside a slice or map. */
 function printArg(value: unknown, verb: string, flags: Flags, nested: boolean): string {
+  if (value instanceof GoNilPointer) {
+    if (verb === 'T') return pad(value.typeName, flags)
+    if (flags.sharpV) return goSyntax(value, flags, nested)
+    value = null
+  }
   if (value === null || value === undefined) {
     return nested || verb === 'v' || verb === 'T' ? pad('<nil>', flags) : badVerb(value, verb, flags)
   }

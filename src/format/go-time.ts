@@ -154,3 +154,235 @@ export function goLocalRFC3339(date: Date, fraction?: {nanosecond: number; fixed
   const shown = fraction?.fixed ? digits : digits.replace(/0+$/, '')
   return `${wallClock(date, type).slice(0, 19)}${shown ? `.${shown}` : ''}${type.offset === 0 ? 'Z' : offsetText(type.offset, ':')}`
 }
+
+/** A zone as Go's time.Time carries it: its offset east of UTC in seconds and its abbreviation (empty for a FixedZone("", …)). */
+export interface GoZone {
+  offset: number
+  name: string
+  /** Whether it is daylight-saving time (Go's IsDST). */
+  isDst?: boolean
+}
+
+/** The local zone (as Go loads it) in force at `date`. */
+export function localZoneAt(date: Date): GoZone {
+  const {offset, name, isDst} = zoneTypeAt(date)
+  return {offset, name, isDst}
+}
+
+const LONG_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
+const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+
+/** The calendar fields of an instant on a zone's wall clock, as Go's time.Time methods give them. */
+export interface GoCivilTime {
+  year: number
+  /** 1 to 12. */
+  month: number
+  day: number
+  hour: number
+  minute: number
+  second: number
+  nanosecond: number
+  /** 0 (Sunday) to 6. */
+  weekday: number
+  /** 1 to 366. */
+  yearDay: number
+}
+
+/** The wall clock of the instant `seconds` since the epoch (plus `nanosecond`) in `zone`. */
+export function goCivilTime(seconds: number, nanosecond: number, zone: GoZone): GoCivilTime {
+  const wall = new Date((seconds + zone.offset) * 1000)
+  const year = wall.getUTCFullYear()
+  const newYear = new Date(0)
+  newYear.setUTCFullYear(year, 0, 1)
+  return {
+    year,
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+    nanosecond,
+    weekday: wall.getUTCDay(),
+    yearDay: Math.floor((wall.getTime() - newYear.getTime()) / 86_400_000) + 1,
+  }
+}
+
+export function goMonthName(month: number): string {
+  return LONG_MONTHS[month - 1] ?? `%!Month(${month})`
+}
+
+export function goWeekdayName(weekday: number): string {
+  return LONG_DAYS[weekday] ?? `%!Weekday(${weekday})`
+}
+
+/** Go's appendInt: `-` for a negative number, then its digits zero-padded to `width`. */
+function paddedInt(value: number, width: number): string {
+  const digits = String(Math.abs(value)).padStart(width, '0')
+  return value < 0 ? `-${digits}` : digits
+}
+
+/** One element of a layout, as Go's nextStdChunk finds it. */
+type LayoutChunk =
+  | {kind: 'literal'; text: string}
+  | {kind: 'std'; std: string}
+  | {kind: 'fraction'; separator: string; digits: number; trim: boolean}
+
+/** The layout elements Go recognises at `at`, in its order of preference; undefined when none starts there. */
+function chunkAt(layout: string, at: number): {chunk: LayoutChunk; length: number; literalPrefix?: number} | undefined {
+  const rest = layout.slice(at)
+  const std = (name: string, length = name.length) => ({chunk: {kind: 'std' as const, std: name}, length})
+  const startsLower = (index: number) => /^[a-z]/.test(layout.slice(index))
+  switch (rest[0]) {
+    case 'J':
+      if (rest.startsWith('January')) return std('January')
+      if (rest.startsWith('Jan') && !startsLower(at + 3)) return std('Jan')
+      return undefined
+    case 'M':
+      if (rest.startsWith('Monday')) return std('Monday')
+      if (rest.startsWith('Mon') && !startsLower(at + 3)) return std('Mon')
+      if (rest.startsWith('MST')) return std('MST')
+      return undefined
+    case '0':
+      if (/^0[1-6]/.test(rest)) return std(rest.slice(0, 2))
+      if (rest.startsWith('002')) return std('002')
+      return undefined
+    case '1':
+      return rest.startsWith('15') ? std('15') : std('1')
+    case '2':
+      return rest.startsWith('2006') ? std('2006') : std('2')
+    case '_':
+      // `_2006` is a literal `_` and the year.
+      if (rest.startsWith('_2006')) return {...std('2006'), length: 5, literalPrefix: 1}
+      if (rest.startsWith('_2')) return std('_2')
+      if (rest.startsWith('__2')) return std('__2')
+      return undefined
+    case '3':
+    case '4':
+    case '5':
+      return std(rest[0])
+    case 'P':
+      return rest.startsWith('PM') ? std('PM') : undefined
+    case 'p':
+      return rest.startsWith('pm') ? std('pm') : undefined
+    case '-':
+    case 'Z': {
+      const zone = ['070000', '07:00:00', '0700', '07:00', '07'].find((suffix) => rest.startsWith(`${rest[0]}${suffix}`))
+      return zone === undefined ? undefined : std(`${rest[0]}${zone}`)
+    }
+    case '.':
+    case ',': {
+      const digit = rest[1]
+      if (digit !== '0' && digit !== '9') return undefined
+      let end = 1
+      while (rest[end] === digit) end++
+      // Only a run of one digit ending there is a fraction of a second.
+      if (/^[0-9]/.test(rest.slice(end))) return undefined
+      return {chunk: {kind: 'fraction', separator: rest[0], digits: end - 1, trim: digit === '9'}, length: end}
+    }
+    default:
+      return undefined
+  }
+}
+
+/** A layout split into literal text and the elements Go's Format replaces. */
+function layoutChunks(layout: string): LayoutChunk[] {
+  const chunks: LayoutChunk[] = []
+  let literal = ''
+  for (let at = 0; at < layout.length; ) {
+    const found = chunkAt(layout, at)
+    if (found === undefined) {
+      literal += layout[at]
+      at++
+      continue
+    }
+    literal += layout.slice(at, at + (found.literalPrefix ?? 0))
+    if (literal !== '') chunks.push({kind: 'literal', text: literal})
+    literal = ''
+    chunks.push(found.chunk)
+    at += found.length
+  }
+  if (literal !== '') chunks.push({kind: 'literal', text: literal})
+  return chunks
+}
+
+function zoneText(std: string, offset: number): string {
+  // The Z forms write Z for UTC, as ISO 8601 does.
+  if (offset === 0 && std.startsWith('Z')) return 'Z'
+  const zone = Math.trunc(offset / 60)
+  const sign = zone < 0 ? '-' : '+'
+  const minutes = Math.abs(zone)
+  const colon = std.includes(':') ? ':' : ''
+  let text = `${sign}${paddedInt(Math.trunc(minutes / 60), 2)}`
+  if (std.length > 3) text += `${colon}${paddedInt(minutes % 60, 2)}`
+  if (std.endsWith('0000') || std.endsWith(':00:00')) text += `${colon}${paddedInt(Math.abs(offset) % 60, 2)}`
+  return text
+}
+
+function stdText(std: string, time: GoCivilTime, zone: GoZone): string {
+  const hour12 = time.hour % 12 === 0 ? 12 : time.hour % 12
+  switch (std) {
+    case 'January':
+      return goMonthName(time.month)
+    case 'Jan':
+      return goMonthName(time.month).slice(0, 3)
+    case '1':
+      return String(time.month)
+    case '01':
+      return paddedInt(time.month, 2)
+    case 'Monday':
+      return goWeekdayName(time.weekday)
+    case 'Mon':
+      return goWeekdayName(time.weekday).slice(0, 3)
+    case '2':
+      return String(time.day)
+    case '_2':
+      return String(time.day).padStart(2, ' ')
+    case '02':
+      return paddedInt(time.day, 2)
+    case '__2':
+      return String(time.yearDay).padStart(3, ' ')
+    case '002':
+      return paddedInt(time.yearDay, 3)
+    case '15':
+      return paddedInt(time.hour, 2)
+    case '3':
+      return String(hour12)
+    case '03':
+      return paddedInt(hour12, 2)
+    case '4':
+      return String(time.minute)
+    case '04':
+      return paddedInt(time.minute, 2)
+    case '5':
+      return String(time.second)
+    case '05':
+      return paddedInt(time.second, 2)
+    case '2006':
+      return paddedInt(time.year, 4)
+    case '06':
+      return paddedInt(Math.abs(time.year) % 100, 2)
+    case 'PM':
+      return time.hour >= 12 ? 'PM' : 'AM'
+    case 'pm':
+      return time.hour >= 12 ? 'pm' : 'am'
+    case 'MST':
+      // A zone without a name is written as -0700.
+      return zone.name !== '' ? zone.name : zoneText('-0700', zone.offset)
+    default:
+      return zoneText(std, zone.offset)
+  }
+}
+
+function fractionText(chunk: Extract<LayoutChunk, {kind: 'fraction'}>, nanosecond: number): string {
+  if (chunk.trim && (chunk.digits === 0 || nanosecond === 0)) return ''
+  const digits = String(nanosecond).padStart(9, '0').slice(0, Math.min(chunk.digits, 9))
+  const shown = chunk.trim ? digits.replace(/0+$/, '') : digits
+  return shown === '' ? '' : `${chunk.separator}${shown}`
+}
+
+/** Go's time.Time Format: `layout` written in Go's reference time, Mon Jan 2 15:04:05 MST 2006, for a wall clock in `zone`. */
+export function formatGoLayout(layout: string, time: GoCivilTime, zone: GoZone): string {
+  return layoutChunks(layout)
+    .map((chunk) => (chunk.kind === 'literal' ? chunk.text : chunk.kind === 'fraction' ? fractionText(chunk, time.nanosecond) : stdText(chunk.std, time, zone)))
+    .join('')
+}

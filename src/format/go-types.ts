@@ -1,5 +1,5 @@
 import {GO_JSON} from './go-json.ts'
-import {asGoStruct, compareStrings, GoDuration, GoTime} from './go-values.ts'
+import {asGoStruct, compareStrings, GoDuration, GoNilPointer, GoTime} from './go-values.ts'
 
 /**
  * What a template sees of docker's typed API structs (ContainerJSON, ImageInspect, ...), which
@@ -25,7 +25,7 @@ export type GoType =
   | {readonly pointer: GoType}
 
 export interface GoStructType {
-  /** The type's name in Go's error messages: `types.ContainerJSON`. */
+  /** The type's name in Go's error messages: `container.InspectResponse`. */
   readonly struct: string
   /** Fields by Go name; `{json, type}` for one whose json tag names it differently. */
   readonly fields: Readonly<Record<string, GoType | GoRenamedField>>
@@ -78,7 +78,15 @@ export function goTypedValue(value: unknown, type: GoType): unknown {
     if (typeof value !== 'object' || value === null) return goNil({})
     return Object.fromEntries(Object.entries(value).map(([key, member]) => [key, goTypedValue(member, type.map)]))
   }
-  if ('pointer' in type) return value === null || value === undefined ? null : goTypedValue(value, type.pointer)
+  if ('pointer' in type) {
+    const pointee = type.pointer
+    // A pointer to a struct is named by its type, as Go names it in `%T` and errors (`*container.State`).
+    if (typeof pointee === 'object' && 'struct' in pointee) {
+      const struct = `*${pointee.struct}`
+      return value === null || value === undefined ? new GoNilPointer(struct) : goTypedValue(value, {...pointee, struct})
+    }
+    return value === null || value === undefined ? null : goTypedValue(value, pointee)
+  }
   const json = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>
   const goNames = new Map<string, string>()
   for (const [name, field] of Object.entries(type.fields)) if (typeof field === 'object' && 'json' in field) goNames.set(field.json, name)

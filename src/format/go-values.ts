@@ -5,6 +5,7 @@
  * is a `time.Time`, a GoDuration a `time.Duration`.
  */
 import {formatGoDuration} from './go-duration.ts'
+import {formatGoLayout, goCivilTime, localZoneAt, type GoCivilTime, type GoZone} from './go-time.ts'
 import type {ParamKind} from './template-funcs.ts'
 
 export type GoKind = 'invalid' | 'nil' | 'bool' | 'int' | 'float' | 'string' | 'slice' | 'map' | 'time' | 'func'
@@ -24,17 +25,42 @@ export class GoFloat {
 }
 
 /**
- * A Go time.Duration: an int64 of nanoseconds (what JSON, `%d`, `eq` and `lt` see) whose String
- * method fmt and templates print: `2s`, `1m30s`, `500ms`, `0s`.
+ * A value of a Go integer type with a String method, which fmt and templates print (time.Month
+ * `November`, time.Weekday `Tuesday`), while JSON, `%d`, `eq` and `lt` see its number.
  */
-export class GoDuration {
-  readonly nanoseconds: number
-  constructor(nanoseconds: number) {
-    this.nanoseconds = nanoseconds
-    withGoString(this, formatGoDuration(nanoseconds / 1e6))
+export class GoNamedInt {
+  readonly value: number
+  /** The Go type's name, as `%T` and error messages show it. */
+  readonly typeName: string
+  constructor(value: number, typeName: string, text: string) {
+    this.value = value
+    this.typeName = typeName
+    withGoString(this, text)
   }
   valueOf(): number {
-    return this.nanoseconds
+    return this.value
+  }
+}
+
+/** A Go time.Duration: an int64 of nanoseconds whose String method prints `2s`, `1m30s`, `500ms`, `0s`. */
+export class GoDuration extends GoNamedInt {
+  constructor(nanoseconds: number) {
+    super(nanoseconds, 'time.Duration', formatGoDuration(nanoseconds / 1e6))
+  }
+  get nanoseconds(): number {
+    return this.value
+  }
+}
+
+/**
+ * A nil pointer of a Go struct type (`*formatter.Platform`): nil to printing, JSON and truth, but
+ * named by `%T` and by the error of a field read through it, as Go names it.
+ */
+export class GoNilPointer {
+  /** The pointer's type, `*formatter.Platform`. */
+  readonly typeName: string
+  constructor(typeName: string) {
+    this.typeName = typeName
   }
 }
 
@@ -53,11 +79,11 @@ export function goKind(value: unknown): GoKind {
     case 'function':
       return 'func'
     case 'object':
-      if (value === null) return 'nil'
+      if (value === null || value instanceof GoNilPointer) return 'nil'
       if (Array.isArray(value)) return 'slice'
       if (value instanceof Date) return 'time'
       if (value instanceof GoFloat) return 'float'
-      if (value instanceof GoDuration) return 'int'
+      if (value instanceof GoNamedInt) return 'int'
       return 'map'
     default:
       return 'invalid'
@@ -173,6 +199,7 @@ export function goTypeName(value: unknown): string {
     const struct = goStructType(value)
     if (struct !== undefined) return struct
   }
+  if (value instanceof GoNilPointer) return value.typeName
   switch (goKind(value)) {
     case 'invalid':
     case 'nil':
@@ -180,7 +207,7 @@ export function goTypeName(value: unknown): string {
     case 'bool':
       return 'bool'
     case 'int':
-      if (value instanceof GoDuration) return 'time.Duration'
+      if (value instanceof GoNamedInt) return value.typeName
       return typeof value === 'bigint' ? 'int64' : 'int'
     case 'float':
       return 'float64'
@@ -240,40 +267,85 @@ export function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8')
 }
 
+/** Go's zero time, 0001-01-01 00:00:00 UTC, in milliseconds since the epoch. */
+const ZERO_TIME_MS = -62_135_596_800_000
+
 /**
- * A Go time.Time to the nanosecond, from RFC 3339 text: a Date (to the millisecond) that keeps the
- * nanoseconds of its second as well, which Go prints (`.123456789`) and a Date cannot hold.
+ * The location a Go time.Time carries: UTC, Local (the zone Go loads, see go-time.ts), or a
+ * FixedZone("", offset) of seconds east of UTC, which Go's RFC 3339 parser gives an offset that is
+ * not the local one.
+ */
+export type GoLocation = 'UTC' | 'Local' | {readonly offset: number}
+
+/**
+ * A Go time.Time to the nanosecond: a Date (to the millisecond) that keeps the nanoseconds of its
+ * second as well, which Go prints (`.123456789`) and a Date cannot hold, and its location. From RFC
+ * 3339 text as Go's encoding/json decodes it: `Z` is UTC, an offset is Local when the local zone
+ * has it then, else a fixed zone; empty text is the zero time.
  */
 export class GoTime extends Date {
   /** Nanoseconds within the second. */
   readonly nanosecond: number
-  constructor(text: string) {
-    super(text)
-    const fraction = /T\d\d:\d\d:\d\d\.(\d+)/.exec(text)?.[1]
+  readonly location: GoLocation
+  constructor(source: string | {milliseconds: number; nanosecond: number; location: GoLocation}) {
+    if (typeof source !== 'string') {
+      super(source.milliseconds)
+      this.nanosecond = source.nanosecond
+      this.location = source.location
+      return
+    }
+    super(source === '' ? ZERO_TIME_MS : source)
+    const fraction = /T\d\d:\d\d:\d\d\.(\d+)/.exec(source)?.[1]
     this.nanosecond = fraction === undefined ? this.getUTCMilliseconds() * 1e6 : Number(fraction.slice(0, 9).padEnd(9, '0'))
+    const offset = /([+-])(\d\d):(\d\d)$/.exec(source)
+    if (offset === null) {
+      this.location = 'UTC'
+      return
+    }
+    const seconds = (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 3600 + Number(offset[3]) * 60)
+    this.location = localZoneAt(this).offset === seconds ? 'Local' : {offset: seconds}
+  }
+
+  /** The same instant in another location (Go's UTC, Local). */
+  in(location: GoLocation): GoTime {
+    return new GoTime({milliseconds: this.getTime(), nanosecond: this.nanosecond, location})
+  }
+
+  zone(): GoZone {
+    if (this.location === 'UTC') return {offset: 0, name: 'UTC'}
+    if (this.location === 'Local') return localZoneAt(this)
+    return {offset: this.location.offset, name: ''}
+  }
+
+  /** Seconds since the epoch, whole (Go's Unix). */
+  unixSeconds(): number {
+    return Math.floor(this.getTime() / 1000)
+  }
+
+  civil(): GoCivilTime {
+    return goCivilTime(this.unixSeconds(), this.nanosecond, this.zone())
+  }
+
+  /** Go's Format. */
+  format(layout: string): string {
+    return formatGoLayout(layout, this.civil(), this.zone())
   }
 }
 
-/** The fractional seconds of a time as Go prints them: up to nine digits, trailing zeros dropped, empty for none. */
-function goFraction(date: Date): string {
-  const nanosecond = date instanceof GoTime ? date.nanosecond : date.getUTCMilliseconds() * 1e6
-  return String(nanosecond).padStart(9, '0').replace(/0+$/, '')
+/** A Date as a Go time.Time: as it is when it is a GoTime, else in UTC to the millisecond. */
+export function asGoTime(date: Date): GoTime {
+  if (date instanceof GoTime) return date
+  return new GoTime({milliseconds: Number.isNaN(date.getTime()) ? ZERO_TIME_MS : date.getTime(), nanosecond: (((date.getTime() % 1000) + 1000) % 1000) * 1e6, location: 'UTC'})
 }
 
-/** Go's time.Time String() for a Date, in UTC: `2024-01-02 15:04:05.123456789 +0000 UTC`. */
+/** Go's time.Time String() (without a monotonic clock reading): `2024-01-02 15:04:05.123456789 +0000 UTC`. */
 export function goTimeString(date: Date): string {
-  if (Number.isNaN(date.getTime())) return '0001-01-01 00:00:00 +0000 UTC'
-  const iso = date.toISOString()
-  const fraction = goFraction(date)
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction ? `.${fraction}` : ''} +0000 UTC`
+  return asGoTime(date).format('2006-01-02 15:04:05.999999999 -0700 MST')
 }
 
 /** Go's time.Time MarshalJSON text (RFC 3339 with trimmed fractional seconds). */
 export function goTimeRFC3339(date: Date): string {
-  if (Number.isNaN(date.getTime())) return '0001-01-01T00:00:00Z'
-  const iso = date.toISOString()
-  const fraction = goFraction(date)
-  return `${iso.slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`
+  return asGoTime(date).format('2006-01-02T15:04:05.999999999Z07:00')
 }
 
 /**

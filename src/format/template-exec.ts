@@ -1,4 +1,5 @@
 import {formatValue, goQuote} from './go-fmt.ts'
+import {timeMethod} from './go-time-methods.ts'
 import {fieldsAreMethods, GoFloat, goKind, goMethodParams, goStructType, goTypeName, isTrue, mapKeys} from './go-values.ts'
 import {paramTypeName, type FunctionMap, type ParamKind, type TemplateFunction} from './template-funcs.ts'
 import {
@@ -314,7 +315,7 @@ class Execution {
       if (this.missingKeyError) this.errorf(`nil data; no entry for key ${goQuote(name)}`)
       return undefined
     }
-    if (receiver === null) this.errorf(`nil pointer evaluating interface {}.${name}`)
+    if (goKind(receiver) === 'nil') this.errorf(`nil pointer evaluating ${receiver === null ? 'interface {}' : goTypeName(receiver)}.${name}`)
     if (goKind(receiver) === 'map' && (goStructType(receiver as object) === undefined || Object.hasOwn(receiver as object, name))) {
       const map = receiver as Record<string, unknown>
       const member = Object.hasOwn(map, name) ? map[name] : undefined
@@ -324,6 +325,8 @@ class Execution {
       if (member === undefined && this.missingKeyError) this.errorf(`map has no entry for key ${goQuote(name)}`)
       return member
     }
+    const method = receiver instanceof Date ? timeMethod(receiver, name) : undefined
+    if (method) return this.evalCall(dot, method, node, name, args, final)
     this.errorf(`can't evaluate field ${name} in type ${goTypeName(receiver)}`)
   }
 
@@ -356,6 +359,7 @@ class Execution {
     } else if (count !== fixed) {
       this.errorf(`wrong number of args for ${name}: want ${fixed} got ${count}`)
     }
+    if (fn.results !== undefined) this.errorf(`can't call method/function ${goQuote(name)} with ${fn.results} results`)
     const values: unknown[] = operands.map((operand, index) => this.evalArg(dot, fn.params[index] ?? (fn.variadic as ParamKind), operand))
     if (final !== MISSING) values.push(this.validateType(final, fn.params[values.length] ?? (fn.variadic as ParamKind)))
     if (fn.namesCallee) values.unshift(operands[0] ? nodeString(operands[0]) : '')
@@ -417,6 +421,9 @@ class Execution {
       case 'int':
         if (goKind(value) !== 'int') this.errorf(`wrong type for value; expected int; got ${goTypeName(value)}`)
         return Number(value)
+      case 'time':
+        if (!(value instanceof Date)) this.errorf(`wrong type for value; expected time.Time; got ${goTypeName(value)}`)
+        return value
       case 'stringList':
         if (!Array.isArray(value) || !value.every((element) => typeof element === 'string')) {
           this.errorf(`wrong type for value; expected []string; got ${goTypeName(value)}`)

@@ -1,6 +1,6 @@
 import {formatValue, sprint, sprintf, sprintln} from './go-fmt.ts'
 import {goJSON} from './go-json.ts'
-import {goKind, goTypeName, isTrue, mapKeys, utf8Length} from './go-values.ts'
+import {goKind, goStructType, goTypeName, isTrue, mapKeys, utf8Length} from './go-values.ts'
 
 /**
  * The functions templates can call: Go's text/template builtins and the ones docker adds
@@ -11,9 +11,9 @@ import {goKind, goTypeName, isTrue, mapKeys, utf8Length} from './go-values.ts'
  * How an argument reaches a function, mirroring the Go parameter types the messages name:
  * `value` is reflect.Value (a missing value stays undefined), `any` is interface{} (a missing value
  * becomes nil), `string`, `int` and `stringList` ([]string) are checked, as is a struct by its Go
- * type's name (a value marked with it, asGoStruct).
+ * type's name (a value marked with it, asGoStruct); `time` is a time.Time.
  */
-export type ParamKind = 'value' | 'any' | 'string' | 'int' | 'stringList' | {readonly struct: string}
+export type ParamKind = 'value' | 'any' | 'string' | 'int' | 'stringList' | 'time' | {readonly struct: string}
 
 export interface TemplateFunction {
   params: ParamKind[]
@@ -22,6 +22,8 @@ export interface TemplateFunction {
   /** Receives the source text of its first argument before the arguments, for messages (Go's call). */
   namesCallee?: boolean
   call: (...args: never[]) => unknown
+  /** How many values a Go method returns that returns more than one, which a template cannot call. */
+  results?: number
 }
 
 export type FunctionMap = Readonly<Record<string, TemplateFunction>>
@@ -29,7 +31,7 @@ export type FunctionMap = Readonly<Record<string, TemplateFunction>>
 /** Go's name for a parameter kind, as it appears in `expected X` messages. */
 export function paramTypeName(kind: ParamKind): string {
   if (typeof kind === 'object') return kind.struct
-  return {value: 'reflect.Value', any: 'interface {}', string: 'string', int: 'int', stringList: '[]string'}[kind]
+  return {value: 'reflect.Value', any: 'interface {}', string: 'string', int: 'int', stringList: '[]string', time: 'time.Time'}[kind]
 }
 
 /** Go's basicKind: ints and floats are different kinds, which eq and lt do not compare (nerd has no uints). */
@@ -59,7 +61,7 @@ function isValid(value: unknown): boolean {
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (typeof a === 'bigint' || typeof b === 'bigint') return BigInt(a as number) === BigInt(b as number)
-  // A GoFloat or GoDuration is an object: its number is what compares.
+  // A GoFloat or GoNamedInt is an object: its number is what compares.
   return typeof a === 'object' || typeof b === 'object' ? Number(a) === Number(b) : a === b
 }
 
@@ -175,14 +177,18 @@ function slice(item: unknown, ...indexes: unknown[]): unknown {
 
 function length(item: unknown): number {
   if (item === undefined) throw new Error('reflect: call of reflect.Value.Type on zero Value')
-  if (item === null) throw new Error('len of nil pointer')
+  if (goKind(item) === 'nil') throw new Error('len of nil pointer')
   switch (goKind(item)) {
     case 'string':
       return utf8Length(item as string)
     case 'slice':
       return (item as unknown[]).length
-    case 'map':
+    case 'map': {
+      // A struct has no length; Go's len names its type through the pointer it was given.
+      const struct = goStructType(item as object)
+      if (struct !== undefined) throw new Error(`len of type ${struct.replace(/^\*/, '')}`)
       return mapKeys(item as object).length
+    }
     default:
       throw new Error(`len of type ${goTypeName(item)}`)
   }

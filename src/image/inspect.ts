@@ -39,11 +39,11 @@ export interface DockerImageInspect {
 
 const ZERO_TIME = '0001-01-01T00:00:00Z'
 
-/** docker's Go type of the document, ImageInspect, as templates see it (goTypedValue). */
-const IMAGE_TYPE = goStruct('types.ImageInspect', {
+/** docker's Go type of the document, image.InspectResponse, as templates see it (goTypedValue). */
+const IMAGE_TYPE = goStruct('image.InspectResponse', {
   ID: renamed('Id'), RepoTags: SLICE, RepoDigests: SLICE, Created: 'string', Container: 'string', ContainerConfig: pointerTo(CONFIG_TYPE),
   Config: pointerTo(CONFIG_TYPE), Variant: 'string', OsVersion: 'string', VirtualSize: 'int', GraphDriver: GRAPH_DRIVER_TYPE,
-  RootFS: goStruct('types.RootFS', {Type: 'string', Layers: SLICE}), Metadata: goStruct('image.Metadata', {LastTagTime: 'time'}),
+  RootFS: goStruct('image.RootFS', {Type: 'string', Layers: SLICE}), Metadata: goStruct('image.Metadata', {LastTagTime: 'time'}),
 })
 
 /** docker's HealthcheckConfig as Go marshals it: every field is omitempty. */

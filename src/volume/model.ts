@@ -9,7 +9,7 @@
  * a filesystem of its own has it mounted while a container runs with it (and for a copy-up).
  */
 import {NerdError} from '../errors.ts'
-import {goStruct, MAP, POINTER, pointerTo} from '../format/go-types.ts'
+import {goStruct, MAP, pointerTo} from '../format/go-types.ts'
 import {labelMethod} from '../format/go-values.ts'
 import {humanSize, parseBytes} from '../format/human.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
@@ -37,9 +37,11 @@ export interface VolumeRecord {
 }
 
 /** docker's Go type of the volume document, as templates see it (goTypedValue). */
-export const VOLUME_TYPE = goStruct('volume.Volume', {
-  ClusterVolume: POINTER, CreatedAt: 'string', Labels: MAP, Options: MAP, Status: MAP, UsageData: pointerTo(goStruct('volume.UsageData', {}, ['RefCount', 'Size'])),
-})
+export const VOLUME_TYPE = goStruct(
+  'volume.Volume',
+  {ClusterVolume: pointerTo(goStruct('volume.ClusterVolume')), CreatedAt: 'string', Labels: MAP, Options: MAP, Status: MAP, UsageData: pointerTo(goStruct('volume.UsageData', {}, ['RefCount', 'Size']))},
+  ['ClusterVolume', 'CreatedAt', 'Driver', 'Labels', 'Mountpoint', 'Name', 'Options', 'Scope', 'Status', 'UsageData'],
+)
 
 /** docker's volume document (`volume inspect`), key order included. */
 export interface Volume {

@@ -305,6 +305,10 @@ describe('docker behaviours of the container commands', () => {
     const misspelt = await outcome(['ps', '--format', '{{.Nmaes}}', '-f', 'name=nomatch'])
     assert.deepEqual(misspelt, {code: 1, stdout: '', stderr: 'Error: failed to execute template: template: :1:2: executing "" at <.Nmaes>: can\'t evaluate field Nmaes in type *formatter.ContainerContext\n'})
     assert.deepEqual(await outcome(['ps', '--format', '{{.ID']), {code: 1, stdout: '', stderr: 'Error: failed to parse template: template: :1: unclosed action\n'})
+    // The pass over the empty row: a struct has no len, and its Platform is a nil *formatter.Platform.
+    assert.deepEqual(await outcome(['ps', '--format', '{{len .}}']), {code: 1, stdout: '', stderr: 'Error: failed to execute template: template: :1:2: executing "" at <len .>: error calling len: len of type formatter.ContainerContext\n'})
+    assert.deepEqual(await outcome(['ps', '--format', '{{.Platform.OS}}']), {code: 1, stdout: '', stderr: 'Error: failed to execute template: template: :1:11: executing "" at <.Platform.OS>: nil pointer evaluating *formatter.Platform.OS\n'})
+    assert.equal(await nerdOk(['ps', '--format', '{{if .Platform}}{{.Platform.OS}}{{end}}', '-f', 'name=^web$']), 'linux\n')
     assert.deepEqual(await outcome(['logs', 'web', 'extra']), {code: 1, stdout: '', stderr: '"nerd logs" requires exactly 1 argument.\nSee \'nerd logs --help\'.\n'})
     assert.deepEqual(await outcome(['images', 'a', 'b']), {code: 1, stdout: '', stderr: '"nerd images" requires at most 1 argument.\nSee \'nerd images --help\'.\n'})
     // docker's CLI checks the number only: another protocol is a port nothing publishes.
@@ -329,6 +333,10 @@ describe('docker behaviours of the container commands', () => {
       assert.equal(await nerdOk(['ps', ...web], {env}), 'P web\n')
       assert.equal(await nerdOk(['ps', '--format', '{{.State}}', ...web], {env}), 'running\n')
       assert.equal(await nerdOk(['ps', '-q', ...web], {env}), `${id}\n`)
+      // A malformed config.json: docker's warning with Go's JSON error, and the command goes on.
+      await writeFile(join(dockerConfig, 'config.json'), '{bad')
+      const malformed = await nerd(['ps', '-q', ...web], {env})
+      assert.deepEqual({code: malformed.code, stdout: malformed.stdout, stderr: malformed.stderr}, {code: 0, stdout: `${id}\n`, stderr: `WARNING: Error parsing config file (${join(dockerConfig, 'config.json')}): invalid character 'b' looking for beginning of object key string\n`})
     } finally {
       await rm(dockerConfig, {recursive: true, force: true})
     }

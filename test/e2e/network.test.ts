@@ -1087,6 +1087,12 @@ describe('networking on CNI', () => {
     assert.match(created ?? '', /\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{4,9} \+0000 UTC$/)
     assert.match(document.Created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{4,9}Z$/)
     assert.equal(await nerdOk(['network', 'inspect', '-f', '{{.Created}}', net('other')]), `${created!.split('|')[1]}\n`)
+    // Created is a time.Time: templates call its methods, as docker's.
+    const createdAt = new Date(document.Created)
+    assert.equal(
+      await nerdOk(['network', 'inspect', '-f', '{{.Created.Year}} {{.Created.Format "2006-01-02"}} {{.Created.Unix}}', net('other')]),
+      `${createdAt.getUTCFullYear()} ${document.Created.slice(0, 10)} ${Math.floor(createdAt.getTime() / 1000)}\n`,
+    )
     for (const name of ['bridge', 'host', 'none', net('other')]) assert.ok(names.includes(name), `${name} missing from ${names.join(' ')}`)
     // Sorted by name, as docker's CLI lists them; the built-in ones have IDs like any other.
     const positions = ['bridge', 'host', 'none', net('other')].map((name) => names.indexOf(name))

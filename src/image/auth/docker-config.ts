@@ -6,7 +6,8 @@ import {mkdir, readFile, realpath} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {NerdError} from '../../errors.ts'
-import {writeFileAtomic} from '../../files.ts'
+import {openFailure, writeFileAtomic} from '../../files.ts'
+import {goJSONFirstValue} from '../../format/go-json.ts'
 
 /** The key Docker Hub's credentials are stored under, whatever the user typed. */
 export const DOCKER_HUB_SERVER_KEY = 'https://index.docker.io/v1/'
@@ -59,25 +60,37 @@ export function registryDomainOf(key: string): string {
   return key === DOCKER_HUB_SERVER_KEY ? 'docker.io' : hostnameOf(key)
 }
 
-/** Reads the configuration; a missing file is an empty configuration. */
+/** The Go kind encoding/json names a JSON value by, in its `cannot unmarshal` error. */
+function jsonKind(value: unknown): string {
+  if (Array.isArray(value)) return 'array'
+  return typeof value === 'boolean' ? 'bool' : typeof value
+}
+
+/**
+ * Reads the configuration; a missing or empty file is an empty configuration. As docker's, its first
+ * JSON value is read (json.Decoder's), and the errors are docker's: `loading config file: open …`,
+ * `parsing config file (PATH): <Go's JSON error>`.
+ */
 export async function readDockerConfig(configDir = dockerConfigDir()): Promise<DockerConfig> {
   const path = dockerConfigPath(configDir)
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw new NerdError(`cannot read ${path}: ${(error as Error).message}`, {cause: error})
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return {}
+    // Go opens a directory, then fails to read it.
+    throw new NerdError(code === 'EISDIR' ? `parsing config file (${path}): ${openFailure(path, error)}` : `loading config file: ${openFailure(path, error)}`, {cause: error})
   }
-  if (text.trim() === '') return {}
-  let document: unknown
-  try {
-    document = JSON.parse(text)
-  } catch (error) {
-    throw new NerdError(`${path}: invalid JSON: ${(error as Error).message}`, {cause: error})
+  const first = goJSONFirstValue(text)
+  if ('error' in first) {
+    if (first.error === 'EOF') return {}
+    throw new NerdError(`parsing config file (${path}): ${first.error}`)
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new NerdError(`${path}: the configuration must be a JSON object`)
+  const document: unknown = JSON.parse(text.slice(0, first.end))
+  if (document === null) return {}
+  if (typeof document !== 'object' || Array.isArray(document)) {
+    throw new NerdError(`parsing config file (${path}): json: cannot unmarshal ${jsonKind(document)} into Go value of type configfile.ConfigFile`)
   }
   return document as DockerConfig
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {formatInspect, formatValue, goJSON, renderItems} from '../../../src/format/index.ts'
+import {formatInspect, formatValue, goJSON, renderItems, sprintf} from '../../../src/format/index.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig} from '../../../src/container/model.ts'
 import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, psTemplateReadsSize, statusText, ZERO_TIME} from '../../../src/container/view.ts'
 import {INITIAL_STATE} from '../../../src/container/store.ts'
@@ -276,7 +276,13 @@ describe('psRow', () => {
     assert.equal(goJSON(Platform), '{"architecture":"amd64","os":"linux"}')
     const arm = psRow(makeView({record: {Platform: 'linux/arm64/v8'}}), {now: NOW}).Platform
     assert.equal(goJSON(arm), '{"architecture":"arm64","os":"linux","variant":"v8"}')
-    assert.equal(psRow(makeView({record: {Platform: ''}}), {now: NOW}).Platform, null)
+    const unknown = psRow(makeView({record: {Platform: ''}}), {now: NOW}).Platform
+    assert.equal(`${formatValue(unknown)} ${goJSON(unknown)} ${sprintf('%T %T', [unknown, Platform])}`, '<nil> null *formatter.Platform *formatter.Platform')
+  })
+
+  it("fails on a field of the empty row's Platform as docker's does on its nil *formatter.Platform", () => {
+    assert.throws(() => psTemplateReadsSize('{{.Platform.OS}}'), {message: 'failed to execute template: template: :1:11: executing "" at <.Platform.OS>: nil pointer evaluating *formatter.Platform.OS'})
+    assert.equal(psTemplateReadsSize('{{if .Platform}}{{.Platform.OS}}{{end}}'), false)
   })
 
   it('has no HealthStatus, which docker\'s CLI gained in v29, not in 28.5.2\'s ContainerContext', () => {
@@ -405,6 +411,10 @@ describe('ps output', () => {
     assert.throws(() => psTemplateReadsSize('{{.Names 1}}'), {message: 'failed to execute template: template: :1:2: executing "" at <.Names>: wrong number of args for Names: want 0 got 1'})
     assert.throws(() => psTemplateReadsSize('{{.Label 1}}'), {message: 'failed to execute template: template: :1:9: executing "" at <1>: expected string; found 1'})
     assert.equal(psTemplateReadsSize('{{.Label "a"}} {{.Size}}'), true)
+  })
+
+  it("fails on len of the row as docker's does on its ContainerContext", () => {
+    assert.throws(() => psTemplateReadsSize('{{len .}}'), {message: 'failed to execute template: template: :1:2: executing "" at <len .>: error calling len: len of type formatter.ContainerContext'})
   })
 
   it('prints one JSON object a line with docker\'s keys in docker\'s order', () => {
@@ -536,6 +546,12 @@ describe('inspectContainer', () => {
     // Go sets (map[string]struct{}): their values print {}.
     const withVolumes = inspectContainer(makeView({id, record: {Config: {...view.record.Config, ExposedPorts: {'9000/tcp': {}}, Volumes: {'/data': {}}}}}), {dataRoot})
     assert.equal(formatInspect([withVolumes], '{{.Config.ExposedPorts}} {{.Config.Volumes}} {{json .Config.ExposedPorts}}').text, 'map[9000/tcp:{}] map[/data:{}] {"9000/tcp":{}}\n')
+  })
+
+  it("names the document's Go types as docker 28's: container.InspectResponse, pointers to structs with their star", async () => {
+    const document = inspectContainer(makeView({id}), {dataRoot})
+    assert.equal(formatInspect([document], '{{printf "%T %T %T %T" . .State .HostConfig .GraphDriver}}').text, 'container.InspectResponse *container.State *container.HostConfig storage.DriverData\n')
+    assert.deepEqual(formatInspect([document], '{{.State.Nope}}', {rawFallback: false}).errors, ['template parsing error: template: :1:8: executing "" at <.State.Nope>: can\'t evaluate field Nope in type *container.State'])
   })
 
   it('takes exec IDs, AppArmor profile, sizes and network settings from the caller', () => {

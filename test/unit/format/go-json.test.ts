@@ -1,7 +1,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {GO_JSON, goJSON, renderItems} from '../../../src/format/index.ts'
-import {withHTMLEscapedJSON} from '../../../src/format/go-json.ts'
+import {goJSONFirstValue, withHTMLEscapedJSON} from '../../../src/format/go-json.ts'
 
 describe('goJSON', () => {
   it('writes compact JSON with keys in object order', () => {
@@ -67,5 +67,38 @@ describe('goJSON', () => {
     const message = {ID: 'c1', Time: 2n ** 63n - 1n, [GO_JSON]: () => ({id: 'c1', time: 2n ** 63n - 1n})}
     assert.equal(goJSON([message], {indent: ' '}), '[\n {\n  "id": "c1",\n  "time": 9223372036854775807\n }\n]')
     assert.equal(renderItems([message], {format: '{{.ID}} {{.Time}} {{json .}}', defaultTable: '', headers: {}}), 'c1 9223372036854775807 {"id":"c1","time":9223372036854775807}\n')
+  })
+})
+
+describe("Go's json.Decoder on the first value of a text", () => {
+  const error = (text: string) => {
+    const result = goJSONFirstValue(text)
+    return 'error' in result ? result.error : `end ${result.end}`
+  }
+
+  it('finds where the first value ends; what follows is not read', () => {
+    assert.equal(error('{"a": [1, 2.5e-3, true, null, "x\\u00e9\\n"]} rest'), 'end 43')
+    assert.equal(error(' 12'), 'end 3')
+    assert.equal(error(' \t\r\n'), 'EOF')
+  })
+
+  it("gives the scanner's error at the first byte that cannot continue the value", () => {
+    assert.equal(error('{bad'), "invalid character 'b' looking for beginning of object key string")
+    assert.equal(error('{"a" 1}'), "invalid character '1' after object key")
+    assert.equal(error('{"a": 1 "b": 2}'), `invalid character '"' after object key:value pair`)
+    assert.equal(error('{"a": 1,}'), "invalid character '}' looking for beginning of object key string")
+    assert.equal(error('[1 2]'), "invalid character '2' after array element")
+    assert.equal(error('[1,]'), "invalid character ']' looking for beginning of value")
+    assert.equal(error("'x'"), "invalid character '\\'' looking for beginning of value")
+    assert.equal(error('{"a": tru}'), "invalid character '}' in literal true (expecting 'e')")
+    assert.equal(error('{"a": nul'), 'unexpected EOF')
+    assert.equal(error('{"a": -x}'), "invalid character 'x' in numeric literal")
+    assert.equal(error('{"a": 1.}'), "invalid character '}' after decimal point in numeric literal")
+    assert.equal(error('{"a": 1e}'), "invalid character '}' in exponent of numeric literal")
+    assert.equal(error('{"a": "\\x"}'), "invalid character 'x' in string escape code")
+    assert.equal(error('{"a": "\\u12g4"}'), "invalid character 'g' in \\u hexadecimal character escape")
+    assert.equal(error('{"a": "line\nbreak"}'), "invalid character '\\n' in string literal")
+    assert.equal(error('{"a": é}'), "invalid character 'Ã' looking for beginning of value")
+    assert.equal(error('{"auths": '), 'unexpected EOF')
   })
 })

@@ -134,6 +134,12 @@ describe('renderItems', () => {
     // The mark is no field: JSON shows the same object.
     assert.equal(renderItems([{ID: 'a'}], {...ps, format: 'json', itemType: 'T'}), lines('{"ID":"a"}'))
   })
+
+  it("fails on len of a row standing for a Go struct, naming the type behind docker's pointer; a map's len is its entries", () => {
+    const failure = templateError(() => renderItems(containers, {...ps, format: '{{len .}}', itemType: '*formatter.imageContext'}))
+    assert.equal(failure.message, 'template parsing error: template: :1:2: executing "" at <len .>: error calling len: len of type formatter.imageContext')
+    assert.equal(renderItems([{a: '1', b: '2'}], {...ps, format: '{{len .}}'}), lines('2'))
+  })
 })
 
 describe('formatInspect', () => {

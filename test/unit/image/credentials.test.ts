@@ -42,10 +42,20 @@ describe('docker config location and keys', () => {
     assert.equal(serverKey('localhost:5000'), 'localhost:5000')
   })
 
-  it('reads a missing file as empty and reports broken JSON with the path', async () => {
+  it("reads a missing or empty file as empty and reports broken JSON in docker's words, Go's JSON errors", async () => {
+    const path = join(configDir, 'config.json')
     assert.deepEqual(await readDockerConfig(configDir), {})
-    await writeFile(join(configDir, 'config.json'), '{"auths": ')
-    await assert.rejects(readDockerConfig(configDir), {message: new RegExp(`^${join(configDir, 'config.json')}: invalid JSON`)})
+    const read = async (text: string) => {
+      await writeFile(path, text)
+      return readDockerConfig(configDir).catch((error: Error) => error.message.replace(`(${path})`, '(PATH)'))
+    }
+    assert.deepEqual(await read(' \n'), {})
+    assert.equal(await read('{"auths": '), 'parsing config file (PATH): unexpected EOF')
+    assert.equal(await read('{bad'), "parsing config file (PATH): invalid character 'b' looking for beginning of object key string")
+    assert.equal(await read('[1]'), 'parsing config file (PATH): json: cannot unmarshal array into Go value of type configfile.ConfigFile')
+    // json.Decoder reads the first value alone; null leaves the configuration empty.
+    assert.deepEqual(await read('{"psFormat": "x"} trailing'), {psFormat: 'x'})
+    assert.deepEqual(await read('null'), {})
   })
 })
 

@@ -71,3 +71,24 @@ describe('volume helpers', () => {
     assert.deepEqual(['v10', 'v9', 'a', 'v1', 'B', 'v01x'].sort(naturalCompare), ['B', 'a', 'v1', 'v01x', 'v9', 'v10'])
   })
 })
+
+describe("volume inspect's Go value (volume.Volume)", async () => {
+  const {formatInspect} = await import('../../../src/format/output.ts')
+  const {withGoType} = await import('../../../src/format/go-types.ts')
+  const {VOLUME_TYPE} = await import('../../../src/volume/model.ts')
+  const volume = () =>
+    withGoType({CreatedAt: '2026-11-25T10:00:00Z', Driver: 'local', Labels: {env: 'qa'}, Mountpoint: '/data/v/_data', Name: 'qvol', Options: null, Scope: 'local'}, VOLUME_TYPE)
+  const render = (format: string) => {
+    const {text, errors} = formatInspect([volume()], format, {rawFallback: false})
+    return errors[0] ?? text
+  }
+
+  it("prints {{.}} in the struct's field order, ClusterVolume first", () => {
+    assert.equal(render('{{.}}'), '{<nil> 2026-11-25T10:00:00Z local map[env:qa] /data/v/_data qvol map[] local map[] <nil>}\n')
+  })
+
+  it('names its nil pointers by their types', () => {
+    assert.equal(render('{{printf "%T %T %T" . .UsageData .ClusterVolume}}'), 'volume.Volume *volume.UsageData *volume.ClusterVolume\n')
+    assert.equal(render('{{.UsageData.Size}}'), 'template parsing error: template: :1:12: executing "" at <.UsageData.Size>: nil pointer evaluating *volume.UsageData.Size')
+  })
+})
