@@ -124,13 +124,11 @@ export async function makeVolumes(scope: VolumeScope, container: string, plan: V
  * What docker's init layer (moby daemon/initlayer) puts over the image in every container's view,
  * so what its copy-up brings into a volume mounted on their directory (`-v v:/etc`): the mount
  * points of what the runtime mounts there, which it could not make on a read-only volume.
- * `/.dockerenv` is left out: it lies in `/`, which no volume is mounted on.
+ * Its entries in `/` (`/.dockerenv`, `/proc`, `/sys`) are left out: no volume is mounted on `/`.
  */
 const INIT_LAYER: readonly {path: string; kind: PlacedEntry['kind']}[] = [
   {path: '/dev/pts', kind: 'directory'},
   {path: '/dev/shm', kind: 'directory'},
-  {path: '/proc', kind: 'directory'},
-  {path: '/sys', kind: 'directory'},
   {path: '/etc/resolv.conf', kind: 'file'},
   {path: '/etc/hosts', kind: 'file'},
   {path: '/etc/hostname', kind: 'file'},
