@@ -21,15 +21,8 @@ export default class SystemPrune extends NerdCommand {
     const filter = parsePruneFilters(filters)
     if (flags.volumes && filter.until) throw new NerdError('The "until" filter is not supported with "--volumes"')
     const volumePruneFilters = flags.volumes ? volumeFilters.parsePruneFilters(filters, false) : undefined
-    const warning = [
-      'WARNING! This will remove:',
-      '  - all stopped containers',
-      '  - all networks not used by at least one container',
-      ...(flags.volumes ? ['  - all anonymous volumes not used by at least one container'] : []),
-      flags.all ? '  - all images without at least one container associated to them' : '  - all dangling images',
-      '  - unused build cache',
-      '',
-    ].join('\n')
+    const {systemPruneWarning} = await import('../../system/prune.ts')
+    const warning = systemPruneWarning({all: flags.all ?? false, volumes: flags.volumes ?? false, filters})
     if (!flags.force && !(await this.confirm(warning))) return
     const {pruneContainers} = await import('../../container/prune.ts')
     const {pruneNetworks} = await import('../../network/list.ts')
