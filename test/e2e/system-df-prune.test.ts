@@ -80,6 +80,18 @@ describe('system df and prune', () => {
     await rm(hostDir, {recursive: true, force: true})
   })
 
+  it('lists -v\'s containers newest first, as ps -a', async () => {
+    const names = ['order-1', 'order-2', 'order-3', 'order-4']
+    for (const name of names) await nerdOk(['create', '--name', name, '--network', 'none', IMG, 'true'])
+    try {
+      const listed = await nerdOk(['system', 'df', '-v', '--format', '{{range .Containers}}{{println .Names}}{{end}}'])
+      assert.equal(listed, await nerdOk(['ps', '-a', '--format', '{{.Names}}']))
+      assert.deepEqual(listed.split('\n').filter((name) => name.startsWith('order-')), names.toReversed())
+    } finally {
+      await nerdOk(['rm', ...names])
+    }
+  })
+
   it('counts a layer images share once, and as reclaimable only what unused images hold alone, as docker\'s LayersSize', async () => {
     const bytes = (text: string): number => {
       const [, number, unit] = /^([\d.]+)(B|kB|MB|GB)/.exec(text) ?? assert.fail(`not a size: ${JSON.stringify(text)}`)
