@@ -470,11 +470,14 @@ describe('usage errors', () => {
     [['help', 'frob'], 1, 'unknown help topic: frob\n'],
     // The unknown word, not the arguments after it.
     [['frob', 'x', 'y'], 1, "unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
-    [['image', 'frob', 'x'], 1, "unknown command: nerd image frob\nRun 'nerd --help' for more information\n"],
+    [['image', 'frob', 'x'], 1, "unknown command: nerd image frob\nRun 'nerd image --help' for more information\n"],
+    // Pointing to the group's help, as docker's NoArgs does.
+    [['system', 'bogus'], 1, "unknown command: nerd system bogus\nRun 'nerd system --help' for more information\n"],
+    [['namespace', 'bogus'], 1, "unknown command: nerd namespace bogus\nRun 'nerd namespace --help' for more information\n"],
     [['help', 'container', 'frob'], 1, 'unknown help topic: frob\n'],
     // Help asked of a command typed is answered as the command alone is; `nerd help` has topics.
     [['frob', '--help'], 1, "unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
-    [['image', 'frob', '--help'], 1, "unknown command: nerd image frob\nRun 'nerd --help' for more information\n"],
+    [['image', 'frob', '--help'], 1, "unknown command: nerd image frob\nRun 'nerd image --help' for more information\n"],
     [['ps', 'extra', '--help'], 1, '"nerd ps" accepts no arguments.\nSee \'nerd ps --help\'.\n'],
     // docker's build commands, which only a plugin brings to nerd: said in one line.
     ...[['build', '-t', 'x', '.'], ['image', 'build', '.'], ['builder', 'prune']].map((args): [string[], number, string] => [
