@@ -83,6 +83,14 @@ describe('nerd version', () => {
     assert.match(result.stderr, /\/nonexistent\.sock/)
   })
 
+  it('run and exec fail with 125 when containerd is unreachable, as when nerd fails before the process; create with 1, as docker\'s', async () => {
+    for (const [args, code] of [[['exec', 'x', 'true'], 125], [['run', '--rm', 'nerd-test/busybox', 'true'], 125], [['create', 'nerd-test/busybox', 'true'], 1]] as const) {
+      const result = await nerd([...args], {address: '/nonexistent.sock'})
+      assert.deepEqual([result.code, result.stderr.split('\n').length], [code, 2], `${args[0]}: ${result.stderr}`)
+      assert.match(result.stderr, /^Error: Cannot connect to containerd at unix:\/\/\/nonexistent\.sock: /)
+    }
+  })
+
   it('--format runs the template without the server\'s part when containerd is unreachable, then the error, as docker\'s', async () => {
     const client = await nerd(['version', '--format', '{{.Client.Version}}'], {address: '/nonexistent.sock'})
     assert.equal(client.code, 1)
