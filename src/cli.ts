@@ -129,11 +129,13 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
       process.stderr.write(`"nerd ${command.id}" accepts no arguments.\n${commandHelp(command.id)}\n`)
       return 1
     }
-    // oclif's id holds the arguments too (`frob:x`): the words nerd knows and the first it does not, as docker names it.
+    // oclif's id holds the arguments too (`frob:x`): the words nerd knows and the first it does not, as docker names it,
+    // pointing to the help of the group it is not in (`nerd system --help`), as docker's NoArgs does.
     const words = notFound[1]!.split(':')
     const known = await knownWordCount(words)
     const unloadableUnder = loadFailureUnder(words, known)
-    process.stderr.write(`${unloadableUnder ? cannotLoad(unloadableUnder) : (leftToPlugins(words, known) ?? `unknown command: nerd ${words.slice(0, known + 1).join(' ')}\nRun 'nerd --help' for more information`)}\n`)
+    const group = ['nerd', ...words.slice(0, known)].join(' ')
+    process.stderr.write(`${unloadableUnder ? cannotLoad(unloadableUnder) : (leftToPlugins(words, known) ?? `unknown command: nerd ${words.slice(0, known + 1).join(' ')}\nRun '${group} --help' for more information`)}\n`)
     return 1
   }
   const command = await named()

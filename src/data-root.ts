@@ -10,6 +10,7 @@ import {chmodSync, lstatSync, mkdirSync, realpathSync, statSync} from 'node:fs'
 import type {Stats} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {NerdError} from './errors.ts'
+import {fileFailure} from './files.ts'
 
 /** The directories nerd makes directly under the data root. */
 const TOP_LEVEL = ['names', 'containers', 'volumes', 'networks', 'cache', 'fifo']
@@ -27,13 +28,7 @@ export function secureDataRoot(root: string, uid: number = process.geteuid?.() ?
   refuseUntrustedAncestors(root, uid)
   const found = entry(root)
   if (found === undefined) {
-    try {
-      mkdirSync(root, {recursive: true, mode: DATA_ROOT_MODE})
-      // The umask may have narrowed the mode, never widened it; make it exact.
-      chmodSync(root, DATA_ROOT_MODE)
-    } catch {
-      // Not nerd's to make (a user without rights): the command's own write says so, as it always did.
-    }
+    makeDataRoot(root, uid)
     return
   }
   const info = trusted(root, found, uid, 'data root')
@@ -50,6 +45,35 @@ export function secureDataRoot(root: string, uid: number = process.geteuid?.() ?
       throw error
     }
     if (child !== undefined) trusted(path, child, uid, 'data root directory')
+  }
+}
+
+/**
+ * Makes the data root and its missing parents (mode 0700) one mkdir at a time, as Go's MkdirAll:
+ * Node's recursive mkdir retries forever where the kernel will never make a directory whose parent
+ * is there (`/proc/nope`: ENOENT). A path nerd cannot make is refused on one line (`mkdir /proc/nope:
+ * no such file or directory`), as dockerd refuses to start on it; one a user other than root may
+ * not make is left to the command's own write to report, as it always was (root is refused only
+ * what cannot be: `/sys/nope`, EPERM).
+ */
+function makeDataRoot(root: string, uid: number): void {
+  const missing: string[] = []
+  for (let path = resolve(root); entry(path) === undefined; path = dirname(path)) missing.unshift(path)
+  try {
+    for (const path of missing) {
+      try {
+        mkdirSync(path, {mode: DATA_ROOT_MODE})
+      } catch (error) {
+        // Made meanwhile by another nerd: as good as made here.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileFailure('mkdir', path, error)
+      }
+    }
+    // The umask may have narrowed the mode, never widened it; make it exact.
+    chmodSync(root, DATA_ROOT_MODE)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (uid !== 0 && (code === 'EACCES' || code === 'EPERM')) return
+    throw new NerdError((error as Error).message, {cause: error})
   }
 }
 
@@ -101,8 +125,14 @@ function refuseUntrustedAncestors(root: string, uid: number): void {
   }
 }
 
+/** What is at `path`, not followed; undefined for nothing, also where a file on the way leaves no room for it (ENOTDIR). */
 function entry(path: string): Stats | undefined {
-  return lstatSync(path, {throwIfNoEntry: false})
+  try {
+    return lstatSync(path, {throwIfNoEntry: false})
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined
+    throw error
+  }
 }
 
 /**

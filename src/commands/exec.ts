@@ -77,11 +77,10 @@ export default class Exec extends NerdCommand {
       if (error instanceof NerdError && error.exitCode === EXIT_NERD_FAILED) throw error
       throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED})
     }
-    const scope = await this.containerScope()
-    // A dead container is refused as one not running (container/exec.ts).
-    const container = await Promise.resolve()
-      .then(() => loadContainerOrDead(scope, trimmedId('container', reference)))
-      .catch((error: Error) => Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED})))
+    // containerd out of reach fails as a missing container does. A dead container is refused as one not running (container/exec.ts).
+    const {scope, container} = await this.containerScope()
+      .then(async (scope) => ({scope, container: await loadContainerOrDead(scope, trimmedId('container', reference))}))
+      .catch((error: Error) => Promise.reject(new NerdError(error.message, {exitCode: EXIT_NERD_FAILED, cause: error})))
     await this.requireAttachTerminal(flags)
     return {scope, container, env, detachKeys}
   }

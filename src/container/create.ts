@@ -45,6 +45,8 @@ import {namesAttributes} from './logs/index.ts'
 import {recursiveReadOnlySupport} from './runtime-features.ts'
 import {USER_FILES, userFilesDigest, writeUserFilesRecord} from './start-user.ts'
 import {makeWorkingDirectory} from './working-directory.ts'
+import {publishEvents} from '../system/nerd-events.ts'
+import {volumeEvent} from '../volume/model.ts'
 
 export const RUNC_RUNTIME = 'io.containerd.runc.v2'
 export const RUNC_OPTIONS_TYPE = 'containerd.runc.v1.Options'
@@ -268,6 +270,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
         await makeWorkingDirectory(rootfs, built.spec.process?.cwd ?? '/')
         const madeVolumes = await makeVolumes(volumeScope, id, volumes, rootfs)
         undo.push(() => removeUnsharedVolumes(volumeScope, madeVolumes, id))
+        // As docker's volume store logs each volume it makes, before the container's own create.
+        await publishEvents(client, madeVolumes.map((volume) => volumeEvent('create', volume)))
         for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
         if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize
         const joinedIds = new Map([...joinable].map(([reference, joined]) => [reference, joined.id]))

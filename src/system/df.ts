@@ -3,6 +3,7 @@
  * back, in docker's rows (and, with `-v`, its per-object tables).
  */
 import {containerSize} from '../container/inspect.ts'
+import {newestFirst} from '../container/filters.ts'
 import {listContainerViews} from '../container/lifecycle.ts'
 import {CONTAINER_CONTEXT, psFormat, psRow} from '../container/view.ts'
 import type {ContainerScope} from '../container/lifecycle.ts'
@@ -144,7 +145,8 @@ export async function diskUsage(scope: ContainerScope, namespace: string, snapsh
   const noTrunc = options.noTrunc ?? false
   const [images, views, volumes, users] = await Promise.all([
     summarizeImages(scope.client),
-    listContainerViews(scope),
+    // As docker's daemon lists them for its -v (daemon.Containers), and ps -a.
+    listContainerViews(scope).then(newestFirst),
     // As docker's: a volume with driver options is not really local, so neither counted nor listed.
     listVolumes({dataRoot: scope.dataRoot, namespace}).then((all) => all.filter(isOnLocalDisk)),
     volumeUsers({dataRoot: scope.dataRoot, namespace}),

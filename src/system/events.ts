@@ -120,7 +120,8 @@ export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts)
   const at = eventTime(event.timestamp)
   const own = nerdEventOf(event)
   if (own) {
-    if (own.type !== 'container') return message(own.type, own.action, {ID: own.id, Attributes: own.attributes}, at)
+    // A container prune names no container: nothing to tell of one.
+    if (own.type !== 'container' || own.id === '') return message(own.type, own.action, {ID: own.id, Attributes: own.attributes}, at)
     if (own.action === 'rename') facts.forget(own.id)
     if (DETAILED_ACTIONS.includes(own.action)) {
       const {[own.action]: detail, ...attributes} = own.attributes

@@ -4,6 +4,7 @@ import type {ContainerdClient} from '../containerd/index.ts'
 import {describeConfig, isCgroupV2, type NerdConfig} from '../config/index.ts'
 import {goStruct, goTypedValue, MAP, mapOf, pointerTo, renamed, SLICE, sliceOf} from '../format/go-types.ts'
 import {goLocalRFC3339} from '../format/go-time.ts'
+import {compareStrings} from '../format/go-values.ts'
 import {bytesSize} from '../format/index.ts'
 import {DEFAULT_ADDRESS_POOL} from '../network/model.ts'
 import {initVersion, runcVersion} from './version.ts'
@@ -218,16 +219,17 @@ const TASK_STATUS_PAUSED = 'PAUSED'
 /** What `info` tells without containerd. */
 export type ClientInfo = Pick<SystemInfo, 'Namespace' | 'Debug' | 'Settings'> & {Plugins: Pick<SystemInfo['Plugins'], 'Nerd'>}
 
-export function clientInfo(config: NerdConfig, nerdPlugins: string[]): ClientInfo {
+/** The plugins by name, in an order of their own: oclif's list is in the order their loading settled. */
+export function clientInfo(config: NerdConfig, nerdPlugins: readonly string[]): ClientInfo {
   return {
     Namespace: config.namespace,
     Debug: config.debug,
-    Plugins: {Nerd: nerdPlugins},
+    Plugins: {Nerd: [...nerdPlugins].sort(compareStrings)},
     Settings: describeConfig(config).filter((row) => row.source !== 'default'),
   }
 }
 
-export async function systemInfo(client: ContainerdClient, config: NerdConfig, nerdPlugins: string[], nerdVersion: string): Promise<SystemInfo> {
+export async function systemInfo(client: ContainerdClient, config: NerdConfig, nerdPlugins: readonly string[], nerdVersion: string): Promise<SystemInfo> {
   const known = clientInfo(config, nerdPlugins)
   const [version, server, plugins, containers, tasks, images, runc, init] = await Promise.all([
     client.version.version(),

@@ -49,6 +49,15 @@ export async function publishEvent(client: ContainerdClient, event: NerdEvent): 
   }
 }
 
+/**
+ * docker's event at the end of a prune of containers, images, networks or volumes: of no one
+ * thing (no actor ID), with the bytes it freed (moby daemon/prune.go, volume/service/service.go,
+ * daemon/images/image_prune.go; a network prune frees none).
+ */
+export function pruneEvent(type: NerdEventType, reclaimed: number): NerdEvent {
+  return {type, action: 'prune', id: '', attributes: {reclaimed: String(reclaimed)}}
+}
+
 /** Publishes the events one after the other: subscribers see them in this order. */
 export async function publishEvents(client: ContainerdClient, events: readonly NerdEvent[]): Promise<void> {
   for (const event of events) await publishEvent(client, event)

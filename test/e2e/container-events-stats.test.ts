@@ -186,6 +186,24 @@ describe('events and stats', () => {
     }
   })
 
+  it('a volume that create (as run) makes (-v, --mount, anonymous) is a volume create event before the container\'s create, as docker\'s volume store logs it; one already there is none', async () => {
+    const watch = await watchEvents(['--format', '{{json .}}'])
+    try {
+      const id = (await nerdOk(['create', '-v', 'made-by-v:/a', '--mount', 'type=volume,src=made-by-mount,dst=/b', '-v', '/anon', IMG, 'true'])).trim()
+      const anonymous = (await nerdOk(['inspect', '-f', '{{range .Mounts}}{{if eq .Destination "/anon"}}{{.Name}}{{end}}{{end}}', id])).trim()
+      const again = (await nerdOk(['create', '-v', 'made-by-v:/a', IMG, 'true'])).trim()
+      await watch.line('the second container\'s create', (text) => text.includes('"Action":"create"') && text.includes(again))
+      const creates = watch.lines().map((text) => JSON.parse(text) as Event).filter((event) => event.Action === 'create')
+      const shown = creates.map((event) => `${event.Type} ${event.Actor.ID}`)
+      assert.deepEqual([...shown.slice(0, 3).sort(), ...shown.slice(3)], [`volume ${anonymous}`, 'volume made-by-mount', 'volume made-by-v', `container ${id}`, `container ${again}`])
+      assert.deepEqual(creates[0]!.Actor.Attributes, {driver: 'local'})
+      await nerdOk(['rm', '-v', id, again])
+      await nerdOk(['volume', 'rm', 'made-by-v', 'made-by-mount'])
+    } finally {
+      await watch.stop()
+    }
+  })
+
   it('start -a is attach, network connect, start, die, network disconnect; --network none joins docker\'s none network', async () => {
     const noneId = (await nerdOk(['network', 'inspect', 'none', '--format', '{{.Id}}'])).trim()
     const id = (await nerdOk(['create', '--network', 'none', IMG, 'true'])).trim()

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {statSync} from 'node:fs'
-import {chmod, chown, lchown, mkdir, readdir, symlink} from 'node:fs/promises'
+import {chmod, chown, lchown, mkdir, readdir, symlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {before, describe, it} from 'node:test'
 import {nerdOk} from '../helpers/containers.ts'
@@ -70,6 +70,17 @@ describe('data root', () => {
     await chmod(join(worldWritable, 'volumes'), 0o777)
     const directory = await nerd(['volume', 'ls'], {dataRoot: worldWritable})
     assert.deepEqual([directory.code, directory.stderr], [1, `Error: refusing to use data root directory ${join(worldWritable, 'volumes')}: it is writable by other users (mode 0777)\n`])
+  })
+
+  it('refuses on one line a data root the kernel will not make (under /proc, /sys, below a file), where a recursive mkdir would spin forever', async () => {
+    const file = join(scratch(), 'a-file')
+    await writeFile(file, '')
+    for (const [dataRoot, reason] of [['/proc/nerd-nope/data', 'mkdir /proc/nerd-nope: no such file or directory'], ['/sys/nerd-nope', 'mkdir /sys/nerd-nope: operation not permitted'], [join(file, 'data'), `mkdir ${join(file, 'data')}: not a directory`]]) {
+      for (const [args, code] of [[['ps'], 1], [['run', '--rm', 'nerd-test/busybox', 'true'], 125]] as const) {
+        const refused = await nerd([...args], {dataRoot, timeoutMs: 10_000})
+        assert.deepEqual([refused.code, refused.stderr], [code, `Error: ${reason}\n`], `${dataRoot} ${args[0]}`)
+      }
+    }
   })
 
   it('refuses a data root reached through another user\'s link, touching nothing of what it points to', async () => {

@@ -201,7 +201,7 @@ describe('plugins install, uninstall and refusal', () => {
     assert.match(usage, /^ {2}plugins ls +List installed plugins \(--core adds nerd's own\)$/m)
     for (const asked of [['plugins', '--help'], ['plugins', '-h'], ['help', 'plugins']]) assert.equal(await nerdOk(asked, {env}), usage, asked.join(' '))
     for (const flag of ['--json', '--core']) assert.deepEqual(await outcome(['plugins', flag]), [125, '', `unknown flag: ${flag}\nSee 'nerd plugins --help'.\n`])
-    assert.deepEqual(await outcome(['plugins', 'frob']), [1, '', "unknown command: nerd plugins frob\nRun 'nerd --help' for more information\n"])
+    assert.deepEqual(await outcome(['plugins', 'frob']), [1, '', "unknown command: nerd plugins frob\nRun 'nerd plugins --help' for more information\n"])
     // The root help lists the topic, and no command of its name beside it.
     const rootLines = (await nerdOk(['--help'], {env})).match(/^ {2}plugins .*$/gm) ?? []
     assert.equal(rootLines.length, 1, rootLines.join('\n'))
@@ -1292,7 +1292,7 @@ export default class Nerd {
       // With a plugin that provides compose, a subcommand it lacks is unknown, not compose; its help too.
       for (const args of [['compose', 'frob', 'x'], ['compose', 'frob', '--help']]) {
         const lacking = await nerd(args, {env})
-        assert.deepEqual([lacking.code, lacking.stderr], [1, "unknown command: nerd compose frob\nRun 'nerd --help' for more information\n"], args.join(' '))
+        assert.deepEqual([lacking.code, lacking.stderr], [1, "unknown command: nerd compose frob\nRun 'nerd compose --help' for more information\n"], args.join(' '))
       }
       // A nerd the command runs works with its parent's settings: the data root, as every other.
       type Info = {DockerRootDir: string; Settings: {key: string; value: string; source: string}[]}

@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk as nerdOkShared, removeAllContainers, until} from '../helpers/containers.ts'
-import {ctr, fileDataRoot, fileNamespace, killedLoad, loadTestImage, nerd as nerdShared, startNerd} from '../helpers/e2e.ts'
+import {ctr, eventsSubscribed, fileDataRoot, fileNamespace, killedLoad, loadTestImage, nerd as nerdShared, startNerd} from '../helpers/e2e.ts'
 import type {NerdOptions} from '../helpers/e2e.ts'
 
 let netconf: string
@@ -78,6 +78,18 @@ describe('system df and prune', () => {
     assert.doesNotMatch(verbose, /withopts/)
     await nerdOk(['volume', 'rm', 'withopts'])
     await rm(hostDir, {recursive: true, force: true})
+  })
+
+  it('lists -v\'s containers newest first, as ps -a', async () => {
+    const names = ['order-1', 'order-2', 'order-3', 'order-4']
+    for (const name of names) await nerdOk(['create', '--name', name, '--network', 'none', IMG, 'true'])
+    try {
+      const listed = await nerdOk(['system', 'df', '-v', '--format', '{{range .Containers}}{{println .Names}}{{end}}'])
+      assert.equal(listed, await nerdOk(['ps', '-a', '--format', '{{.Names}}']))
+      assert.deepEqual(listed.split('\n').filter((name) => name.startsWith('order-')), names.toReversed())
+    } finally {
+      await nerdOk(['rm', ...names])
+    }
   })
 
   it('counts a layer images share once, and as reclaimable only what unused images hold alone, as docker\'s LayersSize', async () => {
@@ -217,5 +229,32 @@ describe('system df and prune', () => {
     assert.deepEqual([pruned.code, pruned.stderr], [0, warning])
     assert.match(pruned.stdout, new RegExp(`^Deleted Containers:\n${prunable}\n\n`))
     assert.equal(await nerdOk(['rm', '-f', 'spoilt']), 'spoilt\n')
+  })
+
+  it("each prune ends with docker's prune event: of no one thing, the bytes it freed as reclaimed (a network prune's 0)", async () => {
+    const events = startNerd(['events', '--filter', 'event=prune', '--format', '{{json .}}'])
+    let output = ''
+    events.child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    try {
+      await eventsSubscribed(events.child.pid!)
+      await nerdOk(['run', '--name', 'freed', '--network', 'none', IMG, 'sh', '-c', 'head -c 50000 /dev/zero > /f'])
+      for (const args of [['container', 'prune', '-f'], ['image', 'prune', '-f'], ['network', 'prune', '-f'], ['volume', 'prune', '-f'], ['system', 'prune', '-f', '--volumes']]) await nerdOk(args)
+      const lines = await until('the prune events', async () => {
+        const seen = output.split('\n').filter(Boolean)
+        return seen.length >= 8 ? seen : undefined
+      }, 15_000)
+      const pruned = lines.map((line) => JSON.parse(line) as {status?: string; id?: string; Type: string; Action: string; Actor: {ID: string; Attributes: Record<string, string>}})
+      assert.deepEqual(pruned.map((event) => `${event.Type} ${event.Action} ${JSON.stringify(event.Actor.ID)} ${Object.keys(event.Actor.Attributes).join()}`), [
+        ...['container', 'image', 'network', 'volume'], ...['container', 'network', 'volume', 'image'],
+      ].map((type) => `${type} prune "" reclaimed`))
+      assert.ok(Number(pruned[0]!.Actor.Attributes.reclaimed) >= 50_000, pruned[0]!.Actor.Attributes.reclaimed)
+      assert.ok(pruned.every((event) => /^\d+$/.test(event.Actor.Attributes.reclaimed!)), lines.join('\n'))
+      assert.deepEqual([pruned[2]!.Actor.Attributes.reclaimed, pruned[5]!.Actor.Attributes.reclaimed], ['0', '0'])
+      // docker's legacy fields, for containers and images only: the status, no id.
+      assert.deepEqual([pruned[0]!.status, 'id' in pruned[0]!, pruned[2]!.status], ['prune', false, undefined])
+    } finally {
+      events.child.kill('SIGTERM')
+      await events.ended
+    }
   })
 })

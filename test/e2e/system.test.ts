@@ -83,6 +83,14 @@ describe('nerd version', () => {
     assert.match(result.stderr, /\/nonexistent\.sock/)
   })
 
+  it('run and exec fail with 125 when containerd is unreachable, as when nerd fails before the process; create with 1, as docker\'s', async () => {
+    for (const [args, code] of [[['exec', 'x', 'true'], 125], [['run', '--rm', 'nerd-test/busybox', 'true'], 125], [['create', 'nerd-test/busybox', 'true'], 1]] as const) {
+      const result = await nerd([...args], {address: '/nonexistent.sock'})
+      assert.deepEqual([result.code, result.stderr.split('\n').length], [code, 2], `${args[0]}: ${result.stderr}`)
+      assert.match(result.stderr, /^Error: Cannot connect to containerd at unix:\/\/\/nonexistent\.sock: /)
+    }
+  })
+
   it('--format runs the template without the server\'s part when containerd is unreachable, then the error, as docker\'s', async () => {
     const client = await nerd(['version', '--format', '{{.Client.Version}}'], {address: '/nonexistent.sock'})
     assert.equal(client.code, 1)
@@ -470,11 +478,14 @@ describe('usage errors', () => {
     [['help', 'frob'], 1, 'unknown help topic: frob\n'],
     // The unknown word, not the arguments after it.
     [['frob', 'x', 'y'], 1, "unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
-    [['image', 'frob', 'x'], 1, "unknown command: nerd image frob\nRun 'nerd --help' for more information\n"],
+    [['image', 'frob', 'x'], 1, "unknown command: nerd image frob\nRun 'nerd image --help' for more information\n"],
+    // Pointing to the group's help, as docker's NoArgs does.
+    [['system', 'bogus'], 1, "unknown command: nerd system bogus\nRun 'nerd system --help' for more information\n"],
+    [['namespace', 'bogus'], 1, "unknown command: nerd namespace bogus\nRun 'nerd namespace --help' for more information\n"],
     [['help', 'container', 'frob'], 1, 'unknown help topic: frob\n'],
     // Help asked of a command typed is answered as the command alone is; `nerd help` has topics.
     [['frob', '--help'], 1, "unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
-    [['image', 'frob', '--help'], 1, "unknown command: nerd image frob\nRun 'nerd --help' for more information\n"],
+    [['image', 'frob', '--help'], 1, "unknown command: nerd image frob\nRun 'nerd image --help' for more information\n"],
     [['ps', 'extra', '--help'], 1, '"nerd ps" accepts no arguments.\nSee \'nerd ps --help\'.\n'],
     // docker's build commands, which only a plugin brings to nerd: said in one line.
     ...[['build', '-t', 'x', '.'], ['image', 'build', '.'], ['builder', 'prune']].map((args): [string[], number, string] => [

@@ -16,9 +16,11 @@ export default class ContainerPrune extends NerdCommand {
     const {parsePruneFilters} = await import('../../prune-filter.ts')
     const {humanSize} = await import('../../format/index.ts')
     const {removeOrphans} = await import('../../system/orphans.ts')
+    const {pruneEvent} = await import('../../system/nerd-events.ts')
     const scope = await this.containerScope()
     await removeOrphans(scope)
     const {removed, reclaimed} = await pruneContainers(scope, parsePruneFilters(flags.filter ?? []))
+    await this.publishEvents([pruneEvent('container', reclaimed)])
     // docker ends the list with a blank line
     if (removed.length > 0) this.print(`Deleted Containers:\n${removed.join('\n')}\n\n`)
     this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)

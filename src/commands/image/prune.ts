@@ -15,6 +15,7 @@ export default class ImagePrune extends NerdCommand {
     const {pruneImages} = await import('../../image/remove.ts')
     const {imageUsers} = await import('../../container/lifecycle.ts')
     const {parsePruneFilters} = await import('../../prune-filter.ts')
+    const {pruneEvent} = await import('../../system/nerd-events.ts')
     const {flags} = await this.parse(ImagePrune)
     const warning = flags.all
       ? 'WARNING! This will remove all images without at least one container associated to them.'
@@ -23,6 +24,7 @@ export default class ImagePrune extends NerdCommand {
     const scope = await this.containerScope()
     await (await import('../../system/orphans.ts')).removeOrphans(scope)
     const {lines, reclaimedBytes} = await pruneImages(scope.client, {all: flags.all, filter: parsePruneFilters(flags.filter ?? [], new Date(), {untilEach: true, all: flags.all ?? false}), users: await imageUsers(scope)})
+    await this.publishEvents([pruneEvent('image', reclaimedBytes)])
     // docker ends the list with a blank line
     if (lines.length > 0) this.print(['Deleted Images:', ...lines, '', ''].join('\n'))
     this.print(`Total reclaimed space: ${humanSize(reclaimedBytes)}`)

@@ -14,13 +14,14 @@ export default class VolumePrune extends NerdCommand {
     const {flags} = await this.parse(VolumePrune)
     const {containersUsingVolume, parsePruneFilters, pruneVolumes, volumeEvent} = await import('../../volume/index.ts')
     const {humanSize} = await import('../../format/index.ts')
+    const {pruneEvent} = await import('../../system/nerd-events.ts')
     const filters = parsePruneFilters(flags.filter ?? [], flags.all ?? false)
     const which = filters.all ? 'all local volumes' : 'anonymous local volumes'
     if (!flags.force && !(await this.confirm(`WARNING! This will remove ${which} not used by at least one container.`))) return
     const config = await this.nerdConfig()
     const scope = {dataRoot: config.dataRoot, namespace: config.namespace}
     const {removed, reclaimed} = await pruneVolumes(scope, filters, (name) => containersUsingVolume(scope, name))
-    await this.publishEvents(removed.map((name) => volumeEvent('destroy', name)))
+    await this.publishEvents([...removed.map((name) => volumeEvent('destroy', name)), pruneEvent('volume', reclaimed)])
     // docker ends the list with a blank line
     if (removed.length > 0) this.print(`Deleted Volumes:\n${removed.join('\n')}\n\n`)
     this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {goJSON, Template} from '../../../src/format/index.ts'
-import {infoTemplateData, renderServerInfo, type SystemInfo} from '../../../src/system/info.ts'
+import {loadConfig} from '../../../src/config/index.ts'
+import {clientInfo, infoTemplateData, renderServerInfo, type SystemInfo} from '../../../src/system/info.ts'
 
 /** The fields these tests read, as systemInfo gives them. */
 const info = {
@@ -53,5 +54,10 @@ describe('info', () => {
     const text = renderServerInfo(full)
     assert.match(text, /\n containerd version: c0ffee\n runc version: N\/A\n init version: \n/)
     assert.match(text, /\n Live Restore Enabled: true\n Default Address Pools:\n   Base: 10\.4\.0\.0\/16, Size: 24\n/)
+  })
+
+  it("lists nerd's plugins by name, whatever order oclif loaded them in", async () => {
+    const config = await loadConfig({globals: {}, env: {}, defaultConfigFile: '/nonexistent/nerd.toml'})
+    assert.deepEqual(clientInfo(config, ['@oclif/plugin-plugins', 'nerd-plugin-x', '@oclif/plugin-help']).Plugins.Nerd, ['@oclif/plugin-help', '@oclif/plugin-plugins', 'nerd-plugin-x'])
   })
 })
