@@ -152,23 +152,32 @@ class ReconnectingScope implements ContainerScope {
     return Promise.race([this.#reconnecting, stopped]).finally(() => stop.removeEventListener('abort', onStop))
   }
 
+  /**
+   * The new client takes the lost one's place only once containerd answered it: until then, a call
+   * made meanwhile fails on the lost one, as a lost connection, and waits for this attempt (a client
+   * closed, or not answering yet, in its place had that call fail otherwise, or cut it short).
+   */
   async #connectAgain(): Promise<boolean> {
     const closed = this.#closed.signal
-    try {
-      for (let pause = FIRST_RECONNECT_DELAY_MS; ; pause = Math.min(pause * 2, MAX_RECONNECT_DELAY_MS)) {
-        this.client.close()
-        try {
-          this.client = await connect({address: this.#address, namespace: this.#namespace})
-          await this.client.version.version()
-          return !closed.aborted
-        } catch (error) {
-          if (!isConnectionError(error)) throw error
+    for (let pause = FIRST_RECONNECT_DELAY_MS; ; pause = Math.min(pause * 2, MAX_RECONNECT_DELAY_MS)) {
+      let client: ContainerdClient | undefined
+      try {
+        client = await connect({address: this.#address, namespace: this.#namespace})
+        await client.version.version()
+        // Closed meanwhile (the monitor has ended): so is the client made since.
+        if (closed.aborted) {
+          client.close()
+          return false
         }
-        if (!(await this.#processRuns()) || !(await delayFor(pause, closed))) return false
+        const lost = this.client
+        this.client = client
+        lost.close()
+        return true
+      } catch (error) {
+        client?.close()
+        if (!isConnectionError(error)) throw error
       }
-    } finally {
-      // Closed meanwhile (the monitor has ended): so is the client made since.
-      if (closed.aborted) this.client.close()
+      if (!(await this.#processRuns()) || !(await delayFor(pause, closed))) return false
     }
   }
 

@@ -63,6 +63,8 @@ export const REASON_NO_SOCKET = 'no such socket'
 export const REASON_REFUSED = 'connection refused'
 export const REASON_PERMISSION = 'permission denied'
 export const REASON_NOT_SOCKET = 'not a socket'
+/** A call made on a client already closed: it never reached containerd. */
+export const REASON_CLIENT_CLOSED = 'client closed'
 
 function connectionHint(reason: string): string {
   if (reason === REASON_PERMISSION) return 'Run nerd as root (sudo) or as a user allowed to use the socket, or pass --address.'

@@ -2,7 +2,7 @@ import {createRequire} from 'node:module'
 import type {Client, ClientDuplexStream, ClientReadableStream, Metadata} from '@grpc/grpc-js'
 import type {SocketAddress} from './address.ts'
 import {CONVERSION, serviceMethod, type ServiceName} from './codecs.ts'
-import {ConnectionError, fromGrpcError, GrpcCode} from './errors.ts'
+import {ConnectionError, fromGrpcError, GrpcCode, REASON_CLIENT_CLOSED} from './errors.ts'
 import type {CallOptions} from './types.ts'
 
 // grpc-js costs tens of milliseconds to load: loaded when the first client is made, not on import.
@@ -146,6 +146,7 @@ function cancelOnAbort(signal: AbortSignal | undefined, call: {cancel(): void}):
 export class Transport {
   readonly address: SocketAddress
   readonly #client: Client
+  #closed = false
 
   constructor(address: SocketAddress) {
     this.address = address
@@ -162,7 +163,18 @@ export class Transport {
   }
 
   close(): void {
+    this.#closed = true
     this.#client.close()
+  }
+
+  /**
+   * Fails a call made on this client once it is closed, as the lost connection it is (grpc-js
+   * throws a plain "Channel has been shut down"; the calls it had queued get UNAVAILABLE): a caller
+   * still holding a client that was replaced after containerd went away (the health monitor's) must
+   * connect again, not take the failure for containerd's answer.
+   */
+  #ensureOpen(): void {
+    if (this.#closed) throw new ConnectionError(this.address.target, REASON_CLIENT_CLOSED)
   }
 
   #metadata(scope: CallScope): Metadata {
@@ -201,6 +213,8 @@ export class Transport {
     const timeoutMs = options.timeoutMs ?? scope.defaultTimeoutMs
     const mapError = this.#mapError(codec, options.signal, timeoutMs === Infinity ? undefined : timeoutMs)
     return new Promise<Response>((resolve, reject) => {
+      // Thrown here, it rejects the promise.
+      this.#ensureOpen()
       // grpc-js may report some failures before makeUnaryRequest returns.
       let detach = (): void => undefined
       const call = this.#client.makeUnaryRequest(
@@ -227,6 +241,7 @@ export class Transport {
   serverStream<Response>(service: ServiceName, method: string, request: object, scope: CallScope, options: CallOptions = {}): AsyncGenerator<Response, void, undefined> {
     const codec = methodCodec(service, method)
     const {signal} = options
+    this.#ensureOpen()
     const call = this.#client.makeServerStreamRequest(codec.path, codec.serialize, codec.deserialize, request, this.#metadata(scope), this.#deadline(options.timeoutMs))
     const queue = new ResponseQueue<Response>(call as ClientReadableStream<Response>, this.#mapError(codec, signal))
     const detach = cancelOnAbort(signal, call)
@@ -247,6 +262,7 @@ export class Transport {
   bidiStream<Request extends object, Response>(service: ServiceName, method: string, scope: CallScope, options: CallOptions = {}): BidiCall<Request, Response> {
     const codec = methodCodec(service, method)
     const {signal} = options
+    this.#ensureOpen()
     const call = this.#client.makeBidiStreamRequest(codec.path, codec.serialize, codec.deserialize, this.#metadata(scope), this.#deadline(options.timeoutMs))
     const mapError = this.#mapError(codec, signal)
     const queue = new ResponseQueue<Response>(call as ClientDuplexStream<unknown, Response>, mapError)

@@ -83,4 +83,21 @@ describe('connect', () => {
       server.close()
     }
   })
+
+  it('fails a call on a client already closed as a lost connection (grpc-js throws a plain error), so a holder of a replaced client connects again', async () => {
+    const listening = join(dir, 'listening.sock')
+    const accepted: Socket[] = []
+    const server = createServer((socket) => accepted.push(socket))
+    await new Promise<void>((resolve) => server.listen(listening, resolve))
+    try {
+      const client = await connect({address: listening, namespace: 'default'})
+      client.close()
+      const error = await client.version.version().then(() => undefined, (caught: unknown) => caught)
+      assert.ok(error instanceof ConnectionError, `expected a ConnectionError, got ${String(error)}`)
+      assert.equal(error.reason, 'client closed')
+    } finally {
+      for (const socket of accepted) socket.destroy()
+      server.close()
+    }
+  })
 })
