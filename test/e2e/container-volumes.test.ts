@@ -113,8 +113,8 @@ describe('volumes in containers', () => {
     assert.deepEqual([missing.code, missing.stderr], [127, `Error: cannot access path ${volume!.Mountpoint}/nosub: no such file or directory\n`])
     for (const [spec, reason] of [['src=sub-vol,dst=/p,volume-subpath=../x', 'subpath must be a relative path within the volume'], ['dst=/p,volume-subpath=sub', 'must not set Subpath when using anonymous volumes']]) {
       const refused = await nerd(['run', '--rm', '--mount', `type=volume,${spec}`, IMG, 'true'])
-      assert.equal(refused.code, 125)
-      assert.match(refused.stderr, new RegExp(`invalid mount config for type "volume": ${reason}`))
+      // The daemon's words, not a flag error: docker's CLI passes these on.
+      assert.deepEqual([refused.code, refused.stderr], [125, `Error: invalid mount config for type "volume": ${reason}\n`])
     }
     await nerdOk(['rm', 'sub-etc'])
     await nerdOk(['volume', 'rm', 'sub-vol'])
