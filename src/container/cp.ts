@@ -29,6 +29,7 @@ import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
 import {ETC_FILE_PATHS} from './spec/index.ts'
+import {subpathStagingPath, unstageVolumeSubpaths} from './volume-subpaths.ts'
 import {releaseContainerVolumes, withContainerVolumesMounted} from './volumes.ts'
 
 export interface CopyArguments {
@@ -115,14 +116,15 @@ export async function withContainerRoot<T>(scope: ContainerScope, container: Loa
   if (view.pid > 0) return inRoot(`/proc/${view.pid}/root`, view.pid)
   const mounts = await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)
   const binds = copiedMounts(container.record).map((point) => ({
-    source: point.Subpath === undefined ? point.Source : join(point.Source, point.Subpath),
+    source: point.Subpath === undefined ? point.Source : subpathStagingPath(container.paths, point.Destination),
     target: (root: string) => resolveInRoot(root, point.Destination, true),
   }))
   // Its volumes' filesystems are mounted for the while, as docker mounts them for a stopped container's cp.
   const volumeScope = {dataRoot: scope.dataRoot, namespace: scope.client.namespace}
   try {
-    return await withContainerVolumesMounted(volumeScope, container.record, () => withMountedRootfs(mounts, binds, inRoot))
+    return await withContainerVolumesMounted(volumeScope, container, () => withMountedRootfs(mounts, binds, inRoot))
   } finally {
+    await unstageVolumeSubpaths(container.paths)
     await releaseContainerVolumes(volumeScope, scope.client, container.record)
   }
 }

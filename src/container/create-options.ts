@@ -46,6 +46,7 @@ import {
   parseUlimit,
   parseUtsMode,
   parseVolumeSpec,
+  checkMount,
 } from './spec/index.ts'
 import {systemPaths} from './spec/system-paths.ts'
 import type {DeviceThrottleKind, HostFacts, ImageConfig, IpcMode, RunOptions, Ulimit, Uint64, UserMount} from './spec/index.ts'
@@ -816,6 +817,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) parseFail(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`)
   const volumeDriver = values['volume-driver'] ?? ''
   // docker's daemon makes the volumes of `-v` and the image's VOLUMEs with --volume-driver (not those of --mount).
+  const flagMounts = mountFlags.map(checkMount)
   const volumes = (values.volume ?? []).map((value) => parseVolumeSpec(value, cwd)).map((volume) => (volume.type === 'volume' && volumeDriver ? {...volume, driver: volumeDriver} : volume))
   const binds: string[] = []
   const anonymousVolumes: string[] = []
@@ -867,7 +869,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   if (values['cap-drop']?.length) options.capDrop = values['cap-drop']
   if (values['security-opt']?.length) options.security = parseSecurityOpts(values['security-opt'])
   set('readOnly', values['read-only'])
-  const mounts: UserMount[] = [...volumes, ...mountFlags, ...(values.tmpfs ?? []).map(parseTmpfs)]
+  const mounts: UserMount[] = [...volumes, ...flagMounts, ...(values.tmpfs ?? []).map(parseTmpfs)]
   if (mounts.length > 0) options.mounts = mounts
   if (volumeDriver) options.volumeDriver = volumeDriver
   set('shmSize', shmSize)
@@ -924,7 +926,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
     quietPull: values.quiet ?? false,
     labels: keyValueMap([...labelFile, ...labelValues]),
     network,
-    typed: {binds, anonymousVolumes, tmpfs: keyValueMap(values.tmpfs ?? [], ':'), mounts: mountFlags.map(dockerMount), volumeDriver, securityOpt},
+    typed: {binds, anonymousVolumes, tmpfs: keyValueMap(values.tmpfs ?? [], ':'), mounts: flagMounts.map(dockerMount), volumeDriver, securityOpt},
     volumesFrom: (values['volumes-from'] ?? []).map((value) => {
       parseVolumesFrom(value)
       return value

@@ -25,6 +25,7 @@ import {takeOverOrphanedSession} from './detached-output.ts'
 import {seeOutOrphanedExecs} from './exec-orphans.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {hasShareableShm, mountShm, unmountShm} from './shm.ts'
+import {unstageVolumeSubpaths} from './volume-subpaths.ts'
 import {refreshUser} from './start-user.ts'
 import {spawnHealthMonitor, startHealthMonitor, unmonitoredHealth} from './health.ts'
 import {oomKilled} from './stats.ts'
@@ -619,7 +620,7 @@ async function withVolumesMounted<T>(scope: ContainerScope, container: LoadedCon
   const {releaseContainerVolumes, withContainerVolumesMounted} = await import('./volumes.ts')
   const volumeScope = {dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}
   try {
-    return await withContainerVolumesMounted(volumeScope, container.record, create)
+    return await withContainerVolumesMounted(volumeScope, container, create)
   } catch (error) {
     await releaseContainerVolumes(volumeScope, scope.client, container.record).catch(() => undefined)
     throw error
@@ -640,10 +641,11 @@ function taskOwner(container: LoadedContainer): TaskOwner {
   return {id: container.record.Id, paths: container.paths, record: container.record}
 }
 
-/** What follows the end of the container's task: its networks detached, its /dev/shm tmpfs and its volumes' filesystems released. */
+/** What follows the end of the container's task: its networks detached, its /dev/shm tmpfs, staged volume subpaths and its volumes' filesystems released. */
 async function taskGone(scope: ContainerScope, owner: TaskOwner): Promise<void> {
   await taskDeleted(namespaceOf(scope), owner.id, owner.paths)
   await unmountShm(owner.paths)
+  await unstageVolumeSubpaths(owner.paths)
   if (!owner.record || !hasVolumes(owner.record)) return
   const {releaseContainerVolumes} = await import('./volumes.ts')
   await releaseContainerVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, scope.client, owner.record)

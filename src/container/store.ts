@@ -86,6 +86,8 @@ export interface ContainerPaths {
   execs: string
   /** With `--ipc shareable`: where its /dev/shm tmpfs is mounted while it runs (shm.ts). */
   shm: string
+  /** Where its `volume-subpath` mounts are bound while it runs, each from what nerd opened (volume-subpaths.ts). */
+  volumeSubpaths: string
   /**
    * Locked while a command changes the container's task or removes it (lifecycle.ts). Beside the
    * state directory, not in it: `rm` removes that directory while it holds the lock.
@@ -136,6 +138,7 @@ export function containerPaths(dataRoot: string, namespace: string, id: string):
     healthMonitor: join(dir, 'health-monitor'),
     execs: join(dir, 'execs'),
     shm: join(dir, 'shm'),
+    volumeSubpaths: join(dir, 'volume-subpaths'),
     userFiles: join(dir, 'user-files.json'),
     lifecycle: join(containersDir(dataRoot, namespace), `.${id}`),
   }

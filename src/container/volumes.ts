@@ -7,7 +7,7 @@
  * mounted while a container runs with it, as docker's local driver counts mounts, and for a copy-up.
  */
 import {closeSync} from 'node:fs'
-import {join, posix} from 'node:path'
+import {posix} from 'node:path'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {writeJsonAtomic} from '../files.ts'
@@ -21,7 +21,6 @@ import {
   createVolumeIfMissing,
   getClaimedVolume,
   getVolume,
-  openVolumeSubpath,
   releaseVolume,
   removeVolume,
   volumeContentPath,
@@ -31,6 +30,8 @@ import {
 import type {PlacedEntry, Volume, VolumeCreateRequest, VolumeScope} from '../volume/index.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
 import {containerPaths} from './store.ts'
+import type {ContainerPaths} from './store.ts'
+import {stageVolumeSubpaths, subpathStagingPath, unstageVolumeSubpaths} from './volume-subpaths.ts'
 import {fdPath, openDirectoryInRoot, openRoot, WalkError} from './cp-root.ts'
 import {existsInLayers, rootfsLayers} from './rootfs-files.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
@@ -78,7 +79,7 @@ export async function planVolumes(scope: VolumeScope, container: string, wanted:
     if (mount.name === undefined) plan.anonymous.push(name)
     const source = volumeContentPath(existing ?? {Mountpoint: volumeMountpoint(scope, name), Options: request.options ?? null})
     plan.volumes.push({mount, ...(existing ? {existing} : {}), request, source})
-    plan.paths[mount.target] = mount.subpath === undefined ? source : join(source, mount.subpath)
+    plan.paths[mount.target] = mount.subpath === undefined ? source : subpathStagingPath(containerPaths(scope.dataRoot, scope.namespace, container), mount.target)
     plan.points.push({
       Type: 'volume', Name: name, Source: source, Destination: mount.target, Driver: 'local', Mode: mount.mode ?? '', RW: !mount.readonly, Propagation: '',
       ...(mount.subpath === undefined ? {} : {Subpath: mount.subpath}),
@@ -194,13 +195,18 @@ async function volumesOf(scope: VolumeScope, record: ContainerRecord, options: {
 
 /**
  * Runs `use` (the creation of the container's task, or a use of its stopped root) with its volumes'
- * filesystems mounted, and their `volume-subpath`s there, as docker's start checks them (it binds
- * what it checked; nerd's bind is the runtime's, a moment later).
+ * filesystems mounted, and their `volume-subpath`s staged as docker's start checks and binds them.
+ * Both stay when `use` succeeds (until the task is gone: releaseContainerVolumes, unstageVolumeSubpaths).
  */
-export async function withContainerVolumesMounted<T>(scope: VolumeScope, record: ContainerRecord, use: () => Promise<T>): Promise<T> {
+export async function withContainerVolumesMounted<T>(scope: VolumeScope, {record, paths}: {record: ContainerRecord; paths: ContainerPaths}, use: () => Promise<T>): Promise<T> {
   return withVolumesMounted(scope, await volumesOf(scope, record), async () => {
-    for (const point of record.Mounts) if (point.Subpath !== undefined) closeSync(openVolumeSubpath(point.Source, point.Subpath))
-    return use()
+    await stageVolumeSubpaths(paths, record)
+    try {
+      return await use()
+    } catch (error) {
+      await unstageVolumeSubpaths(paths).catch(() => undefined)
+      throw error
+    }
   })
 }
 

@@ -84,6 +84,20 @@ export function mountFailure(device: string, target: string, options: string, sa
   return `mount ${device === '' ? target : `${device}:${target}`}${oflags === 0 ? '' : `, flags: 0x${oflags.toString(16)}`}${shownData === '' ? '' : `, data: ${shownData}`}: ${reason}`
 }
 
+/**
+ * Binds what this process's descriptor `opened` has open (O_PATH too) onto `target`: by the
+ * descriptor, so a link put in place of its path meanwhile is not what gets bound.
+ */
+export async function bindOpenedPath(opened: number, target: string): Promise<void> {
+  const source = `/proc/${process.pid}/fd/${opened}`
+  try {
+    // mount(8) would otherwise resolve the descriptor's link to the path it shows, and bind by that.
+    await run('mount', ['--no-canonicalize', '--bind', source, target], {env: SYSTEM_PATH})
+  } catch (error) {
+    throw new Error(mountFailure(source, target, 'bind', commandFailure(error)), {cause: error})
+  }
+}
+
 /** Detaches the filesystem at `target` (lazily, as docker does: a process still in it keeps its view). */
 export async function unmountFilesystem(target: string): Promise<void> {
   try {

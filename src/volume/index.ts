@@ -35,5 +35,4 @@ export {
   withVolumesMounted,
 } from './store.ts'
 export type {PruneReport, RemoveVolumeOptions, VolumeUsers} from './store.ts'
-export {openVolumeSubpath} from './host.ts'
 export type {PlacedEntry} from './host.ts'

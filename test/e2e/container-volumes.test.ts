@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {mkdir, mkdtemp, readdir, readFile, rm, symlink as makeSymlink, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink as makeSymlink, writeFile} from 'node:fs/promises'
 import {release, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {ctr, loadTestImage, nerd} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, loadTestImage, nerd} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, dir, file, symlink} from '../helpers/oci-image.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -113,11 +113,45 @@ describe('volumes in containers', () => {
     assert.deepEqual([missing.code, missing.stderr], [127, `Error: cannot access path ${volume!.Mountpoint}/nosub: no such file or directory\n`])
     for (const [spec, reason] of [['src=sub-vol,dst=/p,volume-subpath=../x', 'subpath must be a relative path within the volume'], ['dst=/p,volume-subpath=sub', 'must not set Subpath when using anonymous volumes']]) {
       const refused = await nerd(['run', '--rm', '--mount', `type=volume,${spec}`, IMG, 'true'])
-      assert.equal(refused.code, 125)
-      assert.match(refused.stderr, new RegExp(`invalid mount config for type "volume": ${reason}`))
+      // The daemon's words, not a flag error: docker's CLI passes these on.
+      assert.deepEqual([refused.code, refused.stderr], [125, `Error: invalid mount config for type "volume": ${reason}\n`])
     }
     await nerdOk(['rm', 'sub-etc'])
     await nerdOk(['volume', 'rm', 'sub-vol'])
+  })
+
+  it('binds a volume-subpath from a staging mount of what nerd opened, which goes when the task ends, at rm and after a failed start', async () => {
+    await nerdOk(['volume', 'create', 'stage-vol'])
+    const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'stage-vol'])) as {Mountpoint: string}[]
+    await mkdir(join(volume!.Mountpoint, 'sub'))
+    await writeFile(join(volume!.Mountpoint, 'sub/f'), 'staged\n')
+    const containers = await realpath(join(fileDataRoot(), 'containers'))
+    // Mount point (field 5) → the path inside its filesystem (field 4), for the staging mounts of this file's containers.
+    const staged = async () =>
+      new Map((await readFile('/proc/self/mountinfo', 'utf8')).split('\n').flatMap((line) => {
+        const fields = line.split(' ')
+        return fields[4]?.startsWith(containers) && fields[4].includes('/volume-subpaths/') ? [[fields[4], fields[3]!] as const] : []
+      }))
+    const subpathMount = '--mount=type=volume,src=stage-vol,dst=/p,volume-subpath=sub'
+    const id = (await nerdOk(['run', '-d', '--network', 'none', subpathMount, IMG, 'sleep', '300'])).trim()
+    // The runtime binds the staging path, never the subpath by its name, which a container could swap for a link meanwhile.
+    const info = JSON.parse((await ctr(['containers', 'info', id])).stdout) as {Spec: {mounts: {destination: string; source: string}[]}}
+    const source = info.Spec.mounts.find((mount) => mount.destination === '/p')!.source
+    assert.match(source, new RegExp(`/${id}/volume-subpaths/[0-9a-f]{64}$`))
+    const running = await staged()
+    assert.deepEqual([...running.keys()], [await realpath(source)])
+    assert.match([...running.values()][0]!, /\/sub$/)
+    assert.equal(await nerdOk(['exec', id, 'cat', '/p/f']), 'staged\n')
+    await nerdOk(['stop', '-t', '0', id])
+    assert.equal((await staged()).size, 0)
+    await nerdOk(['start', id])
+    assert.equal((await staged()).size, 1)
+    await nerdOk(['rm', '-f', id])
+    assert.equal((await staged()).size, 0)
+    const failed = await nerd(['run', '--rm', '--network', 'none', subpathMount, IMG, '/nonexistent'])
+    assert.equal(failed.code, 127)
+    assert.equal((await staged()).size, 0)
+    await nerdOk(['volume', 'rm', 'stage-vol'])
   })
 
   it("takes --volume-driver for -v and the image's VOLUMEs as docker's daemon: local works, another driver is not found", async () => {

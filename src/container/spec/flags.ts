@@ -207,11 +207,30 @@ function resolveMountSource(source: string, cwd: string): string {
   return source === '.' || source.startsWith('./') ? posix.resolve(cwd, source) : source
 }
 
+/** `--mount`'s value as docker's CLI hands it to its daemon (mount.Mount): checked for its syntax only. */
+export interface MountFlag {
+  type: string
+  source: string
+  target: string
+  readonly: boolean
+  propagation?: string | undefined
+  nonRecursive?: boolean | undefined
+  submounts?: BindMount['submounts']
+  noCopy?: boolean | undefined
+  volumeLabels?: Record<string, string> | undefined
+  volumeDriver?: string | undefined
+  volumeOptions?: Record<string, string> | undefined
+  volumeSubpath?: string | undefined
+  tmpfsSize?: number | undefined
+  tmpfsMode?: number | undefined
+}
+
 /**
- * `--mount type=bind,source=/a,target=/b,readonly`, `type=volume,src=data,dst=/data`, `type=tmpfs,dst=/t,tmpfs-size=64m`.
- * A source starting with `.` is relative to `cwd`.
+ * `--mount type=bind,source=/a,target=/b,readonly`, `type=volume,src=data,dst=/data`, `type=tmpfs,dst=/t,tmpfs-size=64m`,
+ * read as docker's CLI reads it (opts/mount.go), refusing what it refuses: a flag error. What its
+ * daemon refuses is checkMount's. A source starting with `.` is relative to `cwd`.
  */
-export function parseMount(value: string, cwd: string): UserMount {
+export function parseMount(value: string, cwd: string): MountFlag {
   let type = 'volume'
   let source = ''
   let target = ''
@@ -331,7 +350,12 @@ export function parseMount(value: string, cwd: string): UserMount {
   if (submounts === 'readonly' && propagation !== 'rprivate') {
     throw specError("option 'bind-recursive=readonly' requires 'bind-propagation=rprivate' to be specified in conjunction")
   }
+  return {type, source, target, readonly, propagation, nonRecursive, submounts, noCopy, volumeLabels, volumeDriver, volumeOptions, volumeSubpath, tmpfsSize, tmpfsMode}
+}
 
+/** A `--mount` as docker's daemon takes it (moby volume/mounts linux_parser's validateMountConfig), refusing in its words. */
+export function checkMount(flag: MountFlag): UserMount {
+  const {type, source, target, readonly, propagation, nonRecursive, submounts, noCopy, volumeLabels, volumeDriver, volumeOptions, volumeSubpath, tmpfsSize, tmpfsMode} = flag
   const invalid = (message: string) => specError(`invalid mount config for type ${JSON.stringify(type)}: ${message}`)
   let cleanTarget: string
   try {

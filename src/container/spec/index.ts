@@ -9,6 +9,7 @@ export {
   parseDevice,
   parseEnvFile,
   parseIpcMode,
+  checkMount,
   parseMount,
   parsePidMode,
   parseSecurityOpts,

@@ -129,7 +129,9 @@ describe('createRequestFromFlags: refusals', () => {
     refuses({label: ['a b=1']}, `invalid argument "a b=1" for "-l, --label" flag: label 'a b' contains whitespaces`)
     refuses({ulimit: ['nofile']}, 'invalid argument "nofile" for "--ulimit" flag: invalid ulimit argument: nofile')
     refuses({sysctl: ['kernel.hostname=x']}, `invalid argument "kernel.hostname=x" for "--sysctl" flag: sysctl 'kernel.hostname=x' is not allowed`)
-    refuses({mount: ['type=bind,target=/x']}, 'invalid argument "type=bind,target=/x" for "--mount" flag: invalid mount config for type "bind": field Source must not be empty')
+    refuses({mount: ['type=bind,source=/a']}, 'invalid argument "type=bind,source=/a" for "--mount" flag: target is required')
+    // What docker's CLI passes on, its daemon refuses: no flag error.
+    refuses({mount: ['type=bind,target=/x']}, 'invalid mount config for type "bind": field Source must not be empty')
     refuses({ip: '10.0.0.300'}, 'invalid argument "10.0.0.300" for "--ip" flag: failed to parse IP: "10.0.0.300"')
     refuses({dns: ['dns.example']}, 'invalid argument "dns.example" for "--dns" flag: IP address is not correctly formatted: dns.example')
     refuses({'dns-search': ['-bad-']}, 'invalid argument "-bad-" for "--dns-search" flag: -bad- is not a valid domain')

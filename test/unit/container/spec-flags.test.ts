@@ -15,6 +15,7 @@ import {
   parseDevice,
   parseEnvFile,
   parseIpcMode,
+  checkMount,
   parseMount,
   parsePidMode,
   parseSecurityOpts,
@@ -127,16 +128,29 @@ describe('tmpfs', () => {
   })
 })
 
+/** A `--mount` value as the CLI reads it and the daemon takes it. */
+function mountOf(value: string, cwd: string): ReturnType<typeof checkMount> {
+  return checkMount(parseMount(value, cwd))
+}
+
 describe('--mount', () => {
+  it("leaves to the daemon's check what docker's CLI passes on (no flag error)", () => {
+    for (const value of ['type=bind,target=/b', 'type=bind,source=a,target=/b', 'type=bind,source=/a,target=b', 'type=bind,source=/a,target=/b,bind-propagation=up',
+      'type=volume,src=a/b,dst=/b', 'type=volume,target=/b,readonly', 'type=volume,dst=/x,volume-subpath=a', 'type=tmpfs,source=x,target=/b', 'type=bogus,target=/b']) {
+      assert.doesNotThrow(() => parseMount(value, '/'), value)
+      assert.throws(() => checkMount(parseMount(value, '/')), NerdError, value)
+    }
+  })
+
   it('binds', () => {
-    assert.deepEqual(parseMount('type=bind,source=/a,target=/b,readonly', '/cwd'), {
+    assert.deepEqual(mountOf('type=bind,source=/a,target=/b,readonly', '/cwd'), {
       type: 'bind',
       source: '/a',
       target: '/b',
       readonly: true,
       createSource: false,
     })
-    assert.deepEqual(parseMount('type=bind,src=./data,dst=/b/,bind-propagation=rshared,bind-nonrecursive', '/cwd'), {
+    assert.deepEqual(mountOf('type=bind,src=./data,dst=/b/,bind-propagation=rshared,bind-nonrecursive', '/cwd'), {
       type: 'bind',
       source: '/cwd/data',
       target: '/b',
@@ -145,32 +159,32 @@ describe('--mount', () => {
       propagation: 'rshared',
       nonRecursive: true,
     })
-    assert.deepEqual(parseMount('type=bind,source=/a,target=/b,ro=false', '/'), {type: 'bind', source: '/a', target: '/b', readonly: false, createSource: false})
+    assert.deepEqual(mountOf('type=bind,source=/a,target=/b,ro=false', '/'), {type: 'bind', source: '/a', target: '/b', readonly: false, createSource: false})
   })
 
   it('takes keys in any case, as docker\'s CLI', () => {
-    assert.deepEqual(parseMount('TYPE=volume,Target=/x,SRC=v1,RO', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: true, noCopy: false, mode: 'z'})
-    rejects(() => parseMount('type=bind,source=/a,target=/b,Color=red', '/'), "unexpected key 'color' in 'Color=red'")
-    rejects(() => parseMount('type=bind,source=/a,target=/b,Shiny', '/'), "invalid field 'Shiny' must be a key=value pair")
+    assert.deepEqual(mountOf('TYPE=volume,Target=/x,SRC=v1,RO', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: true, noCopy: false, mode: 'z'})
+    rejects(() => mountOf('type=bind,source=/a,target=/b,Color=red', '/'), "unexpected key 'color' in 'Color=red'")
+    rejects(() => mountOf('type=bind,source=/a,target=/b,Shiny', '/'), "invalid field 'Shiny' must be a key=value pair")
   })
 
   it("takes a volume-subpath inside a named volume, as docker's daemon (Go's filepath.IsLocal)", () => {
-    assert.deepEqual(parseMount('type=volume,src=v1,dst=/x,volume-subpath=a/../b', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: false, noCopy: false, mode: 'z', subpath: 'a/../b'})
+    assert.deepEqual(mountOf('type=volume,src=v1,dst=/x,volume-subpath=a/../b', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: false, noCopy: false, mode: 'z', subpath: 'a/../b'})
     const invalid = (reason: string) => `invalid mount config for type "volume": ${reason}`
-    rejects(() => parseMount('type=volume,src=v1,dst=/x,volume-subpath=a/../..', '/'), invalid('subpath must be a relative path within the volume'))
-    rejects(() => parseMount('type=volume,src=v1,dst=/x,volume-subpath=/abs', '/'), invalid('subpath must be a relative path within the volume'))
-    rejects(() => parseMount('type=volume,dst=/x,volume-subpath=a', '/'), invalid('must not set Subpath when using anonymous volumes'))
-    rejects(() => parseMount('type=bind,src=/a,dst=/x,volume-subpath=a', '/'), "cannot mix 'volume-*' options with mount type 'bind'")
+    rejects(() => mountOf('type=volume,src=v1,dst=/x,volume-subpath=a/../..', '/'), invalid('subpath must be a relative path within the volume'))
+    rejects(() => mountOf('type=volume,src=v1,dst=/x,volume-subpath=/abs', '/'), invalid('subpath must be a relative path within the volume'))
+    rejects(() => mountOf('type=volume,dst=/x,volume-subpath=a', '/'), invalid('must not set Subpath when using anonymous volumes'))
+    rejects(() => mountOf('type=bind,src=/a,dst=/x,volume-subpath=a', '/'), "cannot mix 'volume-*' options with mount type 'bind'")
   })
 
   it('quoted fields may hold commas', () => {
-    const mount = parseMount('type=bind,"source=/a,b",target=/b', '/')
+    const mount = mountOf('type=bind,"source=/a,b",target=/b', '/')
     assert.equal(mount.type === 'bind' && mount.source, '/a,b')
   })
 
   it('volumes and tmpfs', () => {
     // A volume's mode is `z`, named or anonymous, as docker's setBindModeIfNull.
-    assert.deepEqual(parseMount('source=data,target=/data,volume-nocopy', '/'), {
+    assert.deepEqual(mountOf('source=data,target=/data,volume-nocopy', '/'), {
       type: 'volume',
       name: 'data',
       target: '/data',
@@ -178,59 +192,59 @@ describe('--mount', () => {
       noCopy: true,
       mode: 'z',
     })
-    assert.deepEqual(parseMount('type=volume,target=/anon', '/'), {type: 'volume', target: '/anon', readonly: false, noCopy: false, mode: 'z'})
-    assert.deepEqual(parseMount('type=tmpfs,target=/t,tmpfs-size=64m,tmpfs-mode=1770,readonly', '/'), {
+    assert.deepEqual(mountOf('type=volume,target=/anon', '/'), {type: 'volume', target: '/anon', readonly: false, noCopy: false, mode: 'z'})
+    assert.deepEqual(mountOf('type=tmpfs,target=/t,tmpfs-size=64m,tmpfs-mode=1770,readonly', '/'), {
       type: 'tmpfs',
       target: '/t',
       options: ['ro', 'mode=1770', 'size=64m'],
     })
-    assert.deepEqual(parseMount('type=tmpfs,target=/t,tmpfs-size=1000', '/'), {type: 'tmpfs', target: '/t', options: ['size=1000']})
+    assert.deepEqual(mountOf('type=tmpfs,target=/t,tmpfs-size=1000', '/'), {type: 'tmpfs', target: '/t', options: ['size=1000']})
   })
 
   it('keeps a volume driver for the volume store to refuse, as docker\'s daemon; an empty one is the local driver', () => {
-    assert.deepEqual(parseMount('type=volume,src=v1,dst=/x,volume-driver=foo', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: false, noCopy: false, mode: 'z', driver: 'foo'})
-    assert.deepEqual(parseMount('type=volume,src=v1,dst=/x,volume-driver=', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: false, noCopy: false, mode: 'z'})
+    assert.deepEqual(mountOf('type=volume,src=v1,dst=/x,volume-driver=foo', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: false, noCopy: false, mode: 'z', driver: 'foo'})
+    assert.deepEqual(mountOf('type=volume,src=v1,dst=/x,volume-driver=', '/'), {type: 'volume', name: 'v1', target: '/x', readonly: false, noCopy: false, mode: 'z'})
   })
 
   it('bind-recursive: enabled (the default), disabled, writable or readonly submounts of a read-only bind', () => {
     const bind = {type: 'bind', source: '/a', target: '/b', createSource: false}
-    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,bind-recursive=enabled', '/'), {...bind, readonly: false})
-    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,bind-recursive=disabled', '/'), {...bind, readonly: false, nonRecursive: true})
-    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,readonly,bind-recursive=writable', '/'), {...bind, readonly: true, submounts: 'writable'})
-    assert.deepEqual(parseMount('type=bind,src=/a,dst=/b,readonly,bind-recursive=readonly,bind-propagation=rprivate', '/'), {
+    assert.deepEqual(mountOf('type=bind,src=/a,dst=/b,bind-recursive=enabled', '/'), {...bind, readonly: false})
+    assert.deepEqual(mountOf('type=bind,src=/a,dst=/b,bind-recursive=disabled', '/'), {...bind, readonly: false, nonRecursive: true})
+    assert.deepEqual(mountOf('type=bind,src=/a,dst=/b,readonly,bind-recursive=writable', '/'), {...bind, readonly: true, submounts: 'writable'})
+    assert.deepEqual(mountOf('type=bind,src=/a,dst=/b,readonly,bind-recursive=readonly,bind-propagation=rprivate', '/'), {
       ...bind,
       readonly: true,
       propagation: 'rprivate',
       submounts: 'readonly',
     })
     // `enabled` sets no bind option, so a volume takes it as docker's CLI does.
-    assert.deepEqual(parseMount('type=volume,dst=/v,bind-recursive=enabled', '/'), {type: 'volume', target: '/v', readonly: false, noCopy: false, mode: 'z'})
-    rejects(() => parseMount('type=bind,src=/a,dst=/b,bind-recursive=yes', '/'), 'invalid value for bind-recursive: yes (must be "enabled", "disabled", "writable", or "readonly")')
-    rejects(() => parseMount('type=volume,dst=/v,bind-recursive=disabled', '/'), "cannot mix 'bind-*' options with mount type 'volume'")
-    rejects(() => parseMount('type=bind,src=/a,dst=/b,bind-recursive=writable', '/'), "option 'bind-recursive=writable' requires 'readonly' to be specified in conjunction")
-    rejects(() => parseMount('type=bind,src=/a,dst=/b,bind-recursive=readonly', '/'), "option 'bind-recursive=readonly' requires 'readonly' to be specified in conjunction")
+    assert.deepEqual(mountOf('type=volume,dst=/v,bind-recursive=enabled', '/'), {type: 'volume', target: '/v', readonly: false, noCopy: false, mode: 'z'})
+    rejects(() => mountOf('type=bind,src=/a,dst=/b,bind-recursive=yes', '/'), 'invalid value for bind-recursive: yes (must be "enabled", "disabled", "writable", or "readonly")')
+    rejects(() => mountOf('type=volume,dst=/v,bind-recursive=disabled', '/'), "cannot mix 'bind-*' options with mount type 'volume'")
+    rejects(() => mountOf('type=bind,src=/a,dst=/b,bind-recursive=writable', '/'), "option 'bind-recursive=writable' requires 'readonly' to be specified in conjunction")
+    rejects(() => mountOf('type=bind,src=/a,dst=/b,bind-recursive=readonly', '/'), "option 'bind-recursive=readonly' requires 'readonly' to be specified in conjunction")
     rejects(
-      () => parseMount('type=bind,src=/a,dst=/b,readonly,bind-recursive=readonly', '/'),
+      () => mountOf('type=bind,src=/a,dst=/b,readonly,bind-recursive=readonly', '/'),
       "option 'bind-recursive=readonly' requires 'bind-propagation=rprivate' to be specified in conjunction",
     )
   })
 
   it('refuses with docker\'s messages', () => {
-    rejects(() => parseMount('type=bind,source=/a', '/'), 'target is required')
-    rejects(() => parseMount('type=bind,target=/b', '/'), 'invalid mount config for type "bind": field Source must not be empty')
-    rejects(() => parseMount('type=bind,source=a,target=/b', '/'), 'invalid mount config for type "bind": invalid mount path: \'a\' mount path must be absolute')
-    rejects(() => parseMount('type=bind,source=/a,target=/', '/'), 'invalid mount config for type "bind": invalid specification: destination can\'t be \'/\'')
-    rejects(() => parseMount('type=bind,source=/a,target=/b,bind-propagation=up', '/'), 'invalid mount config for type "bind": invalid propagation mode: up')
-    rejects(() => parseMount('type=bind,source=/a,target=/b,color=red', '/'), "unexpected key 'color' in 'color=red'")
-    rejects(() => parseMount('type=bind,source=/a,target=/b,shiny', '/'), "invalid field 'shiny' must be a key=value pair")
-    rejects(() => parseMount('type=bind,source=/a,target=/b,ro=maybe', '/'), 'invalid value for ro: maybe')
-    rejects(() => parseMount('type=bind,source=/a,target=/b,volume-nocopy', '/'), "cannot mix 'volume-*' options with mount type 'bind'")
-    rejects(() => parseMount('type=volume,target=/b,bind-propagation=shared', '/'), "cannot mix 'bind-*' options with mount type 'volume'")
-    rejects(() => parseMount('type=bind,source=/a,target=/b,tmpfs-size=1m', '/'), "cannot mix 'tmpfs-*' options with mount type 'bind'")
-    rejects(() => parseMount('type=tmpfs,source=x,target=/b', '/'), 'invalid mount config for type "tmpfs": field Source must not be specified')
-    rejects(() => parseMount('type=tmpfs,target=/b,tmpfs-mode=9', '/'), 'invalid value for tmpfs-mode: 9')
-    rejects(() => parseMount('type=volume,target=/b,readonly', '/'), 'invalid mount config for type "volume": must not set ReadOnly mode when using anonymous volumes')
-    rejects(() => parseMount('type=image,source=x,target=/b', '/'), 'invalid mount config for type "image": mount type unknown')
+    rejects(() => mountOf('type=bind,source=/a', '/'), 'target is required')
+    rejects(() => mountOf('type=bind,target=/b', '/'), 'invalid mount config for type "bind": field Source must not be empty')
+    rejects(() => mountOf('type=bind,source=a,target=/b', '/'), 'invalid mount config for type "bind": invalid mount path: \'a\' mount path must be absolute')
+    rejects(() => mountOf('type=bind,source=/a,target=/', '/'), 'invalid mount config for type "bind": invalid specification: destination can\'t be \'/\'')
+    rejects(() => mountOf('type=bind,source=/a,target=/b,bind-propagation=up', '/'), 'invalid mount config for type "bind": invalid propagation mode: up')
+    rejects(() => mountOf('type=bind,source=/a,target=/b,color=red', '/'), "unexpected key 'color' in 'color=red'")
+    rejects(() => mountOf('type=bind,source=/a,target=/b,shiny', '/'), "invalid field 'shiny' must be a key=value pair")
+    rejects(() => mountOf('type=bind,source=/a,target=/b,ro=maybe', '/'), 'invalid value for ro: maybe')
+    rejects(() => mountOf('type=bind,source=/a,target=/b,volume-nocopy', '/'), "cannot mix 'volume-*' options with mount type 'bind'")
+    rejects(() => mountOf('type=volume,target=/b,bind-propagation=shared', '/'), "cannot mix 'bind-*' options with mount type 'volume'")
+    rejects(() => mountOf('type=bind,source=/a,target=/b,tmpfs-size=1m', '/'), "cannot mix 'tmpfs-*' options with mount type 'bind'")
+    rejects(() => mountOf('type=tmpfs,source=x,target=/b', '/'), 'invalid mount config for type "tmpfs": field Source must not be specified')
+    rejects(() => mountOf('type=tmpfs,target=/b,tmpfs-mode=9', '/'), 'invalid value for tmpfs-mode: 9')
+    rejects(() => mountOf('type=volume,target=/b,readonly', '/'), 'invalid mount config for type "volume": must not set ReadOnly mode when using anonymous volumes')
+    rejects(() => mountOf('type=image,source=x,target=/b', '/'), 'invalid mount config for type "image": mount type unknown')
   })
 })
 
@@ -276,7 +290,7 @@ describe('-v', () => {
     )
     // The volume store's messages, as docker's daemon gives them when it creates the volume.
     rejects(() => parseVolumeSpec('x:/x', '/'), 'create x: volume name is too short, names should be at least two alphanumeric characters')
-    rejects(() => parseMount('type=volume,src=x,dst=/x', '/'), 'create x: volume name is too short, names should be at least two alphanumeric characters')
+    rejects(() => mountOf('type=volume,src=x,dst=/x', '/'), 'create x: volume name is too short, names should be at least two alphanumeric characters')
     rejects(
       () => parseVolumeSpec('a b:/x', '/'),
       'create a b: "a b" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path',

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import {
   buildSpec,
   DEFAULT_CAPABILITIES,
+  checkMount,
   parseMount,
   parseTmpfs,
   parseUlimit,
@@ -337,7 +338,7 @@ describe('security flags', () => {
     assert.deepEqual(mount(built, '/sys/fs/cgroup')?.options, ['ro', 'nosuid', 'noexec', 'nodev'])
     for (const file of ['/etc/hosts', '/etc/resolv.conf', '/etc/hostname']) assert.deepEqual(mount(built, file)?.options, ['rbind', 'ro', 'rprivate'], file)
     assert.deepEqual(mount(spec(), '/etc/hosts')?.options, ['rbind', 'rprivate'])
-    const own = spec({readOnly: true, mounts: [parseMount('type=bind,source=/exists/hosts,target=/etc/hosts', '/')]})
+    const own = spec({readOnly: true, mounts: [checkMount(parseMount('type=bind,source=/exists/hosts,target=/etc/hosts', '/'))]})
     assert.deepEqual(mount(own, '/etc/hosts'), {destination: '/etc/hosts', type: 'bind', source: '/exists/hosts', options: ['rbind', 'rprivate']})
     assert.deepEqual(mount(spec({readOnly: true, privileged: true}), '/sys')?.options, ['nosuid', 'noexec', 'nodev', 'rw'])
   })
@@ -345,7 +346,7 @@ describe('security flags', () => {
 
 describe('mounts', () => {
   it('--tmpfs gets docker’s defaults, which its options override', () => {
-    const built = spec({mounts: [parseTmpfs('/run:size=64m,exec'), parseMount('type=tmpfs,dst=/cache,tmpfs-mode=1777,readonly', '/')]})
+    const built = spec({mounts: [parseTmpfs('/run:size=64m,exec'), checkMount(parseMount('type=tmpfs,dst=/cache,tmpfs-mode=1777,readonly', '/'))]})
     assert.deepEqual(mount(built, '/run'), {destination: '/run', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'rprivate', 'size=64m', 'exec']})
     assert.deepEqual(mount(built, '/cache')?.options, ['noexec', 'nosuid', 'nodev', 'rprivate', 'ro', 'mode=1777'])
   })
@@ -359,9 +360,9 @@ describe('mounts', () => {
     const built = build({
       mounts: [
         parseVolumeSpec('/exists/conf:/etc/app/conf:ro', '/'),
-        parseMount('type=bind,source=/exists/etc,target=/etc/app', '/'),
-        parseMount('type=bind,source=/exists/hosts,target=/etc/hosts,readonly,bind-nonrecursive', '/'),
-        parseMount('type=bind,source=/exists/shared,target=/shared,bind-propagation=rshared', '/'),
+        checkMount(parseMount('type=bind,source=/exists/etc,target=/etc/app', '/')),
+        checkMount(parseMount('type=bind,source=/exists/hosts,target=/etc/hosts,readonly,bind-nonrecursive', '/')),
+        checkMount(parseMount('type=bind,source=/exists/shared,target=/shared,bind-propagation=rshared', '/')),
       ],
     })
     const destinations = built.spec.mounts.map((entry) => entry.destination)
@@ -371,7 +372,7 @@ describe('mounts', () => {
     assert.equal(destinations.filter((destination) => destination === '/etc/hosts').length, 1)
     assert.deepEqual(mount(built.spec, '/shared')?.options, ['rbind', 'rshared'])
     assert.equal(built.spec.linux.rootfsPropagation, 'shared')
-    assert.equal(spec({mounts: [parseMount('type=bind,source=/exists/s,target=/s,bind-propagation=slave', '/')]}).linux.rootfsPropagation, 'rslave')
+    assert.equal(spec({mounts: [checkMount(parseMount('type=bind,source=/exists/s,target=/s,bind-propagation=slave', '/'))]}).linux.rootfsPropagation, 'rslave')
     assert.equal(spec().linux.rootfsPropagation, undefined)
   })
 
@@ -384,10 +385,10 @@ describe('mounts', () => {
     const options: RunOptions = {
       mounts: [
         parseVolumeSpec('/exists/a:/a:ro', '/'),
-        parseMount('type=bind,src=/exists/b,dst=/b,readonly', '/'),
-        parseMount('type=bind,src=/exists/c,dst=/c,readonly,bind-recursive=writable', '/'),
-        parseMount('type=bind,src=/exists/d,dst=/d,readonly,bind-recursive=readonly,bind-propagation=rprivate', '/'),
-        parseMount('type=bind,src=/exists/e,dst=/e', '/'),
+        checkMount(parseMount('type=bind,src=/exists/b,dst=/b,readonly', '/')),
+        checkMount(parseMount('type=bind,src=/exists/c,dst=/c,readonly,bind-recursive=writable', '/')),
+        checkMount(parseMount('type=bind,src=/exists/d,dst=/d,readonly,bind-recursive=readonly,bind-propagation=rprivate', '/')),
+        checkMount(parseMount('type=bind,src=/exists/e,dst=/e', '/')),
         parseVolumeSpec('data:/logs:ro', '/'),
       ],
     }
@@ -405,7 +406,7 @@ describe('mounts', () => {
     const fallback = spec({mounts: [parseVolumeSpec('/exists/a:/a:ro', '/')]})
     assert.deepEqual(mount(fallback, '/a')?.options, ['rbind', 'ro', 'rprivate'])
     rejects(
-      () => spec({mounts: [parseMount('type=bind,src=/exists/d,dst=/d,readonly,bind-recursive=readonly,bind-propagation=rprivate', '/')]}),
+      () => spec({mounts: [checkMount(parseMount('type=bind,src=/exists/d,dst=/d,readonly,bind-recursive=readonly,bind-propagation=rprivate', '/'))]}),
       'rro is not supported: kernel 5.4.0 is older than 5.12',
     )
     // Writable mounts do not ask.
@@ -417,13 +418,13 @@ describe('mounts', () => {
     const built = build({mounts: [parseVolumeSpec('/new/dir:/data', '/')]})
     assert.deepEqual(built.createDirectories, ['/new/dir'])
     rejects(
-      () => build({mounts: [parseMount('type=bind,source=/missing,target=/data', '/')]}),
+      () => build({mounts: [checkMount(parseMount('type=bind,source=/missing,target=/data', '/'))]}),
       'invalid mount config for type "bind": bind source path does not exist: /missing',
     )
   })
 
   it('a user mount at /dev replaces the default /dev and everything under it', () => {
-    const built = spec({mounts: [parseMount('type=bind,source=/exists/dev,target=/dev', '/')]})
+    const built = spec({mounts: [checkMount(parseMount('type=bind,source=/exists/dev,target=/dev', '/'))]})
     const devMounts = built.mounts.filter((entry) => entry.destination === '/dev' || entry.destination.startsWith('/dev/'))
     assert.deepEqual(devMounts.map((entry) => entry.type), ['bind'])
   })
