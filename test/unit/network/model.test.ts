@@ -219,7 +219,17 @@ describe('container network options', () => {
   it('reads --network values, docker\'s advanced form included', () => {
     assert.deepEqual(parseNetworkValue('front'), {network: 'front', aliases: []})
     assert.deepEqual(parseNetworkValue('name=Front,alias=Web,alias=www,ip=10.4.7.9'), {network: 'front', aliases: ['web', 'www'], ip: '10.4.7.9'})
-    assert.throws(() => parseNetworkValue('name=front,driver-opt=x=y'), {message: 'nerd does not support the driver-opt field'})
+    // docker 28's endpoint keys: driver options (lowercased with the rest), link-local addresses, gw-priority (Go's Atoi).
+    assert.deepEqual(parseNetworkValue('name=front,driver-opt=Com.X= Y ,driver-opt=b=,link-local-ip=169.254.7.7,link-local-ip=fe80::7,gw-priority=-3'), {
+      network: 'front',
+      aliases: [],
+      driverOpts: {'com.x': 'y', b: ''},
+      linkLocalIps: ['169.254.7.7', 'fe80::7'],
+      gwPriority: -3,
+    })
+    assert.throws(() => parseNetworkValue('name=front,driver-opt=xy'), {message: 'invalid key value pair format in driver options'})
+    assert.throws(() => parseNetworkValue('name=front,gw-priority=high'), {message: 'invalid gw-priority (high): invalid syntax'})
+    assert.throws(() => parseNetworkValue('name=front,gw-priority=9223372036854775808'), {message: 'invalid gw-priority (9223372036854775808): value out of range'})
     assert.throws(() => parseNetworkValue('name=qn1,foo=bar'), {message: 'invalid field key foo'})
     assert.throws(() => parseNetworkValue('name=,alias=z'), {message: 'network name/id is not specified'})
     assert.throws(() => parseNetworkValue('name=x,alias'), {message: 'invalid field alias'})
