@@ -12,7 +12,7 @@ import {cniAdd, cniDel, CniError} from './cni.ts'
 import {addDefaultRoute, addLinkLocalAddresses, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, restoreHostNetworking, setContainerMac} from './host.ts'
 import {claimPorts, holdsPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
-import {bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses, ownsBridge} from './model.ts'
+import {addressRanges, bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses, ownsBridge} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {publishableBindings} from './ports.ts'
 import type {PortMap, PortMapping} from './ports.ts'
@@ -148,15 +148,16 @@ function nextIfName(state: NetworkState): string {
   return `eth${index}`
 }
 
-/** host-local's `ips` capability: the requested address with its subnet's prefix length. */
+/**
+ * host-local's `ips` capability: each requested address with its subnet's prefix length, of a family
+ * the network hands out. An `--ip6` on a network without IPv6 asks for nothing, as docker's daemon
+ * takes it there (its subnet configured) and its libnetwork assigns no IPv6 address.
+ */
 function requestedIps(network: NetworkConfList, planned: PlannedAttachment): string[] {
-  const wanted = [planned.ip, planned.ip6].filter((address) => address !== undefined)
-  return wanted.map((address) => {
-    const range = network.nerd.ranges.find((candidate) => {
-      const subnet = parseSubnet(candidate.subnet)!
-      return subnet.family === (address.includes(':') ? 6 : 4)
-    })
-    return range ? `${address}/${range.subnet.split('/')[1]}` : address
+  const ranges = addressRanges(network.nerd)
+  return [planned.ip, planned.ip6].flatMap((address) => {
+    const range = address === undefined ? undefined : ranges.find((candidate) => parseSubnet(candidate.subnet)!.family === (address.includes(':') ? 6 : 4))
+    return range ? [`${address}/${range.subnet.split('/')[1]}`] : []
   })
 }
 

@@ -256,6 +256,23 @@ describe('networking as docker has it', () => {
     }
   })
 
+  it('an IPv6 subnet of a network without --ipv6 is not checked and gives no address, --ip6 in it included, as docker 28', async () => {
+    const name = net('v6-off')
+    // docker's ValidateIPAM skips the subnet's blocks: host bits are no error here.
+    await nerdOk(['network', 'create', '--subnet', '10.213.43.0/24', '--subnet', 'fd00:213:43::5/64', name])
+    try {
+      const config = (await nerdOk(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', name])).trim().split(' ')
+      assert.deepEqual(config.sort(), ['10.213.43.0/24', 'fd00:213:43::5/64'])
+      await nerdOk(['run', '-d', '--name', 'v6-off', '--network', name, '--ip6', 'fd00:213:43::9', IMG, 'sleep', '60'])
+      assert.doesNotMatch(await nerdOk(['exec', 'v6-off', 'ip', '-6', '-o', 'addr', 'show', 'eth0']), /fd00:/)
+      const endpoint = (await inspectContainer('v6-off')).NetworkSettings.Networks[name]
+      assert.deepEqual([endpoint.IPAMConfig, endpoint.GlobalIPv6Address], [{IPv6Address: 'fd00:213:43::9'}, ''])
+    } finally {
+      await nerd(['rm', '-f', 'v6-off'])
+      await nerd(['network', 'rm', name])
+    }
+  })
+
   it('a none container leaves none and joins a network, running (at once) or stopped (at its start), as docker\'s disconnect allows', async () => {
     const name = net('from-none')
     await nerdOk(['network', 'create', '--subnet', '10.213.40.0/24', name])
