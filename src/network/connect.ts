@@ -17,6 +17,7 @@ import {publishEvent} from '../system/nerd-events.ts'
 import {attachNetworks, detachNetworks, readNetworkPlan} from './attach.ts'
 import type {NetworkPlan, PlannedAttachment} from './attach.ts'
 import type {LinkRequest} from '../container/links.ts'
+import type {RecordedHooks} from '../hooks/recorded.ts'
 import {networkEvent} from './model.ts'
 import {builtinNetworkOf, endpointProblems, invalidEndpoint, planWithoutNetworks, notLinkLocal} from './plan.ts'
 import {builtinNetwork} from './list.ts'
@@ -128,10 +129,14 @@ async function joinNone(scope: ContainerScope, container: LoadedContainer, netns
   if (netns) await publishEvent(scope.client, networkEvent('connect', builtinNetwork('none'), container.record.Id))
 }
 
-/** Where the networks and the CNI plugins are: for a container without a plan (a plan names its own). */
+/**
+ * Where the networks and the CNI plugins are, and the plugins with network hooks now: for a container
+ * without a plan (a plan names its own, and the plugins recorded at its create).
+ */
 export interface CniLocation {
   netconfPath: string
   cniPath: string
+  networkHooks?: RecordedHooks
 }
 
 /**
@@ -143,7 +148,10 @@ async function leaveBuiltin(scope: ContainerScope, container: LoadedContainer, b
   const mode = container.record.HostConfig.NetworkMode
   if (builtin === 'host' && mode === 'host') throw new NerdError('cannot disconnect container from host network - container was created in host network mode')
   if (builtinNetworkOf(mode, facts.planned) !== builtin) throw notConnected(container, builtin, facts.netns !== undefined)
-  await writeJsonAtomic(container.paths.networkPlan, planWithoutNetworks(facts.location, container.record))
+  const plan = planWithoutNetworks(facts.location, container.record)
+  // Its networks' hooks are those of the plugins there now, as create records them for a container on a network.
+  if (facts.location.networkHooks) plan.hooks = {recorded: facts.location.networkHooks, labels: container.labels}
+  await writeJsonAtomic(container.paths.networkPlan, plan)
   if (facts.netns) await publishEvent(scope.client, networkEvent('disconnect', builtinNetwork(builtin), container.record.Id))
 }
 
