@@ -46,7 +46,7 @@ export interface PlannedAttachment {
   mac?: string
   /** `--link`s on this user-defined network: each alias a name of the linked container for this container. */
   links?: LinkRequest[]
-  /** docker's endpoint DriverOpts: kept and shown, as docker's bridge takes none nerd knows. */
+  /** docker's endpoint DriverOpts: kept and shown; nerd's drivers read none of them. */
   driverOpts?: Record<string, string>
   /** docker 28's gw-priority: the network with the highest gives the container its default routes. */
   gwPriority?: number

@@ -19,11 +19,11 @@ import type {NetworkPlan, PlannedAttachment} from './attach.ts'
 import type {LinkRequest} from '../container/links.ts'
 import type {RecordedHooks} from '../hooks/recorded.ts'
 import {networkEvent} from './model.ts'
-import {builtinNetworkOf, endpointProblems, invalidEndpoint, planWithoutNetworks, notLinkLocal} from './plan.ts'
+import {builtinNetworkOf, endpointProblems, invalidEndpoint, notLinkLocal, planWithoutNetworks} from './plan.ts'
 import {builtinNetwork} from './list.ts'
 import {getNetwork, NoSuchNetworkError} from './store.ts'
 
-export type ConnectOptions = Omit<PlannedAttachment, 'network' | 'mac' | 'links' | 'linkLocalIps' | 'driverOpts' | 'gwPriority'> & {
+export type ConnectOptions = Pick<PlannedAttachment, 'ip' | 'ip6' | 'aliases'> & {
   links: LinkRequest[]
   linkLocalIps: string[]
   driverOpts: Record<string, string>

@@ -39,8 +39,8 @@ export function publishedPorts(hostConfig: DockerHostConfig, config: DockerConfi
 
 /**
  * A `--network` value as docker's CLI reads it (opts/network.go, NetworkOpt.Set): a name, or
- * `name=n1,alias=a,ip=…,ip6=…,mac-address=…`, lowercased as docker lowercases it. Throws docker's
- * words for a value it refuses.
+ * `name=n1,alias=a,ip=…,ip6=…,mac-address=…,link-local-ip=…,driver-opt=k=v,gw-priority=n`,
+ * lowercased as docker lowercases it. Throws docker's words for a value it refuses.
  */
 export function parseNetworkValue(value: string): PlannedAttachment {
   if (!/\w+=\w+(,\w+=\w+)*/.test(value)) return {network: value, aliases: []}
