@@ -127,6 +127,7 @@ export const CREATE_FLAGS = {
   ip: text('IPv4 address (e.g., 172.30.100.104)'),
   ip6: text('IPv6 address (e.g., 2001:db8::33)'),
   'mac-address': text('Container MAC address (e.g., 92:d0:c6:0a:29:33)'),
+  'link-local-ip': list('Container IPv4/IPv6 link-local addresses'),
   dns: list('Set custom DNS servers'),
   'dns-search': list('Set custom DNS search domains'),
   'dns-option': list('Set DNS options'),

@@ -143,6 +143,7 @@ export interface CreateFlagValues {
   ip?: string
   ip6?: string
   'mac-address'?: string
+  'link-local-ip'?: string[]
   dns?: string[]
   'dns-search'?: string[]
   'dns-option'?: string[]
@@ -183,6 +184,8 @@ export interface NetworkRequest {
   ip?: string
   ip6?: string
   macAddress?: string
+  /** --link-local-ip values, for the first network. */
+  linkLocalIps: string[]
   dns: string[]
   /** Without a trailing dot; `.` for the empty domain. */
   dnsSearch: string[]
@@ -679,6 +682,8 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   if (first.ip && ip !== undefined) parseFail('conflicting options: cannot specify both --ip and per-network IPv4 address')
   if (first.ip6 && ip6 !== undefined) parseFail('conflicting options: cannot specify both --ip6 and per-network IPv6 address')
   if (first.mac && macAddress) parseFail('conflicting options: cannot specify both --mac-address and per-network MAC address')
+  const linkLocalIps = values['link-local-ip'] ?? []
+  if (first.linkLocalIps && linkLocalIps.length > 0) parseFail('conflicting options: cannot specify both --link-local-ip and per-network link-local IP addresses')
   for (const [index, attachment] of checked.entries()) {
     if (attachment.network.trim() === '') parseFail('no name set for network')
     const named = index === 0 ? [...attachment.aliases, ...aliases] : attachment.aliases
@@ -720,6 +725,7 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
     extraHosts,
     aliases,
     links,
+    linkLocalIps,
   }
   if (ip !== undefined) request.ip = ip
   if (ip6 !== undefined) request.ip6 = ip6

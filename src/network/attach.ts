@@ -9,10 +9,10 @@ import {isIP} from 'node:net'
 import {isWriteRefused, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel, CniError} from './cni.ts'
-import {addDefaultRoute, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, restoreHostNetworking, setContainerMac} from './host.ts'
+import {addDefaultRoute, addLinkLocalAddresses, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, restoreHostNetworking, setContainerMac} from './host.ts'
 import {claimPorts, holdsPorts, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
-import {bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses, ownsBridge} from './model.ts'
+import {addressRanges, bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses, ownsBridge} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {publishableBindings} from './ports.ts'
 import type {PortMap, PortMapping} from './ports.ts'
@@ -33,6 +33,7 @@ import {
 } from './store.ts'
 import type {NetworkMember, NetworkMembers} from './store.ts'
 import {writeContainerHosts} from './hosts.ts'
+import type {LinkRequest} from '../container/links.ts'
 import {pluginNetworkHooks} from './plugin-hooks.ts'
 import type {PlannedNetworkHooks} from './plugin-hooks.ts'
 
@@ -43,6 +44,14 @@ export interface PlannedAttachment {
   ip?: string
   ip6?: string
   mac?: string
+  /** `--link`s on this user-defined network: each alias a name of the linked container for this container. */
+  links?: LinkRequest[]
+  /** docker's endpoint DriverOpts: kept and shown; nerd's drivers read none of them. */
+  driverOpts?: Record<string, string>
+  /** docker 28's gw-priority: the network with the highest gives the container its default routes. */
+  gwPriority?: number
+  /** Link-local addresses added to the interface (docker's IPAMConfig.LinkLocalIPs). */
+  linkLocalIps?: string[]
 }
 
 /** What the container asks of networking; network-plan.json in its state directory. */
@@ -57,8 +66,6 @@ export interface NetworkPlan {
   portBindings: PortMap
   /** `--add-host` as `host:ip`; `host-gateway` is the first network's gateway. */
   extraHosts: string[]
-  /** `--link`s on a user-defined network: the alias is a name of the linked container for this container. */
-  links?: {container: string; alias: string}[]
   /** `--link`s on the default bridge: the hosts lines of the linked containers, written at every start (container/linked-containers.ts). */
   linkHosts?: string[]
   /** The plugins with network hooks when the container was created, fired at every attach and detach. */
@@ -141,15 +148,16 @@ function nextIfName(state: NetworkState): string {
   return `eth${index}`
 }
 
-/** host-local's `ips` capability: the requested address with its subnet's prefix length. */
+/**
+ * host-local's `ips` capability: each requested address with its subnet's prefix length, of a family
+ * the network hands out. An `--ip6` on a network without IPv6 asks for nothing, as docker's daemon
+ * takes it there (its subnet configured) and its libnetwork assigns no IPv6 address.
+ */
 function requestedIps(network: NetworkConfList, planned: PlannedAttachment): string[] {
-  const wanted = [planned.ip, planned.ip6].filter((address) => address !== undefined)
-  return wanted.map((address) => {
-    const range = network.nerd.ranges.find((candidate) => {
-      const subnet = parseSubnet(candidate.subnet)!
-      return subnet.family === (address.includes(':') ? 6 : 4)
-    })
-    return range ? `${address}/${range.subnet.split('/')[1]}` : address
+  const ranges = addressRanges(network.nerd)
+  return [planned.ip, planned.ip6].flatMap((address) => {
+    const range = address === undefined ? undefined : ranges.find((candidate) => parseSubnet(candidate.subnet)!.family === (address.includes(':') ? 6 : 4))
+    return range ? [`${address}/${range.subnet.split('/')[1]}`] : []
   })
 }
 
@@ -256,6 +264,7 @@ async function attachOneLocked(
   let generation: number
   try {
     await configureLink(network, conflist, capabilityArgs, netns, ifName, result)
+    if (planned.linkLocalIps) await addLinkLocalAddresses(netns, ifName, planned.linkLocalIps)
     await keepHostNetworking(plan.netconfPath, network, newBridge)
     attachment = {networkId: network.nerd.id, conflist, ifName, result, capabilityArgs, ...addressesOf(result), aliases: planned.aliases}
     generation = await updateMembers(network, (members) => {
@@ -269,6 +278,7 @@ async function attachOneLocked(
     // Undone, or recorded as attached (written with the state).
     withoutPending(state, network.name)
   }
+  await takeDefaultRoutes(plan, state, network, attachment, netns)
   state.attachments[network.name] = attachment
   await hooks.ready?.(network, {netns, ifName}, result)
   return generation
@@ -347,22 +357,57 @@ function ipamRoutes(plugin: CniPluginConf): {dst: string}[] {
   return (plugin.ipam as {routes?: {dst: string}[]} | undefined)?.routes ?? []
 }
 
+/** Whether the network gives its containers the default route `dst` (an internal one gives none). */
+function givesDefaultRoute(network: NetworkConfList, dst: string): boolean {
+  return network.plugins.some((plugin) => ipamRoutes(plugin).some((route) => route.dst === dst))
+}
+
+/** The attachment's gateway of the default route `dst`'s family. */
+function gatewayFor(attachment: AttachmentState, dst: string): string | undefined {
+  return attachment.gateways.find((address) => isIP(address) === (dst === '::/0' ? 6 : 4))
+}
+
+/** The network's gw-priority in the plan (docker's default, 0, when none was given). */
+function gwPriorityOf(plan: NetworkPlan, name: string): number {
+  return plan.networks.find((planned) => planned.network === name)?.gwPriority ?? 0
+}
+
+/** Gives the container its default route `dst` through the attachment, recorded with its ADD's result. */
+async function routeThrough(attachment: AttachmentState, dst: string, gateway: string, netns: string): Promise<void> {
+  await addDefaultRoute(netns, attachment.ifName, gateway)
+  attachment.result.routes = [...(attachment.result.routes ?? []), {dst, gw: gateway}]
+}
+
+/**
+ * The default routes a new attachment takes over from the one that gives them, when its network's
+ * gw-priority is higher: docker's sandbox routes through the endpoint of the highest (at equal ones
+ * nerd keeps the first network's, where docker's next criteria are the network's gateways and name).
+ */
+async function takeDefaultRoutes(plan: NetworkPlan, state: NetworkState, network: NetworkConfList, attachment: AttachmentState, netns: string): Promise<void> {
+  for (const dst of DEFAULT_ROUTES) {
+    const holder = Object.entries(state.attachments).find(([, held]) => defaultRoutesOf(held).includes(dst))
+    const gateway = gatewayFor(attachment, dst)
+    if (!holder || !gateway || !givesDefaultRoute(network, dst) || gwPriorityOf(plan, holder[0]) >= gwPriorityOf(plan, network.name)) continue
+    await routeThrough(attachment, dst, gateway, netns)
+    holder[1].result.routes = holder[1].result.routes?.filter((route) => route.dst !== dst)
+  }
+}
+
 /**
  * A network that gave the container its default route was disconnected: the route moves to the
- * first network left that would give one (not internal), as docker's sandbox picks a new gateway.
+ * network left of the highest gw-priority (the first of those) that would give one (not internal),
+ * as docker's sandbox picks a new gateway.
  */
-async function moveDefaultRoutes(state: NetworkState, networks: NetworkConfList[], netns: string, gone: string[], leaving: string[]): Promise<void> {
+async function moveDefaultRoutes(plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], netns: string, gone: string[], leaving: string[]): Promise<void> {
+  // Not to a network being detached: one whose DEL failed is still recorded, its interface gone.
+  const left = Object.entries(state.attachments).filter(([name]) => !leaving.includes(name))
+  const candidates = left.sort(([a], [b]) => gwPriorityOf(plan, b) - gwPriorityOf(plan, a))
   for (const dst of gone) {
-    const family = dst === '::/0' ? 6 : 4
-    // Not to a network being detached: one whose DEL failed is still recorded, its interface gone.
-    for (const [name, attachment] of Object.entries(state.attachments)) {
-      if (leaving.includes(name)) continue
+    for (const [, attachment] of candidates) {
       const network = networks.find((candidate) => candidate.nerd.id === attachment.networkId)
-      const routed = network?.plugins.some((plugin) => ipamRoutes(plugin).some((route) => route.dst === dst))
-      const gateway = attachment.gateways.find((address) => isIP(address) === family)
-      if (!routed || !gateway) continue
-      await addDefaultRoute(netns, attachment.ifName, gateway)
-      attachment.result.routes = [...(attachment.result.routes ?? []), {dst, gw: gateway}]
+      const gateway = gatewayFor(attachment, dst)
+      if (!network || !givesDefaultRoute(network, dst) || !gateway) continue
+      await routeThrough(attachment, dst, gateway, netns)
       break
     }
   }
@@ -627,7 +672,7 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
       failure ??= error
     }
     for (const name of names) failed(await detachOne(target, plan, state, networks, name, netns, hooks, changes))
-    if (netns && routesGone.length > 0) await moveDefaultRoutes(state, networks, netns, routesGone, names).catch(failed)
+    if (netns && routesGone.length > 0) await moveDefaultRoutes(plan, state, networks, netns, routesGone, names).catch(failed)
     if (portsGo) {
       await releaseHostPorts(plan, memberKey(target.namespace, target.id))
       state.ports = {}

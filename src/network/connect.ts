@@ -6,6 +6,7 @@
  * connects and disconnects each read the plan the one before wrote, and none attaches or detaches
  * while a start, stop or removal changes the task (which take that lock before the network lock too).
  */
+import {rm} from 'node:fs/promises'
 import {NerdError} from '../errors.ts'
 import {writeJsonAtomic} from '../files.ts'
 import {containerView, withContainerLock} from '../container/lifecycle.ts'
@@ -14,16 +15,19 @@ import {hostsNameProblem} from '../container/etc-files.ts'
 import {attachTarget} from '../container/store.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {attachNetworks, detachNetworks, readNetworkPlan} from './attach.ts'
-import type {NetworkPlan} from './attach.ts'
+import type {NetworkPlan, PlannedAttachment} from './attach.ts'
+import type {LinkRequest} from '../container/links.ts'
+import type {RecordedHooks} from '../hooks/recorded.ts'
 import {networkEvent} from './model.ts'
-import {builtinNetworkOf, endpointProblems, invalidEndpoint, planWithoutNetworks} from './plan.ts'
+import {builtinNetworkOf, endpointProblems, invalidEndpoint, notLinkLocal, planWithoutNetworks} from './plan.ts'
 import {builtinNetwork} from './list.ts'
 import {getNetwork, NoSuchNetworkError} from './store.ts'
 
-export interface ConnectOptions {
-  ip?: string
-  ip6?: string
-  aliases: string[]
+export type ConnectOptions = Pick<PlannedAttachment, 'ip' | 'ip6' | 'aliases'> & {
+  links: LinkRequest[]
+  linkLocalIps: string[]
+  driverOpts: Record<string, string>
+  gwPriority: number
 }
 
 /** docker's refusal to connect a container whose network mode is not a bridge of its own. */
@@ -64,7 +68,7 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
   const netns = await runningNetns(scope, container)
   const mode = container.record.HostConfig.NetworkMode
   // The built-in `host` and `none` are no networks nerd attaches.
-  if (networkText === 'none') throw new NerdError(NONE_NETWORK_CONFLICT)
+  if (networkText === 'none') return joinNone(scope, container, netns)
   if (networkText === 'host') {
     if (mode !== 'host') throw new NerdError('cannot connect container to host network - container must be created in host network mode')
     // As on any network: docker keeps a stopped container's entry as it is; a running one's endpoint exists already.
@@ -76,6 +80,8 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
   const network = await getNetwork(plan.netconfPath, networkText)
   const problems = endpointProblems(network, options)
   if (problems.length > 0) throw new NerdError(invalidEndpoint(problems))
+  const refused = notLinkLocal(options)
+  if (refused) throw new NerdError(refused)
   if (plan.networks.some((planned) => planned.network === network.name)) {
     // docker keeps a stopped container's entry as it is; a running one's endpoint exists already.
     if (!netns) return
@@ -83,7 +89,17 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
   }
   const target = attachTarget(scope.client.namespace, container.record.Id, container.paths)
   const before = structuredClone(plan)
-  plan.networks.push({network: network.name, aliases: options.aliases, ...(options.ip ? {ip: options.ip} : {}), ...(options.ip6 ? {ip6: options.ip6} : {})})
+  // Kept as docker keeps the endpoint's settings: empty ones are not recorded.
+  plan.networks.push({
+    network: network.name,
+    aliases: options.aliases,
+    ...(options.ip ? {ip: options.ip} : {}),
+    ...(options.ip6 ? {ip6: options.ip6} : {}),
+    ...(options.links.length > 0 ? {links: options.links} : {}),
+    ...(options.linkLocalIps.length > 0 ? {linkLocalIps: options.linkLocalIps} : {}),
+    ...(Object.keys(options.driverOpts).length > 0 ? {driverOpts: options.driverOpts} : {}),
+    ...(options.gwPriority !== 0 ? {gwPriority: options.gwPriority} : {}),
+  })
   await writeJsonAtomic(target.files.plan, plan)
   if (!netns) return
   try {
@@ -95,10 +111,32 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
   await publishEvent(scope.client, networkEvent('connect', network, container.record.Id))
 }
 
-/** Where the networks and the CNI plugins are: for a container without a plan (a plan names its own). */
+/**
+ * `network connect none`: docker's daemon refuses it to a container on any network
+ * (updateNetworkSettings) and takes it, as a network like any other, for one on none left (a
+ * `--network none` container that left `none`), which is then on `none` again: its plan goes.
+ */
+async function joinNone(scope: ContainerScope, container: LoadedContainer, netns: string | undefined): Promise<void> {
+  const mode = container.record.HostConfig.NetworkMode
+  const plan = await planOf(container)
+  if (builtinNetworkOf(mode, plan !== undefined) === 'none') {
+    // As on any network: docker keeps a stopped container's entry as it is; a running one's endpoint exists already.
+    if (!netns) return
+    throw new NerdError(`endpoint with name ${container.record.Name} already exists in network none`)
+  }
+  if (mode !== 'none' || !plan || plan.networks.length > 0) throw new NerdError(mode === 'host' || !plan ? SHARED_NETWORK_CONFLICT : NONE_NETWORK_CONFLICT)
+  await rm(container.paths.networkPlan, {force: true})
+  if (netns) await publishEvent(scope.client, networkEvent('connect', builtinNetwork('none'), container.record.Id))
+}
+
+/**
+ * Where the networks and the CNI plugins are, and the plugins with network hooks now: for a container
+ * without a plan (a plan names its own, and the plugins recorded at its create).
+ */
 export interface CniLocation {
   netconfPath: string
   cniPath: string
+  networkHooks?: RecordedHooks
 }
 
 /**
@@ -110,7 +148,10 @@ async function leaveBuiltin(scope: ContainerScope, container: LoadedContainer, b
   const mode = container.record.HostConfig.NetworkMode
   if (builtin === 'host' && mode === 'host') throw new NerdError('cannot disconnect container from host network - container was created in host network mode')
   if (builtinNetworkOf(mode, facts.planned) !== builtin) throw notConnected(container, builtin, facts.netns !== undefined)
-  await writeJsonAtomic(container.paths.networkPlan, planWithoutNetworks(facts.location, container.record))
+  const plan = planWithoutNetworks(facts.location, container.record)
+  // Its networks' hooks are those of the plugins there now, as create records them for a container on a network.
+  if (facts.location.networkHooks) plan.hooks = {recorded: facts.location.networkHooks, labels: container.labels}
+  await writeJsonAtomic(container.paths.networkPlan, plan)
   if (facts.netns) await publishEvent(scope.client, networkEvent('disconnect', builtinNetwork(builtin), container.record.Id))
 }
 

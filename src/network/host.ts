@@ -207,3 +207,14 @@ export async function addDefaultRoute(netns: string, ifName: string, gateway: st
   const family = gateway.includes(':') ? '-6' : '-4'
   await run('nsenter', [`--net=${netns}`, 'ip', family, 'route', 'replace', 'default', 'via', gateway, 'dev', ifName], {env: SBIN_PATH})
 }
+
+/**
+ * Adds link-local addresses to the container's interface `ifName`, as libnetwork does with an
+ * endpoint's LinkLocalIPs: an IPv4 one in 169.254.0.0/16, an IPv6 one in a /64.
+ */
+export async function addLinkLocalAddresses(netns: string, ifName: string, addresses: string[]): Promise<void> {
+  for (const address of addresses) {
+    const prefix = address.includes(':') ? 64 : 16
+    await runIp('nsenter', [`--net=${netns}`, 'ip', 'address', 'add', `${address}/${prefix}`, 'dev', ifName], `cannot add the link-local address ${address} to the container's ${ifName}`)
+  }
+}

@@ -42,14 +42,15 @@ async function hostsLines(owner: {namespace: string; id: string}, plan: NetworkP
     if (name === DEFAULT_NETWORK) continue
     const network = networks.find((candidate) => candidate.name === name)
     if (!network) continue
+    const links = plan.networks.find((planned) => planned.network === name)?.links ?? []
     for (const [key, member] of Object.entries(await membersOf(network))) {
       if (key === self || member.namespace !== owner.namespace) continue
       const {names, qualified} = namesOn(name, member.name, member.aliases)
       const line = [...new Set([...names, member.id.slice(0, 12), member.hostname, ...qualified])].join(' ')
-      const linked = (plan.links ?? []).filter((link) => [member.name, member.id, member.id.slice(0, 12)].includes(link.container))
+      const linked = links.filter((link) => [member.name, member.id, member.id.slice(0, 12)].includes(link.container))
       for (const address of member.addresses) {
         peers.push(`${address}\t${line}`)
-        // A --link alias names the linked container for this container only, as docker's DNS answers it.
+        // A --link alias names the linked container for this container only, on the network it was given for, as docker's DNS answers it.
         for (const link of linked) peers.push(`${address}\t${link.alias}`)
       }
     }

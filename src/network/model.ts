@@ -163,13 +163,16 @@ function ipRangeProblems(text: string, subnet: Subnet): string[] {
 
 /**
  * docker's pairing of `--subnet`, `--gateway` and `--ip-range`: each gateway and range belongs to the
- * subnet that contains it; a subnet without a gateway gets its first address.
+ * subnet that contains it; a subnet without a gateway gets its first address. The daemon's checks of
+ * a subnet's blocks (ValidateIPAM) skip an IPv6 one of a network without IPv6, which gives no
+ * address from it: such a subnet is kept as typed.
  */
-export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gateways' | 'ipRanges' | 'auxAddresses'>): IpamRange[] {
+export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gateways' | 'ipRanges' | 'auxAddresses'> & {ipv6?: boolean}): IpamRange[] {
+  const validated = (subnet: Subnet) => request.ipv6 === true || subnet.family === 4
   const subnets = request.subnets.map((text) => {
     const subnet = parseSubnet(text)
     if (!subnet) throw new NerdError(`invalid subnet ${text}: invalid CIDR block notation`)
-    return withoutHostBits(text, subnet)
+    return validated(subnet) ? withoutHostBits(text, subnet) : subnet
   })
   for (const [index, subnet] of subnets.entries()) {
     if (subnets.slice(0, index).some((other) => subnetsOverlap(other, subnet))) throw new NerdError('multiple overlapping subnet configuration is not supported')
@@ -201,12 +204,13 @@ export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gate
     auxAddresses.set(index, {...auxAddresses.get(index), [name]: address})
   }
   for (const [index, text] of ranges) {
+    if (!validated(subnets[index]!)) continue
     const problems = ipRangeProblems(text, subnets[index]!)
     if (problems.length > 0) throw new NerdError(problems.join('; '))
   }
   return subnets.map((subnet, index) => {
-    const range: IpamRange = {subnet: subnet.text, gateway: gateways.get(index) ?? firstHost(subnet)}
-    if (ranges.has(index)) range.ipRange = parseSubnet(ranges.get(index)!)!.text
+    const range: IpamRange = {subnet: validated(subnet) ? subnet.text : request.subnets[index]!, gateway: gateways.get(index) ?? firstHost(subnet)}
+    if (ranges.has(index)) range.ipRange = validated(subnet) ? parseSubnet(ranges.get(index)!)!.text : ranges.get(index)!
     if (auxAddresses.has(index)) range.auxAddresses = auxAddresses.get(index)!
     return range
   })
@@ -240,7 +244,7 @@ function hostLocalRanges(range: IpamRange): Record<string, string>[] {
  * The ranges containers get addresses from: an IPv6 subnet only when the network has IPv6 enabled,
  * as docker's libnetwork allocates no IPv6 pool otherwise (its IPAM config, which inspect shows, keeps the subnet).
  */
-export function addressRanges(facts: NetworkFacts): IpamRange[] {
+export function addressRanges(facts: Pick<NetworkFacts, 'ranges' | 'ipv6'>): IpamRange[] {
   return facts.ranges.filter((range) => facts.ipv6 || parseSubnet(range.subnet)?.family === 4)
 }
 

@@ -37,13 +37,10 @@ export function publishedPorts(hostConfig: DockerHostConfig, config: DockerConfi
   return bindings
 }
 
-/** Keys docker's `--network` takes that nerd does not implement: refused, not ignored. */
-const UNSUPPORTED_NETWORK_KEYS = ['link-local-ip', 'driver-opt', 'gw-priority']
-
 /**
  * A `--network` value as docker's CLI reads it (opts/network.go, NetworkOpt.Set): a name, or
- * `name=n1,alias=a,ip=…,ip6=…,mac-address=…`, lowercased as docker lowercases it. Throws docker's
- * words for a value it refuses.
+ * `name=n1,alias=a,ip=…,ip6=…,mac-address=…,link-local-ip=…,driver-opt=k=v,gw-priority=n`,
+ * lowercased as docker lowercases it. Throws docker's words for a value it refuses.
  */
 export function parseNetworkValue(value: string): PlannedAttachment {
   if (!/\w+=\w+(,\w+=\w+)*/.test(value)) return {network: value, aliases: []}
@@ -59,11 +56,32 @@ export function parseNetworkValue(value: string): PlannedAttachment {
     else if (key === 'ip') attachment.ip = text
     else if (key === 'ip6') attachment.ip6 = text
     else if (key === 'mac-address') attachment.mac = text
-    else if (UNSUPPORTED_NETWORK_KEYS.includes(key)) throw new Error(`nerd does not support the ${key} field`)
+    else if (key === 'link-local-ip') attachment.linkLocalIps = [...(attachment.linkLocalIps ?? []), text]
+    else if (key === 'driver-opt') attachment.driverOpts = {...attachment.driverOpts, ...driverOption(text, 'invalid key value pair format in driver options')}
+    else if (key === 'gw-priority') attachment.gwPriority = goAtoi(text, `invalid gw-priority (${text})`)
     else throw new Error(`invalid field key ${key}`)
   }
   if (attachment.network === '') throw new Error('network name/id is not specified')
   return attachment
+}
+
+/**
+ * A driver option `key=value` as docker's CLI reads it, key and value trimmed; `invalid` is its
+ * words for one without `=` or a key (connect's and `--network`'s differ by a slash).
+ */
+export function driverOption(text: string, invalid: string): Record<string, string> {
+  const separator = text.indexOf('=')
+  const key = separator === -1 ? '' : text.slice(0, separator).trim()
+  if (key === '') throw new Error(invalid)
+  return {[key]: text.slice(separator + 1).trim()}
+}
+
+/** Go's strconv.Atoi on a 64-bit int, its error (`invalid syntax`, `value out of range`) after `what`. */
+export function goAtoi(text: string, what: string): number {
+  if (!/^[+-]?\d+$/.test(text)) throw new Error(`${what}: invalid syntax`)
+  const value = BigInt(text)
+  if (value > 0x7fffffffffffffffn || value < -0x8000000000000000n) throw new Error(`${what}: value out of range`)
+  return Number(value)
 }
 
 export interface NetworkPlanRequest {
@@ -73,6 +91,7 @@ export interface NetworkPlanRequest {
   ip?: string
   ip6?: string
   macAddress?: string
+  linkLocalIps: string[]
   extraHosts: string[]
   portBindings: PortMap
   /** `--link`s on a user-defined network: each alias a name of the linked container here. */
@@ -96,6 +115,9 @@ export async function planNetworks(
   if (request.ip) first.ip ??= request.ip
   if (request.ip6) first.ip6 ??= request.ip6
   if (request.macAddress) first.mac ??= request.macAddress
+  if (request.linkLocalIps.length > 0) first.linkLocalIps ??= request.linkLocalIps
+  // docker's CLI gives a user-defined network's --links to the first network only.
+  if (request.links.length > 0) first.links = request.links
   const networks = await listNetworks(location.netconfPath)
   let carrier: NetworkConfList | undefined
   for (const attachment of attachments) {
@@ -111,6 +133,8 @@ export async function planNetworks(
     attachment.network = network.name
     const problems = endpointProblems(network, attachment)
     if (problems.length > 0) throw new NerdError(`invalid config for network ${typed}: ${invalidEndpoint(problems)}`, {exitCode: 125})
+    const refused = notLinkLocal(attachment)
+    if (refused) throw new NerdError(refused, {exitCode: 125})
     if (!carrier && carriesPublishedPorts(network.nerd)) carrier = network
   }
   if (carrier) refuseUnpublishable(request.portBindings, hasIpv6(carrier.nerd))
@@ -123,7 +147,6 @@ export async function planNetworks(
     networks: attachments,
     portBindings: request.portBindings,
     extraHosts: request.extraHosts,
-    ...(request.links.length > 0 ? {links: request.links} : {}),
   }
 }
 
@@ -149,7 +172,7 @@ export function planWithoutNetworks(location: {netconfPath: string; cniPath: str
  * (validateEndpointSettings), in its words: an address must be of its family and inside one of the
  * network's subnets of that family that the user configured (docker's IsStatic).
  */
-export function endpointProblems(network: NetworkConfList, endpoint: {ip?: string; ip6?: string; aliases: string[]}): string[] {
+export function endpointProblems(network: NetworkConfList, endpoint: {ip?: string; ip6?: string; linkLocalIps?: string[]; aliases: string[]}): string[] {
   const problems: string[] = []
   if (network.name === DEFAULT_NETWORK) {
     if (endpoint.ip || endpoint.ip6) problems.push('user specified IP address is supported on user defined networks only')
@@ -160,6 +183,9 @@ export function endpointProblems(network: NetworkConfList, endpoint: {ip?: strin
   for (const [address, family] of addresses) {
     if (isIP(address) !== family || parseAddress(address)!.value === 0n) problems.push(`invalid IPv${family} address: ${address}`)
   }
+  for (const address of endpoint.linkLocalIps ?? []) {
+    if (isIP(address) === 0 || parseAddress(address)!.value === 0n) problems.push(`invalid link-local IP address: ${address}`)
+  }
   const userSubnets = network.nerd.ranges.filter((range) => !range.chosen).map((range) => parseSubnet(range.subnet)!)
   for (const [address, family] of addresses) {
     const configured = userSubnets.filter((subnet) => subnet.family === family)
@@ -167,6 +193,17 @@ export function endpointProblems(network: NetworkConfList, endpoint: {ip?: strin
     else if (!configured.some((subnet) => subnetContains(subnet, address))) problems.push(`no configured subnet or ip-range contain the IP address ${address}`)
   }
   return problems
+}
+
+const LINK_LOCAL = [parseSubnet('169.254.0.0/16')!, parseSubnet('fe80::/10')!]
+
+/**
+ * libnetwork's refusal of an endpoint's link-local address that is none (CreateEndpoint), which
+ * docker says when the endpoint is made, at the container's start or its connect; nerd at once.
+ */
+export function notLinkLocal(endpoint: {linkLocalIps?: string[]}): string | undefined {
+  const address = endpoint.linkLocalIps?.find((candidate) => !LINK_LOCAL.some((subnet) => subnetContains(subnet, candidate)))
+  return address === undefined ? undefined : `invalid link local IP address: ${address}`
 }
 
 /** docker's error for an endpoint's problems, on one line (docker puts each on a line of its own). */
@@ -250,7 +287,7 @@ export function networkSettingsOf(
   const sortedPorts = Object.fromEntries(Object.entries(Ports).sort((a, b) => splitPort(a[0]).port - splitPort(b[0]).port || compareStrings(a[0], b[0])))
   const Networks: Record<string, object> = {}
   let primary
-  for (const [index, planned] of (plan?.networks ?? []).entries()) {
+  for (const planned of plan?.networks ?? []) {
     const attachment = state?.attachments[planned.network]
     const v4 = attachment?.addresses.find((address) => !address.includes(':'))
     const v6 = attachment?.addresses.find((address) => address.includes(':'))
@@ -269,17 +306,20 @@ export function networkSettingsOf(
     if (planned.network === DEFAULT_NETWORK) primary = {...addresses, MacAddress: mac, EndpointID: endpoint}
     // docker's IPAMConfig fields are omitempty; its DNSNames (API 1.44) are the names its DNS answers
     // for the container on a user-defined network (buildEndpointDNSNames): name, aliases, short ID, hostname.
-    const ipamConfig = {...(planned.ip ? {IPv4Address: planned.ip} : {}), ...(planned.ip6 ? {IPv6Address: planned.ip6} : {})}
+    const ipamConfig = {
+      ...(planned.ip ? {IPv4Address: planned.ip} : {}),
+      ...(planned.ip6 ? {IPv6Address: planned.ip6} : {}),
+      ...(planned.linkLocalIps?.length ? {LinkLocalIPs: planned.linkLocalIps} : {}),
+    }
     const dnsNames = planned.network === DEFAULT_NETWORK || !plan ? null : [...new Set([plan.name, ...planned.aliases, containerId.slice(0, 12), plan.hostname])]
-    // docker's CLI gives a user-defined network's --links to the first network only, as typed.
-    const links = index === 0 && plan?.links ? plan.links.map((link) => (link.container === link.alias ? link.container : `${link.container}:${link.alias}`)) : []
+    const links = (planned.links ?? []).map((link) => (link.container === link.alias ? link.container : `${link.container}:${link.alias}`))
     Networks[planned.network] = {
       IPAMConfig: Object.keys(ipamConfig).length > 0 ? ipamConfig : null,
       Links: links.length > 0 ? links : null,
       Aliases: planned.aliases.length > 0 ? planned.aliases : null,
       MacAddress: mac,
-      DriverOpts: null,
-      GwPriority: 0,
+      DriverOpts: planned.driverOpts ?? null,
+      GwPriority: planned.gwPriority ?? 0,
       NetworkID: attachment?.networkId ?? (context.started ? (context.networkIds[planned.network] ?? '') : ''),
       EndpointID: endpoint,
       ...addresses,

@@ -28,6 +28,7 @@ import {bridgeNameFree, createBridge, ensureHostNetworking, hostLinkExists, remo
 import {isReservedAddress, parseAddress, parseSubnet, subnetsOverlap} from './ip.ts'
 import type {Subnet} from './ip.ts'
 import {
+  addressRanges,
   BRIDGE_NAME_OPTION,
   checkDriverOptions,
   DEFAULT_ADDRESS_POOL,
@@ -327,7 +328,7 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
   if (request.ipv6 && !requested.some((range) => parseSubnet(range.subnet)!.family === 6)) {
     throw new NerdError('--ipv6 needs an IPv6 --subnet (nerd does not allocate IPv6 subnets itself)')
   }
-  for (const range of requested) checkRangeAddresses(range)
+  for (const range of addressRanges({ranges: requested, ipv6: request.ipv6})) checkRangeAddresses(range)
   return withNetworksLock(location.netconfPath, async () => {
     const networks = await listNetworks(location.netconfPath)
     if (networks.some((network) => network.name === name)) throw new NerdError(`network with name ${name} already exists`)

@@ -135,6 +135,22 @@ describe('run and push hooks of a plugin', () => {
     assert.equal(plain, '0\n')
   })
 
+  it('network hooks fire for a none container that left none, with the plugins there then', async () => {
+    const networkLog = join(home, 'none-left.log')
+    await nerdOk(['run', '-d', '--name', 'none-left', '--network', 'none', '--label', `example.hookfixture/network-log=${networkLog}`, IMG, 'sleep', '60'], {env})
+    await nerdOk(['network', 'disconnect', 'none', 'none-left'], {env})
+    await nerdOk(['network', 'connect', 'bridge', 'none-left'], {env})
+    await nerdOk(['rm', '-f', 'none-left'], {env})
+    const events = (await readFile(networkLog, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as {event: string; payload: Record<string, any>})
+    assert.deepEqual(events.map((entry) => [entry.event, entry.payload.network, entry.payload.phase]), [
+      ['nerd:network:setup', 'bridge', undefined],
+      ['nerd:network:ready', 'bridge', undefined],
+      ['nerd:network:teardown', 'bridge', 'before'],
+      ['nerd:network:teardown', 'bridge', 'after'],
+    ])
+    assert.equal(events[0]!.payload.labels['nerd/name'], 'none-left')
+  })
+
   it('a network setup hook that fails stops the run with its reason and leaves no network behind', async () => {
     const failed = await nerd(['run', '--name', 'netfail', '--label', 'example.hookfixture/network-fail=true', IMG, 'true'], {env})
     assert.equal(failed.code, 125, failed.stderr)

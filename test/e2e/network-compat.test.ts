@@ -220,6 +220,59 @@ describe('networking as docker has it', () => {
     }
   })
 
+  it('network connect takes docker\'s --link, --driver-opt, --gw-priority and --link-local-ip; run\'s --network takes the same keys', async () => {
+    const [front, back] = [net('gw-front'), net('gw-back')]
+    await nerdOk(['network', 'create', '--subnet', '10.213.41.0/24', front])
+    await nerdOk(['network', 'create', '--subnet', '10.213.42.0/24', back])
+    try {
+      await nerdOk(['run', '-d', '--name', 'gw-target', '--network', front, '--ip', '10.213.41.20', IMG, 'sleep', '60'])
+      await nerdOk(['run', '-d', '--name', 'gw-self', '--network', back, IMG, 'sleep', '60'])
+      const defaultRoute = async (container: string) => nerdOk(['exec', container, 'ip', '-4', 'route', 'show', 'default'])
+      assert.match(await defaultRoute('gw-self'), /^default via 10\.213\.42\.1 dev eth0 *\n$/)
+      await nerdOk(['network', 'connect', '--link', 'gw-target:tgt', '--driver-opt', 'com.example.x=1', '--gw-priority', '5', '--link-local-ip', '169.254.9.9', front, 'gw-self'])
+      const endpoint = (await inspectContainer('gw-self')).NetworkSettings.Networks[front]
+      assert.deepEqual([endpoint.Links, endpoint.DriverOpts, endpoint.GwPriority, endpoint.IPAMConfig], [['gw-target:tgt'], {'com.example.x': '1'}, 5, {LinkLocalIPs: ['169.254.9.9']}])
+      // The link's alias names the linked container on that network; the highest gw-priority gives the default route.
+      assert.match(await nerdOk(['exec', 'gw-self', 'cat', '/etc/hosts']), /^10\.213\.41\.20\ttgt$/m)
+      assert.match(await defaultRoute('gw-self'), /^default via 10\.213\.41\.1 dev eth1 *\n$/)
+      assert.match(await nerdOk(['exec', 'gw-self', 'ip', '-4', '-o', 'addr', 'show', 'eth1']), /inet 169\.254\.9\.9\/16 /)
+      await nerdOk(['network', 'disconnect', front, 'gw-self'])
+      assert.match(await defaultRoute('gw-self'), /^default via 10\.213\.42\.1 dev eth0 *\n$/)
+      for (const [options, code, message] of [
+        [['--link', 'a:b:c'], 125, 'invalid argument "a:b:c" for "--link" flag: bad format for links: a:b:c'],
+        [['--driver-opt', 'foo'], 1, 'Error: invalid key/value pair format in driver options'],
+        [['--gw-priority', 'high'], 125, 'invalid argument "high" for "--gw-priority" flag: strconv.ParseInt: parsing "high": invalid syntax'],
+        [['--link-local-ip', 'bogus'], 1, 'Error: invalid endpoint settings: invalid link-local IP address: bogus'],
+        [['--link-local-ip', '10.213.41.99'], 1, 'Error: invalid link local IP address: 10.213.41.99'],
+      ] as const) {
+        const refused = await nerd(['network', 'connect', ...options, front, 'gw-self'])
+        assert.deepEqual([refused.code, refused.stderr.split('\n')[0]], [code, message], options.join(' '))
+      }
+      const routes = await nerdOk(['run', '--rm', '--network', back, '--network', `name=${front},gw-priority=3,driver-opt=k=v`, IMG, 'ip', '-4', 'route', 'show', 'default'])
+      assert.match(routes, /^default via 10\.213\.41\.1 dev eth1 *\n$/)
+    } finally {
+      await nerd(['rm', '-f', 'gw-target', 'gw-self'])
+      await nerd(['network', 'rm', front, back])
+    }
+  })
+
+  it('an IPv6 subnet of a network without --ipv6 is not checked and gives no address, --ip6 in it included, as docker 28', async () => {
+    const name = net('v6-off')
+    // docker's ValidateIPAM skips the subnet's blocks: host bits are no error here.
+    await nerdOk(['network', 'create', '--subnet', '10.213.43.0/24', '--subnet', 'fd00:213:43::5/64', name])
+    try {
+      const config = (await nerdOk(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', name])).trim().split(' ')
+      assert.deepEqual(config.sort(), ['10.213.43.0/24', 'fd00:213:43::5/64'])
+      await nerdOk(['run', '-d', '--name', 'v6-off', '--network', name, '--ip6', 'fd00:213:43::9', IMG, 'sleep', '60'])
+      assert.doesNotMatch(await nerdOk(['exec', 'v6-off', 'ip', '-6', '-o', 'addr', 'show', 'eth0']), /fd00:/)
+      const endpoint = (await inspectContainer('v6-off')).NetworkSettings.Networks[name]
+      assert.deepEqual([endpoint.IPAMConfig, endpoint.GlobalIPv6Address], [{IPv6Address: 'fd00:213:43::9'}, ''])
+    } finally {
+      await nerd(['rm', '-f', 'v6-off'])
+      await nerd(['network', 'rm', name])
+    }
+  })
+
   it('a none container leaves none and joins a network, running (at once) or stopped (at its start), as docker\'s disconnect allows', async () => {
     const name = net('from-none')
     await nerdOk(['network', 'create', '--subnet', '10.213.40.0/24', name])
@@ -241,6 +294,13 @@ describe('networking as docker has it', () => {
       assert.equal((await inspectContainer('none-running')).HostConfig.NetworkMode, 'none')
       await nerdOk(['network', 'disconnect', name, 'none-running'])
       assert.equal((await eth0('none-running')).code, 1)
+      // On no network, it may join none again (docker's updateNetworkSettings finds no other network to refuse it for).
+      await nerdOk(['network', 'connect', 'none', 'none-running'])
+      assert.deepEqual(await networksOf('none-running'), ['none'])
+      const twice = await nerd(['network', 'connect', 'none', 'none-running'])
+      assert.deepEqual([twice.code, twice.stderr], [1, 'Error: endpoint with name none-running already exists in network none\n'])
+      const onNone = await nerd(['network', 'connect', name, 'none-running'])
+      assert.deepEqual([onNone.code, onNone.stderr], [1, 'Error: container cannot be connected to multiple networks with one of the networks in private (none) mode\n'])
       await nerdOk(['rm', '-f', 'none-running'])
 
       await nerdOk(['create', '--name', 'none-stopped', '--network', 'none', IMG, 'sleep', '60'])

@@ -1,6 +1,8 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {RefusedFlagValue} from '../../errors.ts'
+import {parseLink} from '../../container/links.ts'
 
 /** docker's StringSliceVar: each value is a comma-separated list (run's --network-alias is not). */
 function commaSeparated(values: string[] | undefined): string[] {
@@ -16,14 +18,39 @@ export default class NetworkConnect extends NerdCommand {
   static flags = {
     ip: Flags.string({description: 'IPv4 address (e.g., "172.30.100.104")'}),
     ip6: Flags.string({description: 'IPv6 address (e.g., "2001:db8::33")'}),
+    link: Flags.custom({
+      multiple: true,
+      description: 'Add link to another container',
+      // docker's ValidateLink, while flags are parsed: pflag's `invalid argument … for "--link" flag`.
+      parse: async (text: string) => {
+        try {
+          return parseLink(text)
+        } catch (error) {
+          throw new RefusedFlagValue(text, (error as Error).message)
+        }
+      },
+    })(),
     alias: Flags.string({multiple: true, description: 'Add network-scoped alias for the container'}),
+    'link-local-ip': Flags.string({multiple: true, description: 'Add a link-local address for the container'}),
+    'driver-opt': Flags.string({multiple: true, description: 'driver options for the network'}),
+    'gw-priority': Flags.integer({description: 'Highest gw-priority provides the default gateway. Accepts positive and negative values.'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NetworkConnect)
     const {connectNetwork} = await import('../../network/connect.ts')
+    const {driverOption} = await import('../../network/plan.ts')
+    const driverOpts = Object.assign({}, ...commaSeparated(flags['driver-opt']).map((text) => driverOption(text, 'invalid key/value pair format in driver options'))) as Record<string, string>
     await this.forEachContainer([args.container], (scope, container) =>
-      connectNetwork(scope, container, args.network, {aliases: commaSeparated(flags.alias), ...(flags.ip ? {ip: flags.ip} : {}), ...(flags.ip6 ? {ip6: flags.ip6} : {})}),
+      connectNetwork(scope, container, args.network, {
+        aliases: commaSeparated(flags.alias),
+        links: flags.link ?? [],
+        linkLocalIps: commaSeparated(flags['link-local-ip']),
+        driverOpts,
+        gwPriority: flags['gw-priority'] ?? 0,
+        ...(flags.ip ? {ip: flags.ip} : {}),
+        ...(flags.ip6 ? {ip6: flags.ip6} : {}),
+      }),
     )
   }
 }

@@ -16,6 +16,9 @@ export default class NetworkDisconnect extends NerdCommand {
     const {args} = await this.parse(NetworkDisconnect)
     const {disconnectNetwork} = await import('../../network/connect.ts')
     const config = await this.nerdConfig()
-    await this.forEachContainer([args.container], (scope, container) => disconnectNetwork(scope, container, args.network, {netconfPath: config.cniNetconfPath, cniPath: config.cniPath}))
+    // For a `none` container that leaves none, whose plan is made now.
+    const networkHooks = await this.recordedNetworkHooks({namespace: config.namespace, address: config.address})
+    const location = {netconfPath: config.cniNetconfPath, cniPath: config.cniPath, ...(networkHooks ? {networkHooks} : {})}
+    await this.forEachContainer([args.container], (scope, container) => disconnectNetwork(scope, container, args.network, location))
   }
 }

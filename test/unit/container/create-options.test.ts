@@ -156,6 +156,7 @@ describe('createRequestFromFlags: refusals', () => {
     refusesWhileParsing({'network-alias': ['db']}, 'network-scoped aliases are only supported for user-defined networks')
     refusesWhileParsing({network: ['name=qn1,alias=z'], 'network-alias': ['y']}, 'conflicting options: cannot specify both --network-alias and per-network alias')
     refusesWhileParsing({network: ['name=qn1,ip=10.4.9.9'], ip: '10.4.9.8'}, 'conflicting options: cannot specify both --ip and per-network IPv4 address')
+    refusesWhileParsing({network: ['name=qn1,link-local-ip=169.254.9.9'], 'link-local-ip': ['169.254.9.8']}, 'conflicting options: cannot specify both --link-local-ip and per-network link-local IP addresses')
     const joined = {network: ['container:web']}
     refuses({...joined, dns: ['10.0.0.53']}, 'conflicting options: dns and the network mode')
     refuses({...joined, 'add-host': ['db:10.0.0.5']}, 'conflicting options: custom host-to-IP mapping and the network mode')
@@ -360,6 +361,7 @@ describe('createRequestFromFlags: values', () => {
       extraHosts: ['db:10.0.0.2', 'gw:host-gateway', 'v6:::1'],
       aliases: ['api'],
       links: [],
+      linkLocalIps: [],
     })
     assert.deepEqual(made.options.network, {kind: 'private'})
   })

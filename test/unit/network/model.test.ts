@@ -77,6 +77,11 @@ describe('network requests', () => {
     // docker 25's refusal of host bits, which nerd masked off.
     assert.throws(() => ipamRanges({subnets: ['172.31.0.5/16'], gateways: [], ipRanges: []}), {message: 'invalid subnet 172.31.0.5/16: it should be 172.31.0.0/16'})
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['10.5.1.7/24']}), {message: 'invalid ip-range 10.5.1.7/24: it should be 10.5.1.0/24'})
+    // ValidateIPAM skips an IPv6 subnet of a network without IPv6 (it gives no address from it), kept as typed.
+    assert.throws(() => ipamRanges({subnets: ['fd00:213:15::5/64'], gateways: [], ipRanges: [], ipv6: true}), {message: 'invalid subnet fd00:213:15::5/64: it should be fd00:213:15::/64'})
+    assert.deepEqual(ipamRanges({subnets: ['fd00:213:15::5/64'], gateways: [], ipRanges: ['fd00:213:15::7/80']}), [
+      {subnet: 'fd00:213:15::5/64', gateway: 'fd00:213:15::1', ipRange: 'fd00:213:15::7/80'},
+    ])
     // docker's CLI pairs a range by its address as typed; its daemon then says what is wrong with the block.
     assert.throws(() => ipamRanges({subnets: ['10.213.4.0/24'], gateways: [], ipRanges: ['10.213.4.0/23']}), {message: 'invalid ip-range 10.213.4.0/23: CIDR block is bigger than its parent subnet 10.213.4.0/24'})
     assert.throws(() => ipamRanges({subnets: ['10.213.5.0/24'], gateways: [], ipRanges: ['10.213.5.0/23']}), {
@@ -219,7 +224,17 @@ describe('container network options', () => {
   it('reads --network values, docker\'s advanced form included', () => {
     assert.deepEqual(parseNetworkValue('front'), {network: 'front', aliases: []})
     assert.deepEqual(parseNetworkValue('name=Front,alias=Web,alias=www,ip=10.4.7.9'), {network: 'front', aliases: ['web', 'www'], ip: '10.4.7.9'})
-    assert.throws(() => parseNetworkValue('name=front,driver-opt=x=y'), {message: 'nerd does not support the driver-opt field'})
+    // docker 28's endpoint keys: driver options (lowercased with the rest), link-local addresses, gw-priority (Go's Atoi).
+    assert.deepEqual(parseNetworkValue('name=front,driver-opt=Com.X= Y ,driver-opt=b=,link-local-ip=169.254.7.7,link-local-ip=fe80::7,gw-priority=-3'), {
+      network: 'front',
+      aliases: [],
+      driverOpts: {'com.x': 'y', b: ''},
+      linkLocalIps: ['169.254.7.7', 'fe80::7'],
+      gwPriority: -3,
+    })
+    assert.throws(() => parseNetworkValue('name=front,driver-opt=xy'), {message: 'invalid key value pair format in driver options'})
+    assert.throws(() => parseNetworkValue('name=front,gw-priority=high'), {message: 'invalid gw-priority (high): invalid syntax'})
+    assert.throws(() => parseNetworkValue('name=front,gw-priority=9223372036854775808'), {message: 'invalid gw-priority (9223372036854775808): value out of range'})
     assert.throws(() => parseNetworkValue('name=qn1,foo=bar'), {message: 'invalid field key foo'})
     assert.throws(() => parseNetworkValue('name=,alias=z'), {message: 'network name/id is not specified'})
     assert.throws(() => parseNetworkValue('name=x,alias'), {message: 'invalid field alias'})
