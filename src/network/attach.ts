@@ -123,8 +123,17 @@ export interface NetworkHooks {
 
 const EMPTY_STATE: NetworkState = {attachments: {}, ports: {}}
 
+/**
+ * The container's plan. One an older nerd wrote keeps run's `--link`s at its top, of no network:
+ * they are the first network's, where planNetworks puts them now.
+ */
 export async function readNetworkPlan(files: ContainerNetworkFiles): Promise<NetworkPlan | undefined> {
-  return readJsonIfExists<NetworkPlan>(files.plan)
+  const plan = await readJsonIfExists<NetworkPlan & {links?: LinkRequest[]}>(files.plan)
+  if (plan?.links === undefined) return plan
+  const {links, ...current} = plan
+  const [first] = current.networks
+  if (first && first.links === undefined) first.links = links
+  return current
 }
 
 export async function readNetworkState(files: ContainerNetworkFiles): Promise<NetworkState> {

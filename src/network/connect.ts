@@ -155,7 +155,7 @@ async function leaveBuiltin(scope: ContainerScope, container: LoadedContainer, b
   if (facts.netns) await publishEvent(scope.client, networkEvent('disconnect', builtinNetwork(builtin), container.record.Id))
 }
 
-
+/** `network disconnect`: `location` is where to look the network up for a container without a plan (a plan names its own). */
 export async function disconnectNetwork(scope: ContainerScope, loaded: LoadedContainer, networkText: string, location: CniLocation): Promise<void> {
   refuseDeadInNetworks(loaded)
   await withContainerLock(loaded, (container) => disconnectLocked(scope, container, networkText, location))

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink as makeSymlink, writeFile} from 'node:fs/promises'
 import {release, tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, loadTestImage, nerd} from '../helpers/e2e.ts'
@@ -125,7 +125,6 @@ describe('volumes in containers', () => {
     const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'stage-vol'])) as {Mountpoint: string}[]
     await mkdir(join(volume!.Mountpoint, 'sub'))
     await writeFile(join(volume!.Mountpoint, 'sub/f'), 'staged\n')
-    const containers = await realpath(join(fileDataRoot(), 'containers'))
     // Mount point (field 5) → the path inside its filesystem (field 4), for the staging mounts of this file's containers.
     const staged = async () =>
       new Map((await readFile('/proc/self/mountinfo', 'utf8')).split('\n').flatMap((line) => {
@@ -134,6 +133,8 @@ describe('volumes in containers', () => {
       }))
     const subpathMount = '--mount=type=volume,src=stage-vol,dst=/p,volume-subpath=sub'
     const id = (await nerdOk(['run', '-d', '--network', 'none', subpathMount, IMG, 'sleep', '300'])).trim()
+    // Made by the first container of the file's data root (this test alone too).
+    const containers = await realpath(join(fileDataRoot(), 'containers'))
     // The runtime binds the staging path, never the subpath by its name, which a container could swap for a link meanwhile.
     const info = JSON.parse((await ctr(['containers', 'info', id])).stdout) as {Spec: {mounts: {destination: string; source: string}[]}}
     const source = info.Spec.mounts.find((mount) => mount.destination === '/p')!.source
@@ -151,6 +152,15 @@ describe('volumes in containers', () => {
     const failed = await nerd(['run', '--rm', '--network', 'none', subpathMount, IMG, '/nonexistent'])
     assert.equal(failed.code, 127)
     assert.equal((await staged()).size, 0)
+    // A staging a killed nerd left (staged, no task made): rm takes it off (taskGone) before it removes the directory, not through it.
+    const left = (await nerdOk(['create', '--network', 'none', subpathMount, IMG, 'true'])).trim()
+    const leftStaging = join(dirname(dirname(source)).replace(id, left), 'volume-subpaths', 'left')
+    await mkdir(leftStaging, {recursive: true})
+    execFileSync('mount', ['--bind', join(volume!.Mountpoint, 'sub'), leftStaging])
+    assert.equal((await staged()).size, 1)
+    await nerdOk(['rm', left])
+    assert.equal((await staged()).size, 0)
+    assert.equal(await readFile(join(volume!.Mountpoint, 'sub/f'), 'utf8'), 'staged\n')
     await nerdOk(['volume', 'rm', 'stage-vol'])
   })
 
