@@ -269,8 +269,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
         })
         await makeWorkingDirectory(rootfs, built.spec.process?.cwd ?? '/')
         const madeVolumes = await makeVolumes(volumeScope, id, volumes, rootfs)
-        undo.push(() => removeUnsharedVolumes(volumeScope, madeVolumes, id))
-        // As docker's volume store logs each volume it makes, before the container's own create.
+        // As docker's volume store logs each volume it makes (before the container's own create), and each it removes.
+        undo.push(async () => publishEvents(client, (await removeUnsharedVolumes(volumeScope, madeVolumes, id)).map((volume) => volumeEvent('destroy', volume))))
         await publishEvents(client, madeVolumes.map((volume) => volumeEvent('create', volume)))
         for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
         if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize

@@ -17,6 +17,7 @@ import type {PortMap} from '../network/ports.ts'
 import type {ImageUser} from '../image/remove.ts'
 import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
+import {volumeEvent} from '../volume/model.ts'
 import {startFailureExitCode} from './attach.ts'
 import {claimOrphanedMark, claimOrphanedOwner, markHeld, markThisProcess} from './process-mark.ts'
 import {initProcessRuns, processStartedAt, recordedInitProcess} from './host-process.ts'
@@ -1307,11 +1308,14 @@ async function removeLocked(scope: ContainerScope, removal: Removal, options: Re
   // Also what a poststop that never ran (containerd down, a hook killed) left attached, and mounted.
   await taskGone(scope, removal)
   await Promise.all([scope.client.snapshots.remove(removal.snapshotter, id).catch(unlessNotFound), scope.client.containers.delete(id).catch(unlessNotFound)])
-  await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, removal.name)
+  // Before the record goes: a removal that finds none (an --rm's other remover) is done, its volumes with it.
   if (options.volumes && removal.record && removal.record.AnonymousVolumes.length > 0) {
     const {removeUnsharedVolumes} = await import('./volumes.ts')
-    await removeUnsharedVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, removal.record.AnonymousVolumes, id)
+    const removed = await removeUnsharedVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, removal.record.AnonymousVolumes, id)
+    // After the container's destroy (containerd's delete), as docker's daemon tells them.
+    await publishEvents(scope.client, removed.map((name) => volumeEvent('destroy', name)))
   }
+  await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, removal.name)
   return true
 }
 

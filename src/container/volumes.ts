@@ -172,13 +172,16 @@ async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, 
 /**
  * Removes these volumes of the container `owner` (its anonymous ones at `rm -v` and `--rm`, those
  * its create made when that fails), leaving any another container uses, asked under the volume's
- * lock: the owner's own use (its record, or its create's claim) does not count.
+ * lock: the owner's own use (its record, or its create's claim) does not count. Answers the names
+ * removed. One that fails stays, said nowhere, as docker's daemon only logs it.
  */
-export async function removeUnsharedVolumes(scope: VolumeScope, names: readonly string[], owner: string): Promise<void> {
+export async function removeUnsharedVolumes(scope: VolumeScope, names: readonly string[], owner: string): Promise<string[]> {
   const inUseBy = async (volume: string) => (await containersUsingVolume(scope, volume)).filter((id) => id !== owner)
+  const removed: string[] = []
   for (const name of names) {
-    await removeVolume(scope, name, {force: true, inUseBy}).catch(() => undefined)
+    if (await removeVolume(scope, name, {force: true, inUseBy}).catch(() => false)) removed.push(name)
   }
+  return removed
 }
 
 /**

@@ -198,6 +198,10 @@ describe('events and stats', () => {
       assert.deepEqual([...shown.slice(0, 3).sort(), ...shown.slice(3)], [`volume ${anonymous}`, 'volume made-by-mount', 'volume made-by-v', `container ${id}`, `container ${again}`])
       assert.deepEqual(creates[0]!.Actor.Attributes, {driver: 'local'})
       await nerdOk(['rm', '-v', id, again])
+      // rm -v's anonymous volume goes after its container, each told (the named one stays, untold).
+      await watch.line('the anonymous volume\'s destroy', (text) => text.includes('"Action":"destroy"') && text.includes(anonymous))
+      const destroys = watch.lines().map((text) => JSON.parse(text) as Event).filter((event) => event.Action === 'destroy').map((event) => `${event.Type} ${event.Actor.ID}`)
+      assert.deepEqual(destroys.filter((shown) => shown !== `container ${again}`), [`container ${id}`, `volume ${anonymous}`])
       await nerdOk(['volume', 'rm', 'made-by-v', 'made-by-mount'])
     } finally {
       await watch.stop()
