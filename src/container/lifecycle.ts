@@ -1125,14 +1125,19 @@ export function killFailure(reference: string, error: unknown): unknown {
  * signal that stops it), and the container stays as its last run ended, as docker's does.
  */
 export async function killContainer(scope: ContainerScope, container: LoadedContainer, number: number): Promise<void> {
-  const id = container.record.Id
+  const {record} = container
+  const id = record.Id
   const task = await getTask(scope, id)
   if (!processLives(task) && !(await isRestarting(container, task))) throw new NerdError(`container ${id} is not running`)
   // As docker's: SIGKILL, any signal when no stop signal was configured (image or --stop-signal), or
   // the configured one ends the restart policy, until the next start.
-  const configured = container.record.Config.StopSignal
+  const configured = record.Config.StopSignal
   const stops = number === 9 || !configured || commandSignal(configured) === number
-  if (stops) await markStopped(scope, container)
+  // Any other signal to a process still counts as docker's manual stop (HasBeenManuallyStopped),
+  // which only `unless-stopped` heeds, and alike until the next start: its process's next exit is
+  // not restarted. (A restarting container has no process: docker's restart goes ahead.)
+  const manual = record.HostConfig.RestartPolicy.Name === 'unless-stopped' && processLives(task)
+  if (stops || manual) await markStopped(scope, container)
   // After the mark, which waited for a restart under way: what it started is signalled too.
   const current = processLives(task) ? task : await getTask(scope, id)
   if (processLives(current)) {

@@ -348,25 +348,30 @@ describe('logs and restart policies', () => {
     await nerdOk(['rm', 'phoenix'])
   })
 
-  it('kill with any signal ends the restart policy when no stop signal is configured, else only with that signal or SIGKILL, as docker\'s', async () => {
+  it('kill with any signal ends the restart policy when no stop signal is configured, else only with that signal or SIGKILL, but for unless-stopped, as docker\'s', async () => {
     // The process is its namespace's init: it ends on HUP only with a handler.
     const endsOnHangUp = ['sh', '-c', 'trap "exit 3" HUP; echo ready; sleep 600 & wait']
+    const names = ['hung-up', 'hung-up-usr1', 'hung-up-unless']
     await nerdOk(['run', '-d', '--name', 'hung-up', '--restart=always', IMG, ...endsOnHangUp])
     await nerdOk(['run', '-d', '--name', 'hung-up-usr1', '--restart=always', '--stop-signal', 'USR1', IMG, ...endsOnHangUp])
+    // docker's kill of any signal is a manual stop, which unless-stopped heeds.
+    await nerdOk(['run', '-d', '--name', 'hung-up-unless', '--restart=unless-stopped', '--stop-signal', 'USR1', IMG, ...endsOnHangUp])
     const before = await inspect('hung-up-usr1')
-    for (const name of ['hung-up', 'hung-up-usr1']) await trapsSet(name)
-    for (const name of ['hung-up', 'hung-up-usr1']) await nerdOk(['kill', '-s', 'HUP', name])
+    for (const name of names) await trapsSet(name)
+    for (const name of names) await nerdOk(['kill', '-s', 'HUP', name])
     const restarted = await until('the one with a stop signal to come back', async () => {
       const state = await inspect('hung-up-usr1')
       return state.State.Status === 'running' && state.State.Pid !== before.State.Pid ? state : undefined
     })
     assert.equal(restarted.RestartCount, 1)
-    await until('the one without to end', async () => ((await inspect('hung-up')).State.Status === 'exited' ? true : undefined))
+    for (const name of ['hung-up', 'hung-up-unless']) await until(`${name} to end`, async () => ((await inspect(name)).State.Status === 'exited' ? true : undefined))
     // Left down: no restart follows.
     await new Promise((resolve) => setTimeout(resolve, 1000))
-    const ended = await inspect('hung-up')
-    assert.deepEqual([ended.State.Status, ended.State.ExitCode, ended.RestartCount], ['exited', 3, 0])
-    await nerdOk(['rm', '-f', 'hung-up', 'hung-up-usr1'])
+    for (const name of ['hung-up', 'hung-up-unless']) {
+      const ended = await inspect(name)
+      assert.deepEqual([ended.State.Status, ended.State.ExitCode, ended.RestartCount], ['exited', 3, 0], name)
+    }
+    await nerdOk(['rm', '-f', ...names])
   })
 
   it('a process that handles the signal of a kill (a reload) runs on: containerd\'s restart monitor is not told to stop it, and its next exit is not restarted', async () => {
