@@ -56,28 +56,42 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
     // Already so when nerd made the start; not when containerd's restart monitor did (the logger starts this then).
     let health = mode === 'start' ? await restartHealth(paths.health) : await resumedHealth(paths.health)
     const startedAt = mode === 'start' ? Date.now() : startTimeOf((await readState(paths)).StartedAt)
-    // As docker's: no probe of a paused container, which is unhealthy until a probe after its unpause passes.
-    const pausedNow = async (): Promise<void> => {
-      if (health.Status === 'unhealthy' || !ownsMark(paths)) return
-      health = unmonitoredHealth(health)
-      await writeJsonAtomic(paths.health, health)
+    // As docker's pause, which stops the monitor: no probe of a paused container, which is unhealthy
+    // until a probe after its unpause passes, the first one interval after it (docker's new monitor).
+    // False when the task ended (or the monitor stopped) meanwhile.
+    const waitOutPause = async (): Promise<boolean> => {
+      if (health.Status !== 'unhealthy' && ownsMark(paths)) {
+        health = unmonitoredHealth(health)
+        await writeJsonAtomic(paths.health, health)
+      }
+      for (;;) {
+        if (!(await delayFor(PAUSE_LOOK_MS, ending))) return false
+        const now = await status()
+        if (now === undefined) return false
+        if (now === 'RUNNING') return true
+      }
     }
     while (await delayFor(nextProbeDelay(health, Date.now() - startedAt, timing), ending)) {
       if (!ownsMark(paths)) return
       const before = await status()
       if (before === undefined) break
       if (before !== 'RUNNING') {
-        await pausedNow()
+        if (!(await waitOutPause())) break
         continue
       }
-      const probe = await runProbe(scope, container, timing, ending)
+      // A pause during the probe cuts it short, as docker's pause cancels the probe under way: frozen
+      // until the unpause, it would end after it and pass for a probe of the container since.
+      const probed = new AbortController()
+      const paused = pausedDuring(status, AbortSignal.any([probed.signal, ending]))
+      const probe = await runProbe(scope, container, timing, AbortSignal.any([ending, paused]))
+      probed.abort()
       // A probe the exit cut short says nothing of the container's health, nor one a pause or the loss of containerd cut short.
       if (ending.aborted) break
       if (!probe) continue
       const after = await status()
       if (after === undefined) break
-      if (after !== 'RUNNING') {
-        await pausedNow()
+      if (after !== 'RUNNING' || paused.aborted) {
+        if (!(await waitOutPause())) break
         continue
       }
       if (!ownsMark(paths)) return
@@ -95,6 +109,22 @@ export async function monitorHealth(dataRoot: string, namespace: string, id: str
     scope.close()
     if (!stop.aborted && ownsMark(paths)) await unlink(paths.healthMonitor).catch(() => undefined)
   }
+}
+
+/** How often a monitor looks whether the task is paused while a probe runs, and whether it runs again while paused. */
+const PAUSE_LOOK_MS = 250
+
+/** A signal aborted once `status` tells the task is no longer running (paused), looked at until `done`. */
+function pausedDuring(status: () => Promise<string | undefined>, done: AbortSignal): AbortSignal {
+  const paused = new AbortController()
+  void (async () => {
+    while (await delayFor(PAUSE_LOOK_MS, done)) {
+      const now = await status()
+      if (done.aborted || now === undefined) return
+      if (now !== 'RUNNING') return paused.abort()
+    }
+  })()
+  return paused.signal
 }
 
 /** The pauses between attempts to reach containerd again: doubled from the first up to the last. */

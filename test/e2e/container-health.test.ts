@@ -78,6 +78,28 @@ describe('health checks', () => {
     await nerdOk(['rm', '-f', 'paused'])
   })
 
+  it('throws away a probe a pause cut short, and probes again one interval after the unpause, as docker\'s pause stops the monitor', async () => {
+    await nerdOk(['run', '-d', '--name', 'frozen', '--health-cmd', 'sleep 1.5', '--health-interval', '3s', IMG, 'sleep', '600'])
+    await until('a probe to run', async () => ((await nerdOk(['top', 'frozen'])).includes('sleep 1.5') ? true : undefined), 15_000)
+    const pausedAt = new Date()
+    await nerdOk(['pause', 'frozen'])
+    // Longer than the probe: one that ran on through the pause would have ended.
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const unpausedAt = new Date()
+    await nerdOk(['unpause', 'frozen'])
+    // Past the end of the frozen probe (1.5 s), within the interval before the next.
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    const health = (await inspectContainer('frozen')).State.Health
+    assert.equal(health.Status, 'unhealthy', JSON.stringify(health))
+    assert.deepEqual(health.Log.filter((probe: {End: string}) => new Date(probe.End) > pausedAt), [])
+    const healthy = await until('a probe to make it healthy again', async () => {
+      const current = (await inspectContainer('frozen')).State.Health
+      return current.Status === 'healthy' ? current : undefined
+    }, 15_000)
+    assert.ok(new Date(healthy.Log.at(-1).Start).getTime() >= unpausedAt.getTime() + 3000, JSON.stringify(healthy))
+    await nerdOk(['rm', '-f', 'frozen'])
+  })
+
   it('fails a probe that outlasts its timeout, and one that cannot run', async () => {
     await nerdOk(['run', '-d', '--name', 'slow', '--health-cmd', 'echo partial; sleep 5', '--health-timeout', '200ms', '--health-interval', '200ms', IMG, 'sleep', '600'])
     await nerdOk(['run', '-d', '--name', 'broken', '--health-interval', '200ms', '--health-cmd', 'exit 3', IMG, 'sleep', '600'])
