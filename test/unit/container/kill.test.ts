@@ -8,7 +8,7 @@ import {containerPaths} from '../../../src/container/store.ts'
 
 const ID = 'a'.repeat(64)
 const container = {
-  record: {Id: ID, Name: 'raced', Config: {StopSignal: 'SIGTERM'}},
+  record: {Id: ID, Name: 'raced', Config: {StopSignal: 'SIGTERM'}, HostConfig: {RestartPolicy: {Name: 'no', MaximumRetryCount: 0}}},
   paths: containerPaths('/nonexistent', 'ns', ID),
   labels: {},
 } as unknown as LoadedContainer
