@@ -260,6 +260,8 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       // A process its policy restarts is `restarting` from its exit on, as docker's (whose daemon decides
       // at once): nerd's exit handler may not have marked the restart due yet.
       status = policyRestarts(record, state, task.exitStatus) || (!state.ExplicitlyStopped && restartPending(state)) ? 'restarting' : 'exited'
+      // With the count it is to run again with, which the handler adds as it records the exit (docker's RestartCount++ with SetRestarting).
+      if (status === 'restarting' && state.ExitUnrecorded) viewState.RestartCount = state.RestartCount + 1
       break
     default:
       if (!task && state.StartedAt !== '' && state.ExitUnrecorded) {
@@ -300,10 +302,17 @@ async function resumeKilledHealthMonitor(scope: ContainerScope, paths: Container
   if (await claimOrphanedMark(paths.healthMonitor)) spawnHealthMonitor(scope.dataRoot, namespaceOf(scope), view.record.Id, 'resume')
 }
 
-/** The state, with the start time of the task's process when it runs and the state has none (state.json lost, or being written). */
-function withProcessStart(state: ContainerState, task: Process | undefined): ContainerState {
-  if (state.StartedAt !== '' || !task?.pid || task.status === 'STOPPED' || task.status === 'CREATED') return state
-  return {...state, StartedAt: processStartedAt(task.pid) ?? ''}
+/**
+ * The state, with the start time of the task's process when it runs and the state has none of this
+ * run: state.json lost, or the start's record not written yet (the last run's exit is recorded, and
+ * its StartedAt would show a process just started as up for long; docker's SetRunning writes the
+ * running state and StartedAt at once). /proc tells it to the second (the boot time's): never before the last run ended.
+ */
+export function withProcessStart(state: ContainerState, task: Process | undefined): ContainerState {
+  if ((state.StartedAt !== '' && state.ExitUnrecorded) || !task?.pid || task.status === 'STOPPED' || task.status === 'CREATED') return state
+  const started = processStartedAt(task.pid)
+  if (started === undefined) return state
+  return {...state, StartedAt: Date.parse(started) < Date.parse(state.FinishedAt) ? state.FinishedAt : started}
 }
 
 /** What the container's other files say, beside its record and state. */
@@ -677,12 +686,17 @@ async function publishTaskEvents(scope: ContainerScope, events: Promise<NerdEven
  */
 export async function recordExit(scope: ContainerScope, paths: ContainerPaths, id: string, ended: ExitStatus, oom: Promise<boolean> = oomKilled(scope, id)): Promise<void> {
   const killed = await oom
-  await updateState(paths, (state) => ({
+  await updateState(paths, (state) => exitedState(state, ended, killed))
+}
+
+/** What recordExit changes in `state` for a task that ended so (`ended`), the OOM killer having struck (`killed`) or not. */
+export function exitedState(state: ContainerState, ended: ExitStatus, killed: boolean): Partial<ContainerState> {
+  return {
     ExitCode: ended.exitStatus,
     FinishedAt: timestampToIso(ended.exitedAt) || preciseNow(),
     OOMKilled: state.OOMKilled || killed,
     ExitUnrecorded: undefined,
-  }))
+  }
 }
 
 /**

@@ -16,13 +16,14 @@ import {connect, isConnectionError, isNotFound, toDate} from '../containerd/inde
 import type {ContainerdClient, ExitStatus, Process} from '../containerd/index.ts'
 import {withFileLock} from '../files.ts'
 import {unlink} from 'node:fs/promises'
-import {AlreadyRunningError, deleteTask, getTask, holdOffRestartMonitor, loadContainer, policyRestarts, recordExit, recordGoneTask, removeAutoRemoved, removeRestartStatusLabel, UNSEEN_EXIT_STATUS} from './lifecycle.ts'
+import {deleteTask, exitedState, getTask, holdOffRestartMonitor, loadContainer, policyRestarts, recordGoneTask, removeAutoRemoved, removeRestartStatusLabel, UNSEEN_EXIT_STATUS} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {defaultStartContext, startDetached} from './run.ts'
 import {announceRecordedStart} from './start-hooks.ts'
 import {signalNumber} from './spec/signals.ts'
 import {startedBeforeBoot} from './host-process.ts'
 import {releaseMark, waitForMark} from './process-mark.ts'
+import {oomKilled} from './stats.ts'
 import {containerPaths, readRecord, readState, updateState} from './store.ts'
 import type {ContainerPaths} from './store.ts'
 import {monitorRestarts} from './model.ts'
@@ -43,11 +44,9 @@ export function restartDelayMs(previousDelayMs: number | undefined, ranMs: numbe
 }
 
 /**
- * A restart the policy asked for: a new task in the background, counted in RestartCount before it
- * starts (inspect shows the count with the new process). containerd's restart monitor may start the
- * container meanwhile; its logger counts that start unless it takes the start mark this start left
- * (logs/logger.ts), so exactly one of the two counts it. The first start after a reboot (of a run
- * that began before it) is docker's daemon start of the container: the count starts over at 0.
+ * A restart the policy asked for (and counted in RestartCount when it made it due, see seeOut): a
+ * new task in the background. containerd's restart monitor may start the container meanwhile; its
+ * logger does not count that start, which follows an exit recorded (logs/logger.ts).
  */
 export async function restartByPolicy(scope: ContainerScope, container: LoadedContainer, options: {endedPid?: number; dueAt?: number} = {}): Promise<void> {
   const running = (task: Process | undefined): boolean => (task?.status ?? 'STOPPED') !== 'STOPPED'
@@ -56,30 +55,22 @@ export async function restartByPolicy(scope: ContainerScope, container: LoadedCo
     const task = await getTask(scope, container.record.Id)
     // A task made and never started while this restart is still due (below) is its own, left by a
     // handler that died before the start (a user's start calls the restart off before it makes
-    // one): the start deletes it, and the count has it already.
+    // one): the start deletes it.
     const unstarted = options.dueAt !== undefined && task?.status === 'CREATED'
     if (running(task) && !unstarted) return undefined
     // Another process than the one that ended (`endedPid`) was started meanwhile (a user's start or
     // restart, which also sets the count back): its own exit is its own handler's to see out.
     if (task && options.endedPid !== undefined && task.pid !== options.endedPid) return undefined
     // Called off meanwhile: a stop, or a start by hand (which clears the due time, see backOff).
-    let due = false
-    await updateState(container.paths, (current) => {
-      due = !current.ExplicitlyStopped && (options.dueAt === undefined || current.RestartDueAt === options.dueAt)
-      if (!due || unstarted) return {}
-      return {RestartCount: startedBeforeBoot(current.StartedAt) ? 0 : current.RestartCount + 1}
-    })
-    if (!due) return undefined
+    const current = await readState(container.paths)
+    if (current.ExplicitlyStopped || (options.dueAt !== undefined && current.RestartDueAt !== options.dueAt)) return undefined
     try {
       // Failed, the container stays as its last run ended, with the start's error (recordStartFailure).
       return await startDetached(scope, {...container, restartedByPolicy: true}, defaultStartContext())
     } catch (error) {
       if (!running(await getTask(scope, container.record.Id))) throw error
-      // Found running before any mark was left, or the mark is still here: the monitor's logger counted.
-      const beforeMark = (error as Error).cause instanceof AlreadyRunningError
-      const markLeft = await unlink(container.paths.startMark).then(() => true, () => false)
-      // (Both set it to 0 after a reboot.)
-      if (beforeMark || markLeft) await updateState(container.paths, (current) => ({RestartCount: Math.max(0, current.RestartCount - 1)}))
+      // Started by containerd's restart monitor meanwhile: the mark this start left is not that start's.
+      await unlink(container.paths.startMark).catch(() => undefined)
       return undefined
     }
   })
@@ -286,9 +277,19 @@ async function seeOut(scope: ContainerScope, record: ContainerRecord, paths: Con
     const ranMs = (toDate(exit.exitedAt) ?? new Date()).getTime() - Date.parse(state.StartedAt)
     const backOffMs = restartDelayMs(state.RestartDelay, ranMs)
     const dueAt = Date.now() + backOffMs
-    await updateState(paths, () => ({RestartDueAt: dueAt, RestartDelay: backOffMs}))
-    // Restarting, it shows how it ended (inspect's OOMKilled) until it runs again, as docker's.
-    await recordExit(scope, paths, id, exit)
+    const killed = await oomKilled(scope, id)
+    // As docker's handleContainerExit (RestartCount++, SetRestarting): restarting, it shows the
+    // count it runs again with and how it ended (inspect's OOMKilled), all in one write. The count
+    // stays when the restart is called off (a stop; a user's start sets it back). The first restart
+    // after a reboot (of a run that began before it) is docker's daemon start: the count starts over.
+    // A start since (containerd's restart monitor, whose logger counted it) leaves nothing to do.
+    let counted = false
+    await updateState(paths, (current) => {
+      if (current.StartedAt !== state.StartedAt) return {}
+      counted = true
+      return {...exitedState(current, exit, killed), RestartDueAt: dueAt, RestartDelay: backOffMs, RestartCount: startedBeforeBoot(current.StartedAt) ? 0 : current.RestartCount + 1}
+    })
+    if (!counted) return
     // containerd's restart monitor, which starts a task it finds stopped within its 10 s period,
     // would cut the back-off short: it leaves the container alone until the restart labels it again.
     if (monitorRestarts(record)) await removeRestartStatusLabel(scope.client, id)

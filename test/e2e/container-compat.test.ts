@@ -656,6 +656,39 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(refused, {code: 125, stdout: '', stderr: `Error: Container ${id} is restarting, wait until the container is running\n`})
   })
 
+  it("a restarting container shows the count it runs again with, and how its last run ended; a running one its own StartedAt, as docker's handleContainerExit and SetRunning", async () => {
+    // on-failure: containerd's restart monitor has no part in it.
+    await nerdOk(['run', '-d', '--name', 'counted', '--restart', 'on-failure', '--network', 'none', IMG, 'sh', '-c', 'sleep 1; exit 7'])
+    const lines: string[] = []
+    const deadline = Date.now() + 8000
+    const sample = async (): Promise<void> => {
+      while (Date.now() < deadline) lines.push((await nerdOk(['inspect', '-f', '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{.State.StartedAt}} {{.State.FinishedAt}}', 'counted'])).trim())
+    }
+    await Promise.all([sample(), sample()])
+    const samples = lines.map((line) => {
+      const [status, count, code, startedAt, finishedAt] = line.split(' ') as [string, string, string, string, string]
+      return {line, status, count: Number(count), code: Number(code), started: Date.parse(startedAt), startedAt, finished: Date.parse(finishedAt)}
+    })
+    const countOfRun = new Map(samples.filter((one) => one.status === 'running').map((one) => [one.startedAt, one.count]))
+    const restarting = samples.filter((one) => one.status === 'restarting')
+    assert.ok(restarting.length > 0, lines.join('\n'))
+    for (const one of restarting) {
+      assert.deepEqual([one.code, one.finished > one.started], [7, true], one.line)
+      if (countOfRun.has(one.startedAt)) assert.equal(one.count, countOfRun.get(one.startedAt)! + 1, one.line)
+    }
+    for (const one of samples.filter((one) => one.status === 'running')) assert.ok(one.started >= one.finished, one.line)
+    // A stop in the back-off (the exit handler's, which has counted the restart) calls the restart off and leaves the count, as docker's.
+    const id = (await inspectContainer('counted')).Id
+    const due = await until('a back-off', async () => {
+      const state = JSON.parse(await readFile(join(containersDir, id, 'state.json'), 'utf8'))
+      return state.RestartDueAt > Date.now() + 500 ? (state.RestartCount as number) : undefined
+    }, 15_000)
+    assert.equal((await inspectContainer('counted')).RestartCount, due)
+    await nerdOk(['stop', 'counted'])
+    assert.deepEqual([(await inspectContainer('counted')).State.Status, (await inspectContainer('counted')).RestartCount], ['exited', due])
+    await nerdOk(['rm', 'counted'])
+  })
+
   it('rm -f and restart call off a restart still due: the exit handler waiting out the back-off ends at once, and the policy starts over with a short back-off, as docker\'s ResetRestartManager', async () => {
     const handlers = async (id: string): Promise<number[]> => {
       const {stdout} = await promisify(execFile)('pgrep', ['-f', `task-exit.js .* ${id}`]).catch(() => ({stdout: ''}))

@@ -239,18 +239,18 @@ function exitUnrecorded(paths: ContainerPaths): boolean {
 }
 
 /**
- * nerd marks the starts it makes; a task nobody marked is containerd's restart monitor at work, and
- * counts as a restart (then true), but for the first start after a reboot, which is docker's daemon
- * start of the container: the count starts over. Only then is the state locked: the lock's module
- * costs the logger memory.
+ * nerd marks the starts it makes; a task nobody marked is containerd's restart monitor at work (then
+ * true). It counts as a restart when it follows an exit nobody recorded, but for the first start
+ * after a reboot, which is docker's daemon start of the container: the count starts over. An exit
+ * handler that recorded the exit counted the restart it made due then (task-exit.ts), which this
+ * start carries out. Only then is the state locked: the lock's module costs the logger memory.
  */
 async function countUnrequestedStart(paths: ContainerPaths, prelude: LoggerPrelude | undefined): Promise<boolean> {
   if (prelude?.requested ?? takeStartMark(paths)) return false
   await updateState(paths, (state) => ({
-    RestartCount: startedBeforeBoot(state.StartedAt) ? 0 : state.RestartCount + 1,
     // The monitor beat the last run's exit handler, which leaves an exit it finds replaced to the
     // start that replaced it: the run ended before now (at most the monitor's 10 s period before).
-    ...(state.ExitUnrecorded ? {FinishedAt: preciseNow()} : {}),
+    ...(state.ExitUnrecorded ? {RestartCount: startedBeforeBoot(state.StartedAt) ? 0 : state.RestartCount + 1, FinishedAt: preciseNow()} : {}),
     // The shim runs the logger as it makes the task, before the process starts.
     ...startedState(preciseNow()),
   }))

@@ -4,7 +4,7 @@ import {formatInspect, formatValue, goJSON, renderItems, sprintf} from '../../..
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig} from '../../../src/container/model.ts'
 import {commandLine, emptyNetworkSettings, inspectContainer, isRunning, networkNames, PS_HEADERS, psFormat, psRow, psTemplateReadsSize, statusText, ZERO_TIME} from '../../../src/container/view.ts'
 import {INITIAL_STATE} from '../../../src/container/store.ts'
-import {knownTask, viewOf} from '../../../src/container/lifecycle.ts'
+import {knownTask, viewOf, withProcessStart} from '../../../src/container/lifecycle.ts'
 import {recordInitProcess} from '../../../src/container/host-process.ts'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -172,6 +172,14 @@ describe('viewOf', () => {
     assert.equal(viewOf(always, {...INITIAL_STATE, ...started, ExplicitlyStopped: true}, {}, task('CREATED')).status, 'exited')
   })
 
+  it("shows a process its policy restarts with the count it runs again with, before its exit handler has recorded the exit, as docker's RestartCount++ with SetRestarting", () => {
+    const always = {...record, HostConfig: {...record.HostConfig, RestartPolicy: {Name: 'always', MaximumRetryCount: 0}}}
+    const stopped = {...task('STOPPED'), exitStatus: 7}
+    assert.equal(viewOf(always, {...INITIAL_STATE, StartedAt: '2026-11-23T02:00:01Z', RestartCount: 2, ExitUnrecorded: true}, {}, stopped).state.RestartCount, 3)
+    // Recorded, the count is the state's.
+    assert.equal(viewOf(always, {...INITIAL_STATE, StartedAt: '2026-11-23T02:00:01Z', RestartCount: 3, RestartDueAt: Date.now() + 1000}, {}, stopped).state.RestartCount, 3)
+  })
+
   it('shows a running or paused process with exit code 0, also before its start has written the state (a policy restart after exit 137)', () => {
     const exited = {StartedAt: '2026-11-23T02:00:01Z', ExitCode: 137}
     for (const status of ['RUNNING', 'PAUSED'] as const) {
@@ -189,6 +197,26 @@ describe('viewOf', () => {
     const onFailure = {...record, HostConfig: {...record.HostConfig, RestartPolicy: {Name: 'on-failure', MaximumRetryCount: 0}}}
     assert.equal(viewOf(onFailure, {...INITIAL_STATE, ...gone}, {}, undefined).status, 'restarting')
     assert.equal(viewOf(onFailure, {...INITIAL_STATE, ...gone, ExplicitlyStopped: true}, {}, undefined).status, 'exited')
+  })
+})
+
+describe('withProcessStart', () => {
+  const running = {id: 'c', pid: process.pid, status: 'RUNNING'} as Process
+  const lastRun = {...INITIAL_STATE, StartedAt: '2001-01-01T00:00:00Z', FinishedAt: '2001-01-01T00:00:05Z'}
+
+  it("takes the process's start time while the start's record is not written (the last run's exit recorded), as docker's SetRunning writes both at once", () => {
+    const shown = Date.parse(withProcessStart(lastRun, running).StartedAt)
+    assert.ok(shown > Date.parse('2020-01-01T00:00:00Z') && shown <= Date.now(), String(shown))
+    // Never before the last run ended (/proc tells the second).
+    const justEnded = {...lastRun, FinishedAt: new Date(Date.now() + 60_000).toISOString()}
+    assert.equal(withProcessStart(justEnded, running).StartedAt, justEnded.FinishedAt)
+  })
+
+  it('keeps the state of the run it records, and of a process that does not run', () => {
+    const recorded = {...lastRun, ExitUnrecorded: true}
+    assert.equal(withProcessStart(recorded, running), recorded)
+    assert.equal(withProcessStart(lastRun, {...running, status: 'STOPPED'}), lastRun)
+    assert.equal(withProcessStart(lastRun, {...running, status: 'CREATED'}), lastRun)
   })
 })
 
