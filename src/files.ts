@@ -287,10 +287,14 @@ export async function isLocked(path: string): Promise<boolean> {
   return (await check(path, {realpath: false, stale: LOCK_STALE_MS, fs: lockFs})) && owner === undefined
 }
 
-/** What the lock's owner file says (owner.ts), or undefined when it has none (no lock, or one just made). */
+/**
+ * What the lock's owner file says (owner.ts), or undefined when it has none (no lock, or one just
+ * made) or an empty one: its holder was killed as it wrote it (a SIGKILLed rm -f left a network's
+ * lock so, which no one took over).
+ */
 function lockOwner(path: string): string | undefined {
   try {
-    return readFileSync(join(lockDirectory(path), LOCK_OWNER_FILE), 'utf8')
+    return readFileSync(join(lockDirectory(path), LOCK_OWNER_FILE), 'utf8') || undefined
   } catch {
     return undefined
   }

@@ -7,7 +7,7 @@ import {existsSync} from 'node:fs'
 import {rm, writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
-import {isNotFound, isShimClosed, toDate, unlessNotFound, unpackJson} from '../containerd/index.ts'
+import {isAlreadyExists, isNotFound, isShimClosed, toDate, unlessNotFound, unpackJson} from '../containerd/index.ts'
 import {delayFor, preciseNow} from '../clock.ts'
 import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
@@ -832,11 +832,25 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
   const announced = publishTaskEvents(scope, taskStartEvents(current, {attach: waitSignal !== undefined}))
   let created
   const startedAt = preciseNow()
+  const createTask = async () => {
+    try {
+      if (hasShareableShm(current.record)) await mountShm(current.paths, current.record.HostConfig.ShmSize)
+      return await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
+    } catch (error) {
+      await unmountShm(current.paths).catch(() => undefined)
+      throw error
+    }
+  }
   try {
-    if (hasShareableShm(current.record)) await mountShm(current.paths, current.record.HostConfig.ShmSize)
-    created = await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
+    created = await createTask().catch(async (error: unknown) => {
+      // No task was found, yet containerd has one: the last one's deletion, cut short, left it
+      // (finishLeftTaskDeletion), and what follows its end (networks detached) undone.
+      if (!isAlreadyExists(error) || existing) throw error
+      await finishLeftTaskDeletion(scope, id)
+      await taskGone(scope, taskOwner(current))
+      return createTask()
+    })
   } catch (error) {
-    await unmountShm(current.paths).catch(() => undefined)
     // As docker's failed start does, what was reported joined is reported left.
     await announced
     await publishTaskEvents(scope, taskEndEvents(current))
@@ -883,6 +897,18 @@ async function deleteUnstartedTask(scope: ContainerScope, owner: TaskOwner): Pro
   await killTask(scope, owner.id, signalNumber('SIGKILL'), false)
   await exit.catch(unlessNotFound)
   await deleteTaskHere(scope, owner).catch(unlessNotFound)
+}
+
+/**
+ * Finishes what containerd 1.6 leaves of a task whose deletion its client cut short (nerd killed
+ * mid-way): the Delete is cancelled with the client's connection once the shim has deleted the
+ * process, before containerd shuts the shim down, removes its bundle and drops the task from its
+ * list. Such a task is listed as none (its shim knows no process), a new one for the container is
+ * refused (`task <id>: already exists`), and its shim lives on. A second Delete, which answers not
+ * found, finishes the job; for a container with no task at all it only answers not found.
+ */
+async function finishLeftTaskDeletion(scope: ContainerScope, id: string): Promise<void> {
+  await scope.client.tasks.delete(id).catch(unlessNotFound)
 }
 
 /** docker's exitUnknown: the exit code its daemon gives a failed start that no other code explains. */
@@ -1189,9 +1215,15 @@ async function markUnhealthy(paths: ContainerPaths): Promise<void> {
 
 export async function unpauseContainer(scope: ContainerScope, container: LoadedContainer): Promise<void> {
   await withContainerLock(container, async () => {
+    const notPaused = `Container ${container.record.Id} is not paused`
     const task = await getTask(scope, container.record.Id)
-    if (!task || task.status !== 'PAUSED') throw new NerdError(`Container ${container.record.Id} is not paused`)
-    await resumeTask(scope, container)
+    if (!task || task.status !== 'PAUSED') throw new NerdError(notPaused)
+    await resumeTask(scope, container).catch(async (error: unknown) => {
+      // A stop or kill (which take no lifecycle lock) ended the process meanwhile: containerd says
+      // "cannot resume a stopped container", docker's daemon, which checks under its lock, this.
+      const now = await getTask(scope, container.record.Id).catch(() => undefined)
+      throw now?.status === 'PAUSED' ? error : new NerdError(notPaused)
+    })
   })
 }
 
@@ -1296,11 +1328,21 @@ interface Removal extends TaskOwner {
   snapshotter: string
 }
 
-/** The removal under the lifecycle lock; false when `unlessRunning` found the process running. */
-async function removeLocked(scope: ContainerScope, removal: Removal, options: RemoveOptions): Promise<boolean> {
+/**
+ * The removal under the lifecycle lock; false when `unlessRunning` found the process running.
+ * ctrl-c, SIGTERM and SIGHUP are held back until it is done, as docker's daemon finishes a removal
+ * whatever becomes of its client: cut short, containerd's delete of the task stops half-way
+ * (finishLeftTaskDeletion) and the task's networks stay attached.
+ */
+function removeLocked(scope: ContainerScope, removal: Removal, options: RemoveOptions): Promise<boolean> {
+  return withStopSignalsHeld(() => removeHeld(scope, removal, options))
+}
+
+async function removeHeld(scope: ContainerScope, removal: Removal, options: RemoveOptions): Promise<boolean> {
   const {id} = removal
   let task = await getTask(scope, id)
   if (options.unlessRunning && processLives(task)) return false
+  if (!task) await finishLeftTaskDeletion(scope, id)
   // Never started, its container is Created: no -f needed, and no exit to record.
   if (task?.status === 'CREATED') {
     await deleteUnstartedTask(scope, removal)

@@ -142,6 +142,43 @@ async function killedDetachedRemovedRun(name: string): Promise<string | undefine
   return id !== undefined && existsSync(join(containers, `.${id}.lock`)) ? id : undefined
 }
 
+/**
+ * A `nerd rm -f` of a running container sent `signal` while containerd deletes the task: once rm
+ * has recorded the exit, which it does just before the Delete, `delayMs` into the 2 s that the
+ * container's shim waits, before it deletes the process, for the output it still copies (a
+ * foreground run's, stopped, reads none). On `network`, where a removal cut short leaves its
+ endpoint. The container's ID, and how rm ended.
+ */
+async function signalledRemoval(name: string, network: string, signal: NodeJS.Signals, delayMs: number): Promise<{id: string; ended: unknown}> {
+  const run = startNerd(['run', '--name', name, '--network', network, IMG, 'sh', '-c', `while true; do echo "line ${PAD}"; done`])
+  run.child.stdout.resume()
+  try {
+    await until(`${name} to run`, async () => ((await nerd(['inspect', name])).code === 0 && (await inspectContainer(name)).State.Running ? true : undefined))
+    run.child.kill('SIGSTOP')
+    // Its output's pipes fill.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const {Id: id} = await inspectContainer(name)
+    const remover = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'rm', '-f', name], {stdio: 'ignore', env: {...process.env, NERD_TOML: '/dev/null'}})
+    const ended = new Promise((resolve) => remover.once('close', (code, killedBy) => resolve(killedBy ?? code)))
+    const deadline = Date.now() + 30_000
+    while (!readText(join(stateDir(id), 'state.json'))?.includes('"ExitCode": 137')) {
+      assert.ok(Date.now() < deadline, `timed out waiting for rm to record ${name}'s exit`)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    await new Promise((resolve) => setTimeout(resolve, delayMs))
+    remover.kill(signal)
+    return {id, ended: await ended}
+  } finally {
+    run.child.kill('SIGKILL')
+    await run.ended
+  }
+}
+
+/** Waits until no shim of the container `id` runs. */
+async function shimGone(id: string): Promise<void> {
+  await until(`the shim of ${id} to end`, async () => ((await pids(`containerd-shim-runc-v2 -namespace ${fileNamespace()} -id ${id}`)).length === 0 ? true : undefined), 10_000)
+}
+
 describe('a container whose helper processes die', () => {
   before(async () => {
     await loadTestImage('nerd-test/busybox:latest')
@@ -494,5 +531,39 @@ describe('a container whose helper processes die', () => {
     assert.ok(Date.now() - killedAt < 9500, `removed ${Date.now() - killedAt} ms after the kill`)
     assert.notEqual((await nerd(['inspect', id!])).code, 0)
     assert.ok(!(await ctr(['containers', 'ls', '-q'])).stdout.includes(id!), 'containerd has no such container')
+  })
+
+  it('ctrl-c (SIGINT) of `rm -f` while containerd deletes the task: held back until the removal is done, as docker\'s daemon finishes one', async () => {
+    await nerdOk(['network', 'create', 'interrupted'])
+    for (const delayMs of [100, 1000]) {
+      const {id, ended} = await signalledRemoval(`interrupted${delayMs}`, 'interrupted', 'SIGINT', delayMs)
+      assert.equal(ended, 'SIGINT', 'rm died of the ctrl-c once done')
+      assert.notEqual((await nerd(['inspect', id])).code, 0, 'the container is removed')
+      await shimGone(id)
+    }
+    // No endpoint left behind.
+    await nerdOk(['network', 'rm', 'interrupted'])
+  })
+
+  it('kill -9 of `rm -f` while containerd deletes the task (its Delete cancelled half-way, its shim left running): start and rm -f finish the deletion, and free its endpoint', async () => {
+    await nerdOk(['network', 'create', 'halfremoved'])
+    /** Kills rm -f midway, and checks that what containerd has left is the task deleted half-way. */
+    const halfRemoved = async (name: string): Promise<string> => {
+      const {id, ended} = await signalledRemoval(name, 'halfremoved', 'SIGKILL', 300)
+      assert.equal(ended, 'SIGKILL')
+      assert.equal((await inspectContainer(name)).State.Status, 'exited')
+      assert.equal(await taskStatus(id), undefined, 'containerd lists no task')
+      assert.ok((await pids(`containerd-shim-runc-v2 -namespace ${fileNamespace()} -id ${id}`)).length > 0, 'its shim runs on')
+      return id
+    }
+    const started = await halfRemoved('halfremoved1')
+    await nerdOk(['start', 'halfremoved1'])
+    assert.equal((await inspectContainer('halfremoved1')).State.Status, 'running')
+    await nerdOk(['rm', '-f', 'halfremoved1'])
+    await shimGone(started)
+    const removed = await halfRemoved('halfremoved2')
+    await nerdOk(['rm', '-f', 'halfremoved2'])
+    await shimGone(removed)
+    await nerdOk(['network', 'rm', 'halfremoved'])
   })
 })

@@ -119,10 +119,13 @@ describe('withFileLock takeovers', () => {
 
       await staleLock(join(dir, 'crashed'), await deadOwnerTag())
       await staleLock(join(dir, 'unowned'), undefined)
+      // A holder killed while it wrote its owner file (made, still empty).
+      await staleLock(join(dir, 'half-owned'), '')
       const taken: string[] = []
       await withFileLock(join(dir, 'crashed'), async () => void taken.push('crashed'))
       await withFileLock(join(dir, 'unowned'), async () => void taken.push('unowned'))
-      assert.deepEqual(taken, ['crashed', 'unowned'])
+      await withFileLock(join(dir, 'half-owned'), async () => void taken.push('half-owned'), {waitMs: 2000})
+      assert.deepEqual(taken, ['crashed', 'unowned', 'half-owned'])
     } finally {
       await rm(dir, {recursive: true, force: true})
     }
@@ -139,6 +142,8 @@ describe('isLocked', () => {
       assert.equal(await isLocked(join(dir, 'crashed')), false)
       await staleLock(join(dir, 'unowned'), undefined)
       assert.equal(await isLocked(join(dir, 'unowned')), false)
+      await staleLock(join(dir, 'half-owned'), '')
+      assert.equal(await isLocked(join(dir, 'half-owned')), false)
       assert.equal(await isLocked(join(dir, 'none')), false)
     } finally {
       await rm(dir, {recursive: true, force: true})
