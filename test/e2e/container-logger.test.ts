@@ -124,9 +124,16 @@ async function until(what: string, probe: () => boolean, timeoutMs = 10_000): Pr
 
 
 /** A start nerd did not mark counts as one restart, started now; the logger then ends cleanly at EOF. */
-async function assertRestartCounted(target: Container, logger: Logger): Promise<void> {
+/** The state of a container whose last run ended `exitUnrecorded` by its exit handler (which counts the restart it makes due), with `restartCount`. */
+function lastRunState(target: Container, {exitUnrecorded, restartCount}: {exitUnrecorded: boolean; restartCount: number}): void {
+  const lastStart = new Date(Date.now() - 5000).toISOString()
+  writeFileSync(join(target.dir, 'state.json'), JSON.stringify({StartedAt: lastStart, FinishedAt: '', ExitCode: 0, Error: '', OOMKilled: false, RestartCount: restartCount, ExplicitlyStopped: false, ExitUnrecorded: exitUnrecorded}))
+}
+
+/** The unmarked start is recorded, RestartCount `count` then, and the logger ends as usual. */
+async function assertRestartCounted(target: Container, logger: Logger, count = 1): Promise<void> {
   const state = JSON.parse(readFileSync(join(target.dir, 'state.json'), 'utf8')) as {RestartCount: number; StartedAt: string}
-  assert.equal(state.RestartCount, 1)
+  assert.equal(state.RestartCount, count)
   assert.ok(Math.abs(Date.parse(state.StartedAt) - Date.now()) < 60_000)
   await endOutput(logger)
   assert.equal((await logger.exit).code, 0, logger.diagnostics())
@@ -198,17 +205,24 @@ describe('the shim-run logger (dist/logger.js)', () => {
     assert.deepEqual(readdirSync(target.dir), ['config.json'])
   })
 
-  it('run directly, counts a start nerd did not mark as a restart (containerd\'s restart monitor) before it is ready', async () => {
-    const target = container({startMark: false})
-    const logger = startLogger(target, {direct: true})
-    await logger.ready
-    await assertRestartCounted(target, logger)
+  it('run directly, records a start nerd did not mark (containerd\'s restart monitor) before it is ready, counted as a restart only after an exit no handler recorded', async () => {
+    const counted = container({startMark: false})
+    lastRunState(counted, {exitUnrecorded: true, restartCount: 0})
+    const first = startLogger(counted, {direct: true})
+    await first.ready
+    await assertRestartCounted(counted, first)
+    // The handler that recorded the exit counted the restart it made due, which this start carries out.
+    const carried = container({startMark: false})
+    lastRunState(carried, {exitUnrecorded: false, restartCount: 1})
+    const second = startLogger(carried, {direct: true})
+    await second.ready
+    await assertRestartCounted(carried, second, 1)
   })
 
   it('counting containerd\'s restart monitor\'s start ahead of the last run\'s exit handler, records that the last run finished', async () => {
     const target = container({startMark: false})
-    const lastStart = new Date(Date.now() - 5000).toISOString()
-    writeFileSync(join(target.dir, 'state.json'), JSON.stringify({StartedAt: lastStart, FinishedAt: '', ExitCode: 0, Error: '', OOMKilled: false, RestartCount: 0, ExplicitlyStopped: false, ExitUnrecorded: true}))
+    lastRunState(target, {exitUnrecorded: true, restartCount: 0})
+    const lastStart = (JSON.parse(readFileSync(join(target.dir, 'state.json'), 'utf8')) as {StartedAt: string}).StartedAt
     const logger = startLogger(target, {direct: true})
     await logger.ready
     const state = JSON.parse(readFileSync(join(target.dir, 'state.json'), 'utf8')) as {FinishedAt: string; StartedAt: string}
@@ -216,7 +230,7 @@ describe('the shim-run logger (dist/logger.js)', () => {
     await assertRestartCounted(target, logger)
   })
 
-  it('through the prelude, takes the start mark before it is ready and counts an unmarked start as a restart', async () => {
+  it('through the prelude, takes the start mark before it is ready and counts an unmarked start after an unrecorded exit as a restart', async () => {
     const marked = container()
     const first = startLogger(marked)
     await first.ready
@@ -228,9 +242,10 @@ describe('the shim-run logger (dist/logger.js)', () => {
     assert.ok(!existsSync(join(marked.dir, 'state.json')), 'a start nerd made is no restart')
 
     const target = container({startMark: false})
+    lastRunState(target, {exitUnrecorded: true, restartCount: 0})
     const logger = startLogger(target)
     await logger.ready
-    await until('the restart counted', () => existsSync(join(target.dir, 'state.json')))
+    await until('the restart counted', () => (JSON.parse(readFileSync(join(target.dir, 'state.json'), 'utf8')) as {RestartCount: number}).RestartCount === 1)
     await assertRestartCounted(target, logger)
   })
 
