@@ -45,6 +45,22 @@ class PrivateContainerd {
     await until('containerd to answer', async () => ((await ctr(['version'], {address: this.address})).code === 0 ? true : undefined), 20_000)
   }
 
+  /**
+   * Ends the shims that name this containerd, and their containers: one that outlived the test's
+   * removals and containerd (seen once, its container started as the test ended) would run on.
+   */
+  async endShims(): Promise<void> {
+    const {stdout} = await promisify(execFile)('pgrep', ['-f', `containerd-shim-runc-v2 .*-address ${this.address}( |$)`]).catch(() => ({stdout: ''}))
+    for (const shim of stdout.split('\n').filter(Boolean)) {
+      await promisify(execFile)('pkill', ['-KILL', '-P', shim]).catch(() => undefined)
+      try {
+        process.kill(Number(shim), 'SIGKILL')
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+  }
+
   /** Ends it at once, as a crash does: its shims, and the containers, run on. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const daemon = this.daemon
@@ -81,6 +97,7 @@ describe('containers across a containerd restart', () => {
     const ids = (await nerd(['ps', '-aq'], options())).stdout.split('\n').filter(Boolean)
     if (ids.length > 0) await nerd(['rm', '-f', ...ids], options())
     await containerd.kill('SIGTERM')
+    await containerd.endShims()
   })
 
   it('after containerd comes back: a policy restarts what exited meanwhile, running containers run on, logs are whole', async () => {
