@@ -3,6 +3,7 @@ import {lstat, readdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import {readJsonIfExists} from '../files.ts'
 import {Limiter} from '../limiter.ts'
+import {readNetworkPlan} from '../network/attach.ts'
 import type {NetworkPlan, NetworkState} from '../network/attach.ts'
 import {builtinNetworkOf, builtinNetworkSettings, networkSettingsOf as endpointSettingsOf} from '../network/plan.ts'
 import {recordedExecs} from './exec-reaper.ts'
@@ -28,7 +29,7 @@ export async function inspectContainers(scope: ContainerScope, reference: string
   const execIds = view.status === 'running' ? await runningExecIds(scope, container) : []
   // A dead container's snapshot may have gone with its removal: nothing to count then.
   const size = options.size ? await containerSize(scope, container.record.Snapshotter, container.record.Id).catch((error: unknown) => (container.dead ? {rw: 0, rootFs: 0} : Promise.reject(error))) : undefined
-  const plan = await readJsonIfExists<NetworkPlan>(container.paths.networkPlan)
+  const plan = await readNetworkPlan(container.paths.networkPlan)
   // docker's Config.MacAddress (API < 1.44) is the one asked for the endpoint of the network mode.
   const mode = container.record.HostConfig.NetworkMode
   const macAddress = plan?.networks.find((planned) => planned.network === (mode === 'default' ? 'bridge' : mode))?.mac

@@ -8,10 +8,9 @@ import {containerView, loadContainerOrDead} from './lifecycle.ts'
 import type {LinkRequest, RecordedLink} from './links.ts'
 import {linkEnv, linkHostsLine, setLinkEnv} from './links.ts'
 import type {Spec} from './spec/index.ts'
-import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
-import type {NetworkPlan} from '../network/attach.ts'
+import {writeJsonAtomic} from '../files.ts'
 import type {ContainerRecord} from './model.ts'
-import {readNetworkState} from '../network/attach.ts'
+import {readNetworkPlan, readNetworkState} from '../network/attach.ts'
 import {DEFAULT_NETWORK} from '../network/model.ts'
 import {NoSuchContainerError} from './store.ts'
 
@@ -81,7 +80,7 @@ export async function prepareLinks(scope: ContainerScope, container: LoadedConta
   if (container.record.HostConfig.NetworkMode !== DEFAULT_NETWORK) return undefined
   const links = await linksAtStart(scope, container)
   if (!links) return undefined
-  const plan = await readJsonIfExists<NetworkPlan>(container.paths.networkPlan)
+  const plan = await readNetworkPlan(container.paths.networkPlan)
   if (plan) await writeJsonAtomic(container.paths.networkPlan, {...plan, linkHosts: links.hosts})
   return (spec) => setLinkEnv(spec, links.aliases, container.record.Config.Env ?? [], links.env)
 }

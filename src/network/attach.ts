@@ -127,8 +127,8 @@ const EMPTY_STATE: NetworkState = {attachments: {}, ports: {}}
  * The container's plan. One an older nerd wrote keeps run's `--link`s at its top, of no network:
  * they are the first network's, where planNetworks puts them now.
  */
-export async function readNetworkPlan(files: ContainerNetworkFiles): Promise<NetworkPlan | undefined> {
-  const plan = await readJsonIfExists<NetworkPlan & {links?: LinkRequest[]}>(files.plan)
+export async function readNetworkPlan(planFile: string): Promise<NetworkPlan | undefined> {
+  const plan = await readJsonIfExists<NetworkPlan & {links?: LinkRequest[]}>(planFile)
   if (plan?.links === undefined) return plan
   const {links, ...current} = plan
   const [first] = current.networks
@@ -553,7 +553,7 @@ async function writeHostsOf(target: AttachTarget, networks: NetworkConfList[], w
   await withFileLock(
     target.files.hosts,
     async () => {
-      const [plan, state] = await Promise.all([readNetworkPlan(target.files), readJsonIfExists<NetworkState>(target.files.state)])
+      const [plan, state] = await Promise.all([readNetworkPlan(target.files.plan), readJsonIfExists<NetworkState>(target.files.state)])
       if (plan && state) await writeContainerHosts(target.files.hosts, target, plan, state, networks, whole, membersOf)
     },
     {createDirectory: false, guards: `container ${target.id.slice(0, 12)}'s /etc/hosts`},
@@ -596,7 +596,7 @@ function hooksOf(plan: NetworkPlan, target: AttachTarget): NetworkHooks {
  * task that ended without its poststop left attached is detached first, so a restart starts clean.
  */
 export async function attachNetworks(target: AttachTarget, netns: string, only?: string[]): Promise<NetworkState> {
-  const plan = await readNetworkPlan(target.files)
+  const plan = await readNetworkPlan(target.files.plan)
   if (!plan || plan.networks.length === 0) return structuredClone(EMPTY_STATE)
   const hooks = hooksOf(plan, target)
   const changes: MemberChanges = new Map()
@@ -661,7 +661,7 @@ async function attachLocked(target: AttachTarget, plan: NetworkPlan, netns: stri
  * gone: a pid's namespace path could by then name another process's.
  */
 export async function detachNetworks(target: AttachTarget, netns: string, only?: string[]): Promise<void> {
-  const plan = await readNetworkPlan(target.files)
+  const plan = await readNetworkPlan(target.files.plan)
   if (!plan) return
   const hooks = hooksOf(plan, target)
   const attached = await readNetworkState(target.files)
@@ -711,11 +711,11 @@ async function writeDetachedState(path: string, state: NetworkState): Promise<vo
  * peers take the new name at once, as docker renames the sandbox's DNS records.
  */
 export async function renameInNetworks(target: AttachTarget, name: string): Promise<void> {
-  const planned = await readNetworkPlan(target.files)
+  const planned = await readNetworkPlan(target.files.plan)
   if (!planned) return
   const changes: MemberChanges = new Map()
   const plan = await withNetworkStateLock(target, async () => {
-    const plan = (await readNetworkPlan(target.files))!
+    const plan = (await readNetworkPlan(target.files.plan))!
     plan.name = name
     await writeJsonAtomic(target.files.plan, plan)
     const networks = await listNetworks(plan.netconfPath)

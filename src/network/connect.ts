@@ -36,7 +36,7 @@ const NONE_NETWORK_CONFLICT = 'container cannot be connected to multiple network
 
 /** The container's network plan; undefined for a container without networks of its own (`--network host`, `none`, `container:<x>`). */
 function planOf(container: LoadedContainer): Promise<NetworkPlan | undefined> {
-  return readNetworkPlan(attachTarget('', container.record.Id, container.paths).files)
+  return readNetworkPlan(container.paths.networkPlan)
 }
 
 /** docker's daemon's words, `the network` when it looks in a stopped container's records rather than at the endpoints. */

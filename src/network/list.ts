@@ -17,8 +17,7 @@ import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
 import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK, endpointId} from './model.ts'
 import type {NetworkConfList} from './model.ts'
-import {readJsonIfExists} from '../files.ts'
-import type {NetworkPlan} from './attach.ts'
+import {readNetworkPlan} from './attach.ts'
 import {builtinNetworkOf} from './plan.ts'
 import {ensureDefaultNetwork, listNetworks, readMembers, removeNetwork, unusableNetworkError} from './store.ts'
 import type {NetworkLocation} from './store.ts'
@@ -115,7 +114,7 @@ export function builtinNetwork(name: 'host' | 'none'): NetworkEntry {
  * when it shares another container's.
  */
 export async function joinedNetworks(mode: string, planFile: string): Promise<NetworkEntry[]> {
-  const plan = await readJsonIfExists<NetworkPlan>(planFile)
+  const plan = await readNetworkPlan(planFile)
   const builtin = builtinNetworkOf(mode, plan !== undefined)
   if (builtin) return [builtinNetwork(builtin)]
   if (!plan) return []
@@ -340,7 +339,7 @@ async function plannedNetworkNames(location: NetworkLocation): Promise<Set<strin
   const netconfPath = resolve(location.netconfPath)
   for (const namespace of await containerNamespaces(location.dataRoot)) {
     for (const id of await listContainerIds(location.dataRoot, namespace)) {
-      const plan = await readJsonIfExists<NetworkPlan>(containerPaths(location.dataRoot, namespace, id).networkPlan).catch(() => undefined)
+      const plan = await readNetworkPlan(containerPaths(location.dataRoot, namespace, id).networkPlan).catch(() => undefined)
       if (!plan || resolve(plan.netconfPath) !== netconfPath || !Array.isArray(plan.networks)) continue
       for (const planned of plan.networks) names.add(planned.network)
     }

@@ -14,9 +14,9 @@ describe('network plan file', () => {
   const planFile = async (plan: object) => {
     const dir = await mkdtemp(join(tmpdir(), 'nerd-plan-'))
     dirs.push(dir)
-    const files = {plan: join(dir, 'network-plan.json'), state: join(dir, 'network-state.json'), hosts: join(dir, 'hosts')}
-    await writeFile(files.plan, JSON.stringify(plan))
-    return files
+    const file = join(dir, 'network-plan.json')
+    await writeFile(file, JSON.stringify(plan))
+    return file
   }
   const base = {netconfPath: '/etc/cni/net.d', cniPath: '/opt/cni/bin', name: 'web', hostname: 'abc', domainname: '', portBindings: {}, extraHosts: []}
   const link = {container: 'db', alias: 'database'}
