@@ -11,7 +11,7 @@ import {booleanFilter, filterTerms} from '../filter-flag.ts'
 import type {ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
 import {isRunning, networkNames} from './view.ts'
-import {goFilterMatcher} from '../format/go-values.ts'
+import {goAtoi, goFilterMatcher} from '../format/go-values.ts'
 import {parseExpose, splitPort} from '../network/ports.ts'
 
 const FILTER_KEYS = ['ancestor', 'before', 'exited', 'expose', 'health', 'id', 'is-task', 'isolation', 'label', 'name', 'network', 'publish', 'since', 'status', 'volume'] as const
@@ -25,14 +25,10 @@ export interface PsFilter {
 
 const STATES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']
 const HEALTHS = ['none', 'starting', 'healthy', 'unhealthy']
-const INT64_MAX = 2n ** 63n - 1n
 
-/** Go's strconv.Atoi, with its error text. */
+/** Go's strconv.Atoi with its own error text (strconv.Atoi: parsing "x": invalid syntax). */
 function parseGoInt(text: string): number {
-  if (!/^[+-]?\d+$/.test(text)) throw new Error(`strconv.Atoi: parsing "${text}": invalid syntax`)
-  const value = BigInt(text)
-  if (value > INT64_MAX || value < -INT64_MAX - 1n) throw new Error(`strconv.Atoi: parsing "${text}": value out of range`)
-  return Number(value)
+  return goAtoi(text, `strconv.Atoi: parsing "${text}"`)
 }
 
 function valuesOf(filters: readonly PsFilter[], key: PsFilterKey): string[] {

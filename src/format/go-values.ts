@@ -234,6 +234,14 @@ export function goParseBool(text: string): boolean | undefined {
   return undefined
 }
 
+/** Go's strconv.Atoi (a 64-bit int), its error (`invalid syntax`, `value out of range`) after `what`, as the caller's error wraps it. */
+export function goAtoi(text: string, what: string): number {
+  if (!/^[+-]?\d+$/.test(text)) throw new Error(`${what}: invalid syntax`)
+  const value = BigInt(text)
+  if (value > 0x7fffffffffffffffn || value < -0x8000000000000000n) throw new Error(`${what}: value out of range`)
+  return Number(value)
+}
+
 /** How Go's strconv.ParseBool refuses `text`. */
 export function goParseBoolError(text: string): string {
   return `strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`

@@ -6,7 +6,7 @@ import {isIP} from 'node:net'
 import {CONTAINER_MODE} from '../container/model.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig} from '../container/model.ts'
 import {NerdError} from '../errors.ts'
-import {compareStrings} from '../format/go-values.ts'
+import {compareStrings, goAtoi} from '../format/go-values.ts'
 import type {NetworkPlan, NetworkState, PlannedAttachment} from './attach.ts'
 import {parseAddress, parseSubnet, subnetContains} from './ip.ts'
 import {addressRanges, carriesPublishedPorts, DEFAULT_NETWORK, endpointId} from './model.ts'
@@ -74,14 +74,6 @@ export function driverOption(text: string, invalid: string): Record<string, stri
   const key = separator === -1 ? '' : text.slice(0, separator).trim()
   if (key === '') throw new Error(invalid)
   return {[key]: text.slice(separator + 1).trim()}
-}
-
-/** Go's strconv.Atoi on a 64-bit int, its error (`invalid syntax`, `value out of range`) after `what`. */
-export function goAtoi(text: string, what: string): number {
-  if (!/^[+-]?\d+$/.test(text)) throw new Error(`${what}: invalid syntax`)
-  const value = BigInt(text)
-  if (value > 0x7fffffffffffffffn || value < -0x8000000000000000n) throw new Error(`${what}: value out of range`)
-  return Number(value)
 }
 
 export interface NetworkPlanRequest {
