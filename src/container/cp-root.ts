@@ -14,7 +14,7 @@ import {NerdError} from '../errors.ts'
 
 const {O_RDONLY, O_DIRECTORY, O_NOFOLLOW} = constants
 /** Linux's O_PATH (the same value on x86-64 and arm64), which Node's constants leave out. */
-const O_PATH = 0o10000000
+export const O_PATH = 0o10000000
 /** As many links as Linux follows in one path. */
 const MAX_LINKS = 40
 
@@ -23,13 +23,16 @@ export function fdPath(fd: number, name?: string): string {
   return `/proc/${process.pid}/fd/${fd}${name === undefined ? '' : `/${name}`}`
 }
 
+/** Why a walk fails, in Go's words for the errno (syscall.Errno's text), as docker's messages carry them. */
+export const WALK_FAILURE_TEXTS = {ENOENT: 'no such file or directory', ENOTDIR: 'not a directory', ELOOP: 'too many levels of symbolic links'} as const
+
 /** Why a path cannot be walked: a directory on the way is missing or no directory, or links loop; `path` names the part that failed as the root sees it. */
 export class WalkError extends NerdError {
-  readonly code: 'ENOENT' | 'ENOTDIR' | 'ELOOP'
+  readonly code: keyof typeof WALK_FAILURE_TEXTS
   readonly path: string
 
-  constructor(code: 'ENOENT' | 'ENOTDIR' | 'ELOOP', path: string) {
-    super(code === 'ELOOP' ? `too many levels of symbolic links in ${path}` : code === 'ENOENT' ? `no such file or directory: ${path}` : `not a directory: ${path}`)
+  constructor(code: keyof typeof WALK_FAILURE_TEXTS, path: string) {
+    super(code === 'ELOOP' ? `${WALK_FAILURE_TEXTS.ELOOP} in ${path}` : `${WALK_FAILURE_TEXTS[code]}: ${path}`)
     this.code = code
     this.path = path
   }

@@ -7,11 +7,9 @@
 import {closeSync} from 'node:fs'
 import type {Mount} from '../containerd/index.ts'
 import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
-import {openRoot, walkInRoot, WalkError} from './cp-root.ts'
+import {openRoot, WALK_FAILURE_TEXTS, walkInRoot, WalkError} from './cp-root.ts'
 import {lookupInLayers, rootfsLayers} from './rootfs-files.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
-
-const WALK_FAILURES = {ENOTDIR: 'not a directory', ELOOP: 'too many levels of symbolic links', ENOENT: 'no such file or directory'} as const
 
 export async function makeWorkingDirectory(rootfs: Mount[], workdir: string): Promise<void> {
   // Most images have theirs: the layers tell without a mount.
@@ -24,7 +22,7 @@ export async function makeWorkingDirectory(rootfs: Mount[], workdir: string): Pr
       closeSync(walkInRoot(rootFd, workdir, {toDirectory: true, makeParents: true}).parent)
     } catch (error) {
       // A file on the way (`/etc/passwd/sub`), in Go's MkdirAll's words with the path the container sees.
-      if (error instanceof WalkError) throw new NerdError(`mkdir ${error.path}: ${WALK_FAILURES[error.code]}`, {exitCode: EXIT_NERD_FAILED})
+      if (error instanceof WalkError) throw new NerdError(`mkdir ${error.path}: ${WALK_FAILURE_TEXTS[error.code]}`, {exitCode: EXIT_NERD_FAILED})
       throw error
     } finally {
       closeSync(rootFd)

@@ -7,6 +7,7 @@ import {closeSync, constants, fstatSync, openSync} from 'node:fs'
 import {chmod, lstat, mkdir, open, opendir, readFile, realpath, stat, symlink} from 'node:fs/promises'
 import {join, posix} from 'node:path'
 import {promisify} from 'node:util'
+import {fdPath, O_PATH, pathParts, WALK_FAILURE_TEXTS} from '../container/cp-root.ts'
 import {NerdError} from '../errors.ts'
 import {mountPoints} from '../mountinfo.ts'
 
@@ -89,7 +90,7 @@ export function mountFailure(device: string, target: string, options: string, sa
  * descriptor, so a link put in place of its path meanwhile is not what gets bound.
  */
 export async function bindOpenedPath(opened: number, target: string): Promise<void> {
-  const source = `/proc/${process.pid}/fd/${opened}`
+  const source = fdPath(opened)
   try {
     // mount(8) would otherwise resolve the descriptor's link to the path it shows, and bind by that.
     await run('mount', ['--no-canonicalize', '--bind', source, target], {env: SYSTEM_PATH})
@@ -197,10 +198,6 @@ export async function placeEntries(target: string, entries: readonly PlacedEntry
   }
 }
 
-/** Linux's O_PATH, which Node's constants leave out. */
-const O_PATH = 0o10000000
-const GO_ERRNO_TEXTS: Readonly<Record<string, string>> = {ENOENT: 'no such file or directory', ELOOP: 'too many levels of symbolic links', ENOTDIR: 'not a directory'}
-
 /**
  * Opens (O_PATH; the caller closes it) what the `volume-subpath` `subpath` names in the volume's
  * content directory `base`, as docker's safepath.Join (openat2 RESOLVE_BENEATH and
@@ -208,13 +205,13 @@ const GO_ERRNO_TEXTS: Readonly<Record<string, string>> = {ENOENT: 'no such file 
  * never leads a bind or a copy-up out of it. Fails with docker's `cannot access path …`.
  */
 export function openVolumeSubpath(base: string, subpath: string): number {
-  const failure = (code: string) => new NerdError(`cannot access path ${join(base, subpath)}: ${GO_ERRNO_TEXTS[code] ?? code}`)
+  const failure = (code: string) => new NerdError(`cannot access path ${join(base, subpath)}: ${(WALK_FAILURE_TEXTS as Readonly<Record<string, string>>)[code] ?? code}`)
   let fd = openSync(base, O_PATH | constants.O_DIRECTORY)
   try {
-    for (const part of posix.normalize(subpath).split('/').filter((name) => name !== '' && name !== '.')) {
+    for (const part of pathParts(posix.normalize(subpath))) {
       let next: number
       try {
-        next = openSync(`/proc/${process.pid}/fd/${fd}/${part}`, O_PATH | constants.O_NOFOLLOW)
+        next = openSync(fdPath(fd, part), O_PATH | constants.O_NOFOLLOW)
       } catch (error) {
         throw failure((error as NodeJS.ErrnoException).code ?? '')
       }

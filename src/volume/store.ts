@@ -15,6 +15,7 @@ import {compareStrings, naturalCompare} from '../format/go-values.ts'
 import {readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
 import {sortedByKey} from '../labels.ts'
 import {nullable, objectOf, oneOf, recordOf} from '../json-shape.ts'
+import {fdPath} from '../container/cp-root.ts'
 import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, openVolumeSubpath, placeEntries, removeTree, unmountFilesystem} from './host.ts'
 import type {PlacedEntry} from './host.ts'
 import {matchesLabelFilters} from './filters.ts'
@@ -303,7 +304,7 @@ export async function copyUpIfEmpty(
         }
         if (!fstatSync(subpathFd).isDirectory()) return false
       }
-      const target = subpathFd === undefined ? volumeContentPath(volume) : `/proc/${process.pid}/fd/${subpathFd}`
+      const target = subpathFd === undefined ? volumeContentPath(volume) : fdPath(subpathFd)
       if ((await readdir(target)).length > 0) return false
       try {
         if (copied !== undefined) await copyDirectoryContents(copied, target)
