@@ -59,6 +59,14 @@ export async function connectNetwork(scope: ContainerScope, loaded: LoadedContai
   await withContainerLock(loaded, (container) => connectLocked(scope, container, networkText, options))
 }
 
+/**
+ * A connect to a network the container is on already: docker keeps a stopped container's entry as
+ * it is (nothing to do), and refuses it for a running one, whose endpoint exists.
+ */
+function refuseJoinedAgain(container: LoadedContainer, netns: string | undefined, network: string): void {
+  if (netns) throw new NerdError(`endpoint with name ${container.record.Name} already exists in network ${network}`)
+}
+
 /** docker's refusal to connect or disconnect a dead container (lifecycle.ts, DeadContainerError). */
 function refuseDeadInNetworks(container: LoadedContainer): void {
   if (container.dead) throw new NerdError(`Container ${container.record.Id} is marked for removal and cannot be connected or disconnected to the network`)
@@ -71,9 +79,7 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
   if (networkText === 'none') return joinNone(scope, container, netns)
   if (networkText === 'host') {
     if (mode !== 'host') throw new NerdError('cannot connect container to host network - container must be created in host network mode')
-    // As on any network: docker keeps a stopped container's entry as it is; a running one's endpoint exists already.
-    if (!netns) return
-    throw new NerdError(`endpoint with name ${container.record.Name} already exists in network host`)
+    return refuseJoinedAgain(container, netns, 'host')
   }
   const plan = await planOf(container)
   if (!plan) throw new NerdError(mode === 'none' ? NONE_NETWORK_CONFLICT : SHARED_NETWORK_CONFLICT)
@@ -82,11 +88,7 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
   if (problems.length > 0) throw new NerdError(invalidEndpoint(problems))
   const refused = notLinkLocal(options)
   if (refused) throw new NerdError(refused)
-  if (plan.networks.some((planned) => planned.network === network.name)) {
-    // docker keeps a stopped container's entry as it is; a running one's endpoint exists already.
-    if (!netns) return
-    throw new NerdError(`endpoint with name ${container.record.Name} already exists in network ${network.name}`)
-  }
+  if (plan.networks.some((planned) => planned.network === network.name)) return refuseJoinedAgain(container, netns, network.name)
   const target = attachTarget(scope.client.namespace, container.record.Id, container.paths)
   const before = structuredClone(plan)
   // Kept as docker keeps the endpoint's settings: empty ones are not recorded.
@@ -119,11 +121,7 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
 async function joinNone(scope: ContainerScope, container: LoadedContainer, netns: string | undefined): Promise<void> {
   const mode = container.record.HostConfig.NetworkMode
   const plan = await planOf(container)
-  if (builtinNetworkOf(mode, plan !== undefined) === 'none') {
-    // As on any network: docker keeps a stopped container's entry as it is; a running one's endpoint exists already.
-    if (!netns) return
-    throw new NerdError(`endpoint with name ${container.record.Name} already exists in network none`)
-  }
+  if (builtinNetworkOf(mode, plan !== undefined) === 'none') return refuseJoinedAgain(container, netns, 'none')
   if (mode !== 'none' || !plan || plan.networks.length > 0) throw new NerdError(mode === 'host' || !plan ? SHARED_NETWORK_CONFLICT : NONE_NETWORK_CONFLICT)
   await rm(container.paths.networkPlan, {force: true})
   if (netns) await publishEvent(scope.client, networkEvent('connect', builtinNetwork('none'), container.record.Id))
