@@ -684,7 +684,7 @@ async function publishTaskEvents(scope: ContainerScope, events: Promise<NerdEven
  * cgroup still tells (until the task is deleted). Recorded once already (by the exit handler,
  * before a back-off), an OOM kill stays recorded. `oom` is that look, when the caller started it already.
  */
-export async function recordExit(scope: ContainerScope, paths: ContainerPaths, id: string, ended: ExitStatus, oom: Promise<boolean> = oomKilled(scope, id)): Promise<void> {
+async function recordExit(scope: ContainerScope, paths: ContainerPaths, id: string, ended: ExitStatus, oom: Promise<boolean> = oomKilled(scope, id)): Promise<void> {
   const killed = await oom
   await updateState(paths, (state) => exitedState(state, ended, killed))
 }
@@ -1197,11 +1197,7 @@ export async function pauseContainer(scope: ContainerScope, container: LoadedCon
     if (task?.status !== 'RUNNING') throw await noProcessError(container, task, notRunning)
     // Paused by the user from now on, whatever a commit's mark says (seeOutDeadCommit).
     await rm(container.paths.commitPause, {force: true})
-    await pauseTask(scope, container).catch(async (error: unknown) => {
-      // A stop or kill (which take no lifecycle lock) ended the process meanwhile.
-      const now = await getTask(scope, container.record.Id).catch(() => undefined)
-      throw now?.status === 'RUNNING' ? error : new NerdError(notRunning)
-    })
+    await pauseTask(scope, container).catch(unlessStill(scope, container, 'RUNNING', notRunning))
     // As docker's pause stops the monitor: unhealthy until a probe after the unpause passes.
     if (container.record.Config.Healthcheck) await markUnhealthy(container.paths)
   })
@@ -1218,13 +1214,20 @@ export async function unpauseContainer(scope: ContainerScope, container: LoadedC
     const notPaused = `Container ${container.record.Id} is not paused`
     const task = await getTask(scope, container.record.Id)
     if (!task || task.status !== 'PAUSED') throw new NerdError(notPaused)
-    await resumeTask(scope, container).catch(async (error: unknown) => {
-      // A stop or kill (which take no lifecycle lock) ended the process meanwhile: containerd says
-      // "cannot resume a stopped container", docker's daemon, which checks under its lock, this.
-      const now = await getTask(scope, container.record.Id).catch(() => undefined)
-      throw now?.status === 'PAUSED' ? error : new NerdError(notPaused)
-    })
+    await resumeTask(scope, container).catch(unlessStill(scope, container, 'PAUSED', notPaused))
   })
+}
+
+/**
+ * The failure of a pause or unpause: containerd's own while the task is still `status`, else
+ * `refusal`, docker's daemon's (which checks under its lock): a stop or kill, which take no
+ * lifecycle lock, ended the process meanwhile (containerd: "cannot resume a stopped container").
+ */
+function unlessStill(scope: ContainerScope, container: LoadedContainer, status: 'RUNNING' | 'PAUSED', refusal: string): (error: unknown) => Promise<never> {
+  return async (error) => {
+    const now = await getTask(scope, container.record.Id).catch(() => undefined)
+    throw now?.status === status ? error : new NerdError(refusal)
+  }
 }
 
 /**
