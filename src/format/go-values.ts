@@ -340,10 +340,12 @@ export class GoTime extends Date {
   }
 }
 
-/** A Date as a Go time.Time: as it is when it is a GoTime, else in UTC to the millisecond. */
+/** A Date as a Go time.Time: as it is when it is a GoTime, else in UTC to the millisecond; an invalid one is Go's zero time. */
 export function asGoTime(date: Date): GoTime {
+  const milliseconds = date.getTime()
+  if (Number.isNaN(milliseconds)) return new GoTime({milliseconds: ZERO_TIME_MS, nanosecond: 0, location: 'UTC'})
   if (date instanceof GoTime) return date
-  return new GoTime({milliseconds: Number.isNaN(date.getTime()) ? ZERO_TIME_MS : date.getTime(), nanosecond: (((date.getTime() % 1000) + 1000) % 1000) * 1e6, location: 'UTC'})
+  return new GoTime({milliseconds, nanosecond: (((milliseconds % 1000) + 1000) % 1000) * 1e6, location: 'UTC'})
 }
 
 /** Go's time.Time String() (without a monotonic clock reading): `2024-01-02 15:04:05.123456789 +0000 UTC`. */

@@ -73,6 +73,14 @@ describe("Go's time.Time Format layouts", async () => {
     assert.deepEqual(zero, {year: 1, month: 1, day: 1, hour: 0, minute: 0, second: 0, nanosecond: 0, weekday: 1, yearDay: 1})
     assert.equal(formatGoLayout('2006-01-02 06', zero, UTC), '0001-01-01 01')
   })
+
+  it('prints an invalid date as the zero time, as Go leaves an unset time.Time', async () => {
+    const {GoTime, goTimeRFC3339, goTimeString} = await import('../../../src/format/go-values.ts')
+    for (const invalid of [new Date(Number.NaN), new GoTime('garbage')]) {
+      assert.equal(goTimeString(invalid), '0001-01-01 00:00:00 +0000 UTC')
+      assert.equal(goTimeRFC3339(invalid), '0001-01-01T00:00:00Z')
+    }
+  })
 })
 
 describe('time.Time in templates (network Created, image LastTagTime, health log Start/End)', async () => {
