@@ -47,9 +47,6 @@ export class GoDuration extends GoNamedInt {
   constructor(nanoseconds: number) {
     super(nanoseconds, 'time.Duration', formatGoDuration(nanoseconds / 1e6))
   }
-  get nanoseconds(): number {
-    return this.value
-  }
 }
 
 /**
