@@ -123,24 +123,16 @@ function zoneTypeAt(date: Date): ZoneType {
   return transitions[low]!.type
 }
 
-function offsetText(seconds: number, separator: string): string {
-  const sign = seconds < 0 ? '-' : '+'
-  const minutes = Math.floor(Math.abs(seconds) / 60)
-  return `${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}${separator}${String(minutes % 60).padStart(2, '0')}`
-}
-
-/** The wall clock of `date` in a zone as an ISO text without a zone: `2024-01-01T01:00:00.123`. */
-function wallClock(date: Date, type: ZoneType): string {
-  return new Date(date.getTime() + type.offset * 1000).toISOString().slice(0, 23)
+/** `date` (with the nanoseconds of its second) on the local zone's wall clock, in Go's `layout`. */
+function localFormat(date: Date, nanosecond: number, layout: string): string {
+  const zone = localZoneAt(date)
+  return formatGoLayout(layout, goCivilTime(Math.floor(date.getTime() / 1000), nanosecond, zone), zone)
 }
 
 /** Go's time.Time String() in the local zone: `2024-01-01 01:00:00 +0100 CET` (fraction trimmed). */
 export function goLocalTimeString(date: Date): string {
   if (Number.isNaN(date.getTime())) return '0001-01-01 00:00:00 +0000 UTC'
-  const type = zoneTypeAt(date)
-  const wall = wallClock(date, type)
-  const fraction = wall.slice(20, 23).replace(/0+$/, '')
-  return `${wall.slice(0, 10)} ${wall.slice(11, 19)}${fraction ? `.${fraction}` : ''} ${offsetText(type.offset, '')} ${type.name}`
+  return localFormat(date, date.getUTCMilliseconds() * 1e6, '2006-01-02 15:04:05.999999999 -0700 MST')
 }
 
 /**
@@ -149,10 +141,8 @@ export function goLocalTimeString(date: Date): string {
  * digits (docker's rfc3339NanoFixed).
  */
 export function goLocalRFC3339(date: Date, fraction?: {nanosecond: number; fixed?: boolean}): string {
-  const type = zoneTypeAt(date)
-  const digits = fraction === undefined ? '' : String(fraction.nanosecond).padStart(9, '0')
-  const shown = fraction?.fixed ? digits : digits.replace(/0+$/, '')
-  return `${wallClock(date, type).slice(0, 19)}${shown ? `.${shown}` : ''}${type.offset === 0 ? 'Z' : offsetText(type.offset, ':')}`
+  const digits = fraction === undefined ? '' : fraction.fixed ? '.000000000' : '.999999999'
+  return localFormat(date, fraction?.nanosecond ?? 0, `2006-01-02T15:04:05${digits}Z07:00`)
 }
 
 /** A zone as Go's time.Time carries it: its offset east of UTC in seconds and its abbreviation (empty for a FixedZone("", …)). */
