@@ -235,7 +235,7 @@ export function goQuote(text: string, asciiOnly = false): string {
   return `${quoted}"`
 }
 
-function quoteRune(code: number, asciiOnly: boolean): string {
+export function quoteRune(code: number, asciiOnly: boolean): string {
   const valid = code >= 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
   return `'${escapeChar(valid ? String.fromCodePoint(code) : '\ufffd', "'", asciiOnly)}'`
 }

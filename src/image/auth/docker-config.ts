@@ -7,7 +7,7 @@ import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {NerdError} from '../../errors.ts'
 import {openFailure, writeFileAtomic} from '../../files.ts'
-import {goJSONFirstValue} from '../../format/go-json.ts'
+import {goJSONFirstValue} from '../../format/go-json-decode.ts'
 
 /** The key Docker Hub's credentials are stored under, whatever the user typed. */
 export const DOCKER_HUB_SERVER_KEY = 'https://index.docker.io/v1/'

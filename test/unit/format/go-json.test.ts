@@ -1,7 +1,8 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {GO_JSON, goJSON, renderItems} from '../../../src/format/index.ts'
-import {goJSONFirstValue, withHTMLEscapedJSON} from '../../../src/format/go-json.ts'
+import {withHTMLEscapedJSON} from '../../../src/format/go-json.ts'
+import {goJSONFirstValue} from '../../../src/format/go-json-decode.ts'
 
 describe('goJSON', () => {
   it('writes compact JSON with keys in object order', () => {
