@@ -1,4 +1,4 @@
-import {asGoTime, GoDuration, GoNamedInt, GoTime, goTimeString, withGoString, asGoStruct} from './go-values.ts'
+import {asGoTime, GoDuration, GoNamedInt, GoTime, goTimeString, withGoString, asGoStruct, ZERO_TIME_MS} from './go-values.ts'
 import {goMonthName, goWeekdayName} from './go-time.ts'
 import type {ParamKind, TemplateFunction} from './template-funcs.ts'
 
@@ -51,7 +51,7 @@ const TIME_METHODS: Readonly<Record<string, (time: GoTime) => TemplateFunction>>
   UTC: method([], (time) => time.in('UTC')),
   Local: method([], (time) => time.in('Local')),
   Location: method([], location),
-  IsZero: method([], (time) => time.unixSeconds() === -62_135_596_800 && time.nanosecond === 0),
+  IsZero: method([], (time) => time.getTime() === ZERO_TIME_MS && time.nanosecond === 0),
   IsDST: method([], (time) => time.location === 'Local' && time.zone().isDst === true),
   String: method([], (time) => goTimeString(time)),
   Format: method(['string'], (time, layout: string) => time.format(layout)),

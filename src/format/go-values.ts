@@ -273,7 +273,7 @@ export function utf8Length(text: string): number {
 }
 
 /** Go's zero time, 0001-01-01 00:00:00 UTC, in milliseconds since the epoch. */
-const ZERO_TIME_MS = -62_135_596_800_000
+export const ZERO_TIME_MS = -62_135_596_800_000
 
 /**
  * The location a Go time.Time carries: UTC, Local (the zone Go loads, see go-time.ts), or a

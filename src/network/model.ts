@@ -362,7 +362,6 @@ export function macForAddress(address: string): string {
   return ['02', '42', ...address.split('.').map((byte) => Number(byte).toString(16).padStart(2, '0'))].join(':')
 }
 
-/** Checks the driver options docker's drivers take, so a bad one fails at create rather than at the first run. */
 /**
  * What docker's macvlan and ipvlan drivers refuse of a `-o parent=` at create, in their words: one
  * not on the host is taken as the `name.vlan_id` of a VLAN link to make (parseVlan). docker then makes
@@ -378,7 +377,10 @@ export function parentProblem(parent: string, linkExists: (name: string) => bool
   return `-o parent interface was not found on the host: ${parent} (nerd does not make VLAN links: make it first, ip link add link ${link} name ${parent} type vlan id ${Number(vlan)})`
 }
 
-/** `linkExists`: whether the host has a network interface of that name (parentProblem). */
+/**
+ * Checks the driver options docker's drivers take, so a bad one fails at create rather than at the
+ * first run. `linkExists`: whether the host has a network interface of that name (parentProblem).
+ */
 export function checkDriverOptions(driver: NetworkDriver, options: Record<string, string>, ipv6 = false, linkExists: (name: string) => boolean = () => true): void {
   for (const option of Object.keys(options)) {
     if (option.startsWith(DOCKER_OPTION_PREFIX) && !DOCKER_OPTIONS[driver].includes(option)) throw new NerdError(`network option ${option} is not supported by nerd's ${driver} driver`)

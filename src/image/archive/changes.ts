@@ -228,7 +228,7 @@ const LINE_CONTINUATION = /([^\\])\\[ \t]*$|^\\[ \t]*$/
  * skipped, and a line ending in a backslash goes on on the next (comment and blank lines between
  * skipped). None at all is refused in the parser's words.
  */
-export function dockerfileInstructions(changes: readonly string[]): string[] {
+function dockerfileInstructions(changes: readonly string[]): string[] {
   const lines = changes.join('\n').split('\n').map((line) => line.replace(/[\r\n]+$/, ''))
   const skipped = (line: string): boolean => line.trimStart() === '' || line.trimStart().startsWith('#')
   const continued = (line: string): [text: string, more: boolean] => (LINE_CONTINUATION.test(line) ? [line.replace(LINE_CONTINUATION, '$1'), true] : [line, false])
