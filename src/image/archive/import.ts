@@ -197,21 +197,29 @@ async function checkArchive(tarball: LocalTarball, signal: AbortSignal | undefin
 }
 
 /**
- * The tarball as the layer is stored, with its media type: gzip and zstd as they come, anything else
- * (plain, bzip2, xz) decompressed and gzip-compressed into a spooled copy, as docker's daemon does.
+ * The tarball as the layer is stored, with its media type and diffID: gzip and zstd as they come,
+ * anything else (plain, bzip2, xz) decompressed and gzip-compressed into a spooled copy, as docker's
+ * daemon does. The check reads whichever is cheaper to read through: a plain tarball before its
+ * copy is made (a bad one makes none), a bzip2 or xz one as its gzip copy.
  */
-async function layerTarball(tarball: LocalTarball, options: ImportOptions): Promise<{tarball: LocalTarball; mediaType: string}> {
+async function layerTarball(tarball: LocalTarball, options: ImportOptions): Promise<{tarball: LocalTarball; mediaType: string; diffId: string}> {
   if (tarball.size === 0) throw new NerdError(`cannot import ${tarball.description}: it is empty`)
   const compression = detectCompression(await readHead(tarball.path))
-  if (compression === 'gzip') return {tarball, mediaType: MEDIA_TYPE_OCI_LAYER_GZIP}
-  if (compression === 'zstd') return {tarball, mediaType: MEDIA_TYPE_OCI_LAYER_ZSTD}
+  if (compression === 'gzip') return {tarball, mediaType: MEDIA_TYPE_OCI_LAYER_GZIP, diffId: await checkArchive(tarball, options.signal)}
+  if (compression === 'zstd') return {tarball, mediaType: MEDIA_TYPE_OCI_LAYER_ZSTD, diffId: await checkArchive(tarball, options.signal)}
+  const plainDiffId = compression === 'none' ? await checkArchive(tarball, options.signal) : undefined
   const uncompressed = decompress(createReadStream(tarball.path, {highWaterMark: 1 << 20, signal: options.signal}), `the tarball ${tarball.description}`)
-  return {tarball: await spool(uncompressed, tarball.description, tarball.sourceName, options, createGzip()), mediaType: MEDIA_TYPE_OCI_LAYER_GZIP}
+  const gzipped = await spool(uncompressed, tarball.description, tarball.sourceName, options, createGzip())
+  try {
+    return {tarball: gzipped, mediaType: MEDIA_TYPE_OCI_LAYER_GZIP, diffId: plainDiffId ?? (await checkArchive(gzipped, options.signal))}
+  } catch (error) {
+    await gzipped.dispose()
+    throw error
+  }
 }
 
-/** Streams the tarball into the content store as the layer; the diffID comes from the check's reading. */
-async function storeLayer(client: ContainerdClient, tarball: LocalTarball, mediaType: string, signal: AbortSignal | undefined): Promise<{layer: Descriptor; diffId: string}> {
-  const diffId = await checkArchive(tarball, signal)
+/** Streams the checked tarball into the content store as the layer. */
+async function storeLayer(client: ContainerdClient, tarball: LocalTarball, mediaType: string, signal: AbortSignal | undefined): Promise<Descriptor> {
   const stored = createHash('sha256')
   async function* hashed(): AsyncGenerator<Buffer, void, undefined> {
     for await (const chunk of createReadStream(tarball.path, {highWaterMark: 1 << 20, signal})) {
@@ -223,7 +231,7 @@ async function storeLayer(client: ContainerdClient, tarball: LocalTarball, media
   try {
     // The digest is not known before the bytes pass: containerd commits what arrived (no `expected`).
     await client.content.write(ref, () => hashed(), {expected: '', total: tarball.size, signal})
-    return {layer: {mediaType, digest: `sha256:${stored.digest('hex')}`, size: tarball.size}, diffId}
+    return {mediaType, digest: `sha256:${stored.digest('hex')}`, size: tarball.size}
   } catch (error) {
     await client.content.abort(ref).catch(() => undefined)
     throw error
@@ -265,8 +273,8 @@ export async function importRootfs(client: ContainerdClient, source: ImportSourc
     const stored = await layerTarball(given, options)
     tarball = stored.tarball
     return await client.withLease(async (leased) => {
-      const {layer, diffId} = await storeLayer(leased, tarball, stored.mediaType, options.signal)
-      const configDocument = importedConfig({platform: options.platform, changes, diffId, comment: options.message || `Imported from ${tarball.sourceName}`, created: new Date()})
+      const layer = await storeLayer(leased, tarball, stored.mediaType, options.signal)
+      const configDocument = importedConfig({platform: options.platform, changes, diffId: stored.diffId, comment: options.message || `Imported from ${tarball.sourceName}`, created: new Date()})
       const config = jsonBlob(configDocument, MEDIA_TYPE_OCI_CONFIG)
       await writeBlob(leased, config.descriptor, config.bytes)
       const manifestDocument: ImageManifest = {schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_MANIFEST, config: config.descriptor, layers: [layer]}
