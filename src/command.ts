@@ -407,7 +407,7 @@ export abstract class NerdCommand extends Command {
     lookup: (name: string) => Promise<T | undefined>,
     format: string | undefined,
     kind: string,
-    options: {rawFallback?: boolean} = {},
+    options: {rawFallback?: boolean; trimmed?: boolean} = {},
   ): Promise<void> {
     const {formatInspect} = await import('./format/index.ts')
     const {isNotFound} = await import('./containerd/index.ts')
@@ -415,18 +415,20 @@ export abstract class NerdCommand extends Command {
     // As docker's, a name that fails is reported after what the others printed.
     const outcomes: ({failure: string} | {index: number})[] = []
     const limiter = new Limiter(PARALLEL_OPERATIONS)
-    const lookups = names.map((name) => limiter.run(() => lookup(name)).then((item) => ({item}), (error: unknown) => ({error})))
-    for (const [index, name] of names.entries()) {
-      const looked = await lookups[index]!
-      if ('item' in looked) {
-        if (looked.item) outcomes.push({index: found.push(looked.item) - 1})
+    // As docker's client sends the names of the objects it trims (trimID): the daemon's words name them trimmed.
+    const looked = options.trimmed ? names.map((name) => name.trim()) : names
+    const lookups = looked.map((name) => limiter.run(async () => lookup(options.trimmed ? trimmedId(kind, name) : name)).then((item) => ({item}), (error: unknown) => ({error})))
+    for (const [index, name] of looked.entries()) {
+      const outcome = await lookups[index]!
+      if ('item' in outcome) {
+        if (outcome.item) outcomes.push({index: found.push(outcome.item) - 1})
         else outcomes.push({failure: `No such ${kind}: ${name}`})
-      } else if (isNotFound(looked.error)) {
+      } else if (isNotFound(outcome.error)) {
         outcomes.push({failure: `No such ${kind}: ${name}`})
-      } else if (looked.error instanceof NerdError) {
-        outcomes.push({failure: looked.error.message})
+      } else if (outcome.error instanceof NerdError) {
+        outcomes.push({failure: outcome.error.message})
       } else {
-        throw looked.error
+        throw outcome.error
       }
     }
     const {text, errors} = formatInspect(found, format, options)

@@ -7,6 +7,7 @@
 import {readFile, readlink} from 'node:fs/promises'
 import {availableParallelism, totalmem} from 'node:os'
 import {NUMERIC_CONVERSION, unpackAny} from '../containerd/index.ts'
+import {trimmedId} from '../errors.ts'
 import {bytesSize, humanSize} from '../format/index.ts'
 import {newestFirst} from './filters.ts'
 import {containerView, loadContainerOrDead} from './lifecycle.ts'
@@ -153,7 +154,7 @@ const GONE = {CPUPerc: '--', MemUsage: '-- / --', MemPerc: '--', NetIO: '--', Bl
 export async function namedStatsEntries(scope: ContainerScope, references: readonly string[]): Promise<{entries: StatsEntry[]; failures: string[]}> {
   const unique = [...new Set(references)]
   // A dead container is one not running, as docker's stats shows it: its row has nothing to read.
-  const outcomes = await Promise.allSettled(unique.map(async (reference) => containerView(scope, await loadContainerOrDead(scope, reference))))
+  const outcomes = await Promise.allSettled(unique.map(async (reference) => containerView(scope, await loadContainerOrDead(scope, trimmedId('container', reference)))))
   const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as Error).message] : []))
   const entries = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [{container: unique[index]!, view: outcome.value}] : []))
   return {entries, failures}

@@ -210,6 +210,27 @@ describe('networking as docker has it', () => {
     await nerdOk(['rm', '-f', 'on-bridge'])
   })
 
+  it('a network named with spaces around it is the one without them, in inspect, connect, disconnect and rm; an empty name is refused, as docker\'s client does', async () => {
+    const name = net('spaced')
+    await nerdOk(['network', 'create', name])
+    await nerdOk(['create', '--name', `${name}-c`, IMG, 'true'])
+    try {
+      assert.equal(await nerdOk(['network', 'inspect', '-f', '{{.Name}}', ` ${name} `]), `${name}\n`)
+      await nerdOk(['network', 'connect', ` ${name} `, `${name}-c`])
+      assert.equal(await nerdOk(['inspect', '-f', '{{range $n, $e := .NetworkSettings.Networks}}{{$n}} {{end}}', `${name}-c`]), `bridge ${name} \n`)
+      await nerdOk(['network', 'disconnect', ` ${name} `, `${name}-c`])
+      const empty = 'Error: invalid network name or ID: value is empty\n'
+      for (const args of [['network', 'inspect', ' '], ['network', 'connect', '', `${name}-c`], ['network', 'rm', ' ']]) {
+        const refused = await nerd(args)
+        assert.deepEqual([refused.code, refused.stderr], [1, empty], args.join(' '))
+      }
+      assert.equal(await nerdOk(['network', 'rm', ` ${name} `]), ` ${name} \n`)
+    } finally {
+      await nerd(['rm', '-f', `${name}-c`])
+      await nerd(['network', 'rm', name])
+    }
+  })
+
   it('network inspect lists the IPv4 subnet before the IPv6 one, whatever the order of the flags', async () => {
     const name = net('v6first')
     await nerdOk(['network', 'create', '--ipv6', '--subnet', 'fd00:4:e3e::/64', '--subnet', '10.4.249.0/24', name])

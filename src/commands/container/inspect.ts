@@ -15,6 +15,6 @@ export default class ContainerInspect extends NerdCommand {
     const {argv, flags} = await this.parse(ContainerInspect)
     const scope = await this.containerScope()
     const {inspectContainers} = await import('../../container/inspect.ts')
-    await this.printInspect(argv as string[], (reference) => inspectContainers(scope, reference, {size: flags.size}), flags.format, 'container')
+    await this.printInspect(argv as string[], (reference) => inspectContainers(scope, reference, {size: flags.size}), flags.format, 'container', {trimmed: true})
   }
 }

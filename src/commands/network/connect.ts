@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
-import {RefusedFlagValue} from '../../errors.ts'
+import {RefusedFlagValue, trimmedId} from '../../errors.ts'
 import {parseLink} from '../../container/links.ts'
 
 /** docker's StringSliceVar: each value is a comma-separated list (run's --network-alias is not). */
@@ -41,8 +41,10 @@ export default class NetworkConnect extends NerdCommand {
     const {connectNetwork} = await import('../../network/connect.ts')
     const {driverOption} = await import('../../network/plan.ts')
     const driverOpts = Object.assign({}, ...commaSeparated(flags['driver-opt']).map((text) => driverOption(text, 'invalid key/value pair format in driver options'))) as Record<string, string>
+    // As docker's client sends it, before the container's name.
+    const network = trimmedId('network', args.network)
     await this.forEachContainer([args.container], (scope, container) =>
-      connectNetwork(scope, container, args.network, {
+      connectNetwork(scope, container, network, {
         aliases: commaSeparated(flags.alias),
         links: flags.link ?? [],
         linkLocalIps: commaSeparated(flags['link-local-ip']),

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {trimmedId} from '../../errors.ts'
 
 export default class NetworkDisconnect extends NerdCommand {
   static summary = 'Disconnect a container from a network'
@@ -19,6 +20,8 @@ export default class NetworkDisconnect extends NerdCommand {
     // For a `none` container that leaves none, whose plan is made now.
     const networkHooks = await this.recordedNetworkHooks({namespace: config.namespace, address: config.address})
     const location = {netconfPath: config.cniNetconfPath, cniPath: config.cniPath, ...(networkHooks ? {networkHooks} : {})}
-    await this.forEachContainer([args.container], (scope, container) => disconnectNetwork(scope, container, args.network, location))
+    // As docker's client sends it, before the container's name.
+    const network = trimmedId('network', args.network)
+    await this.forEachContainer([args.container], (scope, container) => disconnectNetwork(scope, container, network, location))
   }
 }

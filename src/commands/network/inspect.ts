@@ -24,6 +24,7 @@ export default class NetworkInspect extends NerdCommand {
       async (name) => (await inspectNetworkNamed(location, entries, name, config.namespace)) ?? Promise.reject(new NoSuchNetworkError(name)),
       flags.format,
       'network',
+      {trimmed: true},
     )
   }
 }

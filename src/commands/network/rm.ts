@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {trimmedId} from '../../errors.ts'
 
 export default class NetworkRm extends NerdCommand {
   static summary = 'Remove one or more networks'
@@ -18,7 +19,7 @@ export default class NetworkRm extends NerdCommand {
     const config = await this.nerdConfig()
     await this.forEachName(argv as string[], async (name) => {
       if (name === 'host' || name === 'none') throw new Error(`${name} is a pre-defined network and cannot be removed`)
-      const network = await removeNetwork({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, name).catch((error: unknown) => {
+      const network = await removeNetwork({netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}, trimmedId('network', name)).catch((error: unknown) => {
         // As docker's (v24+): with -f a network that is not there is no error, and nothing is printed.
         if (flags.force && error instanceof NoSuchNetworkError) return undefined
         throw error

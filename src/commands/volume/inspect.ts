@@ -1,7 +1,6 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
-import {trimmedId} from '../../errors.ts'
 
 export default class VolumeInspect extends NerdCommand {
   static summary = 'Display detailed information on one or more volumes'
@@ -20,14 +19,14 @@ export default class VolumeInspect extends NerdCommand {
     await this.printInspect(
       argv as string[],
       async (name) => {
-        const volume = await requireVolume(scope, trimmedId('volume', name))
+        const volume = await requireVolume(scope, name)
         if (!flags.size) return volume
         return {...volume, UsageData: {RefCount: (await containersUsingVolume(scope, volume.Name)).length, Size: await volumeSize(volume)}}
       },
       flags.format,
       'volume',
       // docker 28's volume inspect runs the template on the Go value only.
-      {rawFallback: false},
+      {rawFallback: false, trimmed: true},
     )
   }
 }
