@@ -35,7 +35,7 @@ step('compile core', () => {
 })
 /** esbuild, the way every bundle of nerd's is made: ESM for Node (unless told), `require` available to CommonJS code. */
 function bundle(options) {
-  esbuild.buildSync({
+  return esbuild.buildSync({
     allowOverwrite: true,
     bundle: true,
     platform: 'node',
@@ -97,7 +97,11 @@ step('bundle helper entry points', () => {
   // What containerd starts for nerd: the logging driver (one per running container, so its memory
   // counts), the OCI hook (on every container start), the exit handler and the reaper of a detached
   // exec. Each is one small file without the CLI.
-  bundle({entryPoints: ['oci-hook', 'task-exit', 'fifo-drain', 'health', 'exec-exit'].map((name) => join(out, `${name}.js`)), outdir: out})
+  const helpers = bundle({entryPoints: ['oci-hook', 'task-exit', 'fifo-drain', 'health', 'exec-exit'].map((name) => join(out, `${name}.js`)), outdir: out, metafile: true})
+  // A domain module that imports a command-side one (an oclif flag) brought oclif, and through its
+  // TypeScript loader the 9 MB typescript package, into the exit handler and the health monitor.
+  const cliOnly = Object.keys(helpers.metafile.inputs).filter((input) => /node_modules\/(@oclif\/core|typescript)\//.test(input))
+  if (cliOnly.length > 0) throw new Error(`bundle: a helper entry point reaches the CLI's packages: ${cliOnly[0]}`)
   // The logger holds nerd's own code only: a package it rarely needs (the lock module, used when
   // containerd's restart monitor started the task) is imported from node_modules then, instead of
   // taking a megabyte and more in every running container's logger.

@@ -5,7 +5,7 @@
  */
 import {parseLogTime} from './container/logs/index.ts'
 import {NerdError} from './errors.ts'
-import {booleanFilter, filterTerms} from './filter-flag.ts'
+import {booleanFilter, filterTerms} from './filter-terms.ts'
 
 export interface PruneFilter {
   until?: Date

@@ -1,7 +1,8 @@
 import * as Flags from '@oclif/core/flags'
 import {delayFor} from '../clock.ts'
 import {NerdCommand} from '../command.ts'
-import {filterFlag, filterTerms} from '../filter-flag.ts'
+import {filterFlag} from '../filter-flag.ts'
+import {filterTerms} from '../filter-terms.ts'
 
 export default class Events extends NerdCommand {
   static summary = 'Get real time events from the server'

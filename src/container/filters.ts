@@ -7,7 +7,7 @@
  * since before/since name any container, stopped ones too.
  */
 import {NerdError} from '../errors.ts'
-import {booleanFilter, filterTerms} from '../filter-flag.ts'
+import {booleanFilter, filterTerms} from '../filter-terms.ts'
 import type {ContainerView} from './model.ts'
 import {NoSuchContainerError} from './store.ts'
 import {isRunning, networkNames} from './view.ts'

@@ -9,7 +9,7 @@ import {initProcessRuns, recordedInitProcess} from '../container/host-process.ts
 import {containerNamespaces, containerPaths, listContainerIds, readRecord} from '../container/store.ts'
 import {NerdError} from '../errors.ts'
 import type {InvalidFileError} from '../errors.ts'
-import {filterTerms} from '../filter-flag.ts'
+import {filterTerms} from '../filter-terms.ts'
 import {warnLeftOut} from '../files.ts'
 import {goStruct, MAP, mapOf, renamed, sliceOf, withGoType} from '../format/go-types.ts'
 import {compareStrings, goFilterMatcher, GoTime, goTimeRFC3339, goTimeString, labelMethod, naturalCompare} from '../format/go-values.ts'

@@ -15,7 +15,7 @@
  */
 import type {ContainerdEvent, Timestamp} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
-import type {FilterTerm} from '../filter-flag.ts'
+import type {FilterTerm} from '../filter-terms.ts'
 import {GO_JSON} from '../format/go-json.ts'
 import {literalTemplate, type LiteralOutput} from '../format/index.ts'
 import {goLocalRFC3339} from '../format/go-time.ts'

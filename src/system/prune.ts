@@ -1,5 +1,5 @@
 /** What `system prune` asks before it removes anything, as docker's CLI (cli/command/system/prune.go confirmationMessage). */
-import {filterTerms} from '../filter-flag.ts'
+import {filterTerms} from '../filter-terms.ts'
 import {naturalCompare} from '../format/go-values.ts'
 
 /** The filter keys docker's prompt names: the ones every prune takes. */

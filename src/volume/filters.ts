@@ -4,7 +4,7 @@
  * match), different keys narrow it.
  */
 import {NerdError} from '../errors.ts'
-import {booleanFilter, filterTerms} from '../filter-flag.ts'
+import {booleanFilter, filterTerms} from '../filter-terms.ts'
 import {ANONYMOUS_LABEL} from './model.ts'
 import type {Volume} from './model.ts'
 import {goFilterMatcher, goParseBool, goParseBoolError} from '../format/go-values.ts'

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {RefusedFlagValue} from '../../src/errors.ts'
-import {filterFlag, filterTerms} from '../../src/filter-flag.ts'
+import {filterFlag} from '../../src/filter-flag.ts'
+import {filterTerms} from '../../src/filter-terms.ts'
 
 describe('--filter values, read as docker\'s FilterOpt', () => {
   it('takes an empty value for no filter, trims name and value and lower-cases the name', () => {

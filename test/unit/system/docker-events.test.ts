@@ -5,7 +5,7 @@ import type {ContainerdEvent} from '../../../src/containerd/index.ts'
 import Events from '../../../src/commands/events.ts'
 import {renderItems} from '../../../src/format/index.ts'
 import {ContainerFacts, dockerEvent, eventLine, eventMatches, eventRenderer, eventTemplateData} from '../../../src/system/events.ts'
-import {filterTerms} from '../../../src/filter-flag.ts'
+import {filterTerms} from '../../../src/filter-terms.ts'
 import {nerdEventOf} from '../../../src/system/nerd-events.ts'
 
 /** Facts of c1 (`web`, renamed `shop` once forgotten) and of any other container. */
