@@ -262,10 +262,16 @@ async function readPluginDefaults(env: LoadConfigOptions['env']): Promise<{name:
   } catch {
     return []
   }
-  const names = (manifest.oclif?.plugins ?? []).flatMap((entry) => (typeof entry === 'object' && entry !== null && (entry as {type?: string}).type === 'user' ? [(entry as {name: string}).name] : []))
+  // Installed plugins live under the data directory; a linked one (the author's workflow) in its own.
+  const installed = (manifest.oclif?.plugins ?? []).flatMap((entry) => {
+    const {type, name, root} = (typeof entry === 'object' && entry !== null ? entry : {}) as {type?: string; name?: string; root?: string}
+    if (type === 'user' && name) return [{name, root: join(dataDir, 'node_modules', name)}]
+    if (type === 'link' && name && root) return [{name, root}]
+    return []
+  })
   const found: {name: string; settings: Partial<Settings>}[] = []
-  for (const name of names) {
-    const pjson = await readFile(join(dataDir, 'node_modules', name, 'package.json'), 'utf8').then((text) => JSON.parse(text) as {nerd?: {defaults?: unknown}}).catch(() => undefined)
+  for (const {name, root} of installed) {
+    const pjson = await readFile(join(root, 'package.json'), 'utf8').then((text) => JSON.parse(text) as {nerd?: {defaults?: unknown}}).catch(() => undefined)
     const defaults = pjson?.nerd?.defaults
     if (defaults === undefined) continue
     try {

@@ -325,6 +325,16 @@ describe('loadConfig plugin defaults', () => {
     assert.equal(stderr, '')
   })
 
+  it('takes a linked plugin\'s defaults from its own directory, as an installed one\'s', async () => {
+    const xdg = mkdtempSync(join(directory, 'xdg-'))
+    const root = mkdtempSync(join(directory, 'linked-'))
+    writeFileSync(join(root, 'package.json'), JSON.stringify({name: 'nerd-bundle-linked', version: '1.0.0', nerd: {hookApi: '^1', defaults: {snapshotter: 'native'}}}))
+    mkdirSync(join(xdg, 'nerd'))
+    writeFileSync(join(xdg, 'nerd', 'package.json'), JSON.stringify({private: true, oclif: {plugins: [{name: 'nerd-bundle-linked', type: 'link', root}]}}))
+    const {config, stderr} = await loadWithStderr({XDG_DATA_HOME: xdg})
+    assert.deepEqual([config.snapshotter, config.sources.snapshotter, stderr], ['native', {kind: 'plugin', name: 'nerd-bundle-linked'}, ''])
+  })
+
   it('ignores the broken defaults of an installed plugin with a warning naming it, and keeps the others\'', async () => {
     const xdg = pluginsInstalled({'nerd-bundle-typo': {insecure_registy: true}, 'nerd-bundle-text': 'x', 'nerd-bundle-good': {snapshotter: 'native'}})
     const {config, stderr} = await loadWithStderr({XDG_DATA_HOME: xdg})
