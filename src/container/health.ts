@@ -113,7 +113,10 @@ export async function startHealthMonitor(dataRoot: string, namespace: string, co
   spawnHealthMonitor(dataRoot, namespace, container.record.Id, 'start')
 }
 
-/** Runs dist/health.js for the container, detached from this process. */
+/**
+ * Runs dist/health.js for the container, detached from this process; as the logger, without V8's
+ * background threads (each keeps a malloc arena): ~32 -> ~30 MiB private per monitor here.
+ */
 export function spawnHealthMonitor(dataRoot: string, namespace: string, id: string, mode: MonitorMode): void {
-  spawn(process.execPath, [join(codeDir, 'health.js'), dataRoot, namespace, id, mode], {detached: true, stdio: 'ignore'}).unref()
+  spawn(process.execPath, ['--single-threaded', join(codeDir, 'health.js'), dataRoot, namespace, id, mode], {detached: true, stdio: 'ignore'}).unref()
 }
