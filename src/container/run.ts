@@ -163,7 +163,9 @@ export async function startAttached(
   options: AttachedStartOptions,
 ): Promise<number | 'detached'> {
   const id = container.record.Id
-  const fifos = openFifos(await (options.fifos ?? makeFifos(scope.dataRoot, {stdin: options.stdin, terminal: options.tty})))
+  // A container made with -i has a stdin that stays open whether or not this session forwards nerd's
+  // (`start -a` without -i), as docker's daemon keeps it: `attach` can feed it.
+  const fifos = openFifos(await (options.fifos ?? makeFifos(scope.dataRoot, {stdin: container.record.Config.OpenStdin, terminal: options.tty})))
   let log: JsonFileLog | undefined
   let attach: AttachServer | undefined
   let session

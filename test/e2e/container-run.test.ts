@@ -364,6 +364,21 @@ describe('run and the container lifecycle', () => {
     await nerdOk(['rm', 'c1'])
   })
 
+  it('start -a without -i keeps the stdin of a container created with -i open, as docker\'s daemon does: an attach feeds it later', async () => {
+    await nerdOk(['create', '-i', '--name', 'stdin-kept', IMG, 'sh', '-c', 'read line; echo got:$line; exit 6'])
+    const started = startNerd(['start', '-a', 'stdin-kept'])
+    let output = ''
+    started.child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    // The end of nerd's own input is not the container's: start -a does not attach it.
+    started.child.stdin!.end()
+    await until('the container to run', async () => ((await inspect('stdin-kept')).State.Running ? true : undefined))
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    assert.deepEqual([(await inspect('stdin-kept')).State.Running, output], [true, ''])
+    const attached = await nerd(['attach', 'stdin-kept'], {input: 'hello\n'})
+    assert.deepEqual([attached.code, await started.ended, output], [6, 6, 'got:hello\n'])
+    await nerdOk(['rm', 'stdin-kept'])
+  })
+
   it('resolves -u at each start from the container\'s own /etc/passwd and /etc/group, as docker: create -u of an unknown user fails at start', async () => {
     await nerdOk(['create', '--name', 'user-later', '-u', 'later', IMG, 'sh', '-c', 'id; echo $HOME'])
     const refused = await nerd(['start', 'user-later'])
