@@ -43,6 +43,7 @@ export async function main(argv: string[]): Promise<void> {
       // plugins provide decide how a management command's words are read.
       const config = await oclifConfig()
       if (split.asTyped && takesSubcommandAsArgument(config, split.command)) rest = split.asTyped
+      rest = buildCommandArgv(config, rest)
       await run(rest, config)
     } finally {
       // Not taken (help, a usage error): closed, or it would keep nerd running.
@@ -65,6 +66,18 @@ export async function main(argv: string[]): Promise<void> {
  */
 function takesSubcommandAsArgument(config: import('@oclif/core/config').Config, command: readonly string[]): boolean {
   return config.findCommand(command[0]!) !== undefined && config.findCommand(command.join(':')) === undefined
+}
+
+/**
+ * docker's `image build` and `builder build` are its `build`: a plugin's `build` command serves them
+ * too (with the words typed after them), unless a plugin provides them itself, as a command of
+ * their own or one of the management command's name (`builder`, which gets `build` as a word).
+ */
+function buildCommandArgv(config: import('@oclif/core/config').Config, argv: string[]): string[] {
+  const [first, second] = argv
+  if ((first !== 'image' && first !== 'builder') || second !== 'build') return argv
+  if (config.findCommand(first) || config.findCommand(`${first}:build`) || !config.findCommand('build')) return argv
+  return ['build', ...argv.slice(2)]
 }
 
 /** Commands that never call containerd (or call it only sometimes) do not pay for an early connection. */

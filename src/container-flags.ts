@@ -12,10 +12,12 @@ const text = (description: string, extra: {char?: FlagChar; hidden?: boolean; de
   Flags.string({description, ...extra})
 const list = (description: string, extra: {char?: FlagChar; hidden?: boolean} = {}) =>
   Flags.string({description, multiple: true, multipleNonGreedy: true, ...extra})
-/** docker's `--disable-content-trust` of the commands that fetch or run images (image/content-trust.ts). */
-export const CONTENT_TRUST_FLAGS = {
-  'disable-content-trust': Flags.boolean({default: true, allowNo: true, hidden: true, description: 'Skip image verification'}),
-}
+/** docker's `--disable-content-trust` of the commands that fetch, run or push images (image/content-trust.ts), with its help. */
+const contentTrustFlags = (skipped: string) => ({
+  'disable-content-trust': Flags.boolean({default: true, allowNo: true, description: `Skip image ${skipped} (default true)`}),
+})
+export const CONTENT_TRUST_FLAGS = contentTrustFlags('verification')
+export const PUSH_CONTENT_TRUST_FLAGS = contentTrustFlags('signing')
 
 /**
  * nerdctl's `--verify` of the commands that pull: the verifiers (plugins' `nerd:image:verify` hooks)

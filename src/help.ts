@@ -3,10 +3,13 @@
  * the conversion formats the installed plugins offer, with their options, whose flags exist only
  * once the plugins have said what they offer (commands/image/convert.ts), that `--help` after a
  * user's plugin command goes to the command, as docker hands it to its CLI plugins, and that the
- * help of a hidden command standing in for a topic (commands/plugins.ts) is the topic's.
+ * help of a hidden command standing in for a topic (commands/plugins.ts) is the topic's, and that
+ * only the last argument of a command taking extra words shows as repeatable (help-args.ts).
  */
 import {Help} from '@oclif/core/help'
+import type {CommandHelp} from '@oclif/core/help'
 import type {Command, Interfaces} from '@oclif/core'
+import {helpArgs} from './help-args.ts'
 
 export class NerdHelp extends Help {
   /**
@@ -20,6 +23,10 @@ export class NerdHelp extends Help {
       return
     }
     await super.showHelp(argv)
+  }
+
+  protected getCommandHelpClass(command: Command.Loadable): CommandHelp {
+    return super.getCommandHelpClass({...command, strict: true, args: helpArgs(command.args, command.strict)})
   }
 
   async showCommandHelp(command: Command.Loadable): Promise<void> {

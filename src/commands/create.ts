@@ -8,8 +8,9 @@ export default class Create extends ContainerCreateCommand {
   static aliases = ['container:create']
   static examples = ['<%= config.bin %> create --name web -p 8080:80 nginx']
   static args = {
-    image: Args.string({required: true, description: 'IMAGE'}),
-    command: Args.string({description: '[COMMAND] [ARG...]'}),
+    image: Args.string({required: true, description: 'The image to create the container from'}),
+    command: Args.string({description: "The command to run (the image's when omitted)"}),
+    arg: Args.string({description: "The command's arguments"}),
   }
   static flags = CREATE_FLAGS
   // oclif's parse copies only a class's own statics: inherited ones would not count.

@@ -10,8 +10,9 @@ export default class Exec extends NerdCommand {
   static strict = false
   static examples = ['<%= config.bin %> exec web ls /', '<%= config.bin %> exec -it web sh']
   static args = {
-    container: Args.string({required: true, description: 'CONTAINER'}),
-    command: Args.string({required: true, description: 'COMMAND [ARG...]'}),
+    container: Args.string({required: true, description: 'The container to run the command in'}),
+    command: Args.string({required: true, description: 'The command to run'}),
+    arg: Args.string({description: "The command's arguments"}),
   }
   static flags = {
     interactive: Flags.boolean({char: 'i', description: 'Keep STDIN open even if not attached'}),

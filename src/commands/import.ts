@@ -6,12 +6,13 @@ export default class Import extends NerdCommand {
   static summary = 'Import the contents from a tarball to create a filesystem image'
   static description = 'The tarball may be plain or compressed with gzip, zstd, bzip2 or xz (bzip2 and xz are read with the bzip2 and xz commands); all but gzip and zstd are stored gzip-compressed, as docker does.'
   static aliases = ['image:import']
-  // As docker's (RequiresMinArgs(1)): arguments after the reference are ignored.
+  // As docker's (RequiresMinArgs(1)): arguments after the reference are ignored (the hidden one).
   static strict = false
   static examples = ['<%= config.bin %> import rootfs.tar myimage:1', "cat rootfs.tar | <%= config.bin %> import -c 'CMD [\"sh\"]' - myimage"]
   static args = {
     file: Args.string({required: true, description: 'File, http(s) URL, or - for STDIN'}),
     reference: Args.string({description: 'REPOSITORY[:TAG]'}),
+    ignored: Args.string({hidden: true}),
   }
   static flags = {
     change: Flags.string({char: 'c', multiple: true, description: 'Apply a Dockerfile instruction to the created image'}),

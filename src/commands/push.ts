@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
 import {NerdError} from '../errors.ts'
-import {CONTENT_TRUST_FLAGS} from '../container-flags.ts'
+import {PUSH_CONTENT_TRUST_FLAGS} from '../container-flags.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {HOOK_IMAGE_PUSH, HOOK_IMAGE_PUSHED, runNerdHook} from '../hooks/index.ts'
 import type {PushHooks} from '../image/push.ts'
@@ -14,7 +14,7 @@ export default class Push extends NerdCommand {
     image: Args.string({required: true, description: 'NAME[:TAG]'}),
   }
   static flags = {
-    ...CONTENT_TRUST_FLAGS,
+    ...PUSH_CONTENT_TRUST_FLAGS,
     'all-tags': Flags.boolean({char: 'a', description: 'Push all tags of an image to the repository'}),
     platform: Flags.string({multiple: true, description: 'Push content for a specific platform (repeatable)'}),
     'all-platforms': Flags.boolean({description: 'Push content for all platforms'}),

@@ -11,8 +11,9 @@ export default class Run extends ContainerCreateCommand {
     '<%= config.bin %> run -it --rm alpine sh',
   ]
   static args = {
-    image: Args.string({required: true, description: 'IMAGE'}),
-    command: Args.string({description: '[COMMAND] [ARG...]'}),
+    image: Args.string({required: true, description: 'The image to create the container from'}),
+    command: Args.string({description: "The command to run (the image's when omitted)"}),
+    arg: Args.string({description: "The command's arguments"}),
   }
   static flags = RUN_FLAGS
   // oclif's parse copies only a class's own statics: inherited ones would not count.

@@ -7,7 +7,7 @@ export default class Top extends NerdCommand {
   static strict = false
   static args = {
     container: Args.string({required: true, description: 'CONTAINER'}),
-    options: Args.string({description: '[ps OPTIONS]'}),
+    options: Args.string({description: 'Options of ps (default -ef)'}),
   }
 
   /** docker's top takes its own flags only before the container: `top web -o pid,comm` passes -o to ps. */

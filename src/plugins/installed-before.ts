@@ -29,13 +29,24 @@ function recordDir(dataDir: string): string {
 /** The plugins oclif had loaded when the install under way began: the one it adds is the plugin it installed. */
 let loadedBefore: ReadonlySet<Interfaces.Plugin> = new Set()
 
-/** The npm name the install under way was given (`name@tag`), none for a URL (a tarball's, git's). */
+/**
+ * The name the install under way was given: the npm name (`name@tag`), or the package.json name of
+ * a directory packed for it; none for another URL (a tarball's, git's).
+ */
 let namedForInstall: string | undefined
 
+/** The package.json names of the directories packed for this command's installs, by their `file:` spec. */
+const packedNames = new Map<string, string>()
+
+/** Notes that the tarball `spec` (`file:…`) is the directory of the plugin `name` packed. */
+export function notePackedPlugin(spec: string, name: string): void {
+  packedNames.set(spec, name)
+}
+
 /** oclif's `plugins:preinstall` hook for nerd. */
-export async function recordInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config; plugin?: {type?: string; name?: string}}): Promise<void> {
+export async function recordInstalledPlugins(this: Hook.Context, options: {config: Interfaces.Config; plugin?: {type?: string; name?: string; url?: string}}): Promise<void> {
   loadedBefore = new Set(options.config.getPluginsList())
-  namedForInstall = options.plugin?.type === 'npm' ? options.plugin.name : undefined
+  namedForInstall = options.plugin?.type === 'npm' ? options.plugin.name : packedNames.get(options.plugin?.url ?? '')
   try {
     await recordPlugins(options.config.dataDir)
   } catch (error) {
@@ -73,8 +84,8 @@ export function pluginInstalled(config: Interfaces.Config): Interfaces.Plugin | 
 }
 
 /**
- * The plugin the install under way was given by its npm name, if it was: what names it when npm
- * fails, which leaves nothing installed to tell it by.
+ * The plugin the install under way was given by its npm name or its directory, if it was: what
+ * names it when npm fails, which leaves nothing installed to tell it by.
  */
 export function pluginNamedForInstall(): string | undefined {
   return namedForInstall

@@ -16,7 +16,7 @@ import {promisify} from 'node:util'
 import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
 import {earlierStays, installedPackageProblem, installerFailure, NpmFailed, PluginRefused} from './install-check.ts'
-import {forgetInstalledPlugins, pluginNamedForInstall, pluginsAdded, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
+import {forgetInstalledPlugins, notePackedPlugin, pluginNamedForInstall, pluginsAdded, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 
 function packsDir(): string {
   return join(pluginDataDir(process.env), 'packs')
@@ -33,7 +33,7 @@ export function npmCli(): string {
  * refused reinstall of the same version, its earlier files put back, must not leave its own
  * tarball where `plugins update` would install it from).
  */
-async function packDirectory(directory: string): Promise<string> {
+async function packDirectory(directory: string): Promise<{tarball: string; name: string | undefined}> {
   const destination = packsDir()
   await mkdir(destination, {recursive: true})
   const npm = npmCli()
@@ -41,7 +41,7 @@ async function packDirectory(directory: string): Promise<string> {
   try {
     // A vendor bundle carries its plugins inside (bundleDependencies): they are installed as copies
     // first (from local paths: offline), so that the tarball holds them.
-    const pjson = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8')) as {bundleDependencies?: unknown; bundledDependencies?: unknown}
+    const pjson = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8')) as {name?: unknown; bundleDependencies?: unknown; bundledDependencies?: unknown}
     if (pjson.bundleDependencies || pjson.bundledDependencies) {
       await promisify(execFile)(process.execPath, [npm, 'install', '--install-links', '--offline', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {cwd: directory})
     }
@@ -49,7 +49,7 @@ async function packDirectory(directory: string): Promise<string> {
     const [packed] = JSON.parse(stdout) as {filename: string; shasum: string}[]
     const named = join(destination, `${packed!.filename.replace(/\.tgz$/, '')}-${packed!.shasum.slice(0, 12)}.tgz`)
     await rename(join(packing, packed!.filename), named)
-    return named
+    return {tarball: named, name: typeof pjson.name === 'string' ? pjson.name : undefined}
   } catch (error) {
     const detail = ((error as {stderr?: string}).stderr ?? (error as Error).message).split('\n').find((line) => line.includes('error')) ?? (error as Error).message
     throw new NerdError(`cannot pack the plugin in ${directory}: ${detail.trim()}`)
@@ -101,7 +101,8 @@ export function looksLikePath(word: string): boolean {
 
 /**
  * The `plugins install` argv for oclif's installer: each local plugin path replaced by a `file:`
- * spec of a tarball in packs/ (a directory packed, a tarball copied). A word that looks like a path
+ * spec of a tarball in packs/ (a directory packed, its plugin's name noted for npm's errors; a
+ * tarball copied). A word that looks like a path
  * but names nothing is an error, before npm is asked for anything.
  */
 export async function installArgv(argv: readonly string[]): Promise<string[]> {
@@ -113,7 +114,13 @@ export async function installArgv(argv: readonly string[]): Promise<string[]> {
       continue
     }
     const path = resolve(word)
-    rewritten.push(`file:${statSync(path).isDirectory() ? await packDirectory(path) : await copyTarball(path)}`)
+    if (!statSync(path).isDirectory()) {
+      rewritten.push(`file:${await copyTarball(path)}`)
+      continue
+    }
+    const {tarball, name} = await packDirectory(path)
+    if (name !== undefined) notePackedPlugin(`file:${tarball}`, name)
+    rewritten.push(`file:${tarball}`)
   }
   return rewritten
 }

@@ -223,7 +223,8 @@ export type ClientInfo = Pick<SystemInfo, 'Namespace' | 'Debug' | 'Settings'> & 
 export function clientInfo(config: NerdConfig, nerdPlugins: readonly string[]): ClientInfo {
   return {
     Namespace: config.namespace,
-    Debug: config.debug,
+    // --debug-full is --debug and more (cli.ts).
+    Debug: config.debug || config.debugFull,
     Plugins: {Nerd: [...nerdPlugins].sort(compareStrings)},
     Settings: describeConfig(config).filter((row) => row.source !== 'default'),
   }

@@ -820,8 +820,8 @@ export default async function () {
       assert.equal(await nerdOk(['npmfail', 'hello'], {env}), 'hello from 1.0.0\n')
       await nerdOk(['plugins', 'uninstall', name], {env})
       await fails(`${name}@1.0.1`, new RegExp(`^Error: cannot install plugin "${name}": ${missing}\\b[^;]*$`))
-      // From a directory and a tarball, nothing npm installed names the plugin.
-      await fails(await writePlugin('nerd-plugin-postfail', {oclif: {}, nerd: {hookApi: '^1'}, scripts: {postinstall: 'echo cannot >&2; exit 3'}}), 'cannot install the plugin: script "sh -c echo cannot >&2; exit 3" failed with exit code 3: cannot')
+      // From a directory, its package.json names the plugin; from a tarball, nothing npm installed does.
+      await fails(await writePlugin('nerd-plugin-postfail', {oclif: {}, nerd: {hookApi: '^1'}, scripts: {postinstall: 'echo cannot >&2; exit 3'}}), 'cannot install plugin "nerd-plugin-postfail": script "sh -c echo cannot >&2; exit 3" failed with exit code 3: cannot')
       await writeFile(join(home, 'garbage.tgz'), 'garbage')
       await fails(join(home, 'garbage.tgz'), 'cannot install the plugin: TAR_BAD_ARCHIVE: Unrecognized archive format')
     } finally {
@@ -1330,6 +1330,32 @@ export default class Nerd {
       assert.deepEqual(await argvOf(['compose', '--namespace', 'other', '-f', 'x.yml', 'up']), ['-f', 'x.yml', 'up'])
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-rootcompose'], {env})
+    }
+  })
+
+  it('a plugin\'s build command serves image build and builder build, as docker\'s build is them', async () => {
+    const plugin = await writePlugin('nerd-plugin-builds', {oclif: {commands: './commands'}}, {
+      'commands/build/index.js': `export default class Build {
+  static strict = false
+  static async run(argv) {
+    console.log(JSON.stringify(argv))
+  }
+}
+`,
+    }, {manifest: false})
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      const argvOf = async (args: string[]) => JSON.parse(await nerdOk(args, {env})) as string[]
+      for (const typed of [['build'], ['image', 'build'], ['builder', 'build']]) {
+        assert.deepEqual(await argvOf([...typed, '-t', 'x', '.']), ['-t', 'x', '.'], typed.join(' '))
+        // Its help is the command's, as for `build --help`.
+        assert.deepEqual(await argvOf([...typed, '--help']), ['--help'], typed.join(' '))
+      }
+      // builder's other commands are still left to a plugin that provides them.
+      const prune = await nerd(['builder', 'prune'], {env})
+      assert.deepEqual([prune.code, prune.stderr], [1, 'unknown command: nerd builder: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n'])
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-builds'], {env})
     }
   })
 

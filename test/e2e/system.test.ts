@@ -243,6 +243,24 @@ describe('nerd --help', () => {
       assert.match(result.stdout, new RegExp(`\\n  ${topic} +${description}\\n`))
     }
   })
+
+  it("marks as repeatable only what docker's usage does: the last argument of a command that takes more words", async () => {
+    const usage = async (command: string[]) => (await nerdOk([...command, '--help'], {address: null})).match(/^USAGE\n {2}\$ nerd (.*?)(?: \[-|\n)/m)?.[1]
+    assert.equal(await usage(['run']), 'run IMAGE [COMMAND] [ARG...]')
+    assert.equal(await usage(['create']), 'create IMAGE [COMMAND] [ARG...]')
+    assert.equal(await usage(['exec']), 'exec CONTAINER COMMAND [ARG...]')
+    assert.equal(await usage(['top']), 'top CONTAINER [OPTIONS...]')
+    assert.equal(await usage(['import']), 'import FILE [REFERENCE]')
+    assert.equal(await usage(['kill']), 'kill CONTAINER...')
+    assert.equal(await usage(['stats']), 'stats [CONTAINER...]')
+    assert.equal(await usage(['commit']), 'commit CONTAINER [REPOSITORY]')
+  })
+
+  it("lists docker's --disable-content-trust where docker's help does", async () => {
+    for (const [command, skipped] of [['pull', 'verification'], ['run', 'verification'], ['create', 'verification'], ['push', 'signing']]) {
+      assert.match(await nerdOk([command!, '--help'], {address: null}), new RegExp(`--\\[no-\\]disable-content-trust +Skip image ${skipped} \\(default true\\)\n`), command)
+    }
+  })
 })
 
 describe('usage errors', () => {

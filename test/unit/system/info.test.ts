@@ -60,4 +60,9 @@ describe('info', () => {
     const config = await loadConfig({globals: {}, env: {}, defaultConfigFile: '/nonexistent/nerd.toml'})
     assert.deepEqual(clientInfo(config, ['@oclif/plugin-plugins', 'nerd-plugin-x', '@oclif/plugin-help']).Plugins.Nerd, ['@oclif/plugin-help', '@oclif/plugin-plugins', 'nerd-plugin-x'])
   })
+
+  it('says Debug Mode is on with --debug-full, which is --debug and more', async () => {
+    const config = await loadConfig({globals: {debugFull: true}, env: {}, defaultConfigFile: '/nonexistent/nerd.toml'})
+    assert.equal(clientInfo(config, []).Debug, true)
+  })
 })
