@@ -8,6 +8,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
+import {humanSize} from '../../src/format/human.ts'
 import {formatPlatform, hostPlatform, normalizePlatform} from '../../src/image/platform.ts'
 import {nerdOk} from '../helpers/containers.ts'
 import {fileNamespace, loadTestImage, nerd, skopeo, testEnvironment, testImage} from '../helpers/e2e.ts'
@@ -40,6 +41,8 @@ let otherManifest: BuiltManifest
 let shared: BuiltArchive
 /** Pulled, saved, removed and loaded again. */
 let again: BuiltArchive
+/** Listed as a tree. */
+let tree: BuiltArchive
 
 describe('images with platforms missing', () => {
   before(async () => {
@@ -57,6 +60,7 @@ describe('images with platforms missing', () => {
     image = await build('plat')
     sized = await build('sized')
     again = await build('again')
+    tree = await build('tree')
     shared = await buildImageArchive({
       name: `${repository}/shared:1`,
       images: [
@@ -64,7 +68,7 @@ describe('images with platforms missing', () => {
         {platform: {architecture: 'arm', variant: 'v7'}, layers: [base, {entries: [file('etc/arch', 'shared arm\n')]}]},
       ],
     }, join(workDir, 'shared.tar'))
-    for (const [key, built] of [['load', loaded], ['plat', image], ['sized', sized], ['again', again], ['shared', shared]] as const) {
+    for (const [key, built] of [['load', loaded], ['plat', image], ['sized', sized], ['again', again], ['tree', tree], ['shared', shared]] as const) {
       const copied = await skopeo(['copy', '--quiet', '--all', '--dest-tls-verify=false', `oci-archive:${built.file}`, `docker://${repository}/${key}:1`])
       assert.equal(copied.code, 0, copied.stderr)
     }
@@ -200,5 +204,65 @@ describe('images with platforms missing', () => {
     assert.deepEqual(await inspect('--platform', otherName), [sizedOther.config.digest, other.architecture, String(contentSize(sizedOther))])
     assert.equal((await nerdOk(['history', '-q', '--no-trunc', '--platform', otherName, name])).trim().split('\n')[0], sizedOther.config.digest)
     await nerdOk(['rmi', name])
+  })
+
+  it('images --tree shows the platform pulled and, unavailable with nothing here, the other one; U once a container uses the image; a single-platform image has its platform row; docker\'s refusals of the flags it does not take', async () => {
+    const name = `${repository}/tree:1`
+    const single = `${repository}/single-tree:1`
+    await loadTestImage('nerd-test/busybox:latest')
+    await nerdOk(['tag', 'nerd-test/busybox:latest', single])
+    await nerdOk(['push', '-q', single])
+    await nerdOk(['rmi', single])
+    await nerdOk(['pull', '-q', single])
+    await nerdOk(['pull', '-q', name])
+    // The unpacked size (exact, as image inspect gives it for an unpacked image) with the content's: the manifest, config and layers.
+    const unpacked = async (reference: string) => Number((await nerdOk(['image', 'inspect', '-f', '{{.Size}}', reference])).trim())
+    const content = (manifest: BuiltManifest) => manifest.descriptor.size + manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0)
+    const size = (bytes: number) => humanSize(bytes)
+    const short = (digest: string) => digest.slice('sha256:'.length, 'sha256:'.length + 12)
+    /** docker 28.5.2's tree off a terminal: 80 columns, the first as wide as its widest row allows. */
+    const expected = (rows: {first: string; id: string; disk: number; content: number; extra: string}[], widest: number, extraShown: boolean) => {
+      const width = Math.min(29, widest)
+      const first = (text: string) => (Array.from(text).length > width ? `${Array.from(text).slice(0, width - 1).join('')}…` : text.padEnd(width))
+      const lines = rows.map((row) => row.first === '' ? '' : `${first(row.first)}   ${short(row.id)}   ${size(row.disk).padStart(10)}   ${size(row.content).padStart(12)}   ${(extraShown ? row.extra : '').padEnd(5)}`)
+      return [
+        "WARNING: This is an experimental feature. The output may change and shouldn't be depended on.",
+        `${' '.repeat(61)} Info ->  U In Use `,
+        '',
+        `${'IMAGE'.padEnd(width)}   ID             DISK USAGE   CONTENT SIZE   EXTRA`,
+        ...lines,
+        '',
+        '',
+      ].join('\n')
+    }
+    const [treeHost, treeOther] = tree.manifests
+    const hostDisk = content(treeHost) + (await unpacked(name))
+    const multiRows = (used: boolean) => [
+      {first: name, id: treeHost.config.digest, disk: hostDisk, content: content(treeHost), extra: used ? 'U' : ' '},
+      {first: `├─ ${formatPlatform(treeHost.platform)}`, id: treeHost.descriptor.digest, disk: hostDisk, content: content(treeHost), extra: used ? 'U' : ' '},
+      {first: `└─ ${formatPlatform(treeOther.platform)}`, id: treeOther.descriptor.digest, disk: 0, content: 0, extra: ' '},
+    ]
+    const multiWidest = Math.max(name.length, `└─ ${otherName}`.length + 4, `└─ ${formatPlatform(treeHost.platform)}`.length + 4)
+    assert.equal(await nerdOk(['images', '--tree', name]), expected(multiRows(false), multiWidest, false))
+
+    const [busybox] = testImage('nerd-test/busybox:latest').manifests
+    // The test images are built for the host's architecture, without a variant.
+    const busyboxPlatform = formatPlatform({os: 'linux', architecture: host.architecture})
+    const singleDisk = content(busybox) + (await unpacked(single))
+    const singleRows = [
+      {first: single, id: busybox.config.digest, disk: singleDisk, content: content(busybox), extra: ''},
+      {first: `└─ ${busyboxPlatform}`, id: busybox.descriptor.digest, disk: singleDisk, content: content(busybox), extra: ''},
+    ]
+    assert.equal(await nerdOk(['image', 'ls', '--tree', single]), expected(singleRows, Math.max(single.length, `└─ ${busyboxPlatform}`.length + 4), false))
+
+    const created = (await nerdOk(['create', name, 'true'])).trim()
+    assert.equal(await nerdOk(['image', 'list', '--tree', name]), expected(multiRows(true), multiWidest, true))
+    await nerdOk(['rm', created])
+
+    for (const [flags, refused] of [[['-q', '--no-trunc'], '--quiet'], [['--no-trunc', '--digests'], '--no-trunc'], [['--digests', '--format', 'json'], '--show-digest'], [['--format', '{{.ID}}'], '--format']] as const) {
+      const result = await nerd(['images', '--tree', ...flags])
+      assert.deepEqual([result.code, result.stdout, result.stderr.trim()], [1, '', `Error: ${refused} is not yet supported with --tree`])
+    }
+    await nerdOk(['rmi', name, single])
   })
 })
