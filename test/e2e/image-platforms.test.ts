@@ -23,6 +23,41 @@ async function registryDigest(reference: string): Promise<string> {
   return `sha256:${createHash('sha256').update(inspected.stdout).digest('hex')}`
 }
 
+/** The unpacked size of an unpacked image, exact, as image inspect gives it. */
+async function unpackedSize(reference: string, options: {namespace?: string} = {}): Promise<number> {
+  return Number((await nerdOk(['image', 'inspect', '-f', '{{.Size}}', reference], options)).trim())
+}
+
+/** A platform's content: its manifest, config and layers. */
+function contentSize(manifest: BuiltManifest): number {
+  return manifest.descriptor.size + manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0)
+}
+
+interface TreeRow {
+  first: string
+  id: string
+  disk: number
+  content: number
+  extra: string
+}
+
+/** docker 28.5.2's `images --tree` off a terminal: 80 columns, the first as wide as its widest row (`widest`) allows. */
+function treeOutput(rows: TreeRow[], widest: number, extraShown: boolean): string {
+  const width = Math.min(29, widest)
+  const first = (text: string) => (Array.from(text).length > width ? `${Array.from(text).slice(0, width - 1).join('')}…` : text.padEnd(width))
+  const short = (digest: string) => digest.slice('sha256:'.length, 'sha256:'.length + 12)
+  const lines = rows.map((row) => (row.first === '' ? '' : `${first(row.first)}   ${short(row.id)}   ${humanSize(row.disk).padStart(10)}   ${humanSize(row.content).padStart(12)}   ${(extraShown ? row.extra : '').padEnd(5)}`))
+  return [
+    "WARNING: This is an experimental feature. The output may change and shouldn't be depended on.",
+    `${' '.repeat(61)} Info ->  U In Use `,
+    '',
+    `${'IMAGE'.padEnd(width)}   ID             DISK USAGE   CONTENT SIZE   EXTRA`,
+    ...lines,
+    '',
+    '',
+  ].join('\n')
+}
+
 const host = hostPlatform()
 /** The platform of the test image that is not the host's (both run here: their files are the host's busybox). */
 const other = host.architecture === 'arm64' ? {architecture: 'amd64'} : {architecture: 'arm64', variant: 'v8'}
@@ -215,48 +250,28 @@ describe('images with platforms missing', () => {
     await nerdOk(['rmi', single])
     await nerdOk(['pull', '-q', single])
     await nerdOk(['pull', '-q', name])
-    // The unpacked size (exact, as image inspect gives it for an unpacked image) with the content's: the manifest, config and layers.
-    const unpacked = async (reference: string) => Number((await nerdOk(['image', 'inspect', '-f', '{{.Size}}', reference])).trim())
-    const content = (manifest: BuiltManifest) => manifest.descriptor.size + manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0)
-    const size = (bytes: number) => humanSize(bytes)
-    const short = (digest: string) => digest.slice('sha256:'.length, 'sha256:'.length + 12)
-    /** docker 28.5.2's tree off a terminal: 80 columns, the first as wide as its widest row allows. */
-    const expected = (rows: {first: string; id: string; disk: number; content: number; extra: string}[], widest: number, extraShown: boolean) => {
-      const width = Math.min(29, widest)
-      const first = (text: string) => (Array.from(text).length > width ? `${Array.from(text).slice(0, width - 1).join('')}…` : text.padEnd(width))
-      const lines = rows.map((row) => row.first === '' ? '' : `${first(row.first)}   ${short(row.id)}   ${size(row.disk).padStart(10)}   ${size(row.content).padStart(12)}   ${(extraShown ? row.extra : '').padEnd(5)}`)
-      return [
-        "WARNING: This is an experimental feature. The output may change and shouldn't be depended on.",
-        `${' '.repeat(61)} Info ->  U In Use `,
-        '',
-        `${'IMAGE'.padEnd(width)}   ID             DISK USAGE   CONTENT SIZE   EXTRA`,
-        ...lines,
-        '',
-        '',
-      ].join('\n')
-    }
     const [treeHost, treeOther] = tree.manifests
-    const hostDisk = content(treeHost) + (await unpacked(name))
+    const hostDisk = contentSize(treeHost) + (await unpackedSize(name))
     const multiRows = (used: boolean) => [
-      {first: name, id: treeHost.config.digest, disk: hostDisk, content: content(treeHost), extra: used ? 'U' : ' '},
-      {first: `├─ ${formatPlatform(treeHost.platform)}`, id: treeHost.descriptor.digest, disk: hostDisk, content: content(treeHost), extra: used ? 'U' : ' '},
+      {first: name, id: treeHost.config.digest, disk: hostDisk, content: contentSize(treeHost), extra: used ? 'U' : ' '},
+      {first: `├─ ${formatPlatform(treeHost.platform)}`, id: treeHost.descriptor.digest, disk: hostDisk, content: contentSize(treeHost), extra: used ? 'U' : ' '},
       {first: `└─ ${formatPlatform(treeOther.platform)}`, id: treeOther.descriptor.digest, disk: 0, content: 0, extra: ' '},
     ]
     const multiWidest = Math.max(name.length, `└─ ${otherName}`.length + 4, `└─ ${formatPlatform(treeHost.platform)}`.length + 4)
-    assert.equal(await nerdOk(['images', '--tree', name]), expected(multiRows(false), multiWidest, false))
+    assert.equal(await nerdOk(['images', '--tree', name]), treeOutput(multiRows(false), multiWidest, false))
 
     const [busybox] = testImage('nerd-test/busybox:latest').manifests
     // The test images are built for the host's architecture, without a variant.
     const busyboxPlatform = formatPlatform({os: 'linux', architecture: host.architecture})
-    const singleDisk = content(busybox) + (await unpacked(single))
+    const singleDisk = contentSize(busybox) + (await unpackedSize(single))
     const singleRows = [
-      {first: single, id: busybox.config.digest, disk: singleDisk, content: content(busybox), extra: ''},
-      {first: `└─ ${busyboxPlatform}`, id: busybox.descriptor.digest, disk: singleDisk, content: content(busybox), extra: ''},
+      {first: single, id: busybox.config.digest, disk: singleDisk, content: contentSize(busybox), extra: ''},
+      {first: `└─ ${busyboxPlatform}`, id: busybox.descriptor.digest, disk: singleDisk, content: contentSize(busybox), extra: ''},
     ]
-    assert.equal(await nerdOk(['image', 'ls', '--tree', single]), expected(singleRows, Math.max(single.length, `└─ ${busyboxPlatform}`.length + 4), false))
+    assert.equal(await nerdOk(['image', 'ls', '--tree', single]), treeOutput(singleRows, Math.max(single.length, `└─ ${busyboxPlatform}`.length + 4), false))
 
     const created = (await nerdOk(['create', name, 'true'])).trim()
-    assert.equal(await nerdOk(['image', 'list', '--tree', name]), expected(multiRows(true), multiWidest, true))
+    assert.equal(await nerdOk(['image', 'list', '--tree', name]), treeOutput(multiRows(true), multiWidest, true))
     await nerdOk(['rm', created])
 
     for (const [flags, refused] of [[['-q', '--no-trunc'], '--quiet'], [['--no-trunc', '--digests'], '--no-trunc'], [['--digests', '--format', 'json'], '--show-digest'], [['--format', '{{.ID}}'], '--format']] as const) {
@@ -264,5 +279,26 @@ describe('images with platforms missing', () => {
       assert.deepEqual([result.code, result.stdout, result.stderr.trim()], [1, '', `Error: ${refused} is not yet supported with --tree`])
     }
     await nerdOk(['rmi', name, single])
+  })
+
+  it('images --tree shows an untagged image (a container kept it when its name was removed) only with -a, and --filter picks what it lists', async () => {
+    const namespace = `${fileNamespace()}-tree`
+    await loadTestImage('nerd-test/busybox:latest', namespace)
+    const created = (await nerdOk(['create', 'nerd-test/busybox:latest', 'true'], {namespace})).trim()
+    const [busybox] = testImage('nerd-test/busybox:latest').manifests
+    const platform = `└─ ${formatPlatform({os: 'linux', architecture: host.architecture})}`
+    const disk = contentSize(busybox) + (await unpackedSize(busybox.config.digest, {namespace}))
+    const rows = (first: string) => [
+      {first, id: busybox.config.digest, disk, content: contentSize(busybox), extra: 'U'},
+      {first: platform, id: busybox.descriptor.digest, disk, content: contentSize(busybox), extra: 'U'},
+    ]
+    const none = treeOutput([], 'IMAGE'.length, false).replace(/\n\n$/, '\n')
+    assert.equal(await nerdOk(['images', '--tree', '-f', 'reference=nerd-test/*'], {namespace}), treeOutput(rows('nerd-test/busybox:latest'), 'nerd-test/busybox:latest'.length, true))
+    assert.equal(await nerdOk(['images', '--tree', '-f', 'reference=nothing*'], {namespace}), none)
+    await nerdOk(['rmi', '-f', 'nerd-test/busybox:latest'], {namespace})
+    assert.equal(await nerdOk(['images', '--tree'], {namespace}), none)
+    assert.equal(await nerdOk(['images', '--tree', '-a'], {namespace}), treeOutput(rows('<untagged>'), platform.length + 4, true))
+    await nerdOk(['rm', created], {namespace})
+    await nerdOk(['rmi', busybox.config.digest], {namespace})
   })
 })
