@@ -18,15 +18,30 @@ export default class Images extends NerdCommand {
     'no-trunc': Flags.boolean({description: "Don't truncate output"}),
     format: Flags.string({description: "Format the output using a Go template, 'table', or 'json'"}),
     filter: filterFlag({char: 'f', description: 'Filter output based on conditions (reference=, dangling=, before=, since=, label=)'}),
+    tree: Flags.boolean({description: 'List multi-platform images as a tree (EXPERIMENTAL)'}),
   }
 
   async run(): Promise<void> {
     const {filterImages, IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, listingDigest, parseImageFilters, subcommandTakenForRepositoryHint, summarizeImages} = await import('../image/list.ts')
     const {args, flags} = await this.parse(Images)
+    if (flags.tree) {
+      const {treeFlagConflict} = await import('../image/tree.ts')
+      const refused = treeFlagConflict(flags)
+      if (refused) throw refused
+    }
     const filters = parseImageFilters(flags.filter ?? [])
     if (args.repository !== undefined) filters.push({key: 'reference', value: args.repository})
     const config = await this.nerdConfig()
     const {ManifestCache} = await import('../image/manifest-cache.ts')
+    if (flags.tree) {
+      const scope = await this.containerScope()
+      const [{imageTree}, {imageUsers}, {renderImageTree, terminalLayout}] = await Promise.all([import('../image/tree.ts'), import('../container/lifecycle.ts'), import('../format/image-tree.ts')])
+      // The tree's sizes are its own: the summaries give the names, IDs and order only.
+      const everyImage = await summarizeImages(scope.client, {manifestCache: new ManifestCache(config.dataRoot)})
+      const tree = await imageTree(scope.client, filterImages(everyImage, filters), {all: flags.all, snapshotter: config.snapshotter, users: await imageUsers(scope), everyImage})
+      process.stdout.write(renderImageTree(tree, terminalLayout(process.stdout, process.env)))
+      return
+    }
     const summaries = await summarizeImages(await this.containerd(), {unpackedIn: config.snapshotter, manifestCache: new ManifestCache(config.dataRoot)})
     const images = filterImages(listedImages(summaries), filters)
     const {listingFormat} = await import('../format/index.ts')

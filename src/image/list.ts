@@ -70,7 +70,7 @@ export async function unpackedLayerSize(client: ContainerdClient, snapshotter: s
 }
 
 /** Disk usage of an image's unpacked layers, or undefined when a layer is not unpacked in `snapshotter`. */
-async function unpackedSize(client: ContainerdClient, config: ImageConfig, snapshotter: string): Promise<number | undefined> {
+export async function unpackedSize(client: ContainerdClient, config: ImageConfig, snapshotter: string): Promise<number | undefined> {
   let total = 0
   for (const chainId of chainIds(config.rootfs.diff_ids)) {
     const size = await unpackedLayerSize(client, snapshotter, chainId)

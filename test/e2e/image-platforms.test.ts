@@ -8,6 +8,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
+import {humanSize} from '../../src/format/human.ts'
 import {formatPlatform, hostPlatform, normalizePlatform} from '../../src/image/platform.ts'
 import {nerdOk} from '../helpers/containers.ts'
 import {fileNamespace, loadTestImage, nerd, skopeo, testEnvironment, testImage} from '../helpers/e2e.ts'
@@ -20,6 +21,41 @@ async function registryDigest(reference: string): Promise<string> {
   assert.equal(inspected.code, 0, inspected.stderr)
   const {createHash} = await import('node:crypto')
   return `sha256:${createHash('sha256').update(inspected.stdout).digest('hex')}`
+}
+
+/** The unpacked size of an unpacked image, exact, as image inspect gives it. */
+async function unpackedSize(reference: string, options: {namespace?: string} = {}): Promise<number> {
+  return Number((await nerdOk(['image', 'inspect', '-f', '{{.Size}}', reference], options)).trim())
+}
+
+/** A platform's content: its manifest, config and layers. */
+function contentSize(manifest: BuiltManifest): number {
+  return manifest.descriptor.size + manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0)
+}
+
+interface TreeRow {
+  first: string
+  id: string
+  disk: number
+  content: number
+  extra: string
+}
+
+/** docker 28.5.2's `images --tree` off a terminal: 80 columns, the first as wide as its widest row (`widest`) allows. */
+function treeOutput(rows: TreeRow[], widest: number, extraShown: boolean): string {
+  const width = Math.min(29, widest)
+  const first = (text: string) => (Array.from(text).length > width ? `${Array.from(text).slice(0, width - 1).join('')}…` : text.padEnd(width))
+  const short = (digest: string) => digest.slice('sha256:'.length, 'sha256:'.length + 12)
+  const lines = rows.map((row) => (row.first === '' ? '' : `${first(row.first)}   ${short(row.id)}   ${humanSize(row.disk).padStart(10)}   ${humanSize(row.content).padStart(12)}   ${(extraShown ? row.extra : '').padEnd(5)}`))
+  return [
+    "WARNING: This is an experimental feature. The output may change and shouldn't be depended on.",
+    `${' '.repeat(61)} Info ->  U In Use `,
+    '',
+    `${'IMAGE'.padEnd(width)}   ID             DISK USAGE   CONTENT SIZE   EXTRA`,
+    ...lines,
+    '',
+    '',
+  ].join('\n')
 }
 
 const host = hostPlatform()
@@ -40,6 +76,8 @@ let otherManifest: BuiltManifest
 let shared: BuiltArchive
 /** Pulled, saved, removed and loaded again. */
 let again: BuiltArchive
+/** Listed as a tree. */
+let tree: BuiltArchive
 
 describe('images with platforms missing', () => {
   before(async () => {
@@ -57,6 +95,7 @@ describe('images with platforms missing', () => {
     image = await build('plat')
     sized = await build('sized')
     again = await build('again')
+    tree = await build('tree')
     shared = await buildImageArchive({
       name: `${repository}/shared:1`,
       images: [
@@ -64,7 +103,7 @@ describe('images with platforms missing', () => {
         {platform: {architecture: 'arm', variant: 'v7'}, layers: [base, {entries: [file('etc/arch', 'shared arm\n')]}]},
       ],
     }, join(workDir, 'shared.tar'))
-    for (const [key, built] of [['load', loaded], ['plat', image], ['sized', sized], ['again', again], ['shared', shared]] as const) {
+    for (const [key, built] of [['load', loaded], ['plat', image], ['sized', sized], ['again', again], ['tree', tree], ['shared', shared]] as const) {
       const copied = await skopeo(['copy', '--quiet', '--all', '--dest-tls-verify=false', `oci-archive:${built.file}`, `docker://${repository}/${key}:1`])
       assert.equal(copied.code, 0, copied.stderr)
     }
@@ -200,5 +239,66 @@ describe('images with platforms missing', () => {
     assert.deepEqual(await inspect('--platform', otherName), [sizedOther.config.digest, other.architecture, String(contentSize(sizedOther))])
     assert.equal((await nerdOk(['history', '-q', '--no-trunc', '--platform', otherName, name])).trim().split('\n')[0], sizedOther.config.digest)
     await nerdOk(['rmi', name])
+  })
+
+  it('images --tree shows the platform pulled and, unavailable with nothing here, the other one; U once a container uses the image; a single-platform image has its platform row; docker\'s refusals of the flags it does not take', async () => {
+    const name = `${repository}/tree:1`
+    const single = `${repository}/single-tree:1`
+    await loadTestImage('nerd-test/busybox:latest')
+    await nerdOk(['tag', 'nerd-test/busybox:latest', single])
+    await nerdOk(['push', '-q', single])
+    await nerdOk(['rmi', single])
+    await nerdOk(['pull', '-q', single])
+    await nerdOk(['pull', '-q', name])
+    const [treeHost, treeOther] = tree.manifests
+    const hostDisk = contentSize(treeHost) + (await unpackedSize(name))
+    const multiRows = (used: boolean) => [
+      {first: name, id: treeHost.config.digest, disk: hostDisk, content: contentSize(treeHost), extra: used ? 'U' : ' '},
+      {first: `├─ ${formatPlatform(treeHost.platform)}`, id: treeHost.descriptor.digest, disk: hostDisk, content: contentSize(treeHost), extra: used ? 'U' : ' '},
+      {first: `└─ ${formatPlatform(treeOther.platform)}`, id: treeOther.descriptor.digest, disk: 0, content: 0, extra: ' '},
+    ]
+    const multiWidest = Math.max(name.length, `└─ ${otherName}`.length + 4, `└─ ${formatPlatform(treeHost.platform)}`.length + 4)
+    assert.equal(await nerdOk(['images', '--tree', name]), treeOutput(multiRows(false), multiWidest, false))
+
+    const [busybox] = testImage('nerd-test/busybox:latest').manifests
+    // The test images are built for the host's architecture, without a variant.
+    const busyboxPlatform = formatPlatform({os: 'linux', architecture: host.architecture})
+    const singleDisk = contentSize(busybox) + (await unpackedSize(single))
+    const singleRows = [
+      {first: single, id: busybox.config.digest, disk: singleDisk, content: contentSize(busybox), extra: ''},
+      {first: `└─ ${busyboxPlatform}`, id: busybox.descriptor.digest, disk: singleDisk, content: contentSize(busybox), extra: ''},
+    ]
+    assert.equal(await nerdOk(['image', 'ls', '--tree', single]), treeOutput(singleRows, Math.max(single.length, `└─ ${busyboxPlatform}`.length + 4), false))
+
+    const created = (await nerdOk(['create', name, 'true'])).trim()
+    assert.equal(await nerdOk(['image', 'list', '--tree', name]), treeOutput(multiRows(true), multiWidest, true))
+    await nerdOk(['rm', created])
+
+    for (const [flags, refused] of [[['-q', '--no-trunc'], '--quiet'], [['--no-trunc', '--digests'], '--no-trunc'], [['--digests', '--format', 'json'], '--show-digest'], [['--format', '{{.ID}}'], '--format']] as const) {
+      const result = await nerd(['images', '--tree', ...flags])
+      assert.deepEqual([result.code, result.stdout, result.stderr.trim()], [1, '', `Error: ${refused} is not yet supported with --tree`])
+    }
+    await nerdOk(['rmi', name, single])
+  })
+
+  it('images --tree shows an untagged image (a container kept it when its name was removed) only with -a, and --filter picks what it lists', async () => {
+    const namespace = `${fileNamespace()}-tree`
+    await loadTestImage('nerd-test/busybox:latest', namespace)
+    const created = (await nerdOk(['create', 'nerd-test/busybox:latest', 'true'], {namespace})).trim()
+    const [busybox] = testImage('nerd-test/busybox:latest').manifests
+    const platform = `└─ ${formatPlatform({os: 'linux', architecture: host.architecture})}`
+    const disk = contentSize(busybox) + (await unpackedSize(busybox.config.digest, {namespace}))
+    const rows = (first: string) => [
+      {first, id: busybox.config.digest, disk, content: contentSize(busybox), extra: 'U'},
+      {first: platform, id: busybox.descriptor.digest, disk, content: contentSize(busybox), extra: 'U'},
+    ]
+    const none = treeOutput([], 'IMAGE'.length, false).replace(/\n\n$/, '\n')
+    assert.equal(await nerdOk(['images', '--tree', '-f', 'reference=nerd-test/*'], {namespace}), treeOutput(rows('nerd-test/busybox:latest'), 'nerd-test/busybox:latest'.length, true))
+    assert.equal(await nerdOk(['images', '--tree', '-f', 'reference=nothing*'], {namespace}), none)
+    await nerdOk(['rmi', '-f', 'nerd-test/busybox:latest'], {namespace})
+    assert.equal(await nerdOk(['images', '--tree'], {namespace}), none)
+    assert.equal(await nerdOk(['images', '--tree', '-a'], {namespace}), treeOutput(rows('<untagged>'), platform.length + 4, true))
+    await nerdOk(['rm', created], {namespace})
+    await nerdOk(['rmi', busybox.config.digest], {namespace})
   })
 })
