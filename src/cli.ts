@@ -43,6 +43,13 @@ export async function main(argv: string[]): Promise<void> {
       // plugins provide decide how a management command's words are read.
       const config = await oclifConfig()
       if (split.asTyped && takesSubcommandAsArgument(config, split.command)) rest = split.asTyped
+      const pluginValueFlags = await declaredValueFlags(config, split.command)
+      // Read again with them: `run --greeting hi IMG` would otherwise take `hi` for the image.
+      if (pluginValueFlags.size > 0) {
+        const again = splitGlobalArgs(argv, pluginValueFlags)
+        rest = again.rest
+        setGlobalFlags(again.globals)
+      }
       await run(rest, config)
     } finally {
       // Not taken (help, a usage error): closed, or it would keep nerd running.
@@ -65,6 +72,14 @@ export async function main(argv: string[]): Promise<void> {
  */
 function takesSubcommandAsArgument(config: import('@oclif/core/config').Config, command: readonly string[]): boolean {
   return config.findCommand(command[0]!) !== undefined && config.findCommand(command.join(':')) === undefined
+}
+
+/** The value flags plugins declare for the command `words` name, when it takes flags from plugins (plugins/declared-flags.ts). */
+async function declaredValueFlags(config: import('@oclif/core/config').Config, words: readonly string[]): Promise<ReadonlySet<string>> {
+  const command = words.length === 0 ? undefined : config.findCommand(words.join(':'))
+  if (!command || !('pluginFlagCommand' in command)) return new Set()
+  const {installedPluginFlags, valueFlagNames} = await import('./plugins/declared-flags.ts')
+  return valueFlagNames(installedPluginFlags(config, command as never).flags)
 }
 
 /** Commands that never call containerd (or call it only sometimes) do not pay for an early connection. */
