@@ -79,7 +79,7 @@ async function declaredValueFlags(config: import('@oclif/core/config').Config, w
   const command = words.length === 0 ? undefined : config.findCommand(words.join(':'))
   if (!command || !('pluginFlagCommand' in command)) return new Set()
   const {installedPluginFlags, valueFlagNames} = await import('./plugins/declared-flags.ts')
-  return valueFlagNames(installedPluginFlags(config, command as never).flags)
+  return valueFlagNames(installedPluginFlags(config, command).flags)
 }
 
 /** Commands that never call containerd (or call it only sometimes) do not pay for an early connection. */

@@ -13,7 +13,6 @@ import type {NerdHookEvent} from './hooks/index.ts'
 import type {PullHooks} from './image/pull.ts'
 import type {RecordedHooks} from './hooks/recorded.ts'
 import type {NerdEvent} from './system/nerd-events.ts'
-import type {FlagTakingCommand} from './plugins/declared-flags.ts'
 import {Limiter} from './limiter.ts'
 
 /** How long a stopped command may take to clean up before it is ended anyway. */
@@ -98,7 +97,7 @@ export abstract class NerdCommand extends Command {
    */
   private async offeredPluginFlags(): Promise<Interfaces.FlagInput> {
     const {installedPluginFlags, oclifFlags} = await import('./plugins/declared-flags.ts')
-    const {flags, warnings} = installedPluginFlags(this.config, this.ctor as FlagTakingCommand)
+    const {flags, warnings} = installedPluginFlags(this.config, this.ctor)
     for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`)
     return oclifFlags(flags)
   }
