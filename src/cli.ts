@@ -43,6 +43,13 @@ export async function main(argv: string[]): Promise<void> {
       // plugins provide decide how a management command's words are read.
       const config = await oclifConfig()
       if (split.asTyped && takesSubcommandAsArgument(config, split.command)) rest = split.asTyped
+      const pluginValueFlags = await declaredValueFlags(config, split.command)
+      // Read again with them: `run --greeting hi IMG` would otherwise take `hi` for the image.
+      if (pluginValueFlags.size > 0) {
+        const again = splitGlobalArgs(argv, pluginValueFlags)
+        rest = again.rest
+        setGlobalFlags(again.globals)
+      }
       rest = buildCommandArgv(config, rest)
       await run(rest, config)
     } finally {
@@ -78,6 +85,14 @@ function buildCommandArgv(config: import('@oclif/core/config').Config, argv: str
   if ((first !== 'image' && first !== 'builder') || second !== 'build') return argv
   if (config.findCommand(first) || config.findCommand(`${first}:build`) || !config.findCommand('build')) return argv
   return ['build', ...argv.slice(2)]
+}
+
+/** The value flags plugins declare for the command `words` name, when it takes flags from plugins (plugins/declared-flags.ts). */
+async function declaredValueFlags(config: import('@oclif/core/config').Config, words: readonly string[]): Promise<ReadonlySet<string>> {
+  const command = words.length === 0 ? undefined : config.findCommand(words.join(':'))
+  if (!command || !('pluginFlagCommand' in command)) return new Set()
+  const {installedPluginFlags, valueFlagNames} = await import('./plugins/declared-flags.ts')
+  return valueFlagNames(installedPluginFlags(config, command).flags)
 }
 
 /** Commands that never call containerd (or call it only sometimes) do not pay for an early connection. */

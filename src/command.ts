@@ -1,4 +1,5 @@
 import {Command} from '@oclif/core/command'
+import type {Interfaces} from '@oclif/core'
 import type {ContainerdClient} from './containerd/index.ts'
 import type {NerdConfig} from './config/index.ts'
 import type {FifoSet} from './container/io.ts'
@@ -60,6 +61,7 @@ export interface ListOptions<Item> {
  */
 export abstract class NerdCommand extends Command {
   private client?: Promise<ContainerdClient>
+  private pluginFlags: Interfaces.FlagInput = {}
 
   /**
    * docker accepts `--rm=false` and `-q=true`, and lets the last of a repeated single-value flag win;
@@ -68,7 +70,8 @@ export abstract class NerdCommand extends Command {
   async init(): Promise<void> {
     await super.init()
     const config = await import('./config/index.ts')
-    const definitions = this.ctor.flags ?? {}
+    if ('pluginFlagCommand' in this.ctor) this.pluginFlags = await this.offeredPluginFlags()
+    const definitions = {...this.ctor.flags, ...this.pluginFlags}
     this.argv = this.commandTakesContainerArgs() ? config.containerCommandArgv(this.argv, definitions) : config.normalizeCommandBooleans(this.argv, definitions)
     // docker's `-h` is help wherever a command has no -h of its own (run's is --hostname); after
     // the rewrite, a container's command (`exec c ls -h`) is past the `--`.
@@ -85,6 +88,24 @@ export abstract class NerdCommand extends Command {
     // docker takes arguments from argv only; oclif would read a missing optional one from a piped
     // stdin (`... | while read c; do nerd commit $c; done` named the image after the next line).
     for (const arg of Object.values(this.ctor.args ?? {})) arg.ignoreStdin = true
+  }
+
+  /**
+   * The flags the installed plugins declare for this command (plugins/declared-flags.ts), read from
+   * their package.json, with warnings about those left out. Commands that take them say under which
+   * name plugins declare them, in a static `pluginFlagCommand` (which oclif's manifest carries, for help).
+   */
+  private async offeredPluginFlags(): Promise<Interfaces.FlagInput> {
+    const {installedPluginFlags, oclifFlags} = await import('./plugins/declared-flags.ts')
+    const {flags, warnings} = installedPluginFlags(this.config, this.ctor)
+    for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`)
+    return oclifFlags(flags)
+  }
+
+  /** oclif's parse, with the flags the plugins declare for the command added to the command's own. */
+  protected async parse<F extends Record<string, unknown>, B extends Record<string, unknown>, A extends Record<string, unknown>>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const withPlugins = options && Object.keys(this.pluginFlags).length > 0 ? {...options, flags: {...options.flags, ...this.pluginFlags} as Interfaces.FlagInput<F>} : options
+    return super.parse(withPlugins, argv)
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * nerd's help class (oclif's `helpClass`): oclif's own, except that `image convert --help` lists
+ * nerd's help class (oclif's `helpClass`): oclif's own, except that the help of pull, push, run
+ * and create lists the flags the installed plugins declare for them, that `image convert --help` lists
  * the conversion formats the installed plugins offer, with their options, whose flags exist only
  * once the plugins have said what they offer (commands/image/convert.ts), that `--help` after a
  * user's plugin command goes to the command, as docker hands it to its CLI plugins, and that the
@@ -33,6 +34,7 @@ export class NerdHelp extends Help {
     // A hidden command of a topic's name stands in for the topic (bare `nerd plugins`): its help is the topic's.
     const topic = command.hidden ? this.config.findTopic(command.id) : undefined
     if (topic) return this.showTopicHelp(topic)
+    if ('pluginFlagCommand' in command) return super.showCommandHelp(await withPluginFlags(this.config, command))
     if (command.id !== 'image:convert') return super.showCommandHelp(command)
     const [{HOOK_IMAGE_CONVERT, runNerdHook}, {conversionFlagNames}, {getConfig}] = await Promise.all([import('./hooks/index.ts'), import('./image/convert.ts'), import('./context.ts')])
     const subscribed = this.config.getPluginsList().some((plugin) => (plugin.hooks?.[HOOK_IMAGE_CONVERT]?.length ?? 0) > 0)
@@ -54,6 +56,13 @@ export class NerdHelp extends Help {
       examples: [`<%= config.bin %> image convert --${first?.format.format ?? '<format>'} busybox busybox:converted`],
     })
   }
+}
+
+/** The command with the flags the installed plugins declare for it among its own (plugins/declared-flags.ts). */
+async function withPluginFlags(config: Interfaces.Config, command: Command.Loadable): Promise<Command.Loadable> {
+  const {installedPluginFlags, oclifFlags} = await import('./plugins/declared-flags.ts')
+  const offered = oclifFlags(installedPluginFlags(config, command).flags)
+  return {...command, flags: {...command.flags, ...(offered as Command.Loadable['flags'])}}
 }
 
 /**

@@ -6,6 +6,8 @@ import {EXIT_NERD_FAILED, FlagError, FlagValueError, NerdError} from '../errors.
 export default class Create extends ContainerCreateCommand {
   static summary = 'Create a new container'
   static aliases = ['container:create']
+  // Flags plugins declare for `create` are this command's too (command.ts).
+  static pluginFlagCommand = 'create'
   static examples = ['<%= config.bin %> create --name web -p 8080:80 nginx']
   static args = {
     image: Args.string({required: true, description: 'The image to create the container from'}),

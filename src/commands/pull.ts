@@ -11,6 +11,8 @@ import type {Reference} from '../image/reference.ts'
 export default class Pull extends NerdCommand {
   static summary = 'Download an image from a registry'
   static aliases = ['image:pull']
+  // Flags plugins declare for `pull` are this command's too (command.ts).
+  static pluginFlagCommand = 'pull'
   static examples = [
     '<%= config.bin %> pull busybox',
     '<%= config.bin %> pull --platform linux/arm64 alpine:3.20',

@@ -10,6 +10,8 @@ import type {PushHooks} from '../image/push.ts'
 export default class Push extends NerdCommand {
   static summary = 'Upload an image to a registry'
   static aliases = ['image:push']
+  // Flags plugins declare for `push` are this command's too (command.ts).
+  static pluginFlagCommand = 'push'
   static args = {
     image: Args.string({required: true, description: 'NAME[:TAG]'}),
   }

@@ -5,6 +5,8 @@ import {ContainerCreateCommand} from '../container-command.ts'
 export default class Run extends ContainerCreateCommand {
   static summary = 'Create and run a new container from an image'
   static aliases = ['container:run']
+  // Flags plugins declare for `run` are this command's too (command.ts).
+  static pluginFlagCommand = 'run'
   static examples = [
     '<%= config.bin %> run --rm busybox echo hello',
     '<%= config.bin %> run -d --name web -p 8080:80 nginx',

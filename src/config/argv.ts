@@ -36,6 +36,14 @@ const LONG_GLOBALS: ReadonlyMap<string, SettingName> = new Map<string, SettingNa
   ['storage-driver', 'snapshotter'],
 ])
 
+/**
+ * Whether `--name` is one of nerd's global options, which are lifted out of a command's flags
+ * wherever they are typed (so a command cannot have a flag of that name).
+ */
+export function isLongGlobalFlag(name: string): boolean {
+  return LONG_GLOBALS.has(name) || name === 'log-level'
+}
+
 /** Short global flags, accepted only before the first command word. */
 const SHORT_GLOBALS: ReadonlyMap<string, SettingName> = new Map<string, SettingName>([
   ['a', 'address'],
@@ -138,10 +146,12 @@ export interface SplitGlobalArgs {
 }
 
 /**
- * Removes the global options from argv (see the rules above). Throws a NerdError (exit 125, like
+ * Removes the global options from argv (see the rules above). `pluginValueFlags` are the value
+ * flags the installed plugins declare for the command (plugins/declared-flags.ts), known only once
+ * oclif has read the plugins: run and create need them to find the image. Throws a NerdError (exit 125, like
  * docker's flag errors) for a global option without its value or with an invalid one.
  */
-export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
+export function splitGlobalArgs(argv: readonly string[], pluginValueFlags: ValueFlags = new Set()): SplitGlobalArgs {
   const globals: GlobalFlags = {}
   const rest: string[] = []
   const command: string[] = []
@@ -218,7 +228,8 @@ export function splitGlobalArgs(argv: readonly string[]): SplitGlobalArgs {
     rest.push(...topicFlags)
   }
 
-  const stopAtPositional = CONTAINER_COMMAND_VALUE_FLAGS[command.join(' ')]
+  const ownValueFlags = CONTAINER_COMMAND_VALUE_FLAGS[command.join(' ')]
+  const stopAtPositional = ownValueFlags && pluginValueFlags.size > 0 ? new Set([...ownValueFlags, ...pluginValueFlags]) : ownValueFlags
   while (index < argv.length && argv[index] !== '--') {
     const lifted = liftGlobal(argv, index, globals, false)
     if (lifted > 0) {

@@ -26,8 +26,8 @@ export interface HookStep {
   settings: NerdPluginSettings
 }
 
-/** The keys of the `nerd` block: the hook settings, and a bundle's defaults. */
-const NERD_KEYS = ['hookApi', 'hookOrder', 'hookTimeoutMs', 'defaults']
+/** The keys of the `nerd` block: the hook settings, a bundle's defaults, the flags declared for nerd's commands (plugins/declared-flags.ts). */
+const NERD_KEYS = ['hookApi', 'hookOrder', 'hookTimeoutMs', 'defaults', 'flags']
 
 export function readNerdSettings(pluginName: string, pjson: Interfaces.PJSON): NerdPluginSettings {
   const block: unknown = pjson.nerd

@@ -173,8 +173,11 @@ export interface CniResult {
 // Shared pieces of payloads
 
 /**
- * The parsed flags of the command that fired the event, by long name without dashes
- * (`verify`, `cosign-key`, `snapshotter`). A plugin reads the flags meant for it here.
+ * The parsed flags of the command that fired the event, by long name without dashes (`verify`,
+ * `platform`), with those the installed plugins declare for the command in their package.json
+ * (`"nerd": {"flags": {"pull": {"cosign-key": {"type": "string", "description": "…"}}}}`, for pull,
+ * push, run and create; see "Declaring flags" in nerd's plugin guide). A plugin reads the flags it
+ * declared here; a flag not given and without a default is missing.
  */
 export type CommandFlags = Readonly<Record<string, unknown>>
 

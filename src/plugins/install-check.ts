@@ -1,6 +1,6 @@
 /**
  * What nerd checks of a plugin being installed or linked. A plugin built for another major version
- * of nerd's hook API or with `nerd.defaults` nerd.toml would refuse, or a bundle that does not carry
+ * of nerd's hook API, with `nerd.defaults` nerd.toml would refuse or `nerd.flags` nerd cannot take, or a bundle that does not carry
  * the plugins it names or carries one nerd refuses, is refused: at install the plugins installed
  * before are put back at once, and the reason is all that is said, rather than failing at its
  * first event or making oclif complain on every command. What would only surprise its user later
@@ -21,6 +21,7 @@ import {describeThrown} from '../hooks/errors.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
+import {declaringPlugins, flagDeclarationConflict, readFlagDeclarations, type PluginFlagCommand} from './declared-flags.ts'
 import {forgetInstalledPlugins, pluginInstalled} from './installed-before.ts'
 import {releasePluginLoadWarnings} from './load-warnings.ts'
 
@@ -43,7 +44,7 @@ export async function checkInstalledPlugins(this: Hook.Context, options: {config
     // it reads, and gives the first of two versions one command installs (`plugins install x@1 x@2`)
     // for the second.
     const pjson = readPackageJson(arriving.root)
-    refusal = bundleConflict(config, arriving) ?? (await pluginRefusal(arriving, pjson))
+    refusal = bundleConflict(config, arriving) ?? (await pluginRefusal(arriving, pjson)) ?? (await declaredFlagConflict(config, arriving, pjson))
     if (refusal === undefined) {
       releasePluginLoadWarnings(true)
       printWarnings(await pluginWarnings(config, arriving))
@@ -139,7 +140,7 @@ export async function updatedPluginJudgement(config: Interfaces.Config, name: st
     return {refusal: `plugin "${name}" cannot be loaded: ${describeThrown(error)}`}
   }
   try {
-    const refusal = bundleConflict(config, plugin) ?? (await pluginRefusal(plugin))
+    const refusal = bundleConflict(config, plugin) ?? (await pluginRefusal(plugin)) ?? (await declaredFlagConflict(config, plugin))
     return refusal ? {refusal} : {warnings: await pluginWarnings(config, plugin)}
   } catch (error) {
     return {refusal: checkFailure(name, error)}
@@ -185,7 +186,7 @@ export async function pluginRefusal(plugin: Interfaces.Plugin, pjson: unknown = 
   const refusal = declared === undefined ? undefined : hookApiIncompatibility(plugin.name, declared)
   if (refusal) return refusal
   // What oclif loads without a word (a hook given as a number) nerd cannot use either.
-  const malformed = oclifSectionProblem(plugin.name, pjson) ?? manifestProblem(plugin.name, plugin.root) ?? pluginDefaultsProblem(plugin.name, pjson)
+  const malformed = oclifSectionProblem(plugin.name, pjson) ?? manifestProblem(plugin.name, plugin.root) ?? pluginDefaultsProblem(plugin.name, pjson) ?? flagDeclarationsProblem(plugin.name, pjson)
   if (malformed) return malformed
   const {carried, missing} = await bundledPlugins(plugin)
   if (missing.length > 0) return `bundle "${plugin.name}" does not carry ${missing.join(', ')} (run npm install in it before npm pack)`
@@ -208,6 +209,33 @@ function pluginDefaultsProblem(name: string, pjson: unknown): string | undefined
     if (error instanceof NerdError) return error.message
     throw error
   }
+}
+
+function flagDeclarationsProblem(name: string, pjson: unknown): string | undefined {
+  const read = readFlagDeclarations(name, pjson)
+  return 'problem' in read ? read.problem : undefined
+}
+
+/**
+ * Why the flags `plugin` (its package.json `pjson`, unless given) and the plugins it carries as a
+ * bundle declare for nerd's commands cannot be taken (flagDeclarationConflict): one the command has
+ * of its own, or one a plugin already there declares (oclif would take either for the other's, and
+ * hand its value to both plugins' hooks). Run after pluginRefusal, which refuses declarations nerd
+ * cannot read.
+ */
+export async function declaredFlagConflict(config: Interfaces.Config, plugin: Interfaces.Plugin, pjson: unknown = plugin.pjson): Promise<string | undefined> {
+  const arriving = [{name: plugin.name, pjson}, ...(await bundledPlugins(plugin)).carried.map((child) => ({name: child.name, pjson: child.pjson}))]
+  // Itself as installed before (an update, an install over it) and what it carries are no others.
+  const names = new Set(arriving.map(({name}) => name))
+  const others = declaringPlugins(config).filter((other) => !names.has(other.name))
+  const ownFlags = (command: PluginFlagCommand) => config.findCommand(command)?.flags ?? {}
+  for (const [index, {name, pjson: declaring}] of arriving.entries()) {
+    const read = readFlagDeclarations(name, declaring)
+    if ('problem' in read) return read.problem
+    const conflict = flagDeclarationConflict(name, read.declarations, ownFlags, [...others, ...arriving.slice(0, index)])
+    if (conflict) return conflict
+  }
+  return undefined
 }
 
 /**

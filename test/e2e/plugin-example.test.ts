@@ -62,9 +62,9 @@ describe('the example plugin and bundle', () => {
     assert.equal(await nerdOk(['example', 'hello', 'e2e'], {env}), 'hello e2e\n')
 
     // The spec (an env, a mount), a label, the start, and the network setup and its result.
-    const inside = await nerdOk(['run', '-d', '--name', 'plugged', IMG, 'sleep', '60'], {env})
+    const inside = await nerdOk(['run', '-d', '--name', 'plugged', '--example-greeting', 'hello', IMG, 'sleep', '60'], {env})
     const id = inside.trim()
-    assert.equal(await nerdOk(['exec', 'plugged', 'sh', '-c', 'echo $EXAMPLE_PLUGIN; cat /proc/sys/net/ipv4/conf/eth0/accept_local; grep -c " /example tmpfs" /proc/mounts'], {env}), '1\n1\n1\n')
+    assert.equal(await nerdOk(['exec', 'plugged', 'sh', '-c', 'echo $EXAMPLE_PLUGIN $EXAMPLE_GREETING; cat /proc/sys/net/ipv4/conf/eth0/accept_local; grep -c " /example tmpfs" /proc/mounts'], {env}), '1 hello\n1\n1\n')
     const container = await inspectContainer('plugged')
     assert.equal(container.Config.Labels['org.example.plugin'], 'nerd-plugin-example')
     const address = container.NetworkSettings.Networks.bridge.IPAddress as string
@@ -98,6 +98,7 @@ describe('the example plugin and bundle', () => {
     assert.equal(unknown.code, 1)
     assert.match(unknown.stderr, /unknown command/)
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${EXAMPLE_PLUGIN:-none}; cat /proc/sys/net/ipv4/conf/eth0/accept_local; grep -c " /example tmpfs" /proc/mounts || true'], {env}), 'none\n0\n0\n')
+    assert.match((await nerd(['run', '--rm', '--example-greeting', 'hello', IMG, 'true'], {env})).stderr, /^unknown flag: --example-greeting$/m)
     const scheme = await nerd(['pull', '-q', 'example://e2e/example-source:v1'], {env})
     assert.equal(scheme.code, 1)
     const run = await nerd(['run', '--rm', 'example://e2e/example-source:v1', 'true'], {env})

@@ -194,6 +194,49 @@ describe('plugins install, uninstall and refusal', () => {
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), 'none\n')
   })
 
+  it('flags a plugin declares for run: run takes them and hands them to its hooks, its help lists them; install and link refuse clashing ones; uninstalling takes them away', async () => {
+    const greetingFlags = {run: {greeting: {type: 'string', description: 'Greet'}, loud: {type: 'boolean', description: 'Shout'}}}
+    const plugin = await writePlugin('nerd-plugin-greeting', {oclif: {hooks: {'nerd:container:create': './hooks/create.js'}}, nerd: {hookApi: '^1', flags: greetingFlags}}, {
+      'hooks/create.js': "export default function greet({spec, flags}) { spec.process.env.push('GREETING=' + JSON.stringify([flags.greeting ?? null, flags.loud])) }\n",
+    })
+    // Its value as the next word: the image is the word after it.
+    const greeted = ['run', '--rm', '--network', 'none', '--greeting', 'hello there', '--loud', IMG, 'sh', '-c', 'echo "$GREETING"']
+    const unknown = [125, '', "unknown flag: --greeting\nSee 'nerd run --help'.\n"]
+    assert.deepEqual(await nerd(greeted, {env}).then(({code, stdout, stderr}) => [code, stdout, stderr]), unknown)
+    const again = await writePlugin('nerd-plugin-greeting2', {oclif: {}, nerd: {hookApi: '^1', flags: {run: {greeting: {type: 'boolean', description: 'Mine'}}}}})
+    await nerdOk(['plugins', 'install', plugin], {env})
+    try {
+      assert.equal(await nerdOk(greeted, {env}), '["hello there",true]\n')
+      assert.equal(await nerdOk(['container', 'run', '--rm', '--network', 'none', IMG, 'sh', '-c', 'echo "$GREETING"'], {env}), '[null,null]\n')
+      for (const help of [['run', '--help'], ['container', 'run', '--help']]) {
+        const shown = await nerdOk(help, {env})
+        assert.match(shown, /^ +--greeting=<value> +Greet \(plugin nerd-plugin-greeting\)$/m, help.join(' '))
+        assert.match(shown, /^ +--loud +Shout \(plugin nerd-plugin-greeting\)$/m, help.join(' '))
+      }
+      // Declared for run alone.
+      assert.match((await nerd(['create', '--greeting', 'x', IMG], {env})).stderr, /^unknown flag: --greeting$/m)
+      assert.doesNotMatch(await nerdOk(['create', '--help'], {env}), /greeting/)
+      // A flag of run's own, or one this plugin declares, is refused at install and link, as it is (linked too).
+      const rm = await writePlugin('nerd-plugin-rmflag', {oclif: {}, nerd: {hookApi: '^1', flags: {run: {rm: {type: 'boolean', description: 'Mine'}}}}})
+      await expectRefused(rm, 'plugin "nerd-plugin-rmflag" declares --rm for run, which is a flag of nerd\'s run')
+      await expectRefused(again, 'plugin "nerd-plugin-greeting2" declares --greeting for run, which plugin "nerd-plugin-greeting" declares too')
+      const bad = await writePlugin('nerd-plugin-badflag', {oclif: {}, nerd: {hookApi: '^1', flags: {run: {Greeting: {type: 'text', description: 'Mine'}}}}})
+      await expectRefused(bad, 'plugin "nerd-plugin-badflag" has a flag "Greeting" for run whose name is not lowercase letters and digits in words joined by "-" (two characters at least) in its package.json')
+    } finally {
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-greeting'], {env})
+    }
+    assert.deepEqual(await nerd(greeted, {env}).then(({code, stdout, stderr}) => [code, stdout, stderr]), unknown)
+    assert.doesNotMatch(await nerdOk(['run', '--help'], {env}), /greeting/)
+    // Linked, it counts as installed: it gives its flags, and a plugin declaring one of them is refused.
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      assert.equal(await nerdOk(greeted, {env}), '["hello there",true]\n')
+      await expectRefused(again, 'plugin "nerd-plugin-greeting2" declares --greeting for run, which plugin "nerd-plugin-greeting" declares too')
+    } finally {
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-greeting'], {env})
+    }
+  })
+
   it('bare plugins is the group\'s usage, as nerd\'s other management commands and docker\'s bare `docker plugin`: not oclif\'s own listing, nor its configuration with --json', async () => {
     const outcome = (args: string[]) => nerd(args, {env}).then(({code, stdout, stderr}) => [code, stdout, stderr])
     const usage = await nerdOk(['plugins'], {env})
