@@ -213,7 +213,7 @@ async function planPush(client: ContainerdClient, root: Descriptor, options: Pus
   if (options.allPlatforms || (wanted.length === 0 && complete)) {
     if (!complete) {
       const missing = index.manifests.filter((child) => !present.has(child.digest)).map(describeChild)
-      throw new NerdError(`cannot push all platforms of ${what}: the content of ${missing.join(', ')} is missing (pull or load the image with --all-platforms)`)
+      throw new NerdError(`cannot push all platforms of ${what}: the content of ${missing.join(', ')} is missing (pull the image with --all-platforms, or load it without --platform)`)
     }
     return {root: {descriptor: root, bytes: rootBytes}, manifests: index.manifests.map(withBytes)}
   }

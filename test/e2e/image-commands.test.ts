@@ -475,6 +475,8 @@ describe('image commands', () => {
     }
     const invalidPlatform = [1, 'Error: invalid platform: "bogus": unknown operating system or architecture: invalid argument\n']
     assert.deepEqual(await badPlatform(['save', '-o', join(workDir, 'never.tar'), pulled]), invalidPlatform)
+    // save's before its output path, as docker's runSave.
+    assert.deepEqual(await badPlatform(['save', '-o', join(workDir, 'nosuchdir', 'x.tar'), pulled]), invalidPlatform)
     assert.deepEqual(await badPlatform(['load', '-i', archive]), invalidPlatform)
     assert.deepEqual(await badPlatform(['load', '-i', join(workDir, 'never.tar')]), [1, missing.stderr])
     assert.equal((await ctr(['leases', 'ls', '-q'])).stdout, '')
