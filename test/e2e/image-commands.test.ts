@@ -270,11 +270,13 @@ describe('image commands', () => {
     const none = await nerd(['push', '-a', `${registry}/${fileNamespace()}/nothing`])
     assert.equal(none.code, 1)
     assert.equal(none.stderr, `Error: An image does not exist locally with the tag: ${registry}/${fileNamespace()}/nothing\n`)
-    // Without -a, docker's words for a tag the repository lacks, and for a repository with no image.
+    // Without -a, the containerd store's words (pushRef) for a tag the repository lacks, and for a repository with no image.
     const missingTag = await nerd(['push', `${tagged}:v3`])
     assert.deepEqual([missingTag.code, missingTag.stderr], [1, `Error: tag does not exist: ${tagged}:v3\n`])
     const noImage = await nerd(['push', `${registry}/${fileNamespace()}/nothing:v1`])
-    assert.deepEqual([noImage.code, noImage.stderr], [1, `Error: An image does not exist locally with the tag: ${registry}/${fileNamespace()}/nothing\n`])
+    assert.deepEqual([noImage.code, noImage.stderr], [1, `Error: tag does not exist: ${registry}/${fileNamespace()}/nothing:v1\n`])
+    const noTag = await nerd(['push', `${registry}/${fileNamespace()}/nothing`])
+    assert.deepEqual([noTag.code, noTag.stderr], [1, `Error: tag does not exist: ${registry}/${fileNamespace()}/nothing:latest\n`])
     await nerdOk(['rmi', `${tagged}:v1`, `${tagged}:v2`])
   })
 

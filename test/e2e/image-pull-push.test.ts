@@ -513,7 +513,7 @@ describe('image pull, unpack and push', {skip: address ? false : 'NERD_TEST_ADDR
     assert.equal(`sha256:${createHash('sha256').update(stdout).digest('hex')}`, built.target.digest)
 
     await assert.rejects(pushImage(client, `${registry.host}/e2e/nosuch:v1`, {hostsDirs: []}), {
-      message: `An image does not exist locally with the tag: ${registry.host}/e2e/nosuch`,
+      message: `tag does not exist: ${registry.host}/e2e/nosuch:v1`,
     })
   })
 
