@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
-import {mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, copyFile, symlink} from 'node:fs/promises'
+import {chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -62,6 +62,26 @@ describe('login, logout and import', () => {
     const viaStdin = await nerd(['login', '-u', USER, '--password-stdin', registry.host], {env, input: `${PASSWORD}\n`})
     assert.equal(viaStdin.code, 0, viaStdin.stderr)
     assert.equal(viaStdin.stderr, '')
+  })
+
+  it('login writes config.json as docker\'s Save: an existing file keeps its mode, a symbolic link (a dangling one too) is written through to its target', async () => {
+    const dir = join(work, 'linked')
+    await mkdir(join(dir, 'docker'), {recursive: true})
+    await writeFile(join(dir, 'real.json'), '{}', {mode: 0o644})
+    await chmod(join(dir, 'real.json'), 0o644)
+    await symlink(join(dir, 'real.json'), join(dir, 'docker/config.json'))
+    const login = () => nerdOk(['login', '-u', USER, '--password-stdin', registry.host], {env: {DOCKER_CONFIG: join(dir, 'docker')}, input: `${PASSWORD}\n`})
+    await login()
+    assert.ok((await lstat(join(dir, 'docker/config.json'))).isSymbolicLink())
+    assert.equal((await stat(join(dir, 'real.json'))).mode & 0o777, 0o644)
+    assert.ok(JSON.parse(await readFile(join(dir, 'real.json'), 'utf8')).auths[registry.host])
+
+    await rm(join(dir, 'docker/config.json'))
+    await symlink('../dangling.json', join(dir, 'docker/config.json'))
+    await login()
+    assert.ok((await lstat(join(dir, 'docker/config.json'))).isSymbolicLink())
+    assert.equal((await stat(join(dir, 'dangling.json'))).mode & 0o777, 0o600)
+    assert.ok(JSON.parse(await readFile(join(dir, 'dangling.json'), 'utf8')).auths[registry.host])
   })
 
   it('login refuses conflicting or empty flags in docker\'s words before anything else', async () => {
