@@ -156,13 +156,36 @@ describe('login, logout and import', () => {
     assert.equal(anonymous.code, 1, 'logged out')
   })
 
-  it('logout past a credential helper that is not installed warns in docker\'s words and succeeds', async () => {
+  it('a config.json auth that is not base64 user:password is docker\'s warning, once, and the command goes on without it', async () => {
+    const config = join(work, 'undecodable')
+    await mkdir(config, {recursive: true})
+    await writeFile(join(config, 'config.json'), JSON.stringify({auths: {[registry.host]: {auth: Buffer.from('qasecret').toString('base64')}}}))
+    const pulled = await nerd(['pull', '-q', `${registry.host}/e2e/private:v1`], {env: {DOCKER_CONFIG: config}})
+    const warning = `WARNING: Error parsing config file (${join(config, 'config.json')}): Invalid auth configuration file\n`
+    assert.equal(pulled.code, 1, 'anonymous')
+    assert.ok(pulled.stderr.startsWith(warning), pulled.stderr)
+    assert.ok(!pulled.stderr.slice(warning.length).includes('WARNING'), pulled.stderr)
+  })
+
+  it('logout past a credential helper that fails warns in docker\'s words when every spelling failed, and succeeds', async () => {
     const config = join(work, 'helperless')
     await mkdir(config, {recursive: true})
-    await writeFile(join(config, 'config.json'), JSON.stringify({credHelpers: {'helper.example': 'nerd-e2e-none'}}))
-    const result = await nerd(['logout', 'helper.example'], {env: {DOCKER_CONFIG: config}})
+    await writeFile(join(config, 'config.json'), JSON.stringify({credsStore: 'nerd-e2e-none'}))
+    const missing = 'error erasing credentials: docker-credential-nerd-e2e-none: executable file not found in $PATH'
+    const result = await nerd(['logout', 'https://helper.example/v2/'], {env: {DOCKER_CONFIG: config}})
     assert.deepEqual([result.code, result.stdout], [0, 'Removing login credentials for helper.example\n'], result.stderr)
-    assert.equal(result.stderr, 'WARNING: could not erase credentials:\nhelper.example: error erasing credentials: docker-credential-nerd-e2e-none: executable file not found in $PATH\n')
+    assert.equal(result.stderr, `WARNING: could not erase credentials:\n${['https://helper.example/v2/', 'helper.example', 'http://helper.example', 'https://helper.example'].map((key) => `${key}: ${missing}\n`).join('')}`)
+    // A helper that holds nothing fails too, in the docker credential-helpers client's words.
+    const bin = join(work, 'helper-bin')
+    await mkdir(bin, {recursive: true})
+    await writeFile(join(bin, 'docker-credential-empty'), '#!/bin/sh\necho "credentials not found in native keychain"\nexit 1\n', {mode: 0o755})
+    await writeFile(join(config, 'config.json'), JSON.stringify({credsStore: 'empty'}))
+    const empty = await nerd(['logout', 'https://helper.example/v2/'], {env: {DOCKER_CONFIG: config, PATH: `${bin}:${process.env.PATH}`}})
+    assert.equal(empty.code, 0)
+    assert.equal(empty.stderr.split('\n')[1], 'https://helper.example/v2/: error erasing credentials - err: exit status 1, out: `credentials not found in native keychain`')
+    // Typed as its hostname, docker tries that spelling twice and counts it once: no warning.
+    const hostname = await nerd(['logout', 'helper.example'], {env: {DOCKER_CONFIG: config, PATH: `${bin}:${process.env.PATH}`}})
+    assert.deepEqual([hostname.code, hostname.stderr], [0, ''])
   })
 
   it('takes docker\'s global --config for the directory DOCKER_CONFIG names otherwise', async () => {

@@ -94,7 +94,26 @@ export async function readDockerConfig(configDir = dockerConfigDir()): Promise<D
   if (typeof document !== 'object' || Array.isArray(document)) {
     throw new NerdError(`parsing config file (${path}): json: cannot unmarshal ${jsonKind(document)} into Go value of type configfile.ConfigFile`)
   }
+  warnOfUndecodableAuth(document as DockerConfig, path)
   return document as DockerConfig
+}
+
+/** The files warned about: docker loads its configuration once a command, so it warns once. */
+const warnedFiles = new Set<string>()
+
+/**
+ * docker's loader refuses an `auth` that is not base64 `user:password` (decodeAuth), and its CLI
+ * warns and goes on (LoadDefaultConfigFile); nerd reads such an entry as no credentials.
+ */
+function warnOfUndecodableAuth(config: DockerConfig, path: string): void {
+  const undecodable = Object.values(config.auths ?? {}).some((entry) => typeof entry?.auth === 'string' && entry.auth !== '' && !decodedAuth(entry.auth).includes(':'))
+  if (!undecodable || warnedFiles.has(path)) return
+  warnedFiles.add(path)
+  process.stderr.write(`WARNING: Error parsing config file (${path}): Invalid auth configuration file\n`)
+}
+
+export function decodedAuth(auth: string): string {
+  return Buffer.from(auth, 'base64').toString('utf8')
 }
 
 /**
@@ -133,6 +152,24 @@ async function linkTarget(path: string): Promise<string> {
     current = resolve(dirname(current), target)
   }
   throw new NerdError(`cannot write ${path}: too many levels of symbolic links`)
+}
+
+/**
+ * The spellings docker's logout erases: the server as typed, its hostname, and `http://` and
+ * `https://` before that (the last three kept for configurations older logins wrote); Docker
+ * Hub's key alone for Docker Hub.
+ */
+export function logoutKeys(server: string | undefined): string[] {
+  const key = serverKey(server)
+  if (key === DOCKER_HUB_SERVER_KEY) return [key]
+  return [(server as string).trim(), key, `http://${key}`, `https://${key}`]
+}
+
+/** The credential helper docker's logout uses for a spelling: `credHelpers` under exactly it, else `credsStore`. */
+export function credentialStoreOf(config: DockerConfig, key: string): string | undefined {
+  const helper = config.credHelpers?.[key]
+  if (typeof helper === 'string' && helper !== '') return helper
+  return typeof config.credsStore === 'string' && config.credsStore !== '' ? config.credsStore : undefined
 }
 
 /** The auths entry for a key: the exact key, else the first whose hostname matches (as docker looks up). */
