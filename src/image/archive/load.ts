@@ -316,7 +316,7 @@ async function dockerImages(client: ContainerdClient, contents: ArchiveContents)
 }
 
 async function requirePresent(client: ContainerdClient, descriptor: Descriptor, what: string): Promise<void> {
-  if ((await blobLabels(client, descriptor.digest)) === undefined) {
+  if (!(await isPresent(client, descriptor))) {
     throw new NerdError(`${what}: blob ${descriptor.digest} (${descriptor.mediaType}) is missing from the archive`)
   }
 }
