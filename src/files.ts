@@ -5,7 +5,7 @@
  */
 import fs, {createWriteStream, existsSync, lstatSync, readFileSync, statSync} from 'node:fs'
 import type {Stats} from 'node:fs'
-import {chmod, mkdir, rename, rm, writeFile} from 'node:fs/promises'
+import {chmod, chown, mkdir, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, normalize} from 'node:path'
 import type {Writable} from 'node:stream'
 import {finished} from 'node:stream/promises'
@@ -106,13 +106,17 @@ export function invalidOutputPath(path: string): string | undefined {
   return kind === undefined ? undefined : `cannot write to ${kind}`
 }
 
-/** Writes `data` to `path` through a temporary file renamed over it: readers never see half a file. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+/**
+ * Writes `data` to `path` through a temporary file renamed over it: readers never see half a file.
+ * An `owner` is given to the file if this process may (a failure to is no failure of the write).
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, owner?: {uid: number; gid: number}): Promise<void> {
   const temporary = temporaryPath(path)
   try {
     await writeFile(temporary, data, {mode, flag: 'wx'})
     // The umask may have narrowed the mode but never widens it; make it exact.
     await chmod(temporary, mode)
+    if (owner) await chown(temporary, owner.uid, owner.gid).catch(() => undefined)
     await rename(temporary, path)
   } catch (error) {
     await rm(temporary, {force: true})

@@ -31,6 +31,8 @@ export default class Import extends NerdCommand {
         ...(flags.message === undefined ? {} : {message: flags.message}),
         ...(flags.platform === undefined ? {} : {platform: flags.platform}),
         snapshotter: config.snapshotter,
+        // On stdout, off a terminal too: docker's daemon sends it as a status line (it has no -q).
+        onDownload: (address) => this.print(`Downloading from ${address}`),
         signal,
       }),
     )

@@ -12,8 +12,9 @@ export default class Load extends NerdCommand {
     input: Flags.string({char: 'i', description: 'Read from a tar archive file, instead of STDIN'}),
     // docker's -q hides the progress bars, which nerd does not draw: the names loaded are still printed.
     quiet: Flags.boolean({char: 'q', description: 'Suppress the load progress'}),
-    platform: Flags.string({description: 'Load this platform of multi-platform images'}),
-    'all-platforms': Flags.boolean({description: 'Load every platform of multi-platform images'}),
+    platform: Flags.string({description: 'Load only the given platform variant'}),
+    // nerdctl's flag: what docker 28 does without --platform.
+    'all-platforms': Flags.boolean({description: 'Load every platform of multi-platform images (the default without --platform, which this overrides)'}),
   }
 
   async run(): Promise<void> {
@@ -29,8 +30,7 @@ export default class Load extends NerdCommand {
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     await this.stoppableBySignals((signal) =>
       loadImages(client, input, {
-        ...(flags.platform ? {platform: flags.platform} : {}),
-        allPlatforms: flags['all-platforms'],
+        ...(flags.platform && !flags['all-platforms'] ? {platform: flags.platform} : {}),
         snapshotter: config.snapshotter,
         signal,
         onImage: (image) => {

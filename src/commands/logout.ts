@@ -12,12 +12,11 @@ export default class Logout extends NerdCommand {
     const {args} = await this.parse(Logout)
     // Said before the credentials go, whether there were any, as docker's current CLI does.
     this.print(`Removing login credentials for ${serverKey(args.server)}`)
-    const {removed, failures} = await logout(args.server)
+    const {failures, allFailed} = await logout(args.server)
     // A credential helper that fails is reported, not fatal, as docker's logout: the user is logged
     // out of whatever could be erased.
-    const failed = Object.entries(failures)
-    if (!removed && failed.length > 0) {
-      process.stderr.write(`WARNING: could not erase credentials:\n${failed.map(([key, message]) => `${key}: ${message}\n`).join('')}`)
+    if (allFailed) {
+      process.stderr.write(`WARNING: could not erase credentials:\n${Object.entries(failures).map(([key, message]) => `${key}: ${message}\n`).join('')}`)
     }
   }
 }

@@ -4,7 +4,7 @@ import {NerdCommand} from '../command.ts'
 
 export default class Rmi extends NerdCommand {
   static summary = 'Remove one or more images'
-  static aliases = ['image:rm', 'image:remove']
+  static aliases = ['image:rm', 'image:rmi', 'image:remove']
   static strict = false
   static args = {
     image: Args.string({required: true, description: 'Image name or ID'}),

@@ -13,20 +13,21 @@ export default class Save extends NerdCommand {
   }
   static flags = {
     output: Flags.string({char: 'o', description: 'Write to a file, instead of STDOUT'}),
-    platform: Flags.string({description: 'Save this platform of multi-platform images'}),
-    'all-platforms': Flags.boolean({description: 'Save every platform of multi-platform images'}),
+    platform: Flags.string({description: 'Save only the given platform variant'}),
+    'all-platforms': Flags.boolean({description: 'Save every platform of multi-platform images, refusing one not here in full (by default those not here are left out)'}),
   }
 
   async run(): Promise<void> {
     const {saveImages} = await import('../image/archive/index.ts')
     const {parsePlatformFlag} = await import('../image/platform.ts')
     const {argv, flags} = await this.parse(Save)
+    // docker's order: the platform, then the output.
+    if (flags.platform) parsePlatformFlag(flags.platform)
     if (flags.output === undefined && process.stdout.isTTY) {
       throw new NerdError('cowardly refusing to save to a terminal. Use the -o flag or redirect')
     }
     const invalid = flags.output === undefined ? undefined : invalidOutputPath(flags.output)
     if (invalid) throw new NerdError(`failed to save image: ${invalid}`)
-    if (flags.platform) parsePlatformFlag(flags.platform)
     const client = await this.containerd()
     const options = {...(flags.platform ? {platform: flags.platform} : {}), allPlatforms: flags['all-platforms']}
     const output = flags.output

@@ -344,7 +344,8 @@ class PullSession {
     const chosen = new Map<string, Descriptor>()
     for (const platform of this.#platforms ?? [hostPlatform()]) {
       const [best] = rankByPlatform(images, (child) => child.platform, onlyPlatform(platform))
-      if (best === undefined) throw new NerdError(`no matching manifest for ${formatPlatform(platform)} in the manifest list entries`)
+      // docker's words, with containerd's (images.Manifest) that it wraps.
+      if (best === undefined) throw new NerdError(`no matching manifest for ${formatPlatform(platform)} in the manifest list entries: no match for platform in manifest: not found`)
       chosen.set(best.digest, best)
     }
     return [...chosen.values()]

@@ -13,7 +13,7 @@ import {distributionSourceKey, isConfigMediaType, distributionSourceLabel, distr
 import type {Descriptor, ImageIndex} from './manifest.ts'
 import {configPlatform, formatPlatform, localPlatformMatcher, parsePlatform, platformNotProvided, rankByPlatform, strictPlatform} from './platform.ts'
 import type {ProgressKind, ProgressListener} from './progress.ts'
-import {familiarName, familiarRepository, normalizedName, parseReference, repository as repositoryName} from './reference.ts'
+import {familiarName, normalizedName, parseReference, repository as repositoryName} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, deniedWithoutCredentials, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
@@ -67,7 +67,8 @@ export async function pushImage(client: ContainerdClient, reference: string, opt
   const target = parseReference(reference)
   const name = normalizedName(target)
   const image = await getImage(client, name)
-  if (!image) throw await missingImage(client, target)
+  // docker's containerd store (pushRef): whether or not the repository has other tags.
+  if (!image) throw new NerdError(`tag does not exist: ${familiarName(target)}`)
   // Under a lease that holds each blob the plan counts on: the garbage collector cannot take one
   // (left over from an image removed) between the plan and its upload.
   const {descriptor, incompleteIndex} = await client.withLease((leased) => pushPlanned(leased, target, name, image.target, options)).catch((error: unknown) => {
@@ -115,16 +116,6 @@ async function pushPlanned(client: ContainerdClient, target: Reference, name: st
   const pushed = await registry.pushManifest(target, {mediaType: plan.root.descriptor.mediaType, bytes: plan.root.bytes}, {signal})
   await options.hooks?.pushed?.({name, descriptor: pushed})
   return {descriptor: pushed, ...(plan.incompleteIndex ? {incompleteIndex: plan.incompleteIndex} : {})}
-}
-
-/**
- * docker's error for a name no image has: the tag missing from a repository that has others, or a
- * repository with none (named without a tag).
- */
-async function missingImage(client: ContainerdClient, target: Reference): Promise<NerdError> {
-  const tagged = (await listImages(client)).some((record) => record.name.startsWith(`${repositoryName(target)}:`))
-  if (tagged) return new NerdError(`tag does not exist: ${familiarName(target)}`)
-  return new NerdError(`An image does not exist locally with the tag: ${familiarRepository(target)}`)
 }
 
 /**
@@ -213,7 +204,7 @@ async function planPush(client: ContainerdClient, root: Descriptor, options: Pus
   if (options.allPlatforms || (wanted.length === 0 && complete)) {
     if (!complete) {
       const missing = index.manifests.filter((child) => !present.has(child.digest)).map(describeChild)
-      throw new NerdError(`cannot push all platforms of ${what}: the content of ${missing.join(', ')} is missing (pull or load the image with --all-platforms)`)
+      throw new NerdError(`cannot push all platforms of ${what}: the content of ${missing.join(', ')} is missing (pull the image with --all-platforms, or load it without --platform)`)
     }
     return {root: {descriptor: root, bytes: rootBytes}, manifests: index.manifests.map(withBytes)}
   }

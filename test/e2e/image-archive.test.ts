@@ -305,10 +305,15 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     }
   })
 
-  it('loads one platform of a multi-platform archive, and says which platforms it has', async () => {
-    const {names} = await load(multiarch.file)
-    assert.deepEqual(names, ['docker.io/nerd-e2e/multiarch:v1'])
+  it('loads every platform of a multi-platform archive by default, and one with --platform', async () => {
+    assert.deepEqual((await load(multiarch.file)).names, ['docker.io/nerd-e2e/multiarch:v1'])
     assert.equal(await runImage('docker.io/nerd-e2e/multiarch:v1', ['/bin/busybox', 'cat', '/etc/arch']), 'amd64\n')
+    await save(['nerd-e2e/multiarch:v1'], join(workDir, 'all.tar'), {allPlatforms: true})
+    const everyLayer = await tarList(join(workDir, 'all.tar'))
+    for (const manifest of multiarch.manifests) assert.ok(everyLayer.includes(`blobs/sha256/${manifest.layers[1].digest.slice(7)}`))
+    assert.ok(await deleteImage(client, 'docker.io/nerd-e2e/multiarch:v1', {sync: true}))
+    const {names} = await load(multiarch.file, client, {platform: 'linux/amd64'})
+    assert.deepEqual(names, ['docker.io/nerd-e2e/multiarch:v1'])
     // A platform asked for that an index lacks: docker's containerd store loads the image and fails.
     await assert.rejects(load(multiarch.file, fresh, {platform: 'linux/s390x'}), /^NerdError: image nerd-e2e\/multiarch:v1 was loaded, but doesn't provide the requested platform \(linux\/s390x\)$/)
     assert.ok(await deleteImage(fresh, 'docker.io/nerd-e2e/multiarch:v1', {sync: true}))

@@ -270,11 +270,13 @@ describe('image commands', () => {
     const none = await nerd(['push', '-a', `${registry}/${fileNamespace()}/nothing`])
     assert.equal(none.code, 1)
     assert.equal(none.stderr, `Error: An image does not exist locally with the tag: ${registry}/${fileNamespace()}/nothing\n`)
-    // Without -a, docker's words for a tag the repository lacks, and for a repository with no image.
+    // Without -a, the containerd store's words (pushRef) for a tag the repository lacks, and for a repository with no image.
     const missingTag = await nerd(['push', `${tagged}:v3`])
     assert.deepEqual([missingTag.code, missingTag.stderr], [1, `Error: tag does not exist: ${tagged}:v3\n`])
     const noImage = await nerd(['push', `${registry}/${fileNamespace()}/nothing:v1`])
-    assert.deepEqual([noImage.code, noImage.stderr], [1, `Error: An image does not exist locally with the tag: ${registry}/${fileNamespace()}/nothing\n`])
+    assert.deepEqual([noImage.code, noImage.stderr], [1, `Error: tag does not exist: ${registry}/${fileNamespace()}/nothing:v1\n`])
+    const noTag = await nerd(['push', `${registry}/${fileNamespace()}/nothing`])
+    assert.deepEqual([noTag.code, noTag.stderr], [1, `Error: tag does not exist: ${registry}/${fileNamespace()}/nothing:latest\n`])
     await nerdOk(['rmi', `${tagged}:v1`, `${tagged}:v2`])
   })
 
@@ -475,6 +477,8 @@ describe('image commands', () => {
     }
     const invalidPlatform = [1, 'Error: invalid platform: "bogus": unknown operating system or architecture: invalid argument\n']
     assert.deepEqual(await badPlatform(['save', '-o', join(workDir, 'never.tar'), pulled]), invalidPlatform)
+    // save's before its output path, as docker's runSave.
+    assert.deepEqual(await badPlatform(['save', '-o', join(workDir, 'nosuchdir', 'x.tar'), pulled]), invalidPlatform)
     assert.deepEqual(await badPlatform(['load', '-i', archive]), invalidPlatform)
     assert.deepEqual(await badPlatform(['load', '-i', join(workDir, 'never.tar')]), [1, missing.stderr])
     assert.equal((await ctr(['leases', 'ls', '-q'])).stdout, '')

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
-import {mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, copyFile, symlink} from 'node:fs/promises'
+import {chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises'
 import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -62,6 +62,26 @@ describe('login, logout and import', () => {
     const viaStdin = await nerd(['login', '-u', USER, '--password-stdin', registry.host], {env, input: `${PASSWORD}\n`})
     assert.equal(viaStdin.code, 0, viaStdin.stderr)
     assert.equal(viaStdin.stderr, '')
+  })
+
+  it('login writes config.json as docker\'s Save: an existing file keeps its mode, a symbolic link (a dangling one too) is written through to its target', async () => {
+    const dir = join(work, 'linked')
+    await mkdir(join(dir, 'docker'), {recursive: true})
+    await writeFile(join(dir, 'real.json'), '{}', {mode: 0o644})
+    await chmod(join(dir, 'real.json'), 0o644)
+    await symlink(join(dir, 'real.json'), join(dir, 'docker/config.json'))
+    const login = () => nerdOk(['login', '-u', USER, '--password-stdin', registry.host], {env: {DOCKER_CONFIG: join(dir, 'docker')}, input: `${PASSWORD}\n`})
+    await login()
+    assert.ok((await lstat(join(dir, 'docker/config.json'))).isSymbolicLink())
+    assert.equal((await stat(join(dir, 'real.json'))).mode & 0o777, 0o644)
+    assert.ok(JSON.parse(await readFile(join(dir, 'real.json'), 'utf8')).auths[registry.host])
+
+    await rm(join(dir, 'docker/config.json'))
+    await symlink('../dangling.json', join(dir, 'docker/config.json'))
+    await login()
+    assert.ok((await lstat(join(dir, 'docker/config.json'))).isSymbolicLink())
+    assert.equal((await stat(join(dir, 'dangling.json'))).mode & 0o777, 0o600)
+    assert.ok(JSON.parse(await readFile(join(dir, 'dangling.json'), 'utf8')).auths[registry.host])
   })
 
   it('login refuses conflicting or empty flags in docker\'s words before anything else', async () => {
@@ -136,13 +156,36 @@ describe('login, logout and import', () => {
     assert.equal(anonymous.code, 1, 'logged out')
   })
 
-  it('logout past a credential helper that is not installed warns in docker\'s words and succeeds', async () => {
+  it('a config.json auth that is not base64 user:password is docker\'s warning, once, and the command goes on without it', async () => {
+    const config = join(work, 'undecodable')
+    await mkdir(config, {recursive: true})
+    await writeFile(join(config, 'config.json'), JSON.stringify({auths: {[registry.host]: {auth: Buffer.from('qasecret').toString('base64')}}}))
+    const pulled = await nerd(['pull', '-q', `${registry.host}/e2e/private:v1`], {env: {DOCKER_CONFIG: config}})
+    const warning = `WARNING: Error parsing config file (${join(config, 'config.json')}): Invalid auth configuration file\n`
+    assert.equal(pulled.code, 1, 'anonymous')
+    assert.ok(pulled.stderr.startsWith(warning), pulled.stderr)
+    assert.ok(!pulled.stderr.slice(warning.length).includes('WARNING'), pulled.stderr)
+  })
+
+  it('logout past a credential helper that fails warns in docker\'s words when every spelling failed, and succeeds', async () => {
     const config = join(work, 'helperless')
     await mkdir(config, {recursive: true})
-    await writeFile(join(config, 'config.json'), JSON.stringify({credHelpers: {'helper.example': 'nerd-e2e-none'}}))
-    const result = await nerd(['logout', 'helper.example'], {env: {DOCKER_CONFIG: config}})
+    await writeFile(join(config, 'config.json'), JSON.stringify({credsStore: 'nerd-e2e-none'}))
+    const missing = 'error erasing credentials: docker-credential-nerd-e2e-none: executable file not found in $PATH'
+    const result = await nerd(['logout', 'https://helper.example/v2/'], {env: {DOCKER_CONFIG: config}})
     assert.deepEqual([result.code, result.stdout], [0, 'Removing login credentials for helper.example\n'], result.stderr)
-    assert.equal(result.stderr, 'WARNING: could not erase credentials:\nhelper.example: error erasing credentials: docker-credential-nerd-e2e-none: executable file not found in $PATH\n')
+    assert.equal(result.stderr, `WARNING: could not erase credentials:\n${['https://helper.example/v2/', 'helper.example', 'http://helper.example', 'https://helper.example'].map((key) => `${key}: ${missing}\n`).join('')}`)
+    // A helper that holds nothing fails too, in the docker credential-helpers client's words.
+    const bin = join(work, 'helper-bin')
+    await mkdir(bin, {recursive: true})
+    await writeFile(join(bin, 'docker-credential-empty'), '#!/bin/sh\necho "credentials not found in native keychain"\nexit 1\n', {mode: 0o755})
+    await writeFile(join(config, 'config.json'), JSON.stringify({credsStore: 'empty'}))
+    const empty = await nerd(['logout', 'https://helper.example/v2/'], {env: {DOCKER_CONFIG: config, PATH: `${bin}:${process.env.PATH}`}})
+    assert.equal(empty.code, 0)
+    assert.equal(empty.stderr.split('\n')[1], 'https://helper.example/v2/: error erasing credentials - err: exit status 1, out: `credentials not found in native keychain`')
+    // Typed as its hostname, docker tries that spelling twice and counts it once: no warning.
+    const hostname = await nerd(['logout', 'helper.example'], {env: {DOCKER_CONFIG: config, PATH: `${bin}:${process.env.PATH}`}})
+    assert.deepEqual([hostname.code, hostname.stderr], [0, ''])
   })
 
   it('takes docker\'s global --config for the directory DOCKER_CONFIG names otherwise', async () => {
@@ -297,7 +340,10 @@ describe('login, logout and import', () => {
       for (let round = 0; round < 3; round++) {
         const imported = await nerd(['import', `${url}/rootfs.tar`], {env: {TMPDIR: spoolDir}})
         assert.equal(imported.code, 0, imported.stderr)
-        ids.push(imported.stdout.trim())
+        // docker's daemon's status line once the server answers, then the ID.
+        const [downloading, id] = imported.stdout.trimEnd().split('\n')
+        assert.equal(downloading, `Downloading from ${url}/rootfs.tar`)
+        ids.push(id!)
         assert.deepEqual(await spooled(), [])
       }
       for (let round = 0; round < 20; round++) {
@@ -306,10 +352,12 @@ describe('login, logout and import', () => {
         assert.deepEqual(await spooled(), [])
       }
       const missing = await nerd(['import', `${url}/missing.tar`], {env: {TMPDIR: spoolDir}})
-      assert.deepEqual([missing.code, missing.stderr], [1, `Error: cannot fetch ${url}/missing.tar: HTTP 404 File not found\n`])
-      const refused = await nerd(['import', `http://127.0.0.1:${await freePort()}/rootfs.tar`], {env: {TMPDIR: spoolDir}})
-      assert.equal(refused.code, 1)
-      assert.match(refused.stderr, /^Error: cannot fetch http:\/\/127\.0\.0\.1:\d+\/rootfs\.tar: connect ECONNREFUSED 127\.0\.0\.1:\d+\n$/)
+      // docker's daemon's words (remotecontext.GetWithStatusError, with the server's page), nothing on stdout.
+      assert.deepEqual([missing.code, missing.stdout], [1, ''])
+      assert.ok(missing.stderr.startsWith(`Error: failed to GET ${url}/missing.tar with status 404 File not found: <!DOCTYPE`), missing.stderr)
+      const closed = await freePort()
+      const refused = await nerd(['import', `http://127.0.0.1:${closed}/rootfs.tar`], {env: {TMPDIR: spoolDir}})
+      assert.deepEqual([refused.code, refused.stdout, refused.stderr], [1, '', `Error: Get "http://127.0.0.1:${closed}/rootfs.tar": dial tcp 127.0.0.1:${closed}: connect: connection refused\n`])
     } finally {
       server.kill()
       if (ids.length > 0) await nerdOk(['rmi', ...ids])

@@ -4,6 +4,7 @@
  * present, as docker's containerd image store does, and push sends what it can.
  */
 import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -114,19 +115,34 @@ describe('images with platforms missing', () => {
     await rm(workDir, {recursive: true, force: true})
   })
 
-  it('push after a default load of a multi-platform archive sends the host\'s manifest; --all-platforms says what is missing', async () => {
+  it('a default load of a multi-platform archive loads every platform, the host\'s unpacked, and push sends them all, as docker 28', async () => {
     assert.match(await nerdOk(['load', '-i', loaded.file]), /Loaded image: /)
     await nerdOk(['tag', `${repository}/load:1`, `${repository}/loaded:1`])
-    // docker's note, after everything else it printed: the index stands for an image the registry does not get.
     const pushed = await nerdOk(['push', `${repository}/loaded:1`])
-    const note = `\n Info -> Not all multiplatform-content is present and only the available single-platform image was pushed\n         ${loaded.target.digest} -> ${loaded.manifests[0].descriptor.digest}\n`
-    assert.ok(pushed.endsWith(`1: digest: ${loaded.manifests[0].descriptor.digest} size: ${loaded.manifests[0].descriptor.size}\n${note}`), pushed)
-    assert.equal(await nerdOk(['push', '-q', `${repository}/loaded:1`]), `${repository}/loaded:1\n${note}`)
-    assert.equal(await registryDigest(`${repository}/loaded:1`), loaded.manifests[0].descriptor.digest)
-    const all = await nerd(['push', '--all-platforms', `${repository}/loaded:1`])
-    assert.equal(all.code, 1)
-    assert.equal(all.stderr.trim(), `Error: cannot push all platforms of ${repository}/loaded:1: the content of ${otherName} is missing (pull or load the image with --all-platforms)`)
+    assert.ok(pushed.endsWith(`1: digest: ${loaded.target.digest} size: ${loaded.target.size}\n`), pushed)
+    assert.equal(await registryDigest(`${repository}/loaded:1`), loaded.target.digest)
+    const [hostManifest, otherLoaded] = loaded.manifests
+    const inspect = async (...flags: string[]) => (await nerdOk(['image', 'inspect', ...flags, '-f', '{{.Id}} {{.Architecture}}', `${repository}/loaded:1`])).trim()
+    assert.equal(await inspect(), `${hostManifest.config.digest} ${host.architecture}`)
+    assert.equal(await inspect('--platform', otherName), `${otherLoaded.config.digest} ${other.architecture}`)
+    // The archive saved again holds both platforms.
+    await nerdOk(['save', '-o', join(workDir, 'loaded-again.tar'), `${repository}/loaded:1`])
+    const members = execFileSync('tar', ['-tf', join(workDir, 'loaded-again.tar')], {encoding: 'utf8'})
+    for (const manifest of loaded.manifests) assert.ok(members.includes(`blobs/sha256/${manifest.layers[1].digest.slice(7)}`), members)
+    assert.equal((await nerdOk(['run', '--rm', `${repository}/loaded:1`, 'cat', '/etc/arch'])), 'load host\n')
     await nerdOk(['rmi', `${repository}/load:1`, `${repository}/loaded:1`])
+  })
+
+  it('an archive of another platform\'s image only loads without --platform, nothing unpacked, and is that platform\'s', async () => {
+    const name = `${repository}/plat:1`
+    await nerdOk(['pull', '-q', '--platform', otherName, name])
+    const archive = join(workDir, 'other-only.tar')
+    await nerdOk(['save', '-o', archive, name])
+    await nerdOk(['rmi', name])
+    assert.equal(await nerdOk(['load', '-i', archive]), `Loaded image: ${name}\n`)
+    const contentSize = image.target.size + otherManifest.descriptor.size + otherManifest.config.size + otherManifest.layers.reduce((sum, layer) => sum + layer.size, 0)
+    assert.equal((await nerdOk(['image', 'inspect', '-f', '{{.Id}} {{.Architecture}} {{.Size}}', name])).trim(), `${otherManifest.config.digest} ${other.architecture} ${contentSize}`)
+    await nerdOk(['rmi', name])
   })
 
   it('push --platform refuses a platform the image does not provide exactly, and an unparsable one before anything, as docker', async () => {
@@ -210,7 +226,7 @@ describe('images with platforms missing', () => {
     await nerdOk(['rmi', name], {namespace: hostOnly})
   })
 
-  it('push right after rmi -f and a default load of a multi-platform archive sends the host\'s manifest, whatever the garbage collector has taken of the other platform yet', async () => {
+  it('push right after rmi -f and a default load of a multi-platform archive sends the whole index, whatever the garbage collector has taken yet', async () => {
     const name = `${repository}/again:1`
     await nerdOk(['pull', '-q', '--all-platforms', name])
     const archive = join(workDir, 'again-all.tar')
@@ -222,7 +238,7 @@ describe('images with platforms missing', () => {
       await nerdOk(['load', '-i', archive])
       await nerdOk(['tag', name, pushed])
       await nerdOk(['push', pushed])
-      assert.equal(await registryDigest(pushed), again.manifests[0].descriptor.digest)
+      assert.equal(await registryDigest(pushed), again.target.digest)
       await nerdOk(['rmi', pushed])
     }
     await nerdOk(['rmi', name])

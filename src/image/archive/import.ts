@@ -26,7 +26,7 @@ import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {hostPlatform, parsePlatform} from '../platform.ts'
 import {normalizedName, parseReference} from '../reference.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../registry/media-types.ts'
-import {failureCause, send} from '../registry/transport.ts'
+import {failureCause, failureCode, send} from '../registry/transport.ts'
 import type {HttpResponse} from '../registry/transport.ts'
 import {jsonBlob, writeBlob} from '../store.ts'
 import {unpackImage} from '../unpack.ts'
@@ -55,6 +55,8 @@ export interface ImportOptions {
    * content writer needs the size up front. Default: the system's temporary directory.
    */
   tempDir?: string
+  /** Called when a URL answers, before its body is read: docker's `Downloading from <url>` moment. */
+  onDownload?: (address: string) => void
   signal?: AbortSignal
 }
 
@@ -106,18 +108,21 @@ async function spool(stream: AsyncIterable<Uint8Array>, description: string, sou
  * assertion outside any promise, killing nerd, when a server that closes the connection to end
  * the body (an HTTP/1.0 one, as `python3 -m http.server`) does so while the body is paused.
  */
-async function download(url: URL, options: ImportOptions): Promise<LocalTarball> {
+async function download(url: URL, address: string, options: ImportOptions): Promise<LocalTarball> {
   let response: HttpResponse
   try {
     response = await send({method: 'GET', url: url.href, headers: {}, signal: options.signal})
   } catch (error) {
     if (options.signal?.aborted) throw error
-    throw new NerdError(`cannot fetch ${url.href}: ${failureCause(error)}`, {cause: error})
+    throw new NerdError(`Get "${address}": ${goRequestFailure(url, error)}`, {cause: error})
   }
   if (!response.ok) {
-    await response.body.cancel()
-    throw new NerdError(`cannot fetch ${url.href}: HTTP ${response.status} ${response.statusText}`.trimEnd())
+    // docker's daemon (remotecontext.GetWithStatusError) quotes the server's answer.
+    const body = await response.text().catch(() => undefined)
+    const failed = `failed to GET ${address} with status ${`${response.status} ${response.statusText}`.trimEnd()}`
+    throw new NerdError(body === undefined ? `${failed}: error reading body` : `${failed}: ${body.trim()}`)
   }
+  options.onDownload?.(address)
   try {
     return await spool(response.body, url.href, url.href, options)
   } catch (error) {
@@ -126,15 +131,22 @@ async function download(url: URL, options: ImportOptions): Promise<LocalTarball>
   }
 }
 
+/** How Go's HTTP client words a request that got no answer; a refused connection as its dialer says it. */
+function goRequestFailure(url: URL, error: unknown): string {
+  if (failureCode(error) !== 'ECONNREFUSED') return failureCause(error)
+  const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port
+  return `dial tcp ${url.hostname}:${port}: connect: connection refused`
+}
+
 async function localTarball(source: ImportSource, options: ImportOptions): Promise<LocalTarball> {
   if (source instanceof URL) {
     if (source.protocol === 'file:') return localTarball(fileURLToPath(source), options)
-    if (source.protocol === 'http:' || source.protocol === 'https:') return download(source, options)
+    if (source.protocol === 'http:' || source.protocol === 'https:') return download(source, source.href, options)
     throw new NerdError(`cannot import from ${source.href}: only files, - (stdin) and http(s) URLs are supported`)
   }
   if (typeof source !== 'string') return spool(source, '-', '-', options)
   if (source === '-') return spool(process.stdin, '-', '-', options)
-  if (isUrl(source)) return download(new URL(source), options)
+  if (isUrl(source)) return download(new URL(source), source, options)
   let info
   try {
     info = await stat(source)

@@ -4,9 +4,10 @@
  * the digest a `blobs/sha256/<hex>` name promises; other files are hashed on the way). Then the
  * images it describes are checked for the platforms wanted, labelled for the garbage collector,
  * unpacked, and only then named — all under one lease, so an archive that fails half-way (cut
- * short, a blob missing) leaves no image and nothing the garbage collector keeps. Images read in
- * full that lack the `--platform` asked for are named but not unpacked, and the load fails, as
- * docker's does.
+ * short, a blob missing) leaves no image and nothing the garbage collector keeps. As docker 28's
+ * containerd store, every platform the archive has is loaded (those it lacks are skipped) and the
+ * host's is unpacked; with `--platform`, only that one, and images read in full that lack it are
+ * named but not unpacked, and the load fails.
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {posix} from 'node:path'
@@ -18,7 +19,7 @@ import {publishEvent} from '../../system/nerd-events.ts'
 import {eventImage, imageEvent} from '../events.ts'
 import {childGcLabels, isAttestation, parseConfig, parseIndex, parseManifest} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
-import {configPlatform, defaultPlatformMatcher, formatPlatform, parsePlatform, rankByPlatform, strictPlatform} from '../platform.ts'
+import {configPlatform, defaultPlatformMatcher, formatPlatform, parsePlatform, preferringPlatforms, rankByPlatform, strictPlatform} from '../platform.ts'
 import type {Platform, PlatformMatcher} from '../platform.ts'
 import {isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
 import {addBlobLabels, blobLabels, readBlob, writeBlob} from '../store.ts'
@@ -43,10 +44,8 @@ const CONCURRENT_WRITES = 3
 const MAX_LINK_HOPS = 16
 
 export interface LoadOptions {
-  /** Of a multi-platform image, load (and unpack) this platform; default the host's. */
+  /** Of a multi-platform image, load (and unpack) only this platform; default every platform the archive has, the host's unpacked. */
   platform?: string
-  /** Load every platform of multi-platform images (the host's, when there, is unpacked). */
-  allPlatforms?: boolean
   /** Default: the namespace's default snapshotter, else overlayfs. */
   snapshotter?: string
   /** Called as each image record is written. */
@@ -84,13 +83,10 @@ interface SelectedManifest {
   manifest: ImageManifest
 }
 
+/** `--platform`: only it, exactly (containerd's OnlyStrict, as docker matches it), and every image must provide it. */
 interface PlatformSelection {
-  /** Undefined: every platform. */
-  matcher: PlatformMatcher | undefined
-  /** `--platform`: every image must provide it, exactly (containerd's OnlyStrict, as docker matches it). */
-  requested?: Platform
-  /** `linux/amd64`, for messages. */
-  description: string
+  requested: Platform
+  matcher: PlatformMatcher
 }
 
 /**
@@ -98,21 +94,21 @@ interface PlatformSelection {
  * archive order. The input is read once, front to back.
  */
 export async function loadImages(client: ContainerdClient, input: AsyncIterable<Uint8Array>, options: LoadOptions = {}): Promise<string[]> {
-  const selection = platformSelection(options)
+  const selection = platformSelection(options.platform)
   return client.withLease(async (leased) => {
     const contents = await readArchive(leased, input, options.signal)
     const images = contents.metadata.has(OCI_INDEX_FILE) ? ociImages(contents) : await dockerImages(leased, contents)
     if (images.length === 0) throw new NerdError('the archive holds no images')
     const prepared = []
     for (const image of images) prepared.push({image, selected: await prepareImage(leased, image, selection)})
-    const {requested} = selection
+    const requested = selection?.requested
     const lacking = requested === undefined ? [] : await imagesLacking(leased, prepared, requested)
     if (requested !== undefined && lacking.length > 0) {
       // As docker's containerd store: the archive's images are loaded, nothing unpacked, and the load fails.
       for (const {image} of prepared) await nameImage(leased, image, undefined)
       throw platformNotLoaded(lacking.flatMap(imageNames), requested)
     }
-    const unpackMatcher = selection.matcher ?? defaultPlatformMatcher()
+    const unpackMatcher = selection?.matcher ?? defaultPlatformMatcher()
     const configs = new Map<string, string | undefined>()
     for (const {image, selected} of prepared) {
       // A plain manifest is unpacked whatever its platform; of an index, the platform asked for.
@@ -121,7 +117,9 @@ export async function loadImages(client: ContainerdClient, input: AsyncIterable<
         options.signal?.throwIfAborted()
         await unpackImage(leased, {name: imageDisplayName(image), target: toUnpack.descriptor, snapshotter: options.snapshotter, signal: options.signal})
       }
-      configs.set(image.target.digest, toUnpack?.manifest.config.digest)
+      // The ID of an image none of whose platforms is unpacked: the one its listing shows.
+      const shown = toUnpack ?? rankByPlatform(selected, (chosen) => chosen.descriptor.platform, preferringPlatforms(unpackMatcher))[0]
+      configs.set(image.target.digest, shown?.manifest.config.digest)
     }
     const loaded: string[] = []
     for (const image of images) {
@@ -135,13 +133,10 @@ export async function loadImages(client: ContainerdClient, input: AsyncIterable<
   })
 }
 
-function platformSelection(options: LoadOptions): PlatformSelection {
-  if (options.allPlatforms) return {matcher: undefined, description: 'every platform'}
-  if (options.platform !== undefined) {
-    const requested = parsePlatform(options.platform)
-    return {matcher: strictPlatform(requested), requested, description: formatPlatform(requested)}
-  }
-  return {matcher: defaultPlatformMatcher(), description: 'the host platform'}
+function platformSelection(platform: string | undefined): PlatformSelection | undefined {
+  if (platform === undefined) return undefined
+  const requested = parsePlatform(platform)
+  return {requested, matcher: strictPlatform(requested)}
 }
 
 function isRegularFile(entry: TarEntry): boolean {
@@ -321,55 +316,59 @@ async function dockerImages(client: ContainerdClient, contents: ArchiveContents)
 }
 
 async function requirePresent(client: ContainerdClient, descriptor: Descriptor, what: string): Promise<void> {
-  if ((await blobLabels(client, descriptor.digest)) === undefined) {
+  if (!(await isPresent(client, descriptor))) {
     throw new NerdError(`${what}: blob ${descriptor.digest} (${descriptor.mediaType}) is missing from the archive`)
   }
+}
+
+async function isPresent(client: ContainerdClient, descriptor: Descriptor): Promise<boolean> {
+  return (await blobLabels(client, descriptor.digest)) !== undefined
 }
 
 /**
  * Walks an image from its root to the manifests of the platforms selected, checking that every
  * blob they need arrived, and labels each index and manifest with its children for the garbage
- * collector. Returns the manifests chosen.
+ * collector. Returns the manifests chosen. Without `--platform`, an index's children the archive
+ * lacks (in part or whole) are skipped, as containerd's import WithSkipMissing that docker uses.
  */
-async function prepareImage(client: ContainerdClient, image: ImageToName, selection: PlatformSelection): Promise<SelectedManifest[]> {
+async function prepareImage(client: ContainerdClient, image: ImageToName, selection: PlatformSelection | undefined): Promise<SelectedManifest[]> {
   const what = imageDisplayName(image)
   const selected: SelectedManifest[] = []
-  const visit = async (descriptor: Descriptor): Promise<void> => {
+  const visit = async (descriptor: Descriptor, skipMissing: boolean): Promise<void> => {
+    if (skipMissing && !(await isPresent(client, descriptor))) return
     await requirePresent(client, descriptor, what)
     const bytes = await readBlob(client, descriptor.digest)
     if (isIndexMediaType(descriptor.mediaType)) {
       const index = parseIndex(bytes, `index ${descriptor.digest} of ${what}`)
       await addBlobLabels(client, descriptor.digest, childGcLabels(descriptor.mediaType, index))
-      for (const child of await chooseChildren(client, index.manifests, selection, what)) await visit(child)
+      for (const child of await chooseChildren(client, index.manifests, selection)) await visit(child, selection === undefined)
     } else if (isManifestMediaType(descriptor.mediaType)) {
       const manifest = parseManifest(bytes, `manifest ${descriptor.digest} of ${what}`)
-      for (const child of [manifest.config, ...manifest.layers]) await requirePresent(client, child, what)
+      const blobs = [manifest.config, ...manifest.layers]
+      if (skipMissing) {
+        for (const blob of blobs) if (!(await isPresent(client, blob))) return
+      }
+      for (const blob of blobs) await requirePresent(client, blob, what)
       await addBlobLabels(client, descriptor.digest, childGcLabels(descriptor.mediaType, manifest))
       selected.push({descriptor, manifest})
     } else {
       throw new NerdError(`${what}: unsupported media type ${descriptor.mediaType}`)
     }
   }
-  await visit(image.target)
+  await visit(image.target, false)
+  if (selected.length === 0 && selection === undefined) throw new NerdError(`${what}: the archive has none of the manifests of its index ${image.target.digest}`)
   return selected
 }
 
-/** The children of an index to load: all of them, or the best present one for the platform. */
-async function chooseChildren(client: ContainerdClient, children: readonly Descriptor[], selection: PlatformSelection, what: string): Promise<Descriptor[]> {
+/** The children of an index to load: all of them, or the best present one for `--platform`. */
+async function chooseChildren(client: ContainerdClient, children: readonly Descriptor[], selection: PlatformSelection | undefined): Promise<Descriptor[]> {
   const images = children.filter((child) => isManifestMediaType(child.mediaType) || isIndexMediaType(child.mediaType))
-  if (selection.matcher === undefined) return images
+  if (selection === undefined) return images
   for (const candidate of rankByPlatform(images.filter((child) => !isAttestation(child)), (child) => child.platform, selection.matcher)) {
-    if ((await blobLabels(client, candidate.digest)) !== undefined) return [candidate]
+    if (await isPresent(client, candidate)) return [candidate]
   }
   // The platform asked for is checked once every image is read (imagesLacking).
-  if (selection.requested !== undefined) return []
-  const available = []
-  for (const child of images) {
-    if (!isAttestation(child) && (await blobLabels(client, child.digest)) !== undefined) available.push(child.platform ? formatPlatform(child.platform) : 'unknown')
-  }
-  throw new NerdError(
-    `${what}: the archive has no image for ${selection.description} (it has ${available.length > 0 ? available.join(', ') : 'none'}); choose one with --platform, or load all with --all-platforms`,
-  )
+  return []
 }
 
 /** The images none of whose manifests chosen has a config of `platform` (docker's verifyImagesProvidePlatform). */

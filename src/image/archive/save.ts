@@ -14,7 +14,7 @@ import {publishEvent} from '../../system/nerd-events.ts'
 import {eventImage, imageEvent} from '../events.ts'
 import {isAttestation, parseConfig, parseIndex, parseManifest} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
-import {configPlatform, defaultPlatformMatcher, formatPlatform, localPlatformMatcher, parsePlatform, platformNotProvided, rankByPlatform, strictPlatform} from '../platform.ts'
+import {configPlatform, defaultPlatformMatcher, formatPlatform, parsePlatform, platformNotProvided, rankByPlatform, strictPlatform} from '../platform.ts'
 import type {Platform, PlatformMatcher} from '../platform.ts'
 import {normalizedName, parseReference, repository} from '../reference.ts'
 import {MEDIA_TYPE_OCI_INDEX, isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
@@ -27,7 +27,7 @@ import {annotationsForName, familiarImageName, imageDisplayName} from './names.t
 import {tarEnd, tarFile, tarHeader, tarPadding} from './tar-writer.ts'
 
 export interface SaveOptions {
-  /** Save each image's manifest for this platform alone (an image without one is refused); default: the host's platform of multi-platform images. */
+  /** Save each image's manifest for this platform alone (an image without one is refused); default: every platform of multi-platform images that is here, as docker 28's containerd store. */
   platform?: string
   /** Save every platform of multi-platform images (all must be in the content store). */
   allPlatforms?: boolean
@@ -116,6 +116,8 @@ async function findById(client: ContainerdClient, records: readonly ImageRecord[
 interface PlatformChoice {
   /** Undefined: every platform. */
   matcher: PlatformMatcher | undefined
+  /** Every platform: those not in the content store in full are left out (containerd's exporter WithSkipMissing, as docker's) rather than refused. */
+  skipMissing?: boolean
   /** `--platform`: that platform's manifest alone is saved (see manifestForPlatform). */
   requested: Platform | undefined
   description: string
@@ -128,8 +130,7 @@ function platformChoice(options: SaveOptions): PlatformChoice {
   const preferred = requested === undefined ? defaultPlatformMatcher() : strictPlatform(requested)
   if (options.allPlatforms) return {matcher: undefined, requested: undefined, description: 'every platform', preferred}
   if (requested !== undefined) return {matcher: preferred, requested, description: formatPlatform(requested), preferred}
-  // As the other image commands: the host's platform, else one that is here.
-  return {matcher: localPlatformMatcher(), requested: undefined, description: 'the host platform', preferred}
+  return {matcher: undefined, skipMissing: true, requested: undefined, description: 'any platform', preferred}
 }
 
 /** The blobs one image contributes, root first, and the manifest docker's manifest.json gets. */
@@ -178,12 +179,16 @@ async function collectBlobs(client: ContainerdClient, image: SavedImage, choice:
       const index = parseIndex(await readBlob(client, descriptor.digest), `index ${descriptor.digest} of ${what}`)
       const children = index.manifests.filter((child) => isManifestMediaType(child.mediaType) || isIndexMediaType(child.mediaType))
       if (choice.matcher === undefined) {
+        let saved = 0
         for (const child of children) {
           if (!(await isComplete(client, child))) {
+            if (choice.skipMissing) continue
             throw new NerdError(`${what}: its ${child.platform ? formatPlatform(child.platform) : child.digest} image is not in the content store in full (pull the image with --all-platforms)`)
           }
           await visit(child)
+          saved++
         }
+        if (saved === 0) throw new NerdError(`${what}: no image for ${choice.description} is in the content store`)
         return
       }
       for (const candidate of rankByPlatform(children.filter((child) => !isAttestation(child)), (child) => child.platform, choice.matcher)) {

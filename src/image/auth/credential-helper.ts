@@ -77,10 +77,11 @@ export async function helperStore(helper: string, server: string, credentials: H
   if (result.code !== 0) throw failure(helper, 'storing', result)
 }
 
-/** Removes the helper's credentials for a server; returns false when it held none. */
-export async function helperErase(helper: string, server: string): Promise<boolean> {
+/**
+ * Removes the helper's credentials for a server. One it holds none of fails too, as the docker
+ * credential-helpers client's Erase, in its words (with what the helper printed on stdout).
+ */
+export async function helperErase(helper: string, server: string): Promise<void> {
   const result = await run(helperProgram(helper), 'erase', server)
-  if (result.code === 0) return true
-  if (result.stdout.includes(NOT_FOUND_MESSAGE) || result.stderr.includes(NOT_FOUND_MESSAGE)) return false
-  throw failure(helper, 'erasing', result)
+  if (result.code !== 0) throw new NerdError(`error erasing credentials - err: exit status ${result.code}, out: \`${result.stdout.trim()}\``)
 }

@@ -4,7 +4,7 @@
  */
 import type {CredentialsProvider, RegistryCredentials} from '../registry/authorizer.ts'
 import {IDENTITY_TOKEN_USERNAME, helperErase, helperGet, helperStore} from './credential-helper.ts'
-import {authKeysOf, credentialHelperFor, dockerConfigDir, dockerConfigPath, findAuthEntry, readDockerConfig, serverKey, writeDockerConfig} from './docker-config.ts'
+import {credentialHelperFor, credentialStoreOf, decodedAuth, dockerConfigDir, dockerConfigPath, findAuthEntry, logoutKeys, readDockerConfig, serverKey, writeDockerConfig} from './docker-config.ts'
 import type {DockerAuthEntry} from './docker-config.ts'
 
 export interface CredentialStoreOptions {
@@ -15,8 +15,9 @@ export interface CredentialStoreOptions {
 function fromAuthEntry(entry: DockerAuthEntry): RegistryCredentials | undefined {
   const credentials: RegistryCredentials = {}
   if (typeof entry.auth === 'string' && entry.auth !== '') {
-    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8')
+    const decoded = decodedAuth(entry.auth)
     const colon = decoded.indexOf(':')
+    // Warned of as the file was read.
     if (colon === -1) return undefined
     credentials.username = decoded.slice(0, colon)
     credentials.password = decoded.slice(colon + 1)
@@ -85,42 +86,41 @@ export async function storeCredentials(server: string | undefined, credentials: 
   return credentials.identityToken === undefined && credentials.password ? {key, plaintextFile: dockerConfigPath(configDir)} : {key}
 }
 
-/** What a logout did: whether credentials went, and the stores that failed to erase theirs. */
+/** What a logout did: the registry's key, and the keys whose store failed to erase them. */
 export interface ErasedCredentials {
   key: string
-  removed: boolean
-  /** A message per key whose credential helper failed (missing, or erring); the rest went on. */
+  /** A message per key whose credential helper failed (missing, holding nothing, erring); the rest went on. */
   failures: Record<string, string>
+  /** Whether every key tried failed: docker's logout warns only then. */
+  allFailed: boolean
 }
 
 /**
- * Removes the stored credentials of `server`, from its credential helper and every spelling of it
- * in config.json's auths. A helper that fails does not stop the rest, as docker's logout goes on.
+ * Removes the stored credentials of `server` as docker's logout: under each spelling it tries
+ * (logoutKeys), from the key's credential helper, else config.json's auths. A helper that fails
+ * does not stop the rest.
  */
 export async function eraseCredentials(server: string | undefined, options: CredentialStoreOptions = {}): Promise<ErasedCredentials> {
   const configDir = options.configDir ?? dockerConfigDir()
   const config = await readDockerConfig(configDir)
-  const key = serverKey(server)
+  const keys = logoutKeys(server)
   const failures: Record<string, string> = {}
-  const erase = (helper: string, storedKey: string) =>
-    helperErase(helper, storedKey).catch((error: unknown) => {
-      failures[storedKey] = (error as Error).message
-      return false
-    })
-  const helper = credentialHelperFor(config, key)
-  let removed = helper === undefined ? false : await erase(helper, key)
-  const storedKeys = authKeysOf(config, key)
-  if (storedKeys.length > 0) {
-    const auths = {...config.auths}
-    for (const storedKey of storedKeys) {
-      const storedHelper = storedKey === key ? undefined : credentialHelperFor(config, storedKey)
-      if (storedHelper !== undefined) await erase(storedHelper, storedKey)
-      delete auths[storedKey]
+  const auths = {...config.auths}
+  for (const key of keys) {
+    const helper = credentialStoreOf(config, key)
+    if (helper !== undefined) {
+      try {
+        await helperErase(helper, key)
+      } catch (error) {
+        failures[key] = (error as Error).message
+        continue
+      }
     }
-    await writeDockerConfig({...config, auths}, configDir)
-    removed = true
+    delete auths[key]
   }
-  return {key, removed, failures}
+  if (Object.keys(auths).length !== Object.keys(config.auths ?? {}).length) await writeDockerConfig({...config, auths}, configDir)
+  // As docker's count: its failures are keyed by spelling, so a spelling tried twice (the host as typed) never makes them all.
+  return {key: serverKey(server), failures, allFailed: Object.keys(failures).length === keys.length}
 }
 
 /** Credentials for the registry client, read from docker's configuration for each host on first use. */

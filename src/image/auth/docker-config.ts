@@ -2,15 +2,17 @@
  * docker's client configuration file, `$DOCKER_CONFIG/config.json` (default `~/.docker/config.json`):
  * the `auths`, `credsStore` and `credHelpers` keys, and docker's naming of registries in them.
  */
-import {mkdir, readFile, realpath} from 'node:fs/promises'
+import {mkdir, readFile, readlink, stat} from 'node:fs/promises'
 import {homedir} from 'node:os'
-import {dirname, join} from 'node:path'
+import {dirname, join, resolve} from 'node:path'
 import {NerdError} from '../../errors.ts'
 import {openFailure, writeFileAtomic} from '../../files.ts'
 import {goJSONFirstValue} from '../../format/go-json-decode.ts'
 
 /** The key Docker Hub's credentials are stored under, whatever the user typed. */
 export const DOCKER_HUB_SERVER_KEY = 'https://index.docker.io/v1/'
+/** Links followed to the configuration file before it is declared a loop (Linux's own limit). */
+const MAX_LINK_HOPS = 40
 const DOCKER_HUB_NAMES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'])
 
 export interface DockerAuthEntry {
@@ -92,26 +94,82 @@ export async function readDockerConfig(configDir = dockerConfigDir()): Promise<D
   if (typeof document !== 'object' || Array.isArray(document)) {
     throw new NerdError(`parsing config file (${path}): json: cannot unmarshal ${jsonKind(document)} into Go value of type configfile.ConfigFile`)
   }
+  warnOfUndecodableAuth(document as DockerConfig, path)
   return document as DockerConfig
 }
 
+/** The files warned about: docker loads its configuration once a command, so it warns once. */
+const warnedFiles = new Set<string>()
+
 /**
- * Writes the configuration readable by its owner only (0600), atomically: a temporary file beside it
- * is renamed over it, so a crash never leaves half a file. A symbolic link is followed, not replaced.
+ * docker's loader refuses an `auth` that is not base64 `user:password` (decodeAuth), and its CLI
+ * warns and goes on (LoadDefaultConfigFile); nerd reads such an entry as no credentials.
+ */
+function warnOfUndecodableAuth(config: DockerConfig, path: string): void {
+  const undecodable = Object.values(config.auths ?? {}).some((entry) => typeof entry?.auth === 'string' && entry.auth !== '' && !decodedAuth(entry.auth).includes(':'))
+  if (!undecodable || warnedFiles.has(path)) return
+  warnedFiles.add(path)
+  process.stderr.write(`WARNING: Error parsing config file (${path}): Invalid auth configuration file\n`)
+}
+
+export function decodedAuth(auth: string): string {
+  return Buffer.from(auth, 'base64').toString('utf8')
+}
+
+/**
+ * Writes the configuration atomically: a temporary file beside it is renamed over it, so a crash
+ * never leaves half a file. As docker's configfile Save: a symbolic link is written through to its
+ * target (a dangling one too), and the file keeps the mode and owner it had (copyFilePermissions);
+ * a new one is its owner's only (0600).
  */
 export async function writeDockerConfig(config: DockerConfig, configDir = dockerConfigDir()): Promise<void> {
-  let path = dockerConfigPath(configDir)
+  const link = dockerConfigPath(configDir)
+  await mkdir(dirname(link), {recursive: true, mode: 0o700})
+  const path = await linkTarget(link)
+  const existing = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)))
+  const mode = existing?.isFile() ? existing.mode & 0o7777 : 0o600
+  // docker hands the file back to its owner only when neither id is root's.
+  const owner = existing && existing.uid > 0 && existing.gid > 0 ? {uid: existing.uid, gid: existing.gid} : undefined
   try {
-    path = await realpath(path)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    await mkdir(dirname(path), {recursive: true, mode: 0o700})
-  }
-  try {
-    await writeFileAtomic(path, `${JSON.stringify(config, null, '\t')}\n`, 0o600)
+    await writeFileAtomic(path, `${JSON.stringify(config, null, '\t')}\n`, mode, owner)
   } catch (error) {
     throw new NerdError(`cannot write ${path}: ${(error as Error).message}`, {cause: error})
   }
+}
+
+/** Where a chain of symbolic links ends, whether or not anything is there (Go's EvalSymlinks, or the path its error names). */
+async function linkTarget(path: string): Promise<string> {
+  let current = path
+  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+    let target: string
+    try {
+      target = await readlink(current)
+    } catch (error) {
+      // EINVAL: not a link; ENOENT: nothing there yet.
+      if ((error as NodeJS.ErrnoException).code === 'EINVAL' || (error as NodeJS.ErrnoException).code === 'ENOENT') return current
+      throw error
+    }
+    current = resolve(dirname(current), target)
+  }
+  throw new NerdError(`cannot write ${path}: too many levels of symbolic links`)
+}
+
+/**
+ * The spellings docker's logout erases: the server as typed, its hostname, and `http://` and
+ * `https://` before that (the last three kept for configurations older logins wrote); Docker
+ * Hub's key alone for Docker Hub.
+ */
+export function logoutKeys(server: string | undefined): string[] {
+  const key = serverKey(server)
+  if (key === DOCKER_HUB_SERVER_KEY) return [key]
+  return [(server as string).trim(), key, `http://${key}`, `https://${key}`]
+}
+
+/** The credential helper docker's logout uses for a spelling: `credHelpers` under exactly it, else `credsStore`. */
+export function credentialStoreOf(config: DockerConfig, key: string): string | undefined {
+  const helper = config.credHelpers?.[key]
+  if (typeof helper === 'string' && helper !== '') return helper
+  return typeof config.credsStore === 'string' && config.credsStore !== '' ? config.credsStore : undefined
 }
 
 /** The auths entry for a key: the exact key, else the first whose hostname matches (as docker looks up). */

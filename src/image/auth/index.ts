@@ -7,6 +7,7 @@ export {
   credentialHelperFor,
   dockerConfigDir,
   dockerConfigPath,
+  logoutKeys,
   readDockerConfig,
   registryDomainOf,
   serverKey,

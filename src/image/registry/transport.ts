@@ -176,6 +176,11 @@ function rootCause(error: unknown): {code?: string; message: string} {
   return {code: current.code, message: current.message ?? String(current)}
 }
 
+/** The innermost cause's code (`ECONNREFUSED`), if it has one. */
+export function failureCode(error: unknown): string | undefined {
+  return rootCause(error).code
+}
+
 /** What went wrong with a request, in one line: the innermost cause's message. */
 export function failureCause(error: unknown): string {
   return rootCause(error).message.replace(NODE_SYSTEM_CA_HINT, '').trim()

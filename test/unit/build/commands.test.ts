@@ -33,4 +33,16 @@ describe('command index', () => {
     }
     assert.deepEqual([...NERD_COMMAND_WORDS].sort(), [...words].sort())
   })
+
+  it('has the aliases docker 28\'s image and container commands have (cobra Aliases)', () => {
+    const names = new Map<string, string>()
+    for (const [id, command] of Object.entries(COMMANDS)) {
+      for (const name of [id, ...((command as {aliases?: string[]}).aliases ?? [])]) names.set(name, id)
+    }
+    const docker = {'image:ls': ['image:list'], 'image:rm': ['image:rmi', 'image:remove'], 'container:ls': ['container:ps', 'container:list'], 'container:rm': ['container:remove']}
+    for (const [name, aliases] of Object.entries(docker)) {
+      assert.ok(names.has(name), name)
+      for (const alias of aliases) assert.equal(names.get(alias), names.get(name), alias)
+    }
+  })
 })

@@ -9,6 +9,7 @@ import {
   eraseCredentials,
   getCredentials,
   helperGet,
+  logoutKeys,
   readDockerConfig,
   serverKey,
   storeCredentials,
@@ -60,7 +61,7 @@ describe('docker config location and keys', () => {
 })
 
 describe('credentials in config.json', () => {
-  it('stores base64 user:password with mode 0600, keeping the other keys, without leftovers', async () => {
+  it('stores base64 user:password, keeping the other keys and the file\'s mode (docker\'s copyFilePermissions), without leftovers', async () => {
     await writeFile(join(configDir, 'config.json'), JSON.stringify({psFormat: 'table {{.ID}}', auths: {'other:1': {auth: 'eDp5'}}}), {mode: 0o644})
     await chmod(join(configDir, 'config.json'), 0o644)
     const stored = await storeCredentials('https://Host:5000/v2/', {username: 'alice', password: 'p:ss'}, {configDir})
@@ -68,7 +69,7 @@ describe('credentials in config.json', () => {
     const written = await configJson()
     assert.equal(written.psFormat, 'table {{.ID}}')
     assert.deepEqual(written.auths, {'other:1': {auth: 'eDp5'}, 'Host:5000': {auth: Buffer.from('alice:p:ss').toString('base64')}})
-    assert.equal((await stat(join(configDir, 'config.json'))).mode & 0o777, 0o600)
+    assert.equal((await stat(join(configDir, 'config.json'))).mode & 0o777, 0o644)
     assert.deepEqual(await readdir(configDir), ['config.json'])
     assert.deepEqual(await getCredentials('Host:5000', {configDir}), {username: 'alice', password: 'p:ss'})
   })
@@ -100,11 +101,18 @@ describe('credentials in config.json', () => {
     assert.deepEqual(await getCredentials('reg.example', {configDir}), {username: 'dave', identityToken: 'refresh-123'})
   })
 
-  it('erases an entry and says when there was none', async () => {
+  it('erases an entry; config.json\'s store never fails, there or not, as docker\'s file store', async () => {
     await storeCredentials('reg.example', {username: 'erin', password: 'pw'}, {configDir})
-    assert.deepEqual(await eraseCredentials('https://reg.example', {configDir}), {key: 'reg.example', removed: true, failures: {}})
+    assert.deepEqual(await eraseCredentials('https://reg.example', {configDir}), {key: 'reg.example', failures: {}, allFailed: false})
     assert.deepEqual((await configJson()).auths, {})
-    assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {key: 'reg.example', removed: false, failures: {}})
+    assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {key: 'reg.example', failures: {}, allFailed: false})
+  })
+
+  it('logs out of the spellings docker\'s logout tries: as typed, the hostname, http:// and https:// before it; Docker Hub\'s key alone', () => {
+    assert.deepEqual(logoutKeys('https://reg.example:5000/v2/'), ['https://reg.example:5000/v2/', 'reg.example:5000', 'http://reg.example:5000', 'https://reg.example:5000'])
+    assert.deepEqual(logoutKeys('reg.example'), ['reg.example', 'reg.example', 'http://reg.example', 'https://reg.example'])
+    assert.deepEqual(logoutKeys(undefined), [DOCKER_HUB_SERVER_KEY])
+    assert.deepEqual(logoutKeys('docker.io'), [DOCKER_HUB_SERVER_KEY])
   })
 
   it('writes through a symbolic link instead of replacing it', async () => {
@@ -187,22 +195,39 @@ esac
     await writeFile(join(configDir, 'config.json'), JSON.stringify({credsStore: 'fake'}))
     assert.equal(await getCredentials('reg.example', {configDir}), undefined)
     await storeCredentials('reg.example', {username: 'u', password: 'p'}, {configDir})
-    assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {key: 'reg.example', removed: true, failures: {}})
-    assert.match(await helperLog(), /\nerase reg\.example\n$/)
+    // The helper's not-found for the other spellings is a failure, as in docker's credential-helpers client, but not all of them failed.
+    const notFound = 'error erasing credentials - err: exit status 1, out: `credentials not found in native keychain`'
+    assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {
+      key: 'reg.example',
+      failures: {'reg.example': notFound, 'http://reg.example': notFound, 'https://reg.example': notFound},
+      allFailed: false,
+    })
+    assert.match(await helperLog(), /\nerase reg\.example\nerase reg\.example\nerase http:\/\/reg\.example\nerase https:\/\/reg\.example\n$/)
     assert.equal(await getCredentials('reg.example', {configDir}), undefined)
     assert.deepEqual((await configJson()).auths, {})
   })
 
-  it('logs out past a helper that cannot erase, naming it, as docker\'s logout goes on', async () => {
-    await writeFile(join(configDir, 'config.json'), JSON.stringify({credHelpers: {'reg.example': 'missing'}, auths: {'reg.example': {}, 'other.example': {auth: 'eDp5'}}}))
+  it('logs out past a helper that cannot erase, naming it, as docker\'s logout goes on; its entry stays, as docker\'s native store leaves it', async () => {
+    const auth = {auth: 'eDp5'}
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({credHelpers: {'reg.example': 'missing'}, auths: {'reg.example': {}, 'http://reg.example': auth, 'other.example': auth}}))
     assert.deepEqual(await eraseCredentials('reg.example', {configDir}), {
       key: 'reg.example',
-      removed: true,
       failures: {'reg.example': 'error erasing credentials: docker-credential-missing: executable file not found in $PATH'},
+      allFailed: false,
     })
-    assert.deepEqual((await configJson()).auths, {'other.example': {auth: 'eDp5'}})
-    await writeFile(join(configDir, 'config.json'), JSON.stringify({credHelpers: {'reg.example': 'missing'}}))
-    assert.equal((await eraseCredentials('reg.example', {configDir})).removed, false)
+    assert.deepEqual((await configJson()).auths, {'reg.example': {}, 'other.example': auth})
+  })
+
+  it('says every spelling failed when a credsStore holds none of them, in docker\'s words', async () => {
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({credsStore: 'fake'}))
+    const notFound = 'error erasing credentials - err: exit status 1, out: `credentials not found in native keychain`'
+    assert.deepEqual(await eraseCredentials('https://reg.example/v2/', {configDir}), {
+      key: 'reg.example',
+      failures: {'https://reg.example/v2/': notFound, 'reg.example': notFound, 'http://reg.example': notFound, 'https://reg.example': notFound},
+      allFailed: true,
+    })
+    // Typed as its hostname, docker tries that twice and counts it once: never all failed.
+    assert.equal((await eraseCredentials('reg.example', {configDir})).allFailed, false)
   })
 
   it('reports a failing helper with its own words', async () => {
