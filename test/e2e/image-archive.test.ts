@@ -509,7 +509,7 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
       assert.equal(fromUrl.familiarName, undefined)
       assert.equal((await readBlob(client, fromUrl.configDigest)).includes(`Imported from ${url}/rootfs.tar.gz`), true)
       assert.equal(await runImage(fromUrl.name), 'from url\n')
-      await assert.rejects(importRootfs(client, `${url}/missing`, {}), /cannot fetch http:\/\/127\.0\.0\.1:\d+\/missing: HTTP 404 Not Found/)
+      await assert.rejects(importRootfs(client, `${url}/missing`, {}), /^NerdError: failed to GET http:\/\/127\.0\.0\.1:\d+\/missing with status 404 Not Found: $/)
     } finally {
       server.close()
     }

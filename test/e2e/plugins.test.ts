@@ -48,6 +48,22 @@ async function writePlugin(name: string, pjson: {oclif?: object; nerd?: object; 
   return root
 }
 
+/** A plugin (with no manifest) whose command `command` takes any words and prints them as JSON; argvOf runs it. */
+function argvPrintingPlugin(name: string, command: string): Promise<string> {
+  const printer = `export default class Printer {
+  static strict = false
+  static async run(argv) {
+    console.log(JSON.stringify(argv))
+  }
+}
+`
+  return writePlugin(name, {oclif: {commands: './commands'}}, {[`commands/${command}/index.js`]: printer}, {manifest: false})
+}
+
+async function argvOf(args: string[]): Promise<string[]> {
+  return JSON.parse(await nerdOk(args, {env})) as string[]
+}
+
 /** A vendor bundle under the test's home that carries the plugins of the given directories (written by writePlugin). */
 function writeBundle(name: string, children: string[], nerd: object = {hookApi: '^1'}): Promise<string> {
   const names = children.map((child) => child.split('/').pop()!)
@@ -1352,18 +1368,9 @@ export default class Nerd {
 
   it('a plugin\'s command of a management command\'s name gets the words typed after it, in their order', async () => {
     // A compose plugin that hands its argv to a compose program, as docker hands its CLI plugins theirs.
-    const plugin = await writePlugin('nerd-plugin-rootcompose', {oclif: {commands: './commands'}}, {
-      'commands/compose/index.js': `export default class Compose {
-  static strict = false
-  static async run(argv) {
-    console.log(JSON.stringify(argv))
-  }
-}
-`,
-    }, {manifest: false})
+    const plugin = await argvPrintingPlugin('nerd-plugin-rootcompose', 'compose')
     await nerdOk(['plugins', 'link', plugin], {env})
     try {
-      const argvOf = async (args: string[]) => JSON.parse(await nerdOk(args, {env})) as string[]
       assert.deepEqual(await argvOf(['compose', '-f', 'x.yml', 'up', '-d']), ['-f', 'x.yml', 'up', '-d'])
       assert.deepEqual(await argvOf(['compose', '-f', 'x.yml', '-p', 'proj', 'up', '-d', 'web']), ['-f', 'x.yml', '-p', 'proj', 'up', '-d', 'web'])
       assert.deepEqual(await argvOf(['compose', '--project-directory', '/x', 'ps']), ['--project-directory', '/x', 'ps'])
@@ -1377,18 +1384,9 @@ export default class Nerd {
   })
 
   it('a plugin\'s build command serves image build and builder build, as docker\'s build is them', async () => {
-    const plugin = await writePlugin('nerd-plugin-builds', {oclif: {commands: './commands'}}, {
-      'commands/build/index.js': `export default class Build {
-  static strict = false
-  static async run(argv) {
-    console.log(JSON.stringify(argv))
-  }
-}
-`,
-    }, {manifest: false})
+    const plugin = await argvPrintingPlugin('nerd-plugin-builds', 'build')
     await nerdOk(['plugins', 'link', plugin], {env})
     try {
-      const argvOf = async (args: string[]) => JSON.parse(await nerdOk(args, {env})) as string[]
       for (const typed of [['build'], ['image', 'build'], ['builder', 'build']]) {
         assert.deepEqual(await argvOf([...typed, '-t', 'x', '.']), ['-t', 'x', '.'], typed.join(' '))
         // Its help is the command's, as for `build --help`.
