@@ -5,6 +5,7 @@
  * flags are `multiple` and non-greedy: `-e A=1 -e B=2` accumulates, `-e A=1 img` leaves the image.
  */
 import * as Flags from '@oclif/core/flags'
+import {integerFlag} from './integer-flag.ts'
 
 type FlagChar = NonNullable<Parameters<typeof Flags.string>[0]>['char']
 
@@ -174,6 +175,6 @@ export const RUN_FLAGS = {
 /** `stop` and `restart`: how the container is asked to stop. */
 export const STOP_FLAGS = {
   // docker 25 renamed --time to --timeout and kept the old name.
-  timeout: Flags.integer({char: 't', aliases: ['time'], description: 'Seconds to wait before killing the container (default: its stop timeout, 10)'}),
+  timeout: integerFlag({char: 't', aliases: ['time'], description: 'Seconds to wait before killing the container (default: its stop timeout, 10)'}),
   signal: Flags.string({char: 's', description: 'Signal to send to the container (default: its stop signal)'}),
 }

@@ -2,6 +2,7 @@ import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
 import {filterFlag} from '../filter-flag.ts'
 import type {FilterContext} from '../container/filters.ts'
+import {integerFlag} from '../integer-flag.ts'
 
 export default class Ps extends NerdCommand {
   static summary = 'List containers'
@@ -10,7 +11,7 @@ export default class Ps extends NerdCommand {
   static flags = {
     all: Flags.boolean({char: 'a', description: 'Show all containers (default shows just running)'}),
     quiet: Flags.boolean({char: 'q', description: 'Only display container IDs'}),
-    last: Flags.integer({char: 'n', default: -1, description: 'Show n last created containers (includes all states)'}),
+    last: integerFlag({char: 'n', default: -1, description: 'Show n last created containers (includes all states)'}),
     latest: Flags.boolean({char: 'l', description: 'Show the latest created container (includes all states)'}),
     // allowNo: `--size=false` is told apart from no --size (it keeps a template's .Size from computing sizes).
     size: Flags.boolean({char: 's', allowNo: true, description: 'Display total file sizes'}),

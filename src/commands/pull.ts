@@ -7,6 +7,7 @@ import {DEFAULT_MAX_CONCURRENT_DOWNLOADS} from '../image/pull-defaults.ts'
 import type {ContainerdClient} from '../containerd/index.ts'
 import type {PullOptions, PullResult} from '../image/pull.ts'
 import type {Reference} from '../image/reference.ts'
+import {integerFlag} from '../integer-flag.ts'
 
 export default class Pull extends NerdCommand {
   static summary = 'Download an image from a registry'
@@ -29,7 +30,7 @@ export default class Pull extends NerdCommand {
     'all-platforms': Flags.boolean({description: 'Pull content for all platforms'}),
     quiet: Flags.boolean({char: 'q', description: 'Suppress verbose output'}),
     unpack: Flags.string({options: ['auto', 'true', 'false'], default: 'auto', description: 'Unpack the image for running'}),
-    'max-concurrent-downloads': Flags.integer({min: 1, default: DEFAULT_MAX_CONCURRENT_DOWNLOADS, description: 'Layers downloaded at once'}),
+    'max-concurrent-downloads': integerFlag({min: 1, default: DEFAULT_MAX_CONCURRENT_DOWNLOADS, description: 'Layers downloaded at once'}),
   }
 
   async run(): Promise<void> {

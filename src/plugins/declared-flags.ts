@@ -10,6 +10,7 @@
 import * as Flags from '@oclif/core/flags'
 import type {Interfaces} from '@oclif/core'
 import {isLongGlobalFlag} from '../config/argv.ts'
+import {integerFlag} from '../integer-flag.ts'
 
 /** The commands plugins may declare flags for (their aliases take them too): those whose hooks carry `flags`. */
 export const PLUGIN_FLAG_COMMANDS = ['pull', 'push', 'run', 'create'] as const
@@ -166,7 +167,7 @@ export function oclifFlags(offered: Record<string, OfferedFlag>): Interfaces.Fla
       const description = `${flag.description} (plugin ${plugin})`
       const options = {description, ...(flag.default === undefined ? {} : {default: flag.default})} as never
       const multiple = flag.multiple === true
-      const defined = flag.type === 'boolean' ? Flags.boolean(options) : flag.type === 'integer' ? Flags.integer({...(options as object), multiple} as never) : Flags.string({...(options as object), multiple} as never)
+      const defined = flag.type === 'boolean' ? Flags.boolean(options) : flag.type === 'integer' ? integerFlag({...(options as object), multiple} as never) : Flags.string({...(options as object), multiple} as never)
       return [name, {...(defined as object), name}]
     }),
   ) as Interfaces.FlagInput

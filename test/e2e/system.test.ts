@@ -478,6 +478,9 @@ describe('usage errors', () => {
     [['image', 'prune', '--filter', 'foo'], 125, 'invalid argument "foo" for "--filter" flag: bad format of filter (expected name=value)\nSee \'nerd image prune --help\'.\n'],
     [['events', '-f', 'foo'], 125, 'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee \'nerd events --help\'.\n'],
     [['stop', '-t', 'x', 'c'], 125, 'invalid argument "x" for "-t, --timeout" flag: strconv.ParseInt: parsing "x": invalid syntax\nSee \'nerd stop --help\'.\n'],
+    // A number JavaScript cannot hold exactly is out of range, not rounded (oclif took 1e20).
+    [['ps', '-n', '99999999999999999999'], 125, 'invalid argument "99999999999999999999" for "-n, --last" flag: strconv.ParseInt: parsing "99999999999999999999": value out of range\nSee \'nerd ps --help\'.\n'],
+    [['restart', '--time=9007199254740993', 'c'], 125, 'invalid argument "9007199254740993" for "-t, --timeout" flag: strconv.ParseInt: parsing "9007199254740993": value out of range\nSee \'nerd restart --help\'.\n'],
     [['image', 'ls', '--format'], 125, 'flag needs an argument: --format\nSee \'nerd image ls --help\'.\n'],
     [['logs', '-n'], 125, "flag needs an argument: 'n' in -n\nSee 'nerd logs --help'.\n"],
     [['run', '--network'], 125, 'flag needs an argument: --network\nSee \'nerd run --help\'.\n'],

@@ -4,6 +4,7 @@ import type {Interfaces} from '@oclif/core'
 import {NerdCommand} from '../../command.ts'
 import {NerdError} from '../../errors.ts'
 import type {RegisteredConversion} from '../../hooks/index.ts'
+import {integerFlag} from '../../integer-flag.ts'
 
 export default class ImageConvert extends NerdCommand {
   static summary = 'Convert an image into a format a plugin offers'
@@ -29,7 +30,7 @@ export default class ImageConvert extends NerdCommand {
     for (const {format} of registered) {
       for (const {flag, spec} of conversionFlagNames(format)) {
         const description = spec?.description ?? format.description
-        formatFlags[flag] = spec?.type === 'integer' ? Flags.integer({description}) : spec?.type === 'string' ? Flags.string({description}) : Flags.boolean({description})
+        formatFlags[flag] = spec?.type === 'integer' ? integerFlag({description}) : spec?.type === 'string' ? Flags.string({description}) : Flags.boolean({description})
       }
     }
     const {args, flags} = await this.parse({...ImageConvert, flags: {...ImageConvert.flags, ...formatFlags}})

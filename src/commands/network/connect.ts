@@ -3,6 +3,7 @@ import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
 import {RefusedFlagValue, trimmedId} from '../../errors.ts'
 import {parseLink} from '../../container/links.ts'
+import {integerFlag} from '../../integer-flag.ts'
 
 /** docker's StringSliceVar: each value is a comma-separated list (run's --network-alias is not). */
 function commaSeparated(values: string[] | undefined): string[] {
@@ -33,7 +34,7 @@ export default class NetworkConnect extends NerdCommand {
     alias: Flags.string({multiple: true, description: 'Add network-scoped alias for the container'}),
     'link-local-ip': Flags.string({multiple: true, description: 'Add a link-local address for the container'}),
     'driver-opt': Flags.string({multiple: true, description: 'driver options for the network'}),
-    'gw-priority': Flags.integer({description: 'Highest gw-priority provides the default gateway. Accepts positive and negative values.'}),
+    'gw-priority': integerFlag({description: 'Highest gw-priority provides the default gateway. Accepts positive and negative values.'}),
   }
 
   async run(): Promise<void> {
