@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
-import {NerdError} from '../errors.ts'
+import {NerdError, trimmedId} from '../errors.ts'
 
 /** What `inspect` looks a name up as, in docker's order when no --type is given. */
 const OBJECT_TYPES = ['container', 'image', 'network', 'volume'] as const
@@ -37,16 +37,18 @@ export default class Inspect extends NerdCommand {
     const {imageInspector} = await import('../image/inspect.ts')
     let networks: Promise<import('../network/list.ts').NetworkEntry[]> | undefined
     const lookups: Record<ObjectType, (name: string) => Promise<object | undefined>> = {
-      container: (name) => inspectContainers(scope, name, {size: flags.size}),
+      container: (name) => inspectContainers(scope, trimmedId('container', name), {size: flags.size}),
       image: imageInspector(scope.client, config.snapshotter),
       network: async (name) => {
         const {allNetworkEntries, inspectNetworkNamed} = await import('../network/list.ts')
         const location = {netconfPath: config.cniNetconfPath, dataRoot: config.dataRoot}
         networks ??= allNetworkEntries(location)
-        return inspectNetworkNamed(location, await networks, name, config.namespace)
+        return inspectNetworkNamed(location, await networks, trimmedId('network', name), config.namespace)
       },
-      volume: async (name) => (await import('../volume/index.ts')).getVolume({dataRoot: config.dataRoot, namespace: config.namespace}, name),
+      volume: async (name) => (await import('../volume/index.ts')).getVolume({dataRoot: config.dataRoot, namespace: config.namespace}, trimmedId('volume', name)),
     }
+    // docker's client trims the names it looks containers, networks and volumes up by, not images (trimID).
+    const trimmed = type === 'container' || type === 'network' || type === 'volume'
     const candidates = type === undefined ? OBJECT_TYPES : isObjectType(type) ? [type] : []
     await this.printInspect(
       argv as string[],
@@ -61,6 +63,7 @@ export default class Inspect extends NerdCommand {
       },
       flags.format,
       type !== undefined && isObjectType(type) ? type : 'object',
+      {trimmed},
     )
   }
 }

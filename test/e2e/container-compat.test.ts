@@ -169,6 +169,8 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['container', 'inspect', ' ']), {code: 1, stdout: '[]\n', stderr: empty})
     assert.deepEqual(await outcome(['stats', '--no-stream', '']), {code: 1, stdout: '', stderr: empty})
     assert.equal(await nerdOk(['container', 'inspect', '-f', '{{.Name}}', ' spaced ']), '/spaced\n')
+    assert.equal(await nerdOk(['inspect', '-f', '{{.Name}}', ' spaced ']), '/spaced\n')
+    assert.deepEqual(await outcome(['inspect', '--type', 'container', ' ']), {code: 1, stdout: '[]\n', stderr: empty})
     assert.equal(await nerdOk(['stats', '--no-stream', '--format', '{{.Container}} {{.Name}}', ' spaced ']), ' spaced  spaced\n')
     // Each command prints the name as typed, as docker's CLI does.
     assert.equal(await nerdOk(['start', ' spaced ']), ' spaced \n')

@@ -216,6 +216,7 @@ describe('networking as docker has it', () => {
     await nerdOk(['create', '--name', `${name}-c`, IMG, 'true'])
     try {
       assert.equal(await nerdOk(['network', 'inspect', '-f', '{{.Name}}', ` ${name} `]), `${name}\n`)
+      assert.equal(await nerdOk(['inspect', '--type', 'network', '-f', '{{.Name}}', ` ${name} `]), `${name}\n`)
       await nerdOk(['network', 'connect', ` ${name} `, `${name}-c`])
       assert.equal(await nerdOk(['inspect', '-f', '{{range $n, $e := .NetworkSettings.Networks}}{{$n}} {{end}}', `${name}-c`]), `bridge ${name} \n`)
       await nerdOk(['network', 'disconnect', ` ${name} `, `${name}-c`])
