@@ -27,7 +27,12 @@ export class NerdHelp extends Help {
   }
 
   protected getCommandHelpClass(command: Command.Loadable): CommandHelp {
-    return super.getCommandHelpClass({...command, strict: true, args: helpArgs(command.args, command.strict)})
+    const shown = {...command, strict: true, args: helpArgs(command.args, command.strict)}
+    if (command.pluginName !== this.config.name) return super.getCommandHelpClass(shown)
+    // docker's booleans have no --no- form; nerd's default-true ones take one only to read
+    // `--sig-proxy=false` (config/run-args.ts), which docker's help does not show either.
+    const flags = Object.fromEntries(Object.entries(command.flags).map(([name, flag]) => [name, flag.type === 'boolean' ? {...flag, allowNo: false} : flag]))
+    return super.getCommandHelpClass({...shown, flags})
   }
 
   async showCommandHelp(command: Command.Loadable): Promise<void> {

@@ -256,10 +256,13 @@ describe('nerd --help', () => {
     assert.equal(await usage(['commit']), 'commit CONTAINER [REPOSITORY]')
   })
 
-  it("lists docker's --disable-content-trust where docker's help does", async () => {
+  it("lists docker's --disable-content-trust where docker's help does, and booleans without a --[no-] form, as docker's", async () => {
     for (const [command, skipped] of [['pull', 'verification'], ['run', 'verification'], ['create', 'verification'], ['push', 'signing']]) {
-      assert.match(await nerdOk([command!, '--help'], {address: null}), new RegExp(`--\\[no-\\]disable-content-trust +Skip image ${skipped} \\(default true\\)\n`), command)
+      assert.match(await nerdOk([command!, '--help'], {address: null}), new RegExp(`\n +--disable-content-trust +Skip image ${skipped} \\(default true\\)\n`), command)
     }
+    const runHelp = await nerdOk(['run', '--help'], {address: null})
+    assert.match(runHelp, /\n +--sig-proxy +Proxy received signals to the process\n/)
+    assert.doesNotMatch(runHelp, /\[no-\]/)
   })
 })
 
