@@ -63,8 +63,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     process.exitCode = await reportError(error, debug, rest)
   }
-  // The command's result or error is out: a hook that outlived its time limit does not hold nerd.
-  exitIfWorkWasAbandoned()
+  // The command's result or error is out: what a plugin's hook left running does not hold nerd.
+  await exitIfWorkWasAbandoned()
 }
 
 /**

@@ -17,6 +17,6 @@ if (!dataRoot || !namespace || !id) {
       process.stderr.write(`nerd task-exit ${id}: ${(error as Error).message}\n`)
       process.exitCode = 1
     })
-    // A plugin's nerd:container:start hook that outlived its time limit (start-hooks.ts) does not keep the handler.
+    // What a plugin's nerd:container:start hook (start-hooks.ts) left running does not keep the handler.
     .finally(exitIfWorkWasAbandoned)
 }

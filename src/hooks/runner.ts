@@ -313,25 +313,22 @@ async function invokeHook({config, event, step, payload, api, options, output}: 
   // Not unref'd: a hook that awaits nothing the event loop knows about must still end in the timeout.
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      abandonWork()
       controller.abort(timedOut)
       reject(timedOut)
     }, timeoutMs)
   })
   const run = async () => {
+    // From here on, the plugin's code may leave timers and sockets behind (its module's import
+    // included), or go on past its time limit: nerd exits once the command is done.
+    abandonWork()
     const hook = await loadHookFunction(plugin, declaration)
     return hook.call(context, payload, context)
   }
   // What the plugin throws outside its promise (a timer's error, a rejection nobody handles, a call
   // of process.exit) is this hook's failure while it runs.
   const stray = watchHookCall(plugin.name, event, plugin.root)
-  const strayFailure = stray.failure.catch((error: unknown) => {
-    // The plugin's code may still be running: nerd exits once the command is done.
-    abandonWork()
-    throw error
-  })
   try {
-    return await Promise.race([run(), deadline, strayFailure])
+    return await Promise.race([stray.within(run), deadline, stray.failure])
   } catch (error) {
     if (error === timedOut) throw timedOut
     throw new HookError({plugin: plugin.name, event, reason: describeThrown(error), cause: error})

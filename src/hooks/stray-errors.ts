@@ -2,15 +2,19 @@
  * What a plugin's code does outside the promise its hook returns: an error thrown from one of its
  * timers, a rejection nobody handles, a call of process.exit. Without this, node ended nerd with its
  * own report of a stack (or, for `process.exit(0)`, with success) halfway through the command's
- * work. Watched from the first hook call of a process on:
+ * work. Watched from the first hook call of a process on. Each hook call runs in an async context of
+ * its own, which the timers, sockets and promises it makes keep, so such an error is told by it:
  *
- * - while a hook runs, such an error is that hook's failure (runner.ts), as if it had thrown;
- * - after a plugin's hook has returned, an error whose stack runs through the plugin's files is a
- *   warning naming the plugin: nerd's own work is not the plugin's timer's, and goes on;
+ * - while the hook runs, it is the hook's failure (runner.ts), as if it had thrown;
+ * - after the hook has returned, it is a warning naming the hook: nerd's own work (another hook of
+ *   the same plugin's included) is not the plugin's timer's, and goes on;
+ * - outside any hook's context, an error whose stack runs through a plugin's files is a warning
+ *   naming the plugin alone: which of its hooks left it cannot be known;
  * - any other is nerd's own, and ends nerd as node would have;
  * - process.exit called from a plugin's files throws instead (PluginExitCall), which the above turn
  *   into the hook's failure or a warning; nerd's own calls exit as ever.
  */
+import {AsyncLocalStorage} from 'node:async_hooks'
 import {pathToFileURL} from 'node:url'
 import {describeThrown} from './errors.ts'
 
@@ -25,35 +29,35 @@ export class PluginExitCall extends Error {
 interface HookCall {
   plugin: string
   event: string
-  /** The plugin's root as a path and as a file URL (ES modules' frames), each with a trailing slash. */
-  roots: string[]
+  /** Set while the hook runs. */
   fail?: (error: unknown) => void
 }
 
-/** The hooks running now, the latest last. */
-const running: HookCall[] = []
-/** The last hook of each plugin that ran in this process, by plugin root. */
-const returned = new Map<string, HookCall>()
+/** The hook call whose work this is. */
+const hookCalls = new AsyncLocalStorage<HookCall>()
+/** The plugins whose hooks ran in this process, by root as a path and as a file URL (ES modules' frames), each with a trailing slash. */
+const pluginRoots = new Map<string, string>()
 const warned = new Set<string>()
 let watching = false
 
 /**
- * Watches the hook call of `plugin` (whose files are under `root`) for stray errors until `end()`;
- * `failure` rejects with the first one that is the hook's.
+ * Watches the hook call of `plugin` (whose files are under `root`) for stray errors until `end()`:
+ * `within` runs the hook's work in the call's context; `failure` rejects with the first stray error
+ * of that work while it runs.
  */
-export function watchHookCall(plugin: string, event: string, root: string): {failure: Promise<never>; end(): void} {
+export function watchHookCall(plugin: string, event: string, root: string): {within<T>(work: () => T): T; failure: Promise<never>; end(): void} {
   watchProcess()
-  const call: HookCall = {plugin, event, roots: [`${root}/`, `${pathToFileURL(root).href}/`]}
+  pluginRoots.set(`${root}/`, plugin)
+  pluginRoots.set(`${pathToFileURL(root).href}/`, plugin)
+  const call: HookCall = {plugin, event}
   const failure = new Promise<never>((_, reject) => (call.fail = reject))
   // Raced by the runner while the hook runs; never rejected after end().
   failure.catch(() => undefined)
-  running.push(call)
   return {
+    within: (work) => hookCalls.run(call, work),
     failure,
     end() {
-      running.splice(running.indexOf(call), 1)
       call.fail = undefined
-      returned.set(root, call)
     },
   }
 }
@@ -67,20 +71,20 @@ function watchProcess(): void {
   process.exit = function (...args: [code?: number | string | null]): never {
     // Not a plugin's call: nerd's own exits as ever (without a code, with process.exitCode: node
     // tells the two apart by the number of arguments).
-    if (!pluginCallOf(new Error().stack ?? '')) return exit.apply(process, args)
+    if (pluginOf(new Error().stack ?? '') === undefined) return exit.apply(process, args)
     throw new PluginExitCall(args[0])
   } as typeof process.exit
 }
 
 function stray(error: unknown): void {
-  const stack = stackOf(error)
-  const call = pluginCallOf(stack) ?? running.at(-1)
+  const call = hookCalls.getStore()
   if (call?.fail) {
     call.fail(error)
     return
   }
-  if (call) {
-    const line = `plugin "${call.plugin}" failed after its ${call.event} hook returned: ${describeThrown(error)}`
+  const plugin = call?.plugin ?? pluginOf(stackOf(error))
+  if (plugin !== undefined) {
+    const line = `plugin "${plugin}" failed ${call ? `after its ${call.event} hook returned` : 'outside its hooks'}: ${describeThrown(error)}`
     if (!warned.has(line)) process.stderr.write(`WARNING: ${line}\n`)
     warned.add(line)
     return
@@ -93,17 +97,15 @@ function stray(error: unknown): void {
   })
 }
 
-/** The running hook, else the returned one, whose plugin's files the stack runs through (the deepest root first: a bundle's plugins lie inside it). */
-function pluginCallOf(stack: string): HookCall | undefined {
+/** The plugin whose files the stack runs through (the deepest root: a bundle's plugins lie inside it). */
+function pluginOf(stack: string): string | undefined {
   if (stack === '') return undefined
-  let found: HookCall | undefined
+  let found: string | undefined
   let foundLength = 0
-  for (const call of [...returned.values(), ...running]) {
-    for (const root of call.roots) {
-      if (root.length >= foundLength && stack.includes(root)) {
-        found = call
-        foundLength = root.length
-      }
+  for (const [root, plugin] of pluginRoots) {
+    if (root.length > foundLength && stack.includes(root)) {
+      found = plugin
+      foundLength = root.length
     }
   }
   return found
