@@ -1237,9 +1237,13 @@ export default async function () {
     }
   })
 
-  it('what a hook\'s code throws outside its promise, or its process.exit, is the hook\'s failure while it runs and a warning after', async () => {
-    const plugin = await writePlugin('nerd-plugin-stray', {oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:image:verify': './hooks/create.js'}}, nerd: {hookApi: '^1'}}, {
-      'hooks/create.js': `const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+  it('what a hook\'s code throws outside its promise, or its process.exit, is the hook\'s failure while it runs and a warning naming it after', async () => {
+    const plugin = await writePlugin('nerd-plugin-stray', {
+      oclif: {hooks: {'nerd:container:create': './hooks/create.js', 'nerd:image:verify': './hooks/create.js', 'nerd:container:start': './hooks/start.js'}},
+      nerd: {hookApi: '^1'},
+    }, {
+      'hooks/create.js': `import {createServer} from 'node:net'
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 export default async function create() {
   switch (process.env.NERD_TEST_STRAY) {
     case 'exit0': process.exit(0)
@@ -1247,7 +1251,23 @@ export default async function create() {
     case 'timer': setTimeout(() => { throw new Error('stray timer error') }, 10); await pause(2000); return
     case 'rejection': Promise.reject(new Error('stray rejection')); await pause(2000); return
     case 'after': setTimeout(() => { throw new Error('late timer error') }, 20); return
+    // Thrown while the start hook of the same plugin runs: that hook did nothing wrong.
+    case 'during-start': {
+      const timer = setInterval(() => {
+        if (!globalThis.startRunning) return
+        clearInterval(timer)
+        throw new Error('late boom')
+      }, 10)
+      return
+    }
+    case 'leftovers': setInterval(() => {}, 1000); createServer().listen(0, '127.0.0.1'); return
   }
+}
+`,
+      'hooks/start.js': `export default async function start() {
+  if (process.env.NERD_TEST_STRAY !== 'during-start') return
+  globalThis.startRunning = true
+  await new Promise((resolve) => setTimeout(resolve, 1000))
 }
 `,
     })
@@ -1263,6 +1283,14 @@ export default async function create() {
       }
       const after = await run('after')
       assert.deepEqual([after.code, after.stdout, after.stderr], [0, 'ran\n', 'WARNING: plugin "nerd-plugin-stray" failed after its nerd:container:create hook returned: late timer error\n'])
+      const duringStart = await run('during-start')
+      assert.deepEqual([duringStart.code, duringStart.stdout, duringStart.stderr], [0, 'ran\n', 'WARNING: plugin "nerd-plugin-stray" failed after its nerd:container:create hook returned: late boom\n'])
+      // A timer and a listening socket the hook left do not keep nerd (killed after the run's time limit otherwise).
+      const leftovers = await run('leftovers')
+      assert.deepEqual([leftovers.code, leftovers.stdout, leftovers.stderr], [0, 'ran\n', ''])
+      const created = await nerd(['create', '--network', 'none', '--name', 'stray', IMG, 'true'], {env: {...env, NERD_TEST_STRAY: 'leftovers'}, timeoutMs: 30_000})
+      assert.equal(created.code, 0, created.stderr)
+      assert.match(created.stdout, /^[0-9a-f]{64}\n$/)
       const pushed = `${testEnvironment.registry}/e2e/stray:v1`
       await nerdOk(['tag', IMG, pushed], {env})
       await nerdOk(['push', '-q', pushed], {env})
