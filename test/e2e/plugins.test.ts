@@ -17,7 +17,7 @@ import {gunzipSync} from 'node:zlib'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {nerdOk, until} from '../helpers/containers.ts'
-import {fileDataRoot, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
+import {fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 import {withFileLock} from '../../src/files.ts'
 import {HOOK_API_VERSION} from '../../src/hooks/version.ts'
 
@@ -1200,6 +1200,30 @@ export default async function () {
       assert.equal((await fired()).length, 4)
     } finally {
       await nerd(['rm', '-f', 'netgone'], {env})
+    }
+  })
+
+  it('the OCI hook ends when a network hook it ran left a timer behind: containerd does not wait on it', async () => {
+    const plugin = await writePlugin('nerd-plugin-netleft', {oclif: {hooks: {'nerd:network:teardown': './hooks/net.js'}}, nerd: {hookApi: '^1'}}, {
+      'hooks/net.js': "import {appendFileSync} from 'node:fs'\nexport default (payload) => { appendFileSync(payload.labels['test.netleft/log'], `${payload.phase} ${process.argv[1]}\\n`); setInterval(() => {}, 1000) }\n",
+    })
+    const log = join(home, 'netleft.log')
+    await nerdOk(['plugins', 'install', plugin], {env})
+    try {
+      const id = (await nerdOk(['run', '-d', '--name', 'netleft', '--label', `test.netleft/log=${log}`, IMG, 'sleep', '600'], {env})).trim()
+      // What containerd's runtime runs when a task nerd did not delete itself is gone (containerd's restart monitor's).
+      const hook = spawn(process.execPath, [join(dirname(nerdEntry), '..', 'dist', 'oci-hook.js'), 'postStop'], {stdio: ['pipe', 'ignore', 'pipe']})
+      hook.stdin.end(JSON.stringify({id, status: 'stopped', bundle: '', annotations: {'nerd/data-root': fileDataRoot(), 'nerd/namespace': fileNamespace()}}))
+      let stderr = ''
+      hook.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      const killer = setTimeout(() => hook.kill('SIGKILL'), 20_000)
+      const [code, signal] = await new Promise<[number | null, string | null]>((done) => hook.on('close', (...ended) => done(ended)))
+      clearTimeout(killer)
+      assert.deepEqual([code, signal, stderr], [0, null, ''])
+      assert.match(await readFile(log, 'utf8'), /oci-hook\.js$/m, 'the teardown hook ran in the OCI hook')
+    } finally {
+      await nerd(['rm', '-f', 'netleft'], {env})
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-netleft'], {env})
     }
   })
 
