@@ -951,7 +951,7 @@ function deviceRates(options: RunOptions, kind: DeviceThrottleKind): {Path: stri
 }
 
 /** What docker's daemon adds to a container's config, which the client cannot know. */
-export interface DaemonFacts extends Pick<HostFacts, 'cgroupVersion' | 'hostname' | 'swapLimit'> {
+export interface DaemonFacts extends Pick<HostFacts, 'cgroupVersion' | 'hostname' | 'swapLimit' | 'thermalThrottlePaths'> {
   /** The container's ID: docker's default hostname is its first 12 characters. */
   id: string
   /** The full IDs of the containers the `container:<name|id>` modes name, by the name or ID given. */
@@ -1093,7 +1093,7 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
     OomKillDisable: (options.oomKillDisable ?? false) && !cgroupV2,
     CgroupParent: options.cgroupParent ?? '',
     Annotations: options.annotations ? sortedMap(options.annotations) : null,
-    ...systemPaths(privileged, options.security?.unconfinedSystemPaths ?? false),
+    ...systemPaths(privileged, options.security?.unconfinedSystemPaths ?? false, facts?.thermalThrottlePaths),
   }
   return {Config, HostConfig}
 }

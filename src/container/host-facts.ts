@@ -7,6 +7,7 @@ import type {CgroupManager} from '../config/index.ts'
 import {goArchitecture} from '../image/platform.ts'
 import {initBinary} from '../paths.ts'
 import {capabilitiesFromMask} from './spec/index.ts'
+import {thermalThrottlePaths} from './spec/system-paths.ts'
 import type {DeviceLookup, DeviceNode, HostDevice, HostFacts} from './spec/index.ts'
 
 export function hostFacts(options: {cgroupManager: CgroupManager; privileged: boolean}): HostFacts {
@@ -26,6 +27,8 @@ export function hostFacts(options: {cgroupManager: CgroupManager; privileged: bo
   if (onlineCpus) facts.onlineCpus = onlineCpus
   const onlineMems = readText('/sys/devices/system/node/online')?.trim()
   if (onlineMems) facts.onlineMems = onlineMems
+  const thermalThrottle = thermalThrottlePaths(readText('/sys/devices/system/cpu/possible') ?? '', existsSync)
+  if (thermalThrottle.length) facts.thermalThrottlePaths = thermalThrottle
   const init = initBinary()
   if (init) facts.initPath = init
   if (options.privileged) facts.devices = hostDevices('/dev')

@@ -408,7 +408,7 @@ describe('docker behaviours of the container commands', () => {
     const paths = '{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}'
     assert.equal(
       await nerdOk(['inspect', '-f', paths, 'web', 'privileged', 'unconfined']),
-      '["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware","/sys/devices/virtual/powercap"] ' +
+      '["/proc/asound","/proc/acpi","/proc/interrupts","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware","/sys/devices/virtual/powercap"] ' +
         '["/proc/bus","/proc/fs","/proc/irq","/proc/sys","/proc/sysrq-trigger"]\nnull null\n[] []\n',
     )
     await nerdOk(['rm', 'privileged', 'unconfined'])

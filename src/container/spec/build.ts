@@ -28,7 +28,7 @@ import {normalizeSignal} from './signals.ts'
 import {resolveUser} from './user.ts'
 import type {ResolvedUser} from './user.ts'
 import {NerdError} from '../../errors.ts'
-import {MASKED_PATHS, READONLY_PATHS} from './system-paths.ts'
+import {defaultMaskedPaths, READONLY_PATHS} from './system-paths.ts'
 
 /** containerd 1.6's runtime-spec version, which runc 1.1 reads. */
 const OCI_VERSION = '1.0.2-dev'
@@ -110,7 +110,7 @@ export function buildSpec(input: SpecInput): BuiltSpec {
     spec.linux.seccomp = seccompForSpec(profile, {arch: host.arch, capabilities, kernelVersion: host.kernelVersion})
   }
   if (!privileged && !security.unconfinedSystemPaths) {
-    spec.linux.maskedPaths = [...MASKED_PATHS]
+    spec.linux.maskedPaths = defaultMaskedPaths(host.thermalThrottlePaths)
     spec.linux.readonlyPaths = [...READONLY_PATHS]
   }
 

@@ -216,6 +216,8 @@ export interface HostFacts {
   /** The CPUs and memory nodes online (`0-3`), to check `--cpuset-cpus` and `--cpuset-mems` against. */
   onlineCpus?: string
   onlineMems?: string
+  /** The possible CPUs' thermal_throttle directories this host has, which containers get masked. */
+  thermalThrottlePaths?: readonly string[]
   /** Whether the memory cgroup can limit swap (cgroup v1 needs swap accounting); default true. */
   swapLimit?: boolean
 }

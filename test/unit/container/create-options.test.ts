@@ -507,7 +507,7 @@ describe('dockerConfigFor', () => {
       CgroupParent: '',
       Annotations: null,
       MaskedPaths: [
-        '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
+        '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
         '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
       ],
       ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
@@ -522,6 +522,8 @@ describe('dockerConfigFor', () => {
     assert.deepEqual(paths({privileged: true}), {MaskedPaths: null, ReadonlyPaths: null})
     assert.deepEqual(paths({'security-opt': ['systempaths=unconfined']}), {MaskedPaths: [], ReadonlyPaths: []})
     assert.deepEqual(paths({privileged: true, 'security-opt': ['systempaths=unconfined']}), {MaskedPaths: [], ReadonlyPaths: []})
+    const throttle = ['/sys/devices/system/cpu/cpu0/thermal_throttle']
+    assert.deepEqual(dockerConfigFor(request({}), image, {...facts, thermalThrottlePaths: throttle}).HostConfig.MaskedPaths?.slice(-2), ['/sys/devices/virtual/powercap', ...throttle])
   })
 
   it('records the containers whose namespaces it joins by their full IDs, as docker\'s daemon', () => {

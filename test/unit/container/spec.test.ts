@@ -12,6 +12,7 @@ import {
 } from '../../../src/container/spec/index.ts'
 import type {BuiltSpec, DeviceLookup, HostFacts, ImageConfig, RunOptions, SpecInput} from '../../../src/container/spec/index.ts'
 import {NerdError} from '../../../src/errors.ts'
+import {possibleCpus, thermalThrottlePaths} from '../../../src/container/spec/system-paths.ts'
 import {OCI_SPEC_TYPE_URL, packJson, unpackJson} from '../../../src/containerd/values.ts'
 
 const ID = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
@@ -122,10 +123,21 @@ describe('buildSpec defaults', () => {
 
   it('masks and write-protects /proc and /sys as docker does', () => {
     assert.deepEqual(linux.maskedPaths, [
-      '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
+      '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
       '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
     ])
     assert.deepEqual(linux.readonlyPaths, ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'])
+    const throttle = ['/sys/devices/system/cpu/cpu0/thermal_throttle', '/sys/devices/system/cpu/cpu2/thermal_throttle']
+    assert.deepEqual(spec({}, {host: {...host, thermalThrottlePaths: throttle}}).linux.maskedPaths?.slice(-3), ['/sys/devices/virtual/powercap', ...throttle])
+  })
+
+  it('finds the possible CPUs\' thermal_throttle directories as docker does (platform.PossibleCPU)', () => {
+    assert.deepEqual(possibleCpus('0-3,8,12-13\n'), [0, 1, 2, 3, 8, 12, 13])
+    assert.deepEqual(possibleCpus('0'), [0])
+    assert.deepEqual(possibleCpus('0-x'), [])
+    assert.deepEqual(possibleCpus(''), [])
+    const present = new Set(['/sys/devices/system/cpu/cpu1/thermal_throttle'])
+    assert.deepEqual(thermalThrottlePaths('0-1', (path) => present.has(path)), ['/sys/devices/system/cpu/cpu1/thermal_throttle'])
   })
 
   it('creates pid, ipc, uts, mount and network namespaces (and cgroup on cgroup v2)', () => {
