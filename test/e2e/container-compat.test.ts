@@ -633,6 +633,9 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['exec', '-t', '-e', 'TERM=vt100', 'web', 'sh', '-c', 'echo $TERM']), 'vt100\r\n')
     await nerdOk(['run', '-d', '--name', 'termed', '-e', 'TERM=screen', IMG, 'sleep', '600'])
     assert.equal(await nerdOk(['exec', '-t', 'termed', 'sh', '-c', 'echo $TERM']), 'screen\r\n')
+    // A bare -e NAME that nerd has no value for unsets the container's NAME (docker's ReplaceOrAppendEnvValues); one nerd has replaces it.
+    assert.equal(await nerdOk(['exec', '-e', 'TERM', 'termed', 'sh', '-c', 'echo ${TERM-unset}'], {env: {TERM: undefined}}), 'unset\n')
+    assert.equal(await nerdOk(['exec', '-e', 'TERM', 'termed', 'sh', '-c', 'echo $TERM'], {env: {TERM: 'host'}}), 'host\n')
   })
 
   it('a container in its restart back-off is never shown created, and exec refuses it in docker\'s words', async () => {

@@ -275,9 +275,20 @@ function environment(input: SpecInput, hostname: string | undefined, home: strin
   const env = [DEFAULT_PATH]
   if (hostname !== undefined) env.push(`HOSTNAME=${hostname}`)
   if (options.tty) env.push('TERM=xterm')
+  const result = replaceOrAppendEnv(env, containerEnv)
+  if (!result.some((entry) => envKey(entry) === 'HOME')) result.push(`HOME=${home}`)
+  return result
+}
+
+/**
+ * `overrides` merged into `defaults` as docker's ReplaceOrAppendEnvValues: a `NAME=value` replaces
+ * NAME's entry in place or is appended, a bare `NAME` removes NAME.
+ */
+export function replaceOrAppendEnv(defaults: readonly string[], overrides: readonly string[]): string[] {
+  const env = [...defaults]
   const index = new Map(env.map((entry, position) => [envKey(entry), position]))
   const removed = new Set<number>()
-  for (const entry of containerEnv) {
+  for (const entry of overrides) {
     const key = envKey(entry)
     const position = index.get(key)
     if (!entry.includes('=')) {
@@ -290,9 +301,7 @@ function environment(input: SpecInput, hostname: string | undefined, home: strin
       env.push(entry)
     }
   }
-  const result = env.filter((_entry, position) => !removed.has(position))
-  if (!result.some((entry) => envKey(entry) === 'HOME')) result.push(`HOME=${home}`)
-  return result
+  return env.filter((_entry, position) => !removed.has(position))
 }
 
 function oomScoreAdj(options: RunOptions): number {
