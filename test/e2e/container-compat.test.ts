@@ -1132,6 +1132,26 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(limits, `${numbers} 1048576\n${numbers} 100\n`)
   })
 
+  it('--blkio-weight and --blkio-weight-device are dropped with docker\'s warnings where the host\'s blkio cgroup has no file for them, kept where it has', async (context) => {
+    // cgroup v1's files: a host without CFQ (or BFQ's own files only) has no blkio.weight_device, where runc's write failed the start.
+    if (!statSync('/sys/fs/cgroup/blkio', {throwIfNoEntry: false})) return context.skip('the host has no cgroup v1 blkio controller')
+    const device = readdirSync('/dev').map((name) => `/dev/${name}`).find((path) => statSync(path, {throwIfNoEntry: false})?.isBlockDevice())
+    if (!device) return context.skip('no block device on this machine')
+    const has = (file: string) => existsSync(`/sys/fs/cgroup/blkio/blkio.${file}`)
+    const result = await outcome(['run', '--name', 'weighted', '--blkio-weight', '300', '--blkio-weight-device', `${device}:200`, IMG, 'true'])
+    const warnings = [
+      ...(has('weight') ? [] : ['WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.\n']),
+      ...(has('weight_device') ? [] : ['WARNING: Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.\n']),
+    ]
+    assert.deepEqual(result, {code: 0, stdout: '', stderr: warnings.join('')})
+    const {HostConfig} = await inspectContainer('weighted')
+    assert.deepEqual([HostConfig.BlkioWeight, HostConfig.BlkioWeightDevice], [has('weight') ? 300 : 0, has('weight_device') ? [{Path: device, Weight: 200}] : []])
+    // update checks its weight as docker's daemon does.
+    assert.deepEqual(await outcome(['update', '--blkio-weight', '400', 'weighted']), {code: 0, stdout: 'weighted\n', stderr: warnings[0] ?? ''})
+    assert.equal((await inspectContainer('weighted')).HostConfig.BlkioWeight, has('weight') ? 400 : 0)
+    await nerdOk(['rm', 'weighted'])
+  })
+
   it('a client call given an aborted signal is never made, so a process that closes its client exits at once', async () => {
     // grpc-js went on with a call cancelled before it had started it: a Tasks.Wait on a running
     // container kept the process alive until the container ended.

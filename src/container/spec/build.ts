@@ -22,7 +22,7 @@ import {
   userMounts,
 } from './mounts.ts'
 import type {UserMounts} from './mounts.ts'
-import {resourceLimits} from './resources.ts'
+import {resourceLimits, supportedBlkio} from './resources.ts'
 import {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'
 import {normalizeSignal} from './signals.ts'
 import {resolveUser} from './user.ts'
@@ -403,7 +403,8 @@ const THROTTLE_FIELDS = {readBps: 'throttleReadBpsDevice', writeBps: 'throttleWr
 
 /** `--blkio-weight-device` and `--device-read-bps` and the like, for the host devices' numbers. */
 function blockDeviceLimits(input: SpecInput, resources: NonNullable<NonNullable<Spec['linux']>['resources']>): void {
-  const {options} = input
+  // Those the host cannot apply are gone, docker's warnings given with the other resources'.
+  const options = supportedBlkio(input.options, input.host).settings
   const numbers = (path: string): {major: number; minor: number} => {
     const node = input.statDevice?.(path)
     if (node === undefined || node === 'missing' || node === 'not-a-device') throw specError(`stat ${path}: ${node === 'not-a-device' ? 'not a device node' : 'no such file or directory'}`)

@@ -526,6 +526,20 @@ describe('dockerConfigFor', () => {
     assert.deepEqual(dockerConfigFor(request({}), image, {...facts, thermalThrottlePaths: throttle}).HostConfig.MaskedPaths?.slice(-2), ['/sys/devices/virtual/powercap', ...throttle])
   })
 
+  it('records the block I/O settings the host cannot apply as dropped, as docker\'s daemon', () => {
+    const values: CreateFlagValues = {'blkio-weight': '300', 'blkio-weight-device': ['/dev/sda:200'], 'device-read-bps': ['/dev/sda:1mb']}
+    const blkio = (support: Partial<Record<'weight' | 'weightDevice', boolean>>) => {
+      const {BlkioWeight, BlkioWeightDevice, BlkioDeviceReadBps} = dockerConfigFor(request(values), image, {
+        ...facts,
+        blkio: {weight: true, weightDevice: true, readBps: true, writeBps: true, readIops: true, writeIops: true, ...support},
+      }).HostConfig
+      return {BlkioWeight, BlkioWeightDevice, BlkioDeviceReadBps}
+    }
+    const rates = [{Path: '/dev/sda', Rate: 1048576}]
+    assert.deepEqual(blkio({}), {BlkioWeight: 300, BlkioWeightDevice: [{Path: '/dev/sda', Weight: 200}], BlkioDeviceReadBps: rates})
+    assert.deepEqual(blkio({weight: false, weightDevice: false}), {BlkioWeight: 0, BlkioWeightDevice: [], BlkioDeviceReadBps: rates})
+  })
+
   it('records the containers whose namespaces it joins by their full IDs, as docker\'s daemon', () => {
     const dbId = 'feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface'
     const joinedIds = new Map([['db', dbId], ['feedface', dbId]])

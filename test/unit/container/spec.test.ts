@@ -537,6 +537,39 @@ describe('resources', () => {
     rejects(() => spec({blkioWeight: 5}), 'Range of blkio weight is from 10 to 1000')
   })
 
+  it('drops the block I/O settings the host\'s cgroup cannot apply, with docker\'s warnings in its order, before the weight\'s range check', () => {
+    const sda = {type: 'b', major: 8, minor: 0, fileMode: 0o60660, uid: 0, gid: 6} as const
+    const statDevice = (path: string): DeviceLookup => (path === '/dev/sda' ? sda : 'missing')
+    const options: RunOptions = {
+      blkioWeight: 5,
+      blkioWeightDevices: [{path: '/dev/sda', weight: 200}],
+      deviceThrottles: {readBps: [{path: '/dev/sda', rate: 1024}], writeIops: [{path: '/dev/sda', rate: 100}]},
+    }
+    // A cgroup v1 host without CFQ: the throttle files only.
+    const noCfq = {weight: false, weightDevice: false, readBps: true, writeBps: true, readIops: true, writeIops: true}
+    const built = build(options, {host: {...host, blkio: noCfq}, statDevice})
+    assert.deepEqual(built.spec.linux.resources.blockIO, {throttleReadBpsDevice: [{major: 8, minor: 0, rate: 1024}], throttleWriteIOPSDevice: [{major: 8, minor: 0, rate: 100}]})
+    assert.deepEqual(built.warnings, [
+      'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
+      'Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.',
+    ])
+    // Without the io controller (cgroup v2) or the blkio hierarchy nothing is applied; a device
+    // setting dropped is never looked up.
+    const none = {weight: false, weightDevice: false, readBps: false, writeBps: false, readIops: false, writeIops: false}
+    const bare = build({...options, blkioWeight: 300}, {host: {...host, blkio: none}, statDevice: () => 'missing'})
+    assert.equal(bare.spec.linux.resources.blockIO, undefined)
+    assert.deepEqual(bare.warnings.map((warning) => warning.split(' or the cgroup')[0]), [
+      'Your kernel does not support Block I/O weight',
+      'Your kernel does not support Block I/O weight_device',
+      'Your kernel does not support BPS Block I/O read limit',
+      'Your kernel does not support IOPS Block write limit',
+    ])
+    // Where the host has them all, all are kept.
+    const all = build({...options, blkioWeight: 300}, {host: {...host, blkio: {...noCfq, weight: true, weightDevice: true}}, statDevice})
+    assert.deepEqual(all.spec.linux.resources.blockIO?.weightDevice, [{major: 8, minor: 0, weight: 200}])
+    assert.deepEqual(all.warnings, [])
+  })
+
   it('--ulimit sets rlimits; --oom-score-adj the score', () => {
     const process = spec({ulimits: [parseUlimit('nofile=1024:2048'), parseUlimit('core=-1')], oomScoreAdj: -500}).process
     assert.deepEqual(process.rlimits, [
