@@ -15,6 +15,7 @@ import {openFailure} from '../files.ts'
 import {checkLabel} from '../labels.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {goDurationError, parseGoDuration} from '../format/go-duration.ts'
+import {goJSONCompactError} from '../format/go-json-decode.ts'
 import {checkExposeFlag, parseExpose, parsePublish, portBindings} from '../network/ports.ts'
 import {parseNetworkValue} from '../network/plan.ts'
 import type {PlannedAttachment} from '../network/attach.ts'
@@ -500,7 +501,8 @@ function ulimits(values: readonly string[]): Ulimit[] {
 
 /** Removes the whitespace of a JSON document outside its strings (Go's json.Compact), after checking it parses. */
 function compactJson(text: string): string {
-  JSON.parse(text)
+  const error = goJSONCompactError(text)
+  if (error) throw new Error(error)
   let result = ''
   let inString = false
   for (let index = 0; index < text.length; index++) {
