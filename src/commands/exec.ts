@@ -69,9 +69,9 @@ export default class Exec extends NerdCommand {
     let env: string[]
     let detachKeys: string
     try {
-      // Checked as run's (docker's ValidateEnv); a bare NAME takes nerd's own value, or is left out
-      // (envFileEntries does so for the files).
-      const fromFlags = (flags.env ?? []).map((entry) => environmentEntry(entry, process.env)).filter((entry) => entry.includes('='))
+      // Checked as run's (docker's ValidateEnv); a bare NAME takes nerd's own value, or stays bare and
+      // unsets NAME (envFileEntries leaves such names of the files out, as docker's kvfile).
+      const fromFlags = (flags.env ?? []).map((entry) => environmentEntry(entry, process.env))
       env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readSmallFile(path)}), ...fromFlags]
       detachKeys = await this.detachKeySetting(flags['detach-keys'])
     } catch (error) {

@@ -15,6 +15,7 @@ import {openFailure} from '../files.ts'
 import {checkLabel} from '../labels.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {goDurationError, parseGoDuration} from '../format/go-duration.ts'
+import {goJSONCompactError} from '../format/go-json-decode.ts'
 import {checkExposeFlag, parseExpose, parsePublish, portBindings} from '../network/ports.ts'
 import {parseNetworkValue} from '../network/plan.ts'
 import type {PlannedAttachment} from '../network/attach.ts'
@@ -23,7 +24,7 @@ import {CONTAINER_MODE, joinedContainer} from './model.ts'
 import type {DockerConfig, DockerHostConfig, DockerMount, HealthConfig, LogConfig, RestartPolicy} from './model.ts'
 import {mergeHealthcheck} from './health.ts'
 import {cleanPath} from './spec/flags.ts'
-import {parseVolumesFrom} from './spec/index.ts'
+import {parseVolumesFrom, supportedBlkio} from './spec/index.ts'
 import {hostsNameProblem} from './etc-files.ts'
 import {parseLink} from './links.ts'
 import type {LinkRequest} from './links.ts'
@@ -500,7 +501,8 @@ function ulimits(values: readonly string[]): Ulimit[] {
 
 /** Removes the whitespace of a JSON document outside its strings (Go's json.Compact), after checking it parses. */
 function compactJson(text: string): string {
-  JSON.parse(text)
+  const error = goJSONCompactError(text)
+  if (error) throw new Error(error)
   let result = ''
   let inString = false
   for (let index = 0; index < text.length; index++) {
@@ -946,12 +948,12 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
 }
 
 /** docker's HostConfig rates of a block IO flag. */
-function deviceRates(options: RunOptions, kind: DeviceThrottleKind): {Path: string; Rate: number}[] {
+function deviceRates(options: Pick<RunOptions, 'deviceThrottles'>, kind: DeviceThrottleKind): {Path: string; Rate: number}[] {
   return (options.deviceThrottles?.[kind] ?? []).map(({path, rate}) => ({Path: path, Rate: rate}))
 }
 
 /** What docker's daemon adds to a container's config, which the client cannot know. */
-export interface DaemonFacts extends Pick<HostFacts, 'cgroupVersion' | 'hostname' | 'swapLimit'> {
+export interface DaemonFacts extends Pick<HostFacts, 'cgroupVersion' | 'hostname' | 'swapLimit' | 'thermalThrottlePaths' | 'blkio'> {
   /** The container's ID: docker's default hostname is its first 12 characters. */
   id: string
   /** The full IDs of the containers the `container:<name|id>` modes name, by the name or ID given. */
@@ -1031,6 +1033,8 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
   if (!labelled && (privileged || ipcMode === 'host' || pidMode === 'host')) securityOpt.push('label=disable')
   const memory = options.memory ?? 0
   const cgroupV2 = facts?.cgroupVersion === 2
+  // docker records the block I/O settings the host cannot apply as dropped.
+  const blkio = supportedBlkio(options, facts ?? {}).settings
   let memorySwap = options.memorySwap ?? 0
   if (memory > 0 && memorySwap !== -1 && facts?.swapLimit === false) memorySwap = -1
   else if (memory > 0 && memorySwap === 0) memorySwap = defaultMemorySwap(memory)
@@ -1081,19 +1085,19 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
     CpusetCpus: options.cpusetCpus ?? '',
     CpusetMems: options.cpusetMems ?? '',
     PidsLimit: options.pidsLimit !== undefined && options.pidsLimit > 0 ? options.pidsLimit : null,
-    BlkioWeight: options.blkioWeight ?? 0,
-    BlkioWeightDevice: (options.blkioWeightDevices ?? []).map(({path, weight}) => ({Path: path, Weight: weight})),
-    BlkioDeviceReadBps: deviceRates(options, 'readBps'),
-    BlkioDeviceWriteBps: deviceRates(options, 'writeBps'),
-    BlkioDeviceReadIOps: deviceRates(options, 'readIops'),
-    BlkioDeviceWriteIOps: deviceRates(options, 'writeIops'),
+    BlkioWeight: blkio.blkioWeight ?? 0,
+    BlkioWeightDevice: (blkio.blkioWeightDevices ?? []).map(({path, weight}) => ({Path: path, Weight: weight})),
+    BlkioDeviceReadBps: deviceRates(blkio, 'readBps'),
+    BlkioDeviceWriteBps: deviceRates(blkio, 'writeBps'),
+    BlkioDeviceReadIOps: deviceRates(blkio, 'readIops'),
+    BlkioDeviceWriteIOps: deviceRates(blkio, 'writeIops'),
     CpuRealtimePeriod: options.cpuRealtimePeriod ?? 0,
     CpuRealtimeRuntime: options.cpuRealtimeRuntime ?? 0,
     DeviceCgroupRules: options.deviceCgroupRules?.map(({type, major, minor, access}) => `${type} ${major ?? '*'}:${minor ?? '*'} ${access}`) ?? null,
     OomKillDisable: (options.oomKillDisable ?? false) && !cgroupV2,
     CgroupParent: options.cgroupParent ?? '',
     Annotations: options.annotations ? sortedMap(options.annotations) : null,
-    ...systemPaths(privileged, options.security?.unconfinedSystemPaths ?? false),
+    ...systemPaths(privileged, options.security?.unconfinedSystemPaths ?? false, facts?.thermalThrottlePaths),
   }
   return {Config, HostConfig}
 }

@@ -20,7 +20,7 @@ import {getTask, restartingMessage, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
 import {readState} from './store.ts'
-import {KNOWN_CAPABILITIES, resolveUser} from './spec/index.ts'
+import {KNOWN_CAPABILITIES, replaceOrAppendEnv, resolveUser} from './spec/index.ts'
 import type {Spec} from './spec/index.ts'
 
 export const PROCESS_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process'
@@ -30,7 +30,7 @@ export interface ExecOptions {
   interactive: boolean
   tty: boolean
   detach: boolean
-  /** `NAME=value` entries (from -e and --env-file, `NAME` already resolved), added to the container's. */
+  /** `NAME=value` entries (from -e and --env-file, `NAME` already resolved) added to the container's; a bare `NAME` (nerd has none) removes it. */
   env: string[]
   workdir?: string
   user?: string
@@ -50,15 +50,10 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
   const spec = unpackJson<Spec>((await scope.client.containers.get(container.record.Id)).spec)
   const base = spec?.process
   if (!base) throw new NerdError(`container ${container.record.Name} has no process spec`)
-  const env = [...(base.env ?? [])]
+  const containerEnv = [...(base.env ?? [])]
   // docker's exec environment: TERM=xterm under -t, unless the container's env has a TERM.
-  if (options.tty && !env.some((entry) => entry.startsWith('TERM='))) env.push('TERM=xterm')
-  for (const entry of options.env) {
-    const key = entry.split('=', 1)[0]
-    const index = env.findIndex((existing) => existing.split('=', 1)[0] === key)
-    if (index >= 0) env[index] = entry
-    else env.push(entry)
-  }
+  if (options.tty && !containerEnv.some((entry) => entry.startsWith('TERM='))) containerEnv.push('TERM=xterm')
+  const env = replaceOrAppendEnv(containerEnv, options.env)
   const process: Process = {...base, args: options.command, env, terminal: options.tty, cwd: options.workdir || base.cwd}
   if (options.tty && options.consoleSize) process.consoleSize = options.consoleSize
   if (options.user) {

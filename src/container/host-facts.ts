@@ -7,7 +7,8 @@ import type {CgroupManager} from '../config/index.ts'
 import {goArchitecture} from '../image/platform.ts'
 import {initBinary} from '../paths.ts'
 import {capabilitiesFromMask} from './spec/index.ts'
-import type {DeviceLookup, DeviceNode, HostDevice, HostFacts} from './spec/index.ts'
+import {thermalThrottlePaths} from './spec/system-paths.ts'
+import type {BlkioSupport, DeviceLookup, DeviceNode, HostDevice, HostFacts} from './spec/index.ts'
 
 export function hostFacts(options: {cgroupManager: CgroupManager; privileged: boolean}): HostFacts {
   const facts: HostFacts = {
@@ -21,11 +22,14 @@ export function hostFacts(options: {cgroupManager: CgroupManager; privileged: bo
     hostname: hostname(),
     cpuCount: availableParallelism(),
     swapLimit: isCgroupV2() || existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
+    blkio: blkioSupport(),
   }
   const onlineCpus = readText('/sys/devices/system/cpu/online')?.trim()
   if (onlineCpus) facts.onlineCpus = onlineCpus
   const onlineMems = readText('/sys/devices/system/node/online')?.trim()
   if (onlineMems) facts.onlineMems = onlineMems
+  const thermalThrottle = thermalThrottlePaths(readText('/sys/devices/system/cpu/possible') ?? '', existsSync)
+  if (thermalThrottle.length) facts.thermalThrottlePaths = thermalThrottle
   const init = initBinary()
   if (init) facts.initPath = init
   if (options.privileged) facts.devices = hostDevices('/dev')
@@ -37,6 +41,26 @@ function readText(path: string): string | undefined {
     return readFileSync(path, 'utf8')
   } catch {
     return undefined
+  }
+}
+
+/**
+ * docker's sysinfo for block I/O: on cgroup v2 all settings with the io controller, none without; on
+ * v1 each with its file in the blkio hierarchy (blkio.weight and blkio.weight_device need CFQ).
+ */
+function blkioSupport(): BlkioSupport {
+  if (isCgroupV2()) {
+    const io = (readText('/sys/fs/cgroup/cgroup.controllers') ?? '').split(/\s+/).includes('io')
+    return {weight: io, weightDevice: io, readBps: io, writeBps: io, readIops: io, writeIops: io}
+  }
+  const has = (file: string) => existsSync(`/sys/fs/cgroup/blkio/blkio.${file}`)
+  return {
+    weight: has('weight'),
+    weightDevice: has('weight_device'),
+    readBps: has('throttle.read_bps_device'),
+    writeBps: has('throttle.write_bps_device'),
+    readIops: has('throttle.read_iops_device'),
+    writeIops: has('throttle.write_iops_device'),
   }
 }
 

@@ -11,6 +11,11 @@ function quoteChar(char: string): string {
 
 class JSONSyntaxError extends Error {}
 
+/** How Go's scanner names the byte at `at`: of a character beyond ASCII, the first of its UTF-8 encoding. */
+function byteAt(text: string, at: number): string {
+  return quoteChar(String.fromCharCode(Buffer.from(String.fromCodePoint(text.codePointAt(at)!))[0]!))
+}
+
 /**
  * Where the first JSON value of `text` ends, as Go's json.Decoder reads one (what follows it is not
  * read), or the error it gives: its scanner's `invalid character 'b' looking for beginning of
@@ -21,8 +26,7 @@ export function goJSONFirstValue(text: string): {end: number} | {error: string} 
   let at = 0
   const fail = (context: string): never => {
     if (at >= text.length) throw new JSONSyntaxError('unexpected EOF')
-    // Go's scanner names a byte: of a character beyond ASCII, the first of its UTF-8 encoding.
-    throw new JSONSyntaxError(`invalid character ${quoteChar(String.fromCharCode(Buffer.from(String.fromCodePoint(text.codePointAt(at)!))[0]!))} ${context}`)
+    throw new JSONSyntaxError(`invalid character ${byteAt(text, at)} ${context}`)
   }
   const skipSpace = () => {
     while (at < text.length && ' \t\r\n'.includes(text[at]!)) at++
@@ -122,4 +126,15 @@ export function goJSONFirstValue(text: string): {end: number} | {error: string} 
     throw error
   }
   return {end: at}
+}
+
+/**
+ * The error Go's json.Compact gives for `text` (its scanner over the whole text), in its words, or
+ * undefined for one JSON value with nothing but white space after it.
+ */
+export function goJSONCompactError(text: string): string | undefined {
+  const first = goJSONFirstValue(text)
+  if ('error' in first) return first.error === 'EOF' || first.error === 'unexpected EOF' ? 'unexpected end of JSON input' : first.error
+  const rest = text.slice(first.end).search(/[^ \t\r\n]/)
+  return rest === -1 ? undefined : `invalid character ${byteAt(text, first.end + rest)} after top-level value`
 }

@@ -408,7 +408,7 @@ describe('docker behaviours of the container commands', () => {
     const paths = '{{json .HostConfig.MaskedPaths}} {{json .HostConfig.ReadonlyPaths}}'
     assert.equal(
       await nerdOk(['inspect', '-f', paths, 'web', 'privileged', 'unconfined']),
-      '["/proc/asound","/proc/acpi","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware","/sys/devices/virtual/powercap"] ' +
+      '["/proc/asound","/proc/acpi","/proc/interrupts","/proc/kcore","/proc/keys","/proc/latency_stats","/proc/timer_list","/proc/timer_stats","/proc/sched_debug","/proc/scsi","/sys/firmware","/sys/devices/virtual/powercap"] ' +
         '["/proc/bus","/proc/fs","/proc/irq","/proc/sys","/proc/sysrq-trigger"]\nnull null\n[] []\n',
     )
     await nerdOk(['rm', 'privileged', 'unconfined'])
@@ -633,6 +633,9 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['exec', '-t', '-e', 'TERM=vt100', 'web', 'sh', '-c', 'echo $TERM']), 'vt100\r\n')
     await nerdOk(['run', '-d', '--name', 'termed', '-e', 'TERM=screen', IMG, 'sleep', '600'])
     assert.equal(await nerdOk(['exec', '-t', 'termed', 'sh', '-c', 'echo $TERM']), 'screen\r\n')
+    // A bare -e NAME that nerd has no value for unsets the container's NAME (docker's ReplaceOrAppendEnvValues); one nerd has replaces it.
+    assert.equal(await nerdOk(['exec', '-e', 'TERM', 'termed', 'sh', '-c', 'echo ${TERM-unset}'], {env: {TERM: undefined}}), 'unset\n')
+    assert.equal(await nerdOk(['exec', '-e', 'TERM', 'termed', 'sh', '-c', 'echo $TERM'], {env: {TERM: 'host'}}), 'host\n')
   })
 
   it('a container in its restart back-off is never shown created, and exec refuses it in docker\'s words', async () => {
@@ -1127,6 +1130,26 @@ describe('docker behaviours of the container commands', () => {
     const numbers = `${Math.floor(rdev / 256) & 0xfff}:${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}`
     const limits = await nerdOk(['run', '--rm', '--device-read-bps', `${device}:1mb`, '--device-write-iops', `${device}:100`, IMG, 'cat', '/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device', '/sys/fs/cgroup/blkio/blkio.throttle.write_iops_device'])
     assert.equal(limits, `${numbers} 1048576\n${numbers} 100\n`)
+  })
+
+  it('--blkio-weight and --blkio-weight-device are dropped with docker\'s warnings where the host\'s blkio cgroup has no file for them, kept where it has', async (context) => {
+    // cgroup v1's files: a host without CFQ (or BFQ's own files only) has no blkio.weight_device, where runc's write failed the start.
+    if (!statSync('/sys/fs/cgroup/blkio', {throwIfNoEntry: false})) return context.skip('the host has no cgroup v1 blkio controller')
+    const device = readdirSync('/dev').map((name) => `/dev/${name}`).find((path) => statSync(path, {throwIfNoEntry: false})?.isBlockDevice())
+    if (!device) return context.skip('no block device on this machine')
+    const has = (file: string) => existsSync(`/sys/fs/cgroup/blkio/blkio.${file}`)
+    const result = await outcome(['run', '--name', 'weighted', '--blkio-weight', '300', '--blkio-weight-device', `${device}:200`, IMG, 'true'])
+    const warnings = [
+      ...(has('weight') ? [] : ['WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.\n']),
+      ...(has('weight_device') ? [] : ['WARNING: Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.\n']),
+    ]
+    assert.deepEqual(result, {code: 0, stdout: '', stderr: warnings.join('')})
+    const {HostConfig} = await inspectContainer('weighted')
+    assert.deepEqual([HostConfig.BlkioWeight, HostConfig.BlkioWeightDevice], [has('weight') ? 300 : 0, has('weight_device') ? [{Path: device, Weight: 200}] : []])
+    // update checks its weight as docker's daemon does.
+    assert.deepEqual(await outcome(['update', '--blkio-weight', '400', 'weighted']), {code: 0, stdout: 'weighted\n', stderr: warnings[0] ?? ''})
+    assert.equal((await inspectContainer('weighted')).HostConfig.BlkioWeight, has('weight') ? 400 : 0)
+    await nerdOk(['rm', 'weighted'])
   })
 
   it('a client call given an aborted signal is never made, so a process that closes its client exits at once', async () => {

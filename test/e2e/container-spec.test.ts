@@ -55,6 +55,12 @@ describe('the spec of run and create', () => {
     await nerdOk(['rm', '-f', 'unlimited'])
   })
 
+  it('/proc/interrupts is masked (GHSA-6fw5-f8r9-fgfm), as docker 28.5 masks it; not with --privileged', async () => {
+    const script = 'wc -c < /proc/interrupts; grep -c " /proc/interrupts " /proc/self/mountinfo'
+    assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', script]), '0\n1\n')
+    assert.match(await nerdOk(['run', '--rm', '--privileged', IMG, 'sh', '-c', 'grep -c CPU0 /proc/interrupts']), /^1\n$/)
+  })
+
   it('a seccomp profile keeps a full 64-bit argument', async () => {
     const profile = join(workDir, 'seccomp.json')
     // mkdir and mkdirat with any first argument (<= 2^64-1) fail with EACCES.

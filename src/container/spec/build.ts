@@ -22,13 +22,13 @@ import {
   userMounts,
 } from './mounts.ts'
 import type {UserMounts} from './mounts.ts'
-import {resourceLimits} from './resources.ts'
+import {resourceLimits, supportedBlkio} from './resources.ts'
 import {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'
 import {normalizeSignal} from './signals.ts'
 import {resolveUser} from './user.ts'
 import type {ResolvedUser} from './user.ts'
 import {NerdError} from '../../errors.ts'
-import {MASKED_PATHS, READONLY_PATHS} from './system-paths.ts'
+import {defaultMaskedPaths, READONLY_PATHS} from './system-paths.ts'
 
 /** containerd 1.6's runtime-spec version, which runc 1.1 reads. */
 const OCI_VERSION = '1.0.2-dev'
@@ -110,7 +110,7 @@ export function buildSpec(input: SpecInput): BuiltSpec {
     spec.linux.seccomp = seccompForSpec(profile, {arch: host.arch, capabilities, kernelVersion: host.kernelVersion})
   }
   if (!privileged && !security.unconfinedSystemPaths) {
-    spec.linux.maskedPaths = [...MASKED_PATHS]
+    spec.linux.maskedPaths = defaultMaskedPaths(host.thermalThrottlePaths)
     spec.linux.readonlyPaths = [...READONLY_PATHS]
   }
 
@@ -275,9 +275,20 @@ function environment(input: SpecInput, hostname: string | undefined, home: strin
   const env = [DEFAULT_PATH]
   if (hostname !== undefined) env.push(`HOSTNAME=${hostname}`)
   if (options.tty) env.push('TERM=xterm')
+  const result = replaceOrAppendEnv(env, containerEnv)
+  if (!result.some((entry) => envKey(entry) === 'HOME')) result.push(`HOME=${home}`)
+  return result
+}
+
+/**
+ * `overrides` merged into `defaults` as docker's ReplaceOrAppendEnvValues: a `NAME=value` replaces
+ * NAME's entry in place or is appended, a bare `NAME` removes NAME.
+ */
+export function replaceOrAppendEnv(defaults: readonly string[], overrides: readonly string[]): string[] {
+  const env = [...defaults]
   const index = new Map(env.map((entry, position) => [envKey(entry), position]))
   const removed = new Set<number>()
-  for (const entry of containerEnv) {
+  for (const entry of overrides) {
     const key = envKey(entry)
     const position = index.get(key)
     if (!entry.includes('=')) {
@@ -290,9 +301,7 @@ function environment(input: SpecInput, hostname: string | undefined, home: strin
       env.push(entry)
     }
   }
-  const result = env.filter((_entry, position) => !removed.has(position))
-  if (!result.some((entry) => envKey(entry) === 'HOME')) result.push(`HOME=${home}`)
-  return result
+  return env.filter((_entry, position) => !removed.has(position))
 }
 
 function oomScoreAdj(options: RunOptions): number {
@@ -394,7 +403,8 @@ const THROTTLE_FIELDS = {readBps: 'throttleReadBpsDevice', writeBps: 'throttleWr
 
 /** `--blkio-weight-device` and `--device-read-bps` and the like, for the host devices' numbers. */
 function blockDeviceLimits(input: SpecInput, resources: NonNullable<NonNullable<Spec['linux']>['resources']>): void {
-  const {options} = input
+  // Those the host cannot apply are gone, docker's warnings given with the other resources'.
+  const options = supportedBlkio(input.options, input.host).settings
   const numbers = (path: string): {major: number; minor: number} => {
     const node = input.statDevice?.(path)
     if (node === undefined || node === 'missing' || node === 'not-a-device') throw specError(`stat ${path}: ${node === 'not-a-device' ? 'not a device node' : 'no such file or directory'}`)

@@ -537,7 +537,7 @@ export function parseSecurityOpts(values: readonly string[]): SecurityOptions {
         break
       }
       default:
-        throw specError(`invalid --security-opt 1: ${JSON.stringify(raw)}`)
+        throw specError(`invalid --security-opt 2: ${JSON.stringify(raw)}`)
     }
   }
   return security

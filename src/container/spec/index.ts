@@ -1,5 +1,5 @@
 /** The OCI runtime spec of `nerd run`/`create` containers, and the flag parsers that feed it. */
-export {buildSpec, DEFAULT_APPARMOR_PROFILE} from './build.ts'
+export {buildSpec, DEFAULT_APPARMOR_PROFILE, replaceOrAppendEnv} from './build.ts'
 export {capabilitiesFromMask, containerCapabilities, normalizeCapability, DEFAULT_CAPABILITIES, KNOWN_CAPABILITIES} from './capabilities.ts'
 export {
   isIpcSysctl,
@@ -25,7 +25,7 @@ export {goArch} from './host.ts'
 export type * from './oci.ts'
 export {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'
 export type {SeccompCondition, SeccompHost, SeccompProfile, SeccompRule} from './seccomp.ts'
-export {defaultMemorySwap} from './resources.ts'
+export {defaultMemorySwap, supportedBlkio} from './resources.ts'
 export {commandSignal, isPlatformSignal, normalizeSignal, signalNumber} from './signals.ts'
 export type * from './types.ts'
 export {formatTmpfsSize, parseCpus, parseSwapBytes} from './units.ts'

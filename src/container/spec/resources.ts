@@ -1,9 +1,10 @@
 /**
- * Cgroup limits from the resource flags, with docker's checks and messages, and what a cgroup v2 host
- * cannot do (swappiness, disabling the OOM killer) dropped with docker's warnings.
+ * Cgroup limits from the resource flags, with docker's checks and messages, and what the host cannot
+ * do (swappiness and disabling the OOM killer on cgroup v2, block I/O settings without their cgroup
+ * files) dropped with docker's warnings.
  */
 import type {Resources} from './oci.ts'
-import type {HostFacts, RunOptions} from './types.ts'
+import type {DeviceThrottleKind, HostFacts, RunOptions} from './types.ts'
 import {specError} from './errors.ts'
 
 const MIN_MEMORY = 6 * 2 ** 20
@@ -65,11 +66,54 @@ export function resourceLimits(options: RunOptions, host: HostFacts, warnings: s
   const cpu = cpuLimits(options, host)
   if (Object.keys(cpu).length > 0) limits.cpu = cpu
   if (options.pidsLimit !== undefined && options.pidsLimit > 0) limits.pids = {limit: options.pidsLimit}
-  if (options.blkioWeight !== undefined && options.blkioWeight !== 0) {
-    if (options.blkioWeight < 10 || options.blkioWeight > 1000) throw specError('Range of blkio weight is from 10 to 1000')
-    limits.blockIO = {weight: options.blkioWeight}
+  // docker drops what the host cannot apply before it checks the weight's range, and warns after the memory settings.
+  const blkio = supportedBlkio(options, host)
+  warnings.push(...blkio.warnings)
+  const weight = blkio.settings.blkioWeight
+  if (weight !== undefined && weight !== 0) {
+    if (weight < 10 || weight > 1000) throw specError('Range of blkio weight is from 10 to 1000')
+    limits.blockIO = {weight}
   }
   return limits
+}
+
+type BlkioSettings = Pick<RunOptions, 'blkioWeight' | 'blkioWeightDevices' | 'deviceThrottles'>
+
+const THROTTLE_KINDS: readonly DeviceThrottleKind[] = ['readBps', 'writeBps', 'readIops', 'writeIops']
+
+/** docker's warnings (daemon_unix.go, verifyPlatformContainerResources) for the block I/O settings it drops, in its order. */
+const BLKIO_DISCARDED: Record<keyof NonNullable<HostFacts['blkio']>, string> = {
+  weight: 'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
+  weightDevice: 'Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.',
+  readBps: 'Your kernel does not support BPS Block I/O read limit or the cgroup is not mounted. Block I/O BPS read limit discarded.',
+  writeBps: 'Your kernel does not support BPS Block I/O write limit or the cgroup is not mounted. Block I/O BPS write limit discarded.',
+  readIops: 'Your kernel does not support IOPS Block read limit or the cgroup is not mounted. Block I/O IOPS read limit discarded.',
+  writeIops: 'Your kernel does not support IOPS Block write limit or the cgroup is not mounted. Block I/O IOPS write limit discarded.',
+}
+
+/**
+ * The block I/O settings the host's cgroup can apply, and docker's warning for each one given that it
+ * cannot: docker's daemon drops those (a host without CFQ has no blkio.weight_device, where runc's
+ * write would fail the start).
+ */
+export function supportedBlkio(options: RunOptions, host: Pick<HostFacts, 'blkio'>): {settings: BlkioSettings; warnings: string[]} {
+  const support = host.blkio
+  const warnings: string[] = []
+  const kept = (given: boolean, kind: keyof typeof BLKIO_DISCARDED): boolean => {
+    if (!given || !support || support[kind]) return true
+    warnings.push(BLKIO_DISCARDED[kind])
+    return false
+  }
+  const settings: BlkioSettings = {}
+  if (kept((options.blkioWeight ?? 0) > 0, 'weight')) settings.blkioWeight = options.blkioWeight
+  if (kept((options.blkioWeightDevices ?? []).length > 0, 'weightDevice')) settings.blkioWeightDevices = options.blkioWeightDevices
+  if (options.deviceThrottles) {
+    settings.deviceThrottles = Object.fromEntries(THROTTLE_KINDS.flatMap((kind) => {
+      const rates = options.deviceThrottles?.[kind]
+      return rates && kept(rates.length > 0, kind) ? [[kind, rates]] : []
+    }))
+  }
+  return {settings, warnings}
 }
 
 function memoryLimits(options: RunOptions, host: HostFacts, warnings: string[], update: boolean): NonNullable<Resources['memory']> {

@@ -179,6 +179,9 @@ export interface RunOptions {
 
 export type DeviceThrottleKind = 'readBps' | 'writeBps' | 'readIops' | 'writeIops'
 
+/** Whether the host's cgroup has the file (v1) or the io controller (v2) each block I/O setting needs. */
+export type BlkioSupport = {weight: boolean; weightDevice: boolean} & {[kind in DeviceThrottleKind]: boolean}
+
 /** What a device node on the host is, as `stat` tells. */
 export interface DeviceNode {
   type: 'c' | 'b' | 'p'
@@ -216,6 +219,10 @@ export interface HostFacts {
   /** The CPUs and memory nodes online (`0-3`), to check `--cpuset-cpus` and `--cpuset-mems` against. */
   onlineCpus?: string
   onlineMems?: string
+  /** The possible CPUs' thermal_throttle directories this host has, which containers get masked. */
+  thermalThrottlePaths?: readonly string[]
+  /** The block I/O settings the host's cgroup can apply (docker's sysinfo); default all. */
+  blkio?: BlkioSupport
   /** Whether the memory cgroup can limit swap (cgroup v1 needs swap accounting); default true. */
   swapLimit?: boolean
 }

@@ -217,7 +217,8 @@ describe('createRequestFromFlags: refusals', () => {
     refuses({'env-file': ['/bad-env']}, "invalid env file (/bad-env): variable 'A B' contains whitespaces")
     refuses({'label-file': ['/latin1-labels']}, 'invalid env file (/latin1-labels): invalid utf8 bytes at line 1: [108 97 98 61 255]')
     refusesWhileParsing({'security-opt': ['seccomp=/missing.json']}, 'opening seccomp profile (/missing.json) failed: open /missing.json: no such file or directory')
-    assert.throws(() => request({'security-opt': ['seccomp=/labels']}), {message: /^compacting json for seccomp profile \(\/labels\) failed: /})
+    // Go's json.Compact's words, as docker's CLI.
+    assert.throws(() => request({'security-opt': ['seccomp=/labels']}), {message: "compacting json for seccomp profile (/labels) failed: invalid character 'a' looking for beginning of value"})
   })
 })
 
@@ -507,7 +508,7 @@ describe('dockerConfigFor', () => {
       CgroupParent: '',
       Annotations: null,
       MaskedPaths: [
-        '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
+        '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
         '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
       ],
       ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
@@ -522,6 +523,22 @@ describe('dockerConfigFor', () => {
     assert.deepEqual(paths({privileged: true}), {MaskedPaths: null, ReadonlyPaths: null})
     assert.deepEqual(paths({'security-opt': ['systempaths=unconfined']}), {MaskedPaths: [], ReadonlyPaths: []})
     assert.deepEqual(paths({privileged: true, 'security-opt': ['systempaths=unconfined']}), {MaskedPaths: [], ReadonlyPaths: []})
+    const throttle = ['/sys/devices/system/cpu/cpu0/thermal_throttle']
+    assert.deepEqual(dockerConfigFor(request({}), image, {...facts, thermalThrottlePaths: throttle}).HostConfig.MaskedPaths?.slice(-2), ['/sys/devices/virtual/powercap', ...throttle])
+  })
+
+  it('records the block I/O settings the host cannot apply as dropped, as docker\'s daemon', () => {
+    const values: CreateFlagValues = {'blkio-weight': '300', 'blkio-weight-device': ['/dev/sda:200'], 'device-read-bps': ['/dev/sda:1mb']}
+    const blkio = (support: Partial<Record<'weight' | 'weightDevice', boolean>>) => {
+      const {BlkioWeight, BlkioWeightDevice, BlkioDeviceReadBps} = dockerConfigFor(request(values), image, {
+        ...facts,
+        blkio: {weight: true, weightDevice: true, readBps: true, writeBps: true, readIops: true, writeIops: true, ...support},
+      }).HostConfig
+      return {BlkioWeight, BlkioWeightDevice, BlkioDeviceReadBps}
+    }
+    const rates = [{Path: '/dev/sda', Rate: 1048576}]
+    assert.deepEqual(blkio({}), {BlkioWeight: 300, BlkioWeightDevice: [{Path: '/dev/sda', Weight: 200}], BlkioDeviceReadBps: rates})
+    assert.deepEqual(blkio({weight: false, weightDevice: false}), {BlkioWeight: 0, BlkioWeightDevice: [], BlkioDeviceReadBps: rates})
   })
 
   it('records the containers whose namespaces it joins by their full IDs, as docker\'s daemon', () => {

@@ -12,6 +12,7 @@ import {
 } from '../../../src/container/spec/index.ts'
 import type {BuiltSpec, DeviceLookup, HostFacts, ImageConfig, RunOptions, SpecInput} from '../../../src/container/spec/index.ts'
 import {NerdError} from '../../../src/errors.ts'
+import {possibleCpus, thermalThrottlePaths} from '../../../src/container/spec/system-paths.ts'
 import {OCI_SPEC_TYPE_URL, packJson, unpackJson} from '../../../src/containerd/values.ts'
 
 const ID = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
@@ -122,10 +123,21 @@ describe('buildSpec defaults', () => {
 
   it('masks and write-protects /proc and /sys as docker does', () => {
     assert.deepEqual(linux.maskedPaths, [
-      '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
+      '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
       '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
     ])
     assert.deepEqual(linux.readonlyPaths, ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'])
+    const throttle = ['/sys/devices/system/cpu/cpu0/thermal_throttle', '/sys/devices/system/cpu/cpu2/thermal_throttle']
+    assert.deepEqual(spec({}, {host: {...host, thermalThrottlePaths: throttle}}).linux.maskedPaths?.slice(-3), ['/sys/devices/virtual/powercap', ...throttle])
+  })
+
+  it('finds the possible CPUs\' thermal_throttle directories as docker does (platform.PossibleCPU)', () => {
+    assert.deepEqual(possibleCpus('0-3,8,12-13\n'), [0, 1, 2, 3, 8, 12, 13])
+    assert.deepEqual(possibleCpus('0'), [0])
+    assert.deepEqual(possibleCpus('0-x'), [])
+    assert.deepEqual(possibleCpus(''), [])
+    const present = new Set(['/sys/devices/system/cpu/cpu1/thermal_throttle'])
+    assert.deepEqual(thermalThrottlePaths('0-1', (path) => present.has(path)), ['/sys/devices/system/cpu/cpu1/thermal_throttle'])
   })
 
   it('creates pid, ipc, uts, mount and network namespaces (and cgroup on cgroup v2)', () => {
@@ -523,6 +535,39 @@ describe('resources', () => {
     assert.deepEqual(resources.blockIO, {weight: 300})
     assert.equal(spec({pidsLimit: -1}).linux.resources.pids, undefined)
     rejects(() => spec({blkioWeight: 5}), 'Range of blkio weight is from 10 to 1000')
+  })
+
+  it('drops the block I/O settings the host\'s cgroup cannot apply, with docker\'s warnings in its order, before the weight\'s range check', () => {
+    const sda = {type: 'b', major: 8, minor: 0, fileMode: 0o60660, uid: 0, gid: 6} as const
+    const statDevice = (path: string): DeviceLookup => (path === '/dev/sda' ? sda : 'missing')
+    const options: RunOptions = {
+      blkioWeight: 5,
+      blkioWeightDevices: [{path: '/dev/sda', weight: 200}],
+      deviceThrottles: {readBps: [{path: '/dev/sda', rate: 1024}], writeIops: [{path: '/dev/sda', rate: 100}]},
+    }
+    // A cgroup v1 host without CFQ: the throttle files only.
+    const noCfq = {weight: false, weightDevice: false, readBps: true, writeBps: true, readIops: true, writeIops: true}
+    const built = build(options, {host: {...host, blkio: noCfq}, statDevice})
+    assert.deepEqual(built.spec.linux.resources.blockIO, {throttleReadBpsDevice: [{major: 8, minor: 0, rate: 1024}], throttleWriteIOPSDevice: [{major: 8, minor: 0, rate: 100}]})
+    assert.deepEqual(built.warnings, [
+      'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
+      'Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.',
+    ])
+    // Without the io controller (cgroup v2) or the blkio hierarchy nothing is applied; a device
+    // setting dropped is never looked up.
+    const none = {weight: false, weightDevice: false, readBps: false, writeBps: false, readIops: false, writeIops: false}
+    const bare = build({...options, blkioWeight: 300}, {host: {...host, blkio: none}, statDevice: () => 'missing'})
+    assert.equal(bare.spec.linux.resources.blockIO, undefined)
+    assert.deepEqual(bare.warnings.map((warning) => warning.split(' or the cgroup')[0]), [
+      'Your kernel does not support Block I/O weight',
+      'Your kernel does not support Block I/O weight_device',
+      'Your kernel does not support BPS Block I/O read limit',
+      'Your kernel does not support IOPS Block write limit',
+    ])
+    // Where the host has them all, all are kept.
+    const all = build({...options, blkioWeight: 300}, {host: {...host, blkio: {...noCfq, weight: true, weightDevice: true}}, statDevice})
+    assert.deepEqual(all.spec.linux.resources.blockIO?.weightDevice, [{major: 8, minor: 0, weight: 200}])
+    assert.deepEqual(all.warnings, [])
   })
 
   it('--ulimit sets rlimits; --oom-score-adj the score', () => {

@@ -538,7 +538,7 @@ describe('inspectContainer', () => {
     assert.deepEqual(keys.slice(0, 12), ['Binds', 'ContainerIDFile', 'LogConfig', 'NetworkMode', 'PortBindings', 'RestartPolicy', 'AutoRemove', 'VolumeDriver', 'VolumesFrom', 'ConsoleSize', 'CapAdd', 'CapDrop'])
     assert.deepEqual(keys.slice(-8), ['Ulimits', 'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth', 'MaskedPaths', 'ReadonlyPaths', 'Init'])
     // A record from before nerd kept the paths shows the defaults for its privilege.
-    assert.equal((HostConfig.MaskedPaths as string[]).length, 11)
+    assert.equal((HostConfig.MaskedPaths as string[]).length, 12)
     assert.deepEqual(HostConfig.ReadonlyPaths, ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'])
     const privileged = inspectContainer(makeView({id, hostConfig: {Privileged: true}}), {dataRoot}).HostConfig
     assert.deepEqual([privileged.MaskedPaths, privileged.ReadonlyPaths], [null, null])

@@ -2,7 +2,7 @@ import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {GO_JSON, goJSON, renderItems} from '../../../src/format/index.ts'
 import {withHTMLEscapedJSON} from '../../../src/format/go-json.ts'
-import {goJSONFirstValue} from '../../../src/format/go-json-decode.ts'
+import {goJSONCompactError, goJSONFirstValue} from '../../../src/format/go-json-decode.ts'
 
 describe('goJSON', () => {
   it('writes compact JSON with keys in object order', () => {
@@ -101,5 +101,14 @@ describe("Go's json.Decoder on the first value of a text", () => {
     assert.equal(error('{"a": "line\nbreak"}'), "invalid character '\\n' in string literal")
     assert.equal(error('{"a": é}'), "invalid character 'Ã' looking for beginning of value")
     assert.equal(error('{"auths": '), 'unexpected EOF')
+  })
+
+  it("gives json.Compact's error over the whole text: its end inside a value or before one, what follows the value", () => {
+    assert.equal(goJSONCompactError(' {"a": [1]}\n'), undefined)
+    assert.equal(goJSONCompactError('{bad'), "invalid character 'b' looking for beginning of object key string")
+    assert.equal(goJSONCompactError('{"a": 1'), 'unexpected end of JSON input')
+    assert.equal(goJSONCompactError(' \n'), 'unexpected end of JSON input')
+    assert.equal(goJSONCompactError('{} {}'), "invalid character '{' after top-level value")
+    assert.equal(goJSONCompactError('12x'), "invalid character 'x' after top-level value")
   })
 })
