@@ -6,9 +6,8 @@
  * need it. Its warning of a manifest of another version than the package's is install's and link's
  * to give, once.
  */
-import {readFileSync} from 'node:fs'
-import {join} from 'node:path'
-import {pluginDataDir} from '../paths.ts'
+import {dirname, join} from 'node:path'
+import {listedPlugins, unparsablePackage, whyNotLoaded} from './listed-plugins.ts'
 
 export interface CommandLoadFailure {
   plugin: string
@@ -92,13 +91,16 @@ function pluginLoadWarning(warning: unknown, second: unknown): string | undefine
     return ''
   }
   // A plugin oclif looked for and did not find: its options are in the message, the plugin that
-  // wanted it in their root.
+  // wanted it in their root (the data directory's package.json for one the user installed). oclif
+  // says the same of a package.json that is there and does not parse.
   const notFound = /^could not find package\.json with \{[^]*?\bname: '([^']+)'[^]*?\broot: '([^']+)'/.exec(error.message)
   if (notFound) {
-    const wantedBy = /node_modules\/((?:@[^/]+\/)?[^/]+)\/?$/.exec(notFound[2]!)?.[1]
-    return wantedBy
-      ? `plugin "${notFound[1]}" of "${wantedBy}" cannot be loaded: it is not installed with it`
-      : `plugin "${notFound[1]}" cannot be loaded: its package is not found`
+    const [, name, root] = notFound as unknown as [string, string, string]
+    const wantedBy = /node_modules\/((?:@[^/]+\/)?[^/]+)\/?$/.exec(root)?.[1]
+    const directory = join(root.endsWith('/package.json') ? dirname(root) : root, 'node_modules', name)
+    if (wantedBy === undefined) return `plugin "${name}" cannot be loaded: ${whyNotLoaded(directory)}`
+    const unparsable = unparsablePackage(directory)
+    return `plugin "${name}" of "${wantedBy}" cannot be loaded: ${unparsable ? `${unparsable.file}: ${unparsable.reason}` : 'it is not installed with it'}`
   }
   return `plugin "${plugin}" cannot be loaded: ${reason}`
 }
@@ -108,24 +110,9 @@ function pluginLoadWarning(warning: unknown, second: unknown): string | undefine
  * parse with `message`. Read only when oclif has reported such a failure.
  */
 function unparsablePluginPackage(message: string): {name: string; file: string} | undefined {
-  const dataDir = pluginDataDir(process.env)
-  let listed: unknown[]
-  try {
-    listed = (JSON.parse(readFileSync(join(dataDir, 'package.json'), 'utf8')) as {oclif?: {plugins?: unknown[]}}).oclif?.plugins ?? []
-  } catch {
-    return undefined
-  }
-  for (const entry of listed) {
-    const {name, type, root} = (typeof entry === 'object' && entry !== null ? entry : {}) as {name?: unknown; type?: unknown; root?: unknown}
-    if (typeof name !== 'string') continue
-    const directory = type === 'link' && typeof root === 'string' ? root : type === 'user' ? join(dataDir, 'node_modules', name) : undefined
-    if (directory === undefined) continue
-    const file = join(directory, 'package.json')
-    try {
-      JSON.parse(readFileSync(file, 'utf8'))
-    } catch (error) {
-      if (error instanceof SyntaxError && error.message === message) return {name, file}
-    }
+  for (const {name, directory} of listedPlugins()) {
+    const unparsable = unparsablePackage(directory)
+    if (unparsable?.reason === message) return {name, file: unparsable.file}
   }
   return undefined
 }

@@ -17,6 +17,7 @@ import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
 import {earlierStays, installedPackageProblem, installerFailure, NpmFailed, PluginRefused} from './install-check.ts'
 import {forgetInstalledPlugins, notePackedPlugin, pluginNamedForInstall, pluginsAdded, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
+import {listedPlugins} from './listed-plugins.ts'
 
 function packsDir(): string {
   return join(pluginDataDir(process.env), 'packs')
@@ -41,8 +42,11 @@ async function packDirectory(directory: string): Promise<{tarball: string; name:
   try {
     // A vendor bundle carries its plugins inside (bundleDependencies): they are installed as copies
     // first (from local paths: offline), so that the tarball holds them.
-    const pjson = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8')) as {name?: unknown; bundleDependencies?: unknown; bundledDependencies?: unknown}
+    const pjson = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8')) as BundlePackage
     if (pjson.bundleDependencies || pjson.bundledDependencies) {
+      // npm keeps a copy of the same version it finds in node_modules (one of an earlier install):
+      // those from local paths go, so that the bundle carries its plugins as they are now.
+      for (const name of bundledFromPaths(pjson)) await rm(join(directory, 'node_modules', name), {recursive: true, force: true})
       await promisify(execFile)(process.execPath, [npm, 'install', '--install-links', '--offline', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {cwd: directory})
     }
     const {stdout} = await promisify(execFile)(process.execPath, [npm, 'pack', '--json', '--pack-destination', packing, directory], {cwd: directory})
@@ -56,6 +60,22 @@ async function packDirectory(directory: string): Promise<{tarball: string; name:
   } finally {
     await rm(packing, {recursive: true, force: true})
   }
+}
+
+interface BundlePackage {
+  name?: unknown
+  dependencies?: Record<string, unknown>
+  bundleDependencies?: unknown
+  bundledDependencies?: unknown
+}
+
+/** The bundled dependencies of `pjson` that it takes from a local path (`file:`): `true` bundles them all. */
+export function bundledFromPaths(pjson: BundlePackage): string[] {
+  const bundled = pjson.bundleDependencies ?? pjson.bundledDependencies
+  const dependencies = pjson.dependencies ?? {}
+  const names = bundled === true ? Object.keys(dependencies) : Array.isArray(bundled) ? bundled.filter((name): name is string => typeof name === 'string') : []
+  // A name npm would refuse is none to remove a directory by.
+  return names.filter((name) => /^(@[\w~-][\w.~-]*\/)?[\w~-][\w.~-]*$/.test(name) && String(dependencies[name] ?? '').startsWith('file:'))
 }
 
 /**
@@ -188,9 +208,8 @@ export async function removeStrandedCopies(names: readonly string[]): Promise<vo
 
 /** The npm dependencies of nerd's plugin data directory, and the plugins oclif lists there as installed (not linked). */
 async function dataManifest(): Promise<{dependencies: string[]; installed: string[]}> {
-  const manifest: {dependencies?: Record<string, string>; oclif?: {plugins?: unknown[]}} = await readFile(join(pluginDataDir(process.env), 'package.json'), 'utf8').then((text) => JSON.parse(text), () => ({}))
-  const entries = (manifest.oclif?.plugins ?? []).flatMap((entry) => (typeof entry === 'string' ? [{name: entry, type: 'user'}] : typeof (entry as {name?: unknown})?.name === 'string' ? [entry as {name: string; type?: unknown}] : []))
-  return {dependencies: Object.keys(manifest.dependencies ?? {}), installed: entries.flatMap(({name, type}) => (type === 'user' ? [name] : []))}
+  const manifest: {dependencies?: Record<string, string>} = await readFile(join(pluginDataDir(process.env), 'package.json'), 'utf8').then((text) => JSON.parse(text), () => ({}))
+  return {dependencies: Object.keys(manifest.dependencies ?? {}), installed: listedPlugins().flatMap(({name, type}) => (type === 'user' ? [name] : []))}
 }
 
 /**

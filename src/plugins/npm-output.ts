@@ -13,18 +13,20 @@ import {npmFailureReason, npmRegistryArgs, runNpm} from './update.ts'
  * for npm's output) shows it as it comes all the same.
  */
 export async function holdingNpmOutput<T>(config: Interfaces.Config, verbose: boolean, install: () => Promise<T>): Promise<T> {
-  const {ux} = installersOclif(config)
-  const print = ux.stdout
+  const print = installersOclif(config).ux.stdout
   const held: Parameters<typeof print>[] = []
   const said: string[] = []
-  ux.stdout = (...args: Parameters<typeof print>) => {
-    said.push(Array.isArray(args[0]) ? args[0].join('\n') : String(args[0] ?? ''))
-    if (verbose) print(...args)
-    else held.push(args)
-  }
   let failed = false
   try {
-    return await install()
+    return await redirectingInstallerOutput(
+      config,
+      (...args) => {
+        said.push(Array.isArray(args[0]) ? args[0].join('\n') : String(args[0] ?? ''))
+        if (verbose) print(...args)
+        else held.push(args)
+      },
+      install,
+    )
   } catch (error) {
     if (!(error instanceof Error)) throw error
     // oclif's spawn: `<node> <npm-cli.js> install … exited with code N`.
@@ -38,8 +40,22 @@ export async function holdingNpmOutput<T>(config: Interfaces.Config, verbose: bo
     if (lookupFailure !== undefined) throw new NpmFailed(lookupFailure, {cause: error})
     throw error
   } finally {
-    ux.stdout = print
     if (!failed) for (const args of held) print(...args)
+  }
+}
+
+/**
+ * Runs `work` (a command of oclif's installer) with what it prints on stdout, its own lines and
+ * npm's output, given to `sink` instead.
+ */
+export async function redirectingInstallerOutput<T>(config: Interfaces.Config, sink: ReturnType<typeof installersOclif>['ux']['stdout'], work: () => Promise<T>): Promise<T> {
+  const {ux} = installersOclif(config)
+  const print = ux.stdout
+  ux.stdout = sink
+  try {
+    return await work()
+  } finally {
+    ux.stdout = print
   }
 }
 

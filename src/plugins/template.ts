@@ -60,6 +60,11 @@ export default class Hello {
 
   /** @param {string[]} argv */
   static async run(argv) {
+    // nerd hands --help and -h to the command, as docker hands them to its CLI plugins.
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(\`Usage:  nerd ${topic} hello\\n\\n\${this.description}\\n\`)
+      return
+    }
     process.stdout.write('hello from ${name}\\n')
   }
 }

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {cp, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -126,5 +126,20 @@ describe('the example plugin and bundle', () => {
     await nerdOk(['plugins', 'uninstall', 'nerd-bundle-example'], {env})
     assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
     assert.doesNotMatch(await nerdOk(['info'], {env}), /nerd-bundle-example/)
+  })
+
+  it('a bundle installed from its directory again carries its plugin as it is now, not the copy an earlier install left there', async () => {
+    const copies = join(home, 'copies')
+    await cp(example, join(copies, 'nerd-plugin-example'), {recursive: true})
+    await mkdir(join(copies, 'nerd-bundle-example'))
+    for (const file of ['package.json', 'oclif.manifest.json', 'README.md']) await cp(join(bundle, file), join(copies, 'nerd-bundle-example', file))
+    await nerdOk(['plugins', 'install', join(copies, 'nerd-bundle-example')], {env})
+    assert.equal(await nerdOk(['example', 'hello'], {env}), 'hello from nerd-plugin-example\n')
+    await nerdOk(['plugins', 'uninstall', 'nerd-bundle-example'], {env})
+    const command = join(copies, 'nerd-plugin-example', 'commands', 'example', 'hello.js')
+    await writeFile(command, (await readFile(command, 'utf8')).replace('`hello ', '`hello again '))
+    await nerdOk(['plugins', 'install', join(copies, 'nerd-bundle-example')], {env})
+    assert.equal(await nerdOk(['example', 'hello'], {env}), 'hello again from nerd-plugin-example\n')
+    await nerdOk(['plugins', 'uninstall', 'nerd-bundle-example'], {env})
   })
 })

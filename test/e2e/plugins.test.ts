@@ -195,9 +195,9 @@ describe('plugins install, uninstall and refusal', () => {
     await nerdOk(['plugins', 'install', fixture], {env})
     // npm turns node's compile cache on, in the shared temp dir, where another user could plant code root would run.
     assert.deepEqual((await readdir(env.TMPDIR!)).filter((name) => name.includes('compile-cache')), [])
-    assert.match(await nerdOk(['plugins', 'ls'], {env}), /^NAME +VERSION +TYPE +BUNDLE +HOOK API\nnerd-plugin-hookfixture +1\.0\.0 +user +\^1 *$/m)
+    assert.match(await nerdOk(['plugins', 'ls'], {env}), /^NAME +VERSION +TYPE +BUNDLE +HOOK API +ERROR\nnerd-plugin-hookfixture +1\.0\.0 +user +\^1 *$/m)
     assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), 'nerd-plugin-hookfixture\n')
-    assert.deepEqual(JSON.parse(await nerdOk(['plugins', 'ls', '--format', 'json'], {env})), {Name: 'nerd-plugin-hookfixture', Version: '1.0.0', Type: 'user', Bundle: '', HookApi: '^1'})
+    assert.deepEqual(JSON.parse(await nerdOk(['plugins', 'ls', '--format', 'json'], {env})), {Name: 'nerd-plugin-hookfixture', Version: '1.0.0', Type: 'user', Bundle: '', HookApi: '^1', Error: ''})
     assert.deepEqual((await nerdOk(['plugins', 'ls', '--core', '--format', '{{.Name}}'], {env})).split('\n').sort(), ['', '@oclif/plugin-help', '@oclif/plugin-plugins', 'nerd', 'nerd-plugin-hookfixture'])
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo ${HOOKFIXTURE:-none}'], {env}), '1\n')
     assert.match(await nerdOk(['plugins', 'inspect', 'nerd-plugin-hookfixture'], {env}), /^└─ nerd-plugin-hookfixture\n +├─ version 1\.0\.0$/m)
@@ -301,6 +301,7 @@ describe('plugins install, uninstall and refusal', () => {
     assert.match(await nerdOk(['plugins', 'new', created], {env}), /^Created /)
     await nerdOk(['plugins', 'install', created], {env})
     assert.equal(await nerdOk(['fresh', 'hello'], {env}), 'hello from nerd-plugin-fresh\n')
+    for (const help of ['--help', '-h']) assert.equal(await nerdOk(['fresh', 'hello', help], {env}), 'Usage:  nerd fresh hello\n\nSay hello from nerd-plugin-fresh\n')
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo $FRESH'], {env}), '1\n')
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-fresh'], {env})
     const again = await nerd(['plugins', 'new', created], {env})
@@ -663,9 +664,28 @@ export default async function () {
       await writeFile(file, broken)
       const ps = await nerd(['ps'], {env})
       assert.deepEqual([ps.code, ps.stderr], [0, `WARNING: plugin "nerd-plugin-broken" cannot be loaded: ${file}: ${parseError}\n`])
+      assert.equal((await nerd(['plugins', 'ls', '--format', '{{.Name}} {{.Type}} {{.Error}}'], {env})).stdout, `nerd-plugin-broken link ${file}: ${parseError}\n`)
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-broken'], {env})
     }
+    // An installed one, whose copy breaks: oclif says it does not find the package.
+    await writeFile(file, good)
+    await nerdOk(['plugins', 'install', plugin], {env})
+    const copy = join(home, 'data', 'nerd', 'node_modules', 'nerd-plugin-broken', 'package.json')
+    try {
+      await writeFile(copy, broken)
+      const warning = `WARNING: plugin "nerd-plugin-broken" cannot be loaded: ${copy}: ${parseError}\n`
+      const ps = await nerd(['ps'], {env})
+      assert.deepEqual([ps.code, ps.stderr], [0, warning])
+      const ls = await nerd(['plugins', 'ls', '--format', '{{.Name}} {{.Type}} {{.Error}}'], {env})
+      assert.deepEqual([ls.stdout, ls.stderr], [`nerd-plugin-broken user ${copy}: ${parseError}\n`, warning])
+      assert.match((await nerdOk(['plugins', 'ls'], {env})).split('\n')[1]!, /^nerd-plugin-broken +user +\/.+\/package\.json: /)
+      const inspect = await nerd(['plugins', 'inspect', 'nerd-plugin-broken'], {env})
+      assert.deepEqual([inspect.code, inspect.stderr], [1, `${warning}Error: plugin "nerd-plugin-broken" is installed and cannot be loaded: ${copy}: ${parseError}\n`])
+    } finally {
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-broken'], {env})
+    }
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
   })
 
   it('refuses a path that does not exist at once, without asking npm or GitHub', async () => {
@@ -999,8 +1019,8 @@ export default async function () {
         '',
       ]], updated.stderr)
       assert.deepEqual(JSON.parse(`[${(await nerdOk(['plugins', 'ls', '--format', 'json'], {env})).trim().split('\n').join(',')}]`), [
-        {Name: 'nerd-bundle-upb', Version: '1.0.0', Type: 'user', Bundle: '', HookApi: '^1'},
-        {Name: 'nerd-plugin-upkid', Version: '1.0.0', Type: 'user', Bundle: 'nerd-bundle-upb', HookApi: '^1'},
+        {Name: 'nerd-bundle-upb', Version: '1.0.0', Type: 'user', Bundle: '', HookApi: '^1', Error: ''},
+        {Name: 'nerd-plugin-upkid', Version: '1.0.0', Type: 'user', Bundle: 'nerd-bundle-upb', HookApi: '^1', Error: ''},
       ])
     } finally {
       await nerd(['plugins', 'uninstall', 'nerd-bundle-upb'], {env})
@@ -1509,8 +1529,12 @@ export default class Nerd {
     await nerdOk(['version'], {env: cached})
     assert.deepEqual(await caches(), ['version', 'wiped'])
     assert.equal((await readdir(packs)).length, 1)
-    await nerdOk(['plugins', 'reset'], {env: cached})
+    // As install and uninstall: one line on stderr, no list of oclif's or output of npm's on stdout.
+    const reset = await nerd(['plugins', 'reset'], {env: cached})
+    assert.deepEqual([reset.code, reset.stdout, reset.stderr], [0, '', 'nerd: Uninstalling nerd-plugin-wiped... done\n'])
     assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env: cached}), '')
+    const nothing = await nerd(['plugins', 'reset'], {env: cached})
+    assert.deepEqual([nothing.code, nothing.stdout, nothing.stderr], [0, '', ''])
     assert.deepEqual(await readdir(packs), [])
     assert.deepEqual(await caches(), ['version'])
   })

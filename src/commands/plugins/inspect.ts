@@ -19,8 +19,11 @@ export default class PluginsInspect extends NerdCommand {
     const {argv} = await this.parse(PluginsInspect)
     const installed = this.config.getPluginsList().filter((plugin) => plugin.type === 'user' || plugin.type === 'link')
     const missing = (argv as string[]).find((name) => name !== '.' && !installed.some((plugin) => plugin.name === name || plugin.alias === name))
-    if (missing !== undefined) throw new NerdError(`${missing} is not installed`)
-    const [{runOclifPluginsCommand}, {pluginDirectoryProblem}] = await Promise.all([import('../../plugins/oclif-plugins.ts'), import('../../plugins/local-install.ts')])
+    const [{runOclifPluginsCommand}, {pluginDirectoryProblem}, {unloadedPlugins}] = await Promise.all([import('../../plugins/oclif-plugins.ts'), import('../../plugins/local-install.ts'), import('../../plugins/listed-plugins.ts')])
+    if (missing !== undefined) {
+      const unloaded = unloadedPlugins(new Set(installed.map((plugin) => plugin.name))).find((plugin) => plugin.name === missing)
+      throw new NerdError(unloaded ? `plugin "${missing}" is installed and cannot be loaded: ${unloaded.reason}` : `${missing} is not installed`)
+    }
     // oclif reads the current directory's package.json for `.`, the plugin named when none is.
     const problem = (argv as string[]).includes('.') ? pluginDirectoryProblem('.', '. (the current directory)') : undefined
     if (problem) throw new NerdError(`${problem}; name an installed plugin`)

@@ -16,13 +16,15 @@ export default class PluginsLs extends NerdCommand {
     const {flags} = await this.parse(PluginsLs)
     const {pluginRows} = await import('../../plugins/list.ts')
     const {asGoStruct} = await import('../../format/go-values.ts')
+    const {unloadedPlugins} = await import('../../plugins/listed-plugins.ts')
+    const plugins = this.config.getPluginsList()
     this.print(
-      await this.renderList(pluginRows(this.config.getPluginsList(), {core: flags.core}), {
+      await this.renderList(pluginRows(plugins, unloadedPlugins(new Set(plugins.map((plugin) => plugin.name))), {core: flags.core}), {
         // A field the rows lack is an error, as in docker's listings.
         fields: (row) => asGoStruct({...row}, 'pluginContext'),
         format: flags.quiet ? '{{.Name}}' : flags.format,
-        defaultTable: 'table {{.Name}}\t{{.Version}}\t{{.Type}}\t{{.Bundle}}\t{{.HookApi}}',
-        headers: {Name: 'NAME', Version: 'VERSION', Type: 'TYPE', Bundle: 'BUNDLE', HookApi: 'HOOK API'},
+        defaultTable: 'table {{.Name}}\t{{.Version}}\t{{.Type}}\t{{.Bundle}}\t{{.HookApi}}\t{{.Error}}',
+        headers: {Name: 'NAME', Version: 'VERSION', Type: 'TYPE', Bundle: 'BUNDLE', HookApi: 'HOOK API', Error: 'ERROR'},
       }),
     )
   }

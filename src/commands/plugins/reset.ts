@@ -20,17 +20,24 @@ export default class PluginsReset extends NerdCommand {
   }
 
   private async reset(config: Interfaces.Config, reinstall: boolean): Promise<void> {
-    const [{runOclifPluginsCommand}, {removeCommandCaches, unusedCacheNames}, {removeStrandedCopies, removeUnusedPacks}, {warnAboutRecordingContainers}] = await Promise.all([
+    const [{runOclifPluginsCommand}, {removeCommandCaches, unusedCacheNames}, {removeStrandedCopies, removeUnusedPacks}, {warnAboutRecordingContainers}, {redirectingInstallerOutput}, {installersOclif}] = await Promise.all([
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/code-cache.ts'),
       import('../../plugins/local-install.ts'),
       import('../../plugins/removal.ts'),
+      import('../../plugins/npm-output.ts'),
+      import('../../plugins/install-check.ts'),
     ])
     // A bundle's plugins take its type.
     const removed = (plugin: {type: string}) => plugin.type === 'user' || plugin.type === 'link'
     const names = config.getPluginsList().filter(removed).map((plugin) => plugin.name)
     const unusedCaches = unusedCacheNames(config.getPluginsList(), removed)
-    await runOclifPluginsCommand(config, 'plugins:reset', this.argv)
+    // One line on stderr, as install and uninstall print, for oclif's list of the plugins and npm's
+    // output on stdout (oclif's warning of a plugin it failed to remove stays).
+    const {action} = installersOclif(config).ux
+    if (names.length > 0) action.start(`${config.name}: ${reinstall ? 'Reinstalling' : 'Uninstalling'} ${names.join(', ')}`)
+    await redirectingInstallerOutput(config, () => {}, () => runOclifPluginsCommand(config, 'plugins:reset', this.argv))
+    if (names.length > 0) action.stop()
     if (!reinstall) {
       await removeStrandedCopies(names)
       await removeCommandCaches(unusedCaches)
