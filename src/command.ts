@@ -96,10 +96,10 @@ export abstract class NerdCommand extends Command {
    * name plugins declare them, in a static `pluginFlagCommand` (which oclif's manifest carries, for help).
    */
   private async offeredPluginFlags(): Promise<Interfaces.FlagInput> {
-    const {installedPluginFlags, oclifFlags} = await import('./plugins/declared-flags.ts')
-    const {flags, warnings} = installedPluginFlags(this.config, this.ctor)
+    const {pluginFlagDefinitions} = await import('./plugins/declared-flags.ts')
+    const {flags, warnings} = pluginFlagDefinitions(this.config, this.ctor)
     for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`)
-    return oclifFlags(flags)
+    return flags
   }
 
   /** oclif's parse, with the flags the plugins declare for the command added to the command's own. */

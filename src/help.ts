@@ -65,9 +65,8 @@ export class NerdHelp extends Help {
 
 /** The command with the flags the installed plugins declare for it among its own (plugins/declared-flags.ts). */
 async function withPluginFlags(config: Interfaces.Config, command: Command.Loadable): Promise<Command.Loadable> {
-  const {installedPluginFlags, oclifFlags} = await import('./plugins/declared-flags.ts')
-  const offered = oclifFlags(installedPluginFlags(config, command).flags)
-  return {...command, flags: {...command.flags, ...(offered as Command.Loadable['flags'])}}
+  const {pluginFlagDefinitions} = await import('./plugins/declared-flags.ts')
+  return {...command, flags: {...command.flags, ...(pluginFlagDefinitions(config, command).flags as Command.Loadable['flags'])}}
 }
 
 /**

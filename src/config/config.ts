@@ -17,6 +17,7 @@ import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {NerdError} from '../errors.ts'
 import {pluginDataDir} from '../paths.ts'
+import {listedPlugins} from '../plugins/listed-plugins.ts'
 import {
   SETTING_NAMES,
   SETTING_SPECS,
@@ -255,23 +256,10 @@ export function runningUnder(pid: number): boolean {
  * command, `plugins uninstall` included.
  */
 async function readPluginDefaults(env: LoadConfigOptions['env']): Promise<{name: string; settings: Partial<Settings>}[]> {
-  const dataDir = pluginDataDir(env)
-  let manifest: {oclif?: {plugins?: unknown[]}}
-  try {
-    manifest = JSON.parse(await readFile(join(dataDir, 'package.json'), 'utf8')) as typeof manifest
-  } catch {
-    return []
-  }
-  // Installed plugins live under the data directory; a linked one (the author's workflow) in its own.
-  const installed = (manifest.oclif?.plugins ?? []).flatMap((entry) => {
-    const {type, name, root} = (typeof entry === 'object' && entry !== null ? entry : {}) as {type?: string; name?: string; root?: string}
-    if (type === 'user' && name) return [{name, root: join(dataDir, 'node_modules', name)}]
-    if (type === 'link' && name && root) return [{name, root}]
-    return []
-  })
   const found: {name: string; settings: Partial<Settings>}[] = []
-  for (const {name, root} of installed) {
-    const pjson = await readFile(join(root, 'package.json'), 'utf8').then((text) => JSON.parse(text) as {nerd?: {defaults?: unknown}}).catch(() => undefined)
+  // Installed plugins live under the data directory; a linked one (the author's workflow) in its own.
+  for (const {name, directory} of listedPlugins(pluginDataDir(env))) {
+    const pjson = await readFile(join(directory, 'package.json'), 'utf8').then((text) => JSON.parse(text) as {nerd?: {defaults?: unknown}}).catch(() => undefined)
     const defaults = pjson?.nerd?.defaults
     if (defaults === undefined) continue
     try {

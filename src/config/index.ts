@@ -1,4 +1,4 @@
-export {splitGlobalArgs, globalOptionsHelp, isLongGlobalFlag, CONTAINER_COMMAND_VALUE_FLAGS, type SplitGlobalArgs} from './argv.ts'
+export {splitGlobalArgs, globalOptionsHelp, CONTAINER_COMMAND_VALUE_FLAGS, type SplitGlobalArgs} from './argv.ts'
 export {
   splitRunArgs,
   normalizeBooleanFlags,

@@ -275,7 +275,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
         for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
         if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize
         const joinedIds = new Map([...joinable].map(([reference, joined]) => [reference, joined.id]))
-        const {Config, HostConfig} = context.dockerConfig(imageConfig, {id, cgroupVersion: facts.cgroupVersion, hostname: facts.hostname, swapLimit: facts.swapLimit, thermalThrottlePaths: facts.thermalThrottlePaths, blkio: facts.blkio, joinedIds})
+        const {Config, HostConfig} = context.dockerConfig(imageConfig, {...facts, id, joinedIds})
         if (bridgeLinks) HostConfig.Links = bridgeLinks.shown
         const process = built.spec.process
         const userArgs = process?.args ?? []

@@ -7,7 +7,7 @@ import {spawn} from 'node:child_process'
 import {rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
-import {codeDir} from '../paths.ts'
+import {codeDir, HELPER_NODE_FLAGS} from '../paths.ts'
 import type {LoadedContainer} from './lifecycle.ts'
 import type {HealthConfig, HealthProbe, HealthState} from './model.ts'
 
@@ -113,10 +113,7 @@ export async function startHealthMonitor(dataRoot: string, namespace: string, co
   spawnHealthMonitor(dataRoot, namespace, container.record.Id, 'start')
 }
 
-/**
- * Runs dist/health.js for the container, detached from this process; as the logger, without V8's
- * background threads (each keeps a malloc arena): ~32 -> ~30 MiB private per monitor here.
- */
+/** Runs dist/health.js for the container, detached from this process, with the long-lived helpers' Node flags. */
 export function spawnHealthMonitor(dataRoot: string, namespace: string, id: string, mode: MonitorMode): void {
-  spawn(process.execPath, ['--single-threaded', join(codeDir, 'health.js'), dataRoot, namespace, id, mode], {detached: true, stdio: 'ignore'}).unref()
+  spawn(process.execPath, [...HELPER_NODE_FLAGS, join(codeDir, 'health.js'), dataRoot, namespace, id, mode], {detached: true, stdio: 'ignore'}).unref()
 }

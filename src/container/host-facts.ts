@@ -11,8 +11,9 @@ import {thermalThrottlePaths} from './spec/system-paths.ts'
 import type {BlkioSupport, DeviceLookup, DeviceNode, HostDevice, HostFacts} from './spec/index.ts'
 
 export function hostFacts(options: {cgroupManager: CgroupManager; privileged: boolean}): HostFacts {
+  const cgroupV2 = isCgroupV2()
   const facts: HostFacts = {
-    cgroupVersion: isCgroupV2() ? 2 : 1,
+    cgroupVersion: cgroupV2 ? 2 : 1,
     // `none` (no cgroup of nerd's own) still needs a path for the runtime; cgroupfs is the neutral one.
     cgroupManager: options.cgroupManager === 'systemd' ? 'systemd' : 'cgroupfs',
     capabilities: hostCapabilities(),
@@ -21,8 +22,8 @@ export function hostFacts(options: {cgroupManager: CgroupManager; privileged: bo
     kernelVersion: release(),
     hostname: hostname(),
     cpuCount: availableParallelism(),
-    swapLimit: isCgroupV2() || existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
-    blkio: blkioSupport(),
+    swapLimit: cgroupV2 || existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
+    blkio: blkioSupport(cgroupV2),
   }
   const onlineCpus = readText('/sys/devices/system/cpu/online')?.trim()
   if (onlineCpus) facts.onlineCpus = onlineCpus
@@ -48,8 +49,8 @@ function readText(path: string): string | undefined {
  * docker's sysinfo for block I/O: on cgroup v2 all settings with the io controller, none without; on
  * v1 each with its file in the blkio hierarchy (blkio.weight and blkio.weight_device need CFQ).
  */
-function blkioSupport(): BlkioSupport {
-  if (isCgroupV2()) {
+function blkioSupport(cgroupV2: boolean): BlkioSupport {
+  if (cgroupV2) {
     const io = (readText('/sys/fs/cgroup/cgroup.controllers') ?? '').split(/\s+/).includes('io')
     return {weight: io, weightDevice: io, readBps: io, writeBps: io, readIops: io, writeIops: io}
   }

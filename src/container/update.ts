@@ -13,7 +13,7 @@ import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {monitorRestarts} from './model.ts'
 import type {ContainerRecord} from './model.ts'
 import {containerLogUri, defaultStartContext} from './run.ts'
-import {resourceLimits, supportedBlkio} from './spec/resources.ts'
+import {resourceLimits} from './spec/resources.ts'
 import type {RunOptions, Spec} from './spec/index.ts'
 import {writeRecord} from './store.ts'
 
@@ -131,7 +131,7 @@ async function updateLocked(scope: ContainerScope, container: LoadedContainer, r
   host.CpusetMems = merged.cpusetMems ?? ''
   // docker records an update's "no limit" as 0 (a create's as null).
   host.PidsLimit = merged.pidsLimit === undefined ? null : Math.max(merged.pidsLimit, 0)
-  host.BlkioWeight = supportedBlkio(merged, facts).settings.blkioWeight ?? 0
+  host.BlkioWeight = limits.blockIO?.weight ?? 0
   if (request.restart) {
     host.RestartPolicy = request.restart
     // With containerd's labels as they are now, under the lock: a concurrent update may have changed them.

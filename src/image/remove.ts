@@ -32,7 +32,12 @@ export interface ImageUser {
 
 /** The containers using image `id`: by the ID recorded, else by the ID of the record they name while it is there. */
 function usersOf(id: string, users: readonly ImageUser[], summaries: readonly ImageSummary[]): ImageUser[] {
-  return users.filter((user) => (user.imageId ?? summaries.find((summary) => summary.record.name === user.imageName)?.id) === id)
+  return users.filter((user) => userImageId(user, summaries) === id)
+}
+
+/** The ID of the image a container uses: recorded, or else the one its image's name has now. */
+export function userImageId(user: ImageUser, summaries: readonly ImageSummary[]): string | undefined {
+  return user.imageId ?? summaries.find((summary) => summary.record.name === user.imageName)?.id
 }
 
 /** A record's name as a reference; undefined for a dangling record or a name outside docker's grammar. */

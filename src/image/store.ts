@@ -128,6 +128,11 @@ export async function readJson<T>(client: ContainerdClient, descriptor: Pick<Des
   }
 }
 
+/** Whether the blob is committed in this namespace. */
+export async function blobPresent(client: ContainerdClient, digest: string): Promise<boolean> {
+  return (await blobLabels(client, digest)) !== undefined
+}
+
 /** Whether the blob is committed in this namespace; its labels if so. */
 export async function blobLabels(client: ContainerdClient, digest: string): Promise<Labels | undefined> {
   try {
@@ -376,9 +381,9 @@ async function manifestAndConfigPresent(client: ContainerdClient, descriptor: De
     const labels = await Promise.all([blobLabels(client, descriptor.digest), blobLabels(client, configDigest)])
     return labels.every((found) => found !== undefined)
   }
-  if ((await blobLabels(client, descriptor.digest)) === undefined) return false
+  if (!(await blobPresent(client, descriptor.digest))) return false
   const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest}`)
-  return (await blobLabels(client, manifest.config.digest)) !== undefined
+  return blobPresent(client, manifest.config.digest)
 }
 
 /**
@@ -395,7 +400,7 @@ export async function imageSize(client: ContainerdClient, image: ImageRecord | D
       const children = parseIndex(await readBlob(client, descriptor.digest)).manifests
       for (const child of children) {
         if (matcher && child.platform && !matcher.match(child.platform)) continue
-        if ((await blobLabels(client, child.digest)) === undefined) continue
+        if (!(await blobPresent(client, child.digest))) continue
         await walk(child)
       }
     } else if (isManifestMediaType(descriptor.mediaType)) {

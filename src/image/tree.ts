@@ -14,9 +14,10 @@ import {ANNOTATION_DOCKER_REFERENCE_TYPE, isLayerMediaType, parseConfig, parseIn
 import type {Descriptor, ImageManifest} from './manifest.ts'
 import {configPlatform, formatPlatform} from './platform.ts'
 import {familiarName, parseReference} from './reference.ts'
+import {userImageId} from './remove.ts'
 import {isIndexMediaType, isManifestMediaType} from './registry/media-types.ts'
 import type {ImageUser} from './remove.ts'
-import {blobLabels, isDanglingImageName, readBlob} from './store.ts'
+import {blobPresent, isDanglingImageName, readBlob} from './store.ts'
 
 /**
  * docker's refusals of the flags `--tree` does not take yet, in its order and words (its
@@ -37,14 +38,10 @@ interface ManifestEntry {
 /** The manifests an index (and the indexes in it) lists, or the root itself when it is a manifest. */
 async function platformManifests(client: ContainerdClient, root: Descriptor): Promise<Descriptor[]> {
   if (isManifestMediaType(root.mediaType)) return [root]
-  if (!isIndexMediaType(root.mediaType) || (await blobLabels(client, root.digest)) === undefined) return []
+  if (!isIndexMediaType(root.mediaType) || !(await blobPresent(client, root.digest))) return []
   const found: Descriptor[] = []
   for (const child of parseIndex(await readBlob(client, root.digest), `index ${root.digest}`).manifests) found.push(...(await platformManifests(client, child)))
   return found
-}
-
-async function present(client: ContainerdClient, digest: string): Promise<boolean> {
-  return (await blobLabels(client, digest)) !== undefined
 }
 
 /**
@@ -56,11 +53,11 @@ async function manifestEntry(client: ContainerdClient, descriptor: Descriptor, s
   let manifest: ImageManifest | undefined
   let contentSize = 0
   let missing = false
-  if (await present(client, descriptor.digest)) {
+  if (await blobPresent(client, descriptor.digest)) {
     contentSize += descriptor.size
     manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest}`)
     for (const blob of [manifest.config, ...manifest.layers]) {
-      if (await present(client, blob.digest)) contentSize += blob.size
+      if (await blobPresent(client, blob.digest)) contentSize += blob.size
       else missing = true
     }
   }
@@ -98,7 +95,7 @@ export async function imageTree(
   summaries: readonly ImageSummary[],
   options: {all: boolean; snapshotter: string; users: readonly ImageUser[]; everyImage: readonly ImageSummary[]},
 ): Promise<TreeImage[]> {
-  const usedConfigs = new Set(options.users.map((user) => user.imageId ?? options.everyImage.find((image) => image.record.name === user.imageName)?.id).filter((id) => id !== undefined))
+  const usedConfigs = new Set(options.users.map((user) => userImageId(user, options.everyImage)).filter((id) => id !== undefined))
   const byRoot = new Map<string, ImageSummary[]>()
   for (const summary of summaries) byRoot.set(summary.record.target.digest, [...(byRoot.get(summary.record.target.digest) ?? []), summary])
   const images = await Promise.all([...byRoot.values()].map(async (records): Promise<TreeImage | undefined> => {

@@ -155,6 +155,12 @@ export function installedPluginFlags(config: Interfaces.Config, command: FlagTak
   return offeredFlags(declaringPlugins(config), declaredFor, command.flags ?? {})
 }
 
+/** The flags the loaded plugins offer to `command` as oclif's definitions, with the warnings about those left out. */
+export function pluginFlagDefinitions(config: Interfaces.Config, command: FlagTakingCommand): {flags: Interfaces.FlagInput; warnings: string[]} {
+  const {flags, warnings} = installedPluginFlags(config, command)
+  return {flags: oclifFlags(flags), warnings}
+}
+
 /** The long names of the offered flags that take a value (all but booleans). */
 export function valueFlagNames(offered: Record<string, OfferedFlag>): Set<string> {
   return new Set(Object.entries(offered).flatMap(([name, {flag}]) => (flag.type === 'boolean' ? [] : [name])))

@@ -44,7 +44,7 @@ export async function checkInstalledPlugins(this: Hook.Context, options: {config
     // it reads, and gives the first of two versions one command installs (`plugins install x@1 x@2`)
     // for the second.
     const pjson = readPackageJson(arriving.root)
-    refusal = bundleConflict(config, arriving) ?? (await pluginRefusal(arriving, pjson)) ?? (await declaredFlagConflict(config, arriving, pjson))
+    refusal = await installRefusal(config, arriving, pjson)
     if (refusal === undefined) {
       releasePluginLoadWarnings(true)
       printWarnings(await pluginWarnings(config, arriving))
@@ -140,7 +140,7 @@ export async function updatedPluginJudgement(config: Interfaces.Config, name: st
     return {refusal: `plugin "${name}" cannot be loaded: ${describeThrown(error)}`}
   }
   try {
-    const refusal = bundleConflict(config, plugin) ?? (await pluginRefusal(plugin)) ?? (await declaredFlagConflict(config, plugin))
+    const refusal = await installRefusal(config, plugin)
     return refusal ? {refusal} : {warnings: await pluginWarnings(config, plugin)}
   } catch (error) {
     return {refusal: checkFailure(name, error)}
@@ -214,6 +214,15 @@ function pluginDefaultsProblem(name: string, pjson: unknown): string | undefined
 function flagDeclarationsProblem(name: string, pjson: unknown): string | undefined {
   const read = readFlagDeclarations(name, pjson)
   return 'problem' in read ? read.problem : undefined
+}
+
+/**
+ * Why `plugin` (its package.json `pjson`, unless given) cannot be installed, linked or updated to:
+ * a bundle's plugin that is there already, what nerd cannot use of it, or a flag it declares that
+ * is taken. Undefined when it can.
+ */
+export async function installRefusal(config: Interfaces.Config, plugin: Interfaces.Plugin, pjson: unknown = plugin.pjson): Promise<string | undefined> {
+  return bundleConflict(config, plugin) ?? (await pluginRefusal(plugin, pjson)) ?? (await declaredFlagConflict(config, plugin, pjson))
 }
 
 /**

@@ -28,7 +28,7 @@ built for another major version of nerd's hook API is refused.`
   }
 
   private async link(config: Interfaces.Config, path: string, install: boolean): Promise<void> {
-    const [{Plugin}, {runOclifPluginsCommand}, {bundleConflict, checkFailure, declaredFlagConflict, manifestProblem, oclifSectionProblem, pluginRefusal, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks}] = await Promise.all([
+    const [{Plugin}, {runOclifPluginsCommand}, {checkFailure, installRefusal, manifestProblem, oclifSectionProblem, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
@@ -52,7 +52,7 @@ built for another major version of nerd's hook API is refused.`
     // All of it before the plugin is linked: a check that fails leaves nothing linked.
     let warnings: string[]
     try {
-      const refusal = bundleConflict(config, plugin) ?? (await pluginRefusal(plugin)) ?? (await declaredFlagConflict(config, plugin))
+      const refusal = await installRefusal(config, plugin)
       if (refusal) throw new NerdError(`${refusal}; it was not linked`)
       warnings = await pluginWarnings(config, plugin)
     } catch (error) {

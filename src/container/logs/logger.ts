@@ -25,19 +25,12 @@ import {preciseNow} from '../../clock.ts'
 import type {ContainerPaths} from '../store.ts'
 import {openContainerLog} from './json-file.ts'
 import type {JsonFileLog, LogStream} from './json-file.ts'
+import {HELPER_NODE_FLAGS} from '../../paths.ts'
 
 /** Stand-ins for the namespace and ID in a container's paths, which the prelude takes from the shim's environment. */
 const NAMESPACE_SLOT = '\u0001namespace'
 const ID_SLOT = '\u0001id'
 
-/**
- * V8 without its background threads (GC and compilation on the main thread): each thread that does
- * V8's work keeps a malloc arena, ~1.5 MiB of a busy logger's private memory (13.7 -> 12.2 MiB after
- * a few minutes of a chatty container), for no CPU measured (2M lines: 0.57 s either way). Only on
- * the command line: set from the script (src/logger.ts), it comes after the threads' first work.
- * The URI without the prelude can pass node one argument before the script's, so it goes without.
- */
-const LOGGER_NODE_FLAGS = ['--single-threaded']
 
 /**
  * The `binary://` URI of a container's logging driver. The shim creates the task only once the
@@ -47,7 +40,7 @@ const LOGGER_NODE_FLAGS = ['--single-threaded']
  *   one is containerd's restart monitor at work, and counts as a restart;
  * - it holds a detached `-it` container's stdin FIFO open (fd 6), so that the shim's reader sees no
  *   end of input between one `attach` and the next.
- * Then `<node> <LOGGER_NODE_FLAGS> <logger script> <data root> requested|unrequested [6]`. (A task
+ * Then `<node> <HELPER_NODE_FLAGS> <logger script> <data root> requested|unrequested [6]`. (A task
  * deleted within the ~20 ms before Node handles the shim's SIGTERM loses what its container wrote
  * meanwhile: a start that failed, or `rm -f` at once.) Without `rm` the shim runs
  * `<node> <logger script> <data root>`, and the logger does both itself before it closes fd 5.
@@ -66,7 +59,7 @@ export function loggerUri(nodePath: string, loggerScript: string, dataRoot: stri
     'keeper=',
     `if [ -p ${stdin} ] && command exec 6<>${stdin}; then keeper=6; fi`,
     'exec 5>&-',
-    `exec ${[nodePath, ...LOGGER_NODE_FLAGS, loggerScript, dataRoot].map(shellQuote).join(' ')} "$started" $keeper`,
+    `exec ${[nodePath, ...HELPER_NODE_FLAGS, loggerScript, dataRoot].map(shellQuote).join(' ')} "$started" $keeper`,
   ].join('\n')
   return `binary:///bin/sh?-c=${encodeURIComponent(script)}`
 }

@@ -2,7 +2,7 @@
 import type {DockerHostConfig} from '../model.ts'
 
 /** docker's masked /proc and /sys paths, in docker's order (which inspect shows as HostConfig.MaskedPaths). */
-export const MASKED_PATHS = [
+const MASKED_PATHS = [
   // /proc/interrupts (and each CPU's thermal_throttle, see `thermalThrottlePaths`) count events a container could time others' secrets by (GHSA-6fw5-f8r9-fgfm)
   '/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
   '/proc/sched_debug', '/proc/scsi', '/sys/firmware',

@@ -22,7 +22,7 @@ import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {configPlatform, defaultPlatformMatcher, formatPlatform, parsePlatform, preferringPlatforms, rankByPlatform, strictPlatform} from '../platform.ts'
 import type {Platform, PlatformMatcher} from '../platform.ts'
 import {isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
-import {addBlobLabels, blobLabels, readBlob, writeBlob} from '../store.ts'
+import {addBlobLabels, blobPresent, readBlob, writeBlob} from '../store.ts'
 import {unpackImage} from '../unpack.ts'
 import {MAGIC_BYTES, decompress, detectCompression} from './compression.ts'
 import {DOCKER_MANIFEST_FILE, DOCKER_REPOSITORIES_FILE, dockerLayerMediaType, parseDockerManifest, synthesizeManifest} from './docker-archive.ts'
@@ -315,14 +315,11 @@ async function dockerImages(client: ContainerdClient, contents: ArchiveContents)
   return images
 }
 
-async function requirePresent(client: ContainerdClient, descriptor: Descriptor, what: string): Promise<void> {
-  if (!(await isPresent(client, descriptor))) {
-    throw new NerdError(`${what}: blob ${descriptor.digest} (${descriptor.mediaType}) is missing from the archive`)
-  }
-}
-
-async function isPresent(client: ContainerdClient, descriptor: Descriptor): Promise<boolean> {
-  return (await blobLabels(client, descriptor.digest)) !== undefined
+/** Whether the blob arrived; one missing fails the load unless `skipMissing`. */
+async function arrived(client: ContainerdClient, descriptor: Descriptor, what: string, skipMissing: boolean): Promise<boolean> {
+  if (await blobPresent(client, descriptor.digest)) return true
+  if (skipMissing) return false
+  throw new NerdError(`${what}: blob ${descriptor.digest} (${descriptor.mediaType}) is missing from the archive`)
 }
 
 /**
@@ -335,8 +332,7 @@ async function prepareImage(client: ContainerdClient, image: ImageToName, select
   const what = imageDisplayName(image)
   const selected: SelectedManifest[] = []
   const visit = async (descriptor: Descriptor, skipMissing: boolean): Promise<void> => {
-    if (skipMissing && !(await isPresent(client, descriptor))) return
-    await requirePresent(client, descriptor, what)
+    if (!(await arrived(client, descriptor, what, skipMissing))) return
     const bytes = await readBlob(client, descriptor.digest)
     if (isIndexMediaType(descriptor.mediaType)) {
       const index = parseIndex(bytes, `index ${descriptor.digest} of ${what}`)
@@ -345,10 +341,7 @@ async function prepareImage(client: ContainerdClient, image: ImageToName, select
     } else if (isManifestMediaType(descriptor.mediaType)) {
       const manifest = parseManifest(bytes, `manifest ${descriptor.digest} of ${what}`)
       const blobs = [manifest.config, ...manifest.layers]
-      if (skipMissing) {
-        for (const blob of blobs) if (!(await isPresent(client, blob))) return
-      }
-      for (const blob of blobs) await requirePresent(client, blob, what)
+      for (const blob of blobs) if (!(await arrived(client, blob, what, skipMissing))) return
       await addBlobLabels(client, descriptor.digest, childGcLabels(descriptor.mediaType, manifest))
       selected.push({descriptor, manifest})
     } else {
@@ -365,7 +358,7 @@ async function chooseChildren(client: ContainerdClient, children: readonly Descr
   const images = children.filter((child) => isManifestMediaType(child.mediaType) || isIndexMediaType(child.mediaType))
   if (selection === undefined) return images
   for (const candidate of rankByPlatform(images.filter((child) => !isAttestation(child)), (child) => child.platform, selection.matcher)) {
-    if (await isPresent(client, candidate)) return [candidate]
+    if (await blobPresent(client, candidate.digest)) return [candidate]
   }
   // The platform asked for is checked once every image is read (imagesLacking).
   return []

@@ -18,7 +18,7 @@ import {configPlatform, defaultPlatformMatcher, formatPlatform, parsePlatform, p
 import type {Platform, PlatformMatcher} from '../platform.ts'
 import {normalizedName, parseReference, repository} from '../reference.ts'
 import {MEDIA_TYPE_OCI_INDEX, isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
-import {getImage, isDanglingImageName, listImages, readBlob, recordsByDigest, resolveImageConfig} from '../store.ts'
+import {blobPresent, getImage, isDanglingImageName, listImages, readBlob, recordsByDigest, resolveImageConfig} from '../store.ts'
 import type {ImageRecord} from '../store.ts'
 import {DOCKER_MANIFEST_FILE, DOCKER_REPOSITORIES_FILE, dockerManifestEntry, repositoriesFile} from './docker-archive.ts'
 import type {DockerManifestEntry} from './docker-archive.ts'
@@ -139,27 +139,17 @@ interface ImageBlobs {
   dockerManifest: ImageManifest | undefined
 }
 
-async function isPresent(client: ContainerdClient, digest: string): Promise<boolean> {
-  try {
-    await client.content.info(digest)
-    return true
-  } catch (error) {
-    if (isNotFound(error)) return false
-    throw error
-  }
-}
-
 /**
  * Whether a manifest and everything it points at are in the content store (an index's other
  * platforms usually are not: pull fetches one). An index counts as present; its children are
  * checked when it is walked.
  */
 async function isComplete(client: ContainerdClient, descriptor: Descriptor): Promise<boolean> {
-  if (!(await isPresent(client, descriptor.digest))) return false
+  if (!(await blobPresent(client, descriptor.digest))) return false
   if (!isManifestMediaType(descriptor.mediaType)) return true
   const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest}`)
   for (const child of [manifest.config, ...manifest.layers]) {
-    if (!(await isPresent(client, child.digest))) return false
+    if (!(await blobPresent(client, child.digest))) return false
   }
   return true
 }
@@ -217,7 +207,7 @@ async function manifestForPlatform(client: ContainerdClient, image: SavedImage, 
   const matching: Descriptor[] = []
   const visit = async (descriptor: Descriptor): Promise<void> => {
     if (isIndexMediaType(descriptor.mediaType)) {
-      if (!(await isPresent(client, descriptor.digest))) return
+      if (!(await blobPresent(client, descriptor.digest))) return
       for (const child of parseIndex(await readBlob(client, descriptor.digest), `index ${descriptor.digest} of ${what}`).manifests) await visit(child)
       return
     }
