@@ -13,7 +13,7 @@ import {isLongGlobalFlag} from '../config/argv.ts'
 import {integerFlag} from '../integer-flag.ts'
 
 /** The commands plugins may declare flags for (their aliases take them too): those whose hooks carry `flags`. */
-export const PLUGIN_FLAG_COMMANDS = ['pull', 'push', 'run', 'create'] as const
+const PLUGIN_FLAG_COMMANDS = ['pull', 'push', 'run', 'create'] as const
 export type PluginFlagCommand = (typeof PLUGIN_FLAG_COMMANDS)[number]
 
 export interface DeclaredFlag {
@@ -143,7 +143,7 @@ export function declaringPlugins(config: Interfaces.Config): {name: string; pjso
 }
 
 /** The command's name for the flags plugins declare for it (`run` for `container run` too), when it takes them. */
-export function pluginFlagCommandOf(command: FlagTakingCommand | undefined): PluginFlagCommand | undefined {
+function pluginFlagCommandOf(command: FlagTakingCommand | undefined): PluginFlagCommand | undefined {
   const declared = command?.pluginFlagCommand
   return (PLUGIN_FLAG_COMMANDS as readonly unknown[]).includes(declared) ? (declared as PluginFlagCommand) : undefined
 }

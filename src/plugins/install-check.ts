@@ -181,7 +181,7 @@ function isUsers(config: Interfaces.Config, plugin: Interfaces.Plugin): boolean 
  * which oclif loads with it (and nerd would otherwise refuse only when their hooks fire, failing
  * every pull and run from then on).
  */
-export async function pluginRefusal(plugin: Interfaces.Plugin, pjson: unknown = plugin.pjson): Promise<string | undefined> {
+async function pluginRefusal(plugin: Interfaces.Plugin, pjson: unknown = plugin.pjson): Promise<string | undefined> {
   const declared = readNerdSettings(plugin.name, pjson as Interfaces.PJSON).hookApi
   const refusal = declared === undefined ? undefined : hookApiIncompatibility(plugin.name, declared)
   if (refusal) return refusal
@@ -232,7 +232,7 @@ export async function installRefusal(config: Interfaces.Config, plugin: Interfac
  * hand its value to both plugins' hooks). Run after pluginRefusal, which refuses declarations nerd
  * cannot read.
  */
-export async function declaredFlagConflict(config: Interfaces.Config, plugin: Interfaces.Plugin, pjson: unknown = plugin.pjson): Promise<string | undefined> {
+async function declaredFlagConflict(config: Interfaces.Config, plugin: Interfaces.Plugin, pjson: unknown = plugin.pjson): Promise<string | undefined> {
   const arriving = [{name: plugin.name, pjson}, ...(await bundledPlugins(plugin)).carried.map((child) => ({name: child.name, pjson: child.pjson}))]
   // Itself as installed before (an update, an install over it) and what it carries are no others.
   const names = new Set(arriving.map(({name}) => name))
@@ -347,7 +347,7 @@ export function bundledPluginNames(plugin: Interfaces.Plugin): string[] {
  * load one copy of the two, not always the one `nerd plugins` shows, and uninstalling the one would
  * leave the other.
  */
-export function bundleConflict(config: Interfaces.Config, plugin: Interfaces.Plugin): string | undefined {
+function bundleConflict(config: Interfaces.Config, plugin: Interfaces.Plugin): string | undefined {
   const others = config.getPluginsList().filter((other) => isUsers(config, other) && other !== plugin && other.name !== plugin.name && !other.root.startsWith(`${plugin.root}/`))
   const bundle = others.find((other) => bundledPluginNames(other).includes(plugin.name))
   if (bundle) return `plugin "${plugin.name}" is installed already, with bundle "${bundle.name}": uninstall the bundle first`

@@ -180,7 +180,7 @@ export function findAuthEntry(config: DockerConfig, key: string): [storedKey: st
 }
 
 /** Every auths key that spells the registry of `key`: `host`, `http://host`, `https://host/v2/`... */
-export function authKeysOf(config: DockerConfig, key: string): string[] {
+function authKeysOf(config: DockerConfig, key: string): string[] {
   const hostname = key === DOCKER_HUB_SERVER_KEY ? undefined : hostnameOf(key)
   return Object.keys(config.auths ?? {}).filter((storedKey) => serverKey(storedKey) === key || (hostname !== undefined && hostnameOf(storedKey) === hostname))
 }

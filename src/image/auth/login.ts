@@ -4,7 +4,7 @@ import {RegistryClient} from '../registry/client.ts'
 import {RegistryError} from '../registry/errors.ts'
 import type {RegistryCredentials} from '../registry/authorizer.ts'
 import {eraseCredentials, getCredentials, storeCredentials} from './credentials.ts'
-import type {CredentialStoreOptions, ErasedCredentials} from './credentials.ts'
+import type {CredentialStoreOptions} from './credentials.ts'
 import {registryDomainOf, serverKey} from './docker-config.ts'
 
 export interface LoginOptions extends CredentialStoreOptions {
@@ -63,7 +63,5 @@ export async function login(server: string | undefined, credentials: RegistryCre
   return {serverKey: key, identityToken: stored.identityToken !== undefined, ...(plaintextFile === undefined ? {} : {plaintextFile})}
 }
 
-/** Forgets a registry's credentials (see eraseCredentials). */
-export async function logout(server: string | undefined, options: CredentialStoreOptions = {}): Promise<ErasedCredentials> {
-  return eraseCredentials(server, options)
-}
+/** Forgets a registry's credentials, as docker's logout. */
+export {eraseCredentials as logout}
