@@ -5,21 +5,14 @@
  * Only processes of this file's containers are killed.
  */
 import assert from 'node:assert/strict'
-import {execFile, spawn} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {inspectContainer, nerdOk, publishablePort, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
+import {inspectContainer, loggerOf, nerdOk, pids, publishablePort, removeAllContainers, shimOf, taskStatus, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, startNerd} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
-
-/** The pids of processes whose command line matches `pattern` (pgrep -f), none when there are none. */
-async function pids(pattern: string): Promise<number[]> {
-  const {stdout} = await promisify(execFile)('pgrep', ['-f', pattern]).catch(() => ({stdout: ''}))
-  return stdout.split('\n').filter(Boolean).map(Number)
-}
 
 function kill(pid: number): void {
   process.kill(pid, 'SIGKILL')
@@ -28,21 +21,6 @@ function kill(pid: number): void {
 /** The state directory of this file's container `id`. */
 function stateDir(id: string): string {
   return join(fileDataRoot(), 'containers', fileNamespace(), id)
-}
-
-/** The shim of this file's container `id`. */
-async function shimOf(id: string): Promise<number> {
-  const [shim] = await pids(`containerd-shim-runc-v2 -namespace ${fileNamespace()} -id ${id}`)
-  assert.ok(shim, `the shim of ${id} runs`)
-  return shim
-}
-
-/** The logger (dist/logger.js) the shim of this file's container `id` runs. */
-async function loggerOf(id: string): Promise<number> {
-  const shim = await shimOf(id)
-  const loggers = (await pids('/logger.js ')).filter((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(shim))
-  assert.equal(loggers.length, 1, `one logger of ${id}`)
-  return loggers[0]!
 }
 
 /** Kills the container's logger, then its process: nothing sees that exit. */

@@ -13,7 +13,7 @@ import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
 import {before, describe, it} from 'node:test'
-import {inspectContainer as inspect, nerdOk, remainsOf, taskStatus, until} from '../helpers/containers.ts'
+import {inspectContainer as inspect, loggerOf, nerdOk, pids, remainsOf, taskStatus, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals, startNerd} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -24,19 +24,6 @@ const IMG = 'docker.io/nerd-test/busybox:latest'
  */
 async function trapsSet(name: string): Promise<void> {
   await until(`${name}'s traps to be set`, async () => ((await nerdOk(['logs', name])).includes('ready\n') ? true : undefined))
-}
-
-/** The logger (dist/logger.js) the shim of this file's container `id` runs: the one child of the shim that runs logger.js. */
-async function loggerOf(id: string): Promise<number> {
-  const pids = async (pattern: string): Promise<number[]> => {
-    const {stdout} = await promisify(execFile)('pgrep', ['-f', pattern]).catch(() => ({stdout: ''}))
-    return stdout.split('\n').filter(Boolean).map(Number)
-  }
-  const [shim] = await pids(`containerd-shim-runc-v2 -namespace ${fileNamespace()} -id ${id}`)
-  assert.ok(shim, `the shim of ${id} runs`)
-  const loggers = (await pids('/logger.js ')).filter((pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(shim))
-  assert.equal(loggers.length, 1, `one logger of ${id}`)
-  return loggers[0]!
 }
 
 describe('logs and restart policies', () => {
@@ -539,10 +526,7 @@ describe('logs and restart policies', () => {
     assert.deepEqual([killed.State.Status, killed.State.ExitCode, killed.State.Restarting], ['exited', 1, false])
     // Its last task goes, as a stop's would; and it stays down once its exit handler's wait is over.
     assert.doesNotMatch((await ctr(['tasks', 'ls', '-q'])).stdout, new RegExp(id))
-    await until('the exit handler to end', async () => {
-      const {stdout} = await promisify(execFile)('pgrep', ['-f', `task-exit.js .* ${id}`]).catch(() => ({stdout: ''}))
-      return stdout === '' ? true : undefined
-    }, 70_000)
+    await until('the exit handler to end', async () => ((await pids(`task-exit.js .* ${id}`)).length === 0 ? true : undefined), 70_000)
     const later = await inspect('crashing')
     assert.deepEqual([later.State.Status, later.RestartCount], ['exited', killed.RestartCount])
     await nerdOk(['rm', 'crashing'])

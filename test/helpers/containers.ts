@@ -1,8 +1,10 @@
 /** What container e2e tests share: a nerd call that must succeed, polling, and inspect. */
 import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
+import {promisify} from 'node:util'
 import {ctr, fileDataRoot, fileNamespace, nerd} from './e2e.ts'
 import type {NerdOptions} from './e2e.ts'
 
@@ -22,6 +24,38 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 250))
   }
+}
+
+/** The pids of processes whose command line matches `pattern` (pgrep -f), none when there are none. */
+export async function pids(pattern: string): Promise<number[]> {
+  const {stdout} = await promisify(execFile)('pgrep', ['-f', pattern]).catch(() => ({stdout: ''}))
+  return stdout.split('\n').filter(Boolean).map(Number)
+}
+
+/** The shim of this file's container `id`. */
+export async function shimOf(id: string): Promise<number> {
+  const [shim] = await pids(`containerd-shim-runc-v2 -namespace ${fileNamespace()} -id ${id}`)
+  assert.ok(shim, `the shim of ${id} runs`)
+  return shim
+}
+
+/** The parent of process `pid`; undefined once it has ended (pgrep listed it a moment before). */
+function parentOf(pid: number): number | undefined {
+  try {
+    // The fields after the command's closing parenthesis: state, then the parent's pid.
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+/** The logger (dist/logger.js) the shim of this file's container `id` runs: the one child of the shim that runs logger.js. */
+export async function loggerOf(id: string): Promise<number> {
+  const shim = await shimOf(id)
+  const loggers = (await pids('/logger.js ')).filter((pid) => parentOf(pid) === shim)
+  assert.equal(loggers.length, 1, `one logger of ${id}`)
+  return loggers[0]!
 }
 
 /** `nerd inspect NAME`'s one document. */
