@@ -72,7 +72,7 @@ export abstract class NerdCommand extends Command {
     const config = await import('./config/index.ts')
     if ('pluginFlagCommand' in this.ctor) this.pluginFlags = await this.offeredPluginFlags()
     const definitions = {...this.ctor.flags, ...this.pluginFlags}
-    this.argv = this.commandTakesContainerArgs() ? config.containerCommandArgv(this.argv, definitions) : config.normalizeCommandBooleans(this.argv, definitions)
+    this.argv = this.flagsEndAtFirstPositional() ? config.containerCommandArgv(this.argv, definitions) : config.normalizeCommandBooleans(this.argv, definitions)
     // docker's `-h` is help wherever a command has no -h of its own (run's is --hostname); after
     // the rewrite, a container's command (`exec c ls -h`) is past the `--`.
     const end = this.argv.indexOf('--')
@@ -109,10 +109,11 @@ export abstract class NerdCommand extends Command {
   }
 
   /**
-   * Commands whose flags end at the first positional (run, create, exec): the rest is the
-   * container's command, which nerd must leave as typed.
+   * Commands whose flags end at the first positional, as docker's that turn pflag's interspersing
+   * off (run, create, exec, top, commit): the rest is arguments, left as typed (a container's
+   * command, ps's options; commit's count them, so `commit c img -a me` is refused as docker's).
    */
-  protected commandTakesContainerArgs(): boolean {
+  protected flagsEndAtFirstPositional(): boolean {
     return false
   }
 

@@ -20,7 +20,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
    */
   protected readonly userResolvedAtStart: boolean = false
 
-  protected commandTakesContainerArgs(): boolean {
+  protected flagsEndAtFirstPositional(): boolean {
     return true
   }
 

@@ -17,6 +17,11 @@ export default class Commit extends NerdCommand {
     pause: Flags.boolean({char: 'p', description: 'Pause container during commit', default: true, allowNo: true}),
   }
 
+  /** docker's commit reads flags only before the container: `commit c img -a me` is four arguments. */
+  protected flagsEndAtFirstPositional(): boolean {
+    return true
+  }
+
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Commit)
     const {commitContainer, commitImageName} = await import('../container/commit.ts')

@@ -26,7 +26,7 @@ export default class Exec extends NerdCommand {
     'detach-keys': Flags.string({description: 'Override the key sequence for detaching a container'}),
   }
 
-  protected commandTakesContainerArgs(): boolean {
+  protected flagsEndAtFirstPositional(): boolean {
     return true
   }
 

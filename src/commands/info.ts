@@ -13,7 +13,7 @@ export default class Info extends NerdCommand {
     const {flags} = await this.parse(Info)
     const config = await this.nerdConfig()
     const nerdPlugins = this.config.getPluginsList().filter((plugin) => !plugin.isRoot).map((plugin) => plugin.name)
-    const info = this.containerd().then((client) => systemInfo(client, config, nerdPlugins, this.config.version))
+    const info = this.containerd().then((client) => systemInfo(client, config, nerdPlugins))
     info.catch(() => undefined)
     if (flags.format !== undefined) {
       const {infoTemplateData} = await import('../system/info.ts')

@@ -6,8 +6,11 @@ import {NerdError, trimmedId} from '../errors.ts'
 /** What `inspect` looks a name up as, in docker's order when no --type is given. */
 const OBJECT_TYPES = ['container', 'image', 'network', 'volume'] as const
 type ObjectType = (typeof OBJECT_TYPES)[number]
-/** docker's other --type values: swarm objects and plugins, of which nerd has none (as docker outside a swarm). */
-const NO_OBJECT_TYPES = ['node', 'service', 'task', 'plugin', 'secret']
+/** Every --type docker takes (allTypes), in the order its errors list them. */
+const ALL_TYPES = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume']
+/** Swarm objects: nerd is never in a swarm, and docker's daemon outside one refuses them (cluster.go errNoManager). */
+const SWARM_TYPES = ['config', 'node', 'secret', 'service', 'task']
+const NOT_A_SWARM_MANAGER = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.'
 
 function isObjectType(type: string): type is ObjectType {
   return (OBJECT_TYPES as readonly string[]).includes(type)
@@ -25,15 +28,14 @@ export default class Inspect extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Inspect)
-    // docker takes an empty --type as none.
-    const type = flags.type || undefined
-    if (type !== undefined && !isObjectType(type) && !NO_OBJECT_TYPES.includes(type)) {
-      const {goQuote} = await import('../format/go-fmt.ts')
-      throw new NerdError(`${goQuote(type)} is not a valid value for --type`)
-    }
+    const {type} = flags
+    const {goQuote} = await import('../format/go-fmt.ts')
+    const allTypes = `"${ALL_TYPES.join('", "')}"`
+    if (type === '') throw new NerdError(`type is empty: must be one of ${allTypes}`)
+    if (type !== undefined && !ALL_TYPES.includes(type)) throw new NerdError(`unknown type: ${goQuote(type)}: must be one of ${allTypes}`)
     const scope = await this.containerScope()
     const config = await this.nerdConfig()
-    const {inspectContainers} = await import('../container/inspect.ts')
+    const {inspectContainers, SnapshotGoneError} = await import('../container/inspect.ts')
     const {imageInspector} = await import('../image/inspect.ts')
     let networks: Promise<import('../network/list.ts').NetworkEntry[]> | undefined
     const lookups: Record<ObjectType, (name: string) => Promise<object | undefined>> = {
@@ -53,8 +55,12 @@ export default class Inspect extends NerdCommand {
     await this.printInspect(
       argv as string[],
       async (name) => {
+        // docker's daemon's answers for what nerd never has; without --type docker skips them.
+        if (type !== undefined && SWARM_TYPES.includes(type)) throw new NerdError(NOT_A_SWARM_MANAGER)
+        if (type === 'plugin') throw new NerdError(`plugin ${goQuote(name)} not found`)
         for (const candidate of candidates) {
-          const found = await lookups[candidate](name)
+          // docker passes over what its daemon does not find when no --type is given: a container's gone snapshot too.
+          const found = await lookups[candidate](name).catch((error: unknown) => (type === undefined && error instanceof SnapshotGoneError ? undefined : Promise.reject(error)))
           if (!found) continue
           if (flags.size && candidate !== 'container') process.stderr.write(`WARNING: --size ignored for ${candidate}\n`)
           return found

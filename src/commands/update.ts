@@ -24,12 +24,19 @@ export default class Update extends NerdCommand {
       throw new NerdError((error as Error).message)
     }
     const {cgroupManager} = await this.nerdConfig()
-    await this.forEachContainer(argv as string[], async (scope, container, _reference, typed) => {
-      const warnings = await updateContainer(scope, container, request, cgroupManager).catch((error: unknown) => {
-        throw error instanceof NerdError ? new NerdError(error.message) : error
+    // docker's client prints the daemon's warnings after every name, on stdout and without a prefix (update.go runUpdate).
+    const warnings: string[] = []
+    try {
+      await this.forEachContainer(argv as string[], async (scope, container, _reference, typed) => {
+        warnings.push(
+          ...(await updateContainer(scope, container, request, cgroupManager).catch((error: unknown) => {
+            throw error instanceof NerdError ? new NerdError(error.message) : error
+          })),
+        )
+        return typed
       })
-      for (const warning of warnings) process.stderr.write(`WARNING: ${warning}\n`)
-      this.print(typed)
-    })
+    } finally {
+      if (warnings.length > 0) this.print(warnings.join('\n'))
+    }
   }
 }

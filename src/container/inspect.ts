@@ -1,6 +1,8 @@
 /** `inspect` of a container: nerd's records and containerd's task in docker's shape. */
 import {lstat, readdir} from 'node:fs/promises'
 import {join} from 'node:path'
+import {isNotFound} from '../containerd/index.ts'
+import {NerdError} from '../errors.ts'
 import {readJsonIfExists} from '../files.ts'
 import {Limiter} from '../limiter.ts'
 import {readNetworkPlan} from '../network/attach.ts'
@@ -15,6 +17,17 @@ import {NoSuchContainerError} from './store.ts'
 import {emptyNetworkSettings, inspectContainer} from './view.ts'
 import type {ContainerInspect, NetworkSettings} from './view.ts'
 
+/**
+ * docker's words (its containerd store's GetContainerLayerSize) for the size of a container whose
+ * own snapshot is gone: the container is there, its snapshot is not. A not-found error to docker,
+ * which its generic inspect without --type passes over.
+ */
+export class SnapshotGoneError extends NerdError {
+  constructor(id: string, cause: unknown) {
+    super(`rw layer snapshot not found for container ${id}`, {cause})
+  }
+}
+
 /** The container's inspect document, undefined when no container has that name or ID. */
 export async function inspectContainers(scope: ContainerScope, reference: string, options: {size?: boolean} = {}): Promise<ContainerInspect | undefined> {
   let container
@@ -27,8 +40,13 @@ export async function inspectContainers(scope: ContainerScope, reference: string
   }
   const view = await containerView(scope, container)
   const execIds = view.status === 'running' ? await runningExecIds(scope, container) : []
-  // A dead container's snapshot may have gone with its removal: nothing to count then.
-  const size = options.size ? await containerSize(scope, container.record.Snapshotter, container.record.Id).catch((error: unknown) => (container.dead ? {rw: 0, rootFs: 0} : Promise.reject(error))) : undefined
+  const size = options.size
+    ? await containerSize(scope, container.record.Snapshotter, container.record.Id).catch((error: unknown) => {
+        // A dead container's snapshot may have gone with its removal: nothing to count then.
+        if (container.dead) return {rw: 0, rootFs: 0}
+        throw isNotFound(error) ? new SnapshotGoneError(container.record.Id, error) : error
+      })
+    : undefined
   const plan = await readNetworkPlan(container.paths.networkPlan)
   // docker's Config.MacAddress (API < 1.44) is the one asked for the endpoint of the network mode.
   const mode = container.record.HostConfig.NetworkMode

@@ -7,7 +7,7 @@ import {goLocalRFC3339} from '../format/go-time.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {bytesSize} from '../format/index.ts'
 import {DEFAULT_ADDRESS_POOL} from '../network/model.ts'
-import {initVersion, runcVersion} from './version.ts'
+import {clientVersion, initVersion, runcVersion, type VersionInfo} from './version.ts'
 
 /**
  * Shaped like `docker info --format '{{json .}}'`, in docker's order (moby's system.Info, JSON names:
@@ -92,9 +92,15 @@ export interface SystemInfo {
   ContainerdAddress: string
   /** nerd's settings that do not come from its defaults, with their source (flag, env, nerd.toml, a plugin bundle). */
   Settings: {key: string; value: string; source: string}[]
-  /** docker's CLI puts its own facts beside the server's: `{{.ClientInfo.Context}}`. */
-  ClientInfo: {Debug: boolean; Version: string; Context: string; Os: string; Arch: string; Plugins: {Name: string}[]; Warnings: null}
+  /** docker's CLI puts its own facts beside the server's, its clientInfo: `{{.ClientInfo.Context}}`. */
+  ClientInfo: {Debug: boolean} & InfoClientVersion & {Plugins: {Name: string}[]; Warnings: null}
 }
+
+/**
+ * `version`'s client fields as docker's info has them: without the API version, which it asks the
+ * daemon for only without a format, nor nerd's NodeVersion.
+ */
+type InfoClientVersion = Omit<VersionInfo['Client'], 'ApiVersion' | 'APIVersion' | 'NodeVersion'>
 
 interface Commit {
   ID: string
@@ -230,7 +236,7 @@ export function clientInfo(config: NerdConfig, nerdPlugins: readonly string[]): 
   }
 }
 
-export async function systemInfo(client: ContainerdClient, config: NerdConfig, nerdPlugins: readonly string[], nerdVersion: string): Promise<SystemInfo> {
+export async function systemInfo(client: ContainerdClient, config: NerdConfig, nerdPlugins: readonly string[]): Promise<SystemInfo> {
   const known = clientInfo(config, nerdPlugins)
   const [version, server, plugins, containers, tasks, images, runc, init] = await Promise.all([
     client.version.version(),
@@ -320,8 +326,13 @@ export async function systemInfo(client: ContainerdClient, config: NerdConfig, n
     DataRoot: dockerRootDir,
     ContainerdAddress: config.address,
     Settings: known.Settings,
-    ClientInfo: {Debug: known.Debug, Version: nerdVersion, Context: 'default', Os: process.platform, Arch: os.machine(), Plugins: nerdPlugins.map((name) => ({Name: name})), Warnings: null},
+    ClientInfo: {Debug: known.Debug, ...infoClientVersion(), Plugins: nerdPlugins.map((name) => ({Name: name})), Warnings: null},
   }
+}
+
+function infoClientVersion(): InfoClientVersion {
+  const {ApiVersion: _api, APIVersion: _method, NodeVersion: _node, ...client} = clientVersion()
+  return client
 }
 
 /** docker's commit of a tool it could not ask. */
@@ -359,6 +370,26 @@ const INFO_TYPE = goStruct('system.dockerInfo', {
   DiscoveredDevices: SLICE,
   Containerd: pointerTo(goStruct('system.ContainerdInfo', {Address: 'string'})),
   Warnings: SLICE,
+  // dockerInfo's own fields beside the embedded system.Info: nerd has no errors to put there, nor a user name with a format.
+  ServerErrors: SLICE,
+  UserName: 'string',
+  ClientInfo: pointerTo(
+    goStruct(
+      'system.clientInfo',
+      {
+        Platform: pointerTo(goStruct('system.platformInfo', {Name: 'string'})),
+        APIVersion: renamed('ApiVersion', 'string'),
+        DefaultAPIVersion: 'string',
+        GitCommit: 'string',
+        GoVersion: 'string',
+        BuildTime: 'string',
+        Plugins: SLICE,
+        Warnings: SLICE,
+      },
+      ['Debug', 'Platform', 'Version', 'APIVersion', 'DefaultAPIVersion', 'GitCommit', 'GoVersion', 'Os', 'Arch', 'BuildTime', 'Context', 'Plugins', 'Warnings'],
+    ),
+  ),
+  ClientErrors: SLICE,
 })
 
 /** What `info --format` runs on: docker's dockerInfo struct (INFO_TYPE), where a field it lacks is an error. */

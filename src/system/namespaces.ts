@@ -6,7 +6,7 @@ import {containersDir, namesDir, removeOrphanedContainerFiles} from '../containe
 import {removeOrphanedShims} from './shims.ts'
 import {NerdError} from '../errors.ts'
 import {mountInfoEntries} from '../mountinfo.ts'
-import {sortedByKey} from '../labels.ts'
+import {parseLabels, sortedByKey} from '../labels.ts'
 import {listVolumes, volumeLocksDir, volumesDir} from '../volume/index.ts'
 
 /** One row of `nerd namespace ls`, shaped for `--format` like nerdctl's. */
@@ -32,6 +32,15 @@ export async function listNamespaces(client: ContainerdClient, dataRoot: string)
       return {Name: namespace.name, Containers: containers.length, Images: images.length, Volumes: volumes.length, Labels: sortedByKey(namespace.labels)}
     }),
   )
+}
+
+/**
+ * The `--label` values of `namespace create` and `update`: a key alone is set to `true`, as
+ * nerdctl's (and ctr's) labelArgs: containerd takes an empty value for "no label", so docker's
+ * reading of a key alone would drop it without a word.
+ */
+export function namespaceLabels(values: readonly string[] = []): Record<string, string> {
+  return parseLabels(values.map((value) => (value.includes('=') ? value : `${value}=true`)))
 }
 
 export async function createNamespace(client: ContainerdClient, name: string, labels: Record<string, string>): Promise<void> {

@@ -60,7 +60,7 @@ describe('diff and commit', () => {
 
   after(async () => {
     await removeAllContainers()
-    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', `${testEnvironment.registry}/e2e/committed:v1`, 'e2e/base:2', 'e2e/from-untagged:v1', 'e2e/from-retagged:v1', 'e2e/unchanged:v1'])
+    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', 'e2e/configured:v2', `${testEnvironment.registry}/e2e/committed:v1`, 'e2e/base:2', 'e2e/from-untagged:v1', 'e2e/from-retagged:v1', 'e2e/unchanged:v1'])
   })
 
   it('export streams a container\'s filesystem, running or stopped, without its volumes; -o writes a file; a terminal is refused', async () => {
@@ -153,7 +153,7 @@ describe('diff and commit', () => {
     assert.equal(await nerdOk(['run', '--rm', pushed]), 'hi\n')
   })
 
-  it('commit refuses an empty container, then an invalid reference or one with a digest, before it looks for the container, as docker\'s client', async () => {
+  it('commit refuses an empty container, then an invalid reference or one with a digest, before it looks for the container, and flags after the container, as docker\'s client', async () => {
     const refusal = async (args: string[]) => {
       const {code, stderr} = await nerd(['commit', ...args])
       return {code, stderr}
@@ -162,6 +162,8 @@ describe('diff and commit', () => {
     assert.deepEqual(await refusal(['nosuch', 'BAD']), {code: 1, stderr: 'Error: invalid reference format: repository name (library/BAD) must be lowercase\n'})
     assert.deepEqual(await refusal(['nosuch', `x@sha256:${'a'.repeat(64)}`]), {code: 1, stderr: 'Error: refusing to create a tag with a digest reference\n'})
     assert.deepEqual(await refusal(['changer', `x@sha256:${'a'.repeat(64)}`]), {code: 1, stderr: 'Error: refusing to create a tag with a digest reference\n'})
+    // Flags end at the container, as docker's (SetInterspersed(false)): what follows is arguments.
+    assert.deepEqual(await refusal(['changer', 'x', '-a', 'me']), {code: 1, stderr: '"nerd commit" requires at least 1 and at most 2 arguments.\nSee \'nerd commit --help\'.\n'})
     assert.equal(await nerdOk(['images', '-q', 'x']), '')
   })
 
@@ -175,7 +177,7 @@ describe('diff and commit', () => {
     assert.equal(await nerdOk(['run', '--rm', 'e2e/unchanged:v1']), 'hello there\n')
   })
 
-  it('commit keeps the container\'s own config: its env, command, working directory and labels', async () => {
+  it('commit keeps the container\'s own config: its env, command, working directory and labels; ENV replaces a variable in place', async () => {
     await nerdOk(['run', '--name', 'configured', '-e', 'FOO=bar', '-w', '/tmp', '--label', 'cl=1', IMG, 'sh', '-c', 'echo x > f'])
     await nerdOk(['commit', 'configured', 'e2e/configured:v1'])
     const [image] = JSON.parse(await nerdOk(['image', 'inspect', 'e2e/configured:v1'])) as Record<string, any>[]
@@ -185,6 +187,11 @@ describe('diff and commit', () => {
     assert.equal(image!.Config.WorkingDir, '/tmp')
     assert.equal(image!.Config.Labels.cl, '1')
     assert.equal(await nerdOk(['run', '--rm', 'e2e/configured:v1', 'sh', '-c', 'echo $FOO $(pwd); cat f']), 'bar /tmp\nx\n')
+    // ENV of a variable the container has replaces it where it is, as docker's dispatchEnv.
+    await nerdOk(['commit', '-c', 'ENV FOO=over', 'configured', 'e2e/configured:v2'])
+    const env = JSON.parse(await nerdOk(['image', 'inspect', '-f', '{{json .Config.Env}}', 'e2e/configured:v2'])) as string[]
+    assert.deepEqual(env.map((entry) => entry.split('=', 1)[0]), image!.Config.Env.map((entry: string) => entry.split('=', 1)[0]))
+    assert.equal(env[0], 'FOO=over')
   })
 
   it('commit finds the container\'s image by its ID once its name is removed or names another image', async () => {

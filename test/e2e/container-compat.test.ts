@@ -416,8 +416,13 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['image', 'inspect', '-f', '{{json .GraphDriver}}', IMG]), `{"Data":null,"Name":"${snapshotter}"}\n`)
     const sized = await outcome(['inspect', '-s', '-f', '{{.Os}}', IMG])
     assert.deepEqual(sized, {code: 0, stdout: 'linux\n', stderr: 'WARNING: --size ignored for image\n'})
-    assert.deepEqual(await outcome(['inspect', '--type', 'bogus', 'web']), {code: 1, stdout: '', stderr: 'Error: "bogus" is not a valid value for --type\n'})
-    assert.deepEqual(await outcome(['inspect', '--type', 'service', 'web']), {code: 1, stdout: '[]\n', stderr: 'Error: No such object: web\n'})
+    // docker's --type values (inspect.go allTypes), and its daemon's answers for the swarm objects and plugins nerd never has.
+    const types = '"config", "container", "image", "network", "node", "plugin", "secret", "service", "task", "volume"'
+    assert.deepEqual(await outcome(['inspect', '--type', 'bogus', 'web']), {code: 1, stdout: '', stderr: `Error: unknown type: "bogus": must be one of ${types}\n`})
+    assert.deepEqual(await outcome(['inspect', '--type', '', 'web']), {code: 1, stdout: '', stderr: `Error: type is empty: must be one of ${types}\n`})
+    const noSwarm = 'Error: This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.\n'
+    for (const type of ['config', 'service']) assert.deepEqual(await outcome(['inspect', '--type', type, 'web']), {code: 1, stdout: '[]\n', stderr: noSwarm}, type)
+    assert.deepEqual(await outcome(['inspect', '--type', 'plugin', 'web']), {code: 1, stdout: '[]\n', stderr: 'Error: plugin "web" not found\n'})
   })
 
   it('ps -f network= takes a network ID or ID prefix; stats shows the name typed as .Container, or the full ID without one', async () => {
@@ -441,6 +446,19 @@ describe('docker behaviours of the container commands', () => {
     assert.match(await size(), /^1kB \(virtual [\d.]+MB\)\n$/)
     assert.equal(await nerdOk(['inspect', '-s', '-f', '{{.SizeRw}}', 'sized']), '1000\n')
     await nerdOk(['rm', '-f', 'sized'])
+  })
+
+  it("the size of a container whose snapshot is gone is docker's snapshot error, not a missing container; the generic inspect without --type passes over it, as docker's", async () => {
+    await nerdOk(['create', '--name', 'unsnapshotted', IMG, 'true'])
+    const {Id, Driver} = await inspectContainer('unsnapshotted')
+    const removed = await ctr(['snapshots', '--snapshotter', Driver, 'rm', Id])
+    assert.equal(removed.code, 0, removed.stderr)
+    const gone = {code: 1, stdout: '[]\n', stderr: `Error: rw layer snapshot not found for container ${Id}\n`}
+    assert.deepEqual(await outcome(['container', 'inspect', '-s', 'unsnapshotted']), gone)
+    assert.deepEqual(await outcome(['inspect', '--type', 'container', '-s', 'unsnapshotted']), gone)
+    assert.deepEqual(await outcome(['inspect', '-s', 'unsnapshotted']), {code: 1, stdout: '[]\n', stderr: 'Error: No such object: unsnapshotted\n'})
+    assert.equal(await nerdOk(['inspect', '-f', '{{.Name}}', 'unsnapshotted']), '/unsnapshotted\n')
+    await nerdOk(['rm', '-f', 'unsnapshotted'])
   })
 
   it('ps filters on published host ports and exposed container ports and folds runs of ports as docker does', async () => {
@@ -1144,10 +1162,12 @@ describe('docker behaviours of the container commands', () => {
       ...(has('weight_device') ? [] : ['WARNING: Your kernel does not support Block I/O weight_device or the cgroup is not mounted. Weight-device discarded.\n']),
     ]
     assert.deepEqual(result, {code: 0, stdout: '', stderr: warnings.join('')})
-    const {HostConfig} = await inspectContainer('weighted')
+    const {Id, HostConfig} = await inspectContainer('weighted')
     assert.deepEqual([HostConfig.BlkioWeight, HostConfig.BlkioWeightDevice], [has('weight') ? 300 : 0, has('weight_device') ? [{Path: device, Weight: 200}] : []])
-    // update checks its weight as docker's daemon does.
-    assert.deepEqual(await outcome(['update', '--blkio-weight', '400', 'weighted']), {code: 0, stdout: 'weighted\n', stderr: warnings[0] ?? ''})
+    // update checks its weight as docker's daemon does; its client prints the warnings on stdout after every name, without a prefix.
+    const short = Id.slice(0, 12)
+    const updateWarning = has('weight') ? '' : warnings[0]!.replace(/^WARNING: /, '').repeat(2)
+    assert.deepEqual(await outcome(['update', '--blkio-weight', '400', 'weighted', short]), {code: 0, stdout: `weighted\n${short}\n${updateWarning}`, stderr: ''})
     assert.equal((await inspectContainer('weighted')).HostConfig.BlkioWeight, has('weight') ? 400 : 0)
     await nerdOk(['rm', 'weighted'])
   })

@@ -174,6 +174,17 @@ describe('nerd info', () => {
     }
     const client = await nerd(['version', '--format', '{{.Client.Nope}}'])
     assert.deepEqual([client.code, client.stderr], [1, 'Error: template: version:1:9: executing "version" at <.Client.Nope>: can\'t evaluate field Nope in type system.clientVersion\n'])
+    const clientInfo = await nerd(['info', '--format', '{{.ClientInfo.Nope}}'])
+    assert.deepEqual([clientInfo.code, clientInfo.stderr], [1, 'Error: template: :1:13: executing "" at <.ClientInfo.Nope>: can\'t evaluate field Nope in type *system.clientInfo\n'])
+  })
+
+  it("has dockerInfo's ServerErrors and ClientErrors (none), and the client's fields as version has them", async () => {
+    const fields = ['Platform.Name', 'Version', 'DefaultAPIVersion', 'GitCommit', 'GoVersion', 'Os', 'Arch', 'BuildTime', 'Context']
+    const info = await nerd(['info', '--format', `{{.ServerErrors}}|{{.ClientErrors}}|${fields.map((field) => `{{.ClientInfo.${field}}}`).join('|')}`], {namespace})
+    assert.equal(info.code, 0, info.stderr)
+    const version = await nerdOk(['version', '--format', fields.map((field) => `{{.Client.${field}}}`).join('|')])
+    assert.equal(info.stdout, `[]|[]|${version}`)
+    assert.match(version, /^nerd\|[^|]+\|1\.\d+\|[^|]*\|v\d+[^|]*\|linux\|(amd64|arm64|arm|386|ppc64le|s390x|riscv64)\|/)
   })
 
   it("has docker's info fields scripts read, and counts an image once whatever its names", async () => {
@@ -367,30 +378,30 @@ describe('nerd namespace', () => {
     assert.deepEqual([unknown.code, unknown.stderr], [1, 'Error: template parsing error: template: :1:2: executing "" at <.Nope>: can\'t evaluate field Nope in type namespaceContext\n'])
   })
 
-  it('inspect prints a JSON array; update sets labels', async () => {
-    const updated = await nerd(['namespace', 'update', '--label', 'env=test', made])
+  it('inspect prints a JSON array; update sets labels, a key alone to "true" as nerdctl', async () => {
+    const updated = await nerd(['namespace', 'update', '--label', 'env=test', '-l', 'bare', made])
     assert.equal(updated.code, 0, updated.stderr)
     const inspected = await nerd(['namespace', 'inspect', made])
     assert.equal(inspected.code, 0, inspected.stderr)
-    assert.deepEqual(JSON.parse(inspected.stdout), [{Name: made, Labels: {team: 'a', env: 'test'}}])
+    assert.deepEqual(JSON.parse(inspected.stdout), [{Name: made, Labels: {bare: 'true', env: 'test', team: 'a'}}])
     const missing = await nerd(['namespace', 'inspect', `${namespace}-nosuch`])
     assert.equal(missing.code, 1)
     assert.equal(missing.stdout.trim(), '[]')
     assert.match(missing.stderr, /No such namespace/)
   })
 
-  it('update and rm of a missing namespace say No such namespace, as inspect; labels are listed in key order, as Go prints a map', async () => {
+  it('update and rm of a missing namespace say No such namespace, as inspect; labels are listed in key order, as Go prints a map; create sets a key alone to "true"', async () => {
     const nosuch = `${namespace}-nosuch`
     for (const command of [['update', '--label', 'a=1', nosuch], ['rm', nosuch]]) {
       const result = await nerd(['namespace', ...command])
       assert.deepEqual([result.code, result.stderr], [1, `Error: No such namespace: ${nosuch}\n`], command.join(' '))
     }
     const labelled = `${namespace}-labelled`
-    await nerd(['namespace', 'create', '--label', 'b=two', '--label', 'a=1', labelled])
+    await nerd(['namespace', 'create', '--label', 'b=two', '--label', 'a=1', '-l', 'c', labelled])
     try {
       const listed = (await nerd(['namespace', 'ls', '--format', '{{.Name}} {{.Labels}}'])).stdout
-      assert.ok(listed.split('\n').includes(`${labelled} a=1,b=two`), listed)
-      assert.equal((await nerd(['namespace', 'inspect', '--format', '{{json .Labels}}', labelled])).stdout, '{"a":"1","b":"two"}\n')
+      assert.ok(listed.split('\n').includes(`${labelled} a=1,b=two,c=true`), listed)
+      assert.equal((await nerd(['namespace', 'inspect', '--format', '{{json .Labels}}', labelled])).stdout, '{"a":"1","b":"two","c":"true"}\n')
     } finally {
       await nerd(['namespace', 'rm', labelled])
     }

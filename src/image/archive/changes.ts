@@ -213,9 +213,11 @@ function onBuildTrigger(text: string): string {
   return text
 }
 
+/** A variable already set keeps its place, a new one goes last (docker's dispatchEnv). */
 function setEnv(env: readonly string[] | undefined, key: string, value: string): string[] {
-  const result = (env ?? []).filter((entry) => entry.slice(0, entry.indexOf('=') === -1 ? entry.length : entry.indexOf('=')) !== key)
-  result.push(`${key}=${value}`)
+  const result = [...(env ?? [])]
+  const index = result.findIndex((entry) => entry.split('=', 1)[0] === key)
+  result[index === -1 ? result.length : index] = `${key}=${value}`
   return result
 }
 

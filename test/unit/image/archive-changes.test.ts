@@ -20,7 +20,7 @@ describe('applyChanges', () => {
     assert.deepEqual(applyChanges({Entrypoint: ['top']}, ['CMD ["-b"]']), {Entrypoint: ['top'], Cmd: ['-b']})
   })
 
-  it('sets ENV in key=value and legacy form, replacing a variable, expanding values set before the instruction', () => {
+  it('sets ENV in key=value and legacy form, replacing a variable in place, expanding values set before the instruction', () => {
     const config = applyChanges({Env: ['PATH=/bin', 'A=old']}, [
       'ENV A=1 B="two words" C=${A}x',
       'ENV D the rest of the line',
@@ -30,7 +30,7 @@ describe('applyChanges', () => {
     ])
     const env = new Map(config.Env?.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))
     assert.deepEqual(Object.fromEntries(env), {A: '1', B: 'two words', C: 'oldx', D: 'the rest of the line', PATH: '/opt/bin:/bin', E: '$A literal', F: '$A', G: '1'})
-    assert.equal(config.Env?.length, 8, 'a replaced variable appears once')
+    assert.deepEqual(config.Env?.map((entry) => entry.slice(0, entry.indexOf('='))), ['PATH', 'A', 'B', 'C', 'D', 'E', 'F', 'G'], 'a replaced variable keeps its place')
   })
 
   it('sets LABEL pairs, EXPOSE ports and ranges, VOLUME in both forms', () => {

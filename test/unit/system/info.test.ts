@@ -20,6 +20,7 @@ const info = {
   CDISpecDirs: [],
   Containerd: {Address: '/run/containerd/containerd.sock', Namespaces: {Containers: 'default', Plugins: ''}},
   Warnings: null,
+  ClientInfo: {Debug: false, Platform: {Name: 'nerd'}, Version: '1.2.3', DefaultAPIVersion: '1.48', GitCommit: 'abc', GoVersion: 'v24.0.0', Os: 'linux', Arch: 'amd64', BuildTime: '', Context: 'default', Plugins: [], Warnings: null},
 } as unknown as SystemInfo
 
 const run = (format: string): string => new Template(format).execute(infoTemplateData(info))
@@ -42,6 +43,17 @@ describe('info --format', () => {
     assert.equal(run('{{.ContainerdCommit.ID}} {{.RuncCommit.ID}} {{.RuncCommit.Expected}}|{{.InitCommit}}'), 'c0ffee N/A |{ }')
     assert.equal(run('{{.FirewallBackend.Driver}} {{.FirewallBackend.Info}} {{.Containerd.Address}} {{.Containerd.Namespaces.Containers}}'), 'iptables [] /run/containerd/containerd.sock default')
     assert.equal(run('{{range .DefaultAddressPools}}{{.Base}}/{{.Size}}{{end}} {{.DefaultAddressPools}}'), '10.4.0.0/16/24 [{10.4.0.0/16 24}]')
+  })
+
+  it("has dockerInfo's own fields: no server or client errors, and the client's clientInfo, whose unknown fields are errors", () => {
+    assert.equal(run('{{.ServerErrors}}|{{.ClientErrors}}|{{.UserName}}'), '[]|[]|')
+    assert.equal(
+      run('{{.ClientInfo.Platform.Name}}|{{.ClientInfo.Version}}|{{.ClientInfo.APIVersion}}|{{.ClientInfo.DefaultAPIVersion}}|{{.ClientInfo.GitCommit}}|{{.ClientInfo.GoVersion}}|{{.ClientInfo.Os}}|{{.ClientInfo.Arch}}|{{.ClientInfo.BuildTime}}|{{.ClientInfo.Context}}|{{.ClientInfo.Plugins}}|{{.ClientInfo.Warnings}}'),
+      'nerd|1.2.3||1.48|abc|v24.0.0|linux|amd64||default|[]|[]',
+    )
+    assert.throws(() => run('{{.ClientInfo.Nope}}'), {message: `template: :1:13: executing "" at <.ClientInfo.Nope>: can't evaluate field Nope in type *system.clientInfo`})
+    assert.equal(run('{{json .ClientInfo}}'), JSON.stringify(info.ClientInfo))
+    assert.doesNotMatch(goJSON(infoTemplateData(info)), /ServerErrors|ClientErrors|UserName/)
   })
 })
 

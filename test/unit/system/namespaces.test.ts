@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {cgroupMountPoints} from '../../../src/system/namespaces.ts'
+import {cgroupMountPoints, namespaceLabels} from '../../../src/system/namespaces.ts'
 
 describe('cgroup hierarchies', () => {
   it('are the cgroup and cgroup2 mounts of a mountinfo file, their escapes decoded', () => {
@@ -14,5 +14,13 @@ describe('cgroup hierarchies', () => {
       '',
     ].join('\n')
     assert.deepEqual(cgroupMountPoints(mountinfo), ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/mnt/my cgroups'])
+  })
+})
+
+describe('namespace labels', () => {
+  it('set a key alone to "true", as nerdctl does, and keep an empty value (a removal for update)', () => {
+    assert.deepEqual(namespaceLabels(['a=1', 'b', 'c=', 'd=x=y']), {a: '1', b: 'true', c: '', d: 'x=y'})
+    assert.deepEqual(namespaceLabels(), {})
+    assert.throws(() => namespaceLabels(['=v']), {message: 'invalid label "=v": the key is empty'})
   })
 })
