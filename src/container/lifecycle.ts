@@ -602,8 +602,8 @@ export async function seeOutOrphanedContainer(scope: ContainerScope, id: string)
 
 /**
  * Every container of the namespace as image removal sees it, those other clients made (ctr) too:
- * the image ID nerd recorded at create, the image record containerd's container names, and whether
- * it runs (a paused one does, as docker counts it).
+ * the image ID and reference nerd recorded at create, the image record containerd's container
+ * names, and whether it runs (a paused one does, as docker counts it).
  */
 export async function imageUsers(scope: ContainerScope): Promise<ImageUser[]> {
   const [containers, tasks] = await Promise.all([scope.client.containers.list(), scope.client.tasks.list()])
@@ -614,7 +614,7 @@ export async function imageUsers(scope: ContainerScope): Promise<ImageUser[]> {
       const record = await readRecord(containerPaths(scope.dataRoot, namespaceOf(scope), container.id)).catch(unlessUnreadable)
       const status = statusById.get(container.id)
       const running = status === 'RUNNING' || status === 'PAUSED' || status === 'PAUSING'
-      return {id: container.id, imageName: container.image, running, ...(record ? {imageId: record.Image} : {})}
+      return {id: container.id, imageName: container.image, running, ...(record ? {imageId: record.Image, reference: record.Config.Image} : {})}
     }),
   )
 }

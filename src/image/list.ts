@@ -364,7 +364,7 @@ export function imageRawFormat(digest: boolean): string {
   return `repository: {{ .Repository }}\ntag: {{.Tag}}\n${digest ? 'digest: {{.Digest}}\n' : ''}image_id: {{.ID}}\ncreated_at: {{.CreatedAt}}\nvirtual_size: {{.Size}}\n`
 }
 
-/** What `system df -v` knows of an image besides `images`: its containers and the size it shares with other images. */
+/** What `system df` knows of an image besides `images`: its containers and the size it shares with other images. */
 export interface ImageUsage {
   size: number
   shared: number

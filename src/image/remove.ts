@@ -9,9 +9,10 @@
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {truncateId} from '../format/index.ts'
+import {compareStrings} from '../format/go-values.ts'
 import {imageChildren, lookupImages, noSuchImage, summarizeImages, untilComparedTime} from './list.ts'
 import type {ImageSummary} from './list.ts'
-import {familiarName, parseReference, repository} from './reference.ts'
+import {familiarName, normalizedName, parseReference, repository} from './reference.ts'
 import type {Reference} from './reference.ts'
 import {danglingImageName, deleteImage, isDanglingImageName, putImage} from './store.ts'
 import {publishEvent} from '../system/nerd-events.ts'
@@ -27,6 +28,8 @@ export interface ImageUser {
   imageId?: string
   /** The image record containerd's container names. */
   imageName: string
+  /** The image as given to run or create (docker's Config.Image); absent for one another client made. */
+  reference?: string
   running: boolean
 }
 
@@ -177,26 +180,77 @@ export interface PruneResult {
   reclaimedBytes: number
 }
 
+/** A record image prune deletes; `deleted`, the image's ID when it is the image's last record. */
+export interface PruneStep {
+  summary: ImageSummary
+  deleted?: string
+}
+
 /**
- * docker's image prune: dangling images (no name), or with `all` every image; images a container
- * uses are kept, and so are those the filters keep (`until=` as `images` compares it, `label=` and
- * `label!=` on the image's config). Reclaimed space is what the content store shrank by once the collector ran.
+ * The names a container keeps from image prune, as docker's containerd store (image_prune.go
+ * filterImagesUsedByContainers): the one it was created with (`busybox` as `busybox:latest`), and
+ * for a `name:tag@digest` also `name:tag`. A container created by image ID keeps none by name.
+ */
+function creationNames(user: ImageUser): string[] {
+  try {
+    const reference = parseReference(user.reference ?? user.imageName)
+    const names = [normalizedName(reference)]
+    if (reference.tag !== undefined && reference.digest !== undefined) names.push(normalizedName({...reference, digest: undefined}))
+    return names
+  } catch {
+    return []
+  }
+}
+
+/**
+ * What docker's image prune deletes, in the order of their names, as docker decides: dangling
+ * records (no name), or with `all` every record, that the filters take (`until=` as `images`
+ * compares it, `label=` and `label!=` on the image's config). A container keeps the name it was
+ * created with and its image's dangling record, not the image's other names. An image a container
+ * uses keeps its last record (docker's keeps it only for a container created by ID or digest, and
+ * deletes the image of one whose creation name now names another: nerd, as its rmi, never deletes
+ * an image a container uses).
+ */
+export function planPrune(summaries: readonly ImageSummary[], options: {all: boolean; filter: PruneFilter; users: readonly ImageUser[]}): PruneStep[] {
+  const prunable = new Map(
+    summaries
+      .filter((summary) => (options.all || isDanglingImageName(summary.record.name)) && withinPruneFilter(options.filter, untilComparedTime(summary), summary.config?.config?.Labels ?? {}))
+      .map((summary) => [summary.record.name, summary]),
+  )
+  const used = new Set<string>()
+  for (const user of options.users) {
+    const id = userImageId(user, summaries)
+    if (id !== undefined) used.add(id)
+    for (const summary of summaries) if (summary.id === id && isDanglingImageName(summary.record.name)) prunable.delete(summary.record.name)
+    for (const name of creationNames(user)) prunable.delete(name)
+  }
+  const records = new Map<string, number>()
+  for (const summary of summaries) records.set(summary.id, (records.get(summary.id) ?? 0) + 1)
+  const steps: PruneStep[] = []
+  for (const summary of [...prunable.values()].sort((a, b) => compareStrings(a.record.name, b.record.name))) {
+    const left = records.get(summary.id)! - 1
+    if (left === 0 && used.has(summary.id)) continue
+    records.set(summary.id, left)
+    steps.push(left === 0 ? {summary, deleted: summary.id} : {summary})
+  }
+  return steps
+}
+
+/**
+ * docker's image prune (planPrune), reported as its pruneAll: image by image, `untagged: name` and,
+ * when that took the image, `deleted: id`. Reclaimed space is what the content store shrank by once
+ * the collector ran.
  */
 export async function pruneImages(client: ContainerdClient, options: {all: boolean; filter: PruneFilter; users: readonly ImageUser[]}): Promise<PruneResult> {
-  const {filter} = options
-  const summaries = await summarizeImages(client)
   const before = await contentBytes(client)
-  const used = new Set(summaries.filter((summary) => usersOf(summary.id, options.users, summaries).length > 0).map((summary) => summary.id))
-  const doomed = summaries.filter(
-    (summary) =>
-      (options.all || isDanglingImageName(summary.record.name)) &&
-      !used.has(summary.id) &&
-      withinPruneFilter(filter, untilComparedTime(summary), summary.config?.config?.Labels ?? {}),
-  )
-  const deleted = new Set(doomed.map((summary) => summary.id))
-  for (const summary of summaries) if (!doomed.includes(summary)) deleted.delete(summary.id)
-  const {lines: untagged} = await untag(client, doomed, {sync: true})
-  for (const id of deleted) await publishEvent(client, imageEvent('delete', {id}))
-  const lines = [...untagged.map((line) => line.replace(/^Untagged/, 'untagged')), ...[...deleted].map((id) => `deleted: ${id}`)]
+  const steps = planPrune(await summarizeImages(client), options)
+  const lines: string[] = []
+  for (const [index, step] of steps.entries()) {
+    const {lines: untagged, deleted} = await untag(client, [step.summary], {sync: index === steps.length - 1})
+    lines.push(...untagged.map((line) => line.replace(/^Untagged/, 'untagged')))
+    if (step.deleted === undefined || deleted === 0) continue
+    await publishEvent(client, imageEvent('delete', {id: step.deleted}))
+    lines.push(`deleted: ${step.deleted}`)
+  }
   return {lines, reclaimedBytes: Math.max(0, before - (await contentBytes(client)))}
 }

@@ -10,9 +10,9 @@ import {isWriteRefused, readJsonIfExists, withFileLock, writeJsonAtomic} from '.
 import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel, CniError} from './cni.ts'
 import {addDefaultRoute, addLinkLocalAddresses, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, restoreHostNetworking, setContainerMac} from './host.ts'
-import {claimPorts, holdsPorts, portRegistryFile, releasePorts} from './host-ports.ts'
+import {claimPorts, holdsPorts, HostPortError, portRegistryFile, releasePorts} from './host-ports.ts'
 import {parseSubnet} from './ip.ts'
-import {addressRanges, bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, interContainerTraffic, macForAddress, networkForAddresses, ownsBridge} from './model.ts'
+import {addressRanges, bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, endpointId, interContainerTraffic, macForAddress, networkForAddresses, ownsBridge} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {publishableBindings} from './ports.ts'
 import type {PortMap, PortMapping} from './ports.ts'
@@ -326,17 +326,29 @@ async function configureLink(network: NetworkConfList, conflist: CniConfList, ca
   if (main === 'bridge' && !interContainerTraffic(network.nerd)) await isolateBridgePort(network, result)
 }
 
+/** How docker's daemon prefixes a failure to set up the networks of a container it starts (daemon/start_linux.go). */
+const SETUP_FAILED = 'failed to set up container networking'
+
+/**
+ * docker's words for published ports the attachment could not have (libnetwork's endpoint join
+ * wrapping its bridge driver's error), naming the container's address on it.
+ */
+function externalConnectivityError(target: AttachTarget, plan: NetworkPlan, attachment: AttachmentState, error: HostPortError): Error {
+  const endpoint = `${plan.name} (${endpointId(target.id, attachment.networkId)})`
+  const addresses = attachment.addresses.map((address) => address.split('/')[0]!)
+  return new Error(`driver failed programming external connectivity on endpoint ${endpoint}: ${error.naming(addresses)}`, {cause: error})
+}
+
 /**
  * docker's words for what host-local's ADD fails with when the address asked for is taken or none is
  * left (libnetwork's IPAM errors, as docker >= 28 prefixes them); any other failure as it is.
  */
 function ipamError(network: NetworkConfList, error: unknown): unknown {
   if (!(error instanceof CniError)) return error
-  const prefix = 'failed to set up container networking'
-  if (/requested IP address \S+ is not available in range set/.test(error.message)) return new CniError(error.plugin, `${prefix}: Address already in use`)
+  if (/requested IP address \S+ is not available in range set/.test(error.message)) return new CniError(error.plugin, `${SETUP_FAILED}: Address already in use`)
   if (/no IP addresses available in range set/.test(error.message)) {
     const family = /range set: [0-9a-f]*:/.test(error.message) ? 'IPv6' : 'IPv4'
-    return new CniError(error.plugin, `${prefix}: no available ${family} addresses on this network's address pools: ${network.name} (${network.nerd.id})`)
+    return new CniError(error.plugin, `${SETUP_FAILED}: no available ${family} addresses on this network's address pools: ${network.name} (${network.nerd.id})`)
   }
   return error
 }
@@ -455,7 +467,9 @@ async function movePorts(target: AttachTarget, plan: NetworkPlan, state: Network
   const attachment = state.attachments[carrier.network]!
   const owner = memberKey(target.namespace, target.id)
   const facts = networkOf(carrier.network)!.nerd
-  const claimed = await claimHostPorts(plan, owner, publishableBindings(bindingsOnNetwork(facts, plan.portBindings), hasIpv6(facts)))
+  const claimed = await claimHostPorts(plan, owner, publishableBindings(bindingsOnNetwork(facts, plan.portBindings), hasIpv6(facts))).catch((error: unknown) => {
+    throw error instanceof HostPortError ? externalConnectivityError(target, plan, attachment, error) : error
+  })
   const capabilityArgs = {...attachment.capabilityArgs, portMappings: claimed.mappings}
   try {
     await withNetworkMembersLock(plan.netconfPath, networkOf(carrier.network)!, () =>
@@ -633,14 +647,26 @@ async function attachLocked(target: AttachTarget, plan: NetworkPlan, netns: stri
     // The published ports go with the first network attached that can carry them, and with such a
     // network connected when none attached has them; a container on internal networks only has none.
     const carrier = Object.values(state.attachments).some(carriesPorts) ? undefined : wanted.find((planned) => carriesPublishedPorts(findNetwork(networks, planned.network).nerd))
+    let unpublished: HostPortError | undefined
     if (carrier) {
       const facts = findNetwork(networks, carrier.network).nerd
-      claimed = await claimHostPorts(plan, owner, publishableBindings(bindingsOnNetwork(facts, plan.portBindings), hasIpv6(facts)))
-      state.ports = claimed.ports
+      try {
+        claimed = await claimHostPorts(plan, owner, publishableBindings(bindingsOnNetwork(facts, plan.portBindings), hasIpv6(facts)))
+        state.ports = claimed.ports
+      } catch (error) {
+        if (!(error instanceof HostPortError)) throw error
+        unpublished = error
+      }
     }
     for (const planned of wanted) {
       const network = findNetwork(networks, planned.network)
       await attachOne(target, plan, state, network, planned, netns, planned === carrier ? claimed?.mappings : undefined, hooks, changes)
+      // As docker's endpoint, which has its address when its ports fail and names it: the carrier
+      // attached without them, its failure is told, and what was attached is taken back below.
+      if (planned === carrier && unpublished) {
+        const failure = externalConnectivityError(target, plan, state.attachments[network.name]!, unpublished)
+        throw fresh ? new Error(`${SETUP_FAILED}: ${failure.message}`, {cause: unpublished}) : failure
+      }
     }
   } catch (error) {
     // Nothing half-attached stays: what this call attached is detached again.

@@ -7,7 +7,7 @@
 import {createServer} from 'node:net'
 import {createSocket} from 'node:dgram'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
-import {joinHostPort, splitPort} from './ports.ts'
+import {splitPort} from './ports.ts'
 import type {PortMap, PortMapping} from './ports.ts'
 
 interface PortRegistry {
@@ -36,18 +36,71 @@ const BIND_ERRORS: Record<string, string> = {
   EACCES: 'permission denied',
 }
 
+/** A binding as asked for: docker's PortBindingReq. */
+interface BindingRequest {
+  hostIp: string
+  /** The host port, a range (`8080-8090`), or empty for one the kernel picks. */
+  hostPort: string
+  containerPort: number
+  protocol: string
+}
+
+/**
+ * docker's PortBindingReq as its errors show it (libnetwork types.PortBinding.String):
+ * `hostIP:hostPort:containerIP:port/proto`, IPv6 addresses in brackets, an unset host port or
+ * container address left out.
+ */
+function bindingText(request: BindingRequest, containerIp: string): string {
+  const address = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip)
+  const [start, end] = hostPortSpan(request.hostPort)
+  const host = [address(request.hostIp || '0.0.0.0'), ...(start === 0 ? [] : [start === end ? `${start}` : `${start}-${end}`])].join(':')
+  return `${host}:${containerIp === '' ? '' : `${address(containerIp)}:`}${request.containerPort}/${request.protocol}`
+}
+
+/**
+ * A published port the host cannot give. docker's bridge driver names the container's address in
+ * its message, which attach knows only once the network gave it one: `naming` says it then.
+ */
+export class HostPortError extends Error {
+  readonly #describe: (containerIp: string) => string
+  /** The host IP asked for ('' for all): which of the container's addresses the message names. */
+  readonly hostIp: string
+
+  constructor(hostIp: string, describe: (containerIp: string) => string) {
+    super(describe(''))
+    this.name = 'HostPortError'
+    this.hostIp = hostIp
+    this.#describe = describe
+  }
+
+  /** The message naming the container's address of the host IP's family, among `addresses` (plain IPs). */
+  naming(addresses: readonly string[]): string {
+    const ipv6 = this.hostIp.includes(':')
+    return this.#describe(addresses.find((address) => address.includes(':') === ipv6) ?? '')
+  }
+}
+
+/** The first and last port of a host port asked for; 0 and 0 for one the kernel picks. */
+function hostPortSpan(hostPort: string): [start: number, end: number] {
+  const [start, end = start] = hostPort === '' ? [0] : hostPort.split('-').map(Number)
+  return [start!, end]
+}
+
+/** docker's bind failure: it names `port`, the one tried, only when the binding asked for a range. */
+function bindFailure(request: BindingRequest, port: number, reason: string): HostPortError {
+  const [start, end] = hostPortSpan(request.hostPort)
+  return new HostPortError(request.hostIp, (containerIp) => `failed to bind host port ${start === end ? '' : `${port} `}for ${bindingText(request, containerIp)}: ${reason}`)
+}
+
 /**
  * Binds `hostIp:port` (tcp: listens) and lets it go again: the port bound (the kernel's pick for
- * port 0), or docker's message when the bind fails.
+ * port 0), or Go's words for why the bind failed.
  */
-function probeHostPort(hostIp: string, port: number, protocol: string): Promise<number | Error> {
+function probeHostPort(hostIp: string, port: number, protocol: string): Promise<number | {reason: string}> {
   // Node cannot bind SCTP: nerd's registry alone guards a given SCTP port.
   if (protocol === 'sctp' && port !== 0) return Promise.resolve(port)
   const address = hostIp || '0.0.0.0'
-  const failed = (error: NodeJS.ErrnoException) => {
-    const reason = BIND_ERRORS[error.code ?? ''] ?? error.message
-    return new Error(`failed to bind host port ${joinHostPort(address, port)}/${protocol}: ${reason}`)
-  }
+  const failed = (error: NodeJS.ErrnoException) => ({reason: BIND_ERRORS[error.code ?? ''] ?? error.message})
   return new Promise((resolve) => {
     if (protocol === 'udp') {
       const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4')
@@ -74,32 +127,33 @@ const EPHEMERAL_ATTEMPTS = 10
  * The host port of one binding: the one given, the first of a range that no container holds and
  * that binds, or a free one the kernel picks.
  */
-async function hostPortFor(registry: PortRegistry, hostIp: string, hostPort: string, protocol: string): Promise<number> {
-  const allocated = (port: number) => new Error(`Bind for ${hostIp || '0.0.0.0'}:${port} failed: port is already allocated`)
+async function hostPortFor(registry: PortRegistry, request: BindingRequest): Promise<number> {
+  const {hostIp, hostPort, protocol} = request
+  const failure = (message: string) => new HostPortError(hostIp, () => message)
   if (hostPort === '') {
     for (let attempt = 0; attempt < EPHEMERAL_ATTEMPTS; attempt++) {
       const port = await probeHostPort(hostIp, 0, protocol)
-      if (port instanceof Error) throw port
+      if (typeof port !== 'number') throw bindFailure(request, 0, port.reason)
       if (!portTaken(registry, hostIp, port, protocol)) return port
     }
-    throw new Error(`no free host port for ${hostIp || '0.0.0.0'}/${protocol}`)
+    throw failure(`no free host port for ${hostIp || '0.0.0.0'}/${protocol}`)
   }
-  const [start, end] = hostPort.split('-').map(Number) as [number, number?]
-  if (end === undefined) {
-    if (portTaken(registry, hostIp, start, protocol)) throw allocated(start)
+  const [start, end] = hostPortSpan(hostPort)
+  if (start === end) {
+    if (portTaken(registry, hostIp, start, protocol)) throw failure(`Bind for ${hostIp || '0.0.0.0'}:${start} failed: port is already allocated`)
     const bound = await probeHostPort(hostIp, start, protocol)
-    if (bound instanceof Error) throw bound
+    if (typeof bound !== 'number') throw bindFailure(request, start, bound.reason)
     return start
   }
   // As docker: a port of the range that does not bind is passed over; the last bind failure is the error.
-  let bindFailure: Error | undefined
+  let lastFailure: HostPortError | undefined
   for (let port = start; port <= end; port++) {
     if (portTaken(registry, hostIp, port, protocol)) continue
     const bound = await probeHostPort(hostIp, port, protocol)
-    if (!(bound instanceof Error)) return port
-    bindFailure = bound
+    if (typeof bound === 'number') return port
+    lastFailure = bindFailure(request, port, bound.reason)
   }
-  throw bindFailure ?? new Error('all ports are allocated')
+  throw lastFailure ?? failure('all ports are allocated')
 }
 
 /**
@@ -113,7 +167,7 @@ export async function claimPorts(registryFile: string, owner: string, bindings: 
   for (const [key, wanted] of Object.entries(bindings)) {
     const {port: containerPort, protocol} = splitPort(key)
     for (const binding of wanted) {
-      const hostPort = await hostPortFor(registry, binding.HostIp, binding.HostPort, protocol)
+      const hostPort = await hostPortFor(registry, {hostIp: binding.HostIp, hostPort: binding.HostPort, containerPort, protocol})
       registry[registryKey(binding.HostIp, hostPort, protocol)] = owner
       ;(ports[key] ??= []).push({HostIp: binding.HostIp || '0.0.0.0', HostPort: String(hostPort)})
       mappings.push({hostPort, containerPort, protocol, ...(binding.HostIp ? {hostIP: binding.HostIp} : {})})

@@ -11,7 +11,7 @@ import type {ContainerdClient} from '../containerd/index.ts'
 import {goStructRow, humanSize} from '../format/index.ts'
 import {asGoStruct, compareStrings} from '../format/go-values.ts'
 import {IMAGE_CONTEXT, imageRawFormat, imageRow, NONE, summarizeImages, unpackedLayerSize} from '../image/list.ts'
-import type {ImageSummary} from '../image/list.ts'
+import type {ImageSummary, ImageUsage} from '../image/list.ts'
 import {chainIds} from '../image/store.ts'
 import {isOnLocalDisk, listVolumes, VOLUME_CONTEXT, VOLUME_RAW_FORMAT, volumeRow, volumeSize, volumeUsers} from '../volume/index.ts'
 
@@ -77,11 +77,9 @@ function usageRow(type: UsageRow['Type'], counts: {total: number; active: number
   )
 }
 
-interface ImageUsage {
+interface ImagesOnDisk {
   /** docker's LayersSize: every unpacked layer once. */
   total: number
-  /** What the images no container uses hold that no other image shares. */
-  reclaimable: number
   /** Each image's own size, its layers counted whole, by image ID. */
   sizes: Map<string, number>
   /** What of each image's size is layers other images hold too, by image ID. */
@@ -92,7 +90,7 @@ interface ImageUsage {
  * The images' disk usage as docker's: each unpacked layer (a snapshot named by its chain ID) counted
  * once however many images share it, and an image not unpacked in `snapshotter` by its content's size.
  */
-async function imageUsage(client: ContainerdClient, images: readonly ImageSummary[], snapshotter: string, inUse: ReadonlySet<string>): Promise<ImageUsage> {
+async function imageUsage(client: ContainerdClient, images: readonly ImageSummary[], snapshotter: string): Promise<ImagesOnDisk> {
   const measured = new Map<string, Promise<number | undefined>>()
   const measure = (chainId: string): Promise<number | undefined> => {
     let size = measured.get(chainId)
@@ -111,7 +109,7 @@ async function imageUsage(client: ContainerdClient, images: readonly ImageSummar
   }
   const holders = new Map<string, number>()
   for (const own of layers.values()) for (const chain of own?.keys() ?? []) holders.set(chain, (holders.get(chain) ?? 0) + 1)
-  const usage: ImageUsage = {total: 0, reclaimable: 0, sizes: new Map(), shared: new Map()}
+  const usage: ImagesOnDisk = {total: 0, sizes: new Map(), shared: new Map()}
   const counted = new Set<string>()
   for (const image of images) {
     const own = layers.get(image.id)
@@ -121,9 +119,17 @@ async function imageUsage(client: ContainerdClient, images: readonly ImageSummar
     usage.shared.set(image.id, entries.filter(([chain]) => holders.get(chain)! > 1).reduce((sum, [, bytes]) => sum + bytes, 0))
     usage.total += own ? entries.filter(([chain]) => !counted.has(chain)).reduce((sum, [, bytes]) => sum + bytes, 0) : size
     for (const [chain] of entries) counted.add(chain)
-    if (!inUse.has(image.id)) usage.reclaimable += own ? entries.filter(([chain]) => holders.get(chain) === 1).reduce((sum, [, bytes]) => sum + bytes, 0) : size
   }
   return usage
+}
+
+/**
+ * docker's Images RECLAIMABLE (formatter diskUsageImagesContext.Reclaimable): all the layers but
+ * what each image a container uses holds alone, its size less its shared size. A layer an unused
+ * image shares with a used one counts as reclaimable, as in docker.
+ */
+export function reclaimableImageBytes(total: number, images: readonly ImageUsage[]): number {
+  return total - images.filter((image) => image.containers !== 0).reduce((sum, image) => sum + image.size - image.shared, 0)
 }
 
 /**
@@ -151,10 +157,11 @@ export async function diskUsage(scope: ContainerScope, namespace: string, snapsh
     listVolumes({dataRoot: scope.dataRoot, namespace}).then((all) => all.filter(isOnLocalDisk)),
     volumeUsers({dataRoot: scope.dataRoot, namespace}),
   ])
-  const imagesInUse = new Set(views.map((view) => view.record.Image))
   const uniqueImages = new Map(images.map((image) => [image.id, image]))
-  const imageActive = [...uniqueImages.values()].filter((image) => imagesInUse.has(image.id))
-  const imageSizes = await imageUsage(scope.client, [...uniqueImages.values()], snapshotter, imagesInUse)
+  const imageSizes = await imageUsage(scope.client, [...uniqueImages.values()], snapshotter)
+  const imageUses = new Map(
+    [...uniqueImages.keys()].map((id): [string, ImageUsage] => [id, {size: imageSizes.sizes.get(id)!, shared: imageSizes.shared.get(id)!, containers: views.filter((view) => view.record.Image === id).length}]),
+  )
 
   const containerSizes = await Promise.all(views.map((view) => containerSize(scope, view.record.Snapshotter, view.record.Id).catch(() => ({rw: 0, rootFs: 0}))))
   const running = (status: string) => status === 'running' || status === 'paused' || status === 'restarting'
@@ -168,19 +175,12 @@ export async function diskUsage(scope: ContainerScope, namespace: string, snapsh
   const volumeLinks = (name: string) => users.get(name)?.length ?? 0
   return {
     rows: [
-      usageRow('Images', {total: uniqueImages.size, active: imageActive.length}, imageSizes.total, imageSizes.reclaimable),
+      usageRow('Images', {total: uniqueImages.size, active: [...imageUses.values()].filter((use) => use.containers > 0).length}, imageSizes.total, reclaimableImageBytes(imageSizes.total, [...imageUses.values()])),
       usageRow('Containers', {total: views.length, active: views.filter((view) => running(view.status)).length}, containerTotal, containerReclaimable),
       usageRow('Local Volumes', {total: volumes.length, active: volumes.filter((volume) => volumeLinks(volume.Name) > 0).length}, volumeTotal, volumeReclaimable),
       usageRow('Build Cache', {total: 0, active: 0}, 0, 0),
     ],
-    images: verboseImages(images).map((image) => {
-      const usage = {
-        size: imageSizes.sizes.get(image.id) ?? image.size,
-        shared: imageSizes.shared.get(image.id) ?? 0,
-        containers: views.filter((view) => view.record.Image === image.id).length,
-      }
-      return goStructRow(imageRow(image, {noTrunc, usage, digest: ''}), IMAGE_CONTEXT)
-    }),
+    images: verboseImages(images).map((image) => goStructRow(imageRow(image, {noTrunc, usage: imageUses.get(image.id)!, digest: ''}), IMAGE_CONTEXT)),
     // As docker's, without the virtual size.
     containers: views.map((view, index) => goStructRow(psRow(view, {noTrunc, size: {rw: containerSizes[index]!.rw, rootFs: 0}}), CONTAINER_CONTEXT)),
     volumes: volumes.map((volume, index) => goStructRow(volumeRow(volume, {refCount: volumeLinks(volume.Name), size: volumeSizes[index]!}), VOLUME_CONTEXT)),

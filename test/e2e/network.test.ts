@@ -33,6 +33,11 @@ async function sh(command: string): Promise<string> {
   return (await run('sh', ['-c', command], {env: {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}})).stdout
 }
 
+/** docker's words for published ports a start could not have (`reason` a regular expression's source), the whole of stderr. */
+function endpointFailure(name: string, reason: string): RegExp {
+  return new RegExp(`^Error: failed to set up container networking: driver failed programming external connectivity on endpoint ${name} \\([0-9a-f]{64}\\): ${reason}\\n$`)
+}
+
 async function networkDocument(name: string): Promise<Record<string, any>> {
   return (JSON.parse(await nerdOk(['network', 'inspect', name])) as Record<string, any>[])[0]!
 }
@@ -176,10 +181,11 @@ describe('networking on CNI', () => {
     assert.deepEqual(document.NetworkSettings.Ports, {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]})
     assert.match(document.NetworkSettings.IPAddress, /^10\.4\.0\.\d+$/)
 
-    // The host port is this container's while it runs: a second container cannot take it.
-    const clash = await nerd(['run', '-d', '-p', `127.0.0.1:${port}:80`, IMG, 'sleep', '10'])
+    // The host port is this container's while it runs: a second container cannot take it, in docker's words.
+    const clash = await nerd(['run', '-d', '--name', 'web-clash', '-p', `127.0.0.1:${port}:80`, IMG, 'sleep', '10'])
     assert.equal(clash.code, 125, clash.stderr)
-    assert.match(clash.stderr, /port is already allocated/)
+    assert.match(clash.stderr, endpointFailure('web-clash', `Bind for 127.0.0.1:${port} failed: port is already allocated`))
+    await nerdOk(['rm', 'web-clash'])
 
     // The ports go with the network that carries them, and come back with it.
     await nerdOk(['network', 'disconnect', 'bridge', 'web'])
@@ -198,21 +204,28 @@ describe('networking on CNI', () => {
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
     try {
       for (const spec of [`127.0.0.1:${port}:80`, `${port}:80`]) {
-        const shadowing = await nerd(['run', '-d', '-p', spec, IMG, 'sleep', '60'])
+        const shadowing = await nerd(['run', '-d', '--name', 'shadowing', '-p', spec, IMG, 'sleep', '60'])
         assert.equal(shadowing.code, 125, shadowing.stderr)
-        assert.equal(shadowing.stderr, `Error: failed to bind host port ${spec.startsWith('127') ? '127.0.0.1' : '0.0.0.0'}:${port}/tcp: address already in use\n`)
+        const failure = endpointFailure('shadowing', `failed to bind host port for ${spec.startsWith('127') ? '127.0.0.1' : '0.0.0.0'}:${port}:10\\.4\\.0\\.\\d+:80/tcp: address already in use`)
+        assert.match(shadowing.stderr, failure)
+        // start says it as docker's, before its closing line, and leaves the container created.
+        const started = await nerd(['start', 'shadowing'])
+        assert.equal(started.code, 1, started.stderr)
+        assert.match(started.stderr, new RegExp(`${failure.source.slice(0, -1)}Error: failed to start containers: shadowing\n$`))
+        assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'shadowing']), 'created\n')
+        await nerdOk(['rm', 'shadowing'])
       }
       // The range's first port is the host process's, its second a container's: the third is free.
       await nerdOk(['run', '-d', '--name', 'ranged1', '-p', `127.0.0.1:${port + 1}:80`, IMG, 'sleep', '60'])
       await nerdOk(['run', '-d', '--name', 'ranged2', '-p', `127.0.0.1:${port}-${port + 2}:80`, IMG, 'sleep', '60'])
       assert.equal(await nerdOk(['port', 'ranged2', '80']), `127.0.0.1:${port + 2}\n`)
-      const full = await nerd(['run', '-d', '-p', `127.0.0.1:${port + 1}-${port + 2}:80`, IMG, 'sleep', '60'])
+      const full = await nerd(['run', '-d', '--name', 'ranged3', '-p', `127.0.0.1:${port + 1}-${port + 2}:80`, IMG, 'sleep', '60'])
       assert.equal(full.code, 125, full.stderr)
-      assert.equal(full.stderr, 'Error: all ports are allocated\n')
+      assert.match(full.stderr, endpointFailure('ranged3', 'all ports are allocated'))
     } finally {
       await new Promise((resolve) => server.close(resolve))
     }
-    await nerdOk(['rm', '-f', 'ranged1', 'ranged2'])
+    await nerdOk(['rm', '-f', 'ranged1', 'ranged2', 'ranged3'])
 
   })
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {repositoryAndTag} from '../../../src/image/list.ts'
 import type {ImageSummary} from '../../../src/image/list.ts'
-import {planRemoval} from '../../../src/image/remove.ts'
+import {planPrune, planRemoval} from '../../../src/image/remove.ts'
 import type {ImageUser} from '../../../src/image/remove.ts'
 
 const hex = (char: string): string => `sha256:${char.repeat(64)}`
@@ -83,5 +83,46 @@ describe('planRemoval (docker rmi)', () => {
 
   it('names a missing image as docker does', () => {
     assert.throws(() => planRemoval([busybox], 'nosuch', {force: false, users: []}), {message: 'No such image: nosuch:latest'})
+  })
+})
+
+describe('planPrune (docker image prune)', () => {
+  const all = {all: true, filter: {labels: []}}
+  const extra = image('docker.io/qf/extra:1')
+  const unused = image('docker.io/library/unused:1', hex('b'), hex('e'))
+  const steps = (plan: ReturnType<typeof planPrune>): string[] => plan.map((step) => `${step.summary.record.name}${step.deleted ? ` ${step.deleted}` : ''}`)
+  const user = (reference: string, imageName = busybox.record.name): ImageUser => ({id: 'c'.repeat(64), imageId: ID, imageName, reference, running: true})
+
+  it('keeps the name a container was created with and untags the image\'s others; an unused image goes with its last name', () => {
+    assert.deepEqual(steps(planPrune([busybox, other, extra, unused], {...all, users: [user('busybox')]})), [
+      other.record.name,
+      `${unused.record.name} ${hex('b')}`,
+      extra.record.name,
+    ])
+    // name:tag@digest keeps name:tag too.
+    assert.deepEqual(steps(planPrune([busybox, other], {...all, users: [user(`busybox:latest@${hex('f')}`)]})), [other.record.name])
+  })
+
+  it('keeps the last name, by name, of the image a container was created from by ID or digest, or whose creation name now names another', () => {
+    for (const reference of ['aaaaaaaaaaaa', ID, `busybox@${hex('f')}`, 'docker.io/library/gone:1']) {
+      assert.deepEqual(steps(planPrune([busybox, other, extra], {...all, users: [user(reference, extra.record.name)]})), [busybox.record.name, other.record.name], reference)
+    }
+  })
+
+  it('keeps the dangling record of an image a container uses, and prunes the others only when dangling', () => {
+    const dangling = image(`nerd-dangling@${hex('f')}`)
+    const unusedDangling = image(`nerd-dangling@${hex('d')}`, hex('c'), hex('d'))
+    for (const allOrDangling of [true, false]) {
+      assert.deepEqual(steps(planPrune([dangling, unusedDangling, unused], {all: allOrDangling, filter: {labels: []}, users: [user('gone:1', 'docker.io/library/gone:1')]})), [
+        ...(allOrDangling ? [`${unused.record.name} ${hex('b')}`] : []),
+        `${unusedDangling.record.name} ${hex('c')}`,
+      ])
+    }
+  })
+
+  it('counts a name the filters keep as a name the image still has', () => {
+    const old = {...extra, record: {...extra.record, createdAt: new Date('2020-01-01')}}
+    const fresh = {...busybox, record: {...busybox.record, createdAt: new Date()}}
+    assert.deepEqual(steps(planPrune([old, fresh], {all: true, filter: {until: new Date('2021-01-01'), labels: []}, users: []})), [old.record.name])
   })
 })

@@ -6,7 +6,7 @@ import type {Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {claimPorts, releasePorts} from '../../../src/network/host-ports.ts'
+import {claimPorts, HostPortError, releasePorts} from '../../../src/network/host-ports.ts'
 
 function listen(port: number): Promise<Server | undefined> {
   const server = createServer()
@@ -44,9 +44,11 @@ describe('host ports of published ports', () => {
     const port = await freeRange(1)
     const server = (await listen(port))!
     try {
-      await assert.rejects(claimPorts(registry, 'ns/a', {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]}), {
-        message: `failed to bind host port 127.0.0.1:${port}/tcp: address already in use`,
-      })
+      // docker's PortBindingReq names the container's address, which attach gives once it knows it.
+      const refused = await claimPorts(registry, 'ns/a', {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]}).then(() => assert.fail('claimed'), (error: unknown) => error)
+      assert.ok(refused instanceof HostPortError)
+      assert.equal(refused.message, `failed to bind host port for 127.0.0.1:${port}:80/tcp: address already in use`)
+      assert.equal(refused.naming(['fd00::5', '10.4.0.5']), `failed to bind host port for 127.0.0.1:${port}:10.4.0.5:80/tcp: address already in use`)
     } finally {
       await close(server)
     }
@@ -54,7 +56,7 @@ describe('host ports of published ports', () => {
     await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve))
     try {
       await assert.rejects(claimPorts(registry, 'ns/a', {'53/udp': [{HostIp: '', HostPort: String(port)}]}), {
-        message: `failed to bind host port 0.0.0.0:${port}/udp: address already in use`,
+        message: `failed to bind host port for 0.0.0.0:${port}:53/udp: address already in use`,
       })
     } finally {
       await new Promise<void>((resolve) => socket.close(resolve))
@@ -74,9 +76,10 @@ describe('host ports of published ports', () => {
     try {
       const claimed = await claimPorts(registry, 'ns/a', {'80/tcp': [{HostIp: '127.0.0.1', HostPort: range}]})
       assert.deepEqual(claimed.mappings, [{hostPort: first + 2, containerPort: 80, protocol: 'tcp', hostIP: '127.0.0.1'}])
-      await assert.rejects(claimPorts(registry, 'ns/b', {'80/tcp': [{HostIp: '127.0.0.1', HostPort: range}]}), {
-        message: `failed to bind host port 127.0.0.1:${first + 1}/tcp: address already in use`,
-      })
+      // Of a range, docker names the port that would not bind.
+      const refused = await claimPorts(registry, 'ns/b', {'80/tcp': [{HostIp: '127.0.0.1', HostPort: range}]}).then(() => assert.fail('claimed'), (error: unknown) => error)
+      assert.ok(refused instanceof HostPortError)
+      assert.equal(refused.naming(['10.4.0.6']), `failed to bind host port ${first + 1} for 127.0.0.1:${range}:10.4.0.6:80/tcp: address already in use`)
     } finally {
       await close(server)
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {repositoryAndTag} from '../../../src/image/list.ts'
 import type {ImageSummary} from '../../../src/image/list.ts'
-import {verboseImages} from '../../../src/system/df.ts'
+import {reclaimableImageBytes, verboseImages} from '../../../src/system/df.ts'
 
 const hex = (char: string): string => `sha256:${char.repeat(64)}`
 
@@ -28,5 +28,19 @@ describe('system df -v images', () => {
       [hex('c'), '<none>', '<none>'],
       [hex('d'), '<none>', '<none>'],
     ])
+  })
+})
+
+describe('system df images reclaimable', () => {
+  it('is every layer but what the used images hold alone, as docker\'s diskUsageImagesContext', () => {
+    // A base (1000 B, all shared with its child) and a child of it (1000 shared + 50 of its own): 1050 B of layers.
+    const base = {size: 1000, shared: 1000}
+    const child = {size: 1050, shared: 1000}
+    assert.equal(reclaimableImageBytes(1050, [{...base, containers: 0}, {...child, containers: 0}]), 1050)
+    // A used base holds nothing alone: its layers are the child's too, so docker counts them reclaimable.
+    assert.equal(reclaimableImageBytes(1050, [{...base, containers: 2}, {...child, containers: 0}]), 1050)
+    assert.equal(reclaimableImageBytes(1050, [{...base, containers: 0}, {...child, containers: 1}]), 1000)
+    assert.equal(reclaimableImageBytes(1050, [{...base, containers: 1}, {...child, containers: 1}]), 1000)
+    assert.equal(reclaimableImageBytes(700, [{size: 700, shared: 0, containers: 1}]), 0)
   })
 })
