@@ -1,7 +1,7 @@
 /**
  * `diff` and `commit`: a container's changes to its image, as containerd's Diff service writes them
- * (a layer between the image's snapshot and the container's), listed docker's way or committed as a
- * new image layer on top of the container's image.
+ * (a layer between the snapshot the container's is prepared on, its image's init snapshot, and the
+ * container's), listed docker's way or committed as a new image layer on top of the container's image.
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
@@ -46,7 +46,8 @@ function entryPath(entry: TarEntry): string {
 
 /**
  * An empty mount point the runtime made for one of the /etc files nerd binds, where the image has
- * none: not the container's doing (docker keeps them in an init layer under the container's).
+ * none: not the container's doing. Only a container that a nerd without init snapshots created on
+ * its image's layers has them in its own layer; a newer one's init snapshot holds them (init-layer.ts).
  */
 async function isRuntimeMountPoint(entry: TarEntry, lower: string[]): Promise<boolean> {
   const path = entryPath(entry)

@@ -7,7 +7,7 @@ import {existsSync, mkdirSync, readFileSync} from 'node:fs'
 import {hostname as hostHostname} from 'node:os'
 import type {CgroupManager} from '../config/index.ts'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
-import {isAlreadyExists, isNotFound, packAny, packJson} from '../containerd/index.ts'
+import {isAlreadyExists, packAny, packJson} from '../containerd/index.ts'
 import {preciseNow} from '../clock.ts'
 import {NerdError} from '../errors.ts'
 import {detectedHostPlatform, formatPlatform, hostPlatform, normalizePlatform, onlyPlatform, parsePlatformFlag, platformMismatch} from '../image/platform.ts'
@@ -17,7 +17,7 @@ import {ManifestCache} from '../image/manifest-cache.ts'
 import {getImage, resolveImageConfig, topChainId} from '../image/store.ts'
 import type {ResolvedImageConfig} from '../image/store.ts'
 import {findImages, summarizeImages} from '../image/list.ts'
-import {unpackImage} from '../image/unpack.ts'
+import {snapshotPresent, unpackImage} from '../image/unpack.ts'
 import {withFileLock, writeJsonAtomic} from '../files.ts'
 import {devicesUnder, hostFacts, statDevice} from './host-facts.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
@@ -37,6 +37,7 @@ import type {ContainerPaths} from './store.ts'
 import {extraHostLines, writeEtcFiles} from './etc-files.ts'
 import type {RecordedHooks} from '../hooks/recorded.ts'
 import {readRootfsFiles} from './rootfs-files.ts'
+import {initSnapshotName, prepareOnInitSnapshot} from './init-layer.ts'
 import {makeShmDirectory, sharedShmPath} from './shm.ts'
 import {hasJoinableProcess, PID_BEFORE_START} from './joined-namespaces.ts'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
@@ -201,10 +202,9 @@ export async function createContainer(client: ContainerdClient, request: Contain
   const image = await localImage(client, request.image, request, context)
   const chainId = topChainId(image.resolved.config)
   if (!chainId) throw new NerdError(`image ${image.name} has no layers`)
-  try {
-    await client.snapshots.stat(context.snapshotter, chainId)
-  } catch (error) {
-    if (!isNotFound(error)) throw error
+  // The image's init snapshot stands on its layers: when it is there, so are they.
+  const initPresent = await snapshotPresent(client, context.snapshotter, initSnapshotName(chainId))
+  if (!initPresent && !(await snapshotPresent(client, context.snapshotter, chainId))) {
     await unpackImage(client, {name: image.name, platform: request.options.platform, snapshotter: context.snapshotter})
   }
 
@@ -223,7 +223,12 @@ export async function createContainer(client: ContainerdClient, request: Contain
       const userNetwork = request.network !== undefined && isUserDefinedNetwork(request.network.mode)
       const bridgeLinks = links.length > 0 && !userNetwork ? await linksAtCreate({client, dataRoot: context.dataRoot}, name, links) : undefined
       return await client.withLease(async (leased) => {
-        const rootfs = await leased.snapshots.prepare({snapshotter: context.snapshotter, key: id, parent: chainId, labels: {}})
+        const rootfs = await prepareOnInitSnapshot(leased, {
+          snapshotter: context.snapshotter,
+          key: id,
+          image: {chainId, config: image.resolved.configDescriptor.digest},
+          initPresent,
+        })
         undo.push(() => client.snapshots.remove(context.snapshotter, id))
         const imageFiles = await readRootfsFiles(rootfs, USER_FILES)
         const imageConfig = image.resolved.config.config ?? {}

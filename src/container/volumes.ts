@@ -7,7 +7,6 @@
  * mounted while a container runs with it, as docker's local driver counts mounts, and for a copy-up.
  */
 import {closeSync} from 'node:fs'
-import {posix} from 'node:path'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
 import {writeJsonAtomic} from '../files.ts'
@@ -27,7 +26,7 @@ import {
   volumeMountpoint,
   withVolumesMounted,
 } from '../volume/index.ts'
-import type {PlacedEntry, Volume, VolumeCreateRequest, VolumeScope} from '../volume/index.ts'
+import type {Volume, VolumeCreateRequest, VolumeScope} from '../volume/index.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
 import {containerPaths} from './store.ts'
 import type {ContainerPaths} from './store.ts'
@@ -107,7 +106,7 @@ export async function makeVolumes(scope: VolumeScope, container: string, plan: V
         // Made meanwhile by another nerd, bound elsewhere than the spec says: the spec would bind the wrong directory.
         else if (volumeContentPath(volume) !== source) throw new NerdError(`volume ${volume.Name} was created with other options while this container was created: try again`)
       }
-      if (!mount.noCopy && (initLayerEntriesIn(mount.target).length > 0 || (await existsInLayers(layers, mount.target)))) fill.push({volume, mount})
+      if (!mount.noCopy && (await existsInLayers(layers, mount.target))) fill.push({volume, mount})
     }
     if (fill.length > 0) {
       await withMountedRootfs(rootfs, [], async (root) => {
@@ -122,45 +121,24 @@ export async function makeVolumes(scope: VolumeScope, container: string, plan: V
 }
 
 /**
- * What docker's init layer (moby daemon/initlayer) puts over the image in every container's view,
- * so what its copy-up brings into a volume mounted on their directory (`-v v:/etc`): the mount
- * points of what the runtime mounts there, which it could not make on a read-only volume.
- * Its entries in `/` (`/.dockerenv`, `/proc`, `/sys`) are left out: no volume is mounted on `/`.
- */
-const INIT_LAYER: readonly {path: string; kind: PlacedEntry['kind']}[] = [
-  {path: '/dev/pts', kind: 'directory'},
-  {path: '/dev/shm', kind: 'directory'},
-  {path: '/etc/resolv.conf', kind: 'file'},
-  {path: '/etc/hosts', kind: 'file'},
-  {path: '/etc/hostname', kind: 'file'},
-  {path: '/dev/console', kind: 'file'},
-  {path: '/etc/mtab', kind: {link: '/proc/mounts'}},
-]
-
-/** The init layer's entries in the directory `target` (a clean absolute path), named there. */
-export function initLayerEntriesIn(target: string): PlacedEntry[] {
-  return INIT_LAYER.filter(({path}) => posix.dirname(path) === target).map(({path, kind}) => ({name: posix.basename(path), kind}))
-}
-
-/**
- * Copies the image's directory at `target` into the volume, with the init layer's entries there
- * over it, as docker copies from the container's view. `target` is resolved inside the mounted
- * rootfs `root` as the container sees it: an image's link (`x -> /etc`, `../../..`) must not make
- * nerd copy a directory of the host (docker resolves it in the container's scope too).
+ * Copies the directory at `target` of the container's view into the volume, as docker copies it:
+ * the image's content with the init layer's entries there (init-layer.ts; so a read-only volume on
+ * `/etc` has the mount points of the files nerd binds over it). `target` is resolved inside the
+ * mounted rootfs `root` as the container sees it: an image's link (`x -> /etc`, `../../..`) must
+ * not make nerd copy a directory of the host (docker resolves it in the container's scope too).
  */
 async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, {target, subpath}: VolumeMount): Promise<void> {
-  const placed = initLayerEntriesIn(target)
   const rootFd = openRoot(root)
   try {
     let directory: number | undefined
     try {
       directory = openDirectoryInRoot(rootFd, target).fd
     } catch (error) {
-      // Not a directory in the image: only the init layer's entries, if any, go in.
+      // Not a directory there: nothing to copy.
       if (!(error instanceof WalkError)) throw error
     }
     try {
-      await copyUpIfEmpty(scope, volume, directory === undefined ? undefined : fdPath(directory), {shownAs: target, placed, subpath})
+      await copyUpIfEmpty(scope, volume, directory === undefined ? undefined : fdPath(directory), {shownAs: target, subpath})
     } finally {
       if (directory !== undefined) closeSync(directory)
     }

@@ -91,13 +91,14 @@ function extractKey(chainId: string): string {
  * (Prepare under the lease holds what it makes): a fresh unpack saves a transaction per layer.
  */
 async function snapshotExists(client: ContainerdClient, snapshotter: string, key: string): Promise<boolean> {
-  const found = await snapshotStat(client, snapshotter, key)
+  const found = await snapshotPresent(client, snapshotter, key)
   if (!found || client.lease === undefined) return found
   await client.leases.addResource(client.lease, {id: key, type: `snapshots/${snapshotter}`})
-  return snapshotStat(client, snapshotter, key)
+  return snapshotPresent(client, snapshotter, key)
 }
 
-async function snapshotStat(client: ContainerdClient, snapshotter: string, key: string): Promise<boolean> {
+/** Whether the snapshot `key` is there. */
+export async function snapshotPresent(client: ContainerdClient, snapshotter: string, key: string): Promise<boolean> {
   try {
     await client.snapshots.stat(snapshotter, key)
     return true

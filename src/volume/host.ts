@@ -4,7 +4,7 @@
  */
 import {execFile} from 'node:child_process'
 import {closeSync, constants, fstatSync, openSync} from 'node:fs'
-import {chmod, lstat, mkdir, open, opendir, readFile, realpath, stat, symlink} from 'node:fs/promises'
+import {chmod, lstat, opendir, readFile, realpath, stat} from 'node:fs/promises'
 import {join, posix} from 'node:path'
 import {promisify} from 'node:util'
 import {fdPath, O_PATH, pathParts, WALK_FAILURE_TEXTS} from '../container/cp-root.ts'
@@ -171,31 +171,6 @@ export async function copyDirectoryContents(source: string, target: string): Pro
   }
   // cp leaves the special bits an existing directory had (a tmpfs root's sticky bit); docker's copy sets exactly the source's.
   await chmod(target, (await stat(source)).mode & 0o7777)
-}
-
-/** An entry a copy-up puts into a volume's root over the image's content there (docker's init layer's). */
-export interface PlacedEntry {
-  name: string
-  kind: 'directory' | 'file' | {link: string}
-}
-
-/**
- * Puts the entries into `target` over what stands at each name, as an upper overlay layer shows
- * them: a directory merges with one there, anything else replaces it. Made as docker's init layer
- * makes them: mode 0755, owned by this process (root), a file empty.
- */
-export async function placeEntries(target: string, entries: readonly PlacedEntry[]): Promise<void> {
-  for (const {name, kind} of entries) {
-    const path = join(target, name)
-    const present = await lstat(path).catch(() => undefined)
-    if (kind === 'directory' && present?.isDirectory()) continue
-    if (present) await removeTree(path)
-    if (kind === 'directory') await mkdir(path)
-    // O_EXCL: what the image put there is gone, and a link made since would not be followed.
-    else if (kind === 'file') await (await open(path, 'wx')).close()
-    else await symlink(kind.link, path)
-    if (typeof kind === 'string') await chmod(path, 0o755)
-  }
 }
 
 /**

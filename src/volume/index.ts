@@ -35,4 +35,3 @@ export {
   withVolumesMounted,
 } from './store.ts'
 export type {PruneReport, RemoveVolumeOptions, VolumeUsers} from './store.ts'
-export type {PlacedEntry} from './host.ts'

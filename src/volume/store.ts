@@ -16,8 +16,7 @@ import {readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../fi
 import {sortedByKey} from '../labels.ts'
 import {nullable, objectOf, oneOf, recordOf} from '../json-shape.ts'
 import {fdPath} from '../container/cp-root.ts'
-import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, openVolumeSubpath, placeEntries, removeTree, unmountFilesystem} from './host.ts'
-import type {PlacedEntry} from './host.ts'
+import {copyDirectoryContents, directorySize, isMountPoint, mountFilesystem, openVolumeSubpath, removeTree, unmountFilesystem} from './host.ts'
 import {matchesLabelFilters} from './filters.ts'
 import type {VolumePruneFilters} from './filters.ts'
 import {
@@ -270,10 +269,10 @@ export async function releaseVolume(scope: VolumeScope, volume: Volume, inUse: (
 }
 
 /**
- * docker's copy-up: when the volume is empty, `sourceDir` (the image's content at the mount target,
+ * docker's copy-up: when the volume is empty, `sourceDir` (the container's content at the mount target,
  * `shownAs` in messages; undefined or no directory when the image has none there) is copied into it
  * with modes, owners, times and links, and `sourceDir`'s own mode and owner go onto the volume's
- * root; then `placed` goes over it. With a `subpath`, all this goes into that directory of the
+ * root. With a `subpath`, all this goes into that directory of the
  * volume instead, as docker's copy-up into a `volume-subpath` mount (none when it is missing or no
  * directory). Nothing happens when there is nothing to copy or the volume has content. Answers whether it copied. A filesystem the volume has is mounted for the copy only, as
  * docker's create mounts it (so what goes into a tmpfs no container has mounted goes with it, as in docker).
@@ -282,11 +281,11 @@ export async function copyUpIfEmpty(
   scope: VolumeScope,
   volume: Volume,
   sourceDir: string | undefined,
-  {shownAs = sourceDir, placed = [], subpath}: {shownAs?: string | undefined; placed?: readonly PlacedEntry[]; subpath?: string | undefined} = {},
+  {shownAs = sourceDir, subpath}: {shownAs?: string | undefined; subpath?: string | undefined} = {},
 ): Promise<boolean> {
   const source = sourceDir === undefined ? undefined : await stat(sourceDir).catch(() => undefined)
   const copied = source?.isDirectory() ? sourceDir : undefined
-  if (copied === undefined && placed.length === 0) return false
+  if (copied === undefined) return false
   return withVolumeLock(scope, volume.Name, async () => {
     let mountedHere: boolean
     try {
@@ -307,8 +306,7 @@ export async function copyUpIfEmpty(
       const target = subpathFd === undefined ? volumeContentPath(volume) : fdPath(subpathFd)
       if ((await readdir(target)).length > 0) return false
       try {
-        if (copied !== undefined) await copyDirectoryContents(copied, target)
-        await placeEntries(target, placed)
+        await copyDirectoryContents(copied, target)
       } catch (error) {
         // Left half filled, the volume would count as filled: the next container would get no copy-up.
         for (const name of await readdir(target).catch(() => [])) await removeTree(join(target, name)).catch(() => undefined)

@@ -4,10 +4,13 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
 import {readTar, type TarEntry} from '../../src/image/archive/tar-reader.ts'
+import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, dir, file, symlink} from '../helpers/oci-image.ts'
 import {inspectContainer, nerdOk, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
 import {ctr, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals, nerdOnTerminal, testEnvironment} from '../helpers/e2e.ts'
 
@@ -85,9 +88,19 @@ describe('diff and commit', () => {
     assert.equal(files.get('hello'), 'hi\n')
     assert.ok(files.has('bin/busybox') && files.has('data/'), 'the image\'s files and the volume\'s empty mount point')
     assert.ok(!files.has('data/x') && !files.has('etc/group'), 'neither the volume\'s content nor a deleted file')
-    // Every path of the container's own filesystem, mount points included (without what is mounted on them), and nothing else.
-    const inContainer = (await nerdOk(['exec', 'exported', 'find', '/', '-xdev', '-mindepth', '1'])).split('\n').filter(Boolean).map((path) => path.slice(1)).sort()
-    assert.deepEqual([...entries.keys()].map((path) => path.replace(/\/$/, '')).sort(), inContainer)
+    // Every path of the container's own filesystem, mount points included (without what is mounted
+    // on them: the init layer's entries in /dev are under its tmpfs), and nothing else.
+    const inContainer = (await nerdOk(['exec', 'exported', 'find', '/', '-xdev', '-mindepth', '1'])).split('\n').filter(Boolean).map((path) => path.slice(1))
+    assert.deepEqual([...entries.keys()].map((path) => path.replace(/\/$/, '')).sort(), [...inContainer, 'dev/console', 'dev/pts', 'dev/shm'].sort())
+    // docker's init layer, under every container.
+    const shown = (path: string) => {
+      const entry = entries.get(path)
+      return entry && [entry.type, entry.type === 'SymbolicLink' ? entry.linkpath : entry.mode, entry.uid, entry.gid, entry.size]
+    }
+    assert.deepEqual(
+      ['.dockerenv', 'etc/mtab', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf', 'dev/console', 'dev/pts/', 'dev/shm/'].map(shown),
+      [['File', 0o755, 0, 0, 0], ['SymbolicLink', '/proc/mounts', 0, 0, 0], ...Array(4).fill(['File', 0o755, 0, 0, 0]), ...Array(2).fill(['Directory', 0o755, 0, 0, 0])],
+    )
     assert.deepEqual(['tmp/fifo', 'tmp/null', 'tmp/hard'].map((path) => entries.get(path)?.type), ['FIFO', 'CharacterDevice', 'Link'])
     assert.deepEqual([entries.get('hello')!.uid, entries.get('hello')!.gid], [123, 456])
     assert.match(entries.get('written')!.pax, /SCHILY\.xattr\.security\.capability=/)
@@ -112,11 +125,39 @@ describe('diff and commit', () => {
     await nerd(['volume', 'rm', 'export-vol'])
   })
 
+  it("docker's init layer replaces what an image has at its paths but a directory, as docker's does, never following the image's links out of the snapshot", async () => {
+    const outside = join(testEnvironment.root, 'init-layer-outside')
+    const image = 'e2e/init-paths:v1'
+    const archive = join(testEnvironment.root, 'init-paths.tar')
+    const own = [file('etc/mtab', "the image's mtab\n"), file('etc/hosts', "the image's hosts\n"), symlink('.dockerenv', `${outside}/dockerenv`), symlink('sys', outside), dir('dev/console')]
+    await buildImageArchive({name: image, images: [{layers: [{entries: await busyboxRootfs()}, {entries: own}], config: {Env: [DEFAULT_PATH], Cmd: ['sh']}}]}, archive)
+    await nerdOk(['load', '-q', '-i', archive])
+    await nerdOk(['create', '--name', 'init-paths', image])
+    const exported = await nerd(['export', 'init-paths'])
+    assert.equal(exported.code, 0, exported.stderr)
+    const entries = new Map<string, TarEntry>()
+    for await (const entry of readTar(bytes(exported.stdoutBytes))) entries.set(entry.path, entry)
+    const shown = (path: string) => {
+      const entry = entries.get(path)
+      return entry && [entry.type, entry.type === 'SymbolicLink' ? entry.linkpath : entry.mode, entry.size]
+    }
+    assert.deepEqual(
+      ['etc/mtab', 'etc/hosts', '.dockerenv', 'sys/', 'dev/console/'].map(shown),
+      [['SymbolicLink', '/proc/mounts', 0], ['File', 0o755, 0], ['File', 0o755, 0], ['Directory', 0o755, 0], ['Directory', 0o755, 0]],
+    )
+    assert.equal(existsSync(outside), false, 'a link of the image was followed onto the host')
+    // The image's own are its layers' still: what replaces them is the container's view only.
+    assert.equal(await nerdOk(['run', '--rm', '--network', 'none', image, 'readlink', '/etc/mtab']), '/proc/mounts\n')
+    await nerdOk(['rm', 'init-paths'])
+    await nerdOk(['rmi', image])
+  })
+
   it('diff lists added, changed and deleted paths; an untouched container has none', async () => {
     await nerdOk(['run', '--name', 'changer', IMG, 'sh', '-c', 'mkdir -p /data/x /data/x-y && echo y > /data/x/f && touch /data/x.c && echo hi > /etc/added && rm /etc/group && echo more >> /etc/passwd'])
     // In docker's walk order: a directory's contents right after it, though `-` and `.` sort before `/`.
     assert.equal(await nerdOk(['diff', 'changer']), ['A /data', 'A /data/x', 'A /data/x/f', 'A /data/x-y', 'A /data/x.c', 'C /etc', 'A /etc/added', 'D /etc/group', 'C /etc/passwd', ''].join('\n'))
-    await nerdOk(['run', '--name', 'idle', IMG, 'true'])
+    // Nor does one with docker's init layer under it list the init layer's entries.
+    await nerdOk(['run', '--name', 'idle', IMG, 'test', '-f', '/.dockerenv'])
     assert.equal(await nerdOk(['diff', 'idle']), '')
     // A directory's own change (its mode, or a file become one) is listed, as docker lists it; the runtime's mount points still are not.
     await nerdOk(['run', '--name', 'chmodder', '--network', 'none', IMG, 'sh', '-c', 'chmod 700 /home && rm /etc/group && mkdir /etc/group'])
@@ -255,7 +296,9 @@ describe('diff and commit', () => {
     await nerdOk(['run', '-d', '--name', 'live', IMG, 'sh', '-c', 'echo live > /live.txt; sleep 60'])
     await until('the file to be written', async () => ((await nerd(['exec', 'live', 'test', '-e', '/live.txt'])).code === 0 ? true : undefined))
     await nerdOk(['commit', 'live', 'e2e/live:v1'])
-    // Not the empty mount points of the /etc files nerd binds, nor their directory: the container's changes only.
+    // Not the init layer the container has (/.dockerenv, /etc/mtab, the mount points of the /etc
+    // files nerd binds), nor their directories: the container's changes only.
+    assert.equal(await nerdOk(['exec', 'live', 'readlink', '/etc/mtab']), '/proc/mounts\n')
     assert.deepEqual(await topLayerPaths('e2e/live:v1'), ['live.txt'])
     assert.equal((await inspectContainer('live')).State.Status, 'running')
     assert.equal(await nerdOk(['run', '--rm', 'e2e/live:v1', 'cat', '/live.txt']), 'live\n')

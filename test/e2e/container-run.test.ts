@@ -11,6 +11,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer as inspect, nerdOk, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, loadTestImage, nerd, startNerd} from '../helpers/e2e.ts'
+import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, file} from '../helpers/oci-image.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 let workDir: string
@@ -227,6 +228,46 @@ describe('run and the container lifecycle', () => {
     const snapshots = await ctr(['snapshots', 'ls'])
     assert.doesNotMatch(snapshots.stdout, /Active/)
     assert.equal((await nerd(['inspect', 'gone'])).code, 1)
+  })
+
+  it("puts docker's init layer under every container: /.dockerenv and /etc/mtab, root's, mode 0755", async () => {
+    const seen = await nerdOk(['run', '--rm', IMG, 'sh', '-c', '[ -f /.dockerenv ] && stat -c "%n %a %u:%g %s" /.dockerenv && readlink /etc/mtab'])
+    assert.equal(seen, '/.dockerenv 755 0:0 0\n/proc/mounts\n')
+  })
+
+  it("makes an image's init snapshot at its first runs (at once, each succeeds), shares it among its containers, and keeps it until the image goes", async () => {
+    const image = 'nerd-e2e/init-snapshot:v1'
+    const archive = join(workDir, 'init-snapshot.tar')
+    // An image of its own, which no container has used yet.
+    await buildImageArchive({name: image, images: [{layers: [{entries: [...(await busyboxRootfs()), file('unique', `${process.pid} ${Date.now()}\n`)]}], config: {Env: [DEFAULT_PATH], Cmd: ['sh']}}]}, archive)
+    await nerdOk(['load', '-q', '-i', archive])
+    const names = ['first1', 'first2', 'first3']
+    const runs = await Promise.all(names.map((name) => nerd(['run', '-d', '--name', name, '--network', 'none', image, 'sleep', '600'])))
+    for (const run of runs) assert.equal(run.code, 0, run.stderr)
+    for (const name of names) await nerdOk(['exec', name, 'test', '-f', '/.dockerenv'])
+    /** `ctr snapshots ls`: key, parent, kind. */
+    const snapshots = async () => (await ctr(['snapshots', 'ls'])).stdout.split('\n').slice(1).filter(Boolean).map((line) => line.trim().split(/\s+/))
+    const ids = await Promise.all(names.map(async (name) => (await inspect(name)).Id as string))
+    const parents = new Set((await snapshots()).filter(([key]) => ids.includes(key!)).map(([, parent]) => parent))
+    assert.equal(parents.size, 1, 'one init snapshot for the three')
+    const [init] = [...parents] as string[]
+    const chain = init.replace(/^nerd-init\//, '')
+    assert.match(chain, /^sha256:[0-9a-f]{64}$/)
+    // Of the makers that lost the race, no snapshot is left.
+    assert.deepEqual((await snapshots()).filter(([key]) => key!.startsWith(init)), [[init, chain, 'Committed']])
+    const collect = async () => {
+      const lease = `gc-${process.pid}-${Date.now()}`
+      await ctr(['leases', 'create', '--id', lease])
+      await ctr(['leases', 'delete', '--sync', lease])
+    }
+    await nerdOk(['rm', '-f', ...names])
+    await collect()
+    // The containers' snapshots are gone; the image's init snapshot stays for its next containers.
+    assert.deepEqual((await snapshots()).filter(([key]) => ids.includes(key!) || key === init), [[init, chain, 'Committed']])
+    // With the image, the collection takes it, and nothing of it holds the image's layers.
+    await nerdOk(['rmi', image])
+    await collect()
+    assert.deepEqual((await snapshots()).filter(([key, parent]) => [key, parent].some((name) => name === init || name === chain)), [])
   })
 
   it('rm -f of several containers removes them at once, answering in the order given', async () => {

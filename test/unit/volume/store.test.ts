@@ -215,32 +215,6 @@ describe('volume store', () => {
     assert.equal(await copyUpIfEmpty(scope, await createVolume(scope, {name: 'no-source'}), join(image, 'missing')), false)
   })
 
-  it('puts the placed entries over the copied content as an upper layer: a file or link replaced, a directory merged; alone when the image has none', async () => {
-    const image = join(dataRoot, 'image-etc')
-    await mkdir(join(image, 'pts'), {recursive: true})
-    await writeFile(join(image, 'pts/kept'), 'image')
-    await writeFile(join(image, 'hosts'), '127.0.0.1 image\n')
-    await symlink('/outside', join(image, 'mtab'))
-    const placed = [
-      {name: 'hosts', kind: 'file' as const},
-      {name: 'pts', kind: 'directory' as const},
-      {name: 'mtab', kind: {link: '/proc/mounts'}},
-      {name: 'hostname', kind: 'file' as const},
-    ]
-    const volume = await createVolume(scope, {name: 'placed'})
-    assert.equal(await copyUpIfEmpty(scope, volume, image, {placed}), true)
-    const hosts = await lstat(join(volume.Mountpoint, 'hosts'))
-    assert.deepEqual([hosts.isFile(), hosts.size, hosts.mode & 0o7777], [true, 0, 0o755])
-    assert.equal(await readFile(join(volume.Mountpoint, 'pts/kept'), 'utf8'), 'image')
-    assert.equal(await readlink(join(volume.Mountpoint, 'mtab')), '/proc/mounts')
-    assert.equal((await stat(join(volume.Mountpoint, 'hostname'))).size, 0)
-
-    const bare = await createVolume(scope, {name: 'placed-alone'})
-    assert.equal(await copyUpIfEmpty(scope, bare, undefined, {placed}), true)
-    assert.deepEqual((await readdir(bare.Mountpoint)).sort(), ['hostname', 'hosts', 'mtab', 'pts'])
-    assert.equal(await copyUpIfEmpty(scope, await createVolume(scope, {name: 'nothing'}), undefined), false)
-  })
-
   it('mounts a tmpfs volume on _data at first use with its options, once, and unmounts it on a release nobody holds back and at rm', {skip: process.getuid?.() !== 0 && 'mounting needs root'}, async () => {
     const volume = await createVolume(scope, {name: 'in-memory', options: {type: 'tmpfs', device: 'tmpfs', o: 'size=1m,mode=0710'}})
     assert.equal(await isMountPoint(volume.Mountpoint), false)

@@ -1,0 +1,140 @@
+/**
+ * docker's init layer (moby daemon/initlayer): what every container sees over its image, the
+ * mount points of what the runtime mounts and binds there (`/proc`, `/sys`, `/dev/pts`, `/dev/shm`,
+ * `/dev/console`, the /etc files nerd binds), `/.dockerenv`, which scripts test for, and
+ * `/etc/mtab -> /proc/mounts`. As in docker's containerd image store, it is a committed snapshot on
+ * the image's layers, and the container's snapshot is prepared on it, so that a container's own
+ * layer (diff, commit, its size) holds none of it while its view (export, cp) has it all.
+ *
+ * docker makes one per container (`<id>-init`); nerd makes one per image, `nerd-init/<chain ID>`
+ * (per snapshotter and namespace, as snapshots are), the first time a container of the image is
+ * created, under that create's lease, and its containers share it: making it costs a run tens of
+ * milliseconds (containerd writes its database twice), which only the image's first pays. The
+ * image's config blob refers to it (a `containerd.io/gc.ref.snapshot.<snapshotter>/nerd-init`
+ * label), as it refers to the image's layers, so that it outlives the image's last container: the
+ * garbage collection takes it with the image (once no container has it under its own snapshot).
+ */
+import {randomBytes} from 'node:crypto'
+import type {Stats} from 'node:fs'
+import {chmod, lchown, lstat, mkdir, open, symlink, unlink} from 'node:fs/promises'
+import {join} from 'node:path'
+import type {ContainerdClient, Mount} from '../containerd/index.ts'
+import {isAlreadyExists, isNotFound} from '../containerd/index.ts'
+import {LABEL_GC_REF_SNAPSHOT} from '../image/manifest.ts'
+import {addBlobLabels} from '../image/store.ts'
+import {pathParts} from './cp-root.ts'
+import {rootfsLayers, statInLayers, writableLayer} from './rootfs-files.ts'
+import {withMountedRootfs} from './rootfs-mount.ts'
+
+/** What docker's init layer puts at each of its paths (moby daemon/initlayer/setup_unix.go). */
+const INIT_LAYER: readonly {path: string; kind: 'directory' | 'file' | {link: string}}[] = [
+  {path: '/dev/pts', kind: 'directory'},
+  {path: '/dev/shm', kind: 'directory'},
+  {path: '/proc', kind: 'directory'},
+  {path: '/sys', kind: 'directory'},
+  {path: '/.dockerenv', kind: 'file'},
+  {path: '/etc/resolv.conf', kind: 'file'},
+  {path: '/etc/hosts', kind: 'file'},
+  {path: '/etc/hostname', kind: 'file'},
+  {path: '/dev/console', kind: 'file'},
+  {path: '/etc/mtab', kind: {link: '/proc/mounts'}},
+]
+
+/** The name of the init snapshot of the image whose top layer's chain ID is `chainId`. */
+export function initSnapshotName(chainId: string): string {
+  return `nerd-init/${chainId}`
+}
+
+/** The image whose init snapshot a container's snapshot is prepared on. */
+export interface InitSnapshotImage {
+  /** The chain ID of its top layer. */
+  chainId: string
+  /** Its config blob's digest. */
+  config: string
+}
+
+/**
+ * Prepares the container's snapshot `key` on its image's init snapshot, made first when it was not
+ * there (`initPresent`), or when the garbage collection took it since it was found (the image
+ * whose config refers to it, another with the same layers, removed meanwhile). `client` carries
+ * the create's lease, which keeps an init snapshot it makes until the container's snapshot is its child.
+ */
+export async function prepareOnInitSnapshot(client: ContainerdClient, input: {snapshotter: string; key: string; image: InitSnapshotImage; initPresent: boolean}): Promise<Mount[]> {
+  const {snapshotter, key, image} = input
+  const prepare = () => client.snapshots.prepare({snapshotter, key, parent: initSnapshotName(image.chainId), labels: {}})
+  if (!input.initPresent) await makeInitSnapshot(client, snapshotter, image)
+  try {
+    return await prepare()
+  } catch (error) {
+    if (!isNotFound(error)) throw error
+    await makeInitSnapshot(client, snapshotter, image)
+    return prepare()
+  }
+}
+
+/**
+ * Makes the init snapshot on the image's layers and has the image's config refer to it. Each maker
+ * fills a snapshot of its own: of two first creates of an image, the second to commit finds the
+ * first's init snapshot there and uses it.
+ */
+async function makeInitSnapshot(client: ContainerdClient, snapshotter: string, image: InitSnapshotImage): Promise<void> {
+  const name = initSnapshotName(image.chainId)
+  const key = `${name}/prepare-${randomBytes(6).toString('hex')}`
+  const mounts = await client.snapshots.prepare({snapshotter, key, parent: image.chainId, labels: {}})
+  try {
+    const top = writableLayer(mounts)
+    if (top === undefined) await withMountedRootfs(mounts, [], (root) => placeInitLayer(root, [root]))
+    else await placeInitLayer(top, rootfsLayers(mounts))
+    await client.snapshots.commit({snapshotter, name, key, labels: {}})
+  } catch (error) {
+    await client.snapshots.remove(snapshotter, key).catch(() => undefined)
+    if (!isAlreadyExists(error)) throw error
+  }
+  await addBlobLabels(client, image.config, {[`${LABEL_GC_REF_SNAPSHOT}.${snapshotter}/nerd-init`]: name})
+}
+
+/**
+ * Writes the init layer into `top`, the writable layer of the filesystem that `layers` (top first,
+ * `top` the first) make, as docker's Setup does on a mount of it: along each path, what is not a
+ * directory there (a file, a link, nothing) is replaced, never followed, by a directory (the path's
+ * entry itself by what it is), owned by root, mode 0755; a directory stays, the path's entry too.
+ * So an image's link never leads a write out of the snapshot (an `/etc` linked elsewhere becomes a
+ * directory, as in docker). A directory of the layers below that `top` lacks is made in
+ * it with its mode and owner, as overlayfs copies one up to write in it.
+ */
+export async function placeInitLayer(top: string, layers: string[]): Promise<void> {
+  for (const {path, kind} of INIT_LAYER) {
+    const parts = pathParts(path)
+    // Below what was made here, the image has nothing.
+    let made = false
+    for (let depth = 1; depth <= parts.length; depth++) {
+      const relative = `/${parts.slice(0, depth).join('/')}`
+      const here = join(top, relative)
+      const entry = depth === parts.length ? kind : 'directory'
+      const existing = made ? undefined : await statInLayers(layers, relative)
+      if (existing?.isDirectory()) {
+        if (depth < parts.length) await copyUpDirectory(here, existing)
+        continue
+      }
+      made = true
+      // Only `top`'s own is there to unlink: in a layer below, what is made here hides it.
+      await unlink(here).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)))
+      if (typeof entry === 'object') {
+        await symlink(entry.link, here)
+        continue
+      }
+      if (entry === 'directory') await mkdir(here)
+      else await (await open(here, 'wx')).close()
+      await lchown(here, 0, 0)
+      await chmod(here, 0o755)
+    }
+  }
+}
+
+/** The directory `stats` says a lower layer has at `here`'s path, made in the top layer unless it is there. */
+async function copyUpDirectory(here: string, stats: Stats): Promise<void> {
+  if (await lstat(here).catch(() => undefined)) return
+  await mkdir(here)
+  await lchown(here, stats.uid, stats.gid)
+  await chmod(here, stats.mode & 0o7777)
+}
