@@ -1,56 +1,61 @@
 import {globalOptionsHelp, splitGlobalArgs} from './config/index.ts'
-import {connectEarly, setCommandWords, setGlobalFlags, takeEarlyConnection} from './context.ts'
+import {connectEarly, debugSetting, setCommandWords, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {describeThrown, plainLine} from './hooks/errors.ts'
 import {packageRoot} from './paths.ts'
-import {dockerFlagError} from './config/flag-errors.ts'
-import {FlagError, NerdError, RefusedFlagValue, unknownFlag} from './errors.ts'
+import {dockerFlagError, pflagUsageError, type FlagShape} from './config/flag-errors.ts'
+import {FlagError, NerdError, RefusedFlagValue, UnprefixedError, unknownFlag} from './errors.ts'
 import {commandLoadFailure, commandLoadFailureUnder, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
 import type {CommandLoadFailure} from './plugins/load-warnings.ts'
-import {isVersionRequest, versionBanner} from './version-banner.ts'
+import {versionBanner} from './version-banner.ts'
 
 /**
  * Runs nerd with the process's argv (without node and script). Global options are lifted out first
  * because oclif takes argv[0] as the command id (`nerd -n k8s.io ps`).
  */
 export async function main(argv: string[]): Promise<void> {
-  let debug = false
   let rest: string[] = []
   try {
     const split = splitGlobalArgs(argv)
-    // `nerd -h` is docker's short help.
-    rest = split.rest[0] === '-h' ? ['--help', ...split.rest.slice(1)] : split.rest
-    debug = Boolean(split.globals.debug || split.globals.debugFull)
+    rest = split.rest
     setGlobalFlags(split.globals)
     setCommandWords(split.command)
     // docker's --config is DOCKER_CONFIG given on the command line.
     if (split.dockerConfig !== undefined) process.env.DOCKER_CONFIG = split.dockerConfig
-    shortenPluginLoadWarnings(debug)
-    if (isVersionRequest(rest)) {
+    if (split.version && rest.length === 0) {
       process.stdout.write(versionBanner())
       return
     }
-    // What splitGlobalArgs left before the command is no global option of nerd's.
-    if (rest[0]?.startsWith('-') && rest[0] !== '--help' && rest[0] !== '--') throw unknownFlag(rest[0], '')
     // oclif's subpath modules, not its index: the index evaluates every part of oclif at start-up.
-    const [{run}, {flush}, {settings}] = await Promise.all([import('@oclif/core/run'), import('@oclif/core/flush'), import('@oclif/core/settings')])
+    const oclifModules = Promise.all([import('@oclif/core/run'), import('@oclif/core/flush'), import('@oclif/core/settings')])
+    if (talksToContainerd(rest)) connectEarly()
+    // Known before oclif loads the plugins: with debug on, its own report of one it cannot load is shown too.
+    shortenPluginLoadWarnings(await debugSetting())
+    const [{run}, {flush}, {settings}] = await oclifModules
     // nerd runs plugins' compiled JavaScript; oclif would look for a linked plugin's TypeScript
     // sources (and warn on every command that it cannot transpile an ES module plugin).
     settings.enableAutoTranspile = false
-    if (talksToContainerd(rest)) connectEarly()
     try {
       // Loaded here, not by run (which rebuilds it from the plugins already loaded): the commands the
       // plugins provide decide how a management command's words are read.
       const config = await oclifConfig()
+      // docker runs the command typed after -v; its root command, run when the word names none, prints the version.
+      if (split.version && !asksHelp(rest) && (await knownWordCount(split.command.slice(0, 1))) === 0 && !loadFailureOf(split.command[0]!)) {
+        process.stdout.write(versionBanner())
+        return
+      }
       if (split.asTyped && takesSubcommandAsArgument(config, split.command)) rest = split.asTyped
-      const pluginValueFlags = await declaredValueFlags(config, split.command)
-      // Read again with them: `run --greeting hi IMG` would otherwise take `hi` for the image.
+      const pluginFlags = await declaredFlags(config, split.command)
+      // Read again with their value flags: `run --greeting hi IMG` would otherwise take `hi` for the image.
+      const pluginValueFlags = new Set(Object.keys(pluginFlags).filter((name) => pluginFlags[name]!.type === 'option'))
       if (pluginValueFlags.size > 0) {
         const again = splitGlobalArgs(argv, pluginValueFlags)
         rest = again.rest
         setGlobalFlags(again.globals)
       }
       rest = buildCommandArgv(config, rest)
+      const refused = await usageErrorBeforeHelp(config, rest)
+      if (refused) throw refused
       await run(rest, config)
     } finally {
       // Not taken (help, a usage error): closed, or it would keep nerd running.
@@ -61,10 +66,31 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${globalOptionsHelp()}\n`)
     }
   } catch (error) {
-    process.exitCode = await reportError(error, debug, rest)
+    process.exitCode = await reportError(error, await debugSetting(), rest)
   }
   // The command's result or error is out: what a plugin's hook left running does not hold nerd.
   await exitIfWorkWasAbandoned()
+}
+
+/** Whether argv asks for help: `--help`, or `-h` where the command has no -h of its own (`ownH`), before any `--`. */
+function asksHelp(argv: readonly string[], ownH = false): boolean {
+  const end = argv.indexOf('--')
+  const flags = end === -1 ? argv : argv.slice(0, end)
+  return flags.includes('--help') || (!ownH && flags.includes('-h'))
+}
+
+/**
+ * docker's parser reads a command's flags before it answers --help, which oclif answers first:
+ * `nerd images --help --x` is the usage error it is without --help. For nerd's own commands: a
+ * plugin's gets its words as typed.
+ */
+async function usageErrorBeforeHelp(config: import('@oclif/core/config').Config, argv: readonly string[]): Promise<FlagError | undefined> {
+  const words = argv[0] === '--help' ? argv.slice(1) : argv
+  const command = await commandNamed(words)
+  if (!command || command.plugin !== undefined) return undefined
+  const flags = {...command.flags, ...(await declaredFlags(config, command.id.split(' ')))}
+  if (!asksHelp(argv, Object.values(flags).some((flag) => flag.char === 'h'))) return undefined
+  return pflagUsageError(words.slice(command.id.split(' ').length), flags, command.id)
 }
 
 /**
@@ -87,12 +113,12 @@ function buildCommandArgv(config: import('@oclif/core/config').Config, argv: str
   return ['build', ...argv.slice(2)]
 }
 
-/** The value flags plugins declare for the command `words` name, when it takes flags from plugins (plugins/declared-flags.ts). */
-async function declaredValueFlags(config: import('@oclif/core/config').Config, words: readonly string[]): Promise<ReadonlySet<string>> {
+/** The flags plugins declare for the command `words` name, when it takes flags from plugins (plugins/declared-flags.ts). */
+async function declaredFlags(config: import('@oclif/core/config').Config, words: readonly string[]): Promise<Record<string, FlagShape>> {
   const command = words.length === 0 ? undefined : config.findCommand(words.join(':'))
-  if (!command || !('pluginFlagCommand' in command)) return new Set()
-  const {installedPluginFlags, valueFlagNames} = await import('./plugins/declared-flags.ts')
-  return valueFlagNames(installedPluginFlags(config, command).flags)
+  if (!command || !('pluginFlagCommand' in command)) return {}
+  const {pluginFlagDefinitions} = await import('./plugins/declared-flags.ts')
+  return pluginFlagDefinitions(config, command).flags
 }
 
 /** Commands that never call containerd (or call it only sometimes) do not pay for an early connection. */
@@ -121,6 +147,10 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
   const err = (error instanceof Error ? error : new Error(describeThrown(error))) as OclifLikeError
   if (err.code === 'EEXIT') return err.oclif?.exit ?? 0
   if (debug) process.stderr.write(debugReport(err))
+  if (err instanceof UnprefixedError) {
+    process.stderr.write(`${err.message}\n`)
+    return err.exitCode
+  }
 
   const kind = err.constructor?.name
   // The command argv names, found again: errors are rare, and oclif's do not all say it.
@@ -245,14 +275,14 @@ function leftToPlugins(words: readonly string[], known: number): string | undefi
 interface NamedCommand {
   /** As typed: `image ls`. */
   id: string
-  flags: Record<string, {char?: string; type?: string}>
+  flags: Record<string, FlagShape>
   takesArguments: boolean
   /** The user's plugin the command comes from, if it is one's (installed or linked). */
   plugin?: string
 }
 
 /** The command argv names: its longest run of leading words that is a command id or alias. */
-async function commandNamed(argv: string[]): Promise<NamedCommand | undefined> {
+async function commandNamed(argv: readonly string[]): Promise<NamedCommand | undefined> {
   const end = argv.findIndex((word) => word.startsWith('-'))
   const words = end === -1 ? argv : argv.slice(0, end)
   if (words.length === 0) return undefined

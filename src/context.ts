@@ -7,11 +7,13 @@ import type {ContainerdClient} from './containerd/index.ts'
  * plugins) read the resolved config here.
  */
 let globalFlags: GlobalFlags = {}
+let loaded: Promise<NerdConfig> | undefined
 let resolved: Promise<NerdConfig> | undefined
 let typedWords: readonly string[] = []
 
 export function setGlobalFlags(flags: GlobalFlags): void {
   globalFlags = flags
+  loaded = undefined
   resolved = undefined
 }
 
@@ -32,12 +34,25 @@ export function commandWords(): readonly string[] {
  * made safe to use then (data-root.ts): every use of the data root comes through here.
  */
 export function getConfig(): Promise<NerdConfig> {
-  resolved ??= Promise.all([import('./config/index.ts'), import('./data-root.ts')]).then(async ([{loadConfig}, {secureDataRoot}]) => {
-    const config = await loadConfig({globals: globalFlags, env: process.env})
+  resolved ??= Promise.all([loadedConfig(), import('./data-root.ts')]).then(([config, {secureDataRoot}]) => {
     secureDataRoot(config.dataRoot)
     return config
   })
   return resolved
+}
+
+/** The configuration as resolved, its data root not yet touched: read once, for getConfig and debugSetting. */
+function loadedConfig(): Promise<NerdConfig> {
+  loaded ??= import('./config/index.ts').then(({loadConfig}) => loadConfig({globals: globalFlags, env: process.env}))
+  return loaded
+}
+
+/**
+ * Whether nerd's debug setting is on, from whichever source (`-D`, nerd.toml's `debug`, a parent
+ * nerd's NERD_SETTINGS...); false when the settings do not resolve, which a command that reads them reports.
+ */
+export function debugSetting(): Promise<boolean> {
+  return loadedConfig().then((config) => config.debug || config.debugFull, () => false)
 }
 
 let early: Promise<ContainerdClient> | undefined

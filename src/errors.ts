@@ -42,6 +42,14 @@ export class FlagError extends NerdError {
   }
 }
 
+/** An error docker's CLI prints as it is, without `Error: ` (`Unable to parse logging level: foo`). */
+export class UnprefixedError extends NerdError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UnprefixedError'
+  }
+}
+
 /**
  * A flag's value that docker's CLI refuses after reading it (an --env-file it cannot read or parse):
  * printed as nerd's other errors, exit 125 on every command, `create` included, since docker's CLI

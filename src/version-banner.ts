@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {packageRoot} from './paths.ts'
 
-/** Whether the arguments (global options removed) ask for `nerd --version` / `nerd -v`. */
+/** Whether the arguments are `nerd --version` / `nerd -v` alone, answered before nerd's bundle loads (bin/run.js); the entry point reads the other forms. */
 export function isVersionRequest(args: readonly string[]): boolean {
   return args.length === 1 && (args[0] === '--version' || args[0] === '-v')
 }

@@ -3,10 +3,11 @@
  * oclif sees it: oclif takes argv[0] as the command id, so `nerd -n k8s.io ps` must reach it as `ps`.
  *
  * Rules:
- * - Before the first command word, long and short forms are lifted (`-n`, `-a`, `-H`: `-n x`,
- *   `-n=x`, `-nx`; grouped as pflag groups them: `-Dn x`), and docker's `--config DIR`. Unknown
- *   options there are left in place for the entry point to report. docker's `-c, --context` is
- *   checked (only `default`) and dropped.
+ * - Before the first command word, docker's root flags are read as its parser reads them: long
+ *   and short forms (`-n`, `-a`, `-H`: `-n x`, `-n=x`, `-nx`; grouped as pflag groups them:
+ *   `-Dn x`), docker's `--config DIR`, `-l, --log-level`, `-c, --context` (checked: only
+ *   `default`), `-v, --version` and `-h, --help` (put first in `rest`, for oclif). Any other option
+ *   there is an unknown flag.
  * - Between one of nerd's management commands and its subcommand, only help is not a global
  *   option: anything else is an unknown flag, as docker's parser says before it looks for the
  *   subcommand (`nerd container --bogus ls`).
@@ -25,7 +26,8 @@
  *   they were, for a plugin whose one command is the management command itself (`compose`), which
  *   the entry point alone can tell, from the commands the plugins provide.
  */
-import {flagNeedsArgument, invalidFlagArgument, NerdError, unknownFlag} from '../errors.ts'
+import {flagNeedsArgument, invalidFlagArgument, NerdError, UnprefixedError, unknownFlag} from '../errors.ts'
+import {pflagName} from './flag-errors.ts'
 import {flagExtent, type ValueFlags} from './run-args.ts'
 import {SETTING_SPECS, InvalidSettingValue, parseBooleanFlag, type GlobalFlags, type SettingName} from './settings.ts'
 
@@ -37,6 +39,13 @@ const LONG_GLOBALS: ReadonlyMap<string, SettingName> = new Map<string, SettingNa
 ])
 
 /**
+ * docker's root flags that set none of nerd's settings, read before the command only
+ * (`--log-level` also after it, as the settings' long flags are): the value flags and the booleans.
+ */
+const ROOT_VALUE_FLAGS = new Set(['log-level', 'context', 'config'])
+const ROOT_BOOLEAN_FLAGS = new Set(['version', 'help'])
+
+/**
  * Whether `--name` is one of nerd's global options, which are lifted out of a command's flags
  * wherever they are typed (so a command cannot have a flag of that name).
  */
@@ -44,16 +53,24 @@ export function isLongGlobalFlag(name: string): boolean {
   return LONG_GLOBALS.has(name) || name === 'log-level'
 }
 
-/** Short global flags, accepted only before the first command word. */
-const SHORT_GLOBALS: ReadonlyMap<string, SettingName> = new Map<string, SettingName>([
-  ['a', 'address'],
-  ['H', 'address'],
-  ['n', 'namespace'],
-  ['D', 'debug'],
+/**
+ * The short global flags (before the command only), by the long flag pflag pairs each with: its
+ * errors and nerd's help name them so (`-H, --host`, `-a, --address`).
+ */
+const SHORTHANDS: ReadonlyMap<string, string> = new Map([
+  ['address', 'a'],
+  ['host', 'H'],
+  ['namespace', 'n'],
+  ['debug', 'D'],
+  ['log-level', 'l'],
+  ['context', 'c'],
+  ['version', 'v'],
+  ['help', 'h'],
 ])
+const SHORT_GLOBALS: ReadonlyMap<string, string> = new Map([...SHORTHANDS].map(([long, char]) => [char, long]))
 
-/** docker's `-l, --log-level`: nerd has one level below the default, its debug setting. */
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal']
+/** logrus's levels (docker's `-l, --log-level`, any case): debug and trace are nerd's debug setting. */
+const LOG_LEVELS = ['panic', 'fatal', 'error', 'warn', 'warning', 'info', 'debug', 'trace']
 
 /**
  * The first words of nerd's own commands and their aliases, help's, and the topics nerd owns (a
@@ -128,12 +145,14 @@ export const CONTAINER_COMMAND_VALUE_FLAGS: Readonly<Record<string, ValueFlags>>
 
 export interface SplitGlobalArgs {
   globals: GlobalFlags
-  /** argv without the global options, for oclif. */
+  /** argv without the global options, for oclif: `--help` first when it came before the command. */
   rest: string[]
   /** The command words found: ['ps'], ['namespace', 'ls'], ['container', 'run']; [] when none. */
   command: string[]
   /** docker's `--config DIR` (what DOCKER_CONFIG says otherwise), when given. */
   dockerConfig?: string
+  /** docker's `-v, --version` before the command, when given. */
+  version?: true
   /**
    * For a management command nerd leaves to plugins and its subcommand (`compose up`), when it
    * differs from `rest`: argv with the words after the management command as typed (its flags
@@ -145,46 +164,57 @@ export interface SplitGlobalArgs {
   asTyped?: string[]
 }
 
+/** What the global options typed so far set: nerd's settings, and docker's root flags that are none. */
+interface Lifted {
+  globals: GlobalFlags
+  /** The last value typed of each root value flag (`log-level`, `context`, `config`), as pflag keeps it. */
+  values: Map<string, string>
+  /** The root booleans (`version`, `help`), by the last value typed. */
+  booleans: Map<string, boolean>
+}
+
 /**
  * Removes the global options from argv (see the rules above). `pluginValueFlags` are the value
  * flags the installed plugins declare for the command (plugins/declared-flags.ts), known only once
- * oclif has read the plugins: run and create need them to find the image. Throws a NerdError (exit 125, like
- * docker's flag errors) for a global option without its value or with an invalid one.
+ * oclif has read the plugins: run and create need them to find the image. Throws a NerdError (exit
+ * 125, like docker's flag errors) for an unknown option before the command, a global option without
+ * its value or with an invalid one; docker's error for a log level it cannot parse comes first
+ * (exit 1: docker reads the level even when its parser failed), and its refusal of a context last.
  */
 export function splitGlobalArgs(argv: readonly string[], pluginValueFlags: ValueFlags = new Set()): SplitGlobalArgs {
-  const globals: GlobalFlags = {}
+  const lifted: Lifted = {globals: {}, values: new Map(), booleans: new Map()}
+  let split: SplitGlobalArgs
+  try {
+    split = liftGlobals(argv, pluginValueFlags, lifted)
+  } catch (error) {
+    applyLogLevel(lifted)
+    throw error
+  }
+  applyLogLevel(lifted)
+  checkContext(lifted.values.get('context') ?? '')
+  const dockerConfig = lifted.values.get('config')
+  return {...split, ...(dockerConfig === undefined ? {} : {dockerConfig}), ...(lifted.booleans.get('version') ? {version: true} : {})}
+}
+
+function liftGlobals(argv: readonly string[], pluginValueFlags: ValueFlags, lifted: Lifted): SplitGlobalArgs {
+  const {globals} = lifted
   const rest: string[] = []
   const command: string[] = []
-  let dockerConfig: string | undefined
   let index = 0
   // Where rest has the subcommand (its management command's flags after it) and the `--` put before the first positional.
   let subcommandAt: number | undefined
   const topicFlags: string[] = []
   let dashAddedAt: number | undefined
 
-  // Before the first command word: long and short global forms; anything else stays.
+  // Before the first command word: docker's root flags, long and short (its parser's errors too).
   while (index < argv.length && isOption(argv[index])) {
-    const token = argv[index]
-    // docker's root flag only (a command's own --config after the command is the command's).
-    if (token === '--config' || token.startsWith('--config=')) {
-      if (token === '--config' && index + 1 >= argv.length) throw flagNeedsArgument(token, '')
-      dockerConfig = token === '--config' ? argv[index + 1] : token.slice('--config='.length)
-      index += token === '--config' ? 2 : 1
-      continue
-    }
-    const context = /^(-c|--context)(?:=(.*))?$/s.exec(token)
-    if (context) {
-      if (context[2] === undefined && index + 1 >= argv.length) throw flagNeedsArgument(token, '')
-      checkContext(context[2] ?? argv[index + 1]!)
-      index += context[2] === undefined ? 2 : 1
-      continue
-    }
-    const lifted = liftGlobal(argv, index, globals, true)
-    if (lifted === 0) rest.push(token)
-    index += lifted || 1
+    const used = liftGlobal(argv, index, lifted, true)
+    if (used === 0) throw unknownFlag(argv[index], '')
+    index += used
   }
+  if (lifted.booleans.get('help')) rest.push('--help')
   const found = (): SplitGlobalArgs => {
-    const split: SplitGlobalArgs = {globals, rest, command, ...(dockerConfig === undefined ? {} : {dockerConfig})}
+    const split: SplitGlobalArgs = {globals, rest, command}
     if (subcommandAt === undefined || NERD_COMMAND_WORDS.has(command[0]!) || (topicFlags.length === 0 && dashAddedAt === undefined)) return split
     const asTyped = rest.filter((_, at) => at !== dashAddedAt)
     asTyped.splice(subcommandAt, 1 + topicFlags.length, ...topicFlags, rest[subcommandAt]!)
@@ -208,9 +238,9 @@ export function splitGlobalArgs(argv: readonly string[], pluginValueFlags: Value
     // (a plugin's), which gets them in its argv, first; in their place oclif would take `compose`
     // alone for the command and show the topic's help.
     while (index < argv.length && argv[index] !== '--') {
-      const lifted = liftGlobal(argv, index, globals, false)
-      if (lifted > 0) {
-        index += lifted
+      const used = liftGlobal(argv, index, lifted, false)
+      if (used > 0) {
+        index += used
         continue
       }
       const extent = flagExtent(argv, index, topicValueFlags)
@@ -231,9 +261,9 @@ export function splitGlobalArgs(argv: readonly string[], pluginValueFlags: Value
   const ownValueFlags = CONTAINER_COMMAND_VALUE_FLAGS[command.join(' ')]
   const stopAtPositional = ownValueFlags && pluginValueFlags.size > 0 ? new Set([...ownValueFlags, ...pluginValueFlags]) : ownValueFlags
   while (index < argv.length && argv[index] !== '--') {
-    const lifted = liftGlobal(argv, index, globals, false)
-    if (lifted > 0) {
-      index += lifted
+    const used = liftGlobal(argv, index, lifted, false)
+    if (used > 0) {
+      index += used
       continue
     }
     if (!stopAtPositional) {
@@ -258,10 +288,24 @@ export function splitGlobalArgs(argv: readonly string[], pluginValueFlags: Value
 
 /**
  * docker's `-c, --context`: nerd has docker's `default` context only (the containerd it is given
- * with -H or its settings), so naming it is accepted and any other is refused.
+ * with -H or its settings), so naming it is accepted and any other is refused. Empty is unset, as
+ * in docker.
  */
 function checkContext(name: string): void {
-  if (name !== 'default') throw new NerdError(`context ${JSON.stringify(name)} does not exist: nerd has the "default" context only (use -H or CONTAINERD_ADDRESS)`)
+  if (name !== '' && name !== 'default') throw new NerdError(`context ${JSON.stringify(name)} does not exist: nerd has the "default" context only (use -H or CONTAINERD_ADDRESS)`)
+}
+
+/**
+ * docker's `-l, --log-level` as its SetLogLevel reads it (cli/flags/options.go): logrus's level in
+ * any case, empty for the default; anything else ends docker's CLI with one line, exit 1. Its
+ * debug and trace are nerd's debug setting.
+ */
+function applyLogLevel(lifted: Lifted): void {
+  const typed = lifted.values.get('log-level')
+  const level = typed?.toLowerCase()
+  if (typed === undefined || level === '') return
+  if (!LOG_LEVELS.includes(level!)) throw new UnprefixedError(`Unable to parse logging level: ${typed}`)
+  if (level === 'debug' || level === 'trace') setGlobal(lifted.globals, 'debug', true)
 }
 
 function isOption(token: string): boolean {
@@ -269,91 +313,86 @@ function isOption(token: string): boolean {
 }
 
 /**
- * If argv[index] is a global option, records it in `globals` and returns how many tokens it used
- * (1 or 2); returns 0 otherwise.
+ * If argv[index] is a global option, records it in `lifted` and returns how many tokens it used
+ * (1 or 2); returns 0 otherwise. Before the command (`beforeCommand`) docker's root flags are read,
+ * short ones and groups too; after it, the long forms of the settings and `--log-level`.
  */
-function liftGlobal(argv: readonly string[], index: number, globals: GlobalFlags, allowShort: boolean): number {
+function liftGlobal(argv: readonly string[], index: number, lifted: Lifted, beforeCommand: boolean): number {
   const token = argv[index]
-  if (!token.startsWith('--')) return allowShort ? liftShortGroup(argv, index, globals) : 0
+  if (!token.startsWith('--')) return beforeCommand ? liftShortGroup(argv, index, lifted) : 0
   const equals = token.indexOf('=')
-  const typed = equals < 0 ? token : token.slice(0, equals)
-  const inlineValue = equals < 0 ? undefined : token.slice(equals + 1)
-  if (typed === '--log-level') return liftLogLevel(argv, index, globals, typed, inlineValue)
-  const name = LONG_GLOBALS.get(typed.slice(2))
-  return name ? liftSetting(argv, index, globals, name, typed, inlineValue) : 0
+  const long = (equals < 0 ? token : token.slice(0, equals)).slice(2)
+  if (!isLongGlobalFlag(long) && !(beforeCommand && (ROOT_VALUE_FLAGS.has(long) || ROOT_BOOLEAN_FLAGS.has(long)))) return 0
+  return liftFlag(argv, index, lifted, long, `--${long}`, equals < 0 ? undefined : token.slice(equals + 1))
 }
 
 /**
  * A group of short options before the command, read as pflag reads it: a boolean lets the group go
  * on (`-Dn k8s.io` is -D, then -n k8s.io); an option with a value takes the rest of the group
- * (`-nk8s.io`, `-n=k8s.io`), or else the next token. 0 when the group starts with no global option
- * (left for the entry point to report); a group that goes on with one nerd lacks is an unknown flag.
+ * (`-nk8s.io`, `-n=k8s.io`), or else the next token. A letter nerd lacks is an unknown flag.
  */
-function liftShortGroup(argv: readonly string[], index: number, globals: GlobalFlags): number {
+function liftShortGroup(argv: readonly string[], index: number, lifted: Lifted): number {
   const group = argv[index]
   for (let position = 1; position < group.length; position++) {
     const char = group[position]
+    const long = SHORT_GLOBALS.get(char)
+    if (!long) throw unknownFlag(group, '', char)
     const after = group.slice(position + 1)
-    const inlineValue = after === '' ? undefined : after.startsWith('=') ? after.slice(1) : after
-    if (char === 'l') return liftLogLevel(argv, index, globals, '-l', inlineValue)
-    const name = SHORT_GLOBALS.get(char)
-    if (!name) {
-      if (position === 1) return 0
-      throw unknownFlag(group, '', char)
+    if (isValueFlag(long) || after.startsWith('=')) {
+      // pflag's `-n=x` is x, but a lone `-n=` is "=".
+      const inlineValue = after === '' ? undefined : after.length > 1 && after.startsWith('=') ? after.slice(1) : after
+      return liftFlag(argv, index, lifted, long, `-${char}`, inlineValue)
     }
-    if (SETTING_SPECS[name].kind !== 'boolean' || after.startsWith('=')) return liftSetting(argv, index, globals, name, `-${char}`, inlineValue)
-    setGlobal(globals, name, true)
+    liftFlag(argv, index, lifted, long, `-${char}`, undefined)
   }
   return 1
 }
 
-/** docker's `-l, --log-level`: its debug level is nerd's debug setting. */
-function liftLogLevel(argv: readonly string[], index: number, globals: GlobalFlags, typed: string, inlineValue: string | undefined): number {
-  const used = inlineValue === undefined ? 2 : 1
-  if (used === 2 && index + 1 >= argv.length) throw flagNeedsArgument(typed, '')
-  const level = parseFlagValue(typed === '-l' ? '-l, --log-level' : typed, inlineValue ?? argv[index + 1]!, (text) => {
-    if (!LOG_LEVELS.includes(text)) throw new InvalidSettingValue(`not a valid logrus Level: ${JSON.stringify(text)}`)
-    return text
-  })
-  if (level === 'debug') setGlobal(globals, 'debug', true)
-  return used
+function isValueFlag(long: string): boolean {
+  const setting = LONG_GLOBALS.get(long)
+  return setting === undefined ? ROOT_VALUE_FLAGS.has(long) : SETTING_SPECS[setting].kind !== 'boolean'
 }
 
-/** Records the setting a global option typed as `typed` sets, from its inline value or the next token. */
-function liftSetting(argv: readonly string[], index: number, globals: GlobalFlags, name: SettingName, typed: string, inlineValue: string | undefined): number {
-  const spec = SETTING_SPECS[name]
-  if (spec.kind === 'boolean') {
-    setGlobal(globals, name, inlineValue === undefined ? true : parseFlagValue(typed, inlineValue, parseBooleanFlag))
+/**
+ * Records the global flag `--long` (typed as `typed`), from its inline value or the next token;
+ * returns how many tokens it used. Values are checked here, the log level and the context once all
+ * are read (pflag keeps the last).
+ */
+function liftFlag(argv: readonly string[], index: number, lifted: Lifted, long: string, typed: string, inlineValue: string | undefined): number {
+  const setting = LONG_GLOBALS.get(long)
+  if (!isValueFlag(long)) {
+    const value = inlineValue === undefined ? true : parseFlagValue(long, inlineValue, parseBooleanFlag)
+    if (setting) setGlobal(lifted.globals, setting, value)
+    else lifted.booleans.set(long, value)
     return 1
   }
-  let used = 1
-  let text = inlineValue
-  if (text === undefined) {
-    if (index + 1 >= argv.length) throw flagNeedsArgument(typed, '')
-    text = argv[index + 1]
-    used = 2
-  }
-  if (spec.kind === 'string-list') {
+  if (inlineValue === undefined && index + 1 >= argv.length) throw flagNeedsArgument(typed, '')
+  const text = inlineValue ?? argv[index + 1]!
+  const spec = setting && SETTING_SPECS[setting]
+  if (!spec) {
+    lifted.values.set(long, text)
+  } else if (spec.kind === 'string-list') {
     // pflag's string slices take comma-separated values and accumulate over repeats.
     const items = text.split(',').filter((item) => item !== '')
-    const checked = items.map((item) => parseFlagValue(typed, item, spec.normalize ?? String))
-    setGlobal(globals, name, [...((globals[name] as string[] | undefined) ?? []), ...checked])
+    const checked = items.map((item) => parseFlagValue(long, item, spec.normalize ?? String))
+    setGlobal(lifted.globals, setting, [...((lifted.globals[setting] as string[] | undefined) ?? []), ...checked])
   } else {
-    setGlobal(globals, name, parseFlagValue(typed, text, spec.normalize ?? String))
+    setGlobal(lifted.globals, setting, parseFlagValue(long, text, spec.normalize ?? String))
   }
-  return used
+  return inlineValue === undefined ? 2 : 1
 }
 
 function setGlobal(globals: GlobalFlags, name: SettingName, value: unknown): void {
   Object.assign(globals, {[name]: value})
 }
 
-function parseFlagValue<T>(typed: string, text: string, parse: (text: string) => T): T {
+/** `text` parsed for the flag `--long`; refused in pflag's words, the flag named as pflag names it (`-D, --debug`). */
+function parseFlagValue<T>(long: string, text: string, parse: (text: string) => T): T {
   try {
     return parse(text)
   } catch (error) {
     if (!(error instanceof InvalidSettingValue)) throw error
-    throw invalidFlagArgument(text, typed, error.message, '')
+    throw invalidFlagArgument(text, pflagName(long, SHORTHANDS.get(long)), error.message, '')
   }
 }
 
@@ -363,13 +402,14 @@ function parseFlagValue<T>(typed: string, text: string, parse: (text: string) =>
  */
 export function globalOptionsHelp(): string {
   const rows = Object.entries(SETTING_SPECS).map(([name, spec]) => {
-    const shorts = [...SHORT_GLOBALS].filter(([, setting]) => setting === name).map(([char]) => `-${char}`)
-    const longs = [...LONG_GLOBALS].filter(([, setting]) => setting === name).map(([flag]) => `--${flag}`)
-    return [[...shorts, ...longs].join(', ') + (spec.kind === 'boolean' ? '' : ' <value>'), spec.description] as const
+    const longs = [...LONG_GLOBALS].filter(([, setting]) => setting === name).map(([flag]) => flag)
+    const shorts = longs.flatMap((flag) => (SHORTHANDS.has(flag) ? [`-${SHORTHANDS.get(flag)}`] : []))
+    return [[...shorts, ...longs.map((flag) => `--${flag}`)].join(', ') + (spec.kind === 'boolean' ? '' : ' <value>'), spec.description] as const
   })
-  rows.push(['-l, --log-level <value>', 'debug is --debug; info, warn, error and fatal are the default'])
+  rows.push(['-l, --log-level <value>', "Set the logging level, as docker's: debug or trace is --debug"])
   rows.push(['-c, --context <value>', 'docker\'s context: only "default" (nerd has no other)'])
   rows.push(['--config <value>', "Location of docker's client configuration (DOCKER_CONFIG; default ~/.docker)"])
+  rows.push(['-v, --version', 'Print version information and quit'])
   const width = Math.max(...rows.map(([flags]) => flags.length))
   return `GLOBAL OPTIONS\n${rows.map(([flags, description]) => `  ${flags.padEnd(width)}  ${description}`).join('\n')}\n`
 }

@@ -2,11 +2,17 @@
  * oclif's parser errors for a flag's value, which every command's parse (nerd's, oclif's plugin
  * commands, plugins') throws, in pflag's words, as docker prints them.
  */
-import {flagNeedsArgument, invalidFlagArgument, type FlagError} from '../errors.ts'
+import {flagNeedsArgument, invalidFlagArgument, unknownFlag, type FlagError} from '../errors.ts'
+import {flagExtent} from './run-args.ts'
 
-/** What the translation needs of a flag's definition. */
+/** What the translations need of a flag's definition (oclif's, or its manifest's). */
 export interface FlagShape {
   char?: string
+  /** oclif's: `option` takes a value. */
+  type?: string
+  aliases?: readonly string[]
+  /** A boolean that takes `--no-` too. */
+  allowNo?: boolean
 }
 
 /**
@@ -41,7 +47,7 @@ export function dockerFlagError(message: string, flags: Readonly<Record<string, 
 }
 
 /** A flag as pflag names it in errors: `-n, --last`, or `--format` when it has no short form. */
-function pflagName(name: string, char: string | undefined): string {
+export function pflagName(name: string, char: string | undefined): string {
   return char === undefined ? `--${name}` : `-${char}, --${name}`
 }
 
@@ -55,4 +61,41 @@ function typedValue(argv: readonly string[], name: string, char: string | undefi
     else if (char !== undefined && word.startsWith(`-${char}`) && !word.startsWith('--')) value = word.slice(word[2] === '=' ? 3 : 2)
   }
   return value
+}
+
+/**
+ * The usage error pflag stops at in a command's words (before `--`): a flag the command does not
+ * have (`unknown flag: --x`, `unknown shorthand flag: 'x' in -ax`) or a value flag with nothing
+ * after it. undefined when they read. `--help` and `-h` are help's (unless the command has a `-h`).
+ */
+export function pflagUsageError(argv: readonly string[], flags: Readonly<Record<string, FlagShape>>, usageOf: string): FlagError | undefined {
+  const longs = new Set(['help'])
+  const chars = new Set(['h'])
+  const valueFlags = new Set<string>()
+  for (const [name, flag] of Object.entries(flags)) {
+    const named = [name, ...(flag.aliases ?? [])]
+    for (const long of named) longs.add(long)
+    if (flag.char !== undefined) chars.add(flag.char)
+    if (flag.type === 'option') for (const each of [...named, ...(flag.char === undefined ? [] : [flag.char])]) valueFlags.add(each)
+    if (flag.allowNo) longs.add(`no-${name}`)
+  }
+  for (let index = 0; index < argv.length && argv[index] !== '--'; ) {
+    const extent = flagExtent(argv, index, valueFlags)
+    if (!extent) {
+      index++
+      continue
+    }
+    const token = argv[index]!
+    if (token.startsWith('--') && !longs.has(token.slice(2).split('=', 1)[0]!)) return unknownFlag(token, usageOf)
+    if (!token.startsWith('--')) {
+      for (const char of token.slice(1)) {
+        if (char === '=') break
+        if (!chars.has(char)) return unknownFlag(token, usageOf, char)
+        if (valueFlags.has(char)) break
+      }
+    }
+    if (extent.missingValue !== undefined) return flagNeedsArgument(extent.missingValue, usageOf)
+    index += extent.length
+  }
+  return undefined
 }

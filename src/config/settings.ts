@@ -57,7 +57,7 @@ export const SETTING_SPECS: {readonly [Name in SettingName]: SettingSpec} = {
   cniPath: {key: 'cni_path', flag: 'cni-path', kind: 'string', description: 'Directory of the CNI plugins', normalize: absolutePath},
   cniNetconfPath: {key: 'cni_netconfpath', flag: 'cni-netconfpath', kind: 'string', description: 'Directory of the CNI network configurations (default /etc/cni/net.d)', normalize: absolutePath},
   dataRoot: {key: 'data_root', flag: 'data-root', kind: 'string', description: "nerd's own state (default /var/lib/nerd)", normalize: absolutePath},
-  cgroupManager: {key: 'cgroup_manager', flag: 'cgroup-manager', kind: 'string', description: 'cgroupfs, systemd or none', normalize: checkCgroupManager},
+  cgroupManager: {key: 'cgroup_manager', flag: 'cgroup-manager', kind: 'string', description: 'cgroupfs or systemd (none: rootless only, which run and create refuse)', normalize: checkCgroupManager},
   insecureRegistry: {key: 'insecure_registry', flag: 'insecure-registry', kind: 'boolean', description: 'Allow registries over plain HTTP or with unverified TLS'},
   hostsDir: {key: 'hosts_dir', flag: 'hosts-dir', kind: 'string-list', description: 'Directories of registry hosts.toml and certificates (repeatable)', normalize: absolutePath},
   experimental: {key: 'experimental', flag: 'experimental', kind: 'boolean', description: 'Enable experimental features'},

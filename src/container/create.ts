@@ -197,6 +197,8 @@ function configPlatform(config: ResolvedImageConfig['config']): Platform {
 }
 
 export async function createContainer(client: ContainerdClient, request: ContainerCreateRequest, context: CreateContext): Promise<CreatedContainer> {
+  // nerdctl's `none` leaves rootless containers without a cgroup; nerd has no rootless mode.
+  if (context.cgroupManager === 'none') throw new NerdError('cgroup-manager "none" is only supported for rootless')
   const id = newContainerId()
   const wantedName = request.name === undefined ? undefined : validateName(request.name)
   const image = await localImage(client, request.image, request, context)

@@ -14,7 +14,8 @@ export function hostFacts(options: {cgroupManager: CgroupManager; privileged: bo
   const cgroupV2 = isCgroupV2()
   const facts: HostFacts = {
     cgroupVersion: cgroupV2 ? 2 : 1,
-    // `none` (no cgroup of nerd's own) still needs a path for the runtime; cgroupfs is the neutral one.
+    // No container is made under `none` (create refuses it, as nerdctl does but for rootless); an
+    // update under it reads cgroupfs's paths, the neutral ones.
     cgroupManager: options.cgroupManager === 'systemd' ? 'systemd' : 'cgroupfs',
     capabilities: hostCapabilities(),
     apparmor: readText('/sys/module/apparmor/parameters/enabled')?.trim() === 'Y' && apparmorProfileLoaded(),

@@ -29,9 +29,13 @@ export interface ConnectOptions {
   namespace: string
   /** Deadline of unary calls (Wait, Apply and streams have none). Default 30 s. */
   defaultTimeoutMs?: number
+  /** How long connecting (the socket accepting, then HTTP/2's handshake) may take. Default 10 s. */
+  connectTimeoutMs?: number
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000
+/** containerd's Go client's (client.go, `copts.timeout`), which nerdctl uses: a socket that accepts but never answers fails then. */
+const CONNECT_TIMEOUT_MS = 10_000
 const DEFAULT_LEASE_EXPIRY_MS = 24 * 60 * 60 * 1000
 export const GC_EXPIRE_LABEL = 'containerd.io/gc.expire'
 /** Lease label naming the nerd process that holds the lease (owner.ts). */
@@ -191,7 +195,7 @@ async function checkSocket(address: SocketAddress): Promise<void> {
 export async function connect(options: ConnectOptions): Promise<ContainerdClient> {
   const address = parseAddress(options.address)
   await Promise.all([checkSocket(address), preloadGrpc(), preloadCodecs()])
-  const transport = new Transport(address)
+  const transport = new Transport(address, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS)
   transport.warmUp()
   return new ContainerdClient(transport, {namespace: options.namespace, lease: undefined, defaultTimeoutMs: options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS})
 }

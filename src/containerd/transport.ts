@@ -146,15 +146,21 @@ function cancelOnAbort(signal: AbortSignal | undefined, call: {cancel(): void}):
 export class Transport {
   readonly address: SocketAddress
   readonly #client: Client
+  readonly #connectTimeoutMs: number
   #closed = false
+  /** Why the connection was given up, when it was: the calls waiting for it and any made since fail so. */
+  #givenUp: string | undefined
 
-  constructor(address: SocketAddress) {
+  /** `connectTimeoutMs`: how long one attempt to connect (the socket, then HTTP/2's handshake) may take. */
+  constructor(address: SocketAddress, connectTimeoutMs: number) {
     this.address = address
+    this.#connectTimeoutMs = connectTimeoutMs
     const {Client, credentials} = grpc()
     this.#client = new Client(address.target, credentials.createInsecure(), {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
     })
+    this.#watchConnecting()
   }
 
   /** Starts connecting now, so the handshake overlaps whatever the caller does before its first call. */
@@ -168,13 +174,39 @@ export class Transport {
   }
 
   /**
+   * Gives the connection up when an attempt stays unfinished for the connect timeout: something
+   * accepts on the socket but never answers (a hung or stopped containerd), and grpc-js would wait
+   * for it as long as each call's deadline, or for ever for calls without one (Wait, streams).
+   * Closing the client fails the calls waiting. Calls on a connection made are not bounded by it.
+   */
+  #watchConnecting(): void {
+    const {connectivityState} = grpc()
+    const channel = this.#client.getChannel()
+    let timer: NodeJS.Timeout | undefined
+    const follow = (state: number): void => {
+      clearTimeout(timer)
+      if (state === connectivityState.SHUTDOWN) return
+      if (state === connectivityState.CONNECTING) {
+        timer = setTimeout(() => {
+          this.#givenUp = `no answer within ${this.#connectTimeoutMs / 1000} s`
+          this.close()
+        }, this.#connectTimeoutMs)
+        // The calls waiting keep nerd running; the watch alone does not.
+        timer.unref()
+      }
+      channel.watchConnectivityState(state, Infinity, () => follow(channel.getConnectivityState(false)))
+    }
+    follow(channel.getConnectivityState(false))
+  }
+
+  /**
    * Fails a call made on this client once it is closed, as the lost connection it is (grpc-js
    * throws a plain "Channel has been shut down"; the calls it had queued get UNAVAILABLE): a caller
    * still holding a client that was replaced after containerd went away (the health monitor's) must
    * connect again, not take the failure for containerd's answer.
    */
   #ensureOpen(): void {
-    if (this.#closed) throw new ConnectionError(this.address.target, REASON_CLIENT_CLOSED)
+    if (this.#closed) throw new ConnectionError(this.address.target, this.#givenUp ?? REASON_CLIENT_CLOSED)
   }
 
   #metadata(scope: CallScope): Metadata {
@@ -192,6 +224,7 @@ export class Transport {
   #mapError(codec: MethodCodec, signal: AbortSignal | undefined, timeoutMs?: number): (error: unknown) => Error {
     return (error) => {
       if (signal?.aborted) return signal.reason as Error
+      if (this.#givenUp !== undefined) return new ConnectionError(this.address.target, this.#givenUp, {cause: error})
       // The deadline passed before the connection was ever made: something accepts on the socket but
       // never answers (a hung or stopped containerd). grpc-js says "Waiting for LB pick".
       if ((error as {code?: unknown}).code === GrpcCode.DEADLINE_EXCEEDED && timeoutMs !== undefined && !this.#connected()) {

@@ -149,7 +149,7 @@ function pluginFlagCommandOf(command: FlagTakingCommand | undefined): PluginFlag
 }
 
 /** The flags the loaded plugins offer to `command`, with the warnings about those left out. */
-export function installedPluginFlags(config: Interfaces.Config, command: FlagTakingCommand): {flags: Record<string, OfferedFlag>; warnings: string[]} {
+function installedPluginFlags(config: Interfaces.Config, command: FlagTakingCommand): {flags: Record<string, OfferedFlag>; warnings: string[]} {
   const declaredFor = pluginFlagCommandOf(command)
   if (!declaredFor) return {flags: {}, warnings: []}
   return offeredFlags(declaringPlugins(config), declaredFor, command.flags ?? {})
@@ -159,11 +159,6 @@ export function installedPluginFlags(config: Interfaces.Config, command: FlagTak
 export function pluginFlagDefinitions(config: Interfaces.Config, command: FlagTakingCommand): {flags: Interfaces.FlagInput; warnings: string[]} {
   const {flags, warnings} = installedPluginFlags(config, command)
   return {flags: oclifFlags(flags), warnings}
-}
-
-/** The long names of the offered flags that take a value (all but booleans). */
-export function valueFlagNames(offered: Record<string, OfferedFlag>): Set<string> {
-  return new Set(Object.entries(offered).flatMap(([name, {flag}]) => (flag.type === 'boolean' ? [] : [name])))
 }
 
 /** The offered flags as oclif's flag definitions, each described with the plugin that offers it. */

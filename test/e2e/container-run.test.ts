@@ -117,6 +117,14 @@ describe('run and the container lifecycle', () => {
     assert.equal(result.stderr.trim().split('\n').at(-1)?.startsWith('Error: '), true, result.stderr)
   })
 
+  it('--cgroup-manager none, nerdctl\'s for rootless, is refused by run (125) and create (1) with nerdctl\'s words, nothing made', async () => {
+    for (const [command, code] of [[['run', '--rm'], 125], [['create'], 1]] as const) {
+      const result = await nerd(['--cgroup-manager', 'none', ...command, '--name', 'no-cgroup', IMG, 'true'])
+      assert.deepEqual([result.code, result.stderr], [code, 'Error: cgroup-manager "none" is only supported for rootless\n'])
+    }
+    assert.equal((await nerd(['inspect', 'no-cgroup'])).code, 1, 'no container made')
+  })
+
   it('a missing --env-file fails run and exec with 125 and docker\'s words, as does exec -e =x, and leaves no FIFOs', async () => {
     const missing = join(workDir, 'no-such.env')
     const run = await nerd(['run', '--rm', '--env-file', missing, IMG, 'true'])

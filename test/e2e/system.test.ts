@@ -500,6 +500,17 @@ describe('usage errors', () => {
     [['run', '--network'], 125, 'flag needs an argument: --network\nSee \'nerd run --help\'.\n'],
     [['create', '--cpus', 'abc', 'img'], 125, 'invalid argument "abc" for "--cpus" flag: failed to parse abc as a rational number\nSee \'nerd create --help\'.\n'],
     [['--bogus', 'ps'], 125, 'unknown flag: --bogus\nSee \'nerd --help\'.\n'],
+    // docker's parser reads the flags before it answers help or the version.
+    [['--help', '--bogus'], 125, 'unknown flag: --bogus\nSee \'nerd --help\'.\n'],
+    [['images', '--help', '--x'], 125, 'unknown flag: --x\nSee \'nerd images --help\'.\n'],
+    [['image', 'ls', '-h', '--format'], 125, 'flag needs an argument: --format\nSee \'nerd image ls --help\'.\n'],
+    [['--version', '--bogus'], 125, 'unknown flag: --bogus\nSee \'nerd --help\'.\n'],
+    [['-v', 'images', '--x'], 125, 'unknown flag: --x\nSee \'nerd images --help\'.\n'],
+    // A global flag's value refused names the flag as pflag does.
+    [['--debug=foo', 'version'], 125, 'invalid argument "foo" for "-D, --debug" flag: strconv.ParseBool: parsing "foo": invalid syntax\nSee \'nerd --help\'.\n'],
+    // docker's SetLogLevel: its line alone, exit 1, before its parser's errors.
+    [['-l', 'foo', 'version'], 1, 'Unable to parse logging level: foo\n'],
+    [['-l', 'foo', '--bogus'], 1, 'Unable to parse logging level: foo\n'],
     [['ps', 'extra'], 1, '"nerd ps" accepts no arguments.\nSee \'nerd ps --help\'.\n'],
     // A management command parses its flags before it looks for its subcommand (docker's TraverseChildren).
     [['container', '--bogus', 'ls'], 125, 'unknown flag: --bogus\nSee \'nerd container --help\'.\n'],
@@ -541,12 +552,44 @@ describe('usage errors', () => {
     })
   }
 
-  it('takes docker\'s -D and --log-level debug as --debug', async () => {
-    for (const flags of [['-D'], ['--log-level', 'debug'], ['-l', 'debug']]) {
+  it('takes docker\'s -D and --log-level debug or trace (any case) as --debug', async () => {
+    for (const flags of [['-D'], ['--log-level', 'debug'], ['-l', 'debug'], ['-l', 'TRACE'], ['--log-level=Debug']]) {
       const result = await nerd([...flags, 'ps', '-n', 'abc'], {namespace})
       assert.equal(result.code, 125)
       assert.match(result.stderr, /^Error: Parsing --last/m, 'the stack of the error, shown with --debug')
     }
+    for (const flags of [['-l', 'warning'], ['-l', 'Info'], ['--log-level', 'panic']]) {
+      const result = await nerd([...flags, 'ps', '-n', 'abc'], {namespace})
+      assert.deepEqual([result.code, result.stderr.split('\n')[0]], [125, 'invalid argument "abc" for "-n, --last" flag: strconv.ParseInt: parsing "abc": invalid syntax'], flags.join(' '))
+    }
+  })
+
+  it("shows the stack with debug from nerd.toml (debug, debug_full) and from a parent nerd's NERD_SETTINGS, as -D does", async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'nerd-debug-'))
+    try {
+      for (const key of ['debug', 'debug_full']) {
+        const file = join(directory, `${key}.toml`)
+        await writeFile(file, `${key} = true\n`)
+        const result = await nerd(['ps', '-n', 'abc'], {namespace, env: {NERD_TOML: file}})
+        assert.equal(result.code, 125)
+        assert.match(result.stderr, /^Error: Parsing --last/m, key)
+      }
+      // This test process stands for the parent nerd, an ancestor of the nerd it runs.
+      const inherited = await nerd(['ps', '-n', 'abc'], {namespace, env: {NERD_SETTINGS: '{"debug":true}', NERD_SETTINGS_PID: String(process.pid)}})
+      assert.match(inherited.stderr, /^Error: Parsing --last/m)
+    } finally {
+      await rm(directory, {recursive: true, force: true})
+    }
+  })
+
+  it("reads docker's -v with a command as docker does: the command runs; -c as pflag reads it", async () => {
+    for (const args of [['-v', 'images', '-q'], ['--version', 'images', '-q'], ['-Dc', 'default', 'images', '-q'], ['-cdefault', 'images', '-q'], ['-c', '', 'images', '-q']]) {
+      const result = await nerd(args, {namespace})
+      assert.deepEqual([result.code, result.stderr], [0, ''], args.join(' '))
+      assert.doesNotMatch(result.stdout, /nerd version/)
+    }
+    const unknown = await nerd(['-v', 'frob'], {namespace})
+    assert.deepEqual([unknown.code, unknown.stdout], [0, (await nerd(['--version'], {namespace})).stdout])
   })
 })
 
@@ -560,6 +603,7 @@ describe('nerd --help', () => {
       assert.match(section, /^  -n, --namespace <value> +containerd namespace/m)
       assert.match(section, /^  -D, --debug +Show the stack of an error/m)
       assert.match(section, /^  --hosts-dir <value> /m)
+      assert.match(section, /^  -v, --version +Print version information and quit$/m)
     }
   })
 

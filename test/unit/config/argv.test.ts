@@ -2,7 +2,7 @@ import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {resolve} from 'node:path'
 import {splitGlobalArgs, type GlobalFlags} from '../../../src/config/index.ts'
-import {NerdError} from '../../../src/errors.ts'
+import {NerdError, UnprefixedError} from '../../../src/errors.ts'
 
 interface Case {
   argv: string[]
@@ -204,13 +204,13 @@ const cases: Record<string, Case> = {
     rest: ['ps'],
     command: ['ps'],
   },
-  '-v alone stays': {argv: ['-v'], globals: {}, rest: ['-v'], command: []},
-  'unknown leading options stay in place': {
-    argv: ['-x', '-n', 'foo', '--help', 'ps'],
+  'docker\'s help before the command goes first, for oclif': {
+    argv: ['-n', 'foo', '--help', 'ps'],
     globals: {namespace: 'foo'},
-    rest: ['-x', '--help', 'ps'],
+    rest: ['--help', 'ps'],
     command: ['ps'],
   },
+  '-h in a group is help': {argv: ['-Dh', 'ps'], globals: {debug: true}, rest: ['--help', 'ps'], command: ['ps']},
   'globals only': {argv: ['--debug'], globals: {debug: true}, rest: [], command: []},
   'a boolean short option lets its group go on, as pflag\'s (-Dn x is -D -n x)': {
     argv: ['-Dn', 'k8s.io', 'ps'],
@@ -238,6 +238,11 @@ const cases: Record<string, Case> = {
   },
 }
 
+/** What splitGlobalArgs says of the arguments left and of -v. */
+function pick({rest, version}: ReturnType<typeof splitGlobalArgs>): {rest: string[]; version: true | undefined} {
+  return {rest, version}
+}
+
 describe('splitGlobalArgs', () => {
   for (const [name, {argv, globals, rest, command, asTyped}] of Object.entries(cases)) {
     it(name, () => {
@@ -251,8 +256,9 @@ describe('splitGlobalArgs', () => {
     assert.deepEqual(splitGlobalArgs(['logs', '--config', 'x']).rest, ['logs', '--config', 'x'])
   })
 
-  it("accepts docker's -c/--context default before the command and refuses any other context (exit 1)", () => {
-    for (const argv of [['--context', 'default', 'ps'], ['--context=default', 'ps'], ['-c', 'default', '-n', 'x', 'ps'], ['-c=default', 'ps']]) {
+  it("accepts docker's -c/--context default (or empty, unset) before the command, as pflag reads a short flag, and refuses any other context (exit 1)", () => {
+    const forms = [['--context', 'default', 'ps'], ['--context=default', 'ps'], ['-c', 'default', '-n', 'x', 'ps'], ['-c=default', 'ps'], ['-Dc', 'default', 'ps'], ['-cdefault', 'ps'], ['-c', '', 'ps'], ['--context=', 'ps']]
+    for (const argv of forms) {
       assert.deepEqual(splitGlobalArgs(argv).rest, ['ps'], argv.join(' '))
     }
     assert.throws(
@@ -260,6 +266,39 @@ describe('splitGlobalArgs', () => {
       (error: unknown) => error instanceof NerdError && error.exitCode === 1 && error.message === 'context "remote" does not exist: nerd has the "default" context only (use -H or CONTAINERD_ADDRESS)',
     )
     assert.throws(() => splitGlobalArgs(['--context']), (error: unknown) => error instanceof NerdError && error.exitCode === 125)
+    // Checked once the flags are read, as docker resolves it after parsing them.
+    assert.throws(() => splitGlobalArgs(['-c', 'remote', '--bogus', 'ps']), (error: unknown) => error instanceof NerdError && error.message === 'unknown flag: --bogus')
+  })
+
+  it("takes docker's -v, --version before the command, alone, grouped or with a command (which docker then runs)", () => {
+    for (const argv of [['-v'], ['--version'], ['-Dv'], ['-v', '-n', 'x'], ['--version=true']]) {
+      assert.deepEqual(pick(splitGlobalArgs(argv)), {rest: [], version: true}, argv.join(' '))
+    }
+    assert.deepEqual(pick(splitGlobalArgs(['-v', 'images'])), {rest: ['images'], version: true})
+    assert.deepEqual(pick(splitGlobalArgs(['--version=false', 'images'])), {rest: ['images'], version: undefined})
+    assert.deepEqual(pick(splitGlobalArgs(['-v', '--help'])), {rest: ['--help'], version: true})
+    // A command's --version is the command's (none of nerd's has one).
+    assert.deepEqual(pick(splitGlobalArgs(['images', '--version'])), {rest: ['images', '--version'], version: undefined})
+  })
+
+  it("takes docker's log levels (logrus's, any case): debug and trace are nerd's debug setting; pflag keeps the last", () => {
+    for (const level of ['debug', 'DEBUG', 'Trace']) assert.deepEqual(splitGlobalArgs(['-l', level, 'ps']).globals, {debug: true}, level)
+    for (const level of ['panic', 'fatal', 'error', 'warn', 'warning', 'WARNING', 'Info', '']) assert.deepEqual(splitGlobalArgs(['-l', level, 'ps']).globals, {}, level)
+    assert.deepEqual(splitGlobalArgs(['-l', 'foo', '-l', 'info', 'ps']).globals, {})
+    assert.deepEqual(splitGlobalArgs(['-Dl', 'info', 'ps']).globals, {debug: true})
+  })
+
+  it("refuses a log level as docker does (its line alone, exit 1), before what its parser refused after it", () => {
+    const refused = (text: string) => (error: unknown) => error instanceof UnprefixedError && error.exitCode === 1 && error.message === `Unable to parse logging level: ${text}`
+    assert.throws(() => splitGlobalArgs(['-l', 'foo', 'version']), refused('foo'))
+    assert.throws(() => splitGlobalArgs(['--log-level=foo', 'version']), refused('foo'))
+    assert.throws(() => splitGlobalArgs(['ps', '--log-level', 'foo']), refused('foo'))
+    // pflag's `-l=` is "=".
+    assert.throws(() => splitGlobalArgs(['-l=', 'version']), refused('='))
+    assert.throws(() => splitGlobalArgs(['-l', 'foo', '--bogus', 'ps']), refused('foo'))
+    assert.throws(() => splitGlobalArgs(['-l', 'foo', '-c', 'remote', 'ps']), refused('foo'))
+    // A flag refused before the level was read is what docker reports.
+    assert.throws(() => splitGlobalArgs(['--debug=x', '-l', 'foo']), (error: unknown) => error instanceof NerdError && error.exitCode === 125 && /^invalid argument "x" for "-D, --debug"/.test(error.message))
   })
 
   it('does not modify its input', () => {
@@ -272,11 +311,21 @@ describe('splitGlobalArgs', () => {
     'short option without its value': [['-n'], /^flag needs an argument: 'n' in -n$/],
     'long option without its value': [['ps', '--namespace'], /^flag needs an argument: --namespace$/],
     'bad cgroup manager': [['--cgroup-manager', 'foo', 'ps'], /^invalid argument "foo" for "--cgroup-manager" flag: invalid cgroup manager "foo": must be one of "cgroupfs", "systemd", "none"$/],
-    'bad boolean': [['--debug=maybe', 'ps'], /^invalid argument "maybe" for "--debug" flag: strconv\.ParseBool: parsing "maybe": invalid syntax$/],
-    'tcp address': [['-H', 'tcp://1.2.3.4:2375', 'ps'], /^invalid argument "tcp:\/\/1.2.3.4:2375" for "-H" flag: unsupported address/],
-    'empty address': [['--address', '', 'ps'], /^invalid argument "" for "--address" flag: the socket path is empty$/],
-    'bad log level': [['--log-level=loud', 'ps'], /^invalid argument "loud" for "--log-level" flag: not a valid logrus Level: "loud"$/],
-    'bad namespace': [['--namespace=a/b', 'ps'], /^invalid argument "a\/b" for "--namespace" flag: invalid namespace "a\/b"/],
+    // The flag named as pflag names it, whichever form was typed.
+    'bad boolean': [['--debug=maybe', 'ps'], /^invalid argument "maybe" for "-D, --debug" flag: strconv\.ParseBool: parsing "maybe": invalid syntax$/],
+    'bad boolean in a group': [['-D=maybe', 'ps'], /^invalid argument "maybe" for "-D, --debug" flag: strconv\.ParseBool/],
+    'tcp address': [['-H', 'tcp://1.2.3.4:2375', 'ps'], /^invalid argument "tcp:\/\/1.2.3.4:2375" for "-H, --host" flag: unsupported address/],
+    'empty address': [['--address', '', 'ps'], /^invalid argument "" for "-a, --address" flag: the socket path is empty$/],
+    'bad namespace': [['--namespace=a/b', 'ps'], /^invalid argument "a\/b" for "-n, --namespace" flag: invalid namespace "a\/b"/],
+    'bad short namespace': [['-n', 'bad!', 'ps'], /^invalid argument "bad!" for "-n, --namespace" flag: invalid namespace "bad!"/],
+    'bad storage driver': [['--storage-driver', '', 'ps'], /^invalid argument "" for "--storage-driver" flag: the value is empty$/],
+    'unknown option before the command': [['--bogus', 'ps'], /^unknown flag: --bogus$/],
+    // docker's parser reads all its flags before it answers help.
+    'unknown option after help': [['--help', '--bogus'], /^unknown flag: --bogus$/],
+    'unknown option before help': [['-x', '--help', 'ps'], /^unknown shorthand flag: 'x' in -x$/],
+    'unknown option after -v': [['--version', '--bogus'], /^unknown flag: --bogus$/],
+    'unknown option in a group after -v': [['-vx'], /^unknown shorthand flag: 'x' in -vx$/],
+    'the first error pflag meets': [['--bogus', '-n'], /^unknown flag: --bogus$/],
     'group going on with an unknown option': [['-Dx', 'ps'], /^unknown shorthand flag: 'x' in -Dx$/],
     'group ending in a value option without its value': [['-Dn'], /^flag needs an argument: 'n' in -n$/],
     '--config without its value': [['--config'], /^flag needs an argument: --config$/],

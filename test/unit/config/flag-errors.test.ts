@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {dockerFlagError} from '../../../src/config/flag-errors.ts'
+import {dockerFlagError, pflagUsageError} from '../../../src/config/flag-errors.ts'
 import {FlagError} from '../../../src/errors.ts'
 
 const flags = {last: {char: 'n'}, format: {}, tail: {char: 'n'}, driver: {char: 'd'}}
@@ -29,5 +29,33 @@ describe('oclif flag errors in pflag\'s words', () => {
 
   it('leaves other errors alone', () => {
     assert.equal(dockerFlagError('No such container: x', flags, [], 'ps'), undefined)
+  })
+})
+
+describe('pflagUsageError: what pflag stops at in a command\'s words', () => {
+  const images = {all: {char: 'a', type: 'boolean'}, format: {type: 'option'}, filter: {char: 'f', type: 'option'}, quiet: {char: 'q', type: 'boolean'}, timeout: {char: 't', type: 'option', aliases: ['time']}, proxy: {type: 'boolean', allowNo: true}}
+  const cases: [string[], string | undefined][] = [
+    [['--help', '--x'], 'unknown flag: --x'],
+    [['--x', '--help'], 'unknown flag: --x'],
+    [['--help', '--x=1'], 'unknown flag: --x'],
+    [['-h', '-aZ'], "unknown shorthand flag: 'Z' in -aZ"],
+    [['--help', '--format'], 'flag needs an argument: --format'],
+    [['--help', '-qf'], "flag needs an argument: 'f' in -f"],
+    // A value flag takes the rest of its group, or the next word, whatever it looks like.
+    [['--help', '-fZ', '--format', '--x', 'repo'], undefined],
+    [['-a', '-q=true', '--time', '5', '--no-proxy', '--filter=a=b', 'repo', '--help'], undefined],
+    [['--help', '--', '--x'], undefined],
+  ]
+  for (const [argv, expected] of cases) {
+    it(`${argv.join(' ')}: ${expected ?? 'reads'}`, () => {
+      const error = pflagUsageError(argv, images, 'images')
+      assert.equal(error?.message, expected)
+      if (error) assert.deepEqual([error.exitCode, error.usageOf], [125, 'images'])
+    })
+  }
+
+  it('takes -h for the command\'s own flag when it has one', () => {
+    assert.equal(pflagUsageError(['-h', 'x', '--help'], {hostname: {char: 'h', type: 'option'}}, 'run'), undefined)
+    assert.equal(pflagUsageError(['--help', '-h'], {hostname: {char: 'h', type: 'option'}}, 'run')?.message, "flag needs an argument: 'h' in -h")
   })
 })

@@ -84,6 +84,51 @@ describe('connect', () => {
     }
   })
 
+  it("gives up connecting to a socket that accepts but never answers after the connect timeout (containerd's client's 10 s), whatever the call's deadline", async () => {
+    const hung = join(dir, 'silent.sock')
+    const accepted: Socket[] = []
+    const server = createServer((socket) => accepted.push(socket))
+    await new Promise<void>((resolve) => server.listen(hung, resolve))
+    try {
+      const started = Date.now()
+      const client = await connect({address: hung, namespace: 'default', connectTimeoutMs: 300})
+      try {
+        const error = await client.version.version().then(() => undefined, (caught: unknown) => caught)
+        assert.ok(error instanceof ConnectionError, `expected a ConnectionError, got ${String(error)}`)
+        assert.equal(error.reason, 'no answer within 0.3 s')
+        assert.ok(Date.now() - started < 5_000, 'not the 30 s call deadline')
+        // And any call made since, at once.
+        const again = await client.version.version().then(() => undefined, (caught: unknown) => caught)
+        assert.equal((again as ConnectionError).reason, 'no answer within 0.3 s')
+      } finally {
+        client.close()
+      }
+    } finally {
+      for (const socket of accepted) socket.destroy()
+      server.close()
+    }
+  })
+
+  it('does not cut a call that takes longer than the connect timeout on a connection made', async () => {
+    const {Server, ServerCredentials} = await import('@grpc/grpc-js')
+    const slow = join(dir, 'slow.sock')
+    const server = new Server()
+    const bytes = (buffer: Buffer) => buffer
+    // An empty VersionResponse, 0.6 s after the question.
+    server.register('/containerd.services.version.v1.Version/Version', (_call: unknown, callback: (error: null, answer: Buffer) => void) => setTimeout(() => callback(null, Buffer.alloc(0)), 600), bytes, bytes, 'unary')
+    await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${slow}`, ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve())))
+    try {
+      const client = await connect({address: slow, namespace: 'default', connectTimeoutMs: 300})
+      try {
+        assert.equal((await client.version.version()).version, '')
+      } finally {
+        client.close()
+      }
+    } finally {
+      server.forceShutdown()
+    }
+  })
+
   it('fails a call on a client already closed as a lost connection (grpc-js throws a plain error), so a holder of a replaced client connects again', async () => {
     const listening = join(dir, 'listening.sock')
     const accepted: Socket[] = []
