@@ -9,6 +9,11 @@ export default class Tag extends NerdCommand {
     target: Args.string({required: true, description: 'TARGET_IMAGE[:TAG]'}),
   }
 
+  /** docker's tag reads flags only before the source: `tag a b --x` is three arguments. */
+  protected flagsEndAtFirstPositional(): boolean {
+    return true
+  }
+
   async run(): Promise<void> {
     const {tagImage} = await import('../image/tag.ts')
     const {args} = await this.parse(Tag)

@@ -282,12 +282,14 @@ describe('usage errors', () => {
     for (const [args, rule] of [
       [['rm'], 'requires at least 1 argument'],
       [['tag', 'only-one'], 'requires exactly 2 arguments'],
+      // Flags end at the first argument, as docker's tag (SetInterspersed(false)).
+      [['tag', 'only-one', 'b', '--x'], 'requires exactly 2 arguments'],
       [['commit'], 'requires at least 1 and at most 2 arguments'],
       [['exec'], 'requires at least 2 arguments'],
       [['network', 'create'], 'requires exactly 1 argument'],
     ] as const) {
       const result = await nerd([...args], {address: null})
-      const id = args.filter((word) => word !== 'only-one').join(' ')
+      const id = args.slice(0, args[0] === 'network' ? 2 : 1).join(' ')
       assert.equal(result.code, 1, result.stderr)
       assert.equal(result.stderr, `"nerd ${id}" ${rule}.\nSee 'nerd ${id} --help'.\n`)
     }
