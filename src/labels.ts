@@ -36,6 +36,17 @@ export function parseLabels(values: readonly string[] = [], files: readonly stri
 }
 
 /**
+ * docker's MapOpts without a validator (`network create`'s `-o`, `--ipam-opt`, `--aux-address`):
+ * `key=value`, the value empty without `=`, any key (an empty one too); later values win.
+ */
+export function parseMapOption(values: readonly string[] = []): Record<string, string> {
+  return Object.fromEntries(values.map((value) => {
+    const separator = value.indexOf('=')
+    return separator === -1 ? [value, ''] : [value.slice(0, separator), value.slice(separator + 1)]
+  }))
+}
+
+/**
  * docker's ValidateLabel of a `--label` value: a key, not blank and without whitespace; pflag's
  * error for the flag as pflag names it (`--label`, `-l, --label`) otherwise.
  */

@@ -9,7 +9,7 @@
  * mounts on a temporary directory). A copy out is read whole before any of it lands.
  */
 import {randomBytes} from 'node:crypto'
-import {closeSync, mkdirSync, renameSync} from 'node:fs'
+import {closeSync, mkdirSync, readlinkSync, renameSync} from 'node:fs'
 import type {Stats} from 'node:fs'
 import {lstat, readFile, readlink, realpath, rm, stat} from 'node:fs/promises'
 import {basename, dirname, join, normalize, posix, resolve} from 'node:path'
@@ -42,7 +42,8 @@ export interface CopyArguments {
 /**
  * `cp SRC DEST`: exactly one side names a container (`name:path`), docker's way: an absolute path is
  * local, and so is one whose part before the colon starts with `.` (`./file:name`); a part before
- * the colon may hold a slash (`host/name:path`).
+ * the colon may hold a slash (`host/name:path`). A container side needs a path: docker's daemon
+ * refuses an empty one (`name:`) before it looks for the container, rather than copying its root.
  */
 export function parseCopyArguments(source: string, destination: string): CopyArguments {
   if (source === '') throw new NerdError('source can not be empty')
@@ -50,12 +51,14 @@ export function parseCopyArguments(source: string, destination: string): CopyArg
   const split = (text: string): {container: string; path: string} | undefined => {
     const colon = text.indexOf(':')
     if (text.startsWith('/') || colon <= 0 || text.startsWith('.')) return undefined
-    return {container: text.slice(0, colon), path: text.slice(colon + 1) || '/'}
+    return {container: text.slice(0, colon), path: text.slice(colon + 1)}
   }
   const from = split(source)
   const to = split(destination)
   if (from && to) throw new NerdError('copying between containers is not supported')
   if (!from && !to) throw new NerdError('must specify at least one container source')
+  // docker's words (api/server/httputils/form.go), the missing space too.
+  if ((from ?? to)!.path === '') throw new NerdError('bad parameter: pathcannot be empty')
   if (from) return {container: from.container, containerPath: from.path, hostPath: destination, direction: 'from-container'}
   return {container: to!.container, containerPath: to!.path, hostPath: source, direction: 'to-container'}
 }
@@ -395,10 +398,31 @@ async function extractUserArchive(input: NodeJS.ReadableStream, target: Extracti
   await extractInto(uncompressed, target, {keepOwners: options.archive, signal: options.signal})
 }
 
+/**
+ * The directory docker's daemon is told to extract a copy to `containerPath` in, which its message
+ * names when it is missing: the path's parent, or, when the path is a symbolic link, its target's
+ * (docker's CLI reads that one link, relative to the link's directory).
+ */
+function extractionDirectory(root: number, containerPath: string): string {
+  let target: string | undefined
+  try {
+    const located = walkInRoot(root, containerPath)
+    try {
+      if (lstatAt(located.parent, located.name)?.isSymbolicLink()) target = readlinkSync(fdPath(located.parent, located.name))
+    } finally {
+      closeSync(located.parent)
+    }
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error
+  }
+  const path = target === undefined ? containerPath : target.startsWith('/') ? target : posix.join(posix.dirname(containerPath), target)
+  return posix.dirname(posix.normalize(path))
+}
+
 /** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST); `root`: the container's root, held open. */
 export async function copyToContainer(root: number, record: ContainerRecord, hostPath: string, containerPath: string, options: CopyOptions, input: NodeJS.ReadableStream): Promise<CopyReport> {
   const report: CopyReport = {transferred: 0, destination: `${record.Name}:${containerPath}`}
-  const parentMissing = (): NerdError => new NerdError(`Could not find the file ${posix.dirname(posix.normalize(containerPath))} in container ${record.Name}`)
+  const parentMissing = (): NerdError => new NerdError(`Could not find the file ${extractionDirectory(root, containerPath)} in container ${record.Name}`)
   let destination: Located
   try {
     destination = walkInRoot(root, containerPath, {followLast: true})

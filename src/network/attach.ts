@@ -6,12 +6,13 @@
  */
 import {rm} from 'node:fs/promises'
 import {isIP} from 'node:net'
+import {NerdError} from '../errors.ts'
 import {isWriteRefused, readJsonIfExists, withFileLock, writeJsonAtomic} from '../files.ts'
 import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel, CniError} from './cni.ts'
 import {addDefaultRoute, addLinkLocalAddresses, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, restoreHostNetworking, setContainerMac} from './host.ts'
 import {claimPorts, holdsPorts, HostPortError, portRegistryFile, releasePorts} from './host-ports.ts'
-import {parseSubnet} from './ip.ts'
+import {isReservedAddress, parseAddress, parseSubnet, subnetContains} from './ip.ts'
 import {addressRanges, bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, endpointId, interContainerTraffic, macForAddress, networkForAddresses, ownsBridge} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {publishableBindings} from './ports.ts'
@@ -170,6 +171,23 @@ function requestedIps(network: NetworkConfList, planned: PlannedAttachment): str
   })
 }
 
+/** How docker (>= 28) prefixes a failure to set up the networks of a container it starts (daemon/start_linux.go), and libnetwork's IPAM errors at a connect. */
+const NETWORKING_FAILED = 'failed to set up container networking'
+
+/**
+ * docker's IPAM's refusal of an address asked for (`--ip`, `--ip6`) that it keeps for the network:
+ * a subnet's gateway, network or broadcast address (host-local's own words for these name its range
+ * and CNI), before CNI ADD.
+ */
+function refuseReservedAddresses(network: NetworkConfList, planned: PlannedAttachment): void {
+  for (const address of [planned.ip, planned.ip6]) {
+    if (address === undefined) continue
+    const range = addressRanges(network.nerd).find((candidate) => subnetContains(parseSubnet(candidate.subnet)!, address))
+    const reserved = range && (isReservedAddress(parseSubnet(range.subnet)!, address) || parseAddress(address)!.value === parseAddress(range.gateway)!.value)
+    if (reserved) throw new NerdError(`${NETWORKING_FAILED}: Address already in use`)
+  }
+}
+
 function addressesOf(result: CniResult): {addresses: string[]; gateways: string[]; mac: string} {
   const ips = result.ips ?? []
   const containerInterface = ips[0]?.interface
@@ -245,6 +263,7 @@ async function attachOneLocked(
   portMappings: PortMapping[] | undefined,
   hooks: NetworkHooks,
 ): Promise<number> {
+  refuseReservedAddresses(network, planned)
   const ifName = nextIfName(state)
   let capabilityArgs: Record<string, unknown> = {}
   if (portMappings && portMappings.length > 0) capabilityArgs.portMappings = portMappings
@@ -326,9 +345,6 @@ async function configureLink(network: NetworkConfList, conflist: CniConfList, ca
   if (main === 'bridge' && !interContainerTraffic(network.nerd)) await isolateBridgePort(network, result)
 }
 
-/** How docker's daemon prefixes a failure to set up the networks of a container it starts (daemon/start_linux.go). */
-const SETUP_FAILED = 'failed to set up container networking'
-
 /**
  * docker's words for published ports the attachment could not have (libnetwork's endpoint join
  * wrapping its bridge driver's error), naming the container's address on it.
@@ -345,10 +361,10 @@ function externalConnectivityError(target: AttachTarget, plan: NetworkPlan, atta
  */
 function ipamError(network: NetworkConfList, error: unknown): unknown {
   if (!(error instanceof CniError)) return error
-  if (/requested IP address \S+ is not available in range set/.test(error.message)) return new CniError(error.plugin, `${SETUP_FAILED}: Address already in use`)
+  if (/requested IP address \S+ is not available in range set/.test(error.message)) return new CniError(error.plugin, `${NETWORKING_FAILED}: Address already in use`)
   if (/no IP addresses available in range set/.test(error.message)) {
     const family = /range set: [0-9a-f]*:/.test(error.message) ? 'IPv6' : 'IPv4'
-    return new CniError(error.plugin, `${SETUP_FAILED}: no available ${family} addresses on this network's address pools: ${network.name} (${network.nerd.id})`)
+    return new CniError(error.plugin, `${NETWORKING_FAILED}: no available ${family} addresses on this network's address pools: ${network.name} (${network.nerd.id})`)
   }
   return error
 }
@@ -665,7 +681,7 @@ async function attachLocked(target: AttachTarget, plan: NetworkPlan, netns: stri
       // attached without them, its failure is told, and what was attached is taken back below.
       if (planned === carrier && unpublished) {
         const failure = externalConnectivityError(target, plan, state.attachments[network.name]!, unpublished)
-        throw fresh ? new Error(`${SETUP_FAILED}: ${failure.message}`, {cause: unpublished}) : failure
+        throw fresh ? new Error(`${NETWORKING_FAILED}: ${failure.message}`, {cause: unpublished}) : failure
       }
     }
   } catch (error) {

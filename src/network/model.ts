@@ -162,12 +162,25 @@ function ipRangeProblems(text: string, subnet: Subnet): string[] {
 }
 
 /**
+ * The address in a `--gateway` or `--aux-address` value as docker's CLI finds its subnet
+ * (subnetMatches): a CIDR's address (its daemon then refuses the value, ipamRanges), else the
+ * value, which is in no subnet when it is no address.
+ */
+function matchedAddress(value: string): string {
+  if (!value.includes('/')) return value
+  if (!parseSubnet(value)) throw new NerdError(`invalid CIDR address: ${value}`)
+  return value.split('/')[0]!
+}
+
+/**
  * docker's pairing of `--subnet`, `--gateway` and `--ip-range`: each gateway and range belongs to the
  * subnet that contains it; a subnet without a gateway gets its first address. The daemon's checks of
  * a subnet's blocks (ValidateIPAM) skip an IPv6 one of a network without IPv6, which gives no
  * address from it: such a subnet is kept as typed.
  */
 export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gateways' | 'ipRanges' | 'auxAddresses'> & {ipv6?: boolean}): IpamRange[] {
+  // docker's CLI counts before it pairs.
+  if (request.subnets.length < request.ipRanges.length || request.subnets.length < request.gateways.length) throw new NerdError('every ip-range or gateway must have a corresponding subnet')
   const validated = (subnet: Subnet) => request.ipv6 === true || subnet.family === 4
   const subnets = request.subnets.map((text) => {
     const subnet = parseSubnet(text)
@@ -177,37 +190,42 @@ export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gate
   for (const [index, subnet] of subnets.entries()) {
     if (subnets.slice(0, index).some((other) => subnetsOverlap(other, subnet))) throw new NerdError('multiple overlapping subnet configuration is not supported')
   }
-  const owner = (flag: string, value: string, test: (subnet: Subnet) => boolean): number => {
-    const index = subnets.findIndex(test)
+  const owner = (flag: string, value: string, address: string): number => {
+    const index = subnets.findIndex((subnet) => subnetContains(subnet, address))
     if (index === -1) throw new NerdError(`no matching subnet for ${flag === '--gateway' ? 'gateway' : flag === '--aux-address' ? 'aux-address' : 'range'} ${value}`)
     return index
   }
   // docker's CLI pairs each range with the subnet holding its address as typed, then each gateway,
-  // refusing a second one for a subnet; its daemon then finds what is wrong with a range's block.
+  // refusing a second one for a subnet; its daemon then finds what is wrong with a subnet's values.
   const ranges = new Map<number, string>()
   for (const text of request.ipRanges) {
     if (!parseSubnet(text)) throw new NerdError(`invalid CIDR address: ${text}`)
-    const index = owner('--ip-range', text, (subnet) => subnetContains(subnet, text.split('/')[0]!))
+    const index = owner('--ip-range', text, text.split('/')[0]!)
     if (ranges.has(index)) throw new NerdError(`cannot configure multiple ranges (${text}, ${ranges.get(index)}) on the same subnet (${request.subnets[index]})`)
     ranges.set(index, text)
   }
   const gateways = new Map<number, string>()
-  // A gateway or aux-address that is no address is in no subnet, as docker's CLI finds.
   for (const gateway of request.gateways) {
-    const index = owner('--gateway', gateway, (subnet) => subnetContains(subnet, gateway))
+    const index = owner('--gateway', gateway, matchedAddress(gateway))
     if (gateways.has(index)) throw new NerdError(`cannot configure multiple gateways (${gateway}, ${gateways.get(index)}) for the same subnet (${request.subnets[index]})`)
     gateways.set(index, gateway)
   }
   const auxAddresses = new Map<number, Record<string, string>>()
   for (const [name, address] of Object.entries(request.auxAddresses ?? {})) {
-    const index = owner('--aux-address', address, (subnet) => subnetContains(subnet, address))
+    const index = owner('--aux-address', address, matchedAddress(address))
     auxAddresses.set(index, {...auxAddresses.get(index), [name]: address})
   }
-  for (const [index, text] of ranges) {
-    if (!validated(subnets[index]!)) continue
-    const problems = ipRangeProblems(text, subnets[index]!)
-    if (problems.length > 0) throw new NerdError(problems.join('; '))
-  }
+  const problems = subnets.flatMap((subnet, index) => {
+    if (!validated(subnet)) return []
+    // A gateway or aux-address paired by a CIDR's address is no address to the daemon (ValidateIPAM's validateAddress).
+    const gateway = gateways.get(index)
+    return [
+      ...(ranges.has(index) ? ipRangeProblems(ranges.get(index)!, subnet) : []),
+      ...(gateway !== undefined && isIP(gateway) === 0 ? [`invalid gateway ${gateway}: invalid address`] : []),
+      ...Object.entries(auxAddresses.get(index) ?? {}).flatMap(([name, address]) => (isIP(address) === 0 ? [`invalid auxiliary address ${name}: invalid address`] : [])),
+    ]
+  })
+  if (problems.length > 0) throw new NerdError(problems.join('; '))
   return subnets.map((subnet, index) => {
     const range: IpamRange = {subnet: validated(subnet) ? subnet.text : request.subnets[index]!, gateway: gateways.get(index) ?? firstHost(subnet)}
     if (ranges.has(index)) range.ipRange = validated(subnet) ? parseSubnet(ranges.get(index)!)!.text : ranges.get(index)!
@@ -286,9 +304,9 @@ export function networkPlugins(facts: NetworkFacts): CniPluginConf[] {
         tuning,
       ]
     case 'macvlan':
-      return [{type: 'macvlan', master: facts.options.parent, mode: facts.options.macvlan_mode ?? facts.options.mode ?? 'bridge', ...common, ipam, capabilities: {ips: true}}, tuning]
+      return [{type: 'macvlan', master: facts.options.parent, mode: (facts.options.macvlan_mode ?? facts.options.mode) || 'bridge', ...common, ipam, capabilities: {ips: true}}, tuning]
     case 'ipvlan':
-      return [{type: 'ipvlan', master: facts.options.parent, mode: facts.options.ipvlan_mode ?? facts.options.mode ?? 'l2', ...common, ipam, capabilities: {ips: true}}]
+      return [{type: 'ipvlan', master: facts.options.parent, mode: (facts.options.ipvlan_mode ?? facts.options.mode) || 'l2', ...common, ipam, capabilities: {ips: true}}]
   }
 }
 
@@ -400,10 +418,16 @@ export function checkDriverOptions(driver: NetworkDriver, options: Record<string
     if (hostIp !== undefined && isIP(hostIp) === 6 && !ipv6) throw new NerdError(`${HOST_BINDING_OPTION} ${hostIp}: an IPv6 host address needs an IPv6 network (--ipv6)`)
     return
   }
+  // docker's driver checks (parseNetworkOptions), in its order and words; nerd reads nerdctl's `mode` too.
+  const mode = options[`${driver}_mode`] ?? options.mode
+  const [modes, defaultMode] = driver === 'macvlan' ? [['bridge', 'vepa', 'private', 'passthru'], 'bridge'] : [['l2', 'l3', 'l3s'], 'l2']
+  if (mode !== undefined && mode !== '' && !modes.includes(mode)) throw new NerdError(`requested ${driver} mode '${mode}' is not valid, '${defaultMode}' mode is the ${driver} driver default`)
+  const flag = driver === 'ipvlan' ? options.ipvlan_flag : undefined
+  if (flag !== undefined && flag !== '' && !['bridge', 'private', 'vepa'].includes(flag)) throw new NerdError(`requested ipvlan flag '${flag}' is not valid, 'bridge' is the ipvlan driver default`)
+  // CNI's ipvlan plugin makes links in bridge mode only.
+  if (flag === 'private' || flag === 'vepa') throw new NerdError(`ipvlan flag '${flag}' is not supported by nerd's ipvlan driver: its links bridge`)
+  if (options.parent === 'lo') throw new NerdError(`loopback interface is not a valid ${driver} parent link`)
   if (!options.parent) throw new NerdError(`the ${driver} driver needs a parent interface: -o parent=<host interface>`)
   const problem = parentProblem(options.parent, linkExists)
   if (problem) throw new NerdError(problem)
-  const mode = options[`${driver}_mode`] ?? options.mode
-  const modes = driver === 'macvlan' ? ['bridge', 'vepa', 'private', 'passthru'] : ['l2', 'l3', 'l3s']
-  if (mode !== undefined && !modes.includes(mode)) throw new NerdError(`invalid ${driver} mode ${JSON.stringify(mode)}: one of ${modes.join(', ')}`)
 }

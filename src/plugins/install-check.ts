@@ -156,9 +156,14 @@ export async function updatedPluginJudgement(config: Interfaces.Config, name: st
  * stopped by the copy that started it.
  */
 export function installersOclif(config: Interfaces.Config): {Plugin: typeof OclifPlugin; ux: typeof ux} {
+  return installersRequire(config)('@oclif/core') as {Plugin: typeof OclifPlugin; ux: typeof ux}
+}
+
+/** `require` as @oclif/plugin-plugins resolves its own dependencies. */
+export function installersRequire(config: Interfaces.Config): NodeJS.Require {
   const installer = config.plugins.get('@oclif/plugin-plugins')
   if (!installer) throw new Error('@oclif/plugin-plugins is missing')
-  return createRequire(join(installer.root, 'package.json'))('@oclif/core') as {Plugin: typeof OclifPlugin; ux: typeof ux}
+  return createRequire(join(installer.root, 'package.json'))
 }
 
 /** How a refusal tells that the version installed before is still there. */

@@ -1,10 +1,11 @@
 /**
- * `nerd plugins install ./dir` and `./plugin.tgz`: oclif's installer takes a bare path for a GitHub
- * shorthand, so a path that exists is turned into a `file:` spec first, and one that does not but
- * looks like a path is refused at once. A directory is packed into a tarball under nerd's data
- * directory, so that the plugin is a copy (npm would link a directory, and the plugin would break
- * when its sources move); a vendor bundle's plugins go into it. A tarball is copied there, so that
- * `plugins update` does not depend on the file the user installed from either.
+ * `nerd plugins install ./dir`, `./plugin.tgz` and `https://…/plugin.tgz`: oclif's installer takes a
+ * bare path for a GitHub shorthand, so a path that exists is turned into a `file:` spec first, and
+ * one that does not but looks like a path is refused at once. A directory is packed into a tarball
+ * under nerd's data directory, so that the plugin is a copy (npm would link a directory, and the
+ * plugin would break when its sources move); a vendor bundle's plugins go into it. A tarball is
+ * copied there (npm downloads one given by its URL), so that `plugins update` does not depend on
+ * the file the user installed from either.
  */
 import {execFile} from 'node:child_process'
 import {createHash} from 'node:crypto'
@@ -13,11 +14,13 @@ import {mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile} from 'node:fs/
 import {createRequire} from 'node:module'
 import {basename, dirname, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
+import type {Interfaces} from '@oclif/core'
 import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
-import {earlierStays, installedPackageProblem, installerFailure, NpmFailed, PluginRefused} from './install-check.ts'
+import {earlierStays, installedPackageProblem, installerFailure, installersOclif, installersRequire, NpmFailed, PluginRefused} from './install-check.ts'
 import {forgetInstalledPlugins, notePackedPlugin, pluginNamedForInstall, pluginsAdded, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 import {listedPlugins} from './listed-plugins.ts'
+import {npmFailureReason} from './update.ts'
 
 function packsDir(): string {
   return join(pluginDataDir(process.env), 'packs')
@@ -29,17 +32,34 @@ export function npmCli(): string {
 }
 
 /**
- * Packs `directory` into packs/, under npm's name with a digest of the content added: a tarball of
- * the same name and version that the lock of the plugins installed refers to stays as it was (a
- * refused reinstall of the same version, its earlier files put back, must not leave its own
- * tarball where `plugins update` would install it from).
+ * npm's tarball of `source` (a directory, or the URL of a tarball, which npm downloads) in packs/,
+ * under npm's name with a digest of the content added: a tarball of the same name and version that
+ * the lock of the plugins installed refers to stays as it was (a refused reinstall of the same
+ * version, its earlier files put back, must not leave its own tarball where `plugins update` would
+ * install it from). `prepare` runs first; what fails is told after `failure`, with npm's reason.
  */
-async function packDirectory(directory: string): Promise<{tarball: string; name: string | undefined}> {
+async function packWithNpm(source: string, cwd: string, failure: string, prepare?: () => Promise<void>): Promise<{tarball: string; name: string | undefined}> {
   const destination = packsDir()
   await mkdir(destination, {recursive: true})
-  const npm = npmCli()
   const packing = await mkdtemp(join(destination, '.packing-'))
   try {
+    await prepare?.()
+    const {stdout} = await promisify(execFile)(process.execPath, [npmCli(), 'pack', '--json', '--pack-destination', packing, source], {cwd})
+    const [packed] = JSON.parse(stdout) as {filename: string; shasum: string; name?: unknown}[]
+    const named = join(destination, `${packed!.filename.replace(/\.tgz$/, '')}-${packed!.shasum.slice(0, 12)}.tgz`)
+    await rename(join(packing, packed!.filename), named)
+    return {tarball: named, name: typeof packed!.name === 'string' ? packed!.name : undefined}
+  } catch (error) {
+    const stderr = (error as {stderr?: string}).stderr
+    throw new NerdError(`${failure}: ${(stderr ? npmFailureReason(stderr) : undefined) ?? (error as Error).message}`, {cause: error})
+  } finally {
+    await rm(packing, {recursive: true, force: true})
+  }
+}
+
+/** Packs the plugin in `directory` (packWithNpm). */
+function packDirectory(directory: string): Promise<{tarball: string; name: string | undefined}> {
+  return packWithNpm(directory, directory, `cannot pack the plugin in ${directory}`, async () => {
     // A vendor bundle carries its plugins inside (bundleDependencies): they are installed as copies
     // first (from local paths: offline), so that the tarball holds them.
     const pjson = JSON.parse(await readFile(join(directory, 'package.json'), 'utf8')) as BundlePackage
@@ -47,19 +67,9 @@ async function packDirectory(directory: string): Promise<{tarball: string; name:
       // npm keeps a copy of the same version it finds in node_modules (one of an earlier install):
       // those from local paths go, so that the bundle carries its plugins as they are now.
       for (const name of bundledFromPaths(pjson)) await rm(join(directory, 'node_modules', name), {recursive: true, force: true})
-      await promisify(execFile)(process.execPath, [npm, 'install', '--install-links', '--offline', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {cwd: directory})
+      await promisify(execFile)(process.execPath, [npmCli(), 'install', '--install-links', '--offline', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {cwd: directory})
     }
-    const {stdout} = await promisify(execFile)(process.execPath, [npm, 'pack', '--json', '--pack-destination', packing, directory], {cwd: directory})
-    const [packed] = JSON.parse(stdout) as {filename: string; shasum: string}[]
-    const named = join(destination, `${packed!.filename.replace(/\.tgz$/, '')}-${packed!.shasum.slice(0, 12)}.tgz`)
-    await rename(join(packing, packed!.filename), named)
-    return {tarball: named, name: typeof pjson.name === 'string' ? pjson.name : undefined}
-  } catch (error) {
-    const detail = ((error as {stderr?: string}).stderr ?? (error as Error).message).split('\n').find((line) => line.includes('error')) ?? (error as Error).message
-    throw new NerdError(`cannot pack the plugin in ${directory}: ${detail.trim()}`)
-  } finally {
-    await rm(packing, {recursive: true, force: true})
-  }
+  })
 }
 
 interface BundlePackage {
@@ -119,30 +129,100 @@ export function looksLikePath(word: string): boolean {
   return /^\.{0,2}\//.test(word) || /\.(tgz|tar\.gz)$/.test(word)
 }
 
+/** An http(s) URL of a tarball (`.tgz`, `.tar.gz`), which npm can install from; other URLs are git repositories to oclif. */
+export function isTarballUrl(word: string): boolean {
+  if (!/^https?:\/\//i.test(word)) return false
+  try {
+    return /\.(tgz|tar\.gz)$/.test(new URL(word).pathname)
+  } catch {
+    return false
+  }
+}
+
 /**
- * The `plugins install` argv for oclif's installer: each local plugin path replaced by a `file:`
- * spec of a tarball in packs/ (a directory packed, its plugin's name noted for npm's errors; a
- * tarball copied). A word that looks like a path
- * but names nothing is an error, before npm is asked for anything.
+ * The npm package name oclif's installer takes `word` for, if it takes it for one (its parsePlugin):
+ * not a git URL nor a GitHub `user/repo`, its `@tag` left out.
  */
-export async function installArgv(argv: readonly string[]): Promise<string[]> {
+function npmNameIn(word: string): string | undefined {
+  if (word.startsWith('git+ssh://') || word.endsWith('.git') || (word.includes('/') && !word.startsWith('@'))) return undefined
+  return word.split(/(?<!^)@/)[0]
+}
+
+/**
+ * Why npm would refuse `word` as a package name, in validate-npm-package-name's words (the check
+ * oclif's installer makes, which says only "Invalid npm package name."), if it would.
+ */
+function npmNameProblem(config: Interfaces.Config, word: string): string | undefined {
+  const name = npmNameIn(word)
+  if (name === undefined) return undefined
+  const validate = installersRequire(config)('validate-npm-package-name') as (name: string) => {validForNewPackages: boolean; errors?: string[]; warnings?: string[]}
+  const verdict = validate(name)
+  if (verdict.validForNewPackages) return undefined
+  const reason = [...(verdict.errors ?? []), ...(verdict.warnings ?? [])][0]
+  return `Invalid npm package name ${JSON.stringify(name)}${reason === undefined ? '' : `: ${reason}`}`
+}
+
+/** The `plugins install` argv for oclif's installer (installArgv), and what each spec nerd made of a word stands for: the word as typed. */
+export interface InstallArguments {
+  argv: string[]
+  typed: Map<string, string>
+}
+
+/**
+ * The `plugins install` argv for oclif's installer: each local plugin path, and the URL of a
+ * tarball, replaced by a `file:` spec of a tarball in packs/ (a directory packed, its plugin's name
+ * noted for npm's errors; a tarball copied, or downloaded by npm). A word that looks like a path
+ * but names nothing, a directory without package.json, and an npm name npm would refuse are
+ * errors, before npm is asked for anything.
+ */
+export async function installArgv(config: Interfaces.Config, argv: readonly string[]): Promise<InstallArguments> {
   const rewritten: string[] = []
-  for (const word of argv) {
-    if (word.startsWith('-') || word.startsWith('file:') || !existsSync(word)) {
-      if (!word.startsWith('-') && looksLikePath(word)) throw new NerdError(`${word}: no such file or directory`)
-      rewritten.push(word)
-      continue
-    }
-    const path = resolve(word)
-    if (!statSync(path).isDirectory()) {
-      rewritten.push(`file:${await copyTarball(path)}`)
-      continue
-    }
-    const {tarball, name} = await packDirectory(path)
+  const typed = new Map<string, string>()
+  const packed = (word: string, tarball: string, name?: string): void => {
     if (name !== undefined) notePackedPlugin(`file:${tarball}`, name)
+    typed.set(`file:${tarball}`, word)
     rewritten.push(`file:${tarball}`)
   }
-  return rewritten
+  for (const word of argv) {
+    if (word.startsWith('-') || word.startsWith('file:')) {
+      rewritten.push(word)
+    } else if (isTarballUrl(word)) {
+      const {tarball, name} = await packWithNpm(word, packsDir(), `cannot download the plugin ${word}`)
+      packed(word, tarball, name)
+    } else if (!existsSync(word)) {
+      if (looksLikePath(word)) throw new NerdError(`${word}: no such file or directory`)
+      const problem = npmNameProblem(config, word)
+      if (problem) throw new NerdError(problem)
+      rewritten.push(word)
+    } else if (!statSync(word).isDirectory()) {
+      packed(word, await copyTarball(resolve(word)))
+    } else {
+      const problem = pluginDirectoryProblem(word)
+      if (problem) throw new NerdError(problem)
+      const {tarball, name} = await packDirectory(resolve(word))
+      packed(word, tarball, name)
+    }
+  }
+  return {argv: rewritten, typed}
+}
+
+/**
+ * Runs `install` (oclif's installer) with its line of each plugin it installs naming the plugin
+ * as the user gave it (`typed`: installArgv's), not by the tarball nerd made of it in packs/.
+ */
+export async function namingPluginsAsTyped<T>(config: Interfaces.Config, typed: ReadonlyMap<string, string>, install: () => Promise<T>): Promise<T> {
+  const {action} = installersOclif(config).ux
+  const start = action.start
+  action.start = function (text, ...rest) {
+    let shown = text
+    for (const [spec, word] of typed) shown = shown.replace(spec, word)
+    return start.call(this, shown, ...rest)
+  }
+  try {
+    return await install()
+  } finally {
+    action.start = start
+  }
 }
 
 /**

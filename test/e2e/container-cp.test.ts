@@ -382,6 +382,16 @@ describe('cp', () => {
     assert.equal((await nerd(['cp', 'live:/etc/passwd', join(work, 'nodir/x')])).stderr, `Error: invalid output path: directory "${join(work, 'nodir')}" does not exist\n`)
     assert.equal((await nerd(['cp', '', 'live:/'])).stderr, 'Error: source can not be empty\n')
     assert.equal((await nerd(['cp', join(work, 'tree/top.txt'), ''])).stderr, 'Error: destination can not be empty\n')
+    // An empty path in the container (`live:`) is docker's daemon's refusal, either way: nothing copied.
+    for (const args of [['live:', join(work, 'whole')], [join(work, 'tree/top.txt'), 'live:']]) {
+      assert.deepEqual(await nerd(['cp', ...args]).then(({code, stderr}) => [code, stderr]), [1, 'Error: bad parameter: pathcannot be empty\n'], args.join(' '))
+    }
+    assert.equal(await lstat(join(work, 'whole')).catch(() => undefined), undefined)
+    assert.equal((await nerd(['exec', 'live', 'test', '-e', '/top.txt'])).code, 1)
+    // A dangling link as the destination: docker's CLI copies to its target, and the daemon names the target's missing directory.
+    await nerdOk(['exec', 'live', 'sh', '-c', 'ln -s /no/such/dir/target /dangling && mkdir -p /rel && ln -s ../gone/target /rel/dangling'])
+    assert.equal((await nerd(['cp', join(work, 'tree/top.txt'), 'live:/dangling'])).stderr, 'Error: Could not find the file /no/such/dir in container live\n')
+    assert.equal((await nerd(['cp', join(work, 'tree/top.txt'), 'live:/rel/dangling'])).stderr, 'Error: Could not find the file /gone in container live\n')
     // /proc/self names no process of the container's to nerd: nothing to copy, and no Node error.
     assert.equal((await nerd(['cp', 'live:/proc/self/status', work])).stderr, 'Error: Could not find the file /proc/self/status in container live\n')
     const underFile = await nerd(['cp', join(work, 'tree/top.txt'), 'live:/etc/passwd/x'])

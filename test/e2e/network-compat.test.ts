@@ -36,7 +36,7 @@ describe('networking as docker has it', () => {
 
   after(async () => {
     await removeAllContainers()
-    for (const name of ['six', 'names', 'churn']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['six', 'names', 'churn', 'sliced', 'unsliced']) await nerd(['network', 'rm', net(name)])
     await rm(workDir, {recursive: true, force: true})
   })
 
@@ -175,6 +175,32 @@ describe('networking as docker has it', () => {
       [['--subnet', '10.94.2.0/24', '--aux-address', 'gw=10.94.2.1'], 'failed to allocate secondary ip address (gw:10.94.2.1): Address already in use'],
       [['--subnet', '10.94.4.0/31'], "subnet 10.94.4.0/31 is too small: nerd's IPAM (CNI host-local) needs a /30 or larger"],
       [['--subnet', '10.94.4.7/32'], "subnet 10.94.4.7/32 is too small: nerd's IPAM (CNI host-local) needs a /30 or larger"],
+    ] as const) {
+      const refused = await nerd(['network', 'create', ...args, net('refused')])
+      assert.deepEqual([refused.code, refused.stderr], [1, `Error: ${message}\n`], args.join(' '))
+      assert.equal((await nerd(['network', 'inspect', net('refused')])).code, 1)
+    }
+  })
+
+  it('network create takes --subnet, --gateway and --ip-range as docker\'s string slices, -o, --ipam-opt and --aux-address of any key, and refuses what docker\'s CLI, IPAM and drivers refuse in their words', async () => {
+    await nerdOk(['network', 'create', '--ipv6', '--subnet', '10.93.1.0/24,fd00:93::/64', '--gateway', '10.93.1.254,fd00:93::fe', '--ip-range', '', '--ipam-opt', '=v', '-o', '=w', '--aux-address', '=10.93.1.5', net('sliced')])
+    const inspected = JSON.parse(await nerdOk(['network', 'inspect', net('sliced'), '--format', '{{json .IPAM}} {{json .Options}}']).then((text) => `[${text.trim().replace(' ', ',')}]`))
+    assert.deepEqual(inspected, [
+      {Driver: 'default', Options: {'': 'v'}, Config: [{Subnet: '10.93.1.0/24', Gateway: '10.93.1.254', AuxiliaryAddresses: {'': '10.93.1.5'}}, {Subnet: 'fd00:93::/64', Gateway: 'fd00:93::fe'}]},
+      {'': 'w'},
+    ])
+    await nerdOk(['network', 'rm', net('sliced')])
+    // An empty value adds nothing.
+    await nerdOk(['network', 'create', '--subnet', '', '--gateway', '', '--ip-range', '', net('unsliced')])
+    await nerdOk(['network', 'rm', net('unsliced')])
+    for (const [args, message] of [
+      [['--gateway', '10.93.2.1'], 'every ip-range or gateway must have a corresponding subnet'],
+      [['--subnet', '10.93.2.0/24', '--ip-range', '10.93.2.0/25,10.93.2.128/25'], 'every ip-range or gateway must have a corresponding subnet'],
+      [['--subnet', '10.93.2.0/24', '--gateway', '10.93.2.1/24'], 'invalid gateway 10.93.2.1/24: invalid address'],
+      [['--subnet', '10.93.2.0/24', '--aux-address', 'a=10.93.2.5/24'], 'invalid auxiliary address a: invalid address'],
+      [['-d', 'macvlan', '-o', 'parent=lo'], 'loopback interface is not a valid macvlan parent link'],
+      [['-d', 'ipvlan', '-o', 'parent=lo'], 'loopback interface is not a valid ipvlan parent link'],
+      [['-d', 'ipvlan', '-o', 'parent=lo', '-o', 'ipvlan_flag=xx'], "requested ipvlan flag 'xx' is not valid, 'bridge' is the ipvlan driver default"],
     ] as const) {
       const refused = await nerd(['network', 'create', ...args, net('refused')])
       assert.deepEqual([refused.code, refused.stderr], [1, `Error: ${message}\n`], args.join(' '))

@@ -710,7 +710,7 @@ describe('networking on CNI', () => {
     }
   })
 
-  it('takes an --ip outside the network\'s --ip-range but inside its subnet; picks addresses in the range', async () => {
+  it('takes an --ip outside the network\'s --ip-range but inside its subnet; picks addresses in the range; refuses the subnet\'s gateway, network and broadcast addresses as docker\'s IPAM', async () => {
     await nerdOk(['network', 'create', '--subnet', '10.4.236.0/24', '--ip-range', '10.4.236.128/25', net('ranged')])
     await nerdOk(['run', '-d', '--name', 'static', '--network', net('ranged'), '--ip', '10.4.236.9', IMG, 'sleep', '60'])
     assert.equal(await addressOn('static', net('ranged')), '10.4.236.9')
@@ -719,7 +719,16 @@ describe('networking on CNI', () => {
     const taken = await nerd(['run', '--rm', '--network', net('ranged'), '--ip', '10.4.236.9', IMG, 'true'])
     assert.equal(taken.code, 125, taken.stderr)
     assert.equal(taken.stderr, 'Error: failed to set up container networking: Address already in use\n')
-    await nerdOk(['rm', '-f', 'static'])
+    // The subnet's gateway, network and broadcast addresses are IPAM's own, in use as docker's: refused before CNI, at run and connect.
+    await nerdOk(['run', '-d', '--name', 'elsewhere', IMG, 'sleep', '60'])
+    for (const address of ['10.4.236.1', '10.4.236.0', '10.4.236.255']) {
+      const reserved = await nerd(['run', '--rm', '--network', net('ranged'), '--ip', address, IMG, 'true'])
+      assert.deepEqual([reserved.code, reserved.stderr], [125, 'Error: failed to set up container networking: Address already in use\n'], address)
+      const connected = await nerd(['network', 'connect', '--ip', address, net('ranged'), 'elsewhere'])
+      assert.deepEqual([connected.code, connected.stderr], [1, 'Error: failed to set up container networking: Address already in use\n'], address)
+    }
+    assert.deepEqual(Object.keys(JSON.parse(await nerdOk(['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'elsewhere']))), ['bridge'])
+    await nerdOk(['rm', '-f', 'static', 'elsewhere'])
     await nerdOk(['network', 'rm', net('ranged')])
 
     // A pool with no address left, and connect of a container that has no network of its own, in docker's words.

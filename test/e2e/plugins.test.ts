@@ -161,7 +161,8 @@ async function expectRefused(directory: string, refusal: string): Promise<void> 
   // The refusal alone says what is wrong: not oclif's warning of what it could not load of the
   // plugin first, nor its line of the uninstall that took it back.
   const [line, ...rest] = installed.stderr.split('\n')
-  assert.match(line!, /^nerd: Installing plugin file:\S+\.tgz\.\.\. failed$/, installed.stderr)
+  // Named as typed, not by the tarball nerd packed of it.
+  assert.equal(line, `nerd: Installing plugin ${directory}... failed`, installed.stderr)
   assert.deepEqual(rest, [`Error: ${refusal}; it was not installed`, ''], installed.stderr)
   assert.deepEqual(await leftInstalled(), before)
   const linked = await nerd(['plugins', 'link', directory], {env})
@@ -360,7 +361,7 @@ describe('plugins install, uninstall and refusal', () => {
     // A change that fails at once (oclif refuses the name) still puts the plugins back first. (What
     // oclif says of the version it finds when nerd starts is not this test's.)
     const failed = await nerd(['plugins', 'install', 'not a name'], {env})
-    assert.deepEqual([failed.code, failed.stderr.split('\n').at(-2)], [1, 'Error: Invalid npm package name.'])
+    assert.deepEqual([failed.code, failed.stderr.split('\n').at(-2)], [1, 'Error: Invalid npm package name "not a name": name can only contain URL-friendly characters'])
     assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), 'nerd-plugin-hookfixture 1.0.0\n')
     assert.deepEqual((await readdir(data)).filter((entry) => entry.startsWith('.')), [])
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
@@ -379,7 +380,7 @@ describe('plugins install, uninstall and refusal', () => {
       // The installer's oclif keeps what it read of the first: it judged the second by it, and named its version.
       const upgraded = await nerd(['plugins', 'install', first, second], {env})
       assert.equal(upgraded.code, 0, upgraded.stderr)
-      assert.deepEqual(upgraded.stderr.split('\n').map((line) => line.replace(/ file:\S+\.tgz/, '')), ['nerd: Installing plugin... installed v1.0.0', 'nerd: Installing plugin... installed v1.2.0', ''])
+      assert.deepEqual(upgraded.stderr.split('\n'), [`nerd: Installing plugin ${first}... installed v1.0.0`, `nerd: Installing plugin ${second}... installed v1.2.0`, ''])
       await nerdOk(['plugins', 'uninstall', name], {env})
       const result = await nerd(['plugins', 'install', first, refused], {env})
       assert.equal(result.code, 1, result.stderr)
@@ -686,6 +687,45 @@ export default async function () {
       await nerdOk(['plugins', 'uninstall', 'nerd-plugin-broken'], {env})
     }
     assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
+  })
+
+  it('installs a plugin from its tarball\'s http(s) URL; a bad source is one line naming it as typed, and leaves nothing', async () => {
+    const tarball = await packed(fixture)
+    const server = createServer((request, response) => {
+      if (request.url === '/dist/plugin.tgz') response.end(tarball)
+      else if (request.url === '/dist/bogus.tgz') response.end('not a tarball')
+      else {
+        response.statusCode = 404
+        response.end()
+      }
+    })
+    await new Promise<void>((resolvePromise) => server.listen(0, '127.0.0.1', resolvePromise))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dist`
+    const withoutRetries = {...env, npm_config_fetch_retries: '0'}
+    try {
+      const before = await leftInstalled()
+      const installed = await nerd(['plugins', 'install', `${base}/plugin.tgz`], {env: withoutRetries})
+      assert.deepEqual([installed.code, installed.stderr], [0, `nerd: Installing plugin ${base}/plugin.tgz... installed v1.0.0\n`])
+      assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), 'nerd-plugin-hookfixture 1.0.0\n')
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
+      const empty = join(home, 'empty-plugin-dir')
+      await mkdir(empty, {recursive: true})
+      for (const [source, error] of [
+        [`${base}/missing.tgz`, `cannot download the plugin ${base}/missing.tgz: 404 Not Found - GET ${base}/missing.tgz`],
+        ['http://127.0.0.1:9/plugin.tgz', 'cannot download the plugin http://127.0.0.1:9/plugin.tgz: request to http://127.0.0.1:9/plugin.tgz failed, reason: connect ECONNREFUSED 127.0.0.1:9'],
+        [empty, `${empty} is not a plugin directory: it has no package.json`],
+      ]) {
+        const failed = await nerd(['plugins', 'install', source!], {env: withoutRetries})
+        assert.deepEqual([failed.code, failed.stdout, failed.stderr], [1, '', `Error: ${error}\n`], source)
+        assert.deepEqual(await leftInstalled(), before)
+      }
+      const bogus = await nerd(['plugins', 'install', `${base}/bogus.tgz`], {env: withoutRetries})
+      assert.equal(bogus.code, 1)
+      assert.match(bogus.stderr, new RegExp(`^Error: cannot download the plugin ${base}/bogus.tgz: .+\n$`))
+      assert.deepEqual(await leftInstalled(), before)
+    } finally {
+      await new Promise((resolvePromise) => server.close(resolvePromise))
+    }
   })
 
   it('refuses a path that does not exist at once, without asking npm or GitHub', async () => {

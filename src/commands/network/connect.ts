@@ -4,11 +4,7 @@ import {NerdCommand} from '../../command.ts'
 import {RefusedFlagValue, trimmedId} from '../../errors.ts'
 import {parseLink} from '../../container/links.ts'
 import {integerFlag} from '../../integer-flag.ts'
-
-/** docker's StringSliceVar: each value is a comma-separated list (run's --network-alias is not). */
-function commaSeparated(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((value) => (value === '' ? [] : value.split(',')))
-}
+import {commaSeparated} from '../../string-slice.ts'
 
 export default class NetworkConnect extends NerdCommand {
   static summary = 'Connect a container to a network'

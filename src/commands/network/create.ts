@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../../command.ts'
+import {commaSeparated} from '../../string-slice.ts'
 
 export default class NetworkCreate extends NerdCommand {
   static summary = 'Create a network'
@@ -23,7 +24,7 @@ export default class NetworkCreate extends NerdCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NetworkCreate)
-    const {parseLabelFlag, parseLabels} = await import('../../labels.ts')
+    const {parseLabelFlag, parseMapOption} = await import('../../labels.ts')
     // A flag's value docker's CLI refuses before anything else.
     const labels = parseLabelFlag(flags.label)
     const {NerdError} = await import('../../errors.ts')
@@ -37,15 +38,15 @@ export default class NetworkCreate extends NerdCommand {
       {
         name: args.network,
         driver: flags.driver,
-        subnets: flags.subnet ?? [],
-        gateways: flags.gateway ?? [],
-        ipRanges: flags['ip-range'] ?? [],
+        subnets: commaSeparated(flags.subnet),
+        gateways: commaSeparated(flags.gateway),
+        ipRanges: commaSeparated(flags['ip-range']),
         ipv6: flags.ipv6 ?? false,
         internal: flags.internal ?? false,
         labels,
-        options: parseLabels(flags.opt),
-        auxAddresses: parseLabels(flags['aux-address']),
-        ipamOptions: parseLabels(flags['ipam-opt']),
+        options: parseMapOption(flags.opt),
+        auxAddresses: parseMapOption(flags['aux-address']),
+        ipamOptions: parseMapOption(flags['ipam-opt']),
         attachable: flags.attachable ?? false,
         namespace: config.namespace,
       },

@@ -14,7 +14,9 @@ describe('cp arguments', () => {
     assert.throws(() => parseCopyArguments('f', ''), {message: 'destination can not be empty'})
     assert.deepEqual(parseCopyArguments('web:/etc/hosts', '.'), {container: 'web', containerPath: '/etc/hosts', hostPath: '.', direction: 'from-container'})
     assert.deepEqual(parseCopyArguments('./a:b', 'web:/tmp'), {container: 'web', containerPath: '/tmp', hostPath: './a:b', direction: 'to-container'})
-    assert.deepEqual(parseCopyArguments('-', 'web:'), {container: 'web', containerPath: '/', hostPath: '-', direction: 'to-container'})
+    // docker's daemon refuses an empty path in the container, either way (and before it looks for the container).
+    assert.throws(() => parseCopyArguments('-', 'web:'), {message: 'bad parameter: pathcannot be empty'})
+    assert.throws(() => parseCopyArguments('web:', '/tmp/out'), {message: 'bad parameter: pathcannot be empty'})
     assert.throws(() => parseCopyArguments('a:/x', 'b:/y'), /copying between containers is not supported/)
     assert.throws(() => parseCopyArguments('/x', '/y'), /must specify at least one container source/)
   })

@@ -87,10 +87,32 @@ describe('network requests', () => {
     assert.throws(() => ipamRanges({subnets: ['10.213.5.0/24'], gateways: [], ipRanges: ['10.213.5.0/23']}), {
       message: 'invalid ip-range 10.213.5.0/23: CIDR block is bigger than its parent subnet 10.213.5.0/24; invalid ip-range 10.213.5.0/23: it should be 10.213.4.0/23',
     })
-    assert.throws(() => ipamRanges({subnets: ['10.213.6.0/24'], gateways: ['10.213.6.1', '10.213.6.2'], ipRanges: []}), {message: 'cannot configure multiple gateways (10.213.6.2, 10.213.6.1) for the same subnet (10.213.6.0/24)'})
-    assert.throws(() => ipamRanges({subnets: ['10.213.6.0/24'], gateways: [], ipRanges: ['10.213.6.0/25', '10.213.6.128/25']}), {
+    assert.throws(() => ipamRanges({subnets: ['10.213.6.0/24', '10.213.7.0/24'], gateways: ['10.213.6.1', '10.213.6.2'], ipRanges: []}), {
+      message: 'cannot configure multiple gateways (10.213.6.2, 10.213.6.1) for the same subnet (10.213.6.0/24)',
+    })
+    assert.throws(() => ipamRanges({subnets: ['10.213.6.0/24', '10.213.7.0/24'], gateways: [], ipRanges: ['10.213.6.0/25', '10.213.6.128/25']}), {
       message: 'cannot configure multiple ranges (10.213.6.128/25, 10.213.6.0/25) on the same subnet (10.213.6.0/24)',
     })
+  })
+
+  it('says what docker says of gateways, ranges and aux-addresses without a subnet or written as CIDRs', () => {
+    // docker's CLI counts first: more gateways or ranges than subnets, none of them paired.
+    for (const request of [
+      {subnets: [], gateways: ['10.99.0.1'], ipRanges: []},
+      {subnets: [], gateways: [], ipRanges: ['10.99.0.0/25']},
+      {subnets: ['10.99.0.0/24'], gateways: ['10.99.0.1', '10.98.0.1'], ipRanges: []},
+    ]) {
+      assert.throws(() => ipamRanges(request), {message: 'every ip-range or gateway must have a corresponding subnet'})
+    }
+    // A CIDR is paired by its address; the daemon then finds it no address.
+    assert.throws(() => ipamRanges({subnets: ['10.99.0.0/24'], gateways: ['10.99.0.1/24'], ipRanges: []}), {message: 'invalid gateway 10.99.0.1/24: invalid address'})
+    assert.throws(() => ipamRanges({subnets: ['10.99.0.0/24'], gateways: [], ipRanges: [], auxAddresses: {a: '10.99.0.5/24'}}), {message: 'invalid auxiliary address a: invalid address'})
+    assert.throws(() => ipamRanges({subnets: ['10.99.0.0/24'], gateways: ['10.99.0.1/xx'], ipRanges: []}), {message: 'invalid CIDR address: 10.99.0.1/xx'})
+    assert.throws(() => ipamRanges({subnets: ['10.99.0.0/24'], gateways: ['10.98.0.1/24'], ipRanges: []}), {message: 'no matching subnet for gateway 10.98.0.1/24'})
+    // An aux-address of any name, an empty one too (docker's MapOpts).
+    assert.deepEqual(ipamRanges({subnets: ['10.99.0.0/24'], gateways: [], ipRanges: [], auxAddresses: {'': '10.99.0.5'}}), [
+      {subnet: '10.99.0.0/24', gateway: '10.99.0.1', auxAddresses: {'': '10.99.0.5'}},
+    ])
   })
 
   it('gives CNI the whole subnet for a container asking for an address outside --ip-range', () => {
@@ -108,7 +130,16 @@ describe('network requests', () => {
     assert.equal(validateNetworkName('n'.repeat(241)), 'n'.repeat(241))
     assert.throws(() => validateNetworkName('n'.repeat(242)), {message: `invalid network name "${'n'.repeat(242)}": names are at most 241 characters long`})
     assert.throws(() => checkDriverOptions('macvlan', {}), /needs a parent interface/)
-    assert.throws(() => checkDriverOptions('ipvlan', {parent: 'eth0', mode: 'bridge'}), /invalid ipvlan mode/)
+    assert.throws(() => checkDriverOptions('ipvlan', {parent: 'eth0', mode: 'bridge'}), {message: "requested ipvlan mode 'bridge' is not valid, 'l2' mode is the ipvlan driver default"})
+    assert.throws(() => checkDriverOptions('macvlan', {parent: 'eth0', macvlan_mode: 'l2'}), {message: "requested macvlan mode 'l2' is not valid, 'bridge' mode is the macvlan driver default"})
+    // docker's drivers refuse the loopback as a parent, and ipvlan flags of another name, before they look for the parent.
+    for (const driver of ['macvlan', 'ipvlan'] as const) {
+      assert.throws(() => checkDriverOptions(driver, {parent: 'lo'}), {message: `loopback interface is not a valid ${driver} parent link`})
+    }
+    assert.throws(() => checkDriverOptions('ipvlan', {parent: 'nosuch', ipvlan_flag: 'xx'}, false, () => false), {message: "requested ipvlan flag 'xx' is not valid, 'bridge' is the ipvlan driver default"})
+    checkDriverOptions('ipvlan', {parent: 'eth0', ipvlan_flag: 'bridge', ipvlan_mode: 'l3'})
+    // CNI's ipvlan plugin has no flags: its links bridge.
+    assert.throws(() => checkDriverOptions('ipvlan', {parent: 'eth0', ipvlan_flag: 'private'}), {message: "ipvlan flag 'private' is not supported by nerd's ipvlan driver: its links bridge"})
     assert.throws(() => checkDriverOptions('bridge', {mtu: 'big'}), /invalid mtu/)
     assert.throws(() => checkDriverOptions('bridge', {'com.docker.network.bridge.name': 'a-bridge-name-too-long'}), /invalid bridge name/)
   })
