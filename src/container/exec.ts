@@ -197,8 +197,7 @@ async function runExec(
       await startExecProcess(scope, container, execId)
     } catch (error) {
       await forgetExec(container.paths, execId)
-      // docker's CLI returns a detached exec's start error as is, with no exit code of the exec's to look up: 1.
-      throw error instanceof NerdError ? new NerdError(error.message, {cause: error}) : error
+      throw error
     }
     handOverExec(scope.client, scope.dataRoot, id, execId)
     return 0

@@ -89,7 +89,7 @@ describe('run and the container lifecycle', () => {
     }
   })
 
-  it('a missing command exits 127 and a non-executable one 126; start and exec -d fail to start it with 1, as docker', async () => {
+  it('a missing command exits 127 and a non-executable one 126 (exec -d too); start fails to start it with 1, as docker', async () => {
     const missing = await nerd(['run', '--rm', IMG, 'nosuchcmd'])
     assert.equal(missing.code, 127, missing.stderr)
     assert.match(missing.stderr, /nosuchcmd/)
@@ -106,12 +106,13 @@ describe('run and the container lifecycle', () => {
       const detached = await nerd(['start', 'cannot-run'])
       assert.equal(detached.code, 1, detached.stderr)
       assert.match(detached.stderr, /^Error: .*nosuchcmd.*\nError: failed to start containers: cannot-run\n$/)
-      // exec's too: 127 attached, and 1 with -d, whose start error docker's CLI returns as is.
+      // exec's: 127 attached and with -d (docker's CLI exits 1 for -d, returning the start's error as
+      // is; nerd keeps the rule of run, create and exec: 126/127 when the command cannot run).
       await nerdOk(['run', '-d', '--name', 'can-exec', IMG, 'sleep', '60'])
       const missingExec = await nerd(['exec', 'can-exec', 'nosuchcmd'])
       assert.equal(missingExec.code, 127, missingExec.stderr)
       const detachedExec = await nerd(['exec', '-d', 'can-exec', 'nosuchcmd'])
-      assert.deepEqual([detachedExec.code, detachedExec.stderr.split('\n').length], [1, 2], detachedExec.stderr)
+      assert.deepEqual([detachedExec.code, detachedExec.stderr.split('\n').length], [127, 2], detachedExec.stderr)
       assert.match(detachedExec.stderr, /^Error: .*nosuchcmd.*\n$/)
       assert.equal(detachedExec.stderr, missingExec.stderr)
     } finally {
