@@ -220,7 +220,8 @@ export interface ContainerState {
    * Set by each start, cleared once the run's exit is recorded: a container whose task has ended or
    * gone while this is set, and that no exit handler sees out, has an exit nobody handled (its
    * shim, logger or handler died, or the host rebooted): the next command that looks hands it to one
-   * (lifecycle.ts, seeOutUnhandledExit).
+   * (lifecycle.ts, seeOutLeftContainer). A state an older nerd wrote has none: readState judges it
+   * from the state's times (store.ts, olderStateExitUnrecorded).
    */
   ExitUnrecorded?: boolean
 }

@@ -487,9 +487,41 @@ export async function writeRecord(paths: ContainerPaths, record: ContainerRecord
   await writeJsonAtomic(paths.record, record)
 }
 
-/** The container's state.json, INITIAL_STATE's values for what it lacks; InvalidFileError naming it when it cannot be used. */
+/**
+ * The container's state.json, INITIAL_STATE's values for what it lacks, and for a file an older nerd
+ * wrote, ExitUnrecorded as olderStateExitUnrecorded judges it; InvalidFileError naming it when it cannot be used.
+ */
 export async function readState(paths: ContainerPaths): Promise<ContainerState> {
-  return {...INITIAL_STATE, ...(await readCheckedJson<Partial<ContainerState>>(paths.state, 'container state', STATE_SHAPE))}
+  return judgedState(paths, await readStateFile(paths))
+}
+
+function readStateFile(paths: ContainerPaths): Promise<Partial<ContainerState> | undefined> {
+  return readCheckedJson<Partial<ContainerState>>(paths.state, 'container state', STATE_SHAPE)
+}
+
+async function judgedState(paths: ContainerPaths, written: Partial<ContainerState> | undefined): Promise<ContainerState> {
+  const state = {...INITIAL_STATE, ...written}
+  if (written === undefined || 'ExitUnrecorded' in written || !(await olderStateExitUnrecorded(state, paths))) return state
+  return {...state, ExitUnrecorded: true}
+}
+
+/**
+ * Whether the last run of a container whose state an older nerd wrote, one from before
+ * ExitUnrecorded, has no exit recorded: nerd then sees that exit out as any other nobody saw. Such a
+ * nerd recorded an exit as FinishedAt, the exit's time; its start stamped StartedAt once
+ * containerd's start had returned and, in the oldest, set FinishedAt to ''. So a run's exit is
+ * unrecorded when it has no FinishedAt, or one from before the run's task was made (when the
+ * task's init pid was recorded, at its creation) and from before its StartedAt. Neither alone tells
+ * it: a process that ended at once had mostly ended before such a nerd stamped its start, and a
+ * start that failed once its task was made left the last run's times as they were.
+ */
+async function olderStateExitUnrecorded(state: ContainerState, paths: ContainerPaths): Promise<boolean> {
+  if (state.StartedAt === '') return false
+  if (state.FinishedAt === '') return true
+  const finished = Date.parse(state.FinishedAt)
+  if (finished >= Date.parse(state.StartedAt)) return false
+  const taskMadeAt = (await stat(paths.initPid).catch(() => undefined))?.mtimeMs
+  return taskMadeAt !== undefined && finished < taskMadeAt
 }
 
 /**
@@ -505,9 +537,14 @@ export async function updateState(paths: ContainerPaths, change: (state: Contain
     return await withFileLock(
       paths.state,
       async () => {
-        const current = await readState(paths)
-        const next = {...current, ...change(current)}
-        await writeJsonAtomic(paths.state, next)
+        const written = await readStateFile(paths)
+        const current = await judgedState(paths, written)
+        const changes = change(current)
+        const next = {...current, ...changes}
+        // What judgedState judged of an older nerd's state stays out of the file: that nerd's exit
+        // handler, still at work for a container it started, would record the exit and leave it set.
+        const judged = !(written && 'ExitUnrecorded' in written) && !('ExitUnrecorded' in changes)
+        await writeJsonAtomic(paths.state, judged ? {...next, ExitUnrecorded: undefined} : next)
         return next
       },
       {createDirectory: false},

@@ -23,6 +23,18 @@ function stateDir(id: string): string {
   return join(fileDataRoot(), 'containers', fileNamespace(), id)
 }
 
+/**
+ * Rewrites the container's state.json as a nerd from before ExitUnrecorded (9a3740f) wrote it: the
+ * same keys but that one, `change` making any other difference. The text written.
+ */
+function writtenByOlderNerd(id: string, change: (state: Record<string, any>) => Record<string, any> = (state) => state): string {
+  const file = join(stateDir(id), 'state.json')
+  const {ExitUnrecorded: _, ...older} = JSON.parse(readFileSync(file, 'utf8'))
+  const text = JSON.stringify(change(older), null, 2)
+  writeFileSync(file, text)
+  return text
+}
+
 /** Kills the container's logger, then its process: nothing sees that exit. */
 async function exitUnseen(name: string): Promise<string> {
   const {Id: id, State: {Pid: pid}} = await inspectContainer(name)
@@ -340,6 +352,63 @@ describe('a container whose helper processes die', () => {
     })
     assert.deepEqual([exited.State.Status, exited.State.ExitCode, exited.RestartCount], ['exited', 255, 3])
     await nerdOk(['rm', '-f', ...Object.keys(names)])
+  })
+
+  it('a container an older nerd started (state.json without ExitUnrecorded, before 9a3740f), its exit unseen: seen out by the next look, its policy applied and its port freed; an exit that nerd recorded stays as it was', async () => {
+    // A first run as be09292 left it (its start set FinishedAt to ''), on-failure.
+    const onFailure = (await nerdOk(['run', '-d', '--name', 'older-onfail', '--restart=on-failure:3', '--network', 'none', IMG, 'sleep', '600'])).trim()
+    // A later run as 2464dcc..9a3740f left it (its start kept the last run's FinishedAt), with a published port.
+    const port = await publishablePort()
+    const published = (await nerdOk(['run', '-d', '--name', 'older-port', '-p', `${port}:80`, IMG, 'sleep', '600'])).trim()
+    await nerdOk(['restart', '-t', '0', 'older-port'])
+    // A process that ended at once, recorded by that nerd after it had stamped its start (e4e3762): FinishedAt before StartedAt.
+    const quick = (await nerdOk(['run', '-d', '--name', 'older-quick', '--network', 'none', IMG, 'true'])).trim()
+    await until('its exit seen out', async () => ((await taskStatus(quick)) === undefined && (await inspectContainer('older-quick')).State.Status === 'exited' ? true : undefined))
+    const quickState = writtenByOlderNerd(quick, (state) => ({...state, StartedAt: new Date(Date.parse(state.FinishedAt) + 30).toISOString()}))
+    for (const id of [onFailure, published]) writtenByOlderNerd(id)
+    assert.equal(JSON.parse(readFileSync(join(stateDir(onFailure), 'state.json'), 'utf8')).FinishedAt, '')
+
+    await exitUnseen('older-onfail')
+    await exitUnseen('older-port')
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const firstLook = Date.now()
+    await nerdOk(['ps', '-a'])
+    await until('ps to show the exit', async () => (/^Exited \(137\) /.test(await nerdOk(['ps', '-a', '--filter', 'name=older-port', '--format', '{{.Status}}'])) ? true : undefined), 10_000)
+    await until('its task to be deleted', async () => ((await taskStatus(published)) === undefined ? true : undefined), 10_000)
+    await nerdOk(['run', '-d', '--name', 'older-port-again', '-p', `${port}:80`, IMG, 'sleep', '600'])
+    await until('the policy to restart it', async () => {
+      const current = await inspectContainer('older-onfail')
+      return current.RestartCount === 1 && current.State.Status === 'running' ? true : undefined
+    }, 20_000)
+    // Looked at all along, the exit recorded is left as it was: an exit handler of one taken for
+    // unseen would have recorded 255 within 4 s of the first look.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstLook + 5000 - Date.now())))
+    assert.match(await nerdOk(['ps', '-a', '--filter', 'name=older-quick', '--format', '{{.Status}}']), /^Exited \(0\) /)
+    assert.equal(readFileSync(join(stateDir(quick), 'state.json'), 'utf8'), quickState)
+    await nerdOk(['rm', '-f', 'older-onfail', 'older-port', 'older-port-again', 'older-quick'])
+  })
+
+  it("a --restart=always container an older nerd started, whose install is gone (containerd's restart monitor cannot run the logger its label names), its exit unseen: restarted by the next look, with the current logger in the label", async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'older-always', '--restart=always', '--network', 'none', IMG, 'sleep', '600'])).trim()
+    const loggerLabel = 'containerd.io/restart.loguri'
+    const labels = async (): Promise<Record<string, string>> => JSON.parse((await ctr(['containers', 'info', id])).stdout).Labels
+    const current = (await labels())[loggerLabel]
+    assert.ok(current)
+    writtenByOlderNerd(id)
+    // What an older nerd (logs/logger.ts loggerUri without rm) put there, its node since moved away.
+    const gone = `binary:///nonexistent/older-nerd/bin/node?${encodeURIComponent('/nonexistent/older-nerd/dist/logger.js')}=${encodeURIComponent(fileDataRoot())}`
+    assert.equal((await ctr(['containers', 'label', id, `${loggerLabel}=${gone}`])).code, 0)
+    await exitUnseen('older-always')
+    // The monitor deletes the stopped task and fails to make one; nothing of nerd's looks meanwhile.
+    await until('the monitor to delete its task', async () => ((await taskStatus(id)) === undefined ? true : undefined), 30_000)
+    // Its exit as the first look shows it: gone unseen (docker's 255), not the state's Exited (0).
+    assert.match(await nerdOk(['ps', '-a', '--filter', 'name=older-always', '--format', '{{.Status}}']), /^Restarting \(255\) /)
+    await until('the policy to restart it', async () => {
+      const restarted = await inspectContainer('older-always')
+      return restarted.RestartCount === 1 && restarted.State.Status === 'running' ? true : undefined
+    }, 20_000)
+    assert.equal((await labels())[loggerLabel], current)
+    await nerdOk(['rm', '-f', 'older-always'])
   })
 
   it('kill -9 of a foreground run: the next look (ps, or attach) hands its output to a drain: the process goes on, its output is logged and attach shows it', async () => {

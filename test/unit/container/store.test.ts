@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {existsSync, rmSync} from 'node:fs'
-import {mkdir, mkdtemp, rm, utimes, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readFile, rm, utimes, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -134,5 +134,34 @@ describe('container store', () => {
     })
     await assert.rejects(update, (error: Error) => error instanceof NoSuchContainerError && error.message === `No such container: ${id('d')}`)
     assert.equal(existsSync(paths.dir), false)
+  })
+
+  it("judges whether the last run of a state an older nerd wrote (no ExitUnrecorded) has its exit recorded, from its times and its task's creation (init.pid's time), and writes no judgement into the file", async () => {
+    const paths = containerPaths(root, 'ns4', id('e'))
+    await createContainerDir(paths)
+    const taskMade = new Date('2026-11-23T10:00:00.000Z')
+    await writeFile(paths.initPid, '4242 1000')
+    await utimes(paths.initPid, taskMade, taskMade)
+    const judged = async (state: Record<string, unknown>): Promise<boolean | undefined> => {
+      await writeFile(paths.state, JSON.stringify({ExitCode: 0, Error: '', OOMKilled: false, RestartCount: 0, ExplicitlyStopped: false, ...state}))
+      return (await readState(paths)).ExitUnrecorded
+    }
+    // Never started; a start that cleared FinishedAt (until 2464dcc); a start after a recorded exit, which kept it.
+    assert.equal(await judged({StartedAt: '', FinishedAt: ''}), undefined)
+    assert.equal(await judged({StartedAt: '2026-11-23T10:00:00.100Z', FinishedAt: ''}), true)
+    assert.equal(await judged({StartedAt: '2026-11-23T10:00:00.100Z', FinishedAt: '2026-11-23T09:00:00.000000000Z'}), true)
+    // Recorded: the exit after the start, or a process ended at once, before that nerd stamped its start.
+    assert.equal(await judged({StartedAt: '2026-11-23T10:00:00.100Z', FinishedAt: '2026-11-23T10:05:00.000000000Z'}), undefined)
+    assert.equal(await judged({StartedAt: '2026-11-23T10:00:00.100Z', FinishedAt: '2026-11-23T10:00:00.050000000Z'}), undefined)
+    // A start that failed after its task was made: the run before it stays recorded.
+    assert.equal(await judged({StartedAt: '2026-11-23T08:00:00.000Z', FinishedAt: '2026-11-23T09:00:00.000000000Z'}), undefined)
+    // A state this nerd wrote says it, whatever its times.
+    assert.equal(await judged({StartedAt: '2026-11-23T10:00:00.100Z', FinishedAt: '2026-11-23T10:05:00.000000000Z', ExitUnrecorded: true}), true)
+
+    await judged({StartedAt: '2026-11-23T10:00:00.100Z', FinishedAt: ''})
+    assert.equal((await updateState(paths, () => ({RestartCount: 1}))).ExitUnrecorded, true)
+    assert.equal('ExitUnrecorded' in JSON.parse(await readFile(paths.state, 'utf8')), false)
+    await updateState(paths, () => ({ExitUnrecorded: undefined, FinishedAt: '2026-11-23T10:05:00.000000000Z'}))
+    assert.equal((await readState(paths)).ExitUnrecorded, undefined)
   })
 })
