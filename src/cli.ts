@@ -136,9 +136,9 @@ interface OclifLikeError extends Error {
   parse?: {input?: {context?: {id?: string}; args?: Record<string, {required?: boolean}>; strict?: boolean}}
 }
 
-/** docker's hint after a usage error. */
-function commandHelp(id: string): string {
-  return `See 'nerd ${id === '' ? '' : `${id} `}--help'.`
+/** docker's hint after a usage error (cli/cobra.go FlagErrorFunc, cli/required.go). */
+function commandHelp(id: string, verb: 'Run' | 'See' = 'Run'): string {
+  return `${verb} 'nerd ${id === '' ? '' : `${id} `}--help' for more information`
 }
 
 /** Prints one line (plus a usage hint for usage errors) and returns the exit code, as docker does. */
@@ -184,7 +184,7 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     // oclif takes the words after a command without arguments for more of its name (`ps extra`).
     const command = await named()
     if (command && !command.takesArguments) {
-      process.stderr.write(`"nerd ${command.id}" accepts no arguments.\n${commandHelp(command.id)}\n`)
+      process.stderr.write(`${argumentsError(command.id, 'accepts no arguments')}\n`)
       return 1
     }
     // oclif's id holds the arguments too (`frob:x`): the words nerd knows and the first it does not, as docker names it,
@@ -193,7 +193,7 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     const known = await knownWordCount(words)
     const unloadableUnder = loadFailureUnder(words, known)
     const group = ['nerd', ...words.slice(0, known)].join(' ')
-    process.stderr.write(`${unloadableUnder ? cannotLoad(unloadableUnder) : (leftToPlugins(words, known) ?? `unknown command: nerd ${words.slice(0, known + 1).join(' ')}\nRun '${group} --help' for more information`)}\n`)
+    process.stderr.write(`${unloadableUnder ? cannotLoad(unloadableUnder) : (leftToPlugins(words, known) ?? `nerd: unknown command: nerd ${words.slice(0, known + 1).join(' ')}\nRun '${group} --help' for more information`)}\n`)
     return 1
   }
   const command = await named()
@@ -207,7 +207,7 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     return 125
   }
   if (kind === 'RequiredArgsError' || kind === 'UnexpectedArgsError') {
-    process.stderr.write(`"nerd ${commandId}" ${argumentCountRule(err)}.\n${commandHelp(commandId)}\n`)
+    process.stderr.write(`${argumentCountError(err, commandId)}\n`)
     return 1
   }
   const flagError = command && dockerFlagError(err.message, command.flags, argv, command.id, err instanceof RefusedFlagValue ? err.value : undefined)
@@ -269,7 +269,7 @@ function leftToPlugins(words: readonly string[], known: number): string | undefi
   const typed = build ?? (first === 'compose' ? 'compose' : undefined)
   // Where a plugin provides some of them (`builder prune`, `compose up`), the others are unknown commands.
   if (typed === undefined || known >= typed.split(' ').length) return undefined
-  return `unknown command: nerd ${typed}: ${build ? 'building images' : 'compose'} is not built into nerd; a plugin can provide it (nerd plugins install)`
+  return `nerd: unknown command: nerd ${typed}: ${build ? 'building images' : 'compose'} is not built into nerd; a plugin can provide it (nerd plugins install)`
 }
 
 interface NamedCommand {
@@ -336,17 +336,29 @@ function once<T>(compute: () => Promise<T>): () => Promise<T> {
   return () => (result ??= compute())
 }
 
-/** docker's words for a command's arguments: `requires exactly 2 arguments`, `at least 1`, `at most 1`, `at least 1 and at most 2`. */
-function argumentCountRule(err: OclifLikeError): string {
+/**
+ * docker's error for a command's count of arguments (cli/required.go): `requires 2 arguments`, `at
+ * least 1`, `at most 1`, `at least 1 and at most 2`, `accepts no arguments`.
+ */
+function argumentCountError(err: OclifLikeError, id: string): string {
   const args = Object.values(err.parse?.input?.args ?? {})
   const required = args.filter((arg) => arg.required).length
   const most = args.length
   const plural = (count: number) => `${count} argument${count === 1 ? '' : 's'}`
-  if (err.parse?.input?.strict === false) return `requires at least ${plural(required)}`
-  if (most === 0) return 'accepts no arguments'
-  if (most === required) return `requires exactly ${plural(required)}`
-  if (required === 0) return `requires at most ${plural(most)}`
-  return `requires at least ${required} and at most ${plural(most)}`
+  if (err.parse?.input?.strict === false) return argumentsError(id, `requires at least ${plural(required)}`, 'See')
+  if (most === 0) return argumentsError(id, 'accepts no arguments')
+  if (most === required) return argumentsError(id, `requires ${plural(required)}`)
+  if (required === 0) return argumentsError(id, `requires at most ${plural(most)}`)
+  return argumentsError(id, `requires at least ${required} and at most ${plural(most)}`)
+}
+
+/**
+ * docker's usage error about the arguments of the command `id`, without the Usage block between its
+ * lines, as nerd's errors are short. Its hint says `See` after RequiresMinArgs's, `Run` after the
+ * others' (RequiresMaxArgs's `SRun` is docker's typo).
+ */
+function argumentsError(id: string, rule: string, verb: 'Run' | 'See' = 'Run'): string {
+  return `nerd: 'nerd ${id}' ${rule}\n${commandHelp(id, verb)}`
 }
 
 /**

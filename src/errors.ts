@@ -5,7 +5,7 @@
  */
 export class NerdError extends Error {
   readonly exitCode: number
-  /** Command id whose help the user should look at, for usage errors (`See 'nerd run --help'.`). */
+  /** Command id whose help the user should look at, for usage errors (`Run 'nerd run --help' for more information`). */
   readonly usageOf?: string
 
   constructor(message: string, options: {exitCode?: number; usageOf?: string; cause?: unknown} = {}) {
@@ -32,7 +32,7 @@ export const EXIT_NOT_FOUND = 127
 
 /**
  * A flag value docker's parser (pflag) refuses, in pflag's words: printed as docker prints them
- * (no "Error:", then `See 'nerd X --help'.` for the command, `usageOf`, or the one typed), exit 125
+ * (no "Error:", then `Run 'nerd X --help' for more information` for the command, `usageOf`, or the one typed), exit 125
  * on every command.
  */
 export class FlagError extends NerdError {

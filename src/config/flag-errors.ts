@@ -20,7 +20,7 @@ export interface FlagShape {
  * `Parsing --last` / `Expected an integer but received: abc` is `invalid argument "abc" for
  * "-n, --last" flag: strconv.ParseInt: parsing "abc": invalid syntax`; a value outside a flag's
  * options is an invalid argument too. undefined for any other error. `argv` is the command's, as
- * typed; `usageOf` the command for the See line; `refused` the value a flag's own parse refused
+ * typed; `usageOf` the command for the hint line; `refused` the value a flag's own parse refused
  * (RefusedFlagValue), when it said which.
  */
 export function dockerFlagError(message: string, flags: Readonly<Record<string, FlagShape>>, argv: readonly string[], usageOf: string, refused?: string): FlagError | undefined {

@@ -26,15 +26,20 @@ export function fdPath(fd: number, name?: string): string {
 /** Why a walk fails, in Go's words for the errno (syscall.Errno's text), as docker's messages carry them. */
 export const WALK_FAILURE_TEXTS = {ENOENT: 'no such file or directory', ENOTDIR: 'not a directory', ELOOP: 'too many levels of symbolic links'} as const
 
-/** Why a path cannot be walked: a directory on the way is missing or no directory, or links loop; `path` names the part that failed as the root sees it. */
+/**
+ * Why a path cannot be walked: a directory on the way is missing or no directory, or links loop;
+ * `path` names the part that failed as the root sees it, `rest` what was left to walk below it.
+ */
 export class WalkError extends NerdError {
   readonly code: keyof typeof WALK_FAILURE_TEXTS
   readonly path: string
+  readonly rest: readonly string[]
 
-  constructor(code: keyof typeof WALK_FAILURE_TEXTS, path: string) {
+  constructor(code: keyof typeof WALK_FAILURE_TEXTS, path: string, rest: readonly string[] = []) {
     super(code === 'ELOOP' ? `${WALK_FAILURE_TEXTS.ELOOP} in ${path}` : `${WALK_FAILURE_TEXTS[code]}: ${path}`)
     this.code = code
     this.path = path
+    this.rest = rest
   }
 }
 
@@ -159,7 +164,7 @@ export function walkInRoot(root: number, path: string | readonly string[], optio
           if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
         }
       } else if (!info) {
-        throw new WalkError('ENOENT', rootedPath([...resolved, part]))
+        throw new WalkError('ENOENT', rootedPath([...resolved, part]), pending)
       } else if (!info.isDirectory()) {
         throw new WalkError('ENOTDIR', rootedPath([...resolved, part]))
       }

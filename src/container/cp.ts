@@ -9,7 +9,7 @@
  * mounts on a temporary directory). A copy out is read whole before any of it lands.
  */
 import {randomBytes} from 'node:crypto'
-import {closeSync, mkdirSync, readlinkSync, renameSync} from 'node:fs'
+import {closeSync, mkdirSync, renameSync} from 'node:fs'
 import type {Stats} from 'node:fs'
 import {lstat, readFile, readlink, realpath, rm, stat} from 'node:fs/promises'
 import {basename, dirname, join, normalize, posix, resolve} from 'node:path'
@@ -338,18 +338,19 @@ async function linkedHostDestination(hostPath: string): Promise<string> {
  * open, and how much of it the copy sees.
  */
 export async function copyFromContainer(tree: {root: number; view: TreeView}, record: ContainerRecord, containerPath: string, hostPath: string, options: CopyOptions, output: NodeJS.WritableStream): Promise<CopyReport> {
-  const missing = new NerdError(`Could not find the file ${containerPath} in container ${record.Name}`)
+  // With -L, docker's CLI asks for a link's target, which its daemon names.
+  const missing = (): NerdError => new NerdError(`Could not find the file ${(options.followLink && linkTargetIn(tree.root, containerPath)) || containerPath} in container ${record.Name}`)
   let source: Located
   try {
     source = walkInRoot(tree.root, containerPath, {followLast: followsLast(containerPath, options.followLink)})
   } catch (error) {
-    if (error instanceof WalkError) throw missing
+    if (error instanceof WalkError) throw missing()
     throw error
   }
   try {
     const info = lstatAt(source.parent, source.name)
     const shown = tree.view(source.parts)
-    if (!info || shown === 'none') throw missing
+    if (!info || shown === 'none') throw missing()
     if (!info.isDirectory() && assertsDirectory(containerPath)) throw new NerdError(`not a directory: ${containerPath}`)
     const report: CopyReport = {transferred: 0, destination: hostPath === '-' ? '-' : absoluteHostPath(hostPath)}
     const pack = (name: string): Readable => packAt(source.parent, source.name, name, {path: source.parts, view: tree.view})
@@ -399,30 +400,36 @@ async function extractUserArchive(input: NodeJS.ReadableStream, target: Extracti
 }
 
 /**
- * The directory docker's daemon is told to extract a copy to `containerPath` in, which its message
- * names when it is missing: the path's parent, or, when the path is a symbolic link, its target's
- * (docker's CLI reads that one link, relative to the link's directory).
+ * What docker's CLI copies from or to in place of `containerPath` when that is a symbolic link (its
+ * ContainerStatPath's LinkTarget): the link resolved in the container as moby's FollowSymlinkInScope
+ * resolves it, as far as it exists, the rest as it is (`/a -> /nowhere/x` is `/nowhere/x`).
+ * undefined when it is no link: a path ending in `/` is no link to docker's daemon either, whose
+ * lstat follows it.
  */
-function extractionDirectory(root: number, containerPath: string): string {
-  let target: string | undefined
+function linkTargetIn(root: number, containerPath: string): string | undefined {
+  if (assertsDirectory(containerPath)) return undefined
   try {
     const located = walkInRoot(root, containerPath)
     try {
-      if (lstatAt(located.parent, located.name)?.isSymbolicLink()) target = readlinkSync(fdPath(located.parent, located.name))
+      if (!lstatAt(located.parent, located.name)?.isSymbolicLink()) return undefined
     } finally {
       closeSync(located.parent)
     }
+    const target = walkInRoot(root, containerPath, {followLast: true})
+    closeSync(target.parent)
+    return rootedPath(target.parts)
   } catch (error) {
     if (!(error instanceof WalkError)) throw error
+    // A loop, or a file on the way: docker's stat fails, and the CLI keeps the path.
+    return error.code === 'ENOENT' ? posix.join(error.path, ...error.rest) : undefined
   }
-  const path = target === undefined ? containerPath : target.startsWith('/') ? target : posix.join(posix.dirname(containerPath), target)
-  return posix.dirname(posix.normalize(path))
 }
 
 /** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST); `root`: the container's root, held open. */
 export async function copyToContainer(root: number, record: ContainerRecord, hostPath: string, containerPath: string, options: CopyOptions, input: NodeJS.ReadableStream): Promise<CopyReport> {
   const report: CopyReport = {transferred: 0, destination: `${record.Name}:${containerPath}`}
-  const parentMissing = (): NerdError => new NerdError(`Could not find the file ${extractionDirectory(root, containerPath)} in container ${record.Name}`)
+  // The directory docker's daemon is told to extract in: the path's parent, the link target's for a link.
+  const parentMissing = (): NerdError => new NerdError(`Could not find the file ${posix.dirname(linkTargetIn(root, containerPath) ?? posix.normalize(containerPath))} in container ${record.Name}`)
   let destination: Located
   try {
     destination = walkInRoot(root, containerPath, {followLast: true})

@@ -9,13 +9,12 @@
  * docker makes one per container (`<id>-init`); nerd makes one per image, `nerd-init/<chain ID>`
  * (per snapshotter and namespace, as snapshots are), the first time a container of the image is
  * created, under that create's lease, and its containers share it: making it costs a run tens of
- * milliseconds (containerd writes its database twice), which only the image's first pays. The
+ * milliseconds (a mount, and containerd writes its database twice), which only the image's first pays. The
  * image's config blob refers to it (a `containerd.io/gc.ref.snapshot.<snapshotter>/nerd-init`
  * label), as it refers to the image's layers, so that it outlives the image's last container: the
  * garbage collection takes it with the image (once no container has it under its own snapshot).
  */
 import {randomBytes} from 'node:crypto'
-import type {Stats} from 'node:fs'
 import {chmod, lchown, lstat, mkdir, open, symlink, unlink} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
@@ -23,7 +22,6 @@ import {isAlreadyExists, isNotFound} from '../containerd/index.ts'
 import {LABEL_GC_REF_SNAPSHOT} from '../image/manifest.ts'
 import {addBlobLabels} from '../image/store.ts'
 import {pathParts} from './cp-root.ts'
-import {rootfsLayers, statInLayers, writableLayer} from './rootfs-files.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
 
 /** What docker's init layer puts at each of its paths (moby daemon/initlayer/setup_unix.go). */
@@ -82,9 +80,10 @@ async function makeInitSnapshot(client: ContainerdClient, snapshotter: string, i
   const key = `${name}/prepare-${randomBytes(6).toString('hex')}`
   const mounts = await client.snapshots.prepare({snapshotter, key, parent: image.chainId, labels: {}})
   try {
-    const top = writableLayer(mounts)
-    if (top === undefined) await withMountedRootfs(mounts, [], (root) => placeInitLayer(root, [root]))
-    else await placeInitLayer(top, rootfsLayers(mounts))
+    // On a mount of it, as docker's prepareInitLayer writes it: the kernel's overlay shows what the
+    // layers make (a directory an upper layer made opaque hides the lower ones', which only its
+    // extended attribute says, one Node cannot read) and copies up what is written under it.
+    await withMountedRootfs(mounts, [], placeInitLayer)
     await client.snapshots.commit({snapshotter, name, key, labels: {}})
   } catch (error) {
     await client.snapshots.remove(snapshotter, key).catch(() => undefined)
@@ -94,30 +93,20 @@ async function makeInitSnapshot(client: ContainerdClient, snapshotter: string, i
 }
 
 /**
- * Writes the init layer into `top`, the writable layer of the filesystem that `layers` (top first,
- * `top` the first) make, as docker's Setup does on a mount of it: along each path, what is not a
- * directory there (a file, a link, nothing) is replaced, never followed, by a directory (the path's
- * entry itself by what it is), owned by root, mode 0755; a directory stays, the path's entry too.
- * So an image's link never leads a write out of the snapshot (an `/etc` linked elsewhere becomes a
- * directory, as in docker). A directory of the layers below that `top` lacks is made in
- * it with its mode and owner, as overlayfs copies one up to write in it.
+ * Writes the init layer into the filesystem mounted at `root`, as docker's Setup does: along each
+ * path, what is not a directory there (a file, a link, nothing) is replaced, never followed, by a
+ * directory (the path's entry itself by what it is), owned by root, mode 0755; a directory stays,
+ * the path's entry too. So an image's link never leads a write out of the snapshot (an `/etc`
+ * linked elsewhere becomes a directory, as in docker).
  */
-export async function placeInitLayer(top: string, layers: string[]): Promise<void> {
+export async function placeInitLayer(root: string): Promise<void> {
   for (const {path, kind} of INIT_LAYER) {
     const parts = pathParts(path)
-    // Below what was made here, the image has nothing.
-    let made = false
     for (let depth = 1; depth <= parts.length; depth++) {
-      const relative = `/${parts.slice(0, depth).join('/')}`
-      const here = join(top, relative)
+      // Its parents were found directories, or made ones: lstat follows no link of the image.
+      const here = join(root, ...parts.slice(0, depth))
       const entry = depth === parts.length ? kind : 'directory'
-      const existing = made ? undefined : await statInLayers(layers, relative)
-      if (existing?.isDirectory()) {
-        if (depth < parts.length) await copyUpDirectory(here, existing)
-        continue
-      }
-      made = true
-      // Only `top`'s own is there to unlink: in a layer below, what is made here hides it.
+      if ((await lstat(here).catch(() => undefined))?.isDirectory()) continue
       await unlink(here).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)))
       if (typeof entry === 'object') {
         await symlink(entry.link, here)
@@ -129,12 +118,4 @@ export async function placeInitLayer(top: string, layers: string[]): Promise<voi
       await chmod(here, 0o755)
     }
   }
-}
-
-/** The directory `stats` says a lower layer has at `here`'s path, made in the top layer unless it is there. */
-async function copyUpDirectory(here: string, stats: Stats): Promise<void> {
-  if (await lstat(here).catch(() => undefined)) return
-  await mkdir(here)
-  await lchown(here, stats.uid, stats.gid)
-  await chmod(here, stats.mode & 0o7777)
 }

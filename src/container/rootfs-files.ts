@@ -19,17 +19,6 @@ export function rootfsLayers(mounts: Mount[]): string[] {
 }
 
 /**
- * The directory a snapshot's writes go to when its mounts name one that can be written without
- * mounting anything: an overlay's upper directory, or the source of a writable bind.
- */
-export function writableLayer(mounts: Mount[]): string | undefined {
-  if (mounts.length !== 1) return undefined
-  const [mount] = mounts
-  if (mount!.type === 'overlay') return mount!.options.find((option) => option.startsWith('upperdir='))?.slice('upperdir='.length)
-  return mount!.type === 'bind' && !mount!.options.includes('ro') ? mount!.source : undefined
-}
-
-/**
  * Files of a container's root filesystem, read from the snapshot's layers without mounting anything.
  * A file that is not a regular file in that filesystem (missing, a directory, a device) reads as
  * undefined.

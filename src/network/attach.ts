@@ -171,8 +171,11 @@ function requestedIps(network: NetworkConfList, planned: PlannedAttachment): str
   })
 }
 
-/** How docker (>= 28) prefixes a failure to set up the networks of a container it starts (daemon/start_linux.go), and libnetwork's IPAM errors at a connect. */
+/** How docker (>= 28) prefixes a failure to set up the networks of a container it starts (daemon/start_linux.go), not at a connect. */
 const NETWORKING_FAILED = 'failed to set up container networking'
+
+/** libnetwork's IPAM refusing an attachment an address, in its words: prefixed (NETWORKING_FAILED) at a start only. */
+class IpamError extends NerdError {}
 
 /**
  * docker's IPAM's refusal of an address asked for (`--ip`, `--ip6`) that it keeps for the network:
@@ -184,7 +187,7 @@ function refuseReservedAddresses(network: NetworkConfList, planned: PlannedAttac
     if (address === undefined) continue
     const range = addressRanges(network.nerd).find((candidate) => subnetContains(parseSubnet(candidate.subnet)!, address))
     const reserved = range && (isReservedAddress(parseSubnet(range.subnet)!, address) || parseAddress(address)!.value === parseAddress(range.gateway)!.value)
-    if (reserved) throw new NerdError(`${NETWORKING_FAILED}: Address already in use`)
+    if (reserved) throw new IpamError('Address already in use')
   }
 }
 
@@ -357,14 +360,14 @@ function externalConnectivityError(target: AttachTarget, plan: NetworkPlan, atta
 
 /**
  * docker's words for what host-local's ADD fails with when the address asked for is taken or none is
- * left (libnetwork's IPAM errors, as docker >= 28 prefixes them); any other failure as it is.
+ * left (libnetwork's IPAM errors); any other failure as it is.
  */
 function ipamError(network: NetworkConfList, error: unknown): unknown {
   if (!(error instanceof CniError)) return error
-  if (/requested IP address \S+ is not available in range set/.test(error.message)) return new CniError(error.plugin, `${NETWORKING_FAILED}: Address already in use`)
+  if (/requested IP address \S+ is not available in range set/.test(error.message)) return new IpamError('Address already in use', {cause: error})
   if (/no IP addresses available in range set/.test(error.message)) {
     const family = /range set: [0-9a-f]*:/.test(error.message) ? 'IPv6' : 'IPv4'
-    return new CniError(error.plugin, `${NETWORKING_FAILED}: no available ${family} addresses on this network's address pools: ${network.name} (${network.nerd.id})`)
+    return new IpamError(`no available ${family} addresses on this network's address pools: ${network.name} (${network.nerd.id})`, {cause: error})
   }
   return error
 }
@@ -676,7 +679,9 @@ async function attachLocked(target: AttachTarget, plan: NetworkPlan, netns: stri
     }
     for (const planned of wanted) {
       const network = findNetwork(networks, planned.network)
-      await attachOne(target, plan, state, network, planned, netns, planned === carrier ? claimed?.mappings : undefined, hooks, changes)
+      await attachOne(target, plan, state, network, planned, netns, planned === carrier ? claimed?.mappings : undefined, hooks, changes).catch((error: unknown) => {
+        throw fresh && error instanceof IpamError ? new Error(`${NETWORKING_FAILED}: ${error.message}`, {cause: error}) : error
+      })
       // As docker's endpoint, which has its address when its ports fail and names it: the carrier
       // attached without them, its failure is told, and what was attached is taken back below.
       if (planned === carrier && unpublished) {

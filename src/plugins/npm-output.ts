@@ -1,29 +1,23 @@
 /**
  * npm's output under oclif's installer, which prints all of it on stdout (npm's error lines too),
- * and fails with npm's whole command line and exit code when npm fails. Held back while plugins are
- * installed, and printed unless npm failed: then npm's reason is the error, in one line (as
- * `plugins update` gives it), and the rest goes.
+ * and fails with npm's whole command line and exit code when npm fails. Kept from the user, as
+ * nerd's plugin commands print only their own lines (`plugins update` shows none of npm's either):
+ * when npm fails, its reason is the error, in one line (as `plugins update` gives it).
  */
 import type {Interfaces} from '@oclif/core'
 import {installersOclif, NpmFailed} from './install-check.ts'
 import {npmFailureReason, npmRegistryArgs, runNpm} from './update.ts'
 
-/**
- * Runs `install` (oclif's installer) holding npm's output back; `verbose` (`--verbose`, which asks
- * for npm's output) shows it as it comes all the same.
- */
-export async function holdingNpmOutput<T>(config: Interfaces.Config, verbose: boolean, install: () => Promise<T>): Promise<T> {
+/** Runs `install` (oclif's installer) keeping npm's output; `verbose` (`--verbose`, which asks for npm's output) shows it as it comes. */
+export async function keepingNpmOutput<T>(config: Interfaces.Config, verbose: boolean, install: () => Promise<T>): Promise<T> {
   const print = installersOclif(config).ux.stdout
-  const held: Parameters<typeof print>[] = []
   const said: string[] = []
-  let failed = false
   try {
     return await redirectingInstallerOutput(
       config,
       (...args) => {
         said.push(Array.isArray(args[0]) ? args[0].join('\n') : String(args[0] ?? ''))
         if (verbose) print(...args)
-        else held.push(args)
       },
       install,
     )
@@ -31,16 +25,11 @@ export async function holdingNpmOutput<T>(config: Interfaces.Config, verbose: bo
     if (!(error instanceof Error)) throw error
     // oclif's spawn: `<node> <npm-cli.js> install … exited with code N`.
     const exit = /^\S+ \S*npm-cli\.js .* exited with code (\S+)$/.exec(error.message)
-    if (exit) {
-      failed = true
-      throw new NpmFailed(npmFailureReason(said.join('\n')) ?? `npm exited with code ${exit[1]}`, {cause: error})
-    }
+    if (exit) throw new NpmFailed(npmFailureReason(said.join('\n')) ?? `npm exited with code ${exit[1]}`, {cause: error})
     const unfound = /^(\S+) does not exist in the registry\.$/.exec(error.message)?.[1]
     const lookupFailure = unfound === undefined ? undefined : await registryLookupFailure(config, unfound)
     if (lookupFailure !== undefined) throw new NpmFailed(lookupFailure, {cause: error})
     throw error
-  } finally {
-    if (!failed) for (const args of held) print(...args)
   }
 }
 

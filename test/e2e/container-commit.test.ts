@@ -10,7 +10,7 @@ import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
 import {readTar, type TarEntry} from '../../src/image/archive/tar-reader.ts'
-import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, dir, file, symlink} from '../helpers/oci-image.ts'
+import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, dir, file, opaqueWhiteout, PASSWD, symlink} from '../helpers/oci-image.ts'
 import {inspectContainer, nerdOk, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
 import {ctr, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals, nerdOnTerminal, testEnvironment} from '../helpers/e2e.ts'
 
@@ -152,6 +152,29 @@ describe('diff and commit', () => {
     await nerdOk(['rmi', image])
   })
 
+  it("docker's init layer sees what an image's opaque directories hide: its entries are made there, not in the container's layer", async () => {
+    // BuildKit's layout for `RUN rm -rf /etc && mkdir /etc`: the lower layer's directories at the init layer's paths are hidden.
+    const image = 'e2e/init-opaque:v1'
+    const archive = join(testEnvironment.root, 'init-opaque.tar')
+    const hidden = ['dev/pts', 'dev/shm', 'etc/hosts', 'etc/hostname'].map((path) => dir(path))
+    const upper = [opaqueWhiteout('dev'), opaqueWhiteout('etc'), file('etc/passwd', PASSWD)]
+    await buildImageArchive({name: image, images: [{layers: [{entries: [...(await busyboxRootfs()), ...hidden]}, {entries: upper}], config: {Env: [DEFAULT_PATH], Cmd: ['sh']}}]}, archive)
+    await nerdOk(['load', '-q', '-i', archive])
+    await nerdOk(['create', '--name', 'init-opaque', image])
+    const exported = await nerd(['export', 'init-opaque'])
+    assert.equal(exported.code, 0, exported.stderr)
+    const entries = new Map<string, TarEntry>()
+    for await (const entry of readTar(bytes(exported.stdoutBytes))) entries.set(entry.path, entry)
+    assert.deepEqual(['dev/pts/', 'dev/shm/', 'etc/hosts', 'etc/hostname'].map((path) => entries.get(path)?.type), ['Directory', 'Directory', 'File', 'File'])
+    await nerdOk(['run', '--name', 'init-opaque-ran', '--network', 'none', image, 'true'])
+    assert.equal(await nerdOk(['diff', 'init-opaque-ran']), '')
+    await nerdOk(['commit', 'init-opaque-ran', 'e2e/init-opaque:committed'])
+    const [base, committed] = JSON.parse(await nerdOk(['image', 'inspect', image, 'e2e/init-opaque:committed'])) as {RootFS: {Layers: string[]}}[]
+    assert.deepEqual(committed!.RootFS.Layers, base!.RootFS.Layers, 'the commit added a layer')
+    await nerdOk(['rm', 'init-opaque', 'init-opaque-ran'])
+    await nerdOk(['rmi', 'e2e/init-opaque:committed', image])
+  })
+
   it('diff lists added, changed and deleted paths; an untouched container has none', async () => {
     await nerdOk(['run', '--name', 'changer', IMG, 'sh', '-c', 'mkdir -p /data/x /data/x-y && echo y > /data/x/f && touch /data/x.c && echo hi > /etc/added && rm /etc/group && echo more >> /etc/passwd'])
     // In docker's walk order: a directory's contents right after it, though `-` and `.` sort before `/`.
@@ -204,7 +227,7 @@ describe('diff and commit', () => {
     assert.deepEqual(await refusal(['nosuch', `x@sha256:${'a'.repeat(64)}`]), {code: 1, stderr: 'Error: refusing to create a tag with a digest reference\n'})
     assert.deepEqual(await refusal(['changer', `x@sha256:${'a'.repeat(64)}`]), {code: 1, stderr: 'Error: refusing to create a tag with a digest reference\n'})
     // Flags end at the container, as docker's (SetInterspersed(false)): what follows is arguments.
-    assert.deepEqual(await refusal(['changer', 'x', '-a', 'me']), {code: 1, stderr: '"nerd commit" requires at least 1 and at most 2 arguments.\nSee \'nerd commit --help\'.\n'})
+    assert.deepEqual(await refusal(['changer', 'x', '-a', 'me']), {code: 1, stderr: 'nerd: \'nerd commit\' requires at least 1 and at most 2 arguments\nRun \'nerd commit --help\' for more information\n'})
     assert.equal(await nerdOk(['images', '-q', 'x']), '')
   })
 

@@ -315,8 +315,8 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['ps', '--format', '{{len .}}']), {code: 1, stdout: '', stderr: 'Error: failed to execute template: template: :1:2: executing "" at <len .>: error calling len: len of type formatter.ContainerContext\n'})
     assert.deepEqual(await outcome(['ps', '--format', '{{.Platform.OS}}']), {code: 1, stdout: '', stderr: 'Error: failed to execute template: template: :1:11: executing "" at <.Platform.OS>: nil pointer evaluating *formatter.Platform.OS\n'})
     assert.equal(await nerdOk(['ps', '--format', '{{if .Platform}}{{.Platform.OS}}{{end}}', '-f', 'name=^web$']), 'linux\n')
-    assert.deepEqual(await outcome(['logs', 'web', 'extra']), {code: 1, stdout: '', stderr: '"nerd logs" requires exactly 1 argument.\nSee \'nerd logs --help\'.\n'})
-    assert.deepEqual(await outcome(['images', 'a', 'b']), {code: 1, stdout: '', stderr: '"nerd images" requires at most 1 argument.\nSee \'nerd images --help\'.\n'})
+    assert.deepEqual(await outcome(['logs', 'web', 'extra']), {code: 1, stdout: '', stderr: 'nerd: \'nerd logs\' requires 1 argument\nRun \'nerd logs --help\' for more information\n'})
+    assert.deepEqual(await outcome(['images', 'a', 'b']), {code: 1, stdout: '', stderr: 'nerd: \'nerd images\' requires at most 1 argument\nRun \'nerd images --help\' for more information\n'})
     // docker's CLI checks the number only: another protocol is a port nothing publishes.
     const port = await nerd(['port', 'web', '80/xyz'])
     assert.deepEqual([port.code, port.stderr], [1, "Error: No public port '80/xyz' published for web\n"])
@@ -492,7 +492,7 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', 'kept'])
     const bad = await outcome(['run', '--rm=maybe', IMG, 'true'])
     assert.equal(bad.code, 125)
-    assert.equal(bad.stderr, 'invalid argument "maybe" for "--rm" flag: strconv.ParseBool: parsing "maybe": invalid syntax\nSee \'nerd run --help\'.\n')
+    assert.equal(bad.stderr, 'invalid argument "maybe" for "--rm" flag: strconv.ParseBool: parsing "maybe": invalid syntax\nRun \'nerd run --help\' for more information\n')
   })
 
   it('the last of a repeated flag wins, as with docker\'s parser: values and booleans, alone or in a group', async () => {
@@ -1138,7 +1138,7 @@ describe('docker behaviours of the container commands', () => {
     const rules = await nerdOk(['run', '--rm', '--device-cgroup-rule', 'c 42:* rm', IMG, 'cat', '/sys/fs/cgroup/devices/devices.list'])
     assert.match(rules, /^c 42:\* rm$/m)
     const invalid = await outcome(['run', '--rm', '--device-read-bps', 'sda:1mb', IMG, 'true'])
-    const usage = "\nSee 'nerd run --help'.\n"
+    const usage = "\nRun 'nerd run --help' for more information\n"
     assert.deepEqual([invalid.code, invalid.stderr], [125, `invalid argument "sda:1mb" for "--device-read-bps" flag: bad format for device path: sda:1mb${usage}`])
     const rule = await outcome(['run', '--rm', '--device-cgroup-rule', 'x 1:3 r', IMG, 'true'])
     assert.deepEqual([rule.code, rule.stderr], [125, `invalid argument "x 1:3 r" for "--device-cgroup-rule" flag: invalid device cgroup format 'x 1:3 r'${usage}`])

@@ -392,6 +392,14 @@ describe('cp', () => {
     await nerdOk(['exec', 'live', 'sh', '-c', 'ln -s /no/such/dir/target /dangling && mkdir -p /rel && ln -s ../gone/target /rel/dangling'])
     assert.equal((await nerd(['cp', join(work, 'tree/top.txt'), 'live:/dangling'])).stderr, 'Error: Could not find the file /no/such/dir in container live\n')
     assert.equal((await nerd(['cp', join(work, 'tree/top.txt'), 'live:/rel/dangling'])).stderr, 'Error: Could not find the file /gone in container live\n')
+    // Its target resolved whole, as the daemon's stat resolves it (FollowSymlinkInScope): through a link to a link too.
+    await nerdOk(['exec', 'live', 'sh', '-c', 'ln -s /dangling /chained && ln -s /tmp/nonexist /in-tmp'])
+    assert.equal((await nerd(['cp', join(work, 'tree/top.txt'), 'live:/chained'])).stderr, 'Error: Could not find the file /no/such/dir in container live\n')
+    // A copy out with -L: docker's CLI asks for the target, which the daemon names; without -L, or with a trailing `/`, the path.
+    for (const [path, named] of [['/dangling', '/no/such/dir/target'], ['/rel/dangling', '/gone/target'], ['/chained', '/no/such/dir/target'], ['/in-tmp', '/tmp/nonexist']]) {
+      assert.equal((await nerd(['cp', '-L', `live:${path}`, '-'])).stderr, `Error: Could not find the file ${named} in container live\n`, path)
+    }
+    assert.equal((await nerd(['cp', '-L', 'live:/dangling/', '-'])).stderr, 'Error: Could not find the file /dangling/ in container live\n')
     // /proc/self names no process of the container's to nerd: nothing to copy, and no Node error.
     assert.equal((await nerd(['cp', 'live:/proc/self/status', work])).stderr, 'Error: Could not find the file /proc/self/status in container live\n')
     const underFile = await nerd(['cp', join(work, 'tree/top.txt'), 'live:/etc/passwd/x'])

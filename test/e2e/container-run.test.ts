@@ -150,7 +150,7 @@ describe('run and the container lifecycle', () => {
     const unnamed = await nerd(['exec', '-e', '=x', 'env-exec', 'true'])
     assert.deepEqual(
       {code: unnamed.code, stderr: unnamed.stderr},
-      {code: 125, stderr: 'invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x\nSee \'nerd exec --help\'.\n'},
+      {code: 125, stderr: 'invalid argument "=x" for "-e, --env" flag: invalid environment variable: =x\nRun \'nerd exec --help\' for more information\n'},
     )
     assert.equal(existsSync(fifoDir) ? readdirSync(fifoDir).length : 0, fifosBefore)
     await nerdOk(['rm', '-f', 'env-exec'])

@@ -119,7 +119,7 @@ describe('update', () => {
     ] as const) {
       const result = await nerd(['update', flag, 'lots', 'limited'])
       assert.equal(result.code, 125, result.stderr)
-      assert.equal(result.stderr, `${message}\nSee 'nerd update --help'.\n`)
+      assert.equal(result.stderr, `${message}\nRun 'nerd update --help' for more information\n`)
     }
     // A limit the running cgroup cannot take (its shared memory needs more, and no swap is left) fails on one line, as docker's.
     await nerdOk(['run', '-d', '--name', 'filled', '--network', 'none', '-m', '64m', IMG, 'sh', '-c', 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=24 2>/dev/null; sleep 120'])

@@ -720,15 +720,18 @@ describe('networking on CNI', () => {
     assert.equal(taken.code, 125, taken.stderr)
     assert.equal(taken.stderr, 'Error: failed to set up container networking: Address already in use\n')
     // The subnet's gateway, network and broadcast addresses are IPAM's own, in use as docker's: refused before CNI, at run and connect.
+    // docker prefixes IPAM's words at a start only (daemon/start_linux.go), not at a connect.
     await nerdOk(['run', '-d', '--name', 'elsewhere', IMG, 'sleep', '60'])
     for (const address of ['10.4.236.1', '10.4.236.0', '10.4.236.255']) {
       const reserved = await nerd(['run', '--rm', '--network', net('ranged'), '--ip', address, IMG, 'true'])
       assert.deepEqual([reserved.code, reserved.stderr], [125, 'Error: failed to set up container networking: Address already in use\n'], address)
       const connected = await nerd(['network', 'connect', '--ip', address, net('ranged'), 'elsewhere'])
-      assert.deepEqual([connected.code, connected.stderr], [1, 'Error: failed to set up container networking: Address already in use\n'], address)
+      assert.deepEqual([connected.code, connected.stderr], [1, 'Error: Address already in use\n'], address)
     }
+    const connectedTaken = await nerd(['network', 'connect', '--ip', '10.4.236.9', net('ranged'), 'elsewhere'])
+    assert.deepEqual([connectedTaken.code, connectedTaken.stderr], [1, 'Error: Address already in use\n'])
     assert.deepEqual(Object.keys(JSON.parse(await nerdOk(['inspect', '-f', '{{json .NetworkSettings.Networks}}', 'elsewhere']))), ['bridge'])
-    await nerdOk(['rm', '-f', 'static', 'elsewhere'])
+    await nerdOk(['rm', '-f', 'static'])
     await nerdOk(['network', 'rm', net('ranged')])
 
     // A pool with no address left, and connect of a container that has no network of its own, in docker's words.
@@ -737,7 +740,9 @@ describe('networking on CNI', () => {
     await nerdOk(['run', '-d', '--name', 'filler', '--network', net('full'), IMG, 'sleep', '60'])
     const full = await nerd(['run', '--rm', '--network', net('full'), IMG, 'true'])
     assert.deepEqual([full.code, full.stderr], [125, `Error: failed to set up container networking: no available IPv4 addresses on this network's address pools: ${net('full')} (${fullId})\n`])
-    await nerdOk(['rm', '-f', 'filler'])
+    const connectedFull = await nerd(['network', 'connect', net('full'), 'elsewhere'])
+    assert.deepEqual([connectedFull.code, connectedFull.stderr], [1, `Error: no available IPv4 addresses on this network's address pools: ${net('full')} (${fullId})\n`])
+    await nerdOk(['rm', '-f', 'filler', 'elsewhere'])
     await nerdOk(['network', 'rm', net('full')])
     for (const [mode, message] of [
       ['host', 'container sharing network namespace with another container or host cannot be connected to any other network'],
@@ -1198,7 +1203,7 @@ describe('networking on CNI', () => {
     }
     // --label is checked as docker's CLI checks it, before anything else (here, the IPv6-only refusal).
     const badLabel = await nerd(['network', 'create', '--label', 'a b=c', '--ipv4=false', net('refused')])
-    assert.deepEqual([badLabel.code, badLabel.stderr], [125, `invalid argument "a b=c" for "--label" flag: label 'a b' contains whitespaces\nSee 'nerd network create --help'.\n`])
+    assert.deepEqual([badLabel.code, badLabel.stderr], [125, `invalid argument "a b=c" for "--label" flag: label 'a b' contains whitespaces\nRun 'nerd network create --help' for more information\n`])
     // docker's network rm -f (v24+): a network that is not there is no error, and nothing is said.
     const forced = await nerd(['network', 'rm', '-f', net('never-made')])
     assert.deepEqual([forced.code, forced.stdout, forced.stderr], [0, '', ''])

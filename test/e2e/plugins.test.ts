@@ -218,7 +218,7 @@ describe('plugins install, uninstall and refusal', () => {
     })
     // Its value as the next word: the image is the word after it.
     const greeted = ['run', '--rm', '--network', 'none', '--greeting', 'hello there', '--loud', IMG, 'sh', '-c', 'echo "$GREETING"']
-    const unknown = [125, '', "unknown flag: --greeting\nSee 'nerd run --help'.\n"]
+    const unknown = [125, '', "unknown flag: --greeting\nRun 'nerd run --help' for more information\n"]
     assert.deepEqual(await nerd(greeted, {env}).then(({code, stdout, stderr}) => [code, stdout, stderr]), unknown)
     const again = await writePlugin('nerd-plugin-greeting2', {oclif: {}, nerd: {hookApi: '^1', flags: {run: {greeting: {type: 'boolean', description: 'Mine'}}}}})
     await nerdOk(['plugins', 'install', plugin], {env})
@@ -260,8 +260,8 @@ describe('plugins install, uninstall and refusal', () => {
     assert.match(usage, /^Manage plugins\n\nUSAGE\n {2}\$ nerd plugins COMMAND\n\nCOMMANDS\n/)
     assert.match(usage, /^ {2}plugins ls +List installed plugins \(--core adds nerd's own\)$/m)
     for (const asked of [['plugins', '--help'], ['plugins', '-h'], ['help', 'plugins']]) assert.equal(await nerdOk(asked, {env}), usage, asked.join(' '))
-    for (const flag of ['--json', '--core']) assert.deepEqual(await outcome(['plugins', flag]), [125, '', `unknown flag: ${flag}\nSee 'nerd plugins --help'.\n`])
-    assert.deepEqual(await outcome(['plugins', 'frob']), [1, '', "unknown command: nerd plugins frob\nRun 'nerd plugins --help' for more information\n"])
+    for (const flag of ['--json', '--core']) assert.deepEqual(await outcome(['plugins', flag]), [125, '', `unknown flag: ${flag}\nRun 'nerd plugins --help' for more information\n`])
+    assert.deepEqual(await outcome(['plugins', 'frob']), [1, '', "nerd: unknown command: nerd plugins frob\nRun 'nerd plugins --help' for more information\n"])
     // The root help lists the topic, and no command of its name beside it.
     const rootLines = (await nerdOk(['--help'], {env})).match(/^ {2}plugins .*$/gm) ?? []
     assert.equal(rootLines.length, 1, rootLines.join('\n'))
@@ -289,7 +289,7 @@ describe('plugins install, uninstall and refusal', () => {
   it('a plugin not named, or a directory that holds none, is one line of error, as docker\'s usage errors', async () => {
     const failure = (args: string[], options = {}) => nerd(args, {env, ...options}).then(({code, stdout, stderr}) => [code, stdout, stderr])
     for (const typed of ['uninstall', 'rm']) {
-      assert.deepEqual(await failure(['plugins', typed]), [1, '', `"nerd plugins ${typed}" requires at least 1 argument.\nSee 'nerd plugins ${typed} --help'.\n`])
+      assert.deepEqual(await failure(['plugins', typed]), [1, '', `nerd: 'nerd plugins ${typed}' requires at least 1 argument\nSee 'nerd plugins ${typed} --help' for more information\n`])
     }
     const missing = join(home, 'no-such-plugin')
     assert.deepEqual(await failure(['plugins', 'link', missing]), [1, '', `Error: ${missing}: no such file or directory\n`])
@@ -512,7 +512,7 @@ describe('plugins install, uninstall and refusal', () => {
     try {
       assert.equal(await nerdOk(['bare', 'hello'], {env}), 'hello\n')
       const flag = await nerd(['bare', 'flag'], {env})
-      assert.deepEqual([flag.code, flag.stderr], [125, "flag needs an argument: --foo\nSee 'nerd bare flag --help'.\n"])
+      assert.deepEqual([flag.code, flag.stderr], [125, "flag needs an argument: --foo\nRun 'nerd bare flag --help' for more information\n"])
       // A plugin refused at install is removed again, with the reason; others install and uninstall.
       const refused = await nerd(['plugins', 'install', badApi], {env})
       assert.equal(refused.code, 1, refused.stderr)
@@ -704,8 +704,11 @@ export default async function () {
     const withoutRetries = {...env, npm_config_fetch_retries: '0'}
     try {
       const before = await leftInstalled()
-      const installed = await nerd(['plugins', 'install', `${base}/plugin.tgz`], {env: withoutRetries})
-      assert.deepEqual([installed.code, installed.stderr], [0, `nerd: Installing plugin ${base}/plugin.tgz... installed v1.0.0\n`])
+      // Nothing of npm's on stdout, its warning of --force neither: nerd's own line only.
+      for (const options of [[], ['-f']]) {
+        const installed = await nerd(['plugins', 'install', ...options, `${base}/plugin.tgz`], {env: withoutRetries})
+        assert.deepEqual([installed.code, installed.stdout, installed.stderr], [0, '', `nerd: Installing plugin ${base}/plugin.tgz... installed v1.0.0\n`], options.join(' '))
+      }
       assert.equal(await nerdOk(['plugins', 'ls', '--format', '{{.Name}} {{.Version}}'], {env}), 'nerd-plugin-hookfixture 1.0.0\n')
       await nerdOk(['plugins', 'uninstall', 'nerd-plugin-hookfixture'], {env})
       const empty = join(home, 'empty-plugin-dir')
@@ -1463,7 +1466,7 @@ export default class Nerd {
       // With a plugin that provides compose, a subcommand it lacks is unknown, not compose; its help too.
       for (const args of [['compose', 'frob', 'x'], ['compose', 'frob', '--help']]) {
         const lacking = await nerd(args, {env})
-        assert.deepEqual([lacking.code, lacking.stderr], [1, "unknown command: nerd compose frob\nRun 'nerd compose --help' for more information\n"], args.join(' '))
+        assert.deepEqual([lacking.code, lacking.stderr], [1, "nerd: unknown command: nerd compose frob\nRun 'nerd compose --help' for more information\n"], args.join(' '))
       }
       // A nerd the command runs works with its parent's settings: the data root, as every other.
       type Info = {DockerRootDir: string; Settings: {key: string; value: string; source: string}[]}
@@ -1506,7 +1509,7 @@ export default class Nerd {
       }
       // builder's other commands are still left to a plugin that provides them.
       const prune = await nerd(['builder', 'prune'], {env})
-      assert.deepEqual([prune.code, prune.stderr], [1, 'unknown command: nerd builder: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n'])
+      assert.deepEqual([prune.code, prune.stderr], [1, 'nerd: unknown command: nerd builder: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n'])
     } finally {
       await nerdOk(['plugins', 'unlink', 'nerd-plugin-builds'], {env})
     }

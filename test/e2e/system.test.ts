@@ -279,26 +279,28 @@ describe('nerd --help', () => {
 
 describe('usage errors', () => {
   it('a missing argument gets docker\'s words for the command\'s rule and exit 1', async () => {
-    for (const [args, rule] of [
-      [['rm'], 'requires at least 1 argument'],
-      [['tag', 'only-one'], 'requires exactly 2 arguments'],
+    // docker 28's (cli/required.go), without the Usage block; RequiresMinArgs's hint says "See".
+    for (const [args, rule, hint] of [
+      [['rm'], 'requires at least 1 argument', 'See'],
+      [['tag', 'only-one'], 'requires 2 arguments', 'Run'],
       // Flags end at the first argument, as docker's tag (SetInterspersed(false)).
-      [['tag', 'only-one', 'b', '--x'], 'requires exactly 2 arguments'],
-      [['commit'], 'requires at least 1 and at most 2 arguments'],
-      [['exec'], 'requires at least 2 arguments'],
-      [['network', 'create'], 'requires exactly 1 argument'],
+      [['tag', 'only-one', 'b', '--x'], 'requires 2 arguments', 'Run'],
+      [['commit'], 'requires at least 1 and at most 2 arguments', 'Run'],
+      [['images', 'a', 'b'], 'requires at most 1 argument', 'Run'],
+      [['exec'], 'requires at least 2 arguments', 'See'],
+      [['network', 'create'], 'requires 1 argument', 'Run'],
     ] as const) {
       const result = await nerd([...args], {address: null})
       const id = args.slice(0, args[0] === 'network' ? 2 : 1).join(' ')
       assert.equal(result.code, 1, result.stderr)
-      assert.equal(result.stderr, `"nerd ${id}" ${rule}.\nSee 'nerd ${id} --help'.\n`)
+      assert.equal(result.stderr, `nerd: 'nerd ${id}' ${rule}\n${hint} 'nerd ${id} --help' for more information\n`)
     }
   })
 
   it('an unknown flag says so, exit 125 for run as docker\'s', async () => {
     const result = await nerd(['run', '--no-such-flag', 'img'], {address: null})
     assert.equal(result.code, 125)
-    assert.equal(result.stderr, "unknown flag: --no-such-flag\nSee 'nerd run --help'.\n")
+    assert.equal(result.stderr, "unknown flag: --no-such-flag\nRun 'nerd run --help' for more information\n")
   })
 })
 
@@ -488,63 +490,63 @@ describe('nerd namespace', () => {
 
 describe('usage errors', () => {
   const cases: [string[], number, string][] = [
-    [['ps', '-n', 'abc'], 125, 'invalid argument "abc" for "-n, --last" flag: strconv.ParseInt: parsing "abc": invalid syntax\nSee \'nerd ps --help\'.\n'],
+    [['ps', '-n', 'abc'], 125, 'invalid argument "abc" for "-n, --last" flag: strconv.ParseInt: parsing "abc": invalid syntax\nRun \'nerd ps --help\' for more information\n'],
     // A filter without `=` is its flag's error, whatever the command (the value refused, not the last one typed).
-    [['ps', '-f', 'foo', '-f', 'a=b'], 125, 'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee \'nerd ps --help\'.\n'],
-    [['image', 'prune', '--filter', 'foo'], 125, 'invalid argument "foo" for "--filter" flag: bad format of filter (expected name=value)\nSee \'nerd image prune --help\'.\n'],
-    [['events', '-f', 'foo'], 125, 'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee \'nerd events --help\'.\n'],
-    [['stop', '-t', 'x', 'c'], 125, 'invalid argument "x" for "-t, --timeout" flag: strconv.ParseInt: parsing "x": invalid syntax\nSee \'nerd stop --help\'.\n'],
+    [['ps', '-f', 'foo', '-f', 'a=b'], 125, 'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)\nRun \'nerd ps --help\' for more information\n'],
+    [['image', 'prune', '--filter', 'foo'], 125, 'invalid argument "foo" for "--filter" flag: bad format of filter (expected name=value)\nRun \'nerd image prune --help\' for more information\n'],
+    [['events', '-f', 'foo'], 125, 'invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)\nRun \'nerd events --help\' for more information\n'],
+    [['stop', '-t', 'x', 'c'], 125, 'invalid argument "x" for "-t, --timeout" flag: strconv.ParseInt: parsing "x": invalid syntax\nRun \'nerd stop --help\' for more information\n'],
     // A number JavaScript cannot hold exactly is out of range, not rounded (oclif took 1e20).
-    [['ps', '-n', '99999999999999999999'], 125, 'invalid argument "99999999999999999999" for "-n, --last" flag: strconv.ParseInt: parsing "99999999999999999999": value out of range\nSee \'nerd ps --help\'.\n'],
-    [['restart', '--time=9007199254740993', 'c'], 125, 'invalid argument "9007199254740993" for "-t, --timeout" flag: strconv.ParseInt: parsing "9007199254740993": value out of range\nSee \'nerd restart --help\'.\n'],
-    [['image', 'ls', '--format'], 125, 'flag needs an argument: --format\nSee \'nerd image ls --help\'.\n'],
-    [['logs', '-n'], 125, "flag needs an argument: 'n' in -n\nSee 'nerd logs --help'.\n"],
-    [['run', '--network'], 125, 'flag needs an argument: --network\nSee \'nerd run --help\'.\n'],
-    [['create', '--cpus', 'abc', 'img'], 125, 'invalid argument "abc" for "--cpus" flag: failed to parse abc as a rational number\nSee \'nerd create --help\'.\n'],
-    [['--bogus', 'ps'], 125, 'unknown flag: --bogus\nSee \'nerd --help\'.\n'],
+    [['ps', '-n', '99999999999999999999'], 125, 'invalid argument "99999999999999999999" for "-n, --last" flag: strconv.ParseInt: parsing "99999999999999999999": value out of range\nRun \'nerd ps --help\' for more information\n'],
+    [['restart', '--time=9007199254740993', 'c'], 125, 'invalid argument "9007199254740993" for "-t, --timeout" flag: strconv.ParseInt: parsing "9007199254740993": value out of range\nRun \'nerd restart --help\' for more information\n'],
+    [['image', 'ls', '--format'], 125, 'flag needs an argument: --format\nRun \'nerd image ls --help\' for more information\n'],
+    [['logs', '-n'], 125, "flag needs an argument: 'n' in -n\nRun 'nerd logs --help' for more information\n"],
+    [['run', '--network'], 125, 'flag needs an argument: --network\nRun \'nerd run --help\' for more information\n'],
+    [['create', '--cpus', 'abc', 'img'], 125, 'invalid argument "abc" for "--cpus" flag: failed to parse abc as a rational number\nRun \'nerd create --help\' for more information\n'],
+    [['--bogus', 'ps'], 125, 'unknown flag: --bogus\nRun \'nerd --help\' for more information\n'],
     // docker's parser reads the flags before it answers help or the version.
-    [['--help', '--bogus'], 125, 'unknown flag: --bogus\nSee \'nerd --help\'.\n'],
-    [['images', '--help', '--x'], 125, 'unknown flag: --x\nSee \'nerd images --help\'.\n'],
-    [['image', 'ls', '-h', '--format'], 125, 'flag needs an argument: --format\nSee \'nerd image ls --help\'.\n'],
-    [['--version', '--bogus'], 125, 'unknown flag: --bogus\nSee \'nerd --help\'.\n'],
-    [['-v', 'images', '--x'], 125, 'unknown flag: --x\nSee \'nerd images --help\'.\n'],
+    [['--help', '--bogus'], 125, 'unknown flag: --bogus\nRun \'nerd --help\' for more information\n'],
+    [['images', '--help', '--x'], 125, 'unknown flag: --x\nRun \'nerd images --help\' for more information\n'],
+    [['image', 'ls', '-h', '--format'], 125, 'flag needs an argument: --format\nRun \'nerd image ls --help\' for more information\n'],
+    [['--version', '--bogus'], 125, 'unknown flag: --bogus\nRun \'nerd --help\' for more information\n'],
+    [['-v', 'images', '--x'], 125, 'unknown flag: --x\nRun \'nerd images --help\' for more information\n'],
     // A global flag's value refused names the flag as pflag does.
-    [['--debug=foo', 'version'], 125, 'invalid argument "foo" for "-D, --debug" flag: strconv.ParseBool: parsing "foo": invalid syntax\nSee \'nerd --help\'.\n'],
+    [['--debug=foo', 'version'], 125, 'invalid argument "foo" for "-D, --debug" flag: strconv.ParseBool: parsing "foo": invalid syntax\nRun \'nerd --help\' for more information\n'],
     // docker's SetLogLevel: its line alone, exit 1, before its parser's errors.
     [['-l', 'foo', 'version'], 1, 'Unable to parse logging level: foo\n'],
     [['-l', 'foo', '--bogus'], 1, 'Unable to parse logging level: foo\n'],
-    [['ps', 'extra'], 1, '"nerd ps" accepts no arguments.\nSee \'nerd ps --help\'.\n'],
+    [['ps', 'extra'], 1, 'nerd: \'nerd ps\' accepts no arguments\nRun \'nerd ps --help\' for more information\n'],
     // A management command parses its flags before it looks for its subcommand (docker's TraverseChildren).
-    [['container', '--bogus', 'ls'], 125, 'unknown flag: --bogus\nSee \'nerd container --help\'.\n'],
-    [['image', '-q', 'ls'], 125, "unknown shorthand flag: 'q' in -q\nSee 'nerd image --help'.\n"],
-    [['-Dx', 'ps'], 125, "unknown shorthand flag: 'x' in -Dx\nSee 'nerd --help'.\n"],
-    [['ps', '-aZ'], 125, "unknown shorthand flag: 'Z' in -aZ\nSee 'nerd ps --help'.\n"],
+    [['container', '--bogus', 'ls'], 125, 'unknown flag: --bogus\nRun \'nerd container --help\' for more information\n'],
+    [['image', '-q', 'ls'], 125, "unknown shorthand flag: 'q' in -q\nRun 'nerd image --help' for more information\n"],
+    [['-Dx', 'ps'], 125, "unknown shorthand flag: 'x' in -Dx\nRun 'nerd --help' for more information\n"],
+    [['ps', '-aZ'], 125, "unknown shorthand flag: 'Z' in -aZ\nRun 'nerd ps --help' for more information\n"],
     // The command as typed, not its canonical id (rmi, ps, run).
-    [['image', 'rm'], 1, '"nerd image rm" requires at least 1 argument.\nSee \'nerd image rm --help\'.\n'],
-    [['container', 'ls', '--bogus'], 125, 'unknown flag: --bogus\nSee \'nerd container ls --help\'.\n'],
-    [['container', 'run'], 1, '"nerd container run" requires at least 1 argument.\nSee \'nerd container run --help\'.\n'],
+    [['image', 'rm'], 1, 'nerd: \'nerd image rm\' requires at least 1 argument\nSee \'nerd image rm --help\' for more information\n'],
+    [['container', 'ls', '--bogus'], 125, 'unknown flag: --bogus\nRun \'nerd container ls --help\' for more information\n'],
+    [['container', 'run'], 1, 'nerd: \'nerd container run\' requires at least 1 argument\nSee \'nerd container run --help\' for more information\n'],
     [['help', 'frob'], 1, 'unknown help topic: frob\n'],
     // The unknown word, not the arguments after it.
-    [['frob', 'x', 'y'], 1, "unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
-    [['image', 'frob', 'x'], 1, "unknown command: nerd image frob\nRun 'nerd image --help' for more information\n"],
+    [['frob', 'x', 'y'], 1, "nerd: unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
+    [['image', 'frob', 'x'], 1, "nerd: unknown command: nerd image frob\nRun 'nerd image --help' for more information\n"],
     // Pointing to the group's help, as docker's NoArgs does.
-    [['system', 'bogus'], 1, "unknown command: nerd system bogus\nRun 'nerd system --help' for more information\n"],
-    [['namespace', 'bogus'], 1, "unknown command: nerd namespace bogus\nRun 'nerd namespace --help' for more information\n"],
+    [['system', 'bogus'], 1, "nerd: unknown command: nerd system bogus\nRun 'nerd system --help' for more information\n"],
+    [['namespace', 'bogus'], 1, "nerd: unknown command: nerd namespace bogus\nRun 'nerd namespace --help' for more information\n"],
     [['help', 'container', 'frob'], 1, 'unknown help topic: frob\n'],
     // Help asked of a command typed is answered as the command alone is; `nerd help` has topics.
-    [['frob', '--help'], 1, "unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
-    [['image', 'frob', '--help'], 1, "unknown command: nerd image frob\nRun 'nerd image --help' for more information\n"],
-    [['ps', 'extra', '--help'], 1, '"nerd ps" accepts no arguments.\nSee \'nerd ps --help\'.\n'],
+    [['frob', '--help'], 1, "nerd: unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
+    [['image', 'frob', '--help'], 1, "nerd: unknown command: nerd image frob\nRun 'nerd image --help' for more information\n"],
+    [['ps', 'extra', '--help'], 1, 'nerd: \'nerd ps\' accepts no arguments\nRun \'nerd ps --help\' for more information\n'],
     // docker's build commands, which only a plugin brings to nerd: said in one line.
     ...[['build', '-t', 'x', '.'], ['image', 'build', '.'], ['builder', 'prune']].map((args): [string[], number, string] => [
-      args, 1, `unknown command: nerd ${args[0] === 'image' ? 'image build' : args[0]}: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n`,
+      args, 1, `nerd: unknown command: nerd ${args[0] === 'image' ? 'image build' : args[0]}: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n`,
     ]),
     // Their help too, and compose's, which nerd leaves to a plugin too.
     ...[['build', '--help'], ['help', 'image', 'build']].map((args): [string[], number, string] => [
-      args, 1, `unknown command: nerd ${args[0] === 'help' ? 'image build' : 'build'}: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n`,
+      args, 1, `nerd: unknown command: nerd ${args[0] === 'help' ? 'image build' : 'build'}: building images is not built into nerd; a plugin can provide it (nerd plugins install)\n`,
     ]),
     ...[['compose', 'up', '-d'], ['compose', '-f', 'x.yml', 'up'], ['compose', '--help']].map((args): [string[], number, string] => [
-      args, 1, 'unknown command: nerd compose: compose is not built into nerd; a plugin can provide it (nerd plugins install)\n',
+      args, 1, 'nerd: unknown command: nerd compose: compose is not built into nerd; a plugin can provide it (nerd plugins install)\n',
     ]),
   ]
   for (const [args, code, stderr] of cases) {

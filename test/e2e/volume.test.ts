@@ -95,7 +95,7 @@ describe('volume commands', () => {
   it('checks --label values as docker\'s CLI does, before anything else: exit 125 with its See line', async () => {
     for (const [label, reason] of [['=x', "invalid label '=x': empty name"], [' =x', "invalid label ' =x': empty name"], ['a b=c', "label 'a b' contains whitespaces"]]) {
       const result = await nerd(['volume', 'create', '--label', label!, '--name', 'a1', 'a2'])
-      assert.deepEqual([result.code, result.stdout, result.stderr], [125, '', `invalid argument "${label}" for "--label" flag: ${reason}\nSee 'nerd volume create --help'.\n`])
+      assert.deepEqual([result.code, result.stdout, result.stderr], [125, '', `invalid argument "${label}" for "--label" flag: ${reason}\nRun 'nerd volume create --help' for more information\n`])
     }
     assert.deepEqual(await names(), [])
   })
@@ -167,7 +167,7 @@ describe('volume commands', () => {
     for (const [filter, code, message] of [
       ['until=1h', 1, "Error: invalid filter 'until'\n"],
       ['dangling=maybe', 1, "Error: invalid filter 'dangling=[maybe]'\n"],
-      ['name', 125, `invalid argument "name" for "-f, --filter" flag: bad format of filter (expected name=value)\nSee 'nerd volume ls --help'.\n`],
+      ['name', 125, `invalid argument "name" for "-f, --filter" flag: bad format of filter (expected name=value)\nRun 'nerd volume ls --help' for more information\n`],
     ] as const) {
       const result = await nerd(['volume', 'ls', '--filter', filter])
       assert.equal(result.code, code, filter)

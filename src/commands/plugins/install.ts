@@ -26,7 +26,7 @@ one nerd refuses, is refused.`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(PluginsInstall)
-    const [{installArgv, namingPluginsAsTyped, removeUnusedPacks, undoingFailedInstall}, {runOclifPluginsCommand}, {withPluginsLock}, {holdingPluginLoadWarnings}, {holdingNpmOutput}] = await Promise.all([
+    const [{installArgv, namingPluginsAsTyped, removeUnusedPacks, undoingFailedInstall}, {runOclifPluginsCommand}, {withPluginsLock}, {holdingPluginLoadWarnings}, {keepingNpmOutput}] = await Promise.all([
       import('../../plugins/local-install.ts'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/changes-lock.ts'),
@@ -38,7 +38,7 @@ one nerd refuses, is refused.`
         // The checks of what was installed are nerd's plugins:postinstall hook (plugins/install-check.ts).
         const {argv, typed} = await installArgv(config, this.argv)
         const install = () => runOclifPluginsCommand(config, 'plugins:install', argv)
-        await undoingFailedInstall(() => holdingPluginLoadWarnings(() => holdingNpmOutput(config, flags.verbose, () => namingPluginsAsTyped(config, typed, install))))
+        await undoingFailedInstall(() => holdingPluginLoadWarnings(() => keepingNpmOutput(config, flags.verbose, () => namingPluginsAsTyped(config, typed, install))))
       } finally {
         await removeUnusedPacks()
       }
