@@ -35,7 +35,8 @@ export abstract class ContainerCreateCommand extends NerdCommand {
       // The connection settles while the flags are read.
       void this.containerd().catch(() => undefined)
       const [image, ...command] = positional
-      if (image === undefined) throw new NerdError(`"${this.id?.replace(':', ' ')}" requires at least 1 argument.`)
+      // oclif's parse has required it; this narrows the type.
+      if (image === undefined) throw new NerdError(`nerd: 'nerd ${this.id?.replace(':', ' ')}' requires at least 1 argument`)
       const {createRequestFromFlags} = await import('./container/create-options.ts')
       const request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readSmallFile(path), command, image, cwd: process.cwd()})
       const cidFile = request.cidfile ? await (await import('./container/cid-file.ts')).createCidFile(request.cidfile) : undefined
