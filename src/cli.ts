@@ -1,9 +1,9 @@
-import {globalOptionsHelp, splitGlobalArgs} from './config/index.ts'
+import {containerCommandArgv, globalOptionsHelp, splitGlobalArgs, type FlagDefinitionShape} from './config/index.ts'
 import {connectEarly, debugSetting, setCommandWords, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {describeThrown, plainLine} from './hooks/errors.ts'
 import {packageRoot} from './paths.ts'
-import {dockerFlagError, pflagUsageError, type FlagShape} from './config/flag-errors.ts'
+import {dockerFlagError, pflagUsageError} from './config/flag-errors.ts'
 import {FlagError, NerdError, RefusedFlagValue, UnprefixedError, unknownFlag} from './errors.ts'
 import {commandLoadFailure, commandLoadFailureUnder, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
 import type {CommandLoadFailure} from './plugins/load-warnings.ts'
@@ -85,12 +85,19 @@ function asksHelp(argv: readonly string[], ownH = false): boolean {
  * plugin's gets its words as typed.
  */
 async function usageErrorBeforeHelp(config: import('@oclif/core/config').Config, argv: readonly string[]): Promise<FlagError | undefined> {
-  const words = argv[0] === '--help' ? argv.slice(1) : argv
+  // Most commands ask no help: nothing to look up for them.
+  if (!asksHelp(argv)) return undefined
+  const helpFirst = argv[0] === '--help'
+  const words = helpFirst ? argv.slice(1) : argv
   const command = await commandNamed(words)
   if (!command || command.plugin !== undefined) return undefined
   const flags = {...command.flags, ...(await declaredFlags(config, command.id.split(' ')))}
-  if (!asksHelp(argv, Object.values(flags).some((flag) => flag.char === 'h'))) return undefined
-  return pflagUsageError(words.slice(command.id.split(' ').length), flags, command.id)
+  const typed = words.slice(command.id.split(' ').length)
+  // As the command reads them (command.ts): after the first positional of run, exec, top... come its
+  // arguments (`top web -o pid --help` passes both to ps), behind a `--`, where no help is asked.
+  const read = command.flagsEndAtFirstPositional ? containerCommandArgv(typed, flags) : typed
+  if (!helpFirst && !asksHelp(read, Object.values(flags).some((flag) => flag.char === 'h'))) return undefined
+  return pflagUsageError(read, flags, command.id)
 }
 
 /**
@@ -114,7 +121,7 @@ function buildCommandArgv(config: import('@oclif/core/config').Config, argv: str
 }
 
 /** The flags plugins declare for the command `words` name, when it takes flags from plugins (plugins/declared-flags.ts). */
-async function declaredFlags(config: import('@oclif/core/config').Config, words: readonly string[]): Promise<Record<string, FlagShape>> {
+async function declaredFlags(config: import('@oclif/core/config').Config, words: readonly string[]): Promise<Record<string, FlagDefinitionShape>> {
   const command = words.length === 0 ? undefined : config.findCommand(words.join(':'))
   if (!command || !('pluginFlagCommand' in command)) return {}
   const {pluginFlagDefinitions} = await import('./plugins/declared-flags.ts')
@@ -275,8 +282,10 @@ function leftToPlugins(words: readonly string[], known: number): string | undefi
 interface NamedCommand {
   /** As typed: `image ls`. */
   id: string
-  flags: Record<string, FlagShape>
+  flags: Record<string, FlagDefinitionShape>
   takesArguments: boolean
+  /** Its flags end at its first positional (command.ts). */
+  flagsEndAtFirstPositional: boolean
   /** The user's plugin the command comes from, if it is one's (installed or linked). */
   plugin?: string
 }
@@ -293,7 +302,8 @@ async function commandNamed(argv: readonly string[]): Promise<NamedCommand | und
     const fromUser = command.pluginType === 'user' || command.pluginType === 'link'
     const takesArguments = command.strict === false || Object.keys(command.args ?? {}).length > 0
     // A plugin's manifest written by hand may leave `flags` out, which oclif takes for none.
-    return {id: words.slice(0, count).join(' '), flags: command.flags ?? {}, takesArguments, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
+    const flagsEndAtFirstPositional = (command as {flagsEndAtFirstPositional?: boolean}).flagsEndAtFirstPositional === true
+    return {id: words.slice(0, count).join(' '), flags: command.flags ?? {}, takesArguments, flagsEndAtFirstPositional, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
   }
   return undefined
 }

@@ -72,7 +72,7 @@ export abstract class NerdCommand extends Command {
     const config = await import('./config/index.ts')
     if ('pluginFlagCommand' in this.ctor) this.pluginFlags = await this.offeredPluginFlags()
     const definitions = {...this.ctor.flags, ...this.pluginFlags}
-    this.argv = this.flagsEndAtFirstPositional() ? config.containerCommandArgv(this.argv, definitions) : config.normalizeCommandBooleans(this.argv, definitions)
+    this.argv = (this.ctor as typeof NerdCommand).flagsEndAtFirstPositional ? config.containerCommandArgv(this.argv, definitions) : config.normalizeCommandBooleans(this.argv, definitions)
     // docker's `-h` is help wherever a command has no -h of its own (run's is --hostname); after
     // the rewrite, a container's command (`exec c ls -h`) is past the `--`.
     const end = this.argv.indexOf('--')
@@ -109,13 +109,12 @@ export abstract class NerdCommand extends Command {
   }
 
   /**
-   * Commands whose flags end at the first positional, as docker's that turn pflag's interspersing
-   * off (run, create, exec, top, commit): the rest is arguments, left as typed (a container's
-   * command, ps's options; commit's count them, so `commit c img -a me` is refused as docker's).
+   * Set on commands whose flags end at the first positional, as docker's that turn pflag's
+   * interspersing off (run, create, exec, top, commit, tag): the rest is arguments, left as typed
+   * (a container's command, ps's options; commit's count them, so `commit c img -a me` is refused as
+   * docker's). Each command's own static, so that oclif's manifest carries it for cli.ts.
    */
-  protected flagsEndAtFirstPositional(): boolean {
-    return false
-  }
+  static flagsEndAtFirstPositional?: boolean
 
   /**
    * The positional arguments of such a command, as typed. oclif's parsed argv is sorted by where each

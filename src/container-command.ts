@@ -20,10 +20,6 @@ export abstract class ContainerCreateCommand extends NerdCommand {
    */
   protected readonly userResolvedAtStart: boolean = false
 
-  protected flagsEndAtFirstPositional(): boolean {
-    return true
-  }
-
   /** Fails with exit code 125, docker's code for a failure of the tool itself. */
   protected nerdFailure(error: unknown): never {
     if (error instanceof NerdError && error.exitCode !== 1) throw error

@@ -18,9 +18,7 @@ export default class Commit extends NerdCommand {
   }
 
   /** docker's commit reads flags only before the container: `commit c img -a me` is four arguments. */
-  protected flagsEndAtFirstPositional(): boolean {
-    return true
-  }
+  static flagsEndAtFirstPositional = true
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Commit)

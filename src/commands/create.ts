@@ -9,6 +9,8 @@ export default class Create extends ContainerCreateCommand {
   // Flags plugins declare for `create` are this command's too (command.ts).
   static pluginFlagCommand = 'create'
   static examples = ['<%= config.bin %> create --name web -p 8080:80 nginx']
+  /** docker's reads flags only before the image: what follows is the container's command. */
+  static flagsEndAtFirstPositional = true
   static args = {
     image: Args.string({required: true, description: 'The image to create the container from'}),
     command: Args.string({description: "The command to run (the image's when omitted)"}),

@@ -26,9 +26,7 @@ export default class Exec extends NerdCommand {
     'detach-keys': Flags.string({description: 'Override the key sequence for detaching a container'}),
   }
 
-  protected flagsEndAtFirstPositional(): boolean {
-    return true
-  }
+  static flagsEndAtFirstPositional = true
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Exec)

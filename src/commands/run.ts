@@ -12,6 +12,8 @@ export default class Run extends ContainerCreateCommand {
     '<%= config.bin %> run -d --name web -p 8080:80 nginx',
     '<%= config.bin %> run -it --rm alpine sh',
   ]
+  /** docker's reads flags only before the image: what follows is the container's command. */
+  static flagsEndAtFirstPositional = true
   static args = {
     image: Args.string({required: true, description: 'The image to create the container from'}),
     command: Args.string({description: "The command to run (the image's when omitted)"}),

@@ -10,9 +10,7 @@ export default class Tag extends NerdCommand {
   }
 
   /** docker's tag reads flags only before the source: `tag a b --x` is three arguments. */
-  protected flagsEndAtFirstPositional(): boolean {
-    return true
-  }
+  static flagsEndAtFirstPositional = true
 
   async run(): Promise<void> {
     const {tagImage} = await import('../image/tag.ts')

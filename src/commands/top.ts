@@ -11,9 +11,7 @@ export default class Top extends NerdCommand {
   }
 
   /** docker's top takes its own flags only before the container: `top web -o pid,comm` passes -o to ps. */
-  protected flagsEndAtFirstPositional(): boolean {
-    return true
-  }
+  static flagsEndAtFirstPositional = true
 
   async run(): Promise<void> {
     await this.parse(Top)

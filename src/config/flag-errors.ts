@@ -3,17 +3,7 @@
  * commands, plugins') throws, in pflag's words, as docker prints them.
  */
 import {flagNeedsArgument, invalidFlagArgument, unknownFlag, type FlagError} from '../errors.ts'
-import {flagExtent} from './run-args.ts'
-
-/** What the translations need of a flag's definition (oclif's, or its manifest's). */
-export interface FlagShape {
-  char?: string
-  /** oclif's: `option` takes a value. */
-  type?: string
-  aliases?: readonly string[]
-  /** A boolean that takes `--no-` too. */
-  allowNo?: boolean
-}
+import {flagExtent, type FlagDefinitionShape} from './run-args.ts'
 
 /**
  * `Flag --format expects a value` is `flag needs an argument: --format` (`'n' in -n` when typed so);
@@ -23,7 +13,7 @@ export interface FlagShape {
  * typed; `usageOf` the command for the hint line; `refused` the value a flag's own parse refused
  * (RefusedFlagValue), when it said which.
  */
-export function dockerFlagError(message: string, flags: Readonly<Record<string, FlagShape>>, argv: readonly string[], usageOf: string, refused?: string): FlagError | undefined {
+export function dockerFlagError(message: string, flags: Readonly<Record<string, FlagDefinitionShape>>, argv: readonly string[], usageOf: string, refused?: string): FlagError | undefined {
   const missing = /^Flag --([\w-]+) expects (?:a value|one of these values)/.exec(message)
   if (missing) {
     const [, name] = missing as unknown as [string, string]
@@ -68,7 +58,7 @@ function typedValue(argv: readonly string[], name: string, char: string | undefi
  * have (`unknown flag: --x`, `unknown shorthand flag: 'x' in -ax`) or a value flag with nothing
  * after it. undefined when they read. `--help` and `-h` are help's (unless the command has a `-h`).
  */
-export function pflagUsageError(argv: readonly string[], flags: Readonly<Record<string, FlagShape>>, usageOf: string): FlagError | undefined {
+export function pflagUsageError(argv: readonly string[], flags: Readonly<Record<string, FlagDefinitionShape>>, usageOf: string): FlagError | undefined {
   const longs = new Set(['help'])
   const chars = new Set(['h'])
   const valueFlags = new Set<string>()

@@ -127,9 +127,13 @@ function splitGroupBeforeValue(token: string, chars: ReadonlyMap<string, string>
   return [`-${letters.slice(0, -1)}`, `-${letters.slice(-1)}=${group[2]}`]
 }
 
+/** What nerd's readings of argv need of a flag's definition (oclif's, or its manifest's). */
 export interface FlagDefinitionShape {
-  type: 'boolean' | 'option'
+  /** oclif's: `option` takes a value. */
+  type?: 'boolean' | 'option'
   char?: string
+  aliases?: readonly string[]
+  /** A boolean that takes `--no-` too. */
   allowNo?: boolean
   multiple?: boolean
 }

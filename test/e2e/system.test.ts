@@ -556,6 +556,13 @@ describe('usage errors', () => {
     })
   }
 
+  it('checks no word after the first argument of a command whose flags end there (run, exec, top...) before it answers --help', async () => {
+    // Those are the argument's (ps's options): the help, not "unknown shorthand flag: 'o' in -o".
+    const result = await nerd(['top', 'c', '-o', 'pid', '--help'], {address: null})
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stdout, /^Display the running processes of a container\n/)
+  })
+
   it('takes docker\'s -D and --log-level debug or trace (any case) as --debug', async () => {
     for (const flags of [['-D'], ['--log-level', 'debug'], ['-l', 'debug'], ['-l', 'TRACE'], ['--log-level=Debug']]) {
       const result = await nerd([...flags, 'ps', '-n', 'abc'], {namespace})
