@@ -1,6 +1,7 @@
 /**
  * What nerd makes that only the nerd process making it holds (a lease pinning content, a root
- * filesystem mounted for cp or export, the FIFOs of an attached process) names that process, its
+ * filesystem mounted for cp or export, the FIFOs of an attached process, the temporary copy of a
+ * layer commit rewrites or of a tarball import spools) names that process, its
  * owner, so that once the owner is gone without removing it (SIGKILL: the OOM killer, a CI job's
  * time limit) a later command can tell that it is nobody's and remove it (system/orphans.ts).
  *
@@ -9,6 +10,8 @@
  * pids. Only an owner of this pid namespace is ever judged gone.
  */
 import {readlinkSync} from 'node:fs'
+import {mkdtemp, readdir, rm} from 'node:fs/promises'
+import {join} from 'node:path'
 import {processEnded, processStartTime} from './container/host-process.ts'
 
 const OWNER = /^(\d+)-(\d+)-(\d+)$/
@@ -40,14 +43,28 @@ export function ownerGone(owner: string): boolean {
   return processStartTime(Number(pid)) !== startTime || processEnded(Number(pid))
 }
 
-/** The prefix of a file name made for this process: `<prefix><owner>-`, mkdtemp's random part to follow. */
-export function ownedNamePrefix(prefix: string): string {
-  return `${prefix}${ownerTag()}-`
-}
-
-/** Whether `name`, made by ownedNamePrefix(`prefix`) in some process, is that of an owner gone. */
+/** Whether `name`, made by makeOwnedDir(…, `prefix`) in some process, is that of an owner gone. */
 export function ownedNameOrphaned(name: string, prefix: string): boolean {
   if (!name.startsWith(prefix)) return false
   const owner = name.slice(prefix.length).split('-').slice(0, 3).join('-')
   return ownerGone(owner)
+}
+
+/** A new directory of this process's in `parent` (mkdtemp's, 0700): `<parent>/<prefix><owner>-<random>`. */
+export function makeOwnedDir(parent: string, prefix: string): Promise<string> {
+  return mkdtemp(join(parent, `${prefix}${ownerTag()}-`))
+}
+
+/** The directories makeOwnedDir(`parent`, `prefix`) made for nerds now gone; none when `parent` cannot be read. */
+export async function orphanedDirs(parent: string, prefix: string): Promise<string[]> {
+  const entries = await readdir(parent).catch(() => [])
+  return entries.filter((entry) => ownedNameOrphaned(entry, prefix)).map((entry) => join(parent, entry))
+}
+
+/** Removes, with all they hold, the directories makeOwnedDir(`parent`, `prefix`) made for nerds now gone. */
+export async function removeOrphanedDirs(parent: string, prefix: string): Promise<void> {
+  for (const directory of await orphanedDirs(parent, prefix)) {
+    // One that will not go is left for the next sweep: what the caller does comes first.
+    await rm(directory, {recursive: true, force: true}).catch(() => undefined)
+  }
 }

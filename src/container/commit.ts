@@ -5,7 +5,7 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, posix} from 'node:path'
 import {Readable} from 'node:stream'
@@ -28,6 +28,7 @@ import {newTagName, parseReference} from '../image/reference.ts'
 import {jsonBlob, listImages, PARENT_IMAGE_LABEL, resolveImageConfig, writeBlob} from '../image/store.ts'
 import type {ImageRecord, ResolvedImageConfig} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
+import {makeOwnedDir, removeOrphanedDirs} from '../owner.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {containerView, pauseTask, publishContainerEvent, refuseDead, resumeTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -35,6 +36,9 @@ import {markThisProcess} from './process-mark.ts'
 import {existsInLayers, rootfsLayers, statInLayers} from './rootfs-files.ts'
 import type {ContainerRecord, DockerConfig} from './model.ts'
 import {ETC_FILE_PATHS} from './spec/index.ts'
+
+/** The directory a rewritten layer is written in, in the system's temporary directory: this prefix, its nerd (owner.ts), a random part. */
+const LAYER_DIR_PREFIX = 'nerd-commit-'
 
 /** The diff ID of a layer without entries: a tar of its end marker only. */
 const EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef'
@@ -305,7 +309,7 @@ async function withoutRuntimeMountPoints(client: ContainerdClient, layer: Descri
     return {layer, diffId}
   }
   for (const directory of emptiedDirectories(paths, directories, dropped)) dropped.add(directory)
-  const work = await mkdtemp(join(tmpdir(), 'nerd-commit-'))
+  const [work] = await Promise.all([makeOwnedDir(tmpdir(), LAYER_DIR_PREFIX), removeOrphanedLayerDirs()])
   try {
     const file = join(work, 'layer.tar.gz')
     const uncompressed = createHash('sha256')
@@ -340,6 +344,11 @@ async function withoutRuntimeMountPoints(client: ContainerdClient, layer: Descri
   } finally {
     await rm(work, {recursive: true, force: true})
   }
+}
+
+/** Removes the directories of rewritten layers that nerds killed outright (SIGKILL) left. */
+export function removeOrphanedLayerDirs(): Promise<void> {
+  return removeOrphanedDirs(tmpdir(), LAYER_DIR_PREFIX)
 }
 
 /**

@@ -5,10 +5,10 @@
  */
 import {execFile} from 'node:child_process'
 import {closeSync, constants, openSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
-import {mkdir, mkdtemp, readdir, rm} from 'node:fs/promises'
+import {mkdir, rm} from 'node:fs/promises'
 import {Socket} from 'node:net'
 import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
-import {ownedNameOrphaned, ownedNamePrefix} from '../owner.ts'
+import {makeOwnedDir, removeOrphanedDirs} from '../owner.ts'
 import {basename, dirname, join} from 'node:path'
 import {promisify} from 'node:util'
 
@@ -80,20 +80,15 @@ export async function makeFifos(dataRoot: string, options: {stdin: boolean; term
 export async function makeIoDir(dataRoot: string): Promise<string> {
   const base = fifosDir(dataRoot)
   await mkdir(base, {recursive: true, mode: 0o700})
-  return mkdtemp(join(base, ownedNamePrefix(FIFO_DIR_PREFIX)))
+  return makeOwnedDir(base, FIFO_DIR_PREFIX)
 }
 
 /**
  * Removes the FIFO directories whose nerd is gone (killed before it removed them; a process that
  * has its FIFOs open, the shim or a drain, no longer needs their names).
  */
-export async function removeOrphanedFifos(dataRoot: string): Promise<void> {
-  const base = fifosDir(dataRoot)
-  try {
-    for (const entry of await readdir(base)) if (ownedNameOrphaned(entry, FIFO_DIR_PREFIX)) await rm(join(base, entry), {recursive: true, force: true})
-  } catch {
-    // Left for the next sweep.
-  }
+export function removeOrphanedFifos(dataRoot: string): Promise<void> {
+  return removeOrphanedDirs(fifosDir(dataRoot), FIFO_DIR_PREFIX)
 }
 
 /** Makes FIFOs (mode 0600) with the mkfifo program: Node has no call for it. */

@@ -7,14 +7,14 @@
  */
 import {execFile, spawnSync} from 'node:child_process'
 import {rmdirSync} from 'node:fs'
-import {mkdir, mkdtemp, readdir, readFile, rmdir} from 'node:fs/promises'
+import {mkdir, readFile, rmdir} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {promisify} from 'node:util'
 import type {Mount} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {mountPoints} from '../mountinfo.ts'
-import {ownedNameOrphaned, ownedNamePrefix} from '../owner.ts'
+import {makeOwnedDir, orphanedDirs, ownedNameOrphaned} from '../owner.ts'
 
 const run = promisify(execFile)
 const SBIN_PATH = {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
@@ -38,7 +38,7 @@ export interface ExtraBind {
  * mounted here would be mounted twice once the container starts.
  */
 export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], action: (root: string) => Promise<T>): Promise<T> {
-  const directory = await mkdtemp(join(tmpdir(), ownedNamePrefix(ROOTFS_PREFIX)))
+  const directory = await makeOwnedDir(tmpdir(), ROOTFS_PREFIX)
   const root = join(directory, MOUNT_POINT)
   const orphans = removeOrphanedRootfsMounts()
   const mounted: string[] = []
@@ -124,8 +124,7 @@ function commonParent(paths: string[]): string | undefined {
 export async function removeOrphanedRootfsMounts(): Promise<void> {
   try {
     const points = mountPoints(await readFile('/proc/self/mountinfo', 'utf8'))
-    const directories = new Set(points.map(orphanedDirectory).filter((directory) => directory !== undefined))
-    for (const entry of await readdir(tmpdir())) if (ownedNameOrphaned(entry, ROOTFS_PREFIX)) directories.add(join(tmpdir(), entry))
+    const directories = new Set([...points.map(orphanedDirectory).filter((directory) => directory !== undefined), ...(await orphanedDirs(tmpdir(), ROOTFS_PREFIX))])
     for (const directory of directories) {
       // The binds inside the root first.
       for (const target of points.filter((point) => point === directory || point.startsWith(`${directory}/`)).reverse()) {

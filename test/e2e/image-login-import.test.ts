@@ -14,7 +14,9 @@ import {gzipSync, zstdCompressSync} from 'node:zlib'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, until} from '../helpers/containers.ts'
 import {ctr, loadTestImage, nerd, nerdOnTerminal} from '../helpers/e2e.ts'
+import {deadOwnerTag} from '../helpers/owners.ts'
 import {freePort, startRegistry} from '../helpers/registry.ts'
+import {ownerTag} from '../../src/owner.ts'
 import type {RunningRegistry} from '../helpers/registry.ts'
 
 const run = promisify(execFile)
@@ -213,8 +215,16 @@ describe('login, logout and import', () => {
     assert.deepEqual(image!.Config.Cmd, ['/bin/cat', '/hello.txt'])
     assert.ok((image!.Config.Env as string[]).includes('GREETING=hi'))
 
-    const fromStdin = await nerd(['import', '-', 'e2e/imported:stdin'], {input: await readFile(tarball)})
+    // Spooled in the temporary directory: the copies a nerd killed outright left go, not one of a nerd at work.
+    const spools = join(work, 'spools')
+    const [orphaned, live] = [`nerd-import-${await deadOwnerTag()}-a1B2c3`, `nerd-import-${ownerTag()}-d4E5f6`]
+    for (const name of [orphaned, live]) {
+      await mkdir(join(spools, name), {recursive: true})
+      await writeFile(join(spools, name, 'rootfs'), 'partial')
+    }
+    const fromStdin = await nerd(['import', '-', 'e2e/imported:stdin'], {input: await readFile(tarball), env: {TMPDIR: spools}})
     assert.equal(fromStdin.code, 0, fromStdin.stderr)
+    assert.deepEqual(await readdir(spools), [live])
     assert.equal(await nerdOk(['run', '--rm', 'e2e/imported:stdin', '/bin/cat', '/hello.txt']), 'imported\n')
 
     const bad = await nerd(['import', '-c', 'FROM scratch', tarball, 'e2e/bad:v1'])

@@ -4,13 +4,15 @@
  * other files' networks alone.
  */
 import assert from 'node:assert/strict'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk as nerdOkShared, removeAllContainers, until} from '../helpers/containers.ts'
 import {ctr, eventsSubscribed, fileDataRoot, fileNamespace, killedLoad, loadTestImage, nerd as nerdShared, startNerd} from '../helpers/e2e.ts'
 import type {NerdOptions} from '../helpers/e2e.ts'
+import {deadOwnerTag} from '../helpers/owners.ts'
+import {ownerTag} from '../../src/owner.ts'
 
 let netconf: string
 const nerd = (args: string[], options: NerdOptions = {}) => nerdShared(args, {netconf, ...options})
@@ -269,6 +271,26 @@ describe('system df and prune', () => {
     } finally {
       events.child.kill('SIGTERM')
       await events.ended
+    }
+  })
+
+  it("prune removes the temporary copies of a commit's layer and an import's tarball that a nerd killed outright left, not those of a nerd at work", async () => {
+    const temporary = await mkdtemp(join(tmpdir(), 'nerd-prune-tmp-'))
+    try {
+      const dead = await deadOwnerTag()
+      const orphaned = [`nerd-commit-${dead}-a1B2c3`, `nerd-import-${dead}-d4E5f6`]
+      // This test's process runs on; an older nerd's name says no process, so nobody's can be told.
+      const kept = [`nerd-commit-${ownerTag()}-a1B2c3`, `nerd-import-${ownerTag()}-d4E5f6`, 'nerd-commit-g7H8i9'].sort()
+      for (const prune of [['container', 'prune', '-f'], ['system', 'prune', '-f']]) {
+        for (const name of [...orphaned, ...kept]) {
+          await mkdir(join(temporary, name), {recursive: true})
+          await writeFile(join(temporary, name, 'layer.tar.gz'), 'partial')
+        }
+        await nerdOk(prune, {env: {TMPDIR: temporary}})
+        assert.deepEqual((await readdir(temporary)).sort(), kept, prune.join(' '))
+      }
+    } finally {
+      await rm(temporary, {recursive: true, force: true})
     }
   })
 })

@@ -7,7 +7,7 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdtemp, open, rm, stat} from 'node:fs/promises'
+import {open, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Transform} from 'node:stream'
@@ -19,6 +19,7 @@ import {NerdError} from '../../errors.ts'
 import {publishEvents} from '../../system/nerd-events.ts'
 import {onEarlyExit} from '../../early-exit.ts'
 import {openFailure} from '../../files.ts'
+import {makeOwnedDir, removeOrphanedDirs} from '../../owner.ts'
 import type {ImageConfig, ImageRuntimeConfig} from '../../hooks/types.ts'
 import {imageEvent} from '../events.ts'
 import {childGcLabels} from '../manifest.ts'
@@ -50,11 +51,6 @@ export interface ImportOptions {
   message?: string
   /** Default: the namespace's default snapshotter, else overlayfs. */
   snapshotter?: string
-  /**
-   * Where a tarball of unknown size (stdin, a stream, a download) is spooled first: containerd's
-   * content writer needs the size up front. Default: the system's temporary directory.
-   */
-  tempDir?: string
   /** Called when a URL answers, before its body is read: docker's `Downloading from <url>` moment. */
   onDownload?: (address: string) => void
   signal?: AbortSignal
@@ -64,6 +60,12 @@ export type ImportedImage = LoadedImage & {configDigest: string}
 
 const MEDIA_TYPE_OCI_LAYER_ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd'
 const TAR_BLOCK = 512
+/**
+ * The directory a tarball of unknown size (stdin, a stream, a download) is spooled in first, as
+ * containerd's content writer needs the size up front: in the system's temporary directory, this
+ * prefix, its nerd (owner.ts), a random part.
+ */
+const SPOOL_DIR_PREFIX = 'nerd-import-'
 
 /** The tarball as a file of known size; `dispose` removes it when it is a spooled copy. */
 interface LocalTarball {
@@ -85,7 +87,7 @@ function isUrl(source: string): boolean {
 }
 
 async function spool(stream: AsyncIterable<Uint8Array>, description: string, sourceName: string, options: ImportOptions, transform?: Transform): Promise<LocalTarball> {
-  const directory = await mkdtemp(join(options.tempDir ?? tmpdir(), 'nerd-import-'))
+  const [directory] = await Promise.all([makeOwnedDir(tmpdir(), SPOOL_DIR_PREFIX), removeOrphanedSpoolDirs()])
   const remove = (): Promise<void> => rm(directory, {recursive: true, force: true})
   // Whatever ends the import, nerd ended early too, the copy goes.
   const registered = onEarlyExit(remove)
@@ -101,6 +103,11 @@ async function spool(stream: AsyncIterable<Uint8Array>, description: string, sou
     await dispose()
     throw error
   }
+}
+
+/** Removes the spooled tarballs that nerds killed outright (SIGKILL) left. */
+export function removeOrphanedSpoolDirs(): Promise<void> {
+  return removeOrphanedDirs(tmpdir(), SPOOL_DIR_PREFIX)
 }
 
 /**

@@ -14,9 +14,9 @@ import {describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {isLocked, LockTimeoutError, withFileLock, withFileLockUnless} from '../../../src/files.ts'
 import {ownerTag} from '../../../src/owner.ts'
+import {deadOwnerTag} from '../../helpers/owners.ts'
 
 const filesModule = fileURLToPath(new URL('../../../src/files.ts', import.meta.url))
-const ownerModule = fileURLToPath(new URL('../../../src/owner.ts', import.meta.url))
 
 describe('withFileLock', () => {
   it('keeps a lock held past proper-lockfile\'s refresh time (5 s), its owner file in place', async () => {
@@ -95,10 +95,6 @@ const staleLock = async (path: string, owner: string | undefined): Promise<void>
   const minuteAgo = new Date(Date.now() - 60_000)
   await utimes(`${path}.lock`, minuteAgo, minuteAgo)
 }
-
-/** The owner tag of a process that has ended. */
-const deadOwnerTag = async (): Promise<string> =>
-  (await promisify(execFile)(process.execPath, ['--input-type=module', '-e', `import {ownerTag} from ${JSON.stringify(ownerModule)}; process.stdout.write(ownerTag())`])).stdout
 
 describe('withFileLock takeovers', () => {
   it('never takes the lock of a holder that still runs, however old; takes a dead holder\'s, and an old one without an owner', async () => {
