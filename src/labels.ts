@@ -36,13 +36,17 @@ export function parseLabels(values: readonly string[] = [], files: readonly stri
 }
 
 /**
- * docker's MapOpts without a validator (`network create`'s `-o`, `--ipam-opt`, `--aux-address`):
- * `key=value`, the value empty without `=`, any key (an empty one too); later values win.
+ * docker's `key=value` map options (MapOpts without a validator, ConvertKVStringsToMap): `network
+ * create`'s `-o`, `--ipam-opt`, `--aux-address`, `volume create`'s `-o`, and run/create's `--label`,
+ * `--annotation`, `--log-opt`, and `--tmpfs` (split at `:`). The value is empty without the delimiter,
+ * any key is kept (an empty one too), later values win. Every key is an own property, as Go's map keeps
+ * it: `__proto__` too, so that the callers' checks refuse it (`volume create -o`, `--log-opt`) or keep
+ * it (a label, an annotation) as docker does, where assigning it onto `{}` would drop it silently.
  */
-export function parseMapOption(values: readonly string[] = []): Record<string, string> {
+export function parseMapOption(values: readonly string[] = [], delimiter = '='): Record<string, string> {
   return Object.fromEntries(values.map((value) => {
-    const separator = value.indexOf('=')
-    return separator === -1 ? [value, ''] : [value.slice(0, separator), value.slice(separator + 1)]
+    const separator = value.indexOf(delimiter)
+    return separator === -1 ? [value, ''] : [value.slice(0, separator), value.slice(separator + delimiter.length)]
   }))
 }
 

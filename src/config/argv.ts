@@ -186,11 +186,9 @@ export function splitGlobalArgs(argv: readonly string[], pluginValueFlags: Value
   let split: SplitGlobalArgs
   try {
     split = liftGlobals(argv, pluginValueFlags, lifted)
-  } catch (error) {
+  } finally {
     applyLogLevel(lifted)
-    throw error
   }
-  applyLogLevel(lifted)
   checkContext(lifted.values.get('context') ?? '')
   const dockerConfig = lifted.values.get('config')
   return {...split, ...(dockerConfig === undefined ? {} : {dockerConfig}), ...(lifted.booleans.get('version') ? {version: true} : {})}

@@ -12,7 +12,7 @@ import {EXIT_NERD_FAILED, FlagValueError, NerdError, invalidFlagArgument} from '
 import {compareStrings} from '../format/go-values.ts'
 import {parseBytes} from '../format/human.ts'
 import {openFailure} from '../files.ts'
-import {checkLabel} from '../labels.ts'
+import {checkLabel, parseMapOption} from '../labels.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
 import {goDurationError, parseGoDuration} from '../format/go-duration.ts'
 import {goJSONCompactError} from '../format/go-json-decode.ts'
@@ -476,19 +476,6 @@ export function envFileEntries(paths: string[], context: Pick<CreateContext, 'en
   return paths.flatMap((path) => keyValueFile(path, context, (name) => context.environment[name]))
 }
 
-/**
- * `KEY=value` entries as a map, later ones winning; a bare `KEY` has an empty value (docker's
- * ConvertKVStringsToMap; --tmpfs splits `target:options` the same way).
- */
-function keyValueMap(entries: readonly string[], delimiter = '='): Record<string, string> {
-  const map: Record<string, string> = {}
-  for (const entry of entries) {
-    const separator = entry.indexOf(delimiter)
-    map[separator === -1 ? entry : entry.slice(0, separator)] = separator === -1 ? '' : entry.slice(separator + 1)
-  }
-  return map
-}
-
 /** `--ulimit` values, the last of each name winning, sorted by name as docker keeps them. */
 function ulimits(values: readonly string[]): Ulimit[] {
   const byName = new Map<string, Ulimit>()
@@ -740,7 +727,7 @@ function logConfig(values: CreateFlagValues): LogConfig {
   const driver = values['log-driver'] || 'json-file'
   if (driver === 'none' && options.length > 0) fail('invalid logging opts for driver none')
   if (driver !== 'json-file' && driver !== 'none') fail(`unknown log driver "${driver}": nerd supports json-file and none`)
-  const config = keyValueMap(options)
+  const config = parseMapOption(options)
   if (driver === 'json-file') parseLogOptions(config)
   return {Type: driver, Config: config}
 }
@@ -819,7 +806,7 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const sysctls = Object.fromEntries((values.sysctl ?? []).map((value) => flagValue(value, '--sysctl', parseSysctl)))
   const limits = ulimits(values.ulimit ?? [])
   const mountFlags = (values.mount ?? []).map((value) => flagValue(value, '--mount', (text) => parseMount(text, cwd)))
-  const annotations = keyValueMap(values.annotation ?? [])
+  const annotations = parseMapOption(values.annotation ?? [])
 
   // What docker's CLI checks once every flag has its value, in its order.
   if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) parseFail(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`)
@@ -932,9 +919,9 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
     logConfig: log,
     pull,
     quietPull: values.quiet ?? false,
-    labels: keyValueMap([...labelFile, ...labelValues]),
+    labels: parseMapOption([...labelFile, ...labelValues]),
     network,
-    typed: {binds, anonymousVolumes, tmpfs: keyValueMap(values.tmpfs ?? [], ':'), mounts: flagMounts.map(dockerMount), volumeDriver, securityOpt},
+    typed: {binds, anonymousVolumes, tmpfs: parseMapOption(values.tmpfs ?? [], ':'), mounts: flagMounts.map(dockerMount), volumeDriver, securityOpt},
     volumesFrom: (values['volumes-from'] ?? []).map((value) => {
       parseVolumesFrom(value)
       return value

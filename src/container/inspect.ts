@@ -99,16 +99,20 @@ async function runningExecIds(scope: ContainerScope, container: LoadedContainer)
 }
 
 /**
- * docker's SizeRw and SizeRootFs. SizeRw counts the bytes of the files the container wrote (a hard
- * link once, directories not at all), as docker's overlay2 does, so a container that changed nothing
- * is 0B; containerd's usage would count the disk blocks of its directories too.
+ * docker's SizeRw: the bytes of the files the container wrote (a hard link once, directories not at
+ * all), as docker's overlay2 counts them, so a container that changed nothing is 0B; containerd's
+ * usage would count the disk blocks of its directories too.
  */
+export async function writableSize(scope: ContainerScope, snapshotter: string, id: string): Promise<number> {
+  const [writable] = rootfsLayers(await scope.client.snapshots.mounts(snapshotter, id))
+  return writable === undefined ? Number((await scope.client.snapshots.usage(snapshotter, id)).size) : await filesSize(writable)
+}
+
+/** docker's SizeRw and SizeRootFs: the writable layer, and it with every image layer under it. */
 export async function containerSize(scope: ContainerScope, snapshotter: string, id: string, layers = imageLayers(scope)): Promise<ContainerSize> {
-  const {client} = scope
-  const [writable] = rootfsLayers(await client.snapshots.mounts(snapshotter, id))
-  const rw = writable === undefined ? Number((await client.snapshots.usage(snapshotter, id)).size) : await filesSize(writable)
+  const rw = await writableSize(scope, snapshotter, id)
   let rootFs = rw
-  let parent = (await client.snapshots.stat(snapshotter, id)).parent
+  let parent = (await scope.client.snapshots.stat(snapshotter, id)).parent
   while (parent) {
     const layer = await layers(snapshotter, parent)
     rootFs += layer.size
@@ -141,13 +145,18 @@ function imageLayers(scope: ContainerScope): ImageLayers {
 /** How many containers' sizes are worked out at once: each walks its files (on libuv's four threads) and asks containerd about its layers. */
 const SIZES_AT_ONCE = 8
 
-/** containerSize of each container (by ID), a few at a time; 0 for one whose size cannot be read (removed meanwhile). */
-export async function containerSizes(scope: ContainerScope, records: readonly Pick<ContainerRecord, 'Id' | 'Snapshotter'>[]): Promise<Map<string, ContainerSize>> {
+/**
+ * containerSize of each container (by ID), a few at a time; 0 for one whose size cannot be read
+ * (removed meanwhile). `writableOnly`: its writableSize alone, rootFs 0, its image's layers not asked for.
+ */
+export async function containerSizes(scope: ContainerScope, records: readonly Pick<ContainerRecord, 'Id' | 'Snapshotter'>[], options: {writableOnly?: boolean} = {}): Promise<Map<string, ContainerSize>> {
   const limiter = new Limiter(SIZES_AT_ONCE)
   const layers = imageLayers(scope)
+  const measure = async (record: Pick<ContainerRecord, 'Id' | 'Snapshotter'>): Promise<ContainerSize> =>
+    options.writableOnly ? {rw: await writableSize(scope, record.Snapshotter, record.Id), rootFs: 0} : await containerSize(scope, record.Snapshotter, record.Id, layers)
   const sizes = new Map<string, ContainerSize>()
   const sizeOf = async (record: Pick<ContainerRecord, 'Id' | 'Snapshotter'>): Promise<void> => {
-    sizes.set(record.Id, await containerSize(scope, record.Snapshotter, record.Id, layers).catch(() => ({rw: 0, rootFs: 0})))
+    sizes.set(record.Id, await measure(record).catch(() => ({rw: 0, rootFs: 0})))
   }
   await Promise.all(records.map((record) => limiter.run(() => sizeOf(record))))
   return sizes

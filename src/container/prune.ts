@@ -4,7 +4,7 @@ import type {PruneFilter} from '../prune-filter.ts'
 import {getTask, listContainerViews, loadContainer, removeContainer, removeContainerRemains} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {ContainerView} from './model.ts'
-import {containerSize} from './inspect.ts'
+import {writableSize} from './inspect.ts'
 import {NoSuchContainerError} from './store.ts'
 
 export function prunable(view: ContainerView, filter: PruneFilter): boolean {
@@ -17,7 +17,7 @@ export async function pruneContainers(scope: ContainerScope, filter: PruneFilter
   const removed: string[] = []
   let reclaimed = 0
   for (const view of (await listContainerViews(scope)).filter((candidate) => prunable(candidate, filter))) {
-    const size = await containerSize(scope, view.record.Snapshotter, view.record.Id).catch(() => ({rw: 0}))
+    const rw = await writableSize(scope, view.record.Snapshotter, view.record.Id).catch(() => 0)
     try {
       if (view.remains) await removeContainerRemains(scope, view.record.Id, view.record.Snapshotter)
       else await removeContainer(scope, await loadContainer(scope, view.record.Id))
@@ -30,7 +30,7 @@ export async function pruneContainers(scope: ContainerScope, filter: PruneFilter
       continue
     }
     removed.push(view.record.Id)
-    reclaimed += size.rw
+    reclaimed += rw
   }
   return {removed, reclaimed}
 }

@@ -130,17 +130,18 @@ export async function makeVolumes(scope: VolumeScope, container: string, plan: V
 async function copyUpFromRoot(scope: VolumeScope, volume: Volume, root: string, {target, subpath}: VolumeMount): Promise<void> {
   const rootFd = openRoot(root)
   try {
-    let directory: number | undefined
+    let directory: number
     try {
       directory = openDirectoryInRoot(rootFd, target).fd
     } catch (error) {
       // Not a directory there: nothing to copy.
-      if (!(error instanceof WalkError)) throw error
+      if (error instanceof WalkError) return
+      throw error
     }
     try {
-      await copyUpIfEmpty(scope, volume, directory === undefined ? undefined : fdPath(directory), {shownAs: target, subpath})
+      await copyUpIfEmpty(scope, volume, fdPath(directory), {shownAs: target, subpath})
     } finally {
-      if (directory !== undefined) closeSync(directory)
+      closeSync(directory)
     }
   } finally {
     closeSync(rootFd)

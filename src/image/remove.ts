@@ -212,22 +212,17 @@ function creationNames(user: ImageUser): string[] {
  * an image a container uses).
  */
 export function planPrune(summaries: readonly ImageSummary[], options: {all: boolean; filter: PruneFilter; users: readonly ImageUser[]}): PruneStep[] {
-  const prunable = new Map(
-    summaries
-      .filter((summary) => (options.all || isDanglingImageName(summary.record.name)) && withinPruneFilter(options.filter, untilComparedTime(summary), summary.config?.config?.Labels ?? {}))
-      .map((summary) => [summary.record.name, summary]),
-  )
-  const used = new Set<string>()
-  for (const user of options.users) {
-    const id = userImageId(user, summaries)
-    if (id !== undefined) used.add(id)
-    for (const summary of summaries) if (summary.id === id && isDanglingImageName(summary.record.name)) prunable.delete(summary.record.name)
-    for (const name of creationNames(user)) prunable.delete(name)
-  }
+  const used = new Set(options.users.flatMap((user) => userImageId(user, summaries) ?? []))
+  const kept = new Set(options.users.flatMap(creationNames))
+  const prunable = summaries.filter((summary) => {
+    const dangling = isDanglingImageName(summary.record.name)
+    return (options.all || dangling) && !(dangling && used.has(summary.id)) && !kept.has(summary.record.name)
+      && withinPruneFilter(options.filter, untilComparedTime(summary), summary.config?.config?.Labels ?? {})
+  })
   const records = new Map<string, number>()
   for (const summary of summaries) records.set(summary.id, (records.get(summary.id) ?? 0) + 1)
   const steps: PruneStep[] = []
-  for (const summary of [...prunable.values()].sort((a, b) => compareStrings(a.record.name, b.record.name))) {
+  for (const summary of prunable.sort((a, b) => compareStrings(a.record.name, b.record.name))) {
     const left = records.get(summary.id)! - 1
     if (left === 0 && used.has(summary.id)) continue
     records.set(summary.id, left)

@@ -7,7 +7,7 @@
 import {createServer} from 'node:net'
 import {createSocket} from 'node:dgram'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
-import {splitPort} from './ports.ts'
+import {bracketedIp, joinHostPort, splitPort} from './ports.ts'
 import type {PortMap, PortMapping} from './ports.ts'
 
 interface PortRegistry {
@@ -51,10 +51,10 @@ interface BindingRequest {
  * container address left out.
  */
 function bindingText(request: BindingRequest, containerIp: string): string {
-  const address = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip)
+  const hostIp = request.hostIp || '0.0.0.0'
   const [start, end] = hostPortSpan(request.hostPort)
-  const host = [address(request.hostIp || '0.0.0.0'), ...(start === 0 ? [] : [start === end ? `${start}` : `${start}-${end}`])].join(':')
-  return `${host}:${containerIp === '' ? '' : `${address(containerIp)}:`}${request.containerPort}/${request.protocol}`
+  const host = start === 0 ? bracketedIp(hostIp) : joinHostPort(hostIp, start === end ? start : `${start}-${end}`)
+  return `${host}:${containerIp === '' ? request.containerPort : joinHostPort(containerIp, request.containerPort)}/${request.protocol}`
 }
 
 /**

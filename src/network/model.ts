@@ -35,6 +35,11 @@ const DOCKER_OPTIONS: Record<NetworkDriver, string[]> = {
   macvlan: [MTU_OPTION],
   ipvlan: [MTU_OPTION],
 }
+/** The link modes of the macvlan and ipvlan drivers, and the one a link is made in when none is asked (docker's). */
+const LINK_MODES: Record<Exclude<NetworkDriver, 'bridge'>, {modes: readonly string[]; default: string}> = {
+  macvlan: {modes: ['bridge', 'vepa', 'private', 'passthru'], default: 'bridge'},
+  ipvlan: {modes: ['l2', 'l3', 'l3s'], default: 'l2'},
+}
 const CNI_VERSION = '1.0.0'
 
 export interface IpamRange {
@@ -304,10 +309,15 @@ export function networkPlugins(facts: NetworkFacts): CniPluginConf[] {
         tuning,
       ]
     case 'macvlan':
-      return [{type: 'macvlan', master: facts.options.parent, mode: (facts.options.macvlan_mode ?? facts.options.mode) || 'bridge', ...common, ipam, capabilities: {ips: true}}, tuning]
+      return [{type: 'macvlan', master: facts.options.parent, mode: requestedLinkMode('macvlan', facts.options) || LINK_MODES.macvlan.default, ...common, ipam, capabilities: {ips: true}}, tuning]
     case 'ipvlan':
-      return [{type: 'ipvlan', master: facts.options.parent, mode: (facts.options.ipvlan_mode ?? facts.options.mode) || 'l2', ...common, ipam, capabilities: {ips: true}}]
+      return [{type: 'ipvlan', master: facts.options.parent, mode: requestedLinkMode('ipvlan', facts.options) || LINK_MODES.ipvlan.default, ...common, ipam, capabilities: {ips: true}}]
   }
+}
+
+/** The link mode asked of a macvlan or ipvlan network: docker's `<driver>_mode` option, or nerdctl's `mode`. */
+function requestedLinkMode(driver: keyof typeof LINK_MODES, options: Record<string, string>): string | undefined {
+  return options[`${driver}_mode`] ?? options.mode
 }
 
 /**
@@ -418,9 +428,9 @@ export function checkDriverOptions(driver: NetworkDriver, options: Record<string
     if (hostIp !== undefined && isIP(hostIp) === 6 && !ipv6) throw new NerdError(`${HOST_BINDING_OPTION} ${hostIp}: an IPv6 host address needs an IPv6 network (--ipv6)`)
     return
   }
-  // docker's driver checks (parseNetworkOptions), in its order and words; nerd reads nerdctl's `mode` too.
-  const mode = options[`${driver}_mode`] ?? options.mode
-  const [modes, defaultMode] = driver === 'macvlan' ? [['bridge', 'vepa', 'private', 'passthru'], 'bridge'] : [['l2', 'l3', 'l3s'], 'l2']
+  // docker's driver checks (parseNetworkOptions), in its order and words.
+  const mode = requestedLinkMode(driver, options)
+  const {modes, default: defaultMode} = LINK_MODES[driver]
   if (mode !== undefined && mode !== '' && !modes.includes(mode)) throw new NerdError(`requested ${driver} mode '${mode}' is not valid, '${defaultMode}' mode is the ${driver} driver default`)
   const flag = driver === 'ipvlan' ? options.ipvlan_flag : undefined
   if (flag !== undefined && flag !== '' && !['bridge', 'private', 'vepa'].includes(flag)) throw new NerdError(`requested ipvlan flag '${flag}' is not valid, 'bridge' is the ipvlan driver default`)

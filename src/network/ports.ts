@@ -144,7 +144,12 @@ export function splitPort(key: string): {port: number; protocol: PortProtocol} {
 
 /** Go's net.JoinHostPort, as docker prints host addresses: an IPv6 address in brackets. */
 export function joinHostPort(ip: string, port: string | number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`
+  return `${bracketedIp(ip)}:${port}`
+}
+
+/** An address as joinHostPort prints it, for where no port follows: an IPv6 address in brackets. */
+export function bracketedIp(ip: string): string {
+  return ip.includes(':') ? `[${ip}]` : ip
 }
 
 /**

@@ -2,11 +2,12 @@
  * `system df`: what images, containers and local volumes take on disk and what pruning would give
  * back, in docker's rows (and, with `-v`, its per-object tables).
  */
-import {containerSize} from '../container/inspect.ts'
+import {containerSizes} from '../container/inspect.ts'
 import {newestFirst} from '../container/filters.ts'
 import {listContainerViews} from '../container/lifecycle.ts'
 import {CONTAINER_CONTEXT, psFormat, psRow} from '../container/view.ts'
 import type {ContainerScope} from '../container/lifecycle.ts'
+import type {ContainerView} from '../container/model.ts'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {goStructRow, humanSize} from '../format/index.ts'
 import {asGoStruct, compareStrings} from '../format/go-values.ts'
@@ -80,17 +81,18 @@ function usageRow(type: UsageRow['Type'], counts: {total: number; active: number
 interface ImagesOnDisk {
   /** docker's LayersSize: every unpacked layer once. */
   total: number
-  /** Each image's own size, its layers counted whole, by image ID. */
-  sizes: Map<string, number>
-  /** What of each image's size is layers other images hold too, by image ID. */
-  shared: Map<string, number>
+  /**
+   * By image ID: its own size (its layers counted whole), what of that is layers other images hold
+   * too, and how many containers use it.
+   */
+  images: Map<string, ImageUsage>
 }
 
 /**
  * The images' disk usage as docker's: each unpacked layer (a snapshot named by its chain ID) counted
  * once however many images share it, and an image not unpacked in `snapshotter` by its content's size.
  */
-async function imageUsage(client: ContainerdClient, images: readonly ImageSummary[], snapshotter: string): Promise<ImagesOnDisk> {
+async function imageUsage(client: ContainerdClient, images: readonly ImageSummary[], snapshotter: string, containersOf: ReadonlyMap<string, number>): Promise<ImagesOnDisk> {
   const measured = new Map<string, Promise<number | undefined>>()
   const measure = (chainId: string): Promise<number | undefined> => {
     let size = measured.get(chainId)
@@ -109,14 +111,14 @@ async function imageUsage(client: ContainerdClient, images: readonly ImageSummar
   }
   const holders = new Map<string, number>()
   for (const own of layers.values()) for (const chain of own?.keys() ?? []) holders.set(chain, (holders.get(chain) ?? 0) + 1)
-  const usage: ImagesOnDisk = {total: 0, sizes: new Map(), shared: new Map()}
+  const usage: ImagesOnDisk = {total: 0, images: new Map()}
   const counted = new Set<string>()
   for (const image of images) {
     const own = layers.get(image.id)
     const entries = own ? [...own] : []
     const size = own ? entries.reduce((sum, [, bytes]) => sum + bytes, 0) : image.size
-    usage.sizes.set(image.id, size)
-    usage.shared.set(image.id, entries.filter(([chain]) => holders.get(chain)! > 1).reduce((sum, [, bytes]) => sum + bytes, 0))
+    const shared = entries.filter(([chain]) => holders.get(chain)! > 1).reduce((sum, [, bytes]) => sum + bytes, 0)
+    usage.images.set(image.id, {size, shared, containers: containersOf.get(image.id) ?? 0})
     usage.total += own ? entries.filter(([chain]) => !counted.has(chain)).reduce((sum, [, bytes]) => sum + bytes, 0) : size
     for (const [chain] of entries) counted.add(chain)
   }
@@ -157,16 +159,18 @@ export async function diskUsage(scope: ContainerScope, namespace: string, snapsh
     listVolumes({dataRoot: scope.dataRoot, namespace}).then((all) => all.filter(isOnLocalDisk)),
     volumeUsers({dataRoot: scope.dataRoot, namespace}),
   ])
+  const containersOf = new Map<string, number>()
+  for (const view of views) containersOf.set(view.record.Image, (containersOf.get(view.record.Image) ?? 0) + 1)
   const uniqueImages = new Map(images.map((image) => [image.id, image]))
-  const imageSizes = await imageUsage(scope.client, [...uniqueImages.values()], snapshotter)
-  const imageUses = new Map(
-    [...uniqueImages.keys()].map((id): [string, ImageUsage] => [id, {size: imageSizes.sizes.get(id)!, shared: imageSizes.shared.get(id)!, containers: views.filter((view) => view.record.Image === id).length}]),
-  )
+  const imagesOnDisk = await imageUsage(scope.client, [...uniqueImages.values()], snapshotter, containersOf)
+  const imageUses = [...imagesOnDisk.images.values()]
 
-  const containerSizes = await Promise.all(views.map((view) => containerSize(scope, view.record.Snapshotter, view.record.Id).catch(() => ({rw: 0, rootFs: 0}))))
+  // As docker's, only the writable layer's size (SizeRw): df shows no virtual size.
+  const sizes = await containerSizes(scope, views.map((view) => view.record), {writableOnly: true})
+  const rw = (view: ContainerView) => sizes.get(view.record.Id)!.rw
   const running = (status: string) => status === 'running' || status === 'paused' || status === 'restarting'
-  const containerTotal = containerSizes.reduce((sum, size) => sum + size.rw, 0)
-  const containerReclaimable = views.reduce((sum, view, index) => sum + (running(view.status) ? 0 : containerSizes[index]!.rw), 0)
+  const containerTotal = views.reduce((sum, view) => sum + rw(view), 0)
+  const containerReclaimable = views.reduce((sum, view) => sum + (running(view.status) ? 0 : rw(view)), 0)
 
   const volumeSizes = await Promise.all(volumes.map((volume) => volumeSize(volume).catch(() => 0)))
   const volumeTotal = volumeSizes.reduce((sum, size) => sum + size, 0)
@@ -175,14 +179,13 @@ export async function diskUsage(scope: ContainerScope, namespace: string, snapsh
   const volumeLinks = (name: string) => users.get(name)?.length ?? 0
   return {
     rows: [
-      usageRow('Images', {total: uniqueImages.size, active: [...imageUses.values()].filter((use) => use.containers > 0).length}, imageSizes.total, reclaimableImageBytes(imageSizes.total, [...imageUses.values()])),
+      usageRow('Images', {total: uniqueImages.size, active: imageUses.filter((use) => use.containers > 0).length}, imagesOnDisk.total, reclaimableImageBytes(imagesOnDisk.total, imageUses)),
       usageRow('Containers', {total: views.length, active: views.filter((view) => running(view.status)).length}, containerTotal, containerReclaimable),
       usageRow('Local Volumes', {total: volumes.length, active: volumes.filter((volume) => volumeLinks(volume.Name) > 0).length}, volumeTotal, volumeReclaimable),
       usageRow('Build Cache', {total: 0, active: 0}, 0, 0),
     ],
-    images: verboseImages(images).map((image) => goStructRow(imageRow(image, {noTrunc, usage: imageUses.get(image.id)!, digest: ''}), IMAGE_CONTEXT)),
-    // As docker's, without the virtual size.
-    containers: views.map((view, index) => goStructRow(psRow(view, {noTrunc, size: {rw: containerSizes[index]!.rw, rootFs: 0}}), CONTAINER_CONTEXT)),
+    images: verboseImages(images).map((image) => goStructRow(imageRow(image, {noTrunc, usage: imagesOnDisk.images.get(image.id)!, digest: ''}), IMAGE_CONTEXT)),
+    containers: views.map((view) => goStructRow(psRow(view, {noTrunc, size: sizes.get(view.record.Id)}), CONTAINER_CONTEXT)),
     volumes: volumes.map((volume, index) => goStructRow(volumeRow(volume, {refCount: volumeLinks(volume.Name), size: volumeSizes[index]!}), VOLUME_CONTEXT)),
   }
 }

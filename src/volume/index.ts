@@ -6,7 +6,6 @@ export {
   ANONYMOUS_LABEL,
   checkLocalOptions,
   checkVolumeDriver,
-  parseVolumeOptions,
   VOLUME_CONTEXT,
   VOLUME_HEADERS,
   VOLUME_RAW_FORMAT,

@@ -90,16 +90,6 @@ export function validateVolumeName(name: string): void {
   if (name.length > VOLUME_NAME_MAX) throw new NerdError(`create ${name}: volume name is too long, names should be at most ${VOLUME_NAME_MAX} characters`)
 }
 
-/** docker's `-o key=value` map: a value without `=` is a key with an empty value, later values win. */
-export function parseVolumeOptions(values: readonly string[] = []): Record<string, string> {
-  const options: Record<string, string> = {}
-  for (const value of values) {
-    const equals = value.indexOf('=')
-    options[equals === -1 ? value : value.slice(0, equals)] = equals === -1 ? '' : value.slice(equals + 1)
-  }
-  return options
-}
-
 const LOCAL_OPTIONS = ['type', 'o', 'device', 'size']
 /** What each option needs beside it (docker's local driver). */
 const REQUIRED_WITH: Record<string, string[]> = {device: ['type'], type: ['device'], o: ['device', 'type']}

@@ -270,7 +270,7 @@ export async function releaseVolume(scope: VolumeScope, volume: Volume, inUse: (
 
 /**
  * docker's copy-up: when the volume is empty, `sourceDir` (the container's content at the mount target,
- * `shownAs` in messages; undefined or no directory when the image has none there) is copied into it
+ * `shownAs` in messages; missing or no directory when the image has none there) is copied into it
  * with modes, owners, times and links, and `sourceDir`'s own mode and owner go onto the volume's
  * root. With a `subpath`, all this goes into that directory of the
  * volume instead, as docker's copy-up into a `volume-subpath` mount (none when it is missing or no
@@ -280,12 +280,11 @@ export async function releaseVolume(scope: VolumeScope, volume: Volume, inUse: (
 export async function copyUpIfEmpty(
   scope: VolumeScope,
   volume: Volume,
-  sourceDir: string | undefined,
+  sourceDir: string,
   {shownAs = sourceDir, subpath}: {shownAs?: string | undefined; subpath?: string | undefined} = {},
 ): Promise<boolean> {
-  const source = sourceDir === undefined ? undefined : await stat(sourceDir).catch(() => undefined)
-  const copied = source?.isDirectory() ? sourceDir : undefined
-  if (copied === undefined) return false
+  const source = await stat(sourceDir).catch(() => undefined)
+  if (!source?.isDirectory()) return false
   return withVolumeLock(scope, volume.Name, async () => {
     let mountedHere: boolean
     try {
@@ -306,7 +305,7 @@ export async function copyUpIfEmpty(
       const target = subpathFd === undefined ? volumeContentPath(volume) : fdPath(subpathFd)
       if ((await readdir(target)).length > 0) return false
       try {
-        await copyDirectoryContents(copied, target)
+        await copyDirectoryContents(sourceDir, target)
       } catch (error) {
         // Left half filled, the volume would count as filled: the next container would get no copy-up.
         for (const name of await readdir(target).catch(() => [])) await removeTree(join(target, name)).catch(() => undefined)

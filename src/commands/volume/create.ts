@@ -16,17 +16,17 @@ export default class VolumeCreate extends NerdCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(VolumeCreate)
-    const {parseLabelFlag} = await import('../../labels.ts')
+    const {parseLabelFlag, parseMapOption} = await import('../../labels.ts')
     // A flag's value docker's CLI refuses before anything else.
     const labels = parseLabelFlag(flags.label)
     if (args.volume !== undefined && flags.name !== undefined) {
       throw new NerdError('conflicting options: cannot specify a volume-name through both --name and as a positional arg')
     }
-    const {createVolumeIfMissing, parseVolumeOptions, volumeEvent} = await import('../../volume/index.ts')
+    const {createVolumeIfMissing, volumeEvent} = await import('../../volume/index.ts')
     const config = await this.nerdConfig()
     const {volume, created} = await createVolumeIfMissing(
       {dataRoot: config.dataRoot, namespace: config.namespace},
-      {name: args.volume ?? flags.name, driver: flags.driver, labels, options: parseVolumeOptions(flags.opt)},
+      {name: args.volume ?? flags.name, driver: flags.driver, labels, options: parseMapOption(flags.opt)},
     )
     if (created) await this.publishEvents([volumeEvent('create', volume.Name)])
     this.print(volume.Name)

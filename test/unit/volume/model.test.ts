@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {naturalCompare} from '../../../src/format/go-values.ts'
-import {checkLocalOptions, parseVolumeOptions, validateVolumeName, volumeBacking} from '../../../src/volume/model.ts'
+import {checkLocalOptions, validateVolumeName, volumeBacking} from '../../../src/volume/model.ts'
 
 describe('volume names', () => {
   it('takes docker names: a letter or digit, then letters, digits, _ . -', () => {
@@ -34,10 +34,6 @@ describe('volume names', () => {
 })
 
 describe('volume driver options', () => {
-  it('parses -o as docker map options: a bare key has an empty value, the last value wins', () => {
-    assert.deepEqual(parseVolumeOptions(['type=tmpfs', 'o=size=10m,uid=1000', 'device=tmpfs', 'flag', 'type=none']), {type: 'none', o: 'size=10m,uid=1000', device: 'tmpfs', flag: ''})
-  })
-
   it('accepts the local driver options together', () => {
     assert.doesNotThrow(() => checkLocalOptions('v', {type: 'tmpfs', device: 'tmpfs', o: 'size=10m'}))
     assert.doesNotThrow(() => checkLocalOptions('v', {type: 'none', device: '/srv', o: 'bind'}))
