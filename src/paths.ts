@@ -14,7 +14,8 @@ export const packageRoot = fileURLToPath(new URL('..', import.meta.url))
 export const codeDir = fileURLToPath(new URL('.', import.meta.url))
 
 /**
- * Node's flags for the helpers that live as long as a container (its logger, its health monitor):
+ * Node's flags for the helpers that live as long as a container or one of its processes (its logger,
+ * its health monitor, an exec's reaper, the drain of a session nerd let go):
  * V8 without its background threads (GC and compilation on the main thread). Each thread that does
  * V8's work keeps a malloc arena: ~1.5 MiB of a busy logger's private memory (13.7 -> 12.2 MiB after
  * a few minutes of a chatty container), ~2.5 of a health monitor's, for no CPU measured (2M log

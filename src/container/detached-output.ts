@@ -12,7 +12,7 @@ import {spawn} from 'node:child_process'
 import {closeSync, constants, openSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {Socket} from 'node:net'
 import {join} from 'node:path'
-import {codeDir} from '../paths.ts'
+import {codeDir, HELPER_NODE_FLAGS} from '../paths.ts'
 import {fifoInput, serveAttachSocket} from './attach-socket.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {parentPid, processStartTime, recordedInitProcess} from './host-process.ts'
@@ -82,7 +82,7 @@ export function handOverOutput(request: DrainRequest): Promise<{stop(): void}> {
     return `${INHERITED_FD_PREFIX}${stdio.length - 1}`
   }
   const args = [request.recordFile, argument(request.stdout), argument(request.stderr), ...(request.stdin === undefined ? [] : [argument(request.stdin)])]
-  const child = spawn(process.execPath, [join(codeDir, 'fifo-drain.js'), ...args], {detached: true, stdio})
+  const child = spawn(process.execPath, [...HELPER_NODE_FLAGS, join(codeDir, 'fifo-drain.js'), ...args], {detached: true, stdio})
   // Its stdio[1] is a pipe.
   const ready = child.stdout!
   return new Promise((resolve) => {

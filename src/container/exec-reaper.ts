@@ -13,7 +13,7 @@ import {join} from 'node:path'
 import {connect, isNotFound} from '../containerd/index.ts'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {ownerGone, ownerTag} from '../owner.ts'
-import {codeDir} from '../paths.ts'
+import {codeDir, HELPER_NODE_FLAGS} from '../paths.ts'
 import {containerPaths} from './store.ts'
 import type {ContainerPaths} from './store.ts'
 
@@ -81,7 +81,7 @@ export async function sweepEndedExecs(client: ContainerdClient, id: string, path
  * that could not start leaves the exec held by this process, for a sweep after it.)
  */
 export function handOverExec(client: ContainerdClient, dataRoot: string, id: string, execId: string): void {
-  const reaper = spawn(process.execPath, [join(codeDir, 'exec-exit.js'), dataRoot, client.address, client.namespace, id, execId], {detached: true, stdio: 'ignore'})
+  const reaper = spawn(process.execPath, [...HELPER_NODE_FLAGS, join(codeDir, 'exec-exit.js'), dataRoot, client.address, client.namespace, id, execId], {detached: true, stdio: 'ignore'})
   reaper.on('error', () => undefined)
   reaper.unref()
 }
