@@ -36,6 +36,15 @@ async function topLayerPaths(image: string): Promise<string[]> {
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 
+/** The entries of `nerd export CONTAINER`, by path. */
+async function exportedEntries(container: string): Promise<Map<string, TarEntry>> {
+  const exported = await nerd(['export', container])
+  assert.equal(exported.code, 0, exported.stderr)
+  const entries = new Map<string, TarEntry>()
+  for await (const entry of readTar(bytes(exported.stdoutBytes))) entries.set(entry.path, entry)
+  return entries
+}
+
 /** `commit NAME` of a running container, its nerd ended with `signal` while the commit keeps the container paused; how nerd ended. */
 async function commitStoppedWhilePaused(name: string, signal: NodeJS.Signals): Promise<NodeJS.Signals | number | null> {
   const id = (await inspectContainer(name)).Id as string
@@ -133,10 +142,7 @@ describe('diff and commit', () => {
     await buildImageArchive({name: image, images: [{layers: [{entries: await busyboxRootfs()}, {entries: own}], config: {Env: [DEFAULT_PATH], Cmd: ['sh']}}]}, archive)
     await nerdOk(['load', '-q', '-i', archive])
     await nerdOk(['create', '--name', 'init-paths', image])
-    const exported = await nerd(['export', 'init-paths'])
-    assert.equal(exported.code, 0, exported.stderr)
-    const entries = new Map<string, TarEntry>()
-    for await (const entry of readTar(bytes(exported.stdoutBytes))) entries.set(entry.path, entry)
+    const entries = await exportedEntries('init-paths')
     const shown = (path: string) => {
       const entry = entries.get(path)
       return entry && [entry.type, entry.type === 'SymbolicLink' ? entry.linkpath : entry.mode, entry.size]
@@ -161,10 +167,7 @@ describe('diff and commit', () => {
     await buildImageArchive({name: image, images: [{layers: [{entries: [...(await busyboxRootfs()), ...hidden]}, {entries: upper}], config: {Env: [DEFAULT_PATH], Cmd: ['sh']}}]}, archive)
     await nerdOk(['load', '-q', '-i', archive])
     await nerdOk(['create', '--name', 'init-opaque', image])
-    const exported = await nerd(['export', 'init-opaque'])
-    assert.equal(exported.code, 0, exported.stderr)
-    const entries = new Map<string, TarEntry>()
-    for await (const entry of readTar(bytes(exported.stdoutBytes))) entries.set(entry.path, entry)
+    const entries = await exportedEntries('init-opaque')
     assert.deepEqual(['dev/pts/', 'dev/shm/', 'etc/hosts', 'etc/hostname'].map((path) => entries.get(path)?.type), ['Directory', 'Directory', 'File', 'File'])
     await nerdOk(['run', '--name', 'init-opaque-ran', '--network', 'none', image, 'true'])
     assert.equal(await nerdOk(['diff', 'init-opaque-ran']), '')

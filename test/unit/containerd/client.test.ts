@@ -24,6 +24,20 @@ describe('connect', () => {
     rmSync(dir, {recursive: true, force: true})
   })
 
+  /** Runs `action` with a socket at `name` that accepts connections and never answers on them. */
+  async function withSilentSocket(name: string, action: (path: string) => Promise<void>): Promise<void> {
+    const path = join(dir, name)
+    const accepted: Socket[] = []
+    const server = createServer((socket) => accepted.push(socket))
+    await new Promise<void>((resolve) => server.listen(path, resolve))
+    try {
+      await action(path)
+    } finally {
+      for (const socket of accepted) socket.destroy()
+      server.close()
+    }
+  }
+
   async function failure(address: string, defaultTimeoutMs?: number): Promise<ConnectionError> {
     const started = Date.now()
     let caught: unknown
@@ -70,26 +84,15 @@ describe('connect', () => {
   })
 
   it('reports a socket that accepts but never answers (a hung containerd) as no answer within the call\'s timeout', async () => {
-    const hung = join(dir, 'hung.sock')
-    const accepted: Socket[] = []
-    const server = createServer((socket) => accepted.push(socket))
-    await new Promise<void>((resolve) => server.listen(hung, resolve))
-    try {
+    await withSilentSocket('hung.sock', async (hung) => {
       const error = await failure(hung, 300)
       assert.equal(error.reason, 'no answer within 0.3 s')
       assert.equal(error.message, `Cannot connect to containerd at unix://${hung}: no answer within 0.3 s. Is containerd running? Start it with 'sudo containerd' or 'sudo systemctl start containerd', or pass --address.`)
-    } finally {
-      for (const socket of accepted) socket.destroy()
-      server.close()
-    }
+    })
   })
 
   it("gives up connecting to a socket that accepts but never answers after the connect timeout (containerd's client's 10 s), whatever the call's deadline", async () => {
-    const hung = join(dir, 'silent.sock')
-    const accepted: Socket[] = []
-    const server = createServer((socket) => accepted.push(socket))
-    await new Promise<void>((resolve) => server.listen(hung, resolve))
-    try {
+    await withSilentSocket('silent.sock', async (hung) => {
       const started = Date.now()
       const client = await connect({address: hung, namespace: 'default', connectTimeoutMs: 300})
       try {
@@ -103,10 +106,7 @@ describe('connect', () => {
       } finally {
         client.close()
       }
-    } finally {
-      for (const socket of accepted) socket.destroy()
-      server.close()
-    }
+    })
   })
 
   it('does not cut a call that takes longer than the connect timeout on a connection made', async () => {
@@ -130,19 +130,12 @@ describe('connect', () => {
   })
 
   it('fails a call on a client already closed as a lost connection (grpc-js throws a plain error), so a holder of a replaced client connects again', async () => {
-    const listening = join(dir, 'listening.sock')
-    const accepted: Socket[] = []
-    const server = createServer((socket) => accepted.push(socket))
-    await new Promise<void>((resolve) => server.listen(listening, resolve))
-    try {
+    await withSilentSocket('listening.sock', async (listening) => {
       const client = await connect({address: listening, namespace: 'default'})
       client.close()
       const error = await client.version.version().then(() => undefined, (caught: unknown) => caught)
       assert.ok(error instanceof ConnectionError, `expected a ConnectionError, got ${String(error)}`)
       assert.equal(error.reason, 'client closed')
-    } finally {
-      for (const socket of accepted) socket.destroy()
-      server.close()
-    }
+    })
   })
 })
