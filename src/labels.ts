@@ -1,4 +1,3 @@
-import {readSmallFile} from './files.ts'
 import {invalidFlagArgument, NerdError} from './errors.ts'
 import {compareStrings} from './format/go-values.ts'
 
@@ -7,29 +6,14 @@ export function sortedByKey(map: Record<string, string>): Record<string, string>
   return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compareStrings(a, b)))
 }
 
-/**
- * Parses docker-style `--label k=v` values (a missing `=` means an empty value) and `--label-file`
- * files (one label per line, `#` comments and blank lines ignored). Later values win.
- */
-export function parseLabels(values: readonly string[] = [], files: readonly string[] = []): Record<string, string> {
+/** Parses docker-style `--label k=v` values (a missing `=` means an empty value). Later values win. */
+export function parseLabels(values: readonly string[] = []): Record<string, string> {
   const labels: Record<string, string> = {}
   const add = (entry: string) => {
     const separator = entry.indexOf('=')
     const key = separator === -1 ? entry : entry.slice(0, separator)
     if (key === '') throw new NerdError(`invalid label "${entry}": the key is empty`)
     labels[key] = separator === -1 ? '' : entry.slice(separator + 1)
-  }
-  for (const file of files) {
-    let text: string
-    try {
-      text = readSmallFile(file).toString('utf8')
-    } catch (error) {
-      throw new NerdError(`cannot read label file ${file}: ${(error as Error).message}`)
-    }
-    for (const line of text.split('\n')) {
-      const trimmed = line.trim()
-      if (trimmed !== '' && !trimmed.startsWith('#')) add(trimmed)
-    }
   }
   for (const value of values) add(value)
   return labels

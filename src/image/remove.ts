@@ -39,8 +39,13 @@ function usersOf(id: string, users: readonly ImageUser[], summaries: readonly Im
 }
 
 /** The ID of the image a container uses: recorded, or else the one its image's name has now. */
-export function userImageId(user: ImageUser, summaries: readonly ImageSummary[]): string | undefined {
+function userImageId(user: ImageUser, summaries: readonly ImageSummary[]): string | undefined {
   return user.imageId ?? summaries.find((summary) => summary.record.name === user.imageName)?.id
+}
+
+/** The IDs of the images the containers use (userImageId). */
+export function usedImageIds(users: readonly ImageUser[], summaries: readonly ImageSummary[]): Set<string> {
+  return new Set(users.flatMap((user) => userImageId(user, summaries) ?? []))
 }
 
 /** A record's name as a reference; undefined for a dangling record or a name outside docker's grammar. */
@@ -212,7 +217,7 @@ function creationNames(user: ImageUser): string[] {
  * an image a container uses).
  */
 export function planPrune(summaries: readonly ImageSummary[], options: {all: boolean; filter: PruneFilter; users: readonly ImageUser[]}): PruneStep[] {
-  const used = new Set(options.users.flatMap((user) => userImageId(user, summaries) ?? []))
+  const used = usedImageIds(options.users, summaries)
   const kept = new Set(options.users.flatMap(creationNames))
   const prunable = summaries.filter((summary) => {
     const dangling = isDanglingImageName(summary.record.name)

@@ -378,8 +378,7 @@ async function manifestAndConfigPresent(client: ContainerdClient, descriptor: De
   const cached = cache?.read(descriptor.digest)
   if (cached) {
     const configDigest = parseManifest(cached.manifest, `manifest ${descriptor.digest}`).config.digest
-    const labels = await Promise.all([blobLabels(client, descriptor.digest), blobLabels(client, configDigest)])
-    return labels.every((found) => found !== undefined)
+    return (await Promise.all([blobPresent(client, descriptor.digest), blobPresent(client, configDigest)])).every(Boolean)
   }
   if (!(await blobPresent(client, descriptor.digest))) return false
   const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest}`)

@@ -14,7 +14,7 @@ import {ANNOTATION_DOCKER_REFERENCE_TYPE, isLayerMediaType, parseConfig, parseIn
 import type {Descriptor, ImageManifest} from './manifest.ts'
 import {configPlatform, formatPlatform} from './platform.ts'
 import {familiarName, parseReference} from './reference.ts'
-import {userImageId} from './remove.ts'
+import {usedImageIds} from './remove.ts'
 import {isIndexMediaType, isManifestMediaType} from './registry/media-types.ts'
 import type {ImageUser} from './remove.ts'
 import {blobPresent, isDanglingImageName, readBlob} from './store.ts'
@@ -95,7 +95,7 @@ export async function imageTree(
   summaries: readonly ImageSummary[],
   options: {all: boolean; snapshotter: string; users: readonly ImageUser[]; everyImage: readonly ImageSummary[]},
 ): Promise<TreeImage[]> {
-  const usedConfigs = new Set(options.users.map((user) => userImageId(user, options.everyImage)).filter((id) => id !== undefined))
+  const usedConfigs = usedImageIds(options.users, options.everyImage)
   const byRoot = new Map<string, ImageSummary[]>()
   for (const summary of summaries) byRoot.set(summary.record.target.digest, [...(byRoot.get(summary.record.target.digest) ?? []), summary])
   const images = await Promise.all([...byRoot.values()].map(async (records): Promise<TreeImage | undefined> => {

@@ -12,7 +12,7 @@ import type {CniConfList, CniPluginConf, CniResult} from '../hooks/types.ts'
 import {cniAdd, cniDel, CniError} from './cni.ts'
 import {addDefaultRoute, addLinkLocalAddresses, bridgeExists, ensureHostNetworking, isolateBridgePort, removeOrphanedVeth, restoreHostNetworking, setContainerMac} from './host.ts'
 import {claimPorts, holdsPorts, HostPortError, portRegistryFile, releasePorts} from './host-ports.ts'
-import {isReservedAddress, parseAddress, parseSubnet, subnetContains} from './ip.ts'
+import {isKeptAddress, parseSubnet, subnetContains} from './ip.ts'
 import {addressRanges, bindingsOnNetwork, carriesPublishedPorts, DEFAULT_NETWORK, endpointId, interContainerTraffic, macForAddress, networkForAddresses, ownsBridge} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {publishableBindings} from './ports.ts'
@@ -186,8 +186,7 @@ function refuseReservedAddresses(network: NetworkConfList, planned: PlannedAttac
   for (const address of [planned.ip, planned.ip6]) {
     if (address === undefined) continue
     const range = addressRanges(network.nerd).find((candidate) => subnetContains(parseSubnet(candidate.subnet)!, address))
-    const reserved = range && (isReservedAddress(parseSubnet(range.subnet)!, address) || parseAddress(address)!.value === parseAddress(range.gateway)!.value)
-    if (reserved) throw new IpamError('Address already in use')
+    if (range && isKeptAddress(parseSubnet(range.subnet)!, range.gateway, address)) throw new IpamError('Address already in use')
   }
 }
 

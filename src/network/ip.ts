@@ -89,6 +89,11 @@ export function isReservedAddress(subnet: Subnet, address: string): boolean {
   return subnet.prefix < 31 && (value === subnet.network || value === lastAddress(subnet))
 }
 
+/** Whether docker's IPAM gives `address` to no container of `subnet`: reserved (isReservedAddress), or the gateway's. */
+export function isKeptAddress(subnet: Subnet, gateway: string, address: string): boolean {
+  return isReservedAddress(subnet, address) || parseAddress(address)?.value === parseAddress(gateway)?.value
+}
+
 /** docker's default gateway: the subnet's first address. */
 export function firstHost(subnet: Subnet): string {
   return formatAddress(subnet.family, subnet.network + 1n)

@@ -25,7 +25,7 @@ import {InvalidFileError, NerdError} from '../errors.ts'
 import {readCheckedJson, readJsonIfExists, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, optional, recordOf} from '../json-shape.ts'
 import {bridgeNameFree, createBridge, ensureHostNetworking, hostLinkExists, removeHostNetworking} from './host.ts'
-import {isReservedAddress, parseAddress, parseSubnet, subnetsOverlap} from './ip.ts'
+import {isKeptAddress, isReservedAddress, parseSubnet, subnetsOverlap} from './ip.ts'
 import type {Subnet} from './ip.ts'
 import {
   addressRanges,
@@ -308,7 +308,7 @@ function checkRangeAddresses(range: IpamRange): void {
   const inUse = (what: string) => new NerdError(`failed to allocate ${what}: Address already in use`)
   if (isReservedAddress(subnet, range.gateway)) throw inUse(`gateway (${range.gateway})`)
   for (const [name, address] of Object.entries(range.auxAddresses ?? {})) {
-    if (isReservedAddress(subnet, address) || parseAddress(address)!.value === parseAddress(range.gateway)!.value) throw inUse(`secondary ip address (${name}:${address})`)
+    if (isKeptAddress(subnet, range.gateway, address)) throw inUse(`secondary ip address (${name}:${address})`)
   }
 }
 
