@@ -34,6 +34,7 @@ import {containerView, pauseTask, publishContainerEvent, refuseDead, resumeTask}
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {markThisProcess} from './process-mark.ts'
 import {existsInLayers, rootfsLayers, statInLayers} from './rootfs-files.ts'
+import {isInitSnapshotName} from './init-layer.ts'
 import type {ContainerRecord, DockerConfig} from './model.ts'
 import {ETC_FILE_PATHS} from './spec/index.ts'
 
@@ -67,13 +68,13 @@ export interface Change {
 /**
  * Runs `action` with the container's changes written as a layer blob (under the caller's lease) by
  * the Diff service, between a read-only view of the snapshot the container started from and the
- * container's own; `lower` are the view's layer directories, top first.
+ * container's own; `lower` are the view's layer directories, top first, and `parent` the snapshot they make.
  */
 async function withChanges<T>(
   client: ContainerdClient,
   container: LoadedContainer,
   mediaType: string,
-  action: (layer: Descriptor, lower: string[]) => Promise<T>,
+  action: (layer: Descriptor, lower: string[], parent: string) => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
   const {Snapshotter, Id} = container.record
@@ -84,7 +85,7 @@ async function withChanges<T>(
   const lower = await client.snapshots.view({snapshotter: Snapshotter, key, parent, labels: {}})
   try {
     const diff = await client.diff.diff({left: lower, right: upper, mediaType, ref: key, labels: {}}, {signal})
-    return await action({mediaType: diff.mediaType, digest: diff.digest, size: Number(diff.size)}, rootfsLayers(lower))
+    return await action({mediaType: diff.mediaType, digest: diff.digest, size: Number(diff.size)}, rootfsLayers(lower), parent)
   } finally {
     await client.snapshots.remove(Snapshotter, key).catch(() => undefined)
   }
@@ -245,8 +246,8 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
   }
   const resumedEarly = pause ? onEarlyExit(resume) : undefined
   try {
-    const id = await client.withLease((leased) => withChanges(leased, container, MEDIA_TYPE_OCI_LAYER_GZIP, async (diffLayer, lower) => {
-      const {layer, diffId} = await withoutRuntimeMountPoints(leased, diffLayer, lower)
+    const id = await client.withLease((leased) => withChanges(leased, container, MEDIA_TYPE_OCI_LAYER_GZIP, async (diffLayer, lower, parent) => {
+      const {layer, diffId} = await withoutRuntimeMountPoints(leased, diffLayer, lower, parent)
       // As docker's: no changes add no layer, only a history entry that says so.
       const empty = diffId === EMPTY_LAYER_DIFF_ID
       const created = new Date().toISOString()
@@ -287,12 +288,21 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
   }
 }
 
+/** The diff ID of a layer the Diff service wrote: the uncompressed digest, which it records as a label. */
+async function layerDiffId(client: ContainerdClient, layer: Descriptor): Promise<string> {
+  const diffId = (await client.content.info(layer.digest)).labels['containerd.io/uncompressed']
+  if (!diffId) throw new NerdError(`the Diff service gave layer ${layer.digest} no uncompressed digest`)
+  return diffId
+}
+
 /**
  * The layer without the runtime's mount points (see isRuntimeMountPoint) and the directories that
  * hold nothing else, rewritten when it has any; its diff ID (the uncompressed digest, which the Diff
- * service records as a label) with it.
+ * service records as a label) with it. A container on its image's init snapshot (`parent`) has them
+ * there, not in its own layer: its layer is not read again, while the container is paused.
  */
-async function withoutRuntimeMountPoints(client: ContainerdClient, layer: Descriptor, lower: string[]): Promise<{layer: Descriptor; diffId: string}> {
+async function withoutRuntimeMountPoints(client: ContainerdClient, layer: Descriptor, lower: string[], parent: string): Promise<{layer: Descriptor; diffId: string}> {
+  if (isInitSnapshotName(parent)) return {layer, diffId: await layerDiffId(client, layer)}
   const entries = (): AsyncIterable<TarEntry> => readTar(Readable.from(client.content.read(layer.digest)).pipe(createGunzip()))
   const dropped = new Set<string>()
   const directories: string[] = []
@@ -303,11 +313,7 @@ async function withoutRuntimeMountPoints(client: ContainerdClient, layer: Descri
     if (await isRuntimeMountPoint(entry, lower)) dropped.add(path)
     else if (entry.type === 'Directory') directories.push(path)
   }
-  if (dropped.size === 0) {
-    const diffId = (await client.content.info(layer.digest)).labels['containerd.io/uncompressed']
-    if (!diffId) throw new NerdError(`the Diff service gave layer ${layer.digest} no uncompressed digest`)
-    return {layer, diffId}
-  }
+  if (dropped.size === 0) return {layer, diffId: await layerDiffId(client, layer)}
   for (const directory of emptiedDirectories(paths, directories, dropped)) dropped.add(directory)
   const [work] = await Promise.all([makeOwnedDir(tmpdir(), LAYER_DIR_PREFIX), removeOrphanedLayerDirs()])
   try {

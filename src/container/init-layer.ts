@@ -40,8 +40,15 @@ const INIT_LAYER: readonly {path: string; kind: 'directory' | 'file' | {link: st
 
 /** The name of the init snapshot of the image whose top layer's chain ID is `chainId`. */
 export function initSnapshotName(chainId: string): string {
-  return `nerd-init/${chainId}`
+  return `${INIT_SNAPSHOT_PREFIX}${chainId}`
 }
+
+/** Whether the snapshot `name` is an image's init snapshot (initSnapshotName). */
+export function isInitSnapshotName(name: string): boolean {
+  return name.startsWith(INIT_SNAPSHOT_PREFIX)
+}
+
+const INIT_SNAPSHOT_PREFIX = 'nerd-init/'
 
 /** The image whose init snapshot a container's snapshot is prepared on. */
 export interface InitSnapshotImage {
