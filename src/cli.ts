@@ -1,4 +1,4 @@
-import {containerCommandArgv, globalOptionsHelp, splitGlobalArgs, type FlagDefinitionShape} from './config/index.ts'
+import {asksHelp, containerCommandArgv, globalOptionsHelp, splitGlobalArgs, type FlagDefinitionShape} from './config/index.ts'
 import {connectEarly, debugSetting, setCommandWords, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {describeThrown, plainLine} from './hooks/errors.ts'
@@ -72,13 +72,6 @@ export async function main(argv: string[]): Promise<void> {
   await exitIfWorkWasAbandoned()
 }
 
-/** Whether argv asks for help: `--help`, or `-h` where the command has no -h of its own (`ownH`), before any `--`. */
-function asksHelp(argv: readonly string[], ownH = false): boolean {
-  const end = argv.indexOf('--')
-  const flags = end === -1 ? argv : argv.slice(0, end)
-  return flags.includes('--help') || (!ownH && flags.includes('-h'))
-}
-
 /**
  * docker's parser reads a command's flags before it answers --help, which oclif answers first:
  * `nerd images --help --x` is the usage error it is without --help. For nerd's own commands: a
@@ -96,7 +89,7 @@ async function usageErrorBeforeHelp(config: import('@oclif/core/config').Config,
   // As the command reads them (command.ts): after the first positional of run, exec, top... come its
   // arguments (`top web -o pid --help` passes both to ps), behind a `--`, where no help is asked.
   const read = command.flagsEndAtFirstPositional ? containerCommandArgv(typed, flags) : typed
-  if (!helpFirst && !asksHelp(read, Object.values(flags).some((flag) => flag.char === 'h'))) return undefined
+  if (!helpFirst && !asksHelp(read, flags)) return undefined
   return pflagUsageError(read, flags, command.id)
 }
 

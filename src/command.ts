@@ -73,11 +73,8 @@ export abstract class NerdCommand extends Command {
     if ('pluginFlagCommand' in this.ctor) this.pluginFlags = await this.offeredPluginFlags()
     const definitions = {...this.ctor.flags, ...this.pluginFlags}
     this.argv = (this.ctor as typeof NerdCommand).flagsEndAtFirstPositional ? config.containerCommandArgv(this.argv, definitions) : config.normalizeCommandBooleans(this.argv, definitions)
-    // docker's `-h` is help wherever a command has no -h of its own (run's is --hostname); after
-    // the rewrite, a container's command (`exec c ls -h`) is past the `--`.
-    const end = this.argv.indexOf('--')
-    const ownH = Object.values(definitions).some((flag) => flag.char === 'h')
-    if (!ownH && (end === -1 ? this.argv : this.argv.slice(0, end)).includes('-h')) {
+    // oclif answers --help itself, not docker's -h; after the rewrite, a container's command is past the `--`.
+    if (config.asksHelp(this.argv, definitions)) {
       const {loadHelpClass} = await import('@oclif/core/help')
       await new (await loadHelpClass(this.config))(this.config).showHelp([this.id ?? ''])
       this.exit(0)

@@ -14,8 +14,9 @@ export const packageRoot = fileURLToPath(new URL('..', import.meta.url))
 export const codeDir = fileURLToPath(new URL('.', import.meta.url))
 
 /**
- * Node's flags for the helpers that live as long as a container or one of its processes (its logger,
- * its health monitor, an exec's reaper, the drain of a session nerd let go):
+ * Node's flags for the helpers nerd leaves beside a container, which may live as long as it or one
+ * of its processes (its logger, its health monitor, its exit handler waiting out a restart's
+ * back-off or a foreground run's process, an exec's reaper, the drain of a session nerd let go):
  * V8 without its background threads (GC and compilation on the main thread). Each thread that does
  * V8's work keeps a malloc arena: ~1.5 MiB of a busy logger's private memory (13.7 -> 12.2 MiB after
  * a few minutes of a chatty container), ~2.5 of a health monitor's, for no CPU measured (2M log

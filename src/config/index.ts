@@ -4,6 +4,7 @@ export {
   normalizeBooleanFlags,
   normalizeCommandBooleans,
   flagSetsOf,
+  asksHelp,
   containerCommandArgv,
   keepLastOfEachFlag,
   type SplitRunArgs,

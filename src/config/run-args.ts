@@ -127,6 +127,17 @@ function splitGroupBeforeValue(token: string, chars: ReadonlyMap<string, string>
   return [`-${letters.slice(0, -1)}`, `-${letters.slice(-1)}=${group[2]}`]
 }
 
+/**
+ * Whether argv asks for help before any `--` (past it, a container's command: `exec c ls -h`):
+ * `--help`, or docker's `-h` where the command (its flag `definitions`) has no -h of its own (run's
+ * is --hostname).
+ */
+export function asksHelp(argv: readonly string[], definitions: Readonly<Record<string, FlagDefinitionShape>> = {}): boolean {
+  const end = argv.indexOf('--')
+  const flags = end === -1 ? argv : argv.slice(0, end)
+  return flags.includes('--help') || (!Object.values(definitions).some((flag) => flag.char === 'h') && flags.includes('-h'))
+}
+
 /** What nerd's readings of argv need of a flag's definition (oclif's, or its manifest's). */
 export interface FlagDefinitionShape {
   /** oclif's: `option` takes a value. */

@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process'
 import {join} from 'node:path'
-import {codeDir} from '../paths.ts'
+import {codeDir, HELPER_NODE_FLAGS} from '../paths.ts'
 
 /**
  * Starts the exit handler (dist/task-exit.js, see task-exit.ts) for the container's process `pid`, in
@@ -10,5 +10,5 @@ import {codeDir} from '../paths.ts'
  */
 export function startExitHandler(dataRoot: string, namespace: string, id: string, pid: number | undefined, killAt?: number): void {
   const args = pid === undefined ? [] : [String(pid), ...(killAt === undefined ? [] : [String(killAt)])]
-  spawn(process.execPath, [join(codeDir, 'task-exit.js'), dataRoot, namespace, id, ...args], {detached: true, stdio: 'ignore'}).unref()
+  spawn(process.execPath, [...HELPER_NODE_FLAGS, join(codeDir, 'task-exit.js'), dataRoot, namespace, id, ...args], {detached: true, stdio: 'ignore'}).unref()
 }

@@ -368,7 +368,7 @@ async function startBeside(environment: LoggerEnvironment, entry: 'task-exit.js'
   const devNull = openSync('/dev/null', 'r+')
   try {
     const script = join(dirname(environment.loggerScript), entry)
-    spawn(process.execPath, [script, environment.dataRoot, environment.namespace, environment.id, ...args], {
+    spawn(process.execPath, [...HELPER_NODE_FLAGS, script, environment.dataRoot, environment.namespace, environment.id, ...args], {
       detached: true,
       stdio: ['ignore', 'ignore', 'ignore', devNull, devNull],
     }).unref()
