@@ -130,7 +130,7 @@ export function looksLikePath(word: string): boolean {
 }
 
 /** An http(s) URL of a tarball (`.tgz`, `.tar.gz`), which npm can install from; other URLs are git repositories to oclif. */
-export function isTarballUrl(word: string): boolean {
+function isTarballUrl(word: string): boolean {
   if (!/^https?:\/\//i.test(word)) return false
   try {
     return /\.(tgz|tar\.gz)$/.test(new URL(word).pathname)
