@@ -121,6 +121,8 @@ const RUN_VALUE_FLAGS: ValueFlags = new Set([
 ])
 
 const EXEC_VALUE_FLAGS: ValueFlags = new Set(['e', 'u', 'w', 'detach-keys', 'env', 'env-file', 'user', 'workdir'])
+const COMMIT_VALUE_FLAGS: ValueFlags = new Set(['a', 'c', 'm', 'author', 'change', 'message'])
+const NO_VALUE_FLAGS: ValueFlags = new Set()
 
 /**
  * The value-taking flags (names without dashes, one character for short flags) of each command
@@ -136,6 +138,12 @@ export const CONTAINER_COMMAND_VALUE_FLAGS: Readonly<Record<string, ValueFlags>>
   'container run': RUN_VALUE_FLAGS,
   'container create': RUN_VALUE_FLAGS,
   'container exec': EXEC_VALUE_FLAGS,
+  'commit': COMMIT_VALUE_FLAGS,
+  'container commit': COMMIT_VALUE_FLAGS,
+  'tag': NO_VALUE_FLAGS,
+  'image tag': NO_VALUE_FLAGS,
+  'top': NO_VALUE_FLAGS,
+  'container top': NO_VALUE_FLAGS,
   'compose run': new Set([
     'e', 'l', 'p', 'u', 'v', 'w', 'cap-add', 'cap-drop', 'entrypoint', 'env', 'env-from-file', 'label', 'name',
     'publish', 'pull', 'user', 'volume', 'workdir',

@@ -285,6 +285,9 @@ describe('usage errors', () => {
       [['tag', 'only-one'], 'requires 2 arguments', 'Run'],
       // Flags end at the first argument, as docker's tag (SetInterspersed(false)).
       [['tag', 'only-one', 'b', '--x'], 'requires 2 arguments', 'Run'],
+      // There no help is asked either: --help is a third argument.
+      [['tag', 'only-one', 'b', '--help'], 'requires 2 arguments', 'Run'],
+      [['commit', 'c', 'img', '--help'], 'requires at least 1 and at most 2 arguments', 'Run'],
       [['commit'], 'requires at least 1 and at most 2 arguments', 'Run'],
       [['images', 'a', 'b'], 'requires at most 1 argument', 'Run'],
       [['exec'], 'requires at least 2 arguments', 'See'],

@@ -116,6 +116,18 @@ const cases: Record<string, Case> = {
     rest: ['exec', '-u', 'root', '--', 'c1', 'sh'],
     command: ['exec'],
   },
+  'image tag: its --help after the images is an argument, as docker reads it': {
+    argv: ['image', 'tag', 'a', 'b', '--help'],
+    globals: {},
+    rest: ['image', 'tag', '--', 'a', 'b', '--help'],
+    command: ['image', 'tag'],
+  },
+  'commit: value flags before the container, the words after it are arguments': {
+    argv: ['commit', '-m', 'msg', '--pause=false', 'c1', 'img', '-a', 'me'],
+    globals: {},
+    rest: ['commit', '-m', 'msg', '--pause=false', '--', 'c1', 'img', '-a', 'me'],
+    command: ['commit'],
+  },
   'nothing lifted after --': {argv: ['ps', '--', '--debug'], globals: {}, rest: ['ps', '--', '--debug'], command: ['ps']},
   'run: nothing lifted after --': {
     argv: ['run', '--', 'img', '--debug'],

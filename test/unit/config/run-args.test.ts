@@ -9,6 +9,7 @@ import {
   normalizeCommandBooleans,
   splitRunArgs,
   CONTAINER_COMMAND_VALUE_FLAGS,
+  type FlagDefinitionShape,
 } from '../../../src/config/index.ts'
 import {NerdError} from '../../../src/errors.ts'
 
@@ -174,6 +175,24 @@ describe('containerCommandArgv handed to oclif', () => {
 })
 
 describe('CONTAINER_COMMAND_VALUE_FLAGS', () => {
+  it('has every name of each command whose flags end at its first positional, with its value flags and none of its booleans', async () => {
+    // oclif's manifest, which the build writes from the commands, carries their flags and the static.
+    const manifest = (await import('../../../oclif.manifest.json', {with: {type: 'json'}})).default as {
+      commands: Record<string, {aliases: string[]; flags: Record<string, FlagDefinitionShape>; flagsEndAtFirstPositional?: boolean}>
+    }
+    const commands = Object.entries(manifest.commands).filter(([, command]) => command.flagsEndAtFirstPositional)
+    assert.ok(commands.length >= 6)
+    for (const [id, command] of commands) {
+      const {valueFlags, booleanFlags} = flagSetsOf(command.flags)
+      for (const name of [id, ...command.aliases].map((words) => words.replaceAll(':', ' '))) {
+        const known = CONTAINER_COMMAND_VALUE_FLAGS[name]
+        assert.ok(known, `${name} is not listed`)
+        for (const flag of valueFlags) assert.ok(known.has(flag), `${name} misses ${flag}`)
+        for (const flag of booleanFlags) assert.ok(!known.has(flag), `${name} takes ${flag} for a value flag`)
+      }
+    }
+  })
+
   it('lists no boolean flag of docker run/exec as taking a value', () => {
     // A boolean listed here would make splitGlobalArgs take the image for its value.
     const dockerBooleans = ['d', 'i', 't', 'P', 'q', 'rm', 'detach', 'interactive', 'tty', 'privileged', 'init', 'read-only',

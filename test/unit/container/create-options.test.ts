@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {Args, Parser} from '@oclif/core'
-import {CONTAINER_COMMAND_VALUE_FLAGS, containerCommandArgv, flagSetsOf, normalizeCommandBooleans} from '../../../src/config/index.ts'
+import {containerCommandArgv, normalizeCommandBooleans} from '../../../src/config/index.ts'
 import {CREATE_FLAGS, RUN_FLAGS} from '../../../src/container-flags.ts'
 import {createRequestFromFlags, dockerConfigFor, parseRestartPolicy} from '../../../src/container/create-options.ts'
 import type {CreateContext, CreateFlagValues} from '../../../src/container/create-options.ts'
@@ -609,15 +609,6 @@ describe('CREATE_FLAGS and RUN_FLAGS', () => {
     assert.deepEqual(Object.keys(RUN_FLAGS).filter((name) => !(name in CREATE_FLAGS)), ['detach', 'sig-proxy', 'detach-keys'])
     assert.equal(RUN_FLAGS['sig-proxy'].allowNo, true)
     assert.equal(RUN_FLAGS['sig-proxy'].default, true)
-  })
-
-  it('agree with the value flags the global option splitter knows', () => {
-    const {valueFlags, booleanFlags} = flagSetsOf(RUN_FLAGS)
-    for (const command of ['run', 'create', 'container run', 'container create']) {
-      const known = CONTAINER_COMMAND_VALUE_FLAGS[command]!
-      for (const name of valueFlags) assert.ok(known.has(name), `${command} misses ${name}`)
-      for (const name of booleanFlags) assert.ok(!known.has(name), `${command} takes ${name} for a value flag`)
-    }
   })
 
   it('parse docker argv into the values createRequestFromFlags reads', async () => {
