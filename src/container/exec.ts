@@ -18,7 +18,7 @@ import {seeOutOrphanedExecs} from './exec-orphans.ts'
 import {discardFifos, hasEnded, makeFifos, openFifos, type FifoSet} from './io.ts'
 import {getTask, restartingMessage, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import {readRootfsFiles} from './rootfs-files.ts'
+import {readRootfsFiles, USER_FILES} from './rootfs-files.ts'
 import {readState} from './store.ts'
 import {KNOWN_CAPABILITIES, replaceOrAppendEnv, resolveUser} from './spec/index.ts'
 import type {Spec} from './spec/index.ts'
@@ -58,7 +58,7 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
   if (options.tty && options.consoleSize) process.consoleSize = options.consoleSize
   if (options.user) {
     const rootfs = await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)
-    const files = await readRootfsFiles(rootfs, ['/etc/passwd', '/etc/group'])
+    const files = await readRootfsFiles(rootfs, USER_FILES)
     let user
     try {
       // The container's --group-add groups too, as docker's daemon adds them to an exec's user.

@@ -14,15 +14,20 @@
  * label), as it refers to the image's layers, so that it outlives the image's last container: the
  * garbage collection takes it with the image (once no container has it under its own snapshot).
  */
+import {execFile} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {chmod, lchown, lstat, mkdir, open, symlink, unlink} from 'node:fs/promises'
 import {join} from 'node:path'
+import {promisify} from 'node:util'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
 import {isAlreadyExists, isNotFound} from '../containerd/index.ts'
 import {LABEL_GC_REF_SNAPSHOT} from '../image/manifest.ts'
 import {addBlobLabels} from '../image/store.ts'
 import {pathParts} from './cp-root.ts'
-import {withMountedRootfs} from './rootfs-mount.ts'
+import {lookupInLayers, rootfsLayers, statInLayers, USER_FILES} from './rootfs-files.ts'
+import {SBIN_PATH, withMountedRootfs} from './rootfs-mount.ts'
+
+const run = promisify(execFile)
 
 /** What docker's init layer puts at each of its paths (moby daemon/initlayer/setup_unix.go). */
 const INIT_LAYER: readonly {path: string; kind: 'directory' | 'file' | {link: string}}[] = [
@@ -90,13 +95,50 @@ async function makeInitSnapshot(client: ContainerdClient, snapshotter: string, i
     // On a mount of it, as docker's prepareInitLayer writes it: the kernel's overlay shows what the
     // layers make (a directory an upper layer made opaque hides the lower ones', which only its
     // extended attribute says, one Node cannot read) and copies up what is written under it.
-    await withMountedRootfs(mounts, [], placeInitLayer)
+    const whiteouts = await withMountedRootfs(mounts, [], async (root) => {
+      await placeInitLayer(root)
+      return copyUpUserFiles(root, rootfsLayers(mounts))
+    })
+    // Once unmounted: overlayfs's upper directory is not to be changed under its mount.
+    await placeWhiteouts(mounts, whiteouts)
     await client.snapshots.commit({snapshotter, name, key, labels: {}})
   } catch (error) {
     await client.snapshots.remove(snapshotter, key).catch(() => undefined)
     if (!isAlreadyExists(error)) throw error
   }
   await addBlobLabels(client, image.config, {[`${LABEL_GC_REF_SNAPSHOT}.${snapshotter}/nerd-init`]: name})
+}
+
+/**
+ * Has the init layer hold what the kernel shows of the files nerd reads from unmounted layers
+ * (USER_FILES), as they appear at `root`, where the layers are mounted, so that such a read finds
+ * what the container sees: a directory an image layer made opaque hides what the layers below hold
+ * there, which only an extended attribute says. Each path the kernel's lookup of a file passes
+ * (directories, links, the file) is copied up into the init layer, above the image's, by giving it
+ * its own owner (overlayfs copies an entry up to change it; the container sees it unchanged). A path
+ * the lookup ended on that the mount does not show and the layers do is to be whited out: returned.
+ */
+async function copyUpUserFiles(root: string, layers: string[]): Promise<string[]> {
+  const whiteouts: string[] = []
+  for (const file of USER_FILES) {
+    const trail: string[] = []
+    await lookupInLayers([root], file, {followLast: true, trail})
+    for (const path of trail) {
+      const stats = await lstat(join(root, path)).catch(() => undefined)
+      if (stats) await lchown(join(root, path), stats.uid, stats.gid)
+      else if (await statInLayers(layers, path)) whiteouts.push(path)
+    }
+  }
+  return whiteouts
+}
+
+/**
+ * Writes overlayfs's whiteouts (character devices 0:0, which Node cannot make) at `paths` of the
+ * upper directory of `mounts`: the parent of each is there, copied up on the way to it.
+ */
+async function placeWhiteouts(mounts: Mount[], paths: string[]): Promise<void> {
+  const [upper] = rootfsLayers(mounts)
+  for (const path of paths) await run('mknod', [join(upper!, path), 'c', '0', '0'], {env: SBIN_PATH})
 }
 
 /**

@@ -18,6 +18,9 @@ export function rootfsLayers(mounts: Mount[]): string[] {
   return layers
 }
 
+/** The files a container's user is resolved from (`-u`, the image's USER, exec -u). */
+export const USER_FILES = ['/etc/passwd', '/etc/group']
+
 /**
  * Files of a container's root filesystem, read from the snapshot's layers without mounting anything.
  * A file that is not a regular file in that filesystem (missing, a directory, a device) reads as
@@ -64,9 +67,13 @@ const MAX_SYMLINKS = 40
  * non-directory there. Symbolic links on the way, and the last one with `followLast`, are followed
  * inside that filesystem as the container sees them (an absolute target starts at its root, `..`
  * stops there), so a link in an image never leads to a file of the host. Opaque directories (marked
- * by an extended attribute Node cannot read) still show what the layers below them hold.
+ * by an extended attribute Node cannot read) still show what the layers below them hold (an image's
+ * init layer holds what the kernel shows of USER_FILES, which a user is resolved from: init-layer.ts).
+ * `trail`, when given, gets each path looked up on the way, in the filesystem the layers make: the
+ * directories, the links and their targets', the last one looked up (not there, when the lookup
+ * ends for it).
  */
-export async function lookupInLayers(layers: string[], path: string, options: {followLast: boolean}): Promise<LayerEntry | undefined> {
+export async function lookupInLayers(layers: string[], path: string, options: {followLast: boolean; trail?: string[]}): Promise<LayerEntry | undefined> {
   const pending = path.split('/').filter((part) => part !== '' && part !== '.')
   const walked: string[] = []
   // The layers whose directory merges into each directory walked so far, the root's first.
@@ -82,6 +89,7 @@ export async function lookupInLayers(layers: string[], path: string, options: {f
       continue
     }
     const relative = join('/', ...walked, part)
+    options.trail?.push(relative)
     const entry = await entryInLayers(merged.at(-1)!, relative)
     if (!entry) return undefined
     if (entry.stats.isSymbolicLink() && (pending.length > 0 || options.followLast)) {

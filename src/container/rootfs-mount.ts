@@ -17,7 +17,7 @@ import {mountPoints} from '../mountinfo.ts'
 import {makeOwnedDir, orphanedDirs, ownedNameOrphaned} from '../owner.ts'
 
 const run = promisify(execFile)
-const SBIN_PATH = {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
+export const SBIN_PATH = {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
 /** The private directory's name: this prefix, its nerd (owner.ts), a random part. */
 const ROOTFS_PREFIX = 'nerd-rootfs-'
 /** The mount point in the private directory. */

@@ -11,12 +11,10 @@ import type {Mount} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {writeJsonAtomic} from '../files.ts'
 import type {ContainerRecord} from './model.ts'
-import {readRootfsFiles} from './rootfs-files.ts'
+import {readRootfsFiles, USER_FILES} from './rootfs-files.ts'
 import {resolveUser} from './spec/index.ts'
 import type {ResolvedUser, Spec} from './spec/index.ts'
 import type {ContainerPaths} from './store.ts'
-
-export const USER_FILES = ['/etc/passwd', '/etc/group']
 
 /** The record of the last resolution: the digest of the files it read, and whether it found the user. */
 export interface UserFilesRecord {

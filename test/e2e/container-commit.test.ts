@@ -178,6 +178,30 @@ describe('diff and commit', () => {
     await nerdOk(['rmi', 'e2e/init-opaque:committed', image])
   })
 
+  it("a user is resolved from the /etc/passwd the container sees: not one an image's opaque directory hides, nor one reached through a link into one", async () => {
+    const archive = join(testEnvironment.root, 'opaque-users.tar')
+    const base = [...(await busyboxRootfs()), file('alt/passwd', 'bob:x:1500:1500::/home/bob:/bin/sh\n')]
+    // The busybox root's /etc/passwd (root, app) hidden: the first image's /etc has a group file only;
+    // the second's /etc/passwd is a link to /alt/passwd, hidden in turn by its third layer.
+    const hiddenEtc = {entries: [opaqueWhiteout('etc'), file('etc/group', 'root:x:0:\n')]}
+    const linkedAway = [{entries: [opaqueWhiteout('etc'), symlink('etc/passwd', '/alt/passwd')]}, {entries: [opaqueWhiteout('alt'), file('alt/other', 'x\n')]}]
+    await buildImageArchive({name: 'e2e/opaque-users:etc', images: [{layers: [{entries: base}, hiddenEtc], config: {Env: [DEFAULT_PATH], Cmd: ['sh']}}]}, archive)
+    await nerdOk(['load', '-q', '-i', archive])
+    await buildImageArchive({name: 'e2e/opaque-users:link', images: [{layers: [{entries: base}, ...linkedAway], config: {Env: [DEFAULT_PATH], Cmd: ['sh']}}]}, archive)
+    await nerdOk(['load', '-q', '-i', archive])
+    for (const [image, user] of [['e2e/opaque-users:etc', 'app'], ['e2e/opaque-users:link', 'bob']] as const) {
+      assert.equal((await nerd(['run', '--rm', '--network', 'none', image, 'cat', '/etc/passwd'])).code, 1, `${image} shows a passwd file`)
+      assert.equal(await nerdOk(['run', '--rm', '--network', 'none', image, 'id', '-u']), '0\n')
+      const refused = await nerd(['run', '--rm', '--network', 'none', '-u', user, image, 'id'])
+      assert.deepEqual([refused.code, refused.stderr], [125, `Error: unable to find user ${user}: no matching entries in passwd file\n`], image)
+    }
+    await nerdOk(['run', '-d', '--name', 'opaque-users', '--network', 'none', 'e2e/opaque-users:etc', 'sleep', '60'])
+    const exec = await nerd(['exec', '-u', 'app', 'opaque-users', 'id'])
+    assert.deepEqual([exec.code, exec.stderr], [125, 'Error: unable to find user app: no matching entries in passwd file\n'])
+    await nerdOk(['rm', '-f', 'opaque-users'])
+    await nerdOk(['rmi', 'e2e/opaque-users:etc', 'e2e/opaque-users:link'])
+  })
+
   it('diff lists added, changed and deleted paths; an untouched container has none', async () => {
     await nerdOk(['run', '--name', 'changer', IMG, 'sh', '-c', 'mkdir -p /data/x /data/x-y && echo y > /data/x/f && touch /data/x.c && echo hi > /etc/added && rm /etc/group && echo more >> /etc/passwd'])
     // In docker's walk order: a directory's contents right after it, though `-` and `.` sort before `/`.

@@ -66,7 +66,13 @@ describe('files of a root filesystem read from its layers', () => {
     link(lower, 'loop', '/loop')
     link(lower, 'to-users', 'srv/users')
     assert.equal((await lookupInLayers([upper, lower, base], '/to-users', {followLast: false}))?.stats.isSymbolicLink(), true)
-    assert.equal((await lookupInLayers([upper, lower, base], '/to-users', {followLast: true}))?.path, join(base, 'srv', 'users'))
+    const trail: string[] = []
+    assert.equal((await lookupInLayers([upper, lower, base], '/to-users', {followLast: true, trail}))?.path, join(base, 'srv', 'users'))
+    assert.deepEqual(trail, ['/to-users', '/srv', '/srv/users'])
+    trail.length = 0
+    link(lower, 'to-srv', 'srv')
+    assert.equal(await lookupInLayers([upper, lower, base], '/to-srv/none', {followLast: true, trail}), undefined)
+    assert.deepEqual(trail, ['/to-srv', '/srv', '/srv/none'], 'the path it ended on last')
     assert.equal(await lookupInLayers([upper, lower, base], '/loop/x', {followLast: true}), undefined)
   })
 })
