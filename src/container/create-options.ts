@@ -541,7 +541,11 @@ function bindText(value: string, cwd: string): string {
 
 /** A parsed `--mount` in docker's HostConfig.Mounts shape. */
 function dockerMount(mount: UserMount): DockerMount {
-  const base = {Type: mount.type, ...(mount.type === 'tmpfs' ? {} : mount.type === 'bind' ? {Source: mount.source} : mount.name === undefined ? {} : {Source: mount.name}), Target: mount.target}
+  const base = {
+    Type: mount.type,
+    ...(mount.type === 'tmpfs' ? {} : mount.type === 'bind' || mount.type === 'image' ? {Source: mount.source} : mount.name === undefined ? {} : {Source: mount.name}),
+    Target: mount.target,
+  }
   switch (mount.type) {
     case 'bind': {
       const options = {
@@ -567,6 +571,8 @@ function dockerMount(mount: UserMount): DockerMount {
       const options = {...(size ? {SizeBytes: parseBytes(size)} : {}), ...(mode ? {Mode: Number.parseInt(mode, 8)} : {})}
       return {...base, ...(mount.options.includes('ro') ? {ReadOnly: true} : {}), ...(Object.keys(options).length > 0 ? {TmpfsOptions: options} : {})}
     }
+    case 'image':
+      return {...base, ...(mount.readonly ? {ReadOnly: true} : {}), ...(mount.subpath ? {ImageOptions: {Subpath: mount.subpath}} : {})}
   }
 }
 

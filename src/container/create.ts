@@ -25,7 +25,9 @@ import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
 import {buildSpec, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
 import {makeVolumes, planVolumes, removeUnsharedVolumes} from './volumes.ts'
-import type {BindMount, ImageConfig, JoinedContainer, OciHookCommand, Propagation, RunOptions, Spec, UserMount} from './spec/index.ts'
+import {makeImageMounts, removeImageMounts} from './image-mounts.ts'
+import type {MountedImage} from './image-mounts.ts'
+import type {BindMount, ImageConfig, ImageMount, JoinedContainer, OciHookCommand, Propagation, RunOptions, Spec, UserMount} from './spec/index.ts'
 import {containerView, loadContainerOrDead, seeOutOrphanedContainer} from './lifecycle.ts'
 import type {ContainerScope} from './lifecycle.ts'
 import type {DaemonFacts, NetworkRequest} from './create-options.ts'
@@ -191,6 +193,32 @@ function usedAs(name: string, resolved: ResolvedImageConfig, requested: Platform
   return {name, resolved, platform: formatPlatform(normalizePlatform(actual)), warnings: [warning]}
 }
 
+/** The chain ID of the image's top layer. */
+function layersChainId(image: LocalImage): string {
+  const chainId = topChainId(image.resolved.config)
+  if (!chainId) throw new NerdError(`image ${image.name} has no layers`)
+  return chainId
+}
+
+/** Unpacks the image for the snapshotter unless its layers (the snapshot `chainId`) are there. */
+async function unpackLayers(client: ContainerdClient, image: LocalImage, chainId: string, request: ContainerCreateRequest, context: CreateContext): Promise<void> {
+  if (await snapshotPresent(client, context.snapshotter, chainId)) return
+  await unpackImage(client, {name: image.name, platform: request.options.platform, snapshotter: context.snapshotter})
+}
+
+/** The local images of the `--mount type=image`s, unpacked for the snapshotter; docker's daemon pulls none. */
+async function imagesToMount(client: ContainerdClient, request: ContainerCreateRequest, context: CreateContext): Promise<{mount: ImageMount; image: MountedImage}[]> {
+  const wanted = (request.options.mounts ?? []).filter((mount): mount is ImageMount => mount.type === 'image')
+  const found: {mount: ImageMount; image: MountedImage}[] = []
+  for (const mount of wanted) {
+    const image = await localImage(client, mount.source, {...request, pull: 'never'}, context)
+    const chainId = layersChainId(image)
+    await unpackLayers(client, image, chainId, request, context)
+    found.push({mount, image: {id: image.resolved.configDescriptor.digest, chainId}})
+  }
+  return found
+}
+
 /** The platform an image config says it is for. */
 function configPlatform(config: ResolvedImageConfig['config']): Platform {
   return {os: config.os, architecture: config.architecture, ...(config.variant ? {variant: config.variant} : {})}
@@ -202,13 +230,11 @@ export async function createContainer(client: ContainerdClient, request: Contain
   const id = newContainerId()
   const wantedName = request.name === undefined ? undefined : validateName(request.name)
   const image = await localImage(client, request.image, request, context)
-  const chainId = topChainId(image.resolved.config)
-  if (!chainId) throw new NerdError(`image ${image.name} has no layers`)
+  const chainId = layersChainId(image)
   // The image's init snapshot stands on its layers: when it is there, so are they.
   const initPresent = await snapshotPresent(client, context.snapshotter, initSnapshotName(chainId))
-  if (!initPresent && !(await snapshotPresent(client, context.snapshotter, chainId))) {
-    await unpackImage(client, {name: image.name, platform: request.options.platform, snapshotter: context.snapshotter})
-  }
+  if (!initPresent) await unpackLayers(client, image, chainId, request, context)
+  const mountedImages = await imagesToMount(client, request, context)
 
   const namespace = client.namespace
   const paths = containerPaths(context.dataRoot, namespace, id)
@@ -232,6 +258,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
           initPresent,
         })
         undo.push(() => client.snapshots.remove(context.snapshotter, id))
+        const imageMounts = await makeImageMounts(leased, {snapshotter: context.snapshotter, container: id, mounts: mountedImages})
+        undo.push(() => removeImageMounts(client, context.snapshotter, id))
         const imageFiles = await readRootfsFiles(rootfs, USER_FILES)
         const imageConfig = image.resolved.config.config ?? {}
         const options: RunOptions = {...request.options, tty: request.tty}
@@ -267,6 +295,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           },
           environment: context.environment,
           volumePaths: volumes.paths,
+          imageMounts: imageMounts.mounts,
           joinContainer: (reference) => joinable.get(reference)!,
           pathExists: existsSync,
           recursiveReadOnly: () => recursiveReadOnlySupport({dataRoot: context.dataRoot, runtime: options.runtime}),
@@ -300,7 +329,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
           Snapshotter: context.snapshotter,
           Config,
           HostConfig,
-          Mounts: [...bindPoints(built.spec, options.mounts), ...volumes.points, ...tmpfsPoints(HostConfig)],
+          Mounts: [...bindPoints(built.spec, options.mounts), ...volumes.points, ...imageMounts.points, ...tmpfsPoints(HostConfig)],
           StopSignal: built.stopSignal,
           StopTimeout: built.stopTimeout ?? 10,
           LogPath: request.logConfig.Type === 'none' ? '' : paths.log,
@@ -356,7 +385,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
         try {
           await leased.containers.create({
             id,
-            labels: withinContainerdLimit(labels),
+            labels: {...withinContainerdLimit(labels), ...imageMounts.labels},
             image: image.name,
             runtime: {name: built.runtime ?? RUNC_RUNTIME, options: packAny(RUNC_OPTIONS_TYPE, runtimeOptions)},
             spec: packJson(SPEC_TYPE_URL, spec),
@@ -368,6 +397,8 @@ export async function createContainer(client: ContainerdClient, request: Contain
           throw error
         }
         const warnings = [...image.warnings, ...built.warnings]
+        // docker 28's daemon warns so at each create with one.
+        if (mountedImages.length > 0) warnings.push('Image mount is an experimental feature')
         if (network.kind === 'host' && Object.keys(HostConfig.PortBindings).length > 0) warnings.push('Published ports are discarded when using host network mode')
         return {record, paths, labels, rootfs, warnings}
       })
@@ -433,7 +464,8 @@ async function mountsFrom(scope: ContainerScope, references: string[], own: User
     // A dead one's too, as docker takes a stopped one's.
     const source = await loadContainerOrDead(scope, reference)
     for (const point of source.record.Mounts) {
-      if (point.Type === 'tmpfs' || taken.has(point.Destination)) continue
+      // docker's daemon would bind another container's image mount by its host path: nerd has none for an overlay.
+      if (point.Type === 'tmpfs' || point.Type === 'image' || taken.has(point.Destination)) continue
       taken.add(point.Destination)
       if (point.Type === 'volume' && source.record.AnonymousVolumes.includes(point.Name!)) anonymous.push(point.Name!)
       const readonly = !point.RW || asReadonly

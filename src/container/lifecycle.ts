@@ -27,6 +27,7 @@ import {seeOutOrphanedExecs} from './exec-orphans.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {hasShareableShm, mountShm, unmountShm} from './shm.ts'
 import {unstageVolumeSubpaths} from './volume-subpaths.ts'
+import {removeImageMounts} from './image-mounts.ts'
 import {refreshUser} from './start-user.ts'
 import {spawnHealthMonitor, startHealthMonitor, unmonitoredHealth} from './health.ts'
 import {oomKilled} from './stats.ts'
@@ -614,7 +615,14 @@ export async function imageUsers(scope: ContainerScope): Promise<ImageUser[]> {
       const record = await readRecord(containerPaths(scope.dataRoot, namespaceOf(scope), container.id)).catch(unlessUnreadable)
       const status = statusById.get(container.id)
       const running = status === 'RUNNING' || status === 'PAUSED' || status === 'PAUSING'
-      return {id: container.id, imageName: container.image, running, ...(record ? {imageId: record.Image, reference: record.Config.Image} : {})}
+      const mounted = record?.Mounts.flatMap((point) => (point.ImageId ? [point.ImageId] : [])) ?? []
+      return {
+        id: container.id,
+        imageName: container.image,
+        running,
+        ...(record ? {imageId: record.Image, reference: record.Config.Image} : {}),
+        ...(mounted.length > 0 ? {mountedImageIds: mounted} : {}),
+      }
     }),
   )
 }
@@ -1371,7 +1379,11 @@ async function removeHeld(scope: ContainerScope, removal: Removal, options: Remo
   }
   // Also what a poststop that never ran (containerd down, a hook killed) left attached, and mounted.
   await taskGone(scope, removal)
-  await Promise.all([scope.client.snapshots.remove(removal.snapshotter, id).catch(unlessNotFound), scope.client.containers.delete(id).catch(unlessNotFound)])
+  await Promise.all([
+    scope.client.snapshots.remove(removal.snapshotter, id).catch(unlessNotFound),
+    removeImageMounts(scope.client, removal.snapshotter, id),
+    scope.client.containers.delete(id).catch(unlessNotFound),
+  ])
   // Before the record goes: a removal that finds none (an --rm's other remover) is done, its volumes with it.
   if (options.volumes && removal.record && removal.record.AnonymousVolumes.length > 0) {
     const {removeUnsharedVolumes} = await import('./volumes.ts')

@@ -74,13 +74,14 @@ export interface LogConfig {
 /** docker's `HostConfig` in inspect (the parts nerd supports). */
 /** docker's HostConfig.Mounts entry: a `--mount` as docker's CLI sends it (empty members left out). */
 export interface DockerMount {
-  Type: 'bind' | 'volume' | 'tmpfs'
+  Type: 'bind' | 'volume' | 'tmpfs' | 'image'
   Source?: string
   Target: string
   ReadOnly?: boolean
   BindOptions?: {Propagation?: string; NonRecursive?: boolean; ReadOnlyNonRecursive?: boolean; ReadOnlyForceRecursive?: boolean}
   VolumeOptions?: {NoCopy?: boolean; Labels?: Record<string, string>; Subpath?: string; DriverConfig?: {Name?: string; Options?: Record<string, string>}}
   TmpfsOptions?: {SizeBytes?: number; Mode?: number}
+  ImageOptions?: {Subpath?: string}
 }
 
 export interface DockerHostConfig {
@@ -152,7 +153,7 @@ export interface DockerHostConfig {
 
 /** docker's `Mounts` entry in inspect. */
 export interface MountPoint {
-  Type: 'bind' | 'volume' | 'tmpfs'
+  Type: 'bind' | 'volume' | 'tmpfs' | 'image'
   Name?: string
   Source: string
   Destination: string
@@ -162,6 +163,8 @@ export interface MountPoint {
   Propagation: string
   /** A volume's `volume-subpath`, which docker keeps in the mount point's spec (not shown): what is bound, and checked at each start. */
   Subpath?: string
+  /** An image mount's image ID (not shown): `rmi` of its name counts the container as a user, as docker's. */
+  ImageId?: string
 }
 
 /** `config.json`: fixed at create, except Name (rename). */

@@ -30,6 +30,8 @@ export interface ImageUser {
   imageName: string
   /** The image as given to run or create (docker's Config.Image); absent for one another client made. */
   reference?: string
+  /** The IDs of the images it mounts (`--mount type=image`). */
+  mountedImageIds?: string[]
   running: boolean
 }
 
@@ -104,16 +106,18 @@ export function planRemoval(summaries: readonly ImageSummary[], text: string, op
     return deleting()
   }
 
-  if (!options.force && using.length > 0 && single) {
+  // By a name, docker's containerd store counts the containers that mount the image too (not by its ID).
+  const usingOrMounting = [...using, ...options.users.filter((user) => user.mountedImageIds?.includes(id))]
+  if (!options.force && usingOrMounting.length > 0 && single) {
     // Untagged, the image would be left without a name under the container: docker wants that forced.
-    throw new NerdError(`conflict: unable to remove repository reference "${text}" (must force) - container ${truncateId(using[0].id)} is using its referenced image ${truncateId(id)}`)
+    throw new NerdError(`conflict: unable to remove repository reference "${text}" (must force) - container ${truncateId(usingOrMounting[0]!.id)} is using its referenced image ${truncateId(id)}`)
   }
   const untagged = withOrphanedDigests(found, names)
   if (untagged.length < names.length) return {records: untagged, keep: false}
   // That was the image's last name. A container, running or stopped, keeps the image nameless
   // (forced, as the untagging of a single reference must be), as docker's containerd store does
   // without a word; else it goes, with the records that never had a name.
-  if (using.length > 0) return {records: untagged, keep: true}
+  if (usingOrMounting.length > 0) return {records: untagged, keep: true}
   return deleting()
 }
 

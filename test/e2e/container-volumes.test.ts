@@ -442,4 +442,52 @@ describe('volumes in containers', () => {
       await rm(dir, {recursive: true, force: true})
     }
   })
+
+  describe('--mount type=image', () => {
+    const imageViews = async () => (await ctr(['snapshots', 'ls'])).stdout.split('\n').flatMap((line) => (line.startsWith('nerd-image-mount/') ? [line.split(/\s+/)[0]!] : []))
+
+    it("mounts an image's filesystem read-only, its layers merged, or a subpath of it; inspect shows it as docker's; rm leaves no snapshot", async () => {
+      const read = (mount: string, script: string) => nerdOk(['run', '--rm', '--mount', mount, IMG, 'sh', '-c', script])
+      const whole = await read(`type=image,source=${MULTILAYER},target=/img`, 'cat /img/data/keep.txt /img/etc/layer3; ls /img/data/hidden; ls /img/data/removed.txt 2>&1; touch /img/x 2>&1; true')
+      assert.match(whole, /^keep\n[^\n]*\nnew.txt\n.*removed.txt: No such file or directory\n.*Read-only file system\n$/s)
+      assert.equal(await read(`type=image,source=${MULTILAYER},target=/img,image-subpath=data,readonly=false`, 'cat /img/keep.txt; ls /img/hidden; touch /img/x 2>&1 | grep -c Read-only'), 'keep\nnew.txt\n1\n')
+      assert.equal(await read(`type=image,source=${IMG},target=/img,image-subpath=bin/../bin`, 'test -x /img/busybox && echo found; touch /img/x 2>&1 | grep -c Read-only'), 'found\n1\n')
+
+      const id = (await nerdOk(['run', '-d', '--mount', `type=image,src=${MULTILAYER},dst=/img,image-subpath=data`, IMG, 'sleep', '60'])).trim()
+      const document = await inspectContainer(id)
+      const [point] = document.Mounts as Record<string, any>[]
+      assert.deepEqual([document.Mounts.length, point.Type, point.Name, point.Destination, point.Mode, point.RW, point.Propagation], [1, 'image', MULTILAYER, '/img', '', false, 'rprivate'])
+      assert.deepEqual(document.HostConfig.Mounts, [{Type: 'image', Source: MULTILAYER, Target: '/img', ImageOptions: {Subpath: 'data'}}])
+      assert.deepEqual(await imageViews(), [`nerd-image-mount/${id}/0`])
+      // docker counts a container that mounts an image as one using it, by the image's name.
+      const refused = await nerd(['rmi', MULTILAYER])
+      assert.equal(refused.code, 1)
+      assert.match(refused.stderr, new RegExp(`unable to remove repository reference "${MULTILAYER}" \\(must force\\) - container ${id.slice(0, 12)} is using its referenced image`))
+      await nerdOk(['restart', '-t', '0', id])
+      assert.equal(await nerdOk(['exec', id, 'cat', '/img/keep.txt']), 'keep\n')
+      await nerdOk(['rm', '-f', id])
+      assert.deepEqual(await imageViews(), [])
+    })
+
+    it("refuses a missing image, a subpath not in it or through a link, as docker's daemon, leaving nothing behind", async () => {
+      const refused = async (mount: string, message: string) => {
+        const result = await nerd(['run', '--rm', '--mount', mount, IMG, 'true'])
+        assert.equal(result.code, 125, result.stderr)
+        assert.match(result.stderr, new RegExp(message))
+        assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr)
+      }
+      await refused('type=image,source=nerd-test/absent:latest,target=/img', 'No such image: nerd-test/absent:latest')
+      await refused(`type=image,source=${IMG},target=/img,image-subpath=nothere`, 'cannot access path /.*/nothere: no such file or directory')
+      await refused(`type=image,source=${MULTILAYER},target=/img,image-subpath=data/removed.txt`, 'cannot access path /.*/data/removed.txt: no such file or directory')
+      await refused(`type=image,source=${IMG},target=/img,image-subpath=bin/busybox/x`, 'cannot access path /.*: not a directory')
+      await refused(`type=image,source=${IMG},target=/img,image-subpath=bin/sh`, 'cannot access path /.*/bin/sh: too many levels of symbolic links')
+      await refused(`type=image,source=${IMG},target=/img,image-subpath=../etc`, 'invalid mount config for type "image": subpath must be a relative path within the volume')
+      await refused(`type=image,target=/img`, 'invalid mount config for type "image": field Source must not be empty')
+      const mixed = await nerd(['run', '--rm', '--mount', `type=image,source=${IMG},target=/img,volume-nocopy`, IMG, 'true'])
+      assert.equal(mixed.code, 125)
+      assert.match(mixed.stderr, /for "--mount" flag: cannot mix 'volume-\*' options with mount type 'image'/)
+      assert.deepEqual(await imageViews(), [])
+      assert.equal(await nerdOk(['ps', '-aq']), '')
+    })
+  })
 })

@@ -202,7 +202,7 @@ function containerMounts(input: SpecInput, join: Join, withInit: boolean): UserM
           : undefined
   if (shmSource) own.push(shmBindMount(shmSource))
   if (withInit && host.initPath) own.push(initMount(host.initPath))
-  const user = userMounts(input.image, options, {volumePaths: input.volumePaths ?? {}, pathExists: input.pathExists, recursiveReadOnly: input.recursiveReadOnly})
+  const user = userMounts(input.image, options, {volumePaths: input.volumePaths ?? {}, imageMounts: input.imageMounts, pathExists: input.pathExists, recursiveReadOnly: input.recursiveReadOnly})
   const privileged = options.privileged ?? false
   const defaults = defaultMounts({
     shmSize: ipc.kind === 'none' ? undefined : options.shmSize || DEFAULT_SHM_SIZE,

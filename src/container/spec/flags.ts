@@ -221,6 +221,7 @@ export interface MountFlag {
   volumeDriver?: string | undefined
   volumeOptions?: Record<string, string> | undefined
   volumeSubpath?: string | undefined
+  imageSubpath?: string | undefined
   tmpfsSize?: number | undefined
   tmpfsMode?: number | undefined
 }
@@ -243,6 +244,7 @@ export function parseMount(value: string, cwd: string): MountFlag {
   let volumeDriver: string | undefined
   let volumeOptions: Record<string, string> | undefined
   let volumeSubpath: string | undefined
+  let imageSubpath: string | undefined
   let tmpfsSize: number | undefined
   let tmpfsMode: number | undefined
   const boolValue = (key: string, text: string) => {
@@ -315,6 +317,9 @@ export function parseMount(value: string, cwd: string): MountFlag {
       case 'volume-opt':
         volumeOptions = setEntry(volumeOptions ?? {}, text)
         break
+      case 'image-subpath':
+        imageSubpath = text
+        break
       case 'tmpfs-size':
         try {
           tmpfsSize = parseBytes(text)
@@ -337,6 +342,7 @@ export function parseMount(value: string, cwd: string): MountFlag {
   if (target === '') throw specError('target is required')
   const hasVolumeOptions = noCopy !== undefined || volumeLabels || volumeDriver !== undefined || volumeOptions || volumeSubpath !== undefined
   if (hasVolumeOptions && type !== 'volume') throw specError(`cannot mix 'volume-*' options with mount type '${type}'`)
+  if (imageSubpath !== undefined && type !== 'image') throw specError(`cannot mix 'image-*' options with mount type '${type}'`)
   if ((propagation !== undefined || nonRecursive !== undefined || submounts !== undefined) && type !== 'bind') {
     throw specError(`cannot mix 'bind-*' options with mount type '${type}'`)
   }
@@ -350,12 +356,12 @@ export function parseMount(value: string, cwd: string): MountFlag {
   if (submounts === 'readonly' && propagation !== 'rprivate') {
     throw specError("option 'bind-recursive=readonly' requires 'bind-propagation=rprivate' to be specified in conjunction")
   }
-  return {type, source, target, readonly, propagation, nonRecursive, submounts, noCopy, volumeLabels, volumeDriver, volumeOptions, volumeSubpath, tmpfsSize, tmpfsMode}
+  return {type, source, target, readonly, propagation, nonRecursive, submounts, noCopy, volumeLabels, volumeDriver, volumeOptions, volumeSubpath, imageSubpath, tmpfsSize, tmpfsMode}
 }
 
 /** A `--mount` as docker's daemon takes it (moby volume/mounts linux_parser's validateMountConfig), refusing in its words. */
 export function checkMount(flag: MountFlag): UserMount {
-  const {type, source, target, readonly, propagation, nonRecursive, submounts, noCopy, volumeLabels, volumeDriver, volumeOptions, volumeSubpath, tmpfsSize, tmpfsMode} = flag
+  const {type, source, target, readonly, propagation, nonRecursive, submounts, noCopy, volumeLabels, volumeDriver, volumeOptions, volumeSubpath, imageSubpath, tmpfsSize, tmpfsMode} = flag
   const invalid = (message: string) => specError(`invalid mount config for type ${JSON.stringify(type)}: ${message}`)
   let cleanTarget: string
   try {
@@ -397,6 +403,11 @@ export function checkMount(flag: MountFlag): UserMount {
       if (tmpfsMode !== undefined && tmpfsMode !== 0) options.push(`mode=${tmpfsMode.toString(8)}`)
       if (tmpfsSize !== undefined && tmpfsSize !== 0) options.push(`size=${formatTmpfsSize(tmpfsSize)}`)
       return {type: 'tmpfs', target: cleanTarget, options}
+    }
+    case 'image': {
+      if (source === '') throw invalid('field Source must not be empty')
+      if (imageSubpath && !isLocalPath(imageSubpath)) throw invalid('subpath must be a relative path within the volume')
+      return {type: 'image', source, target: cleanTarget, readonly, ...(imageSubpath ? {subpath: imageSubpath} : {})}
     }
     default:
       throw invalid('mount type unknown')

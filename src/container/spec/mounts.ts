@@ -1,7 +1,7 @@
 /**
  * The container's mounts: containerd's defaults with docker's changes (cgroupfs instead of /run, /dev/shm
  * sized and per IPC mode), then the state directory's /etc files, the init binary and the user's binds,
- * volumes and tmpfs mounts, parents before children.
+ * volumes, image mounts and tmpfs mounts, parents before children.
  */
 import {posix} from 'node:path'
 import type {Mount} from './oci.ts'
@@ -84,6 +84,7 @@ export function volumesToResolve(image: ImageConfig, options: RunOptions): Volum
 /** What the user's mounts need from the host. */
 export interface UserMountContext {
   volumePaths: Record<string, string>
+  imageMounts?: Record<string, Omit<Mount, 'destination'>>
   pathExists?: (path: string) => boolean
   recursiveReadOnly?: () => RecursiveReadOnly
 }
@@ -96,7 +97,7 @@ export interface UserMounts {
   rootfsPropagation?: string
 }
 
-/** The spec mounts of `-v`, `--mount`, `--tmpfs` and image volumes. */
+/** The spec mounts of `-v`, `--mount`, `--tmpfs` and image volumes (an image mount's as the caller made it). */
 export function userMounts(image: ImageConfig, options: RunOptions, context: UserMountContext): UserMounts {
   const result: UserMounts = {mounts: [], createDirectories: []}
   let support: RecursiveReadOnly | undefined
@@ -125,6 +126,12 @@ export function userMounts(image: ImageConfig, options: RunOptions, context: Use
         const source = context.volumePaths[mount.target]
         if (source === undefined) throw new Error(`no host path was given for the volume at ${mount.target}`)
         result.mounts.push({destination: mount.target, type: 'bind', source, options: ['rbind', ...readOnly(mount)]})
+        break
+      }
+      case 'image': {
+        const image = context.imageMounts?.[mount.target]
+        if (image === undefined) throw new Error(`no snapshot was given for the image mount at ${mount.target}`)
+        result.mounts.push({destination: mount.target, ...image})
         break
       }
       case 'tmpfs':

@@ -1,5 +1,5 @@
 /** What `buildSpec` takes: parsed `run`/`create` options, the image's config, host facts and callbacks. */
-import type {Spec, Uint64} from './oci.ts'
+import type {Mount, Spec, Uint64} from './oci.ts'
 import type {HealthConfig} from '../model.ts'
 
 /** The `config` object of an OCI/docker image config blob (the fields a container's spec uses). */
@@ -67,7 +67,19 @@ export interface TmpfsMount {
   options: string[]
 }
 
-export type UserMount = BindMount | VolumeMount | TmpfsMount
+/** docker 28's `--mount type=image`: a local image's filesystem, read-only, resolved to a snapshot by the caller. */
+export interface ImageMount {
+  type: 'image'
+  /** The image as typed. */
+  source: string
+  target: string
+  /** `image-subpath=…`: the image's directory (or file) mounted instead of its root, relative and inside it. */
+  subpath?: string
+  /** As typed (`readonly`): docker mounts the image read-only whatever it says, but keeps it in HostConfig.Mounts. */
+  readonly: boolean
+}
+
+export type UserMount = BindMount | VolumeMount | TmpfsMount | ImageMount
 
 /** `--device host[:container][:permissions]` */
 export interface DeviceMapping {
@@ -282,6 +294,8 @@ export interface SpecInput {
   annotations?: Record<string, string>
   /** Host paths of the volume mounts, by target (see `volumesToResolve`). */
   volumePaths?: Record<string, string>
+  /** The spec mounts of the image mounts (`--mount type=image`), by target, without their destination. */
+  imageMounts?: Record<string, Omit<Mount, 'destination'>>
   /** nerd's environment, for `-e NAME`. */
   environment?: Record<string, string | undefined>
   /** For `--ipc shareable`: a host directory to bind at /dev/shm (where the container's tmpfs is mounted at each start). */

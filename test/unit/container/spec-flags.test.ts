@@ -244,7 +244,22 @@ describe('--mount', () => {
     rejects(() => mountOf('type=tmpfs,source=x,target=/b', '/'), 'invalid mount config for type "tmpfs": field Source must not be specified')
     rejects(() => mountOf('type=tmpfs,target=/b,tmpfs-mode=9', '/'), 'invalid value for tmpfs-mode: 9')
     rejects(() => mountOf('type=volume,target=/b,readonly', '/'), 'invalid mount config for type "volume": must not set ReadOnly mode when using anonymous volumes')
-    rejects(() => mountOf('type=image,source=x,target=/b', '/'), 'invalid mount config for type "image": mount type unknown')
+    rejects(() => mountOf('type=bogus,source=x,target=/b', '/'), 'invalid mount config for type "bogus": mount type unknown')
+  })
+
+  it("mounts an image, with an image-subpath inside it, as docker 28's CLI and daemon take it", () => {
+    assert.deepEqual(mountOf('type=image,source=busybox,target=/img', '/'), {type: 'image', source: 'busybox', target: '/img', readonly: false})
+    assert.deepEqual(mountOf('type=image,src=busybox,dst=/img/,image-subpath=etc/../bin,ro', '/'), {type: 'image', source: 'busybox', target: '/img', readonly: true, subpath: 'etc/../bin'})
+    const invalid = (reason: string) => `invalid mount config for type "image": ${reason}`
+    rejects(() => mountOf('type=image,target=/img', '/'), invalid('field Source must not be empty'))
+    rejects(() => mountOf('type=image,source=busybox,target=/img,image-subpath=../etc', '/'), invalid('subpath must be a relative path within the volume'))
+    rejects(() => mountOf('type=image,source=busybox,target=/img,image-subpath=/etc', '/'), invalid('subpath must be a relative path within the volume'))
+    rejects(() => mountOf('type=image,source=busybox,target=/', '/'), invalid("invalid specification: destination can't be '/'"))
+    rejects(() => mountOf('type=volume,source=v,target=/b,image-subpath=etc', '/'), "cannot mix 'image-*' options with mount type 'volume'")
+    rejects(() => mountOf('type=bind,source=/a,target=/b,image-subpath=', '/'), "cannot mix 'image-*' options with mount type 'bind'")
+    rejects(() => mountOf('type=image,source=busybox,target=/b,volume-subpath=etc', '/'), "cannot mix 'volume-*' options with mount type 'image'")
+    rejects(() => mountOf('type=image,source=busybox,target=/b,bind-propagation=shared', '/'), "cannot mix 'bind-*' options with mount type 'image'")
+    rejects(() => mountOf('type=image,source=busybox,target=/b,tmpfs-size=1m', '/'), "cannot mix 'tmpfs-*' options with mount type 'image'")
   })
 })
 

@@ -35,6 +35,15 @@ describe('planRemoval (docker rmi)', () => {
     assert.throws(() => planRemoval([busybox, byDigest], 'busybox', {force: false, users: [stopped]}), /must force/)
   })
 
+  it('counts a container that mounts the image (--mount type=image) by its name, not by its ID, as docker\'s containerd store', () => {
+    const mounting: ImageUser = {id: 'e'.repeat(64), imageId: hex('b'), imageName: 'docker.io/library/other:1', mountedImageIds: [ID], running: true}
+    assert.throws(() => planRemoval([busybox], 'busybox', {force: false, users: [mounting]}), {
+      message: `conflict: unable to remove repository reference "busybox" (must force) - container eeeeeeeeeeee is using its referenced image aaaaaaaaaaaa`,
+    })
+    assert.deepEqual(planRemoval([busybox], 'busybox', {force: true, users: [mounting]}), {records: [busybox], keep: true})
+    assert.deepEqual(planRemoval([busybox], ID, {force: false, users: [mounting]}), {records: [busybox], keep: false, deleted: ID})
+  })
+
   it('-f of the last name keeps an image a container uses, running or stopped, nameless (docker\'s containerd store)', () => {
     assert.deepEqual(planRemoval([busybox], 'busybox', {force: true, users: [running]}), {records: [busybox], keep: true})
     assert.deepEqual(planRemoval([busybox], 'busybox', {force: true, users: [stopped]}), {records: [busybox], keep: true})
