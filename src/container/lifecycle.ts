@@ -1381,7 +1381,8 @@ async function removeHeld(scope: ContainerScope, removal: Removal, options: Remo
   await taskGone(scope, removal)
   await Promise.all([
     scope.client.snapshots.remove(removal.snapshotter, id).catch(unlessNotFound),
-    removeImageMounts(scope.client, removal.snapshotter, id),
+    // Not asked of containerd for a container whose record says it has none (every run --rm's).
+    removal.record && !removal.record.Mounts.some((point) => point.Type === 'image') ? undefined : removeImageMounts(scope.client, removal.snapshotter, id),
     scope.client.containers.delete(id).catch(unlessNotFound),
   ])
   // Before the record goes: a removal that finds none (an --rm's other remover) is done, its volumes with it.
