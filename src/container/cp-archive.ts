@@ -57,7 +57,7 @@ function isNodeType(type: string | undefined): type is NodeType {
 }
 
 /** A tar entry's type for what lstat saw; undefined for a socket, which docker's archive leaves out. */
-function entryType(info: Stats): HeaderData['type'] | undefined {
+export function entryType(info: Stats): HeaderData['type'] | undefined {
   if (info.isFile()) return 'File'
   if (info.isDirectory()) return 'Directory'
   if (info.isSymbolicLink()) return 'SymbolicLink'
@@ -68,7 +68,7 @@ function entryType(info: Stats): HeaderData['type'] | undefined {
 }
 
 /** glibc's major() and minor() of a device number. */
-function deviceNumbers(rdev: number): {devmaj: number; devmin: number} {
+export function deviceNumbers(rdev: number): {devmaj: number; devmin: number} {
   const device = BigInt(rdev)
   return {
     devmaj: Number(((device >> 8n) & 0xfffn) | ((device >> 32n) & ~0xfffn)),
