@@ -1,3 +1,5 @@
+import {readFileSync} from 'node:fs'
+import {argumentsAsGiven} from './byte-names.ts'
 import {asksHelp, containerCommandArgv, globalOptionsHelp, splitGlobalArgs, type FlagDefinitionShape} from './config/index.ts'
 import {connectEarly, debugSetting, setCommandWords, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
@@ -13,8 +15,10 @@ import {versionBanner} from './version-banner.ts'
  * Runs nerd with the process's argv (without node and script). Global options are lifted out first
  * because oclif takes argv[0] as the command id (`nerd -n k8s.io ps`).
  */
-export async function main(argv: string[]): Promise<void> {
+export async function main(given: string[]): Promise<void> {
   let rest: string[] = []
+  // A path that is no UTF-8 (`cp c:/caf\xe9 -`) names its file by its bytes, as docker's CLI passes them.
+  const argv = argumentsAsGiven(given, () => readFileSync('/proc/self/cmdline'))
   try {
     const split = splitGlobalArgs(argv)
     rest = split.rest

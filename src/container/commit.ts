@@ -5,6 +5,7 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
+import type {Stats} from 'node:fs'
 import {rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, posix} from 'node:path'
@@ -13,6 +14,7 @@ import {pipeline} from 'node:stream/promises'
 import {createGunzip, createGzip} from 'node:zlib'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {onEarlyExit} from '../early-exit.ts'
+import {encodeName} from '../byte-names.ts'
 import {NerdError} from '../errors.ts'
 import type {ImageConfig, ImageRuntimeConfig} from '../hooks/types.ts'
 import {applyChanges} from '../image/archive/changes.ts'
@@ -30,6 +32,7 @@ import type {ImageRecord, ResolvedImageConfig} from '../image/store.ts'
 import {unpackImage} from '../image/unpack.ts'
 import {makeOwnedDir, removeOrphanedDirs} from '../owner.ts'
 import {publishEvent} from '../system/nerd-events.ts'
+import {deviceNumbers, entryType} from './cp-archive.ts'
 import {containerView, pauseTask, publishContainerEvent, refuseDead, resumeTask} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {markThisProcess} from './process-mark.ts'
@@ -109,7 +112,8 @@ function walkOrder(a: Change, b: Change): number {
  * docker's `diff`: A for an added path, C for a changed one, D for a deleted one, in docker's order (walkOrder). A
  * directory that is still one with the same mode and owner is listed only for what changed inside
  * it, as docker compares no directory times: so the directories the runtime's mount points touched
- * are left out with them.
+ * are left out with them. Nor is a file the layer holds only because overlayfs copied it up, its
+ * metadata as it was (sameAsBefore): docker compares stats, not layers.
  */
 export async function containerChanges(scope: ContainerScope, container: LoadedContainer): Promise<Change[]> {
   refuseDead(container, 'diff')
@@ -117,6 +121,7 @@ export async function containerChanges(scope: ContainerScope, container: LoadedC
     withChanges(leased, container, MEDIA_TYPE_OCI_LAYER, async (layer, lower) => {
       const changes: Change[] = []
       const sameDirectories = new Set<string>()
+      const layerFiles = new Map<string, LayerFile>()
       for await (const entry of readTar(leased.content.read(layer.digest))) {
         const path = entryPath(entry)
         const name = posix.basename(path)
@@ -126,15 +131,38 @@ export async function containerChanges(scope: ContainerScope, container: LoadedC
           continue
         }
         if (await isRuntimeMountPoint(entry, lower)) continue
+        const file = entry.type === 'Link' ? layerFiles.get(posix.join('/', entry.linkpath ?? '')) : {type: entry.type, size: entry.type === 'SymbolicLink' ? encodeName(entry.linkpath ?? '').length : entry.size}
+        if (entry.type !== 'Link') layerFiles.set(path, file!)
         const before = await statInLayers(lower, path)
-        if (entry.type === 'Directory' && before?.isDirectory() && (before.mode & 0o7777) === entry.mode && before.uid === entry.uid && before.gid === entry.gid) {
-          sameDirectories.add(path)
+        if (before && file && sameAsBefore(entry, file, before)) {
+          if (entry.type === 'Directory') sameDirectories.add(path)
+          // overlayfs copied it up for its metadata alone (a hard link made to it, say).
+          else continue
         }
         changes.push({kind: before ? 'C' : 'A', path})
       }
       return keptChanges(changes, sameDirectories).sort(walkOrder)
     }),
   )
+}
+
+/** What a layer's entry is, a hard link's the file it links to: its type and size (a symbolic link's, its target's length). */
+interface LayerFile {
+  type: TarEntry['type']
+  size: number
+}
+
+/**
+ * Whether the layer's `entry` (`file`: what it is) is what the lower layers had, `before`, as
+ * docker's diff compares them (go-archive's statDifferent): type, mode, owner, device number, and
+ * for what is no directory its size and time; not its inode, change time or link count, which
+ * overlayfs's copy-up changes. Times in whole seconds, as the layer has them.
+ */
+function sameAsBefore(entry: TarEntry, file: LayerFile, before: Stats): boolean {
+  const device = deviceNumbers(before.rdev)
+  const same = file.type === entryType(before) && entry.mode === (before.mode & 0o7777) && entry.uid === before.uid && entry.gid === before.gid && (entry.header.devmaj ?? 0) === device.devmaj && (entry.header.devmin ?? 0) === device.devmin
+  if (!same || file.type === 'Directory') return same
+  return file.size === before.size && Math.floor((entry.header.mtime?.getTime() ?? 0) / 1000) === Math.floor(before.mtimeMs / 1000)
 }
 
 /** Marks every directory above each of `paths` (the root too), normalized absolute paths, in `marked`. */

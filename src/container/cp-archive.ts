@@ -9,6 +9,7 @@
  * (docker's NoOverwriteDirNonDir): a copy never deletes what it does not replace.
  */
 import {execFileSync} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
 import type {Stats} from 'node:fs'
 import {
   chmodSync,
@@ -26,6 +27,7 @@ import {
   readdirSync,
   readlinkSync,
   readSync,
+  renameSync,
   symlinkSync,
   unlinkSync,
   writeSync,
@@ -34,6 +36,7 @@ import {basename, dirname, resolve} from 'node:path'
 import {addAbortSignal, Readable} from 'node:stream'
 import {setImmediate} from 'node:timers/promises'
 import type {HeaderData} from 'tar'
+import {decodeName, encodeName, fsPath} from '../byte-names.ts'
 import {NerdError} from '../errors.ts'
 import {readTar, TruncatedArchiveError} from '../image/archive/tar-reader.ts'
 import type {TarEntry} from '../image/archive/tar-reader.ts'
@@ -54,7 +57,7 @@ function isNodeType(type: string | undefined): type is NodeType {
 }
 
 /** A tar entry's type for what lstat saw; undefined for a socket, which docker's archive leaves out. */
-function entryType(info: Stats): HeaderData['type'] | undefined {
+export function entryType(info: Stats): HeaderData['type'] | undefined {
   if (info.isFile()) return 'File'
   if (info.isDirectory()) return 'Directory'
   if (info.isSymbolicLink()) return 'SymbolicLink'
@@ -65,7 +68,7 @@ function entryType(info: Stats): HeaderData['type'] | undefined {
 }
 
 /** glibc's major() and minor() of a device number. */
-function deviceNumbers(rdev: number): {devmaj: number; devmin: number} {
+export function deviceNumbers(rdev: number): {devmaj: number; devmin: number} {
   const device = BigInt(rdev)
   return {
     devmaj: Number(((device >> 8n) & 0xfffn) | ((device >> 32n) & ~0xfffn)),
@@ -73,17 +76,31 @@ function deviceNumbers(rdev: number): {devmaj: number; devmin: number} {
   }
 }
 
+/** A PAX record `key=value`, led by its length in bytes, which counts its own digits. */
+function paxRecord(key: string, value: Buffer): Buffer {
+  const rest = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')])
+  const digits = String(rest.length + String(rest.length).length).length
+  return Buffer.concat([Buffer.from(String(rest.length + digits)), rest])
+}
+
 /**
  * The header block(s) of one entry as docker's archive writes it: mode with the setuid, setgid and
  * sticky bits, numeric owners without names, the time in whole seconds; a PAX header before it only
- * for what ustar cannot hold (no SCHILY.dev/ino/nlink records, which GNU tar warns about).
+ * for what ustar cannot hold (no SCHILY.dev/ino/nlink records, which GNU tar warns about). Its
+ * records hold names as their bytes, UTF-8 or not, as go-archive's do (the `tar` package's Pax
+ * writes UTF-8 only).
  */
 async function entryHeader(fields: HeaderData): Promise<Buffer> {
-  const {Header, Pax} = await import('tar')
+  const {Header} = await import('tar')
   const header = new Header({...fields, uname: '', gname: ''})
   if (!header.encode()) return header.block as Buffer
-  const {path, linkpath, size, uid, gid, mtime} = fields
-  return Buffer.concat([new Pax({path, linkpath, size, uid, gid, mtime}).encode(), header.block as Buffer])
+  const {path = '', linkpath, size, uid, gid, mtime} = fields
+  const values = {path, gid, linkpath, mtime: mtime && mtime.getTime() / 1000, size, uid}
+  const records = Object.entries(values).flatMap(([key, value]) => (value === undefined ? [] : [paxRecord(key, typeof value === 'string' ? encodeName(value) : Buffer.from(String(value)))]))
+  const body = Buffer.concat(records)
+  const extended = new Header({path: `PaxHeader/${basename(path)}`.slice(0, 99), type: 'ExtendedHeader', mode: 0o644, uid, gid, size: body.length, mtime, uname: '', gname: ''})
+  extended.encode()
+  return Buffer.concat([extended.block as Buffer, body, tarPadding(body.length), header.block as Buffer])
 }
 
 /** Bytes read from a file at a time. */
@@ -123,11 +140,6 @@ function* fileBody(fd: number, size: number): Generator<Buffer> {
   }
   if (read < size) yield Buffer.alloc(size - read)
   yield tarPadding(size)
-}
-
-/** Go's byte order of names, as docker's walk lists a directory. */
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b))
 }
 
 /** Whether an error says an entry went away or changed kind between two looks at it (a running container's files). */
@@ -192,7 +204,7 @@ async function* treeEntries(parent: number, name: string, archiveName: string, p
       if (first !== undefined) Object.assign(fields, {type: 'Link', linkpath: first})
       else if (type === 'SymbolicLink') {
         try {
-          fields.linkpath = readlinkSync(fdPath(parent, name))
+          fields.linkpath = decodeName(readlinkSync(fdPath(parent, name), {encoding: 'buffer'}))
         } catch (error) {
           if (top || !vanished(error) && (error as NodeJS.ErrnoException).code !== 'EINVAL') throw error
           return
@@ -206,8 +218,9 @@ async function* treeEntries(parent: number, name: string, archiveName: string, p
       yield* body
     }
     if (type !== 'Directory') return
-    // Names once each: a directory read while entries are renamed in it may list one twice.
-    const children = [...new Set(readdirSync(fdPath(fd!)))].sort(byteOrder)
+    // Names once each (a directory read while entries are renamed in it may list one twice), in
+    // Go's byte order, as docker's walk lists a directory.
+    const children = [...new Set(readdirSync(fdPath(fd!), {encoding: 'buffer'}).sort(Buffer.compare).map(decodeName))]
     for (const child of children) yield* treeEntries(fd!, child, archiveName === '' ? child : `${archiveName}/${child}`, [...path, child], walk, false)
   } catch (error) {
     throw inTreeTerms(error, rootedPath(path))
@@ -422,7 +435,7 @@ export async function extractInto(archive: NodeJS.ReadableStream, target: Extrac
         return
       }
       if (entry.type === 'SymbolicLink') {
-        symlinkSync(entry.linkpath ?? '', fdPath(parent, name))
+        symlinkSync(fsPath(entry.linkpath ?? ''), fdPath(parent, name))
         if (options.keepOwners) lchownSync(fdPath(parent, name), entry.uid, entry.gid)
         lutimesSync(fdPath(parent, name), atime, mtime)
         return
@@ -455,13 +468,19 @@ export async function extractInto(archive: NodeJS.ReadableStream, target: Extrac
   }
 }
 
-/** Makes a FIFO or device node by `name` in the directory `parent` (as root, as docker's daemon does). */
+/**
+ * Makes a FIFO or device node by `name` in the directory `parent` (as root, as docker's daemon
+ * does). mknod(1) makes it under a name of its own, which it is renamed from: a name that is no
+ * UTF-8 cannot be passed to a command (Node encodes arguments as UTF-8).
+ */
 function makeNode(parent: number, name: string, type: NodeType, device: {devmaj: number; devmin: number}, full: string): void {
   const numbers = type === 'FIFO' ? [] : [String(device.devmaj), String(device.devmin)]
+  const made = `${fdPath(parent)}/.nerd-mknod-${process.pid}-${randomBytes(6).toString('hex')}`
   try {
-    execFileSync('mknod', [fdPath(parent, name), NODE_TYPES[type], ...numbers], {stdio: ['ignore', 'ignore', 'pipe']})
+    execFileSync('mknod', [made, NODE_TYPES[type], ...numbers], {stdio: ['ignore', 'ignore', 'pipe']})
   } catch (error) {
-    const message = ((error as {stderr?: Buffer}).stderr?.toString() ?? '').trim().replace(fdPath(parent, name), full)
+    const message = ((error as {stderr?: Buffer}).stderr?.toString() ?? '').trim().replace(made, full)
     throw new NerdError(message || `cannot make ${full}`)
   }
+  renameSync(made, fdPath(parent, name))
 }

@@ -10,6 +10,7 @@
  */
 import type {Stats} from 'node:fs'
 import {closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync} from 'node:fs'
+import {decodeName, fsPath} from '../byte-names.ts'
 import {NerdError} from '../errors.ts'
 
 const {O_RDONLY, O_DIRECTORY, O_NOFOLLOW} = constants
@@ -18,9 +19,15 @@ export const O_PATH = 0o10000000
 /** As many links as Linux follows in one path. */
 const MAX_LINKS = 40
 
-/** The path of `name` in the directory held open as `fd`, or of what `fd` is open on (a child process can use it too). */
-export function fdPath(fd: number, name?: string): string {
-  return `/proc/${process.pid}/fd/${fd}${name === undefined ? '' : `/${name}`}`
+/**
+ * The path of `name` in the directory held open as `fd` (its bytes when the name is no UTF-8:
+ * byte-names.ts), or of what `fd` is open on (a child process can use it too).
+ */
+export function fdPath(fd: number): string
+export function fdPath(fd: number, name: string): string | Buffer
+export function fdPath(fd: number, name?: string): string | Buffer {
+  const directory = `/proc/${process.pid}/fd/${fd}`
+  return name === undefined ? directory : fsPath(`${directory}/${name}`)
 }
 
 /** Why a walk fails, in Go's words for the errno (syscall.Errno's text), as docker's messages carry them. */
@@ -140,7 +147,7 @@ export function walkInRoot(root: number, path: string | readonly string[], optio
         countLink()
         let target: string
         try {
-          target = readlinkSync(fdPath(current(), part))
+          target = decodeName(readlinkSync(fdPath(current(), part), {encoding: 'buffer'}))
         } catch {
           // Replaced meanwhile: look again.
           pending.unshift(part)

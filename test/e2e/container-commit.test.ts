@@ -212,6 +212,9 @@ describe('diff and commit', () => {
     // A directory's own change (its mode, or a file become one) is listed, as docker lists it; the runtime's mount points still are not.
     await nerdOk(['run', '--name', 'chmodder', '--network', 'none', IMG, 'sh', '-c', 'chmod 700 /home && rm /etc/group && mkdir /etc/group'])
     assert.equal(await nerdOk(['diff', 'chmodder']), ['C /etc', 'C /etc/group', 'C /home', ''].join('\n'))
+    // A file that only gained a hard link is unchanged (overlayfs copied it up, with its directory), as docker's stat comparison sees it; one touched is changed.
+    await nerdOk(['run', '--name', 'linker', '--network', 'none', IMG, 'sh', '-c', 'ln /bin/busybox /tmp/hl && touch /etc/passwd'])
+    assert.equal(await nerdOk(['diff', 'linker']), ['C /etc', 'C /etc/passwd', 'C /tmp', 'A /tmp/hl', ''].join('\n'))
     const missing = await nerd(['diff', 'nosuch'])
     assert.equal(missing.code, 1)
     assert.equal(missing.stderr, 'Error: No such container: nosuch\n')

@@ -210,6 +210,29 @@ describe('cp', () => {
     assert.deepEqual([z![1], z![2]], ['2', z2![2]], copied)
   })
 
+  it('copies names that are no UTF-8 as their bytes, both ways, and takes one on the command line', async () => {
+    // caf\xe9 (Latin-1), a symbolic link to it and a FIFO by such a name: docker's names are bytes end to end.
+    const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1')
+    await nerdOk(['exec', 'live', 'sh', '-c', 'mkdir /names && cd /names && echo x > "$(printf \'caf\\351\')" && ln -s "$(printf \'caf\\351\')" link && mkfifo "$(printf \'p\\377\')" && echo ok > ok'])
+    const streamed = await nerd(['cp', 'live:/names', '-'])
+    assert.equal(streamed.code, 0, streamed.stderr)
+    assert.ok(streamed.stdoutBytes.includes(latin1('path=names/caf\xe9\n')), 'the PAX path record holds the bytes')
+    assert.ok(streamed.stdoutBytes.includes(latin1('linkpath=caf\xe9\n')), 'the PAX linkpath record holds the bytes')
+
+    await nerdOk(['cp', 'live:/names', join(work, 'names')])
+    const here = (await readdir(join(work, 'names'), {encoding: 'buffer'})).map((name) => name.toString('latin1')).sort()
+    assert.deepEqual(here, ['caf\xe9', 'link', 'ok', 'p\xff'])
+    assert.equal(await readFile(latin1(`${work}/names/caf\xe9`), 'utf8'), 'x\n')
+    assert.deepEqual(await readlink(join(work, 'names/link'), {encoding: 'buffer'}), latin1('caf\xe9'))
+
+    await nerdOk(['cp', join(work, 'names'), 'live:/names2'])
+    assert.equal(await nerdOk(['exec', 'live', 'sh', '-c', 'cat /names2/"$(printf \'caf\\351\')" && cat /names2/link && test -p /names2/"$(printf \'p\\377\')" && ls /names2 | wc -l']), 'x\nx\n4\n')
+
+    // The container's path as typed, its bytes from the command line (Node decodes argv as UTF-8).
+    const typed = await run('sh', ['-c', '"$@" "$(printf \'live:/names/caf\\351\')" -', 'sh', process.execPath, '--', nerdEntry, ...nerdGlobals(), 'cp'], {encoding: 'buffer'})
+    assert.ok(typed.stdout.includes(latin1('path=caf\xe9\n')), 'the file named by its bytes is archived')
+  })
+
   it('refuses to write into a read-only root filesystem or volume, as docker does, and a --tmpfs is no volume', async () => {
     const readOnly = join(work, 'read-only')
     await mkdir(readOnly)

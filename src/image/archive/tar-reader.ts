@@ -6,6 +6,7 @@
  */
 import {Header, Pax} from 'tar'
 import type {HeaderData} from 'tar'
+import {decodeName} from '../../byte-names.ts'
 import {NerdError} from '../../errors.ts'
 
 const BLOCK = 512
@@ -161,6 +162,45 @@ function invalidHeader(first: boolean): NerdError {
   return new NerdError(first ? 'unrecognized image format: the input is not a tar archive' : 'invalid tar header: the archive is corrupt')
 }
 
+/** A NUL-terminated header field's bytes. */
+function field(block: Buffer, offset: number, size: number): Buffer {
+  const bytes = block.subarray(offset, offset + size)
+  const end = bytes.indexOf(0)
+  return end < 0 ? bytes : bytes.subarray(0, end)
+}
+
+/**
+ * The names a header block gives, byte-faithful (byte-names.ts): the `tar` package decodes them as
+ * UTF-8, which loses the bytes of a name that is not. A ustar prefix is read as the package reads it.
+ */
+function blockNames(block: Buffer): {path: string; linkpath: string} {
+  let path = decodeName(field(block, 0, 100))
+  if (block.subarray(257, 265).toString('latin1') === 'ustar\u000000') {
+    const prefix = decodeName(field(block, 345, block[475] !== 0 ? 155 : 130))
+    if (prefix) path = `${prefix}/${path}`
+  }
+  return {path, linkpath: decodeName(field(block, 157, 100))}
+}
+
+/**
+ * The path and linkpath records of a PAX header's body, byte-faithful: the `tar` package drops a
+ * record whose value is not UTF-8 (its length no longer matches).
+ */
+function paxNames(body: Buffer): {path?: string; linkpath?: string} {
+  const names: {path?: string; linkpath?: string} = {}
+  for (let at = 0; at < body.length; ) {
+    const space = body.indexOf(0x20, at)
+    const length = space < 0 ? NaN : Number(body.toString('latin1', at, space))
+    if (!(length > space - at + 1) || at + length > body.length) break
+    const record = body.subarray(space + 1, at + length - 1)
+    const equals = record.indexOf(0x3d)
+    const key = equals < 0 ? '' : record.toString('latin1', 0, equals)
+    if (key === 'path' || key === 'linkpath') names[key] = decodeName(record.subarray(equals + 1))
+    at += length
+  }
+  return names
+}
+
 /**
  * The entries of a tar stream. Ends at the end-of-archive blocks (what follows them is not read), or
  * when the input ends exactly between two entries or zero blocks (as Go's archive/tar does); an input
@@ -194,11 +234,13 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
         if (meta.length < size) throw new TruncatedArchiveError()
         headerBlocks.push(Buffer.from(block), Buffer.from(meta))
         const text = meta.subarray(0, size).toString('utf8')
-        if (type === 'ExtendedHeader') extended = Pax.parse(text, extended, false)
+        if (type === 'ExtendedHeader') extended = {...Pax.parse(text, extended, false), ...paxNames(meta.subarray(0, size))}
         else if (type === 'GlobalExtendedHeader') global = Pax.parse(text, global, true)
-        else extended = {...extended, [type === 'NextFileHasLongPath' ? 'path' : 'linkpath']: text.replace(/\0.*/s, '')}
+        else extended = {...extended, [type === 'NextFileHasLongPath' ? 'path' : 'linkpath']: decodeName(field(meta, 0, size))}
         continue
       }
+      const ownNames = blockNames(block)
+      const names = {path: extended?.path ?? ownNames.path, linkpath: extended?.linkpath ?? ownNames.linkpath}
       extended = undefined
       const entryHeader = [...headerBlocks, Buffer.from(block)]
       headerBlocks = []
@@ -212,7 +254,7 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
         }
       }
       const entry: TarEntry = {
-        path: header.path ?? '',
+        path: names.path,
         type,
         size: hasBody ? size : 0,
         mode: (header.mode ?? 0) & 0o7777,
@@ -222,7 +264,7 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
         header,
         body: hasBody ? body() : emptyBody(),
       }
-      if (header.linkpath) entry.linkpath = header.linkpath
+      if (names.linkpath) entry.linkpath = names.linkpath
       yield entry
       await source.skip(size - consumed + padding(size))
     }

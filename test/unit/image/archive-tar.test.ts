@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import {Header} from 'tar'
+import {encodeName} from '../../../src/byte-names.ts'
 import {NerdError} from '../../../src/errors.ts'
 import {TruncatedArchiveError, readTar, startsLikeTar} from '../../../src/image/archive/tar-reader.ts'
 import type {TarEntry} from '../../../src/image/archive/tar-reader.ts'
@@ -124,6 +125,25 @@ describe('readTar', () => {
       writeFileSync(join(directory, 'manifest.json'), '[]')
       execFileSync('tar', ['-cf', 'out.tar', 'manifest.json'], {cwd: directory})
       assert.deepEqual(await readAll(readFileSync(join(directory, 'out.tar'))), [{path: 'manifest.json', type: 'File', size: 2, content: '[]'}])
+    } finally {
+      rmSync(directory, {recursive: true, force: true})
+    }
+  })
+
+  it('keeps names that are no UTF-8 as their bytes, in ustar fields and PAX records', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'nerd-tar-test-'))
+    try {
+      // caf\xe9 and a hard link to it: the link's entry names it as its target.
+      const name = Buffer.from('caf\xe9', 'latin1')
+      mkdirSync(join(directory, 'in'))
+      writeFileSync(Buffer.concat([Buffer.from(`${directory}/in/`), name]), 'x')
+      linkSync(Buffer.concat([Buffer.from(`${directory}/in/`), name]), join(directory, 'in', 'link'))
+      for (const format of ['gnu', 'posix']) {
+        execFileSync('tar', [`--format=${format}`, '-cf', 'out.tar', '-C', 'in', '--sort=name', '.'], {cwd: directory, env: {...process.env, LC_ALL: 'C'}})
+        const entries = await readAll(readFileSync(join(directory, 'out.tar')))
+        assert.deepEqual(encodeName(entries[1].path), Buffer.concat([Buffer.from('./'), name]), format)
+        assert.deepEqual(encodeName(entries[2].linkpath ?? ''), Buffer.concat([Buffer.from('./'), name]), format)
+      }
     } finally {
       rmSync(directory, {recursive: true, force: true})
     }
