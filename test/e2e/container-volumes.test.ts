@@ -470,6 +470,7 @@ describe('volumes in containers', () => {
     })
 
     it("refuses a missing image, a subpath not in it or through a link, as docker's daemon, leaving nothing behind", async () => {
+      const containers = await nerdOk(['ps', '-aq'])
       const refused = async (mount: string, message: string) => {
         const result = await nerd(['run', '--rm', '--mount', mount, IMG, 'true'])
         assert.equal(result.code, 125, result.stderr)
@@ -487,7 +488,7 @@ describe('volumes in containers', () => {
       assert.equal(mixed.code, 125)
       assert.match(mixed.stderr, /for "--mount" flag: cannot mix 'volume-\*' options with mount type 'image'/)
       assert.deepEqual(await imageViews(), [])
-      assert.equal(await nerdOk(['ps', '-aq']), '')
+      assert.equal(await nerdOk(['ps', '-aq']), containers)
     })
   })
 })
