@@ -7,7 +7,7 @@ import {existsSync} from 'node:fs'
 import {rm, writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp} from '../containerd/index.ts'
-import {isAlreadyExists, isNotFound, isShimClosed, toDate, unlessNotFound, unpackJson} from '../containerd/index.ts'
+import {isAlreadyExists, isConnectionError, isNotFound, isShimClosed, toDate, unlessNotFound, unpackJson} from '../containerd/index.ts'
 import {delayFor, preciseNow} from '../clock.ts'
 import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
@@ -264,14 +264,19 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       // With the count it is to run again with, which the handler adds as it records the exit (docker's RestartCount++ with SetRestarting).
       if (status === 'restarting' && state.ExitUnrecorded) viewState.RestartCount = state.RestartCount + 1
       break
-    default:
-      if (!task && state.StartedAt !== '' && state.ExitUnrecorded) {
-        // Its task went unseen (a reboot, a dead shim): shown at once as its exit handler is to record
-        // it (UNSEEN_EXIT_STATUS, task-exit.ts), as docker's daemon records a container it finds without
-        // its process before anything lists it; not as the exit before, which the state still holds.
+    default: {
+      // Its last run ended unseen: its task went (a reboot, a dead shim), or containerd's restart
+      // monitor made a new one in its place (after a containerd restart) before the exit was
+      // recorded. Shown at once as its exit handler is to record it (UNSEEN_EXIT_STATUS, task-exit.ts),
+      // as docker's daemon records a container it finds without its process before anything lists
+      // it; not as the exit before, nor the 0 of the start, which the state still holds.
+      const unseen = state.StartedAt !== '' && state.ExitUnrecorded === true
+      if (unseen) {
         exitCode = UNSEEN_EXIT_STATUS
         viewState.ExitCode = exitCode
         viewState.FinishedAt = preciseNow()
+      }
+      if (!task && unseen) {
         status = policyRestarts(record, state, exitCode) ? 'restarting' : 'exited'
         break
       }
@@ -279,6 +284,7 @@ export function viewOf(record: ContainerRecord, state: ContainerState, labels: R
       // A task made for a later start, with a policy, is taken for its restart: read before the state
       // of a start that has just cleared the restart's mark, it would show `exited` in between.
       status = state.StartedAt === '' ? 'created' : restartPending(state) || (task?.status === 'CREATED' && !state.ExplicitlyStopped && hasRestartPolicy(record)) ? 'restarting' : 'exited'
+    }
   }
   return {record, state: viewState, labels, status, pid, exitCode}
 }
@@ -1040,40 +1046,47 @@ export function stopFailure(reference: string, error: unknown): unknown {
 
 /**
  * The rest of stopContainer, once the stop signal is sent (`exit`: the process's end, when it ran).
- * Cut short (`interrupt`: ctrl-C), the stop is finished as docker's daemon finishes one: the exit
- * handler kills the process when the time is up, and sees it out; then false.
+ * Cut short (`interrupt`: ctrl-C; or containerd gone while the stop waits or kills), the stop is
+ * finished as docker's daemon finishes one: the exit handler kills the process when the time is up
+ * (once containerd answers again: task-exit.ts rides out an outage), and sees it out; then false,
+ * or containerd's failure. Without it the policy, switched off by the stop, would stay off for a
+ * process that runs on past its deadline.
  */
 async function seeOutStop(scope: ContainerScope, container: LoadedContainer, signalled: {task: Process; exit?: Promise<ExitStatus>}, timeout: number, interrupt: AbortSignal | undefined): Promise<boolean> {
   const id = container.record.Id
   let ended: ExitStatus = signalled.task
   if (signalled.exit) {
-    if (timeout >= 0) {
-      const killAt = Date.now() + timeout * 1000
-      const settled = new AbortController()
-      let interrupted = (): void => undefined
-      const outcome = await Promise.race([
-        signalled.exit.then(() => 'exited' as const, () => 'exited' as const),
-        delayFor(timeout * 1000, settled.signal).then(() => 'due' as const),
-        new Promise<'interrupted'>((resolve) => {
-          interrupted = () => resolve('interrupted')
-          if (interrupt?.aborted) interrupted()
-          interrupt?.addEventListener('abort', interrupted, {once: true})
-        }),
-      ])
-      settled.abort()
-      interrupt?.removeEventListener('abort', interrupted)
-      if (outcome === 'interrupted') {
-        startExitHandler(scope.dataRoot, namespaceOf(scope), id, signalled.task.pid, killAt)
-        return false
-      }
-      if (outcome === 'due') await signalContainer(scope, id, signalNumber('SIGKILL'), true)
+    const killAt = timeout >= 0 ? Date.now() + timeout * 1000 : undefined
+    const handOver = (): void => {
+      if (killAt !== undefined) startExitHandler(scope.dataRoot, namespaceOf(scope), id, signalled.task.pid, killAt)
     }
     try {
+      if (killAt !== undefined) {
+        const settled = new AbortController()
+        let interrupted = (): void => undefined
+        const outcome = await Promise.race([
+          signalled.exit.then(() => 'exited' as const, () => 'exited' as const),
+          delayFor(timeout * 1000, settled.signal).then(() => 'due' as const),
+          new Promise<'interrupted'>((resolve) => {
+            interrupted = () => resolve('interrupted')
+            if (interrupt?.aborted) interrupted()
+            interrupt?.addEventListener('abort', interrupted, {once: true})
+          }),
+        ])
+        settled.abort()
+        interrupt?.removeEventListener('abort', interrupted)
+        if (outcome === 'interrupted') {
+          handOver()
+          return false
+        }
+        if (outcome === 'due') await signalContainer(scope, id, signalNumber('SIGKILL'), true)
+      }
       ended = await signalled.exit
     } catch (error) {
       // Deleted meanwhile (rm -f): stopped all the same.
-      if (!isNotFound(error)) throw error
-      return true
+      if (isNotFound(error)) return true
+      if (isConnectionError(error)) handOver()
+      throw error
     }
   }
   await deleteTask(scope, container, ended, signalled.task.pid)
@@ -1149,9 +1162,13 @@ export function killSignal(signal: string): number {
   return number
 }
 
-/** A command's failure in docker's daemon's words: `prefix`, which names the container as the user did, then why. */
+/**
+ * A command's failure in docker's daemon's words: `prefix`, which names the container as the user
+ * did, then why. Not containerd out of reach, which no daemon said: as docker's CLI reports its
+ * daemon gone, the same words for every command.
+ */
 function prefixedFailure(prefix: string, error: unknown): unknown {
-  return error instanceof Error ? new NerdError(`${prefix}: ${error.message}`, {cause: error}) : error
+  return error instanceof Error && !isConnectionError(error) ? new NerdError(`${prefix}: ${error.message}`, {cause: error}) : error
 }
 
 /**

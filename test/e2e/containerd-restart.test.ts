@@ -130,6 +130,35 @@ describe('containers across a containerd restart', () => {
     await until('the finished container to be exited', async () => ((await inspect('talker')).State.Status === 'exited' ? true : undefined))
   })
 
+  it("a stop cut short by containerd's death is finished as docker's daemon finishes one: the process is killed at its deadline once containerd is back, and stays down whatever its policy", async () => {
+    await nerdOk(['run', '-d', '--name', 'stubborn', '--network', 'none', '--restart', 'always', IMG, 'sh', '-c', 'trap "" TERM; while true; do sleep 1; done'], options())
+    const {Id: id, State: {Pid: pid}} = await inspect('stubborn')
+    const stopping = nerd(['stop', '-t', '3', 'stubborn'], options())
+    // The stop signal is out (and ignored): the stop waits out its 3 s.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await containerd.kill()
+    const stop = await stopping
+    // As every command that finds containerd gone: no daemon's words around it (docker's CLI reports its daemon gone alike).
+    assert.equal(stop.code, 1)
+    assert.match(stop.stderr, /^Error: Cannot connect to containerd at .*\n$/)
+    // So does a kill: its lookup needs no containerd, its signal does.
+    const kill = await nerd(['kill', 'stubborn'], options())
+    assert.equal(kill.code, 1)
+    assert.match(kill.stderr, /^Error: Cannot connect to containerd at .*\n$/)
+    await containerd.start()
+    const stopped = await until('the process to be killed at its deadline', async () => {
+      const current = await inspect('stubborn')
+      return current.State.Status === 'exited' && !(await ctr(['tasks', 'ls', '-q'], options())).stdout.includes(id) ? current : undefined
+    }, 15_000)
+    assert.equal(stopped.State.ExitCode, 137)
+    assert.throws(() => process.kill(pid, 0))
+    // The explicit stop ends the policy, as docker's: not restarted, neither by nerd nor by containerd's restart monitor (its 10 s tick).
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const later = await inspect('stubborn')
+    assert.deepEqual([later.State.Status, later.RestartCount], ['exited', 0])
+    await nerdOk(['rm', 'stubborn'], options())
+  })
+
   it('a health monitor rides out the restart: the same monitor goes on probing the container that ran on', async () => {
     await nerdOk(['run', '-d', '--name', 'checked', '--network', 'none', '--health-cmd', 'test ! -f /tmp/bad', '--health-interval', '300ms', '--health-retries', '2', IMG, 'sleep', '600'], options())
     const {Id: id, State: {Pid: pid}} = await inspect('checked')

@@ -189,6 +189,17 @@ describe('viewOf', () => {
     assert.equal(viewOf(record, {...INITIAL_STATE, ...exited}, {}, undefined).exitCode, 137)
   })
 
+  it("shows a run whose exit went unseen while containerd's restart monitor made its next task (after a containerd restart) as restarting with 255, not the 0 of the state", () => {
+    const always = {...record, HostConfig: {...record.HostConfig, RestartPolicy: {Name: 'always', MaximumRetryCount: 0}}}
+    // Before the monitor's start is recorded (the state of the run that ended), and after its logger wrote it (ExitCode 0).
+    for (const state of [{StartedAt: '2026-11-23T02:00:01Z', ExitCode: 0, ExitUnrecorded: true}, {StartedAt: new Date().toISOString(), ExitCode: 0, ExitUnrecorded: true}]) {
+      const view = viewOf(always, {...INITIAL_STATE, ...state}, {}, task('CREATED'))
+      assert.deepEqual([view.status, view.exitCode, view.state.ExitCode], ['restarting', 255, 255])
+    }
+    // Once it runs, the code is 0, as docker's SetRunning.
+    assert.equal(viewOf(always, {...INITIAL_STATE, StartedAt: '2026-11-23T02:00:01Z', ExitUnrecorded: true}, {}, task('RUNNING')).exitCode, 0)
+  })
+
   it('shows a run whose task went unseen (a reboot) as exited 255 now, or restarting when its policy restarts it, not as the exit before', () => {
     const gone = {StartedAt: '2026-11-23T02:00:01Z', FinishedAt: '2026-11-23T01:00:00.000000000Z', ExitCode: 0, ExitUnrecorded: true}
     const view = viewOf(record, {...INITIAL_STATE, ...gone}, {}, undefined)
