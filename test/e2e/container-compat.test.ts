@@ -624,6 +624,9 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['exec', '-u', 'nosuchuser', 'web', 'id']), noUser)
     assert.deepEqual(await outcome(['exec', '-u', 'nosuchuser', '--detach-keys', 'foo', 'web', 'id']), noUser)
     assert.deepEqual(await outcome(['exec', '--detach-keys', 'foo', 'web', 'true']), {code: 125, stdout: '', stderr: 'Error: Invalid escape keys (foo) provided\n'})
+    // As moby/term's ToBytes: DEL is a key (127), its ctrl- names lower case only.
+    assert.deepEqual(await outcome(['exec', '--detach-keys', 'ctrl-A', 'web', 'true']), {code: 125, stdout: '', stderr: 'Error: Invalid escape keys (ctrl-A) provided\n'})
+    assert.deepEqual(await outcome(['exec', '--detach-keys', 'ctrl-p,DEL', 'web', 'true']), {code: 0, stdout: '', stderr: ''})
     assert.deepEqual(await outcome(['exec', '--detach-keys', 'foo', 'nosuch', 'true']), {code: 125, stdout: '', stderr: 'Error: No such container: nosuch\n'})
     // exec -u runs with that user's HOME, unless one is given.
     assert.equal(await nerdOk(['exec', '-u', 'app', 'web', 'sh', '-c', 'echo $HOME']), '/home/app\n')
