@@ -119,11 +119,13 @@ describe('docker behaviours of the container commands', () => {
       assert.deepEqual([result.code, result.stderr], [1, `Error: ${prefix}invalid signal: BOGUS\n`], command.join(' '))
     }
     // kill's daemon reads the signal before it looks the container up, and refuses a number Linux has no signal for.
-    for (const [signal, reason] of [['BOGUS', 'invalid signal: BOGUS'], ['32', 'the linux daemon does not support signal 32'], ['99', 'the linux daemon does not support signal 99'], ['-1', 'the linux daemon does not support signal -1']]) {
+    // Real-time signals by the names of moby/sys/signal's table only (RTMIN+1..15, RTMAX-14..-1).
+    for (const [signal, reason] of [['BOGUS', 'invalid signal: BOGUS'], ['RTMIN+20', 'invalid signal: RTMIN+20'], ['RTMAX-0', 'invalid signal: RTMAX-0'], ['32', 'the linux daemon does not support signal 32'], ['99', 'the linux daemon does not support signal 99'], ['-1', 'the linux daemon does not support signal -1']]) {
       const result = await nerd(['kill', '-s', signal!, 'nosuch'])
       assert.deepEqual([result.code, result.stderr], [1, `Error: cannot kill container: nosuch: ${reason}\n`], signal)
     }
     assert.deepEqual(await outcome(['kill', 'nosuch']), {code: 1, stdout: '', stderr: 'Error: cannot kill container: nosuch: No such container: nosuch\n'})
+    assert.deepEqual(await outcome(['run', '--rm', '--stop-signal', 'RTMIN+20', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: invalid signal: RTMIN+20\n'})
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
     // A number Linux has no signal for: kill refuses it as docker's daemon; stop sends it, and kills 2 s after the refusal.
     const unknown = await nerd(['kill', '-s', '99', 'stoppable'])
