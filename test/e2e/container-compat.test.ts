@@ -111,7 +111,7 @@ describe('docker behaviours of the container commands', () => {
     }
   })
 
-  it('stop and restart take --timeout (docker 25) and --time; a bad signal fails with 1, in docker\'s daemon\'s words, and leaves the container running', async () => {
+  it('stop and restart take --timeout (docker 25) and the deprecated --time, with pflag\'s warning, not both; a bad signal fails with 1, in docker\'s daemon\'s words, and leaves the container running', async () => {
     await nerdOk(['run', '-d', '--name', 'stoppable', IMG, 'sleep', '600'])
     assert.equal(await nerdOk(['restart', '--timeout', '1', 'stoppable']), 'stoppable\n')
     for (const [command, prefix] of [[['kill', '-s', 'BOGUS'], 'cannot kill container: stoppable: '], [['stop', '-s', 'BOGUS'], 'cannot stop container: stoppable: '], [['restart', '-s', 'BOGUS'], 'Cannot restart container stoppable: ']] as const) {
@@ -137,7 +137,12 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['inspect', '-f', '{{.Config.StopSignal}} {{.State.ExitCode}}', 'odd-signal']), '99 137\n')
     await nerdOk(['rm', 'odd-signal'])
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
-    assert.equal(await nerdOk(['stop', '--time', '1', 'stoppable']), 'stoppable\n')
+    // --time is docker's deprecated flag, apart from --timeout: pflag's warning, and both are refused.
+    const deprecated = 'Flag --time has been deprecated, use --timeout instead\n'
+    for (const command of ['stop', 'restart']) {
+      assert.deepEqual(await outcome([command, '--time', '1', '--timeout', '1', 'stoppable']), {code: 1, stdout: '', stderr: `${deprecated}Error: conflicting options: cannot specify both --timeout and --time\n`}, command)
+    }
+    assert.deepEqual(await outcome(['stop', '--time', '1', 'stoppable']), {code: 0, stdout: 'stoppable\n', stderr: deprecated})
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'exited\n')
     // A stopped container's stop changes nothing and its restart starts it: docker's daemon reads the signal only to stop one that runs.
     assert.deepEqual(await outcome(['stop', '-s', 'BOGUS', 'stoppable']), {code: 0, stdout: 'stoppable\n', stderr: ''})
