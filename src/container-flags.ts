@@ -5,6 +5,7 @@
  * flags are `multiple` and non-greedy: `-e A=1 -e B=2` accumulates, `-e A=1 img` leaves the image.
  */
 import * as Flags from '@oclif/core/flags'
+import {NerdError} from './errors.ts'
 import {integerFlag} from './integer-flag.ts'
 
 type FlagChar = NonNullable<Parameters<typeof Flags.string>[0]>['char']
@@ -174,7 +175,19 @@ export const RUN_FLAGS = {
 
 /** `stop` and `restart`: how the container is asked to stop. */
 export const STOP_FLAGS = {
-  // docker 25 renamed --time to --timeout and kept the old name.
-  timeout: integerFlag({char: 't', aliases: ['time'], description: 'Seconds to wait before killing the container (default: its stop timeout, 10)'}),
+  timeout: integerFlag({char: 't', description: 'Seconds to wait before killing the container (default: its stop timeout, 10)'}),
+  // docker 25 renamed --time to --timeout and kept the old name as a deprecated flag of its own (see stopTimeout).
+  time: integerFlag({hidden: true, description: 'Seconds to wait before killing the container (deprecated: use --timeout)'}),
   signal: Flags.string({char: 's', description: 'Signal to send to the container (default: its stop signal)'}),
+}
+
+/**
+ * The seconds of STOP_FLAGS' `--timeout`, or of the deprecated `--time` with pflag's warning on
+ * stderr; both given are refused in docker's words.
+ */
+export function stopTimeout(flags: {timeout?: number; time?: number}): number | undefined {
+  if (flags.time === undefined) return flags.timeout
+  process.stderr.write('Flag --time has been deprecated, use --timeout instead\n')
+  if (flags.timeout !== undefined) throw new NerdError('conflicting options: cannot specify both --timeout and --time')
+  return flags.time
 }

@@ -19,7 +19,7 @@ export default class Attach extends NerdCommand {
     const detachKeys = await this.detachKeys(flags['detach-keys'])
     await this.forEachContainer([args.container], async (scope, container) => {
       requireInputTerminal(process.stdin, {stdin: !flags['no-stdin'], tty: container.record.Config.Tty})
-      const outcome = await attachRunning(scope, container, {sigProxy: flags['sig-proxy'], detachKeys, stdin: !flags['no-stdin']}, process)
+      const outcome = await attachRunning(scope, container, {sigProxy: flags['sig-proxy'], detachKeys, stdin: !flags['no-stdin'], redraw: true}, process)
       if (outcome === 'detached') this.exitDetached()
       if (outcome !== 0) this.exit(outcome)
     })

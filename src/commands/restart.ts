@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {NerdCommand} from '../command.ts'
-import {STOP_FLAGS} from '../container-flags.ts'
+import {STOP_FLAGS, stopTimeout} from '../container-flags.ts'
 
 export default class Restart extends NerdCommand {
   static summary = 'Restart one or more containers'
@@ -12,7 +12,7 @@ export default class Restart extends NerdCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Restart)
     const {restartContainer, restartFailure} = await import('../container/run.ts')
-    const options = {timeoutSeconds: flags.timeout, signal: flags.signal}
+    const options = {timeoutSeconds: stopTimeout(flags), signal: flags.signal}
     // As docker's, the failures come after the names restarted.
     await this.forEachContainer(
       argv as string[],

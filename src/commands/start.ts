@@ -47,7 +47,7 @@ export default class Start extends NerdCommand {
         // docker's CLI attaches first and its daemon answers the start of a running container "not
         // modified": `start -ai` gets back into a running container, as attach does.
         const {attachRunning} = await import('../container/attach-running.ts')
-        const outcome = await attachRunning(scope, container, {sigProxy: true, detachKeys, stdin: flags.interactive ?? false}, process)
+        const outcome = await attachRunning(scope, container, {sigProxy: true, detachKeys, stdin: flags.interactive ?? false, redraw: false}, process)
         if (outcome === 'detached') return
         if (outcome !== 0) this.exit(outcome)
         return

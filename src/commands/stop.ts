@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args'
 import {NerdCommand} from '../command.ts'
-import {STOP_FLAGS} from '../container-flags.ts'
+import {STOP_FLAGS, stopTimeout} from '../container-flags.ts'
 
 export default class Stop extends NerdCommand {
   static summary = 'Stop one or more running containers'
@@ -11,11 +11,12 @@ export default class Stop extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Stop)
+    const timeoutSeconds = stopTimeout(flags)
     const {stopContainer, stopFailure} = await import('../container/lifecycle.ts')
     // ctrl-C hands each stop under way to its container's exit handler, which finishes it.
     await this.stoppableBySignals((interrupt) =>
       this.forEachContainer(argv as string[], async (scope, container, reference, typed) => {
-        await stopContainer(scope, container, {timeoutSeconds: flags.timeout, signal: flags.signal, interrupt}).catch((error: unknown) => Promise.reject(stopFailure(reference, error)))
+        await stopContainer(scope, container, {timeoutSeconds, signal: flags.signal, interrupt}).catch((error: unknown) => Promise.reject(stopFailure(reference, error)))
         return typed
       }, {parallel: true}),
     )

@@ -22,6 +22,12 @@ export interface AttachRunningOptions {
   detachKeys: number[]
   /** Forward nerd's stdin (unless `--no-stdin`); only a container run with `-i` takes it. */
   stdin: boolean
+  /**
+   * Size the container's terminal one row and column larger before nerd's size, as docker's attach
+   * (resizeTTY; not its start -a): the size changes even when it is the one of the last attach, so
+   * the shell gets its SIGWINCH and redraws its prompt, where the screen stayed blank until a key.
+   */
+  redraw: boolean
 }
 
 /**
@@ -58,13 +64,22 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   let forceExit: () => void = () => undefined
   const forced = new Promise<number>((resolve) => (forceExit = () => resolve(1)))
   if (options.sigProxy && !Tty) cleanups.push(forwardSignals((name) => scope.client.tasks.kill(id, constants.signals[name]).catch(() => undefined), forceExit))
+  // The container's terminal takes nerd's size once attached to its output (the redraw it prompts
+  // is shown), then each change of it; one resize at a time, in order.
+  let sizeTerminal = (): void => undefined
   if (Tty && terminal.stdout.isTTY) {
-    const resize = (): void => {
-      scope.client.tasks.resizePty({containerId: id, width: terminal.stdout.columns, height: terminal.stdout.rows}).catch(() => undefined)
+    let resizing = Promise.resolve()
+    const resizeTo = (width: number, height: number): void => {
+      resizing = resizing.then(() => scope.client.tasks.resizePty({containerId: id, width, height})).catch(() => undefined)
     }
-    resize()
-    terminal.stdout.on('resize', resize)
-    cleanups.push(() => terminal.stdout.off('resize', resize))
+    const resize = (): void => resizeTo(terminal.stdout.columns, terminal.stdout.rows)
+    sizeTerminal = () => {
+      sizeTerminal = () => undefined
+      if (options.redraw) resizeTo(terminal.stdout.columns + 1, terminal.stdout.rows + 1)
+      resize()
+      terminal.stdout.on('resize', resize)
+      cleanups.push(() => terminal.stdout.off('resize', resize))
+    }
   }
   // Input goes to the socket connected, and waits while there is none. Without input to send,
   // nerd's stdin is not read at all.
@@ -72,6 +87,7 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   const sendsInput = options.stdin && OpenStdin
   const connected = (socket: Socket | undefined): void => {
     connection = socket
+    if (socket) sizeTerminal()
     if (!sendsInput) return
     if (socket) terminal.stdin.resume()
     else terminal.stdin.pause()

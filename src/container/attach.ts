@@ -79,19 +79,21 @@ export function makeRaw(terminal: NodeJS.ReadStream): () => void {
   return () => terminal.setRawMode(false)
 }
 
+/** moby/term's ASCII table: `ctrl-@` is 0, `ctrl-a` 1, …, `ctrl-_` 31; lower case only. */
+const CTRL_KEYS = ['@', ...'abcdefghijklmnopqrstuvwxyz', '[', '\\', ']', '^', '_'].map((char) => `ctrl-${char}`)
+
 /**
- * docker's `--detach-keys` syntax: comma-separated `ctrl-<x>` or single characters. docker's daemon
- * calls them escape keys in its refusal of an exec's.
+ * docker's `--detach-keys` syntax, as moby/term's ToBytes reads it: comma-separated keys, each one
+ * byte as typed (a character of several bytes is refused), a `ctrl-<x>` of its table, or `DEL`
+ * (127). docker's daemon calls them escape keys in its refusal of an exec's.
  */
 export function parseDetachKeys(text: string, kind: 'detach' | 'escape' = 'detach'): number[] {
   return text.split(',').map((key) => {
-    const ctrl = /^ctrl-(.)$/i.exec(key)
-    if (ctrl) {
-      const char = ctrl[1]!.toLowerCase()
-      if (char >= 'a' && char <= 'z') return char.charCodeAt(0) - 96
-      const special = '@[\\]^_'.indexOf(char)
-      if (special >= 0) return special === 0 ? 0 : 26 + special
-    } else if (key.length === 1) return key.charCodeAt(0)
+    const bytes = Buffer.from(key)
+    if (bytes.length === 1) return bytes[0]!
+    const ctrl = CTRL_KEYS.indexOf(key)
+    if (ctrl >= 0) return ctrl
+    if (key === 'DEL') return 127
     throw new NerdError(`Invalid ${kind} keys (${text}) provided`)
   })
 }

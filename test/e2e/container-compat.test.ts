@@ -111,7 +111,7 @@ describe('docker behaviours of the container commands', () => {
     }
   })
 
-  it('stop and restart take --timeout (docker 25) and --time; a bad signal fails with 1, in docker\'s daemon\'s words, and leaves the container running', async () => {
+  it('stop and restart take --timeout (docker 25) and the deprecated --time, with pflag\'s warning, not both; a bad signal fails with 1, in docker\'s daemon\'s words, and leaves the container running', async () => {
     await nerdOk(['run', '-d', '--name', 'stoppable', IMG, 'sleep', '600'])
     assert.equal(await nerdOk(['restart', '--timeout', '1', 'stoppable']), 'stoppable\n')
     for (const [command, prefix] of [[['kill', '-s', 'BOGUS'], 'cannot kill container: stoppable: '], [['stop', '-s', 'BOGUS'], 'cannot stop container: stoppable: '], [['restart', '-s', 'BOGUS'], 'Cannot restart container stoppable: ']] as const) {
@@ -119,11 +119,13 @@ describe('docker behaviours of the container commands', () => {
       assert.deepEqual([result.code, result.stderr], [1, `Error: ${prefix}invalid signal: BOGUS\n`], command.join(' '))
     }
     // kill's daemon reads the signal before it looks the container up, and refuses a number Linux has no signal for.
-    for (const [signal, reason] of [['BOGUS', 'invalid signal: BOGUS'], ['32', 'the linux daemon does not support signal 32'], ['99', 'the linux daemon does not support signal 99'], ['-1', 'the linux daemon does not support signal -1']]) {
+    // Real-time signals by the names of moby/sys/signal's table only (RTMIN+1..15, RTMAX-14..-1).
+    for (const [signal, reason] of [['BOGUS', 'invalid signal: BOGUS'], ['RTMIN+20', 'invalid signal: RTMIN+20'], ['RTMAX-0', 'invalid signal: RTMAX-0'], ['32', 'the linux daemon does not support signal 32'], ['99', 'the linux daemon does not support signal 99'], ['-1', 'the linux daemon does not support signal -1']]) {
       const result = await nerd(['kill', '-s', signal!, 'nosuch'])
       assert.deepEqual([result.code, result.stderr], [1, `Error: cannot kill container: nosuch: ${reason}\n`], signal)
     }
     assert.deepEqual(await outcome(['kill', 'nosuch']), {code: 1, stdout: '', stderr: 'Error: cannot kill container: nosuch: No such container: nosuch\n'})
+    assert.deepEqual(await outcome(['run', '--rm', '--stop-signal', 'RTMIN+20', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: invalid signal: RTMIN+20\n'})
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
     // A number Linux has no signal for: kill refuses it as docker's daemon; stop sends it, and kills 2 s after the refusal.
     const unknown = await nerd(['kill', '-s', '99', 'stoppable'])
@@ -135,7 +137,12 @@ describe('docker behaviours of the container commands', () => {
     assert.equal(await nerdOk(['inspect', '-f', '{{.Config.StopSignal}} {{.State.ExitCode}}', 'odd-signal']), '99 137\n')
     await nerdOk(['rm', 'odd-signal'])
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'running\n')
-    assert.equal(await nerdOk(['stop', '--time', '1', 'stoppable']), 'stoppable\n')
+    // --time is docker's deprecated flag, apart from --timeout: pflag's warning, and both are refused.
+    const deprecated = 'Flag --time has been deprecated, use --timeout instead\n'
+    for (const command of ['stop', 'restart']) {
+      assert.deepEqual(await outcome([command, '--time', '1', '--timeout', '1', 'stoppable']), {code: 1, stdout: '', stderr: `${deprecated}Error: conflicting options: cannot specify both --timeout and --time\n`}, command)
+    }
+    assert.deepEqual(await outcome(['stop', '--time', '1', 'stoppable']), {code: 0, stdout: 'stoppable\n', stderr: deprecated})
     assert.equal(await nerdOk(['inspect', '-f', '{{.State.Status}}', 'stoppable']), 'exited\n')
     // A stopped container's stop changes nothing and its restart starts it: docker's daemon reads the signal only to stop one that runs.
     assert.deepEqual(await outcome(['stop', '-s', 'BOGUS', 'stoppable']), {code: 0, stdout: 'stoppable\n', stderr: ''})
@@ -624,6 +631,9 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['exec', '-u', 'nosuchuser', 'web', 'id']), noUser)
     assert.deepEqual(await outcome(['exec', '-u', 'nosuchuser', '--detach-keys', 'foo', 'web', 'id']), noUser)
     assert.deepEqual(await outcome(['exec', '--detach-keys', 'foo', 'web', 'true']), {code: 125, stdout: '', stderr: 'Error: Invalid escape keys (foo) provided\n'})
+    // As moby/term's ToBytes: DEL is a key (127), its ctrl- names lower case only.
+    assert.deepEqual(await outcome(['exec', '--detach-keys', 'ctrl-A', 'web', 'true']), {code: 125, stdout: '', stderr: 'Error: Invalid escape keys (ctrl-A) provided\n'})
+    assert.deepEqual(await outcome(['exec', '--detach-keys', 'ctrl-p,DEL', 'web', 'true']), {code: 0, stdout: '', stderr: ''})
     assert.deepEqual(await outcome(['exec', '--detach-keys', 'foo', 'nosuch', 'true']), {code: 125, stdout: '', stderr: 'Error: No such container: nosuch\n'})
     // exec -u runs with that user's HOME, unless one is given.
     assert.equal(await nerdOk(['exec', '-u', 'app', 'web', 'sh', '-c', 'echo $HOME']), '/home/app\n')

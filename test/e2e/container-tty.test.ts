@@ -125,12 +125,15 @@ describe('terminals', () => {
     await nerd(['rm', '-f', 'tty2'])
   })
 
-  it('attach takes up a run -it session after its detach, its input reaching the shell; attach and exec -it detach as docker\'s: "read escape sequence", exit 1', async () => {
+  it('attach takes up a run -it session after its detach, its prompt redrawn and its input reaching the shell; attach and exec -it detach as docker\'s: "read escape sequence", exit 1', async () => {
     await tmux('respawn-pane', '-k', '-t', session, `${nerdCommandLine(['run', '-it', '--name', 'tty3', IMG, 'sh'])}; echo RUN-EXITED-$?; sleep 600`)
     await screenShows(/^\/ # ?$/m)
     await tmux('send-keys', '-t', session, 'C-p', 'C-q')
     await screenShows(/RUN-EXITED-0/)
-    await tmux('respawn-pane', '-k', '-t', session, `${nerdCommandLine(['attach', 'tty3'])}; echo ATTACH-EXITED-$?; sleep 600`)
+    // On a cleared screen, the shell's prompt shows before any key: the terminal's size is the same
+    // as run's, and attach first makes it one larger (docker's resizeTTY), so the shell redraws it.
+    await tmux('respawn-pane', '-k', '-t', session, `printf '\\033[H\\033[2J'; ${nerdCommandLine(['attach', 'tty3'])}; echo ATTACH-EXITED-$?; sleep 600`)
+    await screenShows(/^\/ # ?$/m, 5000)
     await tmux('send-keys', '-t', session, 'echo again-$((6*7))', 'Enter')
     await screenShows(/^again-42\s*$/m)
     await tmux('send-keys', '-t', session, 'C-p', 'C-q')

@@ -501,7 +501,7 @@ describe('usage errors', () => {
     [['stop', '-t', 'x', 'c'], 125, 'invalid argument "x" for "-t, --timeout" flag: strconv.ParseInt: parsing "x": invalid syntax\nRun \'nerd stop --help\' for more information\n'],
     // A number JavaScript cannot hold exactly is out of range, not rounded (oclif took 1e20).
     [['ps', '-n', '99999999999999999999'], 125, 'invalid argument "99999999999999999999" for "-n, --last" flag: strconv.ParseInt: parsing "99999999999999999999": value out of range\nRun \'nerd ps --help\' for more information\n'],
-    [['restart', '--time=9007199254740993', 'c'], 125, 'invalid argument "9007199254740993" for "-t, --timeout" flag: strconv.ParseInt: parsing "9007199254740993": value out of range\nRun \'nerd restart --help\' for more information\n'],
+    [['restart', '--time=9007199254740993', 'c'], 125, 'invalid argument "9007199254740993" for "--time" flag: strconv.ParseInt: parsing "9007199254740993": value out of range\nRun \'nerd restart --help\' for more information\n'],
     [['image', 'ls', '--format'], 125, 'flag needs an argument: --format\nRun \'nerd image ls --help\' for more information\n'],
     [['logs', '-n'], 125, "flag needs an argument: 'n' in -n\nRun 'nerd logs --help' for more information\n"],
     [['run', '--network'], 125, 'flag needs an argument: --network\nRun \'nerd run --help\' for more information\n'],

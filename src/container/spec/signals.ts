@@ -2,13 +2,15 @@
 import {NerdError} from '../../errors.ts'
 import {specError} from './errors.ts'
 
+const RTMIN = 34
+const RTMAX = 64
+
 const SIGNALS: Record<string, number> = {
   HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, IOT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12,
   PIPE: 13, ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22,
   URG: 23, XCPU: 24, XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, POLL: 29, PWR: 30, SYS: 31,
+  ...realtimeSignals(),
 }
-const RTMIN = 34
-const RTMAX = 64
 
 /**
  * The number of `SIGTERM`, `term`, `TERM`, `15`, `SIGRTMIN+3`, `RTMAX-1`, as moby/sys/signal's ParseSignal:
@@ -22,7 +24,7 @@ export function signalNumber(signal: string): number {
     return number
   }
   const name = signal.toUpperCase().replace(/^SIG/, '')
-  const number = SIGNALS[name] ?? realtimeSignal(name)
+  const number = SIGNALS[name]
   if (number === undefined) throw specError(`invalid signal: ${signal}`)
   return number
 }
@@ -41,12 +43,18 @@ export function isPlatformSignal(number: number): boolean {
   return (number >= 1 && number <= 31) || (number >= RTMIN && number <= RTMAX)
 }
 
-function realtimeSignal(name: string): number | undefined {
-  const match = /^RT(MIN|MAX)(?:([+-])(\d+))?$/.exec(name)
-  if (!match) return undefined
-  const offset = match[2] ? Number(match[3]) * (match[2] === '+' ? 1 : -1) : 0
-  const number = (match[1] === 'MIN' ? RTMIN : RTMAX) + offset
-  return number >= RTMIN && number <= RTMAX ? number : undefined
+/**
+ * moby/sys/signal's names of the real-time signals, its only ones: RTMIN, RTMIN+1 to RTMIN+15,
+ * RTMAX-14 to RTMAX-1, RTMAX (no other offset, nor one written otherwise, as RTMIN+0 or RTMAX-01).
+ */
+function realtimeSignals(): Record<string, number> {
+  return Object.fromEntries(
+    Array.from({length: RTMAX - RTMIN + 1}, (_, offset) => {
+      const number = RTMIN + offset
+      const name = offset === 0 ? 'RTMIN' : offset <= 15 ? `RTMIN+${offset}` : number === RTMAX ? 'RTMAX' : `RTMAX-${RTMAX - number}`
+      return [name, number]
+    }),
+  )
 }
 
 /** A valid signal as docker records it: names upper-cased with their `SIG` prefix, numbers as given. */

@@ -10,6 +10,14 @@ describe('detach keys', () => {
     assert.throws(() => parseDetachKeys('ctrl-pp'), /Invalid detach keys \(ctrl-pp\) provided/)
   })
 
+  it('reads keys as moby/term\'s ToBytes: DEL is 127; its ctrl- table is lower case only; a key of several bytes is refused', () => {
+    assert.deepEqual(parseDetachKeys('DEL'), [127])
+    assert.deepEqual(parseDetachKeys('ctrl-p,DEL,ctrl-\\,ctrl-]'), [16, 127, 28, 29])
+    for (const keys of ['ctrl-A', 'ctrl-p,ctrl-Q', 'é', 'del', 'ctrl-p,', 'ctrl-é']) {
+      assert.throws(() => parseDetachKeys(keys), {message: `Invalid detach keys (${keys}) provided`}, keys)
+    }
+  })
+
   it('forwards input until the whole sequence is typed', () => {
     const scanner = new DetachKeyScanner([16, 17])
     assert.deepEqual(scanner.scan(Buffer.from('ab')), {forward: Uint8Array.from([97, 98]), detach: false})

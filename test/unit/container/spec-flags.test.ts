@@ -468,6 +468,13 @@ describe('signals and architectures', () => {
     rejects(() => signalNumber('RTMIN+40'), 'invalid signal: RTMIN+40')
   })
 
+  it('names the real-time signals as moby/sys/signal\'s table only: RTMIN, RTMIN+1..15, RTMAX-14..-1, RTMAX', () => {
+    assert.deepEqual(['RTMIN', 'rtmin+1', 'RTMIN+15', 'RTMAX-14', 'SIGRTMAX-1', 'RTMAX'].map(signalNumber), [34, 35, 49, 50, 63, 64])
+    for (const name of ['RTMIN+16', 'RTMIN+20', 'RTMAX-15', 'RTMAX-30', 'RTMIN+0', 'RTMAX-0', 'RTMIN+00', 'RTMAX-01', 'RTMIN-1', 'RTMAX+1']) {
+      rejects(() => signalNumber(name), `invalid signal: ${name}`)
+    }
+  })
+
   it('maps Node architectures to Go names', () => {
     assert.equal(goArch('x64'), 'amd64')
     assert.equal(goArch('arm64'), 'arm64')
