@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
 import {argumentsAsGiven} from './byte-names.ts'
-import {asksHelp, containerCommandArgv, globalOptionsHelp, splitGlobalArgs, type FlagDefinitionShape} from './config/index.ts'
+import {asksHelp, globalOptionsHelp, splitGlobalArgs, type FlagDefinitionShape} from './config/index.ts'
 import {connectEarly, debugSetting, setCommandWords, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {describeThrown, plainLine} from './hooks/errors.ts'
@@ -89,12 +89,11 @@ async function usageErrorBeforeHelp(config: import('@oclif/core/config').Config,
   const command = await commandNamed(words)
   if (!command || command.plugin !== undefined) return undefined
   const flags = {...command.flags, ...(await declaredFlags(config, command.id.split(' ')))}
+  // After the first positional of run, exec, top... come their arguments, which splitGlobalArgs
+  // put behind a `--` (`top web -o pid --help` passes both to ps): no help is asked there.
   const typed = words.slice(command.id.split(' ').length)
-  // As the command reads them (command.ts): after the first positional of run, exec, top... come its
-  // arguments (`top web -o pid --help` passes both to ps), behind a `--`, where no help is asked.
-  const read = command.flagsEndAtFirstPositional ? containerCommandArgv(typed, flags) : typed
-  if (!helpFirst && !asksHelp(read, flags)) return undefined
-  return pflagUsageError(read, flags, command.id)
+  if (!helpFirst && !asksHelp(typed, flags)) return undefined
+  return pflagUsageError(typed, flags, command.id)
 }
 
 /**
@@ -281,8 +280,6 @@ interface NamedCommand {
   id: string
   flags: Record<string, FlagDefinitionShape>
   takesArguments: boolean
-  /** Its flags end at its first positional (command.ts). */
-  flagsEndAtFirstPositional: boolean
   /** The user's plugin the command comes from, if it is one's (installed or linked). */
   plugin?: string
 }
@@ -299,8 +296,7 @@ async function commandNamed(argv: readonly string[]): Promise<NamedCommand | und
     const fromUser = command.pluginType === 'user' || command.pluginType === 'link'
     const takesArguments = command.strict === false || Object.keys(command.args ?? {}).length > 0
     // A plugin's manifest written by hand may leave `flags` out, which oclif takes for none.
-    const flagsEndAtFirstPositional = (command as {flagsEndAtFirstPositional?: boolean}).flagsEndAtFirstPositional === true
-    return {id: words.slice(0, count).join(' '), flags: command.flags ?? {}, takesArguments, flagsEndAtFirstPositional, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
+    return {id: words.slice(0, count).join(' '), flags: command.flags ?? {}, takesArguments, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
   }
   return undefined
 }
