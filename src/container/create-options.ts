@@ -24,7 +24,7 @@ import {CONTAINER_MODE, joinedContainer} from './model.ts'
 import type {DockerConfig, DockerHostConfig, DockerMount, HealthConfig, LogConfig, RestartPolicy} from './model.ts'
 import {mergeHealthcheck} from './health.ts'
 import {cleanPath} from './spec/flags.ts'
-import {parseVolumesFrom, supportedBlkio} from './spec/index.ts'
+import {parseVolumesFrom, requestedCapabilities, supportedBlkio} from './spec/index.ts'
 import {hostsNameProblem} from './etc-files.ts'
 import {parseLink} from './links.ts'
 import type {LinkRequest} from './links.ts'
@@ -520,7 +520,8 @@ function typedSecurityOptions(values: readonly string[], context: CreateContext)
     if (key !== 'seccomp' || value === 'builtin' || value === 'unconfined') return [option]
     let profile: string
     try {
-      profile = new TextDecoder().decode(context.readFile(value))
+      // A byte order mark stays, for Go's json.Compact to refuse as docker's CLI does.
+      profile = new TextDecoder('utf-8', {ignoreBOM: true}).decode(context.readFile(value))
     } catch (error) {
       return fail(`opening seccomp profile (${value}) failed: ${openFailure(value, error)}`)
     }
@@ -866,8 +867,8 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   set('hostname', values.hostname && etcHostsName('hostname', values.hostname))
   set('domainname', values.domainname && etcHostsName('domainname', values.domainname))
   set('privileged', values.privileged)
-  if (values['cap-add']?.length) options.capAdd = values['cap-add']
-  if (values['cap-drop']?.length) options.capDrop = values['cap-drop']
+  if (values['cap-add']?.length) options.capAdd = requestedCapabilities(values['cap-add'])
+  if (values['cap-drop']?.length) options.capDrop = requestedCapabilities(values['cap-drop'])
   if (values['security-opt']?.length) options.security = parseSecurityOpts(values['security-opt'])
   set('readOnly', values['read-only'])
   const mounts: UserMount[] = [...volumes, ...flagMounts, ...(values.tmpfs ?? []).map(parseTmpfs)]

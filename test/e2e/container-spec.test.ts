@@ -12,6 +12,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers} from '../helpers/containers.ts'
 import {fileDataRoot, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
+import {capabilitiesFromMask, KNOWN_CAPABILITIES} from '../../src/container/spec/index.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, symlink} from '../helpers/oci-image.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -69,6 +70,20 @@ describe('the spec of run and create', () => {
     const result = await nerd(['run', '--rm', '--security-opt', `seccomp=${profile}`, IMG, 'sh', '-c', 'mkdir /made 2>&1; echo rc=$?'])
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stdout, /Permission denied\nrc=1\n$/)
+    // docker >= 28 loads a profile file for a privileged container too
+    const privileged = await nerdOk(['run', '--rm', '--privileged', '--security-opt', `seccomp=${profile}`, IMG, 'sh', '-c', 'grep Seccomp: /proc/self/status; mkdir /made 2>&1; echo rc=$?'])
+    assert.match(privileged, /^Seccomp:\s+2\n.*Permission denied\nrc=1\n$/s)
+  })
+
+  it('--cap-add/--cap-drop of a capability the host cannot give is refused at create, in docker\'s words', async (t) => {
+    // what containerd's runc can grant: the bounding set nerd and the test's containerd share
+    const bounding = capabilitiesFromMask(/^CapBnd:\s*([0-9a-f]+)$/m.exec(await readFile('/proc/self/status', 'utf8'))![1]!)
+    const missing = KNOWN_CAPABILITIES.find((name) => !bounding.includes(name))
+    if (!missing) return t.skip('this host can give every capability')
+    const refused = await nerd(['run', '--rm', '--name', 'nocap', '--cap-drop', missing.slice(4).toLowerCase(), IMG, 'true'])
+    assert.equal(refused.code, 125)
+    assert.equal(refused.stderr, `Error: invalid CapDrop: capability not supported by your kernel or not available in the current environment: "${missing}"\n`)
+    assert.equal((await nerd(['inspect', 'nocap'])).code, 1)
   })
 
   it('--read-only mounts /etc/hosts, /etc/resolv.conf and /etc/hostname read-only, unless the user mounts their own', async () => {

@@ -23,7 +23,9 @@ import {
 } from './mounts.ts'
 import type {UserMounts} from './mounts.ts'
 import {resourceLimits, supportedBlkio} from './resources.ts'
-import {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'
+import {defaultSeccompProfile, seccompForSpec} from './seccomp.ts'
+import type {SeccompProfile} from './seccomp.ts'
+import {parseSeccompProfile} from './seccomp-profile.ts'
 import {normalizeSignal} from './signals.ts'
 import {resolveUser} from './user.ts'
 import type {ResolvedUser} from './user.ts'
@@ -102,13 +104,8 @@ export function buildSpec(input: SpecInput): BuiltSpec {
   const apparmor = apparmorProfile(input, warnings)
   if (apparmor) spec.process.apparmorProfile = apparmor
 
-  if (!privileged && security.seccomp?.kind !== 'unconfined') {
-    const profile =
-      security.seccomp?.kind === 'file'
-        ? parseSeccompProfile(readProfile(input, security.seccomp.path), security.seccomp.path)
-        : defaultSeccompProfile()
-    spec.linux.seccomp = seccompForSpec(profile, {arch: host.arch, capabilities, kernelVersion: host.kernelVersion})
-  }
+  const seccompProfile = containerSeccompProfile(input)
+  if (seccompProfile) spec.linux.seccomp = seccompForSpec(seccompProfile, {arch: host.arch, capabilities, kernelVersion: host.kernelVersion})
   if (!privileged && !security.unconfinedSystemPaths) {
     spec.linux.maskedPaths = defaultMaskedPaths(host.thermalThrottlePaths)
     spec.linux.readonlyPaths = [...READONLY_PATHS]
@@ -338,6 +335,16 @@ function apparmorProfile({options, host}: SpecInput, warnings: string[]): string
   }
   if (requested) return requested
   return options.privileged ? undefined : DEFAULT_APPARMOR_PROFILE
+}
+
+/**
+ * docker's (>= 28) WithSeccomp: a profile file applies to any container, privileged too; the default
+ * profile only to one neither privileged nor `seccomp=unconfined`.
+ */
+function containerSeccompProfile(input: SpecInput): SeccompProfile | undefined {
+  const seccomp = input.options.security?.seccomp
+  if (seccomp?.kind === 'file') return parseSeccompProfile(readProfile(input, seccomp.path))
+  return input.options.privileged || seccomp?.kind === 'unconfined' ? undefined : defaultSeccompProfile()
 }
 
 function readProfile(input: SpecInput, path: string): string {

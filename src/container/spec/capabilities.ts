@@ -37,13 +37,19 @@ export function capabilitiesFromMask(hexMask: string): string[] {
   return CAPABILITY_BITS.filter((_name, bit) => (mask >> BigInt(bit)) & 1n)
 }
 
-/** `net_admin`, `CAP_NET_ADMIN`, `Net_Admin` → `CAP_NET_ADMIN`; `all` → `ALL`. Unknown names are an error. */
-export function normalizeCapability(name: string): string {
+/**
+ * `net_admin`, `CAP_NET_ADMIN`, `Net_Admin` → `CAP_NET_ADMIN`; `all` → `ALL` (docker's API client's
+ * normalizeCap: no trimming, no check).
+ */
+function normalizeCapability(name: string): string {
   const upper = name.toUpperCase()
   if (upper === ALL) return ALL
-  const full = upper.startsWith('CAP_') ? upper : `CAP_${upper}`
-  if (!KNOWN.has(full)) throw specError(`unknown capability: ${JSON.stringify(full)}`)
-  return full
+  return upper.startsWith('CAP_') ? upper : `CAP_${upper}`
+}
+
+/** `--cap-add`/`--cap-drop` as docker's API client sends them: normalized, without repeats, sorted. */
+export function requestedCapabilities(names: readonly string[]): string[] {
+  return unique(names.map(normalizeCapability)).sort()
 }
 
 export interface CapabilityChanges {
@@ -55,25 +61,32 @@ export interface CapabilityChanges {
 /**
  * The container's capability set the way docker computes it: privileged gets every capability the host
  * has; `--cap-add ALL` starts from all of them minus the drops; `--cap-drop ALL` keeps only the adds;
- * otherwise the default set minus the drops plus the adds.
+ * otherwise the default set minus the drops plus the adds. A name in either list must be one the host
+ * has, privileged or not.
  */
 export function containerCapabilities(changes: CapabilityChanges, hostCapabilities: readonly string[]): string[] {
-  const add = fieldCapabilities(changes.add, 'CapAdd')
-  const drop = fieldCapabilities(changes.drop, 'CapDrop')
+  const add = fieldCapabilities(changes.add, 'CapAdd', hostCapabilities)
+  const drop = fieldCapabilities(changes.drop, 'CapDrop', hostCapabilities)
   if (changes.privileged) return [...hostCapabilities]
   if (add.includes(ALL)) return hostCapabilities.filter((name) => !drop.includes(name))
   if (drop.includes(ALL)) return add
   return unique([...DEFAULT_CAPABILITIES.filter((name) => !drop.includes(name)), ...add])
 }
 
-/** The names of docker's CapAdd or CapDrop, a bad one refused under the field's name (its daemon's validateCapabilities). */
-function fieldCapabilities(names: readonly string[] | undefined, field: 'CapAdd' | 'CapDrop'): string[] {
+/**
+ * The names of docker's CapAdd or CapDrop, a bad one refused under the field's name (its daemon's
+ * validateCapabilities): one nerd does not know, or one outside the host's set, which docker's daemon
+ * takes from its own process (a container could not be given it).
+ */
+function fieldCapabilities(names: readonly string[] | undefined, field: 'CapAdd' | 'CapDrop', hostCapabilities: readonly string[]): string[] {
   return unique((names ?? []).map((name) => {
-    try {
-      return normalizeCapability(name)
-    } catch (error) {
-      throw specError(`invalid ${field}: ${(error as Error).message}`)
+    const normalized = normalizeCapability(name)
+    if (normalized === ALL) return ALL
+    if (!KNOWN.has(normalized)) throw specError(`invalid ${field}: unknown capability: ${JSON.stringify(normalized)}`)
+    if (!hostCapabilities.includes(normalized)) {
+      throw specError(`invalid ${field}: capability not supported by your kernel or not available in the current environment: ${JSON.stringify(normalized)}`)
     }
+    return normalized
   }))
 }
 

@@ -1,6 +1,6 @@
 /** The OCI runtime spec of `nerd run`/`create` containers, and the flag parsers that feed it. */
 export {buildSpec, DEFAULT_APPARMOR_PROFILE, replaceOrAppendEnv} from './build.ts'
-export {capabilitiesFromMask, containerCapabilities, normalizeCapability, DEFAULT_CAPABILITIES, KNOWN_CAPABILITIES} from './capabilities.ts'
+export {capabilitiesFromMask, containerCapabilities, requestedCapabilities, DEFAULT_CAPABILITIES, KNOWN_CAPABILITIES} from './capabilities.ts'
 export {
   isIpcSysctl,
   mergeTmpfsOptions,
@@ -23,7 +23,8 @@ export {
 export {DEFAULT_SHM_SIZE, ETC_FILE_PATHS, INIT_PATH, volumesToResolve} from './mounts.ts'
 export {goArch} from './host.ts'
 export type * from './oci.ts'
-export {defaultSeccompProfile, parseSeccompProfile, seccompForSpec} from './seccomp.ts'
+export {defaultSeccompProfile, seccompForSpec} from './seccomp.ts'
+export {parseSeccompProfile} from './seccomp-profile.ts'
 export type {SeccompCondition, SeccompHost, SeccompProfile, SeccompRule} from './seccomp.ts'
 export {defaultMemorySwap, supportedBlkio} from './resources.ts'
 export {commandSignal, isPlatformSignal, normalizeSignal, signalNumber} from './signals.ts'

@@ -6,7 +6,6 @@
  */
 import type {Seccomp, SeccompArg, SeccompSyscall} from './oci.ts'
 import {specError} from './errors.ts'
-import {parseExactJson} from '../../exact-json.ts'
 
 /** A profile in docker's JSON format (what `--security-opt seccomp=<file>` takes). */
 export interface SeccompProfile {
@@ -228,9 +227,11 @@ export function seccompForSpec(profile: SeccompProfile, host: SeccompHost): Secc
   if (profile.defaultErrnoRet !== undefined) seccomp.defaultErrnoRet = profile.defaultErrnoRet
   if (profile.flags?.length) seccomp.flags = [...profile.flags]
   for (const rule of profile.syscalls ?? []) {
-    if (rule.name && rule.names?.length) throw specError("use either 'name' or 'names'")
+    if (rule.name && rule.names?.length) {
+      throw specError("both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'")
+    }
     if (!applies(rule, host)) continue
-    const syscall: SeccompSyscall = {names: rule.names?.length ? [...rule.names] : [rule.name ?? ''], action: rule.action}
+    const syscall: SeccompSyscall = {names: rule.name ? [rule.name] : [...(rule.names ?? [])], action: rule.action}
     if (rule.errnoRet !== undefined) syscall.errnoRet = rule.errnoRet
     if (rule.args?.length) syscall.args = rule.args.map((arg) => ({...arg}))
     seccomp.syscalls.push(syscall)
@@ -249,15 +250,19 @@ function applies(rule: SeccompRule, host: SeccompHost): boolean {
   const {includes = {}, excludes = {}} = rule
   if (excludes.arches?.includes(host.arch)) return false
   if (excludes.caps?.some((capability) => host.capabilities.includes(capability))) return false
-  if (excludes.minKernel && kernelAtLeast(host.kernelVersion, excludes.minKernel)) return false
+  if (excludes.minKernel !== undefined && kernelAtLeast(host.kernelVersion, excludes.minKernel)) return false
   if (includes.arches?.length && !includes.arches.includes(host.arch)) return false
   if (includes.caps?.length && !includes.caps.every((capability) => host.capabilities.includes(capability))) return false
-  if (includes.minKernel && !kernelAtLeast(host.kernelVersion, includes.minKernel)) return false
+  if (includes.minKernel !== undefined && !kernelAtLeast(host.kernelVersion, includes.minKernel)) return false
   return true
 }
 
-/** Whether `6.1.0-18-amd64` is at least `4.8`; an unknown version is not. */
+/**
+ * Whether `6.1.0-18-amd64` is at least `4.8` (an empty minimum, as docker's 0.0, is always met); an
+ * unknown version is not.
+ */
 function kernelAtLeast(version: string | undefined, minimum: string): boolean {
+  if (minimum === '') return true
   if (version === undefined) return false
   const have = /^(\d+)\.(\d+)/.exec(version)
   const want = /^(\d+)\.(\d+)/.exec(minimum)
@@ -265,21 +270,4 @@ function kernelAtLeast(version: string | undefined, minimum: string): boolean {
   const [haveMajor, haveMinor] = [Number(have[1]), Number(have[2])]
   const [wantMajor, wantMinor] = [Number(want[1]), Number(want[2])]
   return haveMajor > wantMajor || (haveMajor === wantMajor && haveMinor >= wantMinor)
-}
-
-/**
- * Parses a `--security-opt seccomp=<file>` profile. Only the shape is checked here; runc validates
- * actions, operators and names.
- */
-export function parseSeccompProfile(text: string, path: string): SeccompProfile {
-  let profile: unknown
-  try {
-    profile = parseExactJson(text)
-  } catch (error) {
-    throw specError(`decoding seccomp profile failed (${path}): ${(error as Error).message}`)
-  }
-  if (typeof profile !== 'object' || profile === null || typeof (profile as SeccompProfile).defaultAction !== 'string') {
-    throw specError(`decoding seccomp profile failed (${path}): defaultAction is missing`)
-  }
-  return profile as SeccompProfile
 }

@@ -15,6 +15,7 @@ const files: Record<string, string> = {
   '/env': 'FROM_FILE="quoted"\nHOME\nUNSET_HERE\n',
   '/bad-env': 'A B=1\n',
   '/latin1-labels': 'lab=\xff\n',
+  '/bom.json': '\ufeff{"defaultAction":"SCMP_ACT_ALLOW"}',
   '/seccomp.json': '{\n  "defaultAction": "SCMP_ACT_ALLOW",\n  "names": ["a b", "c\\"d"]\n}\n',
 }
 const context: CreateContext = {
@@ -219,6 +220,7 @@ describe('createRequestFromFlags: refusals', () => {
     refusesWhileParsing({'security-opt': ['seccomp=/missing.json']}, 'opening seccomp profile (/missing.json) failed: open /missing.json: no such file or directory')
     // Go's json.Compact's words, as docker's CLI.
     assert.throws(() => request({'security-opt': ['seccomp=/labels']}), {message: "compacting json for seccomp profile (/labels) failed: invalid character 'a' looking for beginning of value"})
+    assert.throws(() => request({'security-opt': ['seccomp=/bom.json']}), {message: "compacting json for seccomp profile (/bom.json) failed: invalid character 'ï' looking for beginning of value"})
   })
 })
 
@@ -286,7 +288,7 @@ describe('createRequestFromFlags: values', () => {
       device: ['/dev/fuse', '/dev/sda:/dev/xvda:r'],
       annotation: ['org.example/a=1', 'flag'],
       'security-opt': ['no-new-privileges', 'seccomp=/seccomp.json', 'systempaths=unconfined'],
-      'cap-add': ['NET_ADMIN'], 'cap-drop': ['all'], 'group-add': ['audio'],
+      'cap-add': ['NET_ADMIN', 'all', 'net_admin', 'cap_chown'], 'cap-drop': ['all'], 'group-add': ['audio'],
       privileged: true, 'read-only': true, init: true, user: 'app', workdir: '/tmp', hostname: 'web', domainname: 'example.org',
       entrypoint: '/bin/sh', runtime: 'io.containerd.runsc.v1', platform: 'linux/arm64', 'cgroup-parent': '/custom',
       pid: 'host', ipc: 'shareable', uts: 'host', cgroupns: 'private',
@@ -307,7 +309,8 @@ describe('createRequestFromFlags: values', () => {
     ])
     assert.deepEqual(options.annotations, {'org.example/a': '1', flag: ''})
     assert.deepEqual(options.security, {noNewPrivileges: true, seccomp: {kind: 'file', path: '/seccomp.json'}, unconfinedSystemPaths: true})
-    assert.deepEqual([options.capAdd, options.capDrop, options.groupAdd], [['NET_ADMIN'], ['all'], ['audio']])
+    // docker's API client's normalizeCapabilities: upper case, CAP_, no repeats, sorted (not trimmed, ALL kept with the rest)
+    assert.deepEqual([options.capAdd, options.capDrop, options.groupAdd], [['ALL', 'CAP_CHOWN', 'CAP_NET_ADMIN'], ['ALL'], ['audio']])
     assert.deepEqual(
       [options.privileged, options.readOnly, options.init, options.user, options.workdir, options.hostname, options.domainname, options.entrypoint],
       [true, true, true, 'app', '/tmp', 'web', 'example.org', '/bin/sh'],

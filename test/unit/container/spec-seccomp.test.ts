@@ -178,8 +178,8 @@ describe('custom seccomp profiles', () => {
           {names: ['chmod'], action: 'SCMP_ACT_ERRNO', includes: {caps: ['CAP_SYS_ADMIN']}},
         ],
       }),
-      '/p.json',
     )
+    assert.ok(profile)
     assert.deepEqual(seccompForSpec(profile, amd64), {
       defaultAction: 'SCMP_ACT_ALLOW',
       architectures: ['SCMP_ARCH_X86_64'],
@@ -190,8 +190,8 @@ describe('custom seccomp profiles', () => {
   it('keeps a 64-bit argument of a profile file exact', () => {
     const profile = parseSeccompProfile(
       '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","args":[{"index":2,"value":18446744073709551615,"valueTwo":0,"op":"SCMP_CMP_NE"}]}]}',
-      '/p.json',
     )
+    assert.ok(profile)
     const seccomp = seccompForSpec(profile, amd64)
     assert.deepEqual(seccomp.syscalls.find((rule) => rule.names.includes('mkdir'))?.args, [{index: 2, value: 18446744073709551615n, valueTwo: 0, op: 'SCMP_CMP_NE'}])
   })
@@ -202,8 +202,57 @@ describe('custom seccomp profiles', () => {
       message: "both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'",
     })
     const names = {defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{name: 'a', names: ['b'], action: 'SCMP_ACT_ALLOW'}]}
-    assert.throws(() => seccompForSpec(names, amd64), {message: "use either 'name' or 'names'"})
-    assert.throws(() => parseSeccompProfile('{', '/p.json'), (error: unknown) => error instanceof NerdError && error.exitCode === 125)
-    assert.throws(() => parseSeccompProfile('{}', '/p.json'), {message: 'decoding seccomp profile failed (/p.json): defaultAction is missing'})
+    assert.throws(() => seccompForSpec(names, amd64), {
+      message: "both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'",
+    })
+    assert.throws(() => parseSeccompProfile('{'), (error: unknown) => error instanceof NerdError && error.exitCode === 125)
+  })
+
+  const decodingFailed = (text: string, message: string) =>
+    assert.throws(() => parseSeccompProfile(text), (error: unknown) => {
+      assert.ok(error instanceof NerdError)
+      assert.equal(error.message, `Decoding seccomp profile failed: ${message}`)
+      return true
+    })
+  const rules = (text: string) => seccompForSpec(parseSeccompProfile(text)!, amd64).syscalls
+
+  it('takes no default action and no rules as no filter, as docker', () => {
+    for (const text of ['{}', '{"syscalls":[]}', 'null', '{"defaultAction":null,"syscalls":null}']) assert.equal(parseSeccompProfile(text), undefined, text)
+  })
+
+  it('decodes as Go would: nulls as nothing, keys in any case, unknown keys ignored', () => {
+    const mkdir = '"names":["mkdir"],"action":"SCMP_ACT_ERRNO"'
+    for (const condition of ['"includes":null', '"excludes":null', '"includes":{"minKernel":null}', '"excludes":{"caps":null,"arches":null}']) {
+      assert.deepEqual(rules(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{${mkdir},${condition}}]}`), [{names: ['mkdir'], action: 'SCMP_ACT_ERRNO'}], condition)
+    }
+    const profile = parseSeccompProfile('{"DefaultAction":"SCMP_ACT_ALLOW","SysCalls":[{"NAMES":["mkdir"],"action":"SCMP_ACT_ERRNO","shiny":1}],"other":[]}')
+    assert.deepEqual(profile, {defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{names: ['mkdir'], action: 'SCMP_ACT_ERRNO'}]})
+    // an empty minKernel is docker's 0.0, met by any kernel: the rule it excludes is gone
+    assert.deepEqual(rules(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{${mkdir},"excludes":{"minKernel":""}}]}`), [])
+  })
+
+  it('refuses values of the wrong type in Go encoding/json words', () => {
+    decodingFailed('[]', 'json: cannot unmarshal array into Go value of type seccomp.Seccomp')
+    decodingFailed('{"defaultAction":5}', 'json: cannot unmarshal number into Go struct field Seccomp.LinuxSeccomp.defaultAction of type specs.LinuxSeccompAction')
+    decodingFailed('{"defaultAction":"SCMP_ACT_ALLOW","syscalls":{}}', 'json: cannot unmarshal object into Go struct field Seccomp.syscalls of type []*seccomp.Syscall')
+    decodingFailed(
+      '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":"mkdir","errnoRet":-1}]}',
+      'json: cannot unmarshal string into Go struct field Syscall.syscalls.LinuxSyscall.names of type []string',
+    )
+    decodingFailed('{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"errnoRet":1.5}]}', 'json: cannot unmarshal number 1.5 into Go struct field Syscall.syscalls.LinuxSyscall.errnoRet of type uint')
+    decodingFailed('{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"includes":{"caps":[true]}}]}', 'json: cannot unmarshal bool into Go struct field Filter.syscalls.includes.caps of type string')
+    decodingFailed('{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[null]}', 'syscall rule 0 is null')
+  })
+
+  it('refuses a minKernel docker cannot read, at once, rather than dropping its rule', () => {
+    const minKernel = (value: string) => `{"syscalls":{},"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","includes":{"minKernel":${value}}}]}`
+    decodingFailed(minKernel('"4.x"'), 'invalid kernel version: "4.x", expected "<kernel>.<major>": strconv.ParseUint: parsing "x": invalid syntax')
+    decodingFailed(minKernel('"4.8.1"'), 'invalid kernel version: "4.8.1", expected "<kernel>.<major>"')
+    decodingFailed(minKernel('4.8'), 'invalid kernel version: 4.8, expected "<kernel>.<major>": json: cannot unmarshal number into Go value of type string')
+    decodingFailed(minKernel('"0.0"'), 'invalid kernel version: "0.0", expected "<kernel>.<major>": version cannot be 0.0')
+    decodingFailed(minKernel('"4.256"'), 'invalid kernel version: "4.256", expected "<kernel>.<major>": strconv.ParseUint: parsing "256": value out of range')
+    // Go's decoding stops at the bad version, ahead of an earlier type error
+    decodingFailed(`{"defaultAction":1,${minKernel('"4."').slice(1)}`, 'invalid kernel version: "4.", expected "<kernel>.<major>": strconv.ParseUint: parsing "": invalid syntax')
+    assert.deepEqual(rules(minKernel('"4.8"')), [{names: ['mkdir'], action: 'SCMP_ACT_ERRNO'}])
   })
 })

@@ -319,6 +319,7 @@ describe('security flags', () => {
     assert.equal(mountRule?.action, 'SCMP_ACT_ALLOW')
     assert.equal(spec().linux.seccomp?.syscalls.some((rule) => rule.names.includes('mount')), false)
     rejects(() => spec({capAdd: ['CAP_FLY']}), 'invalid CapAdd: unknown capability: "CAP_FLY"')
+    rejects(() => spec({capDrop: ['CAP_SYSLOG']}), 'invalid CapDrop: capability not supported by your kernel or not available in the current environment: "CAP_SYSLOG"')
   })
 
   it('--security-opt seccomp, systempaths, writable-cgroups, no-new-privileges', () => {
@@ -326,6 +327,14 @@ describe('security flags', () => {
     const profile = JSON.stringify({defaultAction: 'SCMP_ACT_LOG', syscalls: [{names: ['mkdir'], action: 'SCMP_ACT_ERRNO'}]})
     const custom = spec({security: {seccomp: {kind: 'file', path: '/p.json'}}}, {readFile: (path) => (path === '/p.json' ? profile : '')})
     assert.deepEqual(custom.linux.seccomp, {defaultAction: 'SCMP_ACT_LOG', architectures: [], syscalls: [{names: ['mkdir'], action: 'SCMP_ACT_ERRNO'}]})
+    // docker >= 28 loads a profile file for a privileged container too (its capabilities decide the rules)
+    const privilegedProfile = JSON.stringify({defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{names: ['mount'], action: 'SCMP_ACT_ERRNO', excludes: {caps: ['CAP_SYS_ADMIN']}}, {names: ['mkdir'], action: 'SCMP_ACT_ERRNO'}]})
+    const privileged = spec({privileged: true, security: {seccomp: {kind: 'file', path: '/p.json'}}}, {readFile: () => privilegedProfile})
+    assert.deepEqual(privileged.linux.seccomp, {defaultAction: 'SCMP_ACT_ALLOW', architectures: [], syscalls: [{names: ['mkdir'], action: 'SCMP_ACT_ERRNO'}]})
+    assert.equal(spec({privileged: true, security: {seccomp: {kind: 'default'}}}).linux.seccomp, undefined)
+    assert.equal(spec({privileged: true, security: {seccomp: {kind: 'unconfined'}}}).linux.seccomp, undefined)
+    // docker's setupSeccomp: a profile with neither a default action nor rules is no filter
+    assert.equal(spec({security: {seccomp: {kind: 'file', path: '/p.json'}}}, {readFile: () => '{}'}).linux.seccomp, undefined)
     const unreadable = () => {
       throw new Error('ENOENT: no such file or directory')
     }
