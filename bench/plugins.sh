@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Plugin start-up cost (issue: `nerd version` with plugins within 10% of `nerd version` without):
 # by hand against a running containerd (`npm run bench:plugins`). Times `nerd version` with no user
-# plugins and with the example plugin and the example bundle installed (examples/), in hyperfine
+# plugins and with the example bundle (which carries the example plugin) installed (examples/), in hyperfine
 # rounds that alternate (bench/rounds.mjs), and writes the medians into README.md between the
 # bench:plugins markers.
 # nerd's first-party plugins (plugins/*, core plugins) are present in both runs.
@@ -12,9 +12,11 @@ trap 'rm -rf "$out"' EXIT
 nerd="$node_bin $repo/bin/run.js --address $address"
 
 mkdir -p "$out/none" "$out/with"
-XDG_DATA_HOME="$out/with" $nerd plugins install "$repo/examples/nerd-plugin-example" >/dev/null 2>&1
-XDG_DATA_HOME="$out/with" $nerd plugins install "$repo/examples/nerd-bundle-example" >/dev/null 2>&1
-XDG_DATA_HOME="$out/with" $nerd plugins | grep nerd-bundle-example >/dev/null || { echo "the example plugins did not install" >&2; exit 1; }
+# From a copy: npm writes node_modules and package-lock.json into what it installs from. The bundle
+# carries the example plugin (nerd refuses it installed on its own beside the bundle).
+cp -r "$repo/examples" "$out/examples"
+XDG_DATA_HOME="$out/with" $nerd plugins install "$out/examples/nerd-bundle-example" >"$out/install.log" 2>&1 || { cat "$out/install.log" >&2; exit 1; }
+XDG_DATA_HOME="$out/with" $nerd plugins ls | grep nerd-bundle-example >/dev/null || { echo "the example bundle did not install" >&2; exit 1; }
 unset NODE_EXTRA_CA_CERTS
 "$node_bin" "$repo/bench/rounds.mjs" --rounds "${ROUNDS:-6}" --runs-per-round 5 --warmup 1 --export-json "$out/version.json" -- \
   -n 'nerd version, no user plugins' "XDG_DATA_HOME=$out/none $nerd version" \
