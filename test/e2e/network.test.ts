@@ -360,6 +360,14 @@ describe('networking on CNI', () => {
     const hostLink = await nerd(['run', '--rm', '--network', 'host', '--link', 'linkdb', IMG, 'true'])
     assert.equal(hostLink.code, 125)
     assert.match(hostLink.stderr, /conflicting options: host type networking can't be used with links/)
+    // As docker's (1.10 on), removing the linked container keeps the link, which then refuses every start.
+    await nerdOk(['rm', '-f', 'linkdb'])
+    assert.deepEqual((await inspectContainer('linkedlater')).HostConfig.Links, ['/linkdb:/linkedlater/database'])
+    const refused = 'Cannot link to a non running container: /linkdb AS /linkedlater/database'
+    const started = await nerd(['start', 'linkedlater'])
+    assert.deepEqual({code: started.code, stderr: started.stderr}, {code: 1, stderr: `Error: ${refused}\nError: failed to start containers: linkedlater\n`})
+    const restarted = await nerd(['restart', 'linkedlater'])
+    assert.deepEqual({code: restarted.code, stderr: restarted.stderr}, {code: 1, stderr: `Error: Cannot restart container linkedlater: ${refused}\n`})
   })
 
   it('--link on a user-defined network: the alias names the linked container for this container only', async () => {
