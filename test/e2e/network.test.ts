@@ -1171,9 +1171,11 @@ describe('networking on CNI', () => {
     assert.match(badGateway.stderr, /no matching subnet for gateway 10\.5\.0\.1/)
     for (const [args, message] of [
       [['--subnet', '10.4.242.0/24', '--subnet', '10.4.243.0/24'], "bridge driver doesn't support multiple subnets"],
-      [['--subnet', '10.4.244.5/24'], 'invalid subnet 10.4.244.5/24: it should be 10.4.244.0/24'],
+      [['--subnet', '10.4.244.5/24'], 'invalid network config: invalid subnet 10.4.244.5/24: it should be 10.4.244.0/24'],
       [['--subnet', '10.4.242.0/24', '--subnet', '10.4.242.0/25'], 'multiple overlapping subnet configuration is not supported'],
-      [['--subnet', 'bogus'], 'invalid subnet bogus: invalid CIDR block notation'],
+      [['--subnet', 'bogus'], 'invalid network config: invalid subnet bogus: invalid CIDR block notation'],
+      // docker's CLI parses a second subnet as it checks overlaps: its words, not its daemon's.
+      [['--subnet', '10.4.242.0/24', '--subnet', 'bogus'], 'invalid subnet: invalid CIDR address: bogus'],
       [['--subnet', '10.4.242.0/24', '--ip-range', 'bogus'], 'invalid CIDR address: bogus'],
       [['--subnet', '10.4.242.0/24', '--gateway', 'bogus'], 'no matching subnet for gateway bogus'],
     ] as const) {
