@@ -428,18 +428,22 @@ function linkTargetIn(root: number, containerPath: string): string | undefined {
 /** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST); `root`: the container's root, held open. */
 export async function copyToContainer(root: number, record: ContainerRecord, hostPath: string, containerPath: string, options: CopyOptions, input: NodeJS.ReadableStream): Promise<CopyReport> {
   const report: CopyReport = {transferred: 0, destination: `${record.Name}:${containerPath}`}
-  // The directory docker's daemon is told to extract in: the path's parent, the link target's for a link.
-  const parentMissing = (): NerdError => new NerdError(`Could not find the file ${posix.dirname(linkTargetIn(root, containerPath) ?? posix.normalize(containerPath))} in container ${record.Name}`)
-  let destination: Located
+  // docker's CLI takes a destination it cannot stat for one that does not exist, checks the source and
+  // how the copy lands, and only then does its daemon fail to find the directory to extract in.
+  let destination: Located | undefined
+  let unreachable: NerdError | undefined
   try {
     destination = walkInRoot(root, containerPath, {followLast: true})
   } catch (error) {
     if (!(error instanceof WalkError)) throw error
-    if (hostPath === '-') throw new NerdError(`destination "${record.Name}:${containerPath}" must be a directory`)
-    throw error.code === 'ENOTDIR' ? new NerdError('extraction point is not a directory') : parentMissing()
+    // The directory docker's daemon is told to extract in: the path's parent, the link target's for a link.
+    unreachable =
+      error.code === 'ENOTDIR'
+        ? new NerdError('extraction point is not a directory')
+        : new NerdError(`Could not find the file ${posix.dirname(linkTargetIn(root, containerPath) ?? posix.normalize(containerPath))} in container ${record.Name}`)
   }
   try {
-    const found = kindOf(lstatAt(destination.parent, destination.name))
+    const found = destination && kindOf(lstatAt(destination.parent, destination.name))
     // A path ending in `/` names no file (docker's stat of it fails): a copy there goes beside it, and the extraction refuses that.
     const existing = found === 'other' && containerPath.endsWith('/') ? undefined : found
     const target = (parts: string[]): ExtractionTarget => {
@@ -447,7 +451,7 @@ export async function copyToContainer(root: number, record: ContainerRecord, hos
       return {root, directory: parts, refuseLinks: false}
     }
     if (hostPath === '-') {
-      if (existing !== 'directory') throw new NerdError(`destination "${record.Name}:${containerPath}" must be a directory`)
+      if (existing !== 'directory' || !destination) throw new NerdError(`destination "${record.Name}:${containerPath}" must be a directory`)
       await extractUserArchive(input, target(destination.parts), options, report)
       return report
     }
@@ -459,11 +463,12 @@ export async function copyToContainer(root: number, record: ContainerRecord, hos
     const info = await located(() => lstat(source))
     if (!info.isDirectory() && assertsDirectory(hostPath)) throw new NerdError(`not a directory: ${hostPath}`)
     const into = landing(info.isDirectory(), existing, containerPath) === 'into'
+    if (!destination) throw unreachable!
     // The walk resolved every link on the way: these paths have none.
     const directory = into ? destination.parts : destination.parts.slice(0, -1)
     await extractInto(counted(packAs(source, into ? copyName(hostPath) : destination.name), report, options.onProgress), target(directory), {keepOwners: options.archive, signal: options.signal})
     return report
   } finally {
-    closeSync(destination.parent)
+    if (destination) closeSync(destination.parent)
   }
 }

@@ -6,7 +6,7 @@ import {NerdError} from '../errors.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {containerView, loadContainerOrDead} from './lifecycle.ts'
 import type {LinkRequest, RecordedLink} from './links.ts'
-import {linkEnv, linkHostsLine, setLinkEnv} from './links.ts'
+import {linkEnv, linkHostsLine, parseLink, setLinkEnv} from './links.ts'
 import type {Spec} from './spec/index.ts'
 import {writeJsonAtomic} from '../files.ts'
 import type {ContainerRecord} from './model.ts'
@@ -50,14 +50,15 @@ export async function linksAtStart(scope: ContainerScope, container: LoadedConta
   const hosts: string[] = []
   const env: string[] = []
   for (const link of links) {
-    // As docker's, removing the linked container removed the link.
+    const notRunning = (name: string) => new NerdError(`Cannot link to a non running container: /${name} AS /${container.record.Name}/${link.Alias}`)
+    // docker (1.10 on) keeps the link of a linked container removed since, and refuses the start as
+    // for one stopped (its linkIndex.delete drops the removed container's own links, not those to it).
     const child = await loadContainerOrDead(scope, link.Id).catch((error: unknown) => {
-      if (error instanceof NoSuchContainerError) return undefined
+      if (error instanceof NoSuchContainerError) throw notRunning(removedLinkName(container.record, link))
       throw error
     })
-    if (!child) continue
     const view = await containerView(scope, child)
-    if (view.status !== 'running') throw new NerdError(`Cannot link to a non running container: /${child.record.Name} AS /${container.record.Name}/${link.Alias}`)
+    if (view.status !== 'running') throw notRunning(child.record.Name)
     const attachment = (await readNetworkState({plan: child.paths.networkPlan, state: child.paths.networkState, hosts: child.paths.hosts})).attachments[DEFAULT_NETWORK]
     const address = attachment?.addresses.find((entry) => !entry.includes(':'))?.split('/')[0]
     if (!address) throw new NerdError(`Cannot link to /${child.record.Name}, as it does not belong to the default network`)
@@ -65,6 +66,12 @@ export async function linksAtStart(scope: ContainerScope, container: LoadedConta
     env.push(...linkEnv({parent: container.record.Name, alias: link.Alias, address, exposedPorts: Object.keys(child.record.Config.ExposedPorts ?? {}), env: child.record.Config.Env ?? []}))
   }
   return {hosts, env, aliases: links.map((link) => link.Alias)}
+}
+
+/** The name a removed linked container had: the one its link shows (`/name:/parent/alias`, recorded at create). */
+function removedLinkName(record: ContainerRecord, link: RecordedLink): string {
+  const shown = (record.HostConfig.Links ?? []).map(parseLink).find((entry) => entry.alias === link.Alias)
+  return shown?.container ?? link.Id
 }
 
 function hostnameOf(record: ContainerRecord): string {

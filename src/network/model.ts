@@ -7,7 +7,7 @@ import {isIP} from 'node:net'
 import {NerdError} from '../errors.ts'
 import type {CniConfList, CniPluginConf} from '../hooks/types.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
-import {firstHost, formatAddress, hostRange, parseAddress, parseSubnet, subnetContains, subnetsOverlap} from './ip.ts'
+import {firstHost, formatAddress, hostRange, parseAddress, parseSubnet, subnetContains} from './ip.ts'
 import type {Subnet} from './ip.ts'
 import type {PortMap} from './ports.ts'
 
@@ -151,12 +151,6 @@ export function validateNetworkName(name: string): string {
   return name
 }
 
-/** docker (since 25) refuses a CIDR with host bits set rather than masking them off. */
-function withoutHostBits(text: string, subnet: Subnet): Subnet {
-  if (parseAddress(text.split('/')[0]!)!.value !== subnet.network) throw new NerdError(`invalid subnet ${text}: it should be ${subnet.text}`)
-  return subnet
-}
-
 /** What docker's daemon finds wrong with an ip-range in its subnet (ValidateIPAM's validateIPRange), in its words. */
 function ipRangeProblems(text: string, subnet: Subnet): string[] {
   const range = parseSubnet(text)!
@@ -168,7 +162,7 @@ function ipRangeProblems(text: string, subnet: Subnet): string[] {
 
 /**
  * The address in a `--gateway` or `--aux-address` value as docker's CLI finds its subnet
- * (subnetMatches): a CIDR's address (its daemon then refuses the value, ipamRanges), else the
+ * (subnetMatches): a CIDR's address (its daemon then refuses the value, refuseInvalidIpam), else the
  * value, which is in no subnet when it is no address.
  */
 function matchedAddress(value: string): string {
@@ -177,63 +171,87 @@ function matchedAddress(value: string): string {
   return value.split('/')[0]!
 }
 
+/** docker's CLI's subnetMatches: whether the address of `value` is in `subnet`, which it parses as it goes, in Go's words. */
+function subnetMatches(subnet: string, value: string): boolean {
+  const parsed = parseSubnet(subnet)
+  if (!parsed) throw new NerdError(`invalid subnet: invalid CIDR address: ${subnet}`)
+  return subnetContains(parsed, matchedAddress(value))
+}
+
 /**
- * docker's pairing of `--subnet`, `--gateway` and `--ip-range`: each gateway and range belongs to the
- * subnet that contains it; a subnet without a gateway gets its first address. The daemon's checks of
- * a subnet's blocks (ValidateIPAM) skip an IPv6 one of a network without IPv6, which gives no
- * address from it: such a subnet is kept as typed.
+ * What docker's daemon finds wrong with a network's subnets and their values (ValidateIPAM), all of
+ * it, in one error (docker puts each problem on a line of its own). It skips an IPv6 subnet of a
+ * network without IPv6, which gives no address from it.
  */
-export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gateways' | 'ipRanges' | 'auxAddresses'> & {ipv6?: boolean}): IpamRange[] {
-  // docker's CLI counts before it pairs.
-  if (request.subnets.length < request.ipRanges.length || request.subnets.length < request.gateways.length) throw new NerdError('every ip-range or gateway must have a corresponding subnet')
-  const validated = (subnet: Subnet) => request.ipv6 === true || subnet.family === 4
-  const subnets = request.subnets.map((text) => {
+function refuseInvalidIpam(request: {subnets: string[]; ipv6?: boolean}, ranges: Map<number, string>, gateways: Map<number, string>, auxAddresses: Map<number, Record<string, string>>): void {
+  const problems = request.subnets.flatMap((text, index) => {
     const subnet = parseSubnet(text)
-    if (!subnet) throw new NerdError(`invalid subnet ${text}: invalid CIDR block notation`)
-    return validated(subnet) ? withoutHostBits(text, subnet) : subnet
-  })
-  for (const [index, subnet] of subnets.entries()) {
-    if (subnets.slice(0, index).some((other) => subnetsOverlap(other, subnet))) throw new NerdError('multiple overlapping subnet configuration is not supported')
-  }
-  const owner = (flag: string, value: string, address: string): number => {
-    const index = subnets.findIndex((subnet) => subnetContains(subnet, address))
-    if (index === -1) throw new NerdError(`no matching subnet for ${flag === '--gateway' ? 'gateway' : flag === '--aux-address' ? 'aux-address' : 'range'} ${value}`)
-    return index
-  }
-  // docker's CLI pairs each range with the subnet holding its address as typed, then each gateway,
-  // refusing a second one for a subnet; its daemon then finds what is wrong with a subnet's values.
-  const ranges = new Map<number, string>()
-  for (const text of request.ipRanges) {
-    if (!parseSubnet(text)) throw new NerdError(`invalid CIDR address: ${text}`)
-    const index = owner('--ip-range', text, text.split('/')[0]!)
-    if (ranges.has(index)) throw new NerdError(`cannot configure multiple ranges (${text}, ${ranges.get(index)}) on the same subnet (${request.subnets[index]})`)
-    ranges.set(index, text)
-  }
-  const gateways = new Map<number, string>()
-  for (const gateway of request.gateways) {
-    const index = owner('--gateway', gateway, matchedAddress(gateway))
-    if (gateways.has(index)) throw new NerdError(`cannot configure multiple gateways (${gateway}, ${gateways.get(index)}) for the same subnet (${request.subnets[index]})`)
-    gateways.set(index, gateway)
-  }
-  const auxAddresses = new Map<number, Record<string, string>>()
-  for (const [name, address] of Object.entries(request.auxAddresses ?? {})) {
-    const index = owner('--aux-address', address, matchedAddress(address))
-    auxAddresses.set(index, {...auxAddresses.get(index), [name]: address})
-  }
-  const problems = subnets.flatMap((subnet, index) => {
-    if (!validated(subnet)) return []
-    // A gateway or aux-address paired by a CIDR's address is no address to the daemon (ValidateIPAM's validateAddress).
+    if (!subnet) return [`invalid subnet ${text}: invalid CIDR block notation`]
+    if (!validatedSubnet(subnet, request.ipv6)) return []
+    // docker (since 25) refuses a CIDR with host bits set rather than masking them off.
+    const hostBits = parseAddress(text.split('/')[0]!)!.value !== subnet.network ? [`invalid subnet ${text}: it should be ${subnet.text}`] : []
+    // A gateway or aux-address paired by a CIDR's address is no address to the daemon (validateAddress).
     const gateway = gateways.get(index)
     return [
+      ...hostBits,
       ...(ranges.has(index) ? ipRangeProblems(ranges.get(index)!, subnet) : []),
       ...(gateway !== undefined && isIP(gateway) === 0 ? [`invalid gateway ${gateway}: invalid address`] : []),
       ...Object.entries(auxAddresses.get(index) ?? {}).flatMap(([name, address]) => (isIP(address) === 0 ? [`invalid auxiliary address ${name}: invalid address`] : [])),
     ]
   })
-  if (problems.length > 0) throw new NerdError(problems.join('; '))
-  return subnets.map((subnet, index) => {
-    const range: IpamRange = {subnet: validated(subnet) ? subnet.text : request.subnets[index]!, gateway: gateways.get(index) ?? firstHost(subnet)}
-    if (ranges.has(index)) range.ipRange = validated(subnet) ? parseSubnet(ranges.get(index)!)!.text : ranges.get(index)!
+  if (problems.length > 0) throw new NerdError(`invalid network config: ${problems.join('; ')}`)
+}
+
+function validatedSubnet(subnet: Subnet, ipv6: boolean | undefined): boolean {
+  return ipv6 === true || subnet.family === 4
+}
+
+/**
+ * docker's pairing of `--subnet`, `--gateway` and `--ip-range`: each gateway and range belongs to the
+ * subnet that contains it; a subnet without a gateway gets its first address. Its CLI pairs them
+ * (and refuses what it cannot pair), then its daemon checks them (refuseInvalidIpam); a subnet it
+ * does not check is kept as typed.
+ */
+export function ipamRanges(request: Pick<NetworkCreateRequest, 'subnets' | 'gateways' | 'ipRanges' | 'auxAddresses'> & {ipv6?: boolean}): IpamRange[] {
+  // docker's CLI counts before it pairs.
+  if (request.subnets.length < request.ipRanges.length || request.subnets.length < request.gateways.length) throw new NerdError('every ip-range or gateway must have a corresponding subnet')
+  for (const [index, text] of request.subnets.entries()) {
+    for (const other of request.subnets.slice(0, index)) {
+      if (subnetMatches(text, other) || subnetMatches(other, text)) throw new NerdError('multiple overlapping subnet configuration is not supported')
+    }
+  }
+  // Past that check the subnets overlap none: a value is in one of them at most.
+  const owner = (kind: string, value: string): number => {
+    const index = request.subnets.findIndex((subnet) => subnetMatches(subnet, value))
+    if (index === -1) throw new NerdError(`no matching subnet for ${kind} ${value}`)
+    return index
+  }
+  // docker's CLI pairs each range with the subnet holding its address as typed, then each gateway,
+  // refusing a second one for a subnet, then each aux-address.
+  const ranges = new Map<number, string>()
+  for (const text of request.ipRanges) {
+    if (!parseSubnet(text)) throw new NerdError(`invalid CIDR address: ${text}`)
+    const index = owner('range', text)
+    if (ranges.has(index)) throw new NerdError(`cannot configure multiple ranges (${text}, ${ranges.get(index)}) on the same subnet (${request.subnets[index]})`)
+    ranges.set(index, text)
+  }
+  const gateways = new Map<number, string>()
+  for (const gateway of request.gateways) {
+    const index = owner('gateway', gateway)
+    if (gateways.has(index)) throw new NerdError(`cannot configure multiple gateways (${gateway}, ${gateways.get(index)}) for the same subnet (${request.subnets[index]})`)
+    gateways.set(index, gateway)
+  }
+  const auxAddresses = new Map<number, Record<string, string>>()
+  for (const [name, address] of Object.entries(request.auxAddresses ?? {})) {
+    const index = owner('aux-address', address)
+    auxAddresses.set(index, {...auxAddresses.get(index), [name]: address})
+  }
+  refuseInvalidIpam(request, ranges, gateways, auxAddresses)
+  return request.subnets.map((text, index) => {
+    const subnet = parseSubnet(text)!
+    const validated = validatedSubnet(subnet, request.ipv6)
+    const range: IpamRange = {subnet: validated ? subnet.text : text, gateway: gateways.get(index) ?? firstHost(subnet)}
+    if (ranges.has(index)) range.ipRange = validated ? parseSubnet(ranges.get(index)!)!.text : ranges.get(index)!
     if (auxAddresses.has(index)) range.auxAddresses = auxAddresses.get(index)!
     return range
   })

@@ -402,6 +402,9 @@ describe('cp', () => {
     assert.equal(missing.code, 1)
     assert.equal(missing.stderr, 'Error: Could not find the file /no/such in container live\n')
     assert.equal((await nerd(['cp', join(work, 'tree/top.txt'), 'live:/nonexist/'])).stderr, 'Error: no such directory\n')
+    // As docker's CLI, the source and how the copy lands are checked before its daemon looks for the directory to extract in.
+    assert.equal((await nerd(['cp', join(work, 'tree/top.txt'), 'live:/no/such/dir/'])).stderr, 'Error: no such directory\n')
+    assert.equal((await nerd(['cp', join(work, 'nosuch'), 'live:/no/such/file'])).stderr, `Error: lstat ${join(work, 'nosuch')}: no such file or directory\n`)
     assert.equal((await nerd(['cp', 'live:/etc/passwd', join(work, 'nodir/x')])).stderr, `Error: invalid output path: directory "${join(work, 'nodir')}" does not exist\n`)
     assert.equal((await nerd(['cp', '', 'live:/'])).stderr, 'Error: source can not be empty\n')
     assert.equal((await nerd(['cp', join(work, 'tree/top.txt'), ''])).stderr, 'Error: destination can not be empty\n')

@@ -196,8 +196,8 @@ describe('networking as docker has it', () => {
     for (const [args, message] of [
       [['--gateway', '10.93.2.1'], 'every ip-range or gateway must have a corresponding subnet'],
       [['--subnet', '10.93.2.0/24', '--ip-range', '10.93.2.0/25,10.93.2.128/25'], 'every ip-range or gateway must have a corresponding subnet'],
-      [['--subnet', '10.93.2.0/24', '--gateway', '10.93.2.1/24'], 'invalid gateway 10.93.2.1/24: invalid address'],
-      [['--subnet', '10.93.2.0/24', '--aux-address', 'a=10.93.2.5/24'], 'invalid auxiliary address a: invalid address'],
+      [['--subnet', '10.93.2.0/24', '--gateway', '10.93.2.1/24'], 'invalid network config: invalid gateway 10.93.2.1/24: invalid address'],
+      [['--subnet', '10.93.2.0/24', '--aux-address', 'a=10.93.2.5/24'], 'invalid network config: invalid auxiliary address a: invalid address'],
       [['-d', 'macvlan', '-o', 'parent=lo'], 'loopback interface is not a valid macvlan parent link'],
       [['-d', 'ipvlan', '-o', 'parent=lo'], 'loopback interface is not a valid ipvlan parent link'],
       [['-d', 'ipvlan', '-o', 'parent=lo', '-o', 'ipvlan_flag=xx'], "requested ipvlan flag 'xx' is not valid, 'bridge' is the ipvlan driver default"],

@@ -360,6 +360,14 @@ describe('networking on CNI', () => {
     const hostLink = await nerd(['run', '--rm', '--network', 'host', '--link', 'linkdb', IMG, 'true'])
     assert.equal(hostLink.code, 125)
     assert.match(hostLink.stderr, /conflicting options: host type networking can't be used with links/)
+    // As docker's (1.10 on), removing the linked container keeps the link, which then refuses every start.
+    await nerdOk(['rm', '-f', 'linkdb'])
+    assert.deepEqual((await inspectContainer('linkedlater')).HostConfig.Links, ['/linkdb:/linkedlater/database'])
+    const refused = 'Cannot link to a non running container: /linkdb AS /linkedlater/database'
+    const started = await nerd(['start', 'linkedlater'])
+    assert.deepEqual({code: started.code, stderr: started.stderr}, {code: 1, stderr: `Error: ${refused}\nError: failed to start containers: linkedlater\n`})
+    const restarted = await nerd(['restart', 'linkedlater'])
+    assert.deepEqual({code: restarted.code, stderr: restarted.stderr}, {code: 1, stderr: `Error: Cannot restart container linkedlater: ${refused}\n`})
   })
 
   it('--link on a user-defined network: the alias names the linked container for this container only', async () => {
@@ -1163,9 +1171,11 @@ describe('networking on CNI', () => {
     assert.match(badGateway.stderr, /no matching subnet for gateway 10\.5\.0\.1/)
     for (const [args, message] of [
       [['--subnet', '10.4.242.0/24', '--subnet', '10.4.243.0/24'], "bridge driver doesn't support multiple subnets"],
-      [['--subnet', '10.4.244.5/24'], 'invalid subnet 10.4.244.5/24: it should be 10.4.244.0/24'],
+      [['--subnet', '10.4.244.5/24'], 'invalid network config: invalid subnet 10.4.244.5/24: it should be 10.4.244.0/24'],
       [['--subnet', '10.4.242.0/24', '--subnet', '10.4.242.0/25'], 'multiple overlapping subnet configuration is not supported'],
-      [['--subnet', 'bogus'], 'invalid subnet bogus: invalid CIDR block notation'],
+      [['--subnet', 'bogus'], 'invalid network config: invalid subnet bogus: invalid CIDR block notation'],
+      // docker's CLI parses a second subnet as it checks overlaps: its words, not its daemon's.
+      [['--subnet', '10.4.242.0/24', '--subnet', 'bogus'], 'invalid subnet: invalid CIDR address: bogus'],
       [['--subnet', '10.4.242.0/24', '--ip-range', 'bogus'], 'invalid CIDR address: bogus'],
       [['--subnet', '10.4.242.0/24', '--gateway', 'bogus'], 'no matching subnet for gateway bogus'],
     ] as const) {

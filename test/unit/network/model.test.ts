@@ -70,22 +70,34 @@ describe('network requests', () => {
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0'], gateways: [], ipRanges: []}), /invalid subnet 10\.5\.0\.0/)
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16', '10.5.0.0/16'], gateways: [], ipRanges: []}), {message: 'multiple overlapping subnet configuration is not supported'})
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16', '10.5.1.0/24'], gateways: [], ipRanges: []}), {message: 'multiple overlapping subnet configuration is not supported'})
-    assert.throws(() => ipamRanges({subnets: ['bogus'], gateways: [], ipRanges: []}), {message: 'invalid subnet bogus: invalid CIDR block notation'})
+    assert.throws(() => ipamRanges({subnets: ['bogus'], gateways: [], ipRanges: []}), {message: 'invalid network config: invalid subnet bogus: invalid CIDR block notation'})
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['bogus']}), {message: 'invalid CIDR address: bogus'})
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: ['bogus'], ipRanges: []}), {message: 'no matching subnet for gateway bogus'})
     assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: [], auxAddresses: {a: 'bogus'}}), {message: 'no matching subnet for aux-address bogus'})
     // docker 25's refusal of host bits, which nerd masked off.
-    assert.throws(() => ipamRanges({subnets: ['172.31.0.5/16'], gateways: [], ipRanges: []}), {message: 'invalid subnet 172.31.0.5/16: it should be 172.31.0.0/16'})
-    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['10.5.1.7/24']}), {message: 'invalid ip-range 10.5.1.7/24: it should be 10.5.1.0/24'})
+    assert.throws(() => ipamRanges({subnets: ['172.31.0.5/16'], gateways: [], ipRanges: []}), {message: 'invalid network config: invalid subnet 172.31.0.5/16: it should be 172.31.0.0/16'})
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16'], gateways: [], ipRanges: ['10.5.1.7/24']}), {message: 'invalid network config: invalid ip-range 10.5.1.7/24: it should be 10.5.1.0/24'})
+    // The daemon says all it finds wrong, after the CLI has paired the values.
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.9/16'], gateways: ['10.5.0.1/16'], ipRanges: ['10.5.1.7/24']}), {
+      message: 'invalid network config: invalid subnet 10.5.0.9/16: it should be 10.5.0.0/16; invalid ip-range 10.5.1.7/24: it should be 10.5.1.0/24; invalid gateway 10.5.0.1/16: invalid address',
+    })
+    // A subnet the CLI parses as it pairs (a second subnet, a range, a gateway, an aux-address) is refused there, in Go's words.
+    const cliRefusal = {message: 'invalid subnet: invalid CIDR address: bogus'}
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16', 'bogus'], gateways: [], ipRanges: []}), cliRefusal)
+    assert.throws(() => ipamRanges({subnets: ['bogus', '10.5.0.0/16'], gateways: [], ipRanges: []}), cliRefusal)
+    assert.throws(() => ipamRanges({subnets: ['10.5.0.0/16/1', '10.6.0.0/16'], gateways: [], ipRanges: []}), {message: 'invalid CIDR address: 10.5.0.0/16/1'})
+    assert.throws(() => ipamRanges({subnets: ['bogus'], gateways: ['10.5.0.1'], ipRanges: []}), cliRefusal)
+    assert.throws(() => ipamRanges({subnets: ['bogus'], gateways: [], ipRanges: ['10.5.0.0/24']}), cliRefusal)
+    assert.throws(() => ipamRanges({subnets: ['bogus'], gateways: [], ipRanges: [], auxAddresses: {a: '10.5.0.5'}}), cliRefusal)
     // ValidateIPAM skips an IPv6 subnet of a network without IPv6 (it gives no address from it), kept as typed.
-    assert.throws(() => ipamRanges({subnets: ['fd00:213:15::5/64'], gateways: [], ipRanges: [], ipv6: true}), {message: 'invalid subnet fd00:213:15::5/64: it should be fd00:213:15::/64'})
+    assert.throws(() => ipamRanges({subnets: ['fd00:213:15::5/64'], gateways: [], ipRanges: [], ipv6: true}), {message: 'invalid network config: invalid subnet fd00:213:15::5/64: it should be fd00:213:15::/64'})
     assert.deepEqual(ipamRanges({subnets: ['fd00:213:15::5/64'], gateways: [], ipRanges: ['fd00:213:15::7/80']}), [
       {subnet: 'fd00:213:15::5/64', gateway: 'fd00:213:15::1', ipRange: 'fd00:213:15::7/80'},
     ])
     // docker's CLI pairs a range by its address as typed; its daemon then says what is wrong with the block.
-    assert.throws(() => ipamRanges({subnets: ['10.213.4.0/24'], gateways: [], ipRanges: ['10.213.4.0/23']}), {message: 'invalid ip-range 10.213.4.0/23: CIDR block is bigger than its parent subnet 10.213.4.0/24'})
+    assert.throws(() => ipamRanges({subnets: ['10.213.4.0/24'], gateways: [], ipRanges: ['10.213.4.0/23']}), {message: 'invalid network config: invalid ip-range 10.213.4.0/23: CIDR block is bigger than its parent subnet 10.213.4.0/24'})
     assert.throws(() => ipamRanges({subnets: ['10.213.5.0/24'], gateways: [], ipRanges: ['10.213.5.0/23']}), {
-      message: 'invalid ip-range 10.213.5.0/23: CIDR block is bigger than its parent subnet 10.213.5.0/24; invalid ip-range 10.213.5.0/23: it should be 10.213.4.0/23',
+      message: 'invalid network config: invalid ip-range 10.213.5.0/23: CIDR block is bigger than its parent subnet 10.213.5.0/24; invalid ip-range 10.213.5.0/23: it should be 10.213.4.0/23',
     })
     assert.throws(() => ipamRanges({subnets: ['10.213.6.0/24', '10.213.7.0/24'], gateways: ['10.213.6.1', '10.213.6.2'], ipRanges: []}), {
       message: 'cannot configure multiple gateways (10.213.6.2, 10.213.6.1) for the same subnet (10.213.6.0/24)',
@@ -105,8 +117,8 @@ describe('network requests', () => {
       assert.throws(() => ipamRanges(request), {message: 'every ip-range or gateway must have a corresponding subnet'})
     }
     // A CIDR is paired by its address; the daemon then finds it no address.
-    assert.throws(() => ipamRanges({subnets: ['10.99.0.0/24'], gateways: ['10.99.0.1/24'], ipRanges: []}), {message: 'invalid gateway 10.99.0.1/24: invalid address'})
-    assert.throws(() => ipamRanges({subnets: ['10.99.0.0/24'], gateways: [], ipRanges: [], auxAddresses: {a: '10.99.0.5/24'}}), {message: 'invalid auxiliary address a: invalid address'})
+    assert.throws(() => ipamRanges({subnets: ['10.99.0.0/24'], gateways: ['10.99.0.1/24'], ipRanges: []}), {message: 'invalid network config: invalid gateway 10.99.0.1/24: invalid address'})
+    assert.throws(() => ipamRanges({subnets: ['10.99.0.0/24'], gateways: [], ipRanges: [], auxAddresses: {a: '10.99.0.5/24'}}), {message: 'invalid network config: invalid auxiliary address a: invalid address'})
     assert.throws(() => ipamRanges({subnets: ['10.99.0.0/24'], gateways: ['10.99.0.1/xx'], ipRanges: []}), {message: 'invalid CIDR address: 10.99.0.1/xx'})
     assert.throws(() => ipamRanges({subnets: ['10.99.0.0/24'], gateways: ['10.98.0.1/24'], ipRanges: []}), {message: 'no matching subnet for gateway 10.98.0.1/24'})
     // An aux-address of any name, an empty one too (docker's MapOpts).
