@@ -6,6 +6,7 @@
  * surrogate U+DC80 + (byte - 0x80), which no UTF-8 text decodes to, and goes back to the byte when
  * the name is used. Names that are UTF-8 are the strings they always were.
  */
+import {readlinkSync} from 'node:fs'
 
 const ESCAPE_BASE = 0xdc00
 /** An escaped byte: U+DC80 to U+DCFF. */
@@ -71,6 +72,11 @@ export function encodeName(name: string): Buffer {
 /** `path` as fs calls take it: the string itself, or its bytes when it holds escaped ones. */
 export function fsPath(path: string): string | Buffer {
   return hasEscapedBytes(path) ? encodeName(path) : path
+}
+
+/** The target of the symbolic link at `path` (fsPath's), byte-faithful. */
+export function readLinkName(path: string | Buffer): string {
+  return decodeName(readlinkSync(path, {encoding: 'buffer'}))
 }
 
 /**

@@ -25,7 +25,6 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readlinkSync,
   readSync,
   renameSync,
   symlinkSync,
@@ -36,7 +35,7 @@ import {basename, dirname, resolve} from 'node:path'
 import {addAbortSignal, Readable} from 'node:stream'
 import {setImmediate} from 'node:timers/promises'
 import type {HeaderData} from 'tar'
-import {decodeName, encodeName, fsPath} from '../byte-names.ts'
+import {decodeName, encodeName, fsPath, readLinkName} from '../byte-names.ts'
 import {NerdError} from '../errors.ts'
 import {readTar, TruncatedArchiveError} from '../image/archive/tar-reader.ts'
 import type {TarEntry} from '../image/archive/tar-reader.ts'
@@ -204,7 +203,7 @@ async function* treeEntries(parent: number, name: string, archiveName: string, p
       if (first !== undefined) Object.assign(fields, {type: 'Link', linkpath: first})
       else if (type === 'SymbolicLink') {
         try {
-          fields.linkpath = decodeName(readlinkSync(fdPath(parent, name), {encoding: 'buffer'}))
+          fields.linkpath = readLinkName(fdPath(parent, name))
         } catch (error) {
           if (top || !vanished(error) && (error as NodeJS.ErrnoException).code !== 'EINVAL') throw error
           return

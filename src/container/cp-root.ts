@@ -9,8 +9,8 @@
  * hence the descriptors' paths in /proc; nerd runs as root, which may read its own.
  */
 import type {Stats} from 'node:fs'
-import {closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync} from 'node:fs'
-import {decodeName, fsPath} from '../byte-names.ts'
+import {closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync} from 'node:fs'
+import {fsPath, readLinkName} from '../byte-names.ts'
 import {NerdError} from '../errors.ts'
 
 const {O_RDONLY, O_DIRECTORY, O_NOFOLLOW} = constants
@@ -147,7 +147,7 @@ export function walkInRoot(root: number, path: string | readonly string[], optio
         countLink()
         let target: string
         try {
-          target = decodeName(readlinkSync(fdPath(current(), part), {encoding: 'buffer'}))
+          target = readLinkName(fdPath(current(), part))
         } catch {
           // Replaced meanwhile: look again.
           pending.unshift(part)

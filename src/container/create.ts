@@ -270,11 +270,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
         // built with where they will be before any is made: a create the spec refuses makes none.
         const volumeScope = {dataRoot: context.dataRoot, namespace}
         const volumes = await planVolumes(volumeScope, id, volumesToResolve(imageConfig, options))
-        const facts = hostFacts({
-          cgroupManager: context.cgroupManager,
-          privileged: options.privileged ?? false,
-          capabilityChanges: Boolean(options.capAdd?.length || options.capDrop?.length),
-        })
+        const facts = hostFacts({cgroupManager: context.cgroupManager, privileged: options.privileged ?? false})
         const network = options.network ?? {kind: 'private'}
         const sharedNetwork = network.kind === 'container' ? joinable.get(network.container)?.paths : undefined
         const cni = request.network !== undefined && usesCni(request.network.mode)

@@ -10,18 +10,14 @@ import {capabilitiesFromMask} from './spec/index.ts'
 import {thermalThrottlePaths} from './spec/system-paths.ts'
 import type {BlkioSupport, DeviceLookup, DeviceNode, HostDevice, HostFacts} from './spec/index.ts'
 
-/**
- * `capabilityChanges`: whether the container asks for capabilities beyond the default set (privileged,
- * --cap-add, --cap-drop), the only case the host's set is read for.
- */
-export function hostFacts(options: {cgroupManager: CgroupManager; privileged: boolean; capabilityChanges?: boolean}): HostFacts {
+export function hostFacts(options: {cgroupManager: CgroupManager; privileged: boolean}): HostFacts {
   const cgroupV2 = isCgroupV2()
   const facts: HostFacts = {
     cgroupVersion: cgroupV2 ? 2 : 1,
     // No container is made under `none` (create refuses it, as nerdctl does but for rootless); an
     // update under it reads cgroupfs's paths, the neutral ones.
     cgroupManager: options.cgroupManager === 'systemd' ? 'systemd' : 'cgroupfs',
-    capabilities: options.privileged || options.capabilityChanges ? hostCapabilities() : undefined,
+    capabilities: hostCapabilities(),
     apparmor: readText('/sys/module/apparmor/parameters/enabled')?.trim() === 'Y' && apparmorProfileLoaded(),
     arch: goArchitecture(process.arch),
     kernelVersion: release(),

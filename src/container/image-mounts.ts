@@ -9,14 +9,16 @@
  * garbage collection keeps them, and the image's layers under them, while the container exists,
  * across stops, starts and containerd's restarts.
  */
+import {lstat} from 'node:fs/promises'
 import {join, posix} from 'node:path'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {LABEL_GC_REF_SNAPSHOT} from '../image/manifest.ts'
-import {WALK_FAILURE_TEXTS} from './cp-root.ts'
+import {pathParts, rootedPath, WALK_FAILURE_TEXTS} from './cp-root.ts'
 import type {MountPoint} from './model.ts'
-import {entryInLayersAt, rootfsLayers} from './rootfs-files.ts'
+import {entryInLayers, rootfsLayers} from './rootfs-files.ts'
+import type {LayerEntry} from './rootfs-files.ts'
 import type {ImageMount, Mount} from './spec/index.ts'
 
 const VIEW_PREFIX = 'nerd-image-mount/'
@@ -77,16 +79,18 @@ export async function makeImageMounts(
  */
 async function mountOfLayers(layers: string[], subpath: string): Promise<{source: string; specMount: Omit<Mount, 'destination'>}> {
   const source = layers.length === 1 ? layers[0]! : ''
-  const parts = posix.normalize(subpath).split('/').filter((part) => part !== '' && part !== '.')
-  let entry = await entryInLayersAt(layers, '/')
+  const parts = pathParts(posix.normalize(subpath))
+  const [top] = layers
+  // The root: every layer's.
+  let found: LayerEntry & {layers: string[]} = {path: top!, stats: await lstat(top!), layers}
   for (const [index] of parts.entries()) {
-    const failure = (code: keyof typeof WALK_FAILURE_TEXTS) => new NerdError(`cannot access path ${join(source || layers[0]!, subpath)}: ${WALK_FAILURE_TEXTS[code]}`)
-    if (!entry!.stats.isDirectory()) throw failure('ENOTDIR')
-    entry = await entryInLayersAt(layers, parts.slice(0, index + 1).join('/'))
-    if (!entry) throw failure('ENOENT')
-    if (entry.stats.isSymbolicLink()) throw failure('ELOOP')
+    const failure = (code: keyof typeof WALK_FAILURE_TEXTS) => new NerdError(`cannot access path ${join(source || top!, subpath)}: ${WALK_FAILURE_TEXTS[code]}`)
+    if (!found.stats.isDirectory()) throw failure('ENOTDIR')
+    const next = await entryInLayers(found.layers, rootedPath(parts.slice(0, index + 1)))
+    if (!next) throw failure('ENOENT')
+    if (next.stats.isSymbolicLink()) throw failure('ELOOP')
+    found = next
   }
-  const found = entry!
   if (!found.stats.isDirectory() || found.layers.length === 1) {
     return {source, specMount: {type: 'bind', source: found.path, options: ['rbind', 'ro', 'rprivate']}}
   }

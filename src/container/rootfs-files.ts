@@ -116,30 +116,10 @@ export async function lookupInLayers(layers: string[], path: string, options: {f
 }
 
 /**
- * The entry at `path` of the filesystem the layers (top first) make, following no symbolic link
- * (`path`'s parents are directories there), with the layers whose directories merge there when it
- * is one; the root is every layer's.
- */
-export async function entryInLayersAt(layers: string[], path: string): Promise<(LayerEntry & {layers: string[]}) | undefined> {
-  const parts = path.split('/').filter((part) => part !== '' && part !== '.')
-  let merged = layers
-  let entry: (LayerEntry & {layers: string[]}) | undefined
-  for (const [index] of parts.entries()) {
-    entry = await entryInLayers(merged, join('/', ...parts.slice(0, index + 1)))
-    if (!entry) return undefined
-    merged = entry.layers
-  }
-  if (entry) return entry
-  const [top] = layers
-  const stats = top === undefined ? undefined : await lstat(top).catch(() => undefined)
-  return stats && {path: top!, stats, layers}
-}
-
-/**
  * The entry at `relative` of the directory the layers merge (top first), with the layers whose
  * directories merge there when it is a directory.
  */
-async function entryInLayers(layers: string[], relative: string): Promise<(LayerEntry & {layers: string[]}) | undefined> {
+export async function entryInLayers(layers: string[], relative: string): Promise<(LayerEntry & {layers: string[]}) | undefined> {
   let top: LayerEntry | undefined
   const directories: string[] = []
   for (const layer of layers) {

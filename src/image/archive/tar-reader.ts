@@ -234,13 +234,16 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
         if (meta.length < size) throw new TruncatedArchiveError()
         headerBlocks.push(Buffer.from(block), Buffer.from(meta))
         const text = meta.subarray(0, size).toString('utf8')
-        if (type === 'ExtendedHeader') extended = {...Pax.parse(text, extended, false), ...paxNames(meta.subarray(0, size))}
+        // Read again, byte-faithful, only where the UTF-8 decoding lost bytes (U+FFFD).
+        if (type === 'ExtendedHeader') extended = {...Pax.parse(text, extended, false), ...(text.includes('\ufffd') ? paxNames(meta.subarray(0, size)) : {})}
         else if (type === 'GlobalExtendedHeader') global = Pax.parse(text, global, true)
         else extended = {...extended, [type === 'NextFileHasLongPath' ? 'path' : 'linkpath']: decodeName(field(meta, 0, size))}
         continue
       }
-      const ownNames = blockNames(block)
-      const names = {path: extended?.path ?? ownNames.path, linkpath: extended?.linkpath ?? ownNames.linkpath}
+      // The tar package's names, unless its UTF-8 decoding lost bytes (U+FFFD): then read again, byte-faithful.
+      const lostBytes = `${header.path ?? ''}${header.linkpath ?? ''}`.includes('\ufffd')
+      const ownNames = lostBytes ? blockNames(block) : undefined
+      const names = ownNames ? {path: extended?.path ?? ownNames.path, linkpath: extended?.linkpath ?? ownNames.linkpath} : {path: header.path ?? '', linkpath: header.linkpath}
       extended = undefined
       const entryHeader = [...headerBlocks, Buffer.from(block)]
       headerBlocks = []
