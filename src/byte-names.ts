@@ -7,6 +7,8 @@
  * the name is used. Names that are UTF-8 are the strings they always were.
  */
 import {readlinkSync} from 'node:fs'
+import {realpath} from 'node:fs/promises'
+import {resolve} from 'node:path'
 
 const ESCAPE_BASE = 0xdc00
 /** An escaped byte: U+DC80 to U+DCFF. */
@@ -77,6 +79,17 @@ export function fsPath(path: string): string | Buffer {
 /** The target of the symbolic link at `path` (fsPath's), byte-faithful. */
 export function readLinkName(path: string | Buffer): string {
   return decodeName(readlinkSync(path, {encoding: 'buffer'}))
+}
+
+/** The path of `path` (fsPath's) with every symbolic link resolved, byte-faithful. */
+export async function realPathName(path: string): Promise<string> {
+  return decodeName(await realpath(fsPath(path), {encoding: 'buffer'}))
+}
+
+/** `path` made absolute against the working directory as its bytes are: process.cwd() decodes it lossily. */
+export function absolutePath(path: string): string {
+  const cwd = process.cwd()
+  return resolve(cwd.includes('\ufffd') ? readLinkName('/proc/self/cwd') : cwd, path)
 }
 
 /**

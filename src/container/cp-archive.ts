@@ -31,11 +31,11 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs'
-import {basename, dirname, resolve} from 'node:path'
+import {basename, dirname} from 'node:path'
 import {addAbortSignal, Readable} from 'node:stream'
 import {setImmediate} from 'node:timers/promises'
 import type {HeaderData} from 'tar'
-import {decodeName, encodeName, fsPath, readLinkName} from '../byte-names.ts'
+import {absolutePath, decodeName, encodeName, fsPath, readLinkName} from '../byte-names.ts'
 import {NerdError} from '../errors.ts'
 import {readTar, TruncatedArchiveError} from '../image/archive/tar-reader.ts'
 import type {TarEntry} from '../image/archive/tar-reader.ts'
@@ -267,7 +267,7 @@ export function packAs(source: string, name: string): Readable {
   async function* archive(): AsyncGenerator<Buffer> {
     const parent = openRoot(dirname(source))
     try {
-      yield* packAt(parent, basename(source) || '.', name, {path: pathParts(resolve(source)), view: WHOLE_TREE})
+      yield* packAt(parent, basename(source) || '.', name, {path: pathParts(absolutePath(source)), view: WHOLE_TREE})
     } finally {
       closeSync(parent)
     }

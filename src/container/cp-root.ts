@@ -82,7 +82,7 @@ export function openDirectoryAt(fd: number, name: string): number {
 
 /** Opens a tree's root directory (following the path there: it is the caller's, e.g. /proc/<pid>/root). */
 export function openRoot(path: string): number {
-  return openSync(path, O_RDONLY | O_DIRECTORY)
+  return openSync(fsPath(path), O_RDONLY | O_DIRECTORY)
 }
 
 /**

@@ -11,10 +11,11 @@
 import {randomBytes} from 'node:crypto'
 import {closeSync, mkdirSync, renameSync} from 'node:fs'
 import type {Stats} from 'node:fs'
-import {lstat, readFile, readlink, realpath, rm, stat} from 'node:fs/promises'
+import {lstat, readFile, rm, stat} from 'node:fs/promises'
 import {basename, dirname, join, normalize, posix, resolve} from 'node:path'
 import {pipeline as pipelineStreams, Readable, Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
+import {absolutePath, fsPath, readLinkName, realPathName} from '../byte-names.ts'
 import {NerdError} from '../errors.ts'
 import {fileFailure} from '../files.ts'
 import {decompress} from '../image/archive/compression.ts'
@@ -78,10 +79,10 @@ export async function resolveInRoot(root: string, path: string, followLast: bool
       continue
     }
     const candidate = join(root, ...resolved, part)
-    const entry = await lstat(candidate).catch(() => undefined)
+    const entry = await lstat(fsPath(candidate)).catch(() => undefined)
     if (entry?.isSymbolicLink() && (pending.length > 0 || followLast)) {
       if (++links > 40) throw new NerdError(`too many levels of symbolic links in ${path}`)
-      const target = await readlink(candidate)
+      const target = readLinkName(fsPath(candidate))
       if (target.startsWith('/')) resolved = []
       pending = [...target.split('/').filter((piece) => piece !== '' && piece !== '.'), ...pending]
       continue
@@ -188,15 +189,15 @@ function followsLast(path: string, followLink: boolean): boolean {
 
 /** docker's CLI's absolute form of a host path, keeping a trailing `/` or `/.` that says it is a directory. */
 function absoluteHostPath(path: string): string {
-  const absolute = resolve(path)
+  const absolute = absolutePath(path)
   if (/(^|\/)\.$/.test(path)) return `${absolute}/.`
   return path.endsWith('/') && absolute !== '/' ? `${absolute}/` : absolute
 }
 
 /** docker's CLI's check of a host destination before it copies: its parent directory must exist. */
 async function validateOutputPath(hostPath: string): Promise<void> {
-  const parent = dirname(normalize(resolve(hostPath)))
-  if (!(await stat(parent).catch(() => undefined))) throw new NerdError(`invalid output path: directory "${parent}" does not exist`)
+  const parent = dirname(absolutePath(hostPath))
+  if (!(await stat(fsPath(parent)).catch(() => undefined))) throw new NerdError(`invalid output path: directory "${parent}" does not exist`)
 }
 
 /** What a destination is, for landing: a directory, something else, or nothing. */
@@ -290,7 +291,7 @@ export async function copyWithContainer(
  * directory that exists, a directory's contents) is extracted from the staged copy once it is whole.
  */
 async function extractStaged(archive: Readable, directory: string, name: string, options: CopyOptions): Promise<void> {
-  const parts = pathParts(await realpath(directory))
+  const parts = pathParts(await realPathName(directory))
   const staging = [...parts, `.nerd-cp-${process.pid}-${randomBytes(6).toString('hex')}`]
   const hostRoot = openRoot('/')
   // The host is no container to resolve links in: a link under the destination is refused.
@@ -298,7 +299,7 @@ async function extractStaged(archive: Readable, directory: string, name: string,
   const extraction = {keepOwners: options.archive, signal: options.signal}
   try {
     try {
-      mkdirSync(rootedPath(staging), 0o700)
+      mkdirSync(fsPath(rootedPath(staging)), 0o700)
     } catch (error) {
       throw fileFailure('mkdir', rootedPath([...parts, ...pathParts(name)]), error)
     }
@@ -314,7 +315,7 @@ async function extractStaged(archive: Readable, directory: string, name: string,
     }
   } finally {
     closeSync(hostRoot)
-    await rm(rootedPath(staging), {recursive: true, force: true})
+    await rm(fsPath(rootedPath(staging)), {recursive: true, force: true})
   }
 }
 
@@ -326,9 +327,9 @@ async function extractStaged(archive: Readable, directory: string, name: string,
 async function linkedHostDestination(hostPath: string): Promise<string> {
   const start = absoluteHostPath(hostPath)
   let path = start
-  for (let links = 0; (await lstat(path).catch(() => undefined))?.isSymbolicLink(); links++) {
+  for (let links = 0; (await lstat(fsPath(path)).catch(() => undefined))?.isSymbolicLink(); links++) {
     if (links > 10) throw new NerdError(`too many symlinks in ${start}`)
-    path = resolve(dirname(path), await readlink(path))
+    path = resolve(dirname(path), readLinkName(fsPath(path)))
   }
   return path
 }
@@ -360,16 +361,16 @@ export async function copyFromContainer(tree: {root: number; view: TreeView}, re
       return report
     }
     const landingPath = await linkedHostDestination(hostPath)
-    const existing = await stat(landingPath).catch((error: NodeJS.ErrnoException) => {
+    const existing = await stat(fsPath(landingPath)).catch((error: NodeJS.ErrnoException) => {
       // docker's CLI fails on a host path under a file (`file/`).
-      if (error.code === 'ENOTDIR') throw new NerdError(`lstat ${resolve(hostPath)}${hostPath.endsWith('/') ? '/' : ''}: not a directory`)
+      if (error.code === 'ENOTDIR') throw new NerdError(`lstat ${absolutePath(hostPath)}${hostPath.endsWith('/') ? '/' : ''}: not a directory`)
       return undefined
     })
     const into = landing(info.isDirectory(), kindOf(existing), landingPath) === 'into'
     const directory = into ? landingPath : dirname(landingPath)
     if (!into) {
       // A dangling link's target may lie under a directory that is missing too.
-      const parent = await stat(directory).catch((error: unknown) => Promise.reject(fileFailure('stat', directory, error)))
+      const parent = await stat(fsPath(directory)).catch((error: unknown) => Promise.reject(fileFailure('stat', directory, error)))
       if (!parent.isDirectory()) throw new NerdError('extraction point is not a directory')
     }
     const name = into ? copyName(containerPath) : basename(landingPath)
@@ -459,8 +460,8 @@ export async function copyToContainer(root: number, record: ContainerRecord, hos
       look().catch((error: unknown) => {
         throw hostSourceFailure(hostPath, error)
       })
-    const source = followsLast(hostPath, options.followLink) ? await located(() => realpath(hostPath)) : hostPath
-    const info = await located(() => lstat(source))
+    const source = followsLast(hostPath, options.followLink) ? await located(() => realPathName(hostPath)) : hostPath
+    const info = await located(() => lstat(fsPath(source)))
     if (!info.isDirectory() && assertsDirectory(hostPath)) throw new NerdError(`not a directory: ${hostPath}`)
     const into = landing(info.isDirectory(), existing, containerPath) === 'into'
     if (!destination) throw unreachable!

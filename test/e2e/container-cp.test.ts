@@ -210,7 +210,7 @@ describe('cp', () => {
     assert.deepEqual([z![1], z![2]], ['2', z2![2]], copied)
   })
 
-  it('copies names that are no UTF-8 as their bytes, both ways, and takes one on the command line', async () => {
+  it('copies names that are no UTF-8 as their bytes, both ways, and takes them on the command line, host paths and working directory too', async () => {
     // caf\xe9 (Latin-1), a symbolic link to it and a FIFO by such a name: docker's names are bytes end to end.
     const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1')
     await nerdOk(['exec', 'live', 'sh', '-c', 'mkdir /names && cd /names && echo x > "$(printf \'caf\\351\')" && ln -s "$(printf \'caf\\351\')" link && mkfifo "$(printf \'p\\377\')" && echo ok > ok'])
@@ -231,6 +231,28 @@ describe('cp', () => {
     // The container's path as typed, its bytes from the command line (Node decodes argv as UTF-8).
     const typed = await run('sh', ['-c', '"$@" "$(printf \'live:/names/caf\\351\')" -', 'sh', process.execPath, '--', nerdEntry, ...nerdGlobals(), 'cp'], {encoding: 'buffer'})
     assert.ok(typed.stdout.includes(latin1('path=caf\xe9\n')), 'the file named by its bytes is archived')
+
+    // Host paths that are no UTF-8, as a shell passes them (printf's escapes here): the source, the
+    // destination, the working directory a relative one is in.
+    const cpTyped = (source: string, destination: string, directory = work) =>
+      run('sh', ['-c', 'cd "$(printf "$1")" && source=$(printf "$2") && destination=$(printf "$3") && shift 3 && "$@" "$source" "$destination"', 'sh', directory, source, destination, process.execPath, '--', nerdEntry, ...nerdGlobals(), 'cp'])
+    const hostNames = join(work, 'host-names')
+    await mkdir(latin1(`${hostNames}/sub\xfd`), {recursive: true})
+    await mkdir(latin1(`${hostNames}/dd\xf4`))
+    await writeFile(latin1(`${hostNames}/h\xe9`), 'h\n')
+    await writeFile(latin1(`${hostNames}/sub\xfd/f`), 'f\n')
+    await nerdOk(['exec', 'live', 'mkdir', '/in1'])
+    await cpTyped(`${hostNames}/h\\351`, 'live:/in1/')
+    await cpTyped(`${hostNames}/sub\\375`, 'live:/x1')
+    await cpTyped(`${hostNames}/sub\\375/`, 'live:/x2')
+    assert.equal(await nerdOk(['exec', 'live', 'sh', '-c', 'cat /in1/"$(printf \'h\\351\')" /x1/f /x2/f']), 'h\nf\nf\n')
+    await cpTyped('live:/names/caf\\351', `${hostNames}/dd\\364/z`)
+    await cpTyped('live:/names', `${hostNames}/dd\\364/`)
+    await cpTyped('live:/names/ok', '.', `${hostNames}/dd\\364`)
+    assert.deepEqual((await readdir(latin1(`${hostNames}/dd\xf4`))).sort(), ['names', 'ok', 'z'])
+    assert.equal(await readFile(latin1(`${hostNames}/dd\xf4/z`), 'utf8'), 'x\n')
+    assert.equal(await readFile(latin1(`${hostNames}/dd\xf4/names/caf\xe9`), 'utf8'), 'x\n')
+    assert.equal(await readFile(latin1(`${hostNames}/dd\xf4/ok`), 'utf8'), 'ok\n')
   })
 
   it('refuses to write into a read-only root filesystem or volume, as docker does, and a --tmpfs is no volume', async () => {
