@@ -16,8 +16,9 @@ export default class Stop extends NerdCommand {
     // ctrl-C hands each stop under way to its container's exit handler, which finishes it.
     await this.stoppableBySignals((interrupt) =>
       this.forEachContainer(argv as string[], async (scope, container, reference, typed) => {
-        await stopContainer(scope, container, {timeoutSeconds, signal: flags.signal, interrupt}).catch((error: unknown) => Promise.reject(stopFailure(reference, error)))
-        return typed
+        const stopped = await stopContainer(scope, container, {timeoutSeconds, signal: flags.signal, interrupt}).catch((error: unknown) => Promise.reject(stopFailure(reference, error)))
+        // As docker's CLI, whose request ctrl-C cancels: a stop cut short names no container.
+        return stopped ? typed : undefined
       }, {parallel: true}),
     )
   }

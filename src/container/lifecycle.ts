@@ -995,11 +995,12 @@ export async function resetRestartPolicy(scope: ContainerScope, container: Loade
  * docker's stop: the stop signal, then SIGKILL after `timeoutSeconds` (negative waits forever);
  * the task is deleted and its exit recorded, then docker's stop event published, and a `--rm`
  * container removed, as docker's daemon removes one however it ends (but a restart's stop: see
- * removeAutoRemoved). A container that is not running is left as it is.
+ * removeAutoRemoved). A container that is not running is left as it is. False when `interrupt`
+ * cut the stop short, handing it over (seeOutStop): docker's CLI names only the containers stopped.
  */
-export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string; interrupt?: AbortSignal} = {}): Promise<void> {
+export async function stopContainer(scope: ContainerScope, container: LoadedContainer, options: {timeoutSeconds?: number; signal?: string; interrupt?: AbortSignal} = {}): Promise<boolean> {
   // Nothing runs: docker's stop of a dead container, as of any not running, changes nothing.
-  if (container.dead) return
+  if (container.dead) return true
   let stopSignal: number
   try {
     stopSignal = commandSignal(options.signal || container.record.StopSignal)
@@ -1007,7 +1008,7 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
     // docker's daemon reads the signal only to stop a container that runs (or waits to be restarted).
     const task = await getTask(scope, container.record.Id)
     if (processLives(task) || (await isRestarting(container, task))) throw error
-    return
+    return true
   }
   await markStopped(scope, container)
   const id = container.record.Id
@@ -1028,7 +1029,7 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
     })
     return {task, exit, refused}
   })
-  if (!signalled) return
+  if (!signalled) return true
   const timeout = options.timeoutSeconds ?? container.record.StopTimeout
   let seenOut: boolean
   try {
@@ -1037,6 +1038,7 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
     await rm(container.paths.stopping, {force: true})
   }
   if (seenOut) await removeAutoRemoved(scope, container)
+  return seenOut
 }
 
 /** A failed stop (daemon/stop.go). */

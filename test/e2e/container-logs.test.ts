@@ -396,12 +396,15 @@ describe('logs and restart policies', () => {
   it('a stop cut short by ctrl-C is finished as docker\'s daemon finishes one: the process is killed when the time is up', async () => {
     // sleep as the namespace's init ignores SIGTERM.
     const id = (await nerdOk(['run', '-d', '--name', 'interrupted', IMG, 'sleep', '600'])).trim()
-    const stop = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'stop', '-t', '3', 'interrupted'], {stdio: 'ignore'})
-    const stopped = new Promise<NodeJS.Signals | null>((resolve) => stop.on('exit', (_code, signal) => resolve(signal)))
+    const stop = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'stop', '-t', '3', 'interrupted'], {stdio: ['ignore', 'pipe', 'ignore']})
+    let printed = ''
+    stop.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()))
+    const stopped = new Promise<NodeJS.Signals | null>((resolve) => stop.on('close', (_code, signal) => resolve(signal)))
     await until('the stop to begin', async () => (existsSync(join(fileDataRoot(), 'containers', fileNamespace(), id, 'stopping')) ? true : undefined), 15_000)
     stop.kill('SIGINT')
-    // It ends of the signal, as a tool stopped by ctrl-C does.
+    // It ends of the signal, as a tool stopped by ctrl-C does, and names no container: docker's CLI names only those stopped.
     assert.equal(await stopped, 'SIGINT')
+    assert.equal(printed, '')
     assert.equal((await inspect('interrupted')).State.Status, 'running')
     const ended = await until('the process to be killed', async () => {
       const state = (await inspect('interrupted')).State
