@@ -177,17 +177,18 @@ export const RUN_FLAGS = {
 export const STOP_FLAGS = {
   timeout: integerFlag({char: 't', description: 'Seconds to wait before killing the container (default: its stop timeout, 10)'}),
   // docker 25 renamed --time to --timeout and kept the old name as a deprecated flag of its own (see stopTimeout).
-  time: integerFlag({hidden: true, description: 'Seconds to wait before killing the container (deprecated: use --timeout)'}),
+  time: integerFlag({hidden: true, multiple: true, multipleNonGreedy: true, description: 'Seconds to wait before killing the container (deprecated: use --timeout)'}),
   signal: Flags.string({char: 's', description: 'Signal to send to the container (default: its stop signal)'}),
 }
 
 /**
- * The seconds of STOP_FLAGS' `--timeout`, or of the deprecated `--time` with pflag's warning on
- * stderr; both given are refused in docker's words.
+ * The seconds of STOP_FLAGS' `--timeout`, or of the deprecated `--time` (its last value) with
+ * pflag's warning on stderr, once for each time it is given (pflag warns as it sets a flag); both
+ * given are refused in docker's words.
  */
-export function stopTimeout(flags: {timeout?: number; time?: number}): number | undefined {
-  if (flags.time === undefined) return flags.timeout
-  process.stderr.write('Flag --time has been deprecated, use --timeout instead\n')
+export function stopTimeout(flags: {timeout?: number; time?: number[]}): number | undefined {
+  if (flags.time === undefined || flags.time.length === 0) return flags.timeout
+  process.stderr.write('Flag --time has been deprecated, use --timeout instead\n'.repeat(flags.time.length))
   if (flags.timeout !== undefined) throw new NerdError('conflicting options: cannot specify both --timeout and --time')
-  return flags.time
+  return flags.time.at(-1)
 }
