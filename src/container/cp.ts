@@ -126,7 +126,7 @@ export async function withContainerRoot<T>(scope: ContainerScope, container: Loa
   // Its volumes' filesystems are mounted for the while, as docker mounts them for a stopped container's cp.
   const volumeScope = {dataRoot: scope.dataRoot, namespace: scope.client.namespace}
   try {
-    return await withContainerVolumesMounted(volumeScope, container, () => withMountedRootfs(mounts, binds, inRoot))
+    return await withContainerVolumesMounted(volumeScope, scope.client, container, () => withMountedRootfs(mounts, binds, inRoot))
   } finally {
     await unstageVolumeSubpaths(container.paths)
     await releaseContainerVolumes(volumeScope, scope.client, container.record)

@@ -573,7 +573,8 @@ function dockerMount(mount: UserMount): DockerMount {
       return {...base, ...(mount.options.includes('ro') ? {ReadOnly: true} : {}), ...(Object.keys(options).length > 0 ? {TmpfsOptions: options} : {})}
     }
     case 'image':
-      return {...base, ...(mount.readonly ? {ReadOnly: true} : {}), ...(mount.subpath ? {ImageOptions: {Subpath: mount.subpath}} : {})}
+      // The CLI makes ImageOptions for any `image-subpath`, an empty one too (omitted in it, as Go's omitempty).
+      return {...base, ...(mount.readonly ? {ReadOnly: true} : {}), ...(mount.subpath !== undefined ? {ImageOptions: mount.subpath ? {Subpath: mount.subpath} : {}} : {})}
   }
 }
 

@@ -207,8 +207,8 @@ async function unpackLayers(client: ContainerdClient, image: LocalImage, chainId
 }
 
 /** The local images of the `--mount type=image`s, unpacked for the snapshotter; docker's daemon pulls none. */
-async function imagesToMount(client: ContainerdClient, request: ContainerCreateRequest, context: CreateContext): Promise<{mount: ImageMount; image: MountedImage}[]> {
-  const wanted = (request.options.mounts ?? []).filter((mount): mount is ImageMount => mount.type === 'image')
+async function imagesToMount(client: ContainerdClient, mounts: UserMount[], request: ContainerCreateRequest, context: CreateContext): Promise<{mount: ImageMount; image: MountedImage}[]> {
+  const wanted = mounts.filter((mount): mount is ImageMount => mount.type === 'image')
   const found: {mount: ImageMount; image: MountedImage}[] = []
   for (const mount of wanted) {
     const image = await localImage(client, mount.source, {...request, pull: 'never'}, context)
@@ -234,7 +234,9 @@ export async function createContainer(client: ContainerdClient, request: Contain
   // The image's init snapshot stands on its layers: when it is there, so are they.
   const initPresent = await snapshotPresent(client, context.snapshotter, initSnapshotName(chainId))
   if (!initPresent) await unpackLayers(client, image, chainId, request, context)
-  const mountedImages = await imagesToMount(client, request, context)
+  const from = await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], request.options.mounts ?? [])
+  const mounts = [...(request.options.mounts ?? []), ...from.mounts]
+  const mountedImages = await imagesToMount(client, mounts, request, context)
 
   const namespace = client.namespace
   const paths = containerPaths(context.dataRoot, namespace, id)
@@ -258,13 +260,11 @@ export async function createContainer(client: ContainerdClient, request: Contain
           initPresent,
         })
         undo.push(() => client.snapshots.remove(context.snapshotter, id))
-        const imageMounts = await makeImageMounts(leased, {snapshotter: context.snapshotter, container: id, mounts: mountedImages})
+        const imageMounts = await makeImageMounts(leased, {snapshotter: context.snapshotter, container: id, paths, mounts: mountedImages})
         undo.push(() => removeImageMounts(client, context.snapshotter, id))
         const imageFiles = await readRootfsFiles(rootfs, USER_FILES)
         const imageConfig = image.resolved.config.config ?? {}
-        const options: RunOptions = {...request.options, tty: request.tty}
-        const from = await mountsFrom({client, dataRoot: context.dataRoot}, request.volumesFrom ?? [], options.mounts ?? [])
-        options.mounts = [...(options.mounts ?? []), ...from.mounts]
+        const options: RunOptions = {...request.options, tty: request.tty, mounts}
         const joinable = await joinableContainers({client, dataRoot: context.dataRoot}, options)
         // As docker's daemon checks a container's settings before it makes its volumes, the spec is
         // built with where they will be before any is made: a create the spec refuses makes none.
@@ -449,7 +449,7 @@ async function joinableContainers(scope: ContainerScope, options: RunOptions): P
 }
 
 /**
- * `--volumes-from`: the binds and volumes of other containers, at the same targets, a bind with its
+ * `--volumes-from`: the binds, volumes and image mounts of other containers, at the same targets, a bind with its
  * propagation (docker copies each mount point), read-only when asked (`name:ro`, `name:ro,z`) or
  * when they were: as docker's, `name:rw` never makes a read-only mount writable.
  * A target this container mounts itself keeps its own mount. The anonymous volumes among them are
@@ -464,11 +464,15 @@ async function mountsFrom(scope: ContainerScope, references: string[], own: User
     // A dead one's too, as docker takes a stopped one's.
     const source = await loadContainerOrDead(scope, reference)
     for (const point of source.record.Mounts) {
-      // docker's daemon would bind another container's image mount by its host path: nerd has none for an overlay.
-      if (point.Type === 'tmpfs' || point.Type === 'image' || taken.has(point.Destination)) continue
+      if (point.Type === 'tmpfs' || taken.has(point.Destination)) continue
       taken.add(point.Destination)
       if (point.Type === 'volume' && source.record.AnonymousVolumes.includes(point.Name!)) anonymous.push(point.Name!)
       const readonly = !point.RW || asReadonly
+      if (point.Type === 'image') {
+        // The same image (by its ID) in a view of the new container's own, as docker's daemon copies the mount point.
+        mounts.push({type: 'image', source: point.ImageId!, target: point.Destination, readonly, ...(point.Subpath ? {subpath: point.Subpath} : {})})
+        continue
+      }
       mounts.push(
         point.Type === 'volume'
           ? {type: 'volume', name: point.Name!, target: point.Destination, readonly, noCopy: true, ...(point.Subpath ? {subpath: point.Subpath} : {})}

@@ -633,18 +633,18 @@ export async function imageUsers(scope: ContainerScope): Promise<ImageUser[]> {
   )
 }
 
-/** Whether the container mounts volumes: only then need its start and end look at them. */
+/** Whether the container mounts volumes or images: only then need its start and end look at them. */
 function hasVolumes(record: ContainerRecord): boolean {
-  return record.Mounts.some((point) => point.Type === 'volume')
+  return record.Mounts.some((point) => point.Type === 'volume' || point.Type === 'image')
 }
 
-/** Runs `create` (the task's creation) with the filesystems of the container's volumes mounted. */
+/** Runs `create` (the task's creation) with the filesystems of the container's volumes mounted, and its images. */
 async function withVolumesMounted<T>(scope: ContainerScope, container: LoadedContainer, create: () => Promise<T>): Promise<T> {
   if (!hasVolumes(container.record)) return create()
   const {releaseContainerVolumes, withContainerVolumesMounted} = await import('./volumes.ts')
   const volumeScope = {dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}
   try {
-    return await withContainerVolumesMounted(volumeScope, container, create)
+    return await withContainerVolumesMounted(volumeScope, scope.client, container, create)
   } catch (error) {
     await releaseContainerVolumes(volumeScope, scope.client, container.record).catch(() => undefined)
     throw error

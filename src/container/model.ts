@@ -161,10 +161,12 @@ export interface MountPoint {
   Mode: string
   RW: boolean
   Propagation: string
-  /** A volume's `volume-subpath`, which docker keeps in the mount point's spec (not shown): what is bound, and checked at each start. */
+  /** A volume's `volume-subpath` or an image's `image-subpath`, which docker keeps in the mount point's spec (not shown): what is bound, and checked at each start. */
   Subpath?: string
   /** An image mount's image ID (not shown): `rmi` of its name counts the container as a user, as docker's. */
   ImageId?: string
+  /** An image mount's snapshot, the container's view of the image (not shown): what each start mounts. */
+  View?: string
 }
 
 /** `config.json`: fixed at create, except Name (rename). */

@@ -119,7 +119,7 @@ export async function lookupInLayers(layers: string[], path: string, options: {f
  * The entry at `relative` of the directory the layers merge (top first), with the layers whose
  * directories merge there when it is a directory.
  */
-export async function entryInLayers(layers: string[], relative: string): Promise<(LayerEntry & {layers: string[]}) | undefined> {
+async function entryInLayers(layers: string[], relative: string): Promise<(LayerEntry & {layers: string[]}) | undefined> {
   let top: LayerEntry | undefined
   const directories: string[] = []
   for (const layer of layers) {

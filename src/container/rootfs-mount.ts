@@ -55,8 +55,7 @@ export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], 
   try {
     await mkdir(root, {mode: 0o700})
     for (const layer of mounts) {
-      const {options, cwd} = compactMountOptions(layer.options)
-      await mount([...(layer.type === 'bind' ? [] : ['-t', layer.type]), '-o', options, layer.source, root], 'the root filesystem', cwd)
+      await mountSnapshotPart(layer, root, 'the root filesystem')
       mounted.unshift(root)
     }
     for (const bind of binds) {
@@ -74,6 +73,12 @@ export async function withMountedRootfs<T>(mounts: Mount[], binds: ExtraBind[], 
     await rmdir(directory).catch(() => undefined)
     await orphans
   }
+}
+
+/** Mounts one of containerd's mounts of a snapshot (`what`) on `target`, a long lowerdir too. */
+export async function mountSnapshotPart(part: Mount, target: string, what: string): Promise<void> {
+  const {options, cwd} = compactMountOptions(part.options)
+  await mount([...(part.type === 'bind' ? [] : ['-t', part.type]), '-o', options, part.source, target], what, cwd)
 }
 
 /** Runs mount(8) with `args` (in `cwd`); its failure is one line naming `what` was mounted and why not. */

@@ -177,12 +177,18 @@ async function volumesOf(scope: VolumeScope, record: ContainerRecord, options: {
 
 /**
  * Runs `use` (the creation of the container's task, or a use of its stopped root) with its volumes'
- * filesystems mounted, and their `volume-subpath`s staged as docker's start checks and binds them.
+ * filesystems mounted, and their `volume-subpath`s and its image mounts staged (with `client`) as
+ * docker's start checks and binds them.
  * Both stay when `use` succeeds (until the task is gone: releaseContainerVolumes, unstageVolumeSubpaths).
  */
-export async function withContainerVolumesMounted<T>(scope: VolumeScope, {record, paths}: {record: ContainerRecord; paths: ContainerPaths}, use: () => Promise<T>): Promise<T> {
+export async function withContainerVolumesMounted<T>(
+  scope: VolumeScope,
+  client: ContainerdClient,
+  {record, paths}: {record: ContainerRecord; paths: ContainerPaths},
+  use: () => Promise<T>,
+): Promise<T> {
   return withVolumesMounted(scope, await volumesOf(scope, record), async () => {
-    await stageVolumeSubpaths(paths, record)
+    await stageVolumeSubpaths(client, paths, record)
     try {
       return await use()
     } catch (error) {

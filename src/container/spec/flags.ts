@@ -407,7 +407,7 @@ export function checkMount(flag: MountFlag): UserMount {
     case 'image': {
       if (source === '') throw invalid('field Source must not be empty')
       if (imageSubpath && !isLocalPath(imageSubpath)) throw invalid('subpath must be a relative path within the volume')
-      return {type: 'image', source, target: cleanTarget, readonly, ...(imageSubpath ? {subpath: imageSubpath} : {})}
+      return {type: 'image', source, target: cleanTarget, readonly, ...(imageSubpath !== undefined ? {subpath: imageSubpath} : {})}
     }
     default:
       throw invalid('mount type unknown')

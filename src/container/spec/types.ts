@@ -73,7 +73,7 @@ export interface ImageMount {
   /** The image as typed. */
   source: string
   target: string
-  /** `image-subpath=…`: the image's directory (or file) mounted instead of its root, relative and inside it. */
+  /** `image-subpath=…`: the image's directory (or file) mounted instead of its root, relative and inside it (empty: the root). */
   subpath?: string
   /** As typed (`readonly`): docker mounts the image read-only whatever it says, but keeps it in HostConfig.Mounts. */
   readonly: boolean

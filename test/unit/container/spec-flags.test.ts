@@ -250,6 +250,8 @@ describe('--mount', () => {
   it("mounts an image, with an image-subpath inside it, as docker 28's CLI and daemon take it", () => {
     assert.deepEqual(mountOf('type=image,source=busybox,target=/img', '/'), {type: 'image', source: 'busybox', target: '/img', readonly: false})
     assert.deepEqual(mountOf('type=image,src=busybox,dst=/img/,image-subpath=etc/../bin,ro', '/'), {type: 'image', source: 'busybox', target: '/img', readonly: true, subpath: 'etc/../bin'})
+    // An empty one is kept: the CLI makes ImageOptions for it, which HostConfig.Mounts shows as {}.
+    assert.deepEqual(mountOf('type=image,source=busybox,target=/img,image-subpath=', '/'), {type: 'image', source: 'busybox', target: '/img', readonly: false, subpath: ''})
     const invalid = (reason: string) => `invalid mount config for type "image": ${reason}`
     rejects(() => mountOf('type=image,target=/img', '/'), invalid('field Source must not be empty'))
     rejects(() => mountOf('type=image,source=busybox,target=/img,image-subpath=../etc', '/'), invalid('subpath must be a relative path within the volume'))
