@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {chmod, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile} from 'node:fs/promises'
+import {createServer} from 'node:http'
 import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -64,6 +65,31 @@ describe('login, logout and import', () => {
     const viaStdin = await nerd(['login', '-u', USER, '--password-stdin', registry.host], {env, input: `${PASSWORD}\n`})
     assert.equal(viaStdin.code, 0, viaStdin.stderr)
     assert.equal(viaStdin.stderr, '')
+  })
+
+  it('login refused by a token service ends at once, though the registry keeps its connections open', async () => {
+    // A registry in the shape of Docker Hub's: /v2/ sends clients to its token service, which refuses the password.
+    const server = createServer((request, response) => {
+      const headers: Record<string, string> = {'content-type': 'application/json'}
+      if (request.url?.startsWith('/token') === true) {
+        response.writeHead(401, headers).end(JSON.stringify({details: 'incorrect username or password'}))
+        return
+      }
+      headers['www-authenticate'] = `Bearer realm="http://${host}/token",service="nerd-test"`
+      response.writeHead(401, headers).end(JSON.stringify({errors: [{code: 'UNAUTHORIZED', message: 'authentication required'}]}))
+    })
+    server.keepAliveTimeout = 0
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const address = server.address()
+    assert.ok(address !== null && typeof address === 'object')
+    const host = `127.0.0.1:${address.port}`
+    try {
+      const refused = await nerd(['login', '-u', USER, '--password-stdin', host], {env, input: 'nope\n', timeoutMs: 15_000})
+      assert.deepEqual([refused.code, refused.stderr], [1, `Error: Get "http://${host}/v2/": unauthorized: incorrect username or password\n`])
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
   })
 
   it('login writes config.json as docker\'s Save: an existing file keeps its mode, a symbolic link (a dangling one too) is written through to its target', async () => {

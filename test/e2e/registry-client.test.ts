@@ -23,6 +23,7 @@ import {
   MEDIA_TYPE_OCI_MANIFEST,
   RegistryClient,
   RegistryError,
+  deniedWithoutCredentials,
 } from '../../src/image/registry/index.ts'
 import type {Descriptor} from '../../src/image/registry/index.ts'
 import {startRegistry as startDockerRegistry} from '../helpers/registry.ts'
@@ -218,6 +219,15 @@ describe('registry client against docker-registry', () => {
       message: `repository ${host}/e2e/nosuch not found: name unknown: repository name not known to registry`,
     })
   })
+
+  it('reports a mirror\'s "not found" over an unreachable upstream, as containerd\'s resolver ranks them', async () => {
+    const hostsDir = join(workDir, 'mirror.d')
+    await mkdir(join(hostsDir, 'offline.example'), {recursive: true})
+    await writeFile(join(hostsDir, 'offline.example', 'hosts.toml'), `server = "http://127.0.0.1:1"\n[host."http://${host}"]\n  capabilities = ["pull", "resolve"]\n`)
+    const mirrored = new RegistryClient({hostsDirs: [hostsDir]})
+    assert.equal((await mirrored.resolve(parseReference('offline.example/e2e/app:v1'))).digest, image.manifestDigest)
+    await assert.rejects(mirrored.resolve(parseReference('offline.example/e2e/app:nosuch')), {kind: 'not-found'})
+  })
 })
 
 describe('htpasswd registry (Basic authentication) and login', () => {
@@ -347,6 +357,11 @@ describe('TLS registry requiring client certificates', () => {
     await mkdir(join(withoutCertificate, host), {recursive: true})
     await writeFile(join(withoutCertificate, host, 'ca.crt'), await readFile(join(workDir, 'cert.pem')))
     await assert.rejects(new RegistryClient({hostsDirs: [withoutCertificate]}).resolve(reference), {kind: 'unreachable'})
+    // Without a hosts directory plain HTTP is tried first: the TLS server's 400 to it is not the answer, its handshake refusal is.
+    await assert.rejects(new RegistryClient({hostsDirs: []}).resolve(reference), {
+      kind: 'unreachable',
+      message: new RegExp(`^registry ${host}: remote error: tls: (bad certificate|certificate required) \\(a registry that wants a client certificate takes it as client\\.cert and client\\.key under the hosts directory\\)$`),
+    })
   })
 })
 
@@ -371,7 +386,7 @@ describe('token-authenticated registry (Bearer)', () => {
       }
       const access = url.searchParams.getAll('scope').map((scope) => {
         const [type, name, actions] = scope.split(':')
-        const allowed = actions.split(',').filter((action) => action === 'pull' || authenticated)
+        const allowed = actions.split(',').filter((action) => (action === 'pull' && !name.startsWith('private/')) || authenticated)
         return {type, name, actions: allowed}
       })
       grants.push(access.map((entry) => `${entry.name}:${entry.actions.join(',')}`))
@@ -410,15 +425,21 @@ describe('token-authenticated registry (Bearer)', () => {
     assert.ok(grants.some((granted) => granted.join(' ') === 'team/copy:pull,push team/app:pull'))
   })
 
-  it('pulls anonymously but cannot push without credentials', async () => {
+  it('pulls anonymously but cannot push without credentials, in containerd\'s words (an existence check refused too)', async () => {
     const anonymous = new RegistryClient({hostsDirs: []})
     const reference = parseReference(`${host}/team/app:v1`)
     assert.equal((await anonymous.resolve(reference)).mediaType, MEDIA_TYPE_OCI_MANIFEST)
     const image = buildImage('anonymous\n')
-    await assert.rejects(anonymous.pushBlob(parseReference(`${host}/team/other:v1`), image.configDescriptor, image.config), {
-      kind: 'unauthorized',
-      message: `failed to push blob ${image.configDescriptor.digest} to ${host}/team/other: unauthorized: authentication required`,
-    })
+    // team/: the blob check is allowed, the upload refused; private/: the check is refused as well.
+    for (const repository of ['team/other', 'private/app']) {
+      await assert.rejects(anonymous.pushBlob(parseReference(`${host}/${repository}:v1`), image.configDescriptor, image.config), (error: unknown) => {
+        assert.ok(error instanceof RegistryError)
+        assert.equal(error.kind, 'unauthorized')
+        assert.equal((deniedWithoutCredentials(error, 'push access denied') as Error).message,
+          'push access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed')
+        return true
+      })
+    }
   })
 
   it('login with a wrong password reports the token service\'s refusal', async () => {

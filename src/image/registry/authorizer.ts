@@ -2,7 +2,7 @@
  * Registry authorization: learns each host's challenge from a 401, then authorizes requests with
  * Basic credentials or Bearer tokens from the token service, cached per host and scope until they expire.
  */
-import {NoBasicCredentialsError, RegistryError, formatErrorDetails, parseErrorBody} from './errors.ts'
+import {AuthorizationFailedError, NoBasicCredentialsError, RegistryError, formatErrorDetails, parseErrorBody} from './errors.ts'
 import {parseWwwAuthenticate} from './challenge.ts'
 import type {AuthChallenge} from './challenge.ts'
 import type {Agent} from 'node:https'
@@ -71,6 +71,18 @@ function basicOrToken(credentials: RegistryCredentials | undefined): boolean {
 function basicHeader(credentials: RegistryCredentials): string | undefined {
   if (credentials.username === undefined || credentials.password === undefined) return undefined
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
+}
+
+/**
+ * A 401 that a fresh token did not fix, whose Bearer challenge names the failure
+ * (`error="insufficient_scope"`): containerd's `server message: insufficient_scope: authorization failed`.
+ * Undefined for any other answer.
+ */
+export function tokenRefusal(response: HttpResponse): AuthorizationFailedError | undefined {
+  if (response.status !== 401) return undefined
+  const bearer = parseWwwAuthenticate(response.headers.get('www-authenticate') ?? '').find((challenge) => challenge.scheme === 'bearer')
+  const error = bearer?.parameters.error
+  return error === undefined || error === '' ? undefined : new AuthorizationFailedError(`server message: ${error}: authorization failed`)
 }
 
 export class Authorizer {

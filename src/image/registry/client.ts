@@ -8,7 +8,7 @@ import {Readable} from 'node:stream'
 import {goQuote} from '../../format/index.ts'
 import type {Reference} from '../reference.ts'
 import {familiarName, familiarRepository, parseDigest} from '../reference.ts'
-import {Authorizer, pullScope, pushScope} from './authorizer.ts'
+import {Authorizer, pullScope, pushScope, tokenRefusal} from './authorizer.ts'
 import type {AuthTarget, CredentialsProvider} from './authorizer.ts'
 import {createDigestHash, digestAlgorithm, digestOf, hashDigest} from './digest.ts'
 import {RegistryError, errorFromResponse} from './errors.ts'
@@ -16,7 +16,7 @@ import {configureEndpoints} from './hosts.ts'
 import type {HostCapability, RegistryEndpoint} from './hosts.ts'
 import {MANIFEST_ACCEPT, detectManifestMediaType, isSchema1MediaType} from './media-types.ts'
 import type {Descriptor} from './media-types.ts'
-import {mayBeOtherProtocol, send, tlsAgentFor} from './transport.ts'
+import {mayBeOtherProtocol, send, tlsAgentFor, tlsAlert} from './transport.ts'
 import type {HttpResponse, RequestBody} from './transport.ts'
 
 export interface RegistryClientOptions {
@@ -145,6 +145,14 @@ function describeManifestFailure(reference: Reference): (status: number) => stri
   }
 }
 
+/** Why an upload could not start: containerd's words when the token lacks the push scope, else the registry's. */
+async function uploadRefusal(response: HttpResponse, describeFailure: () => string): Promise<RegistryError> {
+  const refusal = tokenRefusal(response)
+  if (refusal === undefined) return errorFromResponse(response, describeFailure)
+  await response.body.cancel()
+  return refusal
+}
+
 /** Ends when the iterable ends; throws when it yields more or fewer bytes than `size`. */
 async function* exactly(source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, size: number, what: string): AsyncIterable<Uint8Array> {
   let seen = 0
@@ -252,17 +260,22 @@ export class RegistryClient {
     return endpoints
   }
 
-  /** Runs `attempt` on each endpoint in turn, moving on when one does not have the content or cannot be reached. */
+  /**
+   * Runs `attempt` on each endpoint in turn, moving on when one does not have the content or cannot be
+   * reached. When none succeeds, the most relevant failure is reported, as containerd's resolver does:
+   * a host's "not found" over another's failed connection (a mirror's answer while the upstream is offline).
+   */
   async #acrossEndpoints<T>(domain: string, capability: HostCapability, attempt: (endpoint: RegistryEndpoint) => Promise<T>): Promise<T> {
-    const endpoints = await this.#endpointsWith(domain, capability)
-    for (const endpoint of endpoints.slice(0, -1)) {
+    let reported: RegistryError | undefined
+    for (const endpoint of await this.#endpointsWith(domain, capability)) {
       try {
         return await attempt(endpoint)
       } catch (error) {
         if (!(error instanceof RegistryError) || (error.kind !== 'not-found' && error.kind !== 'unreachable')) throw error
+        if (reported === undefined || (reported.kind === 'unreachable' && error.kind === 'not-found')) reported = error
       }
     }
-    return attempt(endpoints[endpoints.length - 1])
+    throw reported
   }
 
   async #request(endpoint: RegistryEndpoint, spec: RequestSpec): Promise<HttpResponse> {
@@ -297,8 +310,14 @@ export class RegistryClient {
           const response = await this.#authorizedSend(endpoint, spec)
           if ('response' in first) await first.response.body.cancel()
           return response
-        } catch {
+        } catch (error) {
           endpoint.root = firstRoot
+          // A TLS server that refused the handshake (a client certificate required) is the registry's
+          // real answer, not the 400 it gave plain HTTP: docker, going HTTPS first, reports that.
+          if ('response' in first && tlsAlert(error)) {
+            await first.response.body.cancel()
+            throw error
+          }
         }
       }
       if ('error' in first) throw first.error
@@ -336,14 +355,17 @@ export class RegistryClient {
     let authorization = await this.#authorizer.authorization(target, spec.scopes, {offline: spec.offline})
     const response = await attempt(authorization)
     if (response.status !== 401) return response
-    const retryScopes = await this.#authorizer.unauthorized(target, response, spec.scopes, authorization).catch(async (error: unknown) => {
-      await response.body?.cancel()
+    try {
+      const retryScopes = await this.#authorizer.unauthorized(target, response, spec.scopes, authorization)
+      if (retryScopes === undefined) return response
+      authorization = await this.#authorizer.authorization(target, retryScopes, {offline: spec.offline})
+      if (authorization === undefined) return response
+    } catch (error) {
+      // A refused token request leaves the 401 unread: its connection would keep nerd running.
+      await response.body.cancel()
       throw error
-    })
-    if (retryScopes === undefined) return response
-    authorization = await this.#authorizer.authorization(target, retryScopes, {offline: spec.offline})
-    if (authorization === undefined) return response
-    await response.body?.cancel()
+    }
+    await response.body.cancel()
     return attempt(authorization)
   }
 
@@ -492,7 +514,9 @@ export class RegistryClient {
     const source = await this.#openBlobSource(reference, descriptor, offset, options.signal)
     const first = {response: source.response, skip: source.skip}
 
+    let started = false
     const stream = async function* (): AsyncGenerator<Uint8Array> {
+      started = true
       let position = offset
       let current: {response: HttpResponse; skip: number} | undefined = first
       let resumes = 0
@@ -530,7 +554,12 @@ export class RegistryClient {
       }
       verifyDigest()
     }
-    return Readable.from(stream(), {objectMode: false})
+    const readable = Readable.from(stream(), {objectMode: false})
+    // A stream closed before its first read never ran the generator: the opened answer is dropped here.
+    readable.once('close', () => {
+      if (!started) void first.response.body.cancel()
+    })
+    return readable
   }
 
   async #pushEndpoint(domain: string): Promise<RegistryEndpoint> {
@@ -541,7 +570,9 @@ export class RegistryClient {
     const response = await this.#request(endpoint, {method: 'HEAD', path: `${reference.path}/blobs/${digest}`, scopes, signal})
     await response.body?.cancel()
     if (response.ok) return true
-    if (response.status === 404) return false
+    // containerd's pusher: a check the token does not allow is "Unable to check existence, continuing
+    // with push"; the upload's refusal then says what is denied.
+    if (response.status === 404 || tokenRefusal(response) !== undefined) return false
     throw await errorFromResponse(response, () => `failed to check blob ${digest} in ${familiarRepository(reference)}`)
   }
 
@@ -575,15 +606,15 @@ export class RegistryClient {
         await response.body?.cancel()
         return {outcome: 'mounted', from}
       }
-      if (response.status !== 202) throw await errorFromResponse(response, describeFailure)
+      if (response.status !== 202) throw await uploadRefusal(response, describeFailure)
+      await response.body.cancel()
       location = this.#location(response, describeFailure)
-      await response.body?.cancel()
     }
     if (location === undefined) {
       const response = await this.#request(endpoint, {method: 'POST', path: uploadPath, headers: {'content-length': '0'}, scopes, signal})
-      if (response.status !== 202) throw await errorFromResponse(response, describeFailure)
+      if (response.status !== 202) throw await uploadRefusal(response, describeFailure)
+      await response.body.cancel()
       location = this.#location(response, describeFailure)
-      await response.body?.cancel()
     }
 
     const open = (): AsyncIterable<Uint8Array> =>
@@ -607,8 +638,8 @@ export class RegistryClient {
             signal,
           })
           if (response.status !== 202) throw await errorFromResponse(response, describeFailure)
+          await response.body.cancel()
           location = this.#location(response, describeFailure)
-          await response.body?.cancel()
           start += chunk.length
         }
       } else {

@@ -32,22 +32,30 @@ export class RegistryError extends NerdError {
 }
 
 /**
- * A Basic challenge answered without credentials, in containerd's words, which docker keeps: the
- * pull or push it stopped says what was denied before them (deniedWithoutCredentials).
+ * containerd's ErrInvalidAuthorization, in its words, which docker keeps: authorization the client
+ * cannot give. The pull or push it stopped says what was denied before them (deniedWithoutCredentials).
  */
-export class NoBasicCredentialsError extends RegistryError {
+export class AuthorizationFailedError extends RegistryError {
+  constructor(message: string) {
+    super(message, {kind: 'unauthorized', status: 401})
+    this.name = 'AuthorizationFailedError'
+  }
+}
+
+/** A Basic challenge answered without credentials. */
+export class NoBasicCredentialsError extends AuthorizationFailedError {
   constructor() {
-    super('authorization failed: no basic auth credentials', {kind: 'unauthorized', status: 401})
+    super('authorization failed: no basic auth credentials')
     this.name = 'NoBasicCredentialsError'
   }
 }
 
 /**
- * containerd's words for what a NoBasicCredentialsError stopped (`push access denied`, a pull's
+ * containerd's words for what an AuthorizationFailedError stopped (`push access denied`, a pull's
  * `failed to resolve reference "…": pull access denied`); any other error as it is.
  */
 export function deniedWithoutCredentials(error: unknown, denied: string): unknown {
-  if (!(error instanceof NoBasicCredentialsError)) return error
+  if (!(error instanceof AuthorizationFailedError)) return error
   return new RegistryError(`${denied}, repository does not exist or may require authorization: ${error.message}`, {kind: 'unauthorized', status: 401, cause: error})
 }
 

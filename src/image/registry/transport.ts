@@ -196,6 +196,12 @@ export function connectionError(host: string, url: string, error: unknown): Regi
       cause: error,
     })
   }
+  const alert = alertWords(cause.code)
+  if (alert !== undefined) {
+    // Go's words for the server's TLS alert (OpenSSL's name the library's routines).
+    const advice = CLIENT_CERTIFICATE_ALERTS.has(alert) ? ' (a registry that wants a client certificate takes it as client.cert and client.key under the hosts directory)' : ''
+    return new RegistryError(`registry ${host}: remote error: tls: ${alert}${advice}`, {kind: 'unreachable', cause: error})
+  }
   if (cause.code !== undefined && CERTIFICATE_ERROR_CODES.has(cause.code)) {
     const detail = cause.message.replace(NODE_SYSTEM_CA_HINT, '')
     const advice = 'add its CA as ca.crt under the hosts directory, or use --insecure-registry'
@@ -208,6 +214,20 @@ export function connectionError(host: string, url: string, error: unknown): Regi
   return new RegistryError(`failed to reach registry ${host} (${url}): ${cause.message.trim()}`, {kind: 'unreachable', cause: error})
 }
 
+/** What a TLS server answers a handshake without the client certificate it requires (TLS 1.3 servers, older Go ones). */
+const CLIENT_CERTIFICATE_ALERTS = new Set(['certificate required', 'bad certificate'])
+
+/** The alert a TLS server refused the handshake with (`certificate required`), from Node's code for it. */
+function alertWords(code: string | undefined): string | undefined {
+  const match = /^ERR_SSL_.*?ALERT_(\w+)$/.exec(code ?? '')
+  return match === null ? undefined : match[1].toLowerCase().replaceAll('_', ' ')
+}
+
+/** Whether a request failed because the server refused the TLS handshake with an alert: it speaks TLS. */
+export function tlsAlert(error: unknown): boolean {
+  return alertWords(rootCause(error).code) !== undefined
+}
+
 /** Failures to connect at all: another scheme on the same host and port would not do better. */
 const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
 
@@ -216,8 +236,7 @@ const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', '
  * HTTP): it was reached, and it did not refuse a TLS handshake it understood (with an alert).
  */
 export function mayBeOtherProtocol(error: unknown): boolean {
-  const code = rootCause(error).code ?? ''
-  return !NOT_CONNECTED_CODES.has(code) && !/^ERR_SSL_.*ALERT/.test(code)
+  return !NOT_CONNECTED_CODES.has(rootCause(error).code ?? '') && !tlsAlert(error)
 }
 
 function ownError(error: unknown): RegistryError | undefined {

@@ -81,4 +81,17 @@ describe('registry transport', () => {
       'registry 127.0.0.1:5000: TLS certificate verification failed: certificate has expired (add its CA as ca.crt under the hosts directory, or use --insecure-registry)',
     )
   })
+
+  it('words a TLS server\'s alert as Go does, with advice when it wants a client certificate', () => {
+    const alert = (code: string): Error => Object.assign(new Error('error:0A000412:SSL routines:ssl3_read_bytes:…:SSL alert number 42'), {code})
+    assert.equal(
+      connectionError('127.0.0.1:5000', 'https://127.0.0.1:5000/v2/', alert('ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE')).message,
+      'registry 127.0.0.1:5000: remote error: tls: bad certificate (a registry that wants a client certificate takes it as client.cert and client.key under the hosts directory)',
+    )
+    assert.equal(
+      connectionError('127.0.0.1:5000', 'https://127.0.0.1:5000/v2/', alert('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED')).message,
+      'registry 127.0.0.1:5000: remote error: tls: certificate required (a registry that wants a client certificate takes it as client.cert and client.key under the hosts directory)',
+    )
+    assert.equal(connectionError('127.0.0.1:5000', 'https://127.0.0.1:5000/v2/', alert('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')).message, 'registry 127.0.0.1:5000: remote error: tls: handshake failure')
+  })
 })
