@@ -171,7 +171,7 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
   // Help asked of a command typed (`nerd compose frob --help`) is answered as the command alone is.
   const noHelpTopic = /^Command (\S+) not found\.$/.exec(err.message)
   if (noHelpTopic && (argv[0] === 'help' || argv[0] === '--help')) {
-    const words = noHelpTopic[1]!.split(':')
+    const words = typedWords(noHelpTopic[1]!, argv.slice(1))
     const known = await knownWordCount(words)
     const unloadable = loadFailureOf(noHelpTopic[1]!) ?? loadFailureUnder(words, known)
     process.stderr.write(`${unloadable ? cannotLoad(unloadable) : (leftToPlugins(words, known) ?? `unknown help topic: ${words.slice(known).join(' ')}`)}\n`)
@@ -192,7 +192,7 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     }
     // oclif's id holds the arguments too (`frob:x`): the words nerd knows and the first it does not, as docker names it,
     // pointing to the help of the group it is not in (`nerd system --help`), as docker's NoArgs does.
-    const words = notFound[1]!.split(':')
+    const words = typedWords(notFound[1]!, argv)
     const known = await knownWordCount(words)
     const unloadableUnder = loadFailureUnder(words, known)
     const group = ['nerd', ...words.slice(0, known)].join(' ')
@@ -242,6 +242,21 @@ function loadFailureOf(id: string): (CommandLoadFailure & {command: string}) | u
     if (failure) return {...failure, command: words.slice(0, count).join(' ')}
   }
   return undefined
+}
+
+/**
+ * The words of `argv` oclif joined with colons into the command id it did not find, as typed: a
+ * word with colons of its own (`127.0.0.1:5000`) stays whole.
+ */
+function typedWords(id: string, argv: readonly string[]): string[] {
+  const words: string[] = []
+  for (const word of argv) {
+    words.push(word)
+    const joined = words.join(':')
+    if (joined === id) return words
+    if (!id.startsWith(`${joined}:`)) break
+  }
+  return id.split(':')
 }
 
 /**

@@ -6,8 +6,8 @@ import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {CONFIG_TYPE, GRAPH_DRIVER_TYPE} from '../container/inspect-types.ts'
 import {goLocalRFC3339, humanSize, timeAgo, truncateId} from '../format/index.ts'
-import {goStruct, pointerTo, renamed, SLICE, withGoType} from '../format/go-types.ts'
-import type {ImageConfig} from './manifest.ts'
+import {goStruct, MAP, pointerTo, renamed, SLICE, withGoType} from '../format/go-types.ts'
+import type {Descriptor, ImageConfig} from './manifest.ts'
 import type {Healthcheck} from '../hooks/types.ts'
 import {findImages, NONE, summarizeImages, withResolvedPlatform} from './list.ts'
 import type {ImageSummary} from './list.ts'
@@ -35,6 +35,8 @@ export interface DockerImageInspect {
   GraphDriver: {Data: null; Name: string}
   RootFS: {Type: string; Layers: string[]}
   Metadata: {LastTagTime: string}
+  /** The image's target, as docker's containerd store (API 1.48): the index or manifest the name points to. */
+  Descriptor: Descriptor
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z'
@@ -44,7 +46,39 @@ const IMAGE_TYPE = goStruct('image.InspectResponse', {
   ID: renamed('Id'), RepoTags: SLICE, RepoDigests: SLICE, Created: 'string', Container: 'string', ContainerConfig: pointerTo(CONFIG_TYPE),
   Config: pointerTo(CONFIG_TYPE), Variant: 'string', OsVersion: 'string', VirtualSize: 'int', GraphDriver: GRAPH_DRIVER_TYPE,
   RootFS: goStruct('image.RootFS', {Type: 'string', Layers: SLICE}), Metadata: goStruct('image.Metadata', {LastTagTime: 'time'}),
+  Descriptor: pointerTo(goStruct('v1.Descriptor', {
+    MediaType: renamed('mediaType', 'string'), Digest: renamed('digest', 'string'), Size: renamed('size', 'int'), URLs: renamed('urls', SLICE),
+    Annotations: renamed('annotations', MAP), Data: renamed('data', SLICE), ArtifactType: renamed('artifactType', 'string'),
+    Platform: renamed('platform', pointerTo(goStruct('v1.Platform', {
+      Architecture: renamed('architecture', 'string'), OS: renamed('os', 'string'), OSVersion: renamed('os.version', 'string'),
+      OSFeatures: renamed('os.features', SLICE), Variant: renamed('variant', 'string'),
+    }, ['Architecture', 'OS', 'OSVersion', 'OSFeatures', 'Variant']))),
+  }, ['MediaType', 'Digest', 'Size', 'URLs', 'Annotations', 'Data', 'Platform', 'ArtifactType'])),
 })
+
+/** An OCI descriptor with ocispec.Descriptor's members in its order, the empty ones left out (omitempty). */
+function ociDescriptor(descriptor: Descriptor): Descriptor {
+  const {mediaType, digest, size, urls, annotations, platform, artifactType} = descriptor
+  return {
+    mediaType,
+    digest,
+    size,
+    ...(urls?.length ? {urls} : {}),
+    ...(annotations && Object.keys(annotations).length > 0 ? {annotations} : {}),
+    ...(platform
+      ? {
+          platform: {
+            architecture: platform.architecture,
+            os: platform.os,
+            ...(platform['os.version'] ? {'os.version': platform['os.version']} : {}),
+            ...(platform['os.features']?.length ? {'os.features': platform['os.features']} : {}),
+            ...(platform.variant ? {variant: platform.variant} : {}),
+          },
+        }
+      : {}),
+    ...(artifactType ? {artifactType} : {}),
+  }
+}
 
 /** docker's HealthcheckConfig as Go marshals it: every field is omitempty. */
 function withoutZeroFields(healthcheck: Healthcheck): Healthcheck {
@@ -107,8 +141,12 @@ function repoNames(group: readonly ImageSummary[]): {tags: string[]; digests: st
   return {tags: [...tags], digests: [...digests]}
 }
 
-/** docker's inspect document of `image`, named by every record of `group` (the records with its ID), unpacked in `snapshotter`. */
-export function inspectDocument(image: ImageSummary, group: readonly ImageSummary[], snapshotter: string): DockerImageInspect {
+/**
+ * docker's inspect document of `image`, named by every record of `group` (the records with its ID),
+ * unpacked in `snapshotter`; `target` is the descriptor it is inspected as (the platform's manifest
+ * for --platform).
+ */
+export function inspectDocument(image: ImageSummary, group: readonly ImageSummary[], snapshotter: string, target: Descriptor = image.record.target): DockerImageInspect {
   const {tags, digests} = repoNames(group)
   const config = image.config
   const lastTagTime = group.map((summary) => summary.record.updatedAt ?? summary.record.createdAt).filter((time) => time !== undefined).sort((a, b) => b.getTime() - a.getTime())[0]
@@ -131,6 +169,7 @@ export function inspectDocument(image: ImageSummary, group: readonly ImageSummar
     GraphDriver: {Data: null, Name: snapshotter},
     RootFS: {Type: config?.rootfs.type ?? 'layers', Layers: config?.rootfs.diff_ids ?? []},
     Metadata: {LastTagTime: lastTagTime?.toISOString() ?? ZERO_TIME},
+    Descriptor: ociDescriptor(target),
   }, IMAGE_TYPE)
 }
 
@@ -178,7 +217,7 @@ export function imageInspector(client: ContainerdClient, snapshotter: string, pl
     if (platform === undefined) return inspectDocument(image, group, snapshotter)
     // `--platform`: that platform's image (ID, config, layers, size) under the image's names.
     const resolved = await imageConfigForPlatform(client, image, name, platform)
-    return inspectDocument(await withResolvedPlatform(client, image, resolved, {unpackedIn: snapshotter}), group, snapshotter)
+    return inspectDocument(await withResolvedPlatform(client, image, resolved, {unpackedIn: snapshotter}), group, snapshotter, resolved.manifestDescriptor)
   }
 }
 

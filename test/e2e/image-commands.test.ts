@@ -148,6 +148,10 @@ describe('image commands', () => {
     const compressed = manifest.layers.reduce((sum, layer) => sum + layer.size, 0)
     assert.ok(document.Size > compressed, `Size ${document.Size} vs ${compressed} bytes compressed`)
     assert.equal((await nerdOk(['image', 'inspect', '-f', '{{.Id}}', pulled])).trim(), manifest.config.digest)
+    // docker 28's containerd store: the target descriptor, last, printed as Go's *ocispec.Descriptor.
+    const {mediaType, digest, size} = busybox.target
+    assert.deepEqual([Object.keys(document).at(-1), document.Descriptor], ['Descriptor', {mediaType, digest, size}])
+    assert.equal(await nerdOk(['image', 'inspect', '-f', '{{.Descriptor}}', pulled]), `{${mediaType} ${digest} ${size} [] map[] [] <nil> }\n`)
 
     const missing = await nerd(['image', 'inspect', 'nosuch:1'])
     assert.equal(missing.code, 1)
@@ -310,8 +314,8 @@ describe('image commands', () => {
     await nerdOk(['load', '--all-platforms', '-i', archive])
     try {
       for (const [platform, cmd, layers] of [['linux/amd64', 'amd64', 2], ['linux/arm64', 'arm64', 1]] as const) {
-        const inspected = await nerdOk(['image', 'inspect', '--platform', platform, '--format', '{{.Os}}/{{.Architecture}} {{json .Config.Cmd}} {{len .RootFS.Layers}}', name])
-        assert.equal(inspected, `${platform} ["${cmd}"] ${layers}\n`)
+        const inspected = await nerdOk(['image', 'inspect', '--platform', platform, '--format', '{{.Os}}/{{.Architecture}} {{json .Config.Cmd}} {{len .RootFS.Layers}} {{.Descriptor.Platform.Architecture}}', name])
+        assert.equal(inspected, `${platform} ["${cmd}"] ${layers} ${platform.slice('linux/'.length)}\n`)
         assert.equal((await nerdOk(['history', '--platform', platform, '-q', name])).trim().split('\n').length, layers)
       }
       const missing = await nerd(['history', '--platform', 'linux/s390x', name])

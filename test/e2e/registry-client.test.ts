@@ -292,6 +292,7 @@ describe('TLS registry with a self-signed certificate', () => {
     hostsDir = join(workDir, 'certs.d')
     await mkdir(join(hostsDir, host), {recursive: true})
     await writeFile(join(hostsDir, host, 'ca.crt'), await readFile(join(workDir, 'cert.pem')))
+    await writeFile(join(hostsDir, host, 'hosts.toml'), `server = "https://${host}"\nca = "ca.crt"\n`)
     namedDir = join(workDir, 'named.d')
     await mkdir(join(namedDir, host), {recursive: true})
     await writeFile(join(namedDir, host, 'hosts.toml'), `server = "https://${host}"\n`)
@@ -318,7 +319,15 @@ describe('TLS registry with a self-signed certificate', () => {
     })
   })
 
-  it('trusts the CA from the hosts directory (docker\'s ca.crt layout)', async () => {
+  it('does not verify a loopback registry whose hosts directory holds a CA that did not sign it, as docker', async () => {
+    const otherCa = join(workDir, 'other-ca.d')
+    await mkdir(join(otherCa, host), {recursive: true})
+    await writeFile(join(otherCa, host, 'ca.crt'), await readFile(join(workDir, 'client.cert')))
+    const client = new RegistryClient({hostsDirs: [otherCa]})
+    assert.deepEqual(await client.listTags(parseReference(`${host}/tls/unverified`)), ['v1'])
+  })
+
+  it('trusts the CA named in hosts.toml', async () => {
     const client = new RegistryClient({hostsDirs: [hostsDir]})
     const reference = parseReference(`${host}/tls/app:v1`)
     const image = buildImage('over TLS\n')
@@ -353,6 +362,13 @@ describe('TLS registry requiring client certificates', () => {
     const pushed = await pushImage(client, reference, buildImage('mutual TLS\n'))
     assert.deepEqual(await client.resolve(reference), pushed)
 
+    // docker's recipe for a loopback registry: the client pair alone, the server not verified.
+    const pairOnly = join(workDir, 'pair-only.d')
+    await mkdir(join(pairOnly, host), {recursive: true})
+    await writeFile(join(pairOnly, host, 'client.cert'), await readFile(join(workDir, 'client.cert')))
+    await writeFile(join(pairOnly, host, 'client.key'), await readFile(join(workDir, 'client.key')))
+    assert.deepEqual(await new RegistryClient({hostsDirs: [pairOnly]}).resolve(reference), pushed)
+
     const withoutCertificate = join(workDir, 'no-client.d')
     await mkdir(join(withoutCertificate, host), {recursive: true})
     await writeFile(join(withoutCertificate, host, 'ca.crt'), await readFile(join(workDir, 'cert.pem')))
@@ -362,6 +378,19 @@ describe('TLS registry requiring client certificates', () => {
       kind: 'unreachable',
       message: new RegExp(`^registry ${host}: remote error: tls: (bad certificate|certificate required) \\(a registry that wants a client certificate takes it as client\\.cert and client\\.key under the hosts directory\\)$`),
     })
+  })
+
+  it('refuses certificate files it cannot use before any request, in containerd\'s words', async () => {
+    const unusable = join(workDir, 'unusable.d')
+    const host = '127.0.0.1:1'
+    await mkdir(join(unusable, host), {recursive: true})
+    await writeFile(join(unusable, host, 'client.cert'), await readFile(join(workDir, 'client.cert')))
+    await assert.rejects(new RegistryClient({hostsDirs: [unusable]}).listTags(parseReference(`${host}/mtls/app`)), {
+      message: 'failed to load X509 key pair: tls: found a certificate rather than a key in the PEM for the private key',
+    })
+    await writeFile(join(unusable, host, 'client.key'), await readFile(join(workDir, 'client.key')))
+    await writeFile(join(unusable, host, 'ca.crt'), 'garbage\n')
+    await assert.rejects(new RegistryClient({hostsDirs: [unusable]}).listTags(parseReference(`${host}/mtls/app`)), {message: `unable to load CA cert "${join(unusable, host, 'ca.crt')}"`})
   })
 })
 

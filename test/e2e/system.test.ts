@@ -532,6 +532,9 @@ describe('usage errors', () => {
     // The unknown word, not the arguments after it.
     [['frob', 'x', 'y'], 1, "nerd: unknown command: nerd frob\nRun 'nerd --help' for more information\n"],
     [['image', 'frob', 'x'], 1, "nerd: unknown command: nerd image frob\nRun 'nerd image --help' for more information\n"],
+    // The word as typed, colons and all (oclif's ids join words with them).
+    [['--insecure-registry', '127.0.0.1:5000', 'pull', 'x'], 1, "nerd: unknown command: nerd 127.0.0.1:5000\nRun 'nerd --help' for more information\n"],
+    [['image', 'foo:bar'], 1, "nerd: unknown command: nerd image foo:bar\nRun 'nerd image --help' for more information\n"],
     // Pointing to the group's help, as docker's NoArgs does.
     [['system', 'bogus'], 1, "nerd: unknown command: nerd system bogus\nRun 'nerd system --help' for more information\n"],
     [['namespace', 'bogus'], 1, "nerd: unknown command: nerd namespace bogus\nRun 'nerd namespace --help' for more information\n"],

@@ -43,8 +43,8 @@ export interface RegistryEndpoint {
   /** For a mirror (a host other than the domain's server): the domain, sent as `?ns=` as containerd does. */
   namespace?: string
   /**
-   * An insecure registry (--insecure-registry, or a loopback host without certificates configured)
-   * speaks unverified HTTPS or plain HTTP: its first request finds out which, and the client
+   * An insecure registry (--insecure-registry, or a loopback one whose server hosts.toml does not
+   * name) speaks unverified HTTPS or plain HTTP: its first request finds out which, and the client
    * switches `root` to the other scheme if need be.
    */
   eitherScheme: boolean
@@ -237,20 +237,22 @@ async function hostEntries(domain: string, hostsDirs: readonly string[]): Promis
 
 /**
  * The endpoints to try for a registry domain, in order. A server hosts.toml does not name is
- * `https://<domain>` (Docker Hub: registry-1.docker.io); a loopback one without certificates
- * configured is insecure, as in docker: plain HTTP or unverified HTTPS.
+ * `https://<domain>` (Docker Hub: registry-1.docker.io); a loopback one is insecure, as in docker:
+ * plain HTTP or unverified HTTPS, even with certificates configured (containerd's default host for
+ * localhost skips verification, and still presents a client certificate of the hosts directory).
  */
 export async function configureEndpoints(domain: string, options: EndpointOptions = {}): Promise<RegistryEndpoint[]> {
   const entries = await hostEntries(domain, options.hostsDirs ?? DEFAULT_HOSTS_DIRS)
   const server = registryHost({domain})
   return Promise.all(entries.map(async (entry, index) => {
     const isServer = index === entries.length - 1
-    const hasCertificates = entry.tls.caFiles.length > 0 || entry.tls.clientPairs.length > 0
-    const insecureLoopback = entry.url === undefined && domain !== DEFAULT_DOMAIN && !hasCertificates && (await isLoopbackHost(domain))
+    const insecureLoopback = entry.url === undefined && domain !== DEFAULT_DOMAIN && (await isLoopbackHost(domain))
     const insecure = (options.insecure ?? false) || insecureLoopback
     // docker asks an insecure registry over HTTPS first; a loopback one is most often plain HTTP, and
-    // asked that first it costs no TLS handshake (~5 ms of a command).
-    const url = entry.url ?? new URL(`${insecureLoopback ? 'http' : 'https'}://${server}/v2`)
+    // asked that first it costs no TLS handshake (~5 ms of a command). Certificates configured for it
+    // say it speaks TLS: a plain-HTTP question would only get a TLS server's 400.
+    const hasCertificates = entry.tls.caFiles.length > 0 || entry.tls.clientPairs.length > 0
+    const url = entry.url ?? new URL(`${insecureLoopback && !hasCertificates ? 'http' : 'https'}://${server}/v2`)
     const endpoint: RegistryEndpoint = {
       root: url.href.replace(/\/+$/, ''),
       host: url.host,

@@ -11,6 +11,8 @@ import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import * as tls from 'node:tls'
 import {NerdError} from '../../errors.ts'
+import {openFailure} from '../../files.ts'
+import {holdsCertificate, keyPairFailure} from './certificates.ts'
 import {RegistryError} from './errors.ts'
 import type {TlsFiles} from './hosts.ts'
 
@@ -23,16 +25,23 @@ function defaultAuthorities(): string[] {
 async function createAgent(files: TlsFiles): Promise<https.Agent> {
   const options: https.AgentOptions = {keepAlive: true, rejectUnauthorized: files.skipVerify !== true}
   if (files.caFiles.length > 0) {
-    const extra = await Promise.all(files.caFiles.map((file) => readTlsFile(file, 'CA certificate')))
+    const extra = await Promise.all(files.caFiles.map(async (file) => {
+      const pem = await readTlsFile(file, 'CA cert')
+      if (!holdsCertificate(pem)) throw new NerdError(`unable to load CA cert "${file}"`)
+      return pem
+    }))
     options.ca = [...defaultAuthorities(), ...extra]
   }
   if (files.clientPairs.length > 0) {
     const certificates: string[] = []
     const keys: string[] = []
     for (const [certificateFile, keyFile] of files.clientPairs) {
-      const certificate = await readTlsFile(certificateFile, 'client certificate')
+      const certificate = await readTlsFile(certificateFile, 'CERT file')
+      const key = keyFile === undefined ? certificate : await readTlsFile(keyFile, 'CERT file')
+      const failure = keyPairFailure(certificate, key)
+      if (failure !== undefined) throw new NerdError(`failed to load X509 key pair: ${failure}`)
       certificates.push(certificate)
-      keys.push(keyFile === undefined ? certificate : await readTlsFile(keyFile, 'client key'))
+      keys.push(key)
     }
     options.cert = certificates
     options.key = keys
@@ -40,11 +49,12 @@ async function createAgent(files: TlsFiles): Promise<https.Agent> {
   return new https.Agent(options)
 }
 
+/** containerd's words for a TLS file it cannot read. */
 async function readTlsFile(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (error) {
-    throw new NerdError(`unable to read ${what} ${file}: ${(error as Error).message}`, {cause: error})
+    throw new NerdError(`unable to read ${what} "${file}": ${openFailure(file, error)}`, {cause: error})
   }
 }
 

@@ -141,11 +141,11 @@ describe('configureEndpoints', () => {
     assert.deepEqual(remote.tls, {caFiles: [], clientPairs: []})
   })
 
-  it('verifies a loopback registry that has certificates configured', async () => {
+  it('keeps a loopback registry that has certificates configured unverified, as docker does, asking HTTPS first', async () => {
     const [endpoint] = await configureEndpoints('127.0.0.1:6000', {hostsDirs: [root, second]})
     assert.equal(endpoint.root, 'https://127.0.0.1:6000/v2')
-    assert.equal(endpoint.eitherScheme, false)
-    assert.equal(endpoint.tls.skipVerify, undefined)
+    assert.equal(endpoint.eitherScheme, true)
+    assert.equal(endpoint.tls.skipVerify, true)
     assert.deepEqual(endpoint.tls.caFiles, [join(second, '127.0.0.1:6000', 'ca.crt')])
   })
 

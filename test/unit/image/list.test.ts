@@ -221,7 +221,7 @@ describe('inspectDocument', () => {
     assert.equal('Healthcheck' in document.Config, false)
     // docker's containerd image store names the snapshotter.
     assert.deepEqual(document.GraphDriver, {Data: null, Name: 'overlayfs'})
-    assert.deepEqual(Object.keys(document).slice(-4), ['Size', 'GraphDriver', 'RootFS', 'Metadata'])
+    assert.deepEqual(Object.keys(document).slice(-5), ['Size', 'GraphDriver', 'RootFS', 'Metadata', 'Descriptor'])
   })
 
   it('shows the image\'s health check after Cmd, as docker\'s Config', () => {
