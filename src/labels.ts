@@ -6,17 +6,14 @@ export function sortedByKey(map: Record<string, string>): Record<string, string>
   return Object.fromEntries(Object.entries(map).sort(([a], [b]) => compareStrings(a, b)))
 }
 
-/** Parses docker-style `--label k=v` values (a missing `=` means an empty value). Later values win. */
+/**
+ * Parses docker-style `--label k=v` values (a missing `=` means an empty value; later values win) as
+ * parseMapOption does, `__proto__` kept as any key, refusing an empty key.
+ */
 export function parseLabels(values: readonly string[] = []): Record<string, string> {
-  const labels: Record<string, string> = {}
-  const add = (entry: string) => {
-    const separator = entry.indexOf('=')
-    const key = separator === -1 ? entry : entry.slice(0, separator)
-    if (key === '') throw new NerdError(`invalid label "${entry}": the key is empty`)
-    labels[key] = separator === -1 ? '' : entry.slice(separator + 1)
-  }
-  for (const value of values) add(value)
-  return labels
+  const keyless = values.find((entry) => entry === '' || entry.startsWith('='))
+  if (keyless !== undefined) throw new NerdError(`invalid label "${keyless}": the key is empty`)
+  return parseMapOption(values)
 }
 
 /**
