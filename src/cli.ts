@@ -195,8 +195,7 @@ async function reportError(error: unknown, debug: boolean, argv: string[]): Prom
     const words = typedWords(notFound[1]!, argv)
     const known = await knownWordCount(words)
     const unloadableUnder = loadFailureUnder(words, known)
-    const group = ['nerd', ...words.slice(0, known)].join(' ')
-    process.stderr.write(`${unloadableUnder ? cannotLoad(unloadableUnder) : (leftToPlugins(words, known) ?? `nerd: unknown command: nerd ${words.slice(0, known + 1).join(' ')}\nRun '${group} --help' for more information`)}\n`)
+    process.stderr.write(`${unloadableUnder ? cannotLoad(unloadableUnder) : (leftToPlugins(words, known) ?? `nerd: unknown command: nerd ${words.slice(0, known + 1).join(' ')}\n${commandHelp(words.slice(0, known).join(' '))}`)}\n`)
     return 1
   }
   const command = await named()

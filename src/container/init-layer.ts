@@ -119,15 +119,14 @@ async function makeInitSnapshot(client: ContainerdClient, snapshotter: string, i
  * the lookup ended on that the mount does not show and the layers do is to be whited out: returned.
  */
 async function copyUpUserFiles(root: string, layers: string[]): Promise<string[]> {
+  // Both lookups pass the same paths (/etc): each is copied up, or whited out, once.
+  const trail: string[] = []
+  for (const file of USER_FILES) await lookupInLayers([root], file, {followLast: true, trail})
   const whiteouts: string[] = []
-  for (const file of USER_FILES) {
-    const trail: string[] = []
-    await lookupInLayers([root], file, {followLast: true, trail})
-    for (const path of trail) {
-      const stats = await lstat(join(root, path)).catch(() => undefined)
-      if (stats) await lchown(join(root, path), stats.uid, stats.gid)
-      else if (await statInLayers(layers, path)) whiteouts.push(path)
-    }
+  for (const path of new Set(trail)) {
+    const stats = await lstat(join(root, path)).catch(() => undefined)
+    if (stats) await lchown(join(root, path), stats.uid, stats.gid)
+    else if (await statInLayers(layers, path)) whiteouts.push(path)
   }
   return whiteouts
 }

@@ -669,8 +669,9 @@ function taskOwner(container: LoadedContainer): TaskOwner {
 async function taskGone(scope: ContainerScope, owner: TaskOwner): Promise<void> {
   await taskDeleted(namespaceOf(scope), owner.id, owner.paths)
   await unmountShm(owner.paths)
+  // Image mounts too: what start staged of them is unstaged here; only volumes have filesystems to release.
   await unstageVolumeSubpaths(owner.paths)
-  if (!owner.record || !hasVolumes(owner.record)) return
+  if (!owner.record?.Mounts.some((point) => point.Type === 'volume')) return
   const {releaseContainerVolumes} = await import('./volumes.ts')
   await releaseContainerVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, scope.client, owner.record)
 }

@@ -6,7 +6,7 @@
 import {formatPortsColumn} from '../network/ports.ts'
 import {NerdError} from '../errors.ts'
 import {containerStatus, ellipsis, goLocalTimeString, goQuote, humanSize, Template, TemplateError, timeAgo, truncateId} from '../format/index.ts'
-import {withGoType} from '../format/go-types.ts'
+import {omitEmpty, withGoType} from '../format/go-types.ts'
 import {GO_JSON} from '../format/go-json.ts'
 import {asGoContext, asGoStruct, GoNilPointer, labelMethod, withGoString} from '../format/go-values.ts'
 import {familiarName, parseReference} from '../image/reference.ts'
@@ -355,20 +355,6 @@ export interface InspectOptions {
   networkSettings?: NetworkSettings
   /** The MAC address asked for the endpoint of the container's network mode. */
   macAddress?: string
-}
-
-/** Empty as Go's `omitempty` sees the strings, maps and pointers it is used on here. */
-function isEmpty(value: unknown): boolean {
-  if (value === undefined || value === null || value === '') return true
-  if (Array.isArray(value)) return value.length === 0
-  return typeof value === 'object' && Object.keys(value).length === 0
-}
-
-/** Leaves out the members Go's `omitempty` would, as docker's JSON does. */
-function omitEmpty<T extends Record<string, unknown>>(object: T, keys: readonly (keyof T)[]): T {
-  const result = {...object}
-  for (const key of keys) if (isEmpty(result[key])) delete result[key]
-  return result
 }
 
 /** docker's HostConfig members in docker's order, docker's zero values for what nerd does not support. */

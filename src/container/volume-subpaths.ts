@@ -16,8 +16,7 @@ import {join, relative} from 'node:path'
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {mountPoints} from '../mountinfo.ts'
-import {bindOpenedPath, openVolumeSubpath, unmountFilesystem} from '../volume/host.ts'
-import {WALK_FAILURE_TEXTS} from './cp-root.ts'
+import {bindOpenedPath, openVolumeSubpath, subpathAccessFailure, unmountFilesystem} from '../volume/host.ts'
 import type {ContainerRecord, MountPoint} from './model.ts'
 import {mountSnapshotPart} from './rootfs-mount.ts'
 import type {ContainerPaths} from './store.ts'
@@ -72,7 +71,7 @@ export async function openImageMount(client: ContainerdClient, snapshotter: stri
   const root = await realpath(target)
   const wanted = join(root, point.Subpath ?? '')
   const resolved = await realpath(wanted).catch((error: NodeJS.ErrnoException) => {
-    throw new NerdError(`cannot access path ${wanted}: ${(WALK_FAILURE_TEXTS as Readonly<Record<string, string>>)[error.code ?? ''] ?? error.message}`)
+    throw subpathAccessFailure(wanted, error.code ?? '', error.message)
   })
   const inside = relative(root, resolved)
   if (inside === '..' || inside.startsWith('../')) throw new NerdError(`path concatenation escapes the base directory, base: ${root}, subpath: ${point.Subpath}`)

@@ -152,3 +152,17 @@ function sortedMaps(value: unknown, type: GoType): unknown {
 export function goTypeOf(document: unknown): GoStructType | undefined {
   return typeof document === 'object' && document !== null ? (document as {[INSPECT_TYPE]?: GoStructType})[INSPECT_TYPE] : undefined
 }
+
+/** Empty as Go's `omitempty` sees the strings, slices, maps and pointers nerd's JSON holds. */
+function isEmpty(value: unknown): boolean {
+  if (value === undefined || value === null || value === '') return true
+  if (Array.isArray(value)) return value.length === 0
+  return typeof value === 'object' && Object.keys(value).length === 0
+}
+
+/** Leaves out the members Go's `omitempty` would, as docker's JSON does. */
+export function omitEmpty<T extends Record<string, unknown>>(object: T, keys: readonly (keyof T)[]): T {
+  const result = {...object}
+  for (const key of keys) if (isEmpty(result[key])) delete result[key]
+  return result
+}

@@ -6,7 +6,7 @@ import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {CONFIG_TYPE, GRAPH_DRIVER_TYPE} from '../container/inspect-types.ts'
 import {goLocalRFC3339, humanSize, timeAgo, truncateId} from '../format/index.ts'
-import {goStruct, MAP, pointerTo, renamed, SLICE, withGoType} from '../format/go-types.ts'
+import {goStruct, MAP, omitEmpty, pointerTo, renamed, SLICE, withGoType} from '../format/go-types.ts'
 import type {Descriptor, ImageConfig} from './manifest.ts'
 import type {Healthcheck} from '../hooks/types.ts'
 import {findImages, NONE, summarizeImages, withResolvedPlatform} from './list.ts'
@@ -59,25 +59,16 @@ const IMAGE_TYPE = goStruct('image.InspectResponse', {
 /** An OCI descriptor with ocispec.Descriptor's members in its order, the empty ones left out (omitempty). */
 function ociDescriptor(descriptor: Descriptor): Descriptor {
   const {mediaType, digest, size, urls, annotations, platform, artifactType} = descriptor
-  return {
+  const ordered = {
     mediaType,
     digest,
     size,
-    ...(urls?.length ? {urls} : {}),
-    ...(annotations && Object.keys(annotations).length > 0 ? {annotations} : {}),
-    ...(platform
-      ? {
-          platform: {
-            architecture: platform.architecture,
-            os: platform.os,
-            ...(platform['os.version'] ? {'os.version': platform['os.version']} : {}),
-            ...(platform['os.features']?.length ? {'os.features': platform['os.features']} : {}),
-            ...(platform.variant ? {variant: platform.variant} : {}),
-          },
-        }
-      : {}),
-    ...(artifactType ? {artifactType} : {}),
+    urls,
+    annotations,
+    platform: platform && omitEmpty({architecture: platform.architecture, os: platform.os, 'os.version': platform['os.version'], 'os.features': platform['os.features'], variant: platform.variant}, ['os.version', 'os.features', 'variant']),
+    artifactType,
   }
+  return omitEmpty(ordered, ['urls', 'annotations', 'platform', 'artifactType']) as Descriptor
 }
 
 /** docker's HealthcheckConfig as Go marshals it: every field is omitempty. */

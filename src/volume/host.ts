@@ -173,6 +173,11 @@ export async function copyDirectoryContents(source: string, target: string): Pro
   await chmod(target, (await stat(source)).mode & 0o7777)
 }
 
+/** docker's refusal of a volume's or an image's subpath it cannot reach: the walk's words for `code`, else `otherwise`. */
+export function subpathAccessFailure(path: string, code: string, otherwise: string): NerdError {
+  return new NerdError(`cannot access path ${path}: ${(WALK_FAILURE_TEXTS as Readonly<Record<string, string>>)[code] ?? otherwise}`)
+}
+
 /**
  * Opens (O_PATH; the caller closes it) what the `volume-subpath` `subpath` names in the volume's
  * content directory `base`, as docker's safepath.Join (openat2 RESOLVE_BENEATH and
@@ -180,7 +185,7 @@ export async function copyDirectoryContents(source: string, target: string): Pro
  * never leads a bind or a copy-up out of it. Fails with docker's `cannot access path …`.
  */
 export function openVolumeSubpath(base: string, subpath: string): number {
-  const failure = (code: string) => new NerdError(`cannot access path ${join(base, subpath)}: ${(WALK_FAILURE_TEXTS as Readonly<Record<string, string>>)[code] ?? code}`)
+  const failure = (code: string) => subpathAccessFailure(join(base, subpath), code, code)
   let fd = openSync(base, O_PATH | constants.O_DIRECTORY)
   try {
     for (const part of pathParts(posix.normalize(subpath))) {
