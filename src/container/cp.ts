@@ -432,17 +432,18 @@ export async function copyToContainer(root: number, record: ContainerRecord, hos
   // docker's CLI takes a destination it cannot stat for one that does not exist, checks the source and
   // how the copy lands, and only then does its daemon fail to find the directory to extract in.
   let destination: Located | undefined
-  let unreachable: NerdError | undefined
+  let walkFailure: WalkError | undefined
   try {
     destination = walkInRoot(root, containerPath, {followLast: true})
   } catch (error) {
     if (!(error instanceof WalkError)) throw error
-    // The directory docker's daemon is told to extract in: the path's parent, the link target's for a link.
-    unreachable =
-      error.code === 'ENOTDIR'
-        ? new NerdError('extraction point is not a directory')
-        : new NerdError(`Could not find the file ${posix.dirname(linkTargetIn(root, containerPath) ?? posix.normalize(containerPath))} in container ${record.Name}`)
+    walkFailure = error
   }
+  // The directory docker's daemon is told to extract in: the path's parent, the link target's for a link.
+  const unreachable = (): NerdError =>
+    walkFailure?.code === 'ENOTDIR'
+      ? new NerdError('extraction point is not a directory')
+      : new NerdError(`Could not find the file ${posix.dirname(linkTargetIn(root, containerPath) ?? posix.normalize(containerPath))} in container ${record.Name}`)
   try {
     const found = destination && kindOf(lstatAt(destination.parent, destination.name))
     // A path ending in `/` names no file (docker's stat of it fails): a copy there goes beside it, and the extraction refuses that.
@@ -464,7 +465,7 @@ export async function copyToContainer(root: number, record: ContainerRecord, hos
     const info = await located(() => lstat(fsPath(source)))
     if (!info.isDirectory() && assertsDirectory(hostPath)) throw new NerdError(`not a directory: ${hostPath}`)
     const into = landing(info.isDirectory(), existing, containerPath) === 'into'
-    if (!destination) throw unreachable!
+    if (!destination) throw unreachable()
     // The walk resolved every link on the way: these paths have none.
     const directory = into ? destination.parts : destination.parts.slice(0, -1)
     await extractInto(counted(packAs(source, into ? copyName(hostPath) : destination.name), report, options.onProgress), target(directory), {keepOwners: options.archive, signal: options.signal})

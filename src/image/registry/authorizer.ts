@@ -79,10 +79,16 @@ function basicHeader(credentials: RegistryCredentials): string | undefined {
  * Undefined for any other answer.
  */
 export function tokenRefusal(response: HttpResponse): AuthorizationFailedError | undefined {
+  const error = tokenRefusalReason(response)
+  return error === undefined ? undefined : new AuthorizationFailedError(`server message: ${error}: authorization failed`)
+}
+
+/** The `error` a 401's Bearer challenge names (`insufficient_scope`); undefined when it names none. */
+export function tokenRefusalReason(response: HttpResponse): string | undefined {
   if (response.status !== 401) return undefined
   const bearer = parseWwwAuthenticate(response.headers.get('www-authenticate') ?? '').find((challenge) => challenge.scheme === 'bearer')
   const error = bearer?.parameters.error
-  return error === undefined || error === '' ? undefined : new AuthorizationFailedError(`server message: ${error}: authorization failed`)
+  return error === '' ? undefined : error
 }
 
 export class Authorizer {

@@ -8,7 +8,7 @@ import {Readable} from 'node:stream'
 import {goQuote} from '../../format/index.ts'
 import type {Reference} from '../reference.ts'
 import {familiarName, familiarRepository, parseDigest} from '../reference.ts'
-import {Authorizer, pullScope, pushScope, tokenRefusal} from './authorizer.ts'
+import {Authorizer, pullScope, pushScope, tokenRefusal, tokenRefusalReason} from './authorizer.ts'
 import type {AuthTarget, CredentialsProvider} from './authorizer.ts'
 import {createDigestHash, digestAlgorithm, digestOf, hashDigest} from './digest.ts'
 import {RegistryError, errorFromResponse} from './errors.ts'
@@ -572,7 +572,7 @@ export class RegistryClient {
     if (response.ok) return true
     // containerd's pusher: a check the token does not allow is "Unable to check existence, continuing
     // with push"; the upload's refusal then says what is denied.
-    if (response.status === 404 || tokenRefusal(response) !== undefined) return false
+    if (response.status === 404 || tokenRefusalReason(response) !== undefined) return false
     throw await errorFromResponse(response, () => `failed to check blob ${digest} in ${familiarRepository(reference)}`)
   }
 
