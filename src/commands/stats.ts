@@ -3,7 +3,8 @@ import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
 import type {StatsEntry} from '../container/stats.ts'
 
-const INTERVAL_MS = 1000
+/** docker's client draws a frame every half second. */
+const FRAME_MS = 500
 
 export default class Stats extends NerdCommand {
   static summary = 'Display a live stream of container(s) resource usage statistics'
@@ -19,7 +20,7 @@ export default class Stats extends NerdCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Stats)
-    const {listedStatsEntries, namedStatsEntries, refreshStatsEntries, sampleStats, statsRow} = await import('../container/stats.ts')
+    const {listedStatsEntries, namedStatsEntries, refreshStatsEntries, sampleStats, statsFrame, statsRow} = await import('../container/stats.ts')
     const {listContainerViews} = await import('../container/lifecycle.ts')
     const scope = await this.containerScope()
     const named = argv as string[]
@@ -50,20 +51,22 @@ export default class Stats extends NerdCommand {
     // CPU % needs two readings: the first is taken a moment before the one shown.
     if (named.length === 0) entries = await next()
     const shown = () => entries.filter((entry) => !entry.gone).map((entry) => entry.view)
-    let previous = await sampleStats(scope, shown())
-    await new Promise((resolve) => setTimeout(resolve, flags['no-stream'] ? INTERVAL_MS / 2 : INTERVAL_MS))
-    const terminal = process.stdout.isTTY && !flags['no-stream']
+    // The readings of the last two frames: CPU % is over the second before, as docker's daemon reads a
+    // container once a second while its client draws twice as often.
+    let readings = [await sampleStats(scope, shown())]
     for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, FRAME_MS))
       entries = await next()
       const samples = await sampleStats(scope, shown())
+      const previous = readings[0]!
       const rows = entries.map((entry) => statsRow(entry, samples.get(entry.view.record.Id), previous.get(entry.view.record.Id), {noTrunc: flags['no-trunc'] ?? false}))
       const table = await render(rows)
-      // On a terminal the table is redrawn in place, as docker does.
-      if (terminal) process.stdout.write('\x1b[2J\x1b[H')
-      this.print(table)
-      if (flags['no-stream']) return
-      previous = samples
-      await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS))
+      if (flags['no-stream']) {
+        this.print(table)
+        return
+      }
+      process.stdout.write(statsFrame(table))
+      readings = [readings.at(-1)!, samples]
     }
   }
 }

@@ -1,11 +1,11 @@
 /**
  * `stats`: a container's resource use as docker shows it, from containerd's task metrics (cgroup v1
- * or v2), /proc/stat (the host's CPU time, for CPU %) and the network counters of the task's network
- * namespace (/proc/<pid>/net/dev), and which containers it shows, in docker's order, frame after
- * frame.
+ * or v2), /proc/stat (the host's CPU time and CPUs, for CPU %) and the network counters of the task's
+ * network namespace (/proc/<pid>/net/dev), and which containers it shows, in docker's order, frame
+ * after frame.
  */
 import {readFile, readlink} from 'node:fs/promises'
-import {availableParallelism, totalmem} from 'node:os'
+import {totalmem} from 'node:os'
 import {NUMERIC_CONVERSION, unpackAny} from '../containerd/index.ts'
 import {trimmedId} from '../errors.ts'
 import {bytesSize, humanSize} from '../format/index.ts'
@@ -21,6 +21,8 @@ export interface StatsSample {
   cpuNanos: number
   /** The host's CPU time (all CPUs), in nanoseconds. */
   systemNanos: number
+  /** The host's online CPUs. */
+  onlineCpus: number
   memoryUsage: number
   memoryLimit: number
   blockRead: number
@@ -29,6 +31,9 @@ export interface StatsSample {
   netSent: number
   pids: number
 }
+
+/** What /proc/stat tells of the host in a sample. */
+type HostCpu = Pick<StatsSample, 'systemNanos' | 'onlineCpus'>
 
 /** docker's columns (and `--format` fields). */
 export interface StatsRow {
@@ -49,7 +54,7 @@ const number = (value: Counter): number => Number(value ?? 0)
 
 interface V1Metrics {
   cpu?: {usage?: {total?: Counter}}
-  memory?: {usage?: {usage?: Counter; limit?: Counter}; totalInactiveFile?: Counter}
+  memory?: {usage?: {usage?: Counter; limit?: Counter}; totalInactiveFile?: Counter; inactiveFile?: Counter}
   blkio?: {ioServiceBytesRecursive?: {op?: string; value?: Counter}[]}
   pids?: {current?: Counter}
   /** memory.oom_control. */
@@ -68,15 +73,24 @@ interface V2Metrics {
 /** cgroup limits above this are "no limit": docker then shows the host's memory. */
 const UNLIMITED = 2 ** 60
 
-/** The counters of a decoded metrics payload, v1 or v2 (docker's memory usage leaves out the inactive page cache). */
-export function countersOf(typeUrl: string, metrics: V1Metrics & V2Metrics): Omit<StatsSample, 'systemNanos' | 'netReceived' | 'netSent'> {
+/**
+ * docker's memory use, without the inactive page cache: the usage less the first of the inactive file
+ * counts below it, else the whole usage (its client's calculateMemUsageUnixNoCache).
+ */
+function usageWithoutCache(usage: number, ...inactiveFile: number[]): number {
+  const below = inactiveFile.find((bytes) => bytes < usage)
+  return below === undefined ? usage : usage - below
+}
+
+/** The counters of a decoded metrics payload, v1 or v2. */
+export function countersOf(typeUrl: string, metrics: V1Metrics & V2Metrics): Omit<StatsSample, keyof HostCpu | 'netReceived' | 'netSent'> {
   const hostMemory = totalmem()
   const limited = (limit: number) => (limit > 0 && limit < UNLIMITED ? Math.min(limit, hostMemory) : hostMemory)
   if (typeUrl.endsWith('cgroups.v2.Metrics')) {
     const io = metrics.io?.usage ?? []
     return {
       cpuNanos: number(metrics.cpu?.usageUsec) * 1000,
-      memoryUsage: Math.max(0, number(metrics.memory?.usage) - number(metrics.memory?.inactiveFile)),
+      memoryUsage: usageWithoutCache(number(metrics.memory?.usage), number(metrics.memory?.inactiveFile)),
       memoryLimit: limited(number(metrics.memory?.usageLimit)),
       blockRead: io.reduce((sum, entry) => sum + number(entry.rbytes), 0),
       blockWrite: io.reduce((sum, entry) => sum + number(entry.wbytes), 0),
@@ -87,7 +101,8 @@ export function countersOf(typeUrl: string, metrics: V1Metrics & V2Metrics): Omi
   const sumOf = (op: string) => entries.filter((entry) => entry.op?.toLowerCase() === op).reduce((sum, entry) => sum + number(entry.value), 0)
   return {
     cpuNanos: number(metrics.cpu?.usage?.total),
-    memoryUsage: Math.max(0, number(metrics.memory?.usage?.usage) - number(metrics.memory?.totalInactiveFile)),
+    // docker's client looks at v1's total (with the child cgroups) first, then at the cgroup's own.
+    memoryUsage: usageWithoutCache(number(metrics.memory?.usage?.usage), number(metrics.memory?.totalInactiveFile), number(metrics.memory?.inactiveFile)),
     memoryLimit: limited(number(metrics.memory?.usage?.limit)),
     blockRead: sumOf('read'),
     blockWrite: sumOf('write'),
@@ -107,10 +122,21 @@ export async function oomKilled(scope: ContainerScope, id: string): Promise<bool
   return number(metrics?.memoryOomControl?.oomKill ?? metrics?.memoryEvents?.oomKill) > 0
 }
 
-/** The host's CPU time from /proc/stat's first line, in nanoseconds (USER_HZ is 100 on Linux). */
-export function systemNanosOf(procStat: string): number {
-  const fields = procStat.split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 8).map(Number)
-  return fields.reduce((sum, ticks) => sum + ticks, 0) * 1e7
+/**
+ * The host's CPU time from /proc/stat's `cpu` line, in nanoseconds (USER_HZ is 100 on Linux), and
+ * its online CPUs, its `cpuN` lines, as docker's daemon reads them (readSystemCPUUsage): the host's
+ * CPUs, whatever CPUs nerd itself may run on.
+ */
+export function hostCpuOf(procStat: string): HostCpu {
+  let systemNanos = 0
+  let onlineCpus = 0
+  // As glibc's and docker's: the cpu lines come first.
+  for (const line of procStat.split('\n')) {
+    if (line.length < 4 || !line.startsWith('cpu')) break
+    if (line[3] === ' ') systemNanos = line.trim().split(/\s+/).slice(1, 8).reduce((sum, ticks) => sum + Number(ticks), 0) * 1e7
+    else if (/\d/.test(line[3]!)) onlineCpus++
+  }
+  return {systemNanos, onlineCpus}
 }
 
 /** Bytes received and sent on every interface but loopback, from /proc/<pid>/net/dev. */
@@ -127,12 +153,12 @@ export function networkBytesOf(netDev: string): {received: number; sent: number}
   return {received, sent}
 }
 
-/** docker's CPU %: the container's share of the host's CPU time between two readings, times the CPUs. */
+/** docker's CPU %: the container's share of the host's CPU time between two readings, times the host's online CPUs. */
 export function cpuPercent(previous: StatsSample | undefined, current: StatsSample): number {
   if (!previous) return 0
   const cpu = current.cpuNanos - previous.cpuNanos
   const system = current.systemNanos - previous.systemNanos
-  return cpu > 0 && system > 0 ? (cpu / system) * availableParallelism() * 100 : 0
+  return cpu > 0 && system > 0 ? (cpu / system) * current.onlineCpus * 100 : 0
 }
 
 /** A container `stats` shows. */
@@ -218,6 +244,18 @@ export function statsRow(entry: StatsEntry, sample: StatsSample | undefined, pre
   }
 }
 
+/**
+ * A streaming frame as docker's client writes it, on a terminal or not: the cursor home, each line of
+ * the table (and the empty one after its last) with Println's space and an erase to the line's end,
+ * then an erase below, so a table redrawn over a longer one leaves nothing of it. Not copied: docker
+ * 28.5.2 appends these lines to the buffer that still holds the table, so writes it twice (a bug its
+ * client fixed in 29.4).
+ */
+export function statsFrame(table: string): string {
+  const lines = table.split('\n').map((line) => `${line} \x1b[K\n`)
+  return `\x1b[H${lines.join('')}\x1b[J`
+}
+
 /** A reading of every running container among `views` (by ID). */
 export async function sampleStats(scope: ContainerScope, views: readonly ContainerView[]): Promise<Map<string, StatsSample>> {
   const running = views.filter((view) => view.status === 'running' || view.status === 'paused')
@@ -227,14 +265,14 @@ export async function sampleStats(scope: ContainerScope, views: readonly Contain
     scope.client.tasks.metrics(running.map((view) => `id==${view.record.Id}`)),
     readFile('/proc/stat', 'utf8'),
   ])
-  const systemNanos = systemNanosOf(procStat)
+  const hostCpu = hostCpuOf(procStat)
   for (const metric of metrics) {
     const view = running.find((candidate) => candidate.record.Id === metric.id)
     if (!view || !metric.data) continue
     const decoded = unpackAny<V1Metrics & V2Metrics>(metric.data, NUMERIC_CONVERSION)
     if (!decoded) continue
     const network = await networkBytes(view.pid)
-    samples.set(view.record.Id, {...countersOf(metric.data.typeUrl, decoded), systemNanos, netReceived: network.received, netSent: network.sent})
+    samples.set(view.record.Id, {...countersOf(metric.data.typeUrl, decoded), ...hostCpu, netReceived: network.received, netSent: network.sent})
   }
   return samples
 }

@@ -3,6 +3,7 @@ import {execFile} from 'node:child_process'
 import {promisify} from 'node:util'
 import {NerdError} from '../errors.ts'
 import type {TabWriterOptions} from '../format/index.ts'
+import {goAtoi} from '../format/go-values.ts'
 import {getTask, noProcessError, publishContainerEvent} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 
@@ -14,7 +15,11 @@ export interface TopResult {
   processes: string[][]
 }
 
-/** Parses `ps` output into docker's Titles/Processes, keeping the rows whose PID is one of `pids`. */
+/**
+ * Parses `ps` output into docker's Titles/Processes, keeping the rows whose PID is one of `pids` and
+ * the thread rows (PID `-`, as `ps -m` prints them) that follow one of those, as docker's daemon
+ * (parsePSOutput); any other PID is refused in its words.
+ */
 export function parsePsOutput(output: string, pids: ReadonlySet<number>): TopResult {
   const lines = output.split('\n').filter((line) => line.trim() !== '')
   const header = lines.shift()
@@ -23,11 +28,21 @@ export function parsePsOutput(output: string, pids: ReadonlySet<number>): TopRes
   const pidColumn = titles.indexOf('PID')
   if (pidColumn < 0) throw new NerdError(`Couldn't find PID field in ps output`)
   const processes: string[][] = []
+  // Whether the last process row was the container's: the thread rows after it are its own.
+  let containersProcess = false
   for (const line of lines) {
     const fields = line.trim().split(/\s+/)
     // The last column (the command) may contain spaces: everything after the other columns.
     const row = [...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')]
-    if (pids.has(Number(row[pidColumn]))) processes.push(row)
+    const pid = fields[pidColumn] ?? ''
+    if (pid !== '-') {
+      try {
+        containersProcess = pids.has(goAtoi(pid, `strconv.Atoi: parsing ${JSON.stringify(pid)}`))
+      } catch (error) {
+        throw new NerdError(`Unexpected pid '${pid}': ${(error as Error).message}`)
+      }
+    }
+    if (containersProcess) processes.push(row)
   }
   return {titles, processes}
 }

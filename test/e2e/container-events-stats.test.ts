@@ -358,24 +358,32 @@ describe('events and stats', () => {
     assert.equal(await nerdOk(['stats', '--no-stream', '--format', '{{.NetIO}}', 'hostnet']), '0B / 0B\n')
   })
 
-  it('stats of named containers keeps streaming when one is removed: its row shows --, the others go on', async () => {
+  it("stats of named containers keeps streaming when one is removed: its row shows --, the others go on, in docker's frames (cursor home, each line erased, the rest erased, off a terminal too) every half second", async () => {
     await nerdOk(['run', '-d', '--name', 'streamed', '--network', 'none', IMG, 'sleep', '60'])
     await nerdOk(['run', '-d', '--name', 'removed', '--network', 'none', IMG, 'sleep', '60'])
     const stats = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'stats', '--format', '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}', 'removed', 'streamed'], {stdio: ['ignore', 'pipe', 'pipe']})
     let output = ''
     let errors = ''
-    stats.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const frameTimes: number[] = []
+    stats.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      frameTimes.push(...chunk.toString().split('\x1b[H').slice(1).map(() => Date.now()))
+    })
     stats.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()))
     const closed = new Promise<number | null>((resolve) => stats.on('close', resolve))
+    // The frames written whole, each from its cursor home on.
+    const frames = (from = 0) => output.slice(from).split('\x1b[H').slice(1).filter((frame) => frame.endsWith('\x1b[J'))
+    const row = String.raw`\d+\.\d+% \S+ \/ \S+ [1-9]\d*`
     try {
-      await until('a first frame', async () => (output.includes('streamed ') ? true : undefined), 15_000)
+      await until('a first frame', async () => (frames().length > 0 ? true : undefined), 15_000)
+      assert.match(frames()[0]!, new RegExp(String.raw`^removed ${row} \x1b\[K\nstreamed ${row} \x1b\[K\n \x1b\[K\n\x1b\[J$`))
       await nerdOk(['rm', '-f', 'removed'])
       const removedAt = output.length
-      await until('two frames after the removal', async () => ((output.slice(removedAt).match(/^streamed \d/gm)?.length ?? 0) >= 2 ? true : undefined), 15_000)
-      const frames = output.slice(removedAt).split('\n').filter((line) => line !== '')
-      assert.match(frames.at(-1)!, /^streamed \d+\.\d+% \S+ \/ \S+ [1-9]\d*$/)
-      assert.ok(frames.includes('removed -- -- / -- --'), frames.join('\n'))
+      await until('two frames after the removal', async () => (frames(removedAt).length >= 2 ? true : undefined), 15_000)
+      assert.match(frames(removedAt).at(-1)!, new RegExp(String.raw`^removed -- -- / -- -- \x1b\[K\nstreamed ${row} \x1b\[K\n \x1b\[K\n\x1b\[J$`))
       assert.equal(stats.exitCode, null, errors)
+      const gaps = frameTimes.slice(1).map((time, index) => time - frameTimes[index]!)
+      assert.ok(Math.min(...gaps) < 900, `frames ${gaps.join(', ')} ms apart`)
     } finally {
       stats.kill('SIGTERM')
       await closed

@@ -47,6 +47,12 @@ describe('top', () => {
     assert.throws(() => parsePsOutput('USER COMMAND\nroot x\n', new Set()), /Couldn't find PID field in ps output/)
   })
 
+  it("keeps ps's thread rows (PID -) after a container's process, and refuses a PID that is no number in docker's words", () => {
+    const output = ['PID TID COMMAND', '1 - init', '- 1 -', '4242 - sleep', '- 4242 -', '- 4243 -', '4300 - other', '- 4300 -', ''].join('\n')
+    assert.deepEqual(parsePsOutput(output, new Set([4242])).processes, [['4242', '-', 'sleep'], ['-', '4242', '-'], ['-', '4243', '-']])
+    assert.throws(() => parsePsOutput('PID CMD\nabc x\n', new Set()), {message: `Unexpected pid 'abc': strconv.Atoi: parsing "abc": invalid syntax`})
+  })
+
   it('gives ps what follows the container joined and split at spaces, as docker\'s client and daemon, and refuses another column headed PID', () => {
     assert.deepEqual(psArguments([]), ['-ef'])
     assert.deepEqual(psArguments(['']), ['-ef'])
