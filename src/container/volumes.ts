@@ -3,7 +3,7 @@
  * VOLUMEs): planned before anything is made (found in the volume store, or to be made there, and
  * where containers bind each), so that a create its settings fail makes none, as docker's daemon
  * checks them first; then made and filled from the image's content at their target when new
- * (docker's copy-up, unless `nocopy`). A volume with a filesystem of its own (tmpfs, nfs, …) has it
+ * (docker's copy-up, unless `nocopy`). A volume with a filesystem of its own (tmpfs, nfs, a bind of a host directory, …) has it
  * mounted while a container runs with it, as docker's local driver counts mounts, and for a copy-up.
  */
 import {closeSync} from 'node:fs'
@@ -22,7 +22,6 @@ import {
   getVolume,
   releaseVolume,
   removeVolume,
-  volumeContentPath,
   volumeMountpoint,
   withVolumesMounted,
 } from '../volume/index.ts'
@@ -32,16 +31,16 @@ import {containerPaths} from './store.ts'
 import type {ContainerPaths} from './store.ts'
 import {stageVolumeSubpaths, subpathStagingPath, unstageVolumeSubpaths} from './volume-subpaths.ts'
 import {fdPath, openDirectoryInRoot, openRoot, WalkError} from './cp-root.ts'
-import {existsInLayers, rootfsLayers} from './rootfs-files.ts'
+import {existsInLayers, lookupInLayers, rootfsLayers} from './rootfs-files.ts'
 import {withMountedRootfs} from './rootfs-mount.ts'
+import {isConfigVolume} from './spec/index.ts'
 import type {VolumeMount} from './spec/index.ts'
 
-/** One volume of a create's plan: the volume when it exists, else what makes it; where containers bind it. */
+/** One volume of a create's plan: the volume when it exists, else what makes it. */
 interface PlannedVolume {
   mount: VolumeMount
   existing?: Volume
   request: VolumeCreateRequest & {name: string}
-  source: string
 }
 
 export interface VolumePlan {
@@ -76,8 +75,9 @@ export async function planVolumes(scope: VolumeScope, container: string, wanted:
     }
     if (!existing) checkLocalOptions(name, request.options ?? {})
     if (mount.name === undefined) plan.anonymous.push(name)
-    const source = volumeContentPath(existing ?? {Mountpoint: volumeMountpoint(scope, name), Options: request.options ?? null})
-    plan.volumes.push({mount, ...(existing ? {existing} : {}), request, source})
+    // Containers bind the volume's Mountpoint, where a filesystem of its own (a bind-backed one's device too) is mounted.
+    const source = volumeMountpoint(scope, name)
+    plan.volumes.push({mount, ...(existing ? {existing} : {}), request})
     plan.paths[mount.target] = mount.subpath === undefined ? source : subpathStagingPath(containerPaths(scope.dataRoot, scope.namespace, container), mount.target)
     plan.points.push({
       Type: 'volume', Name: name, Source: source, Destination: mount.target, Driver: 'local', Mode: mount.mode ?? '', RW: !mount.readonly, Propagation: '',
@@ -90,21 +90,26 @@ export async function planVolumes(scope: VolumeScope, container: string, wanted:
 /**
  * Makes the planned volumes that do not exist and copies the image's content (in the snapshot
  * `rootfs`) into the new or empty ones. Answers the names of those it made, which the create removes
- * when it fails later; when this fails, it removes them itself.
+ * when it fails later; when this fails, it removes them itself. An image's VOLUME (or `-v /path`)
+ * over a file of the image is refused first, as docker's daemon refuses it before it makes the volume.
  */
 export async function makeVolumes(scope: VolumeScope, container: string, plan: VolumePlan, rootfs: Mount[]): Promise<string[]> {
   const made: string[] = []
   const fill: {volume: Volume; mount: VolumeMount}[] = []
   const layers = rootfsLayers(rootfs)
+  for (const {mount} of plan.volumes) {
+    if (!isConfigVolume(mount)) continue
+    // Links followed inside the image, as docker's GetResourcePath and os.Stat follow them.
+    const there = await lookupInLayers(layers, mount.target, {followLast: true})
+    if (there && !there.stats.isDirectory()) throw new NerdError(`cannot mount volume over existing file, file exists ${there.path}`)
+  }
   try {
-    for (const {mount, existing, request, source} of plan.volumes) {
+    for (const {mount, existing, request} of plan.volumes) {
       let volume = existing
       if (!volume) {
         const outcome = await createVolumeIfMissing(scope, request)
         volume = outcome.volume
         if (outcome.created) made.push(volume.Name)
-        // Made meanwhile by another nerd, bound elsewhere than the spec says: the spec would bind the wrong directory.
-        else if (volumeContentPath(volume) !== source) throw new NerdError(`volume ${volume.Name} was created with other options while this container was created: try again`)
       }
       if (!mount.noCopy && (await existsInLayers(layers, mount.target))) fill.push({volume, mount})
     }

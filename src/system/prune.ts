@@ -1,6 +1,10 @@
-/** What `system prune` asks before it removes anything, as docker's CLI (cli/command/system/prune.go confirmationMessage). */
+/**
+ * What the prunes say, as docker's CLI: what `system prune` asks before it removes anything
+ * (cli/command/system/prune.go confirmationMessage), and every prune's total.
+ */
 import {filterTerms} from '../filter-terms.ts'
 import {naturalCompare} from '../format/go-values.ts'
+import {humanSize} from '../format/human.ts'
 
 /** The filter keys docker's prompt names: the ones every prune takes. */
 const SHOWN_FILTERS = ['label', 'label!', 'until']
@@ -21,4 +25,9 @@ export function systemPruneWarning(options: {all: boolean; volumes: boolean; fil
   const filters = [...new Set(filterTerms(options.filters).filter(({key}) => SHOWN_FILTERS.includes(key)).map(({key, value}) => `${key}=${value}`))].sort(naturalCompare)
   const kept = filters.length > 0 ? `\n  Items to be pruned will be filtered with:\n${filters.map((filter) => `  - ${filter}\n`).join('')}` : ''
   return `WARNING! This will remove:\n${warnings.map((warning) => `  - ${warning}\n`).join('')}${kept}`
+}
+
+/** The last line of every prune: go-units' HumanSize, 4 significant digits (`1.235MB`), not the 3 of sizes in lists. */
+export function reclaimedSpaceLine(bytes: number): string {
+  return `Total reclaimed space: ${humanSize(bytes, 4)}`
 }

@@ -52,10 +52,8 @@ export function parseListFilters(texts: readonly string[]): VolumeListFilters {
   return result
 }
 
-export interface VolumePruneFilters extends LabelFilters {
-  /** Named volumes too, not only anonymous ones (`-a`, `--filter all=true`). */
-  all: boolean
-}
+/** What a volume prune keeps to: without `-a` or `--filter all=true`, the anonymous label among its labels. */
+export type VolumePruneFilters = LabelFilters
 
 /** `volume prune --filter …` with `-a` (`all`): without it, only anonymous volumes are candidates. */
 export function parsePruneFilters(texts: readonly string[], all: boolean): VolumePruneFilters {
@@ -70,7 +68,7 @@ export function parsePruneFilters(texts: readonly string[], all: boolean): Volum
     pruneAll = value
   }
   const labels = filters.get('label') ?? []
-  return {all: pruneAll, labels: pruneAll ? labels : [...labels, ANONYMOUS_LABEL], notLabels: filters.get('label!') ?? []}
+  return {labels: pruneAll ? labels : [...labels, ANONYMOUS_LABEL], notLabels: filters.get('label!') ?? []}
 }
 
 /** docker's MatchKVList: every `key` is set and every `key=value` holds. */

@@ -26,7 +26,6 @@ export {
   releaseVolume,
   removeVolume,
   requireVolume,
-  volumeContentPath,
   volumeMountpoint,
   volumeSize,
   volumeLocksDir,

@@ -6,7 +6,8 @@
  * `_data` exists, so a directory without it is a create that did not finish and is not a volume.
  * Driver options (`-o type=tmpfs -o device=tmpfs -o o=size=10m`, `-o type=none -o o=bind -o device=/x`)
  * are kept in the record and applied when a container needs the volume, as docker does: a volume with
- * a filesystem of its own has it mounted while a container runs with it (and for a copy-up).
+ * a filesystem of its own (a bind-backed one too) has it mounted on `_data` while a container runs
+ * with it (and for a copy-up).
  */
 import {NerdError} from '../errors.ts'
 import {goStruct, MAP, pointerTo} from '../format/go-types.ts'
@@ -70,13 +71,21 @@ export interface VolumeCreateRequest {
   options?: Record<string, string>
 }
 
-export const VOLUME_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
+const VOLUME_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 
 /**
  * The longest volume name: a file name (Linux's NAME_MAX, 255) less what the volume's lock adds to
  * it (`<name>.takeover.lock`, files.ts).
  */
 const VOLUME_NAME_MAX = 255 - '.takeover.lock'.length
+
+/**
+ * Whether a volume can have this name, and so whether to look it up in the store: another could
+ * climb out of it, or be longer than the file name of its lock holds (no volume is missing then).
+ */
+export function isVolumeName(name: string): boolean {
+  return VOLUME_NAME_PATTERN.test(name) && name.length <= VOLUME_NAME_MAX
+}
 
 /** docker's rule for local volume names, with its messages; the name is a directory name, so this also keeps paths inside the store. */
 export function validateVolumeName(name: string): void {
@@ -118,22 +127,23 @@ export function checkVolumeDriver(name: string, driver: string | undefined): voi
   if (driver && driver !== LOCAL_DRIVER) throw new NerdError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`)
 }
 
-/** How a volume's content reaches a container. */
-export type VolumeBacking =
-  /** The `_data` directory itself. */
-  | {kind: 'directory'}
-  /** `o=bind`: the host directory `device`, which containers bind directly. */
-  | {kind: 'bind'; device: string}
-  /** A filesystem mounted on `_data` at first use: `mount -t type [-o options] device _data`. */
-  | {kind: 'mount'; type: string; device: string; options: string}
+/**
+ * The filesystem docker's local driver mounts on a volume's `_data` at first use, undefined for a
+ * volume without driver options (its `_data` holds its content): `mount -t type [-o o] device _data`.
+ * A bind-backed volume (`-o type=none -o o=bind,ro -o device=/x`) is one too: its `o` is honoured
+ * (`ro`, non-recursive `bind`) and containers bind `_data`, never the device itself.
+ */
+export interface VolumeFilesystem {
+  type: string
+  device: string
+  options: string
+}
 
-export function volumeBacking(options: Record<string, string> | null): VolumeBacking {
+export function volumeFilesystem(options: Record<string, string> | null): VolumeFilesystem | undefined {
   const device = options?.device ?? ''
   const type = options?.type ?? ''
-  if (device === '' && type === '') return {kind: 'directory'}
-  const mountOptions = options?.o ?? ''
-  if (mountOptions.split(',').some((option) => option === 'bind' || option === 'rbind')) return {kind: 'bind', device}
-  return {kind: 'mount', type, device, options: mountOptions}
+  if (device === '' && type === '') return undefined
+  return {type, device, options: options?.o ?? ''}
 }
 
 /** RFC 3339 to the second in UTC, as docker's CreatedAt reads on a UTC host. */

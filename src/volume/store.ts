@@ -24,10 +24,10 @@ import {
   checkLocalOptions,
   checkVolumeDriver,
   createdAtText,
+  isVolumeName,
   LOCAL_DRIVER,
   validateVolumeName,
-  volumeBacking,
-  VOLUME_NAME_PATTERN,
+  volumeFilesystem,
 } from './model.ts'
 import {VOLUME_TYPE} from './model.ts'
 import type {Volume, VolumeCreateRequest, VolumeRecord, VolumeScope} from './model.ts'
@@ -85,8 +85,7 @@ const RECORD_SHAPE = objectOf({
 
 /** The volume of that name, undefined when there is none; InvalidFileError naming its volume.json when that cannot be used. */
 export async function getVolume(scope: VolumeScope, name: string): Promise<Volume | undefined> {
-  // A name outside docker's rule could climb out of the store; no volume has one.
-  if (!VOLUME_NAME_PATTERN.test(name)) return undefined
+  if (!isVolumeName(name)) return undefined
   const path = join(volumeDir(scope, name), RECORD_FILE)
   const record = await readCheckedJson<VolumeRecord>(path, 'volume record', RECORD_SHAPE)
   if (record && record.Name !== name) throw new InvalidFileError('volume record', path, `Name is ${JSON.stringify(record.Name)}, not the volume's ${JSON.stringify(name)}`)
@@ -99,7 +98,7 @@ export async function getVolume(scope: VolumeScope, name: string): Promise<Volum
  * so what is found stays.
  */
 export async function getClaimedVolume(scope: VolumeScope, name: string): Promise<Volume | undefined> {
-  if (!VOLUME_NAME_PATTERN.test(name)) return undefined
+  if (!isVolumeName(name)) return undefined
   return withVolumeLock(scope, name, () => getVolume(scope, name))
 }
 
@@ -182,47 +181,24 @@ export async function listVolumes(scope: VolumeScope): Promise<Volume[]> {
 }
 
 /**
- * The host directory holding a volume's content, which containers bind: `device` for a bind-backed
- * volume (`-o o=bind -o device=/path`), else its `_data`, where a volume with a filesystem of its own
- * (`-o type=tmpfs -o device=tmpfs`, …) has it mounted while in use. Known before the volume is made.
- */
-export function volumeContentPath(volume: Pick<Volume, 'Mountpoint' | 'Options'>): string {
-  const backing = volumeBacking(volume.Options)
-  return backing.kind === 'bind' ? backing.device : volume.Mountpoint
-}
-
-/**
- * Makes the volume's content reachable at its content path, as docker's local driver mounts a
- * volume: a filesystem of its own mounted on `_data` unless it is already (answering whether it
- * mounted it), a bind-backed one's device there. The caller holds the lock of a volume with a filesystem.
+ * Mounts the volume's filesystem on its `_data` unless it is already (answering whether it mounted
+ * it), as docker's local driver mounts a volume with driver options. The caller holds the volume's lock.
  */
 async function mountLocked(volume: Volume): Promise<boolean> {
-  const backing = volumeBacking(volume.Options)
-  const failure = (reason: string) => new NerdError(`error while mounting volume '${volume.Mountpoint}': failed to mount local volume: ${reason}`)
-  switch (backing.kind) {
-    case 'directory':
-      return false
-    case 'bind':
-      try {
-        await stat(backing.device)
-      } catch {
-        throw failure(`mount ${backing.device}:${volume.Mountpoint}, flags: 0x1000: no such file or directory`)
-      }
-      return false
-    case 'mount':
-      if (await isMountPoint(volume.Mountpoint)) return false
-      try {
-        await mountFilesystem(backing.type, backing.device, backing.options, volume.Mountpoint)
-      } catch (error) {
-        // docker hides a CIFS password that the mount error repeats.
-        throw failure((error as Error).message.replace(/password=[^,\s]*/g, 'password=********'))
-      }
-      return true
+  const filesystem = volumeFilesystem(volume.Options)
+  if (!filesystem || (await isMountPoint(volume.Mountpoint))) return false
+  try {
+    await mountFilesystem(filesystem.type, filesystem.device, filesystem.options, volume.Mountpoint)
+  } catch (error) {
+    // docker hides a CIFS password that the mount error repeats.
+    const reason = (error as Error).message.replace(/password=[^,\s]*/g, 'password=********')
+    throw new NerdError(`error while mounting volume '${volume.Mountpoint}': failed to mount local volume: ${reason}`, {cause: error})
   }
+  return true
 }
 
 async function releaseLocked(volume: Volume): Promise<void> {
-  if (volumeBacking(volume.Options).kind === 'mount') await unmountIfMounted(volume.Mountpoint)
+  if (volumeFilesystem(volume.Options)) await unmountIfMounted(volume.Mountpoint)
 }
 
 /** Unmounts what is mounted on a volume's `_data`, if anything. */
@@ -242,9 +218,7 @@ async function unmountIfMounted(mountpoint: string): Promise<void> {
  * order, so that two callers sharing volumes never wait on each other in a circle.
  */
 export async function withVolumesMounted<T>(scope: VolumeScope, volumes: readonly Volume[], use: () => Promise<T>): Promise<T> {
-  // A bind-backed volume's device must be there, where docker's local driver would fail to mount it; it has nothing to lock.
-  for (const volume of volumes) if (volumeBacking(volume.Options).kind === 'bind') await mountLocked(volume)
-  const byName = new Map(volumes.filter((volume) => volumeBacking(volume.Options).kind === 'mount').map((volume) => [volume.Name, volume]))
+  const byName = new Map(volumes.filter((volume) => volumeFilesystem(volume.Options)).map((volume) => [volume.Name, volume]))
   const mounted = [...byName.values()].sort((a, b) => compareStrings(a.Name, b.Name))
   const next = (index: number): Promise<T> =>
     index === mounted.length
@@ -262,7 +236,7 @@ export async function withVolumesMounted<T>(scope: VolumeScope, volumes: readonl
  * with it (a tmpfs volume's content goes with it). A volume without a filesystem of its own is left.
  */
 export async function releaseVolume(scope: VolumeScope, volume: Volume, inUse: () => Promise<boolean>): Promise<void> {
-  if (volumeBacking(volume.Options).kind !== 'mount') return
+  if (!volumeFilesystem(volume.Options)) return
   await withVolumeLock(scope, volume.Name, async () => {
     if (!(await inUse())) await releaseLocked(volume)
   })
@@ -296,13 +270,13 @@ export async function copyUpIfEmpty(
     try {
       if (subpath !== undefined) {
         try {
-          subpathFd = openVolumeSubpath(volumeContentPath(volume), subpath)
+          subpathFd = openVolumeSubpath(volume.Mountpoint, subpath)
         } catch {
           return false // the start says why
         }
         if (!fstatSync(subpathFd).isDirectory()) return false
       }
-      const target = subpathFd === undefined ? volumeContentPath(volume) : fdPath(subpathFd)
+      const target = subpathFd === undefined ? volume.Mountpoint : fdPath(subpathFd)
       if ((await readdir(target)).length > 0) return false
       try {
         await copyDirectoryContents(sourceDir, target)
@@ -321,7 +295,7 @@ export async function copyUpIfEmpty(
 
 /** Bytes the volume's content takes, counted as docker does (volume inspect --size, prune). */
 export function volumeSize(volume: Volume): Promise<number> {
-  return directorySize(volumeContentPath(volume))
+  return directorySize(volume.Mountpoint)
 }
 
 /** Unmounts the volume's filesystem and deletes the volume; the caller holds the lock and knows no container uses it. */
@@ -367,7 +341,7 @@ async function sweepLeftovers(scope: VolumeScope): Promise<void> {
   const entries = await readdir(dir).catch(() => [])
   for (const entry of entries) {
     if (entry.startsWith(TRASH_PREFIX)) await removeTree(join(dir, entry)).catch(() => undefined)
-    else if (VOLUME_NAME_PATTERN.test(entry) && !existsSync(join(dir, entry, RECORD_FILE))) {
+    else if (isVolumeName(entry) && !existsSync(join(dir, entry, RECORD_FILE))) {
       await withVolumeLock(scope, entry, () => deleteRecordless(scope, entry)).catch(() => undefined)
     }
   }
@@ -398,7 +372,7 @@ export async function removeVolume(scope: VolumeScope, name: string, options: Re
     if (!options.force) throw noSuchVolume(name)
     return false
   }
-  if (!VOLUME_NAME_PATTERN.test(name)) return missing()
+  if (!isVolumeName(name)) return missing()
   await sweepLeftovers(scope)
   return withVolumeLock(scope, name, async () => {
     const volume = await getVolume(scope, name).catch((error: unknown) => {

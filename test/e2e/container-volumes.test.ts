@@ -67,6 +67,29 @@ describe('volumes in containers', () => {
     assert.deepEqual(await volumeNames(), before)
   })
 
+  it("refuses an image VOLUME or -v /path over a file of the image (links followed) at create, as docker's daemon, leaving no container or volume", async () => {
+    await nerdOk(['run', '--name', 'file-volume-base', '--network', 'none', IMG, 'true'])
+    await nerdOk(['commit', '-c', 'VOLUME /bin/sh', 'file-volume-base', 'nerd-e2e/file-volume:1'])
+    await nerdOk(['rm', 'file-volume-base'])
+    try {
+      const before = await volumeNames()
+      const created = await nerd(['create', '--name', 'over-file', '--network', 'none', '-v', 'named-beside:/x', 'nerd-e2e/file-volume:1', 'true'])
+      assert.equal(created.code, 1)
+      assert.match(created.stderr, /^Error: cannot mount volume over existing file, file exists \/\S+\/bin\/busybox\n$/)
+      const run = await nerd(['run', '--rm', '--network', 'none', '-v', '/etc/hostname', IMG, 'true'])
+      assert.equal(run.code, 125)
+      assert.match(run.stderr, /^Error: cannot mount volume over existing file, file exists \/\S+\/etc\/hostname\n$/)
+      assert.equal((await nerd(['container', 'inspect', 'over-file'])).code, 1)
+      assert.deepEqual(await volumeNames(), before)
+      // Covered by a named volume, the image's VOLUME is no anonymous one: nothing to refuse.
+      await nerdOk(['create', '--name', 'over-file-named', '--network', 'none', '-v', 'named-over:/bin/sh', 'nerd-e2e/file-volume:1', 'true'])
+      await nerdOk(['rm', 'over-file-named'])
+      await nerdOk(['volume', 'rm', 'named-over'])
+    } finally {
+      await nerd(['rmi', 'nerd-e2e/file-volume:1'])
+    }
+  })
+
   it('copies the image\'s content into a new named volume, not into one that has data, and not with nocopy', async () => {
     assert.match(await nerdOk(['run', '--rm', '-v', 'etc-copy:/etc', IMG, 'cat', '/etc/passwd']), /^root:/m)
     assert.equal(await nerdOk(['run', '--rm', '--mount', 'type=volume,source=etc-empty,target=/etc,volume-nocopy', IMG, 'sh', '-c', 'test -e /etc/passwd && echo copied || echo empty']), 'empty\n')
@@ -304,6 +327,46 @@ describe('volumes in containers', () => {
     await until('the volume to be unmounted', async () => ((await mounted()) ? undefined : true))
     await nerdOk(['rm', 'mem-brief'])
     await nerdOk(['volume', 'rm', 'mem-vol'])
+  })
+
+  it("mounts a bind-backed volume's device on its _data with its o (ro, bind not recursive) while a container runs with it, which binds _data, as docker's local driver", async () => {
+    const device = await mkdtemp(join(tmpdir(), 'nerd-bound-device-'))
+    const below = join(device, 'below')
+    await mkdir(below)
+    await writeFile(join(device, 'f'), 'on the host')
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', below])
+    try {
+      await writeFile(join(below, 'hidden'), 'in a filesystem mounted under the device')
+      await nerdOk(['volume', 'create', '-o', 'type=none', '-o', 'o=bind,ro', '-o', `device=${device}`, 'bound-ro'])
+      const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'bound-ro'])) as Record<string, any>[]
+      const mountpoint = volume!.Mountpoint as string
+      const written = await nerd(['run', '--rm', '--network', 'none', '-v', 'bound-ro:/m', IMG, 'sh', '-c', 'cat /m/f; ls -A /m/below; touch /m/written'])
+      assert.deepEqual([written.code, written.stdout, written.stderr], [1, 'on the host', 'touch: /m/written: Read-only file system\n'])
+      assert.deepEqual((await readdir(device)).sort(), ['below', 'f'])
+
+      await nerdOk(['run', '-d', '--name', 'bound-user', '--network', 'none', '-v', 'bound-ro:/m', IMG, 'sleep', '60'])
+      const [point] = (await inspectContainer('bound-user')).Mounts as Record<string, any>[]
+      assert.deepEqual([point!.Type, point!.Source, point!.RW], ['volume', mountpoint, true])
+      const mounted = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((line) => line.split(' ')[4] === mountpoint)
+      assert.equal(mounted.length, 1, mounted.join('\n'))
+      assert.match(mounted[0]!.split(' ')[5]!, /^ro,/)
+      await nerdOk(['rm', '-f', 'bound-user'])
+      assert.deepEqual(await readdir(mountpoint), [], 'unmounted when the last container is gone')
+
+      // A file cannot be mounted on the _data directory.
+      await nerdOk(['volume', 'create', '-o', 'type=none', '-o', 'o=bind', '-o', `device=${join(device, 'f')}`, 'bound-file'])
+      const [onFile] = JSON.parse(await nerdOk(['volume', 'inspect', 'bound-file'])) as Record<string, any>[]
+      const refused = await nerd(['run', '--rm', '--network', 'none', '-v', 'bound-file:/m', IMG, 'true'])
+      assert.deepEqual([refused.code, refused.stderr], [
+        125,
+        `Error: error while mounting volume '${onFile!.Mountpoint}': failed to mount local volume: mount ${join(device, 'f')}:${onFile!.Mountpoint}, flags: 0x1000: not a directory\n`,
+      ])
+      await nerdOk(['volume', 'rm', 'bound-ro', 'bound-file'])
+      assert.equal(await readFile(join(device, 'f'), 'utf8'), 'on the host')
+    } finally {
+      execFileSync('umount', [below])
+      await rm(device, {recursive: true, force: true})
+    }
   })
 
   it('inspect shows the mounts as docker does: Mode, a --mount tmpfs, HostConfig.Mounts and VolumesFrom', async () => {

@@ -237,7 +237,7 @@ describe('volume commands', () => {
 
   it('prune asks first, removes only anonymous volumes unless -a, and reports the space', async () => {
     const anonymous = (await nerdOk(['volume', 'create'])).trim()
-    await writeFile(join((await inspectVolume(anonymous)).Mountpoint, 'blob'), Buffer.alloc(2000))
+    await writeFile(join((await inspectVolume(anonymous)).Mountpoint, 'blob'), Buffer.alloc(2345))
     await nerdOk(['volume', 'create', '--label', 'keep=yes', 'e2e-kept'])
     await nerdOk(['volume', 'create', 'e2e-named'])
     await nerdOk(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', 'e2e-mem'])
@@ -246,10 +246,14 @@ describe('volume commands', () => {
     assert.equal(declined.code, 0)
     assert.equal(declined.stdout, 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ')
     assert.equal((await names()).length, 4)
+    // docker's CLI names all volumes for -a only, not for the filter that has the same effect.
+    const filtered = await nerd(['volume', 'prune', '--filter', 'all=1'], {input: 'n\n'})
+    assert.equal(filtered.stdout, 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ')
 
     const accepted = await nerd(['volume', 'prune'], {input: 'y\n'})
     assert.equal(accepted.code, 0)
-    assert.ok(accepted.stdout.endsWith(`[y/N] Deleted Volumes:\n${anonymous}\n\nTotal reclaimed space: 2kB\n`), accepted.stdout)
+    // go-units' HumanSize: 4 significant digits.
+    assert.ok(accepted.stdout.endsWith(`[y/N] Deleted Volumes:\n${anonymous}\n\nTotal reclaimed space: 2.345kB\n`), accepted.stdout)
     assert.deepEqual(await names(), ['e2e-kept', 'e2e-mem', 'e2e-named'])
 
     assert.equal(await nerdOk(['volume', 'prune', '-f']), 'Total reclaimed space: 0B\n')
@@ -274,6 +278,14 @@ describe('volume commands', () => {
     assert.equal(await nerdOk(['volume', 'prune', '-a', '-f']), `Deleted Volumes:\ne2e-beside\n${longest}\n\nTotal reclaimed space: 0B\n`)
     assert.deepEqual(await names(), [])
     assert.deepEqual(await readdir(join(fileDataRoot(), 'volumes', fileNamespace())), [])
+    // A longer name is no volume's, whatever the file name of its lock would hold.
+    for (const long of ['l'.repeat(242), 'l'.repeat(252)]) {
+      const removed = await nerd(['volume', 'rm', long])
+      assert.deepEqual([removed.code, removed.stdout, removed.stderr], [1, '', `Error: get ${long}: no such volume\n`])
+      const forced = await nerd(['volume', 'rm', '-f', long])
+      // As docker's CLI, which prints each name the daemon removed or, forced, did not find.
+      assert.deepEqual([forced.code, forced.stdout, forced.stderr], [0, `${long}\n`, ''])
+    }
   })
 
   it('removes a volume of 50,000 files without memory growing with them (Node\'s recursive rm took 220 MB)', {timeout: 300_000}, async () => {

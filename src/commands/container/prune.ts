@@ -14,15 +14,15 @@ export default class ContainerPrune extends NerdCommand {
     if (!flags.force && !(await this.confirm('WARNING! This will remove all stopped containers.'))) return
     const {pruneContainers} = await import('../../container/prune.ts')
     const {parsePruneFilters} = await import('../../prune-filter.ts')
-    const {humanSize} = await import('../../format/index.ts')
     const {removeOrphans} = await import('../../system/orphans.ts')
     const {pruneEvent} = await import('../../system/nerd-events.ts')
+    const {reclaimedSpaceLine} = await import('../../system/prune.ts')
     const scope = await this.containerScope()
     await removeOrphans(scope)
     const {removed, reclaimed} = await pruneContainers(scope, parsePruneFilters(flags.filter ?? []))
     await this.publishEvents([pruneEvent('container', reclaimed)])
     // docker ends the list with a blank line
     if (removed.length > 0) this.print(`Deleted Containers:\n${removed.join('\n')}\n\n`)
-    this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)
+    this.print(reclaimedSpaceLine(reclaimed))
   }
 }

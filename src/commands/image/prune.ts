@@ -11,11 +11,11 @@ export default class ImagePrune extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {humanSize} = await import('../../format/index.ts')
     const {pruneImages} = await import('../../image/remove.ts')
     const {imageUsers} = await import('../../container/lifecycle.ts')
     const {parsePruneFilters} = await import('../../prune-filter.ts')
     const {pruneEvent} = await import('../../system/nerd-events.ts')
+    const {reclaimedSpaceLine} = await import('../../system/prune.ts')
     const {flags} = await this.parse(ImagePrune)
     const warning = flags.all
       ? 'WARNING! This will remove all images without at least one container associated to them.'
@@ -27,6 +27,6 @@ export default class ImagePrune extends NerdCommand {
     await this.publishEvents([pruneEvent('image', reclaimedBytes)])
     // docker ends the list with a blank line
     if (lines.length > 0) this.print(['Deleted Images:', ...lines, '', ''].join('\n'))
-    this.print(`Total reclaimed space: ${humanSize(reclaimedBytes)}`)
+    this.print(reclaimedSpaceLine(reclaimedBytes))
   }
 }

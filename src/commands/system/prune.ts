@@ -21,7 +21,7 @@ export default class SystemPrune extends NerdCommand {
     const filter = parsePruneFilters(filters)
     if (flags.volumes && filter.until) throw new NerdError('The "until" filter is not supported with "--volumes"')
     const volumePruneFilters = flags.volumes ? volumeFilters.parsePruneFilters(filters, false) : undefined
-    const {systemPruneWarning} = await import('../../system/prune.ts')
+    const {reclaimedSpaceLine, systemPruneWarning} = await import('../../system/prune.ts')
     const warning = systemPruneWarning({all: flags.all ?? false, volumes: flags.volumes ?? false, filters})
     if (!flags.force && !(await this.confirm(warning))) return
     const {pruneContainers} = await import('../../container/prune.ts')
@@ -29,7 +29,6 @@ export default class SystemPrune extends NerdCommand {
     const {networkEvent} = await import('../../network/model.ts')
     const {pruneImages} = await import('../../image/remove.ts')
     const {containersUsingVolume, pruneVolumes, volumeEvent} = volumeFilters
-    const {humanSize} = await import('../../format/index.ts')
     const {pruneEvent} = await import('../../system/nerd-events.ts')
     const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
     await (await import('../../system/orphans.ts')).removeOrphans(scope)
@@ -52,6 +51,6 @@ export default class SystemPrune extends NerdCommand {
     await this.publishEvents([pruneEvent('image', images.reclaimedBytes)])
     if (images.lines.length > 0) this.print(`Deleted Images:\n${images.lines.join('\n')}\n\n`)
     reclaimed += images.reclaimedBytes
-    this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)
+    this.print(reclaimedSpaceLine(reclaimed))
   }
 }

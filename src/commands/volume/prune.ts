@@ -13,10 +13,11 @@ export default class VolumePrune extends NerdCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(VolumePrune)
     const {containersUsingVolume, parsePruneFilters, pruneVolumes, volumeEvent} = await import('../../volume/index.ts')
-    const {humanSize} = await import('../../format/index.ts')
     const {pruneEvent} = await import('../../system/nerd-events.ts')
+    const {reclaimedSpaceLine} = await import('../../system/prune.ts')
     const filters = parsePruneFilters(flags.filter ?? [], flags.all ?? false)
-    const which = filters.all ? 'all local volumes' : 'anonymous local volumes'
+    // docker's CLI names all volumes for -a only, though `--filter all=1` removes named ones too.
+    const which = flags.all ? 'all local volumes' : 'anonymous local volumes'
     if (!flags.force && !(await this.confirm(`WARNING! This will remove ${which} not used by at least one container.`))) return
     const config = await this.nerdConfig()
     const scope = {dataRoot: config.dataRoot, namespace: config.namespace}
@@ -24,6 +25,6 @@ export default class VolumePrune extends NerdCommand {
     await this.publishEvents([...removed.map((name) => volumeEvent('destroy', name)), pruneEvent('volume', reclaimed)])
     // docker ends the list with a blank line
     if (removed.length > 0) this.print(`Deleted Volumes:\n${removed.join('\n')}\n\n`)
-    this.print(`Total reclaimed space: ${humanSize(reclaimed)}`)
+    this.print(reclaimedSpaceLine(reclaimed))
   }
 }

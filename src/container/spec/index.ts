@@ -20,7 +20,7 @@ export {
   parseVolumeSpec,
   parseVolumesFrom,
 } from './flags.ts'
-export {DEFAULT_SHM_SIZE, ETC_FILE_PATHS, INIT_PATH, volumesToResolve} from './mounts.ts'
+export {DEFAULT_SHM_SIZE, ETC_FILE_PATHS, INIT_PATH, isConfigVolume, volumesToResolve} from './mounts.ts'
 export {goArch} from './host.ts'
 export type * from './oci.ts'
 export {defaultSeccompProfile, seccompForSpec} from './seccomp.ts'

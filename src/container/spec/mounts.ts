@@ -81,6 +81,15 @@ export function volumesToResolve(image: ImageConfig, options: RunOptions): Volum
   return volumes
 }
 
+/**
+ * Whether docker's daemon makes this volume from the container's Config.Volumes (the image's VOLUMEs
+ * and `-v /path`) rather than from its mounts, and so refuses it over a file: those are the
+ * anonymous volumes without a mode (a `--mount` one has `z`, see checkMount).
+ */
+export function isConfigVolume(mount: VolumeMount): boolean {
+  return mount.name === undefined && mount.mode === undefined
+}
+
 /** What the user's mounts need from the host. */
 export interface UserMountContext {
   volumePaths: Record<string, string>

@@ -4,6 +4,7 @@ import {
   buildSpec,
   DEFAULT_CAPABILITIES,
   checkMount,
+  isConfigVolume,
   parseMount,
   parseTmpfs,
   parseUlimit,
@@ -467,6 +468,19 @@ describe('mounts', () => {
     assert.deepEqual(mount(built, '/logs'), {destination: '/logs', type: 'bind', source: '/vol/data/_data', options: ['rbind', 'ro']})
     assert.deepEqual(mount(built, '/var/lib/db'), {destination: '/var/lib/db', type: 'bind', source: '/vol/anon2/_data', options: ['rbind']})
     assert.throws(() => spec(options, {image}), {message: 'no host path was given for the volume at /logs'})
+  })
+
+  it("volumes: the image's VOLUMEs and -v /path are docker's Config.Volumes, which its daemon refuses over a file; named and --mount ones are not", () => {
+    const image: ImageConfig = {...busybox, Volumes: {'/var/lib/db': {}}}
+    const mounts = [parseVolumeSpec('/cache', '/'), parseVolumeSpec('data:/logs', '/'), checkMount(parseMount('type=volume,dst=/m', '/')), checkMount(parseMount('type=volume,src=named,dst=/n', '/'))]
+    const resolved = volumesToResolve(image, {mounts})
+    assert.deepEqual(resolved.map((mount) => [mount.target, isConfigVolume(mount)]), [
+      ['/cache', true],
+      ['/logs', false],
+      ['/m', false],
+      ['/n', false],
+      ['/var/lib/db', true],
+    ])
   })
 })
 

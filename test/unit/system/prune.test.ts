@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {systemPruneWarning} from '../../../src/system/prune.ts'
+import {reclaimedSpaceLine, systemPruneWarning} from '../../../src/system/prune.ts'
 
 describe('system prune confirmation', () => {
   it("is docker's: what goes, the build cache all of it with -a", () => {
@@ -14,5 +14,14 @@ describe('system prune confirmation', () => {
       'WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all dangling images\n  - unused build cache\n' +
         '\n  Items to be pruned will be filtered with:\n  - label!=a\n  - label=k2\n  - label=k10\n  - label=x=y\n  - until=10h\n',
     )
+  })
+})
+
+describe('prune total', () => {
+  it("is go-units' HumanSize, with 4 significant digits, as every docker prune prints it", () => {
+    assert.equal(reclaimedSpaceLine(0), 'Total reclaimed space: 0B')
+    assert.equal(reclaimedSpaceLine(5009), 'Total reclaimed space: 5.009kB')
+    assert.equal(reclaimedSpaceLine(1234567), 'Total reclaimed space: 1.235MB')
+    assert.equal(reclaimedSpaceLine(2_000_000), 'Total reclaimed space: 2MB')
   })
 })

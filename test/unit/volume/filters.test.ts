@@ -74,8 +74,8 @@ describe('volume prune filters', () => {
     assert.equal(matchesLabelFilters(named, only), false)
     const every = parsePruneFilters([], true)
     assert.equal(matchesLabelFilters(named, every), true)
-    assert.equal(parsePruneFilters(['all=true'], false).all, true)
-    assert.equal(parsePruneFilters(['all=0'], false).all, false)
+    assert.equal(matchesLabelFilters(named, parsePruneFilters(['all=true'], false)), true)
+    assert.equal(matchesLabelFilters(named, parsePruneFilters(['all=0'], false)), false)
   })
 
   it('takes label and label! (left out when every label! holds)', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {naturalCompare} from '../../../src/format/go-values.ts'
-import {checkLocalOptions, validateVolumeName, volumeBacking} from '../../../src/volume/model.ts'
+import {checkLocalOptions, validateVolumeName, volumeFilesystem} from '../../../src/volume/model.ts'
 
 describe('volume names', () => {
   it('takes docker names: a letter or digit, then letters, digits, _ . -', () => {
@@ -53,12 +53,13 @@ describe('volume driver options', () => {
     assert.doesNotThrow(() => checkLocalOptions('v', {size: '0'}))
   })
 
-  it('tells a plain directory, a bind of a host directory and a filesystem to mount apart', () => {
-    assert.deepEqual(volumeBacking({}), {kind: 'directory'})
-    assert.deepEqual(volumeBacking({type: 'none', o: 'bind', device: '/srv/data'}), {kind: 'bind', device: '/srv/data'})
-    assert.deepEqual(volumeBacking({type: 'none', o: 'ro,rbind', device: '/srv/data'}), {kind: 'bind', device: '/srv/data'})
-    assert.deepEqual(volumeBacking({type: 'tmpfs', device: 'tmpfs', o: 'size=10m'}), {kind: 'mount', type: 'tmpfs', device: 'tmpfs', options: 'size=10m'})
-    assert.deepEqual(volumeBacking({type: 'tmpfs', device: 'tmpfs', o: 'binder=1'}), {kind: 'mount', type: 'tmpfs', device: 'tmpfs', options: 'binder=1'})
+  it('mounts the filesystem of a volume with driver options, a bind of a host directory with its own options, as docker\'s local driver', () => {
+    assert.equal(volumeFilesystem(null), undefined)
+    assert.equal(volumeFilesystem({}), undefined)
+    assert.deepEqual(volumeFilesystem({type: 'none', o: 'bind,ro', device: '/srv/data'}), {type: 'none', device: '/srv/data', options: 'bind,ro'})
+    assert.deepEqual(volumeFilesystem({type: 'none', o: 'ro,rbind', device: '/srv/data'}), {type: 'none', device: '/srv/data', options: 'ro,rbind'})
+    assert.deepEqual(volumeFilesystem({type: 'tmpfs', device: 'tmpfs', o: 'size=10m'}), {type: 'tmpfs', device: 'tmpfs', options: 'size=10m'})
+    assert.deepEqual(volumeFilesystem({type: 'tmpfs', device: 'tmpfs'}), {type: 'tmpfs', device: 'tmpfs', options: ''})
   })
 })
 

@@ -4,19 +4,19 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {parsePruneFilters} from '../../../src/volume/filters.ts'
-import {isMountPoint} from '../../../src/volume/host.ts'
+import {isMountPoint, mountFilesystem, unmountFilesystem} from '../../../src/volume/host.ts'
 import {ANONYMOUS_LABEL} from '../../../src/volume/model.ts'
 import {
   copyUpIfEmpty,
   createVolume,
   createVolumeIfMissing,
+  getClaimedVolume,
   getVolume,
   listVolumes,
   pruneVolumes,
   releaseVolume,
   removeVolume,
   requireVolume,
-  volumeContentPath,
   volumeSize,
   withVolumesMounted,
 } from '../../../src/volume/store.ts'
@@ -111,6 +111,13 @@ describe('volume store', () => {
     await assert.rejects(removeVolume(scope, 'v9', {inUseBy: nobody}), {message: 'get v9: no such volume'})
     assert.equal(await removeVolume(scope, 'v9', {force: true, inUseBy: nobody}), false)
     await assert.rejects(removeVolume(scope, '/abs', {inUseBy: nobody}), {message: 'get /abs: no such volume'})
+    // Longer than a volume's name can be (and than its lock's file name holds): none has it.
+    for (const long of ['d'.repeat(242), 'd'.repeat(252), 'd'.repeat(300)]) {
+      await assert.rejects(removeVolume(scope, long, {inUseBy: nobody}), {message: `get ${long}: no such volume`})
+      assert.equal(await removeVolume(scope, long, {force: true, inUseBy: nobody}), false)
+      await assert.rejects(requireVolume(scope, long), {message: `get ${long}: no such volume`})
+      assert.equal(await getClaimedVolume(scope, long), undefined)
+    }
   })
 
   it('a create starts empty where a removal cut short left a directory, and create, rm and prune sweep what removals left', async () => {
@@ -174,19 +181,41 @@ describe('volume store', () => {
     assert.deepEqual((await listVolumes(pruneScope)).map((volume) => volume.Name).sort(), [anonymousUsed.Name, 'kept', 'tmp'].sort())
   })
 
-  it('gives a bind-backed volume its device as the host path, refusing a missing one', async () => {
+  it("mounts a bind-backed volume's device on its _data with its options (ro, bind not recursive), refusing a missing device or a file, as docker's local driver", {skip: process.getuid?.() !== 0 && 'mounting needs root'}, async () => {
     const device = join(dataRoot, 'device')
-    await mkdir(device)
+    await mkdir(join(device, 'inner'), {recursive: true})
     await writeFile(join(device, 'f'), '12345')
-    const bound = await createVolume(scope, {name: 'bound', options: {type: 'none', o: 'bind', device}})
-    assert.equal(volumeContentPath(bound), device)
-    assert.equal(await withVolumesMounted(scope, [bound], async () => 'used'), 'used')
-    assert.equal(await volumeSize(bound), 5)
+    const mountinfo = async (path: string) => (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((line) => line.split(' ')[4] === path)
+    const bound = await createVolume(scope, {name: 'bound', options: {type: 'none', o: 'bind,ro', device}})
+    const shadow = join(device, 'inner')
+    await mountFilesystem('tmpfs', 'tmpfs', 'size=1m', shadow)
+    try {
+      await writeFile(join(shadow, 'below'), 'on the tmpfs under the device')
+      await withVolumesMounted(scope, [bound], async () => {
+        const [mount] = await mountinfo(bound.Mountpoint)
+        assert.match(mount ?? '', /^\S+ \S+ \S+ \S*\/device \S+ ro,/, mount)
+        assert.equal(await readFile(join(bound.Mountpoint, 'f'), 'utf8'), '12345')
+        await assert.rejects(writeFile(join(bound.Mountpoint, 'written'), 'x'), {code: 'EROFS'})
+        assert.deepEqual(await readdir(join(bound.Mountpoint, 'inner')), [], 'what is mounted under the device is not in a bind')
+        assert.equal(await volumeSize(bound), 5)
+      })
+      await releaseVolume(scope, bound, async () => false)
+      assert.deepEqual(await mountinfo(bound.Mountpoint), [])
+      assert.deepEqual(await readdir(bound.Mountpoint), [])
+    } finally {
+      await unmountFilesystem(shadow)
+    }
     const missing = await createVolume(scope, {name: 'unbound', options: {type: 'none', o: 'bind', device: join(dataRoot, 'nowhere')}})
     await assert.rejects(withVolumesMounted(scope, [missing], async () => 'used'), {
-      message: /^error while mounting volume '.*unbound\/_data': failed to mount local volume: mount .*nowhere:.*, flags: 0x1000: no such file or directory$/,
+      message: `error while mounting volume '${missing.Mountpoint}': failed to mount local volume: mount ${join(dataRoot, 'nowhere')}:${missing.Mountpoint}, flags: 0x1000: no such file or directory`,
     })
     await assert.rejects(copyUpIfEmpty(scope, missing, device), {message: /^failed to populate volume: error while mounting volume '.*unbound\/_data': /})
+    const file = await createVolume(scope, {name: 'on-a-file', options: {type: 'none', o: 'bind', device: join(device, 'f')}})
+    await assert.rejects(withVolumesMounted(scope, [file], async () => 'used'), {
+      message: `error while mounting volume '${file.Mountpoint}': failed to mount local volume: mount ${join(device, 'f')}:${file.Mountpoint}, flags: 0x1000: not a directory`,
+    })
+    await removeVolume(scope, 'bound', {inUseBy: nobody})
+    assert.equal(await readFile(join(device, 'f'), 'utf8'), '12345', 'the device keeps its content when the volume goes')
   })
 
   it('copies image content into an empty volume once, keeping modes, owners and symlinks', async () => {
@@ -219,7 +248,6 @@ describe('volume store', () => {
     const volume = await createVolume(scope, {name: 'in-memory', options: {type: 'tmpfs', device: 'tmpfs', o: 'size=1m,mode=0710'}})
     assert.equal(await isMountPoint(volume.Mountpoint), false)
     try {
-      assert.equal(volumeContentPath(volume), volume.Mountpoint)
       await withVolumesMounted(scope, [volume], async () => undefined)
       await withVolumesMounted(scope, [volume], async () => undefined)
       const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((line) => line.split(' ')[4] === volume.Mountpoint)
