@@ -21,7 +21,7 @@ import {snapshotPresent, unpackImage} from '../image/unpack.ts'
 import {withFileLock, writeJsonAtomic} from '../files.ts'
 import {devicesUnder, hostFacts, statDevice} from './host-facts.ts'
 import type {ContainerRecord, DockerConfig, DockerHostConfig, LogConfig, MountPoint, RestartPolicy} from './model.ts'
-import {NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
+import {CREATE_LABELS, DATA_ROOT_LABEL, NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
 import {generatedNames, newContainerId, validateName} from './names.ts'
 import {buildSpec, parseVolumesFrom, volumesToResolve} from './spec/index.ts'
 import {makeVolumes, planVolumes, removeUnsharedVolumes} from './volumes.ts'
@@ -339,7 +339,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
         }
         const proposed = {
           spec: built.spec,
-          labels: {...imageConfig.Labels, ...request.labels, [NAME_LABEL]: name, [STOP_SIGNAL_LABEL]: built.stopSignal},
+          labels: {...imageConfig.Labels, ...request.labels, [NAME_LABEL]: name, [DATA_ROOT_LABEL]: context.dataRoot, [STOP_SIGNAL_LABEL]: built.stopSignal},
         }
         const {spec, labels} = context.beforeCreate
           ? await context.beforeCreate({
@@ -351,7 +351,7 @@ export async function createContainer(client: ContainerdClient, request: Contain
             })
           : proposed
         // docker shows a container's labels in Config.Labels: with what plugins added, without nerd's own.
-        record.Config.Labels = sortedMap(Object.fromEntries(Object.entries(labels).filter(([key]) => key !== NAME_LABEL && key !== STOP_SIGNAL_LABEL)))
+        record.Config.Labels = sortedMap(Object.fromEntries(Object.entries(labels).filter(([key]) => !CREATE_LABELS.has(key))))
         if (namesAttributes(record.HostConfig.LogConfig.Config)) {
           const {logAttributes} = await import('./logs/attributes.ts')
           const attrs = logAttributes(record)

@@ -32,7 +32,7 @@ import {refreshUser} from './start-user.ts'
 import {spawnHealthMonitor, startHealthMonitor, unmonitoredHealth} from './health.ts'
 import {oomKilled} from './stats.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig, HealthState} from './model.ts'
-import {monitorRestarts, NAME_LABEL, STOP_SIGNAL_LABEL} from './model.ts'
+import {CREATE_LABELS, monitorRestarts, NAME_LABEL, ownedElsewhere, STOP_SIGNAL_LABEL} from './model.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
 import {prepareLinks} from './linked-containers.ts'
 import {commandSignal, INIT_PATH, isPlatformSignal, signalNumber} from './spec/index.ts'
@@ -383,7 +383,7 @@ async function registeredView(scope: ContainerScope, container: Container, task:
   const paths = containerPaths(scope.dataRoot, namespaceOf(scope), container.id)
   try {
     const [record, state] = await Promise.all([readRecord(paths), readState(paths)])
-    if (!record) return await remainsView(scope, container.id, task)
+    if (!record) return ownedElsewhere(container.labels, scope.dataRoot) ? undefined : await remainsView(scope, container.id, task)
     const loaded = {record, paths, labels: container.labels}
     if (await seeOutOrphan(scope, loaded, task)) return undefined
     const current = await seeOutDeadCommit(scope, loaded, task)
@@ -431,7 +431,8 @@ async function deadView(container: LoadedContainer): Promise<ContainerView> {
 
 /**
  * A container containerd has (with nerd's name label) but nerd has no record of: its state directory
- * or config.json went (a crash, a hand), or a create was killed half-way. Listed with what
+ * or config.json went (a crash, a hand), or a create was killed half-way; not one another data root
+ * labelled as its own (ownedElsewhere), which its registeredView leaves out. Listed with what
  * containerd's record and task tell, as nerdctl lists every container of its namespace: `ps -a`
  * then shows what `info` and `namespace ls` count, and its ID for `rm -f`, which removes it.
  * Undefined while a create or removal holds its lock, or once it is gone.
@@ -451,7 +452,7 @@ async function remainsView(scope: ContainerScope, id: string, task: Process | un
 function remainsRecord(namespace: string, container: Container): ContainerRecord {
   const args = unpackJson<Spec>(container.spec)?.process?.args ?? []
   const command = args[0] === INIT_PATH && args[1] === '--' ? args.slice(2) : args
-  const own = new Set([NAME_LABEL, STOP_SIGNAL_LABEL, RESTART_STATUS_LABEL, RESTART_LOGURI_LABEL])
+  const own = new Set([...CREATE_LABELS, RESTART_STATUS_LABEL, RESTART_LOGURI_LABEL])
   const stopSignal = container.labels[STOP_SIGNAL_LABEL] ?? 'SIGTERM'
   return {
     Id: container.id,
@@ -830,8 +831,9 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
   } else await refreshJoinedNamespaces(scope, current, linksChange).catch(failed)
   // docker's logger works its tag out as it starts, after the spec: a template that fails, fails the start.
   if (current.record.HostConfig.LogConfig.Config.tag) await import('./logs/attributes.ts').then(({checkLogTag}) => checkLogTag(current.record)).catch(failed)
-  // The mark of an earlier task's logger (one cut short leaves it) says nothing of this task's.
-  await rm(current.paths.logWriter, {force: true})
+  // The marks of an earlier task's logger and stop (ones cut short leave them) say nothing of this
+  // task's: a stop's, read as one whose nerd died, would have the next look kill the process started here.
+  await Promise.all([rm(current.paths.logWriter, {force: true}), rm(current.paths.stopping, {force: true})])
   if (io.kind === 'log') await writeFile(current.paths.startMark, '')
   const stdio =
     io.kind === 'fifo'
@@ -1385,7 +1387,8 @@ async function removeHeld(scope: ContainerScope, removal: Removal, options: Remo
       const state = task.status === 'PAUSED' || task.status === 'PAUSING' ? 'paused' : 'running'
       throw removalRefusal(options.reference ?? removal.name ?? id, state)
     }
-    await markThisProcess(removal.paths.stopping).catch(unlessWriteRefused)
+    // Without a state directory (removed by hand) there is no mark to leave, nor a reader of one.
+    await markThisProcess(removal.paths.stopping).catch((error: unknown) => ((error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : unlessWriteRefused(error)))
     ended = await killForRemoval(scope, id, task.status === 'PAUSED' || task.status === 'PAUSING')
   }
   if (task) {
@@ -1460,13 +1463,14 @@ function unlessUnreadable(error: unknown): Promise<undefined> {
  * What is left of a container that `loadContainer` cannot load, which `rm` removes as nothing else
  * would: a state directory without a record, or with one nerd cannot read (a create or rm killed
  * half-way, a file cut short by a full disk), or containerd's container without nerd's state
- * directory (gone with a crash or by hand), found by its full ID, name label or unique ID prefix.
+ * directory (gone with a crash or by hand; not another data root's, ownedElsewhere), found by its
+ * full ID, name label or unique ID prefix.
  * False when `reference` names nothing of the sort. Under the lifecycle lock, which a create holds
  * throughout: one still under way is waited for.
  */
 export async function removeContainerRemains(scope: ContainerScope, reference: string, snapshotter: string, options: RemoveOptions = {}): Promise<boolean> {
   const namespace = namespaceOf(scope)
-  const stored = await scope.client.containers.list([`labels."${NAME_LABEL}"`])
+  const stored = (await scope.client.containers.list([`labels."${NAME_LABEL}"`])).filter((container) => !ownedElsewhere(container.labels, scope.dataRoot))
   const ids = [...new Set([...(await listContainerIds(scope.dataRoot, namespace)), ...stored.map((container) => container.id)])]
   let id: string
   /** `reference` as a name, if it can be one: a create killed before it wrote its record leaves the name only in its file. */

@@ -263,8 +263,27 @@ export interface ContainerView {
 import type {PortMap} from '../network/ports.ts'
 
 export const NAME_LABEL = 'nerd/name'
+/**
+ * The data root whose state directory a container's record and state are in (as nerdctl's
+ * `nerdctl/state-dir`): several data roots may share a containerd namespace, and each takes only its
+ * own containers, or ones without the label (an older nerd's, ctr's), for its own.
+ */
+export const DATA_ROOT_LABEL = 'nerd/data-root'
+
+/**
+ * Whether a container that `dataRoot` has no record of is another data root's, by containerd's
+ * labels: not listed, matched, pruned or removed there. One with a record there is its own, whatever
+ * the label says.
+ */
+export function ownedElsewhere(labels: Record<string, string>, dataRoot: string): boolean {
+  const owner = labels[DATA_ROOT_LABEL]
+  return owner !== undefined && owner !== dataRoot
+}
+
 /** containerd's label for the signal `stop` sends, which ctr also reads. */
 export const STOP_SIGNAL_LABEL = 'io.containerd.image.config.stop-signal'
+/** The labels create gives every container, which docker's Config.Labels leaves out. */
+export const CREATE_LABELS: ReadonlySet<string> = new Set([NAME_LABEL, DATA_ROOT_LABEL, STOP_SIGNAL_LABEL])
 
 /** Whether the container's policy is one containerd's restart monitor carries out (1.6: only "always"). */
 export function monitorRestarts(record: ContainerRecord): boolean {

@@ -11,7 +11,8 @@
  *   (lifecycle.ts, seeOutDeadCommit).
  * - A stop or forced removal (stopping) deletes the task of the process it ends: the container's
  *   logger leaves that exit to it while its nerd lives (logs/logger.ts). A stop whose nerd died is
- *   finished by the next command that looks (lifecycle.ts, seeOutDeadStop).
+ *   finished by the next command that looks (lifecycle.ts, seeOutDeadStop). The mark is that task's
+ *   only: a start clears one an earlier task's stop left (startTask).
  * - An exit handler (exit-handler) holds its container while it sees an exit out (task-exit.ts): a
  *   second one waits for it, and the next command that looks at a container whose exit went
  *   unhandled starts one only when none holds it (lifecycle.ts, seeOutUnhandledExit).

@@ -14,7 +14,7 @@ import type {ContainerScope, LoadedContainer} from '../container/lifecycle.ts'
 import {hostsNameProblem} from '../container/etc-files.ts'
 import {attachTarget} from '../container/store.ts'
 import {publishEvent} from '../system/nerd-events.ts'
-import {attachNetworks, detachNetworks, readNetworkPlan} from './attach.ts'
+import {attachNetworks, detachNetworks, readNetworkPlan, readNetworkState} from './attach.ts'
 import type {NetworkPlan, PlannedAttachment} from './attach.ts'
 import type {LinkRequest} from '../container/links.ts'
 import type {RecordedHooks} from '../hooks/recorded.ts'
@@ -88,8 +88,14 @@ async function connectLocked(scope: ContainerScope, container: LoadedContainer, 
   if (problems.length > 0) throw new NerdError(invalidEndpoint(problems))
   const refused = notLinkLocal(options)
   if (refused) throw new NerdError(refused)
-  if (plan.networks.some((planned) => planned.network === network.name)) return refuseJoinedAgain(container, netns, network.name)
   const target = attachTarget(scope.client.namespace, container.record.Id, container.paths)
+  if (plan.networks.some((planned) => planned.network === network.name)) {
+    if (!netns || (await readNetworkState(target.files)).attachments[network.name]) return refuseJoinedAgain(container, netns, network.name)
+    // Planned for a running container and never recorded attached: a connect killed half-way
+    // (SIGKILL) between its plan and its record. What it began is taken back, and this one connects.
+    await detachNetworks(target, netns, [network.name])
+    plan.networks = plan.networks.filter((planned) => planned.network !== network.name)
+  }
   const before = structuredClone(plan)
   // Kept as docker keeps the endpoint's settings: empty ones are not recorded.
   plan.networks.push({

@@ -28,6 +28,7 @@ function processRuns(pid: number): boolean {
 }
 /** This file's networks: the CNI configuration directory is the whole run's. */
 const networkNames = Array.from({length: 6}, (_, index) => `conc${index + 1}-${fileNamespace().slice(2, 8)}`)
+const halfConnected = `conchalf-${fileNamespace().slice(2, 8)}`
 const cgroupFile = (v1: string, v2: string) => `cat /sys/fs/cgroup/${v1} 2>/dev/null || cat /sys/fs/cgroup/${v2}`
 
 /** The networks inspect shows the container on, with their addresses. */
@@ -49,7 +50,7 @@ describe('the container lifecycle under concurrency and interruption', () => {
 
   after(async () => {
     await removeAllContainers()
-    for (const network of networkNames) await nerd(['network', 'rm', network])
+    for (const network of [...networkNames, halfConnected]) await nerd(['network', 'rm', network])
   })
 
   it('stop and rm -f of many containers see their processes out themselves: no exit handler starts, nothing is left', async () => {
@@ -120,6 +121,16 @@ describe('the container lifecycle under concurrency and interruption', () => {
     assert.deepEqual(await remainsOf(id), {tasks: [], containers: [], snapshots: [], directories: []})
     await nerdOk(['create', '--network', 'none', '--name', 'halfway', IMG, 'true'])
     await nerdOk(['rm', 'halfway'])
+  })
+
+  it('rm -f removes a running container whose state directory went (by hand), as containerd has it', async () => {
+    const id = (await nerdOk(['run', '-d', '--network', 'none', '--name', 'stateless', IMG, 'sleep', '600'])).trim()
+    await rm(join(fileDataRoot(), 'containers', fileNamespace(), id), {recursive: true})
+    assert.equal(await nerdOk(['ps', '--format', '{{.Names}} {{.State}}', '--filter', 'name=stateless']), 'stateless running\n')
+    const removal = await nerd(['rm', '-f', 'stateless'])
+    assert.deepEqual([removal.code, removal.stdout, removal.stderr], [0, 'stateless\n', ''])
+    assert.deepEqual(await remainsOf(id), {tasks: [], containers: [], snapshots: [], directories: []})
+    assert.equal(existsSync(join(fileDataRoot(), 'names', fileNamespace(), 'stateless')), false)
   })
 
   it('a name left empty by a create killed while reserving it is taken over', async () => {
@@ -230,6 +241,36 @@ describe('the container lifecycle under concurrency and interruption', () => {
       const leases = existsSync(ipam) ? readdirSync(ipam).filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file)) : []
       assert.deepEqual(leases, [], network)
     }
+  })
+
+  it('a connect killed after the CNI ADD, before it recorded the attachment, is taken back and made anew by the next connect, not refused as an endpoint that exists', async () => {
+    await nerdOk(['network', 'create', halfConnected])
+    const id = (await nerdOk(['run', '-d', '--name', 'halfjoined', IMG, 'sleep', '600'])).trim()
+    await nerdOk(['network', 'connect', halfConnected, 'halfjoined'])
+    // What that connect leaves: the network planned, its attachment pending (interface made, address held), none recorded.
+    const stateFile = join(fileDataRoot(), 'containers', fileNamespace(), id, 'network.json')
+    const state = JSON.parse(await readFile(stateFile, 'utf8'))
+    const {networkId, conflist, ifName, capabilityArgs} = state.attachments[halfConnected]
+    delete state.attachments[halfConnected]
+    state.pending = {[halfConnected]: {networkId, conflist, ifName, capabilityArgs}}
+    await writeFile(stateFile, JSON.stringify(state))
+    assert.equal((await networksOf('halfjoined'))[halfConnected], '')
+
+    const connect = await nerd(['network', 'connect', halfConnected, 'halfjoined'])
+    assert.deepEqual([connect.code, connect.stderr], [0, ''])
+    const connected = await networksOf('halfjoined')
+    assert.match(connected[halfConnected]!, /^\d+\.\d+\.\d+\.\d+$/)
+    assert.deepEqual(await interfaceAddresses('halfjoined'), Object.values(connected).sort())
+    const members = JSON.parse(await nerdOk(['network', 'inspect', '-f', '{{json .Containers}}', halfConnected])) as Record<string, {Name: string}>
+    assert.deepEqual(Object.entries(members).map(([member, {Name}]) => [member, Name]), [[id, 'halfjoined']])
+    const again = await nerd(['network', 'connect', halfConnected, 'halfjoined'])
+    assert.equal(again.stderr, `Error: endpoint with name halfjoined already exists in network ${halfConnected}\n`)
+
+    // The half attachment's address given back with it.
+    await nerdOk(['rm', '-f', 'halfjoined'])
+    const ipam = join(fileDataRoot(), 'networks', networkId, 'ipam', halfConnected)
+    assert.deepEqual(readdirSync(ipam).filter((file) => /^\d+\.\d+\.\d+\.\d+$/.test(file)), [])
+    await nerdOk(['network', 'rm', halfConnected])
   })
 
   it('parallel updates of one container all take effect and survive a restart; an update racing a rename keeps the new name', async () => {

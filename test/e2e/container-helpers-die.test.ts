@@ -11,6 +11,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, loggerOf, nerdOk, pids, publishablePort, removeAllContainers, shimOf, taskStatus, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, startNerd} from '../helpers/e2e.ts'
+import {deadOwnerTag} from '../helpers/owners.ts'
 
 const IMG = 'nerd-test/busybox'
 
@@ -474,6 +475,38 @@ describe('a container whose helper processes die', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500))
     assert.equal((await inspectContainer('halfstopped')).State.Status, 'exited', 'its policy left it stopped')
     await nerdOk(['rm', 'halfstopped'])
+  })
+
+  it("a stop's mark left by a nerd killed after the process ended (a stop's, an rm -f's) stops no later start of the container", async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'stalemark', '--network', 'none', IMG, 'sh', '-c', 'trap "touch /termed; sleep 1; exit 3" TERM; while true; do sleep 0.2; done'])).trim()
+    const {State: {Pid: pid}} = await inspectContainer('stalemark')
+    const stopper = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'stop', '-t', '60', 'stalemark'], {stdio: 'ignore', env: {...process.env, NERD_TOML: '/dev/null'}})
+    await until('the stop signal to arrive', async () => (existsSync(`/proc/${pid}/root/termed`) ? true : undefined))
+    stopper.kill('SIGKILL')
+    /** Waits, looking through no nerd, until the exit handler has recorded the exit `code` and deleted the task. */
+    const exitSeenOut = (code: number) =>
+      until('the exit to be seen out', async () => {
+        const state = JSON.parse(readFileSync(join(stateDir(id), 'state.json'), 'utf8'))
+        return state.ExitCode === code && !state.ExitUnrecorded && (await taskStatus(id)) === undefined ? true : undefined
+      }, 15_000)
+    // Nothing looks through nerd until the process has ended by itself (a look would finish the stop with SIGKILL).
+    await exitSeenOut(3)
+    assert.ok(existsSync(join(stateDir(id), 'stopping')), "the killed stop's mark is left")
+    const startsAndRuns = async (): Promise<void> => {
+      await nerdOk(['start', 'stalemark'])
+      const started = await inspectContainer('stalemark')
+      await nerdOk(['ps', '-a'])
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      const later = await inspectContainer('stalemark')
+      assert.deepEqual([later.State.Status, later.State.Pid], ['running', started.State.Pid])
+    }
+    await startsAndRuns()
+    // What an rm -f killed after it recorded the exit leaves: the container exited, its mark naming a nerd gone.
+    await nerdOk(['kill', 'stalemark'])
+    await exitSeenOut(137)
+    writeFileSync(join(stateDir(id), 'stopping'), await deadOwnerTag())
+    await startsAndRuns()
+    await nerdOk(['rm', '-f', 'stalemark'])
   })
 
   it('an exec leaves no process in the shim once it ends, as docker\'s daemon deletes it: exec -d\'s reaper deletes it, the next exec one whose nerd was killed', async () => {

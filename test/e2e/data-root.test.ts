@@ -9,7 +9,7 @@ import {chmod, chown, lchown, mkdir, readdir, symlink, writeFile} from 'node:fs/
 import {join} from 'node:path'
 import {before, describe, it} from 'node:test'
 import {nerdOk} from '../helpers/containers.ts'
-import {fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
+import {ctr, fileNamespace, loadTestImage, nerd} from '../helpers/e2e.ts'
 import {suiteDirectory} from '../helpers/temporary.ts'
 
 const NOBODY = 65534
@@ -117,5 +117,25 @@ describe('data root', () => {
     assert.equal(refused.stderr, `Error: Invalid container name (${tooLong}), names are at most 255 characters long\n`)
     assert.notEqual(refused.code, 0)
     assert.equal(await nerdOk(['ps', '-aq']), '')
+  })
+
+  it("keeps another data root's containers on the namespace apart: it neither lists, finds, removes nor prunes them, and has names of its own", async () => {
+    const other = join(scratch(), 'other')
+    const created = (await nerdOk(['create', '--network', 'none', '--name', 'kept-created', 'nerd-test/busybox', 'true'])).trim()
+    const running = (await nerdOk(['run', '-d', '--network', 'none', '--name', 'kept-running', 'nerd-test/busybox', 'sleep', '300'])).trim()
+    assert.equal(await nerdOk(['ps', '-aq'], {dataRoot: other}), '')
+    for (const reference of ['kept-running', running, running.slice(0, 12), created]) {
+      const removal = await nerd(['rm', '-f', reference], {dataRoot: other})
+      // As docker's rm -f of a container it does not have: said, but no failure.
+      assert.deepEqual([removal.code, removal.stdout, removal.stderr], [0, '', `Error: No such container: ${reference}\n`])
+    }
+    assert.equal(await nerdOk(['container', 'prune', '-f'], {dataRoot: other}), 'Total reclaimed space: 0B\n')
+    const theirs = (await nerdOk(['create', '--network', 'none', '--name', 'kept-created', 'nerd-test/busybox', 'true'], {dataRoot: other})).trim()
+    assert.equal(await nerdOk(['ps', '-aq', '--no-trunc'], {dataRoot: other}), `${theirs}\n`)
+    const listed = await nerdOk(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.State}}'])
+    assert.deepEqual(listed.split('\n').filter(Boolean).sort(), [`${created} kept-created created`, `${running} kept-running running`].sort())
+    await nerdOk(['rm', '-f', 'kept-created'], {dataRoot: other})
+    await nerdOk(['rm', '-f', 'kept-created', 'kept-running'])
+    assert.equal((await ctr(['containers', 'ls', '-q'])).stdout, '')
   })
 })
