@@ -19,7 +19,7 @@ import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {volumeEvent} from '../volume/model.ts'
 import {startFailureExitCode} from './attach.ts'
-import {claimOrphanedMark, claimOrphanedOwner, markHeld, markThisProcess} from './process-mark.ts'
+import {claimOrphanedMark, claimOrphanedOwner, markHeld, markThisProcess, releaseMark} from './process-mark.ts'
 import {initProcessRuns, processStartedAt, recordedInitProcess} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {takeOverOrphanedSession} from './detached-output.ts'
@@ -1038,7 +1038,8 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
   try {
     seenOut = await seeOutStop(scope, container, signalled, signalled.refused && timeout >= 0 ? 2 : timeout, options.interrupt)
   } finally {
-    await rm(container.paths.stopping, {force: true})
+    // Its own mark only: a stop or rm -f begun meanwhile holds the mark now.
+    await releaseMark(container.paths.stopping)
   }
   if (seenOut) await removeAutoRemoved(scope, container)
   return seenOut
@@ -1397,7 +1398,7 @@ async function removeHeld(scope: ContainerScope, removal: Removal, options: Remo
       if (ended && removal.record) await recordExit(scope, removal.paths, id, ended).catch(unlessUnreadable).catch(unlessWriteRefused)
       await deleteTaskForRemoval(scope, removal, options.force === true)
     } finally {
-      await rm(removal.paths.stopping, {force: true})
+      await releaseMark(removal.paths.stopping)
     }
   }
   // Also what a poststop that never ran (containerd down, a hook killed) left attached, and mounted.
