@@ -72,8 +72,10 @@ export abstract class NerdCommand extends Command {
     const config = await import('./config/index.ts')
     if ('pluginFlagCommand' in this.ctor) this.pluginFlags = await this.offeredPluginFlags()
     const definitions = {...this.ctor.flags, ...this.pluginFlags}
-    this.argv = (this.ctor as typeof NerdCommand).flagsEndAtFirstPositional ? config.containerCommandArgv(this.argv, definitions) : config.normalizeCommandBooleans(this.argv, definitions)
-    // oclif answers --help itself, not docker's -h; after the rewrite, a container's command is past the `--`.
+    const withHelp = config.withHelpFlag(definitions)
+    this.argv = (this.ctor as typeof NerdCommand).flagsEndAtFirstPositional ? config.containerCommandArgv(this.argv, withHelp) : config.normalizeCommandBooleans(this.argv, withHelp)
+    // oclif answers --help itself, not docker's -h; after the rewrite, a container's command is past the `--`
+    // and a help flag left in argv asks for help.
     if (config.asksHelp(this.argv, definitions)) {
       const {loadHelpClass} = await import('@oclif/core/help')
       await new (await loadHelpClass(this.config))(this.config).showHelp([this.id ?? ''])

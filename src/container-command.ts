@@ -27,14 +27,21 @@ export abstract class ContainerCreateCommand extends NerdCommand {
   }
 
   protected async createFromFlags(flags: Record<string, unknown>, positional: string[]): Promise<{scope: ContainerScope; request: CreateRequest; created: CreatedContainer}> {
+    const [image, ...command] = positional
+    let request: CreateRequest
     try {
       // The connection settles while the flags are read.
       void this.containerd().catch(() => undefined)
-      const [image, ...command] = positional
       // oclif's parse has required it; this narrows the type.
       if (image === undefined) throw new NerdError(`nerd: 'nerd ${this.id?.replace(':', ' ')}' requires at least 1 argument`)
       const {createRequestFromFlags} = await import('./container/create-options.ts')
-      const request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readSmallFile(path), command, image, cwd: process.cwd()})
+      request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readSmallFile(path), command, image, cwd: process.cwd()})
+    } catch (error) {
+      this.nerdFailure(error)
+    }
+    // docker's runContainer refuses this once its flags are parsed, before it creates anything: a plain error, exit 1.
+    if (request.detach && ((flags.attach as string[] | undefined) ?? []).length > 0) throw new NerdError('conflicting options: cannot specify both --attach and --detach')
+    try {
       const cidFile = request.cidfile ? await (await import('./container/cid-file.ts')).createCidFile(request.cidfile) : undefined
       const {scope, created} = await this.createContainer(flags, request, image).catch(async (error: unknown) => {
         await cidFile?.discard()

@@ -69,6 +69,7 @@ export const CREATE_FLAGS = {
   pull: text('Pull image before creating ("always", "missing", "never")', {default: 'missing'}),
   quiet: flag('Suppress the pull output', 'q'),
   runtime: text('Runtime to use for this container'),
+  'use-api-socket': flag('Bind mount Docker API socket and required auth (none: nerd has no Docker API socket)'),
 
   // Security
   privileged: flag('Give extended privileges to this container'),
@@ -114,7 +115,7 @@ export const CREATE_FLAGS = {
   'kernel-memory': text('Kernel memory limit (deprecated, ignored)'),
   isolation: text("Container isolation technology ('default' on Linux)"),
   userns: text("User namespace to use ('host' or the default)"),
-  gpus: text('GPU devices to add to the container (none: nerd has no GPU driver)'),
+  gpus: list('GPU devices to add to the container (none: nerd has no GPU driver)'),
   'storage-opt': list('Storage driver options for the container (none with overlayfs)'),
 
   // Namespaces

@@ -63,11 +63,12 @@ export class FlagValueError extends NerdError {
 }
 
 /**
- * pflag's error for a flag nobody defines: `unknown flag: --bogus`, or for a short one the group as
- * typed with the first character nobody defines (`'Z' in -aZ`).
+ * pflag's error for a flag nobody defines: `unknown flag: --bogus`, or for a short one typed in the
+ * group `typed`, the first character nobody defines with what of the group is left from it, as
+ * pflag has read the letters before it (`'Z' in -Zq` for `-aZq`).
  */
-export function unknownFlag(typed: string, usageOf?: string, char = typed[1]): FlagError {
-  const message = typed.startsWith('--') ? `unknown flag: ${typed.split('=', 1)[0]}` : `unknown shorthand flag: '${char}' in ${typed}`
+export function unknownFlag(typed: string, usageOf?: string, char = typed[1]!): FlagError {
+  const message = typed.startsWith('--') ? `unknown flag: ${typed.split('=', 1)[0]}` : `unknown shorthand flag: '${char}' in -${typed.slice(typed.indexOf(char, 1))}`
   return new FlagError(message, usageOf)
 }
 

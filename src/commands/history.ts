@@ -21,12 +21,15 @@ export default class History extends NerdCommand {
     const {findImages, imageAncestors, noSuchImage, summarizeImages, unpackedLayerSize} = await import('../image/list.ts')
     const {chainIds, resolveImageConfig} = await import('../image/store.ts')
     const {listingFormat} = await import('../format/index.ts')
+    const {parsePlatformFlag} = await import('../image/platform.ts')
     const {args, flags} = await this.parse(History)
+    // As docker's CLI, before it asks for the image; an empty one is none.
+    if (flags.platform) parsePlatformFlag(flags.platform)
     const [client, {snapshotter}] = await Promise.all([this.containerd(), this.nerdConfig()])
     const summaries = await summarizeImages(client)
     const [image] = findImages(summaries, args.image)
     if (!image) throw noSuchImage(args.image)
-    const {config, configDescriptor, manifest} = flags.platform === undefined ? await resolveImageConfig(client, image.record) : await imageConfigForPlatform(client, image, args.image, flags.platform)
+    const {config, configDescriptor, manifest} = flags.platform ? await imageConfigForPlatform(client, image, args.image, flags.platform) : await resolveImageConfig(client, image.record)
     // docker's sizes are the unpacked layers' (their snapshots' usage); a layer not unpacked has its blob's.
     const unpacked = await Promise.all(chainIds(config.rootfs.diff_ids).map((chainId) => unpackedLayerSize(client, snapshotter, chainId)))
     const sizes = manifest.layers.map((layer, index) => unpacked[index] ?? layer.size)

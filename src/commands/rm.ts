@@ -11,6 +11,7 @@ export default class Rm extends NerdCommand {
   static flags = {
     force: Flags.boolean({char: 'f', description: 'Force the removal of a running container (uses SIGKILL)'}),
     volumes: Flags.boolean({char: 'v', description: 'Remove anonymous volumes associated with the container'}),
+    link: Flags.boolean({char: 'l', description: 'Remove the specified link (PARENT/ALIAS), not a container'}),
   }
 
   async run(): Promise<void> {
@@ -22,17 +23,21 @@ export default class Rm extends NerdCommand {
     // A root filesystem a killed cp or export left mounted would keep a removed container's files on disk.
     const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig(), removeOrphanedRootfsMounts()])
     const options = {force: flags.force, volumes: flags.volumes}
+    // With --link a word names a link, PARENT/ALIAS, for docker's daemon to remove from the parent.
+    const removeLink = flags.link ? (await import('../container/linked-containers.ts')).removeLink : undefined
+    const remove = async (reference: string) =>
+      removeLink ? removeLink(scope, reference) : removeContainer(scope, await loadContainer(scope, reference), {...options, reference})
     await this.forEachName(argv as string[], async (name) => {
       // As docker's CLI (cli/command/container/rm.go, runRm): the slashes around a name go, and what is left must be something; then its client's trim.
       const unslashed = name.replace(/^\/+|\/+$/g, '')
       if (unslashed === '') throw new NerdError('container name cannot be empty')
       const reference = trimmedId('container', unslashed)
       try {
-        await removeContainer(scope, await loadContainer(scope, reference), {...options, reference})
+        await remove(reference)
       } catch (error) {
         // What is left of a container, or one whose state file nerd cannot read, is removed all the same.
         if (!(error instanceof NoSuchContainerError || error instanceof InvalidFileError)) throw error
-        if (await removeContainerRemains(scope, reference, config.snapshotter, options)) return name
+        if (!removeLink && (await removeContainerRemains(scope, reference, config.snapshotter, options))) return name
         if (!(error instanceof NoSuchContainerError)) throw error
         // docker's rm -f reports what is not there but does not fail for it: clean-up scripts need no `|| true`.
         if (!flags.force) throw error

@@ -5,6 +5,7 @@ export {
   normalizeCommandBooleans,
   flagSetsOf,
   asksHelp,
+  withHelpFlag,
   containerCommandArgv,
   keepLastOfEachFlag,
   type SplitRunArgs,

@@ -105,7 +105,8 @@ export function normalizeBooleanFlags(
       value = parseBooleanFlag(text)
     } catch (error) {
       if (!(error instanceof InvalidSettingValue)) throw error
-      throw invalidFlagArgument(text, long ? `--${name}` : `-${short![1]}, --${name}`, error.message)
+      // pflag names a flag whose shorthand is deprecated (docker's -h) by its long name alone.
+      throw invalidFlagArgument(text, long || name === 'help' ? `--${name}` : `-${short![1]}, --${name}`, error.message)
     }
     if (value) return [`--${name}`]
     return !options.negatable || options.negatable.has(name) ? [`--no-${name}`] : []
@@ -130,12 +131,35 @@ function splitGroupBeforeValue(token: string, chars: ReadonlyMap<string, string>
 /**
  * Whether argv asks for help before any `--` (past it, a container's command: `exec c ls -h`):
  * `--help`, or docker's `-h` where the command (its flag `definitions`) has no -h of its own (run's
- * is --hostname).
+ * is --hostname), alone or in a group of short flags where pflag reaches it (`-qh`, not `-fh`,
+ * whose h is --filter's value).
  */
 export function asksHelp(argv: readonly string[], definitions: Readonly<Record<string, FlagDefinitionShape>> = {}): boolean {
   const end = argv.indexOf('--')
   const flags = end === -1 ? argv : argv.slice(0, end)
-  return flags.includes('--help') || (!Object.values(definitions).some((flag) => flag.char === 'h') && flags.includes('-h'))
+  if (flags.includes('--help')) return true
+  if (Object.values(definitions).some((flag) => flag.char === 'h')) return false
+  const valueChars = new Set(Object.values(definitions).flatMap((flag) => (flag.type === 'option' && flag.char !== undefined ? [flag.char] : [])))
+  return flags.some((word) => /^-[^-]/.test(word) && readsHelpShorthand(word, valueChars))
+}
+
+/** Whether pflag reads `h` as a flag in the group of short flags `group`: before any `=` or flag taking the rest as its value. */
+function readsHelpShorthand(group: string, valueChars: ReadonlySet<string>): boolean {
+  for (const char of group.slice(1)) {
+    if (char === 'h') return true
+    if (char === '=' || valueChars.has(char)) return false
+  }
+  return false
+}
+
+/**
+ * The command's flag `definitions` with docker's help flag, for the rewrites of argv: a boolean, so
+ * that `--help=false` and `-qh=false` are dropped (the command runs, as docker's does) and the last
+ * of `--help` and `--help=false` wins; `-h` is its shorthand where the command has no -h of its own.
+ */
+export function withHelpFlag(definitions: Readonly<Record<string, FlagDefinitionShape>>): Record<string, FlagDefinitionShape> {
+  const shorthand = !Object.values(definitions).some((flag) => flag.char === 'h')
+  return {...definitions, help: {type: 'boolean', ...(shorthand ? {char: 'h'} : {})}}
 }
 
 /** What nerd's readings of argv need of a flag's definition (oclif's, or its manifest's). */

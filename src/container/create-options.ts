@@ -29,6 +29,7 @@ import {hostsNameProblem} from './etc-files.ts'
 import {parseLink} from './links.ts'
 import type {LinkRequest} from './links.ts'
 import {
+  checkVolumeSpec,
   DEFAULT_SHM_SIZE,
   defaultMemorySwap,
   networkNamespace,
@@ -37,6 +38,7 @@ import {
   parseCpus,
   parseDevice,
   parseEnvFile,
+  parseGpuRequest,
   parseIpcMode,
   parseMount,
   parsePidMode,
@@ -127,8 +129,9 @@ export interface CreateFlagValues {
   'kernel-memory'?: string
   isolation?: string
   userns?: string
-  gpus?: string
+  gpus?: string[]
   'storage-opt'?: string[]
+  'use-api-socket'?: boolean
   'cpu-rt-period'?: string
   'cpu-rt-runtime'?: string
   'shm-size'?: string
@@ -326,7 +329,8 @@ function healthcheckFromFlags(values: CreateFlagValues): HealthConfig | undefine
     StartPeriod: durationFlag(values['health-start-period'], '--health-start-period') ?? 0,
     StartInterval: durationFlag(values['health-start-interval'], '--health-start-interval') ?? 0,
   }
-  const retries = integerFlag(values['health-retries'], '--health-retries', {bits: 32}) ?? 0
+  // docker's Go int (64 bits), as far as a number holds it exactly: beyond 2^53 is out of range, as integer-flag.ts refuses it.
+  const retries = integerFlag(values['health-retries'], '--health-retries', {bits: 54}) ?? 0
   const given = command !== '' || retries !== 0 || Object.values(durations).some((ms) => ms !== 0)
   if (values['no-healthcheck']) {
     if (given) parseFail('--no-healthcheck conflicts with --health-* options')
@@ -814,10 +818,12 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const sysctls = Object.fromEntries((values.sysctl ?? []).map((value) => flagValue(value, '--sysctl', parseSysctl)))
   const limits = ulimits(values.ulimit ?? [])
   const mountFlags = (values.mount ?? []).map((value) => flagValue(value, '--mount', (text) => parseMount(text, cwd)))
+  const gpus = (values.gpus ?? []).map((value) => flagValue(value, '--gpus', parseGpuRequest))
   const annotations = parseMapOption(values.annotation ?? [])
 
   // What docker's CLI checks once every flag has its value, in its order.
   if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) parseFail(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`)
+  for (const value of values.volume ?? []) parsedValue(() => checkVolumeSpec(value))
   const volumeDriver = values['volume-driver'] ?? ''
   // docker's daemon makes the volumes of `-v` and the image's VOLUMEs with --volume-driver (not those of --mount).
   const flagMounts = mountFlags.map(checkMount)
@@ -838,21 +844,24 @@ export function createRequestFromFlags(values: CreateFlagValues, context: Create
   const restart = parseRestartPolicy(values.restart ?? 'no')
   const log = logConfig(values)
   const securityOpt = parsedValue(() => typedSecurityOptions(values['security-opt'] ?? [], context))
+  if ((values['storage-opt'] ?? []).some((option) => !option.includes('='))) parseFail('invalid storage option')
   if (values.rm && restart.Name !== 'no') parseFail('conflicting options: cannot specify both --restart and --rm')
   const network = networkRequest(values)
-  if (values.detach && attachFlags.length > 0) fail('Conflicting options: -a and -d')
   // Flags of docker's that nerd takes for what they mean on Linux, or refuses as docker's daemon would here.
   // docker's CLI reads --kernel-memory's size (refusing a bad one); its daemon (API 1.42 on) drops it without a word.
   bytesFlag(values['kernel-memory'], '--kernel-memory')
   if (values.userns !== undefined && !['', 'host'].includes(values.userns)) parseFail('--userns: invalid USER mode')
   if (values.isolation !== undefined && !['', 'default'].includes(values.isolation)) fail(`Invalid isolation: ${quote(values.isolation)} - linux only supports 'default'`)
-  if (values.gpus !== undefined) fail('could not select device driver "" with capabilities: [[gpu]]')
+  // docker's daemon without a driver for the first request (daemon/devices.go, handleDevice).
+  if (gpus[0]) fail(`could not select device driver ${quote(gpus[0].driver)} with capabilities: [${gpus[0].capabilities.map((set) => `[${set.join(' ')}]`).join(' ')}]`)
   if ((values['storage-opt'] ?? []).length > 0) fail("--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
   const healthcheck = healthcheckFromFlags(values)
   requireContentTrustDisabled(values['disable-content-trust'], EXIT_NERD_FAILED)
   const ipc = values.ipc === undefined ? undefined : parseIpcMode(values.ipc)
   if (values['stop-signal']) normalizeSignal(values['stop-signal'])
   if (Object.hasOwn(annotations, '')) fail('invalid Annotations: the empty string is not permitted as an annotation key')
+  // docker's CLI bind-mounts its daemon's socket (and its credentials) for the container to drive docker.
+  if (values['use-api-socket']) fail('--use-api-socket is not supported: nerd has no Docker API socket to mount')
 
   const options: RunOptions = {command: context.command, network: networkNamespace(network.mode)}
   const set = <K extends keyof RunOptions>(key: K, value: RunOptions[K] | undefined): void => {

@@ -1,18 +1,20 @@
 /**
  * The linked containers of `--link` (links.ts) looked up: at create, that they exist; at every
- * start, that they run, and where.
+ * start, that they run, and where. And `rm --link`, which takes a link away.
  */
+import {packJson, unpackJson} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
-import {containerView, loadContainerOrDead} from './lifecycle.ts'
+import {containerView, loadContainerOrDead, withContainerLock} from './lifecycle.ts'
 import type {LinkRequest, RecordedLink} from './links.ts'
-import {linkEnv, linkHostsLine, parseLink, setLinkEnv} from './links.ts'
+import {linkEnv, linkHostsAlias, linkHostsLine, parseLink, setLinkEnv} from './links.ts'
+import {isContainerName} from './names.ts'
 import type {Spec} from './spec/index.ts'
 import {writeJsonAtomic} from '../files.ts'
 import type {ContainerRecord} from './model.ts'
-import {readNetworkPlan, readNetworkState} from '../network/attach.ts'
+import {dropLinkHosts, readNetworkPlan, readNetworkState} from '../network/attach.ts'
 import {DEFAULT_NETWORK} from '../network/model.ts'
-import {NoSuchContainerError} from './store.ts'
+import {attachTarget, idOfName, NoSuchContainerError, writeRecord} from './store.ts'
 
 /** docker's refusal of a link whose container cannot be found, at create. */
 function missingLinkError(reference: string, cause: unknown): NerdError {
@@ -90,4 +92,38 @@ export async function prepareLinks(scope: ContainerScope, container: LoadedConta
   const plan = await readNetworkPlan(container.paths.networkPlan)
   if (plan) await writeJsonAtomic(container.paths.networkPlan, {...plan, linkHosts: links.hosts})
   return (spec) => setLinkEnv(spec, links.aliases, container.record.Config.Env ?? [], links.env)
+}
+
+/**
+ * `rm --link PARENT/ALIAS` (docker's rmLink, daemon/delete.go): the link the container named PARENT
+ * has as ALIAS goes, the linked container stays. `name` is docker's link name without its slashes,
+ * as its CLI sends it; one without a slash names a container, whose own name is no link. The link
+ * leaves the parent's record, the variables its last start gave it, and its /etc/hosts at once
+ * when it runs, as docker's daemon refreshes a running parent's sandbox. A link to a container
+ * removed since goes too (docker's keeps it, then cannot name it).
+ */
+export async function removeLink(scope: ContainerScope, name: string): Promise<void> {
+  const slash = name.lastIndexOf('/')
+  if (slash === -1) {
+    await loadContainerOrDead(scope, name)
+    throw new NerdError('Conflict, cannot remove the default link name of the container')
+  }
+  const [parentName, alias] = [name.slice(0, slash), name.slice(slash + 1)]
+  // docker names a link after its parent's name, never its ID.
+  const parentId = isContainerName(parentName) ? await idOfName(scope.dataRoot, scope.client.namespace, parentName) : undefined
+  if (parentId === undefined) throw new NoSuchContainerError(name)
+  await withContainerLock(await loadContainerOrDead(scope, parentId), async (parent) => {
+    const {Links: links = [], ...record} = parent.record
+    const kept = links.filter((link) => link.Alias !== alias)
+    if (kept.length === links.length) throw new NoSuchContainerError(name)
+    const shown = (record.HostConfig.Links ?? []).filter((entry) => parseLink(entry).alias !== alias)
+    await writeRecord(parent.paths, {...record, HostConfig: {...record.HostConfig, Links: shown.length > 0 ? shown : null}, ...(kept.length > 0 ? {Links: kept} : {})})
+    // The start's link variables stay in the spec until the next start sets them again, for the links it has.
+    if (!parent.dead) {
+      const stored = await scope.client.containers.get(parentId)
+      const spec = unpackJson<Spec>(stored.spec)
+      if (spec && setLinkEnv(spec, [alias], record.Config.Env ?? [], [])) await scope.client.containers.update({id: parentId, spec: packJson(stored.spec!.typeUrl, spec)}, ['spec'])
+    }
+    await dropLinkHosts(attachTarget(scope.client.namespace, parentId, parent.paths), (line) => linkHostsAlias(line) === alias)
+  })
 }

@@ -97,6 +97,11 @@ export function linkHostsLine(link: {address: string; alias: string; hostname: s
   return `${link.address}\t${names.join(' ')}`
 }
 
+/** The alias a link's hosts line (linkHostsLine) names first. */
+export function linkHostsAlias(line: string): string | undefined {
+  return line.split('\t')[1]?.split(' ')[0]
+}
+
 /** Whether a variable is one a link gave: `ALIAS_NAME`, `ALIAS_PORT…`, `ALIAS_ENV_…` of one of the aliases. */
 function isLinkVariable(key: string, aliases: string[]): boolean {
   return aliases.some((alias) => {

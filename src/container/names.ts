@@ -24,6 +24,11 @@ export function validateName(name: string): string {
   return bare
 }
 
+/** Whether `text` is a name a container can have (validateName's rule, without its leading `/`). */
+export function isContainerName(text: string): boolean {
+  return NAME_PATTERN.test(text) && text.length <= NAME_MAX
+}
+
 /** A new container ID: 64 lowercase hex characters. */
 export function newContainerId(): string {
   for (;;) {

@@ -14,6 +14,7 @@ import {NerdError} from '../errors.ts'
 import {fileFailure, isLocked, readCheckedJson, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
 import {ownerGone, ownerTag} from '../owner.ts'
 import {arrayOf, nullable, objectOf, optional, recordOf} from '../json-shape.ts'
+import {isContainerName} from './names.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
 import type {AttachTarget} from '../network/attach.ts'
 
@@ -387,7 +388,7 @@ export async function matchContainerReference(reference: string, ids: readonly s
   if (ids.includes(reference)) return reference
   // docker keeps names as `/NAME`, and takes either spelling.
   const name = reference.startsWith('/') ? reference.slice(1) : reference
-  const named = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) ? await ownerOf(name) : undefined
+  const named = isContainerName(name) ? await ownerOf(name) : undefined
   if (named) return named
   const matches = /^[0-9a-f]+$/.test(reference) ? ids.filter((id) => id.startsWith(reference)) : []
   if (matches.length === 1) return matches[0]!

@@ -209,7 +209,7 @@ export function findImages(summaries: readonly ImageSummary[], text: string): Im
   return lookupImages(summaries, text).found
 }
 
-/** A word that names no image (`rmi -f` reports it and goes on, as docker's). */
+/** A word that names no image, or no platform of it `rmi --platform` asks for (`rmi -f` reports it and goes on, as docker's). */
 export class NoSuchImageError extends NerdError {}
 
 /**

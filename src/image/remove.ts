@@ -7,14 +7,17 @@
  * the only name of an image others were committed from (reported deleted all the same).
  */
 import type {ContainerdClient} from '../containerd/index.ts'
+import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {truncateId} from '../format/index.ts'
 import {compareStrings} from '../format/go-values.ts'
-import {imageChildren, lookupImages, noSuchImage, summarizeImages, untilComparedTime} from './list.ts'
+import {imageChildren, lookupImages, noSuchImage, NoSuchImageError, summarizeImages, untilComparedTime} from './list.ts'
 import type {ImageSummary} from './list.ts'
+import {configPlatform, formatPlatform, platformNotProvided, strictPlatform} from './platform.ts'
+import type {Platform} from './platform.ts'
 import {familiarName, normalizedName, parseReference, repository} from './reference.ts'
 import type {Reference} from './reference.ts'
-import {danglingImageName, deleteImage, isDanglingImageName, putImage} from './store.ts'
+import {danglingImageName, deleteImage, isDanglingImageName, NoPlatformManifestError, putImage, resolveImageConfig} from './store.ts'
 import {publishEvent} from '../system/nerd-events.ts'
 import {imageEvent} from './events.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
@@ -141,6 +144,47 @@ export async function removeImage(client: ContainerdClient, text: string, option
   if (plan.deleted === undefined) return lines
   await publishEvent(client, imageEvent('delete', {id: plan.deleted}))
   return [...lines, `Deleted: ${plan.deleted}`]
+}
+
+/**
+ * `rmi --platform`, as docker's containerd image store does it (image_delete.go,
+ * deleteImagePlatforms): for each platform in turn, the manifest the image `text` names has for
+ * exactly that platform leaves the content store with its config and layers, whatever other image
+ * uses them (which is why docker wants it forced); the image's records stay. `Deleted:` lines name
+ * the manifests.
+ */
+export async function removeImagePlatforms(client: ContainerdClient, text: string, platforms: readonly Platform[], options: {force: boolean}): Promise<string[]> {
+  if (!options.force) throw new NerdError('Content will be removed from all images referencing this variant. Use —-force to force delete.')
+  const [image] = lookupImages(await summarizeImages(client), text).found
+  if (!image) throw noSuchImage(text)
+  const lines: string[] = []
+  for (const platform of platforms) {
+    try {
+      lines.push(`Deleted: ${await deletePlatformContent(client, image, platform)}`)
+    } catch (error) {
+      const failure = `failed to delete platform ${formatPlatform(platform)} for image ${image.id}: ${(error as Error).message}`
+      // docker's CLI takes a platform the image lacks for an image not found: rmi -f reports it and goes on.
+      throw error instanceof NoPlatformManifestError ? new NoSuchImageError(failure, {cause: error}) : new NerdError(failure, {cause: error})
+    }
+  }
+  return lines
+}
+
+/** Deletes the content of the image's manifest present for exactly `platform`; the manifest's digest. */
+async function deletePlatformContent(client: ContainerdClient, image: ImageSummary, platform: Platform): Promise<string> {
+  const matcher = strictPlatform(platform)
+  const name = nameOf(image)
+  // docker's errPlatformNotFound, which its delete gives no platform to name.
+  const notProvided = new NoPlatformManifestError(platformNotProvided(name ? familiarName(name) : image.record.target.digest).message)
+  const resolved = await resolveImageConfig(client, image.record, matcher).catch((error: unknown) => Promise.reject(error instanceof NoPlatformManifestError ? notProvided : error))
+  if (!resolved.index && !matcher.match(configPlatform(resolved.config))) throw notProvided
+  const {manifestDescriptor, manifest} = resolved
+  for (const blob of [manifestDescriptor, manifest.config, ...manifest.layers]) {
+    await client.content.delete(blob.digest).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error
+    })
+  }
+  return manifestDescriptor.digest
 }
 
 /**

@@ -753,6 +753,21 @@ async function writeDetachedState(path: string, state: NetworkState): Promise<vo
 }
 
 /**
+ * `rm --link`: the hosts lines of the container's `--link`s that `gone` picks leave its plan and,
+ * while it is attached, its /etc/hosts (a container not attached gets its file afresh at its start).
+ */
+export async function dropLinkHosts(target: AttachTarget, gone: (line: string) => boolean): Promise<void> {
+  const attached = await withNetworkStateLock(target, async () => {
+    const plan = await readNetworkPlan(target.files.plan)
+    if (!plan?.linkHosts?.some(gone)) return undefined
+    plan.linkHosts = plan.linkHosts.filter((line) => !gone(line))
+    await writeJsonAtomic(target.files.plan, plan)
+    return attachedNames(await readNetworkState(target.files)).length > 0 ? plan : undefined
+  })
+  if (attached) await refreshHosts(attached, new Map(), target)
+}
+
+/**
  * `rename`: the container's plan, its entries in its networks' members and the /etc/hosts of its
  * peers take the new name at once, as docker renames the sandbox's DNS records.
  */

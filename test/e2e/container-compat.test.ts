@@ -559,6 +559,40 @@ describe('docker behaviours of the container commands', () => {
     assert.deepEqual(await outcome(['run', '--rm', '--gpus', 'all', IMG, 'true']), {code: 125, stdout: '', stderr: 'Error: could not select device driver "" with capabilities: [[gpu]]\n'})
   })
 
+  it("--gpus values docker's CLI cannot read are refused as it reads the flag; a well-formed one as its daemon without the driver asked for", async () => {
+    const refused = (value: string, reason: string) => ({code: 125, stdout: '', stderr: `invalid argument ${JSON.stringify(value)} for "--gpus" flag: ${reason}\nRun 'nerd run --help' for more information\n`})
+    assert.deepEqual(await outcome(['run', '--rm', '--gpus', 'count=x', IMG, 'true']), refused('count=x', 'invalid count (x): value must be either "all" or an integer: invalid syntax'))
+    assert.deepEqual(await outcome(['run', '--rm', '--gpus', 'foo=1', IMG, 'true']), refused('foo=1', "unexpected key 'foo' in 'foo=1'"))
+    assert.deepEqual(await outcome(['run', '--rm', '--gpus', '1,count=2', IMG, 'true']), refused('1,count=2', "gpu request key 'count' can be specified only once"))
+    assert.deepEqual(await outcome(['run', '--rm', '--gpus', 'driver=nvidia,capabilities=compute', '--gpus', 'all', IMG, 'true']), {
+      code: 125,
+      stdout: '',
+      stderr: 'Error: could not select device driver "nvidia" with capabilities: [[compute gpu]]\n',
+    })
+  })
+
+  it("-v and --storage-opt values docker's CLI refuses itself get its words, before nerd's own refusals; --use-api-socket is refused, not unknown", async () => {
+    const containers = await nerdOk(['ps', '-aq'])
+    const refused = (stderr: string, code = 125) => ({code, stdout: '', stderr: `Error: ${stderr}\n`})
+    assert.deepEqual(await outcome(['run', '--rm', '-v', ':/x', IMG, 'true']), refused('invalid spec: :/x: empty section between colons'))
+    assert.deepEqual(await outcome(['create', '-v', '/a:/b:ro:x', IMG, 'true']), refused('invalid spec: /a:/b:ro:x: too many colons'))
+    assert.deepEqual(await outcome(['run', '--rm', '-v', '', IMG, 'true']), refused('invalid empty volume spec'))
+    assert.deepEqual(await outcome(['create', '--storage-opt', 'size', IMG, 'true']), refused('invalid storage option'))
+    assert.deepEqual(await outcome(['run', '--rm', '--storage-opt', 'size=1G', IMG, 'true']), refused("--storage-opt is supported only for overlay over xfs with 'pquota' mount option"))
+    const noSocket = '--use-api-socket is not supported: nerd has no Docker API socket to mount'
+    assert.deepEqual(await outcome(['run', '--rm', '--use-api-socket', IMG, 'true']), refused(noSocket))
+    assert.deepEqual(await outcome(['create', '--use-api-socket', IMG, 'true']), refused(noSocket, 1))
+    assert.equal(await nerdOk(['ps', '-aq']), containers)
+  })
+
+  it("run -d -a is docker's runContainer refusal, exit 1, after its flags' own; --health-retries is a Go int", async () => {
+    assert.deepEqual(await outcome(['run', '-d', '-a', 'stdout', IMG, 'true']), {code: 1, stdout: '', stderr: 'Error: conflicting options: cannot specify both --attach and --detach\n'})
+    assert.equal((await nerd(['run', '-d', '-a', 'stdout', '--memory', 'bogus', IMG, 'true'])).code, 125)
+    const id = (await nerdOk(['create', '--health-cmd', 'true', '--health-retries', '99999999999', IMG, 'true'])).trim()
+    assert.equal(await nerdOk(['inspect', '-f', '{{json .Config.Healthcheck.Retries}}', id]), '99999999999\n')
+    await nerdOk(['rm', id])
+  })
+
   it('refusals before the process starts are in docker 28\'s words: no command, capabilities, CPUs, an env file that is a directory, the platform', async () => {
     const refused = (stderr: string) => ({code: 125, stdout: '', stderr: `Error: ${stderr}\n`})
     assert.deepEqual(await outcome(['run', '--rm', '--entrypoint', '', IMG]), refused('no command specified'))

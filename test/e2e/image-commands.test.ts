@@ -12,6 +12,7 @@ import {promisify} from 'node:util'
 import {nerdOk} from '../helpers/containers.ts'
 import {ctr, fileNamespace, nerd, nerdOnTerminal, skopeo, testEnvironment, testImage} from '../helpers/e2e.ts'
 import {buildImageArchive, file} from '../helpers/oci-image.ts'
+import type {BuiltManifest} from '../helpers/oci-image.ts'
 
 const run = promisify(execFile)
 const busybox = testImage('nerd-test/busybox:latest')
@@ -323,6 +324,44 @@ describe('image commands', () => {
       const single = await nerd(['image', 'inspect', '--platform', manifest.platform.architecture === 's390x' ? 'linux/arm64' : 'linux/s390x', pulled])
       assert.equal(single.code, 1)
       assert.match(single.stderr, /^Error: image with reference \S+ was found but its platform \(linux\/\w+\) does not match the specified platform \(linux\/\w+\)\n$/)
+    } finally {
+      await nerd(['rmi', name])
+      await rm(archive, {force: true})
+    }
+  })
+
+  it("history --platform refuses a platform it cannot parse with docker's prefix, before it looks the image up", async () => {
+    const refused = await nerd(['history', '--platform', 'bogus/x/y/z', 'nosuch'])
+    assert.deepEqual([refused.code, refused.stderr], [1, 'Error: invalid platform: "bogus/x/y/z": cannot parse platform specifier: invalid argument\n'])
+  })
+
+  it("rmi --platform deletes that platform's manifest, config and layers, forced only, as docker's containerd store; the image and its other platforms stay", async () => {
+    const archive = join(workDir, 'rmi-platforms.tar')
+    const name = 'nerd-e2e/rmi-platforms:v1'
+    const built = await buildImageArchive({
+      name,
+      images: [
+        {platform: {architecture: 'amd64'}, layers: [{entries: [file('etc/arch', 'rmi-amd64\n')]}], config: {Cmd: ['amd64']}},
+        {platform: {architecture: 'arm64', variant: 'v8'}, layers: [{entries: [file('etc/arch', 'rmi-arm64\n')]}], config: {Cmd: ['arm64']}},
+      ],
+    }, archive)
+    const [amd64, arm64] = built.manifests as [BuiltManifest, BuiltManifest]
+    await nerdOk(['load', '--all-platforms', '-i', archive])
+    try {
+      const id = (await nerdOk(['images', '-q', '--no-trunc', name])).trim()
+      const unforced = await nerd(['rmi', '--platform', 'linux/arm64', name])
+      assert.deepEqual([unforced.code, unforced.stdout, unforced.stderr], [1, '', 'Error: Content will be removed from all images referencing this variant. Use —-force to force delete.\n'])
+      const bad = await nerd(['rmi', '-f', '--platform', 'linux/arm64,bogus/x/y/z', name])
+      assert.deepEqual([bad.code, bad.stderr], [1, 'Error: "bogus/x/y/z": cannot parse platform specifier: invalid argument\n'])
+      assert.deepEqual(await nerd(['rmi', '-f', '--platform', 'linux/arm64', name]).then(({code, stdout, stderr}) => [code, stdout, stderr]), [0, `Deleted: ${arm64.descriptor.digest}\n`, ''])
+      // docker's store reads the index through the manifests it has: the one deleted is no longer there, the other is.
+      const gone = await nerd(['history', '--platform', 'linux/arm64', name])
+      assert.equal(gone.code, 1)
+      assert.equal((await nerdOk(['history', '-q', '--no-trunc', '--platform', 'linux/amd64', name])).trim(), amd64.config.digest)
+      // Asked again, the platform is not found: rmi -f says so and does not fail, as docker's CLI for a missing image.
+      const again = await nerd(['rmi', '-f', '--platform', 'linux/arm64', name])
+      assert.deepEqual([again.code, again.stdout, again.stderr], [0, '', `Error: failed to delete platform linux/arm64 for image ${id}: image with reference ${name} was found but does not provide any platform\n`])
+      assert.equal((await nerdOk(['images', '-q', '--no-trunc', name])).trim(), id)
     } finally {
       await nerd(['rmi', name])
       await rm(archive, {force: true})

@@ -370,6 +370,41 @@ describe('networking on CNI', () => {
     assert.deepEqual({code: restarted.code, stderr: restarted.stderr}, {code: 1, stderr: `Error: Cannot restart container linkedlater: ${refused}\n`})
   })
 
+  it("rm --link removes the parent's link, not a container, as docker's rmLink: from inspect, a running parent's /etc/hosts, the next start's variables; docker's errors for what is no link", async () => {
+    await nerdOk(['run', '-d', '--name', 'rmlinked', IMG, 'sleep', '60'])
+    await nerdOk(['run', '-d', '--name', 'rmlinker', '--link', 'rmlinked:peer', '--link', 'rmlinked:other', IMG, 'sleep', '60'])
+    const linkLine = (alias: string) => new RegExp(`^[0-9].*\t${alias} `, 'm')
+    assert.match(await nerdOk(['exec', 'rmlinker', 'cat', '/etc/hosts']), linkLine('peer'))
+    assert.deepEqual(await nerd(['rm', '--link', '/rmlinker/peer']).then(({code, stdout, stderr}) => [code, stdout, stderr]), [0, '/rmlinker/peer\n', ''])
+    assert.deepEqual((await inspectContainer('rmlinker')).HostConfig.Links, ['/rmlinked:/rmlinker/other'])
+    const hosts = await nerdOk(['exec', 'rmlinker', 'cat', '/etc/hosts'])
+    assert.doesNotMatch(hosts, linkLine('peer'))
+    assert.match(hosts, linkLine('other'))
+    assert.equal(await nerdOk(['ps', '-q', '--filter', 'name=^rmlink']).then((ids) => ids.trim().split('\n').length), 2)
+    // The next start gives it the variables of the links it has left.
+    await nerdOk(['restart', '-t', '0', 'rmlinker'])
+    const env = await nerdOk(['exec', 'rmlinker', 'env'])
+    assert.doesNotMatch(env, /^PEER_/m)
+    assert.match(env, /^OTHER_NAME=\/rmlinker\/other$/m)
+
+    const refused = async (args: string[]) => nerd(['rm', ...args]).then(({code, stdout, stderr}) => [code, stdout, stderr])
+    assert.deepEqual(await refused(['-l', 'rmlinker']), [1, '', 'Error: Conflict, cannot remove the default link name of the container\n'])
+    assert.deepEqual(await refused(['-l', 'nosuch']), [1, '', 'Error: No such container: nosuch\n'])
+    for (const name of ['rmlinker/peer', 'nosuch/other', 'rmlinked/other', `${(await inspectContainer('rmlinker')).Id.slice(0, 12)}/other`, 'rmlinker//other']) {
+      assert.deepEqual(await refused(['-l', name]), [1, '', `Error: No such container: ${name}\n`], name)
+    }
+    assert.deepEqual(await refused(['-lf', 'rmlinker/peer']), [0, '', 'Error: No such container: rmlinker/peer\n'])
+
+    // A stopped parent's last link: its next start has neither the link's hosts line nor its variables.
+    await nerdOk(['stop', '-t', '0', 'rmlinker'])
+    await nerdOk(['rm', '-l', 'rmlinker/other'])
+    assert.equal((await inspectContainer('rmlinker')).HostConfig.Links, null)
+    await nerdOk(['start', 'rmlinker'])
+    assert.doesNotMatch(await nerdOk(['exec', 'rmlinker', 'cat', '/etc/hosts']), linkLine('other'))
+    assert.doesNotMatch(await nerdOk(['exec', 'rmlinker', 'env']), /^OTHER_/m)
+    await nerdOk(['rm', '-f', 'rmlinker', 'rmlinked'])
+  })
+
   it('--link on a user-defined network: the alias names the linked container for this container only', async () => {
     await nerdOk(['network', 'create', net('linked')])
     await nerdOk(['run', '-d', '--name', 'linkpeer', '--network', net('linked'), IMG, 'sleep', '60'])

@@ -522,8 +522,11 @@ describe('usage errors', () => {
     // A management command parses its flags before it looks for its subcommand (docker's TraverseChildren).
     [['container', '--bogus', 'ls'], 125, 'unknown flag: --bogus\nRun \'nerd container --help\' for more information\n'],
     [['image', '-q', 'ls'], 125, "unknown shorthand flag: 'q' in -q\nRun 'nerd image --help' for more information\n"],
-    [['-Dx', 'ps'], 125, "unknown shorthand flag: 'x' in -Dx\nRun 'nerd --help' for more information\n"],
-    [['ps', '-aZ'], 125, "unknown shorthand flag: 'Z' in -aZ\nRun 'nerd ps --help' for more information\n"],
+    // pflag names what is left of the group from the letter it does not know.
+    [['-Dx', 'ps'], 125, "unknown shorthand flag: 'x' in -x\nRun 'nerd --help' for more information\n"],
+    [['ps', '-aZ'], 125, "unknown shorthand flag: 'Z' in -Z\nRun 'nerd ps --help' for more information\n"],
+    [['ps', '-aZq'], 125, "unknown shorthand flag: 'Z' in -Zq\nRun 'nerd ps --help' for more information\n"],
+    [['run', '-dzq', 'img'], 125, "unknown shorthand flag: 'z' in -zq\nRun 'nerd run --help' for more information\n"],
     // The command as typed, not its canonical id (rmi, ps, run).
     [['image', 'rm'], 1, 'nerd: \'nerd image rm\' requires at least 1 argument\nSee \'nerd image rm --help\' for more information\n'],
     [['container', 'ls', '--bogus'], 125, 'unknown flag: --bogus\nRun \'nerd container ls --help\' for more information\n'],
@@ -622,6 +625,20 @@ describe('nerd --help', () => {
       assert.match(section, /^  --hosts-dir <value> /m)
       assert.match(section, /^  -v, --version +Print version information and quit$/m)
     }
+  })
+
+  it("takes docker's -h where pflag reads it in a group of short flags, and --help=false for the boolean it is: the command runs", async () => {
+    const help = (await nerd(['ps', '--help'], {namespace: null, address: null, dataRoot: null, netconf: null})).stdout
+    for (const args of [['ps', '-qh'], ['ps', '-ah', '--no-trunc'], ['ps', '--help=false', '-h']]) {
+      const result = await nerd(args, {namespace: null, address: null, dataRoot: null, netconf: null})
+      assert.deepEqual([result.code, result.stdout], [0, help], args.join(' '))
+    }
+    assert.deepEqual(await nerd(['ps', '-qh=false']).then(({code, stderr}) => [code, stderr]), [0, ''])
+    assert.deepEqual(await nerd(['ps', '-h', '--help=false', '-q']).then(({code, stderr}) => [code, stderr]), [0, ''])
+    const stop = await nerd(['stop', '--help=false'])
+    assert.deepEqual([stop.code, stop.stderr], [1, "nerd: 'nerd stop' requires at least 1 argument\nSee 'nerd stop --help' for more information\n"])
+    const refused = await nerd(['stop', '-h=x'])
+    assert.deepEqual([refused.code, refused.stderr], [125, 'invalid argument "x" for "--help" flag: strconv.ParseBool: parsing "x": invalid syntax\nRun \'nerd stop --help\' for more information\n'])
   })
 
   it('takes docker\'s -h as help for a command that has no -h of its own', async () => {

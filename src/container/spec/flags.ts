@@ -1,7 +1,7 @@
 /**
  * Parsers for the `run`/`create` flag values that shape the spec, with docker's formats and messages:
  * `--ulimit`, `--device`, `--tmpfs`, `--mount`, `-v`, `--security-opt`, `--sysctl`, `--pid`, `--ipc`,
- * `--uts`, `--network`, `--cgroupns` and `--env-file` contents.
+ * `--uts`, `--network`, `--cgroupns` and `--env-file` contents; and `--gpus`, which nerd has no driver for.
  */
 import {posix} from 'node:path'
 import type {Uint64} from './oci.ts'
@@ -165,34 +165,97 @@ function checkVolumeName(name: string): void {
   }
 }
 
-/** Splits one CSV record (Go's encoding/csv): commas separate fields, double quotes protect them. */
+/**
+ * Splits one CSV record as Go's encoding/csv reads it (docker's --mount and --gpus): commas separate
+ * fields, double quotes protect them (`""` is a quote), with its errors for a quote out of place
+ * (columns count bytes) and `EOF` for nothing at all.
+ */
 function csvFields(value: string): string[] {
+  if (value === '') throw specError('EOF')
+  const parseError = (index: number, reason: string) =>
+    specError(`parse error on line 1, column ${Buffer.byteLength(value.slice(0, index)) + 1}: ${reason}`)
   const fields: string[] = []
-  let field = ''
-  let quoted = false
-  for (let index = 0; index < value.length; index++) {
-    const char = value[index]
-    if (quoted) {
-      if (char === '"' && value[index + 1] === '"') {
-        field += '"'
-        index++
-      } else if (char === '"') {
-        quoted = false
-      } else {
-        field += char
+  for (let index = 0; ; index++) {
+    let field = ''
+    if (value[index] === '"') {
+      for (index++; ; ) {
+        const quote = value.indexOf('"', index)
+        if (quote === -1) throw parseError(value.length, 'extraneous or missing " in quoted-field')
+        field += value.slice(index, quote)
+        index = quote + 1
+        if (value[index] === '"') {
+          field += '"'
+          index++
+        } else if (index === value.length || value[index] === ',') break
+        else throw parseError(quote, 'extraneous or missing " in quoted-field')
       }
-    } else if (char === '"' && field === '') {
-      quoted = true
-    } else if (char === ',') {
-      fields.push(field)
-      field = ''
     } else {
-      field += char
+      const comma = value.indexOf(',', index)
+      field = value.slice(index, comma === -1 ? value.length : comma)
+      if (field.includes('"')) throw parseError(index + field.indexOf('"'), 'bare " in non-quoted-field')
+      index += field.length
+    }
+    fields.push(field)
+    if (index >= value.length) return fields
+  }
+}
+
+/** What a `--gpus` value asks a device driver for (docker's DeviceRequest, the part its refusal names). */
+export interface GpuRequest {
+  driver: string
+  capabilities: string[][]
+}
+
+/** docker's parseCount: `all` or a Go int (strconv.Atoi), in its words. */
+function checkGpuCount(text: string): void {
+  if (text === 'all') return
+  const reason = !/^[+-]?\d+$/.test(text) ? 'invalid syntax' : BigInt(text) < -(2n ** 63n) || BigInt(text) >= 2n ** 63n ? 'value out of range' : undefined
+  if (reason) throw specError(`invalid count (${text}): value must be either "all" or an integer: ${reason}`)
+}
+
+/**
+ * `--gpus all`, `--gpus 2`, `--gpus driver=nvidia,count=1,capabilities=compute,device=0,options=k=v`,
+ * read as docker's CLI reads it (opts/gpus.go, GpuOpts.Set), with its messages: a bare value is the
+ * count, each key once.
+ */
+export function parseGpuRequest(value: string): GpuRequest {
+  const request: GpuRequest = {driver: '', capabilities: [['gpu']]}
+  const seen = new Set<string>()
+  for (const field of csvFields(value)) {
+    const separator = field.indexOf('=')
+    const key = separator === -1 ? field : field.slice(0, separator)
+    const text = field.slice(separator + 1)
+    if (seen.has(key)) throw specError(`gpu request key '${key}' can be specified only once`)
+    seen.add(key)
+    if (separator === -1) {
+      seen.add('count')
+      checkGpuCount(key)
+      continue
+    }
+    switch (key) {
+      case 'driver':
+        request.driver = text
+        break
+      case 'count':
+        checkGpuCount(text)
+        break
+      case 'device':
+        break
+      case 'capabilities':
+        request.capabilities = [[...text.split(','), 'gpu']]
+        break
+      case 'options':
+        try {
+          csvFields(text)
+        } catch (error) {
+          throw specError(`failed to read gpu options: ${(error as Error).message}`)
+        }
+        break
+      default:
+        throw specError(`unexpected key '${key}' in '${field}'`)
     }
   }
-  if (quoted) throw specError(`parse error on line 1, column ${value.length + 1}: extraneous or missing " in quoted-field`)
-  fields.push(field)
-  return fields
+  return request
 }
 
 /** Go's filepath.IsLocal: relative, not empty, and inside its base once cleaned. */
@@ -429,6 +492,28 @@ function isVolumeMode(mode: string): boolean {
     counts[kind]++
   }
   return counts.every((count) => count <= 1)
+}
+
+/**
+ * What docker's CLI refuses of a `-v` itself, before its daemon reads it (internal/volumespec.Parse):
+ * nothing at all, an empty section, a fourth section. A letter and a colon at the start of a
+ * section are a Windows drive, part of the section (`c:/a:/b` has two).
+ */
+export function checkVolumeSpec(spec: string): void {
+  if (spec === '') throw specError('invalid empty volume spec')
+  // Go's len: bytes.
+  if (Buffer.byteLength(spec) <= 2) return
+  const refused = (reason: string) => specError(`invalid spec: ${spec}: ${reason}`)
+  let section = ''
+  let sections = 0
+  for (const char of [...spec, '']) {
+    if (char === ':' && [...section].length === 1 && /^\p{L}$/u.test(section)) section += char
+    else if (char === ':' || char === '') {
+      if (section === '') throw refused('empty section between colons')
+      if (++sections === 3 && char === ':') throw refused('too many colons')
+      section = ''
+    } else section += char
+  }
 }
 
 /**

@@ -2,12 +2,14 @@
 export {buildSpec, DEFAULT_APPARMOR_PROFILE, replaceOrAppendEnv} from './build.ts'
 export {capabilitiesFromMask, containerCapabilities, requestedCapabilities, DEFAULT_CAPABILITIES, KNOWN_CAPABILITIES} from './capabilities.ts'
 export {
+  checkVolumeSpec,
   isIpcSysctl,
   mergeTmpfsOptions,
   networkNamespace,
   parseCgroupnsMode,
   parseDevice,
   parseEnvFile,
+  parseGpuRequest,
   parseIpcMode,
   checkMount,
   parseMount,

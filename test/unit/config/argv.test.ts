@@ -336,14 +336,14 @@ describe('splitGlobalArgs', () => {
     'unknown option after help': [['--help', '--bogus'], /^unknown flag: --bogus$/],
     'unknown option before help': [['-x', '--help', 'ps'], /^unknown shorthand flag: 'x' in -x$/],
     'unknown option after -v': [['--version', '--bogus'], /^unknown flag: --bogus$/],
-    'unknown option in a group after -v': [['-vx'], /^unknown shorthand flag: 'x' in -vx$/],
+    'unknown option in a group after -v': [['-vx'], /^unknown shorthand flag: 'x' in -x$/],
     'the first error pflag meets': [['--bogus', '-n'], /^unknown flag: --bogus$/],
-    'group going on with an unknown option': [['-Dx', 'ps'], /^unknown shorthand flag: 'x' in -Dx$/],
+    'group going on with an unknown option': [['-Dx', 'ps'], /^unknown shorthand flag: 'x' in -x$/],
     'group ending in a value option without its value': [['-Dn'], /^flag needs an argument: 'n' in -n$/],
     '--config without its value': [['--config'], /^flag needs an argument: --config$/],
     'unknown flag of a management command': [['container', '--bogus', 'ls'], /^unknown flag: --bogus$/],
     'short global option after a management command': [['image', '-n', 'x', 'ls'], /^unknown shorthand flag: 'n' in -n$/],
-    'group after a management command': [['volume', '-hq', 'ls'], /^unknown shorthand flag: 'q' in -hq$/],
+    'group after a management command': [['volume', '-hq', 'ls'], /^unknown shorthand flag: 'q' in -q$/],
   }
   for (const [name, [argv, message]] of Object.entries(errors)) {
     it(`rejects ${name} with a usage error (exit 125)`, () => {

@@ -38,7 +38,8 @@ describe('pflagUsageError: what pflag stops at in a command\'s words', () => {
     [['--help', '--x'], 'unknown flag: --x'],
     [['--x', '--help'], 'unknown flag: --x'],
     [['--help', '--x=1'], 'unknown flag: --x'],
-    [['-h', '-aZ'], "unknown shorthand flag: 'Z' in -aZ"],
+    [['-h', '-aZ'], "unknown shorthand flag: 'Z' in -Z"],
+    [['--help', '-aZq'], "unknown shorthand flag: 'Z' in -Zq"],
     [['--help', '--format'], 'flag needs an argument: --format'],
     [['--help', '-qf'], "flag needs an argument: 'f' in -f"],
     // A value flag takes the rest of its group, or the next word, whatever it looks like.

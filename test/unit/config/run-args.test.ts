@@ -2,6 +2,7 @@ import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {Args, Flags, Parser} from '@oclif/core'
 import {
+  asksHelp,
   containerCommandArgv,
   flagSetsOf,
   keepLastOfEachFlag,
@@ -9,6 +10,7 @@ import {
   normalizeCommandBooleans,
   splitRunArgs,
   CONTAINER_COMMAND_VALUE_FLAGS,
+  withHelpFlag,
   type FlagDefinitionShape,
 } from '../../../src/config/index.ts'
 import {NerdError} from '../../../src/errors.ts'
@@ -235,5 +237,36 @@ describe('keepLastOfEachFlag', () => {
 
   it('lets the last boolean win once handed to oclif: `-d --detach=false` is not detached', () => {
     assert.deepEqual(normalizeCommandBooleans(['-d', '--detach=false', '-q'], {...definitions, quiet: {type: 'boolean', char: 'q'}}), ['-q'])
+  })
+})
+
+describe("docker's help flag", () => {
+  const ps = {quiet: {type: 'boolean', char: 'q'}, all: {type: 'boolean', char: 'a'}, filter: {type: 'option', char: 'f'}} as const
+  const run = {hostname: {type: 'option', char: 'h'}, detach: {type: 'boolean', char: 'd'}} as const
+  /** What a command's init does: argv rewritten with the help flag, then help asked or not. */
+  const read = (argv: string[], definitions: Record<string, FlagDefinitionShape>) => {
+    const rewritten = normalizeCommandBooleans(argv, withHelpFlag(definitions))
+    return {help: asksHelp(rewritten, definitions), argv: rewritten}
+  }
+
+  it('takes -h in a group of short flags where pflag reaches it, not where it is a value', () => {
+    for (const argv of [['-h'], ['-qh'], ['-hq'], ['-aqh', 'x'], ['--help']]) assert.equal(read(argv, ps).help, true, argv.join(' '))
+    for (const argv of [['-fh'], ['-qfh'], ['-q', '--', '-h']]) assert.equal(read(argv, ps).help, false, argv.join(' '))
+    // run's -h is --hostname.
+    assert.equal(read(['-dh', 'box'], run).help, false)
+  })
+
+  it('reads --help=false and -h=false as the boolean they are: the command runs, without them; the last one wins', () => {
+    assert.deepEqual(read(['--help=false', '-q'], ps), {help: false, argv: ['-q']})
+    assert.deepEqual(read(['-qh=false'], ps), {help: false, argv: ['-q']})
+    assert.deepEqual(read(['--help', '--help=false'], ps), {help: false, argv: []})
+    assert.deepEqual(read(['-qh=false', '-h'], ps).help, true)
+    assert.deepEqual(read(['--help=true'], ps).help, true)
+  })
+
+  it('refuses a value no boolean has in pflag\'s words, naming the flag by its long name (its shorthand is deprecated)', () => {
+    for (const argv of [['--help=x'], ['-h=x']]) {
+      assert.throws(() => read(argv, ps), {message: 'invalid argument "x" for "--help" flag: strconv.ParseBool: parsing "x": invalid syntax'})
+    }
   })
 })

@@ -89,8 +89,32 @@ describe('createRequestFromFlags: block IO, device rules and health checks', () 
     refuses({'kernel-memory': '10x'}, 'invalid argument "10x" for "--kernel-memory" flag: invalid suffix: \'x\'')
     refusesWhileParsing({userns: 'remap'}, '--userns: invalid USER mode')
     refuses({isolation: 'hyperv'}, `Invalid isolation: "hyperv" - linux only supports 'default'`)
-    refuses({gpus: 'all'}, 'could not select device driver "" with capabilities: [[gpu]]')
+    refuses({gpus: ['all']}, 'could not select device driver "" with capabilities: [[gpu]]')
+    refuses({gpus: ['driver=nvidia,capabilities=compute', 'all']}, 'could not select device driver "nvidia" with capabilities: [[compute gpu]]')
     refuses({'storage-opt': ['size=1G']}, "--storage-opt is supported only for overlay over xfs with 'pquota' mount option")
+  })
+
+  it("refuses a --gpus value docker's CLI cannot read as it reads the flag, before its daemon's refusal", () => {
+    refuses({gpus: ['all', 'count=x'], 'memory-swappiness': '101'}, 'invalid argument "count=x" for "--gpus" flag: invalid count (x): value must be either "all" or an integer: invalid syntax')
+  })
+
+  it("refuses a --storage-opt without `=` as docker's CLI parses it, before nerd says it has none", () => {
+    refusesWhileParsing({'storage-opt': ['size=1G', 'size'], isolation: 'hyperv'}, 'invalid storage option')
+  })
+
+  it("refuses a -v docker's CLI refuses itself in its words, before the daemon's checks", () => {
+    refusesWhileParsing({volume: [':/x']}, 'invalid spec: :/x: empty section between colons')
+    refusesWhileParsing({volume: ['/ok:/ok', '/a:/b:ro:x']}, 'invalid spec: /a:/b:ro:x: too many colons')
+    refusesWhileParsing({volume: ['']}, 'invalid empty volume spec')
+  })
+
+  it('refuses --use-api-socket: nerd has no Docker API socket', () => {
+    refuses({'use-api-socket': true}, '--use-api-socket is not supported: nerd has no Docker API socket to mount')
+  })
+
+  it("takes --health-retries as docker's Go int, as far as a number holds it exactly", () => {
+    assert.equal(request({'health-retries': '99999999999'}).healthcheck?.Retries, 99999999999)
+    refuses({'health-retries': '9007199254740992'}, 'invalid argument "9007199254740992" for "--health-retries" flag: strconv.ParseInt: parsing "9007199254740992": value out of range')
   })
 
   it('makes the health check of the --health-* flags, leaving out what is not set', () => {
@@ -143,7 +167,6 @@ describe('createRequestFromFlags: refusals', () => {
   it('refuses conflicting options', () => {
     refusesWhileParsing({rm: true, restart: 'always'}, 'conflicting options: cannot specify both --restart and --rm')
     refusesWhileParsing({rm: true, restart: 'on-failure:3'}, 'conflicting options: cannot specify both --restart and --rm')
-    refuses({detach: true, attach: ['stdout']}, 'Conflicting options: -a and -d')
     refuses({'log-driver': 'none', 'log-opt': ['max-size=1m']}, 'invalid logging opts for driver none')
     refuses({'network-alias': ['db']}, 'network-scoped aliases are only supported for user-defined networks')
     refuses({network: ['host'], 'network-alias': ['db']}, 'network-scoped aliases are only supported for user-defined networks')

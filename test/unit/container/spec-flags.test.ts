@@ -2,6 +2,7 @@ import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {
   capabilitiesFromMask,
+  checkVolumeSpec,
   containerCapabilities,
   DEFAULT_CAPABILITIES,
   goArch,
@@ -14,6 +15,7 @@ import {
   parseCpus,
   parseDevice,
   parseEnvFile,
+  parseGpuRequest,
   parseIpcMode,
   checkMount,
   parseMount,
@@ -182,6 +184,14 @@ describe('--mount', () => {
     assert.equal(mount.type === 'bind' && mount.source, '/a,b')
   })
 
+  it("refuses what Go's encoding/csv refuses, in its words: nothing at all, a quote out of place (columns in bytes)", () => {
+    rejects(() => mountOf('', '/'), 'EOF')
+    rejects(() => mountOf('type=bind,"src=/a"b', '/'), 'parse error on line 1, column 18: extraneous or missing " in quoted-field')
+    rejects(() => mountOf('type=bind,src=/a"b', '/'), 'parse error on line 1, column 17: bare " in non-quoted-field')
+    rejects(() => mountOf('"é"x', '/'), 'parse error on line 1, column 4: extraneous or missing " in quoted-field')
+    rejects(() => mountOf('"type=bind', '/'), 'parse error on line 1, column 11: extraneous or missing " in quoted-field')
+  })
+
   it('volumes and tmpfs', () => {
     // A volume's mode is `z`, named or anonymous, as docker's setBindModeIfNull.
     assert.deepEqual(mountOf('source=data,target=/data,volume-nocopy', '/'), {
@@ -284,6 +294,17 @@ describe('-v', () => {
   it('names volumes, anonymous with one path', () => {
     assert.deepEqual(parseVolumeSpec('data:/data:ro,nocopy', '/'), {type: 'volume', name: 'data', target: '/data', readonly: true, noCopy: true, mode: 'ro,nocopy'})
     assert.deepEqual(parseVolumeSpec('/data', '/'), {type: 'volume', target: '/data', readonly: false, noCopy: false})
+  })
+
+  it("refuses what docker's CLI refuses itself (internal/volumespec), in its words", () => {
+    rejects(() => checkVolumeSpec(''), 'invalid empty volume spec')
+    rejects(() => checkVolumeSpec(':/x'), 'invalid spec: :/x: empty section between colons')
+    rejects(() => checkVolumeSpec('/a::/b'), 'invalid spec: /a::/b: empty section between colons')
+    rejects(() => checkVolumeSpec('/a:'), 'invalid spec: /a:: empty section between colons')
+    rejects(() => checkVolumeSpec('/a:/b:ro:x'), 'invalid spec: /a:/b:ro:x: too many colons')
+    // A letter and a colon open a Windows path, which is one section.
+    rejects(() => checkVolumeSpec('c:/a:/b:ro:x'), 'invalid spec: c:/a:/b:ro:x: too many colons')
+    for (const spec of ['/a', '/a:/b', '/a:/b:ro', 'c:/a:/b:ro', 'c:/b', '::', 'x:']) assert.doesNotThrow(() => checkVolumeSpec(spec), spec)
   })
 
   it('refuses invalid specs', () => {
@@ -490,5 +511,23 @@ describe('signals and architectures', () => {
     assert.equal(goArch('x64'), 'amd64')
     assert.equal(goArch('arm64'), 'arm64')
     assert.equal(goArch('ia32'), '386')
+  })
+})
+
+describe('parseGpuRequest', () => {
+  it("reads docker's --gpus values: the driver and capabilities its daemon's refusal names", () => {
+    assert.deepEqual(parseGpuRequest('all'), {driver: '', capabilities: [['gpu']]})
+    assert.deepEqual(parseGpuRequest('2'), {driver: '', capabilities: [['gpu']]})
+    assert.deepEqual(parseGpuRequest('driver=nvidia,count=all,"capabilities=compute,utility",device=0,options=a=b'), {driver: 'nvidia', capabilities: [['compute', 'utility', 'gpu']]})
+  })
+
+  it("refuses what docker's CLI refuses, in its words", () => {
+    rejects(() => parseGpuRequest('count=x'), 'invalid count (x): value must be either "all" or an integer: invalid syntax')
+    rejects(() => parseGpuRequest('9223372036854775808'), 'invalid count (9223372036854775808): value must be either "all" or an integer: value out of range')
+    rejects(() => parseGpuRequest('foo=1'), "unexpected key 'foo' in 'foo=1'")
+    rejects(() => parseGpuRequest('1,count=2'), "gpu request key 'count' can be specified only once")
+    rejects(() => parseGpuRequest('driver=a,driver=b'), "gpu request key 'driver' can be specified only once")
+    rejects(() => parseGpuRequest('options='), 'failed to read gpu options: EOF')
+    rejects(() => parseGpuRequest(''), 'EOF')
   })
 })
