@@ -700,8 +700,10 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
   // Checked now, so that a bad one fails before anything is created.
   for (const spec of values.publish ?? []) parsedValue(() => parsePublish(spec))
   for (const spec of values.expose ?? []) {
-    checkExposeFlag(spec)
-    parsedValue(() => parseExpose(spec))
+    parsedValue(() => {
+      checkExposeFlag(spec)
+      parseExpose(spec)
+    })
   }
   const mode = targets[0] === undefined || targets[0] === 'default' ? 'bridge' : targets[0]
   if (links.length > 0 && mode === 'host') fail("conflicting options: host type networking can't be used with links. This would result in undefined behavior")

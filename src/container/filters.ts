@@ -78,17 +78,16 @@ function filteredPorts(filters: readonly PsFilter[], key: 'publish' | 'expose'):
 }
 
 /**
- * The ports docker's list API gives a container (its Ports), as `port/protocol` texts: one for each
- * host binding (its host port public, the container port private) and one for each port exposed
- * without one (public port 0). None unless it runs: docker drops them when the network goes.
+ * The ports docker's list API gives a container (its Ports, from NetworkSettings.Ports), as
+ * `port/protocol` texts: one for each host binding (its host port public, the container port private)
+ * and one for each port exposed without one (public port 0). None unless it runs: docker drops them
+ * when the network goes.
  */
 function listedPorts(view: ContainerView): {public: string; private: string}[] {
   if (view.status !== 'running' && view.status !== 'paused') return []
-  const published = view.ports ?? {}
   const ports: {public: string; private: string}[] = []
-  for (const key of new Set([...Object.keys(published), ...Object.keys(view.record.Config.ExposedPorts ?? {})])) {
+  for (const [key, bindings] of Object.entries(view.ports ?? {})) {
     const {protocol} = splitPort(key)
-    const bindings = published[key] ?? []
     if (bindings.length === 0) ports.push({public: `0/${protocol}`, private: key})
     for (const binding of bindings) ports.push({public: `${Number(binding.HostPort)}/${protocol}`, private: key})
   }

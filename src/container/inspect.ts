@@ -60,7 +60,6 @@ async function networkSettingsOf(view: ContainerView, container: LoadedContainer
   const settings = emptyNetworkSettings()
   const state = await readJsonIfExists<NetworkState>(container.paths.networkState)
   const running = view.status === 'running' || view.status === 'paused'
-  const exposed = Object.keys(container.record.Config.ExposedPorts ?? {})
   const sandboxKey = view.pid ? `/proc/${view.pid}/ns/net` : ''
   const mode = container.record.HostConfig.NetworkMode
   const builtin = builtinNetworkOf(mode, plan !== undefined)
@@ -70,7 +69,7 @@ async function networkSettingsOf(view: ContainerView, container: LoadedContainer
     return {...settings, Networks, SandboxKey: running ? sandboxKey : ''}
   }
   const networkIds = plan && !running ? await endpointNetworkIds(plan) : {}
-  const network = endpointSettingsOf(plan, running ? state : undefined, running ? exposed : [], sandboxKey, {containerId: container.record.Id, networkIds, started: view.state.StartedAt !== ''})
+  const network = endpointSettingsOf(plan, running ? state : undefined, running ? (view.ports ?? {}) : {}, sandboxKey, {containerId: container.record.Id, networkIds, started: view.state.StartedAt !== ''})
   return {...settings, ...network.primary, Ports: network.Ports, Networks: network.Networks, SandboxKey: network.SandboxKey}
 }
 

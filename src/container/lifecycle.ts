@@ -13,6 +13,7 @@ import {withStopSignalsHeld} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
 import {isLocked, isWriteRefused, readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, oneOf, optional, recordOf} from '../json-shape.ts'
+import {endpointPorts} from '../network/ports.ts'
 import type {PortMap} from '../network/ports.ts'
 import type {ImageUser} from '../image/remove.ts'
 import {publishEvent, publishEvents} from '../system/nerd-events.ts'
@@ -324,7 +325,7 @@ export function withProcessStart(state: ContainerState, task: Process | undefine
 
 /** What the container's other files say, beside its record and state. */
 interface ViewFiles {
-  /** The ports the network setup published (host ports chosen), from the network state. */
+  /** docker's NetworkSettings.Ports, from the network state. */
   ports?: PortMap
   /** The networks the container joins, `network connect`s included, from its plan. */
   networks?: string[]
@@ -332,19 +333,19 @@ interface ViewFiles {
   health?: HealthState
 }
 
-const NETWORK_STATE_SHAPE = objectOf({ports: optional(recordOf(arrayOf(objectOf({HostIp: 'string', HostPort: 'string'}))))})
+const NETWORK_STATE_SHAPE = objectOf({ports: optional(recordOf(arrayOf(objectOf({HostIp: 'string', HostPort: 'string'})))), portsNetwork: optional('string')})
 const NETWORK_PLAN_SHAPE = objectOf({networks: arrayOf(objectOf({network: 'string'}))})
 const HEALTH_SHAPE = objectOf({Status: oneOf('starting', 'healthy', 'unhealthy'), FailingStreak: 'number', Log: arrayOf(objectOf({ExitCode: 'number', Output: 'string'}))})
 
 /** What the container's network plan and state and its health say; nothing of what it does not have. */
 async function viewFilesOf(paths: ContainerPaths, record: ContainerRecord): Promise<ViewFiles> {
   const [state, plan, health] = await Promise.all([
-    readCheckedJson<{ports?: PortMap}>(paths.networkState, 'container network state', NETWORK_STATE_SHAPE),
+    readCheckedJson<{ports?: PortMap; portsNetwork?: string}>(paths.networkState, 'container network state', NETWORK_STATE_SHAPE),
     readCheckedJson<{networks: {network: string}[]}>(paths.networkPlan, 'container network plan', NETWORK_PLAN_SHAPE),
     record.Config.Healthcheck ? readCheckedJson<HealthState>(paths.health, 'container health state', HEALTH_SHAPE) : undefined,
   ])
   return {
-    ...(state ? {ports: state.ports} : {}),
+    ...(state ? {ports: endpointPorts(state, Object.keys(record.Config.ExposedPorts ?? {}))} : {}),
     ...(plan ? {networks: plan.networks.map((planned) => planned.network)} : {}),
     ...(health ? {health} : {}),
   }

@@ -245,7 +245,10 @@ export interface ContainerView {
   pid: number
   /** Exit code of the last run (from the stopped task when there is one, else state.json). */
   exitCode: number
-  /** The published ports in effect (host ports chosen), while the container's networks are attached. */
+  /**
+   * docker's NetworkSettings.Ports (ports.ts, endpointPorts) while the container's networks are
+   * attached: exposed ports (`[]`) and the bindings in effect, host ports chosen.
+   */
   ports?: PortMap
   /** The CNI networks the container joins (its plan), `network connect`s included. */
   networks?: string[]

@@ -131,7 +131,7 @@ export function psRow(view: ContainerView, options: PsRowOptions = {}): PsRow {
     Names: record.Name,
     Networks: networkNames(view).join(','),
     Platform: platformValue(record.Platform),
-    Ports: view.status === 'running' || view.status === 'paused' ? formatPortsColumn(view.ports ?? {}, Object.keys(record.Config.ExposedPorts ?? {})) : '',
+    Ports: view.status === 'running' || view.status === 'paused' ? formatPortsColumn(view.ports ?? {}) : '',
     RunningFor: timeAgo(created, options.now),
     Size: size.rootFs > 0 ? `${humanSize(size.rw)} (virtual ${humanSize(size.rootFs)})` : humanSize(size.rw),
     State: view.status,

@@ -101,6 +101,11 @@ export interface NetworkState {
   pending?: Record<string, PendingAttachment>
   /** The bindings in effect, host ports chosen. */
   ports: PortMap
+  /**
+   * The network whose attachment has the container's ports, exposed and published: docker's endpoint
+   * given them, the first one attached that can carry them. None on host, none or internal networks only.
+   */
+  portsNetwork?: string
 }
 
 export interface ContainerNetworkFiles {
@@ -468,13 +473,12 @@ function withoutDefaultRoutes(network: NetworkConfList, state: NetworkState): Ne
 }
 
 /**
- * The network that carried a running container's published ports was disconnected: they move to the
- * first network left that can carry them, as docker's sandbox moves external connectivity to its new
- * gateway endpoint. Its attachment gets the portmap plugin (chained onto the ADD result it has), so
- * that its DEL takes the mappings away too.
+ * The network that carried a running container's ports was disconnected: they move to the first
+ * network left that can carry them, as docker's sandbox moves external connectivity to its new
+ * gateway endpoint. Its attachment gets the portmap plugin (chained onto the ADD result it has) for
+ * the published ones, so that its DEL takes the mappings away too.
  */
 async function movePorts(target: AttachTarget, plan: NetworkPlan, state: NetworkState, networks: NetworkConfList[], netns: string, leaving: string[]): Promise<void> {
-  if (Object.keys(plan.portBindings).length === 0) return
   const networkOf = (name: string) => networks.find((network) => network.name === name)
   const carrier = plan.networks.find((planned) => {
     const network = networkOf(planned.network)
@@ -482,6 +486,10 @@ async function movePorts(target: AttachTarget, plan: NetworkPlan, state: Network
   })
   const portmap = carrier && networkOf(carrier.network)!.plugins.find((plugin) => plugin.type === 'portmap')
   if (!carrier || !portmap) return
+  if (Object.keys(plan.portBindings).length === 0) {
+    state.portsNetwork = carrier.network
+    return
+  }
   const attachment = state.attachments[carrier.network]!
   const owner = memberKey(target.namespace, target.id)
   const facts = networkOf(carrier.network)!.nerd
@@ -501,11 +509,16 @@ async function movePorts(target: AttachTarget, plan: NetworkPlan, state: Network
   attachment.conflist = {...attachment.conflist, plugins: [main!, portmap, ...rest]}
   attachment.capabilityArgs = capabilityArgs
   state.ports = claimed.ports
+  state.portsNetwork = carrier.network
 }
 
-/** Whether the attachment's portmap carries the container's published ports. */
-function carriesPorts(attachment: AttachmentState | PendingAttachment): boolean {
-  return ((attachment.capabilityArgs.portMappings as unknown[] | undefined)?.length ?? 0) > 0
+/**
+ * The network whose attachment has the container's ports (NetworkState.portsNetwork). A state an older
+ * nerd wrote names none: there it is the attachment whose portmap has mappings.
+ */
+function portsNetworkOf(state: NetworkState): string | undefined {
+  const carriesPorts = (name: string) => ((attachmentTo(state, name)!.capabilityArgs.portMappings as unknown[] | undefined)?.length ?? 0) > 0
+  return state.portsNetwork ?? attachedNames(state).find(carriesPorts)
 }
 
 /** The attachment to `name`, recorded or pending. */
@@ -659,12 +672,13 @@ async function attachLocked(target: AttachTarget, plan: NetworkPlan, netns: stri
     }
     await releaseHostPorts(plan, owner)
     state.ports = {}
+    delete state.portsNetwork
   }
   let claimed: {ports: PortMap; mappings: PortMapping[]} | undefined
   try {
     // The published ports go with the first network attached that can carry them, and with such a
     // network connected when none attached has them; a container on internal networks only has none.
-    const carrier = Object.values(state.attachments).some(carriesPorts) ? undefined : wanted.find((planned) => carriesPublishedPorts(findNetwork(networks, planned.network).nerd))
+    const carrier = portsNetworkOf(state) !== undefined ? undefined : wanted.find((planned) => carriesPublishedPorts(findNetwork(networks, planned.network).nerd))
     let unpublished: HostPortError | undefined
     if (carrier) {
       const facts = findNetwork(networks, carrier.network).nerd
@@ -688,6 +702,7 @@ async function attachLocked(target: AttachTarget, plan: NetworkPlan, netns: stri
         throw fresh ? new Error(`${NETWORKING_FAILED}: ${failure.message}`, {cause: unpublished}) : failure
       }
     }
+    if (carrier) state.portsNetwork = carrier.network
   } catch (error) {
     // Nothing half-attached stays: what this call attached is detached again.
     for (const planned of wanted) if (attachmentTo(state, planned.network)) await detachOne(target, plan, state, networks, planned.network, netns, hooks, changes)
@@ -718,8 +733,9 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
     const networks = await listNetworks(plan.netconfPath)
     const state = await readNetworkState(target.files)
     const names = attachedNames(state).filter((name) => !only || only.includes(name))
-    // The published ports go with the network that carries them, as docker's do with its endpoint.
-    const portsGo = !only || names.some((name) => carriesPorts(attachmentTo(state, name)!))
+    // The ports go with the network that carries them, as docker's do with its endpoint.
+    const portsNetwork = portsNetworkOf(state)
+    const portsGo = !only || (portsNetwork !== undefined && names.includes(portsNetwork))
     const routesGone = names.flatMap((name) => defaultRoutesOf(attachmentTo(state, name)!))
     // Each step is taken whatever became of those before it (a failed DEL leaves its network
     // recorded, for the next detach to try again): the first failure is the one reported.
@@ -731,6 +747,7 @@ export async function detachNetworks(target: AttachTarget, netns: string, only?:
     if (portsGo) {
       await releaseHostPorts(plan, memberKey(target.namespace, target.id))
       state.ports = {}
+      delete state.portsNetwork
       if (only && netns) await movePorts(target, plan, state, networks, netns, names).catch(failed)
     }
     await writeDetachedState(target.files.state, state)

@@ -6,12 +6,13 @@ import {formatPortLines, portNumberError} from './ports.ts'
 
 /**
  * The lines `port` prints for the container (`reference` as typed), or for one of its ports: as
- * docker's CLI, `PORT[/PROTO]` (tcp when no protocol is given) names the key as typed.
+ * docker's CLI, `PORT[/PROTO]` (tcp when no protocol is given) names the key as typed, and an empty
+ * one names none.
  */
 export async function containerPortLines(scope: ContainerScope, container: LoadedContainer, reference: string, port: string | undefined): Promise<string[]> {
   const view = await containerView(scope, container)
   const ports = view.ports ?? {}
-  if (port === undefined) return formatPortLines(ports)
+  if (!port) return formatPortLines(ports)
   const slash = port.indexOf('/')
   const [number, protocol] = slash === -1 ? [port, ''] : [port.slice(0, slash), port.slice(slash + 1)]
   const invalid = portNumberError(number)

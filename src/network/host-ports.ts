@@ -23,10 +23,14 @@ function registryKey(hostIp: string, hostPort: number, protocol: string): string
   return `${hostIp || '0.0.0.0'}:${hostPort}/${protocol}`
 }
 
-/** The registry entry holding the port on the same host IP, or on all IPs (every IP when `hostIp` is all of them). */
+/**
+ * The host IP whose entry holds the port: the same host IP, or all IPs (every IP when `hostIp` is all
+ * of them). docker's port allocator names it in its "port is already allocated".
+ */
 function portTaken(registry: PortRegistry, hostIp: string, hostPort: number, protocol: string): string | undefined {
   const candidates = hostIp === '' ? Object.keys(registry).filter((key) => key.endsWith(`:${hostPort}/${protocol}`)) : [registryKey(hostIp, hostPort, protocol), registryKey('', hostPort, protocol)]
-  return candidates.find((candidate) => registry[candidate] !== undefined)
+  const holder = candidates.find((candidate) => registry[candidate] !== undefined)
+  return holder?.slice(0, holder.lastIndexOf(':'))
 }
 
 /** Go's strerror texts for what a bind fails with, as docker's message carries them. */
@@ -130,17 +134,21 @@ const EPHEMERAL_ATTEMPTS = 10
 async function hostPortFor(registry: PortRegistry, request: BindingRequest): Promise<number> {
   const {hostIp, hostPort, protocol} = request
   const failure = (message: string) => new HostPortError(hostIp, () => message)
-  if (hostPort === '') {
+  const [start, end] = hostPortSpan(hostPort)
+  // No host port, or docker's 0 (`-p 0:80`).
+  if (end === 0) {
     for (let attempt = 0; attempt < EPHEMERAL_ATTEMPTS; attempt++) {
       const port = await probeHostPort(hostIp, 0, protocol)
       if (typeof port !== 'number') throw bindFailure(request, 0, port.reason)
-      if (!portTaken(registry, hostIp, port, protocol)) return port
+      if (portTaken(registry, hostIp, port, protocol) === undefined) return port
     }
     throw failure(`no free host port for ${hostIp || '0.0.0.0'}/${protocol}`)
   }
-  const [start, end] = hostPortSpan(hostPort)
+  // docker's port allocator's words: a range from 0 would have the kernel pick a port outside it.
+  if (start === 0) throw failure(`invalid port range: ${start}-${end}`)
   if (start === end) {
-    if (portTaken(registry, hostIp, start, protocol)) throw failure(`Bind for ${hostIp || '0.0.0.0'}:${start} failed: port is already allocated`)
+    const holder = portTaken(registry, hostIp, start, protocol)
+    if (holder !== undefined) throw failure(`Bind for ${holder}:${start} failed: port is already allocated`)
     const bound = await probeHostPort(hostIp, start, protocol)
     if (typeof bound !== 'number') throw bindFailure(request, start, bound.reason)
     return start
@@ -148,7 +156,7 @@ async function hostPortFor(registry: PortRegistry, request: BindingRequest): Pro
   // As docker: a port of the range that does not bind is passed over; the last bind failure is the error.
   let lastFailure: HostPortError | undefined
   for (let port = start; port <= end; port++) {
-    if (portTaken(registry, hostIp, port, protocol)) continue
+    if (portTaken(registry, hostIp, port, protocol) !== undefined) continue
     const bound = await probeHostPort(hostIp, port, protocol)
     if (typeof bound === 'number') return port
     lastFailure = bindFailure(request, port, bound.reason)

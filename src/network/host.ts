@@ -138,7 +138,8 @@ export async function createBridge(network: NetworkConfList): Promise<void> {
   const mtu = networkMtu(network.nerd)
   await runIp('ip', ['link', 'add', 'name', bridge, ...(mtu === undefined ? [] : ['mtu', String(mtu)]), 'type', 'bridge'], what)
   for (const range of addressRanges(network.nerd)) {
-    await runIp('ip', ['address', 'add', `${range.gateway}/${range.subnet.split('/')[1]}`, 'dev', bridge], what)
+    // As docker's (IFA_F_NODAD): an IPv6 gateway is usable at once, not tentative until DAD is done.
+    await runIp('ip', ['address', 'add', `${range.gateway}/${range.subnet.split('/')[1]}`, 'dev', bridge, ...(range.gateway.includes(':') ? ['nodad'] : [])], what)
   }
   await runIp('ip', ['link', 'set', bridge, 'up'], what)
 }

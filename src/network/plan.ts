@@ -264,19 +264,23 @@ export interface EndpointContext {
   started: boolean
 }
 
-/** docker's NetworkSettings of a container from its network state (empty ones while it is down). */
+/**
+ * docker's NetworkSettings of a container from its network state and its ports (ports.ts,
+ * endpointPorts), empty ones while it is down; an exposed port without a binding is null.
+ */
 export function networkSettingsOf(
   plan: NetworkPlan | undefined,
   state: NetworkState | undefined,
-  exposed: string[],
+  ports: PortMap,
   sandboxKey: string,
   context: EndpointContext,
 ): {Networks: Record<string, object>; Ports: Record<string, {HostIp: string; HostPort: string}[] | null>; primary?: PrimarySettings; SandboxKey: string} {
   const {containerId} = context
-  const Ports: Record<string, {HostIp: string; HostPort: string}[] | null> = {}
-  for (const key of exposed) Ports[key] = null
-  for (const [key, bindings] of Object.entries(state?.ports ?? {})) Ports[key] = bindings
-  const sortedPorts = Object.fromEntries(Object.entries(Ports).sort((a, b) => splitPort(a[0]).port - splitPort(b[0]).port || compareStrings(a[0], b[0])))
+  const sortedPorts = Object.fromEntries(
+    Object.entries(ports)
+      .sort((a, b) => splitPort(a[0]).port - splitPort(b[0]).port || compareStrings(a[0], b[0]))
+      .map(([key, bindings]) => [key, bindings.length > 0 ? bindings : null]),
+  )
   const Networks: Record<string, object> = {}
   let primary
   for (const planned of plan?.networks ?? []) {

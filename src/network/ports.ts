@@ -30,19 +30,65 @@ function publishError(message: string): NerdError {
   return new NerdError(message, {exitCode: 125})
 }
 
-function portRange(text: string, what: 'containerPort' | 'hostPort'): [number, number] {
-  const match = /^(\d+)(?:-(\d+))?$/.exec(text)
-  const start = match ? Number(match[1]) : NaN
-  const end = match?.[2] === undefined ? start : Number(match[2])
-  const limit = what === 'hostPort' ? 0 : 1
-  if (!match || start < limit || end > 65535 || end < start) throw publishError(`invalid ${what}: ${text}`)
-  return [start, end]
+/**
+ * go-connections' ParsePortRange: `80`, or `8000-8010` (read as its parts[0] and parts[1], so that
+ * what follows a second `-` is not read); its error's text for a range it refuses.
+ */
+function parsePortRange(text: string): {start: number; end: number} | string {
+  if (text === '') return 'empty string specified for ports'
+  const [startText, endText = startText] = text.split('-') as [string, string?]
+  const problem = portNumberError(startText) ?? portNumberError(endText)
+  if (problem) return problem
+  const [start, end] = [Number(startText), Number(endText)]
+  return end < start ? `invalid range specified for port: ${text}` : {start, end}
 }
 
-function protocol(text: string | undefined): PortProtocol {
-  const value = (text ?? 'tcp').toLowerCase()
-  if (value !== 'tcp' && value !== 'udp' && value !== 'sctp') throw publishError(`invalid proto: ${text}`)
+/**
+ * A container port range. Unlike go-connections, nerd refuses port 0, which portmap refuses at start
+ * ("Invalid container port number"): a container made with it could never run.
+ */
+function containerPorts(text: string): {start: number; end: number} {
+  const range = parsePortRange(text)
+  if (typeof range === 'string' || range.start === 0) throw publishError(`invalid containerPort: ${text}`)
+  return range
+}
+
+/**
+ * go-connections' SplitProtoPort: the port (range) before the first `/` and the protocol after it,
+ * tcp when none follows (`80/`); both empty when there is no port.
+ */
+function splitProtoPort(text: string): [port: string, proto: string] {
+  const slash = text.indexOf('/')
+  const port = slash === -1 ? text : text.slice(0, slash)
+  if (port === '') return ['', '']
+  return [port, (slash === -1 ? '' : text.slice(slash + 1)) || 'tcp']
+}
+
+function protocol(text: string): PortProtocol {
+  const value = text.toLowerCase()
+  if (value !== 'tcp' && value !== 'udp' && value !== 'sctp') throw publishError(`invalid proto: ${value}`)
   return value
+}
+
+/**
+ * The host of a bracketed host IP (`[::1]`), taken apart as go-connections does, with Go's
+ * net.SplitHostPort on the IP and a `:`; Go's words for what that refuses.
+ */
+function unbracketedIp(ip: string): string {
+  const hostport = `${ip}:`
+  const refused = (why: string) => publishError(`invalid IP address ${ip}: address ${hostport}: ${why}`)
+  const end = hostport.indexOf(']')
+  if (end === -1) throw refused("missing ']' in address")
+  if (end + 1 !== hostport.length - 1) throw refused(hostport[end + 1] === ':' ? 'too many colons in address' : 'missing port in address')
+  if (hostport.indexOf('[', 1) !== -1) throw refused("unexpected '[' in address")
+  return hostport.slice(1, end)
+}
+
+/** A host IP as go-connections reads it: unbracketed, then Go's net.ParseIP, which takes no zone (`%eth0`). */
+function hostIpOf(text: string): string {
+  const ip = text.startsWith('[') ? unbracketedIp(text) : text
+  if (ip !== '' && (isIP(ip) === 0 || ip.includes('%'))) throw publishError(`invalid IP address: ${ip}`)
+  return ip
 }
 
 /**
@@ -60,38 +106,33 @@ function shortSyntax(spec: string): string {
   return `${fields.published ?? ''}:${fields.target ?? ''}/${fields.protocol}`
 }
 
-/** One `-p` value as docker's PortMap entries. */
+/** One `-p` value as docker's PortMap entries: go-connections' ParsePortSpec, its checks in its order and words. */
 export function parsePublish(value: string): PortMap {
-  const spec = shortSyntax(value)
-  const slash = spec.lastIndexOf('/')
-  const [rest, proto] = slash === -1 ? [spec, protocol(undefined)] : [spec.slice(0, slash), protocol(spec.slice(slash + 1))]
-  // go-connections' splitParts: the last part is the container's port, the one before the host's,
+  // splitParts: the last part is the container's port and protocol, the one before the host's port,
   // all before them the host IP (an IPv6 one bracketed or not).
-  const parts = rest.split(':')
-  const containerText = parts.at(-1)!
+  const parts = shortSyntax(value).split(':')
+  const [containerText, proto] = splitProtoPort(parts.at(-1)!)
+  const portProtocol = protocol(proto)
+  const hostIp = hostIpOf(parts.slice(0, -2).join(':'))
   const hostText = parts.length >= 2 ? parts.at(-2)! : ''
-  const ipText = parts.slice(0, -2).join(':')
-  const hostIp = /^\[[^\]]*\]$/.test(ipText) ? ipText.slice(1, -1) : ipText
-  if (hostIp !== '' && isIP(hostIp) === 0) throw publishError(`invalid IP address: ${ipText}`)
-  if (containerText === '') throw publishError(`no port specified: ${spec}<empty>`)
-  const [containerStart, containerEnd] = portRange(containerText, 'containerPort')
-  const count = containerEnd - containerStart + 1
+  const container = containerPorts(containerText)
+  const count = container.end - container.start + 1
   const map: PortMap = {}
   if (hostText === '') {
-    for (let port = containerStart; port <= containerEnd; port++) map[`${port}/${proto}`] = [{HostIp: hostIp, HostPort: ''}]
+    for (let port = container.start; port <= container.end; port++) map[`${port}/${portProtocol}`] = [{HostIp: hostIp, HostPort: ''}]
     return map
   }
-  const [hostStart, hostEnd] = portRange(hostText, 'hostPort')
-  const hostCount = hostEnd - hostStart + 1
+  const host = parsePortRange(hostText)
+  if (typeof host === 'string') throw publishError(`invalid hostPort: ${hostText}`)
+  const hostCount = host.end - host.start + 1
   if (count === 1 && hostCount > 1) {
     // One container port and a host range: any free port of the range, chosen at start.
-    map[`${containerStart}/${proto}`] = [{HostIp: hostIp, HostPort: `${hostStart}-${hostEnd}`}]
+    map[`${container.start}/${portProtocol}`] = [{HostIp: hostIp, HostPort: `${host.start}-${host.end}`}]
     return map
   }
   if (hostCount !== count) throw publishError(`invalid ranges specified for container and host Ports: ${containerText} and ${hostText}`)
-  for (let offset = 0; offset < count; offset++) {
-    map[`${containerStart + offset}/${proto}`] = [{HostIp: hostIp, HostPort: hostStart === 0 ? '' : String(hostStart + offset)}]
-  }
+  // Host port 0 is kept as typed, as docker keeps it: a free one at start, as an empty one.
+  for (let offset = 0; offset < count; offset++) map[`${container.start + offset}/${portProtocol}`] = [{HostIp: hostIp, HostPort: String(host.start + offset)}]
   return map
 }
 
@@ -102,29 +143,19 @@ export function portNumberError(text: string): string | undefined {
   return undefined
 }
 
-/** go-connections' ParsePortRange, `80` or `8000-8010`, its error's text when it refuses one. */
-function portRangeProblem(text: string): string | undefined {
-  if (text === '') return 'empty string specified for ports'
-  const [start, end = start] = text.split('-') as [string, string?]
-  const problem = portNumberError(start) ?? portNumberError(end)
-  if (problem) return problem
-  return Number(end) < Number(start) ? `invalid range specified for port: ${text}` : undefined
-}
-
 /** What docker's CLI refuses in an `--expose` value, in its words (go-connections' SplitProtoPort and ParsePortRange). */
 export function checkExposeFlag(spec: string): void {
   if (spec.includes(':')) throw publishError(`invalid port format for --expose: ${spec}`)
-  // Nothing before the slash is no port at all.
-  const problem = portRangeProblem(spec.split('/')[0]!)
-  if (problem) throw publishError(`invalid range format for --expose: ${spec}, error: ${problem}`)
+  const range = parsePortRange(splitProtoPort(spec)[0])
+  if (typeof range === 'string') throw publishError(`invalid range format for --expose: ${spec}, error: ${range}`)
 }
 
 /** `--expose 80`, `8000-8010/udp`: the ports, as `80/tcp` keys. */
 export function parseExpose(spec: string): string[] {
-  const slash = spec.lastIndexOf('/')
-  const [ports, proto] = slash === -1 ? [spec, protocol(undefined)] : [spec.slice(0, slash), protocol(spec.slice(slash + 1))]
-  const [start, end] = portRange(ports, 'containerPort')
-  return Array.from({length: end - start + 1}, (_, index) => `${start + index}/${proto}`)
+  const [ports, proto] = splitProtoPort(spec)
+  const {start, end} = containerPorts(ports)
+  const portProtocol = protocol(proto)
+  return Array.from({length: end - start + 1}, (_, index) => `${start + index}/${portProtocol}`)
 }
 
 /** The bindings of `-p` values, and with `-P` a free host port for every exposed port not published otherwise. */
@@ -153,16 +184,29 @@ export function bracketedIp(ip: string): string {
 }
 
 /**
- * ps's PORTS column, laid out as docker's CLI does: the ports in order (container port, host IP,
- * host port, protocol); runs of consecutive ports that are only exposed, or published on the same
- * port number, fold into ranges (`7000-7002/tcp`, `0.0.0.0:80-81->80-81/tcp`); mappings to another
- * host port come last, one by one (`127.0.0.1:18080->80/tcp`).
+ * docker's NetworkSettings.Ports from the container's network state: the ports of the network that
+ * carries them (NetworkState.portsNetwork), exposed ones without a binding as `[]` (inspect's null),
+ * and the bindings in effect. None for a container on host, none or internal networks only, which
+ * has no endpoint given ports.
  */
-export function formatPortsColumn(published: PortMap, exposed: string[]): string {
+export function endpointPorts(state: {ports?: PortMap; portsNetwork?: string} | undefined, exposed: string[]): PortMap {
+  const bindings = state?.ports ?? {}
+  // A state an older nerd wrote names no network: it had one if it had bindings.
+  if (state?.portsNetwork === undefined && Object.keys(bindings).length === 0) return {}
+  return {...Object.fromEntries(exposed.map((key) => [key, []])), ...bindings}
+}
+
+/**
+ * ps's PORTS column from docker's NetworkSettings.Ports, laid out as docker's CLI does: the ports in
+ * order (container port, host IP, host port, protocol); runs of consecutive ports that are only
+ * exposed, or published on the same port number, fold into ranges (`7000-7002/tcp`,
+ * `0.0.0.0:80-81->80-81/tcp`); mappings to another host port come last, one by one
+ * (`127.0.0.1:18080->80/tcp`).
+ */
+export function formatPortsColumn(networkPorts: PortMap): string {
   const ports: {port: number; protocol: string; ip: string; hostPort: number}[] = []
-  for (const key of new Set([...Object.keys(published), ...exposed])) {
+  for (const [key, bindings] of Object.entries(networkPorts)) {
     const {port, protocol} = splitPort(key)
-    const bindings = published[key] ?? []
     if (bindings.length === 0) ports.push({port, protocol, ip: '', hostPort: 0})
     for (const binding of bindings) ports.push({port, protocol, ip: binding.HostIp || '0.0.0.0', hostPort: Number(binding.HostPort)})
   }

@@ -86,6 +86,8 @@ describe('networking as docker has it', () => {
     assert.equal(await nerdOk(['port', 'ported']), [`53/tcp -> 0.0.0.0:${dns}`, `53/udp -> 0.0.0.0:${dns}`, `80/tcp -> 0.0.0.0:${low}`, `80/tcp -> 0.0.0.0:${high}`, `80/tcp -> 127.0.0.1:${loopback}`, ''].join('\n'))
     assert.equal(await nerdOk(['port', 'ported', '80']), [`0.0.0.0:${low}`, `0.0.0.0:${high}`, `127.0.0.1:${loopback}`, ''].join('\n'))
     assert.equal(await nerdOk(['port', 'ported', '53/']), `0.0.0.0:${dns}\n`)
+    // An empty port is none given, as docker's CLI takes it.
+    assert.equal(await nerdOk(['port', 'ported', '']), await nerdOk(['port', 'ported']))
     for (const [args, message] of [
       [['ported', '81'], "No public port '81' published for ported"],
       [[id.slice(0, 8), '81/udp'], `No public port '81/udp' published for ${id.slice(0, 8)}`],
@@ -210,9 +212,12 @@ describe('networking as docker has it', () => {
 
   it('inspect: host and none as docker shows them in NetworkSettings.Networks; the top-level EndpointID is the default bridge\'s', async () => {
     for (const mode of ['host', 'none']) {
-      await nerdOk(['run', '-d', '--name', `on-${mode}`, '--network', mode, IMG, 'sleep', '60'])
+      await nerdOk(['run', '-d', '--name', `on-${mode}`, '--network', mode, '--expose', '90', IMG, 'sleep', '60'])
+      // No endpoint has ports: ps and inspect show none, as docker's.
+      assert.equal(await nerdOk(['ps', '--filter', `name=on-${mode}`, '--format', '{{.Ports}}']), '\n')
       const networkId = (await nerdOk(['network', 'inspect', mode, '--format', '{{.Id}}'])).trim()
       const settings = (await inspectContainer(`on-${mode}`)).NetworkSettings
+      assert.deepEqual(settings.Ports, {})
       const endpoint = settings.Networks[mode]
       assert.deepEqual(Object.keys(settings.Networks), [mode])
       assert.equal(endpoint.NetworkID, networkId)

@@ -167,7 +167,7 @@ describe('networking on CNI', () => {
 
   it('publishes a port on 127.0.0.1 that an HTTP GET from the host reaches; port and ps show it', async () => {
     const port = await publishablePort()
-    await nerdOk(['run', '-d', '--name', 'web', '-p', `127.0.0.1:${port}:80`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
+    await nerdOk(['run', '-d', '--name', 'web', '-p', `127.0.0.1:${port}:80`, '--expose', '90', '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
     const page = await publishedPage('the published page', port)
     assert.equal(page, 'hello from nerd\n')
     assert.equal(await nerdOk(['port', 'web']), `80/tcp -> 127.0.0.1:${port}\n`)
@@ -175,10 +175,11 @@ describe('networking on CNI', () => {
     const missing = await nerd(['port', 'web', '81/tcp'])
     assert.equal(missing.code, 1)
     assert.match(missing.stderr, /No public port '81\/tcp' published for web/)
-    assert.equal(await nerdOk(['ps', '--filter', 'name=web', '--format', '{{.Ports}}']), `127.0.0.1:${port}->80/tcp\n`)
+    const psPorts = () => nerdOk(['ps', '--filter', 'name=web', '--format', '{{.Ports}}'])
+    assert.equal(await psPorts(), `90/tcp, 127.0.0.1:${port}->80/tcp\n`)
     const document = await inspectContainer('web')
     assert.deepEqual(document.HostConfig.PortBindings, {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]})
-    assert.deepEqual(document.NetworkSettings.Ports, {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]})
+    assert.deepEqual(document.NetworkSettings.Ports, {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}], '90/tcp': null})
     assert.match(document.NetworkSettings.IPAddress, /^10\.4\.0\.\d+$/)
 
     // The host port is this container's while it runs: a second container cannot take it, in docker's words.
@@ -186,13 +187,21 @@ describe('networking on CNI', () => {
     assert.equal(clash.code, 125, clash.stderr)
     assert.match(clash.stderr, endpointFailure('web-clash', `Bind for 127.0.0.1:${port} failed: port is already allocated`))
     await nerdOk(['rm', 'web-clash'])
+    // Asked on every address, docker's port allocator names the address that holds the port.
+    const clashAll = await nerd(['run', '-d', '--name', 'web-clash', '-p', `${port}:80`, IMG, 'sleep', '10'])
+    assert.equal(clashAll.code, 125, clashAll.stderr)
+    assert.match(clashAll.stderr, endpointFailure('web-clash', `Bind for 127.0.0.1:${port} failed: port is already allocated`))
+    await nerdOk(['rm', 'web-clash'])
 
     // The ports go with the network that carries them, and come back with it.
     await nerdOk(['network', 'disconnect', 'bridge', 'web'])
     assert.equal(await nerdOk(['port', 'web']), '')
+    assert.equal(await psPorts(), '\n')
+    assert.deepEqual((await inspectContainer('web')).NetworkSettings.Ports, {})
     assert.equal(await httpGet(`http://127.0.0.1:${port}/`), undefined)
     await nerdOk(['network', 'connect', 'bridge', 'web'])
     assert.equal(await nerdOk(['port', 'web']), `80/tcp -> 127.0.0.1:${port}\n`)
+    assert.equal(await psPorts(), `90/tcp, 127.0.0.1:${port}->80/tcp\n`)
     assert.equal(await publishedPage('the page again', port), 'hello from nerd\n')
     await nerdOk(['rm', '-f', 'web'])
     assert.equal(await httpGet(`http://127.0.0.1:${port}/`), undefined)
@@ -240,6 +249,13 @@ describe('networking on CNI', () => {
     assert.equal((await nerdOk(['port', 'exposed'])).split('\n').filter(Boolean).length, 3)
     await nerdOk(['rm', '-f', 'exposed'])
 
+    // Host port 0 is kept as typed, as docker's CLI keeps it, and is a free one at start.
+    await nerdOk(['run', '-d', '--name', 'zero', '-p', '127.0.0.1:0:80', IMG, 'sleep', '60'])
+    const zero = await inspectContainer('zero')
+    assert.deepEqual(zero.HostConfig.PortBindings, {'80/tcp': [{HostIp: '127.0.0.1', HostPort: '0'}]})
+    assert.ok(Number(zero.NetworkSettings.Ports['80/tcp'][0].HostPort) > 0, JSON.stringify(zero.NetworkSettings.Ports))
+    await nerdOk(['rm', '-f', 'zero'])
+
     for (const [spec, message] of [['80:abc', /invalid containerPort: abc/], ['1.2.3:80:80', /invalid IP address: 1\.2\.3/], ['80/xyz', /invalid proto: xyz/]] as const) {
       const before = (await nerdOk(['ps', '-aq'])).trim()
       const result = await nerd(['run', '-p', spec, IMG, 'true'])
@@ -252,6 +268,8 @@ describe('networking on CNI', () => {
     // refusals give create 1.
     for (const [args, code, message] of [
       [['-p', '70000:80'], 125, 'invalid hostPort: 70000'],
+      [['--expose', '80:80'], 125, 'invalid port format for --expose: 80:80'],
+      [['--expose', 'abc'], 125, 'invalid range format for --expose: abc, error: strconv.ParseUint: parsing "abc": invalid syntax'],
       [['--mac-address', 'zz'], 125, 'zz is not a valid mac address'],
       [['--network', 'bridge', '--network', 'bridge'], 125, 'network "bridge" is specified multiple times'],
       [['--network-alias', 'foo'], 125, 'network-scoped aliases are only supported for user-defined networks'],
@@ -658,7 +676,7 @@ describe('networking on CNI', () => {
 
   it('connects and disconnects a running container, with an alias and a fixed address', async () => {
     await nerdOk(['network', 'create', '--subnet', '10.4.230.0/24', net('fixed')])
-    await nerdOk(['run', '-d', '--name', 'roamer', IMG, 'sleep', '60'])
+    await nerdOk(['run', '-d', '--name', 'roamer', '--expose', '90', IMG, 'sleep', '60'])
     const outside = await nerd(['run', '--rm', '--network', net('fixed'), '--ip', '10.9.9.9', IMG, 'true'])
     assert.equal(outside.code, 125, outside.stderr)
     assert.equal(outside.stderr, `Error: invalid config for network ${net('fixed')}: invalid endpoint settings: no configured subnet or ip-range contain the IP address 10.9.9.9\n`)
@@ -689,7 +707,15 @@ describe('networking on CNI', () => {
     assert.equal(again.code, 1)
     assert.match(again.stderr, /already exists in network/)
 
+    // Its exposed port is the endpoint's that has its ports (the bridge's), and moves to the network
+    // left when that one goes, as its published ports do; with no network left, none.
+    const roamerPorts = () => nerdOk(['ps', '--filter', 'name=roamer', '--format', '{{.Ports}}'])
+    assert.equal(await roamerPorts(), '90/tcp\n')
+    await nerdOk(['network', 'disconnect', 'bridge', 'roamer'])
+    assert.equal(await roamerPorts(), '90/tcp\n')
     await nerdOk(['network', 'disconnect', net('fixed'), 'roamer'])
+    assert.equal(await roamerPorts(), '\n')
+    assert.deepEqual((await inspectContainer('roamer')).NetworkSettings.Ports, {})
     assert.doesNotMatch(await nerdOk(['exec', 'roamer', 'ip', '-4', '-o', 'addr']), /10\.4\.230\./)
     assert.doesNotMatch(await liveHosts('peer'), /wanderer/)
     const notConnected = await nerd(['network', 'disconnect', net('fixed'), 'roamer'])
@@ -835,6 +861,14 @@ describe('networking on CNI', () => {
     await nerdOk(['network', 'create', '--ipv6', '--subnet', 'fd00:4:e2e::/64', net('v6')])
     const document = await networkDocument(net('v6'))
     assert.equal(document.EnableIPv6, true)
+    // The bridge's IPv6 gateway is usable at once, as docker's (added without DAD): a host process binds it.
+    assert.match(await sh(`ip -6 -o addr show dev ${bridgeOf(document)}`), /inet6 fd00:4:e2e::1\/64 scope global (?!.*tentative)/)
+    const onGateway = createServer()
+    await new Promise<void>((resolve, reject) => {
+      onGateway.once('error', reject)
+      onGateway.listen(0, 'fd00:4:e2e::1', resolve)
+    })
+    await new Promise((resolve) => onGateway.close(resolve))
     assert.deepEqual((document.IPAM.Config as {Subnet: string}[]).map((range) => range.Subnet).sort(), [ipv4Subnet(document), 'fd00:4:e2e::/64'].sort())
     await nerdOk(['run', '-d', '--name', 'six', '--network', net('v6'), '--ip6', 'fd00:4:e2e::66', IMG, 'sleep', '60'])
     const settings = (await inspectContainer('six')).NetworkSettings.Networks[net('v6')]
@@ -859,12 +893,15 @@ describe('networking on CNI', () => {
     // The bridge holds the gateway, so the host reaches the containers (docker >= 25.0.4); a port
     // published there is not set up, as docker's: no mapping, no DNAT, the host port free for others.
     const port = await publishablePort()
-    await nerdOk(['run', '-d', '--name', 'internal-web', '--network', net('inside'), '-p', `127.0.0.1:${port}:80`, '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
+    await nerdOk(['run', '-d', '--name', 'internal-web', '--network', net('inside'), '-p', `127.0.0.1:${port}:80`, '--expose', '90', '-v', `${workDir}:/www`, IMG, 'httpd', '-f', '-p', '80', '-h', '/www'])
     const gateway = (document.IPAM.Config as {Gateway: string}[])[0]!.Gateway
     assert.match(await sh(`ip -4 -o addr show ${bridgeOf(document)}`), new RegExp(`inet ${gateway.replaceAll('.', '\\.')}/`))
     const address = await addressOn('internal-web', net('inside'))
     assert.equal(await until('the page from the host', () => httpGet(`http://${address}/`), 15_000), 'hello from nerd\n')
     assert.equal(await nerdOk(['port', 'internal-web']), '')
+    // No endpoint has ports, exposed or published: ps and inspect show none, as docker's.
+    assert.equal(await nerdOk(['ps', '--filter', 'name=internal-web', '--format', '{{.Ports}}']), '\n')
+    assert.deepEqual((await inspectContainer('internal-web')).NetworkSettings.Ports, {})
     assert.deepEqual((await inspectContainer('internal-web')).HostConfig.PortBindings, {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]})
     assert.equal((await sh(`iptables -w -t nat -S | grep -c -- 'dport ${port} ' || true`)).trim(), '0')
     await nerdOk(['run', '-d', '--name', 'takes-port', '-p', `127.0.0.1:${port}:80`, IMG, 'sleep', '60'])

@@ -225,7 +225,7 @@ describe('filterContainers', () => {
 
   it('matches publish= against host ports and expose= against container ports, either one keeping a container', () => {
     const bound = {'80/tcp': [{HostIp: '0.0.0.0', HostPort: '8080'}], '90/udp': [{HostIp: '127.0.0.1', HostPort: '9090'}]}
-    const running = view({id: '7'.repeat(64), name: 'running', created: '2026-11-23T02:06:00Z', status: 'running', exposed: ['80/tcp', '90/udp', '7000/tcp'], ports: bound})
+    const running = view({id: '7'.repeat(64), name: 'running', created: '2026-11-23T02:06:00Z', status: 'running', exposed: ['80/tcp', '90/udp', '7000/tcp'], ports: {...bound, '7000/tcp': []}})
     const other = view({id: '8'.repeat(64), name: 'other', created: '2026-11-23T02:07:00Z', status: 'paused', exposed: ['80/tcp'], ports: {'80/tcp': [{HostIp: '', HostPort: '18010'}]}})
     const containers = [running, other]
     const matching = (...texts: string[]) => names(filterContainers(containers, parsePsFilters(texts), context))

@@ -89,15 +89,29 @@ describe('host ports of published ports', () => {
     await rm(registry)
   })
 
-  it('refuses a port another container holds, or that one container asks for twice', async () => {
+  it('refuses a port another container holds, naming the host IP that holds it as docker\'s port allocator does, or that one container asks for twice', async () => {
     const port = await freeRange(1)
     await claimPorts(registry, 'ns/a', {'80/tcp': [{HostIp: '', HostPort: String(port)}]})
     await assert.rejects(claimPorts(registry, 'ns/b', {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(port)}]}), {
+      message: `Bind for 0.0.0.0:${port} failed: port is already allocated`,
+    })
+    await releasePorts(registry, 'ns/a')
+    await writeFile(registry, JSON.stringify({[`127.0.0.1:${port}/tcp`]: 'ns/a'}))
+    await assert.rejects(claimPorts(registry, 'ns/b', {'80/tcp': [{HostIp: '', HostPort: String(port)}]}), {
       message: `Bind for 127.0.0.1:${port} failed: port is already allocated`,
     })
     await releasePorts(registry, 'ns/a')
     await assert.rejects(claimPorts(registry, 'ns/b', {'80/tcp': [{HostIp: '', HostPort: String(port)}], '81/tcp': [{HostIp: '', HostPort: String(port)}]}), {
       message: `Bind for 0.0.0.0:${port} failed: port is already allocated`,
     })
+  })
+
+  it('takes host port 0 as docker does: a free one the kernel picks; a range from 0 in docker\'s port allocator\'s words', async () => {
+    const claimed = await claimPorts(registry, 'ns/a', {'80/tcp': [{HostIp: '127.0.0.1', HostPort: '0'}]})
+    const picked = claimed.mappings[0]!.hostPort
+    assert.ok(picked > 0)
+    assert.deepEqual(claimed.ports, {'80/tcp': [{HostIp: '127.0.0.1', HostPort: String(picked)}]})
+    await releasePorts(registry, 'ns/a')
+    await assert.rejects(claimPorts(registry, 'ns/a', {'80/tcp': [{HostIp: '127.0.0.1', HostPort: '0-5'}]}), {message: 'invalid port range: 0-5'})
   })
 })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {checkExposeFlag, formatPortLines, formatPortsColumn, parseExpose, parsePublish, portBindings, publishableBindings, unpublishableReason} from '../../../src/network/ports.ts'
+import {checkExposeFlag, endpointPorts, formatPortLines, formatPortsColumn, parseExpose, parsePublish, portBindings, publishableBindings, unpublishableReason} from '../../../src/network/ports.ts'
 
 describe('published ports', () => {
   it('reads docker\'s -p forms', () => {
@@ -11,7 +11,43 @@ describe('published ports', () => {
     assert.deepEqual(parsePublish('[::1]:8080:80'), {'80/tcp': [{HostIp: '::1', HostPort: '8080'}]})
     assert.deepEqual(parsePublish('8000-8001:80-81'), {'80/tcp': [{HostIp: '', HostPort: '8000'}], '81/tcp': [{HostIp: '', HostPort: '8001'}]})
     assert.deepEqual(parsePublish('8000-8010:80'), {'80/tcp': [{HostIp: '', HostPort: '8000-8010'}]})
-    assert.deepEqual(parsePublish('0:80'), {'80/tcp': [{HostIp: '', HostPort: ''}]})
+    // Host port 0 is kept as typed (a free one at start), as docker keeps it.
+    assert.deepEqual(parsePublish('0:80'), {'80/tcp': [{HostIp: '', HostPort: '0'}]})
+    assert.deepEqual(parsePublish('0-1:80-81'), {'80/tcp': [{HostIp: '', HostPort: '0'}], '81/tcp': [{HostIp: '', HostPort: '1'}]})
+  })
+
+  it('splits the protocol off as go-connections\' SplitProtoPort: at the first slash, tcp when none follows it, nothing without a port', () => {
+    assert.deepEqual(parsePublish('127.0.0.1:18080:80/'), {'80/tcp': [{HostIp: '127.0.0.1', HostPort: '18080'}]})
+    assert.deepEqual(parsePublish('80/UDP'), {'80/udp': [{HostIp: '', HostPort: ''}]})
+    assert.deepEqual(parseExpose('80/'), ['80/tcp'])
+    checkExposeFlag('80/')
+    assert.throws(() => parsePublish('80/tcp/udp'), {message: 'invalid proto: tcp/udp'})
+    assert.throws(() => parsePublish('80/XYZ'), {message: 'invalid proto: xyz'})
+    // No container port is no protocol, which docker's check of the protocol refuses first.
+    for (const spec of ['80:', '', '8080:/tcp', 'published=8080']) assert.throws(() => parsePublish(spec), {message: 'invalid proto: '}, spec)
+    // The part before a second colon is the host port, wherever a slash is.
+    assert.throws(() => parsePublish('127.0.0.1:80/tcp:90'), {message: 'invalid hostPort: 80/tcp'})
+  })
+
+  it('reads a port range as go-connections\' ParsePortRange: its first two parts', () => {
+    assert.deepEqual(parsePublish('80-81-82'), {'80/tcp': [{HostIp: '', HostPort: ''}], '81/tcp': [{HostIp: '', HostPort: ''}]})
+    assert.deepEqual(parsePublish('8080-8081-8082:80-81'), {'80/tcp': [{HostIp: '', HostPort: '8080'}], '81/tcp': [{HostIp: '', HostPort: '8081'}]})
+    assert.deepEqual(parseExpose('80-81-82'), ['80/tcp', '81/tcp'])
+    checkExposeFlag('80-81-82')
+    assert.throws(() => parsePublish('80-'), {message: 'invalid containerPort: 80-'})
+    assert.throws(() => checkExposeFlag('80-'), {message: 'invalid range format for --expose: 80-, error: strconv.ParseUint: parsing "": invalid syntax'})
+    assert.throws(() => checkExposeFlag('82-80'), {message: 'invalid range format for --expose: 82-80, error: invalid range specified for port: 82-80'})
+  })
+
+  it('reads the host IP as go-connections does: brackets taken off by Go\'s SplitHostPort, then Go\'s ParseIP, which takes no zone', () => {
+    assert.deepEqual(parsePublish('[127.0.0.1]:18080:80'), {'80/tcp': [{HostIp: '127.0.0.1', HostPort: '18080'}]})
+    assert.throws(() => parsePublish('[::1:8080:80'), {message: "invalid IP address [::1: address [::1:: missing ']' in address"})
+    assert.throws(() => parsePublish('[::1]x:8080:80'), {message: 'invalid IP address [::1]x: address [::1]x:: missing port in address'})
+    assert.throws(() => parsePublish('[::1]::8080:80'), {message: 'invalid IP address [::1]:: address [::1]::: too many colons in address'})
+    assert.throws(() => parsePublish('[[::1]:8080:80'), {message: "invalid IP address [[::1]: address [[::1]:: unexpected '[' in address"})
+    assert.throws(() => parsePublish('[fe80::1%lo]:18080:80'), {message: 'invalid IP address: fe80::1%lo'})
+    assert.throws(() => parsePublish('fe80::1%lo:18080:80'), {message: 'invalid IP address: fe80::1%lo'})
+    assert.throws(() => parsePublish('[1.2.3]:80:80'), {message: 'invalid IP address: 1.2.3'})
   })
 
   it('reads docker\'s CLI\'s long syntax as the short one it stands for', () => {
@@ -20,7 +56,6 @@ describe('published ports', () => {
     assert.deepEqual(parsePublish('published=8000-8001,target=80-81,mode=host'), {'80/tcp': [{HostIp: '', HostPort: '8000'}], '81/tcp': [{HostIp: '', HostPort: '8001'}]})
     assert.deepEqual(parsePublish('target=80'), {'80/tcp': [{HostIp: '', HostPort: ''}]})
     assert.throws(() => parsePublish('published=18540,target'), {message: "invalid publish opts format (should be name=value but got 'target')"})
-    assert.throws(() => parsePublish('published=18540'), {message: 'no port specified: 18540:/tcp<empty>'})
   })
 
   it('refuses what docker refuses, with its words', () => {
@@ -38,7 +73,6 @@ describe('published ports', () => {
     assert.throws(() => parsePublish('80/xyz'), /invalid proto: xyz/)
     assert.throws(() => parsePublish('8000-8002:80-81'), /invalid ranges specified/)
     assert.throws(() => parsePublish('70000'), /invalid containerPort: 70000/)
-    assert.throws(() => parsePublish('8080:'), /no port specified/)
   })
 
   it('expands --expose ranges, and -P publishes every exposed port not published already', () => {
@@ -70,20 +104,32 @@ describe('published ports', () => {
     assert.deepEqual(publishableBindings(bindings, true), {'80/tcp': [{HostIp: '', HostPort: '8080'}, {HostIp: '::', HostPort: '8080'}]})
   })
 
+  it('gives docker\'s NetworkSettings.Ports only of a network that carries them: exposed ports without a binding, then the bindings', () => {
+    const bindings = {'80/tcp': [{HostIp: '127.0.0.1', HostPort: '18080'}]}
+    assert.deepEqual(endpointPorts({ports: bindings, portsNetwork: 'bridge'}, ['80/tcp', '90/tcp']), {'80/tcp': bindings['80/tcp'], '90/tcp': []})
+    assert.deepEqual(endpointPorts({ports: {}, portsNetwork: 'bridge'}, ['90/tcp']), {'90/tcp': []})
+    // On internal networks only (no network carries them), and on host or none (no state).
+    assert.deepEqual(endpointPorts({ports: {}}, ['90/tcp']), {})
+    assert.deepEqual(endpointPorts(undefined, ['90/tcp']), {})
+    // A state an older nerd wrote names no network: its bindings say it had one.
+    assert.deepEqual(endpointPorts({ports: bindings}, ['90/tcp']), {'90/tcp': [], ...bindings})
+  })
+
   it('puts IPv6 host addresses in brackets, as Go\'s JoinHostPort does', () => {
     const published = {'80/tcp': [{HostIp: '::1', HostPort: '18171'}], '81/tcp': [{HostIp: '::', HostPort: '81'}]}
-    assert.equal(formatPortsColumn(published, []), '[::]:81->81/tcp, [::1]:18171->80/tcp')
+    assert.equal(formatPortsColumn(published), '[::]:81->81/tcp, [::1]:18171->80/tcp')
     assert.deepEqual(formatPortLines(published), ['80/tcp -> [::1]:18171', '81/tcp -> [::]:81'])
     assert.deepEqual(formatPortLines(published, '80/tcp'), ['[::1]:18171'])
   })
 
   it('prints ps\'s PORTS column and port\'s lines as docker does', () => {
     const published = {'80/tcp': [{HostIp: '127.0.0.1', HostPort: '18080'}], '8080/tcp': [{HostIp: '0.0.0.0', HostPort: '32768'}]}
-    assert.equal(formatPortsColumn(published, ['443/tcp', '80/tcp']), '443/tcp, 127.0.0.1:18080->80/tcp, 0.0.0.0:32768->8080/tcp')
+    assert.equal(formatPortsColumn({...published, '443/tcp': []}), '443/tcp, 127.0.0.1:18080->80/tcp, 0.0.0.0:32768->8080/tcp')
     // Runs of exposed ports, and of ports published on the same number, fold into ranges; a broken run is listed where it breaks.
-    assert.equal(formatPortsColumn({}, ['7000/tcp', '7001/tcp', '7002/tcp', '7005/tcp', '53/udp']), '7000-7002/tcp, 53/udp, 7005/tcp')
+    const exposed = endpointPorts({ports: {}, portsNetwork: 'bridge'}, ['7000/tcp', '7001/tcp', '7002/tcp', '7005/tcp', '53/udp'])
+    assert.equal(formatPortsColumn(exposed), '7000-7002/tcp, 53/udp, 7005/tcp')
     const same = {'80/tcp': [{HostIp: '', HostPort: '80'}], '81/tcp': [{HostIp: '', HostPort: '81'}], '90/tcp': [{HostIp: '127.0.0.1', HostPort: '18090'}], '91/tcp': [{HostIp: '127.0.0.1', HostPort: '18091'}]}
-    assert.equal(formatPortsColumn(same, []), '0.0.0.0:80-81->80-81/tcp, 127.0.0.1:18090->90/tcp, 127.0.0.1:18091->91/tcp')
+    assert.equal(formatPortsColumn(same), '0.0.0.0:80-81->80-81/tcp, 127.0.0.1:18090->90/tcp, 127.0.0.1:18091->91/tcp')
     assert.deepEqual(formatPortLines(published), ['80/tcp -> 127.0.0.1:18080', '8080/tcp -> 0.0.0.0:32768'])
     assert.deepEqual(formatPortLines(published, '8080/tcp'), ['0.0.0.0:32768'])
     assert.deepEqual(formatPortLines(published, '81/tcp'), [])
