@@ -11,8 +11,7 @@ export default class Rmi extends NerdCommand {
   }
   static flags = {
     force: Flags.boolean({char: 'f', description: 'Force removal of the image'}),
-    // docker's: keep untagged parents. containerd's store has no parent images to remove.
-    'no-prune': Flags.boolean({description: 'Do not delete untagged parents (nerd has none: no effect)'}),
+    'no-prune': Flags.boolean({description: 'Do not delete untagged parents'}),
   }
 
   async run(): Promise<void> {
@@ -22,14 +21,11 @@ export default class Rmi extends NerdCommand {
     const {argv, flags} = await this.parse(Rmi)
     const scope = await this.containerScope()
     const users = await imageUsers(scope)
-    await this.forEachName(argv as string[], async (name) => {
-      try {
-        this.print((await removeImage(scope.client, name, {force: flags.force, users})).join('\n'))
-      } catch (error) {
-        // As docker's: with -f an image that is not there is said, and no failure (`rmi -f $(images -q)` names an image once per tag).
-        if (!(flags.force && error instanceof NoSuchImageError)) throw error
-        process.stderr.write(`Error: ${error.message}\n`)
-      }
+    // As docker's: the failures come after all the lines, and with -f an image that is not there is
+    // said but fails nothing on its own (`rmi -f $(images -q)` names an image once per tag).
+    await this.forEachName(argv as string[], async (name) => (await removeImage(scope.client, name, {force: flags.force, users, prune: !flags['no-prune']})).join('\n'), {
+      failuresLast: true,
+      excused: (error) => flags.force && error instanceof NoSuchImageError,
     })
   }
 }
