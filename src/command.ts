@@ -28,6 +28,8 @@ export interface EachNameOptions {
   parallel?: boolean
   /** Report the failures after all the output, as docker's wait does, rather than in the names' order. */
   failuresLast?: boolean
+  /** A failure that is reported but fails the command only beside another (docker's rmi -f of an image that is not there). */
+  excused?: (error: Error) => boolean
   /**
    * docker's closing line, given the names that failed (start's `failed to start containers: a, b`,
    * rename's `failed to rename container named a`), printed after each failure's own, for one name too.
@@ -462,20 +464,23 @@ export abstract class NerdCommand extends Command {
 
   /**
    * Runs `action` for each name and prints the line it returns, reporting each failure on its own
-   * line; exit 1 if any failed. Output and failures come in the order of the names, also when the
-   * actions run at the same time (`parallel`).
+   * line; exit 1 if any failed (not when all the failures are excused ones). Output and failures
+   * come in the order of the names, also when the actions run at the same time (`parallel`).
    */
   protected async forEachName(names: string[], action: (name: string) => Promise<string | void>, options: EachNameOptions = {}): Promise<void> {
     const settle = (outcome: Promise<string | void>) => outcome.then((line) => ({line}), (error: unknown) => ({error}))
     const limiter = new Limiter(PARALLEL_OPERATIONS)
     const outcomes = options.parallel ? names.map((name) => settle(limiter.run(() => action(name)))) : undefined
     const failed: string[] = []
+    let excused = 0
     const deferred: string[] = []
     for (const [index, name] of names.entries()) {
       const outcome = await (outcomes?.[index] ?? settle(action(name)))
       if ('error' in outcome) {
         const {error} = outcome
-        if ((names.length === 1 && options.failureSummary === undefined) || !(error instanceof Error)) throw error
+        if (!(error instanceof Error)) throw error
+        if (options.excused?.(error)) excused++
+        else if (names.length === 1 && options.failureSummary === undefined) throw error
         failed.push(name)
         const failure = `Error: ${error.message.split('\n', 1)[0]}\n`
         if (options.failuresLast) deferred.push(failure)
@@ -485,7 +490,7 @@ export abstract class NerdCommand extends Command {
       }
     }
     for (const failure of deferred) process.stderr.write(failure)
-    if (failed.length === 0) return
+    if (failed.length === excused) return
     if (options.failureSummary !== undefined) process.stderr.write(`Error: ${options.failureSummary(failed)}\n`)
     this.exit(1)
   }

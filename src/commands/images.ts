@@ -12,7 +12,7 @@ export default class Images extends NerdCommand {
     repository: Args.string({description: 'Only images of this repository (and tag)'}),
   }
   static flags = {
-    all: Flags.boolean({char: 'a', description: 'Show all images (intermediate images are not kept, so the same list)'}),
+    all: Flags.boolean({char: 'a', description: 'Show all images (default hides intermediate images)'}),
     quiet: Flags.boolean({char: 'q', description: 'Only show image IDs'}),
     digests: Flags.boolean({description: 'Show digests'}),
     'no-trunc': Flags.boolean({description: "Don't truncate output"}),
@@ -22,7 +22,7 @@ export default class Images extends NerdCommand {
   }
 
   async run(): Promise<void> {
-    const {filterImages, IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, listingDigest, parseImageFilters, subcommandTakenForRepositoryHint, summarizeImages} = await import('../image/list.ts')
+    const {filterImages, IMAGE_CONTEXT, imageRawFormat, imageRow, listedImages, listingDigest, parseImageFilters, subcommandTakenForRepositoryHint, summarizeImages, withoutIntermediates} = await import('../image/list.ts')
     const {args, flags} = await this.parse(Images)
     if (flags.tree) {
       const {treeFlagConflict} = await import('../image/tree.ts')
@@ -43,7 +43,7 @@ export default class Images extends NerdCommand {
       return
     }
     const summaries = await summarizeImages(await this.containerd(), {unpackedIn: config.snapshotter, manifestCache: new ManifestCache(config.dataRoot)})
-    const images = filterImages(listedImages(summaries), filters)
+    const images = filterImages(listedImages(flags.all ? summaries : withoutIntermediates(summaries)), filters, {everyImage: summaries})
     const {listingFormat} = await import('../format/index.ts')
     const digest = flags.digests ? '\t{{.Digest}}' : ''
     // As docker's: config.json's imagesFormat unless -q; -q changes only the table and raw formats.

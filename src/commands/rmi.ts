@@ -11,8 +11,7 @@ export default class Rmi extends NerdCommand {
   }
   static flags = {
     force: Flags.boolean({char: 'f', description: 'Force removal of the image'}),
-    // docker's: keep untagged parents. containerd's store has no parent images to remove.
-    'no-prune': Flags.boolean({description: 'Do not delete untagged parents (nerd has none: no effect)'}),
+    'no-prune': Flags.boolean({description: 'Do not delete untagged parents'}),
     platform: Flags.string({multiple: true, description: 'Remove only the given platform variant\'s content, whatever images share it (os[/arch[/variant]], repeatable or comma-separated; needs --force)'}),
   }
 
@@ -28,15 +27,14 @@ export default class Rmi extends NerdCommand {
     const scope = await this.containerScope()
     const users = platforms.length > 0 ? [] : await imageUsers(scope)
     const remove = (name: string) =>
-      platforms.length > 0 ? removeImagePlatforms(scope.client, name, platforms, {force: flags.force}) : removeImage(scope.client, name, {force: flags.force, users})
-    await this.forEachName(argv as string[], async (name) => {
-      try {
-        this.print((await remove(name)).join('\n'))
-      } catch (error) {
-        // As docker's: with -f an image that is not there is said, and no failure (`rmi -f $(images -q)` names an image once per tag).
-        if (!(flags.force && error instanceof NoSuchImageError)) throw error
-        process.stderr.write(`Error: ${error.message}\n`)
-      }
+      platforms.length > 0
+        ? removeImagePlatforms(scope.client, name, platforms, {force: flags.force})
+        : removeImage(scope.client, name, {force: flags.force, users, prune: !flags['no-prune']})
+    // As docker's: the failures come after all the lines, and with -f an image that is not there is
+    // said but fails nothing on its own (`rmi -f $(images -q)` names an image once per tag).
+    await this.forEachName(argv as string[], async (name) => (await remove(name)).join('\n'), {
+      failuresLast: true,
+      excused: (error) => flags.force && error instanceof NoSuchImageError,
     })
   }
 }

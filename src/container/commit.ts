@@ -252,11 +252,11 @@ export function commitImageName(reference: string): string {
 /** `commit`: the container's changes as one more layer on its image; returns the new image's ID. */
 export async function commitContainer(scope: ContainerScope, container: LoadedContainer, options: CommitOptions = {}): Promise<string> {
   refuseDead(container, 'commit')
-  const changes = options.changes ?? []
-  applyChanges({}, changes)
   const {name} = options
   const {client} = scope
   const {record} = container
+  // As docker's BuildFromConfig: the changes apply to the container's config, its variables theirs.
+  const runtimeConfig = applyChanges(committedRuntimeConfig(record.Config), options.changes ?? [])
   const base = await containerImage(client, record)
   const running = (await containerView(scope, container)).status === 'running'
   const pause = running && options.pause !== false
@@ -285,7 +285,7 @@ export async function commitContainer(scope: ContainerScope, container: LoadedCo
         ...base.config,
         created,
         ...(options.author ? {author: options.author} : {}),
-        config: applyChanges(committedRuntimeConfig(record.Config), changes),
+        config: runtimeConfig,
         rootfs: {type: 'layers', diff_ids: [...base.config.rootfs.diff_ids, ...(empty ? [] : [diffId])]},
         history: [
           ...(base.config.history ?? []),

@@ -16,7 +16,7 @@ import {normalizedName, parseReference, referenceScheme} from '../image/referenc
 import {ManifestCache} from '../image/manifest-cache.ts'
 import {getImage, resolveImageConfig, topChainId} from '../image/store.ts'
 import type {ResolvedImageConfig} from '../image/store.ts'
-import {findImages, summarizeImages} from '../image/list.ts'
+import {findImages, summarizeImages, truncatedImageId} from '../image/list.ts'
 import {snapshotPresent, unpackImage} from '../image/unpack.ts'
 import {withFileLock, writeJsonAtomic} from '../files.ts'
 import {devicesUnder, hostFacts, statDevice} from './host-facts.ts'
@@ -145,7 +145,7 @@ async function localImage(client: ContainerdClient, text: string, request: Conta
   try {
     name = normalizedName(parseReference(text))
   } catch (error) {
-    if (!/^(sha256:)?[0-9a-f]{1,64}$/.test(text)) throw error
+    if (truncatedImageId(text) === undefined) throw error
   }
   // A name without a record may still name a local image: an ID (prefix), or a `name@digest` of its
   // RepoDigests. --pull=always pulls the name as typed.

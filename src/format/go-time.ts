@@ -129,6 +129,11 @@ function localFormat(date: Date, nanosecond: number, layout: string): string {
   return formatGoLayout(layout, goCivilTime(Math.floor(date.getTime() / 1000), nanosecond, zone), zone)
 }
 
+/** docker's `time.Unix(seconds, 0)` of an API's Unix time: the whole seconds of `milliseconds` since 1970. */
+export function goUnixTime(milliseconds: number): Date {
+  return new Date(Math.floor(milliseconds / 1000) * 1000)
+}
+
 /** Go's time.Time String() in the local zone: `2024-01-01 01:00:00 +0100 CET` (fraction trimmed). */
 export function goLocalTimeString(date: Date): string {
   if (Number.isNaN(date.getTime())) return '0001-01-01 00:00:00 +0000 UTC'

@@ -5,7 +5,7 @@
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {CONFIG_TYPE, GRAPH_DRIVER_TYPE} from '../container/inspect-types.ts'
-import {goLocalRFC3339, humanSize, timeAgo, truncateId} from '../format/index.ts'
+import {goLocalRFC3339, goUnixTime, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import {goStruct, MAP, omitEmpty, pointerTo, renamed, SLICE, withGoType} from '../format/go-types.ts'
 import type {Descriptor, ImageConfig} from './manifest.ts'
 import type {Healthcheck} from '../hooks/types.ts'
@@ -54,6 +54,8 @@ const IMAGE_TYPE = goStruct('image.InspectResponse', {
       OSFeatures: renamed('os.features', SLICE), Variant: renamed('variant', 'string'),
     }, ['Architecture', 'OS', 'OSVersion', 'OSFeatures', 'Variant']))),
   }, ['MediaType', 'Digest', 'Size', 'URLs', 'Annotations', 'Data', 'Platform', 'ArtifactType'])),
+  // docker's client asks for no manifests: the daemon leaves them out, and templates see an empty list.
+  Manifests: SLICE,
 })
 
 /** An OCI descriptor with ocispec.Descriptor's members in its order, the empty ones left out (omitempty). */
@@ -231,25 +233,28 @@ export interface HistoryOptions {
 
 const CREATED_BY_WIDTH = 45
 const MISSING = '<missing>'
+/** docker's formatter shows no age for a date up to this one (formatter_history.go's epoch): `N/A`. */
+const HISTORY_EPOCH = Date.UTC(2000, 0, 1)
 
 /**
  * The image's history, newest first, as docker prints it: `ids` (the image's and those of the images
  * it was committed from, imageAncestors) on the newest lines, one each, and `<missing>` on the
- * others; each entry that made a layer gets that layer's size, in order.
+ * others; each entry that made a layer gets that layer's size, in order. An entry without a date is
+ * docker's 0 (1970); its age, and that of any date up to 2000, is `N/A`.
  */
 export function historyRows(ids: readonly string[], config: ImageConfig, layerSizes: readonly number[], options: HistoryOptions): HistoryRow[] {
   const history = config.history ?? []
   let layer = 0
   const rows = history.map((entry): HistoryRow => {
     const size = entry.empty_layer ? 0 : (layerSizes[layer++] ?? 0)
-    const created = entry.created ? new Date(entry.created) : undefined
+    const created = goUnixTime(entry.created ? new Date(entry.created).getTime() : 0)
     let createdBy = (entry.created_by ?? '').replaceAll('\t', ' ')
     if (!options.noTrunc && [...createdBy].length > CREATED_BY_WIDTH) createdBy = `${[...createdBy].slice(0, CREATED_BY_WIDTH - 1).join('')}…`
-    const rfc3339 = created ? goLocalRFC3339(created) : ''
+    const rfc3339 = goLocalRFC3339(created)
     return {
       ID: MISSING,
       CreatedAt: rfc3339,
-      CreatedSince: created === undefined ? 'N/A' : options.human ? timeAgo(created, options.now) : rfc3339,
+      CreatedSince: !options.human ? rfc3339 : created.getTime() <= HISTORY_EPOCH ? 'N/A' : timeAgo(created, options.now),
       CreatedBy: createdBy,
       Size: options.human ? humanSize(size) : String(size),
       Comment: entry.comment ?? '',

@@ -8,7 +8,7 @@ import {isNotFound} from '../containerd/index.ts'
 import {parseLogTime} from '../container/logs/read.ts'
 import {NerdError} from '../errors.ts'
 import {booleanFilter, filterTerms} from '../filter-terms.ts'
-import {compareStrings, goLocalTimeString, humanSize, timeAgo, truncateId} from '../format/index.ts'
+import {compareStrings, goLocalTimeString, goUnixTime, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import type {ImageConfig} from './manifest.ts'
 import {configPlatform, defaultPlatformMatcher, formatPlatform, onlyPlatform} from './platform.ts'
 import {familiarName, familiarRepository, normalizedName, parseReference, withDigest} from './reference.ts'
@@ -137,7 +137,23 @@ export function listedImages(summaries: readonly ImageSummary[]): ImageSummary[]
   return summaries.filter((summary) => !(summary.record.name.includes('@') && tagged.has(`${summary.repository} ${summary.id}`)))
 }
 
-const IMAGE_ID = /^(?:sha256:)?([a-f0-9]{1,64})$/
+/**
+ * docker's checkTruncatedID: a word that can name an image by its ID is 4 to 64 hex digits, with
+ * or without `sha256:`; its hex, else undefined.
+ */
+export function truncatedImageId(text: string): string | undefined {
+  return /^(?:sha256:)?([a-f0-9]{4,64})$/.exec(text)?.[1]
+}
+
+/**
+ * The items whose image ID (`idOf`) begins with `hex` (truncatedImageId's); docker's words when
+ * they are of more than one image, which its client counts as not found (`rmi -f` goes on).
+ */
+export function withIdPrefix<T>(items: readonly T[], hex: string, idOf: (item: T) => string): T[] {
+  const found = items.filter((item) => idOf(item).startsWith(`sha256:${hex}`))
+  if (new Set(found.map(idOf)).size > 1) throw new NoSuchImageError('ambiguous reference')
+  return found
+}
 
 /** How a user's word found its images: a record's own name, a repository digest, or the image ID. */
 export type ImageLookup = {by: 'name' | 'digest' | 'id'; found: ImageSummary[]}
@@ -145,16 +161,17 @@ export type ImageLookup = {by: 'name' | 'digest' | 'id'; found: ImageSummary[]}
 /**
  * The images a user's word names: a reference (`busybox`, `busybox:1`, `x@sha256:…`) names its
  * record, and a `name@digest` the records of that repository whose root is that digest (its
- * RepoDigests), its own record first when there is one; otherwise an image ID or a unique prefix of its hex, with or without `sha256:`,
- * names every record with that ID. Nothing found when nothing matches; an ambiguous prefix is an
- * error.
+ * RepoDigests), its own record first when there is one; otherwise an image ID or a prefix of its
+ * hex (truncatedImageId) names every record with that ID. Nothing found when nothing matches; an
+ * ambiguous prefix is an error.
  */
 export function lookupImages(summaries: readonly ImageSummary[], text: string): ImageLookup {
+  const hex = truncatedImageId(text)
   let reference: Reference | undefined
   try {
     reference = parseReference(text)
   } catch (error) {
-    if (!IMAGE_ID.test(text)) throw error
+    if (hex === undefined) throw error
   }
   if (reference !== undefined) {
     const name = normalizedName(reference)
@@ -168,12 +185,28 @@ export function lookupImages(summaries: readonly ImageSummary[], text: string): 
     }
     const byDigest = recordsByDigest(records, reference)
     if (byDigest.length > 0) return {by: 'digest', found: summaries.filter((summary) => byDigest.includes(summary.record))}
-    if (!IMAGE_ID.test(text)) return {by: 'name', found: []}
+    if (hex === undefined) return {by: 'name', found: []}
   }
-  const hex = (IMAGE_ID.exec(text) as RegExpExecArray)[1]
-  const found = summaries.filter((summary) => (hex.length === 64 ? summary.id === `sha256:${hex}` : summary.id.startsWith(`sha256:${hex}`)))
-  if (new Set(found.map((summary) => summary.id)).size > 1) throw new NerdError(`multiple IDs found with provided prefix: ${text}`)
-  return {by: 'id', found}
+  return {by: 'id', found: withIdPrefix(summaries, hex as string, (summary) => summary.id)}
+}
+
+/**
+ * The list without its intermediate images, as docker's `images` without -a (image_list.go
+ * hideIntermediate): the dangling records of the images others were committed from.
+ */
+export function withoutIntermediates(summaries: readonly ImageSummary[]): ImageSummary[] {
+  const parents = new Set(imageParents(summaries).values())
+  return summaries.filter((summary) => !(isDanglingImageName(summary.record.name) && parents.has(summary.id)))
+}
+
+/** The ID of the image each committed image (by its ID) was committed from, as its records' parent label names it. */
+export function imageParents(summaries: readonly ImageSummary[]): Map<string, string> {
+  const parentOf = new Map<string, string>()
+  for (const summary of summaries) {
+    const parent = summary.record.labels[PARENT_IMAGE_LABEL]
+    if (parent) parentOf.set(summary.id, parent)
+  }
+  return parentOf
 }
 
 /** The IDs of the images committed from an image, by its ID: those whose records name it their parent (docker's Children). */
@@ -191,11 +224,7 @@ export function imageChildren(summaries: readonly ImageSummary[]): (id: string) 
  * walks them for history (image_history.go): up to an image with no parent, or whose parent is gone.
  */
 export function imageAncestors(summaries: readonly ImageSummary[], image: ImageSummary): string[] {
-  const parentOf = new Map<string, string>()
-  for (const summary of summaries) {
-    const parent = summary.record.labels[PARENT_IMAGE_LABEL]
-    if (parent !== undefined) parentOf.set(summary.id, parent)
-  }
+  const parentOf = imageParents(summaries)
   const present = new Set(summaries.map((summary) => summary.id))
   const ancestors: string[] = []
   for (let parent: string | undefined = image.record.labels[PARENT_IMAGE_LABEL]; parent !== undefined && present.has(parent) && !ancestors.includes(parent); parent = parentOf.get(parent)) {
@@ -310,24 +339,27 @@ export function untilComparedTime(summary: ImageSummary): Date | undefined {
 
 /**
  * Keeps the summaries all filter keys accept, as docker does: any of the reference patterns, every
- * label check; before/since name an image whose creation time bounds the list; until keeps the
- * images recorded before that time (untilComparedTime).
+ * label check; before/since name an image whose creation time bounds the list (docker's
+ * containerd store: one without a creation time bounds nothing, and the bounds leave out the images
+ * without one), looked up among `everyImage` (the intermediate images too); until keeps the images
+ * recorded before that time (untilComparedTime).
  */
-export function filterImages(summaries: readonly ImageSummary[], filters: readonly ImageFilter[], now = new Date()): ImageSummary[] {
-  const anchorTime = (text: string): number => {
-    const [anchor] = findImages(summaries, text)
+export function filterImages(summaries: readonly ImageSummary[], filters: readonly ImageFilter[], options: {now?: Date; everyImage?: readonly ImageSummary[]} = {}): ImageSummary[] {
+  const {now = new Date(), everyImage = summaries} = options
+  const anchorTime = (text: string): number[] => {
+    const [anchor] = findImages(everyImage, text)
     if (!anchor) throw new NerdError(`No such image: ${text}`)
-    return anchor.created?.getTime() ?? 0
+    return anchor.created ? [anchor.created.getTime()] : []
   }
   const values = (key: ImageFilter['key']) => filters.filter((filter) => filter.key === key).map((filter) => filter.value)
   const references = values('reference')
   const labelChecks = filters.filter((filter) => filter.key === 'label' || filter.key === 'label!').map(labelCheck)
   const dangling = danglingWanted(filters)
-  const before = values('before').map(anchorTime)
-  const since = values('since').map(anchorTime)
+  const before = values('before').flatMap(anchorTime)
+  const since = values('since').flatMap(anchorTime)
   const until = values('until').map((value) => parseLogTime(value, now).getTime())
   return summaries.filter((summary) => {
-    const created = summary.created?.getTime() ?? 0
+    const created = summary.created?.getTime() ?? Number.NaN
     const recorded = untilComparedTime(summary)?.getTime() ?? 0
     if (references.length > 0 && !references.some((pattern) => matchesReference(summary, pattern))) return false
     const labels = summary.config?.config?.Labels ?? {}
@@ -384,19 +416,21 @@ export function listingDigest(summary: ImageSummary, options: {digests: boolean;
 
 /**
  * The fields of docker's imageContext: `.CreatedAt` as Go prints `time.Unix(created, 0)` in the local
- * zone, usage `N/A` unless given (then SharedSize and UniqueSize with 4 digits, as docker's). `.Platform`
- * is nerd's, kept out of `{{json .}}` (docker's has no such key). `digest` is the listing's to decide.
+ * zone (an image without a creation time is docker's 0: 1970, decades ago), usage `N/A` unless given
+ * (then SharedSize and UniqueSize with 4 digits, as docker's). `.Platform` is nerd's, kept out of
+ * `{{json .}}` (docker's has no such key). `digest` is the listing's to decide.
  */
 export function imageRow(summary: ImageSummary, options: {noTrunc: boolean; digest: string; now?: Date; usage?: ImageUsage}): ImageRow {
   const {usage} = options
   const size = usage?.size ?? summary.size
+  const created = goUnixTime(summary.created?.getTime() ?? 0)
   const row: ImageRow = {
     Repository: summary.repository,
     Tag: summary.tag,
     Digest: options.digest,
     ID: truncateId(summary.id, options.noTrunc),
-    CreatedSince: summary.created ? timeAgo(summary.created, options.now) : 'N/A',
-    CreatedAt: summary.created ? goLocalTimeString(new Date(Math.floor(summary.created.getTime() / 1000) * 1000)) : '',
+    CreatedSince: timeAgo(created, options.now),
+    CreatedAt: goLocalTimeString(created),
     Platform: summary.platform,
     Size: humanSize(size),
     Containers: usage ? String(usage.containers) : 'N/A',

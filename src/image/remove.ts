@@ -4,14 +4,15 @@
  * takes force when they are not all of one repository. Containers use an image by its ID: one that
  * runs is a conflict force cannot override, a stopped one a conflict force does; untagging the last
  * name of an image a container uses leaves it nameless, not deleted, and so does removing unforced
- * the only name of an image others were committed from (reported deleted all the same).
+ * the only name of an image others were committed from (reported deleted all the same). An image
+ * that goes takes the nameless images it was committed from with it, unless told not to prune.
  */
 import type {ContainerdClient} from '../containerd/index.ts'
 import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {truncateId} from '../format/index.ts'
 import {compareStrings} from '../format/go-values.ts'
-import {imageChildren, lookupImages, noSuchImage, NoSuchImageError, summarizeImages, untilComparedTime} from './list.ts'
+import {imageChildren, imageParents, lookupImages, noSuchImage, NoSuchImageError, summarizeImages, untilComparedTime} from './list.ts'
 import type {ImageSummary} from './list.ts'
 import {configPlatform, formatPlatform, platformNotProvided, strictPlatform} from './platform.ts'
 import type {Platform} from './platform.ts'
@@ -80,13 +81,39 @@ export interface RemovalPlan {
   keep: boolean
   /** The image ID reported deleted: undefined while a container keeps the image, not while its children do (as docker's containerd store). */
   deleted?: string
+  /** The IDs of the nameless images it was committed from that go with it, its parent first (danglingParents). */
+  parents?: string[]
+}
+
+/**
+ * The images `id` was committed from that docker's rmi prunes with it (image_delete.go deleteAll):
+ * up the parent labels, as long as they are nameless and no container uses them. None at all when
+ * the image has other records (docker's conflict check of the parents counts the image's), or when
+ * the chain names an image that is gone (docker's walk fails, and it prunes nothing).
+ */
+function danglingParents(summaries: readonly ImageSummary[], id: string, users: readonly ImageUser[]): string[] {
+  const parentOf = imageParents(summaries)
+  if (summaries.filter((summary) => summary.id === id).length > 1) return []
+  const chain: string[] = []
+  for (let parent = parentOf.get(id); parent !== undefined && !chain.includes(parent); parent = parentOf.get(parent)) {
+    if (!summaries.some((summary) => summary.id === parent)) return []
+    chain.push(parent)
+  }
+  const pruned: string[] = []
+  for (const parent of chain) {
+    const records = summaries.filter((summary) => summary.id === parent)
+    if (!records.every((summary) => isDanglingImageName(summary.record.name)) || usersOf(parent, users, summaries).length > 0) break
+    pruned.push(parent)
+  }
+  return pruned
 }
 
 /**
  * Decides, as moby's image_delete.go does, what removing `text` does (or the conflict that refuses
- * it). `users` are the namespace's containers.
+ * it). `users` are the namespace's containers; `prune` (rmi without --no-prune) takes the image's
+ * nameless parents along.
  */
-export function planRemoval(summaries: readonly ImageSummary[], text: string, options: {force: boolean; users: readonly ImageUser[]}): RemovalPlan {
+export function planRemoval(summaries: readonly ImageSummary[], text: string, options: {force: boolean; users: readonly ImageUser[]; prune?: boolean}): RemovalPlan {
   const {by, found} = lookupImages(summaries, text)
   if (found.length === 0) throw noSuchImage(text)
   const {id} = found[0]
@@ -98,7 +125,11 @@ export function planRemoval(summaries: readonly ImageSummary[], text: string, op
   const stopped = using.find((user) => !user.running)
   // docker's containerd store keeps an image other images were committed from as a dangling record when
   // its only name goes unforced, and reports it deleted all the same (image_delete.go imageDeleteHelper).
-  const deleting = (): RemovalPlan => ({records: image, keep: !options.force && image.length === 1 && names.length === 1 && imageChildren(summaries)(id).length > 0, deleted: id})
+  const deleting = (): RemovalPlan => {
+    const plan: RemovalPlan = {records: image, keep: !options.force && image.length === 1 && names.length === 1 && imageChildren(summaries)(id).length > 0, deleted: id}
+    const parents = options.prune ? danglingParents(summaries, id, options.users) : []
+    return parents.length > 0 ? {...plan, parents} : plan
+  }
 
   if (by === 'id') {
     if (running) throw conflict(id, false, `image is being used by running container ${truncateId(running.id)}`)
@@ -113,7 +144,8 @@ export function planRemoval(summaries: readonly ImageSummary[], text: string, op
   const usingOrMounting = [...using, ...options.users.filter((user) => user.mountedImageIds?.includes(id))]
   if (!options.force && usingOrMounting.length > 0 && single) {
     // Untagged, the image would be left without a name under the container: docker wants that forced.
-    throw new NerdError(`conflict: unable to remove repository reference "${text}" (must force) - container ${truncateId(usingOrMounting[0]!.id)} is using its referenced image ${truncateId(id)}`)
+    const reference = nameOf(found[0])
+    throw new NerdError(`conflict: unable to delete ${reference ? familiarName(reference) : text} (must be forced) - container ${truncateId(usingOrMounting[0]!.id)} is using its referenced image ${truncateId(id)}`)
   }
   const untagged = withOrphanedDigests(found, names)
   if (untagged.length < names.length) return {records: untagged, keep: false}
@@ -128,22 +160,37 @@ export function planRemoval(summaries: readonly ImageSummary[], text: string, op
  * Removes the image `text` names; returns docker's report lines (`Untagged: busybox:latest`,
  * `Deleted: sha256:…` when the image goes).
  */
-export async function removeImage(client: ContainerdClient, text: string, options: {force: boolean; users: readonly ImageUser[]}): Promise<string[]> {
-  const plan = planRemoval(await summarizeImages(client), text, options)
+export async function removeImage(client: ContainerdClient, text: string, options: {force: boolean; users: readonly ImageUser[]; prune?: boolean}): Promise<string[]> {
+  const summaries = await summarizeImages(client)
+  const plan = planRemoval(summaries, text, options)
   if (plan.keep) {
-    // Named nothing, the image would go with the garbage collection: a dangling record holds it.
-    const targets = new Map(plan.records.map((summary) => [summary.record.target.digest, summary.record.target]))
-    for (const target of targets.values()) await putImage(client, {name: danglingImageName(target.digest), target})
+    // Named nothing, the image would go with the garbage collection: a dangling record holds it, with
+    // the record's labels (its parent, for the walks up its line).
+    const records = new Map(plan.records.map((summary) => [summary.record.target.digest, summary.record]))
+    for (const {target, labels} of records.values()) await putImage(client, {name: danglingImageName(target.digest), target, labels})
   }
+  const parents = (plan.parents ?? []).map((id) => summaries.filter((summary) => summary.id === id))
   // An image that goes takes its content with it before rmi returns, as docker's and nerdctl's rmi:
   // left to the collector's schedule, a load or pull right after could find the content still there
   // and keep it (an index loaded for one platform would again hold every platform it had).
-  const {lines, deleted} = await untag(client, plan.records, {sync: plan.deleted !== undefined && !plan.keep})
+  const {lines, deleted} = await untag(client, plan.records, {sync: plan.deleted !== undefined && !plan.keep && parents.length === 0, named: familiarRecordName})
   // A concurrent rmi deleted them first: one deletion per reference, as docker's, and the others find no such image.
   if (deleted === 0) throw noSuchImage(text)
   if (plan.deleted === undefined) return lines
   await publishEvent(client, imageEvent('delete', {id: plan.deleted}))
-  return [...lines, `Deleted: ${plan.deleted}`]
+  lines.push(`Deleted: ${plan.deleted}`)
+  for (const [index, records] of parents.entries()) {
+    if ((await untag(client, records, {sync: index === parents.length - 1, named: familiarRecordName})).deleted === 0) break
+    await publishEvent(client, imageEvent('delete', {id: records[0]!.id}))
+    lines.push(`Deleted: ${records[0]!.id}`)
+  }
+  return lines
+}
+
+/** The name rmi's `Untagged:` gives a record: its familiar name; none for a dangling one. */
+function familiarRecordName(summary: ImageSummary): string | undefined {
+  const name = nameOf(summary)
+  return name && familiarName(name)
 }
 
 /**
@@ -203,20 +250,20 @@ function withOrphanedDigests(untagging: readonly ImageSummary[], names: readonly
 }
 
 /**
- * Deletes the records; `Untagged:` lines and docker's untag events for those with a name, and how
+ * Deletes the records; `Untagged:` lines and docker's untag events for those `named` names, and how
  * many it deleted: not one that another nerd deleted meanwhile. With `sync` the last deletion waits
  * for the garbage collection.
  */
-async function untag(client: ContainerdClient, doomed: readonly ImageSummary[], options: {sync?: boolean} = {}): Promise<{lines: string[]; deleted: number}> {
+async function untag(client: ContainerdClient, doomed: readonly ImageSummary[], options: {sync: boolean; named: (summary: ImageSummary) => string | undefined}): Promise<{lines: string[]; deleted: number}> {
   const lines: string[] = []
   let deleted = 0
   for (const [index, summary] of doomed.entries()) {
-    if (!(await deleteImage(client, summary.record.name, {sync: options.sync === true && index === doomed.length - 1}))) continue
+    if (!(await deleteImage(client, summary.record.name, {sync: options.sync && index === doomed.length - 1}))) continue
     deleted++
-    const name = nameOf(summary)
-    if (!name) continue
-    lines.push(`Untagged: ${familiarName(name)}`)
-    await publishEvent(client, imageEvent('untag', summary, familiarName(name)))
+    const name = options.named(summary)
+    if (name === undefined) continue
+    lines.push(`Untagged: ${name}`)
+    await publishEvent(client, imageEvent('untag', summary, name))
   }
   return {lines, deleted}
 }
@@ -285,16 +332,17 @@ export function planPrune(summaries: readonly ImageSummary[], options: {all: boo
 }
 
 /**
- * docker's image prune (planPrune), reported as its pruneAll: image by image, `untagged: name` and,
- * when that took the image, `deleted: id`. Reclaimed space is what the content store shrank by once
- * the collector ran.
+ * docker's image prune (planPrune), reported as its pruneAll: image by image, `untagged: name` (a
+ * dangling record's root digest, as its imageFamiliarName) and, when that took the image,
+ * `deleted: id`. Reclaimed space is what the content store shrank by once the collector ran.
  */
 export async function pruneImages(client: ContainerdClient, options: {all: boolean; filter: PruneFilter; users: readonly ImageUser[]}): Promise<PruneResult> {
   const before = await contentBytes(client)
   const steps = planPrune(await summarizeImages(client), options)
   const lines: string[] = []
+  const named = (summary: ImageSummary): string | undefined => (isDanglingImageName(summary.record.name) ? summary.record.target.digest : familiarRecordName(summary))
   for (const [index, step] of steps.entries()) {
-    const {lines: untagged, deleted} = await untag(client, [step.summary], {sync: index === steps.length - 1})
+    const {lines: untagged, deleted} = await untag(client, [step.summary], {sync: index === steps.length - 1, named})
     lines.push(...untagged.map((line) => line.replace(/^Untagged/, 'untagged')))
     if (step.deleted === undefined || deleted === 0) continue
     await publishEvent(client, imageEvent('delete', {id: step.deleted}))

@@ -72,7 +72,7 @@ describe('diff and commit', () => {
 
   after(async () => {
     await removeAllContainers()
-    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', 'e2e/configured:v2', `${testEnvironment.registry}/e2e/committed:v1`, 'e2e/base:2', 'e2e/from-untagged:v1', 'e2e/from-retagged:v1', 'e2e/unchanged:v1'])
+    await nerd(['rmi', '-f', 'e2e/committed:v1', 'e2e/live:v1', 'e2e/configured:v1', 'e2e/configured:v2', `${testEnvironment.registry}/e2e/committed:v1`, 'e2e/base:2', 'e2e/from-untagged:v1', 'e2e/from-retagged:v1', 'e2e/unchanged:v1', 'e2e/variables:v1'])
   })
 
   it('export streams a container\'s filesystem, running or stopped, without its volumes; -o writes a file; a terminal is refused', async () => {
@@ -288,6 +288,16 @@ describe('diff and commit', () => {
     assert.equal(env[0], 'FOO=over')
   })
 
+  it('commit applies --change to the container\'s config: a value that is one of its variables is that variable\'s, as docker\'s BuildFromConfig', async () => {
+    await nerdOk(['run', '--name', 'variables', '--network', 'none', '-e', 'V=abc', '-e', 'P=8080', IMG, 'true'])
+    await nerdOk(['commit', '-c', 'WORKDIR $V', '-c', 'USER $V', '-c', 'EXPOSE $P', '-c', 'VOLUME $V', 'variables', 'e2e/variables:v1'])
+    const config = JSON.parse(await nerdOk(['image', 'inspect', '-f', '{{json .Config}}', 'e2e/variables:v1'])) as Record<string, unknown>
+    assert.deepEqual([config.WorkingDir, config.User, config.ExposedPorts, config.Volumes], ['/abc', 'abc', {'8080/tcp': {}}, {abc: {}}])
+    // One it lacks expands to nothing, refused in the words of docker's WORKDIR.
+    assert.deepEqual(await nerd(['commit', '-c', 'WORKDIR $NOSUCH', 'variables', 'e2e/variables:v2']).then((result) => [result.code, result.stderr]), [1, 'Error: cannot normalize nothing\n'])
+    await nerdOk(['rm', 'variables'])
+  })
+
   it('commit finds the container\'s image by its ID once its name is removed or names another image', async () => {
     await nerdOk(['tag', IMG, 'e2e/base:1'])
     await nerdOk(['run', '--name', 'untagged', '--network', 'none', 'e2e/base:1', 'sh', '-c', 'echo y > /y'])
@@ -343,6 +353,42 @@ describe('diff and commit', () => {
     assert.equal(await nerdOk(['rmi', parent]), `Deleted: ${parent}\n`)
     assert.equal((await nerd(['image', 'inspect', parent])).code, 1)
     assert.equal(await nerdOk(['run', '--rm', '--network', 'none', 'e2e/kid:1', 'cat', '/p', '/k']), 'p\nk\n')
+  })
+
+  it('rmi prunes the nameless images an image was committed from, with a Deleted: line each, unless --no-prune; images hides them without -a, as docker\'s containerd store', async () => {
+    const generation = async (name: string, from: string, tag: string): Promise<string> => {
+      await nerdOk(['run', '--name', name, '--network', 'none', from, 'sh', '-c', `echo ${name} > /${name}`])
+      const id = (await nerdOk(['commit', name, tag])).trim()
+      await nerdOk(['rm', name])
+      return id
+    }
+    const listed = async (...flags: string[]): Promise<string[]> => (await nerdOk(['images', ...flags, '--no-trunc', '--format', '{{.ID}}'])).trim().split('\n')
+    const grandparent = await generation('prune-1', IMG, 'e2e/prune:1')
+    const parent = await generation('prune-2', 'e2e/prune:1', 'e2e/prune:2')
+    const child = await generation('prune-3', 'e2e/prune:2', 'e2e/prune:3')
+    // Kept nameless for its child, an intermediate image: listed with -a only. Its parent has a name, and stays.
+    assert.equal(await nerdOk(['rmi', 'e2e/prune:2']), `Untagged: e2e/prune:2\nDeleted: ${parent}\n`)
+    assert.ok(!(await listed()).includes(parent))
+    assert.ok((await listed('-a')).includes(parent))
+    // --no-prune leaves it, no longer intermediate.
+    assert.equal(await nerdOk(['rmi', '--no-prune', 'e2e/prune:3']), `Untagged: e2e/prune:3\nDeleted: ${child}\n`)
+    assert.ok((await listed()).includes(parent))
+    assert.equal(await nerdOk(['rmi', 'e2e/prune:1']), `Untagged: e2e/prune:1\nDeleted: ${grandparent}\n`)
+    // The last image of the line takes the nameless ones it was committed from along, nearest first.
+    const again = await generation('prune-4', parent, 'e2e/prune:4')
+    assert.equal(await nerdOk(['rmi', 'e2e/prune:4']), `Untagged: e2e/prune:4\nDeleted: ${again}\nDeleted: ${parent}\nDeleted: ${grandparent}\n`)
+    assert.ok(!(await listed('-a')).some((id) => [parent, grandparent].includes(id)))
+  })
+
+  it('image prune reports a dangling image untagged by its root digest, then deleted, as docker\'s containerd store', async () => {
+    await nerdOk(['run', '--name', 'pruned', '--network', 'none', IMG, 'sh', '-c', 'echo 1 > /one'])
+    const first = (await nerdOk(['commit', 'pruned', 'e2e/pruned:1'])).trim()
+    const root = (await nerdOk(['image', 'inspect', '-f', '{{.Descriptor.digest}}', first])).trim()
+    await nerdOk(['commit', 'pruned', 'e2e/pruned:1'])
+    await nerdOk(['rm', 'pruned'])
+    const lines = (await nerdOk(['image', 'prune', '-f'])).split('\n')
+    assert.deepEqual(lines.slice(lines.indexOf(`untagged: ${root}`), lines.indexOf(`untagged: ${root}`) + 2), [`untagged: ${root}`, `deleted: ${first}`])
+    await nerdOk(['rmi', 'e2e/pruned:1'])
   })
 
   it('commits a running container, paused meanwhile, and leaves it running', async () => {

@@ -353,7 +353,7 @@ describe('login, logout and import', () => {
     await nerdOk(['rmi', 'e2e/cut:between'])
   })
 
-  it('imports from an HTTP/1.0 server that closes the connection to end the body (python3 -m http.server), leaving no spooled copy', async () => {
+  it('imports from an HTTP/1.0 server that closes the connection to end the body (python3 -m http.server), leaving no spooled copy; https:// to it fails in Go\'s words', async () => {
     // Node's fetch failed an assertion outside any promise here about one download in eight, killing nerd.
     const served = join(work, 'served')
     await mkdir(join(served, 'rootfs'), {recursive: true})
@@ -394,6 +394,9 @@ describe('login, logout and import', () => {
       const closed = await freePort()
       const refused = await nerd(['import', `http://127.0.0.1:${closed}/rootfs.tar`], {env: {TMPDIR: spoolDir}})
       assert.deepEqual([refused.code, refused.stdout, refused.stderr], [1, '', `Error: Get "http://127.0.0.1:${closed}/rootfs.tar": dial tcp 127.0.0.1:${closed}: connect: connection refused\n`])
+      // https:// to a plain-HTTP server: Go's words, not OpenSSL's.
+      const plain = await nerd(['import', `https://127.0.0.1:${port}/rootfs.tar`], {env: {TMPDIR: spoolDir}})
+      assert.deepEqual([plain.code, plain.stdout, plain.stderr], [1, '', `Error: Get "https://127.0.0.1:${port}/rootfs.tar": http: server gave HTTP response to HTTPS client\n`])
     } finally {
       server.kill()
       if (ids.length > 0) await nerdOk(['rmi', ...ids])

@@ -270,12 +270,11 @@ export function applyChanges(base: ImageRuntimeConfig, changes: readonly string[
   let cmdSet = false
   for (const {instruction, rest} of instructions) {
     const env = envMap(config.Env)
-    const words = (): string[] => splitWords(rest).map((word) => expandWord(word, env))
-    // WORKDIR, USER and STOPSIGNAL take the rest of the line as one value, spaces included.
+    // WORKDIR, USER and STOPSIGNAL take the rest of the line as one value, spaces included: the
+    // parser wants one as written, which may expand to nothing.
     const whole = (): string => {
-      const value = expandWord(rest, env)
-      if (value === '') throw new NerdError(`${instruction} requires exactly one argument`)
-      return value
+      if (rest === '') throw new NerdError(`${instruction} requires exactly one argument`)
+      return expandWord(rest, env)
     }
     switch (instruction) {
       case 'CMD': {
@@ -302,21 +301,30 @@ export function applyChanges(base: ImageRuntimeConfig, changes: readonly string[
         for (const [key, value] of keyValuePairs(instruction, rest, env)) config.Labels[key] = value
         break
       case 'EXPOSE': {
-        const specs = words()
-        if (specs.length === 0) throw new NerdError('EXPOSE requires at least one argument')
+        const written = splitWords(rest)
+        if (written.length === 0) throw new NerdError('EXPOSE requires at least one argument')
+        // docker's dispatchExpose expands a word to words (`$PORTS` of "80 443" is two, an unset one none), quoted ones kept whole.
+        const specs = written.flatMap((word) => {
+          const expanded = expandWord(word, env)
+          return /["'\\]/.test(word) ? [expanded] : expanded.split(/\s+/).filter(Boolean)
+        })
         config.ExposedPorts = {...config.ExposedPorts}
         for (const spec of specs) for (const port of exposedPorts(spec)) config.ExposedPorts[port] = {}
         break
       }
       case 'VOLUME': {
-        const volumes = jsonForm(rest)?.map((volume) => expandWord(volume, env)) ?? words()
-        if (volumes.length === 0 || volumes.some((volume) => volume.trim() === '')) throw new NerdError('VOLUME specified can not be an empty string')
+        // buildkit's parseVolume wants a path as written (trimmed), the dispatcher one as expanded.
+        const written = (jsonForm(rest) ?? splitWords(rest)).map((volume) => volume.trim())
+        if (written.length === 0) throw new NerdError('VOLUME requires at least one argument')
+        const volumes = written.map((volume) => expandWord(volume, env))
+        if (volumes.includes('')) throw new NerdError('VOLUME specified can not be an empty string')
         config.Volumes = {...config.Volumes}
         for (const volume of volumes) config.Volumes[volume] = {}
         break
       }
       case 'WORKDIR': {
         const directory = whole()
+        if (directory === '') throw new NerdError('cannot normalize nothing')
         config.WorkingDir = posix.normalize(directory.startsWith('/') ? directory : posix.join('/', config.WorkingDir ?? '/', directory))
         break
       }

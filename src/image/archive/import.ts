@@ -27,7 +27,7 @@ import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {hostPlatform, parsePlatform} from '../platform.ts'
 import {normalizedName, parseReference} from '../reference.ts'
 import {MEDIA_TYPE_OCI_CONFIG, MEDIA_TYPE_OCI_LAYER_GZIP, MEDIA_TYPE_OCI_MANIFEST} from '../registry/media-types.ts'
-import {failureCause, failureCode, send} from '../registry/transport.ts'
+import {failureCause, failureCode, plainHttpAnswer, send} from '../registry/transport.ts'
 import type {HttpResponse} from '../registry/transport.ts'
 import {jsonBlob, writeBlob} from '../store.ts'
 import {unpackImage} from '../unpack.ts'
@@ -140,6 +140,7 @@ async function download(url: URL, address: string, options: ImportOptions): Prom
 
 /** How Go's HTTP client words a request that got no answer; a refused connection as its dialer says it. */
 function goRequestFailure(url: URL, error: unknown): string {
+  if (plainHttpAnswer(error)) return 'http: server gave HTTP response to HTTPS client'
   if (failureCode(error) !== 'ECONNREFUSED') return failureCause(error)
   const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port
   return `dial tcp ${url.hostname}:${port}: connect: connection refused`

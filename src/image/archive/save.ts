@@ -12,6 +12,7 @@ import {isNotFound} from '../../containerd/index.ts'
 import {NerdError} from '../../errors.ts'
 import {publishEvent} from '../../system/nerd-events.ts'
 import {eventImage, imageEvent} from '../events.ts'
+import {truncatedImageId, withIdPrefix} from '../list.ts'
 import {isAttestation, parseConfig, parseIndex, parseManifest} from '../manifest.ts'
 import type {Descriptor, ImageManifest} from '../manifest.ts'
 import {configPlatform, defaultPlatformMatcher, formatPlatform, parsePlatform, platformNotProvided, rankByPlatform, strictPlatform} from '../platform.ts'
@@ -40,8 +41,6 @@ export interface SavedImage {
   names: string[]
 }
 
-const HEX_ID = /^(?:sha256:)?([a-f0-9]{1,64})$/
-
 /**
  * Finds the images `references` name, as docker's save does: `name:tag` or `name@digest` one
  * image; a bare repository (`busybox`) every tag of it; an image ID (config digest, or a unique
@@ -66,7 +65,7 @@ export async function findImagesToSave(client: ContainerdClient, references: rea
       try {
         reference = parseReference(text, {defaultTag: false})
       } catch (error) {
-        if (!HEX_ID.test(text)) throw error
+        if (truncatedImageId(text) === undefined) throw error
       }
     }
     if (reference && (reference.tag !== undefined || reference.digest !== undefined)) {
@@ -89,28 +88,25 @@ export async function findImagesToSave(client: ContainerdClient, references: rea
         continue
       }
     }
-    const byId = HEX_ID.test(text) ? await findById(client, await allRecords(), text) : undefined
+    const hex = truncatedImageId(text)
+    const byId = hex === undefined ? undefined : await findById(client, await allRecords(), hex)
     if (!byId) throw new NerdError(`No such image: ${text}`)
     add(byId.target, undefined)
   }
   return [...byTarget.values()]
 }
 
-/** The image whose ID (config digest for the host platform) is or starts with `text`. */
-async function findById(client: ContainerdClient, records: readonly ImageRecord[], text: string): Promise<ImageRecord | undefined> {
-  const hex = (HEX_ID.exec(text) as RegExpExecArray)[1]
-  const matches = new Map<string, ImageRecord>()
+/** The image whose ID (config digest for the host platform) begins with `hex` (withIdPrefix). */
+async function findById(client: ContainerdClient, records: readonly ImageRecord[], hex: string): Promise<ImageRecord | undefined> {
+  const identified: {record: ImageRecord; id: string}[] = []
   for (const record of records) {
-    let configDigest: string
     try {
-      configDigest = (await resolveImageConfig(client, record)).configDescriptor.digest
+      identified.push({record, id: (await resolveImageConfig(client, record)).configDescriptor.digest})
     } catch {
-      continue
+      // Nothing of the platform here: no ID to match.
     }
-    if (configDigest.slice(configDigest.indexOf(':') + 1).startsWith(hex)) matches.set(configDigest, record)
   }
-  if (matches.size > 1) throw new NerdError(`multiple IDs found with provided prefix: ${text}`)
-  return [...matches.values()][0]
+  return withIdPrefix(identified, hex, (image) => image.id)[0]?.record
 }
 
 interface PlatformChoice {

@@ -196,11 +196,17 @@ export function failureCause(error: unknown): string {
   return rootCause(error).message.replace(NODE_SYSTEM_CA_HINT, '').trim()
 }
 
+/** Whether an HTTPS request failed because the server answered in plain HTTP (Go's "server gave HTTP response to HTTPS client"). */
+export function plainHttpAnswer(error: unknown): boolean {
+  const cause = rootCause(error)
+  // Node reports TLS record errors as EPROTO with OpenSSL's words (one line of them).
+  return cause.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (cause.code === 'EPROTO' && cause.message.includes('wrong version number'))
+}
+
 /** A failure to talk to the host at all (as opposed to an HTTP answer), worded for the user. */
 export function connectionError(host: string, url: string, error: unknown): RegistryError {
   const cause = rootCause(error)
-  // Node reports TLS record errors as EPROTO with OpenSSL's words (one line of them).
-  if (cause.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || (cause.code === 'EPROTO' && cause.message.includes('wrong version number'))) {
+  if (plainHttpAnswer(error)) {
     return new RegistryError(`registry ${host}: server gave HTTP response to HTTPS client (${url}); use --insecure-registry for a plain-HTTP registry`, {
       kind: 'unreachable',
       cause: error,

@@ -95,6 +95,15 @@ describe('applyChanges', () => {
     assert.deepEqual(base, {Env: ['A=1'], Labels: {a: 'b'}})
   })
 
+  it('expands WORKDIR, USER, STOPSIGNAL, EXPOSE and VOLUME with the config\'s variables, each a value on its own', () => {
+    const config = applyChanges({Env: ['V=abc', 'P=80', 'S=SIGINT']}, ['WORKDIR $V', 'USER $V', 'STOPSIGNAL $S', 'EXPOSE $P', 'VOLUME $V'])
+    assert.deepEqual([config.WorkingDir, config.User, config.StopSignal, config.ExposedPorts, config.Volumes], ['/abc', 'abc', 'SIGINT', {'80/tcp': {}}, {abc: {}}])
+    // A variable that is not set leaves USER empty and exposes nothing, as docker's; one of two ports exposes both.
+    assert.equal(applyChanges({}, ['USER $UNSET']).User, '')
+    assert.deepEqual(applyChanges({}, ['EXPOSE $UNSET']).ExposedPorts, {})
+    assert.deepEqual(applyChanges({Env: ['PORTS=80 443/udp']}, ['EXPOSE $PORTS']).ExposedPorts, {'80/tcp': {}, '443/udp': {}})
+  })
+
   it('refuses instructions that are not changes and malformed arguments, in one line', () => {
     const cases: Array<[string, RegExp]> = [
       ['RUN echo hi', /^RUN is not a valid change command$/],
@@ -113,7 +122,13 @@ describe('applyChanges', () => {
       ['LABEL onlykey', /LABEL must have two arguments/],
       ['ENV A="unterminated', /unterminated quote/],
       ['WORKDIR', /WORKDIR requires exactly one argument/],
-      ['VOLUME []', /VOLUME specified can not be an empty string/],
+      // buildkit's words: no path at all, then an empty one (as written or as expanded).
+      ['VOLUME', /^VOLUME requires at least one argument$/],
+      ['VOLUME []', /^VOLUME requires at least one argument$/],
+      ['VOLUME [" "]', /^VOLUME specified can not be an empty string$/],
+      ['VOLUME $UNSET', /^VOLUME specified can not be an empty string$/],
+      // A value written that expands to nothing: docker's dispatcher's words.
+      ['WORKDIR $UNSET', /^cannot normalize nothing$/],
       ['HEALTHCHECK', /HEALTHCHECK requires at least one argument/],
       ['HEALTHCHECK CMD', /missing command after HEALTHCHECK CMD/],
       ['HEALTHCHECK true', /Unknown type "TRUE" in HEALTHCHECK \(try CMD\)/],

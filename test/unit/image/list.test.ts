@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {historyRows, inspectDocument} from '../../../src/image/inspect.ts'
-import {filterImages, findImages, globMatches, imageAncestors, imageChildren, imageRow, listingDigest, lookupImages, noSuchImage, parseImageFilters, repositoryAndTag, subcommandTakenForRepositoryHint} from '../../../src/image/list.ts'
+import {formatInspect} from '../../../src/format/index.ts'
+import {filterImages, findImages, globMatches, imageAncestors, imageChildren, imageRow, listingDigest, lookupImages, noSuchImage, NoSuchImageError, parseImageFilters, repositoryAndTag, subcommandTakenForRepositoryHint, withoutIntermediates} from '../../../src/image/list.ts'
 import type {ImageSummary} from '../../../src/image/list.ts'
 import type {ImageConfig} from '../../../src/image/manifest.ts'
 
@@ -80,9 +81,17 @@ describe('findImages', () => {
     assert.equal(noSuchImage('Bad').message, 'No such image: Bad')
   })
 
-  it('rejects an ambiguous prefix and an invalid reference', () => {
-    const twins = [summary('docker.io/library/p:1', `sha256:ab${'0'.repeat(62)}`, '2024-01-01T00:00:00Z'), summary('docker.io/library/q:1', `sha256:ab${'1'.repeat(62)}`, '2024-01-01T00:00:00Z')]
-    assert.throws(() => findImages(twins, 'ab'), /multiple IDs found with provided prefix: ab/)
+  it('takes an ID prefix of 4 to 64 hex digits only, as docker\'s checkTruncatedID', () => {
+    for (const short of ['aaa', 'sha256:aaa', 'a']) assert.deepEqual(findImages(all, short), [], short)
+    assert.deepEqual(findImages(all, 'sha256:aaaa'), [busybox, local])
+  })
+
+  it('rejects an ambiguous prefix (in docker\'s words, as not found) and an invalid reference', () => {
+    const twins = [summary('docker.io/library/p:1', `sha256:abcd${'0'.repeat(60)}`, '2024-01-01T00:00:00Z'), summary('docker.io/library/q:1', `sha256:abcd${'1'.repeat(60)}`, '2024-01-01T00:00:00Z')]
+    for (const prefix of ['abcd', 'sha256:abcd']) {
+      assert.throws(() => findImages(twins, prefix), (error) => error instanceof NoSuchImageError && error.message === 'ambiguous reference', prefix)
+    }
+    assert.deepEqual(findImages(twins, 'abc'), [])
     assert.throws(() => findImages(all, 'Busybox'), /invalid reference format: repository name \(library\/Busybox\) must be lowercase/)
   })
 })
@@ -133,6 +142,17 @@ describe('image filters', () => {
     assert.throws(() => names(['since=nosuch']), /No such image: nosuch/)
   })
 
+  it('bounds by before and since as docker\'s containerd store: an image without a creation time bounds nothing, and is outside any bound', () => {
+    const timeless = {...summary('docker.io/me/timeless:1', hex('9'), '2024-01-01T00:00:00Z'), created: undefined}
+    const images = [...all, timeless]
+    const names = (filters: string[]): string[] => filterImages(images, parseImageFilters(filters)).map((image) => image.record.name)
+    assert.deepEqual(names(['since=me/timeless:1']), images.map((image) => image.record.name))
+    assert.deepEqual(names(['before=me/app:1']), [busybox.record.name, local.record.name, dangling.record.name])
+    assert.deepEqual(names(['since=busybox']), [app.record.name])
+    // The bound may be an image the list leaves out (an intermediate one).
+    assert.deepEqual(filterImages([app], parseImageFilters(['since=busybox']), {everyImage: images}).map((image) => image.record.name), [app.record.name])
+  })
+
   it('filters by label! (a label unset or of another value) and a key written key! flips the check, as docker\'s containerd store', () => {
     const names = (filters: string[]): string[] => filterImages(all, parseImageFilters(filters)).map((image) => image.record.name)
     assert.deepEqual(names(['label!=tier']), [local.record.name, dangling.record.name])
@@ -143,13 +163,13 @@ describe('image filters', () => {
 
   it('filters by until: the images recorded before that time (a duration ago or a timestamp), else created before it', () => {
     const now = new Date('2024-01-03T12:00:00Z')
-    const names = (filters: string[]): string[] => filterImages(all, parseImageFilters(filters, now), now).map((image) => image.record.name)
+    const names = (filters: string[]): string[] => filterImages(all, parseImageFilters(filters, now), {now}).map((image) => image.record.name)
     assert.deepEqual(names(['until=2024-01-02T12:00:00Z']), [busybox.record.name, local.record.name, dangling.record.name])
     assert.deepEqual(names(['until=36h']), [dangling.record.name])
     assert.deepEqual(names(['until=1704067200']), [])
     const pulled = {...app, record: {...app.record, createdAt: new Date('2024-01-03T11:00:00Z')}}
-    assert.deepEqual(filterImages([pulled], parseImageFilters(['until=2h'], now), now).length, 0)
-    assert.deepEqual(filterImages([pulled], parseImageFilters(['until=30m'], now), now).length, 1)
+    assert.deepEqual(filterImages([pulled], parseImageFilters(['until=2h'], now), {now}).length, 0)
+    assert.deepEqual(filterImages([pulled], parseImageFilters(['until=30m'], now), {now}).length, 1)
   })
 })
 
@@ -161,6 +181,11 @@ describe('imageRow', () => {
     assert.equal(row.CreatedAt, '2024-01-02 00:00:00 +0000 UTC')
     assert.equal(row.Size, '2.35MB')
     assert.equal(imageRow(busybox, {noTrunc: true, digest: '<none>'}).ID, hex('a'))
+  })
+
+  it('shows an image without a creation time as created at docker\'s 0, 1970', () => {
+    const row = imageRow({...busybox, created: undefined}, {noTrunc: false, digest: '<none>', now: new Date('2026-01-02T00:00:00Z')})
+    assert.deepEqual([row.CreatedSince, row.CreatedAt], ['56 years ago', '1970-01-01 00:00:00 +0000 UTC'])
   })
 
   it('shows the digest as docker\'s needDigest: of a tag with --digests or {{.Digest}} as written; <none> for a dangling image; of a name by digest with --digests, else nothing', () => {
@@ -203,6 +228,12 @@ describe('committed images', () => {
     assert.deepEqual(imageAncestors(summaries, busybox), [])
   })
 
+  it('are hidden when nameless and others name them their parent, as docker\'s images without -a', () => {
+    const parent = summary(`nerd-dangling@${hex('f')}`, hex('a'), '2024-01-01T00:00:00Z')
+    assert.deepEqual(withoutIntermediates([child, parent, untagged, dangling]), [child, untagged, dangling])
+    assert.deepEqual(withoutIntermediates([child, busybox]), [child, busybox])
+  })
+
   it("show that parent as image inspect's Parent, as docker's containerd store does; others none", () => {
     assert.equal(inspectDocument(child, [child], 'overlayfs').Parent, hex('a'))
     assert.equal(inspectDocument(busybox, [busybox, local], 'overlayfs').Parent, '')
@@ -222,6 +253,12 @@ describe('inspectDocument', () => {
     // docker's containerd image store names the snapshotter.
     assert.deepEqual(document.GraphDriver, {Data: null, Name: 'overlayfs'})
     assert.deepEqual(Object.keys(document).slice(-5), ['Size', 'GraphDriver', 'RootFS', 'Metadata', 'Descriptor'])
+  })
+
+  it('has the Manifests of docker\'s type for templates, none asked for: an empty list, absent from the JSON', () => {
+    const document = inspectDocument(busybox, [busybox], 'overlayfs')
+    assert.equal('Manifests' in document, false)
+    assert.equal(formatInspect([document], '{{.Manifests}} {{len .Manifests}} {{json .Manifests}}').text, '[] 0 null\n')
   })
 
   it('shows the image\'s health check after Cmd, as docker\'s Config', () => {
@@ -293,6 +330,14 @@ describe('historyRows', () => {
     assert.equal(newest.Size, '2000000')
     assert.equal(newest.CreatedSince, '2024-01-01T00:00:02Z')
     assert.equal(oldest.CreatedBy, config.history?.[0].created_by)
+  })
+
+  it('shows no age for a date up to 2000, and docker\'s 0 (1970) for an entry without one', () => {
+    const dated: ImageConfig = {...config, history: [{created: '1999-01-01T00:00:00Z', created_by: 'old'}, {created: '2000-01-01T00:00:00Z', created_by: 'epoch', empty_layer: true}, {created_by: 'undated'}]}
+    const human = historyRows([hex('a')], dated, [1, 2], {human: true, noTrunc: false, now: new Date('2024-01-01T00:00:00Z')})
+    assert.deepEqual(human.map((row) => [row.CreatedSince, row.CreatedAt]), [['N/A', '1970-01-01T00:00:00Z'], ['N/A', '2000-01-01T00:00:00Z'], ['N/A', '1999-01-01T00:00:00Z']])
+    const plain = historyRows([hex('a')], dated, [1, 2], {human: false, noTrunc: false})
+    assert.deepEqual(plain.map((row) => row.CreatedSince), ['1970-01-01T00:00:00Z', '2000-01-01T00:00:00Z', '1999-01-01T00:00:00Z'])
   })
 
   it('gives the images it was committed from their IDs on the lines below, one each', () => {

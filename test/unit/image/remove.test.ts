@@ -27,18 +27,19 @@ describe('planRemoval (docker rmi)', () => {
   })
 
   it('refuses to untag the single reference of an image a container uses, unless forced', () => {
+    // In the words of docker's containerd store, the reference as it names the image.
     assert.throws(() => planRemoval([busybox], 'busybox', {force: false, users: [stopped]}), {
-      message: `conflict: unable to remove repository reference "busybox" (must force) - container dddddddddddd is using its referenced image aaaaaaaaaaaa`,
+      message: `conflict: unable to delete busybox:latest (must be forced) - container dddddddddddd is using its referenced image aaaaaaaaaaaa`,
     })
     // A digest name of the same repository leaves it the single reference.
     const byDigest = image(`docker.io/library/busybox@${hex('f')}`)
-    assert.throws(() => planRemoval([busybox, byDigest], 'busybox', {force: false, users: [stopped]}), /must force/)
+    assert.throws(() => planRemoval([busybox, byDigest], 'busybox', {force: false, users: [stopped]}), /must be forced/)
   })
 
   it('counts a container that mounts the image (--mount type=image) by its name, not by its ID, as docker\'s containerd store', () => {
     const mounting: ImageUser = {id: 'e'.repeat(64), imageId: hex('b'), imageName: 'docker.io/library/other:1', mountedImageIds: [ID], running: true}
-    assert.throws(() => planRemoval([busybox], 'busybox', {force: false, users: [mounting]}), {
-      message: `conflict: unable to remove repository reference "busybox" (must force) - container eeeeeeeeeeee is using its referenced image aaaaaaaaaaaa`,
+    assert.throws(() => planRemoval([busybox], 'docker.io/library/busybox', {force: false, users: [mounting]}), {
+      message: `conflict: unable to delete busybox:latest (must be forced) - container eeeeeeeeeeee is using its referenced image aaaaaaaaaaaa`,
     })
     assert.deepEqual(planRemoval([busybox], 'busybox', {force: true, users: [mounting]}), {records: [busybox], keep: true})
     assert.deepEqual(planRemoval([busybox], ID, {force: false, users: [mounting]}), {records: [busybox], keep: false, deleted: ID})
@@ -88,6 +89,31 @@ describe('planRemoval (docker rmi)', () => {
     // A nameless image goes, children or not.
     const dangling = image(`nerd-dangling@${hex('f')}`)
     assert.deepEqual(planRemoval([dangling, child], ID, {force: false, users: []}), {records: [dangling], keep: false, deleted: ID})
+  })
+
+  it('prunes the nameless images it was committed from, up to one with a name or a container, unless told not to (docker\'s deleteAll)', () => {
+    const committed = (name: string, id: string, parent?: string): ImageSummary => {
+      const made = image(name, id, id)
+      return {...made, record: {...made.record, labels: parent ? {'org.mobyproject.image.parent': parent} : {}}}
+    }
+    const base = committed('docker.io/library/base:1', hex('1'))
+    const grandparent = committed(`nerd-dangling@${hex('2')}`, hex('2'), hex('1'))
+    const parent = committed(`nerd-dangling@${hex('3')}`, hex('3'), hex('2'))
+    const kid = committed('docker.io/library/kid:1', hex('4'), hex('3'))
+    const summaries = [base, grandparent, parent, kid]
+    const plan = (word: string, options: {users?: ImageUser[]; prune?: boolean; images?: ImageSummary[]} = {}) => planRemoval(options.images ?? summaries, word, {force: false, users: options.users ?? [], prune: options.prune ?? true})
+    assert.deepEqual(plan('kid:1'), {records: [kid], keep: false, deleted: hex('4'), parents: [hex('3'), hex('2')]})
+    assert.deepEqual(plan('kid:1', {prune: false}), {records: [kid], keep: false, deleted: hex('4')})
+    // A container of the grandparent keeps it, and what is above it.
+    const user: ImageUser = {id: 'c'.repeat(64), imageId: hex('2'), imageName: grandparent.record.name, running: false}
+    assert.deepEqual(plan('kid:1', {users: [user]}).parents, [hex('3')])
+    // A named parent stops the walk: base stays.
+    assert.deepEqual(plan('kid:1', {images: [base, kid].map((summary) => (summary === kid ? committed('docker.io/library/kid:1', hex('4'), hex('1')) : summary))}).parents, undefined)
+    // An image with another record (here by ID, forced), or a chain that names an image gone, prunes none.
+    assert.deepEqual(planRemoval([...summaries, committed('docker.io/library/kid:2', hex('4'), hex('3'))], hex('4'), {force: true, users: [], prune: true}).parents, undefined)
+    assert.deepEqual(plan('kid:1', {images: [parent, kid]}).parents, undefined)
+    // Untagging a name the image has others of deletes nothing, and prunes nothing.
+    assert.deepEqual(plan('kid:1', {images: [...summaries, committed('docker.io/library/kid:2', hex('4'), hex('3'))]}).parents, undefined)
   })
 
   it('names a missing image as docker does', () => {
