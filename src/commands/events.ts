@@ -18,7 +18,7 @@ export default class Events extends NerdCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Events)
-    const {ContainerFacts, dockerEvent, eventMatches, eventRenderer} = await import('../system/events.ts')
+    const {ContainerFacts, dockerEvents, eventMatches, eventRenderer} = await import('../system/events.ts')
     const {eventWindow} = await import('../system/event-times.ts')
     // Any key is taken, as docker's daemon takes it: eventMatches ignores those it does not know.
     const filters = filterTerms(flags.filter ?? [])
@@ -32,10 +32,9 @@ export default class Events extends NerdCommand {
     if (untilMillis !== undefined) void delayFor(untilMillis - Date.now(), stop.signal).then((due) => due && stop.abort())
     const facts = new ContainerFacts(config.dataRoot, config.namespace)
     try {
-      for await (const raw of client.events.subscribe([`namespace==${config.namespace}`], {signal: stop.signal, timeoutMs: Infinity})) {
-        const event = await dockerEvent(raw, facts)
+      for await (const event of dockerEvents(client.events.subscribe([`namespace==${config.namespace}`], {signal: stop.signal, timeoutMs: Infinity}), facts)) {
         // Those before a --since still to come are left out.
-        if (!event || (since !== undefined && event.TimeNano < since) || !eventMatches(event, filters)) continue
+        if ((since !== undefined && event.TimeNano < since) || !eventMatches(event, filters)) continue
         // A line for every event, as docker's: also when the template made nothing of it, or failed on it (then its error ends the stream).
         const {text, failure} = render(event)
         process.stdout.write(`${text}\n`)

@@ -8,7 +8,7 @@ import type {Socket} from 'node:net'
 import {constants} from 'node:os'
 import {isatty} from 'node:tty'
 import {STOP_SIGNALS} from '../early-exit.ts'
-import {NerdError} from '../errors.ts'
+import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
 import {ended} from './io.ts'
 import type {OpenedFifos} from './io.ts'
 
@@ -154,6 +154,28 @@ export function startFailureExitCode(message: string): number {
   if (/executable file not found|no such file or directory/i.test(message)) return 127
   if (/permission denied|is a directory/i.test(message)) return 126
   return 125
+}
+
+/** What docker's daemon adds to a runtime's ENOTDIR: a bind of a file onto a directory, or the reverse. */
+const NOT_A_DIRECTORY_HINT = ': Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type'
+
+/** docker's exitUnknown: the State.ExitCode of a start the runtime failed for no reason it tells apart. */
+export const START_FAILED_EXIT_CODE = 128
+
+/**
+ * How docker's daemon records a start the runtime refused (daemon/errors.go setExitCodeFromError),
+ * whatever code the container had: State.ExitCode 126 for a command that cannot be run (a directory
+ * too, whose EISDIR it words as EACCES, which docker's CLI looks for), 127 for a bind of a file onto
+ * a directory or the reverse (with a hint) and for a command not found, else 128; and the text,
+ * State.Error and what the user sees.
+ */
+export function runtimeStartFailure(message: string): {message: string; exitCode: number} {
+  const lower = message.toLowerCase()
+  if (lower.includes('permission denied')) return {message, exitCode: EXIT_NOT_EXECUTABLE}
+  if (lower.includes('is a directory')) return {message: `${message}: permission denied`, exitCode: EXIT_NOT_EXECUTABLE}
+  if (lower.includes('not a directory')) return {message: `${message}${NOT_A_DIRECTORY_HINT}`, exitCode: EXIT_NOT_FOUND}
+  if (/executable file not found|no such file or directory|failed to run runc create\/exec call/.test(lower)) return {message, exitCode: EXIT_NOT_FOUND}
+  return {message, exitCode: START_FAILED_EXIT_CODE}
 }
 
 /** The runtime's message as docker prints it, without gRPC's status prefix. */

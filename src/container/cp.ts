@@ -19,6 +19,7 @@ import {absolutePath, fsPath, readLinkName, realPathName} from '../byte-names.ts
 import {NerdError} from '../errors.ts'
 import {fileFailure} from '../files.ts'
 import {decompress} from '../image/archive/compression.ts'
+import {makeBindSources} from './bind-sources.ts'
 import {extractInto, packAs, packAt} from './cp-archive.ts'
 import type {ExtractionTarget} from './cp-archive.ts'
 import {runningContainerView, WHOLE_TREE} from './cp-mounts.ts'
@@ -119,6 +120,7 @@ export async function withContainerRoot<T>(scope: ContainerScope, container: Loa
   const view = await containerView(scope, container)
   if (view.pid > 0) return inRoot(`/proc/${view.pid}/root`, view.pid)
   const mounts = await scope.client.snapshots.mounts(container.record.Snapshotter, container.record.Id)
+  await makeBindSources(container.record)
   const binds = copiedMounts(container.record).map((point) => ({
     source: point.Subpath === undefined ? point.Source : subpathStagingPath(container.paths, point.Destination),
     target: (root: string) => resolveInRoot(root, point.Destination, true),

@@ -3,7 +3,7 @@
  * the OCI spec, the rootfs snapshot and containerd's container record. Whatever fails half-way is
  * undone, so a failed create leaves no name, snapshot or record behind.
  */
-import {existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {hostname as hostHostname} from 'node:os'
 import type {CgroupManager} from '../config/index.ts'
 import type {ContainerdClient, Mount} from '../containerd/index.ts'
@@ -308,7 +308,6 @@ export async function createContainer(client: ContainerdClient, request: Contain
         // As docker's volume store logs each volume it makes (before the container's own create), and each it removes.
         undo.push(async () => publishEvents(client, (await removeUnsharedVolumes(volumeScope, madeVolumes, id)).map((volume) => volumeEvent('destroy', volume))))
         await publishEvents(client, madeVolumes.map((volume) => volumeEvent('create', volume)))
-        for (const directory of built.createDirectories) mkdirSync(directory, {recursive: true})
         if (request.tty && context.consoleSize && built.spec.process) built.spec.process.consoleSize = context.consoleSize
         const joinedIds = new Map([...joinable].map(([reference, joined]) => [reference, joined.id]))
         const {Config, HostConfig} = context.dockerConfig(imageConfig, {...facts, id, joinedIds})
@@ -473,10 +472,11 @@ async function mountsFrom(scope: ContainerScope, references: string[], own: User
         mounts.push({type: 'image', source: point.ImageId!, target: point.Destination, readonly, ...(point.Subpath ? {subpath: point.Subpath} : {})})
         continue
       }
+      // docker's copy of a bind drops SkipMountpointCreation: the new container's start makes a missing source.
       mounts.push(
         point.Type === 'volume'
           ? {type: 'volume', name: point.Name!, target: point.Destination, readonly, noCopy: true, ...(point.Subpath ? {subpath: point.Subpath} : {})}
-          : {type: 'bind', source: point.Source, target: point.Destination, readonly, createSource: false, ...(point.Propagation ? {propagation: point.Propagation as Propagation} : {})},
+          : {type: 'bind', source: point.Source, target: point.Destination, readonly, createSource: true, ...(point.Propagation ? {propagation: point.Propagation as Propagation} : {})},
       )
     }
   }
@@ -533,6 +533,7 @@ function bindPoints(spec: Spec, mounts: readonly UserMount[] = []): MountPoint[]
       Mode: bind.mode ?? '',
       RW: !readonly,
       Propagation: options.find((option) => /^r?(private|shared|slave)$/.test(option)) ?? 'rprivate',
+      ...(bind.createSource ? {CreateSource: true as const} : {}),
     })
   }
   return points

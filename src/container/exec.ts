@@ -80,6 +80,11 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
   return process
 }
 
+/** A new exec's ID, docker's (stringid.GenerateRandomID: 64 hex digits), a health probe's too: events and ExecIDs show it. */
+export function newExecId(): string {
+  return randomBytes(32).toString('hex')
+}
+
 /**
  * docker's exec_create and exec_start of an exec (containerd's own events name no command), their
  * action text the command's first word, a space and the rest: `exec_start: ls -l /`.
@@ -151,7 +156,7 @@ export async function execInContainer(
   terminal: AttachTerminal,
 ): Promise<number | 'detached' | 'let-go'> {
   const id = container.record.Id
-  const execId = `exec-${randomBytes(8).toString('hex')}`
+  const execId = newExecId()
   let spec
   let detachKeys
   try {

@@ -6,7 +6,6 @@
  * ps's "(healthy)") and ends with the task it was started for. containerd going away (killed,
  * restarted, upgraded) is not that end: the task runs on in its shim, and the monitor connects again.
  */
-import {randomBytes} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {open, rm, unlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
@@ -19,7 +18,7 @@ import {formatGoDuration} from '../format/go-duration.ts'
 import {ownerTag} from '../owner.ts'
 import {HEALTH_STATUS_ACTION, publishEvent, publishEvents} from '../system/nerd-events.ts'
 import {startFailureMessage} from './attach.ts'
-import {execEvents, execProcessSpec, PROCESS_TYPE_URL} from './exec.ts'
+import {execEvents, execProcessSpec, newExecId, PROCESS_TYPE_URL} from './exec.ts'
 import {afterProbe, healthTiming, nextProbeDelay, PROBE_OUTPUT_LIMIT, restartHealth, unmonitoredHealth} from './health.ts'
 import type {HealthTiming, MonitorMode} from './health.ts'
 import {initProcessRuns, recordedInitProcess} from './host-process.ts'
@@ -314,7 +313,7 @@ async function runProbe(scope: ReconnectingScope, container: LoadedContainer, ti
   const id = container.record.Id
   const start = new Date()
   const probe = (ExitCode: number, Output: string): HealthProbe => ({Start: start.toISOString(), End: new Date().toISOString(), ExitCode, Output})
-  const execId = `health-${randomBytes(8).toString('hex')}`
+  const execId = newExecId()
   const dir = await makeIoDir(scope.dataRoot)
   const output = join(dir, 'output')
   const waiting = new AbortController()

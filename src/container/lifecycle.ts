@@ -10,7 +10,7 @@ import type {Container, ContainerdClient, ExitStatus, Mount, Process, Timestamp}
 import {isAlreadyExists, isConnectionError, isNotFound, isShimClosed, toDate, unlessNotFound, unpackJson} from '../containerd/index.ts'
 import {delayFor, preciseNow} from '../clock.ts'
 import {withStopSignalsHeld} from '../early-exit.ts'
-import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, InvalidFileError, NerdError} from '../errors.ts'
+import {InvalidFileError, NerdError} from '../errors.ts'
 import {isLocked, isWriteRefused, readCheckedJson, warnLeftOut, withFileLock, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, oneOf, optional, recordOf} from '../json-shape.ts'
 import {endpointPorts} from '../network/ports.ts'
@@ -19,7 +19,7 @@ import type {ImageUser} from '../image/remove.ts'
 import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {volumeEvent} from '../volume/model.ts'
-import {startFailureExitCode} from './attach.ts'
+import {runtimeStartFailure, START_FAILED_EXIT_CODE} from './attach.ts'
 import {claimOrphanedMark, claimOrphanedOwner, markHeld, markThisProcess, releaseMark} from './process-mark.ts'
 import {initProcessRuns, processStartedAt, recordedInitProcess} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
@@ -28,6 +28,7 @@ import {seeOutOrphanedExecs} from './exec-orphans.ts'
 import {refreshJoinedNamespaces} from './joined-namespaces.ts'
 import {hasShareableShm, mountShm, unmountShm} from './shm.ts'
 import {unstageVolumeSubpaths} from './volume-subpaths.ts'
+import {makeBindSources} from './bind-sources.ts'
 import {removeImageMounts} from './image-mounts.ts'
 import {refreshUser} from './start-user.ts'
 import {spawnHealthMonitor, startHealthMonitor, unmonitoredHealth} from './health.ts'
@@ -818,6 +819,8 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     await recordStartFailure(current, error)
     throw error
   }
+  // As docker's daemon sets the mounts up before it looks at links and joined containers.
+  await makeBindSources(current.record).catch(failed)
   // docker looks the linked containers up at every start, the first one too.
   const linksChange = await prepareLinks(scope, current).catch(failed)
   // A container just created has its spec and state as this start needs them, but for its links and
@@ -830,8 +833,12 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     await user?.recorded()
     await updateState(current.paths, () => ({Error: ''}))
   } else await refreshJoinedNamespaces(scope, current, linksChange).catch(failed)
-  // docker's logger works its tag out as it starts, after the spec: a template that fails, fails the start.
-  if (current.record.HostConfig.LogConfig.Config.tag) await import('./logs/attributes.ts').then(({checkLogTag}) => checkLogTag(current.record)).catch(failed)
+  // docker's logger works its tag out as the runtime makes the task: a template that fails, fails the task's creation.
+  if (current.record.HostConfig.LogConfig.Config.tag) {
+    await import('./logs/attributes.ts')
+      .then(({checkLogTag}) => checkLogTag(current.record))
+      .catch((error: unknown) => failed(new RuntimeStartError(error, 'create')))
+  }
   // The marks of an earlier task's logger and stop (ones cut short leave them) say nothing of this
   // task's: a stop's, read as one whose nerd died, would have the next look kill the process started here.
   await Promise.all([rm(current.paths.logWriter, {force: true}), rm(current.paths.stopping, {force: true})])
@@ -853,7 +860,8 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
   const createTask = async () => {
     try {
       if (hasShareableShm(current.record)) await mountShm(current.paths, current.record.HostConfig.ShmSize)
-      return await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', () => client.tasks.create({containerId: id, rootfs, ...stdio})))
+      const create = () => client.tasks.create({containerId: id, rootfs, ...stdio}).catch((error: unknown) => Promise.reject(new RuntimeStartError(error, 'create')))
+      return await withVolumesMounted(scope, current, () => withHookStoodDown(current.paths, 'createRuntime', create))
     } catch (error) {
       await unmountShm(current.paths).catch(() => undefined)
       throw error
@@ -863,7 +871,7 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     created = await createTask().catch(async (error: unknown) => {
       // No task was found, yet containerd has one: the last one's deletion, cut short, left it
       // (finishLeftTaskDeletion), and what follows its end (networks detached) undone.
-      if (!isAlreadyExists(error) || existing) throw error
+      if (!(error instanceof RuntimeStartError) || !isAlreadyExists(error.cause) || existing) throw error
       await finishLeftTaskDeletion(scope, id)
       await taskGone(scope, taskOwner(current))
       return createTask()
@@ -887,7 +895,7 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
   const exit = waitSignal ? client.tasks.wait(id, {signal: waitSignal}) : undefined
   exit?.catch(() => undefined)
   try {
-    await client.tasks.start(id)
+    await client.tasks.start(id).catch((error: unknown) => Promise.reject(new RuntimeStartError(error, 'start')))
   } catch (error) {
     await deleteTaskHere(scope, taskOwner(current)).catch(() => undefined)
     await recordStartFailure(current, error)
@@ -929,22 +937,33 @@ async function finishLeftTaskDeletion(scope: ContainerScope, id: string): Promis
   await scope.client.tasks.delete(id).catch(unlessNotFound)
 }
 
-/** docker's exitUnknown: the exit code its daemon gives a failed start that no other code explains. */
-const START_FAILED_EXIT_CODE = 128
+/**
+ * containerd's runtime failed to make or start the task: docker's daemon's text for it (with
+ * libcontainerd's prefix for the task's creation) and the State.ExitCode it records (runtimeStartFailure).
+ */
+class RuntimeStartError extends NerdError {
+  readonly stateExitCode: number
+
+  constructor(error: unknown, step: 'create' | 'start') {
+    const reason = (error as Error).message
+    const {message, exitCode} = runtimeStartFailure(step === 'create' ? `failed to create task for container: ${reason}` : reason)
+    super(message, {cause: error})
+    this.stateExitCode = exitCode
+  }
+}
 
 /**
- * A failed start in the container's state, as docker's daemon records it: the reason, and docker's
- * 127/126 for a command that cannot run; otherwise the last run's code, never 0 (a start refused
- * before the runtime, as for a joined or linked container that does not run, shows 128, not success).
- * A restart of the policy's keeps the last run's code whatever the reason, as docker's monitor
- * (SetStopped with the run's status), in the same write: a reader never sees another code between.
+ * A failed start in the container's state, as docker's daemon records it: the reason, and the code
+ * the runtime's failure gets (RuntimeStartError); a start refused before the runtime (a joined or
+ * linked container that does not run, a volume that cannot be mounted) keeps the last run's code,
+ * never 0: 128, not success. A restart of the policy's keeps the last run's code whatever the
+ * reason, as docker's monitor (SetStopped with the run's status), in the same write: a reader never
+ * sees another code between.
  */
 async function recordStartFailure(container: LoadedContainer, error: unknown): Promise<void> {
-  const message = (error as Error).message
-  const code = startFailureExitCode(message)
   await updateState(container.paths, (state) => ({
-    Error: message,
-    ExitCode: container.restartedByPolicy ? state.ExitCode : code === EXIT_NOT_FOUND || code === EXIT_NOT_EXECUTABLE ? code : state.ExitCode || START_FAILED_EXIT_CODE,
+    Error: (error as Error).message,
+    ExitCode: container.restartedByPolicy ? state.ExitCode : error instanceof RuntimeStartError ? error.stateExitCode : state.ExitCode || START_FAILED_EXIT_CODE,
   }))
 }
 

@@ -167,6 +167,12 @@ export interface MountPoint {
   ImageId?: string
   /** An image mount's snapshot, the container's view of the image (not shown): what each start mounts. */
   View?: string
+  /**
+   * A bind whose missing source each start (and a stopped container's cp) makes, a directory: docker's
+   * mount points without SkipMountpointCreation, those of `-v` and their copies by `--volumes-from`;
+   * a `--mount` bind's source must exist (not shown).
+   */
+  CreateSource?: true
 }
 
 /** `config.json`: fixed at create, except Name (rename). */

@@ -22,7 +22,7 @@ import {goLocalRFC3339} from '../format/go-time.ts'
 import {asGoStruct, compareStrings} from '../format/go-values.ts'
 import {containerPaths, readRecord, readState} from '../container/store.ts'
 import {familiarRepository, parseReference} from '../image/reference.ts'
-import {DETAILED_ACTIONS, nerdEventOf} from './nerd-events.ts'
+import {DETAILED_ACTIONS, nerdEventOf, TASK_ENDED_ACTION} from './nerd-events.ts'
 
 export type DockerEventType = 'container' | 'image' | 'volume' | 'network'
 
@@ -105,15 +105,27 @@ export class ContainerFacts {
     this.#starts.delete(id)
     if (started === undefined) {
       const state = await readState(containerPaths(this.#dataRoot, this.#namespace, id)).catch(() => undefined)
-      const millis = Date.parse(state?.StartedAt ?? '')
-      if (Number.isNaN(millis)) return 0
-      started = BigInt(millis) * 1_000_000n
+      return secondsSince(state?.StartedAt ?? '', exitedAt)
     }
     return exitedAt > started ? Number((exitedAt - started) / NANOS_PER_SECOND) : 0
   }
 }
 
 const NANOS_PER_SECOND = 1_000_000_000n
+
+/** Whole seconds from `startedAt` (RFC 3339; 0 when empty) to `exitedAt` (ns). */
+function secondsSince(startedAt: string, exitedAt: bigint): number {
+  const millis = Date.parse(startedAt)
+  if (Number.isNaN(millis)) return 0
+  const started = BigInt(millis) * 1_000_000n
+  return exitedAt > started ? Number((exitedAt - started) / NANOS_PER_SECOND) : 0
+}
+
+/** When the process of a /tasks/exit ended (ns): containerd's exitedAt, else the event's time. */
+function exitedAt(event: ContainerdEvent): bigint {
+  const exited = event.payload?.exitedAt as Timestamp | undefined
+  return eventTime(exited ?? event.timestamp).TimeNano
+}
 
 /** docker's event for a containerd one or one of nerd's own; undefined for events docker has no counterpart for. */
 export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts): Promise<DockerEvent | undefined> {
@@ -136,14 +148,100 @@ export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts)
     const exitCode = String(payload.exitStatus ?? 0)
     // The container's own process has the container's ID; an exec'd one has its exec ID.
     if (processId !== '' && processId !== id) return containerEvent('exec_die', id, {execID: processId, exitCode}, facts, at)
-    const exitedAt = payload.exitedAt ? eventTime(payload.exitedAt as Timestamp).TimeNano : at.TimeNano
-    return containerEvent('die', id, {execDuration: String(await facts.ranSeconds(id, exitedAt)), exitCode}, facts, at)
+    return containerEvent('die', id, {execDuration: String(await facts.ranSeconds(id, exitedAt(event))), exitCode}, facts, at)
   }
   const containerAction = CONTAINER_ACTIONS[event.topic]
   if (!containerAction) return undefined
   const id = String(payload.containerId ?? payload.id ?? '')
   if (containerAction === 'start') facts.started(id, at.TimeNano)
   return containerEvent(containerAction, id, {}, facts, at)
+}
+
+/** How long a container's die waits for nerd's mark of its task's end before it goes out alone (nobody deleted the task). */
+const DIE_HOLD_MS = 5000
+
+/**
+ * The docker events of containerd's stream, in docker's order. containerd reports a process's exit
+ * as it happens; nerd deletes the task after (the exit handler, stop, rm -f), reporting the
+ * networks and volumes let go and then its mark (TASK_ENDED_ACTION, task-events.ts), while docker's
+ * monitor lets them go first and logs die after. So a container's die is held back until that mark
+ * (it goes out in its place, at its time, with its execDuration counted from the run's StartedAt
+ * the mark gives, as docker's monitor counts it), until another event of the
+ * container's (a start by containerd's restart monitor, which deletes the task itself, its
+ * destroy), or for DIE_HOLD_MS. An OOM, which docker logs apart from the exit, does not end the wait.
+ */
+export async function* dockerEvents(source: AsyncIterable<ContainerdEvent>, facts: ContainerFacts, holdMs = DIE_HOLD_MS): AsyncGenerator<DockerEvent> {
+  const held = new Map<string, {die: DockerEvent; exitedAt: bigint; due: number}>()
+  const iterator = source[Symbol.asyncIterator]()
+  let next = iterator.next()
+  try {
+    for (;;) {
+      let result: IteratorResult<ContainerdEvent> | undefined
+      try {
+        result = await nextOrDue(next, Math.min(...[...held.values()].map((entry) => entry.due)))
+      } catch (error) {
+        // The stream ended (--until, a signal, containerd gone): the dies held back happened before.
+        for (const {die} of held.values()) yield die
+        throw error
+      }
+      if (result === undefined) {
+        for (const [id, {die, due}] of held) {
+          if (due > Date.now()) continue
+          held.delete(id)
+          yield die
+        }
+        continue
+      }
+      if (result.done) {
+        for (const {die} of held.values()) yield die
+        return
+      }
+      next = iterator.next()
+      const event = await dockerEvent(result.value, facts)
+      if (!event) continue
+      const id = event.Type === 'container' ? event.Actor.ID : event.Actor.Attributes.container
+      const waiting = id === undefined ? undefined : held.get(id)
+      if (event.Type === 'container' && event.Action === TASK_ENDED_ACTION) {
+        if (!waiting) continue
+        held.delete(id!)
+        const {startedAt} = event.Actor.Attributes
+        const actor = startedAt === undefined ? waiting.die.Actor : withAttribute(waiting.die.Actor, 'execDuration', String(secondsSince(startedAt, waiting.exitedAt)))
+        yield {...waiting.die, Time: event.Time, TimeNano: event.TimeNano, Actor: actor}
+        continue
+      }
+      if (waiting && !endsAlongside(event)) {
+        held.delete(id!)
+        yield waiting.die
+      }
+      if (event.Type === 'container' && event.Action === 'die') held.set(id!, {die: event, exitedAt: exitedAt(result.value), due: Date.now() + holdMs})
+      else yield event
+    }
+  } finally {
+    // Left early (the caller's failure), the stream has a read under way, which ends with the
+    // subscription (the caller's abort): unawaited, and its failure nobody's.
+    next.catch(() => undefined)
+    iterator.return?.().catch(() => undefined)
+  }
+}
+
+/** What docker's daemon reports of a container whose process ended before its die: its networks and volumes let go, an OOM kill. */
+function endsAlongside(event: DockerEvent): boolean {
+  return (event.Type === 'network' && event.Action === 'disconnect') || (event.Type === 'volume' && event.Action === 'unmount') || (event.Type === 'container' && event.Action === 'oom')
+}
+
+/** The next event of the stream, or undefined at `due` (ms since the epoch) if it comes no sooner. */
+async function nextOrDue<T>(next: Promise<T>, due: number): Promise<T | undefined> {
+  if (due === Infinity) return next
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([next, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, due - Date.now()))))])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function withAttribute(actor: DockerEvent['Actor'], key: string, value: string): DockerEvent['Actor'] {
+  return {ID: actor.ID, Attributes: Object.fromEntries(Object.entries({...actor.Attributes, [key]: value}).sort(([a], [b]) => compareStrings(a, b)))}
 }
 
 /** docker's attributes of a container event: the action's, then the container's labels, image and name. */

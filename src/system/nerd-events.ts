@@ -18,6 +18,14 @@ const PUBLISH_TIMEOUT_MS = 5_000
 export const HEALTH_STATUS_ACTION = 'health_status'
 
 /**
+ * The action of nerd's mark that a container's task is gone and what docker's daemon lets go of
+ * first (networks, volumes) reported, with the run's StartedAt (`startedAt`), from which docker's
+ * monitor counts a die's execDuration: `nerd events` shows the container's die there, and never the
+ * mark (events.ts).
+ */
+export const TASK_ENDED_ACTION = 'task_ended'
+
+/**
  * docker's actions whose text goes on after a colon (`health_status: healthy`, `exec_start: ls -l`),
  * which a topic cannot carry: that detail travels as the attribute named after the action.
  */

@@ -1,6 +1,7 @@
 /** cp end to end: trees with modes, owners, links and special files, both ways, running and stopped containers, tar streams. */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
 import {chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, rmdir, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -371,13 +372,17 @@ describe('cp', () => {
     }
   })
 
-  it('says in one line why a stopped container\'s root filesystem cannot be mounted', async () => {
+  it('says in one line why a stopped container\'s root filesystem cannot be mounted; a missing -v source is made, as its start makes it', async () => {
     const gone = join(work, 'gone')
     await mkdir(gone)
-    await nerdOk(['create', '--name', 'bound-gone', '-v', `${gone}:/mnt/gone`, IMG])
+    const made = join(work, 'made')
+    await mkdir(made)
+    await nerdOk(['create', '--name', 'bound-gone', '--mount', `type=bind,src=${gone},dst=/mnt/gone`, '-v', `${made}:/mnt/made`, IMG])
     await rm(gone, {recursive: true})
+    await rm(made, {recursive: true})
     const failed = await nerd(['cp', 'bound-gone:/etc/passwd', join(work, 'not-copied')])
     assert.deepEqual([failed.code, failed.stderr], [1, `Error: cannot mount ${gone}: special device ${gone} does not exist\n`])
+    assert.ok(existsSync(made))
     await nerdOk(['rm', 'bound-gone'])
   })
 

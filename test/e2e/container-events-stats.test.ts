@@ -9,7 +9,8 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
+import {setTimeout as delay} from 'node:timers/promises'
+import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {eventsSubscribed, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -111,6 +112,7 @@ describe('events and stats', () => {
       assert.equal((await nerd(['exec', 'execd', 'sh', '-c', 'exit 3'])).code, 3)
       const execDie = JSON.parse(await watch.line('the exec_die event', (text) => text.includes('"Action":"exec_die"'))) as Event
       assert.deepEqual(execDie.Actor.Attributes, {execID: execDie.Actor.Attributes.execID, exitCode: '3', image: IMG, name: 'execd'})
+      assert.match(execDie.Actor.Attributes.execID, /^[0-9a-f]{64}$/)
       const [create, start] = watch.lines().slice(0, 2).map((line) => JSON.parse(line) as Event)
       assert.deepEqual([create!.Action, start!.Action], ['exec_create: sh -c exit 3', 'exec_start: sh -c exit 3'])
       assert.equal(create!.status, 'exec_create: sh -c exit 3')
@@ -160,7 +162,7 @@ describe('events and stats', () => {
     }
   })
 
-  it('an attached run is what docker reports: create, attach, network connect, volume mount, start, die (exit code, seconds run), network disconnect, volume unmount, destroy', async () => {
+  it('an attached run is what docker reports: create, attach, network connect, volume mount, start, network disconnect, volume unmount, die (exit code, seconds run), destroy', async () => {
     const network = `events-run-${suffix}`
     const networkId = (await nerdOk(['network', 'create', network])).trim()
     const watch = await watchEvents(['--format', '{{json .}}'])
@@ -171,18 +173,52 @@ describe('events and stats', () => {
       const events = eventsOf(watch.lines(), id)
       assert.deepEqual(events.map((event) => `${event.Type} ${event.Action}`), [
         'container create', 'container attach', 'network connect', 'volume mount', 'container start',
-        'container die', 'network disconnect', 'volume unmount', 'container destroy',
+        'network disconnect', 'volume unmount', 'container die', 'container destroy',
       ])
       assert.deepEqual(events[2]!.Actor, {ID: networkId, Attributes: {container: id, name: network, type: 'bridge'}})
       assert.deepEqual(events[3]!.Actor, {ID: 'ran-volume', Attributes: {container: id, destination: '/data', driver: 'local', propagation: '', 'read/write': 'false'}})
-      const {exitCode, execDuration} = events[5]!.Actor.Attributes
+      const {exitCode, execDuration} = events[7]!.Actor.Attributes
       assert.equal(exitCode, '3')
       assert.ok(Number(execDuration) >= 1 && Number(execDuration) <= 5, `execDuration=${String(execDuration)}`)
-      assert.deepEqual(events[6]!.Actor, events[2]!.Actor)
-      assert.deepEqual(events[7]!.Actor, {ID: 'ran-volume', Attributes: {container: id, driver: 'local'}})
+      assert.deepEqual(events[5]!.Actor, events[2]!.Actor)
+      assert.deepEqual(events[6]!.Actor, {ID: 'ran-volume', Attributes: {container: id, driver: 'local'}})
     } finally {
       await watch.stop()
       await nerd(['network', 'rm', network])
+    }
+  })
+
+  it("a container's end is in docker's monitor's order (stop, an exit, rm -f): the kills, network disconnect, volume unmount, die, then stop or destroy; die's execDuration counts from State.StartedAt", async () => {
+    const watch = await watchEvents(['--format', '{{json .}}'])
+    try {
+      const id = (await nerdOk(['run', '-d', '--network', 'none', '-v', 'ended-volume:/data', IMG, 'sleep', '60'])).trim()
+      await nerdOk(['stop', '-t', '0', id])
+      await nerdOk(['start', id])
+      // Killed 2.02 s after its StartedAt (taken before the task is made, as docker's): a run of 2 s,
+      // where the time since containerd's start (after the task was made) is less.
+      const {StartedAt, Pid} = (await inspectContainer(id)).State as {StartedAt: string; Pid: number}
+      await delay(Date.parse(StartedAt) + 2020 - Date.now())
+      process.kill(Pid, 'SIGKILL')
+      await watch.line('the die of the killed process', (text) => text.includes('"Action":"die"') && text.includes('"exitCode":"137"') && eventsOf(watch.lines(), id).filter((event) => event.Action === 'die').length === 2)
+      await nerdOk(['start', id])
+      await nerdOk(['rm', '-f', id])
+      await watch.line('the destroy event', (text) => text.includes('"Action":"destroy"') && text.includes(id))
+      const events = eventsOf(watch.lines(), id)
+      const started = ['network connect', 'volume mount', 'container start']
+      const ended = ['network disconnect', 'volume unmount', 'container die']
+      assert.deepEqual(events.map((event) => `${event.Type} ${event.Action}`), [
+        'container create', ...started,
+        'container kill', 'container kill', ...ended, 'container stop',
+        ...started, ...ended,
+        ...started, 'container kill', ...ended, 'container destroy',
+      ])
+      const dies = events.filter((event) => event.Action === 'die')
+      assert.equal(dies[1]!.Actor.Attributes.execDuration, '2')
+      // Each die comes after what it follows in time too.
+      for (const [index, event] of events.entries()) if (event.Action === 'die') assert.ok(event.timeNano >= events[index - 1]!.timeNano)
+    } finally {
+      await watch.stop()
+      await nerd(['volume', 'rm', 'ended-volume'])
     }
   })
 
@@ -208,15 +244,15 @@ describe('events and stats', () => {
     }
   })
 
-  it('start -a is attach, network connect, start, die, network disconnect; --network none joins docker\'s none network', async () => {
+  it('start -a is attach, network connect, start, network disconnect, die; --network none joins docker\'s none network', async () => {
     const noneId = (await nerdOk(['network', 'inspect', 'none', '--format', '{{.Id}}'])).trim()
     const id = (await nerdOk(['create', '--network', 'none', IMG, 'true'])).trim()
     const watch = await watchEvents(['--format', '{{json .}}'])
     try {
       await nerdOk(['start', '-a', id])
-      await watch.line('the network disconnect event', (text) => text.includes('"Action":"disconnect"') && text.includes(id))
+      await watch.line('the die event', (text) => text.includes('"Action":"die"') && text.includes(id))
       const events = eventsOf(watch.lines(), id)
-      assert.deepEqual(events.map((event) => `${event.Type} ${event.Action}`), ['container attach', 'network connect', 'container start', 'container die', 'network disconnect'])
+      assert.deepEqual(events.map((event) => `${event.Type} ${event.Action}`), ['container attach', 'network connect', 'container start', 'network disconnect', 'container die'])
       assert.deepEqual(events[1]!.Actor, {ID: noneId, Attributes: {container: id, name: 'none', type: 'null'}})
     } finally {
       await watch.stop()

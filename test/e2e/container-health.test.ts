@@ -23,8 +23,9 @@ describe('health checks', () => {
     await removeAllContainers()
   })
 
-  it('probes a running container: starting through its start period, then healthy, then unhealthy after the retries', async (context) => {
-    const events = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'events', '--filter', 'event=health_status', '--format', '{{.Action}} {{.Actor.Attributes.name}}'], {stdio: ['ignore', 'pipe', 'ignore']})
+  it("probes a running container: starting through its start period, then healthy, then unhealthy after the retries; a probe's exec ID is docker's 64 hex digits", async (context) => {
+    const format = '{{.Action}} {{.Actor.Attributes.name}}{{with .Actor.Attributes.execID}} {{.}}{{end}}'
+    const events = spawn(process.execPath, [nerdEntry, ...nerdGlobals(), 'events', '--filter', 'event=health_status', '--filter', 'event=exec_die', '--format', format], {stdio: ['ignore', 'pipe', 'ignore']})
     // Whatever fails: a watcher left running would keep the test file from ending.
     context.after(() => events.kill())
     let eventLines = ''
@@ -43,7 +44,10 @@ describe('health checks', () => {
     assert.ok(health.Log.length <= 5)
     assert.deepEqual(health.Log.at(-1).ExitCode, 1)
     assert.equal(await nerdOk(['ps', '--filter', 'health=healthy', '--format', '{{.Names}}']), '')
-    await until('the health events', async () => (eventLines === 'health_status: healthy checked\nhealth_status: unhealthy checked\n' ? true : undefined)).finally(() => events.kill())
+    const lines = (action: string) => eventLines.split('\n').filter((line) => line.startsWith(action))
+    await until('the health events', async () => (lines('health_status').join('\n') === 'health_status: healthy checked\nhealth_status: unhealthy checked' ? true : undefined)).finally(() => events.kill())
+    assert.ok(lines('exec_die').length >= 3, eventLines)
+    for (const line of lines('exec_die')) assert.match(line, /^exec_die checked [0-9a-f]{64}$/)
     // The monitor ends with the container; the last state stays for inspect, as docker's.
     await nerdOk(['stop', '-t', '0', 'checked'])
     const id = document.Id as string

@@ -514,7 +514,7 @@ describe('a container whose helper processes die', () => {
     const id = (await nerdOk(['inspect', '-f', '{{.Id}}', 'execs'])).trim()
     // The shim runs in the task's bundle, where it keeps a pid file for each exec not deleted.
     const bundle = readlinkSync(`/proc/${await shimOf(id)}/cwd`)
-    const execsLeft = () => readdirSync(bundle).filter((name) => name.startsWith('exec-'))
+    const execsLeft = () => readdirSync(bundle).filter((name) => /^[0-9a-f]{64}\b/.test(name))
     for (let round = 0; round < 5; round++) await nerdOk(['exec', '-d', 'execs', 'true'])
     await nerdOk(['exec', '-d', 'execs', 'sleep', '3'])
     // inspect's ExecIDs, as docker's: the exec that runs, not those that ended (their reapers may not
@@ -522,7 +522,7 @@ describe('a container whose helper processes die', () => {
     const execIds = async (): Promise<string[] | null> => JSON.parse(await nerdOk(['inspect', '-f', '{{json .ExecIDs}}', 'execs'])) as string[] | null
     const running = await execIds()
     assert.equal(running?.length, 1, `one exec runs: ${JSON.stringify(running)}`)
-    assert.match(running?.[0] ?? '', /^exec-[0-9a-f]{16}$/)
+    assert.match(running?.[0] ?? '', /^[0-9a-f]{64}$/)
     await until('the detached execs to be deleted', async () => (execsLeft().length === 0 ? true : undefined), 15_000)
     assert.equal(await execIds(), null)
 
@@ -541,7 +541,7 @@ describe('a container whose helper processes die', () => {
   it('an exec whose background child holds its output open ends 2 s after its process, as docker\'s daemon gives up on the output then; a reaper deletes the exec', async () => {
     const id = (await nerdOk(['run', '-d', '--name', 'exec-held', '--network', 'none', IMG, 'sleep', '300'])).trim()
     const bundle = readlinkSync(`/proc/${await shimOf(id)}/cwd`)
-    const execsLeft = () => readdirSync(bundle).filter((name) => name.startsWith('exec-'))
+    const execsLeft = () => readdirSync(bundle).filter((name) => /^[0-9a-f]{64}\b/.test(name))
     const timed = async (command: string[]): Promise<{ms: number; code: number; stdout: string}> => {
       const start = Date.now()
       const {code, stdout} = await nerd(['exec', 'exec-held', ...command])

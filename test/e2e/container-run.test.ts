@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {existsSync, readdirSync} from 'node:fs'
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -117,6 +117,35 @@ describe('run and the container lifecycle', () => {
       assert.equal(detachedExec.stderr, missingExec.stderr)
     } finally {
       await nerd(['rm', '-f', 'cannot-run', 'can-exec'])
+    }
+  })
+
+  it("records a start the runtime refused as docker's daemon: a file bound onto a directory is 127 with its hint, whatever the last run's code; the text has libcontainerd's prefix, and run exits 125", async () => {
+    const hint = ': Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type'
+    const onFile = join(workDir, 'a-file')
+    await writeFile(onFile, 'x')
+    const bound = join(workDir, 'bound-then-file')
+    await mkdir(bound)
+    try {
+      const run = await nerd(['run', '--name', 'file-on-dir', '--network', 'none', '-v', `${onFile}:/etc`, IMG, 'true'])
+      assert.equal(run.code, 125, run.stderr)
+      assert.match(run.stderr, /^Error: failed to create task for container: failed to create shim task: OCI runtime create failed: .*: not a directory: unknown: Are you trying/)
+      assert.ok(run.stderr.endsWith(`${hint}\n`), run.stderr)
+      const {State} = await inspect('file-on-dir')
+      assert.deepEqual([State.Status, State.ExitCode, `Error: ${State.Error}\n`], ['created', 127, run.stderr])
+      // A run that ended with 9, then a start the runtime refuses: 127, not the last run's 9.
+      await nerdOk(['create', '--name', 'ran-then-file', '--network', 'none', '--mount', `type=bind,src=${bound},dst=/mnt/bound`, IMG, 'sh', '-c', 'exit 9'])
+      assert.equal((await nerd(['start', '-a', 'ran-then-file'])).code, 9)
+      await rm(bound, {recursive: true})
+      await writeFile(bound, 'now a file')
+      const start = await nerd(['start', '-a', 'ran-then-file'])
+      assert.equal(start.code, 1, start.stderr)
+      assert.match(start.stderr, /^Error: failed to create task for container: .*not a directory: unknown: Are you trying to mount/)
+      const ran = (await inspect('ran-then-file')).State
+      assert.deepEqual([ran.Status, ran.ExitCode], ['exited', 127])
+      assert.ok(ran.Error.endsWith(hint), ran.Error)
+    } finally {
+      await nerd(['rm', '-f', 'file-on-dir', 'ran-then-file'])
     }
   })
 

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
+import {existsSync} from 'node:fs'
 import {mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink as makeSymlink, writeFile} from 'node:fs/promises'
 import {release, tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -488,6 +489,52 @@ describe('volumes in containers', () => {
     } finally {
       await nerd(['rmi', 'nerd-e2e/copy-up-big:1'])
       await rm(scratch, {recursive: true, force: true})
+    }
+  })
+
+  it("makes a missing -v bind source (a --volumes-from copy's too) at each start, a restart and a policy's restart, not at create, as docker's daemon; a --mount one fails the start", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerd-e2e-bind-source-'))
+    const made = join(dir, 'made', 'deeper')
+    const exitCode = async (name: string) => (await inspectContainer(name)).State.ExitCode as number
+    try {
+      await nerdOk(['create', '--name', 'made-source', '--network', 'none', '-v', `${made}:/d`, IMG, 'sh', '-c', 'touch /d/ran'])
+      assert.ok(!existsSync(made), 'not made at create')
+      await nerdOk(['start', '-a', 'made-source'])
+      assert.ok(existsSync(join(made, 'ran')))
+      await rm(join(dir, 'made'), {recursive: true})
+      await nerdOk(['start', '-a', 'made-source'])
+      assert.ok(existsSync(join(made, 'ran')), 'made again at the next start')
+      await rm(join(dir, 'made'), {recursive: true})
+      await nerdOk(['restart', 'made-source'])
+      await until('the restarted process to write', async () => (existsSync(join(made, 'ran')) ? true : undefined))
+      // A --volumes-from copy of a --mount bind is made too: docker's copy drops SkipMountpointCreation.
+      const mounted = join(dir, 'mounted')
+      await mkdir(mounted)
+      await nerdOk(['create', '--name', 'mount-source', '--network', 'none', '--mount', `type=bind,src=${mounted},dst=/m`, IMG, 'true'])
+      await nerdOk(['create', '--name', 'mount-copy', '--network', 'none', '--volumes-from', 'mount-source', IMG, 'touch', '/m/copied'])
+      await rm(mounted, {recursive: true})
+      const refused = await nerd(['start', '-a', 'mount-source'])
+      assert.equal(refused.code, 1)
+      assert.match(refused.stderr, new RegExp(`^Error: failed to create task for container: failed to create shim task: .*${mounted}.*no such file or directory`))
+      assert.deepEqual([existsSync(mounted), await exitCode('mount-source')], [false, 127])
+      await nerdOk(['start', '-a', 'mount-copy'])
+      assert.ok(existsSync(join(mounted, 'copied')))
+      // The process ends with 1 once the host removed its source; its policy's restart makes it again.
+      const policy = join(dir, 'policy')
+      await mkdir(policy)
+      await writeFile(join(policy, 'first'), '')
+      await nerdOk(['run', '-d', '--name', 'made-by-policy', '--network', 'none', '--restart', 'on-failure:1', '-v', `${policy}:/p`, IMG,
+        'sh', '-c', 'if [ -e /p/first ]; then while [ -e /p/first ]; do sleep 0.1; done; exit 1; fi; touch /p/second'])
+      await rm(policy, {recursive: true})
+      await until('the restart by policy to write', async () => (existsSync(join(policy, 'second')) ? true : undefined), 15_000)
+      const restarted = await until('the restarted process to end', async () => {
+        const {State, RestartCount} = await inspectContainer('made-by-policy')
+        return State.Status === 'exited' ? {ExitCode: State.ExitCode as number, Error: State.Error as string, RestartCount: RestartCount as number} : undefined
+      })
+      assert.deepEqual(restarted, {ExitCode: 0, Error: '', RestartCount: 1})
+    } finally {
+      await nerd(['rm', '-f', 'made-source', 'mount-source', 'mount-copy', 'made-by-policy'])
+      await rm(dir, {recursive: true, force: true})
     }
   })
 

@@ -45,13 +45,13 @@ function logTag(record: ContainerRecord): string {
   return template ? new Template(template, {name: 'log-tag'}).execute(asGoStruct(tagData(record), '*logger.Info')) : ''
 }
 
-/** docker's refusal of a start whose logger cannot work the tag out (a template that does not parse, a field logger.Info lacks). */
+/** docker's refusal of a start whose logger cannot work the tag out (a template that does not parse, a field logger.Info lacks): the start adds that the task could not be made. */
 export function checkLogTag(record: ContainerRecord): void {
   try {
     logTag(record)
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error
-    throw new NerdError(`failed to create task for container: failed to initialize logging driver: ${error.message}`, {cause: error})
+    throw new NerdError(`failed to initialize logging driver: ${error.message}`, {cause: error})
   }
 }
 

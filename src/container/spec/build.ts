@@ -140,7 +140,6 @@ export function buildSpec(input: SpecInput): BuiltSpec {
   const built: BuiltSpec = {
     spec,
     stopSignal: normalizeSignal(options.stopSignal || image.StopSignal || 'SIGTERM'),
-    createDirectories: mounts.createDirectories,
     warnings,
   }
   if (userError !== undefined) built.userError = userError

@@ -100,15 +100,13 @@ export interface UserMountContext {
 
 export interface UserMounts {
   mounts: Mount[]
-  /** Missing `-v` bind sources, to create as directories. */
-  createDirectories: string[]
   /** `shared` or `rslave` when a bind's propagation needs the root's to match. */
   rootfsPropagation?: string
 }
 
 /** The spec mounts of `-v`, `--mount`, `--tmpfs` and image volumes (an image mount's as the caller made it). */
 export function userMounts(image: ImageConfig, options: RunOptions, context: UserMountContext): UserMounts {
-  const result: UserMounts = {mounts: [], createDirectories: []}
+  const result: UserMounts = {mounts: []}
   let support: RecursiveReadOnly | undefined
   const readOnly = (mount: BindMount | VolumeMount) =>
     readOnlyOptions(mount, () => (support ??= (context.recursiveReadOnly ?? missingCallback('recursiveReadOnly'))()))
@@ -119,11 +117,9 @@ export function userMounts(image: ImageConfig, options: RunOptions, context: Use
     seen.add(mount.target)
     switch (mount.type) {
       case 'bind': {
-        if (!(context.pathExists ?? missingCallback('pathExists'))(mount.source)) {
-          if (!mount.createSource) {
-            throw specError(`invalid mount config for type "bind": bind source path does not exist: ${mount.source}`)
-          }
-          result.createDirectories.push(mount.source)
+        // A missing `-v` source is made at each start (makeBindSources), as docker's daemon makes it.
+        if (!mount.createSource && !(context.pathExists ?? missingCallback('pathExists'))(mount.source)) {
+          throw specError(`invalid mount config for type "bind": bind source path does not exist: ${mount.source}`)
         }
         const propagation = mount.propagation ?? 'rprivate'
         const options = [mount.nonRecursive ? 'bind' : 'rbind', ...readOnly(mount), propagation]

@@ -34,7 +34,7 @@ export interface BindMount {
    * kernel and runtime can do it (docker >= 25), else writable.
    */
   submounts?: 'writable' | 'readonly'
-  /** `-v` creates a missing source directory (docker's legacy behaviour); `--mount` refuses it. */
+  /** `-v` (and a `--volumes-from` copy) has a missing source made a directory at each start (docker's legacy behaviour); `--mount` refuses it. */
   createSource: boolean
   /** docker's Mode in inspect: a `-v` bind's mode as typed (`ro,z`); none for the others. */
   mode?: string
@@ -317,8 +317,6 @@ export interface BuiltSpec {
   stopTimeout?: number
   runtime?: string
   platform?: string
-  /** `-v` sources that do not exist yet: the caller creates them as directories before starting. */
-  createDirectories: string[]
   /** Docker prints these as `WARNING: …`. */
   warnings: string[]
   /** Why the user could not be resolved, with `userResolvedAtStart`: the start will say so unless the files change. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {DetachKeyScanner, FORWARDED_SIGNALS, parseDetachKeys, startFailureExitCode, startFailureMessage} from '../../../src/container/attach.ts'
+import {DetachKeyScanner, FORWARDED_SIGNALS, parseDetachKeys, runtimeStartFailure, startFailureExitCode, startFailureMessage} from '../../../src/container/attach.ts'
 import {AttachFrameReader} from '../../../src/container/attach-socket.ts'
 
 describe('detach keys', () => {
@@ -82,6 +82,19 @@ describe('start failures', () => {
     assert.equal(startFailureExitCode('cgroup: cannot set memory limit'), 125)
     // docker's CLI knows only these: a working directory that is a file is 125, not 126.
     assert.equal(startFailureExitCode('error during container init: mkdir /etc/passwd: not a directory: unknown'), 125)
+  })
+
+  it("records docker's daemon's State.ExitCode and text for a runtime's refusal (setExitCodeFromError), whatever docker's CLI exits with", () => {
+    assert.deepEqual(runtimeStartFailure(notFound), {message: notFound, exitCode: 127})
+    assert.deepEqual(runtimeStartFailure('exec: "/etc/passwd": permission denied: unknown').exitCode, 126)
+    assert.deepEqual(runtimeStartFailure('exec: "/bin": is a directory: unknown'), {message: 'exec: "/bin": is a directory: unknown: permission denied', exitCode: 126})
+    const onFile = 'error mounting "/tmp/f" to rootfs at "/etc": mount /tmp/f:/etc (via /proc/self/fd/6), flags: 0x5000: not a directory: unknown'
+    assert.deepEqual(runtimeStartFailure(onFile), {
+      message: `${onFile}: Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type`,
+      exitCode: 127,
+    })
+    assert.equal(startFailureExitCode(runtimeStartFailure(onFile).message), 125)
+    assert.deepEqual(runtimeStartFailure('cgroup: cannot set memory limit'), {message: 'cgroup: cannot set memory limit', exitCode: 128})
   })
 
   it('keeps the runtime reason without the gRPC status', () => {

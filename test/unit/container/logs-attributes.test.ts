@@ -34,7 +34,7 @@ describe('log attributes', () => {
   })
 
   it('leaves out a tag docker\'s logger cannot work out, a template on a *logger.Info; checkLogTag refuses the start in docker\'s words', () => {
-    const refusal = (reason: string) => ({message: `failed to create task for container: failed to initialize logging driver: template: log-tag:1${reason}`})
+    const refusal = (reason: string) => ({message: `failed to initialize logging driver: template: log-tag:1${reason}`})
     assert.throws(() => checkLogTag(record({tag: '{{.Bogus}}'})), refusal(':2: executing "log-tag" at <.Bogus>: can\'t evaluate field Bogus in type *logger.Info'))
     assert.throws(() => checkLogTag(record({tag: '{{.ID'})), refusal(': unclosed action'))
     assert.throws(() => checkLogTag(record({tag: '{{nosuch}}'})), refusal(': function "nosuch" not defined'))

@@ -4,7 +4,8 @@ import {packAny} from '../../../src/containerd/index.ts'
 import type {ContainerdEvent} from '../../../src/containerd/index.ts'
 import Events from '../../../src/commands/events.ts'
 import {renderItems} from '../../../src/format/index.ts'
-import {ContainerFacts, dockerEvent, eventLine, eventMatches, eventRenderer, eventTemplateData} from '../../../src/system/events.ts'
+import {ContainerFacts, dockerEvent, dockerEvents, eventLine, eventMatches, eventRenderer, eventTemplateData} from '../../../src/system/events.ts'
+import type {DockerEvent} from '../../../src/system/events.ts'
 import {filterTerms} from '../../../src/filter-terms.ts'
 import {nerdEventOf} from '../../../src/system/nerd-events.ts'
 
@@ -94,6 +95,50 @@ describe('docker events from containerd events', () => {
     const connect = await dockerEvent(published('/nerd/network/connect', 'n1', {container: 'c1', name: 'front', type: 'bridge'}), facts)
     assert.equal(connect?.Type, 'network')
     assert.deepEqual(connect?.Actor, {ID: 'n1', Attributes: {container: 'c1', name: 'front', type: 'bridge'}})
+  })
+
+  describe("docker's order around a container's end", () => {
+    const later = {seconds: '1795414341', nanos: 5}
+    const exit = (id: string) => containerd('/tasks/exit', {containerId: id, id, exitStatus: 137})
+    // The run started 7.78 s before the exit (at).
+    const ended = (id: string, attributes: Record<string, string> = {startedAt: new Date((Number(at.seconds) - 7) * 1000).toISOString()}) => ({...published('/nerd/container/task_ended', id, attributes), timestamp: later})
+    const disconnect = published('/nerd/network/disconnect', 'n1', {container: 'c1', name: 'none', type: 'null'})
+    const unmount = published('/nerd/volume/unmount', 'data', {container: 'c1', driver: 'local'})
+    async function* stream(events: ContainerdEvent[], thenWaitMs = 0): AsyncGenerator<ContainerdEvent> {
+      yield* events
+      if (thenWaitMs > 0) await new Promise((resolve) => setTimeout(resolve, thenWaitMs))
+    }
+    const shown = async (events: AsyncIterable<ContainerdEvent>, holdMs?: number) => {
+      const out: DockerEvent[] = []
+      for await (const event of dockerEvents(events, facts, holdMs)) out.push(event)
+      return out
+    }
+    const actions = (events: DockerEvent[]) => events.map((event) => `${event.Type} ${event.Action} ${event.Actor.ID}`)
+
+    it("shows a die after the networks and volumes its task let go, in place of the mark of its end, at its time, its execDuration counted from the run's StartedAt", async () => {
+      const events = await shown(stream([exit('c1'), containerd('/tasks/start', {containerId: 'c2', pid: 9}), disconnect, unmount, ended('c1'), published('/nerd/container/stop', 'c1', {})]))
+      assert.deepEqual(actions(events), ['container start c2', 'network disconnect n1', 'volume unmount data', 'container die c1', 'container stop c1'])
+      const die = events[3]!
+      assert.deepEqual(die.Actor.Attributes, {execDuration: '7', exitCode: '137', image: 'busybox', name: 'web', tier: 'front'})
+      assert.deepEqual([die.Time, die.TimeNano], [1795414341, 1795414341000000005n])
+    })
+
+    it("lets an OOM pass a die held back; another event of the container's, the stream's end or the wait's end shows it", async () => {
+      const oom = containerd('/tasks/oom', {containerId: 'c1'})
+      assert.deepEqual(actions(await shown(stream([exit('c1'), oom, ended('c1', {})]))), ['container oom c1', 'container die c1'])
+      assert.deepEqual(actions(await shown(stream([exit('c1'), containerd('/tasks/start', {containerId: 'c1', pid: 9}), ended('c1')]))), ['container die c1', 'container start c1'])
+      assert.deepEqual(actions(await shown(stream([exit('c1')]))), ['container die c1'])
+      const waited = dockerEvents(stream([exit('c1')], 1000), facts, 20)
+      const started = Date.now()
+      assert.equal((await waited.next()).value?.Action, 'die')
+      assert.ok(Date.now() - started < 900, 'before the stream goes on')
+      await waited.return(undefined)
+    })
+
+    it('never shows the mark itself; one without a StartedAt leaves the execDuration as it was', async () => {
+      assert.deepEqual(actions(await shown(stream([ended('c1'), disconnect]))), ['network disconnect n1'])
+      assert.equal((await shown(stream([exit('c1'), ended('c1', {})])))[0]?.Actor.Attributes.execDuration, '4')
+    })
   })
 
   it('takes only its own payload under its own topics', () => {
