@@ -572,7 +572,7 @@ describe('volumes in containers', () => {
       // docker counts a container that mounts an image as one using it, by the image's name.
       const refused = await nerd(['rmi', MULTILAYER])
       assert.equal(refused.code, 1)
-      assert.match(refused.stderr, new RegExp(`unable to remove repository reference "${MULTILAYER}" \\(must force\\) - container ${id.slice(0, 12)} is using its referenced image`))
+      assert.match(refused.stderr, new RegExp(`conflict: unable to delete nerd-test/multilayer:latest \\(must be forced\\) - container ${id.slice(0, 12)} is using its referenced image`))
       await nerdOk(['restart', '-t', '0', id])
       assert.equal(await nerdOk(['exec', id, 'cat', '/img/keep.txt']), 'keep\n')
       await nerdOk(['rm', '-f', id])
