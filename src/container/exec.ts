@@ -6,21 +6,22 @@
 import {randomBytes} from 'node:crypto'
 import {packJson, unpackJson} from '../containerd/index.ts'
 import type {ExecInput} from '../containerd/index.ts'
-import {EXIT_NERD_FAILED, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
+import {EXIT_NERD_FAILED, NerdError} from '../errors.ts'
 import {publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
-import {attachStdio, parseDetachKeys, startFailureExitCode, startFailureMessage} from './attach.ts'
+import {attachStdio, parseDetachKeys, runtimeStartFailure, startFailureMessage} from './attach.ts'
 import {hostCapabilities} from './host-facts.ts'
 import type {AttachTerminal} from './attach.ts'
 import {handOverSession} from './detached-output.ts'
 import {forgetExec, handOverExec, recordExec} from './exec-reaper.ts'
 import {seeOutOrphanedExecs} from './exec-orphans.ts'
 import {discardFifos, hasEnded, makeFifos, openFifos, type FifoSet} from './io.ts'
+import {currentLinks} from './linked-containers.ts'
 import {getTask, restartingMessage, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles, USER_FILES} from './rootfs-files.ts'
 import {readState} from './store.ts'
-import {KNOWN_CAPABILITIES, replaceOrAppendEnv, resolveUser} from './spec/index.ts'
+import {daemonEnvironment, KNOWN_CAPABILITIES, replaceOrAppendEnv, resolveUser} from './spec/index.ts'
 import type {Spec} from './spec/index.ts'
 
 export const PROCESS_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process'
@@ -45,14 +46,26 @@ export interface ExecOptions {
 
 type Process = NonNullable<Spec['process']>
 
-/** The exec'd process: the container's process spec with the command, env, cwd, user and terminal replaced. */
+/**
+ * The exec'd process: the container's process spec with the command, env, cwd, user and terminal
+ * replaced. Its environment is docker's daemon's for an exec (daemon/exec.go): made again as the
+ * container's was, with TERM for the exec's own -t only, the links' variables as they are now, and
+ * the exec's variables over it. HOME is left to the runtime, which adds the user's at the end when
+ * none is set, as for docker's.
+ */
 export async function execProcessSpec(scope: ContainerScope, container: LoadedContainer, options: ExecOptions): Promise<Process> {
-  const spec = unpackJson<Spec>((await scope.client.containers.get(container.record.Id)).spec)
-  const base = spec?.process
+  const [stored, links] = await Promise.all([
+    scope.client.containers.get(container.record.Id),
+    // docker's daemon works the links out as it creates the exec: a failure before the process, 125.
+    currentLinks(scope, container).catch((error: unknown) => {
+      throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED, cause: error})
+    }),
+  ])
+  const base = unpackJson<Spec>(stored.spec)?.process
   if (!base) throw new NerdError(`container ${container.record.Name} has no process spec`)
-  const containerEnv = [...(base.env ?? [])]
-  // docker's exec environment: TERM=xterm under -t, unless the container's env has a TERM.
-  if (options.tty && !containerEnv.some((entry) => entry.startsWith('TERM='))) containerEnv.push('TERM=xterm')
+  // The HOSTNAME the container's start gave it: docker's Config.Hostname (for one on another's network, that one's).
+  const hostname = base.env?.find((entry) => entry.startsWith('HOSTNAME='))?.slice('HOSTNAME='.length)
+  const containerEnv = daemonEnvironment({hostname, tty: options.tty, linkEnv: links?.env ?? []}, container.record.Config.Env ?? [])
   const env = replaceOrAppendEnv(containerEnv, options.env)
   const process: Process = {...base, args: options.command, env, terminal: options.tty, cwd: options.workdir || base.cwd}
   if (options.tty && options.consoleSize) process.consoleSize = options.consoleSize
@@ -68,9 +81,6 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
       throw new NerdError((error as Error).message, {exitCode: EXIT_NERD_FAILED, cause: error})
     }
     process.user = {uid: user.uid, gid: user.gid, additionalGids: user.additionalGids}
-    // The HOME nerd gave the container's user is the exec user's now, unless the image, run -e or exec -e set one.
-    const homeSet = [...(container.record.Config.Env ?? []), ...options.env].some((entry) => entry.startsWith('HOME='))
-    if (!homeSet) process.env = [...env.filter((entry) => !entry.startsWith('HOME=')), `HOME=${user.home}`]
   }
   if (options.privileged) {
     // Every capability the host has, as a privileged container gets: asking for more fails the exec.
@@ -116,14 +126,13 @@ async function stateRefusal(scope: ContainerScope, container: LoadedContainer): 
 
 /**
  * Why the exec's process could not be made or started: the container's state if it stopped or began
- * restarting meanwhile, else docker's (>= 28) codes: 127 for a command or directory not found, 126
- * for one that cannot run and any other reason.
+ * restarting meanwhile, else the runtime's failure as docker's daemon records it for the exec
+ * (runtimeStartFailure), the text and the exec's ExitCode, which docker's CLI exits with.
  */
 async function startFailure(scope: ContainerScope, container: LoadedContainer, error: unknown): Promise<NerdError> {
   const refusal = await stateRefusal(scope, container).catch(() => undefined)
-  const message = (error as Error).message
-  const exitCode = startFailureExitCode(message) === EXIT_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE
-  return refusal ?? new NerdError(startFailureMessage(message), {exitCode, cause: error})
+  const {message, exitCode} = runtimeStartFailure(startFailureMessage((error as Error).message))
+  return refusal ?? new NerdError(message, {exitCode, cause: error})
 }
 
 async function createExecProcess(scope: ContainerScope, container: LoadedContainer, request: ExecInput): Promise<void> {

@@ -42,13 +42,14 @@ export async function linksAtCreate(scope: ContainerScope, parent: string, links
 }
 
 /**
- * What a start gives the container for its links: the linked containers must be running and on the
+ * What the links of a container on the default bridge give it, as docker's setupLinkedContainers
+ * works them out at every start and every exec: the linked containers must be running and on the
  * default bridge (docker's messages otherwise); their hosts lines and variables, from their current
- * address, as docker works them out at every start.
+ * address.
  */
-export async function linksAtStart(scope: ContainerScope, container: LoadedContainer): Promise<{hosts: string[]; env: string[]; aliases: string[]} | undefined> {
+export async function currentLinks(scope: ContainerScope, container: LoadedContainer): Promise<{hosts: string[]; env: string[]; aliases: string[]} | undefined> {
   const links = container.record.Links ?? []
-  if (links.length === 0) return undefined
+  if (links.length === 0 || container.record.HostConfig.NetworkMode !== DEFAULT_NETWORK) return undefined
   const hosts: string[] = []
   const env: string[] = []
   for (const link of links) {
@@ -86,8 +87,7 @@ function hostnameOf(record: ContainerRecord): string {
  * their variables in the spec.
  */
 export async function prepareLinks(scope: ContainerScope, container: LoadedContainer): Promise<((spec: Spec) => boolean) | undefined> {
-  if (container.record.HostConfig.NetworkMode !== DEFAULT_NETWORK) return undefined
-  const links = await linksAtStart(scope, container)
+  const links = await currentLinks(scope, container)
   if (!links) return undefined
   const plan = await readNetworkPlan(container.paths.networkPlan)
   if (plan) await writeJsonAtomic(container.paths.networkPlan, {...plan, linkHosts: links.hosts})

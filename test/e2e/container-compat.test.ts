@@ -656,11 +656,21 @@ describe('docker behaviours of the container commands', () => {
     }
   })
 
-  it('an exec that cannot start exits 127 for what is not found and 126 for what cannot run, as docker >= 28, and an unknown -u user or bad --detach-keys 125 (docker\'s exec create refuses them); exec -u gets that user\'s HOME and --privileged the host\'s capabilities', async () => {
-    for (const [args, code] of [[['web', 'nosuchcmd'], 127], [['-w', '/nonexistent', 'web', 'pwd'], 127], [['web', '/etc/passwd'], 126]] as const) {
+  it('an exec that cannot start exits as docker\'s daemon records it (setExitCodeFromError): 127 for what is not found or not a directory (with its hint), 126 for what cannot run, else 128; an unknown -u user or bad --detach-keys 125 (docker\'s exec create refuses them); exec -u gets that user\'s HOME and --privileged the host\'s capabilities', async () => {
+    const notADirectory = /not a directory: unknown: Are you trying to mount a directory onto a file \(or vice-versa\)\? Check if the specified host path exists and is the expected type\n$/
+    const refusals = [
+      [['web', 'nosuchcmd'], 127, /nosuchcmd.*: unknown\n$/],
+      [['-w', '/nonexistent', 'web', 'pwd'], 127, /no such file or directory: unknown\n$/],
+      [['-w', '/etc/passwd', 'web', 'pwd'], 127, notADirectory],
+      [['web', '/etc/passwd/x'], 127, notADirectory],
+      [['web', '/etc/passwd'], 126, /permission denied: unknown\n$/],
+      [['-w', 'etc', 'web', 'pwd'], 128, /Cwd must be an absolute path: unknown\n$/],
+    ] as const
+    for (const [args, code, tail] of refusals) {
       const result = await nerd(['exec', ...args])
-      assert.equal(result.code, code, result.stderr)
+      assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`)
       assert.match(result.stderr, /^Error: OCI runtime exec failed: .*\n$/)
+      assert.match(result.stderr, tail)
     }
     // docker's daemon looks the user up, then the detach keys, as it creates the exec: failures before
     // the process, 125. Its CLI looks for the container first.
@@ -687,7 +697,7 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', '-f', id])
   })
 
-  it('exec -dt and -dit start the process on a terminal in the background and print nothing; -t sets TERM=xterm unless the container has a TERM', async () => {
+  it('exec -dt and -dit start the process on a terminal in the background and print nothing; -t sets TERM=xterm unless the container has a TERM; the environment is docker\'s daemon\'s for the exec', async () => {
     for (const flags of ['-dt', '-dit']) {
       assert.deepEqual(await outcome(['exec', flags, 'web', 'sh', '-c', `tty > /tmp/tty${flags}; sleep 600`]), {code: 0, stdout: '', stderr: ''}, flags)
       const tty = await until(`exec ${flags} to run`, async () => (await nerd(['exec', 'web', 'cat', `/tmp/tty${flags}`])).stdout || undefined)
@@ -701,6 +711,16 @@ describe('docker behaviours of the container commands', () => {
     // A bare -e NAME that nerd has no value for unsets the container's NAME (docker's ReplaceOrAppendEnvValues); one nerd has replaces it.
     assert.equal(await nerdOk(['exec', '-e', 'TERM', 'termed', 'sh', '-c', 'echo ${TERM-unset}'], {env: {TERM: undefined}}), 'unset\n')
     assert.equal(await nerdOk(['exec', '-e', 'TERM', 'termed', 'sh', '-c', 'echo $TERM'], {env: {TERM: 'host'}}), 'host\n')
+    // Made again as docker's daemon makes an exec's (CreateDaemonEnvironment): PATH, HOSTNAME, TERM for
+    // the exec's own -t only (not the run's), the container's variables, the exec's; then runc's HOME.
+    await nerdOk(['run', '-dt', '--name', 'tty-env', '--network', 'none', '-h', 'envhost', '-e', 'PATH=/bin:/usr/bin', '-e', 'MINE=1', IMG, 'sleep', '600'])
+    const lines = (...entries: string[]) => entries.map((entry) => `${entry}\n`).join('')
+    const container = ['PATH=/bin:/usr/bin', 'HOSTNAME=envhost']
+    assert.equal(await nerdOk(['exec', 'tty-env', 'env']), lines(...container, 'MINE=1', 'HOME=/root'))
+    assert.equal(await nerdOk(['exec', '-e', 'FOO=bar', '-e', 'MINE=2', 'tty-env', 'env']), lines(...container, 'MINE=2', 'FOO=bar', 'HOME=/root'))
+    assert.equal(await nerdOk(['exec', '-u', 'app', '-e', 'FOO=bar', 'tty-env', 'env']), lines(...container, 'MINE=1', 'FOO=bar', 'HOME=/home/app'))
+    assert.equal(await nerdOk(['exec', '-t', 'tty-env', 'env']), lines(...container, 'TERM=xterm', 'MINE=1', 'HOME=/root').replaceAll('\n', '\r\n'))
+    await nerdOk(['rm', '-f', 'tty-env'])
   })
 
   it('a container in its restart back-off is never shown created, and exec refuses it in docker\'s words', async () => {

@@ -404,6 +404,10 @@ describe('networking on CNI', () => {
     const env = await nerdOk(['exec', 'rmlinker', 'env'])
     assert.doesNotMatch(env, /^PEER_/m)
     assert.match(env, /^OTHER_NAME=\/rmlinker\/other$/m)
+    // As docker's daemon, each exec works the links out again: refused, before its process, while the linked container does not run.
+    await nerdOk(['stop', '-t', '0', 'rmlinked'])
+    assert.deepEqual(await nerd(['exec', 'rmlinker', 'true']).then(({code, stdout, stderr}) => [code, stdout, stderr]), [125, '', 'Error: Cannot link to a non running container: /rmlinked AS /rmlinker/other\n'])
+    await nerdOk(['start', 'rmlinked'])
 
     const refused = async (args: string[]) => nerd(['rm', ...args]).then(({code, stdout, stderr}) => [code, stdout, stderr])
     assert.deepEqual(await refused(['-l', 'rmlinker']), [1, '', 'Error: Conflict, cannot remove the default link name of the container\n'])

@@ -253,10 +253,10 @@ const envKey = (entry: string) => {
 }
 
 /**
- * The process environment in docker's order: PATH, HOSTNAME, TERM for a terminal, then the container's
- * variables (`--env-file` then `-e`, then the image's that they do not set), each replacing an earlier
- * one of the same name in place; HOME from passwd last when nothing set it. A `NAME` without a value
- * takes nerd's own variable, or removes NAME when nerd has none.
+ * The process environment in docker's order: docker's daemon environment (daemonEnvironment) of the
+ * container's variables (`--env-file` then `-e`, then the image's that they do not set), HOME from
+ * passwd last when nothing set it. A `NAME` without a value takes nerd's own variable, or removes
+ * NAME when nerd has none.
  */
 function environment(input: SpecInput, hostname: string | undefined, home: string): string[] {
   const {image, options} = input
@@ -268,12 +268,21 @@ function environment(input: SpecInput, hostname: string | undefined, home: strin
   const userKeys = new Set(userEnv.map(envKey))
   const containerEnv = [...userEnv, ...(image.Env ?? []).filter((entry) => !userKeys.has(envKey(entry)))]
 
-  const env = [DEFAULT_PATH]
-  if (hostname !== undefined) env.push(`HOSTNAME=${hostname}`)
-  if (options.tty) env.push('TERM=xterm')
-  const result = replaceOrAppendEnv(env, containerEnv)
+  const result = daemonEnvironment({hostname, tty: options.tty ?? false, linkEnv: []}, containerEnv)
   if (!result.some((entry) => envKey(entry) === 'HOME')) result.push(`HOME=${home}`)
   return result
+}
+
+/**
+ * docker's CreateDaemonEnvironment, a container's and each exec's: PATH, HOSTNAME, TERM for a
+ * terminal, the links' variables, then the container's variables (Config.Env), each replacing an
+ * earlier one of the same name in place.
+ */
+export function daemonEnvironment(facts: {hostname: string | undefined; tty: boolean; linkEnv: readonly string[]}, containerEnv: readonly string[]): string[] {
+  const env = [DEFAULT_PATH]
+  if (facts.hostname !== undefined) env.push(`HOSTNAME=${facts.hostname}`)
+  if (facts.tty) env.push('TERM=xterm')
+  return replaceOrAppendEnv([...env, ...facts.linkEnv], containerEnv)
 }
 
 /**

@@ -2,6 +2,7 @@ import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {
   buildSpec,
+  daemonEnvironment,
   DEFAULT_CAPABILITIES,
   checkMount,
   isConfigVolume,
@@ -252,6 +253,19 @@ describe('image config merge', () => {
     assert.deepEqual(env, [DEFAULT_PATH, 'HOSTNAME=0123456789ab', 'TERM=xterm', 'HOME=/data'])
     assert.equal(build({tty: true}).spec.process.terminal, true)
     assert.deepEqual(build({env: ['HOSTNAME=mine']}).spec.process.env.slice(0, 2), [DEFAULT_PATH, 'HOSTNAME=mine'])
+  })
+
+  it("daemonEnvironment, docker's CreateDaemonEnvironment (an exec's too): PATH, HOSTNAME, TERM for a terminal, the links', then the container's variables in place or after, and no HOME", () => {
+    const links = ['DB_NAME=/web/db', 'DB_ENV_MODE=x']
+    assert.deepEqual(daemonEnvironment({hostname: 'h', tty: true, linkEnv: links}, ['PATH=/bin', 'MODE=1', 'DB_NAME=mine', 'TERM=vt100']), [
+      'PATH=/bin',
+      'HOSTNAME=h',
+      'TERM=vt100',
+      'DB_NAME=mine',
+      'DB_ENV_MODE=x',
+      'MODE=1',
+    ])
+    assert.deepEqual(daemonEnvironment({hostname: 'h', tty: false, linkEnv: []}, ['MODE=1', 'HOSTNAME']), [DEFAULT_PATH, 'MODE=1'])
   })
 
   it('-w and -u override the image', () => {
