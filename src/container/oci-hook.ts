@@ -16,9 +16,10 @@ import {join} from 'node:path'
 import {ANNOTATION_DATA_ROOT, ANNOTATION_NAMESPACE} from './annotations.ts'
 import {recordInitProcess} from './host-process.ts'
 import {CONTAINER_MODE} from './model.ts'
-import {containerResolvConf, extraHostLines, hostNetworkHosts, hostResolvConf} from './etc-files.ts'
+import {containerHasIpv6, containerResolvConf, extraHostLines, hostNetworkHosts, hostnameFile, hostResolvConf, hostsFile} from './etc-files.ts'
 import {attachTarget, containerPaths, readRecord} from './store.ts'
 import type {ContainerPaths} from './store.ts'
+import type {AttachmentState} from '../network/attach.ts'
 import type {OciHookCommand} from './spec/index.ts'
 
 export interface OciState {
@@ -45,24 +46,32 @@ export async function runOciHook(name: OciHookName, state: OciState): Promise<vo
 export async function taskCreated(namespace: string, id: string, paths: ContainerPaths, pid: number): Promise<void> {
   // The logger watches this process to tell when the container exits (the shim keeps the output pipes open).
   await recordInitProcess(paths.initPid, pid)
-  const hostConfig = (await readRecord(paths))?.HostConfig
+  const record = await readRecord(paths)
+  const hostConfig = record?.HostConfig
   const mode = hostConfig?.NetworkMode ?? 'none'
+  // A container sharing another's network has that one's files.
+  if (mode.startsWith(CONTAINER_MODE)) return
   const dns = hostConfig && {dns: hostConfig.Dns, dnsSearch: hostConfig.DnsSearch, dnsOptions: hostConfig.DnsOptions}
-  // resolv.conf and, on the host's network, /etc/hosts follow the host's current ones, as docker's do at every start.
+  const extraHosts = extraHostLines(hostConfig?.ExtraHosts ?? [])
+  const ipv6 = await containerHasIpv6(pid, hostConfig?.Sysctls)
+  // The files are made again at every start, as docker's are: what the container changed in them goes.
+  if (record?.Config.Hostname) await writeFile(paths.hostname, hostnameFile(record.Config.Hostname))
   if (mode === 'host') {
     await writeFile(paths.resolvConf, containerResolvConf(await hostResolvConf('host'), dns, 'host'))
     const hostHosts = await readFile('/etc/hosts', 'utf8').catch(() => '')
-    await writeFile(paths.hosts, hostNetworkHosts(hostHosts, extraHostLines(hostConfig?.ExtraHosts ?? []), hostname()))
-  } else if (!mode.startsWith(CONTAINER_MODE)) {
-    let ipv6 = false
-    if (existsSync(paths.networkPlan)) {
-      const {attachNetworks} = await import('../network/attach.ts')
-      const state = await attachNetworks(attachTarget(namespace, id, paths), `/proc/${pid}/ns/net`)
-      ipv6 = Object.values(state.attachments).some((attachment) => attachment.addresses.some((address) => address.includes(':')))
-    }
-    // Written once the networks say whether the container has IPv6, which decides the IPv6 nameservers it keeps.
-    await writeFile(paths.resolvConf, containerResolvConf(await hostResolvConf('private'), dns, 'private', ipv6))
+    await writeFile(paths.hosts, hostNetworkHosts(hostHosts, extraHosts, hostname(), ipv6))
+    return
   }
+  let attachments: AttachmentState[] = []
+  if (existsSync(paths.networkPlan)) {
+    const {attachNetworks} = await import('../network/attach.ts')
+    attachments = Object.values((await attachNetworks(attachTarget(namespace, id, paths), `/proc/${pid}/ns/net`, undefined, ipv6)).attachments)
+  }
+  // Attaching networks wrote /etc/hosts; on none, it has the local lines and --add-host's.
+  if (attachments.length === 0) await writeFile(paths.hosts, hostsFile({hostname: '', network: 'private', hostHostname: '', extraHosts, ipv6}))
+  // Written once the networks say whether the container has an IPv6 address, which decides the IPv6 nameservers it keeps.
+  const ipv6Address = attachments.some((attachment) => attachment.addresses.some((address) => address.includes(':')))
+  await writeFile(paths.resolvConf, containerResolvConf(await hostResolvConf('private'), dns, 'private', ipv6Address))
 }
 
 /** The container's task was deleted. Its pid may by now name another process: CNI DEL gets no namespace path. */

@@ -106,6 +106,11 @@ export interface NetworkState {
    * given them, the first one attached that can carry them. None on host, none or internal networks only.
    */
   portsNetwork?: string
+  /**
+   * The container had no IPv6 when its task was created (docker's IPv6Enabled: no address on its
+   * loopback): its /etc/hosts has no IPv6 line, its peers' and its own addresses' included.
+   */
+  withoutIpv6?: true
 }
 
 export interface ContainerNetworkFiles {
@@ -639,8 +644,9 @@ function hooksOf(plan: NetworkPlan, target: AttachTarget): NetworkHooks {
 /**
  * Attaches the container to the plan's networks (`only`: just these, for `network connect`). What a
  * task that ended without its poststop left attached is detached first, so a restart starts clean.
+ * `ipv6`: whether the new task has IPv6 (containerHasIpv6), for its /etc/hosts; a connect keeps what its start found.
  */
-export async function attachNetworks(target: AttachTarget, netns: string, only?: string[]): Promise<NetworkState> {
+export async function attachNetworks(target: AttachTarget, netns: string, only?: string[], ipv6 = true): Promise<NetworkState> {
   const plan = await readNetworkPlan(target.files.plan)
   if (!plan || plan.networks.length === 0) return structuredClone(EMPTY_STATE)
   const hooks = hooksOf(plan, target)
@@ -648,7 +654,7 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
   const wanted = only ? plan.networks.filter((planned) => only.includes(planned.network)) : plan.networks
   let state: NetworkState
   try {
-    state = await withNetworkStateLock(target, () => attachLocked(target, plan, netns, wanted, hooks, changes, only === undefined))
+    state = await withNetworkStateLock(target, () => attachLocked(target, plan, netns, wanted, hooks, changes, only === undefined, ipv6))
   } catch (error) {
     // Peers may have been given the lines of an attachment taken back.
     await refreshHosts(plan, changes, target).catch(() => undefined)
@@ -660,11 +666,13 @@ export async function attachNetworks(target: AttachTarget, netns: string, only?:
 }
 
 /** attachNetworks holding the container's network state lock. `fresh`: all the plan's networks, at the task's start. */
-async function attachLocked(target: AttachTarget, plan: NetworkPlan, netns: string, wanted: PlannedAttachment[], hooks: NetworkHooks, changes: MemberChanges, fresh: boolean): Promise<NetworkState> {
+async function attachLocked(target: AttachTarget, plan: NetworkPlan, netns: string, wanted: PlannedAttachment[], hooks: NetworkHooks, changes: MemberChanges, fresh: boolean, ipv6: boolean): Promise<NetworkState> {
   const networks = await listNetworks(plan.netconfPath)
   const state = await readNetworkState(target.files)
   const owner = memberKey(target.namespace, target.id)
   if (fresh) {
+    if (ipv6) delete state.withoutIpv6
+    else state.withoutIpv6 = true
     for (const name of attachedNames(state)) {
       // A DEL that fails again is given up, so that the attach keeps the interface's name: its ADD
       // then says the address is still taken.

@@ -66,6 +66,7 @@ async function hostsLines(owner: {namespace: string; id: string}, plan: NetworkP
     hostHostname: '',
     addresses,
     extraHosts: [...extraHostLines(plan.extraHosts), ...(plan.linkHosts ?? []), ...[...new Set(peers)]],
+    ipv6: !state.withoutIpv6,
   })
   return content.split('\n').slice(0, -1)
 }

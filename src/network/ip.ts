@@ -104,3 +104,52 @@ export function hostRange(subnet: Subnet): {start: string; end: string} {
   const broadcast = subnet.family === 4 ? 1n : 0n
   return {start: formatAddress(subnet.family, subnet.network + 1n), end: formatAddress(subnet.family, lastAddress(subnet) - broadcast)}
 }
+
+/**
+ * The first /`size` of `base`, from its `from`th on, that overlaps none of `taken`: docker's IPAM
+ * takes the lowest free subnet of a pool.
+ */
+export function firstFreeSubnet(base: Subnet, size: number, taken: Subnet[], from = 0): Subnet | undefined {
+  const width = bits(base.family)
+  const count = 1n << BigInt(size - base.prefix)
+  for (let index = BigInt(from); index < count; index++) {
+    const network = base.network + (index << BigInt(width - size))
+    const candidate: Subnet = {family: base.family, network, prefix: size, text: `${formatAddress(base.family, network)}/${size}`}
+    if (!taken.some((subnet) => subnetsOverlap(subnet, candidate))) return candidate
+  }
+  return undefined
+}
+
+/** An address as Go's netip reads it: an IPv6 one may have a zone (`fe80::1%eth0`). */
+export interface GoAddress {
+  family: 4 | 6
+  value: bigint
+  zone: string
+}
+
+/** Go's netip.ParseAddr: undefined for what it refuses. */
+export function parseGoAddress(text: string): GoAddress | undefined {
+  const percent = text.indexOf('%')
+  const zone = percent === -1 ? '' : text.slice(percent + 1)
+  const parsed = parseAddress(percent === -1 ? text : text.slice(0, percent))
+  if (!parsed || (percent !== -1 && (parsed.family === 4 || zone === ''))) return undefined
+  return {...parsed, zone}
+}
+
+/** The IPv4 address an IPv4-mapped IPv6 one (`::ffff:1.2.3.4`) holds. */
+function mappedIpv4(address: GoAddress): bigint | undefined {
+  return address.family === 6 && address.value >> 32n === 0xffffn ? address.value & 0xffffffffn : undefined
+}
+
+/** Go's netip Addr.String: RFC 5952, an IPv4-mapped address with its dotted tail, the zone after `%`. */
+export function goAddressText(address: GoAddress): string {
+  const mapped = mappedIpv4(address)
+  const text = mapped === undefined ? formatAddress(address.family, address.value) : `::ffff:${formatAddress(4, mapped)}`
+  return address.zone ? `${text}%${address.zone}` : text
+}
+
+/** Go's netip Addr.IsLoopback: 127.0.0.0/8 (IPv4-mapped too) or ::1. */
+export function isLoopbackAddress(address: GoAddress): boolean {
+  const ipv4 = address.family === 4 ? address.value : mappedIpv4(address)
+  return ipv4 === undefined ? address.value === 1n : ipv4 >> 24n === 127n
+}

@@ -15,7 +15,7 @@ import {goStruct, MAP, mapOf, renamed, sliceOf, withGoType} from '../format/go-t
 import {compareStrings, goFilterMatcher, GoTime, goTimeRFC3339, goTimeString, labelMethod, naturalCompare} from '../format/go-values.ts'
 import {withinPruneFilter} from '../prune-filter.ts'
 import type {PruneFilter} from '../prune-filter.ts'
-import {BRIDGE_NAME_OPTION, DEFAULT_NETWORK, endpointId} from './model.ts'
+import {BRIDGE_NAME_OPTION, DEFAULT_BRIDGE_OPTION, DEFAULT_NETWORK, endpointId, HOST_BINDING_OPTION, ICC_OPTION, MASQUERADE_OPTION, MTU_OPTION} from './model.ts'
 import type {NetworkConfList} from './model.ts'
 import {readNetworkPlan} from './attach.ts'
 import {builtinNetworkOf} from './plan.ts'
@@ -142,6 +142,9 @@ export async function inspectNetworkNamed(location: NetworkLocation, entries: Ne
 }
 
 export function networkEntries(networks: NetworkConfList[]): NetworkEntry[] {
+  // docker's daemon makes host and none along with its default bridge: nerd's were there when it made its own.
+  const created = networks.find((network) => network.name === DEFAULT_NETWORK)?.nerd.created ?? ''
+  const builtin = BUILTIN.map((entry) => ({...entry, created}))
   const own = networks.map((network) => ({
     name: network.name,
     id: network.nerd.id,
@@ -154,7 +157,7 @@ export function networkEntries(networks: NetworkConfList[]): NetworkEntry[] {
     network,
   }))
   // docker's CLI lists them by name in natural order.
-  return [...own, ...BUILTIN].sort((a, b) => naturalCompare(a.name, b.name))
+  return [...own, ...builtin].sort((a, b) => naturalCompare(a.name, b.name))
 }
 
 /** The entry a name, ID or unique ID prefix names, built-in ones included. */
@@ -244,6 +247,18 @@ async function builtinMembers(dataRoot: string, namespace: string, mode: 'host' 
   return members
 }
 
+/** The options docker's daemon makes its default bridge with (initBridgeDriver), as nerd's works: its defaults, with `bridge`. */
+function defaultBridgeOptions(bridge: string): Record<string, string> {
+  return {
+    [DEFAULT_BRIDGE_OPTION]: 'true',
+    [ICC_OPTION]: 'true',
+    [MASQUERADE_OPTION]: 'true',
+    [HOST_BINDING_OPTION]: '0.0.0.0',
+    [BRIDGE_NAME_OPTION]: bridge,
+    [MTU_OPTION]: '1500',
+  }
+}
+
 /** `network inspect`: the containers listed are the ones of `namespace`, as docker lists its own. */
 export async function inspectNetwork(entry: NetworkEntry, namespace: string, dataRoot: string): Promise<NetworkInspect> {
   const containers: NetworkInspect['Containers'] = {}
@@ -295,8 +310,8 @@ export async function inspectNetwork(entry: NetworkEntry, namespace: string, dat
     ConfigFrom: {Network: ''},
     ConfigOnly: false,
     Containers: containers,
-    // The options given at create; the default network's bridge name too, as docker shows docker0.
-    Options: {...facts?.options, ...(entry.name === DEFAULT_NETWORK && facts?.bridge ? {[BRIDGE_NAME_OPTION]: facts.bridge} : {})},
+    // The options given at create; the default network's are those docker's daemon gives its own (initBridgeDriver), with its bridge.
+    Options: entry.name === DEFAULT_NETWORK && facts?.bridge ? defaultBridgeOptions(facts.bridge) : {...facts?.options},
     Labels: entry.labels,
   }, NETWORK_TYPE)
 }

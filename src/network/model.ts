@@ -21,13 +21,25 @@ export const DEFAULT_SUBNET = '10.4.0.0/24'
 export const DEFAULT_GATEWAY = firstHost(parseSubnet(DEFAULT_SUBNET)!)
 /** Where networks created without --subnet get theirs (store.ts's freeSubnet): a /24 of 10.4.0.0/16, nerdctl's pool. */
 export const DEFAULT_ADDRESS_POOL = {Base: '10.4.0.0/16', Size: 24} as const
+/**
+ * docker's pool of IPv6 subnets for networks given none (daemon.go's deriveULABaseNetwork): /64s of
+ * the ULA /48 whose 40-bit global ID is the low 40 bits of the first 8 bytes of the host ID's SHA-256
+ * (RFC 4193's algorithm, loosely), stable for as long as the ID is.
+ */
+export function ulaBaseNetwork(hostId: string): {base: Subnet; size: number} {
+  const globalId = createHash('sha256').update(hostId).digest().readBigUInt64BE(0) & ((1n << 40n) - 1n)
+  const network = (0xfdn << 120n) | (globalId << 80n)
+  return {base: {family: 6, network, prefix: 48, text: `${formatAddress(6, network)}/48`}, size: 64}
+}
 /** docker's `com.docker.network.bridge.name` option (nerdctl reads it too). */
 export const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name'
 /** docker's bridge options nerd implements besides the name (docs.docker.com/engine/network/drivers/bridge, "Options"). */
 export const HOST_BINDING_OPTION = 'com.docker.network.bridge.host_binding_ipv4'
 export const ICC_OPTION = 'com.docker.network.bridge.enable_icc'
 export const MASQUERADE_OPTION = 'com.docker.network.bridge.enable_ip_masquerade'
-const MTU_OPTION = 'com.docker.network.driver.mtu'
+export const MTU_OPTION = 'com.docker.network.driver.mtu'
+/** What docker's daemon marks its default bridge network with; no option a network can be created with. */
+export const DEFAULT_BRIDGE_OPTION = 'com.docker.network.bridge.default_bridge'
 /** docker's reserved option space: an option in it that nerd does not implement is refused, not recorded and ignored. */
 const DOCKER_OPTION_PREFIX = 'com.docker.network.'
 const DOCKER_OPTIONS: Record<NetworkDriver, string[]> = {

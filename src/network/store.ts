@@ -14,9 +14,9 @@
  * lock of one container's /etc/hosts, which is taken last and alone. Rewriting the peers' /etc/hosts
  * is O(members), so it holds no lock another network or a CNI operation waits for.
  */
-import {randomBytes} from 'node:crypto'
+import {randomBytes, randomUUID} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {readdir, readFile, rm} from 'node:fs/promises'
+import {link, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {preciseNow} from '../clock.ts'
 import {compareStrings} from '../format/go-values.ts'
@@ -25,7 +25,7 @@ import {InvalidFileError, NerdError} from '../errors.ts'
 import {readCheckedJson, readJsonIfExists, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, optional, recordOf} from '../json-shape.ts'
 import {bridgeNameFree, createBridge, ensureHostNetworking, hostLinkExists, removeHostNetworking} from './host.ts'
-import {isKeptAddress, isReservedAddress, parseSubnet, subnetsOverlap} from './ip.ts'
+import {firstFreeSubnet, isKeptAddress, isReservedAddress, parseSubnet, subnetsOverlap} from './ip.ts'
 import type {Subnet} from './ip.ts'
 import {
   addressRanges,
@@ -40,6 +40,7 @@ import {
   NETWORK_DRIVERS,
   networkConfList,
   RESERVED_NETWORK_NAMES,
+  ulaBaseNetwork,
   validateNetworkName,
 } from './model.ts'
 import type {IpamRange, NetworkConfList, NetworkCreateRequest, NetworkDriver, NetworkFacts} from './model.ts'
@@ -279,11 +280,36 @@ async function routedSubnets(): Promise<Subnet[]> {
 
 /** nerdctl's pool: the first free 10.4.N.0/24 after the default network's 10.4.0.0/24. */
 function freeSubnet(taken: Subnet[]): string {
-  for (let third = 1; third < 256; third++) {
-    const candidate = parseSubnet(`10.4.${third}.0/24`)!
-    if (!taken.some((subnet) => subnetsOverlap(subnet, candidate))) return candidate.text
+  const subnet = firstFreeSubnet(parseSubnet(DEFAULT_ADDRESS_POOL.Base)!, DEFAULT_ADDRESS_POOL.Size, taken, 1)
+  if (!subnet) throw new NerdError(`no free subnet left in ${DEFAULT_ADDRESS_POOL.Base}: give one with --subnet`)
+  return subnet.text
+}
+
+/** docker's IPv6 pool: the first free /64 of the ULA /48 derived from the host's ID (ulaBaseNetwork). */
+async function freeIpv6Subnet(dataRoot: string, taken: Subnet[]): Promise<string> {
+  const pool = ulaBaseNetwork(await hostId(dataRoot))
+  const subnet = firstFreeSubnet(pool.base, pool.size, taken)
+  if (!subnet) throw new NerdError(`no free IPv6 subnet left in ${pool.base.text}: give one with --subnet`)
+  return subnet.text
+}
+
+/**
+ * The ID of this data root's nerd, made once, as docker's daemon makes its engine-id: the IPv6 pool
+ * derived from it stays the same across runs, and differs from another data root's (and docker's).
+ * Linked into place, so two nerds making it at once agree on one.
+ */
+async function hostId(dataRoot: string): Promise<string> {
+  const path = join(dataRoot, 'engine-id')
+  const existing = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)))
+  if (existing !== undefined) return existing
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`
+  try {
+    await writeFile(temporary, randomUUID(), {mode: 0o600, flag: 'wx'})
+    await link(temporary, path).catch((error: NodeJS.ErrnoException) => (error.code === 'EEXIST' ? undefined : Promise.reject(error)))
+  } finally {
+    await rm(temporary, {force: true})
   }
-  throw new NerdError(`no free subnet left in ${DEFAULT_ADDRESS_POOL.Base}: give one with --subnet`)
+  return readFile(path, 'utf8')
 }
 
 function networkSubnets(network: NetworkConfList): Subnet[] {
@@ -325,23 +351,23 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
   if (driver === 'bridge' && (families.filter((family) => family === 4).length > 1 || families.filter((family) => family === 6).length > 1)) {
     throw new NerdError(`bridge driver doesn't support multiple subnets`)
   }
-  if (request.ipv6 && !requested.some((range) => parseSubnet(range.subnet)!.family === 6)) {
-    throw new NerdError('--ipv6 needs an IPv6 --subnet (nerd does not allocate IPv6 subnets itself)')
-  }
   for (const range of addressRanges({ranges: requested, ipv6: request.ipv6})) checkRangeAddresses(range)
   return withNetworksLock(location.netconfPath, async () => {
     const networks = await listNetworks(location.netconfPath)
     if (networks.some((network) => network.name === name)) throw new NerdError(`network with name ${name} already exists`)
     const taken = networks.flatMap(networkSubnets)
-    let ranges: IpamRange[] = requested
-    if (!requested.some((range) => parseSubnet(range.subnet)!.family === 4)) {
-      const subnet = freeSubnet([...taken, ...(await routedSubnets())])
-      ranges = [...ipamRanges({subnets: [subnet], gateways: [], ipRanges: []}).map((range) => ({...range, chosen: true})), ...requested]
-    }
     for (const range of requested) {
       const subnet = parseSubnet(range.subnet)!
       if (taken.some((other) => subnetsOverlap(other, subnet))) throw new NerdError('invalid pool request: Pool overlaps with other one on this address space')
     }
+    // A family without a subnet given gets one from docker's default pools: IPv6 only with --ipv6.
+    const chosen = (subnet: string) => ipamRanges({subnets: [subnet], gateways: [], ipRanges: []}).map((range) => ({...range, chosen: true}))
+    const given = (family: 4 | 6) => requested.some((range) => parseSubnet(range.subnet)!.family === family)
+    const ranges: IpamRange[] = [
+      ...(given(4) ? [] : chosen(freeSubnet([...taken, ...(await routedSubnets())]))),
+      ...requested,
+      ...(request.ipv6 && !given(6) ? chosen(await freeIpv6Subnet(location.dataRoot, taken)) : []),
+    ]
     const id = randomBytes(32).toString('hex')
     const facts: Omit<NetworkFacts, 'stateDir'> = {
       id,
@@ -359,7 +385,8 @@ export async function createNetwork(location: NetworkLocation, request: NetworkC
     if (driver === 'bridge') {
       facts.bridge = request.options[BRIDGE_NAME_OPTION] ?? `br-${id.slice(0, 12)}`
       const owner = networks.find((network) => network.nerd.bridge === facts.bridge)
-      if (owner) throw new NerdError(`bridge ${facts.bridge} is already used by network ${owner.name}`)
+      // docker's bridge driver's words (checkConflict).
+      if (owner) throw new NerdError(`cannot create network ${id} (${facts.bridge}): conflicts with network ${owner.nerd.id} (${owner.nerd.bridge}): networks have same bridge name`)
       facts.bridgeCreated = bridgeNameFree(facts.bridge)
     }
     const network = await writeNetwork(location, name, facts)

@@ -15,6 +15,8 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {defaultCniPath} from '../../src/config/config.ts'
+import {formatAddress} from '../../src/network/ip.ts'
+import {ulaBaseNetwork} from '../../src/network/model.ts'
 import {httpGet, inspectContainer, nerdOk, publishablePort, removeAllContainers, until} from '../helpers/containers.ts'
 import {fileDataRoot, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, DEFAULT_PATH} from '../helpers/oci-image.ts'
@@ -120,7 +122,7 @@ describe('networking on CNI', () => {
 
   after(async () => {
     await removeAllContainers()
-    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside', 'aux', 'linked', 'early', 'hugemtu', 'reuse', 'opts', 'dfa', 'dfb']) await nerd(['network', 'rm', net(name)])
+    for (const name of ['n1', 'n20', 'n10', 'other', 'fixed', 'ranged', 'refused', 'mv', 'iso', 'pruned', 'kept', 'v6', 'inside', 'aux', 'linked', 'early', 'hugemtu', 'reuse', 'opts', 'dfa', 'dfb', 'ula1', 'ula2', 'ula3', 'hn', 'nov6']) await nerd(['network', 'rm', net(name)])
     await run('ip', ['link', 'delete', `mvp${suffix}`]).catch(() => undefined)
     await nerd(['rmi', EXPOSING])
     await rm(workDir, {recursive: true, force: true})
@@ -448,7 +450,7 @@ describe('networking on CNI', () => {
     // While containers come and go, a reader in a always sees its localhost line and its own, and no
     // line cut short: nerd appends lines and makes them comments, and takes the comments out (in
     // one write over the file, then cutting it short) only once there are more than 16.
-    const lines = String.raw`^(#|127\.0\.0\.1[[:space:]]localhost$|::1[[:space:]]|fe00::0[[:space:]]|ff0[02]::[012][[:space:]]|10\.4\.[0-9]+\.[0-9]+[[:space:]]|10\.77\.0\.99 custom-entry$)`
+    const lines = String.raw`^(#|127\.0\.0\.1[[:space:]]localhost$|::1[[:space:]]|fe00::[[:space:]]|ff00::[[:space:]]|ff02::[12][[:space:]]|10\.4\.[0-9]+\.[0-9]+[[:space:]]|10\.77\.0\.99 custom-entry$)`
     const reader = nerd(['exec', 'a', 'sh', '-c', `end=$(($(date +%s)+6)); n=0; bad=0; while [ $(date +%s) -lt $end ]; do n=$((n+1)); hosts=$(cat /etc/hosts); echo "$hosts" | grep -q "^127.0.0.1" || bad=$((bad+1)); echo "$hosts" | grep -q "custom-entry" || bad=$((bad+1)); echo "$hosts" | grep -q -v -E '${lines}' && bad=$((bad+1)); done; echo "$n $bad"`])
     let done = false
     void reader.then(() => (done = true))
@@ -883,6 +885,72 @@ describe('networking on CNI', () => {
     await nerdOk(['rm', '-f', 'six'])
   })
 
+  it("gives an --ipv6 network given no IPv6 subnet the lowest free /64 of the ULA /48 derived from the data root's engine-id, as docker 28 its own; --ip6 is refused there", async () => {
+    await nerdOk(['network', 'create', '--ipv6', net('ula1')])
+    await nerdOk(['network', 'create', '--ipv6', '--subnet', '10.187.3.0/24', net('ula2')])
+    const engineId = await readFile(join(fileDataRoot(), 'engine-id'), 'utf8')
+    assert.match(engineId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    const {base} = ulaBaseNetwork(engineId)
+    const slash64 = (index: bigint) => `${formatAddress(6, base.network + (index << 64n))}/64`
+    const configs = async (name: string) => (await networkDocument(name)).IPAM.Config as {Subnet: string; Gateway: string}[]
+    const first = await configs(net('ula1'))
+    assert.deepEqual(first[1], {Subnet: slash64(0n), Gateway: formatAddress(6, base.network + 1n)})
+    assert.match(first[0]!.Subnet, /^10\.4\.\d+\.0\/24$/)
+    assert.deepEqual((await configs(net('ula2'))).map((config) => config.Subnet), ['10.187.3.0/24', slash64(1n)])
+    // A /64 given back is the lowest free again; the ID stays.
+    await nerdOk(['network', 'rm', net('ula1')])
+    await nerdOk(['network', 'create', '--ipv6', '--subnet', '10.187.4.0/24', net('ula3')])
+    assert.equal((await configs(net('ula3')))[1]!.Subnet, slash64(0n))
+    assert.equal(await readFile(join(fileDataRoot(), 'engine-id'), 'utf8'), engineId)
+    await nerdOk(['run', '-d', '--name', 'ula-member', '--network', net('ula3'), IMG, 'sleep', '60'])
+    const endpoint = (await inspectContainer('ula-member')).NetworkSettings.Networks[net('ula3')]
+    assert.ok((endpoint.GlobalIPv6Address as string).startsWith(formatAddress(6, base.network).replace(/::$/, ':')), endpoint.GlobalIPv6Address)
+    assert.match(await nerdOk(['exec', 'ula-member', 'ip', '-6', '-o', 'addr', 'show', 'eth0']), new RegExp(`inet6 ${endpoint.GlobalIPv6Address}/64 `))
+    await nerdOk(['rm', '-f', 'ula-member'])
+    // docker's IsStatic: no --ip6 on a subnet the IPAM picked.
+    const fixed = await nerd(['run', '--rm', '--network', net('ula3'), '--ip6', formatAddress(6, base.network + 9n), IMG, 'true'])
+    assert.deepEqual([fixed.code, fixed.stderr], [125, `Error: invalid config for network ${net('ula3')}: invalid endpoint settings: user specified IP address is supported only when connecting to networks with user configured subnets\n`])
+    // The default bridge stays without IPv6.
+    assert.deepEqual([(await networkDocument('bridge')).EnableIPv6, (await configs('bridge')).map((config) => config.Subnet)], [false, ['10.4.0.0/24']])
+    await nerdOk(['network', 'rm', net('ula2'), net('ula3')])
+  })
+
+  it('writes /etc/hostname again at every start, as docker: what the container wrote there goes', async () => {
+    await nerdOk(['network', 'create', '--subnet', '10.187.6.0/24', net('hn')])
+    for (const [name, network] of [['hn-user', net('hn')], ['hn-none', 'none'], ['hn-host', 'host']] as const) {
+      await nerdOk(['run', '-d', '--name', name, '--network', network, ...(network === 'host' ? ['--hostname', 'hn-host.example'] : []), IMG, 'sleep', '600'])
+      const hostname = (await inspectContainer(name)).Config.Hostname as string
+      await nerdOk(['exec', name, 'sh', '-c', 'echo edited > /etc/hostname'])
+      await nerdOk(['restart', '-t', '0', name])
+      assert.equal(await nerdOk(['exec', name, 'cat', '/etc/hostname']), `${hostname}\n`, network)
+      await nerdOk(['rm', '-f', name])
+    }
+    await nerdOk(['network', 'rm', net('hn')])
+  })
+
+  it("writes no IPv6 line into /etc/hosts of a container whose loopback has no IPv6, as docker's BuildNoIPv6, and keeps them out as peers come", async () => {
+    const sysctl = ['--sysctl', 'net.ipv6.conf.all.disable_ipv6=1']
+    const addHosts = ['--add-host', 'v6:fd00:187::1', '--add-host', 'v4:10.187.9.7']
+    const [file, seen] = (await nerdOk(['run', '--rm', ...sysctl, ...addHosts, IMG, 'sh', '-c', 'cat /etc/hosts; echo ---; hostname; ip -4 -o addr show eth0'])).split('---\n') as [string, string]
+    const [, hostname, address] = /^(\S+)\n.* inet (\S+)\//s.exec(seen)!
+    assert.equal(file, `127.0.0.1\tlocalhost\n10.187.9.7\tv4\n${address}\t${hostname}\n`)
+    assert.equal(await nerdOk(['run', '--rm', '--network', 'none', ...sysctl, ...addHosts, IMG, 'cat', '/etc/hosts']), '127.0.0.1\tlocalhost\n10.187.9.7\tv4\n')
+    // With IPv6 on, docker's whole file.
+    assert.equal(
+      await nerdOk(['run', '--rm', '--network', 'none', ...addHosts, IMG, 'cat', '/etc/hosts']),
+      '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\nfd00:187::1\tv6\n10.187.9.7\tv4\n',
+    )
+    // On a user network a peer's coming rewrites the lines that changed: no IPv6 line comes with it.
+    await nerdOk(['network', 'create', '--subnet', '10.187.5.0/24', net('nov6')])
+    await nerdOk(['run', '-d', '--name', 'no-v6', '--network', net('nov6'), ...sysctl, ...addHosts, IMG, 'sleep', '60'])
+    await nerdOk(['run', '-d', '--name', 'v6-peer', '--network', net('nov6'), IMG, 'sleep', '60'])
+    const live = await liveHosts('no-v6')
+    assert.match(live, /\tv6-peer /)
+    assert.doesNotMatch(live, /:/)
+    await nerdOk(['rm', '-f', 'no-v6', 'v6-peer'])
+    await nerdOk(['network', 'rm', net('nov6')])
+  })
+
   it('keeps an --internal network to itself: no default route, no masquerading', async () => {
     await nerdOk(['network', 'create', '--internal', net('inside')])
     const document = await networkDocument(net('inside'))
@@ -1111,8 +1179,13 @@ describe('networking on CNI', () => {
       assert.deepEqual([notBridge.code, notBridge.stderr], [1, `Error: existing interface ${veth} is not a bridge\n`])
       assert.equal((await nerd(['network', 'inspect', net('onveth')])).code, 1)
 
-      await nerdOk(['network', 'create', '--subnet', '10.4.225.0/24', '-o', `com.docker.network.bridge.name=${hostBridge}`, net('onhost')])
+      const onHostId = (await nerdOk(['network', 'create', '--subnet', '10.4.225.0/24', '-o', `com.docker.network.bridge.name=${hostBridge}`, net('onhost')])).trim()
       await nerdOk(['run', '--rm', '--network', net('onhost'), IMG, 'true'])
+      // A bridge another network has, in docker's bridge driver's words, the new network's ID first.
+      const again = await nerd(['network', 'create', '--subnet', '10.187.7.0/24', '-o', `com.docker.network.bridge.name=${hostBridge}`, net('onhost2')])
+      assert.equal(again.code, 1)
+      assert.match(again.stderr, new RegExp(`^Error: cannot create network [0-9a-f]{64} \\(${hostBridge}\\): conflicts with network ${onHostId} \\(${hostBridge}\\): networks have same bridge name\\n$`))
+      assert.equal((await nerd(['network', 'inspect', net('onhost2')])).code, 1)
       await nerdOk(['network', 'create', '--subnet', '10.4.226.0/24', '-o', `com.docker.network.bridge.name=${made}`, net('made')])
       await nerdOk(['run', '--rm', '--network', net('made'), IMG, 'true'])
       assert.ok((await links()).includes(made))
@@ -1122,7 +1195,7 @@ describe('networking on CNI', () => {
       assert.ok(left.includes(veth))
       assert.ok(!left.includes(made), 'network rm left the bridge it made')
     } finally {
-      await nerd(['network', 'rm', net('onhost'), net('onveth'), net('made')])
+      await nerd(['network', 'rm', net('onhost'), net('onveth'), net('made'), net('onhost2')])
       for (const link of [hostBridge, veth, made]) await run('ip', ['link', 'delete', link]).catch(() => undefined)
     }
   })
@@ -1188,9 +1261,23 @@ describe('networking on CNI', () => {
     assert.deepEqual([document.EnableIPv4, document.EnableIPv6], [true, false])
     assert.deepEqual(Object.keys(document).slice(4, 7), ['Driver', 'EnableIPv4', 'EnableIPv6'])
     assert.equal(await nerdOk(['network', 'ls', '--filter', `name=^${net('other')}$`, '--format', 'table {{.IPv4}}\t{{.IPv6}}']), 'IPV4      IPV6\ntrue      false\n')
-    // Options are those given, as docker shows them; the default network shows its bridge, as docker's shows docker0.
+    // Options are those given, as docker shows them; the default network's are those docker's daemon gives its own.
     assert.deepEqual(document.Options, {})
-    assert.equal((await networkDocument('bridge')).Options['com.docker.network.bridge.name'], 'nerd0')
+    const defaultBridge = await networkDocument('bridge')
+    assert.equal(
+      JSON.stringify(defaultBridge.Options),
+      JSON.stringify({
+        'com.docker.network.bridge.default_bridge': 'true',
+        'com.docker.network.bridge.enable_icc': 'true',
+        'com.docker.network.bridge.enable_ip_masquerade': 'true',
+        'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+        'com.docker.network.bridge.name': 'nerd0',
+        'com.docker.network.driver.mtu': '1500',
+      }),
+    )
+    // host and none were made along with it, as docker's daemon makes them with its default bridge.
+    for (const name of ['host', 'none']) assert.equal((await networkDocument(name)).Created, defaultBridge.Created, name)
+    assert.notEqual(defaultBridge.Created, '0001-01-01T00:00:00Z')
 
     const names = (await nerdOk(['network', 'ls', '--format', '{{.Name}}'])).split('\n')
     // CreatedAt as docker's list prints it: Go's time.Time String(), to the nanosecond (trailing zeros dropped); inspect's RFC 3339 likewise.

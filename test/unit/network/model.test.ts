@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {formatAddress, hostRange, isReservedAddress, parseAddress, parseSubnet, subnetContains, subnetsOverlap} from '../../../src/network/ip.ts'
+import {firstFreeSubnet, formatAddress, goAddressText, hostRange, isLoopbackAddress, isReservedAddress, parseAddress, parseGoAddress, parseSubnet, subnetContains, subnetsOverlap} from '../../../src/network/ip.ts'
 import {
   bindingsOnNetwork,
   checkDriverOptions,
@@ -12,6 +12,7 @@ import {
   networkForAddresses,
   networkMtu,
   parentProblem,
+  ulaBaseNetwork,
   validateNetworkName,
 } from '../../../src/network/model.ts'
 import type {NetworkFacts} from '../../../src/network/model.ts'
@@ -49,6 +50,28 @@ describe('addresses and subnets', () => {
     assert.equal(subnetContains(parseSubnet('10.4.8.0/24')!, '10.4.8.200'), true)
     assert.equal(subnetContains(parseSubnet('10.4.8.0/24')!, '10.4.9.1'), false)
     assert.deepEqual(hostRange(parseSubnet('10.4.8.128/25')!), {start: '10.4.8.129', end: '10.4.8.254'})
+  })
+
+  it('reads and prints addresses as Go\'s netip: a zone on IPv6 only, an IPv4-mapped address with its dotted tail; tells loopback ones', () => {
+    const text = (address: string) => {
+      const parsed = parseGoAddress(address)
+      return parsed && goAddressText(parsed)
+    }
+    assert.deepEqual(['FE80:0::1%eth0', '::ffff:10.0.0.1', '2001:db8:0:0:1:0:0:1', '10.0.0.1'].map(text), ['fe80::1%eth0', '::ffff:10.0.0.1', '2001:db8::1:0:0:1', '10.0.0.1'])
+    assert.deepEqual(['10.0.0.1%eth0', 'fe80::1%', '1.2.3.4.5', '010.0.0.1'].map(text), [undefined, undefined, undefined, undefined])
+    assert.deepEqual(['127.0.0.53', '::1', '::ffff:127.0.0.1', '10.0.0.1', '::2'].map((address) => isLoopbackAddress(parseGoAddress(address)!)), [true, true, true, false, false])
+  })
+
+  it('finds the lowest subnet of a pool that overlaps none taken, as docker\'s IPAM', () => {
+    const taken = ['fd00:1::/64', 'fd00:1:0:2::/63', '10.4.1.0/24'].map((subnet) => parseSubnet(subnet)!)
+    assert.equal(firstFreeSubnet(parseSubnet('fd00:1::/48')!, 64, taken)?.text, 'fd00:1:0:1::/64')
+    assert.equal(firstFreeSubnet(parseSubnet('fd00:1:0:2::/63')!, 64, taken), undefined)
+    assert.equal(firstFreeSubnet(parseSubnet('10.4.0.0/16')!, 24, taken, 1)?.text, '10.4.2.0/24')
+  })
+
+  it('derives docker\'s IPv6 pool from the host ID, as its daemon does (its test\'s values)', () => {
+    assert.deepEqual(ulaBaseNetwork('').base.text, 'fd42:98fc:1c14::/48')
+    assert.deepEqual([ulaBaseNetwork('499d4bc0-b0b3-416f-b1ee-cf6486315593').base.text, ulaBaseNetwork('499d4bc0-b0b3-416f-b1ee-cf6486315593').size], ['fd62:fb69:18af::/48', 64])
   })
 
   it('tells the addresses docker\'s IPAM reserves: network and broadcast of IPv4 subnets larger than a /31, the network address of IPv6 ones', () => {
