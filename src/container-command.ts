@@ -84,7 +84,6 @@ export abstract class ContainerCreateCommand extends NerdCommand {
         // docker's lines (on stderr, terminal or not); the layers' progress only on a terminal.
         const shown = reportedReference(image)
         if (missing) output.write(`Unable to find image '${shown ? familiarName(shown.reference) : image}' locally\n`)
-        if (shown) output.write(`${pullHeader(shown.reference)}\n`)
         const progress = createProgressRenderer(output)
         try {
           const pulled = await pullImage(scope.client, reference, {
@@ -93,6 +92,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
             insecure: config.insecureRegistry,
             hostsDirs: config.hostsDir,
             onProgress: progress.listener,
+            onResolved: shown ? () => output.write(`${pullHeader(shown.reference)}\n`) : undefined,
             hooks: this.pullHooks(flags, target),
             userAgent: `nerd/${this.config.version}`,
           })

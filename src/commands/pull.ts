@@ -92,10 +92,10 @@ export default class Pull extends NerdCommand {
     const {createProgressRenderer, pullHeader} = await import('../image/progress.ts')
     const {pullImage} = await import('../image/pull.ts')
     const lines = verbose ? shown : undefined
-    if (lines) this.print(pullHeader(lines))
     const progress = createProgressRenderer(verbose ? process.stdout : {write: () => true})
     try {
-      const result = await pullImage(client, reference, {...options, onProgress: progress.listener})
+      const onResolved = lines ? () => this.print(pullHeader(lines)) : undefined
+      const result = await pullImage(client, reference, {...options, onProgress: progress.listener, onResolved})
       progress.close()
       if (lines) this.print(`Digest: ${result.target.digest}`)
       return result

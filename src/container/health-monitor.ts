@@ -10,7 +10,7 @@ import {readFileSync} from 'node:fs'
 import {open, rm, unlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
-import {delayFor} from '../clock.ts'
+import {delayFor, preciseNow} from '../clock.ts'
 import {connect, isConnectionError, packJson} from '../containerd/index.ts'
 import type {ContainerdClient, ExitStatus} from '../containerd/index.ts'
 import {readJsonIfExists, writeJsonAtomic} from '../files.ts'
@@ -311,8 +311,8 @@ const KILLED_PROBE_WAIT_MS = 2000
 async function runProbe(scope: ReconnectingScope, container: LoadedContainer, timing: HealthTiming, stop: AbortSignal): Promise<HealthProbe | undefined> {
   const {client} = scope
   const id = container.record.Id
-  const start = new Date()
-  const probe = (ExitCode: number, Output: string): HealthProbe => ({Start: start.toISOString(), End: new Date().toISOString(), ExitCode, Output})
+  const start = preciseNow()
+  const probe = (ExitCode: number, Output: string): HealthProbe => ({Start: start, End: preciseNow(), ExitCode, Output})
   const execId = newExecId()
   const dir = await makeIoDir(scope.dataRoot)
   const output = join(dir, 'output')

@@ -422,7 +422,7 @@ export function inspectContainer(view: ContainerView, options: InspectOptions): 
       Error: state.Error,
       StartedAt: inspectTime(state.StartedAt),
       FinishedAt: inspectTime(state.FinishedAt),
-      ...(view.health ? {Health: view.health} : {}),
+      ...(view.health ? {Health: {...view.health, Log: view.health.Log.map((probe) => ({...probe, Start: inspectTime(probe.Start), End: inspectTime(probe.End)}))}} : {}),
     },
     Image: record.Image,
     ResolvConfPath: paths.resolvConf,

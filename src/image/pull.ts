@@ -72,6 +72,11 @@ export interface PullOptions extends RegistryAccessOptions {
   /** Labels of the image record. */
   labels?: Labels
   onProgress?: ProgressListener
+  /**
+   * Called once the registry has resolved the reference, before anything it names is fetched:
+   * docker says "Pulling from" only then, so a tag the registry lacks gets the error alone.
+   */
+  onResolved?: () => void
   hooks?: PullHooks
   signal?: AbortSignal
 }
@@ -134,6 +139,7 @@ export async function pullImage(client: ContainerdClient, reference: string, opt
     )
     const [root, result] = await client.withLease(async (leased) => {
       const resolved = await resolving
+      options.onResolved?.()
       return [resolved, await new PullSession(leased, client, registry, source, options, platforms).run(resolved)] as const
     })
     await publishEvent(client, referenceEvent('pull', result.name, await eventImage(client, result.target)))

@@ -43,6 +43,11 @@ describe('health checks', () => {
     assert.ok(health.FailingStreak >= 2, `failing streak ${health.FailingStreak}`)
     assert.ok(health.Log.length <= 5)
     assert.deepEqual(health.Log.at(-1).ExitCode, 1)
+    // A probe's times are docker's time.Now(): to the nanosecond, as RFC3339Nano in JSON and as Go prints a time in templates.
+    for (const time of health.Log.flatMap((probe: {Start: string; End: string}) => [probe.Start, probe.End])) assert.match(time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,8}[1-9]Z$/)
+    const printed = await nerdOk(['inspect', '--format', '{{range .State.Health.Log}}{{.Start}}|{{.End}}{{"\\n"}}{{end}}', 'checked'])
+    const goTime = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3,8}[1-9] \+0000 UTC`
+    for (const line of printed.trim().split('\n')) assert.match(line, new RegExp(`^${goTime}\\|${goTime}$`))
     assert.equal(await nerdOk(['ps', '--filter', 'health=healthy', '--format', '{{.Names}}']), '')
     const lines = (action: string) => eventLines.split('\n').filter((line) => line.startsWith(action))
     await until('the health events', async () => (lines('health_status').join('\n') === 'health_status: healthy checked\nhealth_status: unhealthy checked' ? true : undefined)).finally(() => events.kill())

@@ -84,6 +84,22 @@ describe('image commands', () => {
     assert.deepEqual(again.screen.slice(-3), [`Digest: ${busybox.target.digest}`, `Status: Image is up to date for ${pulled}`, pulled])
   })
 
+  it('a tag the registry lacks gets the error alone: no "Pulling from" from pull on a terminal, run or create, as docker says it once the manifest is found', async () => {
+    const absent = `${repository}:nosuchtag`
+    const notFound = `Error: manifest for ${absent} not found: manifest unknown`
+    const pulling = await nerdOnTerminal(['pull', absent])
+    assert.equal(pulling.code, 1)
+    assert.equal(pulling.screen.length, 1, pulling.screen.join('\n'))
+    assert.ok(pulling.screen[0]!.startsWith(notFound), pulling.screen[0])
+    // docker's run fails with 125 here, its create with the error's 1.
+    for (const [command, code] of [['run', 125], ['create', 1]] as const) {
+      const result = await nerd([command, absent, 'true'])
+      const lines = result.stderr.split('\n')
+      assert.deepEqual([result.code, result.stdout, lines.length, lines[0], lines.at(-1)], [code, '', 3, `Unable to find image '${absent}' locally`, ''], `${command}: ${result.stderr}`)
+      assert.ok(lines[1]!.startsWith(notFound), result.stderr)
+    }
+  })
+
   it('images lists it in docker columns, -q and --format', async () => {
     const table = (await nerdOk(['images'])).trimEnd().split('\n')
     assert.match(table[0], /^REPOSITORY\s{3,}TAG\s{3,}IMAGE ID\s{3,}CREATED\s{3,}SIZE$/)

@@ -543,6 +543,12 @@ describe('inspectContainer', () => {
     assert.equal(inspectContainer(makeView({id, status: 'dead'}), {dataRoot}).State.Dead, true)
   })
 
+  it("gives the health log's times to the nanosecond as Go's RFC3339Nano, as docker's time.Now() results", () => {
+    const probe = {Start: '2026-11-23T02:00:01.492817260Z', End: '2026-11-23T02:00:02.000000000Z', ExitCode: 0, Output: 'ok\n'}
+    const view = {...makeView({id, status: 'running'}), health: {Status: 'healthy' as const, FailingStreak: 0, Log: [probe]}}
+    assert.deepEqual(inspectContainer(view, {dataRoot}).State.Health, {Status: 'healthy', FailingStreak: 0, Log: [{...probe, Start: '2026-11-23T02:00:01.49281726Z', End: '2026-11-23T02:00:02Z'}]})
+  })
+
   it('lays out HostConfig as docker does', () => {
     const {HostConfig} = inspectContainer(makeView({id, hostConfig: {Init: false, Tmpfs: {'/run': 'rw'}}}), {dataRoot})
     const keys = Object.keys(HostConfig)
