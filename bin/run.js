@@ -8,14 +8,19 @@ import {createRequire} from 'node:module'
 // Nor in the node programs nerd starts: npm (plugins install) turns that cache on unless told not to.
 process.env.NODE_DISABLE_COMPILE_CACHE = '1'
 
-// A reader that goes away (`nerd ps | head -1`) ends nerd quietly, as it ends other tools; any other
-// failure to write (a full disk) ends it with one line in Go's words, as docker's CLI says it. An
-// archive on stdout (save, export, cp to -) is left to the command writing it: cut short, it is a
-// failure (src/command.ts, writingArchiveToStdout, which sets this symbol).
+const argv = process.argv.slice(2)
+const require = createRequire(import.meta.url)
+const launch = require('../dist/launch.cjs')
+
+// A reader that goes away (`nerd ps | head -1`) ends nerd by SIGPIPE, silently, as it ends docker's
+// CLI (src/broken-pipe.ts); any other failure to write (a full disk) ends it with one line in Go's
+// words, as docker's CLI says it. An archive on stdout (save, export, cp to -) is left to the
+// command writing it, which cleans up first (src/command.ts, writingArchiveToStdout, which sets
+// this symbol).
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') {
     if (process.stdout[Symbol.for('nerd.archive-on-stdout')]) return
-    process.exit(0)
+    launch.dieOfBrokenPipe()
   }
   const reason = /^E[A-Z]+: (.*?)(, \w+)?$/.exec(error.message)?.[1] ?? error.message
   process.stderr.write(`Error: write /dev/stdout: ${reason}\n`)
@@ -26,9 +31,6 @@ process.stdout.on('error', (error) => {
 // anyway when the environment says CI, so it is told not to unless the user forces colour.
 if (!process.stdout.isTTY && !('FORCE_COLOR' in process.env)) process.env.NO_COLOR ??= '1'
 
-const argv = process.argv.slice(2)
-const require = createRequire(import.meta.url)
-const launch = require('../dist/launch.cjs')
 if (launch.isVersionRequest(argv)) {
   process.stdout.write(launch.versionBanner())
 } else {

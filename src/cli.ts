@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs'
+import {isDeepStrictEqual} from 'node:util'
 import {argumentsAsGiven} from './byte-names.ts'
-import {asksHelp, globalOptionsHelp, splitGlobalArgs, type FlagDefinitionShape} from './config/index.ts'
+import {asksHelp, flagSetsOf, globalOptionsHelp, splitGlobalArgs, type CommandReading, type FlagDefinitionShape} from './config/index.ts'
 import {connectEarly, debugSetting, setCommandWords, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {describeThrown, plainLine} from './hooks/errors.ts'
@@ -48,16 +49,17 @@ export async function main(given: string[]): Promise<void> {
         process.stdout.write(versionBanner())
         return
       }
-      if (split.asTyped && takesSubcommandAsArgument(config, split.command)) rest = split.asTyped
-      const pluginFlags = await declaredFlags(config, split.command)
-      // Read again with their value flags: `run --greeting hi IMG` would otherwise take `hi` for the image.
-      const pluginValueFlags = new Set(Object.keys(pluginFlags).filter((name) => pluginFlags[name]!.type === 'option'))
-      if (pluginValueFlags.size > 0) {
-        const again = splitGlobalArgs(argv, pluginValueFlags)
-        rest = again.rest
-        setGlobalFlags(again.globals)
+      const asArgument = split.asTyped !== undefined && takesSubcommandAsArgument(config, split.command)
+      const reading = await commandReading(config, asArgument ? split.command.slice(0, 1) : split.command)
+      // Read again with the command's value flags: their values are no global options
+      // (`logs --since --namespace c`), nor the image (a plugin's `run --greeting hi IMG`).
+      const read = reading ? splitGlobalArgs(argv, reading) : split
+      if (!isDeepStrictEqual(read.globals, split.globals)) {
+        setGlobalFlags(read.globals)
+        // Made with the options read before: the command connects with these.
+        void takeEarlyConnection()?.then((client) => client.close(), () => undefined)
       }
-      rest = buildCommandArgv(config, rest)
+      rest = buildCommandArgv(config, (asArgument ? read.asTyped : undefined) ?? read.rest)
       const refused = await usageErrorBeforeHelp(config, rest)
       if (refused) throw refused
       await run(rest, config)
@@ -65,7 +67,9 @@ export async function main(given: string[]): Promise<void> {
       // Not taken (help, a usage error): closed, or it would keep nerd running.
       await takeEarlyConnection()?.then((client) => client.close(), () => undefined)
     }
-    await flush()
+    // oclif's flush writes '' and waits for the drain; to a reader gone once it had it all (`save |
+    // tar t`), that empty write fails with EPIPE, which would end nerd by SIGPIPE for nothing lost.
+    if (process.stdout.writableLength > 0) await flush()
     if (rest.length === 0 || (rest.length === 1 && (rest[0] === '--help' || rest[0] === 'help'))) {
       process.stdout.write(`${globalOptionsHelp()}\n`)
     }
@@ -114,6 +118,14 @@ function buildCommandArgv(config: import('@oclif/core/config').Config, argv: str
   if ((first !== 'image' && first !== 'builder') || second !== 'build') return argv
   if (config.findCommand(first) || config.findCommand(`${first}:build`) || !config.findCommand('build')) return argv
   return ['build', ...argv.slice(2)]
+}
+
+/** How splitGlobalArgs is to read the words after the command `words` name, when one does. */
+async function commandReading(config: import('@oclif/core/config').Config, words: readonly string[]): Promise<CommandReading | undefined> {
+  const command = words.length === 0 ? undefined : config.findCommand(words.join(':'))
+  if (!command) return undefined
+  const {valueFlags} = flagSetsOf({...command.flags, ...(await declaredFlags(config, words))})
+  return {valueFlags, shieldValues: command.pluginName === config.name}
 }
 
 /** The flags plugins declare for the command `words` name, when it takes flags from plugins (plugins/declared-flags.ts). */

@@ -76,6 +76,9 @@ export abstract class NerdCommand extends Command {
     const definitions = {...this.ctor.flags, ...this.pluginFlags}
     const withHelp = config.withHelpFlag(definitions)
     this.argv = (this.ctor as typeof NerdCommand).flagsEndAtFirstPositional ? config.containerCommandArgv(this.argv, withHelp) : config.normalizeCommandBooleans(this.argv, withHelp)
+    const {numberTakenForFlag} = await import('./config/flag-errors.ts')
+    const refused = numberTakenForFlag(this.argv, withHelp)
+    if (refused) throw refused
     // oclif answers --help itself, not docker's -h; after the rewrite, a container's command is past the `--`
     // and a help flag left in argv asks for help.
     if (config.asksHelp(this.argv, definitions)) {
@@ -103,10 +106,15 @@ export abstract class NerdCommand extends Command {
     return flags
   }
 
-  /** oclif's parse, with the flags the plugins declare for the command added to the command's own. */
+  /**
+   * oclif's parse, with the flags the plugins declare for the command added to the command's own,
+   * each value flag's parse given its value as typed (the entry point shields one that begins with
+   * `-` from oclif: config/run-args.ts, shieldedFlag).
+   */
   protected async parse<F extends Record<string, unknown>, B extends Record<string, unknown>, A extends Record<string, unknown>>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
-    const withPlugins = options && Object.keys(this.pluginFlags).length > 0 ? {...options, flags: {...options.flags, ...this.pluginFlags} as Interfaces.FlagInput<F>} : options
-    return super.parse(withPlugins, argv)
+    if (!options) return super.parse(options, argv)
+    const {unshieldingParsers} = await import('./config/index.ts')
+    return super.parse({...options, flags: unshieldingParsers({...options.flags, ...this.pluginFlags}) as Interfaces.FlagInput<F>}, argv)
   }
 
   /**
@@ -196,7 +204,7 @@ export abstract class NerdCommand extends Command {
   /**
    * Runs `work`, which writes an archive to stdout (save, export, cp to -). A reader that goes away
    * cuts the archive short: nerd then dies of SIGPIPE, as docker's CLI does (status 141 in a shell),
-   * once the work has cleaned up (a lease), where other output ends nerd quietly (bin/run.js).
+   * once the work has cleaned up (a lease), where other output ends nerd at once (bin/run.js).
    */
   protected async writingArchiveToStdout<T>(work: () => Promise<T>): Promise<T> {
     const marks = process.stdout as unknown as Record<symbol, boolean>
@@ -204,18 +212,11 @@ export abstract class NerdCommand extends Command {
     marks[mark] = true
     try {
       const result = await work()
-      // The archive is whole, and stdout ended with it: oclif's last flush writes to it and fails
-      // with EPIPE, which ends nerd quietly as for any other output.
+      // The archive is whole: a later write to a reader gone meanwhile ends nerd as any other output does.
       delete marks[mark]
       return result
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
-        // Node ignores SIGPIPE; its default (death) comes back when the last listener goes.
-        const restoreDefault = (): void => undefined
-        process.on('SIGPIPE', restoreDefault)
-        process.off('SIGPIPE', restoreDefault)
-        process.kill(process.pid, 'SIGPIPE')
-      }
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') (await import('./broken-pipe.ts')).dieOfBrokenPipe()
       throw error
     }
   }

@@ -14,7 +14,8 @@
  * - After it, only long forms are lifted, and only for nerd's own commands: `-a`, `-n`, `-H` are
  *   commands' own flags there (`ps -a`, `logs -n 5`, `history -H`). A plugin's command (a first
  *   word nerd does not own) gets everything after its command word, as docker gives a CLI plugin
- *   its arguments: nerd's global options go before the command.
+ *   its arguments: nerd's global options go before the command. A command's value flag takes the
+ *   next word whatever it looks like, as pflag's do (`logs --since --namespace c`: no global there).
  * - For run/create/exec (and `compose run|exec`) nothing is lifted from the first positional on:
  *   in `nerd run --rm img ls --debug`, `--debug` is the container's. Finding that positional needs
  *   the commands' value flags (`-p 80:80` is not the image), hence the tables below.
@@ -28,7 +29,7 @@
  */
 import {flagNeedsArgument, invalidFlagArgument, NerdError, UnprefixedError, unknownFlag} from '../errors.ts'
 import {pflagName} from './flag-errors.ts'
-import {flagExtent, type ValueFlags} from './run-args.ts'
+import {flagExtent, shieldedFlag, type ValueFlags} from './run-args.ts'
 import {SETTING_SPECS, InvalidSettingValue, parseBooleanFlag, type GlobalFlags, type SettingName} from './settings.ts'
 
 /** Long global flags (without dashes) and the setting each one sets; aliases included. */
@@ -172,6 +173,17 @@ export interface SplitGlobalArgs {
   asTyped?: string[]
 }
 
+/**
+ * What the entry point knows of the command once oclif has read the plugins, for reading the words
+ * after the command's as pflag reads them (see splitGlobalArgs).
+ */
+export interface CommandReading {
+  /** The command's value flags: its own, and those the plugins declare for it (plugins/declared-flags.ts). */
+  valueFlags: ValueFlags
+  /** Whether it is nerd's own command, whose parse takes a value that begins with `-` shielded (run-args.ts, shieldedFlag). */
+  shieldValues: boolean
+}
+
 /** What the global options typed so far set: nerd's settings, and docker's root flags that are none. */
 interface Lifted {
   globals: GlobalFlags
@@ -182,18 +194,23 @@ interface Lifted {
 }
 
 /**
- * Removes the global options from argv (see the rules above). `pluginValueFlags` are the value
- * flags the installed plugins declare for the command (plugins/declared-flags.ts), known only once
- * oclif has read the plugins: run and create need them to find the image. Throws a NerdError (exit
- * 125, like docker's flag errors) for an unknown option before the command, a global option without
- * its value or with an invalid one; docker's error for a log level it cannot parse comes first
- * (exit 1: docker reads the level even when its parser failed), and its refusal of a context last.
+ * Removes the global options from argv (see the rules above). pflag takes a value flag's next word
+ * for its value whatever it looks like (`logs --since --namespace c`: --namespace is the time), so
+ * the words after the command's are read with its value flags, which `reading` gives once oclif has
+ * read the plugins (run and create also need the plugins' to find the image); for nerd's own
+ * commands, their values come shielded for oclif (shieldedFlag). Without it, only run/create/exec
+ * and the like are known (CONTAINER_COMMAND_VALUE_FLAGS): after another command's flag, a word that
+ * may be its value is not lifted, nor anything after a `--`, until the reading with it. Throws a
+ * NerdError (exit 125, like docker's flag errors) for an unknown option before the command, a
+ * global option without its value or with an invalid one; docker's error for a log level it cannot
+ * parse comes first (exit 1: docker reads the level even when its parser failed), and its refusal
+ * of a context last.
  */
-export function splitGlobalArgs(argv: readonly string[], pluginValueFlags: ValueFlags = new Set()): SplitGlobalArgs {
+export function splitGlobalArgs(argv: readonly string[], reading?: CommandReading): SplitGlobalArgs {
   const lifted: Lifted = {globals: {}, values: new Map(), booleans: new Map()}
   let split: SplitGlobalArgs
   try {
-    split = liftGlobals(argv, pluginValueFlags, lifted)
+    split = liftGlobals(argv, reading, lifted)
   } finally {
     applyLogLevel(lifted)
   }
@@ -202,7 +219,7 @@ export function splitGlobalArgs(argv: readonly string[], pluginValueFlags: Value
   return {...split, ...(dockerConfig === undefined ? {} : {dockerConfig}), ...(lifted.booleans.get('version') ? {version: true} : {})}
 }
 
-function liftGlobals(argv: readonly string[], pluginValueFlags: ValueFlags, lifted: Lifted): SplitGlobalArgs {
+function liftGlobals(argv: readonly string[], reading: CommandReading | undefined, lifted: Lifted): SplitGlobalArgs {
   const {globals} = lifted
   const rest: string[] = []
   const command: string[] = []
@@ -264,29 +281,34 @@ function liftGlobals(argv: readonly string[], pluginValueFlags: ValueFlags, lift
     rest.push(...topicFlags)
   }
 
-  const ownValueFlags = CONTAINER_COMMAND_VALUE_FLAGS[command.join(' ')]
-  const stopAtPositional = ownValueFlags && pluginValueFlags.size > 0 ? new Set([...ownValueFlags, ...pluginValueFlags]) : ownValueFlags
+  // Set for a command whose flags end at its first positional.
+  const tabled = CONTAINER_COMMAND_VALUE_FLAGS[command.join(' ')]
+  const valueFlags = tabled && reading ? new Set([...tabled, ...reading.valueFlags]) : (tabled ?? reading?.valueFlags)
+  // Without the command's value flags: whether argv[index] may be the value of the flag before it.
+  let mayBeValue = false
   while (index < argv.length && argv[index] !== '--') {
-    const used = liftGlobal(argv, index, lifted, false)
+    const used = mayBeValue ? 0 : liftGlobal(argv, index, lifted, false)
     if (used > 0) {
       index += used
       continue
     }
-    if (!stopAtPositional) {
+    if (!valueFlags) {
+      mayBeValue = isOption(argv[index]) && !argv[index].includes('=')
       rest.push(argv[index])
       index++
       continue
     }
-    const extent = flagExtent(argv, index, stopAtPositional)
-    if (!extent) {
+    const extent = flagExtent(argv, index, valueFlags)
+    if (!extent && tabled) {
       // The image (or container) and the command's words are the container's: oclif would take a
       // `--help` among them as a request for nerd's help (`nerd run img ls --help`), but not past `--`.
       dashAddedAt = rest.length
       rest.push('--')
       break
     }
-    rest.push(...argv.slice(index, index + extent.length))
-    index += extent.length
+    const length = extent?.length ?? 1
+    rest.push(...(extent && reading?.shieldValues ? shieldedFlag(argv, index, extent, valueFlags) : argv.slice(index, index + length)))
+    index += length
   }
   rest.push(...argv.slice(index))
   return found()

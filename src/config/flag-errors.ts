@@ -3,7 +3,7 @@
  * commands, plugins') throws, in pflag's words, as docker prints them.
  */
 import {flagNeedsArgument, invalidFlagArgument, unknownFlag, type FlagError} from '../errors.ts'
-import {flagExtent, type FlagDefinitionShape} from './run-args.ts'
+import {flagExtent, unshielded, type FlagDefinitionShape} from './run-args.ts'
 
 /**
  * `Flag --format expects a value` is `flag needs an argument: --format` (`'n' in -n` when typed so);
@@ -31,7 +31,7 @@ export function dockerFlagError(message: string, flags: Readonly<Record<string, 
   const option = /^Expected --([\w-]+)=(.*) to be one of: (.*)$/m.exec(message)
   if (option) {
     const [, name, value, choices] = option as unknown as [string, string, string, string]
-    return invalidFlagArgument(value, pflagName(name, flags[name]?.char), `must be one of ${choices}`, usageOf)
+    return invalidFlagArgument(unshielded(value), pflagName(name, flags[name]?.char), `must be one of ${choices}`, usageOf)
   }
   return undefined
 }
@@ -50,7 +50,7 @@ function typedValue(argv: readonly string[], name: string, char: string | undefi
     else if (word.startsWith(`--${name}=`)) value = word.slice(name.length + 3)
     else if (char !== undefined && word.startsWith(`-${char}`) && !word.startsWith('--')) value = word.slice(word[2] === '=' ? 3 : 2)
   }
-  return value
+  return value === undefined ? undefined : unshielded(value)
 }
 
 /**
@@ -59,6 +59,24 @@ function typedValue(argv: readonly string[], name: string, char: string | undefi
  * after it. undefined when they read. `--help` and `-h` are help's (unless the command has a `-h`).
  */
 export function pflagUsageError(argv: readonly string[], flags: Readonly<Record<string, FlagDefinitionShape>>, usageOf: string): FlagError | undefined {
+  const problem = firstUsageProblem(argv, flags)
+  if (!problem) return undefined
+  return problem.missingValue ? flagNeedsArgument(problem.token, usageOf) : unknownFlag(problem.token, usageOf, problem.char)
+}
+
+/**
+ * pflag's error for a negative number where it reads flags (`port c -1`, `wait -1`, `ps -a1`), which
+ * oclif takes for an argument: `unknown shorthand flag: '1' in -1`, when that is the first usage
+ * error pflag meets in the command's words (oclif reports any other as pflag does). Not past `--`,
+ * nor a value (`--cpu-shares -5`).
+ */
+export function numberTakenForFlag(argv: readonly string[], flags: Readonly<Record<string, FlagDefinitionShape>>): FlagError | undefined {
+  const problem = firstUsageProblem(argv, flags)
+  return problem?.char !== undefined && /^\d$/.test(problem.char) ? unknownFlag(problem.token, undefined, problem.char) : undefined
+}
+
+/** What pflag stops at in a command's words: `token`, with the short flag `char` it does not know, or with no value after it. */
+function firstUsageProblem(argv: readonly string[], flags: Readonly<Record<string, FlagDefinitionShape>>): {token: string; char?: string; missingValue?: true} | undefined {
   const longs = new Set(['help'])
   const chars = new Set(['h'])
   const valueFlags = new Set<string>()
@@ -76,15 +94,15 @@ export function pflagUsageError(argv: readonly string[], flags: Readonly<Record<
       continue
     }
     const token = argv[index]!
-    if (token.startsWith('--') && !longs.has(token.slice(2).split('=', 1)[0]!)) return unknownFlag(token, usageOf)
+    if (token.startsWith('--') && !longs.has(token.slice(2).split('=', 1)[0]!)) return {token}
     if (!token.startsWith('--')) {
       for (const char of token.slice(1)) {
         if (char === '=') break
-        if (!chars.has(char)) return unknownFlag(token, usageOf, char)
+        if (!chars.has(char)) return {token, char}
         if (valueFlags.has(char)) break
       }
     }
-    if (extent.missingValue !== undefined) return flagNeedsArgument(extent.missingValue, usageOf)
+    if (extent.missingValue !== undefined) return {token: extent.missingValue, missingValue: true}
     index += extent.length
   }
   return undefined

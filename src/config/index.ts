@@ -1,4 +1,4 @@
-export {splitGlobalArgs, globalOptionsHelp, CONTAINER_COMMAND_VALUE_FLAGS, type SplitGlobalArgs} from './argv.ts'
+export {splitGlobalArgs, globalOptionsHelp, CONTAINER_COMMAND_VALUE_FLAGS, type CommandReading, type SplitGlobalArgs} from './argv.ts'
 export {
   splitRunArgs,
   normalizeBooleanFlags,
@@ -8,6 +8,7 @@ export {
   withHelpFlag,
   containerCommandArgv,
   keepLastOfEachFlag,
+  unshieldingParsers,
   type SplitRunArgs,
   type ValueFlags,
   type FlagDefinitionShape,

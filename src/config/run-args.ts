@@ -35,6 +35,57 @@ export function flagExtent(argv: readonly string[], index: number, valueFlags: V
   return {length: 2}
 }
 
+/** What no argument can hold (the kernel passes argv as C strings): the mark of a shielded value. */
+const SHIELD = '\0'
+
+/**
+ * The flag at argv[index] (`extent`, from flagExtent) in the words handed to oclif. pflag takes a
+ * value flag's next word, or what follows its `=`, whatever it looks like; oclif's parser refuses a
+ * value that names one of the command's flags (`--name --rm`, `-e=-a`, `--hostname=-ab`, whose `-a`
+ * is --attach), and its run answers a `--help` value with help. So a value that begins with `-` is
+ * given glued to its flag with `=`, behind a NUL, which oclif reads as no flag: NerdCommand.parse
+ * hands the flag's parse the value without it (unshielded). pflag's `-e=` (the value "=") is given
+ * as `-e==`, where oclif would read "". Anything else stays as typed.
+ */
+export function shieldedFlag(argv: readonly string[], index: number, extent: FlagExtent, valueFlags: ValueFlags): string[] {
+  const typed = argv.slice(index, index + extent.length)
+  const token = typed[0]!
+  if (extent.missingValue !== undefined) return typed
+  let flag = token
+  let value = typed[1]
+  if (token.startsWith('--')) {
+    const equals = token.indexOf('=')
+    if (equals >= 0) [flag, value] = [token.slice(0, equals), token.slice(equals + 1)]
+    if (!valueFlags.has(flag.slice(2))) return typed
+  } else {
+    // The first value flag of the group takes the rest of it, or else the next word.
+    let at = 1
+    while (at < token.length && token[at] !== '=' && !valueFlags.has(token[at]!)) at++
+    if (at === token.length || token[at] === '=') return typed
+    const rest = token.slice(at + 1)
+    flag = token.slice(0, at + 1)
+    if (rest === '=') return [`${flag}==`]
+    if (rest !== '') value = rest.length > 1 && rest.startsWith('=') ? rest.slice(1) : rest
+  }
+  return value?.startsWith('-') ? [`${flag}=${SHIELD}${value}`] : typed
+}
+
+/** A flag's value as typed, from what oclif read of a shielded one (shieldedFlag). */
+export function unshielded(value: string): string {
+  return value.startsWith(SHIELD) ? value.slice(1) : value
+}
+
+/** oclif's flag `definitions`, each value flag's parse given its value unshielded. */
+export function unshieldingParsers<Flag extends {type: string}>(definitions: Readonly<Record<string, Flag>>): Record<string, Flag> {
+  return Object.fromEntries(
+    Object.entries(definitions).map(([name, flag]) => {
+      if (flag.type !== 'option') return [name, flag]
+      const {parse} = flag as unknown as {parse: (input: string, ...context: unknown[]) => Promise<unknown>}
+      return [name, {...flag, parse: (input: string, ...context: unknown[]) => parse(unshielded(input), ...context)}]
+    }),
+  )
+}
+
 function longFlagNeedsNext(token: string, valueFlags: ValueFlags): boolean {
   return !token.includes('=') && valueFlags.has(token.slice(2))
 }

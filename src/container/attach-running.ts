@@ -9,6 +9,7 @@
 import type {Socket} from 'node:net'
 import {constants} from 'node:os'
 import {setTimeout as sleep} from 'node:timers/promises'
+import {dieOfBrokenPipeAtExit} from '../broken-pipe.ts'
 import {NerdError} from '../errors.ts'
 import {forwardSignals, terminalInput} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
@@ -63,7 +64,8 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   // Forced out (a third SIGINT or SIGTERM the process ignores), the attach ends with status 1, the container running on.
   let forceExit: () => void = () => undefined
   const forced = new Promise<number>((resolve) => (forceExit = () => resolve(1)))
-  if (options.sigProxy && !Tty) cleanups.push(forwardSignals((name) => scope.client.tasks.kill(id, constants.signals[name]).catch(() => undefined), forceExit))
+  const passesSignals = options.sigProxy && !Tty
+  if (passesSignals) cleanups.push(forwardSignals((name) => scope.client.tasks.kill(id, constants.signals[name]).catch(() => undefined), forceExit))
   // The container's terminal takes nerd's size once attached to its output (the redraw it prompts
   // is shown), then each change of it; one resize at a time, in order.
   let sizeTerminal = (): void => undefined
@@ -120,15 +122,23 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
     })
   }
   connected(undefined)
-  // As docker's CLI, a reader that goes away (`attach c | head -1`) fails the attach with the write's error.
-  let brokenPipe: (error: NerdError) => void = () => undefined
-  const pipeBroken = new Promise<never>((_, reject) => (brokenPipe = reject))
+  // As docker's CLI, a reader that goes away (`attach c | head -1`) fails an attach that passes
+  // signals on with the write's error; any other ends quietly, and nerd dies of SIGPIPE once the
+  // terminal is restored (broken-pipe.ts).
+  let brokenPipe: (name: string) => void = () => undefined
+  const pipeBroken = new Promise<number>((resolve, reject) => {
+    brokenPipe = (name) => {
+      if (passesSignals) return reject(new NerdError(`write /dev/${name}: broken pipe`))
+      dieOfBrokenPipeAtExit()
+      resolve(0)
+    }
+  })
   pipeBroken.catch(() => undefined)
   for (const [target, name] of [[terminal.stdout, 'stdout'], [terminal.stderr, 'stderr']] as const) {
     const others = target.rawListeners('error') as ((error: Error) => void)[]
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code !== 'EPIPE') return others.forEach((listener) => listener.call(target, error))
-      brokenPipe(new NerdError(`write /dev/${name}: broken pipe`))
+      brokenPipe(name)
     }
     target.removeAllListeners('error')
     target.on('error', onError)

@@ -7,6 +7,7 @@ import {spawnSync} from 'node:child_process'
 import type {Socket} from 'node:net'
 import {constants} from 'node:os'
 import {isatty} from 'node:tty'
+import {dieOfBrokenPipeAtExit} from '../broken-pipe.ts'
 import {STOP_SIGNALS} from '../early-exit.ts'
 import {EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, NerdError} from '../errors.ts'
 import {ended} from './io.ts'
@@ -271,15 +272,21 @@ export function attachStdio(session: AttachSession): AttachedRun {
     })
     // A reader that goes away (`nerd run IMG seq 1 1000000 | head -1`) detaches the session instead
     // of ending nerd there and then: the process goes on, its output read into the log and its
-    // --rm applied at its exit, as docker's daemon goes on when its CLI fails with the broken pipe
-    // (its error, and status 1: moby#38769). The other handlers (bin/run.js's) get the errors this
-    // does not take.
+    // --rm applied at its exit (an exec's dropped), as docker's daemon goes on when its CLI ends.
+    // A session that passes signals on fails with the broken pipe, as docker's CLI then does (its
+    // error, and status 1: moby#38769); any other (an exec, --sig-proxy=false) dies of SIGPIPE, as
+    // docker's CLI does (broken-pipe.ts). The other handlers (bin/run.js's) get the errors this does
+    // not take.
     const others = target.rawListeners('error') as ((error: Error) => void)[]
     const onError = (error: NodeJS.ErrnoException): void => {
       if (error.code !== 'EPIPE') return others.forEach((listener) => listener.call(target, error))
-      // A broken stderr takes no message.
-      if (shown && stream === 'stdout') process.stderr.write('Error: write /dev/stdout: broken pipe\n')
-      process.exitCode = 1
+      if (session.forwardSignal) {
+        // A broken stderr takes no message.
+        if (shown && stream === 'stdout') process.stderr.write('Error: write /dev/stdout: broken pipe\n')
+        process.exitCode = 1
+      } else {
+        dieOfBrokenPipeAtExit()
+      }
       shown = false
       // No drain comes after a broken pipe: the output goes on to the log alone.
       release()

@@ -877,7 +877,7 @@ describe('docker behaviours of the container commands', () => {
     await nerdOk(['rm', '-f', 'reader'])
   })
 
-  it('a run (or attach) whose reader goes away (| head -1) fails at once with docker\'s error and leaves the container to finish: its log complete, --rm applied', async () => {
+  it('a run (or attach) passing signals on whose reader goes away (| head -1) fails at once with docker\'s error, other sessions (exec, --sig-proxy=false) die of SIGPIPE silently, as docker\'s CLI; the container finishes: its log complete, --rm applied', async () => {
     // nerd's status, and what it says on stderr.
     const pipedToHead = async (args: string[]): Promise<string> =>
       (await promisify(execFile)('bash', ['-c', `${nerdCommandLine(args)} | head -n 1; echo "status \${PIPESTATUS[0]}"`], {timeout: 20_000})).stdout
@@ -898,7 +898,22 @@ describe('docker behaviours of the container commands', () => {
     const attach = await promisify(execFile)('bash', ['-c', `${nerdCommandLine(['attach', 'headed-attach'])} | head -n 1 >/dev/null; echo "status \${PIPESTATUS[0]}"`], {timeout: 20_000})
     assert.deepEqual([attach.stdout, attach.stderr], ['status 1\n', brokenPipe])
     assert.equal((await inspectContainer('headed-attach')).State.Status, 'running')
+
+    // Passing no signal on, docker's CLI leaves SIGPIPE to Go's runtime, which kills it at the write (status 141).
+    const quiet = async (args: string[]): Promise<string[]> => {
+      const piped = await promisify(execFile)('bash', ['-c', `${nerdCommandLine(args)} | head -n 1; echo "status \${PIPESTATUS[0]}"`], {timeout: 20_000})
+      return [piped.stdout, piped.stderr]
+    }
+    assert.deepEqual(await quiet(['exec', 'headed-attach', 'sh', '-c', 'seq 1 200000; touch /exec-finished']), ['1\nstatus 141\n', ''])
+    await until('the exec to finish', async () => ((await nerd(['exec', 'headed-attach', 'test', '-e', '/exec-finished'])).code === 0 ? true : undefined))
+    const [attached, attachedErrors] = await quiet(['attach', '--sig-proxy=false', 'headed-attach'])
+    assert.deepEqual([attached.split('\n').at(-2), attachedErrors], ['status 141', ''])
+    assert.equal((await inspectContainer('headed-attach')).State.Status, 'running')
     await nerdOk(['rm', '-f', 'headed-attach'])
+    assert.deepEqual(await quiet(['run', '--sig-proxy=false', '--name', 'headed-quiet', IMG, 'sh', '-c', longOutput]), ['1\nstatus 141\n', ''])
+    await until('the quiet one to end', async () => ((await inspectContainer('headed-quiet')).State.Status === 'exited' ? true : undefined))
+    assert.equal(await nerdOk(['logs', '--tail', '2', 'headed-quiet']), '200000\nfinished\n')
+    await nerdOk(['rm', 'headed-quiet'])
   })
 
   it('a run and an attach without a terminal forward every signal they can catch, SIGWINCH too (docker\'s ForwardAllSignals)', async () => {

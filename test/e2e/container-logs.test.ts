@@ -102,6 +102,16 @@ describe('logs and restart policies', () => {
     })
   }
 
+  it('logs and logs -f into a pipe whose reader quits end by SIGPIPE, silently, as docker\'s CLI (status 141 in a shell)', async () => {
+    await nerdOk(['run', '-d', '--name', 'piped-logs', IMG, 'sh', '-c', 'seq 1 200000; sleep 600'])
+    await until('the output logged', async () => ((await nerdOk(['logs', '--tail', '1', 'piped-logs'])) === '200000\n' ? true : undefined))
+    for (const args of [['logs', 'piped-logs'], ['logs', '-f', 'piped-logs']]) {
+      const {stdout, stderr} = await promisify(execFile)('bash', ['-c', `${nerdCommandLine(args)} | head -n 1; echo "status \${PIPESTATUS[0]}"`], {timeout: 20_000})
+      assert.deepEqual([stdout, stderr], ['1\nstatus 141\n', ''], args.join(' '))
+    }
+    await nerdOk(['rm', '-f', 'piped-logs'])
+  })
+
   it('logs -f ends when the container is removed', async () => {
     await nerdOk(['run', '-d', '--name', 'brief', IMG, 'sh', '-c', 'echo hello; sleep 600'])
     const following = startNerd(['logs', '-f', 'brief'])

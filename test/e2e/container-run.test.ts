@@ -33,6 +33,22 @@ describe('run and the container lifecycle', () => {
     await nerdOk(['rm', '-f', 'argv'])
   })
 
+  it('takes a flag\'s value whatever it looks like, as pflag does: what follows `=`, or the next word (a flag\'s name, --help)', async () => {
+    await nerdOk(['create', '--name', 'dashed', '--hostname=-ab', '--domainname=-a', '--label=-ab', '-l=-ac', '-e=-a=1', '-e', '--rm=2', '--entrypoint', '--rm', IMG])
+    const {Config: config} = await inspect('dashed')
+    assert.deepEqual([config.Hostname, config.Domainname, config.Labels, config.Entrypoint, config.Env.slice(0, 2)], ['-ab', '-a', {'-ab': '', '-ac': ''}, ['--rm'], ['-a=1', '--rm=2']])
+    await nerdOk(['rm', 'dashed'])
+    // Values docker's daemon refuses, as nerd does (no help for `-w --help`).
+    const named = await nerd(['run', '--rm', '--name', '--rm', IMG, 'true'])
+    assert.deepEqual([named.code, named.stdout, named.stderr], [125, '', 'Error: Invalid container name (--rm), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed\n'])
+    const workdir = await nerd(['run', '--rm', '-w', '--help', IMG, 'pwd'])
+    assert.deepEqual([workdir.code, workdir.stdout, workdir.stderr], [125, '', "Error: the working directory '--help' is invalid, it needs to be an absolute path\n"])
+    // A negative number is short flags to pflag before the image; after it, the container's.
+    const negative = await nerd(['run', '--rm', '-1', IMG, 'true'])
+    assert.deepEqual([negative.code, negative.stderr], [125, "unknown shorthand flag: '1' in -1\nRun 'nerd run --help' for more information\n"])
+    assert.equal(await nerdOk(['run', '--rm', IMG, 'echo', '-1']), '-1\n')
+  })
+
   it('run prints both streams and exits with the container code', async () => {
     const result = await nerd(['run', '--rm', IMG, 'sh', '-c', 'echo out; echo err >&2; exit 3'])
     assert.equal(result.code, 3, result.stderr)

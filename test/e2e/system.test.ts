@@ -527,6 +527,13 @@ describe('usage errors', () => {
     [['ps', '-aZ'], 125, "unknown shorthand flag: 'Z' in -Z\nRun 'nerd ps --help' for more information\n"],
     [['ps', '-aZq'], 125, "unknown shorthand flag: 'Z' in -Zq\nRun 'nerd ps --help' for more information\n"],
     [['run', '-dzq', 'img'], 125, "unknown shorthand flag: 'z' in -zq\nRun 'nerd run --help' for more information\n"],
+    // A negative number is short flags to pflag where it reads flags (oclif took it for an argument).
+    [['port', 'c', '-1'], 125, "unknown shorthand flag: '1' in -1\nRun 'nerd port --help' for more information\n"],
+    [['wait', '-1'], 125, "unknown shorthand flag: '1' in -1\nRun 'nerd wait --help' for more information\n"],
+    [['container', 'ls', '-a1'], 125, "unknown shorthand flag: '1' in -1\nRun 'nerd container ls --help' for more information\n"],
+    // A value flag takes the next word whatever it looks like: no flag, no global option, no help.
+    ...[['logs', '--since', '--tail', 'c'], ['logs', '--since', '--namespace', 'c'], ['logs', '--since', '--help', 'c'], ['logs', '--since', '--', 'c']].map((args): [string[], number, string] => [args, 1, 'Error: No such container: c\n']),
+    [['exec', '-w', '--help', 'c', 'pwd'], 125, 'Error: No such container: c\n'],
     // The command as typed, not its canonical id (rmi, ps, run).
     [['image', 'rm'], 1, 'nerd: \'nerd image rm\' requires at least 1 argument\nSee \'nerd image rm --help\' for more information\n'],
     [['container', 'ls', '--bogus'], 125, 'unknown flag: --bogus\nRun \'nerd container ls --help\' for more information\n'],

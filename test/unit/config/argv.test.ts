@@ -1,7 +1,7 @@
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {resolve} from 'node:path'
-import {splitGlobalArgs, type GlobalFlags} from '../../../src/config/index.ts'
+import {splitGlobalArgs, type CommandReading, type GlobalFlags} from '../../../src/config/index.ts'
 import {NerdError, UnprefixedError} from '../../../src/errors.ts'
 
 interface Case {
@@ -165,11 +165,17 @@ const cases: Record<string, Case> = {
     asTyped: ['compose', 'run', 'svc', 'ls'],
   },
   'compose up: long globals anywhere': {
-    argv: ['compose', '-f', 'x.yml', 'up', '-d', '--debug'],
+    argv: ['compose', '-f', 'x.yml', 'up', '--debug', '-d'],
     globals: {debug: true},
     rest: ['compose', 'up', '-f', 'x.yml', '-d'],
     command: ['compose', 'up'],
     asTyped: ['compose', '-f', 'x.yml', 'up', '-d'],
+  },
+  'without the command\'s flags, a word after one of its flags may be its value: not lifted': {
+    argv: ['logs', '-f', '--namespace', 'x', 'c', '--debug', '--since=1m', '--debug=false', '-t', '--', '--debug'],
+    globals: {debug: false},
+    rest: ['logs', '-f', '--namespace', 'x', 'c', '--since=1m', '-t', '--', '--debug'],
+    command: ['logs'],
   },
   'a subcommand without management command flags is read one way': {argv: ['compose', 'up', '-d'], globals: {}, rest: ['compose', 'up', '-d'], command: ['compose', 'up']},
   'nerd\'s own management commands are read one way': {
@@ -311,6 +317,32 @@ describe('splitGlobalArgs', () => {
     assert.throws(() => splitGlobalArgs(['-l', 'foo', '-c', 'remote', 'ps']), refused('foo'))
     // A flag refused before the level was read is what docker reports.
     assert.throws(() => splitGlobalArgs(['--debug=x', '-l', 'foo']), (error: unknown) => error instanceof NerdError && error.exitCode === 125 && /^invalid argument "x" for "-D, --debug"/.test(error.message))
+  })
+
+  describe('with the command\'s value flags, as pflag reads them', () => {
+    const logs: CommandReading = {valueFlags: new Set(['n', 'tail', 'since', 'until']), shieldValues: true}
+    const create: CommandReading = {valueFlags: new Set(['e', 'env', 'l', 'label', 'h', 'hostname', 'w', 'workdir', 'name', 'domainname']), shieldValues: true}
+
+    it('takes the word after a value flag for its value, whatever it looks like: no global option, nor a --', () => {
+      assert.deepEqual(splitGlobalArgs(['logs', '--since', '--namespace', 'c'], logs), {globals: {}, rest: ['logs', '--since=\0--namespace', 'c'], command: ['logs']})
+      assert.deepEqual(splitGlobalArgs(['logs', '-n', '--debug', '-f', '--debug', 'c'], logs), {globals: {debug: true}, rest: ['logs', '-n=\0--debug', '-f', 'c'], command: ['logs']})
+      assert.deepEqual(splitGlobalArgs(['logs', '--since', '--', '--namespace', 'x', 'c'], logs), {globals: {namespace: 'x'}, rest: ['logs', '--since=\0--', 'c'], command: ['logs']})
+      assert.deepEqual(splitGlobalArgs(['logs', '--until', '1m', '--', '--namespace', 'x'], logs).rest, ['logs', '--until', '1m', '--', '--namespace', 'x'])
+      // What cannot be a value is lifted: after a boolean, a positional or a value given with `=`.
+      assert.deepEqual(splitGlobalArgs(['logs', '-f', '--namespace', 'x', 'c', '--since=1m', '--debug'], logs).globals, {namespace: 'x', debug: true})
+    })
+
+    it('gives oclif a value that begins with - glued to its flag, shielded by a NUL (run-args.ts shieldedFlag); others as typed', () => {
+      const read = (...argv: string[]) => splitGlobalArgs(['create', ...argv, 'img', '-a'], create).rest
+      assert.deepEqual(read('--hostname=-ab', '--label=-ab', '--domainname=-a'), ['create', '--hostname=\0-ab', '--label=\0-ab', '--domainname=\0-a', '--', 'img', '-a'])
+      assert.deepEqual(read('-e=-a', '-l=-ab', '-e-x', '-dil-y'), ['create', '-e=\0-a', '-l=\0-ab', '-e=\0-x', '-dil=\0-y', '--', 'img', '-a'])
+      assert.deepEqual(read('--name', '--rm', '-e', '--rm', '-dw', '--help'), ['create', '--name=\0--rm', '-e=\0--rm', '-dw=\0--help', '--', 'img', '-a'])
+      assert.deepEqual(read('--name', 'x', '-e', 'A=-1', '-ew/', '--rm=false', '-d=false'), ['create', '--name', 'x', '-e', 'A=-1', '-ew/', '--rm=false', '-d=false', '--', 'img', '-a'])
+      // pflag's -e= is the value "=", which oclif reads from -e== only.
+      assert.deepEqual(read('-e='), ['create', '-e==', '--', 'img', '-a'])
+      // A plugin's command gets its words as typed.
+      assert.deepEqual(splitGlobalArgs(['create', '--name', '--rm', 'img'], {...create, shieldValues: false}).rest, ['create', '--name', '--rm', '--', 'img'])
+    })
   })
 
   it('does not modify its input', () => {

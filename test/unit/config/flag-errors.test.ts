@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {dockerFlagError, pflagUsageError} from '../../../src/config/flag-errors.ts'
+import {dockerFlagError, numberTakenForFlag, pflagUsageError} from '../../../src/config/flag-errors.ts'
 import {FlagError} from '../../../src/errors.ts'
 
 const flags = {last: {char: 'n'}, format: {}, tail: {char: 'n'}, driver: {char: 'd'}}
@@ -59,4 +59,26 @@ describe('pflagUsageError: what pflag stops at in a command\'s words', () => {
     assert.equal(pflagUsageError(['-h', 'x', '--help'], {hostname: {char: 'h', type: 'option'}}, 'run'), undefined)
     assert.equal(pflagUsageError(['--help', '-h'], {hostname: {char: 'h', type: 'option'}}, 'run')?.message, "flag needs an argument: 'h' in -h")
   })
+})
+
+describe('numberTakenForFlag: a negative number where pflag reads flags, which oclif takes for an argument', () => {
+  const ps = {all: {char: 'a', type: 'boolean'}, last: {char: 'n', type: 'option'}, 'cpu-shares': {char: 'c', type: 'option'}} as const
+  const cases: [string[], string | undefined][] = [
+    [['c', '-1'], "unknown shorthand flag: '1' in -1"],
+    [['-1'], "unknown shorthand flag: '1' in -1"],
+    [['-a12'], "unknown shorthand flag: '1' in -12"],
+    // A value, whatever it looks like; the container's words after `--`.
+    [['-n', '-1', '--cpu-shares', '-5', '-c-5', '-n=-2'], undefined],
+    [['--', 'img', '-1'], undefined],
+    // pflag stops at the first usage error: oclif reports any other as pflag does.
+    [['--bogus', '-1'], undefined],
+    [['-x1'], undefined],
+  ]
+  for (const [argv, expected] of cases) {
+    it(`${argv.join(' ')}: ${expected ?? 'none'}`, () => {
+      const error = numberTakenForFlag(argv, ps)
+      assert.equal(error?.message, expected)
+      if (error) assert.deepEqual([error instanceof FlagError, error.exitCode], [true, 125])
+    })
+  }
 })

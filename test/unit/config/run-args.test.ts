@@ -8,7 +8,9 @@ import {
   keepLastOfEachFlag,
   normalizeBooleanFlags,
   normalizeCommandBooleans,
+  splitGlobalArgs,
   splitRunArgs,
+  unshieldingParsers,
   CONTAINER_COMMAND_VALUE_FLAGS,
   withHelpFlag,
   type FlagDefinitionShape,
@@ -173,6 +175,45 @@ describe('containerCommandArgv handed to oclif', () => {
     const parsed = await parse(['-e', '-x', 'img'])
     assert.deepEqual(parsed.flags.env, ['-x'])
     assert.deepEqual(parsed.argv, ['img'])
+  })
+})
+
+describe('a flag\'s value that begins with -, handed to oclif', () => {
+  // A create-like command's flags, declared the way nerd's are.
+  const flags = {
+    attach: Flags.string({char: 'a', multiple: true, multipleNonGreedy: true}),
+    detach: Flags.boolean({char: 'd', allowNo: true}),
+    rm: Flags.boolean({allowNo: true}),
+    env: Flags.string({char: 'e', multiple: true, multipleNonGreedy: true}),
+    label: Flags.string({char: 'l', multiple: true, multipleNonGreedy: true}),
+    hostname: Flags.string({char: 'h'}),
+    domainname: Flags.string(),
+    name: Flags.string(),
+    entrypoint: Flags.string(),
+    workdir: Flags.string({char: 'w'}),
+    'cpu-shares': Flags.integer({char: 'c'}),
+  }
+  /** What nerd hands oclif's parser (cli.ts's reading of argv, then NerdCommand's init and parse), and what it reads. */
+  const parse = async (...argv: string[]) => {
+    const [, ...words] = splitGlobalArgs(['create', ...argv, 'img', '-a'], {valueFlags: flagSetsOf(flags).valueFlags, shieldValues: true}).rest
+    const handed = containerCommandArgv(words, withHelpFlag(flags))
+    const result = await Parser.parse(handed, {flags: unshieldingParsers(flags), args: {image: Args.string({required: true})}, strict: false})
+    return {help: asksHelp(handed, flags), flags: result.flags, argv: result.argv}
+  }
+
+  it('is what follows `=`, as pflag reads it, even when it starts like one of the command\'s flags', async () => {
+    const parsed = await parse('--hostname=-ab', '--label=-ab', '--domainname=-a', '-e=-a', '-l=-ac', '-de-x')
+    assert.deepEqual(parsed.flags, {hostname: '-ab', label: ['-ab', '-ac'], domainname: '-a', env: ['-a', '-x'], detach: true})
+    assert.deepEqual(parsed.argv, ['img', '-a'])
+  })
+
+  it('is the next word, whatever it looks like: a flag\'s name, --help, a negative number', async () => {
+    const parsed = await parse('--name', '--rm', '-e', '--rm', '--entrypoint', '--rm', '-w', '--help', '-c', '-5')
+    assert.deepEqual(parsed, {help: false, flags: {name: '--rm', env: ['--rm'], entrypoint: '--rm', workdir: '--help', 'cpu-shares': -5}, argv: ['img', '-a']})
+  })
+
+  it('is "=" for -e=, as pflag reads it', async () => {
+    assert.deepEqual((await parse('-e=')).flags, {env: ['=']})
   })
 })
 
