@@ -5,7 +5,7 @@
  */
 import fs, {createWriteStream, existsSync, lstatSync, readFileSync, statSync} from 'node:fs'
 import type {Stats} from 'node:fs'
-import {chmod, chown, mkdir, rename, rm, writeFile} from 'node:fs/promises'
+import {chmod, chown, link, mkdir, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join, normalize} from 'node:path'
 import type {Writable} from 'node:stream'
 import {finished} from 'node:stream/promises'
@@ -122,6 +122,30 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await rm(temporary, {force: true})
     // The file meant, not the temporary one (nor none, as Node names none for a failed write).
     throw fileFailure(undefined, path, error)
+  }
+}
+
+/**
+ * Creates `file` with `content` unless it exists, whole or not at all; whether it did. The content is
+ * written to a file of this process's first and then linked, so that of two writers at once one wins
+ * and the other sees it (EEXIST), and one killed half-way leaves no empty file. Failures are thrown
+ * as they come.
+ */
+export async function createExclusive(file: string, content: string): Promise<boolean> {
+  // Hidden, named by its owner so that one a killed nerd left can be told apart and swept (the names'
+  // removeOrphanedContainerFiles), and by the content (an ID), not by the file's name, which may be as
+  // long as a file name can be.
+  const written = join(dirname(file), `.${ownerTag()}-${content}.tmp`)
+  try {
+    // A write that fails (a full disk) may have made the file: it goes too.
+    await writeFile(written, content, {mode: 0o600})
+    await link(written, file)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  } finally {
+    await rm(written, {force: true})
   }
 }
 

@@ -51,14 +51,16 @@ export default class Stats extends NerdCommand {
     // CPU % needs two readings: the first is taken a moment before the one shown.
     if (named.length === 0) entries = await next()
     const shown = () => entries.filter((entry) => !entry.gone).map((entry) => entry.view)
-    // The readings of the last two frames: CPU % is over the second before, as docker's daemon reads a
-    // container once a second while its client draws twice as often.
-    let readings = [await sampleStats(scope, shown())]
-    for (;;) {
+    // As docker's daemon, the containers are read once a second, on every other frame from the first,
+    // while its client draws twice as often: CPU % is over the time between the last two readings (a
+    // second; half of one for the first frame). Which containers are shown is looked up on every frame,
+    // as docker's client follows their events.
+    let samples = await sampleStats(scope, shown())
+    let previous = samples
+    for (let frame = 0; ; frame++) {
       await new Promise((resolve) => setTimeout(resolve, FRAME_MS))
       entries = await next()
-      const samples = await sampleStats(scope, shown())
-      const previous = readings[0]!
+      if (frame % 2 === 0) [previous, samples] = [samples, await sampleStats(scope, shown())]
       const rows = entries.map((entry) => statsRow(entry, samples.get(entry.view.record.Id), previous.get(entry.view.record.Id), {noTrunc: flags['no-trunc'] ?? false}))
       const table = await render(rows)
       if (flags['no-stream']) {
@@ -66,7 +68,6 @@ export default class Stats extends NerdCommand {
         return
       }
       process.stdout.write(statsFrame(table))
-      readings = [readings.at(-1)!, samples]
     }
   }
 }

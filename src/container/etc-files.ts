@@ -34,9 +34,8 @@ export interface ResolvOverrides {
   dnsOptions: string[]
 }
 
-/** docker's /etc/hosts lines for localhost (libnetwork's etchosts), and the IPv6 ones a container with IPv6 also gets. */
-const LOCAL_HOSTS_IPV4 = ['127.0.0.1\tlocalhost']
-const LOCAL_HOSTS_IPV6 = ['::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::\tip6-localnet', 'ff00::\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters']
+/** docker's /etc/hosts lines for localhost (libnetwork's etchosts); a container without IPv6 keeps the IPv4 one only (hostsFile's filter). */
+const LOCAL_HOSTS = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::\tip6-localnet', 'ff00::\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters']
 
 /**
  * Why `name` cannot be one of the names of an /etc/hosts line, undefined when it can: a resolver
@@ -63,7 +62,7 @@ export function extraHostLines(extraHosts: string[]): string[] {
 
 export function hostsFile(facts: EtcFileFacts): string {
   const ipv6 = facts.ipv6 ?? true
-  const lines = [...LOCAL_HOSTS_IPV4, ...(ipv6 ? LOCAL_HOSTS_IPV6 : []), ...(facts.extraHosts ?? [])]
+  const lines = [...LOCAL_HOSTS, ...(facts.extraHosts ?? [])]
   for (const {address, names} of facts.addresses ?? []) lines.push(`${address}\t${[...new Set([...facts.hostname.split(' '), ...names])].join(' ')}`)
   // An `IP names` line's address is IPv6 when it has a colon.
   return `${lines.filter((line) => ipv6 || !line.split('\t', 1)[0]!.includes(':')).join('\n')}\n`

@@ -10,6 +10,7 @@
  * links), so that a start updates the spec once at most.
  */
 import {packJson, unpackJson} from '../containerd/index.ts'
+import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {containerView, loadContainerOrDead} from './lifecycle.ts'
@@ -92,15 +93,22 @@ export async function refreshJoinedNamespaces(scope: ContainerScope, container: 
     }
     pids.set(type, other.view.pid)
   }
-  const stored = await scope.client.containers.get(container.record.Id)
+  await changeStoredSpec(scope.client, container.record.Id, (spec) => {
+    let changed = alsoChange?.(spec) ?? false
+    for (const namespace of spec.linux?.namespaces ?? []) {
+      const pid = pids.get(namespace.type)
+      if (pid === undefined || !namespace.path) continue
+      const path = namespace.path.replace(/^\/proc\/\d+\//, `/proc/${pid}/`)
+      changed ||= path !== namespace.path
+      namespace.path = path
+    }
+    return changed
+  })
+}
+
+/** Edits the spec containerd stores for the container `id` in place: `change` says whether it changed it, and only then is it written back. */
+export async function changeStoredSpec(client: ContainerdClient, id: string, change: (spec: Spec) => boolean): Promise<void> {
+  const stored = await client.containers.get(id)
   const spec = unpackJson<Spec>(stored.spec)
-  let changed = spec !== undefined && (alsoChange?.(spec) ?? false)
-  for (const namespace of spec?.linux?.namespaces ?? []) {
-    const pid = pids.get(namespace.type)
-    if (pid === undefined || !namespace.path) continue
-    const path = namespace.path.replace(/^\/proc\/\d+\//, `/proc/${pid}/`)
-    changed ||= path !== namespace.path
-    namespace.path = path
-  }
-  if (changed) await scope.client.containers.update({id: container.record.Id, spec: packJson(stored.spec!.typeUrl, spec)}, ['spec'])
+  if (spec && change(spec)) await client.containers.update({id, spec: packJson(stored.spec!.typeUrl, spec)}, ['spec'])
 }

@@ -2,8 +2,8 @@
  * The linked containers of `--link` (links.ts) looked up: at create, that they exist; at every
  * start, that they run, and where. And `rm --link`, which takes a link away.
  */
-import {packJson, unpackJson} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
+import {changeStoredSpec} from './joined-namespaces.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {containerView, loadContainerOrDead, withContainerLock} from './lifecycle.ts'
 import type {LinkRequest, RecordedLink} from './links.ts'
@@ -119,11 +119,7 @@ export async function removeLink(scope: ContainerScope, name: string): Promise<v
     const shown = (record.HostConfig.Links ?? []).filter((entry) => parseLink(entry).alias !== alias)
     await writeRecord(parent.paths, {...record, HostConfig: {...record.HostConfig, Links: shown.length > 0 ? shown : null}, ...(kept.length > 0 ? {Links: kept} : {})})
     // The start's link variables stay in the spec until the next start sets them again, for the links it has.
-    if (!parent.dead) {
-      const stored = await scope.client.containers.get(parentId)
-      const spec = unpackJson<Spec>(stored.spec)
-      if (spec && setLinkEnv(spec, [alias], record.Config.Env ?? [], [])) await scope.client.containers.update({id: parentId, spec: packJson(stored.spec!.typeUrl, spec)}, ['spec'])
-    }
+    if (!parent.dead) await changeStoredSpec(scope.client, parentId, (spec) => setLinkEnv(spec, [alias], record.Config.Env ?? [], []))
     await dropLinkHosts(attachTarget(scope.client.namespace, parentId, parent.paths), (line) => linkHostsAlias(line) === alias)
   })
 }

@@ -7,12 +7,12 @@
  * that crashed half-way, a state directory removed by hand) is stale: it is taken over under the
  * namespace's lock, and the new owner again has to win the exclusive link.
  */
-import {link, mkdir, readdir, readFile, rm, stat, unlink, writeFile} from 'node:fs/promises'
+import {mkdir, readdir, readFile, rm, stat, unlink} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
+import {basename, join} from 'node:path'
 import {NerdError} from '../errors.ts'
-import {fileFailure, isLocked, readCheckedJson, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
-import {ownerGone, ownerTag} from '../owner.ts'
+import {createExclusive, fileFailure, isLocked, readCheckedJson, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
+import {ownerGone} from '../owner.ts'
 import {arrayOf, nullable, objectOf, optional, recordOf} from '../json-shape.ts'
 import {isContainerName} from './names.ts'
 import type {ContainerRecord, ContainerState} from './model.ts'
@@ -201,11 +201,12 @@ export async function reserveName(dataRoot: string, namespace: string, name: str
   const dir = namesDir(dataRoot, namespace)
   const file = join(dir, name)
   await mkdir(dir, {recursive: true})
-  if (await createExclusive(file, id)) return
+  const created = () => createExclusive(file, id).catch((error: unknown) => Promise.reject(fileFailure(undefined, file, error)))
+  if (await created()) return
   await withFileLock(dir, async () => {
     const owner = await liveOwnerElseUnlink(dataRoot, namespace, file)
     if (owner !== undefined) throw new NameConflictError(name, owner)
-    if (!(await createExclusive(file, id))) throw new NameConflictError(name, (await readOwner(file)) ?? 'unknown')
+    if (!(await created())) throw new NameConflictError(name, (await readOwner(file)) ?? 'unknown')
   })
 }
 
@@ -242,29 +243,6 @@ export async function releaseName(dataRoot: string, namespace: string, name: str
 export async function idOfName(dataRoot: string, namespace: string, name: string): Promise<string | undefined> {
   const owner = await readOwner(join(namesDir(dataRoot, namespace), name))
   return owner !== undefined && (await ownerExists(dataRoot, namespace, owner)) ? owner : undefined
-}
-
-/**
- * Creates `file` with `content` unless it exists, whole or not at all: the content is written to a
- * file of this process's first and then linked, so a nerd killed half-way leaves no empty name,
- * which would name no owner and so could be neither used nor freed.
- */
-async function createExclusive(file: string, content: string): Promise<boolean> {
-  // Hidden (no name starts with a dot), so never another container's name; named by its owner, so
-  // that one a killed nerd left is swept (removeOrphanedContainerFiles); not by the name, which may
-  // be as long as a file name can be.
-  const written = join(dirname(file), `.${ownerTag()}-${content}.tmp`)
-  try {
-    // A write that fails (a full disk) may have made the file: it goes too.
-    await writeFile(written, content, {mode: 0o600})
-    await link(written, file)
-    return true
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw fileFailure(undefined, file, error)
-  } finally {
-    await unlink(written).catch(ignoreMissing)
-  }
 }
 
 async function readOwner(file: string): Promise<string | undefined> {

@@ -5,7 +5,7 @@
  */
 import {formatPortsColumn} from '../network/ports.ts'
 import {NerdError} from '../errors.ts'
-import {containerStatus, ellipsis, goLocalTimeString, goQuote, humanSize, Template, TemplateError, timeAgo, truncateId} from '../format/index.ts'
+import {containerStatus, ellipsis, goLocalTimeString, goQuote, goUnixTime, humanSize, Template, TemplateError, timeAgo, truncateId} from '../format/index.ts'
 import {omitEmpty, withGoType} from '../format/go-types.ts'
 import {GO_JSON} from '../format/go-json.ts'
 import {asGoContext, asGoStruct, GoNilPointer, labelMethod, withGoString} from '../format/go-values.ts'
@@ -102,15 +102,11 @@ function imageColumn(record: ContainerRecord, options: PsRowOptions): string {
   }
 }
 
-/** The creation time to the second, as docker's list API reports it. */
-function createdSecond(record: ContainerRecord): Date {
-  return new Date(Math.floor(new Date(record.Created).getTime() / 1000) * 1000)
-}
-
 export function psRow(view: ContainerView, options: PsRowOptions = {}): PsRow {
   const {record} = view
   const trunc = !options.noTrunc
-  const created = createdSecond(record)
+  // To the second, as docker's list API reports it.
+  const created = goUnixTime(new Date(record.Created).getTime())
   const command = commandLine(record)
   const labels = record.Config.Labels ?? {}
   const size = options.size ?? {rw: 0, rootFs: 0}

@@ -12,7 +12,7 @@ import {isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {truncateId} from '../format/index.ts'
 import {compareStrings} from '../format/go-values.ts'
-import {imageChildren, imageParents, lookupImages, noSuchImage, NoSuchImageError, summarizeImages, untilComparedTime} from './list.ts'
+import {imageAncestors, imageChildren, imageParents, lookupImages, noSuchImage, NoSuchImageError, summarizeImages, untilComparedTime} from './list.ts'
 import type {ImageSummary} from './list.ts'
 import {configPlatform, formatPlatform, platformNotProvided, strictPlatform} from './platform.ts'
 import type {Platform} from './platform.ts'
@@ -81,29 +81,28 @@ export interface RemovalPlan {
   keep: boolean
   /** The image ID reported deleted: undefined while a container keeps the image, not while its children do (as docker's containerd store). */
   deleted?: string
-  /** The IDs of the nameless images it was committed from that go with it, its parent first (danglingParents). */
-  parents?: string[]
+  /** The records of each nameless image it was committed from that goes with it, its parent first (danglingParents). */
+  parents?: ImageSummary[][]
 }
 
 /**
- * The images `id` was committed from that docker's rmi prunes with it (image_delete.go deleteAll):
- * up the parent labels, as long as they are nameless and no container uses them. None at all when
- * the image has other records (docker's conflict check of the parents counts the image's), or when
- * the chain names an image that is gone (docker's walk fails, and it prunes nothing).
+ * The records of the images `image` (its records) was committed from that docker's rmi prunes with
+ * it (image_delete.go deleteAll): up the parent labels, as long as they are nameless and no container
+ * uses them. None at all when the image has other records (docker's conflict check of the parents
+ * counts the image's), or when the chain names an image that is gone (docker's walk fails, and it
+ * prunes nothing).
  */
-function danglingParents(summaries: readonly ImageSummary[], id: string, users: readonly ImageUser[]): string[] {
-  const parentOf = imageParents(summaries)
-  if (summaries.filter((summary) => summary.id === id).length > 1) return []
-  const chain: string[] = []
-  for (let parent = parentOf.get(id); parent !== undefined && !chain.includes(parent); parent = parentOf.get(parent)) {
-    if (!summaries.some((summary) => summary.id === parent)) return []
-    chain.push(parent)
-  }
-  const pruned: string[] = []
+function danglingParents(summaries: readonly ImageSummary[], image: readonly ImageSummary[], users: readonly ImageUser[]): ImageSummary[][] {
+  if (image.length > 1) return []
+  const chain = imageAncestors(summaries, image[0]!)
+  // imageAncestors stops at a parent that is gone too: here that fails the walk.
+  const beyond = imageParents(summaries).get(chain.at(-1) ?? image[0]!.id)
+  if (beyond !== undefined && !chain.includes(beyond) && !summaries.some((summary) => summary.id === beyond)) return []
+  const pruned: ImageSummary[][] = []
   for (const parent of chain) {
     const records = summaries.filter((summary) => summary.id === parent)
     if (!records.every((summary) => isDanglingImageName(summary.record.name)) || usersOf(parent, users, summaries).length > 0) break
-    pruned.push(parent)
+    pruned.push(records)
   }
   return pruned
 }
@@ -127,7 +126,7 @@ export function planRemoval(summaries: readonly ImageSummary[], text: string, op
   // its only name goes unforced, and reports it deleted all the same (image_delete.go imageDeleteHelper).
   const deleting = (): RemovalPlan => {
     const plan: RemovalPlan = {records: image, keep: !options.force && image.length === 1 && names.length === 1 && imageChildren(summaries)(id).length > 0, deleted: id}
-    const parents = options.prune ? danglingParents(summaries, id, options.users) : []
+    const parents = options.prune ? danglingParents(summaries, image, options.users) : []
     return parents.length > 0 ? {...plan, parents} : plan
   }
 
@@ -169,7 +168,7 @@ export async function removeImage(client: ContainerdClient, text: string, option
     const records = new Map(plan.records.map((summary) => [summary.record.target.digest, summary.record]))
     for (const {target, labels} of records.values()) await putImage(client, {name: danglingImageName(target.digest), target, labels})
   }
-  const parents = (plan.parents ?? []).map((id) => summaries.filter((summary) => summary.id === id))
+  const parents = plan.parents ?? []
   // An image that goes takes its content with it before rmi returns, as docker's and nerdctl's rmi:
   // left to the collector's schedule, a load or pull right after could find the content still there
   // and keep it (an index loaded for one platform would again hold every platform it had).

@@ -2,7 +2,7 @@
 import {NerdError} from '../errors.ts'
 import {containerView} from '../container/lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from '../container/lifecycle.ts'
-import {formatPortLines, portNumberError} from './ports.ts'
+import {formatPortLines, portNumberError, splitProtoPort} from './ports.ts'
 
 /**
  * The lines `port` prints for the container (`reference` as typed), or for one of its ports: as
@@ -13,11 +13,10 @@ export async function containerPortLines(scope: ContainerScope, container: Loade
   const view = await containerView(scope, container)
   const ports = view.ports ?? {}
   if (!port) return formatPortLines(ports)
-  const slash = port.indexOf('/')
-  const [number, protocol] = slash === -1 ? [port, ''] : [port.slice(0, slash), port.slice(slash + 1)]
+  const [number, protocol] = splitProtoPort(port)
   const invalid = portNumberError(number)
   if (invalid) throw new NerdError(`invalid port (${number}): ${invalid}`)
-  const lines = formatPortLines(ports, `${number}/${protocol || 'tcp'}`)
+  const lines = formatPortLines(ports, `${number}/${protocol}`)
   if (lines.length === 0) throw new NerdError(`No public port '${port}' published for ${reference}`)
   return lines
 }

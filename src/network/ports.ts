@@ -57,7 +57,7 @@ function containerPorts(text: string): {start: number; end: number} {
  * go-connections' SplitProtoPort: the port (range) before the first `/` and the protocol after it,
  * tcp when none follows (`80/`); both empty when there is no port.
  */
-function splitProtoPort(text: string): [port: string, proto: string] {
+export function splitProtoPort(text: string): [port: string, proto: string] {
   const slash = text.indexOf('/')
   const port = slash === -1 ? text : text.slice(0, slash)
   if (port === '') return ['', '']

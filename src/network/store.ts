@@ -16,13 +16,13 @@
  */
 import {randomBytes, randomUUID} from 'node:crypto'
 import {existsSync} from 'node:fs'
-import {link, readdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {readdir, readFile, rm} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 import {preciseNow} from '../clock.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {refuseUntrustedDirectory} from '../data-root.ts'
 import {InvalidFileError, NerdError} from '../errors.ts'
-import {readCheckedJson, readJsonIfExists, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
+import {createExclusive, readCheckedJson, readJsonIfExists, withFileLock, withFileLockUnless, writeJsonAtomic} from '../files.ts'
 import {arrayOf, objectOf, optional, recordOf} from '../json-shape.ts'
 import {bridgeNameFree, createBridge, ensureHostNetworking, hostLinkExists, removeHostNetworking} from './host.ts'
 import {firstFreeSubnet, isKeptAddress, isReservedAddress, parseSubnet, subnetsOverlap} from './ip.ts'
@@ -302,13 +302,7 @@ async function hostId(dataRoot: string): Promise<string> {
   const path = join(dataRoot, 'engine-id')
   const existing = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)))
   if (existing !== undefined) return existing
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`
-  try {
-    await writeFile(temporary, randomUUID(), {mode: 0o600, flag: 'wx'})
-    await link(temporary, path).catch((error: NodeJS.ErrnoException) => (error.code === 'EEXIST' ? undefined : Promise.reject(error)))
-  } finally {
-    await rm(temporary, {force: true})
-  }
+  await createExclusive(path, randomUUID())
   return readFile(path, 'utf8')
 }
 

@@ -101,13 +101,11 @@ export class ContainerFacts {
    * start seen, else (it started before this stream did) from the StartedAt of its state.
    */
   async ranSeconds(id: string, exitedAt: bigint): Promise<number> {
-    let started = this.#starts.get(id)
+    const started = this.#starts.get(id)
     this.#starts.delete(id)
-    if (started === undefined) {
-      const state = await readState(containerPaths(this.#dataRoot, this.#namespace, id)).catch(() => undefined)
-      return secondsSince(state?.StartedAt ?? '', exitedAt)
-    }
-    return exitedAt > started ? Number((exitedAt - started) / NANOS_PER_SECOND) : 0
+    if (started !== undefined) return wholeSeconds(started, exitedAt)
+    const state = await readState(containerPaths(this.#dataRoot, this.#namespace, id)).catch(() => undefined)
+    return secondsSince(state?.StartedAt ?? '', exitedAt)
   }
 }
 
@@ -117,7 +115,11 @@ const NANOS_PER_SECOND = 1_000_000_000n
 function secondsSince(startedAt: string, exitedAt: bigint): number {
   const millis = Date.parse(startedAt)
   if (Number.isNaN(millis)) return 0
-  const started = BigInt(millis) * 1_000_000n
+  return wholeSeconds(BigInt(millis) * 1_000_000n, exitedAt)
+}
+
+/** Whole seconds from `started` to `exitedAt` (both ns); 0 when it did not end after it started. */
+function wholeSeconds(started: bigint, exitedAt: bigint): number {
   return exitedAt > started ? Number((exitedAt - started) / NANOS_PER_SECOND) : 0
 }
 
@@ -205,7 +207,8 @@ export async function* dockerEvents(source: AsyncIterable<ContainerdEvent>, fact
         if (!waiting) continue
         held.delete(id!)
         const {startedAt} = event.Actor.Attributes
-        const actor = startedAt === undefined ? waiting.die.Actor : withAttribute(waiting.die.Actor, 'execDuration', String(secondsSince(startedAt, waiting.exitedAt)))
+        // A die has its execDuration already: replacing it keeps the attributes in message()'s key order.
+        const actor = startedAt === undefined ? waiting.die.Actor : {...waiting.die.Actor, Attributes: {...waiting.die.Actor.Attributes, execDuration: String(secondsSince(startedAt, waiting.exitedAt))}}
         yield {...waiting.die, Time: event.Time, TimeNano: event.TimeNano, Actor: actor}
         continue
       }
@@ -238,10 +241,6 @@ async function nextOrDue<T>(next: Promise<T>, due: number): Promise<T | undefine
   } finally {
     clearTimeout(timer)
   }
-}
-
-function withAttribute(actor: DockerEvent['Actor'], key: string, value: string): DockerEvent['Actor'] {
-  return {ID: actor.ID, Attributes: Object.fromEntries(Object.entries({...actor.Attributes, [key]: value}).sort(([a], [b]) => compareStrings(a, b)))}
 }
 
 /** docker's attributes of a container event: the action's, then the container's labels, image and name. */

@@ -102,11 +102,11 @@ describe('planRemoval (docker rmi)', () => {
     const kid = committed('docker.io/library/kid:1', hex('4'), hex('3'))
     const summaries = [base, grandparent, parent, kid]
     const plan = (word: string, options: {users?: ImageUser[]; prune?: boolean; images?: ImageSummary[]} = {}) => planRemoval(options.images ?? summaries, word, {force: false, users: options.users ?? [], prune: options.prune ?? true})
-    assert.deepEqual(plan('kid:1'), {records: [kid], keep: false, deleted: hex('4'), parents: [hex('3'), hex('2')]})
+    assert.deepEqual(plan('kid:1'), {records: [kid], keep: false, deleted: hex('4'), parents: [[parent], [grandparent]]})
     assert.deepEqual(plan('kid:1', {prune: false}), {records: [kid], keep: false, deleted: hex('4')})
     // A container of the grandparent keeps it, and what is above it.
     const user: ImageUser = {id: 'c'.repeat(64), imageId: hex('2'), imageName: grandparent.record.name, running: false}
-    assert.deepEqual(plan('kid:1', {users: [user]}).parents, [hex('3')])
+    assert.deepEqual(plan('kid:1', {users: [user]}).parents, [[parent]])
     // A named parent stops the walk: base stays.
     assert.deepEqual(plan('kid:1', {images: [base, kid].map((summary) => (summary === kid ? committed('docker.io/library/kid:1', hex('4'), hex('1')) : summary))}).parents, undefined)
     // An image with another record (here by ID, forced), or a chain that names an image gone, prunes none.
