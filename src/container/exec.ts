@@ -21,7 +21,7 @@ import {getTask, restartingMessage, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles, USER_FILES} from './rootfs-files.ts'
 import {readState} from './store.ts'
-import {daemonEnvironment, KNOWN_CAPABILITIES, replaceOrAppendEnv, resolveUser} from './spec/index.ts'
+import {daemonEnvironment, envKey, KNOWN_CAPABILITIES, replaceOrAppendEnv, resolveUser} from './spec/index.ts'
 import type {Spec} from './spec/index.ts'
 
 export const PROCESS_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process'
@@ -66,7 +66,11 @@ export async function execProcessSpec(scope: ContainerScope, container: LoadedCo
   // The HOSTNAME the container's start gave it: docker's Config.Hostname (for one on another's network, that one's).
   const hostname = base.env?.find((entry) => entry.startsWith('HOSTNAME='))?.slice('HOSTNAME='.length)
   const containerEnv = daemonEnvironment({hostname, tty: options.tty, linkEnv: links?.env ?? []}, container.record.Config.Env ?? [])
-  const env = replaceOrAppendEnv(containerEnv, options.env)
+  // What a plugin's spec hook added to the container's environment is the container's too; the
+  // TERM and HOME its start added are the start's, not the exec's.
+  const made = new Set([...containerEnv.map(envKey), 'TERM', 'HOME'])
+  const pluginEnv = (base.env ?? []).filter((entry) => !made.has(envKey(entry)))
+  const env = replaceOrAppendEnv([...containerEnv, ...pluginEnv], options.env)
   const process: Process = {...base, args: options.command, env, terminal: options.tty, cwd: options.workdir || base.cwd}
   if (options.tty && options.consoleSize) process.consoleSize = options.consoleSize
   if (options.user) {

@@ -247,7 +247,7 @@ function containerHostname(
 }
 
 /** The key of a `NAME=value` entry. */
-const envKey = (entry: string) => {
+export const envKey = (entry: string): string => {
   const separator = entry.indexOf('=')
   return separator === -1 ? entry : entry.slice(0, separator)
 }

@@ -1,5 +1,5 @@
 /** The OCI runtime spec of `nerd run`/`create` containers, and the flag parsers that feed it. */
-export {buildSpec, daemonEnvironment, DEFAULT_APPARMOR_PROFILE, replaceOrAppendEnv} from './build.ts'
+export {buildSpec, daemonEnvironment, DEFAULT_APPARMOR_PROFILE, envKey, replaceOrAppendEnv} from './build.ts'
 export {capabilitiesFromMask, containerCapabilities, requestedCapabilities, DEFAULT_CAPABILITIES, KNOWN_CAPABILITIES} from './capabilities.ts'
 export {
   checkVolumeSpec,
