@@ -51,9 +51,11 @@ async function restartMonitorLook(): Promise<void> {
   const probe = 'monitor-probe'
   const pidOf = async () => (await ctr(['tasks', 'ls'], {namespace})).stdout.split('\n').find((line) => line.startsWith(`${probe} `))?.split(/\s+/).slice(1).join(' ')
   await loadTestImage('nerd-test/busybox:latest', namespace)
-  const started = await ctr(['run', '-d', '--label', 'containerd.io/restart.status=running', `docker.io/${IMG}:latest`, probe, 'sleep', '600'], {namespace})
+  // Labelled once it runs: a look of the monitor between ctr's task create and start would take the created task for a stopped one.
+  const started = await ctr(['run', '-d', `docker.io/${IMG}:latest`, probe, 'sleep', '600'], {namespace})
   assert.equal(started.code, 0, started.stderr)
   try {
+    await ctr(['containers', 'label', probe, 'containerd.io/restart.status=running'], {namespace})
     const first = await pidOf()
     assert.match(first ?? '', / RUNNING$/)
     await ctr(['tasks', 'kill', '-s', 'SIGKILL', probe], {namespace})
