@@ -20,7 +20,7 @@ import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {volumeEvent} from '../volume/model.ts'
 import {runtimeStartFailure, START_FAILED_EXIT_CODE} from './attach.ts'
-import {claimOrphanedMark, claimOrphanedOwner, markHeld, markThisProcess, releaseMark} from './process-mark.ts'
+import {claimOrphaned, claimOrphanedMark, claimOrphanedOwner, markHeld, markThisProcess, releaseMark} from './process-mark.ts'
 import {initProcessRuns, processStartedAt, recordedInitProcess} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {takeOverOrphanedSession} from './detached-output.ts'
@@ -526,8 +526,9 @@ const EXIT_HANDOVER_MS = 1000
 /**
  * What a look at a container (ps, inspect, the commands' checks) finishes of what a process that
  * died left undone, docker's daemon being the one process that never leaves it:
- * - a stop whose nerd died (its mark left, the process running): finished at once, with SIGKILL, as
- *   its time is taken to be up (seeOutDeadStop);
+ * - a stop whose nerd died (its mark left, the process running): finished as docker's daemon
+ *   finishes one, SIGKILL when its time is up, none for one that waits forever; an rm -f's at once
+ *   (seeOutDeadStop);
  * - an exec whose nerd died while the container runs: deleted if it ended, else its output taken
  *   over so that it does not block (exec-orphans.ts); containerd is asked only about such execs;
  * - an exit nobody sees out: a start's run that ended or whose task went (its shim, logger or exit
@@ -564,12 +565,39 @@ async function seeOutLeftContainer(scope: ContainerScope, container: LoadedConta
 
 /**
  * Finishes a stop whose nerd died before the process ended (its mark names a process gone): the
- * user asked for the stop, and docker's daemon would have killed the process when its time was up.
- * The exit handler kills it now and sees it out.
+ * user asked for the stop, and docker's daemon, whose stop no client's end cuts short, kills the
+ * process when its time is up. Handed over as a stop cut short hands itself over, with the
+ * deadline its mark notes; an rm -f's mark notes none: that removal kills at once.
  */
 async function seeOutDeadStop(scope: ContainerScope, container: LoadedContainer, task: Process): Promise<void> {
-  if (!(await claimOrphanedMark(container.paths.stopping))) return
-  startExitHandler(scope.dataRoot, namespaceOf(scope), container.record.Id, task.pid, Date.now())
+  const mark = await claimOrphaned(container.paths.stopping)
+  if (!mark) return
+  handStopOver(scope, container.record.Id, task.pid, mark.note === undefined ? Date.now() : noteDeadline(mark.note))
+}
+
+/** What a stop's mark notes of its deadline (ms since the epoch): when the process is to be killed, if ever (-t -1). */
+const NO_DEADLINE = 'never'
+
+function deadlineNote(killAt: number | undefined): string {
+  return killAt === undefined ? NO_DEADLINE : String(killAt)
+}
+
+function noteDeadline(note: string): number | undefined {
+  return note === NO_DEADLINE ? undefined : Number(note)
+}
+
+/** A stop's deadline, `seconds` from now; none when negative (waits forever). */
+function stopDeadline(seconds: number): number | undefined {
+  return seconds >= 0 ? Date.now() + seconds * 1000 : undefined
+}
+
+/**
+ * Hands a stop whose nerd cannot see it out to the exit handler, which kills the process at
+ * `killAt` and sees it out; a stop that waits forever is left to the process's exit, which its
+ * logger hands to the exit handler.
+ */
+function handStopOver(scope: ContainerScope, id: string, pid: number, killAt: number | undefined): void {
+  if (killAt !== undefined) startExitHandler(scope.dataRoot, namespaceOf(scope), id, pid, killAt)
 }
 
 /**
@@ -1035,6 +1063,7 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
   }
   await markStopped(scope, container)
   const id = container.record.Id
+  const timeout = options.timeoutSeconds ?? container.record.StopTimeout
   // Signalled under the lifecycle lock, waited for outside it: a kill or rm -f meanwhile must not wait out the timeout.
   const signalled = await withContainerLock(container, async () => {
     const task = await getTask(scope, id)
@@ -1044,19 +1073,24 @@ export async function stopContainer(scope: ContainerScope, container: LoadedCont
     const exit = scope.client.tasks.wait(id)
     exit.catch(() => undefined)
     if (task.status !== 'RUNNING' && task.status !== 'CREATED') await scope.client.tasks.resume(id).catch(() => undefined)
-    await markThisProcess(container.paths.stopping)
+    // The deadline in the mark: a stop whose nerd dies keeps it (seeOutDeadStop).
+    let killAt = stopDeadline(timeout)
+    await markThisProcess(container.paths.stopping, deadlineNote(killAt))
     // As docker's daemon: a stop signal the kernel refuses (`--stop-signal 99`) leaves 2 s before the SIGKILL.
     const refused = await signalContainer(scope, id, stopSignal, false).then(() => false, (error: unknown) => {
       if (isPlatformSignal(stopSignal)) throw error
       return true
     })
-    return {task, exit, refused}
+    if (refused && killAt !== undefined) {
+      killAt = stopDeadline(2)
+      await markThisProcess(container.paths.stopping, deadlineNote(killAt))
+    }
+    return {task, exit, killAt}
   })
   if (!signalled) return true
-  const timeout = options.timeoutSeconds ?? container.record.StopTimeout
   let seenOut: boolean
   try {
-    seenOut = await seeOutStop(scope, container, signalled, signalled.refused && timeout >= 0 ? 2 : timeout, options.interrupt)
+    seenOut = await seeOutStop(scope, container, signalled, options.interrupt)
   } finally {
     // Its own mark only: a stop or rm -f begun meanwhile holds the mark now.
     await releaseMark(container.paths.stopping)
@@ -1071,28 +1105,27 @@ export function stopFailure(reference: string, error: unknown): unknown {
 }
 
 /**
- * The rest of stopContainer, once the stop signal is sent (`exit`: the process's end, when it ran).
+ * The rest of stopContainer, once the stop signal is sent (`exit`: the process's end, when it ran;
+ * `killAt`: when it is to be killed, if ever).
  * Cut short (`interrupt`: ctrl-C; or containerd gone while the stop waits or kills), the stop is
  * finished as docker's daemon finishes one: the exit handler kills the process when the time is up
  * (once containerd answers again: task-exit.ts rides out an outage), and sees it out; then false,
  * or containerd's failure. Without it the policy, switched off by the stop, would stay off for a
  * process that runs on past its deadline.
  */
-async function seeOutStop(scope: ContainerScope, container: LoadedContainer, signalled: {task: Process; exit?: Promise<ExitStatus>}, timeout: number, interrupt: AbortSignal | undefined): Promise<boolean> {
+async function seeOutStop(scope: ContainerScope, container: LoadedContainer, signalled: {task: Process; exit?: Promise<ExitStatus>; killAt?: number}, interrupt: AbortSignal | undefined): Promise<boolean> {
   const id = container.record.Id
   let ended: ExitStatus = signalled.task
   if (signalled.exit) {
-    const killAt = timeout >= 0 ? Date.now() + timeout * 1000 : undefined
-    const handOver = (): void => {
-      if (killAt !== undefined) startExitHandler(scope.dataRoot, namespaceOf(scope), id, signalled.task.pid, killAt)
-    }
+    const {killAt} = signalled
+    const handOver = (): void => handStopOver(scope, id, signalled.task.pid, killAt)
     try {
       if (killAt !== undefined) {
         const settled = new AbortController()
         let interrupted = (): void => undefined
         const outcome = await Promise.race([
           signalled.exit.then(() => 'exited' as const, () => 'exited' as const),
-          delayFor(timeout * 1000, settled.signal).then(() => 'due' as const),
+          delayFor(killAt - Date.now(), settled.signal).then(() => 'due' as const),
           new Promise<'interrupted'>((resolve) => {
             interrupted = () => resolve('interrupted')
             if (interrupt?.aborted) interrupted()

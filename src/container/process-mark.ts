@@ -11,7 +11,8 @@
  *   (lifecycle.ts, seeOutDeadCommit).
  * - A stop or forced removal (stopping) deletes the task of the process it ends: the container's
  *   logger leaves that exit to it while its nerd lives (logs/logger.ts). A stop whose nerd died is
- *   finished by the next command that looks (lifecycle.ts, seeOutDeadStop). The mark is that task's
+ *   finished by the next command that looks (lifecycle.ts, seeOutDeadStop), at the deadline the
+ *   stop's mark notes (an rm -f's notes none: at once). The mark is that task's
  *   only: a start clears one an earlier task's stop left (startTask).
  * - An exit handler (exit-handler) holds its container while it sees an exit out (task-exit.ts): a
  *   second one waits for it, and the next command that looks at a container whose exit went
@@ -22,8 +23,17 @@ import {readFile, unlink, writeFile} from 'node:fs/promises'
 import {setTimeout as delay} from 'node:timers/promises'
 import {ownerGone, ownerTag} from '../owner.ts'
 
-export async function markThisProcess(file: string): Promise<void> {
-  await writeFile(file, ownerTag())
+/**
+ * Marks `file` as this process's; `note` (one line) is what a later command needs to finish what
+ * this process does (a stop's deadline), read back by whoever claims the mark once it is orphaned.
+ */
+export async function markThisProcess(file: string, note?: string): Promise<void> {
+  await writeFile(file, note === undefined ? ownerTag() : `${ownerTag()}\n${note}`)
+}
+
+/** The owner a mark names (its first line). */
+function markOwner(mark: string): string {
+  return mark.split('\n', 1)[0]!
 }
 
 /** markThisProcess, synchronously: for the container's logger, which keeps off libuv's thread pool. */
@@ -39,7 +49,7 @@ export function markState(file: string): 'held' | 'orphaned' | 'none' {
   } catch {
     return 'none'
   }
-  return mark === '' || !ownerGone(mark) ? 'held' : 'orphaned'
+  return mark === '' || !ownerGone(markOwner(mark)) ? 'held' : 'orphaned'
 }
 
 /** Whether the mark is there and names a live process (an empty one is being written). */
@@ -57,6 +67,11 @@ export async function claimOrphanedMark(file: string): Promise<boolean> {
 
 /** claimOrphanedMark, with the process the mark named (an owner, owner.ts) for its one caller. */
 export async function claimOrphanedOwner(file: string): Promise<string | undefined> {
+  return (await claimOrphaned(file))?.owner
+}
+
+/** claimOrphanedMark, with the process the mark named and the note it left (markThisProcess) for its one caller. */
+export async function claimOrphaned(file: string): Promise<{owner: string; note: string | undefined} | undefined> {
   let mark: string
   try {
     mark = await readFile(file, 'utf8')
@@ -64,9 +79,11 @@ export async function claimOrphanedOwner(file: string): Promise<string | undefin
     return undefined
   }
   // An empty mark is one being written.
-  if (!ownerGone(mark)) return undefined
+  const owner = markOwner(mark)
+  if (!ownerGone(owner)) return undefined
+  const note = mark.length > owner.length ? mark.slice(owner.length + 1) : undefined
   return unlink(file).then(
-    () => mark,
+    () => ({owner, note}),
     () => undefined,
   )
 }
@@ -92,13 +109,13 @@ export async function waitForMark(file: string): Promise<void> {
 /** Removes the mark if this process holds it. */
 export async function releaseMark(file: string): Promise<void> {
   const mark = await readFile(file, 'utf8').catch(() => undefined)
-  if (mark === ownerTag()) await unlink(file).catch(() => undefined)
+  if (mark !== undefined && markOwner(mark) === ownerTag()) await unlink(file).catch(() => undefined)
 }
 
 /** releaseMark, synchronously (the logger's). */
 export function releaseMarkSync(file: string): void {
   try {
-    if (readFileSync(file, 'utf8') === ownerTag()) unlinkSync(file)
+    if (markOwner(readFileSync(file, 'utf8')) === ownerTag()) unlinkSync(file)
   } catch {
     // Gone already (the container removed).
   }

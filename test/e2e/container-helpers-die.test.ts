@@ -460,21 +460,42 @@ describe('a container whose helper processes die', () => {
     await nerdOk(['rm', '-f', 'halfstarted'])
   })
 
-  it('kill -9 of `nerd stop` midway: the next look finishes the stop (SIGKILL), as docker\'s daemon would', async () => {
-    const id = (await nerdOk(['run', '-d', '--name', 'halfstopped', '--restart=always', '--network', 'none', IMG, 'sh', '-c', 'trap "" TERM; while true; do sleep 0.2; done'])).trim()
-    const stopper = spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'stop', '-t', '60', 'halfstopped'], {stdio: 'ignore', env: {...process.env, NERD_TOML: '/dev/null'}})
-    // Its mark written (then it signals the process and waits out the 60 s).
-    await until('the stop to be under way', async () => (existsSync(join(stateDir(id), 'stopping')) ? true : undefined))
-    stopper.kill('SIGKILL')
-    await nerdOk(['ps', '-a'])
+  it("kill -9 of `nerd stop` midway: the next look hands the stop on, SIGKILL when its time is up (never for -t -1), as docker's daemon would; an rm -f's mark kills at once", async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    const ignoresTerm = ['sh', '-c', 'trap "" TERM; while true; do sleep 0.2; done']
+    const id = (await nerdOk(['run', '-d', '--name', 'halfstopped', '--restart=always', '--network', 'none', IMG, ...ignoresTerm])).trim()
+    const foreverId = (await nerdOk(['run', '-d', '--name', 'halfstopped-forever', '--network', 'none', IMG, ...ignoresTerm])).trim()
+    const begun = Date.now()
+    const stoppers = [['-t', '8', 'halfstopped'], ['-t', '-1', 'halfstopped-forever']].map((args) =>
+      spawn(process.execPath, ['--', nerdEntry, ...nerdGlobals(), 'stop', ...args], {stdio: 'ignore', env: {...process.env, NERD_TOML: '/dev/null'}}),
+    )
+    // Their marks written (then they signal the processes and wait).
+    for (const stopped of [id, foreverId]) await until('the stop to be under way', async () => (existsSync(join(stateDir(stopped), 'stopping')) ? true : undefined))
+    await sleep(begun + 1000 - Date.now())
+    for (const stopper of stoppers) stopper.kill('SIGKILL')
+    await nerdOk(['inspect', 'halfstopped', 'halfstopped-forever'])
+    await sleep(3000)
+    const statuses = async () => (await Promise.all(['halfstopped', 'halfstopped-forever'].map(inspectContainer))).map((container) => container.State.Status)
+    assert.deepEqual(await statuses(), ['running', 'running'], 'nothing is killed before its time')
     const stopped = await until('the stop to be finished', async () => {
       const current = await inspectContainer('halfstopped')
       return current.State.Status === 'exited' ? current : undefined
-    }, 15_000)
+    }, begun + 12_000 - Date.now())
     assert.equal(stopped.State.ExitCode, 137)
-    await new Promise((resolve) => setTimeout(resolve, 1500))
-    assert.equal((await inspectContainer('halfstopped')).State.Status, 'exited', 'its policy left it stopped')
-    await nerdOk(['rm', 'halfstopped'])
+    assert.ok(Date.parse(stopped.State.FinishedAt) >= begun + 8000, `killed ${Date.parse(stopped.State.FinishedAt) - begun} ms after the stop began, before its 8 s`)
+    await sleep(1500)
+    assert.deepEqual(await statuses(), ['exited', 'running'], 'its policy left it stopped; the stop with -t -1 never kills')
+    await nerdOk(['rm', '-f', 'halfstopped', 'halfstopped-forever'])
+    // What an rm -f killed before it killed the process leaves: a mark without a deadline, finished at once.
+    const removedId = (await nerdOk(['run', '-d', '--name', 'halfremoved', '--network', 'none', IMG, ...ignoresTerm])).trim()
+    writeFileSync(join(stateDir(removedId), 'stopping'), await deadOwnerTag())
+    await nerdOk(['ps', '-a'])
+    const killed = await until('the removal\'s kill', async () => {
+      const current = await inspectContainer('halfremoved')
+      return current.State.Status === 'exited' ? current : undefined
+    }, 5000)
+    assert.equal(killed.State.ExitCode, 137)
+    await nerdOk(['rm', 'halfremoved'])
   })
 
   it("a stop's mark left by a nerd killed after the process ended (a stop's, an rm -f's) stops no later start of the container", async () => {
