@@ -5,7 +5,7 @@
  */
 import {formatPortsColumn} from '../network/ports.ts'
 import {NerdError} from '../errors.ts'
-import {containerStatus, ellipsis, goLocalTimeString, goQuote, goUnixTime, humanSize, Template, TemplateError, timeAgo, truncateId} from '../format/index.ts'
+import {containerStatus, ellipsis, goLocalTimeString, goQuote, goRFC3339Nano, goUnixTime, humanSize, Template, TemplateError, timeAgo, truncateId} from '../format/index.ts'
 import {omitEmpty, withGoType} from '../format/go-types.ts'
 import {GO_JSON} from '../format/go-json.ts'
 import {asGoContext, asGoStruct, GoNilPointer, labelMethod, withGoString} from '../format/go-values.ts'
@@ -243,8 +243,7 @@ export const ZERO_TIME = '0001-01-01T00:00:00Z'
 
 /** A stored RFC 3339 time as Go's RFC3339Nano prints it (fraction without trailing zeros); the zero time when never. */
 function inspectTime(text: string): string {
-  if (text === '') return ZERO_TIME
-  return text.replace(/\.(\d*?)0+(?=Z|[+-]\d\d:\d\d$)/, (_, digits: string) => (digits === '' ? '' : `.${digits}`))
+  return text === '' ? ZERO_TIME : goRFC3339Nano(text)
 }
 
 /** docker's NetworkSettings in inspect; nerd's networking fills it in. */

@@ -381,3 +381,18 @@ export function formatGoLayout(layout: string, time: GoCivilTime, zone: GoZone):
     .map((chunk) => (chunk.kind === 'literal' ? chunk.text : chunk.kind === 'fraction' ? fractionText(chunk, time.nanosecond) : stdText(chunk.std, time, zone)))
     .join('')
 }
+
+/**
+ * An RFC 3339 time as docker prints the Go time it parses (time.RFC3339Nano): the fraction without
+ * its trailing zeros, the offset as written (`Z` for UTC); "" when there is none, as docker's
+ * containerd store. A text Go would not parse is passed through.
+ */
+export function goRFC3339Nano(text: string | undefined): string {
+  if (text === undefined || text === null) return ''
+  const match = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/.exec(text)
+  if (match === null) return text
+  const [, date, time, fraction = '', zone] = match
+  const digits = fraction.slice(0, 9).replace(/0+$/, '')
+  const offset = zone.toUpperCase() === 'Z' || zone === '+00:00' || zone === '-00:00' ? 'Z' : zone
+  return `${date}T${time}${digits ? `.${digits}` : ''}${offset}`
+}

@@ -1,7 +1,7 @@
 export {formatFloat, formatValue, goQuote, sprint, sprintf, sprintln} from './go-fmt.ts'
 export {formatGoDuration, parseGoDuration} from './go-duration.ts'
 export {GO_JSON, goJSON, type GoJSONOptions} from './go-json.ts'
-export {goLocalRFC3339, goLocalTimeString, goUnixTime} from './go-time.ts'
+export {goLocalRFC3339, goLocalTimeString, goRFC3339Nano, goUnixTime} from './go-time.ts'
 export {compareStrings} from './go-values.ts'
 export {bytesSize, containerStatus, humanDuration, humanSize, parseBytes, timeAgo, type ContainerState, type ContainerStatusName} from './human.ts'
 export {formatInspect, goStructRow, listingFormat, literalTemplate, renderItems, truncateId, type ListingFormats, type LiteralOutput, type RenderOptions} from './output.ts'

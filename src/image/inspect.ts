@@ -5,7 +5,7 @@
 import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {CONFIG_TYPE, GRAPH_DRIVER_TYPE} from '../container/inspect-types.ts'
-import {goLocalRFC3339, goUnixTime, humanSize, timeAgo, truncateId} from '../format/index.ts'
+import {goLocalRFC3339, goRFC3339Nano, goUnixTime, humanSize, timeAgo, truncateId} from '../format/index.ts'
 import {goStruct, MAP, omitEmpty, pointerTo, renamed, SLICE, withGoType} from '../format/go-types.ts'
 import type {Descriptor, ImageConfig} from './manifest.ts'
 import type {Healthcheck} from '../hooks/types.ts'
@@ -78,20 +78,6 @@ function withoutZeroFields(healthcheck: Healthcheck): Healthcheck {
   return Object.fromEntries(Object.entries(healthcheck).filter(([, value]) => !(value === undefined || value === null || value === 0 || (Array.isArray(value) && value.length === 0)))) as Healthcheck
 }
 
-/**
- * An RFC 3339 time as docker prints the Go time it parses (time.RFC3339Nano): the fraction without
- * its trailing zeros, the offset as written (`Z` for UTC); "" when there is none, as docker's
- * containerd store. A text Go would not parse is passed through.
- */
-export function goRFC3339Nano(text: string | undefined): string {
-  if (text === undefined || text === null) return ''
-  const match = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/.exec(text)
-  if (match === null) return text
-  const [, date, time, fraction = '', zone] = match
-  const digits = fraction.slice(0, 9).replace(/0+$/, '')
-  const offset = zone.toUpperCase() === 'Z' || zone === '+00:00' || zone === '-00:00' ? 'Z' : zone
-  return `${date}T${time}${digits ? `.${digits}` : ''}${offset}`
-}
 
 /** docker's Config block: the image's runtime config with docker's defaults for what it leaves out. */
 function dockerConfig(config: ImageConfig | undefined): Record<string, unknown> {
