@@ -16,7 +16,7 @@ import {handOverExec, recordExec, sweepEndedExecs} from './exec-reaper.ts'
 import type {OrphanedExec} from './exec-reaper.ts'
 import {parentPid} from './host-process.ts'
 import {removeOrphanedFifos, reopenOrphanedFifos} from './io.ts'
-import {claimOrphanedOwner} from './process-mark.ts'
+import {claimOrphaned} from './process-mark.ts'
 import type {ContainerPaths} from './store.ts'
 
 /** Sweeps the container's ended execs (exec-reaper.ts) and takes over those whose holder was killed while they run. */
@@ -30,7 +30,7 @@ export async function seeOutOrphanedExecs(scope: {client: ContainerdClient; data
 
 async function takeOverOrphanedExec(scope: {client: ContainerdClient; dataRoot: string}, id: string, paths: Pick<ContainerPaths, 'execs'>, orphan: OrphanedExec): Promise<void> {
   // Of the commands that find it at once, one takes it over; it holds the exec until its reaper does.
-  const holder = await claimOrphanedOwner(join(paths.execs, orphan.execId))
+  const holder = (await claimOrphaned(join(paths.execs, orphan.execId)))?.owner
   if (holder === undefined) return
   await recordExec(paths, orphan.execId)
   // The exec's process is the shim's child, as the init process is. No ends: it has ended meanwhile,

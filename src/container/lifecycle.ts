@@ -20,7 +20,7 @@ import {publishEvent, publishEvents} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {volumeEvent} from '../volume/model.ts'
 import {runtimeStartFailure, START_FAILED_EXIT_CODE} from './attach.ts'
-import {claimOrphaned, claimOrphanedMark, claimOrphanedOwner, markHeld, markThisProcess, releaseMark} from './process-mark.ts'
+import {claimOrphaned, claimOrphanedMark, markHeld, markThisProcess, releaseMark} from './process-mark.ts'
 import {initProcessRuns, processStartedAt, recordedInitProcess} from './host-process.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {takeOverOrphanedSession} from './detached-output.ts'
@@ -507,7 +507,7 @@ export async function seeOutOrphan(scope: ContainerScope, container: LoadedConta
   const autoRemove = container.record.HostConfig.AutoRemove
   // Only these can have a session to see out: the others' tasks were deleted, by a session or the exit handler.
   if (!task && !autoRemove) return false
-  const owner = await claimOrphanedOwner(container.paths.attachedSession)
+  const owner = (await claimOrphaned(container.paths.attachedSession))?.owner
   if (owner === undefined) return false
   const live = task?.status === 'RUNNING' || task?.status === 'PAUSED' || task?.status === 'PAUSING'
   if (task && (live || (task.status === 'STOPPED' && !autoRemove))) {

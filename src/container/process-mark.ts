@@ -62,15 +62,10 @@ export function markHeld(file: string): boolean {
  * exactly one caller, who is to finish what that process did not.
  */
 export async function claimOrphanedMark(file: string): Promise<boolean> {
-  return (await claimOrphanedOwner(file)) !== undefined
+  return (await claimOrphaned(file)) !== undefined
 }
 
-/** claimOrphanedMark, with the process the mark named (an owner, owner.ts) for its one caller. */
-export async function claimOrphanedOwner(file: string): Promise<string | undefined> {
-  return (await claimOrphaned(file))?.owner
-}
-
-/** claimOrphanedMark, with the process the mark named and the note it left (markThisProcess) for its one caller. */
+/** claimOrphanedMark, with the process the mark named (an owner, owner.ts) and the note it left (markThisProcess), for the caller who claimed it. */
 export async function claimOrphaned(file: string): Promise<{owner: string; note: string | undefined} | undefined> {
   let mark: string
   try {
