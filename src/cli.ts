@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {isDeepStrictEqual} from 'node:util'
 import {argumentsAsGiven} from './byte-names.ts'
-import {asksHelp, flagSetsOf, globalOptionsHelp, splitGlobalArgs, type CommandReading, type FlagDefinitionShape} from './config/index.ts'
+import {asksHelp, flagSetsOf, globalOptionsHelp, shortGroupFlags, splitGlobalArgs, type CommandReading, type FlagDefinitionShape} from './config/index.ts'
 import {connectEarly, debugSetting, setCommandWords, setGlobalFlags, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {describeThrown, plainLine} from './hooks/errors.ts'
@@ -351,11 +351,7 @@ function shortGroupOf(argv: readonly string[], char: string, flags: NamedCommand
   const valueChars = new Set(Object.values(flags).flatMap((flag) => (flag.type === 'option' && flag.char ? [flag.char] : [])))
   const end = argv.indexOf('--')
   for (const word of end === -1 ? argv : argv.slice(0, end)) {
-    if (!/^-[^-]/.test(word)) continue
-    for (const typed of word.slice(1)) {
-      if (typed === char) return word
-      if (typed === '=' || valueChars.has(typed)) break
-    }
+    if (/^-[^-]/.test(word) && shortGroupFlags(word, (typed) => valueChars.has(typed)).includes(char)) return word
   }
   return `-${char}`
 }

@@ -4,7 +4,7 @@ export {
   normalizeBooleanFlags,
   normalizeCommandBooleans,
   flagSetsOf,
-  asksHelp,
+  asksHelp, shortGroupFlags,
   withHelpFlag,
   containerCommandArgv,
   keepLastOfEachFlag,

@@ -59,9 +59,8 @@ export function shieldedFlag(argv: readonly string[], index: number, extent: Fla
     if (!valueFlags.has(flag.slice(2))) return typed
   } else {
     // The first value flag of the group takes the rest of it, or else the next word.
-    let at = 1
-    while (at < token.length && token[at] !== '=' && !valueFlags.has(token[at]!)) at++
-    if (at === token.length || token[at] === '=') return typed
+    const at = shortGroupFlags(token, (char) => valueFlags.has(char)).length
+    if (!valueFlags.has(token[at]!)) return typed
     const rest = token.slice(at + 1)
     flag = token.slice(0, at + 1)
     if (rest === '=') return [`${flag}==`]
@@ -91,12 +90,18 @@ function longFlagNeedsNext(token: string, valueFlags: ValueFlags): boolean {
 }
 
 function shortFlagsNeedNext(token: string, valueFlags: ValueFlags): boolean {
-  for (let position = 1; position < token.length; position++) {
-    // `-d=false`: what follows `=` is the value of the flag before it.
-    if (token[position] === '=') return false
-    if (valueFlags.has(token[position])) return position === token.length - 1
-  }
-  return false
+  return shortGroupFlags(token, (char) => valueFlags.has(char)).length === token.length - 1 && valueFlags.has(token.at(-1)!)
+}
+
+/**
+ * The letters pflag reads as flags in a group of short flags (`-abc`): up to and including the first
+ * that takes a value (the rest of the group, or the next word, is its value), and none after an `=`
+ * (`-d=false`: what follows is the value of the flag before it).
+ */
+export function shortGroupFlags(group: string, takesValue: (char: string) => boolean): string {
+  let end = 1
+  while (end < group.length && group[end] !== '=') if (takesValue(group[end++]!)) break
+  return group.slice(1, end)
 }
 
 export interface SplitRunArgs {
@@ -191,16 +196,7 @@ export function asksHelp(argv: readonly string[], definitions: Readonly<Record<s
   if (flags.includes('--help')) return true
   if (Object.values(definitions).some((flag) => flag.char === 'h')) return false
   const valueChars = new Set(Object.values(definitions).flatMap((flag) => (flag.type === 'option' && flag.char !== undefined ? [flag.char] : [])))
-  return flags.some((word) => /^-[^-]/.test(word) && readsHelpShorthand(word, valueChars))
-}
-
-/** Whether pflag reads `h` as a flag in the group of short flags `group`: before any `=` or flag taking the rest as its value. */
-function readsHelpShorthand(group: string, valueChars: ReadonlySet<string>): boolean {
-  for (const char of group.slice(1)) {
-    if (char === 'h') return true
-    if (char === '=' || valueChars.has(char)) return false
-  }
-  return false
+  return flags.some((word) => /^-[^-]/.test(word) && shortGroupFlags(word, (char) => valueChars.has(char)).includes('h'))
 }
 
 /**
