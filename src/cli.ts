@@ -11,6 +11,7 @@ import {FlagError, NerdError, RefusedFlagValue, UnprefixedError, unknownFlag} fr
 import {commandLoadFailure, commandLoadFailureUnder, shortenPluginLoadWarnings} from './plugins/load-warnings.ts'
 import type {CommandLoadFailure} from './plugins/load-warnings.ts'
 import {versionBanner} from './version-banner.ts'
+import type {Command} from '@oclif/core'
 
 /**
  * Runs nerd with the process's argv (without node and script). Global options are lifted out first
@@ -92,7 +93,7 @@ async function usageErrorBeforeHelp(config: import('@oclif/core/config').Config,
   const words = helpFirst ? argv.slice(1) : argv
   const command = await commandNamed(words)
   if (!command || command.plugin !== undefined) return undefined
-  const flags = {...command.flags, ...(await declaredFlags(config, command.id.split(' ')))}
+  const flags = {...command.flags, ...(await declaredFlags(config, command.found))}
   // After the first positional of run, exec, top... come their arguments, which splitGlobalArgs
   // put behind a `--` (`top web -o pid --help` passes both to ps): no help is asked there.
   const typed = words.slice(command.id.split(' ').length)
@@ -124,14 +125,13 @@ function buildCommandArgv(config: import('@oclif/core/config').Config, argv: str
 async function commandReading(config: import('@oclif/core/config').Config, words: readonly string[]): Promise<CommandReading | undefined> {
   const command = words.length === 0 ? undefined : config.findCommand(words.join(':'))
   if (!command) return undefined
-  const {valueFlags} = flagSetsOf({...command.flags, ...(await declaredFlags(config, words))})
+  const {valueFlags} = flagSetsOf({...command.flags, ...(await declaredFlags(config, command))})
   return {valueFlags, shieldValues: command.pluginName === config.name}
 }
 
-/** The flags plugins declare for the command `words` name, when it takes flags from plugins (plugins/declared-flags.ts). */
-async function declaredFlags(config: import('@oclif/core/config').Config, words: readonly string[]): Promise<Record<string, FlagDefinitionShape>> {
-  const command = words.length === 0 ? undefined : config.findCommand(words.join(':'))
-  if (!command || !('pluginFlagCommand' in command)) return {}
+/** The flags plugins declare for `command`, when it takes flags from plugins (plugins/declared-flags.ts). */
+async function declaredFlags(config: import('@oclif/core/config').Config, command: Command.Loadable): Promise<Record<string, FlagDefinitionShape>> {
+  if (!('pluginFlagCommand' in command)) return {}
   const {pluginFlagDefinitions} = await import('./plugins/declared-flags.ts')
   return pluginFlagDefinitions(config, command).flags
 }
@@ -308,6 +308,8 @@ interface NamedCommand {
   takesArguments: boolean
   /** The user's plugin the command comes from, if it is one's (installed or linked). */
   plugin?: string
+  /** oclif's entry for the command. */
+  found: Command.Loadable
 }
 
 /** The command argv names: its longest run of leading words that is a command id or alias. */
@@ -322,7 +324,7 @@ async function commandNamed(argv: readonly string[]): Promise<NamedCommand | und
     const fromUser = command.pluginType === 'user' || command.pluginType === 'link'
     const takesArguments = command.strict === false || Object.keys(command.args ?? {}).length > 0
     // A plugin's manifest written by hand may leave `flags` out, which oclif takes for none.
-    return {id: words.slice(0, count).join(' '), flags: command.flags ?? {}, takesArguments, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
+    return {id: words.slice(0, count).join(' '), flags: command.flags ?? {}, takesArguments, found: command, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
   }
   return undefined
 }

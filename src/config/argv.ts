@@ -29,7 +29,7 @@
  */
 import {flagNeedsArgument, invalidFlagArgument, NerdError, UnprefixedError, unknownFlag} from '../errors.ts'
 import {pflagName} from './flag-errors.ts'
-import {flagExtent, shieldedFlag, type ValueFlags} from './run-args.ts'
+import {flagExtent, shieldedFlag, shortInlineValue, type ValueFlags} from './run-args.ts'
 import {SETTING_SPECS, InvalidSettingValue, parseBooleanFlag, type GlobalFlags, type SettingName} from './settings.ts'
 
 /** Long global flags (without dashes) and the setting each one sets; aliases included. */
@@ -367,9 +367,7 @@ function liftShortGroup(argv: readonly string[], index: number, lifted: Lifted):
     if (!long) throw unknownFlag(group, '', char)
     const after = group.slice(position + 1)
     if (isValueFlag(long) || after.startsWith('=')) {
-      // pflag's `-n=x` is x, but a lone `-n=` is "=".
-      const inlineValue = after === '' ? undefined : after.length > 1 && after.startsWith('=') ? after.slice(1) : after
-      return liftFlag(argv, index, lifted, long, `-${char}`, inlineValue)
+      return liftFlag(argv, index, lifted, long, `-${char}`, shortInlineValue(after))
     }
     liftFlag(argv, index, lifted, long, `-${char}`, undefined)
   }

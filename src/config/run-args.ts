@@ -64,9 +64,14 @@ export function shieldedFlag(argv: readonly string[], index: number, extent: Fla
     const rest = token.slice(at + 1)
     flag = token.slice(0, at + 1)
     if (rest === '=') return [`${flag}==`]
-    if (rest !== '') value = rest.length > 1 && rest.startsWith('=') ? rest.slice(1) : rest
+    value = shortInlineValue(rest) ?? value
   }
   return value?.startsWith('-') ? [`${flag}=${SHIELD}${value}`] : typed
+}
+
+/** pflag's value of a short flag written inside its group: `-nx` and `-n=x` are x, a lone `-n=` is "=". */
+export function shortInlineValue(rest: string): string | undefined {
+  return rest === '' ? undefined : rest.length > 1 && rest.startsWith('=') ? rest.slice(1) : rest
 }
 
 /** A flag's value as typed, from what oclif read of a shielded one (shieldedFlag). */
