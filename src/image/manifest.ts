@@ -11,6 +11,7 @@ import {
   isIndexMediaType,
   isManifestMediaType,
   isSchema1MediaType,
+  schema1Removed,
 } from './registry/media-types.ts'
 import type {Descriptor} from './registry/media-types.ts'
 
@@ -26,6 +27,10 @@ const DOCKER_LAYER_PREFIX = 'application/vnd.docker.image.rootfs.'
 /** Annotation buildkit puts on the index entries of attestation manifests (SBOM, provenance). */
 export const ANNOTATION_DOCKER_REFERENCE_TYPE = 'vnd.docker.reference.type'
 const ATTESTATION_MANIFEST = 'attestation-manifest'
+
+/** What docker's puller takes as a config or layer: these types, and those under these prefixes (followed by a dot). */
+const SUPPORTED_MEDIA_TYPE_PREFIXES = ['application/vnd.oci.image', 'application/vnd.docker']
+const SUPPORTED_MEDIA_TYPES = [...SUPPORTED_MEDIA_TYPE_PREFIXES, 'application/octet-stream', 'application/json', 'text/html', '']
 
 /** Labels containerd's garbage collector and its clients read (metadata/gc.go, remotes, unpacker). */
 export const LABEL_GC_REF_CONTENT = 'containerd.io/gc.ref.content'
@@ -102,7 +107,7 @@ export function parseIndex(bytes: Uint8Array, what = 'image index'): ImageIndex 
 export function parseManifest(bytes: Uint8Array, what = 'image manifest'): ImageManifest {
   const document = parseJson(bytes, what)
   if (typeof document.mediaType === 'string' && isSchema1MediaType(document.mediaType) || document.schemaVersion === 1) {
-    throw new NerdError('schema 1 image manifests are not supported')
+    throw new NerdError(schema1Removed())
   }
   if (!isDescriptor(document.config)) throw invalidDocument(what, 'config must be a descriptor')
   if (!Array.isArray(document.layers) || !document.layers.every(isDescriptor)) throw invalidDocument(what, 'layers must be a list of descriptors')
@@ -117,6 +122,55 @@ export function parseConfig(bytes: Uint8Array, what = 'image config'): ImageConf
     throw invalidDocument(what, 'rootfs.diff_ids must be a list of digests')
   }
   return document as unknown as ImageConfig
+}
+
+/** The manifests an index leads to, and the indexes inside it on the way (each after those it holds). */
+export interface IndexTree {
+  manifests: Descriptor[]
+  indexes: Descriptor[]
+  /** The indexes inside it that were not read (not here): what they lead to is not listed. */
+  unread: Descriptor[]
+}
+
+/**
+ * Follows an index to its manifests, through the indexes it lists (OCI allows an index inside an
+ * index, and containerd's images.Manifest follows them): the manifests in the order met, depth
+ * first. `readIndex` gives a child index, or undefined to leave it out (not here); entries that are
+ * neither manifests nor indexes are left out.
+ */
+export async function indexTree(index: ImageIndex, readIndex: (descriptor: Descriptor) => Promise<ImageIndex | undefined>): Promise<IndexTree> {
+  const tree: IndexTree = {manifests: [], indexes: [], unread: []}
+  const walk = async (children: readonly Descriptor[]): Promise<void> => {
+    for (const child of children) {
+      if (isManifestMediaType(child.mediaType)) {
+        tree.manifests.push(child)
+      } else if (isIndexMediaType(child.mediaType)) {
+        const nested = await readIndex(child)
+        if (nested === undefined) {
+          tree.unread.push(child)
+          continue
+        }
+        await walk(nested.manifests)
+        tree.indexes.push(child)
+      }
+    }
+  }
+  await walk(index.manifests)
+  return tree
+}
+
+/**
+ * docker's refusal of content that is no image (an OCI artifact: an empty or other config, blobs
+ * of other types), before anything of it is fetched: the media types its puller takes
+ * (distribution/pull_v2.go checkSupportedMediaType, registry.go supportedMediaTypes). docker 28's
+ * containerd store would store such a manifest as an image that nothing can run or list.
+ */
+export function refuseUnsupportedMediaTypes(manifest: ImageManifest): void {
+  for (const descriptor of [manifest.config, ...manifest.layers]) {
+    const mediaType = descriptor.mediaType.toLowerCase()
+    const supported = SUPPORTED_MEDIA_TYPES.some((type) => mediaType === type) || SUPPORTED_MEDIA_TYPE_PREFIXES.some((prefix) => mediaType.startsWith(`${prefix}.`))
+    if (!supported) throw new NerdError(`unsupported media type ${descriptor.mediaType}`)
+  }
 }
 
 /** The blobs a manifest or index points at (config first, then layers; or the index's manifests). */

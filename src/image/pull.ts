@@ -16,11 +16,13 @@ import type {ImageResolvePayload, ImageVerifyPayload, RegistryAccess, ResolvedSo
 import {
   childGcLabels,
   distributionSourceLabel,
+  indexTree,
   ingestRef,
   isAttestation,
   parseConfig,
   parseIndex,
   parseManifest,
+  refuseUnsupportedMediaTypes,
   shortDigest,
 } from './manifest.ts'
 import {eventImage, referenceEvent} from './events.ts'
@@ -270,7 +272,7 @@ class PullSession {
     let selected: Descriptor[]
     if (isIndexMediaType(root.mediaType)) {
       index = rootDocument as ImageIndex
-      selected = this.#select(index)
+      selected = await this.#select(index)
     } else if (isManifestMediaType(root.mediaType)) {
       selected = [root]
     } else {
@@ -342,9 +344,12 @@ class PullSession {
     return [platformMismatch(familiarName(this.#reference), actual, wanted)]
   }
 
-  /** The manifests of an index to pull: all, or for each requested platform the best one. */
-  #select(index: ImageIndex): Descriptor[] {
-    const manifests = index.manifests.filter((child) => isManifestMediaType(child.mediaType))
+  /**
+   * The manifests of an index to pull, found through the indexes inside it too: all, or for each
+   * requested platform the best one.
+   */
+  async #select(index: ImageIndex): Promise<Descriptor[]> {
+    const {manifests} = await indexTree(index, async (child) => (await this.#document(child)) as ImageIndex)
     if (this.#options.allPlatforms) return manifests
     const images = manifests.filter((child) => !isAttestation(child))
     const chosen = new Map<string, Descriptor>()
@@ -389,6 +394,8 @@ class PullSession {
       : (await this.#registry.fetchManifest(this.#reference, descriptor, {signal: this.#signal})).bytes
     const what = `${kind} ${descriptor.digest}`
     const document = isIndexMediaType(descriptor.mediaType) ? parseIndex(bytes, what) : parseManifest(bytes, what)
+    // An artifact is refused before anything of it is written.
+    if (!isIndexMediaType(descriptor.mediaType) && !isAttestation(descriptor)) refuseUnsupportedMediaTypes(document as ImageManifest)
     const labels = {...childGcLabels(descriptor.mediaType, document), ...this.#distributionLabel(existing ?? {})}
     if (existing !== undefined) {
       await addBlobLabels(this.#client, descriptor.digest, labels, existing)

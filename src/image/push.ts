@@ -17,7 +17,7 @@ import {familiarName, normalizedName, parseReference, repository as repositoryNa
 import type {Reference} from './reference.ts'
 import {registryClientFor, type RegistryAccessOptions} from './registry-access.ts'
 import {RegistryClient, deniedWithoutCredentials, digestOf, isIndexMediaType, isManifestMediaType} from './registry/index.ts'
-import {addBlobLabels, getImage, heldBlobLabels, listImages, manifestContentPresent, readBlob} from './store.ts'
+import {addBlobLabels, getImage, heldBlobLabels, listImages, manifestContentPresent, presentIndexTree, readBlob} from './store.ts'
 import {compareStrings} from '../format/index.ts'
 
 export const DEFAULT_MAX_CONCURRENT_UPLOADS = 3
@@ -50,10 +50,11 @@ export interface PushResult {
   incompleteIndex?: Descriptor
 }
 
-/** What goes to the registry: the root (as stored, or a reduced index) and the manifests under it. */
+/** What goes to the registry: the root (as stored, or a reduced index) and the documents under it. */
 interface PushPlan {
   root: {descriptor: Descriptor; bytes: Uint8Array}
-  manifests: Array<{descriptor: Descriptor; bytes: Uint8Array}>
+  /** Manifests, and the indexes inside the root after what they list: pushed in this order. */
+  documents: Array<{descriptor: Descriptor; bytes: Uint8Array}>
   /** Set when a manifest goes in place of the index, whose content is not all here. */
   incompleteIndex?: Descriptor
 }
@@ -86,7 +87,8 @@ async function pushPlanned(client: ContainerdClient, target: Reference, name: st
   const registry = registryClientFor(options)
   const progress = options.onProgress ?? (() => undefined)
   const blobs = new Map<string, Descriptor>()
-  for (const {descriptor, bytes} of plan.manifests) {
+  for (const {descriptor, bytes} of plan.documents) {
+    if (!isManifestMediaType(descriptor.mediaType)) continue
     const manifest = parseManifest(bytes, `manifest ${descriptor.digest}`)
     for (const blob of [manifest.config, ...manifest.layers]) {
       if (!isNonDistributable(blob.mediaType) && !blobs.has(blob.digest)) blobs.set(blob.digest, blob)
@@ -109,9 +111,9 @@ async function pushPlanned(client: ContainerdClient, target: Reference, name: st
     throw error
   }
 
-  for (const manifest of plan.manifests) {
-    if (manifest.descriptor.digest === plan.root.descriptor.digest) continue
-    await registry.pushManifest(target, {mediaType: manifest.descriptor.mediaType, bytes: manifest.bytes}, {target: manifest.descriptor.digest, signal})
+  for (const document of plan.documents) {
+    if (document.descriptor.digest === plan.root.descriptor.digest) continue
+    await registry.pushManifest(target, {mediaType: document.descriptor.mediaType, bytes: document.bytes}, {target: document.descriptor.digest, signal})
   }
   const pushed = await registry.pushManifest(target, {mediaType: plan.root.descriptor.mediaType, bytes: plan.root.bytes}, {signal})
   await options.hooks?.pushed?.({name, descriptor: pushed})
@@ -187,29 +189,30 @@ async function planPush(client: ContainerdClient, root: Descriptor, options: Pus
       const missing = wanted.find((platform) => !strictPlatform(platform).match(configPlatform(config)))
       if (missing) throw platformNotProvided(what, missing)
     }
-    return {root: {descriptor: root, bytes: rootBytes}, manifests: [{descriptor: root, bytes: rootBytes}]}
+    return {root: {descriptor: root, bytes: rootBytes}, documents: [{descriptor: root, bytes: rootBytes}]}
   }
   if (!isIndexMediaType(root.mediaType)) throw new NerdError(`cannot push ${what}: unsupported media type ${root.mediaType}`)
 
   const index = parseIndex(rootBytes, `index ${root.digest}`)
+  const tree = await presentIndexTree(client, index)
   // A manifest counts as present with all it pushes: a load keeps every manifest of an index but
   // the configs and layers of the platforms it loads only.
   const present = new Map<string, Uint8Array>()
-  for (const child of index.manifests) {
-    if (isManifestMediaType(child.mediaType) && (await manifestContentPresent(client, child))) present.set(child.digest, await readBlob(client, child.digest))
+  for (const child of tree.manifests) {
+    if (await manifestContentPresent(client, child)) present.set(child.digest, await readBlob(client, child.digest))
   }
+  for (const nested of tree.indexes) present.set(nested.digest, await readBlob(client, nested.digest))
   const withBytes = (descriptor: Descriptor) => ({descriptor, bytes: present.get(descriptor.digest) as Uint8Array})
-  const complete = index.manifests.every((child) => present.has(child.digest))
+  const missing = [...tree.unread, ...tree.manifests.filter((child) => !present.has(child.digest))]
+  const available = tree.manifests.filter((child) => present.has(child.digest))
 
-  if (options.allPlatforms || (wanted.length === 0 && complete)) {
-    if (!complete) {
-      const missing = index.manifests.filter((child) => !present.has(child.digest)).map(describeChild)
-      throw new NerdError(`cannot push all platforms of ${what}: the content of ${missing.join(', ')} is missing (pull the image with --all-platforms, or load it without --platform)`)
+  if (options.allPlatforms || (wanted.length === 0 && missing.length === 0)) {
+    if (missing.length > 0) {
+      throw new NerdError(`cannot push all platforms of ${what}: the content of ${missing.map(describeChild).join(', ')} is missing (pull the image with --all-platforms, or load it without --platform)`)
     }
-    return {root: {descriptor: root, bytes: rootBytes}, manifests: index.manifests.map(withBytes)}
+    return {root: {descriptor: root, bytes: rootBytes}, documents: [...available, ...tree.indexes].map(withBytes)}
   }
 
-  const available = index.manifests.filter((child) => present.has(child.digest))
   const chosen = new Map<string, Descriptor>()
   if (wanted.length === 0) {
     // As docker's containerd store: the host's manifest alone, or when it is not here the best one that is.
@@ -222,12 +225,12 @@ async function planPush(client: ContainerdClient, root: Descriptor, options: Pus
     if (!best) throw platformNotProvided(what, platform)
     chosen.set(best.digest, best)
   }
-  const manifests = [...chosen.values()].map(withBytes)
-  if (wanted.length === 0) return {root: manifests[0], manifests, incompleteIndex: root}
-  if (manifests.length === 1) return {root: manifests[0], manifests}
+  const documents = [...chosen.values()].map(withBytes)
+  if (wanted.length === 0) return {root: documents[0], documents, incompleteIndex: root}
+  if (documents.length === 1) return {root: documents[0], documents}
   const reduced: ImageIndex = {...index, manifests: [...chosen.values()]}
   const bytes = Buffer.from(JSON.stringify(reduced))
-  return {root: {descriptor: {mediaType: root.mediaType, digest: digestOf(bytes), size: bytes.length}, bytes}, manifests}
+  return {root: {descriptor: {mediaType: root.mediaType, digest: digestOf(bytes), size: bytes.length}, bytes}, documents}
 }
 
 function describeChild(child: Descriptor): string {

@@ -10,6 +10,7 @@ import {NerdError} from '../errors.ts'
 import {
   chainIds,
   childrenOf,
+  indexTree,
   ingestRef,
   isNonDistributable,
   LABEL_GC_REF_CONTENT,
@@ -17,7 +18,7 @@ import {
   parseIndex,
   parseManifest,
 } from './manifest.ts'
-import type {Descriptor, ImageConfig, ImageIndex, ImageManifest} from './manifest.ts'
+import type {Descriptor, ImageConfig, ImageIndex, ImageManifest, IndexTree} from './manifest.ts'
 import {defaultPlatformMatcher, formatPlatform, localPlatformMatcher, normalizePlatform, onlyPlatform, parsePlatform, rankByPlatform} from './platform.ts'
 import type {Platform, PlatformMatcher} from './platform.ts'
 import type {ManifestCache} from './manifest-cache.ts'
@@ -323,6 +324,11 @@ export async function manifestContentPresent(client: ContainerdClient, descripto
   return true
 }
 
+/** The manifests an index leads to through the indexes inside it that are in the content store. */
+export function presentIndexTree(client: ContainerdClient, index: ImageIndex): Promise<IndexTree> {
+  return indexTree(index, async (child) => ((await blobPresent(client, child.digest)) ? parseIndex(await readBlob(client, child.digest), `index ${child.digest}`) : undefined))
+}
+
 /**
  * The manifest and config an image (record, name or root descriptor) uses on `platform`. Of an
  * index's matching manifests the best one whose manifest and config are present wins; with no
@@ -339,11 +345,8 @@ export async function resolveImageConfig(
   let index: ImageIndex | undefined
   if (isIndexMediaType(target.mediaType)) {
     index = parseIndex(await readBlob(client, target.digest), `index ${target.digest}`)
-    const candidates = rankByPlatform(
-      index.manifests.filter((child) => isManifestMediaType(child.mediaType)),
-      (child) => child.platform,
-      matcherFor(platform, localPlatformMatcher),
-    )
+    const {manifests} = await presentIndexTree(client, index)
+    const candidates = rankByPlatform(manifests, (child) => child.platform, matcherFor(platform, localPlatformMatcher))
     let found: Descriptor | undefined
     for (const candidate of candidates) {
       if (await manifestAndConfigPresent(client, candidate, cache)) {

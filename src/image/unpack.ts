@@ -7,6 +7,7 @@ import {randomBytes} from 'node:crypto'
 import type {ContainerdClient, Labels} from '../containerd/index.ts'
 import {isAlreadyExists, isNotFound} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
+import {goQuote} from '../format/index.ts'
 import type {ImageUnpackPayload, UnpackLayer, UnpackPlan} from '../hooks/types.ts'
 import {LABEL_GC_REF_SNAPSHOT, LABEL_SNAPSHOT_REF, LABEL_UNCOMPRESSED, chainIds, shortDigest} from './manifest.ts'
 import type {Descriptor, ImageConfig, ImageManifest} from './manifest.ts'
@@ -132,10 +133,15 @@ async function applyLayer(client: ContainerdClient, input: UnpackLayersInput, la
       continue
     }
     try {
+      const applying = layerPlan?.apply ?? layer.descriptor
       const applied = await client.diff.apply(
-        {diff: toDescriptorInput(layerPlan?.apply ?? layer.descriptor), mounts, ...(layerPlan?.payloads ? {payloads: layerPlan.payloads} : {})},
+        {diff: toDescriptorInput(applying), mounts, ...(layerPlan?.payloads ? {payloads: layerPlan.payloads} : {})},
         {signal: input.signal},
-      )
+      ).catch((error: unknown) => {
+        if (input.signal?.aborted) throw error
+        // containerd's unpacker's words, which docker passes on: they name the layer that failed.
+        throw new NerdError(`failed to extract layer (${applying.mediaType} ${applying.digest}) to ${snapshotter} as ${goQuote(key)}: ${(error as Error).message}`, {cause: error})
+      })
       if (applied.digest !== layer.diffId) {
         throw new NerdError(`layer ${layer.descriptor.digest} unpacks to ${applied.digest}, the image config says ${layer.diffId}`)
       }

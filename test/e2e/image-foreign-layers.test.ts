@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {createHash} from 'node:crypto'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {createServer} from 'node:http'
 import type {Server} from 'node:http'
@@ -13,7 +12,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
-import {freePort, startRegistry} from '../helpers/registry.ts'
+import {freePort, putManifest, startRegistry, uploadBlob} from '../helpers/registry.ts'
 import type {RunningRegistry} from '../helpers/registry.ts'
 import {nerd} from '../helpers/e2e.ts'
 import {buildImageArchive, busyboxRootfs, file} from '../helpers/oci-image.ts'
@@ -36,16 +35,6 @@ function blob(descriptor: Descriptor): Promise<Buffer> {
   return readFile(join(blobDir, 'blobs', 'sha256', descriptor.digest.slice('sha256:'.length)))
 }
 
-async function uploadBlob(repository: string, bytes: Buffer): Promise<void> {
-  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
-  const started = await fetch(`http://${registry.host}/v2/${repository}/blobs/uploads/`, {method: 'POST'})
-  assert.equal(started.status, 202, await started.text())
-  const location = new URL(started.headers.get('location') as string, `http://${registry.host}`)
-  location.searchParams.set('digest', digest)
-  const finished = await fetch(location, {method: 'PUT', body: bytes, headers: {'content-type': 'application/octet-stream'}})
-  assert.equal(finished.status, 201, await finished.text())
-}
-
 /**
  * Pushes the test image to `repository` with its second layer made foreign, listing `urls`; its
  * blob goes to the registry too when `layerInRegistry`.
@@ -53,9 +42,9 @@ async function uploadBlob(repository: string, bytes: Buffer): Promise<void> {
 async function pushWithForeignLayer(repository: string, urls: string[], layerInRegistry: boolean): Promise<void> {
   const [built] = (images.get(repository) as BuiltArchive).manifests
   const [base, foreign] = built.layers
-  await uploadBlob(repository, await blob(built.config))
-  await uploadBlob(repository, await blob(base))
-  if (layerInRegistry) await uploadBlob(repository, await blob(foreign))
+  await uploadBlob(registry.host, repository, await blob(built.config))
+  await uploadBlob(registry.host, repository, await blob(base))
+  if (layerInRegistry) await uploadBlob(registry.host, repository, await blob(foreign))
   const manifest = {
     schemaVersion: 2,
     mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -65,12 +54,7 @@ async function pushWithForeignLayer(repository: string, urls: string[], layerInR
       {mediaType: FOREIGN_LAYER, digest: foreign.digest, size: foreign.size, urls},
     ],
   }
-  const put = await fetch(`http://${registry.host}/v2/${repository}/manifests/v1`, {
-    method: 'PUT',
-    body: JSON.stringify(manifest),
-    headers: {'content-type': manifest.mediaType},
-  })
-  assert.equal(put.status, 201, await put.text())
+  await putManifest(registry.host, repository, 'v1', manifest.mediaType, Buffer.from(JSON.stringify(manifest)))
 }
 
 describe('foreign layers', () => {

@@ -17,7 +17,7 @@ import {mkdir, mkdtemp, readFile, rename, rm, stat, writeFile} from 'node:fs/pro
 import {dirname, join, posix} from 'node:path'
 import {Readable, Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
-import {createGzip} from 'node:zlib'
+import {createGzip, createZstdCompress} from 'node:zlib'
 import {Header, Pax} from 'tar'
 
 /** Content of a regular file in a layer. */
@@ -80,10 +80,17 @@ export interface ArchiveSpec {
   /** One image gives a plain manifest; several give an index (a multi-platform image). */
   images: ImageSpec[]
   /** Layer compression; gzip unless told. */
-  compression?: 'gzip' | 'none'
+  compression?: Compression
   /** OCI media types unless told; `docker` writes schema 2 manifests and a manifest list. */
   mediaTypes?: 'oci' | 'docker'
+  /** The index of several images sits inside another index, as its one entry (no platform): OCI allows it. */
+  nestedIndex?: boolean
+  /** manifest.json and repositories alone, no OCI layout (index.json, oci-layout): a docker archive as docker wrote them before 25. */
+  dockerOnly?: boolean
 }
+
+export type Compression = 'gzip' | 'zstd' | 'none'
+
 
 export interface Descriptor {
   mediaType: string
@@ -123,6 +130,7 @@ const MEDIA_TYPES = {
     manifest: 'application/vnd.oci.image.manifest.v1+json',
     config: 'application/vnd.oci.image.config.v1+json',
     gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
     none: 'application/vnd.oci.image.layer.v1.tar',
   },
   docker: {
@@ -130,6 +138,7 @@ const MEDIA_TYPES = {
     manifest: 'application/vnd.docker.distribution.manifest.v2+json',
     config: 'application/vnd.docker.container.image.v1+json',
     gzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+    zstd: 'application/vnd.docker.image.rootfs.diff.tar.zstd',
     none: 'application/vnd.docker.image.rootfs.diff.tar',
   },
 } as const
@@ -243,6 +252,7 @@ export async function buildImageArchive(spec: ArchiveSpec, out: string): Promise
         manifests: manifests.map((manifest) => ({...manifest.descriptor, platform: manifest.platform})),
       }
       target = await blobs.writeJson(index, media.index)
+      if (spec.nestedIndex) target = await blobs.writeJson({schemaVersion: 2, mediaType: media.index, manifests: [target]}, media.index)
     }
 
     const layoutIndex = {
@@ -269,8 +279,7 @@ export async function buildImageArchive(spec: ArchiveSpec, out: string): Promise
         const path = join(blobs.directory, name)
         return tarFile(`blobs/sha256/${name}`, {fromFile: path}, (await stat(path)).size)
       })),
-      tarFile('oci-layout', '{"imageLayoutVersion":"1.0.0"}'),
-      tarFile('index.json', JSON.stringify(layoutIndex)),
+      ...(spec.dockerOnly ? [] : [tarFile('oci-layout', '{"imageLayoutVersion":"1.0.0"}'), tarFile('index.json', JSON.stringify(layoutIndex))]),
       tarFile('manifest.json', JSON.stringify(dockerManifest)),
       tarFile('repositories', JSON.stringify(repositories)),
     ]
@@ -287,13 +296,13 @@ async function writeImage(
   image: ImageSpec,
   blobs: BlobDirectory,
   media: (typeof MEDIA_TYPES)[keyof typeof MEDIA_TYPES],
-  compression: 'gzip' | 'none',
+  compression: Compression,
 ): Promise<BuiltManifest> {
   const platform: Platform = {architecture: hostArchitecture(), os: 'linux', ...image.platform}
   const layers: Descriptor[] = []
   const diffIds: string[] = []
   for (const layer of image.layers) {
-    const written = await blobs.writeLayer(layer.entries, compression === 'gzip' ? media.gzip : media.none)
+    const written = await blobs.writeLayer(layer.entries, media[compression], compression)
     layers.push(written.descriptor)
     diffIds.push(written.diffId)
   }
@@ -337,14 +346,14 @@ class BlobDirectory {
   }
 
   /** Writes a layer; the diffID is the digest of the tar before compression. */
-  async writeLayer(entries: LayerEntry[], mediaType: string): Promise<{descriptor: Descriptor; diffId: string}> {
+  async writeLayer(entries: LayerEntry[], mediaType: string, compression: Compression): Promise<{descriptor: Descriptor; diffId: string}> {
     const tarEntries = await layerTarEntries(entries)
     const uncompressed = createHash('sha256')
     const stored = createHash('sha256')
     let size = 0
     const partial = join(this.directory, `.${randomUUID()}.partial`)
     const transforms: Transform[] = [hashing(uncompressed)]
-    if (mediaType.endsWith('gzip')) transforms.push(createGzip(), hashing(stored))
+    if (compression !== 'none') transforms.push(compression === 'gzip' ? createGzip() : createZstdCompress(), hashing(stored))
     transforms.push(new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         size += chunk.length
@@ -353,7 +362,7 @@ class BlobDirectory {
     }))
     await pipeline([Readable.from(tarStream(tarEntries)), ...transforms, createWriteStream(partial)])
     const diffId = `sha256:${uncompressed.digest('hex')}`
-    const digest = mediaType.endsWith('gzip') ? `sha256:${stored.digest('hex')}` : diffId
+    const digest = compression === 'none' ? diffId : `sha256:${stored.digest('hex')}`
     await rename(partial, join(this.directory, hex(digest)))
     this.#written.add(hex(digest))
     return {descriptor: {mediaType, digest, size}, diffId}

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {mkdir, writeFile} from 'node:fs/promises'
+import {createHash} from 'node:crypto'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {connect, createServer} from 'node:net'
 import {join} from 'node:path'
 
@@ -91,4 +92,38 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   }
   await stop()
   throw new Error(`docker-registry in ${options.dir} did not start: ${output}`)
+}
+
+/** Uploads a blob to `repository` of the registry at `host` (plain HTTP, no auth), as it is. */
+export async function uploadBlob(host: string, repository: string, bytes: Buffer): Promise<void> {
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+  const started = await fetch(`http://${host}/v2/${repository}/blobs/uploads/`, {method: 'POST'})
+  assert.equal(started.status, 202, await started.text())
+  const location = new URL(started.headers.get('location') as string, `http://${host}`)
+  location.searchParams.set('digest', digest)
+  const finished = await fetch(location, {method: 'PUT', body: bytes, headers: {'content-type': 'application/octet-stream'}})
+  assert.equal(finished.status, 201, await finished.text())
+}
+
+/** Puts a manifest or index, its bytes as they are, under a tag or its digest. */
+export async function putManifest(host: string, repository: string, reference: string, mediaType: string, bytes: Buffer): Promise<void> {
+  const put = await fetch(`http://${host}/v2/${repository}/manifests/${reference}`, {method: 'PUT', body: bytes, headers: {'content-type': mediaType}})
+  assert.equal(put.status, 201, await put.text())
+}
+
+/**
+ * Pushes what `root` (an index or manifest of the OCI layout unpacked in `layout`) leads to, byte
+ * for byte, and names it `tag`: blobs first, every index after what it lists (indexes inside
+ * indexes too, which skopeo does not copy).
+ */
+export async function pushLayout(host: string, layout: string, root: {mediaType: string; digest: string}, repository: string, tag: string): Promise<void> {
+  const blob = (digest: string): Promise<Buffer> => readFile(join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length)))
+  const push = async (descriptor: {mediaType: string; digest: string}, reference: string): Promise<void> => {
+    const bytes = await blob(descriptor.digest)
+    const document = JSON.parse(bytes.toString('utf8')) as {manifests?: Array<{mediaType: string; digest: string}>; config?: {digest: string}; layers?: Array<{digest: string}>}
+    for (const child of document.manifests ?? []) await push(child, child.digest)
+    for (const child of [...(document.config ? [document.config] : []), ...(document.layers ?? [])]) await uploadBlob(host, repository, await blob(child.digest))
+    await putManifest(host, repository, reference, descriptor.mediaType, bytes)
+  }
+  await push(root, tag)
 }

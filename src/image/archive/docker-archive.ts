@@ -65,11 +65,13 @@ export function repositoriesFile(images: ReadonlyArray<{familiarTags: readonly s
   return repositories
 }
 
-/** The docker media type of a layer file stored as is. */
-export function dockerLayerMediaType(compression: Compression, file: string): string {
-  if (compression === 'none') return MEDIA_TYPE_DOCKER_LAYER
-  if (compression === 'gzip') return MEDIA_TYPE_DOCKER_LAYER_GZIP
-  throw new NerdError(`layer ${file} of the archive is ${compression}-compressed: docker archives hold plain or gzip-compressed layers`)
+/**
+ * The docker media type of a layer file stored as is. As containerd's importer
+ * (detectLayerMediaType), every compressed layer is labelled gzip: applying it detects zstd too,
+ * and docker 28 saves zstd layers into manifest.json as they are.
+ */
+export function dockerLayerMediaType(compression: Compression): string {
+  return compression === 'none' ? MEDIA_TYPE_DOCKER_LAYER : MEDIA_TYPE_DOCKER_LAYER_GZIP
 }
 
 /** A docker schema 2 manifest for an image of a docker archive, with its bytes and descriptor. */

@@ -306,7 +306,7 @@ async function dockerImages(client: ContainerdClient, contents: ArchiveContents)
       const layer = contents.file(path)
       if (!layer) throw new NerdError(`${what}: its layer ${path} is missing from the archive`)
       const head = layer.size === 0 ? Buffer.alloc(0) : await client.content.readAll(layer.digest, {size: Math.min(MAGIC_BYTES, layer.size)})
-      layers.push({mediaType: dockerLayerMediaType(detectCompression(head), path), digest: layer.digest, size: layer.size})
+      layers.push({mediaType: dockerLayerMediaType(detectCompression(head)), digest: layer.digest, size: layer.size})
     }
     const {manifest, bytes, descriptor} = synthesizeManifest(config, layers)
     await writeBlob(client, descriptor, bytes, {labels: childGcLabels(descriptor.mediaType, manifest)})

@@ -7,14 +7,14 @@ import {STATUS_CODES} from 'node:http'
 import {Readable} from 'node:stream'
 import {goQuote} from '../../format/index.ts'
 import type {Reference} from '../reference.ts'
-import {familiarName, familiarRepository, parseDigest} from '../reference.ts'
+import {familiarName, familiarRepository, normalizedName, parseDigest} from '../reference.ts'
 import {Authorizer, pullScope, pushScope, tokenRefusal, tokenRefusalReason} from './authorizer.ts'
 import type {AuthTarget, CredentialsProvider} from './authorizer.ts'
 import {createDigestHash, digestAlgorithm, digestOf, hashDigest} from './digest.ts'
 import {RegistryError, errorFromResponse} from './errors.ts'
 import {configureEndpoints} from './hosts.ts'
 import type {HostCapability, RegistryEndpoint} from './hosts.ts'
-import {MANIFEST_ACCEPT, detectManifestMediaType, isSchema1MediaType} from './media-types.ts'
+import {MANIFEST_ACCEPT, detectManifestMediaType, isSchema1MediaType, schema1Removed} from './media-types.ts'
 import type {Descriptor} from './media-types.ts'
 import {mayBeOtherProtocol, send, tlsAgentFor, tlsAlert} from './transport.ts'
 import type {HttpResponse, RequestBody} from './transport.ts'
@@ -102,7 +102,7 @@ function validDigest(text: string | null): string | undefined {
 function refuseSchema1(mediaType: string, bytes: Uint8Array | undefined, reference: Reference): void {
   const detected = bytes === undefined ? undefined : detectManifestMediaType(bytes)
   if (isSchema1MediaType(mediaType) || (detected !== undefined && isSchema1MediaType(detected))) {
-    throw new RegistryError(`schema 1 image manifests are not supported: ${familiarName(reference)}`, {kind: 'unsupported'})
+    throw new RegistryError(schema1Removed(normalizedName(reference)), {kind: 'unsupported'})
   }
 }
 

@@ -36,6 +36,12 @@ export function isSchema1MediaType(mediaType: string): boolean {
   return mediaType === MEDIA_TYPE_DOCKER_SCHEMA1_MANIFEST || mediaType === MEDIA_TYPE_DOCKER_SCHEMA1_SIGNED_MANIFEST
 }
 
+/** docker's refusal of a schema 1 manifest (DeprecatedSchema1ImageError), naming the image when known (normalised). */
+export function schema1Removed(name?: string): string {
+  const suggestion = name === undefined ? '' : ` Suggest the author of ${name} to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2.`
+  return `Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has been removed.${suggestion} More information at https://docs.docker.com/go/deprecated-image-specs/`
+}
+
 /**
  * The media type of a manifest body whose Content-Type said nothing useful (`application/json`,
  * `text/plain`): its own `mediaType` field, else what its shape implies, else undefined.

@@ -90,10 +90,10 @@ describe('docker manifest.json', () => {
     )
   })
 
-  it('gives stored layers the docker media type of their compression', () => {
-    assert.equal(dockerLayerMediaType('none', 'x/layer.tar'), 'application/vnd.docker.image.rootfs.diff.tar')
-    assert.equal(dockerLayerMediaType('gzip', 'x/layer.tar'), 'application/vnd.docker.image.rootfs.diff.tar.gzip')
-    assert.throws(() => dockerLayerMediaType('zstd', 'x/layer.tar'), /layer x\/layer\.tar of the archive is zstd-compressed/)
+  it('gives stored layers the docker media type containerd\'s importer gives them: plain, else gzip (zstd too)', () => {
+    assert.equal(dockerLayerMediaType('none'), 'application/vnd.docker.image.rootfs.diff.tar')
+    assert.equal(dockerLayerMediaType('gzip'), 'application/vnd.docker.image.rootfs.diff.tar.gzip')
+    assert.equal(dockerLayerMediaType('zstd'), 'application/vnd.docker.image.rootfs.diff.tar.gzip')
   })
 
   it('synthesizes a docker schema 2 manifest whose descriptor matches its bytes', () => {

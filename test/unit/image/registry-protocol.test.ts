@@ -239,7 +239,7 @@ describe('manifests', () => {
     assert.equal(methods.length, 2)
   })
 
-  it('refuses schema 1 manifests', async () => {
+  it('refuses schema 1 manifests in docker 28\'s words, naming the image normalised', async () => {
     const registry = await serve((_request, response) => {
       response.writeHead(200, {
         'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws',
@@ -248,7 +248,9 @@ describe('manifests', () => {
       })
       response.end()
     })
-    await assert.rejects(client.resolve(parseReference(`${registry}/app`)), {message: `schema 1 image manifests are not supported: ${registry}/app:latest`})
+    await assert.rejects(client.resolve(parseReference(`${registry}/app`)), {
+      message: `Docker Image Format v1 and Docker Image manifest version 2, schema 1 support has been removed. Suggest the author of ${registry}/app:latest to upgrade the image to the OCI Format or Docker Image manifest v2, schema 2. More information at https://docs.docker.com/go/deprecated-image-specs/`,
+    })
   })
 
   it('rejects a manifest whose bytes do not match the digest asked for', async () => {
