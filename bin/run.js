@@ -2,6 +2,11 @@
 // nerd's entry point. Kept tiny: everything heavy is imported only when a command needs it.
 import {createRequire} from 'node:module'
 
+// The environment as the user's shell gave it, before nerd sets variables of its own (below, and
+// DOCKER_CONFIG for --config): `-e NAME` and an --env-file's bare NAME copy the user's NAME into a
+// container, as docker's CLI does, never one nerd set for itself.
+const userEnvironment = {...process.env}
+
 // No node:module enableCompileCache here: its default directory is the shared /tmp, and Node takes
 // cache entries from a directory another user made first, which would run their code as root. The
 // bundle's own cache (bundle.cjs) reads only files of the running user, from the user's cache dir.
@@ -35,7 +40,7 @@ if (launch.isVersionRequest(argv)) {
   process.stdout.write(launch.versionBanner())
 } else {
   const {main} = require('./bundle.cjs').loadBundle(commandWords(argv))
-  await main(argv)
+  await main(argv, userEnvironment)
 }
 
 /** The command's words (`image-ls` in `nerd -n x image ls`), which pick the bundle's code cache. */

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import {isDeepStrictEqual} from 'node:util'
 import {argumentsAsGiven} from './byte-names.ts'
 import {asksHelp, flagSetsOf, globalOptionsHelp, shortGroupFlags, splitGlobalArgs, type CommandReading, type FlagDefinitionShape} from './config/index.ts'
-import {connectEarly, debugSetting, setCommandWords, setGlobalFlags, takeEarlyConnection} from './context.ts'
+import {connectEarly, debugSetting, setCommandWords, setGlobalFlags, setUserEnvironment, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
 import {describeThrown, plainLine} from './hooks/errors.ts'
 import {packageRoot} from './paths.ts'
@@ -14,10 +14,12 @@ import {versionBanner} from './version-banner.ts'
 import type {Command} from '@oclif/core'
 
 /**
- * Runs nerd with the process's argv (without node and script). Global options are lifted out first
- * because oclif takes argv[0] as the command id (`nerd -n k8s.io ps`).
+ * Runs nerd with the process's argv (without node and script) and the environment it was started
+ * with (bin/run.js). Global options are lifted out first because oclif takes argv[0] as the command
+ * id (`nerd -n k8s.io ps`).
  */
-export async function main(given: string[]): Promise<void> {
+export async function main(given: string[], environment: NodeJS.ProcessEnv): Promise<void> {
+  setUserEnvironment(environment)
   let rest: string[] = []
   // A path that is no UTF-8 (`cp c:/caf\xe9 -`) names its file by its bytes, as docker's CLI passes them.
   const argv = argumentsAsGiven(given, () => readFileSync('/proc/self/cmdline'))

@@ -109,12 +109,19 @@ export abstract class NerdCommand extends Command {
   /**
    * oclif's parse, with the flags the plugins declare for the command added to the command's own,
    * each value flag's parse given its value as typed (the entry point shields one that begins with
-   * `-` from oclif: config/run-args.ts, shieldedFlag).
+   * `-` from oclif: config/run-args.ts, shieldedFlag). The positional arguments come in the order
+   * typed, as docker acts on names (`rm a b a` removes a, b, then a): oclif sorts its argv by where
+   * each word first occurs in the whole argv, which moves a repeated word next to its first use and
+   * a word also given as a flag's value (`inspect --type volume x volume`) up to that value; its raw
+   * tokens keep the order. nerd's arguments are strings, so the words typed are their values too.
    */
   protected async parse<F extends Record<string, unknown>, B extends Record<string, unknown>, A extends Record<string, unknown>>(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
     if (!options) return super.parse(options, argv)
     const {unshieldingParsers} = await import('./config/index.ts')
-    return super.parse({...options, flags: unshieldingParsers({...options.flags, ...this.pluginFlags}) as Interfaces.FlagInput<F>}, argv)
+    const parsed = await super.parse({...options, flags: unshieldingParsers({...options.flags, ...this.pluginFlags}) as Interfaces.FlagInput<F>}, argv)
+    const typed = parsed.raw.flatMap((token) => (token.type === 'arg' ? [token.input] : []))
+    // None typed: oclif's argv holds an argument's default (plugins inspect's `.`).
+    return typed.length > 0 ? {...parsed, argv: typed} : parsed
   }
 
   /**
@@ -124,14 +131,6 @@ export abstract class NerdCommand extends Command {
    * docker's). Each command's own static, so that oclif's manifest carries it for cli.ts.
    */
   static flagsEndAtFirstPositional?: boolean
-
-  /**
-   * The positional arguments of such a command, as typed. oclif's parsed argv is sorted by where each
-   * value first occurs in the whole argv, so `run -e X img echo -e 1` would come back reordered.
-   */
-  protected containerArgs(): string[] {
-    return this.argv.slice(this.argv.indexOf('--') + 1)
-  }
 
   /**
    * docker's refusal of a process's terminal fed from nerd's standard input when that is no terminal

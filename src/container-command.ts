@@ -1,5 +1,6 @@
 import {readSmallFile} from './files.ts'
 import {NerdCommand} from './command.ts'
+import {userEnvironment} from './context.ts'
 import type {CreatedContainer} from './container/create.ts'
 import type {ContainerScope} from './container/lifecycle.ts'
 import type {CreateRequest} from './container/create-options.ts'
@@ -35,7 +36,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
       // oclif's parse has required it; this narrows the type.
       if (image === undefined) throw new NerdError(`nerd: 'nerd ${this.id?.replace(':', ' ')}' requires at least 1 argument`)
       const {createRequestFromFlags} = await import('./container/create-options.ts')
-      request = createRequestFromFlags(flags as never, {environment: process.env, readFile: (path) => readSmallFile(path), command, image, cwd: process.cwd()})
+      request = createRequestFromFlags(flags as never, {environment: userEnvironment(), readFile: (path) => readSmallFile(path), command, image, cwd: process.cwd()})
     } catch (error) {
       this.nerdFailure(error)
     }
@@ -70,7 +71,7 @@ export abstract class ContainerCreateCommand extends NerdCommand {
       cni: {cniPath: config.cniPath, netconfPath: config.cniNetconfPath},
       networkHooks: await this.recordedNetworkHooks(target),
       startHooks: await this.recordedStartHooks(target),
-      environment: process.env,
+      environment: userEnvironment(),
       userResolvedAtStart: this.userResolvedAtStart,
       ...(process.stdout.isTTY ? {consoleSize: {width: process.stdout.columns, height: process.stdout.rows}} : {}),
       ociHook: {

@@ -10,6 +10,7 @@ let globalFlags: GlobalFlags = {}
 let loaded: Promise<NerdConfig> | undefined
 let resolved: Promise<NerdConfig> | undefined
 let typedWords: readonly string[] = []
+let startEnvironment: Readonly<NodeJS.ProcessEnv> = process.env
 
 export function setGlobalFlags(flags: GlobalFlags): void {
   globalFlags = flags
@@ -19,6 +20,19 @@ export function setGlobalFlags(flags: GlobalFlags): void {
 
 export function setCommandWords(words: readonly string[]): void {
   typedWords = words
+}
+
+export function setUserEnvironment(environment: NodeJS.ProcessEnv): void {
+  startEnvironment = environment
+}
+
+/**
+ * The user's environment, as nerd was started with it: where `-e NAME` and an --env-file's bare NAME
+ * find NAME's value. process.env also holds what nerd sets for itself (NODE_DISABLE_COMPILE_CACHE,
+ * NO_COLOR, DOCKER_CONFIG for --config), which docker's CLI would not pass on.
+ */
+export function userEnvironment(): Readonly<NodeJS.ProcessEnv> {
+  return startEnvironment
 }
 
 /**

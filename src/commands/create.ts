@@ -22,9 +22,9 @@ export default class Create extends ContainerCreateCommand {
   protected readonly userResolvedAtStart = true
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Create)
+    const {argv, flags} = await this.parse(Create)
     // run's failures before the process starts are 125; docker's create fails with 1 (flag errors aside).
-    const {created} = await this.createFromFlags(flags, this.containerArgs()).catch((error: unknown) => {
+    const {created} = await this.createFromFlags(flags, argv as string[]).catch((error: unknown) => {
       const flagError = error instanceof FlagError || error instanceof FlagValueError
       throw error instanceof NerdError && !flagError && error.exitCode === EXIT_NERD_FAILED ? new NerdError(error.message, {cause: error}) : error
     })

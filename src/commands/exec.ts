@@ -2,6 +2,7 @@ import {readSmallFile} from '../files.ts'
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import {NerdCommand} from '../command.ts'
+import {userEnvironment} from '../context.ts'
 import {EXIT_NERD_FAILED, NerdError, trimmedId} from '../errors.ts'
 
 export default class Exec extends NerdCommand {
@@ -29,10 +30,10 @@ export default class Exec extends NerdCommand {
   static flagsEndAtFirstPositional = true
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Exec)
+    const {argv, flags} = await this.parse(Exec)
     // An attached exec's FIFOs are made while the container is looked up.
     const fifos = this.attachedFifosAhead(flags)
-    const [reference, ...command] = this.containerArgs()
+    const [reference, ...command] = argv as string[]
     const {execInContainer} = await import('../container/exec.ts')
     const {scope, container, env, detachKeys} = await this.discardingFifosOnFailure(fifos, this.execTarget(reference!, flags))
     const outcome = await execInContainer(
@@ -67,10 +68,10 @@ export default class Exec extends NerdCommand {
     let env: string[]
     let detachKeys: string
     try {
-      // Checked as run's (docker's ValidateEnv); a bare NAME takes nerd's own value, or stays bare and
+      // Checked as run's (docker's ValidateEnv); a bare NAME takes the user's value, or stays bare and
       // unsets NAME (envFileEntries leaves such names of the files out, as docker's kvfile).
-      const fromFlags = (flags.env ?? []).map((entry) => environmentEntry(entry, process.env))
-      env = [...envFileEntries(flags['env-file'] ?? [], {environment: process.env, readFile: (path) => readSmallFile(path)}), ...fromFlags]
+      const fromFlags = (flags.env ?? []).map((entry) => environmentEntry(entry, userEnvironment()))
+      env = [...envFileEntries(flags['env-file'] ?? [], {environment: userEnvironment(), readFile: (path) => readSmallFile(path)}), ...fromFlags]
       detachKeys = await this.detachKeySetting(flags['detach-keys'])
     } catch (error) {
       if (error instanceof NerdError && error.exitCode === EXIT_NERD_FAILED) throw error

@@ -24,13 +24,13 @@ export default class Run extends ContainerCreateCommand {
   static strict = false
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Run)
+    const {argv, flags} = await this.parse(Run)
     await this.requireAttachTerminal(flags)
     // Keys that do not parse are refused before anything is made.
     const detachKeys = flags.detach ? [] : await this.detachKeys(flags['detach-keys'])
     // An attached run's FIFOs are made while the container is created.
     const fifos = this.attachedFifosAhead(flags)
-    const {scope, request, created} = await this.discardingFifosOnFailure(fifos, this.createFromFlags(flags, this.containerArgs()))
+    const {scope, request, created} = await this.discardingFifosOnFailure(fifos, this.createFromFlags(flags, argv as string[]))
     const {policyRestarts, removeAutoRemoved} = await import('../container/lifecycle.ts')
     const {defaultStartContext, startAttached, startDetached} = await import('../container/run.ts')
     const {readState} = await import('../container/store.ts')

@@ -14,8 +14,8 @@ export default class Top extends NerdCommand {
   static flagsEndAtFirstPositional = true
 
   async run(): Promise<void> {
-    await this.parse(Top)
-    const [reference, ...psArgs] = this.containerArgs()
+    const {argv} = await this.parse(Top)
+    const [reference, ...psArgs] = argv as string[]
     const {containerTop, psArguments, TOP_TABLE} = await import('../container/top.ts')
     const {alignColumns} = await import('../format/index.ts')
     // docker's daemon checks ps's arguments before it looks the container up.

@@ -159,7 +159,7 @@ export interface CreateFlagValues {
 }
 
 export interface CreateContext {
-  /** nerd's environment: `-e NAME` and a bare `NAME` line of an --env-file take their value from it. */
+  /** The user's environment (context.ts, userEnvironment): `-e NAME` and a bare `NAME` line of an --env-file take their value from it. */
   environment: Record<string, string | undefined>
   /** Reads --env-file, --label-file and seccomp profile files, as bytes; throws Node's errors. */
   readFile: (path: string) => Uint8Array
@@ -438,7 +438,7 @@ function attachStream(value: string): AttachStream {
   return stream
 }
 
-/** `-e NAME=value` as typed; `-e NAME` takes nerd's NAME, and stays a bare NAME (which unsets it) when nerd has none. */
+/** `-e NAME=value` as typed; `-e NAME` takes the user's NAME, and stays a bare NAME (which unsets it) when the user has none. */
 export function environmentEntry(value: string, environment: CreateContext['environment']): string {
   const separator = value.indexOf('=')
   const name = separator === -1 ? value : value.slice(0, separator)
@@ -475,7 +475,7 @@ function keyValueFile(path: string, context: Pick<CreateContext, 'readFile'>, lo
   })
 }
 
-/** The entries of `--env-file` files, for run, create and exec (a bare NAME takes nerd's own value). */
+/** The entries of `--env-file` files, for run, create and exec (a bare NAME takes the user's value). */
 export function envFileEntries(paths: string[], context: Pick<CreateContext, 'environment' | 'readFile'>): string[] {
   return paths.flatMap((path) => keyValueFile(path, context, (name) => context.environment[name]))
 }

@@ -218,6 +218,38 @@ describe('run and the container lifecycle', () => {
     assert.equal(await nerdOk(['ps', '-aq']), before)
   })
 
+  it('an --env-file or --label-file line of 64 KiB or more is refused as docker\'s bufio.Scanner refuses it, exit 125, before anything is made', async () => {
+    const big = join(workDir, 'big.env')
+    await writeFile(big, `A=1\nBIG=${'x'.repeat(100_000)}\n`)
+    const before = await nerdOk(['ps', '-aq'])
+    for (const command of [['run', '--rm'], ['create']]) {
+      for (const flag of ['--env-file', '--label-file']) {
+        const result = await nerd([...command, flag, big, IMG, 'true'])
+        assert.deepEqual([result.code, result.stdout, result.stderr], [125, '', `Error: invalid env file (${big}): bufio.Scanner: token too long\n`], `${command[0]} ${flag}`)
+      }
+    }
+    assert.equal(await nerdOk(['ps', '-aq']), before)
+  })
+
+  it('-e NAME and an --env-file\'s bare NAME take the user\'s NAME, never a variable nerd sets for itself (its entry\'s, --config\'s DOCKER_CONFIG)', async () => {
+    const names = ['NODE_DISABLE_COMPILE_CACHE', 'NO_COLOR', 'DOCKER_CONFIG', 'MINE']
+    const bare = join(workDir, 'bare.env')
+    await writeFile(bare, `${names.join('\n')}\n`)
+    const show = ['sh', '-c', names.map((name) => `echo ${name}=\${${name}-unset}`).join(';')]
+    const config = join(workDir, 'docker-config')
+    const env = {NODE_DISABLE_COMPILE_CACHE: undefined, NO_COLOR: undefined, DOCKER_CONFIG: undefined, MINE: 'mine'}
+    const expected = 'NODE_DISABLE_COMPILE_CACHE=unset\nNO_COLOR=unset\nDOCKER_CONFIG=unset\nMINE=mine\n'
+    const flags = names.flatMap((name) => ['-e', name])
+    assert.equal(await nerdOk(['--config', config, 'run', '--rm', ...flags, IMG, ...show], {env}), expected)
+    assert.equal(await nerdOk(['--config', config, 'run', '--rm', '--env-file', bare, IMG, ...show], {env}), expected)
+    await nerdOk(['run', '-d', '--name', 'user-env', IMG, 'sleep', '600'])
+    assert.equal(await nerdOk(['--config', config, 'exec', ...flags, 'user-env', ...show], {env}), expected)
+    assert.equal(await nerdOk(['--config', config, 'exec', '--env-file', bare, 'user-env', ...show], {env}), expected)
+    // The user's own DOCKER_CONFIG, not --config's.
+    assert.equal(await nerdOk(['--config', config, 'run', '--rm', '-e', 'DOCKER_CONFIG', IMG, 'sh', '-c', 'echo $DOCKER_CONFIG'], {env: {DOCKER_CONFIG: '/users'}}), '/users\n')
+    await nerdOk(['rm', '-f', 'user-env'])
+  })
+
   it('--cidfile is made before the container, as docker\'s: a taken or unusable path fails (run 125, create 1) with nothing created; a run writes the ID', async () => {
     const plainFile = join(workDir, 'plain-file')
     await writeFile(plainFile, '')

@@ -193,6 +193,15 @@ describe('volume commands', () => {
     await removeAll()
   })
 
+  it('acts on names in the order typed, as docker: a repeated name again where it comes, one also given as a flag\'s value where it stands', async () => {
+    for (const name of ['e2e-o1', 'e2e-o2', 'volume']) await nerdOk(['volume', 'create', name])
+    assert.equal(await nerdOk(['volume', 'inspect', '--format', '{{.Name}}', 'e2e-o1', 'e2e-o2', 'e2e-o1']), 'e2e-o1\ne2e-o2\ne2e-o1\n')
+    assert.equal(await nerdOk(['inspect', '--type', 'volume', '--format', '{{.Name}}', 'e2e-o2', 'volume', 'e2e-o1']), 'e2e-o2\nvolume\ne2e-o1\n')
+    const removed = await nerd(['volume', 'rm', 'e2e-o1', 'e2e-nosuch', 'e2e-o1'])
+    assert.deepEqual([removed.code, removed.stdout, removed.stderr], [1, 'e2e-o1\n', 'Error: get e2e-nosuch: no such volume\nError: get e2e-o1: no such volume\n'])
+    await removeAll()
+  })
+
   it('inspect --size and ls --size count the content', async () => {
     await nerdOk(['volume', 'create', 'e2e-sized'])
     const {Mountpoint} = await inspectVolume('e2e-sized')

@@ -43,7 +43,11 @@ export function parseUlimit(value: string): Ulimit {
   }
   const soft = parseInt64(parts[0])
   const hard = parts.length === 2 ? parseInt64(parts[1]) : soft
-  if (hard !== -1n && soft > hard) throw specError(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`)
+  if (hard !== -1n) {
+    // Unlimited (-1) is the highest soft limit of all, though the lowest number.
+    if (soft === -1n) throw specError(`ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: ${hard}`)
+    if (soft > hard) throw specError(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`)
+  }
   return {name, soft: rlimitValue(soft), hard: rlimitValue(hard)}
 }
 
@@ -107,9 +111,10 @@ const TMPFS_DATA = new Set(['size', 'mode', 'uid', 'gid', 'nr_inodes', 'nr_block
  */
 const MOUNT_FLAG_GROUPS: string[][] = [
   ['ro', 'rw'], ['suid', 'nosuid'], ['dev', 'nodev'], ['exec', 'noexec'], ['sync', 'async'], ['dirsync'], ['remount'],
-  ['mand', 'nomand'], ['atime', 'noatime'], ['diratime', 'nodiratime'], ['bind', 'rbind'], ['relatime', 'norelatime'],
-  ['strictatime', 'nostrictatime'], ['unbindable', 'runbindable', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'],
-  ['tmpcopyup'],
+  ['mand', 'nomand'], ['atime', 'noatime'], ['diratime', 'nodiratime'], ['relatime', 'norelatime'],
+  ['strictatime', 'nostrictatime'],
+  // moby/sys/mount's propagationFlags: one of them only, bind and rbind too (`rbind,rslave` leaves rslave).
+  ['bind', 'rbind', 'unbindable', 'runbindable', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'],
 ]
 const FLAG_GROUP = new Map(MOUNT_FLAG_GROUPS.flatMap((group, index) => group.map((flag) => [flag, index] as const)))
 
@@ -704,11 +709,16 @@ export function networkNamespace(value: string): NamespaceMode {
 /** Go's unicode.IsSpace: what docker trims from the start of a key/value file's line. */
 const LEADING_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/
 const UTF8_BOM = '\uFEFF'
+/**
+ * docker reads the file with a bufio.Scanner, whose buffer grows to bufio.MaxScanTokenSize (64 KiB):
+ * a line (with a CR before its newline, without the newline) of more bytes fills it and is refused.
+ */
+const MAX_LINE_BYTES = 64 * 1024 - 1
 
 /**
  * The entries of an `--env-file` or `--label-file` (docker's key/value format): `NAME=value` kept
- * verbatim (quotes included), `NAME` alone to copy nerd's variable, blank lines and `#` comments
- * skipped, leading whitespace trimmed. The file must be UTF-8 (a UTF-16 file, as some editors write,
+ * verbatim (quotes included), `NAME` alone to copy the user's variable, blank lines and `#` comments
+ * skipped, leading whitespace trimmed, lines of at most 64 KiB. The file must be UTF-8 (a UTF-16 file, as some editors write,
  * is refused rather than read as garbage); a UTF-8 byte order mark is dropped.
  */
 export function parseEnvFile(bytes: Uint8Array): string[] {
@@ -718,6 +728,7 @@ export function parseEnvFile(bytes: Uint8Array): string[] {
   for (let number = 1; start < bytes.length; number++) {
     const newline = bytes.indexOf(0x0a, start)
     const lineEnd = newline === -1 ? bytes.length : newline
+    if (lineEnd - start > MAX_LINE_BYTES) throw specError('bufio.Scanner: token too long')
     const raw = bytes.subarray(start, lineEnd > start && bytes[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd)
     start = lineEnd + 1
     let text: string

@@ -296,7 +296,7 @@ export interface SpecInput {
   volumePaths?: Record<string, string>
   /** The spec mounts of the image mounts (`--mount type=image`), by target, without their destination. */
   imageMounts?: Record<string, Omit<Mount, 'destination'>>
-  /** nerd's environment, for `-e NAME`. */
+  /** The user's environment (context.ts, userEnvironment), for `-e NAME`. */
   environment?: Record<string, string | undefined>
   /** For `--ipc shareable`: a host directory to bind at /dev/shm (where the container's tmpfs is mounted at each start). */
   shmPath?: string

@@ -79,6 +79,7 @@ describe('--ulimit', () => {
     rejects(() => parseUlimit('files=1'), 'invalid ulimit type: files')
     rejects(() => parseUlimit('nofile=1:2:3'), 'too many limit value arguments - 1:2:3, can only have up to two, `soft[:hard]`')
     rejects(() => parseUlimit('nofile=2048:1024'), 'ulimit soft limit must be less than or equal to hard limit: 2048 > 1024')
+    rejects(() => parseUlimit('nofile=-1:1024'), 'ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: 1024')
     rejects(() => parseUlimit('nofile=x'), 'strconv.ParseInt: parsing "x": invalid syntax')
   })
 
@@ -115,6 +116,8 @@ describe('tmpfs', () => {
     rejects(() => parseTmpfs('run'), 'invalid mount config for type "tmpfs": invalid mount path: \'run\' mount path must be absolute')
     rejects(() => parseTmpfs('/:size=1m'), 'invalid mount config for type "tmpfs": invalid specification: destination can\'t be \'/\'')
     rejects(() => parseTmpfs('/run:bogus'), 'invalid tmpfs option ["bogus"]')
+    // runc's extension, which docker's daemon does not pass on.
+    rejects(() => parseTmpfs('/etc:tmpcopyup'), 'invalid tmpfs option ["tmpcopyup"]')
   })
 
   it('later options win within a flag group or data key, in place', () => {
@@ -127,6 +130,9 @@ describe('tmpfs', () => {
     ])
     assert.deepEqual(mergeTmpfsOptions(['size=1m', 'defaults', 'size=2m', 'shared']), ['size=2m', 'shared'])
     assert.deepEqual(mergeTmpfsOptions(['rprivate', 'rshared']), ['rshared'])
+    // bind and rbind count as propagation: the last of all of them is kept.
+    assert.deepEqual(mergeTmpfsOptions(['noexec', 'rprivate', 'rbind', 'rslave']), ['noexec', 'rslave'])
+    assert.deepEqual(mergeTmpfsOptions(['rprivate', 'slave', 'bind', 'size=1m']), ['bind', 'size=1m'])
   })
 })
 
@@ -436,6 +442,17 @@ describe('--env-file', () => {
     rejects(() => parseEnvFile(Buffer.from([0x41, 0x3d, 0x31, 0x0a, 0x23, 0x0a, 0x58, 0x3d, 0xff, 0x0d, 0x0a])), 'invalid utf8 bytes at line 3: [88 61 255]')
     // A UTF-16 file (with its byte order mark), as editors on Windows write.
     rejects(() => parseEnvFile(Buffer.from('\uFEFFA=1\n', 'utf16le')), 'invalid utf8 bytes at line 1: [255 254 65 0 61 0 49 0]')
+  })
+
+  it('refuses a line of more than 64 KiB less one byte (a CR counted) as docker\'s bufio.Scanner does, before reading it', () => {
+    const value = (bytes: number) => 'x'.repeat(bytes - 'BIG='.length)
+    assert.equal(parse(`BIG=${value(65_535)}\nA=1\n`)[0]!.length, 65_535)
+    assert.equal(parse(`BIG=${value(65_535)}`)[0]!.length, 65_535)
+    assert.equal(parse(`BIG=${value(65_534)}\r\n`)[0]!.length, 65_534)
+    rejects(() => parse(`A=1\nBIG=${value(65_536)}\n`), 'bufio.Scanner: token too long')
+    rejects(() => parse(`BIG=${value(65_536)}`), 'bufio.Scanner: token too long')
+    rejects(() => parse(`BIG=${value(65_535)}\r\n`), 'bufio.Scanner: token too long')
+    rejects(() => parseEnvFile(Buffer.concat([Buffer.from('A=1\nX='), Buffer.alloc(70_000, 0xff)])), 'bufio.Scanner: token too long')
   })
 })
 
