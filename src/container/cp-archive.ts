@@ -428,6 +428,11 @@ export async function extractInto(archive: NodeJS.ReadableStream, target: Extrac
           if (options.keepOwners) fchownSync(fd, entry.uid, entry.gid)
           fchmodSync(fd, entry.mode)
           futimesSync(fd, atime, mtime)
+        } catch (error) {
+          // An archive that fails inside a file's data (cut off, corrupt) leaves no half-written file
+          // behind, where docker's untar leaves what it wrote of it.
+          unlinkSync(fdPath(parent, name))
+          throw error
         } finally {
           closeSync(fd)
         }

@@ -1028,7 +1028,6 @@ export function dockerConfigFor(request: CreateRequest, image: ImageConfig, fact
   if (Object.keys(exposed).length > 0) Config.ExposedPorts = sortedMap(exposed)
   const healthcheck = mergeHealthcheck(request.healthcheck, image.Healthcheck)
   if (healthcheck) Config.Healthcheck = healthcheck
-  if (image.Shell?.length) Config.Shell = image.Shell
 
   const privileged = options.privileged ?? false
   const ipcMode = joinedById(namespaceText(options.ipc, 'private'), facts)

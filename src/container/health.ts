@@ -42,8 +42,9 @@ export function mergeHealthcheck(own: HealthConfig | undefined, image: HealthCon
 }
 
 /**
- * The check's command and timing; `shell` is the container's Config.Shell (the image's SHELL), which
- * runs a CMD-SHELL probe with the words after CMD-SHELL as its arguments, as docker's daemon does.
+ * The check's command and timing; `shell` is the container's Config.Shell, which runs a CMD-SHELL
+ * probe with the words after CMD-SHELL as its arguments, else `/bin/sh -c`, as docker's daemon does.
+ * The image's SHELL is not it: docker's merge of the image's config leaves it out.
  */
 export function healthTiming(config: HealthConfig | undefined, shell?: readonly string[] | null): HealthTiming | undefined {
   const [kind, ...rest] = config?.Test ?? []

@@ -60,7 +60,7 @@ export interface ImageRuntimeConfig {
   Labels?: Record<string, string>
   StopSignal?: string
   Healthcheck?: Healthcheck
-  /** The shell of the image's shell-form commands (Dockerfile SHELL), which its CMD-SHELL health check runs under. */
+  /** The shell of the image's shell-form commands (Dockerfile SHELL); not a container's: its CMD-SHELL health check runs under /bin/sh -c, as docker's. */
   Shell?: string[]
   /** Dockerfile instructions a build run on top of the image runs first (`RUN make`). */
   OnBuild?: string[]

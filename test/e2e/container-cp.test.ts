@@ -9,7 +9,7 @@ import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
 import {loadTestImage, nerd, nerdEntry, nerdGlobals, nerdOnTerminal, startNerd} from '../helpers/e2e.ts'
-import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, file} from '../helpers/oci-image.ts'
+import {buildImageArchive, busyboxRootfs, DEFAULT_PATH, file, zstdFrames} from '../helpers/oci-image.ts'
 
 const run = promisify(execFile)
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -515,6 +515,21 @@ describe('cp', () => {
       assert.deepEqual([copied.code, copied.stderr], [0, ''], name)
       assert.equal(await nerdOk(['exec', 'live', 'cat', `/${name}/packed.txt`]), 'packed\n', name)
     }
+  })
+
+  it('takes a zstd archive of several frames on stdin (pzstd\'s output, `cat a.zst b.zst`); one cut inside a file leaves no part of that file', async () => {
+    const source = join(work, 'framed')
+    await mkdir(source)
+    await writeFile(join(source, 'big.txt'), 'framed\n'.repeat(20000))
+    const tar = (await run('tar', ['-cf', '-', '-C', source, 'big.txt'], {encoding: 'buffer'})).stdout
+    await nerdOk(['exec', 'live', 'mkdir', '/framed', '/cut'])
+    const copied = await nerd(['cp', '-', 'live:/framed'], {input: zstdFrames(tar, [tar.length >> 1])})
+    assert.deepEqual([copied.code, copied.stderr], [0, ''])
+    assert.equal(await nerdOk(['exec', 'live', 'wc', '-c', '/framed/big.txt']), '140000 /framed/big.txt\n')
+    const cut = await nerd(['cp', '-', 'live:/cut'], {input: tar.subarray(0, tar.length >> 1)})
+    assert.equal(cut.code, 1)
+    assert.match(cut.stderr, /^Error: .*unexpected EOF/)
+    assert.equal(await nerdOk(['exec', 'live', 'ls', '-A', '/cut']), '')
   })
 
   it('copies a running container\'s / as docker\'s daemon sees it: the runtime\'s proc, sysfs and /dev mounts as empty mount points, a volume in /dev whole', async () => {

@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
+import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {after, before, describe, it} from 'node:test'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {ctr, eventsSubscribed, loadTestImage, nerd, nerdEntry, nerdGlobals} from '../helpers/e2e.ts'
+import {ctr, eventsSubscribed, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
+import {buildImageArchive, busyboxRootfs, DEFAULT_PATH} from '../helpers/oci-image.ts'
 
 const IMG = 'nerd-test/busybox'
 
@@ -196,6 +198,20 @@ describe('health checks', () => {
     assert.deepEqual((await inspectContainer('off')).Config.Healthcheck.Test, ['NONE'])
     await nerdOk(['rm', '-f', 'template', 'inherits', 'inherits-running', 'off'])
     await nerdOk(['rmi', 'checked-image:1'])
+  })
+
+  it('runs the image\'s CMD-SHELL check under /bin/sh -c, not under the image\'s SHELL, which the container\'s config leaves out, as docker\'s merge', async () => {
+    const archive = join(testEnvironment.root, 'shell-image.tar')
+    const config = {Env: [DEFAULT_PATH], Cmd: ['sleep', '600'], Shell: ['/bin/echo'], Healthcheck: {Test: ['CMD-SHELL', 'exit 1'], Interval: 200_000_000, Retries: 1}}
+    await buildImageArchive({name: 'e2e/shell:v1', images: [{layers: [{entries: await busyboxRootfs()}], config}]}, archive)
+    await nerdOk(['load', '-q', '-i', archive])
+    await nerdOk(['run', '-d', '--name', 'shelled', 'e2e/shell:v1'])
+    // Under the image's /bin/echo the probe would print `exit 1` and pass.
+    await until('it to be unhealthy', async () => (/\(unhealthy\)$/.test(await statusOf('shelled')) ? true : undefined), 15_000)
+    assert.equal(await nerdOk(['inspect', '--format', '{{json .Config.Shell}}', 'shelled']), 'null\n')
+    assert.equal(await nerdOk(['image', 'inspect', '--format', '{{json .Config.Shell}}', 'e2e/shell:v1']), '["/bin/echo"]\n')
+    await nerdOk(['rm', '-f', 'shelled'])
+    await nerdOk(['rmi', 'e2e/shell:v1'])
   })
 
   it('probes a task containerd\'s restart monitor started (no nerd), as its logger starts the monitor', async () => {

@@ -23,7 +23,7 @@ import type {LoadedImage} from '../../src/image/archive/index.ts'
 import {blobLabels, deleteImage, getImage, listImages, readBlob, resolveImageConfig} from '../../src/image/store.ts'
 import {until} from '../helpers/containers.ts'
 import {ctr, nerd, nerdCommandLine, nerdEntry, nerdOnTerminal, uniqueNamespace} from '../helpers/e2e.ts'
-import {buildImageArchive, busyboxRootfs, file, payloadLayer} from '../helpers/oci-image.ts'
+import {buildImageArchive, busyboxRootfs, file, payloadLayer, skippableZstdFrame, zstdFrames} from '../helpers/oci-image.ts'
 import type {BuiltArchive, LayerSpec} from '../helpers/oci-image.ts'
 
 const run = promisify(execFile)
@@ -161,6 +161,16 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
       assert.deepEqual([withoutCommand.code, withoutCommand.stderr], [1, `Error: the archive is ${command}-compressed: nerd reads it with the ${command} command, which is not installed\n`])
       assert.deepEqual(await listImages(fresh), [])
     }
+  })
+
+  it('nerd load reads a zstd archive of several frames (pzstd\'s output, `cat a.zst b.zst`), a skippable frame first', async () => {
+    const tar = await readFile(busybox.file)
+    const compressed = join(workDir, 'busybox.tar.zst')
+    await writeFile(compressed, Buffer.concat([skippableZstdFrame(4), zstdFrames(tar, [100_001, 200_003])]))
+    const loaded = await nerd(['load', '-q', '-i', compressed], {namespace: freshNamespace})
+    assert.deepEqual([loaded.code, loaded.stdout, loaded.stderr], [0, 'Loaded image: nerd-e2e/busybox:v1\n', ''])
+    assert.equal(await runImage('docker.io/nerd-e2e/busybox:v1', ['/bin/busybox', 'echo', 'framed'], freshNamespace), 'framed\n')
+    await deleteImage(fresh, 'docker.io/nerd-e2e/busybox:v1', {sync: true})
   })
 
   it('saves two images into one archive that loads back with the same IDs and names', async () => {

@@ -15,6 +15,7 @@ import {gzipSync, zstdCompressSync} from 'node:zlib'
 import {after, before, describe, it} from 'node:test'
 import {nerdOk, until} from '../helpers/containers.ts'
 import {ctr, loadTestImage, nerd, nerdOnTerminal} from '../helpers/e2e.ts'
+import {zstdFrames} from '../helpers/oci-image.ts'
 import {deadOwnerTag} from '../helpers/owners.ts'
 import {freePort, startRegistry} from '../helpers/registry.ts'
 import {ownerTag} from '../../src/owner.ts'
@@ -300,6 +301,8 @@ describe('login, logout and import', () => {
     const kinds: Array<[string, Buffer, string]> = [
       ['gzip', gzipSync(tarBytes), 'gzip'],
       ['zstd', zstdCompressSync(tarBytes), 'zstd'],
+      // pzstd's output: several frames.
+      ['zstd-frames', zstdFrames(tarBytes, [100_001]), 'zstd'],
       ['plain', tarBytes, 'gzip'],
       ['bzip2', await commandPacked('bzip2'), 'gzip'],
       ['xz', await commandPacked('xz'), 'gzip'],
@@ -313,7 +316,7 @@ describe('login, logout and import', () => {
       const target = (await ctr(['images', 'ls', `name==docker.io/e2e/packed:${kind}`])).stdout.trim().split('\n')[1]!.split(/\s+/)[2]!
       const manifest = JSON.parse((await ctr(['content', 'get', target])).stdout) as {layers: Array<{mediaType: string; digest: string}>}
       assert.equal(manifest.layers[0]!.mediaType, `application/vnd.oci.image.layer.v1.tar+${storedAs}`, kind)
-      if (kind === 'gzip' || kind === 'zstd') assert.equal(manifest.layers[0]!.digest, sha256(packed), `${kind} is stored as it is`)
+      if (kind === 'gzip' || storedAs === 'zstd') assert.equal(manifest.layers[0]!.digest, sha256(packed), `${kind} is stored as it is`)
       assert.equal(await nerdOk(['run', '--rm', `e2e/packed:${kind}`]), 'packed\n', kind)
     }
     await nerdOk(['rmi', ...kinds.map(([kind]) => `e2e/packed:${kind}`)])

@@ -17,7 +17,7 @@ import {mkdir, mkdtemp, readFile, rename, rm, stat, writeFile} from 'node:fs/pro
 import {dirname, join, posix} from 'node:path'
 import {Readable, Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
-import {createGzip, createZstdCompress} from 'node:zlib'
+import {createGzip, createZstdCompress, zstdCompressSync} from 'node:zlib'
 import {Header, Pax} from 'tar'
 
 /** Content of a regular file in a layer. */
@@ -58,6 +58,8 @@ export interface ContainerConfig {
   WorkingDir?: string
   Labels?: Record<string, string>
   StopSignal?: string
+  Healthcheck?: {Test: string[]; Interval?: number; Timeout?: number; Retries?: number}
+  Shell?: string[]
 }
 
 export interface Platform {
@@ -224,6 +226,23 @@ export function payloadLayer(index: number, mebibytes: number, seed = 'nerd-test
     entries: [file(`payload/${index}.bin`, {pseudoRandom: mebibytes * 1024 * 1024, seed: `${seed}/${index}`})],
     createdBy: `payload ${index}: ${mebibytes} MiB`,
   }
+}
+
+/** A zstd skippable frame (magic 0x184D2A50 to 0x184D2A5F) holding `size` bytes. */
+export function skippableZstdFrame(size: number): Buffer {
+  const frame = Buffer.alloc(8 + size, 0x41)
+  frame.writeUInt32LE(0x184d2a5e, 0)
+  frame.writeUInt32LE(size, 4)
+  return frame
+}
+
+/**
+ * `bytes` as a zstd stream of several frames, the shape of pzstd's output (and of zstd:chunked
+ * layers, which add skippable frames): one frame for each piece `bytes` is cut into at `cuts`.
+ */
+export function zstdFrames(bytes: Buffer, cuts: number[]): Buffer {
+  const ends = [...cuts, bytes.length]
+  return Buffer.concat(ends.map((end, index) => zstdCompressSync(bytes.subarray(ends[index - 1] ?? 0, end))))
 }
 
 /** Writes the archive described by `spec` to `out` (a tar file). */

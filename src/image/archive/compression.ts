@@ -5,9 +5,9 @@
  */
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
-import type {Readable, Transform} from 'node:stream'
+import type {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
-import {createGunzip, createZstdDecompress} from 'node:zlib'
+import {createGunzip, createZstdDecompress, type ZstdDecompress} from 'node:zlib'
 import {NerdError} from '../../errors.ts'
 import {TruncatedArchiveError} from './tar-reader.ts'
 
@@ -22,16 +22,70 @@ const MAGIC: ReadonlyArray<[Compression, readonly number[]]> = [
 /** Bytes that are enough to recognise every format above. */
 export const MAGIC_BYTES = 6
 
+/**
+ * A zstd skippable frame's magic number (0x184D2A50 to 0x184D2A5F, little-endian), which may open
+ * a zstd stream too: containerd's DetectCompression takes it for zstd.
+ */
+function startsWithSkippableFrame(head: Uint8Array): boolean {
+  return head.length >= 4 && (head[0] & 0xf0) === 0x50 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18
+}
+
 /** The compression whose magic number `head` starts with; `none` for anything else (a tar). */
 export function detectCompression(head: Uint8Array): Compression {
   for (const [compression, magic] of MAGIC) {
     if (head.length >= magic.length && magic.every((byte, index) => head[index] === byte)) return compression
   }
-  return 'none'
+  return startsWithSkippableFrame(head) ? 'zstd' : 'none'
 }
 
-function decompressor(compression: 'gzip' | 'zstd'): Transform {
-  return compression === 'gzip' ? createGunzip() : createZstdDecompress()
+/**
+ * zstd decompressed frame after frame, as zstd(1) and containerd read a stream of several
+ * (`cat a.zst b.zst`, pzstd's output, zstd:chunked layers). Node's decompressor (nodejs/node#64741)
+ * ends its output where a frame ends inside a chunk written to it and drops the chunk's rest; so it
+ * is fed one chunk at a time, and what it left of one (its bytesWritten counts what it took) starts
+ * a new decompressor. A frame that ends with its chunk needs none: the next chunk opens a new frame.
+ */
+async function* decompressZstd(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+  const iterator = input[Symbol.asyncIterator]()
+  let unread: Buffer | undefined
+  let inputDone = false
+  const feed = async (decoder: ZstdDecompress): Promise<void> => {
+    for (;;) {
+      let chunk = unread
+      unread = undefined
+      if (!chunk) {
+        const next = await iterator.next()
+        if (next.done) {
+          inputDone = true
+          break
+        }
+        chunk = next.value
+      }
+      const before = decoder.bytesWritten
+      await new Promise<void>((resolve, reject) => decoder.write(chunk, (error) => (error ? reject(error) : resolve())))
+      const taken = decoder.bytesWritten - before
+      if (taken < chunk.length) {
+        unread = chunk.subarray(taken)
+        break
+      }
+    }
+    decoder.end()
+  }
+  try {
+    while (!inputDone) {
+      const decoder = createZstdDecompress()
+      // A failure of the input or of the decoder ends the decoder's output with it.
+      feed(decoder).catch((error: unknown) => decoder.destroy(error as Error))
+      try {
+        for await (const chunk of decoder) yield chunk as Buffer
+      } finally {
+        decoder.destroy()
+      }
+    }
+  } finally {
+    // Stopped early (the tar's end is reached, or a failure): let the input go.
+    if (!inputDone) await iterator.return?.()
+  }
 }
 
 /** What a failing decompressor means to the user: a cut-off stream is the common case. */
@@ -141,15 +195,21 @@ export async function* decompress(input: AsyncIterable<Uint8Array>, what: string
     yield* decompressWithCommand(rest, compression, what)
     return
   }
-  const transform = decompressor(compression)
-  const feeding = pipeline(rest, transform)
-  feeding.catch(() => undefined)
   try {
-    for await (const chunk of transform) yield chunk as Buffer
-    await feeding
+    if (compression === 'zstd') {
+      yield* decompressZstd(rest)
+      return
+    }
+    const transform = createGunzip()
+    const feeding = pipeline(rest, transform)
+    feeding.catch(() => undefined)
+    try {
+      for await (const chunk of transform) yield chunk as Buffer
+      await feeding
+    } finally {
+      transform.destroy()
+    }
   } catch (error) {
     throw decompressionError(error, compression, what)
-  } finally {
-    transform.destroy()
   }
 }

@@ -8,6 +8,7 @@ import {gzipSync, zstdCompressSync} from 'node:zlib'
 import {NerdError} from '../../../src/errors.ts'
 import {decompress, detectCompression, peek} from '../../../src/image/archive/compression.ts'
 import {TruncatedArchiveError} from '../../../src/image/archive/tar-reader.ts'
+import {skippableZstdFrame, zstdFrames} from '../../helpers/oci-image.ts'
 
 
 async function* pieces(bytes: Buffer, pieceSize: number): AsyncGenerator<Buffer> {
@@ -33,6 +34,10 @@ describe('detectCompression', () => {
     // A prefix of a magic number is not that format.
     assert.equal(detectCompression(Buffer.from([0x1f])), 'none')
     assert.equal(detectCompression(Buffer.from([0x28, 0xb5, 0x2f])), 'none')
+    // A zstd stream may open with a skippable frame (containerd's DetectCompression).
+    assert.equal(detectCompression(skippableZstdFrame(3)), 'zstd')
+    assert.equal(detectCompression(Buffer.from([0x50, 0x2a, 0x4d, 0x18])), 'zstd')
+    assert.equal(detectCompression(Buffer.from([0x60, 0x2a, 0x4d, 0x18])), 'none')
   })
 })
 
@@ -55,6 +60,22 @@ describe('decompress', () => {
     assert.deepEqual(await drain(decompress(pieces(zstdCompressSync(payload), 777), 'the archive')), payload)
     assert.deepEqual(await drain(decompress(pieces(payload, 777), 'the archive')), payload)
     assert.deepEqual(await drain(decompress(pieces(Buffer.alloc(0), 1), 'the archive')), Buffer.alloc(0))
+  })
+
+  it('reads every frame of a zstd stream of several, skippable frames included, however it is cut', async () => {
+    const frames = zstdFrames(payload, [40000, 40001, 40001])
+    const chunked = Buffer.concat([skippableZstdFrame(5), zstdFrames(payload, [40000]), skippableZstdFrame(0), zstdFrames(payload, [0])])
+    for (const [stream, expected] of [[frames, payload], [chunked, Buffer.concat([payload, payload])]]) {
+      for (const pieceSize of [1, 5, 13, 777, stream.length]) {
+        assert.deepEqual(await drain(decompress(pieces(stream, pieceSize), 'the archive')), expected, `pieces of ${pieceSize}`)
+      }
+    }
+  })
+
+  it('reports a zstd stream cut inside a later frame as unexpected EOF, and garbage after a frame as invalid', async () => {
+    const first = zstdCompressSync(payload)
+    await assert.rejects(drain(decompress(pieces(Buffer.concat([first, first.subarray(0, 10)]), 100), 'the archive')), TruncatedArchiveError)
+    await assert.rejects(drain(decompress(pieces(Buffer.concat([first, Buffer.from('not zstd')]), 100), 'the archive')), /^NerdError: the archive: invalid zstd data: /)
   })
 
   it('reports a cut-off gzip stream as unexpected EOF', async () => {
