@@ -1,4 +1,5 @@
 import * as Flags from '@oclif/core/flags'
+import {constants} from 'node:os'
 import {delayFor} from '../clock.ts'
 import {NerdCommand} from '../command.ts'
 import {filterFlag} from '../filter-flag.ts'
@@ -28,7 +29,13 @@ export default class Events extends NerdCommand {
     if (sinceInPast) process.stderr.write('WARNING: nerd cannot replay past events (containerd keeps none): only those from now on are shown\n')
     const [client, config] = await Promise.all([this.containerd(), this.nerdConfig()])
     const stop = new AbortController()
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort())
+    let stoppedBy: NodeJS.Signals | undefined
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        stoppedBy ??= signal
+        stop.abort()
+      })
+    }
     if (untilMillis !== undefined) void delayFor(untilMillis - Date.now(), stop.signal).then((due) => due && stop.abort())
     const facts = new ContainerFacts(config.dataRoot, config.namespace)
     try {
@@ -46,5 +53,7 @@ export default class Events extends NerdCommand {
       // Ends the wait for --until, which would keep nerd running.
       stop.abort()
     }
+    // As docker's CLI, whose stream ends with the signal's cancellation as its error: status 128 + its number, no message.
+    if (stoppedBy) process.exitCode = 128 + constants.signals[stoppedBy]
   }
 }

@@ -14,7 +14,7 @@ import {NerdError} from '../errors.ts'
 import {forwardSignals, terminalInput} from './attach.ts'
 import type {AttachTerminal} from './attach.ts'
 import {AttachFrameReader, connectAttachSocket} from './attach-socket.ts'
-import {getTask, publishContainerEvent, seeOutOrphan, viewOf} from './lifecycle.ts'
+import {getTask, publishContainerEvent, resizeContainerTerminal, seeOutOrphan, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readState} from './store.ts'
 
@@ -72,7 +72,7 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
   if (Tty && terminal.stdout.isTTY) {
     let resizing = Promise.resolve()
     const resizeTo = (width: number, height: number): void => {
-      resizing = resizing.then(() => scope.client.tasks.resizePty({containerId: id, width, height})).catch(() => undefined)
+      resizing = resizing.then(() => resizeContainerTerminal(scope, container, width, height)).catch(() => undefined)
     }
     const resize = (): void => resizeTo(terminal.stdout.columns, terminal.stdout.rows)
     sizeTerminal = () => {
@@ -194,7 +194,10 @@ export async function attachRunning(scope: ContainerScope, container: LoadedCont
     }
   }
   try {
-    return await Promise.race([output(), detached, pipeBroken, forced, exit.then(() => new Promise<never>(() => undefined))])
+    const outcome = await Promise.race([output(), detached, pipeBroken, forced, exit.then(() => new Promise<never>(() => undefined))])
+    // The detach keys end the attach as docker's daemon tells it.
+    if (outcome === 'detached') await publishContainerEvent(scope, container, 'detach')
+    return outcome
   } finally {
     controller.abort()
     connection?.destroy()

@@ -17,7 +17,7 @@ import {forgetExec, handOverExec, recordExec} from './exec-reaper.ts'
 import {seeOutOrphanedExecs} from './exec-orphans.ts'
 import {discardFifos, hasEnded, makeFifos, openFifos, type FifoSet} from './io.ts'
 import {currentLinks} from './linked-containers.ts'
-import {getTask, restartingMessage, viewOf} from './lifecycle.ts'
+import {getTask, publishContainerEvent, restartingMessage, viewOf} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {readRootfsFiles, USER_FILES} from './rootfs-files.ts'
 import {readState} from './store.ts'
@@ -255,6 +255,8 @@ async function runExec(
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, execId, stdin: true}),
     })
     const outcome = await session.done(exit)
+    // The detach keys end the exec's attach as docker's daemon tells it.
+    if (outcome === 'detached') await publishContainerEvent(scope, container, 'exec_detach', {execID: execId})
     // docker keeps no log of an exec: its further output is read and dropped, so it never blocks.
     if (outcome !== 'exited' && (await handOverSession(fifos, ''))) {
       handOverExec(scope.client, scope.dataRoot, id, execId)

@@ -16,7 +16,7 @@ import {arrayOf, objectOf, oneOf, optional, recordOf} from '../json-shape.ts'
 import {endpointPorts} from '../network/ports.ts'
 import type {PortMap} from '../network/ports.ts'
 import type {ImageUser} from '../image/remove.ts'
-import {publishEvent, publishEvents} from '../system/nerd-events.ts'
+import {publishEvent, publishEvents, removingEvent} from '../system/nerd-events.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 import {volumeEvent} from '../volume/model.ts'
 import {runtimeStartFailure, START_FAILED_EXIT_CODE} from './attach.ts'
@@ -1000,6 +1000,12 @@ export function publishContainerEvent(scope: ContainerScope, container: {record:
   return publishEvent(scope.client, {type: 'container', action, id: container.record.Id, attributes})
 }
 
+/** Sizes the terminal of the container's process, which docker's daemon tells as a resize event (an exec's it does not). */
+export async function resizeContainerTerminal(scope: ContainerScope, container: {record: Pick<ContainerRecord, 'Id'>}, width: number, height: number): Promise<void> {
+  await scope.client.tasks.resizePty({containerId: container.record.Id, width, height})
+  await publishContainerEvent(scope, container, 'resize', {height: String(height), width: String(width)})
+}
+
 /**
  * Sends a signal to the process of the container `id`, reported as docker's kill event first:
  * published after, it could reach subscribers behind the die the signal causes.
@@ -1456,19 +1462,23 @@ async function removeHeld(scope: ContainerScope, removal: Removal, options: Remo
   }
   // Also what a poststop that never ran (containerd down, a hook killed) left attached, and mounted.
   await taskGone(scope, removal)
+  const {record} = removal
+  // Before the record goes: a removal that finds none (an --rm's other remover) is done, its volumes
+  // with it. Before the container's destroy (containerd's delete), as docker's daemon removes them
+  // (removeMountPoints) and tells their destroy.
+  if (options.volumes && record && record.AnonymousVolumes.length > 0) {
+    const {removeUnsharedVolumes} = await import('./volumes.ts')
+    const removed = await removeUnsharedVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, record.AnonymousVolumes, id)
+    await publishEvents(scope.client, removed.map((name) => volumeEvent('destroy', name)))
+  }
+  // What the destroy tells of the container, which a `nerd events` could no longer read from its record.
+  if (record) await publishEvent(scope.client, removingEvent(record))
   await Promise.all([
     scope.client.snapshots.remove(removal.snapshotter, id).catch(unlessNotFound),
     // Not asked of containerd for a container whose record says it has none (every run --rm's).
-    removal.record && !removal.record.Mounts.some((point) => point.Type === 'image') ? undefined : removeImageMounts(scope.client, removal.snapshotter, id),
+    record && !record.Mounts.some((point) => point.Type === 'image') ? undefined : removeImageMounts(scope.client, removal.snapshotter, id),
     scope.client.containers.delete(id).catch(unlessNotFound),
   ])
-  // Before the record goes: a removal that finds none (an --rm's other remover) is done, its volumes with it.
-  if (options.volumes && removal.record && removal.record.AnonymousVolumes.length > 0) {
-    const {removeUnsharedVolumes} = await import('./volumes.ts')
-    const removed = await removeUnsharedVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, removal.record.AnonymousVolumes, id)
-    // After the container's destroy (containerd's delete), as docker's daemon tells them.
-    await publishEvents(scope.client, removed.map((name) => volumeEvent('destroy', name)))
-  }
   await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, removal.name)
   return true
 }

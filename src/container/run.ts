@@ -15,7 +15,7 @@ import type {AttachServer} from './attach-socket.ts'
 import {handOverOutput, handOverSession} from './detached-output.ts'
 import {startExitHandler} from './exit-handler.ts'
 import {makeFifos, mkfifo, openFifos, removeFifos, type FifoSet} from './io.ts'
-import {AlreadyRunningError, deleteTask, foundContainerFailure, publishContainerEvent, refuseDeadStart, removeAutoRemoved, resetRestartPolicy, startTask, stopContainer} from './lifecycle.ts'
+import {AlreadyRunningError, deleteTask, foundContainerFailure, publishContainerEvent, refuseDeadStart, removeAutoRemoved, resetRestartPolicy, resizeContainerTerminal, startTask, stopContainer} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loggerUri, openContainerLog, type JsonFileLog} from './logs/index.ts'
 import {markThisProcess} from './process-mark.ts'
@@ -202,7 +202,7 @@ export async function startAttached(
         attach?.broadcast(stream, chunk)
         log?.write(stream, chunk)
       },
-      resize: (width, height) => scope.client.tasks.resizePty({containerId: id, width, height}),
+      resize: (width, height) => resizeContainerTerminal(scope, container, width, height),
       closeStdin: () => scope.client.tasks.closeIO({containerId: id, stdin: true}),
     })
     await options.onStarted?.(started.pid)
@@ -210,6 +210,8 @@ export async function startAttached(
     // containerd's connection may drop while the process runs: its exit cannot be seen then.
     const waitFailure = exit.then(() => new Promise<never>(() => undefined), (error: unknown) => ({failure: error}))
     const outcome = await Promise.race([session.done(exit.catch(() => new Promise<never>(() => undefined))), waitFailure])
+    // The detach keys end the attach as docker's daemon tells it.
+    if (outcome === 'detached') await publishContainerEvent(scope, container, 'detach')
     if (outcome !== 'exited') {
       // Detached, let go, or blind to the exit: the process goes on writing, and something must keep
       // reading its output into the log. The drain writes it from here on, so nerd's log ends first

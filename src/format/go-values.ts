@@ -25,17 +25,18 @@ export class GoFloat {
 }
 
 /**
- * A value of a Go integer type with a String method, which fmt and templates print (time.Month
- * `November`, time.Weekday `Tuesday`), while JSON, `%d`, `eq` and `lt` see its number.
+ * A value of a Go integer type other than int, which `%T` names (int64, time.Month). With a String
+ * method's `text`, fmt and templates print that (time.Month `November`, time.Weekday `Tuesday`);
+ * JSON, `%d`, `eq` and `lt` see its number.
  */
 export class GoNamedInt {
   readonly value: number
   /** The Go type's name, as `%T` and error messages show it. */
   readonly typeName: string
-  constructor(value: number, typeName: string, text: string) {
+  constructor(value: number, typeName: string, text?: string) {
     this.value = value
     this.typeName = typeName
-    withGoString(this, text)
+    if (text !== undefined) withGoString(this, text)
   }
   valueOf(): number {
     return this.value

@@ -5,8 +5,9 @@
  *   container's process, with how long it ran) and exec_die (an exec'd one), pause, unpause, oom,
  *   destroy;
  * - nerd's own (nerd-events.ts), which the commands publish for what containerd never sees or cannot
- *   tell as docker does: containers attach, kill, stop, restart, rename, commit, update, top, export,
- *   archive-path, extract-to-dir, exec_create and exec_start (with the command), health_status;
+ *   tell as docker does: containers attach, detach, resize, kill, stop, restart, rename, commit,
+ *   update, top, export, archive-path, extract-to-dir, exec_create, exec_start (with the command) and
+ *   exec_detach, health_status;
  *   images pull, push, tag, untag, delete, save, load, import (by the image ID docker shows, where
  *   containerd knows only names); volumes create, destroy, mount, unmount; networks create, destroy,
  *   connect and disconnect.
@@ -19,10 +20,10 @@ import type {FilterTerm} from '../filter-terms.ts'
 import {GO_JSON} from '../format/go-json.ts'
 import {literalTemplate, type LiteralOutput} from '../format/index.ts'
 import {goLocalRFC3339} from '../format/go-time.ts'
-import {asGoStruct, compareStrings} from '../format/go-values.ts'
+import {asGoStruct, compareStrings, GoNamedInt} from '../format/go-values.ts'
 import {containerPaths, readRecord, readState} from '../container/store.ts'
 import {familiarRepository, parseReference} from '../image/reference.ts'
-import {DETAILED_ACTIONS, nerdEventOf, TASK_ENDED_ACTION} from './nerd-events.ts'
+import {DETAILED_ACTIONS, nerdEventOf, REMOVING_ACTION, TASK_ENDED_ACTION} from './nerd-events.ts'
 
 export type DockerEventType = 'container' | 'image' | 'volume' | 'network'
 
@@ -62,8 +63,9 @@ interface ContainerFact {
 }
 
 /**
- * What nerd knows of the containers an event names: their name, image and labels, kept after they
- * are gone, and when their process started.
+ * What nerd knows of the containers an event names: their name, image and labels, kept until their
+ * destroy (told by nerd's mark before the removal, REMOVING_ACTION, else read from their record), and
+ * when their process started.
  */
 export class ContainerFacts {
   readonly #dataRoot: string
@@ -86,9 +88,26 @@ export class ContainerFacts {
     return facts
   }
 
+  /** The facts nerd's mark before the container's removal carries (removingEvent), which its destroy tells. */
+  removing(id: string, attributes: Record<string, string>): void {
+    let labels: Record<string, string> = {}
+    try {
+      labels = JSON.parse(attributes.labels ?? '{}') as Record<string, string>
+    } catch {
+      // A mark nerd did not make: the destroy tells the container without its labels.
+    }
+    this.#known.set(id, {name: attributes.name ?? id.slice(0, 12), image: attributes.image ?? '', labels})
+  }
+
   /** Reads the container's record again at the next event (it has a new name). */
   forget(id: string): void {
     this.#known.delete(id)
+  }
+
+  /** The container is destroyed: a long `nerd events` keeps nothing of it. */
+  destroyed(id: string): void {
+    this.#known.delete(id)
+    this.#starts.delete(id)
   }
 
   /** The container's process started at `at` (ns). */
@@ -136,6 +155,10 @@ export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts)
   if (own) {
     // A container prune names no container: nothing to tell of one.
     if (own.type !== 'container' || own.id === '') return message(own.type, own.action, {ID: own.id, Attributes: own.attributes}, at)
+    if (own.action === REMOVING_ACTION) {
+      facts.removing(own.id, own.attributes)
+      return undefined
+    }
     if (own.action === 'rename') facts.forget(own.id)
     if (DETAILED_ACTIONS.includes(own.action)) {
       const {[own.action]: detail, ...attributes} = own.attributes
@@ -156,7 +179,9 @@ export async function dockerEvent(event: ContainerdEvent, facts: ContainerFacts)
   if (!containerAction) return undefined
   const id = String(payload.containerId ?? payload.id ?? '')
   if (containerAction === 'start') facts.started(id, at.TimeNano)
-  return containerEvent(containerAction, id, {}, facts, at)
+  const told = await containerEvent(containerAction, id, {}, facts, at)
+  if (containerAction === 'destroy') facts.destroyed(id)
+  return told
 }
 
 /** How long a container's die waits for nerd's mark of its task's end before it goes out alone (nobody deleted the task). */
@@ -290,9 +315,10 @@ function imageRepository(name: string): string {
  * (`status`, `id`, `from`, `scope`, `time`, `timeNano`, the empty ones left out), the attributes in
  * key order (message puts them so), and timeNano exact.
  */
-export function eventTemplateData(event: DockerEvent): DockerEvent & {[GO_JSON](): unknown} {
+export function eventTemplateData(event: DockerEvent): Omit<DockerEvent, 'Time'> & {Time: GoNamedInt; [GO_JSON](): unknown} {
   const actor = asGoStruct({...event.Actor}, 'events.Actor')
-  return asGoStruct({...event, Actor: actor, [GO_JSON]: () => eventJson(event)}, 'events.Message')
+  // Time is an int64 to `%T`, as docker's (a Number would be Go's int).
+  return asGoStruct({...event, Time: new GoNamedInt(event.Time, 'int64'), Actor: actor, [GO_JSON]: () => eventJson(event)}, 'events.Message')
 }
 
 /**
@@ -342,9 +368,11 @@ export function eventMatches(event: DockerEvent, filters: readonly FilterTerm[])
   const imageName = event.Type === 'image' ? attributes.name : attributes.image
   const images = [id, imageName, imageRepository(id), imageName === undefined ? undefined : imageRepository(imageName)]
   const actorNamed = (value: string) => id.startsWith(value) || (attributes.name?.startsWith(value) ?? false)
+  // docker's daemon: with health_status, exec_create or exec_start among them (which match those with
+  // their `: ...`), every event value matches as a prefix of the action (`d`: die, destroy, detach, disconnect).
+  const eventPrefixes = values('event').some((value) => DETAILED_ACTIONS.includes(value))
   const checks: [string, (value: string) => boolean][] = [
-    // docker's daemon: health_status, exec_create and exec_start also match those with their `: ...`.
-    ['event', (value) => value === event.Action || (DETAILED_ACTIONS.includes(value) && event.Action.startsWith(`${value}:`))],
+    ['event', (value) => value === event.Action || (eventPrefixes && event.Action.startsWith(value))],
     ['type', (value) => value === event.Type],
     ['scope', (value) => value === event.Scope],
     ['image', (value) => images.includes(value)],

@@ -8,6 +8,7 @@
  */
 import type {ContainerdClient, ContainerdEvent} from '../containerd/index.ts'
 import {packAny} from '../containerd/index.ts'
+import type {ContainerRecord} from '../container/model.ts'
 
 const ACTOR_TYPE = 'nerd.events.v1.Actor'
 const TOPIC_PREFIX = '/nerd/'
@@ -24,6 +25,19 @@ export const HEALTH_STATUS_ACTION = 'health_status'
  * mark (events.ts).
  */
 export const TASK_ENDED_ACTION = 'task_ended'
+
+/**
+ * The action of nerd's mark, published just before it deletes a container from containerd, that
+ * carries what docker's destroy tells of it (its `name`, `image`, and `labels` as JSON): containerd's
+ * /containers/delete carries only the ID, and nerd's record of the container may be gone by the
+ * time a `nerd events` reads it. `nerd events` keeps them for that destroy, and never shows the mark.
+ */
+export const REMOVING_ACTION = 'removing'
+
+/** The mark that the container is about to be deleted, with what its destroy tells of it (REMOVING_ACTION). */
+export function removingEvent(record: Pick<ContainerRecord, 'Id' | 'Name'> & {Config: Pick<ContainerRecord['Config'], 'Image' | 'Labels'>}): NerdEvent {
+  return {type: 'container', action: REMOVING_ACTION, id: record.Id, attributes: {name: record.Name, image: record.Config.Image, labels: JSON.stringify(record.Config.Labels)}}
+}
 
 /**
  * docker's actions whose text goes on after a colon (`health_status: healthy`, `exec_start: ls -l`),

@@ -11,18 +11,20 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {setTimeout as delay} from 'node:timers/promises'
 import {inspectContainer, nerdOk, removeAllContainers, until} from '../helpers/containers.ts'
-import {eventsSubscribed, fileNamespace, loadTestImage, nerd, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
+import {eventsSubscribed, fileNamespace, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
 const suffix = fileNamespace().slice(2, 8)
 
 interface Watch {
+  /** The `nerd events` process. */
+  pid: number
   /** The lines printed so far. */
   lines(): string[]
   /** Waits for a line that `matches`, and returns it. */
   line(what: string, matches: (line: string) => boolean): Promise<string>
-  /** Ends `nerd events` as ctrl-c does; its exit code. */
-  stop(): Promise<number | null>
+  /** Ends `nerd events` with `signal` (SIGTERM unless given); its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
 /** A `nerd events` in the background, subscribed by the time this resolves. */
@@ -35,11 +37,12 @@ async function watchEvents(args: string[]): Promise<Watch> {
   await eventsSubscribed(events.pid!)
   const lines = () => output.split('\n').filter((line) => line !== '')
   return {
+    pid: events.pid!,
     lines,
     line: (what, matches) => until(what, async () => lines().find(matches), 15_000),
-    async stop() {
+    async stop(signal = 'SIGTERM') {
       clearTimeout(killer)
-      events.kill('SIGTERM')
+      events.kill(signal)
       return closed
     },
   }
@@ -85,13 +88,14 @@ describe('events and stats', () => {
       assert.ok(timeNano?.length === 19 && timeNano.startsWith(String(event.time)), line)
       assert.ok(!watch.lines().some((text) => text.includes('"Action":"create"')))
     } finally {
-      const code = await watch.stop()
-      assert.ok(code === 0 || code === null, `events exited ${String(code)}`)
+      // As docker's CLI: 128 + the signal's number, no message.
+      assert.equal(await watch.stop(), 143)
     }
   })
 
   it("events --format sees docker's field names: .ID, .Status, .From, .Time, .TimeNano", async () => {
     const watch = await watchEvents(['--filter', 'container=formatted', '--format', '{{.ID}}|{{.Status}}|{{.From}}|{{.Type}}|{{.Action}}|{{.Scope}}|{{.Time}}|{{.TimeNano}}|{{.Actor.Attributes.name}}'])
+    let code
     try {
       const id = (await nerdOk(['run', '-d', '--name', 'formatted', IMG, 'sleep', '30'])).trim()
       const line = await watch.line('the start event', (text) => text.includes('|start|'))
@@ -101,8 +105,10 @@ describe('events and stats', () => {
       assert.match(timeNano!, /^\d{19}$/)
       assert.ok(timeNano!.startsWith(time!))
     } finally {
-      await watch.stop()
+      code = await watch.stop('SIGINT')
     }
+    // As docker's CLI, whose stream ends with ctrl-c's cancellation as its error: 130, no message.
+    assert.equal(code, 130)
   })
 
   it("an exec is exec_create and exec_start with docker's command text, and its end exec_die with its exit code; the container keeps running and has no die", async () => {
@@ -234,10 +240,10 @@ describe('events and stats', () => {
       assert.deepEqual([...shown.slice(0, 3).sort(), ...shown.slice(3)], [`volume ${anonymous}`, 'volume made-by-mount', 'volume made-by-v', `container ${id}`, `container ${again}`])
       assert.deepEqual(creates[0]!.Actor.Attributes, {driver: 'local'})
       await nerdOk(['rm', '-v', id, again])
-      // rm -v's anonymous volume goes after its container, each told (the named one stays, untold).
-      await watch.line('the anonymous volume\'s destroy', (text) => text.includes('"Action":"destroy"') && text.includes(anonymous))
+      // rm -v's anonymous volume goes before its container, as docker's daemon removes it first, each told (the named one stays, untold).
+      await watch.line('the container\'s destroy', (text) => text.includes('"Action":"destroy"') && text.includes(id))
       const destroys = watch.lines().map((text) => JSON.parse(text) as Event).filter((event) => event.Action === 'destroy').map((event) => `${event.Type} ${event.Actor.ID}`)
-      assert.deepEqual(destroys.filter((shown) => shown !== `container ${again}`), [`container ${id}`, `volume ${anonymous}`])
+      assert.deepEqual(destroys.filter((shown) => shown !== `container ${again}`), [`volume ${anonymous}`, `container ${id}`])
       await nerdOk(['volume', 'rm', 'made-by-v', 'made-by-mount'])
     } finally {
       await watch.stop()
@@ -352,6 +358,88 @@ describe('events and stats', () => {
       ])
     } finally {
       await watch.stop()
+    }
+  })
+
+  it("a destroy names the container, its image and labels, also to an `events` started after its create (its record gone by then): name and label filters see every one", async () => {
+    const names = Array.from({length: 6}, (_, index) => `gone${index}`)
+    for (const name of names) await nerdOk(['create', '--name', name, '-l', 'app=gone', IMG, 'true'])
+    const watch = await watchEvents(['--filter', 'label=app=gone', '--filter', 'event=destroy', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.image}}'])
+    try {
+      // The stream reads its events only once the containers are gone, records and all, as a busy `nerd events` may.
+      process.kill(watch.pid, 'SIGSTOP')
+      try {
+        await Promise.all(names.map((name) => nerdOk(['rm', name])))
+      } finally {
+        process.kill(watch.pid, 'SIGCONT')
+      }
+      await until('every destroy', async () => (watch.lines().length >= names.length ? true : undefined), 15_000)
+      assert.deepEqual(watch.lines().sort(), names.map((name) => `destroy ${name} ${IMG}`))
+    } finally {
+      await watch.stop()
+    }
+  })
+
+  it("run --rm's anonymous volume is destroyed before its container, as docker's daemon removes it first (rm -v: above)", async () => {
+    const watch = await watchEvents(['--filter', 'event=destroy', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'])
+    try {
+      await nerdOk(['run', '--rm', '--name', 'anon-rm', '-v', '/anon', IMG, 'true'])
+      await watch.line('the destroy', (line) => line === 'container destroy anon-rm')
+      assert.deepEqual(
+        watch.lines().map((line) => line.replace(/^volume destroy .*/, 'volume destroy')),
+        ['volume destroy', 'container destroy anon-rm'],
+      )
+    } finally {
+      await watch.stop()
+    }
+  })
+
+  it("a terminal's sizes are resize events (run -it, attach's redraw, each change; not an exec's), and the detach keys detach, or exec_detach for an exec", async () => {
+    const pane = `nerd-events-${process.pid}`
+    const tmux = (...args: string[]) => execFileSync('tmux', args, {encoding: 'utf8'})
+    const shows = (what: string) => until(what, async () => (tmux('capture-pane', '-p', '-t', pane).includes(what) ? true : undefined), 15_000)
+    tmux('new-session', '-d', '-s', pane, '-x', '100', '-y', '30', 'sleep 600')
+    const size = () => tmux('display', '-p', '-t', pane, '#{pane_height}x#{pane_width}').trim()
+    const watch = await watchEvents(['--filter', 'container=sized', '--format', '{{.Action}} {{.Actor.Attributes.name}}{{if .Actor.Attributes.height}} {{.Actor.Attributes.height}}x{{.Actor.Attributes.width}}{{end}}{{if .Actor.Attributes.execID}} exec{{end}}'])
+    try {
+      const first = size()
+      tmux('respawn-pane', '-k', '-t', pane, `${nerdCommandLine(['run', '-it', '--name', 'sized1', IMG, 'sh'])}; sleep 600`)
+      await watch.line('the resize of run -it', (line) => line.startsWith('resize sized1'))
+      tmux('send-keys', '-t', pane, 'echo in-$((1+1))', 'Enter')
+      await shows('in-2')
+      tmux('resize-window', '-t', pane, '-x', '120', '-y', '40')
+      const second = size()
+      await watch.line('the resize to the new size', (line) => line === `resize sized1 ${second}`)
+      tmux('send-keys', '-t', pane, 'C-p', 'C-q')
+      await watch.line('the detach of run -it', (line) => line.startsWith('detach sized1'))
+      tmux('respawn-pane', '-k', '-t', pane, `${nerdCommandLine(['attach', 'sized1'])}; sleep 600`)
+      await watch.line('the attach', (line) => line.startsWith('attach sized1'))
+      const [height, width] = second.split('x').map(Number)
+      await watch.line("attach's second resize", (line) => line === `resize sized1 ${second}` && watch.lines().includes(`resize sized1 ${height! + 1}x${width! + 1}`))
+      tmux('send-keys', '-t', pane, 'C-p', 'C-q')
+      await watch.line('the detach of attach', (line) => watch.lines().filter((text) => text.startsWith('detach sized1')).length === 2)
+      tmux('respawn-pane', '-k', '-t', pane, `${nerdCommandLine(['exec', '-it', 'sized1', 'sh'])}; sleep 600`)
+      await watch.line('the exec start', (line) => line.startsWith('exec_start'))
+      tmux('send-keys', '-t', pane, 'echo ex-$((1+1))', 'Enter')
+      await shows('ex-2')
+      tmux('send-keys', '-t', pane, 'C-p', 'C-q')
+      await watch.line('the exec_detach', (line) => line.startsWith('exec_detach'))
+      const told = watch.lines().filter((line) => /^(resize|detach|exec_detach|attach) /.test(line))
+      assert.deepEqual(told, [
+        'attach sized1',
+        `resize sized1 ${first}`,
+        `resize sized1 ${second}`,
+        'detach sized1',
+        'attach sized1',
+        `resize sized1 ${height! + 1}x${width! + 1}`,
+        `resize sized1 ${second}`,
+        'detach sized1',
+        'exec_detach sized1 exec',
+      ])
+    } finally {
+      await watch.stop()
+      tmux('kill-session', '-t', pane)
+      await nerd(['rm', '-f', 'sized1'])
     }
   })
 

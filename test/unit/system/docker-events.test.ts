@@ -18,6 +18,7 @@ function fakeFacts(): ContainerFacts {
       if (id === 'c1') name = 'shop'
     },
     started: () => undefined,
+    destroyed: () => undefined,
     ranSeconds: async () => 4,
   } as unknown as ContainerFacts
 }
@@ -81,6 +82,28 @@ describe('docker events from containerd events', () => {
     assert.equal(start.Action, 'exec_start: true ')
     assert.equal(eventMatches(start, filterTerms(['event=exec_start'])), true)
     assert.equal(eventMatches(start, filterTerms(['event=exec_create'])), false)
+  })
+
+  it("matches every event value as a prefix of the action once health_status, exec_create or exec_start is among them, as docker's daemon", async () => {
+    const die = (await dockerEvent(containerd('/tasks/exit', {containerId: 'c1', id: 'c1', exitStatus: 0}), facts))!
+    const create = (await dockerEvent(published('/nerd/container/exec_create', 'c1', {execID: 'e1', exec_create: 'ls'}), facts))!
+    assert.equal(eventMatches(die, filterTerms(['event=exec_create', 'event=d'])), true)
+    assert.equal(eventMatches(create, filterTerms(['event=exec_create', 'event=d'])), true)
+    assert.equal(eventMatches(die, filterTerms(['event=health_status', 'event=di'])), true)
+    assert.equal(eventMatches(die, filterTerms(['event=exec_start', 'event=x'])), false)
+    // Without one of them, exact.
+    assert.equal(eventMatches(die, filterTerms(['event=d', 'event=start'])), false)
+  })
+
+  it("gives a destroy the name, image and labels nerd's mark before the removal carries, its record gone; the mark is no event of its own", async () => {
+    const real = new ContainerFacts('/nonexistent', 'default')
+    const labels = JSON.stringify({app: 'web'})
+    assert.equal(await dockerEvent(published('/nerd/container/removing', 'c3c3c3c3c3c3c3c3', {name: 'fz1', image: 'nerd-test/busybox', labels}), real), undefined)
+    const destroy = await dockerEvent(containerd('/containers/delete', {id: 'c3c3c3c3c3c3c3c3'}), real)
+    assert.deepEqual(destroy?.Actor.Attributes, {app: 'web', image: 'nerd-test/busybox', name: 'fz1'})
+    assert.equal(destroy?.From, 'nerd-test/busybox')
+    // Nothing kept of it after: a long `nerd events` does not grow with the containers gone.
+    assert.deepEqual((await dockerEvent(containerd('/containers/delete', {id: 'c3c3c3c3c3c3c3c3'}), real))?.Actor.Attributes, {name: 'c3c3c3c3c3c3'})
   })
 
   it("translates nerd's own events: containers with their name, image and labels, volumes and networks as published", async () => {
@@ -158,6 +181,8 @@ describe('docker events from containerd events', () => {
     assert.equal(render('{{json .}}'), json)
     assert.equal(render('json'), json)
     assert.equal(render('{{json .Actor.Attributes}}'), '{"image":"busybox","name":"web","tier":"front"}\n')
+    // events.Message's Time and TimeNano are int64s, which Go's int64 arithmetic and comparisons take as numbers.
+    assert.equal(render('{{printf "%T %T %d" .Time .TimeNano .Time}} {{json .Time}} {{eq .Time 1795414339}} {{lt .Time 1795414340}}'), 'int64 int64 1795414339 1795414339 true true\n')
     const volume = (await dockerEvent(published('/nerd/volume/destroy', 'data', {driver: 'local'}), facts))!
     assert.equal(renderItems([eventTemplateData(volume)], {format: 'json', defaultTable: '', headers: {}}), '{"Type":"volume","Action":"destroy","Actor":{"ID":"data","Attributes":{"driver":"local"}},"scope":"local","time":1795414339,"timeNano":1795414339776624384}\n')
     assert.equal(renderItems([eventTemplateData(volume)], {format: '[{{.ID}}] {{.Actor.ID}}', defaultTable: '', headers: {}}), '[] data\n')
