@@ -4,7 +4,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {NerdError} from '../errors.ts'
 import {isLocked} from '../files.ts'
 import {outputDrained} from './detached-output.ts'
-import {markState} from './process-mark.ts'
+import {markHeld, markState} from './process-mark.ts'
 import {containerView, getTask, policyRestarts} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import type {Process} from '../containerd/index.ts'
@@ -47,7 +47,8 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
     throw new NerdError(`configured logging driver does not support reading`)
   }
   const now = new Date()
-  const until = options.until ? timeFlag('until', options.until, now) : undefined
+  // As docker's daemon, an until of "0" is none.
+  const until = options.until && options.until !== '0' ? timeFlag('until', options.until, now) : undefined
   const controller = new AbortController()
   // Once the container is found down for good: the task of the process that ended (it may already be gone).
   let ended: EndedTask | undefined
@@ -73,6 +74,7 @@ export async function followLogs(scope: ContainerScope, container: LoadedContain
     return true
   }
   if (!options.follow && existsSync(container.paths.drainMark)) await untilOutputDrained(scope, container)
+  if (!options.follow) await untilEndedLogWhole(scope, container)
   // As docker's, a container never started has no logger to follow: -f shows what there is and
   // returns; so does it for a dead one, which nothing starts again.
   const follow = options.follow && !container.dead && !(await neverStarted(scope, container))
@@ -157,6 +159,10 @@ async function endedTask(scope: ContainerScope, container: LoadedContainer): Pro
   const task = await getTask(scope, container.record.Id)
   // Started again since the look (by hand): asked again at the next.
   if (task && task.status !== 'STOPPED') return undefined
+  // A restart by hand is under way: it marks the container before its stop and clears the mark once
+  // its start is done, and the follow goes on into the new run, as through a policy's restart. Looked
+  // at last: a restart that the look found stopped holds it still, or has started the task found.
+  if (markHeld(container.paths.restarting)) return undefined
   return {...(task ? {pid: task.pid} : {}), foundAt: Date.now()}
 }
 
@@ -223,6 +229,25 @@ function liveFileState(path: string): string {
 async function neverStarted(scope: ContainerScope, container: LoadedContainer): Promise<boolean> {
   const view = await containerView(scope, container)
   return view.status === 'created' && view.state.StartedAt === ''
+}
+
+/**
+ * How long `logs` waits for the log of a container that has just ended for good to be whole
+ * (logEnd): docker's daemon waits as long for its copier (loggerCloseTimeout) before it closes the
+ * logger, which writes an unfinished last line.
+ */
+const LOGGER_CLOSE_TIMEOUT_MS = 10_000
+
+/**
+ * For `logs` of a container that has ended for good, its task maybe not deleted yet (its exit
+ * handler at work): the logger writes an unfinished last line only as it ends, with the task's
+ * deletion. docker's daemon shows a container stopped only once its logger is closed, so its
+ * `logs` then has that line; nerd's shows it exited from the exit on, and `logs` waits here instead.
+ */
+async function untilEndedLogWhole(scope: ContainerScope, container: LoadedContainer): Promise<void> {
+  const ended = await endedTask(scope, container)
+  if (!ended) return
+  while ((await logEnd(scope, container, ended)) === undefined && Date.now() - ended.foundAt < LOGGER_CLOSE_TIMEOUT_MS) await delay(DELETION_POLL_MS)
 }
 
 /** A process whose output nerd's drain carries may have ended with its last output still on the way to the log. */

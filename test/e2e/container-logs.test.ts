@@ -56,6 +56,8 @@ describe('logs and restart policies', () => {
     const stamped = await nerd(['logs', '-t', '--tail', '1', 'talker'])
     assert.match(stamped.stdout + stamped.stderr, /^\d{4}-\d\d-\d\dT[\d:.]+Z (line|err) \d+\n$/)
     assert.equal((await nerdOk(['logs', '--since', '2099-01-01T00:00:00Z', 'talker'])), '')
+    // An until of 0 is none, as docker's daemon takes it.
+    assert.match(await nerdOk(['logs', '--until', '0', 'talker']), /^line 1\nline 2\n/)
 
     // -f keeps printing new lines until stopped.
     const globals = nerdGlobals()
@@ -151,6 +153,40 @@ describe('logs and restart policies', () => {
     const retried = await nerd(['logs', '-f', 'retried'])
     assert.deepEqual([retried.code, retried.stdout], [0, 'run\nrun\n'], retried.stderr)
     await nerdOk(['rm', 'finished', 'ending', 'retried'])
+  })
+
+  it('logs -f follows a container through every restart by hand, as through a policy\'s, and ends at its stop', async () => {
+    // Its process, as a namespace's init, ignores the stop signal and is killed after the stop's
+    // second: the follow looks at the container (shouldStop) while the restart's stop has it
+    // exited, before its start.
+    await nerdOk(['run', '-d', '--name', 'restarted', '--network', 'none', IMG, 'sh', '-c', 'echo start; i=0; while true; do i=$((i+1)); echo t$i; sleep 0.3; done'])
+    const following = startNerd(['logs', '-f', 'restarted'])
+    let followed = ''
+    following.child.stdout.on('data', (chunk: Buffer) => (followed += chunk.toString()))
+    let ended: unknown
+    void following.ended.then((code) => (ended = code))
+    const starts = (): number => followed.split('\n').filter((line) => line === 'start').length
+    for (let round = 1; round <= 5; round++) {
+      await until(`the follow to show start ${round}`, async () => (starts() === round && followed.endsWith('t2\n') ? true : undefined))
+      await nerdOk(['restart', '-t', '1', 'restarted'])
+      await until(`the follow to show the restart ${round}`, async () => (starts() === round + 1 || ended !== undefined ? true : undefined))
+      assert.equal(ended, undefined, `the follow ended at restart ${round}: ${JSON.stringify(followed.slice(-40))}`)
+    }
+    await nerdOk(['stop', '-t', '1', 'restarted'])
+    assert.equal(await following.ended, 0)
+    assert.equal(starts(), 6)
+    await nerdOk(['rm', 'restarted'])
+  })
+
+  it('logs right after a container shows exited holds its unfinished last line, as docker\'s (whose daemon closes the logger first)', async () => {
+    for (let round = 0; round < 6; round++) {
+      const id = (await nerdOk(['run', '-d', '--network', 'none', IMG, 'sh', '-c', 'echo a; printf lastnonl'])).trim()
+      // Looked at without a pause: the line comes within a few hundred ms of the exit.
+      const deadline = Date.now() + 30_000
+      while ((await nerdOk(['inspect', '-f', '{{.State.Status}}', id])) !== 'exited\n') assert.ok(Date.now() < deadline, 'the container to show exited')
+      assert.equal(await nerdOk(['logs', id]), 'a\nlastnonl', `round ${round}`)
+      await nerdOk(['rm', id])
+    }
   })
 
   it('logs -f of a container whose logger is held up past the exit (a loaded machine) waits for the log to be whole: every line, then the end', async () => {

@@ -18,6 +18,7 @@ import {crc32, createGunzip} from 'node:zlib'
 import {NerdError} from '../../errors.ts'
 import {compareStrings} from '../../format/go-values.ts'
 import {parseGoDuration} from '../../format/go-duration.ts'
+import {GoTimeParseError, parseGoTime} from '../../format/go-time-parse.ts'
 
 export interface ReadLogOptions {
   follow?: boolean
@@ -844,47 +845,53 @@ async function follow(path: string, reading: FollowedFiles, options: ReadLogOpti
   }
 }
 
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+/** The layout docker's GetTimestamp reads a time in: by its fraction, `T`, colons, and whether it names a zone. */
+function timestampLayout(value: string, local: boolean): string {
+  if (value.includes('.')) return local ? '2006-01-02T15:04:05.999999999' : '2006-01-02T15:04:05.999999999Z07:00'
+  if (!value.includes('T')) return local ? '2006-01-02' : '2006-01-02Z07:00'
+  // The colons of the time: an offset's own (`+01:00`) is not one.
+  const colons = (value.match(/:/g)?.length ?? 0) - (!local && !/[zZ]/.test(value) && value.includes(':') ? 1 : 0)
+  const time = ['2006-01-02T15', '2006-01-02T15:04', '2006-01-02T15:04:05'][Math.min(colons, 2)]!
+  return local ? time : `${time}Z07:00`
 }
 
-/** Nanoseconds in a fraction of a second as written (`5` is 500 ms), to the nanosecond. */
-function fractionNanoseconds(fraction: string | undefined): bigint {
-  return BigInt((fraction ?? '').padEnd(9, '0').slice(0, 9))
+/** Go's strconv.ParseInt in base 10 of an int64: a sign allowed. */
+function parseInt64(text: string): bigint | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined
+  const parsed = BigInt(text)
+  return parsed >= -(2n ** 63n) && parsed < 2n ** 63n ? parsed : undefined
+}
+
+/** docker's parseTimestamp: Unix seconds, with an optional fraction (its first nine digits counted). */
+function parseUnixTimestamp(value: string): bigint | undefined {
+  const [whole = '', fraction] = value.split(/\.(.*)/s)
+  const seconds = parseInt64(whole)
+  const nanoseconds = fraction === undefined ? 0n : parseInt64(fraction)
+  if (seconds === undefined || nanoseconds === undefined) return undefined
+  const digits = fraction?.replace(/^[+-]/, '').length ?? 0
+  const scaled = digits <= 9 ? nanoseconds * 10n ** BigInt(9 - digits) : nanoseconds / 10n ** BigInt(digits - 9)
+  return seconds * 1_000_000_000n + scaled
 }
 
 /**
- * docker's RFC 3339 forms, in nanoseconds since the epoch: a date, optionally a time to the hour,
- * minute, second or nanosecond, optionally a zone; no zone means local time.
- */
-function parseDate(value: string): bigint | undefined {
-  const match = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d)(?::(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?)?)?(Z|[+-]\d\d:\d\d)?$/.exec(value)
-  if (!match) return undefined
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number]
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined
-  const zone = match[8]
-  let milliseconds: number
-  if (zone === undefined) milliseconds = new Date(year, month - 1, day, hour, minute, second).getTime()
-  else {
-    const offset = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)))
-    milliseconds = Date.UTC(year, month - 1, day, hour, minute, second) - offset * 60_000
-  }
-  return BigInt(milliseconds) * 1_000_000n + fractionNanoseconds(match[7])
-}
-
-/**
- * docker's `--since`/`--until` values, in nanoseconds since the epoch, as docker compares them: a
- * duration before `now` (`10m`, `1h30m`, `2.5s`), an RFC 3339 date or time (local time without a
- * zone), or Unix seconds with an optional fraction.
+ * docker's `--since`/`--until` values (its GetTimestamp, then ParseTimestamps), in nanoseconds since
+ * the epoch: a Go duration before `now` (to the whole second, as docker's `Unix()`), an RFC 3339
+ * date or time (without a zone at the offset local time has now, as docker's FixedZone), or Unix
+ * seconds with an optional fraction. A value with a `-` that is none of them fails in Go's time.Parse words.
  */
 export function parseLogTimeNanoseconds(value: string, now: Date = new Date()): bigint {
   const duration = value === '0' ? undefined : parseGoDuration(value)
-  if (duration !== undefined) return BigInt(Math.round(now.getTime() - duration)) * 1_000_000n
-  const date = parseDate(value)
-  if (date !== undefined) return date
-  const seconds = /^(\d+)(?:\.(\d+))?$/.exec(value)
-  if (seconds) return BigInt(seconds[1]!) * 1_000_000_000n + fractionNanoseconds(seconds[2])
-  throw new NerdError(`failed to parse value as time or duration: "${value}"`)
+  if (duration !== undefined) return BigInt(Math.floor((now.getTime() - duration) / 1000)) * 1_000_000_000n
+  const local = !/[zZ+]/.test(value) && value.split('-').length - 1 !== 3
+  try {
+    return parseGoTime(timestampLayout(value, local), value, local ? -now.getTimezoneOffset() * 60 : 0)
+  } catch (error) {
+    if (!(error instanceof GoTimeParseError)) throw error
+    if (value.includes('-')) throw new NerdError(error.message)
+  }
+  const timestamp = parseUnixTimestamp(value)
+  if (timestamp === undefined) throw new NerdError(`failed to parse value as time or duration: "${value}"`)
+  return timestamp
 }
 
 /** parseLogTimeNanoseconds to the millisecond, for filters that compare dates (prune's until, events). */

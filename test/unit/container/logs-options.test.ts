@@ -66,18 +66,21 @@ describe('--since and --until values', () => {
   const now = new Date('2026-11-23T12:00:00.000Z')
   const iso = (value: string): string => parseLogTime(value, now).toISOString()
 
-  it('reads Go durations as that long before now', () => {
+  it('reads Go durations as that long before now, to the whole second as docker\'s Unix()', () => {
     assert.equal(iso('10m'), '2026-11-23T11:50:00.000Z')
     assert.equal(iso('1h30m'), '2026-11-23T10:30:00.000Z')
     assert.equal(iso('1.5h'), '2026-11-23T10:30:00.000Z')
     assert.equal(iso('2s'), '2026-11-23T11:59:58.000Z')
-    assert.equal(iso('250ms'), '2026-11-23T11:59:59.750Z')
-    assert.equal(iso('1m0.5s'), '2026-11-23T11:58:59.500Z')
+    assert.equal(iso('250ms'), '2026-11-23T11:59:59.000Z')
+    assert.equal(iso('1m0.5s'), '2026-11-23T11:58:59.000Z')
     assert.equal(iso('-5m'), '2026-11-23T12:05:00.000Z')
+    assert.equal(parseLogTime('1s', new Date('2026-11-23T12:00:00.700Z')).toISOString(), '2026-11-23T11:59:59.000Z')
   })
 
-  it('reads Unix timestamps with an optional fraction; 0 is the epoch', () => {
+  it('reads Unix timestamps with an optional fraction, signed as Go\'s ParseInt takes them; 0 is the epoch', () => {
     assert.equal(iso('1700000000'), '2023-11-14T22:13:20.000Z')
+    assert.equal(iso('+1700000000'), '2023-11-14T22:13:20.000Z')
+    assert.equal(parseLogTimeNanoseconds('1700000000.1234567891', now), 1700000000123456789n)
     assert.equal(iso('1700000000.25'), '2023-11-14T22:13:20.250Z')
     assert.equal(iso('1700000000.123456789'), '2023-11-14T22:13:20.123Z')
     assert.equal(iso('0'), '1970-01-01T00:00:00.000Z')
@@ -108,8 +111,30 @@ describe('--since and --until values', () => {
     assert.equal(parseLogTimeNanoseconds('1795497341.5', now), 1795497341500000000n)
   })
 
+  it('refuses a value with a - in the words of Go\'s time.Parse, as docker\'s GetTimestamp', () => {
+    for (const [invalid, message] of [
+      ['2026-13-01', 'parsing time "2026-13-01": month out of range'],
+      ['2026-02-30', 'parsing time "2026-02-30": day out of range'],
+      ['2026-01-02T24:00:00Z', 'parsing time "2026-01-02T24:00:00Z": hour out of range'],
+      ['2026-11-26 00:49:16', 'parsing time "2026-11-26 00:49:16": extra text: " 00:49:16"'],
+      ['-1', 'parsing time "-1" as "2006-01-02": cannot parse "-1" as "2006"'],
+      ['2026-11-26T00:49:16.5+0100', 'parsing time "2026-11-26T00:49:16.5+0100" as "2006-01-02T15:04:05.999999999Z07:00": cannot parse "+0100" as "Z07:00"'],
+      // The layout goes by the colons, one taken for an offset's when the value names no Z.
+      ['2026-11-26T00:49:16+0100', 'parsing time "2026-11-26T00:49:16+0100" as "2006-01-02T15:04Z07:00": cannot parse ":16+0100" as "Z07:00"'],
+      ['1h-5m', 'parsing time "1h-5m" as "2006-01-02": cannot parse "1h-5m" as "2006"'],
+      ['2026-11', 'parsing time "2026-11" as "2006-01-02": cannot parse "" as "-"'],
+      ['2026-1-02', 'parsing time "2026-1-02" as "2006-01-02": cannot parse "1-02" as "01"'],
+      ['2026-01-02T03:04:05.5-25:00', 'parsing time "2026-01-02T03:04:05.5-25:00": time zone offset hour out of range'],
+      ['2026-01-02T3:04Z\u00e9', 'parsing time "2026-01-02T3:04Z\\xc3\\xa9": extra text: "\\xc3\\xa9"'],
+    ]) {
+      assert.throws(() => parseLogTime(invalid!, now), {message: message!}, invalid)
+    }
+    // Go's hour takes one digit.
+    assert.equal(iso('2026-01-02T3:04Z'), '2026-01-02T03:04:00.000Z')
+  })
+
   it('refuses anything else with docker message', () => {
-    for (const invalid of ['yesterday', '10', '2026-13-01', '2026-02-30', '2026-01-02T24:00:00Z', '2026-01-02 03:04:05', '1h-5m', '']) {
+    for (const invalid of ['yesterday', '10', '1+2', '1.5.5', '1795654156.', '', '99999999999999999999']) {
       if (invalid === '10') {
         // A bare number is a Unix timestamp, not a duration without unit.
         assert.equal(iso(invalid), '1970-01-01T00:00:10.000Z')
