@@ -10,7 +10,7 @@ import {isIP} from 'node:net'
 import {posix} from 'node:path'
 import {EXIT_NERD_FAILED, FlagValueError, NerdError, invalidFlagArgument} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
-import {parseBytes} from '../format/human.ts'
+import {parseBytes} from '../format/byte-sizes.ts'
 import {openFailure} from '../files.ts'
 import {checkLabel, parseMapOption} from '../labels.ts'
 import {requireContentTrustDisabled} from '../image/content-trust.ts'
@@ -19,7 +19,7 @@ import {goJSONCompactError} from '../format/go-json-decode.ts'
 import {checkExposeFlag, parseExpose, parsePublish, portBindings} from '../network/ports.ts'
 import {parseNetworkValue} from '../network/plan.ts'
 import type {PlannedAttachment} from '../network/attach.ts'
-import {parseLogOptions} from './logs/index.ts'
+import {checkLogConfig} from './logs/index.ts'
 import {CONTAINER_MODE, joinedContainer} from './model.ts'
 import type {DockerConfig, DockerHostConfig, DockerMount, HealthConfig, LogConfig, RestartPolicy} from './model.ts'
 import {mergeHealthcheck} from './health.ts'
@@ -740,9 +740,12 @@ function logConfig(values: CreateFlagValues): LogConfig {
   const options = values['log-opt'] ?? []
   const driver = values['log-driver'] || 'json-file'
   if (driver === 'none' && options.length > 0) fail('invalid logging opts for driver none')
-  if (driver !== 'json-file' && driver !== 'none') fail(`unknown log driver "${driver}": nerd supports json-file and none`)
   const config = parseMapOption(options)
-  if (driver === 'json-file') parseLogOptions(config)
+  try {
+    checkLogConfig(driver, config)
+  } catch (error) {
+    fail((error as Error).message)
+  }
   return {Type: driver, Config: config}
 }
 

@@ -35,6 +35,7 @@ import {spawnHealthMonitor, startHealthMonitor, unmonitoredHealth} from './healt
 import {oomKilled} from './stats.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig, HealthState} from './model.ts'
 import {CREATE_LABELS, monitorRestarts, NAME_LABEL, ownedElsewhere, STOP_SIGNAL_LABEL} from './model.ts'
+import {namesAttributes, parseLogOptions} from './logs/index.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
 import {prepareLinks} from './linked-containers.ts'
 import {commandSignal, INIT_PATH, isPlatformSignal, signalNumber} from './spec/index.ts'
@@ -861,12 +862,8 @@ async function startTaskLocked(scope: ContainerScope, current: LoadedContainer, 
     await user?.recorded()
     await updateState(current.paths, () => ({Error: ''}))
   } else await refreshJoinedNamespaces(scope, current, linksChange).catch(failed)
-  // docker's logger works its tag out as the runtime makes the task: a template that fails, fails the task's creation.
-  if (current.record.HostConfig.LogConfig.Config.tag) {
-    await import('./logs/attributes.ts')
-      .then(({checkLogTag}) => checkLogTag(current.record))
-      .catch((error: unknown) => failed(new RuntimeStartError(error, 'create')))
-  }
+  // docker's logger reads its options as the runtime makes the task: one that fails, fails the task's creation.
+  await checkLogger(current.record).catch((error: unknown) => failed(new RuntimeStartError(error, 'create')))
   // The marks of an earlier task's logger and stop (ones cut short leave them) say nothing of this
   // task's: a stop's, read as one whose nerd died, would have the next look kill the process started here.
   await Promise.all([rm(current.paths.logWriter, {force: true}), rm(current.paths.stopping, {force: true})])
@@ -969,6 +966,19 @@ async function finishLeftTaskDeletion(scope: ContainerScope, id: string): Promis
  * containerd's runtime failed to make or start the task: docker's daemon's text for it (with
  * libcontainerd's prefix for the task's creation) and the State.ExitCode it records (runtimeStartFailure).
  */
+/** What docker's json-file driver refuses as it starts (jsonfilelog.New): max-size, max-file, compress, then the attributes. */
+async function checkLogger(record: ContainerRecord): Promise<void> {
+  const config = record.HostConfig.LogConfig
+  if (config.Type !== 'json-file') return
+  try {
+    parseLogOptions(config.Config)
+  } catch (error) {
+    throw new NerdError(`failed to initialize logging driver: ${(error as Error).message}`, {cause: error})
+  }
+  // The template engine is loaded only for a container that needs it.
+  if (namesAttributes(config.Config)) await import('./logs/attributes.ts').then(({checkLogAttributes}) => checkLogAttributes(record))
+}
+
 class RuntimeStartError extends NerdError {
   readonly stateExitCode: number
 

@@ -174,12 +174,6 @@ export async function startAttached(
   const detaching = new AbortController()
   await markThisProcess(container.paths.attachedSession)
   try {
-    // A --rm container's too, which takes it along at its exit: `logs` of one that runs shows its output, as docker's.
-    if (container.record.LogPath) {
-      // As docker's logger, a write that fails (a full disk) drops what it had: the output still
-      // reaches the terminal, and the container never waits on a log it cannot write.
-      log = await openContainerLog(container.record, (error) => process.stderr.write(`WARNING: output left out of the container's log: ${error.message}\n`))
-    }
     const started = await startTask(
       scope,
       container,
@@ -187,6 +181,14 @@ export async function startAttached(
       containerLogUri(scope, context),
       detaching.signal,
     ).catch((error: unknown) => Promise.reject(startError(error)))
+    // Opened once the start has checked the log options, which a failed start reports in docker's
+    // words; the output waits in the FIFOs until the session below reads it. A --rm container's too,
+    // which takes it along at its exit: `logs` of one that runs shows its output, as docker's.
+    if (container.record.LogPath) {
+      // As docker's logger, a write that fails (a full disk) drops what it had: the output still
+      // reaches the terminal, and the container never waits on a log it cannot write.
+      log = await openContainerLog(container.record, (error) => process.stderr.write(`WARNING: output left out of the container's log: ${error.message}\n`))
+    }
     // Only now, the task being this session's: `attach` gets the output from here, and its input
     // goes in with nerd's.
     attach = serveAttachSocket(container.paths.dir, () => fifos.stdin)

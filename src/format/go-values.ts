@@ -5,6 +5,7 @@
  * is a `time.Time`, a GoDuration a `time.Duration`.
  */
 import {formatGoDuration} from './go-duration.ts'
+import {goRegExp} from './go-regexp.ts'
 import {formatGoLayout, goCivilTime, localZoneAt, type GoCivilTime, type GoZone} from './go-time.ts'
 import type {ParamKind} from './template-funcs.ts'
 
@@ -361,16 +362,12 @@ export function goTimeRFC3339(date: Date): string {
  * expressions is found in it (a pattern that does not compile as one is skipped).
  */
 export function goFilterMatcher(patterns: readonly string[]): (text: string) => boolean {
-  const expressions = patterns.map(goRegExp).filter((expression) => expression !== undefined)
+  const expressions = patterns.flatMap((pattern) => {
+    try {
+      return [goRegExp(pattern)]
+    } catch {
+      return []
+    }
+  })
   return (text) => patterns.includes(text) || expressions.some((expression) => expression.test(text))
-}
-
-/** A Go regular expression as JavaScript runs it: a leading `(?i)`-style flag group becomes flags; undefined when it does not compile. */
-function goRegExp(pattern: string): RegExp | undefined {
-  const flagGroup = /^\(\?([ims]+)\)/.exec(pattern)
-  try {
-    return flagGroup ? new RegExp(pattern.slice(flagGroup[0].length), [...new Set(flagGroup[1])].join('')) : new RegExp(pattern)
-  } catch {
-    return undefined
-  }
 }

@@ -12,7 +12,8 @@
 import {NerdError} from '../errors.ts'
 import {goStruct, MAP, pointerTo} from '../format/go-types.ts'
 import {labelMethod} from '../format/go-values.ts'
-import {humanSize, parseBytes} from '../format/human.ts'
+import {parseBytes} from '../format/byte-sizes.ts'
+import {humanSize} from '../format/human.ts'
 import type {NerdEvent} from '../system/nerd-events.ts'
 
 export const LOCAL_DRIVER = 'local'

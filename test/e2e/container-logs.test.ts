@@ -279,6 +279,26 @@ describe('logs and restart policies', () => {
     assert.equal((await nerd(['inspect', 'untagged'])).code, 1, '--rm removes it')
   })
 
+  it('log option values docker\'s driver reads as it starts: create takes them, each start fails in docker\'s words; an unknown driver is refused at create', async () => {
+    const refusal = (reason: string) => `Error: failed to create task for container: failed to initialize logging driver: ${reason}\n`
+    const created = await nerd(['create', '--name', 'badfile', '--network', 'none', '--log-opt', 'max-file=x', IMG, 'true'])
+    assert.equal(created.code, 0, created.stderr)
+    const started = await nerd(['start', 'badfile'])
+    assert.deepEqual([started.code, started.stderr], [1, `${refusal('strconv.Atoi: parsing "x": invalid syntax')}Error: failed to start containers: badfile\n`])
+    await nerdOk(['rm', 'badfile'])
+    for (const [option, reason] of [
+      ['max-size=10ib', "invalid suffix: 'ib'"],
+      ['env-regex=^F(?=O)', 'error parsing regexp: invalid or unsupported Perl syntax: `(?=`'],
+    ]) {
+      const run = await nerd(['run', '--rm', '--network', 'none', '--log-opt', option!, IMG, 'true'])
+      assert.deepEqual([run.code, run.stderr], [125, refusal(reason!)], option)
+    }
+    const unknown = await nerd(['run', '--rm', '--network', 'none', '--log-driver', 'bogus', IMG, 'true'])
+    assert.deepEqual([unknown.code, unknown.stderr], [125, "Error: logger: no log driver named 'bogus' is registered\n"])
+    const uncreated = await nerd(['create', '--network', 'none', '--log-driver', 'bogus', IMG, 'true'])
+    assert.deepEqual([uncreated.code, uncreated.stderr], [1, "Error: logger: no log driver named 'bogus' is registered\n"])
+  })
+
   it('rotates the log at max-size keeping max-file files', async () => {
     await nerdOk(['run', '-d', '--name', 'rotating', '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', IMG, 'sh', '-c', 'for i in $(seq 1 400); do echo line-$i; done; sleep 600'])
     const record = await inspect('rotating')
@@ -356,9 +376,10 @@ describe('logs and restart policies', () => {
     assert.equal(existsSync(dirname(path)), false)
     // docker's rule: only rotated files are compressed, so some must be made and kept.
     const refused = await nerd(['run', '--rm', '--network', 'none', '--log-opt', 'compress=true', '--log-opt', 'max-size=1k', IMG, 'true'])
-    assert.deepEqual([refused.code, refused.stderr], [125, 'Error: compress cannot be true when max-file is less than 2 or max-size is not set\n'])
+    const refusal = (reason: string) => `Error: failed to create task for container: failed to initialize logging driver: ${reason}\n`
+    assert.deepEqual([refused.code, refused.stderr], [125, refusal('compress cannot be true when max-file is less than 2 or max-size is not set')])
     const invalid = await nerd(['run', '--rm', '--network', 'none', ...options.slice(0, -1), 'compress=yes', IMG, 'true'])
-    assert.deepEqual([invalid.code, invalid.stderr], [125, 'Error: strconv.ParseBool: parsing "yes": invalid syntax\n'])
+    assert.deepEqual([invalid.code, invalid.stderr], [125, refusal('strconv.ParseBool: parsing "yes": invalid syntax')])
   })
 
   it('--restart=always brings back a process killed with SIGKILL and counts it', async () => {
@@ -890,7 +911,7 @@ describe('logs and restart policies', () => {
     }
     const driver = await nerd(['run', '--log-driver', 'syslog', IMG, 'true'])
     assert.equal(driver.code, 125)
-    assert.match(driver.stderr, /unknown log driver "syslog"/)
+    assert.equal(driver.stderr, "Error: logger: no log driver named 'syslog' is registered\n")
   })
 })
 

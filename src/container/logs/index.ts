@@ -3,7 +3,7 @@
  * `attach`) and the logging driver containerd's shim runs for detached containers.
  * dist/logger.js imports ./logger.ts directly, so that it carries no more than it needs.
  */
-export {logTimestamp, namesAttributes, openContainerLog, openJsonFileLog, parseLogOptions, parseLogSize} from './json-file.ts'
+export {checkLogConfig, logTimestamp, namesAttributes, openContainerLog, openJsonFileLog, parseLogOptions} from './json-file.ts'
 export type {JsonFileLog, JsonFileOptions, LogStream} from './json-file.ts'
 export {loggerUri, runLogger} from './logger.ts'
 export type {LoggerEnvironment} from './logger.ts'

@@ -1,8 +1,9 @@
 /**
  * docker's json-file log: one JSON object per line,
  * `{"log":"<line>\n","stream":"stdout","time":"<RFC 3339 with nanoseconds, UTC>"}` (with
- * `"attrs":{…}` before `time` when the log options name labels, variables or a tag), rotated when the
- * next entry would pass max-size: `<file>` becomes `<file>.1`, `.1` becomes `.2` … up to
+ * `"attrs":{…}` before `time` when the log options name labels, variables or a tag), rotated before
+ * an entry once the file has reached max-size (as docker's, it ends a little past it): `<file>`
+ * becomes `<file>.1`, `.1` becomes `.2` … up to
  * `<file>.<max-file - 1>`, gzipped (`.1.gz` …) with compress; with max-file 1 a new, empty file
  * replaces it.
  *
@@ -14,7 +15,8 @@ import {closeSync, fstatSync, ftruncateSync, openSync, renameSync, rmSync, write
 import {NerdError} from '../../errors.ts'
 import {fileFailure} from '../../files.ts'
 import {goJSON} from '../../format/go-json.ts'
-import {compareStrings, goParseBool, goParseBoolError} from '../../format/go-values.ts'
+import {parseBytes, parseDecimalBytes} from '../../format/byte-sizes.ts'
+import {compareStrings, goAtoi, goParseBool, goParseBoolError} from '../../format/go-values.ts'
 import type {ContainerRecord} from '../model.ts'
 import {CompressedRotation} from './compressed-rotation.ts'
 import {maxEscapedLength, writeEscaped} from './json-string.ts'
@@ -42,73 +44,64 @@ export const MAX_LINE_PIECE = 16 * 1024
 
 /** The options every driver takes (docker's logger factory checks them). */
 const GENERIC_OPTIONS = new Set(['mode', 'max-buffer-size'])
+/** The json-file driver's own (its ValidateLogOpt). */
+const JSON_FILE_OPTIONS = new Set(['max-file', 'max-size', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'])
 /** What the json-file driver puts in its entries' `attrs` (logs/attributes.ts reads them). */
-const ATTRIBUTE_OPTIONS = new Set(['labels', 'env', 'tag'])
-const REGEX_OPTIONS = new Set(['labels-regex', 'env-regex'])
-
-const DECIMAL_UNITS: Record<string, number> = {'': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12, p: 1e15}
-const BINARY_UNITS: Record<string, number> = {'': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40, p: 2 ** 50}
-
-/** docker's max-size (go-units FromHumanSize): `1024`, `10k`, `10m`, `1.5g`, `10MB`; decimal units (binary ones with `binary`, as RAMInBytes). */
-export function parseLogSize(value: string, binary = false): number {
-  const match = /^(\d+(?:\.\d+)?) ?([kmgtp]?)i?b?$/i.exec(value)
-  if (!match) throw new NerdError(`invalid size: '${value}'`)
-  return Math.floor(Number(match[1]) * (binary ? BINARY_UNITS : DECIMAL_UNITS)[match[2]!.toLowerCase()]!)
-}
+const ATTRIBUTE_OPTIONS = new Set(['labels', 'env', 'tag', 'labels-regex', 'env-regex'])
 
 /**
- * docker's options of every driver. nerd's logger always drains the container's output as fast as
- * it writes the file, so `mode=non-blocking` changes nothing: where docker would drop lines once
- * max-buffer-size of them wait, nerd's container waits for the disk, and no line is lost.
+ * docker's check of `--log-driver` and `--log-opt` at create (logger.ValidateLogOpts): every
+ * driver's options, the driver, then the names of the json-file driver's options. Their values are
+ * the logger's to read, at each start (parseLogOptions, logs/attributes.ts's checkLogAttributes).
+ *
+ * nerd's logger always drains the container's output as fast as it writes the file, so
+ * `mode=non-blocking` changes nothing: where docker would drop lines once max-buffer-size of them
+ * wait, nerd's container waits for the disk, and no line is lost.
  */
-function checkGenericOptions(config: Record<string, string>): void {
+export function checkLogConfig(driver: string, config: Record<string, string>): void {
+  if (driver === 'none') return
   const mode = config.mode ?? ''
   if (!['', 'blocking', 'non-blocking'].includes(mode)) throw new NerdError(`logger: logging mode not supported: ${mode}`)
   const bufferSize = config['max-buffer-size']
-  if (bufferSize === undefined) return
-  if (mode !== 'non-blocking') throw new NerdError("logger: max-buffer-size option is only supported with 'mode=non-blocking'")
-  try {
-    parseLogSize(bufferSize, true)
-  } catch (error) {
-    throw new NerdError(`error parsing option max-buffer-size: ${(error as Error).message}`)
+  if (bufferSize !== undefined) {
+    if (mode !== 'non-blocking') throw new NerdError("logger: max-buffer-size option is only supported with 'mode=non-blocking'")
+    try {
+      parseBytes(bufferSize)
+    } catch (error) {
+      throw new NerdError(`error parsing option max-buffer-size: ${(error as Error).message}`)
+    }
+  }
+  // nerd has docker's json-file and none only (not journald, syslog, local …).
+  if (driver !== 'json-file') throw new NerdError(`logger: no log driver named '${driver}' is registered`)
+  for (const key of Object.keys(config)) {
+    if (!GENERIC_OPTIONS.has(key) && !JSON_FILE_OPTIONS.has(key)) throw new NerdError(`unknown log opt '${key}' for json-file log driver`)
   }
 }
 
 /** Whether the log options name labels, variables or a tag for the entries' `attrs`. */
 export function namesAttributes(config: Record<string, string>): boolean {
-  return Object.keys(config).some((key) => ATTRIBUTE_OPTIONS.has(key) || REGEX_OPTIONS.has(key))
+  return Object.keys(config).some((key) => ATTRIBUTE_OPTIONS.has(key))
 }
 
-/** The json-file driver's `--log-opt` values, checked as docker checks them. */
+/** The json-file driver's max-size, max-file and compress, read and refused as docker's driver does as it starts (jsonfilelog.New). */
 export function parseLogOptions(config: Record<string, string>): JsonFileOptions {
-  checkGenericOptions(config)
   const options: JsonFileOptions = {}
-  for (const [key, value] of Object.entries(config)) {
-    if (GENERIC_OPTIONS.has(key) || ATTRIBUTE_OPTIONS.has(key)) continue
-    if (REGEX_OPTIONS.has(key)) {
-      try {
-        new RegExp(value)
-      } catch (error) {
-        throw new NerdError(`invalid log opt '${key}': ${(error as Error).message}`)
-      }
-    } else if (key === 'max-size') {
-      options.maxSize = parseLogSize(value)
-      if (options.maxSize <= 0) throw new NerdError('max-size must be a positive number')
-    } else if (key === 'max-file') {
-      if (!/^[+-]?\d+$/.test(value)) throw new NerdError(`invalid max-file '${value}': not a number`)
-      options.maxFile = Number(value)
-      if (options.maxFile < 1) throw new NerdError('max-file cannot be less than 1')
-    } else if (key === 'compress') {
-      const compress = goParseBool(value)
-      if (compress === undefined) throw new NerdError(goParseBoolError(value))
-      if (compress) options.compress = true
-    } else {
-      throw new NerdError(`unknown log opt '${key}' for json-file log driver`)
-    }
+  if (config['max-size'] !== undefined) {
+    options.maxSize = parseDecimalBytes(config['max-size'])
+    if (options.maxSize <= 0) throw new NerdError('max-size must be a positive number')
   }
-  // Only rotated files are compressed: docker wants some to be made and kept.
-  if (options.compress && (options.maxSize === undefined || (options.maxFile ?? 1) < 2)) {
-    throw new NerdError('compress cannot be true when max-file is less than 2 or max-size is not set')
+  if (config['max-file'] !== undefined) {
+    options.maxFile = goAtoi(config['max-file'], `strconv.Atoi: parsing ${JSON.stringify(config['max-file'])}`)
+    if (options.maxFile < 1) throw new NerdError('max-file cannot be less than 1')
+  }
+  if (config.compress !== undefined) {
+    const compress = goParseBool(config.compress)
+    if (compress === undefined) throw new NerdError(goParseBoolError(config.compress))
+    // Only rotated files are compressed: docker wants some to be made and kept.
+    if (compress && (options.maxSize === undefined || (options.maxFile ?? 1) < 2)) {
+      throw new NerdError('compress cannot be true when max-file is less than 2 or max-size is not set')
+    }
+    if (compress) options.compress = true
   }
   return options
 }
@@ -167,6 +160,14 @@ const OUTPUT_SIZE = 128 * 1024
 interface PendingLine {
   bytes: Buffer
   length: number
+  /**
+   * While a line longer than MAX_LINE_PIECE is logged in pieces, the time of its first piece, which
+   * docker's copier gives every piece (partialTS); else when the pending bytes were last read, the
+   * time of the unfinished line the close logs (docker's, at the end of the output, is no earlier).
+   */
+  time: Buffer
+  timeLength: number
+  pieced: boolean
 }
 
 export async function openJsonFileLog(path: string, options: JsonFileOptions = {}): Promise<JsonFileLog> {
@@ -181,8 +182,8 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
   const output = Buffer.allocUnsafe(Math.max(OUTPUT_SIZE, entryFrame + maxEscapedLength(MAX_LINE_PIECE)))
   let outputLength = 0
   const pending: Record<LogStream, PendingLine> = {
-    stdout: {bytes: Buffer.allocUnsafe(MAX_LINE_PIECE), length: 0},
-    stderr: {bytes: Buffer.allocUnsafe(MAX_LINE_PIECE), length: 0},
+    stdout: {bytes: Buffer.allocUnsafe(MAX_LINE_PIECE), length: 0, time: Buffer.allocUnsafe(TIME_LENGTH), timeLength: 0, pieced: false},
+    stderr: {bytes: Buffer.allocUnsafe(MAX_LINE_PIECE), length: 0, time: Buffer.allocUnsafe(TIME_LENGTH), timeLength: 0, pieced: false},
   }
   // Rewritten in place for each chunk: a Buffer.from per chunk would be a slice of Node's shared
   // 8 KiB pool, and a pool that outlives two scavenges (a few hundred chunks) sits in the old
@@ -190,6 +191,9 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
   // seldom needs: the logger of a container writing small chunks grew by megabytes a minute.
   const time = Buffer.allocUnsafe(TIME_LENGTH)
   let timeLength = 0
+  /** The time of the last entry made: a compressed rotated file's (docker's lastTimestamp). */
+  const lastTime = Buffer.allocUnsafe(TIME_LENGTH)
+  let lastTimeLength = 0
   const compressed = options.compress && maxFile > 1 ? new CompressedRotation(path, maxFile) : undefined
 
   const writeAll = (bytes: Buffer, length: number): void => {
@@ -234,8 +238,7 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
     if (maxFile <= 1) {
       rmSync(path, {force: true})
     } else if (compressed) {
-      // The entry that rotates is stamped no earlier than the last one of the file rotated out.
-      compressed.rotate(time.toString('latin1', 0, timeLength))
+      compressed.rotate(lastTime.toString('latin1', 0, lastTimeLength))
     } else {
       for (let index = maxFile - 1; index >= 1; index--) {
         try {
@@ -248,34 +251,39 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
     size = 0
     fd = openSync(path, 'a', 0o640)
   }
-  /** Adds the entry for `source[start, end)` to the output, rotating first when it would pass max-size. */
-  const entry = (stream: LogStream, source: Buffer, start: number, end: number): void => {
+  /** Adds the entry for `source[start, end)` stamped `stamp[0, stampLength)` to the output, rotating first once the file has reached max-size. */
+  const entry = (stream: LogStream, source: Buffer, start: number, end: number, stamp: Buffer, stampLength: number): void => {
     if (output.length - outputLength < entryFrame + maxEscapedLength(end - start)) flush()
     const entryStart = outputLength
     let offset = entryStart + ENTRY_START.copy(output, entryStart)
     offset = writeEscaped(source, start, end, output, offset)
     offset += streamField[stream].copy(output, offset)
-    offset += time.copy(output, offset, 0, timeLength)
+    offset += stamp.copy(output, offset, 0, stampLength)
     offset += ENTRY_END.copy(output, offset)
     outputLength = offset
     const entryLength = offset - entryStart
-    const logged = size + entryStart
-    if (options.maxSize !== undefined && logged > 0 && logged + entryLength > options.maxSize) {
+    // docker's writer: `if pos.size >= capacity { rotate }` before each entry.
+    if (options.maxSize !== undefined && size + entryStart >= options.maxSize) {
+      // A file full before this logger wrote to it (a smaller max-size since): its last entry's time unknown, this one's is no earlier.
+      if (lastTimeLength === 0) lastTimeLength = stamp.copy(lastTime, 0, 0, stampLength)
       if (entryStart > 0) writeAll(output, entryStart)
       rotate()
       output.copy(output, 0, entryStart, offset)
       outputLength = entryLength
     }
+    lastTimeLength = stamp.copy(lastTime, 0, 0, stampLength)
   }
-  /** Logs `source[start, end)`, which ends a line (or a piece of one), after what is pending. */
-  const line = (stream: LogStream, source: Buffer, start: number, end: number): void => {
+  /** Logs `source[start, end)`, which ends a line or (`piece`) a piece of one, after what is pending. */
+  const line = (stream: LogStream, source: Buffer, start: number, end: number, piece: boolean): void => {
     const unfinished = pending[stream]
-    if (unfinished.length === 0) return entry(stream, source, start, end)
+    if (!unfinished.pieced) unfinished.timeLength = time.copy(unfinished.time, 0, 0, timeLength)
+    // Taken before the entry is made: a failed write drops it, and the next line starts afresh.
+    unfinished.pieced = piece
+    if (unfinished.length === 0) return entry(stream, source, start, end, unfinished.time, unfinished.timeLength)
     // One contiguous piece, so that a UTF-8 sequence cut between two chunks is whole again.
     const length = unfinished.length + source.copy(unfinished.bytes, unfinished.length, start, end)
-    // Taken before the entry is made: a failed write drops it, and the next line starts afresh.
     unfinished.length = 0
-    entry(stream, unfinished.bytes, 0, length)
+    entry(stream, unfinished.bytes, 0, length, unfinished.time, unfinished.timeLength)
   }
 
   return {
@@ -291,13 +299,14 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
           const room = MAX_LINE_PIECE - unfinished.length
           if (textEnd - start >= room) {
             // docker's 16 KiB buffer filled up without a newline: that much is logged as a piece of its own.
-            line(stream, source, start, start + room)
+            line(stream, source, start, start + room, true)
             start += room
           } else if (newline < 0) {
             unfinished.length += source.copy(unfinished.bytes, unfinished.length, start)
+            if (!unfinished.pieced) unfinished.timeLength = time.copy(unfinished.time, 0, 0, timeLength)
             start = source.length
           } else {
-            line(stream, source, start, newline + 1)
+            line(stream, source, start, newline + 1, false)
             start = newline + 1
           }
         }
@@ -305,12 +314,12 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
       })
     },
     async close() {
-      timeLength = time.write(logTimestamp(), 'latin1')
       dropOnFailure(() => {
         for (const stream of ['stdout', 'stderr'] as const) {
           const unfinished = pending[stream]
-          if (unfinished.length > 0) entry(stream, unfinished.bytes, 0, unfinished.length)
+          if (unfinished.length > 0) entry(stream, unfinished.bytes, 0, unfinished.length, unfinished.time, unfinished.timeLength)
           unfinished.length = 0
+          unfinished.pieced = false
         }
         flush()
       })

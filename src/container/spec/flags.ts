@@ -18,7 +18,7 @@ import type {
   VolumeMount,
 } from './types.ts'
 import {goParseBool} from '../../format/go-values.ts'
-import {parseBytes} from '../../format/human.ts'
+import {parseBytes} from '../../format/byte-sizes.ts'
 import {validateVolumeName} from '../../volume/model.ts'
 import {CONTAINER_MODE, joinedContainer} from '../model.ts'
 import {specError} from './errors.ts'

@@ -1,8 +1,8 @@
 /**
- * Docker's number formats for resource flags: binary sizes (format/human.ts's parseBytes: `512m`,
+ * Docker's number formats for resource flags: binary sizes (format/byte-sizes.ts's parseBytes: `512m`,
  * `1g`, `1.5GiB`, `100000`), `-1` for unlimited swap, and CPU counts as rational numbers (`1.5`, `3/2`).
  */
-import {parseBytes} from '../../format/human.ts'
+import {parseBytes} from '../../format/byte-sizes.ts'
 import {specError} from './errors.ts'
 
 /** `--memory-swap`: a size, or -1 for unlimited swap. */

@@ -209,8 +209,13 @@ describe('createRequestFromFlags: refusals', () => {
   })
 
   it('refuses values docker does not know', () => {
-    refuses({'log-driver': 'syslog'}, 'unknown log driver "syslog": nerd supports json-file and none')
+    refuses({'log-driver': 'syslog'}, "logger: no log driver named 'syslog' is registered")
+    // As docker's ValidateLogOpts: every driver's options first, then the driver, then the json-file driver's option names.
+    refuses({'log-driver': 'bogus', 'log-opt': ['mode=fast']}, 'logger: logging mode not supported: fast')
+    refuses({'log-driver': 'bogus', 'log-opt': ['colour=red']}, "logger: no log driver named 'bogus' is registered")
     assert.throws(() => request({'log-opt': ['max-size=1m', 'colour=red']}), {message: "unknown log opt 'colour' for json-file log driver"})
+    // Their values are the driver's to read as the container starts: create takes them.
+    assert.deepEqual(request({'log-opt': ['max-size=1x', 'max-file=x', 'compress=maybe', 'env-regex=(']}).logConfig.Config, {'max-size': '1x', 'max-file': 'x', compress: 'maybe', 'env-regex': '('})
     refusesWhileParsing({pull: 'sometimes'}, `invalid pull option: 'sometimes': must be one of "always", "missing" or "never"`)
     // docker's CLI checks --pull before the other flags
     refusesWhileParsing({pull: 'sometimes', pid: 'bogus'}, `invalid pull option: 'sometimes': must be one of "always", "missing" or "never"`)

@@ -1,7 +1,7 @@
 /** docker's json-file attributes: labels, environment variables and tag the log options name. */
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {checkLogTag, logAttributes} from '../../../src/container/logs/attributes.ts'
+import {checkLogAttributes, logAttributes} from '../../../src/container/logs/attributes.ts'
 import type {ContainerRecord} from '../../../src/container/model.ts'
 
 function record(config: Record<string, string>): ContainerRecord {
@@ -11,6 +11,7 @@ function record(config: Record<string, string>): ContainerRecord {
     Path: 'sh',
     Args: ['-c', 'true'],
     Image: `sha256:${'ab'.repeat(32)}`,
+    Created: '2026-11-26T00:47:45.123456789Z',
     Config: {Image: 'busybox', Env: ['TIER=front', 'REGION=eu', 'BARE'], Labels: {app: 'shop', 'com.x.team': 'blue', other: 'no'}},
     HostConfig: {LogConfig: {Type: 'json-file', Config: config}},
     LogPath: '/x/log',
@@ -28,18 +29,27 @@ describe('log attributes', () => {
     assert.equal(logAttributes(record({'max-size': '1m'})), undefined)
   })
 
+  it('matches labels-regex and env-regex as Go regular expressions (RE2)', () => {
+    assert.deepEqual(logAttributes(record({'env-regex': '(?i)^tier', 'labels-regex': '\\Aapp\\z'})), {TIER: 'front', app: 'shop'})
+  })
+
   it('adds the tag, a template over the container as docker\'s ParseLogTag', () => {
-    assert.deepEqual(logAttributes(record({tag: '{{.ImageName}}/{{.Name}}/{{.ID}}/{{.ImageID}}'})), {tag: `busybox/web/${'c0ffee000000'}/${'ab'.repeat(6)}`})
+    assert.deepEqual(logAttributes(record({tag: '{{.ImageName}}/{{.Name}}/{{.ID}}/{{.ImageID}}'})), {tag: 'busybox/web/c0ffee000000/sha256:ababa'})
+    assert.deepEqual(logAttributes(record({tag: '{{.ContainerCreated}} {{.ContainerCreated.Year}}'})), {tag: '2026-11-26 00:47:45.123456789 +0000 UTC 2026'})
     assert.deepEqual(logAttributes(record({tag: 'static'})), {tag: 'static'})
   })
 
-  it('leaves out a tag docker\'s logger cannot work out, a template on a *logger.Info; checkLogTag refuses the start in docker\'s words', () => {
+  it('leaves out a regular expression or tag docker\'s logger cannot work out; checkLogAttributes refuses the start in docker\'s words', () => {
     const refusal = (reason: string) => ({message: `failed to initialize logging driver: template: log-tag:1${reason}`})
-    assert.throws(() => checkLogTag(record({tag: '{{.Bogus}}'})), refusal(':2: executing "log-tag" at <.Bogus>: can\'t evaluate field Bogus in type *logger.Info'))
-    assert.throws(() => checkLogTag(record({tag: '{{.ID'})), refusal(': unclosed action'))
-    assert.throws(() => checkLogTag(record({tag: '{{nosuch}}'})), refusal(': function "nosuch" not defined'))
+    assert.throws(() => checkLogAttributes(record({tag: '{{.Bogus}}'})), refusal(':2: executing "log-tag" at <.Bogus>: can\'t evaluate field Bogus in type *logger.Info'))
+    assert.throws(() => checkLogAttributes(record({tag: '{{.ID'})), refusal(': unclosed action'))
+    assert.throws(() => checkLogAttributes(record({tag: '{{nosuch}}'})), refusal(': function "nosuch" not defined'))
     for (const tag of ['{{.Bogus}}', '{{.ID', '{{nosuch}}']) assert.deepEqual(logAttributes(record({tag, labels: 'app'})), {app: 'shop'}, tag)
-    checkLogTag(record({tag: '{{.Name}}'}))
-    checkLogTag(record({}))
+    assert.throws(() => checkLogAttributes(record({'env-regex': '^F(?=O)'})), {message: 'failed to initialize logging driver: error parsing regexp: invalid or unsupported Perl syntax: `(?=`'})
+    // labels-regex first, as docker's ExtraAttributes.
+    assert.throws(() => checkLogAttributes(record({'env-regex': '(', 'labels-regex': '[', tag: '{{.Bogus}}'})), {message: 'failed to initialize logging driver: error parsing regexp: missing closing ]: `[`'})
+    assert.deepEqual(logAttributes(record({'env-regex': '(', labels: 'app'})), {app: 'shop'})
+    checkLogAttributes(record({tag: '{{.Name}}'}))
+    checkLogAttributes(record({}))
   })
 })

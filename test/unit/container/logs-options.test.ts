@@ -6,7 +6,7 @@ import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-import {parseLogOptions, parseLogSize} from '../../../src/container/logs/json-file.ts'
+import {checkLogConfig, parseLogOptions} from '../../../src/container/logs/json-file.ts'
 import {initProcessExit, loggerUri, seenOutByStopper} from '../../../src/container/logs/logger.ts'
 import {markThisProcess} from '../../../src/container/process-mark.ts'
 import {processEnded, processStartTime, recordedInitProcess, recordInitProcess} from '../../../src/container/host-process.ts'
@@ -14,37 +14,53 @@ import {parseLogTime, parseLogTimeNanoseconds} from '../../../src/container/logs
 import {containerPaths} from '../../../src/container/store.ts'
 
 describe('json-file log options', () => {
-  it('reads max-size in decimal units as docker (go-units FromHumanSize), max-buffer-size in binary ones (RAMInBytes)', () => {
-    assert.equal(parseLogSize('4m', true), 4 * 2 ** 20)
-    assert.equal(parseLogSize('512k', true), 512 * 1024)
-    assert.equal(parseLogSize('1024'), 1024)
-    assert.equal(parseLogSize('10k'), 10_000)
-    assert.equal(parseLogSize('10K'), 10_000)
-    assert.equal(parseLogSize('10kb'), 10_000)
-    assert.equal(parseLogSize('10m'), 10_000_000)
-    assert.equal(parseLogSize('10MiB'), 10_000_000)
-    assert.equal(parseLogSize('1.5m'), 1_500_000)
-    assert.equal(parseLogSize('1g'), 1_000_000_000)
-    assert.equal(parseLogSize('2 m'), 2_000_000)
-    for (const invalid of ['', 'm', '-1m', '10q', '1..5m', '10 mb x']) assert.throws(() => parseLogSize(invalid), {message: `invalid size: '${invalid}'`})
+  it('reads max-size as docker\'s json-file driver (go-units FromHumanSize: decimal units), and refuses in its words', () => {
+    const maxSize = (value: string): number | undefined => parseLogOptions({'max-size': value}).maxSize
+    for (const [value, size] of [
+      ['1024', 1024],
+      ['10k', 10_000],
+      ['10K', 10_000],
+      ['10kb', 10_000],
+      ['10MiB', 10_000_000],
+      ['1.5m', 1_500_000],
+      ['2 m', 2_000_000],
+      ['1e3', 1000],
+      ['.5k', 500],
+      ['1g', 1_000_000_000],
+    ] as const) {
+      assert.equal(maxSize(value), size, value)
+    }
+    for (const [value, message] of [
+      ['10ib', "invalid suffix: 'ib'"],
+      ['10x', "invalid suffix: 'x'"],
+      ['1..5k', 'strconv.ParseFloat: parsing "1..5": invalid syntax'],
+      ['m', "invalid size: 'm'"],
+      ['-1m', "invalid size: '-1m'"],
+      ['0', 'max-size must be a positive number'],
+    ]) {
+      assert.throws(() => maxSize(value!), {message}, value)
+    }
   })
 
-  it('takes max-size and max-file, what names attributes, every driver\'s mode and max-buffer-size, and refuses the rest with docker-like messages', () => {
+  it('reads max-file as strconv.Atoi, and compress, as docker\'s driver starts (its names are checked at create)', () => {
     assert.deepEqual(parseLogOptions({}), {})
     assert.deepEqual(parseLogOptions({'max-size': '10m', 'max-file': '3'}), {maxSize: 10_000_000, maxFile: 3})
     // docker accepts max-file alone (it only matters once max-size rotates).
     assert.deepEqual(parseLogOptions({'max-file': '2'}), {maxFile: 2})
-    assert.throws(() => parseLogOptions({'max-size': '0'}), {message: 'max-size must be a positive number'})
     assert.throws(() => parseLogOptions({'max-file': '0'}), {message: 'max-file cannot be less than 1'})
-    assert.throws(() => parseLogOptions({'max-file': 'two'}), {message: "invalid max-file 'two': not a number"})
-    assert.deepEqual(parseLogOptions({mode: 'blocking'}), {})
-    assert.deepEqual(parseLogOptions({mode: 'non-blocking', 'max-buffer-size': '4m', 'max-file': '2'}), {maxFile: 2})
-    assert.deepEqual(parseLogOptions({labels: 'a,b', 'labels-regex': '^x', env: 'A', 'env-regex': 'B$', tag: '{{.Name}}', compress: 'false'}), {})
-    assert.throws(() => parseLogOptions({mode: 'fast'}), {message: 'logger: logging mode not supported: fast'})
-    assert.throws(() => parseLogOptions({'max-buffer-size': '4m'}), {message: "logger: max-buffer-size option is only supported with 'mode=non-blocking'"})
-    assert.throws(() => parseLogOptions({mode: 'non-blocking', 'max-buffer-size': 'lots'}), {message: "error parsing option max-buffer-size: invalid size: 'lots'"})
-    assert.throws(() => parseLogOptions({'env-regex': '('}), {message: /^invalid log opt 'env-regex': /})
-    assert.throws(() => parseLogOptions({colour: 'red'}), {message: "unknown log opt 'colour' for json-file log driver"})
+    assert.throws(() => parseLogOptions({'max-file': 'x'}), {message: 'strconv.Atoi: parsing "x": invalid syntax'})
+    assert.throws(() => parseLogOptions({'max-file': '99999999999999999999'}), {message: 'strconv.Atoi: parsing "99999999999999999999": value out of range'})
+    assert.deepEqual(parseLogOptions({mode: 'non-blocking', 'max-buffer-size': '4m', 'max-file': '2', labels: 'a,b', 'labels-regex': '(', tag: '{{.Name}}', compress: 'false'}), {maxFile: 2})
+  })
+
+  it('checks the driver and the options\' names at create, as docker\'s ValidateLogOpts', () => {
+    checkLogConfig('json-file', {mode: 'non-blocking', 'max-buffer-size': '4m', 'max-size': 'x', labels: 'a', 'labels-regex': '(', env: 'A', 'env-regex': 'B', tag: 't', compress: 'no', 'max-file': 'x'})
+    checkLogConfig('none', {colour: 'red'})
+    assert.throws(() => checkLogConfig('json-file', {mode: 'fast'}), {message: 'logger: logging mode not supported: fast'})
+    assert.throws(() => checkLogConfig('json-file', {'max-buffer-size': '4m'}), {message: "logger: max-buffer-size option is only supported with 'mode=non-blocking'"})
+    assert.throws(() => checkLogConfig('json-file', {mode: 'non-blocking', 'max-buffer-size': 'lots'}), {message: "error parsing option max-buffer-size: invalid size: 'lots'"})
+    assert.throws(() => checkLogConfig('json-file', {colour: 'red'}), {message: "unknown log opt 'colour' for json-file log driver"})
+    assert.throws(() => checkLogConfig('local', {colour: 'red'}), {message: "logger: no log driver named 'local' is registered"})
   })
 
   it('takes compress as docker does: a Go boolean, true only with max-size and a max-file of 2 or more', () => {

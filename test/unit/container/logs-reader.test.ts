@@ -498,8 +498,8 @@ describe('reading json-file logs', () => {
   it('follows the live file through rotations that gzip the rotated ones, from a --tail across them', async () => {
     const dir = newDir()
     const path = join(dir, 'zipped-json.log')
-    // 300 bytes hold 3 entries: the file rotates every third line.
-    const log = await openJsonFileLog(path, {maxSize: 300, maxFile: 3, compress: true})
+    // A file reaches 200 bytes with its third entry (67 to 78 bytes each): it rotates every third line.
+    const log = await openJsonFileLog(path, {maxSize: 200, maxFile: 3, compress: true})
     for (let index = 0; index < 8; index++) log.write('stdout', Buffer.from(`line ${index}\n`))
     await until('the rotated files compressed', () => readdirSync(dir).filter((name) => name.endsWith('.gz')).length === 2 && !readdirSync(dir).some((name) => /\.\d$/.test(name)))
     let stop = false

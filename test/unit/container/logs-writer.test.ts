@@ -27,6 +27,13 @@ function rotatedFile(path: string): {lastTime: string; text: string} {
   return {lastTime: (JSON.parse(extra.toString()) as {lastTime: string}).lastTime, text: gunzipSync(bytes).toString()}
 }
 
+/** docker's rotated file: it reached max-size with its last entry, and not before it. */
+function assertRotatedAtMaxSize(text: string, maxSize: number, file: string): void {
+  const size = Buffer.byteLength(text)
+  const lastEntry = Buffer.byteLength(text.slice(text.lastIndexOf('\n', text.length - 2) + 1))
+  assert.ok(size >= maxSize && size - lastEntry < maxSize, `${file}: ${size} bytes, its last entry ${lastEntry}, for max-size ${maxSize}`)
+}
+
 function entriesOf(path: string): Entry[] {
   const text = readFileSync(path, 'utf8')
   assert.ok(text === '' || text.endsWith('\n'), 'every entry ends with a newline')
@@ -102,6 +109,30 @@ describe('json-file writer', () => {
     ])
   })
 
+  it('stamps every piece of a long line with its first piece\'s time, as docker\'s copier, and a line left unfinished with when it was read', async () => {
+    const path = join(dir, 'piece-times.log')
+    const log = await openJsonFileLog(path)
+    const pause = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 30))
+    log.write('stdout', Buffer.from('z'.repeat(MAX_LINE_PIECE * 2 + 100)))
+    await pause()
+    log.write('stdout', Buffer.from('END\nnext\n'))
+    await pause()
+    log.write('stderr', Buffer.from('unfinished'))
+    await pause()
+    const closing = Date.now()
+    await log.close()
+    const entries = entriesOf(path)
+    assert.deepEqual(
+      entries.map((entry) => entry.log.length),
+      [MAX_LINE_PIECE, MAX_LINE_PIECE, 104, 5, 10],
+    )
+    const [first, second, last, next, unfinished] = entries.map((entry) => Date.parse(entry.time))
+    assert.equal(entries[1]!.time, entries[0]!.time)
+    assert.equal(entries[2]!.time, entries[0]!.time, 'the piece with the newline, written later')
+    assert.ok(next! >= first! + 25 && second === first && last === first, 'the next line, its own time')
+    assert.ok(unfinished! >= next! + 25 && unfinished! <= closing - 25, 'the unfinished line: when it was read, not at close')
+  })
+
   it('escapes as docker does and keeps UTF-8 cut between chunks whole', async () => {
     const path = join(dir, 'escape.log')
     const log = await openJsonFileLog(path)
@@ -173,7 +204,7 @@ describe('json-file writer', () => {
     assert.equal(logTimestamp(1_700_000_001_000_000_000n), '2023-11-14T22:13:21Z')
   })
 
-  it('rotates before an entry would pass max-size, keeping max-file - 1 rotated files', async () => {
+  it('rotates before an entry once the file has reached max-size, as docker, keeping max-file - 1 rotated files', async () => {
     const path = join(dir, 'rotate.log')
     const log = await openJsonFileLog(path, {maxSize: 300, maxFile: 3})
     const lines = Array.from({length: 60}, (_, index) => `line ${index}\n`)
@@ -181,7 +212,8 @@ describe('json-file writer', () => {
     for (let index = 0; index < lines.length; index += 3) log.write('stdout', Buffer.from(lines.slice(index, index + 3).join('')))
     await log.close()
     assert.ok(!existsSync(`${path}.3`))
-    for (const file of [path, `${path}.1`, `${path}.2`]) assert.ok(statSync(file).size <= 300, `${file} within max-size`)
+    for (const file of [`${path}.1`, `${path}.2`]) assertRotatedAtMaxSize(readFileSync(file, 'utf8'), 300, file)
+    assert.ok(statSync(path).size - Buffer.byteLength(JSON.stringify(entriesOf(path).at(-1))) - 1 < 300)
     const kept = [`${path}.2`, `${path}.1`, path].flatMap((file) => entriesOf(file).map((entry) => entry.log))
     assert.ok(kept.length >= 6 && kept.length < lines.length)
     assert.deepEqual(kept, lines.slice(lines.length - kept.length), 'the newest lines, in order, none lost between the kept files')
@@ -198,19 +230,26 @@ describe('json-file writer', () => {
     closeSync(follower)
     assert.ok(!existsSync(`${path}.1`))
     assert.notEqual(statSync(path).ino, inode)
-    assert.ok(statSync(path).size <= 200)
+    assert.ok(entriesOf(path).length < 30)
     assert.equal(entriesOf(path).at(-1)?.log, 'line 29\n')
   })
 
   it('appends to an existing log and counts what it holds toward max-size', async () => {
-    const path = join(dir, 'existing.log')
     const old = `${JSON.stringify({log: 'old\n', stream: 'stdout', time: '2020-01-01T00:00:00.000000000Z'})}\n`
-    writeFileSync(path, old.repeat(3))
-    const log = await openJsonFileLog(path, {maxSize: old.length * 3 + 10, maxFile: 2})
-    log.write('stdout', Buffer.from('new\n'))
-    await log.close()
-    assert.deepEqual(entriesOf(`${path}.1`).map((entry) => entry.log), ['old\n', 'old\n', 'old\n'])
-    assert.deepEqual(entriesOf(path).map((entry) => entry.log), ['new\n'])
+    for (const [maxSize, rotated] of [
+      [old.length * 3, true],
+      [old.length * 3 + 1, false],
+    ] as const) {
+      const path = join(dir, `existing-${maxSize}.log`)
+      writeFileSync(path, old.repeat(3))
+      const log = await openJsonFileLog(path, {maxSize, maxFile: 2})
+      log.write('stdout', Buffer.from('new\n'))
+      await log.close()
+      assert.equal(existsSync(`${path}.1`), rotated, `max-size ${maxSize}`)
+      const kept = [...(rotated ? entriesOf(`${path}.1`) : []), ...entriesOf(path)]
+      assert.deepEqual(kept.map((entry) => entry.log), ['old\n', 'old\n', 'old\n', 'new\n'])
+      if (rotated) assert.deepEqual(entriesOf(path).map((entry) => entry.log), ['new\n'])
+    }
   })
 
   it('writes the attributes as docker does, between stream and time, keys sorted and HTML characters escaped', async () => {
@@ -236,7 +275,7 @@ describe('json-file writer', () => {
     const kept: string[] = []
     for (const file of [`${path}.2.gz`, `${path}.1.gz`]) {
       const {lastTime, text} = rotatedFile(file)
-      assert.ok(text.length > 0 && text.length <= 300, `${file} holds what max-size allows`)
+      assertRotatedAtMaxSize(text, 300, file)
       const entries = text.slice(0, -1).split('\n').map((line) => JSON.parse(line) as Entry)
       assert.ok(lastTime >= entries.at(-1)!.time, `${file}: the header's lastTime ${lastTime} is not before its last entry`)
       kept.push(...entries.map((entry) => entry.log))
@@ -273,8 +312,9 @@ describe('json-file writer', () => {
       'const zlib = () => process.moduleLoadList.includes("NativeModule zlib")',
       `const log = await openJsonFileLog(${JSON.stringify(join(dir, 'lazy-json.log'))}, {maxSize: 100, maxFile: 2, compress: true})`,
       'log.write("stdout", Buffer.from("short\\n"))',
-      'const before = zlib()',
       'log.write("stdout", Buffer.from("x".repeat(100) + "\\n"))',
+      'const before = zlib()',
+      'log.write("stdout", Buffer.from("rotates\\n"))',
       'await log.close()',
       'console.log(before, zlib())',
     ].join('\n')
