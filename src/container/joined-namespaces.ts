@@ -14,8 +14,8 @@ import type {ContainerdClient} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {containerView, loadContainerOrDead} from './lifecycle.ts'
-import {joinedContainer} from './model.ts'
-import type {ContainerView} from './model.ts'
+import {joinedContainers} from './model.ts'
+import type {ContainerView, JoinedType} from './model.ts'
 import {sharedShmPath} from './shm.ts'
 import type {Spec} from './spec/index.ts'
 import {NoSuchContainerError} from './store.ts'
@@ -26,19 +26,6 @@ import {NoSuchContainerError} from './store.ts'
  * another process's namespaces.
  */
 export const PID_BEFORE_START = 0
-
-type JoinedType = 'network' | 'ipc' | 'pid'
-
-/** The containers named by the HostConfig modes, by spec namespace type, in the order docker's start looks them up. */
-function joinedContainers(container: LoadedContainer): [JoinedType, string][] {
-  const {NetworkMode, IpcMode, PidMode} = container.record.HostConfig
-  const joined: [JoinedType, string][] = []
-  for (const [type, mode] of [['network', NetworkMode], ['ipc', IpcMode], ['pid', PidMode]] as const) {
-    const reference = joinedContainer(mode)
-    if (reference !== undefined) joined.push([type, reference])
-  }
-  return joined
-}
 
 /** Whether a container's namespaces can be joined: docker's running, which a paused container still is. */
 export function hasJoinableProcess(view: ContainerView): boolean {
@@ -74,7 +61,7 @@ async function loadJoined(scope: ContainerScope, type: JoinedType, reference: st
 }
 
 export async function refreshJoinedNamespaces(scope: ContainerScope, container: LoadedContainer, alsoChange?: (spec: Spec) => boolean): Promise<void> {
-  const joined = joinedContainers(container)
+  const joined = joinedContainers(container.record.HostConfig)
   if (joined.length === 0 && !alsoChange) return
   const found = new Map<string, {container: LoadedContainer; view: ContainerView}>()
   const pids = new Map<string, number>()

@@ -306,3 +306,21 @@ export const CONTAINER_MODE = 'container:'
 export function joinedContainer(mode: string | undefined): string | undefined {
   return mode?.startsWith(CONTAINER_MODE) ? mode.slice(CONTAINER_MODE.length) : undefined
 }
+
+/** A namespace a container can join of another's, as the spec names its type. */
+export type JoinedType = 'network' | 'ipc' | 'pid'
+
+/** The containers named by the HostConfig modes, by spec namespace type, in the order docker's start looks them up. */
+export function joinedContainers({NetworkMode, IpcMode, PidMode}: Pick<ContainerRecord['HostConfig'], 'NetworkMode' | 'IpcMode' | 'PidMode'>): [JoinedType, string][] {
+  const joined: [JoinedType, string][] = []
+  for (const [type, mode] of [['network', NetworkMode], ['ipc', IpcMode], ['pid', PidMode]] as const) {
+    const reference = joinedContainer(mode)
+    if (reference !== undefined) joined.push([type, reference])
+  }
+  return joined
+}
+
+/** Whether the container has a /dev/shm of its own to share (`--ipc shareable`, shm.ts). */
+export function hasShareableShm(record: ContainerRecord): boolean {
+  return record.HostConfig.IpcMode === 'shareable'
+}

@@ -39,7 +39,11 @@ export async function runOciHook(name: OciHookName, state: OciState): Promise<vo
   if (!dataRoot || !namespace) throw new Error(`container ${state.id} has no ${ANNOTATION_DATA_ROOT} and ${ANNOTATION_NAMESPACE} annotations`)
   const paths = containerPaths(dataRoot, namespace, state.id)
   if (name === 'postStop') return taskDeleted(namespace, state.id, paths)
-  if (state.pid) await taskCreated(namespace, state.id, paths, state.pid)
+  if (!state.pid) return
+  // nerd stands the hook down for the tasks it makes: this one is made without nerd, which it may not be right without.
+  const record = await readRecord(paths)
+  if (record) await import('./unmanaged-start.ts').then(({refuseUnpreparedStart}) => refuseUnpreparedStart({dataRoot, namespace}, record, paths, state.pid!))
+  await taskCreated(namespace, state.id, paths, state.pid)
 }
 
 /** A new task of the container exists (its init process is `pid`), not started yet. */

@@ -3,7 +3,8 @@
  * its /dev/shm, which containers joining its IPC namespace (`--ipc container:<it>`) bind at theirs,
  * so that POSIX shared memory (`shm_open`) is shared along with SysV IPC. As docker's, the tmpfs is
  * mounted at each start and unmounted when the task is gone (its content goes with it); the empty
- * directory stays with the container, so a start the restart monitor makes still binds a shared one.
+ * directory stays with the container. A start nerd did not make (containerd's restart monitor's)
+ * finds the tmpfs there or is refused (unmanaged-start.ts).
  */
 import {existsSync} from 'node:fs'
 import {mkdir} from 'node:fs/promises'
@@ -12,13 +13,7 @@ import {isMountPoint, mountFilesystem, unmountFilesystem} from '../volume/host.t
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
 import {loadContainer} from './lifecycle.ts'
 import {joinedContainer} from './model.ts'
-import type {ContainerRecord} from './model.ts'
 import type {ContainerPaths} from './store.ts'
-
-/** Whether the container has a /dev/shm of its own to share. */
-export function hasShareableShm(record: ContainerRecord): boolean {
-  return record.HostConfig.IpcMode === 'shareable'
-}
 
 /** Makes the directory the spec binds at /dev/shm, at create. */
 export async function makeShmDirectory(paths: ContainerPaths): Promise<void> {

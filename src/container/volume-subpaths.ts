@@ -32,12 +32,17 @@ export function imageRootPath(paths: ContainerPaths, target: string): string {
   return `${subpathStagingPath(paths, target)}.image`
 }
 
+/** The container's mounts that a start stages: its `volume-subpath`s and image mounts. */
+export function stagedMounts(record: ContainerRecord): MountPoint[] {
+  return record.Mounts.filter((point) => (point.Type === 'image' ? point.View !== undefined : point.Subpath !== undefined))
+}
+
 /**
  * Binds each `volume-subpath` and image mount of the container (the views of its images, with
  * `client`), as checked now, onto its staging path; on failure none stays.
  */
 export async function stageVolumeSubpaths(client: ContainerdClient, paths: ContainerPaths, record: ContainerRecord): Promise<void> {
-  const points = record.Mounts.filter((point) => (point.Type === 'image' ? point.View !== undefined : point.Subpath !== undefined))
+  const points = stagedMounts(record)
   if (points.length === 0) return
   // What an earlier start left (a nerd killed) names what the subpath was then.
   await unstageVolumeSubpaths(paths)
