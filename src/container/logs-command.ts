@@ -4,6 +4,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {NerdError} from '../errors.ts'
 import {isLocked} from '../files.ts'
 import {outputDrained} from './detached-output.ts'
+import {startedBeforeBoot} from './host-process.ts'
 import {markHeld, markState} from './process-mark.ts'
 import {containerView, getTask, policyRestarts} from './lifecycle.ts'
 import type {ContainerScope, LoadedContainer} from './lifecycle.ts'
@@ -202,7 +203,10 @@ async function logEnd(scope: ContainerScope, container: LoadedContainer, ended: 
   // No mark: it wrote it all (or named itself nowhere: a foreground run's output, a container an
   // earlier nerd started).
   const writer = markState(paths.logWriter)
-  return writer === 'held' ? undefined : writer === 'orphaned' ? 'cut-short' : 'whole'
+  if (writer === 'held') return undefined
+  // A logger gone with its process in one event, the host's reboot (the run began before the boot):
+  // the log ends where the machine stopped, as docker's does, which says nothing of it.
+  return writer === 'orphaned' && !startedBeforeBoot((await readState(paths)).StartedAt) ? 'cut-short' : 'whole'
 }
 
 /**

@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, linkSync, readdirSync, readFileSync, renameSync, rmSync, statSync} from 'node:fs'
+import {existsSync, linkSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 import {gunzipSync} from 'node:zlib'
 import {before, describe, it} from 'node:test'
-import {inspectContainer as inspect, loggerOf, nerdOk, pids, remainsOf, taskStatus, until} from '../helpers/containers.ts'
+import {inspectContainer as inspect, loggerOf, nerdOk, pids, remainsOf, shimOf, taskStatus, until} from '../helpers/containers.ts'
 import {ctr, fileDataRoot, fileNamespace, loadTestImage, nerd, nerdCommandLine, nerdEntry, nerdGlobals, startNerd} from '../helpers/e2e.ts'
 
 const IMG = 'docker.io/nerd-test/busybox:latest'
@@ -238,6 +238,21 @@ describe('logs and restart policies', () => {
     const result = await nerd(['logs', '-f', 'cut'], {timeoutMs: 30_000})
     assert.deepEqual([result.code, result.stdout, result.stderr], [0, '', "WARNING: the container's logger ended before it had written all of the container's output: the log may miss its end\n"])
     await nerdOk(['rm', '-f', 'cut'])
+  })
+
+  it('logs -f of a container whose process and logger went with a reboot (its run began before the boot) ends without a warning, as docker\'s', async () => {
+    const id = (await nerdOk(['run', '-d', '--name', 'rebooted', '--network', 'none', IMG, 'sh', '-c', 'echo before; sleep 300'])).trim()
+    await until('the line to be logged', async () => ((await nerdOk(['logs', 'rebooted'])) === 'before\n' ? true : undefined))
+    // The reboot as the container's files see it: the logger, the shim and the process gone, the run begun before the boot.
+    process.kill(await loggerOf(id), 'SIGKILL')
+    const stateFile = join(fileDataRoot(), 'containers', fileNamespace(), id, 'state.json')
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1])
+    writeFileSync(stateFile, JSON.stringify({...JSON.parse(readFileSync(stateFile, 'utf8')), StartedAt: new Date((bootSeconds - 60) * 1000).toISOString()}))
+    process.kill(await shimOf(id), 'SIGKILL')
+    await until('the task to go', async () => ((await taskStatus(id)) === undefined ? true : undefined))
+    const result = await nerd(['logs', '-f', 'rebooted'], {timeoutMs: 30_000})
+    assert.deepEqual([result.code, result.stdout, result.stderr], [0, 'before\n', ''])
+    await nerdOk(['rm', '-f', 'rebooted'])
   })
 
   it('logs -f of a container never started returns at once, as docker does', async () => {
