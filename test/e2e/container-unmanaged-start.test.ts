@@ -5,11 +5,12 @@
  * makes, before the container's process runs, and nerd's own start must then work as ever.
  */
 import assert from 'node:assert/strict'
-import {readdir, readlink} from 'node:fs/promises'
+import {execFileSync} from 'node:child_process'
+import {readdir, readFile, readlink} from 'node:fs/promises'
 import {after, before, describe, it} from 'node:test'
 import {connect} from '../../src/containerd/index.ts'
 import {changeStoredSpec} from '../../src/container/joined-namespaces.ts'
-import {inspectContainer, nerdOk, removeAllContainers, taskStatus} from '../helpers/containers.ts'
+import {inspectContainer, loggerOf, nerdOk, removeAllContainers, taskStatus, until} from '../helpers/containers.ts'
 import {ctr, fileNamespace, loadTestImage, nerd, testEnvironment} from '../helpers/e2e.ts'
 
 const IMG = 'nerd-test/busybox'
@@ -38,7 +39,7 @@ describe('a start nerd did not make (containerd restart monitor)', () => {
 
   after(async () => {
     await removeAllContainers()
-    await nerd(['volume', 'rm', '-f', 'unmanaged-tmpfs'])
+    await nerd(['volume', 'rm', '-f', 'unmanaged-tmpfs', 'unmanaged-rebooted'])
   })
 
   it("is refused when a namespace it joins is no longer that of the joined container's process (the pid given to another), and nerd's start joins it again", async () => {
@@ -78,6 +79,27 @@ describe('a start nerd did not make (containerd restart monitor)', () => {
 
     await nerdOk(['start', 'tmpfs-user'])
     assert.match(await nerdOk(['exec', 'tmpfs-user', 'grep', ' /tv ', '/proc/mounts']), /^tmpfs \/tv tmpfs /)
+  })
+
+  it("after a reboot: the monitor's start refused, nerd's exit handler starts the container with its tmpfs volume mounted, no nerd command run", async () => {
+    await nerdOk(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=1m', 'unmanaged-rebooted'])
+    const [volume] = JSON.parse(await nerdOk(['volume', 'inspect', 'unmanaged-rebooted'])) as Record<string, any>[]
+    await nerdOk(['run', '-d', '--name', 'rebooted', '--restart', 'always', '--network', 'none', '-v', 'unmanaged-rebooted:/tv', IMG, 'sleep', '300'])
+    const {Id: id, State: {Pid: pid}} = await inspectContainer('rebooted')
+    const label = async (value: string) => assert.equal((await ctr(['containers', 'label', id, `containerd.io/restart.status=${value}`])).code, 0)
+    const mounted = async () => (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').some((line) => line.split(' ')[4] === volume!.Mountpoint)
+    // What a reboot leaves: no task, its exit unseen (the logger went with it), the volume's tmpfs gone.
+    await label('')
+    process.kill(await loggerOf(id), 'SIGKILL')
+    process.kill(pid, 'SIGKILL')
+    await until('the task to stop', async () => ((await taskStatus(id)) === 'STOPPED' ? true : undefined))
+    assert.equal((await ctr(['tasks', 'delete', id])).code, 0)
+    execFileSync('umount', [volume!.Mountpoint])
+    // containerd's restart monitor takes it from here (within its 10 s period); nothing of nerd's looks.
+    await label('running')
+    await until('the container to run again, its volume mounted', async () => ((await taskStatus(id)) === 'RUNNING' && (await mounted()) ? true : undefined), 40_000)
+    assert.match(await nerdOk(['exec', 'rebooted', 'grep', ' /tv ', '/proc/mounts']), /^tmpfs \/tv tmpfs /)
+    assert.match((await nerd(['logs', 'rebooted'])).stderr, /refusing a start of the container that nerd did not make: the filesystem of volume unmanaged-rebooted is not mounted/)
   })
 
   it('is refused when the /dev/shm tmpfs of an --ipc shareable container is not mounted', async () => {
