@@ -7,7 +7,8 @@
  *
  * At creation: the /etc files bound into the container are refreshed (they are bind mounts already:
  * written in place, never replaced, so the container sees the new content), the init pid is
- * recorded for the logger, and the CNI networks are attached. At deletion they are detached.
+ * recorded for the logger, and the CNI networks are attached. At deletion they are detached. A task
+ * the hook sees made is not nerd's, and is refused first when it would be a wrong one (unmanaged-start.ts).
  */
 import {existsSync} from 'node:fs'
 import {readFile, rm, writeFile} from 'node:fs/promises'
@@ -40,7 +41,7 @@ export async function runOciHook(name: OciHookName, state: OciState): Promise<vo
   const paths = containerPaths(dataRoot, namespace, state.id)
   if (name === 'postStop') return taskDeleted(namespace, state.id, paths)
   if (!state.pid) return
-  // nerd stands the hook down for the tasks it makes: this one is made without nerd, which it may not be right without.
+  // nerd stands the hook down for the tasks it makes: this one is made without nerd, and may lack what nerd's start does beside the spec.
   const record = await readRecord(paths)
   if (record) await import('./unmanaged-start.ts').then(({refuseUnpreparedStart}) => refuseUnpreparedStart({dataRoot, namespace}, record, paths, state.pid!))
   await taskCreated(namespace, state.id, paths, state.pid)
