@@ -18,6 +18,7 @@ export default class Rmi extends NerdCommand {
   async run(): Promise<void> {
     const {removeImage, removeImagePlatforms} = await import('../image/remove.ts')
     const {NoSuchImageError} = await import('../image/list.ts')
+    const {forgetRemovedImages} = await import('../image/manifest-cache.ts')
     const {imageUsers} = await import('../container/lifecycle.ts')
     const {parsePlatform} = await import('../image/platform.ts')
     const {commaSeparated} = await import('../string-slice.ts')
@@ -32,9 +33,13 @@ export default class Rmi extends NerdCommand {
         : removeImage(scope.client, name, {force: flags.force, users, prune: !flags['no-prune']})
     // As docker's: the failures come after all the lines, and with -f an image that is not there is
     // said but fails nothing on its own (`rmi -f $(images -q)` names an image once per tag).
-    await this.forEachName(argv as string[], async (name) => (await remove(name)).join('\n'), {
-      failuresLast: true,
-      excused: (error) => flags.force && error instanceof NoSuchImageError,
-    })
+    try {
+      await this.forEachName(argv as string[], async (name) => (await remove(name)).join('\n'), {
+        failuresLast: true,
+        excused: (error) => flags.force && error instanceof NoSuchImageError,
+      })
+    } finally {
+      await forgetRemovedImages(scope.client, scope.dataRoot)
+    }
   }
 }

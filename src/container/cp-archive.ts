@@ -39,7 +39,7 @@ import {absolutePath, decodeName, encodeName, fsPath, readLinkName} from '../byt
 import {NerdError} from '../errors.ts'
 import {readTar, TruncatedArchiveError} from '../image/archive/tar-reader.ts'
 import type {TarEntry} from '../image/archive/tar-reader.ts'
-import {tarEnd, tarPadding} from '../image/archive/tar-writer.ts'
+import {tarEnd, tarPadding, ustarBlock} from '../image/archive/tar-writer.ts'
 import {WHOLE_TREE} from './cp-mounts.ts'
 import type {TreeView} from './cp-mounts.ts'
 import {fdPath, inTreeTerms, LinkAboveError, lstatAt, openDirectoryAt, openRoot, pathParts, rootedPath, WalkError, walkInRoot, withEntry} from './cp-root.ts'
@@ -91,15 +91,15 @@ function paxRecord(key: string, value: Buffer): Buffer {
  */
 async function entryHeader(fields: HeaderData): Promise<Buffer> {
   const {Header} = await import('tar')
-  const header = new Header({...fields, uname: '', gname: ''})
-  if (!header.encode()) return header.block as Buffer
+  const {block, needsPax} = ustarBlock({...fields, uname: '', gname: ''})
+  if (!needsPax) return block
   const {path = '', linkpath, size, uid, gid, mtime} = fields
   const values = {path, gid, linkpath, mtime: mtime && mtime.getTime() / 1000, size, uid}
   const records = Object.entries(values).flatMap(([key, value]) => (value === undefined ? [] : [paxRecord(key, typeof value === 'string' ? encodeName(value) : Buffer.from(String(value)))]))
   const body = Buffer.concat(records)
   const extended = new Header({path: `PaxHeader/${basename(path)}`.slice(0, 99), type: 'ExtendedHeader', mode: 0o644, uid, gid, size: body.length, mtime, uname: '', gname: ''})
   extended.encode()
-  return Buffer.concat([extended.block as Buffer, body, tarPadding(body.length), header.block as Buffer])
+  return Buffer.concat([extended.block as Buffer, body, tarPadding(body.length), block])
 }
 
 /** Bytes read from a file at a time. */

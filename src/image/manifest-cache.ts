@@ -3,11 +3,14 @@
  * so that running an image again reads neither (two Content.Read streams, a few ms of every run).
  * An entry is used only when its bytes hash to the digests that name them, so it can never say
  * other than what containerd would; a missing, damaged or foreign entry is read from containerd.
+ * Commands that remove images drop the entries of manifests gone from containerd (forgetRemovedImages):
+ * an entry holds its image's config, Env included, which must not outlive the image.
  */
 import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {mkdir, readdir, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
+import type {ContainerdClient} from '../containerd/index.ts'
 import {writeFileAtomic} from '../files.ts'
 
 /** Entries kept (a few KB each); writing one more removes the least recently written. */
@@ -64,6 +67,15 @@ export class ManifestCache {
     }
   }
 
+  /** Drops the entries of the manifests `present` lacks. */
+  async retain(present: ReadonlySet<string>): Promise<void> {
+    const names = await readdir(this.directory).catch(() => [])
+    for (const name of names) {
+      const hex = /^([0-9a-f]{64})\.json$/.exec(name)?.[1]
+      if (hex !== undefined && !present.has(`sha256:${hex}`)) await rm(join(this.directory, name), {force: true})
+    }
+  }
+
   async #prune(): Promise<void> {
     const names = (await readdir(this.directory)).filter((name) => name.endsWith('.json'))
     if (names.length <= this.#maxEntries) return
@@ -71,6 +83,17 @@ export class ManifestCache {
     written.sort((a, b) => a.at - b.at)
     for (const {name} of written.slice(0, names.length - this.#maxEntries)) await rm(join(this.directory, name), {force: true})
   }
+}
+
+/**
+ * Drops the cache's entries of the manifests the namespace of `client` no longer has: run by the
+ * commands that remove images, once they did. An entry whose image is in another namespace goes
+ * too, which only costs that image's next run a read from containerd.
+ */
+export async function forgetRemovedImages(client: ContainerdClient, dataRoot: string): Promise<void> {
+  const present = new Set<string>()
+  for await (const info of client.content.list()) present.add(info.digest)
+  await new ManifestCache(dataRoot).retain(present)
 }
 
 function digestHex(digest: string): string | undefined {

@@ -104,6 +104,39 @@ describe('cp', () => {
     assert.match(both.stderr, /copying between containers is not supported/)
   })
 
+  it('copies trees whose paths and link targets are longer than ustar holds (300 and 1000 bytes), both ways and as tar streams, each entry where it was', async () => {
+    await nerdOk(['run', '-d', '--name', 'deep', IMG, 'sleep', '120'])
+    for (const depth of [30, 100]) {
+      // Names of 9 bytes: paths of 300 and 1000 bytes below the tree, and a link target as long.
+      const deep = Array.from({length: depth}, (_, index) => `dir${String(index).padStart(6, '0')}`).join('/')
+      const tree = join(work, `deep-${depth}`)
+      await mkdir(join(tree, deep), {recursive: true})
+      await writeFile(join(tree, deep, 'f'), 'deep\n')
+      await symlink(`/in/${deep}/f`, join(tree, deep, 'link'))
+      const expected = depth + 3
+      const count = (listed: string): number => listed.trim().split('\n').length
+      await nerdOk(['cp', tree, `deep:/in${depth}`])
+      assert.equal(count(await nerdOk(['exec', 'deep', 'find', `/in${depth}`])), expected, 'copied in')
+      assert.equal(await nerdOk(['exec', 'deep', 'cat', `/in${depth}/${deep}/f`]), 'deep\n')
+      assert.equal(await nerdOk(['exec', 'deep', 'readlink', `/in${depth}/${deep}/link`]), `/in/${deep}/f\n`)
+
+      const back = join(work, `deep-back-${depth}`)
+      await nerdOk(['cp', `deep:/in${depth}`, back])
+      assert.equal(count((await run('find', [back], {maxBuffer: 1 << 24})).stdout), expected, 'copied out')
+      assert.equal(await readlink(join(back, deep, 'link')), `/in/${deep}/f`)
+
+      const streamed = await nerd(['cp', `deep:/in${depth}`, '-'])
+      assert.equal(streamed.code, 0, streamed.stderr)
+      await writeFile(join(work, 'deep.tar'), streamed.stdoutBytes)
+      const listedByTar = (await run('tar', ['-tf', join(work, 'deep.tar')], {maxBuffer: 1 << 24})).stdout
+      assert.equal(count(listedByTar), expected, 'GNU tar lists the stream')
+      await nerdOk(['exec', 'deep', 'mkdir', `/again${depth}`])
+      const into = await nerd(['cp', '-', `deep:/again${depth}`], {input: streamed.stdoutBytes})
+      assert.equal(into.code, 0, into.stderr)
+      assert.equal(count(await nerdOk(['exec', 'deep', 'find', `/again${depth}`])), expected + 1, 'a tar stream in')
+    }
+  })
+
   it('copies symbolic links as they are, absolute targets included, and extracts through one only inside the container', async () => {
     await nerdOk(['exec', 'live', 'ln', '-s', '/etc/hostname', '/hn'])
     await nerdOk(['cp', 'live:/hn', join(work, 'hn')])

@@ -235,6 +235,25 @@ describe('image archives: save, load, import', {skip: address ? false : 'NERD_TE
     assert.equal(await runImage('docker.io/nerd-e2e/from-skopeo:v2'), 'second image\n')
   })
 
+  it('loads a docker archive whose members\' paths are longer than ustar holds, from a writer that fills the ustar prefix next to the PAX path (node-tar)', async () => {
+    const {create} = await import('tar')
+    const built = second.manifests[0]
+    for (const length of [300, 1000]) {
+      const staging = await mkdtemp(join(workDir, 'deep-'))
+      const deep = Array.from({length: length / 10}, (_, index) => `dir${String(index).padStart(6, '0')}`).join('/')
+      await run('tar', ['-xf', second.file, '-C', staging])
+      await run('mkdir', ['-p', join(staging, deep)])
+      const moved = (digest: string): string => `${deep}/${digest.slice(7)}`
+      for (const blob of [built.config, ...built.layers]) await run('mv', [join(staging, 'blobs/sha256', blob.digest.slice(7)), join(staging, moved(blob.digest))])
+      await writeFile(join(staging, 'manifest.json'), JSON.stringify([{Config: moved(built.config.digest), RepoTags: [`nerd-e2e/deep:${length}`], Layers: built.layers.map((layer) => moved(layer.digest))}]))
+      const archive = join(workDir, `deep-${length}.tar`)
+      await create({file: archive, cwd: staging, portable: true}, ['manifest.json', 'dir000000'])
+      const {names} = await load(archive)
+      assert.deepEqual(names, [`docker.io/nerd-e2e/deep:${length}`])
+      assert.deepEqual((await resolveImageConfig(client, `docker.io/nerd-e2e/deep:${length}`)).config.rootfs.diff_ids, built.diffIds)
+    }
+  })
+
   it('fails on a truncated archive in one line, leaving no image, ingest or lease behind', async () => {
     const whole = await readFile(second.file)
     const cut = join(workDir, 'truncated.tar')

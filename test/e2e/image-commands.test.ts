@@ -11,7 +11,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {promisify} from 'node:util'
 import {nerdOk} from '../helpers/containers.ts'
-import {ctr, fileNamespace, nerd, nerdCommandLine, nerdOnTerminal, skopeo, testEnvironment, testImage} from '../helpers/e2e.ts'
+import {ctr, fileDataRoot, fileNamespace, nerd, nerdCommandLine, nerdOnTerminal, skopeo, testEnvironment, testImage} from '../helpers/e2e.ts'
 import {buildImageArchive, file} from '../helpers/oci-image.ts'
 import type {BuiltManifest} from '../helpers/oci-image.ts'
 
@@ -260,6 +260,30 @@ describe('image commands', () => {
       assert.equal(await nerdOk(['rmi', 'e2e-gone:1']), 'Untagged: e2e-gone:1\n')
       assert.equal(await nerdOk(['rmi', 'e2e-gone:2']), `Untagged: e2e-gone:2\nDeleted: ${id}\n`)
       assert.ok(!(await ctr(['content', 'ls', '-q'])).stdout.split('\n').includes(id), `round ${round}: the content of the image removed is still there`)
+    }
+    await rm(rootfs, {recursive: true})
+    await rm(tarball)
+  })
+
+  it('rmi and image prune drop the manifest cache\'s entries of the images they remove (each holds its config, Env included)', async () => {
+    const cacheDir = join(fileDataRoot(), 'cache', 'manifests')
+    const entries = async (): Promise<string[]> => (await readdir(cacheDir).catch(() => [])).sort()
+    const rootfs = join(workDir, 'cached-rootfs')
+    await mkdir(rootfs)
+    await writeFile(join(rootfs, 'file'), `${fileNamespace()} ${Math.random()}\n`)
+    const tarball = join(workDir, 'cached.tar')
+    await run('tar', ['-C', rootfs, '-cf', tarball, '.'])
+    await nerdOk(['images'])
+    const before = await entries()
+    for (const remove of [['rmi', 'e2e-cached:1'], ['image', 'prune', '-f']]) {
+      // Unnamed for prune: a dangling image.
+      await nerdOk(['import', '--change', 'ENV SECRET=kept-in-cache', tarball, ...(remove[0] === 'rmi' ? ['e2e-cached:1'] : [])])
+      await nerdOk(['images', '-a'])
+      const cached = (await entries()).filter((entry) => !before.includes(entry))
+      assert.equal(cached.length, 1, 'images cached the imported image\'s manifest')
+      assert.match(await readFile(join(cacheDir, cached[0]), 'utf8'), /SECRET=kept-in-cache/)
+      await nerdOk(remove)
+      assert.deepEqual(await entries(), before, `${remove.join(' ')} dropped the entry and kept the others`)
     }
     await rm(rootfs, {recursive: true})
     await rm(tarball)

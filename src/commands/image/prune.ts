@@ -12,6 +12,7 @@ export default class ImagePrune extends NerdCommand {
 
   async run(): Promise<void> {
     const {pruneImages} = await import('../../image/remove.ts')
+    const {forgetRemovedImages} = await import('../../image/manifest-cache.ts')
     const {imageUsers} = await import('../../container/lifecycle.ts')
     const {parsePruneFilters} = await import('../../prune-filter.ts')
     const {pruneEvent} = await import('../../system/nerd-events.ts')
@@ -24,6 +25,7 @@ export default class ImagePrune extends NerdCommand {
     const scope = await this.containerScope()
     await (await import('../../system/orphans.ts')).removeOrphans(scope)
     const {lines, reclaimedBytes} = await pruneImages(scope.client, {all: flags.all, filter: parsePruneFilters(flags.filter ?? [], new Date(), {untilEach: true, all: flags.all ?? false}), users: await imageUsers(scope)})
+    await forgetRemovedImages(scope.client, scope.dataRoot)
     await this.publishEvents([pruneEvent('image', reclaimedBytes)])
     // docker ends the list with a blank line
     if (lines.length > 0) this.print(['Deleted Images:', ...lines, '', ''].join('\n'))

@@ -9,12 +9,18 @@ export default class NamespaceRm extends NerdCommand {
 
   async run(): Promise<void> {
     const {removeNamespace} = await import('../../system/namespaces.ts')
+    const {forgetRemovedImages} = await import('../../image/manifest-cache.ts')
     const {argv} = await this.parse(NamespaceRm)
     const {client, dataRoot} = await this.containerScope()
     // Like docker's rm commands: go on with the others, report each failure, exit 1 if any failed.
-    await this.forEachName(argv as string[], async (name) => {
-      await removeNamespace(client, dataRoot, name)
-      this.print(name)
-    })
+    try {
+      await this.forEachName(argv as string[], async (name) => {
+        await removeNamespace(client, dataRoot, name)
+        this.print(name)
+      })
+    } finally {
+      // Its images were removed before, by nerd (which forgot them) or by another client.
+      await forgetRemovedImages(client, dataRoot)
+    }
   }
 }

@@ -28,6 +28,7 @@ export default class SystemPrune extends NerdCommand {
     const {pruneNetworks} = await import('../../network/list.ts')
     const {networkEvent} = await import('../../network/model.ts')
     const {pruneImages} = await import('../../image/remove.ts')
+    const {forgetRemovedImages} = await import('../../image/manifest-cache.ts')
     const {containersUsingVolume, pruneVolumes, volumeEvent} = volumeFilters
     const {pruneEvent} = await import('../../system/nerd-events.ts')
     const [scope, config] = await Promise.all([this.containerScope(), this.nerdConfig()])
@@ -48,6 +49,7 @@ export default class SystemPrune extends NerdCommand {
     }
     const {imageUsers} = await import('../../container/lifecycle.ts')
     const images = await pruneImages(scope.client, {all: flags.all ?? false, filter, users: await imageUsers(scope)})
+    await forgetRemovedImages(scope.client, scope.dataRoot)
     await this.publishEvents([pruneEvent('image', images.reclaimedBytes)])
     if (images.lines.length > 0) this.print(`Deleted Images:\n${images.lines.join('\n')}\n\n`)
     reclaimed += images.reclaimedBytes

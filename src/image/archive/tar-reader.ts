@@ -202,6 +202,19 @@ function paxNames(body: Buffer): {path?: string; linkpath?: string} {
 }
 
 /**
+ * The path and link target of the entry `block` (decoded as `header`) that `extended` (its PAX records
+ * or GNU long names) precedes. A name there replaces the block's name and ustar prefix whole, as Go's
+ * archive/tar (docker's) and the tar package's own ReadEntry read it: the package's Header alone puts
+ * the block's prefix before it, and keeps the block's link field over it. The block's names are the
+ * package's, unless its UTF-8 decoding lost bytes (U+FFFD): then read again, byte-faithful.
+ */
+function entryNames(block: Buffer, header: Header, extended: HeaderData | undefined): {path: string; linkpath?: string} {
+  const lostBytes = `${header.path ?? ''}${header.linkpath ?? ''}`.includes('\ufffd')
+  const own = lostBytes ? blockNames(block) : {path: header.path ?? '', linkpath: header.linkpath}
+  return {path: extended?.path ?? own.path, linkpath: extended?.linkpath ?? own.linkpath}
+}
+
+/**
  * The entries of a tar stream. Ends at the end-of-archive blocks (what follows them is not read), or
  * when the input ends exactly between two entries or zero blocks (as Go's archive/tar does); an input
  * ending anywhere else is truncated.
@@ -240,10 +253,8 @@ export async function* readTar(input: AsyncIterable<Uint8Array>, options: {chunk
         else extended = {...extended, [type === 'NextFileHasLongPath' ? 'path' : 'linkpath']: decodeName(field(meta, 0, size))}
         continue
       }
-      // The tar package's names, unless its UTF-8 decoding lost bytes (U+FFFD): then read again, byte-faithful.
-      const lostBytes = `${header.path ?? ''}${header.linkpath ?? ''}`.includes('\ufffd')
-      const ownNames = lostBytes ? blockNames(block) : undefined
-      const names = ownNames ? {path: extended?.path ?? ownNames.path, linkpath: extended?.linkpath ?? ownNames.linkpath} : {path: header.path ?? '', linkpath: header.linkpath}
+      const names = entryNames(block, header, extended)
+      Object.assign(header, names)
       extended = undefined
       const entryHeader = [...headerBlocks, Buffer.from(block)]
       headerBlocks = []

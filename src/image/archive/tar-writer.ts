@@ -5,10 +5,35 @@
  * always give the same archive bytes.
  */
 import {Header, Pax} from 'tar'
+import type {HeaderData} from 'tar'
 
 const BLOCK = 512
 /** The archive's file times: the epoch, so an archive depends on its content only. */
 const ARCHIVE_TIME = new Date(0)
+
+/**
+ * The ustar block of an entry, encoded by the `tar` package, and whether a PAX header must precede it
+ * (one that holds the path, and the link target if any). Such a block names the entry as Go's
+ * archive/tar (docker's) does: in the name and link fields alone, no ustar prefix. The package would
+ * split a long path between name and prefix, and a reader that puts that prefix before the PAX path
+ * (the package's own Header does) would place the entry elsewhere.
+ */
+export function ustarBlock(fields: HeaderData): {block: Buffer; needsPax: boolean} {
+  const header = new Header(fields)
+  if (!header.encode()) return {block: header.block as Buffer, needsPax: false}
+  const {path, linkpath} = fields
+  const named = new Header({...fields, path: path && fieldName(path), linkpath: linkpath && fieldName(linkpath)})
+  named.encode()
+  return {block: named.block as Buffer, needsPax: true}
+}
+
+/**
+ * A name as a header's 100-byte field holds it next to a PAX record: its ASCII characters (Go's
+ * toASCII), cut one byte short of the field, which the package would otherwise split into a prefix.
+ */
+function fieldName(name: string): string {
+  return name.replace(/[^\x01-\x7f]/g, '').slice(0, 99)
+}
 
 /** The header block(s) of a regular file of `size` bytes, or of a directory (path ending in `/`). */
 export function tarHeader(path: string, size: number): Buffer {
@@ -24,9 +49,7 @@ export function tarHeader(path: string, size: number): Buffer {
     uname: '',
     gname: '',
   }
-  const header = new Header(fields)
-  const needsPax = header.encode()
-  const block = header.block as Buffer
+  const {block, needsPax} = ustarBlock(fields)
   if (!needsPax) return block
   return Buffer.concat([new Pax({path, size: fields.size}).encode(), block])
 }

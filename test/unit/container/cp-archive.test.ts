@@ -215,6 +215,26 @@ describe('cp archives', () => {
     assert.equal((await lstat(join(into, 'special/a'))).ino, (await lstat(join(into, 'special/b'))).ino)
   })
 
+  it('packs and extracts trees whose paths and link targets are longer than ustar holds (PAX), each entry where it was', async () => {
+    for (const depth of [66, 300]) {
+      // 257 and 1196 bytes below the tree, past ustar's 256 (name and prefix).
+      const deep = Array.from({length: depth}, (_, index) => `d${index + 1}`).join('/')
+      const tree = join(work, `deep-${depth}`)
+      await mkdir(join(tree, deep), {recursive: true})
+      await writeFile(join(tree, deep, 'f'), 'deep')
+      await symlink(`/${deep}/f`, join(tree, deep, 'abs'))
+      await link(join(tree, deep, 'f'), join(tree, deep, 'hard'))
+      const target = join(into, String(depth))
+      await mkdir(target)
+      await extractOnHost(packAs(tree, 'top'), target)
+      const {stdout} = await run('find', ['.'], {cwd: target, maxBuffer: 1 << 24})
+      assert.equal(stdout.trim().split('\n').length, depth + 5, `depth ${depth}: ./, top, ${depth} directories, f, abs, hard`)
+      assert.equal(await readFile(join(target, 'top', deep, 'f'), 'utf8'), 'deep')
+      assert.equal(await readlink(join(target, 'top', deep, 'abs')), `/${deep}/f`)
+      assert.equal((await lstat(join(target, 'top', deep, 'hard'))).ino, (await lstat(join(target, 'top', deep, 'f'))).ino)
+    }
+  })
+
   it('restores directory times after writing their entries, and leaves the directory itself as it is', async () => {
     const old = new Date('2001-02-03T04:05:06Z')
     await extractOnHost(

@@ -4,12 +4,12 @@ import {linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} f
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-import {Header} from 'tar'
+import {Header, Pax} from 'tar'
 import {encodeName} from '../../../src/byte-names.ts'
 import {NerdError} from '../../../src/errors.ts'
 import {TruncatedArchiveError, readTar, startsLikeTar} from '../../../src/image/archive/tar-reader.ts'
 import type {TarEntry} from '../../../src/image/archive/tar-reader.ts'
-import {tarEnd, tarFile, tarHeader, tarPadding} from '../../../src/image/archive/tar-writer.ts'
+import {tarEnd, tarFile, tarHeader, tarPadding, ustarBlock} from '../../../src/image/archive/tar-writer.ts'
 
 interface ReadEntry {
   path: string
@@ -100,6 +100,42 @@ describe('readTar', () => {
       {path: longPath, type: 'File', size: 4, content: 'long'},
       {path: gnuName, type: 'File', size: 3, content: 'gnu'},
     ])
+  })
+
+  it('takes a PAX path and link target whole, whatever the ustar name, prefix and link fields say', async () => {
+    for (const length of [300, 1000]) {
+      const deep = Array.from({length: Math.ceil(length / 4)}, (_, index) => `d${String(index).padStart(2, '0')}`).join('/').slice(0, length)
+      // As other writers (and nerd's before) make them: the ustar fields hold the path split, the PAX record the whole.
+      const entry = (fields: {path: string; type: 'File' | 'SymbolicLink' | 'Link'; linkpath?: string; size: number}): Buffer => {
+        const header = new Header({...fields, mode: 0o644, uid: 0, gid: 0, mtime: new Date(0)})
+        header.encode()
+        return Buffer.concat([new Pax({path: fields.path, linkpath: fields.linkpath}).encode(), header.block as Buffer])
+      }
+      const bytes = Buffer.concat([
+        entry({path: `${deep}/f`, type: 'File', size: 4}), Buffer.from('deep'), tarPadding(4),
+        entry({path: `${deep}/s`, type: 'SymbolicLink', linkpath: `/${deep}/f`, size: 0}),
+        entry({path: `${deep}/h`, type: 'Link', linkpath: `${deep}/f`, size: 0}),
+        tarEnd(),
+      ])
+      assert.deepEqual(await readAll(bytes), [
+        {path: `${deep}/f`, type: 'File', size: 4, content: 'deep'},
+        {path: `${deep}/s`, type: 'SymbolicLink', size: 0, linkpath: `/${deep}/f`, content: ''},
+        {path: `${deep}/h`, type: 'Link', size: 0, linkpath: `${deep}/f`, content: ''},
+      ], `${length} bytes`)
+    }
+  })
+
+  it('writes a PAX path as Go\'s archive/tar does: the ustar block without a prefix', async () => {
+    const deep = `${'d/'.repeat(150)}f`
+    const bytes = Buffer.concat([tarHeader(deep, 1), Buffer.from('x'), tarPadding(1), tarEnd()])
+    assert.deepEqual(await readAll(bytes), [{path: deep, type: 'File', size: 1, content: 'x'}])
+    const block = bytes.subarray(1024, 1536)
+    assert.equal(block.subarray(257, 263).toString('latin1'), 'ustar\0')
+    assert.ok(block.subarray(345, 500).every((byte) => byte === 0), 'no ustar prefix')
+    assert.equal(block.subarray(0, 99).toString('latin1'), deep.slice(0, 99))
+    const {block: fitting, needsPax} = ustarBlock({path: `${'p'.repeat(120)}/name`, type: 'File', size: 0})
+    assert.equal(needsPax, false)
+    assert.equal(fitting.subarray(345, 465).toString('latin1'), 'p'.repeat(120), 'a path ustar holds is split as before')
   })
 
   it('reports directories, symbolic and hard links without bodies', async () => {

@@ -27,6 +27,20 @@ describe('ManifestCache', () => {
     assert.equal(cache.read('sha256:../../etc/passwd'), undefined)
   })
 
+  it('retains the entries of the manifests present only, others\' files left alone', async () => {
+    const cache = new ManifestCache(dataRoot())
+    await cache.retain(new Set())
+    const kept = image('kept')
+    const gone = image('gone')
+    await cache.write(kept.digest, kept.entry)
+    await cache.write(gone.digest, gone.entry)
+    await writeFile(join(cache.directory, 'not-an-entry'), '')
+    await cache.retain(new Set([kept.digest]))
+    assert.deepEqual(cache.read(kept.digest), kept.entry)
+    assert.equal(cache.read(gone.digest), undefined)
+    assert.deepEqual((await readdir(cache.directory)).sort(), [`${kept.digest.slice('sha256:'.length)}.json`, 'not-an-entry'])
+  })
+
   it('ignores an entry whose bytes do not hash to their digests', async () => {
     const cache = new ManifestCache(dataRoot())
     const {digest, entry} = image('c')
