@@ -190,7 +190,9 @@ describe('system df and prune', () => {
       assert.deepEqual([refused.code, refused.stdout, refused.stderr], [1, '', message], args.join(' '))
     }
     assert.equal((await nerdOk(['ps', '-a', '-q', '--filter', 'name=prune-until'])).trim().length, 12)
-    await new Promise((resolve) => setTimeout(resolve, 1100))
+    // until=1s is a whole second of the clock before now (docker's GetTimestamp drops the fraction):
+    // older than it only 2 s after the create.
+    await new Promise((resolve) => setTimeout(resolve, 2100))
     const output = await nerdOk(['system', 'prune', '-f', '--filter', 'until=1s'])
     assert.match(output, /^Deleted Containers:\n[0-9a-f]{64}\n\n/)
     assert.match(output, /^Total reclaimed space: \S+$/m)
