@@ -739,7 +739,7 @@ function networkRequest(values: CreateFlagValues): NetworkRequest {
 function logConfig(values: CreateFlagValues): LogConfig {
   const options = values['log-opt'] ?? []
   const driver = values['log-driver'] || 'json-file'
-  if (driver === 'none' && options.length > 0) fail('invalid logging opts for driver none')
+  if (driver === 'none' && options.length > 0) parseFail('invalid logging opts for driver none')
   const config = parseMapOption(options)
   try {
     checkLogConfig(driver, config)

@@ -31,6 +31,8 @@ const ATTESTATION_MANIFEST = 'attestation-manifest'
 /** What docker's puller takes as a config or layer: these types, and those under these prefixes (followed by a dot). */
 const SUPPORTED_MEDIA_TYPE_PREFIXES = ['application/vnd.oci.image', 'application/vnd.docker']
 const SUPPORTED_MEDIA_TYPES = [...SUPPORTED_MEDIA_TYPE_PREFIXES, 'application/octet-stream', 'application/json', 'text/html', '']
+/** docker's model runner's artifacts: under the docker prefix, yet refused first, in words of their own. */
+const AI_MODEL_MEDIA_TYPE_PREFIX = 'application/vnd.docker.ai.'
 
 /** Labels containerd's garbage collector and its clients read (metadata/gc.go, remotes, unpacker). */
 export const LABEL_GC_REF_CONTENT = 'containerd.io/gc.ref.content'
@@ -162,12 +164,14 @@ export async function indexTree(index: ImageIndex, readIndex: (descriptor: Descr
 /**
  * docker's refusal of content that is no image (an OCI artifact: an empty or other config, blobs
  * of other types), before anything of it is fetched: the media types its puller takes
- * (distribution/pull_v2.go checkSupportedMediaType, registry.go supportedMediaTypes). docker 28's
- * containerd store would store such a manifest as an image that nothing can run or list.
+ * (distribution/pull_v2.go checkSupportedMediaType, registry.go supportedMediaTypes, errors.go
+ * AIModelNotSupportedError). docker 28's containerd store would store such a manifest as an image
+ * that nothing can run or list.
  */
 export function refuseUnsupportedMediaTypes(manifest: ImageManifest): void {
   for (const descriptor of [manifest.config, ...manifest.layers]) {
     const mediaType = descriptor.mediaType.toLowerCase()
+    if (mediaType.startsWith(AI_MODEL_MEDIA_TYPE_PREFIX)) throw new NerdError('AI models are not yet supported by the Engine, please use "docker model pull/run" instead')
     const supported = SUPPORTED_MEDIA_TYPES.some((type) => mediaType === type) || SUPPORTED_MEDIA_TYPE_PREFIXES.some((prefix) => mediaType.startsWith(`${prefix}.`))
     if (!supported) throw new NerdError(`unsupported media type ${descriptor.mediaType}`)
   }

@@ -914,7 +914,7 @@ describe('logs and restart policies', () => {
     }
   })
 
-  it('refuses --rm with a restart policy, and unknown log drivers, with exit code 125', async () => {
+  it('refuses --rm with a restart policy, unknown log drivers, and options for the none driver, with exit code 125', async () => {
     const conflicting = await nerd(['run', '--rm', '--restart=always', IMG, 'true'])
     assert.equal(conflicting.code, 125)
     assert.equal(conflicting.stderr, 'Error: conflicting options: cannot specify both --restart and --rm\n')
@@ -927,6 +927,11 @@ describe('logs and restart policies', () => {
     const driver = await nerd(['run', '--log-driver', 'syslog', IMG, 'true'])
     assert.equal(driver.code, 125)
     assert.equal(driver.stderr, "Error: logger: no log driver named 'syslog' is registered\n")
+    // docker's CLI refuses options for the none driver as it parses the flags (parseLoggingOpts): 125 for create too.
+    for (const command of ['create', 'run']) {
+      const none = await nerd([command, '--log-driver', 'none', '--log-opt', 'a=b', IMG, 'true'])
+      assert.deepEqual([none.code, none.stderr], [125, 'Error: invalid logging opts for driver none\n'], command)
+    }
   })
 })
 

@@ -1,8 +1,8 @@
 /**
  * Images other tools make that nerd met only in the wild, end to end with the built nerd: an index
- * inside an index, a docker archive with zstd layers, an OCI artifact, a layer that does not
- * extract. Content reaches the test registry byte for byte (pushLayout), as skopeo cannot copy
- * some of it.
+ * inside an index, a docker archive with zstd layers, an OCI artifact, an AI model, a layer that
+ * does not extract. Content reaches the test registry byte for byte (pushLayout), as skopeo cannot
+ * copy some of it.
  */
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
@@ -48,6 +48,28 @@ async function contentDigests(): Promise<string> {
   const listed = await ctr(['content', 'ls', '-q'])
   assert.equal(listed.code, 0, listed.stderr)
   return listed.stdout
+}
+
+/** Puts in the registry a manifest whose config and one layer have these media types; its blobs' digests, manifest first. */
+async function pushArtifact(repository: string, configMediaType: string, layerMediaType: string): Promise<string[]> {
+  const config = Buffer.from('{}')
+  const data = Buffer.from('not an image\n')
+  await uploadBlob(testEnvironment.registry, repository, config)
+  await uploadBlob(testEnvironment.registry, repository, data)
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    artifactType: 'application/vnd.example.thing',
+    config: {mediaType: configMediaType, digest: sha256(config), size: config.length, data: config.toString('base64')},
+    layers: [{mediaType: layerMediaType, digest: sha256(data), size: data.length}],
+  }))
+  await putManifest(testEnvironment.registry, repository, 'v1', 'application/vnd.oci.image.manifest.v1+json', manifest)
+  return [sha256(manifest), sha256(config), sha256(data)]
+}
+
+async function assertNothingStored(digests: string[]): Promise<void> {
+  const stored = await contentDigests()
+  for (const digest of digests) assert.ok(!stored.includes(digest), `${digest} was stored`)
 }
 
 describe('image interoperability', () => {
@@ -109,23 +131,24 @@ describe('image interoperability', () => {
 
   it('refuses an OCI artifact in docker\'s words before anything of it is stored', async () => {
     const repository = 'interop/artifact'
-    const config = Buffer.from('{}')
-    const data = Buffer.from('not an image\n')
-    await uploadBlob(testEnvironment.registry, repository, config)
-    await uploadBlob(testEnvironment.registry, repository, data)
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      artifactType: 'application/vnd.example.thing',
-      config: {mediaType: 'application/vnd.oci.empty.v1+json', digest: sha256(config), size: config.length, data: config.toString('base64')},
-      layers: [{mediaType: 'application/vnd.example.thing.data', digest: sha256(data), size: data.length}],
-    }))
-    await putManifest(testEnvironment.registry, repository, 'v1', 'application/vnd.oci.image.manifest.v1+json', manifest)
+    const digests = await pushArtifact(repository, 'application/vnd.oci.empty.v1+json', 'application/vnd.example.thing.data')
     const pulled = await nerd(['pull', '-q', `${testEnvironment.registry}/${repository}:v1`])
     assert.equal(pulled.code, 1)
     assert.equal(pulled.stderr, 'Error: unsupported media type application/vnd.oci.empty.v1+json\n')
-    const stored = await contentDigests()
-    for (const digest of [sha256(manifest), sha256(config), sha256(data)]) assert.ok(!stored.includes(digest), `${digest} was stored`)
+    await assertNothingStored(digests)
+  })
+
+  it('refuses an AI model in docker\'s words (its own, though under the docker prefix) on pull and run', async () => {
+    const name = `${testEnvironment.registry}/interop/ai:v1`
+    const digests = await pushArtifact('interop/ai', 'application/vnd.docker.ai.model.config.v0.1+json', 'application/vnd.docker.ai.gguf.v3')
+    const refusal = 'Error: AI models are not yet supported by the Engine, please use "docker model pull/run" instead\n'
+    const pulled = await nerd(['pull', '-q', name])
+    assert.equal(pulled.code, 1)
+    assert.equal(pulled.stderr, refusal)
+    const ran = await nerd(['run', '--rm', name])
+    assert.equal(ran.code, 125)
+    assert.ok(ran.stderr.endsWith(refusal), ran.stderr)
+    await assertNothingStored(digests)
   })
 
   it('names the layer that fails to extract, as containerd\'s unpacker', async () => {

@@ -167,7 +167,7 @@ describe('createRequestFromFlags: refusals', () => {
   it('refuses conflicting options', () => {
     refusesWhileParsing({rm: true, restart: 'always'}, 'conflicting options: cannot specify both --restart and --rm')
     refusesWhileParsing({rm: true, restart: 'on-failure:3'}, 'conflicting options: cannot specify both --restart and --rm')
-    refuses({'log-driver': 'none', 'log-opt': ['max-size=1m']}, 'invalid logging opts for driver none')
+    refusesWhileParsing({'log-driver': 'none', 'log-opt': ['max-size=1m']}, 'invalid logging opts for driver none')
     refuses({'network-alias': ['db']}, 'network-scoped aliases are only supported for user-defined networks')
     refuses({network: ['host'], 'network-alias': ['db']}, 'network-scoped aliases are only supported for user-defined networks')
     refuses({network: ['backend', 'none']}, 'conflicting options: cannot attach both user-defined and non-user-defined network-modes')

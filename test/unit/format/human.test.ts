@@ -1,7 +1,7 @@
 // Expected values follow github.com/docker/go-units and its tests.
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
-import {bytesSize, containerStatus, humanDuration, humanSize, parseBytes, timeAgo} from '../../../src/format/index.ts'
+import {bytesSize, containerStatus, humanDuration, humanSize, parseBytes, parseDecimalBytes, timeAgo} from '../../../src/format/index.ts'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -169,6 +169,29 @@ describe('parseBytes', () => {
     assert.equal(parseBytes('9223372036854774784'), 9223372036854774784)
   })
 
+  it('reads the number as Go\'s strconv.ParseFloat: hex floats, `_` between digits, inf and nan', () => {
+    const cases: [string, number][] = [
+      ['0x4p24', 64 * MiB],
+      ['0X1.8P1k', 3 * KiB],
+      ['0x.8p1', 1],
+      ['0x1.p4', 16],
+      ['0x_1p4', 16],
+      ['0x1p-2', 0],
+      // Rounded once to float64, half to even, as Go's atofHex.
+      ['0x1.fffffffffffff8p0', 2],
+      ['0x1.fffffffffffff7ffffffffp0', 1],
+      ['1_000', 1000],
+      ['1_0.2_5e1_0', 102500000000],
+      ['0x1p63', -(2 ** 63)],
+      // Only after a space are they the number (go-units splits at the last digit, dot or space); int64 of both is math.MinInt64 on amd64.
+      ['inf ', -(2 ** 63)],
+      ['Infinity k', -(2 ** 63)],
+      ['NaN m', -(2 ** 63)],
+    ]
+    for (const [text, expected] of cases) assert.equal(parseBytes(text), expected, text)
+    assert.equal(parseDecimalBytes('0x1p4k'), 16000)
+  })
+
   it("rejects what go-units rejects, with its messages", () => {
     const cases: [string, string][] = [
       ['', "invalid size: ''"],
@@ -184,6 +207,19 @@ describe('parseBytes', () => {
       ['1kibi', "invalid suffix: 'kibi'"],
       ['1mi', "invalid suffix: 'mi'"],
       ['1.2.3m', 'strconv.ParseFloat: parsing "1.2.3": invalid syntax'],
+      ['0x1', 'strconv.ParseFloat: parsing "0x1": invalid syntax'],
+      ['0x1p', 'strconv.ParseFloat: parsing "0x1": invalid syntax'],
+      ['0x_.8p1', 'strconv.ParseFloat: parsing "0x_.8p1": invalid syntax'],
+      ['0x1p1024', 'strconv.ParseFloat: parsing "0x1p1024": value out of range'],
+      ['1__0', 'strconv.ParseFloat: parsing "1__0": invalid syntax'],
+      ['_1', 'strconv.ParseFloat: parsing "_1": invalid syntax'],
+      ['1._5', 'strconv.ParseFloat: parsing "1._5": invalid syntax'],
+      ['1e_1', 'strconv.ParseFloat: parsing "1e_1": invalid syntax'],
+      ['1_', "invalid suffix: '_'"],
+      ['-0x1p0', "invalid size: '-0x1p0'"],
+      ['-inf ', "invalid size: '-inf '"],
+      ['+nan ', 'strconv.ParseFloat: parsing "+nan": invalid syntax'],
+      ['infinit ', 'strconv.ParseFloat: parsing "infinit": invalid syntax'],
     ]
     for (const [text, message] of cases) assert.throws(() => parseBytes(text), {message}, JSON.stringify(text))
   })
