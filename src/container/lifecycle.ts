@@ -35,7 +35,7 @@ import {spawnHealthMonitor, startHealthMonitor, unmonitoredHealth} from './healt
 import {oomKilled} from './stats.ts'
 import type {ContainerRecord, ContainerState, ContainerStatus, ContainerView, DockerHostConfig, HealthState} from './model.ts'
 import {CREATE_LABELS, hasShareableShm, monitorRestarts, NAME_LABEL, ownedElsewhere, STOP_SIGNAL_LABEL} from './model.ts'
-import {namesAttributes, parseLogOptions} from './logs/index.ts'
+import {parseLogOptions} from './logs/index.ts'
 import {taskCreated, taskDeleted, withHookStoodDown} from './oci-hook.ts'
 import {prepareLinks} from './linked-containers.ts'
 import {commandSignal, INIT_PATH, isPlatformSignal, signalNumber} from './spec/index.ts'
@@ -962,23 +962,23 @@ async function finishLeftTaskDeletion(scope: ContainerScope, id: string): Promis
   await scope.client.tasks.delete(id).catch(unlessNotFound)
 }
 
-/**
- * containerd's runtime failed to make or start the task: docker's daemon's text for it (with
- * libcontainerd's prefix for the task's creation) and the State.ExitCode it records (runtimeStartFailure).
- */
 /** What docker's json-file driver refuses as it starts (jsonfilelog.New): max-size, max-file, compress, then the attributes. */
 async function checkLogger(record: ContainerRecord): Promise<void> {
   const config = record.HostConfig.LogConfig
   if (config.Type !== 'json-file') return
   try {
     parseLogOptions(config.Config)
+    // The template and regexp engines are loaded only for the options that can fail with them.
+    if (config.Config.tag || config.Config['labels-regex'] || config.Config['env-regex']) await import('./logs/attributes.ts').then(({checkLogAttributes}) => checkLogAttributes(record))
   } catch (error) {
     throw new NerdError(`failed to initialize logging driver: ${(error as Error).message}`, {cause: error})
   }
-  // The template engine is loaded only for a container that needs it.
-  if (namesAttributes(config.Config)) await import('./logs/attributes.ts').then(({checkLogAttributes}) => checkLogAttributes(record))
 }
 
+/**
+ * containerd's runtime failed to make or start the task: docker's daemon's text for it (with
+ * libcontainerd's prefix for the task's creation) and the State.ExitCode it records (runtimeStartFailure).
+ */
 class RuntimeStartError extends NerdError {
   readonly stateExitCode: number
 
@@ -1481,13 +1481,13 @@ async function removeHeld(scope: ContainerScope, removal: Removal, options: Remo
     const removed = await removeUnsharedVolumes({dataRoot: scope.dataRoot, namespace: namespaceOf(scope)}, record.AnonymousVolumes, id)
     await publishEvents(scope.client, removed.map((name) => volumeEvent('destroy', name)))
   }
-  // What the destroy tells of the container, which a `nerd events` could no longer read from its record.
-  if (record) await publishEvent(scope.client, removingEvent(record))
   await Promise.all([
     scope.client.snapshots.remove(removal.snapshotter, id).catch(unlessNotFound),
     // Not asked of containerd for a container whose record says it has none (every run --rm's).
     record && !record.Mounts.some((point) => point.Type === 'image') ? undefined : removeImageMounts(scope.client, removal.snapshotter, id),
-    scope.client.containers.delete(id).catch(unlessNotFound),
+    // Before containerd's delete, what its destroy tells of the container, which a `nerd events` could
+    // no longer read from its record. The snapshot's removal need not wait: no `nerd events` reads it.
+    (record ? publishEvent(scope.client, removingEvent(record)) : Promise.resolve()).then(() => scope.client.containers.delete(id).catch(unlessNotFound)),
   ])
   await removeContainerFiles(scope.dataRoot, namespaceOf(scope), id, removal.name)
   return true

@@ -233,12 +233,17 @@ export function goParseBool(text: string): boolean | undefined {
   return undefined
 }
 
-/** Go's strconv.Atoi (a 64-bit int), its error (`invalid syntax`, `value out of range`) after `what`, as the caller's error wraps it. */
-export function goAtoi(text: string, what: string): number {
+/** Go's strconv.ParseInt(text, 10, 64), its error (`invalid syntax`, `value out of range`) after `what`, as the caller's error wraps it. */
+export function goParseInt64(text: string, what: string): bigint {
   if (!/^[+-]?\d+$/.test(text)) throw new Error(`${what}: invalid syntax`)
   const value = BigInt(text)
   if (value > 0x7fffffffffffffffn || value < -0x8000000000000000n) throw new Error(`${what}: value out of range`)
-  return Number(value)
+  return value
+}
+
+/** Go's strconv.Atoi (a 64-bit int), its error after `what` as goParseInt64's. */
+export function goAtoi(text: string, what: string): number {
+  return Number(goParseInt64(text, what))
 }
 
 /** How Go's strconv.ParseBool refuses `text`. */

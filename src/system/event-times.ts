@@ -20,12 +20,9 @@ interface EventTime {
  * date as `seconds.nanoseconds`.
  */
 export function eventTime(value: string, now: Date): EventTime {
-  const duration = value === '0' ? undefined : parseGoDuration(value)
-  if (duration !== undefined) {
-    const seconds = BigInt(Math.floor((now.getTime() - duration) / 1000))
-    return {nanos: seconds * NANOS_PER_SECOND, text: String(seconds)}
-  }
   const nanos = parseLogTimeNanoseconds(value, now)
+  // A duration's time is a whole second.
+  if (value !== '0' && parseGoDuration(value) !== undefined) return {nanos, text: String(nanos / NANOS_PER_SECOND)}
   if (/^\d+(\.\d+)?$/.test(value)) return {nanos, text: value}
   return {nanos, text: `${nanos / NANOS_PER_SECOND}.${String(nanos % NANOS_PER_SECOND).padStart(9, '0')}`}
 }

@@ -8,7 +8,6 @@
  * fails, fails each start (checkLogAttributes), not the create.
  */
 import {hostname} from 'node:os'
-import {NerdError} from '../../errors.ts'
 import {goRegExp} from '../../format/go-regexp.ts'
 import {asGoStruct, GoTime} from '../../format/go-values.ts'
 import {Template, TemplateError} from '../../format/template.ts'
@@ -58,16 +57,12 @@ function attributePatterns(config: Record<string, string>): {labels?: RegExp; en
 /**
  * docker's refusal of a start whose logger cannot work its attributes out (jsonfilelog.New, after
  * max-size, max-file and compress): a labels-regex or env-regex Go does not compile, then a tag
- * template that does not parse or names a field logger.Info lacks. The start adds that the task
- * could not be made.
+ * template that does not parse or names a field logger.Info lacks. The start's checkLogger adds
+ * docker's `failed to initialize logging driver: `, and that the task could not be made.
  */
 export function checkLogAttributes(record: ContainerRecord): void {
-  try {
-    attributePatterns(record.HostConfig.LogConfig.Config)
-    logTag(record)
-  } catch (error) {
-    throw new NerdError(`failed to initialize logging driver: ${(error as Error).message}`, {cause: error})
-  }
+  attributePatterns(record.HostConfig.LogConfig.Config)
+  logTag(record)
 }
 
 /** The attributes of the container's log entries, undefined when there are none. What fails is left out: checkLogAttributes refuses the start. */

@@ -44,10 +44,10 @@ export const MAX_LINE_PIECE = 16 * 1024
 
 /** The options every driver takes (docker's logger factory checks them). */
 const GENERIC_OPTIONS = new Set(['mode', 'max-buffer-size'])
-/** The json-file driver's own (its ValidateLogOpt). */
-const JSON_FILE_OPTIONS = new Set(['max-file', 'max-size', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'])
 /** What the json-file driver puts in its entries' `attrs` (logs/attributes.ts reads them). */
 const ATTRIBUTE_OPTIONS = new Set(['labels', 'env', 'tag', 'labels-regex', 'env-regex'])
+/** The json-file driver's own (its ValidateLogOpt). */
+const JSON_FILE_OPTIONS = new Set(['max-file', 'max-size', 'compress', ...ATTRIBUTE_OPTIONS])
 
 /**
  * docker's check of `--log-driver` and `--log-opt` at create (logger.ValidateLogOpts): every
@@ -191,7 +191,7 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
   // seldom needs: the logger of a container writing small chunks grew by megabytes a minute.
   const time = Buffer.allocUnsafe(TIME_LENGTH)
   let timeLength = 0
-  /** The time of the last entry made: a compressed rotated file's (docker's lastTimestamp). */
+  /** The time of the last entry made: a compressed rotated file's (docker's lastTimestamp), kept only when compressing. */
   const lastTime = Buffer.allocUnsafe(TIME_LENGTH)
   let lastTimeLength = 0
   const compressed = options.compress && maxFile > 1 ? new CompressedRotation(path, maxFile) : undefined
@@ -265,13 +265,13 @@ export async function openJsonFileLog(path: string, options: JsonFileOptions = {
     // docker's writer: `if pos.size >= capacity { rotate }` before each entry.
     if (options.maxSize !== undefined && size + entryStart >= options.maxSize) {
       // A file full before this logger wrote to it (a smaller max-size since): its last entry's time unknown, this one's is no earlier.
-      if (lastTimeLength === 0) lastTimeLength = stamp.copy(lastTime, 0, 0, stampLength)
+      if (compressed && lastTimeLength === 0) lastTimeLength = stamp.copy(lastTime, 0, 0, stampLength)
       if (entryStart > 0) writeAll(output, entryStart)
       rotate()
       output.copy(output, 0, entryStart, offset)
       outputLength = entryLength
     }
-    lastTimeLength = stamp.copy(lastTime, 0, 0, stampLength)
+    if (compressed) lastTimeLength = stamp.copy(lastTime, 0, 0, stampLength)
   }
   /** Logs `source[start, end)`, which ends a line or (`piece`) a piece of one, after what is pending. */
   const line = (stream: LogStream, source: Buffer, start: number, end: number, piece: boolean): void => {

@@ -16,7 +16,7 @@ import {basename, dirname} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {crc32, createGunzip} from 'node:zlib'
 import {NerdError} from '../../errors.ts'
-import {compareStrings} from '../../format/go-values.ts'
+import {compareStrings, goParseInt64} from '../../format/go-values.ts'
 import {parseGoDuration} from '../../format/go-duration.ts'
 import {GoTimeParseError, parseGoTime} from '../../format/go-time-parse.ts'
 
@@ -855,11 +855,13 @@ function timestampLayout(value: string, local: boolean): string {
   return local ? time : `${time}Z07:00`
 }
 
-/** Go's strconv.ParseInt in base 10 of an int64: a sign allowed. */
+/** goParseInt64, undefined for what it refuses: docker's parseTimestamp tells no reason. */
 function parseInt64(text: string): bigint | undefined {
-  if (!/^[+-]?\d+$/.test(text)) return undefined
-  const parsed = BigInt(text)
-  return parsed >= -(2n ** 63n) && parsed < 2n ** 63n ? parsed : undefined
+  try {
+    return goParseInt64(text, text)
+  } catch {
+    return undefined
+  }
 }
 
 /** docker's parseTimestamp: Unix seconds, with an optional fraction (its first nine digits counted). */

@@ -17,7 +17,7 @@ import type {
   UserMount,
   VolumeMount,
 } from './types.ts'
-import {goParseBool} from '../../format/go-values.ts'
+import {goParseBool, goParseInt64} from '../../format/go-values.ts'
 import {parseBytes} from '../../format/byte-sizes.ts'
 import {validateVolumeName} from '../../volume/model.ts'
 import {CONTAINER_MODE, joinedContainer} from '../model.ts'
@@ -52,12 +52,11 @@ export function parseUlimit(value: string): Ulimit {
 }
 
 function parseInt64(text: string): bigint {
-  if (!/^[+-]?\d+$/.test(text)) throw specError(`strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`)
-  const value = BigInt(text)
-  if (value > 2n ** 63n - 1n || value < -(2n ** 63n)) {
-    throw specError(`strconv.ParseInt: parsing ${JSON.stringify(text)}: value out of range`)
+  try {
+    return goParseInt64(text, `strconv.ParseInt: parsing ${JSON.stringify(text)}`)
+  } catch (error) {
+    throw specError((error as Error).message)
   }
-  return value
 }
 
 /** The kernel's unsigned view of a docker ulimit: negative numbers wrap, -1 being unlimited. */

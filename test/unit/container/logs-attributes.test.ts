@@ -39,15 +39,15 @@ describe('log attributes', () => {
     assert.deepEqual(logAttributes(record({tag: 'static'})), {tag: 'static'})
   })
 
-  it('leaves out a regular expression or tag docker\'s logger cannot work out; checkLogAttributes refuses the start in docker\'s words', () => {
-    const refusal = (reason: string) => ({message: `failed to initialize logging driver: template: log-tag:1${reason}`})
+  it('leaves out a regular expression or tag docker\'s logger cannot work out; checkLogAttributes throws docker\'s reason for refusing the start', () => {
+    const refusal = (reason: string) => ({message: `template: log-tag:1${reason}`})
     assert.throws(() => checkLogAttributes(record({tag: '{{.Bogus}}'})), refusal(':2: executing "log-tag" at <.Bogus>: can\'t evaluate field Bogus in type *logger.Info'))
     assert.throws(() => checkLogAttributes(record({tag: '{{.ID'})), refusal(': unclosed action'))
     assert.throws(() => checkLogAttributes(record({tag: '{{nosuch}}'})), refusal(': function "nosuch" not defined'))
     for (const tag of ['{{.Bogus}}', '{{.ID', '{{nosuch}}']) assert.deepEqual(logAttributes(record({tag, labels: 'app'})), {app: 'shop'}, tag)
-    assert.throws(() => checkLogAttributes(record({'env-regex': '^F(?=O)'})), {message: 'failed to initialize logging driver: error parsing regexp: invalid or unsupported Perl syntax: `(?=`'})
+    assert.throws(() => checkLogAttributes(record({'env-regex': '^F(?=O)'})), {message: 'error parsing regexp: invalid or unsupported Perl syntax: `(?=`'})
     // labels-regex first, as docker's ExtraAttributes.
-    assert.throws(() => checkLogAttributes(record({'env-regex': '(', 'labels-regex': '[', tag: '{{.Bogus}}'})), {message: 'failed to initialize logging driver: error parsing regexp: missing closing ]: `[`'})
+    assert.throws(() => checkLogAttributes(record({'env-regex': '(', 'labels-regex': '[', tag: '{{.Bogus}}'})), {message: 'error parsing regexp: missing closing ]: `[`'})
     assert.deepEqual(logAttributes(record({'env-regex': '(', labels: 'app'})), {app: 'shop'})
     checkLogAttributes(record({tag: '{{.Name}}'}))
     checkLogAttributes(record({}))
