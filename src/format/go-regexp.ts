@@ -4,6 +4,8 @@
  * lookaround, a backreference, `a**`), and written out as a JavaScript source (flag `u`) that
  * matches what Go's would: `(?i)` and the like for the rest of their group, `\A`, `\z`, `\Q…\E`,
  * `(?P<name>…)`, POSIX classes, `.`, `^`, `$` and `\s` as Go means them (`\n` the only line end).
+ * No flag or modifier group of JavaScript's carries a setting: V8 before 12.5 (Node 22) has no
+ * `(?i:…)`, so `(?i)` writes each letter and class it covers with its case folding (`[kKK]`).
  * Only what Go's parser accepts is translated; a nested repetition's total past 1000
  * (`(a{500}){3}`), which Go refuses, is left to run.
  */
@@ -47,7 +49,9 @@ const POSIX_CLASSES: Record<string, Ranges> = {
 }
 /** Go's unicode.Categories (Go 1.24, as docker 28 is built with); any other name must be a script. */
 const CATEGORIES = new Set('C Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps S Sc Sk Sm So Z Zl Zp Zs'.split(' '))
-const SYNTAX_CHARACTERS = new Set('^$\\.*+?()[]{}|/')
+/** Go's minFold and maxFold: no character outside them folds to another. */
+const MIN_FOLD = 0x41
+const MAX_FOLD = 0x1e943
 
 function negated(ranges: Ranges): Ranges {
   const result: Ranges = []
@@ -62,6 +66,81 @@ function negated(ranges: Ranges): Ranges {
 
 const codePoint = (value: number): string => `\\u{${value.toString(16)}}`
 const classRanges = (ranges: Ranges): string => ranges.map(([lo, hi]) => (lo === hi ? codePoint(lo) : `${codePoint(lo)}-${codePoint(hi)}`)).join('')
+const singles = (chars: number[]): Ranges => chars.map((char) => [char, char])
+
+/** Two characters that JavaScript's case-insensitive matching takes as one. */
+const SAME_FOLD = /^(.)\1$/iu
+let caseOrbitTable: Map<number, number[]> | undefined
+/**
+ * Go's unicode.SimpleFold orbits (K k K, Σ σ ς), by member, for the characters that fold to another.
+ * JavaScript has no table of them, so its case mappings propose the links (one character to one, or
+ * two sharing a longer uppercase, as ΐ and ΐ) and its case-insensitive matching, which is simple case
+ * folding as Go's, keeps those that fold (not ı to I).
+ */
+function caseOrbits(): Map<number, number[]> {
+  if (caseOrbitTable) return caseOrbitTable
+  const parent = new Map<number, number>()
+  const root = (char: number): number => {
+    let at = char
+    for (let up = parent.get(at); up !== undefined; up = parent.get(at)) at = up
+    return at
+  }
+  const folding = new Set<number>()
+  const link = (a: number, b: number): void => {
+    if (!SAME_FOLD.test(String.fromCodePoint(a, b))) return
+    folding.add(a).add(b)
+    const [rootA, rootB] = [root(a), root(b)]
+    if (rootA !== rootB) parent.set(rootA, rootB)
+  }
+  const byLongUppercase = new Map<string, number>()
+  for (let char = MIN_FOLD; char <= MAX_FOLD; char++) {
+    const text = String.fromCodePoint(char)
+    const single = (mapped: string): boolean => mapped !== text && String.fromCodePoint(mapped.codePointAt(0)!) === mapped
+    const [lower, upper] = [text.toLowerCase(), text.toUpperCase()]
+    if (single(lower)) link(char, lower.codePointAt(0)!)
+    if (single(upper)) link(char, upper.codePointAt(0)!)
+    else if (upper !== text) {
+      const first = byLongUppercase.get(upper)
+      if (first === undefined) byLongUppercase.set(upper, char)
+      else link(first, char)
+    }
+  }
+  const orbits = new Map<number, number[]>()
+  for (const char of folding) orbits.set(root(char), [...(orbits.get(root(char)) ?? []), char])
+  caseOrbitTable = new Map()
+  for (const orbit of orbits.values()) {
+    orbit.sort((a, b) => a - b)
+    for (const char of orbit) caseOrbitTable.set(char, orbit)
+  }
+  return caseOrbitTable
+}
+
+/** Go's appendFoldedRange over a set: the set with each member's whole case orbit. */
+function folded(ranges: Ranges): Ranges {
+  const result = [...ranges]
+  for (const [char, orbit] of caseOrbits()) {
+    if (ranges.some(([lo, hi]) => lo <= char && char <= hi)) result.push(...singles(orbit))
+  }
+  return result
+}
+
+const propertyRangeCache = new Map<string, Ranges>()
+/** A Unicode property's characters as ranges, to fold them: JavaScript lists them no other way. */
+function propertyRanges(property: string): Ranges {
+  const cached = propertyRangeCache.get(property)
+  if (cached) return cached
+  const test = new RegExp(`\\p{${property}}`, 'uy')
+  const ranges: Ranges = []
+  for (let char = 0; char <= MAX_RUNE; char++) {
+    test.lastIndex = 0
+    if (!test.test(String.fromCodePoint(char))) continue
+    const last = ranges.at(-1)
+    if (last && last[1] === char - 1) last[1] = char
+    else ranges.push([char, char])
+  }
+  propertyRangeCache.set(property, ranges)
+  return ranges
+}
 
 /** Go's regexp.Compile(pattern) as a RegExp; throws with Go's error text. */
 export function goRegExp(pattern: string): RegExp {
@@ -78,8 +157,8 @@ class GoPatternReader {
   private at = 0
   private flags: Flags = {i: false, m: false, s: false, U: false}
   private output = ''
-  /** Per open group: the flags to restore at its `)`, and whether a `(?i)`-like setting inside opened a JavaScript modifier group. */
-  private readonly groups: Array<{flags: Flags; modified: boolean}> = [{flags: this.flags, modified: false}]
+  /** Per open group: the flags to restore at its `)`. */
+  private readonly groups: Flags[] = [this.flags]
   private readonly pattern: string
 
   constructor(pattern: string) {
@@ -106,17 +185,14 @@ class GoPatternReader {
           }
           break
         case '|':
-          this.closeModifier()
           this.output += '|'
-          this.reopenModifier()
           this.at++
           operand = false
           break
         case ')':
           if (this.groups.length < 2) throw syntaxError('unexpected )', pattern)
-          this.closeModifier()
           this.output += ')'
-          this.flags = this.groups.pop()!.flags
+          this.flags = this.groups.pop()!
           this.at++
           operand = true
           break
@@ -146,7 +222,7 @@ class GoPatternReader {
           const start = this.at
           const bounds = char === '{' ? this.repeatBounds() : undefined
           if (char === '{' && !bounds) {
-            this.output += '\\{'
+            this.output += this.literal(0x7b)
             this.at++
             operand = true
             break
@@ -169,36 +245,33 @@ class GoPatternReader {
           operand = true
           break
         default: {
-          const literal = String.fromCodePoint(pattern.codePointAt(this.at)!)
-          this.output += SYNTAX_CHARACTERS.has(literal) ? `\\${literal}` : literal
-          this.at += literal.length
+          const char = pattern.codePointAt(this.at)!
+          this.output += this.literal(char)
+          this.at += String.fromCodePoint(char).length
           operand = true
         }
       }
       lastRepeat = repeat
     }
     if (this.groups.length > 1) throw syntaxError('missing closing )', pattern)
-    this.closeModifier()
     return this.output
   }
 
   private open(prefix: string): void {
     this.output += prefix
-    this.groups.push({flags: this.flags, modified: false})
+    this.groups.push(this.flags)
   }
 
-  private closeModifier(): void {
-    const group = this.groups.at(-1)!
-    if (group.modified) this.output += ')'
-    group.modified = false
+  /** One character, or under `(?i)` any of its case orbit. */
+  private literal(char: number): string {
+    const orbit = this.flags.i ? caseOrbits().get(char) : undefined
+    return orbit ? `[${classRanges(singles(orbit))}]` : codePoint(char)
   }
 
-  /** After a `|`: the group's flags as a `(?i)`-like setting left them, for its next alternative. */
-  private reopenModifier(): void {
-    const group = this.groups.at(-1)!
-    if (group.flags.i === this.flags.i) return
-    this.output += this.flags.i ? '(?i:' : '(?-i:'
-    group.modified = true
+  /** A set Go's appendGroup adds to a class (`\d`, `[:^alpha:]`, `\pL`): folded under `(?i)`, then negated; as class items. */
+  private groupItems(ranges: Ranges, negate: boolean): string {
+    const set = this.flags.i ? folded(ranges) : ranges
+    return classRanges(negate ? negated(set) : set)
   }
 
   /** `(?…`: a named group, a non-capturing one with flags, or a setting of flags; true when a group opened. Go's parsePerlFlags. */
@@ -229,22 +302,9 @@ class GoPatternReader {
         sawFlag = false
       } else if ((char === ':' || char === ')') && (sign || sawFlag)) {
         this.at += index
-        if (char === ':') {
-          this.open('(?:')
-          this.flags = flags
-          if (flags.i !== this.groups.at(-1)!.flags.i) {
-            this.output += flags.i ? '(?i:' : '(?-i:'
-            this.groups.at(-1)!.modified = true
-          }
-          return true
-        }
-        const changed = flags.i !== this.flags.i
+        if (char === ':') this.open('(?:')
         this.flags = flags
-        if (changed) {
-          this.closeModifier()
-          this.reopenModifier()
-        }
-        return false
+        return char === ':'
       } else break
     }
     throw syntaxError('invalid or unsupported Perl syntax', rest.slice(0, index))
@@ -272,13 +332,13 @@ class GoPatternReader {
       const end = pattern.indexOf('\\E', this.at + 2)
       const literal = pattern.slice(this.at + 2, end < 0 ? undefined : end)
       this.at = end < 0 ? pattern.length : end + 2
-      return [...literal].map((char) => (SYNTAX_CHARACTERS.has(char) ? `\\${char}` : char)).join('')
+      return [...literal].map((char) => this.literal(char.codePointAt(0)!)).join('')
     }
     const unicode = this.unicodeClass()
-    if (unicode) return unicode
+    if (unicode) return `[${unicode}]`
     const perl = this.perlClass()
-    if (perl) return perl.negated ? `[^${classRanges(perl.ranges)}]` : `[${classRanges(perl.ranges)}]`
-    return codePoint(this.escapedCharacter())
+    if (perl) return `[${this.groupItems(perl.ranges, perl.negated)}]`
+    return this.literal(this.escapedCharacter())
   }
 
   /** `\d`, `\S` …: ASCII classes, as Go's. */
@@ -290,7 +350,7 @@ class GoPatternReader {
     return {ranges, negated: letter !== letter.toLowerCase()}
   }
 
-  /** `\pL`, `\p{Greek}`, `\P{^Lu}` (Go's parseUnicodeClass), as JavaScript's property escape. */
+  /** `\pL`, `\p{Greek}`, `\P{^Lu}` (Go's parseUnicodeClass), as class items: JavaScript's property escape, or under `(?i)` its folded ranges. */
   private unicodeClass(): string | undefined {
     const pattern = this.pattern
     const kind = pattern[this.at + 1]
@@ -320,7 +380,7 @@ class GoPatternReader {
     } catch {
       throw syntaxError('invalid character class range', pattern.slice(start, this.at))
     }
-    return escape
+    return this.flags.i ? this.groupItems(propertyRanges(property), !positive) : escape
   }
 
   /** Go's parseEscape: the character an escape stands for. */
@@ -376,7 +436,7 @@ class GoPatternReader {
           const inner = name.slice(2, -2)
           const ranges = POSIX_CLASSES[inner.replace(/^\^/, '')]
           if (!ranges) throw syntaxError('invalid character class range', name)
-          items += classRanges(inner.startsWith('^') ? negated(ranges) : ranges)
+          items += this.groupItems(ranges, inner.startsWith('^'))
           this.at += name.length
           continue
         }
@@ -388,7 +448,7 @@ class GoPatternReader {
       }
       const perl = this.perlClass()
       if (perl) {
-        items += classRanges(perl.negated ? negated(perl.ranges) : perl.ranges)
+        items += this.groupItems(perl.ranges, perl.negated)
         continue
       }
       const rangeStart = this.at
@@ -399,7 +459,7 @@ class GoPatternReader {
         hi = this.classCharacter(missing)
         if (hi < lo) throw syntaxError('invalid character class range', pattern.slice(rangeStart, this.at))
       }
-      items += classRanges([[lo, hi]])
+      items += this.groupItems([[lo, hi]], false)
     }
     this.at++
     return `[${negate ? '^' : ''}${items}]`

@@ -4,9 +4,7 @@
  * value that has a `-` and is no time.
  */
 
-/** The layout elements these layouts are made of, longest first where one begins another. */
-const ELEMENTS = ['2006', '01', '02', '15', '04', '05', '.999999999', 'Z07:00'] as const
-type Element = (typeof ELEMENTS)[number]
+import {layoutChunks} from './go-time.ts'
 
 /** Go's time.ParseError text. */
 export class GoTimeParseError extends Error {}
@@ -34,22 +32,6 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate()
 }
 
-/** Splits a layout into its literal text and elements. */
-function chunks(layout: string): Array<{prefix: string; element?: Element}> {
-  const parts: Array<{prefix: string; element?: Element}> = []
-  let prefix = ''
-  for (let at = 0; at < layout.length; ) {
-    const element = ELEMENTS.find((candidate) => layout.startsWith(candidate, at))
-    if (element) {
-      parts.push({prefix, element})
-      prefix = ''
-      at += element.length
-    } else prefix += layout[at++]
-  }
-  parts.push({prefix})
-  return parts
-}
-
 /**
  * Go's time.Parse of `value` in `layout` (one of GetTimestamp's), in nanoseconds since the epoch; a
  * time without a zone is at `offsetSeconds` east of UTC (ParseInLocation with a fixed zone). Throws
@@ -61,22 +43,35 @@ export function parseGoTime(layout: string, value: string, offsetSeconds: number
   let [year, month, day, hour, minute, second, nanosecond] = [0, 1, 1, 0, 0, 0, 0]
   let zone: number | undefined
   let rest = value
-  for (const {prefix, element} of chunks(layout)) {
-    // Go's skip: the literal text, character by character.
-    for (const character of prefix) {
-      if (rest[0] !== character) throw cannotParse(rest, prefix)
-      rest = rest.slice(1)
+  for (const chunk of layoutChunks(layout)) {
+    if (chunk.kind === 'literal') {
+      // Go's skip: the literal text, character by character.
+      for (const character of chunk.text) {
+        if (rest[0] !== character) throw cannotParse(rest, chunk.text)
+        rest = rest.slice(1)
+      }
+      continue
     }
-    if (!element) break
+    if (chunk.kind === 'fraction') {
+      // Optional; any number of digits, the first nine counted.
+      if (rest.length >= 2 && (rest[0] === '.' || rest[0] === ',') && isDigit(rest, 1)) {
+        const [digits] = /^\d+/.exec(rest.slice(1))!
+        nanosecond = Number(digits.slice(0, 9).padEnd(9, '0'))
+        rest = rest.slice(1 + digits.length)
+      }
+      continue
+    }
     const held = rest
     let parsed: [number, string] | undefined
     let outOfRange: string | undefined
-    switch (element) {
-      case '2006':
+    switch (chunk.std) {
+      case '2006': {
         // Go's atoi of four characters (a sign allowed after the first digit fails it).
-        parsed = rest.length >= 4 && isDigit(rest, 0) && /^\d{4}$/.test(rest.slice(0, 4)) ? [Number(rest.slice(0, 4)), rest.slice(4)] : undefined
+        const digits = /^\d{4}/.exec(rest)
+        parsed = digits ? [Number(digits[0]), rest.slice(4)] : undefined
         if (parsed) year = parsed[0]
         break
+      }
       case '01':
         parsed = number(rest, true)
         if (parsed) {
@@ -109,17 +104,6 @@ export function parseGoTime(layout: string, value: string, offsetSeconds: number
           if (second >= 60) outOfRange = 'second'
         }
         break
-      case '.999999999': {
-        // Optional; any number of digits, the first nine counted.
-        if (rest.length < 2 || (rest[0] !== '.' && rest[0] !== ',') || !isDigit(rest, 1)) {
-          parsed = [0, rest]
-          break
-        }
-        const [digits] = /^\d+/.exec(rest.slice(1))!
-        nanosecond = Number(digits.slice(0, 9).padEnd(9, '0'))
-        parsed = [0, rest.slice(1 + digits.length)]
-        break
-      }
       case 'Z07:00': {
         if (rest[0] === 'Z') {
           zone = 0
@@ -138,7 +122,7 @@ export function parseGoTime(layout: string, value: string, offsetSeconds: number
       }
     }
     if (outOfRange) throw failure(`: ${outOfRange} out of range`)
-    if (!parsed) throw cannotParse(held, element)
+    if (!parsed) throw cannotParse(held, chunk.std)
     rest = parsed[1]
   }
   if (rest !== '') throw failure(`: extra text: ${quote(rest)}`)

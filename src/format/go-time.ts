@@ -279,8 +279,8 @@ function chunkAt(layout: string, at: number): {chunk: LayoutChunk; length: numbe
   }
 }
 
-/** A layout split into literal text and the elements Go's Format replaces. */
-function layoutChunks(layout: string): LayoutChunk[] {
+/** A layout split into literal text and the elements Go's Format replaces (and its Parse reads). */
+export function layoutChunks(layout: string): LayoutChunk[] {
   const chunks: LayoutChunk[] = []
   let literal = ''
   for (let at = 0; at < layout.length; ) {

@@ -67,13 +67,15 @@ export class ManifestCache {
     }
   }
 
-  /** Drops the entries of the manifests `present` lacks. */
-  async retain(present: ReadonlySet<string>): Promise<void> {
-    const names = await readdir(this.directory).catch(() => [])
-    for (const name of names) {
+  /** Drops the entries of the manifests `present` lacks; `present` is not asked when there is no entry. */
+  async retain(present: () => Promise<ReadonlySet<string>>): Promise<void> {
+    const entries = (await readdir(this.directory).catch(() => [])).flatMap((name) => {
       const hex = /^([0-9a-f]{64})\.json$/.exec(name)?.[1]
-      if (hex !== undefined && !present.has(`sha256:${hex}`)) await rm(join(this.directory, name), {force: true})
-    }
+      return hex === undefined ? [] : [{name, digest: `sha256:${hex}`}]
+    })
+    if (entries.length === 0) return
+    const digests = await present()
+    for (const {name, digest} of entries) if (!digests.has(digest)) await rm(join(this.directory, name), {force: true})
   }
 
   async #prune(): Promise<void> {
@@ -91,9 +93,12 @@ export class ManifestCache {
  * too, which only costs that image's next run a read from containerd.
  */
 export async function forgetRemovedImages(client: ContainerdClient, dataRoot: string): Promise<void> {
-  const present = new Set<string>()
-  for await (const info of client.content.list()) present.add(info.digest)
-  await new ManifestCache(dataRoot).retain(present)
+  // Listing the namespace's content costs a walk of all its blobs: not done for an empty cache.
+  await new ManifestCache(dataRoot).retain(async () => {
+    const present = new Set<string>()
+    for await (const info of client.content.list()) present.add(info.digest)
+    return present
+  })
 }
 
 function digestHex(digest: string): string | undefined {

@@ -194,14 +194,13 @@ async function planPush(client: ContainerdClient, root: Descriptor, options: Pus
   if (!isIndexMediaType(root.mediaType)) throw new NerdError(`cannot push ${what}: unsupported media type ${root.mediaType}`)
 
   const index = parseIndex(rootBytes, `index ${root.digest}`)
-  const tree = await presentIndexTree(client, index)
+  const present = new Map<string, Uint8Array>()
+  const tree = await presentIndexTree(client, index, present)
   // A manifest counts as present with all it pushes: a load keeps every manifest of an index but
   // the configs and layers of the platforms it loads only.
-  const present = new Map<string, Uint8Array>()
   for (const child of tree.manifests) {
     if (await manifestContentPresent(client, child)) present.set(child.digest, await readBlob(client, child.digest))
   }
-  for (const nested of tree.indexes) present.set(nested.digest, await readBlob(client, nested.digest))
   const withBytes = (descriptor: Descriptor) => ({descriptor, bytes: present.get(descriptor.digest) as Uint8Array})
   const missing = [...tree.unread, ...tree.manifests.filter((child) => !present.has(child.digest))]
   const available = tree.manifests.filter((child) => present.has(child.digest))

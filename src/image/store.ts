@@ -324,9 +324,24 @@ export async function manifestContentPresent(client: ContainerdClient, descripto
   return true
 }
 
-/** The manifests an index leads to through the indexes inside it that are in the content store. */
-export function presentIndexTree(client: ContainerdClient, index: ImageIndex): Promise<IndexTree> {
-  return indexTree(index, async (child) => ((await blobPresent(client, child.digest)) ? parseIndex(await readBlob(client, child.digest), `index ${child.digest}`) : undefined))
+/**
+ * The manifests an index leads to through the indexes inside it that are in the content store;
+ * `indexBytes` collects the bytes of those read, for a caller that sends them on (push).
+ */
+export function presentIndexTree(client: ContainerdClient, index: ImageIndex, indexBytes?: Map<string, Uint8Array>): Promise<IndexTree> {
+  return indexTree(index, async (child) => {
+    if (!(await blobPresent(client, child.digest))) return undefined
+    const bytes = await readBlob(client, child.digest)
+    indexBytes?.set(child.digest, bytes)
+    return parseIndex(bytes, `index ${child.digest}`)
+  })
+}
+
+/** The manifests an image's root leads to: itself when a manifest, else presentIndexTree's (none when the index is not here). */
+export async function presentManifests(client: ContainerdClient, root: Descriptor): Promise<Descriptor[]> {
+  if (isManifestMediaType(root.mediaType)) return [root]
+  if (!isIndexMediaType(root.mediaType) || !(await blobPresent(client, root.digest))) return []
+  return (await presentIndexTree(client, parseIndex(await readBlob(client, root.digest), `index ${root.digest}`))).manifests
 }
 
 /**

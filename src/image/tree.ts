@@ -10,14 +10,13 @@ import {NerdError} from '../errors.ts'
 import type {TreeChild, TreeImage} from '../format/image-tree.ts'
 import {unpackedSize} from './list.ts'
 import type {ImageSummary} from './list.ts'
-import {ANNOTATION_DOCKER_REFERENCE_TYPE, isLayerMediaType, parseConfig, parseIndex, parseManifest} from './manifest.ts'
+import {ANNOTATION_DOCKER_REFERENCE_TYPE, isLayerMediaType, parseConfig, parseManifest} from './manifest.ts'
 import type {Descriptor, ImageManifest} from './manifest.ts'
 import {configPlatform, formatPlatform} from './platform.ts'
 import {familiarName, parseReference} from './reference.ts'
 import {usedImageIds} from './remove.ts'
-import {isIndexMediaType, isManifestMediaType} from './registry/media-types.ts'
 import type {ImageUser} from './remove.ts'
-import {blobPresent, isDanglingImageName, readBlob} from './store.ts'
+import {blobPresent, isDanglingImageName, presentManifests, readBlob} from './store.ts'
 
 /**
  * docker's refusals of the flags `--tree` does not take yet, in its order and words (its
@@ -33,15 +32,6 @@ interface ManifestEntry {
   child: TreeChild
   /** Not an image (an attestation, an unknown/unknown platform, layers of no layer type): not shown. */
   hidden: boolean
-}
-
-/** The manifests an index (and the indexes in it) lists, or the root itself when it is a manifest. */
-async function platformManifests(client: ContainerdClient, root: Descriptor): Promise<Descriptor[]> {
-  if (isManifestMediaType(root.mediaType)) return [root]
-  if (!isIndexMediaType(root.mediaType) || !(await blobPresent(client, root.digest))) return []
-  const found: Descriptor[] = []
-  for (const child of parseIndex(await readBlob(client, root.digest), `index ${root.digest}`).manifests) found.push(...(await platformManifests(client, child)))
-  return found
 }
 
 /**
@@ -101,7 +91,7 @@ export async function imageTree(
   const images = await Promise.all([...byRoot.values()].map(async (records): Promise<TreeImage | undefined> => {
     const names = records.filter((record) => !isDanglingImageName(record.record.name)).map((record) => listedName(record.record.name))
     if (names.length === 0 && !options.all) return undefined
-    const entries = await Promise.all((await platformManifests(client, records[0].record.target)).map((descriptor) => manifestEntry(client, descriptor, options.snapshotter, usedConfigs)))
+    const entries = await Promise.all((await presentManifests(client, records[0].record.target)).map((descriptor) => manifestEntry(client, descriptor, options.snapshotter, usedConfigs)))
     const children = entries.filter((entry) => !entry.hidden).map((entry) => entry.child)
     return {
       names,

@@ -19,7 +19,7 @@ import {configPlatform, defaultPlatformMatcher, formatPlatform, parsePlatform, p
 import type {Platform, PlatformMatcher} from '../platform.ts'
 import {normalizedName, parseReference, repository} from '../reference.ts'
 import {MEDIA_TYPE_OCI_INDEX, isIndexMediaType, isManifestMediaType} from '../registry/media-types.ts'
-import {blobPresent, getImage, isDanglingImageName, listImages, readBlob, recordsByDigest, resolveImageConfig} from '../store.ts'
+import {blobPresent, getImage, isDanglingImageName, listImages, presentManifests, readBlob, recordsByDigest, resolveImageConfig} from '../store.ts'
 import type {ImageRecord} from '../store.ts'
 import {DOCKER_MANIFEST_FILE, DOCKER_REPOSITORIES_FILE, dockerManifestEntry, repositoriesFile} from './docker-archive.ts'
 import type {DockerManifestEntry} from './docker-archive.ts'
@@ -201,18 +201,12 @@ async function manifestForPlatform(client: ContainerdClient, image: SavedImage, 
   const what = imageDisplayName(image)
   const matcher = strictPlatform(platform)
   const matching: Descriptor[] = []
-  const visit = async (descriptor: Descriptor): Promise<void> => {
-    if (isIndexMediaType(descriptor.mediaType)) {
-      if (!(await blobPresent(client, descriptor.digest))) return
-      for (const child of parseIndex(await readBlob(client, descriptor.digest), `index ${descriptor.digest} of ${what}`).manifests) await visit(child)
-      return
-    }
-    if (!isManifestMediaType(descriptor.mediaType) || isAttestation(descriptor) || !(await isComplete(client, descriptor))) return
+  for (const descriptor of await presentManifests(client, image.target)) {
+    if (isAttestation(descriptor) || !(await isComplete(client, descriptor))) continue
     const manifest = parseManifest(await readBlob(client, descriptor.digest), `manifest ${descriptor.digest} of ${what}`)
     const config = parseConfig(await readBlob(client, manifest.config.digest), `config ${manifest.config.digest} of ${what}`)
     if (matcher.match(configPlatform(config))) matching.push(descriptor)
   }
-  await visit(image.target)
   if (matching.length > 1) throw new NerdError(`no suitable export target found: multiple manifests found for platform ${formatPlatform(platform)}`)
   if (matching.length === 0) throw new NerdError(`no suitable export target found: ${platformNotProvided(what, platform).message}`)
   return matching[0]

@@ -24,6 +24,30 @@ describe('Go regular expressions (RE2) run by JavaScript', () => {
     assert.equal(goRegExp('(?U)a+?').exec('aaa')?.[0], 'aaa')
   })
 
+  it('writes no RegExp modifier group, which V8 before 12.5 (Node 22, supported) cannot compile', () => {
+    for (const pattern of ['(?i)web', 'a(?i)b|c', '(?i:a)b', '(?i)a(?-i)b', '(?is-m:x.)y', '(?i)[[:^alpha:]\\pL]']) {
+      assert.doesNotMatch(goRegExp(pattern).source, /\(\?-?[imsU]/, pattern)
+    }
+  })
+
+  it('folds case under (?i) as Go does: Unicode simple case folding, classes folded before they are negated', () => {
+    assert.ok(matches('^(?i)k$', '\u212a'))
+    assert.ok(matches('^(?i)s$', '\u017f'))
+    assert.ok(matches('^(?i)σ$', 'ς'))
+    assert.ok(matches('^(?i)ß$', '\u1e9e'))
+    assert.ok(matches('^(?i)\u0390$', '\u1fd3'))
+    assert.ok(!matches('^(?i)i$', '\u0131'))
+    assert.ok(matches('^(?i)\\x41\\Qb.\\E$', 'aB.'))
+    assert.ok(matches('^(?i)[a-c]$', 'B'))
+    assert.ok(!matches('^(?i)[^k]$', '\u212a'))
+    assert.ok(!matches('^(?i)[\\W]$', '\u017f'))
+    assert.ok(matches('^[\\W]$', '\u017f'))
+    assert.ok(matches('^(?i)\\p{Lu}$', 'a'))
+    assert.ok(!matches('^(?i)[\\P{Lu}]$', 'a'))
+    assert.ok(matches('^(?i)[\\P{Lu}]$', '1'))
+    assert.ok(!matches('^(?i)[[:^upper:]]$', 'a'))
+  })
+
   it('reads \\A, \\z, \\Q…\\E, named groups, POSIX and Perl classes, Unicode classes and escapes as Go', () => {
     assert.ok(matches('\\AFOO\\z', 'FOO'))
     assert.ok(!matches('\\AFOO\\z', 'FOO\n'))

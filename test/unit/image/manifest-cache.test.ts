@@ -3,7 +3,8 @@ import {createHash} from 'node:crypto'
 import {readdir, utimes, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
-import {ManifestCache} from '../../../src/image/manifest-cache.ts'
+import type {ContainerdClient} from '../../../src/containerd/index.ts'
+import {ManifestCache, forgetRemovedImages} from '../../../src/image/manifest-cache.ts'
 import {suiteDirectory} from '../../helpers/temporary.ts'
 
 const digestOf = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
@@ -29,16 +30,21 @@ describe('ManifestCache', () => {
 
   it('retains the entries of the manifests present only, others\' files left alone', async () => {
     const cache = new ManifestCache(dataRoot())
-    await cache.retain(new Set())
+    await cache.retain(async () => new Set())
     const kept = image('kept')
     const gone = image('gone')
     await cache.write(kept.digest, kept.entry)
     await cache.write(gone.digest, gone.entry)
     await writeFile(join(cache.directory, 'not-an-entry'), '')
-    await cache.retain(new Set([kept.digest]))
+    await cache.retain(async () => new Set([kept.digest]))
     assert.deepEqual(cache.read(kept.digest), kept.entry)
     assert.equal(cache.read(gone.digest), undefined)
     assert.deepEqual((await readdir(cache.directory)).sort(), [`${kept.digest.slice('sha256:'.length)}.json`, 'not-an-entry'])
+  })
+
+  it('does not list the namespace\'s content for an empty cache', async () => {
+    const client = {content: {list: () => assert.fail('content listed')}} as unknown as ContainerdClient
+    await forgetRemovedImages(client, join(dataRoot(), 'no-cache-yet'))
   })
 
   it('ignores an entry whose bytes do not hash to their digests', async () => {
