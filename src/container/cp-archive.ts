@@ -1,7 +1,8 @@
 /**
  * cp's and export's tar streams, as docker's: an archive keeps owners, modes, times, symbolic and
  * hard links, FIFOs and device nodes as they are (`-a` only matters when extracting), and extraction
- * writes link targets verbatim, absolute ones included. Both walk the tree through held directories
+ * writes link targets verbatim, absolute ones included (a relative one that climbs out of the
+ * directory is refused, as docker's untar refuses it). Both walk the tree through held directories
  * (cp-root.ts), so a running container that swaps a directory for a link meanwhile cannot make them
  * read or write outside it. Extraction never climbs out of its directory with `..`; a link above an
  * entry is resolved inside the root, as docker's untar chrooted in the container resolves it (or,
@@ -31,7 +32,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs'
-import {basename, dirname} from 'node:path'
+import {basename, dirname, posix} from 'node:path'
 import {addAbortSignal, Readable} from 'node:stream'
 import {setImmediate} from 'node:timers/promises'
 import type {HeaderData} from 'tar'
@@ -285,11 +286,16 @@ export interface ExtractionTarget {
    * resolve in) rather than resolved inside the root (a container, as docker's chrooted untar).
    */
   refuseLinks: boolean
+  /** The directory the copy lands in when `directory` is a staging directory in it: what docker extracts in, and names. */
+  destination?: readonly string[]
 }
 
+/** Whose entries extracted are: the archive's numeric owners, or these ids. */
+export type Owner = 'archive' | {uid: number; gid: number}
+
 export interface ExtractionOptions {
-  /** Owners as the archive records them (-a); else the user nerd runs as. */
-  keepOwners: boolean
+  /** Who owns what is extracted; undefined: the user nerd runs as (a copy to the host, as docker's CLI's NoLchown). */
+  owner?: Owner
   signal?: AbortSignal
 }
 
@@ -313,10 +319,16 @@ function writeAll(fd: number, data: Buffer): void {
   for (let written = 0; written < data.length; ) written += writeSync(fd, data, written)
 }
 
+/**
+ * The entry types docker's untar (go-archive's createTarFile) makes; it fails on any other, GNU's
+ * old sparse files and dump directories among them (PAX global headers never reach it).
+ */
+const EXTRACTED_TYPES = new Set<TarEntry['type']>(['Directory', 'File', 'OldFile', 'SymbolicLink', 'Link', ...(Object.keys(NODE_TYPES) as NodeType[])])
+
 /** The archive's entries, what is no tar reported in docker's daemon's (Go's archive/tar) words. */
 async function* archiveEntries(archive: AsyncIterable<Uint8Array>): AsyncGenerator<TarEntry> {
   try {
-    yield* readTar(archive)
+    yield* readTar(archive, {expandSparse: true})
   } catch (error) {
     if (error instanceof TruncatedArchiveError) throw new NerdError('Error processing tar file: unexpected EOF', {cause: error})
     // tar-reader's words for a block that is no tar header.
@@ -373,7 +385,9 @@ export async function extractInto(archive: NodeJS.ReadableStream, target: Extrac
   if (options.signal) addAbortSignal(options.signal, archive as Readable)
   try {
     for await (const entry of archiveEntries(archive as AsyncIterable<Uint8Array>)) {
+      if (!EXTRACTED_TYPES.has(entry.type)) throw new NerdError(`unhandled tar header type ${entry.typeflag}`)
       const parts = inside(entry.path)
+      // The directory itself (`./`): docker's untar leaves a directory there as it is.
       if (parts.length === 0) continue
       // An entry that replaces the held parent or one above it: look it up again after.
       const path = parts.join('/')
@@ -381,7 +395,7 @@ export async function extractInto(archive: NodeJS.ReadableStream, target: Extrac
       const {parent, name, parts: resolved} = locate(parts, path)
       const full = rootedPath(resolved)
       try {
-        await extractEntry(entry, parent, name, full)
+        await extractEntry(entry, parent, name, full, path)
       } catch (error) {
         throw inTreeTerms(error, full)
       }
@@ -401,15 +415,15 @@ export async function extractInto(archive: NodeJS.ReadableStream, target: Extrac
     dropCache()
   }
 
-  /** Makes `entry` by `name` in the directory `parent` (`full`: its path in the root). */
-  async function extractEntry(entry: TarEntry, parent: number, name: string, full: string): Promise<void> {
+  /** Makes `entry` by `name` in the directory `parent` (`full`: its path in the root, `path`: in the directory extracted in). */
+  async function extractEntry(entry: TarEntry, parent: number, name: string, full: string, path: string): Promise<void> {
       const existing = lstatAt(parent, name)
       if (entry.type === 'Directory') {
         if (existing && !existing.isDirectory()) throw new NerdError(`cannot overwrite non-directory "${full}" with directory "${named}"`)
         if (!existing) mkdirSync(fdPath(parent, name), 0o700)
         const fd = openDirectoryAt(parent, name)
         try {
-          if (options.keepOwners) fchownSync(fd, entry.uid, entry.gid)
+          chown((owner) => fchownSync(fd, owner.uid, owner.gid))
           fchmodSync(fd, entry.mode)
         } finally {
           closeSync(fd)
@@ -420,12 +434,12 @@ export async function extractInto(archive: NodeJS.ReadableStream, target: Extrac
       if (existing) unlinkSync(fdPath(parent, name))
       const mtime = entry.header.mtime ?? new Date()
       const atime = entry.header.atime ?? mtime
-      if (entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile') {
+      if (entry.type === 'File' || entry.type === 'OldFile') {
         const fd = openSync(fdPath(parent, name), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
         try {
           for await (const piece of entry.body) writeAll(fd, piece)
           // chown before chmod: it clears setuid bits.
-          if (options.keepOwners) fchownSync(fd, entry.uid, entry.gid)
+          chown((owner) => fchownSync(fd, owner.uid, owner.gid))
           fchmodSync(fd, entry.mode)
           futimesSync(fd, atime, mtime)
         } catch (error) {
@@ -439,8 +453,13 @@ export async function extractInto(archive: NodeJS.ReadableStream, target: Extrac
         return
       }
       if (entry.type === 'SymbolicLink') {
-        symlinkSync(fsPath(entry.linkpath ?? ''), fdPath(parent, name))
-        if (options.keepOwners) lchownSync(fdPath(parent, name), entry.uid, entry.gid)
+        const linkPath = entry.linkpath ?? ''
+        // docker's untar refuses a link whose target, taken from where it is, is outside the
+        // directory (by the strings' prefix, as docker compares them); an absolute one is inside.
+        const extractedIn = rootedPath(target.destination ?? directory)
+        if (!posix.join(extractedIn, posix.dirname(path), linkPath).startsWith(extractedIn)) throw new NerdError(`invalid symlink "${posix.join(extractedIn, path)}" -> "${linkPath}"`)
+        symlinkSync(fsPath(linkPath), fdPath(parent, name))
+        chown((owner) => lchownSync(fdPath(parent, name), owner.uid, owner.gid))
         lutimesSync(fdPath(parent, name), atime, mtime)
         return
       }
@@ -461,14 +480,18 @@ export async function extractInto(archive: NodeJS.ReadableStream, target: Extrac
       }
       if (isNodeType(entry.type)) {
         makeNode(parent, name, entry.type, entryDevice(entry), full)
-        if (options.keepOwners) lchownSync(fdPath(parent, name), entry.uid, entry.gid)
+        chown((owner) => lchownSync(fdPath(parent, name), owner.uid, owner.gid))
         withEntry(parent, name, (fd, info) => {
           // Replaced by a link meanwhile: a link has no mode of its own.
           if (!info.isSymbolicLink()) chmodSync(fdPath(fd), entry.mode)
         })
         lutimesSync(fdPath(parent, name), atime, mtime)
       }
-      // Other types (a GNU dump directory, say) are left out, as docker's untar leaves them.
+
+    /** Gives what was made its owner, if the extraction sets one. */
+    function chown(set: (owner: {uid: number; gid: number}) => void): void {
+      if (options.owner) set(options.owner === 'archive' ? {uid: entry.uid, gid: entry.gid} : options.owner)
+    }
   }
 }
 

@@ -141,7 +141,14 @@ export function walkInRoot(root: number, path: string | readonly string[], optio
         continue
       }
       const last = pending.length === 0 && !options.toDirectory
-      const info = lstatAt(current(), part)
+      let info: Stats | undefined
+      try {
+        info = lstatAt(current(), part)
+      } catch (error) {
+        // Go's words, with the path the root sees rather than nerd's descriptor's.
+        if ((error as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw new NerdError(`lstat ${rootedPath([...resolved, part])}: file name too long`)
+        throw error
+      }
       if (info?.isSymbolicLink() && (!last || options.followLast)) {
         if (!last && options.refuseLinks) throw new LinkAboveError(rootedPath([...resolved, part]))
         countLink()

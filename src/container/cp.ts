@@ -21,7 +21,8 @@ import {fileFailure} from '../files.ts'
 import {decompress} from '../image/archive/compression.ts'
 import {makeBindSources} from './bind-sources.ts'
 import {extractInto, packAs, packAt} from './cp-archive.ts'
-import type {ExtractionTarget} from './cp-archive.ts'
+import type {ExtractionOptions, ExtractionTarget} from './cp-archive.ts'
+import {containerUserOwner} from './cp-owner.ts'
 import {runningContainerView, WHOLE_TREE} from './cp-mounts.ts'
 import type {TreeView} from './cp-mounts.ts'
 import {fdPath, lstatAt, openDirectoryInRoot, openRoot, pathParts, rootedPath, WalkError, walkInRoot} from './cp-root.ts'
@@ -155,7 +156,10 @@ async function runningContainerViewOf(root: number, pid: number, record: Contain
 }
 
 export interface CopyOptions {
-  /** `-a`: keep the owners the files have (else they belong to the user nerd runs as). */
+  /**
+   * `-a`: what is copied into a container belongs to its user, not to the archive's owners (a copy
+   * out belongs to the user nerd runs as either way, as docker's).
+   */
   archive: boolean
   /** `-L`: copy what a symbolic link given as the source points to. */
   followLink: boolean
@@ -196,10 +200,24 @@ function absoluteHostPath(path: string): string {
   return path.endsWith('/') && absolute !== '/' ? `${absolute}/` : absolute
 }
 
-/** docker's CLI's check of a host destination before it copies: its parent directory must exist. */
+/**
+ * Why a copy may not land on what lstat (or stat, through a link) says is there, in docker's CLI's
+ * words (ValidateOutputPathFileMode): a device node, or a kind it does not know, is never replaced.
+ */
+function refusedDestination(info: Stats | undefined): string | undefined {
+  if (!info) return undefined
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'got a device'
+  if (!info.isFile() && !info.isDirectory() && !info.isSymbolicLink() && !info.isFIFO() && !info.isSocket()) return 'got an irregular file'
+  return undefined
+}
+
+/** docker's CLI's check of a host destination before it copies: its parent directory must exist, and it must be no device. */
 async function validateOutputPath(hostPath: string): Promise<void> {
   const parent = dirname(absolutePath(hostPath))
   if (!(await stat(fsPath(parent)).catch(() => undefined))) throw new NerdError(`invalid output path: directory "${parent}" does not exist`)
+  const path = absoluteHostPath(hostPath)
+  const refused = refusedDestination(await stat(fsPath(path)).catch(() => undefined))
+  if (refused) throw new NerdError(`invalid output path: "${path}" must be a directory or a regular file: ${refused}`)
 }
 
 /** What a destination is, for landing: a directory, something else, or nothing. */
@@ -297,15 +315,16 @@ async function extractStaged(archive: Readable, directory: string, name: string,
   const staging = [...parts, `.nerd-cp-${process.pid}-${randomBytes(6).toString('hex')}`]
   const hostRoot = openRoot('/')
   // The host is no container to resolve links in: a link under the destination is refused.
-  const target = (directory: string[]): ExtractionTarget => ({root: hostRoot, directory, refuseLinks: true})
-  const extraction = {keepOwners: options.archive, signal: options.signal}
+  const target = (directory: string[], destination?: string[]): ExtractionTarget => ({root: hostRoot, directory, refuseLinks: true, destination})
+  // Owned by the user nerd runs as, -a or not: docker's CLI extracts with NoLchown.
+  const extraction = {signal: options.signal}
   try {
     try {
       mkdirSync(fsPath(rootedPath(staging)), 0o700)
     } catch (error) {
       throw fileFailure('mkdir', rootedPath([...parts, ...pathParts(name)]), error)
     }
-    await extractInto(archive, target(staging), extraction)
+    await extractInto(archive, target(staging, parts), extraction)
     const staged = openDirectoryInRoot(hostRoot, staging).fd
     const destination = openDirectoryInRoot(hostRoot, parts).fd
     try {
@@ -343,6 +362,8 @@ async function linkedHostDestination(hostPath: string): Promise<string> {
 export async function copyFromContainer(tree: {root: number; view: TreeView}, record: ContainerRecord, containerPath: string, hostPath: string, options: CopyOptions, output: NodeJS.WritableStream): Promise<CopyReport> {
   // With -L, docker's CLI asks for a link's target, which its daemon names.
   const missing = (): NerdError => new NerdError(`Could not find the file ${(options.followLink && linkTargetIn(tree.root, containerPath)) || containerPath} in container ${record.Name}`)
+  const unresolvable = linkFailure(tree.root, containerPath)
+  if (unresolvable) throw unresolvable
   let source: Located
   try {
     source = walkInRoot(tree.root, containerPath, {followLast: followsLast(containerPath, options.followLink)})
@@ -358,8 +379,10 @@ export async function copyFromContainer(tree: {root: number; view: TreeView}, re
     const report: CopyReport = {transferred: 0, destination: hostPath === '-' ? '-' : absoluteHostPath(hostPath)}
     const pack = (name: string): Readable => packAt(source.parent, source.name, name, {path: source.parts, view: tree.view})
     if (hostPath === '-') {
+      // With -L, docker's CLI asks its daemon for the link's target, and passes on the archive named after it.
+      const archived = (options.followLink && linkTargetIn(tree.root, containerPath)) || containerPath
       // Not ending `output`: nerd's stdout stays open until nerd exits.
-      await pipeline(pack(copyName(containerPath)), output, {end: false, signal: options.signal})
+      await pipeline(pack(copyName(archived)), output, {end: false, signal: options.signal})
       return report
     }
     const landingPath = await linkedHostDestination(hostPath)
@@ -397,9 +420,9 @@ function hostSourceFailure(hostPath: string, error: unknown): Error {
  * A tar stream the user gives (`cp - CONTAINER:DIR`), compressed or not as docker's daemon takes it
  * (gzip, bzip2, xz, zstd), extracted into `target`; an empty one copies nothing.
  */
-async function extractUserArchive(input: NodeJS.ReadableStream, target: ExtractionTarget, options: CopyOptions, report: CopyReport): Promise<void> {
-  const uncompressed = Readable.from(decompress(counted(input as AsyncIterable<Uint8Array>, report, options.onProgress), 'the archive'))
-  await extractInto(uncompressed, target, {keepOwners: options.archive, signal: options.signal})
+async function extractUserArchive(input: NodeJS.ReadableStream, target: ExtractionTarget, extraction: ExtractionOptions, report: CopyReport, onProgress?: (bytes: number) => void): Promise<void> {
+  const uncompressed = Readable.from(decompress(counted(input as AsyncIterable<Uint8Array>, report, onProgress), 'the archive'))
+  await extractInto(uncompressed, target, extraction)
 }
 
 /**
@@ -428,6 +451,33 @@ function linkTargetIn(root: number, containerPath: string): string | undefined {
   }
 }
 
+/**
+ * Why docker's daemon cannot copy from `containerPath` when it is a symbolic link, -L or not: its stat
+ * of a link resolves it whole (FollowSymlinkInScope), which fails on a loop.
+ */
+function linkFailure(root: number, containerPath: string): NerdError | undefined {
+  if (assertsDirectory(containerPath)) return undefined
+  let located: Located
+  try {
+    located = walkInRoot(root, containerPath)
+  } catch (error) {
+    if (error instanceof WalkError) return undefined
+    throw error
+  }
+  try {
+    if (!lstatAt(located.parent, located.name)?.isSymbolicLink()) return undefined
+  } finally {
+    closeSync(located.parent)
+  }
+  try {
+    closeSync(walkInRoot(root, containerPath, {followLast: true}).parent)
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error
+    if (error.code === 'ELOOP') return new NerdError(`evalSymlinksInScope: too many links in ${posix.join('/', containerPath)}`)
+  }
+  return undefined
+}
+
 /** `cp SRC CONTAINER:DEST` (SRC `-`: a tar stream on `input`, extracted into the directory DEST); `root`: the container's root, held open. */
 export async function copyToContainer(root: number, record: ContainerRecord, hostPath: string, containerPath: string, options: CopyOptions, input: NodeJS.ReadableStream): Promise<CopyReport> {
   const report: CopyReport = {transferred: 0, destination: `${record.Name}:${containerPath}`}
@@ -447,16 +497,21 @@ export async function copyToContainer(root: number, record: ContainerRecord, hos
       ? new NerdError('extraction point is not a directory')
       : new NerdError(`Could not find the file ${posix.dirname(linkTargetIn(root, containerPath) ?? posix.normalize(containerPath))} in container ${record.Name}`)
   try {
-    const found = destination && kindOf(lstatAt(destination.parent, destination.name))
+    const there = destination && lstatAt(destination.parent, destination.name)
     // A path ending in `/` names no file (docker's stat of it fails): a copy there goes beside it, and the extraction refuses that.
+    const refused = containerPath.endsWith('/') ? undefined : refusedDestination(there)
+    if (refused) throw new NerdError(`destination "${record.Name}:${containerPath}" must be a directory or a regular file: ${refused}`)
+    const found = kindOf(there)
     const existing = found === 'other' && containerPath.endsWith('/') ? undefined : found
     const target = (parts: string[]): ExtractionTarget => {
       refuseReadOnly(record, rootedPath(parts))
       return {root, directory: parts, refuseLinks: false}
     }
+    // The archive's owners (the host files' with a copy from the host), or with -a the container's user.
+    const extraction = (): ExtractionOptions => ({owner: options.archive ? containerUserOwner(root, record.Config.User) : 'archive', signal: options.signal})
     if (hostPath === '-') {
       if (existing !== 'directory' || !destination) throw new NerdError(`destination "${record.Name}:${containerPath}" must be a directory`)
-      await extractUserArchive(input, target(destination.parts), options, report)
+      await extractUserArchive(input, target(destination.parts), extraction(), report, options.onProgress)
       return report
     }
     const located = <T>(look: () => Promise<T>): Promise<T> =>
@@ -470,7 +525,7 @@ export async function copyToContainer(root: number, record: ContainerRecord, hos
     if (!destination) throw unreachable()
     // The walk resolved every link on the way: these paths have none.
     const directory = into ? destination.parts : destination.parts.slice(0, -1)
-    await extractInto(counted(packAs(source, into ? copyName(hostPath) : destination.name), report, options.onProgress), target(directory), {keepOwners: options.archive, signal: options.signal})
+    await extractInto(counted(packAs(source, into ? copyName(hostPath) : destination.name), report, options.onProgress), target(directory), extraction())
     return report
   } finally {
     if (destination) closeSync(destination.parent)

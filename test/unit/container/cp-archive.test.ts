@@ -11,6 +11,7 @@ import {promisify} from 'node:util'
 import {Header} from 'tar'
 import {closeSync} from 'node:fs'
 import {extractInto, packAs} from '../../../src/container/cp-archive.ts'
+import type {Owner} from '../../../src/container/cp-archive.ts'
 import {openRoot, pathParts} from '../../../src/container/cp-root.ts'
 
 const run = promisify(execFile)
@@ -39,7 +40,7 @@ function archive(entries: Entry[]): Readable {
 async function extractOnHost(stream: NodeJS.ReadableStream, into: string): Promise<void> {
   const root = openRoot('/')
   try {
-    await extractInto(stream, {root, directory: pathParts(into), refuseLinks: true}, {keepOwners: false})
+    await extractInto(stream, {root, directory: pathParts(into), refuseLinks: true}, {})
   } finally {
     closeSync(root)
   }
@@ -49,7 +50,7 @@ async function extractOnHost(stream: NodeJS.ReadableStream, into: string): Promi
 async function extractInRoot(stream: NodeJS.ReadableStream, root: string, directory = '/'): Promise<void> {
   const fd = openRoot(root)
   try {
-    await extractInto(stream, {root: fd, directory: pathParts(directory), refuseLinks: false}, {keepOwners: false})
+    await extractInto(stream, {root: fd, directory: pathParts(directory), refuseLinks: false}, {})
   } finally {
     closeSync(fd)
   }
@@ -66,14 +67,66 @@ describe('cp archives', () => {
     into = await mkdtemp(join(work, 'into-'))
   })
 
-  it('writes symbolic links as they are, absolute targets and targets above the directory included', async () => {
+  it('writes symbolic links as they are, absolute targets included, and refuses a relative one that climbs out of the directory, as docker\'s untar', async () => {
     await extractOnHost(
       archive([
         {path: 'hn', type: 'SymbolicLink', linkpath: '/etc/hostname'},
-        {path: 'up', type: 'SymbolicLink', linkpath: '../../elsewhere'},
+        {path: 'd/up', type: 'SymbolicLink', linkpath: '../sibling'},
       ]), into)
     assert.equal(await readlink(join(into, 'hn')), '/etc/hostname')
-    assert.equal(await readlink(join(into, 'up')), '../../elsewhere')
+    assert.equal(await readlink(join(into, 'd/up')), '../sibling')
+    await assert.rejects(extractOnHost(archive([{path: 'd/out', type: 'SymbolicLink', linkpath: '../../elsewhere'}]), into), {message: `invalid symlink "${into}/d/out" -> "../../elsewhere"`})
+    await assert.rejects(extractInRoot(archive([{path: 'out', type: 'SymbolicLink', linkpath: '../../../etc/shadow'}]), into, '/tmp'), {message: 'invalid symlink "/tmp/out" -> "../../../etc/shadow"'})
+    await assert.rejects(lstat(join(into, 'd/out')), {code: 'ENOENT'})
+  })
+
+  it('extracts GNU tar\'s PAX sparse files (formats 0.0, 0.1, 1.0) whole under their real names, as Go\'s archive/tar reads them', async () => {
+    const source = join(work, 'sparse-src')
+    await mkdir(source, {recursive: true})
+    await run('truncate', ['-s', '3M', join(source, 'sparse')])
+    await run('sh', ['-c', `printf HEAD | dd of=${source}/sparse conv=notrunc 2>/dev/null; printf TAIL | dd of=${source}/sparse bs=1 seek=2097152 conv=notrunc 2>/dev/null; echo plain > ${source}/plain`])
+    const expected = await readFile(join(source, 'sparse'))
+    for (const version of ['0.0', '0.1', '1.0']) {
+      const tarball = join(work, `sparse-${version}.tar`)
+      await run('tar', ['-S', '--format=posix', `--sparse-version=${version}`, '-C', source, '-cf', tarball, 'sparse', 'plain'])
+      const target = await mkdtemp(join(work, 'sparse-into-'))
+      await extractOnHost(createReadStream(tarball), target)
+      assert.deepEqual((await readdir(target)).sort(), ['plain', 'sparse'], version)
+      assert.ok(expected.equals(await readFile(join(target, 'sparse'))), version)
+      assert.equal(await readFile(join(target, 'plain'), 'utf8'), 'plain\n')
+    }
+  })
+
+  it('fails on an entry type docker\'s untar does not make (GNU\'s old sparse file, a dump directory), where it was left out silently', async () => {
+    const source = join(work, 'old-sparse')
+    await mkdir(source, {recursive: true})
+    await run('sh', ['-c', `truncate -s 1M ${source}/sparse && printf HEAD | dd of=${source}/sparse conv=notrunc 2>/dev/null`])
+    const tarball = join(work, 'old-sparse.tar')
+    await run('tar', ['-S', '--format=gnu', '-C', source, '-cf', tarball, 'sparse'])
+    await assert.rejects(extractOnHost(createReadStream(tarball), into), {message: 'unhandled tar header type 83'})
+    const dump = new Header({path: 'dump/', type: 'GNUDumpDir', mode: 0o755, size: 0, mtime: new Date(0)})
+    dump.encode()
+    await assert.rejects(extractOnHost(Readable.from([Buffer.concat([dump.block as Buffer, Buffer.alloc(1024)])]), into), {message: 'unhandled tar header type 68'})
+  })
+
+  it('gives what it extracts the archive\'s owners, or the owner asked for, or leaves it to the user nerd runs as', async () => {
+    const owned = new Header({path: 'owned', type: 'File', mode: 0o644, uid: 1234, gid: 5678, size: 0, mtime: new Date(0)})
+    owned.encode()
+    const tarball = (): Readable => Readable.from([Buffer.concat([owned.block as Buffer, Buffer.alloc(1024)])])
+    const root = openRoot('/')
+    try {
+      const ids = async (owner?: Owner): Promise<number[]> => {
+        const target = await mkdtemp(join(work, 'owned-'))
+        await extractInto(tarball(), {root, directory: pathParts(target), refuseLinks: true}, {owner})
+        const info = await lstat(join(target, 'owned'))
+        return [info.uid, info.gid]
+      }
+      assert.deepEqual(await ids('archive'), [1234, 5678])
+      assert.deepEqual(await ids({uid: 1000, gid: 1001}), [1000, 1001])
+      assert.deepEqual(await ids(), [process.getuid!(), process.getgid!()])
+    } finally {
+      closeSync(root)
+    }
   })
 
   it('replaces a file with a new one that has the archive\'s mode', async () => {
