@@ -18,6 +18,7 @@ import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {hookDeclarationProblems, readNerdSettings} from '../hooks/discovery.ts'
 import {describeThrown} from '../hooks/errors.ts'
+import {asPluginCode} from '../hooks/plugin-stdout.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
@@ -135,7 +136,7 @@ export async function updatedPluginJudgement(config: Interfaces.Config, name: st
   try {
     // As oclif loads a user's plugin: by name, from the data directory's package.json.
     plugin = new (installersOclif(config).Plugin)({name, root: join(config.dataDir, 'package.json'), type: 'user'})
-    await plugin.load()
+    await asPluginCode(() => plugin.load())
   } catch (error) {
     return {refusal: `plugin "${name}" cannot be loaded: ${describeThrown(error)}`}
   }
@@ -268,7 +269,7 @@ async function bundledPlugins(plugin: Interfaces.Plugin): Promise<{carried: Inte
   for (const name of named) {
     const child = new Plugin({name, root: plugin.root, type: plugin.type, parent: plugin as never})
     try {
-      await child.load()
+      await asPluginCode(() => child.load())
       carried.push(child)
     } catch {
       missing.push(name)

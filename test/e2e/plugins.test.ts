@@ -1391,6 +1391,28 @@ export default async function create() {
     }
   })
 
+  it('what a plugin\'s hooks and the modules oclif imports of it print goes to stderr: stdout is the command\'s output; its own command\'s is its', async () => {
+    const plugin = await writePlugin('nerd-plugin-noisy', {oclif: {commands: './commands', hooks: {'nerd:container:create': './hooks/create.js'}}, nerd: {hookApi: '^1'}}, {
+      'hooks/create.js': "export default async function create() { console.log('hook-log'); await Promise.resolve(); process.stdout.write('hook-write\\n') }\n",
+      // Without a manifest, oclif imports it on every command.
+      'commands/noisy/say.js': "process.stdout.write('import-noise\\n'); export default class Say { static async run() { console.log('said') } }\n",
+    }, {manifest: false})
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      const created = await nerd(['create', '--network', 'none', IMG, 'true'], {env})
+      assert.equal(created.code, 0, created.stderr)
+      assert.match(created.stdout, /^[0-9a-f]{64}\n$/)
+      assert.deepEqual(created.stderr.split('\n').filter((line) => line !== '').sort(), ['hook-log', 'hook-write', 'import-noise'])
+      await nerdOk(['rm', created.stdout.trim()], {env})
+      const listed = await nerd(['ps', '-a', '--format', 'json'], {env})
+      assert.deepEqual([listed.code, listed.stdout, listed.stderr], [0, '', 'import-noise\n'])
+      const said = await nerd(['noisy', 'say'], {env})
+      assert.deepEqual([said.code, said.stdout, said.stderr], [0, 'said\n', 'import-noise\n'])
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-noisy'], {env})
+    }
+  })
+
   it('image convert names the plugin and the format of a conversion that fails, returns junk or never settles', async () => {
     const plugin = await writePlugin('nerd-plugin-badconvert', {oclif: {hooks: {'nerd:image:convert': './hooks/convert.js'}}, nerd: {hookApi: '^1'}}, {
       'hooks/convert.js': `export default () => [
