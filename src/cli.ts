@@ -326,8 +326,10 @@ async function commandNamed(argv: readonly string[]): Promise<NamedCommand | und
     if (!command) continue
     const fromUser = command.pluginType === 'user' || command.pluginType === 'link'
     const takesArguments = command.strict === false || Object.keys(command.args ?? {}).length > 0
-    // A plugin's manifest written by hand may leave `flags` out, which oclif takes for none.
-    return {id: words.slice(0, count).join(' '), flags: command.flags ?? {}, takesArguments, found: command, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
+    // A plugin's manifest written by hand may leave `flags` out, which oclif takes for none, and
+    // `pluginName`: the plugin is the one oclif loaded the command from (its alias is its name).
+    const plugin = command.pluginAlias ?? command.pluginName
+    return {id: words.slice(0, count).join(' '), flags: command.flags ?? {}, takesArguments, found: command, ...(fromUser && plugin ? {plugin} : {})}
   }
   return undefined
 }

@@ -505,7 +505,9 @@ describe('plugins install, uninstall and refusal', () => {
     const plugin = await writePlugin('nerd-plugin-bare', {oclif: {commands: './commands'}}, {
       'commands/bare/hello.js': "export default class Hello { static async run() { console.log('hello') } }\n",
       'commands/bare/flag.js': "export default class Flag { static async run() { throw new Error('Flag --foo expects a value') } }\n",
-      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {'bare:hello': {id: 'bare:hello'}, 'bare:flag': {id: 'bare:flag'}}}),
+      'commands/bare/argv.js': 'export default class Argv { static strict = false; static async run(argv) { console.log(JSON.stringify(argv)) } }\n',
+      // Without pluginName, as the guide's example.
+      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {'bare:hello': {id: 'bare:hello'}, 'bare:flag': {id: 'bare:flag'}, 'bare:argv': {id: 'bare:argv', args: {}, flags: {}, strict: false}}}),
     }, {manifest: false})
     const linked = await nerd(['plugins', 'link', plugin], {env})
     assert.deepEqual([linked.code, linked.stderr], [0, `nerd: Linking plugin ${plugin}... done\n`])
@@ -513,6 +515,8 @@ describe('plugins install, uninstall and refusal', () => {
       assert.equal(await nerdOk(['bare', 'hello'], {env}), 'hello\n')
       const flag = await nerd(['bare', 'flag'], {env})
       assert.deepEqual([flag.code, flag.stderr], [125, "flag needs an argument: --foo\nRun 'nerd bare flag --help' for more information\n"])
+      // The command's words, help asked among them too, are the plugin's command's.
+      for (const argv of [['--namespace', 'x', '-h'], ['--foo', '--help']]) assert.deepEqual(await argvOf(['bare', 'argv', ...argv]), argv)
       // A plugin refused at install is removed again, with the reason; others install and uninstall.
       const refused = await nerd(['plugins', 'install', badApi], {env})
       assert.equal(refused.code, 1, refused.stderr)
