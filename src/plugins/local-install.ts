@@ -17,7 +17,7 @@ import {promisify} from 'node:util'
 import type {Interfaces} from '@oclif/core'
 import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
-import {earlierStays, installedPackageProblem, installerFailure, installersOclif, installersRequire, NpmFailed, PluginRefused} from './install-check.ts'
+import {brokenPluginsHint, earlierStays, installedPackageProblem, installerFailure, installersOclif, installersRequire, NpmFailed, PluginRefused} from './install-check.ts'
 import {forgetInstalledPlugins, notePackedPlugin, pluginNamedForInstall, pluginsAdded, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 import {listedPlugins} from './listed-plugins.ts'
 import {npmFailureReason} from './update.ts'
@@ -267,7 +267,7 @@ async function npmFailure(dataDir: string, name: string | undefined, error: NpmF
   const earlier = name === undefined ? undefined : await versionInstalledBefore(dataDir, name)
   restoreInstalledPlugins(dataDir)
   const stays = earlier === undefined ? '' : `; ${earlierStays(earlier)}`
-  return new NerdError(`cannot install ${name === undefined ? 'the plugin' : `plugin "${name}"`}: ${error.message}${stays}`, {cause: error})
+  return new NerdError(`cannot install ${name === undefined ? 'the plugin' : `plugin "${name}"`}: ${error.message}${brokenPluginsHint(dataDir)}${stays}`, {cause: error})
 }
 
 /**

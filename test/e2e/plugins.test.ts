@@ -956,6 +956,36 @@ export default async function () {
     }
   })
 
+  it('a dependency npm cannot install from its file: path refuses the plugin, leaving nothing; one installed so before is named by the installs and updates npm then fails', async () => {
+    const broken = await writePlugin('nerd-plugin-filedep', {oclif: {}, nerd: {hookApi: '^1'}, dependencies: {'nerd-test-nosuchdep': 'file:../nope'}})
+    const missing = 'plugin "nerd-plugin-filedep" depends on nerd-test-nosuchdep (file:../nope), which npm could not install'
+    const before = await leftInstalled()
+    const refused = await nerd(['plugins', 'install', broken], {env})
+    assert.deepEqual([refused.code, refused.stderr], [1, `nerd: Installing plugin ${broken}... failed\nError: ${missing}; it was not installed\n`])
+    assert.deepEqual(await leftInstalled(), before)
+    // As an install before this check left it: npm's link to nothing, which npm then fails every install and update over.
+    const data = join(home, 'data', 'nerd')
+    await mkdir(data, {recursive: true})
+    await writeFile(join(home, 'filedep.tgz'), await packed(broken))
+    await run(process.execPath, [npm, 'install', '--no-audit', '--no-fund', `file:${join(home, 'filedep.tgz')}`], {cwd: data})
+    const manifest = JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {oclif?: {plugins?: object[]}}
+    manifest.oclif = {...manifest.oclif, plugins: [...(manifest.oclif?.plugins ?? []), {name: 'nerd-plugin-filedep', type: 'user', url: `file:${join(home, 'filedep.tgz')}`}]}
+    await writeFile(join(data, 'package.json'), JSON.stringify(manifest))
+    const other = await writePlugin('nerd-plugin-afterbroken', {oclif: {}, nerd: {hookApi: '^1'}})
+    try {
+      const installed = await nerd(['plugins', 'install', other], {env})
+      assert.equal(installed.code, 1, installed.stderr)
+      assert.match(installed.stderr, new RegExp(`^Error: cannot install plugin "nerd-plugin-afterbroken": .* \\(${missing.replace(/[()]/g, '\\$&')}: remove it with nerd plugins uninstall nerd-plugin-filedep\\)$`, 'm'))
+      const updated = await nerd(['plugins', 'update'], {env})
+      assert.equal(updated.code, 1, updated.stderr)
+      assert.match(updated.stderr, /^Error: cannot update plugin "nerd-plugin-filedep": [^\n]*[^.]\(plugin "nerd-plugin-filedep" depends on nerd-test-nosuchdep/m)
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-filedep'], {env})
+      await nerdOk(['plugins', 'install', other], {env})
+    } finally {
+      await nerd(['plugins', 'uninstall', 'nerd-plugin-filedep', 'nerd-plugin-afterbroken'], {env})
+    }
+  })
+
   it('uninstall removes each plugin named and reports each not installed, failing at the end, as docker\'s plugin rm; ls lists the plugins by name', async () => {
     const names = ['nerd-plugin-zeta', 'nerd-plugin-alpha', 'nerd-plugin-mu']
     for (const name of names) await nerdOk(['plugins', 'install', await writePlugin(name, {oclif: {}, nerd: {hookApi: '^1'}})], {env})
