@@ -101,7 +101,8 @@ export function installedPackageProblem(name: string, root: string): string | un
   try {
     pjson = readPackageJson(root)
   } catch (error) {
-    return `plugin "${name}" cannot be loaded: ${describeThrown(error)}`
+    // Named as the warnings of every command name it.
+    return `plugin "${name}" cannot be loaded: ${error instanceof SyntaxError ? `${join(root, 'package.json')}: ` : ''}${describeThrown(error)}`
   }
   return oclifSectionProblem(name, pjson) ?? manifestProblem(name, root)
 }

@@ -242,8 +242,12 @@ export async function undoingFailedInstall(install: () => Promise<void>): Promis
     await install()
   } catch (error) {
     const refused = error instanceof PluginRefused ? error : undefined
-    const [name] = refused ? [refused.plugin] : [...(await pluginsAdded(dataDir)), ...(await pluginsReplaced(dataDir))]
-    if (error instanceof NpmFailed) throw await npmFailure(dataDir, name ?? pluginNamedForInstall(), error)
+    const [changed] = refused ? [refused.plugin] : [...(await pluginsAdded(dataDir)), ...(await pluginsReplaced(dataDir))]
+    if (error instanceof NpmFailed) throw await npmFailure(dataDir, changed ?? pluginNamedForInstall(), error)
+    // A reinstall over a copy whose package.json does not parse replaces no version nerd can read:
+    // oclif fails loading that copy, without naming it.
+    const named = pluginNamedForInstall()
+    const name = changed ?? (named !== undefined && installedPackageProblem(named, join(dataDir, 'node_modules', named)) ? named : undefined)
     if (name === undefined) throw error
     const earlier = await versionInstalledBefore(dataDir, name)
     const root = join(dataDir, 'node_modules', name)

@@ -687,6 +687,10 @@ export default async function () {
       assert.match((await nerdOk(['plugins', 'ls'], {env})).split('\n')[1]!, /^nerd-plugin-broken +user +\/.+\/package\.json: /)
       const inspect = await nerd(['plugins', 'inspect', 'nerd-plugin-broken'], {env})
       assert.deepEqual([inspect.code, inspect.stderr], [1, `${warning}Error: plugin "nerd-plugin-broken" is installed and cannot be loaded: ${copy}: ${parseError}\n`])
+      // A reinstall over it names the plugin and the file, and keeps the copy there.
+      const reinstalled = await nerd(['plugins', 'install', plugin], {env})
+      assert.deepEqual([reinstalled.code, reinstalled.stderr], [1, `${warning}nerd: Installing plugin ${plugin}... failed\nError: plugin "nerd-plugin-broken" cannot be loaded: ${copy}: ${parseError}; it was not installed\n`])
+      assert.equal(await readFile(copy, 'utf8'), broken)
     } finally {
       await nerdOk(['plugins', 'uninstall', 'nerd-plugin-broken'], {env})
     }
