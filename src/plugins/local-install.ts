@@ -124,6 +124,14 @@ export function pluginDirectoryProblem(directory: string, shown = directory): st
   return undefined
 }
 
+/**
+ * `path` as the install and link lines name it: as typed, but for `.` and `..`, which would read
+ * as part of the line's `...` (`Installing plugin ....`): those as the directory they are.
+ */
+export function shownPath(path: string): string {
+  return /^\.\.?\/?$/.test(path) ? resolve(path) : path
+}
+
 /** What only a path can be: npm names and git URLs neither start with a dot or a slash nor end in .tgz. */
 export function looksLikePath(word: string): boolean {
   return /^\.{0,2}\//.test(word) || /\.(tgz|tar\.gz)$/.test(word)
@@ -180,7 +188,7 @@ export async function installArgv(config: Interfaces.Config, argv: readonly stri
   const typed = new Map<string, string>()
   const packed = (word: string, tarball: string, name?: string): void => {
     if (name !== undefined) notePackedPlugin(`file:${tarball}`, name)
-    typed.set(`file:${tarball}`, word)
+    typed.set(`file:${tarball}`, shownPath(word))
     rewritten.push(`file:${tarball}`)
   }
   for (const word of argv) {

@@ -305,6 +305,15 @@ describe('plugins install, uninstall and refusal', () => {
     for (const help of ['--help', '-h']) assert.equal(await nerdOk(['fresh', 'hello', help], {env}), 'Usage:  nerd fresh hello\n\nSay hello from nerd-plugin-fresh\n')
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo $FRESH'], {env}), '1\n')
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-fresh'], {env})
+    // `.` is named as the directory it is: `Installing plugin ....` would read as a typo.
+    const installed = await nerd(['plugins', 'install', '.'], {env, cwd: created})
+    assert.match(installed.stderr, new RegExp(`^nerd: Installing plugin ${created}\\.\\.\\. installed v`), installed.stderr)
+    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-fresh'], {env})
+    for (const args of [['plugins', 'link', '.'], ['plugins', 'link']]) {
+      const linked = await nerd(args, {env, cwd: created})
+      assert.deepEqual([linked.code, linked.stderr], [0, `nerd: Linking plugin ${created}... done\n`], args.join(' '))
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-fresh'], {env})
+    }
     const again = await nerd(['plugins', 'new', created], {env})
     assert.equal(again.code, 1)
     assert.match(again.stderr, /already exists/)
