@@ -4,6 +4,7 @@ import {argumentsAsGiven} from './byte-names.ts'
 import {asksHelp, flagSetsOf, globalOptionsHelp, shortGroupFlags, splitGlobalArgs, type CommandReading, type FlagDefinitionShape} from './config/index.ts'
 import {connectEarly, debugSetting, setCommandWords, setGlobalFlags, setUserEnvironment, takeEarlyConnection} from './context.ts'
 import {exitIfWorkWasAbandoned} from './hooks/abandoned-work.ts'
+import {asPluginCode} from './hooks/plugin-stdout.ts'
 import {describeThrown, plainLine} from './hooks/errors.ts'
 import {packageRoot} from './paths.ts'
 import {dockerFlagError, pflagUsageError} from './config/flag-errors.ts'
@@ -325,8 +326,10 @@ async function commandNamed(argv: readonly string[]): Promise<NamedCommand | und
     if (!command) continue
     const fromUser = command.pluginType === 'user' || command.pluginType === 'link'
     const takesArguments = command.strict === false || Object.keys(command.args ?? {}).length > 0
-    // A plugin's manifest written by hand may leave `flags` out, which oclif takes for none.
-    return {id: words.slice(0, count).join(' '), flags: command.flags ?? {}, takesArguments, found: command, ...(fromUser && command.pluginName ? {plugin: command.pluginName} : {})}
+    // A plugin's manifest written by hand may leave `flags` out, which oclif takes for none, and
+    // `pluginName`: the plugin is the one oclif loaded the command from (its alias is its name).
+    const plugin = command.pluginAlias ?? command.pluginName
+    return {id: words.slice(0, count).join(' '), flags: command.flags ?? {}, takesArguments, found: command, ...(fromUser && plugin ? {plugin} : {})}
   }
   return undefined
 }
@@ -344,7 +347,8 @@ async function knownWordCount(words: string[]): Promise<number> {
 /** oclif's configuration, loaded once: before the command runs, or by an error report before that. */
 const oclifConfig = once(async (): Promise<import('@oclif/core/config').Config> => {
   const {Config} = await import('@oclif/core/config')
-  return Config.load(packageRoot)
+  // oclif imports the commands of a plugin without a manifest here, and their modules may print.
+  return asPluginCode(() => Config.load(packageRoot))
 })
 
 /**

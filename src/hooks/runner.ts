@@ -5,6 +5,7 @@ import {DEFAULT_HOOK_TIMEOUT_MS, orderedHookSteps} from './discovery.ts'
 import type {HookStep} from './discovery.ts'
 import {HookError, describeThrown, plainLine} from './errors.ts'
 import {loadHookFunction} from './loader.ts'
+import {asPluginCode} from './plugin-stdout.ts'
 import {parseReference} from '../image/reference.ts'
 import {watchHookCall} from './stray-errors.ts'
 import type {
@@ -119,10 +120,12 @@ const combiners: {[E in NerdHookEvent]: Combiner<E>} = {
       const problem = resolvedSourceProblem(result)
       if (problem) {
         // What the plugin set up for a source nerd cannot use is still given back.
-        if (isRecord(result) && typeof result.dispose === 'function') await (result.dispose as () => void | Promise<void>).call(result)
+        if (isRecord(result) && typeof result.dispose === 'function') await asPluginCode(() => (result.dispose as () => void | Promise<void>).call(result))
         throw invalidResult(step, event, problem)
       }
-      return {plugin: step.plugin.name, source: result as ResolvedSource}
+      const source = result as ResolvedSource
+      const {dispose} = source
+      return {plugin: step.plugin.name, source: dispose ? {...source, dispose: () => asPluginCode(() => dispose.call(source))} : source}
     }
     return undefined
   },
@@ -190,7 +193,8 @@ const combiners: {[E in NerdHookEvent]: Combiner<E>} = {
           output.warn(`plugin "${step.plugin.name}" offers conversion format "${format.format}", already offered by plugin "${owner.plugin}"; using plugin "${owner.plugin}"`)
           continue
         }
-        registered.push({plugin: step.plugin.name, format})
+        // Called by nerd after the hook returned: still the plugin's code.
+        registered.push({plugin: step.plugin.name, format: {...format, convert: (request) => asPluginCode(() => format.convert.call(format, request))}})
       }
     }
     return registered
@@ -328,7 +332,7 @@ async function invokeHook({config, event, step, payload, api, options, output}: 
   // of process.exit) is this hook's failure while it runs.
   const stray = watchHookCall(plugin.name, event, plugin.root)
   try {
-    return await Promise.race([stray.within(run), deadline, stray.failure])
+    return await Promise.race([stray.within(() => asPluginCode(run)), deadline, stray.failure])
   } catch (error) {
     if (error === timedOut) throw timedOut
     throw new HookError({plugin: plugin.name, event, reason: describeThrown(error), cause: error})

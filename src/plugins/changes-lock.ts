@@ -10,6 +10,7 @@ import {join} from 'node:path'
 import type {Interfaces} from '@oclif/core'
 import {descendantPids, processEnded} from '../container/host-process.ts'
 import {onStopSignals} from '../early-exit.ts'
+import {asPluginCode} from '../hooks/plugin-stdout.ts'
 import {NerdError} from '../errors.ts'
 import {dropFileLock, withFileLock} from '../files.ts'
 import {pluginDataDir} from '../paths.ts'
@@ -47,7 +48,7 @@ export async function withPluginsLock<T>(config: Interfaces.Config, change: (con
     })
     try {
       const {Config} = await import('@oclif/core/config')
-      return await change(await Config.load(config.root))
+      return await change(await asPluginCode(() => Config.load(config.root)))
     } finally {
       stopListening()
       await forgetInstalledPlugins(dataDir)

@@ -7,9 +7,9 @@
  * (commands nerd's own hide, hook declarations nerd cannot use) is a warning at install and link.
  */
 import {spawnSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import type {Hook, Interfaces} from '@oclif/core'
 import type {Plugin as OclifPlugin} from '@oclif/core/config'
 import type {ux} from '@oclif/core/ux'
@@ -18,6 +18,7 @@ import {NerdError} from '../errors.ts'
 import {compareStrings} from '../format/go-values.ts'
 import {hookDeclarationProblems, readNerdSettings} from '../hooks/discovery.ts'
 import {describeThrown} from '../hooks/errors.ts'
+import {asPluginCode} from '../hooks/plugin-stdout.ts'
 import {pluginPatternMatches} from '../hooks/installed.ts'
 import {resolveHookModule} from '../hooks/loader.ts'
 import {hookApiIncompatibility} from '../hooks/version.ts'
@@ -44,7 +45,7 @@ export async function checkInstalledPlugins(this: Hook.Context, options: {config
     // it reads, and gives the first of two versions one command installs (`plugins install x@1 x@2`)
     // for the second.
     const pjson = readPackageJson(arriving.root)
-    refusal = await installRefusal(config, arriving, pjson)
+    refusal = (await installRefusal(config, arriving, pjson)) ?? missingDependency(arriving.name, arriving.root, pjson)
     if (refusal === undefined) {
       releasePluginLoadWarnings(true)
       printWarnings(await pluginWarnings(config, arriving))
@@ -100,9 +101,55 @@ export function installedPackageProblem(name: string, root: string): string | un
   try {
     pjson = readPackageJson(root)
   } catch (error) {
-    return `plugin "${name}" cannot be loaded: ${describeThrown(error)}`
+    // Named as the warnings of every command name it.
+    return `plugin "${name}" cannot be loaded: ${error instanceof SyntaxError ? `${join(root, 'package.json')}: ` : ''}${describeThrown(error)}`
   }
   return oclifSectionProblem(name, pjson) ?? manifestProblem(name, root)
+}
+
+/**
+ * Why the plugin `name` installed at `root` (its package.json `pjson`) would not load: a dependency
+ * node finds no package of from there, as npm leaves one from a `file:` path that does not exist (a
+ * link to nothing). npm says nothing then, and fails every later install with an error of its own.
+ */
+export function missingDependency(name: string, root: string, pjson: unknown): string | undefined {
+  const dependencies = isObject(pjson) && isObject(pjson.dependencies) ? pjson.dependencies : {}
+  for (const [dependency, spec] of Object.entries(dependencies)) {
+    if (!resolvesFrom(root, dependency)) return `plugin "${name}" depends on ${dependency} (${String(spec)}), which npm could not install`
+  }
+  return undefined
+}
+
+/** Whether node finds the package `dependency` from `directory`: in a node_modules of it or of a directory above it. */
+function resolvesFrom(directory: string, dependency: string): boolean {
+  for (let at = directory; ; at = dirname(at)) {
+    if (basename(at) !== 'node_modules' && existsSync(join(at, 'node_modules', dependency, 'package.json'))) return true
+    if (dirname(at) === at) return false
+  }
+}
+
+/**
+ * The line telling of the installed plugins (the npm dependencies of the data directory
+ * `dataDir`) one of whose dependencies is missing, which npm fails every install and update over
+ * without naming them: how to remove them. Empty when there are none.
+ */
+export function brokenPluginsHint(dataDir: string): string {
+  let installed: string[]
+  try {
+    installed = Object.keys((readPackageJson(dataDir) as {dependencies?: Record<string, unknown>}).dependencies ?? {})
+  } catch {
+    return ''
+  }
+  const broken = installed.flatMap((name) => {
+    const root = join(dataDir, 'node_modules', name)
+    try {
+      const problem = missingDependency(name, root, readPackageJson(root))
+      return problem === undefined ? [] : [`${problem}: remove it with nerd plugins uninstall ${name}`]
+    } catch {
+      return []
+    }
+  })
+  return broken.map((line) => ` (${line})`).join('')
 }
 
 function readPackageJson(root: string): unknown {
@@ -135,12 +182,12 @@ export async function updatedPluginJudgement(config: Interfaces.Config, name: st
   try {
     // As oclif loads a user's plugin: by name, from the data directory's package.json.
     plugin = new (installersOclif(config).Plugin)({name, root: join(config.dataDir, 'package.json'), type: 'user'})
-    await plugin.load()
+    await asPluginCode(() => plugin.load())
   } catch (error) {
     return {refusal: `plugin "${name}" cannot be loaded: ${describeThrown(error)}`}
   }
   try {
-    const refusal = await installRefusal(config, plugin)
+    const refusal = (await installRefusal(config, plugin)) ?? missingDependency(name, plugin.root, plugin.pjson)
     return refusal ? {refusal} : {warnings: await pluginWarnings(config, plugin)}
   } catch (error) {
     return {refusal: checkFailure(name, error)}
@@ -268,7 +315,7 @@ async function bundledPlugins(plugin: Interfaces.Plugin): Promise<{carried: Inte
   for (const name of named) {
     const child = new Plugin({name, root: plugin.root, type: plugin.type, parent: plugin as never})
     try {
-      await child.load()
+      await asPluginCode(() => child.load())
       carried.push(child)
     } catch {
       missing.push(name)

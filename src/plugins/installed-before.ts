@@ -165,5 +165,6 @@ export async function forgetInstalledPlugins(dataDir: string): Promise<void> {
 }
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
-  return readFile(path, 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>, () => undefined)
+  // One that does not parse (a copy's package.json broken by hand) tells nothing either: the install's error names it (installedPackageProblem).
+  return readFile(path, 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>).catch(() => undefined)
 }

@@ -17,7 +17,7 @@ import {promisify} from 'node:util'
 import type {Interfaces} from '@oclif/core'
 import {pluginDataDir} from '../paths.ts'
 import {NerdError} from '../errors.ts'
-import {earlierStays, installedPackageProblem, installerFailure, installersOclif, installersRequire, NpmFailed, PluginRefused} from './install-check.ts'
+import {brokenPluginsHint, earlierStays, installedPackageProblem, installerFailure, installersOclif, installersRequire, NpmFailed, PluginRefused} from './install-check.ts'
 import {forgetInstalledPlugins, notePackedPlugin, pluginNamedForInstall, pluginsAdded, pluginsReplaced, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 import {listedPlugins} from './listed-plugins.ts'
 import {npmFailureReason} from './update.ts'
@@ -124,6 +124,14 @@ export function pluginDirectoryProblem(directory: string, shown = directory): st
   return undefined
 }
 
+/**
+ * `path` as the install and link lines name it: as typed, but for `.` and `..`, which would read
+ * as part of the line's `...` (`Installing plugin ....`): those as the directory they are.
+ */
+export function shownPath(path: string): string {
+  return /^\.\.?\/?$/.test(path) ? resolve(path) : path
+}
+
 /** What only a path can be: npm names and git URLs neither start with a dot or a slash nor end in .tgz. */
 export function looksLikePath(word: string): boolean {
   return /^\.{0,2}\//.test(word) || /\.(tgz|tar\.gz)$/.test(word)
@@ -180,7 +188,7 @@ export async function installArgv(config: Interfaces.Config, argv: readonly stri
   const typed = new Map<string, string>()
   const packed = (word: string, tarball: string, name?: string): void => {
     if (name !== undefined) notePackedPlugin(`file:${tarball}`, name)
-    typed.set(`file:${tarball}`, word)
+    typed.set(`file:${tarball}`, shownPath(word))
     rewritten.push(`file:${tarball}`)
   }
   for (const word of argv) {
@@ -242,8 +250,12 @@ export async function undoingFailedInstall(install: () => Promise<void>): Promis
     await install()
   } catch (error) {
     const refused = error instanceof PluginRefused ? error : undefined
-    const [name] = refused ? [refused.plugin] : [...(await pluginsAdded(dataDir)), ...(await pluginsReplaced(dataDir))]
-    if (error instanceof NpmFailed) throw await npmFailure(dataDir, name ?? pluginNamedForInstall(), error)
+    const [changed] = refused ? [refused.plugin] : [...(await pluginsAdded(dataDir)), ...(await pluginsReplaced(dataDir))]
+    if (error instanceof NpmFailed) throw await npmFailure(dataDir, changed ?? pluginNamedForInstall(), error)
+    // A reinstall over a copy whose package.json does not parse replaces no version nerd can read:
+    // oclif fails loading that copy, without naming it.
+    const named = pluginNamedForInstall()
+    const name = changed ?? (named !== undefined && installedPackageProblem(named, join(dataDir, 'node_modules', named)) ? named : undefined)
     if (name === undefined) throw error
     const earlier = await versionInstalledBefore(dataDir, name)
     const root = join(dataDir, 'node_modules', name)
@@ -267,7 +279,7 @@ async function npmFailure(dataDir: string, name: string | undefined, error: NpmF
   const earlier = name === undefined ? undefined : await versionInstalledBefore(dataDir, name)
   restoreInstalledPlugins(dataDir)
   const stays = earlier === undefined ? '' : `; ${earlierStays(earlier)}`
-  return new NerdError(`cannot install ${name === undefined ? 'the plugin' : `plugin "${name}"`}: ${error.message}${stays}`, {cause: error})
+  return new NerdError(`cannot install ${name === undefined ? 'the plugin' : `plugin "${name}"`}: ${error.message}${brokenPluginsHint(dataDir)}${stays}`, {cause: error})
 }
 
 /**

@@ -16,7 +16,7 @@ import {readFile} from 'node:fs/promises'
 import {delimiter, dirname, join} from 'node:path'
 import type {Interfaces} from '@oclif/core'
 import {describeThrown} from '../hooks/errors.ts'
-import {earlierStays, updatedPluginJudgement} from './install-check.ts'
+import {brokenPluginsHint, earlierStays, updatedPluginJudgement} from './install-check.ts'
 import {forgetInstalledPlugins, pluginsReplaced, recordPlugins, restoreInstalledPlugins, versionInstalledBefore} from './installed-before.ts'
 import {npmCli} from './local-install.ts'
 
@@ -64,8 +64,9 @@ async function updatePlugin(config: Interfaces.Config, entry: InstalledEntry, op
   const {code, stderr} = await runNpm([...target, `--loglevel=${options.verbose ? 'verbose' : 'error'}`, '--no-fund', ...npmRegistryArgs(config)], config.dataDir, options.verbose)
   if (code !== 0) {
     const version = await installedVersion(config.dataDir, entry.name)
-    const reason = npmFailureReason(stderr) ?? `npm exited with code ${code}`
-    outcome.failures.push(`cannot update plugin "${entry.name}": ${reason}${version === undefined ? '' : `; ${earlierStays(version)}`}`)
+    // npm's sentence ends in a period (`… as it is null.`), before more of the line.
+    const reason = (npmFailureReason(stderr) ?? `npm exited with code ${code}`).replace(/\.$/, '')
+    outcome.failures.push(`cannot update plugin "${entry.name}": ${reason}${brokenPluginsHint(config.dataDir)}${version === undefined ? '' : `; ${earlierStays(version)}`}`)
     return
   }
   if (!(await pluginsReplaced(config.dataDir)).includes(entry.name)) return

@@ -305,6 +305,15 @@ describe('plugins install, uninstall and refusal', () => {
     for (const help of ['--help', '-h']) assert.equal(await nerdOk(['fresh', 'hello', help], {env}), 'Usage:  nerd fresh hello\n\nSay hello from nerd-plugin-fresh\n')
     assert.equal(await nerdOk(['run', '--rm', IMG, 'sh', '-c', 'echo $FRESH'], {env}), '1\n')
     await nerdOk(['plugins', 'uninstall', 'nerd-plugin-fresh'], {env})
+    // `.` is named as the directory it is: `Installing plugin ....` would read as a typo.
+    const installed = await nerd(['plugins', 'install', '.'], {env, cwd: created})
+    assert.match(installed.stderr, new RegExp(`^nerd: Installing plugin ${created}\\.\\.\\. installed v`), installed.stderr)
+    await nerdOk(['plugins', 'uninstall', 'nerd-plugin-fresh'], {env})
+    for (const args of [['plugins', 'link', '.'], ['plugins', 'link']]) {
+      const linked = await nerd(args, {env, cwd: created})
+      assert.deepEqual([linked.code, linked.stderr], [0, `nerd: Linking plugin ${created}... done\n`], args.join(' '))
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-fresh'], {env})
+    }
     const again = await nerd(['plugins', 'new', created], {env})
     assert.equal(again.code, 1)
     assert.match(again.stderr, /already exists/)
@@ -505,7 +514,9 @@ describe('plugins install, uninstall and refusal', () => {
     const plugin = await writePlugin('nerd-plugin-bare', {oclif: {commands: './commands'}}, {
       'commands/bare/hello.js': "export default class Hello { static async run() { console.log('hello') } }\n",
       'commands/bare/flag.js': "export default class Flag { static async run() { throw new Error('Flag --foo expects a value') } }\n",
-      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {'bare:hello': {id: 'bare:hello'}, 'bare:flag': {id: 'bare:flag'}}}),
+      'commands/bare/argv.js': 'export default class Argv { static strict = false; static async run(argv) { console.log(JSON.stringify(argv)) } }\n',
+      // Without pluginName, as the guide's example.
+      'oclif.manifest.json': JSON.stringify({version: '1.0.0', commands: {'bare:hello': {id: 'bare:hello'}, 'bare:flag': {id: 'bare:flag'}, 'bare:argv': {id: 'bare:argv', args: {}, flags: {}, strict: false}}}),
     }, {manifest: false})
     const linked = await nerd(['plugins', 'link', plugin], {env})
     assert.deepEqual([linked.code, linked.stderr], [0, `nerd: Linking plugin ${plugin}... done\n`])
@@ -513,6 +524,8 @@ describe('plugins install, uninstall and refusal', () => {
       assert.equal(await nerdOk(['bare', 'hello'], {env}), 'hello\n')
       const flag = await nerd(['bare', 'flag'], {env})
       assert.deepEqual([flag.code, flag.stderr], [125, "flag needs an argument: --foo\nRun 'nerd bare flag --help' for more information\n"])
+      // The command's words, help asked among them too, are the plugin's command's.
+      for (const argv of [['--namespace', 'x', '-h'], ['--foo', '--help']]) assert.deepEqual(await argvOf(['bare', 'argv', ...argv]), argv)
       // A plugin refused at install is removed again, with the reason; others install and uninstall.
       const refused = await nerd(['plugins', 'install', badApi], {env})
       assert.equal(refused.code, 1, refused.stderr)
@@ -683,6 +696,10 @@ export default async function () {
       assert.match((await nerdOk(['plugins', 'ls'], {env})).split('\n')[1]!, /^nerd-plugin-broken +user +\/.+\/package\.json: /)
       const inspect = await nerd(['plugins', 'inspect', 'nerd-plugin-broken'], {env})
       assert.deepEqual([inspect.code, inspect.stderr], [1, `${warning}Error: plugin "nerd-plugin-broken" is installed and cannot be loaded: ${copy}: ${parseError}\n`])
+      // A reinstall over it names the plugin and the file, and keeps the copy there.
+      const reinstalled = await nerd(['plugins', 'install', plugin], {env})
+      assert.deepEqual([reinstalled.code, reinstalled.stderr], [1, `${warning}nerd: Installing plugin ${plugin}... failed\nError: plugin "nerd-plugin-broken" cannot be loaded: ${copy}: ${parseError}; it was not installed\n`])
+      assert.equal(await readFile(copy, 'utf8'), broken)
     } finally {
       await nerdOk(['plugins', 'uninstall', 'nerd-plugin-broken'], {env})
     }
@@ -949,6 +966,36 @@ export default async function () {
     } finally {
       await server.close()
       await nerd(['plugins', 'uninstall', name], {env})
+    }
+  })
+
+  it('a dependency npm cannot install from its file: path refuses the plugin, leaving nothing; one installed so before is named by the installs and updates npm then fails', async () => {
+    const broken = await writePlugin('nerd-plugin-filedep', {oclif: {}, nerd: {hookApi: '^1'}, dependencies: {'nerd-test-nosuchdep': 'file:../nope'}})
+    const missing = 'plugin "nerd-plugin-filedep" depends on nerd-test-nosuchdep (file:../nope), which npm could not install'
+    const before = await leftInstalled()
+    const refused = await nerd(['plugins', 'install', broken], {env})
+    assert.deepEqual([refused.code, refused.stderr], [1, `nerd: Installing plugin ${broken}... failed\nError: ${missing}; it was not installed\n`])
+    assert.deepEqual(await leftInstalled(), before)
+    // As an install before this check left it: npm's link to nothing, which npm then fails every install and update over.
+    const data = join(home, 'data', 'nerd')
+    await mkdir(data, {recursive: true})
+    await writeFile(join(home, 'filedep.tgz'), await packed(broken))
+    await run(process.execPath, [npm, 'install', '--no-audit', '--no-fund', `file:${join(home, 'filedep.tgz')}`], {cwd: data})
+    const manifest = JSON.parse(await readFile(join(data, 'package.json'), 'utf8')) as {oclif?: {plugins?: object[]}}
+    manifest.oclif = {...manifest.oclif, plugins: [...(manifest.oclif?.plugins ?? []), {name: 'nerd-plugin-filedep', type: 'user', url: `file:${join(home, 'filedep.tgz')}`}]}
+    await writeFile(join(data, 'package.json'), JSON.stringify(manifest))
+    const other = await writePlugin('nerd-plugin-afterbroken', {oclif: {}, nerd: {hookApi: '^1'}})
+    try {
+      const installed = await nerd(['plugins', 'install', other], {env})
+      assert.equal(installed.code, 1, installed.stderr)
+      assert.match(installed.stderr, new RegExp(`^Error: cannot install plugin "nerd-plugin-afterbroken": .* \\(${missing.replace(/[()]/g, '\\$&')}: remove it with nerd plugins uninstall nerd-plugin-filedep\\)$`, 'm'))
+      const updated = await nerd(['plugins', 'update'], {env})
+      assert.equal(updated.code, 1, updated.stderr)
+      assert.match(updated.stderr, /^Error: cannot update plugin "nerd-plugin-filedep": [^\n]*[^.]\(plugin "nerd-plugin-filedep" depends on nerd-test-nosuchdep/m)
+      await nerdOk(['plugins', 'uninstall', 'nerd-plugin-filedep'], {env})
+      await nerdOk(['plugins', 'install', other], {env})
+    } finally {
+      await nerd(['plugins', 'uninstall', 'nerd-plugin-filedep', 'nerd-plugin-afterbroken'], {env})
     }
   })
 
@@ -1388,6 +1435,28 @@ export default async function create() {
     } finally {
       await nerd(['rm', '-f', 'stray'], {env})
       await nerdOk(['plugins', 'uninstall', 'nerd-plugin-stray'], {env})
+    }
+  })
+
+  it('what a plugin\'s hooks and the modules oclif imports of it print goes to stderr: stdout is the command\'s output; its own command\'s is its', async () => {
+    const plugin = await writePlugin('nerd-plugin-noisy', {oclif: {commands: './commands', hooks: {'nerd:container:create': './hooks/create.js'}}, nerd: {hookApi: '^1'}}, {
+      'hooks/create.js': "export default async function create() { console.log('hook-log'); await Promise.resolve(); process.stdout.write('hook-write\\n') }\n",
+      // Without a manifest, oclif imports it on every command.
+      'commands/noisy/say.js': "process.stdout.write('import-noise\\n'); export default class Say { static async run() { console.log('said') } }\n",
+    }, {manifest: false})
+    await nerdOk(['plugins', 'link', plugin], {env})
+    try {
+      const created = await nerd(['create', '--network', 'none', IMG, 'true'], {env})
+      assert.equal(created.code, 0, created.stderr)
+      assert.match(created.stdout, /^[0-9a-f]{64}\n$/)
+      assert.deepEqual(created.stderr.split('\n').filter((line) => line !== '').sort(), ['hook-log', 'hook-write', 'import-noise'])
+      await nerdOk(['rm', created.stdout.trim()], {env})
+      const listed = await nerd(['ps', '-a', '--format', 'json'], {env})
+      assert.deepEqual([listed.code, listed.stdout, listed.stderr], [0, '', 'import-noise\n'])
+      const said = await nerd(['noisy', 'say'], {env})
+      assert.deepEqual([said.code, said.stdout, said.stderr], [0, 'said\n', 'import-noise\n'])
+    } finally {
+      await nerdOk(['plugins', 'unlink', 'nerd-plugin-noisy'], {env})
     }
   })
 

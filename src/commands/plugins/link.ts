@@ -28,7 +28,7 @@ built for another major version of nerd's hook API is refused.`
   }
 
   private async link(config: Interfaces.Config, path: string, install: boolean): Promise<void> {
-    const [{Plugin}, {runOclifPluginsCommand}, {checkFailure, installRefusal, manifestProblem, oclifSectionProblem, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks}] = await Promise.all([
+    const [{Plugin}, {runOclifPluginsCommand}, {checkFailure, installRefusal, manifestProblem, oclifSectionProblem, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks, shownPath}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
@@ -64,7 +64,9 @@ built for another major version of nerd's hook API is refused.`
     // the guide recommends, on every link. There is nothing to install then.
     const lockFiles = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml']
     const nothingToInstall = install && !lockFiles.some((name) => existsSync(join(root, name)))
-    await runOclifPluginsCommand(config, 'plugins:link', nothingToInstall ? [...this.argv.filter((word) => word !== '--install'), '--no-install'] : this.argv)
+    // The path as shownPath shows it, since oclif names it in its line (the default `.` too).
+    const argv = [...this.argv.filter((word) => word !== path && word !== '--install' && word !== '--no-install'), ...(install && !nothingToInstall ? ['--install'] : ['--no-install']), shownPath(path)]
+    await runOclifPluginsCommand(config, 'plugins:link', argv)
     // The link takes the place of the plugin's installed copy, if it had one: that goes.
     await removeStrandedCopies([plugin.name])
     await removeUnusedPacks()
