@@ -45,7 +45,7 @@ export function ownerGone(owner: string): boolean {
 }
 
 /** Whether `name`, made by makeOwnedDir(…, `prefix`) in some process, is that of an owner gone. */
-export function ownedNameOrphaned(name: string, prefix: string): boolean {
+function ownedNameOrphaned(name: string, prefix: string): boolean {
   if (!name.startsWith(prefix)) return false
   const owner = name.slice(prefix.length).split('-').slice(0, 3).join('-')
   return ownerGone(owner)
