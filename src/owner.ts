@@ -10,9 +10,10 @@
  * pids. Only an owner of this pid namespace is ever judged gone.
  */
 import {readlinkSync} from 'node:fs'
-import {mkdtemp, readdir, rm} from 'node:fs/promises'
+import {lstat, mkdtemp, readdir} from 'node:fs/promises'
 import {join} from 'node:path'
 import {processEnded, processStartTime} from './container/host-process.ts'
+import {removeTree} from './volume/host.ts'
 
 const OWNER = /^(\d+)-(\d+)-(\d+)$/
 
@@ -44,7 +45,7 @@ export function ownerGone(owner: string): boolean {
 }
 
 /** Whether `name`, made by makeOwnedDir(…, `prefix`) in some process, is that of an owner gone. */
-export function ownedNameOrphaned(name: string, prefix: string): boolean {
+function ownedNameOrphaned(name: string, prefix: string): boolean {
   if (!name.startsWith(prefix)) return false
   const owner = name.slice(prefix.length).split('-').slice(0, 3).join('-')
   return ownerGone(owner)
@@ -58,13 +59,27 @@ export function makeOwnedDir(parent: string, prefix: string): Promise<string> {
 /** The directories makeOwnedDir(`parent`, `prefix`) made for nerds now gone; none when `parent` cannot be read. */
 export async function orphanedDirs(parent: string, prefix: string): Promise<string[]> {
   const entries = await readdir(parent).catch(() => [])
-  return entries.filter((entry) => ownedNameOrphaned(entry, prefix)).map((entry) => join(parent, entry))
+  const named = entries.filter((entry) => ownedNameOrphaned(entry, prefix)).map((entry) => join(parent, entry))
+  const owned = await Promise.all(named.map(isOwnedDir))
+  return named.filter((_, index) => owned[index])
+}
+
+/**
+ * Whether `directory` is as makeOwnedDir makes one: a directory (no link) of this process's user
+ * that no one else may enter. A name alone proves nothing in a shared temporary directory, where
+ * any local user can make one that claims a nerd gone; one of ours there, the sticky bit keeps
+ * others from replacing, and its mode from changing what it holds.
+ */
+async function isOwnedDir(directory: string): Promise<boolean> {
+  const stats = await lstat(directory).catch(() => undefined)
+  return stats !== undefined && stats.isDirectory() && stats.uid === process.geteuid?.() && (stats.mode & 0o777) === 0o700
 }
 
 /** Removes, with all they hold, the directories makeOwnedDir(`parent`, `prefix`) made for nerds now gone. */
 export async function removeOrphanedDirs(parent: string, prefix: string): Promise<void> {
   for (const directory of await orphanedDirs(parent, prefix)) {
+    // rm(1) walks by descriptors and never follows a link, whatever is swapped in meanwhile.
     // One that will not go is left for the next sweep: what the caller does comes first.
-    await rm(directory, {recursive: true, force: true}).catch(() => undefined)
+    await removeTree(directory).catch(() => undefined)
   }
 }

@@ -7,14 +7,14 @@
  */
 import {execFile, spawnSync} from 'node:child_process'
 import {rmdirSync} from 'node:fs'
-import {mkdir, readFile, rmdir} from 'node:fs/promises'
+import {mkdir, readFile, realpath, rmdir} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {promisify} from 'node:util'
 import type {Mount} from '../containerd/index.ts'
 import {NerdError} from '../errors.ts'
 import {mountPoints} from '../mountinfo.ts'
-import {makeOwnedDir, orphanedDirs, ownedNameOrphaned} from '../owner.ts'
+import {makeOwnedDir, orphanedDirs} from '../owner.ts'
 
 const run = promisify(execFile)
 export const SBIN_PATH = {PATH: '/usr/sbin:/usr/bin:/sbin:/bin'}
@@ -121,16 +121,16 @@ function commonParent(paths: string[]): string | undefined {
 }
 
 /**
- * Unmounts and removes the roots that a nerd killed meanwhile (SIGKILL) left mounted: those still
- * mounted, under whatever temporary directory, and the directories left in this one's. A root is
- * found by its private directory's name, which names its nerd (owner.ts); one of a nerd still
- * running is left alone.
+ * Unmounts and removes the roots that a nerd killed meanwhile (SIGKILL) left mounted in this
+ * temporary directory. A root is found by its private directory's name, which names its nerd
+ * (owner.ts), and only there, as nerd's own directory: a volume, a namespace or a data root may be
+ * named as one, and what is mounted in it is someone's. One of a nerd still running is left alone.
  */
 export async function removeOrphanedRootfsMounts(): Promise<void> {
   try {
     const points = mountPoints(await readFile('/proc/self/mountinfo', 'utf8'))
-    const directories = new Set([...points.map(orphanedDirectory).filter((directory) => directory !== undefined), ...(await orphanedDirs(tmpdir(), ROOTFS_PREFIX))])
-    for (const directory of directories) {
+    // As the kernel names mount points: through no link.
+    for (const directory of await orphanedDirs(await realpath(tmpdir()), ROOTFS_PREFIX)) {
       // The binds inside the root first.
       for (const target of points.filter((point) => point === directory || point.startsWith(`${directory}/`)).reverse()) {
         await run('umount', ['-l', target], {env: SBIN_PATH}).catch(() => undefined)
@@ -141,11 +141,4 @@ export async function removeOrphanedRootfsMounts(): Promise<void> {
   } catch {
     // Left for the next sweep: what the caller does comes first.
   }
-}
-
-/** The private directory of an orphan's mount `point` is in: its first directory of that name, when that names a nerd gone. */
-function orphanedDirectory(point: string): string | undefined {
-  const parts = point.split('/')
-  const index = parts.findIndex((part) => part.startsWith(ROOTFS_PREFIX))
-  return index !== -1 && ownedNameOrphaned(parts[index]!, ROOTFS_PREFIX) ? parts.slice(0, index + 1).join('/') : undefined
 }

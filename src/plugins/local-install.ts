@@ -12,7 +12,7 @@ import {createHash} from 'node:crypto'
 import {existsSync, statSync} from 'node:fs'
 import {mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {createRequire} from 'node:module'
-import {basename, dirname, join, resolve} from 'node:path'
+import {basename, dirname, join, relative, resolve, sep} from 'node:path'
 import {promisify} from 'node:util'
 import type {Interfaces} from '@oclif/core'
 import {pluginDataDir} from '../paths.ts'
@@ -85,7 +85,12 @@ export function bundledFromPaths(pjson: BundlePackage): string[] {
   const dependencies = pjson.dependencies ?? {}
   const names = bundled === true ? Object.keys(dependencies) : Array.isArray(bundled) ? bundled.filter((name): name is string => typeof name === 'string') : []
   // A name npm would refuse is none to remove a directory by.
-  return names.filter((name) => /^(@[\w~-][\w.~-]*\/)?[\w~-][\w.~-]*$/.test(name) && String(dependencies[name] ?? '').startsWith('file:'))
+  return names.filter((name) => isPackageName(name) && String(dependencies[name] ?? '').startsWith('file:'))
+}
+
+/** Whether npm takes `name` as a package's (`name` or `@scope/name`, no `..`): the only names nerd makes a path of. */
+export function isPackageName(name: string): boolean {
+  return /^(@[\w~-][\w.~-]*\/)?[\w~-][\w.~-]*$/.test(name)
 }
 
 /**
@@ -290,12 +295,16 @@ async function npmFailure(dataDir: string, name: string | undefined, error: NpmF
  */
 export async function removeStrandedCopies(names: readonly string[]): Promise<void> {
   const dataDir = pluginDataDir(process.env)
+  const modules = join(dataDir, 'node_modules')
   const {dependencies, installed} = await dataManifest()
-  const stranded = names.filter((name) => !installed.includes(name) && (dependencies.includes(name) || existsSync(join(dataDir, 'node_modules', name))))
+  // A linked plugin's name is what its package.json says: one that is not a directory inside node_modules names no copy.
+  const inside = (name: string): boolean => !['', '..'].includes(relative(modules, join(modules, name)).split(sep)[0]!)
+  const copies = names.filter((name) => !installed.includes(name) && inside(name))
+  const stranded = copies.filter((name) => dependencies.includes(name) || existsSync(join(modules, name)))
   if (stranded.length === 0) return
   await promisify(execFile)(process.execPath, [npmCli(), 'uninstall', '--no-audit', '--no-fund', '--ignore-scripts', ...stranded], {cwd: dataDir}).catch(() => undefined)
   // What npm did not take (a package missing from its lock file) goes all the same.
-  for (const leftover of stranded) await rm(join(dataDir, 'node_modules', leftover), {recursive: true, force: true})
+  for (const leftover of stranded) await rm(join(modules, leftover), {recursive: true, force: true})
 }
 
 /** The npm dependencies of nerd's plugin data directory, and the plugins oclif lists there as installed (not linked). */

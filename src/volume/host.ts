@@ -4,7 +4,7 @@
  */
 import {execFile} from 'node:child_process'
 import {closeSync, constants, fstatSync, openSync} from 'node:fs'
-import {chmod, lstat, opendir, readFile, realpath, stat} from 'node:fs/promises'
+import {chmod, lstat, mkdir, opendir, readdir, readFile, realpath, rename, stat} from 'node:fs/promises'
 import {join, posix} from 'node:path'
 import {promisify} from 'node:util'
 import {fdPath, O_PATH, pathParts, WALK_FAILURE_TEXTS} from '../container/cp-root.ts'
@@ -162,15 +162,40 @@ export async function removeTree(path: string): Promise<void> {
 /**
  * Copies what `source` holds into `target`, and `source`'s own mode and owner onto `target`: modes,
  * owners, times, symlinks, hard links, special files and extended attributes kept (`cp -a`).
+ * cp writes through a link it finds where it writes, and a container sharing `target` can put one
+ * there at any moment: with a `staging` path (a directory to make, on `target`'s mount, that no
+ * container sees) the copy is made there, and each entry then renamed into `target`, as rename(2)
+ * never follows a link. An entry of a name already in `target` means it is no longer empty: what
+ * is left is not copied, as docker copies nothing into a volume with content.
  */
-export async function copyDirectoryContents(source: string, target: string): Promise<void> {
+export async function copyDirectoryContents(source: string, target: string, staging?: string): Promise<void> {
+  if (staging === undefined) await cpArchive(source, target)
+  else {
+    await removeTree(staging)
+    await mkdir(staging, {mode: 0o700})
+    try {
+      await cpArchive(source, staging)
+      for (const name of await readdir(staging)) {
+        if (await lstat(join(target, name)).then(() => true, () => false)) return
+        await rename(join(staging, name), join(target, name))
+      }
+      // Emptied, staging has only its own mode, owner, times and attributes left to give.
+      await cpArchive(staging, target)
+    } finally {
+      await removeTree(staging)
+    }
+  }
+  // cp leaves the special bits an existing directory had (a tmpfs root's sticky bit); docker's copy sets exactly the source's.
+  await chmod(target, (await stat(source)).mode & 0o7777)
+}
+
+/** `cp -a` of what `source` holds, and of itself, onto the directory `target`. */
+async function cpArchive(source: string, target: string): Promise<void> {
   try {
     await run('cp', ['-a', '--', `${source}/.`, target], {env: SYSTEM_PATH, maxBuffer: 16 * 1024 * 1024})
   } catch (error) {
     throw new Error(commandFailure(error), {cause: error})
   }
-  // cp leaves the special bits an existing directory had (a tmpfs root's sticky bit); docker's copy sets exactly the source's.
-  await chmod(target, (await stat(source)).mode & 0o7777)
 }
 
 /** docker's refusal of a volume's or an image's subpath it cannot reach: the walk's words for `code`, else `otherwise`. */

@@ -37,6 +37,8 @@ export type VolumeUsers = (name: string) => Promise<string[]>
 
 const DATA_DIR = '_data'
 const RECORD_FILE = 'volume.json'
+/** Where a copy-up is made before it is moved into `_data`; one left by a nerd killed meanwhile goes at the next. */
+const COPY_UP_DIR = 'copy-up'
 
 /** Where a namespace's volumes live: one directory per volume, named as the volume. */
 export function volumesDir(dataRoot: string, namespace: string): string {
@@ -279,7 +281,8 @@ export async function copyUpIfEmpty(
       const target = subpathFd === undefined ? volume.Mountpoint : fdPath(subpathFd)
       if ((await readdir(target)).length > 0) return false
       try {
-        await copyDirectoryContents(sourceDir, target)
+        // A filesystem of the volume's own has no place no container sees: it is copied into as it is.
+        await copyDirectoryContents(sourceDir, target, volumeFilesystem(volume.Options) ? undefined : join(volumeDir(scope, volume.Name), COPY_UP_DIR))
       } catch (error) {
         // Left half filled, the volume would count as filled: the next container would get no copy-up.
         for (const name of await readdir(target).catch(() => [])) await removeTree(join(target, name)).catch(() => undefined)

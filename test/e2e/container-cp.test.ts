@@ -444,8 +444,8 @@ describe('cp', () => {
       killed.child.kill('SIGKILL')
       assert.equal(await killed.ended, 'SIGKILL')
       assert.equal((await mounted()).length, 2, 'a SIGKILLed nerd leaves its mount')
-      // With TMPDIR unset: the mount is found wherever it is.
-      await nerdOk(['rm', '-f', 'copied-killed'])
+      // Found in the temporary directory the killed nerd had, only: one named as a root elsewhere (a volume) is not nerd's.
+      await nerdOk(['rm', '-f', 'copied-killed'], {env: {TMPDIR: temporary}})
       assert.deepEqual(await mounted(), [kept], 'the running copy keeps its mount')
       assert.deepEqual(await roots(), [dirname(kept!).slice(temporary.length + 1)])
     } finally {

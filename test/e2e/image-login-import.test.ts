@@ -246,7 +246,7 @@ describe('login, logout and import', () => {
     const spools = join(work, 'spools')
     const [orphaned, live] = [`nerd-import-${await deadOwnerTag()}-a1B2c3`, `nerd-import-${ownerTag()}-d4E5f6`]
     for (const name of [orphaned, live]) {
-      await mkdir(join(spools, name), {recursive: true})
+      await mkdir(join(spools, name), {recursive: true, mode: 0o700})
       await writeFile(join(spools, name, 'rootfs'), 'partial')
     }
     const fromStdin = await nerd(['import', '-', 'e2e/imported:stdin'], {input: await readFile(tarball), env: {TMPDIR: spools}})

@@ -297,6 +297,24 @@ describe('plugins install, uninstall and refusal', () => {
     assert.deepEqual(await failure(['plugins', 'inspect'], {cwd: home}), [1, '', 'Error: . (the current directory) is not a plugin directory: it has no package.json; name an installed plugin\n'])
   })
 
+  it('refuses to link a package whose name is no npm name (`../…`), in one line, removing nothing that name points at', async () => {
+    const plugin = join(home, 'nerd-plugin-badname')
+    await nerdOk(['plugins', 'new', plugin], {env})
+    const file = join(plugin, 'package.json')
+    const name = '../../../victim'
+    await writeFile(file, JSON.stringify({...JSON.parse(await readFile(file, 'utf8')), name}))
+    // Where rm -rf of <plugin data dir>/node_modules/<name> lands.
+    const victim = join(home, 'victim')
+    await mkdir(victim)
+    await writeFile(join(victim, 'secret'), 'S')
+    const linked = await nerd(['plugins', 'link', plugin], {env})
+    assert.deepEqual([linked.code, linked.stderr], [1, `Error: ${file}: invalid package name "${name}"; it was not linked\n`])
+    assert.deepEqual(await readdir(victim), ['secret'])
+    assert.equal(await nerdOk(['plugins', 'ls', '-q'], {env}), '')
+    await rm(plugin, {recursive: true})
+    await rm(victim, {recursive: true})
+  })
+
   it('plugins new writes a plugin that installs and works: its command and its hook', async () => {
     const created = join(home, 'nerd-plugin-fresh')
     assert.match(await nerdOk(['plugins', 'new', created], {env}), /^Created /)

@@ -4,7 +4,7 @@
  * other files' networks alone.
  */
 import assert from 'node:assert/strict'
-import {mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
+import {chmod, chown, mkdir, mkdtemp, readdir, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -283,13 +283,21 @@ describe('system df and prune', () => {
       const orphaned = [`nerd-commit-${dead}-a1B2c3`, `nerd-import-${dead}-d4E5f6`]
       // This test's process runs on; an older nerd's name says no process, so nobody's can be told.
       const kept = [`nerd-commit-${ownerTag()}-a1B2c3`, `nerd-import-${ownerTag()}-d4E5f6`, 'nerd-commit-g7H8i9'].sort()
+      // Named as a dead nerd's, but made by another user (anyone can, in /tmp) or open to others: not nerd's.
+      const planted = {[`nerd-import-${dead}-byNobody`]: {uid: 65534, mode: 0o700}, [`nerd-commit-${dead}-open`]: {uid: 0, mode: 0o755}}
       for (const prune of [['container', 'prune', '-f'], ['system', 'prune', '-f']]) {
         for (const name of [...orphaned, ...kept]) {
-          await mkdir(join(temporary, name), {recursive: true})
+          await mkdir(join(temporary, name), {recursive: true, mode: 0o700})
           await writeFile(join(temporary, name, 'layer.tar.gz'), 'partial')
         }
+        for (const [name, {uid, mode}] of Object.entries(planted)) {
+          await mkdir(join(temporary, name), {recursive: true})
+          await writeFile(join(temporary, name, 'kept'), 'theirs')
+          await chown(join(temporary, name), uid, uid)
+          await chmod(join(temporary, name), mode)
+        }
         await nerdOk(prune, {env: {TMPDIR: temporary}})
-        assert.deepEqual((await readdir(temporary)).sort(), kept, prune.join(' '))
+        assert.deepEqual((await readdir(temporary)).sort(), [...kept, ...Object.keys(planted)].sort(), prune.join(' '))
       }
     } finally {
       await rm(temporary, {recursive: true, force: true})

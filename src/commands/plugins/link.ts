@@ -28,7 +28,7 @@ built for another major version of nerd's hook API is refused.`
   }
 
   private async link(config: Interfaces.Config, path: string, install: boolean): Promise<void> {
-    const [{Plugin}, {runOclifPluginsCommand}, {checkFailure, installRefusal, manifestProblem, oclifSectionProblem, pluginWarnings, printWarnings}, {pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks, shownPath}] = await Promise.all([
+    const [{Plugin}, {runOclifPluginsCommand}, {checkFailure, installRefusal, manifestProblem, oclifSectionProblem, pluginWarnings, printWarnings}, {isPackageName, pluginDirectoryProblem, removeStrandedCopies, removeUnusedPacks, shownPath}] = await Promise.all([
       import('@oclif/core/config'),
       import('../../plugins/oclif-plugins.ts'),
       import('../../plugins/install-check.ts'),
@@ -44,6 +44,8 @@ built for another major version of nerd's hook API is refused.`
     } catch (error) {
       throw new NerdError(`${file}: ${(error as Error).message}; it was not linked`)
     }
+    // npm refuses such a name at install; nerd makes paths of it (its copy in node_modules).
+    if (typeof pjson.name === 'string' && !isPackageName(pjson.name)) throw new NerdError(`${file}: invalid package name "${pjson.name}"; it was not linked`)
     // Before oclif loads it: it fails on a malformed oclif section, and warns of a manifest it cannot read.
     const malformed = oclifSectionProblem(String(pjson.name), pjson) ?? manifestProblem(String(pjson.name), root)
     if (malformed) throw new NerdError(`${malformed}; it was not linked`)

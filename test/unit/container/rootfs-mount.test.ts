@@ -6,7 +6,8 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
-import {compactMountOptions} from '../../../src/container/rootfs-mount.ts'
+import {compactMountOptions, removeOrphanedRootfsMounts} from '../../../src/container/rootfs-mount.ts'
+import {deadOwnerTag} from '../../helpers/owners.ts'
 
 const rootfsMount = fileURLToPath(new URL('../../../src/container/rootfs-mount.ts', import.meta.url))
 
@@ -40,7 +41,8 @@ describe('compactMountOptions', () => {
 describe('withMountedRootfs', () => {
   let work: string
   before(async () => {
-    work = await mkdtemp(join(tmpdir(), 'nerd-rootfs-mount-'))
+    // Not named as a root's directory (nerd-rootfs-…): a sweep would take it for one.
+    work = await mkdtemp(join(tmpdir(), 'nerd-mount-test-'))
   })
   after(async () => {
     // What a failing run left mounted goes first: removing the tree would reach into it.
@@ -72,5 +74,27 @@ await withMountedRootfs([{type: 'bind', source: ${JSON.stringify(layer)}, target
     assert.match(stdout, /nerd-rootfs-/)
     assert.ok(!(await readFile('/proc/mounts', 'utf8')).includes(temporary), 'nothing mounted under the temporary directory')
     assert.deepEqual((await readdir(temporary)).filter((name) => name.startsWith('nerd-rootfs-')), [])
+  })
+
+  it("sweeps only its own roots in the temporary directory, not a mount elsewhere (a volume's) named as one", {skip: process.getuid?.() !== 0 && 'mounting needs root'}, async () => {
+    const name = `nerd-rootfs-${await deadOwnerTag()}-x`
+    const temporary = join(work, 'sweep-tmp')
+    const orphan = join(temporary, name, 'root')
+    const volume = join(work, 'volumes', name, '_data')
+    for (const directory of [orphan, volume]) {
+      await mkdir(directory, {recursive: true, mode: 0o700})
+      await promisify(execFile)('mount', ['-t', 'tmpfs', 'tmpfs', directory])
+    }
+    const mounted = async (): Promise<string[]> => (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((line) => line.split(' ')[4] ?? '').filter((target) => target.startsWith(work))
+    const saved = process.env.TMPDIR
+    process.env.TMPDIR = temporary
+    try {
+      await removeOrphanedRootfsMounts()
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = saved
+    }
+    assert.deepEqual(await mounted(), [volume])
+    assert.deepEqual(await readdir(temporary), [])
   })
 })

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import {link, mkdir, mkdtemp, rm, symlink, writeFile} from 'node:fs/promises'
+import {link, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {mountPoints} from '../../../src/mountinfo.ts'
-import {directorySize, mountFailure} from '../../../src/volume/host.ts'
+import {copyDirectoryContents, directorySize, mountFailure} from '../../../src/volume/host.ts'
 
 describe('mountinfo', () => {
   it('lists mount points with octal escapes decoded', () => {
@@ -51,5 +51,36 @@ describe('mount failures', () => {
     assert.equal(mountFailure('', '/v/_data', '', said('mount point does not exist')), 'mount /v/_data: no such file or directory')
     assert.equal(mountFailure('x', '/v/_data', '', said('mount(2) system call failed: Operation not supported')), 'mount x:/v/_data: operation not supported')
     assert.equal(mountFailure('x', '/v/_data', '', said('fsconfig() failed: tmpfs: Bad value for \'size\'')), "mount x:/v/_data: fsconfig() failed: tmpfs: Bad value for 'size'")
+  })
+})
+
+describe('copy into a volume', () => {
+  let root: string
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'nerd-volume-copy-'))
+  })
+  after(async () => {
+    await rm(root, {recursive: true, force: true})
+  })
+
+  it('never writes through a link a container put where an entry goes: staged, each entry is renamed in, and a name taken stops the copy', async () => {
+    const [source, target, staging, canary] = ['image', 'volume/_data', 'volume/copy-up', 'host-file'].map((name) => join(root, name))
+    await mkdir(join(source, 'sub'), {recursive: true})
+    await writeFile(join(source, 'passwd'), 'root:x:0:0\n')
+    await writeFile(join(source, 'sub/file'), 'image')
+    await mkdir(target, {recursive: true})
+    await writeFile(canary, 'ORIG')
+    // What a container sharing the volume puts there between the emptiness check and the copy.
+    await symlink(canary, join(target, 'passwd'))
+
+    await copyDirectoryContents(source, target, staging)
+    assert.equal(await readFile(canary, 'utf8'), 'ORIG')
+    assert.equal(await readlink(join(target, 'passwd')), canary)
+    assert.deepEqual((await readdir(join(root, 'volume'))).sort(), ['_data'])
+
+    await rm(join(target, 'passwd'))
+    await copyDirectoryContents(source, target, staging)
+    assert.deepEqual([(await readdir(target)).sort(), await readFile(join(target, 'sub/file'), 'utf8')], [['passwd', 'sub'], 'image'])
+    assert.deepEqual(await readdir(join(root, 'volume')), ['_data'])
   })
 })
