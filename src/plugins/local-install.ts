@@ -260,7 +260,7 @@ export async function undoingFailedInstall(install: () => Promise<void>): Promis
     // A reinstall over a copy whose package.json does not parse replaces no version nerd can read:
     // oclif fails loading that copy, without naming it.
     const named = pluginNamedForInstall()
-    const name = changed ?? (named !== undefined && installedPackageProblem(named, join(dataDir, 'node_modules', named)) ? named : undefined)
+    const name = changed ?? (named !== undefined && hasBrokenCopy(dataDir, named) ? named : undefined)
     if (name === undefined) throw error
     const earlier = await versionInstalledBefore(dataDir, name)
     const root = join(dataDir, 'node_modules', name)
@@ -272,6 +272,12 @@ export async function undoingFailedInstall(install: () => Promise<void>): Promis
   } finally {
     await forgetInstalledPlugins(dataDir)
   }
+}
+
+/** Whether the plugin `name` has a copy installed that would not load (npm's failure is not that: a name the registry lacks). */
+function hasBrokenCopy(dataDir: string, name: string): boolean {
+  const root = join(dataDir, 'node_modules', name)
+  return existsSync(root) && installedPackageProblem(name, root) !== undefined
 }
 
 /**
