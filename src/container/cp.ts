@@ -202,13 +202,11 @@ function absoluteHostPath(path: string): string {
 
 /**
  * Why a copy may not land on what lstat (or stat, through a link) says is there, in docker's CLI's
- * words (ValidateOutputPathFileMode): a device node, or a kind it does not know, is never replaced.
+ * words (ValidateOutputPathFileMode): a device node is never replaced. (Its other refusal, Go's
+ * ModeIrregular, is a file type Linux's stat never gives.)
  */
 function refusedDestination(info: Stats | undefined): string | undefined {
-  if (!info) return undefined
-  if (info.isCharacterDevice() || info.isBlockDevice()) return 'got a device'
-  if (!info.isFile() && !info.isDirectory() && !info.isSymbolicLink() && !info.isFIFO() && !info.isSocket()) return 'got an irregular file'
-  return undefined
+  return info?.isCharacterDevice() || info?.isBlockDevice() ? 'got a device' : undefined
 }
 
 /** docker's CLI's check of a host destination before it copies: its parent directory must exist, and it must be no device. */
